@@ -1,0 +1,24 @@
+"""The DuckDB catalog: schema, the single writer, filters and read queries."""
+
+from .catalog import (
+    Catalog,
+    CatalogError,
+    CatalogLockedError,
+    ConflictError,
+    NotFoundError,
+    validate_name,
+)
+from .filters import FilterError, compile_filter
+from .schema import GROUND_TRUTH
+
+__all__ = [
+    "GROUND_TRUTH",
+    "Catalog",
+    "CatalogError",
+    "CatalogLockedError",
+    "ConflictError",
+    "FilterError",
+    "NotFoundError",
+    "compile_filter",
+    "validate_name",
+]

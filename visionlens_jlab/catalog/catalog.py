@@ -1,0 +1,231 @@
+"""The catalog: one DuckDB connection per process, a cursor per reader, one serialized writer.
+
+DuckDB allows one writing process per database file. The Jupyter server owns the file while
+it runs; the CLI opens it only when no server holds it (see :mod:`visionlens_jlab.cli`).
+Inside the owning process every reader takes its own cursor (a connection to the same
+database instance, with its own MVCC snapshot), and every write goes through
+:meth:`Catalog.write`, which serializes writers with a lock and wraps them in a transaction, so
+a crash mid-write leaves nothing half-visible.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..config import CATALOG_FILE
+from .schema import DDL, SCHEMA_VERSION
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class CatalogError(Exception):
+    """A catalog operation that cannot be done, with a message meant for the user."""
+
+
+class CatalogLockedError(CatalogError):
+    """Another process (usually a running Jupyter server) holds the catalog file."""
+
+
+class ConflictError(CatalogError):
+    """The thing to create exists already."""
+
+
+class NotFoundError(CatalogError):
+    """A dataset, sample or model that does not exist."""
+
+
+def validate_name(name: str, what: str = "dataset") -> str:
+    """Return ``name`` if it is a valid dataset/model name, else raise :class:`CatalogError`."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise CatalogError(
+            f"invalid {what} name {name!r}: use 1-128 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+class Catalog:
+    """The DuckDB catalog of datasets, samples, annotations and models."""
+
+    def __init__(self, data_dir: str | Path, *, read_only: bool = False) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / CATALOG_FILE
+        self.read_only = read_only
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise CatalogLockedError(
+                    f"the catalog {self.path} is in use by another process (a running "
+                    "JupyterLab with VisionLens?). Use that server, or stop it first."
+                ) from exc
+            raise
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        with self.write() as cur:
+            for statement in DDL:
+                cur.execute(statement)
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                cur.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+                )
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL into the database file)."""
+        self._con.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read cursor with its own snapshot; safe to use from any one thread."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A serialized write transaction: committed on success, rolled back on any error."""
+        if self.read_only:
+            raise CatalogError("the catalog was opened read-only")
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    # ----------------------------------------------------------------------------- ids
+
+    @staticmethod
+    def next_id(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+        """The next free id of ``table.column``; call inside :meth:`write` only."""
+        if (table, column) not in _ID_COLUMNS:
+            raise ValueError(f"not an id column: {table}.{column}")
+        row = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchone()  # noqa: S608 - fixed identifiers
+        return int(row[0]) if row else 1
+
+    # ----------------------------------------------------------------------------- datasets
+
+    def dataset_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
+        """The id of dataset ``name``, or :class:`NotFoundError`."""
+        row = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no dataset named {name!r}")
+        return int(row[0])
+
+    def list_datasets(self) -> list[dict[str, Any]]:
+        """Every dataset with its counts, prediction models and class count."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                """
+                SELECT d.dataset_id, d.name, d.format, d.source, d.media_root, d.created_at,
+                       d.num_samples, d.num_annotations,
+                       (SELECT COUNT(*) FROM categories c WHERE c.dataset_id = d.dataset_id),
+                       (SELECT list({'name': m.name, 'num_predictions': m.num_predictions,
+                                     'format': m.format, 'created_at': m.created_at}
+                                    ORDER BY m.name)
+                          FROM models m WHERE m.dataset_id = d.dataset_id)
+                FROM datasets d ORDER BY d.name
+                """
+            ).fetchall()
+        return [_dataset_row(r) for r in rows]
+
+    def get_dataset(self, name: str) -> dict[str, Any]:
+        """One dataset with its ingest report, classes and models."""
+        for ds in self.list_datasets():
+            if ds["name"] == name:
+                break
+        else:
+            raise NotFoundError(f"no dataset named {name!r}")
+        with self.cursor() as cur:
+            report = cur.execute(
+                "SELECT report FROM datasets WHERE dataset_id = ?", [ds["id"]]
+            ).fetchone()
+            ds["report"] = json.loads(report[0]) if report else {}
+            ds["categories"] = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT name FROM categories WHERE dataset_id = ? ORDER BY category_id",
+                    [ds["id"]],
+                ).fetchall()
+            ]
+            for model in ds["models"]:
+                rep = cur.execute(
+                    "SELECT report FROM models WHERE dataset_id = ? AND name = ?",
+                    [ds["id"], model["name"]],
+                ).fetchone()
+                model["report"] = json.loads(rep[0]) if rep else {}
+        return ds
+
+    def delete_dataset(self, name: str) -> None:
+        """Delete a dataset and everything that belongs to it, atomically."""
+        with self.write() as cur:
+            dataset_id = self.dataset_id(cur, name)
+            for table in _DATASET_TABLES:
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
+
+
+_ID_COLUMNS = {
+    ("datasets", "dataset_id"),
+    ("samples", "sample_id"),
+    ("annotations", "ann_id"),
+}
+
+_DATASET_TABLES = ["annotations", "samples", "categories", "models", "datasets"]
+"""Tables holding rows of a dataset; modules that add tables register them here."""
+
+
+def register_dataset_table(table: str) -> None:
+    """Declare that ``table`` has a ``dataset_id`` column whose rows go with their dataset."""
+    if table not in _DATASET_TABLES:
+        _DATASET_TABLES.insert(0, table)
+
+
+def _dataset_row(r: tuple[Any, ...]) -> dict[str, Any]:
+    models = [
+        {
+            "name": m["name"],
+            "num_predictions": int(m["num_predictions"]),
+            "format": m["format"],
+            "created_at": m["created_at"].isoformat(),
+        }
+        for m in (r[9] or [])
+    ]
+    return {
+        "id": int(r[0]),
+        "name": r[1],
+        "format": r[2],
+        "source": r[3],
+        "media_root": r[4],
+        "created_at": r[5].isoformat(),
+        "num_samples": int(r[6]),
+        "num_annotations": int(r[7]),
+        "num_categories": int(r[8]),
+        "models": models,
+    }

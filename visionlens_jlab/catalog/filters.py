@@ -1,0 +1,287 @@
+"""Compile the JSON filter of the REST API and notebook API into parameterized SQL.
+
+Every value travels as a bound parameter; identifiers come only from fixed whitelists, and a
+JSON key of ``fields`` / ``attributes`` is passed as a bound JSON-pointer parameter. Nothing
+from the request is ever formatted into the SQL text.
+
+A filter is a JSON object; every key present must hold (AND)::
+
+    {
+      "ids": [1, 2, 3],                              # sample ids
+      "sample": {"split": {"in": ["val"]},           # sample columns or "fields.<key>"
+                 "width": {"min": 100, "max": 640},
+                 "file_name": {"contains": "cat"},
+                 "fields.weather": {"in": ["rain"]}},
+      "tags": {"any": ["review"], "all": [], "none": ["bad"]},
+      "labels": {"source": "ground_truth",           # or "predictions" or a model name
+                 "classes": ["cat", "dog"],
+                 "score": {"min": 0.5},
+                 "where": {"area": {"max": 1024}, "attributes.truncated": {"eq": true}}},
+      "box_count": {"source": "ground_truth", "classes": ["cat"], "min": 1, "max": 3}
+    }
+
+``labels`` may also be a list of such objects (each must be met by some box). Extra label
+conditions (evaluation status...) are added by other engine modules through
+:func:`register_label_condition`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import GROUND_TRUTH
+
+
+class FilterError(ValueError):
+    """A filter that cannot be compiled; the message says which part and why."""
+
+
+SAMPLE_FIELD_SQL = {
+    "sample_id": "s.sample_id",
+    "file_name": "s.file_name",
+    "location": "s.location",
+    "width": "s.width",
+    "height": "s.height",
+    "split": "s.split",
+    "source_image_id": "s.source_image_id",
+}
+"""Sample columns a filter or a sort may name, and their SQL."""
+
+ANNOTATION_FIELD_SQL = {
+    "ann_id": "a.ann_id",
+    "label": "a.label",
+    "x": "a.x",
+    "y": "a.y",
+    "w": "a.w",
+    "h": "a.h",
+    "score": "a.score",
+    "area": "a.area",
+    "iscrowd": "a.iscrowd",
+    "difficult": "a.difficult",
+    "source": "a.source",
+}
+"""Annotation columns a label condition may name."""
+
+LabelConditionCompiler = Callable[[Any, "Params"], str]
+_LABEL_CONDITIONS: dict[str, LabelConditionCompiler] = {}
+
+
+def register_label_condition(key: str, compiler: LabelConditionCompiler) -> None:
+    """Let another engine module add a key to label filters.
+
+    ``compiler(value, params)`` returns a SQL boolean over the annotation alias ``a`` and
+    appends its values to ``params``.
+    """
+    _LABEL_CONDITIONS[key] = compiler
+
+
+@dataclass
+class Params:
+    """Bound parameters collected while compiling, in order of their ``?``."""
+
+    values: list[Any] = field(default_factory=list)
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return "?"
+
+
+def json_pointer(key: str) -> str:
+    """The JSON pointer (RFC 6901) of a top-level key: safe for any key text."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class CompiledFilter:
+    """A WHERE clause over ``samples s`` and its parameters."""
+
+    where: str
+    params: list[Any]
+
+
+def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledFilter:
+    """Compile ``spec`` into a WHERE clause over ``samples s`` of one dataset."""
+    params = Params()
+    clauses = [f"s.dataset_id = {params.add(dataset_id)}"]
+    spec = spec or {}
+    if not isinstance(spec, Mapping):
+        raise FilterError("a filter must be a JSON object")
+    unknown = set(spec) - {"ids", "sample", "tags", "labels", "box_count"}
+    if unknown:
+        raise FilterError(f"unknown filter keys: {sorted(unknown)}")
+    if "ids" in spec and spec["ids"] is not None:
+        clauses.append(_ids_clause(spec["ids"], params))
+    for name, cond in _mapping(spec.get("sample"), "sample").items():
+        clauses.append(_condition(sample_field_sql(name, params), cond, params, name))
+    if spec.get("tags"):
+        clauses.append(_tags_clause(spec["tags"], params))
+    labels = spec.get("labels")
+    if labels:
+        for label_spec in labels if isinstance(labels, list) else [labels]:
+            inner = _label_conditions(_mapping(label_spec, "labels"), params)
+            clauses.append(
+                "EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.sample_id"
+                + "".join(f" AND {c}" for c in inner)
+                + ")"
+            )
+    if spec.get("box_count"):
+        clauses.append(_box_count_clause(_mapping(spec["box_count"], "box_count"), params))
+    return CompiledFilter(" AND ".join(f"({c})" for c in clauses), params.values)
+
+
+def sample_field_sql(name: str, params: Params) -> str:
+    """SQL for a sample field name: a whitelisted column or ``fields.<key>``."""
+    if name in SAMPLE_FIELD_SQL:
+        return SAMPLE_FIELD_SQL[name]
+    if name.startswith("fields.") and len(name) > 7:
+        return f"json_extract_string(s.fields, {params.add(json_pointer(name[7:]))})"
+    raise FilterError(f"unknown sample field {name!r}")
+
+
+def annotation_field_sql(name: str, params: Params) -> str:
+    """SQL for an annotation field name: a whitelisted column or ``attributes.<key>``."""
+    if name in ANNOTATION_FIELD_SQL:
+        return ANNOTATION_FIELD_SQL[name]
+    if name.startswith("attributes.") and len(name) > 11:
+        return f"json_extract_string(a.attributes, {params.add(json_pointer(name[11:]))})"
+    raise FilterError(f"unknown label field {name!r}")
+
+
+def source_clause(source: Any, params: Params) -> str:
+    """SQL restricting ``annotations a`` to ground truth, all predictions, or one model."""
+    if source is None:
+        return "TRUE"
+    if not isinstance(source, str):
+        raise FilterError("labels.source must be a string")
+    if source == GROUND_TRUTH:
+        return f"a.source = {params.add(GROUND_TRUTH)}"
+    if source == "predictions":
+        return f"a.source <> {params.add(GROUND_TRUTH)}"
+    return f"a.source = {params.add(source)}"
+
+
+def _label_conditions(spec: Mapping[str, Any], params: Params) -> list[str]:
+    out = [source_clause(spec.get("source"), params)]
+    classes = spec.get("classes")
+    if classes is not None:
+        out.append(_in_clause("a.label", _str_list(classes, "labels.classes"), params))
+    if spec.get("score") is not None:
+        out.append(_condition("a.score", spec["score"], params, "labels.score"))
+    for name, cond in _mapping(spec.get("where"), "labels.where").items():
+        out.append(_condition(annotation_field_sql(name, params), cond, params, name))
+    for key, value in spec.items():
+        if key in {"source", "classes", "score", "where"}:
+            continue
+        compiler = _LABEL_CONDITIONS.get(key)
+        if compiler is None:
+            raise FilterError(f"unknown label filter key {key!r}")
+        out.append(compiler(value, params))
+    return out
+
+
+def _box_count_clause(spec: Mapping[str, Any], params: Params) -> str:
+    label_spec = {k: v for k, v in spec.items() if k not in {"min", "max"}}
+    inner = _label_conditions(label_spec, params)
+    count = (
+        "(SELECT COUNT(*) FROM annotations a WHERE a.sample_id = s.sample_id"
+        + "".join(f" AND {c}" for c in inner)
+        + ")"
+    )
+    return _condition(count, {k: spec[k] for k in ("min", "max") if k in spec}, params, "box_count")
+
+
+def _condition(sql: str, cond: Any, params: Params, name: str) -> str:
+    """One field condition: ``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``."""
+    if not isinstance(cond, Mapping) or not cond:
+        raise FilterError(f"condition on {name!r} must be an object such as {{'in': [...]}}")
+    parts: list[str] = []
+    for op, value in cond.items():
+        if op == "in":
+            parts.append(_in_clause(f"CAST({sql} AS VARCHAR)", _scalar_list(value, name), params))
+        elif op == "eq":
+            if isinstance(value, bool):
+                parts.append(f"CAST({sql} AS BOOLEAN) = {params.add(value)}")
+            elif isinstance(value, int | float):
+                parts.append(f"TRY_CAST({sql} AS DOUBLE) = {params.add(float(value))}")
+            elif isinstance(value, str):
+                parts.append(f"CAST({sql} AS VARCHAR) = {params.add(value)}")
+            else:
+                raise FilterError(f"'eq' on {name!r} needs a string, number or boolean")
+        elif op in ("min", "max"):
+            if value is None:
+                continue
+            number = _number(value, f"{name}.{op}")
+            cmp = ">=" if op == "min" else "<="
+            parts.append(f"TRY_CAST({sql} AS DOUBLE) {cmp} {params.add(number)}")
+        elif op == "contains":
+            if not isinstance(value, str):
+                raise FilterError(f"'contains' on {name!r} needs a string")
+            parts.append(f"contains(lower(CAST({sql} AS VARCHAR)), {params.add(value.lower())})")
+        elif op == "is_null":
+            parts.append(f"({sql}) IS NULL" if value else f"({sql}) IS NOT NULL")
+        else:
+            raise FilterError(f"unknown operator {op!r} on {name!r}")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def _in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
+    if not values:
+        return "FALSE"
+    return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
+
+
+def _ids_clause(ids: Any, params: Params) -> str:
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise FilterError("'ids' must be a list of integer sample ids")
+    if not ids:
+        return "FALSE"
+    return f"s.sample_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))"
+
+
+def _tags_clause(spec: Any, params: Params) -> str:
+    spec = _mapping(spec, "tags")
+    parts: list[str] = []
+    for op in spec:
+        tags = _str_list(spec[op], f"tags.{op}")
+        if op == "any":
+            parts.append(f"list_has_any(s.tags, {params.add(tags)}::VARCHAR[])" if tags else "FALSE")
+        elif op == "all":
+            parts.append(f"list_has_all(s.tags, {params.add(tags)}::VARCHAR[])")
+        elif op == "none":
+            parts.append(f"NOT list_has_any(s.tags, {params.add(tags)}::VARCHAR[])")
+        else:
+            raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def _mapping(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise FilterError(f"{name!r} must be a JSON object")
+    return value
+
+
+def _str_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FilterError(f"{name!r} must be a list of strings")
+    return value
+
+
+def _scalar_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, str | int | float | bool) for v in value
+    ):
+        raise FilterError(f"'in' on {name!r} must be a list of strings or numbers")
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise FilterError(f"{name!r} must be a number")
+    return float(value)

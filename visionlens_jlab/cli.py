@@ -1,0 +1,247 @@
+"""The ``visionlens`` command line: a stable, scriptable contract for other tools and tests.
+
+Every command works whether or not JupyterLab is running on the same data directory: when a
+live server owns the catalog (``server.json``), the work goes through its REST API; otherwise
+the command opens the catalog itself.
+
+Exit codes: 0 success (warnings allowed), 1 nothing usable / operation failed,
+2 usage error, 3 the catalog is held by a process that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .config import resolve_data_dir
+from .server_info import read_server_info
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    """A failure to report as one clear line (and in the JSON object with ``--json``)."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def server_client(data_dir: Path) -> Any:
+    """A REST client of the live server owning ``data_dir``, or ``None``."""
+    info = read_server_info(data_dir)
+    if info is None:
+        return None
+    from .rest_client import RestClient
+
+    return RestClient(info["url"], info.get("token"))
+
+
+def open_catalog(data_dir: Path) -> Any:
+    """Open the catalog for this process, with a clear error when another process holds it."""
+    from .catalog import Catalog, CatalogLockedError
+
+    try:
+        return Catalog(data_dir)
+    except CatalogLockedError as exc:
+        raise CliError(
+            f"{exc} No running VisionLens server was found for {data_dir} "
+            "(no live server.json), so the command cannot go through it either.",
+            EXIT_LOCKED,
+        ) from exc
+
+
+def run_local_or_remote(
+    args: argparse.Namespace,
+    local: Callable[[Any], dict[str, Any]],
+    remote: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run ``remote(client)`` if a server owns the data dir, else ``local(catalog)``."""
+    from .rest_client import ApiError
+
+    data_dir = resolve_data_dir(args.data_dir)
+    client = server_client(data_dir)
+    if client is not None:
+        try:
+            return remote(client)
+        except ApiError as exc:
+            raise CliError(f"the VisionLens server refused: {exc}") from exc
+    catalog = open_catalog(data_dir)
+    try:
+        return local(catalog)
+    finally:
+        catalog.close()
+
+
+def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
+    job = client.wait_job(answer["job"]["id"])
+    if job["status"] != "done":
+        raise CliError(job.get("error") or f"job {job['status']}")
+    return dict(job["result"])
+
+
+def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
+    from .ingest.open import open_dataset
+    from .ingest.writer import write_dataset
+
+    def local(catalog: Any) -> dict[str, Any]:
+        parsed = open_dataset(args.source, args.format, images=args.images, split=args.split)
+        return write_dataset(catalog, args.name, parsed, split=args.split).to_dict()
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"source": _absolute(args.source), "name": args.name, "format": args.format,
+                "images": _absolute(args.images), "split": args.split}
+        return _job_result(client, client.post("datasets", body))
+
+    return run_local_or_remote(args, local, remote)
+
+
+def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
+    from .ingest.open import open_predictions
+    from .ingest.worker import category_maps
+    from .ingest.writer import write_predictions
+
+    def local(catalog: Any) -> dict[str, Any]:
+        classes, categories = category_maps(catalog, args.dataset)
+        parsed = open_predictions(args.source, args.format, classes=classes, categories=categories)
+        return write_predictions(catalog, args.dataset, args.model, parsed).to_dict()
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"source": _absolute(args.source), "model": args.model, "format": args.format}
+        return _job_result(client, client.post(f"datasets/{args.dataset}/predictions", body))
+
+    return run_local_or_remote(args, local, remote)
+
+
+def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
+    return run_local_or_remote(
+        args,
+        lambda catalog: {"datasets": catalog.list_datasets()},
+        lambda client: client.get("datasets"),
+    )
+
+
+def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
+    def local(catalog: Any) -> dict[str, Any]:
+        catalog.delete_dataset(args.dataset)
+        return {"deleted": args.dataset}
+
+    def remote(client: Any) -> dict[str, Any]:
+        client.delete(f"datasets/{args.dataset}")
+        return {"deleted": args.dataset}
+
+    return run_local_or_remote(args, local, remote)
+
+
+def _absolute(path: str | None) -> str | None:
+    """Paths are resolved here, since the server's working directory may differ."""
+    if path is None or path.startswith("gs://"):
+        return path
+    return str(Path(path).expanduser().resolve())
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    if "datasets" in result:
+        for ds in result["datasets"]:
+            models = ", ".join(m["name"] for m in ds["models"]) or "-"
+            print(
+                f"{ds['name']:<24} {ds['format']:<5} {ds['num_samples']:>9} samples "
+                f"{ds['num_annotations']:>10} boxes  models: {models}"
+            )
+        if not result["datasets"]:
+            print("no datasets yet: visionlens ingest SOURCE --name NAME")
+        return
+    if "deleted" in result:
+        print(f"deleted {result['deleted']}")
+        return
+    counts = ", ".join(
+        f"{result[k]} {k}" for k in ("samples", "annotations", "categories", "predictions")
+        if result.get(k)
+    )
+    print(f"{result.get('dataset', '')}: {counts}")
+    for w in result.get("warnings", []):
+        examples = "; ".join(w.get("examples", [])[:3])
+        print(f"  warning {w['code']} x{w['count']}: {w['message']}" + (f" (e.g. {examples})" if examples else ""))
+    for e in result.get("errors", []):
+        print(f"  error {e['code']} x{e['count']}: {e['message']}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (areas add theirs through ``add_parser``)."""
+    parser = argparse.ArgumentParser(prog="visionlens", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("ingest", help="ingest a COCO / YOLO / VOC dataset")
+    p.add_argument("source", help="annotation file or dataset folder")
+    p.add_argument("--name", required=True)
+    p.add_argument("--format", default="auto", choices=["auto", "coco", "yolo", "voc", "txt"])
+    p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
+    p.add_argument("--split", help="split name for every sample (e.g. train, val)")
+    common(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("predictions", help="import a model's predictions into a dataset")
+    p.add_argument("dataset")
+    p.add_argument("source", help="COCO results JSON, YOLO labels folder or txt folder")
+    p.add_argument("--model", required=True)
+    p.add_argument("--format", default="auto", choices=["auto", "coco", "yolo", "voc", "txt"])
+    common(p)
+    p.set_defaults(func=cmd_predictions)
+
+    p = sub.add_parser("datasets", help="list datasets")
+    common(p)
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("delete", help="delete a dataset")
+    p.add_argument("dataset")
+    common(p)
+    p.set_defaults(func=cmd_delete)
+
+    for module_name in EXTENSION_COMMAND_MODULES:
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
+
+
+EXTENSION_COMMAND_MODULES: list[str] = []
+"""Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``visionlens``; returns the exit code."""
+    from .catalog import CatalogError, FilterError
+    from .ingest.report import IngestError
+    from .jobs import WorkerError
+
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.func(args)
+    except CliError as exc:
+        return _fail(args, str(exc), exc.code)
+    except (CatalogError, IngestError, FilterError, WorkerError, OSError) as exc:
+        return _fail(args, str(exc), EXIT_FAILED)
+    if args.json:
+        print(json.dumps(result, default=str))
+    else:
+        _print_human(result)
+    return EXIT_OK
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"errors": [{"code": "failed", "message": message, "count": 1,
+                                      "examples": []}]}))
+    print(f"visionlens: error: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

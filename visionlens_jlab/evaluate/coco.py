@@ -1,0 +1,268 @@
+"""The COCO bbox protocol, numerically identical to pycocotools' ``COCOeval`` (iouType bbox).
+
+pycocotools evaluates one (image, class) at a time in Python. Here all groups are matched
+at once: predictions are processed rank by rank (the r-th best prediction of *every*
+(image, class) group in one vectorised step), for every area range and IoU threshold
+together. Greedy matching only couples predictions of the same group, so this is exactly
+the same algorithm, with ``max(dets per group)`` (at most ``maxDets[-1]`` = 100) steps.
+
+The matching rule reproduced from ``COCOeval.evaluateImg``:
+
+* predictions in descending score order (ties: source order), at most 100 per group;
+* a prediction takes, among ground truths still free (crowd regions are never used up) with
+  IoU >= ``min(t, 1 - 1e-10)``, the one with the largest IoU, preferring ground truths that
+  are not ignored (crowd, or area outside the range); among equal IoUs the later one in the
+  ground truth's order wins, as in pycocotools;
+* IoU with a crowd region is intersection over the prediction's area;
+* a prediction matched to an ignored ground truth is ignored, and so is an unmatched one
+  whose area (``w*h``) lies outside the area range.
+
+One deliberate difference: pycocotools records a match by storing the ground truth's
+annotation *id*, and an id of 0 reads as "no match" (cocodataset/cocoapi#664). Matches here
+are booleans, so a ground truth whose source id is 0 is evaluated correctly (the
+``padilla-review-toy`` COCO pair gives AP 0.5979, not pycocotools' 0.4952).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .boxes import Boxes, group_pairs, pair_iou, rank_in_group
+
+IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
+RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
+MAX_DETS = (1, 10, 100)
+AREA_RANGES = {
+    "all": (0.0, 1e5**2),
+    "small": (0.0, 32.0**2),
+    "medium": (32.0**2, 96.0**2),
+    "large": (96.0**2, 1e5**2),
+}
+STAT_NAMES = (
+    "AP", "AP50", "AP75", "APsmall", "APmedium", "APlarge",
+    "AR1", "AR10", "AR100", "ARsmall", "ARmedium", "ARlarge",
+)  # fmt: skip
+"""The 12 numbers of ``COCOeval.stats``, in pycocotools' order."""
+
+
+@dataclass
+class CocoMatch:
+    """Matching of every kept prediction, per area range and IoU threshold.
+
+    Arrays are shaped ``(A, T, n)`` with ``A`` area ranges and ``T`` thresholds; ``kept``
+    marks the predictions within the first ``maxDets[-1]`` of their group.
+    """
+
+    thresholds: np.ndarray
+    kept: np.ndarray         # (n_dt,) bool
+    rank: np.ndarray         # (n_dt,) rank inside its (image, class) group
+    dt_gt: np.ndarray        # (A, T, n_dt) matched ground-truth index or -1
+    dt_ignored: np.ndarray   # (A, T, n_dt) bool
+    gt_ignored: np.ndarray   # (A, n_gt) bool
+    dt_iou: np.ndarray       # (A, T, n_dt) IoU of the match (0 if none)
+
+
+def match_coco(
+    gt: Boxes,
+    dt: Boxes,
+    n_cats: int,
+    thresholds: np.ndarray = IOU_THRESHOLDS,
+    *,
+    area_ranges: dict[str, tuple[float, float]] = AREA_RANGES,
+    max_det: int = MAX_DETS[-1],
+    plus_one: bool = False,
+) -> CocoMatch:
+    """Match predictions to ground truth for every area range and threshold at once."""
+    n_dt, n_gt = len(dt), len(gt)
+    areas = np.array(list(area_ranges.values()), dtype=float)
+    n_a, n_t = len(areas), len(thresholds)
+    gt_ign = gt.crowd[None, :] | (gt.area[None, :] < areas[:, :1]) | (gt.area[None, :] > areas[:, 1:])
+
+    dt_group = dt.image * n_cats + dt.cat
+    gt_group = gt.image * n_cats + gt.cat
+    rank = rank_in_group(dt_group, dt.score, np.arange(n_dt))
+    kept = rank < max_det
+
+    dt_gt = np.full((n_a, n_t, n_dt), -1, dtype=np.int64)
+    dt_iou = np.zeros((n_a, n_t, n_dt))
+    # Process kept predictions rank-major, so the r-th predictions of all groups are contiguous.
+    kept_idx = np.flatnonzero(kept)
+    proc = kept_idx[np.lexsort((dt_group[kept_idx], rank[kept_idx]))]
+    p_dt, p_gt = group_pairs(dt_group[proc], gt_group)  # p_dt indexes into proc
+    if len(p_dt):
+        iou = pair_iou(dt, gt, proc[p_dt], p_gt, plus_one=plus_one, crowd=gt.crowd)
+        # Inside each prediction, order candidates by (IoU, ground-truth order) ascending: the
+        # position inside that order is then a tie-breaking key (largest wins).
+        order = np.lexsort((p_gt, iou, p_dt))
+        p_dt, p_gt, iou = p_dt[order], p_gt[order], iou[order]
+        _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, gt_ign, thresholds, dt_gt, dt_iou)
+
+    matched = dt_gt >= 0
+    safe = np.where(matched, dt_gt, 0)
+    a_idx = np.arange(n_a)[:, None, None]
+    dt_ign = np.where(matched, gt_ign[a_idx, safe] if n_gt else False, False)
+    dt_area = dt.w * dt.h
+    out_of_range = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
+    dt_ign = dt_ign | (~matched & out_of_range[:, None, :])
+    return CocoMatch(thresholds, kept, rank, dt_gt, dt_ign, gt_ign, dt_iou)
+
+
+def _greedy(
+    proc: np.ndarray,
+    rank: np.ndarray,
+    p_dt: np.ndarray,
+    p_gt: np.ndarray,
+    iou: np.ndarray,
+    crowd: np.ndarray,
+    gt_ign: np.ndarray,
+    thresholds: np.ndarray,
+    dt_gt: np.ndarray,
+    dt_iou: np.ndarray,
+) -> None:
+    """Greedy matching, one prediction rank at a time across all groups (fills dt_gt/dt_iou)."""
+    n_a, n_t = dt_gt.shape[:2]
+    n_gt = gt_ign.shape[1]
+    used = np.zeros((n_a * n_t, n_gt), dtype=bool)  # non-crowd ground truths already matched
+    thr = np.minimum(thresholds, 1 - 1e-10)
+    thr_rows = np.tile(thr, n_a)[:, None]           # row = a * T + t
+    ign_rows = np.repeat(gt_ign, n_t, axis=0)       # (A*T, n_gt)
+    # Boundaries of each processed prediction's candidates, and of each rank's predictions.
+    cand_start = np.searchsorted(p_dt, np.arange(len(proc)), side="left")
+    cand_end = np.searchsorted(p_dt, np.arange(len(proc)), side="right")
+    proc_rank = rank[proc]
+    has_cand = cand_end > cand_start
+    big = int((cand_end - cand_start).max()) + 1
+    for r in np.unique(proc_rank[has_cand]):
+        dets = np.flatnonzero((proc_rank == r) & has_cand)  # contiguous (rank-major order)
+        lo, hi = cand_start[dets[0]], cand_end[dets[-1]]
+        g = p_gt[lo:hi]
+        local = np.arange(lo, hi) - np.repeat(cand_start[dets], cand_end[dets] - cand_start[dets])
+        eligible = (iou[lo:hi][None, :] >= thr_rows) & ~(used[:, g] & ~crowd[g][None, :])
+        key = np.where(eligible, (~ign_rows[:, g]) * big + local[None, :], -1)
+        seg = cand_start[dets] - lo
+        best = np.maximum.reduceat(key, seg, axis=1)  # (A*T, n_dets)
+        hit_r, hit_d = np.nonzero(best >= 0)
+        pair = lo + seg[hit_d] + best[hit_r, hit_d] % big
+        gidx = p_gt[pair]
+        used[hit_r, gidx] |= ~crowd[gidx]
+        d = proc[dets[hit_d]]
+        dt_gt[hit_r // n_t, hit_r % n_t, d] = gidx
+        dt_iou[hit_r // n_t, hit_r % n_t, d] = iou[pair]
+
+
+def accumulate_coco(
+    gt: Boxes,
+    dt: Boxes,
+    match: CocoMatch,
+    n_cats: int,
+    max_dets: tuple[int, ...] = MAX_DETS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``COCOeval.accumulate``: precision ``(T, R, K, A, M)`` and recall ``(T, K, A, M)``.
+
+    Entries of classes without (non-ignored) ground truth stay -1, as in pycocotools.
+    """
+    n_t, n_r, n_a, n_m = len(match.thresholds), len(RECALL_THRESHOLDS), match.gt_ignored.shape[0], len(max_dets)
+    precision = -np.ones((n_t, n_r, n_cats, n_a, n_m))
+    recall = -np.ones((n_t, n_cats, n_a, n_m))
+    npig = np.zeros((n_a, n_cats), dtype=np.int64)
+    for a in range(n_a):
+        npig[a] = np.bincount(gt.cat[~match.gt_ignored[a]], minlength=n_cats)
+    kept = np.flatnonzero(match.kept)
+    # pycocotools concatenates per-image lists (images ascending, each in rank order) and
+    # sorts by descending score with a stable sort: reproduce that order exactly.
+    order = kept[np.lexsort((match.rank[kept], dt.image[kept], -dt.score[kept], dt.cat[kept]))]
+    for m, max_det in enumerate(max_dets):
+        within = match.rank[order] < max_det
+        for a in range(n_a):
+            sel = order[within]
+            matched = match.dt_gt[a][:, sel] >= 0
+            ignored = match.dt_ignored[a][:, sel]
+            tps = matched & ~ignored
+            fps = ~matched & ~ignored
+            cat_bounds = np.searchsorted(dt.cat[sel], np.arange(n_cats + 1))
+            for k in np.flatnonzero(npig[a] > 0):
+                lo, hi = cat_bounds[k], cat_bounds[k + 1]
+                _accumulate_one(tps[:, lo:hi], fps[:, lo:hi], int(npig[a, k]),
+                                precision[:, :, k, a, m], recall[:, k, a, m])
+    return precision, recall
+
+
+def _accumulate_one(
+    tps: np.ndarray, fps: np.ndarray, npig: int, precision: np.ndarray, recall: np.ndarray
+) -> None:
+    """One (class, area, maxDet) cell, line for line as pycocotools computes it."""
+    nd = tps.shape[1]
+    if nd == 0:
+        precision[:] = 0.0
+        recall[:] = 0.0
+        return
+    tp_sum = np.cumsum(tps, axis=1).astype(float)
+    fp_sum = np.cumsum(fps, axis=1).astype(float)
+    rc = tp_sum / npig
+    pr = tp_sum / (fp_sum + tp_sum + np.spacing(1))
+    recall[:] = rc[:, -1]
+    pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
+    for t in range(tps.shape[0]):
+        inds = np.searchsorted(rc[t], RECALL_THRESHOLDS, side="left")
+        valid = inds < nd
+        q = np.zeros(len(RECALL_THRESHOLDS))
+        q[valid] = pr[t, inds[valid]]
+        precision[t] = q
+
+
+def _mean_defined(values: np.ndarray) -> float:
+    defined = values[values > -1]
+    return float(np.mean(defined)) if defined.size else -1.0
+
+
+def summarize_coco(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
+    """``COCOeval.summarize``: the 12 standard numbers, -1 where undefined."""
+    t50 = np.flatnonzero(thresholds == 0.5)
+    t75 = np.flatnonzero(thresholds == 0.75)
+    std = np.flatnonzero(np.isin(thresholds, IOU_THRESHOLDS))
+    p = precision[std]
+    r = recall[std]
+    return dict(
+        zip(
+            STAT_NAMES,
+            [
+                _mean_defined(p[:, :, :, 0, 2]),
+                _mean_defined(precision[t50][:, :, :, 0, 2]),
+                _mean_defined(precision[t75][:, :, :, 0, 2]),
+                _mean_defined(p[:, :, :, 1, 2]),
+                _mean_defined(p[:, :, :, 2, 2]),
+                _mean_defined(p[:, :, :, 3, 2]),
+                _mean_defined(r[:, :, 0, 0]),
+                _mean_defined(r[:, :, 0, 1]),
+                _mean_defined(r[:, :, 0, 2]),
+                _mean_defined(r[:, :, 1, 2]),
+                _mean_defined(r[:, :, 2, 2]),
+                _mean_defined(r[:, :, 3, 2]),
+            ],
+            strict=True,
+        )
+    )
+
+
+def per_class_coco(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-class AP@[.5:.95], AP50, AP75 and AR100 (area all), NaN for classes without GT."""
+    std = np.flatnonzero(np.isin(thresholds, IOU_THRESHOLDS))
+
+    def mean(values: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        masked = np.where(values > -1, values, np.nan)
+        with np.errstate(invalid="ignore"):
+            out = np.nanmean(masked, axis=axes) if masked.size else np.zeros(0)
+        return out
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return {
+            "AP": mean(precision[std][:, :, :, 0, 2], (0, 1)),
+            "AP50": mean(precision[thresholds == 0.5][:, :, :, 0, 2], (0, 1)),
+            "AP75": mean(precision[thresholds == 0.75][:, :, :, 0, 2], (0, 1)),
+            "AR100": mean(recall[std][:, :, 0, 2], (0,)),
+        }

@@ -1,0 +1,109 @@
+"""The one base class every VisionLens REST handler derives from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado.ioloop import IOLoop
+from tornado.web import HTTPError
+
+from ..catalog import (
+    CatalogError,
+    CatalogLockedError,
+    ConflictError,
+    FilterError,
+    NotFoundError,
+)
+from ..ingest.report import IngestError
+
+if TYPE_CHECKING:
+    from ..app import VisionLensApp
+    from ..catalog import Catalog
+    from ..jobs import JobManager
+
+T = TypeVar("T")
+
+
+class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
+    """Authenticated + authorized JSON handler with access to the catalog and the jobs.
+
+    Subclasses decorate every verb with ``@tornado.web.authenticated`` then
+    ``@authorized`` and keep to parsing the request and calling the engine.
+    """
+
+    auth_resource = "visionlens"
+
+    @property
+    def app(self) -> VisionLensApp:
+        return self.extensionapp  # type: ignore[return-value]
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.app.catalog
+
+    @property
+    def jobs(self) -> JobManager:
+        return self.app.jobs
+
+    def write_json(self, obj: Any, status: int = 200) -> None:
+        """Finish the request with ``obj`` as JSON."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(obj, default=str))
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object, or a 400."""
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except ValueError as exc:
+            raise HTTPError(400, f"request body is not valid JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise HTTPError(400, "request body must be a JSON object")
+        return body
+
+    def json_argument(self, name: str) -> Any:
+        """A query argument holding JSON (e.g. ``filter``), or ``None``; 400 if malformed."""
+        raw = self.get_query_argument(name, None)
+        if raw in (None, ""):
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise HTTPError(400, f"query argument {name!r} is not valid JSON: {exc}") from exc
+
+    def int_argument(self, name: str, default: int) -> int:
+        """An integer query argument, or a 400."""
+        raw = self.get_query_argument(name, None)
+        if raw in (None, ""):
+            return default
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise HTTPError(400, f"query argument {name!r} must be an integer") from exc
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run catalog work off the event loop, mapping engine errors to HTTP errors."""
+        with engine_errors():
+            return await IOLoop.current().run_in_executor(None, fn, *args)
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Turn the engine's user-facing errors into ``HTTPError`` with the same message."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise HTTPError(404, str(exc)) from exc
+    except ConflictError as exc:
+        raise HTTPError(409, str(exc)) from exc
+    except CatalogLockedError as exc:
+        raise HTTPError(503, str(exc)) from exc
+    except (CatalogError, FilterError, IngestError) as exc:
+        raise HTTPError(400, str(exc)) from exc

@@ -1,0 +1,97 @@
+"""Datasets: list, ingest, inspect, delete, import predictions."""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..ingest.worker import submit_ingest, submit_predictions
+from .base import VisionLensHandler, engine_errors
+
+FORMATS = {"auto", "coco", "yolo", "voc", "txt"}
+
+
+def _required_str(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise HTTPError(400, f"'{key}' is required and must be a non-empty string")
+    return value.strip()
+
+
+def _optional_str(body: dict, key: str) -> str | None:
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise HTTPError(400, f"'{key}' must be a string")
+    return value
+
+
+def _format(body: dict) -> str:
+    fmt = _optional_str(body, "format") or "auto"
+    if fmt not in FORMATS:
+        raise HTTPError(400, f"unknown format {fmt!r}; use one of {sorted(FORMATS)}")
+    return fmt
+
+
+class DatasetsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        datasets = await self.run_blocking(self.catalog.list_datasets)
+        self.write_json({"datasets": datasets})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        with engine_errors():
+            job = submit_ingest(
+                self.jobs,
+                self.catalog,
+                source=_required_str(body, "source"),
+                name=_required_str(body, "name"),
+                fmt=_format(body),
+                images=_optional_str(body, "images"),
+                split=_optional_str(body, "split"),
+            )
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+class DatasetHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.write_json(await self.run_blocking(self.catalog.get_dataset, name))
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        await self.run_blocking(self.catalog.delete_dataset, name)
+        self.set_status(204)
+        self.finish()
+
+
+class PredictionsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        with engine_errors():
+            job = submit_predictions(
+                self.jobs,
+                self.catalog,
+                dataset=name,
+                source=_required_str(body, "source"),
+                model=_required_str(body, "model"),
+                fmt=_format(body),
+            )
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+ROUTES = [
+    (r"/datasets", DatasetsHandler),
+    (r"/datasets/(?P<name>[^/]+)", DatasetHandler),
+    (r"/datasets/(?P<name>[^/]+)/predictions", PredictionsHandler),
+]

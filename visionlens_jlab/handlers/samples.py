@@ -1,0 +1,135 @@
+"""Samples: filtered pages, one sample, id lists, tags and facets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..catalog import queries
+from .base import VisionLensHandler
+
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+
+
+def arrow_stream_bytes(table: pa.Table) -> bytes:
+    """Serialize a table as an Arrow IPC stream."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+class SamplesHandler(VisionLensHandler):
+    async def _page(self, name: str, params: dict[str, Any]) -> None:
+        sort = params.get("sort")
+        order = params.get("order")
+        if sort is not None and not isinstance(sort, str):
+            raise HTTPError(400, "'sort' must be a field name")
+        page = await self.run_blocking(
+            lambda: queries.samples_page(
+                self.catalog,
+                name,
+                params.get("filter"),
+                offset=_int(params.get("offset"), 0, "offset"),
+                limit=_int(params.get("limit"), 100, "limit"),
+                sort=sort,
+                order=order if isinstance(order, str) else None,
+            )
+        )
+        self.write_json(page)
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        await self._page(
+            name,
+            {
+                "filter": self.json_argument("filter"),
+                "sort": self.get_query_argument("sort", None),
+                "order": self.get_query_argument("order", None),
+                "offset": self.int_argument("offset", 0),
+                "limit": self.int_argument("limit", 100),
+            },
+        )
+
+
+class SamplesQueryHandler(SamplesHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        await self._page(name, self.json_body())
+
+
+class SampleHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, sample_id: str) -> None:
+        sample = await self.run_blocking(queries.sample_detail, self.catalog, name, int(sample_id))
+        self.write_json(sample)
+
+
+class IdsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        spec = self.json_body().get("filter")
+        ids = await self.run_blocking(queries.sample_ids, self.catalog, name, spec)
+        if ARROW_STREAM in self.request.headers.get("Accept", ""):
+            table = pa.table({"sample_id": ids})
+            self.set_header("Content-Type", ARROW_STREAM)
+            self.finish(arrow_stream_bytes(table))
+            return
+        self.write_json({"total": len(ids), "ids": ids.to_pylist()})
+
+
+class TagsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        spec = body.get("filter")
+        if not spec:
+            raise HTTPError(400, "'filter' is required (use {} explicitly to tag every sample)")
+        add, remove = body.get("add") or [], body.get("remove") or []
+        if not isinstance(add, list) or not isinstance(remove, list):
+            raise HTTPError(400, "'add' and 'remove' must be lists of strings")
+        updated = await self.run_blocking(
+            lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove)
+        )
+        self.write_json({"updated": updated})
+
+
+class FacetsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        spec = self.json_argument("filter")
+        self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        spec = self.json_body().get("filter")
+        self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
+
+
+def _int(value: Any, default: int, name: str) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise HTTPError(400, f"'{name}' must be an integer")
+    return value
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/samples", SamplesHandler),
+    (r"/datasets/(?P<name>[^/]+)/samples/query", SamplesQueryHandler),
+    (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>\d+)", SampleHandler),
+    (r"/datasets/(?P<name>[^/]+)/ids", IdsHandler),
+    (r"/datasets/(?P<name>[^/]+)/tags", TagsHandler),
+    (r"/datasets/(?P<name>[^/]+)/facets", FacetsHandler),
+]

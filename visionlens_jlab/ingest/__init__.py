@@ -1,0 +1,1 @@
+"""Streaming parsers for COCO, YOLO and Pascal VOC, predictions, and the atomic writer."""

@@ -1,0 +1,86 @@
+"""Column-oriented batches that parsers emit and the catalog writer appends.
+
+Parsers never touch DuckDB: they yield :class:`Batch` objects (Arrow tables with the columns
+below) and the writer (:mod:`.writer`) appends them inside one transaction. Because batches
+are Arrow, they can also cross a process boundary cheaply (IPC) when a job worker parses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+SAMPLE_SCHEMA = pa.schema(
+    [
+        ("sample_index", pa.int64()),   # 0-based, in the order the parser meets images
+        ("file_name", pa.string()),     # as written in the source
+        ("location", pa.string()),      # resolved absolute path or gs:// URI
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("split", pa.string()),
+        ("source_image_id", pa.string()),
+        ("fields", pa.string()),        # JSON object of extra keys, or null
+    ]
+)
+
+ANNOTATION_SCHEMA = pa.schema(
+    [
+        ("sample_index", pa.int64()),   # ground truth: the sample_index of its image
+        ("image_ref", pa.string()),     # predictions: file name / stem / source image id
+        ("label", pa.string()),
+        ("x", pa.float64()),
+        ("y", pa.float64()),
+        ("w", pa.float64()),
+        ("h", pa.float64()),
+        ("score", pa.float64()),
+        ("area", pa.float64()),
+        ("iscrowd", pa.bool_()),
+        ("difficult", pa.bool_()),
+        ("source_ann_id", pa.string()),
+        ("segmentation", pa.string()),  # JSON, or null
+        ("attributes", pa.string()),    # JSON object, or null
+        ("normalized", pa.bool_()),     # predictions: x, y, w, h are fractions of the image size
+    ]
+)
+
+
+@dataclass
+class Batch:
+    """Some samples and/or annotations; either table may be ``None``."""
+
+    samples: pa.Table | None = None
+    annotations: pa.Table | None = None
+
+
+def dumps_or_none(value: Any) -> str | None:
+    """JSON text of ``value``, or ``None`` for ``None``/empty containers."""
+    if value is None or value == {} or value == []:
+        return None
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class ColumnBuffer:
+    """Accumulates rows column-wise and turns them into an Arrow table of ``schema``."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+
+    def __len__(self) -> int:
+        return len(self.columns[self.schema.names[0]])
+
+    def append(self, **row: Any) -> None:
+        """Append one row; columns not given are null."""
+        for name, values in self.columns.items():
+            values.append(row.get(name))
+
+    def take(self) -> pa.Table | None:
+        """Return the buffered rows as a table (``None`` if empty) and start afresh."""
+        if not len(self):
+            return None
+        table = pa.table(self.columns, schema=self.schema)
+        self.columns = {name: [] for name in self.schema.names}
+        return table

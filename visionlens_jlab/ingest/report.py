@@ -1,0 +1,94 @@
+"""The validation report every ingest ends with: nothing is dropped without being counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_EXAMPLES = 5
+
+
+class IngestError(Exception):
+    """Nothing usable could be read; the message says what was wrong and what to do."""
+
+
+@dataclass
+class _Entry:
+    code: str
+    message: str
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+class IngestReport:
+    """Warnings (counted, with a few examples) and errors collected while parsing.
+
+    A warning means something was clamped, skipped or defaulted but the rest went on; an
+    error means a whole file or record could not be read at all.
+    """
+
+    def __init__(self) -> None:
+        self._warnings: dict[str, _Entry] = {}
+        self._errors: dict[str, _Entry] = {}
+        self.counts: dict[str, int] = {}
+
+    def warn(self, code: str, message: str, example: object = None, count: int = 1) -> None:
+        """Count one (or ``count``) occurrences of warning ``code``; keep a few examples."""
+        self._add(self._warnings, code, message, example, count)
+
+    def error(self, code: str, message: str, example: object = None, count: int = 1) -> None:
+        """Count an error: a file or record that could not be read at all."""
+        self._add(self._errors, code, message, example, count)
+
+    @staticmethod
+    def _add(
+        table: dict[str, _Entry], code: str, message: str, example: object, count: int
+    ) -> None:
+        entry = table.get(code)
+        if entry is None:
+            entry = table[code] = _Entry(code, message)
+        entry.count += count
+        if example is not None and len(entry.examples) < MAX_EXAMPLES:
+            entry.examples.append(str(example)[:300])
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [_as_dict(e) for e in self._warnings.values()]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [_as_dict(e) for e in self._errors.values()]
+
+    def warning_count(self, code: str) -> int:
+        """How many times warning ``code`` was counted (0 if never)."""
+        entry = self._warnings.get(code)
+        return entry.count if entry else 0
+
+    def error_count(self, code: str) -> int:
+        """How many times error ``code`` was counted (0 if never)."""
+        entry = self._errors.get(code)
+        return entry.count if entry else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"counts": dict(self.counts), "warnings": self.warnings, "errors": self.errors}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IngestReport:
+        report = cls()
+        report.counts = dict(data.get("counts", {}))
+        for key, table in (("warnings", report._warnings), ("errors", report._errors)):
+            for item in data.get(key, []):
+                table[item["code"]] = _Entry(
+                    item["code"], item.get("message", ""), int(item["count"]),
+                    list(item.get("examples", [])),
+                )
+        return report
+
+
+def _as_dict(entry: _Entry) -> dict[str, Any]:
+    return {
+        "code": entry.code,
+        "message": entry.message,
+        "count": entry.count,
+        "examples": list(entry.examples),
+    }

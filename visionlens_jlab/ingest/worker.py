@@ -1,0 +1,115 @@
+"""Parse in a worker process, write in the server: the ingest job behind the REST API.
+
+The parser (CPU-heavy, GIL-bound) runs in a spawned worker and streams Arrow batches back;
+the server thread appends them inside one catalog transaction (:mod:`.writer`), so a parser
+crash or a cancelled job rolls back cleanly and never blocks the tornado event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..catalog.catalog import Catalog, validate_name
+from ..jobs import Job, JobContext, JobManager, stream_from_worker
+from .batches import Batch
+from .report import IngestReport
+from .writer import write_dataset, write_predictions
+
+
+def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Worker side: open the source and yield ``meta``, every ``batch``, then ``end``."""
+    from .open import open_dataset, open_predictions
+
+    parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
+    yield "meta", {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root}
+    for batch in parsed.batches():
+        yield "batch", batch
+    yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}
+
+
+class WorkerParsedSource:
+    """A :class:`~.writer.ParsedSource` whose parsing happens in a worker process."""
+
+    def __init__(self, ctx: JobContext | None, kind: str, options: dict[str, Any]) -> None:
+        self._ctx = ctx
+        self._kind = kind
+        self._options = options
+        self.format = options.get("fmt", "auto")
+        self.source = str(options["source"])
+        self.media_root = ""
+        self.report = IngestReport()
+        self._categories: list[tuple[Any, ...]] = []
+
+    def batches(self) -> Iterator[Batch]:
+        for tag, payload in stream_from_worker(self._ctx, parse_items, self._kind, self._options):
+            if tag == "batch":
+                yield payload
+            elif tag == "meta":
+                self.format = payload["format"]
+                self.source = payload["source"]
+                self.media_root = payload["media_root"]
+            elif tag == "end":
+                self._categories = [tuple(c) for c in payload["categories"]]
+                self.report = IngestReport.from_dict(payload["report"])
+
+    def categories(self) -> list[tuple[Any, ...]]:
+        return self._categories
+
+
+def submit_ingest(
+    jobs: JobManager,
+    catalog: Catalog,
+    *,
+    source: str,
+    name: str,
+    fmt: str = "auto",
+    images: str | None = None,
+    split: str | None = None,
+) -> Job:
+    """Start a dataset ingest job; the name is validated before anything is queued."""
+    validate_name(name)
+    options = {"source": source, "fmt": fmt, "images": images, "split": split}
+
+    def run(ctx: JobContext) -> dict[str, Any]:
+        ctx.progress(None, f"reading {source}")
+        parsed = WorkerParsedSource(ctx, "dataset", options)
+        return write_dataset(catalog, name, parsed, split=split, progress=ctx.progress).to_dict()
+
+    return jobs.submit("ingest", run, title=f"Ingest {name}")
+
+
+def submit_predictions(
+    jobs: JobManager,
+    catalog: Catalog,
+    *,
+    dataset: str,
+    source: str,
+    model: str,
+    fmt: str = "auto",
+) -> Job:
+    """Start a predictions import job for ``model`` on ``dataset``."""
+    validate_name(model, "model")
+    classes, categories = category_maps(catalog, dataset)
+    options = {"source": source, "fmt": fmt, "classes": classes, "categories": categories}
+
+    def run(ctx: JobContext) -> dict[str, Any]:
+        ctx.progress(None, f"reading {source}")
+        parsed = WorkerParsedSource(ctx, "predictions", options)
+        return write_predictions(catalog, dataset, model, parsed, progress=ctx.progress).to_dict()
+
+    return jobs.submit("predictions", run, title=f"Predictions {model} on {dataset}")
+
+
+def category_maps(catalog: Catalog, dataset: str) -> tuple[list[str], dict[int, str] | None]:
+    """The dataset's class names by position (what class ids in txt/YOLO files refer to) and by
+    source category id (what a bare COCO results list refers to), if the source had ids."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            "SELECT name, source_category_id FROM categories WHERE dataset_id = ? "
+            "ORDER BY category_id",
+            [dataset_id],
+        ).fetchall()
+    by_id = {int(r[1]): r[0] for r in rows if r[1] is not None}
+    return [r[0] for r in rows], by_id or None

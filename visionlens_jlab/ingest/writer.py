@@ -1,0 +1,289 @@
+"""Append parsed batches to the catalog atomically.
+
+A dataset (or a model's predictions) is written inside one catalog write transaction: if the
+parser raises, the process is killed or the machine loses power, the transaction never
+commits and no half dataset is ever visible; ingesting again simply works.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from ..catalog.catalog import Catalog, CatalogError, ConflictError, validate_name
+from ..catalog.schema import GROUND_TRUTH
+from .batches import Batch
+from .report import IngestError, IngestReport
+
+ProgressCallback = Callable[[float, str], None]
+
+
+class ParsedSource(Protocol):
+    """What a format parser hands the writer."""
+
+    format: str
+    source: str          # the annotation path as the user gave it
+    media_root: str      # where images resolve
+    report: IngestReport
+
+    def batches(self) -> Iterator[Batch]:
+        """Yield batches; may report progress through the report's counts."""
+        ...
+
+    def categories(self) -> list[tuple[Any, ...]]:
+        """``(name, supercategory[, source_category_id])`` in source order, once batches are done."""
+        ...
+
+
+@dataclass
+class IngestSummary:
+    """What the CLI prints with ``--json`` and the REST API returns for a finished job."""
+
+    dataset: str
+    samples: int = 0
+    annotations: int = 0
+    categories: int = 0
+    predictions: int = 0
+    model: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "dataset": self.dataset,
+            "samples": self.samples,
+            "annotations": self.annotations,
+            "categories": self.categories,
+            "predictions": self.predictions,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+        if self.model is not None:
+            out["model"] = self.model
+        return out
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _append(cur: duckdb.DuckDBPyConnection, table: pa.Table, sql: str, params: list[Any]) -> None:
+    cur.register("_vl_batch", table)
+    try:
+        cur.execute(sql, params)
+    finally:
+        cur.unregister("_vl_batch")
+
+
+def write_dataset(
+    catalog: Catalog,
+    name: str,
+    parsed: ParsedSource,
+    *,
+    split: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Write a parsed dataset under ``name`` in one transaction and return its summary."""
+    validate_name(name)
+    with catalog.write() as cur:
+        if cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchone():
+            raise ConflictError(
+                f"a dataset named {name!r} already exists: delete it first "
+                f"(visionlens delete {name}) or choose another name"
+            )
+        dataset_id = Catalog.next_id(cur, "datasets", "dataset_id")
+        sample_base = Catalog.next_id(cur, "samples", "sample_id")
+        ann_next = Catalog.next_id(cur, "annotations", "ann_id")
+        n_samples = n_boxes = 0
+        for batch in parsed.batches():
+            if batch.samples is not None and batch.samples.num_rows:
+                _append(
+                    cur,
+                    batch.samples,
+                    """
+                    INSERT INTO samples
+                    SELECT ? + sample_index, ?, file_name, location, width, height,
+                           COALESCE(split, ?), source_image_id, []::VARCHAR[], fields::JSON
+                    FROM _vl_batch
+                    """,
+                    [sample_base, dataset_id, split],
+                )
+                n_samples += batch.samples.num_rows
+            if batch.annotations is not None and batch.annotations.num_rows:
+                _append(
+                    cur,
+                    batch.annotations,
+                    """
+                    INSERT INTO annotations
+                    SELECT ? + row_number() OVER () - 1, ? + sample_index, ?, ?, label,
+                           x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
+                           COALESCE(difficult, FALSE), source_ann_id,
+                           segmentation::JSON, attributes::JSON
+                    FROM _vl_batch
+                    """,
+                    [ann_next, sample_base, dataset_id, GROUND_TRUTH],
+                )
+                ann_next += batch.annotations.num_rows
+                n_boxes += batch.annotations.num_rows
+            if progress:
+                progress(-1.0, f"{n_samples} samples, {n_boxes} boxes")
+        if n_samples == 0:
+            raise IngestError(_nothing_read(parsed))
+        categories = parsed.categories()
+        if categories:
+            cur.executemany(
+                "INSERT INTO categories VALUES (?, ?, ?, ?, ?)",
+                [
+                    [dataset_id, i, c[0], c[1], c[2] if len(c) > 2 else None]
+                    for i, c in enumerate(categories)
+                ],
+            )
+        parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
+        cur.execute(
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                dataset_id, name, parsed.format, parsed.source, parsed.media_root, _now(),
+                n_samples, n_boxes, json.dumps(parsed.report.to_dict()),
+            ],
+        )
+    return IngestSummary(
+        dataset=name,
+        samples=n_samples,
+        annotations=n_boxes,
+        categories=len(categories),
+        warnings=parsed.report.warnings,
+        errors=parsed.report.errors,
+    )
+
+
+def write_predictions(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    parsed: ParsedSource,
+    *,
+    progress: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Replace model ``model``'s predictions on ``dataset`` atomically.
+
+    Prediction rows name their image by ``image_ref``: the source image id, the file name,
+    its base name or its stem, tried in that order. Rows whose image is not in the dataset
+    are counted in the report, never silently dropped.
+    """
+    validate_name(model, "model")
+    if model in (GROUND_TRUTH, "predictions"):
+        raise CatalogError(f"{model!r} is reserved; choose another model name")
+    report = parsed.report
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        cur.execute(
+            "DELETE FROM annotations WHERE dataset_id = ? AND source = ?", [dataset_id, model]
+        )
+        cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
+        cur.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _vl_image_keys AS
+            SELECT key, MIN(sample_id) AS sample_id, MIN(width) AS width,
+                   MIN(height) AS height, MIN(priority) AS priority
+            FROM (
+                SELECT source_image_id AS key, sample_id, width, height, 0 AS priority
+                  FROM samples WHERE dataset_id = ? AND source_image_id IS NOT NULL
+                UNION ALL SELECT file_name, sample_id, width, height, 1
+                  FROM samples WHERE dataset_id = ?
+                UNION ALL SELECT regexp_replace(file_name, '^.*[/\\\\]', ''), sample_id,
+                                 width, height, 2
+                  FROM samples WHERE dataset_id = ?
+                UNION ALL SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''),
+                                                '\\.[^.]*$', ''), sample_id, width, height, 3
+                  FROM samples WHERE dataset_id = ?
+            ) GROUP BY key
+            """,
+            [dataset_id] * 4,
+        )
+        ann_next = Catalog.next_id(cur, "annotations", "ann_id")
+        n_preds = 0
+        for batch in parsed.batches():
+            table = batch.annotations
+            if table is None or not table.num_rows:
+                continue
+            _append(
+                cur,
+                table,
+                """
+                CREATE OR REPLACE TEMP TABLE _vl_matched AS
+                SELECT b.*, k.sample_id AS matched_id, k.width AS img_w, k.height AS img_h
+                FROM _vl_batch b LEFT JOIN _vl_image_keys k ON k.key = b.image_ref
+                """,
+                [],
+            )
+            unmatched = cur.execute(
+                "SELECT COUNT(*), list(DISTINCT image_ref)[1:5] FROM _vl_matched "
+                "WHERE matched_id IS NULL"
+            ).fetchone()
+            if unmatched and unmatched[0]:
+                for ref in unmatched[1] or []:
+                    report.warn(
+                        "prediction_unknown_image",
+                        "predictions for images that are not in the dataset were skipped",
+                        ref, count=0,
+                    )
+                report.warn(
+                    "prediction_unknown_image",
+                    "predictions for images that are not in the dataset were skipped",
+                    count=int(unmatched[0]),
+                )
+            row = cur.execute(
+                """
+                INSERT INTO annotations
+                SELECT ? + row_number() OVER () - 1, matched_id, ?, ?, label,
+                       CASE WHEN normalized THEN x * img_w ELSE x END,
+                       CASE WHEN normalized THEN y * img_h ELSE y END,
+                       CASE WHEN normalized THEN w * img_w ELSE w END,
+                       CASE WHEN normalized THEN h * img_h ELSE h END,
+                       score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
+                       source_ann_id, segmentation::JSON, attributes::JSON
+                FROM _vl_matched WHERE matched_id IS NOT NULL
+                """,
+                [ann_next, dataset_id, model],
+            ).fetchone()
+            inserted = int(row[0]) if row else 0
+            ann_next += table.num_rows
+            n_preds += inserted
+            if progress:
+                progress(-1.0, f"{n_preds} predictions")
+        cur.execute("DROP TABLE IF EXISTS _vl_matched")
+        cur.execute("DROP TABLE _vl_image_keys")
+        if n_preds == 0:
+            raise IngestError(
+                _nothing_read(parsed)
+                + " (no prediction could be matched to an image of the dataset)"
+            )
+        report.counts.update(predictions=n_preds)
+        cur.execute(
+            "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [dataset_id, model, parsed.format, parsed.source, _now(), n_preds,
+             json.dumps(report.to_dict())],
+        )
+    return IngestSummary(
+        dataset=dataset,
+        model=model,
+        predictions=n_preds,
+        warnings=report.warnings,
+        errors=report.errors,
+    )
+
+
+def _nothing_read(parsed: ParsedSource) -> str:
+    problems = "; ".join(
+        f"{e['code']}: {e['message']} (e.g. {', '.join(e['examples'][:2])})"
+        for e in parsed.report.errors + parsed.report.warnings
+    )
+    message = f"nothing usable could be read from {parsed.source} as {parsed.format}"
+    return f"{message}: {problems}" if problems else message
+

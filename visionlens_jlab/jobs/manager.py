@@ -1,0 +1,186 @@
+"""The job manager: runs job functions off the event loop and tracks their progress.
+
+A job function takes a :class:`JobContext` and returns a JSON-able result. It runs on a
+thread of a small pool; CPU-heavy parts run in worker processes (:mod:`.workers`) so the
+server's GIL stays free and a crash cannot take the server down.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[["JobContext"], Any]
+MAX_FINISHED_JOBS = 200
+
+
+class JobCancelled(Exception):
+    """Raised inside a job function (by :meth:`JobContext.check_cancelled`) to stop it."""
+
+
+@dataclass
+class Job:
+    """One background job as the REST API shows it."""
+
+    id: str
+    kind: str
+    title: str
+    status: str = "queued"  # queued | running | done | failed | cancelled
+    progress: float | None = None
+    message: str = ""
+    result: Any = None
+    error: str | None = None
+    created_at: str = field(
+        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
+    )
+    updated: float = field(default_factory=time.monotonic)
+    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed", "cancelled")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "status": self.status,
+            "progress": self.progress,
+            "message": self.message,
+            "result": self.result,
+            "error": self.error,
+            "created_at": self.created_at,
+        }
+
+
+class JobContext:
+    """What a running job function sees: progress reporting and cancellation."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+
+    @property
+    def job_id(self) -> str:
+        return self._job.id
+
+    @property
+    def cancelled(self) -> bool:
+        return self._job.cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`JobCancelled` if the job was cancelled."""
+        if self.cancelled:
+            raise JobCancelled()
+
+    def progress(self, fraction: float | None, message: str = "") -> None:
+        """Report progress: ``fraction`` in [0, 1], or ``None``/negative when unknown."""
+        job = self._job
+        if fraction is not None and fraction >= 0:
+            job.progress = min(1.0, float(fraction))
+        if message:
+            job.message = message
+        job.updated = time.monotonic()
+
+
+class JobManager:
+    """Runs job functions on a thread pool and keeps their state for the REST API."""
+
+    def __init__(self, max_workers: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="visionlens-job")
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def submit(
+        self,
+        kind: str,
+        fn: JobFunction,
+        *,
+        title: str = "",
+        then: Callable[[Any], None] | None = None,
+    ) -> Job:
+        """Queue ``fn(ctx)``; ``then(result)`` runs after it succeeds (e.g. a follow-up job)."""
+        job = Job(id=f"{int(time.time())}-{next(self._ids)}", kind=kind, title=title or kind)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        self._pool.submit(self._run, job, fn, then)
+        return job
+
+    def _run(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
+        if job.cancel_event.is_set():
+            job.status = "cancelled"
+            return
+        job.status = "running"
+        try:
+            result = fn(JobContext(job))
+        except JobCancelled:
+            job.status, job.message = "cancelled", "cancelled"
+            return
+        except Exception as exc:
+            if job.cancel_event.is_set():
+                job.status, job.message = "cancelled", "cancelled"
+                return
+            job.status = "failed"
+            job.error = str(exc) or type(exc).__name__
+            log.warning("job %s (%s) failed: %s", job.id, job.kind, job.error)
+            log.debug("%s", traceback.format_exc())
+            return
+        job.result = result
+        job.progress = 1.0
+        job.status = "done"
+        if then is not None:
+            try:
+                then(result)
+            except Exception:
+                log.exception("follow-up of job %s failed", job.id)
+
+    def get(self, job_id: str) -> Job | None:
+        """The job with this id, if known."""
+        return self._jobs.get(job_id)
+
+    def list(self) -> list[Job]:
+        """All known jobs, newest first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.id, reverse=True)
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Ask a job to stop; worker processes are terminated by their streams."""
+        job = self._jobs.get(job_id)
+        if job is not None and not job.finished:
+            job.cancel_event.set()
+            if job.status == "queued":
+                job.status = "cancelled"
+        return job
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> Job:
+        """Block until the job finishes (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        job = self._jobs[job_id]
+        while not job.finished:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {job.status} after {timeout} s")
+            time.sleep(0.02)
+        return job
+
+    def shutdown(self) -> None:
+        """Cancel everything and stop the pool."""
+        for job in list(self._jobs.values()):
+            job.cancel_event.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.finished]
+        for job in sorted(finished, key=lambda j: j.updated)[: max(0, len(finished) - MAX_FINISHED_JOBS)]:
+            del self._jobs[job.id]

@@ -1,0 +1,152 @@
+"""Datasets as pandas DataFrames, read from the server's REST API (Arrow for tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .connection import Client, VisionLensError, client, dataset_path
+from .frames import annotations_frame, samples_frame
+
+Filter = Mapping[str, Any]
+
+
+def datasets() -> pd.DataFrame:
+    """One row per dataset: name, format, counts, model names, media root, creation time."""
+    rows = client().get_json("datasets")["datasets"]
+    columns = ["name", "format", "num_samples", "num_annotations", "num_categories",
+               "models", "source", "media_root", "created_at"]
+    frame = pd.DataFrame(
+        [{**r, "models": [m["name"] for m in r.get("models", [])]} for r in rows],
+        columns=columns,
+    )
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    return frame
+
+
+def dataset(name: str) -> Dataset:
+    """The dataset called ``name`` (see :func:`datasets` for the names)."""
+    if not isinstance(name, str) or not name:
+        raise VisionLensError("dataset(name) needs a dataset name such as 'coco-val'")
+    return Dataset(name)
+
+
+class Dataset:
+    """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
+
+    def __init__(self, name: str, *, _client: Client | None = None) -> None:
+        self._client = _client or client()
+        self.name = name
+        self._info = self._client.get_json(dataset_path(name))
+
+    def __repr__(self) -> str:
+        return (f"<Dataset {self.name!r}: {self.num_samples} samples, "
+                f"{self._info.get('num_annotations', 0)} boxes, models {self.models}>")
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The dataset record: counts, categories, models and the ingest report."""
+        return self._info
+
+    @property
+    def num_samples(self) -> int:
+        return int(self._info.get("num_samples", 0))
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names in the source's order."""
+        return list(self._info.get("categories", []))
+
+    @property
+    def models(self) -> list[str]:
+        """Names of the prediction models loaded on this dataset."""
+        return [m["name"] for m in self._info.get("models", [])]
+
+    def reload(self) -> Dataset:
+        """Fetch the dataset record again (after new predictions, tags...)."""
+        self._info = self._client.get_json(dataset_path(self.name))
+        return self
+
+    def samples(self, filter: Filter | None = None) -> pd.DataFrame:
+        """The samples matching ``filter`` (the REST filter JSON), in id order.
+
+        Columns: sample_id, file_name, location, width, height, split, source_image_id,
+        tags (list), fields (dict) and ``box_count.<source>`` for ground truth and each model.
+        """
+        table = self._client.post_arrow(
+            dataset_path(self.name, "export", "samples"), {"filter": _filter(filter)}
+        )
+        return samples_frame(table)
+
+    def annotations(
+        self,
+        filter: Filter | None = None,
+        source: str | None = None,
+    ) -> pd.DataFrame:
+        """The boxes of the samples matching ``filter``.
+
+        ``source``: ``None`` (all), ``"ground_truth"``, ``"predictions"`` (every model) or a
+        model name. Every annotation column comes back, plus the sample's file name.
+        """
+        if source is not None and not isinstance(source, str):
+            raise VisionLensError("source must be 'ground_truth', 'predictions' or a model name")
+        table = self._client.post_arrow(
+            dataset_path(self.name, "export", "annotations"),
+            {"filter": _filter(filter), "source": source},
+        )
+        return annotations_frame(table)
+
+    def ids(self, filter: Filter | None = None) -> np.ndarray:
+        """The sample ids matching ``filter`` (sorted int64 array)."""
+        table = self._client.post_arrow(
+            dataset_path(self.name, "ids"), {"filter": _filter(filter)}
+        )
+        if table.num_columns == 0:
+            return np.empty(0, dtype=np.int64)
+        return table.column(0).to_numpy().astype(np.int64, copy=False)
+
+    def count(self, filter: Filter | None = None) -> int:
+        """How many samples match ``filter``."""
+        body = self._client.post_json(
+            dataset_path(self.name, "samples", "query"), {"filter": _filter(filter), "limit": 0}
+        )
+        return int(body["total"])
+
+    def tag(self, tags: Iterable[str], filter: Filter | None = None, *,
+            remove: Iterable[str] = ()) -> int:
+        """Add (and remove) tags on the samples matching ``filter``; returns how many."""
+        body = self._client.post_json(
+            dataset_path(self.name, "tags"),
+            {"filter": _filter(filter), "add": list(tags), "remove": list(remove)},
+        )
+        return int(body["updated"])
+
+
+def _filter(spec: Filter | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping):
+        raise VisionLensError(
+            "a filter is a dict such as {'labels': {'classes': ['cat']}}; "
+            "see help(visionlens_jlab.catalog.filters)"
+        )
+    return _plain(dict(spec))
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars/arrays and sets → JSON types, so ``{'ids': df.sample_id}`` just works."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, pd.Series | pd.Index | np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
