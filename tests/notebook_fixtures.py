@@ -7,12 +7,20 @@ would produce, at any size, in seconds.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+import os
+import queue
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.asynchronous.client import AsyncKernelClient
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
@@ -119,3 +127,111 @@ def write_synthetic(
         write_predictions(
             catalog, name, model, SyntheticSource(n, preds_per_image, predictions=True)
         )
+
+
+# ------------------------------------------------------------------------- a real kernel
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class KernelHarness:
+    """A real ipykernel driven with jupyter_client; the test plays the JupyterLab frontend.
+
+    Everything is awaited, so the in-process Jupyter server keeps serving the kernel's REST
+    calls while the test waits for the kernel.
+    """
+
+    def __init__(self, km: AsyncKernelManager, kc: AsyncKernelClient) -> None:
+        self.km, self.kc = km, kc
+        self.comm_opens: list[dict[str, Any]] = []
+        self.comm_msgs: list[dict[str, Any]] = []
+        self.comm_closes: list[dict[str, Any]] = []
+
+    def _route(self, msg: dict[str, Any]) -> None:
+        kind = msg["header"]["msg_type"]
+        if kind == "comm_open":
+            self.comm_opens.append(msg)
+        elif kind == "comm_msg":
+            self.comm_msgs.append(msg)
+        elif kind == "comm_close":
+            self.comm_closes.append(msg)
+
+    async def execute(self, code: str, timeout: float = 60.0) -> dict[str, Any]:
+        """Run ``code``; return its stdout, last expression value and error (if any)."""
+        msg_id = self.kc.execute(code)
+        out: dict[str, Any] = {"stdout": "", "result": None, "error": None}
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"kernel did not finish: {code!r}")
+            msg = await self.kc.get_iopub_msg(timeout=remaining)
+            self._route(msg)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["header"]["msg_type"], msg["content"]
+            if kind == "stream":
+                out["stdout"] += content["text"]
+            elif kind == "execute_result":
+                out["result"] = content["data"].get("text/plain")
+            elif kind == "error":
+                out["error"] = f"{content['ename']}: {content['evalue']}"
+            elif kind == "status" and content["execution_state"] == "idle":
+                return out
+
+    async def check(self, code: str) -> str:
+        """Run ``code``; fail on an error; return stdout."""
+        out = await self.execute(code)
+        assert out["error"] is None, out["error"]
+        return str(out["stdout"])
+
+    async def drain(self, seconds: float = 0.2) -> None:
+        """Collect the iopub messages that arrive within ``seconds``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                self._route(await self.kc.get_iopub_msg(timeout=remaining))
+            except queue.Empty:
+                return
+
+    async def wait_comm_msg(self, pred: Any, timeout: float = 30.0) -> dict[str, Any]:
+        """The first comm message (from the kernel) whose data satisfies ``pred``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for msg in self.comm_msgs:
+                if pred(msg["content"]["data"]):
+                    self.comm_msgs.remove(msg)
+                    return msg
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError("no matching comm message from the kernel")
+            try:
+                self._route(await self.kc.get_iopub_msg(timeout=remaining))
+            except queue.Empty:
+                pass
+
+    def send_comm(
+        self, comm_id: str, data: dict[str, Any], buffers: list[bytes] | None = None
+    ) -> None:
+        """Send a comm message to the kernel, as the frontend would."""
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+        self.kc.session.send(self.kc.shell_channel.socket, msg, buffers=buffers or [])
+
+
+@asynccontextmanager
+async def running_kernel(extra_env: dict[str, str] | None = None) -> AsyncIterator[KernelHarness]:
+    """Start a python3 kernel that imports this checkout and inherits the server's variables."""
+    env = {**os.environ, **(extra_env or {})}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
+    km = AsyncKernelManager(kernel_name="python3")
+    await km.start_kernel(env=env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=60)
+        yield KernelHarness(km, kc)
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)

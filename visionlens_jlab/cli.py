@@ -94,8 +94,13 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
         return write_dataset(catalog, args.name, parsed, split=args.split).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
-        body = {"source": _absolute(args.source), "name": args.name, "format": args.format,
-                "images": _absolute(args.images), "split": args.split}
+        body = {
+            "source": _absolute(args.source),
+            "name": args.name,
+            "format": args.format,
+            "images": _absolute(args.images),
+            "split": args.split,
+        }
         return _job_result(client, client.post("datasets", body))
 
     return run_local_or_remote(args, local, remote)
@@ -160,13 +165,17 @@ def _print_human(result: dict[str, Any]) -> None:
         print(f"deleted {result['deleted']}")
         return
     counts = ", ".join(
-        f"{result[k]} {k}" for k in ("samples", "annotations", "categories", "predictions")
+        f"{result[k]} {k}"
+        for k in ("samples", "annotations", "categories", "predictions")
         if result.get(k)
     )
     print(f"{result.get('dataset', '')}: {counts}")
     for w in result.get("warnings", []):
         examples = "; ".join(w.get("examples", [])[:3])
-        print(f"  warning {w['code']} x{w['count']}: {w['message']}" + (f" (e.g. {examples})" if examples else ""))
+        print(
+            f"  warning {w['code']} x{w['count']}: {w['message']}"
+            + (f" (e.g. {examples})" if examples else "")
+        )
     for e in result.get("errors", []):
         print(f"  error {e['code']} x{e['count']}: {e['message']}")
 
@@ -237,8 +246,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
     if getattr(args, "json", False):
-        print(json.dumps({"errors": [{"code": "failed", "message": message, "count": 1,
-                                      "examples": []}]}))
+        print(
+            json.dumps(
+                {"errors": [{"code": "failed", "message": message, "count": 1, "examples": []}]}
+            )
+        )
     print(f"visionlens: error: {message}", file=sys.stderr)
     return code
 

@@ -79,9 +79,7 @@ class Catalog:
                 cur.execute(statement)
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
-                cur.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-                )
+                cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the database file)."""
@@ -127,17 +125,19 @@ class Catalog:
         """The next free id of ``table.column``; call inside :meth:`write` only."""
         if (table, column) not in _ID_COLUMNS:
             raise ValueError(f"not an id column: {table}.{column}")
-        row = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchone()  # noqa: S608 - fixed identifiers
-        return int(row[0]) if row else 1
+        rows = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchall()  # noqa: S608 - fixed identifiers
+        return int(rows[0][0])
 
     # ----------------------------------------------------------------------------- datasets
 
     def dataset_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
         """The id of dataset ``name``, or :class:`NotFoundError`."""
-        row = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchone()
-        if row is None:
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open, which blocks
+        # register() of Arrow batches on the same cursor afterwards.
+        rows = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+        if not rows:
             raise NotFoundError(f"no dataset named {name!r}")
-        return int(row[0])
+        return int(rows[0][0])
 
     def list_datasets(self) -> list[dict[str, Any]]:
         """Every dataset with its counts, prediction models and class count."""

@@ -59,9 +59,7 @@ def _check_source(source: Any, sources: list[str]) -> None:
 
 
 @contextmanager
-def export_samples(
-    catalog: Catalog, dataset: str, spec: dict[str, Any] | None
-) -> Iterator[Export]:
+def export_samples(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> Iterator[Export]:
     """Samples matching ``spec`` in id order, with ``box_count.<source>`` for every source.
 
     Columns: sample_id, file_name, location, width, height, split, source_image_id,
@@ -76,7 +74,9 @@ def export_samples(
             f"COUNT(*) FILTER (WHERE a.source = {params.add(src)}) AS c{i}"
             for i, src in enumerate(sources)
         )
-        select_counts = ", ".join(f"COALESCE(c.c{i}, 0)::BIGINT AS c{i}" for i in range(len(sources)))
+        select_counts = ", ".join(
+            f"COALESCE(c.c{i}, 0)::BIGINT AS c{i}" for i in range(len(sources))
+        )
         sql = f"""
             WITH sel AS (SELECT s.* FROM samples s WHERE {flt.where}),
             c AS (
@@ -91,7 +91,7 @@ def export_samples(
             FROM sel LEFT JOIN c ON c.sample_id = sel.sample_id
             ORDER BY sel.sample_id
         """  # noqa: S608 - compiled filter and positional aliases only; values are bound
-        reader = cur.execute(sql, [*flt.params, *params.values]).fetch_record_batch(BATCH_ROWS)
+        reader = cur.sql(sql, params=[*flt.params, *params.values]).to_arrow_reader(BATCH_ROWS)
         names = [*reader.schema.names[: -len(sources)], *(BOX_COUNT_PREFIX + s for s in sources)]
         schema = pa.schema(
             [field.with_name(name) for field, name in zip(reader.schema, names, strict=True)],
@@ -114,7 +114,8 @@ def export_annotations(
         _check_source(source, dataset_sources(cur, dataset_id))
         flt = compile_filter(dataset_id, spec)
         params = Params()
-        where_source = source_clause(source, params)
+        where_dataset = f"a.dataset_id = {params.add(dataset_id)}"
+        where_source = source_clause(source, params)  # after: its ? come second in the SQL
         sql = f"""
             WITH sel AS (SELECT s.sample_id, s.file_name FROM samples s WHERE {flt.where})
             SELECT a.ann_id, a.sample_id, sel.file_name, a.source, a.label,
@@ -122,10 +123,10 @@ def export_annotations(
                    a.source_ann_id, CAST(a.segmentation AS VARCHAR) AS segmentation,
                    CAST(a.attributes AS VARCHAR) AS attributes
             FROM annotations a JOIN sel ON a.sample_id = sel.sample_id
-            WHERE a.dataset_id = {params.add(dataset_id)} AND {where_source}
+            WHERE {where_dataset} AND {where_source}
             ORDER BY a.sample_id, a.source, a.ann_id
         """  # noqa: S608 - compiled, parameterized
-        reader = cur.execute(sql, [*flt.params, *params.values]).fetch_record_batch(BATCH_ROWS)
+        reader = cur.sql(sql, params=[*flt.params, *params.values]).to_arrow_reader(BATCH_ROWS)
         yield Export(reader.schema, reader)
 
 

@@ -106,7 +106,7 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     """Compile ``spec`` into a WHERE clause over ``samples s`` of one dataset."""
     params = Params()
     clauses = [f"s.dataset_id = {params.add(dataset_id)}"]
-    spec = spec or {}
+    spec = {} if spec is None else spec
     if not isinstance(spec, Mapping):
         raise FilterError("a filter must be a JSON object")
     unknown = set(spec) - {"ids", "sample", "tags", "labels", "box_count"}
@@ -122,11 +122,7 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     if labels:
         for label_spec in labels if isinstance(labels, list) else [labels]:
             inner = _label_conditions(_mapping(label_spec, "labels"), params)
-            clauses.append(
-                "EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.sample_id"
-                + "".join(f" AND {c}" for c in inner)
-                + ")"
-            )
+            clauses.append("EXISTS " + _boxes_of_sample("1", inner))
     if spec.get("box_count"):
         clauses.append(_box_count_clause(_mapping(spec["box_count"], "box_count"), params))
     return CompiledFilter(" AND ".join(f"({c})" for c in clauses), params.values)
@@ -184,13 +180,14 @@ def _label_conditions(spec: Mapping[str, Any], params: Params) -> list[str]:
 
 def _box_count_clause(spec: Mapping[str, Any], params: Params) -> str:
     label_spec = {k: v for k, v in spec.items() if k not in {"min", "max"}}
-    inner = _label_conditions(label_spec, params)
-    count = (
-        "(SELECT COUNT(*) FROM annotations a WHERE a.sample_id = s.sample_id"
-        + "".join(f" AND {c}" for c in inner)
-        + ")"
-    )
+    count = _boxes_of_sample("COUNT(*)", _label_conditions(label_spec, params))
     return _condition(count, {k: spec[k] for k in ("min", "max") if k in spec}, params, "box_count")
+
+
+def _boxes_of_sample(select: str, conditions: list[str]) -> str:
+    """A subquery over the boxes ``a`` of sample ``s`` meeting compiled ``conditions``."""
+    where = " AND ".join(["a.sample_id = s.sample_id", *conditions])
+    return f"(SELECT {select} FROM annotations a WHERE {where})"  # noqa: S608 - compiled, values bound
 
 
 def _condition(sql: str, cond: Any, params: Params, name: str) -> str:
@@ -249,7 +246,9 @@ def _tags_clause(spec: Any, params: Params) -> str:
     for op in spec:
         tags = _str_list(spec[op], f"tags.{op}")
         if op == "any":
-            parts.append(f"list_has_any(s.tags, {params.add(tags)}::VARCHAR[])" if tags else "FALSE")
+            parts.append(
+                f"list_has_any(s.tags, {params.add(tags)}::VARCHAR[])" if tags else "FALSE"
+            )
         elif op == "all":
             parts.append(f"list_has_all(s.tags, {params.add(tags)}::VARCHAR[])")
         elif op == "none":

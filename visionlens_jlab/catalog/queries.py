@@ -79,7 +79,12 @@ def samples_page(
             boxes = annotations_for(cur, [s["sample_id"] for s in samples])
             for s in samples:
                 s["annotations"] = boxes.get(s["sample_id"], [])
-    return {"total": int(total[0]) if total else 0, "offset": offset, "limit": limit, "samples": samples}
+    return {
+        "total": int(total[0]) if total else 0,
+        "offset": offset,
+        "limit": limit,
+        "samples": samples,
+    }
 
 
 def annotations_for(
@@ -166,10 +171,10 @@ def sample_ids(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> p
     """Every sample id matching ``spec``, in id order, as an Arrow int64 array."""
     with catalog.cursor() as cur:
         flt = compile_filter(catalog.dataset_id(cur, dataset), spec)
-        table = cur.execute(
+        table = cur.sql(
             f"SELECT s.sample_id FROM samples s WHERE {flt.where} ORDER BY s.sample_id",  # noqa: S608 - compiled, parameterized
-            flt.params,
-        ).fetch_arrow_table()
+            params=flt.params,
+        ).to_arrow_table()
     return table.column(0).combine_chunks()
 
 
@@ -192,7 +197,7 @@ def update_tags(
         row = cur.execute(
             f"""
             UPDATE samples s SET tags = list_distinct(list_filter(
-                list_concat(s.tags, ?::VARCHAR[]), t -> NOT list_contains(?::VARCHAR[], t)))
+                list_concat(s.tags, ?::VARCHAR[]), lambda t: NOT list_contains(?::VARCHAR[], t)))
             WHERE {flt.where}
             """,  # noqa: S608 - compiled, parameterized
             [add, remove, *flt.params],
@@ -214,9 +219,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         flt = compile_filter(dataset_id, spec)
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE _facet_samples AS {_filtered(flt)}", flt.params
-        )
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _facet_samples AS {_filtered(flt)}", flt.params)
         cur.execute(
             """
             CREATE OR REPLACE TEMP TABLE _facet_boxes AS
@@ -247,23 +250,31 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         for source in sources:
             out.append(
                 _categorical(
-                    cur, "label", "SELECT label FROM _facet_boxes WHERE source = ?", [source],
+                    cur,
+                    "label",
+                    "SELECT label FROM _facet_boxes WHERE source = ?",
+                    [source],
                     source=source,
                 )
             )
             out.append(
                 _numeric(
-                    cur, "box_count",
+                    cur,
+                    "box_count",
                     "SELECT COUNT(b.ann_id) FROM _facet_samples s LEFT JOIN _facet_boxes b "
                     "ON b.sample_id = s.sample_id AND b.source = ? GROUP BY s.sample_id",
-                    [source], source=source,
+                    [source],
+                    source=source,
                 )
             )
             if source != GROUND_TRUTH:
                 out.append(
                     _numeric(
-                        cur, "score", "SELECT score FROM _facet_boxes WHERE source = ?",
-                        [source], source=source,
+                        cur,
+                        "score",
+                        "SELECT score FROM _facet_boxes WHERE source = ?",
+                        [source],
+                        source=source,
                     )
                 )
         attr_keys = cur.execute(
@@ -329,12 +340,20 @@ def _numeric(
         counts = {int(b): int(n) for b, n in rows}
         n_bins = FACET_HISTOGRAM_BINS if hi > lo else 1
         bins = [
-            {"lo": lo + i * width, "hi": lo + (i + 1) * width if hi > lo else hi,
-             "count": counts.get(i, 0)}
+            {
+                "lo": lo + i * width,
+                "hi": lo + (i + 1) * width if hi > lo else hi,
+                "count": counts.get(i, 0),
+            }
             for i in range(n_bins)
         ]
     facet: dict[str, Any] = {
-        "name": name, "type": "numeric", "min": lo, "max": hi, "count": count, "histogram": bins,
+        "name": name,
+        "type": "numeric",
+        "min": lo,
+        "max": hi,
+        "count": count,
+        "histogram": bins,
     }
     if source is not None:
         facet["source"] = source
@@ -354,5 +373,6 @@ def _json_facet(
     ).fetchone()
     numeric = bool(row and row[0] and row[0] == row[1])
     if numeric:
-        return _numeric(cur, name, f"SELECT TRY_CAST(v AS DOUBLE) FROM ({values}) t(v)", [pointer])
+        as_numbers = f"SELECT TRY_CAST(v AS DOUBLE) FROM ({values}) t(v)"  # noqa: S608 - fixed SQL
+        return _numeric(cur, name, as_numbers, [pointer])
     return _categorical(cur, name, values, [pointer])

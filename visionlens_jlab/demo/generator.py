@@ -34,7 +34,7 @@ WIDTH, HEIGHT = 320, 240
 JPEG_QUALITY = 85
 TRAIN_FRACTION = 0.8
 MAX_OBJECTS = 8
-RADIUS_RANGE = (6.0, 55.0)  # log-uniform; COCO "small" (area < 32^2) is roughly r < 16
+RADIUS_RANGE = (6.0, 72.0)  # log-uniform; COCO "small" (area < 32^2) is roughly r < 16
 ANNOTATIONS_FILE = "annotations.json"
 PREDICTIONS_FILE = "predictions.json"
 BLIND_SPOTS_FILE = "blind_spots.json"
@@ -151,6 +151,7 @@ def _render_all(
 
 
 def _render_task(task: tuple[int, int, str]) -> dict[str, Any]:
+    """Pool entry point (module level, so that spawned workers can import it)."""
     seed, index, images_dir = task
     return render_image(seed, index, Path(images_dir))
 
@@ -169,12 +170,13 @@ def render_image(seed: int, index: int, images_dir: Path) -> dict[str, Any]:
     weather = _pick(rng, scenes.WEATHERS, scenes.WEATHER_WEIGHTS)
     camera = _pick(rng, scenes.CAMERAS, scenes.CAMERA_WEIGHTS)
 
-    bg = scenes.background(rng, scene, background, HEIGHT, WIDTH)
-    image = Image.fromarray((bg * 255.0 + 0.5).astype(np.uint8), mode="RGB")
+    image = scenes.background(rng, scene, background, HEIGHT, WIDTH)
     draw = ImageDraw.Draw(image)
     shapes = _place_shapes(rng)
     for shape in shapes:
-        shape.draw(draw, scenes.object_colour(rng, scene))
+        behind = image.getpixel((int(shape.cx), int(shape.cy)))
+        assert isinstance(behind, tuple)  # an RGB image
+        shape.draw(draw, scenes.object_colour(rng, scene, behind))
     image = scenes.apply_weather(rng, image, weather, scene)
     if camera == "mono":
         image = image.convert("L")

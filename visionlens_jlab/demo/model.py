@@ -39,21 +39,21 @@ class ModelParams:
     # Blind spot (a): small objects at night are mostly missed.
     p_detect: dict[str, dict[str, float]] = field(
         default_factory=lambda: {
-            "day": {"small": 0.93, "medium": 0.96, "large": 0.97},
-            "dusk": {"small": 0.75, "medium": 0.95, "large": 0.97},
-            "night": {"small": 0.12, "medium": 0.9, "large": 0.95},
+            "day": {"small": 0.97, "medium": 0.97, "large": 0.98},
+            "dusk": {"small": 0.75, "medium": 0.96, "large": 0.98},
+            "night": {"small": 0.12, "medium": 0.92, "large": 0.96},
         }
     )
     # Blind spot (f): occluded objects are found less often (multiplies p_detect)
-    occluded_factor: float = 0.7
+    occluded_factor: float = 0.6
     # score of a detection ~ Beta(a, b); correct with probability = score (calibration)
-    score_beta: tuple[float, float] = (9.0, 1.2)
+    score_beta: tuple[float, float] = (15.0, 1.2)
     # Blind spot (b): diamonds are labelled "square" far more often than chance
     p_diamond_as_square: float = 0.45
     p_square_as_diamond: float = 0.04
     # Blind spot (c): box jitter (fraction of the box size) on textured backgrounds
     loc_sigma: float = 0.04
-    loc_sigma_texture: float = 0.2
+    loc_sigma_texture: float = 0.15
     # Blind spot (d): background detections per image (Poisson mean), confident on gradients
     fp_rate: dict[str, float] = field(
         default_factory=lambda: {"plain": 0.2, "gradient": 1.6, "texture": 0.2}

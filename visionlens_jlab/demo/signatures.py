@@ -12,6 +12,7 @@ order take the unmatched ground-truth box of highest IoU, if that IoU is >= 0.5.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -32,11 +33,12 @@ DEFINITIONS = {
     "recall": "matched ground-truth objects / ground-truth objects in the slice",
     "median_iou": "median over ground-truth objects of the best IoU with a same-class "
     "prediction, among objects whose best IoU is >= 0.1 (found but maybe badly placed)",
-    "confusion_rate": "fraction of ground-truth objects whose highest-scoring prediction "
-    "with IoU >= 0.5 (any class) has class `predicted`",
-    "pairwise_confusion_rate": "fraction of ground-truth objects whose highest-scoring "
-    "prediction with IoU >= 0.5 has a wrong class, divided by (classes - 1): chance level "
-    "of one specific confusion",
+    "confusion_rate": "among ground-truth objects with a prediction of IoU >= 0.5 (any "
+    "class), the fraction whose highest-scoring such prediction has class `predicted` "
+    "(a row of the confusion matrix, misses left out)",
+    "pairwise_confusion_rate": "among ground-truth objects with a prediction of IoU >= 0.5 "
+    "(any class), the fraction whose highest-scoring such prediction has a wrong class, "
+    "divided by (classes - 1): the rate of one specific confusion",
     "fp_per_image": "unmatched predictions with score >= 0.5 per image",
     "ece": "expected calibration error of predictions (10 equal score bins; correct = matched)",
 }
@@ -94,16 +96,17 @@ BLIND_SPOTS: list[dict[str, Any]] = [
         "generator_params": ["occluded_factor"],
         "slice": {"metric": "recall", "image": {"scene": ["day", "dusk"]},
                   "object": {"occluded": True, "size": ["medium", "large"]},
-                  "expect": ["<", 0.72]},
+                  "expect": ["<", 0.65]},
         "baseline": {"metric": "recall", "image": {"scene": ["day", "dusk"]},
                      "object": {"occluded": False, "size": ["medium", "large"]},
-                     "expect": [">", 0.8]},
+                     "expect": [">", 0.72]},
     },
 ]  # fmt: skip
 
 CONTROLS = [
-    {"id": f"{field}_no_effect", "field": field, "metric": "recall", "max_spread": 0.08,
-     "summary": f"the model ignores `{field}`: recall is the same for every value"}
+    {"id": f"{field}_no_effect", "field": field, "metric": "recall",
+     "summary": f"the model ignores `{field}`: recall is the same for every value, up to "
+     "sampling noise (tolerance = 0.02 + 4 * sqrt(0.25 / n of the smallest group))"}
     for field in ("weather", "camera", "split")
 ]  # fmt: skip
 
@@ -159,6 +162,8 @@ class Matched:
         if metric == "median_iou":
             gts = [g for g in gts if g["best_iou"] >= 0.1]
             return (statistics.median(g["best_iou"] for g in gts) if gts else None), len(gts)
+        if metric in ("confusion_rate", "pairwise_confusion_rate"):
+            gts = [g for g in gts if g["top_label"] is not None]
         if not gts:
             return None, 0
         if metric == "recall":
@@ -166,7 +171,7 @@ class Matched:
         if metric == "confusion_rate":
             return sum(g["top_label"] == spec["predicted"] for g in gts) / len(gts), len(gts)
         if metric == "pairwise_confusion_rate":
-            wrong = sum(g["top_label"] not in (None, g["label"]) for g in gts)
+            wrong = sum(g["top_label"] != g["label"] for g in gts)
             return wrong / len(gts) / (len(CLASSES) - 1), len(gts)
         raise ValueError(f"unknown metric {metric!r}")
 
@@ -239,9 +244,13 @@ def measure(coco: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[str
             value, n = matched.evaluate({"metric": "recall", "image": {control["field"]: v}})
             by_value[v] = {"measured": None if value is None else round(value, 4), "n": n}
         measured = [x["measured"] for x in by_value.values() if x["measured"] is not None]
-        spread = max(measured) - min(measured) if measured else None
-        controls.append(control | {"values": by_value, "spread": spread,
-                                   "holds": spread is not None and spread <= control["max_spread"]})  # fmt: skip
+        spread = round(max(measured) - min(measured), 4) if measured else None
+        n_min = min((x["n"] for x in by_value.values()), default=0)
+        tolerance = round(0.02 + 4 * math.sqrt(0.25 / n_min), 4) if n_min else None
+        holds = spread is not None and tolerance is not None and spread <= tolerance
+        controls.append(
+            control | {"values": by_value, "spread": spread, "tolerance": tolerance, "holds": holds}
+        )
     return {"blind_spots": spots, "controls": controls}
 
 

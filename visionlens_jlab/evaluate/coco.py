@@ -172,7 +172,7 @@ def accumulate_coco(
     kept = np.flatnonzero(match.kept)
     # pycocotools concatenates per-image lists (images ascending, each in rank order) and
     # sorts by descending score with a stable sort: reproduce that order exactly.
-    order = kept[np.lexsort((match.rank[kept], dt.image[kept], -dt.score[kept], dt.cat[kept]))]
+    order = kept[np.lexsort((match.rank[kept], -dt.image[kept], -dt.score[kept], dt.cat[kept]))]
     for m, max_det in enumerate(max_dets):
         within = match.rank[order] < max_det
         for a in range(n_a):

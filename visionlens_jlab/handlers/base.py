@@ -53,7 +53,6 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
     def write_json(self, obj: Any, status: int = 200) -> None:
         """Finish the request with ``obj`` as JSON."""
         self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(obj, default=str))
 
     def json_body(self) -> dict[str, Any]:

@@ -80,8 +80,7 @@ class IdsHandler(VisionLensHandler):
         ids = await self.run_blocking(queries.sample_ids, self.catalog, name, spec)
         if ARROW_STREAM in self.request.headers.get("Accept", ""):
             table = pa.table({"sample_id": ids})
-            self.set_header("Content-Type", ARROW_STREAM)
-            self.finish(arrow_stream_bytes(table))
+            self.finish(arrow_stream_bytes(table), set_content_type=ARROW_STREAM)
             return
         self.write_json({"total": len(ids), "ids": ids.to_pylist()})
 

@@ -15,21 +15,21 @@ import pyarrow as pa
 
 SAMPLE_SCHEMA = pa.schema(
     [
-        ("sample_index", pa.int64()),   # 0-based, in the order the parser meets images
-        ("file_name", pa.string()),     # as written in the source
-        ("location", pa.string()),      # resolved absolute path or gs:// URI
+        ("sample_index", pa.int64()),  # 0-based, in the order the parser meets images
+        ("file_name", pa.string()),  # as written in the source
+        ("location", pa.string()),  # resolved absolute path or gs:// URI
         ("width", pa.int32()),
         ("height", pa.int32()),
         ("split", pa.string()),
         ("source_image_id", pa.string()),
-        ("fields", pa.string()),        # JSON object of extra keys, or null
+        ("fields", pa.string()),  # JSON object of extra keys, or null
     ]
 )
 
 ANNOTATION_SCHEMA = pa.schema(
     [
-        ("sample_index", pa.int64()),   # ground truth: the sample_index of its image
-        ("image_ref", pa.string()),     # predictions: file name / stem / source image id
+        ("sample_index", pa.int64()),  # ground truth: the sample_index of its image
+        ("image_ref", pa.string()),  # predictions: file name / stem / source image id
         ("label", pa.string()),
         ("x", pa.float64()),
         ("y", pa.float64()),
@@ -41,8 +41,8 @@ ANNOTATION_SCHEMA = pa.schema(
         ("difficult", pa.bool_()),
         ("source_ann_id", pa.string()),
         ("segmentation", pa.string()),  # JSON, or null
-        ("attributes", pa.string()),    # JSON object, or null
-        ("normalized", pa.bool_()),     # predictions: x, y, w, h are fractions of the image size
+        ("attributes", pa.string()),  # JSON object, or null
+        ("normalized", pa.bool_()),  # predictions: x, y, w, h are fractions of the image size
     ]
 )
 

@@ -79,7 +79,9 @@ class IngestReport:
         for key, table in (("warnings", report._warnings), ("errors", report._errors)):
             for item in data.get(key, []):
                 table[item["code"]] = _Entry(
-                    item["code"], item.get("message", ""), int(item["count"]),
+                    item["code"],
+                    item.get("message", ""),
+                    int(item["count"]),
                     list(item.get("examples", [])),
                 )
         return report

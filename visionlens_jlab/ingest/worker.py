@@ -22,7 +22,10 @@ def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]
     from .open import open_dataset, open_predictions
 
     parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
-    yield "meta", {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root}
+    yield (
+        "meta",
+        {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root},
+    )
     for batch in parsed.batches():
         yield "batch", batch
     yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}

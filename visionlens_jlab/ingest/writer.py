@@ -28,8 +28,8 @@ class ParsedSource(Protocol):
     """What a format parser hands the writer."""
 
     format: str
-    source: str          # the annotation path as the user gave it
-    media_root: str      # where images resolve
+    source: str  # the annotation path as the user gave it
+    media_root: str  # where images resolve
     report: IngestReport
 
     def batches(self) -> Iterator[Batch]:
@@ -92,7 +92,7 @@ def write_dataset(
     """Write a parsed dataset under ``name`` in one transaction and return its summary."""
     validate_name(name)
     with catalog.write() as cur:
-        if cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchone():
+        if cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall():
             raise ConflictError(
                 f"a dataset named {name!r} already exists: delete it first "
                 f"(visionlens delete {name}) or choose another name"
@@ -148,8 +148,15 @@ def write_dataset(
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                dataset_id, name, parsed.format, parsed.source, parsed.media_root, _now(),
-                n_samples, n_boxes, json.dumps(parsed.report.to_dict()),
+                dataset_id,
+                name,
+                parsed.format,
+                parsed.source,
+                parsed.media_root,
+                _now(),
+                n_samples,
+                n_boxes,
+                json.dumps(parsed.report.to_dict()),
             ],
         )
     return IngestSummary(
@@ -222,23 +229,24 @@ def write_predictions(
                 """,
                 [],
             )
-            unmatched = cur.execute(
+            (unmatched,) = cur.execute(
                 "SELECT COUNT(*), list(DISTINCT image_ref)[1:5] FROM _vl_matched "
                 "WHERE matched_id IS NULL"
-            ).fetchone()
-            if unmatched and unmatched[0]:
+            ).fetchall()
+            if unmatched[0]:
                 for ref in unmatched[1] or []:
                     report.warn(
                         "prediction_unknown_image",
                         "predictions for images that are not in the dataset were skipped",
-                        ref, count=0,
+                        ref,
+                        count=0,
                     )
                 report.warn(
                     "prediction_unknown_image",
                     "predictions for images that are not in the dataset were skipped",
                     count=int(unmatched[0]),
                 )
-            row = cur.execute(
+            (row,) = cur.execute(
                 """
                 INSERT INTO annotations
                 SELECT ? + row_number() OVER () - 1, matched_id, ?, ?, label,
@@ -251,8 +259,8 @@ def write_predictions(
                 FROM _vl_matched WHERE matched_id IS NOT NULL
                 """,
                 [ann_next, dataset_id, model],
-            ).fetchone()
-            inserted = int(row[0]) if row else 0
+            ).fetchall()
+            inserted = int(row[0])
             ann_next += table.num_rows
             n_preds += inserted
             if progress:
@@ -267,8 +275,15 @@ def write_predictions(
         report.counts.update(predictions=n_preds)
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [dataset_id, model, parsed.format, parsed.source, _now(), n_preds,
-             json.dumps(report.to_dict())],
+            [
+                dataset_id,
+                model,
+                parsed.format,
+                parsed.source,
+                _now(),
+                n_preds,
+                json.dumps(report.to_dict()),
+            ],
         )
     return IngestSummary(
         dataset=dataset,
@@ -286,4 +301,3 @@ def _nothing_read(parsed: ParsedSource) -> str:
     )
     message = f"nothing usable could be read from {parsed.source} as {parsed.format}"
     return f"{message}: {problems}" if problems else message
-

@@ -97,7 +97,9 @@ class JobManager:
     """Runs job functions on a thread pool and keeps their state for the REST API."""
 
     def __init__(self, max_workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="visionlens-job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="visionlens-job"
+        )
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -182,5 +184,7 @@ class JobManager:
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]
-        for job in sorted(finished, key=lambda j: j.updated)[: max(0, len(finished) - MAX_FINISHED_JOBS)]:
+        for job in sorted(finished, key=lambda j: j.updated)[
+            : max(0, len(finished) - MAX_FINISHED_JOBS)
+        ]:
             del self._jobs[job.id]

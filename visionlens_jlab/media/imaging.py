@@ -33,7 +33,12 @@ MAX_DECODE_PIXELS = 64_000_000
 RGBA. Larger images get the ``too_large`` placeholder instead of exhausting memory."""
 
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
-JPEG_QUALITY = 82
+VARIANTS = ("jpeg", "webp", "auto")
+JPEG_QUALITY = 80
+DRAFT_SLACK = 0.8
+"""JPEG DCT scaling may decode down to 0.8x the thumbnail size (then resized up to it): a
+1920x1080 photo decodes at 1/8 (240x135) for a 256 thumbnail. The up-scale of at most 1.25x
+costs a little sharpness, invisible in a grid, and saves most of the decode time."""
 WEBP_QUALITY = 80
 WEBP_METHOD = 2  # 0 (fast) .. 6 (small); 2 is ~2x faster than the default 4 at similar size
 ALPHA_BACKGROUND = (255, 255, 255)  # JPEG has no alpha: transparent pixels show white
@@ -137,52 +142,70 @@ def _display_mode(im: Image.Image, fmt: str) -> Image.Image:
     return im
 
 
-def render_thumbnail(data: bytes, size: int, fmt: str = "jpeg", name: str = "image") -> bytes:
-    """Encoded thumbnail (``jpeg`` or ``webp``) of encoded image ``data``, longest side ``size``.
+def render_thumbnail(
+    data: bytes, size: int, variant: str = "jpeg", name: str = "image"
+) -> tuple[bytes, str]:
+    """Thumbnail of encoded image ``data`` with longest side ``size``: ``(bytes, content type)``.
 
-    EXIF orientation is applied; images smaller than ``size`` are not enlarged. Raises
-    :class:`MediaError` for corrupt, truncated, unsupported or too large images.
+    ``variant``: ``jpeg`` (always JPEG; transparency shown on white), ``webp`` (always WebP) or
+    ``auto`` (WebP when the image has transparency, else JPEG: JPEG encodes ~10x faster than
+    WebP at these sizes and is no larger). EXIF orientation is applied; images smaller than
+    ``size`` are not enlarged. Raises :class:`MediaError` for corrupt, truncated, unsupported
+    or too large images.
     """
-    if fmt not in CONTENT_TYPES:
-        raise ValueError(f"unknown thumbnail format {fmt!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown thumbnail variant {variant!r}")
     im = open_image(data, name)
     try:
-        return _render(im, size, fmt, name)
+        return _render(im, size, variant, name)
     finally:
         im.close()
 
 
-def _render(im: Image.Image, size: int, fmt: str, name: str) -> bytes:
+def _draft_box(width: int, height: int, size: int) -> tuple[int, int] | None:
+    """The box to pass to ``draft`` so libjpeg picks the largest useful 1/k scale."""
+    longest = max(width, height)
+    for k in (8, 4, 2):
+        if longest / k >= DRAFT_SLACK * size:
+            return (max(1, width // k), max(1, height // k))
+    return None
+
+
+def _render(im: Image.Image, size: int, variant: str, name: str) -> tuple[bytes, str]:
     width, height = im.size
     if width <= 0 or height <= 0:
         raise MediaError("corrupt", f"{name} has no pixels")
     scale = min(1.0, size / max(width, height))
     target = (max(1, round(width * scale)), max(1, round(height * scale)))
     orientation = _orientation(im)
-    if im.format == "JPEG" and scale < 1.0:
-        # DCT scaling: decode straight at the smallest 1/2^k scale that still covers target.
-        im.draft("RGB" if im.mode == "RGB" else None, target)
+    if im.format == "JPEG":
+        box = _draft_box(width, height, size)
+        if box is not None:  # DCT scaling: libjpeg decodes straight at 1/2, 1/4 or 1/8
+            im.draft("RGB" if im.mode == "RGB" else None, box)
     if im.size[0] * im.size[1] > MAX_DECODE_PIXELS:
         raise MediaError(
             "too_large", f"{name} is {width}x{height} pixels, more than VisionLens decodes"
         )
     try:
         im.load()
-    except MediaError:
-        raise
     except Image.DecompressionBombError as exc:
         raise MediaError("too_large", f"{name}: {exc}") from exc
     except MemoryError as exc:
         raise MediaError("too_large", f"{name} does not fit in memory") from exc
     except Exception as exc:  # truncated data, bad Huffman tables, zlib errors...
         raise MediaError("corrupt", f"{name} cannot be decoded: {exc}") from exc
+    fmt = "jpeg" if variant == "jpeg" else "webp"
     out = _display_mode(im, fmt)
+    if variant == "auto" and out.mode != "RGBA":
+        fmt = "jpeg"
     if out.size != target:
-        out = out.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
+        # Bilinear (antialiased when shrinking) after the integer box reduce Pillow applies
+        # for big factors; bicubic costs ~1.5x more and is invisible at thumbnail size.
+        out = out.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
     transpose = _TRANSPOSE.get(orientation)
     if transpose is not None:  # on the small image: cheaper than rotating the full one
         out = out.transpose(transpose)
-    return encode(out, fmt)
+    return encode(out, fmt), CONTENT_TYPES[fmt]
 
 
 def encode(im: Image.Image, fmt: str) -> bytes:

@@ -1,0 +1,67 @@
+module.exports = {
+  root: true,
+  extends: [
+    'eslint:recommended',
+    'plugin:@typescript-eslint/eslint-recommended',
+    'plugin:@typescript-eslint/recommended',
+    'plugin:prettier/recommended'
+  ],
+  parser: '@typescript-eslint/parser',
+  parserOptions: {
+    project: 'tsconfig.json',
+    tsconfigRootDir: __dirname,
+    sourceType: 'module'
+  },
+  plugins: ['@typescript-eslint'],
+  ignorePatterns: [
+    'node_modules',
+    'dist',
+    'coverage',
+    'lib',
+    '**/*.d.ts',
+    '**/*.js',
+    'ui-tests',
+    'benchmarks',
+    'visionlens_jlab',
+    '.venv'
+  ],
+  rules: {
+    '@typescript-eslint/naming-convention': [
+      'error',
+      {
+        selector: 'interface',
+        format: ['PascalCase'],
+        custom: { regex: '^I[A-Z]', match: true }
+      }
+    ],
+    '@typescript-eslint/no-unused-vars': ['error', { args: 'none', ignoreRestSiblings: true }],
+    '@typescript-eslint/no-explicit-any': 'off',
+    '@typescript-eslint/no-namespace': 'off',
+    '@typescript-eslint/no-use-before-define': 'off',
+    quotes: [
+      'error',
+      'single',
+      { avoidEscape: true, allowTemplateLiterals: true }
+    ],
+    curly: ['error', 'all'],
+    eqeqeq: 'error',
+    'prefer-arrow-callback': 'error',
+    // Dataset content is untrusted: it is rendered with textContent only.
+    'no-restricted-properties': [
+      'error',
+      { property: 'innerHTML', message: 'Use textContent (dataset text is untrusted).' },
+      { property: 'outerHTML', message: 'Use textContent (dataset text is untrusted).' }
+    ],
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: "CallExpression[callee.property.name='insertAdjacentHTML']",
+        message: 'Use DOM nodes with textContent (dataset text is untrusted).'
+      },
+      {
+        selector: "CallExpression[callee.property.name='createObjectURL']",
+        message: 'Thumbnails are plain HTTP URLs; blob URLs leak memory in a virtualized grid.'
+      }
+    ]
+  }
+};

@@ -1,0 +1,72 @@
+# VisionLens developer entry points. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+# package.json scripts call `python` and `jupyter`: make them the venv's.
+export PATH := $(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export VISIONLENS_SHARED ?= $(abspath $(CURDIR)/../shared)
+
+DATA_DIR ?= $(CURDIR)/.data
+DEMO_IMAGES ?= 3000
+JUPYTER_ARGS ?=
+
+.PHONY: help setup run demo test lint typecheck test-python test-js test-ui chromium bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml package.json
+	$(BIN)/pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.9" editables
+	jlpm install
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]" --no-build-isolation
+	jupyter labextension develop --overwrite .
+	touch $@
+
+setup: $(VENV)/.installed  ## install Python + Node dependencies and build the lab extension
+	jlpm build
+
+demo: setup  ## generate and ingest the demo dataset into $(DATA_DIR)
+	visionlens demo --images $(DEMO_IMAGES) --data-dir $(DATA_DIR)
+
+run: demo  ## open JupyterLab with VisionLens and the demo dataset
+	VISIONLENS_DATA_DIR=$(DATA_DIR) jupyter lab $(JUPYTER_ARGS)
+
+chromium:  ## Debian's Chromium for the UI tests (never a downloaded browser)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup  ## ruff, ruff format, ESLint, Prettier, Stylelint
+	ruff check visionlens_jlab tests benchmarks
+	ruff format --check visionlens_jlab tests benchmarks
+	jlpm lint:check
+
+typecheck: setup  ## mypy and TypeScript strict
+	mypy
+	jlpm tsc --noEmit
+
+test-python: setup  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+	pytest -q -p no:cacheprovider
+
+test-js: setup  ## jest unit tests of the frontend model
+	jlpm test
+
+test-ui: setup chromium  ## Galata/Playwright in headless Debian Chromium
+	cd ui-tests && jlpm install && jlpm test
+
+test: lint typecheck test-python test-js test-ui  ## every test, from a fresh machine
+
+bench: setup  ## run every benchmark (prints tables; see benchmarks/results/)
+	for b in benchmarks/bench_*.py; do python $$b; done
+
+clean:  ## remove build outputs (keeps .venv)
+	jlpm clean:all || true
+	rm -rf .data ui-tests/test-results

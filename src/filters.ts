@@ -1,0 +1,459 @@
+/**
+ * Pure functions that read and compose the filter JSON of the API.
+ *
+ * A facet of `GET /facets` (name + optional source) maps to one place in the
+ * filter: sample columns and `fields.*` to `sample`, `tags` to `tags.any`,
+ * `label` / `score` / `attributes.*` to the `labels` entry of their source,
+ * `box_count` to `box_count`. Every function returns a new object; filters are
+ * never mutated, so an old filter can be kept for undo.
+ */
+import {
+  ICondition,
+  IFilter,
+  ILabelFilter,
+  IRange,
+  GROUND_TRUTH
+} from './tokens';
+
+/** What a facet is: its name and, for label facets, its box source. */
+export interface IFacetKey {
+  name: string;
+  source?: string;
+}
+
+/** An active-filter chip: a short text and what to remove. */
+export interface IChip {
+  /** Stable identifier, used by `removeChip`. */
+  id: string;
+  text: string;
+}
+
+const SAMPLE_COLUMNS = new Set(['split', 'width', 'height', 'file_name']);
+
+/** True for facets filtered through the `sample` conditions. */
+function isSampleFacet(name: string): boolean {
+  return SAMPLE_COLUMNS.has(name) || name.startsWith('fields.');
+}
+
+/** Deep copy of a JSON filter. */
+export function cloneFilter(filter: IFilter): IFilter {
+  return JSON.parse(JSON.stringify(filter ?? {}));
+}
+
+/** True when the filter has no condition. */
+export function isEmptyFilter(filter: IFilter): boolean {
+  return Object.keys(normalizeFilter(filter)).length === 0;
+}
+
+/** Drop empty parts, so equal filters serialize equally. */
+export function normalizeFilter(filter: IFilter): IFilter {
+  const out: IFilter = {};
+  if (filter.ids) {
+    out.ids = [...filter.ids];
+  }
+  const sample = Object.entries(filter.sample ?? {}).filter(
+    ([, c]) => c && Object.keys(c).length > 0
+  );
+  if (sample.length) {
+    out.sample = Object.fromEntries(sample);
+  }
+  const tags = Object.entries(filter.tags ?? {}).filter(
+    ([, v]) => Array.isArray(v) && v.length > 0
+  );
+  if (tags.length) {
+    out.tags = Object.fromEntries(tags);
+  }
+  const labels = (filter.labels ?? []).filter(
+    l => Object.keys(l).filter(k => k !== 'source').length > 0
+  );
+  if (labels.length) {
+    out.labels = labels;
+  }
+  if (filter.box_count) {
+    const { min, max } = filter.box_count;
+    if (min !== undefined || max !== undefined) {
+      out.box_count = filter.box_count;
+    }
+  }
+  return out;
+}
+
+/** Whether two filters select the same samples (same JSON after normalizing). */
+export function sameFilter(a: IFilter, b: IFilter): boolean {
+  return (
+    JSON.stringify(normalizeFilter(a)) === JSON.stringify(normalizeFilter(b))
+  );
+}
+
+function labelEntry(
+  filter: IFilter,
+  source: string | undefined
+): ILabelFilter | undefined {
+  return (filter.labels ?? []).find(l => l.source === source);
+}
+
+/** Replace (or remove, when empty) the labels entry of one source. */
+function withLabelEntry(
+  filter: IFilter,
+  source: string | undefined,
+  update: (entry: ILabelFilter) => ILabelFilter
+): IFilter {
+  const out = cloneFilter(filter);
+  const labels = out.labels ?? [];
+  const index = labels.findIndex(l => l.source === source);
+  const current: ILabelFilter =
+    index >= 0 ? labels[index] : source === undefined ? {} : { source };
+  const next = update(current);
+  if (next.where && Object.keys(next.where).length === 0) {
+    delete next.where;
+  }
+  const empty = Object.keys(next).filter(k => k !== 'source').length === 0;
+  if (index >= 0) {
+    if (empty) {
+      labels.splice(index, 1);
+    } else {
+      labels[index] = next;
+    }
+  } else if (!empty) {
+    labels.push(next);
+  }
+  if (labels.length) {
+    out.labels = labels;
+  } else {
+    delete out.labels;
+  }
+  return out;
+}
+
+function setCondition(
+  conds: { [k: string]: ICondition } | undefined,
+  name: string,
+  cond: ICondition | null
+): { [k: string]: ICondition } | undefined {
+  const out = { ...(conds ?? {}) };
+  if (cond && Object.keys(cond).length) {
+    out[name] = cond;
+  } else {
+    delete out[name];
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Values checked for a categorical facet (empty when none). */
+export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
+  if (key.name === 'tags') {
+    return filter.tags?.any ?? [];
+  }
+  if (isSampleFacet(key.name)) {
+    return filter.sample?.[key.name]?.in ?? [];
+  }
+  if (key.name === 'label') {
+    return labelEntry(filter, key.source)?.classes ?? [];
+  }
+  if (key.name.startsWith('attributes.')) {
+    return labelEntry(filter, key.source)?.where?.[key.name]?.in ?? [];
+  }
+  return [];
+}
+
+/** Set the checked values of a categorical facet (an empty list clears it). */
+export function setCategorical(
+  filter: IFilter,
+  key: IFacetKey,
+  values: string[]
+): IFilter {
+  const unique = [...new Set(values)];
+  if (key.name === 'tags') {
+    const out = cloneFilter(filter);
+    const tags = { ...(out.tags ?? {}) };
+    if (unique.length) {
+      tags.any = unique;
+    } else {
+      delete tags.any;
+    }
+    if (Object.keys(tags).length) {
+      out.tags = tags;
+    } else {
+      delete out.tags;
+    }
+    return out;
+  }
+  if (isSampleFacet(key.name)) {
+    const out = cloneFilter(filter);
+    const prev = out.sample?.[key.name] ?? {};
+    const { in: _old, ...rest } = prev;
+    const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
+    const sample = setCondition(out.sample, key.name, cond);
+    if (sample) {
+      out.sample = sample;
+    } else {
+      delete out.sample;
+    }
+    return out;
+  }
+  if (key.name === 'label') {
+    return withLabelEntry(filter, key.source, entry => {
+      const next = { ...entry };
+      if (unique.length) {
+        next.classes = unique;
+      } else {
+        delete next.classes;
+      }
+      return next;
+    });
+  }
+  if (key.name.startsWith('attributes.')) {
+    return withLabelEntry(filter, key.source, entry => {
+      const prev = entry.where?.[key.name] ?? {};
+      const { in: _old, ...rest } = prev;
+      const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
+      return { ...entry, where: setCondition(entry.where, key.name, cond) };
+    });
+  }
+  throw new Error(`not a categorical facet: ${key.name}`);
+}
+
+/** Toggle one value of a categorical facet. */
+export function toggleCategorical(
+  filter: IFilter,
+  key: IFacetKey,
+  value: string
+): IFilter {
+  const current = getCategorical(filter, key);
+  const next = current.includes(value)
+    ? current.filter(v => v !== value)
+    : [...current, value];
+  return setCategorical(filter, key, next);
+}
+
+function pickRange(cond: IRange | undefined): IRange | null {
+  if (!cond || (cond.min === undefined && cond.max === undefined)) {
+    return null;
+  }
+  const out: IRange = {};
+  if (cond.min !== undefined && cond.min !== null) {
+    out.min = cond.min;
+  }
+  if (cond.max !== undefined && cond.max !== null) {
+    out.max = cond.max;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+/** The range set on a numeric facet, or null. */
+export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
+  if (isSampleFacet(key.name)) {
+    return pickRange(filter.sample?.[key.name]);
+  }
+  if (key.name === 'box_count') {
+    const bc = filter.box_count;
+    return bc && bc.source === key.source ? pickRange(bc) : null;
+  }
+  if (key.name === 'score') {
+    return pickRange(labelEntry(filter, key.source)?.score);
+  }
+  if (key.name.startsWith('attributes.')) {
+    return pickRange(labelEntry(filter, key.source)?.where?.[key.name]);
+  }
+  return null;
+}
+
+/** Set (or clear, with null) the range of a numeric facet. */
+export function setRange(
+  filter: IFilter,
+  key: IFacetKey,
+  range: IRange | null
+): IFilter {
+  const r = range ? pickRange(range) : null;
+  if (isSampleFacet(key.name)) {
+    const out = cloneFilter(filter);
+    const prev = out.sample?.[key.name] ?? {};
+    const { min: _a, max: _b, ...rest } = prev;
+    const sample = setCondition(out.sample, key.name, { ...rest, ...(r ?? {}) });
+    if (sample) {
+      out.sample = sample;
+    } else {
+      delete out.sample;
+    }
+    return out;
+  }
+  if (key.name === 'box_count') {
+    // The API holds one box_count condition: a new source replaces the old one.
+    const out = cloneFilter(filter);
+    if (r) {
+      out.box_count = { source: key.source, ...r };
+      if (key.source === undefined) {
+        delete out.box_count.source;
+      }
+    } else if (out.box_count?.source === key.source) {
+      delete out.box_count;
+    }
+    return out;
+  }
+  if (key.name === 'score') {
+    return withLabelEntry(filter, key.source, entry => {
+      const next = { ...entry };
+      if (r) {
+        next.score = r;
+      } else {
+        delete next.score;
+      }
+      return next;
+    });
+  }
+  if (key.name.startsWith('attributes.')) {
+    return withLabelEntry(filter, key.source, entry => {
+      const prev = entry.where?.[key.name] ?? {};
+      const { min: _a, max: _b, ...rest } = prev;
+      return {
+        ...entry,
+        where: setCondition(entry.where, key.name, { ...rest, ...(r ?? {}) })
+      };
+    });
+  }
+  throw new Error(`not a numeric facet: ${key.name}`);
+}
+
+/** Set the file-name search (`sample.file_name.contains`); '' clears it. */
+export function setFileNameSearch(filter: IFilter, text: string): IFilter {
+  const out = cloneFilter(filter);
+  const sample = setCondition(
+    out.sample,
+    'file_name',
+    text ? { contains: text } : null
+  );
+  if (sample) {
+    out.sample = sample;
+  } else {
+    delete out.sample;
+  }
+  return out;
+}
+
+/** Restrict to explicit sample ids (null clears it). */
+export function setIds(filter: IFilter, ids: number[] | null): IFilter {
+  const out = cloneFilter(filter);
+  if (ids) {
+    out.ids = [...ids];
+  } else {
+    delete out.ids;
+  }
+  return out;
+}
+
+function sourceText(source: string | undefined): string {
+  if (source === undefined) {
+    return '';
+  }
+  return source === GROUND_TRUTH ? ' (GT)' : ` (${source})`;
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
+
+function rangeText(r: IRange): string {
+  if (r.min !== undefined && r.max !== undefined) {
+    return `${fmt(r.min)}–${fmt(r.max)}`;
+  }
+  return r.min !== undefined ? `≥ ${fmt(r.min)}` : `≤ ${fmt(r.max as number)}`;
+}
+
+function condText(name: string, c: ICondition): string[] {
+  const out: string[] = [];
+  if (c.in) {
+    out.push(`${name}: ${c.in.join(', ')}`);
+  }
+  if (c.min !== undefined || c.max !== undefined) {
+    out.push(`${name} ${rangeText(c)}`);
+  }
+  if (c.contains !== undefined) {
+    out.push(`${name} contains “${c.contains}”`);
+  }
+  if (c.eq !== undefined) {
+    out.push(`${name} = ${String(c.eq)}`);
+  }
+  if (c.is_null !== undefined) {
+    out.push(`${name} ${c.is_null ? 'is empty' : 'is set'}`);
+  }
+  return out;
+}
+
+/**
+ * One chip per condition group of the filter. Texts are plain strings (they
+ * hold dataset values): render them with textContent.
+ */
+export function describeFilter(filter: IFilter): IChip[] {
+  const chips: IChip[] = [];
+  if (filter.ids) {
+    chips.push({ id: 'ids', text: `${filter.ids.length} chosen samples` });
+  }
+  for (const [name, c] of Object.entries(filter.sample ?? {})) {
+    const text = condText(name, c).join('; ');
+    if (text) {
+      chips.push({ id: `sample:${name}`, text });
+    }
+  }
+  const tags = filter.tags ?? {};
+  if (tags.any?.length) {
+    chips.push({ id: 'tags:any', text: `tags: ${tags.any.join(', ')}` });
+  }
+  if (tags.all?.length) {
+    chips.push({ id: 'tags:all', text: `all tags: ${tags.all.join(', ')}` });
+  }
+  if (tags.none?.length) {
+    chips.push({ id: 'tags:none', text: `not tagged: ${tags.none.join(', ')}` });
+  }
+  (filter.labels ?? []).forEach((l, i) => {
+    const parts: string[] = [];
+    if (l.classes) {
+      parts.push(`label: ${l.classes.join(', ')}`);
+    }
+    if (l.score) {
+      parts.push(`score ${rangeText(l.score)}`);
+    }
+    for (const [name, c] of Object.entries(l.where ?? {})) {
+      parts.push(...condText(name, c));
+    }
+    for (const [k, v] of Object.entries(l)) {
+      if (!['source', 'classes', 'score', 'where'].includes(k)) {
+        parts.push(`${k}: ${JSON.stringify(v)}`);
+      }
+    }
+    if (parts.length) {
+      chips.push({
+        id: `labels:${i}`,
+        text: parts.join('; ') + sourceText(l.source)
+      });
+    }
+  });
+  if (filter.box_count) {
+    const bc = filter.box_count;
+    chips.push({
+      id: 'box_count',
+      text: `boxes ${rangeText(bc)}${sourceText(bc.source)}`
+    });
+  }
+  return chips;
+}
+
+/** Remove the condition group behind one chip. */
+export function removeChip(filter: IFilter, chipId: string): IFilter {
+  const out = cloneFilter(filter);
+  const [kind, rest] = [
+    chipId.split(':')[0],
+    chipId.split(':').slice(1).join(':')
+  ];
+  if (kind === 'ids') {
+    delete out.ids;
+  } else if (kind === 'sample' && out.sample) {
+    delete out.sample[rest];
+  } else if (kind === 'tags' && out.tags) {
+    delete (out.tags as any)[rest];
+  } else if (kind === 'labels' && out.labels) {
+    out.labels.splice(Number(rest), 1);
+  } else if (kind === 'box_count') {
+    delete out.box_count;
+  }
+  return normalizeFilter(out);
+}

@@ -1,0 +1,504 @@
+/**
+ * The virtualized sample grid: only the visible rows (plus a small overscan)
+ * exist in the DOM; rows are absolutely positioned and recycled while
+ * scrolling; thumbnails are plain HTTP URLs (the browser caches and frees them).
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { CommandIDs, ISample, IVisionLensModel } from '../tokens';
+import { classSummary, createOverlay, drawBoxes } from './boxes';
+import { h } from './dom';
+import { GridToolbar } from './GridToolbar';
+import { PageCache } from './pages';
+
+/** Rows rendered above and below the viewport. */
+const OVERSCAN_ROWS = 2;
+/** Gap between tiles, in px. */
+const GAP = 6;
+
+/** Options of the grid. */
+export interface IGridOptions {
+  model: IVisionLensModel;
+  commands: CommandRegistry;
+  tileSize?: number;
+  pageSize?: number;
+}
+
+interface ITileEl extends HTMLDivElement {
+  _sampleId?: number;
+  _viewVersion?: number;
+  _img?: HTMLImageElement;
+  _svg?: SVGSVGElement;
+}
+
+/** The grid panel. */
+export class GridWidget extends Widget {
+  constructor(options: IGridOptions) {
+    super();
+    this.model = options.model;
+    this._commands = options.commands;
+    this._tileSize = options.tileSize ?? 192;
+    this.addClass('jp-VisionLens-grid');
+    this.id = 'visionlens-grid';
+    this.title.label = 'VisionLens Grid';
+    this.title.closable = true;
+
+    this._pages = new PageCache({
+      client: this.model.client,
+      pageSize: options.pageSize ?? 200,
+      onUpdate: () => this._scheduleRender(),
+      onError: error => this._showStatus(`Could not load samples: ${error.message}`)
+    });
+    this._toolbar = new GridToolbar({
+      model: this.model,
+      commands: this._commands,
+      tileSize: this._tileSize,
+      onTileSize: size => this.setTileSize(size)
+    });
+    this._scroller = h('div', { className: 'jp-VisionLens-gridScroller' });
+    this._scroller.tabIndex = 0;
+    this._sizer = h('div', { className: 'jp-VisionLens-gridSizer' });
+    this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
+    this._tooltip = h('div', { className: 'jp-VisionLens-tooltip' });
+    this._scroller.append(this._sizer);
+    this.node.append(this._toolbar.node, this._status, this._scroller, this._tooltip);
+
+    this._scroller.addEventListener('scroll', this, { passive: true });
+    this._scroller.addEventListener('click', this);
+    this._scroller.addEventListener('dblclick', this);
+    this._scroller.addEventListener('keydown', this);
+    this._scroller.addEventListener('mouseover', this);
+    this._scroller.addEventListener('mouseleave', this);
+
+    this.model.datasetChanged.connect(this._onQueryChanged, this);
+    this.model.filterChanged.connect(this._onQueryChanged, this);
+    this.model.dataChanged.connect(this._onDataChanged, this);
+    this.model.selectionChanged.connect(this._onSelectionChanged, this);
+    this.model.viewChanged.connect(this._onViewChanged, this);
+    this.model.datasetsChanged.connect(this._updateCounts, this);
+    this._onQueryChanged();
+  }
+
+  readonly model: IVisionLensModel;
+
+  /** Number of tile elements in the DOM (bounded by the viewport). */
+  get tileCount(): number {
+    return this._scroller.querySelectorAll('.jp-VisionLens-tile').length;
+  }
+
+  /** Change the tile size (px). */
+  setTileSize(size: number): void {
+    const s = Math.max(64, Math.min(512, Math.round(size)));
+    if (s === this._tileSize) {
+      return;
+    }
+    this._tileSize = s;
+    this._toolbar.setTileSize(s);
+    this._resetRows();
+    this._scheduleRender();
+  }
+
+  /** Change the page size of sample queries. */
+  setPageSize(size: number): void {
+    this._pages.pageSize = size;
+    this._pages.reset(this.model.dataset, this.model.filter, false);
+    this._pages.ensure(0, 0);
+    this._scheduleRender();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._pages.dispose();
+    this._toolbar.dispose();
+    if (this._raf) {
+      cancelAnimationFrame(this._raf);
+    }
+    super.dispose();
+  }
+
+  /** DOM event handler. */
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case 'scroll':
+        this._hideTooltip();
+        this._scheduleRender();
+        break;
+      case 'click':
+        void this._onClick(event as MouseEvent);
+        break;
+      case 'dblclick':
+        this._openTile(event.target as Element);
+        break;
+      case 'keydown':
+        this._onKeyDown(event as KeyboardEvent);
+        break;
+      case 'mouseover':
+        this._onHover(event as MouseEvent);
+        break;
+      case 'mouseleave':
+        this._hideTooltip();
+        break;
+    }
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    this._scheduleRender();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    this._scheduleRender();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    this._scheduleRender();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    this._scroller.focus();
+  }
+
+  private _onQueryChanged(): void {
+    this._pages.reset(this.model.dataset, this.model.filter, false);
+    this._anchor = null;
+    this._scroller.scrollTop = 0;
+    this._resetRows();
+    this.title.label = this.model.dataset
+      ? `Grid: ${this.model.dataset}`
+      : 'VisionLens Grid';
+    this._showStatus(this.model.dataset ? '' : 'Open a dataset from the VisionLens panel.');
+    this._pages.ensure(0, 0);
+    this._datasetTotal = null;
+    this._fetchDatasetTotal();
+    this._scheduleRender();
+  }
+
+  private _onDataChanged(): void {
+    this._pages.reset(this.model.dataset, this.model.filter, true);
+    this._scheduleRender();
+  }
+
+  private _onSelectionChanged(): void {
+    this._viewVersion++;
+    this._scheduleRender();
+  }
+
+  private _onViewChanged(): void {
+    this._viewVersion++;
+    this._scheduleRender();
+  }
+
+  /** The dataset total M: an exact count from the server (empty filter). */
+  private _fetchDatasetTotal(): void {
+    const dataset = this.model.dataset;
+    if (!dataset) {
+      return;
+    }
+    this.model.client
+      .querySamples(dataset, {}, { offset: 0, limit: 0 })
+      .then(page => {
+        if (dataset === this.model.dataset) {
+          this._datasetTotal = page.total;
+          this._updateCounts();
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  private _updateCounts(): void {
+    this._toolbar.setCounts(
+      this._pages.total,
+      this._datasetTotal,
+      this.model.selection.mode === 'all'
+        ? this._pages.total
+        : this.model.selection.ids.size
+    );
+  }
+
+  private _showStatus(text: string): void {
+    this._status.textContent = text;
+    this._status.hidden = !text;
+  }
+
+  private _scheduleRender(): void {
+    if (this._raf || this.isDisposed) {
+      return;
+    }
+    this._raf = requestAnimationFrame(() => {
+      this._raf = 0;
+      this._render();
+    });
+  }
+
+  private _resetRows(): void {
+    for (const row of this._rows.values()) {
+      row.remove();
+    }
+    this._rows.clear();
+    for (const row of this._freeRows) {
+      row.remove();
+    }
+    this._freeRows = [];
+  }
+
+  private _layout(): { cols: number; rowH: number; tile: number } {
+    const width = Math.max(0, this._scroller.clientWidth - GAP);
+    const cols = Math.max(1, Math.floor(width / (this._tileSize + GAP)));
+    // Stretch tiles to use the full width.
+    const tile = Math.floor(width / cols) - GAP;
+    return { cols, rowH: tile + GAP, tile };
+  }
+
+  private _render(): void {
+    this._updateCounts();
+    const total = this._pages.total;
+    if (!this.model.dataset || total === null || !this.isVisible) {
+      return;
+    }
+    if (total === 0) {
+      this._showStatus('No sample matches the current filter.');
+    } else if (this._status.textContent?.startsWith('No sample')) {
+      this._showStatus('');
+    }
+    const { cols, rowH, tile } = this._layout();
+    if (cols !== this._cols || tile !== this._tile) {
+      this._cols = cols;
+      this._tile = tile;
+      this._resetRows();
+    }
+    const rowCount = Math.ceil(total / cols);
+    this._sizer.style.height = `${rowCount * rowH + GAP}px`;
+    const top = this._scroller.scrollTop;
+    const height = this._scroller.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / rowH) - OVERSCAN_ROWS);
+    const last = Math.min(
+      rowCount - 1,
+      Math.ceil((top + height) / rowH) + OVERSCAN_ROWS
+    );
+    for (const [index, row] of this._rows) {
+      if (index < first || index > last) {
+        this._rows.delete(index);
+        this._freeRows.push(row);
+        row.style.display = 'none';
+      }
+    }
+    for (let r = first; r <= last; r++) {
+      let row = this._rows.get(r);
+      if (!row) {
+        row = this._freeRows.pop() ?? this._createRow(cols, tile);
+        row.style.display = '';
+        row.style.transform = `translateY(${r * rowH + GAP}px)`;
+        this._rows.set(r, row);
+      }
+      for (let c = 0; c < cols; c++) {
+        this._fillTile(row.children[c] as ITileEl, r * cols + c, total, tile);
+      }
+    }
+    this._pages.ensure(first * cols, (last + 1) * cols - 1);
+  }
+
+  private _createRow(cols: number, tile: number): HTMLDivElement {
+    const row = h('div', { className: 'jp-VisionLens-gridRow' });
+    row.style.height = `${tile}px`;
+    for (let c = 0; c < cols; c++) {
+      const el = h('div', { className: 'jp-VisionLens-tile' }) as ITileEl;
+      el.style.width = `${tile}px`;
+      el.style.height = `${tile}px`;
+      el.style.left = `${GAP + c * (tile + GAP)}px`;
+      el.tabIndex = -1;
+      const img = h('img', { className: 'jp-VisionLens-tileImage' });
+      img.alt = '';
+      img.decoding = 'async';
+      img.draggable = false;
+      const svg = createOverlay('jp-VisionLens-overlay');
+      el.append(img, svg, h('div', { className: 'jp-VisionLens-tileCheck' }));
+      el._img = img;
+      el._svg = svg;
+      row.appendChild(el);
+    }
+    this._sizer.appendChild(row);
+    return row;
+  }
+
+  private _fillTile(el: ITileEl, index: number, total: number, tile: number): void {
+    if (index >= total) {
+      el.style.visibility = 'hidden';
+      el._sampleId = undefined;
+      delete el.dataset.sampleId;
+      return;
+    }
+    el.style.visibility = '';
+    el.dataset.index = String(index);
+    const sample = this._pages.get(index);
+    if (!sample) {
+      if (el._sampleId !== undefined) {
+        el._sampleId = undefined;
+        delete el.dataset.sampleId;
+        el._img?.removeAttribute('src');
+        drawBoxes(el._svg as SVGSVGElement, this.model, null, null, [], { displaySize: tile });
+      }
+      el.classList.add('jp-mod-loading');
+      el.classList.remove('jp-mod-selected');
+      return;
+    }
+    el.classList.remove('jp-mod-loading');
+    if (el._sampleId === sample.sample_id && el._viewVersion === this._viewVersion) {
+      return;
+    }
+    const dataset = this.model.dataset as string;
+    if (el._sampleId !== sample.sample_id) {
+      el._sampleId = sample.sample_id;
+      el.dataset.sampleId = String(sample.sample_id);
+      (el._img as HTMLImageElement).src = this.model.client.imageUrl(
+        dataset,
+        sample.sample_id,
+        256
+      );
+    }
+    el._viewVersion = this._viewVersion;
+    el.classList.toggle('jp-mod-selected', this.model.isSelected(sample.sample_id));
+    el.setAttribute('aria-label', sample.file_name);
+    drawBoxes(
+      el._svg as SVGSVGElement,
+      this.model,
+      sample.width,
+      sample.height,
+      sample.annotations ?? [],
+      { displaySize: tile, strokeWidth: tile >= 160 ? 2 : 1.5 }
+    );
+  }
+
+  private _tileOf(target: EventTarget | null): { el: ITileEl; index: number; sample: ISample } | null {
+    const el = (target as Element | null)?.closest?.('.jp-VisionLens-tile') as ITileEl | null;
+    if (!el || el.dataset.index === undefined) {
+      return null;
+    }
+    const index = Number(el.dataset.index);
+    const sample = this._pages.get(index);
+    return sample ? { el, index, sample } : null;
+  }
+
+  private async _onClick(event: MouseEvent): Promise<void> {
+    const hit = this._tileOf(event.target);
+    if (!hit) {
+      return;
+    }
+    const { index, sample } = hit;
+    const additive = event.ctrlKey || event.metaKey;
+    if (event.shiftKey && this._anchor !== null) {
+      const ids = await this._idsBetween(this._anchor, index);
+      if (additive) {
+        this.model.addToSelection(ids);
+      } else {
+        this.model.setSelection(ids);
+      }
+      return;
+    }
+    this._anchor = index;
+    if (additive) {
+      if (this.model.selection.mode === 'all') {
+        // Materialize "all matching" before removing one sample from it.
+        const dataset = this.model.dataset as string;
+        const { ids } = await this.model.client.ids(dataset, this.model.filter);
+        this.model.setSelection(ids.filter(id => id !== sample.sample_id));
+      } else {
+        this.model.toggleSelected(sample.sample_id);
+      }
+      return;
+    }
+    this.model.setSelection([sample.sample_id]);
+  }
+
+  /** Ids of the positions between two indices (loaded pages, else the server). */
+  private async _idsBetween(from: number, to: number): Promise<number[]> {
+    const loaded = this._pages.idsBetween(from, to);
+    if (loaded) {
+      return loaded;
+    }
+    const { ids } = await this.model.client.ids(
+      this.model.dataset as string,
+      this.model.filter
+    );
+    // The grid is in sample-id order, like the ids endpoint.
+    return ids.slice(Math.min(from, to), Math.max(from, to) + 1);
+  }
+
+  private _openTile(target: Element | null): void {
+    const hit = this._tileOf(target);
+    if (hit) {
+      void this._commands.execute(CommandIDs.openSample, {
+        dataset: this.model.dataset,
+        sampleId: hit.sample.sample_id,
+        index: hit.index
+      });
+    }
+  }
+
+  private _onKeyDown(event: KeyboardEvent): void {
+    if (event.key === 'Enter') {
+      this._openTile(document.activeElement);
+    } else if (event.key === 'Escape') {
+      this.model.clearSelection();
+    } else if ((event.ctrlKey || event.metaKey) && event.key === 'a') {
+      event.preventDefault();
+      this.model.selectAllMatching();
+    }
+  }
+
+  private _onHover(event: MouseEvent): void {
+    const hit = this._tileOf(event.target);
+    if (!hit) {
+      this._hideTooltip();
+      return;
+    }
+    const { sample, el } = hit;
+    if (this._tooltipFor === sample.sample_id && !this._tooltip.hidden) {
+      return;
+    }
+    this._tooltipFor = sample.sample_id;
+    const summary = classSummary(this.model, sample.annotations ?? []);
+    const tip = this._tooltip;
+    tip.replaceChildren(
+      h('div', { className: 'jp-VisionLens-tooltipTitle', text: sample.file_name }),
+      h('div', {
+        text:
+          `${summary.boxes} box${summary.boxes === 1 ? '' : 'es'}` +
+          (sample.width && sample.height ? ` · ${sample.width}×${sample.height}` : '')
+      }),
+      summary.text ? h('div', { text: summary.text }) : '',
+      sample.tags?.length ? h('div', { text: `tags: ${sample.tags.join(', ')}` }) : ''
+    );
+    const host = this.node.getBoundingClientRect();
+    const rect = el.getBoundingClientRect();
+    tip.hidden = false;
+    tip.style.left = `${Math.max(0, Math.min(rect.left - host.left, host.width - 260))}px`;
+    const below = rect.bottom - host.top + 4;
+    tip.style.top = `${below + 80 > host.height ? rect.top - host.top - 84 : below}px`;
+  }
+
+  private _hideTooltip(): void {
+    this._tooltip.hidden = true;
+    this._tooltipFor = null;
+  }
+
+  private _commands: CommandRegistry;
+  private _toolbar: GridToolbar;
+  private _pages: PageCache;
+  private _scroller: HTMLDivElement;
+  private _sizer: HTMLDivElement;
+  private _status: HTMLDivElement;
+  private _tooltip: HTMLDivElement;
+  private _tooltipFor: number | null = null;
+  private _rows = new Map<number, HTMLDivElement>();
+  private _freeRows: HTMLDivElement[] = [];
+  private _tileSize: number;
+  private _cols = 0;
+  private _tile = 0;
+  private _raf = 0;
+  private _viewVersion = 0;
+  private _anchor: number | null = null;
+  private _datasetTotal: number | null = null;
+}

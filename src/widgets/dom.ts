@@ -1,0 +1,71 @@
+/**
+ * Tiny DOM helpers. Text always goes through textContent: class names, file
+ * names and fields come from datasets and are untrusted.
+ */
+
+/** Create an element with classes, attributes and text children. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: {
+    className?: string;
+    text?: string;
+    title?: string;
+    attrs?: { [name: string]: string };
+  } = {},
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (props.className) {
+    el.className = props.className;
+  }
+  if (props.text !== undefined) {
+    el.textContent = props.text;
+  }
+  if (props.title !== undefined) {
+    el.title = props.title;
+  }
+  for (const [k, v] of Object.entries(props.attrs ?? {})) {
+    el.setAttribute(k, v);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    el.appendChild(
+      typeof child === 'string' ? document.createTextNode(child) : child
+    );
+  }
+  return el;
+}
+
+/** Remove every child of an element. */
+export function clear(el: Element): void {
+  while (el.firstChild) {
+    el.removeChild(el.firstChild);
+  }
+}
+
+/** A number with thousands separators. */
+export function fmtInt(n: number | null | undefined): string {
+  return n === null || n === undefined ? '–' : n.toLocaleString('en-US');
+}
+
+/** A short date from an ISO timestamp. */
+export function fmtDate(iso: string | null | undefined): string {
+  if (!iso) {
+    return '';
+  }
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+}
+
+/** A value of a fields table as plain text. */
+export function fmtValue(v: unknown): string {
+  if (v === null || v === undefined) {
+    return '';
+  }
+  if (typeof v === 'number') {
+    return Number.isInteger(v) ? String(v) : v.toFixed(4);
+  }
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}

@@ -1,0 +1,134 @@
+"""``visionlens demo`` through the real CLI: generate, ingest, idempotent rerun, --force."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.cli import main
+
+pytest.importorskip("visionlens_jlab.ingest.open", reason="the ingest parsers have not landed")
+
+N = 120
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["demo", *argv, "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One real ``python -m visionlens_jlab.cli demo`` run in a fresh data dir."""
+    data_dir = tmp_path_factory.mktemp("vl") / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONLENS_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "demo", "--images", str(N),
+         "--data-dir", str(data_dir), "--json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    coco = json.loads(Path(result["files"]["annotations"]).read_text())
+    preds = json.loads(Path(result["files"]["predictions"]).read_text())
+    return {"data_dir": data_dir, "result": result, "coco": coco, "preds": preds}
+
+
+def test_demo_ingests_with_the_expected_counts(ingested: dict[str, Any]) -> None:
+    result, coco, preds = ingested["result"], ingested["coco"], ingested["preds"]
+    assert result["dataset"] == "demo" and result["created"] is True
+    assert result["samples"] == N == len(coco["images"])
+    assert result["annotations"] == len(coco["annotations"])
+    assert result["categories"] == 8
+    assert result["model"] == "simulated-model"
+    assert result["predictions"] == len(preds)  # every prediction found its image
+    assert result["errors"] == []
+    files = result["files"]
+    assert Path(files["images"]) == ingested["data_dir"] / "demo-sources" / "demo" / "images"
+    assert json.loads(Path(files["blind_spots"]).read_text())["images"] == N
+
+
+def test_demo_rows_in_the_catalog(ingested: dict[str, Any]) -> None:
+    with Catalog(ingested["data_dir"]) as catalog, catalog.cursor() as cur:
+        ds = catalog.dataset_id(cur, "demo")
+        splits = dict(
+            cur.execute(
+                "SELECT split, COUNT(*) FROM samples WHERE dataset_id = ? GROUP BY split", [ds]
+            ).fetchall()
+        )
+        scenes = {
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT json_extract_string(fields, '$.scene') FROM samples "
+                "WHERE dataset_id = ?", [ds],
+            ).fetchall()
+        }  # fmt: skip
+        sources = dict(
+            cur.execute(
+                "SELECT source, COUNT(*) FROM annotations WHERE dataset_id = ? GROUP BY source",
+                [ds],
+            ).fetchall()
+        )
+        located = cur.execute(
+            "SELECT location FROM samples WHERE dataset_id = ? ORDER BY sample_id LIMIT 1", [ds]
+        ).fetchone()
+    expected_splits = {}
+    for img in ingested["coco"]["images"]:
+        expected_splits[img["split"]] = expected_splits.get(img["split"], 0) + 1
+    # the per-image "split" key of the demo's COCO file becomes the sample's split
+    assert splits == expected_splits
+    assert scenes == {"day", "dusk", "night"}
+    assert sources == {
+        "ground_truth": len(ingested["coco"]["annotations"]),
+        "simulated-model": len(ingested["preds"]),
+    }
+    assert located is not None and Path(located[0]).is_file()
+
+
+def test_rerun_without_force_changes_nothing(
+    ingested: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = str(ingested["data_dir"])
+    code, result = _run(capsys, "--images", str(N), "--data-dir", data_dir)
+    assert code == 0
+    assert result["created"] is False and "--force" in result["message"]
+    assert result["samples"] == N and result["predictions"] == ingested["result"]["predictions"]
+
+
+def test_force_replaces_the_dataset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = str(tmp_path / "data")
+    code, first = _run(capsys, "--images", "30", "--name", "mini", "--data-dir", data_dir)
+    assert code == 0 and first["samples"] == 30
+    code, second = _run(
+        capsys, "--images", "40", "--seed", "5", "--name", "mini", "--data-dir", data_dir,
+        "--force",
+    )  # fmt: skip
+    assert code == 0 and second["created"] is True and second["samples"] == 40
+    coco = json.loads(Path(second["files"]["annotations"]).read_text())
+    assert second["annotations"] == len(coco["annotations"])
+    with Catalog(tmp_path / "data") as catalog:
+        (ds,) = catalog.list_datasets()
+    assert ds["name"] == "mini" and ds["num_samples"] == 40
+    assert ds["num_annotations"] == len(coco["annotations"])
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--name", "no/slashes", "--data-dir", str(tmp_path), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "invalid dataset name" in json.loads(captured.out)["errors"][0]["message"]
+    assert "Traceback" not in captured.err
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--images", "0", "--data-dir", str(tmp_path)])
+    assert exc.value.code == 2
+    assert "positive number of images" in capsys.readouterr().err

@@ -1,0 +1,83 @@
+"""Property test: the COCO protocol equals pycocotools' COCOeval on random data, to 1e-9."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from visionlens_jlab.evaluate import evaluate_arrays
+from visionlens_jlab.evaluate.coco import STAT_NAMES
+
+from .evaluate_fixtures import coco_input, pycocotools_eval
+
+# Coordinates on a coarse grid and a few sizes, so that ties in IoU, exact-threshold IoUs,
+# boxes on area-range boundaries (32*32 = 1024) and nested crowd regions all occur often.
+SIZES = [4, 8, 16, 32, 40, 64, 96, 120]
+box = st.tuples(
+    st.integers(0, 12).map(lambda v: v * 8.0),
+    st.integers(0, 12).map(lambda v: v * 8.0),
+    st.sampled_from(SIZES).map(float),
+    st.sampled_from(SIZES).map(float),
+)
+
+
+@st.composite
+def coco_case(draw):
+    n_images = draw(st.integers(1, 5))
+    n_cats = draw(st.integers(1, 3))
+    gt_anns, dets = [], []
+    for img in range(1, n_images + 1):
+        for _ in range(draw(st.integers(0, 6))):
+            x, y, w, h = draw(box)
+            area = draw(st.sampled_from([w * h, w * h * 0.5, 1024.0, 9216.0]))
+            gt_anns.append({
+                "id": len(gt_anns) + 1, "image_id": img,
+                "category_id": draw(st.integers(1, n_cats)), "bbox": [x, y, w, h],
+                "area": area, "iscrowd": int(draw(st.integers(0, 5)) == 0),
+            })
+        for _ in range(draw(st.integers(0, 8))):
+            x, y, w, h = draw(box)
+            jitter = draw(st.sampled_from([0.0, 0.5, 1.0, 3.0]))
+            dets.append({
+                "image_id": img, "category_id": draw(st.integers(1, n_cats)),
+                "bbox": [x + jitter, y, w, h - jitter / 2 if h > 4 else h],
+                # few distinct scores: ties inside and across images are common
+                "score": draw(st.sampled_from([0.9, 0.8, 0.5, 0.5, 0.3, 0.1])),
+            })
+    gt = {
+        "images": [{"id": i, "width": 200, "height": 200} for i in range(1, n_images + 1)],
+        "categories": [{"id": c, "name": f"c{c}"} for c in range(1, n_cats + 1)],
+        "annotations": gt_anns,
+    }
+    return gt, dets
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coco_case())
+def test_coco_stats_equal_pycocotools(case):
+    gt, dets = case
+    expected = pycocotools_eval(gt, dets)
+    report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    got = np.array([report.stats[name] for name in STAT_NAMES])
+    np.testing.assert_allclose(got, expected.stats, rtol=0, atol=1e-9)
+
+
+def test_many_detections_per_image_respects_max_dets():
+    """150 predictions in one image/class: only the 100 best count (maxDets), AR1/AR10 differ."""
+    rng = np.random.default_rng(3)
+    gt_anns, dets = [], []
+    for i in range(60):
+        x, y = float(rng.integers(0, 400)), float(rng.integers(0, 400))
+        gt_anns.append({"id": i + 1, "image_id": 1, "category_id": 1, "bbox": [x, y, 30, 40],
+                        "area": 1200.0, "iscrowd": 0})
+        for _ in range(2 + (i % 2)):
+            dets.append({"image_id": 1, "category_id": 1,
+                         "bbox": [x + float(rng.normal(0, 3)), y + float(rng.normal(0, 3)), 30, 40],
+                         "score": float(rng.random())})
+    gt = {"images": [{"id": 1}], "categories": [{"id": 1, "name": "a"}], "annotations": gt_anns}
+    assert len(dets) == 150
+    expected = pycocotools_eval(gt, dets)
+    report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    np.testing.assert_allclose([report.stats[n] for n in STAT_NAMES], expected.stats, atol=1e-12)
+    assert report.stats["AR1"] < report.stats["AR10"] < report.stats["AR100"]

@@ -1,0 +1,108 @@
+"""Job manager and worker processes, with real spawned processes."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from visionlens_jlab.jobs import (
+    JobCancelled,
+    JobContext,
+    JobManager,
+    WorkerError,
+    stream_from_worker,
+)
+
+
+def count_to(n: int) -> Iterator[int]:
+    yield from range(n)
+
+
+def fail_after(n: int) -> Iterator[int]:
+    yield from range(n)
+    raise ValueError("bad record 7: missing 'bbox'")
+
+
+def die_after(n: int) -> Iterator[int]:
+    yield from range(n)
+    time.sleep(0.3)  # let the queue feeder flush before the hard exit
+    os._exit(9)
+
+
+def forever() -> Iterator[int]:
+    i = 0
+    while True:
+        yield i
+        i += 1
+        time.sleep(0.01)
+
+
+def test_worker_streams_items_in_order() -> None:
+    assert list(stream_from_worker(None, count_to, 500)) == list(range(500))
+
+
+def test_worker_error_keeps_its_message() -> None:
+    seen: list[int] = []
+    with pytest.raises(WorkerError, match="bad record 7"):
+        for item in stream_from_worker(None, fail_after, 3):
+            seen.append(item)
+    assert seen == [0, 1, 2]
+
+
+def test_worker_crash_becomes_an_error() -> None:
+    with pytest.raises(WorkerError, match="died"):
+        list(stream_from_worker(None, die_after, 2))
+
+
+def test_jobs_progress_result_failure_and_cancel() -> None:
+    jobs = JobManager(max_workers=2)
+    try:
+
+        def ok(ctx: JobContext) -> dict[str, int]:
+            ctx.progress(0.5, "half way")
+            return {"n": 3}
+
+        def broken(ctx: JobContext) -> None:
+            raise FileNotFoundError("no such file: /x/annotations.json")
+
+        def endless(ctx: JobContext) -> None:
+            for _ in stream_from_worker(ctx, forever):
+                pass
+
+        followed: list[object] = []
+        done = jobs.wait(jobs.submit("t", ok, then=followed.append).id)
+        assert (done.status, done.result, done.progress) == ("done", {"n": 3}, 1.0)
+        assert followed == [{"n": 3}]
+        failed = jobs.wait(jobs.submit("t", broken).id)
+        assert failed.status == "failed" and "annotations.json" in (failed.error or "")
+        running = jobs.submit("t", endless)
+        deadline = time.monotonic() + 30
+        while running.status != "running" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        jobs.cancel(running.id)
+        assert jobs.wait(running.id, timeout=30).status == "cancelled"
+        assert [j.id for j in jobs.list()][0] == running.id
+    finally:
+        jobs.shutdown()
+
+
+def test_check_cancelled_raises() -> None:
+    jobs = JobManager(max_workers=1)
+    try:
+
+        def waits(ctx: JobContext) -> None:
+            while True:
+                ctx.check_cancelled()
+                time.sleep(0.01)
+
+        job = jobs.submit("t", waits)
+        time.sleep(0.05)
+        jobs.cancel(job.id)
+        assert jobs.wait(job.id, timeout=10).status == "cancelled"
+        with pytest.raises(JobCancelled):
+            JobContext(job).check_cancelled()
+    finally:
+        jobs.shutdown()

@@ -1,0 +1,141 @@
+"""The notebook DataFrame API, run in a real kernel against a real Jupyter server."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
+from tests.notebook_fixtures import running_kernel
+from visionlens_jlab.ingest.writer import write_dataset, write_predictions
+
+ARROW = "application/vnd.apache.arrow.stream"
+
+
+@pytest.fixture
+def toy(vl_app: Any) -> str:
+    """The six-sample toy dataset with model 'm1', written through the server's catalog."""
+    write_dataset(vl_app.catalog, "toy", RowsSource(*toy_rows()))
+    write_predictions(vl_app.catalog, "toy", "m1", PredictionRowsSource(prediction_rows()))
+    return "toy"
+
+
+def _arrow(raw: bytes) -> pa.Table:
+    return pa.ipc.open_stream(io.BytesIO(raw)).read_all()
+
+
+async def test_export_samples_endpoint(api: Any, toy: str) -> None:
+    status, raw = await api(
+        "POST", f"datasets/{toy}/export/samples", {"filter": {"sample": {"split": {"in": ["val"]}}}}
+    )
+    assert status == 200
+    table = _arrow(raw)
+    assert table.column("file_name").to_pylist() == ["c.jpg", "d.jpg"]
+    assert table.column("box_count.ground_truth").to_pylist() == [3, 1]
+    assert table.column("box_count.m1").to_pylist() == [2, 0]
+    assert json.loads(table.column("fields")[0].as_py()) == {"weather": "rain", "brightness": 0.5}
+    assert table.column("tags").to_pylist() == [[], []]
+
+
+async def test_export_annotations_endpoint(api: Any, toy: str) -> None:
+    status, raw = await api("POST", f"datasets/{toy}/export/annotations", {"source": "m1"})
+    assert status == 200
+    table = _arrow(raw)
+    assert table.num_rows == 5  # the prediction on unknown image "999" was never written
+    assert set(table.column("source").to_pylist()) == {"m1"}
+    status, raw = await api(
+        "POST", f"datasets/{toy}/export/annotations",
+        {"filter": {"labels": {"classes": ["dog"]}}, "source": "ground_truth"},
+    )
+    table = _arrow(raw)
+    assert table.column("label").to_pylist() == ["cat", "dog"]  # every box of sample a.jpg
+    assert json.loads(table.column("attributes")[1].as_py()) == {"truncated": True}
+    for col in ("ann_id", "x", "y", "w", "h", "score", "area", "iscrowd", "difficult",
+                "source_ann_id", "segmentation", "attributes", "file_name"):
+        assert col in table.column_names
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "needle"),
+    [
+        ("datasets/nope/export/samples", {}, 404, "no dataset named 'nope'"),
+        ("datasets/toy/export/samples", {"filter": {"bogus": 1}}, 400, "unknown filter keys"),
+        ("datasets/toy/export/samples", {"filter": [1]}, 400, "must be a JSON object"),
+        ("datasets/toy/export/annotations", {"source": "m2"}, 400, "unknown source 'm2'"),
+        ("datasets/toy/export/annotations", {"source": 3}, 400, "'source' must be"),
+    ],
+)
+async def test_export_errors(
+    api: Any, toy: str, path: str, body: dict[str, Any], status: int, needle: str
+) -> None:
+    code, answer = await api("POST", path, body)
+    assert code == status
+    assert needle in answer["message"]
+
+
+async def test_dataframes_in_a_kernel(toy: str) -> None:
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "d = vl.datasets()\n"
+            "ds = vl.dataset('toy')\n"
+            "s = ds.samples(filter={'sample': {'split': {'in': ['val']}}})\n"
+            "gt = ds.annotations(source='ground_truth')\n"
+            "pr = ds.annotations(source='predictions')\n"
+            "one = ds.annotations(filter={'ids': s.sample_id[:1]}, source='m1')\n"
+            "print(json.dumps({'names': d.name.tolist(), 'models': d.models.tolist(),\n"
+            "  'files': s.file_name.tolist(), 'gt': s['box_count.ground_truth'].tolist(),\n"
+            "  'm1': s['box_count.m1'].tolist(), 'fields': s.fields.tolist(),\n"
+            "  'tags': s.tags.tolist(), 'n_gt': len(gt), 'n_pr': len(pr),\n"
+            "  'labels': sorted(gt.label.unique().tolist()), 'one': one.label.tolist(),\n"
+            "  'count': ds.count({'tags': {'any': ['x']}}), 'len': len(ds),\n"
+            "  'ids': ds.ids({'sample': {'split': {'in': ['test']}}}).tolist()}))\n"
+        )
+        got = json.loads(out)
+        assert got["names"] == ["toy"] and got["models"] == [["m1"]]
+        assert got["files"] == ["c.jpg", "d.jpg"]
+        assert got["gt"] == [3, 1] and got["m1"] == [2, 0]
+        assert got["fields"][1]["weather"] == "fog"
+        assert got["tags"] == [[], []]
+        assert got["n_gt"] == 7 and got["n_pr"] == 5
+        assert got["labels"] == ["cat", "dog", "o'brien \"x\"", "person"]
+        assert got["one"] == ["cat", "person"] or sorted(got["one"]) == ["cat", "person"]
+        assert got["count"] == 0 and got["len"] == 6 and len(got["ids"]) == 1
+
+
+async def test_kernel_errors_are_clear(toy: str) -> None:
+    async with running_kernel() as k:
+        await k.check("import visionlens_jlab.notebook as vl")
+        out = await k.execute("vl.dataset('missing')")
+        assert out["error"] == "VisionLensError: no dataset named 'missing' (HTTP 404)"
+        out = await k.execute("vl.dataset('toy').samples(filter={'labels': {'score': 'high'}})")
+        assert out["error"].startswith("VisionLensError: 'labels.score'")
+        out = await k.execute("vl.dataset('toy').annotations(source='nobody')")
+        assert "unknown source 'nobody'" in out["error"]
+        out = await k.execute("vl.dataset('toy').samples(filter='split == val')")
+        assert "a filter is a dict" in out["error"]
+        out = await k.execute("vl.connect('http://127.0.0.1:9/', 'x'); vl.datasets()")
+        assert "cannot reach the Jupyter server at http://127.0.0.1:9/" in out["error"]
+        assert "vl.connect(" in out["error"]
+
+
+async def test_jupyterhub_token_fallback(jp_serverapp: Any, toy: str) -> None:
+    # Under JupyterHub VISIONLENS_TOKEN is empty and the hub's API token authenticates.
+    token = jp_serverapp.identity_provider.token
+    async with running_kernel({"VISIONLENS_TOKEN": "", "JUPYTERHUB_API_TOKEN": token}) as k:
+        assert (await k.check("import visionlens_jlab.notebook as vl; print(len(vl.dataset('toy')))")).strip() == "6"
+    async with running_kernel({"VISIONLENS_TOKEN": "wrong"}) as k:
+        out = await k.execute("import visionlens_jlab.notebook as vl; vl.datasets()")
+        assert "refused the credentials (HTTP 403)" in out["error"] or "(HTTP 401)" in out["error"]
+
+
+async def test_kernel_without_a_server(tmp_path: Any) -> None:
+    env = {"VISIONLENS_SERVER_URL": "", "VISIONLENS_DATA_DIR": str(tmp_path)}
+    async with running_kernel(env) as k:
+        out = await k.execute("import visionlens_jlab.notebook as vl; vl.datasets()")
+        assert out["error"].startswith("VisionLensError: no VisionLens server found")
+        assert "vl.connect('http://127.0.0.1:8888/', token=" in out["error"]

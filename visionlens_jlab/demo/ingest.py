@@ -1,0 +1,56 @@
+"""Load generated demo files into a catalog (in-process; the CLI's local path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..catalog.catalog import Catalog, NotFoundError
+from .generator import DemoFiles
+from .signatures import MODEL_NAME
+
+
+def demo_counts(catalog: Catalog, name: str) -> dict[str, Any] | None:
+    """Counts of dataset ``name`` in the CLI's summary shape, or None if it does not exist."""
+    try:
+        ds = catalog.get_dataset(name)
+    except NotFoundError:
+        return None
+    return {
+        "dataset": name,
+        "samples": ds["num_samples"],
+        "annotations": ds["num_annotations"],
+        "categories": ds["num_categories"],
+        "predictions": sum(m["num_predictions"] for m in ds["models"]),
+        "model": ", ".join(m["name"] for m in ds["models"]) or None,
+    }
+
+
+def ingest_demo(
+    catalog: Catalog, files: DemoFiles, name: str, *, model: str = MODEL_NAME
+) -> dict[str, Any]:
+    """Ingest the demo's ground truth as dataset ``name`` and its predictions as ``model``.
+
+    The two writes are separate transactions; if the predictions fail, the dataset is removed
+    again so that a rerun starts clean instead of finding a demo without predictions.
+    """
+    from ..ingest.open import open_dataset, open_predictions
+    from ..ingest.worker import category_maps
+    from ..ingest.writer import write_dataset, write_predictions
+
+    parsed = open_dataset(str(files.annotations), "coco", images=str(files.images))
+    dataset = write_dataset(catalog, name, parsed)
+    try:
+        classes, categories = category_maps(catalog, name)
+        parsed_preds = open_predictions(
+            str(files.predictions), "coco", classes=classes, categories=categories
+        )
+        preds = write_predictions(catalog, name, model, parsed_preds)
+    except BaseException:
+        catalog.delete_dataset(name)
+        raise
+    out = dataset.to_dict()
+    out["predictions"] = preds.predictions
+    out["model"] = model
+    out["warnings"] = dataset.warnings + preds.warnings
+    out["errors"] = dataset.errors + preds.errors
+    return out

@@ -1,0 +1,223 @@
+"""``evaluate_model``: load, evaluate with a protocol, explain every box, store, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..catalog import CatalogError
+from .analysis import ERROR_NAMES, STATUS_NAMES, BoxOutcomes, confusion_matrix, outcomes_from_coco, outcomes_from_voc
+from .boxes import Boxes
+from .coco import IOU_THRESHOLDS, RECALL_THRESHOLDS, accumulate_coco, match_coco, per_class_coco, summarize_coco
+from .load import EvalInput, load_input
+from .report import EvaluationReport
+from .store import write_evaluation
+from .voc import match_voc, voc_per_class
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+Progress = Callable[[float, str], None]
+PROTOCOLS = ("coco", "voc")
+
+
+def eval_key(model: str, protocol: str, iou: float, plus_one: bool, ignore_difficult: bool) -> str:
+    """The stable key of an evaluation's parameters (URL-safe: model names are ``[\\w.-]``)."""
+    key = f"{model}--{protocol}-iou{iou:g}"
+    if plus_one:
+        key += "-plus1"
+    if protocol == "voc" and not ignore_difficult:
+        key += "-difficult"
+    return key
+
+
+def validate_params(protocol: str, iou: float) -> None:
+    """Raise :class:`CatalogError` with a clear message for bad evaluation parameters."""
+    if protocol not in PROTOCOLS:
+        raise CatalogError(f"unknown protocol {protocol!r}: use 'coco' or 'voc'")
+    if isinstance(iou, bool) or not isinstance(iou, int | float) or not 0.0 < float(iou) < 1.0:
+        raise CatalogError(f"iou must be a number between 0 and 1 (exclusive), got {iou!r}")
+
+
+def evaluate_model(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    protocol: str = "coco",
+    iou: float = 0.5,
+    plus_one: bool = False,
+    progress: Progress | None = None,
+    *,
+    ignore_difficult: bool = True,
+    store: bool = True,
+) -> EvaluationReport:
+    """Evaluate ``model``'s predictions against the ground truth of ``dataset``.
+
+    ``protocol="coco"``: pycocotools' bbox protocol (AP@[.5:.95], area ranges, maxDets);
+    ``iou`` only picks the threshold of the per-box results, the confusion matrix and the
+    PR curves. ``protocol="voc"``: AP at ``iou`` (all-point and 11-point), difficult boxes
+    ignored unless ``ignore_difficult=False``. ``plus_one`` selects the VOC "+1 pixel" IoU
+    (default: continuous coordinates, as COCO). With ``store`` the report and the per-box
+    results are written to the catalog (replacing an evaluation with the same parameters).
+    """
+    validate_params(protocol, iou)
+    iou = float(iou)
+    report_progress = progress or (lambda fraction, message: None)
+    report_progress(0.0, "loading boxes")
+    inp = load_input(catalog, dataset, model)
+    report_progress(0.2, f"matching {len(inp.dt)} predictions to {len(inp.gt)} boxes")
+    key = eval_key(model, protocol, iou, plus_one, ignore_difficult)
+    params = {"protocol": protocol, "iou": iou, "plus_one": plus_one,
+              "ignore_difficult": ignore_difficult}
+    report, outcomes = evaluate_arrays(inp, protocol, iou, plus_one=plus_one,
+                                       ignore_difficult=ignore_difficult)
+    report.key, report.dataset, report.model, report.params = key, dataset, model, params
+    if inp.missing_scores:
+        report.warnings.append(
+            f"{inp.missing_scores} predictions have no score; they were ranked as score 1.0"
+        )
+    report_progress(0.7, "storing per-box results")
+    if store:
+        boxes = outcome_table(inp, outcomes)
+        report.created_at = write_evaluation(
+            catalog, inp.dataset_id, key, model, protocol, iou, params, report.to_dict(), boxes
+        )
+    report_progress(1.0, "done")
+    return report
+
+
+def evaluate_arrays(
+    inp: EvalInput,
+    protocol: str,
+    iou: float,
+    *,
+    plus_one: bool = False,
+    ignore_difficult: bool = True,
+) -> tuple[EvaluationReport, BoxOutcomes]:
+    """The engine without the catalog: evaluate arrays, return the report and per-box outcomes."""
+    gt, dt, n_cats = inp.gt, inp.dt, len(inp.classes)
+    extra: dict[str, np.ndarray] = {}
+    if protocol == "coco":
+        thresholds = IOU_THRESHOLDS
+        if not np.any(np.isclose(thresholds, iou, rtol=0, atol=1e-12)):
+            thresholds = np.append(IOU_THRESHOLDS, iou)
+        t_index = int(np.argmin(np.abs(thresholds - iou)))
+        match = match_coco(gt, dt, n_cats, thresholds, plus_one=plus_one)
+        precision, recall = accumulate_coco(gt, dt, match, n_cats)
+        stats = summarize_coco(precision, recall, thresholds)
+        ap_cols = per_class_coco(precision, recall, thresholds)
+        out = outcomes_from_coco(gt, dt, match, t_index)
+        ap = ap_cols["AP"]
+        extra = {"AP50": ap_cols["AP50"], "AP75": ap_cols["AP75"], "AR100": ap_cols["AR100"]}
+        curves = precision[t_index, :, :, 0, 2]  # (R, K)
+        pr = {k: curves[:, k] for k in range(n_cats) if curves[0, k] > -1}
+    else:
+        vm = match_voc(gt, dt, n_cats, iou, plus_one=plus_one, ignore_difficult=ignore_difficult)
+        per = voc_per_class(gt, dt, vm, n_cats)
+        ap = np.array([r.ap if r else np.nan for r in per])
+        extra = {"AP_11point": np.array([r.ap11 if r else np.nan for r in per])}
+        defined = ap[~np.isnan(ap)]
+        stats = {
+            "mAP": float(defined.mean()) if defined.size else float("nan"),
+            "mAP_11point": float(np.nanmean(extra["AP_11point"])) if defined.size else float("nan"),
+        }
+        out = outcomes_from_voc(gt, dt, vm, iou, plus_one=plus_one)
+        pr = {k: _interpolated(r.recall, r.precision) for k, r in enumerate(per) if r}
+    per_class = _per_class_table(inp, out, ap, extra)
+    conf = confusion_matrix(gt, dt, out, n_cats)
+    labels = [*inp.classes, "background"]
+    counts = {name: int((out.dt_status == i).sum() + (out.gt_status == i).sum())
+              for i, name in enumerate(STATUS_NAMES)}
+    counts["fp"] = int((out.dt_status == 1).sum())
+    report = EvaluationReport(
+        key="", dataset="", model="", protocol=protocol, iou=iou, params={},
+        stats=stats, per_class=per_class,
+        confusion=pd.DataFrame(conf, index=labels, columns=labels),
+        pr_curves={
+            inp.classes[k]: {"recall": RECALL_THRESHOLDS.round(2).tolist(),
+                             "precision": [round(float(p), 6) for p in v]}
+            for k, v in pr.items()
+        },
+        counts=counts,
+    )
+    return report, out
+
+
+def _interpolated(recall: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """Interpolated precision (max precision at recall >= r) at the 101 COCO recall points."""
+    if not len(recall):
+        return np.zeros(len(RECALL_THRESHOLDS))
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    idx = np.searchsorted(recall, RECALL_THRESHOLDS, side="left")
+    out = np.zeros(len(RECALL_THRESHOLDS))
+    valid = idx < len(recall)
+    out[valid] = envelope[idx[valid]]
+    return out
+
+
+def _per_class_table(
+    inp: EvalInput, out: BoxOutcomes, ap: np.ndarray, extra: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    n_cats = len(inp.classes)
+    tp = np.bincount(inp.dt.cat[out.dt_status == 0], minlength=n_cats)
+    fp = np.bincount(inp.dt.cat[out.dt_status == 1], minlength=n_cats)
+    fn = np.bincount(inp.gt.cat[out.gt_status == 2], minlength=n_cats)
+    num_gt = np.bincount(inp.gt.cat[out.gt_status != 3], minlength=n_cats)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), np.nan)
+        recall = np.where(num_gt > 0, tp / np.maximum(num_gt, 1), np.nan)
+    table = pd.DataFrame({
+        "class": inp.classes, "AP": ap, "precision": precision, "recall": recall,
+        "tp": tp, "fp": fp, "fn": fn, "num_gt": num_gt, **extra,
+    })
+    # Classes that appear nowhere (declared but unused) only clutter the table.
+    used = (num_gt > 0) | (tp + fp > 0)
+    return table[used].reset_index(drop=True)
+
+
+def outcome_table(inp: EvalInput, out: BoxOutcomes) -> pa.Table:
+    """The per-box rows to store (ground truth first, then predictions)."""
+    gt, dt = inp.gt, inp.dt
+    status = list(STATUS_NAMES)
+    errors = list(ERROR_NAMES)
+    classes = list(inp.classes)
+
+    def other_ids(index: np.ndarray, boxes: Boxes) -> pa.Array:
+        ids = np.where(index >= 0, boxes.ann_id[np.maximum(index, 0)] if len(boxes) else 0, 0)
+        return pa.array(ids, pa.int64(), mask=index < 0)
+
+    def names(index: np.ndarray, table: list[str]) -> pa.Array:
+        codes = pa.array(np.maximum(index, 0).astype(np.int32), pa.int32(), mask=index < 0)
+        return pa.DictionaryArray.from_arrays(codes, pa.array(table, pa.string())).cast(pa.string())
+
+    gt_rows = {
+        "ann_id": pa.array(gt.ann_id, pa.int64()),
+        "sample_id": pa.array(inp.gt_sample, pa.int64()),
+        "status": names(out.gt_status, status),
+        "matched_ann_id": other_ids(out.gt_other, dt),
+        "iou": pa.array(out.gt_iou, pa.float64(), mask=out.gt_other < 0),
+        "error_type": pa.nulls(len(gt), pa.string()),
+        "confused_with": names(out.gt_confused, classes),
+    }
+    has_iou = (out.dt_other >= 0) | (out.dt_iou > 0)
+    dt_rows = {
+        "ann_id": pa.array(dt.ann_id, pa.int64()),
+        "sample_id": pa.array(inp.dt_sample, pa.int64()),
+        "status": names(out.dt_status, status),
+        "matched_ann_id": other_ids(out.dt_other, gt),
+        "iou": pa.array(out.dt_iou, pa.float64(), mask=~has_iou),
+        "error_type": names(out.dt_error, errors),
+        "confused_with": names(out.dt_confused, classes),
+    }
+    return pa.concat_tables([pa.table(gt_rows), pa.table(dt_rows)])
+
+
+def report_for(catalog: Catalog, dataset: str, key: str) -> EvaluationReport:
+    """A stored evaluation as an :class:`EvaluationReport`."""
+    from .store import get_evaluation
+
+    return EvaluationReport.from_dict(get_evaluation(catalog, dataset, key))

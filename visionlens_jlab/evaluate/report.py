@@ -1,0 +1,112 @@
+"""The evaluation report: headline stats, per-class table, PR curves, confusion matrix."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PER_CLASS_COLUMNS = ["class", "AP", "precision", "recall", "tp", "fp", "fn", "num_gt"]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalars: NaN/inf become None, numpy scalars become Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class EvaluationReport:
+    """The result of :func:`~visionlens_jlab.evaluate.evaluate_model`.
+
+    ``stats``: COCO: the 12 ``COCOeval.stats`` numbers by name (``AP``, ``AP50`` ... ``ARlarge``,
+    -1 where undefined, as pycocotools); VOC: ``mAP`` (all-point) and ``mAP_11point``.
+    ``per_class``: one row per class with ``class, AP, precision, recall, tp, fp, fn, num_gt``
+    (COCO adds ``AP50, AP75, AR100``; VOC adds ``AP_11point``); AP is NaN for classes without
+    ground truth; precision/recall/tp/fp/fn are counted at ``iou``.
+    ``confusion``: square DataFrame, index = true class, columns = predicted class, both
+    ending with ``background``.
+    ``pr_curves``: class -> ``{"recall": [...], "precision": [...]}`` (101 recall points, the
+    interpolated precision at ``iou``).
+    """
+
+    key: str
+    dataset: str
+    model: str
+    protocol: str
+    iou: float
+    params: dict[str, Any]
+    stats: dict[str, float]
+    per_class: pd.DataFrame
+    confusion: pd.DataFrame
+    pr_curves: dict[str, dict[str, list[float]]]
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    created_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (what the REST API returns and the catalog stores)."""
+        per_class = [
+            {k: _clean(v) for k, v in row.items()}
+            for row in self.per_class.to_dict(orient="records")
+        ]
+        return {
+            "key": self.key,
+            "dataset": self.dataset,
+            "model": self.model,
+            "protocol": self.protocol,
+            "iou": self.iou,
+            "params": self.params,
+            "stats": {k: _clean(v) for k, v in self.stats.items()},
+            "per_class": per_class,
+            "confusion": {
+                "labels": [str(c) for c in self.confusion.columns],
+                "matrix": self.confusion.to_numpy().astype(int).tolist(),
+            },
+            "pr_curves": self.pr_curves,
+            "counts": self.counts,
+            "warnings": self.warnings,
+            "created_at": self.created_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvaluationReport:
+        """Rebuild a report from :meth:`to_dict` output (e.g. a stored evaluation)."""
+        labels = data["confusion"]["labels"]
+        per_class = pd.DataFrame(data["per_class"])
+        if per_class.empty:
+            per_class = pd.DataFrame(columns=PER_CLASS_COLUMNS)
+        return cls(
+            key=data["key"],
+            dataset=data["dataset"],
+            model=data["model"],
+            protocol=data["protocol"],
+            iou=data["iou"],
+            params=data.get("params", {}),
+            stats={k: (np.nan if v is None else v) for k, v in data["stats"].items()},
+            per_class=per_class,
+            confusion=pd.DataFrame(data["confusion"]["matrix"], index=labels, columns=labels),
+            pr_curves=data.get("pr_curves", {}),
+            counts=data.get("counts", {}),
+            warnings=data.get("warnings", []),
+            created_at=data.get("created_at"),
+        )
+
+    def summary_text(self) -> str:
+        """Plain-text summary, as the CLI prints it."""
+        lines = [f"{self.protocol.upper()} evaluation of {self.model!r} on {self.dataset!r} "
+                 f"(key {self.key})"]
+        for name, value in self.stats.items():
+            shown = "n/a" if value is None or (isinstance(value, float) and (math.isnan(value) or value < 0)) else f"{value:.4f}"
+            lines.append(f"  {name:<12} {shown}")
+        c = self.counts
+        lines.append(f"  at IoU {self.iou:g}: TP {c.get('tp', 0)}  FP {c.get('fp', 0)}  "
+                     f"FN {c.get('fn', 0)}  ignored {c.get('ignored', 0)}")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)

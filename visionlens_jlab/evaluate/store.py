@@ -1,0 +1,296 @@
+"""Evaluation tables in the catalog: summaries, per-box results, the ``eval`` label filter.
+
+Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.catalog.register_dataset_table`):
+
+* ``evaluations``: one row per (dataset, eval key) with the report JSON; ``latest`` marks the
+  most recent evaluation of each model;
+* ``box_evaluations``: one row per evaluated box (ground truth and predictions) with its
+  status at the evaluation's IoU, the box it matched, the IoU, and for false positives the
+  error type.
+
+The key of an evaluation is derived from its parameters (model, protocol, IoU, pixel
+convention, difficult handling), so evaluating again with the same parameters replaces the
+previous rows instead of piling up a million per-box rows per run.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from ..catalog import schema as catalog_schema
+from ..catalog.catalog import register_dataset_table
+from ..catalog.filters import FilterError, Params, register_label_condition
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+EVAL_DDL = [
+    """
+    CREATE TABLE IF NOT EXISTS evaluations (
+        dataset_id INTEGER NOT NULL,
+        eval_key VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        protocol VARCHAR NOT NULL,      -- 'coco' or 'voc'
+        iou DOUBLE NOT NULL,            -- the threshold of the per-box results
+        params JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        latest BOOLEAN NOT NULL,        -- the newest evaluation of this model on this dataset
+        summary JSON NOT NULL           -- EvaluationReport.to_dict()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS box_evaluations (
+        dataset_id INTEGER NOT NULL,
+        eval_key VARCHAR NOT NULL,
+        ann_id BIGINT NOT NULL,
+        sample_id BIGINT NOT NULL,
+        status VARCHAR NOT NULL,        -- 'tp' | 'fp' | 'fn' | 'ignored'
+        matched_ann_id BIGINT,          -- TP: its match; FP: the box that explains the error
+        iou DOUBLE,
+        error_type VARCHAR,             -- FPs: duplicate | class_confusion | localization | background
+        confused_with VARCHAR           -- class of the other box in a class confusion
+    )
+    """,
+]
+
+STATUSES = ("tp", "fp", "fn", "ignored")
+ERROR_TYPES = ("duplicate", "class_confusion", "localization", "background")
+
+
+def install() -> None:
+    """Register the tables with the catalog (run once, on import of the package).
+
+    The DDL is appended to the catalog's schema list so every catalog opened afterwards
+    creates the tables; :func:`ensure_tables` covers catalogs opened before.
+    """
+    for ddl in EVAL_DDL:
+        if ddl not in catalog_schema.DDL:
+            catalog_schema.DDL.append(ddl)
+    register_dataset_table("box_evaluations")
+    register_dataset_table("evaluations")
+    register_label_condition("eval", compile_eval_condition)
+
+
+def ensure_tables(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create the evaluation tables if this catalog predates them (inside a write)."""
+    for ddl in EVAL_DDL:
+        cur.execute(ddl)
+
+
+def write_evaluation(
+    catalog: Catalog,
+    dataset_id: int,
+    key: str,
+    model: str,
+    protocol: str,
+    iou: float,
+    params: dict[str, Any],
+    summary: dict[str, Any],
+    boxes: pa.Table,
+) -> str:
+    """Replace evaluation ``key`` of a dataset and its per-box rows in one transaction.
+
+    ``boxes`` has the columns of ``box_evaluations`` after ``eval_key``.
+    """
+    created = datetime.now(timezone.utc).replace(tzinfo=None)
+    with catalog.write() as cur:
+        ensure_tables(cur)
+        cur.execute(
+            "DELETE FROM box_evaluations WHERE dataset_id = ? AND eval_key = ?", [dataset_id, key]
+        )
+        cur.execute(
+            "DELETE FROM evaluations WHERE dataset_id = ? AND eval_key = ?", [dataset_id, key]
+        )
+        cur.execute(
+            "UPDATE evaluations SET latest = FALSE WHERE dataset_id = ? AND model = ?",
+            [dataset_id, model],
+        )
+        cur.register("_vl_box_eval", boxes)
+        try:
+            cur.execute(
+                """
+                INSERT INTO box_evaluations
+                SELECT ?, ?, ann_id, sample_id, status, matched_ann_id, iou, error_type,
+                       confused_with
+                FROM _vl_box_eval
+                """,
+                [dataset_id, key],
+            )
+        finally:
+            cur.unregister("_vl_box_eval")
+        cur.execute(
+            "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?)",
+            [dataset_id, key, model, protocol, iou, json.dumps(params), created,
+             json.dumps(summary)],
+        )
+    return created.isoformat()
+
+
+def _tables_exist(cur: duckdb.DuckDBPyConnection) -> bool:
+    row = cur.execute(
+        "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name IN ('evaluations', 'box_evaluations')"
+    ).fetchone()
+    return bool(row and row[0] == 2)
+
+
+def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
+    """Every stored evaluation of a dataset (without the full report), newest first."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        if not _tables_exist(cur):
+            return []
+        rows = cur.execute(
+            """
+            SELECT e.eval_key, e.model, e.protocol, e.iou, e.params, e.created_at, e.latest,
+                   json_extract(e.summary, '$.stats'),
+                   m.created_at IS NULL OR m.created_at > e.created_at AS stale
+            FROM evaluations e
+            LEFT JOIN models m ON m.dataset_id = e.dataset_id AND m.name = e.model
+            WHERE e.dataset_id = ? ORDER BY e.created_at DESC, e.eval_key
+            """,
+            [dataset_id],
+        ).fetchall()
+    return [
+        {
+            "key": r[0],
+            "model": r[1],
+            "protocol": r[2],
+            "iou": r[3],
+            "params": json.loads(r[4]),
+            "created_at": r[5].isoformat(),
+            "latest": bool(r[6]),
+            "stats": json.loads(r[7]) if r[7] else {},
+            "stale": bool(r[8]),
+        }
+        for r in rows
+    ]
+
+
+def get_evaluation(catalog: Catalog, dataset: str, key: str) -> dict[str, Any]:
+    """The stored report of evaluation ``key`` (``EvaluationReport.to_dict()`` form)."""
+    from ..catalog import NotFoundError
+
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = None
+        if _tables_exist(cur):
+            row = cur.execute(
+                "SELECT summary, created_at, latest FROM evaluations "
+                "WHERE dataset_id = ? AND eval_key = ?",
+                [dataset_id, key],
+            ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no evaluation {key!r} on dataset {dataset!r}")
+    out = json.loads(row[0])
+    out["created_at"] = row[1].isoformat()
+    out["latest"] = bool(row[2])
+    return out
+
+
+def compile_eval_condition(value: Any, params: Params) -> str:
+    """SQL for the ``eval`` label filter: ``{"key"?, "model"?, "status"?, "error"?, "confused_with"?}``.
+
+    Without ``key`` the latest evaluation of ``model`` is used; without both, the latest
+    evaluation of every model (a prediction belongs to one model; a ground-truth box then
+    matches if any model's latest evaluation gives it the status).
+    """
+    if not isinstance(value, dict):
+        raise FilterError("labels.eval must be an object such as {'status': ['fp']}")
+    unknown = set(value) - {"key", "model", "status", "error", "confused_with", "iou"}
+    if unknown:
+        raise FilterError(f"unknown labels.eval keys: {sorted(unknown)}")
+    parts = []
+    key, model = value.get("key"), value.get("model")
+    if key is not None:
+        if not isinstance(key, str):
+            raise FilterError("labels.eval.key must be a string")
+        parts.append(f"e.eval_key = {params.add(key)}")
+    else:
+        latest = "SELECT v.eval_key FROM evaluations v WHERE v.latest"
+        if model is not None:
+            if not isinstance(model, str):
+                raise FilterError("labels.eval.model must be a string")
+            latest += f" AND v.model = {params.add(model)}"
+        parts.append(f"e.eval_key IN ({latest})")
+    for name, column, allowed in (
+        ("status", "e.status", STATUSES),
+        ("error", "e.error_type", ERROR_TYPES),
+    ):
+        wanted = value.get(name)
+        if wanted is None:
+            continue
+        if not isinstance(wanted, list) or not all(v in allowed for v in wanted):
+            raise FilterError(f"labels.eval.{name} must be a list of {list(allowed)}")
+        parts.append(f"{column} IN (SELECT unnest({params.add(list(wanted))}::VARCHAR[]))")
+    confused = value.get("confused_with")
+    if confused is not None:
+        if not isinstance(confused, list) or not all(isinstance(v, str) for v in confused):
+            raise FilterError("labels.eval.confused_with must be a list of class names")
+        parts.append(f"e.confused_with IN (SELECT unnest({params.add(confused)}::VARCHAR[]))")
+    iou = value.get("iou")
+    if iou is not None:
+        if not isinstance(iou, dict) or not set(iou) <= {"min", "max"}:
+            raise FilterError("labels.eval.iou must be an object like {'min': 0.5}")
+        for op, cmp in (("min", ">="), ("max", "<=")):
+            if iou.get(op) is not None:
+                if isinstance(iou[op], bool) or not isinstance(iou[op], int | float):
+                    raise FilterError(f"labels.eval.iou.{op} must be a number")
+                parts.append(f"e.iou {cmp} {params.add(float(iou[op]))}")
+    return (
+        "a.ann_id IN (SELECT e.ann_id FROM box_evaluations e WHERE "
+        + " AND ".join(parts)
+        + ")"
+    )
+
+
+def eval_facets(catalog: Catalog, dataset: str, sample_filter_sql: str | None = None,
+                params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Facet entries for the latest evaluation of each model: status and error type counts.
+
+    ``sample_filter_sql`` (a ``SELECT sample_id ...`` over the filtered samples) restricts the
+    counts; the facets of :mod:`visionlens_jlab.catalog.queries` pass their temp table.
+    Entries: ``{"name": "eval.status" | "eval.error", "type": "categorical", "source": model,
+    "key": eval_key, "values": [{value, count}]}``.
+    """
+    out: list[dict[str, Any]] = []
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        if not _tables_exist(cur):
+            return out
+        restrict = ""
+        args: list[Any] = []
+        if sample_filter_sql:
+            restrict = f" AND b.sample_id IN ({sample_filter_sql})"
+            args = list(params or [])
+        rows = cur.execute(
+            f"""
+            SELECT v.model, v.eval_key, 'eval.status' AS facet, b.status AS value, COUNT(*)
+            FROM evaluations v JOIN box_evaluations b
+              ON b.dataset_id = v.dataset_id AND b.eval_key = v.eval_key
+            WHERE v.dataset_id = ? AND v.latest{restrict}
+            GROUP BY ALL
+            UNION ALL
+            SELECT v.model, v.eval_key, 'eval.error', b.error_type, COUNT(*)
+            FROM evaluations v JOIN box_evaluations b
+              ON b.dataset_id = v.dataset_id AND b.eval_key = v.eval_key
+            WHERE v.dataset_id = ? AND v.latest AND b.error_type IS NOT NULL{restrict}
+            GROUP BY ALL
+            ORDER BY 1, 3, 5 DESC, 4
+            """,  # noqa: S608 - fixed SQL plus a compiled, parameterized sample filter
+            [dataset_id, *args, dataset_id, *args],
+        ).fetchall()
+    index: dict[tuple[str, str], dict[str, Any]] = {}
+    for model, key, facet, value, count in rows:
+        entry = index.get((model, facet))
+        if entry is None:
+            entry = {"name": facet, "type": "categorical", "source": model, "key": key,
+                     "values": []}
+            index[(model, facet)] = entry
+            out.append(entry)
+        entry["values"].append({"value": value, "count": int(count)})
+    return out

@@ -1,0 +1,92 @@
+"""Where images live and how big they are, without decoding them.
+
+Parsers resolve every image to a ``location`` (an absolute local path or a ``gs://`` URI) and
+read a size only when the annotation source does not give one (YOLO always, VOC/COCO when the
+size is missing). Sizes come from the file header (PIL's lazy ``Image.open`` reads the header
+only); ``gs://`` locations go through :mod:`visionlens_jlab.media.sources`, which reads just the
+first bytes of the object.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
+"""Extensions treated as images when listing folders (compared lower-case)."""
+
+# Headers only: a decompression-bomb-sized header must not stop a size read.
+Image.MAX_IMAGE_PIXELS = None
+
+
+def is_gcs(location: str) -> bool:
+    """Whether ``location`` is a ``gs://`` URI."""
+    return location.startswith("gs://")
+
+
+def join_location(root: str, relative: str) -> str:
+    """Resolve ``relative`` (as written in an annotation file) against an images root.
+
+    Local roots give a normalised absolute path; ``gs://`` roots are joined as strings.
+    An absolute local ``relative`` path is kept as it is.
+    """
+    relative = relative.replace("\\", "/")
+    if is_gcs(root):
+        return root.rstrip("/") + "/" + relative.lstrip("/")
+    if is_gcs(relative):
+        return relative
+    return os.path.normpath(os.path.join(root, relative))
+
+
+def image_size(location: str) -> tuple[int, int] | None:
+    """``(width, height)`` from the image header, or ``None`` if it cannot be read.
+
+    Never decodes pixels. EXIF orientation is deliberately ignored: annotation tools (and
+    COCO/VOC/YOLO files) use the stored pixel grid, not the displayed one.
+    """
+    if is_gcs(location):
+        try:
+            from ..media.sources import image_size as remote_size  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+        try:
+            size = remote_size(location)
+        except Exception:  # noqa: BLE001 - any remote failure means "unknown size"
+            return None
+        return (int(size[0]), int(size[1])) if size else None
+    try:
+        with Image.open(location) as img:
+            width, height = img.size
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        return None
+    return int(width), int(height)
+
+
+def list_images(folder: str | Path) -> list[str]:
+    """Image file names (not paths) directly in ``folder``, sorted; empty if it is missing."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [
+                e.name
+                for e in entries
+                if e.name.lower().endswith(IMAGE_EXTENSIONS) and e.is_file()
+            ]
+    except OSError:
+        return []
+    return sorted(names)
+
+
+def find_image(folder: str, stem: str, names: Iterable[str] | None = None) -> str | None:
+    """The file name in ``folder`` whose stem is ``stem`` (any image extension), or ``None``."""
+    if names is not None:
+        for name in names:
+            if os.path.splitext(name)[0] == stem:
+                return name
+        return None
+    for ext in IMAGE_EXTENSIONS + tuple(e.upper() for e in IMAGE_EXTENSIONS):
+        if os.path.isfile(os.path.join(folder, stem + ext)):
+            return stem + ext
+    return None

@@ -1,0 +1,165 @@
+"""The SQL the media area needs: where a sample's image is, and which images are bad.
+
+Bad media (missing, corrupt, too large, unsupported images found while serving or
+pre-generating thumbnails) are kept one row per sample in ``media_status``, so the dataset
+view can show counts without decoding anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..catalog.catalog import Catalog, NotFoundError, register_dataset_table
+from .errors import MEDIA_ERROR_CODES
+
+MEDIA_STATUS_DDL = """
+CREATE TABLE IF NOT EXISTS media_status (
+    dataset_id INTEGER NOT NULL,
+    sample_id BIGINT NOT NULL,
+    error VARCHAR NOT NULL,        -- missing | corrupt | too_large | unsupported
+    detail VARCHAR,                -- the message, for the report
+    checked_at TIMESTAMP NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class SampleMedia:
+    """Where one sample's image lives and the root it must stay inside."""
+
+    dataset_id: int
+    sample_id: int
+    location: str
+    media_root: str
+
+
+def ensure_media_tables(catalog: Catalog) -> None:
+    """Create ``media_status`` if needed and let dataset deletion remove its rows."""
+    if not catalog.read_only:
+        with catalog.write() as cur:
+            cur.execute(MEDIA_STATUS_DDL)
+    register_dataset_table("media_status")
+
+
+def sample_media(catalog: Catalog, dataset: str, sample_id: int) -> SampleMedia:
+    """The image location of ``sample_id`` in ``dataset``; :class:`NotFoundError` otherwise.
+
+    A sample id of another dataset is "not found" too: the id alone never grants access.
+    """
+    with catalog.cursor() as cur:
+        row = cur.execute(
+            """
+            SELECT s.dataset_id, s.location, d.media_root
+            FROM samples s JOIN datasets d ON d.dataset_id = s.dataset_id
+            WHERE d.name = ? AND s.sample_id = ?
+            """,
+            [dataset, sample_id],
+        ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
+    return SampleMedia(int(row[0]), sample_id, str(row[1]), str(row[2]))
+
+
+def dataset_media(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str]]]:
+    """``(dataset_id, media_root, [(sample_id, location), ...])`` in sample order."""
+    with catalog.cursor() as cur:
+        row = cur.execute(
+            "SELECT dataset_id, media_root FROM datasets WHERE name = ?", [dataset]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no dataset named {dataset!r}")
+        rows = cur.execute(
+            "SELECT sample_id, location FROM samples WHERE dataset_id = ? ORDER BY sample_id",
+            [row[0]],
+        ).fetchall()
+    return int(row[0]), str(row[1]), [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def record_media_errors(
+    catalog: Catalog,
+    dataset_id: int,
+    errors: Iterable[tuple[int, str, str]],
+    *,
+    clear: Iterable[int] = (),
+    replace_all: bool = False,
+) -> None:
+    """Store ``(sample_id, code, detail)`` rows; drop rows of ``clear`` (now fine) samples.
+
+    ``replace_all`` (after a full pre-generation pass) first forgets every row of the dataset.
+    Nothing is written if the dataset was deleted meanwhile.
+    """
+    rows = [(sid, code, detail[:500]) for sid, code, detail in errors]
+    cleared = list(clear)
+    if not rows and not cleared and not replace_all:
+        return
+    with catalog.write() as cur:
+        cur.execute(MEDIA_STATUS_DDL)
+        if not cur.execute("SELECT 1 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone():
+            return
+        if replace_all:
+            cur.execute("DELETE FROM media_status WHERE dataset_id = ?", [dataset_id])
+        else:
+            gone = cleared + [sid for sid, _, _ in rows]
+            if gone:
+                cur.execute(
+                    "DELETE FROM media_status WHERE dataset_id = ? AND list_contains(?, sample_id)",
+                    [dataset_id, gone],
+                )
+        if rows:
+            now = _now()
+            cur.executemany(
+                "INSERT INTO media_status VALUES (?, ?, ?, ?, ?)",
+                [[dataset_id, sid, code, detail, now] for sid, code, detail in rows],
+            )
+
+
+def bad_sample_ids(catalog: Catalog, dataset_id: int) -> set[int]:
+    """Samples currently recorded as bad media."""
+    with catalog.cursor() as cur:
+        if not _has_table(cur):
+            return set()
+        rows = cur.execute(
+            "SELECT sample_id FROM media_status WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def bad_media_counts(catalog: Catalog, dataset: str) -> dict[str, object]:
+    """``{"missing": n, "corrupt": n, "too_large": n, "unsupported": n, "total": n,
+    "examples": [{sample_id, error, detail}, ...]}`` for the dataset view (up to 5 examples)."""
+    counts: dict[str, object] = dict.fromkeys(MEDIA_ERROR_CODES, 0)
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        examples: list[dict[str, object]] = []
+        if _has_table(cur):
+            for code, n in cur.execute(
+                "SELECT error, COUNT(*) FROM media_status WHERE dataset_id = ? GROUP BY error",
+                [dataset_id],
+            ).fetchall():
+                counts[str(code)] = int(n)
+            examples = [
+                {"sample_id": int(r[0]), "error": r[1], "detail": r[2]}
+                for r in cur.execute(
+                    """
+                    SELECT sample_id, error, detail FROM media_status WHERE dataset_id = ?
+                    ORDER BY sample_id LIMIT 5
+                    """,
+                    [dataset_id],
+                ).fetchall()
+            ]
+    counts["total"] = sum(int(counts[c]) for c in MEDIA_ERROR_CODES)  # type: ignore[call-overload]
+    counts["examples"] = examples
+    return counts
+
+
+def _has_table(cur: object) -> bool:
+    row = cur.execute(  # type: ignore[attr-defined]
+        "SELECT 1 FROM information_schema.tables WHERE table_name = 'media_status'"
+    ).fetchone()
+    return row is not None
