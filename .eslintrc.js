@@ -34,7 +34,10 @@ module.exports = {
         custom: { regex: '^I[A-Z]', match: true }
       }
     ],
-    '@typescript-eslint/no-unused-vars': ['error', { args: 'none', ignoreRestSiblings: true }],
+    '@typescript-eslint/no-unused-vars': [
+      'error',
+      { args: 'none', ignoreRestSiblings: true }
+    ],
     '@typescript-eslint/no-explicit-any': 'off',
     '@typescript-eslint/no-namespace': 'off',
     '@typescript-eslint/no-use-before-define': 'off',
@@ -49,8 +52,14 @@ module.exports = {
     // Dataset content is untrusted: it is rendered with textContent only.
     'no-restricted-properties': [
       'error',
-      { property: 'innerHTML', message: 'Use textContent (dataset text is untrusted).' },
-      { property: 'outerHTML', message: 'Use textContent (dataset text is untrusted).' }
+      {
+        property: 'innerHTML',
+        message: 'Use textContent (dataset text is untrusted).'
+      },
+      {
+        property: 'outerHTML',
+        message: 'Use textContent (dataset text is untrusted).'
+      }
     ],
     'no-restricted-syntax': [
       'error',
@@ -60,7 +69,8 @@ module.exports = {
       },
       {
         selector: "CallExpression[callee.property.name='createObjectURL']",
-        message: 'Thumbnails are plain HTTP URLs; blob URLs leak memory in a virtualized grid.'
+        message:
+          'Thumbnails are plain HTTP URLs; blob URLs leak memory in a virtualized grid.'
       }
     ]
   }

@@ -269,7 +269,10 @@ export function setRange(
     const out = cloneFilter(filter);
     const prev = out.sample?.[key.name] ?? {};
     const { min: _a, max: _b, ...rest } = prev;
-    const sample = setCondition(out.sample, key.name, { ...rest, ...(r ?? {}) });
+    const sample = setCondition(out.sample, key.name, {
+      ...rest,
+      ...(r ?? {})
+    });
     if (sample) {
       out.sample = sample;
     } else {
@@ -402,7 +405,10 @@ export function describeFilter(filter: IFilter): IChip[] {
     chips.push({ id: 'tags:all', text: `all tags: ${tags.all.join(', ')}` });
   }
   if (tags.none?.length) {
-    chips.push({ id: 'tags:none', text: `not tagged: ${tags.none.join(', ')}` });
+    chips.push({
+      id: 'tags:none',
+      text: `not tagged: ${tags.none.join(', ')}`
+    });
   }
   (filter.labels ?? []).forEach((l, i) => {
     const parts: string[] = [];

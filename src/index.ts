@@ -1,1 +1,28 @@
-// placeholder
+/**
+ * VisionLens lab extension entry point.
+ *
+ * Every panel is its own plugin requiring the shared `IVisionLensModel`.
+ * Other areas (notebook bridge, evaluation...) add their plugin with one
+ * import line and one entry in `plugins` below.
+ */
+import { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import { corePlugin } from './plugins/core';
+import { datasetsPlugin } from './plugins/datasets';
+import { filtersPlugin } from './plugins/filters';
+import { gridPlugin } from './plugins/grid';
+import { samplePlugin } from './plugins/sample';
+
+const plugins: JupyterFrontEndPlugin<any>[] = [
+  corePlugin,
+  datasetsPlugin,
+  gridPlugin,
+  samplePlugin,
+  filtersPlugin
+];
+
+export default plugins;
+
+export * from './tokens';
+export { requestAPI, VisionLensAPIError } from './api';
+export { classColor, hashString } from './colors';

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -103,9 +104,7 @@ def test_rerun_without_force_changes_nothing(
     assert result["samples"] == N and result["predictions"] == ingested["result"]["predictions"]
 
 
-def test_force_replaces_the_dataset(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_force_replaces_the_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data_dir = str(tmp_path / "data")
     code, first = _run(capsys, "--images", "30", "--name", "mini", "--data-dir", data_dir)
     assert code == 0 and first["samples"] == 30
@@ -132,3 +131,34 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixtur
         main(["demo", "--images", "0", "--data-dir", str(tmp_path)])
     assert exc.value.code == 2
     assert "positive number of images" in capsys.readouterr().err
+
+
+async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path) -> None:
+    """With JupyterLab owning the catalog, the CLI generates the files and the server ingests."""
+    assert (vl_data_dir / "server.json").exists()
+    env = {**os.environ, "VISIONLENS_DATA_DIR": str(vl_data_dir)}
+
+    async def demo(*args: str) -> tuple[int, dict[str, Any], str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "visionlens_jlab.cli", "demo", "--images", "40", "--json",
+            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        return proc.returncode or 0, json.loads(out), err.decode()
+
+    code, result, err = await demo()
+    assert code == 0, err
+    coco = json.loads(Path(result["files"]["annotations"]).read_text())
+    (ds,) = vl_app.catalog.list_datasets()
+    assert ds["name"] == "demo" and ds["num_samples"] == 40 == result["samples"]
+    assert ds["num_annotations"] == len(coco["annotations"]) == result["annotations"]
+    assert [m["name"] for m in ds["models"]] == ["simulated-model"]
+    assert ds["models"][0]["num_predictions"] == result["predictions"] > 0
+    code, again, err = await demo()
+    assert code == 0 and again["created"] is False, err
+    code, forced, err = await demo("--force", "--seed", "2")
+    assert code == 0 and forced["created"] is True, err
+    new_coco = json.loads(Path(forced["files"]["annotations"]).read_text())
+    assert new_coco["info"]["seed"] == 2
+    (ds,) = vl_app.catalog.list_datasets()
+    assert ds["num_annotations"] == forced["annotations"] == len(new_coco["annotations"])

@@ -178,10 +178,10 @@ class Stats:
             boxes = np.array([self.gt[k]["bbox"] for k in ks], float)
             ious = _ious(np.array(p["bbox"], float), boxes)
             same = np.array([self.gt[k]["category_id"] == p["category_id"] for k in ks])
-            for k, overlap in zip(ks, ious):
+            for k, overlap in zip(ks, ious, strict=True):
                 if overlap >= 0.5 and self.gt_top[k] is None:  # preds come by score
                     self.gt_top[k] = self.names[p["category_id"]]
-            for k, overlap in zip(np.array(ks)[same], ious[same]):
+            for k, overlap in zip(np.array(ks)[same], ious[same], strict=True):
                 self.gt_best_iou[k] = max(self.gt_best_iou[k], overlap)
             free = same & ~self.gt_hit[ks] & (ious >= 0.5)
             if free.any():
@@ -211,7 +211,7 @@ class Stats:
     def fp_per_image(self, background: str) -> float:
         ids = {i for i, img in self.img.items() if img["background"] == background}
         fps = sum(
-            1 for p, tp in zip(self.preds, self.pred_tp)
+            1 for p, tp in zip(self.preds, self.pred_tp, strict=True)
             if p["image_id"] in ids and not tp and p["score"] >= 0.5
         )  # fmt: skip
         return fps / len(ids)
@@ -269,7 +269,7 @@ def test_a_small_objects_at_night_are_missed(demo: dict[str, Any], stats: Stats)
 def test_b_diamonds_are_called_squares(demo: dict[str, Any], stats: Stats) -> None:
     found = [
         (stats.names[a["category_id"]], top)
-        for a, top in zip(stats.gt, stats.gt_top) if top is not None
+        for a, top in zip(stats.gt, stats.gt_top, strict=True) if top is not None
     ]  # fmt: skip
     confusion = Counter(found)
     rows = Counter(gt for gt, _ in found)
@@ -287,21 +287,15 @@ def test_b_diamonds_are_called_squares(demo: dict[str, Any], stats: Stats) -> No
 def test_c_textured_backgrounds_are_badly_localized(demo: dict[str, Any], stats: Stats) -> None:
     found = stats.gt_best_iou >= 0.1
     texture = np.median(stats.gt_best_iou[found & stats.gt_mask(background={"texture"})])
-    other = np.median(
-        stats.gt_best_iou[found & stats.gt_mask(background={"plain", "gradient"})]
-    )
+    other = np.median(stats.gt_best_iou[found & stats.gt_mask(background={"plain", "gradient"})])
     assert texture < 0.7 and other > 0.8
-    assert (texture, other) == pytest.approx(
-        _measured(demo, "texture_poor_localization"), abs=1e-3
-    )
+    assert (texture, other) == pytest.approx(_measured(demo, "texture_poor_localization"), abs=1e-3)
 
 
 def test_d_gradients_get_confident_false_positives(demo: dict[str, Any], stats: Stats) -> None:
     gradient, plain = stats.fp_per_image("gradient"), stats.fp_per_image("plain")
     assert gradient > 1.0 and plain < 0.5
-    assert (gradient, plain) == pytest.approx(
-        _measured(demo, "gradient_false_positives"), abs=1e-3
-    )
+    assert (gradient, plain) == pytest.approx(_measured(demo, "gradient_false_positives"), abs=1e-3)
 
 
 def test_e_calibrated_outside_the_blind_spots(demo: dict[str, Any], stats: Stats) -> None:
@@ -321,7 +315,10 @@ def test_f_occluded_objects_are_missed_more(demo: dict[str, Any], stats: Stats) 
 
 
 def test_weather_and_camera_are_controls(demo: dict[str, Any], stats: Stats) -> None:
-    for field, values in (("weather", ("clear", "fog", "rain")), ("camera", ("front", "rear", "mono"))):
+    for field, values in (
+        ("weather", ("clear", "fog", "rain")),
+        ("camera", ("front", "rear", "mono")),
+    ):
         recalls = [stats.recall(**{field: {v}}) for v in values]
         assert max(recalls) - min(recalls) < 0.1, (field, recalls)
     assert all(c["holds"] for c in demo["spots"]["controls"])

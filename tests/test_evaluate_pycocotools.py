@@ -31,20 +31,28 @@ def coco_case(draw):
         for _ in range(draw(st.integers(0, 6))):
             x, y, w, h = draw(box)
             area = draw(st.sampled_from([w * h, w * h * 0.5, 1024.0, 9216.0]))
-            gt_anns.append({
-                "id": len(gt_anns) + 1, "image_id": img,
-                "category_id": draw(st.integers(1, n_cats)), "bbox": [x, y, w, h],
-                "area": area, "iscrowd": int(draw(st.integers(0, 5)) == 0),
-            })
+            gt_anns.append(
+                {
+                    "id": len(gt_anns) + 1,
+                    "image_id": img,
+                    "category_id": draw(st.integers(1, n_cats)),
+                    "bbox": [x, y, w, h],
+                    "area": area,
+                    "iscrowd": int(draw(st.integers(0, 5)) == 0),
+                }
+            )
         for _ in range(draw(st.integers(0, 8))):
             x, y, w, h = draw(box)
             jitter = draw(st.sampled_from([0.0, 0.5, 1.0, 3.0]))
-            dets.append({
-                "image_id": img, "category_id": draw(st.integers(1, n_cats)),
-                "bbox": [x + jitter, y, w, h - jitter / 2 if h > 4 else h],
-                # few distinct scores: ties inside and across images are common
-                "score": draw(st.sampled_from([0.9, 0.8, 0.5, 0.5, 0.3, 0.1])),
-            })
+            dets.append(
+                {
+                    "image_id": img,
+                    "category_id": draw(st.integers(1, n_cats)),
+                    "bbox": [x + jitter, y, w, h - jitter / 2 if h > 4 else h],
+                    # few distinct scores: ties inside and across images are common
+                    "score": draw(st.sampled_from([0.9, 0.8, 0.5, 0.5, 0.3, 0.1])),
+                }
+            )
     gt = {
         "images": [{"id": i, "width": 200, "height": 200} for i in range(1, n_images + 1)],
         "categories": [{"id": c, "name": f"c{c}"} for c in range(1, n_cats + 1)],
@@ -69,15 +77,62 @@ def test_many_detections_per_image_respects_max_dets():
     gt_anns, dets = [], []
     for i in range(60):
         x, y = float(rng.integers(0, 400)), float(rng.integers(0, 400))
-        gt_anns.append({"id": i + 1, "image_id": 1, "category_id": 1, "bbox": [x, y, 30, 40],
-                        "area": 1200.0, "iscrowd": 0})
+        gt_anns.append(
+            {
+                "id": i + 1,
+                "image_id": 1,
+                "category_id": 1,
+                "bbox": [x, y, 30, 40],
+                "area": 1200.0,
+                "iscrowd": 0,
+            }
+        )
         for _ in range(2 + (i % 2)):
-            dets.append({"image_id": 1, "category_id": 1,
-                         "bbox": [x + float(rng.normal(0, 3)), y + float(rng.normal(0, 3)), 30, 40],
-                         "score": float(rng.random())})
+            dets.append(
+                {
+                    "image_id": 1,
+                    "category_id": 1,
+                    "bbox": [x + float(rng.normal(0, 3)), y + float(rng.normal(0, 3)), 30, 40],
+                    "score": float(rng.random()),
+                }
+            )
     gt = {"images": [{"id": 1}], "categories": [{"id": 1, "name": "a"}], "annotations": gt_anns}
     assert len(dets) == 150
     expected = pycocotools_eval(gt, dets)
     report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
     np.testing.assert_allclose([report.stats[n] for n in STAT_NAMES], expected.stats, atol=1e-12)
     assert report.stats["AR1"] < report.stats["AR10"] < report.stats["AR100"]
+
+
+def test_equal_iou_tie_goes_to_the_later_ground_truth_as_in_pycocotools():
+    """D1 overlaps G1 and G2 with IoU 0.6 each; D2 only fits G1. pycocotools lets D1 take the
+    later ground truth in order, which decides whether D2 is a TP."""
+    g1 = {
+        "image_id": 1,
+        "category_id": 1,
+        "bbox": [0.0, 0.0, 20.0, 10.0],
+        "area": 200.0,
+        "iscrowd": 0,
+    }
+    g2 = {
+        "image_id": 1,
+        "category_id": 1,
+        "bbox": [10.0, 0.0, 20.0, 10.0],
+        "area": 200.0,
+        "iscrowd": 0,
+    }
+    dets = [
+        {"image_id": 1, "category_id": 1, "bbox": [5.0, 0.0, 20.0, 10.0], "score": 0.9},
+        {"image_id": 1, "category_id": 1, "bbox": [0.0, 0.0, 20.0, 10.0], "score": 0.8},
+    ]
+    results = []
+    for order in ([g1, g2], [g2, g1]):
+        anns = [dict(a, id=i + 1) for i, a in enumerate(order)]
+        gt = {"images": [{"id": 1}], "categories": [{"id": 1, "name": "a"}], "annotations": anns}
+        expected = pycocotools_eval(gt, dets)
+        report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+        np.testing.assert_allclose(
+            [report.stats[n] for n in STAT_NAMES], expected.stats, atol=1e-12
+        )
+        results.append(report.stats["AP50"])
+    assert results[0] != results[1]  # the order really matters here

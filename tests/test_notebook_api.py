@@ -17,8 +17,11 @@ ARROW = "application/vnd.apache.arrow.stream"
 
 
 @pytest.fixture
-def toy(vl_app: Any) -> str:
-    """The six-sample toy dataset with model 'm1', written through the server's catalog."""
+def toy(vl_app: Any, http_server_client: Any) -> str:
+    """The six-sample toy dataset with model 'm1', written through the server's catalog.
+
+    ``http_server_client`` makes the test server listen on its port, so kernels reach it.
+    """
     write_dataset(vl_app.catalog, "toy", RowsSource(*toy_rows()))
     write_predictions(vl_app.catalog, "toy", "m1", PredictionRowsSource(prediction_rows()))
     return "toy"
@@ -134,6 +137,7 @@ async def test_jupyterhub_token_fallback(jp_serverapp: Any, toy: str) -> None:
 
 
 async def test_kernel_without_a_server(tmp_path: Any) -> None:
+    # No server at all: nothing in the environment, no server.json in the data dir.
     env = {"VISIONLENS_SERVER_URL": "", "VISIONLENS_DATA_DIR": str(tmp_path)}
     async with running_kernel(env) as k:
         out = await k.execute("import visionlens_jlab.notebook as vl; vl.datasets()")

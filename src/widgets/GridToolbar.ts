@@ -25,11 +25,15 @@ export class GridToolbar implements IDisposable {
 
     this._count = h('span', { className: 'jp-VisionLens-count', text: '' });
     this._selected = h('span', { className: 'jp-VisionLens-selectionCount' });
-    const selectAll = button('Select all matching', 'jp-VisionLens-selectAll', () =>
-      model.selectAllMatching()
+    const selectAll = button(
+      'Select all matching',
+      'jp-VisionLens-selectAll',
+      () => model.selectAllMatching()
     );
-    const clearSel = button('Clear selection', 'jp-VisionLens-clearSelection', () =>
-      model.clearSelection()
+    const clearSel = button(
+      'Clear selection',
+      'jp-VisionLens-clearSelection',
+      () => model.clearSelection()
     );
     const filters = button('Filters', 'jp-VisionLens-openFilters', () =>
       options.commands.execute(CommandIDs.openFilters)
@@ -37,7 +41,10 @@ export class GridToolbar implements IDisposable {
 
     this._tagInput = h('input', {
       className: 'jp-VisionLens-tagInput jp-mod-styled',
-      attrs: { placeholder: 'tag', 'aria-label': 'Tag for the selected samples' }
+      attrs: {
+        placeholder: 'tag',
+        'aria-label': 'Tag for the selected samples'
+      }
     });
     this._tagInput.addEventListener('keydown', e => {
       if (e.key === 'Enter') {
@@ -45,15 +52,25 @@ export class GridToolbar implements IDisposable {
       }
     });
     const tag = button('Tag', 'jp-VisionLens-tagButton', () => this._tag(true));
-    const untag = button('Untag', 'jp-VisionLens-untagButton', () => this._tag(false));
+    const untag = button('Untag', 'jp-VisionLens-untagButton', () =>
+      this._tag(false)
+    );
     this._tagStatus = h('span', { className: 'jp-VisionLens-tagStatus' });
 
     this._size = h('input', {
       className: 'jp-VisionLens-tileSize',
-      attrs: { type: 'range', min: '96', max: '384', step: '16', 'aria-label': 'Tile size' }
+      attrs: {
+        type: 'range',
+        min: '96',
+        max: '384',
+        step: '16',
+        'aria-label': 'Tile size'
+      }
     });
     this._size.value = String(options.tileSize);
-    this._size.addEventListener('input', () => options.onTileSize(Number(this._size.value)));
+    this._size.addEventListener('input', () =>
+      options.onTileSize(Number(this._size.value))
+    );
 
     this._conf = h('input', {
       className: 'jp-VisionLens-confidence',
@@ -90,7 +107,13 @@ export class GridToolbar implements IDisposable {
         'div',
         { className: 'jp-VisionLens-toolbarRow' },
         h('label', { className: 'jp-VisionLens-control' }, 'Size ', this._size),
-        h('label', { className: 'jp-VisionLens-control' }, 'Score ≥ ', this._conf, this._confLabel),
+        h(
+          'label',
+          { className: 'jp-VisionLens-control' },
+          'Score ≥ ',
+          this._conf,
+          this._confLabel
+        ),
         this._sources
       )
     );
@@ -117,7 +140,11 @@ export class GridToolbar implements IDisposable {
   }
 
   /** Show "N of M samples" (both from the server) and the selection count. */
-  setCounts(filtered: number | null, total: number | null, selected: number | null): void {
+  setCounts(
+    filtered: number | null,
+    total: number | null,
+    selected: number | null
+  ): void {
     const text =
       filtered === null
         ? 'Loading…'
@@ -144,7 +171,10 @@ export class GridToolbar implements IDisposable {
       this._tagStatus.textContent = 'Type a tag first.';
       return;
     }
-    if (this._model.selection.mode === 'ids' && this._model.selection.ids.size === 0) {
+    if (
+      this._model.selection.mode === 'ids' &&
+      this._model.selection.ids.size === 0
+    ) {
       this._tagStatus.textContent = 'Select samples first.';
       return;
     }
@@ -163,7 +193,10 @@ export class GridToolbar implements IDisposable {
     const model = this._model;
     this._conf.value = String(model.confidenceThreshold);
     this._confLabel.textContent = model.confidenceThreshold.toFixed(2);
-    const sources = [GROUND_TRUTH, ...(model.currentInfo?.models ?? []).map(m => m.name)];
+    const sources = [
+      GROUND_TRUTH,
+      ...(model.currentInfo?.models ?? []).map(m => m.name)
+    ];
     const key = sources.join('\u0000');
     if (key !== this._sourcesKey) {
       this._sourcesKey = key;
@@ -171,12 +204,17 @@ export class GridToolbar implements IDisposable {
         ...sources.map(source => {
           const box = h('input', { attrs: { type: 'checkbox' } });
           box.dataset.source = source;
-          box.addEventListener('change', () => model.setSourceVisible(source, box.checked));
+          box.addEventListener('change', () =>
+            model.setSourceVisible(source, box.checked)
+          );
           return h(
             'label',
             {
               className: `jp-VisionLens-sourceToggle ${source === GROUND_TRUTH ? 'jp-mod-gt' : 'jp-mod-pred'}`,
-              title: source === GROUND_TRUTH ? 'Ground truth (solid)' : `Predictions of ${source} (dashed)`
+              title:
+                source === GROUND_TRUTH
+                  ? 'Ground truth (solid)'
+                  : `Predictions of ${source} (dashed)`
             },
             box,
             source === GROUND_TRUTH ? 'ground truth' : source

@@ -49,7 +49,8 @@ export class GridWidget extends Widget {
       client: this.model.client,
       pageSize: options.pageSize ?? 200,
       onUpdate: () => this._scheduleRender(),
-      onError: error => this._showStatus(`Could not load samples: ${error.message}`)
+      onError: error =>
+        this._showStatus(`Could not load samples: ${error.message}`)
     });
     this._toolbar = new GridToolbar({
       model: this.model,
@@ -63,7 +64,12 @@ export class GridWidget extends Widget {
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
     this._tooltip = h('div', { className: 'jp-VisionLens-tooltip' });
     this._scroller.append(this._sizer);
-    this.node.append(this._toolbar.node, this._status, this._scroller, this._tooltip);
+    this.node.append(
+      this._toolbar.node,
+      this._status,
+      this._scroller,
+      this._tooltip
+    );
 
     this._scroller.addEventListener('scroll', this, { passive: true });
     this._scroller.addEventListener('click', this);
@@ -169,7 +175,9 @@ export class GridWidget extends Widget {
     this.title.label = this.model.dataset
       ? `Grid: ${this.model.dataset}`
       : 'VisionLens Grid';
-    this._showStatus(this.model.dataset ? '' : 'Open a dataset from the VisionLens panel.');
+    this._showStatus(
+      this.model.dataset ? '' : 'Open a dataset from the VisionLens panel.'
+    );
     this._pages.ensure(0, 0);
     this._datasetTotal = null;
     this._fetchDatasetTotal();
@@ -244,7 +252,7 @@ export class GridWidget extends Widget {
     this._freeRows = [];
   }
 
-  private _layout(): { cols: number; rowH: number; tile: number } {
+  private _computeLayout(): { cols: number; rowH: number; tile: number } {
     const width = Math.max(0, this._scroller.clientWidth - GAP);
     const cols = Math.max(1, Math.floor(width / (this._tileSize + GAP)));
     // Stretch tiles to use the full width.
@@ -263,7 +271,7 @@ export class GridWidget extends Widget {
     } else if (this._status.textContent?.startsWith('No sample')) {
       this._showStatus('');
     }
-    const { cols, rowH, tile } = this._layout();
+    const { cols, rowH, tile } = this._computeLayout();
     if (cols !== this._cols || tile !== this._tile) {
       this._cols = cols;
       this._tile = tile;
@@ -323,7 +331,12 @@ export class GridWidget extends Widget {
     return row;
   }
 
-  private _fillTile(el: ITileEl, index: number, total: number, tile: number): void {
+  private _fillTile(
+    el: ITileEl,
+    index: number,
+    total: number,
+    tile: number
+  ): void {
     if (index >= total) {
       el.style.visibility = 'hidden';
       el._sampleId = undefined;
@@ -338,14 +351,19 @@ export class GridWidget extends Widget {
         el._sampleId = undefined;
         delete el.dataset.sampleId;
         el._img?.removeAttribute('src');
-        drawBoxes(el._svg as SVGSVGElement, this.model, null, null, [], { displaySize: tile });
+        drawBoxes(el._svg as SVGSVGElement, this.model, null, null, [], {
+          displaySize: tile
+        });
       }
       el.classList.add('jp-mod-loading');
       el.classList.remove('jp-mod-selected');
       return;
     }
     el.classList.remove('jp-mod-loading');
-    if (el._sampleId === sample.sample_id && el._viewVersion === this._viewVersion) {
+    if (
+      el._sampleId === sample.sample_id &&
+      el._viewVersion === this._viewVersion
+    ) {
       return;
     }
     const dataset = this.model.dataset as string;
@@ -359,7 +377,10 @@ export class GridWidget extends Widget {
       );
     }
     el._viewVersion = this._viewVersion;
-    el.classList.toggle('jp-mod-selected', this.model.isSelected(sample.sample_id));
+    el.classList.toggle(
+      'jp-mod-selected',
+      this.model.isSelected(sample.sample_id)
+    );
     el.setAttribute('aria-label', sample.file_name);
     drawBoxes(
       el._svg as SVGSVGElement,
@@ -371,8 +392,12 @@ export class GridWidget extends Widget {
     );
   }
 
-  private _tileOf(target: EventTarget | null): { el: ITileEl; index: number; sample: ISample } | null {
-    const el = (target as Element | null)?.closest?.('.jp-VisionLens-tile') as ITileEl | null;
+  private _tileOf(
+    target: EventTarget | null
+  ): { el: ITileEl; index: number; sample: ISample } | null {
+    const el = (target as Element | null)?.closest?.(
+      '.jp-VisionLens-tile'
+    ) as ITileEl | null;
     if (!el || el.dataset.index === undefined) {
       return null;
     }
@@ -462,14 +487,21 @@ export class GridWidget extends Widget {
     const summary = classSummary(this.model, sample.annotations ?? []);
     const tip = this._tooltip;
     tip.replaceChildren(
-      h('div', { className: 'jp-VisionLens-tooltipTitle', text: sample.file_name }),
+      h('div', {
+        className: 'jp-VisionLens-tooltipTitle',
+        text: sample.file_name
+      }),
       h('div', {
         text:
           `${summary.boxes} box${summary.boxes === 1 ? '' : 'es'}` +
-          (sample.width && sample.height ? ` · ${sample.width}×${sample.height}` : '')
+          (sample.width && sample.height
+            ? ` · ${sample.width}×${sample.height}`
+            : '')
       }),
       summary.text ? h('div', { text: summary.text }) : '',
-      sample.tags?.length ? h('div', { text: `tags: ${sample.tags.join(', ')}` }) : ''
+      sample.tags?.length
+        ? h('div', { text: `tags: ${sample.tags.join(', ')}` })
+        : ''
     );
     const host = this.node.getBoundingClientRect();
     const rect = el.getBoundingClientRect();

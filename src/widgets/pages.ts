@@ -96,7 +96,10 @@ export class PageCache {
     const firstPage = Math.max(0, Math.floor(first / size));
     let lastPage = Math.max(firstPage, Math.floor(last / size));
     if (this._total !== null) {
-      lastPage = Math.min(lastPage, Math.max(0, Math.ceil(this._total / size) - 1));
+      lastPage = Math.min(
+        lastPage,
+        Math.max(0, Math.ceil(this._total / size) - 1)
+      );
     }
     // Abort requests for pages far from the view: they would only cost time.
     for (const [page, ctl] of this._pending) {

@@ -187,8 +187,13 @@ class Catalog:
         """Delete a dataset and everything that belongs to it, atomically."""
         with self.write() as cur:
             dataset_id = self.dataset_id(cur, name)
+            # Feature modules create their tables lazily: only touch the ones that exist.
+            existing = {
+                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
             for table in _DATASET_TABLES:
-                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
+                if table in existing:
+                    cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
 
 
 _ID_COLUMNS = {

@@ -138,14 +138,14 @@ def predict(
         out.append(Prediction(category, _clip(bbox, width, height), score))
     n_fp = int(rng.poisson(params.fp_rate[background]))
     for _ in range(n_fp):
-        bbox = _free_box(rng, objects, width, height)
-        if bbox is None:
+        free = _free_box(rng, objects, width, height)
+        if free is None:
             continue
         if background == "gradient":
             score = float(rng.beta(*params.fp_score_beta_gradient))
         else:
             score = float(rng.uniform(*params.fp_score_range))
-        out.append(Prediction(int(rng.integers(len(CLASSES))), bbox, score))
+        out.append(Prediction(int(rng.integers(len(CLASSES))), free, score))
     return out
 
 

@@ -30,7 +30,9 @@ OBJECT_VALUE = {"day": (0.2, 1.0), "dusk": (0.15, 0.85), "night": (0.2, 0.4)}
 SCENE_HUE = {"day": (0.0, 1.0), "dusk": (0.02, 0.12), "night": (0.55, 0.7)}
 
 
-def _colour(rng: np.random.Generator, hue: tuple[float, float], value: float, sat: float) -> np.ndarray:
+def _colour(
+    rng: np.random.Generator, hue: tuple[float, float], value: float, sat: float
+) -> np.ndarray:
     h = rng.uniform(*hue) % 1.0
     return np.array(colorsys.hsv_to_rgb(h, sat, value), dtype=np.float32)
 
@@ -69,7 +71,9 @@ def background(
     return img.resize((width, height), Image.Resampling.BILINEAR)
 
 
-def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], height: int, width: int) -> np.ndarray:
+def _smooth_noise(
+    rng: np.random.Generator, shape: tuple[int, int], height: int, width: int
+) -> np.ndarray:
     """Noise in [-1, 1] drawn at ``shape`` and scaled up bilinearly to ``(height, width)``."""
     small = rng.uniform(0, 255, size=shape).astype(np.uint8)
     big = Image.fromarray(small, mode="L").resize((width, height), Image.Resampling.BILINEAR)
@@ -102,7 +106,9 @@ def object_colour(
     return best
 
 
-def apply_weather(rng: np.random.Generator, image: Image.Image, weather: str, scene: str) -> Image.Image:
+def apply_weather(
+    rng: np.random.Generator, image: Image.Image, weather: str, scene: str
+) -> Image.Image:
     """Fog washes the image towards grey; rain draws thin light streaks."""
     if weather == "fog":
         grey = 0.75 if scene == "day" else 0.35

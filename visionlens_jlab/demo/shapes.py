@@ -140,6 +140,6 @@ def _outline(label: str, cx: float, cy: float, r: float, rot: float) -> list[Poi
 def _polygon_area(points: list[Point]) -> float:
     """Shoelace formula."""
     total = 0.0
-    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1]):
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
         total += x0 * y1 - x1 * y0
     return abs(total) / 2.0

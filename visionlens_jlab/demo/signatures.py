@@ -234,16 +234,18 @@ def measure(coco: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[str
             value, n = matched.evaluate(out[part])
             out[part]["measured"] = None if value is None else round(value, 4)
             out[part]["n"] = n
-        out["holds"] = all(_holds(out[p]["measured"], out[p]["expect"]) for p in ("slice", "baseline"))
+        out["holds"] = all(
+            _holds(out[p]["measured"], out[p]["expect"]) for p in ("slice", "baseline")
+        )
         spots.append(out)
     controls = []
     for control in CONTROLS:
         values = sorted({str(img.get(control["field"])) for img in coco["images"]})
-        by_value = {}
+        by_value: dict[str, dict[str, Any]] = {}
         for v in values:
             value, n = matched.evaluate({"metric": "recall", "image": {control["field"]: v}})
             by_value[v] = {"measured": None if value is None else round(value, 4), "n": n}
-        measured = [x["measured"] for x in by_value.values() if x["measured"] is not None]
+        measured = [float(x["measured"]) for x in by_value.values() if x["measured"] is not None]
         spread = round(max(measured) - min(measured), 4) if measured else None
         n_min = min((x["n"] for x in by_value.values()), default=0)
         tolerance = round(0.02 + 4 * math.sqrt(0.25 / n_min), 4) if n_min else None
@@ -258,16 +260,20 @@ def write_blind_spots(
     path: Path, coco: dict[str, Any], predictions: list[dict[str, Any]], extra: dict[str, Any]
 ) -> dict[str, Any]:
     """Measure and write ``blind_spots.json``; returns what was written."""
-    doc = extra | {
-        "model": MODEL_NAME,
-        "model_params": DEFAULT_PARAMS.to_dict(),
-        "definitions": DEFINITIONS,
-        "counts": {
-            "images": len(coco["images"]),
-            "annotations": len(coco["annotations"]),
-            "predictions": len(predictions),
-            "categories": len(coco["categories"]),
-        },
-    } | measure(coco, predictions)
+    doc = (
+        extra
+        | {
+            "model": MODEL_NAME,
+            "model_params": DEFAULT_PARAMS.to_dict(),
+            "definitions": DEFINITIONS,
+            "counts": {
+                "images": len(coco["images"]),
+                "annotations": len(coco["annotations"]),
+                "predictions": len(predictions),
+                "categories": len(coco["categories"]),
+            },
+        }
+        | measure(coco, predictions)
+    )
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     return doc

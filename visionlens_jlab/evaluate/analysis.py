@@ -41,12 +41,12 @@ class BoxOutcomes:
 
     threshold: float
     dt_status: np.ndarray
-    dt_other: np.ndarray    # matched / related ground-truth index
+    dt_other: np.ndarray  # matched / related ground-truth index
     dt_iou: np.ndarray
-    dt_error: np.ndarray    # error code for FPs, -1 otherwise
+    dt_error: np.ndarray  # error code for FPs, -1 otherwise
     dt_confused: np.ndarray  # class index a confused FP overlapped, -1 otherwise
     gt_status: np.ndarray
-    gt_other: np.ndarray    # matching prediction index
+    gt_other: np.ndarray  # matching prediction index
     gt_iou: np.ndarray
     gt_confused: np.ndarray  # predicted class of a confusion that explains a miss, or -1
 
@@ -62,8 +62,18 @@ def outcomes_from_coco(gt: Boxes, dt: Boxes, match: CocoMatch, t_index: int) -> 
     gt_other[dt_gt[tp]] = np.flatnonzero(tp)
     gt_status = np.where(match.gt_ignored[0], IGNORED, np.where(gt_other >= 0, TP, FN))
     iou = match.dt_iou[0, t_index]
-    return _finish(gt, dt, float(match.thresholds[t_index]), dt_status, np.where(matched, dt_gt, -1),
-                   iou, gt_status, gt_other, match.gt_ignored[0], plus_one=False)
+    return _finish(
+        gt,
+        dt,
+        float(match.thresholds[t_index]),
+        dt_status,
+        np.where(matched, dt_gt, -1),
+        iou,
+        gt_status,
+        gt_other,
+        match.gt_ignored[0],
+        plus_one=False,
+    )
 
 
 def outcomes_from_voc(
@@ -73,8 +83,18 @@ def outcomes_from_voc(
     dt_status = np.where(match.ignored, IGNORED, np.where(match.tp, TP, FP))
     gt_status = np.where(match.gt_ignored, IGNORED, np.where(match.gt_matched_by >= 0, TP, FN))
     related = np.where(match.tp | match.ignored, match.dt_gt, -1)
-    return _finish(gt, dt, threshold, dt_status, related, match.dt_iou, gt_status,
-                   match.gt_matched_by, match.gt_ignored, plus_one=plus_one)
+    return _finish(
+        gt,
+        dt,
+        threshold,
+        dt_status,
+        related,
+        match.dt_iou,
+        gt_status,
+        match.gt_matched_by,
+        match.gt_ignored,
+        plus_one=plus_one,
+    )
 
 
 def _finish(
@@ -109,9 +129,9 @@ def _finish(
         same = dt.cat[d] == gt.cat[g]
         # Highest-priority explanation per FP: rank pairs by (kind, IoU) and keep the best.
         kind = np.full(len(d), -1)
-        kind[same & (iou >= BACKGROUND_IOU)] = 1                # localization
-        kind[~same & (iou >= threshold)] = 2                    # class confusion
-        kind[same & (iou >= threshold)] = 3                     # duplicate
+        kind[same & (iou >= BACKGROUND_IOU)] = 1  # localization
+        kind[~same & (iou >= threshold)] = 2  # class confusion
+        kind[same & (iou >= threshold)] = 3  # duplicate
         sort = np.lexsort((-iou, -kind, d))
         first = sort[np.r_[True, d[sort][1:] != d[sort][:-1]]]
         first = first[kind[first] >= 0]
@@ -124,8 +144,18 @@ def _finish(
         # A missed ground truth that a confused prediction overlapped: explained by it.
         missed = gt_status[g[conf]] == FN
         gt_confused[g[conf][missed]] = dt.cat[d[conf][missed]]
-    return BoxOutcomes(threshold, dt_status, dt_other, dt_iou, dt_error, dt_confused,
-                       gt_status, gt_other, gt_iou, gt_confused)
+    return BoxOutcomes(
+        threshold,
+        dt_status,
+        dt_other,
+        dt_iou,
+        dt_error,
+        dt_confused,
+        gt_status,
+        gt_other,
+        gt_iou,
+        gt_confused,
+    )
 
 
 def confusion_matrix(gt: Boxes, dt: Boxes, out: BoxOutcomes, n_cats: int) -> np.ndarray:

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..catalog import CatalogError
-from .analysis import ERROR_NAMES, STATUS_NAMES, BoxOutcomes, confusion_matrix, outcomes_from_coco, outcomes_from_voc
+from .analysis import (
+    ERROR_NAMES,
+    STATUS_NAMES,
+    BoxOutcomes,
+    confusion_matrix,
+    outcomes_from_coco,
+    outcomes_from_voc,
+)
 from .boxes import Boxes
-from .coco import IOU_THRESHOLDS, RECALL_THRESHOLDS, accumulate_coco, match_coco, per_class_coco, summarize_coco
+from .coco import (
+    IOU_THRESHOLDS,
+    RECALL_THRESHOLDS,
+    accumulate_coco,
+    match_coco,
+    per_class_coco,
+    summarize_coco,
+)
 from .load import EvalInput, load_input
 from .report import EvaluationReport
 from .store import write_evaluation
@@ -71,10 +85,15 @@ def evaluate_model(
     inp = load_input(catalog, dataset, model)
     report_progress(0.2, f"matching {len(inp.dt)} predictions to {len(inp.gt)} boxes")
     key = eval_key(model, protocol, iou, plus_one, ignore_difficult)
-    params = {"protocol": protocol, "iou": iou, "plus_one": plus_one,
-              "ignore_difficult": ignore_difficult}
-    report, outcomes = evaluate_arrays(inp, protocol, iou, plus_one=plus_one,
-                                       ignore_difficult=ignore_difficult)
+    params = {
+        "protocol": protocol,
+        "iou": iou,
+        "plus_one": plus_one,
+        "ignore_difficult": ignore_difficult,
+    }
+    report, outcomes = evaluate_arrays(
+        inp, protocol, iou, plus_one=plus_one, ignore_difficult=ignore_difficult
+    )
     report.key, report.dataset, report.model, report.params = key, dataset, model, params
     if inp.missing_scores:
         report.warnings.append(
@@ -130,16 +149,26 @@ def evaluate_arrays(
     per_class = _per_class_table(inp, out, ap, extra)
     conf = confusion_matrix(gt, dt, out, n_cats)
     labels = [*inp.classes, "background"]
-    counts = {name: int((out.dt_status == i).sum() + (out.gt_status == i).sum())
-              for i, name in enumerate(STATUS_NAMES)}
+    counts = {
+        name: int((out.dt_status == i).sum() + (out.gt_status == i).sum())
+        for i, name in enumerate(STATUS_NAMES)
+    }
     counts["fp"] = int((out.dt_status == 1).sum())
     report = EvaluationReport(
-        key="", dataset="", model="", protocol=protocol, iou=iou, params={},
-        stats=stats, per_class=per_class,
+        key="",
+        dataset="",
+        model="",
+        protocol=protocol,
+        iou=iou,
+        params={},
+        stats=stats,
+        per_class=per_class,
         confusion=pd.DataFrame(conf, index=labels, columns=labels),
         pr_curves={
-            inp.classes[k]: {"recall": RECALL_THRESHOLDS.round(2).tolist(),
-                             "precision": [round(float(p), 6) for p in v]}
+            inp.classes[k]: {
+                "recall": RECALL_THRESHOLDS.round(2).tolist(),
+                "precision": [round(float(p), 6) for p in v],
+            }
             for k, v in pr.items()
         },
         counts=counts,
@@ -170,10 +199,19 @@ def _per_class_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), np.nan)
         recall = np.where(num_gt > 0, tp / np.maximum(num_gt, 1), np.nan)
-    table = pd.DataFrame({
-        "class": inp.classes, "AP": ap, "precision": precision, "recall": recall,
-        "tp": tp, "fp": fp, "fn": fn, "num_gt": num_gt, **extra,
-    })
+    table = pd.DataFrame(
+        {
+            "class": inp.classes,
+            "AP": ap,
+            "precision": precision,
+            "recall": recall,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "num_gt": num_gt,
+            **extra,
+        }
+    )
     # Classes that appear nowhere (declared but unused) only clutter the table.
     used = (num_gt > 0) | (tp + fp > 0)
     return table[used].reset_index(drop=True)

@@ -52,7 +52,9 @@ class Boxes:
     def empty(cls) -> Boxes:
         """No boxes."""
         z = np.zeros(0)
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), z, z, z, z, z)
+        return cls(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), z, z, z, z, z
+        )
 
     def take(self, index: np.ndarray) -> Boxes:
         """The boxes at ``index`` (an integer or boolean array), as a new :class:`Boxes`."""

@@ -56,12 +56,12 @@ class CocoMatch:
     """
 
     thresholds: np.ndarray
-    kept: np.ndarray         # (n_dt,) bool
-    rank: np.ndarray         # (n_dt,) rank inside its (image, class) group
-    dt_gt: np.ndarray        # (A, T, n_dt) matched ground-truth index or -1
-    dt_ignored: np.ndarray   # (A, T, n_dt) bool
-    gt_ignored: np.ndarray   # (A, n_gt) bool
-    dt_iou: np.ndarray       # (A, T, n_dt) IoU of the match (0 if none)
+    kept: np.ndarray  # (n_dt,) bool
+    rank: np.ndarray  # (n_dt,) rank inside its (image, class) group
+    dt_gt: np.ndarray  # (A, T, n_dt) matched ground-truth index or -1
+    dt_ignored: np.ndarray  # (A, T, n_dt) bool
+    gt_ignored: np.ndarray  # (A, n_gt) bool
+    dt_iou: np.ndarray  # (A, T, n_dt) IoU of the match (0 if none)
 
 
 def match_coco(
@@ -78,7 +78,9 @@ def match_coco(
     n_dt, n_gt = len(dt), len(gt)
     areas = np.array(list(area_ranges.values()), dtype=float)
     n_a, n_t = len(areas), len(thresholds)
-    gt_ign = gt.crowd[None, :] | (gt.area[None, :] < areas[:, :1]) | (gt.area[None, :] > areas[:, 1:])
+    gt_ign = (
+        gt.crowd[None, :] | (gt.area[None, :] < areas[:, :1]) | (gt.area[None, :] > areas[:, 1:])
+    )
 
     dt_group = dt.image * n_cats + dt.cat
     gt_group = gt.image * n_cats + gt.cat
@@ -126,8 +128,8 @@ def _greedy(
     n_gt = gt_ign.shape[1]
     used = np.zeros((n_a * n_t, n_gt), dtype=bool)  # non-crowd ground truths already matched
     thr = np.minimum(thresholds, 1 - 1e-10)
-    thr_rows = np.tile(thr, n_a)[:, None]           # row = a * T + t
-    ign_rows = np.repeat(gt_ign, n_t, axis=0)       # (A*T, n_gt)
+    thr_rows = np.tile(thr, n_a)[:, None]  # row = a * T + t
+    ign_rows = np.repeat(gt_ign, n_t, axis=0)  # (A*T, n_gt)
     # Boundaries of each processed prediction's candidates, and of each rank's predictions.
     cand_start = np.searchsorted(p_dt, np.arange(len(proc)), side="left")
     cand_end = np.searchsorted(p_dt, np.arange(len(proc)), side="right")
@@ -163,7 +165,12 @@ def accumulate_coco(
 
     Entries of classes without (non-ignored) ground truth stay -1, as in pycocotools.
     """
-    n_t, n_r, n_a, n_m = len(match.thresholds), len(RECALL_THRESHOLDS), match.gt_ignored.shape[0], len(max_dets)
+    n_t, n_r, n_a, n_m = (
+        len(match.thresholds),
+        len(RECALL_THRESHOLDS),
+        match.gt_ignored.shape[0],
+        len(max_dets),
+    )
     precision = -np.ones((n_t, n_r, n_cats, n_a, n_m))
     recall = -np.ones((n_t, n_cats, n_a, n_m))
     npig = np.zeros((n_a, n_cats), dtype=np.int64)
@@ -172,7 +179,7 @@ def accumulate_coco(
     kept = np.flatnonzero(match.kept)
     # pycocotools concatenates per-image lists (images ascending, each in rank order) and
     # sorts by descending score with a stable sort: reproduce that order exactly.
-    order = kept[np.lexsort((match.rank[kept], -dt.image[kept], -dt.score[kept], dt.cat[kept]))]
+    order = kept[np.lexsort((match.rank[kept], dt.image[kept], -dt.score[kept], dt.cat[kept]))]
     for m, max_det in enumerate(max_dets):
         within = match.rank[order] < max_det
         for a in range(n_a):
@@ -184,8 +191,13 @@ def accumulate_coco(
             cat_bounds = np.searchsorted(dt.cat[sel], np.arange(n_cats + 1))
             for k in np.flatnonzero(npig[a] > 0):
                 lo, hi = cat_bounds[k], cat_bounds[k + 1]
-                _accumulate_one(tps[:, lo:hi], fps[:, lo:hi], int(npig[a, k]),
-                                precision[:, :, k, a, m], recall[:, k, a, m])
+                _accumulate_one(
+                    tps[:, lo:hi],
+                    fps[:, lo:hi],
+                    int(npig[a, k]),
+                    precision[:, :, k, a, m],
+                    recall[:, k, a, m],
+                )
     return precision, recall
 
 
@@ -217,7 +229,9 @@ def _mean_defined(values: np.ndarray) -> float:
     return float(np.mean(defined)) if defined.size else -1.0
 
 
-def summarize_coco(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
+def summarize_coco(
+    precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray
+) -> dict[str, float]:
     """``COCOeval.summarize``: the 12 standard numbers, -1 where undefined."""
     t50 = np.flatnonzero(thresholds == 0.5)
     t75 = np.flatnonzero(thresholds == 0.75)
@@ -246,7 +260,9 @@ def summarize_coco(precision: np.ndarray, recall: np.ndarray, thresholds: np.nda
     )
 
 
-def per_class_coco(precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray) -> dict[str, np.ndarray]:
+def per_class_coco(
+    precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray
+) -> dict[str, np.ndarray]:
     """Per-class AP@[.5:.95], AP50, AP75 and AR100 (area all), NaN for classes without GT."""
     std = np.flatnonzero(np.isin(thresholds, IOU_THRESHOLDS))
 

@@ -21,13 +21,13 @@ class EvalInput:
     """Everything an evaluation needs, with classes matched by name."""
 
     dataset_id: int
-    classes: list[str]          # dataset class order first, then labels only seen in boxes
+    classes: list[str]  # dataset class order first, then labels only seen in boxes
     gt: Boxes
     dt: Boxes
-    gt_sample: np.ndarray       # sample id of each ground-truth box
+    gt_sample: np.ndarray  # sample id of each ground-truth box
     dt_sample: np.ndarray
     num_images: int
-    missing_scores: int         # predictions without a score (evaluated as score 1.0)
+    missing_scores: int  # predictions without a score (evaluated as score 1.0)
 
 
 def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
@@ -44,8 +44,10 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
                     "SELECT name FROM models WHERE dataset_id = ? ORDER BY name", [dataset_id]
                 ).fetchall()
             ]
-            hint = f"; models of this dataset: {', '.join(names)}" if names else (
-                "; it has no predictions yet (import some with `visionlens predictions`)"
+            hint = (
+                f"; models of this dataset: {', '.join(names)}"
+                if names
+                else ("; it has no predictions yet (import some with `visionlens predictions`)")
             )
             raise NotFoundError(f"no model {model!r} on dataset {dataset!r}{hint}")
         class_order = [
@@ -71,13 +73,30 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
     seen = pc.unique(labels).to_pylist()
     extra = sorted(set(seen) - set(class_order))
     classes = class_order + extra
-    cat = pc.index_in(labels, value_set=pa.array(classes, pa.string())).to_numpy(
-        zero_copy_only=False
-    ).astype(np.int64)
-    cols = {name: table.column(name).to_numpy() for name in
-            ("ann_id", "sample_id", "is_gt", "x", "y", "w", "h", "area", "iscrowd", "difficult")}
+    cat = (
+        pc.index_in(labels, value_set=pa.array(classes, pa.string()))
+        .to_numpy(zero_copy_only=False)
+        .astype(np.int64)
+    )
+    cols = {
+        name: table.column(name).to_numpy()
+        for name in (
+            "ann_id",
+            "sample_id",
+            "is_gt",
+            "x",
+            "y",
+            "w",
+            "h",
+            "area",
+            "iscrowd",
+            "difficult",
+        )
+    }
     score_col = table.column("score")
-    missing = int(pc.sum(pc.and_(pc.is_null(score_col), pc.invert(table.column("is_gt")))).as_py() or 0)
+    missing = int(
+        pc.sum(pc.and_(pc.is_null(score_col), pc.invert(table.column("is_gt")))).as_py() or 0
+    )
     score = score_col.fill_null(1.0).to_numpy()
     image = np.searchsorted(samples, cols["sample_id"])
 

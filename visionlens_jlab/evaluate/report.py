@@ -100,13 +100,21 @@ class EvaluationReport:
 
     def summary_text(self) -> str:
         """Plain-text summary, as the CLI prints it."""
-        lines = [f"{self.protocol.upper()} evaluation of {self.model!r} on {self.dataset!r} "
-                 f"(key {self.key})"]
+        lines = [
+            f"{self.protocol.upper()} evaluation of {self.model!r} on {self.dataset!r} "
+            f"(key {self.key})"
+        ]
         for name, value in self.stats.items():
-            shown = "n/a" if value is None or (isinstance(value, float) and (math.isnan(value) or value < 0)) else f"{value:.4f}"
+            shown = (
+                "n/a"
+                if value is None or (isinstance(value, float) and (math.isnan(value) or value < 0))
+                else f"{value:.4f}"
+            )
             lines.append(f"  {name:<12} {shown}")
         c = self.counts
-        lines.append(f"  at IoU {self.iou:g}: TP {c.get('tp', 0)}  FP {c.get('fp', 0)}  "
-                     f"FN {c.get('fn', 0)}  ignored {c.get('ignored', 0)}")
+        lines.append(
+            f"  at IoU {self.iou:g}: TP {c.get('tp', 0)}  FP {c.get('fp', 0)}  "
+            f"FN {c.get('fn', 0)}  ignored {c.get('ignored', 0)}"
+        )
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)

@@ -125,8 +125,16 @@ def write_evaluation(
             cur.unregister("_vl_box_eval")
         cur.execute(
             "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?)",
-            [dataset_id, key, model, protocol, iou, json.dumps(params), created,
-             json.dumps(summary)],
+            [
+                dataset_id,
+                key,
+                model,
+                protocol,
+                iou,
+                json.dumps(params),
+                created,
+                json.dumps(summary),
+            ],
         )
     return created.isoformat()
 
@@ -241,15 +249,16 @@ def compile_eval_condition(value: Any, params: Params) -> str:
                 if isinstance(iou[op], bool) or not isinstance(iou[op], int | float):
                     raise FilterError(f"labels.eval.iou.{op} must be a number")
                 parts.append(f"e.iou {cmp} {params.add(float(iou[op]))}")
-    return (
-        "a.ann_id IN (SELECT e.ann_id FROM box_evaluations e WHERE "
-        + " AND ".join(parts)
-        + ")"
-    )
+    where = " AND ".join(parts)
+    return f"a.ann_id IN (SELECT e.ann_id FROM box_evaluations e WHERE {where})"  # noqa: S608 - fixed SQL, bound values
 
 
-def eval_facets(catalog: Catalog, dataset: str, sample_filter_sql: str | None = None,
-                params: list[Any] | None = None) -> list[dict[str, Any]]:
+def eval_facets(
+    catalog: Catalog,
+    dataset: str,
+    sample_filter_sql: str | None = None,
+    params: list[Any] | None = None,
+) -> list[dict[str, Any]]:
     """Facet entries for the latest evaluation of each model: status and error type counts.
 
     ``sample_filter_sql`` (a ``SELECT sample_id ...`` over the filtered samples) restricts the
@@ -288,8 +297,13 @@ def eval_facets(catalog: Catalog, dataset: str, sample_filter_sql: str | None = 
     for model, key, facet, value, count in rows:
         entry = index.get((model, facet))
         if entry is None:
-            entry = {"name": facet, "type": "categorical", "source": model, "key": key,
-                     "values": []}
+            entry = {
+                "name": facet,
+                "type": "categorical",
+                "source": model,
+                "key": key,
+                "values": [],
+            }
             index[(model, facet)] = entry
             out.append(entry)
         entry["values"].append({"value": value, "count": int(count)})

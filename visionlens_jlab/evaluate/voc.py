@@ -34,13 +34,13 @@ ELEVEN_POINTS = np.linspace(0, 1, 11)
 class VocMatch:
     """Per-prediction decisions at one threshold, plus the order used for the PR curve."""
 
-    order: np.ndarray      # prediction indices by (class, descending score, source order)
-    tp: np.ndarray         # (n_dt,) bool
-    fp: np.ndarray         # (n_dt,) bool
-    ignored: np.ndarray    # (n_dt,) bool: matched a difficult / crowd ground truth
+    order: np.ndarray  # prediction indices by (class, descending score, source order)
+    tp: np.ndarray  # (n_dt,) bool
+    fp: np.ndarray  # (n_dt,) bool
+    ignored: np.ndarray  # (n_dt,) bool: matched a difficult / crowd ground truth
     duplicate: np.ndarray  # (n_dt,) bool: FP because its best ground truth was already used
-    dt_gt: np.ndarray      # (n_dt,) best ground-truth index or -1
-    dt_iou: np.ndarray     # (n_dt,) IoU with that ground truth (0 if none)
+    dt_gt: np.ndarray  # (n_dt,) best ground-truth index or -1
+    dt_iou: np.ndarray  # (n_dt,) IoU with that ground truth (0 if none)
     gt_ignored: np.ndarray  # (n_gt,) bool
     gt_matched_by: np.ndarray  # (n_gt,) prediction index or -1
 
@@ -119,7 +119,9 @@ def ap_eleven_points(recall: np.ndarray, precision: np.ndarray) -> float:
     return total / 11
 
 
-def voc_per_class(gt: Boxes, dt: Boxes, match: VocMatch, n_cats: int) -> list[VocClassResult | None]:
+def voc_per_class(
+    gt: Boxes, dt: Boxes, match: VocMatch, n_cats: int
+) -> list[VocClassResult | None]:
     """AP per class; ``None`` for classes without (non-ignored) ground truth."""
     npos = np.bincount(gt.cat[~match.gt_ignored], minlength=n_cats)
     order = match.order
@@ -127,7 +129,7 @@ def voc_per_class(gt: Boxes, dt: Boxes, match: VocMatch, n_cats: int) -> list[Vo
     bounds = np.searchsorted(cats, np.arange(n_cats + 1))
     out: list[VocClassResult | None] = []
     for k in range(n_cats):
-        sel = order[bounds[k]:bounds[k + 1]]
+        sel = order[bounds[k] : bounds[k + 1]]
         sel = sel[~match.ignored[sel]]
         tp = np.cumsum(match.tp[sel]).astype(float)
         fp = np.cumsum(match.fp[sel]).astype(float)

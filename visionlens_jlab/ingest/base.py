@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from .batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
@@ -13,6 +14,8 @@ from .report import IngestReport
 
 try:  # orjson is ~10x faster than json for float-heavy segmentations (optional)
     import orjson
+
+    fast_dumps: Any = orjson.dumps  # for values straight from ijson (always serialisable)
 
     def to_json(value: Any) -> bytes | str:
         """Compact JSON text (bytes from orjson, which Arrow accepts for string columns)."""
@@ -26,6 +29,8 @@ except ImportError:  # pragma: no cover - exercised only without orjson
     def to_json(value: Any) -> bytes | str:
         """Compact JSON text."""
         return json.dumps(value, separators=(",", ":"), default=str)
+
+    fast_dumps = to_json
 
 
 SAMPLE_BATCH_ROWS = 10_000
@@ -186,28 +191,24 @@ class AnnotationRows:
         return len(self.label)
 
     def take(self) -> pa.Table | None:
-        if not self.label:
+        """The buffered rows as a table, or None. A column left empty while ``label`` has
+        rows is filled with its default (null, or False for the flags), so hot loops can
+        skip appending constant columns."""
+        n = len(self.label)
+        if not n:
             return None
-        table = pa.Table.from_arrays(
-            [
-                pa.array(self.sample_index, pa.int64()),
-                pa.array(self.image_ref, pa.string()),
-                pa.array(self.label, pa.string()),
-                pa.array(self.x, pa.float64()),
-                pa.array(self.y, pa.float64()),
-                pa.array(self.w, pa.float64()),
-                pa.array(self.h, pa.float64()),
-                pa.array(self.score, pa.float64()),
-                pa.array(self.area, pa.float64()),
-                pa.array(self.iscrowd, pa.bool_()),
-                pa.array(self.difficult, pa.bool_()),
-                pa.array(self.source_ann_id, pa.string()),
-                pa.array(self.segmentation, pa.string()),
-                pa.array(self.attributes, pa.string()),
-                pa.array(self.normalized, pa.bool_()),
-            ],
-            schema=ANNOTATION_SCHEMA,
-        )
+        arrays = []
+        for fld in ANNOTATION_SCHEMA:
+            values = getattr(self, fld.name)
+            if len(values) == n:
+                arrays.append(pa.array(values, fld.type))
+            elif not values and fld.type == pa.bool_():
+                arrays.append(pa.array(np.zeros(n, dtype=bool)))
+            elif not values:
+                arrays.append(pa.nulls(n, fld.type))
+            else:  # pragma: no cover - a parser bug, not bad input
+                raise ValueError(f"column {fld.name} has {len(values)} rows, expected {n}")
+        table = pa.Table.from_arrays(arrays, schema=ANNOTATION_SCHEMA)
         self._reset()
         return table
 

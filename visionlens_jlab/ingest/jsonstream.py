@@ -3,12 +3,12 @@
 COCO files put ``images``, ``annotations`` and ``categories`` in any order (the official
 val2014 file has annotations first and categories last), but labels and image indices are
 needed before annotations can be written. ``ijson.items(f, "annotations.item")`` would
-tokenize the whole file once per array; instead one fast byte scan (``mmap.find``, C speed)
+tokenize the whole file once per array; instead one fast byte scan (C speed)
 finds where each top-level key's value starts, and ijson parses each array from that offset
 only, stopping at the "trailing garbage" right after the array's closing bracket. So every
 byte is tokenized once, and arrays can be read in the order the parser needs them.
 
-The scan is exact when a key occurs once in the file: ``"annotations"`` followed by ``:``
+The scan (chunked reads and ``bytes.find``) is exact when a key occurs once in the file: ``"annotations"`` followed by ``:``
 cannot occur inside a JSON string (its quotes would have to be escaped), so a single match
 is the key itself. When a key occurs more than once (nested objects with the same key), the
 reader falls back to ``ijson.items`` with the top-level prefix, which is always correct.
@@ -16,9 +16,8 @@ reader falls back to ``ijson.items`` with the top-level prefix, which is always 
 
 from __future__ import annotations
 
-import mmap
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,8 @@ from .report import IngestError
 
 _AFTER_KEY = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*")
 _BOM = b"\xef\xbb\xbf"
+_CHUNK = 8 << 20
+_MAX_BLANKS = 64  # whitespace between a key and its value that the scan sees across chunks
 
 
 @dataclass
@@ -43,43 +44,91 @@ class JsonLayout:
 
 
 def scan_layout(path: str, keys: tuple[str, ...]) -> JsonLayout:
-    """Find the top-level kind of ``path`` and where each of ``keys`` has its value."""
+    """Find the top-level kind of ``path`` and where each of ``keys`` has its value.
+
+    Reads the file in chunks (not mmap: mapped pages would count in the peak RSS).
+    """
     try:
         with open(path, "rb") as f:
-            try:
-                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            except ValueError:  # empty file
-                return JsonLayout(path, "empty")
-            with mm:
-                return _scan(mm, path, keys)
+            return _scan(f, path, keys)
     except OSError as exc:
         raise IngestError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _scan(mm: mmap.mmap, path: str, keys: tuple[str, ...]) -> JsonLayout:
-    start = 3 if mm[:3] == _BOM else 0
-    head = mm[start : start + 4096].lstrip()
-    if not head:
+def _scan(f: Any, path: str, keys: tuple[str, ...]) -> JsonLayout:
+    head = f.read(_CHUNK)
+    start = 3 if head[:3] == _BOM else 0
+    stripped = head[start:].lstrip()
+    if not stripped:
         return JsonLayout(path, "empty")
-    start = start + (len(mm[start : start + 4096]) - len(head))
-    first = head[:1]
+    start = len(head) - len(stripped)
+    first = stripped[:1]
     kind = "object" if first == b"{" else "array" if first == b"[" else "other"
     layout = JsonLayout(path, kind, start)
     if kind != "object":
         return layout
-    for key in keys:
-        needle = b'"' + key.encode() + b'"'
-        pos = mm.find(needle, start)
-        while pos >= 0:
-            m = _AFTER_KEY.match(mm, pos + len(needle))
-            if m is not None:  # a key (a string value is never followed by ':')
-                if key in layout.offsets:
-                    layout.ambiguous.add(key)
-                    break
-                layout.offsets[key] = m.end()
-                layout.first_chars[key] = mm[m.end() : m.end() + 1].decode("latin-1")
-            pos = mm.find(needle, pos + 1)
-    return layout
+    needles = [(key, b'"' + key.encode() + b'"') for key in keys]
+    overlap = max(len(n) for _, n in needles) + _MAX_BLANKS
+    buf, base = head, 0  # base: file offset of buf[0]
+    while True:
+        more = f.read(_CHUNK)
+        eof = not more
+        buf += more
+        limit = len(buf) if eof else len(buf) - overlap  # matches must start before this
+        for key, needle in needles:
+            if key in layout.ambiguous:
+                continue
+            pos = buf.find(needle, 0)
+            while 0 <= pos < limit:
+                m = _AFTER_KEY.match(buf, pos + len(needle))
+                if m is not None and (m.end() < len(buf) or eof):
+                    # a key: a string value is never followed by ':'
+                    offset = base + m.end()
+                    if key in layout.offsets and layout.offsets[key] != offset:
+                        layout.ambiguous.add(key)
+                        break
+                    layout.offsets[key] = offset
+                    layout.first_chars[key] = buf[m.end() : m.end() + 1].decode("latin-1")
+                pos = buf.find(needle, pos + 1)
+        if eof:
+            return layout
+        buf, base = buf[limit:], base + limit
+
+
+class _ArrayContext:
+    def __init__(self, layout: JsonLayout, key: str | None) -> None:
+        self.layout, self.key = layout, key
+        self.f: Any = None
+
+    def __enter__(self) -> tuple[Iterator[Any], Callable[[BaseException], None]]:
+        layout, key = self.layout, self.key
+        self.f = f = open(layout.path, "rb")  # noqa: SIM115 - closed in __exit__
+        trailing = key is not None and key not in layout.ambiguous
+        if key is None:
+            f.seek(layout.start)
+            prefix = "item"
+        elif key in layout.ambiguous:
+            f.seek(layout.start)
+            prefix = f"{key}.item"
+        else:
+            f.seek(layout.offsets[key])
+            prefix = "item"
+
+        def on_error(exc: BaseException) -> None:
+            _translate(exc, layout.path, allow_trailing=trailing)
+
+        return ijson.items(f, prefix, use_float=True), on_error
+
+    def __exit__(self, *exc: object) -> None:
+        self.f.close()
+
+
+def open_array(layout: JsonLayout, key: str | None) -> _ArrayContext:
+    """``with open_array(layout, key) as (items, on_error)``: iterate ``items`` inside
+    ``try: ... except _JSON_ERRORS as exc: on_error(exc)``; ``on_error`` returns at the
+    normal end of the array and raises :class:`IngestError` for invalid JSON. (Lets the hot
+    loop iterate ijson directly, without a generator layer per element.)"""
+    return _ArrayContext(layout, key)
 
 
 def iter_array(layout: JsonLayout, key: str | None) -> Iterator[Any]:
@@ -87,42 +136,34 @@ def iter_array(layout: JsonLayout, key: str | None) -> Iterator[Any]:
 
     Raises :class:`IngestError` when the JSON is invalid or truncated inside the array.
     """
-    with open(layout.path, "rb") as f:
-        if key is None:
-            f.seek(layout.start)
-            yield from _items(f, "item", layout.path, allow_trailing=False)
-        elif key in layout.ambiguous:
-            f.seek(layout.start)
-            yield from _items(f, f"{key}.item", layout.path, allow_trailing=False)
-        else:
-            f.seek(layout.offsets[key])
-            yield from _items(f, "item", layout.path, allow_trailing=True)
+    with open_array(layout, key) as (items, on_error):
+        try:
+            yield from items
+        except _JSON_ERRORS as exc:
+            on_error(exc)
 
 
 def read_value(layout: JsonLayout, key: str) -> Any:
     """The whole value of top-level ``key`` (only for small values such as ``categories``)."""
     with open(layout.path, "rb") as f:
-        if key in layout.ambiguous:
-            f.seek(layout.start)
-            for value in _items(f, key, layout.path, allow_trailing=False):
+        ambiguous = key in layout.ambiguous
+        f.seek(layout.start if ambiguous else layout.offsets[key])
+        try:
+            for value in ijson.items(f, key if ambiguous else "", use_float=True):
                 return value
-            return None
-        f.seek(layout.offsets[key])
-        for value in _items(f, "", layout.path, allow_trailing=True):
-            return value
+        except _JSON_ERRORS as exc:
+            _translate(exc, layout.path, allow_trailing=not ambiguous)
     return None
 
 
-def _items(f: Any, prefix: str, path: str, *, allow_trailing: bool) -> Iterator[Any]:
-    try:
-        yield from ijson.items(f, prefix, use_float=True)
-    except ijson.IncompleteJSONError as exc:
-        message = str(exc)
-        if allow_trailing and "trailing garbage" in message:
-            return
-        first = message.splitlines()[0] if message else "invalid JSON"
-        raise IngestError(
-            f"{path} is not valid JSON ({first}); the file may be truncated or damaged"
-        ) from exc
-    except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
-        raise IngestError(f"{path} is not valid JSON ({exc})") from exc
+_JSON_ERRORS = (ijson.JSONError, ValueError, UnicodeDecodeError)
+
+
+def _translate(exc: BaseException, path: str, *, allow_trailing: bool) -> None:
+    message = str(exc)
+    if allow_trailing and "trailing garbage" in message:
+        return
+    first = message.splitlines()[0] if message else "invalid JSON"
+    raise IngestError(
+        f"{path} is not valid JSON ({first}); the file may be truncated or damaged"
+    ) from exc

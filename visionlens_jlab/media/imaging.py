@@ -196,12 +196,15 @@ def _render(im: Image.Image, size: int, variant: str, name: str) -> tuple[bytes,
         raise MediaError("corrupt", f"{name} cannot be decoded: {exc}") from exc
     fmt = "jpeg" if variant == "jpeg" else "webp"
     out = _display_mode(im, fmt)
-    if variant == "auto" and out.mode != "RGBA":
-        fmt = "jpeg"
     if out.size != target:
         # Bilinear (antialiased when shrinking) after the integer box reduce Pillow applies
         # for big factors; bicubic costs ~1.5x more and is invisible at thumbnail size.
         out = out.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if variant == "auto":
+        if out.mode == "RGBA" and out.getchannel("A").getextrema()[0] == 255:
+            out = out.convert("RGB")  # an alpha channel with nothing transparent
+        if out.mode != "RGBA":
+            fmt = "jpeg"
     transpose = _TRANSPOSE.get(orientation)
     if transpose is not None:  # on the small image: cheaper than rotating the full one
         out = out.transpose(transpose)

@@ -1,0 +1,122 @@
+import {
+  describeFilter,
+  getCategorical,
+  getRange,
+  isEmptyFilter,
+  normalizeFilter,
+  removeChip,
+  sameFilter,
+  setCategorical,
+  setFileNameSearch,
+  setRange,
+  toggleCategorical
+} from '../filters';
+import { IFilter } from '../tokens';
+
+describe('filter composition', () => {
+  it('maps categorical facets to the API filter', () => {
+    let f: IFilter = {};
+    f = setCategorical(f, { name: 'split' }, ['val']);
+    f = setCategorical(f, { name: 'tags' }, ['review', 'bad']);
+    f = setCategorical(f, { name: 'fields.weather' }, ['rain']);
+    f = setCategorical(f, { name: 'label', source: 'ground_truth' }, ['cat']);
+    f = setCategorical(f, { name: 'label', source: 'yolo' }, ['dog']);
+    f = setCategorical(f, { name: 'attributes.truncated' }, ['true']);
+    expect(f).toEqual({
+      sample: { split: { in: ['val'] }, 'fields.weather': { in: ['rain'] } },
+      tags: { any: ['review', 'bad'] },
+      labels: [
+        { source: 'ground_truth', classes: ['cat'] },
+        { source: 'yolo', classes: ['dog'] },
+        { where: { 'attributes.truncated': { in: ['true'] } } }
+      ]
+    });
+    expect(getCategorical(f, { name: 'label', source: 'yolo' })).toEqual([
+      'dog'
+    ]);
+    expect(getCategorical(f, { name: 'label', source: 'other' })).toEqual([]);
+  });
+
+  it('maps numeric facets to ranges', () => {
+    let f: IFilter = {};
+    f = setRange(f, { name: 'width' }, { min: 100, max: 640 });
+    f = setRange(f, { name: 'score', source: 'yolo' }, { min: 0.5 });
+    f = setRange(f, { name: 'box_count', source: 'ground_truth' }, { max: 3 });
+    expect(f).toEqual({
+      sample: { width: { min: 100, max: 640 } },
+      labels: [{ source: 'yolo', score: { min: 0.5 } }],
+      box_count: { source: 'ground_truth', max: 3 }
+    });
+    expect(getRange(f, { name: 'width' })).toEqual({ min: 100, max: 640 });
+    expect(getRange(f, { name: 'box_count', source: 'yolo' })).toBeNull();
+    // One box_count condition in the API: another source replaces it.
+    f = setRange(f, { name: 'box_count', source: 'yolo' }, { min: 1 });
+    expect(f.box_count).toEqual({ source: 'yolo', min: 1 });
+  });
+
+  it('keeps class and score of one model in one label entry', () => {
+    let f: IFilter = {};
+    f = setCategorical(f, { name: 'label', source: 'yolo' }, ['cat']);
+    f = setRange(f, { name: 'score', source: 'yolo' }, { min: 0.3 });
+    expect(f.labels).toEqual([
+      { source: 'yolo', classes: ['cat'], score: { min: 0.3 } }
+    ]);
+    f = setCategorical(f, { name: 'label', source: 'yolo' }, []);
+    expect(f.labels).toEqual([{ source: 'yolo', score: { min: 0.3 } }]);
+    f = setRange(f, { name: 'score', source: 'yolo' }, null);
+    expect(f).toEqual({});
+  });
+
+  it('clears to an empty filter and never mutates its input', () => {
+    const start: IFilter = { sample: { split: { in: ['val'] } } };
+    const frozen = JSON.stringify(start);
+    const next = toggleCategorical(start, { name: 'split' }, 'val');
+    expect(JSON.stringify(start)).toBe(frozen);
+    expect(next).toEqual({});
+    expect(isEmptyFilter(next)).toBe(true);
+    const both = toggleCategorical(start, { name: 'split' }, 'train');
+    expect(both.sample?.split.in).toEqual(['val', 'train']);
+  });
+
+  it('combines range and list conditions on one field', () => {
+    let f = setFileNameSearch({}, 'cat');
+    f = setRange(f, { name: 'fields.iso' }, { min: 100 });
+    f = setCategorical(f, { name: 'fields.iso' }, ['200']);
+    expect(f.sample).toEqual({
+      file_name: { contains: 'cat' },
+      'fields.iso': { min: 100, in: ['200'] }
+    });
+    f = setRange(f, { name: 'fields.iso' }, null);
+    expect(f.sample?.['fields.iso']).toEqual({ in: ['200'] });
+    expect(setFileNameSearch(f, '').sample?.file_name).toBeUndefined();
+  });
+
+  it('describes every condition as a chip and removes it again', () => {
+    let f: IFilter = { ids: [3, 1] };
+    f = setCategorical(f, { name: 'split' }, ['val']);
+    f = setCategorical(f, { name: 'tags' }, ['review']);
+    f = setCategorical(f, { name: 'label', source: 'ground_truth' }, ['cat']);
+    f = setRange(f, { name: 'box_count' }, { min: 2 });
+    const chips = describeFilter(f);
+    expect(chips.map(c => c.text)).toEqual([
+      '2 chosen samples',
+      'split: val',
+      'tags: review',
+      'label: cat (GT)',
+      'boxes ≥ 2'
+    ]);
+    let g = f;
+    for (const chip of chips) {
+      g = removeChip(g, chip.id);
+    }
+    expect(g).toEqual({});
+    expect(removeChip(f, 'sample:split')).toEqual(
+      normalizeFilter({ ...f, sample: {} })
+    );
+  });
+
+  it('compares filters structurally', () => {
+    expect(sameFilter({}, { sample: {}, labels: [] })).toBe(true);
+    expect(sameFilter({ ids: [1] }, {})).toBe(false);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Grid plugin: the virtualized sample grid in the main area, with its
+ * commands, launcher item and layout restoration.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { visionLensIcon } from '../icons';
+import { CommandIDs, IVisionLensModel } from '../tokens';
+import { GridWidget } from '../widgets/GridWidget';
+
+const PLUGIN_ID = 'visionlens_jlab:grid';
+
+export const gridPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'VisionLens virtualized sample grid.',
+  autoStart: true,
+  requires: [IVisionLensModel],
+  optional: [ICommandPalette, ILauncher, ILayoutRestorer, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IVisionLensModel,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
+  ) => {
+    const tracker = new WidgetTracker<MainAreaWidget<GridWidget>>({
+      namespace: 'visionlens-grid'
+    });
+    let tileSize = 192;
+    let pageSize = 200;
+    let widget: MainAreaWidget<GridWidget> | null = null;
+
+    if (settingRegistry) {
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          const apply = () => {
+            tileSize = settings.get('tileSize').composite as number;
+            pageSize = settings.get('pageSize').composite as number;
+            if (widget && !widget.isDisposed) {
+              widget.content.setTileSize(tileSize);
+              widget.content.setPageSize(pageSize);
+            }
+          };
+          apply();
+          settings.changed.connect(apply);
+        })
+        .catch(reason => console.warn('VisionLens grid: settings', reason));
+    }
+
+    app.commands.addCommand(CommandIDs.openGrid, {
+      label: args =>
+        args.isLauncher ? 'VisionLens Grid' : 'VisionLens: Open Grid',
+      caption: 'Browse the samples of the current dataset',
+      icon: visionLensIcon,
+      execute: async args => {
+        await model.restored;
+        const dataset = args.dataset as string | undefined;
+        if (dataset) {
+          model.setDataset(dataset);
+        } else if (!model.dataset && model.datasets.length === 0) {
+          await model.refreshDatasets().catch(() => undefined);
+        }
+        if (!model.dataset && model.datasets.length > 0) {
+          model.setDataset(model.datasets[0].name);
+        }
+        if (!widget || widget.isDisposed) {
+          const content = new GridWidget({
+            model,
+            commands: app.commands,
+            tileSize,
+            pageSize
+          });
+          widget = new MainAreaWidget({ content });
+          widget.id = 'visionlens-grid-main';
+          widget.title.icon = visionLensIcon;
+          widget.title.label = content.title.label;
+          content.title.changed.connect(() => {
+            if (widget) {
+              widget.title.label = content.title.label;
+            }
+          });
+          void tracker.add(widget);
+        }
+        if (!widget.isAttached) {
+          app.shell.add(widget, 'main');
+        }
+        app.shell.activateById(widget.id);
+        return widget;
+      }
+    });
+
+    restorer?.restore(tracker, {
+      command: CommandIDs.openGrid,
+      args: () => ({}),
+      name: () => 'grid'
+    });
+    palette?.addItem({ command: CommandIDs.openGrid, category: 'VisionLens' });
+    launcher?.add({
+      command: CommandIDs.openGrid,
+      category: 'VisionLens',
+      rank: 1,
+      args: { isLauncher: true }
+    });
+  }
+};

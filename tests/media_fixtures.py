@@ -1,0 +1,193 @@
+"""Images made by the tests (every mode, EXIF orientations, bombs, broken files), a catalog
+dataset pointing at them, and a GCS emulator on loopback."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from visionlens_jlab.catalog import Catalog
+
+# ----------------------------------------------------------------------------- images
+
+
+def photo(width: int = 320, height: int = 240, seed: int = 0) -> Image.Image:
+    """A smooth RGB test picture with an asymmetric marker (red top-left, blue bottom-right)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(40, 200, (max(1, height // 16), max(1, width // 16), 3), dtype=np.uint8)
+    im = Image.fromarray(small, "RGB").resize((width, height), Image.Resampling.BILINEAR)
+    arr = np.asarray(im).copy()
+    arr[: height // 4, : width // 4] = (255, 0, 0)
+    arr[-height // 4 :, -width // 4 :] = (0, 0, 255)
+    return Image.fromarray(arr, "RGB")
+
+
+def encode(im: Image.Image, fmt: str = "JPEG", **kwargs: object) -> bytes:
+    """Encode an image to bytes."""
+    buf = io.BytesIO()
+    im.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def jpeg_with_orientation(orientation: int, width: int = 320, height: int = 240) -> bytes:
+    """A JPEG whose stored pixels are ``photo()`` with the given EXIF orientation tag."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(photo(width, height), "JPEG", quality=95, exif=exif.tobytes())
+
+
+def mode_images() -> dict[str, tuple[str, bytes]]:
+    """``{name: (extension, bytes)}`` covering grayscale, palette, CMYK, 16-bit, alpha, 1-bit."""
+    base = photo(200, 150)
+    gray16 = Image.fromarray((np.linspace(0, 65535, 200 * 150).reshape(150, 200)).astype(np.uint16))
+    rgba = base.convert("RGBA")
+    alpha = np.asarray(rgba).copy()
+    alpha[:, :100, 3] = 0  # left half transparent
+    rgba = Image.fromarray(alpha, "RGBA")
+    palette = base.quantize(16)
+    palette_t = palette.copy()
+    palette_t.info["transparency"] = 0
+    return {
+        "gray": (".png", encode(base.convert("L"), "PNG")),
+        "gray_jpeg": (".jpg", encode(base.convert("L"), "JPEG")),
+        "palette": (".png", encode(palette, "PNG")),
+        "palette_transparent": (".png", encode(palette_t, "PNG", transparency=0)),
+        "cmyk": (".jpg", encode(base.convert("CMYK"), "JPEG")),
+        "gray16": (".png", encode(gray16, "PNG")),
+        "rgba": (".png", encode(rgba, "PNG")),
+        "la": (".png", encode(base.convert("LA"), "PNG")),
+        "bilevel": (".png", encode(base.convert("1"), "PNG")),
+        "gif": (".gif", encode(palette, "GIF")),
+        "webp": (".webp", encode(base, "WEBP")),
+        "bmp": (".bmp", encode(base, "BMP")),
+        "tiff": (".tif", encode(base, "TIFF")),
+    }
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` x ``height`` (a decompression bomb)."""
+    data = bytearray(encode(Image.new("L", (8, 8)), "PNG"))
+    # IHDR data starts at byte 16: width, height (big-endian), then the rest; CRC after 13 bytes.
+    data[16:24] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[12:29])) & 0xFFFFFFFF
+    data[29:33] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def truncated_jpeg() -> bytes:
+    """The first 60% of a real JPEG."""
+    data = encode(photo(640, 480), "JPEG", quality=90)
+    return data[: len(data) * 6 // 10]
+
+
+CORRUPT_BYTES = b"\x00\x01this is not an image at all\xff" * 10
+UNSUPPORTED_BYTES = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+def add_dataset(
+    catalog: Catalog,
+    name: str,
+    media_root: str,
+    locations: list[str],
+    *,
+    file_names: list[str] | None = None,
+) -> list[int]:
+    """Insert a dataset with one sample per location straight into the catalog (test helper,
+    so media tests do not depend on the ingest parsers). Returns the sample ids."""
+    with catalog.write() as cur:
+        dataset_id = Catalog.next_id(cur, "datasets", "dataset_id")
+        first = Catalog.next_id(cur, "samples", "sample_id")
+        ids = list(range(first, first + len(locations)))
+        names = file_names or [os.path.basename(loc) for loc in locations]
+        cur.executemany(
+            "INSERT INTO samples VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, [], NULL)",
+            [[sid, dataset_id, fn, loc] for sid, fn, loc in zip(ids, names, locations)],
+        )
+        cur.execute(
+            "INSERT INTO datasets VALUES (?, ?, 'coco', ?, ?, ?, ?, 0, ?)",
+            [dataset_id, name, media_root, media_root, datetime.now(), len(ids), json.dumps({})],
+        )
+    return ids
+
+
+# ----------------------------------------------------------------------------- GCS emulator
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[str]:
+    """A ``gcp-storage-emulator`` on 127.0.0.1 (in memory); yields its ``host:port``.
+
+    ``STORAGE_EMULATOR_HOST`` is set for the session, so google-cloud-storage (and worker
+    processes, which inherit the environment) talk to it anonymously.
+    """
+    port = _free_port()
+    exe = Path(sys.executable).with_name("gcp-storage-emulator")
+    proc = subprocess.Popen(
+        [str(exe), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the GCS emulator did not start") from None
+            time.sleep(0.1)
+    host = f"http://127.0.0.1:{port}"
+    old = os.environ.get("STORAGE_EMULATOR_HOST")
+    os.environ["STORAGE_EMULATOR_HOST"] = host
+    try:
+        yield host
+    finally:
+        if old is None:
+            os.environ.pop("STORAGE_EMULATOR_HOST", None)
+        else:
+            os.environ["STORAGE_EMULATOR_HOST"] = old
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def gcs_bucket(name: str) -> object:
+    """Create (or get) a bucket in the emulator."""
+    from google.cloud import storage
+
+    client = storage.Client(project="test")
+    bucket = client.bucket(name)
+    if not bucket.exists():
+        bucket = client.create_bucket(name)
+    return bucket
+
+
+def gcs_upload(bucket: object, key: str, data: bytes, content_type: str = "image/jpeg") -> None:
+    """Upload bytes as an object."""
+    bucket.blob(key).upload_from_string(data, content_type=content_type)  # type: ignore[attr-defined]

@@ -1,0 +1,130 @@
+"""Thumbnail pre-generation as a real background job (JobManager + spawned worker processes)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.jobs import JobManager
+from visionlens_jlab.media.cache import ThumbnailCache, cache_key
+from visionlens_jlab.media.lookup import bad_media_counts
+from visionlens_jlab.media.pregen import pregenerate_thumbnails
+from visionlens_jlab.media.sources import list_image_objects, version
+
+from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
+    CORRUPT_BYTES,
+    add_dataset,
+    encode,
+    gcs_bucket,
+    gcs_emulator,
+    gcs_upload,
+    photo,
+    truncated_jpeg,
+)
+from .paths import DATASETS
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Any:
+    with Catalog(tmp_path / "data") as cat:
+        yield cat
+
+
+@pytest.fixture
+def jobs() -> Any:
+    manager = JobManager(max_workers=1)
+    yield manager
+    manager.shutdown()
+
+
+def local_dataset(catalog: Catalog, root: Path, n_real: int = 8) -> list[str]:
+    root.mkdir()
+    for path in sorted((DATASETS / "padilla-review-voc100" / "images").glob("*.jpg"))[:n_real]:
+        shutil.copy(path, root / path.name)
+    (root / "corrupt.jpg").write_bytes(CORRUPT_BYTES)
+    (root / "truncated.jpg").write_bytes(truncated_jpeg())
+    locations = sorted(str(p) for p in root.iterdir()) + [str(root / "missing.jpg")]
+    add_dataset(catalog, "ds", str(root), locations)
+    return locations
+
+
+def test_pregeneration_job_fills_the_cache_and_counts_bad_media(
+    tmp_path: Path, catalog: Catalog, jobs: JobManager
+) -> None:
+    locations = local_dataset(catalog, tmp_path / "media")
+    cache = ThumbnailCache(tmp_path / "data" / "thumbnails")
+    job = jobs.submit(
+        "thumbnails",
+        lambda ctx: pregenerate_thumbnails(ctx, catalog, "ds", cache, sizes=(256, 128), workers=2),
+    )
+    job = jobs.wait(job.id, timeout=120)
+    assert job.status == "done", job.error
+    result = job.result
+    assert result["samples"] == 11
+    assert result["generated"] == 16  # 8 good images x 2 sizes
+    assert result["bad_media"] == {"missing": 1, "corrupt": 2, "too_large": 0, "unsupported": 0}
+    assert job.progress == 1.0 and "11/11" in job.message
+    counts = bad_media_counts(catalog, "ds")
+    assert counts["total"] == 3 and counts["corrupt"] == 2 and counts["missing"] == 1
+
+    good = [loc for loc in locations if not loc.endswith(("corrupt.jpg", "truncated.jpg", "missing.jpg"))]
+    for loc in good:
+        for size in (128, 256):
+            entry = cache.get(cache_key(loc, version(loc), size, "auto"))
+            assert entry is not None and entry.error is None
+            with Image.open(cache.path(cache_key(loc, version(loc), size, "auto"))) as im:
+                assert max(im.size) == size
+    assert cache.usage() > 0
+
+    # A second pass renders nothing new; fixed files leave the counts.
+    shutil.copy(good[0], tmp_path / "media" / "corrupt.jpg")
+    again = pregenerate_thumbnails(None, catalog, "ds", cache, sizes=(256, 128), workers=1)
+    assert again["cached"] == 16 and again["generated"] == 2
+    assert bad_media_counts(catalog, "ds")["corrupt"] == 1
+
+
+def test_decode_time_limit_gives_too_large(tmp_path: Path, catalog: Catalog) -> None:
+    root = tmp_path / "slow"
+    root.mkdir()
+    Image.effect_noise((3000, 3000), 64).save(root / "noise.png")
+    add_dataset(catalog, "slow", str(root), [str(root / "noise.png")])
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    result = pregenerate_thumbnails(None, catalog, "slow", cache, workers=1, timeout_s=0.001)
+    assert result["bad_media"]["too_large"] == 1
+    assert "took over" in bad_media_counts(catalog, "slow")["examples"][0]["detail"]
+
+
+def test_cancelling_stops_the_job(tmp_path: Path, catalog: Catalog, jobs: JobManager) -> None:
+    root = tmp_path / "many"
+    root.mkdir()
+    data = encode(photo(1280, 720), "JPEG")
+    for i in range(100):
+        (root / f"{i:04d}.jpg").write_bytes(data)
+    add_dataset(catalog, "many", str(root), sorted(str(p) for p in root.iterdir()))
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    job = jobs.submit("thumbnails", lambda ctx: pregenerate_thumbnails(ctx, catalog, "many", cache, workers=1))
+    jobs.cancel(job.id)
+    job = jobs.wait(job.id, timeout=60)
+    assert job.status == "cancelled"
+
+
+def test_gcs_images_are_pulled_once_into_the_cache(
+    tmp_path: Path, catalog: Catalog, gcs_emulator: str  # noqa: F811
+) -> None:
+    bucket = gcs_bucket("vl-pregen")
+    for i in range(4):
+        gcs_upload(bucket, f"imgs/{i}.jpg", encode(photo(800, 600, seed=i), "JPEG"))
+    locations = [f"gs://vl-pregen/imgs/{i}.jpg" for i in range(4)] + ["gs://vl-pregen/imgs/gone.jpg"]
+    add_dataset(catalog, "gcs", "gs://vl-pregen/imgs", locations)
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    result = pregenerate_thumbnails(None, catalog, "gcs", cache, sizes=(256,), workers=1)
+    assert result["generated"] == 4 and result["bad_media"]["missing"] == 1
+    versions = {o.location: o.version for o in list_image_objects("gs://vl-pregen/imgs")}
+    for loc in locations[:4]:
+        assert cache.gcs_version(loc) == versions[loc]  # no metadata request needed to serve
+        assert cache.get(cache_key(loc, versions[loc], 256, "auto")) is not None

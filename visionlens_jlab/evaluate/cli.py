@@ -1,0 +1,82 @@
+"""``visionlens evaluate NAME --model MODEL``: evaluate predictions from the command line.
+
+Like every command, it goes through the running server's REST API when one owns the data
+directory, and opens the catalog itself otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``evaluate`` subcommand."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="evaluate a model's predictions (COCO or VOC protocol); stores per-box results",
+    )
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("--model", required=True, help="prediction model name")
+    p.add_argument("--protocol", default="coco", choices=["coco", "voc"])
+    p.add_argument(
+        "--iou",
+        type=float,
+        default=0.5,
+        help="IoU threshold: VOC AP threshold; for COCO the threshold of per-box results "
+        "(AP is always averaged over 0.50:0.95)",
+    )
+    p.add_argument(
+        "--plus-one",
+        action="store_true",
+        help='VOC "+1 pixel" IoU convention (default: continuous coordinates)',
+    )
+    p.add_argument(
+        "--difficult-as-normal",
+        action="store_true",
+        help="VOC: count 'difficult' ground truth as normal boxes (default: ignored)",
+    )
+    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the evaluation locally or through the server and return the report dict."""
+    from ..cli import CliError, _job_result, run_local_or_remote
+    from .api import evaluate_model, validate_params
+    from .report import EvaluationReport
+
+    try:
+        validate_params(args.protocol, args.iou)
+    except Exception as exc:
+        raise CliError(str(exc), 2) from exc
+
+    def local(catalog: Any) -> dict[str, Any]:
+        report = evaluate_model(
+            catalog,
+            args.dataset,
+            args.model,
+            protocol=args.protocol,
+            iou=args.iou,
+            plus_one=args.plus_one,
+            ignore_difficult=not args.difficult_as_normal,
+        )
+        return report.to_dict()
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {
+            "model": args.model,
+            "protocol": args.protocol,
+            "iou": args.iou,
+            "plus_one": args.plus_one,
+            "ignore_difficult": not args.difficult_as_normal,
+        }
+        result = _job_result(client, client.post(f"datasets/{args.dataset}/evaluations", body))
+        return dict(client.get(f"datasets/{args.dataset}/evaluations/{result['key']}"))
+
+    out = run_local_or_remote(args, local, remote)
+    if not args.json:
+        # The shared printer knows ingest results; an evaluation prints its own summary.
+        out = {"text": EvaluationReport.from_dict(out).summary_text(), **out}
+    return out

@@ -1,0 +1,104 @@
+"""Evaluations of a dataset: start one (a background job), list them, fetch a report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..catalog import CatalogError
+from ..evaluate import evaluate_model, get_evaluation, list_evaluations
+from ..evaluate.api import validate_params
+from ..jobs import JobContext
+from .base import VisionLensHandler, engine_errors
+
+
+def _params(body: dict[str, Any]) -> dict[str, Any]:
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise HTTPError(400, "'model' is required: the name of the predictions to evaluate")
+    protocol = body.get("protocol", "coco")
+    iou = body.get("iou", 0.5)
+    for flag in ("plus_one", "ignore_difficult"):
+        if flag in body and not isinstance(body[flag], bool):
+            raise HTTPError(400, f"'{flag}' must be true or false")
+    try:
+        validate_params(protocol, iou)
+    except CatalogError as exc:
+        raise HTTPError(400, str(exc)) from exc
+    return {
+        "model": model.strip(),
+        "protocol": protocol,
+        "iou": float(iou),
+        "plus_one": bool(body.get("plus_one", False)),
+        "ignore_difficult": bool(body.get("ignore_difficult", True)),
+    }
+
+
+class EvaluationsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        evaluations = await self.run_blocking(list_evaluations, self.catalog, name)
+        self.write_json({"evaluations": evaluations})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        params = _params(self.json_body())
+        dataset = await self.run_blocking(self.catalog.get_dataset, name)
+        if params["model"] not in {m["name"] for m in dataset["models"]}:
+            known = ", ".join(m["name"] for m in dataset["models"]) or "none yet"
+            raise HTTPError(
+                404, f"no model {params['model']!r} on dataset {name!r} (models: {known})"
+            )
+        catalog = self.catalog
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            def progress(fraction: float, message: str) -> None:
+                ctx.check_cancelled()
+                ctx.progress(fraction, message)
+
+            report = evaluate_model(
+                catalog,
+                name,
+                params["model"],
+                protocol=params["protocol"],
+                iou=params["iou"],
+                plus_one=params["plus_one"],
+                ignore_difficult=params["ignore_difficult"],
+                progress=progress,
+            )
+            # The job keeps a small result; the full report is at .../evaluations/{key}.
+            return {
+                "dataset": name,
+                "key": report.key,
+                "model": report.model,
+                "protocol": report.protocol,
+                "iou": report.iou,
+                "stats": report.to_dict()["stats"],
+                "counts": report.counts,
+            }
+
+        with engine_errors():
+            job = self.jobs.submit(
+                "evaluate",
+                run,
+                title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
+            )
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+class EvaluationHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, key: str) -> None:
+        self.write_json(await self.run_blocking(get_evaluation, self.catalog, name, key))
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/evaluations", EvaluationsHandler),
+    (r"/datasets/(?P<name>[^/]+)/evaluations/(?P<key>[^/]+)", EvaluationHandler),
+]

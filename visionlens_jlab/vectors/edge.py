@@ -1,0 +1,437 @@
+"""The embedded default: Qdrant Edge shards on disk, one per vector space.
+
+Layout under ``root`` (``{data_dir}/vectors/edge``)::
+
+    <space>/space.json   model, version, dim, distance (written last: a space without it
+                         is a half-created one and is discarded on open)
+    <space>/shard/       the Edge shard (segments + WAL; the WAL lock keeps other processes out)
+    <space>/build-*/     a copy being indexed by a worker process (see :mod:`.edge_index`)
+
+Every call into ``qdrant_edge`` holds the GIL for its whole duration (measured: a 10K-point
+upsert blocks other threads for ~0.3 s; building the HNSW index of 20K x 512 for 10-40 s).
+Writes therefore go in small batches, and :meth:`EdgeVectorStore.optimize` builds the
+index in a separate process on a copy, then swaps it in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+
+from . import edge_index
+from .base import (
+    Hit,
+    SpaceInfo,
+    SpaceNotFoundError,
+    VectorStore,
+    VectorStoreError,
+    VectorStoreLockedError,
+    as_dataset_ids,
+    as_ids,
+    as_matrix,
+    check_k,
+    check_same_space,
+    new_space_info,
+)
+
+log = logging.getLogger(__name__)
+
+SPACE_FILE = "space.json"
+SHARD_DIR = "shard"
+BATCH = 1024
+"""Points per Edge call: bounds how long one call holds the GIL (~30 ms at 512-d)."""
+
+_DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "euclid": qe.Distance.Euclid}
+
+
+@contextmanager
+def _edge_errors(what: str) -> Iterator[None]:
+    """Turn qdrant_edge's bare ``Exception`` into a :class:`VectorStoreError` with context."""
+    try:
+        yield
+    except VectorStoreError:
+        raise
+    except Exception as exc:
+        text = str(exc)
+        if "WouldBlock" in text or "lock" in text.lower():
+            raise VectorStoreLockedError(
+                f"{what}: the vector store is in use by another process (a running JupyterLab "
+                "with VisionLens?). Use that server, or stop it first."
+            ) from exc
+        raise VectorStoreError(f"{what}: {text}") from exc
+
+
+def _dataset_filter(dataset_id: int | None, sample_ids: list[int] | None) -> qe.Filter | None:
+    must: list[Any] = []
+    if dataset_id is not None:
+        must.append(qe.FieldCondition("dataset_id", match=qe.MatchValue(int(dataset_id))))
+    if sample_ids is not None:
+        must.append(qe.HasIdCondition(set(sample_ids)))
+    return qe.Filter(must=must) if must else None
+
+
+class _Changes:
+    """Writes made to a space while its index is built elsewhere, replayed after the swap."""
+
+    def __init__(self) -> None:
+        self.upserted: set[int] = set()
+        self.deleted: set[int] = set()
+        self.deleted_datasets: set[int] = set()
+
+
+class EdgeVectorStore(VectorStore):
+    """Vector spaces as Qdrant Edge shards in one directory of the data dir."""
+
+    kind = "edge"
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._shards: dict[str, qe.EdgeShard] = {}
+        self._infos: dict[str, SpaceInfo] = {}
+        self._building: dict[str, _Changes] = {}
+        self._closed = False
+        try:
+            for space_dir in sorted(self.root.iterdir()):
+                if space_dir.is_dir():
+                    self._open_space_dir(space_dir)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_space_dir(self, space_dir: Path) -> None:
+        if space_dir.name.startswith(".trash-"):
+            shutil.rmtree(space_dir, ignore_errors=True)
+            return
+        meta = space_dir / SPACE_FILE
+        if not meta.exists():
+            # Crashed between creating the shard and writing space.json: nothing was stored.
+            log.warning("discarding half-created vector space %s", space_dir)
+            self._trash(space_dir)
+            return
+        for leftover in space_dir.glob("build-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        edge_index.recover_swap(space_dir / SHARD_DIR)
+        try:
+            info = SpaceInfo.from_json(json.loads(meta.read_text()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VectorStoreError(f"unreadable vector space metadata {meta}: {exc}") from exc
+        with _edge_errors(f"opening vector space {info.name!r}"):
+            self._shards[info.name] = qe.EdgeShard.load(str(space_dir / SHARD_DIR))
+        self._infos[info.name] = info
+
+    def _trash(self, path: Path) -> None:
+        # Rename first: a crash halfway through rmtree must not leave a half-deleted space.
+        target = self.root / f".trash-{path.name}-{uuid.uuid4().hex[:8]}"
+        path.rename(target)
+        shutil.rmtree(target, ignore_errors=True)
+
+    def _shard(self, space: str) -> qe.EdgeShard:
+        if self._closed:
+            raise VectorStoreError("the vector store is closed")
+        shard = self._shards.get(space)
+        if shard is None:
+            raise SpaceNotFoundError(f"no vector space named {space!r} (embed the dataset first)")
+        return shard
+
+    # ---------------------------------------------------------------- spaces
+
+    def ensure_space(
+        self, model: str, version: str, dim: int, distance: str = "cosine"
+    ) -> SpaceInfo:
+        """Create the shard of ``(model, version)`` if missing; return its :class:`SpaceInfo`."""
+        wanted = new_space_info(model, version, dim, distance)
+        with self._lock:
+            if self._closed:
+                raise VectorStoreError("the vector store is closed")
+            if wanted.name in self._infos:
+                return check_same_space(self._infos[wanted.name], wanted)
+            space_dir = self.root / wanted.name
+            if space_dir.exists():
+                self._trash(space_dir)
+            config = qe.EdgeConfig(
+                vectors={
+                    wanted.name: qe.EdgeVectorParams(size=wanted.dim, distance=_DISTANCE[distance])
+                }
+            )
+            with _edge_errors(f"creating vector space {wanted.name!r}"):
+                shard = qe.EdgeShard.create(str(space_dir / SHARD_DIR), config)
+                shard.update(
+                    qe.UpdateOperation.create_field_index("dataset_id", qe.PayloadSchemaType.Integer)
+                )
+                shard.flush()
+            tmp = space_dir / f"{SPACE_FILE}.tmp"
+            tmp.write_text(json.dumps(wanted.to_json(), indent=1))
+            tmp.replace(space_dir / SPACE_FILE)
+            self._shards[wanted.name] = shard
+            self._infos[wanted.name] = wanted
+            return wanted
+
+    def spaces(self) -> list[SpaceInfo]:
+        """Every space, sorted by name."""
+        with self._lock:
+            return [self._infos[name] for name in sorted(self._infos)]
+
+    def drop_space(self, name: str) -> None:
+        """Close and delete the shard of ``name``; a missing space is not an error."""
+        with self._lock:
+            shard = self._shards.pop(name, None)
+            self._infos.pop(name, None)
+            self._building.pop(name, None)
+            if shard is not None:
+                with _edge_errors(f"closing vector space {name!r}"):
+                    shard.close()
+            space_dir = self.root / name
+            if space_dir.exists() and not name.startswith("."):
+                self._trash(space_dir)
+
+    # ---------------------------------------------------------------- writes
+
+    def upsert(
+        self,
+        space: str,
+        sample_ids: Sequence[int] | np.ndarray,
+        vectors: Sequence[Sequence[float]] | np.ndarray,
+        dataset_ids: int | Sequence[int] | np.ndarray,
+    ) -> int:
+        """Insert or replace vectors, in batches of :data:`BATCH` points."""
+        with self._lock:
+            shard = self._shard(space)
+            ids = as_ids(sample_ids)
+            matrix = as_matrix(vectors, self._infos[space].dim, f"upsert into {space!r}")
+            if len(ids) != len(matrix):
+                raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
+            datasets = as_dataset_ids(dataset_ids, len(ids))
+            for start in range(0, len(ids), BATCH):
+                rows = matrix[start : start + BATCH].tolist()
+                points = [
+                    qe.Point(pid, {space: row}, {"dataset_id": ds})
+                    for pid, row, ds in zip(
+                        ids[start : start + BATCH], rows, datasets[start : start + BATCH]
+                    )
+                ]
+                with _edge_errors(f"writing vectors to {space!r}"):
+                    shard.update(qe.UpdateOperation.upsert_points(points))
+            changes = self._building.get(space)
+            if changes is not None:
+                changes.upserted.update(ids)
+                changes.deleted.difference_update(ids)
+            return len(ids)
+
+    def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
+        """Delete points by sample id from one space or all."""
+        ids = as_ids(sample_ids)
+        with self._lock:
+            names = [space] if space is not None else list(self._shards)
+            for name in names:
+                shard = self._shard(name)
+                for start in range(0, len(ids), BATCH * 8):
+                    with _edge_errors(f"deleting vectors from {name!r}"):
+                        shard.update(qe.UpdateOperation.delete_points(ids[start : start + BATCH * 8]))
+                changes = self._building.get(name)
+                if changes is not None:
+                    changes.deleted.update(ids)
+                    changes.upserted.difference_update(ids)
+
+    def delete_dataset(self, dataset_id: int, space: str | None = None) -> int:
+        """Delete every point of ``dataset_id`` (payload filter); returns the number removed."""
+        removed = 0
+        flt = _dataset_filter(int(dataset_id), None)
+        assert flt is not None
+        with self._lock:
+            names = [space] if space is not None else list(self._shards)
+            for name in names:
+                shard = self._shard(name)
+                with _edge_errors(f"deleting dataset {dataset_id} from {name!r}"):
+                    removed += shard.count(qe.CountRequest(exact=True, filter=flt))
+                    shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+                changes = self._building.get(name)
+                if changes is not None:
+                    changes.deleted_datasets.add(int(dataset_id))
+        return removed
+
+    def optimize(self, space: str) -> None:
+        """Build the HNSW index of ``space`` in a worker process, then swap it in.
+
+        Blocks the calling thread (call it from a job, never the event loop) but not the
+        others: reads and writes go on against the live shard meanwhile, and writes made
+        during the build are replayed onto the new shard.
+        """
+        with self._lock:
+            shard = self._shard(space)
+            if space in self._building:
+                raise VectorStoreError(f"the index of {space!r} is already being built")
+            with _edge_errors(f"flushing {space!r}"):
+                shard.flush()
+            space_dir = self.root / space
+            build_dir = space_dir / f"build-{uuid.uuid4().hex[:8]}"
+            edge_index.copy_shard(space_dir / SHARD_DIR, build_dir)
+            self._building[space] = _Changes()
+        try:
+            edge_index.optimize_in_subprocess(build_dir)
+        except BaseException:
+            with self._lock:
+                self._building.pop(space, None)
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        with self._lock:
+            changes = self._building.pop(space, None)
+            if changes is None or space not in self._shards:
+                shutil.rmtree(build_dir, ignore_errors=True)  # dropped meanwhile
+                return
+            old = self._shards[space]
+            replay = sorted(changes.upserted)
+            with _edge_errors(f"reading changes of {space!r}"):
+                records = [
+                    r
+                    for start in range(0, len(replay), BATCH)
+                    for r in old.retrieve(replay[start : start + BATCH], True, [space])
+                ]
+                old.close()
+            del self._shards[space]
+            new_shard = edge_index.swap_in(space_dir / SHARD_DIR, build_dir)
+            self._shards[space] = new_shard
+            with _edge_errors(f"replaying changes onto {space!r}"):
+                for dataset_id in changes.deleted_datasets:
+                    flt = _dataset_filter(dataset_id, None)
+                    assert flt is not None
+                    new_shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+                if changes.deleted:
+                    new_shard.update(qe.UpdateOperation.delete_points(sorted(changes.deleted)))
+                for start in range(0, len(records), BATCH):
+                    points = [
+                        qe.Point(r.id, r.vector, r.payload) for r in records[start : start + BATCH]
+                    ]
+                    new_shard.update(qe.UpdateOperation.upsert_points(points))
+                new_shard.flush()
+
+    # ---------------------------------------------------------------- reads
+
+    def search_batch(
+        self,
+        space: str,
+        queries: Sequence[Sequence[float]] | np.ndarray,
+        k: int = 10,
+        *,
+        dataset_id: int | None = None,
+        sample_ids: Sequence[int] | np.ndarray | None = None,
+        exact: bool = False,
+        hnsw_ef: int | None = None,
+    ) -> list[list[Hit]]:
+        """Nearest neighbours of each query, best first (one planned batch)."""
+        with self._lock:
+            return self._search_batch(space, queries, k, dataset_id, sample_ids, exact, hnsw_ef)
+
+    def _search_batch(
+        self,
+        space: str,
+        queries: Sequence[Sequence[float]] | np.ndarray,
+        k: int,
+        dataset_id: int | None,
+        sample_ids: Sequence[int] | np.ndarray | None,
+        exact: bool,
+        hnsw_ef: int | None,
+    ) -> list[list[Hit]]:
+        # The lock costs no parallelism: qdrant_edge holds the GIL during a query anyway.
+        shard = self._shard(space)
+        matrix = as_matrix(queries, self._infos[space].dim, f"search in {space!r}")
+        limit = check_k(k)
+        ids = as_ids(sample_ids) if sample_ids is not None else None
+        if ids is not None and not ids:
+            return [[] for _ in range(len(matrix))]
+        flt = _dataset_filter(dataset_id, ids)
+        params = qe.SearchParams(hnsw_ef=hnsw_ef, exact=exact)
+        requests = [
+            qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.Nearest(row, using=space),
+                filter=flt,
+                params=params,
+                with_payload=False,
+                with_vector=False,
+            )
+            for row in matrix.tolist()
+        ]
+        with _edge_errors(f"searching {space!r}"):
+            results = shard.query_batch(qe.QueryBatchRequest(requests))
+        return [[Hit(int(p.id), float(p.score)) for p in res] for res in results]
+
+    def get_vectors(
+        self, space: str, sample_ids: Sequence[int] | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Stored vectors of those ids that have one, in the order asked."""
+        ids = as_ids(sample_ids)
+        found: dict[int, list[float]] = {}
+        with self._lock, _edge_errors(f"reading vectors of {space!r}"):
+            shard = self._shard(space)
+            for start in range(0, len(ids), BATCH):
+                for rec in shard.retrieve(ids[start : start + BATCH], False, [space]):
+                    vec = rec.vector
+                    assert isinstance(vec, dict)
+                    found[int(rec.id)] = vec[space]  # type: ignore[assignment]
+        order = [i for i in ids if i in found]
+        matrix = np.array([found[i] for i in order], dtype=np.float32)
+        return np.array(order, dtype=np.int64), matrix.reshape(len(order), self._infos[space].dim)
+
+    def count(self, space: str, dataset_id: int | None = None) -> int:
+        """Exact number of points (of one dataset, if given)."""
+        with self._lock, _edge_errors(f"counting {space!r}"):
+            shard = self._shard(space)
+            return int(shard.count(qe.CountRequest(exact=True, filter=_dataset_filter(dataset_id, None))))
+
+    def points(self, space: str, dataset_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(sample_ids, dataset_ids)`` of every point, sorted by sample id."""
+        flt = _dataset_filter(dataset_id, None)
+        ids: list[int] = []
+        datasets: list[int] = []
+        offset: Any = None
+        with self._lock, _edge_errors(f"listing {space!r}"):
+            shard = self._shard(space)
+            while True:
+                records, offset = shard.scroll(
+                    qe.ScrollRequest(
+                        offset=offset,
+                        limit=10_000,
+                        filter=flt,
+                        with_payload=["dataset_id"],
+                        with_vector=False,
+                    )
+                )
+                for rec in records:
+                    ids.append(int(rec.id))
+                    datasets.append(int((rec.payload or {}).get("dataset_id", -1)))
+                if offset is None:
+                    break
+        id_arr = np.array(ids, dtype=np.int64)
+        order = np.argsort(id_arr, kind="stable")
+        return id_arr[order], np.array(datasets, dtype=np.int64)[order]
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def flush(self) -> None:
+        """Write every shard's pending changes to its segments."""
+        with self._lock:
+            for name, shard in self._shards.items():
+                with _edge_errors(f"flushing {name!r}"):
+                    shard.flush()
+
+    def close(self) -> None:
+        """Flush and close every shard, releasing their locks. Idempotent."""
+        with self._lock:
+            self._closed = True
+            shards, self._shards = self._shards, {}
+            for name, shard in shards.items():
+                with _edge_errors(f"closing {name!r}"):
+                    shard.close()
