@@ -7,18 +7,22 @@
  */
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { bridgePlugin } from './bridge';
 import { corePlugin } from './plugins/core';
 import { datasetsPlugin } from './plugins/datasets';
 import { filtersPlugin } from './plugins/filters';
 import { gridPlugin } from './plugins/grid';
 import { samplePlugin } from './plugins/sample';
+import { evaluationPlugin } from './evaluation/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
   datasetsPlugin,
   gridPlugin,
   samplePlugin,
-  filtersPlugin
+  filtersPlugin,
+  bridgePlugin,
+  evaluationPlugin
 ];
 
 export default plugins;

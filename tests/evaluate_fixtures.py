@@ -77,7 +77,6 @@ def pycocotools_eval(gt: dict[str, Any], dets: list[dict[str, Any]]) -> Any:
 def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -> Any:
     """Ingest a real dataset through the project's parsers and writer."""
     from visionlens_jlab.ingest.open import open_dataset
-
     from visionlens_jlab.ingest.writer import write_dataset
 
     parsed = open_dataset(
@@ -89,33 +88,12 @@ def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -
 def ingest_predictions(catalog: Any, dataset: str, model: str, source: Any, fmt: str) -> Any:
     """Import predictions through the project's parsers and writer (classes by name)."""
     from visionlens_jlab.ingest.open import open_predictions
-
     from visionlens_jlab.ingest.worker import category_maps
     from visionlens_jlab.ingest.writer import write_predictions
 
     classes, categories = category_maps(catalog, dataset)
     parsed = open_predictions(source=str(source), fmt=fmt, classes=classes, categories=categories)
     return write_predictions(catalog, dataset, model, parsed)
-
-
-def xywh_txt_to_xyxy(src: Any, dst: Any, *, with_score: bool) -> Any:
-    """Rewrite Padilla ``<cls> [<conf>] <left> <top> <w> <h>`` files as Cartucho's
-    ``<cls> [<conf>] <left> <top> <right> <bottom>`` (the project's txt layout)."""
-    from pathlib import Path
-
-    dst = Path(dst)
-    dst.mkdir(parents=True, exist_ok=True)
-    for path in sorted(Path(src).glob("*.txt")):
-        lines = []
-        for line in path.read_text().splitlines():
-            parts = line.split()
-            if not parts:
-                continue
-            head = parts[: 2 if with_score else 1]
-            x, y, w, h = (float(v) for v in parts[len(head) : len(head) + 4])
-            lines.append(" ".join([*head, f"{x:g}", f"{y:g}", f"{x + w:g}", f"{y + h:g}"]))
-        (dst / path.name).write_text("\n".join(lines) + "\n")
-    return dst
 
 
 def scene_rows() -> tuple[

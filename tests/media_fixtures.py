@@ -118,7 +118,10 @@ def add_dataset(
         names = file_names or [os.path.basename(loc) for loc in locations]
         cur.executemany(
             "INSERT INTO samples VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, [], NULL)",
-            [[sid, dataset_id, fn, loc] for sid, fn, loc in zip(ids, names, locations)],
+            [
+                [sid, dataset_id, fn, loc]
+                for sid, fn, loc in zip(ids, names, locations, strict=True)
+            ],
         )
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, 'coco', ?, ?, ?, ?, 0, ?)",

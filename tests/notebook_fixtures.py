@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
@@ -60,8 +60,12 @@ class SyntheticSource:
                         "height": np.full(len(idx), 480, dtype=np.int32),
                         "split": ["train" if i % 5 else "val" for i in idx],
                         "source_image_id": [str(i) for i in idx],
-                        "fields": [json.dumps({"weather": "rain" if i % 3 == 0 else "sun",
-                                               "quality": int(i % 10)}) for i in idx],
+                        "fields": [
+                            json.dumps(
+                                {"weather": "rain" if i % 3 == 0 else "sun", "quality": int(i % 10)}
+                            )
+                            for i in idx
+                        ],
                     },
                     schema=SAMPLE_SCHEMA,
                 )
@@ -72,8 +76,12 @@ class SyntheticSource:
             wh = rng.uniform(5, 200, size=(rows, 2))
             labels = np.array(CLASSES, dtype=object)[(owner + np.tile(np.arange(k), len(idx))) % 5]
             seg = (
-                [json.dumps([[float(a), float(b), float(a) + 5, float(b), float(a), float(b) + 5]])
-                 for a, b in xy]
+                [
+                    json.dumps(
+                        [[float(a), float(b), float(a) + 5, float(b), float(a), float(b) + 5]]
+                    )
+                    for a, b in xy
+                ]
                 if self.segmentation
                 else None
             )

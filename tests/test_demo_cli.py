@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +61,6 @@ def test_demo_ingests_with_the_expected_counts(ingested: dict[str, Any]) -> None
 def test_demo_rows_in_the_catalog(ingested: dict[str, Any]) -> None:
     with Catalog(ingested["data_dir"]) as catalog, catalog.cursor() as cur:
         ds = catalog.dataset_id(cur, "demo")
-        splits = dict(
-            cur.execute(
-                "SELECT split, COUNT(*) FROM samples WHERE dataset_id = ? GROUP BY split", [ds]
-            ).fetchall()
-        )
         scenes = {
             r[0]
             for r in cur.execute(
@@ -78,20 +74,37 @@ def test_demo_rows_in_the_catalog(ingested: dict[str, Any]) -> None:
                 [ds],
             ).fetchall()
         )
+        by_label = dict(
+            cur.execute(
+                "SELECT label, COUNT(*) FROM annotations WHERE dataset_id = ? "
+                "AND source = 'simulated-model' GROUP BY label",
+                [ds],
+            ).fetchall()
+        )
         located = cur.execute(
             "SELECT location FROM samples WHERE dataset_id = ? ORDER BY sample_id LIMIT 1", [ds]
         ).fetchone()
-    expected_splits = {}
-    for img in ingested["coco"]["images"]:
-        expected_splits[img["split"]] = expected_splits.get(img["split"], 0) + 1
-    # the per-image "split" key of the demo's COCO file becomes the sample's split
-    assert splits == expected_splits
     assert scenes == {"day", "dusk", "night"}
     assert sources == {
         "ground_truth": len(ingested["coco"]["annotations"]),
         "simulated-model": len(ingested["preds"]),
     }
     assert located is not None and Path(located[0]).is_file()
+    # predictions name classes by COCO category id: each must land on the right class name
+    names = {c["id"]: c["name"] for c in ingested["coco"]["categories"]}
+    assert by_label == dict(Counter(names[p["category_id"]] for p in ingested["preds"]))
+
+
+def test_demo_split_comes_from_the_per_image_key(ingested: dict[str, Any]) -> None:
+    """The COCO parser maps an image's ``split`` key to the sample's split column."""
+    with Catalog(ingested["data_dir"]) as catalog, catalog.cursor() as cur:
+        ds = catalog.dataset_id(cur, "demo")
+        splits = dict(
+            cur.execute(
+                "SELECT split, COUNT(*) FROM samples WHERE dataset_id = ? GROUP BY split", [ds]
+            ).fetchall()
+        )
+    assert splits == dict(Counter(img["split"] for img in ingested["coco"]["images"]))
 
 
 def test_rerun_without_force_changes_nothing(
@@ -133,9 +146,11 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "positive number of images" in capsys.readouterr().err
 
 
-async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path) -> None:
+async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path, api: Any) -> None:
     """With JupyterLab owning the catalog, the CLI generates the files and the server ingests."""
     assert (vl_data_dir / "server.json").exists()
+    # requesting `api` (jp_fetch) is what makes pytest-jupyter's server listen on its port
+    assert (await api("GET", "datasets"))[0] == 200
     env = {**os.environ, "VISIONLENS_DATA_DIR": str(vl_data_dir)}
 
     async def demo(*args: str) -> tuple[int, dict[str, Any], str]:
@@ -154,6 +169,16 @@ async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path) -> 
     assert ds["num_annotations"] == len(coco["annotations"]) == result["annotations"]
     assert [m["name"] for m in ds["models"]] == ["simulated-model"]
     assert ds["models"][0]["num_predictions"] == result["predictions"] > 0
+    preds = json.loads(Path(result["files"]["predictions"]).read_text())
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    with vl_app.catalog.cursor() as cur:
+        by_label = dict(
+            cur.execute(
+                "SELECT label, COUNT(*) FROM annotations WHERE source = 'simulated-model' "
+                "GROUP BY label"
+            ).fetchall()
+        )
+    assert by_label == dict(Counter(names[p["category_id"]] for p in preds))
     code, again, err = await demo()
     assert code == 0 and again["created"] is False, err
     code, forced, err = await demo("--force", "--seed", "2")
@@ -162,3 +187,27 @@ async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path) -> 
     assert new_coco["info"]["seed"] == 2
     (ds,) = vl_app.catalog.list_datasets()
     assert ds["num_annotations"] == forced["annotations"] == len(new_coco["annotations"])
+
+
+def test_held_catalog_is_a_clear_error_via_python_m(tmp_path: Path) -> None:
+    """``python -m visionlens_jlab.cli demo`` on a catalog held by another process: exit 3, no
+    traceback (the error raised by the shared CLI helpers must be caught as such)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time; from visionlens_jlab.catalog import Catalog; "
+         f"c = Catalog({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        proc = subprocess.run(
+            [sys.executable, "-m", "visionlens_jlab.cli", "demo", "--images", "5",
+             "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 3, proc.stderr
+    assert "in use by another process" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -66,9 +66,29 @@ def coco_case(draw):
 def test_coco_stats_equal_pycocotools(case):
     gt, dets = case
     expected = pycocotools_eval(gt, dets)
-    report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    report, outcomes = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
     got = np.array([report.stats[name] for name in STAT_NAMES])
     np.testing.assert_allclose(got, expected.stats, rtol=0, atol=1e-9)
+    _check_per_box(expected, outcomes, len(dets))
+
+
+def _check_per_box(expected, outcomes, n_dets):
+    """The stored per-box outcome at IoU 0.5 is pycocotools' match (area all, maxDets 100)."""
+    want_status = np.full(n_dets, 3)  # not in any evalImg: beyond maxDets -> ignored
+    want_gt = np.full(n_dets, -1)
+    for e in expected.evalImgs:
+        if e is None or e["aRng"] != [0, 1e10]:
+            continue
+        for k, det_id in enumerate(e["dtIds"]):
+            matched_gt = int(e["dtMatches"][0, k])
+            if e["dtIgnore"][0, k]:
+                want_status[det_id - 1] = 3
+            else:
+                want_status[det_id - 1] = 0 if matched_gt else 1
+                want_gt[det_id - 1] = matched_gt - 1 if matched_gt else -1
+    assert outcomes.dt_status.tolist() == want_status.tolist()
+    tp = outcomes.dt_status == 0
+    assert outcomes.dt_other[tp].tolist() == want_gt[tp].tolist()
 
 
 def test_many_detections_per_image_respects_max_dets():

@@ -17,7 +17,7 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.evaluate import evaluate_model
 from visionlens_jlab.evaluate.coco import STAT_NAMES
 
-from .evaluate_fixtures import ingest, ingest_predictions, xywh_txt_to_xyxy
+from .evaluate_fixtures import ingest, ingest_predictions
 from .paths import DATASETS
 
 COCO100 = DATASETS / "coco-val2014-100"
@@ -237,12 +237,9 @@ def test_toy_coco_pair_with_annotation_id_zero_is_evaluated_correctly(catalog):
 
 
 @pytest.fixture(scope="module")
-def odm(catalog, tmp_path_factory):
-    root = tmp_path_factory.mktemp("odm")
-    gt = xywh_txt_to_xyxy(ODM / "groundtruths", root / "gt", with_score=False)
-    dets = xywh_txt_to_xyxy(ODM / "detections", root / "dets", with_score=True)
-    ingest(catalog, "odm", gt, "txt")
-    ingest_predictions(catalog, "odm", "sample", dets, "txt")
+def odm(catalog):
+    ingest(catalog, "odm", ODM / "groundtruths", "txt-xywh")
+    ingest_predictions(catalog, "odm", "sample", ODM / "detections", "txt-xywh")
     return "odm"
 
 

@@ -179,3 +179,55 @@ def test_progress_is_reported(catalog):
     seen = []
     ev.evaluate_model(catalog, "scene", "m1", progress=lambda f, m: seen.append(f))
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_facets_follow_the_sample_filter(catalog):
+    ev.evaluate_model(catalog, "scene", "m1")
+    only_img3 = {"sample": {"file_name": {"eq": "img3.jpg"}}}
+    facets = {
+        f["name"]: {v["value"]: v["count"] for v in f["values"]}
+        for f in ev.eval_facets(catalog, "scene", only_img3)
+    }
+    assert facets == {"eval.status": {"fp": 1}, "eval.error": {"background": 1}}
+
+
+def test_coco_per_box_threshold_other_than_the_standard_ones(catalog):
+    """iou=0.3 only moves the per-box results; the 12 COCO numbers stay those of 0.50:0.95."""
+    at_05 = ev.evaluate_model(catalog, "scene", "m1", iou=0.5)
+    at_03 = ev.evaluate_model(catalog, "scene", "m1", iou=0.3)
+    assert at_03.stats == at_05.stats
+    assert at_03.key != at_05.key
+    # Prediction 4 (IoU 0.4 with the cat already taken) stays an FP but is now a duplicate.
+    errors = {r[2]: r[4] for r in _boxes(catalog, at_03.key) if r[0] == "m1"}
+    assert errors[0.6] == "duplicate"
+
+
+def test_confused_flag_separates_explained_misses(catalog):
+    ev.evaluate_model(catalog, "scene", "m1")
+    gt_fn = {"source": "ground_truth", "eval": {"model": "m1", "status": ["fn"]}}
+    explained = dict(gt_fn, eval=dict(gt_fn["eval"], confused=True))
+    unexplained = dict(gt_fn, eval=dict(gt_fn["eval"], confused=False))
+    assert samples_page(catalog, "scene", {"labels": explained})["total"] == 1
+    assert samples_page(catalog, "scene", {"labels": unexplained})["total"] == 0
+
+
+def test_worker_process_path_gives_the_same_results(catalog):
+    """Server jobs evaluate big datasets in a worker process; force it on the small scene."""
+    from visionlens_jlab.jobs import JobManager
+
+    in_process = ev.evaluate_model(catalog, "scene", "m1", store=False)
+    manager = JobManager(max_workers=1)
+    try:
+        job = manager.submit(
+            "evaluate",
+            lambda ctx: ev.evaluate_model(catalog, "scene", "m1", job=ctx, worker_min_boxes=0),
+        )
+        done = manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert done.status == "done", done.error
+    assert done.result.to_dict()["stats"] == in_process.to_dict()["stats"]
+    assert done.result.confusion.equals(in_process.confusion)
+    with catalog.cursor() as cur:
+        rows = cur.execute("SELECT COUNT(*) FROM box_evaluations").fetchone()[0]
+    assert rows == 11

@@ -72,7 +72,11 @@ def test_pregeneration_job_fills_the_cache_and_counts_bad_media(
     counts = bad_media_counts(catalog, "ds")
     assert counts["total"] == 3 and counts["corrupt"] == 2 and counts["missing"] == 1
 
-    good = [loc for loc in locations if not loc.endswith(("corrupt.jpg", "truncated.jpg", "missing.jpg"))]
+    good = [
+        loc
+        for loc in locations
+        if not loc.endswith(("corrupt.jpg", "truncated.jpg", "missing.jpg"))
+    ]
     for loc in good:
         for size in (128, 256):
             entry = cache.get(cache_key(loc, version(loc), size, "auto"))
@@ -91,7 +95,7 @@ def test_pregeneration_job_fills_the_cache_and_counts_bad_media(
 def test_decode_time_limit_gives_too_large(tmp_path: Path, catalog: Catalog) -> None:
     root = tmp_path / "slow"
     root.mkdir()
-    Image.effect_noise((3000, 3000), 64).save(root / "noise.png")
+    Image.effect_noise((1500, 1500), 64).save(root / "noise.png")
     add_dataset(catalog, "slow", str(root), [str(root / "noise.png")])
     cache = ThumbnailCache(tmp_path / "thumbs")
     result = pregenerate_thumbnails(None, catalog, "slow", cache, workers=1, timeout_s=0.001)
@@ -107,19 +111,25 @@ def test_cancelling_stops_the_job(tmp_path: Path, catalog: Catalog, jobs: JobMan
         (root / f"{i:04d}.jpg").write_bytes(data)
     add_dataset(catalog, "many", str(root), sorted(str(p) for p in root.iterdir()))
     cache = ThumbnailCache(tmp_path / "thumbs")
-    job = jobs.submit("thumbnails", lambda ctx: pregenerate_thumbnails(ctx, catalog, "many", cache, workers=1))
+    job = jobs.submit(
+        "thumbnails", lambda ctx: pregenerate_thumbnails(ctx, catalog, "many", cache, workers=1)
+    )
     jobs.cancel(job.id)
     job = jobs.wait(job.id, timeout=60)
     assert job.status == "cancelled"
 
 
 def test_gcs_images_are_pulled_once_into_the_cache(
-    tmp_path: Path, catalog: Catalog, gcs_emulator: str  # noqa: F811
+    tmp_path: Path,
+    catalog: Catalog,
+    gcs_emulator: str,  # noqa: F811
 ) -> None:
     bucket = gcs_bucket("vl-pregen")
     for i in range(4):
         gcs_upload(bucket, f"imgs/{i}.jpg", encode(photo(800, 600, seed=i), "JPEG"))
-    locations = [f"gs://vl-pregen/imgs/{i}.jpg" for i in range(4)] + ["gs://vl-pregen/imgs/gone.jpg"]
+    locations = [f"gs://vl-pregen/imgs/{i}.jpg" for i in range(4)] + [
+        "gs://vl-pregen/imgs/gone.jpg"
+    ]
     add_dataset(catalog, "gcs", "gs://vl-pregen/imgs", locations)
     cache = ThumbnailCache(tmp_path / "thumbs")
     result = pregenerate_thumbnails(None, catalog, "gcs", cache, sizes=(256,), workers=1)
@@ -128,3 +138,16 @@ def test_gcs_images_are_pulled_once_into_the_cache(
     for loc in locations[:4]:
         assert cache.gcs_version(loc) == versions[loc]  # no metadata request needed to serve
         assert cache.get(cache_key(loc, versions[loc], 256, "auto")) is not None
+
+
+def test_deleting_a_dataset_forgets_its_bad_media(tmp_path: Path, catalog: Catalog) -> None:
+    from visionlens_jlab.media.lookup import record_media_errors
+
+    add_dataset(catalog, "gone", str(tmp_path), [str(tmp_path / "a.jpg")])
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, "gone")
+    record_media_errors(catalog, dataset_id, [(1, "missing", "no file")])
+    assert bad_media_counts(catalog, "gone")["missing"] == 1
+    catalog.delete_dataset("gone")
+    add_dataset(catalog, "gone", str(tmp_path), [str(tmp_path / "a.jpg")])  # same ids again
+    assert bad_media_counts(catalog, "gone")["total"] == 0

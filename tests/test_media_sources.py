@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from visionlens_jlab.media import sources
+from visionlens_jlab.media.errors import MediaAccessError, MediaError
+
 from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
     CORRUPT_BYTES,
     encode,
@@ -19,8 +22,6 @@ from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
     photo,
 )
 from .paths import DATASETS
-from visionlens_jlab.media import sources
-from visionlens_jlab.media.errors import MediaAccessError, MediaError
 
 VOC_IMAGES = DATASETS / "padilla-review-voc100" / "images"
 
@@ -111,7 +112,9 @@ def test_resolve_within_refuses_escapes(tmp_path: Path) -> None:
 
 def test_resolve_within_gcs() -> None:
     root = "gs://bkt/data/images"
-    assert sources.resolve_within("gs://bkt/data/images/a.jpg", root) == "gs://bkt/data/images/a.jpg"
+    assert (
+        sources.resolve_within("gs://bkt/data/images/a.jpg", root) == "gs://bkt/data/images/a.jpg"
+    )
     for escape in (
         "gs://bkt/data/images2/a.jpg",
         "gs://other/data/images/a.jpg",
@@ -142,7 +145,9 @@ def test_gcs_sizes_listing_and_reads(gcs_emulator: str) -> None:  # noqa: F811
     assert sources.image_size("gs://vl-sources/imgs/a.jpg") == (480, 640)
     assert sources.image_size("gs://vl-sources/imgs/sub/b.png") == (100, 50)
     assert sources.image_size("gs://vl-sources/imgs/c.jpg") == (300, 200)
-    head = sources.source_for("gs://vl-sources/imgs/c.jpg").read_head("gs://vl-sources/imgs/c.jpg", 1000)
+    head = sources.source_for("gs://vl-sources/imgs/c.jpg").read_head(
+        "gs://vl-sources/imgs/c.jpg", 1000
+    )
     assert head == big_header[:1000]  # a ranged read, not the whole object
     assert sources.read_bytes("gs://vl-sources/imgs/c.jpg") == big_header
 
@@ -155,3 +160,19 @@ def test_gcs_sizes_listing_and_reads(gcs_emulator: str) -> None:  # noqa: F811
         with pytest.raises(MediaError) as exc:
             call("gs://vl-sources/imgs/nope.jpg")
         assert exc.value.code == "missing"
+
+
+def test_gcs_client_falls_back_to_anonymous_without_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from google.auth.credentials import AnonymousCredentials
+
+    for var in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no gcloud application-default credentials
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # not on GCE: skip the metadata server probe
+    monkeypatch.setattr(sources, "_clients", {})
+    client = sources.gcs_client()
+    assert isinstance(client._credentials, AnonymousCredentials)
+    assert sources.gcs_client() is client  # one per process

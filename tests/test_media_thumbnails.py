@@ -65,7 +65,10 @@ def test_exif_orientation_is_applied(orientation: int) -> None:
     data = jpeg_with_orientation(orientation, 320, 240)
     out = decode(imaging.render_thumbnail(data, 128, "jpeg")[0]).convert("RGB")
     reference = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
-    assert out.size == (reference.size[0] * 128 // max(reference.size), reference.size[1] * 128 // max(reference.size))
+    assert out.size == (
+        reference.size[0] * 128 // max(reference.size),
+        reference.size[1] * 128 // max(reference.size),
+    )
     ref = np.asarray(reference.resize(out.size, Image.Resampling.LANCZOS), dtype=np.float32)
     assert np.abs(np.asarray(out, dtype=np.float32) - ref).mean() < 10
 

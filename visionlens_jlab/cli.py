@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXTENSION_COMMAND_MODULES: list[str] = []
+EXTENSION_COMMAND_MODULES = ["visionlens_jlab.demo.cli", "visionlens_jlab.evaluate.cli"]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
 
@@ -256,4 +256,8 @@ def _fail(args: argparse.Namespace, message: str, code: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under `python -m`, this file runs as __main__ while add-on commands import
+    # visionlens_jlab.cli: run that module's main so both see the same CliError class.
+    from visionlens_jlab.cli import main as _main
+
+    sys.exit(_main())

@@ -8,9 +8,8 @@ from typing import Any
 
 import requests
 
-from .config import DATA_DIR_ENV
-
 API_PREFIX = "visionlens/api/"
+CONNECT_GRACE_SECONDS = 5.0
 
 
 class ApiError(Exception):
@@ -35,10 +34,18 @@ class RestClient:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Send a request; raise :class:`ApiError` with the server's message on failure."""
         kwargs.setdefault("timeout", self.timeout)
-        try:
-            response = self.session.request(method, self.base + path.lstrip("/"), **kwargs)
-        except requests.ConnectionError as exc:
-            raise ApiError(0, f"cannot reach the VisionLens server at {self.base}: {exc}") from exc
+        deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+        while True:
+            try:
+                response = self.session.request(method, self.base + path.lstrip("/"), **kwargs)
+                break
+            except requests.ConnectionError as exc:
+                # server.json is written while the server starts, before it listens.
+                if time.monotonic() > deadline:
+                    raise ApiError(
+                        0, f"cannot reach the VisionLens server at {self.base}: {exc}"
+                    ) from exc
+                time.sleep(0.25)
         if response.status_code >= 400:
             try:
                 message = response.json().get("message") or response.text
@@ -66,11 +73,3 @@ class RestClient:
             if time.monotonic() > deadline:
                 raise ApiError(0, f"job {job_id} did not finish within {timeout:.0f} s")
             time.sleep(poll)
-
-
-def environment_hint() -> str:
-    """How to point a client at a server when nothing is configured."""
-    return (
-        "start JupyterLab with VisionLens (the kernels it starts are configured automatically), "
-        f"or set {DATA_DIR_ENV} to the data directory of a running server"
-    )

@@ -85,6 +85,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
           });
           widget = new MainAreaWidget({ content });
           widget.id = 'visionlens-grid-main';
+          widget.toolbar.hide();
           widget.title.icon = visionLensIcon;
           widget.title.label = content.title.label;
           content.title.changed.connect(() => {

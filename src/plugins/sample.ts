@@ -42,6 +42,7 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
           const content = new SampleView(model);
           widget = new MainAreaWidget({ content });
           widget.id = 'visionlens-sample-main';
+          widget.toolbar.hide();
           widget.title.icon = visionLensIcon;
           content.title.changed.connect(() => {
             if (widget) {
@@ -52,7 +53,7 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
           void tracker.add(widget);
         }
         if (!widget.isAttached) {
-          app.shell.add(widget, 'main', { mode: 'split-right' });
+          app.shell.add(widget, 'main', { mode: 'tab-after' });
         }
         app.shell.activateById(widget.id);
         const sampleId = Number(args.sampleId);

@@ -263,7 +263,7 @@ export class DatasetsPanel extends Widget {
             : 'none',
           'models'
         ),
-        stat('created', fmtDate(d.created_at))
+        stat('created', fmtDate(d.created_at), 'created')
       )
     );
     card.dataset.dataset = d.name;
@@ -363,6 +363,9 @@ function stat(label: string, value: string, key?: string): HTMLElement {
   );
   if (key) {
     el.dataset.stat = key;
+  }
+  if (key === 'models' || key === 'created') {
+    el.classList.add('jp-mod-wide');
   }
   return el;
 }

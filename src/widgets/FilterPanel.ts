@@ -158,21 +158,18 @@ export class FilterPanel extends Widget {
   private _renderFacets(facets: IFacets): void {
     this._total.textContent = `${fmtInt(facets.total)} matching samples`;
     this._total.dataset.total = String(facets.total);
-    const open = new Set(
-      [...this._body.querySelectorAll('details[open]')].map(
-        d => (d as HTMLElement).dataset.facet
-      )
-    );
-    const first = this._body.childElementCount === 0;
     this._body.replaceChildren(
       ...facets.facets.map(facet => {
         const key: IFacetKey = { name: facet.name, source: facet.source };
         const id = facetId(key);
         const details = h('details', { className: 'jp-VisionLens-facet' });
         details.dataset.facet = id;
-        details.open = first
-          ? facet.name !== 'height' && !facet.name.startsWith('attributes.')
-          : open.has(id);
+        details.open =
+          this._userOpen.get(id) ??
+          !(facet.name === 'height' || facet.name.startsWith('attributes.'));
+        details.addEventListener('toggle', () =>
+          this._userOpen.set(id, details.open)
+        );
         const active =
           facet.type === 'categorical'
             ? getCategorical(this.model.filter, key).length > 0
@@ -275,6 +272,8 @@ export class FilterPanel extends Widget {
   }
 
   private _ctl: AbortController | null = null;
+  /** Facets the user opened or closed (kept across refreshes). */
+  private _userOpen = new Map<string, boolean>();
   private _facets: IFacets | null = null;
   private _header: HTMLDivElement;
   private _total: HTMLDivElement;

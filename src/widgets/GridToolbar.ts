@@ -96,12 +96,11 @@ export class GridToolbar implements IDisposable {
         this._selected,
         selectAll,
         clearSel,
-        filters,
         h('span', { className: 'jp-VisionLens-spacer' }),
+        this._tagStatus,
         this._tagInput,
         tag,
-        untag,
-        this._tagStatus
+        untag
       ),
       h(
         'div',
@@ -114,7 +113,9 @@ export class GridToolbar implements IDisposable {
           this._conf,
           this._confLabel
         ),
-        this._sources
+        this._sources,
+        h('span', { className: 'jp-VisionLens-spacer' }),
+        filters
       )
     );
     model.viewChanged.connect(this._syncView, this);
@@ -247,7 +248,7 @@ export function button(
   onClick: () => unknown
 ): HTMLButtonElement {
   const b = h('button', {
-    className: `jp-VisionLens-button jp-Button jp-mod-styled jp-mod-reject ${className}`,
+    className: `jp-VisionLens-button ${className}`,
     text: label
   });
   b.type = 'button';

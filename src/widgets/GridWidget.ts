@@ -63,6 +63,7 @@ export class GridWidget extends Widget {
     this._sizer = h('div', { className: 'jp-VisionLens-gridSizer' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
     this._tooltip = h('div', { className: 'jp-VisionLens-tooltip' });
+    this._tooltip.hidden = true;
     this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,

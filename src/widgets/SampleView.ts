@@ -366,7 +366,7 @@ export class SampleView extends Widget {
             h('td', { text: a.source === GROUND_TRUTH ? 'GT' : a.source }),
             h('td', { text: a.score === null ? '' : a.score.toFixed(3) }),
             ...a.bbox.map(v =>
-              h('td', { text: fmtValue(Math.round(v * 10) / 10) })
+              h('td', { text: String(Math.round(v * 10) / 10) })
             )
           );
         })

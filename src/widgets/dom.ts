@@ -56,7 +56,9 @@ export function fmtDate(iso: string | null | undefined): string {
     return '';
   }
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+  return Number.isNaN(d.getTime())
+    ? String(iso)
+    : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** A value of a fields table as plain text. */

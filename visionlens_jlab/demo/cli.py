@@ -26,7 +26,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "demo",
         help="generate and ingest the demo dataset (shapes + a simulated model)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description="Generate the demo dataset (drawn shapes, COCO ground truth, predictions "
+        "of a simulated model with known blind spots, see docs/demo.md) and ingest it. An "
+        "existing dataset of that name is left alone unless --force.",
     )
     p.add_argument("--images", type=_positive, default=3000, help="number of images (3000)")
     p.add_argument("--name", default="demo", help="dataset name (demo)")

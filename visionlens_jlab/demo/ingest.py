@@ -33,17 +33,16 @@ def ingest_demo(
     The two writes are separate transactions; if the predictions fail, the dataset is removed
     again so that a rerun starts clean instead of finding a demo without predictions.
     """
-    from ..ingest.open import open_dataset, open_predictions
-    from ..ingest.worker import category_maps
+    from ..ingest.open import coco_category_map, open_dataset, open_predictions
     from ..ingest.writer import write_dataset, write_predictions
 
     parsed = open_dataset(str(files.annotations), "coco", images=str(files.images))
     dataset = write_dataset(catalog, name, parsed)
     try:
-        classes, categories = category_maps(catalog, name)
-        parsed_preds = open_predictions(
-            str(files.predictions), "coco", classes=classes, categories=categories
-        )
+        # the results list names classes by the ground truth's COCO ids: map them from the
+        # demo's own file rather than trusting ids stored in the catalog
+        categories = coco_category_map(str(files.annotations))
+        parsed_preds = open_predictions(str(files.predictions), "coco", categories=categories)
         preds = write_predictions(catalog, name, model, parsed_preds)
     except BaseException:
         catalog.delete_dataset(name)

@@ -51,9 +51,11 @@ class BoxOutcomes:
     gt_confused: np.ndarray  # predicted class of a confusion that explains a miss, or -1
 
 
-def outcomes_from_coco(gt: Boxes, dt: Boxes, match: CocoMatch, t_index: int) -> BoxOutcomes:
+def outcomes_from_coco(
+    gt: Boxes, dt: Boxes, match: CocoMatch, t_index: int, *, plus_one: bool = False
+) -> BoxOutcomes:
     """Outcomes at threshold ``t_index`` for area range "all", maxDets 100."""
-    dt_gt = match.dt_gt[0, t_index]
+    dt_gt = match.dt_gt[t_index].astype(np.int64)
     ignored = match.dt_ignored[0, t_index] | ~match.kept
     matched = dt_gt >= 0
     dt_status = np.where(ignored, IGNORED, np.where(matched, TP, FP))
@@ -61,18 +63,21 @@ def outcomes_from_coco(gt: Boxes, dt: Boxes, match: CocoMatch, t_index: int) -> 
     tp = dt_status == TP
     gt_other[dt_gt[tp]] = np.flatnonzero(tp)
     gt_status = np.where(match.gt_ignored[0], IGNORED, np.where(gt_other >= 0, TP, FN))
-    iou = match.dt_iou[0, t_index]
+    # IoU of each match, with the same formula the matching used (crowd: over the det area).
+    iou = np.zeros(len(dt))
+    m = np.flatnonzero(matched)
+    iou[m] = pair_iou(dt, gt, m, dt_gt[m], plus_one=plus_one, crowd=gt.crowd)
     return _finish(
         gt,
         dt,
         float(match.thresholds[t_index]),
         dt_status,
-        np.where(matched, dt_gt, -1),
+        dt_gt,
         iou,
         gt_status,
         gt_other,
         match.gt_ignored[0],
-        plus_one=False,
+        plus_one=plus_one,
     )
 
 

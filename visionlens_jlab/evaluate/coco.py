@@ -51,17 +51,19 @@ STAT_NAMES = (
 class CocoMatch:
     """Matching of every kept prediction, per area range and IoU threshold.
 
-    Arrays are shaped ``(A, T, n)`` with ``A`` area ranges and ``T`` thresholds; ``kept``
-    marks the predictions within the first ``maxDets[-1]`` of their group.
+    ``matched``/``dt_ignored`` are shaped ``(A, T, n_dt)`` (``A`` area ranges, ``T``
+    thresholds); ``dt_gt`` keeps the matched ground-truth index (or -1) for the first area
+    range ("all") only, which is all the per-box results need. ``kept`` marks the
+    predictions within the first ``maxDets[-1]`` of their group.
     """
 
     thresholds: np.ndarray
     kept: np.ndarray  # (n_dt,) bool
     rank: np.ndarray  # (n_dt,) rank inside its (image, class) group
-    dt_gt: np.ndarray  # (A, T, n_dt) matched ground-truth index or -1
+    matched: np.ndarray  # (A, T, n_dt) bool
     dt_ignored: np.ndarray  # (A, T, n_dt) bool
     gt_ignored: np.ndarray  # (A, n_gt) bool
-    dt_iou: np.ndarray  # (A, T, n_dt) IoU of the match (0 if none)
+    dt_gt: np.ndarray  # (T, n_dt) int32: matched ground truth for area "all", or -1
 
 
 def match_coco(
@@ -75,7 +77,7 @@ def match_coco(
     plus_one: bool = False,
 ) -> CocoMatch:
     """Match predictions to ground truth for every area range and threshold at once."""
-    n_dt, n_gt = len(dt), len(gt)
+    n_dt = len(dt)
     areas = np.array(list(area_ranges.values()), dtype=float)
     n_a, n_t = len(areas), len(thresholds)
     gt_ign = (
@@ -87,28 +89,33 @@ def match_coco(
     rank = rank_in_group(dt_group, dt.score, np.arange(n_dt))
     kept = rank < max_det
 
-    dt_gt = np.full((n_a, n_t, n_dt), -1, dtype=np.int64)
-    dt_iou = np.zeros((n_a, n_t, n_dt))
+    matched = np.zeros((n_a, n_t, n_dt), dtype=bool)
+    dt_ign = np.zeros((n_a, n_t, n_dt), dtype=bool)
+    dt_gt = np.full((n_t, n_dt), -1, dtype=np.int32)
+    thr = np.minimum(thresholds, 1 - 1e-10)
     # Process kept predictions rank-major, so the r-th predictions of all groups are contiguous.
     kept_idx = np.flatnonzero(kept)
     proc = kept_idx[np.lexsort((dt_group[kept_idx], rank[kept_idx]))]
     p_dt, p_gt = group_pairs(dt_group[proc], gt_group)  # p_dt indexes into proc
     if len(p_dt):
         iou = pair_iou(dt, gt, proc[p_dt], p_gt, plus_one=plus_one, crowd=gt.crowd)
+        # A pair below every threshold can never match: drop it (most pairs, in practice).
+        useful = iou >= thr.min()
+        p_dt, p_gt, iou = p_dt[useful], p_gt[useful], iou[useful]
         # Inside each prediction, order candidates by (IoU, ground-truth order) ascending: the
         # position inside that order is then a tie-breaking key (largest wins).
         order = np.lexsort((p_gt, iou, p_dt))
         p_dt, p_gt, iou = p_dt[order], p_gt[order], iou[order]
-        _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, gt_ign, thresholds, dt_gt, dt_iou)
-
-    matched = dt_gt >= 0
-    safe = np.where(matched, dt_gt, 0)
-    a_idx = np.arange(n_a)[:, None, None]
-    dt_ign = np.where(matched, gt_ign[a_idx, safe] if n_gt else False, False)
+        hits = _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, gt_ign, thr)
+        for a, t, d, g in hits:
+            matched[a, t, d] = True
+            dt_ign[a, t, d] = gt_ign[a, g]
+            first = a == 0
+            dt_gt[t[first], d[first]] = g[first]
     dt_area = dt.w * dt.h
     out_of_range = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
-    dt_ign = dt_ign | (~matched & out_of_range[:, None, :])
-    return CocoMatch(thresholds, kept, rank, dt_gt, dt_ign, gt_ign, dt_iou)
+    dt_ign |= ~matched & out_of_range[:, None, :]
+    return CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt)
 
 
 def _greedy(
@@ -119,39 +126,40 @@ def _greedy(
     iou: np.ndarray,
     crowd: np.ndarray,
     gt_ign: np.ndarray,
-    thresholds: np.ndarray,
-    dt_gt: np.ndarray,
-    dt_iou: np.ndarray,
-) -> None:
-    """Greedy matching, one prediction rank at a time across all groups (fills dt_gt/dt_iou)."""
-    n_a, n_t = dt_gt.shape[:2]
-    n_gt = gt_ign.shape[1]
-    used = np.zeros((n_a * n_t, n_gt), dtype=bool)  # non-crowd ground truths already matched
-    thr = np.minimum(thresholds, 1 - 1e-10)
-    thr_rows = np.tile(thr, n_a)[:, None]  # row = a * T + t
-    ign_rows = np.repeat(gt_ign, n_t, axis=0)  # (A*T, n_gt)
-    # Boundaries of each processed prediction's candidates, and of each rank's predictions.
+    thr: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Greedy matching, one prediction rank at a time across all groups.
+
+    State and keys are laid out (candidate, area*threshold) so that gathering the columns
+    of the candidates' ground truths reads contiguous rows. Returns the matches as arrays
+    ``(area, threshold, prediction, ground truth)``, one tuple per rank.
+    """
+    n_a, n_gt = gt_ign.shape
+    n_t = len(thr)
+    used = np.zeros((n_gt, n_a * n_t), dtype=bool)  # non-crowd ground truths already matched
+    thr_cols = np.tile(thr, n_a)[None, :]  # column = a * T + t
+    ign_cols = np.repeat(gt_ign.T, n_t, axis=1)  # (n_gt, A*T)
     cand_start = np.searchsorted(p_dt, np.arange(len(proc)), side="left")
     cand_end = np.searchsorted(p_dt, np.arange(len(proc)), side="right")
     proc_rank = rank[proc]
     has_cand = cand_end > cand_start
     big = int((cand_end - cand_start).max()) + 1
+    hits = []
     for r in np.unique(proc_rank[has_cand]):
         dets = np.flatnonzero((proc_rank == r) & has_cand)  # contiguous (rank-major order)
         lo, hi = cand_start[dets[0]], cand_end[dets[-1]]
         g = p_gt[lo:hi]
-        local = np.arange(lo, hi) - np.repeat(cand_start[dets], cand_end[dets] - cand_start[dets])
-        eligible = (iou[lo:hi][None, :] >= thr_rows) & ~(used[:, g] & ~crowd[g][None, :])
-        key = np.where(eligible, (~ign_rows[:, g]) * big + local[None, :], -1)
         seg = cand_start[dets] - lo
-        best = np.maximum.reduceat(key, seg, axis=1)  # (A*T, n_dets)
-        hit_r, hit_d = np.nonzero(best >= 0)
-        pair = lo + seg[hit_d] + best[hit_r, hit_d] % big
+        local = np.arange(hi - lo) - np.repeat(seg, cand_end[dets] - cand_start[dets])
+        eligible = (iou[lo:hi, None] >= thr_cols) & ~(used[g] & ~crowd[g, None])
+        key = np.where(eligible, (~ign_cols[g]) * big + local[:, None], -1)
+        best = np.maximum.reduceat(key, seg, axis=0)  # (n_dets, A*T)
+        hit_d, hit_c = np.nonzero(best >= 0)
+        pair = lo + seg[hit_d] + best[hit_d, hit_c] % big
         gidx = p_gt[pair]
-        used[hit_r, gidx] |= ~crowd[gidx]
-        d = proc[dets[hit_d]]
-        dt_gt[hit_r // n_t, hit_r % n_t, d] = gidx
-        dt_iou[hit_r // n_t, hit_r % n_t, d] = iou[pair]
+        used[gidx, hit_c] |= ~crowd[gidx]
+        hits.append((hit_c // n_t, hit_c % n_t, proc[dets[hit_d]], gidx))
+    return hits
 
 
 def accumulate_coco(
@@ -180,11 +188,18 @@ def accumulate_coco(
     # pycocotools concatenates per-image lists (images ascending, each in rank order) and
     # sorts by descending score with a stable sort: reproduce that order exactly.
     order = kept[np.lexsort((match.rank[kept], dt.image[kept], -dt.score[kept], dt.cat[kept]))]
+    previous: np.ndarray | None = None
     for m, max_det in enumerate(max_dets):
         within = match.rank[order] < max_det
+        if previous is not None and np.array_equal(within, previous):
+            # No group has more predictions than the previous maxDets: same numbers.
+            precision[..., m] = precision[..., m - 1]
+            recall[..., m] = recall[..., m - 1]
+            continue
+        previous = within
         for a in range(n_a):
             sel = order[within]
-            matched = match.dt_gt[a][:, sel] >= 0
+            matched = match.matched[a][:, sel]
             ignored = match.dt_ignored[a][:, sel]
             tps = matched & ~ignored
             fps = ~matched & ~ignored

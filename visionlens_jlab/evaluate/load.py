@@ -57,8 +57,14 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
                 [dataset_id],
             ).fetchall()
         ]
+        # Image order breaks ties between equal scores of different images. pycocotools
+        # walks images by ascending id, so numeric source ids (COCO) give the order.
         samples = cur.execute(
-            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]
+            """
+            SELECT sample_id FROM samples WHERE dataset_id = ?
+            ORDER BY TRY_CAST(source_image_id AS BIGINT) NULLS LAST, sample_id
+            """,
+            [dataset_id],
         ).fetchnumpy()["sample_id"]
         table = cur.sql(
             """
@@ -98,7 +104,9 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
         pc.sum(pc.and_(pc.is_null(score_col), pc.invert(table.column("is_gt")))).as_py() or 0
     )
     score = score_col.fill_null(1.0).to_numpy()
-    image = np.searchsorted(samples, cols["sample_id"])
+    # samples[k] is the k-th image of the evaluation order; find k for each box's sample id.
+    by_id = np.argsort(samples, kind="stable")
+    image = by_id[np.searchsorted(samples[by_id], cols["sample_id"])]
 
     def boxes(mask: np.ndarray) -> Boxes:
         return Boxes(

@@ -201,7 +201,11 @@ def get_evaluation(catalog: Catalog, dataset: str, key: str) -> dict[str, Any]:
 
 
 def compile_eval_condition(value: Any, params: Params) -> str:
-    """SQL for the ``eval`` label filter: ``{"key"?, "model"?, "status"?, "error"?, "confused_with"?}``.
+    """SQL for the ``eval`` label filter.
+
+    ``{"key"?, "model"?, "status"?: [...], "error"?: [...], "confused_with"?: [class...],
+    "confused"?: bool, "iou"?: {"min", "max"}}``; ``confused`` tells whether a missed ground
+    truth (or an FP) was explained by a class confusion.
 
     Without ``key`` the latest evaluation of ``model`` is used; without both, the latest
     evaluation of every model (a prediction belongs to one model; a ground-truth box then
@@ -209,7 +213,7 @@ def compile_eval_condition(value: Any, params: Params) -> str:
     """
     if not isinstance(value, dict):
         raise FilterError("labels.eval must be an object such as {'status': ['fp']}")
-    unknown = set(value) - {"key", "model", "status", "error", "confused_with", "iou"}
+    unknown = set(value) - {"key", "model", "status", "error", "confused_with", "confused", "iou"}
     if unknown:
         raise FilterError(f"unknown labels.eval keys: {sorted(unknown)}")
     parts = []
@@ -240,6 +244,11 @@ def compile_eval_condition(value: Any, params: Params) -> str:
         if not isinstance(confused, list) or not all(isinstance(v, str) for v in confused):
             raise FilterError("labels.eval.confused_with must be a list of class names")
         parts.append(f"e.confused_with IN (SELECT unnest({params.add(confused)}::VARCHAR[]))")
+    confused_flag = value.get("confused")
+    if confused_flag is not None:
+        if not isinstance(confused_flag, bool):
+            raise FilterError("labels.eval.confused must be true or false")
+        parts.append("e.confused_with IS NOT NULL" if confused_flag else "e.confused_with IS NULL")
     iou = value.get("iou")
     if iou is not None:
         if not isinstance(iou, dict) or not set(iou) <= {"min", "max"}:
@@ -254,45 +263,55 @@ def compile_eval_condition(value: Any, params: Params) -> str:
 
 
 def eval_facets(
-    catalog: Catalog,
-    dataset: str,
-    sample_filter_sql: str | None = None,
-    params: list[Any] | None = None,
+    catalog: Catalog, dataset: str, spec: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    """Facet entries for the latest evaluation of each model: status and error type counts.
+    """Facet entries of the evaluation fields over the samples matching filter ``spec``."""
+    from ..catalog.filters import compile_filter
 
-    ``sample_filter_sql`` (a ``SELECT sample_id ...`` over the filtered samples) restricts the
-    counts; the facets of :mod:`visionlens_jlab.catalog.queries` pass their temp table.
-    Entries: ``{"name": "eval.status" | "eval.error", "type": "categorical", "source": model,
-    "key": eval_key, "values": [{value, count}]}``.
-    """
-    out: list[dict[str, Any]] = []
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        if not _tables_exist(cur):
-            return out
-        restrict = ""
-        args: list[Any] = []
-        if sample_filter_sql:
-            restrict = f" AND b.sample_id IN ({sample_filter_sql})"
-            args = list(params or [])
-        rows = cur.execute(
-            f"""
-            SELECT v.model, v.eval_key, 'eval.status' AS facet, b.status AS value, COUNT(*)
-            FROM evaluations v JOIN box_evaluations b
-              ON b.dataset_id = v.dataset_id AND b.eval_key = v.eval_key
-            WHERE v.dataset_id = ? AND v.latest{restrict}
-            GROUP BY ALL
-            UNION ALL
-            SELECT v.model, v.eval_key, 'eval.error', b.error_type, COUNT(*)
-            FROM evaluations v JOIN box_evaluations b
-              ON b.dataset_id = v.dataset_id AND b.eval_key = v.eval_key
-            WHERE v.dataset_id = ? AND v.latest AND b.error_type IS NOT NULL{restrict}
-            GROUP BY ALL
-            ORDER BY 1, 3, 5 DESC, 4
-            """,  # noqa: S608 - fixed SQL plus a compiled, parameterized sample filter
-            [dataset_id, *args, dataset_id, *args],
-        ).fetchall()
+        flt = compile_filter(dataset_id, spec)
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE _eval_facet_samples AS "  # noqa: S608 - compiled filter
+            f"SELECT s.sample_id FROM samples s WHERE {flt.where}",
+            flt.params,
+        )
+        try:
+            return eval_facet_entries(cur, dataset_id, "_eval_facet_samples")
+        finally:
+            cur.execute("DROP TABLE IF EXISTS _eval_facet_samples")
+
+
+def eval_facet_entries(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str
+) -> list[dict[str, Any]]:
+    """Facets ``eval.status`` and ``eval.error`` (latest evaluation of each model).
+
+    Meant to be called by the catalog's ``facets`` with its own cursor and the name of its
+    temp table of filtered samples (a fixed identifier, never user text). Entries look like
+    ``{"name": "eval.status", "type": "categorical", "source": model, "key": eval_key,
+    "values": [{"value": "fp", "count": 12}, ...]}``; counts are boxes (ground truth and
+    predictions) of the filtered samples.
+    """
+    if not samples_table.isidentifier():
+        raise ValueError(f"not a table name: {samples_table!r}")
+    if not _tables_exist(cur):
+        return []
+    rows = cur.execute(
+        f"""
+        SELECT v.model, v.eval_key, f.facet, f.value, COUNT(*) AS n
+        FROM evaluations v
+        JOIN box_evaluations b ON b.dataset_id = v.dataset_id AND b.eval_key = v.eval_key
+        JOIN {samples_table} s ON s.sample_id = b.sample_id,
+        LATERAL (SELECT 'eval.status' AS facet, b.status AS value
+                 UNION ALL SELECT 'eval.error', b.error_type) f
+        WHERE v.dataset_id = ? AND v.latest AND f.value IS NOT NULL
+        GROUP BY ALL
+        ORDER BY v.model, f.facet, n DESC, f.value
+        """,  # noqa: S608 - fixed identifiers only
+        [dataset_id],
+    ).fetchall()
+    out: list[dict[str, Any]] = []
     index: dict[tuple[str, str], dict[str, Any]] = {}
     for model, key, facet, value, count in rows:
         entry = index.get((model, facet))

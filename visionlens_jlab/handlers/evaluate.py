@@ -70,6 +70,7 @@ class EvaluationsHandler(VisionLensHandler):
                 plus_one=params["plus_one"],
                 ignore_difficult=params["ignore_difficult"],
                 progress=progress,
+                job=ctx,
             )
             # The job keeps a small result; the full report is at .../evaluations/{key}.
             return {

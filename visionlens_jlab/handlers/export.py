@@ -43,7 +43,8 @@ class _ExportHandler(VisionLensHandler):
                     break
                 self.write(chunk)
                 await self.flush()
-            self.finish(END_OF_STREAM)
+            # APIHandler.finish would otherwise relabel the body as JSON.
+            self.finish(END_OF_STREAM, set_content_type=ARROW_STREAM)
         finally:
             await self.run_blocking(manager.__exit__, None, None, None)
 

@@ -65,7 +65,9 @@ class SampleImageHandler(VisionLensHandler):
                         name, int(sample_id), _size(raw_size), variant, if_none_match
                     )
             except MediaAccessError as exc:
-                raise HTTPError(403, "the image of this sample lies outside the dataset's media root") from exc
+                raise HTTPError(
+                    403, "the image of this sample lies outside the dataset's media root"
+                ) from exc
             except MediaUnavailableError as exc:
                 raise HTTPError(502, str(exc)) from exc
         self._send(response, thumbnail=raw_size not in (None, ""))
@@ -83,7 +85,9 @@ class SampleImageHandler(VisionLensHandler):
             self.finish()
             return
         self.set_status(response.status)
-        self.finish(response.body, set_content_type=response.content_type or "application/octet-stream")
+        self.finish(
+            response.body, set_content_type=response.content_type or "application/octet-stream"
+        )
 
 
 def _size(raw: str) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -49,16 +51,18 @@ class ParsedBase:
         self.source = source
         self.media_root = media_root
         self.report = IngestReport()
-        self._classes: dict[str, str | None] = {}
+        self._classes: dict[str, tuple[str | None, int | None]] = {}
 
-    def add_class(self, name: str, supercategory: str | None = None) -> None:
+    def add_class(
+        self, name: str, supercategory: str | None = None, source_id: int | None = None
+    ) -> None:
         """Declare a class name (first declaration wins; order is kept)."""
         if name not in self._classes:
-            self._classes[name] = supercategory
+            self._classes[name] = (supercategory, source_id)
 
-    def categories(self) -> list[tuple[str, str | None]]:
-        """Class names and supercategories, in the order they were declared."""
-        return list(self._classes.items())
+    def categories(self) -> list[tuple[str, str | None, int | None]]:
+        """``(name, supercategory, source category id)`` in the order they were declared."""
+        return [(name, sc, sid) for name, (sc, sid) in self._classes.items()]
 
     def batches(self) -> Iterator[Batch]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -234,3 +238,46 @@ def as_int(value: Any) -> int | None:
     if number is None or number != int(number):
         return None
     return int(number)
+
+
+_DONE = object()
+
+
+def prefetch(make: Callable[[], Iterator[Batch]], depth: int = 4) -> Iterator[Batch]:
+    """Run the generator ``make()`` in a thread, ``depth`` batches ahead of the consumer.
+
+    The parser holds the GIL while the writer's DuckDB appends release it, so the two
+    overlap on a second core. Exceptions (IngestError...) are re-raised in the consumer; if
+    the consumer stops early (a failed write), the thread stops at its next batch.
+    """
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in make():
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_DONE)
+        except BaseException as exc:
+            q.put(exc)
+
+    thread = threading.Thread(target=work, name="visionlens-parse", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

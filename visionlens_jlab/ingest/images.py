@@ -49,12 +49,12 @@ def image_size(location: str) -> tuple[int, int] | None:
     """
     if is_gcs(location):
         try:
-            from ..media.sources import image_size as remote_size  # type: ignore[attr-defined]
+            from ..media.sources import image_size as remote_size
         except ImportError:
             return None
         try:
             size = remote_size(location)
-        except Exception:  # noqa: BLE001 - any remote failure means "unknown size"
+        except Exception:
             return None
         return (int(size[0]), int(size[1])) if size else None
     try:
@@ -70,9 +70,7 @@ def list_images(folder: str | Path) -> list[str]:
     try:
         with os.scandir(folder) as entries:
             names = [
-                e.name
-                for e in entries
-                if e.name.lower().endswith(IMAGE_EXTENSIONS) and e.is_file()
+                e.name for e in entries if e.name.lower().endswith(IMAGE_EXTENSIONS) and e.is_file()
             ]
     except OSError:
         return []

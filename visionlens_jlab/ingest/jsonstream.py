@@ -102,7 +102,7 @@ class _ArrayContext:
 
     def __enter__(self) -> tuple[Iterator[Any], Callable[[BaseException], None]]:
         layout, key = self.layout, self.key
-        self.f = f = open(layout.path, "rb")  # noqa: SIM115 - closed in __exit__
+        self.f = f = open(layout.path, "rb")
         trailing = key is not None and key not in layout.ambiguous
         if key is None:
             f.seek(layout.start)

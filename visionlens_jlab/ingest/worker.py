@@ -13,22 +13,9 @@ from typing import Any
 from ..catalog.catalog import Catalog, validate_name
 from ..jobs import Job, JobContext, JobManager, stream_from_worker
 from .batches import Batch
+from .parse_worker import parse_items
 from .report import IngestReport
 from .writer import write_dataset, write_predictions
-
-
-def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """Worker side: open the source and yield ``meta``, every ``batch``, then ``end``."""
-    from .open import open_dataset, open_predictions
-
-    parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
-    yield (
-        "meta",
-        {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root},
-    )
-    for batch in parsed.batches():
-        yield "batch", batch
-    yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}
 
 
 class WorkerParsedSource:

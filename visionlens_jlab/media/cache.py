@@ -92,7 +92,7 @@ class ThumbnailCache:
         if data.startswith(ERROR_PREFIX):
             code = data[len(ERROR_PREFIX) :].decode("ascii", "replace")
             if code in MEDIA_ERROR_CODES:
-                return CachedEntry(b"", code)  # type: ignore[arg-type]
+                return CachedEntry(b"", code)
             return None
         if not data:
             return None

@@ -30,6 +30,9 @@ from .worker import Task, TaskResult, render_chunk
 
 CHUNK_SIZE = 16
 PER_IMAGE_TIMEOUT_S = 30.0
+HANG_GRACE_S = 30.0
+"""A chunk with no progress for ``timeout_s`` per image plus this is declared hung (a decode
+stuck in C code, storage that never answers): the pool is killed and the chunk retried."""
 _POLL_S = 0.2
 
 
@@ -56,6 +59,7 @@ def pregenerate_thumbnails(
     variant: str = "auto",
     workers: int | None = None,
     timeout_s: float = PER_IMAGE_TIMEOUT_S,
+    hang_grace_s: float = HANG_GRACE_S,
 ) -> dict[str, Any]:
     """Render the missing thumbnails of every sample of ``dataset`` into ``cache``.
 
@@ -84,7 +88,7 @@ def pregenerate_thumbnails(
             continue
         tasks.append(Task(sample_id, resolved, listed.get(resolved)))
 
-    results = _run(ctx, str(cache.root), tasks, sizes, variant, timeout_s, workers)
+    results = _run(ctx, str(cache.root), tasks, sizes, variant, timeout_s, workers, hang_grace_s)
 
     bad = [
         (r.sample_id, r.error, r.detail)
@@ -137,14 +141,13 @@ def _run(
     variant: str,
     timeout_s: float,
     workers: int | None,
+    hang_grace_s: float,
 ) -> list[TaskResult]:
     total = len(tasks)
     if total == 0:
         return []
     workers = max(1, min(workers or min(2, os.cpu_count() or 1), total))
-    queue: deque[list[Task]] = deque(
-        tasks[i : i + CHUNK_SIZE] for i in range(0, total, CHUNK_SIZE)
-    )
+    queue: deque[list[Task]] = deque(tasks[i : i + CHUNK_SIZE] for i in range(0, total, CHUNK_SIZE))
     results: list[TaskResult] = []
     spawn = mp.get_context("spawn")
     while queue:
@@ -170,10 +173,14 @@ def _run(
                         _retry_or_fail(queue, chunk, results, "a worker process died")
                     last_done = time.monotonic()
                 longest = max((len(c) for c in inflight.values()), default=0)
-                if not done and inflight and time.monotonic() - last_done > timeout_s * longest + 30:
+                if (
+                    not done
+                    and inflight
+                    and time.monotonic() - last_done > timeout_s * longest + hang_grace_s
+                ):
                     broken = True  # hung beyond the in-worker alarm: kill and retry singly
                     for chunk in inflight.values():
-                        _retry_or_fail(queue, chunk, results, f"decoding took over {timeout_s:g} s")
+                        _retry_or_fail(queue, chunk, results, "hung: the worker was killed")
                     inflight.clear()
                 if done and ctx is not None:
                     ctx.progress(len(results) / total, f"thumbnails: {len(results)}/{total} images")
@@ -191,8 +198,12 @@ def _run(
 def _retry_or_fail(
     queue: deque[list[Task]], chunk: list[Task], results: list[TaskResult], why: str
 ) -> None:
-    """Split a failed chunk into single images; a single image that fails is bad media."""
+    """Split a failed chunk into single images; a single image that fails again is given up:
+    ``unavailable`` for GCS (storage that never answered; not counted as bad media), else
+    ``too_large`` (a decode that never finished or killed its worker)."""
     if len(chunk) > 1:
         queue.extend([t] for t in chunk)
     else:
-        results.append(TaskResult(chunk[0].sample_id, error="too_large", detail=why))
+        task = chunk[0]
+        code = "unavailable" if task.location.startswith("gs://") else "too_large"
+        results.append(TaskResult(task.sample_id, error=code, detail=why))

@@ -1,8 +1,10 @@
 """Answering one image request: id → location → cache → (render off the loop) → bytes.
 
-The hot path (a cached thumbnail) costs one catalog point query, one ``stat`` of the source
-(GCS: one small index-file read), one cache-file read, all on the event loop because each
-is far cheaper than a thread hop. Decoding, encoding, GCS downloads and catalog writes run
+The hot path (a cached thumbnail) costs two ``stat`` calls to see that the catalog did not
+change (then the sample's location comes from memory, see
+:class:`~.lookup.SampleMediaCache`; else one point query), one ``stat`` of the source (GCS:
+one small index-file read) and one cache-file read, all on the event loop because each is
+cheaper than a thread hop. Decoding, encoding, GCS downloads and catalog writes run
 on executor threads (Pillow releases the GIL), never on the event loop.
 
 HTTP semantics (the handler only copies them onto the response):
@@ -25,9 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..catalog.catalog import Catalog
+from ..catalog.catalog import Catalog, NotFoundError
 from . import lookup, sources
-from .cache import DEFAULT_GCS_REVALIDATE_S, DEFAULT_MAX_BYTES, CachedEntry, ThumbnailCache, cache_key
+from .cache import (
+    DEFAULT_GCS_REVALIDATE_S,
+    DEFAULT_MAX_BYTES,
+    CachedEntry,
+    ThumbnailCache,
+    cache_key,
+)
 from .errors import MediaError, MediaErrorCode
 from .imaging import original_content_type, placeholder, render_thumbnail, snap_size
 from .sources import SourceVersion
@@ -103,7 +111,10 @@ class MediaService:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="visionlens-media")
         # Bad-media bookkeeping is written by one thread, after the response: a catalog write
         # may wait behind an ingest's long transaction and must never delay an image.
-        self._status_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="visionlens-media-status")
+        self._status_pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="visionlens-media-status"
+        )
+        self._locations = lookup.SampleMediaCache(catalog)
         self._recorded: dict[tuple[int, int], str] = {}
         self._bad: dict[int, set[int]] = {}
         self._lock = threading.Lock()
@@ -132,7 +143,7 @@ class MediaService:
         (location outside the media root) or ``MediaUnavailableError`` (storage unreachable).
         """
         size = snap_size(size)
-        media = lookup.sample_media(self.catalog, dataset, sample_id)
+        media = await self._sample_media(dataset, sample_id)
         location = sources.resolve_within(media.location, media.media_root)
         try:
             version = await self._version(location)
@@ -153,7 +164,7 @@ class MediaService:
         self, dataset: str, sample_id: int, if_none_match: str | None = None
     ) -> MediaResponse:
         """The original bytes of one sample's image, with its content type."""
-        media = lookup.sample_media(self.catalog, dataset, sample_id)
+        media = await self._sample_media(dataset, sample_id)
         location = sources.resolve_within(media.location, media.media_root)
         try:
             version = await self._version(location)
@@ -165,7 +176,30 @@ class MediaService:
             return self._bad_media(media, exc.code, str(exc), ORIGINAL_PLACEHOLDER_SIZE)
         return MediaResponse(200, data, content_type, etag)
 
+    def pregenerate(
+        self, ctx: Any, dataset: str, sizes: tuple[int, ...] = (256,), **kwargs: Any
+    ) -> dict[str, Any]:
+        """Job function body: pre-generate ``dataset``'s thumbnails into this service's cache.
+
+        ``jobs.submit("thumbnails", lambda ctx: media.pregenerate(ctx, name))`` after an ingest.
+        """
+        from .pregen import pregenerate_thumbnails
+
+        result = pregenerate_thumbnails(ctx, self.catalog, dataset, self.cache, sizes, **kwargs)
+        try:
+            with self.catalog.cursor() as cur:
+                self.forget_dataset(self.catalog.dataset_id(cur, dataset))
+        except NotFoundError:
+            pass  # deleted meanwhile
+        return result
+
     # ------------------------------------------------------------------ internals
+
+    async def _sample_media(self, dataset: str, sample_id: int) -> lookup.SampleMedia:
+        media = self._locations.peek(dataset, sample_id)
+        if media is None:  # a catalog query: off the event loop
+            media = await self._run(self._locations.get, dataset, sample_id)
+        return media
 
     async def _version(self, location: str) -> SourceVersion:
         if not location.startswith("gs://"):
@@ -241,7 +275,9 @@ class MediaService:
             self._recorded.pop((media.dataset_id, media.sample_id), None)
         self._status_pool.submit(self._safe_record, media.dataset_id, [], [media.sample_id])
 
-    def _safe_record(self, dataset_id: int, errors: list[tuple[int, str, str]], clear: list[int]) -> None:
+    def _safe_record(
+        self, dataset_id: int, errors: list[tuple[int, str, str]], clear: list[int]
+    ) -> None:
         try:
             lookup.record_media_errors(self.catalog, dataset_id, errors, clear=clear)
         except Exception:  # bookkeeping must never break serving

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ IMAGE_EXTENSIONS = frozenset(
 HEADER_BYTES = 64 * 1024
 """First ranged read for a GCS header; doubled until the header parses."""
 MAX_HEADER_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""Larger image files are refused (``too_large``) instead of being read into memory."""
 
 # EXIF orientations that swap width and height (rotations by 90/270, transpose, transverse).
 _SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
@@ -89,7 +92,9 @@ class ImageSource(ABC):
                 raise MediaError("too_large", f"{location}: {exc}") from exc
             except (UnidentifiedImageError, SyntaxError, OSError, ValueError) as exc:
                 if complete or nbytes >= MAX_HEADER_BYTES:
-                    raise MediaError("corrupt", f"cannot read the image header of {location}: {exc}") from exc
+                    raise MediaError(
+                        "corrupt", f"cannot read the image header of {location}: {exc}"
+                    ) from exc
                 nbytes *= 4
 
 
@@ -124,33 +129,48 @@ class LocalSource(ImageSource):
             raise MediaAccessError(f"not an absolute path: {location!r}")
         return location
 
-    def read_bytes(self, location: str) -> bytes:
+    def _open(self, location: str, *, limit: bool = True) -> Any:
+        """Open a regular file for reading; FIFOs, devices and folders are refused (a FIFO
+        would block the reading thread forever)."""
+        path = self._path(location)
         try:
-            with open(self._path(location), "rb") as f:
-                return f.read()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            fd = os.open(
+                path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+            )
+        except (FileNotFoundError, NotADirectoryError) as exc:
             raise MediaError("missing", f"no image file at {location}") from exc
-        except PermissionError as exc:
-            raise MediaError("missing", f"no permission to read {location}") from exc
+        except (PermissionError, IsADirectoryError) as exc:
+            raise MediaError("missing", f"cannot read {location}: {exc.strerror}") from exc
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise MediaError("unsupported", f"{location} is not a regular file")
+        if limit and st.st_size > MAX_FILE_BYTES:
+            os.close(fd)
+            raise MediaError("too_large", f"{location} is {st.st_size} bytes")
+        return os.fdopen(fd, "rb")
+
+    def read_bytes(self, location: str) -> bytes:
+        with self._open(location) as f:
+            return bytes(f.read())
 
     def read_head(self, location: str, nbytes: int) -> bytes:
-        try:
-            with open(self._path(location), "rb") as f:
-                return f.read(nbytes)
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
-            raise MediaError("missing", f"no image file at {location}") from exc
+        with self._open(location) as f:
+            return bytes(f.read(nbytes))
 
     def version(self, location: str) -> SourceVersion:
         try:
             st = os.stat(self._path(location))
         except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
             raise MediaError("missing", f"no image file at {location}") from exc
+        if not stat.S_ISREG(st.st_mode):
+            raise MediaError("unsupported", f"{location} is not a regular file")
         return SourceVersion(f"{st.st_mtime_ns}-{st.st_size}", st.st_size)
 
     def image_size(self, location: str, *, oriented: bool = True) -> tuple[int, int]:
         # Pillow reads only as much of the file as the header needs.
         try:
-            with Image.open(self._path(location)) as im:
+            with self._open(location, limit=False) as f, Image.open(f) as im:
                 width, height = im.size
                 if oriented and _orientation(im) in _SWAPPING_ORIENTATIONS:
                     width, height = height, width
@@ -160,7 +180,9 @@ class LocalSource(ImageSource):
         except Image.DecompressionBombError as exc:
             raise MediaError("too_large", f"{location}: {exc}") from exc
         except (UnidentifiedImageError, SyntaxError, OSError, ValueError) as exc:
-            raise MediaError("corrupt", f"cannot read the image header of {location}: {exc}") from exc
+            raise MediaError(
+                "corrupt", f"cannot read the image header of {location}: {exc}"
+            ) from exc
 
     def list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
         root = self._path(prefix)
@@ -266,9 +288,7 @@ class GCSSource(ImageSource):
 
     def read_head(self, location: str, nbytes: int) -> bytes:
         blob = self._blob(location)
-        return bytes(
-            _gcs_call(location, lambda: blob.download_as_bytes(start=0, end=nbytes - 1))
-        )
+        return bytes(_gcs_call(location, lambda: blob.download_as_bytes(start=0, end=nbytes - 1)))
 
     def version(self, location: str) -> SourceVersion:
         bucket, key = parse_gs(location)

@@ -41,7 +41,9 @@ class Client:
 
     def __init__(self, url: str, token: str | None = None, *, origin: str = "explicit") -> None:
         if not url or not url.startswith(("http://", "https://")):
-            raise VisionLensError(f"the server URL must start with http:// or https:// (got {url!r})")
+            raise VisionLensError(
+                f"the server URL must start with http:// or https:// (got {url!r})"
+            )
         self.url = url if url.endswith("/") else url + "/"
         self.api = self.url + API_PREFIX
         self.origin = origin

@@ -17,8 +17,17 @@ Filter = Mapping[str, Any]
 def datasets() -> pd.DataFrame:
     """One row per dataset: name, format, counts, model names, media root, creation time."""
     rows = client().get_json("datasets")["datasets"]
-    columns = ["name", "format", "num_samples", "num_annotations", "num_categories",
-               "models", "source", "media_root", "created_at"]
+    columns = [
+        "name",
+        "format",
+        "num_samples",
+        "num_annotations",
+        "num_categories",
+        "models",
+        "source",
+        "media_root",
+        "created_at",
+    ]
     frame = pd.DataFrame(
         [{**r, "models": [m["name"] for m in r.get("models", [])]} for r in rows],
         columns=columns,
@@ -43,8 +52,10 @@ class Dataset:
         self._info = self._client.get_json(dataset_path(name))
 
     def __repr__(self) -> str:
-        return (f"<Dataset {self.name!r}: {self.num_samples} samples, "
-                f"{self._info.get('num_annotations', 0)} boxes, models {self.models}>")
+        return (
+            f"<Dataset {self.name!r}: {self.num_samples} samples, "
+            f"{self._info.get('num_annotations', 0)} boxes, models {self.models}>"
+        )
 
     def __len__(self) -> int:
         return self.num_samples
@@ -104,9 +115,7 @@ class Dataset:
 
     def ids(self, filter: Filter | None = None) -> np.ndarray:
         """The sample ids matching ``filter`` (sorted int64 array)."""
-        table = self._client.post_arrow(
-            dataset_path(self.name, "ids"), {"filter": _filter(filter)}
-        )
+        table = self._client.post_arrow(dataset_path(self.name, "ids"), {"filter": _filter(filter)})
         if table.num_columns == 0:
             return np.empty(0, dtype=np.int64)
         return table.column(0).to_numpy().astype(np.int64, copy=False)
@@ -118,8 +127,9 @@ class Dataset:
         )
         return int(body["total"])
 
-    def tag(self, tags: Iterable[str], filter: Filter | None = None, *,
-            remove: Iterable[str] = ()) -> int:
+    def tag(
+        self, tags: Iterable[str], filter: Filter | None = None, *, remove: Iterable[str] = ()
+    ) -> int:
         """Add (and remove) tags on the samples matching ``filter``; returns how many."""
         body = self._client.post_json(
             dataset_path(self.name, "tags"),

@@ -8,7 +8,6 @@ lists. ``id`` is unique per sender; an answer names the message it answers in ``
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,15 +17,16 @@ VERSION = 1
 TARGET = "visionlens"
 
 # kernel → frontend
-HELLO = "hello"          # comm open: {session, dataset, open}; answered by a ``hello``
-SELECT = "select"        # set the selection: {dataset, count} + ids buffer
-FILTER = "filter"        # set the panels' filter: {dataset, filter}
-REQUEST = "request"      # {method, params}: "open" (show the grid), "state" (resend state)
+HELLO = "hello"  # comm open: {session, dataset, open}; answered by a ``hello``
+SELECT = "select"  # set the selection: {dataset, count} + ids buffer
+FILTER = "filter"  # set the panels' filter: {dataset, filter}
+REQUEST = "request"  # {method, params}: "open" (show the grid), "state" (resend state)
 # frontend → kernel
-SELECTION = "selection"  # the panels' selection: {dataset, count, origin} + ids buffer
-VIEW = "view"            # the panels' filter: {dataset, filter, shown}
-RESPONSE = "response"    # {reply_to, result}
-ERROR = "error"          # {reply_to?, message}
+SELECTION = "selection"  # the panels' selection: {dataset, count, origin} + ids buffer,
+#                          or {dataset, filter} for "every sample matching the filter"
+VIEW = "view"  # the panels' filter: {dataset, filter, shown}
+RESPONSE = "response"  # {reply_to, result}
+ERROR = "error"  # {reply_to?, message}
 
 KERNEL_TYPES = frozenset({HELLO, SELECT, FILTER, REQUEST})
 FRONTEND_TYPES = frozenset({HELLO, SELECTION, VIEW, RESPONSE, ERROR})
@@ -60,11 +60,11 @@ def check(data: Any, allowed: frozenset[str] = FRONTEND_TYPES) -> dict[str, Any]
     return data
 
 
-def encode_ids(ids: Iterable[int] | np.ndarray) -> tuple[np.ndarray, memoryview]:
+def encode_ids(ids: Iterable[int] | np.ndarray) -> tuple[np.ndarray, bytes]:
     """Sorted unique int64 ids and their little-endian bytes for ``buffers[0]``."""
-    array = np.unique(np.asarray(ids if not isinstance(ids, set) else list(ids), dtype=np.int64))
-    wire = array.astype("<i8", copy=False)
-    return array, memoryview(wire.tobytes() if sys.byteorder != "little" else wire).cast("B")
+    values = list(ids) if isinstance(ids, set | frozenset) else ids
+    array = np.unique(np.asarray(values, dtype=np.int64))
+    return array, array.astype("<i8", copy=False).tobytes()
 
 
 def decode_ids(buffers: Sequence[Any] | None, count: Any) -> np.ndarray:

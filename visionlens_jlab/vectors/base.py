@@ -144,7 +144,9 @@ def as_matrix(vectors: Sequence[Sequence[float]] | np.ndarray, dim: int, what: s
     if arr.ndim == 1:
         arr = arr.reshape(1, -1)
     if arr.ndim != 2 or arr.shape[1] != dim:
-        raise VectorStoreError(f"{what}: expected vectors of dimension {dim}, got shape {arr.shape}")
+        raise VectorStoreError(
+            f"{what}: expected vectors of dimension {dim}, got shape {arr.shape}"
+        )
     if not np.isfinite(arr).all():
         # Qdrant stores NaN without complaint and then ranks it arbitrarily.
         raise VectorStoreError(f"{what}: vectors contain NaN or infinite values")
@@ -153,7 +155,9 @@ def as_matrix(vectors: Sequence[Sequence[float]] | np.ndarray, dim: int, what: s
 
 def as_dataset_ids(dataset_ids: int | Sequence[int] | np.ndarray, n: int) -> list[int]:
     """One dataset id per point (a single id is repeated)."""
-    if isinstance(dataset_ids, (int, np.integer)) and not isinstance(dataset_ids, bool):
+    if isinstance(dataset_ids, bool):
+        raise VectorStoreError("dataset ids must be integers")
+    if isinstance(dataset_ids, (int, np.integer)):
         return [int(dataset_ids)] * n
     out = as_ids(dataset_ids)
     if len(out) != n:

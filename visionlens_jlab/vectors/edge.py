@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ from .base import (
     SpaceNotFoundError,
     VectorStore,
     VectorStoreError,
-    VectorStoreLockedError,
     as_dataset_ids,
     as_ids,
     as_matrix,
@@ -44,6 +43,7 @@ from .base import (
     check_same_space,
     new_space_info,
 )
+from .edge_util import dataset_filter, edge_errors, pids
 
 log = logging.getLogger(__name__)
 
@@ -52,42 +52,9 @@ SHARD_DIR = "shard"
 BATCH = 1024
 """Points per Edge call: bounds how long one call holds the GIL (~30 ms at 512-d)."""
 
+_SPACE_DIR_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+"""What :func:`~.base.space_name` produces."""
 _DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "euclid": qe.Distance.Euclid}
-
-
-@contextmanager
-def _edge_errors(what: str) -> Iterator[None]:
-    """Turn qdrant_edge's bare ``Exception`` into a :class:`VectorStoreError` with context."""
-    try:
-        yield
-    except VectorStoreError:
-        raise
-    except Exception as exc:
-        text = str(exc)
-        if "WouldBlock" in text or "lock" in text.lower():
-            raise VectorStoreLockedError(
-                f"{what}: the vector store is in use by another process (a running JupyterLab "
-                "with VisionLens?). Use that server, or stop it first."
-            ) from exc
-        raise VectorStoreError(f"{what}: {text}") from exc
-
-
-def _dataset_filter(dataset_id: int | None, sample_ids: list[int] | None) -> qe.Filter | None:
-    must: list[Any] = []
-    if dataset_id is not None:
-        must.append(qe.FieldCondition("dataset_id", match=qe.MatchValue(int(dataset_id))))
-    if sample_ids is not None:
-        must.append(qe.HasIdCondition(set(sample_ids)))
-    return qe.Filter(must=must) if must else None
-
-
-class _Changes:
-    """Writes made to a space while its index is built elsewhere, replayed after the swap."""
-
-    def __init__(self) -> None:
-        self.upserted: set[int] = set()
-        self.deleted: set[int] = set()
-        self.deleted_datasets: set[int] = set()
 
 
 class EdgeVectorStore(VectorStore):
@@ -101,7 +68,7 @@ class EdgeVectorStore(VectorStore):
         self._lock = threading.RLock()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._infos: dict[str, SpaceInfo] = {}
-        self._building: dict[str, _Changes] = {}
+        self._building: dict[str, edge_index.Changes] = {}
         self._closed = False
         try:
             for space_dir in sorted(self.root.iterdir()):
@@ -128,7 +95,7 @@ class EdgeVectorStore(VectorStore):
             info = SpaceInfo.from_json(json.loads(meta.read_text()))
         except (ValueError, KeyError, TypeError) as exc:
             raise VectorStoreError(f"unreadable vector space metadata {meta}: {exc}") from exc
-        with _edge_errors(f"opening vector space {info.name!r}"):
+        with edge_errors(f"opening vector space {info.name!r}"):
             self._shards[info.name] = qe.EdgeShard.load(str(space_dir / SHARD_DIR))
         self._infos[info.name] = info
 
@@ -138,9 +105,12 @@ class EdgeVectorStore(VectorStore):
         path.rename(target)
         shutil.rmtree(target, ignore_errors=True)
 
-    def _shard(self, space: str) -> qe.EdgeShard:
+    def _check_open(self) -> None:
         if self._closed:
             raise VectorStoreError("the vector store is closed")
+
+    def _shard(self, space: str) -> qe.EdgeShard:
+        self._check_open()
         shard = self._shards.get(space)
         if shard is None:
             raise SpaceNotFoundError(f"no vector space named {space!r} (embed the dataset first)")
@@ -154,8 +124,7 @@ class EdgeVectorStore(VectorStore):
         """Create the shard of ``(model, version)`` if missing; return its :class:`SpaceInfo`."""
         wanted = new_space_info(model, version, dim, distance)
         with self._lock:
-            if self._closed:
-                raise VectorStoreError("the vector store is closed")
+            self._check_open()
             if wanted.name in self._infos:
                 return check_same_space(self._infos[wanted.name], wanted)
             space_dir = self.root / wanted.name
@@ -166,10 +135,12 @@ class EdgeVectorStore(VectorStore):
                     wanted.name: qe.EdgeVectorParams(size=wanted.dim, distance=_DISTANCE[distance])
                 }
             )
-            with _edge_errors(f"creating vector space {wanted.name!r}"):
+            with edge_errors(f"creating vector space {wanted.name!r}"):
                 shard = qe.EdgeShard.create(str(space_dir / SHARD_DIR), config)
                 shard.update(
-                    qe.UpdateOperation.create_field_index("dataset_id", qe.PayloadSchemaType.Integer)
+                    qe.UpdateOperation.create_field_index(
+                        "dataset_id", qe.PayloadSchemaType.Integer
+                    )
                 )
                 shard.flush()
             tmp = space_dir / f"{SPACE_FILE}.tmp"
@@ -182,6 +153,7 @@ class EdgeVectorStore(VectorStore):
     def spaces(self) -> list[SpaceInfo]:
         """Every space, sorted by name."""
         with self._lock:
+            self._check_open()
             return [self._infos[name] for name in sorted(self._infos)]
 
     def drop_space(self, name: str) -> None:
@@ -191,10 +163,11 @@ class EdgeVectorStore(VectorStore):
             self._infos.pop(name, None)
             self._building.pop(name, None)
             if shard is not None:
-                with _edge_errors(f"closing vector space {name!r}"):
+                with edge_errors(f"closing vector space {name!r}"):
                     shard.close()
+            # The name may come from a request: only ever delete a directory of our own shape.
             space_dir = self.root / name
-            if space_dir.exists() and not name.startswith("."):
+            if _SPACE_DIR_RE.match(name) and space_dir.is_dir():
                 self._trash(space_dir)
 
     # ---------------------------------------------------------------- writes
@@ -219,10 +192,13 @@ class EdgeVectorStore(VectorStore):
                 points = [
                     qe.Point(pid, {space: row}, {"dataset_id": ds})
                     for pid, row, ds in zip(
-                        ids[start : start + BATCH], rows, datasets[start : start + BATCH]
+                        ids[start : start + BATCH],
+                        rows,
+                        datasets[start : start + BATCH],
+                        strict=True,
                     )
                 ]
-                with _edge_errors(f"writing vectors to {space!r}"):
+                with edge_errors(f"writing vectors to {space!r}"):
                     shard.update(qe.UpdateOperation.upsert_points(points))
             changes = self._building.get(space)
             if changes is not None:
@@ -234,12 +210,15 @@ class EdgeVectorStore(VectorStore):
         """Delete points by sample id from one space or all."""
         ids = as_ids(sample_ids)
         with self._lock:
+            self._check_open()
             names = [space] if space is not None else list(self._shards)
             for name in names:
                 shard = self._shard(name)
                 for start in range(0, len(ids), BATCH * 8):
-                    with _edge_errors(f"deleting vectors from {name!r}"):
-                        shard.update(qe.UpdateOperation.delete_points(ids[start : start + BATCH * 8]))
+                    with edge_errors(f"deleting vectors from {name!r}"):
+                        shard.update(
+                            qe.UpdateOperation.delete_points(pids(ids[start : start + BATCH * 8]))
+                        )
                 changes = self._building.get(name)
                 if changes is not None:
                     changes.deleted.update(ids)
@@ -248,13 +227,14 @@ class EdgeVectorStore(VectorStore):
     def delete_dataset(self, dataset_id: int, space: str | None = None) -> int:
         """Delete every point of ``dataset_id`` (payload filter); returns the number removed."""
         removed = 0
-        flt = _dataset_filter(int(dataset_id), None)
+        flt = dataset_filter(int(dataset_id), None)
         assert flt is not None
         with self._lock:
+            self._check_open()
             names = [space] if space is not None else list(self._shards)
             for name in names:
                 shard = self._shard(name)
-                with _edge_errors(f"deleting dataset {dataset_id} from {name!r}"):
+                with edge_errors(f"deleting dataset {dataset_id} from {name!r}"):
                     removed += shard.count(qe.CountRequest(exact=True, filter=flt))
                     shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
                 changes = self._building.get(name)
@@ -273,12 +253,12 @@ class EdgeVectorStore(VectorStore):
             shard = self._shard(space)
             if space in self._building:
                 raise VectorStoreError(f"the index of {space!r} is already being built")
-            with _edge_errors(f"flushing {space!r}"):
+            with edge_errors(f"flushing {space!r}"):
                 shard.flush()
             space_dir = self.root / space
             build_dir = space_dir / f"build-{uuid.uuid4().hex[:8]}"
             edge_index.copy_shard(space_dir / SHARD_DIR, build_dir)
-            self._building[space] = _Changes()
+            self._building[space] = edge_index.Changes()
         try:
             edge_index.optimize_in_subprocess(build_dir)
         except BaseException:
@@ -292,30 +272,13 @@ class EdgeVectorStore(VectorStore):
                 shutil.rmtree(build_dir, ignore_errors=True)  # dropped meanwhile
                 return
             old = self._shards[space]
-            replay = sorted(changes.upserted)
-            with _edge_errors(f"reading changes of {space!r}"):
-                records = [
-                    r
-                    for start in range(0, len(replay), BATCH)
-                    for r in old.retrieve(replay[start : start + BATCH], True, [space])
-                ]
+            records = edge_index.read_changed(old, space, changes)
+            with edge_errors(f"closing {space!r}"):
                 old.close()
             del self._shards[space]
             new_shard = edge_index.swap_in(space_dir / SHARD_DIR, build_dir)
             self._shards[space] = new_shard
-            with _edge_errors(f"replaying changes onto {space!r}"):
-                for dataset_id in changes.deleted_datasets:
-                    flt = _dataset_filter(dataset_id, None)
-                    assert flt is not None
-                    new_shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
-                if changes.deleted:
-                    new_shard.update(qe.UpdateOperation.delete_points(sorted(changes.deleted)))
-                for start in range(0, len(records), BATCH):
-                    points = [
-                        qe.Point(r.id, r.vector, r.payload) for r in records[start : start + BATCH]
-                    ]
-                    new_shard.update(qe.UpdateOperation.upsert_points(points))
-                new_shard.flush()
+            edge_index.replay(new_shard, changes, records)
 
     # ---------------------------------------------------------------- reads
 
@@ -351,7 +314,7 @@ class EdgeVectorStore(VectorStore):
         ids = as_ids(sample_ids) if sample_ids is not None else None
         if ids is not None and not ids:
             return [[] for _ in range(len(matrix))]
-        flt = _dataset_filter(dataset_id, ids)
+        flt = dataset_filter(dataset_id, ids)
         params = qe.SearchParams(hnsw_ef=hnsw_ef, exact=exact)
         requests = [
             qe.QueryRequest(
@@ -364,7 +327,7 @@ class EdgeVectorStore(VectorStore):
             )
             for row in matrix.tolist()
         ]
-        with _edge_errors(f"searching {space!r}"):
+        with edge_errors(f"searching {space!r}"):
             results = shard.query_batch(qe.QueryBatchRequest(requests))
         return [[Hit(int(p.id), float(p.score)) for p in res] for res in results]
 
@@ -374,10 +337,10 @@ class EdgeVectorStore(VectorStore):
         """Stored vectors of those ids that have one, in the order asked."""
         ids = as_ids(sample_ids)
         found: dict[int, list[float]] = {}
-        with self._lock, _edge_errors(f"reading vectors of {space!r}"):
+        with self._lock, edge_errors(f"reading vectors of {space!r}"):
             shard = self._shard(space)
             for start in range(0, len(ids), BATCH):
-                for rec in shard.retrieve(ids[start : start + BATCH], False, [space]):
+                for rec in shard.retrieve(pids(ids[start : start + BATCH]), False, [space]):
                     vec = rec.vector
                     assert isinstance(vec, dict)
                     found[int(rec.id)] = vec[space]  # type: ignore[assignment]
@@ -387,17 +350,19 @@ class EdgeVectorStore(VectorStore):
 
     def count(self, space: str, dataset_id: int | None = None) -> int:
         """Exact number of points (of one dataset, if given)."""
-        with self._lock, _edge_errors(f"counting {space!r}"):
+        with self._lock, edge_errors(f"counting {space!r}"):
             shard = self._shard(space)
-            return int(shard.count(qe.CountRequest(exact=True, filter=_dataset_filter(dataset_id, None))))
+            return int(
+                shard.count(qe.CountRequest(exact=True, filter=dataset_filter(dataset_id, None)))
+            )
 
     def points(self, space: str, dataset_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(sample_ids, dataset_ids)`` of every point, sorted by sample id."""
-        flt = _dataset_filter(dataset_id, None)
+        flt = dataset_filter(dataset_id, None)
         ids: list[int] = []
         datasets: list[int] = []
         offset: Any = None
-        with self._lock, _edge_errors(f"listing {space!r}"):
+        with self._lock, edge_errors(f"listing {space!r}"):
             shard = self._shard(space)
             while True:
                 records, offset = shard.scroll(
@@ -424,7 +389,7 @@ class EdgeVectorStore(VectorStore):
         """Write every shard's pending changes to its segments."""
         with self._lock:
             for name, shard in self._shards.items():
-                with _edge_errors(f"flushing {name!r}"):
+                with edge_errors(f"flushing {name!r}"):
                     shard.flush()
 
     def close(self) -> None:
@@ -433,5 +398,5 @@ class EdgeVectorStore(VectorStore):
             self._closed = True
             shards, self._shards = self._shards, {}
             for name, shard in shards.items():
-                with _edge_errors(f"closing {name!r}"):
+                with edge_errors(f"closing {name!r}"):
                     shard.close()

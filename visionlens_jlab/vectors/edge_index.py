@@ -21,9 +21,11 @@ from pathlib import Path
 import qdrant_edge as qe
 
 from .base import VectorStoreError
+from .edge_util import dataset_filter, edge_errors, pids
 
 OLD_SUFFIX = ".old"
 BUILD_TIMEOUT_S = 6 * 3600
+REPLAY_BATCH = 1024
 
 
 def copy_shard(shard_dir: Path, build_dir: Path) -> None:
@@ -34,7 +36,7 @@ def copy_shard(shard_dir: Path, build_dir: Path) -> None:
 
 def optimize_in_subprocess(build_dir: Path) -> None:
     """Run :func:`main` on ``build_dir`` in a fresh interpreter; raise with its stderr on failure."""
-    proc = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+    proc = subprocess.run(
         [sys.executable, "-m", "visionlens_jlab.vectors.edge_index", str(build_dir)],
         capture_output=True,
         text=True,
@@ -46,6 +48,46 @@ def optimize_in_subprocess(build_dir: Path) -> None:
         raise VectorStoreError(
             f"building the vector index failed (exit {proc.returncode}): " + " | ".join(tail)
         )
+
+
+class Changes:
+    """Writes made to a space while its index is built elsewhere, replayed after the swap."""
+
+    def __init__(self) -> None:
+        self.upserted: set[int] = set()
+        self.deleted: set[int] = set()
+        self.deleted_datasets: set[int] = set()
+
+
+def read_changed(old: qe.EdgeShard, space: str, changes: Changes) -> list[qe.Record]:
+    """The current points (vector and payload) that were upserted during the build."""
+    ids = sorted(changes.upserted)
+    with edge_errors(f"reading changes of {space!r}"):
+        return [
+            rec
+            for start in range(0, len(ids), REPLAY_BATCH)
+            for rec in old.retrieve(pids(ids[start : start + REPLAY_BATCH]), True, [space])
+        ]
+
+
+def replay(new: qe.EdgeShard, changes: Changes, records: list[qe.Record]) -> None:
+    """Apply the build-time writes to the new shard: deletes first, then current points.
+
+    ``records`` hold each touched point's final state, so replaying them last is right
+    whatever order the writes came in (an upsert after a dataset delete survives it).
+    """
+    with edge_errors("replaying changes onto the rebuilt shard"):
+        for dataset_id in sorted(changes.deleted_datasets):
+            flt = dataset_filter(dataset_id, None)
+            assert flt is not None
+            new.update(qe.UpdateOperation.delete_points_by_filter(flt))
+        if changes.deleted:
+            new.update(qe.UpdateOperation.delete_points(pids(sorted(changes.deleted))))
+        for start in range(0, len(records), REPLAY_BATCH):
+            batch = records[start : start + REPLAY_BATCH]
+            points = [qe.Point(r.id, r.vector or {}, r.payload) for r in batch]
+            new.update(qe.UpdateOperation.upsert_points(points))
+        new.flush()
 
 
 def swap_in(shard_dir: Path, build_dir: Path) -> qe.EdgeShard:

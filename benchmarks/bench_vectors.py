@@ -1,0 +1,318 @@
+"""Vector-store benchmark: Qdrant Edge (embedded default) vs qdrant-client local mode.
+
+Generates clustered synthetic embeddings (a stand-in for CLIP: 1,000 clusters, cosine),
+then, per backend in its own process (so peak RSS is its own): upsert time, query latency
+p50/p95 (top 50) unfiltered / one dataset of ten / a 2,000-id set, recall@50 of the HNSW
+index against exact search, reopen time, peak RSS. Edge also builds its HNSW index (in a
+worker process, see ``visionlens_jlab/vectors/edge_index.py``) while a ticker thread
+measures how long the calling process stalls.
+
+    python benchmarks/bench_vectors.py                 # 100K Edge, 20K qdrant-client local
+    python benchmarks/bench_vectors.py --n 20000 --n-local 5000 --out -   # quick look
+
+qdrant-client local mode is pure Python (measured earlier: 98 s to upsert 100K), so it runs
+at ``--n-local`` points; an Edge run at the same size is included for a like-for-like row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from visionlens_jlab.vectors import (
+    EdgeVectorStore,
+    QdrantClientVectorStore,
+    VectorStore,
+)
+
+DIM = 512
+K = 50
+DATASETS = 10
+
+
+def make_data(n: int, n_queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` clustered unit vectors and ``n_queries`` held-out queries from the same clusters."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(1000, DIM)).astype(np.float32)
+    # A common direction, as in CLIP's anisotropic embedding space, plus cluster + noise.
+    common = rng.normal(size=DIM).astype(np.float32)
+    out = np.empty((n + n_queries, DIM), dtype=np.float32)
+    for start in range(0, n + n_queries, 20_000):
+        end = min(start + 20_000, n + n_queries)
+        assign = rng.integers(0, len(centers), end - start)
+        noise = rng.normal(size=(end - start, DIM)).astype(np.float32)
+        out[start:end] = 0.8 * common + centers[assign] + 0.7 * noise
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out[:n], out[n:]
+
+
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS so far in MiB (Linux reports KiB)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def latencies(fn: Any, queries: np.ndarray) -> dict[str, float]:
+    """p50/p95 in ms of ``fn(query)`` over every query (after one warm-up call)."""
+    fn(queries[0])
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        fn(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95))}
+
+
+def recall(store: VectorStore, space: str, queries: np.ndarray, **kw: Any) -> float:
+    """Mean recall@K of ``store.search(**kw)`` against exact search."""
+    total = 0.0
+    for q in queries:
+        truth = {h.sample_id for h in store.search(space, q, K, exact=True)}
+        got = {h.sample_id for h in store.search(space, q, K, **kw)}
+        total += len(truth & got) / K
+    return total / len(queries)
+
+
+class Ticker:
+    """A thread that wakes every 5 ms: its longest gap is how long the process stalled."""
+
+    def __init__(self) -> None:
+        self.max_gap = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        last = time.perf_counter()
+        while not self._stop.wait(0.005):
+            now = time.perf_counter()
+            self.max_gap = max(self.max_gap, now - last)
+            last = now
+
+    def __enter__(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def open_backend(backend: str, path: Path) -> VectorStore:
+    if backend == "edge":
+        return EdgeVectorStore(path)
+    return QdrantClientVectorStore.local(str(path))
+
+
+def run_child(
+    backend: str, n: int, n_queries: int, index: str, tmp_root: str | None
+) -> dict[str, Any]:
+    """Everything measured for one backend, in this (child) process."""
+    data, queries = make_data(n, n_queries)
+    ids = np.arange(1, n + 1)
+    datasets = ids % DATASETS
+    rng = np.random.default_rng(1)
+    id_subset = np.sort(rng.choice(ids, size=min(2000, n), replace=False))
+    label = backend + (" (tmpfs)" if tmp_root == "/dev/shm" else "")
+    res: dict[str, Any] = {"backend": label, "n": n, "queries": n_queries}
+    res["rss_base_mb"] = rss_mb()
+    with tempfile.TemporaryDirectory(prefix="vl-bench-", dir=tmp_root) as tmp:
+        store = open_backend(backend, Path(tmp) / "store")
+        space = store.ensure_space("bench-clip", "synthetic", DIM).name
+        with Ticker() as tick:
+            t = time.perf_counter()
+            for start in range(0, n, 8192):
+                end = start + 8192
+                store.upsert(space, ids[start:end], data[start:end], datasets[start:end])
+            store.flush()
+            res["upsert_s"] = time.perf_counter() - t
+        res["upsert_max_stall_ms"] = tick.max_gap * 1000
+
+        def search(**kw: Any) -> Any:
+            return lambda q: store.search(space, q, K, **kw)
+
+        res["query_scan"] = latencies(search(), queries)
+        if index == "inprocess" and isinstance(store, EdgeVectorStore):
+            # What optimize() would cost if run in the server process: the GIL is held
+            # throughout, so every other thread (the tornado loop) stalls.
+            shard = store._shards[space]
+            with Ticker() as tick:
+                t = time.perf_counter()
+                shard.optimize()
+                res["index_build_s"] = time.perf_counter() - t
+            res["index_build_max_stall_ms"] = tick.max_gap * 1000
+            res["index_where"] = "in-process"
+        elif index == "subprocess":
+            with Ticker() as tick:
+                t = time.perf_counter()
+                store.optimize(space)
+                res["index_build_s"] = time.perf_counter() - t
+            res["index_build_max_stall_ms"] = tick.max_gap * 1000
+            res["index_child_rss_mb"] = rss_mb(resource.RUSAGE_CHILDREN)
+            res["index_where"] = "worker process"
+        if index != "none":
+            res["query_hnsw"] = latencies(search(), queries)
+            res["query_hnsw_ef128"] = latencies(search(hnsw_ef=128), queries)
+            res["query_exact"] = latencies(search(exact=True), queries)
+            rq = queries[: min(100, len(queries))]
+            res["recall_default"] = recall(store, space, rq)
+            res["recall_ef128"] = recall(store, space, rq, hnsw_ef=128)
+            res["recall_ef256"] = recall(store, space, rq, hnsw_ef=256)
+        res["query_dataset"] = latencies(search(dataset_id=3), queries)
+        res["query_idset"] = latencies(search(sample_ids=id_subset), queries)
+        t = time.perf_counter()
+        store.close()
+        res["close_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        store = open_backend(backend, Path(tmp) / "store")
+        store.search(space, queries[0], K)
+        res["reopen_s"] = time.perf_counter() - t
+        assert store.count(space) == n
+        store.close()
+    res["rss_peak_mb"] = rss_mb()
+    return res
+
+
+def fmt_lat(lat: dict[str, float] | None) -> str:
+    return f"{lat['p50']:.1f} / {lat['p95']:.1f}" if lat else "-"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; load average at start "
+        f"{load:.1f} (machine shared with other work)"
+    )
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    return ", ".join(f"{p} {version(p)}" for p in ("qdrant-edge-py", "qdrant-client", "numpy"))
+
+
+def report(rows: list[dict[str, Any]], started: str, wall: float) -> str:
+    lines = [
+        "# Vector store benchmark",
+        "",
+        f"- Date: {started}; total wall time {wall:.0f} s",
+        f"- Machine: {machine()}",
+        f"- Versions: {versions()}",
+        f"- Data: clustered synthetic unit vectors, {DIM}-d cosine (1,000 clusters + a common "
+        "direction + noise; held-out queries from the same clusters); payload `dataset_id` "
+        f"= id mod {DATASETS}. Latencies are p50 / p95 in ms for top {K}, one query at a time, "
+        "through the `VectorStore` API (`benchmarks/bench_vectors.py`).",
+        "",
+        "| backend | points | q | upsert | index build (stall) | query: scan | HNSW default | "
+        "HNSW ef=128 | exact | one dataset (10%) | 2,000-id set | reopen | peak RSS (store) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        build = (
+            f"{r['index_build_s']:.1f} s ({r['index_build_max_stall_ms']:.0f} ms)"
+            if "index_build_s" in r
+            else "-"
+        )
+        lines.append(
+            f"| {r['backend']} | {r['n']:,} | {r['queries']} | {r['upsert_s']:.1f} s | {build} | "
+            f"{fmt_lat(r['query_scan'])} | {fmt_lat(r.get('query_hnsw'))} | "
+            f"{fmt_lat(r.get('query_hnsw_ef128'))} | {fmt_lat(r.get('query_exact'))} | "
+            f"{fmt_lat(r['query_dataset'])} | {fmt_lat(r['query_idset'])} | "
+            f"{r['reopen_s']:.2f} s | {r['rss_peak_mb']:.0f} MiB "
+            f"({r['rss_peak_mb'] - r['rss_base_mb']:.0f}) |"
+        )
+    lines += ["", "Recall@50 of the HNSW index against exact search (100 queries):", ""]
+    for r in rows:
+        if "recall_default" in r:
+            lines.append(
+                f"- {r['backend']} {r['n']:,}: default ef {r['recall_default']:.3f}, "
+                f"ef=128 {r['recall_ef128']:.3f}, ef=256 {r['recall_ef256']:.3f}; index built "
+                f"{r['index_where']} in {r['index_build_s']:.1f} s; longest stall of another "
+                f"thread of the calling process meanwhile: {r['index_build_max_stall_ms']:,.0f} ms"
+            )
+    lines += [
+        "",
+        "Columns: *query: scan* is before any index is built (Edge: plain segments, i.e. a "
+        "full scan; qdrant-client local mode always scans). *peak RSS (store)*: peak RSS of "
+        "the benchmark process, and in brackets what it added above the generated data. "
+        "*upsert* includes the final flush; *reopen* is close-to-first-answer. *q*: queries "
+        "timed per column (qdrant-client local mode evaluates filters in Python, seconds per "
+        "query at 20K, so it gets fewer).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="points for Edge")
+    parser.add_argument("--n-local", type=int, default=20_000, help="points for local mode")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "vectors.md"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--index", default="none", help=argparse.SUPPRESS)
+    parser.add_argument("--no-index", action="store_true", help="skip the 100K index build")
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(args.child, args.n, args.queries, args.index, args.tmp)))
+        return 0
+
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    t0 = time.perf_counter()
+    # qdrant-client local mode commits every point to SQLite on its own (one fsync each):
+    # on disk it is measured at 1,000 points; the --n-local run uses tmpfs to show the rest.
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    runs = [
+        ("edge", args.n, "none" if args.no_index else "subprocess", None),
+        ("edge", args.n_local, "inprocess", None),
+        ("qdrant-local", args.n_local, "none", shm),
+        ("qdrant-local", min(1000, args.n_local), "none", None),
+    ]
+    rows = []
+    for backend, n, index, tmp_root in runs:
+        cmd = [sys.executable, __file__, "--child", backend, "--n", str(n)]
+        # Local mode filters in Python (over a second per query at 20K): fewer queries.
+        n_queries = args.queries if backend == "edge" else min(args.queries, 15)
+        cmd += ["--queries", str(n_queries), "--index", index]
+        cmd += ["--tmp", tmp_root] if tmp_root else []
+        print(f"running {backend} at {n:,} points ...", file=sys.stderr, flush=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(out.stderr, file=sys.stderr)
+            return 1
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    text = report(rows, started, time.perf_counter() - t0)
+    print(text)
+    print(json.dumps(rows), file=sys.stderr)
+    if args.out != "-":
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

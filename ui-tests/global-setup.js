@@ -1,0 +1,101 @@
+/**
+ * Creates the datasets the UI tests need, with the real `visionlens` CLI
+ * (which goes through the server's REST API when one owns the data folder).
+ *
+ * - `demo`: the generated demo (shapes + a simulated model), 300 images;
+ * - `big10k`: 10,000 samples whose images cycle through the demo images
+ *   (a generated COCO file), to scroll a large grid.
+ * Both are created once and reused (delete ui-tests/.jupyter-data to redo).
+ */
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const HERE = __dirname;
+const DATA_DIR =
+  process.env.VISIONLENS_DATA_DIR ||
+  path.join(HERE, '.jupyter-data', 'visionlens');
+
+/** The CLI: $VISIONLENS_CLI, the repo's venv, or `visionlens` on PATH. */
+function cli() {
+  if (process.env.VISIONLENS_CLI) {
+    return process.env.VISIONLENS_CLI;
+  }
+  const venv = path.join(HERE, '..', '.venv', 'bin', 'visionlens');
+  return fs.existsSync(venv) ? venv : 'visionlens';
+}
+
+function run(args) {
+  const out = execFileSync(cli(), [...args, '--data-dir', DATA_DIR, '--json'], {
+    encoding: 'utf-8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, VISIONLENS_DATA_DIR: DATA_DIR },
+    timeout: 600 * 1000
+  });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+/** A COCO file of `n` samples cycling through the demo's images and boxes. */
+function writeBigCoco(n, target) {
+  const demoRoot = path.join(DATA_DIR, 'demo-sources', 'demo');
+  const demo = JSON.parse(
+    fs.readFileSync(path.join(demoRoot, 'annotations.json'), 'utf-8')
+  );
+  const byImage = new Map();
+  for (const a of demo.annotations) {
+    if (!byImage.has(a.image_id)) {
+      byImage.set(a.image_id, []);
+    }
+    byImage.get(a.image_id).push(a);
+  }
+  const base = demo.images.slice(0, 60);
+  const images = [];
+  const annotations = [];
+  for (let i = 0; i < n; i++) {
+    const src = base[i % base.length];
+    images.push({
+      id: i + 1,
+      file_name: src.file_name,
+      width: src.width,
+      height: src.height,
+      split: i % 5 === 0 ? 'val' : 'train'
+    });
+    for (const a of byImage.get(src.id) || []) {
+      annotations.push({
+        id: annotations.length + 1,
+        image_id: i + 1,
+        category_id: a.category_id,
+        bbox: a.bbox,
+        area: a.area,
+        iscrowd: 0
+      });
+    }
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(
+    target,
+    JSON.stringify({ categories: demo.categories, images, annotations })
+  );
+  return path.join(demoRoot, 'images');
+}
+
+module.exports = async function globalSetup() {
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  run(['demo', '--images', '300', '--name', 'demo']);
+  const names = new Set(run(['datasets']).datasets.map(d => d.name));
+  if (!names.has('big10k')) {
+    const coco = path.join(DATA_DIR, 'ui-sources', 'big10k.json');
+    const images = writeBigCoco(10000, coco);
+    run([
+      'ingest',
+      coco,
+      '--name',
+      'big10k',
+      '--format',
+      'coco',
+      '--images',
+      images
+    ]);
+  }
+};

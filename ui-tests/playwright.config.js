@@ -1,0 +1,41 @@
+/**
+ * Playwright configuration of the VisionLens UI tests.
+ *
+ * Runs the system Chromium (never `npx playwright install`), one worker
+ * (the machine is small and the tests share one server and data folder).
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+module.exports = {
+  ...baseConfig,
+  reporter: [[process.env.CI ? 'github' : 'list']],
+  globalSetup: require.resolve('./global-setup'),
+  timeout: 120 * 1000,
+  expect: { timeout: 20 * 1000 },
+  workers: 1,
+  retries: 0,
+  use: {
+    ...baseConfig.use,
+    viewport: { width: 1280, height: 800 },
+    trace: 'retain-on-failure',
+    // Videos need Playwright's own ffmpeg download; screenshots are enough.
+    video: 'off',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic'
+      ]
+    }
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: 'http://localhost:8888/lab',
+    timeout: 180 * 1000,
+    reuseExistingServer: !process.env.CI
+  }
+};

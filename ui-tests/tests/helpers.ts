@@ -1,0 +1,117 @@
+/**
+ * Helpers shared by the VisionLens UI tests: REST calls with the server's
+ * token, opening panels, waiting for exact counts, saving screenshots.
+ */
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { APIRequestContext, expect, Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/** The server's base URL and token (the test server runs without a token). */
+const BASE = process.env.TARGET_URL ?? 'http://localhost:8888';
+const TOKEN = process.env.JUPYTER_TOKEN ?? '';
+
+function apiUrl(endpoint: string): string {
+  const url = `${BASE}/visionlens/api/${endpoint}`;
+  return TOKEN ? `${url}${url.includes('?') ? '&' : '?'}token=${TOKEN}` : url;
+}
+
+/** GET or POST the VisionLens REST API and return the JSON answer. */
+export async function api<T = any>(
+  request: APIRequestContext,
+  endpoint: string,
+  body?: unknown
+): Promise<T> {
+  const response =
+    body === undefined
+      ? await request.get(apiUrl(endpoint))
+      : await request.post(apiUrl(endpoint), { data: body });
+  expect(response.ok(), `${endpoint}: ${await response.text()}`).toBeTruthy();
+  return (await response.json()) as T;
+}
+
+/** The server's exact total for a filter. */
+export async function serverTotal(
+  request: APIRequestContext,
+  dataset: string,
+  filter: unknown
+): Promise<number> {
+  const page = await api(request, `datasets/${dataset}/samples/query`, {
+    filter,
+    offset: 0,
+    limit: 0
+  });
+  return page.total;
+}
+
+/** "12,345" as the UI prints it. */
+export function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Run a JupyterLab command in the page. */
+export async function command(
+  page: IJupyterLabPageFixture,
+  id: string,
+  args: Record<string, unknown> = {}
+): Promise<void> {
+  await page.evaluate(
+    async ({ id, args }) => {
+      await (window as any).jupyterapp.commands.execute(id, args);
+    },
+    { id, args }
+  );
+}
+
+/** Open the grid on a dataset and wait for its exact count. */
+export async function openGrid(
+  page: IJupyterLabPageFixture,
+  dataset: string
+): Promise<Locator> {
+  await command(page, 'visionlens:open-grid', { dataset });
+  const grid = page.locator('#visionlens-grid-main');
+  await expect(grid.locator('.jp-VisionLens-count')).toHaveText(/ of .* samples/);
+  await expect(grid.locator('.jp-VisionLens-tile[data-sample-id]').first()).toBeVisible();
+  return grid;
+}
+
+/** Wait until every visible tile image finished loading (for screenshots). */
+export async function imagesLoaded(locator: Locator): Promise<void> {
+  await locator.evaluate(
+    root =>
+      Promise.all(
+        [...root.querySelectorAll('img[src]')].map(img =>
+          (img as HTMLImageElement).complete
+            ? null
+            : new Promise(r => {
+                img.addEventListener('load', r, { once: true });
+                img.addEventListener('error', r, { once: true });
+              })
+        )
+      ),
+    undefined,
+    { timeout: 20000 }
+  );
+}
+
+/** Save a small screenshot of a panel into docs/screenshots/. */
+export async function shot(locator: Locator, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await locator.screenshot({
+    path: path.join(SCREENSHOTS, `${name}.png`),
+    animations: 'disabled'
+  });
+}
+
+/** Switch the JupyterLab theme and wait for it to apply. */
+export async function setTheme(page: IJupyterLabPageFixture, dark: boolean): Promise<void> {
+  await command(page, 'apputils:change-theme', {
+    theme: dark ? 'JupyterLab Dark' : 'JupyterLab Light'
+  });
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-light',
+    dark ? 'false' : 'true'
+  );
+}

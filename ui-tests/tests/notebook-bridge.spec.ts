@@ -1,0 +1,105 @@
+/**
+ * The notebook bridge in a real JupyterLab: a real kernel, the real comm, the
+ * real grid. Uses the `demo` dataset created by global-setup.js.
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+import { serverTotal } from './helpers';
+
+const DEMO = 'demo';
+const NOTEBOOK = 'bridge.ipynb';
+
+/** Append a code cell, run it, return its text output. */
+async function runCode(
+  page: IJupyterLabPageFixture,
+  code: string
+): Promise<string> {
+  await page.notebook.activate(NOTEBOOK);
+  await page.notebook.addCell('code', code);
+  const index = (await page.locator('.jp-Notebook .jp-Cell').count()) - 1;
+  await page.notebook.runCell(index);
+  const output = await page.notebook.getCellTextOutput(index);
+  return (output ?? []).join('').trim();
+}
+
+/** The sample ids the grid draws as selected. */
+async function selectedTiles(page: IJupyterLabPageFixture): Promise<number[]> {
+  const ids = await page
+    .locator('#visionlens-grid-main .jp-VisionLens-tile.jp-mod-selected')
+    .evaluateAll(els => els.map(el => Number((el as HTMLElement).dataset.sampleId)));
+  return ids.sort((a, b) => a - b);
+}
+
+test.describe('Notebook bridge', () => {
+  test.use({ autoGoto: true });
+
+  test('grid selection reaches the kernel; Python selection and filter reach the grid', async ({
+    page,
+    request
+  }) => {
+    await page.notebook.createNew(NOTEBOOK);
+    await page.notebook.setCell(
+      0,
+      'code',
+      "import visionlens_jlab.notebook as vl\nsession = vl.open('demo')\nprint('opened')"
+    );
+    await page.notebook.runCell(0);
+    expect((await page.notebook.getCellTextOutput(0))?.join('')).toContain('opened');
+
+    // vl.open() opened the grid on the dataset.
+    const grid = page.locator('#visionlens-grid-main');
+    const tiles = grid.locator('.jp-VisionLens-tile[data-sample-id]');
+    await expect(tiles.first()).toBeVisible();
+    const total = await serverTotal(request, DEMO, {});
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
+      `${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} samples`
+    );
+
+    // Select five samples in the grid (click + shift-click).
+    await page.activity.activateTab('visionlens-grid-main');
+    await tiles.nth(0).click();
+    await tiles.nth(4).click({ modifiers: ['Shift'] });
+    await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('5 selected');
+    const inGrid = await selectedTiles(page);
+    expect(inGrid).toHaveLength(5);
+
+    // The kernel sees the same five samples, as a DataFrame.
+    const out = await runCode(
+      page,
+      'print(len(session.selection()), sorted(session.selected))'
+    );
+    expect(out).toBe(`5 [${inGrid.join(', ')}]`);
+
+    // Python selects three other samples: the grid shows exactly those.
+    const picked = await runCode(
+      page,
+      'ids = vl.dataset("demo").ids()[10:13].tolist()\nsession.select(ids)\nprint(ids)'
+    );
+    const ids = JSON.parse(picked) as number[];
+    expect(ids).toHaveLength(3);
+    await page.activity.activateTab('visionlens-grid-main');
+    await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('3 selected');
+    await expect.poll(() => selectedTiles(page)).toEqual(ids);
+
+    // Python sets the filter: the grid's count is the server's total for it.
+    const filter = { box_count: { source: 'ground_truth', min: 2 } };
+    const count = await runCode(
+      page,
+      `print(session.filter(${JSON.stringify(filter)}))`
+    );
+    const expected = await serverTotal(request, DEMO, filter);
+    expect(Number(count)).toBe(expected);
+    await page.activity.activateTab('visionlens-grid-main');
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
+      new RegExp(`^${expected.toLocaleString('en-US')} of `)
+    );
+
+    // Select all matching in the grid: the kernel resolves it to the same count.
+    await grid.locator('.jp-VisionLens-selectAll').click();
+    const all = await runCode(
+      page,
+      'print(len(session.selected), session.view)'
+    );
+    expect(all.startsWith(`${expected} `)).toBeTruthy();
+  });
+});

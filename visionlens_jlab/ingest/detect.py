@@ -1,0 +1,98 @@
+"""Guess the format of a dataset or predictions path, or say clearly what was looked for."""
+
+from __future__ import annotations
+
+import os
+
+from .images import list_images
+from .report import IngestError
+from .txt import list_txt
+from .yolo_layout import NAME_FILES, YAML_FILES
+
+DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh")
+LOOKED_FOR = (
+    "a COCO .json file; a YOLO root (data.yaml, obj.data, images/ + labels/, obj_*_data/); "
+    "a VOC root (Annotations/ + JPEGImages/) or a folder of VOC .xml files; "
+    "a folder of per-image txt files (class left top right bottom)"
+)
+
+
+def detect_dataset_format(path: str) -> str:
+    """``coco``, ``yolo``, ``voc`` or ``txt`` for a dataset path, else :class:`IngestError`."""
+    if not os.path.exists(path):
+        raise IngestError(f"{path} does not exist")
+    if os.path.isfile(path):
+        low = path.lower()
+        if low.endswith(".json"):
+            return "coco"
+        if low.endswith((".yaml", ".yml", ".data")):
+            return "yolo"
+        if low.endswith(".xml"):
+            raise IngestError(f"{path}: give the folder that holds the VOC .xml files")
+        raise IngestError(f"cannot tell the format of {path}; expected {LOOKED_FOR}")
+    entries = set(os.listdir(path))
+    if "Annotations" in entries:
+        return "voc"
+    if entries & set(YAML_FILES) or "obj.data" in entries:
+        return "yolo"
+    if "labels" in entries and os.path.isdir(os.path.join(path, "labels")):
+        return "yolo"
+    if any(e.startswith("obj_") and e.endswith("_data") for e in entries):
+        return "yolo"
+    if any(e.lower().endswith(".xml") for e in entries):
+        return "voc"
+    jsons = [e for e in entries if e.lower().endswith(".json")]
+    if len(jsons) == 1:
+        raise IngestError(f"{path} holds one COCO file: pass the file itself, {jsons[0]}")
+    txts = list_txt(path)
+    if txts:
+        return "yolo" if _looks_normalised(path, txts) and (entries & set(NAME_FILES)) else "txt"
+    hint = " (it holds only images)" if list_images(path) else ""
+    raise IngestError(f"cannot tell the format of {path}{hint}: looked for {LOOKED_FOR}")
+
+
+def detect_predictions_format(path: str) -> str:
+    """``coco`` for a .json file; for a txt folder ``txt``, ``txt-xywh`` or ``yolo``."""
+    if not os.path.exists(path):
+        raise IngestError(f"{path} does not exist")
+    if os.path.isfile(path):
+        if path.lower().endswith(".json"):
+            return "coco"
+        raise IngestError(
+            f"cannot tell the predictions format of {path}: expected a COCO results .json or a "
+            "folder of per-image txt files"
+        )
+    txts = list_txt(path)
+    if not txts:
+        raise IngestError(f"{path} holds no .json or per-image .txt predictions")
+    rows = _sample_rows(path, txts, 200)
+    # normalised coordinates may overshoot 1 a little (boxes leaving the image); pixel
+    # coordinates of a whole folder all below 2 are not plausible
+    if rows and all(len(r) == 6 and all(-0.5 <= v <= 2.0 for v in r[2:]) for r in rows):
+        return "yolo"
+    if rows and any(len(r) == 6 and (r[4] <= r[2] or r[5] <= r[3]) for r in rows):
+        return "txt-xywh"  # "right <= left" is impossible for corners: these are widths
+    return "txt"
+
+
+def _sample_rows(path: str, txts: list[str], limit: int) -> list[list[float]]:
+    rows: list[list[float]] = []
+    for name in txts[:50]:
+        try:
+            with open(os.path.join(path, name), encoding="utf-8-sig", errors="replace") as f:
+                for line in f.read().splitlines():
+                    parts = line.split()
+                    try:
+                        rows.append([0.0] + [float(v) for v in parts[1:]])
+                    except ValueError:
+                        continue
+                    if len(rows) >= limit:
+                        return rows
+        except OSError:
+            continue
+    return rows
+
+
+def _looks_normalised(path: str, txts: list[str]) -> bool:
+    rows = _sample_rows(path, txts, 50)
+    return bool(rows) and all(len(r) == 5 and all(-0.5 <= v <= 2.0 for v in r[1:]) for r in rows)

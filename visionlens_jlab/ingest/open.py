@@ -1,0 +1,97 @@
+"""The one entry point to every parser: :func:`open_dataset` and :func:`open_predictions`.
+
+The CLI, the server's ingest jobs and the demo generator call these, then hand the result to
+:func:`~.writer.write_dataset` / :func:`~.writer.write_predictions`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .coco import CocoDataset, coco_category_map
+from .detect import DATASET_FORMATS, detect_dataset_format, detect_predictions_format
+from .predictions import CocoPredictions
+from .report import IngestError
+from .txt import TXT_FORMATS, TxtSource
+from .voc import VocDataset
+from .writer import ParsedSource
+from .yolo import YoloDataset, read_names
+
+PREDICTION_FORMATS = ("coco", *TXT_FORMATS)
+
+__all__ = [
+    "DATASET_FORMATS",
+    "PREDICTION_FORMATS",
+    "coco_category_map",
+    "open_dataset",
+    "open_predictions",
+    "read_names",
+]
+
+
+def open_dataset(
+    source: str, fmt: str = "auto", images: str | None = None, split: str | None = None
+) -> ParsedSource:
+    """Open a dataset for :func:`~.writer.write_dataset`.
+
+    ``source``: a COCO json file; a YOLO root (data.yaml / classes.txt / darknet obj.data);
+    a VOC root or a folder of VOC XMLs; a folder of per-image txt files (``txt``:
+    ``class left top right bottom``, ``txt-xywh``). ``fmt``: ``auto`` or one of
+    :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
+    where the format puts it. ``split``: for sources with splits, ingest only that split;
+    otherwise the split given to every sample. Raises :class:`IngestError` with a clear
+    message when the source cannot be opened; problems inside are in ``parsed.report``.
+    """
+    if not isinstance(source, str) or not source:
+        raise IngestError("no source path given")
+    source = os.path.expanduser(source)
+    if fmt in (None, "", "auto"):
+        fmt = detect_dataset_format(source)
+    if not os.path.exists(source):
+        raise IngestError(f"{source} does not exist")
+    if fmt == "coco":
+        if os.path.isdir(source):
+            raise IngestError(f"{source} is a folder: pass the COCO .json file")
+        return CocoDataset(source, images, split)
+    if fmt == "yolo":
+        return YoloDataset(source, images, split)
+    if fmt == "voc":
+        return VocDataset(source, images, split)
+    if fmt in ("txt", "txt-xywh"):
+        return TxtSource(source, fmt, images_root=images, split=split)
+    raise IngestError(
+        f"unknown dataset format {fmt!r}; use auto or one of {', '.join(DATASET_FORMATS)}"
+    )
+
+
+def open_predictions(
+    source: str,
+    fmt: str = "auto",
+    classes: list[str] | str | None = None,
+    categories: dict[int, str] | None = None,
+) -> ParsedSource:
+    """Open model predictions for :func:`~.writer.write_predictions`.
+
+    ``fmt``: ``auto``, ``coco`` (results list or dataset dict with ``score``), ``txt``
+    (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),
+    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``.
+    ``classes``: class names (or a names-file path) that integer class ids index into.
+    ``categories``: COCO ``{category_id: name}`` for a bare COCO results list (the ground
+    truth's; see :func:`coco_category_map`).
+    """
+    if not isinstance(source, str) or not source:
+        raise IngestError("no predictions path given")
+    source = os.path.expanduser(source)
+    if isinstance(classes, str):
+        classes = read_names(classes)
+    if fmt in (None, "", "auto"):
+        fmt = detect_predictions_format(source)
+    if not os.path.exists(source):
+        raise IngestError(f"{source} does not exist")
+    if fmt == "coco":
+        return CocoPredictions(source, categories, classes)
+    if fmt in TXT_FORMATS:
+        return TxtSource(source, fmt, predictions=True, classes=classes)
+    raise IngestError(
+        f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"
+    )

@@ -1,0 +1,20 @@
+"""The worker-process side of an ingest job, kept apart so the worker imports little."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Open the source and yield ``meta``, every ``batch``, then ``end``."""
+    from .open import open_dataset, open_predictions
+
+    parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
+    yield (
+        "meta",
+        {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root},
+    )
+    for batch in parsed.batches():
+        yield "batch", batch
+    yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}

@@ -1,0 +1,343 @@
+"""Pascal VOC XML: a VOC root (Annotations/, JPEGImages/, ImageSets/Main/*.txt) or a folder
+of XML files.
+
+XML is read by tag, never by position (``2010_004175.xml`` in the Padilla toy set has its
+``bndbox`` children in the order xmax, xmin, ymax, ymin). Only direct children of
+``<object>`` count, so a ``<part>``'s own ``<name>``/``<bndbox>`` is not mistaken for the
+object's. Documents with a DTD or entity declarations are rejected before parsing (the
+billion-laughs / external-entity family), as ``defusedxml`` would.
+
+Policies: an object without ``name`` or ``bndbox`` or one of its four coordinates, or with a
+non-numeric coordinate, is skipped (error, naming the field); ``difficult``/``truncated``/
+``occluded`` must be 0/1 (otherwise a warning, taken as 0, raw text kept in attributes);
+``pose`` and any ``<attributes><attribute><name/><value/>`` pairs are kept as attributes; a
+missing or invalid ``<size>`` is read from the image header; a class name that is not one of
+the 20 PASCAL VOC classes is accepted but listed (warning), so typos show up.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
+
+from .base import (
+    ANNOTATION_BATCH_ROWS,
+    AnnotationRows,
+    ParsedBase,
+    SampleRows,
+    as_int,
+    as_number,
+    prefetch,
+)
+from .batches import Batch, dumps_or_none
+from .images import image_size, join_location, list_images
+from .report import IngestError
+
+VOC_CLASS_LIST = tuple(
+    "aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
+    "person pottedplant sheep sofa train tvmonitor".split()
+)
+"""The PASCAL VOC label map in its canonical order (``voc.names``; class ids index it)."""
+VOC_CLASSES = frozenset(VOC_CLASS_LIST)
+_FLAGS = ("difficult", "truncated", "occluded")
+_SPLIT_ORDER = ("train", "val", "test", "trainval")
+
+
+def parse_xml_bytes(data: bytes) -> ET.Element:
+    """Parse untrusted XML, refusing DTDs and entity declarations (ValueError)."""
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        raise ValueError("XML with a DTD or entity declarations is refused")
+    return ET.fromstring(data)
+
+
+class VocDataset(ParsedBase):
+    """A VOC root or a folder of VOC XML files as a :class:`~.writer.ParsedSource`."""
+
+    def __init__(self, path: str, images_root: str | None = None, split: str | None = None) -> None:
+        path = os.path.abspath(path)
+        if os.path.isfile(path):
+            raise IngestError(f"{path}: give the folder that holds the VOC XML files")
+        ann_dir = os.path.join(path, "Annotations")
+        self.is_root = os.path.isdir(ann_dir)
+        self.ann_dir = ann_dir if self.is_root else path
+        if images_root:
+            root = images_root if "://" in images_root else os.path.abspath(images_root)
+        else:
+            root = _default_images(path, self.is_root)
+        super().__init__("voc", path, root)
+        self.split = split
+        self.xml_names = sorted(n for n in os.listdir(self.ann_dir) if n.lower().endswith(".xml"))
+        if not self.xml_names:
+            raise IngestError(f"no .xml files in {self.ann_dir}")
+        self.splits = _read_splits(path) if self.is_root else {}
+        if split and self.splits and split not in set(self.splits.values()):
+            raise IngestError(
+                f"split {split!r} not found in {path}/ImageSets/Main "
+                f"(available: {', '.join(sorted(set(self.splits.values())))})"
+            )
+
+    def categories(self) -> list[tuple[str, str | None, int | None]]:
+        """The 20 VOC classes in canonical order when every label is one (so class ids of
+        predictions line up with ``voc.names``), else the labels in order of appearance."""
+        if self._classes and set(self._classes) <= VOC_CLASSES:
+            return [(name, None, None) for name in VOC_CLASS_LIST]
+        return super().categories()
+
+    def batches(self) -> Iterator[Batch]:
+        return prefetch(self._batches)
+
+    def _batches(self) -> Iterator[Batch]:
+        report = self.report
+        samples, boxes = SampleRows(), AnnotationRows()
+        disk_images = [] if "://" in self.media_root else list_images(self.media_root)
+        by_stem = {os.path.splitext(n)[0]: n for n in disk_images}
+        self._disk_names = set(disk_images)
+        if not disk_images and "://" not in self.media_root:
+            report.warn(
+                "images_not_found",
+                "no images found in the images folder; pass "
+                "images= (--images) with the folder that holds them",
+                self.media_root,
+            )
+        seen: set[str] = set()
+        for xml_name in self.xml_names:
+            stem = os.path.splitext(xml_name)[0]
+            split = self.splits.get(stem) if self.splits else self.split
+            if self.splits and split is None:
+                if self.split:
+                    continue
+                report.warn(
+                    "voc_not_in_split_lists",
+                    "XML files not listed in ImageSets/Main/*.txt (ingested with no split)",
+                    xml_name,
+                )
+            if self.split and self.splits and split != self.split:
+                continue
+            seen.add(stem)
+            self._one(xml_name, stem, split, by_stem, samples, boxes)
+            if len(boxes) >= ANNOTATION_BATCH_ROWS or len(samples) >= ANNOTATION_BATCH_ROWS:
+                yield Batch(samples=samples.take(), annotations=boxes.take())
+        missing_xml = [s for s in self.splits if s not in seen and not self.split]
+        if missing_xml:
+            report.error(
+                "voc_missing_xml",
+                "ids listed in ImageSets/Main have no Annotations/<id>.xml",
+                missing_xml[0],
+                count=len(missing_xml),
+            )
+            for s in missing_xml[1:5]:
+                report.error("voc_missing_xml", "", s, count=0)
+        if not self.splits:
+            for stem, name in by_stem.items():
+                if stem not in seen:
+                    report.warn(
+                        "image_without_annotation",
+                        "images without an XML file (ingested without boxes)",
+                        name,
+                    )
+                    location = join_location(self.media_root, name)
+                    size = image_size(location)
+                    samples.add(
+                        name,
+                        location,
+                        size[0] if size else None,
+                        size[1] if size else None,
+                        self.split,
+                        stem,
+                    )
+        report.counts["xml_files"] = len(seen)
+        yield Batch(samples=samples.take(), annotations=boxes.take())
+
+    def _one(
+        self,
+        xml_name: str,
+        stem: str,
+        split: str | None,
+        by_stem: dict[str, str],
+        samples: SampleRows,
+        boxes: AnnotationRows,
+    ) -> None:
+        report = self.report
+        try:
+            with open(os.path.join(self.ann_dir, xml_name), "rb") as f:
+                root = parse_xml_bytes(f.read())
+        except (OSError, ET.ParseError, ValueError) as exc:
+            report.error(
+                "voc_bad_xml", "XML files that could not be read (skipped)", f"{xml_name}: {exc}"
+            )
+            return
+        if root.tag != "annotation":
+            report.error(
+                "voc_bad_xml",
+                "XML files that could not be read (skipped)",
+                f"{xml_name}: root element is <{root.tag}>, not <annotation>",
+            )
+            return
+        file_name = (_text(root, "filename") or "").strip()
+        if by_stem and file_name not in self._disk_names:
+            alt = by_stem.get(stem)
+            if alt:
+                if file_name:
+                    report.warn(
+                        "voc_filename_mismatch",
+                        "<filename> not found on disk: the image named like the XML file was used",
+                        f"{xml_name}: {file_name}",
+                    )
+                file_name = alt
+        if not file_name:
+            file_name = stem + ".jpg"
+        location = join_location(self.media_root, file_name)
+        width = height = None
+        size = root.find("size")
+        if size is not None:
+            width, height = as_int(_text(size, "width")), as_int(_text(size, "height"))
+            for key, value in (("width", width), ("height", height)):
+                if value is None or value <= 0:
+                    report.warn(
+                        "voc_bad_size",
+                        f"<size>/<{key}> missing or not a positive integer: read from the image",
+                        f"{xml_name}: {_text(size, key)!r}",
+                    )
+        if not width or not height or width <= 0 or height <= 0:
+            got = image_size(location)
+            width, height = got if got else (None, None)
+            if got is None:
+                report.warn(
+                    "voc_size_unknown",
+                    "image size unknown (no valid <size>, image unreadable)",
+                    xml_name,
+                )
+        fields = {k: _text(root, k) for k in ("folder", "segmented") if root.find(k) is not None}
+        sample_index = samples.add(
+            file_name, location, width, height, split, stem, dumps_or_none(fields)
+        )
+        for i, obj in enumerate(root.findall("object")):
+            self._object(obj, f"{xml_name} object {i + 1}", sample_index, boxes)
+
+    def _object(
+        self, obj: ET.Element, where: str, sample_index: int, boxes: AnnotationRows
+    ) -> None:
+        report = self.report
+        name = (_text(obj, "name") or "").strip()
+        if not name:
+            report.error("voc_missing_field", "object without <name> skipped", f"{where}: name")
+            return
+        bnd = obj.find("bndbox")
+        if bnd is None:
+            report.error(
+                "voc_missing_field",
+                "object without <bndbox> skipped (not localized)",
+                f"{where}: bndbox",
+            )
+            return
+        coords: dict[str, float] = {}
+        for key in ("xmin", "ymin", "xmax", "ymax"):
+            raw = _text(bnd, key)
+            if raw is None:
+                report.error(
+                    "voc_missing_field",
+                    f"object without <bndbox>/<{key}> skipped",
+                    f"{where}: {key}",
+                )
+                return
+            value = as_number(raw)
+            if value is None:
+                report.error(
+                    "voc_invalid_field",
+                    f"object with a non-numeric <{key}> skipped",
+                    f"{where}: {key}={raw!r}",
+                )
+                return
+            coords[key] = value
+        w, h = coords["xmax"] - coords["xmin"], coords["ymax"] - coords["ymin"]
+        if w < 0 or h < 0:
+            report.error("voc_bad_bbox", "object with xmax < xmin or ymax < ymin skipped", where)
+            return
+        attrs: dict[str, Any] = {}
+        flags = {}
+        for flag in _FLAGS:
+            raw = _text(obj, flag)
+            if raw is None:
+                continue
+            value = as_int(raw)
+            if value not in (0, 1):
+                report.warn(
+                    "voc_invalid_field",
+                    f"<{flag}> is not 0 or 1: taken as 0 (raw text kept)",
+                    f"{where}: {flag}={raw!r}",
+                )
+                attrs[f"{flag}_raw"] = raw
+                value = 0
+            flags[flag] = bool(value)
+            attrs[flag] = bool(value)
+        pose = _text(obj, "pose")
+        if pose is not None:
+            attrs["pose"] = pose.strip()
+        extra = obj.find("attributes")
+        if extra is not None:
+            for attr in extra.findall("attribute"):
+                attr_name = _text(attr, "name")
+                if attr_name:
+                    attrs[attr_name.strip()] = (_text(attr, "value") or "").strip()
+        if name not in VOC_CLASSES:
+            report.warn(
+                "voc_nonstandard_label",
+                "class names that are not PASCAL VOC classes (fine for a custom dataset)",
+                name,
+            )
+        self.add_class(name)
+        boxes.add(
+            sample_index,
+            None,
+            name,
+            coords["xmin"],
+            coords["ymin"],
+            w,
+            h,
+            difficult=flags.get("difficult", False),
+            attributes=dumps_or_none(attrs),
+        )
+
+
+def _text(el: ET.Element, tag: str) -> str | None:
+    child = el.find(tag)
+    return None if child is None or child.text is None else child.text
+
+
+def _default_images(path: str, is_root: bool) -> str:
+    candidates = [os.path.join(path, "JPEGImages")] if is_root else []
+    candidates += [
+        os.path.join(path, "images"),
+        os.path.join(path, "..", "JPEGImages"),
+        os.path.join(path, "..", "images"),
+        os.path.join(path, "..", "..", "images"),
+    ]
+    for c in candidates:
+        if os.path.isdir(c):
+            return os.path.normpath(c)
+    return os.path.normpath(candidates[0] if is_root else path)
+
+
+def _read_splits(root: str) -> dict[str, str]:
+    """``{image id: split}`` from ImageSets/Main/{train,val,test}.txt (trainval if alone)."""
+    main = os.path.join(root, "ImageSets", "Main")
+    try:
+        names = os.listdir(main)
+    except OSError:
+        return {}
+    lists = {os.path.splitext(n)[0]: n for n in names if n.endswith(".txt") and "_" not in n}
+    order = [s for s in _SPLIT_ORDER if s in lists]
+    if "trainval" in order and ("train" in order or "val" in order):
+        order.remove("trainval")
+    order += sorted(s for s in lists if s not in _SPLIT_ORDER)
+    out: dict[str, str] = {}
+    for split in order:
+        with open(os.path.join(main, lists[split]), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if parts:
+                    out.setdefault(parts[0], split)
+    return out

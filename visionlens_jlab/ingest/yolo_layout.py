@@ -1,0 +1,254 @@
+"""Where the parts of a YOLO dataset are: images, label files, splits and class names.
+
+Understands Ultralytics ``data.yaml`` (``path``/``train``/``val``/``test`` as folders or image
+lists, ``names`` as a list or a dict), the darknet/CVAT ``obj.data`` + ``train.txt`` layout
+(whose ``data/`` prefixes are relative to the export root), a plain ``images/`` + ``labels/``
+pair with optional split subfolders, and bare ``obj_*_data/`` folders.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .images import join_location, list_images
+from .report import IngestError, IngestReport
+
+NAME_FILES = ("classes.txt", "obj.names", "names.txt", "classes.names", "labels.txt")
+YAML_FILES = ("data.yaml", "dataset.yaml", "data.yml", "dataset.yml")
+
+
+@dataclass
+class Item:
+    """One image of a YOLO dataset: its location, its label file, its split."""
+
+    stem: str
+    file_name: str | None  # as listed (relative to the images root), None if no image
+    location: str | None
+    label: str | None
+    split: str | None
+
+
+@dataclass
+class Layout:
+    names: list[str] | None
+    items: list[Item] = field(default_factory=list)
+    media_root: str = ""
+
+
+def read_names(path: str) -> list[str]:
+    """Class names from a names file (one per line; blank lines ignored)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        return [line.strip() for line in f.read().splitlines() if line.strip()]
+
+
+def _yaml_names(value: object) -> list[str] | None:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        try:
+            ordered = sorted((int(k), str(v)) for k, v in value.items())
+        except (TypeError, ValueError):
+            return None
+        return [v for _, v in ordered]
+    return None
+
+
+def _pair_dir(images_dir: str) -> str:
+    """Ultralytics rule: the labels of .../images/x are in .../labels/x."""
+    parts = images_dir.replace("\\", "/").split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            return "/".join(parts)
+    return images_dir
+
+
+def _collect_dir(images_dir: str, labels_dir: str, split: str | None, items: list[Item]) -> None:
+    images = list_images(images_dir)
+    labels = {}
+    try:
+        with os.scandir(labels_dir) as entries:
+            for e in entries:
+                if e.name.endswith(".txt") and e.name not in NAME_FILES:
+                    labels[e.name[:-4]] = e.path
+    except OSError:
+        pass
+    for name in images:
+        stem = os.path.splitext(name)[0]
+        items.append(
+            Item(stem, name, os.path.join(images_dir, name), labels.pop(stem, None), split)
+        )
+    for stem, path in sorted(labels.items()):
+        items.append(Item(stem, None, None, path, split))
+
+
+def _resolve(root: str, rel: str) -> str | None:
+    """Find a path from a darknet/yaml file: as given, or without its first component."""
+    rel = rel.strip().replace("\\", "/")
+    candidates = [rel] if os.path.isabs(rel) else [os.path.join(root, rel)]
+    parts = rel.split("/")
+    if len(parts) > 1:
+        candidates.append(os.path.join(root, *parts[1:]))
+    if rel.startswith("../"):
+        candidates.append(os.path.join(root, rel[3:]))
+    for c in candidates:
+        if os.path.exists(c):
+            return os.path.normpath(c)
+    return None
+
+
+def _collect_list(
+    root: str,
+    list_file: str,
+    split: str,
+    images: str | None,
+    items: list[Item],
+    report: IngestReport,
+) -> None:
+    """A darknet image list (train.txt): one image path per line."""
+    with open(list_file, encoding="utf-8-sig", errors="replace") as f:
+        lines = [ln.strip() for ln in f.read().splitlines() if ln.strip()]
+    for rel in lines:
+        base = os.path.basename(rel.replace("\\", "/"))
+        stem = os.path.splitext(base)[0]
+        found = _resolve(root, rel)
+        location: str | None
+        if images:
+            location = join_location(images, base)
+            file_name = base
+        else:
+            location = found or os.path.normpath(os.path.join(root, rel))
+            file_name = os.path.relpath(location, root) if found else rel
+        label = None
+        for cand in ([found] if found else []) + [os.path.join(root, rel)]:
+            txt = os.path.splitext(cand)[0] + ".txt"
+            alt = _resolve(root, os.path.relpath(txt, root)) if not os.path.isabs(rel) else None
+            if os.path.isfile(txt):
+                label = txt
+                break
+            if alt and os.path.isfile(alt):
+                label = alt
+                break
+        if not images and not found:
+            report.warn(
+                "yolo_image_not_found",
+                "images listed in the image list were not found (pass images= with their folder)",
+                rel,
+            )
+            location = None
+        items.append(Item(stem, file_name, location, label, split))
+
+
+def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
+    """Work out where the images, labels, splits and class names of a YOLO dataset are."""
+    path = os.path.abspath(path)
+    root = os.path.dirname(path) if os.path.isfile(path) else path
+    items: list[Item] = []
+    names: list[str] | None = None
+    yaml_file = path if os.path.isfile(path) and path.endswith((".yaml", ".yml")) else None
+    if yaml_file is None and os.path.isdir(path):
+        yaml_file = next(
+            (os.path.join(path, y) for y in YAML_FILES if os.path.isfile(os.path.join(path, y))),
+            None,
+        )
+    obj_data = path if os.path.isfile(path) and path.endswith(".data") else None
+    if obj_data is None and os.path.isdir(path) and os.path.isfile(os.path.join(path, "obj.data")):
+        obj_data = os.path.join(path, "obj.data")
+    if yaml_file:
+        import yaml
+
+        try:
+            with open(yaml_file, encoding="utf-8") as f:
+                cfg = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise IngestError(f"cannot read {yaml_file}: {exc}") from exc
+        if not isinstance(cfg, dict):
+            raise IngestError(f"{yaml_file} is not a YOLO data.yaml (no mapping at the top)")
+        names = _yaml_names(cfg.get("names"))
+        base = cfg.get("path")
+        base = _resolve(root, str(base)) if base else root
+        base = base or root
+        for split in ("train", "val", "valid", "test"):
+            value = cfg.get(split)
+            for rel in [value] if isinstance(value, str) else value or []:
+                target = _resolve(base, str(rel)) or _resolve(root, str(rel))
+                label = "val" if split == "valid" else split
+                if target is None:
+                    report.error(
+                        "yolo_missing_split",
+                        f"a split folder/list named in "
+                        f"{os.path.basename(yaml_file)} does not exist",
+                        f"{split}: {rel}",
+                    )
+                elif os.path.isdir(target):
+                    _collect_dir(target, _pair_dir(target), label, items)
+                else:
+                    _collect_list(base, target, label, images, items, report)
+    elif obj_data:
+        cfg = {}
+        with open(obj_data, encoding="utf-8-sig", errors="replace") as f:
+            for line in f.read().splitlines():
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    cfg[k.strip()] = v.strip()
+        if cfg.get("names"):
+            names_path = _resolve(root, cfg["names"])
+            names = read_names(names_path) if names_path else None
+        for split in ("train", "valid", "test"):
+            if not cfg.get(split):
+                continue
+            list_file = _resolve(root, cfg[split])
+            if list_file is None:
+                report.error(
+                    "yolo_missing_list",
+                    "the subset list file named in obj.data does not exist",
+                    f"{split} = {cfg[split]}",
+                )
+                continue
+            _collect_list(
+                root, list_file, "val" if split == "valid" else split, images, items, report
+            )
+    else:
+        img_dir = images or os.path.join(root, "images")
+        lbl_dir = os.path.join(root, "labels")
+        if not os.path.isdir(lbl_dir):
+            lbl_dir = root
+        subdirs = sorted(d for d in _subdirs(lbl_dir) if os.path.isdir(os.path.join(img_dir, d)))
+        if subdirs:
+            for d in subdirs:
+                _collect_dir(os.path.join(img_dir, d), os.path.join(lbl_dir, d), d, items)
+        else:
+            darknet = sorted(
+                d for d in _subdirs(root) if d.startswith("obj_") and d.endswith("_data")
+            )
+            if darknet and not images:
+                for d in darknet:
+                    full = os.path.join(root, d)
+                    _collect_dir(full, full, d[4:-5], items)
+            else:
+                _collect_dir(img_dir, lbl_dir, None, items)
+    if names is None:
+        for cand in [root, os.path.join(root, "labels")]:
+            found = next(
+                (
+                    os.path.join(cand, n)
+                    for n in NAME_FILES
+                    if os.path.isfile(os.path.join(cand, n))
+                ),
+                None,
+            )
+            if found:
+                names = read_names(found)
+                break
+    media = images or (
+        os.path.join(root, "images") if os.path.isdir(os.path.join(root, "images")) else root
+    )
+    return Layout(names, items, os.path.abspath(media) if "://" not in media else media)
+
+
+def _subdirs(path: str) -> list[str]:
+    try:
+        return [e.name for e in os.scandir(path) if e.is_dir()]
+    except OSError:
+        return []

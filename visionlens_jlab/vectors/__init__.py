@@ -1,0 +1,52 @@
+"""Vectors: a derived index of the catalog, one space per embedding model.
+
+Embedded by default (Qdrant Edge shards in ``{data_dir}/vectors/edge``); a Qdrant
+server/cluster through ``qdrant-client`` when ``VISIONLENS_QDRANT_URL`` is set. Point ids
+are catalog sample ids; DuckDB stays the source of truth (see :mod:`.reconcile`).
+"""
+
+from .base import (
+    DISTANCES,
+    Hit,
+    SpaceInfo,
+    SpaceNotFoundError,
+    VectorStore,
+    VectorStoreError,
+    VectorStoreLockedError,
+    space_name,
+)
+from .client import QdrantClientVectorStore
+from .edge import EdgeVectorStore
+from .factory import API_KEY_ENV, PREFIX_ENV, URL_ENV, instance_prefix, open_vector_store
+from .reconcile import (
+    ReconcileReport,
+    SpaceReconcile,
+    catalog_samples,
+    delete_dataset_vectors,
+    missing_ids,
+    reconcile,
+)
+
+__all__ = [
+    "API_KEY_ENV",
+    "DISTANCES",
+    "PREFIX_ENV",
+    "URL_ENV",
+    "EdgeVectorStore",
+    "Hit",
+    "QdrantClientVectorStore",
+    "ReconcileReport",
+    "SpaceInfo",
+    "SpaceNotFoundError",
+    "SpaceReconcile",
+    "VectorStore",
+    "VectorStoreError",
+    "VectorStoreLockedError",
+    "catalog_samples",
+    "delete_dataset_vectors",
+    "instance_prefix",
+    "missing_ids",
+    "open_vector_store",
+    "reconcile",
+    "space_name",
+]
