@@ -26,6 +26,7 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
 	$(BIN)/pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.9" editables
 	jlpm install
+	jlpm build
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]" --no-build-isolation
 	jupyter labextension develop --overwrite .
 	touch $@

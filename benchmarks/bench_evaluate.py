@@ -65,34 +65,58 @@ def generate(n_images: int, seed: int = 0) -> dict[str, np.ndarray]:
     n_bg = n_images * 2
     bg_size = np.exp(rng.normal(3.5, 0.8, (n_bg, 2))).clip(4, 400)
     return {
-        "g_img": g_img, "g_cat": g_cat, "g_box": np.hstack([g_xy, size]), "g_crowd": g_crowd,
+        "g_img": g_img,
+        "g_cat": g_cat,
+        "g_box": np.hstack([g_xy, size]),
+        "g_crowd": g_crowd,
         "g_area": g_area,
         "d_img": np.concatenate([g_img[src], rng.integers(0, n_images, n_bg)]),
         "d_cat": np.concatenate([d_cat, rng.integers(0, N_CLASSES, n_bg)]),
-        "d_box": np.vstack([np.hstack([d_xy, d_size]),
-                            np.hstack([rng.uniform(0, 500, (n_bg, 2)), bg_size])]).round(2),
+        "d_box": np.vstack(
+            [np.hstack([d_xy, d_size]), np.hstack([rng.uniform(0, 500, (n_bg, 2)), bg_size])]
+        ).round(2),
         "d_score": np.concatenate([d_score, rng.uniform(0.01, 0.5, n_bg)]).round(4),
     }
 
 
-def coco_dicts(data: dict[str, np.ndarray], n_images: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def coco_dicts(
+    data: dict[str, np.ndarray], n_images: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The same data as a COCO ground-truth dict and a results list."""
     gt = {
         "images": [{"id": i + 1, "width": 640, "height": 640} for i in range(n_images)],
         "categories": [{"id": c + 1, "name": f"class{c}"} for c in range(N_CLASSES)],
         "annotations": [
-            {"id": k + 1, "image_id": int(i) + 1, "category_id": int(c) + 1,
-             "bbox": [float(v) for v in b], "area": float(a), "iscrowd": int(cr)}
-            for k, (i, c, b, a, cr) in enumerate(zip(
-                data["g_img"], data["g_cat"], data["g_box"], data["g_area"], data["g_crowd"],
-                strict=True))
+            {
+                "id": k + 1,
+                "image_id": int(i) + 1,
+                "category_id": int(c) + 1,
+                "bbox": [float(v) for v in b],
+                "area": float(a),
+                "iscrowd": int(cr),
+            }
+            for k, (i, c, b, a, cr) in enumerate(
+                zip(
+                    data["g_img"],
+                    data["g_cat"],
+                    data["g_box"],
+                    data["g_area"],
+                    data["g_crowd"],
+                    strict=True,
+                )
+            )
         ],
     }
     dets = [
-        {"image_id": int(i) + 1, "category_id": int(c) + 1, "bbox": [float(v) for v in b],
-         "score": float(s)}
-        for i, c, b, s in zip(data["d_img"], data["d_cat"], data["d_box"], data["d_score"],
-                              strict=True)
+        {
+            "image_id": int(i) + 1,
+            "category_id": int(c) + 1,
+            "bbox": [float(v) for v in b],
+            "score": float(s),
+        }
+        for i, c, b, s in zip(
+            data["d_img"], data["d_cat"], data["d_box"], data["d_score"], strict=True
+        )
     ]
     return gt, dets
 
@@ -124,8 +148,13 @@ def run_reference(tool: str, n_images: int) -> dict[str, Any]:
         ev.accumulate()
         ev.summarize()
     t2 = time.perf_counter()
-    return {"load_s": t1 - t0, "eval_s": t2 - t1, "stats": [float(v) for v in ev.stats],
-            "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "load_s": t1 - t0,
+        "eval_s": t2 - t1,
+        "stats": [float(v) for v in ev.stats],
+        "rss_before_mb": before,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def run_visionlens(n_images: int) -> dict[str, Any]:
@@ -156,32 +185,52 @@ def run_visionlens(n_images: int) -> dict[str, Any]:
 
     def annotations(img: np.ndarray, cat: np.ndarray, box: np.ndarray, **extra: Any) -> pa.Table:
         n = len(img)
-        cols = {"sample_index": pa.array(img, pa.int64()),
-                "label": pa.array(np.array(classes, dtype=object)[cat].tolist(), pa.string()),
-                "x": box[:, 0], "y": box[:, 1], "w": box[:, 2], "h": box[:, 3]}
+        cols = {
+            "sample_index": pa.array(img, pa.int64()),
+            "label": pa.array(np.array(classes, dtype=object)[cat].tolist(), pa.string()),
+            "x": box[:, 0],
+            "y": box[:, 1],
+            "w": box[:, 2],
+            "h": box[:, 3],
+        }
         cols.update(extra)
         from visionlens_jlab.ingest.batches import ANNOTATION_SCHEMA
 
-        return pa.table({f.name: cols.get(f.name, pa.nulls(n, f.type)) for f in ANNOTATION_SCHEMA},
-                        schema=ANNOTATION_SCHEMA)
+        return pa.table(
+            {f.name: cols.get(f.name, pa.nulls(n, f.type)) for f in ANNOTATION_SCHEMA},
+            schema=ANNOTATION_SCHEMA,
+        )
 
     from visionlens_jlab.ingest.batches import SAMPLE_SCHEMA
 
     ids = np.arange(n_images)
-    samples = pa.table({
-        "sample_index": pa.array(ids, pa.int64()),
-        "file_name": pa.array([f"{i + 1}.jpg" for i in ids]),
-        "location": pa.array([f"/nowhere/{i + 1}.jpg" for i in ids]),
-        "width": pa.array(np.full(n_images, 640), pa.int32()),
-        "height": pa.array(np.full(n_images, 640), pa.int32()),
-        "split": pa.nulls(n_images, pa.string()),
-        "source_image_id": pa.array([str(i + 1) for i in ids]),
-        "fields": pa.nulls(n_images, pa.string()),
-    }, schema=SAMPLE_SCHEMA)
-    gt = annotations(data["g_img"], data["g_cat"], data["g_box"],
-                     area=pa.array(data["g_area"]), iscrowd=pa.array(data["g_crowd"]))
-    preds = annotations(data["d_img"], data["d_cat"], data["d_box"],
-                        score=pa.array(data["d_score"]), normalized=pa.array(np.zeros(len(data["d_img"]), bool)))
+    samples = pa.table(
+        {
+            "sample_index": pa.array(ids, pa.int64()),
+            "file_name": pa.array([f"{i + 1}.jpg" for i in ids]),
+            "location": pa.array([f"/nowhere/{i + 1}.jpg" for i in ids]),
+            "width": pa.array(np.full(n_images, 640), pa.int32()),
+            "height": pa.array(np.full(n_images, 640), pa.int32()),
+            "split": pa.nulls(n_images, pa.string()),
+            "source_image_id": pa.array([str(i + 1) for i in ids]),
+            "fields": pa.nulls(n_images, pa.string()),
+        },
+        schema=SAMPLE_SCHEMA,
+    )
+    gt = annotations(
+        data["g_img"],
+        data["g_cat"],
+        data["g_box"],
+        area=pa.array(data["g_area"]),
+        iscrowd=pa.array(data["g_crowd"]),
+    )
+    preds = annotations(
+        data["d_img"],
+        data["d_cat"],
+        data["d_box"],
+        score=pa.array(data["d_score"]),
+        normalized=pa.array(np.zeros(len(data["d_img"]), bool)),
+    )
     preds = preds.set_column(1, "image_ref", pa.array([str(i + 1) for i in data["d_img"]]))
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(tmp)
@@ -195,8 +244,14 @@ def run_visionlens(n_images: int) -> dict[str, Any]:
         with catalog.cursor() as cur:
             stored = cur.execute("SELECT COUNT(*) FROM box_evaluations").fetchone()[0]
         catalog.close()
-    return {"load_s": 0.0, "eval_s": t1 - t0, "stats": list(report.stats.values()),
-            "stored_rows": int(stored), "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "load_s": 0.0,
+        "eval_s": t1 - t0,
+        "stats": list(report.stats.values()),
+        "stored_rows": int(stored),
+        "rss_before_mb": before,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def child(tool: str, n_images: int) -> None:
@@ -214,10 +269,14 @@ def main() -> None:
         child(args.child[0], int(args.child[1]))
         return
     tools = [t for t in ("visionlens", "pycocotools", "faster-coco-eval") if t not in args.skip]
-    print(f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
-    print("| images | boxes GT / pred | tool | load s | eval s | peak RSS MB (before eval) | "
-          "max abs difference of the 12 stats |")
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    )
+    print(
+        "| images | boxes GT / pred | tool | load s | eval s | peak RSS MB (before eval) | "
+        "max abs difference of the 12 stats |"
+    )
     print("|---|---|---|---|---|---|---|")
     for n in args.sizes:
         data = generate(n)
@@ -225,24 +284,39 @@ def main() -> None:
         del data
         results: dict[str, dict[str, Any]] = {}
         for tool in tools:
-            out = subprocess.run([sys.executable, __file__, "--child", tool, str(n)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", tool, str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results[tool] = json.loads(out.stdout.strip().splitlines()[-1])
         ref_name = "pycocotools" if "pycocotools" in results else "faster-coco-eval"
         ref = results.get(ref_name)
         for tool, r in results.items():
-            diff = (f"{max(abs(a - b) for a, b in zip(r['stats'], ref['stats'], strict=True)):.1e}"
-                    f" vs {ref_name}" if ref and tool != ref_name else "-")
-            print(f"| {n:,} | {boxes} | {tool} | {r['load_s']:.2f} | {r['eval_s']:.2f} | "
-                  f"{r['peak_rss_mb']:.0f} ({r['rss_before_mb']:.0f}) | {diff} |", flush=True)
+            diff = (
+                f"{max(abs(a - b) for a, b in zip(r['stats'], ref['stats'], strict=True)):.1e}"
+                f" vs {ref_name}"
+                if ref and tool != ref_name
+                else "-"
+            )
+            print(
+                f"| {n:,} | {boxes} | {tool} | {r['load_s']:.2f} | {r['eval_s']:.2f} | "
+                f"{r['peak_rss_mb']:.0f} ({r['rss_before_mb']:.0f}) | {diff} |",
+                flush=True,
+            )
         if "visionlens" in results:
             vl = results["visionlens"]["eval_s"]
             if "pycocotools" in results:
-                print(f"|  |  | speed-up vs pycocotools | | "
-                      f"{results['pycocotools']['eval_s'] / vl:.1f}x | | |")
+                print(
+                    f"|  |  | speed-up vs pycocotools | | "
+                    f"{results['pycocotools']['eval_s'] / vl:.1f}x | | |"
+                )
             if "faster-coco-eval" in results:
-                print(f"|  |  | speed-up vs faster-coco-eval | | "
-                      f"{results['faster-coco-eval']['eval_s'] / vl:.1f}x | | |")
+                print(
+                    f"|  |  | speed-up vs faster-coco-eval | | "
+                    f"{results['faster-coco-eval']['eval_s'] / vl:.1f}x | | |"
+                )
 
 
 if __name__ == "__main__":

@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     rows: list[str] = []
+    load_start = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory(prefix="vl-bench-nb-") as tmp:
         data_dir = Path(tmp)
@@ -255,8 +256,11 @@ def main() -> None:
             f"(shared), {platform.system()} {platform.release()}",
             f"- Python {platform.python_version()}; `benchmarks/bench_notebook.py "
             f"--samples {args.samples} --boxes {args.boxes}`",
+            f"- Load average (1 min) at start / end: {load_start:.1f} / {os.getloadavg()[0]:.1f} "
+            "(a shared machine: timings vary ~2x with the neighbours' load)",
             "- A real `jupyter server` subprocess on loopback (token auth); the client is the "
-            "notebook API's own code (`requests` + Arrow IPC → pandas). Best of 3.",
+            "notebook API's own code (`requests` + LZ4-compressed Arrow IPC → pandas). "
+            "Best of 3.",
             "",
             "| operation | size | time | target |",
             "|---|---|---|---|",

@@ -180,6 +180,22 @@ export class VisionLensModel implements IVisionLensModel {
     this._scheduleSave();
   }
 
+  get visibleFields(): readonly string[] {
+    return this._visibleFields;
+  }
+
+  setFieldVisible(name: string, visible: boolean): void {
+    const has = this._visibleFields.includes(name);
+    if (has === visible) {
+      return;
+    }
+    this._visibleFields = visible
+      ? [...this._visibleFields, name]
+      : this._visibleFields.filter(f => f !== name);
+    this._viewChanged.emit();
+    this._scheduleSave();
+  }
+
   get confidenceThreshold(): number {
     return this._threshold;
   }
@@ -262,7 +278,8 @@ export class VisionLensModel implements IVisionLensModel {
       filter: this._filter,
       selection: { mode: this._selection.mode, ids },
       hiddenSources: [...this._hiddenSources],
-      confidenceThreshold: this._threshold
+      confidenceThreshold: this._threshold,
+      visibleFields: [...this._visibleFields]
     };
   }
 
@@ -290,6 +307,9 @@ export class VisionLensModel implements IVisionLensModel {
         ? state.hiddenSources.filter(s => typeof s === 'string')
         : []
     );
+    this._visibleFields = Array.isArray(state.visibleFields)
+      ? state.visibleFields.filter(s => typeof s === 'string')
+      : [];
     if (typeof state.confidenceThreshold === 'number') {
       this._threshold = Math.min(1, Math.max(0, state.confidenceThreshold));
       this._thresholdRestored = true;
@@ -384,6 +404,7 @@ export class VisionLensModel implements IVisionLensModel {
   private _history: IFilter[] = [];
   private _selection = new SelectionState();
   private _hiddenSources = new Set<string>();
+  private _visibleFields: string[] = [];
   private _threshold = 0.5;
   private _thresholdRestored = false;
   private _colorOverrides: { [label: string]: string } = {};

@@ -236,6 +236,7 @@ export interface IPersistedState {
   selection: { mode: SelectionMode; ids: number[] };
   hiddenSources: string[];
   confidenceThreshold: number;
+  visibleFields?: string[];
 }
 
 /** The shared VisionLens state and REST client. */
@@ -281,6 +282,9 @@ export interface IVisionLensModel {
   /** Predictions under this score are hidden in every view. */
   readonly confidenceThreshold: number;
   setConfidenceThreshold(value: number): void;
+  /** Sample fields (`split`, `fields.<key>`) shown on grid tiles. */
+  readonly visibleFields: readonly string[];
+  setFieldVisible(name: string, visible: boolean): void;
   /** Whether a box of `source` with `score` is drawn (sources + threshold). */
   isBoxVisible(source: string, score: number | null): boolean;
   /** Colour of a class in every view (settings overrides first). */

@@ -15,6 +15,7 @@ from visionlens_jlab.ingest.writer import IngestSummary, write_dataset, write_pr
 
 __all__ = [
     "DATASETS",
+    "count",
     "ingest",
     "ingest_predictions",
     "tiny_jpeg",

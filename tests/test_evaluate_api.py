@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +120,22 @@ def test_cli_evaluate_local(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caps
         ["evaluate", "scene", "--model", "m1", "--iou", "0", "--data-dir", str(data)],
     )
     assert code == 2 and "iou" in err
+
+
+async def test_cli_evaluate_goes_through_the_running_server(
+    vl_app: Any, vl_data_dir: Path, http_server_client: Any
+) -> None:
+    """With a live server owning the data dir, the command runs as a server job."""
+    write_scene(vl_app.catalog)
+    env = {**os.environ, "VISIONLENS_DATA_DIR": str(vl_data_dir)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "visionlens_jlab.cli", "evaluate", "scene", "--model", "m1",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "COCO evaluation of 'm1' on 'scene'" in text and "TP 2  FP 4  FN 1" in text
+    from visionlens_jlab.evaluate import list_evaluations
+
+    assert [e["key"] for e in list_evaluations(vl_app.catalog, "scene")] == ["m1--coco-iou0.5"]

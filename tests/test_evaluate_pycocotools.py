@@ -156,3 +156,22 @@ def test_equal_iou_tie_goes_to_the_later_ground_truth_as_in_pycocotools():
         )
         results.append(report.stats["AP50"])
     assert results[0] != results[1]  # the order really matters here
+
+
+def test_small_chunks_give_identical_results(monkeypatch):
+    """The matching processes each rank in chunks of candidates; tiny chunks change nothing."""
+    import json
+
+    from visionlens_jlab.evaluate import coco
+
+    from .paths import DATASETS
+
+    root = DATASETS / "coco-val2014-100"
+    gt = json.loads((root / "annotations/instances_val2014_100.json").read_text())
+    dets = json.loads((root / "results/instances_val2014_fakebbox100_results.json").read_text())
+    expected = json.loads((root / "expected/cocoeval_stats_full_precision.json").read_text())
+    monkeypatch.setattr(coco, "CHUNK", 3)
+    report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    np.testing.assert_allclose(
+        [report.stats[n] for n in STAT_NAMES], expected["bbox"], rtol=0, atol=1e-12
+    )

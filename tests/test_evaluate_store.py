@@ -65,7 +65,7 @@ def test_coco_outcomes_of_every_box(catalog):
     assert table.loc["cat", ["tp", "fp", "fn", "num_gt"]].tolist() == [1, 3, 0, 1]
     assert table.loc["dog", ["tp", "fp", "fn", "num_gt"]].tolist() == [0, 1, 1, 1]
     assert table.loc["person", ["tp", "fp", "fn", "num_gt"]].tolist() == [1, 0, 0, 1]
-    assert report.counts == {"tp": 4, "fp": 4, "fn": 1, "ignored": 2}
+    assert report.counts == {"tp": 2, "fp": 4, "fn": 1, "ignored": 2}
 
 
 def test_eval_label_filter(catalog):
@@ -231,3 +231,17 @@ def test_worker_process_path_gives_the_same_results(catalog):
     with catalog.cursor() as cur:
         rows = cur.execute("SELECT COUNT(*) FROM box_evaluations").fetchone()[0]
     assert rows == 11
+
+
+def test_catalog_facets_include_the_evaluation_fields(catalog):
+    from visionlens_jlab.catalog.queries import facets
+
+    ev.evaluate_model(catalog, "scene", "m1")
+    got = {(f["name"], f.get("source")): f for f in facets(catalog, "scene", None)["facets"]}
+    status = {v["value"]: v["count"] for v in got[("eval.status", "m1")]["values"]}
+    assert status == {"tp": 4, "fp": 4, "fn": 1, "ignored": 2}  # boxes: GT and predictions
+    only_img3 = {"sample": {"file_name": {"eq": "img3.jpg"}}}
+    got = {(f["name"], f.get("source")): f for f in facets(catalog, "scene", only_img3)["facets"]}
+    assert {v["value"]: v["count"] for v in got[("eval.error", "m1")]["values"]} == {
+        "background": 1
+    }

@@ -17,6 +17,7 @@ from tests.ingest_fixtures import (
     write_voc,
     write_yolo,
 )
+from tests.media_fixtures import gcs_bucket, gcs_emulator, gcs_upload  # noqa: F401 - fixture
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.detect import detect_dataset_format
 from visionlens_jlab.ingest.images import image_size, join_location
@@ -309,3 +310,51 @@ def test_yolo_predictions_are_scaled_by_the_writer(catalog: Catalog, tmp_path: P
         row = cur.execute("SELECT label, x, y, w, h, score FROM annotations").fetchone()
     assert row is not None
     assert row[0] == "b" and row[1:] == pytest.approx((80.0, 30.0, 40.0, 40.0, 0.9))
+
+
+def test_gcs_images_sizes_and_listing(catalog: Catalog, tmp_path: Path, gcs_emulator: str) -> None:  # noqa: F811
+    bucket = gcs_bucket("vl-ingest")
+    gcs_upload(bucket, "imgs/a.jpg", tiny_jpeg(60, 40))
+    gcs_upload(bucket, "imgs/b.jpg", tiny_jpeg(30, 20))
+    # YOLO: local labels, images listed in the bucket, sizes read from their headers
+    root = tmp_path / "y"
+    (root / "labels").mkdir(parents=True)
+    (root / "classes.txt").write_text("thing\n")
+    (root / "labels" / "a.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    s = ingest(catalog, "gy", root, fmt="yolo", images="gs://vl-ingest/imgs")
+    assert (s.samples, s.annotations) == (2, 1)
+    with catalog.cursor() as cur:
+        rows = cur.execute("SELECT location, width, height FROM samples ORDER BY 1").fetchall()
+        box = cur.execute("SELECT x, y, w, h FROM annotations").fetchone()
+    assert rows == [("gs://vl-ingest/imgs/a.jpg", 60, 40), ("gs://vl-ingest/imgs/b.jpg", 30, 20)]
+    assert box == (15.0, 10.0, 30.0, 20.0)
+    # COCO without sizes: read from the gs:// header
+    data = {"images": [{"id": 1, "file_name": "b.jpg"}], "categories": [], "annotations": []}
+    s = ingest(catalog, "gc", _coco(tmp_path / "g.json", data), images="gs://vl-ingest/imgs/")
+    assert s.samples == 1
+    assert (
+        count(
+            catalog,
+            "SELECT width * 1000 + height FROM samples WHERE location = 'gs://vl-ingest/imgs/b.jpg'",
+        )
+        == 30020
+    )
+
+
+def test_coco_per_image_split_key(catalog: Catalog, tmp_path: Path) -> None:
+    data = {
+        "images": [
+            {"id": 1, "file_name": "a.jpg", "width": 4, "height": 4, "split": "val"},
+            {"id": 2, "file_name": "b.jpg", "width": 4, "height": 4},
+            {"id": 3, "file_name": "c.jpg", "width": 4, "height": 4, "split": 7},
+        ],
+        "categories": [],
+    }
+    ingest(catalog, "s", _coco(tmp_path / "s.json", data), split="train")
+    with catalog.cursor() as cur:
+        rows = cur.execute("SELECT file_name, split, fields FROM samples ORDER BY 1").fetchall()
+    assert rows == [
+        ("a.jpg", "val", None),
+        ("b.jpg", "train", None),
+        ("c.jpg", "train", '{"split":7}'),
+    ]

@@ -24,7 +24,7 @@ MAL = DATASETS / "malformed-datumaro"
 COCO_TEMPLATE = (MAL / "coco" / "valid_template.json").read_bytes()
 VOC_TEMPLATE = (MAL / "voc" / "valid_template.xml").read_bytes()
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

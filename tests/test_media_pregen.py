@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +154,50 @@ def test_deleting_a_dataset_forgets_its_bad_media(tmp_path: Path, catalog: Catal
     catalog.delete_dataset("gone")
     add_dataset(catalog, "gone", str(tmp_path), [str(tmp_path / "a.jpg")])  # same ids again
     assert bad_media_counts(catalog, "gone")["total"] == 0
+
+
+def test_a_worker_stuck_on_storage_is_killed(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from visionlens_jlab.media import pregen
+
+    # A "storage server" that accepts connections and never answers.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    silent.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{silent.getsockname()[1]}")
+    monkeypatch.setattr(pregen, "LIST_TIMEOUT_S", 0.5)
+    add_dataset(catalog, "stuck", "gs://stuck/imgs", ["gs://stuck/imgs/a.jpg"])
+    started = time.monotonic()
+    try:
+        result = pregenerate_thumbnails(
+            None,
+            catalog,
+            "stuck",
+            ThumbnailCache(tmp_path / "t"),
+            workers=1,
+            timeout_s=0.5,
+            hang_grace_s=1.0,
+        )
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        silent.close()
+    assert result["unavailable"] == 1  # given up, not counted as bad media
+    assert sum(result["bad_media"].values()) == 0
+    assert time.monotonic() - started < 30  # the storage client alone would wait minutes

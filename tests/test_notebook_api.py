@@ -42,6 +42,13 @@ async def test_export_samples_endpoint(api: Any, toy: str) -> None:
     assert table.column("box_count.m1").to_pylist() == [2, 0]
     assert json.loads(table.column("fields")[0].as_py()) == {"weather": "rain", "brightness": 0.5}
     assert table.column("tags").to_pylist() == [[], []]
+    for compression in ("lz4", "zstd"):  # compressed buffers decode to the same table
+        status, packed = await api(
+            "POST",
+            f"datasets/{toy}/export/samples",
+            {"filter": {"sample": {"split": {"in": ["val"]}}}, "compression": compression},
+        )
+        assert status == 200 and _arrow(packed).equals(table)
 
 
 async def test_export_annotations_endpoint(api: Any, toy: str) -> None:
@@ -61,6 +68,7 @@ async def test_export_annotations_endpoint(api: Any, toy: str) -> None:
     assert table.column_names == [
         "ann_id", "sample_id", "source", "label", "x", "y", "w", "h", "score", "area",
         "iscrowd", "difficult", "source_ann_id", "segmentation", "attributes",
+        "eval_status", "eval_iou", "eval_matched_ann_id", "eval_error_type", "eval_confused_with",
     ]  # fmt: skip
 
 
@@ -72,6 +80,8 @@ async def test_export_annotations_endpoint(api: Any, toy: str) -> None:
         ("datasets/toy/export/samples", {"filter": [1]}, 400, "must be a JSON object"),
         ("datasets/toy/export/annotations", {"source": "m2"}, 400, "unknown source 'm2'"),
         ("datasets/toy/export/annotations", {"source": 3}, 400, "'source' must be"),
+        ("datasets/toy/export/samples", {"compression": "gzip"}, 400, "'compression' must be"),
+        ("datasets/toy/export/annotations", {"evaluation": 1}, 400, "'evaluation' must be"),
     ],
 )
 async def test_export_errors(
@@ -162,3 +172,62 @@ async def test_kernel_without_a_server(tmp_path: Any) -> None:
         out = await k.execute("import visionlens_jlab.notebook as vl; vl.datasets()")
         assert out["error"].startswith("VisionLensError: no VisionLens server found")
         assert "vl.connect('http://127.0.0.1:8888/', token=" in out["error"]
+
+
+async def test_annotations_carry_evaluation_status(api: Any, toy: str, vl_app: Any) -> None:
+    from visionlens_jlab.evaluate import evaluate_model
+
+    status, raw = await api("POST", f"datasets/{toy}/export/annotations", {})
+    assert status == 200
+    assert set(_arrow(raw).column("eval_status").to_pylist()) == {None}  # nothing evaluated
+
+    evaluate_model(vl_app.catalog, toy, "m1", protocol="voc", iou=0.5)
+    status, raw = await api("POST", f"datasets/{toy}/export/annotations", {})
+    table = _arrow(raw)
+    rows = table.select(["source", "label", "eval_status", "eval_error_type"]).to_pylist()
+    preds = [r for r in rows if r["source"] == "m1"]
+    gt = [r for r in rows if r["source"] == "ground_truth"]
+    # Every prediction is a 3x4 box at (1, 2): only c.jpg's 5x5 cat at (1, 1) overlaps one
+    # (IoU 0.48 < 0.5: a localization error); the others hit background.
+    assert sorted((r["label"], r["eval_status"], r["eval_error_type"]) for r in preds) == [
+        ("cat", "fp", "background"), ("cat", "fp", "localization"),
+        ("dog", "fp", "background"), ("dog", "fp", "background"),
+        ("person", "fp", "background"),
+    ]  # fmt: skip
+    # The only evaluated model gives the ground truth its status; 'dog' is difficult.
+    assert sorted((r["label"], r["eval_status"]) for r in gt) == sorted(
+        [("cat", "fn")] * 3 + [("person", "fn")] * 2 + [('o\'brien "x"', "fn"), ("dog", "ignored")]
+    )
+    code, answer = await api("POST", f"datasets/{toy}/export/annotations", {"evaluation": "nobody"})
+    assert code == 400 and "'evaluation' must name a model" in answer["message"]
+
+
+async def test_real_coco_subset_in_a_kernel(vl_app: Any, http_server_client: Any) -> None:
+    from tests.paths import DATASETS
+    from visionlens_jlab.ingest.open import open_dataset
+
+    path = DATASETS / "coco-val2014-100" / "annotations" / "instances_val2014_100.json"
+    coco = json.loads(path.read_text())
+    summary = write_dataset(vl_app.catalog, "coco-val", open_dataset(str(path)))
+    assert summary.samples == len(coco["images"])
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('coco-val')\n"
+            "s, a = ds.samples(), ds.annotations(source='ground_truth')\n"
+            "crowd = ds.annotations(filter={'labels': {'where': {'iscrowd': {'eq': True}}}})\n"
+            "print(json.dumps({'n': len(s), 'boxes': len(a), 'sum': int(s['box_count.ground_truth'].sum()),\n"
+            "  'files': sorted(s.file_name)[:3], 'crowd_samples': crowd.sample_id.nunique(),\n"
+            "  'per_image': {int(i): int(n) for i, n in a.groupby('sample_id').size().items()}\n"
+            "      == {int(i): int(n) for i, n in zip(s.sample_id, s['box_count.ground_truth']) if n},\n"
+            "  'labels': int(a.label.nunique()), 'seg': sum(x is not None for x in a.segmentation)}))\n"
+        )
+    got = json.loads(out)
+    n_crowd_images = len({a["image_id"] for a in coco["annotations"] if a["iscrowd"]})
+    assert got["n"] == len(coco["images"])
+    assert got["boxes"] == summary.annotations == got["sum"]
+    assert got["files"] == sorted(i["file_name"] for i in coco["images"])[:3]
+    assert got["crowd_samples"] == n_crowd_images
+    assert got["per_image"] is True
+    assert got["labels"] == len({a["category_id"] for a in coco["annotations"]})
+    assert got["seg"] == got["boxes"]  # every COCO box here has a polygon or RLE

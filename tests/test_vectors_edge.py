@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -54,6 +55,24 @@ def test_half_created_space_and_trash_are_cleaned_on_open(tmp_path: Path) -> Non
         assert [s.name for s in store.spaces()] == [space]
         assert store.count(space) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [space]
+
+
+def test_a_broken_space_does_not_keep_the_store_from_opening(tmp_path: Path) -> None:
+    with EdgeVectorStore(tmp_path) as store:
+        good = store.ensure_space("good", "1", 4).name
+        bad = store.ensure_space("bad", "1", 4).name
+        store.upsert(good, [1], fan(1), dataset_ids=1)
+    shutil.rmtree(tmp_path / bad / "shard")  # e.g. a disk problem
+    with EdgeVectorStore(tmp_path) as store:
+        assert [s.name for s in store.spaces()] == [good]
+        assert store.count(good) == 1
+        assert "does not exist" in store.broken[bad]
+        with pytest.raises(VectorStoreError, match="could not be opened.*drop it"):
+            store.ensure_space("bad", "1", 4)
+        store.drop_space(bad)
+        assert store.broken == {}
+        assert store.ensure_space("bad", "1", 4).name == bad
+        assert store.count(bad) == 0
 
 
 def test_drop_space_never_leaves_the_store_directory(tmp_path: Path) -> None:

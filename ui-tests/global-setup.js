@@ -80,6 +80,13 @@ function writeBigCoco(n, target) {
   return path.join(demoRoot, 'images');
 }
 
+/** A 20-image COCO file for the ingest-form test (path in SMALL_COCO). */
+function writeSmallCoco() {
+  const target = path.join(DATA_DIR, 'ui-sources', 'small20', 'instances.json');
+  const images = writeBigCoco(20, target);
+  fs.writeFileSync(path.join(path.dirname(target), 'IMAGES'), images);
+}
+
 module.exports = async function globalSetup() {
   fs.mkdirSync(DATA_DIR, { recursive: true });
   run(['demo', '--images', '300', '--name', 'demo']);
@@ -98,4 +105,5 @@ module.exports = async function globalSetup() {
       images
     ]);
   }
+  writeSmallCoco();
 };

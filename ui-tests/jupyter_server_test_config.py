@@ -23,5 +23,8 @@ configure_jupyter_server(c)  # noqa: F821 - `c` is provided by the config loader
 
 # Logs at info level show the VisionLens API calls when a test fails.
 c.ServerApp.log_level = "INFO"  # noqa: F821
+# Another port lets two test runs share a machine (give each its own data dir too).
+c.ServerApp.port = int(os.environ.get("VISIONLENS_UI_PORT", "8888"))  # noqa: F821
+
 # Containers and CI machines often run the tests as root.
 c.ServerApp.allow_root = True  # noqa: F821

@@ -6,6 +6,10 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// VISIONLENS_UI_PORT (with its own VISIONLENS_DATA_DIR) lets two runs share a machine.
+const PORT = process.env.VISIONLENS_UI_PORT || '8888';
+process.env.TARGET_URL = process.env.TARGET_URL || `http://localhost:${PORT}`;
+
 module.exports = {
   ...baseConfig,
   reporter: [[process.env.CI ? 'github' : 'list']],
@@ -16,6 +20,7 @@ module.exports = {
   retries: 0,
   use: {
     ...baseConfig.use,
+    baseURL: process.env.TARGET_URL,
     viewport: { width: 1280, height: 800 },
     trace: 'retain-on-failure',
     // Videos need Playwright's own ffmpeg download; screenshots are enough.
@@ -34,7 +39,7 @@ module.exports = {
   },
   webServer: {
     command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${PORT}/lab`,
     timeout: 180 * 1000,
     reuseExistingServer: !process.env.CI
   }

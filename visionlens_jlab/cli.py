@@ -151,6 +151,9 @@ def _absolute(path: str | None) -> str | None:
 
 
 def _print_human(result: dict[str, Any]) -> None:
+    if "text" in result:  # commands that format their own summary (evaluate)
+        print(result["text"])
+        return
     if "datasets" in result:
         for ds in result["datasets"]:
             models = ", ".join(m["name"] for m in ds["models"]) or "-"

@@ -115,6 +115,9 @@ describe('VisionLensModel persistence', () => {
     first.setSelection([7, 8]);
     first.setSourceVisible('yolo', false);
     first.setConfidenceThreshold(0.25);
+    first.setFieldVisible('fields.weather', true);
+    first.setFieldVisible('split', true);
+    first.setFieldVisible('split', false);
     await first.save();
 
     const second = makeModel(db);
@@ -124,9 +127,11 @@ describe('VisionLensModel persistence', () => {
     expect([...second.selection.ids].sort()).toEqual([7, 8]);
     expect(second.isSourceVisible('yolo')).toBe(false);
     expect(second.confidenceThreshold).toBe(0.25);
+    expect(second.visibleFields).toEqual(['fields.weather']);
     // A restored threshold wins over the settings default.
     second.setDefaultConfidenceThreshold(0.9);
     expect(second.confidenceThreshold).toBe(0.25);
+    expect(second.visibleFields).toEqual(['fields.weather']);
   });
 
   it('ignores a malformed saved state', async () => {

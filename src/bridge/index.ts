@@ -37,10 +37,19 @@ export const bridgePlugin: JupyterFrontEndPlugin<void> = {
     const bridge = new NotebookBridge(model, app.commands);
     const seen = new WeakSet<ISessionContext>();
 
-    // Every kernel-backed widget in the main area: notebooks and consoles
+    // Every kernel-backed widget: notebooks and consoles
     // (duck-typed on `sessionContext`, so no notebook/console dependency).
+    const widgets = function* (): IterableIterator<Widget> {
+      for (const area of ['main', 'down'] as const) {
+        try {
+          yield* app.shell.widgets(area);
+        } catch {
+          // a shell without this area
+        }
+      }
+    };
     const scan = () => {
-      for (const widget of app.shell.widgets('main')) {
+      for (const widget of widgets()) {
         const ctx = sessionContextOf(widget);
         if (!ctx || seen.has(ctx)) {
           continue;
@@ -55,7 +64,5 @@ export const bridgePlugin: JupyterFrontEndPlugin<void> = {
     void app.restored.then(scan);
     labShell?.layoutModified.connect(scan);
     labShell?.currentChanged.connect(scan);
-    // Exposed for debugging and the UI tests.
-    (window as any).visionLensBridge = bridge;
   }
 };

@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs, ISample, IVisionLensModel } from '../tokens';
 import { classSummary, createOverlay, drawBoxes } from './boxes';
-import { h } from './dom';
+import { fmtValue, h, sampleField } from './dom';
 import { GridToolbar } from './GridToolbar';
 import { PageCache } from './pages';
 
@@ -31,6 +31,7 @@ interface ITileEl extends HTMLDivElement {
   _viewVersion?: number;
   _img?: HTMLImageElement;
   _svg?: SVGSVGElement;
+  _caption?: HTMLDivElement;
 }
 
 /** The grid panel. */
@@ -323,9 +324,17 @@ export class GridWidget extends Widget {
       img.decoding = 'async';
       img.draggable = false;
       const svg = createOverlay('jp-VisionLens-overlay');
-      el.append(img, svg, h('div', { className: 'jp-VisionLens-tileCheck' }));
+      const caption = h('div', { className: 'jp-VisionLens-tileCaption' });
+      caption.hidden = true;
+      el.append(
+        img,
+        svg,
+        caption,
+        h('div', { className: 'jp-VisionLens-tileCheck' })
+      );
       el._img = img;
       el._svg = svg;
+      el._caption = caption;
       row.appendChild(el);
     }
     this._sizer.appendChild(row);
@@ -383,6 +392,12 @@ export class GridWidget extends Widget {
       this.model.isSelected(sample.sample_id)
     );
     el.setAttribute('aria-label', sample.file_name);
+    const caption = el._caption as HTMLDivElement;
+    const shown = this.model.visibleFields
+      .map(name => fmtValue(sampleField(sample as any, name)))
+      .filter(v => v !== '');
+    caption.textContent = shown.join(' · ');
+    caption.hidden = shown.length === 0;
     drawBoxes(
       el._svg as SVGSVGElement,
       this.model,

@@ -327,9 +327,27 @@ export class SampleView extends Widget {
       h(
         'tbody',
         {},
-        ...fields.map(([k, v]) =>
-          h('tr', {}, h('th', { text: k }), h('td', { text: fmtValue(v) }))
-        )
+        ...fields.map(([k, v]) => {
+          const pinnable = k === 'split' || k.startsWith('fields.');
+          const pin = h('input', {
+            attrs: {
+              type: 'checkbox',
+              'aria-label': `Show ${k} on grid tiles`
+            },
+            title: 'Show on grid tiles'
+          });
+          pin.checked = this.model.visibleFields.includes(k);
+          pin.addEventListener('change', () =>
+            this.model.setFieldVisible(k, pin.checked)
+          );
+          return h(
+            'tr',
+            {},
+            h('td', {}, pinnable ? pin : ''),
+            h('th', { text: k }),
+            h('td', { text: fmtValue(v) })
+          );
+        })
       )
     );
     const boxesTable = h(

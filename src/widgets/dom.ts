@@ -71,3 +71,14 @@ export function fmtValue(v: unknown): string {
   }
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
+
+/** The value of a sample field by its filter name (`split`, `fields.<key>`...). */
+export function sampleField(
+  sample: { fields?: { [k: string]: unknown } } & { [k: string]: unknown },
+  name: string
+): unknown {
+  if (name.startsWith('fields.')) {
+    return sample.fields?.[name.slice(7)];
+  }
+  return sample[name];
+}

@@ -99,9 +99,24 @@ export async function imagesLoaded(locator: Locator): Promise<void> {
 /** Save a small screenshot of a panel into docs/screenshots/. */
 export async function shot(locator: Locator, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await locator.screenshot({
+  // Side panels scroll themselves: show them from the top.
+  await locator.evaluate(el => {
+    el.scrollTop = 0;
+  });
+  // Keep the files small: at most 960×560 CSS pixels of the panel.
+  const box = await locator.boundingBox();
+  if (!box) {
+    throw new Error(`${name}: the panel is not visible`);
+  }
+  await locator.page().screenshot({
     path: path.join(SCREENSHOTS, `${name}.png`),
-    animations: 'disabled'
+    animations: 'disabled',
+    clip: {
+      x: box.x,
+      y: box.y,
+      width: Math.min(box.width, 960),
+      height: Math.min(box.height, 560)
+    }
   });
 }
 

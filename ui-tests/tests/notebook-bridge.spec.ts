@@ -6,6 +6,11 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import { serverTotal } from './helpers';
 
+/** Bring the grid tab forward (it exists: vl.open() created it). */
+async function showGrid(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() => (window as any).jupyterapp.shell.activateById('visionlens-grid-main'));
+}
+
 const DEMO = 'demo';
 const NOTEBOOK = 'bridge.ipynb';
 
@@ -32,6 +37,7 @@ async function selectedTiles(page: IJupyterLabPageFixture): Promise<number[]> {
 
 test.describe('Notebook bridge', () => {
   test.use({ autoGoto: true });
+  test.setTimeout(240 * 1000);
 
   test('grid selection reaches the kernel; Python selection and filter reach the grid', async ({
     page,
@@ -43,20 +49,26 @@ test.describe('Notebook bridge', () => {
       'code',
       "import visionlens_jlab.notebook as vl\nsession = vl.open('demo')\nprint('opened')"
     );
-    await page.notebook.runCell(0);
-    expect((await page.notebook.getCellTextOutput(0))?.join('')).toContain('opened');
+    // vl.open() brings the grid forward, so the notebook's "Idle" status that
+    // runCell waits for is not shown: do not wait on it.
+    await page.notebook.runCell(0, { wait: false });
 
     // vl.open() opened the grid on the dataset.
     const grid = page.locator('#visionlens-grid-main');
     const tiles = grid.locator('.jp-VisionLens-tile[data-sample-id]');
-    await expect(tiles.first()).toBeVisible();
+    // (The kernel starts, imports pandas and reaches the server first.)
+    await expect(tiles.first()).toBeVisible({ timeout: 90000 });
+    await page.notebook.activate(NOTEBOOK);
+    await expect(
+      page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-OutputArea-output')
+    ).toHaveText('opened');
     const total = await serverTotal(request, DEMO, {});
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
       `${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} samples`
     );
 
     // Select five samples in the grid (click + shift-click).
-    await page.activity.activateTab('visionlens-grid-main');
+    await showGrid(page);
     await tiles.nth(0).click();
     await tiles.nth(4).click({ modifiers: ['Shift'] });
     await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('5 selected');
@@ -77,7 +89,7 @@ test.describe('Notebook bridge', () => {
     );
     const ids = JSON.parse(picked) as number[];
     expect(ids).toHaveLength(3);
-    await page.activity.activateTab('visionlens-grid-main');
+    await showGrid(page);
     await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('3 selected');
     await expect.poll(() => selectedTiles(page)).toEqual(ids);
 
@@ -89,7 +101,7 @@ test.describe('Notebook bridge', () => {
     );
     const expected = await serverTotal(request, DEMO, filter);
     expect(Number(count)).toBe(expected);
-    await page.activity.activateTab('visionlens-grid-main');
+    await showGrid(page);
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
       new RegExp(`^${expected.toLocaleString('en-US')} of `)
     );
@@ -101,5 +113,54 @@ test.describe('Notebook bridge', () => {
       'print(len(session.selected), session.view)'
     );
     expect(all.startsWith(`${expected} `)).toBeTruthy();
+  });
+});
+
+test.describe('Notebook bridge across kernel restarts', () => {
+  // Galata's kernels mock answers a restart with 201, which the client rejects.
+  test.use({ autoGoto: true, kernels: null });
+  test.setTimeout(240 * 1000);
+
+  test('after a restart, a new session receives the grid selection', async ({
+    page,
+    request
+  }) => {
+    await page.notebook.createNew(NOTEBOOK);
+    const first = await runCode(
+      page,
+      "import visionlens_jlab.notebook as vl\ns = vl.open('demo', show=False)\nprint('ok')"
+    );
+    expect(first).toBe('ok');
+    // The bridge answered the hello between cells.
+    expect(await runCode(page, 'print(s.frontend is not None, s.closed)')).toBe('True False');
+
+    // Restart the notebook's kernel through the server (as Kernel > Restart does).
+    const kernelId = await page.evaluate(
+      () => (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.id
+    );
+    const restarted = await request.post(`/api/kernels/${kernelId}/restart`);
+    expect(restarted.ok()).toBeTruthy();
+    await expect(page.locator('#jp-main-statusbar')).toContainText('Idle', {
+      timeout: 120000
+    });
+
+    const again = await runCode(
+      page,
+      "import visionlens_jlab.notebook as vl\ns = vl.open('demo', show=False)\nprint('ok')"
+    );
+    expect(again).toBe('ok');
+
+    // Select in the grid: the new session (on the restarted kernel) sees it.
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute('visionlens:open-grid', { dataset: 'demo' })
+    );
+    const grid = page.locator('#visionlens-grid-main');
+    const tiles = grid.locator('.jp-VisionLens-tile[data-sample-id]');
+    await expect(tiles.first()).toBeVisible({ timeout: 60000 });
+    await tiles.nth(1).click();
+    await tiles.nth(3).click({ modifiers: ['Shift'] });
+    await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('3 selected');
+    const inGrid = await selectedTiles(page);
+    expect(await runCode(page, 'print(sorted(s.selected))')).toBe(`[${inGrid.join(', ')}]`);
   });
 });

@@ -3,6 +3,8 @@
  * Datasets come from global-setup.js (`demo`: 300 images, `big10k`: 10,000).
  */
 import { expect, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
 
 import {
   api,
@@ -15,6 +17,10 @@ import {
   shot
 } from './helpers';
 
+const DATA_DIR =
+  process.env.VISIONLENS_DATA_DIR ??
+  path.resolve(__dirname, '..', '.jupyter-data', 'visionlens');
+const BASE = process.env.TARGET_URL ?? 'http://localhost:8888';
 const DEMO = 'demo';
 const BIG = 'big10k';
 /** The demo keeps its train/val split in a sample field. */
@@ -29,6 +35,7 @@ test.describe('VisionLens', () => {
     const demo = datasets.find((d: any) => d.name === DEMO);
     expect(demo).toBeTruthy();
 
+    await expect(page.locator('.jp-LauncherCard', { hasText: 'VisionLens Grid' })).toBeVisible();
     await page.sidebar.openTab('visionlens-datasets');
     const panel = page.locator('#visionlens-datasets');
     const card = panel.locator(`.jp-VisionLens-datasetCard[data-dataset="${DEMO}"]`);
@@ -47,13 +54,70 @@ test.describe('VisionLens', () => {
     await shot(panel, 'sidepanel-light');
   });
 
-  test('the ingest form is pre-filled from the file browser path', async ({ page }) => {
-    await page.sidebar.openTab('visionlens-datasets');
-    await command(page, 'visionlens:open-in-visionlens', { path: 'labels/instances.json' });
+  test('file browser context menu opens the pre-filled ingest form', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.contents.uploadContent('{}', 'text', `${tmpPath}/instances.json`);
+    await page.contents.uploadContent('x', 'text', `${tmpPath}/notes.md`);
+    await page.filebrowser.openDirectory(tmpPath);
+    const item = page.locator('.jp-DirListing-item', { hasText: 'instances.json' });
+    await item.click({ button: 'right' });
+    const menu = page.locator('.lm-Menu');
+    await menu.getByText('Open in VisionLens').click();
     const form = page.locator('.jp-VisionLens-ingestForm');
     await expect(form).toBeVisible();
-    await expect(form.locator('input[name="source"]')).toHaveValue(/labels\/instances\.json$/);
+    await expect(form.locator('input[name="source"]')).toHaveValue(
+      new RegExp(`^/.*${tmpPath}/instances\\.json$`)
+    );
     await expect(form.locator('input[name="name"]')).toHaveValue('instances');
+    // Not offered on files it cannot ingest.
+    await page.sidebar.openTab('filebrowser');
+    await page.locator('.jp-DirListing-item', { hasText: 'notes.md' }).click({ button: 'right' });
+    await expect(page.locator('.lm-Menu').getByText('Open in VisionLens')).toBeHidden();
+    await page.keyboard.press('Escape');
+  });
+
+  test('ingest form runs a job with progress, then delete asks first', async ({
+    page,
+    request
+  }) => {
+    const name = 'ui-small';
+    await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
+    const dir = path.join(DATA_DIR, 'ui-sources', 'small20');
+    const images = fs.readFileSync(path.join(dir, 'IMAGES'), 'utf-8');
+    await page.sidebar.openTab('visionlens-datasets');
+    const panel = page.locator('#visionlens-datasets');
+    await panel.locator('.jp-VisionLens-ingestToggle').click();
+    const form = panel.locator('.jp-VisionLens-ingestForm');
+    await form.locator('input[name="source"]').fill(path.join(dir, 'instances.json'));
+    await form.locator('input[name="name"]').fill(name);
+    await form.locator('select[name="format"]').selectOption('coco');
+    await form.locator('input[name="images"]').fill(images);
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    await expect(form.locator('.jp-VisionLens-jobText')).toHaveText(`Done: ${name}`, {
+      timeout: 60000
+    });
+    const card = panel.locator(`.jp-VisionLens-datasetCard[data-dataset="${name}"]`);
+    await expect(card.locator('[data-stat="samples"] .jp-VisionLens-statValue')).toHaveText('20');
+
+    // A bad path gives the server's message, not a traceback.
+    await form.locator('input[name="source"]').fill('/no/such/file.json');
+    await form.locator('input[name="name"]').fill('ui-broken');
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    await expect(form.locator('.jp-VisionLens-jobText')).toHaveClass(/jp-mod-error/, {
+      timeout: 60000
+    });
+    await expect(form.locator('.jp-VisionLens-jobText')).not.toContainText('Traceback');
+
+    await card.locator('.jp-VisionLens-delete').click();
+    await page.locator('.jp-Dialog .jp-mod-reject').click();
+    await expect(card).toBeVisible();
+    await card.locator('.jp-VisionLens-delete').click();
+    await page.locator('.jp-Dialog .jp-mod-warn').click();
+    await expect(card).toHaveCount(0);
+    const { datasets } = await api(request, 'datasets');
+    expect(datasets.map((d: any) => d.name)).not.toContain(name);
   });
 
   test('grid shows the exact count and draws boxes', async ({ page, request }) => {
@@ -147,6 +211,19 @@ test.describe('VisionLens', () => {
     );
     await shot(filters, 'filters-light');
 
+    // A numeric range (min/max inputs of the histogram) composes too.
+    const boxes = filters.locator('details[data-facet="box_count@ground_truth"]');
+    await boxes.locator('input[data-bound="min"]').fill('2');
+    await boxes.locator('input[data-bound="min"]').press('Enter');
+    const ranged = { ...both, box_count: { source: 'ground_truth', min: 2 } };
+    const expectedRanged = await serverTotal(request, DEMO, ranged);
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
+      `${fmt(expectedRanged)} of ${fmt(all)} samples`
+    );
+    await filters.locator('.jp-VisionLens-undo').click();
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
+      `${fmt(expectedBoth)} of ${fmt(all)} samples`
+    );
     await filters.locator('.jp-VisionLens-undo').click();
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
       `${fmt(expected)} of ${fmt(all)} samples`
@@ -229,6 +306,10 @@ test.describe('VisionLens', () => {
     );
     // Labels and segmentation polygons are drawn on the full image.
     await expect(view.locator('.jp-VisionLens-boxLabel').first()).toBeAttached();
+    const polygons = first3.samples[1].annotations.length > 0;
+    if (polygons) {
+      await expect(view.locator('.jp-VisionLens-overlay polygon').first()).toBeAttached();
+    }
     await imagesLoaded(view);
     await shot(view, 'sample-light');
   });
@@ -249,7 +330,7 @@ test.describe('VisionLens', () => {
     await page.waitForTimeout(600); // state is saved after a short debounce
 
     // The restored layout shows the grid, not the Launcher galata waits for.
-    await page.reload({ waitForIsReady: false });
+    await page.reload({ waitForIsReady: false } as Parameters<typeof page.reload>[0]);
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     const restored = page.locator('#visionlens-grid-main');
     await expect(restored.locator('.jp-VisionLens-count')).toHaveText(countText);

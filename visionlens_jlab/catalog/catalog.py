@@ -10,6 +10,7 @@ a crash mid-write leaves nothing half-visible.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import threading
@@ -74,8 +75,9 @@ class Catalog:
             self._migrate()
 
     def _migrate(self) -> None:
+        _load_feature_modules()
         with self.write() as cur:
-            for statement in DDL:
+            for statement in [*DDL, *_FEATURE_DDL]:
                 cur.execute(statement)
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
@@ -203,13 +205,28 @@ _ID_COLUMNS = {
 }
 
 _DATASET_TABLES = ["annotations", "samples", "categories", "models", "datasets"]
-"""Tables holding rows of a dataset; modules that add tables register them here."""
+"""Tables holding rows of a dataset, deleted with it; feature tables come first."""
+
+_FEATURE_DDL: list[str] = []
+
+FEATURE_MODULES = ("visionlens_jlab.evaluate", "visionlens_jlab.media.lookup")
+"""Modules that add tables, filters or facets to the catalog when imported. Every catalog
+imports them before it opens, so no entry point (server, CLI, notebook, tests) can open a
+catalog that lacks a feature's tables."""
 
 
-def register_dataset_table(table: str) -> None:
-    """Declare that ``table`` has a ``dataset_id`` column whose rows go with their dataset."""
+def register_dataset_table(table: str, ddl: str) -> None:
+    """Add a feature table: created (``ddl``, idempotent) whenever a catalog opens, and its
+    rows (which must have a ``dataset_id`` column) deleted with their dataset."""
     if table not in _DATASET_TABLES:
         _DATASET_TABLES.insert(0, table)
+    if ddl not in _FEATURE_DDL:
+        _FEATURE_DDL.append(ddl)
+
+
+def _load_feature_modules() -> None:
+    for module in FEATURE_MODULES:
+        importlib.import_module(module)
 
 
 def _dataset_row(r: tuple[Any, ...]) -> dict[str, Any]:

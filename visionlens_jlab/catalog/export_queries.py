@@ -106,20 +106,33 @@ def export_samples(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) 
 
 @contextmanager
 def export_annotations(
-    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, source: str | None = None
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    source: str | None = None,
+    evaluation: str | None = None,
 ) -> Iterator[Export]:
     """Every column of the boxes of the samples matching ``spec``, in box id order.
 
     ``source``: ``None`` (all), ``'ground_truth'``, ``'predictions'`` (every model) or a
     model name. Box ids follow ingest order: ground truth by sample, then each model's.
+
+    The ``eval_*`` columns hold each box's status in the latest evaluation (``tp``, ``fp``,
+    ``fn``, ``ignored``), its IoU, matched box and, for false positives, the error type.
+    A prediction takes its own model's evaluation; a ground-truth box the one of
+    ``evaluation`` (a model name), or of the only evaluated model when there is one.
     """
     spec, ids_table = _ids_table(spec)
     with catalog.cursor() as cur:
         if ids_table is not None:
             cur.register(IDS_TABLE, ids_table)
         dataset_id = catalog.dataset_id(cur, dataset)
-        _check_source(source, dataset_sources(cur, dataset_id))
+        sources = dataset_sources(cur, dataset_id)
+        _check_source(source, sources)
+        if evaluation is not None and evaluation not in sources[1:]:
+            raise FilterError(f"'evaluation' must name a model of this dataset, not {evaluation!r}")
         params = Params()
+        join = _eval_join(cur, dataset_id, evaluation, params)
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
         if spec or ids_table is not None:
             # Only a real filter pays for the semi-join; "every box" is a plain scan.
@@ -133,12 +146,57 @@ def export_annotations(
             SELECT a.ann_id, a.sample_id, a.source, a.label,
                    a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd, a.difficult,
                    a.source_ann_id, CAST(a.segmentation AS VARCHAR) AS segmentation,
-                   CAST(a.attributes AS VARCHAR) AS attributes
-            FROM annotations a WHERE {" AND ".join(where)}
+                   CAST(a.attributes AS VARCHAR) AS attributes, {join.columns}
+            FROM annotations a {join.sql} WHERE {" AND ".join(where)}
             ORDER BY a.ann_id
         """  # noqa: S608 - compiled, parameterized
         reader = cur.sql(sql, params=params.values).to_arrow_reader(BATCH_ROWS)
         yield Export(reader.schema, reader)
+
+
+@dataclass
+class _Join:
+    columns: str
+    sql: str
+
+
+EVAL_COLUMNS = {
+    "eval_status": ("status", "VARCHAR"),
+    "eval_iou": ("iou", "DOUBLE"),
+    "eval_matched_ann_id": ("matched_ann_id", "BIGINT"),
+    "eval_error_type": ("error_type", "VARCHAR"),
+    "eval_confused_with": ("confused_with", "VARCHAR"),
+}
+
+
+def _eval_join(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str | None, params: Params
+) -> _Join:
+    """The evaluation columns: a join on the latest evaluations, or typed NULLs if none."""
+    nulls = _Join(", ".join(f"NULL::{t} AS {name}" for name, (_, t) in EVAL_COLUMNS.items()), "")
+    exists = cur.execute(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'evaluations'"
+    ).fetchall()
+    if not exists[0][0]:
+        return nulls  # the evaluation module never ran on this catalog
+    latest = cur.execute(
+        "SELECT model FROM evaluations WHERE dataset_id = ? AND latest", [dataset_id]
+    ).fetchall()
+    models = {r[0] for r in latest}
+    if not models:
+        return nulls
+    gt_model = model if model is not None else (next(iter(models)) if len(models) == 1 else None)
+    columns = ", ".join(f"e.{col} AS {name}" for name, (col, _) in EVAL_COLUMNS.items())
+    sql = f"""
+        LEFT JOIN (
+            SELECT be.*, ev.model FROM box_evaluations be
+            JOIN evaluations ev ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
+            WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
+        ) e ON e.ann_id = a.ann_id
+           AND (e.model = a.source OR (a.source = {params.add(GROUND_TRUTH)}
+                                       AND e.model = {params.add(gt_model)}))
+    """  # noqa: S608 - fixed SQL, values bound
+    return _Join(columns, sql)
 
 
 IDS_TABLE = "_vl_export_ids"

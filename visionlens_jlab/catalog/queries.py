@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -209,6 +210,20 @@ def _filtered(flt: CompiledFilter) -> str:
     return f"SELECT s.* FROM samples s WHERE {flt.where}"  # noqa: S608 - compiled, parameterized
 
 
+FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
+_FACET_PROVIDERS: list[FacetProvider] = []
+
+
+def register_facet_provider(provider: FacetProvider) -> None:
+    """Let an engine module add facets (e.g. evaluation status).
+
+    ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
+    ``samples_table`` is the temp table of the filtered samples (column ``sample_id``).
+    """
+    if provider not in _FACET_PROVIDERS:
+        _FACET_PROVIDERS.append(provider)
+
+
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
     """Value counts of categorical fields and histograms of numeric ones, over ``spec``'s samples.
 
@@ -286,6 +301,8 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         ).fetchall()
         for (key,) in attr_keys:
             out.append(_json_facet(cur, f"attributes.{key}", "_facet_boxes", "attributes", key))
+        for provider in _FACET_PROVIDERS:
+            out.extend(provider(cur, dataset_id, "_facet_samples"))
         cur.execute("DROP TABLE _facet_boxes")
         cur.execute("DROP TABLE _facet_samples")
     return {"total": int(total[0]) if total else 0, "facets": [f for f in out if f]}

@@ -115,8 +115,9 @@ def _finish(
     *,
     plus_one: bool,
 ) -> BoxOutcomes:
+    """Explain every FP (error type, related box, IoU) and fill the ground-truth side."""
     dt_other = dt_other.copy()
-    dt_iou = np.where(dt_status == TP, dt_iou, np.where(dt_status == IGNORED, dt_iou, 0.0))
+    dt_iou = np.where(dt_status == FP, 0.0, dt_iou)  # FPs get the IoU of their explanation
     dt_error = np.full(len(dt), -1, dtype=np.int64)
     dt_confused = np.full(len(dt), -1, dtype=np.int64)
     gt_confused = np.full(len(gt), -1, dtype=np.int64)
@@ -178,7 +179,7 @@ def confusion_matrix(gt: Boxes, dt: Boxes, out: BoxOutcomes, n_cats: int) -> np.
     other_fp = (out.dt_status == FP) & ~conf
     rows.append(np.full(int(other_fp.sum()), bg))
     cols.append(dt.cat[other_fp])
-    # Each confused ground truth is explained once, however many predictions overlapped it.
+    # A missed ground truth that a class confusion explains is not counted again as a miss.
     explained = np.zeros(len(gt), dtype=bool)
     explained[out.gt_confused >= 0] = True
     fn = (out.gt_status == FN) & ~explained

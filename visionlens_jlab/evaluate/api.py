@@ -12,7 +12,11 @@ import pyarrow as pa
 from ..catalog import CatalogError
 from .analysis import (
     ERROR_NAMES,
+    FN,
+    FP,
+    IGNORED,
     STATUS_NAMES,
+    TP,
     BoxOutcomes,
     confusion_matrix,
     outcomes_from_coco,
@@ -170,11 +174,13 @@ def evaluate_arrays(
     per_class = _per_class_table(inp, out, ap, extra)
     conf = confusion_matrix(gt, dt, out, n_cats)
     labels = [*inp.classes, "background"]
+    # tp = matched pairs, fp = predictions, fn = ground truth, ignored = boxes of both sides.
     counts = {
-        name: int((out.dt_status == i).sum() + (out.gt_status == i).sum())
-        for i, name in enumerate(STATUS_NAMES)
+        "tp": int((out.dt_status == TP).sum()),
+        "fp": int((out.dt_status == FP).sum()),
+        "fn": int((out.gt_status == FN).sum()),
+        "ignored": int((out.dt_status == IGNORED).sum() + (out.gt_status == IGNORED).sum()),
     }
-    counts["fp"] = int((out.dt_status == 1).sum())
     report = EvaluationReport(
         key="",
         dataset="",
@@ -213,10 +219,10 @@ def _per_class_table(
     inp: EvalInput, out: BoxOutcomes, ap: np.ndarray, extra: dict[str, np.ndarray]
 ) -> pd.DataFrame:
     n_cats = len(inp.classes)
-    tp = np.bincount(inp.dt.cat[out.dt_status == 0], minlength=n_cats)
-    fp = np.bincount(inp.dt.cat[out.dt_status == 1], minlength=n_cats)
-    fn = np.bincount(inp.gt.cat[out.gt_status == 2], minlength=n_cats)
-    num_gt = np.bincount(inp.gt.cat[out.gt_status != 3], minlength=n_cats)
+    tp = np.bincount(inp.dt.cat[out.dt_status == TP], minlength=n_cats)
+    fp = np.bincount(inp.dt.cat[out.dt_status == FP], minlength=n_cats)
+    fn = np.bincount(inp.gt.cat[out.gt_status == FN], minlength=n_cats)
+    num_gt = np.bincount(inp.gt.cat[out.gt_status != IGNORED], minlength=n_cats)
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), np.nan)
         recall = np.where(num_gt > 0, tp / np.maximum(num_gt, 1), np.nan)

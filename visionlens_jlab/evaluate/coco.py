@@ -40,6 +40,8 @@ AREA_RANGES = {
     "medium": (32.0**2, 96.0**2),
     "large": (96.0**2, 1e5**2),
 }
+CHUNK = 16_384
+"""Candidate pairs matched per vectorised step (bounds the temporaries to a few MB)."""
 STAT_NAMES = (
     "AP", "AP50", "AP75", "APsmall", "APmedium", "APlarge",
     "AR1", "AR10", "AR100", "ARsmall", "ARmedium", "ARlarge",
@@ -144,21 +146,31 @@ def _greedy(
     proc_rank = rank[proc]
     has_cand = cand_end > cand_start
     big = int((cand_end - cand_start).max()) + 1
+    big32, zero = np.int32(big), np.int32(0)
     hits = []
     for r in np.unique(proc_rank[has_cand]):
-        dets = np.flatnonzero((proc_rank == r) & has_cand)  # contiguous (rank-major order)
-        lo, hi = cand_start[dets[0]], cand_end[dets[-1]]
-        g = p_gt[lo:hi]
-        seg = cand_start[dets] - lo
-        local = np.arange(hi - lo) - np.repeat(seg, cand_end[dets] - cand_start[dets])
-        eligible = (iou[lo:hi, None] >= thr_cols) & ~(used[g] & ~crowd[g, None])
-        key = np.where(eligible, (~ign_cols[g]) * big + local[:, None], -1)
-        best = np.maximum.reduceat(key, seg, axis=0)  # (n_dets, A*T)
-        hit_d, hit_c = np.nonzero(best >= 0)
-        pair = lo + seg[hit_d] + best[hit_d, hit_c] % big
-        gidx = p_gt[pair]
-        used[gidx, hit_c] |= ~crowd[gidx]
-        hits.append((hit_c // n_t, hit_c % n_t, proc[dets[hit_d]], gidx))
+        rank_dets = np.flatnonzero((proc_rank == r) & has_cand)  # contiguous (rank-major)
+        # Predictions of one rank are independent (one per group): process them in chunks
+        # of about CHUNK candidates so the (candidates x area*threshold) temporaries stay
+        # in cache instead of streaming hundreds of MB through memory.
+        ends = cand_end[rank_dets] - cand_start[rank_dets[0]]
+        cuts = np.searchsorted(ends, np.arange(CHUNK, int(ends[-1]), CHUNK), side="left")
+        for dets in np.split(rank_dets, np.unique(cuts + 1)):
+            if len(dets) == 0:
+                continue
+            lo, hi = cand_start[dets[0]], cand_end[dets[-1]]
+            g = p_gt[lo:hi]
+            seg = cand_start[dets] - lo
+            local = np.arange(hi - lo) - np.repeat(seg, cand_end[dets] - cand_start[dets])
+            eligible = (iou[lo:hi, None] >= thr_cols) & ~(used[g] & ~crowd[g, None])
+            key = local.astype(np.int32)[:, None] + np.where(ign_cols[g], zero, big32)
+            key[~eligible] = -1
+            best = np.maximum.reduceat(key, seg, axis=0)  # (n_dets, A*T)
+            hit_d, hit_c = np.nonzero(best >= 0)
+            pair = lo + seg[hit_d] + best[hit_d, hit_c] % big
+            gidx = p_gt[pair]
+            used[gidx, hit_c] |= ~crowd[gidx]
+            hits.append((hit_c // n_t, hit_c % n_t, proc[dets[hit_d]], gidx))
     return hits
 
 

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from ..catalog import schema as catalog_schema
 from ..catalog.catalog import register_dataset_table
 from ..catalog.filters import FilterError, Params, register_label_condition
+from ..catalog.queries import register_facet_provider
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -63,23 +63,12 @@ ERROR_TYPES = ("duplicate", "class_confusion", "localization", "background")
 
 
 def install() -> None:
-    """Register the tables with the catalog (run once, on import of the package).
-
-    The DDL is appended to the catalog's schema list so every catalog opened afterwards
-    creates the tables; :func:`ensure_tables` covers catalogs opened before.
-    """
-    for ddl in EVAL_DDL:
-        if ddl not in catalog_schema.DDL:
-            catalog_schema.DDL.append(ddl)
-    register_dataset_table("box_evaluations")
-    register_dataset_table("evaluations")
+    """Register the tables, the ``eval`` label filter and the eval facets with the catalog
+    (run on import of the package, which every catalog does before it opens)."""
+    register_dataset_table("box_evaluations", EVAL_DDL[1])
+    register_dataset_table("evaluations", EVAL_DDL[0])
     register_label_condition("eval", compile_eval_condition)
-
-
-def ensure_tables(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create the evaluation tables if this catalog predates them (inside a write)."""
-    for ddl in EVAL_DDL:
-        cur.execute(ddl)
+    register_facet_provider(eval_facet_entries)
 
 
 def write_evaluation(
@@ -99,7 +88,6 @@ def write_evaluation(
     """
     created = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write() as cur:
-        ensure_tables(cur)
         cur.execute(
             "DELETE FROM box_evaluations WHERE dataset_id = ? AND eval_key = ?", [dataset_id, key]
         )
@@ -139,19 +127,10 @@ def write_evaluation(
     return created.isoformat()
 
 
-def _tables_exist(cur: duckdb.DuckDBPyConnection) -> bool:
-    row = cur.execute(
-        "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name IN ('evaluations', 'box_evaluations')"
-    ).fetchone()
-    return bool(row and row[0] == 2)
-
-
 def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
     """Every stored evaluation of a dataset (without the full report), newest first."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        if not _tables_exist(cur):
-            return []
         rows = cur.execute(
             """
             SELECT e.eval_key, e.model, e.protocol, e.iou, e.params, e.created_at, e.latest,
@@ -185,13 +164,11 @@ def get_evaluation(catalog: Catalog, dataset: str, key: str) -> dict[str, Any]:
 
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        row = None
-        if _tables_exist(cur):
-            row = cur.execute(
-                "SELECT summary, created_at, latest FROM evaluations "
-                "WHERE dataset_id = ? AND eval_key = ?",
-                [dataset_id, key],
-            ).fetchone()
+        row = cur.execute(
+            "SELECT summary, created_at, latest FROM evaluations "
+            "WHERE dataset_id = ? AND eval_key = ?",
+            [dataset_id, key],
+        ).fetchone()
     if row is None:
         raise NotFoundError(f"no evaluation {key!r} on dataset {dataset!r}")
     out = json.loads(row[0])
@@ -295,8 +272,6 @@ def eval_facet_entries(
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
-    if not _tables_exist(cur):
-        return []
     rows = cur.execute(
         f"""
         SELECT v.model, v.eval_key, f.facet, f.value, COUNT(*) AS n

@@ -1,9 +1,11 @@
 """Arrow IPC exports of samples and boxes, the tables behind the notebook API.
 
 ``POST /datasets/{name}/export/samples`` body ``{filter}`` and
-``POST /datasets/{name}/export/annotations`` body ``{filter, source}`` answer with an
+``POST /datasets/{name}/export/annotations`` body ``{filter, source, evaluation}`` answer with an
 ``application/vnd.apache.arrow.stream``. Batches are read and serialized off the event loop
 one at a time and flushed as they come, so a 700K-box export never sits whole in memory.
+With ``"compression": "lz4"`` (what the notebook client asks for) the buffers are LZ4-framed:
+the many null and repeated values of a box table shrink ~5x for little CPU.
 """
 
 from __future__ import annotations
@@ -22,67 +24,107 @@ from ..catalog.export_queries import Export
 from .base import VisionLensHandler, engine_errors
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
-END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+COMPRESSIONS = (None, "lz4", "zstd")
+
+
+class _Chunks:
+    """A write-only file the IPC writer fills; the handler drains it after each batch."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def drain(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
 
 
 class _ExportHandler(VisionLensHandler):
-    async def stream(self, open_export: Callable[[], AbstractContextManager[Export]]) -> None:
+    async def stream(
+        self,
+        open_export: Callable[[], AbstractContextManager[Export]],
+        compression: str | None = None,
+    ) -> None:
         """Run the export's query off the loop and stream its batches as Arrow IPC."""
 
-        def start() -> tuple[AbstractContextManager[Export], Export]:
+        def start() -> tuple[AbstractContextManager[Export], Export, Any, _Chunks]:
             manager = open_export()
-            return manager, manager.__enter__()
+            export = manager.__enter__()
+            chunks = _Chunks()
+            options = pa.ipc.IpcWriteOptions(compression=compression)
+            writer = pa.ipc.new_stream(
+                pa.PythonFile(chunks, mode="w"), export.schema, options=options
+            )
+            return manager, export, writer, chunks
 
-        manager, export = await self.run_blocking(start)
+        manager, export, writer, chunks = await self.run_blocking(start)
         try:
             self.set_header("Content-Type", ARROW_STREAM)
-            self.write(export.schema.serialize().to_pybytes())
-            while True:
-                chunk = await self.run_blocking(_next_chunk, export.reader)
-                if chunk is None:
-                    break
-                self.write(chunk)
+            self.write(chunks.drain())
+            while await self.run_blocking(_write_next, export.reader, writer):
+                self.write(chunks.drain())
                 await self.flush()
+            writer.close()
             # APIHandler.finish would otherwise relabel the body as JSON.
-            self.finish(END_OF_STREAM, set_content_type=ARROW_STREAM)
+            self.finish(chunks.drain(), set_content_type=ARROW_STREAM)
         finally:
             await self.run_blocking(manager.__exit__, None, None, None)
 
-    def body_filter(self) -> tuple[dict[str, Any], Any]:
+    def body_filter(self) -> tuple[dict[str, Any], Any, str | None]:
         body = self.json_body()
         spec = body.get("filter")
         if spec is not None and not isinstance(spec, dict):
             raise HTTPError(400, "'filter' must be a JSON object")
-        return body, spec
+        compression = body.get("compression")
+        if compression not in COMPRESSIONS:
+            raise HTTPError(400, "'compression' must be null, 'lz4' or 'zstd'")
+        return body, spec, compression
 
 
-def _next_chunk(reader: pa.RecordBatchReader) -> bytes | None:
+def _write_next(reader: pa.RecordBatchReader, writer: Any) -> bool:
+    """Read the next batch and write it; ``False`` at the end of the result."""
     with engine_errors():
         try:
             batch = reader.read_next_batch()
         except StopIteration:
-            return None
-    return batch.serialize().to_pybytes()
+            return False
+    writer.write_batch(batch)
+    return True
 
 
 class ExportSamplesHandler(_ExportHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        _, spec = self.body_filter()
-        await self.stream(lambda: export_queries.export_samples(self.catalog, name, spec))
+        _, spec, compression = self.body_filter()
+        await self.stream(
+            lambda: export_queries.export_samples(self.catalog, name, spec), compression
+        )
 
 
 class ExportAnnotationsHandler(_ExportHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        body, spec = self.body_filter()
-        source = body.get("source")
+        body, spec, compression = self.body_filter()
+        source, evaluation = body.get("source"), body.get("evaluation")
         if source is not None and not isinstance(source, str):
             raise HTTPError(400, "'source' must be 'ground_truth', 'predictions' or a model name")
+        if evaluation is not None and not isinstance(evaluation, str):
+            raise HTTPError(400, "'evaluation' must be a model name")
         await self.stream(
-            lambda: export_queries.export_annotations(self.catalog, name, spec, source)
+            lambda: export_queries.export_annotations(self.catalog, name, spec, source, evaluation),
+            compression,
         )
 
 

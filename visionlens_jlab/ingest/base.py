@@ -253,20 +253,23 @@ def prefetch(make: Callable[[], Iterator[Batch]], depth: int = 4) -> Iterator[Ba
     q: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def work() -> None:
         try:
             for item in make():
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            q.put(_DONE)
+            put(_DONE)
         except BaseException as exc:
-            q.put(exc)
+            put(exc)
 
     thread = threading.Thread(target=work, name="visionlens-parse", daemon=True)
     thread.start()

@@ -11,6 +11,7 @@ Policies (every one counted in the report, nothing dropped silently):
   ``iscrowd`` defaults to 0, a missing ``id`` is allowed, and an invalid ``segmentation``
   (odd coordinate count, fewer than 3 points, not a list/RLE) is dropped while the box is kept
   (warnings). Polygons and RLE (compressed or not) are kept as JSON, untouched.
+- A string ``split`` key on an image sets the sample's split (``split=`` fills the others).
 - Extra per-image keys become ``fields``; extra per-annotation keys (and the CVAT-style
   ``attributes`` object, merged) become ``attributes``.
 """
@@ -192,12 +193,17 @@ class CocoDataset(ParsedBase):
                     )
                     width, height = size
             extra = {k: v for k, v in img.items() if k not in _IMAGE_KEYS}
+            split = extra.pop("split", None)  # a per-image split key (not COCO, but common)
+            if not isinstance(split, str) or not split:
+                if split is not None:
+                    extra["split"] = split
+                split = self.split
             self.img_index[iid] = rows.add(
                 fname,
                 location,
                 width,
                 height,
-                self.split,
+                split,
                 str(iid),
                 to_json(extra) if extra else None,
             )

@@ -66,7 +66,13 @@ def image_size(location: str) -> tuple[int, int] | None:
 
 
 def list_images(folder: str | Path) -> list[str]:
-    """Image file names (not paths) directly in ``folder``, sorted; empty if it is missing."""
+    """Image file names (not paths) directly in ``folder``, sorted; empty if it is missing.
+
+    ``gs://`` folders are listed through :mod:`visionlens_jlab.media.sources` (object
+    listings only, nothing downloaded).
+    """
+    if isinstance(folder, str) and is_gcs(folder):
+        return _list_remote(folder)
     try:
         with os.scandir(folder) as entries:
             names = [
@@ -75,6 +81,19 @@ def list_images(folder: str | Path) -> list[str]:
     except OSError:
         return []
     return sorted(names)
+
+
+def _list_remote(folder: str) -> list[str]:
+    try:
+        from ..media.sources import list_images as remote_list
+    except ImportError:  # pragma: no cover - the media package is part of the install
+        return []
+    prefix = folder.rstrip("/") + "/"
+    try:
+        names = [loc[len(prefix) :] for loc in remote_list(prefix) if loc.startswith(prefix)]
+    except Exception:
+        return []
+    return sorted(n for n in names if "/" not in n)
 
 
 def find_image(folder: str, stem: str, names: Iterable[str] | None = None) -> str | None:

@@ -38,8 +38,9 @@ def open_dataset(
     a VOC root or a folder of VOC XMLs; a folder of per-image txt files (``txt``:
     ``class left top right bottom``, ``txt-xywh``). ``fmt``: ``auto`` or one of
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
-    where the format puts it. ``split``: for sources with splits, ingest only that split;
-    otherwise the split given to every sample. Raises :class:`IngestError` with a clear
+    where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
+    split; for COCO, the split of images without a per-image ``split`` key; otherwise the
+    split given to every sample. Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
     """
     if not isinstance(source, str) or not source:

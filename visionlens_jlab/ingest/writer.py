@@ -81,6 +81,12 @@ def _append(cur: duckdb.DuckDBPyConnection, table: pa.Table, sql: str, params: l
         cur.unregister("_vl_batch")
 
 
+def _numbered(table: pa.Table) -> pa.Table:
+    """``table`` with its row numbers, so annotation ids follow the order of the source file
+    (evaluation tie-breaks between equal scores depend on it, as in pycocotools)."""
+    return table.append_column("_vl_row", pa.array(range(table.num_rows), pa.int64()))
+
+
 def write_dataset(
     catalog: Catalog,
     name: str,
@@ -118,14 +124,14 @@ def write_dataset(
             if batch.annotations is not None and batch.annotations.num_rows:
                 _append(
                     cur,
-                    batch.annotations,
+                    _numbered(batch.annotations),
                     """
                     INSERT INTO annotations
-                    SELECT ? + row_number() OVER () - 1, ? + sample_index, ?, ?, label,
+                    SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
                            x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
                            COALESCE(difficult, FALSE), source_ann_id,
                            segmentation::JSON, attributes::JSON
-                    FROM _vl_batch
+                    FROM _vl_batch ORDER BY _vl_row
                     """,
                     [ann_next, sample_base, dataset_id, GROUND_TRUTH],
                 )
@@ -221,7 +227,7 @@ def write_predictions(
                 continue
             _append(
                 cur,
-                table,
+                _numbered(table),
                 """
                 CREATE OR REPLACE TEMP TABLE _vl_matched AS
                 SELECT b.*, k.sample_id AS matched_id, k.width AS img_w, k.height AS img_h
@@ -249,14 +255,14 @@ def write_predictions(
             (row,) = cur.execute(
                 """
                 INSERT INTO annotations
-                SELECT ? + row_number() OVER () - 1, matched_id, ?, ?, label,
+                SELECT ? + _vl_row, matched_id, ?, ?, label,
                        CASE WHEN normalized THEN x * img_w ELSE x END,
                        CASE WHEN normalized THEN y * img_h ELSE y END,
                        CASE WHEN normalized THEN w * img_w ELSE w END,
                        CASE WHEN normalized THEN h * img_h ELSE h END,
                        score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
                        source_ann_id, segmentation::JSON, attributes::JSON
-                FROM _vl_matched WHERE matched_id IS NOT NULL
+                FROM _vl_matched WHERE matched_id IS NOT NULL ORDER BY _vl_row
                 """,
                 [ann_next, dataset_id, model],
             ).fetchall()

@@ -77,7 +77,7 @@ def _collect_dir(images_dir: str, labels_dir: str, split: str | None, items: lis
     for name in images:
         stem = os.path.splitext(name)[0]
         items.append(
-            Item(stem, name, os.path.join(images_dir, name), labels.pop(stem, None), split)
+            Item(stem, name, join_location(images_dir, name), labels.pop(stem, None), split)
         )
     for stem, path in sorted(labels.items()):
         items.append(Item(stem, None, None, path, split))

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS media_status (
 
 
 # Deleting a dataset removes its rows (catalog.delete_dataset skips tables not created yet).
-register_dataset_table("media_status")
+register_dataset_table("media_status", MEDIA_STATUS_DDL)
 
 
 @dataclass(frozen=True)

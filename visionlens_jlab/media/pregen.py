@@ -30,6 +30,8 @@ from .worker import Task, TaskResult, render_chunk
 
 CHUNK_SIZE = 16
 PER_IMAGE_TIMEOUT_S = 30.0
+LIST_TIMEOUT_S = 30.0
+"""Per-request limit of the bucket listing (no retries: workers fall back to metadata)."""
 HANG_GRACE_S = 30.0
 """A chunk with no progress for ``timeout_s`` per image plus this is declared hung (a decode
 stuck in C code, storage that never answers): the pool is killed and the chunk retried."""
@@ -75,7 +77,10 @@ def pregenerate_thumbnails(
     listed: dict[str, SourceVersion] = {}
     if media_root.startswith("gs://"):
         try:  # one listing instead of one metadata request per object
-            listed = {o.location: o.version for o in sources.list_image_objects(media_root)}
+            listed = {
+                o.location: o.version
+                for o in sources.list_image_objects(media_root, timeout=LIST_TIMEOUT_S)
+            }
         except (MediaError, MediaUnavailableError):
             listed = {}
     tasks: list[Task] = []

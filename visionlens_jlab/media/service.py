@@ -104,7 +104,8 @@ class MediaService:
         threads: int = 2,
     ) -> None:
         self.catalog = catalog
-        lookup.ensure_media_tables(catalog)
+        # No catalog write here (media_status is created by its first write): the service is
+        # made on the first image request, and a write would wait behind a running ingest.
         self.cache = ThumbnailCache(
             cache_dir, max_bytes=max_cache_bytes, gcs_revalidate_s=gcs_revalidate_s
         )

@@ -19,6 +19,7 @@ import stat
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,7 @@ class ImageSource(ABC):
         """The current version of the image (cheap: a stat or a metadata request)."""
 
     @abstractmethod
-    def list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
+    def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
         """Images under ``prefix`` (a folder) in name order, from listings only."""
 
     @abstractmethod
@@ -184,7 +185,7 @@ class LocalSource(ImageSource):
                 "corrupt", f"cannot read the image header of {location}: {exc}"
             ) from exc
 
-    def list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
+    def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
         root = self._path(prefix)
         if not os.path.isdir(root):
             raise MediaError("missing", f"no image folder at {prefix}")
@@ -254,20 +255,20 @@ def gcs_client() -> Any:
     return client
 
 
-def _gcs_call(location: str, fn: Any) -> Any:
+@contextmanager
+def _gcs_errors(location: str) -> Iterator[None]:
+    """Map storage errors: not found / forbidden → ``missing``; transport → unavailable."""
     from google.api_core import exceptions as gexc
 
     try:
-        return fn()
+        yield
     except gexc.NotFound as exc:
         raise MediaError("missing", f"no object at {location}") from exc
     except (gexc.Forbidden, gexc.Unauthorized) as exc:
         raise MediaError("missing", f"no permission to read {location}") from exc
-    except gexc.RequestRangeNotSatisfiable:
-        return b""  # an empty object read with a range
     except (gexc.GoogleAPIError, OSError) as exc:
         raise MediaUnavailableError(f"cannot reach storage for {location}: {exc}") from exc
-    except Exception as exc:  # requests / transport errors
+    except Exception as exc:  # requests / urllib3 / google-auth transport errors
         if type(exc).__module__.startswith(("requests", "urllib3", "google")):
             raise MediaUnavailableError(f"cannot reach storage for {location}: {exc}") from exc
         raise
@@ -284,32 +285,42 @@ class GCSSource(ImageSource):
 
     def read_bytes(self, location: str) -> bytes:
         blob = self._blob(location)
-        return bytes(_gcs_call(location, lambda: blob.download_as_bytes()))
+        with _gcs_errors(location):
+            return bytes(blob.download_as_bytes())
 
     def read_head(self, location: str, nbytes: int) -> bytes:
+        from google.api_core.exceptions import RequestRangeNotSatisfiable
+
         blob = self._blob(location)
-        return bytes(_gcs_call(location, lambda: blob.download_as_bytes(start=0, end=nbytes - 1)))
+        with _gcs_errors(location):
+            try:
+                return bytes(blob.download_as_bytes(start=0, end=nbytes - 1))
+            except RequestRangeNotSatisfiable:
+                return b""  # an empty object
 
     def version(self, location: str) -> SourceVersion:
         bucket, key = parse_gs(location)
         if not key:
             raise MediaError("missing", f"no object at {location}")
-        blob = _gcs_call(location, lambda: gcs_client().bucket(bucket).get_blob(key))
+        with _gcs_errors(location):
+            blob = gcs_client().bucket(bucket).get_blob(key)
         if blob is None:
             raise MediaError("missing", f"no object at {location}")
         return SourceVersion(f"g{blob.generation}", int(blob.size or 0))
 
-    def list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
+    def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
         bucket, key = parse_gs(prefix)
         if key and not key.endswith("/"):
             key += "/"  # a prefix names a folder: gs://b/img must not match gs://b/img2/...
-        blobs = _gcs_call(prefix, lambda: gcs_client().list_blobs(bucket, prefix=key or None))
-        for blob in blobs:
-            if _is_image_name(blob.name) and not blob.name.endswith("/"):
-                yield ObjectInfo(
-                    f"gs://{bucket}/{blob.name}",
-                    SourceVersion(f"g{blob.generation}", int(blob.size or 0)),
-                )
+        # With a timeout: per page request and no retries (callers with a fallback).
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout, "retry": None}
+        with _gcs_errors(prefix):  # pages are fetched while iterating: keep it inside
+            for blob in gcs_client().list_blobs(bucket, prefix=key or None, **extra):
+                if _is_image_name(blob.name) and not blob.name.endswith("/"):
+                    yield ObjectInfo(
+                        f"gs://{bucket}/{blob.name}",
+                        SourceVersion(f"g{blob.generation}", int(blob.size or 0)),
+                    )
 
     def resolve_within(self, location: str, media_root: str) -> str:
         bucket, key = parse_gs(location)
@@ -364,9 +375,12 @@ def list_images(prefix: str) -> Iterator[str]:
         yield info.location
 
 
-def list_image_objects(prefix: str) -> Iterator[ObjectInfo]:
-    """Like :func:`list_images` but with each image's version (for cache keys)."""
-    return source_for(prefix).list_objects(prefix)
+def list_image_objects(prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
+    """Like :func:`list_images` but with each image's version (for cache keys).
+
+    ``timeout`` (GCS): seconds per listing request, without retries.
+    """
+    return source_for(prefix).list_objects(prefix, timeout)
 
 
 def version(location: str) -> SourceVersion:

@@ -94,9 +94,12 @@ class Session:
         """The selected samples as a DataFrame (see :meth:`Dataset.samples`)."""
         return self.dataset.samples(self._ids_filter())
 
-    def selected_annotations(self, source: str | None = None) -> pd.DataFrame:
-        """The boxes of the selected samples (see :meth:`Dataset.annotations`)."""
-        return self.dataset.annotations(self._ids_filter(), source=source)
+    def selected_annotations(
+        self, source: str | None = None, evaluation: str | None = None
+    ) -> pd.DataFrame:
+        """The boxes of the selected samples, with evaluation status (see
+        :meth:`Dataset.annotations`)."""
+        return self.dataset.annotations(self._ids_filter(), source=source, evaluation=evaluation)
 
     def _ids_filter(self) -> dict[str, Any]:
         return {"ids": self._ids.tolist()}

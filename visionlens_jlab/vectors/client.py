@@ -85,7 +85,11 @@ class QdrantClientVectorStore(VectorStore):
     ) -> QdrantClientVectorStore:
         """Connect to a Qdrant server/cluster at ``url`` and check that it answers."""
         with _client_errors(f"cannot use the Qdrant server at {url}"):
-            client = QdrantClient(url=url, api_key=api_key or None, timeout=timeout)
+            # The client's own version check runs in a background thread and only warns;
+            # listing the collections below fails fast and clearly instead.
+            client = QdrantClient(
+                url=url, api_key=api_key or None, timeout=timeout, check_compatibility=False
+            )
         try:
             return cls(client, prefix)
         except VectorStoreError as exc:

@@ -36,6 +36,7 @@ from .base import (
     SpaceNotFoundError,
     VectorStore,
     VectorStoreError,
+    VectorStoreLockedError,
     as_dataset_ids,
     as_ids,
     as_matrix,
@@ -69,6 +70,8 @@ class EdgeVectorStore(VectorStore):
         self._shards: dict[str, qe.EdgeShard] = {}
         self._infos: dict[str, SpaceInfo] = {}
         self._building: dict[str, edge_index.Changes] = {}
+        self.broken: dict[str, str] = {}
+        """Spaces that failed to open (name -> why); the others work. ``drop_space`` clears."""
         self._closed = False
         try:
             for space_dir in sorted(self.root.iterdir()):
@@ -94,9 +97,19 @@ class EdgeVectorStore(VectorStore):
         try:
             info = SpaceInfo.from_json(json.loads(meta.read_text()))
         except (ValueError, KeyError, TypeError) as exc:
-            raise VectorStoreError(f"unreadable vector space metadata {meta}: {exc}") from exc
-        with edge_errors(f"opening vector space {info.name!r}"):
-            self._shards[info.name] = qe.EdgeShard.load(str(space_dir / SHARD_DIR))
+            log.error("unreadable vector space metadata %s: %s", meta, exc)
+            self.broken[space_dir.name] = f"unreadable metadata: {exc}"
+            return
+        try:
+            with edge_errors(f"opening vector space {info.name!r}"):
+                self._shards[info.name] = qe.EdgeShard.load(str(space_dir / SHARD_DIR))
+        except VectorStoreLockedError:
+            raise
+        except VectorStoreError as exc:
+            # A derived index must not keep the server from starting: report, keep the files.
+            log.error("%s; the space is unavailable until dropped and embedded again", exc)
+            self.broken[info.name] = str(exc)
+            return
         self._infos[info.name] = info
 
     def _trash(self, path: Path) -> None:
@@ -127,6 +140,11 @@ class EdgeVectorStore(VectorStore):
             self._check_open()
             if wanted.name in self._infos:
                 return check_same_space(self._infos[wanted.name], wanted)
+            if wanted.name in self.broken:
+                raise VectorStoreError(
+                    f"the vector space {wanted.name!r} could not be opened "
+                    f"({self.broken[wanted.name]}): drop it to embed again"
+                )
             space_dir = self.root / wanted.name
             if space_dir.exists():
                 self._trash(space_dir)
@@ -135,14 +153,22 @@ class EdgeVectorStore(VectorStore):
                     wanted.name: qe.EdgeVectorParams(size=wanted.dim, distance=_DISTANCE[distance])
                 }
             )
-            with edge_errors(f"creating vector space {wanted.name!r}"):
-                shard = qe.EdgeShard.create(str(space_dir / SHARD_DIR), config)
-                shard.update(
-                    qe.UpdateOperation.create_field_index(
-                        "dataset_id", qe.PayloadSchemaType.Integer
+            shard = None
+            try:
+                with edge_errors(f"creating vector space {wanted.name!r}"):
+                    shard = qe.EdgeShard.create(str(space_dir / SHARD_DIR), config)
+                    shard.update(
+                        qe.UpdateOperation.create_field_index(
+                            "dataset_id", qe.PayloadSchemaType.Integer
+                        )
                     )
-                )
-                shard.flush()
+                    shard.flush()
+            except BaseException:
+                if shard is not None:
+                    shard.close()
+                if space_dir.exists():
+                    self._trash(space_dir)
+                raise
             tmp = space_dir / f"{SPACE_FILE}.tmp"
             tmp.write_text(json.dumps(wanted.to_json(), indent=1))
             tmp.replace(space_dir / SPACE_FILE)
@@ -162,6 +188,7 @@ class EdgeVectorStore(VectorStore):
             shard = self._shards.pop(name, None)
             self._infos.pop(name, None)
             self._building.pop(name, None)
+            self.broken.pop(name, None)
             if shard is not None:
                 with edge_errors(f"closing vector space {name!r}"):
                     shard.close()
@@ -187,6 +214,11 @@ class EdgeVectorStore(VectorStore):
             if len(ids) != len(matrix):
                 raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
             datasets = as_dataset_ids(dataset_ids, len(ids))
+            changes = self._building.get(space)
+            if changes is not None:
+                # Before writing: if a batch fails, replay reads whatever the live shard has.
+                changes.upserted.update(ids)
+                changes.deleted.difference_update(ids)
             for start in range(0, len(ids), BATCH):
                 rows = matrix[start : start + BATCH].tolist()
                 points = [
@@ -200,10 +232,6 @@ class EdgeVectorStore(VectorStore):
                 ]
                 with edge_errors(f"writing vectors to {space!r}"):
                     shard.update(qe.UpdateOperation.upsert_points(points))
-            changes = self._building.get(space)
-            if changes is not None:
-                changes.upserted.update(ids)
-                changes.deleted.difference_update(ids)
             return len(ids)
 
     def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
@@ -214,15 +242,14 @@ class EdgeVectorStore(VectorStore):
             names = [space] if space is not None else list(self._shards)
             for name in names:
                 shard = self._shard(name)
-                for start in range(0, len(ids), BATCH * 8):
-                    with edge_errors(f"deleting vectors from {name!r}"):
-                        shard.update(
-                            qe.UpdateOperation.delete_points(pids(ids[start : start + BATCH * 8]))
-                        )
                 changes = self._building.get(name)
-                if changes is not None:
-                    changes.deleted.update(ids)
-                    changes.upserted.difference_update(ids)
+                for start in range(0, len(ids), BATCH * 8):
+                    chunk = ids[start : start + BATCH * 8]
+                    with edge_errors(f"deleting vectors from {name!r}"):
+                        shard.update(qe.UpdateOperation.delete_points(pids(chunk)))
+                    if changes is not None:  # after writing: only what was deleted
+                        changes.deleted.update(chunk)
+                        changes.upserted.difference_update(chunk)
 
     def delete_dataset(self, dataset_id: int, space: str | None = None) -> int:
         """Delete every point of ``dataset_id`` (payload filter); returns the number removed."""
@@ -276,7 +303,13 @@ class EdgeVectorStore(VectorStore):
             with edge_errors(f"closing {space!r}"):
                 old.close()
             del self._shards[space]
-            new_shard = edge_index.swap_in(space_dir / SHARD_DIR, build_dir)
+            try:
+                new_shard = edge_index.swap_in(space_dir / SHARD_DIR, build_dir)
+            except VectorStoreError:
+                # swap_in put the old shard back; serve it again, unindexed as before.
+                with edge_errors(f"reopening {space!r}"):
+                    self._shards[space] = qe.EdgeShard.load(str(space_dir / SHARD_DIR))
+                raise
             self._shards[space] = new_shard
             edge_index.replay(new_shard, changes, records)
 

@@ -7,7 +7,7 @@ optimizes the copy, and the server swaps directories and replays what was writte
 meanwhile (see :meth:`EdgeVectorStore.optimize`).
 
 Swap protocol, crash-safe at every step: ``shard`` -> ``shard.old``, ``build`` -> ``shard``,
-delete ``shard.old``. :func:`recover_swap` (run on open) restores ``shard.old`` when a crash
+open it (else put ``shard.old`` back), delete ``shard.old``. :func:`recover_swap` (run on open) restores ``shard.old`` when a crash
 left no ``shard``.
 """
 
@@ -95,11 +95,14 @@ def swap_in(shard_dir: Path, build_dir: Path) -> qe.EdgeShard:
     old = shard_dir.with_name(shard_dir.name + OLD_SUFFIX)
     shard_dir.rename(old)
     build_dir.rename(shard_dir)
-    shutil.rmtree(old, ignore_errors=True)
     try:
-        return qe.EdgeShard.load(str(shard_dir))
+        shard = qe.EdgeShard.load(str(shard_dir))
     except Exception as exc:
+        shutil.rmtree(shard_dir, ignore_errors=True)  # put the old shard back
+        old.rename(shard_dir)
         raise VectorStoreError(f"opening the rebuilt shard {shard_dir}: {exc}") from exc
+    shutil.rmtree(old, ignore_errors=True)
+    return shard
 
 
 def recover_swap(shard_dir: Path) -> None:

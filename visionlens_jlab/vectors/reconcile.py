@@ -122,3 +122,16 @@ def delete_dataset_vectors(store: VectorStore, dataset_id: int) -> int | None:
             "could not delete the vectors of dataset %s; reconcile() will remove them", dataset_id
         )
         return None
+
+
+def delete_dataset_and_vectors(catalog: Catalog, store: VectorStore, name: str) -> int | None:
+    """Delete dataset ``name`` from the catalog (atomically), then its vectors.
+
+    The catalog goes first because it is the authority: if the process dies in between,
+    :func:`reconcile` finds the orphans. Returns what :func:`delete_dataset_vectors` returns;
+    raises the catalog's ``NotFoundError`` for an unknown name.
+    """
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, name)
+    catalog.delete_dataset(name)
+    return delete_dataset_vectors(store, dataset_id)
