@@ -223,9 +223,17 @@ async function main() {
     await page.evaluate(() =>
       window.jupyterapp.commands.execute('visionlens:open-filters')
     );
-    const box = page.locator(
-      '#visionlens-filters details[data-facet="fields.split"] .jp-VisionLens-facetValue[data-value="val"] input'
-    );
+    // COCO's per-image "split" lands in the split column (or fields.split with older parsers).
+    const facets = await (
+      await fetch(`${base}/visionlens/api/datasets/bench/facets`)
+    ).json();
+    const splitFacet = facets.facets.find(
+      f => f.name === 'split' && f.values.some(v => v.value === 'val')
+    )
+      ? 'split'
+      : 'fields.split';
+    const selector = `#visionlens-filters details[data-facet="${splitFacet}"] .jp-VisionLens-facetValue[data-value="val"] input`;
+    const box = page.locator(selector);
     await box.waitFor({ timeout: 60000 }).catch(async error => {
       const text = await page.locator('#visionlens-filters').innerText();
       throw new Error(`${error.message}\nfilter panel: ${text.slice(0, 800)}`);
@@ -233,15 +241,15 @@ async function main() {
     await page.waitForTimeout(500);
     const repaints = [];
     for (let i = 0; i < 5; i++) {
-      const ms = await page.evaluate(`(async () => {
+      const ms = await page.evaluate(`(async (selector) => {
         const count = document.querySelector('#visionlens-grid-main .jp-VisionLens-count');
         const before = count.textContent;
         const t0 = performance.now();
-        document.querySelector('#visionlens-filters details[data-facet="fields.split"] .jp-VisionLens-facetValue[data-value="val"] input').click();
+        document.querySelector(selector).click();
         while (count.textContent === before) { await new Promise(r => requestAnimationFrame(r)); }
         await ${TILES_READY}(false);
         return performance.now() - t0;
-      })()`);
+      })(${JSON.stringify(selector)})`);
       repaints.push(ms);
       await page.waitForTimeout(300);
     }

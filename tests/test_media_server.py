@@ -303,9 +303,7 @@ async def test_deleted_or_replaced_dataset_is_seen_at_once(
 async def test_pregeneration_job_in_the_server(
     jp_fetch: Any, vl_app: Any, media: dict[str, Any]
 ) -> None:
-    from visionlens_jlab.handlers.media import media_service
-
-    service = media_service(vl_app)
+    service = vl_app.media
     job = vl_app.jobs.submit("thumbnails", lambda ctx: service.pregenerate(ctx, "voc", workers=1))
     for _ in range(600):
         if job.finished:

@@ -128,3 +128,5 @@ def test_delete_dataset_vectors_failure_is_logged_not_raised(
     catalog.delete_dataset("a")
     assert delete_dataset_vectors(store, a_id) is None
     assert "reconcile() will remove them" in caplog.text
+    assert delete_dataset_vectors(None, a_id) is None  # the store could not be opened at all
+    assert "left to reconcile()" in caplog.text

@@ -10,7 +10,9 @@ from traitlets import Integer, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
-from .jobs import JobManager
+from .ingest.worker import submit_ingest, submit_predictions
+from .jobs import Job, JobManager
+from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
@@ -40,6 +42,7 @@ class VisionLensApp(ExtensionApp):
 
     catalog: Catalog
     jobs: JobManager
+    media: MediaService
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -47,8 +50,41 @@ class VisionLensApp(ExtensionApp):
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         self.catalog = Catalog(self.resolved_data_dir)
         self.jobs = JobManager(max_workers=self.job_workers)
+        self.media = MediaService(
+            self.catalog,
+            self.resolved_data_dir / "thumbnails",
+            max_cache_bytes=self.thumbnail_cache_mb * 2**20,
+        )
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
+
+    # ------------------------------------------------------------------ operations
+    # What the handlers ask for when one request touches several parts of the engine.
+
+    def ingest(self, *, name: str, **options: str | None) -> Job:
+        """Queue an ingest job; its thumbnails are pre-generated once it succeeds."""
+        return submit_ingest(
+            self.jobs, self.catalog, name=name, then=lambda _: self.pregenerate(name), **options
+        )
+
+    def import_predictions(self, *, dataset: str, **options: str) -> Job:
+        """Queue a predictions import job."""
+        return submit_predictions(self.jobs, self.catalog, dataset=dataset, **options)
+
+    def pregenerate(self, dataset: str) -> Job:
+        """Queue thumbnail pre-generation for a dataset (worker processes)."""
+        return self.jobs.submit(
+            "thumbnails",
+            lambda ctx: self.media.pregenerate(ctx, dataset),
+            title=f"Thumbnails of {dataset}",
+        )
+
+    def delete_dataset(self, name: str) -> None:
+        """Delete a dataset from the catalog and everything derived from it."""
+        with self.catalog.cursor() as cur:
+            dataset_id = self.catalog.dataset_id(cur, name)
+        self.catalog.delete_dataset(name)
+        self.media.forget_dataset(dataset_id)
 
     def _export_environment(self) -> None:
         """Give kernels (which inherit this process's environment) and the CLI the way in."""
@@ -69,5 +105,6 @@ class VisionLensApp(ExtensionApp):
     async def stop_extension(self) -> None:
         """Stop jobs, release the catalog file and the server record."""
         self.jobs.shutdown()
+        self.media.close()  # before the catalog: it may still record bad-media rows
         self.catalog.close()
         remove_server_info(self.resolved_data_dir)

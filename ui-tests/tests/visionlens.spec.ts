@@ -23,8 +23,19 @@ const DATA_DIR =
 const BASE = process.env.TARGET_URL ?? 'http://localhost:8888';
 const DEMO = 'demo';
 const BIG = 'big10k';
-/** The demo keeps its train/val split in a sample field. */
-const SPLIT = 'fields.split';
+/**
+ * The facet holding the demo's train/val split: the split column, or
+ * `fields.split` when the COCO parser kept it as an extra image field.
+ */
+let SPLIT = 'split';
+
+test.beforeAll(async ({ request }) => {
+  const facets = await api(request, `datasets/${DEMO}/facets`);
+  const column = facets.facets.find(
+    (f: any) => f.name === 'split' && f.values.some((v: any) => v.value === 'val')
+  );
+  SPLIT = column ? 'split' : 'fields.split';
+});
 
 test.describe('VisionLens', () => {
   test('side panel lists the datasets with their server counts', async ({

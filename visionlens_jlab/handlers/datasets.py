@@ -6,7 +6,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..ingest.worker import submit_ingest, submit_predictions
+from ..media.lookup import bad_media_counts
 from .base import VisionLensHandler, engine_errors
 
 FORMATS = {"auto", "coco", "yolo", "voc", "txt"}
@@ -47,9 +47,7 @@ class DatasetsHandler(VisionLensHandler):
     async def post(self) -> None:
         body = self.json_body()
         with engine_errors():
-            job = submit_ingest(
-                self.jobs,
-                self.catalog,
+            job = self.app.ingest(
                 source=_required_str(body, "source"),
                 name=_required_str(body, "name"),
                 fmt=_format(body),
@@ -63,12 +61,14 @@ class DatasetHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.write_json(await self.run_blocking(self.catalog.get_dataset, name))
+        dataset = await self.run_blocking(self.catalog.get_dataset, name)
+        dataset["media"] = await self.run_blocking(bad_media_counts, self.catalog, name)
+        self.write_json(dataset)
 
     @tornado.web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
-        await self.run_blocking(self.catalog.delete_dataset, name)
+        await self.run_blocking(self.app.delete_dataset, name)
         self.set_status(204)
         self.finish()
 
@@ -79,9 +79,7 @@ class PredictionsHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         body = self.json_body()
         with engine_errors():
-            job = submit_predictions(
-                self.jobs,
-                self.catalog,
+            job = self.app.import_predictions(
                 dataset=name,
                 source=_required_str(body, "source"),
                 model=_required_str(body, "model"),

@@ -14,29 +14,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
-from ..media.service import MediaResponse, MediaService, choose_variant
+from ..media.service import MediaResponse, choose_variant
 from .base import VisionLensHandler, engine_errors
-
-
-def media_service(app: Any) -> MediaService:
-    """The app's :class:`MediaService`, created on first use if the app did not make one."""
-    service = getattr(app, "media", None)
-    if service is None:
-        cap_mb = int(getattr(app, "thumbnail_cache_mb", 2048))
-        service = MediaService(
-            app.catalog,
-            app.catalog.data_dir / "thumbnails",
-            max_cache_bytes=cap_mb * 1024 * 1024,
-        )
-        app.media = service
-    return service
 
 
 class SampleImageHandler(VisionLensHandler):
@@ -54,7 +38,7 @@ class SampleImageHandler(VisionLensHandler):
             )
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from exc
-        service = media_service(self.app)
+        service = self.app.media
         if_none_match = self.request.headers.get("If-None-Match")
         with engine_errors():
             try:

@@ -7,7 +7,7 @@ crash or a cancelled job rolls back cleanly and never blocks the tornado event l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..catalog.catalog import Catalog, validate_name
@@ -56,8 +56,12 @@ def submit_ingest(
     fmt: str = "auto",
     images: str | None = None,
     split: str | None = None,
+    then: Callable[[Any], None] | None = None,
 ) -> Job:
-    """Start a dataset ingest job; the name is validated before anything is queued."""
+    """Start a dataset ingest job; the name is validated before anything is queued.
+
+    ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
+    """
     validate_name(name)
     options = {"source": source, "fmt": fmt, "images": images, "split": split}
 
@@ -66,7 +70,7 @@ def submit_ingest(
         parsed = WorkerParsedSource(ctx, "dataset", options)
         return write_dataset(catalog, name, parsed, split=split, progress=ctx.progress).to_dict()
 
-    return jobs.submit("ingest", run, title=f"Ingest {name}")
+    return jobs.submit("ingest", run, title=f"Ingest {name}", then=then)
 
 
 def submit_predictions(

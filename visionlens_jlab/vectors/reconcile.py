@@ -108,13 +108,17 @@ def missing_ids(
     return ids[~np.isin(ids, have, assume_unique=True)]
 
 
-def delete_dataset_vectors(store: VectorStore, dataset_id: int) -> int | None:
+def delete_dataset_vectors(store: VectorStore | None, dataset_id: int) -> int | None:
     """Remove a deleted dataset's points from every space; call after ``Catalog.delete_dataset``.
 
-    Returns the number of points removed, or ``None`` when the store failed: the error is
-    logged, not raised, because the catalog delete has already happened and the user's
-    request succeeded; :func:`reconcile` removes the leftovers later.
+    Returns the number of points removed, or ``None`` when the store failed or there is
+    none (``store=None``: it could not be opened): the error is logged, not raised, because
+    the catalog delete has already happened and the user's request succeeded;
+    :func:`reconcile` removes the leftovers later.
     """
+    if store is None:
+        log.warning("no vector store: dataset %s's vectors are left to reconcile()", dataset_id)
+        return None
     try:
         return store.delete_dataset(int(dataset_id))
     except Exception:
@@ -124,7 +128,9 @@ def delete_dataset_vectors(store: VectorStore, dataset_id: int) -> int | None:
         return None
 
 
-def delete_dataset_and_vectors(catalog: Catalog, store: VectorStore, name: str) -> int | None:
+def delete_dataset_and_vectors(
+    catalog: Catalog, store: VectorStore | None, name: str
+) -> int | None:
     """Delete dataset ``name`` from the catalog (atomically), then its vectors.
 
     The catalog goes first because it is the authority: if the process dies in between,
