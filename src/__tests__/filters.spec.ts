@@ -1,16 +1,15 @@
 import {
-  describeFilter,
   getCategorical,
   getRange,
   isEmptyFilter,
   normalizeFilter,
-  removeChip,
   sameFilter,
   setCategorical,
   setFileNameSearch,
   setRange,
   toggleCategorical
 } from '../filters';
+import { describeFilter, removeChip } from '../chips';
 import { IFilter } from '../tokens';
 
 describe('filter composition', () => {

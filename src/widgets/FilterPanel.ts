@@ -8,16 +8,15 @@
 import { Widget } from '@lumino/widgets';
 
 import {
-  describeFilter,
   getCategorical,
   getRange,
   IFacetKey,
   isEmptyFilter,
-  removeChip,
   setCategorical,
   setFileNameSearch,
   setRange
 } from '../filters';
+import { describeFilter, removeChip } from '../chips';
 import {
   Facet,
   GROUND_TRUTH,

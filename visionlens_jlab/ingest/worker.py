@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..catalog.catalog import Catalog, validate_name
+from ..catalog.catalog import Catalog, ConflictError, validate_name
 from ..jobs import Job, JobContext, JobManager, stream_from_worker
 from .batches import Batch
 from .parse_worker import parse_items
@@ -63,6 +63,9 @@ def submit_ingest(
     ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
     """
     validate_name(name)
+    if any(d["name"] == name for d in catalog.list_datasets()):
+        # Answer at once; the writer checks again inside its transaction for races.
+        raise ConflictError(f"a dataset named {name!r} already exists: delete it first")
     options = {"source": source, "fmt": fmt, "images": images, "split": split}
 
     def run(ctx: JobContext) -> dict[str, Any]:
