@@ -167,7 +167,7 @@ def run_child(
                 res["index_build_s"] = time.perf_counter() - t
             res["index_build_max_stall_ms"] = tick.max_gap * 1000
             res["index_child_rss_mb"] = rss_mb(resource.RUSAGE_CHILDREN)
-            res["index_where"] = "worker process"
+            res["index_where"] = "in a worker process"
         if index != "none":
             res["query_hnsw"] = latencies(search(), queries)
             res["query_hnsw_ef128"] = latencies(search(hnsw_ef=128), queries)

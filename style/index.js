@@ -1,2 +1,6 @@
 import './base.css';
+import './datasets.css';
+import './grid.css';
+import './sample.css';
+import './filters.css';
 import './evaluation.css';

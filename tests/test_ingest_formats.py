@@ -358,3 +358,19 @@ def test_coco_per_image_split_key(catalog: Catalog, tmp_path: Path) -> None:
         ("b.jpg", "train", None),
         ("c.jpg", "train", '{"split":7}'),
     ]
+
+
+def test_relative_paths_resolve_to_absolute_locations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_yolo(tmp_path / "y", 2, 1, splits=("train",))
+    (tmp_path / "y" / "data.yaml").unlink()  # flat layout: images= is used as given
+    monkeypatch.chdir(tmp_path)
+    parsed = open_dataset("y", images="y/images/train", fmt="yolo")
+    locations = [
+        loc
+        for b in parsed.batches()
+        if b.samples is not None
+        for loc in b.samples.column("location").to_pylist()
+    ]
+    assert locations and all(loc.startswith(str(tmp_path)) for loc in locations)

@@ -231,3 +231,14 @@ async def test_real_coco_subset_in_a_kernel(vl_app: Any, http_server_client: Any
     assert got["per_image"] is True
     assert got["labels"] == len({a["category_id"] for a in coco["annotations"]})
     assert got["seg"] == got["boxes"]  # every COCO box here has a polygon or RLE
+
+
+async def test_kernel_finds_the_server_through_server_json(toy: str, vl_data_dir: Any) -> None:
+    # A kernel without the URL variable (started elsewhere) but sharing the data dir.
+    assert (vl_data_dir / "server.json").exists()
+    async with running_kernel({"VISIONLENS_SERVER_URL": "", "VISIONLENS_TOKEN": ""}) as k:
+        out = await k.check(
+            "import visionlens_jlab.notebook as vl\n"
+            "c = vl.connect()\nprint(len(vl.dataset('toy')), c.origin.endswith('server.json'))"
+        )
+        assert out.split() == ["6", "True"]

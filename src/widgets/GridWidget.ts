@@ -8,10 +8,10 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { CommandIDs, ISample, IVisionLensModel } from '../tokens';
-import { classSummary, createOverlay, drawBoxes } from './boxes';
-import { fmtValue, h, sampleField } from './dom';
+import { h } from './dom';
 import { GridToolbar } from './GridToolbar';
 import { PageCache } from './pages';
+import { createTile, fillTile, fillTooltip, ITileEl } from './tiles';
 
 /** Rows rendered above and below the viewport. */
 const OVERSCAN_ROWS = 2;
@@ -24,14 +24,6 @@ export interface IGridOptions {
   commands: CommandRegistry;
   tileSize?: number;
   pageSize?: number;
-}
-
-interface ITileEl extends HTMLDivElement {
-  _sampleId?: number;
-  _viewVersion?: number;
-  _img?: HTMLImageElement;
-  _svg?: SVGSVGElement;
-  _caption?: HTMLDivElement;
 }
 
 /** The grid panel. */
@@ -304,7 +296,16 @@ export class GridWidget extends Widget {
         this._rows.set(r, row);
       }
       for (let c = 0; c < cols; c++) {
-        this._fillTile(row.children[c] as ITileEl, r * cols + c, total, tile);
+        const index = r * cols + c;
+        fillTile(
+          row.children[c] as ITileEl,
+          this.model,
+          index < total ? this._pages.get(index) : null,
+          index,
+          total,
+          tile,
+          this._viewVersion
+        );
       }
     }
     this._pages.ensure(first * cols, (last + 1) * cols - 1);
@@ -314,98 +315,10 @@ export class GridWidget extends Widget {
     const row = h('div', { className: 'jp-VisionLens-gridRow' });
     row.style.height = `${tile}px`;
     for (let c = 0; c < cols; c++) {
-      const el = h('div', { className: 'jp-VisionLens-tile' }) as ITileEl;
-      el.style.width = `${tile}px`;
-      el.style.height = `${tile}px`;
-      el.style.left = `${GAP + c * (tile + GAP)}px`;
-      el.tabIndex = -1;
-      const img = h('img', { className: 'jp-VisionLens-tileImage' });
-      img.alt = '';
-      img.decoding = 'async';
-      img.draggable = false;
-      const svg = createOverlay('jp-VisionLens-overlay');
-      const caption = h('div', { className: 'jp-VisionLens-tileCaption' });
-      caption.hidden = true;
-      el.append(
-        img,
-        svg,
-        caption,
-        h('div', { className: 'jp-VisionLens-tileCheck' })
-      );
-      el._img = img;
-      el._svg = svg;
-      el._caption = caption;
-      row.appendChild(el);
+      row.appendChild(createTile(c, tile, GAP));
     }
     this._sizer.appendChild(row);
     return row;
-  }
-
-  private _fillTile(
-    el: ITileEl,
-    index: number,
-    total: number,
-    tile: number
-  ): void {
-    if (index >= total) {
-      el.style.visibility = 'hidden';
-      el._sampleId = undefined;
-      delete el.dataset.sampleId;
-      return;
-    }
-    el.style.visibility = '';
-    el.dataset.index = String(index);
-    const sample = this._pages.get(index);
-    if (!sample) {
-      if (el._sampleId !== undefined) {
-        el._sampleId = undefined;
-        delete el.dataset.sampleId;
-        el._img?.removeAttribute('src');
-        drawBoxes(el._svg as SVGSVGElement, this.model, null, null, [], {
-          displaySize: tile
-        });
-      }
-      el.classList.add('jp-mod-loading');
-      el.classList.remove('jp-mod-selected');
-      return;
-    }
-    el.classList.remove('jp-mod-loading');
-    if (
-      el._sampleId === sample.sample_id &&
-      el._viewVersion === this._viewVersion
-    ) {
-      return;
-    }
-    const dataset = this.model.dataset as string;
-    if (el._sampleId !== sample.sample_id) {
-      el._sampleId = sample.sample_id;
-      el.dataset.sampleId = String(sample.sample_id);
-      (el._img as HTMLImageElement).src = this.model.client.imageUrl(
-        dataset,
-        sample.sample_id,
-        256
-      );
-    }
-    el._viewVersion = this._viewVersion;
-    el.classList.toggle(
-      'jp-mod-selected',
-      this.model.isSelected(sample.sample_id)
-    );
-    el.setAttribute('aria-label', sample.file_name);
-    const caption = el._caption as HTMLDivElement;
-    const shown = this.model.visibleFields
-      .map(name => fmtValue(sampleField(sample as any, name)))
-      .filter(v => v !== '');
-    caption.textContent = shown.join(' · ');
-    caption.hidden = shown.length === 0;
-    drawBoxes(
-      el._svg as SVGSVGElement,
-      this.model,
-      sample.width,
-      sample.height,
-      sample.annotations ?? [],
-      { displaySize: tile, strokeWidth: tile >= 160 ? 2 : 1.5 }
-    );
   }
 
   private _tileOf(
@@ -500,25 +413,8 @@ export class GridWidget extends Widget {
       return;
     }
     this._tooltipFor = sample.sample_id;
-    const summary = classSummary(this.model, sample.annotations ?? []);
     const tip = this._tooltip;
-    tip.replaceChildren(
-      h('div', {
-        className: 'jp-VisionLens-tooltipTitle',
-        text: sample.file_name
-      }),
-      h('div', {
-        text:
-          `${summary.boxes} box${summary.boxes === 1 ? '' : 'es'}` +
-          (sample.width && sample.height
-            ? ` · ${sample.width}×${sample.height}`
-            : '')
-      }),
-      summary.text ? h('div', { text: summary.text }) : '',
-      sample.tags?.length
-        ? h('div', { text: `tags: ${sample.tags.join(', ')}` })
-        : ''
-    );
+    fillTooltip(tip, this.model, sample);
     const host = this.node.getBoundingClientRect();
     const rect = el.getBoundingClientRect();
     tip.hidden = false;

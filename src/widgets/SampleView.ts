@@ -9,7 +9,8 @@ import { Widget } from '@lumino/widgets';
 
 import { GROUND_TRUTH, ISample, IVisionLensModel } from '../tokens';
 import { createOverlay, drawBoxes } from './boxes';
-import { fmtInt, fmtValue, h } from './dom';
+import { fmtInt, h } from './dom';
+import { sampleTables } from './sampleTables';
 import { button } from './GridToolbar';
 
 /** The sample view panel (one, reused for every sample). */
@@ -279,7 +280,7 @@ export class SampleView extends Widget {
       this._img.src = url;
     }
     this._renderSources();
-    this._renderSide(s);
+    this._side.replaceChildren(...sampleTables(this.model, s));
     this._fit();
   }
 
@@ -306,95 +307,6 @@ export class SampleView extends Widget {
           source === GROUND_TRUTH ? 'ground truth' : source
         );
       })
-    );
-  }
-
-  private _renderSide(s: ISample): void {
-    const fields: [string, unknown][] = [
-      ['sample_id', s.sample_id],
-      ['file_name', s.file_name],
-      ['size', s.width && s.height ? `${s.width} × ${s.height}` : ''],
-      ['split', s.split],
-      ['source_image_id', s.source_image_id],
-      ['tags', s.tags.join(', ')],
-      ...Object.entries(s.fields ?? {}).map(
-        ([k, v]) => [`fields.${k}`, v] as [string, unknown]
-      )
-    ];
-    const fieldsTable = h(
-      'table',
-      { className: 'jp-VisionLens-table jp-VisionLens-fieldsTable' },
-      h(
-        'tbody',
-        {},
-        ...fields.map(([k, v]) => {
-          const pinnable = k === 'split' || k.startsWith('fields.');
-          const pin = h('input', {
-            attrs: {
-              type: 'checkbox',
-              'aria-label': `Show ${k} on grid tiles`
-            },
-            title: 'Show on grid tiles'
-          });
-          pin.checked = this.model.visibleFields.includes(k);
-          pin.addEventListener('change', () =>
-            this.model.setFieldVisible(k, pin.checked)
-          );
-          return h(
-            'tr',
-            {},
-            h('td', {}, pinnable ? pin : ''),
-            h('th', { text: k }),
-            h('td', { text: fmtValue(v) })
-          );
-        })
-      )
-    );
-    const boxesTable = h(
-      'table',
-      { className: 'jp-VisionLens-table jp-VisionLens-boxesTable' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['', 'label', 'source', 'score', 'x', 'y', 'w', 'h'].map(t =>
-            h('th', { text: t })
-          )
-        )
-      ),
-      h(
-        'tbody',
-        {},
-        ...s.annotations.map(a => {
-          const swatch = h('span', { className: 'jp-VisionLens-swatch' });
-          swatch.style.background = this.model.classColor(a.label);
-          const flags = [
-            a.iscrowd ? 'crowd' : '',
-            a.difficult ? 'difficult' : ''
-          ]
-            .filter(Boolean)
-            .join(' ');
-          return h(
-            'tr',
-            {},
-            h('td', {}, swatch),
-            h('td', { text: a.label + (flags ? ` (${flags})` : '') }),
-            h('td', { text: a.source === GROUND_TRUTH ? 'GT' : a.source }),
-            h('td', { text: a.score === null ? '' : a.score.toFixed(3) }),
-            ...a.bbox.map(v =>
-              h('td', { text: String(Math.round(v * 10) / 10) })
-            )
-          );
-        })
-      )
-    );
-    this._side.replaceChildren(
-      h('h3', { text: 'Fields' }),
-      fieldsTable,
-      h('h3', { text: `Boxes (${s.annotations.length})` }),
-      boxesTable
     );
   }
 

@@ -57,6 +57,10 @@ export async function command(
   id: string,
   args: Record<string, unknown> = {}
 ): Promise<void> {
+  await page.waitForFunction(
+    id => (window as any).jupyterapp?.commands.hasCommand(id),
+    id
+  );
   await page.evaluate(
     async ({ id, args }) => {
       await (window as any).jupyterapp.commands.execute(id, args);

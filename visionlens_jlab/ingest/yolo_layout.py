@@ -143,6 +143,8 @@ def _collect_list(
 def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
     """Work out where the images, labels, splits and class names of a YOLO dataset are."""
     path = os.path.abspath(path)
+    if images and "://" not in images:
+        images = os.path.abspath(images)
     root = os.path.dirname(path) if os.path.isfile(path) else path
     items: list[Item] = []
     names: list[str] | None = None

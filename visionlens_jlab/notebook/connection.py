@@ -17,6 +17,7 @@ import pyarrow as pa
 import requests
 
 from ..config import SERVER_INFO_FILE, default_data_dir
+from ..server_info import read_server_info
 
 URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"
@@ -147,28 +148,13 @@ def _discover() -> Client:
     if url:
         token = os.environ.get(TOKEN_ENV) or os.environ.get(HUB_TOKEN_ENV)
         return Client(url, token, origin=f"${URL_ENV}")
-    info_path = default_data_dir() / SERVER_INFO_FILE
-    try:
-        info = json.loads(info_path.read_text())
-    except FileNotFoundError:
-        info = None
-    except (OSError, ValueError) as exc:
-        raise VisionLensError(f"cannot read {info_path}: {exc}. {HOW_TO_CONNECT}") from None
-    if isinstance(info, dict) and info.get("url") and _alive(info.get("pid")):
-        return Client(str(info["url"]), info.get("token") or None, origin=str(info_path))
+    data_dir = default_data_dir()
+    info = read_server_info(data_dir)  # None unless its process is alive
+    if info and info.get("url"):
+        return Client(
+            str(info["url"]), info.get("token") or None, origin=str(data_dir / SERVER_INFO_FILE)
+        )
     raise VisionLensError(
-        f"no VisionLens server found: ${URL_ENV} is not set and {info_path} names no running "
-        f"server. {HOW_TO_CONNECT}"
+        f"no VisionLens server found: ${URL_ENV} is not set and {data_dir / SERVER_INFO_FILE} "
+        f"names no running server. {HOW_TO_CONNECT}"
     )
-
-
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
