@@ -177,3 +177,20 @@ async def test_rest_ingest_of_a_real_dataset_then_thumbnails(api: Any, wait_job:
     assert detail["media"]["total"] == 0
     status, answer = await api("POST", "datasets", body)
     assert status == 409 and "already exists" in answer["message"]
+
+
+async def test_deleting_a_dataset_removes_its_vectors(api: Any, vl_app: Any, toy: str) -> None:
+    import numpy as np
+
+    store = vl_app.vectors
+    assert store is not None  # the embedded Qdrant Edge store opens with the server
+    status, body = await api("POST", "datasets/toy/ids", {"filter": {}})
+    ids = body["ids"]
+    dataset_id = vl_app.catalog.get_dataset("toy")["id"]
+    space = store.ensure_space("tiny-test-model", "1", 8).name
+    vectors = np.random.default_rng(0).normal(size=(len(ids), 8)).astype("float32")
+    store.upsert(space, ids, vectors, [dataset_id] * len(ids))
+    assert store.count(space) == len(ids) == 6
+    status, _ = await api("DELETE", "datasets/toy")
+    assert status == 204
+    assert store.count(space) == 0

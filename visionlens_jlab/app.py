@@ -14,6 +14,13 @@ from .ingest.worker import submit_ingest, submit_predictions
 from .jobs import Job, JobManager
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
+from .vectors import (
+    VectorStore,
+    VectorStoreError,
+    delete_dataset_vectors,
+    open_vector_store,
+    reconcile,
+)
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"
@@ -39,10 +46,20 @@ class VisionLensApp(ExtensionApp):
     thumbnail_cache_mb = Integer(
         2048, config=True, help="Size cap of the on-disk thumbnail cache, in MiB."
     )
+    qdrant_url = Unicode(
+        "",
+        config=True,
+        help=(
+            "URL of a Qdrant server/cluster for the vectors. Default: $VISIONLENS_QDRANT_URL, "
+            "else an embedded Qdrant Edge shard in the data directory."
+        ),
+    )
+    qdrant_api_key = Unicode("", config=True, help="API key of the Qdrant server, if any.")
 
     catalog: Catalog
     jobs: JobManager
     media: MediaService
+    vectors: VectorStore | None
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -55,8 +72,26 @@ class VisionLensApp(ExtensionApp):
             self.resolved_data_dir / "thumbnails",
             max_cache_bytes=self.thumbnail_cache_mb * 2**20,
         )
+        self.vectors = self._open_vectors()
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
+
+    def _open_vectors(self) -> VectorStore | None:
+        """Open the vector store and repair drift from the catalog (the authority).
+
+        An unreachable Qdrant server must not stop JupyterLab: browsing works without it.
+        """
+        try:
+            store = open_vector_store(
+                self.resolved_data_dir,
+                url=self.qdrant_url or None,
+                api_key=self.qdrant_api_key or None,
+            )
+            self.log.info("VisionLens vectors: %s", reconcile(self.catalog, store).to_json())
+        except VectorStoreError as exc:
+            self.log.error("VisionLens vector store unavailable: %s", exc)
+            return None
+        return store
 
     # ------------------------------------------------------------------ operations
     # What the handlers ask for when one request touches several parts of the engine.
@@ -85,6 +120,7 @@ class VisionLensApp(ExtensionApp):
             dataset_id = self.catalog.dataset_id(cur, name)
         self.catalog.delete_dataset(name)
         self.media.forget_dataset(dataset_id)
+        delete_dataset_vectors(self.vectors, dataset_id)
 
     def _export_environment(self) -> None:
         """Give kernels (which inherit this process's environment) and the CLI the way in."""
@@ -106,5 +142,7 @@ class VisionLensApp(ExtensionApp):
         """Stop jobs, release the catalog file and the server record."""
         self.jobs.shutdown()
         self.media.close()  # before the catalog: it may still record bad-media rows
+        if self.vectors is not None:
+            self.vectors.close()
         self.catalog.close()
         remove_server_info(self.resolved_data_dir)

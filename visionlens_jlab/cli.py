@@ -133,7 +133,10 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
-        catalog.delete_dataset(args.dataset)
+        from .vectors import delete_dataset_and_vectors, open_vector_store
+
+        with open_vector_store(catalog.data_dir) as store:
+            delete_dataset_and_vectors(catalog, store, args.dataset)
         return {"deleted": args.dataset}
 
     def remote(client: Any) -> dict[str, Any]:

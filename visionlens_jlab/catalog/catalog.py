@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,10 @@ class Catalog:
                 ) from exc
             raise
         self._write_lock = threading.Lock()
+        self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
         if not read_only:
             self._migrate()
+            self._remove_orphans()
 
     def _migrate(self) -> None:
         _load_feature_modules()
@@ -82,6 +85,24 @@ class Catalog:
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+    def _remove_orphans(self) -> None:
+        """Delete rows of ingests that never finished (kill -9, power loss).
+
+        A dataset's rows are committed batch by batch under an id that has no ``datasets``
+        row until its last transaction, so such rows are invisible; on open no ingest of
+        this process can be running, and no other process can write this file.
+        """
+        with self.write() as cur:
+            existing = {
+                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            for table in _DATASET_TABLES:
+                if table in existing and table != "datasets":
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE dataset_id NOT IN "  # noqa: S608 - registered identifiers
+                        "(SELECT dataset_id FROM datasets)"
+                    )
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the database file)."""
@@ -129,6 +150,47 @@ class Catalog:
             raise ValueError(f"not an id column: {table}.{column}")
         rows = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchall()  # noqa: S608 - fixed identifiers
         return int(rows[0][0])
+
+    def begin_ingest(self, cur: duckdb.DuckDBPyConnection, name: str) -> IngestIds:
+        """Reserve a dataset id and id ranges for an ingest of ``name``; inside :meth:`write`.
+
+        The ingest commits its samples and annotations batch by batch, so other writers see
+        them while it runs: ids come from the committed maxima *and* the ranges of ingests
+        still in flight, each of which may use ``ID_SPAN`` sample and annotation ids from its
+        base. A crashed ingest's rows stay committed (hence counted by the maxima) until
+        :meth:`_remove_orphans` or :meth:`end_ingest`'s cleanup removes them, so its ids are
+        never handed out twice. Call :meth:`end_ingest` when done, whatever happened.
+        """
+        if any(r.name == name for r in self._ingests.values()):
+            raise ConflictError(f"a dataset named {name!r} is being ingested right now")
+        row = cur.execute(
+            """
+            SELECT GREATEST((SELECT MAX(dataset_id) FROM datasets),
+                            (SELECT MAX(dataset_id) FROM samples),
+                            (SELECT MAX(dataset_id) FROM annotations)),
+                   (SELECT MAX(sample_id) FROM samples),
+                   (SELECT MAX(ann_id) FROM annotations)
+            """
+        ).fetchall()[0]
+        flight = list(self._ingests.values())
+        ids = IngestIds(
+            name=name,
+            dataset_id=max([row[0] or 0, *(r.dataset_id for r in flight)]) + 1,
+            sample_base=max([(row[1] or 0) + 1, *(r.sample_base + ID_SPAN for r in flight)]),
+            ann_base=max([(row[2] or 0) + 1, *(r.ann_base + ID_SPAN for r in flight)]),
+        )
+        self._ingests[ids.dataset_id] = ids
+        return ids
+
+    def end_ingest(self, ids: IngestIds) -> None:
+        """Release the reservation made by :meth:`begin_ingest`."""
+        with self._write_lock:
+            self._ingests.pop(ids.dataset_id, None)
+
+    def next_annotation_id(self, cur: duckdb.DuckDBPyConnection) -> int:
+        """The first free annotation id for a one-transaction writer; inside :meth:`write`."""
+        top = cur.execute("SELECT MAX(ann_id) FROM annotations").fetchall()[0][0]
+        return max([(top or 0) + 1, *(r.ann_base + ID_SPAN for r in self._ingests.values())])
 
     # ----------------------------------------------------------------------------- datasets
 
@@ -196,6 +258,22 @@ class Catalog:
             for table in _DATASET_TABLES:
                 if table in existing:
                     cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
+
+
+ID_SPAN = 1 << 32
+"""Sample and annotation ids one in-flight ingest may use from its bases. Ids reach the
+browser as JSON numbers; they stay far below 2**53 because a base only moves past another
+ingest's span while the two overlap in time."""
+
+
+@dataclass(frozen=True)
+class IngestIds:
+    """The ids reserved for one in-flight ingest (see :meth:`Catalog.begin_ingest`)."""
+
+    name: str
+    dataset_id: int
+    sample_base: int  # sample_id = sample_base + sample_index
+    ann_base: int  # ann_id = ann_base + position of the box in the source
 
 
 _ID_COLUMNS = {

@@ -20,6 +20,7 @@ from ..catalog import (
     NotFoundError,
 )
 from ..ingest.report import IngestError
+from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreLockedError
 
 if TYPE_CHECKING:
     from ..app import VisionLensApp
@@ -98,11 +99,13 @@ def engine_errors() -> Iterator[None]:
     """Turn the engine's user-facing errors into ``HTTPError`` with the same message."""
     try:
         yield
-    except NotFoundError as exc:
+    except (NotFoundError, SpaceNotFoundError) as exc:
         raise HTTPError(404, str(exc)) from exc
+    except VectorStoreLockedError as exc:
+        raise HTTPError(503, str(exc)) from exc
     except ConflictError as exc:
         raise HTTPError(409, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
-    except (CatalogError, FilterError, IngestError) as exc:
+    except (CatalogError, FilterError, IngestError, VectorStoreError) as exc:
         raise HTTPError(400, str(exc)) from exc

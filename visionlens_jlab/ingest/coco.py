@@ -112,6 +112,9 @@ class CocoDataset(ParsedBase):
                 else os.path.abspath(self._explicit_root)
             )
         here = os.path.dirname(self.path)
+        if first_file and os.path.isabs(first_file):
+            # Absolute file names: only their folder is served (pass images= to widen it).
+            return os.path.dirname(os.path.normpath(first_file))
         candidates = [here, os.path.join(here, "images"), os.path.join(here, "..", "images")]
         candidates += [os.path.join(here, "..", "..", "images"), os.path.join(here, "..")]
         if first_file:
@@ -137,6 +140,7 @@ class CocoDataset(ParsedBase):
         self.img_index: dict[Any, int] = {}
         rows = SampleRows()
         root: str | None = None
+        root_prefix = ""
         checked = missing = 0
         if self.layout.first_chars.get("images") != "[":
             raise IngestError(f"{self.source}: 'images' is not an array")
@@ -171,7 +175,15 @@ class CocoDataset(ParsedBase):
             if root is None:
                 root = self._choose_root(fname)
                 self.media_root = root
+                root_prefix = root.rstrip("/") + "/"
             location = join_location(root, fname)
+            if fname[0] == "/" and "://" not in root and not location.startswith(root_prefix):
+                report.warn(
+                    "image_outside_media_root",
+                    f"absolute file_name outside the images folder {root}: it will not be "
+                    "served; pass images= (--images) with a folder that holds every image",
+                    fname,
+                )
             if checked < 20 and "://" not in location:  # a cheap sample, not 100K stats
                 checked += 1
                 missing += not os.path.exists(location)

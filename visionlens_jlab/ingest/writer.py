@@ -1,13 +1,17 @@
-"""Append parsed batches to the catalog atomically.
+"""Append parsed batches to the catalog so that a dataset appears atomically.
 
-A dataset (or a model's predictions) is written inside one catalog write transaction: if the
-parser raises, the process is killed or the machine loses power, the transaction never
-commits and no half dataset is ever visible; ingesting again simply works.
+A dataset's rows are committed in batch transactions under a dataset id that has no
+``datasets`` row yet (invisible to every read path); its ``datasets`` row, written last,
+makes it appear at once. If the parser raises or the job is cancelled, the rows are deleted;
+if the process is killed or the machine loses power, the next catalog open deletes them.
+Either way no half dataset is ever visible and ingesting again simply works. A model's
+predictions (smaller) are written in one transaction.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,12 +20,13 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
-from ..catalog.catalog import Catalog, CatalogError, ConflictError, validate_name
+from ..catalog.catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from ..catalog.schema import GROUND_TRUTH
 from .batches import Batch
 from .report import IngestError, IngestReport
 
 ProgressCallback = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 class ParsedSource(Protocol):
@@ -95,53 +100,106 @@ def write_dataset(
     split: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestSummary:
-    """Write a parsed dataset under ``name`` in one transaction and return its summary."""
+    """Write a parsed dataset under ``name``; it appears atomically, and return its summary.
+
+    Samples and annotations are committed in batch transactions under a reserved dataset id
+    that has no ``datasets`` row yet; every read path finds datasets through that table, so
+    the rows stay invisible. The ``categories`` and ``datasets`` rows come last, in one
+    transaction, which makes the whole dataset appear at once. Committing as we go keeps the
+    memory of the ingest bounded (DuckDB would otherwise hold the whole dataset in one open
+    transaction); a failure deletes the rows written so far, and a killed process leaves
+    rows that the next :class:`Catalog` open removes.
+    """
     validate_name(name)
     with catalog.write() as cur:
-        if cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall():
-            raise ConflictError(
-                f"a dataset named {name!r} already exists: delete it first "
-                f"(visionlens delete {name}) or choose another name"
-            )
-        dataset_id = Catalog.next_id(cur, "datasets", "dataset_id")
-        sample_base = Catalog.next_id(cur, "samples", "sample_id")
-        ann_next = Catalog.next_id(cur, "annotations", "ann_id")
-        n_samples = n_boxes = 0
-        for batch in parsed.batches():
-            if batch.samples is not None and batch.samples.num_rows:
-                _append(
-                    cur,
-                    batch.samples,
-                    """
-                    INSERT INTO samples
-                    SELECT ? + sample_index, ?, file_name, location, width, height,
-                           COALESCE(split, ?), source_image_id, []::VARCHAR[], fields::JSON
-                    FROM _vl_batch
-                    """,
-                    [sample_base, dataset_id, split],
-                )
-                n_samples += batch.samples.num_rows
-            if batch.annotations is not None and batch.annotations.num_rows:
-                _append(
-                    cur,
-                    _numbered(batch.annotations),
-                    """
-                    INSERT INTO annotations
-                    SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
-                           x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
-                           COALESCE(difficult, FALSE), source_ann_id,
-                           segmentation::JSON, attributes::JSON
-                    FROM _vl_batch ORDER BY _vl_row
-                    """,
-                    [ann_next, sample_base, dataset_id, GROUND_TRUTH],
-                )
-                ann_next += batch.annotations.num_rows
-                n_boxes += batch.annotations.num_rows
-            if progress:
-                progress(-1.0, f"{n_samples} samples, {n_boxes} boxes")
-        if n_samples == 0:
-            raise IngestError(_nothing_read(parsed))
-        categories = parsed.categories()
+        _check_free(cur, name)
+        ids = catalog.begin_ingest(cur, name)
+    try:
+        summary = _write_rows(catalog, name, ids, parsed, split, progress)
+    except BaseException:
+        _discard(catalog, ids.dataset_id)
+        raise
+    finally:
+        catalog.end_ingest(ids)
+    return summary
+
+
+def _check_free(cur: duckdb.DuckDBPyConnection, name: str) -> None:
+    if cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall():
+        raise ConflictError(
+            f"a dataset named {name!r} already exists: delete it first "
+            f"(visionlens delete {name}) or choose another name"
+        )
+
+
+_COMMIT_ROWS = 50_000
+"""Rows appended per transaction: bounds what DuckDB holds uncommitted, while keeping the
+number of commits (each one a WAL sync) small."""
+
+
+def _write_rows(
+    catalog: Catalog,
+    name: str,
+    ids: IngestIds,
+    parsed: ParsedSource,
+    split: str | None,
+    progress: ProgressCallback | None,
+) -> IngestSummary:
+    dataset_id = ids.dataset_id
+    n_samples = n_boxes = 0
+    pending: list[Batch] = []
+    pending_rows = 0
+
+    def flush() -> None:
+        nonlocal n_samples, n_boxes, pending_rows
+        with catalog.write() as cur:
+            for batch in pending:
+                if batch.samples is not None and batch.samples.num_rows:
+                    _append(
+                        cur,
+                        batch.samples,
+                        """
+                        INSERT INTO samples
+                        SELECT ? + sample_index, ?, file_name, location, width, height,
+                               COALESCE(split, ?), source_image_id, []::VARCHAR[], fields
+                        FROM _vl_batch
+                        """,
+                        [ids.sample_base, dataset_id, split],
+                    )
+                    n_samples += batch.samples.num_rows
+                if batch.annotations is not None and batch.annotations.num_rows:
+                    _append(
+                        cur,
+                        _numbered(batch.annotations),
+                        """
+                        INSERT INTO annotations
+                        SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
+                               x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
+                               COALESCE(difficult, FALSE), source_ann_id,
+                               segmentation, attributes
+                        FROM _vl_batch ORDER BY _vl_row
+                        """,
+                        [ids.ann_base + n_boxes, ids.sample_base, dataset_id, GROUND_TRUTH],
+                    )
+                    n_boxes += batch.annotations.num_rows
+        pending.clear()
+        pending_rows = 0
+        if progress:
+            progress(-1.0, f"{n_samples} samples, {n_boxes} boxes")
+
+    for batch in parsed.batches():
+        pending.append(batch)
+        pending_rows += sum(t.num_rows for t in (batch.samples, batch.annotations) if t is not None)
+        if pending_rows >= _COMMIT_ROWS:
+            flush()
+    if pending:
+        flush()
+    if n_samples == 0:
+        raise IngestError(_nothing_read(parsed))
+    categories = parsed.categories()
+    parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
+    with catalog.write() as cur:
+        _check_free(cur, name)
         if categories:
             cur.executemany(
                 "INSERT INTO categories VALUES (?, ?, ?, ?, ?)",
@@ -150,7 +208,6 @@ def write_dataset(
                     for i, c in enumerate(categories)
                 ],
             )
-        parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -173,6 +230,17 @@ def write_dataset(
         warnings=parsed.report.warnings,
         errors=parsed.report.errors,
     )
+
+
+def _discard(catalog: Catalog, dataset_id: int) -> None:
+    """Delete the committed rows of a failed ingest (best effort: if this fails too, the next
+    catalog open removes them, and until then they are invisible)."""
+    try:
+        with catalog.write() as cur:
+            for table in ("annotations", "samples", "categories"):
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
+    except Exception:  # noqa: BLE001 - the ingest's own error is the one to report
+        log.warning("could not remove the rows of a failed ingest", exc_info=True)
 
 
 def write_predictions(
@@ -219,7 +287,7 @@ def write_predictions(
             """,
             [dataset_id] * 4,
         )
-        ann_next = Catalog.next_id(cur, "annotations", "ann_id")
+        ann_next = catalog.next_annotation_id(cur)
         n_preds = 0
         for batch in parsed.batches():
             table = batch.annotations
