@@ -18,8 +18,9 @@ from PIL import Image, UnidentifiedImageError
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 """Extensions treated as images when listing folders (compared lower-case)."""
 
-# Headers only: a decompression-bomb-sized header must not stop a size read.
-Image.MAX_IMAGE_PIXELS = None
+# EXIF orientations that swap width and height (transpose, 90/270 degree rotations).
+_SWAPPED_ORIENTATIONS = {5, 6, 7, 8}
+_EXIF_ORIENTATION = 0x0112
 
 
 def is_gcs(location: str) -> bool:
@@ -42,10 +43,11 @@ def join_location(root: str, relative: str) -> str:
 
 
 def image_size(location: str) -> tuple[int, int] | None:
-    """``(width, height)`` from the image header, or ``None`` if it cannot be read.
+    """``(width, height)`` as displayed, from the image header, or ``None`` if unreadable.
 
-    Never decodes pixels. EXIF orientation is deliberately ignored: annotation tools (and
-    COCO/VOC/YOLO files) use the stored pixel grid, not the displayed one.
+    Never decodes pixels. EXIF orientation is applied, as in every view (thumbnails, the
+    browser) and as annotation tools and YOLO trainers read images, so boxes and sizes share
+    one frame.
     """
     if is_gcs(location):
         try:
@@ -60,7 +62,9 @@ def image_size(location: str) -> tuple[int, int] | None:
     try:
         with Image.open(location) as img:
             width, height = img.size
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+            if img.getexif().get(_EXIF_ORIENTATION) in _SWAPPED_ORIENTATIONS:
+                width, height = height, width
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     return int(width), int(height)
 
