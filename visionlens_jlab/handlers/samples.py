@@ -91,7 +91,7 @@ class TagsHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         body = self.json_body()
         spec = body.get("filter")
-        if not spec:
+        if spec is None:
             raise HTTPError(400, "'filter' is required (use {} explicitly to tag every sample)")
         add, remove = body.get("add") or [], body.get("remove") or []
         if not isinstance(add, list) or not isinstance(remove, list):
