@@ -20,8 +20,13 @@ from .catalog_fixtures import RowsSource, toy_rows
 async def run_cli(*args: str, data_dir: Path) -> tuple[int, str, str]:
     env = {**os.environ, "VISIONLENS_DATA_DIR": str(data_dir)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "visionlens_jlab.cli", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "visionlens_jlab.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     out, err = await proc.communicate()
     return proc.returncode or 0, out.decode(), err.decode()
@@ -52,24 +57,31 @@ def test_cli_without_server_opens_the_catalog(tmp_path: Path) -> None:
         write_dataset(catalog, "toy", RowsSource(samples, boxes, classes))
     result = subprocess.run(
         [sys.executable, "-m", "visionlens_jlab.cli", "datasets", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert result.stdout.startswith("toy")
 
 
 def test_cli_says_what_to_do_when_another_process_holds_the_catalog(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from visionlens_jlab.catalog import Catalog; "
-         f"c = Catalog({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from visionlens_jlab.catalog import Catalog; "
+            f"c = Catalog({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         start = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "visionlens_jlab.cli", "datasets", "--data-dir", str(tmp_path)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         assert time.monotonic() - start < 30
         assert result.returncode == 3

@@ -22,8 +22,10 @@ def make_coco(tmp_path: Path) -> Path:
     for f in files:
         Image.new("RGB", (64, 48), (200, 30, 30)).save(f)
     coco = {
-        "images": [{"id": i, "file_name": str(f), "width": 64, "height": 48}
-                   for i, f in enumerate(files, 1)],
+        "images": [
+            {"id": i, "file_name": str(f), "width": 64, "height": 48}
+            for i, f in enumerate(files, 1)
+        ],
         "annotations": [],
         "categories": [{"id": 1, "name": "thing"}],
     }
@@ -40,8 +42,9 @@ async def test_absolute_file_names(tmp_path: Path, vl_app: Any, api: Any) -> Non
     assert warning["count"] == 1 and warning["examples"] == [str(tmp_path / "elsewhere/c.jpg")]
     status, page = await api("GET", "datasets/abs/samples")
     ids = {Path(s["file_name"]).name: s["sample_id"] for s in page["samples"]}
-    status, raw = await api("GET", f"datasets/abs/samples/{ids['a.jpg']}/image",
-                            params={"size": "128"})
+    status, raw = await api(
+        "GET", f"datasets/abs/samples/{ids['a.jpg']}/image", params={"size": "128"}
+    )
     assert status == 200 and raw[:2] == b"\xff\xd8"
     status, body = await api("GET", f"datasets/abs/samples/{ids['c.jpg']}/image")
     assert status == 403

@@ -29,7 +29,8 @@ async def test_rotated_jpeg_size_matches_its_thumbnail(
     status, page = await api("GET", "datasets/rot/samples")
     (sample,) = page["samples"]
     assert (sample["width"], sample["height"]) == (48, 64)
-    status, raw = await api("GET", f"datasets/rot/samples/{sample['sample_id']}/image",
-                            params={"size": "128"})
+    status, raw = await api(
+        "GET", f"datasets/rot/samples/{sample['sample_id']}/image", params={"size": "128"}
+    )
     assert status == 200
     assert Image.open(io.BytesIO(raw)).size == (48, 64)  # oriented, never enlarged

@@ -154,15 +154,22 @@ async def test_rest_ingest_of_a_real_dataset_then_thumbnails(api: Any, wait_job:
     from .paths import DATASETS
 
     root = DATASETS / "padilla-review-voc100"
-    body = {"source": str(root / "gts" / "pascalvoc_format"), "name": "voc100",
-            "format": "voc", "images": str(root / "images")}
+    body = {
+        "source": str(root / "gts" / "pascalvoc_format"),
+        "name": "voc100",
+        "format": "voc",
+        "images": str(root / "images"),
+    }
     status, answer = await api("POST", "datasets", body)
     assert status == 202
     job = await wait_job(answer["job"], timeout=300)
     assert job["status"] == "done", job["error"]
     assert (job["result"]["samples"], job["result"]["annotations"]) == (100, 273)
-    status, page = await api("POST", "datasets/voc100/samples/query",
-                             {"filter": {"labels": {"where": {"difficult": {"eq": True}}}}})
+    status, page = await api(
+        "POST",
+        "datasets/voc100/samples/query",
+        {"filter": {"labels": {"where": {"difficult": {"eq": True}}}}},
+    )
     assert status == 200 and page["total"] > 0
     status, jobs = await api("GET", "jobs")
     thumbs = [j for j in jobs["jobs"] if j["kind"] == "thumbnails"]
@@ -170,8 +177,9 @@ async def test_rest_ingest_of_a_real_dataset_then_thumbnails(api: Any, wait_job:
     thumbs_job = await wait_job(thumbs[0], timeout=300)
     assert thumbs_job["status"] == "done", thumbs_job["error"]
     sample_id = page["samples"][0]["sample_id"]
-    status, raw = await api("GET", f"datasets/voc100/samples/{sample_id}/image",
-                            params={"size": "256"})
+    status, raw = await api(
+        "GET", f"datasets/voc100/samples/{sample_id}/image", params={"size": "256"}
+    )
     assert status == 200 and raw[:2] == b"\xff\xd8"
     status, detail = await api("GET", "datasets/voc100")
     assert detail["media"]["total"] == 0

@@ -96,10 +96,29 @@ class VisionLensApp(ExtensionApp):
     # ------------------------------------------------------------------ operations
     # What the handlers ask for when one request touches several parts of the engine.
 
-    def ingest(self, *, name: str, **options: str | None) -> Job:
+    def ingest(
+        self,
+        *,
+        name: str,
+        source: str,
+        fmt: str = "auto",
+        images: str | None = None,
+        split: str | None = None,
+    ) -> Job:
         """Queue an ingest job; its thumbnails are pre-generated once it succeeds."""
+
+        def after(_summary: object) -> None:
+            self.pregenerate(name)
+
         return submit_ingest(
-            self.jobs, self.catalog, name=name, then=lambda _: self.pregenerate(name), **options
+            self.jobs,
+            self.catalog,
+            name=name,
+            source=source,
+            fmt=fmt,
+            images=images,
+            split=split,
+            then=after,
         )
 
     def import_predictions(self, *, dataset: str, **options: str) -> Job:
