@@ -63,7 +63,7 @@ test-js: setup  ## jest unit tests of the frontend model
 test-ui: setup chromium  ## Galata/Playwright in headless Debian Chromium
 	cd ui-tests && jlpm install && jlpm test
 
-test: lint typecheck test-python test-js test-ui  ## every test, from a fresh machine
+test: lint typecheck test-js test-ui test-python  ## every test, from a fresh machine (pytest last: its summary closes the log)
 
 bench: setup  ## run every benchmark (prints tables; see benchmarks/results/)
 	for b in benchmarks/bench_*.py; do python $$b; done

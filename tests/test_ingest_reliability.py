@@ -100,8 +100,11 @@ def test_two_ingests_at_once_and_reads_during_ingest(
         def read() -> None:
             while not done.is_set():
                 with catalog.cursor() as cur:
+                    # what read paths see: rows of datasets that have a datasets row
                     row = cur.execute(
-                        "SELECT (SELECT COUNT(*) FROM samples), (SELECT COUNT(*) FROM annotations)"
+                        "SELECT (SELECT COUNT(*) FROM samples WHERE dataset_id IN "
+                        "(SELECT dataset_id FROM datasets)), (SELECT COUNT(*) FROM annotations "
+                        "WHERE dataset_id IN (SELECT dataset_id FROM datasets))"
                     ).fetchone()
                 assert row is not None
                 observed.append((int(row[0]), int(row[1])))

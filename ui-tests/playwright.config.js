@@ -12,7 +12,7 @@ process.env.TARGET_URL = process.env.TARGET_URL || `http://localhost:${PORT}`;
 
 module.exports = {
   ...baseConfig,
-  reporter: [[process.env.CI ? 'github' : 'list']],
+  reporter: [['list']],
   globalSetup: require.resolve('./global-setup'),
   timeout: 120 * 1000,
   expect: { timeout: 20 * 1000 },

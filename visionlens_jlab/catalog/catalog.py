@@ -25,6 +25,11 @@ import duckdb
 from ..config import CATALOG_FILE
 from .schema import DDL, SCHEMA_VERSION
 
+INGEST_MEMORY_LIMIT = "32MB"
+"""DuckDB's memory limit while ground-truth ingests are in flight (see ``_set_memory_limit``)."""
+
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]?i?B$")
+
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -57,7 +62,13 @@ def validate_name(name: str, what: str = "dataset") -> str:
 class Catalog:
     """The DuckDB catalog of datasets, samples, annotations and models."""
 
-    def __init__(self, data_dir: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        *,
+        read_only: bool = False,
+        ingest_memory_limit: str | None = INGEST_MEMORY_LIMIT,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / CATALOG_FILE
@@ -73,6 +84,10 @@ class Catalog:
             raise
         self._write_lock = threading.Lock()
         self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
+        if ingest_memory_limit is not None and not _MEMORY_RE.match(ingest_memory_limit):
+            raise CatalogError(f"invalid memory limit {ingest_memory_limit!r}, e.g. '64MB'")
+        self._ingest_memory_limit = ingest_memory_limit
+        self._memory_limit: str | None = None  # the limit to restore after the last ingest
         if not read_only:
             self._migrate()
             self._remove_orphans()
@@ -179,6 +194,11 @@ class Catalog:
             sample_base=max([(row[1] or 0) + 1, *(r.sample_base + ID_SPAN for r in flight)]),
             ann_base=max([(row[2] or 0) + 1, *(r.ann_base + ID_SPAN for r in flight)]),
         )
+        if not self._ingests and self._ingest_memory_limit is not None:
+            self._memory_limit = str(
+                cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            )
+            self._set_memory_limit(self._ingest_memory_limit)
         self._ingests[ids.dataset_id] = ids
         return ids
 
@@ -186,6 +206,17 @@ class Catalog:
         """Release the reservation made by :meth:`begin_ingest`."""
         with self._write_lock:
             self._ingests.pop(ids.dataset_id, None)
+            if not self._ingests and self._memory_limit is not None:
+                self._set_memory_limit(self._memory_limit)
+                self._memory_limit = None
+
+    def _set_memory_limit(self, limit: str) -> None:
+        # While an ingest runs, DuckDB's buffer pool would keep every appended block cached
+        # (up to 80% of RAM by default); a small limit makes it evict checkpointed blocks,
+        # which bounds the ingest's memory. Reads running meanwhile still work (they spill
+        # to the temp directory) but are slower, so the default limit is restored after.
+        if _MEMORY_RE.match(limit):  # a DuckDB size string: never untrusted text
+            self._con.execute(f"SET memory_limit = '{limit}'")
 
     def next_annotation_id(self, cur: duckdb.DuckDBPyConnection) -> int:
         """The first free annotation id for a one-transaction writer; inside :meth:`write`."""
