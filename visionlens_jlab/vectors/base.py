@@ -165,6 +165,20 @@ def as_dataset_ids(dataset_ids: int | Sequence[int] | np.ndarray, n: int) -> lis
     return out
 
 
+def sorted_points(pages: Iterable[Iterable[Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(sample_ids, dataset_ids)`` of scrolled point records (pages of records with ``id``
+    and a ``dataset_id`` payload), sorted by sample id."""
+    ids: list[int] = []
+    datasets: list[int] = []
+    for records in pages:
+        for rec in records:
+            ids.append(int(rec.id))
+            datasets.append(int((rec.payload or {}).get("dataset_id", -1)))
+    id_arr = np.array(ids, dtype=np.int64)
+    order = np.argsort(id_arr, kind="stable")
+    return id_arr[order], np.array(datasets, dtype=np.int64)[order]
+
+
 class VectorStore(ABC):
     """A vector index keyed by catalog sample id, one space per embedding model.
 

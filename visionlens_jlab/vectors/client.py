@@ -31,6 +31,7 @@ from .base import (
     check_k,
     check_same_space,
     new_space_info,
+    sorted_points,
 )
 
 BATCH = 1024
@@ -311,10 +312,9 @@ class QdrantClientVectorStore(VectorStore):
         """``(sample_ids, dataset_ids)`` of every point, sorted by sample id."""
         collection = self._collection(space)
         flt = _filter(dataset_id, None)
-        ids: list[int] = []
-        datasets: list[int] = []
-        offset: Any = None
-        with _client_errors(f"listing {space!r}"):
+
+        def pages() -> Iterator[list[Any]]:
+            offset: Any = None
             while True:
                 records, offset = self.client.scroll(
                     collection,
@@ -324,14 +324,12 @@ class QdrantClientVectorStore(VectorStore):
                     with_payload=["dataset_id"],
                     with_vectors=False,
                 )
-                for rec in records:
-                    ids.append(int(rec.id))
-                    datasets.append(int((rec.payload or {}).get("dataset_id", -1)))
+                yield records
                 if offset is None:
-                    break
-        id_arr = np.array(ids, dtype=np.int64)
-        order = np.argsort(id_arr, kind="stable")
-        return id_arr[order], np.array(datasets, dtype=np.int64)[order]
+                    return
+
+        with _client_errors(f"listing {space!r}"):
+            return sorted_points(pages())
 
     # ---------------------------------------------------------------- lifecycle
 

@@ -22,7 +22,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from .base import (
     check_k,
     check_same_space,
     new_space_info,
+    sorted_points,
 )
 from .edge_util import dataset_filter, edge_errors, pids
 
@@ -392,11 +393,9 @@ class EdgeVectorStore(VectorStore):
     def points(self, space: str, dataset_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(sample_ids, dataset_ids)`` of every point, sorted by sample id."""
         flt = dataset_filter(dataset_id, None)
-        ids: list[int] = []
-        datasets: list[int] = []
-        offset: Any = None
-        with self._lock, edge_errors(f"listing {space!r}"):
-            shard = self._shard(space)
+
+        def pages(shard: Any) -> Iterator[list[Any]]:
+            offset: Any = None
             while True:
                 records, offset = shard.scroll(
                     qe.ScrollRequest(
@@ -407,14 +406,12 @@ class EdgeVectorStore(VectorStore):
                         with_vector=False,
                     )
                 )
-                for rec in records:
-                    ids.append(int(rec.id))
-                    datasets.append(int((rec.payload or {}).get("dataset_id", -1)))
+                yield records
                 if offset is None:
-                    break
-        id_arr = np.array(ids, dtype=np.int64)
-        order = np.argsort(id_arr, kind="stable")
-        return id_arr[order], np.array(datasets, dtype=np.int64)[order]
+                    return
+
+        with self._lock, edge_errors(f"listing {space!r}"):
+            return sorted_points(pages(self._shard(space)))
 
     # ---------------------------------------------------------------- lifecycle
 
