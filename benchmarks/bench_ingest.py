@@ -114,6 +114,7 @@ def main() -> None:
     opts = ap.parse_args()
     from tests.ingest_fixtures import write_coco, write_voc, write_yolo
 
+    load0 = _load()  # other jobs on the machine skew times (not peak RSS): print the load
     n_coco, n_yolo, n_voc = (10_000, 10_000, 2_000) if opts.small else (100_000, 100_000, 20_000)
     work = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="vl-bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -190,11 +191,16 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     print(
         f"\nMachine: {platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
-        f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d %H:%M %Z')}\n"
+        f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d %H:%M %Z')} · "
+        f"load average at start {load0} / end {_load()} (1, 5, 15 min)\n"
     )
     print("| step | time | peak RSS | note |\n|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _rss(out: dict) -> str:

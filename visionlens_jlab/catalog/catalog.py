@@ -160,7 +160,8 @@ class Catalog:
 
     @staticmethod
     def next_id(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
-        """The next free id of ``table.column``; call inside :meth:`write` only."""
+        """The next free id of ``table.column``; call inside :meth:`write` only. Not for
+        sample or annotation ids, which in-flight ingests reserve: see :meth:`begin_ingest`."""
         if (table, column) not in _ID_COLUMNS:
             raise ValueError(f"not an id column: {table}.{column}")
         rows = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchall()  # noqa: S608 - fixed identifiers
@@ -216,7 +217,11 @@ class Catalog:
         # which bounds the ingest's memory. Reads running meanwhile still work (they spill
         # to the temp directory) but are slower, so the default limit is restored after.
         if _MEMORY_RE.match(limit):  # a DuckDB size string: never untrusted text
-            self._con.execute(f"SET memory_limit = '{limit}'")
+            cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
+            try:
+                cur.execute(f"SET memory_limit = '{limit}'")
+            finally:
+                cur.close()
 
     def next_annotation_id(self, cur: duckdb.DuckDBPyConnection) -> int:
         """The first free annotation id for a one-transaction writer; inside :meth:`write`."""

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from .catalog import Catalog
-from .filters import CompiledFilter, FilterError, Params, compile_filter, sample_field_sql
+from .filters import FilterError, Params, compile_filter, sample_field_sql
 from .schema import GROUND_TRUTH
 
 MAX_PAGE = 1000
@@ -206,10 +206,6 @@ def update_tags(
     return int(row[0]) if row else 0
 
 
-def _filtered(flt: CompiledFilter) -> str:
-    return f"SELECT s.* FROM samples s WHERE {flt.where}"  # noqa: S608 - compiled, parameterized
-
-
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
 _FACET_PROVIDERS: list[FacetProvider] = []
 
@@ -234,12 +230,23 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         flt = compile_filter(dataset_id, spec)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _facet_samples AS {_filtered(flt)}", flt.params)
+        # only the columns facets read (providers get ``sample_id``): names and paths are
+        # most of a sample's bytes
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE _facet_samples AS "  # noqa: S608 - compiled, parameterized
+            "SELECT s.sample_id, s.split, s.width, s.height, s.tags, s.fields "
+            f"FROM samples s WHERE {flt.where}",
+            flt.params,
+        )
         cur.execute(
             """
             CREATE OR REPLACE TEMP TABLE _facet_boxes AS
-            SELECT a.* FROM annotations a JOIN _facet_samples s USING (sample_id)
-            """
+            SELECT a.ann_id, a.sample_id, a.source, a.label, a.score, a.attributes
+            FROM annotations a JOIN _facet_samples s USING (sample_id)
+            WHERE a.dataset_id = ?
+            """,
+            # only the columns facets read: copying segmentation polygons was most of the cost
+            [dataset_id],
         )
         total = cur.execute("SELECT COUNT(*) FROM _facet_samples").fetchone()
         out.append(_categorical(cur, "split", "SELECT split FROM _facet_samples"))
@@ -262,6 +269,11 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 [dataset_id],
             ).fetchall()
         ]
+        # boxes per (sample, source) in one pass, for every source's box_count facet
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE _facet_counts AS "
+            "SELECT sample_id, source, COUNT(*) AS n FROM _facet_boxes GROUP BY ALL"
+        )
         for source in sources:
             out.append(
                 _categorical(
@@ -276,8 +288,8 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 _numeric(
                     cur,
                     "box_count",
-                    "SELECT COUNT(b.ann_id) FROM _facet_samples s LEFT JOIN _facet_boxes b "
-                    "ON b.sample_id = s.sample_id AND b.source = ? GROUP BY s.sample_id",
+                    "SELECT COALESCE(c.n, 0) FROM _facet_samples s LEFT JOIN _facet_counts c "
+                    "ON c.sample_id = s.sample_id AND c.source = ?",
                     [source],
                     source=source,
                 )
@@ -303,8 +315,14 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
             out.append(_json_facet(cur, f"attributes.{key}", "_facet_boxes", "attributes", key))
         for provider in _FACET_PROVIDERS:
             out.extend(provider(cur, dataset_id, "_facet_samples"))
-        cur.execute("DROP TABLE _facet_boxes")
-        cur.execute("DROP TABLE _facet_samples")
+        for table in (
+            "_facet_boxes",
+            "_facet_samples",
+            "_facet_counts",
+            "_facet_values",
+            "_facet_json",
+        ):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
     return {"total": int(total[0]) if total else 0, "facets": [f for f in out if f]}
 
 
@@ -337,7 +355,13 @@ def _numeric(
     params: list[Any] | None = None,
     source: str | None = None,
 ) -> dict[str, Any]:
-    params = params or []
+    # The values are read twice (range, then histogram): materialize them once, since
+    # they can be a join (box counts) or JSON extraction over every filtered row.
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE _facet_values AS SELECT v FROM ({values_sql}) t(v)",  # noqa: S608 - fixed SQL
+        params or [],
+    )
+    values_sql, params = "SELECT v FROM _facet_values", []
     row = cur.execute(
         f"SELECT MIN(v), MAX(v), COUNT(v) FROM ({values_sql}) t(v)",  # noqa: S608 - fixed SQL
         params,
@@ -383,13 +407,18 @@ def _json_facet(
     from .filters import json_pointer
 
     pointer = json_pointer(key)
-    values = f"SELECT json_extract_string({column}, ?) FROM {table}"  # noqa: S608 - fixed identifiers
+    # extract once: the type check and the facet itself both read the values
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE _facet_json AS "  # noqa: S608 - fixed identifiers
+        f"SELECT json_extract_string({column}, ?) AS v FROM {table}",
+        [pointer],
+    )
+    values = "SELECT v FROM _facet_json"
     row = cur.execute(
         f"SELECT COUNT(v), COUNT(TRY_CAST(v AS DOUBLE)) FROM ({values}) t(v)",  # noqa: S608
-        [pointer],
     ).fetchone()
     numeric = bool(row and row[0] and row[0] == row[1])
     if numeric:
         as_numbers = f"SELECT TRY_CAST(v AS DOUBLE) FROM ({values}) t(v)"  # noqa: S608 - fixed SQL
-        return _numeric(cur, name, as_numbers, [pointer])
-    return _categorical(cur, name, values, [pointer])
+        return _numeric(cur, name, as_numbers)
+    return _categorical(cur, name, values)

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..catalog import CatalogError
@@ -37,6 +36,8 @@ from .store import write_evaluation
 from .voc import match_voc, voc_per_class
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..catalog import Catalog
     from ..jobs import JobContext
 
@@ -143,6 +144,8 @@ def evaluate_arrays(
     ignore_difficult: bool = True,
 ) -> tuple[EvaluationReport, BoxOutcomes]:
     """The engine without the catalog: evaluate arrays, return the report and per-box outcomes."""
+    import pandas as pd  # lazily: the catalog imports this package
+
     gt, dt, n_cats = inp.gt, inp.dt, len(inp.classes)
     extra: dict[str, np.ndarray] = {}
     if protocol == "coco":
@@ -218,6 +221,8 @@ def _interpolated(recall: np.ndarray, precision: np.ndarray) -> np.ndarray:
 def _per_class_table(
     inp: EvalInput, out: BoxOutcomes, ap: np.ndarray, extra: dict[str, np.ndarray]
 ) -> pd.DataFrame:
+    import pandas as pd  # lazily: the catalog imports this package
+
     n_cats = len(inp.classes)
     tp = np.bincount(inp.dt.cat[out.dt_status == TP], minlength=n_cats)
     fp = np.bincount(inp.dt.cat[out.dt_status == FP], minlength=n_cats)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PER_CLASS_COLUMNS = ["class", "AP", "precision", "recall", "tp", "fp", "fn", "num_gt"]
 
@@ -78,6 +80,8 @@ class EvaluationReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvaluationReport:
         """Rebuild a report from :meth:`to_dict` output (e.g. a stored evaluation)."""
+        import pandas as pd  # lazily: the catalog imports this package
+
         labels = data["confusion"]["labels"]
         per_class = pd.DataFrame(data["per_class"])
         if per_class.empty:
