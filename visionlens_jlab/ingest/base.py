@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from .batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
+from .images import image_size, join_location
 from .report import IngestReport
 
 try:  # orjson is ~10x faster than json for float-heavy segmentations (optional)
@@ -66,6 +67,36 @@ class ParsedBase:
 
     def batches(self) -> Iterator[Batch]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def add_unannotated_images(
+    parsed: ParsedBase,
+    samples: SampleRows,
+    by_stem: dict[str, str],
+    seen: set[str] | dict[str, Any],
+    what: str,
+) -> None:
+    """Keep the images of ``by_stem`` (stem -> file name) that no annotation file named (not in
+    ``seen``) as samples without boxes, reporting them as ``image_without_annotation``."""
+    split = getattr(parsed, "split", None)
+    for stem, file_name in by_stem.items():
+        if stem in seen:
+            continue
+        parsed.report.warn(
+            "image_without_annotation",
+            f"images without {what} (ingested without boxes)",
+            file_name,
+        )
+        location = join_location(parsed.media_root, file_name)
+        size = image_size(location)
+        samples.add(
+            file_name,
+            location,
+            size[0] if size else None,
+            size[1] if size else None,
+            split,
+            stem,
+        )
 
 
 class SampleRows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,24 +33,45 @@ class IngestReport:
         self._errors: dict[str, _Entry] = {}
         self.counts: dict[str, int] = {}
 
-    def warn(self, code: str, message: str, example: object = None, count: int = 1) -> None:
-        """Count one (or ``count``) occurrences of warning ``code``; keep a few examples."""
-        self._add(self._warnings, code, message, example, count)
+    def warn(
+        self,
+        code: str,
+        message: str,
+        example: object = None,
+        count: int = 1,
+        examples: Iterable[object] = (),
+    ) -> None:
+        """Count ``count`` occurrences of warning ``code``; keep a few of the examples."""
+        self._add(self._warnings, code, message, example, count, examples)
 
-    def error(self, code: str, message: str, example: object = None, count: int = 1) -> None:
+    def error(
+        self,
+        code: str,
+        message: str,
+        example: object = None,
+        count: int = 1,
+        examples: Iterable[object] = (),
+    ) -> None:
         """Count an error: a file or record that could not be read at all."""
-        self._add(self._errors, code, message, example, count)
+        self._add(self._errors, code, message, example, count, examples)
 
     @staticmethod
     def _add(
-        table: dict[str, _Entry], code: str, message: str, example: object, count: int
+        table: dict[str, _Entry],
+        code: str,
+        message: str,
+        example: object,
+        count: int,
+        examples: Iterable[object],
     ) -> None:
         entry = table.get(code)
         if entry is None:
             entry = table[code] = _Entry(code, message)
         entry.count += count
-        if example is not None and len(entry.examples) < MAX_EXAMPLES:
-            entry.examples.append(str(example)[:300])
+        for item in ([example] if example is not None else []) + list(examples):
+            if len(entry.examples) >= MAX_EXAMPLES:
+                break
+            entry.examples.append(str(item)[:300])
 
     @property
     def warnings(self) -> list[dict[str, Any]]:

@@ -18,7 +18,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from .base import ANNOTATION_BATCH_ROWS, AnnotationRows, ParsedBase, SampleRows, as_int
+from .base import (
+    ANNOTATION_BATCH_ROWS,
+    AnnotationRows,
+    ParsedBase,
+    SampleRows,
+    add_unannotated_images,
+    as_int,
+)
 from .batches import Batch
 from .images import image_size, join_location, list_images
 from .report import IngestError, IngestReport
@@ -258,23 +265,7 @@ class TxtSource(ParsedBase):
                 )
             if len(samples) >= ANNOTATION_BATCH_ROWS or len(boxes) >= ANNOTATION_BATCH_ROWS:
                 yield Batch(samples=samples.take(), annotations=boxes.take())
-        for stem, file_name in by_stem.items():
-            if stem not in seen:
-                report.warn(
-                    "image_without_annotation",
-                    "images without a txt file (kept without boxes)",
-                    file_name,
-                )
-                location = join_location(self.media_root, file_name)
-                size = image_size(location)
-                samples.add(
-                    file_name,
-                    location,
-                    size[0] if size else None,
-                    size[1] if size else None,
-                    self.split,
-                    stem,
-                )
+        add_unannotated_images(self, samples, by_stem, seen, "a txt file")
         yield Batch(samples=samples.take(), annotations=boxes.take())
 
 

@@ -27,6 +27,7 @@ from .base import (
     AnnotationRows,
     ParsedBase,
     SampleRows,
+    add_unannotated_images,
     as_int,
     as_number,
     prefetch,
@@ -125,29 +126,11 @@ class VocDataset(ParsedBase):
             report.error(
                 "voc_missing_xml",
                 "ids listed in ImageSets/Main have no Annotations/<id>.xml",
-                missing_xml[0],
                 count=len(missing_xml),
+                examples=missing_xml,
             )
-            for s in missing_xml[1:5]:
-                report.error("voc_missing_xml", "", s, count=0)
         if not self.splits:
-            for stem, name in by_stem.items():
-                if stem not in seen:
-                    report.warn(
-                        "image_without_annotation",
-                        "images without an XML file (ingested without boxes)",
-                        name,
-                    )
-                    location = join_location(self.media_root, name)
-                    size = image_size(location)
-                    samples.add(
-                        name,
-                        location,
-                        size[0] if size else None,
-                        size[1] if size else None,
-                        self.split,
-                        stem,
-                    )
+            add_unannotated_images(self, samples, by_stem, seen, "an XML file")
         report.counts["xml_files"] = len(seen)
         yield Batch(samples=samples.take(), annotations=boxes.take())
 

@@ -314,17 +314,11 @@ def write_predictions(
                 "WHERE matched_id IS NULL"
             ).fetchall()
             if unmatched[0]:
-                for ref in unmatched[1] or []:
-                    report.warn(
-                        "prediction_unknown_image",
-                        "predictions for images that are not in the dataset were skipped",
-                        ref,
-                        count=0,
-                    )
                 report.warn(
                     "prediction_unknown_image",
                     "predictions for images that are not in the dataset were skipped",
                     count=int(unmatched[0]),
+                    examples=unmatched[1] or [],
                 )
             (row,) = cur.execute(
                 """
