@@ -274,7 +274,7 @@ def as_int(value: Any) -> int | None:
 _DONE = object()
 
 
-def prefetch(make: Callable[[], Iterator[Batch]], depth: int = 4) -> Iterator[Batch]:
+def prefetch(make: Callable[[], Iterator[Batch]], depth: int = 2) -> Iterator[Batch]:
     """Run the generator ``make()`` in a thread, ``depth`` batches ahead of the consumer.
 
     The parser holds the GIL while the writer's DuckDB appends release it, so the two

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 import numpy as np
 
 from .base import ANNOTATION_BATCH_ROWS, AnnotationRows, as_number, fast_dumps, to_json
 from .batches import Batch
+from .coco_sql import SqlAnnotationSource, SqlUnavailable
 from .jsonstream import _JSON_ERRORS, JsonLayout, open_array
 from .report import IngestReport
 from .rle import segmentation_bbox
@@ -81,16 +83,35 @@ class AnnotationReader:
         self.pred = predictions
         self.rows = AnnotationRows()
         self.ids = array("q")
+        self.records = 0  # array elements read (kept, skipped or reported)
         # a score on a ground-truth box is unusual: keep it as an attribute
         self.std = ANN_KEYS if predictions else ANN_KEYS - {"score"}
 
     def run(self, layout: JsonLayout, key: str | None) -> Iterator[Batch]:
-        """Parse top-level array ``key`` of ``layout`` (None: the file is the array)."""
-        with open_array(layout, key) as (items, on_error):
-            try:
-                yield from self._loop(items)
-            except _JSON_ERRORS as exc:
-                on_error(exc)
+        """Parse top-level array ``key`` of ``layout`` (None: the file is the array).
+
+        Large ground-truth arrays go through DuckDB's JSON reader (:mod:`.coco_sql`); the
+        Python loop below takes over from the first element that path did not consume.
+        """
+        done, finished = 0, False
+        if key is not None and self.index is not None:
+            sql = SqlAnnotationSource(self, layout, key)
+            if sql.usable():
+                try:
+                    for table in sql.batches():
+                        yield Batch(annotations=table)
+                    finished = True
+                except SqlUnavailable:
+                    pass
+                done = sql.consumed
+        self.records = done
+        if not finished:
+            with open_array(layout, key) as (items, on_error):
+                try:
+                    yield from self._loop(islice(items, done, None) if done else items)
+                except _JSON_ERRORS as exc:
+                    on_error(exc)
+        self.report.counts["annotation_records"] = self.records
         self._check_duplicate_ids()
         table = self.rows.take()
         if table is not None:
@@ -110,9 +131,9 @@ class AnnotationReader:
             _appenders(rows)
         )
         batch_rows = ANNOTATION_BATCH_ROWS
-        k = n = 0
+        k = 0
         for a in items:
-            n += 1
+            self.records += 1  # an attribute: the array's end arrives as an exception
             try:
                 iid = a["image_id"]
                 cid = a["category_id"]
@@ -127,8 +148,8 @@ class AnnotationReader:
                 if bbox.__class__ is not list or len(bbox) != 4:
                     raise _Slow
                 x, y, w, h = bbox[0] + 0.0, bbox[1] + 0.0, bbox[2] + 0.0, bbox[3] + 0.0
-                if not (w > 0.0 and h > 0.0):
-                    raise _Slow
+                if not (w > 0.0 and h > 0.0) or bool in {v.__class__ for v in bbox}:
+                    raise _Slow  # (bools add like numbers: the slow path rejects them)
                 crowd = a.get("iscrowd", 0 if pred else None)
                 if crowd.__class__ is not int or crowd > 1 or crowd < 0:
                     raise _Slow
@@ -140,6 +161,8 @@ class AnnotationReader:
                     raise _Slow
                 area = a.get("area")
                 if area is not None:
+                    if area.__class__ is bool:
+                        raise _Slow
                     area = area + 0.0
                 seg = a.get("segmentation")
                 if seg is not None:
@@ -148,10 +171,17 @@ class AnnotationReader:
                             seg = None
                         else:
                             for poly in seg:
-                                if poly.__class__ is not list or len(poly) < 6 or len(poly) & 1:
-                                    raise _Slow
+                                if (
+                                    poly.__class__ is not list
+                                    or len(poly) < 6
+                                    or len(poly) & 1
+                                    or not all(
+                                        v.__class__ is float or v.__class__ is int for v in poly
+                                    )
+                                ):
+                                    raise _Slow  # the slow path drops it with a warning
                             seg = dumps(seg)
-                    elif seg.__class__ is dict and "counts" in seg and "size" in seg:
+                    elif seg.__class__ is dict and check_segmentation(seg) is None:
                         seg = dumps(seg)
                     else:
                         raise _Slow
@@ -201,7 +231,6 @@ class AnnotationReader:
                     r_seg,
                     r_attr,
                 ) = _appenders(rows)
-        self.report.counts["annotation_records"] = n
 
     def _check_duplicate_ids(self) -> None:
         if len(self.ids) < 2:

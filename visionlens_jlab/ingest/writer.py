@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..catalog.catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from ..catalog.schema import GROUND_TRUTH
-from .batches import Batch
+from .batches import Batch, system_allocator
 from .report import IngestError, IngestReport
 
 ProgressCallback = Callable[[float, str], None]
@@ -115,7 +115,8 @@ def write_dataset(
         _check_free(cur, name)
         ids = catalog.begin_ingest(cur, name)
     try:
-        summary = _write_rows(catalog, name, ids, parsed, split, progress)
+        with system_allocator():
+            summary = _write_rows(catalog, name, ids, parsed, split, progress)
     except BaseException:
         _discard(catalog, ids.dataset_id)
         raise

@@ -1,0 +1,380 @@
+"""Large COCO ground-truth ``annotations`` arrays parsed by DuckDB's JSON reader.
+
+Python cannot build 700K annotation records faster than ``json.load`` does (ijson and orjson
+both create a Python object per value, polygons included), so for large arrays the C++ JSON
+reader of a private, in-memory DuckDB parses them and applies the type checks of the fast
+path in :class:`~.coco_annotations.AnnotationReader`, without the GIL, while the writer
+appends on the other core. DuckDB reads files, not byte ranges, so the array's bytes are
+first copied (in the kernel) to a temporary file.
+
+Exactness: the SQL takes a record only if it has no key beyond the standard ones, no
+explicit ``null`` and every value has the JSON shape the Python fast path accepts.
+Everything else is a "slow" row, handed as its exact content to ``AnnotationReader._slow``:
+the same policies, warnings and errors as the Python path, in source order. If DuckDB fails
+(a truncated file, a non-object element, an object over 16 MB, no memory) or most rows are
+slow, the Python path resumes at the first element not yet consumed, so the result never
+depends on which path ran (``tests/test_ingest_coco_sql.py`` checks both give the same).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .batches import ANNOTATION_SCHEMA
+
+if TYPE_CHECKING:
+    from .coco_annotations import AnnotationReader
+    from .jsonstream import JsonLayout
+
+SQL_MIN_BYTES = 8 << 20
+"""Arrays smaller than this are parsed in Python: DuckDB's start-up and the copy would cost
+more than they save, and small files keep the simplest path."""
+
+BATCH_ROWS = 10_000
+MEMORY_LIMIT = "64MB"
+"""The private DuckDB's limit: its JSON reader alone holds two 16 MB buffers."""
+SLOW_SHARE_LIMIT = 0.5
+SLOW_SHARE_MIN_ROWS = 1000
+"""Once this many rows are read, more slow rows than ``SLOW_SHARE_LIMIT`` of them hand the
+rest of the array to Python, whose fast path is then the faster one (e.g. every record
+carries an extra key)."""
+
+# JSON text shapes the fast path accepts (DuckDB hands values over minified): anything else
+# is a slow row, so a shape missing here costs time, never correctness.
+_N = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"  # a JSON number
+_I = r"-?[0-9]{1,18}"  # an integer that fits int64
+_POLY = rf"\[{_N},{_N}(,{_N},{_N}){{2,}}\]"  # at least 3 (x, y) pairs
+_RLE_COUNTS = r'("[^"\\]*"|\[[0-9,]*\])'
+_RLE_SIZE = r"\[[0-9]+,[0-9]+\]"
+_SHAPES = {
+    "int": _I,
+    "bbox": rf"\[{_N},{_N},{_N},{_N}\]",
+    "number": _N,
+    "polygons": rf"\[{_POLY}(,{_POLY})*\]",
+    "rle": rf'\{{"size":{_RLE_SIZE},"counts":{_RLE_COUNTS}\}}'
+    rf'|\{{"counts":{_RLE_COUNTS},"size":{_RLE_SIZE}\}}',
+}
+
+# Each element is read as a MAP of key -> JSON text: one parse keeps every key (an explicit
+# null is a key with a NULL value), so a record with an extra key or a null has more keys
+# than non-null standard values, and a slow record's map is its exact content.
+_QUERY = """
+WITH t AS (
+    SELECT json AS m
+    FROM read_json($path, format = 'array', records = false,
+                   columns = {json: 'MAP(VARCHAR, JSON)'})
+), c AS (
+    SELECT m,
+        m['id']::VARCHAR AS id, m['image_id']::VARCHAR AS image_id,
+        m['category_id']::VARCHAR AS category_id, m['bbox']::VARCHAR AS bbox,
+        m['area']::VARCHAR AS area, m['iscrowd']::VARCHAR AS iscrowd,
+        m['segmentation']::VARCHAR AS segmentation, m['attributes']::VARCHAR AS attributes
+    FROM t
+), k AS (
+    SELECT *,
+        cardinality(m) = (id IS NOT NULL)::INT + (image_id IS NOT NULL)::INT
+            + (category_id IS NOT NULL)::INT + (bbox IS NOT NULL)::INT
+            + (area IS NOT NULL)::INT + (iscrowd IS NOT NULL)::INT
+            + (segmentation IS NOT NULL)::INT + (attributes IS NOT NULL)::INT
+        AND regexp_full_match(id, $int) AND regexp_full_match(image_id, $int)
+        AND regexp_full_match(category_id, $int) AND iscrowd IN ('0', '1')
+        AND regexp_full_match(bbox, $bbox)
+        AND (area IS NULL OR regexp_full_match(area, $number))
+        AND (segmentation IS NULL OR segmentation = '[]'
+             OR regexp_full_match(segmentation, $polygons)
+             OR regexp_full_match(segmentation, $rle))
+        AND (attributes IS NULL OR attributes LIKE '{%') AS typed,
+        TRY_CAST(string_split(bbox[2:-2], ',') AS DOUBLE[]) AS b
+    FROM c
+), v AS (
+    SELECT *, COALESCE(typed AND b[3] > 0 AND b[4] > 0, FALSE) AS ok FROM k
+)
+SELECT
+    ok,
+    TRY_CAST(image_id AS BIGINT) AS iid,
+    TRY_CAST(category_id AS BIGINT) AS cid,
+    TRY_CAST(id AS BIGINT) AS aid,
+    b[1] AS x, b[2] AS y, b[3] AS w, b[4] AS h,
+    TRY_CAST(area AS DOUBLE) AS area,
+    iscrowd = '1' AS iscrowd,
+    CASE WHEN segmentation = '[]' THEN NULL ELSE segmentation END AS segmentation,
+    CASE WHEN attributes = '{}' THEN NULL ELSE attributes END AS attributes,
+    CASE WHEN ok THEN NULL ELSE m END AS m
+FROM v
+"""
+
+
+class SqlUnavailable(Exception):
+    """The SQL path cannot run (or stopped early): continue in Python."""
+
+
+def array_region(layout: JsonLayout, key: str) -> tuple[int, int] | None:
+    """``(start, end)`` byte offsets of top-level array ``key``: ``start`` at ``[`` and
+    ``end`` just past the last ``]`` before the next known key (or the end of the file).
+
+    Unknown keys between the array and the next known one make the region too long; DuckDB
+    then rejects it as invalid JSON and the caller falls back, so a wrong guess costs time,
+    never correctness.
+    """
+    if key in layout.ambiguous or key not in layout.offsets:
+        return None
+    start = layout.offsets[key]
+    later = [o for o in layout.offsets.values() if o > start]
+    end = min(later) if later else os.path.getsize(layout.path)
+    with open(layout.path, "rb") as f:
+        pos = end
+        while pos > start:
+            block = min(1 << 16, pos - start)
+            f.seek(pos - block)
+            found = f.read(block).rfind(b"]")
+            if found >= 0:
+                return start, pos - block + found + 1
+            pos -= block
+    return None
+
+
+def _write_part(src: str, dst: str, start: int, end: int) -> None:
+    """Write ``[`` + bytes ``[start, end)`` of ``src`` + ``]`` to a new file ``dst``, copying
+    in the kernel where the platform can (the bytes never enter this process)."""
+    copy_range = getattr(os, "copy_file_range", None)
+    fin = os.open(src, os.O_RDONLY)
+    fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fout, b"[")
+        offset, left = start, end - start
+        while left > 0:
+            if copy_range is not None:
+                try:
+                    done = copy_range(fin, fout, left, offset)
+                except OSError:  # e.g. not supported between these file systems
+                    copy_range = None
+                    continue
+            else:
+                done = os.write(fout, os.pread(fin, min(8 << 20, left), offset))
+            if done <= 0:
+                raise OSError(f"{src} shrank while it was read")
+            offset += done
+            left -= done
+        os.write(fout, b"]")
+    finally:
+        os.close(fin)
+        os.close(fout)
+
+
+class SqlAnnotationSource:
+    """Streams :class:`~.batches.Batch` tables of a COCO ground-truth annotations array.
+
+    ``consumed`` counts the source elements fully handled so far (written or reported): the
+    Python path resumes there after :class:`SqlUnavailable`.
+    """
+
+    def __init__(self, reader: AnnotationReader, layout: JsonLayout, key: str) -> None:
+        self.reader = reader
+        self.layout = layout
+        self.key = key
+        self.consumed = 0
+        self._slow_rows = 0
+        index = reader.index or {}
+        int_ids = [(k, v) for k, v in index.items() if k.__class__ is int]
+        int_ids.sort()
+        self._img_keys = np.array([k for k, _ in int_ids], dtype=np.int64)
+        self._img_rows = np.array([v for _, v in int_ids], dtype=np.int64)
+        cats = sorted((k, v) for k, v in reader.cats.items() if k.__class__ is int)
+        self._cat_keys = np.array([k for k, _ in cats], dtype=np.int64)
+        self._cat_names = pa.array([v for _, v in cats], pa.string())
+
+    def usable(self) -> bool:
+        """Whether the array is big enough (and its bounds known) for the SQL path."""
+        region = array_region(self.layout, self.key)
+        return region is not None and region[1] - region[0] >= SQL_MIN_BYTES
+
+    def batches(self) -> Iterator[pa.Table]:
+        """Annotation tables in source order; raises :class:`SqlUnavailable` to hand over."""
+        import duckdb  # the parse worker imports DuckDB only when it is needed
+
+        region = array_region(self.layout, self.key)
+        if region is None:
+            raise SqlUnavailable("array bounds unknown")
+        tmp = tempfile.mkdtemp(prefix="visionlens-coco-")
+        try:
+            path = os.path.join(tmp, "annotations.json")
+            try:
+                _write_part(self.layout.path, path, region[0] + 1, region[1] - 1)
+                con = duckdb.connect(
+                    ":memory:",
+                    config={
+                        # One file is parsed by one thread; the JSON reader's buffers are
+                        # 32 MB each, the rest of the query streams.
+                        "threads": "1",
+                        "memory_limit": MEMORY_LIMIT,
+                        "temp_directory": tmp,
+                        "preserve_insertion_order": "true",
+                    },
+                )
+            except (OSError, duckdb.Error) as exc:
+                raise SqlUnavailable(str(exc)) from exc
+            with contextlib.closing(con):
+                try:
+                    query = con.sql(_QUERY, params={"path": path, **_SHAPES})
+                    stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
+                except duckdb.Error as exc:
+                    raise SqlUnavailable(str(exc)) from exc
+                while True:
+                    try:
+                        batch = stream.read_next_batch()
+                    except StopIteration:
+                        return
+                    except Exception as exc:  # out of memory, invalid JSON...: Python resumes
+                        raise SqlUnavailable(str(exc)) from exc
+                    table = self._table(batch)
+                    self.consumed += batch.num_rows
+                    if table is not None:
+                        yield table
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _table(self, batch: pa.RecordBatch) -> pa.Table | None:
+        n = batch.num_rows
+        ok = batch.column("ok").to_numpy(zero_copy_only=False)
+        iid = batch.column("iid").fill_null(0).to_numpy(zero_copy_only=False)
+        cid = batch.column("cid").fill_null(0).to_numpy(zero_copy_only=False)
+        ipos, ifound = _lookup(self._img_keys, iid)
+        cpos, cfound = _lookup(self._cat_keys, cid)
+        fast = ok & ifound & cfound
+        slow_rows = np.flatnonzero(~fast)
+        self._slow_rows += len(slow_rows)
+        seen = self.consumed + n
+        if seen >= SLOW_SHARE_MIN_ROWS and self._slow_rows > SLOW_SHARE_LIMIT * seen:
+            raise SqlUnavailable("mostly unusual records")
+        sel = pa.array(np.flatnonzero(fast))
+        aid = batch.column("aid").take(sel)
+        self.reader.ids.frombytes(aid.to_numpy(zero_copy_only=False).astype(np.int64).tobytes())
+        parts: list[pa.Table] = []
+        if len(sel):
+            parts.append(
+                _annotation_table(
+                    position=np.flatnonzero(fast),
+                    sample_index=pa.array(self._img_rows[ipos[fast]], pa.int64()),
+                    label=self._cat_names.take(pa.array(cpos[fast])),
+                    x=batch.column("x").take(sel),
+                    y=batch.column("y").take(sel),
+                    w=batch.column("w").take(sel),
+                    h=batch.column("h").take(sel),
+                    area=batch.column("area").take(sel),
+                    iscrowd=batch.column("iscrowd").take(sel),
+                    source_ann_id=pc.cast(aid, pa.string()),
+                    segmentation=batch.column("segmentation").take(sel),
+                    attributes=batch.column("attributes").take(sel),
+                )
+            )
+        if len(slow_rows):
+            slow = self._slow(batch, slow_rows)
+            if slow is not None:
+                parts.append(slow)
+        if not parts:
+            return None
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        return table.sort_by("_pos").drop_columns(["_pos"])
+
+    def _slow(self, batch: pa.RecordBatch, rows: np.ndarray) -> pa.Table | None:
+        """Run the Python policies on the rows the SQL did not take, in their order."""
+        maps = batch.column("m")
+        ok = batch.column("ok").to_numpy(zero_copy_only=False)
+        kept: list[int] = []
+        out: list[tuple[Any, ...]] = []
+        for i in rows.tolist():
+            if ok[i]:  # well-typed, but its image or category id is unknown
+                record: Any = _typed_record(batch, i)
+            else:  # its exact content (a JSON null element has no map)
+                pairs = maps[i].as_py()
+                record = _record(pairs) if pairs is not None else None
+            row = self.reader._slow(record)
+            if row is not None:
+                kept.append(i)
+                out.append(row)
+        if not out:
+            return None
+        cols = list(zip(*out, strict=True))
+        si, _ref, label, x, y, w, h, _score, area, crowd, aid, seg, attrs = cols
+        return _annotation_table(
+            position=np.array(kept, dtype=np.int64),
+            sample_index=pa.array(si, pa.int64()),
+            label=pa.array(label, pa.string()),
+            x=pa.array(x, pa.float64()),
+            y=pa.array(y, pa.float64()),
+            w=pa.array(w, pa.float64()),
+            h=pa.array(h, pa.float64()),
+            area=pa.array(area, pa.float64()),
+            iscrowd=pa.array([c == 1 for c in crowd], pa.bool_()),
+            source_ann_id=pa.array(aid, pa.string()),
+            segmentation=pa.array(_texts(seg), pa.string()),
+            attributes=pa.array(_texts(attrs), pa.string()),
+        )
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``values`` in sorted ``keys`` and whether each was found."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(keys, values)
+    pos[pos >= len(keys)] = 0
+    return pos, keys[pos] == values
+
+
+def _typed_record(batch: pa.RecordBatch, i: int) -> dict[str, Any]:
+    """A well-typed record whose image or category id is unknown, rebuilt for the report
+    (its JSON text was not fetched: the SQL could not know the id was unknown)."""
+    record: dict[str, Any] = {
+        "id": batch.column("aid")[i].as_py(),
+        "image_id": batch.column("iid")[i].as_py(),
+        "category_id": batch.column("cid")[i].as_py(),
+        "bbox": [batch.column(c)[i].as_py() for c in ("x", "y", "w", "h")],
+        "iscrowd": int(batch.column("iscrowd")[i].as_py()),
+    }
+    for key in ("area", "segmentation", "attributes"):
+        value = batch.column(key)[i].as_py()
+        if value is not None:
+            record[key] = orjson.loads(value) if key != "area" else value
+    return record
+
+
+def _record(pairs: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """A record from its key -> JSON text map (exactly the source object)."""
+    return {k: None if v is None else orjson.loads(v) for k, v in pairs}
+
+
+def _texts(values: tuple[Any, ...]) -> list[str | None]:
+    return [v.decode() if isinstance(v, bytes) else v for v in values]
+
+
+def _annotation_table(*, position: np.ndarray, **columns: Any) -> pa.Table:
+    n = len(position)
+    data = {
+        "sample_index": columns["sample_index"],
+        "image_ref": pa.nulls(n, pa.string()),
+        "label": columns["label"],
+        "x": columns["x"],
+        "y": columns["y"],
+        "w": columns["w"],
+        "h": columns["h"],
+        "score": pa.nulls(n, pa.float64()),
+        "area": columns["area"],
+        "iscrowd": columns["iscrowd"],
+        "difficult": pa.array(np.zeros(n, dtype=bool)),
+        "source_ann_id": columns["source_ann_id"],
+        "segmentation": columns["segmentation"],
+        "attributes": columns["attributes"],
+        "normalized": pa.array(np.zeros(n, dtype=bool)),
+    }
+    table = pa.table(data, schema=ANNOTATION_SCHEMA)
+    return table.append_column("_pos", pa.array(position, pa.int64()))
