@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -30,6 +33,8 @@ from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
     truncated_jpeg,
 )
 from .paths import DATASETS
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -201,3 +206,46 @@ def test_a_worker_stuck_on_storage_is_killed(
     assert result["unavailable"] == 1  # given up, not counted as bad media
     assert sum(result["bad_media"].values()) == 0
     assert time.monotonic() - started < 30  # the storage client alone would wait minutes
+
+
+_MAIN_SCRIPT = """
+import os, sys
+sys.path.insert(0, {repo!r})
+# Module level: runs again in every child process that re-runs this main script.
+with open({marker!r}, "a") as f:
+    f.write(f"{{os.getpid()}}\\n")
+
+if __name__ == "__main__":
+    from visionlens_jlab.media import pregen
+
+    pool = pregen.new_pool(1)
+    try:
+        print(os.nice(0), pregen.submit(pool, os.nice, 0).result(timeout=60))
+    finally:
+        pool.shutdown()
+"""
+
+
+def test_workers_skip_the_main_script_and_run_at_lower_priority(tmp_path: Path) -> None:
+    # In JupyterLab the main script is jupyter-server: re-running it in each worker cost
+    # ~1.9 s of CPU per worker per job (more than the thumbnails of a small dataset).
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "main_script.py"
+    script.write_text(_MAIN_SCRIPT.format(repo=str(REPO), marker=str(marker)))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(marker.read_text().split()) == 1  # the parent only
+    parent_nice, worker_nice = map(int, done.stdout.split())
+    if hasattr(os, "nice"):
+        assert worker_nice >= parent_nice + 1  # the server's threads get the CPU first
+
+
+def test_workers_do_not_import_numpy() -> None:
+    # Every worker pays its imports at every job; numpy was two thirds of them.
+    code = "import sys, visionlens_jlab.media.worker; print('numpy' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert done.stdout.strip() == "False"

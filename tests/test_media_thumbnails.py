@@ -198,3 +198,17 @@ def test_gcs_version_index_expires(tmp_path: Path) -> None:
     old = time.time() - 120
     os.utime(index, (old, old))
     assert cache.gcs_version("gs://b/a.jpg") is None
+
+
+def test_jpeg_decoded_in_one_call_gives_the_same_thumbnail(monkeypatch: pytest.MonkeyPatch) -> None:
+    # render_thumbnail hands libjpeg the whole file at once (1-2% faster than Pillow's 64 KB
+    # pieces): same pixels, and a truncated file is still corrupt.
+    noisy = Image.merge("RGB", [Image.effect_noise((1280, 720), 60) for _ in range(3)])
+    data = encode(noisy, "JPEG", quality=95)
+    assert len(data) > 4 * 65536  # several pieces the old way
+    whole = imaging.render_thumbnail(data, 256, "jpeg")
+    with pytest.raises(MediaError) as exc:
+        imaging.render_thumbnail(data[: len(data) // 2], 256, "jpeg")
+    assert exc.value.code == "corrupt"
+    monkeypatch.setattr(imaging, "DECODE_BLOCK_MAX", 0)  # back to Pillow's pieces
+    assert imaging.render_thumbnail(data, 256, "jpeg") == whole

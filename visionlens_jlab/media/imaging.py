@@ -15,8 +15,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-import numpy as np
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFile, UnidentifiedImageError
 
 from .errors import MediaError, MediaErrorCode
 
@@ -31,6 +30,9 @@ Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 MAX_DECODE_PIXELS = 64_000_000
 """Most pixels we decode for one thumbnail (after JPEG DCT scaling): 64 MP is ~256 MB as
 RGBA. Larger images get the ``too_large`` placeholder instead of exhausting memory."""
+
+DECODE_BLOCK_MAX = 16 * 1024 * 1024
+"""Largest piece of a JPEG file handed to the decoder at once (see :func:`render_thumbnail`)."""
 
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
 VARIANTS = ("jpeg", "webp", "auto")
@@ -107,6 +109,10 @@ def _orientation(im: Image.Image) -> int:
 
 def _to_8bit(im: Image.Image) -> Image.Image:
     """16-bit / 32-bit / float single-channel images → 8-bit grayscale."""
+    # Imported here: only these rare images need numpy, and importing it costs every
+    # pre-generation worker ~0.12 s of start-up (two thirds of its imports).
+    import numpy as np
+
     arr = np.asarray(im)
     if im.mode.startswith("I;16"):
         scaled = arr.astype(np.float32) / 257.0  # full 16-bit range
@@ -152,14 +158,19 @@ def render_thumbnail(
     """Thumbnail of encoded image ``data`` with longest side ``size``: ``(bytes, content type)``.
 
     ``variant``: ``jpeg`` (always JPEG; transparency shown on white), ``webp`` (always WebP) or
-    ``auto`` (WebP when the image has transparency, else JPEG: JPEG encodes ~10x faster than
-    WebP at these sizes and is no larger). EXIF orientation is applied; images smaller than
-    ``size`` are not enlarged. Raises :class:`MediaError` for corrupt, truncated, unsupported
-    or too large images.
+    ``auto`` (WebP when the image has transparency, else JPEG: at 256 px JPEG encodes in
+    ~0.2 ms, WebP in ~2 ms, as long as the whole rest for a 640x480 photo, for ~20% fewer
+    bytes). EXIF orientation is applied; images smaller than ``size`` are not enlarged.
+    Raises :class:`MediaError` for corrupt, truncated, unsupported or too large images.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown thumbnail variant {variant!r}")
     im = open_image(data, name)
+    if isinstance(im, ImageFile.ImageFile) and im.format == "JPEG":
+        # The bytes are in memory already: hand libjpeg all of them in one call instead of
+        # 64 KB pieces (each a re-entry and a copy of the rest): 1-2% of the time, measured.
+        # Capped, because Pillow copies each piece once more.
+        im.decodermaxblock = max(min(len(data), DECODE_BLOCK_MAX), im.decodermaxblock)
     try:
         return _render(im, size, variant, name)
     finally:

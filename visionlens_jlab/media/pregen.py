@@ -8,16 +8,24 @@ re-checks every image, so the dataset's bad-media counts are complete afterwards
 Robustness: each image has a decode time limit inside the worker; if a whole chunk still
 hangs (or a worker dies), the pool is killed and the chunk retried one image at a time, so
 one poisonous file costs one placeholder, never a hung job.
+
+Cost: workers start without re-running the server's main script (see :func:`_no_main_script`)
+and at a lower CPU priority, so on a small machine the server keeps answering while they run.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
+import threading
 import time
+import types
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from ..catalog.catalog import Catalog
@@ -26,7 +34,7 @@ from .cache import ThumbnailCache
 from .errors import MEDIA_ERROR_CODES, MediaAccessError, MediaError, MediaUnavailableError
 from .imaging import snap_size
 from .sources import SourceVersion
-from .worker import Task, TaskResult, render_chunk
+from .worker import Task, TaskResult, lower_priority, render_chunk
 
 CHUNK_SIZE = 16
 PER_IMAGE_TIMEOUT_S = 30.0
@@ -138,6 +146,44 @@ def _kill(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _no_main_script() -> Iterator[None]:
+    """Processes spawned inside this block do not re-run the parent's ``__main__`` script.
+
+    A spawned child first re-runs the parent's main script (as ``__mp_main__``) so that objects
+    defined there can be unpickled. Workers need only :mod:`.worker`, but in JupyterLab the main
+    script is ``jupyter-server``/``jupyter-lab``, whose imports cost ~1.9 s of CPU per worker
+    on a 2-core machine: more than rendering 300 thumbnails. ``multiprocessing`` reads
+    ``sys.modules["__main__"]`` when a process starts, so a bare stand-in for that moment (a
+    few milliseconds, under a lock) makes the child skip it. Other threads would see the
+    stand-in meanwhile: harmless in the server, which defines nothing in its main script.
+    """
+    with _MAIN_LOCK:
+        real = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = real
+
+
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for thumbnail work; submit to it with :func:`submit`."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=lower_priority
+    )
+
+
+def submit(pool: ProcessPoolExecutor, fn: Any, *args: Any) -> Future[Any]:
+    """``pool.submit`` that starts any new worker without the main script (the pool starts
+    workers lazily, inside ``submit``)."""
+    with _no_main_script():
+        return pool.submit(fn, *args)
+
+
 def _run(
     ctx: ProgressContext | None,
     cache_root: str,
@@ -154,9 +200,8 @@ def _run(
     workers = max(1, min(workers or min(2, os.cpu_count() or 1), total))
     queue: deque[list[Task]] = deque(tasks[i : i + CHUNK_SIZE] for i in range(0, total, CHUNK_SIZE))
     results: list[TaskResult] = []
-    spawn = mp.get_context("spawn")
     while queue:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn)
+        pool = new_pool(workers)
         inflight: dict[Future[list[TaskResult]], list[Task]] = {}
         broken = False
         last_done = time.monotonic()
@@ -166,7 +211,7 @@ def _run(
                     raise _cancelled_error()
                 while queue and len(inflight) < 2 * workers:
                     chunk = queue.popleft()
-                    fut = pool.submit(render_chunk, cache_root, chunk, sizes, variant, timeout_s)
+                    fut = submit(pool, render_chunk, cache_root, chunk, sizes, variant, timeout_s)
                     inflight[fut] = chunk
                 done, _ = wait(inflight, timeout=_POLL_S, return_when=FIRST_COMPLETED)
                 for fut in done:

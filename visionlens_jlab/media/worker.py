@@ -1,11 +1,12 @@
 """Code that runs inside thumbnail pre-generation worker processes.
 
-Kept apart from :mod:`.pregen` so a spawned worker imports only Pillow, numpy and the
-storage client, never DuckDB or the server.
+Kept apart from :mod:`.pregen` so a spawned worker imports only Pillow and the storage
+client, never numpy, DuckDB or the server (each worker pays its imports at every job).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,21 @@ class TaskResult:
     detail: str = ""
 
 
+WORKER_NICE = 10
+"""Niceness added to worker processes: on a 2-core machine the server's own threads (event
+loop, on-demand thumbnails) then get the CPU first and the workers take what is left."""
+
+
 class _Timeout(Exception):
     pass
+
+
+def lower_priority() -> None:
+    """Pool initializer: run this worker process at a lower CPU priority."""
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # no os.nice (Windows) or not allowed: run as is
+        pass
 
 
 @contextmanager
