@@ -85,6 +85,35 @@ def test_label_filters_and_box_count(catalog: Catalog) -> None:
     ]
 
 
+def test_box_count_between_two_bounds_with_label_conditions(catalog: Catalog) -> None:
+    # min and max together with a label condition used to bind too few values
+    spec = {
+        "box_count": {"source": "ground_truth", "classes": ["cat", "person"], "min": 1, "max": 2}
+    }
+    assert names(catalog, spec) == ["a.jpg", "b.jpg"]
+    spec = {"box_count": {"source": "m1", "score": {"min": 0.5}, "min": 1, "max": 1}}
+    assert names(catalog, spec) == ["a.jpg", "f.jpg"]
+    assert names(catalog, {"box_count": {"min": None}}) == names(catalog, None)
+
+
+def test_page_total_with_filter_sort_and_empty_pages(catalog: Catalog) -> None:
+    spec = {"sample": {"split": {"in": ["train", "val"]}}}
+    # the sort key's bound JSON pointer and the filter's values share one statement
+    assert names(catalog, spec, sort="fields.brightness", order="desc") == [
+        "b.jpg",
+        "c.jpg",
+        "a.jpg",
+        "d.jpg",
+        "f.jpg",
+    ]
+    for kw in ({"offset": 50}, {"limit": 0}):
+        page = queries.samples_page(catalog, "toy", spec, **kw)  # type: ignore[arg-type]
+        assert (page["total"], page["samples"]) == (5, [])
+    assert queries.samples_page(catalog, "toy", {"ids": []})["total"] == 0
+    with pytest.raises(FilterError, match="cannot sort"):
+        queries.samples_page(catalog, "toy", spec, sort="fields.")
+
+
 def test_ids_sort_and_paging(catalog: Catalog) -> None:
     page = queries.samples_page(catalog, "toy", None, limit=2, offset=1, sort="width", order="desc")
     assert page["total"] == 6

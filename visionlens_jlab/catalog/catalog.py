@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
+from .facet_keys import backfill_facet_keys
 from .schema import DDL, SCHEMA_VERSION
 
 INGEST_MEMORY_LIMIT = "32MB"
@@ -100,6 +101,7 @@ class Catalog:
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            backfill_facet_keys(cur)  # catalogs written before the table existed
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -318,7 +320,7 @@ _ID_COLUMNS = {
     ("annotations", "ann_id"),
 }
 
-_DATASET_TABLES = ["annotations", "samples", "categories", "models", "datasets"]
+_DATASET_TABLES = ["annotations", "samples", "categories", "models", "facet_keys", "datasets"]
 """Tables holding rows of a dataset, deleted with it; feature tables come first."""
 
 _FEATURE_DDL: list[str] = []

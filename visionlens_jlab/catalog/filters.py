@@ -100,6 +100,8 @@ class CompiledFilter:
 
     where: str
     params: list[Any]
+    whole_dataset: bool = False
+    """True when the clause only selects the dataset: every one of its samples matches."""
 
 
 def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledFilter:
@@ -125,7 +127,8 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
             clauses.append("EXISTS " + _boxes_of_sample("1", inner))
     if spec.get("box_count"):
         clauses.append(_box_count_clause(_mapping(spec["box_count"], "box_count"), params))
-    return CompiledFilter(" AND ".join(f"({c})" for c in clauses), params.values)
+    where = " AND ".join(f"({c})" for c in clauses)
+    return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1)
 
 
 def sample_field_sql(name: str, params: Params) -> str:
@@ -180,8 +183,19 @@ def _label_conditions(spec: Mapping[str, Any], params: Params) -> list[str]:
 
 def _box_count_clause(spec: Mapping[str, Any], params: Params) -> str:
     label_spec = {k: v for k, v in spec.items() if k not in {"min", "max"}}
-    count = _boxes_of_sample("COUNT(*)", _label_conditions(label_spec, params))
-    return _condition(count, {k: spec[k] for k in ("min", "max") if k in spec}, params, "box_count")
+    bounds, conditions = Params(), Params()
+    where = _label_conditions(label_spec, conditions)
+    test = _condition(
+        "COUNT(*)", {k: spec[k] for k in ("min", "max") if k in spec}, bounds, "box_count"
+    )
+    if test == "TRUE":  # no bound given
+        return test
+    # The test on the count goes inside the one subquery: testing the subquery once per
+    # bound repeated its placeholders while their values were bound once (min and max
+    # with any label condition could not run). The test comes first in the SQL text, so
+    # its values are bound first.
+    params.values += bounds.values + conditions.values
+    return _boxes_of_sample(test, where)
 
 
 def _boxes_of_sample(select: str, conditions: list[str]) -> str:

@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from .catalog import Catalog
+from .facets import FacetProvider, facets, register_facet_provider
 from .filters import FilterError, Params, compile_filter, sample_field_sql
-from .schema import GROUND_TRUTH
+
+__all__ = [
+    "FacetProvider",
+    "annotations_for",
+    "facets",
+    "register_facet_provider",
+    "sample_detail",
+    "sample_ids",
+    "samples_page",
+    "update_tags",
+]
 
 MAX_PAGE = 1000
-FACET_HISTOGRAM_BINS = 20
-MAX_FIELD_FACETS = 50
-MAX_CATEGORICAL_VALUES = 200
 
 
-def _order_by(sort: str | None, order: str | None, params: Params) -> str:
-    direction = "DESC" if (order or "asc").lower() == "desc" else "ASC"
+def _sort_key(sort: str | None, params: Params) -> str:
+    """SQL of the page's sort key over ``samples s`` (the sample id when not sorted)."""
     if not sort:
-        return "s.sample_id ASC"
+        return "s.sample_id"
     try:
-        sql = sample_field_sql(sort, params)
+        return sample_field_sql(sort, params)
     except FilterError as exc:
         raise FilterError(f"cannot sort by {sort!r}: {exc}") from exc
-    return f"{sql} {direction} NULLS LAST, s.sample_id ASC"
 
 
 def samples_page(
@@ -45,47 +51,54 @@ def samples_page(
     if offset < 0 or limit < 0:
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
+    direction = "DESC" if (order or "asc").lower() == "desc" else "ASC"
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        key_params = Params()
+        key = _sort_key(sort, key_params)
         flt = compile_filter(dataset_id, spec)
-        total = cur.execute(
-            f"SELECT COUNT(*) FROM samples s WHERE {flt.where}",  # noqa: S608 - compiled, parameterized
-            flt.params,
-        ).fetchone()
-        order_params = Params()
-        order_sql = _order_by(sort, order, order_params)
+        # One statement: the filter (box subqueries and all) runs once for the total and the
+        # page, instead of once for a COUNT and again for the page; only the page's rows
+        # read the wide columns (names, tags, JSON fields). The one-row total is left-joined
+        # with the page, so it comes back even when the page is empty.
         rows = cur.execute(
             f"""
-            SELECT s.sample_id, s.file_name, s.width, s.height, s.split, s.source_image_id,
-                   s.tags, s.fields
-            FROM samples s WHERE {flt.where}
-            ORDER BY {order_sql} LIMIT ? OFFSET ?
+            WITH matched AS MATERIALIZED (
+                SELECT s.sample_id, {key} AS k FROM samples s WHERE {flt.where}),
+            page AS (
+                SELECT sample_id, k FROM matched
+                ORDER BY k {direction} NULLS LAST, sample_id ASC LIMIT ? OFFSET ?)
+            SELECT total.n, p.sample_id, p.file_name, p.width, p.height, p.split,
+                   p.source_image_id, p.tags, p.fields
+            FROM (SELECT COUNT(*) AS n FROM matched) total
+            LEFT JOIN (
+                SELECT page.k, s.* FROM page
+                JOIN samples s ON s.sample_id = page.sample_id AND s.dataset_id = ?
+            ) p ON TRUE
+            ORDER BY p.k {direction} NULLS LAST, p.sample_id ASC
             """,  # noqa: S608 - compiled, parameterized
-            [*flt.params, *order_params.values, limit, offset],
+            [*key_params.values, *flt.params, limit, offset, dataset_id],
         ).fetchall()
+        total = int(rows[0][0]) if rows else 0
         samples = [
             {
-                "sample_id": int(r[0]),
-                "file_name": r[1],
-                "width": r[2],
-                "height": r[3],
-                "split": r[4],
-                "source_image_id": r[5],
-                "tags": list(r[6] or []),
-                "fields": json.loads(r[7]) if r[7] else {},
+                "sample_id": int(r[1]),
+                "file_name": r[2],
+                "width": r[3],
+                "height": r[4],
+                "split": r[5],
+                "source_image_id": r[6],
+                "tags": list(r[7] or []),
+                "fields": json.loads(r[8]) if r[8] else {},
             }
             for r in rows
+            if r[1] is not None
         ]
         if include_annotations and samples:
             boxes = annotations_for(cur, [s["sample_id"] for s in samples])
             for s in samples:
                 s["annotations"] = boxes.get(s["sample_id"], [])
-    return {
-        "total": int(total[0]) if total else 0,
-        "offset": offset,
-        "limit": limit,
-        "samples": samples,
-    }
+    return {"total": total, "offset": offset, "limit": limit, "samples": samples}
 
 
 def annotations_for(
@@ -204,221 +217,3 @@ def update_tags(
             [add, remove, *flt.params],
         ).fetchone()
     return int(row[0]) if row else 0
-
-
-FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
-_FACET_PROVIDERS: list[FacetProvider] = []
-
-
-def register_facet_provider(provider: FacetProvider) -> None:
-    """Let an engine module add facets (e.g. evaluation status).
-
-    ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
-    ``samples_table`` is the temp table of the filtered samples (column ``sample_id``).
-    """
-    if provider not in _FACET_PROVIDERS:
-        _FACET_PROVIDERS.append(provider)
-
-
-def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
-    """Value counts of categorical fields and histograms of numeric ones, over ``spec``'s samples.
-
-    Covers the sample columns, every ``fields.<key>``, tags, label classes per source, the
-    prediction score per model, ``attributes.<key>`` of boxes, and boxes per sample.
-    """
-    out: list[dict[str, Any]] = []
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        flt = compile_filter(dataset_id, spec)
-        # only the columns facets read (providers get ``sample_id``): names and paths are
-        # most of a sample's bytes
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE _facet_samples AS "  # noqa: S608 - compiled, parameterized
-            "SELECT s.sample_id, s.split, s.width, s.height, s.tags, s.fields "
-            f"FROM samples s WHERE {flt.where}",
-            flt.params,
-        )
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _facet_boxes AS
-            SELECT a.ann_id, a.sample_id, a.source, a.label, a.score, a.attributes
-            FROM annotations a JOIN _facet_samples s USING (sample_id)
-            WHERE a.dataset_id = ?
-            """,
-            # only the columns facets read: copying segmentation polygons was most of the cost
-            [dataset_id],
-        )
-        total = cur.execute("SELECT COUNT(*) FROM _facet_samples").fetchone()
-        out.append(_categorical(cur, "split", "SELECT split FROM _facet_samples"))
-        out.append(_numeric(cur, "width", "SELECT width FROM _facet_samples"))
-        out.append(_numeric(cur, "height", "SELECT height FROM _facet_samples"))
-        out.append(_categorical(cur, "tags", "SELECT unnest(tags) FROM _facet_samples"))
-        keys = cur.execute(
-            """
-            SELECT DISTINCT unnest(json_keys(fields)) AS k FROM samples
-            WHERE dataset_id = ? AND fields IS NOT NULL ORDER BY k LIMIT ?
-            """,
-            [dataset_id, MAX_FIELD_FACETS],
-        ).fetchall()
-        for (key,) in keys:
-            out.append(_json_facet(cur, f"fields.{key}", "_facet_samples", "fields", key))
-        sources = [
-            r[0]
-            for r in cur.execute(
-                "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? ORDER BY source",
-                [dataset_id],
-            ).fetchall()
-        ]
-        # boxes per (sample, source) in one pass, for every source's box_count facet
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE _facet_counts AS "
-            "SELECT sample_id, source, COUNT(*) AS n FROM _facet_boxes GROUP BY ALL"
-        )
-        for source in sources:
-            out.append(
-                _categorical(
-                    cur,
-                    "label",
-                    "SELECT label FROM _facet_boxes WHERE source = ?",
-                    [source],
-                    source=source,
-                )
-            )
-            out.append(
-                _numeric(
-                    cur,
-                    "box_count",
-                    "SELECT COALESCE(c.n, 0) FROM _facet_samples s LEFT JOIN _facet_counts c "
-                    "ON c.sample_id = s.sample_id AND c.source = ?",
-                    [source],
-                    source=source,
-                )
-            )
-            if source != GROUND_TRUTH:
-                out.append(
-                    _numeric(
-                        cur,
-                        "score",
-                        "SELECT score FROM _facet_boxes WHERE source = ?",
-                        [source],
-                        source=source,
-                    )
-                )
-        attr_keys = cur.execute(
-            """
-            SELECT DISTINCT unnest(json_keys(attributes)) AS k FROM annotations
-            WHERE dataset_id = ? AND attributes IS NOT NULL ORDER BY k LIMIT ?
-            """,
-            [dataset_id, MAX_FIELD_FACETS],
-        ).fetchall()
-        for (key,) in attr_keys:
-            out.append(_json_facet(cur, f"attributes.{key}", "_facet_boxes", "attributes", key))
-        for provider in _FACET_PROVIDERS:
-            out.extend(provider(cur, dataset_id, "_facet_samples"))
-        for table in (
-            "_facet_boxes",
-            "_facet_samples",
-            "_facet_counts",
-            "_facet_values",
-            "_facet_json",
-        ):
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
-    return {"total": int(total[0]) if total else 0, "facets": [f for f in out if f]}
-
-
-def _categorical(
-    cur: duckdb.DuckDBPyConnection,
-    name: str,
-    values_sql: str,
-    params: list[Any] | None = None,
-    source: str | None = None,
-) -> dict[str, Any]:
-    rows = cur.execute(
-        f"SELECT v, COUNT(*) AS n FROM ({values_sql}) t(v) GROUP BY v "  # noqa: S608 - fixed SQL
-        "ORDER BY n DESC, v NULLS LAST LIMIT ?",
-        [*(params or []), MAX_CATEGORICAL_VALUES],
-    ).fetchall()
-    facet: dict[str, Any] = {
-        "name": name,
-        "type": "categorical",
-        "values": [{"value": r[0], "count": int(r[1])} for r in rows],
-    }
-    if source is not None:
-        facet["source"] = source
-    return facet
-
-
-def _numeric(
-    cur: duckdb.DuckDBPyConnection,
-    name: str,
-    values_sql: str,
-    params: list[Any] | None = None,
-    source: str | None = None,
-) -> dict[str, Any]:
-    # The values are read twice (range, then histogram): materialize them once, since
-    # they can be a join (box counts) or JSON extraction over every filtered row.
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE _facet_values AS SELECT v FROM ({values_sql}) t(v)",  # noqa: S608 - fixed SQL
-        params or [],
-    )
-    values_sql, params = "SELECT v FROM _facet_values", []
-    row = cur.execute(
-        f"SELECT MIN(v), MAX(v), COUNT(v) FROM ({values_sql}) t(v)",  # noqa: S608 - fixed SQL
-        params,
-    ).fetchone()
-    lo, hi, count = (row[0], row[1], int(row[2])) if row else (None, None, 0)
-    bins: list[dict[str, Any]] = []
-    if count and lo is not None and hi is not None:
-        lo, hi = float(lo), float(hi)
-        width = (hi - lo) / FACET_HISTOGRAM_BINS or 1.0
-        rows = cur.execute(
-            f"""
-            SELECT LEAST(CAST(FLOOR((v - ?) / ?) AS INTEGER), ?) AS b, COUNT(*)
-            FROM ({values_sql}) t(v) WHERE v IS NOT NULL GROUP BY b ORDER BY b
-            """,  # noqa: S608 - fixed SQL
-            [lo, width, FACET_HISTOGRAM_BINS - 1, *params],
-        ).fetchall()
-        counts = {int(b): int(n) for b, n in rows}
-        n_bins = FACET_HISTOGRAM_BINS if hi > lo else 1
-        bins = [
-            {
-                "lo": lo + i * width,
-                "hi": lo + (i + 1) * width if hi > lo else hi,
-                "count": counts.get(i, 0),
-            }
-            for i in range(n_bins)
-        ]
-    facet: dict[str, Any] = {
-        "name": name,
-        "type": "numeric",
-        "min": lo,
-        "max": hi,
-        "count": count,
-        "histogram": bins,
-    }
-    if source is not None:
-        facet["source"] = source
-    return facet
-
-
-def _json_facet(
-    cur: duckdb.DuckDBPyConnection, name: str, table: str, column: str, key: str
-) -> dict[str, Any]:
-    from .filters import json_pointer
-
-    pointer = json_pointer(key)
-    # extract once: the type check and the facet itself both read the values
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE _facet_json AS "  # noqa: S608 - fixed identifiers
-        f"SELECT json_extract_string({column}, ?) AS v FROM {table}",
-        [pointer],
-    )
-    values = "SELECT v FROM _facet_json"
-    row = cur.execute(
-        f"SELECT COUNT(v), COUNT(TRY_CAST(v AS DOUBLE)) FROM ({values}) t(v)",  # noqa: S608
-    ).fetchone()
-    numeric = bool(row and row[0] and row[0] == row[1])
-    if numeric:
-        as_numbers = f"SELECT TRY_CAST(v AS DOUBLE) FROM ({values}) t(v)"  # noqa: S608 - fixed SQL
-        return _numeric(cur, name, as_numbers)
-    return _categorical(cur, name, values)

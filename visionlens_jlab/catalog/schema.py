@@ -69,6 +69,16 @@ DDL = [
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS facet_keys (
+        -- what facets exist for a dataset (see catalog/facet_keys.py): written by the writer
+        -- with the rows they come from, so facet requests need not scan the whole dataset
+        dataset_id INTEGER NOT NULL,
+        field_keys VARCHAR[] NOT NULL,      -- top-level keys of samples.fields, sorted
+        attribute_keys VARCHAR[] NOT NULL,  -- top-level keys of annotations.attributes, sorted
+        sources VARCHAR[] NOT NULL          -- annotations.source values, sorted
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS models (
         dataset_id INTEGER NOT NULL,
         name VARCHAR NOT NULL,

@@ -265,13 +265,19 @@ def eval_facet_entries(
     """Facets ``eval.status`` and ``eval.error`` (latest evaluation of each model).
 
     Meant to be called by the catalog's ``facets`` with its own cursor and the name of its
-    temp table of filtered samples (a fixed identifier, never user text). Entries look like
+    table of filtered samples (a fixed identifier, never user text). Entries look like
     ``{"name": "eval.status", "type": "categorical", "source": model, "key": eval_key,
     "values": [{"value": "fp", "count": 12}, ...]}``; counts are boxes (ground truth and
     predictions) of the filtered samples.
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
+    # Most datasets have no evaluation: a probe of the small evaluations table (~0.4 ms)
+    # spares them the join below (~2.5 ms), which every facet request pays.
+    if not cur.execute(
+        "SELECT 1 FROM evaluations WHERE dataset_id = ? AND latest LIMIT 1", [dataset_id]
+    ).fetchall():
+        return []
     rows = cur.execute(
         f"""
         SELECT v.model, v.eval_key, f.facet, f.value, COUNT(*) AS n

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from ..catalog.catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
+from ..catalog.facet_keys import refresh_facet_keys
 from ..catalog.schema import GROUND_TRUTH
 from .batches import Batch, system_allocator
 from .report import IngestError, IngestReport
@@ -229,6 +230,7 @@ def _write_rows(
                 json.dumps(parsed.report.to_dict()),
             ],
         )
+        refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
     return IngestSummary(
         dataset=name,
         samples=n_samples,
@@ -348,6 +350,7 @@ def write_predictions(
                 + " (no prediction could be matched to an image of the dataset)"
             )
         report.counts.update(predictions=n_preds)
+        refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
             [

@@ -1,0 +1,167 @@
+"""The SQL behind :func:`~visionlens_jlab.catalog.facets.facets`: one statement for all facets.
+
+Every facet is a number ``f`` (its position in the facet plan). A statement stacks the
+facets' values into one relation ``freq``: per facet and distinct value, the facet's kind
+``k``, the value as text ``sv`` and as a number ``nv``, and how often it occurs ``n``. Each
+branch of ``freq`` counts its own values first, so ranges, value counts and histograms are
+then computed over a few hundred rows rather than one row per sample or box, in the same
+statement. Result rows, per facet that has values:
+
+* ``('r', f, NULL, count, lo, hi, numeric)``: its range and whether it is numeric;
+* ``('c', f, value, count, NULL, NULL, position)``: its most frequent values (categorical);
+* ``('h', f, NULL, count, NULL, NULL, bin)``: its non-empty histogram bins (numeric).
+
+It reads ``_facet_samples``: the filtered samples, with their JSON fields already
+extracted. Only facet numbers and fixed SQL are formatted into the text: every value is a
+bound parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .filters import json_pointer
+from .schema import GROUND_TRUTH
+
+FACET_HISTOGRAM_BINS = 20
+MAX_CATEGORICAL_VALUES = 200
+
+CATEGORICAL, NUMERIC, JSON = 0, 1, 2
+"""Facet kinds; a JSON facet is numeric when every value it has casts to a number."""
+
+_SUMMARY = """
+freq AS MATERIALIZED ({union}),
+sums AS (
+    SELECT f, any_value(k) AS k, MIN(nv) AS lo, MAX(nv) AS hi,
+           COALESCE(SUM(n) FILTER (WHERE nv IS NOT NULL), 0) AS n,
+           COALESCE(SUM(n) FILTER (WHERE sv IS NOT NULL), 0) AS n_text
+    FROM freq GROUP BY f),
+ranges AS (
+    SELECT f, n, lo, hi, k = {num} OR (k = {json} AND n_text > 0 AND n_text = n) AS numeric
+    FROM sums),
+counts AS (
+    SELECT f, sv, n, row_number() OVER (PARTITION BY f ORDER BY n DESC, sv NULLS LAST) AS pos
+    FROM freq WHERE f IN (SELECT f FROM ranges WHERE NOT numeric)
+    QUALIFY pos <= {top}),
+hist AS (
+    -- the bin width facets have always used: the range / bins, or 1 if the range is empty
+    SELECT q.f, LEAST(CAST(FLOOR((q.nv - r.lo) /
+               COALESCE(NULLIF((r.hi - r.lo) / {bins}, 0), 1.0)) AS INTEGER), {last_bin}) AS bin,
+           SUM(q.n) AS n
+    FROM freq q JOIN ranges r USING (f)
+    WHERE r.numeric AND q.nv IS NOT NULL GROUP BY ALL)
+SELECT 'r', f, NULL, n, lo, hi, numeric::INTEGER FROM ranges
+UNION ALL SELECT 'c', f, sv, n, NULL, NULL, pos FROM counts
+UNION ALL SELECT 'h', f, NULL, n, NULL, NULL, bin FROM hist
+"""
+
+_SAMPLE_FREQ = [
+    "SELECT 0 AS f, {cat} AS k, split AS sv, NULL::DOUBLE AS nv, COUNT(*) AS n "
+    "FROM _facet_samples GROUP BY split",
+    "SELECT 1, {num}, NULL, width, COUNT(*) FROM _facet_samples GROUP BY width",
+    "SELECT 2, {num}, NULL, height, COUNT(*) FROM _facet_samples GROUP BY height",
+    "SELECT 3, {cat}, t, NULL, COUNT(*) FROM (SELECT unnest(tags) AS t FROM _facet_samples) "
+    "GROUP BY t",
+]
+_FIELDS_FREQ = (
+    "SELECT 3 + j, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
+    "(SELECT unnest(fx) AS v, generate_subscripts(fx, 1) AS j FROM _facet_samples) GROUP BY j, v"
+)
+
+_BOX_CTES = """
+boxes AS NOT MATERIALIZED (  -- the filtered samples' boxes, only the columns facets read
+    SELECT a.sample_id, a.source, a.label, a.score FROM annotations a
+    WHERE a.dataset_id = $ds{only_filtered}),
+box_counts AS MATERIALIZED (  -- (source, boxes in a sample) -> samples
+    SELECT source, n, COUNT(*) AS samples
+    FROM (SELECT sample_id, source, COUNT(*) AS n FROM boxes GROUP BY ALL) GROUP BY ALL),
+"""
+_ONLY_FILTERED = " AND a.sample_id IN (SELECT sample_id FROM _facet_samples)"
+_SOURCE_INDEX = "(list_position($sources::VARCHAR[], source) - 1)"
+"""``{i}`` in the branches: a source's index in ``$sources``, taken on grouped rows (a few
+per source) rather than joined to every box."""
+_BOX_FREQ = [
+    "SELECT {src} + 3 * {i} AS f, {cat} AS k, label AS sv, NULL::DOUBLE AS nv, n FROM "
+    "(SELECT source, label, COUNT(*) AS n FROM boxes GROUP BY ALL)",
+    "SELECT {src} + 3 * {i} + 1, {num}, NULL, n, samples FROM box_counts",
+    # every filtered sample has a box count for every source: the samples without a box
+    """SELECT {src} + 3 * {i} + 1, {num}, NULL, 0, $total - COALESCE(c.n, 0)
+       FROM (SELECT unnest($sources::VARCHAR[]) AS source)
+       LEFT JOIN (SELECT source, SUM(samples) AS n FROM box_counts GROUP BY source) c
+         USING (source)
+       WHERE $total > COALESCE(c.n, 0)""",
+]
+_SCORE_FREQ = (  # predictions only: ground truth has no score facet
+    "SELECT {src} + 3 * {i} + 2, {num}, NULL, score, n FROM "
+    "(SELECT source, score, COUNT(*) AS n FROM boxes WHERE source <> $gt GROUP BY ALL)"
+)
+_ATTRS_CTE = """
+attrs AS (
+    SELECT json_extract_string(COALESCE(attributes, '{{}}'), $attr_paths::VARCHAR[]) AS ax
+    FROM annotations a
+    WHERE a.dataset_id = $ds{only_filtered}),
+"""
+_ATTRS_FREQ = (
+    "SELECT {attr} + j - 1, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
+    "(SELECT unnest(ax) AS v, generate_subscripts(ax, 1) AS j FROM attrs) GROUP BY j, v"
+)
+
+
+def samples_table_sql(where: str, fields: list[str]) -> tuple[str, list[Any]]:
+    """The query of the filtered samples' columns that facets read, and its leading
+    parameters (the filter's follow): names and paths, most of a sample's bytes, are left
+    out, and the JSON fields are parsed once for all keys (column ``fx``)."""
+    columns = "s.sample_id, s.split, s.width, s.height, s.tags"
+    if not fields:
+        return f"SELECT {columns} FROM samples s WHERE {where}", []  # noqa: S608 - compiled
+    fx = "json_extract_string(COALESCE(s.fields, '{}'), ?::VARCHAR[]) AS fx"
+    sql = f"SELECT {columns}, {fx} FROM samples s WHERE {where}"  # noqa: S608 - compiled
+    return sql, [[json_pointer(k) for k in fields]]
+
+
+def facets_sql(
+    n_fields: int,
+    dataset_id: int,
+    sources: list[str],
+    attributes: list[str],
+    total: int,
+    whole_dataset: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """The statement computing every facet over ``_facet_samples`` (``total`` rows), and its
+    parameters. Facets 0-3 are split, width, height and tags, ``4 .. 3 + n_fields`` the
+    fields; then, from ``first = 4 + n_fields``, per source ``first + 3*i`` its labels,
+    ``+1`` its box counts, ``+2`` its scores (predictions only); then the attributes.
+    ``whole_dataset``: the filter selects every sample of the dataset, so that all the
+    dataset's boxes count without a join (a third of the unfiltered facets' time)."""
+    first = 4 + n_fields
+    numbers = {"src": first, "attr": first + 3 * len(sources)}
+    params: dict[str, Any] = {}
+    freq = list(_SAMPLE_FREQ) + ([_FIELDS_FREQ] if n_fields else [])
+    ctes = ""
+    if sources or attributes:
+        params["ds"] = dataset_id
+    if sources:
+        ctes = _BOX_CTES
+        freq += _BOX_FREQ
+        params.update(sources=sources, total=total)
+    if any(source != GROUND_TRUTH for source in sources):
+        freq.append(_SCORE_FREQ)
+        params["gt"] = GROUND_TRUTH
+    if attributes:
+        ctes += _ATTRS_CTE
+        freq.append(_ATTRS_FREQ)
+        params["attr_paths"] = [json_pointer(k) for k in attributes]
+    only_filtered = "" if whole_dataset else _ONLY_FILTERED
+    return "WITH " + ctes.format(only_filtered=only_filtered) + _summary(freq, numbers), params
+
+
+def _summary(freq: list[str], numbers: dict[str, int]) -> str:
+    numbers = {"cat": CATEGORICAL, "num": NUMERIC, "json": JSON, **numbers}
+    union = "\nUNION ALL ".join(branch.format(i=_SOURCE_INDEX, **numbers) for branch in freq)
+    return _SUMMARY.format(
+        union=union,
+        top=MAX_CATEGORICAL_VALUES,
+        bins=FACET_HISTOGRAM_BINS,
+        last_bin=FACET_HISTOGRAM_BINS - 1,
+        **numbers,
+    )
