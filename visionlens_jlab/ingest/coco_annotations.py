@@ -404,7 +404,7 @@ class _Slow(Exception):
     """Internal: leave the fast path."""
 
 
-def _attrs(a: dict[str, Any], std: frozenset[str]) -> bytes | str | None:
+def _attrs(a: dict[str, Any], std: frozenset[str]) -> str | None:
     extra = {k: v for k, v in a.items() if k not in std}
     nested = a.get("attributes")
     if isinstance(nested, dict):

@@ -65,24 +65,28 @@ _SHAPES = {
     rf'|\{{"counts":{_RLE_COUNTS},"size":{_RLE_SIZE}\}}',
 }
 
-# Each element is read as a MAP of key -> JSON text: one parse keeps every key (an explicit
-# null is a key with a NULL value), so a record with an extra key or a null has more keys
-# than non-null standard values, and a slow record's map is its exact content.
+# Each element is read as its JSON text, once parsed into the standard keys (an explicit null
+# and a missing key both give NULL) and once for its key count (which counts them all): a
+# record with an extra key or a null has more keys than non-null standard values. A slow
+# record's text is its exact content.
+_STANDARD = (
+    '{"id": "JSON", "image_id": "JSON", "category_id": "JSON", "bbox": "JSON", "area": "JSON", '
+    '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON"}'
+)
 _QUERY = """
 WITH t AS (
-    SELECT json AS m
-    FROM read_json($path, format = 'array', records = false,
-                   columns = {json: 'MAP(VARCHAR, JSON)'})
+    SELECT json AS raw, len(json_keys(json)) AS n_keys, json_transform(json, $standard) AS s
+    FROM read_json_objects($path, format = 'array')
 ), c AS (
-    SELECT m,
-        m['id']::VARCHAR AS id, m['image_id']::VARCHAR AS image_id,
-        m['category_id']::VARCHAR AS category_id, m['bbox']::VARCHAR AS bbox,
-        m['area']::VARCHAR AS area, m['iscrowd']::VARCHAR AS iscrowd,
-        m['segmentation']::VARCHAR AS segmentation, m['attributes']::VARCHAR AS attributes
+    SELECT raw, n_keys,
+        s.id::VARCHAR AS id, s.image_id::VARCHAR AS image_id,
+        s.category_id::VARCHAR AS category_id, s.bbox::VARCHAR AS bbox,
+        s.area::VARCHAR AS area, s.iscrowd::VARCHAR AS iscrowd,
+        s.segmentation::VARCHAR AS segmentation, s.attributes::VARCHAR AS attributes
     FROM t
 ), k AS (
     SELECT *,
-        cardinality(m) = (id IS NOT NULL)::INT + (image_id IS NOT NULL)::INT
+        n_keys = (id IS NOT NULL)::INT + (image_id IS NOT NULL)::INT
             + (category_id IS NOT NULL)::INT + (bbox IS NOT NULL)::INT
             + (area IS NOT NULL)::INT + (iscrowd IS NOT NULL)::INT
             + (segmentation IS NOT NULL)::INT + (attributes IS NOT NULL)::INT
@@ -109,7 +113,7 @@ SELECT
     iscrowd = '1' AS iscrowd,
     CASE WHEN segmentation = '[]' THEN NULL ELSE segmentation END AS segmentation,
     CASE WHEN attributes = '{}' THEN NULL ELSE attributes END AS attributes,
-    CASE WHEN ok THEN NULL ELSE m END AS m
+    CASE WHEN ok THEN NULL ELSE raw END AS raw
 FROM v
 """
 
@@ -221,11 +225,13 @@ class SqlAnnotationSource:
                         "preserve_insertion_order": "true",
                     },
                 )
+                # the result queue (10 MB by default) only needs to keep one batch ahead
+                con.execute("SET streaming_buffer_size = '2MB'")
             except (OSError, duckdb.Error) as exc:
                 raise SqlUnavailable(str(exc)) from exc
             with contextlib.closing(con):
                 try:
-                    query = con.sql(_QUERY, params={"path": path, **_SHAPES})
+                    query = con.sql(_QUERY, params={"path": path, "standard": _STANDARD, **_SHAPES})
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
                     raise SqlUnavailable(str(exc)) from exc
@@ -288,16 +294,14 @@ class SqlAnnotationSource:
 
     def _slow(self, batch: pa.RecordBatch, rows: np.ndarray) -> pa.Table | None:
         """Run the Python policies on the rows the SQL did not take, in their order."""
-        maps = batch.column("m")
+        raw = batch.column("raw")
         ok = batch.column("ok").to_numpy(zero_copy_only=False)
         kept: list[int] = []
         out: list[tuple[Any, ...]] = []
         for i in rows.tolist():
-            if ok[i]:  # well-typed, but its image or category id is unknown
-                record: Any = _typed_record(batch, i)
-            else:  # its exact content (a JSON null element has no map)
-                pairs = maps[i].as_py()
-                record = _record(pairs) if pairs is not None else None
+            # well-typed with an unknown image or category id (its text was not fetched: the
+            # SQL cannot know the id is unknown), or else its exact content
+            record = _typed_record(batch, i) if ok[i] else orjson.loads(raw[i].as_py())
             row = self.reader._slow(record)
             if row is not None:
                 kept.append(i)
@@ -317,8 +321,8 @@ class SqlAnnotationSource:
             area=pa.array(area, pa.float64()),
             iscrowd=pa.array([c == 1 for c in crowd], pa.bool_()),
             source_ann_id=pa.array(aid, pa.string()),
-            segmentation=pa.array(_texts(seg), pa.string()),
-            attributes=pa.array(_texts(attrs), pa.string()),
+            segmentation=pa.array(seg, pa.string()),
+            attributes=pa.array(attrs, pa.string()),
         )
 
 
@@ -346,15 +350,6 @@ def _typed_record(batch: pa.RecordBatch, i: int) -> dict[str, Any]:
         if value is not None:
             record[key] = orjson.loads(value) if key != "area" else value
     return record
-
-
-def _record(pairs: list[tuple[str, str | None]]) -> dict[str, Any]:
-    """A record from its key -> JSON text map (exactly the source object)."""
-    return {k: None if v is None else orjson.loads(v) for k, v in pairs}
-
-
-def _texts(values: tuple[Any, ...]) -> list[str | None]:
-    return [v.decode() if isinstance(v, bytes) else v for v in values]
 
 
 def _annotation_table(*, position: np.ndarray, **columns: Any) -> pa.Table:
