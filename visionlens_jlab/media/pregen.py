@@ -9,7 +9,8 @@ Robustness: each image has a decode time limit inside the worker; if a whole chu
 hangs (or a worker dies), the pool is killed and the chunk retried one image at a time, so
 one poisonous file costs one placeholder, never a hung job.
 
-Cost: workers start without re-running the server's main script (see :func:`_no_main_script`)
+Cost: workers start without re-running the server's main script (see
+:func:`~visionlens_jlab.jobs.workers.without_main_script`)
 and at a lower CPU priority, so on a small machine the server keeps answering while they run.
 """
 
@@ -17,18 +18,14 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import sys
-import threading
 import time
-import types
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from typing import Any, Protocol
 
 from ..catalog.catalog import Catalog
+from ..jobs.workers import without_main_script
 from . import lookup, sources
 from .cache import ThumbnailCache
 from .errors import MEDIA_ERROR_CODES, MediaAccessError, MediaError, MediaUnavailableError
@@ -146,30 +143,6 @@ def _kill(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-_MAIN_LOCK = threading.Lock()
-
-
-@contextmanager
-def _no_main_script() -> Iterator[None]:
-    """Processes spawned inside this block do not re-run the parent's ``__main__`` script.
-
-    A spawned child first re-runs the parent's main script (as ``__mp_main__``) so that objects
-    defined there can be unpickled. Workers need only :mod:`.worker`, but in JupyterLab the main
-    script is ``jupyter-server``/``jupyter-lab``, whose imports cost ~1.9 s of CPU per worker
-    on a 2-core machine: more than rendering 300 thumbnails. ``multiprocessing`` reads
-    ``sys.modules["__main__"]`` when a process starts, so a bare stand-in for that moment (a
-    few milliseconds, under a lock) makes the child skip it. Other threads would see the
-    stand-in meanwhile: harmless in the server, which defines nothing in its main script.
-    """
-    with _MAIN_LOCK:
-        real = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = real
-
-
 def new_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool for thumbnail work; submit to it with :func:`submit`."""
     return ProcessPoolExecutor(
@@ -180,7 +153,7 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
 def submit(pool: ProcessPoolExecutor, fn: Any, *args: Any) -> Future[Any]:
     """``pool.submit`` that starts any new worker without the main script (the pool starts
     workers lazily, inside ``submit``)."""
-    with _no_main_script():
+    with without_main_script():
         return pool.submit(fn, *args)
 
 
