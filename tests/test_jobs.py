@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.main_script import run_as_main_script
 from visionlens_jlab.jobs import (
     JobCancelled,
     JobContext,
@@ -111,31 +110,16 @@ def test_check_cancelled_raises() -> None:
         jobs.shutdown()
 
 
-_MAIN_SCRIPT = """
-import os, sys
-sys.path.insert(0, {repo!r})
-# Module level: runs again in every child process that re-runs this main script.
-with open({marker!r}, "a") as f:
-    f.write(f"{{os.getpid()}}\\n")
-
-if __name__ == "__main__":
-    from tests.test_jobs import count_to
-    from visionlens_jlab.jobs import stream_from_worker
-
-    print(sum(stream_from_worker(None, count_to, 10)))
-"""
-
-
 def test_worker_does_not_rerun_the_main_script(tmp_path: Path) -> None:
     # In JupyterLab the main script is jupyter-server: re-running it cost every ingest job's
     # parse worker ~1.9 s of CPU before it read a byte.
-    repo = Path(__file__).resolve().parents[1]
-    marker = tmp_path / "main-ran"
-    script = tmp_path / "main_script.py"
-    script.write_text(_MAIN_SCRIPT.format(repo=str(repo), marker=str(marker)))
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    out, runs = run_as_main_script(
+        tmp_path,
+        """    from tests.test_jobs import count_to
+    from visionlens_jlab.jobs import stream_from_worker
+
+    print(sum(stream_from_worker(None, count_to, 10)))
+""",
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "45"
-    assert len(marker.read_text().split()) == 1  # the parent only
+    assert out.strip() == "45"
+    assert runs == 1  # the parent only

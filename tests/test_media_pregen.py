@@ -22,6 +22,7 @@ from visionlens_jlab.media.lookup import bad_media_counts
 from visionlens_jlab.media.pregen import pregenerate_thumbnails
 from visionlens_jlab.media.sources import list_image_objects, version
 
+from .main_script import run_as_main_script
 from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
     CORRUPT_BYTES,
     add_dataset,
@@ -208,36 +209,22 @@ def test_a_worker_stuck_on_storage_is_killed(
     assert time.monotonic() - started < 30  # the storage client alone would wait minutes
 
 
-_MAIN_SCRIPT = """
-import os, sys
-sys.path.insert(0, {repo!r})
-# Module level: runs again in every child process that re-runs this main script.
-with open({marker!r}, "a") as f:
-    f.write(f"{{os.getpid()}}\\n")
-
-if __name__ == "__main__":
-    from visionlens_jlab.media import pregen
+def test_workers_skip_the_main_script_and_run_at_lower_priority(tmp_path: Path) -> None:
+    # In JupyterLab the main script is jupyter-server: re-running it in each worker cost
+    # ~1.9 s of CPU per worker per job (more than the thumbnails of a small dataset).
+    out, runs = run_as_main_script(
+        tmp_path,
+        """    from visionlens_jlab.media import pregen
 
     pool = pregen.new_pool(1)
     try:
         print(os.nice(0), pregen.submit(pool, os.nice, 0).result(timeout=60))
     finally:
         pool.shutdown()
-"""
-
-
-def test_workers_skip_the_main_script_and_run_at_lower_priority(tmp_path: Path) -> None:
-    # In JupyterLab the main script is jupyter-server: re-running it in each worker cost
-    # ~1.9 s of CPU per worker per job (more than the thumbnails of a small dataset).
-    marker = tmp_path / "main-ran"
-    script = tmp_path / "main_script.py"
-    script.write_text(_MAIN_SCRIPT.format(repo=str(REPO), marker=str(marker)))
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+""",
     )
-    assert done.returncode == 0, done.stderr
-    assert len(marker.read_text().split()) == 1  # the parent only
-    parent_nice, worker_nice = map(int, done.stdout.split())
+    assert runs == 1  # the parent only
+    parent_nice, worker_nice = map(int, out.split())
     if hasattr(os, "nice"):
         assert worker_nice >= parent_nice + 1  # the server's threads get the CPU first
 
