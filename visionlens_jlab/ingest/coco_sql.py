@@ -10,9 +10,9 @@ first copied (in the kernel) to a temporary file.
 Exactness: the SQL takes a record only if it has no key beyond the standard ones, no
 explicit ``null`` and every value has the JSON shape the Python fast path accepts.
 Everything else is a "slow" row, handed as its exact content to ``AnnotationReader._slow``:
-the same policies, warnings and errors as the Python path, in source order. If DuckDB fails
-(a truncated file, a non-object element, an object over 16 MB, no memory) or most rows are
-slow, the Python path resumes at the first element not yet consumed, so the result never
+the same policies, warnings and errors as the Python path, in source order (a JSON null or
+an array in place of a record included). If DuckDB fails (a truncated file, an object over
+16 MB, no memory) or most rows are slow, the Python path resumes at the first element not yet consumed, so the result never
 depends on which path ran (``tests/test_ingest_coco_sql.py`` checks both give the same).
 """
 
