@@ -267,3 +267,11 @@ def test_random_records_match_the_python_path(tmp: Path, anns: list[dict[str, An
     py_table, py_report, _ = parse(path, sql=False)
     assert rows(sql_table) == rows(py_table)
     assert sql_report == py_report
+
+
+def test_without_a_kernel_copy(tmp: Path, monkeypatch: Any) -> None:
+    # macOS and Windows have no copy_file_range: the array is copied through Python there
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    anns = [{**GOOD, "id": i + 1} for i in range(20)]
+    got = assert_same(write_coco(tmp / "plain-copy.json", anns))
+    assert [r["source_ann_id"] for r in got] == [str(i + 1) for i in range(20)]

@@ -150,29 +150,26 @@ def array_region(layout: JsonLayout, key: str) -> tuple[int, int] | None:
 def _write_part(src: str, dst: str, start: int, end: int) -> None:
     """Write ``[`` + bytes ``[start, end)`` of ``src`` + ``]`` to a new file ``dst``, copying
     in the kernel where the platform can (the bytes never enter this process)."""
-    copy_range = getattr(os, "copy_file_range", None)
-    fin = os.open(src, os.O_RDONLY)
-    fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fout, b"[")
+    copy_range = getattr(os, "copy_file_range", None)  # Linux; elsewhere read and write
+    # unbuffered files: the kernel copy moves the output's position under Python's feet
+    with open(src, "rb", buffering=0) as fin, open(dst, "wb", buffering=0) as fout:
+        fout.write(b"[")
         offset, left = start, end - start
         while left > 0:
             if copy_range is not None:
                 try:
-                    done = copy_range(fin, fout, left, offset)
+                    done = copy_range(fin.fileno(), fout.fileno(), left, offset)
                 except OSError:  # e.g. not supported between these file systems
                     copy_range = None
                     continue
             else:
-                done = os.write(fout, os.pread(fin, min(8 << 20, left), offset))
+                fin.seek(offset)
+                done = fout.write(fin.read(min(8 << 20, left)) or b"")
             if done <= 0:
                 raise OSError(f"{src} shrank while it was read")
             offset += done
             left -= done
-        os.write(fout, b"]")
-    finally:
-        os.close(fin)
-        os.close(fout)
+        fout.write(b"]")
 
 
 class SqlAnnotationSource:
