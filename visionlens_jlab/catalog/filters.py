@@ -241,6 +241,11 @@ def _condition(sql: str, cond: Any, params: Params, name: str) -> str:
 def _in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
     if not values:
         return "FALSE"
+    if "?" not in sql and all(isinstance(v, str) for v in values):
+        # a plain filter DuckDB pushes into the scan (a class filter over 700K boxes: 4 ms,
+        # against 11 ms for the semi-join of ``IN (SELECT unnest(?))``); its list comes
+        # first, so only where ``sql`` has no parameter of its own to keep the order
+        return f"list_contains({params.add(list(values))}::VARCHAR[], {sql})"
     return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
 
 
