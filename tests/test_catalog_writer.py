@@ -160,3 +160,34 @@ def test_concurrent_ingests_get_disjoint_ids(tmp_path: Path, small_commits: None
         # the memory limit for ingests was lifted once both finished
         limit = catalog._con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         assert "MiB" not in limit and limit != "32.0 MiB"
+
+
+def test_arrow_uses_the_system_allocator_while_writing(tmp_path: Path) -> None:
+    # mimalloc, pyarrow's default, keeps freed batch memory; ingests switch to malloc and
+    # switch back when the last one ends, whatever the nesting
+    import pyarrow as pa
+
+    from visionlens_jlab.ingest.batches import system_allocator
+
+    def backend() -> str:
+        return str(pa.default_memory_pool().backend_name)
+
+    before = backend()
+    if before == "system":
+        pytest.skip("Arrow already uses the system allocator here (ARROW_DEFAULT_MEMORY_POOL)")
+    seen: list[str] = []
+
+    class Spy(RowsSource):
+        def batches(self) -> Any:
+            seen.append(backend())
+            yield from super().batches()
+
+    with Catalog(tmp_path / "data") as catalog:
+        write_dataset(catalog, "a", Spy(*rows(3, 1), ["cat"]))
+    assert seen == ["system"]
+    assert backend() == before
+    with system_allocator():
+        with system_allocator():
+            pass
+        assert backend() == "system"  # the outer one still holds
+    assert backend() == before
