@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests.ingest_fixtures import DATASETS
 from visionlens_jlab.ingest import coco_annotations, coco_sql
-from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.ingest.open import open_dataset, open_predictions
 from visionlens_jlab.ingest.report import IngestError
 
 IMAGES = [
@@ -42,9 +42,12 @@ GOOD = {
 }
 
 
-def parse(path: Path, *, sql: bool) -> tuple[pa.Table | None, dict[str, Any], bool]:
-    """Parse ``path`` through one path; returns the annotations, the report and whether the
-    Python loop ran (it must not for a clean SQL parse)."""
+def parse(
+    path: Path, *, sql: bool, predictions: bool = False
+) -> tuple[pa.Table | None, dict[str, Any], bool]:
+    """Parse ``path`` (ground truth, or predictions: a results list or a dataset dict) through
+    one path; returns the annotations, the report and whether the Python loop ran (it must
+    not for a clean SQL parse)."""
     saved = coco_sql.SQL_MIN_BYTES, coco_sql.BATCH_ROWS
     coco_sql.SQL_MIN_BYTES, coco_sql.BATCH_ROWS = (0 if sql else 1 << 60), 7
     python_ran = False
@@ -57,7 +60,10 @@ def parse(path: Path, *, sql: bool) -> tuple[pa.Table | None, dict[str, Any], bo
 
     coco_annotations.AnnotationReader._loop = spy  # type: ignore[method-assign]
     try:
-        parsed = open_dataset(str(path), "coco")
+        if predictions:
+            parsed = open_predictions(str(path), "coco", categories={1: "cat", 2: "dog"})
+        else:
+            parsed = open_dataset(str(path), "coco")
         tables = [b.annotations for b in parsed.batches() if b.annotations is not None]
     finally:
         coco_sql.SQL_MIN_BYTES, coco_sql.BATCH_ROWS = saved
@@ -84,9 +90,11 @@ def write_coco(path: Path, annotations: list[Any], *, compact: bool = True) -> P
     return path
 
 
-def assert_same(path: Path, *, python_expected: bool = False) -> list[dict[str, Any]]:
-    sql_table, sql_report, python_ran = parse(path, sql=True)
-    py_table, py_report, _ = parse(path, sql=False)
+def assert_same(
+    path: Path, *, python_expected: bool = False, predictions: bool = False
+) -> list[dict[str, Any]]:
+    sql_table, sql_report, python_ran = parse(path, sql=True, predictions=predictions)
+    py_table, py_report, _ = parse(path, sql=False, predictions=predictions)
     assert rows(sql_table) == rows(py_table)
     assert sql_report == py_report
     assert python_ran == python_expected
@@ -247,6 +255,7 @@ field_values = {
         numbers,
     ),
     "attributes": st.one_of(st.dictionaries(st.text(max_size=3), numbers, max_size=3), numbers),
+    "score": st.one_of(st.floats(0, 1), numbers),
     "extra": numbers,
 }
 records = st.fixed_dictionaries(
@@ -256,15 +265,24 @@ records = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=60,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(anns=st.lists(st.one_of(records, records.map(lambda r: {**GOOD, **r})), max_size=25))
-def test_random_records_match_the_python_path(tmp: Path, anns: list[dict[str, Any]]) -> None:
-    path = write_coco(tmp / "random.json", anns)
-    sql_table, sql_report, _ = parse(path, sql=True)
-    py_table, py_report, _ = parse(path, sql=False)
+@given(
+    anns=st.lists(st.one_of(records, records.map(lambda r: {**GOOD, **r})), max_size=25),
+    predictions=st.booleans(),
+)
+def test_random_records_match_the_python_path(
+    tmp: Path, anns: list[dict[str, Any]], predictions: bool
+) -> None:
+    if predictions:  # a bare results list
+        path = tmp / "random-results.json"
+        path.write_text(json.dumps(anns))
+    else:
+        path = write_coco(tmp / "random.json", anns)
+    sql_table, sql_report, _ = parse(path, sql=True, predictions=predictions)
+    py_table, py_report, _ = parse(path, sql=False, predictions=predictions)
     assert rows(sql_table) == rows(py_table)
     assert sql_report == py_report
 
@@ -275,3 +293,30 @@ def test_without_a_kernel_copy(tmp: Path, monkeypatch: Any) -> None:
     anns = [{**GOOD, "id": i + 1} for i in range(20)]
     got = assert_same(write_coco(tmp / "plain-copy.json", anns))
     assert [r["source_ann_id"] for r in got] == [str(i + 1) for i in range(20)]
+
+
+PREDICTION = {k: v for k, v in GOOD.items() if k not in ("id", "iscrowd", "area")}
+PREDICTION["score"] = 0.75
+
+
+@pytest.mark.parametrize("index", range(len(ODD_RECORDS)))
+def test_predictions_match_the_python_path(tmp: Path, index: int) -> None:
+    # a bare results list: images are named by the results' image_id
+    preds: list[Any] = [{**PREDICTION, "score": i / 10} for i in range(10)]
+    preds[2] = {**preds[2], "id": 5, "iscrowd": 1}
+    preds.insert(5, ODD_RECORDS[index])
+    preds.insert(7, {**PREDICTION, "score": True})
+    preds.insert(8, {**PREDICTION, "score": "high"})
+    preds.insert(9, {k: v for k, v in PREDICTION.items() if k != "score"})
+    path = tmp / "results.json"
+    path.write_text(json.dumps(preds, separators=(",", ":")))
+    got = assert_same(path, predictions=True)
+    assert got[0]["image_ref"] == "1" and got[0]["score"] == 0.0
+
+
+def test_predictions_in_a_dataset_dict(tmp: Path) -> None:
+    # a dataset dict names images by its own ids: they map to file names
+    anns = [{**PREDICTION, "image_id": [1, 2, 99][i % 3], "id": i} for i in range(30)]
+    got = assert_same(write_coco(tmp / "preds.json", anns), predictions=True)
+    assert [r["image_ref"] for r in got[:2]] == ["a.jpg", "b.jpg"]
+    assert len(got) == 20  # image 99 is not in the file's images: reported, not kept

@@ -71,7 +71,7 @@ class AnnotationReader(AnnotationPolicies):
         Python loop below takes over from the first element that path did not consume.
         """
         done, finished = 0, False
-        if key is not None and self.index is not None:
+        if self.index is not None or self.pred:
             sql = SqlAnnotationSource(self, layout, key)
             if sql.usable():
                 try:

@@ -1,4 +1,4 @@
-"""Large COCO ground-truth ``annotations`` arrays parsed by DuckDB's JSON reader.
+"""Large COCO annotation arrays (ground truth or results) parsed by DuckDB's JSON reader.
 
 Python cannot build 700K annotation records faster than ``json.load`` does (ijson and orjson
 both create a Python object per value, polygons included), so for large arrays the C++ JSON
@@ -71,7 +71,7 @@ _SHAPES = {
 # record's text is its exact content.
 _STANDARD = (
     '{"id": "JSON", "image_id": "JSON", "category_id": "JSON", "bbox": "JSON", "area": "JSON", '
-    '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON"}'
+    '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON", "score": "JSON"}'
 )
 _QUERY = """
 WITH t AS (
@@ -82,7 +82,8 @@ WITH t AS (
         s.id::VARCHAR AS id, s.image_id::VARCHAR AS image_id,
         s.category_id::VARCHAR AS category_id, s.bbox::VARCHAR AS bbox,
         s.area::VARCHAR AS area, s.iscrowd::VARCHAR AS iscrowd,
-        s.segmentation::VARCHAR AS segmentation, s.attributes::VARCHAR AS attributes
+        s.segmentation::VARCHAR AS segmentation, s.attributes::VARCHAR AS attributes,
+        s.score::VARCHAR AS score
     FROM t
 ), k AS (
     SELECT *,
@@ -90,8 +91,13 @@ WITH t AS (
             + (category_id IS NOT NULL)::INT + (bbox IS NOT NULL)::INT
             + (area IS NOT NULL)::INT + (iscrowd IS NOT NULL)::INT
             + (segmentation IS NOT NULL)::INT + (attributes IS NOT NULL)::INT
-        AND regexp_full_match(id, $int) AND regexp_full_match(image_id, $int)
-        AND regexp_full_match(category_id, $int) AND iscrowd IN ('0', '1')
+            + (score IS NOT NULL)::INT
+        -- predictions: the id and iscrowd may be missing, a score is required
+        AND (regexp_full_match(id, $int) OR ($predictions AND id IS NULL))
+        AND regexp_full_match(image_id, $int) AND regexp_full_match(category_id, $int)
+        AND (iscrowd IN ('0', '1') OR ($predictions AND iscrowd IS NULL))
+        AND CASE WHEN $predictions THEN regexp_full_match(score, $number)
+                 ELSE score IS NULL END
         AND regexp_full_match(bbox, $bbox)
         AND (area IS NULL OR regexp_full_match(area, $number))
         AND (segmentation IS NULL OR segmentation = '[]'
@@ -110,7 +116,8 @@ SELECT
     TRY_CAST(id AS BIGINT) AS aid,
     b[1] AS x, b[2] AS y, b[3] AS w, b[4] AS h,
     TRY_CAST(area AS DOUBLE) AS area,
-    iscrowd = '1' AS iscrowd,
+    TRY_CAST(score AS DOUBLE) AS score,
+    COALESCE(iscrowd = '1', FALSE) AS iscrowd,
     CASE WHEN segmentation = '[]' THEN NULL ELSE segmentation END AS segmentation,
     CASE WHEN attributes = '{}' THEN NULL ELSE attributes END AS attributes,
     CASE WHEN ok THEN NULL ELSE raw END AS raw
@@ -122,19 +129,25 @@ class SqlUnavailable(Exception):
     """The SQL path cannot run (or stopped early): continue in Python."""
 
 
-def array_region(layout: JsonLayout, key: str) -> tuple[int, int] | None:
-    """``(start, end)`` byte offsets of top-level array ``key``: ``start`` at ``[`` and
-    ``end`` just past the last ``]`` before the next known key (or the end of the file).
+def array_region(layout: JsonLayout, key: str | None) -> tuple[int, int] | None:
+    """``(start, end)`` byte offsets of top-level array ``key`` (None: the file is the
+    array): ``start`` at ``[`` and ``end`` just past the last ``]`` before the next known key
+    (or the end of the file).
 
     Unknown keys between the array and the next known one make the region too long; DuckDB
     then rejects it as invalid JSON and the caller falls back, so a wrong guess costs time,
     never correctness.
     """
-    if key in layout.ambiguous or key not in layout.offsets:
+    if key is None:
+        if layout.kind != "array":
+            return None
+        start, end = layout.start, os.path.getsize(layout.path)
+    elif key in layout.ambiguous or key not in layout.offsets:
         return None
-    start = layout.offsets[key]
-    later = [o for o in layout.offsets.values() if o > start]
-    end = min(later) if later else os.path.getsize(layout.path)
+    else:
+        start = layout.offsets[key]
+        later = [o for o in layout.offsets.values() if o > start]
+        end = min(later) if later else os.path.getsize(layout.path)
     with open(layout.path, "rb") as f:
         pos = end
         while pos > start:
@@ -173,23 +186,27 @@ def _write_part(src: str, dst: str, start: int, end: int) -> None:
 
 
 class SqlAnnotationSource:
-    """Streams :class:`~.batches.Batch` tables of a COCO ground-truth annotations array.
+    """Streams the annotation tables of a COCO annotations array (ground truth: boxes name
+    their sample by index; predictions: by reference, with a score).
 
     ``consumed`` counts the source elements fully handled so far (written or reported): the
     Python path resumes there after :class:`SqlUnavailable`.
     """
 
-    def __init__(self, reader: AnnotationReader, layout: JsonLayout, key: str) -> None:
+    def __init__(self, reader: AnnotationReader, layout: JsonLayout, key: str | None) -> None:
         self.reader = reader
         self.layout = layout
         self.key = key
         self.consumed = 0
         self._slow_rows = 0
-        index = reader.index or {}
-        int_ids = [(k, v) for k, v in index.items() if k.__class__ is int]
-        int_ids.sort()
+        # image id -> sample index (ground truth) or image reference (predictions that name
+        # images by the file's own ids); predictions without a map use the id as the reference
+        images: dict[Any, Any] | None = reader.refs if reader.pred else reader.index
+        self._by_id = images is not None
+        int_ids = sorted((k, v) for k, v in (images or {}).items() if k.__class__ is int)
         self._img_keys = np.array([k for k, _ in int_ids], dtype=np.int64)
-        self._img_rows = np.array([v for _, v in int_ids], dtype=np.int64)
+        values = [v for _, v in int_ids]
+        self._img_rows = pa.array(values, pa.string() if reader.pred else pa.int64())
         cats = sorted((k, v) for k, v in reader.cats.items() if k.__class__ is int)
         self._cat_keys = np.array([k for k, _ in cats], dtype=np.int64)
         self._cat_names = pa.array([v for _, v in cats], pa.string())
@@ -228,7 +245,8 @@ class SqlAnnotationSource:
                 raise SqlUnavailable(str(exc)) from exc
             with contextlib.closing(con):
                 try:
-                    query = con.sql(_QUERY, params={"path": path, "standard": _STANDARD, **_SHAPES})
+                    params = {"path": path, "standard": _STANDARD, **_SHAPES}
+                    query = con.sql(_QUERY, params={**params, "predictions": self.reader.pred})
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
                     raise SqlUnavailable(str(exc)) from exc
@@ -251,7 +269,10 @@ class SqlAnnotationSource:
         ok = batch.column("ok").to_numpy(zero_copy_only=False)
         iid = batch.column("iid").fill_null(0).to_numpy(zero_copy_only=False)
         cid = batch.column("cid").fill_null(0).to_numpy(zero_copy_only=False)
-        ipos, ifound = _lookup(self._img_keys, iid)
+        if self._by_id:
+            ipos, ifound = _lookup(self._img_keys, iid)
+        else:
+            ipos, ifound = iid, np.ones(n, dtype=bool)
         cpos, cfound = _lookup(self._cat_keys, cid)
         fast = ok & ifound & cfound
         slow_rows = np.flatnonzero(~fast)
@@ -261,13 +282,19 @@ class SqlAnnotationSource:
             raise SqlUnavailable("mostly unusual records")
         sel = pa.array(np.flatnonzero(fast))
         aid = batch.column("aid").take(sel)
-        self.reader.ids.frombytes(aid.to_numpy(zero_copy_only=False).astype(np.int64).tobytes())
+        ids = aid.drop_null().to_numpy(zero_copy_only=False)  # predictions may have no ids
+        self.reader.ids.frombytes(ids.astype(np.int64).tobytes())
         parts: list[pa.Table] = []
         if len(sel):
+            if self._by_id:
+                image = self._img_rows.take(pa.array(ipos[fast]))
+            else:  # predictions that name images by the results file's image_id
+                image = pc.cast(batch.column("iid").take(sel), pa.string())
             parts.append(
                 _annotation_table(
                     position=np.flatnonzero(fast),
-                    sample_index=pa.array(self._img_rows[ipos[fast]], pa.int64()),
+                    image=image,
+                    score=batch.column("score").take(sel),
                     label=self._cat_names.take(pa.array(cpos[fast])),
                     x=batch.column("x").take(sel),
                     y=batch.column("y").take(sel),
@@ -306,10 +333,11 @@ class SqlAnnotationSource:
         if not out:
             return None
         cols = list(zip(*out, strict=True))
-        si, _ref, label, x, y, w, h, _score, area, crowd, aid, seg, attrs = cols
+        si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs = cols
         return _annotation_table(
             position=np.array(kept, dtype=np.int64),
-            sample_index=pa.array(si, pa.int64()),
+            image=pa.array(ref, pa.string()) if self.reader.pred else pa.array(si, pa.int64()),
+            score=pa.array(score, pa.float64()),
             label=pa.array(label, pa.string()),
             x=pa.array(x, pa.float64()),
             y=pa.array(y, pa.float64()),
@@ -336,30 +364,32 @@ def _typed_record(batch: pa.RecordBatch, i: int) -> dict[str, Any]:
     """A well-typed record whose image or category id is unknown, rebuilt for the report
     (its JSON text was not fetched: the SQL could not know the id was unknown)."""
     record: dict[str, Any] = {
-        "id": batch.column("aid")[i].as_py(),
         "image_id": batch.column("iid")[i].as_py(),
         "category_id": batch.column("cid")[i].as_py(),
         "bbox": [batch.column(c)[i].as_py() for c in ("x", "y", "w", "h")],
         "iscrowd": int(batch.column("iscrowd")[i].as_py()),
     }
-    for key in ("area", "segmentation", "attributes"):
-        value = batch.column(key)[i].as_py()
+    for key in ("id", "area", "score", "segmentation", "attributes"):
+        value = batch.column("aid" if key == "id" else key)[i].as_py()
         if value is not None:
-            record[key] = orjson.loads(value) if key != "area" else value
+            record[key] = orjson.loads(value) if key in ("segmentation", "attributes") else value
     return record
 
 
-def _annotation_table(*, position: np.ndarray, **columns: Any) -> pa.Table:
+def _annotation_table(*, position: np.ndarray, image: pa.Array, **columns: Any) -> pa.Table:
+    """Rows in :data:`~.batches.ANNOTATION_SCHEMA` plus their positions in the batch; ``image``
+    is the sample index (int64, ground truth) or the image reference (string, predictions)."""
     n = len(position)
+    by_ref = pa.types.is_string(image.type)
     data = {
-        "sample_index": columns["sample_index"],
-        "image_ref": pa.nulls(n, pa.string()),
+        "sample_index": pa.nulls(n, pa.int64()) if by_ref else image,
+        "image_ref": image if by_ref else pa.nulls(n, pa.string()),
         "label": columns["label"],
         "x": columns["x"],
         "y": columns["y"],
         "w": columns["w"],
         "h": columns["h"],
-        "score": pa.nulls(n, pa.float64()),
+        "score": columns["score"],
         "area": columns["area"],
         "iscrowd": columns["iscrowd"],
         "difficult": pa.array(np.zeros(n, dtype=bool)),
