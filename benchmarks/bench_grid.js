@@ -23,6 +23,7 @@ const ROOT = path.resolve(__dirname, '..');
 const { chromium } = require(
   path.join(ROOT, 'ui-tests', 'node_modules', 'playwright-core')
 );
+const { tiledCoco } = require(path.join(ROOT, 'ui-tests', 'tiled-coco'));
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -54,38 +55,14 @@ function makeCoco(dataDir, n) {
   const src = JSON.parse(
     fs.readFileSync(path.join(demo, 'annotations.json'), 'utf-8')
   );
-  const boxes = new Map();
-  for (const a of src.annotations) {
-    boxes.set(a.image_id, [...(boxes.get(a.image_id) || []), a]);
-  }
-  const images = [];
-  const annotations = [];
-  for (let i = 0; i < n; i++) {
-    const im = src.images[i % src.images.length];
-    images.push({
-      id: i + 1,
-      file_name: im.file_name,
-      width: im.width,
-      height: im.height,
-      split: i % 5 === 0 ? 'val' : 'train'
-    });
-    for (const a of boxes.get(im.id) || []) {
-      annotations.push({
-        id: annotations.length + 1,
-        image_id: i + 1,
-        category_id: a.category_id,
-        bbox: a.bbox,
-        area: a.area,
-        iscrowd: 0
-      });
-    }
-  }
+  const coco = tiledCoco(src, n);
   const file = path.join(dataDir, 'bench.json');
-  fs.writeFileSync(
+  fs.writeFileSync(file, JSON.stringify(coco));
+  return {
     file,
-    JSON.stringify({ categories: src.categories, images, annotations })
-  );
-  return { file, images: path.join(demo, 'images'), boxes: annotations.length };
+    images: path.join(demo, 'images'),
+    boxes: coco.annotations.length
+  };
 }
 
 async function waitForServer(url, ms) {

@@ -181,6 +181,7 @@ async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path, api
     assert by_label == dict(Counter(names[p["category_id"]] for p in preds))
     code, again, err = await demo()
     assert code == 0 and again["created"] is False, err
+    assert (again["dataset"], again["samples"]) == ("demo", 40)  # counts read from the server
     code, forced, err = await demo("--force", "--seed", "2")
     assert code == 0 and forced["created"] is True, err
     new_coco = json.loads(Path(forced["files"]["annotations"]).read_text())

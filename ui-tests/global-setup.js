@@ -11,6 +11,8 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
+const { tiledCoco } = require('./tiled-coco');
+
 const HERE = __dirname;
 const DATA_DIR =
   process.env.VISIONLENS_DATA_DIR ||
@@ -42,40 +44,10 @@ function writeBigCoco(n, target) {
   const demo = JSON.parse(
     fs.readFileSync(path.join(demoRoot, 'annotations.json'), 'utf-8')
   );
-  const byImage = new Map();
-  for (const a of demo.annotations) {
-    if (!byImage.has(a.image_id)) {
-      byImage.set(a.image_id, []);
-    }
-    byImage.get(a.image_id).push(a);
-  }
-  const base = demo.images.slice(0, 60);
-  const images = [];
-  const annotations = [];
-  for (let i = 0; i < n; i++) {
-    const src = base[i % base.length];
-    images.push({
-      id: i + 1,
-      file_name: src.file_name,
-      width: src.width,
-      height: src.height,
-      split: i % 5 === 0 ? 'val' : 'train'
-    });
-    for (const a of byImage.get(src.id) || []) {
-      annotations.push({
-        id: annotations.length + 1,
-        image_id: i + 1,
-        category_id: a.category_id,
-        bbox: a.bbox,
-        area: a.area,
-        iscrowd: 0
-      });
-    }
-  }
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(
     target,
-    JSON.stringify({ categories: demo.categories, images, annotations })
+    JSON.stringify(tiledCoco(demo, n, demo.images.slice(0, 60)))
   );
   return path.join(demoRoot, 'images');
 }

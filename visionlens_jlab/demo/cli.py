@@ -16,6 +16,7 @@ from typing import Any
 from ..catalog.catalog import validate_name
 from ..config import resolve_data_dir
 from .generator import DemoFiles, existing_demo, generate_demo
+from .ingest import dataset_counts
 from .signatures import MODEL_NAME
 
 DEMO_SOURCES = "demo-sources"
@@ -167,12 +168,5 @@ def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
 def _remote_counts(client: Any, name: str) -> dict[str, Any] | None:
     for ds in client.get("datasets")["datasets"]:
         if ds["name"] == name:
-            return {
-                "dataset": name,
-                "samples": ds["num_samples"],
-                "annotations": ds["num_annotations"],
-                "categories": ds["num_categories"],
-                "predictions": sum(m["num_predictions"] for m in ds["models"]),
-                "model": ", ".join(m["name"] for m in ds["models"]) or None,
-            }
+            return dataset_counts(ds)
     return None

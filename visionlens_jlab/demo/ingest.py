@@ -15,8 +15,13 @@ def demo_counts(catalog: Catalog, name: str) -> dict[str, Any] | None:
         ds = catalog.get_dataset(name)
     except NotFoundError:
         return None
+    return dataset_counts(ds)
+
+
+def dataset_counts(ds: dict[str, Any]) -> dict[str, Any]:
+    """A dataset's row (from the catalog or the REST API) in the CLI's summary shape."""
     return {
-        "dataset": name,
+        "dataset": ds["name"],
         "samples": ds["num_samples"],
         "annotations": ds["num_annotations"],
         "categories": ds["num_categories"],

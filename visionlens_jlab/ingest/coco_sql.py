@@ -199,6 +199,7 @@ class SqlAnnotationSource:
         self.key = key
         self.consumed = 0
         self._slow_rows = 0
+        self._region: tuple[int, int] | None = None  # found by usable()
         # image id -> sample index (ground truth) or image reference (predictions that name
         # images by the file's own ids); predictions without a map use the id as the reference
         images: dict[Any, Any] | None = reader.refs if reader.pred else reader.index
@@ -213,14 +214,14 @@ class SqlAnnotationSource:
 
     def usable(self) -> bool:
         """Whether the array is big enough (and its bounds known) for the SQL path."""
-        region = array_region(self.layout, self.key)
-        return region is not None and region[1] - region[0] >= SQL_MIN_BYTES
+        self._region = array_region(self.layout, self.key)
+        return self._region is not None and self._region[1] - self._region[0] >= SQL_MIN_BYTES
 
     def batches(self) -> Iterator[pa.Table]:
         """Annotation tables in source order; raises :class:`SqlUnavailable` to hand over."""
         import duckdb  # the parse worker imports DuckDB only when it is needed
 
-        region = array_region(self.layout, self.key)
+        region = self._region
         if region is None:
             raise SqlUnavailable("array bounds unknown")
         tmp = tempfile.mkdtemp(prefix="visionlens-coco-")
