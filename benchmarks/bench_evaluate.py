@@ -163,9 +163,9 @@ def run_visionlens(n_images: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     import visionlens_jlab.evaluate as ev
     from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
     from visionlens_jlab.ingest.batches import Batch
     from visionlens_jlab.ingest.report import IngestReport
-    from visionlens_jlab.ingest.writer import write_dataset, write_predictions
 
     data = generate(n_images)
     classes = [f"class{c}" for c in range(N_CLASSES)]

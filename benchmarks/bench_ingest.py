@@ -42,7 +42,7 @@ elif mode == "parse_only":
 elif mode == "ingest":
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.ingest.open import open_dataset
-    from visionlens_jlab.ingest.writer import write_dataset
+    from visionlens_jlab.catalog.dataset_writer import write_dataset
     with Catalog(args["data"]) as catalog:
         s = write_dataset(catalog, args["name"], open_dataset(args["source"], args["fmt"], images=args.get("images")))
     out.update(samples=s.samples, records=s.annotations, warnings=len(s.warnings), errors=len(s.errors))

@@ -76,8 +76,8 @@ def pycocotools_eval(gt: dict[str, Any], dets: list[dict[str, Any]]) -> Any:
 
 def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -> Any:
     """Ingest a real dataset through the project's parsers and writer."""
+    from visionlens_jlab.catalog.dataset_writer import write_dataset
     from visionlens_jlab.ingest.open import open_dataset
-    from visionlens_jlab.ingest.writer import write_dataset
 
     parsed = open_dataset(
         source=str(source), fmt=fmt, images=str(images) if images else None, split=None
@@ -87,9 +87,9 @@ def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -
 
 def ingest_predictions(catalog: Any, dataset: str, model: str, source: Any, fmt: str) -> Any:
     """Import predictions through the project's parsers and writer (classes by name)."""
+    from visionlens_jlab.catalog.dataset_writer import write_predictions
     from visionlens_jlab.ingest.open import open_predictions
-    from visionlens_jlab.ingest.worker import category_maps
-    from visionlens_jlab.ingest.writer import write_predictions
+    from visionlens_jlab.jobs.ingest_jobs import category_maps
 
     classes, categories = category_maps(catalog, dataset)
     parsed = open_predictions(source=str(source), fmt=fmt, classes=classes, categories=categories)
@@ -152,7 +152,7 @@ def scene_rows() -> tuple[
 
 def write_scene(catalog: Any, name: str = "scene", model: str = "m1") -> None:
     """Write :func:`scene_rows` into ``catalog`` with the real catalog writer."""
-    from visionlens_jlab.ingest.writer import write_dataset, write_predictions
+    from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 
     from .catalog_fixtures import PredictionRowsSource, RowsSource
 

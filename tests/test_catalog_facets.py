@@ -13,10 +13,10 @@ import pytest
 
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog, compile_filter, queries
+from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.facet_keys import facet_keys
 from visionlens_jlab.catalog.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from visionlens_jlab.catalog.facets import MAX_FIELD_FACETS
-from visionlens_jlab.ingest.writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 

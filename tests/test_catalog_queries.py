@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from visionlens_jlab.catalog import Catalog, ConflictError, FilterError, NotFoundError, queries
+from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.ingest.report import IngestError
-from visionlens_jlab.ingest.writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 

@@ -10,10 +10,9 @@ import pytest
 
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count
-from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog import Catalog, dataset_writer
 from visionlens_jlab.catalog.catalog import ID_SPAN, ConflictError
-from visionlens_jlab.ingest import writer
-from visionlens_jlab.ingest.writer import write_dataset
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 
 
 def rows(n: int, boxes_per: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -29,7 +28,7 @@ def rows(n: int, boxes_per: int = 2) -> tuple[list[dict[str, Any]], list[dict[st
 @pytest.fixture
 def small_commits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commit every batch, so tests see several batch transactions on small data."""
-    monkeypatch.setattr(writer, "COMMIT_ROWS", 1)
+    monkeypatch.setattr(dataset_writer, "COMMIT_ROWS", 1)
 
 
 def visible(catalog: Catalog, table: str) -> int:

@@ -1,4 +1,4 @@
-"""The DuckDB path for large COCO annotation arrays (``ingest/coco_sql.py``) gives exactly what
+"""The DuckDB path for large COCO annotation arrays (``ingest/coco/sql_source.py``) gives exactly what
 the Python path gives: the same boxes in the same order, and the same report.
 
 Each case parses one file twice: with ``SQL_MIN_BYTES = 0`` (DuckDB, in batches of 7 rows so
@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ingest_fixtures import DATASETS
-from visionlens_jlab.ingest import coco_annotations, coco_sql
+from visionlens_jlab.ingest.coco import annotations as coco_annotations
+from visionlens_jlab.ingest.coco import sql_source as coco_sql
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 from visionlens_jlab.ingest.report import IngestError
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from tests.ingest_fixtures import DATASETS
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 from visionlens_jlab.ingest.report import IngestError
-from visionlens_jlab.ingest.writer import write_dataset, write_predictions
 
 MAL = DATASETS / "malformed-datumaro"
 COCO_TEMPLATE = (MAL / "coco" / "valid_template.json").read_bytes()

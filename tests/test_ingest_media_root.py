@@ -9,8 +9,8 @@ from typing import Any
 
 from PIL import Image
 
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
-from visionlens_jlab.ingest.writer import write_dataset
 
 
 def make_coco(tmp_path: Path) -> Path:

@@ -8,8 +8,8 @@ from typing import Any
 
 from PIL import Image
 
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
-from visionlens_jlab.ingest.writer import write_dataset
 
 VOC_WITHOUT_SIZE = """<annotation><filename>{name}</filename>
 <object><name>thing</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>10</xmax><ymax>20</ymax>

@@ -7,8 +7,8 @@ from pathlib import Path
 from PIL import Image
 
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
-from visionlens_jlab.ingest.writer import write_dataset
 
 
 def test_txt_ground_truth_keeps_images_without_a_txt_file(tmp_path: Path) -> None:

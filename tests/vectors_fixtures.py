@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.ingest.writer import write_dataset
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.vectors import EdgeVectorStore, QdrantClientVectorStore, VectorStore
 
 from .catalog_fixtures import RowsSource

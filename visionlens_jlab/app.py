@@ -10,8 +10,8 @@ from traitlets import Integer, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
-from .ingest.worker import submit_ingest, submit_predictions
 from .jobs import Job, JobManager
+from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
 from .vectors import (

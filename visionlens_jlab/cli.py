@@ -86,8 +86,8 @@ def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
+    from .catalog.dataset_writer import write_dataset
     from .ingest.open import open_dataset
-    from .ingest.writer import write_dataset
 
     def local(catalog: Any) -> dict[str, Any]:
         parsed = open_dataset(args.source, args.format, images=args.images, split=args.split)
@@ -107,9 +107,9 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
+    from .catalog.dataset_writer import write_predictions
     from .ingest.open import open_predictions
-    from .ingest.worker import category_maps
-    from .ingest.writer import write_predictions
+    from .jobs.ingest_jobs import category_maps
 
     def local(catalog: Any) -> dict[str, Any]:
         classes, categories = category_maps(catalog, args.dataset)

@@ -7,8 +7,8 @@ every sample and every box of the dataset (JSON parsing included), which used to
 every facet request. They only change when the writer adds or replaces rows, so the writer
 stores them in ``facet_keys`` (one row per dataset) in the same transaction as the rows:
 
-* :func:`~visionlens_jlab.ingest.writer.write_dataset` in its final transaction;
-* :func:`~visionlens_jlab.ingest.writer.write_predictions` after replacing a model's boxes.
+* :func:`~visionlens_jlab.catalog.dataset_writer.write_dataset` in its final transaction;
+* :func:`~visionlens_jlab.catalog.dataset_writer.write_predictions` after replacing a model's boxes.
 
 Any new code that inserts, deletes or updates samples' ``fields`` or annotations must call
 :func:`refresh_facet_keys` in its transaction. Catalogs written before this table existed

@@ -38,8 +38,8 @@ def ingest_demo(
     The two writes are separate transactions; if the predictions fail, the dataset is removed
     again so that a rerun starts clean instead of finding a demo without predictions.
     """
+    from ..catalog.dataset_writer import write_dataset, write_predictions
     from ..ingest.open import coco_category_map, open_dataset, open_predictions
-    from ..ingest.writer import write_dataset, write_predictions
 
     parsed = open_dataset(str(files.annotations), "coco", images=str(files.images))
     dataset = write_dataset(catalog, name, parsed)

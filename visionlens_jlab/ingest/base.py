@@ -40,7 +40,7 @@ ANNOTATION_BATCH_ROWS = 10_000
 
 
 class ParsedBase:
-    """Common state of every parser: what :class:`~.writer.ParsedSource` asks for."""
+    """Common state of every parser: what :class:`~visionlens_jlab.ingest.parsed.ParsedSource` asks for."""
 
     format: str
     source: str

@@ -1,20 +1,21 @@
 """The one entry point to every parser: :func:`open_dataset` and :func:`open_predictions`.
 
 The CLI, the server's ingest jobs and the demo generator call these, then hand the result to
-:func:`~.writer.write_dataset` / :func:`~.writer.write_predictions`.
+:func:`~visionlens_jlab.catalog.dataset_writer.write_dataset` /
+:func:`~visionlens_jlab.catalog.dataset_writer.write_predictions`.
 """
 
 from __future__ import annotations
 
 import os
 
-from .coco import CocoDataset, coco_category_map
+from .coco.dataset import CocoDataset, coco_category_map
+from .coco.predictions import CocoPredictions
 from .detect import DATASET_FORMATS, detect_dataset_format, detect_predictions_format
-from .predictions import CocoPredictions
+from .parsed import ParsedSource
 from .report import IngestError
 from .txt import TXT_FORMATS, TxtSource
 from .voc import VocDataset
-from .writer import ParsedSource
 from .yolo import YoloDataset, read_names
 
 PREDICTION_FORMATS = ("coco", *TXT_FORMATS)
@@ -32,7 +33,7 @@ __all__ = [
 def open_dataset(
     source: str, fmt: str = "auto", images: str | None = None, split: str | None = None
 ) -> ParsedSource:
-    """Open a dataset for :func:`~.writer.write_dataset`.
+    """Open a dataset for :func:`~visionlens_jlab.catalog.dataset_writer.write_dataset`.
 
     ``source``: a COCO json file; a YOLO root (data.yaml / classes.txt / darknet obj.data);
     a VOC root or a folder of VOC XMLs; a folder of per-image txt files (``txt``:
@@ -71,7 +72,7 @@ def open_predictions(
     classes: list[str] | str | None = None,
     categories: dict[int, str] | None = None,
 ) -> ParsedSource:
-    """Open model predictions for :func:`~.writer.write_predictions`.
+    """Open model predictions for :func:`~visionlens_jlab.catalog.dataset_writer.write_predictions`.
 
     ``fmt``: ``auto``, ``coco`` (results list or dataset dict with ``score``), ``txt``
     (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),

@@ -55,7 +55,7 @@ def parse_xml_bytes(data: bytes) -> ET.Element:
 
 
 class VocDataset(ParsedBase):
-    """A VOC root or a folder of VOC XML files as a :class:`~.writer.ParsedSource`."""
+    """A VOC root or a folder of VOC XML files as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
 
     def __init__(self, path: str, images_root: str | None = None, split: str | None = None) -> None:
         path = os.path.abspath(path)

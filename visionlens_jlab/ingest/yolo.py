@@ -29,7 +29,7 @@ _FIELDS = ("bbox center x", "bbox center y", "bbox width", "bbox height")
 
 
 class YoloDataset(ParsedBase):
-    """A YOLO dataset as a :class:`~.writer.ParsedSource`."""
+    """A YOLO dataset as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
 
     def __init__(
         self,

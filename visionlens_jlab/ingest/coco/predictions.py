@@ -1,11 +1,11 @@
 """Model predictions: COCO results (a bare list, or a dataset dict with ``score``) and the
-per-image txt encodings of :mod:`.txt`.
+per-image txt encodings of :mod:`..txt`.
 
 Predictions never create samples: each row names its image by ``image_ref`` and the writer
 matches it to the dataset's samples (source image id, file name, base name or stem). Classes
 are matched by name: COCO category ids go through the file's own ``categories`` (dataset
 dict) or the ``categories`` mapping the caller gives (bare results list, usually the ground
-truth's COCO categories, see :func:`~.coco.coco_category_map`).
+truth's COCO categories, see :func:`~.dataset.coco_category_map`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from .base import ParsedBase, prefetch
-from .batches import Batch
-from .coco import TOP_KEYS, read_categories
-from .coco_annotations import AnnotationReader
+from ..base import ParsedBase, prefetch
+from ..batches import Batch
+from ..report import IngestError
+from .annotations import AnnotationReader
+from .dataset import TOP_KEYS, read_categories
 from .jsonstream import iter_array, scan_layout
-from .report import IngestError
 
 
 class CocoPredictions(ParsedBase):

@@ -3,17 +3,19 @@
 Python cannot build 700K annotation records faster than ``json.load`` does (ijson and orjson
 both create a Python object per value, polygons included), so for large arrays the C++ JSON
 reader of a private, in-memory DuckDB parses them and applies the type checks of the fast
-path in :class:`~.coco_annotations.AnnotationReader`, without the GIL, while the writer
+path in :class:`~.annotations.AnnotationReader`, without the GIL, while the writer
 appends on the other core. DuckDB reads files, not byte ranges, so the array's bytes are
 first copied (in the kernel) to a temporary file.
 
 Exactness: the SQL takes a record only if it has no key beyond the standard ones, no
 explicit ``null`` and every value has the JSON shape the Python fast path accepts.
-Everything else is a "slow" row, handed as its exact content to ``AnnotationReader._slow``:
+Everything else is a "slow" row, handed as its exact content to the ``slow_row`` callback:
 the same policies, warnings and errors as the Python path, in source order (a JSON null or
 an array in place of a record included). If DuckDB fails (a truncated file, an object over
-16 MB, no memory) or most rows are slow, the Python path resumes at the first element not yet consumed, so the result never
-depends on which path ran (``tests/test_ingest_coco_sql.py`` checks both give the same).
+16 MB, no memory) or most rows are slow, the Python path resumes at the first element not
+yet consumed, so the result never depends on which path ran
+(``tests/test_ingest_coco_sql.py`` checks both give the same). The query is in
+:mod:`.sql_query`, the array's bytes are found and copied by :mod:`.array_region`.
 """
 
 from __future__ import annotations
@@ -22,19 +24,22 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from array import array
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .batches import ANNOTATION_SCHEMA
+from ..batches import ANNOTATION_SCHEMA
+from .array_region import array_region, copy_region
+from .jsonstream import JsonLayout
+from .sql_query import QUERY, SHAPES, STANDARD_KEYS
 
-if TYPE_CHECKING:
-    from .coco_annotations import AnnotationReader
-    from .jsonstream import JsonLayout
+SlowRow = Callable[[Any], "tuple[Any, ...] | None"]
+"""The Python policies for one record the SQL did not take: its row, or None if skipped."""
 
 SQL_MIN_BYTES = 8 << 20
 """Arrays smaller than this are parsed in Python: DuckDB's start-up and the copy would cost
@@ -49,140 +54,9 @@ SLOW_SHARE_MIN_ROWS = 1000
 rest of the array to Python, whose fast path is then the faster one (e.g. every record
 carries an extra key)."""
 
-# JSON text shapes the fast path accepts (DuckDB hands values over minified): anything else
-# is a slow row, so a shape missing here costs time, never correctness.
-_N = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"  # a JSON number
-_I = r"-?[0-9]{1,18}"  # an integer that fits int64
-_POLY = rf"\[{_N},{_N}(,{_N},{_N}){{2,}}\]"  # at least 3 (x, y) pairs
-_RLE_COUNTS = r'("[^"\\]*"|\[[0-9,]*\])'
-_RLE_SIZE = r"\[[0-9]+,[0-9]+\]"
-_SHAPES = {
-    "int": _I,
-    "bbox": rf"\[{_N},{_N},{_N},{_N}\]",
-    "number": _N,
-    "polygons": rf"\[{_POLY}(,{_POLY})*\]",
-    "rle": rf'\{{"size":{_RLE_SIZE},"counts":{_RLE_COUNTS}\}}'
-    rf'|\{{"counts":{_RLE_COUNTS},"size":{_RLE_SIZE}\}}',
-}
-
-# Each element is read as its JSON text, once parsed into the standard keys (an explicit null
-# and a missing key both give NULL) and once for its key count (which counts them all): a
-# record with an extra key or a null has more keys than non-null standard values. A slow
-# record's text is its exact content.
-_STANDARD = (
-    '{"id": "JSON", "image_id": "JSON", "category_id": "JSON", "bbox": "JSON", "area": "JSON", '
-    '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON", "score": "JSON"}'
-)
-_QUERY = """
-WITH t AS (
-    SELECT json AS raw, len(json_keys(json)) AS n_keys, json_transform(json, $standard) AS s
-    FROM read_json_objects($path, format = 'array')
-), c AS (
-    SELECT raw, n_keys,
-        s.id::VARCHAR AS id, s.image_id::VARCHAR AS image_id,
-        s.category_id::VARCHAR AS category_id, s.bbox::VARCHAR AS bbox,
-        s.area::VARCHAR AS area, s.iscrowd::VARCHAR AS iscrowd,
-        s.segmentation::VARCHAR AS segmentation, s.attributes::VARCHAR AS attributes,
-        s.score::VARCHAR AS score
-    FROM t
-), k AS (
-    SELECT *,
-        n_keys = (id IS NOT NULL)::INT + (image_id IS NOT NULL)::INT
-            + (category_id IS NOT NULL)::INT + (bbox IS NOT NULL)::INT
-            + (area IS NOT NULL)::INT + (iscrowd IS NOT NULL)::INT
-            + (segmentation IS NOT NULL)::INT + (attributes IS NOT NULL)::INT
-            + (score IS NOT NULL)::INT
-        -- predictions: the id and iscrowd may be missing, a score is required
-        AND (regexp_full_match(id, $int) OR ($predictions AND id IS NULL))
-        AND regexp_full_match(image_id, $int) AND regexp_full_match(category_id, $int)
-        AND (iscrowd IN ('0', '1') OR ($predictions AND iscrowd IS NULL))
-        AND CASE WHEN $predictions THEN regexp_full_match(score, $number)
-                 ELSE score IS NULL END
-        AND regexp_full_match(bbox, $bbox)
-        AND (area IS NULL OR regexp_full_match(area, $number))
-        AND (segmentation IS NULL OR segmentation = '[]'
-             OR regexp_full_match(segmentation, $polygons)
-             OR regexp_full_match(segmentation, $rle))
-        AND (attributes IS NULL OR attributes LIKE '{%') AS typed,
-        TRY_CAST(string_split(bbox[2:-2], ',') AS DOUBLE[]) AS b
-    FROM c
-), v AS (
-    SELECT *, COALESCE(typed AND b[3] > 0 AND b[4] > 0, FALSE) AS ok FROM k
-)
-SELECT
-    ok,
-    TRY_CAST(image_id AS BIGINT) AS iid,
-    TRY_CAST(category_id AS BIGINT) AS cid,
-    TRY_CAST(id AS BIGINT) AS aid,
-    b[1] AS x, b[2] AS y, b[3] AS w, b[4] AS h,
-    TRY_CAST(area AS DOUBLE) AS area,
-    TRY_CAST(score AS DOUBLE) AS score,
-    COALESCE(iscrowd = '1', FALSE) AS iscrowd,
-    CASE WHEN segmentation = '[]' THEN NULL ELSE segmentation END AS segmentation,
-    CASE WHEN attributes = '{}' THEN NULL ELSE attributes END AS attributes,
-    CASE WHEN ok THEN NULL ELSE raw END AS raw
-FROM v
-"""
-
 
 class SqlUnavailable(Exception):
     """The SQL path cannot run (or stopped early): continue in Python."""
-
-
-def array_region(layout: JsonLayout, key: str | None) -> tuple[int, int] | None:
-    """``(start, end)`` byte offsets of top-level array ``key`` (None: the file is the
-    array): ``start`` at ``[`` and ``end`` just past the last ``]`` before the next known key
-    (or the end of the file).
-
-    Unknown keys between the array and the next known one make the region too long; DuckDB
-    then rejects it as invalid JSON and the caller falls back, so a wrong guess costs time,
-    never correctness.
-    """
-    if key is None:
-        if layout.kind != "array":
-            return None
-        start, end = layout.start, os.path.getsize(layout.path)
-    elif key in layout.ambiguous or key not in layout.offsets:
-        return None
-    else:
-        start = layout.offsets[key]
-        later = [o for o in layout.offsets.values() if o > start]
-        end = min(later) if later else os.path.getsize(layout.path)
-    with open(layout.path, "rb") as f:
-        pos = end
-        while pos > start:
-            block = min(1 << 16, pos - start)
-            f.seek(pos - block)
-            found = f.read(block).rfind(b"]")
-            if found >= 0:
-                return start, pos - block + found + 1
-            pos -= block
-    return None
-
-
-def _write_part(src: str, dst: str, start: int, end: int) -> None:
-    """Write ``[`` + bytes ``[start, end)`` of ``src`` + ``]`` to a new file ``dst``, copying
-    in the kernel where the platform can (the bytes never enter this process)."""
-    copy_range = getattr(os, "copy_file_range", None)  # Linux; elsewhere read and write
-    # unbuffered files: the kernel copy moves the output's position under Python's feet
-    with open(src, "rb", buffering=0) as fin, open(dst, "wb", buffering=0) as fout:
-        fout.write(b"[")
-        offset, left = start, end - start
-        while left > 0:
-            if copy_range is not None:
-                try:
-                    done = copy_range(fin.fileno(), fout.fileno(), left, offset)
-                except OSError:  # e.g. not supported between these file systems
-                    copy_range = None
-                    continue
-            else:
-                fin.seek(offset)
-                done = fout.write(fin.read(min(8 << 20, left)) or b"")
-            if done <= 0:
-                raise OSError(f"{src} shrank while it was read")
-            offset += done
-            left -= done
-        fout.write(b"]")
 
 
 class SqlAnnotationSource:
@@ -193,22 +67,39 @@ class SqlAnnotationSource:
     Python path resumes there after :class:`SqlUnavailable`.
     """
 
-    def __init__(self, reader: AnnotationReader, layout: JsonLayout, key: str | None) -> None:
-        self.reader = reader
+    def __init__(
+        self,
+        layout: JsonLayout,
+        key: str | None,
+        *,
+        categories: dict[Any, str],
+        images: dict[Any, Any] | None,
+        predictions: bool,
+        id_sink: array[int],
+        slow_row: SlowRow,
+    ) -> None:
+        """Read array ``key`` of ``layout`` (None: the file is the array).
+
+        ``categories``: category id -> class name. ``images``: image id -> sample index
+        (ground truth) or image reference (predictions that name images by the file's own
+        ids); None for predictions that use the id itself as the reference. ``id_sink``
+        receives the annotation ids of the rows taken here (the caller checks duplicates);
+        ``slow_row`` applies the Python policies to every record the SQL did not take.
+        """
         self.layout = layout
         self.key = key
+        self.predictions = predictions
         self.consumed = 0
+        self._id_sink = id_sink
+        self._slow_row = slow_row
         self._slow_rows = 0
         self._region: tuple[int, int] | None = None  # found by usable()
-        # image id -> sample index (ground truth) or image reference (predictions that name
-        # images by the file's own ids); predictions without a map use the id as the reference
-        images: dict[Any, Any] | None = reader.refs if reader.pred else reader.index
         self._by_id = images is not None
         int_ids = sorted((k, v) for k, v in (images or {}).items() if k.__class__ is int)
         self._img_keys = np.array([k for k, _ in int_ids], dtype=np.int64)
         values = [v for _, v in int_ids]
-        self._img_rows = pa.array(values, pa.string() if reader.pred else pa.int64())
-        cats = sorted((k, v) for k, v in reader.cats.items() if k.__class__ is int)
+        self._img_rows = pa.array(values, pa.string() if predictions else pa.int64())
+        cats = sorted((k, v) for k, v in categories.items() if k.__class__ is int)
         self._cat_keys = np.array([k for k, _ in cats], dtype=np.int64)
         self._cat_names = pa.array([v for _, v in cats], pa.string())
 
@@ -228,7 +119,7 @@ class SqlAnnotationSource:
         try:
             path = os.path.join(tmp, "annotations.json")
             try:
-                _write_part(self.layout.path, path, region[0] + 1, region[1] - 1)
+                copy_region(self.layout.path, path, region[0] + 1, region[1] - 1)
                 con = duckdb.connect(
                     ":memory:",
                     config={
@@ -246,8 +137,8 @@ class SqlAnnotationSource:
                 raise SqlUnavailable(str(exc)) from exc
             with contextlib.closing(con):
                 try:
-                    params = {"path": path, "standard": _STANDARD, **_SHAPES}
-                    query = con.sql(_QUERY, params={**params, "predictions": self.reader.pred})
+                    params = {"path": path, "standard": STANDARD_KEYS, **SHAPES}
+                    query = con.sql(QUERY, params={**params, "predictions": self.predictions})
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
                     raise SqlUnavailable(str(exc)) from exc
@@ -284,7 +175,7 @@ class SqlAnnotationSource:
         sel = pa.array(np.flatnonzero(fast))
         aid = batch.column("aid").take(sel)
         ids = aid.drop_null().to_numpy(zero_copy_only=False)  # predictions may have no ids
-        self.reader.ids.frombytes(ids.astype(np.int64).tobytes())
+        self._id_sink.frombytes(ids.astype(np.int64).tobytes())
         parts: list[pa.Table] = []
         if len(sel):
             if self._by_id:
@@ -327,7 +218,7 @@ class SqlAnnotationSource:
             # well-typed with an unknown image or category id (its text was not fetched: the
             # SQL cannot know the id is unknown), or else its exact content
             record = _typed_record(batch, i) if ok[i] else orjson.loads(raw[i].as_py())
-            row = self.reader._slow(record)
+            row = self._slow_row(record)
             if row is not None:
                 kept.append(i)
                 out.append(row)
@@ -337,7 +228,7 @@ class SqlAnnotationSource:
         si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs = cols
         return _annotation_table(
             position=np.array(kept, dtype=np.int64),
-            image=pa.array(ref, pa.string()) if self.reader.pred else pa.array(si, pa.int64()),
+            image=pa.array(ref, pa.string()) if self.predictions else pa.array(si, pa.int64()),
             score=pa.array(score, pa.float64()),
             label=pa.array(label, pa.string()),
             x=pa.array(x, pa.float64()),
@@ -378,7 +269,7 @@ def _typed_record(batch: pa.RecordBatch, i: int) -> dict[str, Any]:
 
 
 def _annotation_table(*, position: np.ndarray, image: pa.Array, **columns: Any) -> pa.Table:
-    """Rows in :data:`~.batches.ANNOTATION_SCHEMA` plus their positions in the batch; ``image``
+    """Rows in :data:`~..batches.ANNOTATION_SCHEMA` plus their positions in the batch; ``image``
     is the sample index (int64, ground truth) or the image reference (string, predictions)."""
     n = len(position)
     by_ref = pa.types.is_string(image.type)

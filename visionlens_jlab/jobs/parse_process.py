@@ -1,4 +1,5 @@
-"""The worker-process side of an ingest job, kept apart so the worker imports little."""
+"""The worker-process side of an ingest job, kept apart so the worker imports little: the
+parsers, never DuckDB or the catalog (``tests/test_layers.py`` checks)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """Open the source and yield ``meta``, every ``batch``, then ``end``."""
-    from .open import open_dataset, open_predictions
+    from ..ingest.open import open_dataset, open_predictions
 
     parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
     yield (

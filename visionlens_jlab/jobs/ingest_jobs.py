@@ -1,8 +1,9 @@
 """Parse in a worker process, write in the server: the ingest job behind the REST API.
 
 The parser (CPU-heavy, GIL-bound) runs in a spawned worker and streams Arrow batches back;
-the server thread appends them inside one catalog transaction (:mod:`.writer`), so a parser
-crash or a cancelled job rolls back cleanly and never blocks the tornado event loop.
+the server thread appends them through the catalog writer
+(:mod:`~visionlens_jlab.catalog.dataset_writer`), so a parser crash or a cancelled job
+rolls back cleanly and never blocks the tornado event loop.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..catalog.catalog import Catalog, ConflictError, validate_name
-from ..jobs import Job, JobContext, JobManager, stream_from_worker
-from .batches import Batch
-from .parse_worker import parse_items
-from .report import IngestReport
-from .writer import write_dataset, write_predictions
+from ..catalog.dataset_writer import write_dataset, write_predictions
+from ..ingest.batches import Batch
+from ..ingest.report import IngestReport
+from .manager import Job, JobContext, JobManager
+from .parse_process import parse_items
+from .workers import stream_from_worker
 
 
 class WorkerParsedSource:
-    """A :class:`~.writer.ParsedSource` whose parsing happens in a worker process."""
+    """A :class:`~visionlens_jlab.ingest.parsed.ParsedSource` whose parsing happens in a worker process."""
 
     def __init__(self, ctx: JobContext | None, kind: str, options: dict[str, Any]) -> None:
         self._ctx = ctx

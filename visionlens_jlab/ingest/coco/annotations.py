@@ -1,8 +1,8 @@
 """The COCO annotation hot loop, shared by ground truth and predictions.
 
 A tight fast path takes well-formed records straight into column lists; anything unusual
-goes through the slow path of :mod:`.coco_policies`, which applies and reports the policies
-listed in :mod:`.coco`. Polygons and RLE are re-serialised with orjson (10x faster than json for
+goes through the slow path of :mod:`.policies`, which applies and reports the policies
+listed in :mod:`.dataset`. Polygons and RLE are re-serialised with orjson (10x faster than json for
 float-heavy lists), never interpreted.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .base import ANNOTATION_BATCH_ROWS, AnnotationRows, fast_dumps
-from .batches import Batch
-from .coco_policies import AnnotationPolicies, attributes_json, check_segmentation
-from .coco_sql import SqlAnnotationSource, SqlUnavailable
+from ..base import ANNOTATION_BATCH_ROWS, AnnotationRows, fast_dumps
+from ..batches import Batch
+from ..report import IngestReport
 from .jsonstream import _JSON_ERRORS, JsonLayout, open_array
-from .report import IngestReport
+from .policies import AnnotationPolicies, attributes_json, check_segmentation
+from .sql_source import SqlAnnotationSource, SqlUnavailable
 
 ANN_KEYS = frozenset(
     {
@@ -67,12 +67,20 @@ class AnnotationReader(AnnotationPolicies):
     def run(self, layout: JsonLayout, key: str | None) -> Iterator[Batch]:
         """Parse top-level array ``key`` of ``layout`` (None: the file is the array).
 
-        Large ground-truth arrays go through DuckDB's JSON reader (:mod:`.coco_sql`); the
+        Large ground-truth arrays go through DuckDB's JSON reader (:mod:`.sql_source`); the
         Python loop below takes over from the first element that path did not consume.
         """
         done, finished = 0, False
         if self.index is not None or self.pred:
-            sql = SqlAnnotationSource(self, layout, key)
+            sql = SqlAnnotationSource(
+                layout,
+                key,
+                categories=self.cats,
+                images=self.refs if self.pred else self.index,
+                predictions=self.pred,
+                id_sink=self.ids,
+                slow_row=self._slow,
+            )
             if sql.usable():
                 try:
                     for table in sql.batches():

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from .base import (
+from ..base import (
     SAMPLE_BATCH_ROWS,
     ParsedBase,
     SampleRows,
@@ -30,11 +30,11 @@ from .base import (
     prefetch,
     to_json,
 )
-from .batches import Batch
-from .coco_annotations import AnnotationReader
-from .images import image_size, join_location
+from ..batches import Batch
+from ..images import image_size, join_location
+from ..report import IngestError, IngestReport
+from .annotations import AnnotationReader
 from .jsonstream import JsonLayout, iter_array, read_value, scan_layout
-from .report import IngestError, IngestReport
 
 TOP_KEYS = ("images", "annotations", "categories")
 _IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
@@ -93,7 +93,7 @@ def coco_category_map(path: str) -> dict[int, str]:
 
 
 class CocoDataset(ParsedBase):
-    """A COCO instances file as a :class:`~.writer.ParsedSource`."""
+    """A COCO instances file as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
 
     def __init__(self, path: str, images_root: str | None = None, split: str | None = None) -> None:
         self.path = os.path.abspath(path)

@@ -1,7 +1,7 @@
-"""The policies for COCO annotation records the fast paths do not take (see :mod:`.coco`).
+"""The policies for COCO annotation records the fast paths do not take (see :mod:`.dataset`).
 
-Both fast paths, the Python loop in :mod:`.coco_annotations` and the DuckDB query in
-:mod:`.coco_sql`, hand every unusual record to :meth:`AnnotationPolicies._slow`, so a record
+Both fast paths, the Python loop in :mod:`.annotations` and the DuckDB query in
+:mod:`.sql_source`, hand every unusual record to :meth:`AnnotationPolicies._slow`, so a record
 is judged the same way whichever path read it.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-from .base import as_number, to_json
-from .report import IngestReport
+from ..base import as_number, to_json
+from ..report import IngestReport
 from .rle import segmentation_bbox
 
 

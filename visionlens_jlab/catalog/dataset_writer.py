@@ -1,5 +1,8 @@
 """Append parsed batches to the catalog so that a dataset appears atomically.
 
+The parsers (:mod:`visionlens_jlab.ingest`) hand a
+:class:`~visionlens_jlab.ingest.parsed.ParsedSource`; this is the catalog SQL that writes it.
+
 A dataset's rows are committed in batch transactions under a dataset id that has no
 ``datasets`` row yet (invisible to every read path); its ``datasets`` row, written last,
 makes it appear at once. If the parser raises or the job is cancelled, the rows are deleted;
@@ -12,39 +15,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from ..catalog.catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
-from ..catalog.facet_keys import refresh_facet_keys
-from ..catalog.schema import GROUND_TRUTH
-from .batches import Batch, system_allocator
-from .report import IngestError, IngestReport
+from ..ingest.batches import Batch, system_allocator
+from ..ingest.parsed import ParsedSource
+from ..ingest.report import IngestError
+from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
+from .facet_keys import refresh_facet_keys
+from .schema import GROUND_TRUTH
 
 ProgressCallback = Callable[[float, str], None]
 log = logging.getLogger(__name__)
-
-
-class ParsedSource(Protocol):
-    """What a format parser hands the writer."""
-
-    format: str
-    source: str  # the annotation path as the user gave it
-    media_root: str  # where images resolve
-    report: IngestReport
-
-    def batches(self) -> Iterator[Batch]:
-        """Yield batches; may report progress through the report's counts."""
-        ...
-
-    def categories(self) -> list[tuple[Any, ...]]:
-        """``(name, supercategory[, source_category_id])`` in source order, once batches are done."""
-        ...
 
 
 @dataclass

@@ -1,0 +1,31 @@
+"""What every format parser hands the catalog writer: the :class:`ParsedSource` protocol.
+
+It lives on the parse side so that parsers (and the worker processes that run them) never
+import DuckDB or the catalog; the writer (:mod:`visionlens_jlab.catalog.dataset_writer`)
+consumes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from .batches import Batch
+from .report import IngestReport
+
+
+class ParsedSource(Protocol):
+    """What a format parser hands the writer."""
+
+    format: str
+    source: str  # the annotation path as the user gave it
+    media_root: str  # where images resolve
+    report: IngestReport
+
+    def batches(self) -> Iterator[Batch]:
+        """Yield batches; may report progress through the report's counts."""
+        ...
+
+    def categories(self) -> list[tuple[Any, ...]]:
+        """``(name, supercategory[, source_category_id])`` in source order, once batches are done."""
+        ...
