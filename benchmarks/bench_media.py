@@ -66,7 +66,7 @@ from visionlens_jlab.catalog import Catalog  # noqa: E402
 from visionlens_jlab.media import imaging  # noqa: E402
 from visionlens_jlab.media.cache import ThumbnailCache  # noqa: E402
 from visionlens_jlab.media.pregen import pregenerate_thumbnails  # noqa: E402
-from visionlens_jlab.media.worker import Task, render_chunk  # noqa: E402
+from visionlens_jlab.media.pregen_tasks import Task, render_chunk  # noqa: E402
 
 THUMB = 256
 

@@ -231,7 +231,7 @@ def test_workers_skip_the_main_script_and_run_at_lower_priority(tmp_path: Path) 
 
 def test_workers_do_not_import_numpy() -> None:
     # Every worker pays its imports at every job; numpy was two thirds of them.
-    code = "import sys, visionlens_jlab.media.worker; print('numpy' in sys.modules)"
+    code = "import sys, visionlens_jlab.media.pregen_tasks; print('numpy' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )

@@ -1,6 +1,6 @@
 """Background jobs: progress, cancellation, and worker processes for heavy work."""
 
 from .manager import Job, JobCancelled, JobContext, JobManager
-from .workers import WorkerError, stream_from_worker
+from .processes import WorkerError, stream_from_worker
 
 __all__ = ["Job", "JobCancelled", "JobContext", "JobManager", "WorkerError", "stream_from_worker"]

@@ -17,7 +17,7 @@ from ..ingest.batches import Batch
 from ..ingest.report import IngestReport
 from .manager import Job, JobContext, JobManager
 from .parse_process import parse_items
-from .workers import stream_from_worker
+from .processes import stream_from_worker
 
 
 class WorkerParsedSource:

@@ -1,7 +1,7 @@
 """The job manager: runs job functions off the event loop and tracks their progress.
 
 A job function takes a :class:`JobContext` and returns a JSON-able result. It runs on a
-thread of a small pool; CPU-heavy parts run in worker processes (:mod:`.workers`) so the
+thread of a small pool; CPU-heavy parts run in worker processes (:mod:`.processes`) so the
 server's GIL stays free and a crash cannot take the server down.
 """
 

@@ -10,7 +10,7 @@ hangs (or a worker dies), the pool is killed and the chunk retried one image at 
 one poisonous file costs one placeholder, never a hung job.
 
 Cost: workers start without re-running the server's main script (see
-:func:`~visionlens_jlab.jobs.workers.without_main_script`)
+:func:`~visionlens_jlab.jobs.processes.without_main_script`)
 and at a lower CPU priority, so on a small machine the server keeps answering while they run.
 """
 
@@ -25,13 +25,13 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from ..catalog.catalog import Catalog
-from ..jobs.workers import without_main_script
+from ..jobs.processes import without_main_script
 from . import lookup, sources
 from .cache import ThumbnailCache
 from .errors import MEDIA_ERROR_CODES, MediaAccessError, MediaError, MediaUnavailableError
 from .imaging import snap_size
+from .pregen_tasks import Task, TaskResult, lower_priority, render_chunk
 from .sources import SourceVersion
-from .worker import Task, TaskResult, lower_priority, render_chunk
 
 CHUNK_SIZE = 16
 PER_IMAGE_TIMEOUT_S = 30.0
