@@ -45,7 +45,6 @@ def coco_input(gt: dict[str, Any], dets: list[dict[str, Any]]) -> EvalInput:
         dt=d,
         gt_sample=g.image.copy(),
         dt_sample=d.image.copy(),
-        num_images=len(images),
         missing_scores=0,
     )
 

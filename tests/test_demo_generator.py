@@ -254,9 +254,6 @@ def _measured(demo: dict[str, Any], spot_id: str) -> tuple[float, float]:
     return spot["slice"]["measured"], spot["baseline"]["measured"]
 
 
-ALL = {"day", "dusk", "night", "plain", "gradient", "texture"}
-
-
 def test_a_small_objects_at_night_are_missed(demo: dict[str, Any], stats: Stats) -> None:
     night = stats.recall(scene={"night"}, small=True)
     day = stats.recall(scene={"day"}, small=True)

@@ -13,8 +13,6 @@ from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 
-ARROW = "application/vnd.apache.arrow.stream"
-
 
 @pytest.fixture
 def toy(vl_app: Any, http_server_client: Any) -> str:

@@ -226,12 +226,3 @@ def _renamed(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchR
             yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
-
-
-def write_ipc(export: Export) -> bytes:
-    """The whole export as one Arrow IPC stream (tests and small results)."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, export.schema) as writer:
-        for batch in export.reader:
-            writer.write_batch(batch)
-    return sink.getvalue().to_pybytes()

@@ -93,16 +93,3 @@ DDL = [
 
 GROUND_TRUTH = "ground_truth"
 """The ``annotations.source`` value of ground-truth boxes; any other value is a model name."""
-
-SAMPLE_COLUMNS = (
-    "sample_id",
-    "file_name",
-    "location",
-    "width",
-    "height",
-    "split",
-    "source_image_id",
-    "tags",
-    "fields",
-)
-"""Sample columns that filters, sorting and facets may name directly."""

@@ -26,7 +26,6 @@ class EvalInput:
     dt: Boxes
     gt_sample: np.ndarray  # sample id of each ground-truth box
     dt_sample: np.ndarray
-    num_images: int
     missing_scores: int  # predictions without a score (evaluated as score 1.0)
 
 
@@ -135,6 +134,5 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
         dt=dt,
         gt_sample=cols["sample_id"][is_gt],
         dt_sample=cols["sample_id"][~is_gt],
-        num_images=len(samples),
         missing_scores=missing,
     )

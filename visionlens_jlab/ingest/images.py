@@ -10,7 +10,6 @@ first bytes of the object.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -98,16 +97,3 @@ def _list_remote(folder: str) -> list[str]:
     except Exception:
         return []
     return sorted(n for n in names if "/" not in n)
-
-
-def find_image(folder: str, stem: str, names: Iterable[str] | None = None) -> str | None:
-    """The file name in ``folder`` whose stem is ``stem`` (any image extension), or ``None``."""
-    if names is not None:
-        for name in names:
-            if os.path.splitext(name)[0] == stem:
-                return name
-        return None
-    for ext in IMAGE_EXTENSIONS + tuple(e.upper() for e in IMAGE_EXTENSIONS):
-        if os.path.isfile(os.path.join(folder, stem + ext)):
-            return stem + ext
-    return None

@@ -81,16 +81,6 @@ class IngestReport:
     def errors(self) -> list[dict[str, Any]]:
         return [_as_dict(e) for e in self._errors.values()]
 
-    def warning_count(self, code: str) -> int:
-        """How many times warning ``code`` was counted (0 if never)."""
-        entry = self._warnings.get(code)
-        return entry.count if entry else 0
-
-    def error_count(self, code: str) -> int:
-        """How many times error ``code`` was counted (0 if never)."""
-        entry = self._errors.get(code)
-        return entry.count if entry else 0
-
     def to_dict(self) -> dict[str, Any]:
         return {"counts": dict(self.counts), "warnings": self.warnings, "errors": self.errors}
 

@@ -42,34 +42,8 @@ class SampleMedia:
     media_root: str
 
 
-def ensure_media_tables(catalog: Catalog) -> None:
-    """Create ``media_status`` if needed."""
-    if not catalog.read_only:
-        with catalog.write() as cur:
-            cur.execute(MEDIA_STATUS_DDL)
-
-
-def sample_media(catalog: Catalog, dataset: str, sample_id: int) -> SampleMedia:
-    """The image location of ``sample_id`` in ``dataset``; :class:`NotFoundError` otherwise.
-
-    A sample id of another dataset is "not found" too: the id alone never grants access.
-    """
-    with catalog.cursor() as cur:
-        row = cur.execute(
-            """
-            SELECT s.dataset_id, s.location, d.media_root
-            FROM samples s JOIN datasets d ON d.dataset_id = s.dataset_id
-            WHERE d.name = ? AND s.sample_id = ?
-            """,
-            [dataset, sample_id],
-        ).fetchone()
-    if row is None:
-        raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
-    return SampleMedia(int(row[0]), sample_id, str(row[1]), str(row[2]))
-
-
 class SampleMediaCache:
-    """Memoizes :func:`sample_media` until the catalog changes.
+    """Memoizes where samples' images are (:class:`SampleMedia`) until the catalog changes.
 
     A DuckDB point query costs ~0.3-1 ms (more under load) and would block the event loop
     on every thumbnail request. Every committed write to the catalog changes the size or
@@ -109,7 +83,9 @@ class SampleMediaCache:
             return hit
 
     def get(self, dataset: str, sample_id: int) -> SampleMedia:
-        """Like :func:`sample_media` (same errors); a miss loads the sample's neighbours too.
+        """The image location of ``sample_id`` in ``dataset``; :class:`NotFoundError` otherwise
+        (a sample id of another dataset too: the id alone never grants access). A miss loads
+        the sample's neighbours too.
 
         Grids scroll through ids in order, so one query for the ids around the requested
         one (:data:`NEIGHBOURS` either side) saves the next few hundred queries.

@@ -25,9 +25,6 @@ import numpy as np
 DISTANCES = ("cosine", "dot", "euclid")
 """Distances a space may use. Cosine vectors are stored normalized (Qdrant does that)."""
 
-MAX_POINT_ID = 2**63 - 1
-"""Sample ids are DuckDB BIGINTs; Qdrant ids are unsigned 64-bit, so the overlap is 0..2^63-1."""
-
 METADATA_VERSION = 1
 
 
