@@ -190,8 +190,7 @@ async def test_rest_ingest_of_a_real_dataset_then_thumbnails(api: Any, wait_job:
 async def test_deleting_a_dataset_removes_its_vectors(api: Any, vl_app: Any, toy: str) -> None:
     import numpy as np
 
-    store = vl_app.vectors
-    assert store is not None  # the embedded Qdrant Edge store opens with the server
+    store = vl_app.vector_store()  # the embedded Qdrant Edge store, opened on first use
     status, body = await api("POST", "datasets/toy/ids", {"filter": {}})
     ids = body["ids"]
     dataset_id = vl_app.catalog.get_dataset("toy")["id"]

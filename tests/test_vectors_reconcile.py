@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from visionlens_jlab.catalog import Catalog, NotFoundError
+from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.vectors import (
     VectorStore,
-    delete_dataset_and_vectors,
     delete_dataset_vectors,
     missing_ids,
     reconcile,
@@ -105,19 +104,6 @@ def test_delete_dataset_vectors_after_catalog_delete(catalog: Catalog, store: Ve
     assert reconcile(catalog, store).spaces[clip].removed == 0
 
 
-def test_delete_dataset_and_vectors_in_one_call(catalog: Catalog, store: VectorStore) -> None:
-    a_id, a = add_dataset(catalog, "a", 3)
-    b_id, b = add_dataset(catalog, "b", 2)
-    clip = store.ensure_space("clip", "1", 4).name
-    index(store, clip, a_id, a)
-    index(store, clip, b_id, b)
-    assert delete_dataset_and_vectors(catalog, store, "b") == 2
-    assert [d["name"] for d in catalog.list_datasets()] == ["a"]
-    assert store.ids(clip).tolist() == a
-    with pytest.raises(NotFoundError):
-        delete_dataset_and_vectors(catalog, store, "b")
-
-
 def test_delete_dataset_vectors_failure_is_logged_not_raised(
     catalog: Catalog, store: VectorStore, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -127,6 +113,4 @@ def test_delete_dataset_vectors_failure_is_logged_not_raised(
     store.close()  # the store is unusable: the catalog delete must still succeed
     catalog.delete_dataset("a")
     assert delete_dataset_vectors(store, a_id) is None
-    assert "reconcile() will remove them" in caplog.text
-    assert delete_dataset_vectors(None, a_id) is None  # the store could not be opened at all
-    assert "left to reconcile()" in caplog.text
+    assert f"could not delete the vectors of dataset {a_id}" in caplog.text

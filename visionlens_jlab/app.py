@@ -1,4 +1,5 @@
-"""The VisionLens server extension: one ExtensionApp owning the catalog and the job manager."""
+"""The VisionLens server extension: one ExtensionApp owning the catalog, the job manager and
+the vector store (opened on first use)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,7 @@ from .jobs import Job, JobManager
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
-from .vectors import (
-    VectorStore,
-    VectorStoreError,
-    delete_dataset_vectors,
-    open_vector_store,
-    reconcile,
-)
+from .vectors import LazyVectorStore, VectorStore
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"
@@ -59,7 +54,7 @@ class VisionLensApp(ExtensionApp):
     catalog: Catalog
     jobs: JobManager
     media: MediaService
-    vectors: VectorStore | None
+    vectors: LazyVectorStore
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -72,26 +67,23 @@ class VisionLensApp(ExtensionApp):
             self.resolved_data_dir / "thumbnails",
             max_cache_bytes=self.thumbnail_cache_mb * 2**20,
         )
-        self.vectors = self._open_vectors()
+        self.vectors = LazyVectorStore(
+            self.catalog,
+            self.resolved_data_dir,
+            url=self.qdrant_url or None,
+            api_key=self.qdrant_api_key or None,
+        )
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 
-    def _open_vectors(self) -> VectorStore | None:
-        """Open the vector store and repair drift from the catalog (the authority).
+    def vector_store(self) -> VectorStore:
+        """The vector store, opened (and reconciled with the catalog) on first use.
 
-        An unreachable Qdrant server must not stop JupyterLab: browsing works without it.
+        Raises :class:`~.vectors.VectorStoreUnavailableError` saying why when it cannot be
+        opened (a Qdrant server out of reach, an Edge store held by another process; the
+        handlers answer 503); the next call tries again. Browsing never needs it, so the server starts without it.
         """
-        try:
-            store = open_vector_store(
-                self.resolved_data_dir,
-                url=self.qdrant_url or None,
-                api_key=self.qdrant_api_key or None,
-            )
-            self.log.info("VisionLens vectors: %s", reconcile(self.catalog, store).to_json())
-        except VectorStoreError as exc:
-            self.log.error("VisionLens vector store unavailable: %s", exc)
-            return None
-        return store
+        return self.vectors.get()
 
     # ------------------------------------------------------------------ operations
     # What the handlers ask for when one request touches several parts of the engine.
@@ -139,7 +131,7 @@ class VisionLensApp(ExtensionApp):
             dataset_id = self.catalog.dataset_id(cur, name)
         self.catalog.delete_dataset(name)
         self.media.forget_dataset(dataset_id)
-        delete_dataset_vectors(self.vectors, dataset_id)
+        self.vectors.delete_dataset(dataset_id)  # opens the store only if it may hold some
 
     def _export_environment(self) -> None:
         """Give kernels (which inherit this process's environment) and the CLI the way in."""
@@ -161,7 +153,6 @@ class VisionLensApp(ExtensionApp):
         """Stop jobs, release the catalog file and the server record."""
         self.jobs.shutdown()
         self.media.close()  # before the catalog: it may still record bad-media rows
-        if self.vectors is not None:
-            self.vectors.close()
+        self.vectors.close()
         self.catalog.close()
         remove_server_info(self.resolved_data_dir)

@@ -133,10 +133,16 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
-        from .vectors import delete_dataset_and_vectors, open_vector_store
+        from .vectors import LazyVectorStore
 
-        with open_vector_store(catalog.data_dir) as store:
-            delete_dataset_and_vectors(catalog, store, args.dataset)
+        with catalog.cursor() as cur:
+            dataset_id = catalog.dataset_id(cur, args.dataset)
+        catalog.delete_dataset(args.dataset)  # the authority first, then what derives from it
+        vectors = LazyVectorStore(catalog, catalog.data_dir)
+        try:
+            vectors.delete_dataset(dataset_id)
+        finally:
+            vectors.close()
         return {"deleted": args.dataset}
 
     def remote(client: Any) -> dict[str, Any]:

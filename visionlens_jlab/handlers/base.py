@@ -20,7 +20,7 @@ from ..catalog import (
     NotFoundError,
 )
 from ..ingest.report import IngestError
-from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreLockedError
+from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
 
 if TYPE_CHECKING:
     from ..app import VisionLensApp
@@ -101,7 +101,7 @@ def engine_errors() -> Iterator[None]:
         yield
     except (NotFoundError, SpaceNotFoundError) as exc:
         raise HTTPError(404, str(exc)) from exc
-    except VectorStoreLockedError as exc:
+    except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down
         raise HTTPError(503, str(exc)) from exc
     except ConflictError as exc:
         raise HTTPError(409, str(exc)) from exc

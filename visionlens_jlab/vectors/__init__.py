@@ -13,16 +13,17 @@ from .base import (
     VectorStore,
     VectorStoreError,
     VectorStoreLockedError,
+    VectorStoreUnavailableError,
     space_name,
 )
 from .client import QdrantClientVectorStore
 from .edge import EdgeVectorStore
 from .factory import API_KEY_ENV, PREFIX_ENV, URL_ENV, instance_prefix, open_vector_store
+from .lazy import LazyVectorStore
 from .reconcile import (
     ReconcileReport,
     SpaceReconcile,
     catalog_samples,
-    delete_dataset_and_vectors,
     delete_dataset_vectors,
     missing_ids,
     reconcile,
@@ -35,6 +36,7 @@ __all__ = [
     "URL_ENV",
     "EdgeVectorStore",
     "Hit",
+    "LazyVectorStore",
     "QdrantClientVectorStore",
     "ReconcileReport",
     "SpaceInfo",
@@ -43,8 +45,8 @@ __all__ = [
     "VectorStore",
     "VectorStoreError",
     "VectorStoreLockedError",
+    "VectorStoreUnavailableError",
     "catalog_samples",
-    "delete_dataset_and_vectors",
     "delete_dataset_vectors",
     "instance_prefix",
     "missing_ids",

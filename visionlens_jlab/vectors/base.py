@@ -32,7 +32,11 @@ class VectorStoreError(Exception):
     """A vector-store operation that cannot be done, with a message meant for the user."""
 
 
-class VectorStoreLockedError(VectorStoreError):
+class VectorStoreUnavailableError(VectorStoreError):
+    """The vector store cannot be opened now (a server out of reach, a store held elsewhere)."""
+
+
+class VectorStoreLockedError(VectorStoreUnavailableError):
     """Another process holds the embedded vector store."""
 
 

@@ -1,9 +1,9 @@
 """Keep the vector store consistent with the catalog, which is the authority (Pitfall 2).
 
 Deleting a dataset writes DuckDB first and the vector store second
-(:func:`delete_dataset_vectors`); a crash or error in between leaves orphan points, which
-:func:`reconcile` removes. Run it when the server starts (before any job) and after
-anything went wrong. It also reports, per space, how many catalog samples have no vector
+(:func:`delete_dataset_vectors`); a crash in between leaves orphan points, which
+:func:`reconcile` removes. :class:`~.lazy.LazyVectorStore` runs it whenever it opens the
+store (before anything uses it). It also reports, per space, how many catalog samples have no vector
 (an embedding job that was cancelled or crashed): :func:`missing_ids` lists them so the
 job can resume where it stopped.
 """
@@ -108,36 +108,16 @@ def missing_ids(
     return ids[~np.isin(ids, have, assume_unique=True)]
 
 
-def delete_dataset_vectors(store: VectorStore | None, dataset_id: int) -> int | None:
+def delete_dataset_vectors(store: VectorStore, dataset_id: int) -> int | None:
     """Remove a deleted dataset's points from every space; call after ``Catalog.delete_dataset``.
 
-    Returns the number of points removed, or ``None`` when the store failed or there is
-    none (``store=None``: it could not be opened): the error is logged, not raised, because
-    the catalog delete has already happened and the user's request succeeded;
-    :func:`reconcile` removes the leftovers later.
+    Returns the number of points removed, or ``None`` when the store failed: the error is
+    logged, not raised, because the catalog delete has already happened and the user's
+    request succeeded (:class:`~.lazy.LazyVectorStore` records the dataset and retries when
+    the store next opens).
     """
-    if store is None:
-        log.warning("no vector store: dataset %s's vectors are left to reconcile()", dataset_id)
-        return None
     try:
         return store.delete_dataset(int(dataset_id))
     except Exception:
-        log.exception(
-            "could not delete the vectors of dataset %s; reconcile() will remove them", dataset_id
-        )
+        log.exception("could not delete the vectors of dataset %s", dataset_id)
         return None
-
-
-def delete_dataset_and_vectors(
-    catalog: Catalog, store: VectorStore | None, name: str
-) -> int | None:
-    """Delete dataset ``name`` from the catalog (atomically), then its vectors.
-
-    The catalog goes first because it is the authority: if the process dies in between,
-    :func:`reconcile` finds the orphans. Returns what :func:`delete_dataset_vectors` returns;
-    raises the catalog's ``NotFoundError`` for an unknown name.
-    """
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, name)
-    catalog.delete_dataset(name)
-    return delete_dataset_vectors(store, dataset_id)
