@@ -18,7 +18,7 @@ from visionlens_jlab.vectors import (
     instance_prefix,
     open_vector_store,
 )
-from visionlens_jlab.vectors.edge import SPACE_FILE
+from visionlens_jlab.vectors.edge_spaces import SPACE_FILE
 
 from .vectors_fixtures import e0, fan
 

@@ -1,11 +1,7 @@
 """The embedded default: Qdrant Edge shards on disk, one per vector space.
 
-Layout under ``root`` (``{data_dir}/vectors/edge``)::
-
-    <space>/space.json   model, version, dim, distance (written last: a space without it
-                         is a half-created one and is discarded on open)
-    <space>/shard/       the Edge shard (segments + WAL; the WAL lock keeps other processes out)
-    <space>/build-*/     a copy being indexed by a worker process (see :mod:`.edge_index`)
+Under ``root`` (``{data_dir}/vectors/edge``) each space is a directory of its own
+(:mod:`.edge_spaces`: layout, creation, crash recovery).
 
 Every call into ``qdrant_edge`` holds the GIL for its whole duration (measured: a 10K-point
 upsert blocks other threads for ~0.3 s; building the HNSW index of 20K x 512 for 10-40 s).
@@ -15,10 +11,8 @@ index in a separate process on a copy, then swaps it in.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import shutil
 import threading
 import uuid
@@ -36,7 +30,6 @@ from .base import (
     SpaceNotFoundError,
     VectorStore,
     VectorStoreError,
-    VectorStoreLockedError,
     as_dataset_ids,
     as_ids,
     as_matrix,
@@ -45,18 +38,13 @@ from .base import (
     new_space_info,
     sorted_points,
 )
+from .edge_spaces import SHARD_DIR, SPACE_DIR_RE, BrokenSpace, create_space, load_space, trash
 from .edge_util import dataset_filter, edge_errors, pids
 
 log = logging.getLogger(__name__)
 
-SPACE_FILE = "space.json"
-SHARD_DIR = "shard"
 BATCH = 1024
 """Points per Edge call: bounds how long one call holds the GIL (~30 ms at 512-d)."""
-
-_SPACE_DIR_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-"""What :func:`~.base.space_name` produces."""
-_DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "euclid": qe.Distance.Euclid}
 
 
 class EdgeVectorStore(VectorStore):
@@ -83,41 +71,15 @@ class EdgeVectorStore(VectorStore):
             raise
 
     def _open_space_dir(self, space_dir: Path) -> None:
-        if space_dir.name.startswith(".trash-"):
-            shutil.rmtree(space_dir, ignore_errors=True)
-            return
-        meta = space_dir / SPACE_FILE
-        if not meta.exists():
-            # Crashed between creating the shard and writing space.json: nothing was stored.
-            log.warning("discarding half-created vector space %s", space_dir)
-            self._trash(space_dir)
-            return
-        for leftover in space_dir.glob("build-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        edge_index.recover_swap(space_dir / SHARD_DIR)
         try:
-            info = SpaceInfo.from_json(json.loads(meta.read_text()))
-        except (ValueError, KeyError, TypeError) as exc:
-            log.error("unreadable vector space metadata %s: %s", meta, exc)
-            self.broken[space_dir.name] = f"unreadable metadata: {exc}"
+            loaded = load_space(self.root, space_dir)
+        except BrokenSpace as exc:
+            self.broken[exc.name] = exc.why
             return
-        try:
-            with edge_errors(f"opening vector space {info.name!r}"):
-                self._shards[info.name] = qe.EdgeShard.load(str(space_dir / SHARD_DIR))
-        except VectorStoreLockedError:
-            raise
-        except VectorStoreError as exc:
-            # A derived index must not keep the server from starting: report, keep the files.
-            log.error("%s; the space is unavailable until dropped and embedded again", exc)
-            self.broken[info.name] = str(exc)
-            return
-        self._infos[info.name] = info
-
-    def _trash(self, path: Path) -> None:
-        # Rename first: a crash halfway through rmtree must not leave a half-deleted space.
-        target = self.root / f".trash-{path.name}-{uuid.uuid4().hex[:8]}"
-        path.rename(target)
-        shutil.rmtree(target, ignore_errors=True)
+        if loaded is not None:
+            info, shard = loaded
+            self._shards[info.name] = shard
+            self._infos[info.name] = info
 
     def _check_open(self) -> None:
         if self._closed:
@@ -146,33 +108,7 @@ class EdgeVectorStore(VectorStore):
                     f"the vector space {wanted.name!r} could not be opened "
                     f"({self.broken[wanted.name]}): drop it to embed again"
                 )
-            space_dir = self.root / wanted.name
-            if space_dir.exists():
-                self._trash(space_dir)
-            config = qe.EdgeConfig(
-                vectors={
-                    wanted.name: qe.EdgeVectorParams(size=wanted.dim, distance=_DISTANCE[distance])
-                }
-            )
-            shard = None
-            try:
-                with edge_errors(f"creating vector space {wanted.name!r}"):
-                    shard = qe.EdgeShard.create(str(space_dir / SHARD_DIR), config)
-                    shard.update(
-                        qe.UpdateOperation.create_field_index(
-                            "dataset_id", qe.PayloadSchemaType.Integer
-                        )
-                    )
-                    shard.flush()
-            except BaseException:
-                if shard is not None:
-                    shard.close()
-                if space_dir.exists():
-                    self._trash(space_dir)
-                raise
-            tmp = space_dir / f"{SPACE_FILE}.tmp"
-            tmp.write_text(json.dumps(wanted.to_json(), indent=1))
-            tmp.replace(space_dir / SPACE_FILE)
+            shard = create_space(self.root, wanted)
             self._shards[wanted.name] = shard
             self._infos[wanted.name] = wanted
             return wanted
@@ -195,8 +131,8 @@ class EdgeVectorStore(VectorStore):
                     shard.close()
             # The name may come from a request: only ever delete a directory of our own shape.
             space_dir = self.root / name
-            if _SPACE_DIR_RE.match(name) and space_dir.is_dir():
-                self._trash(space_dir)
+            if SPACE_DIR_RE.match(name) and space_dir.is_dir():
+                trash(self.root, space_dir)
 
     # ---------------------------------------------------------------- writes
 
