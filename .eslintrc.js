@@ -8,7 +8,7 @@ module.exports = {
   ],
   parser: '@typescript-eslint/parser',
   parserOptions: {
-    project: 'tsconfig.json',
+    project: 'tsconfig.test.json',
     tsconfigRootDir: __dirname,
     sourceType: 'module'
   },

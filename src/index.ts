@@ -28,5 +28,5 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
 export default plugins;
 
 export * from './tokens';
-export { requestAPI, VisionLensAPIError } from './api';
+export { JobError, VisionLensAPIError } from './client';
 export { classColor, hashString } from './colors';
