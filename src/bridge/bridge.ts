@@ -12,16 +12,17 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import {
-  checkEnvelope,
+  checkKernelMessage,
   COMM_TARGET,
   decodeIds,
   encodeIds,
+  FrontendCommMessage,
   frontendMessage,
-  IEnvelope,
   IFilterMessage,
-  IKernelHello,
   IRequestMessage,
+  ISelectionMessage,
   ISelectMessage,
+  KernelCommMessage,
   toModelFilter
 } from './protocol';
 
@@ -38,7 +39,10 @@ export class BridgeSession {
   ) {}
 
   /** Send a message; a comm that went away is reported as `false`. */
-  send(msg: IEnvelope, buffers?: (ArrayBuffer | ArrayBufferView)[]): boolean {
+  send(
+    msg: FrontendCommMessage,
+    buffers?: (ArrayBuffer | ArrayBufferView)[]
+  ): boolean {
     if (this.comm.isDisposed || this.kernel.isDisposed) {
       return false;
     }
@@ -142,13 +146,13 @@ export class NotebookBridge {
     if (this._sessions.has(key)) {
       return; // another connection of this page to the same kernel has it
     }
-    const data = msg.content.data as unknown as IKernelHello;
-    const problem = checkEnvelope(data);
+    const data = msg.content.data as unknown as KernelCommMessage;
+    const problem = checkKernelMessage(data);
     const session = this._adopt(key, kernel, comm, null);
-    if (problem || data.type !== 'hello' || typeof data.dataset !== 'string') {
+    if (problem || data.type !== 'hello') {
       session.send(
         frontendMessage('error', {
-          reply_to: data?.id ?? null,
+          reply_to: messageId(data),
           message:
             problem ?? 'a session must open with a hello naming its dataset'
         })
@@ -191,12 +195,12 @@ export class NotebookBridge {
     session: BridgeSession,
     msg: KernelMessage.ICommMsgMsg
   ): Promise<void> {
-    const data = msg.content.data as unknown as IEnvelope;
-    const problem = checkEnvelope(data);
+    const data = msg.content.data as unknown as KernelCommMessage;
+    const problem = checkKernelMessage(data);
     if (problem) {
       session.send(
         frontendMessage('error', {
-          reply_to: data?.id ?? null,
+          reply_to: messageId(data),
           message: problem
         })
       );
@@ -205,17 +209,20 @@ export class NotebookBridge {
     try {
       switch (data.type) {
         case 'hello': // the kernel's answer to our resume hello
-          session.dataset = (data as IKernelHello).dataset;
+          session.dataset = data.dataset;
           this._sendState(session);
           break;
         case 'select':
-          await this._applySelect(session, data as ISelectMessage, msg.buffers);
+          await this._applySelect(session, data, msg.buffers);
           break;
         case 'filter':
-          await this._applyFilter(session, data as IFilterMessage);
+          await this._applyFilter(session, data);
           break;
         case 'request':
-          await this._request(session, data as IRequestMessage);
+          await this._request(session, data);
+          break;
+        case 'error': // a message of ours the kernel could not apply
+          console.warn(`VisionLens bridge: the kernel says ${data.message}`);
           break;
       }
     } catch (error) {
@@ -327,7 +334,7 @@ export class NotebookBridge {
   }
 
   private _selectionPayload(): {
-    fields: { [key: string]: unknown };
+    fields: Pick<ISelectionMessage, 'mode' | 'count' | 'filter'>;
     buffers: ArrayBuffer[];
   } {
     const selection = this._model.selection;
@@ -386,4 +393,10 @@ export class NotebookBridge {
   private _kernels = new Set<Kernel.IKernelConnection>();
   private _sessions = new Map<string, BridgeSession>();
   private _applying: BridgeSession | null = null;
+}
+
+/** The id of a (possibly malformed) message, for `reply_to`. */
+function messageId(data: unknown): string | null {
+  const id = (data as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
 }
