@@ -17,6 +17,9 @@ import {
 import {
   IDatasetDetail,
   IDatasetInfo,
+  IDuplicatesRequest,
+  IEmbeddingModel,
+  IEmbedRequest,
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
@@ -25,7 +28,9 @@ import {
   IJob,
   IQueryOptions,
   ISample,
-  ISamplesPage
+  ISamplesPage,
+  ISearchRequest,
+  ISearchResult
 } from './types';
 
 /** The API prefix under the server's base URL. */
@@ -205,9 +210,39 @@ export class VisionLensClient implements IVisionLensClient {
     return data.job;
   }
 
+  async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {
+    // A bare list as specified in issue #11; `{models}` like the other lists too.
+    const data = await this._request<
+      IEmbeddingModel[] | { models: IEmbeddingModel[] }
+    >('models', { signal });
+    return Array.isArray(data) ? data : data.models;
+  }
+
+  embed(dataset: string, request: IEmbedRequest = {}): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/embed`, request);
+  }
+
+  search(
+    dataset: string,
+    request: ISearchRequest,
+    signal?: AbortSignal
+  ): Promise<ISearchResult> {
+    return this._post(`datasets/${enc(dataset)}/search`, request, signal);
+  }
+
+  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/duplicates`, request);
+  }
+
   imageUrl(dataset: string, sampleId: number, size?: number): string {
     const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
     return size ? `${url}?size=${size}` : url;
+  }
+
+  /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */
+  private async _started(endpoint: string, body: unknown): Promise<IJob> {
+    const data = await this._post<IJob | { job: IJob }>(endpoint, body);
+    return 'job' in data ? data.job : data;
   }
 
   private _post<T>(

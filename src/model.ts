@@ -8,11 +8,15 @@ import { ReadonlyJSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { cloneFilter, normalizeFilter, sameFilter } from './filters';
+import { JobsModel } from './jobs';
+import { SearchModel } from './search';
 import { SelectionState } from './selection';
 import {
   IDatasetInfo,
   IFilter,
+  IJobsModel,
   IPersistedState,
+  ISearchModel,
   ISelection,
   IVisionLensClient,
   IVisionLensModel
@@ -41,12 +45,16 @@ export interface IModelOptions {
 export class VisionLensModel implements IVisionLensModel {
   constructor(options: IModelOptions) {
     this.client = options.client;
+    this.jobs = new JobsModel(options.client);
+    this.search = new SearchModel(this);
     this._state = options.state ?? null;
     this._saveDelay = options.saveDelay ?? 200;
     this.restored = this._restore();
   }
 
   readonly client: IVisionLensClient;
+  readonly jobs: IJobsModel;
+  readonly search: ISearchModel;
   readonly restored: Promise<void>;
 
   get dataset(): string | null {

@@ -7,11 +7,15 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
 import {
   IDatasetDetail,
   IDatasetInfo,
+  IDuplicatesRequest,
+  IEmbeddingModel,
+  IEmbedRequest,
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
@@ -20,7 +24,9 @@ import {
   IJob,
   IQueryOptions,
   ISample,
-  ISamplesPage
+  ISamplesPage,
+  ISearchRequest,
+  ISearchResult
 } from './types';
 
 export * from './types';
@@ -102,8 +108,56 @@ export interface IVisionLensClient {
   ): Promise<IEvaluationReport>;
   /** Start an evaluation job. */
   startEvaluation(dataset: string, request: IEvaluationRequest): Promise<IJob>;
+  /** Embedding models usable here (`GET /models`). */
+  listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
+  /** Start an embedding job (only samples without a vector for the model). */
+  embed(dataset: string, request?: IEmbedRequest): Promise<IJob>;
+  /** Similarity or text search, best first, within `request.filter`. */
+  search(
+    dataset: string,
+    request: ISearchRequest,
+    signal?: AbortSignal
+  ): Promise<ISearchResult>;
+  /** Start a near-duplicates and leaks job (its result: `IDuplicatesResult`). */
+  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
+}
+
+/** The server's background jobs, kept fresh while watched. */
+export interface IJobsModel {
+  /** Running first, then queued by queue position, then finished, newest first. */
+  readonly jobs: readonly IJob[];
+  readonly changed: ISignal<IJobsModel, readonly IJob[]>;
+  refresh(): Promise<readonly IJob[]>;
+  /** Ask the server to cancel a job, then refresh. */
+  cancel(id: string): Promise<void>;
+  /** Poll the list until the returned handle is disposed (reference-counted). */
+  watch(): IDisposable;
+}
+
+/** What to search for: one of text, like (a sample id) or image (base64). */
+export type SearchQuery = Omit<ISearchRequest, 'filter'>;
+
+/** The search the grid shows. */
+export interface ISearchState {
+  readonly dataset: string;
+  readonly query: SearchQuery;
+  /** The filter it ran within (the model's filter then). */
+  readonly filter: IFilter;
+  /** Null while it runs or when it failed. */
+  readonly result: ISearchResult | null;
+  readonly error: string | null;
+}
+
+/** The one search of the current dataset, within the current filter. */
+export interface ISearchModel {
+  readonly state: ISearchState | null;
+  /** Emitted when a search starts, ends, fails or is cleared. */
+  readonly changed: ISignal<ISearchModel, ISearchState | null>;
+  /** Search the current dataset within the current filter (re-run on filter changes). */
+  run(query: SearchQuery): Promise<ISearchState>;
+  clear(): void;
 }
 
 /** How the selection is held. */
@@ -129,6 +183,10 @@ export interface IPersistedState {
 /** The shared VisionLens state and REST client. */
 export interface IVisionLensModel {
   readonly client: IVisionLensClient;
+  /** The server's background jobs. */
+  readonly jobs: IJobsModel;
+  /** The similarity / text search shown in the grid. */
+  readonly search: ISearchModel;
 
   /** The current dataset name, or null. */
   readonly dataset: string | null;
@@ -204,6 +262,7 @@ export namespace CommandIDs {
   export const openGrid = 'visionlens:open-grid';
   export const openSample = 'visionlens:open-sample';
   export const openFilters = 'visionlens:open-filters';
+  export const openJobs = 'visionlens:open-jobs';
   export const openInVisionLens = 'visionlens:open-in-visionlens';
   export const undoFilter = 'visionlens:undo-filter';
   export const clearFilters = 'visionlens:clear-filters';

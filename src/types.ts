@@ -92,12 +92,88 @@ export interface IDatasetDetail extends IDatasetInfo {
 export interface IJob {
   id: string;
   kind: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  title?: string | null;
+  status: JobStatus;
   progress: number | null;
   message?: string | null;
   result?: { [key: string]: unknown } | null;
   error?: string | null;
   created_at?: string | null;
+  /** What the job does now (e.g. `decoding`, `embedding`), when it says. */
+  stage?: string | null;
+  items_per_second?: number | null;
+  eta_seconds?: number | null;
+  /** 1 = next to run; absent or null when not queued. */
+  queue_position?: number | null;
+}
+
+/** The states of a job; the last three are final. */
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One embedding model of `GET /models`. */
+export interface IEmbeddingModel {
+  name: string;
+  pretrained: string | null;
+  dim: number;
+  source: string;
+  available_offline: boolean;
+  /** Whether it has a text tower (text search). */
+  text: boolean;
+  default: boolean;
+}
+
+/** The body of `POST /datasets/{name}/embed`. */
+export interface IEmbedRequest {
+  model?: string;
+  checkpoint?: string;
+  device?: 'auto' | 'cpu' | 'cuda';
+  batch_size?: number;
+  runner?: string;
+}
+
+/** The body of `POST /datasets/{name}/search`: one of text, like, image. */
+export interface ISearchRequest {
+  text?: string;
+  /** A sample id: "more like this". */
+  like?: number;
+  /** An image, base64-encoded. */
+  image?: string;
+  filter?: IFilter;
+  k?: number;
+  model?: string;
+}
+
+/** One hit of a search, best first. */
+export interface ISearchHit {
+  sample_id: number;
+  score: number;
+  file_name: string;
+}
+
+/** The answer of `POST /datasets/{name}/search`. */
+export interface ISearchResult {
+  model: string;
+  space: string;
+  results: ISearchHit[];
+}
+
+/** The body of `POST /datasets/{name}/duplicates`. */
+export interface IDuplicatesRequest {
+  threshold: number;
+  exact?: boolean;
+}
+
+/** The result of a duplicates job. */
+export interface IDuplicatesResult {
+  groups: number[][];
+  pairs: number;
+  leaks: {
+    sample_id: number;
+    split: string | null;
+    duplicate_id: number;
+    duplicate_split: string | null;
+    similarity: number;
+  }[];
 }
 
 /** A box of a sample. */

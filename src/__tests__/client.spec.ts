@@ -9,7 +9,9 @@ import * as path from 'path';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { JobError, VisionLensAPIError, VisionLensClient } from '../client';
+import { JobsModel } from '../jobs';
 import { IJob } from '../types';
+import { JobsPanel } from '../widgets/JobsPanel';
 import { ITestServer, startServer } from './jupyterServer';
 
 /** A COCO file of `n` images (no image files: sizes come from the JSON). */
@@ -36,6 +38,33 @@ function writeCoco(file: string, n: number): void {
       categories: [{ id: 1, name: 'cat' }]
     })
   );
+}
+
+/**
+ * Occupy the server's only job thread: an ingest of a FIFO nobody writes to
+ * blocks in its parser until `release()` (which also cancels it).
+ */
+async function holdJobThread(
+  client: VisionLensClient,
+  dir: string,
+  name: string
+): Promise<{ job: IJob; release: () => Promise<void> }> {
+  const fifo = path.join(dir, `${name}.json`);
+  execFileSync('mkfifo', [fifo]);
+  const job = await client.ingest({ source: fifo, name, format: 'coco' });
+  const release = async () => {
+    await client.cancelJob(job.id);
+    try {
+      // Give the blocked parser its end of file, whatever cancel did to it.
+      fs.closeSync(
+        fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)
+      );
+    } catch {
+      // no reader left: the worker is gone already
+    }
+    await client.waitForJob(job.id, { intervalMs: 50 }).catch(() => undefined);
+  };
+  return { job, release };
 }
 
 describe('VisionLensClient URLs', () => {
@@ -97,24 +126,15 @@ describe('VisionLensClient against a Jupyter server', () => {
   });
 
   it('stops waiting on abort, and reports a cancelled job', async () => {
-    // A FIFO with no writer blocks the parser: the ingest stays running and
-    // holds the only job thread, so the next job stays queued.
-    const fifo = path.join(server.dir, 'blocked.json');
-    execFileSync('mkfifo', [fifo]);
-    const blocked = await client.ingest({
-      source: fifo,
-      name: 'blocked',
-      format: 'coco'
-    });
+    const held = await holdJobThread(client, server.dir, 'blocked');
     const small = path.join(server.dir, 'queued.json');
     writeCoco(small, 2);
     const queued = await client.ingest({ source: small, name: 'queued' });
-    expect(queued.status).toBe('queued');
-
     try {
+      expect(queued.status).toBe('queued');
       const stop = new AbortController();
       const seen: IJob[] = [];
-      const waiting = client.waitForJob(blocked, {
+      const waiting = client.waitForJob(held.job, {
         signal: stop.signal,
         intervalMs: 50,
         onUpdate: job => seen.push(job)
@@ -131,21 +151,82 @@ describe('VisionLensClient against a Jupyter server', () => {
       expect(error).toBeInstanceOf(JobError);
       expect(error.job.status).toBe('cancelled');
     } finally {
-      await client.cancelJob(blocked.id);
-      // Give the blocked parser its end of file, whatever cancel did to it.
-      try {
-        fs.closeSync(
-          fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)
-        );
-      } catch {
-        // no reader left: the worker is gone already
-      }
+      await held.release();
     }
-    const end = await client
-      .waitForJob(blocked.id, { intervalMs: 50 })
-      .catch(e => e);
-    expect(end).toBeInstanceOf(JobError);
+    const end = await client.getJob(held.job.id);
+    expect(end.status).toBe('cancelled');
   }, 60000);
+
+  it('lists, orders and cancels jobs in the jobs model and panel', async () => {
+    const held = await holdJobThread(client, server.dir, 'held');
+    const files = ['q1', 'q2'].map(name => {
+      const file = path.join(server.dir, `${name}.json`);
+      writeCoco(file, 2);
+      return file;
+    });
+    const q1 = await client.ingest({ source: files[0], name: 'q1' });
+    const q2 = await client.ingest({ source: files[1], name: 'q2' });
+    const jobs = new JobsModel(client, { activeMs: 50, idleMs: 50 });
+    const panel = new JobsPanel(jobs);
+    try {
+      let emitted = 0;
+      jobs.changed.connect(() => emitted++);
+      await jobs.refresh();
+      expect(emitted).toBe(1);
+      const active = jobs.jobs.filter(j =>
+        [held.job.id, q1.id, q2.id].includes(j.id)
+      );
+      expect(active.map(j => [j.id, j.status])).toEqual([
+        [held.job.id, 'running'],
+        [q1.id, 'queued'],
+        [q2.id, 'queued']
+      ]);
+      // Finished jobs of the earlier tests come after the active ones.
+      const finished = jobs.jobs.slice(3);
+      expect(
+        finished.every(j => !['queued', 'running'].includes(j.status))
+      ).toBe(true);
+      await jobs.refresh();
+      expect(emitted).toBe(1); // nothing changed: no signal
+
+      const row = (id: string) =>
+        panel.node.querySelector(`[data-job="${id}"]`) as HTMLElement;
+      expect(row(q1.id).dataset.status).toBe('queued');
+      expect(row(held.job.id).dataset.status).toBe('running');
+      expect(
+        row(q1.id).querySelector('.jp-VisionLens-jobTitle')?.textContent
+      ).toBe('Ingest q1');
+      // The panel's cancel button cancels through the model.
+      (
+        row(q2.id).querySelector('.jp-VisionLens-jobCancel') as HTMLElement
+      ).click();
+      await new Promise<void>(resolve => {
+        const check = () =>
+          row(q2.id)?.dataset.status === 'cancelled'
+            ? resolve()
+            : setTimeout(check, 20);
+        check();
+      });
+      expect(row(q2.id).querySelector('.jp-VisionLens-jobCancel')).toBeNull();
+
+      // Watching polls until the handle is disposed.
+      const watch = jobs.watch();
+      await held.release();
+      await client.waitForJob(q1.id, { intervalMs: 50 });
+      await new Promise<void>(resolve => {
+        const check = () =>
+          row(q1.id)?.dataset.status === 'done'
+            ? resolve()
+            : setTimeout(check, 20);
+        check();
+      });
+      watch.dispose();
+      expect(watch.isDisposed).toBe(true);
+    } finally {
+      panel.dispose();
+      await held.release();
+    }
+  }, 90000);
 
   it('follows an ingest job to its result', async () => {
     const file = path.join(server.dir, 'small.json');
@@ -160,7 +241,7 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect(done.id).toBe(started.id);
     expect(seen[seen.length - 1]).toBe('done');
     const datasets = await client.listDatasets();
-    expect(datasets.map(d => [d.name, d.num_samples])).toEqual([['small', 3]]);
+    expect(datasets.find(d => d.name === 'small')?.num_samples).toBe(3);
     expect((await client.listJobs()).map(j => j.id)).toContain(started.id);
   }, 60000);
 
