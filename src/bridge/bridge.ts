@@ -16,7 +16,6 @@ import {
   COMM_TARGET,
   decodeIds,
   encodeIds,
-  FrontendCommMessage,
   frontendMessage,
   IFilterMessage,
   IRequestMessage,
@@ -25,36 +24,10 @@ import {
   KernelCommMessage,
   toModelFilter
 } from './protocol';
+import { BridgeSession } from './session';
 
 /** The frontend's name in `hello` answers. */
 export const FRONTEND_NAME = 'visionlens_jlab';
-
-/** One kernel-side `Session`, as seen from here. */
-export class BridgeSession {
-  constructor(
-    readonly key: string,
-    readonly comm: Kernel.IComm,
-    readonly kernel: Kernel.IKernelConnection,
-    public dataset: string | null
-  ) {}
-
-  /** Send a message; a comm that went away is reported as `false`. */
-  send(
-    msg: FrontendCommMessage,
-    buffers?: (ArrayBuffer | ArrayBufferView)[]
-  ): boolean {
-    if (this.comm.isDisposed || this.kernel.isDisposed) {
-      return false;
-    }
-    try {
-      this.comm.send(msg as any, undefined, buffers);
-      return true;
-    } catch (error) {
-      console.warn('VisionLens bridge: cannot send', error);
-      return false;
-    }
-  }
-}
 
 /** The bridge between kernels and the shared model. */
 export class NotebookBridge {
