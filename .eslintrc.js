@@ -8,7 +8,9 @@ module.exports = {
   ],
   parser: '@typescript-eslint/parser',
   parserOptions: {
-    project: 'tsconfig.json',
+    // Everything that ships or tests: the extension and its jest tests, the
+    // UI tests and their setup, the JS benchmarks.
+    project: ['tsconfig.test.json', 'ui-tests/tsconfig.json'],
     tsconfigRootDir: __dirname,
     sourceType: 'module'
   },
@@ -19,11 +21,28 @@ module.exports = {
     'coverage',
     'lib',
     '**/*.d.ts',
-    '**/*.js',
-    'ui-tests',
-    'benchmarks',
+    'ui-tests/test-results',
+    'ui-tests/playwright-report',
     'visionlens_jlab',
+    'build',
     '.venv'
+  ],
+  overrides: [
+    {
+      // Node scripts and tool configuration (CommonJS).
+      files: ['*.js'],
+      env: { node: true },
+      parserOptions: { project: null, sourceType: 'script' },
+      rules: {
+        '@typescript-eslint/no-require-imports': 'off',
+        '@typescript-eslint/no-var-requires': 'off'
+      }
+    },
+    {
+      // The UI tests and the grid benchmark drive a browser: its globals too.
+      files: ['ui-tests/**', 'benchmarks/*.js'],
+      env: { node: true, browser: true }
+    }
   ],
   rules: {
     '@typescript-eslint/naming-convention': [

@@ -13,8 +13,10 @@ export VISIONLENS_SHARED ?= $(abspath $(CURDIR)/../shared)
 DATA_DIR ?= $(CURDIR)/.data
 DEMO_IMAGES ?= 3000
 JUPYTER_ARGS ?=
+# jupyter refuses to start as root without --allow-root (containers often run as root).
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup run demo test lint typecheck test-python test-js test-ui chromium bench clean
+.PHONY: help setup run demo test lint typecheck test-python test-js test-ui chromium bench screenshots clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,21 +40,25 @@ demo: setup  ## generate and ingest the demo dataset into $(DATA_DIR)
 	visionlens demo --images $(DEMO_IMAGES) --data-dir $(DATA_DIR)
 
 run: demo  ## open JupyterLab with VisionLens and the demo dataset
-	VISIONLENS_DATA_DIR=$(DATA_DIR) jupyter lab $(JUPYTER_ARGS)
+	VISIONLENS_DATA_DIR=$(DATA_DIR) jupyter lab $(ROOT_ARGS) $(JUPYTER_ARGS)
 
 chromium:  ## Debian's Chromium for the UI tests (never a downloaded browser)
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-lint: setup  ## ruff, ruff format, ESLint, Prettier, Stylelint
-	ruff check visionlens_jlab tests benchmarks
-	ruff format --check visionlens_jlab tests benchmarks
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
+	cd ui-tests && jlpm install
+	touch $@
+
+lint: setup ui-tests/node_modules/.installed  ## ruff, ruff format, ESLint, Prettier, Stylelint (everything that ships or tests)
+	ruff check .
+	ruff format --check .
 	jlpm lint:check
 
-typecheck: setup  ## mypy and TypeScript strict
+typecheck: setup ui-tests/node_modules/.installed  ## mypy; tsc strict over src, its tests, ui-tests and the JS benchmarks
 	mypy
-	jlpm tsc --noEmit
+	jlpm typecheck
 
 test-python: setup  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
 	pytest -q -p no:cacheprovider
@@ -60,14 +66,18 @@ test-python: setup  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulato
 test-js: setup  ## jest unit tests of the frontend model
 	jlpm test
 
-test-ui: setup chromium  ## Galata/Playwright in headless Debian Chromium
-	cd ui-tests && jlpm install && jlpm test
+test-ui: setup chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
+	cd ui-tests && jlpm test
+
+screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/
+	cp build/screenshots/*.png docs/screenshots/
 
 test: lint typecheck test-js test-ui test-python  ## every test, from a fresh machine (pytest last: its summary closes the log)
 
-bench: setup  ## run every benchmark (prints tables; see benchmarks/results/)
+bench: setup chromium ui-tests/node_modules/.installed  ## run every benchmark (prints tables; see benchmarks/results/)
 	for b in benchmarks/bench_*.py; do python $$b; done
+	node benchmarks/bench_grid.js
 
 clean:  ## remove build outputs (keeps .venv)
 	jlpm clean:all || true
-	rm -rf .data ui-tests/test-results
+	rm -rf .data ui-tests/test-results build/screenshots

@@ -26,6 +26,7 @@ const { chromium } = require(
 const { tiledCoco } = require(path.join(ROOT, 'ui-tests', 'tiled-coco'));
 
 const args = process.argv.slice(2);
+/** @type {(name: string, dflt: string | number) => string | number} */
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
@@ -40,16 +41,25 @@ const JUPYTER = fs.existsSync(path.join(BIN, 'jupyter'))
   ? path.join(BIN, 'jupyter')
   : 'jupyter';
 
+/**
+ * @param {string} dataDir
+ * @param {string[]} argv
+ * @returns {any} the CLI's JSON answer
+ */
 function cli(dataDir, argv) {
   const out = execFileSync(CLI, [...argv, '--data-dir', dataDir, '--json'], {
     encoding: 'utf-8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024
   });
-  return JSON.parse(out.trim().split('\n').pop());
+  return JSON.parse(out.trim().split('\n').pop() ?? '');
 }
 
-/** A COCO file of n images cycling through the demo images and their boxes. */
+/**
+ * A COCO file of n images cycling through the demo images and their boxes.
+ * @param {string} dataDir
+ * @param {number} n
+ */
 function makeCoco(dataDir, n) {
   const demo = path.join(dataDir, 'demo-sources', 'bench-demo');
   const src = JSON.parse(
@@ -65,6 +75,10 @@ function makeCoco(dataDir, n) {
   };
 }
 
+/**
+ * @param {string} url
+ * @param {number} ms
+ */
 async function waitForServer(url, ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -100,6 +114,7 @@ const TILES_READY = `(async (withImages) => {
   }
 })`;
 
+/** @param {import('playwright-core').CDPSession} cdp */
 async function heap(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
@@ -205,16 +220,23 @@ async function main() {
       await fetch(`${base}/visionlens/api/datasets/bench/facets`)
     ).json();
     const splitFacet = facets.facets.find(
-      f => f.name === 'split' && f.values.some(v => v.value === 'val')
+      /** @param {any} f */
+      f =>
+        f.name === 'split' &&
+        f.values.some(/** @param {any} v */ v => v.value === 'val')
     )
       ? 'split'
       : 'fields.split';
     const selector = `#visionlens-filters details[data-facet="${splitFacet}"] .jp-VisionLens-facetValue[data-value="val"] input`;
     const box = page.locator(selector);
-    await box.waitFor({ timeout: 60000 }).catch(async error => {
-      const text = await page.locator('#visionlens-filters').innerText();
-      throw new Error(`${error.message}\nfilter panel: ${text.slice(0, 800)}`);
-    });
+    await box
+      .waitFor({ timeout: 60000 })
+      .catch(async (/** @type {Error} */ error) => {
+        const text = await page.locator('#visionlens-filters').innerText();
+        throw new Error(
+          `${error.message}\nfilter panel: ${text.slice(0, 800)}`
+        );
+      });
     await page.waitForTimeout(500);
     const repaints = [];
     for (let i = 0; i < 5; i++) {
@@ -268,7 +290,8 @@ async function main() {
     throw new Error('benchmark did not complete');
   }
 
-  const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (/** @type {number[]} */ xs) =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const chromiumVersion = execFileSync('/usr/bin/chromium', ['--version'], {
     encoding: 'utf-8',
     stdio: ['ignore', 'pipe', 'ignore']
@@ -276,8 +299,8 @@ async function main() {
   const cpu =
     (fs.readFileSync('/proc/cpuinfo', 'utf-8').match(/model name\s*:\s*(.*)/) ||
       [])[1] || os.cpus()[0].model;
-  const mb = b => `${(b / 1048576).toFixed(1)} MB`;
-  const pass = ok => (ok ? 'yes' : '**no**');
+  const mb = (/** @type {number} */ b) => `${(b / 1048576).toFixed(1)} MB`;
+  const pass = (/** @type {boolean} */ ok) => (ok ? 'yes' : '**no**');
   const rows = [
     [
       'first tiles with boxes after opening the grid',

@@ -141,6 +141,8 @@ async def comm_latency(url: str, token: str, ids: np.ndarray, sizes: list[int]) 
                     {
                         "v": P.VERSION,
                         "type": "selection",
+                        "origin": "panels",
+                        "mode": "ids",
                         "id": f"b{rep}",
                         "dataset": "bench",
                         "count": len(chosen),
@@ -157,6 +159,8 @@ async def comm_latency(url: str, token: str, ids: np.ndarray, sizes: list[int]) 
                     {
                         "v": P.VERSION,
                         "type": "selection",
+                        "origin": "panels",
+                        "mode": "ids",
                         "id": f"c{rep}",
                         "dataset": "bench",
                         "count": 0,
@@ -214,6 +218,8 @@ def main() -> None:
                             "data": {
                                 "v": 1,
                                 "type": "selection",
+                                "origin": "panels",
+                                "mode": "ids",
                                 "id": "x",
                                 "dataset": "bench",
                                 "count": len(ids),

@@ -200,19 +200,6 @@ export function setCategorical(
   throw new Error(`not a categorical facet: ${key.name}`);
 }
 
-/** Toggle one value of a categorical facet. */
-export function toggleCategorical(
-  filter: IFilter,
-  key: IFacetKey,
-  value: string
-): IFilter {
-  const current = getCategorical(filter, key);
-  const next = current.includes(value)
-    ? current.filter(v => v !== value)
-    : [...current, value];
-  return setCategorical(filter, key, next);
-}
-
 function pickRange(cond: IRange | undefined): IRange | null {
   if (!cond || (cond.min === undefined && cond.max === undefined)) {
     return null;
@@ -316,17 +303,6 @@ export function setFileNameSearch(filter: IFilter, text: string): IFilter {
     out.sample = sample;
   } else {
     delete out.sample;
-  }
-  return out;
-}
-
-/** Restrict to explicit sample ids (null clears it). */
-export function setIds(filter: IFilter, ids: number[] | null): IFilter {
-  const out = cloneFilter(filter);
-  if (ids) {
-    out.ids = [...ids];
-  } else {
-    delete out.ids;
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { corePlugin } from './plugins/core';
 import { datasetsPlugin } from './plugins/datasets';
 import { filtersPlugin } from './plugins/filters';
 import { gridPlugin } from './plugins/grid';
+import { jobsPlugin } from './plugins/jobs';
 import { samplePlugin } from './plugins/sample';
 import { evaluationPlugin } from './evaluation/plugin';
 
@@ -21,6 +22,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   gridPlugin,
   samplePlugin,
   filtersPlugin,
+  jobsPlugin,
   bridgePlugin,
   evaluationPlugin
 ];
@@ -28,5 +30,5 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
 export default plugins;
 
 export * from './tokens';
-export { requestAPI, VisionLensAPIError } from './api';
+export { JobError, VisionLensAPIError } from './client';
 export { classColor, hashString } from './colors';

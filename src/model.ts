@@ -7,18 +7,21 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ReadonlyJSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { classColor } from './colors';
 import { cloneFilter, normalizeFilter, sameFilter } from './filters';
+import { JobsModel } from './jobs';
+import { SearchModel } from './search';
 import { SelectionState } from './selection';
 import {
-  GROUND_TRUTH,
   IDatasetInfo,
   IFilter,
+  IJobsModel,
   IPersistedState,
+  ISearchModel,
   ISelection,
   IVisionLensClient,
   IVisionLensModel
 } from './tokens';
+import { ViewState } from './viewState';
 
 /** State database key of the persisted model state. */
 export const STATE_KEY = 'visionlens_jlab:model';
@@ -42,12 +45,16 @@ export interface IModelOptions {
 export class VisionLensModel implements IVisionLensModel {
   constructor(options: IModelOptions) {
     this.client = options.client;
+    this.jobs = new JobsModel(options.client);
+    this.search = new SearchModel(this);
     this._state = options.state ?? null;
     this._saveDelay = options.saveDelay ?? 200;
     this.restored = this._restore();
   }
 
   readonly client: IVisionLensClient;
+  readonly jobs: IJobsModel;
+  readonly search: ISearchModel;
   readonly restored: Promise<void>;
 
   get dataset(): string | null {
@@ -63,7 +70,7 @@ export class VisionLensModel implements IVisionLensModel {
     this._filter = {};
     this._history = [];
     this._selection.clear();
-    this._hiddenSources.clear();
+    this._view.showAllSources();
     this._datasetChanged.emit(name);
     this._filterChanged.emit(this._filter);
     this._selectionChanged.emit(this._selection);
@@ -164,64 +171,41 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   isSourceVisible(source: string): boolean {
-    return !this._hiddenSources.has(source);
+    return this._view.isSourceVisible(source);
   }
 
   setSourceVisible(source: string, visible: boolean): void {
-    if (visible === this.isSourceVisible(source)) {
-      return;
-    }
-    if (visible) {
-      this._hiddenSources.delete(source);
-    } else {
-      this._hiddenSources.add(source);
-    }
-    this._viewChanged.emit();
-    this._scheduleSave();
+    this._viewUpdate(this._view.setSourceVisible(source, visible));
   }
 
   get visibleFields(): readonly string[] {
-    return this._visibleFields;
+    return this._view.visibleFields;
   }
 
   setFieldVisible(name: string, visible: boolean): void {
-    const has = this._visibleFields.includes(name);
-    if (has === visible) {
-      return;
-    }
-    this._visibleFields = visible
-      ? [...this._visibleFields, name]
-      : this._visibleFields.filter(f => f !== name);
-    this._viewChanged.emit();
-    this._scheduleSave();
+    this._viewUpdate(this._view.setFieldVisible(name, visible));
   }
 
   get confidenceThreshold(): number {
-    return this._threshold;
+    return this._view.confidenceThreshold;
   }
 
   setConfidenceThreshold(value: number): void {
-    const v = Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
-    if (v === this._threshold) {
-      return;
-    }
-    this._threshold = v;
-    this._viewChanged.emit();
-    this._scheduleSave();
+    this._viewUpdate(this._view.setConfidenceThreshold(value));
   }
 
   classColor(label: string): string {
-    return classColor(label, this._colorOverrides);
+    return this._view.classColor(label);
   }
 
   setColorOverrides(overrides: { [label: string]: string }): void {
-    this._colorOverrides = { ...overrides };
+    this._view.setColorOverrides(overrides);
     this._viewChanged.emit();
   }
 
   /** Set the threshold used until the user (or restored state) picks one. */
   setDefaultConfidenceThreshold(value: number): void {
-    if (!this._thresholdRestored) {
+    if (!this._view.thresholdRestored) {
       this.setConfidenceThreshold(value);
     }
   }
@@ -232,12 +216,7 @@ export class VisionLensModel implements IVisionLensModel {
 
   /** Whether a box is drawn under the current view state. */
   isBoxVisible(source: string, score: number | null): boolean {
-    if (!this.isSourceVisible(source)) {
-      return false;
-    }
-    return (
-      source === GROUND_TRUTH || score === null || score >= this._threshold
-    );
+    return this._view.isBoxVisible(source, score);
   }
 
   async tagSelection(add: string[], remove: string[]): Promise<number> {
@@ -277,9 +256,7 @@ export class VisionLensModel implements IVisionLensModel {
       dataset: this._dataset,
       filter: this._filter,
       selection: { mode: this._selection.mode, ids },
-      hiddenSources: [...this._hiddenSources],
-      confidenceThreshold: this._threshold,
-      visibleFields: [...this._visibleFields]
+      ...this._view.toJSON()
     };
   }
 
@@ -302,18 +279,7 @@ export class VisionLensModel implements IVisionLensModel {
         sel.ids.filter((x): x is number => Number.isInteger(x))
       );
     }
-    this._hiddenSources = new Set(
-      Array.isArray(state.hiddenSources)
-        ? state.hiddenSources.filter(s => typeof s === 'string')
-        : []
-    );
-    this._visibleFields = Array.isArray(state.visibleFields)
-      ? state.visibleFields.filter(s => typeof s === 'string')
-      : [];
-    if (typeof state.confidenceThreshold === 'number') {
-      this._threshold = Math.min(1, Math.max(0, state.confidenceThreshold));
-      this._thresholdRestored = true;
-    }
+    this._view.fromJSON(state);
     this._datasetChanged.emit(this._dataset);
     this._filterChanged.emit(this._filter);
     this._selectionChanged.emit(this._selection);
@@ -373,6 +339,13 @@ export class VisionLensModel implements IVisionLensModel {
     this._scheduleSave();
   }
 
+  private _viewUpdate(changed: boolean): void {
+    if (changed) {
+      this._viewChanged.emit();
+      this._scheduleSave();
+    }
+  }
+
   private _selectionUpdate(changed: boolean): void {
     if (changed) {
       this._selectionChanged.emit(this._selection);
@@ -403,11 +376,7 @@ export class VisionLensModel implements IVisionLensModel {
   private _filter: IFilter = {};
   private _history: IFilter[] = [];
   private _selection = new SelectionState();
-  private _hiddenSources = new Set<string>();
-  private _visibleFields: string[] = [];
-  private _threshold = 0.5;
-  private _thresholdRestored = false;
-  private _colorOverrides: { [label: string]: string } = {};
+  private _view = new ViewState();
   private _datasetChanged = new Signal<IVisionLensModel, string | null>(this);
   private _datasetsChanged = new Signal<
     IVisionLensModel,

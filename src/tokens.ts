@@ -1,193 +1,74 @@
 /**
- * Public types and the model token of the VisionLens lab extension.
+ * The model token of the VisionLens lab extension and the interfaces behind it.
  *
  * Every panel is its own plugin that requires `IVisionLensModel`; panels never
- * talk to each other directly, they read and change the one shared state here.
+ * talk to each other directly, they read and change the one shared state here,
+ * and reach the server only through its `client`.
  */
+import { ServerConnection } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
-/** The source name of ground-truth boxes (everything else is a model name). */
-export const GROUND_TRUTH = 'ground_truth';
+import {
+  IDatasetDetail,
+  IDatasetInfo,
+  IDuplicatesRequest,
+  IEmbeddingModel,
+  IEmbedRequest,
+  IEvaluationReport,
+  IEvaluationRequest,
+  IEvaluationSummary,
+  IFacets,
+  IFilter,
+  IJob,
+  IQueryOptions,
+  ISample,
+  ISamplesPage,
+  ISearchRequest,
+  ISearchResult
+} from './types';
 
-/** A numeric range condition of the filter JSON; either end may be absent. */
-export interface IRange {
-  min?: number;
-  max?: number;
-}
+export * from './types';
 
-/** One field condition of the filter JSON. */
-export interface ICondition extends IRange {
-  in?: string[];
-  eq?: string | number | boolean;
-  contains?: string;
-  is_null?: boolean;
-}
-
-/** One label condition: some box of `source` meets every key. */
-export interface ILabelFilter {
-  source?: string;
-  classes?: string[];
-  score?: IRange;
-  where?: { [field: string]: ICondition };
-  /** Extra keys registered server-side (evaluation status...). */
-  [key: string]: unknown;
-}
-
-/** Boxes per sample condition. */
-export interface IBoxCountFilter extends IRange {
-  source?: string;
-  classes?: string[];
-}
-
-/** The filter JSON of the REST API (see `visionlens_jlab/catalog/filters.py`). */
-export interface IFilter {
-  ids?: number[];
-  sample?: { [field: string]: ICondition };
-  tags?: { any?: string[]; all?: string[]; none?: string[] };
-  labels?: ILabelFilter[];
-  box_count?: IBoxCountFilter;
-}
-
-/** A model (prediction source) of a dataset. */
-export interface IModelInfo {
-  name: string;
-  num_predictions: number;
-  format?: string | null;
-  created_at?: string | null;
-}
-
-/** One dataset as listed by `GET /datasets`. */
-export interface IDatasetInfo {
-  id: number;
-  name: string;
-  format: string;
-  source?: string | null;
-  media_root?: string | null;
-  created_at?: string | null;
-  num_samples: number;
-  num_annotations: number;
-  num_categories?: number;
-  models: IModelInfo[];
-}
-
-/** One warning or error line of an ingest report. */
-export interface IReportItem {
-  code: string;
-  message: string;
-  count?: number;
-  examples?: unknown[];
-}
-
-/** The validation report written by every ingest. */
-export interface IIngestReport {
-  counts?: { [key: string]: number };
-  warnings?: IReportItem[];
-  errors?: IReportItem[];
-}
-
-/** `GET /datasets/{name}`. */
-export interface IDatasetDetail extends IDatasetInfo {
-  report?: IIngestReport | null;
-  categories?: string[];
-}
-
-/** A background job. */
-export interface IJob {
-  id: string;
-  kind: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  progress: number | null;
-  message?: string | null;
-  result?: { [key: string]: unknown } | null;
-  error?: string | null;
-  created_at?: string | null;
-}
-
-/** A box of a sample. */
-export interface IAnnotation {
-  ann_id: number;
+/** The body of `POST /datasets` (an ingest). */
+export interface IIngestRequest {
   source: string;
-  label: string;
-  bbox: [number, number, number, number];
-  score: number | null;
-  iscrowd?: boolean;
-  difficult?: boolean;
-  area?: number | null;
-  source_ann_id?: string | null;
-  segmentation?: unknown;
-  attributes?: { [key: string]: unknown };
-}
-
-/** A sample of a page, or a full sample (`GET /samples/{id}`). */
-export interface ISample {
-  sample_id: number;
-  file_name: string;
-  width: number | null;
-  height: number | null;
-  split?: string | null;
-  source_image_id?: string | null;
-  tags: string[];
-  fields: { [key: string]: unknown };
-  annotations: IAnnotation[];
-}
-
-/** A page of `POST /samples/query`. */
-export interface ISamplesPage {
-  total: number;
-  offset: number;
-  limit: number;
-  samples: ISample[];
-}
-
-/** A categorical facet. */
-export interface ICategoricalFacet {
   name: string;
-  type: 'categorical';
-  source?: string;
-  values: { value: string | number | boolean | null; count: number }[];
+  format?: string;
+  images?: string;
+  split?: string;
 }
 
-/** A numeric facet with its histogram. */
-export interface INumericFacet {
-  name: string;
-  type: 'numeric';
-  source?: string;
-  min: number | null;
-  max: number | null;
-  count: number;
-  histogram: { lo: number; hi: number; count: number }[];
+/** How `waitForJob` follows a job. */
+export interface IWaitForJobOptions {
+  /** Stop waiting (the job itself goes on): the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Poll interval in ms (default 500). */
+  intervalMs?: number;
+  /** Called with every state seen, the first and the last included. */
+  onUpdate?: (job: IJob) => void;
 }
 
-export type Facet = ICategoricalFacet | INumericFacet;
-
-/** `GET /facets`. */
-export interface IFacets {
-  total: number;
-  facets: Facet[];
-}
-
-/** The query options of a samples page. */
-export interface IQueryOptions {
-  offset: number;
-  limit: number;
-  sort?: string;
-  order?: 'asc' | 'desc';
-}
-
-/** Typed REST client of `{base_url}visionlens/api/`. */
+/** Typed REST client of `{base_url}visionlens/api/`: the only way to the server. */
 export interface IVisionLensClient {
+  /** The Jupyter server connection every request goes through. */
+  readonly serverSettings: ServerConnection.ISettings;
   listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]>;
   getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail>;
-  ingest(body: {
-    source: string;
-    name: string;
-    format?: string;
-    images?: string;
-    split?: string;
-  }): Promise<IJob>;
+  /** Start an ingest job. */
+  ingest(body: IIngestRequest): Promise<IJob>;
   deleteDataset(name: string): Promise<void>;
+  listJobs(signal?: AbortSignal): Promise<IJob[]>;
   getJob(id: string, signal?: AbortSignal): Promise<IJob>;
+  /** Ask the server to cancel a job; answers its state after the request. */
+  cancelJob(id: string): Promise<IJob>;
+  /**
+   * Poll a job until it ends. Resolves with the `done` job; rejects with a
+   * `JobError` when it failed or was cancelled, with an AbortError when
+   * `options.signal` is aborted.
+   */
+  waitForJob(job: IJob | string, options?: IWaitForJobOptions): Promise<IJob>;
   querySamples(
     dataset: string,
     filter: IFilter,
@@ -215,8 +96,68 @@ export interface IVisionLensClient {
     filter: IFilter,
     signal?: AbortSignal
   ): Promise<IFacets>;
+  /** Stored evaluations of a dataset, newest first. */
+  listEvaluations(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationSummary[]>;
+  getEvaluation(
+    dataset: string,
+    key: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationReport>;
+  /** Start an evaluation job. */
+  startEvaluation(dataset: string, request: IEvaluationRequest): Promise<IJob>;
+  /** Embedding models usable here (`GET /models`). */
+  listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
+  /** Start an embedding job (only samples without a vector for the model). */
+  embed(dataset: string, request?: IEmbedRequest): Promise<IJob>;
+  /** Similarity or text search, best first, within `request.filter`. */
+  search(
+    dataset: string,
+    request: ISearchRequest,
+    signal?: AbortSignal
+  ): Promise<ISearchResult>;
+  /** Start a near-duplicates and leaks job (its result: `IDuplicatesResult`). */
+  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
+}
+
+/** The server's background jobs, kept fresh while watched. */
+export interface IJobsModel {
+  /** Running first, then queued by queue position, then finished, newest first. */
+  readonly jobs: readonly IJob[];
+  readonly changed: ISignal<IJobsModel, readonly IJob[]>;
+  refresh(): Promise<readonly IJob[]>;
+  /** Ask the server to cancel a job, then refresh. */
+  cancel(id: string): Promise<void>;
+  /** Poll the list until the returned handle is disposed (reference-counted). */
+  watch(): IDisposable;
+}
+
+/** What to search for: one of text, like (a sample id) or image (base64). */
+export type SearchQuery = Omit<ISearchRequest, 'filter'>;
+
+/** The search the grid shows. */
+export interface ISearchState {
+  readonly dataset: string;
+  readonly query: SearchQuery;
+  /** The filter it ran within (the model's filter then). */
+  readonly filter: IFilter;
+  /** Null while it runs or when it failed. */
+  readonly result: ISearchResult | null;
+  readonly error: string | null;
+}
+
+/** The one search of the current dataset, within the current filter. */
+export interface ISearchModel {
+  readonly state: ISearchState | null;
+  /** Emitted when a search starts, ends, fails or is cleared. */
+  readonly changed: ISignal<ISearchModel, ISearchState | null>;
+  /** Search the current dataset within the current filter (re-run on filter changes). */
+  run(query: SearchQuery): Promise<ISearchState>;
+  clear(): void;
 }
 
 /** How the selection is held. */
@@ -242,6 +183,10 @@ export interface IPersistedState {
 /** The shared VisionLens state and REST client. */
 export interface IVisionLensModel {
   readonly client: IVisionLensClient;
+  /** The server's background jobs. */
+  readonly jobs: IJobsModel;
+  /** The similarity / text search shown in the grid. */
+  readonly search: ISearchModel;
 
   /** The current dataset name, or null. */
   readonly dataset: string | null;
@@ -317,6 +262,7 @@ export namespace CommandIDs {
   export const openGrid = 'visionlens:open-grid';
   export const openSample = 'visionlens:open-sample';
   export const openFilters = 'visionlens:open-filters';
+  export const openJobs = 'visionlens:open-jobs';
   export const openInVisionLens = 'visionlens:open-in-visionlens';
   export const undoFilter = 'visionlens:undo-filter';
   export const clearFilters = 'visionlens:clear-filters';

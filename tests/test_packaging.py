@@ -41,3 +41,5 @@ def test_wheel_contains_labextension_and_server_config(tmp_path: Path) -> None:
         "visionlens_jlab/app.py" in names
         and "visionlens_jlab/labextension/package.json" not in names
     )
+    # The comm protocol's description: the kernel side validates against it at run time.
+    assert "visionlens_jlab/notebook/comm_messages.json" in names

@@ -5,7 +5,8 @@
  * - `demo`: the generated demo (shapes + a simulated model), 300 images;
  * - `big10k`: 10,000 samples whose images cycle through the demo images
  *   (a generated COCO file), to scroll a large grid.
- * Both are created once and reused (delete ui-tests/.jupyter-data to redo).
+ * The data folder is the run's own (see playwright.config.js); when it is
+ * kept between runs (VISIONLENS_UI_DATA_DIR) both are created once.
  */
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -14,9 +15,8 @@ const path = require('path');
 const { tiledCoco } = require('./tiled-coco');
 
 const HERE = __dirname;
-const DATA_DIR =
-  process.env.VISIONLENS_DATA_DIR ||
-  path.join(HERE, '.jupyter-data', 'visionlens');
+/** Set by playwright.config.js for every run. */
+const DATA_DIR = /** @type {string} */ (process.env.VISIONLENS_DATA_DIR);
 
 /** The CLI: $VISIONLENS_CLI, the repo's venv, or `visionlens` on PATH. */
 function cli() {
@@ -27,6 +27,10 @@ function cli() {
   return fs.existsSync(venv) ? venv : 'visionlens';
 }
 
+/**
+ * @param {string[]} args
+ * @returns {any} the CLI's JSON answer
+ */
 function run(args) {
   const out = execFileSync(cli(), [...args, '--data-dir', DATA_DIR, '--json'], {
     encoding: 'utf-8',
@@ -38,7 +42,11 @@ function run(args) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-/** A COCO file of `n` samples cycling through the demo's images and boxes. */
+/**
+ * A COCO file of `n` samples cycling through the demo's images and boxes.
+ * @param {number} n
+ * @param {string} target
+ */
 function writeBigCoco(n, target) {
   const demoRoot = path.join(DATA_DIR, 'demo-sources', 'demo');
   const demo = JSON.parse(
@@ -62,7 +70,9 @@ function writeSmallCoco() {
 module.exports = async function globalSetup() {
   fs.mkdirSync(DATA_DIR, { recursive: true });
   run(['demo', '--images', '300', '--name', 'demo']);
-  const names = new Set(run(['datasets']).datasets.map(d => d.name));
+  const names = new Set(
+    run(['datasets']).datasets.map((/** @type {{name: string}} */ d) => d.name)
+  );
   if (!names.has('big10k')) {
     const coco = path.join(DATA_DIR, 'ui-sources', 'big10k.json');
     const images = writeBigCoco(10000, coco);

@@ -8,14 +8,11 @@ from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
 
-HERE = Path(__file__).parent.resolve()
-
-# VisionLens keeps its catalog in a folder of the test tree (ignored by git);
-# global-setup.js fills it with the CLI before the tests run.
-os.environ["VISIONLENS_DATA_DIR"] = os.environ.get(
-    "VISIONLENS_DATA_DIR", str(HERE / ".jupyter-data" / "visionlens")
-)
-os.environ.setdefault("JUPYTERLAB_GALATA_ROOT_DIR", str(HERE / ".jupyter-data" / "root"))
+# playwright.config.js gives every run its own data folder and port (never 8888), and
+# global-setup.js fills the folder with the CLI: a test never sees another run's data.
+for _name in ("VISIONLENS_DATA_DIR", "JUPYTERLAB_GALATA_ROOT_DIR", "VISIONLENS_UI_PORT"):
+    if not os.environ.get(_name):
+        raise SystemExit(f"{_name} is not set: start the UI tests with `jlpm test` (Playwright)")
 Path(os.environ["VISIONLENS_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 Path(os.environ["JUPYTERLAB_GALATA_ROOT_DIR"]).mkdir(parents=True, exist_ok=True)
 
@@ -23,8 +20,9 @@ configure_jupyter_server(c)  # noqa: F821 - `c` is provided by the config loader
 
 # Logs at info level show the VisionLens API calls when a test fails.
 c.ServerApp.log_level = "INFO"  # noqa: F821
-# Another port lets two test runs share a machine (give each its own data dir too).
-c.ServerApp.port = int(os.environ.get("VISIONLENS_UI_PORT", "8888"))  # noqa: F821
+# The run's own port; never a neighbour's: another port number would be another server.
+c.ServerApp.port = int(os.environ["VISIONLENS_UI_PORT"])  # noqa: F821
+c.ServerApp.port_retries = 0  # noqa: F821
 
 # Containers and CI machines often run the tests as root.
 c.ServerApp.allow_root = True  # noqa: F821

@@ -7,6 +7,10 @@
  * `n` images cycling through `sourceImages` (by default all of `src.images`),
  * each with the boxes its source image has in `src`; ids are renumbered and
  * every fifth image is in the `val` split.
+ *
+ * @param {{images: any[], annotations: any[], categories: any[]}} src
+ * @param {number} n
+ * @param {any[]} [sourceImages]
  */
 function tiledCoco(src, n, sourceImages = src.images) {
   const boxes = new Map();

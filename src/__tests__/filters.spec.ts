@@ -6,8 +6,7 @@ import {
   sameFilter,
   setCategorical,
   setFileNameSearch,
-  setRange,
-  toggleCategorical
+  setRange
 } from '../filters';
 import { describeFilter, removeChip } from '../chips';
 import { IFilter } from '../tokens';
@@ -69,11 +68,11 @@ describe('filter composition', () => {
   it('clears to an empty filter and never mutates its input', () => {
     const start: IFilter = { sample: { split: { in: ['val'] } } };
     const frozen = JSON.stringify(start);
-    const next = toggleCategorical(start, { name: 'split' }, 'val');
+    const next = setCategorical(start, { name: 'split' }, []);
     expect(JSON.stringify(start)).toBe(frozen);
     expect(next).toEqual({});
     expect(isEmptyFilter(next)).toBe(true);
-    const both = toggleCategorical(start, { name: 'split' }, 'train');
+    const both = setCategorical(start, { name: 'split' }, ['val', 'train']);
     expect(both.sample?.split.in).toEqual(['val', 'train']);
   });
 

@@ -1,13 +1,14 @@
+import { ServerConnection } from '@jupyterlab/services';
 import { StateDB } from '@jupyterlab/statedb';
 
-import { VisionLensClient } from '../api';
+import { VisionLensClient } from '../client';
 import { STATE_KEY, VisionLensModel } from '../model';
 import { rangeIds } from '../selection';
 import { setCategorical, setRange } from '../filters';
 
 function makeModel(state: StateDB | null = null): VisionLensModel {
   return new VisionLensModel({
-    client: new VisionLensClient(),
+    client: new VisionLensClient(ServerConnection.makeSettings()),
     state,
     saveDelay: 0
   });

@@ -12,45 +12,22 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import {
-  checkEnvelope,
+  checkKernelMessage,
   COMM_TARGET,
   decodeIds,
   encodeIds,
   frontendMessage,
-  IEnvelope,
   IFilterMessage,
-  IKernelHello,
   IRequestMessage,
+  ISelectionMessage,
   ISelectMessage,
+  KernelCommMessage,
   toModelFilter
 } from './protocol';
+import { BridgeSession } from './session';
 
 /** The frontend's name in `hello` answers. */
 export const FRONTEND_NAME = 'visionlens_jlab';
-
-/** One kernel-side `Session`, as seen from here. */
-export class BridgeSession {
-  constructor(
-    readonly key: string,
-    readonly comm: Kernel.IComm,
-    readonly kernel: Kernel.IKernelConnection,
-    public dataset: string | null
-  ) {}
-
-  /** Send a message; a comm that went away is reported as `false`. */
-  send(msg: IEnvelope, buffers?: (ArrayBuffer | ArrayBufferView)[]): boolean {
-    if (this.comm.isDisposed || this.kernel.isDisposed) {
-      return false;
-    }
-    try {
-      this.comm.send(msg as any, undefined, buffers);
-      return true;
-    } catch (error) {
-      console.warn('VisionLens bridge: cannot send', error);
-      return false;
-    }
-  }
-}
 
 /** The bridge between kernels and the shared model. */
 export class NotebookBridge {
@@ -142,13 +119,13 @@ export class NotebookBridge {
     if (this._sessions.has(key)) {
       return; // another connection of this page to the same kernel has it
     }
-    const data = msg.content.data as unknown as IKernelHello;
-    const problem = checkEnvelope(data);
+    const data = msg.content.data as unknown as KernelCommMessage;
+    const problem = checkKernelMessage(data);
     const session = this._adopt(key, kernel, comm, null);
-    if (problem || data.type !== 'hello' || typeof data.dataset !== 'string') {
+    if (problem || data.type !== 'hello') {
       session.send(
         frontendMessage('error', {
-          reply_to: data?.id ?? null,
+          reply_to: messageId(data),
           message:
             problem ?? 'a session must open with a hello naming its dataset'
         })
@@ -191,12 +168,12 @@ export class NotebookBridge {
     session: BridgeSession,
     msg: KernelMessage.ICommMsgMsg
   ): Promise<void> {
-    const data = msg.content.data as unknown as IEnvelope;
-    const problem = checkEnvelope(data);
+    const data = msg.content.data as unknown as KernelCommMessage;
+    const problem = checkKernelMessage(data);
     if (problem) {
       session.send(
         frontendMessage('error', {
-          reply_to: data?.id ?? null,
+          reply_to: messageId(data),
           message: problem
         })
       );
@@ -205,17 +182,20 @@ export class NotebookBridge {
     try {
       switch (data.type) {
         case 'hello': // the kernel's answer to our resume hello
-          session.dataset = (data as IKernelHello).dataset;
+          session.dataset = data.dataset;
           this._sendState(session);
           break;
         case 'select':
-          await this._applySelect(session, data as ISelectMessage, msg.buffers);
+          await this._applySelect(session, data, msg.buffers);
           break;
         case 'filter':
-          await this._applyFilter(session, data as IFilterMessage);
+          await this._applyFilter(session, data);
           break;
         case 'request':
-          await this._request(session, data as IRequestMessage);
+          await this._request(session, data);
+          break;
+        case 'error': // a message of ours the kernel could not apply
+          console.warn(`VisionLens bridge: the kernel says ${data.message}`);
           break;
       }
     } catch (error) {
@@ -327,7 +307,7 @@ export class NotebookBridge {
   }
 
   private _selectionPayload(): {
-    fields: { [key: string]: unknown };
+    fields: Pick<ISelectionMessage, 'mode' | 'count' | 'filter'>;
     buffers: ArrayBuffer[];
   } {
     const selection = this._model.selection;
@@ -386,4 +366,10 @@ export class NotebookBridge {
   private _kernels = new Set<Kernel.IKernelConnection>();
   private _sessions = new Map<string, BridgeSession>();
   private _applying: BridgeSession | null = null;
+}
+
+/** The id of a (possibly malformed) message, for `reply_to`. */
+function messageId(data: unknown): string | null {
+  const id = (data as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
 }

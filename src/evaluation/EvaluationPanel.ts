@@ -4,17 +4,10 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { IVisionLensModel } from '../tokens';
-import { clear, h } from '../widgets/dom';
+import { JobError } from '../client';
+import { clear, h } from '../dom';
+import { IEvaluationSummary, IVisionLensModel } from '../tokens';
 import { ReportView } from './ReportView';
-import {
-  getEvaluation,
-  IEvaluationSummary,
-  listEvaluations,
-  startEvaluation
-} from './types';
-
-const POLL_MS = 500;
 
 /** Main-area widget listing evaluations and comparing two of them. */
 export class EvaluationPanel extends Widget {
@@ -108,7 +101,7 @@ export class EvaluationPanel extends Widget {
       return;
     }
     try {
-      this._evaluations = await listEvaluations(dataset);
+      this._evaluations = await this.model.client.listEvaluations(dataset);
     } catch (error) {
       this._setStatus(`Cannot list evaluations: ${(error as Error).message}`);
       return;
@@ -165,7 +158,7 @@ export class EvaluationPanel extends Widget {
     const keys = [this._left.value, this._right.value].filter(k => k);
     try {
       const reports = await Promise.all(
-        keys.map(k => getEvaluation(dataset, k))
+        keys.map(k => this.model.client.getEvaluation(dataset, k))
       );
       clear(this._reports);
       for (const report of reports) {
@@ -184,28 +177,27 @@ export class EvaluationPanel extends Widget {
       return;
     }
     const protocol = this._protocol.value === 'voc' ? 'voc' : 'coco';
+    const client = this.model.client;
     try {
-      let job = await startEvaluation(dataset, {
+      const started = await client.startEvaluation(dataset, {
         model: modelName,
         protocol,
         iou: Number(this._iou.value),
         plus_one: this._plusOne.checked
       });
-      while (job.status === 'queued' || job.status === 'running') {
-        this._setStatus(`Evaluating… ${job.message ?? ''}`);
-        await new Promise(resolve => setTimeout(resolve, POLL_MS));
-        job = await this.model.client.getJob(job.id);
-      }
-      if (job.status !== 'done') {
-        this._setStatus(`Evaluation ${job.status}: ${job.error ?? ''}`);
-        return;
-      }
+      const job = await client.waitForJob(started, {
+        onUpdate: j => this._setStatus(`Evaluating… ${j.message ?? ''}`)
+      });
       this._setStatus('');
       const key = String(job.result?.key ?? '');
       await this.refresh(key || undefined);
       this.model.notifyDataChanged();
     } catch (error) {
-      this._setStatus((error as Error).message);
+      this._setStatus(
+        error instanceof JobError
+          ? `Evaluation ${error.job.status}: ${error.job.error ?? ''}`
+          : (error as Error).message
+      );
     }
   }
 

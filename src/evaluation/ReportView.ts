@@ -3,7 +3,7 @@
  * confusion matrix. Dataset text (class names) only ever goes through
  * textContent / SVG text nodes.
  */
-import { clear, fmtInt, h } from '../widgets/dom';
+import { clear, fmtInt, h } from '../dom';
 import { IVisionLensModel } from '../tokens';
 import {
   cellLabelFilter,
@@ -13,7 +13,7 @@ import {
   sortRows,
   withLabelFilter
 } from './logic';
-import { IClassRow, IEvaluationReport } from './types';
+import { IClassRow, IEvaluationReport } from '../types';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const PLOT_W = 240;

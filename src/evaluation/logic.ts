@@ -3,7 +3,7 @@
  * table sorting, and PR-curve geometry. No DOM here (unit-tested).
  */
 import { GROUND_TRUTH, IFilter, ILabelFilter } from '../tokens';
-import { IClassRow, IEvaluationReport } from './types';
+import { IClassRow, IEvaluationReport } from '../types';
 
 /** The label of the background row/column of the confusion matrix. */
 export const BACKGROUND = 'background';

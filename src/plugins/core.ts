@@ -10,7 +10,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 
-import { VisionLensClient } from '../api';
+import { VisionLensClient } from '../client';
 import { VisionLensModel } from '../model';
 import { CommandIDs, IVisionLensModel } from '../tokens';
 
@@ -29,7 +29,7 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
     palette: ICommandPalette | null
   ): IVisionLensModel => {
     const model = new VisionLensModel({
-      client: new VisionLensClient(),
+      client: new VisionLensClient(app.serviceManager.serverSettings),
       state
     });
     if (settings) {

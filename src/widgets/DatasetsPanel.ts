@@ -6,18 +6,10 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import {
-  CommandIDs,
-  IDatasetInfo,
-  IIngestReport,
-  IJob,
-  IVisionLensModel
-} from '../tokens';
-import { fmtDate, fmtInt, h } from './dom';
-import { button } from './GridToolbar';
-
-/** How often a running job is polled, in ms. */
-const POLL_MS = 500;
+import { button, fmtDate, fmtInt, h } from '../dom';
+import { CommandIDs, IDatasetInfo, IVisionLensModel } from '../tokens';
+import { IngestForm } from './IngestForm';
+import { renderReport, stat } from './ingestReport';
 
 /** The side panel. */
 export class DatasetsPanel extends Widget {
@@ -37,8 +29,7 @@ export class DatasetsPanel extends Widget {
     );
     this._list = h('div', { className: 'jp-VisionLens-datasetList' });
     this._message = h('div', { className: 'jp-VisionLens-message' });
-    this._form = this._buildForm();
-    this._form.hidden = true;
+    this._form = new IngestForm(model);
     this.node.append(
       h(
         'div',
@@ -48,7 +39,7 @@ export class DatasetsPanel extends Widget {
         ingest,
         refresh
       ),
-      this._form,
+      this._form.node,
       this._message,
       this._list
     );
@@ -77,150 +68,20 @@ export class DatasetsPanel extends Widget {
     name?: string;
     format?: string;
   }): void {
-    this._form.hidden = false;
-    if (prefill?.source !== undefined) {
-      this._inputs.source.value = prefill.source;
-      const base = prefill.source.replace(/\/+$/, '').split('/').pop() ?? '';
-      this._inputs.name.value =
-        prefill.name ?? base.replace(/\.(json|xml|txt|ya?ml)$/i, '');
+    this._form.show(prefill);
+  }
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this._form.dispose();
     }
-    if (prefill?.format) {
-      this._inputs.format.value = prefill.format;
-    }
-    this._inputs.source.focus();
+    super.dispose();
   }
 
   private _setMessage(text: string, error = false): void {
     this._message.textContent = text;
     this._message.classList.toggle('jp-mod-error', error);
     this._message.hidden = !text;
-  }
-
-  private _buildForm(): HTMLFormElement {
-    const field = (label: string, input: HTMLElement) =>
-      h(
-        'label',
-        { className: 'jp-VisionLens-formField' },
-        h('span', { text: label }),
-        input
-      );
-    const source = h('input', {
-      className: 'jp-mod-styled',
-      attrs: {
-        name: 'source',
-        placeholder: '/path/to/annotations.json or folder',
-        required: ''
-      }
-    });
-    const name = h('input', {
-      className: 'jp-mod-styled',
-      attrs: { name: 'name', placeholder: 'dataset name', required: '' }
-    });
-    const format = h('select', {
-      className: 'jp-mod-styled',
-      attrs: { name: 'format' }
-    });
-    for (const f of ['auto', 'coco', 'yolo', 'voc']) {
-      format.appendChild(h('option', { text: f, attrs: { value: f } }));
-    }
-    const images = h('input', {
-      className: 'jp-mod-styled',
-      attrs: { name: 'images', placeholder: 'images folder (optional)' }
-    });
-    this._inputs = { source, name, format, images };
-    this._progress = h('progress', { className: 'jp-VisionLens-progress' });
-    this._progress.max = 1;
-    this._progress.hidden = true;
-    this._jobText = h('div', { className: 'jp-VisionLens-jobText' });
-    const submit = h('button', {
-      className:
-        'jp-Button jp-mod-styled jp-mod-accept jp-VisionLens-ingestSubmit',
-      text: 'Ingest'
-    });
-    submit.type = 'submit';
-    const cancel = button('Close', 'jp-VisionLens-ingestClose', () => {
-      this._form.hidden = true;
-    });
-    const form = h(
-      'form',
-      { className: 'jp-VisionLens-ingestForm' },
-      field('Annotations', source),
-      field('Name', name),
-      field('Format', format),
-      field('Images', images),
-      h('div', { className: 'jp-VisionLens-formActions' }, submit, cancel),
-      this._progress,
-      this._jobText
-    );
-    form.addEventListener('submit', e => {
-      e.preventDefault();
-      void this._submit();
-    });
-    return form;
-  }
-
-  private async _submit(): Promise<void> {
-    const { source, name, format, images } = this._inputs;
-    const body: {
-      source: string;
-      name: string;
-      format?: string;
-      images?: string;
-    } = {
-      source: source.value.trim(),
-      name: name.value.trim()
-    };
-    if (!body.source || !body.name) {
-      this._jobText.textContent =
-        'Give the annotations path and a dataset name.';
-      return;
-    }
-    if (format.value !== 'auto') {
-      body.format = format.value;
-    }
-    if (images.value.trim()) {
-      body.images = images.value.trim();
-    }
-    this._jobText.textContent = 'Starting…';
-    this._jobText.classList.remove('jp-mod-error');
-    try {
-      const job = await this.model.client.ingest(body);
-      await this._follow(job);
-    } catch (error) {
-      this._jobText.textContent = (error as Error).message;
-      this._jobText.classList.add('jp-mod-error');
-    }
-  }
-
-  /** Poll a job until it ends, showing its progress. */
-  private async _follow(job: IJob): Promise<void> {
-    this._progress.hidden = false;
-    while (!this.isDisposed) {
-      if (job.progress === null || job.progress === undefined) {
-        this._progress.removeAttribute('value');
-      } else {
-        this._progress.value = job.progress;
-      }
-      this._jobText.textContent = `${job.status}${job.message ? `: ${job.message}` : ''}`;
-      this._jobText.dataset.status = job.status;
-      if (
-        job.status === 'done' ||
-        job.status === 'failed' ||
-        job.status === 'cancelled'
-      ) {
-        break;
-      }
-      await new Promise(r => setTimeout(r, POLL_MS));
-      job = await this.model.client.getJob(job.id);
-    }
-    this._progress.hidden = true;
-    if (job.status === 'failed') {
-      this._jobText.textContent = `Ingest failed: ${job.error ?? job.message ?? 'unknown error'}`;
-      this._jobText.classList.add('jp-mod-error');
-    } else if (job.status === 'done') {
-      this._jobText.textContent = `Done: ${this._inputs.name.value}`;
-    }
-    await this.refresh();
   }
 
   private _render(): void {
@@ -343,81 +204,5 @@ export class DatasetsPanel extends Widget {
   private _commands: CommandRegistry;
   private _list: HTMLDivElement;
   private _message: HTMLDivElement;
-  private _form: HTMLFormElement;
-  private _inputs!: {
-    source: HTMLInputElement;
-    name: HTMLInputElement;
-    format: HTMLSelectElement;
-    images: HTMLInputElement;
-  };
-  private _progress!: HTMLProgressElement;
-  private _jobText!: HTMLDivElement;
-}
-
-function stat(label: string, value: string, key?: string): HTMLElement {
-  const el = h(
-    'span',
-    { className: 'jp-VisionLens-stat' },
-    h('span', { className: 'jp-VisionLens-statLabel', text: label }),
-    h('span', { className: 'jp-VisionLens-statValue', text: value })
-  );
-  if (key) {
-    el.dataset.stat = key;
-  }
-  if (key === 'models' || key === 'created') {
-    el.classList.add('jp-mod-wide');
-  }
-  return el;
-}
-
-/** The ingest report as DOM (counts, warnings and errors with examples). */
-export function renderReport(report: IIngestReport | null): HTMLElement[] {
-  if (!report) {
-    return [h('div', { text: 'No ingest report.' })];
-  }
-  const out: HTMLElement[] = [];
-  const counts = Object.entries(report.counts ?? {});
-  if (counts.length) {
-    out.push(
-      h(
-        'div',
-        { className: 'jp-VisionLens-reportCounts' },
-        ...counts.map(([k, v]) => stat(k, fmtInt(v)))
-      )
-    );
-  }
-  for (const [kind, items] of [
-    ['error', report.errors ?? []],
-    ['warning', report.warnings ?? []]
-  ] as const) {
-    for (const item of items) {
-      const examples = (item.examples ?? [])
-        .slice(0, 5)
-        .map(e => (typeof e === 'string' ? e : JSON.stringify(e)));
-      out.push(
-        h(
-          'div',
-          { className: `jp-VisionLens-reportItem jp-mod-${kind}` },
-          h('span', { className: 'jp-VisionLens-reportCode', text: item.code }),
-          h('span', {
-            className: 'jp-VisionLens-valueCount',
-            text: item.count !== undefined ? `×${fmtInt(item.count)}` : ''
-          }),
-          h('div', { text: item.message }),
-          examples.length
-            ? h('div', {
-                className: 'jp-VisionLens-reportExamples',
-                text: `e.g. ${examples.join(' · ')}`
-              })
-            : ''
-        )
-      );
-    }
-  }
-  if (!report.errors?.length && !report.warnings?.length) {
-    out.push(
-      h('div', { className: 'jp-VisionLens-reportOk', text: 'No warnings.' })
-    );
-  }
-  return out;
+  private _form: IngestForm;
 }

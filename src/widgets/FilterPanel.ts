@@ -25,8 +25,7 @@ import {
   INumericFacet,
   IVisionLensModel
 } from '../tokens';
-import { fmtInt, h } from './dom';
-import { button } from './GridToolbar';
+import { button, fmtInt, h } from '../dom';
 import { Histogram } from './Histogram';
 
 /** Values listed before "show more". */

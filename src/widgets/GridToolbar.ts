@@ -6,7 +6,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { IDisposable } from '@lumino/disposable';
 
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../tokens';
-import { fmtInt, h } from './dom';
+import { button, fmtInt, h } from '../dom';
 
 /** Options of the toolbar. */
 export interface IGridToolbarOptions {
@@ -239,19 +239,4 @@ export class GridToolbar implements IDisposable {
   private _sources: HTMLSpanElement;
   private _sourcesKey = '';
   private _disposed = false;
-}
-
-/** A toolbar button with a text label. */
-export function button(
-  label: string,
-  className: string,
-  onClick: () => unknown
-): HTMLButtonElement {
-  const b = h('button', {
-    className: `jp-VisionLens-button ${className}`,
-    text: label
-  });
-  b.type = 'button';
-  b.addEventListener('click', () => void onClick());
-  return b;
 }

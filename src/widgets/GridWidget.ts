@@ -8,10 +8,12 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { CommandIDs, ISample, IVisionLensModel } from '../tokens';
-import { h } from './dom';
+import { h } from '../dom';
+import { GridClickSelection } from './gridSelection';
 import { GridToolbar } from './GridToolbar';
+import { GridTooltip } from './GridTooltip';
 import { PageCache } from './pages';
-import { createTile, fillTile, fillTooltip, ITileEl } from './tiles';
+import { createTile, fillTile, ITileEl } from './tiles';
 
 /** Rows rendered above and below the viewport. */
 const OVERSCAN_ROWS = 2;
@@ -55,14 +57,14 @@ export class GridWidget extends Widget {
     this._scroller.tabIndex = 0;
     this._sizer = h('div', { className: 'jp-VisionLens-gridSizer' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
-    this._tooltip = h('div', { className: 'jp-VisionLens-tooltip' });
-    this._tooltip.hidden = true;
+    this._tooltip = new GridTooltip(this.model);
+    this._clicks = new GridClickSelection(this.model, this._pages);
     this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,
       this._status,
       this._scroller,
-      this._tooltip
+      this._tooltip.node
     );
 
     this._scroller.addEventListener('scroll', this, { passive: true });
@@ -124,7 +126,7 @@ export class GridWidget extends Widget {
   handleEvent(event: Event): void {
     switch (event.type) {
       case 'scroll':
-        this._hideTooltip();
+        this._tooltip.hide();
         this._scheduleRender();
         break;
       case 'click':
@@ -140,7 +142,7 @@ export class GridWidget extends Widget {
         this._onHover(event as MouseEvent);
         break;
       case 'mouseleave':
-        this._hideTooltip();
+        this._tooltip.hide();
         break;
     }
   }
@@ -163,7 +165,7 @@ export class GridWidget extends Widget {
 
   private _onQueryChanged(): void {
     this._pages.reset(this.model.dataset, this.model.filter, false);
-    this._anchor = null;
+    this._clicks.reset();
     this._scroller.scrollTop = 0;
     this._resetRows();
     this.title.label = this.model.dataset
@@ -337,47 +339,12 @@ export class GridWidget extends Widget {
 
   private async _onClick(event: MouseEvent): Promise<void> {
     const hit = this._tileOf(event.target);
-    if (!hit) {
-      return;
+    if (hit) {
+      await this._clicks.click(hit.index, hit.sample.sample_id, {
+        shift: event.shiftKey,
+        additive: event.ctrlKey || event.metaKey
+      });
     }
-    const { index, sample } = hit;
-    const additive = event.ctrlKey || event.metaKey;
-    if (event.shiftKey && this._anchor !== null) {
-      const ids = await this._idsBetween(this._anchor, index);
-      if (additive) {
-        this.model.addToSelection(ids);
-      } else {
-        this.model.setSelection(ids);
-      }
-      return;
-    }
-    this._anchor = index;
-    if (additive) {
-      if (this.model.selection.mode === 'all') {
-        // Materialize "all matching" before removing one sample from it.
-        const dataset = this.model.dataset as string;
-        const { ids } = await this.model.client.ids(dataset, this.model.filter);
-        this.model.setSelection(ids.filter(id => id !== sample.sample_id));
-      } else {
-        this.model.toggleSelected(sample.sample_id);
-      }
-      return;
-    }
-    this.model.setSelection([sample.sample_id]);
-  }
-
-  /** Ids of the positions between two indices (loaded pages, else the server). */
-  private async _idsBetween(from: number, to: number): Promise<number[]> {
-    const loaded = this._pages.idsBetween(from, to);
-    if (loaded) {
-      return loaded;
-    }
-    const { ids } = await this.model.client.ids(
-      this.model.dataset as string,
-      this.model.filter
-    );
-    // The grid is in sample-id order, like the ids endpoint.
-    return ids.slice(Math.min(from, to), Math.max(from, to) + 1);
   }
 
   private _openTile(target: Element | null): void {
@@ -404,28 +371,11 @@ export class GridWidget extends Widget {
 
   private _onHover(event: MouseEvent): void {
     const hit = this._tileOf(event.target);
-    if (!hit) {
-      this._hideTooltip();
-      return;
+    if (hit) {
+      this._tooltip.show(this.node, hit.el, hit.sample);
+    } else {
+      this._tooltip.hide();
     }
-    const { sample, el } = hit;
-    if (this._tooltipFor === sample.sample_id && !this._tooltip.hidden) {
-      return;
-    }
-    this._tooltipFor = sample.sample_id;
-    const tip = this._tooltip;
-    fillTooltip(tip, this.model, sample);
-    const host = this.node.getBoundingClientRect();
-    const rect = el.getBoundingClientRect();
-    tip.hidden = false;
-    tip.style.left = `${Math.max(0, Math.min(rect.left - host.left, host.width - 260))}px`;
-    const below = rect.bottom - host.top + 4;
-    tip.style.top = `${below + 80 > host.height ? rect.top - host.top - 84 : below}px`;
-  }
-
-  private _hideTooltip(): void {
-    this._tooltip.hidden = true;
-    this._tooltipFor = null;
   }
 
   private _commands: CommandRegistry;
@@ -434,8 +384,8 @@ export class GridWidget extends Widget {
   private _scroller: HTMLDivElement;
   private _sizer: HTMLDivElement;
   private _status: HTMLDivElement;
-  private _tooltip: HTMLDivElement;
-  private _tooltipFor: number | null = null;
+  private _tooltip: GridTooltip;
+  private _clicks: GridClickSelection;
   private _rows = new Map<number, HTMLDivElement>();
   private _freeRows: HTMLDivElement[] = [];
   private _tileSize: number;
@@ -443,6 +393,5 @@ export class GridWidget extends Widget {
   private _tile = 0;
   private _raf = 0;
   private _viewVersion = 0;
-  private _anchor: number | null = null;
   private _datasetTotal: number | null = null;
 }

@@ -3,7 +3,7 @@
  * and min / max inputs.
  */
 import { INumericFacet, IRange } from '../tokens';
-import { fmtInt, h } from './dom';
+import { fmtInt, h } from '../dom';
 
 /** Numeric facet editor; calls `onChange` with the new range (or null). */
 export class Histogram {

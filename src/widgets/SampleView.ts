@@ -9,9 +9,8 @@ import { Widget } from '@lumino/widgets';
 
 import { GROUND_TRUTH, ISample, IVisionLensModel } from '../tokens';
 import { createOverlay, drawBoxes } from './boxes';
-import { fmtInt, h } from './dom';
+import { button, fmtInt, h } from '../dom';
 import { sampleTables } from './sampleTables';
-import { button } from './GridToolbar';
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {

@@ -3,7 +3,7 @@
  * and boxes. All values are set as text.
  */
 import { GROUND_TRUTH, ISample, IVisionLensModel } from '../tokens';
-import { fmtValue, h } from './dom';
+import { fmtValue, h } from '../dom';
 
 /** The fields and boxes tables of a sample. */
 export function sampleTables(

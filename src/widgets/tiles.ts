@@ -4,7 +4,7 @@
  */
 import { ISample, IVisionLensModel } from '../tokens';
 import { classSummary, createOverlay, drawBoxes } from './boxes';
-import { fmtValue, h, sampleField } from './dom';
+import { fmtValue, h, sampleField } from '../dom';
 
 /** A tile element with its parts and what it currently shows. */
 export interface ITileEl extends HTMLDivElement {

@@ -7,10 +7,23 @@ import { APIRequestContext, expect, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+/**
+ * Where screenshots go: a build folder (git-ignored), never over the tracked
+ * ones in docs/ (`make screenshots` copies them there on purpose).
+ */
+export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'build', 'screenshots');
 
-/** The server's base URL and token (the test server runs without a token). */
-const BASE = process.env.TARGET_URL ?? 'http://localhost:8888';
+/** A variable playwright.config.js sets for the run (there is no default server). */
+export function runEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the UI tests with \`jlpm test\` in ui-tests/`);
+  }
+  return value;
+}
+
+/** The run's own server and its token (the test server runs without a token). */
+const BASE = runEnv('TARGET_URL');
 const TOKEN = process.env.JUPYTER_TOKEN ?? '';
 
 function apiUrl(endpoint: string): string {
@@ -100,7 +113,7 @@ export async function imagesLoaded(locator: Locator): Promise<void> {
   );
 }
 
-/** Save a small screenshot of a panel into docs/screenshots/. */
+/** Save a small screenshot of a panel into build/screenshots/. */
 export async function shot(locator: Locator, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   // Side panels scroll themselves: show them from the top.

@@ -14,13 +14,13 @@ import {
   openGrid,
   serverTotal,
   setTheme,
+  runEnv,
   shot
 } from './helpers';
 
-const DATA_DIR =
-  process.env.VISIONLENS_DATA_DIR ??
-  path.resolve(__dirname, '..', '.jupyter-data', 'visionlens');
-const BASE = process.env.TARGET_URL ?? 'http://localhost:8888';
+/** The run's own data folder and server (both set by playwright.config.js). */
+const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
+const BASE = runEnv('TARGET_URL');
 const DEMO = 'demo';
 const BIG = 'big10k';
 /**

@@ -56,7 +56,7 @@ class Session:
             _comm
             if _comm is not None
             else _create_comm(
-                P.message(P.HELLO, session=self.id, dataset=dataset.name, open=bool(show))
+                P.message("hello", session=self.id, dataset=dataset.name, open=bool(show))
             )
         )
         self._comm.on_msg(self._on_msg)
@@ -122,7 +122,7 @@ class Session:
         elif mode == "remove":
             ids = np.setdiff1d(self._ids, ids)
         array, wire = P.encode_ids(ids)
-        msg = P.message(P.SELECT, dataset=self.dataset.name, count=len(array))
+        msg = P.message("select", dataset=self.dataset.name, count=len(array))
         self._send(msg, [wire])
         self._last_select = msg["id"]
         self._ids = array
@@ -136,13 +136,13 @@ class Session:
         """Set the panels' filter (``None`` clears it); returns how many samples match."""
         plain = _filter(spec)
         count = self.dataset.count(plain)  # the server validates the filter first
-        self._send(P.message(P.FILTER, dataset=self.dataset.name, filter=plain))
+        self._send(P.message("filter", dataset=self.dataset.name, filter=plain))
         self._view = plain or None
         return count
 
     def show(self) -> None:
         """Open (or bring forward) the grid on this session's dataset."""
-        self._send(P.message(P.REQUEST, method="open", params={"dataset": self.dataset.name}))
+        self._send(P.message("request", method="open", params={"dataset": self.dataset.name}))
 
     def on_select(self, callback: SelectCallback, *, remove: bool = False) -> None:
         """Call ``callback(selected_ids)`` whenever the selection changes in the panels."""
@@ -191,7 +191,7 @@ class Session:
                 )
         return ids
 
-    def _send(self, msg: dict[str, Any], buffers: list[Any] | None = None) -> None:
+    def _send(self, msg: P.KernelMessage, buffers: list[Any] | None = None) -> None:
         if self.closed:
             raise VisionLensError(
                 "this session is closed (the panels went away or the VisionLens extension "
@@ -207,44 +207,44 @@ class Session:
             self._handle(data, msg.get("buffers") or [])
         except P.ProtocolError as exc:
             self.last_error = str(exc)
+            reply_to = _get_id(content.get("data"))
             self._comm.send(
-                data={
-                    "v": P.VERSION,
-                    "type": P.ERROR,
-                    "message": str(exc),
-                    "reply_to": _get_id(content.get("data")),
-                }
+                data=P.message(
+                    "error",
+                    message=str(exc),
+                    reply_to=reply_to if isinstance(reply_to, str) else None,
+                )
             )
             warnings.warn(f"VisionLens: {exc}", stacklevel=1)
         except VisionLensError as exc:  # e.g. the server went away while resolving a filter
             self.last_error = str(exc)
             warnings.warn(f"VisionLens: {exc}", stacklevel=1)
 
-    def _handle(self, data: dict[str, Any], buffers: list[Any]) -> None:
-        kind = data["type"]
+    def _handle(self, data: P.FrontendMessage, buffers: list[Any]) -> None:
         reply_to = data.get("reply_to")
-        own = reply_to in self._pending
-        self._pending.discard(reply_to)
-        if kind == P.HELLO:
-            self.frontend = data
+        own = reply_to is not None and reply_to in self._pending
+        self._pending.discard(reply_to or "")
+        if data["type"] == "hello":
+            self.frontend = dict(data)
             self.shown_dataset = data.get("shown", self.shown_dataset)
             if data.get("resume"):  # a reloaded page re-attaches: tell it who we are
                 self._comm.send(
                     data=P.message(
-                        P.HELLO,
+                        "hello",
                         session=self.id,
                         dataset=self.dataset.name,
                         open=False,
                         reply_to=data.get("id"),
                     )
                 )
-        elif kind == P.SELECTION:
+        elif data["type"] == "selection":
             if data.get("dataset") != self.dataset.name:
                 return
-            if data.get("filter") is not None and not buffers:
+            everything = data.get("filter")
+            if everything is not None and not buffers:
                 # "every sample matching the filter" (select-all): resolved through the
                 # server as Arrow, so huge selections never cross the comm as a list.
-                ids = self.dataset.ids(data["filter"])
+                ids = self.dataset.ids(everything)
             else:
                 ids = np.unique(P.decode_ids(buffers, data.get("count")))
             if own and reply_to != self._last_select:
@@ -253,12 +253,12 @@ class Session:
             self._ids = ids
             if changed and not own:
                 self._notify()
-        elif kind == P.VIEW:
+        elif data["type"] == "view":
             self.shown_dataset = data.get("dataset")
             if data.get("dataset") == self.dataset.name:
-                self._view = data.get("filter") or None
-        elif kind == P.ERROR:
-            self.last_error = str(data.get("message"))
+                self._view = data["filter"] or None
+        elif data["type"] == "error":
+            self.last_error = data["message"]
             warnings.warn(f"VisionLens panels: {self.last_error}", stacklevel=1)
 
     def _notify(self) -> None:
@@ -277,7 +277,7 @@ def _get_id(data: Any) -> Any:
     return data.get("id") if isinstance(data, dict) else None
 
 
-def _create_comm(hello: dict[str, Any]) -> Any:
+def _create_comm(hello: P.KernelMessage) -> Any:
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - ipykernel always brings IPython

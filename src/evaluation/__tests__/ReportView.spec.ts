@@ -1,6 +1,6 @@
 import { IFilter, IVisionLensModel } from '../../tokens';
 import { ReportView } from '../ReportView';
-import { IEvaluationReport } from '../types';
+import { IEvaluationReport } from '../../types';
 
 const EVIL = '<img src=x onerror="window.__pwned=1">';
 

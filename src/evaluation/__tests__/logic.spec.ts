@@ -6,7 +6,7 @@ import {
   sortRows,
   withLabelFilter
 } from '../logic';
-import { IClassRow } from '../types';
+import { IClassRow } from '../../types';
 
 const report = { key: 'm1--coco-iou0.5', model: 'm1' };
 

@@ -38,6 +38,21 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** A toolbar button with a text label. */
+export function button(
+  label: string,
+  className: string,
+  onClick: () => unknown
+): HTMLButtonElement {
+  const b = h('button', {
+    className: `jp-VisionLens-button ${className}`,
+    text: label
+  });
+  b.type = 'button';
+  b.addEventListener('click', () => void onClick());
+  return b;
+}
+
 /** Remove every child of an element. */
 export function clear(el: Element): void {
   while (el.firstChild) {

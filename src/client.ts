@@ -1,0 +1,339 @@
+/**
+ * The one REST client of the lab extension (`{base_url}visionlens/api/`).
+ *
+ * Built from the application's `serviceManager.serverSettings`, so base_url
+ * prefixes, tokens and XSRF cookies are handled as for every other JupyterLab
+ * request. The model token exposes it; panels never build URLs or call
+ * `fetch` themselves.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  IIngestRequest,
+  IVisionLensClient,
+  IWaitForJobOptions
+} from './tokens';
+import {
+  IDatasetDetail,
+  IDatasetInfo,
+  IDuplicatesRequest,
+  IEmbeddingModel,
+  IEmbedRequest,
+  IEvaluationReport,
+  IEvaluationRequest,
+  IEvaluationSummary,
+  IFacets,
+  IFilter,
+  IJob,
+  IQueryOptions,
+  ISample,
+  ISamplesPage,
+  ISearchRequest,
+  ISearchResult
+} from './types';
+
+/** The API prefix under the server's base URL. */
+export const API_PREFIX = 'visionlens/api';
+
+/** How often `waitForJob` polls by default, in ms. */
+export const JOB_POLL_MS = 500;
+
+/** An error answer of the server, with its message when it sent one. */
+export class VisionLensAPIError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'VisionLensAPIError';
+  }
+}
+
+/** A job that ended without a result (`failed` or `cancelled`). */
+export class JobError extends Error {
+  constructor(readonly job: IJob) {
+    super(
+      job.status === 'cancelled'
+        ? `${job.kind} job ${job.id} was cancelled`
+        : `${job.kind} job ${job.id} failed: ${job.error ?? job.message ?? 'unknown error'}`
+    );
+    this.name = 'JobError';
+  }
+}
+
+const enc = encodeURIComponent;
+
+/** The typed REST client behind the model token. */
+export class VisionLensClient implements IVisionLensClient {
+  constructor(readonly serverSettings: ServerConnection.ISettings) {}
+
+  /** The absolute URL of an API endpoint (path under `visionlens/api/`). */
+  url(endpoint: string): string {
+    return URLExt.join(this.serverSettings.baseUrl, API_PREFIX, endpoint);
+  }
+
+  async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {
+    const data = await this._request<{ datasets: IDatasetInfo[] }>('datasets', {
+      signal
+    });
+    return data.datasets;
+  }
+
+  getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail> {
+    return this._request(`datasets/${enc(name)}`, { signal });
+  }
+
+  async ingest(body: IIngestRequest): Promise<IJob> {
+    const data = await this._post<{ job: IJob }>('datasets', body);
+    return data.job;
+  }
+
+  async deleteDataset(name: string): Promise<void> {
+    await this._request(`datasets/${enc(name)}`, { method: 'DELETE' });
+  }
+
+  async listJobs(signal?: AbortSignal): Promise<IJob[]> {
+    const data = await this._request<{ jobs: IJob[] }>('jobs', { signal });
+    return data.jobs;
+  }
+
+  getJob(id: string, signal?: AbortSignal): Promise<IJob> {
+    return this._request(`jobs/${enc(id)}`, { signal });
+  }
+
+  cancelJob(id: string): Promise<IJob> {
+    return this._request(`jobs/${enc(id)}`, { method: 'DELETE' });
+  }
+
+  async waitForJob(
+    job: IJob | string,
+    options: IWaitForJobOptions = {}
+  ): Promise<IJob> {
+    const { signal, onUpdate } = options;
+    const interval = options.intervalMs ?? JOB_POLL_MS;
+    let current =
+      typeof job === 'string' ? await this.getJob(job, signal) : job;
+    for (;;) {
+      onUpdate?.(current);
+      if (current.status === 'done') {
+        return current;
+      }
+      if (current.status === 'failed' || current.status === 'cancelled') {
+        throw new JobError(current);
+      }
+      await sleep(interval, signal);
+      current = await this.getJob(current.id, signal);
+    }
+  }
+
+  querySamples(
+    dataset: string,
+    filter: IFilter,
+    options: IQueryOptions,
+    signal?: AbortSignal
+  ): Promise<ISamplesPage> {
+    return this._post(
+      `datasets/${enc(dataset)}/samples/query`,
+      { filter, ...options },
+      signal
+    );
+  }
+
+  getSample(
+    dataset: string,
+    sampleId: number,
+    signal?: AbortSignal
+  ): Promise<ISample> {
+    return this._request(`datasets/${enc(dataset)}/samples/${sampleId}`, {
+      signal
+    });
+  }
+
+  ids(
+    dataset: string,
+    filter: IFilter,
+    signal?: AbortSignal
+  ): Promise<{ ids: number[]; total: number }> {
+    return this._post(`datasets/${enc(dataset)}/ids`, { filter }, signal);
+  }
+
+  tags(
+    dataset: string,
+    filter: IFilter,
+    add: string[],
+    remove: string[]
+  ): Promise<{ updated: number }> {
+    return this._post(`datasets/${enc(dataset)}/tags`, { filter, add, remove });
+  }
+
+  facets(
+    dataset: string,
+    filter: IFilter,
+    signal?: AbortSignal
+  ): Promise<IFacets> {
+    const q = enc(JSON.stringify(filter));
+    return this._request(`datasets/${enc(dataset)}/facets?filter=${q}`, {
+      signal
+    });
+  }
+
+  async listEvaluations(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationSummary[]> {
+    const data = await this._request<{ evaluations: IEvaluationSummary[] }>(
+      `datasets/${enc(dataset)}/evaluations`,
+      { signal }
+    );
+    return data.evaluations;
+  }
+
+  getEvaluation(
+    dataset: string,
+    key: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationReport> {
+    return this._request(`datasets/${enc(dataset)}/evaluations/${enc(key)}`, {
+      signal
+    });
+  }
+
+  async startEvaluation(
+    dataset: string,
+    request: IEvaluationRequest
+  ): Promise<IJob> {
+    const data = await this._post<{ job: IJob }>(
+      `datasets/${enc(dataset)}/evaluations`,
+      request
+    );
+    return data.job;
+  }
+
+  async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {
+    // A bare list as specified in issue #11; `{models}` like the other lists too.
+    const data = await this._request<
+      IEmbeddingModel[] | { models: IEmbeddingModel[] }
+    >('models', { signal });
+    return Array.isArray(data) ? data : data.models;
+  }
+
+  embed(dataset: string, request: IEmbedRequest = {}): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/embed`, request);
+  }
+
+  search(
+    dataset: string,
+    request: ISearchRequest,
+    signal?: AbortSignal
+  ): Promise<ISearchResult> {
+    return this._post(`datasets/${enc(dataset)}/search`, request, signal);
+  }
+
+  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/duplicates`, request);
+  }
+
+  imageUrl(dataset: string, sampleId: number, size?: number): string {
+    const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
+    return size ? `${url}?size=${size}` : url;
+  }
+
+  /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */
+  private async _started(endpoint: string, body: unknown): Promise<IJob> {
+    const data = await this._post<IJob | { job: IJob }>(endpoint, body);
+    return 'job' in data ? data.job : data;
+  }
+
+  private _post<T>(
+    endpoint: string,
+    body: unknown,
+    signal?: AbortSignal
+  ): Promise<T> {
+    return this._request<T>(endpoint, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+      signal
+    });
+  }
+
+  /** One request; the parsed JSON answer (undefined for 204), or a VisionLensAPIError. */
+  private async _request<T>(endpoint: string, init: RequestInit): Promise<T> {
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(
+        this.url(endpoint),
+        init,
+        this.serverSettings
+      );
+    } catch (error) {
+      // ServerConnection wraps an aborted fetch in a NetworkError: callers
+      // tell "aborted on purpose" from "server unreachable" by the name.
+      if (init.signal?.aborted || (error as Error)?.name === 'AbortError') {
+        throw abortError();
+      }
+      throw error instanceof ServerConnection.NetworkError
+        ? error
+        : new ServerConnection.NetworkError(error as TypeError);
+    }
+    const text = await response.text();
+    let data: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = text;
+      }
+    }
+    if (!response.ok) {
+      throw new VisionLensAPIError(
+        errorMessage(data, response),
+        response.status
+      );
+    }
+    return data as T;
+  }
+}
+
+/** The most helpful message of an error answer (tornado/jupyter_server shapes). */
+function errorMessage(data: unknown, response: Response): string {
+  if (data && typeof data === 'object') {
+    const fields = data as { [key: string]: unknown };
+    for (const key of ['message', 'error', 'reason']) {
+      const value = fields[key];
+      if (typeof value === 'string' && value) {
+        return value;
+      }
+    }
+  }
+  if (typeof data === 'string' && data && data.length < 500) {
+    return data;
+  }
+  return `${response.status} ${response.statusText || 'request failed'}`;
+}
+
+/** Wait `ms`, or reject with an AbortError as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(): Error {
+  const error = new Error('the request was aborted');
+  error.name = 'AbortError';
+  return error;
+}

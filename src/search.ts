@@ -1,0 +1,85 @@
+/**
+ * The search the grid shows (by text, "more like this", or an image): one at
+ * a time, always within the current filter. It is re-run when the filter
+ * changes and dropped when the dataset changes.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  ISearchModel,
+  SearchQuery,
+  ISearchState,
+  IVisionLensModel
+} from './tokens';
+
+/** Implementation of {@link ISearchModel} over the shared model. */
+export class SearchModel implements ISearchModel {
+  constructor(private readonly _model: IVisionLensModel) {
+    _model.datasetChanged.connect(() => this.clear(), this);
+    _model.filterChanged.connect(() => {
+      if (this._state) {
+        void this.run(this._state.query);
+      }
+    }, this);
+  }
+
+  get state(): ISearchState | null {
+    return this._state;
+  }
+
+  get changed(): ISignal<ISearchModel, ISearchState | null> {
+    return this._changed;
+  }
+
+  async run(query: SearchQuery): Promise<ISearchState> {
+    const dataset = this._model.dataset;
+    if (!dataset) {
+      throw new Error('Open a dataset before searching it.');
+    }
+    this._abort?.abort();
+    const abort = (this._abort = new AbortController());
+    const filter = this._model.filter;
+    this._set({ dataset, query, filter, result: null, error: null });
+    let next: ISearchState;
+    try {
+      const result = await this._model.client.search(
+        dataset,
+        { ...query, filter },
+        abort.signal
+      );
+      next = { dataset, query, filter, result, error: null };
+    } catch (error) {
+      if (abort.signal.aborted) {
+        return (
+          this._state ?? { dataset, query, filter, result: null, error: null }
+        );
+      }
+      next = {
+        dataset,
+        query,
+        filter,
+        result: null,
+        error: (error as Error).message
+      };
+    }
+    this._set(next);
+    return next;
+  }
+
+  clear(): void {
+    this._abort?.abort();
+    this._abort = null;
+    if (this._state) {
+      this._set(null);
+    }
+  }
+
+  private _set(state: ISearchState | null): void {
+    this._state = state;
+    this._changed.emit(state);
+  }
+
+  private _state: ISearchState | null = null;
+  private _abort: AbortController | null = null;
+  private _changed = new Signal<ISearchModel, ISearchState | null>(this);
+}

@@ -1,0 +1,300 @@
+/**
+ * The JSON shapes of the VisionLens REST API (`{base_url}visionlens/api/`,
+ * documented in docs/openapi.yaml).
+ */
+
+/** The source name of ground-truth boxes (everything else is a model name). */
+export const GROUND_TRUTH = 'ground_truth';
+
+/** A numeric range condition of the filter JSON; either end may be absent. */
+export interface IRange {
+  min?: number;
+  max?: number;
+}
+
+/** One field condition of the filter JSON. */
+export interface ICondition extends IRange {
+  in?: string[];
+  eq?: string | number | boolean;
+  contains?: string;
+  is_null?: boolean;
+}
+
+/** One label condition: some box of `source` meets every key. */
+export interface ILabelFilter {
+  source?: string;
+  classes?: string[];
+  score?: IRange;
+  where?: { [field: string]: ICondition };
+  /** Extra keys registered server-side (evaluation status...). */
+  [key: string]: unknown;
+}
+
+/** Boxes per sample condition. */
+export interface IBoxCountFilter extends IRange {
+  source?: string;
+  classes?: string[];
+}
+
+/** The filter JSON of the REST API (see `visionlens_jlab/catalog/filters.py`). */
+export interface IFilter {
+  ids?: number[];
+  sample?: { [field: string]: ICondition };
+  tags?: { any?: string[]; all?: string[]; none?: string[] };
+  labels?: ILabelFilter[];
+  box_count?: IBoxCountFilter;
+}
+
+/** A model (prediction source) of a dataset. */
+export interface IModelInfo {
+  name: string;
+  num_predictions: number;
+  format?: string | null;
+  created_at?: string | null;
+}
+
+/** One dataset as listed by `GET /datasets`. */
+export interface IDatasetInfo {
+  id: number;
+  name: string;
+  format: string;
+  source?: string | null;
+  media_root?: string | null;
+  created_at?: string | null;
+  num_samples: number;
+  num_annotations: number;
+  num_categories?: number;
+  models: IModelInfo[];
+}
+
+/** One warning or error line of an ingest report. */
+export interface IReportItem {
+  code: string;
+  message: string;
+  count?: number;
+  examples?: unknown[];
+}
+
+/** The validation report written by every ingest. */
+export interface IIngestReport {
+  counts?: { [key: string]: number };
+  warnings?: IReportItem[];
+  errors?: IReportItem[];
+}
+
+/** `GET /datasets/{name}`. */
+export interface IDatasetDetail extends IDatasetInfo {
+  report?: IIngestReport | null;
+  categories?: string[];
+}
+
+/** A background job. */
+export interface IJob {
+  id: string;
+  kind: string;
+  title?: string | null;
+  status: JobStatus;
+  progress: number | null;
+  message?: string | null;
+  result?: { [key: string]: unknown } | null;
+  error?: string | null;
+  created_at?: string | null;
+  /** What the job does now (e.g. `decoding`, `embedding`), when it says. */
+  stage?: string | null;
+  items_per_second?: number | null;
+  eta_seconds?: number | null;
+  /** 1 = next to run; absent or null when not queued. */
+  queue_position?: number | null;
+}
+
+/** The states of a job; the last three are final. */
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One embedding model of `GET /models`. */
+export interface IEmbeddingModel {
+  name: string;
+  pretrained: string | null;
+  dim: number;
+  source: string;
+  available_offline: boolean;
+  /** Whether it has a text tower (text search). */
+  text: boolean;
+  default: boolean;
+}
+
+/** The body of `POST /datasets/{name}/embed`. */
+export interface IEmbedRequest {
+  model?: string;
+  checkpoint?: string;
+  device?: 'auto' | 'cpu' | 'cuda';
+  batch_size?: number;
+  runner?: string;
+}
+
+/** The body of `POST /datasets/{name}/search`: one of text, like, image. */
+export interface ISearchRequest {
+  text?: string;
+  /** A sample id: "more like this". */
+  like?: number;
+  /** An image, base64-encoded. */
+  image?: string;
+  filter?: IFilter;
+  k?: number;
+  model?: string;
+}
+
+/** One hit of a search, best first. */
+export interface ISearchHit {
+  sample_id: number;
+  score: number;
+  file_name: string;
+}
+
+/** The answer of `POST /datasets/{name}/search`. */
+export interface ISearchResult {
+  model: string;
+  space: string;
+  results: ISearchHit[];
+}
+
+/** The body of `POST /datasets/{name}/duplicates`. */
+export interface IDuplicatesRequest {
+  threshold: number;
+  exact?: boolean;
+}
+
+/** The result of a duplicates job. */
+export interface IDuplicatesResult {
+  groups: number[][];
+  pairs: number;
+  leaks: {
+    sample_id: number;
+    split: string | null;
+    duplicate_id: number;
+    duplicate_split: string | null;
+    similarity: number;
+  }[];
+}
+
+/** A box of a sample. */
+export interface IAnnotation {
+  ann_id: number;
+  source: string;
+  label: string;
+  bbox: [number, number, number, number];
+  score: number | null;
+  iscrowd?: boolean;
+  difficult?: boolean;
+  area?: number | null;
+  source_ann_id?: string | null;
+  segmentation?: unknown;
+  attributes?: { [key: string]: unknown };
+}
+
+/** A sample of a page, or a full sample (`GET /samples/{id}`). */
+export interface ISample {
+  sample_id: number;
+  file_name: string;
+  width: number | null;
+  height: number | null;
+  split?: string | null;
+  source_image_id?: string | null;
+  tags: string[];
+  fields: { [key: string]: unknown };
+  annotations: IAnnotation[];
+}
+
+/** A page of `POST /samples/query`. */
+export interface ISamplesPage {
+  total: number;
+  offset: number;
+  limit: number;
+  samples: ISample[];
+}
+
+/** A categorical facet. */
+export interface ICategoricalFacet {
+  name: string;
+  type: 'categorical';
+  source?: string;
+  values: { value: string | number | boolean | null; count: number }[];
+}
+
+/** A numeric facet with its histogram. */
+export interface INumericFacet {
+  name: string;
+  type: 'numeric';
+  source?: string;
+  min: number | null;
+  max: number | null;
+  count: number;
+  histogram: { lo: number; hi: number; count: number }[];
+}
+
+export type Facet = ICategoricalFacet | INumericFacet;
+
+/** `GET /facets`. */
+export interface IFacets {
+  total: number;
+  facets: Facet[];
+}
+
+/** The query options of a samples page. */
+export interface IQueryOptions {
+  offset: number;
+  limit: number;
+  sort?: string;
+  order?: 'asc' | 'desc';
+}
+
+/** One row of the per-class table (numbers are null where undefined). */
+export interface IClassRow {
+  class: string;
+  AP: number | null;
+  precision: number | null;
+  recall: number | null;
+  tp: number;
+  fp: number;
+  fn: number;
+  num_gt: number;
+  [extra: string]: string | number | null;
+}
+
+/** `GET /datasets/{name}/evaluations/{key}`: a full report. */
+export interface IEvaluationReport {
+  key: string;
+  dataset: string;
+  model: string;
+  protocol: 'coco' | 'voc';
+  iou: number;
+  params: { [key: string]: unknown };
+  stats: { [name: string]: number | null };
+  per_class: IClassRow[];
+  confusion: { labels: string[]; matrix: number[][] };
+  pr_curves: { [cls: string]: { recall: number[]; precision: number[] } };
+  counts: { [status: string]: number };
+  warnings: string[];
+  created_at: string | null;
+  latest?: boolean;
+}
+
+/** One entry of `GET /datasets/{name}/evaluations`. */
+export interface IEvaluationSummary {
+  key: string;
+  model: string;
+  protocol: 'coco' | 'voc';
+  iou: number;
+  params: { [key: string]: unknown };
+  created_at: string;
+  latest: boolean;
+  stale: boolean;
+  stats: { [name: string]: number | null };
+}
+
+/** Parameters of a new evaluation. */
+export interface IEvaluationRequest {
+  model: string;
+  protocol: 'coco' | 'voc';
+  iou: number;
+  plus_one: boolean;
+}

@@ -1,0 +1,59 @@
+/**
+ * The jobs panel in Chromium: a job started elsewhere (REST, like the CLI or
+ * a notebook would) appears with its state; Cancel stops a running one.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { api, command, runEnv } from './helpers';
+
+const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
+const BASE = runEnv('TARGET_URL');
+
+test.describe('VisionLens jobs', () => {
+  test('the jobs panel follows a job to done and cancels a running one', async ({
+    page,
+    request
+  }) => {
+    await command(page, 'visionlens:open-jobs');
+    const panel = page.locator('#visionlens-jobs');
+    await expect(panel).toBeVisible();
+
+    const name = 'ui-jobs';
+    await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
+    const dir = path.join(DATA_DIR, 'ui-sources', 'small20');
+    const images = fs.readFileSync(path.join(dir, 'IMAGES'), 'utf-8');
+    const { job } = await api(request, 'datasets', {
+      source: path.join(dir, 'instances.json'),
+      name,
+      format: 'coco',
+      images
+    });
+    const row = panel.locator(`[data-job="${job.id}"]`);
+    await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60000 });
+    await expect(row.locator('.jp-VisionLens-jobTitle')).toHaveText(`Ingest ${name}`);
+    await expect(row.locator('.jp-VisionLens-jobCancel')).toHaveCount(0);
+
+    // A FIFO nobody writes to keeps an ingest running until it is cancelled.
+    const fifo = path.join(DATA_DIR, 'ui-sources', 'jobs-blocked.json');
+    fs.rmSync(fifo, { force: true });
+    execFileSync('mkfifo', [fifo]);
+    const blocked = (
+      await api(request, 'datasets', { source: fifo, name: 'ui-blocked', format: 'coco' })
+    ).job;
+    const running = panel.locator(`[data-job="${blocked.id}"]`);
+    await expect(running).toHaveAttribute('data-status', 'running', { timeout: 30000 });
+    await running.locator('.jp-VisionLens-jobCancel').click();
+    try {
+      // The parser is blocked in open(): give it its end of file.
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      // the worker is gone already
+    }
+    await expect(running).toHaveAttribute('data-status', 'cancelled', { timeout: 30000 });
+    await expect(running.locator('.jp-VisionLens-jobCancel')).toHaveCount(0);
+    await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
+  });
+});
