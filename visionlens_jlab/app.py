@@ -12,6 +12,7 @@ from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .ingest.worker import submit_ingest, submit_predictions
 from .jobs import Job, JobManager
+from .jobs.embedding_service import EmbeddingService
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
 from .vectors import (
@@ -55,11 +56,21 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     qdrant_api_key = Unicode("", config=True, help="API key of the Qdrant server, if any.")
+    embedding_checkpoint = Unicode(
+        "",
+        config=True,
+        help=(
+            "Local open_clip checkpoint (weights file, or a folder with open_clip_config.json) "
+            "used by default for embeddings, for machines that cannot download weights. "
+            "Default: $VISIONLENS_EMBEDDING_CHECKPOINT."
+        ),
+    )
 
     catalog: Catalog
     jobs: JobManager
     media: MediaService
     vectors: VectorStore | None
+    embedding: EmbeddingService
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -73,6 +84,13 @@ class VisionLensApp(ExtensionApp):
             max_cache_bytes=self.thumbnail_cache_mb * 2**20,
         )
         self.vectors = self._open_vectors()
+        self.embedding = EmbeddingService(
+            self.catalog,
+            self.jobs,
+            lambda: self.vectors,
+            serverapp=self.serverapp,
+            checkpoint=self.embedding_checkpoint or None,
+        )
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .decode import InputSpec
+
 
 class EmbedError(Exception):
     """An embedding request that cannot be done, with a message meant for the user."""
@@ -49,7 +51,9 @@ class Embedder(ABC):
     dim: int
     preprocessing: str
     input_size: int
-    """Shortest side (pixels) the model wants; images are decoded at about this size."""
+    """Side (pixels) of the square input the model wants."""
+    input_spec: InputSpec
+    """How the input pipeline decodes images for this model (size, crop or squash)."""
     device: str = "cpu"
     dtype: str = "float32"
 
@@ -71,7 +75,7 @@ class Embedder(ABC):
         )
 
     @abstractmethod
-    def embed_images(self, images: Sequence[Any]) -> np.ndarray:
+    def embed_images(self, images: Sequence[Any] | np.ndarray) -> np.ndarray:
         """Embed a batch of images (PIL images or uint8 ``HxWx3`` arrays): float32 ``[n, dim]``."""
 
     def embed_text(self, texts: Sequence[str]) -> np.ndarray:

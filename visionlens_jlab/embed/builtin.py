@@ -57,7 +57,7 @@ class ColorGradientEmbedder(Embedder):
     def __init__(self) -> None:
         self._centre = _raw_features(np.full((1, SIZE, SIZE, 3), 128, np.uint8))[0] * 0.5
 
-    def embed_images(self, images: Sequence[Any]) -> np.ndarray:
+    def embed_images(self, images: Sequence[Any] | np.ndarray) -> np.ndarray:
         """Embed PIL images or uint8 arrays (any size): float32 ``[n, DIM]``."""
         pixels = as_arrays(images, self.input_spec)
         if len(pixels) == 0:

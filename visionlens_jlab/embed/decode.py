@@ -128,8 +128,19 @@ def _take(future: Future[tuple[int, np.ndarray | None, str]], batch: Batch) -> B
     return batch
 
 
-def as_arrays(images: Sequence[object], spec: InputSpec) -> np.ndarray:
+def as_arrays(images: Sequence[object] | np.ndarray, spec: InputSpec) -> np.ndarray:
     """PIL images or uint8 arrays (any size) → uint8 ``[n, size, size, 3]`` in ``spec``."""
+    if (
+        isinstance(images, np.ndarray)
+        and images.ndim == 4
+        and images.shape[1:]
+        == (
+            spec.size,
+            spec.size,
+            3,
+        )
+    ):
+        return np.ascontiguousarray(images, dtype=np.uint8)
     out = []
     for image in images:
         if isinstance(image, np.ndarray):
