@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 from .base import Embedder, EmbedError
@@ -14,8 +16,8 @@ from .models import (
     CHECKPOINT_ENV,
     DEFAULT_ARCH,
     DEFAULT_TAG,
+    LOCAL_DIR_CONFIG,
     ModelSpec,
-    cached_hf_file,
     default_model,
 )
 
@@ -49,7 +51,7 @@ def list_models(checkpoint: str | None = None) -> list[dict[str, Any]]:
     ]
     have_torch = torch_available()
     if checkpoint and default.checkpoint:
-        rows.append(_row(default, _dim(default.arch), "checkpoint", True, True, True))
+        rows.append(_row(default, _checkpoint_dim(default), "checkpoint", True, True, True))
     seen = {(r["name"], r["pretrained"]) for r in rows}
     for arch, tag, path in _cached_open_clip() if have_torch else []:
         if (arch, tag) not in seen:
@@ -83,6 +85,17 @@ def _row(
     }
 
 
+def _checkpoint_dim(spec: ModelSpec) -> int | None:
+    """The output dimension of a checkpoint folder's config, else of its architecture."""
+    config = Path(spec.checkpoint or "") / LOCAL_DIR_CONFIG
+    if config.is_file():
+        try:
+            return int(json.loads(config.read_text())["model_cfg"]["embed_dim"])
+        except (ValueError, KeyError, TypeError):
+            return None
+    return _dim(spec.arch) if torch_available() else None
+
+
 def _dim(arch: str) -> int | None:
     import open_clip
 
@@ -111,6 +124,3 @@ def describe(spec: ModelSpec) -> str:
     if spec == BUILTIN:
         return f"model: {spec.arch} (weight-free built-in embedder; no text search)"
     return f"model: {spec.label}"
-
-
-__all__ = ["cached_hf_file", "describe", "list_models", "load_embedder", "torch_available"]
