@@ -20,7 +20,7 @@ import numpy as np
 
 from .base import EmbedError
 from .decode import InputSpec, iter_batches
-from .models import ModelSpec
+from .models import BUILTIN, ModelSpec
 from .registry import load_embedder
 
 DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256}
@@ -60,7 +60,10 @@ def embed_stream(
     )
     spec_in: InputSpec = embedder.input_spec
     embed_pixels = getattr(embedder, "embed_pixels", embedder.embed_images)
-    for batch in iter_batches(items, spec_in, size):
+    # On the CPU the forward pass already uses every core: one decoder thread (prefetching
+    # while the model runs) avoids oversubscribing them.
+    threads = 1 if embedder.device == "cpu" and embedder.name != BUILTIN.name else None
+    for batch in iter_batches(items, spec_in, size, threads=threads):
         if batch.ids:
             vectors = np.asarray(embed_pixels(batch.array()), dtype=np.float32)
         else:
