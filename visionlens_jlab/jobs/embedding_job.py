@@ -134,6 +134,8 @@ def run_embedding(
                 notice=info.get("notice", ""),
             )
             t_first = time.monotonic()
+            if ctx is not None:  # the rate counts from here: model loading is not embedding
+                ctx.items("embedding", 0, total, f"{spec.label} loaded on {info['device']}")
         elif kind == "vectors":
             _, ids, vectors, failed = message
             if len(ids):
