@@ -191,14 +191,8 @@ def _dtype_name(dtype: Any) -> str:
 
 def _load(spec: ModelSpec) -> tuple[Any, Any, dict[str, Any]]:
     """``(model, tokenizer, preprocess config)`` from local weights only (never a download)."""
-    try:
-        import open_clip
-    except ImportError as exc:
-        raise EmbedError(
-            f"the model {spec.arch} needs open_clip and torch, which are not installed in this "
-            "Python: pip install 'visionlens_jlab[embed]' (or use the kernel runner with a "
-            "kernel that has them, or --model builtin-color-gradient)"
-        ) from exc
+    import open_clip
+
     arch = spec.arch
     force: dict[str, Any] = {}
     weights: str | None

@@ -30,6 +30,12 @@ def load_embedder(spec: ModelSpec, device: str = "auto", precision: str = "auto"
         if device == "cuda":
             raise EmbedError(f"{spec.arch} runs on the CPU only (numpy): use --device cpu or auto")
         return ColorGradientEmbedder()
+    if not torch_available():
+        raise EmbedError(
+            f"the model {spec.arch} needs open_clip and torch, which are not installed in this "
+            "Python: pip install 'visionlens_jlab[embed]' (or use the kernel runner with a "
+            f"kernel that has them, or --model {BUILTIN.name})"
+        )
     from .openclip import OpenClipEmbedder
 
     return OpenClipEmbedder(spec, device=device, precision=precision)
@@ -37,7 +43,10 @@ def load_embedder(spec: ModelSpec, device: str = "auto", precision: str = "auto"
 
 def torch_available() -> bool:
     """Whether torch and open_clip can be imported here (without importing them)."""
-    return all(importlib.util.find_spec(m) is not None for m in ("torch", "open_clip"))
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("torch", "open_clip"))
+    except ValueError:  # a module blocked in sys.modules (None), as in tests without torch
+        return False
 
 
 def list_models(checkpoint: str | None = None) -> list[dict[str, Any]]:
