@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -117,6 +118,21 @@ def in_process_ingest(source: Path, data: Path, fmt: str = "auto") -> Run:
     )
 
 
+def cli_round(source: Path, data: Path, r: int, fmt: str = "auto") -> Run:
+    """Round ``r`` of :func:`cli_ingest` (its own data directory)."""
+    return cli_ingest(source, data.with_name(f"{data.name}-{r}"), fmt)
+
+
+def in_process_round(source: Path, data: Path, r: int) -> Run:
+    """Round ``r`` of :func:`in_process_ingest` (its own data directory)."""
+    return in_process_ingest(source, data.with_name(f"{data.name}-{r}"))
+
+
+def json_load_round(source: Path, r: int) -> Run:
+    """The reference: ``json.load`` of the file in a fresh interpreter."""
+    return checked(run_process([sys.executable, "-c", JSON_LOAD, str(source)]), "json.load")
+
+
 def generate(work: Path, variants: list[str], n_images: int) -> dict[str, tuple[Path, int]]:
     """The variant files (reused from an earlier ``--keep`` run of the same size)."""
     files = {}
@@ -142,11 +158,9 @@ def bench_coco(files: dict[str, tuple[Path, int]], work: Path, rounds: int) -> l
         print(f"{name}: {path.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
         runs = interleave(
             {
-                "cli": lambda r, p=path: cli_ingest(p, work / f"data-cli-{r}"),
-                "in-process": lambda r, p=path: in_process_ingest(p, work / f"data-inproc-{r}"),
-                "json.load": lambda r, p=path: checked(
-                    run_process([sys.executable, "-c", JSON_LOAD, str(p)]), "json.load"
-                ),
+                "cli": partial(cli_round, path, work / "data-cli"),
+                "in-process": partial(in_process_round, path, work / "data-inproc"),
+                "json.load": partial(json_load_round, path),
             },
             rounds,
         )
@@ -190,9 +204,9 @@ def bench_trees(work: Path, n_images: int, rounds: int) -> list[list[str]]:
             shutil.rmtree(root, ignore_errors=True)
             marker.write_text(str(write(root, n, per_image)))
         boxes = int(marker.read_text())
-        runs = interleave(
-            {fmt: lambda r, d=root, f=fmt: cli_ingest(d, work / f"data-{f}-{r}", f)}, rounds
-        )[fmt]
+        runs = interleave({fmt: partial(cli_round, root, work / f"data-{fmt}", fmt=fmt)}, rounds)[
+            fmt
+        ]
         assert {r.inner["records"] for r in runs} == {boxes}
         rows.append(
             [
