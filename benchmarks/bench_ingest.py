@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from harness import (
     Run,
     bench_lock,
     checked,
+    child_env,
     cli_command,
     environment,
     header,
@@ -95,13 +97,15 @@ print(json.dumps(out))
 """
 
 
-def cli_ingest(source: Path, data: Path, fmt: str = "auto") -> Run:
-    """``visionlens ingest`` into a fresh data directory, as a user runs it."""
+def cli_ingest(source: Path, data: Path, fmt: str = "auto", code: str | None = None) -> Run:
+    """``visionlens ingest`` into a fresh data directory, as a user runs it (``code``: another
+    checkout of the package to run instead of this one, e.g. the code before a change)."""
     shutil.rmtree(data, ignore_errors=True)
     run = checked(
         run_process(
             cli_command("ingest", str(source), "--name", "bench", "--format", fmt)
-            + ["--data-dir", str(data), "--json"]
+            + ["--data-dir", str(data), "--json"],
+            env=child_env(PYTHONPATH=code) if code else None,
         ),
         f"visionlens ingest {source}",
     )
@@ -118,9 +122,9 @@ def in_process_ingest(source: Path, data: Path, fmt: str = "auto") -> Run:
     )
 
 
-def cli_round(source: Path, data: Path, r: int, fmt: str = "auto") -> Run:
+def cli_round(source: Path, data: Path, r: int, fmt: str = "auto", code: str | None = None) -> Run:
     """Round ``r`` of :func:`cli_ingest` (its own data directory)."""
-    return cli_ingest(source, data.with_name(f"{data.name}-{r}"), fmt)
+    return cli_ingest(source, data.with_name(f"{data.name}-{r}"), fmt, code)
 
 
 def in_process_round(source: Path, data: Path, r: int) -> Run:
@@ -151,19 +155,22 @@ def generate(work: Path, variants: list[str], n_images: int) -> dict[str, tuple[
     return files
 
 
-def bench_coco(files: dict[str, tuple[Path, int]], work: Path, rounds: int) -> list[list[str]]:
-    """One row per variant: CLI and in-process vs json.load, paired, with peak RSS."""
-    rows = []
+def bench_coco(
+    files: dict[str, tuple[Path, int]], work: Path, rounds: int, baseline: str | None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """One row per variant: CLI and in-process vs json.load, paired, with peak RSS; and, with
+    a ``baseline`` checkout, its CLI in the same rounds (before / after rows)."""
+    rows, compared = [], []
     for name, (path, boxes) in files.items():
         print(f"{name}: {path.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
-        runs = interleave(
-            {
-                "cli": partial(cli_round, path, work / "data-cli"),
-                "in-process": partial(in_process_round, path, work / "data-inproc"),
-                "json.load": partial(json_load_round, path),
-            },
-            rounds,
-        )
+        cases: dict[str, Callable[[int], Run]] = {
+            "cli": partial(cli_round, path, work / "data-cli"),
+            "in-process": partial(in_process_round, path, work / "data-inproc"),
+            "json.load": partial(json_load_round, path),
+        }
+        if baseline:
+            cases["cli, baseline"] = partial(cli_round, path, work / "data-base", code=baseline)
+        runs = interleave(cases, rounds)
         for case, case_runs in runs.items():
             got = {run.inner.get("records") for run in case_runs}
             assert got == {boxes}, f"{name} {case}: {got} annotations, expected {boxes}"
@@ -184,9 +191,24 @@ def bench_coco(files: dict[str, tuple[Path, int]], work: Path, rounds: int) -> l
                 summary([r.peak_rss_mb for r in ref]).fmt(0, "MB"),
             ]
         )
+        if baseline:
+            base = runs["cli, baseline"]
+            base_wall = [r.wall_s for r in base]
+            compared.append(
+                [
+                    name,
+                    f"{summary(base_wall).fmt(2, 's')}, {ratios(base_wall, ref_wall).fmt(2)}x",
+                    f"{summary(wall).fmt(2, 's')}, {ratios(wall, ref_wall).fmt(2)}x",
+                    summary([r.peak_rss_mb for r in base]).fmt(0, "MB"),
+                    summary([r.peak_rss_mb for r in cli]).fmt(0, "MB"),
+                    summary([r.cpu_s for r in base]).fmt(1, "s"),
+                    summary([r.cpu_s for r in cli]).fmt(1, "s"),
+                    summary([r.cpu_s for r in ref]).fmt(1, "s"),
+                ]
+            )
         for d in work.glob("data-*"):
             shutil.rmtree(d, ignore_errors=True)
-    return rows
+    return rows, compared
 
 
 def bench_trees(work: Path, n_images: int, rounds: int) -> list[list[str]]:
@@ -252,6 +274,11 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=40, help="query repetitions per process")
     ap.add_argument("--coco-only", action="store_true", help="skip YOLO, VOC and the queries")
     ap.add_argument("--keep", help="generate into this folder and keep (and reuse) it")
+    ap.add_argument(
+        "--baseline",
+        help="a checkout of the code before a change (e.g. `git worktree add DIR REV`): its "
+        "CLI runs in the same rounds, for a paired before/after table",
+    )
     opts = ap.parse_args()
     n_images = 10_000 if opts.small else 100_000
     work = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="vl-bench-ingest-"))
@@ -260,7 +287,7 @@ def main() -> None:
         with bench_lock():
             files = generate(work, opts.variants, n_images)
             load0, env = load_average(), environment()
-            coco = bench_coco(files, work, opts.rounds)
+            coco, compared = bench_coco(files, work, opts.rounds, opts.baseline)
             trees = queries = []
             if not opts.coco_only:
                 trees = bench_trees(work, n_images, opts.rounds)
@@ -286,6 +313,22 @@ def main() -> None:
             coco,
         )
     )
+    if compared:
+        print(
+            table(
+                [
+                    "variant",
+                    f"before (`{opts.baseline}`): CLI wall, / `json.load`",
+                    "after: CLI wall, / `json.load`",
+                    "before peak RSS",
+                    "after peak RSS",
+                    "before CPU",
+                    "after CPU",
+                    "`json.load` CPU",
+                ],
+                compared,
+            )
+        )
     if trees:
         print(table(["tree (through the CLI)", "wall", "peak RSS"], trees))
     if queries:
