@@ -47,7 +47,10 @@ SQL_MIN_BYTES = 8 << 20
 """Arrays smaller than this are parsed in Python: DuckDB's start-up and the copy would cost
 more than they save, and small files keep the simplest path."""
 
-BATCH_ROWS = 10_000
+BATCH_ROWS = 4096
+"""Rows per Arrow batch: two DuckDB vectors. A record with extra keys brings its text along
+(hundreds of bytes); 10K-row batches raised the peak of a 100K-image file whose every record
+has extra keys from 282 to 299 MB."""
 MEMORY_LIMIT = "64MB"
 """The private DuckDB's limit: its JSON reader alone holds two 16 MB buffers."""
 SLOW_SHARE_LIMIT = 0.5
