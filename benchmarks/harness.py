@@ -257,6 +257,14 @@ def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_locked(main: Callable[[], Any]) -> Any:
+    """``main()`` under :func:`bench_lock`, except for ``--help`` (nothing to measure)."""
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        return main()
+    with bench_lock():
+        return main()
+
+
 @contextlib.contextmanager
 def bench_lock() -> Iterator[None]:
     """Hold ``/tmp/vl-bench.lock`` (no other benchmark runs meanwhile); a no-op inside
