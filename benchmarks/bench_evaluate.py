@@ -12,7 +12,9 @@ each is its own.
 * pycocotools / faster-coco-eval: ``evaluate() + accumulate() + summarize()`` on COCO
   objects built in memory (building them is reported separately as "load").
 
-Usage: ``python benchmarks/bench_evaluate.py [--sizes 10000 100000] [--skip pycocotools]``
+Usage: ``python benchmarks/bench_evaluate.py [--sizes 10000 100000] [--skip pycocotools]
+[--rounds 3]`` (``benchmarks/harness.py``: rounds in rotating order, median and range, the
+machine, commit and load average with the table).
 """
 
 from __future__ import annotations
@@ -21,14 +23,11 @@ import argparse
 import contextlib
 import io
 import json
-import os
-import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,21 @@ import numpy as np
 
 N_CLASSES = 80
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (  # noqa: E402
+    Run,
+    bench_lock,
+    checked,
+    environment,
+    header,
+    interleave,
+    load_average,
+    ratios,
+    run_process,
+    summary,
+    table,
+)
 
 
 def generate(n_images: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -263,60 +277,80 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--skip", nargs="*", default=[], help="tools to skip")
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions of every tool")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
     tools = [t for t in ("visionlens", "pycocotools", "faster-coco-eval") if t not in args.skip]
+    with bench_lock():
+        load0, env = load_average(), environment()
+        rows = []
+        for n in args.sizes:
+            data = generate(n)
+            boxes = f"{len(data['g_img']):,} / {len(data['d_img']):,}"
+            del data
+            runs = interleave({tool: partial(_tool_round, tool, n) for tool in tools}, args.rounds)
+            rows += _rows(n, boxes, runs)
+        load1 = load_average()
+    print(header(f"COCO bbox evaluation, {args.rounds} rounds", env, load0, load1))
     print(
-        f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        table(
+            [
+                "images",
+                "boxes GT / pred",
+                "tool",
+                "load s",
+                "eval s",
+                "eval / pycocotools (paired)",
+                "process wall s",
+                "peak RSS MB",
+                "max abs difference of the 12 stats",
+            ],
+            rows,
+        )
     )
     print(
-        "| images | boxes GT / pred | tool | load s | eval s | peak RSS MB (before eval) | "
-        "max abs difference of the 12 stats |"
+        "Median (min–max) over the rounds, tools interleaved in rotating order. `eval` is timed "
+        "inside each tool's process (VisionLens: read the boxes from DuckDB, match, write the "
+        "per-box rows; references: evaluate + accumulate + summarize); `process wall` is the "
+        "whole child process (start, imports and generating the data included); peak RSS is "
+        "the process's."
     )
-    print("|---|---|---|---|---|---|---|")
-    for n in args.sizes:
-        data = generate(n)
-        boxes = f"{len(data['g_img']):,} / {len(data['d_img']):,}"
-        del data
-        results: dict[str, dict[str, Any]] = {}
-        for tool in tools:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", tool, str(n)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            results[tool] = json.loads(out.stdout.strip().splitlines()[-1])
-        ref_name = "pycocotools" if "pycocotools" in results else "faster-coco-eval"
-        ref = results.get(ref_name)
-        for tool, r in results.items():
-            diff = (
-                f"{max(abs(a - b) for a, b in zip(r['stats'], ref['stats'], strict=True)):.1e}"
-                f" vs {ref_name}"
-                if ref and tool != ref_name
-                else "-"
-            )
-            print(
-                f"| {n:,} | {boxes} | {tool} | {r['load_s']:.2f} | {r['eval_s']:.2f} | "
-                f"{r['peak_rss_mb']:.0f} ({r['rss_before_mb']:.0f}) | {diff} |",
-                flush=True,
-            )
-        if "visionlens" in results:
-            vl = results["visionlens"]["eval_s"]
-            if "pycocotools" in results:
-                print(
-                    f"|  |  | speed-up vs pycocotools | | "
-                    f"{results['pycocotools']['eval_s'] / vl:.1f}x | | |"
-                )
-            if "faster-coco-eval" in results:
-                print(
-                    f"|  |  | speed-up vs faster-coco-eval | | "
-                    f"{results['faster-coco-eval']['eval_s'] / vl:.1f}x | | |"
-                )
+
+
+def _tool_round(tool: str, n: int, r: int) -> Run:
+    return checked(run_process([sys.executable, __file__, "--child", tool, str(n)]), tool)
+
+
+def _rows(n: int, boxes: str, runs: dict[str, list[Run]]) -> list[list[str]]:
+    ref_name = "pycocotools" if "pycocotools" in runs else "faster-coco-eval"
+    ref = runs.get(ref_name)
+    rows = []
+    for tool, tool_runs in runs.items():
+        inner = [r.inner for r in tool_runs]
+        diff = "-"
+        if ref and tool != ref_name:
+            pairs = zip(inner[0]["stats"], ref[0].inner["stats"], strict=True)
+            diff = f"{max(abs(a - b) for a, b in pairs):.1e} vs {ref_name}"
+        speed = "-"
+        if ref and tool != ref_name:
+            speed = ratios([i["eval_s"] for i in inner], [r.inner["eval_s"] for r in ref]).fmt(2)
+        rows.append(
+            [
+                f"{n:,}",
+                boxes,
+                tool,
+                summary([i["load_s"] for i in inner]).fmt(2),
+                summary([i["eval_s"] for i in inner]).fmt(2),
+                speed,
+                summary([r.wall_s for r in tool_runs]).fmt(1),
+                summary([r.peak_rss_mb for r in tool_runs]).fmt(0),
+                diff,
+            ]
+        )
+    return rows
 
 
 if __name__ == "__main__":

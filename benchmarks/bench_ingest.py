@@ -1,210 +1,342 @@
-"""Ingest benchmark: COCO vs ``json.load``, YOLO and VOC trees, and queries over the result.
+"""Ingest benchmark: COCO variants vs ``json.load`` end to end, YOLO and VOC trees, queries.
 
-Generates its own data in a temp dir, runs each measured step in a fresh subprocess (peak RSS
-from ``resource.getrusage(RUSAGE_CHILDREN)`` of that child alone) and prints a markdown table.
+Generates its own data (``benchmarks/coco_variants.py``: plain, full-precision polygons,
+RLE-heavy crowd, pretty-printed, extra keys; YOLO and VOC trees from ``tests.ingest_fixtures``)
+and measures, in rounds whose order rotates (``benchmarks/harness.py``):
 
-    .venv/bin/python benchmarks/bench_ingest.py            # 100K COCO / 100K YOLO / 20K VOC
-    .venv/bin/python benchmarks/bench_ingest.py --small    # 10K / 10K / 2K, about 30 s
+* **CLI**: ``visionlens ingest FILE --name N --data-dir D --json`` as a fresh process (start,
+  imports, parse and DuckDB writes), with the peak RSS of its process tree;
+* **in-process**: the same ``open_dataset`` + ``write_dataset`` timed after the imports;
+* **reference**: ``python -c 'json.load(...)'`` as a fresh process, and its in-process time.
+
+    python benchmarks/bench_ingest.py                      # 100K images / 700K boxes, 3 rounds
+    python benchmarks/bench_ingest.py --small              # 10K / 70K
+    python benchmarks/bench_ingest.py --variants plain pretty --rounds 5 --keep /tmp/data
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-CHILD = r"""
-import json, sys, time, resource
-mode, args = sys.argv[1], json.loads(sys.argv[2])
-if mode != "json_load":  # imports are not part of the measured work
-    import duckdb, pyarrow, numpy, ijson, PIL.Image
-    import visionlens_jlab.ingest.open, visionlens_jlab.catalog.queries
+from coco_variants import VARIANTS, write_variant
+from harness import (
+    Run,
+    bench_lock,
+    checked,
+    child_env,
+    cli_command,
+    environment,
+    header,
+    interleave,
+    load_average,
+    ratios,
+    run_process,
+    summary,
+    table,
+)
+
+JSON_LOAD = r"""
+import json, sys, time
 t0 = time.perf_counter()
+with open(sys.argv[1], "rb") as f:
+    doc = json.load(f)
+print(json.dumps({"seconds": time.perf_counter() - t0, "records": len(doc["annotations"])}))
+"""
+
+IN_PROCESS = r"""
+import json, sys, time
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.catalog.dataset_writer import write_dataset
+source, data, fmt = sys.argv[1:4]
+t0 = time.perf_counter()
+with Catalog(data) as catalog:
+    s = write_dataset(catalog, "bench", open_dataset(source, fmt))
+print(json.dumps({"seconds": time.perf_counter() - t0, "records": s.annotations}))
+"""
+
+QUERIES = r"""
+import json, statistics, sys, time
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.queries import facets, samples_page
+data, name, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+specs = {
+    "samples page, class + box-count filter":
+        lambda c: samples_page(c, name, {"labels": {"classes": ["class_3", "class_7"]},
+                                        "box_count": {"min": 5}},
+                               limit=100, offset=200, sort="file_name"),
+    "samples page, width + area filter, sorted":
+        lambda c: samples_page(c, name, {"sample": {"width": {"min": 600}},
+                                        "labels": {"where": {"area": {"max": 2000}}}},
+                               limit=100, offset=200, sort="file_name"),
+    "facets, class filter":
+        lambda c: facets(c, name, {"labels": {"classes": ["class_3"]}}),
+}
 out = {}
-if mode == "json_load":
-    with open(args["source"], "rb") as f:
-        doc = json.load(f)
-    out["records"] = len(doc["annotations"])
-elif mode == "parse_only":
-    from visionlens_jlab.ingest.open import open_dataset
-    parsed = open_dataset(args["source"], args["fmt"], images=args.get("images"))
-    out["records"] = sum(b.annotations.num_rows for b in parsed.batches() if b.annotations is not None)
-elif mode == "ingest":
-    from visionlens_jlab.catalog import Catalog
-    from visionlens_jlab.ingest.open import open_dataset
-    from visionlens_jlab.catalog.dataset_writer import write_dataset
-    with Catalog(args["data"]) as catalog:
-        s = write_dataset(catalog, args["name"], open_dataset(args["source"], args["fmt"], images=args.get("images")))
-    out.update(samples=s.samples, records=s.annotations, warnings=len(s.warnings), errors=len(s.errors))
-elif mode == "queries":
-    import statistics
-    from visionlens_jlab.catalog import Catalog
-    from visionlens_jlab.catalog.queries import facets, samples_page
-    specs = {
-        "samples page, class + box-count filter": {"labels": {"classes": ["class_3", "class_7"]}, "box_count": {"min": 5}},
-        "samples page, split + width filter, sorted": {"sample": {"width": {"min": 600}}, "labels": {"where": {"area": {"max": 2000}}}},
-    }
-    with Catalog(args["data"]) as catalog:
-        for label, spec in specs.items():
-            times = []
-            for _ in range(args["reps"]):
-                t = time.perf_counter()
-                page = samples_page(catalog, args["name"], spec, limit=100, offset=200, sort="file_name")
-                times.append((time.perf_counter() - t) * 1000)
-            times.sort()
-            out[label] = {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1], "total": page["total"]}
+with Catalog(data) as catalog:
+    for label, call in specs.items():
         times = []
-        for _ in range(args["reps"]):
+        for _ in range(reps):
             t = time.perf_counter()
-            f = facets(catalog, args["name"], {"labels": {"classes": ["class_3"]}})
+            result = call(catalog)
             times.append((time.perf_counter() - t) * 1000)
         times.sort()
-        out["facets, class filter"] = {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1], "total": f["total"]}
-out["seconds"] = time.perf_counter() - t0
+        out[label] = {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
+                      "total": result["total"]}
 print(json.dumps(out))
 """
 
 
-WRAPPER = r"""
-import resource, subprocess, sys
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-sys.stderr.write(proc.stderr)
-print(proc.stdout.strip().splitlines()[-1] if proc.returncode == 0 and proc.stdout.strip() else "")
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(proc.returncode)
-"""
-
-
-def run_child(mode: str, **args: object) -> dict:
-    """Run one measured step in a fresh interpreter and return its output plus its peak RSS.
-
-    A small wrapper process runs the step as its only child, so its
-    ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is exactly that step's peak RSS.
-    """
-    proc = subprocess.run(
-        [sys.executable, "-c", WRAPPER, sys.executable, "-c", CHILD, mode, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
+def cli_ingest(source: Path, data: Path, fmt: str = "auto", code: str | None = None) -> Run:
+    """``visionlens ingest`` into a fresh data directory, as a user runs it (``code``: another
+    checkout of the package to run instead of this one, e.g. the code before a change)."""
+    shutil.rmtree(data, ignore_errors=True)
+    run = checked(
+        run_process(
+            cli_command("ingest", str(source), "--name", "bench", "--format", fmt)
+            + ["--data-dir", str(data), "--json"],
+            env=child_env(PYTHONPATH=code) if code else None,
+        ),
+        f"visionlens ingest {source}",
     )
-    if proc.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{proc.stderr}")
-    result_line, rss_line = proc.stdout.strip().splitlines()[-2:]
-    out = json.loads(result_line)
-    out["rss_mb"] = int(rss_line) / 1024
-    return out
+    run.inner["records"] = run.inner.get("annotations")
+    return run
+
+
+def in_process_ingest(source: Path, data: Path, fmt: str = "auto") -> Run:
+    """The same ingest timed inside the process, after its imports."""
+    shutil.rmtree(data, ignore_errors=True)
+    return checked(
+        run_process([sys.executable, "-c", IN_PROCESS, str(source), str(data), fmt]),
+        f"in-process ingest of {source}",
+    )
+
+
+def cli_round(source: Path, data: Path, r: int, fmt: str = "auto", code: str | None = None) -> Run:
+    """Round ``r`` of :func:`cli_ingest` (its own data directory)."""
+    return cli_ingest(source, data.with_name(f"{data.name}-{r}"), fmt, code)
+
+
+def in_process_round(source: Path, data: Path, r: int) -> Run:
+    """Round ``r`` of :func:`in_process_ingest` (its own data directory)."""
+    return in_process_ingest(source, data.with_name(f"{data.name}-{r}"))
+
+
+def json_load_round(source: Path, r: int) -> Run:
+    """The reference: ``json.load`` of the file in a fresh interpreter."""
+    return checked(run_process([sys.executable, "-c", JSON_LOAD, str(source)]), "json.load")
+
+
+def generate(work: Path, variants: list[str], n_images: int) -> dict[str, tuple[Path, int]]:
+    """The variant files (reused from an earlier ``--keep`` run of the same size)."""
+    files = {}
+    for name in variants:
+        path = work / f"coco_{name}_{n_images}.json"
+        marker = path.with_suffix(".boxes")
+        if not marker.exists():
+            t = time.perf_counter()
+            marker.write_text(str(write_variant(name, path, n_images)))
+            size = path.stat().st_size / 1e6
+            print(
+                f"generated {name} in {time.perf_counter() - t:.0f} s ({size:.0f} MB)",
+                file=sys.stderr,
+            )
+        files[name] = (path, int(marker.read_text()))
+    return files
+
+
+def bench_coco(
+    files: dict[str, tuple[Path, int]], work: Path, rounds: int, baseline: str | None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """One row per variant: CLI and in-process vs json.load, paired, with peak RSS; and, with
+    a ``baseline`` checkout, its CLI in the same rounds (before / after rows)."""
+    rows, compared = [], []
+    for name, (path, boxes) in files.items():
+        print(f"{name}: {path.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
+        cases: dict[str, Callable[[int], Run]] = {
+            "cli": partial(cli_round, path, work / "data-cli"),
+            "in-process": partial(in_process_round, path, work / "data-inproc"),
+            "json.load": partial(json_load_round, path),
+        }
+        if baseline:
+            cases["cli, baseline"] = partial(cli_round, path, work / "data-base", code=baseline)
+        runs = interleave(cases, rounds)
+        for case, case_runs in runs.items():
+            got = {run.inner.get("records") for run in case_runs}
+            assert got == {boxes}, f"{name} {case}: {got} annotations, expected {boxes}"
+        cli, inproc, ref = runs["cli"], runs["in-process"], runs["json.load"]
+        wall = [r.wall_s for r in cli]
+        ref_wall = [r.wall_s for r in ref]
+        rows.append(
+            [
+                f"{name} ({path.stat().st_size / 1e6:.0f} MB)",
+                summary(wall).fmt(2, "s"),
+                summary(ref_wall).fmt(2, "s"),
+                f"**{ratios(wall, ref_wall).fmt(2)}**",
+                f"**{summary([r.peak_rss_mb for r in cli]).fmt(0, 'MB')}**",
+                summary([r.inner["seconds"] for r in inproc]).fmt(2, "s"),
+                ratios([r.inner["seconds"] for r in inproc], [r.inner["seconds"] for r in ref]).fmt(
+                    2
+                ),
+                summary([r.peak_rss_mb for r in ref]).fmt(0, "MB"),
+            ]
+        )
+        if baseline:
+            base = runs["cli, baseline"]
+            base_wall = [r.wall_s for r in base]
+            compared.append(
+                [
+                    name,
+                    f"{summary(base_wall).fmt(2, 's')}, {ratios(base_wall, ref_wall).fmt(2)}x",
+                    f"{summary(wall).fmt(2, 's')}, {ratios(wall, ref_wall).fmt(2)}x",
+                    summary([r.peak_rss_mb for r in base]).fmt(0, "MB"),
+                    summary([r.peak_rss_mb for r in cli]).fmt(0, "MB"),
+                    summary([r.cpu_s for r in base]).fmt(1, "s"),
+                    summary([r.cpu_s for r in cli]).fmt(1, "s"),
+                    summary([r.cpu_s for r in ref]).fmt(1, "s"),
+                ]
+            )
+        for d in work.glob("data-*"):
+            shutil.rmtree(d, ignore_errors=True)
+    return rows, compared
+
+
+def bench_trees(work: Path, n_images: int, rounds: int) -> list[list[str]]:
+    """YOLO and VOC trees through the CLI (no reference: their cost is file reads)."""
+    from tests.ingest_fixtures import write_voc, write_yolo
+
+    rows = []
+    for fmt, n, per_image, write in (
+        ("yolo", n_images, 4, write_yolo),
+        ("voc", n_images // 5, 3, write_voc),
+    ):
+        root = work / f"{fmt}_{n}"
+        marker = root.with_suffix(".boxes")
+        if not marker.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            marker.write_text(str(write(root, n, per_image)))
+        boxes = int(marker.read_text())
+        runs = interleave({fmt: partial(cli_round, root, work / f"data-{fmt}", fmt=fmt)}, rounds)[
+            fmt
+        ]
+        assert {r.inner["records"] for r in runs} == {boxes}
+        rows.append(
+            [
+                f"{fmt.upper()} {n:,} images / {boxes:,} boxes",
+                summary([r.wall_s for r in runs]).fmt(2, "s"),
+                summary([r.peak_rss_mb for r in runs]).fmt(0, "MB"),
+            ]
+        )
+    return rows
+
+
+def bench_queries(path: Path, work: Path, reps: int, rounds: int) -> list[list[str]]:
+    """Filtered pages and facets over the ingested plain set, in fresh processes."""
+    data = work / "data-queries"
+    cli_ingest(path, data)
+    runs = interleave(
+        {
+            "queries": lambda r: checked(
+                run_process([sys.executable, "-c", QUERIES, str(data), "bench", str(reps)]),
+                "queries",
+            )
+        },
+        rounds,
+    )["queries"]
+    rows = []
+    for label in runs[0].inner:
+        stats = [r.inner[label] for r in runs]
+        rows.append(
+            [
+                f"{label} ({stats[0]['total']:,} matches)",
+                summary([s["p50"] for s in stats]).fmt(1, "ms"),
+                summary([s["p95"] for s in stats]).fmt(1, "ms"),
+            ]
+        )
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--small", action="store_true", help="10K COCO/YOLO, 2K VOC")
-    ap.add_argument("--keep", help="generate into this folder and keep it")
-    ap.add_argument("--reps", type=int, default=40, help="query repetitions")
+    ap.add_argument("--small", action="store_true", help="10K images instead of 100K")
+    ap.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    ap.add_argument("--rounds", type=int, default=3, help="repetitions of every measurement")
+    ap.add_argument("--reps", type=int, default=40, help="query repetitions per process")
+    ap.add_argument("--coco-only", action="store_true", help="skip YOLO, VOC and the queries")
+    ap.add_argument("--keep", help="generate into this folder and keep (and reuse) it")
+    ap.add_argument(
+        "--baseline",
+        help="a checkout of the code before a change (e.g. `git worktree add DIR REV`): its "
+        "CLI runs in the same rounds, for a paired before/after table",
+    )
     opts = ap.parse_args()
-    from tests.ingest_fixtures import write_coco, write_voc, write_yolo
-
-    load0 = _load()  # other jobs on the machine skew times (not peak RSS): print the load
-    n_coco, n_yolo, n_voc = (10_000, 10_000, 2_000) if opts.small else (100_000, 100_000, 20_000)
+    n_images = 10_000 if opts.small else 100_000
     work = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="vl-bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
-    rows: list[tuple[str, str, str, str]] = []
     try:
-        coco = work / "coco.json"
-        marker = work / "generated.json"
-        if marker.exists():  # --keep DIR from an earlier run: reuse its data
-            n_boxes, yolo_boxes, voc_boxes = json.loads(marker.read_text())
-            gen = 0.0
-        else:
-            t = time.perf_counter()
-            n_boxes = write_coco(coco, n_coco, 7)
-            yolo_boxes = write_yolo(work / "yolo", n_yolo, 4)
-            voc_boxes = write_voc(work / "voc", n_voc, 3)
-            gen = time.perf_counter() - t
-            marker.write_text(json.dumps([n_boxes, yolo_boxes, voc_boxes]))
-        shutil.rmtree(work / "data", ignore_errors=True)
-        size_mb = coco.stat().st_size / 1e6
-        print(
-            f"generated in {gen:.1f} s: COCO {n_coco} images / {n_boxes} boxes ({size_mb:.0f} MB), "
-            f"YOLO {n_yolo} / {yolo_boxes}, VOC {n_voc} / {voc_boxes}",
-            file=sys.stderr,
-        )
-        data = str(work / "data")
-        ingest = run_child("ingest", source=str(coco), fmt="coco", data=data, name="coco")
-        parse = run_child("parse_only", source=str(coco), fmt="coco")
-        jl = run_child("json_load", source=str(coco))
-        counts = (ingest["records"], n_boxes, jl["records"], parse["records"])
-        assert len(set(counts)) == 1, counts
-        ratio = ingest["seconds"] / jl["seconds"]
-        rows.append(
-            (
-                f"COCO {n_coco:,} images / {n_boxes:,} boxes ({size_mb:.0f} MB): ingest into DuckDB",
-                f"{ingest['seconds']:.1f} s",
-                _rss(ingest),
-                f"ratio to json.load: **{ratio:.2f}**",
-            )
-        )
-        rows.append(
-            ("  same file: parse only (no DuckDB)", f"{parse['seconds']:.1f} s", _rss(parse), "")
-        )
-        rows.append(
-            ("  same file: Python `json.load` alone", f"{jl['seconds']:.1f} s", _rss(jl), "")
-        )
-        y = run_child("ingest", source=str(work / "yolo"), fmt="yolo", data=data, name="yolo")
-        assert y["records"] == yolo_boxes
-        rows.append(
-            (
-                f"YOLO {n_yolo:,} images / {yolo_boxes:,} boxes (header reads for sizes)",
-                f"{y['seconds']:.1f} s",
-                _rss(y),
-                "",
-            )
-        )
-        v = run_child("ingest", source=str(work / "voc"), fmt="voc", data=data, name="voc")
-        assert v["records"] == voc_boxes
-        rows.append(
-            (f"VOC {n_voc:,} XML / {voc_boxes:,} boxes", f"{v['seconds']:.1f} s", _rss(v), "")
-        )
-        q = run_child("queries", data=data, name="coco", reps=opts.reps)
-        for label, stats in q.items():
-            if isinstance(stats, dict):
-                rows.append(
-                    (
-                        f"{label} (over the COCO set, {stats['total']:,} matches)",
-                        f"p50 {stats['p50']:.1f} ms / p95 {stats['p95']:.1f} ms",
-                        "",
-                        "",
-                    )
-                )
+        with bench_lock():
+            files = generate(work, opts.variants, n_images)
+            load0, env = load_average(), environment()
+            coco, compared = bench_coco(files, work, opts.rounds, opts.baseline)
+            trees = queries = []
+            if not opts.coco_only:
+                trees = bench_trees(work, n_images, opts.rounds)
+                plain = files.get("plain") or generate(work, ["plain"], n_images)["plain"]
+                queries = bench_queries(plain[0], work, opts.reps, opts.rounds)
+            load1 = load_average()
     finally:
         if not opts.keep:
             shutil.rmtree(work, ignore_errors=True)
+    print(header(f"COCO ingest, {n_images:,} images, {opts.rounds} rounds", env, load0, load1))
     print(
-        f"\nMachine: {platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
-        f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d %H:%M %Z')} · "
-        f"load average at start {load0} / end {_load()} (1, 5, 15 min)\n"
+        table(
+            [
+                "COCO variant",
+                "CLI wall",
+                "`json.load` wall",
+                "CLI / `json.load`",
+                "CLI peak RSS",
+                "in-process",
+                "in-process / `json.load` in-process",
+                "`json.load` peak RSS",
+            ],
+            coco,
+        )
     )
-    print("| step | time | peak RSS | note |\n|---|---|---|---|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
-
-
-def _load() -> str:
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def _rss(out: dict) -> str:
-    return f"{out['rss_mb']:.0f} MB"
+    if compared:
+        print(
+            table(
+                [
+                    "variant",
+                    f"before (`{opts.baseline}`): CLI wall, / `json.load`",
+                    "after: CLI wall, / `json.load`",
+                    "before peak RSS",
+                    "after peak RSS",
+                    "before CPU",
+                    "after CPU",
+                    "`json.load` CPU",
+                ],
+                compared,
+            )
+        )
+    if trees:
+        print(table(["tree (through the CLI)", "wall", "peak RSS"], trees))
+    if queries:
+        print(table(["query (plain set, fresh process each round)", "p50", "p95"], queries))
+    print(
+        "Median (min–max) over the rounds; ratios are paired round by round. Walls are whole "
+        "processes (start and imports included); `in-process` is timed after the imports."
+    )
 
 
 if __name__ == "__main__":

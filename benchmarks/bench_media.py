@@ -397,4 +397,6 @@ def render(
 
 
 if __name__ == "__main__":
-    main()
+    from harness import run_locked
+
+    run_locked(main)

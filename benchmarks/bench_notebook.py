@@ -41,6 +41,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import git_commit, run_locked  # noqa: E402
 
 from tests.notebook_fixtures import running_kernel, write_synthetic  # noqa: E402
 from visionlens_jlab.catalog import Catalog  # noqa: E402
@@ -259,7 +262,7 @@ def main() -> None:
             "",
             f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
             f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-            f"(shared), {platform.system()} {platform.release()}",
+            f"(shared), {platform.system()} {platform.release()}; code at `{git_commit()}`",
             f"- Python {platform.python_version()}; `benchmarks/bench_notebook.py "
             f"--samples {args.samples} --boxes {args.boxes}`",
             f"- Load average (1 min) at start / end: {load_start:.1f} / {os.getloadavg()[0]:.1f} "
@@ -292,4 +295,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_locked(main)

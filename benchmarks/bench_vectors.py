@@ -34,6 +34,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import git_commit, run_locked
 
 from visionlens_jlab.vectors import (
     EdgeVectorStore,
@@ -210,7 +213,7 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}; load average at start "
-        f"{load:.1f} (machine shared with other work)"
+        f"{load:.1f} (machine shared with other work); code at `{git_commit()}`"
     )
 
 
@@ -327,4 +330,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_locked(main))

@@ -169,7 +169,12 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return f"{cpu}, {os.cpu_count()} cores (shared), {platform.system()} {platform.release()}"
+    from harness import git_commit
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores (shared), {platform.system()} {platform.release()}; "
+        f"code at `{git_commit()}`"
+    )
 
 
 def loadavg() -> str:

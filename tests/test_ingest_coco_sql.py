@@ -176,9 +176,9 @@ def test_pretty_printed_file(tmp: Path) -> None:
 
 
 def test_mostly_unusual_records_hand_over_to_python(tmp: Path, monkeypatch: Any) -> None:
-    # every record has an extra key: after the first batch (over half slow) Python goes on
+    # every record has a boolean iscrowd: after the first batch (over half slow) Python goes on
     monkeypatch.setattr(coco_sql, "SLOW_SHARE_MIN_ROWS", 100)
-    anns = [{**GOOD, "id": i + 1, "track": i} for i in range(2000)]
+    anns = [{**GOOD, "id": i + 1, "iscrowd": True, "track": i} for i in range(2000)]
     original = coco_sql.SqlAnnotationSource._table
     batches = []
 

@@ -9,13 +9,15 @@ from typing import Any
 
 def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """Open the source and yield ``meta``, every ``batch``, then ``end``."""
+    from ..ingest.batches import without_pandas
     from ..ingest.open import open_dataset, open_predictions
 
-    parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
-    yield (
-        "meta",
-        {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root},
-    )
-    for batch in parsed.batches():
-        yield "batch", batch
-    yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}
+    with without_pandas():  # this process only parses: pyarrow would import it for nothing
+        parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
+        yield (
+            "meta",
+            {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root},
+        )
+        for batch in parsed.batches():
+            yield "batch", batch
+        yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}

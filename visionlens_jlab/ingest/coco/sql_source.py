@@ -7,8 +7,9 @@ path in :class:`~.annotations.AnnotationReader`, without the GIL, while the writ
 appends on the other core. DuckDB reads files, not byte ranges, so the array's bytes are
 first copied (in the kernel) to a temporary file.
 
-Exactness: the SQL takes a record only if it has no key beyond the standard ones, no
-explicit ``null`` and every value has the JSON shape the Python fast path accepts.
+Exactness: the SQL takes a record only if it has no explicit ``null`` on a standard key, no
+repeated key and every value has the JSON shape the Python fast path accepts (the
+``attributes`` of a record with extra keys are built from its text as the fast path does).
 Everything else is a "slow" row, handed as its exact content to the ``slow_row`` callback:
 the same policies, warnings and errors as the Python path, in source order (a JSON null or
 an array in place of a record included). If DuckDB fails (a truncated file, an object over
@@ -36,7 +37,8 @@ import pyarrow.compute as pc
 from ..batches import ANNOTATION_SCHEMA
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
-from .sql_query import QUERY, SHAPES, STANDARD_KEYS
+from .policies import attributes_json
+from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list
 
 SlowRow = Callable[[Any], "tuple[Any, ...] | None"]
 """The Python policies for one record the SQL did not take: its row, or None if skipped."""
@@ -45,14 +47,17 @@ SQL_MIN_BYTES = 8 << 20
 """Arrays smaller than this are parsed in Python: DuckDB's start-up and the copy would cost
 more than they save, and small files keep the simplest path."""
 
-BATCH_ROWS = 10_000
+BATCH_ROWS = 4096
+"""Rows per Arrow batch: two DuckDB vectors. A record with extra keys brings its text along
+(hundreds of bytes); 10K-row batches raised the peak of a 100K-image file whose every record
+has extra keys from 282 to 299 MB."""
 MEMORY_LIMIT = "64MB"
 """The private DuckDB's limit: its JSON reader alone holds two 16 MB buffers."""
 SLOW_SHARE_LIMIT = 0.5
 SLOW_SHARE_MIN_ROWS = 1000
 """Once this many rows are read, more slow rows than ``SLOW_SHARE_LIMIT`` of them hand the
 rest of the array to Python, whose fast path is then the faster one (e.g. every record
-carries an extra key)."""
+has a string id)."""
 
 
 class SqlUnavailable(Exception):
@@ -94,6 +99,8 @@ class SqlAnnotationSource:
         self._slow_row = slow_row
         self._slow_rows = 0
         self._region: tuple[int, int] | None = None  # found by usable()
+        self._standard = standard_key_list(predictions)
+        self._standard_set = frozenset(self._standard)
         self._by_id = images is not None
         int_ids = sorted((k, v) for k, v in (images or {}).items() if k.__class__ is int)
         self._img_keys = np.array([k for k, _ in int_ids], dtype=np.int64)
@@ -137,7 +144,8 @@ class SqlAnnotationSource:
                 raise SqlUnavailable(str(exc)) from exc
             with contextlib.closing(con):
                 try:
-                    params = {"path": path, "standard": STANDARD_KEYS, **SHAPES}
+                    params: dict[str, Any] = {"path": path, "standard": STANDARD_KEYS, **SHAPES}
+                    params["standard_keys"] = self._standard
                     query = con.sql(QUERY, params={**params, "predictions": self.predictions})
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
@@ -196,7 +204,7 @@ class SqlAnnotationSource:
                     iscrowd=batch.column("iscrowd").take(sel),
                     source_ann_id=pc.cast(aid, pa.string()),
                     segmentation=batch.column("segmentation").take(sel),
-                    attributes=batch.column("attributes").take(sel),
+                    attributes=self._attributes(batch, fast),
                 )
             )
         if len(slow_rows):
@@ -207,6 +215,23 @@ class SqlAnnotationSource:
             return None
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         return table.sort_by("_pos").drop_columns(["_pos"])
+
+    def _attributes(self, batch: pa.RecordBatch, fast: np.ndarray) -> pa.Array:
+        """The ``attributes`` of the rows taken; a record with extra keys gets them (with a
+        CVAT-style ``attributes`` object merged in) exactly as the Python fast path builds
+        them, from its text."""
+        sel = np.flatnonzero(fast)
+        attributes = batch.column("attributes").take(pa.array(sel))
+        extra = batch.column("extra").to_numpy(zero_copy_only=False)[sel]
+        if not extra.any():
+            return attributes
+        values = attributes.to_pylist()
+        which = np.flatnonzero(extra)
+        texts = batch.column("raw").take(pa.array(sel[which])).to_pylist()
+        loads, std = orjson.loads, self._standard_set
+        for j, text in zip(which.tolist(), texts, strict=True):
+            values[j] = attributes_json(loads(text), std)
+        return pa.array(values, pa.string())
 
     def _slow(self, batch: pa.RecordBatch, rows: np.ndarray) -> pa.Table | None:
         """Run the Python policies on the rows the SQL did not take, in their order."""

@@ -1,0 +1,312 @@
+"""The shared benchmark harness: what every ``benchmarks/bench_*.py`` measures, and how.
+
+* **What a user runs**: :func:`run_process` times a fresh process from before it is spawned
+  to its exit (interpreter start and imports included) and reads the peak RSS of its whole
+  process tree; a child that prints a JSON line (its last stdout line) can add its own
+  in-process figure beside it (e.g. ``{"seconds": ...}`` timed after its imports).
+* **Repeated and paired**: :func:`interleave` runs every case once per round, the order
+  rotated each round, so ours and the reference see the same moments of a noisy machine;
+  :func:`summary` gives median and range (min–max); :func:`ratios` pairs ours / reference
+  round by round.
+* **Where and when**: :func:`environment` (CPU model, cores, RAM, date, git commit, versions)
+  and the load average at the start and end go with every result (:func:`header`).
+* **One benchmark at a time**: :func:`bench_lock` takes ``/tmp/vl-bench.lock`` (re-entrant
+  for ``benchmarks/run_all.py``, which holds it for every benchmark it starts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+LOCK_PATH = "/tmp/vl-bench.lock"
+LOCK_HELD_ENV = "VL_BENCH_LOCK_HELD"
+SAMPLE_SECONDS = 0.02
+"""How often the process tree's summed RSS is sampled (the kernel's own per-process peak is
+exact; the sum only matters when several processes of the tree run at once)."""
+
+
+@dataclass
+class Run:
+    """One measured process: wall time from spawn to exit, peak RSS, CPU time, its output."""
+
+    wall_s: float
+    peak_rss_mb: float
+    cpu_s: float
+    returncode: int
+    stdout: str
+    stderr: str
+    inner: dict[str, Any] = field(default_factory=dict)
+    """The JSON object of the last stdout line, if it is one (the in-process figures)."""
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a measured process: this checkout first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env.update(extra)
+    return env
+
+
+def cli_command(*args: str) -> list[str]:
+    """``visionlens ARGS``: the console script installed beside this interpreter (what a user
+    types), or ``python -m visionlens_jlab.cli`` where none is installed."""
+    script = Path(sys.executable).with_name("visionlens")
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "visionlens_jlab.cli", *args]
+
+
+def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path = REPO) -> Run:
+    """Run ``argv`` to completion and measure it (see the module docstring).
+
+    The peak RSS is the larger of the kernel's peak for the process (``wait4``: the largest
+    of it and its reaped descendants) and the largest sampled sum over the live tree.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env or child_env(), cwd=cwd)
+        tree_peak = [0]
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done, tree_peak))
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    peak_kb = max(usage.ru_maxrss, tree_peak[0] // 1024)
+    lines = stdout.strip().splitlines()
+    inner: dict[str, Any] = {}
+    if lines:
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(lines[-1])
+            inner = parsed if isinstance(parsed, dict) else {}
+    return Run(
+        wall_s=wall,
+        peak_rss_mb=peak_kb / 1024,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        returncode=proc.returncode,
+        stdout=stdout,
+        stderr=stderr,
+        inner=inner,
+    )
+
+
+def _sample_tree(pid: int, done: threading.Event, peak: list[int]) -> None:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    tree = [root]
+    last_scan = 0.0
+    while not done.wait(SAMPLE_SECONDS):
+        now = time.monotonic()
+        if now - last_scan > 0.2:  # listing children scans /proc: not every sample
+            with contextlib.suppress(psutil.Error):
+                tree = [root, *root.children(recursive=True)]
+            last_scan = now
+        total = 0
+        for p in tree:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        peak[0] = max(peak[0], total)
+
+
+def checked(run: Run, what: str) -> Run:
+    """``run``, or exit with its stderr if the process failed."""
+    if run.returncode != 0:
+        raise SystemExit(f"{what} failed (exit {run.returncode}):\n{run.stderr[-4000:]}")
+    return run
+
+
+def interleave(
+    cases: dict[str, Callable[[int], Run]], rounds: int, *, log: bool = True
+) -> dict[str, list[Run]]:
+    """Run every case once per round (``case(round)``), the order rotated each round."""
+    names = list(cases)
+    runs: dict[str, list[Run]] = {n: [] for n in names}
+    for r in range(rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            run = cases[name](r)
+            runs[name].append(run)
+            if log:
+                print(
+                    f"  round {r + 1}/{rounds} {name}: {run.wall_s:.2f} s, "
+                    f"{run.peak_rss_mb:.0f} MB, load {load_average()}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return runs
+
+
+@dataclass
+class Summary:
+    """Median and range of repeated measurements."""
+
+    median: float
+    low: float
+    high: float
+    n: int
+
+    def fmt(self, digits: int = 2, unit: str = "") -> str:
+        """``median (low–high) unit``."""
+        u = f" {unit}" if unit else ""
+        return f"{self.median:.{digits}f}{u} ({self.low:.{digits}f}–{self.high:.{digits}f})"
+
+
+def summary(values: Sequence[float]) -> Summary:
+    """Median and min–max of ``values`` (at least one)."""
+    return Summary(statistics.median(values), min(values), max(values), len(values))
+
+
+def ratios(ours: Sequence[float], reference: Sequence[float]) -> Summary:
+    """Paired ours / reference, round by round."""
+    return summary([a / b for a, b in zip(ours, reference, strict=True)])
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def environment() -> dict[str, str]:
+    """The machine, software and code a result was measured on."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{kb / 1024**2:.0f} GiB"
+    versions = [f"Python {platform.python_version()}"]
+    for mod in ("duckdb", "pyarrow", "orjson", "numpy"):
+        with contextlib.suppress(Exception):
+            versions.append(f"{mod} {__import__(mod).__version__}")
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "ram": ram,
+        "os": f"{platform.system()} {platform.release()}",
+        "versions": ", ".join(versions),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git_commit(),
+    }
+
+
+def git_commit() -> str:
+    """Short hash of this checkout's HEAD, ``+dirty`` when tracked files differ from it."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        head = subprocess.run(
+            [git, "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [git, "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
+
+
+def header(title: str, env: dict[str, str], load_start: str, load_end: str) -> str:
+    """The markdown lines that go above every result table."""
+    return (
+        f"## {title} ({env['date']})\n\n"
+        f"Machine `{env['host']}`: {env['cpu']}, **{env['cores']} cores**, {env['ram']} RAM, "
+        f"{env['os']}; {env['versions']}. Code at `{env['commit']}`. "
+        f"Load average (1 / 5 / 15 min) **{load_start} at the start, {load_end} at the end**.\n"
+    )
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def run_locked(main: Callable[[], Any]) -> Any:
+    """``main()`` under :func:`bench_lock`, except for ``--help`` (nothing to measure)."""
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        return main()
+    with bench_lock():
+        return main()
+
+
+@contextlib.contextmanager
+def bench_lock() -> Iterator[None]:
+    """Hold ``/tmp/vl-bench.lock`` (no other benchmark runs meanwhile); a no-op inside
+    ``run_all.py``, which already holds it."""
+    if os.environ.get(LOCK_HELD_ENV):
+        yield
+        return
+    with open(LOCK_PATH, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if _held_by_ancestor(os.fstat(f.fileno()).st_ino):  # `flock FILE python bench...`
+                yield
+                return
+            print(f"waiting for {LOCK_PATH} (another benchmark runs) ...", file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        os.environ[LOCK_HELD_ENV] = "1"  # the children this benchmark starts inherit it
+        try:
+            yield
+        finally:
+            del os.environ[LOCK_HELD_ENV]
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _held_by_ancestor(inode: int) -> bool:
+    """Whether a process above this one holds the flock on ``inode`` (``/proc/locks``)."""
+    try:
+        locks = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return False
+    holders = set()
+    for line in locks:
+        parts = line.split()
+        if len(parts) > 5 and parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[-1] == str(inode):
+            holders.add(int(parts[4]))
+    pid = os.getppid()
+    while pid > 1:
+        if pid in holders:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False

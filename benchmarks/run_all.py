@@ -1,0 +1,107 @@
+"""Run every benchmark, one after the other, under one hold of ``/tmp/vl-bench.lock``.
+
+Each benchmark's Markdown output goes to ``OUT/<name>.md`` (default ``build/bench/``); copy
+what you keep into ``benchmarks/results/`` with a note on what changed. The grid benchmark
+(JS, real JupyterLab + Chromium) runs last and is reported as skipped, with the reason, when
+its prerequisites are missing.
+
+    python benchmarks/run_all.py                  # everything, full sizes
+    python benchmarks/run_all.py --quick          # smaller sizes (minutes, not an hour)
+    python benchmarks/run_all.py --only ingest evaluate
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import REPO, bench_lock, child_env, environment, load_average
+
+BENCH = REPO / "benchmarks"
+BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
+    # name: (full arguments, --quick arguments); the script writes Markdown to stdout or --out
+    "evaluate": ([], ["--sizes", "10000"]),
+    "vectors": (["--out", "{out}"], ["--n", "20000", "--n-local", "5000", "--out", "{out}"]),
+    "notebook": (["--out", "{out}"], ["--samples", "10000", "--out", "{out}"]),
+    "media": (["--out", "{out}"], ["--quick", "--out", "{out}"]),
+    "ingest": ([], ["--small"]),
+    "grid": ([], ["--samples", "10000"]),
+}
+
+
+def grid_missing() -> str | None:
+    """Why the grid benchmark cannot run here, or None."""
+    if shutil.which("node") is None:
+        return "no `node` on the PATH"
+    if not (REPO / "ui-tests" / "node_modules" / "playwright-core").exists():
+        return "`jlpm install` has not been run in ui-tests/ (playwright-core missing)"
+    if shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists():
+        return "no system Chromium (`make chromium`)"
+    if not (REPO / "visionlens_jlab" / "labextension" / "package.json").exists():
+        return "the lab extension is not built (`jlpm build`)"
+    return None
+
+
+def command(name: str, args: list[str]) -> list[str]:
+    """The command line of benchmark ``name``."""
+    if name == "grid":
+        return ["node", str(BENCH / "bench_grid.js"), *args]
+    return [sys.executable, str(BENCH / f"bench_{name}.py"), *args]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes")
+    ap.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these")
+    ap.add_argument("--out", type=Path, default=REPO / "build" / "bench")
+    opts = ap.parse_args()
+    opts.out.mkdir(parents=True, exist_ok=True)
+    failed = []
+    summary = []
+    with bench_lock():
+        env = environment()
+        print(f"{env['date']} · {env['cpu']} · {env['cores']} cores · {env['commit']}")
+        for name, (full, quick) in BENCHMARKS.items():
+            if opts.only and name not in opts.only:
+                continue
+            out = opts.out / f"{name}.md"
+            reason = grid_missing() if name == "grid" else None
+            if reason:
+                summary.append(f"{name}: skipped ({reason})")
+                continue
+            args = [a.replace("{out}", str(out)) for a in (quick if opts.quick else full)]
+            load0, t0 = load_average(), time.perf_counter()
+            print(f"== {name}: {' '.join(command(name, args))}", flush=True)
+            with open(opts.out / f"{name}.log", "w") as log:
+                proc = subprocess.run(
+                    command(name, args),
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                    cwd=REPO,
+                    env=child_env(),  # holds VL_BENCH_LOCK_HELD: the lock is held here
+                    check=False,
+                )
+            if "{out}" not in " ".join(full):  # the others write --out themselves
+                out.write_text(proc.stdout)
+            wall = time.perf_counter() - t0
+            status = "ok" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"
+            if proc.returncode:
+                failed.append(name)
+            summary.append(
+                f"{name}: {status} in {wall:.0f} s, load {load0} -> {load_average()}, "
+                f"output {os.path.relpath(out, REPO)}, log {name}.log"
+            )
+    print("\n".join(summary))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
