@@ -56,6 +56,12 @@ def test_demo_ingests_with_the_expected_counts(ingested: dict[str, Any]) -> None
     files = result["files"]
     assert Path(files["images"]) == ingested["data_dir"] / "demo-sources" / "demo" / "images"
     assert json.loads(Path(files["blind_spots"]).read_text())["images"] == N
+    embeddings = result["embeddings"]  # the offline demo has vectors by default
+    assert (embeddings["model"], embeddings["embedded"], embeddings["failed"]) == (
+        "builtin-color-gradient",
+        N,
+        0,
+    )
 
 
 def test_demo_rows_in_the_catalog(ingested: dict[str, Any]) -> None:
@@ -115,6 +121,9 @@ def test_rerun_without_force_changes_nothing(
     assert code == 0
     assert result["created"] is False and "--force" in result["message"]
     assert result["samples"] == N and result["predictions"] == ingested["result"]["predictions"]
+    assert (result["embeddings"]["embedded"], result["embeddings"]["skipped"]) == (0, N)
+    code, skipped = _run(capsys, "--images", str(N), "--data-dir", data_dir, "--no-embed")
+    assert code == 0 and "embeddings" not in skipped
 
 
 def test_force_replaces_the_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -179,6 +188,8 @@ async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path, api
             ).fetchall()
         )
     assert by_label == dict(Counter(names[p["category_id"]] for p in preds))
+    assert result["embeddings"]["embedded"] == 40  # computed by the server's embedding job
+    assert vl_app.vector_store().count(result["embeddings"]["space"]) == 40
     code, again, err = await demo()
     assert code == 0 and again["created"] is False, err
     assert (again["dataset"], again["samples"]) == ("demo", 40)  # counts read from the server

@@ -12,6 +12,7 @@ from traitlets import Integer, Unicode
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .jobs import Job, JobManager
+from .jobs.embedding_service import EmbeddingService
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
@@ -50,11 +51,21 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     qdrant_api_key = Unicode("", config=True, help="API key of the Qdrant server, if any.")
+    embedding_checkpoint = Unicode(
+        "",
+        config=True,
+        help=(
+            "Local open_clip checkpoint (weights file, or a folder with open_clip_config.json) "
+            "used by default for embeddings, for machines that cannot download weights. "
+            "Default: $VISIONLENS_EMBEDDING_CHECKPOINT."
+        ),
+    )
 
     catalog: Catalog
     jobs: JobManager
     media: MediaService
     vectors: LazyVectorStore
+    embedding: EmbeddingService
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -72,6 +83,13 @@ class VisionLensApp(ExtensionApp):
             self.resolved_data_dir,
             url=self.qdrant_url or None,
             api_key=self.qdrant_api_key or None,
+        )
+        self.embedding = EmbeddingService(
+            self.catalog,
+            self.jobs,
+            self.vectors,
+            serverapp=self.serverapp,
+            checkpoint=self.embedding_checkpoint or None,
         )
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)

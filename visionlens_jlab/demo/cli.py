@@ -37,6 +37,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="delete an existing dataset of that name first"
     )
+    p.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="skip computing the built-in embeddings (done by default, incrementally)",
+    )
     p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_demo)
@@ -153,7 +158,32 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
         )
         return _result(summary, files, seconds, True, f"demo dataset {args.name!r} is ready")
 
-    return run_local_or_remote(args, local, remote)
+    result = run_local_or_remote(args, local, remote)
+    if not args.no_embed:
+        result["embeddings"] = _embed(args)
+    return result
+
+
+def _embed(args: argparse.Namespace) -> dict[str, Any]:
+    """Weight-free built-in embeddings of the demo (only samples without one), so the
+    offline demo has vectors for search and duplicates."""
+    from ..embed.cli import cmd_embed
+    from ..embed.models import BUILTIN
+
+    _say(args, "computing the built-in embeddings (--no-embed skips this) ...")
+    embed_args = argparse.Namespace(
+        dataset=args.name,
+        model=BUILTIN.name,
+        checkpoint=None,
+        device="cpu",
+        batch_size=None,
+        runner="process",
+        precision="auto",
+        data_dir=args.data_dir,
+        json=True,
+    )
+    out = cmd_embed(embed_args)
+    return {k: out[k] for k in ("model", "space", "dim", "embedded", "skipped", "failed")}
 
 
 def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:

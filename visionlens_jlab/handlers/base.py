@@ -19,6 +19,7 @@ from ..catalog import (
     FilterError,
     NotFoundError,
 )
+from ..embed.base import EmbedError
 from ..ingest.report import IngestError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
 
@@ -107,5 +108,5 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(409, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
-    except (CatalogError, FilterError, IngestError, VectorStoreError) as exc:
+    except (CatalogError, FilterError, IngestError, VectorStoreError, EmbedError) as exc:
         raise HTTPError(400, str(exc)) from exc

@@ -44,6 +44,13 @@ class Job:
         default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
     )
     updated: float = field(default_factory=time.monotonic)
+    lane: str = "default"
+    """``"gpu"``: the one-at-a-time queue of heavy model jobs (embeddings)."""
+    stage: str = ""
+    items_per_second: float | None = None
+    eta_seconds: float | None = None
+    queue_position: int | None = None
+    """1-based place among the queued jobs of its lane; ``None`` once running."""
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -61,6 +68,11 @@ class Job:
             "result": self.result,
             "error": self.error,
             "created_at": self.created_at,
+            "lane": self.lane,
+            "stage": self.stage,
+            "items_per_second": self.items_per_second,
+            "eta_seconds": self.eta_seconds,
+            "queue_position": self.queue_position,
         }
 
 
@@ -69,6 +81,7 @@ class JobContext:
 
     def __init__(self, job: Job) -> None:
         self._job = job
+        self._rate_start: tuple[str, float, int] | None = None  # stage, time, items done
 
     @property
     def job_id(self) -> str:
@@ -92,6 +105,28 @@ class JobContext:
             job.message = message
         job.updated = time.monotonic()
 
+    def items(self, stage: str, done: int, total: int, message: str = "") -> None:
+        """Report ``done`` of ``total`` items in ``stage``: progress, items/s and ETA.
+
+        The rate is measured from the first report of the stage, so model loading or a
+        queue wait before it does not count.
+        """
+        job, now = self._job, time.monotonic()
+        if self._rate_start is None or self._rate_start[0] != stage:
+            self._rate_start = (stage, now, done)
+        _, t0, done0 = self._rate_start
+        job.stage = stage
+        if now > t0 and done > done0:
+            rate = (done - done0) / (now - t0)
+            job.items_per_second = round(rate, 2)
+            job.eta_seconds = round(max(0, total - done) / rate, 1)
+        self.progress(done / total if total else 1.0, message or f"{stage}: {done}/{total}")
+
+    def stage(self, stage: str, message: str = "") -> None:
+        """Enter a stage with no item count (loading a model, writing)."""
+        self._job.stage = stage
+        self.progress(None, message or stage)
+
 
 class JobManager:
     """Runs job functions on a thread pool and keeps their state for the REST API."""
@@ -100,6 +135,8 @@ class JobManager:
         self._pool = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="visionlens-job"
         )
+        self._gpu_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="visionlens-gpu")
+        self._gpu_queue: list[Job] = []  # queued jobs of the gpu lane, in order
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -111,16 +148,41 @@ class JobManager:
         *,
         title: str = "",
         then: Callable[[Any], None] | None = None,
+        lane: str = "default",
     ) -> Job:
-        """Queue ``fn(ctx)``; ``then(result)`` runs after it succeeds (e.g. a follow-up job)."""
-        job = Job(id=f"{int(time.time())}-{next(self._ids)}", kind=kind, title=title or kind)
+        """Queue ``fn(ctx)``; ``then(result)`` runs after it succeeds (e.g. a follow-up job).
+
+        ``lane="gpu"`` jobs run one at a time, in order, on their own thread (they hold a
+        GPU or every core), and show their ``queue_position`` while they wait.
+        """
+        if lane not in ("default", "gpu"):
+            raise ValueError(f"unknown job lane {lane!r}")
+        job = Job(
+            id=f"{int(time.time())}-{next(self._ids)}", kind=kind, title=title or kind, lane=lane
+        )
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
-        self._pool.submit(self._run, job, fn, then)
+            if lane == "gpu":
+                self._gpu_queue.append(job)
+                self._renumber()
+        (self._gpu_pool if lane == "gpu" else self._pool).submit(self._run, job, fn, then)
         return job
 
+    def _renumber(self) -> None:
+        """Queue positions of the gpu lane; call with the lock held."""
+        for position, queued in enumerate(self._gpu_queue, start=1):
+            queued.queue_position = position
+
+    def _leave_queue(self, job: Job) -> None:
+        with self._lock:
+            if job in self._gpu_queue:
+                self._gpu_queue.remove(job)
+                job.queue_position = None
+                self._renumber()
+
     def _run(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
+        self._leave_queue(job)
         if job.cancel_event.is_set():
             job.status = "cancelled"
             return
@@ -164,6 +226,7 @@ class JobManager:
             job.cancel_event.set()
             if job.status == "queued":
                 job.status = "cancelled"
+                self._leave_queue(job)
         return job
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
@@ -181,6 +244,7 @@ class JobManager:
         for job in list(self._jobs.values()):
             job.cancel_event.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._gpu_pool.shutdown(wait=False, cancel_futures=True)
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]

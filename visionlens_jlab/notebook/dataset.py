@@ -10,6 +10,7 @@ import pandas as pd
 
 from .connection import Client, VisionLensError, client, dataset_path
 from .frames import annotations_frame, samples_frame
+from .progress import follow_job
 
 Filter = Mapping[str, Any]
 COMPRESSION = "lz4"
@@ -150,6 +151,46 @@ class Dataset:
             {"filter": _filter(filter), "add": list(tags), "remove": list(remove)},
         )
         return int(body["updated"])
+
+    def embed(
+        self,
+        model: str | None = None,
+        *,
+        checkpoint: str | None = None,
+        device: str = "auto",
+        runner: str = "process",
+        batch_size: int | None = None,
+        progress: bool = True,
+    ) -> dict[str, Any]:
+        """Compute embeddings of the samples that have none yet, as a server job.
+
+        ``model``: ``None`` (the default: open_clip ViT-B-32 if its weights are here, else
+        ``builtin-color-gradient``), ``'ARCH'``, ``'ARCH:TAG'``; ``checkpoint`` a local
+        weights file or folder *on the server's machine*; ``runner``: ``'process'`` or
+        ``'kernel[:KERNELSPEC]'``. Shows a progress bar; returns the job result (model,
+        space, dim, embedded, skipped, device, dtype, batch_size, runner, seconds,
+        images_per_second). Interrupting the cell cancels the job.
+        """
+        body = {
+            "model": model,
+            "checkpoint": checkpoint,
+            "device": device,
+            "runner": runner,
+            "batch_size": batch_size,
+        }
+        answer = self._client.post_json(
+            dataset_path(self.name, "embed"), {k: v for k, v in body.items() if v is not None}
+        )
+        job = follow_job(self._client, answer["job"], show=progress)
+        if job["status"] != "done":
+            raise VisionLensError(job.get("error") or f"the embedding job was {job['status']}")
+        return dict(job["result"])
+
+    def spaces(self) -> pd.DataFrame:
+        """The dataset's vector spaces: space, model, version, dim, count, complete."""
+        rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
+        columns = ["space", "model", "version", "dim", "count", "complete", "preprocessing"]
+        return pd.DataFrame(rows, columns=[*columns, "updated_at"])
 
 
 def _filter(spec: Filter | None) -> dict[str, Any] | None:

@@ -1,0 +1,228 @@
+"""Embedding jobs through a real Jupyter server: process and kernel runners, real Qdrant Edge
+vectors, incremental runs, kill -9 of the worker, cancel, the one-at-a-time GPU lane."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from .embed_fixtures import CARTUCHO_IMAGES, photos, save_tiny_clip
+from .media_fixtures import add_dataset
+
+SPACE_KEYS = {"space", "model", "version", "dim", "count", "complete", "preprocessing"}
+
+
+def add_photos(vl_app: Any, name: str, n: int) -> list[int]:
+    """A dataset of ``n`` samples whose images are real photos (reused cyclically)."""
+    files = photos()
+    locations = [str(files[i % len(files)]) for i in range(n)]
+    return add_dataset(vl_app.catalog, name, str(CARTUCHO_IMAGES), locations)
+
+
+def spawned_workers() -> list[psutil.Process]:
+    """Worker processes this (server) process spawned with multiprocessing."""
+    return [
+        p
+        for p in psutil.Process().children()
+        if p.is_running() and "spawn_main" in " ".join(p.cmdline())
+    ]
+
+
+async def wait_running(api: Any, job: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+    """Wait until the job has embedded something (it is mid-way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, state = await api("GET", f"jobs/{job['id']}")
+        if state["stage"] == "embedding" and (state["progress"] or 0) > 0:
+            return state
+        assert state["status"] in ("queued", "running"), state
+        assert time.monotonic() < deadline, state
+        await asyncio.sleep(0.05)
+
+
+async def test_process_runner_embeds_then_only_what_is_missing(
+    api: Any, wait_job: Any, vl_app: Any
+) -> None:
+    ids = add_photos(vl_app, "photos", 60)
+    status, answer = await api("POST", "datasets/photos/embed", {"model": "builtin-color-gradient"})
+    assert status == 202 and answer["job"]["lane"] == "gpu"
+    job = await wait_job(answer["job"])
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["embedded"], result["skipped"], result["failed"]) == (60, 0, 0)
+    assert (result["model"], result["dim"], result["runner"]) == (
+        "builtin-color-gradient",
+        448,
+        "process",
+    )
+    assert (result["device"], result["dtype"]) == ("cpu", "float32")
+    assert result["pid"] != os.getpid()  # computed in the spawned worker
+    store = vl_app.vector_store()
+    assert store.ids(result["space"]).tolist() == ids  # real Qdrant Edge points, one per sample
+    status, body = await api("GET", "datasets/photos/spaces")
+    assert status == 200
+    (space,) = body["spaces"]
+    assert SPACE_KEYS <= set(space)
+    assert (space["space"], space["count"], space["complete"], space["dim"]) == (
+        result["space"],
+        60,
+        True,
+        448,
+    )
+
+    again = await wait_job((await api("POST", "datasets/photos/embed", {}))[1]["job"])
+    assert (again["result"]["embedded"], again["result"]["skipped"]) == (0, 60)
+    assert again["result"]["model"] == "builtin-color-gradient"  # the default here (offline)
+
+    store.delete(ids[10:15], space=result["space"])  # five samples lose their vector
+    _, body = await api("GET", "datasets/photos/spaces")
+    assert body["spaces"][0]["complete"] is False and body["spaces"][0]["count"] == 55
+    third = await wait_job((await api("POST", "datasets/photos/embed", {}))[1]["job"])
+    assert (third["result"]["embedded"], third["result"]["skipped"]) == (5, 55)
+    assert store.ids(result["space"]).tolist() == ids
+
+
+async def test_tiny_open_clip_checkpoint_through_the_process_runner(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    add_photos(vl_app, "photos", 12)
+    tiny = save_tiny_clip(tmp_path / "tiny")
+    body = {"checkpoint": str(tiny), "device": "auto", "batch_size": 5}
+    job = await wait_job((await api("POST", "datasets/photos/embed", body))[1]["job"])
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["model"], result["dim"], result["embedded"]) == ("tiny", 32, 12)
+    assert result["version"].startswith("checkpoint-")
+    assert result["device"] == "cpu" and "no CUDA GPU" in result["notice"]
+    assert result["batch_size"] == 5
+    assert vl_app.vector_store().count(result["space"]) == 12
+
+
+async def test_bad_requests_are_refused_before_queueing(api: Any, vl_app: Any) -> None:
+    add_photos(vl_app, "photos", 2)
+    cases = [
+        ("datasets/nope/embed", {}, 404, "nope"),
+        ("datasets/photos/embed", {"device": "tpu"}, 400, "unknown device"),
+        ("datasets/photos/embed", {"runner": "thread"}, 400, "unknown runner"),
+        ("datasets/photos/embed", {"runner": "kernel:no-such-spec"}, 400, "no kernelspec"),
+        ("datasets/photos/embed", {"batch_size": 0}, 400, "batch size"),
+        ("datasets/photos/embed", {"checkpoint": "/no/such.bin"}, 400, "does not exist"),
+        ("datasets/photos/embed", {"model": "ViT-L-14"}, 400, "which weights"),
+        ("datasets/photos/embed", {"colour": 1}, 400, "unknown keys"),
+    ]
+    for path, body, code, text in cases:
+        status, answer = await api("POST", path, body)
+        assert status == code and text in answer["message"], (body, answer)
+    _, jobs = await api("GET", "jobs")
+    assert jobs["jobs"] == []
+
+
+async def test_kill_9_of_the_worker_leaves_no_space_and_the_rerun_completes(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    ids = add_photos(vl_app, "photos", 600)
+    tiny = save_tiny_clip(tmp_path / "tiny")
+    body = {"checkpoint": str(tiny), "batch_size": 1}
+    _, answer = await api("POST", "datasets/photos/embed", body)
+    await wait_running(api, answer["job"])
+    (worker,) = spawned_workers()
+    worker.kill()  # SIGKILL, mid-job
+    job = await wait_job(answer["job"])
+    assert job["status"] == "failed" and "died" in job["error"]
+    _, spaces = await api("GET", "datasets/photos/spaces")
+    assert spaces["spaces"] == []  # nothing half-written is visible
+    space = next(s.name for s in vl_app.vector_store().spaces())
+    partial = vl_app.vector_store().count(space)
+    assert 0 < partial < 600
+
+    body["batch_size"] = 64
+    rerun = await wait_job((await api("POST", "datasets/photos/embed", body))[1]["job"])
+    assert rerun["status"] == "done", rerun
+    assert (rerun["result"]["embedded"], rerun["result"]["skipped"]) == (600 - partial, partial)
+    assert vl_app.vector_store().ids(space).tolist() == ids
+    _, spaces = await api("GET", "datasets/photos/spaces")
+    assert spaces["spaces"][0]["complete"] and spaces["spaces"][0]["count"] == 600
+
+
+async def test_cancel_stops_the_worker_and_the_gpu_lane_queues(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    add_photos(vl_app, "photos", 600)
+    tiny = save_tiny_clip(tmp_path / "tiny")
+    body = {"checkpoint": str(tiny), "batch_size": 1}
+    _, first = await api("POST", "datasets/photos/embed", body)
+    _, second = await api("POST", "datasets/photos/embed", {"model": "builtin-color-gradient"})
+    assert second["job"]["queue_position"] == 1 and second["job"]["status"] == "queued"
+    state = await wait_running(api, first["job"])
+    assert state["queue_position"] is None and state["items_per_second"] is not None
+    assert state["eta_seconds"] is not None and state["stage"] == "embedding"
+    _, listed = await api("GET", f"jobs/{second['job']['id']}")
+    assert listed["status"] == "queued" and listed["queue_position"] == 1
+
+    status, _ = await api("DELETE", f"jobs/{first['job']['id']}")
+    assert status == 200
+    assert (await wait_job(first["job"]))["status"] == "cancelled"
+    done = await wait_job(second["job"])  # the queue moves on
+    assert done["status"] == "done" and done["result"]["embedded"] == 600
+    deadline = time.monotonic() + 10
+    while spawned_workers() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert spawned_workers() == []
+
+
+async def test_kernel_runner_computes_in_a_kernel_the_server_started(
+    api: Any, wait_job: Any, vl_app: Any, jp_serverapp: Any
+) -> None:
+    ids = add_photos(vl_app, "photos", 30)
+    body = {"model": "builtin-color-gradient", "runner": "kernel", "batch_size": 8}
+    job = await wait_job((await api("POST", "datasets/photos/embed", body))[1]["job"], 180)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["runner"], result["embedded"], result["batch_size"]) == ("kernel", 30, 8)
+    assert result["pid"] != os.getpid()
+    kernel_pids = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert result["pid"] not in kernel_pids  # and that kernel was shut down afterwards
+    assert jp_serverapp.kernel_manager.list_kernel_ids() == []
+    assert vl_app.vector_store().ids(result["space"]).tolist() == ids
+
+    # A failure inside the kernel fails the job with the kernel's message; the kernel goes.
+    body = {"model": "ViT-B-32:laion2b_s34b_b79k", "runner": "kernel"}
+    failed = await wait_job((await api("POST", "datasets/photos/embed", body))[1]["job"], 180)
+    assert failed["status"] == "failed" and "not on this machine" in failed["error"]
+    assert jp_serverapp.kernel_manager.list_kernel_ids() == []
+
+
+async def test_uploads_to_unknown_jobs_are_404_and_bad_bodies_400(api: Any) -> None:
+    status, body = await api("GET", "jobs/123-4/embeddings")
+    assert status == 404 and "no kernel embedding job" in body["message"]
+    status, body = await api(
+        "POST", "jobs/123-4/embeddings", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert status == 400 and "not an embedding message" in body["message"]
+
+
+async def test_models_route_lists_the_builtin_default(api: Any) -> None:
+    status, body = await api("GET", "models")
+    assert status == 200
+    default = [m for m in body["models"] if m["default"]]
+    assert [m["name"] for m in default] == ["builtin-color-gradient"]
+    assert any(m["name"] == "ViT-B-32" and not m["available_offline"] for m in body["models"])
+
+
+async def test_reconcile_route_drops_rows_of_vanished_spaces(
+    api: Any, wait_job: Any, vl_app: Any
+) -> None:
+    add_photos(vl_app, "photos", 10)
+    job = await wait_job((await api("POST", "datasets/photos/embed", {}))[1]["job"])
+    space = job["result"]["space"]
+    vl_app.vector_store().drop_space(space)  # drift: the catalog still records the space
+    status, report = await api("POST", "vectors/reconcile")
+    assert status == 200
+    assert report["space_rows"]["rows_dropped"] == [{"dataset_id": 1, "space": space}]
+    _, spaces = await api("GET", "datasets/photos/spaces")
+    assert spaces["spaces"] == []

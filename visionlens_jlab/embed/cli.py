@@ -1,0 +1,157 @@
+"""``visionlens embed``, ``visionlens models`` and ``visionlens reconcile``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..cli import CliError, run_local_or_remote
+from .base import EmbedError
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the embedding subcommands on the ``visionlens`` CLI."""
+    p = subparsers.add_parser(
+        "embed",
+        help="compute image embeddings of a dataset (only samples without one)",
+        description="Embed a dataset's images with a model (default: open_clip ViT-B-32 "
+        "laion2b when its weights are on this machine, else the weight-free built-in "
+        "embedder). Only samples without a vector in that model's space are embedded.",
+    )
+    p.add_argument("dataset")
+    p.add_argument("--model", help="builtin-color-gradient, ARCH or ARCH:TAG (see `models`)")
+    p.add_argument("--checkpoint", help="local open_clip weights file or exported folder")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
+    p.add_argument(
+        "--runner", default="process", help="process (default) or kernel[:KERNELSPEC] (server)"
+    )
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    _common(p)
+    p.set_defaults(func=cmd_embed)
+
+    p = subparsers.add_parser("models", help="list the embedding models usable here")
+    p.add_argument("--checkpoint", help="also describe this local checkpoint")
+    _common(p)
+    p.set_defaults(func=cmd_models)
+
+    p = subparsers.add_parser(
+        "reconcile", help="repair drift between the catalog and the vector store"
+    )
+    _common(p)
+    p.set_defaults(func=cmd_reconcile)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
+    from ..jobs.embedding_job import EmbedOptions, parse_runner, run_embedding
+    from ..vectors import open_vector_store
+    from .models import parse_model
+    from .registry import describe
+    from .stream import embed_stream
+
+    try:
+        spec = parse_model(args.model, args.checkpoint)
+        options = EmbedOptions(
+            args.dataset, spec, args.device, args.batch_size, args.runner, args.precision
+        )
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"visionlens: {describe(spec)}", file=sys.stderr)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        if parse_runner(args.runner)[0] == "kernel":
+            raise CliError("the kernel runner needs a running JupyterLab server on this data dir")
+
+        def source(items: Any) -> Any:
+            return embed_stream(
+                spec.to_json(), list(items), args.device, args.batch_size, args.precision
+            )
+
+        with open_vector_store(catalog.data_dir) as store:
+            result = run_embedding(None, catalog, store, options, source)
+        result["runner"] = "local"
+        return result
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {
+            "model": args.model,
+            "checkpoint": _absolute(args.checkpoint),
+            "device": args.device,
+            "batch_size": args.batch_size,
+            "runner": args.runner,
+            "precision": args.precision,
+        }
+        answer = client.post(f"datasets/{args.dataset}/embed", body)
+        job = client.wait_job(answer["job"]["id"])
+        if job["status"] != "done":
+            raise CliError(job.get("error") or f"the embedding job was {job['status']}")
+        return dict(job["result"])
+
+    try:
+        result = run_local_or_remote(args, local, remote)
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+    if result.get("notice"):
+        print(f"visionlens: {result['notice']}", file=sys.stderr)
+    if not args.json and result["device"] is None:
+        result["text"] = (
+            f"{result['dataset']}: nothing to embed, {result['skipped']} samples already have "
+            f"a vector in {result['space']}"
+        )
+    elif not args.json:
+        result["text"] = (
+            f"{result['dataset']}: embedded {result['embedded']}, skipped {result['skipped']}, "
+            f"failed {result['failed']} with {result['model']} ({result['version']}) -> space "
+            f"{result['space']} ({result['dim']}-d) on {result['device']} {result['dtype']}, "
+            f"{result['images_per_second']} images/s, {result['seconds']} s"
+        )
+    return result
+
+
+def cmd_models(args: argparse.Namespace) -> dict[str, Any]:
+    from .registry import list_models
+
+    try:
+        models = list_models(_absolute(args.checkpoint))
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+    lines = [
+        f"{'*' if m['default'] else ' '} {m['name']:<24} {str(m['pretrained'] or '-'):<28} "
+        f"{m['dim'] or '?':>5}-d  {'offline' if m['available_offline'] else 'MISSING':<8} "
+        f"{'text' if m['text'] else 'no text':<8} {m['source']}"
+        for m in models
+    ]
+    return {"models": models, "text": "\n".join(lines)} if not args.json else {"models": models}
+
+
+def cmd_reconcile(args: argparse.Namespace) -> dict[str, Any]:
+    from ..vectors import open_vector_store
+    from .spaces import reconcile_all
+
+    def local(catalog: Any) -> dict[str, Any]:
+        with open_vector_store(catalog.data_dir) as store:
+            return reconcile_all(catalog, store)
+
+    result = run_local_or_remote(args, local, lambda client: client.post("vectors/reconcile"))
+    if not args.json:
+        removed = sum(s["removed"] for s in result["spaces"].values())
+        missing = {name: s["missing"] for name, s in result["spaces"].items() if s["missing"]}
+        rows = result["space_rows"]
+        result["text"] = (
+            f"removed {removed} orphan vectors; dropped {len(rows['rows_dropped'])} space "
+            f"records, refreshed {rows['rows_refreshed']}; samples without a vector: "
+            + (", ".join(f"{k}: {v}" for k, v in missing.items()) or "none")
+        )
+    return result
+
+
+def _absolute(path: str | None) -> str | None:
+    from pathlib import Path
+
+    return str(Path(path).expanduser().resolve()) if path else None

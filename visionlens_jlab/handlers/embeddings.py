@@ -1,0 +1,91 @@
+"""Embeddings: the model list, embedding jobs, a dataset's vector spaces, kernel uploads,
+and reconcile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..jobs.embedding_wire import ARROW_STREAM
+from .base import VisionLensHandler, engine_errors
+
+_EMBED_KEYS = {"model", "checkpoint", "device", "batch_size", "runner", "precision"}
+
+
+def _embed_options(body: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(body) - _EMBED_KEYS
+    if unknown:
+        raise HTTPError(400, f"unknown keys {sorted(unknown)}; allowed: {sorted(_EMBED_KEYS)}")
+    for key in ("model", "checkpoint", "device", "runner", "precision"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise HTTPError(400, f"'{key}' must be a string")
+    size = body.get("batch_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+        raise HTTPError(400, "'batch_size' must be an integer")
+    return {k: v for k, v in body.items() if v not in (None, "")}
+
+
+class ModelsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        models = await self.run_blocking(self.app.embedding.models)
+        self.write_json({"models": models})
+
+
+class EmbedHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        options = _embed_options(self.json_body())
+        with engine_errors():
+            job = self.app.embedding.submit(name, **options)
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+class SpacesHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        spaces = await self.run_blocking(self.app.embedding.spaces, name)
+        self.write_json({"spaces": spaces})
+
+
+class KernelEmbeddingsHandler(VisionLensHandler):
+    """Where a kernel-runner job's kernel fetches its work list and posts its vectors."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        with engine_errors():
+            body = self.app.embedding.inbox.work_list(job_id)
+        self.set_header("Content-Type", ARROW_STREAM)
+        self.finish(body)
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        with engine_errors():
+            await self.run_blocking(self.app.embedding.inbox.deliver, job_id, self.request.body)
+        self.set_status(204)
+        self.finish()
+
+
+class ReconcileHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        report = await self.run_blocking(self.app.embedding.reconcile)
+        self.write_json(report)
+
+
+ROUTES = [
+    (r"/models", ModelsHandler),
+    (r"/datasets/(?P<name>[^/]+)/embed", EmbedHandler),
+    (r"/datasets/(?P<name>[^/]+)/spaces", SpacesHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/embeddings", KernelEmbeddingsHandler),
+    (r"/vectors/reconcile", ReconcileHandler),
+]

@@ -1,0 +1,190 @@
+"""The embedding job: plan what is missing, run a source of vectors, write them.
+
+One job interface, three sources of the same messages (:mod:`visionlens_jlab.embed.stream`):
+a spawned worker process (the ``process`` runner, the server's default), a headless Jupyter
+kernel (the ``kernel`` runner, :mod:`.kernel_runner`), or the calling process itself (the
+CLI when no server owns the data dir). Whatever computes, this module alone writes: vectors
+in batches keyed by sample id (idempotent), then the catalog's space row last
+(:mod:`visionlens_jlab.embed.spaces`), so a killed job leaves no half-written space visible
+and the next run embeds only what has no vector yet.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..catalog import Catalog
+from ..embed.base import EmbedError
+from ..embed.models import ModelSpec
+from ..embed.spaces import record_space, recorded_spaces
+from ..embed.stream import check_batch_size
+from ..media.lookup import dataset_media
+from ..vectors import SpaceNotFoundError, VectorStore, space_name
+from .manager import JobContext
+
+INDEX_FROM = 10_000
+"""Build the HNSW index after a job when the space holds at least this many vectors; below,
+an exact scan is as fast (see the vectors benchmark)."""
+FAILED_EXAMPLES = 5
+
+Source = Callable[[Sequence[tuple[int, str]]], Iterator[tuple[Any, ...]]]
+"""Given the ``(sample_id, location)`` items to embed, yields embedding messages."""
+
+
+@dataclass(frozen=True)
+class EmbedOptions:
+    """What the user asked for (CLI flags, REST body, notebook arguments)."""
+
+    dataset: str
+    spec: ModelSpec
+    device: str = "auto"
+    batch_size: int | None = None
+    runner: str = "process"
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise EmbedError(f"unknown device {self.device!r}: use auto, cpu or cuda")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise EmbedError(f"unknown precision {self.precision!r}: use auto, fp32 or bf16")
+        check_batch_size(self.batch_size)
+        parse_runner(self.runner)
+
+
+def parse_runner(runner: str) -> tuple[str, str | None]:
+    """``process`` → (process, None); ``kernel`` / ``kernel:SPEC`` → (kernel, SPEC or None)."""
+    kind, _, kernelspec = (runner or "process").partition(":")
+    if kind not in ("process", "kernel") or (kind == "process" and kernelspec):
+        raise EmbedError(f"unknown runner {runner!r}: use process, kernel or kernel:KERNELSPEC")
+    return kind, kernelspec or None
+
+
+def plan(
+    catalog: Catalog, store: VectorStore, dataset: str, spec: ModelSpec
+) -> tuple[int, str, list[tuple[int, str]], int]:
+    """``(dataset_id, space, items without a vector, how many already have one)``."""
+    dataset_id, _root, items = dataset_media(catalog, dataset)
+    space = space_name(spec.name, spec.version)
+    try:
+        have = store.ids(space, dataset_id)
+    except SpaceNotFoundError:
+        have = np.empty(0, np.int64)
+    ids = np.fromiter((i for i, _ in items), np.int64, len(items))
+    done = np.isin(ids, have, assume_unique=True)
+    todo = [item for item, d in zip(items, done, strict=True) if not d]
+    return dataset_id, space, todo, int(done.sum())
+
+
+def run_embedding(
+    ctx: JobContext | None,
+    catalog: Catalog,
+    store: VectorStore,
+    options: EmbedOptions,
+    source: Source,
+) -> dict[str, Any]:
+    """Embed what ``options.dataset`` lacks in the model's space; return the result object."""
+    started = time.monotonic()
+    spec = options.spec
+    dataset_id, space, todo, skipped = plan(catalog, store, options.dataset, spec)
+    result: dict[str, Any] = {
+        "dataset": options.dataset,
+        "model": spec.name,
+        "version": spec.version,
+        "space": space,
+        "dim": None,
+        "embedded": 0,
+        "skipped": skipped,
+        "failed": 0,
+        "device": None,
+        "dtype": None,
+        "batch_size": options.batch_size,
+        "runner": options.runner,
+        "seconds": 0.0,
+        "images_per_second": 0.0,
+        "pid": None,
+        "notice": "",
+        "errors": [],
+    }
+    if not todo and any(r["space"] == space for r in recorded_spaces(catalog, dataset_id)):
+        result["dim"] = store.space(space).dim
+        result["notice"] = "every sample already has a vector in this space"
+        return _finish(result, started, 0.0)
+    total = len(todo)
+    if ctx is not None:
+        ctx.stage("loading", f"loading {spec.label}")
+    info: dict[str, Any] = {}
+    embed_seconds = 0.0
+    t_first: float | None = None
+    for message in source(todo):
+        kind = message[0]
+        if kind == "meta":
+            info = dict(message[1])
+            store.ensure_space(spec.name, spec.version, int(info["dim"]), "cosine")
+            result.update(
+                dim=int(info["dim"]),
+                device=info["device"],
+                dtype=info["dtype"],
+                batch_size=info["batch_size"],
+                pid=info["pid"],
+                notice=info.get("notice", ""),
+            )
+            t_first = time.monotonic()
+            if ctx is not None:  # the rate counts from here: model loading is not embedding
+                ctx.items("embedding", 0, total, f"{spec.label} loaded on {info['device']}")
+        elif kind == "vectors":
+            _, ids, vectors, failed = message
+            if len(ids):
+                store.upsert(space, ids, vectors, dataset_id)
+            result["embedded"] += len(ids)
+            result["failed"] += len(failed)
+            for sample_id, reason in failed[: max(0, FAILED_EXAMPLES - len(result["errors"]))]:
+                result["errors"].append({"sample_id": int(sample_id), "message": str(reason)})
+            if ctx is not None:
+                done = result["embedded"] + result["failed"]
+                ctx.items("embedding", done, total, f"embedded {done}/{total}")
+                ctx.check_cancelled()
+        elif kind == "done":
+            result["dtype"] = message[1].get("dtype", result["dtype"])
+            result["batch_size"] = message[1].get("batch_size", result["batch_size"])
+            result["reduced_cosine"] = message[1].get("reduced_cosine")
+    if t_first is None:
+        raise EmbedError("the embedding worker sent no model description")
+    embed_seconds = time.monotonic() - t_first
+    count = store.count(space, dataset_id)
+    if ctx is not None:
+        ctx.stage("writing", "recording the vector space")
+    if store.count(space) >= INDEX_FROM and result["embedded"]:
+        if ctx is not None:
+            ctx.stage("indexing", "building the search index")
+        store.optimize(space)
+    record_space(
+        catalog,
+        dataset_id,
+        space=space,
+        model=spec.name,
+        version=spec.version,
+        dim=int(info["dim"]),
+        preprocessing=str(info["preprocessing"]),
+        count=count,
+        complete=count + result["failed"] + 0 >= skipped + total,
+        info={
+            "device": result["device"],
+            "dtype": result["dtype"],
+            "failed": result["failed"],
+            "checkpoint": spec.checkpoint,
+            "pretrained": spec.pretrained,
+        },
+    )
+    return _finish(result, started, embed_seconds)
+
+
+def _finish(result: dict[str, Any], started: float, embed_seconds: float) -> dict[str, Any]:
+    result["seconds"] = round(time.monotonic() - started, 3)
+    done = result["embedded"]
+    result["images_per_second"] = round(done / embed_seconds, 2) if embed_seconds > 0 else 0.0
+    return result
