@@ -213,7 +213,7 @@ def computed_facet_entries(
             FROM vals v JOIN ranges r USING (field) WHERE v.num IS NOT NULL GROUP BY ALL),
         counts AS (
             SELECT field, text, COUNT(*) AS n FROM vals
-            WHERE text IS NOT NULL AND list_contains(?, field) GROUP BY ALL
+            WHERE text IS NOT NULL AND list_contains(?, field) GROUP BY field, text
             QUALIFY row_number() OVER (PARTITION BY field ORDER BY n DESC, text)
                     <= {MAX_CATEGORICAL_VALUES})
         SELECT 'r', field, n, lo, hi, NULL FROM ranges

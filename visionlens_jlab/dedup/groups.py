@@ -78,7 +78,7 @@ def sample_fields(
     np.minimum.at(group_min, labels, sample_ids)
     in_group = sizes > 1
     out = {
-        "dup_group": (sample_ids[in_group], group_min[labels][in_group].astype(np.float64)),
+        "dup_group": (sample_ids[in_group], group_min[labels][in_group]),
         "dup_count": (sample_ids, (sizes - 1).astype(np.float64)),
     }
     if nearest is not None:

@@ -162,9 +162,11 @@ def ivf_self_join(
             sims = block[start : min(m, start + BLOCK)] @ block.T
             rows = np.arange(len(sims))
             sims[rows, rows + start] = -np.inf  # itself
+            # rows and columns: a secondary member's best match may be a primary here
             nearest[prim[start : start + BLOCK]] = np.maximum(
                 nearest[prim[start : start + BLOCK]], sims.max(axis=1)
             )
+            nearest[members] = np.maximum(nearest[members], sims.max(axis=0))
             r, c = np.nonzero(sims >= threshold)
             # primary-primary pairs appear twice (both rows): keep them once
             keep = (c >= m) | (c > r + start)
