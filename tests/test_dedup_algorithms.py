@@ -69,7 +69,7 @@ def test_ivf_self_join_finds_the_planted_pairs_and_only_true_ones() -> None:
     assert len(found & want) / len(want) >= 0.95  # ...and almost all are reported
     assert len(found) == len(got)  # no pair twice
     np.testing.assert_allclose(
-        got.similarity, [x[i] @ x[j] for i, j in zip(got.i, got.j)], atol=1e-5
+        got.similarity, [x[i] @ x[j] for i, j in zip(got.i, got.j, strict=True)], atol=1e-5
     )
     assert (got.nearest <= nearest + 1e-5).all()  # a lower bound of the true nearest...
     in_pair = np.unique(np.concatenate([got.i, got.j]))
