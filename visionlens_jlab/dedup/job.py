@@ -21,15 +21,13 @@ from ..media.sources import resolve_within
 from ..search.spaces import NoVectorsError, choose_space, read_vectors
 from .compute import DuplicateInputs, find_duplicates
 from .hashes import DEFAULT_MAX_DISTANCE, hash_chunks
-from .near import normalize_rows
+from .near import DEFAULT_THRESHOLD, normalize_rows
 from .results import save_result
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..jobs import JobContext
     from ..vectors import VectorStore
-
-DEFAULT_THRESHOLD = 0.95
 
 
 def check_threshold(threshold: Any) -> float:

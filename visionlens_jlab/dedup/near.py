@@ -29,6 +29,7 @@ import numpy as np
 
 Progress = Callable[[float, str], None]
 
+DEFAULT_THRESHOLD = 0.95
 EXACT_MAX = 12_000
 """Up to this many vectors the exact all-pairs join is about as fast as the self-join."""
 PCA_DIMS = 64

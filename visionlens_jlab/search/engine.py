@@ -27,14 +27,12 @@ from ..catalog.filters import FilterError, compile_filter
 from ..vectors import Hit, SpaceInfo, VectorStore
 from ..vectors.base import check_k
 from .encoders import QueryEncoderError, encode_image, encode_text
+from .limits import DEFAULT_K, MAX_IMAGE_BYTES
 from .spaces import choose_space
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
 
-DEFAULT_K = 50
-MAX_IMAGE_BYTES = 20 * 2**20
-"""Largest uploaded query image (bytes of the encoded file)."""
 MAX_FETCH = 10_000
 
 
