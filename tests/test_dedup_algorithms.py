@@ -3,12 +3,14 @@ pairs, connected components."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visionlens_jlab.dedup.groups import Pairs, components, groups_of, leaks, sample_fields
-from visionlens_jlab.dedup.hashes import _popcount, hamming_pairs
+from visionlens_jlab.dedup.hashes import _popcount, content_hash, hamming_pairs, hash_images
 from visionlens_jlab.dedup.near import exact_pairs, ivf_self_join, near_duplicate_pairs
 
 
@@ -139,3 +141,19 @@ def test_groups_fields_and_leaks() -> None:
             "kind": "near",
         }
     ]
+
+
+def test_hash_images_survives_missing_and_corrupt_files(tmp_path: Path) -> None:
+    from .dedup_fixtures import PHOTOS
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(PHOTOS[0].read_bytes())
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8 not really a jpeg")
+    rows = list(
+        hash_images([(1, str(good)), (2, str(tmp_path / "missing.jpg")), (3, str(corrupt))])
+    )
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert rows[0][1] == content_hash(PHOTOS[0].read_bytes()) and rows[0][2] is not None
+    assert rows[1][1:] == (None, None)  # unreadable: nobody's duplicate
+    assert rows[2][1] == content_hash(corrupt.read_bytes()) and rows[2][2] is None
