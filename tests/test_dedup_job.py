@@ -87,6 +87,11 @@ def test_computed_fields_filter_facet_sort_and_page(planted: tuple) -> None:
     assert out["computed.uniqueness"]["count"] == len(ids)
     filtered = {f["name"]: f for f in facets(catalog, "planted", val_leaks)["facets"]}
     assert sum(v["count"] for v in filtered["computed.dup_group"]["values"]) == 6
+    whole, part = out["computed.nearest_similarity"], filtered["computed.nearest_similarity"]
+    assert part["count"] == 6 and part["min"] > 0.999 > whole["min"]  # filtered range...
+    assert part["histogram"][0]["lo"] == whole["min"]  # ...binned over the dataset's range
+    assert sum(b["count"] for b in part["histogram"]) == 6
+    assert part["histogram"][-1]["count"] == 6 and part["max"] == whole["max"]
 
     page = samples_page(catalog, "planted", None, sort="computed.uniqueness", order="desc", limit=5)
     uniq = [s["computed"]["uniqueness"] for s in page["samples"]]

@@ -56,7 +56,9 @@ CREATE TABLE IF NOT EXISTS computed_fields (
     field VARCHAR NOT NULL,
     producer VARCHAR NOT NULL,      -- what computed it (e.g. 'duplicates')
     params JSON,                    -- how (e.g. the threshold and model)
-    updated_at TIMESTAMP NOT NULL
+    updated_at TIMESTAMP NOT NULL,
+    lo DOUBLE,                      -- numeric fields: the dataset's range, which facet
+    hi DOUBLE                       -- histograms bin (so bins stay put while filtering)
 )
 """
 
@@ -153,8 +155,9 @@ def write_computed(
                 cur.unregister("_vl_computed")
         for name in names:
             cur.execute(
-                "INSERT INTO computed_fields VALUES (?, ?, ?, ?, ?)",
-                [dataset_id, name, producer, params, now],
+                "INSERT INTO computed_fields SELECT ?, ?, ?, ?, ?, MIN(num), MAX(num) "
+                "FROM computed_values WHERE dataset_id = ? AND field = ?",
+                [dataset_id, name, producer, params, now, dataset_id, name],
             )
 
 
@@ -187,57 +190,52 @@ def computed_facet_entries(
     """Facets of the computed fields over the filtered samples (a facet provider).
 
     Numeric: ``{"name": "computed.<f>", "type": "numeric", "min", "max", "count",
-    "histogram"}`` as the built-in numeric facets; categorical: value counts, most
-    frequent first (at most ``MAX_CATEGORICAL_VALUES``).
+    "histogram"}`` as the built-in numeric facets, except that the bins span the dataset's
+    range (they stay put while filtering); categorical: value counts, most frequent first
+    (at most ``MAX_CATEGORICAL_VALUES``).
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
     fields = dataset_computed_fields(cur, dataset_id)
     if not fields:
         return []
-    numeric = [f for f in fields if _FIELDS[f].kind == NUMERIC]
-    categorical = [f for f in fields if _FIELDS[f].kind == CATEGORICAL]
+    # One aggregate over the join of the values with the filtered samples: numeric values
+    # counted per histogram bin of the dataset's range (stored with the field), categorical
+    # ones per value. Reading the joined rows out instead (Arrow, binned in numpy) cost
+    # ~3x as much at 100K samples x 4 fields.
+    # Unfiltered (the samples table holds the whole dataset): no join, ~4x faster.
+    n_filtered = cur.execute(f"SELECT COUNT(*) FROM {samples_table}").fetchone()  # noqa: S608 - checked identifier
+    n_dataset = cur.execute(
+        "SELECT COUNT(*) FROM samples WHERE dataset_id = ?", [dataset_id]
+    ).fetchone()
+    join = "" if n_filtered == n_dataset else f"JOIN {samples_table} s ON s.sample_id = v.sample_id"
     rows = cur.execute(
         f"""
-        WITH vals AS MATERIALIZED (
-            SELECT v.field, v.num, v.text FROM computed_values v
-            JOIN {samples_table} s ON s.sample_id = v.sample_id
-            WHERE v.dataset_id = ? AND list_contains(?, v.field)),
-        ranges AS (
-            SELECT field, COUNT(num) AS n, MIN(num) AS lo, MAX(num) AS hi
-            FROM vals WHERE num IS NOT NULL GROUP BY field),
-        hist AS (
-            SELECT v.field, LEAST(CAST(FLOOR((v.num - r.lo) /
-                       COALESCE(NULLIF((r.hi - r.lo) / {FACET_HISTOGRAM_BINS}, 0), 1.0))
-                       AS INTEGER), {FACET_HISTOGRAM_BINS - 1}) AS bin, COUNT(*) AS n
-            FROM vals v JOIN ranges r USING (field) WHERE v.num IS NOT NULL GROUP BY ALL),
-        counts AS (
-            SELECT field, text, COUNT(*) AS n FROM vals
-            WHERE text IS NOT NULL AND list_contains(?, field) GROUP BY field, text
-            QUALIFY row_number() OVER (PARTITION BY field ORDER BY n DESC, text)
-                    <= {MAX_CATEGORICAL_VALUES})
-        SELECT 'r', field, n, lo, hi, NULL FROM ranges
-        UNION ALL SELECT 'h', field, n, NULL, NULL, bin FROM hist
-        UNION ALL SELECT 'c', field, n, NULL, NULL, text FROM counts
-        """,  # noqa: S608 - fixed identifiers and constants only; values bound
-        [dataset_id, fields, categorical],
+        SELECT v.field,
+               CASE WHEN v.num IS NOT NULL THEN LEAST(CAST(FLOOR((v.num - f.lo) /
+                   COALESCE(NULLIF((f.hi - f.lo) / {FACET_HISTOGRAM_BINS}, 0), 1.0))
+                   AS INTEGER), {FACET_HISTOGRAM_BINS - 1}) END AS bin,
+               v.text, COUNT(*) AS n, MIN(v.num), MAX(v.num), any_value(f.lo), any_value(f.hi)
+        FROM computed_values v
+        JOIN computed_fields f ON f.dataset_id = v.dataset_id AND f.field = v.field
+        {join}
+        WHERE v.dataset_id = ?
+        GROUP BY v.field, bin, v.text
+        """,  # noqa: S608 - identifier checked above, constants; values bound
+        [dataset_id],
     ).fetchall()
-    ranges: dict[str, tuple[int, float, float]] = {}
-    bins: dict[str, dict[int, int]] = {}
-    counts: dict[str, list[tuple[str, int]]] = {}
-    for kind, field, n, lo, hi, extra in rows:
-        if kind == "r":
-            ranges[field] = (int(n), float(lo), float(hi))
-        elif kind == "h":
-            bins.setdefault(field, {})[int(extra)] = int(n)
-        else:
-            counts.setdefault(field, []).append((str(extra), int(n)))
+    bins: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        bins.setdefault(row[0], []).append(row)
     out: list[dict[str, Any]] = []
     for field in fields:
-        if field in numeric:
-            out.append(_numeric_entry(field, ranges.get(field), bins.get(field, {})))
+        if _FIELDS[field].kind == NUMERIC:
+            out.append(_numeric_entry(field, [r for r in bins.get(field, []) if r[1] is not None]))
         else:
-            values = sorted(counts.get(field, []), key=lambda c: (-c[1], c[0]))
+            values = sorted(
+                ((str(r[2]), int(r[3])) for r in bins.get(field, []) if r[2] is not None),
+                key=lambda vc: (-vc[1], vc[0]),
+            )[:MAX_CATEGORICAL_VALUES]
             out.append(
                 {
                     "name": PREFIX + field,
@@ -248,37 +246,25 @@ def computed_facet_entries(
     return out
 
 
-def _numeric_entry(
-    field: str, rng: tuple[int, float, float] | None, counts: dict[int, int]
-) -> dict[str, Any]:
-    if rng is None:
-        return {
-            "name": PREFIX + field,
-            "type": "numeric",
-            "min": None,
-            "max": None,
-            "count": 0,
-            "histogram": [],
-        }
-    count, lo, hi = rng
+def _numeric_entry(field: str, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """A numeric facet from ``(field, bin, text, count, min, max, dataset lo, dataset hi)``
+    rows: ``min``, ``max`` and ``count`` of the filtered values, ``FACET_HISTOGRAM_BINS``
+    bins of the dataset's range (width as in :mod:`.facet_sql`, 1 if the range is empty)."""
+    if not rows:
+        return {"name": PREFIX + field, "type": "numeric", "min": None, "max": None,
+                "count": 0, "histogram": []}  # fmt: skip
+    lo, hi = float(rows[0][6]), float(rows[0][7])
     width = (hi - lo) / FACET_HISTOGRAM_BINS or 1.0
     n_bins = FACET_HISTOGRAM_BINS if hi > lo else 1
+    counts = {int(r[1]): int(r[3]) for r in rows}
     histogram = [
-        {
-            "lo": lo + i * width,
-            "hi": lo + (i + 1) * width if hi > lo else hi,
-            "count": counts.get(i, 0),
-        }
+        {"lo": lo + i * width, "hi": lo + (i + 1) * width if hi > lo else hi,
+         "count": counts.get(i, 0)}
         for i in range(n_bins)
-    ]
-    return {
-        "name": PREFIX + field,
-        "type": "numeric",
-        "min": lo,
-        "max": hi,
-        "count": count,
-        "histogram": histogram,
-    }
+    ]  # fmt: skip
+    return {"name": PREFIX + field, "type": "numeric", "min": min(float(r[4]) for r in rows),
+            "max": max(float(r[5]) for r in rows), "count": sum(counts.values()),
+            "histogram": histogram}  # fmt: skip
 
 
 def install() -> None:
