@@ -224,11 +224,14 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     centroids = sample[rng.choice(len(sample), size=k, replace=False)].copy()
     for _ in range(KMEANS_ITERATIONS):
         labels = _nearest(sample, centroids)
-        counts = np.bincount(labels, minlength=k).astype(np.float32)
-        sums = np.zeros_like(centroids)
-        np.add.at(sums, labels, sample)
+        counts = np.bincount(labels, minlength=k)
+        order = np.argsort(labels, kind="stable")
+        present = np.flatnonzero(counts)
+        starts = np.searchsorted(labels[order], present)
+        # group sums by sorting (np.add.at is an order of magnitude slower)
+        sums = np.add.reduceat(sample[order], starts, axis=0)
+        centroids[present] = sums / counts[present, None].astype(np.float32)
         empty = counts == 0
-        centroids[~empty] = sums[~empty] / counts[~empty, None]
         if empty.any():
             centroids[empty] = sample[rng.choice(len(sample), size=int(empty.sum()))]
     return centroids
@@ -252,7 +255,10 @@ def _nearest_groups(x: np.ndarray, centroids: np.ndarray, count: int) -> np.ndar
     for start in range(0, len(x), 16_384):
         d = x[start : start + 16_384] @ -centroids.T
         d += half_c2
-        top = np.argpartition(d, count - 1, axis=1)[:, :count]
-        ranks = np.argsort(np.take_along_axis(d, top, axis=1), axis=1)
-        out[start : start + len(d)] = np.take_along_axis(top, ranks, axis=1)
+        rows = np.arange(len(d))
+        # repeated argmin: ~10x faster than argpartition for a few of thousands of columns
+        for rank in range(count):
+            best = d.argmin(axis=1)
+            out[start : start + len(d), rank] = best
+            d[rows, best] = np.inf
     return out
