@@ -138,52 +138,18 @@ def summary(values: list[float], fmt: str = "{:.1f}") -> str:
     return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000000,100000")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--fiftyone", help="python of a venv with fiftyone installed")
-    parser.add_argument("--out", default=str(HERE / "results" / "duplicates.md"))
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        method, n, skewed, seed = args.child
-        print(json.dumps(child(method, int(n), skewed == "1", int(seed))))
-        return 0
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = os.getloadavg()[0]
-    rows: list[tuple[str, int, str, list[dict[str, Any]]]] = []
-    for n in [int(s) for s in args.sizes.split(",")]:
-        for skewed in (False, True):
-            label = "skewed" if skewed else "balanced"
-            runs = [
-                run_child([__file__, "--child", "ivf", str(n), str(int(skewed)), str(seed)])
-                for seed in range(args.runs)
-            ]
-            rows.append(("IVF self-join (this code)", n, label, runs))
-            print(rows[-1], flush=True)
-        exact_runs = 1 if n > 200_000 else args.runs
-        runs = [
-            run_child([__file__, "--child", "exact", str(n), "0", str(seed)])
-            for seed in range(exact_runs)
-        ]
-        rows.append(("exact blockwise numpy", n, "balanced", runs))
-        print(rows[-1], flush=True)
-        if args.fiftyone and n <= 100_000:
-            script = [
-                "-c",
-                FIFTYONE_SCRIPT,
-                str(HERE),
-                str(n),
-                "0",
-            ]
-            fo_runs = [run_child(script, args.fiftyone) for _ in range(args.runs)]
-            rows.append(("FiftyOne Brain compute_near_duplicates", n, "balanced", fo_runs))
-            print(rows[-1], flush=True)
+def render(
+    rows: list[tuple[str, int, str, list[dict[str, Any]]]],
+    args: argparse.Namespace,
+    started: str,
+    load: float,
+) -> None:
+    """Write (and print) the table of the rows measured so far."""
     lines = [
         "# Near-duplicate benchmark",
         "",
-        f"- Date: {started}; load average at start {load:.1f} (2 shared cores)",
+        f"- Date: {started}; load average at start {load:.1f}, when this table was written "
+        f"{os.getloadavg()[0]:.1f} (2 cores shared with other engineers' work)",
         f"- Machine: {machine()}",
         f"- numpy {np.__version__}; `{' '.join(sys.argv)}`",
         f"- Data: `benchmarks/dedup_data.py`, 512-d unit vectors, {PLANTED:,} planted pairs "
@@ -217,6 +183,53 @@ def main() -> int:
             text += "\n" + old[old.index(NOTES_MARKER) :]
         out.write_text(text)
     print(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--skewed-runs-1m", type=int, default=1, help="skewed runs at 1M")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--fiftyone", help="python of a venv with fiftyone installed")
+    parser.add_argument("--out", default=str(HERE / "results" / "duplicates.md"))
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        method, n, skewed, seed = args.child
+        print(json.dumps(child(method, int(n), skewed == "1", int(seed))))
+        return 0
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0]
+    rows: list[tuple[str, int, str, list[dict[str, Any]]]] = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        for skewed in (False, True):
+            label = "skewed" if skewed else "balanced"
+            count = args.skewed_runs_1m if skewed and n >= 1_000_000 else args.runs
+            runs = [
+                run_child([__file__, "--child", "ivf", str(n), str(int(skewed)), str(seed)])
+                for seed in range(count)
+            ]
+            rows.append(("IVF self-join (this code)", n, label, runs))
+            render(rows, args, started, load)
+        exact_runs = 1 if n > 200_000 else args.runs
+        runs = [
+            run_child([__file__, "--child", "exact", str(n), "0", str(seed)])
+            for seed in range(exact_runs)
+        ]
+        rows.append(("exact blockwise numpy", n, "balanced", runs))
+        render(rows, args, started, load)
+        if args.fiftyone and n <= 100_000:
+            script = [
+                "-c",
+                FIFTYONE_SCRIPT,
+                str(HERE),
+                str(n),
+                "0",
+            ]
+            fo_runs = [run_child(script, args.fiftyone) for _ in range(args.runs)]
+            rows.append(("FiftyOne Brain compute_near_duplicates", n, "balanced", fo_runs))
+            render(rows, args, started, load)
+    render(rows, args, started, load)
     return 0
 
 
