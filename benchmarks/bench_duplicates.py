@@ -157,14 +157,14 @@ def render(
         f"pair involving {RECALL_ROWS:,} random rows ({RECALL_ROWS // 4:,} at 1M), and recall of the planted pairs. Times: median (range) of the runs; "
         "peak RSS includes the generated vectors (n x 512 float32).",
         "",
-        "| method | n | data | runs | seconds | recall (sampled, exact) | planted recall | "
-        "peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | n | data | runs | seconds | pairs found | recall (sampled, exact) | "
+        "planted recall | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for method, n, label, runs in rows:
         ok = [r for r in runs if "error" not in r]
         if not ok:
-            lines.append(f"| {method} | {n:,} | {label} | 0 | failed: {runs[0]['error']} | | | |")
+            lines.append(f"| {method} | {n:,} | {label} | 0 | failed: {runs[0]['error']} | | | | |")
             continue
         secs = summary([r["seconds"] for r in ok]) + (
             " (extrapolated)" if ok[0].get("extrapolated") else ""
@@ -172,8 +172,10 @@ def render(
         recall = summary([r["recall_sample"] for r in ok if "recall_sample" in r], "{:.3f}")
         planted = summary([r["planted_recall"] for r in ok if "planted_recall" in r], "{:.3f}")
         rss = summary([r["rss_peak_mb"] for r in ok], "{:.0f}")
+        pairs = summary([r["pairs"] for r in ok if "pairs" in r], "{:.0f}")
         lines.append(
-            f"| {method} | {n:,} | {label} | {len(ok)} | {secs} | {recall} | {planted} | {rss} |"
+            f"| {method} | {n:,} | {label} | {len(ok)} | {secs} | {pairs} | {recall} | "
+            f"{planted} | {rss} |"
         )
     text = "\n".join(lines) + "\n"
     if args.out != "-":
