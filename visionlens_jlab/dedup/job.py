@@ -86,7 +86,7 @@ def run_duplicates(
     notes: list[str] = []
     space_info = None
     try:
-        space_info = choose_space(store, dataset, dataset_id, model)
+        space_info = choose_space(store, dataset, dataset_id, model)[0]
     except NoVectorsError as exc:
         if model is not None:
             raise

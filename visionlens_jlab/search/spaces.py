@@ -19,25 +19,27 @@ class NoVectorsError(VectorStoreError):
     """The dataset has no vectors (for that model): the user must embed it first."""
 
 
-def dataset_spaces(store: VectorStore, dataset_id: int) -> list[SpaceInfo]:
-    """The spaces holding vectors of the dataset, newest first."""
-    found = [info for info in store.spaces() if store.count(info.name, dataset_id) > 0]
-    return sorted(found, key=lambda s: (s.created_at, s.name), reverse=True)
+def dataset_spaces(store: VectorStore, dataset_id: int) -> list[tuple[SpaceInfo, int]]:
+    """The spaces holding vectors of the dataset and how many, newest space first."""
+    found = [(info, store.count(info.name, dataset_id)) for info in store.spaces()]
+    found = [(info, n) for info, n in found if n > 0]
+    return sorted(found, key=lambda s: (s[0].created_at, s[0].name), reverse=True)
 
 
 def choose_space(
     store: VectorStore | None, dataset: str, dataset_id: int, model: str | None
-) -> SpaceInfo:
+) -> tuple[SpaceInfo, int]:
     """The space of ``model`` (a model name or a space name) with vectors of the dataset,
-    or without ``model`` the newest such space; :class:`NoVectorsError` if there is none."""
+    or without ``model`` the newest such space, and how many vectors of the dataset it
+    holds; :class:`NoVectorsError` if there is none."""
     hint = f"run `visionlens embed {dataset}` (or ds.embed()) first"
     if store is None:
         raise NoVectorsError(f"the vector store is unavailable, so {dataset!r} has no vectors")
     spaces = dataset_spaces(store, dataset_id)
     if model is not None:
-        matching = [s for s in spaces if model in (s.model, s.name)]
+        matching = [s for s in spaces if model in (s[0].model, s[0].name)]
         if not matching:
-            have = ", ".join(sorted({s.model for s in spaces})) or "none"
+            have = ", ".join(sorted({s[0].model for s in spaces})) or "none"
             raise NoVectorsError(
                 f"dataset {dataset!r} has no vectors of model {model!r} (models with "
                 f"vectors: {have}): {hint} with --model {model}"
