@@ -92,12 +92,12 @@ def child(method: str, n: int, skewed: bool, seed: int) -> dict[str, Any]:
             res["planted_recall"] = 1.0
             res["seconds"] = time.perf_counter() - t
         else:  # a slice of rows against all rows, extrapolated to the upper triangle
-            rows = 1024
-            for start in range(0, rows, 4096):
-                sims = x[start : min(rows, start + 4096)] @ x.T
+            n_rows = 1024
+            for start in range(0, n_rows, 4096):
+                sims = x[start : min(n_rows, start + 4096)] @ x.T
                 np.nonzero(sims >= THRESHOLD)
             slice_s = time.perf_counter() - t
-            res["seconds"] = slice_s * (n / rows) / 2
+            res["seconds"] = slice_s * (n / n_rows) / 2
             res["extrapolated"] = True
     res.setdefault("rss_peak_mb", rss_mb())
     return res

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.ingest.writer import write_dataset
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.vectors import VectorStore
 
 from .catalog_fixtures import RowsSource
@@ -46,7 +46,8 @@ def descriptor(data: bytes) -> np.ndarray:
 
 
 def _reencode(src: Path, dst: Path, scale: float, quality: int) -> None:
-    with Image.open(src) as im:
+    with Image.open(src) as original:
+        im = original.convert("RGB")
         if scale != 1:
             im = im.resize((int(im.width * scale), int(im.height * scale)))
         im.save(dst, "JPEG", quality=quality)

@@ -5,6 +5,7 @@ Qdrant Edge, hashes computed in a real worker process)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from .dedup_fixtures import EXPECTED, EXPECTED_LEAKS, MODEL, THRESHOLD, add_plan
 
 
 @pytest.fixture
-def planted(tmp_path: Path) -> tuple[Catalog, EdgeVectorStore, dict[str, int]]:
+def planted(tmp_path: Path) -> Iterator[tuple[Catalog, EdgeVectorStore, dict[str, int]]]:
     catalog = Catalog(tmp_path / "data")
     store = EdgeVectorStore(tmp_path / "data" / "vectors" / "edge")
     ids = add_planted_dataset(catalog, store, tmp_path / "images")

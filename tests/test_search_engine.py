@@ -7,6 +7,7 @@ each random filter is computed here in Python from the rows, independently of th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from visionlens_jlab.catalog import Catalog, FilterError
-from visionlens_jlab.ingest.writer import write_dataset
+from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.search import (
     NoVectorsError,
     Query,
@@ -121,7 +122,7 @@ class Indexed:
 
 
 @pytest.fixture
-def indexed(tmp_path: Path, store: VectorStore) -> Indexed:
+def indexed(tmp_path: Path, store: VectorStore) -> Iterator[Indexed]:
     data = Indexed(tmp_path, store)
     yield data
     data.catalog.close()
