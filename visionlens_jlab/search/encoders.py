@@ -37,6 +37,7 @@ class QueryEncoder:
 
 EncoderFactory = Callable[[SpaceInfo], QueryEncoder]
 _FACTORIES: dict[str, EncoderFactory] = {}
+_DEFAULT: list[EncoderFactory] = []  # at most one: the server's embedders (embed/query.py)
 
 
 def register_query_encoder(model: str, factory: EncoderFactory) -> None:
@@ -44,9 +45,20 @@ def register_query_encoder(model: str, factory: EncoderFactory) -> None:
     _FACTORIES[model] = factory
 
 
+def set_default_query_encoder(factory: EncoderFactory | None) -> None:
+    """The factory for spaces of models without their own (any open_clip architecture):
+    the server sets its embedders' here at start and ``None`` when it stops."""
+    _DEFAULT[:] = [factory] if factory is not None else []
+
+
+def default_query_encoder() -> EncoderFactory | None:
+    """The factory set by :func:`set_default_query_encoder`, if any."""
+    return _DEFAULT[0] if _DEFAULT else None
+
+
 def query_encoder(space: SpaceInfo) -> QueryEncoder:
     """The encoder of a space's model, or :class:`QueryEncoderError` saying what is missing."""
-    factory = _FACTORIES.get(space.model)
+    factory = _FACTORIES.get(space.model) or default_query_encoder()
     if factory is None:
         raise QueryEncoderError(
             f"no query encoder is available for model {space.model!r} in this server: "
