@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab.embed.decode import decode
 from visionlens_jlab.embed.base import Embedder
+from visionlens_jlab.embed.decode import decode
 from visionlens_jlab.embed.models import ModelSpec, parse_model
 from visionlens_jlab.embed.query import QueryEmbedders
 from visionlens_jlab.embed.registry import load_embedder
