@@ -74,7 +74,9 @@ function writeTinyClip() {
   }
   const python =
     process.env.VISIONLENS_PYTHON ||
-    (path.isAbsolute(cli()) ? path.join(path.dirname(cli()), 'python') : 'python');
+    (path.isAbsolute(cli())
+      ? path.join(path.dirname(cli()), 'python')
+      : 'python');
   execFileSync(
     python,
     [
@@ -122,7 +124,10 @@ module.exports = async function globalSetup() {
     const demo = JSON.parse(
       fs.readFileSync(path.join(demoRoot, 'annotations.json'), 'utf-8')
     );
-    fs.writeFileSync(coco, JSON.stringify(tiledCoco(demo, 30, demo.images.slice(0, 20))));
+    fs.writeFileSync(
+      coco,
+      JSON.stringify(tiledCoco(demo, 30, demo.images.slice(0, 20)))
+    );
     run([
       'ingest',
       coco,
