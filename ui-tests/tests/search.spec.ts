@@ -144,7 +144,21 @@ test.describe('VisionLens search and duplicates', () => {
     const groups = panel.locator('.jp-VisionLens-dupGroup');
     await expect(groups.first()).toBeVisible({ timeout: 60000 });
     const last = await api(request, `datasets/${DATASET}/duplicates`);
-    expect(last.groups.length).toBeGreaterThanOrEqual(10); // 10 copied images
+    // Every copied image (two samples, one file) is within one group.
+    const listing = await api(request, `datasets/${DATASET}/samples/query`, {
+      filter: {},
+      offset: 0,
+      limit: SAMPLES
+    });
+    const byFile = new Map<string, number[]>();
+    for (const s of listing.samples) {
+      byFile.set(s.file_name, [...(byFile.get(s.file_name) ?? []), s.sample_id]);
+    }
+    const copies = [...byFile.values()].filter(ids => ids.length === 2);
+    expect(copies).toHaveLength(SAMPLES - 20);
+    for (const [a, b] of copies) {
+      expect(last.groups.some((g: number[]) => g.includes(a) && g.includes(b))).toBe(true);
+    }
     await expect(groups).toHaveCount(last.groups.length);
     await expect(panel.locator('.jp-VisionLens-dupCode code')).toHaveText(
       `import visionlens_jlab as vl\n${last.code}`
