@@ -47,9 +47,8 @@ SCALE = 1_000_000
 SHARES = {"s0_1": 0.001, "s1": 0.01, "s5": 0.05, "s20": 0.2, "s50": 0.5, "s90": 0.9}
 """Filter selectivities measured."""
 FORCED = {
-    "exact-ids": SearchPlan(exact_ids_max=10**9, postfilter_min=2.0),
-    "id-filter": SearchPlan(exact_ids_max=0, postfilter_min=2.0),
-    "post-filter": SearchPlan(exact_ids_max=0, postfilter_min=0.0),
+    "exact-ids": SearchPlan(postfilter_min=2.0),
+    "post-filter": SearchPlan(postfilter_min=0.0),
 }
 
 

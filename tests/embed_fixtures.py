@@ -12,9 +12,11 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
+from .media_fixtures import add_dataset
 from .paths import DATASETS
 
 CARTUCHO = DATASETS / "cartucho-map"
@@ -64,3 +66,10 @@ def save_tiny_clip(folder: Path, seed: int = 0, *, as_folder: bool = True) -> Pa
     config = {"model_cfg": TINY_CFG, "preprocess_cfg": {"size": 64}}
     (folder / "open_clip_config.json").write_text(json.dumps(config))
     return folder
+
+
+def add_photos(vl_app: Any, name: str, n: int) -> list[int]:
+    """A dataset of ``n`` samples whose images are real photos (reused cyclically)."""
+    files = photos()
+    locations = [str(files[i % len(files)]) for i in range(n)]
+    return add_dataset(vl_app.catalog, name, str(CARTUCHO_IMAGES), locations)

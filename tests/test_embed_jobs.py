@@ -11,17 +11,9 @@ from typing import Any
 
 import psutil
 
-from .embed_fixtures import CARTUCHO_IMAGES, photos, save_tiny_clip
-from .media_fixtures import add_dataset
+from .embed_fixtures import add_photos, save_tiny_clip
 
 SPACE_KEYS = {"space", "model", "version", "dim", "count", "complete", "preprocessing"}
-
-
-def add_photos(vl_app: Any, name: str, n: int) -> list[int]:
-    """A dataset of ``n`` samples whose images are real photos (reused cyclically)."""
-    files = photos()
-    locations = [str(files[i % len(files)]) for i in range(n)]
-    return add_dataset(vl_app.catalog, name, str(CARTUCHO_IMAGES), locations)
 
 
 def spawned_workers() -> list[psutil.Process]:

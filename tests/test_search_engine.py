@@ -36,11 +36,10 @@ N = 240
 DIM = 16
 SPLITS = ["train", "val", "test", None]
 TAGS = ["a", "b", "c"]
-# Every strategy, forced: (exact_ids_max, postfilter_min)
+# Every strategy, forced
 PLANS = {
-    "exact-ids": SearchPlan(exact_ids_max=10**9, postfilter_min=2.0),
-    "id-filter": SearchPlan(exact_ids_max=0, postfilter_min=2.0),
-    "post-filter": SearchPlan(exact_ids_max=0, postfilter_min=0.0),
+    "exact-ids": SearchPlan(postfilter_min=2.0),
+    "post-filter": SearchPlan(postfilter_min=0.0),
 }
 
 
@@ -188,8 +187,8 @@ def test_search_within_random_filters_equals_brute_force(
         for r in out["results"]
     )
     if out["matched"]:  # a filter that selects part of the dataset, and some samples
-        # post-filter falls back to the id filter when too few survive
-        assert out["strategy"] in {plan, "id-filter"}
+        # post-filter falls back to the exact id scan when too few survive
+        assert out["strategy"] in {plan, "exact-ids"}
         assert out["matched"] == mask.sum()
 
 

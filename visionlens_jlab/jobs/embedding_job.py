@@ -118,7 +118,6 @@ def run_embedding(
     if ctx is not None:
         ctx.stage("loading", f"loading {spec.label}")
     info: dict[str, Any] = {}
-    embed_seconds = 0.0
     t_first: float | None = None
     for message in source(todo):
         kind = message[0]
@@ -171,7 +170,7 @@ def run_embedding(
         dim=int(info["dim"]),
         preprocessing=str(info["preprocessing"]),
         count=count,
-        complete=count + result["failed"] + 0 >= skipped + total,
+        complete=count + result["failed"] >= skipped + total,
         info={
             "device": result["device"],
             "dtype": result["dtype"],
