@@ -90,7 +90,7 @@ class VisionLensApp(ExtensionApp):
         self.embedding = EmbeddingService(
             self.catalog,
             self.jobs,
-            self.vectors,
+            self.vector_store,
             serverapp=self.serverapp,
             checkpoint=self.embedding_checkpoint or None,
         )

@@ -56,6 +56,8 @@ class Embedder(ABC):
     """How the input pipeline decodes images for this model (size, crop or squash)."""
     device: str = "cpu"
     dtype: str = "float32"
+    notice: str = ""
+    """A sentence the user should see about how it runs (e.g. no GPU, so the CPU), or ''."""
 
     @property
     def has_text(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..catalog import Catalog
@@ -12,7 +12,7 @@ from ..embed.models import parse_model
 from ..embed.registry import describe, list_models
 from ..embed.spaces import dataset_spaces, reconcile_all
 from ..embed.stream import embed_stream
-from ..vectors import LazyVectorStore, VectorStore
+from ..vectors import VectorStore, VectorStoreError
 from .embedding_job import EmbedOptions, parse_runner, run_embedding
 from .kernel_runner import KernelInbox, kernel_source
 from .manager import Job, JobContext, JobManager
@@ -31,7 +31,7 @@ class EmbeddingService:
         self,
         catalog: Catalog,
         jobs: JobManager,
-        vectors: LazyVectorStore,
+        vectors: Callable[[], VectorStore],
         *,
         serverapp: Any,
         checkpoint: str | None = None,
@@ -44,9 +44,8 @@ class EmbeddingService:
         self.inbox = KernelInbox()
 
     def store(self) -> VectorStore:
-        """The vector store, opened on first use (``VectorStoreUnavailableError`` saying why
-        when it cannot be)."""
-        return self._vectors.get()
+        """The vector store, opened on first use; a :class:`VectorStoreError` says why not."""
+        return self._vectors()
 
     def models(self) -> list[dict[str, Any]]:
         """The models usable here, computed in a worker process (open_clip imports torch)."""
@@ -54,9 +53,10 @@ class EmbeddingService:
 
     def spaces(self, dataset: str) -> list[dict[str, Any]]:
         """The vector spaces of a dataset (see :func:`~visionlens_jlab.embed.spaces.dataset_spaces`)."""
-        # Listing spaces never opens the store (browsing must not need it): until something
-        # else opens it, counts are the ones recorded at each job's end.
-        store = self._vectors.get() if self._vectors.is_open else None
+        try:
+            store: VectorStore | None = self._vectors()
+        except VectorStoreError:
+            store = None  # the catalog's record of spaces is still worth showing
         return dataset_spaces(self.catalog, store, dataset)
 
     def reconcile(self) -> dict[str, Any]:
