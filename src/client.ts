@@ -18,6 +18,7 @@ import {
   IDatasetDetail,
   IDatasetInfo,
   IDuplicatesRequest,
+  IDuplicatesResult,
   IEmbeddingModel,
   IEmbedRequest,
   IEvaluationReport,
@@ -30,7 +31,8 @@ import {
   ISample,
   ISamplesPage,
   ISearchRequest,
-  ISearchResult
+  ISearchResult,
+  IVectorSpace
 } from './types';
 
 /** The API prefix under the server's base URL. */
@@ -230,8 +232,37 @@ export class VisionLensClient implements IVisionLensClient {
     return this._post(`datasets/${enc(dataset)}/search`, request, signal);
   }
 
+  async listSpaces(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IVectorSpace[]> {
+    const data = await this._request<{ spaces: IVectorSpace[] }>(
+      `datasets/${enc(dataset)}/spaces`,
+      { signal }
+    );
+    return data.spaces;
+  }
+
   findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/duplicates`, request);
+  }
+
+  async lastDuplicates(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IDuplicatesResult | null> {
+    try {
+      return await this._request<IDuplicatesResult>(
+        `datasets/${enc(dataset)}/duplicates`,
+        { signal }
+      );
+    } catch (error) {
+      // 404 is also "no such dataset": that one is not news to a panel showing it.
+      if (error instanceof VisionLensAPIError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
   }
 
   imageUrl(dataset: string, sampleId: number, size?: number): string {

@@ -19,7 +19,11 @@ const SAMPLE_COLUMNS = new Set(['split', 'width', 'height', 'file_name']);
 
 /** True for facets filtered through the `sample` conditions. */
 function isSampleFacet(name: string): boolean {
-  return SAMPLE_COLUMNS.has(name) || name.startsWith('fields.');
+  return (
+    SAMPLE_COLUMNS.has(name) ||
+    name.startsWith('fields.') ||
+    name.startsWith('computed.')
+  );
 }
 
 /** Deep copy of a JSON filter. */

@@ -14,6 +14,7 @@ import { filtersPlugin } from './plugins/filters';
 import { gridPlugin } from './plugins/grid';
 import { jobsPlugin } from './plugins/jobs';
 import { samplePlugin } from './plugins/sample';
+import { similarityPlugin } from './plugins/similarity';
 import { evaluationPlugin } from './evaluation/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
@@ -23,6 +24,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   samplePlugin,
   filtersPlugin,
   jobsPlugin,
+  similarityPlugin,
   bridgePlugin,
   evaluationPlugin
 ];

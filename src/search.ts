@@ -12,6 +12,11 @@ import {
   IVisionLensModel
 } from './tokens';
 
+/** Results a search asks for by default (the server's default too). */
+export const DEFAULT_K = 50;
+/** The most results the server returns for one search. */
+export const MAX_K = 10000;
+
 /** Implementation of {@link ISearchModel} over the shared model. */
 export class SearchModel implements ISearchModel {
   constructor(private readonly _model: IVisionLensModel) {
@@ -31,6 +36,21 @@ export class SearchModel implements ISearchModel {
     return this._changed;
   }
 
+  get k(): number {
+    return this._k;
+  }
+
+  setK(k: number): void {
+    const next = Math.max(1, Math.min(MAX_K, Math.round(k) || DEFAULT_K));
+    if (next === this._k) {
+      return;
+    }
+    this._k = next;
+    if (this._state) {
+      void this.run({ ...this._state.query, k: next });
+    }
+  }
+
   async run(query: SearchQuery): Promise<ISearchState> {
     const dataset = this._model.dataset;
     if (!dataset) {
@@ -39,6 +59,7 @@ export class SearchModel implements ISearchModel {
     this._abort?.abort();
     const abort = (this._abort = new AbortController());
     const filter = this._model.filter;
+    query = { ...query, k: query.k ?? this._k };
     this._set({ dataset, query, filter, result: null, error: null });
     let next: ISearchState;
     try {
@@ -80,6 +101,7 @@ export class SearchModel implements ISearchModel {
   }
 
   private _state: ISearchState | null = null;
+  private _k = DEFAULT_K;
   private _abort: AbortController | null = null;
   private _changed = new Signal<ISearchModel, ISearchState | null>(this);
 }

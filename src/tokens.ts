@@ -14,6 +14,7 @@ import {
   IDatasetDetail,
   IDatasetInfo,
   IDuplicatesRequest,
+  IDuplicatesResult,
   IEmbeddingModel,
   IEmbedRequest,
   IEvaluationReport,
@@ -26,7 +27,8 @@ import {
   ISample,
   ISamplesPage,
   ISearchRequest,
-  ISearchResult
+  ISearchResult,
+  IVectorSpace
 } from './types';
 
 export * from './types';
@@ -118,8 +120,15 @@ export interface IVisionLensClient {
     request: ISearchRequest,
     signal?: AbortSignal
   ): Promise<ISearchResult>;
+  /** The vector spaces of a dataset (one per embedding model). */
+  listSpaces(dataset: string, signal?: AbortSignal): Promise<IVectorSpace[]>;
   /** Start a near-duplicates and leaks job (its result: `IDuplicatesResult`). */
   findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob>;
+  /** The last duplicates result of a dataset, or null when none was computed. */
+  lastDuplicates(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IDuplicatesResult | null>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
 }
@@ -153,6 +162,10 @@ export interface ISearchState {
 /** The one search of the current dataset, within the current filter. */
 export interface ISearchModel {
   readonly state: ISearchState | null;
+  /** How many results a search asks for when its query names no `k`. */
+  readonly k: number;
+  /** Change `k`; an active search is run again with it. */
+  setK(k: number): void;
   /** Emitted when a search starts, ends, fails or is cleared. */
   readonly changed: ISignal<ISearchModel, ISearchState | null>;
   /** Search the current dataset within the current filter (re-run on filter changes). */
@@ -269,4 +282,8 @@ export namespace CommandIDs {
   export const selectAll = 'visionlens:select-all-matching';
   export const clearSelection = 'visionlens:clear-selection';
   export const tagSelected = 'visionlens:tag-selected';
+  export const moreLikeThis = 'visionlens:more-like-this';
+  export const clearSearch = 'visionlens:clear-search';
+  export const computeEmbeddings = 'visionlens:compute-embeddings';
+  export const openDuplicates = 'visionlens:open-duplicates';
 }

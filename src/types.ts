@@ -129,6 +129,21 @@ export interface IEmbedRequest {
   device?: 'auto' | 'cpu' | 'cuda';
   batch_size?: number;
   runner?: string;
+  precision?: 'auto' | 'fp32' | 'bf16';
+}
+
+/** One vector space of a dataset (`GET /datasets/{name}/spaces`). */
+export interface IVectorSpace {
+  space: string;
+  model: string;
+  version: string;
+  dim: number;
+  preprocessing: string;
+  /** Vectors of this dataset in the store. */
+  count: number;
+  /** Every sample has a vector (or an unreadable image). */
+  complete: boolean;
+  updated_at: string;
 }
 
 /** The body of `POST /datasets/{name}/search`: one of text, like, image. */
@@ -154,26 +169,52 @@ export interface ISearchHit {
 export interface ISearchResult {
   model: string;
   space: string;
+  /** How the server searched within the filter (dataset, exact-ids, ...). */
+  strategy?: string;
+  /** Samples the filter matched (null without a filter). */
+  matched?: number | null;
   results: ISearchHit[];
+  /** The notebook call reproducing this search. */
+  code?: string;
 }
 
 /** The body of `POST /datasets/{name}/duplicates`. */
 export interface IDuplicatesRequest {
   threshold: number;
   exact?: boolean;
+  /** Read every image for the content hash and pHash (default true). */
+  hashes?: boolean;
+  model?: string;
 }
 
-/** The result of a duplicates job. */
+/** A val/test sample with a duplicate in train. */
+export interface ILeak {
+  sample_id: number;
+  split: string | null;
+  duplicate_id: number;
+  duplicate_split: string | null;
+  similarity: number | null;
+  kind?: string;
+}
+
+/** The result of a duplicates job (`GET /datasets/{name}/duplicates`: the last one). */
 export interface IDuplicatesResult {
+  dataset?: string;
+  model?: string | null;
+  space?: string | null;
+  threshold?: number;
+  exact?: boolean;
+  samples?: number;
+  vectors?: number;
   groups: number[][];
+  /** Distinct pairs of all kinds. */
   pairs: number;
-  leaks: {
-    sample_id: number;
-    split: string | null;
-    duplicate_id: number;
-    duplicate_split: string | null;
-    similarity: number;
-  }[];
+  counts?: { [kind: string]: { pairs: number; groups: number } };
+  leaks: ILeak[];
+  notes?: string[];
+  fields?: string[];
+  code?: string;
+  created_at?: string;
 }
 
 /** A box of a sample. */

@@ -4,7 +4,10 @@
  *
  * - `demo`: the generated demo (shapes + a simulated model), 300 images;
  * - `big10k`: 10,000 samples whose images cycle through the demo images
- *   (a generated COCO file), to scroll a large grid.
+ *   (a generated COCO file), to scroll a large grid;
+ * - `searchdemo`: 30 samples cycling through 20 demo images (so 10 exact
+ *   duplicates, some across splits), without embeddings: the search tests
+ *   compute them with the tiny open_clip checkpoint written here.
  * The data folder is the run's own (see playwright.config.js); when it is
  * kept between runs (VISIONLENS_UI_DATA_DIR) both are created once.
  */
@@ -60,6 +63,32 @@ function writeBigCoco(n, target) {
   return path.join(demoRoot, 'images');
 }
 
+/**
+ * The tiny random open_clip checkpoint of the search tests (the same model the
+ * Python embed tests build), where the server's checkpoint setting points.
+ */
+function writeTinyClip() {
+  const target = process.env.VISIONLENS_UI_CHECKPOINT;
+  if (!target || fs.existsSync(target)) {
+    return;
+  }
+  const python =
+    process.env.VISIONLENS_PYTHON ||
+    (path.isAbsolute(cli())
+      ? path.join(path.dirname(cli()), 'python')
+      : 'python');
+  execFileSync(
+    python,
+    [
+      '-c',
+      'import sys, pathlib; from tests.embed_fixtures import save_tiny_clip; ' +
+        'save_tiny_clip(pathlib.Path(sys.argv[1]))',
+      target
+    ],
+    { cwd: path.join(HERE, '..'), stdio: ['ignore', 'inherit', 'inherit'] }
+  );
+}
+
 /** A 20-image COCO file for the ingest-form test (path in SMALL_COCO). */
 function writeSmallCoco() {
   const target = path.join(DATA_DIR, 'ui-sources', 'small20', 'instances.json');
@@ -88,4 +117,33 @@ module.exports = async function globalSetup() {
     ]);
   }
   writeSmallCoco();
+  writeTinyClip();
+  if (!names.has('searchdemo')) {
+    const coco = path.join(sourcesDir(), 'searchdemo.json');
+    const demoRoot = path.join(DATA_DIR, 'demo-sources', 'demo');
+    const demo = JSON.parse(
+      fs.readFileSync(path.join(demoRoot, 'annotations.json'), 'utf-8')
+    );
+    fs.writeFileSync(
+      coco,
+      JSON.stringify(tiledCoco(demo, 30, demo.images.slice(0, 20)))
+    );
+    run([
+      'ingest',
+      coco,
+      '--name',
+      'searchdemo',
+      '--format',
+      'coco',
+      '--images',
+      path.join(demoRoot, 'images')
+    ]);
+  }
 };
+
+/** The folder of the generated COCO files. */
+function sourcesDir() {
+  const dir = path.join(DATA_DIR, 'ui-sources');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -24,5 +24,9 @@ c.ServerApp.log_level = "INFO"  # noqa: F821
 c.ServerApp.port = int(os.environ["VISIONLENS_UI_PORT"])  # noqa: F821
 c.ServerApp.port_retries = 0  # noqa: F821
 
+# The embedding model of the search tests: a tiny random open_clip checkpoint written by
+# global-setup.js (a text tower, no download), the default model of this server.
+c.VisionLensApp.embedding_checkpoint = os.environ.get("VISIONLENS_UI_CHECKPOINT", "")  # noqa: F821
+
 # Containers and CI machines often run the tests as root.
 c.ServerApp.allow_root = True  # noqa: F821

@@ -51,6 +51,9 @@ if (!process.env.VISIONLENS_UI_RUN) {
   }
   process.env.VISIONLENS_DATA_DIR = path.join(run, 'visionlens');
   process.env.JUPYTERLAB_GALATA_ROOT_DIR = path.join(run, 'root');
+  // A tiny randomly initialised open_clip model (global-setup writes it): the
+  // server's checkpoint setting points at it, so it is the default model.
+  process.env.VISIONLENS_UI_CHECKPOINT = path.join(run, 'tiny-clip');
 }
 const PORT = process.env.VISIONLENS_UI_PORT;
 process.env.TARGET_URL = `http://localhost:${PORT}`;

@@ -11,10 +11,12 @@ from traitlets import Integer, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
+from .embed.query import QueryEmbedders
 from .jobs import Job, JobManager
 from .jobs.embedding_service import EmbeddingService
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .media.service import MediaService
+from .search.encoders import default_query_encoder, set_default_query_encoder
 from .server_info import remove_server_info, write_server_info
 from .vectors import LazyVectorStore, VectorStore
 
@@ -66,6 +68,7 @@ class VisionLensApp(ExtensionApp):
     media: MediaService
     vectors: LazyVectorStore
     embedding: EmbeddingService
+    query_embedders: QueryEmbedders
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -91,6 +94,9 @@ class VisionLensApp(ExtensionApp):
             serverapp=self.serverapp,
             checkpoint=self.embedding_checkpoint or None,
         )
+        # Search encodes uploaded images and texts with the model that made the space.
+        self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
+        set_default_query_encoder(self.query_embedders.encoder)
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 
@@ -170,6 +176,8 @@ class VisionLensApp(ExtensionApp):
     async def stop_extension(self) -> None:
         """Stop jobs, release the catalog file and the server record."""
         self.jobs.shutdown()
+        if default_query_encoder() == self.query_embedders.encoder:
+            set_default_query_encoder(None)
         self.media.close()  # before the catalog: it may still record bad-media rows
         self.vectors.close()
         self.catalog.close()

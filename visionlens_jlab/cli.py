@@ -240,6 +240,8 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.demo.cli",
     "visionlens_jlab.evaluate.cli",
     "visionlens_jlab.embed.cli",
+    "visionlens_jlab.search.cli",
+    "visionlens_jlab.dedup.cli",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

@@ -117,4 +117,17 @@ describe('filter composition', () => {
     expect(sameFilter({}, { sample: {}, labels: [] })).toBe(true);
     expect(sameFilter({ ids: [1] }, {})).toBe(false);
   });
+
+  it('maps computed fields (duplicates) to sample conditions', () => {
+    let f: IFilter = {};
+    f = setRange(f, { name: 'computed.dup_count' }, { min: 1 });
+    f = setCategorical(f, { name: 'computed.dup_group' }, ['3']);
+    expect(f).toEqual({
+      sample: {
+        'computed.dup_count': { min: 1 },
+        'computed.dup_group': { in: ['3'] }
+      }
+    });
+    expect(getRange(f, { name: 'computed.dup_count' })).toEqual({ min: 1 });
+  });
 });

@@ -1,187 +1,206 @@
 /**
- * The embeddings / search / duplicates client methods and the search state.
- *
- * These endpoints (issue #11) are not served by this branch's server yet, so
- * the requests are recorded at the one injection point JupyterLab provides
- * (`serverSettings.fetch`) and answered with the documented JSON shapes.
- * Once the endpoints land, move these cases onto the server of client.spec.ts.
+ * Embeddings, search and duplicates through the REST client, the search
+ * state of the model and the grid's ranked pages, against a real Jupyter
+ * server: a generated demo dataset with the weight-free built-in embeddings
+ * (the demo computes them through the server).
  */
-import { ServerConnection } from '@jupyterlab/services';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 
-import { VisionLensClient } from '../client';
+import { VisionLensAPIError, VisionLensClient } from '../client';
 import { VisionLensModel } from '../model';
-import { ISearchState } from '../tokens';
-import { ISearchResult } from '../types';
+import { duplicatesCode, searchCode } from '../similarity';
+import { IDuplicatesResult, IFilter, ISearchState } from '../tokens';
+import { PageCache } from '../widgets/pages';
+import { ITestServer, startServer } from './jupyterServer';
 
-interface IRecorded {
-  method: string;
-  url: string;
-  body: any;
-}
+const REPO = path.resolve(__dirname, '..', '..');
+const DATASET = 'demo';
+const N = 24;
 
-const BASE = 'http://localhost:9999/user/alice/';
-
-/** A client whose requests are recorded and answered by `answer`. */
-function recordingClient(
-  answer: (req: IRecorded) => { status?: number; body: unknown }
-): { client: VisionLensClient; requests: IRecorded[] } {
-  const requests: IRecorded[] = [];
-  const fetchFn = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    const text = await request.text();
-    const recorded = {
-      method: request.method,
-      // ServerConnection appends a cache-busting timestamp to GETs.
-      url: request.url.replace(/\?\d+$/, ''),
-      body: text ? JSON.parse(text) : undefined
-    };
-    requests.push(recorded);
-    const { status, body } = answer(recorded);
-    return new Response(JSON.stringify(body), {
-      status: status ?? 200,
-      headers: { 'Content-Type': 'application/json' }
-    });
-  };
-  const settings = ServerConnection.makeSettings({
-    baseUrl: BASE,
-    fetch: fetchFn as typeof fetch
-  });
-  return { client: new VisionLensClient(settings), requests };
-}
-
-const JOB = { id: 'j1', kind: 'embed', status: 'queued', progress: null };
-
-function hits(query: string): ISearchResult {
-  return {
-    model: 'builtin',
-    space: 'builtin-v1',
-    results: [{ sample_id: 7, score: 0.9, file_name: `${query}.jpg` }]
-  };
-}
-
-describe('embedding, search and duplicates requests', () => {
-  it('sends each request to its endpoint under the base URL', async () => {
-    let wrapModels = false;
-    const { client, requests } = recordingClient(req =>
-      req.url.endsWith('/models')
-        ? {
-            body: (list => (wrapModels ? { models: list } : list))([
-              {
-                name: 'builtin',
-                pretrained: null,
-                dim: 64,
-                source: 'built-in',
-                available_offline: true,
-                text: false,
-                default: true
-              }
-            ])
-          }
-        : req.url.endsWith('/search')
-          ? { body: hits(req.body.text) }
-          : req.url.endsWith('/embed')
-            ? { status: 202, body: { job: JOB } }
-            : { status: 202, body: { ...JOB, kind: 'duplicates' } }
-    );
-    const models = await client.listModels();
-    expect(models[0].name).toBe('builtin');
-    wrapModels = true;
-    expect(await client.listModels()).toEqual(models);
-    const job = await client.embed('my set', {
-      model: 'builtin',
-      device: 'cpu'
-    });
-    expect(job.id).toBe('j1');
-    const result = await client.search('my set', {
-      text: 'cat',
-      k: 5,
-      filter: { tags: { any: ['x'] } }
-    });
-    expect(result.results[0].file_name).toBe('cat.jpg');
-    const dup = await client.findDuplicates('my set', { threshold: 0.95 });
-    expect(dup.kind).toBe('duplicates');
-    const api = `${BASE}visionlens/api/`;
-    expect(requests).toEqual([
-      { method: 'GET', url: `${api}models`, body: undefined },
-      { method: 'GET', url: `${api}models`, body: undefined },
-      {
-        method: 'POST',
-        url: `${api}datasets/my%20set/embed`,
-        body: { model: 'builtin', device: 'cpu' }
+/** `visionlens demo` into the server's data folder (it goes through the server). */
+function makeDemo(server: ITestServer): void {
+  execFileSync(
+    process.env.VISIONLENS_PYTHON || 'python',
+    [
+      '-m',
+      'visionlens_jlab.cli',
+      'demo',
+      '--images',
+      String(N),
+      '--name',
+      DATASET,
+      '--data-dir',
+      path.join(server.dir, 'data'),
+      '--json'
+    ],
+    {
+      env: {
+        ...process.env,
+        PYTHONPATH: [REPO, process.env.PYTHONPATH].filter(Boolean).join(':')
       },
-      {
-        method: 'POST',
-        url: `${api}datasets/my%20set/search`,
-        body: { text: 'cat', k: 5, filter: { tags: { any: ['x'] } } }
-      },
-      {
-        method: 'POST',
-        url: `${api}datasets/my%20set/duplicates`,
-        body: { threshold: 0.95 }
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300000
+    }
+  );
+}
+
+/** Resolves once the model's search has a result or an error. */
+function settled(model: VisionLensModel): Promise<ISearchState> {
+  return new Promise(resolve => {
+    const check = () => {
+      const state = model.search.state;
+      if (state && (state.result || state.error)) {
+        resolve(state);
+      } else {
+        setTimeout(check, 20);
       }
-    ]);
+    };
+    check();
   });
-});
+}
 
-describe('the search state of the model', () => {
-  it('searches within the filter, re-runs on filter changes, clears on dataset changes', async () => {
-    const { client, requests } = recordingClient(req =>
-      req.body.text === 'bad'
-        ? {
-            status: 400,
-            body: { message: 'text search needs a CLIP text tower' }
-          }
-        : { body: hits(`${req.body.text}-${JSON.stringify(req.body.filter)}`) }
+describe('embeddings, search and duplicates on a real server', () => {
+  let server: ITestServer;
+  let client: VisionLensClient;
+  let ids: number[];
+
+  beforeAll(async () => {
+    server = await startServer();
+    client = new VisionLensClient(server.settings);
+    makeDemo(server);
+    ids = (await client.ids(DATASET, {})).ids;
+  }, 300000);
+
+  afterAll(async () => {
+    await server?.stop();
+  }, 30000);
+
+  it('lists models and the spaces the demo computed', async () => {
+    const models = await client.listModels();
+    const builtin = models.find(m => m.name === 'builtin-color-gradient');
+    expect(builtin).toMatchObject({ available_offline: true, text: false });
+    expect(models.filter(m => m.default)).toHaveLength(1);
+    const spaces = await client.listSpaces(DATASET);
+    expect(spaces).toHaveLength(1);
+    expect(spaces[0]).toMatchObject({
+      model: 'builtin-color-gradient',
+      count: N,
+      complete: true
+    });
+    // Embedding again is a job that finds nothing missing.
+    const job = await client.embed(DATASET, {
+      model: 'builtin-color-gradient'
+    });
+    const done = await client.waitForJob(job, { intervalMs: 100 });
+    expect(done.result).toMatchObject({ embedded: 0, skipped: N });
+  }, 120000);
+
+  it('searches like a sample within a filter; the code is the server’s', async () => {
+    const subset = ids.slice(0, 10);
+    const filter: IFilter = { ids: subset };
+    const result = await client.search(DATASET, {
+      like: subset[3],
+      k: 4,
+      filter
+    });
+    const hits = result.results;
+    expect(hits).toHaveLength(4);
+    expect(hits[0].sample_id).toBe(subset[3]);
+    expect(hits[0].score).toBeCloseTo(1, 3);
+    hits.forEach(hit => expect(subset).toContain(hit.sample_id));
+    const scores = hits.map(hit => hit.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(result.code).toBe(
+      searchCode(DATASET, { like: subset[3] }, filter, 4)
     );
+    const withText = {
+      sample: { split: { in: ["val's", 'train'] } },
+      tags: { none: ['x"y'] }
+    };
+    const other = await client.search(DATASET, {
+      like: ids[0],
+      filter: withText
+    });
+    expect(other.code).toBe(searchCode(DATASET, { like: ids[0] }, withText));
+  });
+
+  it('refuses text search in the built-in space with the server’s message', async () => {
+    const error = await client
+      .search(DATASET, { text: 'a red square' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(VisionLensAPIError);
+    expect(error.status).toBe(400);
+    expect(error.message).toContain('text tower');
+  });
+
+  it('runs duplicates and keeps the last result', async () => {
+    await expect(client.lastDuplicates(DATASET)).resolves.toBeNull();
+    const job = await client.findDuplicates(DATASET, {
+      threshold: 0.9,
+      exact: true
+    });
+    const done = await client.waitForJob(job, { intervalMs: 100 });
+    const last = (await client.lastDuplicates(DATASET)) as IDuplicatesResult;
+    expect(last.groups).toEqual(done.result?.groups);
+    expect(last.threshold).toBe(0.9);
+    expect(last.code).toBe(duplicatesCode(DATASET, 0.9, true));
+    last.groups.flat().forEach(id => expect(ids).toContain(id));
+  }, 120000);
+
+  it('model.search: within the filter, again on filter and k changes, dropped with the dataset', async () => {
     const model = new VisionLensModel({ client, state: null });
-    const seen: (ISearchState | null)[] = [];
-    model.search.changed.connect((_, state) => seen.push(state));
-    await expect(model.search.run({ text: 'cat' })).rejects.toThrow(
-      'Open a dataset'
+    model.setDataset(DATASET);
+    const done = await model.search.run({ like: ids[5] });
+    expect(done.query.k).toBe(50);
+    expect(done.result?.results).toHaveLength(N); // k > N: every sample
+    expect(done.result?.results[0].sample_id).toBe(ids[5]);
+
+    const subset = ids.slice(4, 12);
+    model.setFilter({ ids: subset });
+    const refiltered = await settled(model);
+    expect(refiltered.filter).toEqual({ ids: subset });
+    expect(refiltered.result?.results.map(h => h.sample_id).sort()).toEqual(
+      [...subset].sort()
     );
 
-    model.setDataset('d');
-    const done = await model.search.run({ text: 'cat', k: 3 });
-    expect(done.result?.results[0].file_name).toBe('cat-{}.jpg');
-    expect(seen.map(s => s && [s.query.text, s.result !== null])).toEqual([
-      ['cat', false],
-      ['cat', true]
-    ]);
-    expect(requests[0].body).toEqual({ text: 'cat', k: 3, filter: {} });
+    model.search.setK(3);
+    const fewer = await settled(model);
+    expect(fewer.result?.results.map(h => h.sample_id)).toEqual(
+      refiltered.result?.results.slice(0, 3).map(h => h.sample_id)
+    );
 
-    // A filter change runs the same search within the new filter.
-    model.setFilter({ tags: { any: ['x'] } });
-    await new Promise<void>(resolve => {
-      const check = () =>
-        model.search.state?.result ? resolve() : setTimeout(check, 5);
-      check();
-    });
-    expect(requests[1].body).toEqual({
-      text: 'cat',
-      k: 3,
-      filter: { tags: { any: ['x'] } }
-    });
-    expect(model.search.state?.filter).toEqual({ tags: { any: ['x'] } });
+    const refused = await model.search.run({ text: 'cat' });
+    expect(refused.result).toBeNull();
+    expect(refused.error).toContain('text tower');
 
-    // A refused search keeps the server's message.
-    const failed = await model.search.run({ text: 'bad' });
-    expect(failed.result).toBeNull();
-    expect(failed.error).toBe('text search needs a CLIP text tower');
-
-    // Another dataset drops the search.
-    model.setDataset('e');
+    model.setDataset(null);
     expect(model.search.state).toBeNull();
-    expect(seen[seen.length - 1]).toBeNull();
   });
 
-  it('keeps only the answer of the latest search', async () => {
-    const { client } = recordingClient(req => ({ body: hits(req.body.text) }));
-    const model = new VisionLensModel({ client, state: null });
-    model.setDataset('d');
-    const first = model.search.run({ text: 'first' });
-    const second = model.search.run({ text: 'second' });
-    await Promise.all([first, second]);
-    expect(model.search.state?.query.text).toBe('second');
-    expect(model.search.state?.result?.results[0].file_name).toBe('second.jpg');
+  it('the grid pages of a search hold its samples in ranking order', async () => {
+    const result = await client.search(DATASET, { like: ids[1], k: 13 });
+    const ranking = result.results.map(h => h.sample_id);
+    let updates = 0;
+    const pages = new PageCache({
+      client,
+      pageSize: 20, // the smallest page: 13 ids in one page
+      onUpdate: () => updates++,
+      onError: error => {
+        throw error;
+      }
+    });
+    pages.reset(DATASET, { ids: ids.slice(0, 3) }, false);
+    pages.setRanking(ranking);
+    expect(pages.total).toBe(13);
+    pages.ensure(0, 12);
+    while (pages.pending > 0) {
+      await new Promise(r => setTimeout(r, 20));
+    }
+    expect(updates).toBeGreaterThan(0);
+    const shown = Array.from({ length: 13 }, (_, i) => pages.get(i)?.sample_id);
+    expect(shown).toEqual(ranking);
+    pages.setRanking(null);
+    expect(pages.total).toBeNull();
   });
 });

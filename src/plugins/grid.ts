@@ -1,6 +1,7 @@
 /**
  * Grid plugin: the virtualized sample grid in the main area, with its
- * commands, launcher item and layout restoration.
+ * commands ("more like this" from a tile's context menu, clear search),
+ * launcher item and layout restoration.
  */
 import {
   ILayoutRestorer,
@@ -49,6 +50,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
           const apply = () => {
             tileSize = settings.get('tileSize').composite as number;
             pageSize = settings.get('pageSize').composite as number;
+            model.search.setK(settings.get('searchK').composite as number);
             if (widget && !widget.isDisposed) {
               widget.content.setTileSize(tileSize);
               widget.content.setPageSize(pageSize);
@@ -103,12 +105,50 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    /** The sample id of the tile the context menu was opened on. */
+    const tileSampleId = (): number | null => {
+      const node = app.contextMenuHitTest(
+        el =>
+          el.classList.contains('jp-VisionLens-tile') && !!el.dataset.sampleId
+      );
+      return node ? Number(node.dataset.sampleId) : null;
+    };
+    app.commands.addCommand(CommandIDs.moreLikeThis, {
+      label: 'More like this',
+      caption:
+        'Show the samples most similar to this one (within the current filter)',
+      execute: async args => {
+        const given = Number(args.sampleId);
+        const sampleId = Number.isInteger(given) ? given : tileSampleId();
+        if (sampleId === null) {
+          return;
+        }
+        await app.commands.execute(CommandIDs.openGrid);
+        await model.search.run({ like: sampleId });
+      }
+    });
+    app.commands.addCommand(CommandIDs.clearSearch, {
+      label: 'VisionLens: Clear Search',
+      caption: 'Show the filtered samples again instead of search results',
+      isEnabled: () => model.search.state !== null,
+      execute: () => model.search.clear()
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.moreLikeThis,
+      selector: '.jp-VisionLens-tile[data-sample-id]',
+      rank: 10
+    });
+
     restorer?.restore(tracker, {
       command: CommandIDs.openGrid,
       args: () => ({}),
       name: () => 'grid'
     });
     palette?.addItem({ command: CommandIDs.openGrid, category: 'VisionLens' });
+    palette?.addItem({
+      command: CommandIDs.clearSearch,
+      category: 'VisionLens'
+    });
     launcher?.add({
       command: CommandIDs.openGrid,
       category: 'VisionLens',

@@ -39,7 +39,9 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
           model.setDataset(dataset);
         }
         if (!widget || widget.isDisposed) {
-          const content = new SampleView(model);
+          const content = new SampleView(model, sampleId =>
+            app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
+          );
           widget = new MainAreaWidget({ content });
           widget.id = 'visionlens-sample-main';
           widget.toolbar.hide();

@@ -1,13 +1,21 @@
 /**
- * The VisionLens side panel: datasets with their counts, ingest reports,
- * delete, and the ingest form with job progress.
+ * The VisionLens side panel: datasets with their counts and vector spaces,
+ * ingest reports, compute embeddings, duplicates, delete, and the ingest
+ * form with job progress.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import { button, fmtDate, fmtInt, h } from '../dom';
-import { CommandIDs, IDatasetInfo, IVisionLensModel } from '../tokens';
+import {
+  CommandIDs,
+  IDatasetInfo,
+  IJob,
+  IJobsModel,
+  IVectorSpace,
+  IVisionLensModel
+} from '../tokens';
 import { IngestForm } from './IngestForm';
 import { renderReport, stat } from './ingestReport';
 
@@ -45,6 +53,7 @@ export class DatasetsPanel extends Widget {
     );
     model.datasetsChanged.connect(this._render, this);
     model.datasetChanged.connect(this._render, this);
+    model.jobs.changed.connect(this._onJobs, this);
   }
 
   readonly model: IVisionLensModel;
@@ -140,20 +149,79 @@ export class DatasetsPanel extends Widget {
     const del = button('Delete', 'jp-VisionLens-delete', () =>
       this._delete(d.name)
     );
+    const embed = button('Embed…', 'jp-VisionLens-computeEmbeddings', () =>
+      this._commands.execute(CommandIDs.computeEmbeddings, { dataset: d.name })
+    );
+    embed.title = 'Compute embeddings (pick a model) as a background job';
+    const dups = button('Duplicates', 'jp-VisionLens-openDuplicates', () => {
+      this.model.setDataset(d.name);
+      return this._commands.execute(CommandIDs.openDuplicates);
+    });
+    const spaces = h('div', { className: 'jp-VisionLens-spaces' });
     card.append(
+      spaces,
       h(
         'div',
         { className: 'jp-VisionLens-cardActions' },
         open,
+        embed,
+        dups,
         showReport,
         del
       ),
       report
     );
+    void this._showSpaces(d.name, spaces);
     card
       .querySelector('.jp-VisionLens-datasetName')
       ?.addEventListener('click', () => this._open(d.name));
     return card;
+  }
+
+  /** The dataset's vector spaces: model, dimension, how many vectors. */
+  private async _showSpaces(name: string, el: HTMLElement): Promise<void> {
+    let spaces: IVectorSpace[];
+    try {
+      spaces = await this.model.client.listSpaces(name);
+    } catch (error) {
+      el.replaceChildren(
+        h('span', { className: 'jp-mod-error', text: (error as Error).message })
+      );
+      return;
+    }
+    el.replaceChildren(
+      h('span', { className: 'jp-VisionLens-statLabel', text: 'embeddings ' }),
+      spaces.length === 0
+        ? h('span', { text: 'none yet' })
+        : h(
+            'span',
+            {},
+            ...spaces.map(s => {
+              const item = h('span', {
+                className: 'jp-VisionLens-space',
+                text: `${s.model} (${s.dim}-d, ${fmtInt(s.count)} vectors${s.complete ? '' : ', incomplete'})`,
+                title: `${s.space} · version ${s.version}\n${s.preprocessing}`
+              });
+              item.dataset.space = s.space;
+              return item;
+            })
+          )
+    );
+  }
+
+  /** An embedding job just finished: its dataset has new vectors to list. */
+  private _onJobs(_: IJobsModel, jobs: readonly IJob[]): void {
+    const finished = jobs.filter(
+      j => j.kind.startsWith('embed') && j.status === 'done'
+    );
+    const key = finished.map(j => j.id).join(',');
+    if (key !== this._embedJobsKey) {
+      const first = this._embedJobsKey === null;
+      this._embedJobsKey = key;
+      if (!first) {
+        this._render();
+      }
+    }
   }
 
   private _open(name: string): void {
@@ -205,4 +273,5 @@ export class DatasetsPanel extends Widget {
   private _list: HTMLDivElement;
   private _message: HTMLDivElement;
   private _form: IngestForm;
+  private _embedJobsKey: string | null = null;
 }

@@ -7,6 +7,7 @@ import { IDisposable } from '@lumino/disposable';
 
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../tokens';
 import { button, fmtInt, h } from '../dom';
+import { SearchBar } from './SearchBar';
 
 /** Options of the toolbar. */
 export interface IGridToolbarOptions {
@@ -87,6 +88,7 @@ export class GridToolbar implements IDisposable {
       model.setConfidenceThreshold(Number(this._conf.value))
     );
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
+    this._search = new SearchBar(model, options.commands);
 
     this.node.append(
       h(
@@ -116,7 +118,8 @@ export class GridToolbar implements IDisposable {
         this._sources,
         h('span', { className: 'jp-VisionLens-spacer' }),
         filters
-      )
+      ),
+      this._search.node
     );
     model.viewChanged.connect(this._syncView, this);
     model.datasetChanged.connect(this._syncView, this);
@@ -135,25 +138,31 @@ export class GridToolbar implements IDisposable {
       return;
     }
     this._disposed = true;
+    this._search.dispose();
     this._model.viewChanged.disconnect(this._syncView, this);
     this._model.datasetChanged.disconnect(this._syncView, this);
     this._model.datasetsChanged.disconnect(this._syncView, this);
   }
 
-  /** Show "N of M samples" (both from the server) and the selection count. */
+  /**
+   * Show "N of M samples" (both from the server) and the selection count; in
+   * a search, "N most similar of M samples".
+   */
   setCounts(
     filtered: number | null,
     total: number | null,
-    selected: number | null
+    selected: number | null,
+    searching = false
   ): void {
     const text =
       filtered === null
         ? 'Loading…'
-        : `${fmtInt(filtered)} of ${fmtInt(total ?? filtered)} samples`;
+        : `${fmtInt(filtered)}${searching ? ' most similar' : ''} of ${fmtInt(total ?? filtered)} samples`;
     if (this._count.textContent !== text) {
       this._count.textContent = text;
       this._count.dataset.filtered = String(filtered ?? '');
       this._count.dataset.total = String(total ?? '');
+      this._count.classList.toggle('jp-mod-search', searching);
     }
     const sel = selected ? `${fmtInt(selected)} selected` : 'none selected';
     if (this._selected.textContent !== sel) {
@@ -237,6 +246,7 @@ export class GridToolbar implements IDisposable {
   private _conf: HTMLInputElement;
   private _confLabel: HTMLSpanElement;
   private _sources: HTMLSpanElement;
+  private _search: SearchBar;
   private _sourcesKey = '';
   private _disposed = false;
 }

@@ -7,8 +7,9 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { CommandIDs, ISample, IVisionLensModel } from '../tokens';
+import { ISearchModel, ISearchState, IVisionLensModel } from '../tokens';
 import { h } from '../dom';
+import { GridInput } from './gridInput';
 import { GridClickSelection } from './gridSelection';
 import { GridToolbar } from './GridToolbar';
 import { GridTooltip } from './GridTooltip';
@@ -59,6 +60,14 @@ export class GridWidget extends Widget {
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
     this._tooltip = new GridTooltip(this.model);
     this._clicks = new GridClickSelection(this.model, this._pages);
+    this._input = new GridInput({
+      model: this.model,
+      commands: this._commands,
+      pages: this._pages,
+      clicks: this._clicks,
+      tooltip: this._tooltip,
+      host: this.node
+    });
     this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,
@@ -80,7 +89,9 @@ export class GridWidget extends Widget {
     this.model.selectionChanged.connect(this._onSelectionChanged, this);
     this.model.viewChanged.connect(this._onViewChanged, this);
     this.model.datasetsChanged.connect(this._updateCounts, this);
+    this.model.search.changed.connect(this._onSearchChanged, this);
     this._onQueryChanged();
+    this._onSearchChanged(this.model.search, this.model.search.state);
   }
 
   readonly model: IVisionLensModel;
@@ -129,21 +140,8 @@ export class GridWidget extends Widget {
         this._tooltip.hide();
         this._scheduleRender();
         break;
-      case 'click':
-        void this._onClick(event as MouseEvent);
-        break;
-      case 'dblclick':
-        this._openTile(event.target as Element);
-        break;
-      case 'keydown':
-        this._onKeyDown(event as KeyboardEvent);
-        break;
-      case 'mouseover':
-        this._onHover(event as MouseEvent);
-        break;
-      case 'mouseleave':
-        this._tooltip.hide();
-        break;
+      default:
+        this._input.handleEvent(event);
     }
   }
 
@@ -177,6 +175,30 @@ export class GridWidget extends Widget {
     this._pages.ensure(0, 0);
     this._datasetTotal = null;
     this._fetchDatasetTotal();
+    this._scheduleRender();
+  }
+
+  /**
+   * A search with results shows its samples best first with their scores; a
+   * search being re-run (new filter or k) keeps the previous results until
+   * the new ones arrive; a failed or cleared search shows the query again.
+   */
+  private _onSearchChanged(_: ISearchModel, state: ISearchState | null): void {
+    const current = state && state.dataset === this.model.dataset;
+    if (current && !state.result && !state.error) {
+      return;
+    }
+    const hits = current ? (state.result?.results ?? null) : null;
+    const ranking = hits ? hits.map(hit => hit.sample_id) : null;
+    this._scores = new Map((hits ?? []).map(hit => [hit.sample_id, hit.score]));
+    const was = this._pages.ranking;
+    if (JSON.stringify(was) !== JSON.stringify(ranking)) {
+      this._pages.setRanking(ranking);
+      this._clicks.reset();
+      this._scroller.scrollTop = 0;
+      this._pages.ensure(0, 0);
+    }
+    this._viewVersion++;
     this._scheduleRender();
   }
 
@@ -218,7 +240,8 @@ export class GridWidget extends Widget {
       this._datasetTotal,
       this.model.selection.mode === 'all'
         ? this._pages.total
-        : this.model.selection.ids.size
+        : this.model.selection.ids.size,
+      this._pages.ranking !== null
     );
   }
 
@@ -263,7 +286,11 @@ export class GridWidget extends Widget {
       return;
     }
     if (total === 0) {
-      this._showStatus('No sample matches the current filter.');
+      this._showStatus(
+        this._pages.ranking
+          ? 'No sample matching the current filter has a vector to compare.'
+          : 'No sample matches the current filter.'
+      );
     } else if (this._status.textContent?.startsWith('No sample')) {
       this._showStatus('');
     }
@@ -299,14 +326,16 @@ export class GridWidget extends Widget {
       }
       for (let c = 0; c < cols; c++) {
         const index = r * cols + c;
+        const sample = index < total ? this._pages.get(index) : null;
         fillTile(
           row.children[c] as ITileEl,
           this.model,
-          index < total ? this._pages.get(index) : null,
+          sample,
           index,
           total,
           tile,
-          this._viewVersion
+          this._viewVersion,
+          sample ? (this._scores.get(sample.sample_id) ?? null) : null
         );
       }
     }
@@ -323,61 +352,6 @@ export class GridWidget extends Widget {
     return row;
   }
 
-  private _tileOf(
-    target: EventTarget | null
-  ): { el: ITileEl; index: number; sample: ISample } | null {
-    const el = (target as Element | null)?.closest?.(
-      '.jp-VisionLens-tile'
-    ) as ITileEl | null;
-    if (!el || el.dataset.index === undefined) {
-      return null;
-    }
-    const index = Number(el.dataset.index);
-    const sample = this._pages.get(index);
-    return sample ? { el, index, sample } : null;
-  }
-
-  private async _onClick(event: MouseEvent): Promise<void> {
-    const hit = this._tileOf(event.target);
-    if (hit) {
-      await this._clicks.click(hit.index, hit.sample.sample_id, {
-        shift: event.shiftKey,
-        additive: event.ctrlKey || event.metaKey
-      });
-    }
-  }
-
-  private _openTile(target: Element | null): void {
-    const hit = this._tileOf(target);
-    if (hit) {
-      void this._commands.execute(CommandIDs.openSample, {
-        dataset: this.model.dataset,
-        sampleId: hit.sample.sample_id,
-        index: hit.index
-      });
-    }
-  }
-
-  private _onKeyDown(event: KeyboardEvent): void {
-    if (event.key === 'Enter') {
-      this._openTile(document.activeElement);
-    } else if (event.key === 'Escape') {
-      this.model.clearSelection();
-    } else if ((event.ctrlKey || event.metaKey) && event.key === 'a') {
-      event.preventDefault();
-      this.model.selectAllMatching();
-    }
-  }
-
-  private _onHover(event: MouseEvent): void {
-    const hit = this._tileOf(event.target);
-    if (hit) {
-      this._tooltip.show(this.node, hit.el, hit.sample);
-    } else {
-      this._tooltip.hide();
-    }
-  }
-
   private _commands: CommandRegistry;
   private _toolbar: GridToolbar;
   private _pages: PageCache;
@@ -386,6 +360,7 @@ export class GridWidget extends Widget {
   private _status: HTMLDivElement;
   private _tooltip: GridTooltip;
   private _clicks: GridClickSelection;
+  private _input: GridInput;
   private _rows = new Map<number, HTMLDivElement>();
   private _freeRows: HTMLDivElement[] = [];
   private _tileSize: number;
@@ -394,4 +369,5 @@ export class GridWidget extends Widget {
   private _raf = 0;
   private _viewVersion = 0;
   private _datasetTotal: number | null = null;
+  private _scores = new Map<number, number>();
 }

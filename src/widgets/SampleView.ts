@@ -1,8 +1,8 @@
 /**
  * Sample view: the full image with zoom (wheel) and pan (drag), boxes with
  * class + score labels, segmentation polygons, per-source toggles, fields and
- * boxes tables, ←/→ to step through the samples of the current filter, and
- * tag / untag.
+ * boxes tables, ←/→ to step through the samples of the current filter,
+ * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin).
  */
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -14,7 +14,7 @@ import { sampleTables } from './sampleTables';
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {
-  constructor(model: IVisionLensModel) {
+  constructor(model: IVisionLensModel, moreLikeThis?: (id: number) => void) {
     super();
     this.model = model;
     this.id = 'visionlens-sample';
@@ -28,6 +28,12 @@ export class SampleView extends Widget {
     const prev = button('◀ Prev', 'jp-VisionLens-prev', () => this.step(-1));
     const next = button('Next ▶', 'jp-VisionLens-next', () => this.step(1));
     const fit = button('Fit', 'jp-VisionLens-fit', () => this._fit());
+    const similar = button(
+      'More like this',
+      'jp-VisionLens-moreLikeThis',
+      () => (this._sample ? moreLikeThis?.(this._sample.sample_id) : undefined)
+    );
+    similar.hidden = !moreLikeThis;
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
     this._tagInput = h('input', {
       className: 'jp-VisionLens-tagInput jp-mod-styled',
@@ -68,6 +74,7 @@ export class SampleView extends Widget {
           this._position,
           this._name,
           h('span', { className: 'jp-VisionLens-spacer' }),
+          similar,
           fit
         ),
         h(

@@ -2,7 +2,11 @@
  * Page cache of the virtualized grid: fetches pages of `POST /samples/query`
  * for the current dataset + filter, aborts requests that went stale (filter
  * changed, or scrolled far away) and keeps a bounded number of pages.
+ *
+ * With a ranking (a search's result ids, best first) it shows those samples
+ * in that order instead: each page is fetched by its ids and put in order.
  */
+import { orderByRanking } from '../similarity';
 import { IFilter, ISample, IVisionLensClient } from '../tokens';
 
 /** Options of {@link PageCache}. */
@@ -24,6 +28,17 @@ export class PageCache {
   }
 
   readonly maxPages: number;
+
+  /** The ranked ids shown instead of the query's pages, or null. */
+  get ranking(): readonly number[] | null {
+    return this._ranking;
+  }
+
+  /** Show these sample ids in this order (a search), or the query again (null). */
+  setRanking(ranking: readonly number[] | null): void {
+    this._ranking = ranking ? [...ranking] : null;
+    this.reset(this._dataset, this._filter, false);
+  }
 
   /** The server's total for the current query (null until the first page). */
   get total(): number | null {
@@ -60,6 +75,9 @@ export class PageCache {
     this._pages = new Map();
     if (!keepStale) {
       this._total = null;
+    }
+    if (this._ranking) {
+      this._total = this._ranking.length;
     }
     this._dataset = dataset;
     this._filter = filter;
@@ -125,12 +143,16 @@ export class PageCache {
     const ctl = new AbortController();
     const generation = this._generation;
     const dataset = this._dataset as string;
+    const size = this.options.pageSize;
+    const ranked = this._ranking?.slice(page * size, (page + 1) * size);
     this._pending.set(page, ctl);
     this.options.client
       .querySamples(
         dataset,
-        this._filter,
-        { offset: page * this.options.pageSize, limit: this.options.pageSize },
+        ranked ? { ids: ranked } : this._filter,
+        ranked
+          ? { offset: 0, limit: ranked.length }
+          : { offset: page * size, limit: size },
         ctl.signal
       )
       .then(result => {
@@ -138,9 +160,14 @@ export class PageCache {
           return;
         }
         this._pending.delete(page);
-        this._pages.set(page, result.samples);
+        this._pages.set(
+          page,
+          ranked ? orderByRanking(ranked, result.samples) : result.samples
+        );
         this._stale.delete(page);
-        this._total = result.total;
+        if (!ranked) {
+          this._total = result.total;
+        }
         this.options.onUpdate();
       })
       .catch((error: Error) => {
@@ -175,7 +202,8 @@ export class PageCache {
   private _filter: IFilter = {};
   private _generation = 0;
   private _total: number | null = null;
-  private _pages = new Map<number, ISample[]>();
-  private _stale = new Map<number, ISample[]>();
+  private _pages = new Map<number, (ISample | null)[]>();
+  private _stale = new Map<number, (ISample | null)[]>();
+  private _ranking: number[] | null = null;
   private _pending = new Map<number, AbortController>();
 }

@@ -5,6 +5,7 @@
 import { ISample, IVisionLensModel } from '../tokens';
 import { classSummary, createOverlay, drawBoxes } from './boxes';
 import { fmtValue, h, sampleField } from '../dom';
+import { fmtScore } from '../similarity';
 
 /** A tile element with its parts and what it currently shows. */
 export interface ITileEl extends HTMLDivElement {
@@ -13,6 +14,7 @@ export interface ITileEl extends HTMLDivElement {
   _img?: HTMLImageElement;
   _svg?: SVGSVGElement;
   _caption?: HTMLDivElement;
+  _score?: HTMLDivElement;
 }
 
 /** A new, empty tile at column `col`. */
@@ -29,21 +31,26 @@ export function createTile(col: number, tile: number, gap: number): ITileEl {
   const svg = createOverlay('jp-VisionLens-overlay');
   const caption = h('div', { className: 'jp-VisionLens-tileCaption' });
   caption.hidden = true;
+  const score = h('div', { className: 'jp-VisionLens-tileScore' });
+  score.hidden = true;
   el.append(
     img,
     svg,
     caption,
+    score,
     h('div', { className: 'jp-VisionLens-tileCheck' })
   );
   el._img = img;
   el._svg = svg;
   el._caption = caption;
+  el._score = score;
   return el;
 }
 
 /**
  * Show position `index` in a tile: hidden past the end, a placeholder while
- * its page loads, else the sample. Skips work when nothing changed.
+ * its page loads, else the sample (with its similarity `score` when the grid
+ * shows a search). Skips work when nothing changed.
  */
 export function fillTile(
   el: ITileEl,
@@ -52,7 +59,8 @@ export function fillTile(
   index: number,
   total: number,
   tile: number,
-  viewVersion: number
+  viewVersion: number,
+  score: number | null = null
 ): void {
   if (index >= total) {
     el.style.visibility = 'hidden';
@@ -71,6 +79,8 @@ export function fillTile(
         displaySize: tile
       });
       (el._caption as HTMLDivElement).hidden = true;
+      (el._score as HTMLDivElement).hidden = true;
+      delete el.dataset.score;
     }
     el.classList.add('jp-mod-loading');
     el.classList.remove('jp-mod-selected');
@@ -91,6 +101,14 @@ export function fillTile(
     );
   }
   el._viewVersion = viewVersion;
+  const badge = el._score as HTMLDivElement;
+  badge.textContent = score === null ? '' : fmtScore(score);
+  badge.hidden = score === null;
+  if (score === null) {
+    delete el.dataset.score;
+  } else {
+    el.dataset.score = String(score);
+  }
   el.classList.toggle('jp-mod-selected', model.isSelected(sample.sample_id));
   el.setAttribute('aria-label', sample.file_name);
   const caption = el._caption as HTMLDivElement;

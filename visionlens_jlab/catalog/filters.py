@@ -11,7 +11,8 @@ A filter is a JSON object; every key present must hold (AND)::
       "sample": {"split": {"in": ["val"]},           # sample columns or "fields.<key>"
                  "width": {"min": 100, "max": 640},
                  "file_name": {"contains": "cat"},
-                 "fields.weather": {"in": ["rain"]}},
+                 "fields.weather": {"in": ["rain"]},
+                 "computed.dup_count": {"min": 1}},  # computed fields (catalog/computed.py)
       "tags": {"any": ["review"], "all": [], "none": ["bad"]},
       "labels": {"source": "ground_truth",           # or "predictions" or a model name
                  "classes": ["cat", "dog"],
@@ -67,6 +68,8 @@ ANNOTATION_FIELD_SQL = {
 
 LabelConditionCompiler = Callable[[Any, "Params"], str]
 _LABEL_CONDITIONS: dict[str, LabelConditionCompiler] = {}
+SampleFieldCompiler = Callable[[str, "Params"], str]
+_SAMPLE_FIELD_PREFIXES: dict[str, SampleFieldCompiler] = {}
 
 
 def register_label_condition(key: str, compiler: LabelConditionCompiler) -> None:
@@ -76,6 +79,15 @@ def register_label_condition(key: str, compiler: LabelConditionCompiler) -> None
     appends its values to ``params``.
     """
     _LABEL_CONDITIONS[key] = compiler
+
+
+def register_sample_field_prefix(prefix: str, compiler: SampleFieldCompiler) -> None:
+    """Let another engine module add sample fields named ``<prefix><name>``.
+
+    ``compiler(name, params)`` returns SQL of the field's value for the sample alias ``s``
+    (raising :class:`FilterError` for an unknown name) and appends its values to ``params``.
+    """
+    _SAMPLE_FIELD_PREFIXES[prefix] = compiler
 
 
 @dataclass
@@ -132,11 +144,15 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
 
 
 def sample_field_sql(name: str, params: Params) -> str:
-    """SQL for a sample field name: a whitelisted column or ``fields.<key>``."""
+    """SQL for a sample field name: a whitelisted column, ``fields.<key>`` or a registered
+    prefix's field (``computed.<name>``)."""
     if name in SAMPLE_FIELD_SQL:
         return SAMPLE_FIELD_SQL[name]
     if name.startswith("fields.") and len(name) > 7:
         return f"json_extract_string(s.fields, {params.add(json_pointer(name[7:]))})"
+    for prefix, compiler in _SAMPLE_FIELD_PREFIXES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return compiler(name[len(prefix) :], params)
     raise FilterError(f"unknown sample field {name!r}")
 
 

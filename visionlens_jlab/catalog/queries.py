@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from .catalog import Catalog
+from .computed import computed_values_for
 from .facets import FacetProvider, facets, register_facet_provider
 from .filters import FilterError, Params, compile_filter, sample_field_sql
 
@@ -98,6 +99,10 @@ def samples_page(
             boxes = annotations_for(cur, [s["sample_id"] for s in samples])
             for s in samples:
                 s["annotations"] = boxes.get(s["sample_id"], [])
+        if samples:
+            computed = computed_values_for(cur, dataset_id, [s["sample_id"] for s in samples])
+            for s in samples:
+                s["computed"] = computed.get(s["sample_id"], {})
     return {"total": total, "offset": offset, "limit": limit, "samples": samples}
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from .connection import Client, VisionLensError, client, dataset_path
 from .frames import annotations_frame, samples_frame
 from .progress import follow_job
+from .similarity import duplicates_frame, search_frame
 
 Filter = Mapping[str, Any]
 COMPRESSION = "lz4"
@@ -191,6 +192,41 @@ class Dataset:
         rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
         columns = ["space", "model", "version", "dim", "count", "complete", "preprocessing"]
         return pd.DataFrame(rows, columns=[*columns, "updated_at"])
+
+    def search(
+        self,
+        text: str | None = None,
+        like: Any = None,
+        filter: Filter | None = None,
+        k: int = 50,
+        model: str | None = None,
+    ) -> pd.DataFrame:
+        """The ``k`` samples most similar to ``like`` (a sample id, an image path or a PIL
+        image) or to ``text``, among those matching ``filter``: a DataFrame ``sample_id,
+        score, file_name``, best first. ``.attrs["code"]`` is this call as text."""
+        return search_frame(
+            self._client, self.name, text=text, like=like, filter=_filter(filter), k=k,
+            model=model,
+        )  # fmt: skip
+
+    def duplicates(
+        self,
+        threshold: float = 0.95,
+        *,
+        exact: bool = False,
+        model: str | None = None,
+        hashes: bool = True,
+    ) -> pd.DataFrame:
+        """Find exact, perceptual and near duplicates (cosine >= ``threshold``) and leaks.
+
+        Runs as a server job and waits for it. Returns the pairs (``sample_id,
+        duplicate_id, kind, similarity, group``); ``.attrs`` holds ``groups``, ``counts``,
+        ``leaks`` (val/test samples with a duplicate in train, a DataFrame) and ``code``.
+        The samples also get the fields ``computed.dup_group``, ``computed.dup_count``,
+        ``computed.nearest_similarity`` and ``computed.uniqueness`` for filters.
+        """
+        body = {"threshold": threshold, "exact": exact, "model": model, "hashes": hashes}
+        return duplicates_frame(self._client, self.name, body)
 
 
 def _filter(spec: Filter | None) -> dict[str, Any] | None:

@@ -1,0 +1,147 @@
+"""The duplicates job: gather a dataset's hashes and vectors, find duplicates, store them.
+
+Runs on a job thread of the server (or in the CLI's process when no server runs): the
+image hashes are computed in a spawned worker process (decoding is CPU-bound Python/C
+that would hold the GIL against the server's event loop); the near-duplicate join is numpy
+matmuls, which release the GIL. Only this process writes the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..catalog.computed import write_computed
+from ..media.errors import MediaAccessError
+from ..media.sources import resolve_within
+from ..search.spaces import NoVectorsError, choose_space, read_vectors
+from .compute import DuplicateInputs, find_duplicates
+from .hashes import DEFAULT_MAX_DISTANCE, hash_chunks
+from .near import DEFAULT_THRESHOLD, normalize_rows
+from .results import save_result
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..jobs import JobContext
+    from ..vectors import VectorStore
+
+
+def check_threshold(threshold: Any) -> float:
+    """The similarity threshold as a float in (0, 1], or ValueError with the reason."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ValueError("'threshold' must be a number in (0, 1], e.g. 0.95")
+    if not 0 < float(threshold) <= 1:
+        raise ValueError(f"'threshold' must be in (0, 1], got {threshold}")
+    return float(threshold)
+
+
+def reproduce_code(dataset: str, threshold: float, exact: bool, model: str | None) -> str:
+    """The notebook call that reproduces a duplicates result."""
+    args = [f"threshold={threshold!r}"]
+    if exact:
+        args.append("exact=True")
+    if model:
+        args.append(f"model={model!r}")
+    return f"vl.dataset({dataset!r}).duplicates({', '.join(args)})"
+
+
+def run_duplicates(
+    catalog: Catalog,
+    store: VectorStore | None,
+    dataset: str,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    exact: bool = False,
+    model: str | None = None,
+    hashes: bool = True,
+    max_hamming: int = DEFAULT_MAX_DISTANCE,
+    ctx: JobContext | None = None,
+) -> dict[str, Any]:
+    """Find the duplicates of ``dataset``, write its computed fields and its last result."""
+    started = time.monotonic()
+    threshold = check_threshold(threshold)
+
+    def progress(fraction: float, message: str) -> None:
+        if ctx is not None:
+            ctx.check_cancelled()
+            ctx.progress(fraction, message)
+
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        root = cur.execute(
+            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
+        ).fetchone()
+        media_root = str(root[0]) if root else ""
+        rows = cur.execute(
+            "SELECT sample_id, split, location FROM samples WHERE dataset_id = ? "
+            "ORDER BY sample_id",
+            [dataset_id],
+        ).fetchall()
+    sample_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    data = DuplicateInputs(sample_ids, [r[1] for r in rows])
+    notes: list[str] = []
+    space_info = None
+    try:
+        space_info = choose_space(store, dataset, dataset_id, model)[0]
+    except NoVectorsError as exc:
+        if model is not None:
+            raise
+        notes.append(f"near duplicates skipped: {exc}")
+    if space_info is not None and store is not None:
+        progress(0.0, f"reading the vectors of {space_info.model}")
+        ids, vectors = read_vectors(store, space_info, dataset_id, progress)
+        data.vector_ids, data.vectors = ids, normalize_rows(vectors)
+    if hashes:
+        data.content, data.phash = _hashes(rows, media_root, progress, ctx)
+    result, fields = find_duplicates(
+        data, threshold, exact=exact, max_hamming=max_hamming, progress=progress
+    )
+    params = {"threshold": threshold, "exact": exact, "model": model, "hashes": hashes}
+    write_computed(catalog, dataset_id, fields, producer="duplicates", params=json.dumps(params))
+    result.update(
+        {
+            "dataset": dataset,
+            "model": space_info.model if space_info else None,
+            "space": space_info.name if space_info else None,
+            "exact": exact,
+            "hashes": hashes,
+            "notes": notes,
+            "fields": sorted(fields),
+            "seconds": round(time.monotonic() - started, 3),
+            "code": reproduce_code(dataset, threshold, exact, model),
+        }
+    )
+    save_result(catalog, dataset_id, result)
+    return result
+
+
+def _hashes(
+    rows: list[tuple[Any, ...]],
+    media_root: str,
+    progress: Callable[[float, str], None],
+    ctx: JobContext | None,
+) -> tuple[list[bytes | None], list[int | None]]:
+    """Content hash and pHash of every sample's image (None where it cannot be read)."""
+    from ..jobs.processes import stream_from_worker
+
+    items: list[tuple[int, str]] = []
+    for sample_id, _split, location in rows:
+        try:
+            items.append((int(sample_id), resolve_within(location, media_root)))
+        except MediaAccessError:
+            continue  # outside the media root: never read (the media server refuses it too)
+    index = {int(r[0]): k for k, r in enumerate(rows)}
+    content: list[bytes | None] = [None] * len(rows)
+    phash: list[int | None] = [None] * len(rows)
+    done = 0
+    for chunk in stream_from_worker(ctx, hash_chunks, items):
+        for sample_id, digest, ph in chunk:
+            content[index[sample_id]] = digest
+            phash[index[sample_id]] = ph
+        done += len(chunk)
+        progress(done / max(1, len(items)), f"hashed {done:,} of {len(items):,} images")
+    return content, phash

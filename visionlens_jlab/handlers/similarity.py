@@ -1,0 +1,120 @@
+"""Similarity search and duplicates of a dataset (thin: parse, call the engine, answer)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..dedup import last_result
+from ..dedup.job import check_threshold, run_duplicates
+from ..dedup.near import DEFAULT_THRESHOLD
+from ..jobs import JobContext
+from ..search.encoders import QueryEncoderError
+from ..search.engine import Query, search
+from ..search.limits import DEFAULT_K, MAX_IMAGE_BYTES
+from .base import VisionLensHandler, engine_errors
+
+
+def _optional_str(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise HTTPError(400, f"'{key}' must be a non-empty string")
+    return value
+
+
+def _query(body: dict[str, Any]) -> Query:
+    like, text, image = body.get("like"), _optional_str(body, "text"), body.get("image")
+    data = None
+    if image is not None:
+        if not isinstance(image, str):
+            raise HTTPError(400, "'image' must be the image file's bytes, base64-encoded")
+        if len(image) > (MAX_IMAGE_BYTES * 4) // 3 + 4:
+            raise HTTPError(413, f"the query image is larger than {MAX_IMAGE_BYTES:,} bytes")
+        try:
+            data = base64.b64decode(image, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise HTTPError(400, f"'image' is not valid base64: {exc}") from exc
+    if like is not None and (isinstance(like, bool) or not isinstance(like, int)):
+        raise HTTPError(400, "'like' must be an integer sample id")
+    try:
+        return Query(like=like, text=text, image=data)
+    except QueryEncoderError as exc:
+        raise HTTPError(400, str(exc)) from exc
+
+
+class SearchHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        query = _query(body)
+        k = body.get("k", DEFAULT_K)
+        flt = body.get("filter")
+        if flt is not None and not isinstance(flt, dict):
+            raise HTTPError(400, "'filter' must be a JSON object (the samples filter)")
+        model = _optional_str(body, "model")
+        out = await self.run_blocking(
+            lambda: search(
+                self.catalog,
+                self.app.vector_store(),
+                name,
+                query,
+                filter_spec=flt,
+                k=k,
+                model=model,
+            )
+        )
+        self.write_json(out)
+
+
+class DuplicatesHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.write_json(await self.run_blocking(last_result, self.catalog, name))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        try:
+            threshold = check_threshold(body.get("threshold", DEFAULT_THRESHOLD))
+        except ValueError as exc:
+            raise HTTPError(400, str(exc)) from exc
+        flags = {}
+        for flag, default in (("exact", False), ("hashes", True)):
+            flags[flag] = body.get(flag, default)
+            if not isinstance(flags[flag], bool):
+                raise HTTPError(400, f"'{flag}' must be true or false")
+        model = _optional_str(body, "model")
+        await self.run_blocking(self.catalog.get_dataset, name)  # 404 before queueing
+        catalog, app = self.catalog, self.app
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            result = run_duplicates(
+                catalog,
+                app.vector_store(),  # opened in the job: it may take a while the first time
+                name,
+                threshold=threshold,
+                exact=flags["exact"],
+                model=model,
+                hashes=flags["hashes"],
+                ctx=ctx,
+            )
+            # the pair list can be long: it stays in the stored result (GET this path)
+            return {k: v for k, v in result.items() if k != "pair_list"}
+
+        with engine_errors():
+            job = self.jobs.submit("duplicates", run, title=f"Duplicates in {name}")
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/search", SearchHandler),
+    (r"/datasets/(?P<name>[^/]+)/duplicates", DuplicatesHandler),
+]

@@ -1,0 +1,97 @@
+"""Kernel side of similarity search and duplicates: REST calls, answers as DataFrames."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .connection import Client, VisionLensError, dataset_path
+
+JOB_POLL_SECONDS = 0.25
+
+
+def image_bytes(image: Any) -> bytes:
+    """The bytes of an image given as a path or a PIL image (encoded as PNG)."""
+    if isinstance(image, str | os.PathLike):
+        with open(image, "rb") as f:
+            return f.read()
+    if hasattr(image, "save") and hasattr(image, "size"):  # a PIL image
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+    raise VisionLensError("like= takes a sample id, an image file path or a PIL image")
+
+
+def search_frame(
+    client: Client,
+    dataset: str,
+    *,
+    text: str | None,
+    like: Any,
+    filter: dict[str, Any] | None,
+    k: int,
+    model: str | None,
+) -> pd.DataFrame:
+    """POST the search; a DataFrame ``sample_id, score, file_name`` best first, with the
+    server's ``model``, ``space``, ``strategy`` and ``code`` in ``DataFrame.attrs``."""
+    if (text is None) == (like is None):
+        raise VisionLensError("search() needs exactly one of text= or like=")
+    body: dict[str, Any] = {"k": k, "filter": filter, "model": model}
+    if text is not None:
+        body["text"] = text
+    elif isinstance(like, int) and not isinstance(like, bool):
+        body["like"] = like
+    elif hasattr(like, "item") and not isinstance(like, str | os.PathLike):  # numpy int
+        body["like"] = int(like.item())
+    else:
+        body["image"] = base64.b64encode(image_bytes(like)).decode()
+    answer = client.post_json(dataset_path(dataset, "search"), body)
+    frame = pd.DataFrame(answer["results"], columns=["sample_id", "score", "file_name"])
+    frame = frame.astype({"sample_id": "int64", "score": "float64"})
+    frame.attrs.update({k: answer.get(k) for k in ("model", "space", "strategy", "code")})
+    return frame
+
+
+def wait_job(client: Client, job: Mapping[str, Any], timeout: float = 24 * 3600) -> Any:
+    """Poll a job until it finishes; its result, or VisionLensError with its error."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = client.get_json(f"jobs/{job['id']}")
+        if state["status"] == "done":
+            return state["result"]
+        if state["status"] in ("failed", "cancelled"):
+            raise VisionLensError(f"the {job['kind']} job {state['status']}: {state.get('error')}")
+        if time.monotonic() > deadline:
+            raise VisionLensError(f"job {job['id']} still {state['status']} after {timeout:.0f} s")
+        time.sleep(JOB_POLL_SECONDS)
+
+
+def duplicates_frame(client: Client, dataset: str, body: dict[str, Any]) -> pd.DataFrame:
+    """Run the duplicates job and return its pairs as a DataFrame
+    ``sample_id, duplicate_id, kind, similarity, group``; ``attrs`` holds ``groups``,
+    ``counts``, ``leaks`` (a DataFrame), ``notes`` and ``code``."""
+    answer = client.post_json(dataset_path(dataset, "duplicates"), body)
+    wait_job(client, answer["job"])
+    result = client.get_json(dataset_path(dataset, "duplicates"))
+    frame = pd.DataFrame(
+        result["pair_list"], columns=["sample_id", "duplicate_id", "kind", "similarity"]
+    )
+    group_of = {sid: min(group) for group in result["groups"] for sid in group}
+    frame["group"] = frame["sample_id"].map(group_of).astype("Int64")
+    leak_columns = ["sample_id", "split", "duplicate_id", "duplicate_split", "similarity", "kind"]
+    frame.attrs.update(
+        {
+            "groups": result["groups"],
+            "counts": result["counts"],
+            "leaks": pd.DataFrame(result["leaks"], columns=leak_columns),
+            "notes": result.get("notes", []),
+            "code": result.get("code"),
+        }
+    )
+    return frame

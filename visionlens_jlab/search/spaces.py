@@ -1,0 +1,73 @@
+"""Which vector space holds a dataset's vectors for a model, and reading them all.
+
+Until the catalog records which spaces a dataset has (the embed jobs), the store is asked:
+a space belongs to a dataset when it holds points with that ``dataset_id`` payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..vectors import SpaceInfo, VectorStore, VectorStoreError
+
+READ_BATCH = 4096
+
+
+class NoVectorsError(VectorStoreError):
+    """The dataset has no vectors (for that model): the user must embed it first."""
+
+
+def dataset_spaces(store: VectorStore, dataset_id: int) -> list[tuple[SpaceInfo, int]]:
+    """The spaces holding vectors of the dataset and how many, newest space first."""
+    found = [(info, store.count(info.name, dataset_id)) for info in store.spaces()]
+    found = [(info, n) for info, n in found if n > 0]
+    return sorted(found, key=lambda s: (s[0].created_at, s[0].name), reverse=True)
+
+
+def choose_space(
+    store: VectorStore | None, dataset: str, dataset_id: int, model: str | None
+) -> tuple[SpaceInfo, int]:
+    """The space of ``model`` (a model name or a space name) with vectors of the dataset,
+    or without ``model`` the newest such space, and how many vectors of the dataset it
+    holds; :class:`NoVectorsError` if there is none."""
+    hint = f"run `visionlens embed {dataset}` (or ds.embed()) first"
+    if store is None:
+        raise NoVectorsError(f"the vector store is unavailable, so {dataset!r} has no vectors")
+    spaces = dataset_spaces(store, dataset_id)
+    if model is not None:
+        matching = [s for s in spaces if model in (s[0].model, s[0].name)]
+        if not matching:
+            have = ", ".join(sorted({s[0].model for s in spaces})) or "none"
+            raise NoVectorsError(
+                f"dataset {dataset!r} has no vectors of model {model!r} (models with "
+                f"vectors: {have}): {hint} with --model {model}"
+            )
+        return matching[0]
+    if not spaces:
+        raise NoVectorsError(f"dataset {dataset!r} has no vectors yet: {hint}")
+    return spaces[0]
+
+
+def read_vectors(
+    store: VectorStore,
+    space: SpaceInfo,
+    dataset_id: int,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(sample_ids, vectors)`` of every point of the dataset, sorted by id, into one
+    preallocated float32 matrix (memory: the matrix plus one batch)."""
+    ids = store.ids(space.name, dataset_id)
+    out = np.empty((len(ids), space.dim), dtype=np.float32)
+    kept = np.zeros(len(ids), dtype=bool)
+    for start in range(0, len(ids), READ_BATCH):
+        got_ids, vectors = store.get_vectors(space.name, ids[start : start + READ_BATCH])
+        rows = np.searchsorted(ids, got_ids)
+        out[rows] = vectors
+        kept[rows] = True
+        if progress is not None:
+            progress(start / max(1, len(ids)), f"read {start:,} of {len(ids):,} vectors")
+    if kept.all():
+        return ids, out
+    return ids[kept], out[kept]  # deleted between listing and reading
