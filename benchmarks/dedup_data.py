@@ -30,8 +30,9 @@ def make_vectors(
         else:
             assign = rng.integers(0, n_clusters, end - start)
         noise = rng.normal(size=(end - start, dim)).astype(np.float32)
-        out[start:end] = 0.8 * common + centers[assign] + 0.7 * noise
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
+        block = 0.8 * common + centers[assign] + 0.7 * noise
+        # normalized per block: np.linalg.norm over the whole matrix makes an n x dim temporary
+        out[start:end] = block / np.linalg.norm(block, axis=1, keepdims=True)
     # planted pairs: row b becomes a slightly perturbed copy of row a
     rows = rng.choice(n, size=2 * planted, replace=False)
     pairs = rows.reshape(planted, 2)
