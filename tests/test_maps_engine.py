@@ -171,9 +171,7 @@ def test_map_cached_points_frame_and_select(
         if rect[0] <= a <= rect[2] and rect[1] <= b <= rect[3]
     ]
     assert select_ids(catalog, ds.name, first["id"], rect=rect).tolist() == in_rect
-    both = select_ids(
-        catalog, ds.name, first["id"], rect=rect, mode="add", ids_in=want
-    ).tolist()
+    both = select_ids(catalog, ds.name, first["id"], rect=rect, mode="add", ids_in=want).tolist()
     assert both == sorted(set(want) | set(in_rect))
     less = select_ids(
         catalog, ds.name, first["id"], rect=rect, mode="subtract", ids_in=want
@@ -192,9 +190,7 @@ def header_bytes(frame: bytes) -> bytes:
     return frame[8 : 8 + int.from_bytes(frame[4:8], "little")]
 
 
-def test_pca_map_places_new_samples_and_drops_removed(
-    catalog: Catalog, store: VectorStore
-) -> None:
+def test_pca_map_places_new_samples_and_drops_removed(catalog: Catalog, store: VectorStore) -> None:
     ds = write_map_dataset(catalog, store, "grow", 400, dim=32, embed=300)
     first = _pca_map(catalog, store, ds.name)
     assert first["points"] == 300
