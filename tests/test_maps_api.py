@@ -38,7 +38,7 @@ def blobs(vl_app: Any, http_server_client: Any) -> MapDataset:
     """600 embedded samples written through the server's catalog and vector store.
 
     ``http_server_client`` makes the test server listen on its port (CLI, kernels)."""
-    return write_map_dataset(vl_app.catalog, vl_app.vectors, "blobs", 600, dim=32)
+    return write_map_dataset(vl_app.catalog, vl_app.vector_store(), "blobs", 600, dim=32)
 
 
 async def _map(api: Any, wait_job: Any, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +179,7 @@ async def test_umap_and_tsne_jobs_run_in_a_worker(
         assert np.isfinite(stored.x).all() and np.isfinite(stored.y).all()
 
     # Samples losing their vector: a UMAP map is answered as stored, marked stale.
-    vl_app.vectors.delete(blobs.sample_ids[:3], blobs.space.name)
+    vl_app.vector_store().delete(blobs.sample_ids[:3], blobs.space.name)
     status, answer = await api(
         "POST", "datasets/blobs/maps", {"method": "umap", "params": {"seed": 1}}
     )

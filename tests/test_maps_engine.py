@@ -113,7 +113,9 @@ def test_lasso_equals_ray_casting_loop() -> None:
     square = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]
     x[:4] = [-1, 1, 0, 1]
     y[:4] = [-1, -1, 1, 0.5]
-    for polygon in (star_polygon(0.2, -0.1, 1.8), square, [[0, 0], [2, 0.5], [0.3, 2.0]]):
+    triangle = [[0.0, 0.0], [2.0, 0.5], [0.3, 2.0]]
+    polygons: list[list[list[float]]] = [star_polygon(0.2, -0.1, 1.8), square, triangle]
+    for polygon in polygons:
         got = points_in_polygon(x, y, np.array(polygon))
         want = np.array(
             [ray_casting_inside(float(a), float(b), polygon) for a, b in zip(x, y, strict=True)]

@@ -25,8 +25,8 @@ from ..maps.params import MapError
 from ..maps.pca import PcaBasis
 from ..maps.reduce import reduce_vectors
 from ..maps.store import MapKey, describe, read_vectors, resolve, space_ids
+from . import stream_from_worker
 from .manager import JobContext
-from .workers import stream_from_worker
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
