@@ -272,3 +272,13 @@ def test_space_choice_errors(catalog: Catalog, store: VectorStore, ds: MapDatase
     assert key.space.name == other.name
     with pytest.raises(SpaceNotFoundError, match="no vector space"):
         resolve(catalog, store, ds.name, "missing-space", "pca", None)
+
+
+def test_maps_go_with_their_dataset(catalog: Catalog, store: VectorStore, ds: MapDataset) -> None:
+    map_id = _pca_map(catalog, store, ds.name)["id"]
+    catalog.delete_dataset(ds.name)
+    with catalog.cursor() as cur:
+        left = cur.execute(
+            "SELECT (SELECT COUNT(*) FROM maps), (SELECT COUNT(*) FROM map_points)"
+        ).fetchall()[0]
+    assert left == (0, 0), map_id
