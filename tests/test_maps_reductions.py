@@ -22,14 +22,21 @@ TRUSTWORTHINESS_MIN = 0.93
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(("method", "params"), [("umap", {"seed": 0}), ("tsne", {})])
-def test_reduction_keeps_neighbourhoods(method: str, params: dict) -> None:
-    x, _ = clustered_vectors(800, dim=64, clusters=8, seed=1)
+@pytest.mark.parametrize(
+    ("method", "params", "n"),
+    [
+        ("umap", {"seed": 0}, 800),  # umap-learn's own small-data path (all distances)
+        ("umap", {"seed": 0}, 5000),  # our kNN handed to umap-learn (maps/knn.py)
+        ("tsne", {}, 800),
+    ],
+)
+def test_reduction_keeps_neighbourhoods(method: str, params: dict, n: int) -> None:
+    x, _ = clustered_vectors(n, dim=64, clusters=8, seed=1)
     stages: list[str] = []
     coords = reduce_vectors(
         x, method, normalize_params(method, params), "cosine", lambda f, s: stages.append(s)
     ).coords
-    assert coords.shape == (800, 2) and coords.dtype == np.float32
+    assert coords.shape == (n, 2) and coords.dtype == np.float32
     assert np.isfinite(coords).all()
     assert trustworthiness(x, coords, n_neighbors=10) >= TRUSTWORTHINESS_MIN
     shuffled = coords[np.random.default_rng(0).permutation(len(coords))]
