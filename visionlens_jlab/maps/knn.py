@@ -17,6 +17,9 @@ import numpy as np
 
 EXACT_MAX = 20_000
 BLOCK = 4096
+MAX_BLOCK_CELLS = 16_000_000
+"""Distances computed at once (64 MB of float32): a skewed dataset can make one IVF cell
+hold most of the points, and a 60K x 20K distance block would take 4.8 GB."""
 Progress = Callable[[float, str], None]
 
 
@@ -33,18 +36,30 @@ def _sorted(idx: np.ndarray, sqd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(idx, order, 1).astype(np.int64), dist
 
 
+def _search(
+    x: np.ndarray, sq: np.ndarray, queries: np.ndarray, pool: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(indices into x, squared distances)`` of the ``k`` nearest of ``pool`` for each
+    query (unordered), computed in blocks of at most ``MAX_BLOCK_CELLS`` distances."""
+    kk = min(k, len(pool))
+    idx = np.empty((len(queries), kk), dtype=np.int64)
+    sqd = np.empty((len(queries), kk), dtype=np.float32)
+    step = max(1, MAX_BLOCK_CELLS // max(len(pool), 1))
+    xp, sqp = x[pool], sq[pool]
+    for start in range(0, len(queries), step):
+        q = queries[start : start + step]
+        d = sqp[None, :] - 2 * (x[q] @ xp.T) + sq[q][:, None]
+        part = _top_k(d, kk)
+        idx[start : start + step] = pool[part]
+        sqd[start : start + step] = np.take_along_axis(d, part, 1)
+    return idx, sqd
+
+
 def exact_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """``(indices, distances)`` (n x k, nearest first, a point's own index first)."""
     sq = np.einsum("ij,ij->i", x, x)
-    idx = np.empty((len(x), k), dtype=np.int64)
-    sqd = np.empty((len(x), k), dtype=np.float32)
-    for start in range(0, len(x), BLOCK):
-        q = x[start : start + BLOCK]
-        d = sq[None, :] - 2 * (q @ x.T) + sq[start : start + BLOCK, None]
-        part = _top_k(d, k)
-        idx[start : start + BLOCK] = part
-        sqd[start : start + BLOCK] = np.take_along_axis(d, part, 1)
-    return _sorted(idx, sqd)
+    everyone = np.arange(len(x))
+    return _sorted(*_search(x, sq, everyone, everyone, k))
 
 
 def _nearest_cells(x: np.ndarray, cents: np.ndarray, m: int) -> np.ndarray:
@@ -93,10 +108,9 @@ def ivf_knn(
         queries = probe_point[by_cell[probe_bounds[cell] : probe_bounds[cell + 1]]]
         if len(mem) == 0 or len(queries) == 0:
             continue
-        d = sq[mem][None, :] - 2 * (x[queries] @ x[mem].T) + sq[queries][:, None]
-        part = _top_k(d, k)
-        cand_d = np.concatenate([best_sqd[queries], np.take_along_axis(d, part, 1)], 1)
-        cand_i = np.concatenate([best_idx[queries], mem[part]], 1)
+        found_i, found_d = _search(x, sq, queries, mem, k)
+        cand_d = np.concatenate([best_sqd[queries], found_d], 1)
+        cand_i = np.concatenate([best_idx[queries], found_i], 1)
         keep = _top_k(cand_d, k)
         best_sqd[queries] = np.take_along_axis(cand_d, keep, 1)
         best_idx[queries] = np.take_along_axis(cand_i, keep, 1)
@@ -105,10 +119,7 @@ def ivf_knn(
     missing = best_idx < 0
     if missing.any():  # a point whose probed cells held fewer than k points: search exactly
         rows = np.flatnonzero(missing.any(axis=1))
-        d = sq[None, :] - 2 * (x[rows] @ x.T) + sq[rows][:, None]
-        part = _top_k(d, k)
-        best_idx[rows] = part
-        best_sqd[rows] = np.take_along_axis(d, part, 1)
+        best_idx[rows], best_sqd[rows] = _search(x, sq, rows, np.arange(n), k)
     return _sorted(best_idx, best_sqd)
 
 
