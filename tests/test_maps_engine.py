@@ -282,3 +282,30 @@ def test_maps_go_with_their_dataset(catalog: Catalog, store: VectorStore, ds: Ma
             "SELECT (SELECT COUNT(*) FROM maps), (SELECT COUNT(*) FROM map_points)"
         ).fetchall()[0]
     assert left == (0, 0), map_id
+
+
+def test_eval_values_count_boxes_per_point(catalog: Catalog, store: VectorStore) -> None:
+    from visionlens_jlab.evaluate import evaluate_model
+
+    from .evaluate_fixtures import write_scene
+
+    write_scene(catalog)
+    evaluate_model(catalog, "scene", "m1")
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, "scene")
+        ids = [r[0] for r in cur.execute(
+            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]
+        ).fetchall()]  # fmt: skip
+        per_status = cur.execute(
+            "SELECT sample_id, status, COUNT(*) FROM box_evaluations GROUP BY ALL"
+        ).fetchall()
+    space = store.ensure_space("test-embedder", "v1", 4, "cosine")
+    vectors = np.random.default_rng(0).normal(size=(len(ids), 4)).astype(np.float32)
+    store.upsert(space.name, ids, vectors, dataset_id)
+    map_id = _pca_map(catalog, store, "scene")["id"]
+    for status in ("tp", "fp", "fn"):
+        _, header, arrays = decode_frame(values_frame(catalog, "scene", map_id, f"eval.{status}"))
+        want = {s: n for s, st, n in per_status if st == status}
+        assert arrays["values"].tolist() == [float(want.get(i, 0)) for i in ids]
+        assert header["evaluation"] == "m1--coco-iou0.5"
+    assert sum(n for _, st, n in per_status if st == "fp") == 4  # the scene's known count
