@@ -196,6 +196,8 @@ def test_pca_map_places_new_samples_and_drops_removed(catalog: Catalog, store: V
     ds = write_map_dataset(catalog, store, "grow", 400, dim=32, embed=300)
     first = _pca_map(catalog, store, ds.name)
     assert first["points"] == 300
+    everything = [-1e9, -1e9, 1e9, 1e9]
+    assert len(select_ids(catalog, ds.name, first["id"], rect=everything)) == 300
     # The rest of the samples get embedded; two lose their vector.
     store.upsert(ds.space.name, ds.sample_ids[300:], ds.vectors[300:], ds.dataset_id)
     store.delete(ds.sample_ids[:2], ds.space.name)
@@ -208,6 +210,9 @@ def test_pca_map_places_new_samples_and_drops_removed(catalog: Catalog, store: V
     assert placed["placed"] == 100 and placed["points"] == 398 and placed["stale"] is False
     stored = read_points(catalog, ds.dataset_id, first["id"])
     np.testing.assert_array_equal(stored.sample_ids, ds.sample_ids[2:])
+    # A lasso sees the placed points (its in-memory copy follows the map's updates).
+    got = select_ids(catalog, ds.name, first["id"], rect=everything)
+    np.testing.assert_array_equal(got, ds.sample_ids[2:])
     # New samples sit where the stored basis projects them (and old points did not move).
     basis = fit_pca(ds.vectors[:300], 2)
     want = basis.project(ds.vectors[300:])
