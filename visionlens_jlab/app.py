@@ -15,6 +15,7 @@ from .embed.query import QueryEmbedders
 from .jobs import Job, JobManager
 from .jobs.embedding_service import EmbeddingService
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
+from .jobs.map_jobs import MapJobs
 from .media.service import MediaService
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .server_info import remove_server_info, write_server_info
@@ -69,6 +70,7 @@ class VisionLensApp(ExtensionApp):
     vectors: LazyVectorStore
     embedding: EmbeddingService
     query_embedders: QueryEmbedders
+    maps: MapJobs
     resolved_data_dir: Path
 
     def initialize_settings(self) -> None:
@@ -97,6 +99,7 @@ class VisionLensApp(ExtensionApp):
         # Search encodes uploaded images and texts with the model that made the space.
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)
+        self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 

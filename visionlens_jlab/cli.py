@@ -242,6 +242,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.embed.cli",
     "visionlens_jlab.search.cli",
     "visionlens_jlab.dedup.cli",
+    "visionlens_jlab.maps.cli",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
@@ -251,13 +252,23 @@ def main(argv: list[str] | None = None) -> int:
     from .catalog import CatalogError, FilterError
     from .ingest.report import IngestError
     from .jobs import WorkerError
+    from .maps import MapError
+    from .vectors import VectorStoreError
 
     args = build_parser().parse_args(argv)
     try:
         result = args.func(args)
     except CliError as exc:
         return _fail(args, str(exc), exc.code)
-    except (CatalogError, IngestError, FilterError, WorkerError, OSError) as exc:
+    except (
+        CatalogError,
+        IngestError,
+        FilterError,
+        MapError,
+        VectorStoreError,
+        WorkerError,
+        OSError,
+    ) as exc:
         return _fail(args, str(exc), EXIT_FAILED)
     if args.json:
         print(json.dumps(result, default=str))

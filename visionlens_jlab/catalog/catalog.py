@@ -331,6 +331,7 @@ FEATURE_MODULES = (
     "visionlens_jlab.embed.spaces",
     "visionlens_jlab.catalog.computed",
     "visionlens_jlab.dedup",
+    "visionlens_jlab.catalog.maps",
 )
 """Modules that add tables, filters or facets to the catalog when imported. Every catalog
 imports them before it opens, so no entry point (server, CLI, notebook, tests) can open a

@@ -18,6 +18,7 @@ HANDLER_MODULES = [
     "evaluate",
     "embeddings",
     "similarity",
+    "maps",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

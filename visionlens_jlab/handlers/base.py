@@ -21,6 +21,7 @@ from ..catalog import (
 )
 from ..embed.base import EmbedError
 from ..ingest.report import IngestError
+from ..maps.params import MapError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
 
 if TYPE_CHECKING:
@@ -108,5 +109,5 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(409, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
-    except (CatalogError, FilterError, IngestError, VectorStoreError, EmbedError) as exc:
+    except (CatalogError, FilterError, IngestError, VectorStoreError, EmbedError, MapError) as exc:
         raise HTTPError(400, str(exc)) from exc
