@@ -67,6 +67,8 @@ ANNOTATION_FIELD_SQL = {
 
 LabelConditionCompiler = Callable[[Any, "Params"], str]
 _LABEL_CONDITIONS: dict[str, LabelConditionCompiler] = {}
+SampleFieldCompiler = Callable[[str, "Params"], str]
+_SAMPLE_FIELD_PREFIXES: dict[str, SampleFieldCompiler] = {}
 
 
 def register_label_condition(key: str, compiler: LabelConditionCompiler) -> None:
@@ -76,6 +78,15 @@ def register_label_condition(key: str, compiler: LabelConditionCompiler) -> None
     appends its values to ``params``.
     """
     _LABEL_CONDITIONS[key] = compiler
+
+
+def register_sample_field(prefix: str, compiler: SampleFieldCompiler) -> None:
+    """Let another engine module add sample fields ``<prefix>.<name>`` (derived values).
+
+    ``compiler(name, params)`` returns a SQL scalar over the sample alias ``s`` (or raises
+    :class:`FilterError` for an unknown name) and appends its values to ``params``.
+    """
+    _SAMPLE_FIELD_PREFIXES[prefix] = compiler
 
 
 @dataclass
@@ -137,6 +148,9 @@ def sample_field_sql(name: str, params: Params) -> str:
         return SAMPLE_FIELD_SQL[name]
     if name.startswith("fields.") and len(name) > 7:
         return f"json_extract_string(s.fields, {params.add(json_pointer(name[7:]))})"
+    prefix, _, rest = name.partition(".")
+    if rest and prefix in _SAMPLE_FIELD_PREFIXES:
+        return _SAMPLE_FIELD_PREFIXES[prefix](rest, params)
     raise FilterError(f"unknown sample field {name!r}")
 
 
