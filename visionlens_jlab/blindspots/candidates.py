@@ -26,7 +26,7 @@ MAX_CATEGORIES = 16
 class Attribute:
     """One slicing attribute: ``codes`` per unit of its level (-1 = no value)."""
 
-    name: str  # e.g. "fields.scene", "measured.brightness", "class", "measured.size"
+    name: str  # "fields.scene", "measured.brightness", "object.size", "prediction.class"...
     level: str  # "image" | "object" | "prediction"
     codes: np.ndarray
     values: list[str]  # display text of each code
@@ -44,7 +44,7 @@ def build_attributes(units: Units) -> list[Attribute]:
         out += _from_column(name, "image", column)
     for name, column in units.object_columns.items():
         out += _from_column(name, "object", column)
-    out += _from_column("class", "prediction", units.pr_class)
+    out += _from_column("prediction.class", "prediction", units.pr_class)
     return [a for a in out if len(a.values) >= 2 or _is_flag(a)]
 
 
@@ -125,10 +125,10 @@ def slice_filter(
         labels.setdefault(
             "source", "ground_truth" if attr.level == "object" else model
         )
-        if attr.name == "class":
+        if attr.name in ("object.class", "prediction.class"):
             labels["classes"] = list(cond["in"])
-        elif attr.name.startswith("measured."):
-            labels.setdefault("measured", {})[attr.name[9:]] = cond
+        elif attr.name.startswith("object."):
+            labels.setdefault("measured", {})[attr.name[7:]] = cond
         else:
             labels.setdefault("where", {})[attr.name] = cond
     out: dict[str, Any] = {}

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 MAX_CELLS = 256
 """Pairs with more cells than this are skipped (many tiny slices, none reaching min N)."""
+MAX_EXPLAINERS = 4
+"""Strongest headlines of a metric whose attributes become strata when checking whether
+they explain a weaker test."""
+MAX_EXPLAIN_CELLS = 256
 GROUP_OVERLAP = 0.5
 """Findings of one metric whose members overlap this much (of the smaller) are one group."""
 
@@ -145,11 +149,12 @@ class BlindSpotEngine:
         return self.ledger.add(test)
 
     def confirmed(self, test: SliceTest) -> bool:
-        """Whether ``test`` shows a blind spot: enough units, worse, significant twice, big enough."""
+        """Whether ``test`` shows a blind spot: enough units, worse, significant in both
+        halves, big enough, and (for a combination) worse than each of its parents."""
         o = self.options
         worse = self.metrics[test.metric].worse
         d, c = test.discovery, test.confirmation
-        return bool(
+        ok = bool(
             d.n >= o.min_n
             and c.n >= o.min_n
             and test.q_discovery < o.fdr
@@ -157,6 +162,32 @@ class BlindSpotEngine:
             and worse * d.effect > 0
             and worse * c.effect >= MIN_EFFECT[test.metric]
         )
+        return ok and (len(test.parts) == 1 or self.refines(test))
+
+    def refines(self, test: SliceTest) -> bool:
+        """Whether each attribute of a combination matters within the others' slice.
+
+        ``A and B`` is only a finding of its own if, within ``A``, ``B`` is worse than
+        not-``B`` (and vice versa), on the confirmation half at ``fdr`` and by the minimum
+        effect: otherwise it is ``A`` (or ``B``) seen in a subset. Cached on the test.
+        """
+        if "refines" in test.extra:
+            return bool(test.extra["refines"])
+        metric = self.metrics[test.metric]
+        parts = self.resolve(metric, dict(test.parts))
+        ok = True
+        for i, (attr, code) in enumerate(parts):
+            parent = np.ones(len(metric.y), dtype=bool)
+            for j, (other, other_code) in enumerate(parts):
+                if j != i:
+                    parent &= attribute_codes(metric, other) == other_code
+            within = _half(test_cells(metric, [attr], self.confirmation, self.options.fdr, parent), code)
+            ok = ok and bool(
+                within.p < self.options.fdr
+                and metric.worse * within.effect >= MIN_EFFECT[test.metric]
+            )
+        test.extra["refines"] = ok
+        return ok
 
     # ------------------------------------------------------------------ members
 
@@ -175,21 +206,65 @@ class BlindSpotEngine:
         return self.metrics[test.metric].ids[self.inside(test)]
 
     def groups(self, tests: list[SliceTest]) -> list[list[SliceTest]]:
-        """Group tests of one metric whose members overlap; strongest effect first."""
-        order = sorted(tests, key=lambda t: -abs(t.confirmation.effect))
-        groups: list[tuple[SliceTest, set[int], list[SliceTest]]] = []
+        """Group confirmed tests into findings; each group's first test is its headline.
+
+        Strongest evidence first (largest clustered z on the confirmation half). A test
+        joins the first headline of its metric whose members overlap its own by
+        :data:`GROUP_OVERLAP` (of the smaller set), or the headline that *explains* it: one
+        whose members, as an extra stratum, leave it no longer significant or no longer
+        big enough (e.g. low-contrast images miss more objects only because they are the
+        night images with small objects). Otherwise it heads a new group.
+        """
+        order = sorted(tests, key=lambda t: -abs(t.confirmation.z))
+        heads: list[tuple[SliceTest, np.ndarray, list[SliceTest]]] = []
         for t in order:
-            members = set(self.members(t).tolist())
-            for head, head_members, group in groups:
-                if head.metric != t.metric:
-                    continue
-                overlap = len(members & head_members) / max(1, min(len(members), len(head_members)))
+            inside = self.inside(t)
+            same = [(h, m, g) for h, m, g in heads if h.metric == t.metric]
+            target = None
+            for _head, members, group in same:
+                overlap = (inside & members).sum() / max(1, min(inside.sum(), members.sum()))
                 if overlap >= GROUP_OVERLAP:
-                    group.append(t)
+                    target = group
                     break
+            if target is None and same:
+                target = self._explained_by(t, same)
+            if target is not None:
+                target.append(t)
             else:
-                groups.append((t, members, [t]))
-        return [g for _, _, g in groups]
+                heads.append((t, inside, [t]))
+        return [g for _, _, g in heads]
+
+    def _explained_by(
+        self, test: SliceTest, heads: list[tuple[SliceTest, np.ndarray, list[SliceTest]]]
+    ) -> list[SliceTest] | None:
+        metric = self.metrics[test.metric]
+        strongest = heads[:MAX_EXPLAINERS]
+        own = {name for name, _ in test.parts}
+        extra = np.zeros(len(metric.y), dtype=np.int64)
+        cells = 1
+        for head, _m, _g in strongest:
+            for name, _v in head.parts:
+                attr = self.resolve(metric, {name: _v})[0][0]
+                width = len(attr.values) + 1  # + "no value"
+                if name in own or cells * width > MAX_EXPLAIN_CELLS:
+                    continue
+                own.add(name)
+                extra = extra * width + (attribute_codes(metric, attr) + 1)
+                cells *= width
+        parts = self.resolve(metric, dict(test.parts))
+        attrs = [a for a, _ in parts]
+        cell = int(np.ravel_multi_index([k for _, k in parts], [len(a.values) for a in attrs]))
+        cs = test_cells(metric, attrs, self.confirmation, self.options.fdr, extra_strata=extra)
+        holds = (
+            cs.strat_p[cell] < self.options.fdr
+            and metric.worse * cs.strat_diff[cell] >= MIN_EFFECT[test.metric]
+        )
+        if holds:
+            return None
+        inside = self.inside(test)
+        best = max(strongest, key=lambda h: int((h[1] & inside).sum()))
+        test.extra["explained_by"] = best[0].id
+        return best[2]
 
 
 def _half(s: CellStats, cell: int) -> HalfStats:
@@ -199,6 +274,7 @@ def _half(s: CellStats, cell: int) -> HalfStats:
         value=float(s.value[cell]),
         baseline=float(s.baseline[cell]),
         p=float(s.p[cell]),
+        z=float(s.z[cell]),
         adjusted=float(s.adjusted[cell]),
         mde=float(s.mde[cell]),
     )

@@ -25,6 +25,7 @@ class HalfStats:
     value: float
     baseline: float
     p: float
+    z: float = float("nan")
     adjusted: float = float("nan")
     mde: float = float("nan")
 

@@ -72,18 +72,18 @@ def count_bins(gt_count: np.ndarray) -> np.ndarray:
 def build_metrics(units: Units, attrs: list[Attribute]) -> list[Metric]:
     """The six metrics of one evaluation."""
     by_name = {(a.level, a.name): a for a in attrs}
-    size = by_name.get(("object", "measured.size"))
-    cls = by_name.get(("object", "class"))
-    pred_cls = by_name.get(("prediction", "class"))
+    size = by_name.get(("object", "object.size"))
+    cls = by_name.get(("object", "object.class"))
+    pred_cls = by_name.get(("prediction", "prediction.class"))
     count = count_bins(units.gt_count)
 
     def gt_metric(name: str, worse: int, binary: bool, mask: np.ndarray, y: np.ndarray) -> Metric:
         idx = np.flatnonzero(mask)
         strata = {}
         if size is not None:
-            strata["measured.size"] = np.maximum(size.codes[idx], 0)
+            strata[size.name] = np.maximum(size.codes[idx], 0)
         if cls is not None:
-            strata["class"] = np.maximum(cls.codes[idx], 0)
+            strata[cls.name] = np.maximum(cls.codes[idx], 0)
         return Metric(
             name, "object", worse, binary, idx, y[idx], units.gt_img[idx], strata,
             units.gt_ann[idx],
@@ -100,7 +100,7 @@ def build_metrics(units: Units, attrs: list[Attribute]) -> list[Metric]:
     ]  # fmt: skip
     pr_strata = {"objects": count[units.pr_img]}
     if pred_cls is not None:
-        pr_strata["class"] = np.maximum(pred_cls.codes, 0)
+        pr_strata[pred_cls.name] = np.maximum(pred_cls.codes, 0)
     confident = units.pr_score >= FP_SCORE
     idx = np.flatnonzero(confident)
     metrics.append(

@@ -32,7 +32,10 @@ class CellStats:
     value: np.ndarray  # mean of y inside
     baseline: np.ndarray  # mean of y outside
     p: np.ndarray
+    z: np.ndarray  # clustered z of value - baseline (strength, for ranking)
     adjusted: np.ndarray  # stratified effect: MH odds ratio (rates) or weighted difference
+    strat_diff: np.ndarray  # inverse-variance weighted within-stratum difference
+    strat_p: np.ndarray  # its p, divided by the design effect
     mde: np.ndarray
     deff: np.ndarray
 
@@ -49,11 +52,17 @@ def cell_codes(metric: Metric, attrs: list[Attribute]) -> tuple[np.ndarray, int]
     return codes, k
 
 
-def strata_codes(metric: Metric, attrs: list[Attribute], use: np.ndarray) -> tuple[np.ndarray, int]:
-    """Stratum of each used unit, leaving out strata the grouping itself slices by."""
+def strata_codes(
+    metric: Metric, attrs: list[Attribute], use: np.ndarray, extra: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
+    """Stratum of each used unit, leaving out strata the grouping itself slices by;
+    ``extra`` (codes per unit) adds strata, e.g. membership in stronger findings."""
     sliced = {a.name for a in attrs if a.level != "image"}
     codes = np.zeros(int(use.sum()), dtype=np.int64)
     k = 1
+    if extra is not None:
+        width = int(extra.max()) + 1 if extra.size else 1
+        codes, k = extra[use].astype(np.int64), width
     for name, c in metric.strata.items():
         if name in sliced:
             continue
@@ -64,10 +73,18 @@ def strata_codes(metric: Metric, attrs: list[Attribute], use: np.ndarray) -> tup
 
 
 def test_cells(
-    metric: Metric, attrs: list[Attribute], half: np.ndarray, alpha: float
+    metric: Metric,
+    attrs: list[Attribute],
+    half: np.ndarray,
+    alpha: float,
+    unit_mask: np.ndarray | None = None,
+    extra_strata: np.ndarray | None = None,
 ) -> CellStats:
-    """Test every cell of ``attrs`` against the rest, on the units of images in ``half``."""
+    """Test every cell of ``attrs`` against the rest, on the units of images in ``half``
+    (and in ``unit_mask``: a parent slice to test within)."""
     use = half[metric.img]
+    if unit_mask is not None:
+        use = use & unit_mask
     y, img = metric.y[use], metric.img[use]
     c_all, k = cell_codes(metric, attrs)
     c = c_all[use]
@@ -116,7 +133,7 @@ def test_cells(
         pooled = np.maximum(q_tot / n_tot - (y_tot / n_tot) ** 2, 0)
         mde = stats.minimum_detectable_effect(pooled, n_k, n_out, alpha, deff)
 
-    s, n_s = strata_codes(metric, attrs, use)
+    s, n_s = strata_codes(metric, attrs, use, extra_strata)
     sv = s[valid]
     key = cv * n_s + sv
     sn = np.bincount(key, minlength=k * n_s).reshape(k, n_s).astype(float)
@@ -125,15 +142,17 @@ def test_cells(
     tn = np.bincount(s, minlength=n_s).astype(float)
     ty = np.bincount(s, y, minlength=n_s)
     tq = np.bincount(s, y * y, minlength=n_s)
+    strat_diff, zs = stats.stratified_mean_difference(sy, sq, sn, ty - sy, tq - sq, tn - sn)
+    strat_p = stats.normal_two_sided_p(zs / np.sqrt(deff))
     if metric.binary:
         adjusted, stat, _ = stats.cmh_test(sy, sn - sy, ty - sy, (tn - ty) - (sn - sy))
-        p_strat = _chi2_sf(stat / deff)
+        p_strat = strat_p = _chi2_sf(stat / deff)
+        strat_diff = stats.mantel_haenszel_risk_difference(sy, sn, ty - sy, tn - sn)
     else:
-        adjusted, zs = stats.stratified_mean_difference(sy, sq, sn, ty - sy, tq - sq, tn - sn)
-        p_strat = stats.normal_two_sided_p(zs / np.sqrt(deff))
+        adjusted, p_strat = strat_diff, strat_p
     p = np.fmax(p_crude, p_strat)
     p = np.where((n_k > 1) & (n_out > 1), p, np.nan)
-    return CellStats(n_k, m_k, value, baseline, p, adjusted, mde, deff)
+    return CellStats(n_k, m_k, value, baseline, p, z, adjusted, strat_diff, strat_p, mde, deff)
 
 
 def _chi2_sf(stat: np.ndarray) -> np.ndarray:

@@ -97,6 +97,22 @@ def cmh_test(
     return odds, stat, sps.chi2.sf(stat, 1)
 
 
+def mantel_haenszel_risk_difference(
+    a: np.ndarray, n1: np.ndarray, c: np.ndarray, n0: np.ndarray
+) -> np.ndarray:
+    """Mantel-Haenszel common risk difference over strata (last axis).
+
+    ``a`` events among ``n1`` exposed and ``c`` among ``n0`` unexposed per stratum:
+    ``sum (a n0 - c n1) / N / sum n1 n0 / N``. Robust with sparse strata, unlike inverse-
+    variance weights estimated from 0/1 data.
+    """
+    a, n1, c, n0 = (np.asarray(x, dtype=float) for x in (a, n1, c, n0))
+    n = n1 + n0
+    n_safe = np.where(n > 0, n, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((a * n0 - c * n1) / n_safe).sum(axis=-1) / (n1 * n0 / n_safe).sum(axis=-1)
+
+
 def stratified_mean_difference(
     s_in: np.ndarray,
     ss_in: np.ndarray,

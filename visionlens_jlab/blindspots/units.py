@@ -47,7 +47,7 @@ class Units:
     gt_confused_with: np.ndarray  # object: the class it was taken for, or None
     gt_located: np.ndarray  # bool: some box of its class is near it (confusion's universe)
     gt_iou: np.ndarray  # float: IoU of its match, else of the best badly placed box; NaN
-    object_columns: dict[str, pa.ChunkedArray]  # class, measured.<name>, attributes.<key>
+    object_columns: dict[str, pa.ChunkedArray]  # object.class, object.<measured>, attributes.<key>
     pr_img: np.ndarray
     pr_ann: np.ndarray
     pr_tp: np.ndarray  # bool
@@ -131,9 +131,9 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
             image_columns[f"fields.{name}"] = images[f"f{i}"]
     for c in SAMPLE_ATTRIBUTES:
         image_columns[f"measured.{c}"] = images[f"m_{c}"]
-    object_columns: dict[str, Any] = {"class": gt["label"]}
+    object_columns: dict[str, Any] = {"object.class": gt["label"]}
     for c in OBJECT_ATTRIBUTES:
-        object_columns[f"measured.{c}"] = gt[f"o_{c}"]
+        object_columns[f"object.{c}"] = gt[f"o_{c}"]
     for i, name in enumerate(keys.attributes):
         object_columns[f"attributes.{name}"] = gt[f"t{i}"]
     gt_img = np.searchsorted(sample_id, gt["sample_id"].to_numpy())
