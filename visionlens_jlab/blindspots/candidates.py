@@ -112,9 +112,10 @@ def _num_text(v: float) -> str:
 
 
 def slice_filter(
-    parts: list[tuple[Attribute, int]], model: str, eval_key: str
+    parts: list[tuple[Attribute, int]], model: str, eval_key: str, min_score: float | None = None
 ) -> dict[str, Any]:
-    """The grid filter of a slice: images by their attributes, boxes by theirs."""
+    """The grid filter of a slice: images by their attributes, boxes by theirs
+    (predictions from ``min_score`` when the metric only counts confident ones)."""
     sample: dict[str, Any] = {}
     labels: dict[str, Any] = {}
     for attr, code in parts:
@@ -136,5 +137,7 @@ def slice_filter(
         out["sample"] = sample
     if labels:
         labels["eval"] = {"key": eval_key}
+        if labels["source"] == model and min_score is not None:
+            labels["score"] = {"min": min_score}
         out["labels"] = labels
     return out

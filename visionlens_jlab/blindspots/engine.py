@@ -239,16 +239,18 @@ class BlindSpotEngine:
     ) -> list[SliceTest] | None:
         metric = self.metrics[test.metric]
         strongest = heads[:MAX_EXPLAINERS]
-        own = {name for name, _ in test.parts}
+        # the test's own attributes may be strata too: a slice that is entirely inside or
+        # outside every stratum tests as nothing, i.e. it is explained
+        used: set[str] = set()
         extra = np.zeros(len(metric.y), dtype=np.int64)
         cells = 1
         for head, _m, _g in strongest:
             for name, _v in head.parts:
                 attr = self.resolve(metric, {name: _v})[0][0]
                 width = len(attr.values) + 1  # + "no value"
-                if name in own or cells * width > MAX_EXPLAIN_CELLS:
+                if name in used or cells * width > MAX_EXPLAIN_CELLS:
                     continue
-                own.add(name)
+                used.add(name)
                 extra = extra * width + (attribute_codes(metric, attr) + 1)
                 cells *= width
         parts = self.resolve(metric, dict(test.parts))

@@ -16,6 +16,7 @@ from .candidates import slice_filter
 from .engine import BlindSpotEngine
 from .ledger import SliceTest
 from .metrics import Metric
+from .units import FP_SCORE
 
 BOOTSTRAP_REPLICATES = 400
 EVIDENCE = 12
@@ -45,7 +46,9 @@ def finding(engine: BlindSpotEngine, test: SliceTest, related: list[SliceTest]) 
         "summary": summary(test, value, baseline),
         "metric": test.metric,
         "slice": [{"attribute": a, "value": v} for a, v in test.parts],
-        "filter": slice_filter(parts, units.model, units.eval_key),
+        "filter": slice_filter(
+            parts, units.model, units.eval_key, FP_SCORE if test.metric == "precision" else None
+        ),
         "value": _num(value),
         "baseline": _num(baseline),
         "effect": _num(value - baseline),
