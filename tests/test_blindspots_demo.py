@@ -113,7 +113,9 @@ def _check_findings_are_sound(catalog: Catalog, engine: BlindSpotEngine, result:
         assert set(f["evidence"]) <= images and f["evidence"]
         lo, hi = f["ci"]
         assert lo <= f["effect"] <= hi
-        assert f["python"].startswith("vl.dataset('demo').test_slice(")
+        assert f["python"] == (
+            f"vl.dataset('demo').blind_spots(model='simulated-model').loc['{f['id']}']"
+        )
 
 
 @pytest.mark.slow

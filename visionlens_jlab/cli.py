@@ -226,7 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXTENSION_COMMAND_MODULES = ["visionlens_jlab.demo.cli", "visionlens_jlab.evaluate.cli"]
+EXTENSION_COMMAND_MODULES = [
+    "visionlens_jlab.demo.cli",
+    "visionlens_jlab.evaluate.cli",
+    "visionlens_jlab.blindspots.cli",
+]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
 

@@ -83,12 +83,8 @@ def summary(test: SliceTest, value: float, baseline: float) -> str:
 
 
 def python_call(dataset: str, model: str, test: SliceTest) -> str:
-    """The notebook call that re-runs this test."""
-    spec = {a: v for a, v in test.parts}
-    return (
-        f"vl.dataset({dataset!r}).test_slice(model={model!r}, metric={test.metric!r}, "
-        f"slice={spec!r})"
-    )
+    """The notebook call that re-runs the engine (same seed: same halves) and shows this."""
+    return f"vl.dataset({dataset!r}).blind_spots(model={model!r}).loc[{test.id!r}]"
 
 
 def evidence(engine: BlindSpotEngine, metric: Metric, inside: np.ndarray) -> list[int]:
