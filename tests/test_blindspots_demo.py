@@ -17,7 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab.blindspots import BlindSpotEngine, EngineOptions, compute_attributes, run_engine
+from visionlens_jlab.blindspots import (
+    BlindSpotEngine,
+    EngineOptions,
+    compute_attributes,
+    run_engine,
+)
 from visionlens_jlab.blindspots.ledger import SliceTest
 from visionlens_jlab.blindspots.metrics import attribute_codes
 from visionlens_jlab.catalog import Catalog
@@ -30,10 +35,16 @@ IMAGES = 1500  # ~5000 objects: enough power for every planted spot on each half
 METRICS = {"recall": "recall", "confusion_rate": "confusion", "median_iou": "localisation",
            "fp_per_image": "fp_per_image", "ece": "calibration"}  # fmt: skip
 CONTROLS = {"fields.weather", "fields.camera", "split", "measured.grayscale"}
-SPEC_ATTRIBUTES = {"size": "object.size", "label": "object.class", "occluded": "attributes.occluded"}
+SPEC_ATTRIBUTES = {
+    "size": "object.size",
+    "label": "object.class",
+    "occluded": "attributes.occluded",
+}
 
 
-def _run(tmp: Path, seed: int, blind_spots: bool) -> tuple[Catalog, BlindSpotEngine, dict[str, Any], dict[str, Any]]:
+def _run(
+    tmp: Path, seed: int, blind_spots: bool
+) -> tuple[Catalog, BlindSpotEngine, dict[str, Any], dict[str, Any]]:
     files = generate_demo(tmp / "src", images=IMAGES, seed=seed, workers=1, blind_spots=blind_spots)
     catalog = Catalog(tmp / "data")
     ingest_demo(catalog, files, "demo")
@@ -67,7 +78,9 @@ def _spec_mask(engine: BlindSpotEngine, metric_name: str, spec: dict[str, Any]) 
     return mask
 
 
-def _check_recovered(engine: BlindSpotEngine, result: dict[str, Any], truth: dict[str, Any]) -> None:
+def _check_recovered(
+    engine: BlindSpotEngine, result: dict[str, Any], truth: dict[str, Any]
+) -> None:
     for spot in truth["blind_spots"]:
         metric = METRICS[spot["slice"]["metric"]]
         planted = _spec_mask(engine, metric, spot["slice"])
@@ -89,7 +102,9 @@ def _check_recovered(engine: BlindSpotEngine, result: dict[str, Any], truth: dic
             pytest.fail(f"{spot['id']} not recovered; {metric} findings: {scores}")
 
 
-def _check_findings_are_sound(catalog: Catalog, engine: BlindSpotEngine, result: dict[str, Any]) -> None:
+def _check_findings_are_sound(
+    catalog: Catalog, engine: BlindSpotEngine, result: dict[str, Any]
+) -> None:
     for f in result["findings"]:
         assert f["q"] < 0.05 and f["n"] >= 50
         assert not CONTROLS & {s["attribute"] for s in f["slice"]}, f["summary"]

@@ -94,7 +94,9 @@ def _binned(name: str, level: str, values: np.ndarray) -> Attribute:
     edges = np.unique(np.quantile(values[ok], np.linspace(0, 1, QUANTILE_BINS + 1)[1:-1]))
     codes = np.full(values.shape, -1, dtype=np.int32)
     codes[ok] = np.searchsorted(edges, values[ok], side="right")
-    labels, conds, remap = [], [], np.full(edges.size + 1, -1, dtype=np.int32)
+    labels: list[str] = []
+    conds: list[dict[str, Any]] = []
+    remap = np.full(edges.size + 1, -1, dtype=np.int32)
     for b in range(edges.size + 1):
         members = values[codes == b]
         if members.size == 0:
@@ -123,9 +125,7 @@ def slice_filter(
         if attr.level == "image":
             sample[attr.name] = cond
             continue
-        labels.setdefault(
-            "source", "ground_truth" if attr.level == "object" else model
-        )
+        labels.setdefault("source", "ground_truth" if attr.level == "object" else model)
         if attr.name in ("object.class", "prediction.class"):
             labels["classes"] = list(cond["in"])
         elif attr.name.startswith("object."):

@@ -20,7 +20,7 @@ from ..catalog import CatalogError
 from .candidates import Attribute, build_attributes
 from .ledger import HalfStats, SliceTest, TestLedger
 from .metrics import MIN_EFFECT, Metric, applies, attribute_codes, build_metrics
-from .slices import CellStats, cell_codes, test_cells
+from .slices import CellStats, test_cells
 from .units import Units, load_units
 
 if TYPE_CHECKING:
@@ -125,13 +125,15 @@ class BlindSpotEngine:
         enough &= ~np.isnan(d.p) & ~np.isnan(c.p)
         out = []
         widths = [len(a.values) for a in attrs]
-        for cell in np.flatnonzero(enough):
+        for cell in map(int, np.flatnonzero(enough)):
             codes = np.unravel_index(cell, widths)
             parts = [(a.name, a.values[int(k)]) for a, k in zip(attrs, codes, strict=True)]
             out.append(SliceTest(metric.name, parts, _half(d, cell), _half(c, cell)))
         return out
 
-    def test_slice(self, metric_name: str, slice_spec: dict[str, str], source: str = "agent") -> SliceTest:
+    def test_slice(
+        self, metric_name: str, slice_spec: dict[str, str], source: str = "agent"
+    ) -> SliceTest:
         """Test one slice (any attributes, e.g. an agent's hypothesis) and record it."""
         metric = self.metric(metric_name)
         parts = self.resolve(metric, slice_spec)
@@ -181,7 +183,9 @@ class BlindSpotEngine:
             for j, (other, other_code) in enumerate(parts):
                 if j != i:
                     parent &= attribute_codes(metric, other) == other_code
-            within = _half(test_cells(metric, [attr], self.confirmation, self.options.fdr, parent), code)
+            within = _half(
+                test_cells(metric, [attr], self.confirmation, self.options.fdr, parent), code
+            )
             ok = ok and bool(
                 within.p < self.options.fdr
                 and metric.worse * within.effect >= MIN_EFFECT[test.metric]
@@ -284,6 +288,4 @@ def _half(s: CellStats, cell: int) -> HalfStats:
 
 def describe_attributes(engine: BlindSpotEngine) -> list[dict[str, Any]]:
     """The attributes a slice may use, with their values and levels (for tools and docs)."""
-    return [
-        {"name": a.name, "level": a.level, "values": list(a.values)} for a in engine.attributes
-    ]
+    return [{"name": a.name, "level": a.level, "values": list(a.values)} for a in engine.attributes]

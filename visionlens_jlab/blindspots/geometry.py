@@ -73,8 +73,12 @@ def crowding(sample_id: np.ndarray, box: np.ndarray) -> np.ndarray:
     keep = i != j
     i, j = i[keep], j[keep]
     b = box[order].astype(float)
-    ix = np.clip(np.minimum(b[i, 0] + b[i, 2], b[j, 0] + b[j, 2]) - np.maximum(b[i, 0], b[j, 0]), 0, None)
-    iy = np.clip(np.minimum(b[i, 1] + b[i, 3], b[j, 1] + b[j, 3]) - np.maximum(b[i, 1], b[j, 1]), 0, None)
+    ix = np.clip(
+        np.minimum(b[i, 0] + b[i, 2], b[j, 0] + b[j, 2]) - np.maximum(b[i, 0], b[j, 0]), 0, None
+    )
+    iy = np.clip(
+        np.minimum(b[i, 1] + b[i, 3], b[j, 1] + b[j, 3]) - np.maximum(b[i, 1], b[j, 1]), 0, None
+    )
     inter = ix * iy
     union = b[i, 2] * b[i, 3] + b[j, 2] * b[j, 3] - inter
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -64,9 +64,7 @@ class Metric:
 
 def count_bins(gt_count: np.ndarray) -> np.ndarray:
     """Stratum code of each image by its number of ground-truth objects."""
-    return np.searchsorted(np.asarray(OBJECT_COUNT_EDGES), gt_count, side="right").astype(
-        np.int32
-    )
+    return np.searchsorted(np.asarray(OBJECT_COUNT_EDGES), gt_count, side="right").astype(np.int32)
 
 
 def build_metrics(units: Units, attrs: list[Attribute]) -> list[Metric]:

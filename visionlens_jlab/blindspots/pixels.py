@@ -46,9 +46,7 @@ def measure_pixels(rgb: np.ndarray) -> tuple[float, float, float, float, bool]:
     hi, lo = px.max(axis=-1), px.min(axis=-1)
     saturation = float(np.mean(np.where(hi > 0, (hi - lo) / np.maximum(hi, 1), 0.0)))
     if lum.shape[0] > 2 and lum.shape[1] > 2:
-        lap = (
-            4 * lum[1:-1, 1:-1] - lum[:-2, 1:-1] - lum[2:, 1:-1] - lum[1:-1, :-2] - lum[1:-1, 2:]
-        )
+        lap = 4 * lum[1:-1, 1:-1] - lum[:-2, 1:-1] - lum[2:, 1:-1] - lum[1:-1, :-2] - lum[1:-1, 2:]
         sharpness = float(lap.var())
     else:
         sharpness = 0.0
@@ -90,7 +88,9 @@ def measure_images(cache_root: str, refs: list[ImageRef]) -> Iterator[pa.Table]:
         rows: list[tuple[float, float, float, float, bool] | None] = []
         for ref in chunk:
             try:
-                rows.append(measure_pixels(decode_for_measure(_thumbnail_bytes(cache, ref.location))))
+                rows.append(
+                    measure_pixels(decode_for_measure(_thumbnail_bytes(cache, ref.location)))
+                )
             except Exception:  # one bad image must not fail the job: its attributes stay null
                 rows.append(None)
         ok = np.array([r is not None for r in rows])

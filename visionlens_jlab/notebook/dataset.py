@@ -151,7 +151,6 @@ class Dataset:
         )
         return int(body["updated"])
 
-
     def blind_spots(
         self, model: str, *, min_n: int = 50, fdr: float = 0.05, agent: bool = False
     ) -> pd.DataFrame:
