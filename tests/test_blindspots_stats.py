@@ -132,3 +132,10 @@ def test_minimum_detectable_effect_formula() -> None:
     )
     z = sps.norm.ppf(0.975) + sps.norm.ppf(0.8)
     assert float(mde) == pytest.approx(z * np.sqrt(0.25 * 0.02))
+
+
+def test_bootstrap_weights_are_poisson_one() -> None:
+    w = np.concatenate(list(stats.image_bootstrap_weights(20_000, 30, seed=1, chunk=7)))
+    assert w.shape == (30, 20_000)
+    counts = np.bincount(w.astype(int).ravel(), minlength=6)[:6] / w.size
+    assert counts == pytest.approx(sps.poisson.pmf(np.arange(6), 1.0), abs=0.002)

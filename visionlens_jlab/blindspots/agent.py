@@ -132,8 +132,8 @@ def build_agent() -> Agent[BlindSpotEngine, AgentOutput]:
     @agent.tool
     def engine_findings(ctx: RunContext[BlindSpotEngine]) -> list[dict[str, Any]]:
         """The engine's confirmed slices, strongest first (one per group)."""
-        confirmed = [t for t in ctx.deps.ledger.tests.values() if ctx.deps.confirmed(t)]
-        return [_result(ctx.deps, g[0].id) for g in ctx.deps.groups(confirmed)]
+        significant = [t for t in ctx.deps.ledger.tests.values() if ctx.deps.significant(t)]
+        return [_result(ctx.deps, g[0].id) for g in ctx.deps.groups(significant)]
 
     @agent.tool
     def test_slice(

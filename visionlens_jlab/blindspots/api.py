@@ -17,14 +17,14 @@ def run_engine(engine: BlindSpotEngine) -> dict[str, Any]:
     """Test everything (if not done yet) and build the result of ``engine``'s ledger."""
     if not len(engine.ledger):
         engine.run()
-    confirmed = [t for t in engine.ledger.tests.values() if engine.confirmed(t)]
+    significant = [t for t in engine.ledger.tests.values() if engine.significant(t)]
     rejected = [
         {"test": t.id, "metric": t.metric, "slice": t.slice_text,
          "q": t.q_confirmation, "effect": t.confirmation.effect}
         for t in engine.ledger.tests.values()
         if t.source == "agent" and not engine.confirmed(t)
     ]  # fmt: skip
-    findings = [finding(engine, g[0], g) for g in engine.groups(confirmed)]
+    findings = [finding(engine, g[0], g) for g in engine.groups(significant)]
     findings.sort(key=lambda f: (f["q"] if f["q"] is not None else 1.0, -abs(f["effect"] or 0)))
     o = engine.options
     return {

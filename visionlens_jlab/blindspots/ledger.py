@@ -21,10 +21,10 @@ class HalfStats:
     """One half of the images: the discovery half or the confirmation half."""
 
     n: int
-    images: int
+    images: int  # -1 where not computed (screened out: see slices.test_cells)
     value: float
     baseline: float
-    p: float
+    p: float  # where screened out: the p-value ignoring clustering, a lower bound
     z: float = float("nan")
     adjusted: float = float("nan")
     mde: float = float("nan")

@@ -17,10 +17,7 @@ import numpy as np
 
 from . import stats
 from .candidates import Attribute
-from .metrics import Metric, attribute_codes
-
-IMAGE_BLOCK = 8192
-"""Images per block when summing per (image, cell): bounds memory to block x cells."""
+from .metrics import Metric
 
 
 @dataclass
@@ -28,7 +25,7 @@ class CellStats:
     """Arrays over the cells of one grouping on one half of the images."""
 
     n: np.ndarray  # units inside
-    images: np.ndarray  # images with units inside
+    images: np.ndarray  # images with units inside (NaN where not screened in)
     value: np.ndarray  # mean of y inside
     baseline: np.ndarray  # mean of y outside
     p: np.ndarray
@@ -40,119 +37,192 @@ class CellStats:
     deff: np.ndarray
 
 
-def cell_codes(metric: Metric, attrs: list[Attribute]) -> tuple[np.ndarray, int]:
-    """Combined cell code of each unit (-1 where an attribute has no value) and cell count."""
-    codes = np.zeros(len(metric.y), dtype=np.int64)
-    k = 1
-    for attr in attrs:
-        c = attribute_codes(metric, attr)
-        width = len(attr.values)
-        codes = np.where((codes < 0) | (c < 0), -1, codes * width + c)
-        k *= width
-    return codes, k
+class UnitView:
+    """A metric's units on one half of the images (optionally within a parent slice),
+    with attribute and strata codes cached: a run tests hundreds of groupings on it."""
 
+    def __init__(self, metric: Metric, half: np.ndarray, unit_mask: np.ndarray | None = None):
+        use = half[metric.img]
+        if unit_mask is not None:
+            use &= unit_mask
+        self.metric = metric
+        self.m = half.size
+        self.sel = np.flatnonzero(use)
+        self.y = metric.y[self.sel]
+        self.y2 = self.y * self.y
+        self.img = metric.img[self.sel]
+        self.totals = (float(self.y.size), float(self.y.sum()), float(self.y2.sum()))
+        self._codes: dict[tuple[str, str], np.ndarray] = {}
+        self._image_sums: (
+            tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]] | None
+        ) = None
+        self._strata: dict[frozenset[str], tuple[np.ndarray, int, tuple[np.ndarray, ...]]] = {}
 
-def strata_codes(
-    metric: Metric, attrs: list[Attribute], use: np.ndarray, extra: np.ndarray | None = None
-) -> tuple[np.ndarray, int]:
-    """Stratum of each used unit, leaving out strata the grouping itself slices by;
-    ``extra`` (codes per unit) adds strata, e.g. membership in stronger findings."""
-    sliced = {a.name for a in attrs if a.level != "image"}
-    codes = np.zeros(int(use.sum()), dtype=np.int64)
-    k = 1
-    if extra is not None:
-        width = int(extra.max()) + 1 if extra.size else 1
-        codes, k = extra[use].astype(np.int64), width
-    for name, c in metric.strata.items():
-        if name in sliced:
-            continue
-        width = int(c.max()) + 1 if c.size else 1
-        codes = codes * width + c[use]
-        k *= width
-    return codes, k
+    def image_sums(self) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+        """Per-image sum and count of ``y``, and their squares summed (cached)."""
+        if self._image_sums is None:
+            y_img = np.bincount(self.img, self.y, minlength=self.m)
+            n_img = np.bincount(self.img, minlength=self.m).astype(float)
+            totals = (float((y_img * y_img).sum()), float((y_img * n_img).sum()),
+                      float((n_img * n_img).sum()), float((n_img > 0).sum()))  # fmt: skip
+            self._image_sums = (y_img, n_img, totals)
+        return self._image_sums
+
+    def codes(self, attr: Attribute) -> np.ndarray:
+        key = (attr.level, attr.name)
+        if key not in self._codes:
+            if attr.level == "image":
+                self._codes[key] = attr.codes[self.img]
+            else:
+                self._codes[key] = attr.codes[self.metric.unit_index[self.sel]]
+        return self._codes[key]
+
+    def cell_codes(self, attrs: list[Attribute]) -> tuple[np.ndarray, int]:
+        """Combined cell code of each unit (-1 where an attribute has no value), cell count."""
+        codes = self.codes(attrs[0]).astype(np.int64)
+        k = len(attrs[0].values)
+        for attr in attrs[1:]:
+            c = self.codes(attr)
+            width = len(attr.values)
+            codes = np.where((codes < 0) | (c < 0), -1, codes * width + c)
+            k *= width
+        return codes, k
+
+    def strata(
+        self, attrs: list[Attribute], extra: np.ndarray | None
+    ) -> tuple[np.ndarray, int, tuple[np.ndarray, ...]]:
+        """Stratum of each unit, leaving out strata the grouping itself slices by; ``extra``
+        (codes per metric unit) adds strata, e.g. the attributes of stronger findings.
+        Also the per-stratum count, sum and sum of squares of ``y``."""
+        sliced = frozenset(a.name for a in attrs if a.level != "image")
+        if extra is None and sliced in self._strata:
+            return self._strata[sliced]
+        codes = np.zeros(self.sel.size, dtype=np.int64)
+        k = 1
+        if extra is not None:
+            codes, k = extra[self.sel].astype(np.int64), int(extra.max()) + 1 if extra.size else 1
+        for name, c in self.metric.strata.items():
+            if name in sliced:
+                continue
+            width = int(c.max()) + 1 if c.size else 1
+            codes = codes * width + c[self.sel]
+            k *= width
+        sums = (
+            np.bincount(codes, minlength=k).astype(float),
+            np.bincount(codes, self.y, minlength=k),
+            np.bincount(codes, self.y2, minlength=k),
+        )
+        if extra is None:
+            self._strata[sliced] = (codes, k, sums)
+        return codes, k, sums
 
 
 def test_cells(
-    metric: Metric,
+    view: UnitView,
     attrs: list[Attribute],
-    half: np.ndarray,
     alpha: float,
-    unit_mask: np.ndarray | None = None,
     extra_strata: np.ndarray | None = None,
+    screen: float | None = None,
+    only: np.ndarray | None = None,
 ) -> CellStats:
-    """Test every cell of ``attrs`` against the rest, on the units of images in ``half``
-    (and in ``unit_mask``: a parent slice to test within)."""
-    use = half[metric.img]
-    if unit_mask is not None:
-        use = use & unit_mask
-    y, img = metric.y[use], metric.img[use]
-    c_all, k = cell_codes(metric, attrs)
-    c = c_all[use]
-    m = half.size
-    valid = c >= 0
-    cv, yv = c[valid], y[valid]
-    n_k = np.bincount(cv, minlength=k).astype(float)
-    y_k = np.bincount(cv, yv, minlength=k)
-    q_k = np.bincount(cv, yv * yv, minlength=k)
-    n_tot, y_tot, q_tot = float(y.size), float(y.sum()), float((y * y).sum())
+    """Test every cell of ``attrs`` against the rest, on the units of ``view`` (one half
+    of the images, perhaps within a parent slice).
+
+    The clustered variance needs per-(image, cell) sums, the expensive part. With
+    ``screen``, it is only computed for cells whose p-value *ignoring* clustering is below
+    ``screen``; the others keep that p-value, a lower bound of the clustered one (the
+    design effect is never taken below 1). With ``screen >= fdr`` no BH decision at ``fdr``
+    changes: a screened-out test cannot rank among the significant ones either way.
+    ``only`` (boolean over cells) tests just those cells; the others get p = 1, which can
+    only make the BH q of the tested ones larger (the confirmation half tests only what
+    the discovery half found).
+    """
+    metric = view.metric
+    y = view.y
+    c, k = view.cell_codes(attrs)
+    c1 = c + 1  # units without a value go to bucket 0, dropped: no boolean-mask copies
+    s, n_s, (tn, ty, tq) = view.strata(attrs, extra_strata)
+    key = c1 * n_s + s
+    size = (k + 1) * n_s
+    sn = np.bincount(key, minlength=size)[n_s:].reshape(k, n_s).astype(float)
+    sy = np.bincount(key, y, minlength=size)[n_s:].reshape(k, n_s)
+    sq = np.bincount(key, view.y2, minlength=size)[n_s:].reshape(k, n_s)
+    n_k, y_k, q_k = sn.sum(axis=1), sy.sum(axis=1), sq.sum(axis=1)
+    n_tot, y_tot, q_tot = view.totals
     n_out, y_out, q_out = n_tot - n_k, y_tot - y_k, q_tot - q_k
-
-    y_img = np.bincount(img, y, minlength=m)
-    n_img = np.bincount(img, minlength=m).astype(float)
-    syy, syn, snn = (y_img * y_img).sum(), (y_img * n_img).sum(), (n_img * n_img).sum()
-    m_all = float((n_img > 0).sum())
-    if all(a.level == "image" for a in attrs):
-        # a cell holds whole images: its per-image sums are the images' sums
-        img_cell = np.full(m, -1, dtype=np.int64)
-        img_cell[img[valid]] = cv
-        ok = (img_cell >= 0) & (n_img > 0)
-        ic = img_cell[ok]
-        syy_k = np.bincount(ic, y_img[ok] ** 2, minlength=k)
-        syn_k = np.bincount(ic, y_img[ok] * n_img[ok], minlength=k)
-        snn_k = np.bincount(ic, n_img[ok] ** 2, minlength=k)
-        m_k = np.bincount(ic, minlength=k).astype(float)
-        syy_o, syn_o, snn_o, m_o = syy - syy_k, syn - syn_k, snn - snn_k, m_all - m_k
-    else:
-        syy_k, syn_k, snn_k, m_k, cross = _per_image_cell_sums(img[valid], cv, yv, k, y_img, n_img)
-        cy, cyn, cny, cn, full = cross
-        syy_o = syy - 2 * cy + syy_k
-        syn_o = syn - cyn - cny + syn_k
-        snn_o = snn - 2 * cn + snn_k
-        m_o = m_all - full
-
     with np.errstate(invalid="ignore", divide="ignore"):
         value, baseline = y_k / n_k, y_out / n_out
-        v_in = stats.cluster_variance_of_ratio(syy_k, syn_k, snn_k, y_k, n_k, m_k)
-        v_out = stats.cluster_variance_of_ratio(syy_o, syn_o, snn_o, y_out, n_out, m_o)
-        z = (value - baseline) / np.sqrt(v_in + v_out)
-        p_crude = np.where(np.isfinite(z), stats.normal_two_sided_p(z), np.nan)
         var_in = np.maximum(q_k / n_k - value**2, 0)
         var_out = np.maximum(q_out / n_out - baseline**2, 0)
         iid = var_in / n_k + var_out / n_out
-        deff = np.where(iid > 0, np.maximum((v_in + v_out) / iid, 1.0), 1.0)
-        pooled = np.maximum(q_tot / n_tot - (y_tot / n_tot) ** 2, 0)
-        mde = stats.minimum_detectable_effect(pooled, n_k, n_out, alpha, deff)
 
-    s, n_s = strata_codes(metric, attrs, use, extra_strata)
-    sv = s[valid]
-    key = cv * n_s + sv
-    sn = np.bincount(key, minlength=k * n_s).reshape(k, n_s).astype(float)
-    sy = np.bincount(key, yv, minlength=k * n_s).reshape(k, n_s)
-    sq = np.bincount(key, yv * yv, minlength=k * n_s).reshape(k, n_s)
-    tn = np.bincount(s, minlength=n_s).astype(float)
-    ty = np.bincount(s, y, minlength=n_s)
-    tq = np.bincount(s, y * y, minlength=n_s)
     strat_diff, zs = stats.stratified_mean_difference(sy, sq, sn, ty - sy, tq - sq, tn - sn)
-    strat_p = stats.normal_two_sided_p(zs / np.sqrt(deff))
     if metric.binary:
         adjusted, stat, _ = stats.cmh_test(sy, sn - sy, ty - sy, (tn - ty) - (sn - sy))
-        p_strat = strat_p = _chi2_sf(stat / deff)
         strat_diff = stats.mantel_haenszel_risk_difference(sy, sn, ty - sy, tn - sn)
+        zs = np.sign(strat_diff) * np.sqrt(np.nan_to_num(stat))
     else:
-        adjusted, p_strat = strat_diff, strat_p
-    p = np.fmax(p_crude, p_strat)
+        adjusted = strat_diff
+
+    v = iid.copy()  # clustered variance where computed, else the iid one (deff 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_naive = np.fmax(
+            stats.normal_two_sided_p((value - baseline) / np.sqrt(iid)),
+            stats.normal_two_sided_p(zs),
+        )
+    need = (n_k > 1) & (n_out > 1)
+    if only is not None:
+        need &= only
+    if screen is not None:
+        need &= p_naive < screen
+    cells = np.flatnonzero(need)
+    images = np.full(k, np.nan)  # known where the clustered variance was computed
+    if cells.size:
+        v[cells], images[cells] = _clustered_variance(view, c, k, cells, y_k, n_k, y_out, n_out)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = np.where(iid > 0, np.maximum(v / iid, 1.0), 1.0)
+        v = np.maximum(v, iid)
+        z = (value - baseline) / np.sqrt(v)
+        p_crude = np.where(np.isfinite(z), stats.normal_two_sided_p(z), np.nan)
+        strat_p = stats.normal_two_sided_p(zs / np.sqrt(deff))
+        pooled = np.maximum(q_tot / n_tot - (y_tot / n_tot) ** 2, 0)
+        mde = stats.minimum_detectable_effect(pooled, n_k, n_out, alpha, deff)
+    p = np.fmax(p_crude, strat_p)
+    if only is not None:
+        p = np.where(only, p, 1.0)
     p = np.where((n_k > 1) & (n_out > 1), p, np.nan)
-    return CellStats(n_k, m_k, value, baseline, p, z, adjusted, strat_diff, strat_p, mde, deff)
+    return CellStats(n_k, images, value, baseline, p, z, adjusted, strat_diff, strat_p, mde, deff)
+
+
+def _clustered_variance(
+    view: UnitView,
+    c: np.ndarray,
+    k: int,
+    cells: np.ndarray,
+    y_k: np.ndarray,
+    n_k: np.ndarray,
+    y_out: np.ndarray,
+    n_out: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster-robust variance of value - baseline for ``cells`` (inside + outside), and
+    the number of images with units in each of them."""
+    y_img, n_img, (syy, syn, snn, m_all) = view.image_sums()
+    local = np.full(k, -1, dtype=np.int64)
+    local[cells] = np.arange(cells.size)
+    lc = np.where(c >= 0, local[np.maximum(c, 0)], -1)
+    keep = np.flatnonzero(lc >= 0)
+    kk = cells.size
+    syy_k, syn_k, snn_k, m_k, cross = _per_image_cell_sums(
+        view.img[keep], lc[keep], view.y[keep], kk, y_img, n_img
+    )
+    cy, cyn, cny, cn, full = cross
+    yk, nk, yo, no = y_k[cells], n_k[cells], y_out[cells], n_out[cells]
+    v_in = stats.cluster_variance_of_ratio(syy_k, syn_k, snn_k, yk, nk, m_k)
+    v_out = stats.cluster_variance_of_ratio(
+        syy - 2 * cy + syy_k, syn - cyn - cny + syn_k, snn - 2 * cn + snn_k, yo, no,
+        m_all - full,
+    )  # fmt: skip
+    return np.asarray(v_in + v_out), m_k
 
 
 def _chi2_sf(stat: np.ndarray) -> np.ndarray:
@@ -164,33 +234,29 @@ def _chi2_sf(stat: np.ndarray) -> np.ndarray:
 def _per_image_cell_sums(
     img: np.ndarray, c: np.ndarray, y: np.ndarray, k: int, y_img: np.ndarray, n_img: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """Sums over images of per-(image, cell) totals, in blocks of images.
+    """Sums over images of per-(image, cell) totals.
 
     Returns ``sum Y_ik^2, sum Y_ik N_ik, sum N_ik^2, images with units in k`` and the
     cross sums with the image totals that give the rest's variance without a second pass.
+    Only the non-empty (image, cell) pairs are visited after one scatter (at most one per
+    unit), so the cost follows the units, not images x cells.
     """
-    out = [np.zeros(k) for _ in range(9)]
-    order = np.argsort(img, kind="stable")
-    img, c, y = img[order], c[order], y[order]
-    m = y_img.size
-    bounds = np.searchsorted(img, np.arange(0, m + IMAGE_BLOCK, IMAGE_BLOCK))
-    for b, lo in enumerate(range(0, m, IMAGE_BLOCK)):
-        i0, i1 = bounds[b], bounds[b + 1]
-        if i0 == i1:
-            continue
-        hi = min(m, lo + IMAGE_BLOCK)
-        rows = hi - lo
-        key = (img[i0:i1] - lo) * k + c[i0:i1]
-        a_y = np.bincount(key, y[i0:i1], minlength=rows * k).reshape(rows, k)
-        a_n = np.bincount(key, minlength=rows * k).reshape(rows, k).astype(float)
-        ty, tn = y_img[lo:hi, None], n_img[lo:hi, None]
-        out[0] += (a_y * a_y).sum(0)
-        out[1] += (a_y * a_n).sum(0)
-        out[2] += (a_n * a_n).sum(0)
-        out[3] += (a_n > 0).sum(0)
-        out[4] += (ty * a_y).sum(0)
-        out[5] += (ty * a_n).sum(0)
-        out[6] += (tn * a_y).sum(0)
-        out[7] += (tn * a_n).sum(0)
-        out[8] += ((a_n == tn) & (tn > 0)).sum(0)
-    return out[0], out[1], out[2], out[3], tuple(out[4:])
+    key = img.astype(np.int64) * k + c
+    a_n_all = np.bincount(key, minlength=0)
+    nz = np.flatnonzero(a_n_all)
+    a_n = a_n_all[nz].astype(float)
+    a_y = np.bincount(key, y)[nz]
+    i, cell = nz // k, nz % k
+    ty, tn = y_img[i], n_img[i]
+
+    def total(w: np.ndarray | None) -> np.ndarray:
+        return np.bincount(cell, w, minlength=k).astype(float)
+
+    return (
+        total(a_y * a_y),
+        total(a_y * a_n),
+        total(a_n * a_n),
+        total(None),
+        (total(ty * a_y), total(ty * a_n), total(tn * a_y), total(tn * a_n),
+         total((a_n == tn).astype(float))),
+    )  # fmt: skip

@@ -10,9 +10,11 @@ p-values too small by the design effect (1 + (boxes per image - 1) * intra-image
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as sps
+from scipy.special import ndtr
 
 Z_POWER = float(sps.norm.ppf(0.8))
 """The z of 80% power, for minimum detectable effects."""
@@ -141,7 +143,8 @@ def stratified_mean_difference(
 
 def normal_two_sided_p(z: np.ndarray | float) -> np.ndarray:
     """Two-sided p of a standard-normal statistic (NaN stays NaN)."""
-    return np.asarray(2 * sps.norm.sf(np.abs(np.asarray(z, dtype=float))))
+    # ndtr directly: scipy.stats.norm.sf's argument checks cost more than the maths here
+    return np.asarray(2 * ndtr(-np.abs(np.asarray(z, dtype=float))))
 
 
 def minimum_detectable_effect(
@@ -152,9 +155,14 @@ def minimum_detectable_effect(
     ``unit_var`` is the per-unit variance under no effect (``p (1 - p)`` for rates) and
     ``deff`` the design effect of clustering.
     """
-    z = float(sps.norm.ppf(1 - alpha / 2)) + Z_POWER
+    z = _z_two_sided(alpha) + Z_POWER
     with np.errstate(invalid="ignore", divide="ignore"):
         return z * np.sqrt(unit_var * (1 / n_in + 1 / n_out) * np.maximum(deff, 1.0))
+
+
+@lru_cache(maxsize=16)
+def _z_two_sided(alpha: float) -> float:
+    return float(sps.norm.ppf(1 - alpha / 2))
 
 
 def expected_calibration_error(
@@ -191,7 +199,7 @@ def cluster_variance_of_ratio(
 def image_bootstrap_weights(
     n_images: int, replicates: int, seed: int, chunk: int = 100
 ) -> Iterator[np.ndarray]:
-    """Poisson(1) weights per image, ``chunk`` replicates at a time (``[r, n_images]``).
+    """Poisson(1) weights per image (uint8), ``chunk`` replicates at a time (``[r, n_images]``).
 
     Resampling images, not boxes: a box gets its image's weight. The Poisson bootstrap
     equals the multinomial one for large samples and needs no fixed total.
@@ -200,8 +208,20 @@ def image_bootstrap_weights(
     done = 0
     while done < replicates:
         r = min(chunk, replicates - done)
-        yield rng.poisson(1.0, size=(r, n_images)).astype(np.float32)
+        # inverse CDF of Poisson(1) on float32 uniforms, by comparisons with the CDF:
+        # several times faster than rng.poisson or searchsorted
+        u = rng.random((r, n_images), dtype=np.float32)
+        w = np.zeros((r, n_images), dtype=np.uint8)
+        for edge in _POISSON1_CDF:
+            w += u >= edge
+        yield w
         done += r
+
+
+_POISSON1_CDF = np.cumsum([np.exp(-1.0) / np.prod(np.arange(1, k + 1)) for k in range(12)])[
+    :-1
+].astype(np.float32)
+"""P(X <= k) of Poisson(1), k = 0..10 (beyond: probability < 1e-8)."""
 
 
 def percentile_interval(samples: np.ndarray, conf: float = 0.95) -> tuple[float, float]:
