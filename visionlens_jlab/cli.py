@@ -243,6 +243,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.search.cli",
     "visionlens_jlab.dedup.cli",
     "visionlens_jlab.maps.cli",
+    "visionlens_jlab.blindspots.cli",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

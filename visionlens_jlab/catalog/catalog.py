@@ -332,6 +332,7 @@ FEATURE_MODULES = (
     "visionlens_jlab.catalog.computed",
     "visionlens_jlab.dedup",
     "visionlens_jlab.catalog.maps",
+    "visionlens_jlab.catalog.measured",
 )
 """Modules that add tables, filters or facets to the catalog when imported. Every catalog
 imports them before it opens, so no entry point (server, CLI, notebook, tests) can open a

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import ImageDraw
 
 from . import scenes
-from .model import Box, GroundTruth, iou, predict
+from .model import DEFAULT_PARAMS, Box, GroundTruth, ModelParams, iou, predict
 from .shapes import CLASSES, SUPERCATEGORY, Shape
 from .signatures import write_blind_spots
 
@@ -63,7 +63,9 @@ class DemoFiles:
         )
 
 
-def existing_demo(out_dir: str | os.PathLike[str], *, images: int, seed: int) -> DemoFiles | None:
+def existing_demo(
+    out_dir: str | os.PathLike[str], *, images: int, seed: int, blind_spots: bool = True
+) -> DemoFiles | None:
     """The demo already in ``out_dir`` if it is complete and was made with these settings."""
     files = DemoFiles.at(out_dir)
     try:
@@ -75,6 +77,7 @@ def existing_demo(out_dir: str | os.PathLike[str], *, images: int, seed: int) ->
         and meta.get("generator_version") == GENERATOR_VERSION
         and meta.get("images") == images
         and meta.get("seed") == seed
+        and meta.get("blind_spots_enabled", True) == blind_spots
         and files.annotations.is_file()
         and files.predictions.is_file()
     )
@@ -88,10 +91,13 @@ def generate_demo(
     seed: int = 0,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    blind_spots: bool = True,
 ) -> DemoFiles:
     """Generate ``images`` demo images with ground truth and predictions into ``out_dir``.
 
     ``out_dir`` is replaced if it exists. ``workers`` defaults to :func:`default_workers`.
+    ``blind_spots=False`` simulates the model with every blind spot switched off
+    (:meth:`ModelParams.without_blind_spots`): a control on which any finding is false.
     ``progress(fraction, message)`` is called about 20 times. Returns the written paths.
     """
     if images < 1:
@@ -103,13 +109,15 @@ def generate_demo(
     files = DemoFiles.at(tmp)
     files.images.mkdir(parents=True)
     try:
-        records = _render_all(files.images, images, seed, workers, progress)
+        records = _render_all(files.images, images, seed, workers, progress, blind_spots)
         coco, preds = _assemble(records, seed)
         _write_json(files.annotations, coco)
         _write_json(files.predictions, preds)
+        params = DEFAULT_PARAMS if blind_spots else ModelParams.without_blind_spots()
         write_blind_spots(files.blind_spots, coco, preds, extra={
             "generator_version": GENERATOR_VERSION, "images": images, "seed": seed,
-        })  # fmt: skip
+            "blind_spots_enabled": blind_spots,
+        }, params=params)  # fmt: skip
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
@@ -125,11 +133,16 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _render_all(
-    images_dir: Path, n: int, seed: int, workers: int | None, progress: ProgressCallback | None
+    images_dir: Path,
+    n: int,
+    seed: int,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    blind_spots: bool = True,
 ) -> list[dict[str, Any]]:
     if workers is None:
         workers = default_workers(n)
-    tasks = [(seed, i, str(images_dir)) for i in range(n)]
+    tasks = [(seed, i, str(images_dir), blind_spots) for i in range(n)]
     records: list[dict[str, Any]] = []
     step = max(1, n // 20)
     if workers <= 1:
@@ -165,17 +178,20 @@ def default_workers(n: int) -> int:
     return max(1, min(cores - 1, 4))
 
 
-def _render_task(task: tuple[int, int, str]) -> dict[str, Any]:
+def _render_task(task: tuple[int, int, str, bool]) -> dict[str, Any]:
     """Pool entry point (module level, so that spawned workers can import it)."""
-    seed, index, images_dir = task
-    return render_image(seed, index, Path(images_dir))
+    seed, index, images_dir, blind_spots = task
+    params = DEFAULT_PARAMS if blind_spots else ModelParams.without_blind_spots()
+    return render_image(seed, index, Path(images_dir), params)
 
 
 def _pick(rng: np.random.Generator, values: tuple[str, ...], weights: tuple[float, ...]) -> str:
     return values[int(rng.choice(len(values), p=np.asarray(weights) / sum(weights)))]
 
 
-def render_image(seed: int, index: int, images_dir: Path) -> dict[str, Any]:
+def render_image(
+    seed: int, index: int, images_dir: Path, params: ModelParams = DEFAULT_PARAMS
+) -> dict[str, Any]:
     """Draw image ``index``, write its JPEG and return its metadata, objects and predictions."""
     rng = np.random.default_rng([seed, index, 0])  # image content
     model_rng = np.random.default_rng([seed, index, 1])  # the simulated model
@@ -206,7 +222,13 @@ def render_image(seed: int, index: int, images_dir: Path) -> dict[str, Any]:
         for i, s in enumerate(shapes)
     ]
     preds = predict(
-        model_rng, objects, scene=scene, background=background, width=WIDTH, height=HEIGHT
+        model_rng,
+        objects,
+        scene=scene,
+        background=background,
+        width=WIDTH,
+        height=HEIGHT,
+        params=params,
     )
     return {
         "file_name": file_name,

@@ -59,7 +59,24 @@ class ModelParams:
         default_factory=lambda: {"plain": 0.2, "gradient": 1.6, "texture": 0.2}
     )
     fp_score_beta_gradient: tuple[float, float] = (5.0, 2.5)
+    fp_confident_on_gradient: bool = True  # False: gradients get the low scores too
     fp_score_range: tuple[float, float] = (0.02, 0.2)
+
+    @classmethod
+    def without_blind_spots(cls) -> ModelParams:
+        """The same model with every blind spot switched off: detection does not depend on
+        scene, size or occlusion, no systematic confusion, the same box jitter and the same
+        (low-scored) background detections everywhere. Whatever a tool finds on it is false."""
+        flat = {"small": 0.95, "medium": 0.95, "large": 0.95}
+        return cls(
+            p_detect={scene: dict(flat) for scene in ("day", "dusk", "night")},
+            occluded_factor=1.0,
+            p_diamond_as_square=0.0,
+            p_square_as_diamond=0.0,
+            loc_sigma_texture=cls.loc_sigma,
+            fp_rate={"plain": 0.2, "gradient": 0.2, "texture": 0.2},
+            fp_confident_on_gradient=False,
+        )
 
     def to_dict(self) -> dict[str, object]:
         """Plain-JSON form, recorded in ``blind_spots.json``."""
@@ -73,6 +90,7 @@ class ModelParams:
             "loc_sigma_texture": self.loc_sigma_texture,
             "fp_rate": self.fp_rate,
             "fp_score_beta_gradient": list(self.fp_score_beta_gradient),
+            "fp_confident_on_gradient": self.fp_confident_on_gradient,
             "fp_score_range": list(self.fp_score_range),
         }
 
@@ -141,7 +159,7 @@ def predict(
         free = _free_box(rng, objects, width, height)
         if free is None:
             continue
-        if background == "gradient":
+        if background == "gradient" and params.fp_confident_on_gradient:
             score = float(rng.beta(*params.fp_score_beta_gradient))
         else:
             score = float(rng.uniform(*params.fp_score_range))

@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .model import DEFAULT_PARAMS, iou, size_class
+from .model import DEFAULT_PARAMS, ModelParams, iou, size_class
 from .shapes import CLASSES
 
 IOU_MATCH = 0.5
@@ -257,14 +257,18 @@ def measure(coco: dict[str, Any], predictions: list[dict[str, Any]]) -> dict[str
 
 
 def write_blind_spots(
-    path: Path, coco: dict[str, Any], predictions: list[dict[str, Any]], extra: dict[str, Any]
+    path: Path,
+    coco: dict[str, Any],
+    predictions: list[dict[str, Any]],
+    extra: dict[str, Any],
+    params: ModelParams = DEFAULT_PARAMS,
 ) -> dict[str, Any]:
     """Measure and write ``blind_spots.json``; returns what was written."""
     doc = (
         extra
         | {
             "model": MODEL_NAME,
-            "model_params": DEFAULT_PARAMS.to_dict(),
+            "model_params": params.to_dict(),
             "definitions": DEFINITIONS,
             "counts": {
                 "images": len(coco["images"]),

@@ -19,6 +19,7 @@ HANDLER_MODULES = [
     "embeddings",
     "similarity",
     "maps",
+    "blindspots",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

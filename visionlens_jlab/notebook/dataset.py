@@ -282,6 +282,20 @@ class Dataset:
             if time.monotonic() > deadline:
                 raise VisionLensError(f"the map job {job_id} is still running after {timeout} s")
             time.sleep(0.2)
+    def blind_spots(
+        self, model: str, *, min_n: int = 50, fdr: float = 0.05, agent: bool = False
+    ) -> pd.DataFrame:
+        """Run the blind-spot finder on ``model`` (a server job) and return its findings.
+
+        One row per finding (index: finding id): summary, metric, value vs baseline, effect
+        with its bootstrap CI, q, n, the grid filter, evidence sample ids, the Python call.
+        """
+        from .blindspots import findings_frame, run_blind_spots
+
+        body = {"model": model, "min_n": min_n, "fdr": fdr, "agent": agent}
+        return findings_frame(
+            run_blind_spots(self._client, dataset_path(self.name, "blindspots"), body)
+        )
 
 
 def _filter(spec: Filter | None) -> dict[str, Any] | None:

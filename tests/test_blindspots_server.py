@@ -1,0 +1,87 @@
+"""The blind-spot REST job, its stored result and reviews, and ``ds.blind_spots`` in a kernel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.notebook_fixtures import running_kernel
+from visionlens_jlab.demo import generate_demo
+from visionlens_jlab.demo.ingest import ingest_demo
+from visionlens_jlab.evaluate import evaluate_model
+
+MODEL = "simulated-model"
+
+
+@pytest.fixture
+def demo(vl_app: Any, http_server_client: Any, tmp_path: Path) -> str:
+    """A 600-image demo, evaluated, in the server's catalog (no attributes yet)."""
+    files = generate_demo(tmp_path / "demo-src", images=600, seed=0, workers=1)
+    ingest_demo(vl_app.catalog, files, "demo")
+    evaluate_model(vl_app.catalog, "demo", MODEL)
+    return "demo"
+
+
+@pytest.mark.slow
+async def test_blindspots_job_result_and_reviews(api: Any, wait_job: Any, demo: str) -> None:
+    for bad, message in (
+        ({}, "'model' is required"),
+        ({"model": MODEL, "min_n": 1}, "min_n must be an integer of at least 2"),
+        ({"model": MODEL, "fdr": 2}, "fdr must be a number between 0 and 1"),
+        ({"model": MODEL, "agent": "yes"}, "'agent' must be true or false"),
+    ):
+        status, body = await api("POST", f"datasets/{demo}/blindspots", bad)
+        assert status == 400 and message in body["message"], body
+    status, body = await api("POST", "datasets/nope/blindspots", {"model": MODEL})
+    assert status == 404
+    status, body = await api("GET", f"datasets/{demo}/blindspots")
+    assert status == 404 and "no blind-spot result" in body["message"]
+
+    status, body = await api("POST", f"datasets/{demo}/blindspots", {"model": MODEL})
+    assert status == 202
+    job = await wait_job(body["job"], timeout=240)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert result["agent"] == "none" and result["tested"] > 100
+    assert result["findings"], "the demo's strongest blind spots show even at 600 images"
+    first = result["findings"][0]
+    for key in ("id", "summary", "metric", "filter", "value", "baseline", "effect", "ci", "q",
+                "n", "evidence", "python"):  # fmt: skip
+        assert key in first
+    # the finding's filter is a valid grid filter
+    status, page = await api("POST", f"datasets/{demo}/samples/query", {"filter": first["filter"]})
+    assert status == 200 and page["total"] > 0
+
+    status, last = await api("GET", f"datasets/{demo}/blindspots", params={"model": MODEL})
+    assert status == 200 and [f["id"] for f in last["findings"]] == [
+        f["id"] for f in result["findings"]
+    ]
+    assert last["findings"][0]["review"] is None
+    status, body = await api(
+        "POST", f"datasets/{demo}/blindspots/{first['id']}/review", {"verdict": "maybe"}
+    )
+    assert status == 400
+    for verdict in ("rejected", "confirmed"):
+        status, body = await api(
+            "POST", f"datasets/{demo}/blindspots/{first['id']}/review", {"verdict": verdict}
+        )
+        assert status == 200 and body == {"id": first["id"], "verdict": verdict}
+    status, last = await api("GET", f"datasets/{demo}/blindspots")
+    assert last["findings"][0]["review"] == "confirmed"  # the newest verdict wins
+
+
+@pytest.mark.slow
+async def test_notebook_blind_spots_frame(demo: str) -> None:
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "f = vl.dataset('demo').blind_spots(model='simulated-model')\n"
+            "print(json.dumps({'n': len(f), 'cols': f.columns.tolist(), 'tested': f.attrs['tested'],\n"
+            "  'first': f.index[0], 'ok': bool((f.ci_low <= f.effect).all() and (f.effect <= f.ci_high).all())}))"
+        )
+    got = json.loads(out)
+    assert got["n"] > 0 and got["tested"] > 100 and got["ok"]
+    assert got["cols"][:5] == ["summary", "metric", "value", "baseline", "effect"]

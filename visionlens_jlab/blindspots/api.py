@@ -1,0 +1,82 @@
+"""``find_blind_spots``: the engine's whole run, as the CLI, REST job and notebook get it."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..catalog.measured import has_attributes, save_result
+from .engine import BlindSpotEngine, EngineOptions
+from .findings import finding
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+
+def run_engine(engine: BlindSpotEngine) -> dict[str, Any]:
+    """Test everything (if not done yet) and build the result of ``engine``'s ledger."""
+    if not len(engine.ledger):
+        engine.run()
+    significant = [t for t in engine.ledger.tests.values() if engine.significant(t)]
+    rejected = [
+        {"test": t.id, "metric": t.metric, "slice": t.slice_text,
+         "q": t.q_confirmation, "effect": t.confirmation.effect}
+        for t in engine.ledger.tests.values()
+        if t.source == "agent" and not engine.confirmed(t)
+    ]  # fmt: skip
+    findings = [finding(engine, g[0], g) for g in engine.groups(significant)]
+    findings.sort(key=lambda f: (f["q"] if f["q"] is not None else 1.0, -abs(f["effect"] or 0)))
+    o = engine.options
+    return {
+        "dataset": engine.units.dataset,
+        "model": engine.units.model,
+        "eval_key": engine.units.eval_key,
+        "findings": findings,
+        "tested": len(engine.ledger),
+        "rejected": rejected,
+        "params": {"min_n": o.min_n, "fdr": o.fdr, "seed": o.seed},
+    }
+
+
+def find_blind_spots(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    *,
+    min_n: int = 50,
+    fdr: float = 0.05,
+    seed: int = 0,
+    store: bool = True,
+) -> dict[str, Any]:
+    """Find ``model``'s blind spots on ``dataset`` (its latest evaluation) with the engine.
+
+    Needs the dataset's attributes (:func:`~visionlens_jlab.blindspots.attributes.compute_attributes`);
+    returns ``{"findings": [...], "tested": N, ...}`` and stores it as the last result.
+    """
+    validate_options(min_n, fdr)
+    started = time.monotonic()
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+    if not has_attributes(catalog, dataset_id):
+        from ..catalog import CatalogError
+
+        raise CatalogError(
+            f"dataset {dataset!r} has no measured attributes yet: run the attributes job "
+            f"first (visionlens attributes {dataset})"
+        )
+    engine = BlindSpotEngine.open(catalog, dataset, model, EngineOptions(min_n, fdr, seed))
+    result = run_engine(engine)
+    result["seconds"] = round(time.monotonic() - started, 3)
+    if store:
+        save_result(catalog, dataset_id, model, result)
+    return result
+
+
+def validate_options(min_n: Any, fdr: Any) -> None:
+    """Raise ``CatalogError`` with a clear message for bad ``min_n`` / ``fdr``."""
+    from ..catalog import CatalogError
+
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 2:
+        raise CatalogError(f"min_n must be an integer of at least 2, got {min_n!r}")
+    if isinstance(fdr, bool) or not isinstance(fdr, int | float) or not 0 < fdr < 1:
+        raise CatalogError(f"fdr must be a number between 0 and 1 (exclusive), got {fdr!r}")

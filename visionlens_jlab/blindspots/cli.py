@@ -1,0 +1,64 @@
+"""``visionlens blindspots NAME --model MODEL``: where the model fails, and is that real."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``blindspots`` subcommand."""
+    p = subparsers.add_parser(
+        "blindspots",
+        help="find slices where an evaluated model is worse (measured attributes, FDR-controlled)",
+    )
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("--model", required=True, help="an evaluated prediction model")
+    p.add_argument("--min-n", type=int, default=50, help="fewest units a claim needs (50)")
+    p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate (0.05)")
+    p.add_argument("--agent", action="store_true", help="let the configured LLM agent explore")
+    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_blindspots)
+
+
+def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
+    """Run locally or through the server's REST job; returns the result dict."""
+    from ..cli import CliError, _job_result, run_local_or_remote
+    from ..jobs.blindspots import blind_spots_run
+    from .api import validate_options
+
+    try:
+        validate_options(args.min_n, args.fdr)
+    except Exception as exc:
+        raise CliError(str(exc), 2) from exc
+
+    def local(catalog: Any) -> dict[str, Any]:
+        return blind_spots_run(
+            catalog, args.dataset, args.model, min_n=args.min_n, fdr=args.fdr, agent=args.agent
+        )
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"model": args.model, "min_n": args.min_n, "fdr": args.fdr, "agent": args.agent}
+        return dict(_job_result(client, client.post(f"datasets/{args.dataset}/blindspots", body)))
+
+    out = run_local_or_remote(args, local, remote)
+    if not args.json:
+        out = {"text": summary_text(out), **out}
+    return out
+
+
+def summary_text(result: dict[str, Any]) -> str:
+    """Human-readable lines: one per finding, strongest first."""
+    lines = [
+        f"{result.get('dataset')} / {result.get('model')}: {len(result['findings'])} blind "
+        f"spots among {result['tested']} tested slices"
+    ]
+    for f in result["findings"]:
+        ci = f["ci"]
+        lines.append(f"- {f['summary']}")
+        lines.append(
+            f"    effect {f['effect']:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}], q {f['q']:.2g}, "
+            f"id {f['id']}"
+        )
+    return "\n".join(lines)

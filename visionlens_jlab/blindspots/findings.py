@@ -1,0 +1,178 @@
+"""Findings: the confirmed, grouped slices with their numbers, evidence and wording.
+
+Every number here is recomputed from the units (the confirmation half) or read from the
+test ledger; nothing comes from a language model.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import stats
+from .candidates import slice_filter
+from .engine import BlindSpotEngine
+from .ledger import SliceTest
+from .metrics import Metric
+from .units import FP_SCORE
+
+BOOTSTRAP_REPLICATES = 400
+MEDIAN_BINS = 1000
+"""IoU resolution of the bootstrapped median (0.001)."""
+EVIDENCE = 12
+
+METRIC_WORDS = {
+    "recall": ("recall", "objects are missed more often"),
+    "precision": ("precision", "confident predictions are wrong more often"),
+    "confusion": ("class confusion rate", "objects are taken for another class more often"),
+    "localisation": ("median IoU of found objects", "boxes are placed less accurately"),
+    "fp_per_image": ("confident false positives per image", "more confident false positives"),
+    "calibration": ("calibration error (ECE)", "scores are overconfident"),
+}
+
+
+def finding(engine: BlindSpotEngine, test: SliceTest, related: list[SliceTest]) -> dict[str, Any]:
+    """The JSON of one finding (its headline test plus the related tests of its group)."""
+    metric = engine.metrics[test.metric]
+    inside_all = engine.inside(test)
+    half = engine.confirmation[metric.img]
+    value = metric.display(inside_all & half)
+    baseline = metric.display(~inside_all & half)
+    lo, hi = bootstrap_effect_ci(engine, metric, inside_all, engine.options.seed)
+    parts = engine.resolve(metric, dict(test.parts))
+    units = engine.units
+    out = {
+        "id": test.id,
+        "summary": summary(test, value, baseline),
+        "metric": test.metric,
+        "slice": [{"attribute": a, "value": v} for a, v in test.parts],
+        "filter": slice_filter(
+            parts, units.model, units.eval_key, FP_SCORE if test.metric == "precision" else None
+        ),
+        "value": _num(value),
+        "baseline": _num(baseline),
+        "effect": _num(value - baseline),
+        "ci": [_num(lo), _num(hi)],
+        "q": _num(max(test.q_discovery, test.q_confirmation)),
+        "p": _num(test.confirmation.p),
+        "n": test.confirmation.n,
+        "images": test.confirmation.images,
+        "mde": _num(test.confirmation.mde),
+        "adjusted_effect": _num(test.confirmation.adjusted),
+        "discovery": {"n": test.discovery.n, "effect": _num(test.discovery.effect),
+                      "q": _num(test.q_discovery)},
+        "evidence": evidence(engine, metric, inside_all),
+        "related": [{"id": r.id, "slice": r.slice_text, "effect": _num(r.confirmation.effect)}
+                    for r in related if r is not test],
+        "source": test.source,
+        "python": python_call(units.dataset, units.model, test),
+    }  # fmt: skip
+    if test.metric == "confusion":
+        out["confused_with"] = _top_confusion(engine, inside_all)
+    return out
+
+
+def summary(test: SliceTest, value: float, baseline: float) -> str:
+    """Templated wording of a finding (used whenever no language model is configured)."""
+    name, meaning = METRIC_WORDS[test.metric]
+    where = " and ".join(f"{a} = {v}" for a, v in test.parts)
+    return (
+        f"Where {where}, {meaning}: {name} {value:.3g} vs {baseline:.3g} elsewhere "
+        f"(n = {test.confirmation.n}, confirmation half)."
+    )
+
+
+def python_call(dataset: str, model: str, test: SliceTest) -> str:
+    """The notebook call that re-runs the engine (same seed: same halves) and shows this."""
+    return f"vl.dataset({dataset!r}).blind_spots(model={model!r}).loc[{test.id!r}]"
+
+
+def evidence(engine: BlindSpotEngine, metric: Metric, inside: np.ndarray) -> list[int]:
+    """Sample ids of the slice's images, worst first (most misses, FPs, worst IoU...)."""
+    badness = metric.worse * metric.y
+    if metric.name in ("recall", "precision", "localisation"):
+        badness = badness + 1.0  # a miss or an FP counts 1, a found object 0
+    m = len(engine.units.sample_id)
+    per_image = np.bincount(metric.img[inside], badness[inside], minlength=m)
+    present = np.bincount(metric.img[inside], minlength=m) > 0
+    order = np.lexsort((engine.units.sample_id, -per_image))
+    order = order[present[order]]
+    return [int(s) for s in engine.units.sample_id[order[:EVIDENCE]]]
+
+
+def bootstrap_effect_ci(
+    engine: BlindSpotEngine, metric: Metric, inside: np.ndarray, seed: int
+) -> tuple[float, float]:
+    """95% percentile interval of value - baseline, resampling images of the confirmation half."""
+    half = engine.confirmation[metric.img]
+    images = np.flatnonzero(engine.confirmation)
+    local = np.full(engine.confirmation.size, -1)
+    local[images] = np.arange(images.size)
+    img = local[metric.img[half]]
+    y, ins = metric.y[half], inside[half]
+    draws: list[np.ndarray] = []
+    for w8 in engine.bootstrap_weights(BOOTSTRAP_REPLICATES):
+        w = w8.astype(np.float32)
+        if metric.name == "localisation":
+            draws.append(_median_diff(y, ins, img, w))
+        elif metric.name == "calibration" and metric.score is not None:
+            draws.append(_ece_diff(metric.score[half], metric.score[half] - y, ins, img, w))
+        else:
+            draws.append(_mean_diff(y, ins, img, w))
+    return stats.percentile_interval(np.concatenate(draws))
+
+
+def _mean_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray) -> np.ndarray:
+    m = w.shape[1]
+    sums = [np.bincount(img[sel], y[sel] if val else None, minlength=m)
+            for sel in (ins, ~ins) for val in (True, False)]  # fmt: skip
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (w @ sums[0]) / (w @ sums[1]) - (w @ sums[2]) / (w @ sums[3])
+
+
+def _median_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray) -> np.ndarray:
+    # per-image histograms of IoU at 0.001 resolution (sparse: a few boxes per image), so
+    # each replicate's weighted histogram is one sparse product, not a sort of every box
+    from scipy.sparse import csr_matrix
+
+    m, bins = w.shape[1], MEDIAN_BINS
+    out = []
+    for sel in (ins, ~ins):
+        b = np.minimum((y[sel] * bins).astype(np.int64), bins - 1)
+        hist = csr_matrix((np.ones(b.size), (img[sel], b)), shape=(m, bins))
+        cum = np.cumsum(np.asarray((hist.T @ w.T).T), axis=1)
+        idx = (cum < cum[:, -1:] / 2).sum(axis=1)
+        med = (np.minimum(idx, bins - 1) + 0.5) / bins
+        out.append(np.where(cum[:, -1] > 0, med, np.nan))
+    return out[0] - out[1]
+
+
+def _ece_diff(
+    score: np.ndarray, correct: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray
+) -> np.ndarray:
+    m, bins = w.shape[1], 10
+    b = np.minimum((score * bins).astype(int), bins - 1)
+    out = []
+    for sel in (ins, ~ins):
+        key = img[sel] * bins + b[sel]
+        count = np.bincount(key, minlength=m * bins).reshape(m, bins)
+        conf = np.bincount(key, score[sel], minlength=m * bins).reshape(m, bins)
+        acc = np.bincount(key, correct[sel], minlength=m * bins).reshape(m, bins)
+        c, s, a = w @ count, w @ conf, w @ acc
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.abs(s - a).sum(axis=1) / c.sum(axis=1))
+    return out[0] - out[1]
+
+
+def _top_confusion(engine: BlindSpotEngine, inside: np.ndarray) -> dict[str, int]:
+    metric = engine.metrics["confusion"]
+    names = engine.units.gt_confused_with[metric.unit_index[inside]]
+    values, counts = np.unique([n for n in names if n is not None], return_counts=True)
+    top = np.argsort(-counts)[:3]
+    return {str(values[i]): int(counts[i]) for i in top}
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 6)

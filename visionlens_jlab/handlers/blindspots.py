@@ -1,0 +1,71 @@
+"""Blind spots of a model: start a run (a background job), read the last result, review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..blindspots.api import validate_options
+from ..catalog import CatalogError
+from ..catalog.measured import VERDICTS, last_result, save_review
+from ..jobs import JobContext
+from ..jobs.blindspots import blind_spots_run
+from .base import VisionLensHandler, engine_errors
+
+
+def _params(body: dict[str, Any]) -> dict[str, Any]:
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise HTTPError(400, "'model' is required: the name of an evaluated prediction model")
+    min_n, fdr, agent = body.get("min_n", 50), body.get("fdr", 0.05), body.get("agent", False)
+    if not isinstance(agent, bool):
+        raise HTTPError(400, "'agent' must be true or false")
+    try:
+        validate_options(min_n, fdr)
+    except CatalogError as exc:
+        raise HTTPError(400, str(exc)) from exc
+    return {"model": model.strip(), "min_n": min_n, "fdr": float(fdr), "agent": agent}
+
+
+class BlindSpotsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        model = self.get_query_argument("model", None)
+        self.write_json(await self.run_blocking(last_result, self.catalog, name, model))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        params = _params(self.json_body())
+        catalog = self.catalog
+        await self.run_blocking(catalog.get_dataset, name)  # 404 before a job starts
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            return blind_spots_run(catalog, name, job=ctx, **params)
+
+        with engine_errors():
+            job = self.jobs.submit(
+                "blindspots", run, title=f"Blind spots of {params['model']} on {name}"
+            )
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+class BlindSpotReviewHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str, finding_id: str) -> None:
+        verdict = self.json_body().get("verdict")
+        if verdict not in VERDICTS:
+            raise HTTPError(400, f"'verdict' must be one of {list(VERDICTS)}")
+        await self.run_blocking(save_review, self.catalog, name, finding_id, verdict)
+        self.write_json({"id": finding_id, "verdict": verdict})
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/blindspots", BlindSpotsHandler),
+    (r"/datasets/(?P<name>[^/]+)/blindspots/(?P<finding_id>[^/]+)/review", BlindSpotReviewHandler),
+]

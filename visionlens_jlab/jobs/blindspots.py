@@ -1,0 +1,64 @@
+"""Job glue of the blind-spot finder: attributes when missing, the engine, the agent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from .manager import JobContext
+
+THUMBNAILS_DIR = "thumbnails"
+
+
+def blind_spots_run(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    *,
+    min_n: int = 50,
+    fdr: float = 0.05,
+    agent: bool = False,
+    job: JobContext | None = None,
+) -> dict[str, Any]:
+    """Measure the attributes if the dataset has none yet, then find ``model``'s blind spots.
+
+    With ``agent`` and a language model configured (:mod:`visionlens_jlab.blindspots.agent`),
+    the agent explores with the engine's tools and words the findings; without one the
+    engine's findings come with templated wording (``"agent": "none"`` in the result).
+    Worker processes measure pixels; this (server) process alone writes the catalog.
+    """
+    from ..blindspots import compute_attributes, find_blind_spots
+    from ..blindspots.api import validate_options
+    from ..catalog.measured import has_attributes
+
+    validate_options(min_n, fdr)
+
+    def progress(fraction: float, message: str) -> None:
+        if job is not None:
+            job.check_cancelled()
+            job.progress(fraction, message)
+
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+    if not has_attributes(catalog, dataset_id):
+        compute_attributes(
+            catalog,
+            dataset,
+            str(catalog.data_dir / THUMBNAILS_DIR),
+            job=job,
+            progress=lambda f, m: progress(0.7 * f, m),
+        )
+    progress(0.7, "testing slices")
+    if agent:
+        from ..blindspots.agent import agent_settings, run_agent
+
+        settings = agent_settings()
+        if settings is not None:
+            result = run_agent(catalog, dataset, model, settings, min_n=min_n, fdr=fdr)
+            progress(1.0, "done")
+            return result
+    result = find_blind_spots(catalog, dataset, model, min_n=min_n, fdr=fdr)
+    result["agent"] = "none"
+    progress(1.0, "done")
+    return result

@@ -1,0 +1,46 @@
+"""Kernel side of the blind-spot finder: run it through the server, findings as a DataFrame."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .connection import Client
+
+COLUMNS = ["summary", "metric", "value", "baseline", "effect", "ci_low", "ci_high", "q", "n",
+           "images", "filter", "evidence", "python"]  # fmt: skip
+
+
+def run_blind_spots(
+    client: Client, path: str, body: dict[str, Any], *, timeout: float = 3600.0
+) -> dict[str, Any]:
+    """POST the blind-spot job at ``path`` and wait for its result."""
+    job = client.post_json(path, body)["job"]
+    deadline = time.monotonic() + timeout
+    while job["status"] not in ("done", "failed", "cancelled"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"blind-spot job {job['id']} still running after {timeout:g} s")
+        time.sleep(0.2)
+        job = client.get_json(f"jobs/{job['id']}")
+    if job["status"] != "done":
+        raise RuntimeError(job.get("error") or f"blind-spot job {job['status']}")
+    return dict(job["result"])
+
+
+def findings_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """One row per finding, indexed by finding id; ``attrs`` keeps tested/rejected counts."""
+    import pandas as pd
+
+    rows = [
+        {**{k: f.get(k) for k in COLUMNS if k in f}, "ci_low": f["ci"][0], "ci_high": f["ci"][1]}
+        for f in result["findings"]
+    ]
+    frame = pd.DataFrame(rows, columns=COLUMNS, index=[f["id"] for f in result["findings"]])
+    frame.index.name = "id"
+    frame.attrs.update(
+        tested=result["tested"], rejected=result.get("rejected", []), model=result["model"]
+    )
+    return frame
