@@ -12,6 +12,8 @@ from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .ingest.worker import submit_ingest, submit_predictions
 from .jobs import Job, JobManager
+from .jobs.map_jobs import MapJobs
+from .maps.store import require_store
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
 from .vectors import (
@@ -59,6 +61,7 @@ class VisionLensApp(ExtensionApp):
     catalog: Catalog
     jobs: JobManager
     media: MediaService
+    maps: MapJobs
     vectors: VectorStore | None
     resolved_data_dir: Path
 
@@ -73,6 +76,7 @@ class VisionLensApp(ExtensionApp):
             max_cache_bytes=self.thumbnail_cache_mb * 2**20,
         )
         self.vectors = self._open_vectors()
+        self.maps = MapJobs(self.jobs, self.catalog, lambda: require_store(self.vectors))
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 

@@ -226,7 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXTENSION_COMMAND_MODULES = ["visionlens_jlab.demo.cli", "visionlens_jlab.evaluate.cli"]
+EXTENSION_COMMAND_MODULES = [
+    "visionlens_jlab.demo.cli",
+    "visionlens_jlab.evaluate.cli",
+    "visionlens_jlab.maps.cli",
+]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
 
@@ -235,13 +239,23 @@ def main(argv: list[str] | None = None) -> int:
     from .catalog import CatalogError, FilterError
     from .ingest.report import IngestError
     from .jobs import WorkerError
+    from .maps import MapError
+    from .vectors import VectorStoreError
 
     args = build_parser().parse_args(argv)
     try:
         result = args.func(args)
     except CliError as exc:
         return _fail(args, str(exc), exc.code)
-    except (CatalogError, IngestError, FilterError, WorkerError, OSError) as exc:
+    except (
+        CatalogError,
+        IngestError,
+        FilterError,
+        MapError,
+        VectorStoreError,
+        WorkerError,
+        OSError,
+    ) as exc:
         return _fail(args, str(exc), EXIT_FAILED)
     if args.json:
         print(json.dumps(result, default=str))

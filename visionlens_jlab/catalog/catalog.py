@@ -325,7 +325,11 @@ _DATASET_TABLES = ["annotations", "samples", "categories", "models", "facet_keys
 
 _FEATURE_DDL: list[str] = []
 
-FEATURE_MODULES = ("visionlens_jlab.evaluate", "visionlens_jlab.media.lookup")
+FEATURE_MODULES = (
+    "visionlens_jlab.evaluate",
+    "visionlens_jlab.media.lookup",
+    "visionlens_jlab.catalog.maps",
+)
 """Modules that add tables, filters or facets to the catalog when imported. Every catalog
 imports them before it opens, so no entry point (server, CLI, notebook, tests) can open a
 catalog that lacks a feature's tables."""

@@ -20,6 +20,7 @@ from ..catalog import (
     NotFoundError,
 )
 from ..ingest.report import IngestError
+from ..maps.params import MapError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreLockedError
 
 if TYPE_CHECKING:
@@ -107,5 +108,5 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(409, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
-    except (CatalogError, FilterError, IngestError, VectorStoreError) as exc:
+    except (CatalogError, FilterError, IngestError, MapError, VectorStoreError) as exc:
         raise HTTPError(400, str(exc)) from exc

@@ -99,6 +99,14 @@ class Client:
             raise VisionLensError(f"expected an Arrow stream from {path}, got {kind!r}")
         return pa.ipc.open_stream(response.content).read_all()
 
+    def get_arrow(self, path: str, **params: Any) -> pa.Table:
+        """GET ``path`` and read the Arrow IPC stream that comes back."""
+        response = self._request("GET", path, params=params or None)
+        kind = response.headers.get("Content-Type", "")
+        if not kind.startswith(ARROW_STREAM):
+            raise VisionLensError(f"expected an Arrow stream from {path}, got {kind!r}")
+        return pa.ipc.open_stream(response.content).read_all()
+
 
 def dataset_path(name: str, *rest: str) -> str:
     """API path of a dataset resource; the name is URL-quoted, never trusted raw."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -150,6 +151,60 @@ class Dataset:
             {"filter": _filter(filter), "add": list(tags), "remove": list(remove)},
         )
         return int(body["updated"])
+
+    def maps(self) -> list[dict[str, Any]]:
+        """The stored maps of this dataset: id, space, method, params, points, stale..."""
+        return list(self._client.get_json(dataset_path(self.name, "maps"))["maps"])
+
+    def map(
+        self,
+        method: str = "pca",
+        *,
+        space: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        recompute: bool = False,
+        timeout: float = 3600.0,
+    ) -> pd.DataFrame:
+        """The 2-D map of this dataset's embeddings as a DataFrame ``sample_id, x, y``.
+
+        ``method``: ``"pca"``, ``"umap"`` or ``"tsne"``; ``params`` e.g.
+        ``{"n_neighbors": 30}``. A stored map comes back at once; otherwise the server
+        computes it as a job (visible in the jobs list) and this call waits for it.
+        ``frame.attrs["map"]`` holds the map's descriptor (id, params, stale...).
+        """
+        body = {
+            "method": method,
+            "space": space,
+            "params": _plain(dict(params)) if params is not None else None,
+            "recompute": recompute,
+        }
+        answer = self._client.post_json(dataset_path(self.name, "maps"), body)
+        desc = answer.get("map") or self._wait_job(answer["job"]["id"], timeout)
+        points = self._client.get_arrow(
+            dataset_path(self.name, "maps", desc["id"], "points"), format="arrow"
+        )
+        index = points.column("index").to_numpy().astype(np.int64)
+        frame = pd.DataFrame(
+            {
+                "sample_id": self.ids()[index],
+                "x": points.column("x").to_numpy(),
+                "y": points.column("y").to_numpy(),
+            }
+        )
+        frame.attrs["map"] = desc
+        return frame
+
+    def _wait_job(self, job_id: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self._client.get_json(f"jobs/{job_id}")
+            if job["status"] == "done":
+                return dict(job["result"])
+            if job["status"] in ("failed", "cancelled"):
+                raise VisionLensError(f"the map job {job['status']}: {job.get('error') or ''}")
+            if time.monotonic() > deadline:
+                raise VisionLensError(f"the map job {job_id} is still running after {timeout} s")
+            time.sleep(0.2)
 
 
 def _filter(spec: Filter | None) -> dict[str, Any] | None:

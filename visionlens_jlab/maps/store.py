@@ -1,0 +1,171 @@
+"""Maps against the catalog and the vector store: which space, which map, is it stale.
+
+Everything here runs in the process that owns the catalog and the vector store (the
+Jupyter server, or the CLI when no server runs). The reductions themselves are in
+:mod:`.reduce`; :mod:`visionlens_jlab.jobs.map_jobs` runs them as jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..catalog import NotFoundError
+from ..catalog.maps import get_map, list_maps, read_points
+from ..vectors import SpaceInfo, SpaceNotFoundError, VectorStore, VectorStoreError
+from .params import MapError, map_id, normalize_params
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+READ_BATCH = 8192
+"""Vectors read from the store per call (progress and cancellation between calls)."""
+
+
+@dataclass(frozen=True)
+class MapKey:
+    """A resolved map request: dataset, its vector space, method and full parameters."""
+
+    dataset: str
+    dataset_id: int
+    space: SpaceInfo
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return map_id(self.dataset_id, self.space.name, self.method, self.params)
+
+
+def require_store(store: VectorStore | None) -> VectorStore:
+    """The vector store, or an error that says why maps cannot be computed."""
+    if store is None:
+        raise VectorStoreError(
+            "the vector store is unavailable (see the server log): maps need the embeddings"
+        )
+    return store
+
+
+def dataset_id_of(catalog: Catalog, dataset: str) -> int:
+    """The id of dataset ``dataset`` (:class:`NotFoundError` if none)."""
+    with catalog.cursor() as cur:
+        return catalog.dataset_id(cur, dataset)
+
+
+def choose_space(store: VectorStore, dataset_id: int, space: str | None) -> SpaceInfo:
+    """The vector space to map: the one named, or the only one holding this dataset."""
+    if space is not None:
+        if not isinstance(space, str) or not space:
+            raise MapError("'space' must be a vector space name")
+        return store.space(space)
+    holding = [info for info in store.spaces() if store.count(info.name, dataset_id) > 0]
+    if not holding:
+        raise MapError("this dataset has no embeddings yet: embed it first, then map it")
+    if len(holding) > 1:
+        names = ", ".join(info.name for info in holding)
+        raise MapError(f"this dataset has embeddings in several spaces; pick one: {names}")
+    return holding[0]
+
+
+def resolve(
+    catalog: Catalog,
+    store: VectorStore,
+    dataset: str,
+    space: str | None,
+    method: Any,
+    params: Any,
+) -> MapKey:
+    """Validate a map request and resolve its space and parameters."""
+    if not isinstance(method, str):
+        raise MapError("'method' is required: 'pca', 'umap' or 'tsne'")
+    full = normalize_params(method, params)
+    dataset_id = dataset_id_of(catalog, dataset)
+    return MapKey(dataset, dataset_id, choose_space(store, dataset_id, space), method, full)
+
+
+def space_ids(store: VectorStore | None, space: str, dataset_id: int) -> np.ndarray | None:
+    """Sorted sample ids with a vector in ``space``; empty if the space is gone, ``None``
+    if the store cannot be asked."""
+    if store is None:
+        return None
+    try:
+        return store.ids(space, dataset_id)
+    except SpaceNotFoundError:
+        return np.empty(0, dtype=np.int64)
+    except VectorStoreError:
+        return None
+
+
+def describe(
+    catalog: Catalog,
+    record: dict[str, Any],
+    dataset: str,
+    dataset_id: int,
+    current_ids: np.ndarray | None,
+) -> dict[str, Any]:
+    """A map descriptor: the stored record plus staleness against ``current_ids``.
+
+    ``missing``: samples with a vector that the map lacks; ``removed``: map points whose
+    vector is gone. ``stale`` is ``None`` when the vector store could not be asked.
+    """
+    out = {k: v for k, v in record.items() if k not in ("transform", "seconds")}
+    out["dataset"] = dataset
+    out["compute_seconds"] = record["seconds"]
+    if current_ids is None:
+        out.update(stale=None, missing=None, removed=None)
+        return out
+    mapped = read_points(catalog, dataset_id, record["id"]).sample_ids
+    missing = int(np.setdiff1d(current_ids, mapped, assume_unique=True).size)
+    removed = int(np.setdiff1d(mapped, current_ids, assume_unique=True).size)
+    out.update(stale=bool(missing or removed), missing=missing, removed=removed)
+    return out
+
+
+def list_descriptors(
+    catalog: Catalog, store: VectorStore | None, dataset: str
+) -> list[dict[str, Any]]:
+    """Every stored map of a dataset with its staleness (one id listing per space)."""
+    dataset_id = dataset_id_of(catalog, dataset)
+    by_space: dict[str, np.ndarray | None] = {}
+    out = []
+    for record in list_maps(catalog, dataset_id):
+        if record["space"] not in by_space:
+            by_space[record["space"]] = space_ids(store, record["space"], dataset_id)
+        out.append(describe(catalog, record, dataset, dataset_id, by_space[record["space"]]))
+    return out
+
+
+def descriptor(
+    catalog: Catalog, store: VectorStore | None, dataset: str, map_id_: str
+) -> dict[str, Any]:
+    """One map's descriptor, or :class:`NotFoundError`."""
+    dataset_id = dataset_id_of(catalog, dataset)
+    record = get_map(catalog, dataset_id, map_id_)
+    if record is None:
+        raise NotFoundError(f"no map {map_id_!r} on dataset {dataset!r}")
+    ids = space_ids(store, record["space"], dataset_id)
+    return describe(catalog, record, dataset, dataset_id, ids)
+
+
+def read_vectors(
+    store: VectorStore,
+    space: str,
+    ids: np.ndarray,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, vectors)`` of ``ids`` that have a vector, read in batches."""
+    got_ids: list[np.ndarray] = []
+    got: list[np.ndarray] = []
+    for start in range(0, len(ids), READ_BATCH):
+        part_ids, part = store.get_vectors(space, ids[start : start + READ_BATCH])
+        got_ids.append(part_ids)
+        got.append(part)
+        if progress is not None:
+            done = min(len(ids), start + READ_BATCH)
+            progress(done / max(len(ids), 1), f"reading vectors: {done} of {len(ids)}")
+    if not got:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
+    return np.concatenate(got_ids), np.concatenate(got)
