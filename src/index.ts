@@ -14,6 +14,7 @@ import { filtersPlugin } from './plugins/filters';
 import { gridPlugin } from './plugins/grid';
 import { samplePlugin } from './plugins/sample';
 import { evaluationPlugin } from './evaluation/plugin';
+import { mapPlugin } from './map/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -22,7 +23,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   samplePlugin,
   filtersPlugin,
   bridgePlugin,
-  evaluationPlugin
+  evaluationPlugin,
+  mapPlugin
 ];
 
 export default plugins;
