@@ -229,10 +229,9 @@ export class VisionLensClient implements IVisionLensClient {
     mapId: string,
     signal?: AbortSignal
   ): Promise<ArrayBuffer> {
-    return this._binary(
-      `datasets/${enc(dataset)}/maps/${enc(mapId)}/points`,
-      { signal }
-    );
+    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/points`, {
+      signal
+    });
   }
 
   mapValues(

@@ -71,7 +71,11 @@ export class MapCanvas {
         this._attrs.getPosition = { value: data.positions, size: 2 };
       }
       if (data.colors !== this._attrs.getColor?.value) {
-        this._attrs.getColor = { value: data.colors, size: 4, normalized: true };
+        this._attrs.getColor = {
+          value: data.colors,
+          size: 4,
+          normalized: true
+        };
       }
       if (data.flags !== this._attrs.getFlags?.value) {
         this._attrs.getFlags = { value: data.flags, size: 1, normalized: true };

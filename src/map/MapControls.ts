@@ -41,9 +41,10 @@ export function setOptions(
 }
 
 /** The tool buttons; `onTool` is called with the tool picked. */
-export function toolButtons(
-  onTool: (tool: MapTool) => void
-): { node: HTMLElement; set: (tool: MapTool) => void } {
+export function toolButtons(onTool: (tool: MapTool) => void): {
+  node: HTMLElement;
+  set: (tool: MapTool) => void;
+} {
   const tools: [MapTool, string, string][] = [
     ['pan', 'Pan', 'Drag to pan, wheel to zoom, click a point to open it'],
     ['lasso', 'Lasso', 'Draw around points (Shift adds, Alt subtracts)'],
@@ -109,8 +110,14 @@ export function renderLegend(
         'li',
         { className: 'jp-VisionLens-mapLegendItem' },
         swatch,
-        h('span', { className: 'jp-VisionLens-mapLegendLabel', text: row.label }),
-        h('span', { className: 'jp-VisionLens-mapLegendCount', text: fmtInt(row.count) })
+        h('span', {
+          className: 'jp-VisionLens-mapLegendLabel',
+          text: row.label
+        }),
+        h('span', {
+          className: 'jp-VisionLens-mapLegendCount',
+          text: fmtInt(row.count)
+        })
       )
     );
   }
@@ -123,7 +130,10 @@ export function renderLegend(
 }
 
 /** The "reproducible as code" box: a summary, the code and a copy button. */
-export function codeBox(): { node: HTMLDetailsElement; set: (code: string) => void } {
+export function codeBox(): {
+  node: HTMLDetailsElement;
+  set: (code: string) => void;
+} {
   const pre = h('pre', { className: 'jp-VisionLens-mapCodeText' });
   const copy = button('Copy', 'jp-VisionLens-mapCopy', () => {
     Clipboard.copyToSystem(pre.textContent ?? '');

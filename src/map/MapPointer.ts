@@ -6,7 +6,16 @@
  */
 import { clear, h } from '../dom';
 import { IVisionLensModel } from '../tokens';
-import { boundsOf, combineSelection, LassoPath, modeFromModifiers, Point, rectFromCorners, SelectMode, toData } from './lasso';
+import {
+  boundsOf,
+  combineSelection,
+  LassoPath,
+  modeFromModifiers,
+  Point,
+  rectFromCorners,
+  SelectMode,
+  toData
+} from './lasso';
 import { MapCanvas } from './MapCanvas';
 import { MapTool } from './MapControls';
 import { SpatialIndex } from './spatialIndex';
@@ -60,14 +69,18 @@ export class MapPointer {
   /** Combine a shape's ids with the selection and set it on the model. */
   applySelection(ids: Float64Array, mode: SelectMode): void {
     const model = this._o.model;
-    const current = model.selection.mode === 'ids' ? model.selection.ids : new Set<number>();
+    const current =
+      model.selection.mode === 'ids' ? model.selection.ids : new Set<number>();
     this.pendingIds = ids;
     model.setSelection(combineSelection(current, ids, mode));
     this.pendingIds = null;
   }
 
   /** Bounds of the points whose flags have `bit`. */
-  boundsOfFlag(flags: Uint8Array, bit: number): [number, number, number, number] | null {
+  boundsOfFlag(
+    flags: Uint8Array,
+    bit: number
+  ): [number, number, number, number] | null {
     const points = this._o.points();
     if (!points) {
       return null;
@@ -107,7 +120,10 @@ export class MapPointer {
     const view = this._o.canvas.viewBounds();
     const rich = index.within(view, RICH_POINTS, this._o.visible);
     this._o.onZoomed(rich !== null);
-    const few = this.thumbnailLimit > 0 && rich !== null && rich.length <= this.thumbnailLimit;
+    const few =
+      this.thumbnailLimit > 0 &&
+      rich !== null &&
+      rich.length <= this.thumbnailLimit;
     this._thumbs.hidden = !few;
     if (!few) {
       clear(this._thumbs);
@@ -128,7 +144,10 @@ export class MapPointer {
         this._thumbMap.set(id, img);
         this._thumbs.appendChild(img);
       }
-      const [x, y] = this._o.canvas.project([points.positions[2 * i], points.positions[2 * i + 1]]);
+      const [x, y] = this._o.canvas.project([
+        points.positions[2 * i],
+        points.positions[2 * i + 1]
+      ]);
       img.style.transform = `translate(${Math.round(x - THUMB_PX / 2)}px, ${Math.round(y - THUMB_PX / 2)}px)`;
       img.classList.toggle('jp-mod-selected', this._o.model.isSelected(id));
     }
@@ -166,7 +185,10 @@ export class MapPointer {
     if (this._lasso && this._downAt) {
       if (this.tool === 'lasso') {
         this._lasso.add(...p);
-        this._path.setAttribute('d', `M${this._lasso.points.map(q => q.join(',')).join('L')}Z`);
+        this._path.setAttribute(
+          'd',
+          `M${this._lasso.points.map(q => q.join(',')).join('L')}Z`
+        );
       } else {
         const [x0, y0, x1, y1] = rectFromCorners(this._downAt, p);
         this._path.setAttribute('d', `M${x0},${y0}H${x1}V${y1}H${x0}Z`);
@@ -190,15 +212,25 @@ export class MapPointer {
       if (this.tool === 'lasso') {
         lasso.add(...p);
         if (lasso.isValid) {
-          this._o.onShape({ polygon: toData(lasso.thinned(), unproject) }, this._mode);
+          this._o.onShape(
+            { polygon: toData(lasso.thinned(), unproject) },
+            this._mode
+          );
         }
-      } else if (Math.abs(p[0] - start[0]) > 2 && Math.abs(p[1] - start[1]) > 2) {
+      } else if (
+        Math.abs(p[0] - start[0]) > 2 &&
+        Math.abs(p[1] - start[1]) > 2
+      ) {
         const [a, b] = toData([start, p], unproject);
         this._o.onShape({ rect: rectFromCorners(a, b) }, this._mode);
       }
       return;
     }
-    if (start && Math.hypot(p[0] - start[0], p[1] - start[1]) < 4 && this._hovered >= 0) {
+    if (
+      start &&
+      Math.hypot(p[0] - start[0], p[1] - start[1]) < 4 &&
+      this._hovered >= 0
+    ) {
       const points = this._o.points();
       if (points) {
         this._o.onOpen(points.ids[this._hovered]);
@@ -232,9 +264,15 @@ export class MapPointer {
     }
     this._tooltip.dataset.sampleId = String(id);
     clear(this._tooltip);
-    const img = h('img', { className: 'jp-VisionLens-mapTooltipImage', attrs: { alt: '' } });
+    const img = h('img', {
+      className: 'jp-VisionLens-mapTooltipImage',
+      attrs: { alt: '' }
+    });
     img.src = this._o.model.client.imageUrl(dataset, id, 128);
-    const name = h('div', { className: 'jp-VisionLens-mapTooltipName', text: `#${id}` });
+    const name = h('div', {
+      className: 'jp-VisionLens-mapTooltipName',
+      text: `#${id}`
+    });
     const value = this._o.valueText(i);
     this._tooltip.append(img, name, value ? h('div', { text: value }) : '');
     this._sampleAbort?.abort();
@@ -243,9 +281,19 @@ export class MapPointer {
       .getSample(dataset, id, abort.signal)
       .then(sample => {
         name.textContent = sample.file_name;
-        const labels = [...new Set(sample.annotations.filter(a => a.source === 'ground_truth').map(a => a.label))];
+        const labels = [
+          ...new Set(
+            sample.annotations
+              .filter(a => a.source === 'ground_truth')
+              .map(a => a.label)
+          )
+        ];
         this._tooltip.append(
-          h('div', { text: [sample.split, `${sample.width}×${sample.height}`].filter(Boolean).join(' · ') }),
+          h('div', {
+            text: [sample.split, `${sample.width}×${sample.height}`]
+              .filter(Boolean)
+              .join(' · ')
+          }),
           h('div', { text: labels.slice(0, 6).join(', ') })
         );
       })
@@ -256,7 +304,9 @@ export class MapPointer {
   private readonly _path: SVGPathElement;
   private readonly _thumbs = h('div', { className: 'jp-VisionLens-mapThumbs' });
   private readonly _thumbMap = new Map<number, HTMLImageElement>();
-  private readonly _tooltip = h('div', { className: 'jp-VisionLens-mapTooltip' });
+  private readonly _tooltip = h('div', {
+    className: 'jp-VisionLens-mapTooltip'
+  });
   private _frame = 0;
   private _downAt: Point | null = null;
   private _lasso: LassoPath | null = null;

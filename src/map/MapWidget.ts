@@ -11,15 +11,34 @@ import { Widget } from '@lumino/widgets';
 import { button, fmtInt, h } from '../dom';
 import { CommandIDs, IFilter, IJob, IVisionLensModel } from '../tokens';
 import { colorPoints, IColoring } from './colorScale';
-import { buildFlags, FLAG_IN_FILTER, PointSelection, selectedPoints } from './flags';
+import {
+  buildFlags,
+  FLAG_IN_FILTER,
+  PointSelection,
+  selectedPoints
+} from './flags';
 import { MapCanvas } from './MapCanvas';
-import { codeBox, MapTool, renderLegend, select, setOptions, toolButtons } from './MapControls';
+import {
+  codeBox,
+  MapTool,
+  renderLegend,
+  select,
+  setOptions,
+  toolButtons
+} from './MapControls';
 import { MapPointer } from './MapPointer';
 import { IMapSettings, MAP_DEFAULTS } from './settings';
 import { pythonCode } from './reproduce';
 import { SpatialIndex } from './spatialIndex';
 import { IMapDescriptor, MapMethod, MapShape } from './types';
-import { decodeIds, decodePoints, decodeValues, IMapPoints, pointIndices, PointValues } from './wire';
+import {
+  decodeIds,
+  decodePoints,
+  decodeValues,
+  IMapPoints,
+  pointIndices,
+  PointValues
+} from './wire';
 
 const METHODS: [MapMethod, string][] = [
   ['pca', 'PCA'],
@@ -56,10 +75,14 @@ export class MapWidget extends Widget {
     this._method.addEventListener('change', () => void this.load());
     this._color = select('jp-VisionLens-mapColor', 'Colour by', BASE_FIELDS);
     this._color.addEventListener('change', () => void this._loadColors());
-    this._filterMode = select('jp-VisionLens-mapFilterMode', 'Points outside the filter', [
-      ['hide', 'Hide filtered out'],
-      ['dim', 'Dim filtered out']
-    ]);
+    this._filterMode = select(
+      'jp-VisionLens-mapFilterMode',
+      'Points outside the filter',
+      [
+        ['hide', 'Hide filtered out'],
+        ['dim', 'Dim filtered out']
+      ]
+    );
     this._filterMode.value = this._settings.filterMode;
     this._filterMode.addEventListener('change', () => this._redraw());
     this._density = h('input', {
@@ -68,7 +91,9 @@ export class MapWidget extends Widget {
     });
     this._density.addEventListener('change', () => this._redraw());
     this._tools = toolButtons(tool => this._setTool(tool));
-    this._cancel = button('Cancel', 'jp-VisionLens-mapCancel', () => this._cancelJob());
+    this._cancel = button('Cancel', 'jp-VisionLens-mapCancel', () =>
+      this._cancelJob()
+    );
     this._cancel.hidden = true;
     const toolbar = h(
       'div',
@@ -77,9 +102,16 @@ export class MapWidget extends Widget {
       this._color,
       this._tools.node,
       button('Fit all', 'jp-VisionLens-mapFitAll', () => this.fitAll()),
-      button('Fit selection', 'jp-VisionLens-mapFitSelection', () => this.fitSelection()),
+      button('Fit selection', 'jp-VisionLens-mapFitSelection', () =>
+        this.fitSelection()
+      ),
       this._filterMode,
-      h('label', { className: 'jp-VisionLens-mapDensityLabel' }, this._density, 'Density'),
+      h(
+        'label',
+        { className: 'jp-VisionLens-mapDensityLabel' },
+        this._density,
+        'Density'
+      ),
       this._count,
       this._selected,
       this._status,
@@ -94,7 +126,8 @@ export class MapWidget extends Widget {
 
     this._canvas = new MapCanvas(host, {
       onViewChange: () => this._pointer.viewChanged(),
-      onContextLost: () => this._setStatus('WebGL context lost: rebuilding the map…'),
+      onContextLost: () =>
+        this._setStatus('WebGL context lost: rebuilding the map…'),
       onContextRestored: () => {
         this.node.dataset.recoveries = String(this._canvas.recoveries);
         this._setStatus('');
@@ -155,7 +188,9 @@ export class MapWidget extends Widget {
     }
     void this._loadFieldOptions(dataset);
     try {
-      const answer = await this._model.client.requestMap(dataset, { method: wanted });
+      const answer = await this._model.client.requestMap(dataset, {
+        method: wanted
+      });
       if (answer.map) {
         await this._show(answer.map, token);
         return;
@@ -216,10 +251,16 @@ export class MapWidget extends Widget {
   /** While UMAP / t-SNE run, show the PCA preview (never over the final map). */
   private async _preview(dataset: string, token: number): Promise<void> {
     try {
-      const answer = await this._model.client.requestMap(dataset, { method: 'pca' });
-      const desc = answer.map ??
-        ((await this._model.client.waitForJob(answer.job as IJob, { signal: this._abort?.signal }))
-          .result as unknown as IMapDescriptor);
+      const answer = await this._model.client.requestMap(dataset, {
+        method: 'pca'
+      });
+      const desc =
+        answer.map ??
+        ((
+          await this._model.client.waitForJob(answer.job as IJob, {
+            signal: this._abort?.signal
+          })
+        ).result as unknown as IMapDescriptor);
       if (token === this._token && !this._final) {
         await this._show(desc, token, true);
       }
@@ -228,9 +269,17 @@ export class MapWidget extends Widget {
     }
   }
 
-  private async _show(desc: IMapDescriptor, token: number, preview = false): Promise<void> {
+  private async _show(
+    desc: IMapDescriptor,
+    token: number,
+    preview = false
+  ): Promise<void> {
     const dataset = this._model.dataset as string;
-    const buffer = await this._model.client.mapPoints(dataset, desc.id, this._abort?.signal);
+    const buffer = await this._model.client.mapPoints(
+      dataset,
+      desc.id,
+      this._abort?.signal
+    );
     if (token !== this._token) {
       return;
     }
@@ -242,7 +291,9 @@ export class MapWidget extends Widget {
     this._inFilter = null;
     this._values = null;
     this._coloring = null;
-    this._colors = colorPoints(null, this._points.count, c => this._model.classColor(c)).colors;
+    this._colors = colorPoints(null, this._points.count, c =>
+      this._model.classColor(c)
+    ).colors;
     this._pointFlags = this._buildFlags();
     this._canvas.setData(this._data());
     if (first || desc.method !== this._shownMethod) {
@@ -251,11 +302,18 @@ export class MapWidget extends Widget {
     this._shownMethod = desc.method;
     const { density, densityPoints } = this._settings;
     this._density.checked =
-      density === 'on' || (density === 'auto' && this._points.count >= densityPoints);
+      density === 'on' ||
+      (density === 'auto' && this._points.count >= densityPoints);
     this.node.dataset.mapId = desc.id;
     this.node.dataset.points = String(this._points.count);
-    const stale = desc.stale ? ` (stale: ${fmtInt(desc.missing)} new, ${fmtInt(desc.removed)} removed)` : '';
-    this._setStatus(preview ? `PCA preview while ${this._method.value.toUpperCase()} runs…` : stale.trim());
+    const stale = desc.stale
+      ? ` (stale: ${fmtInt(desc.missing)} new, ${fmtInt(desc.removed)} removed)`
+      : '';
+    this._setStatus(
+      preview
+        ? `PCA preview while ${this._method.value.toUpperCase()} runs…`
+        : stale.trim()
+    );
     await Promise.all([this._applyFilter(), this._loadColors()]);
   }
 
@@ -274,12 +332,24 @@ export class MapWidget extends Widget {
       const facets = await this._model.client.facets(dataset, {});
       const fields = facets.facets
         .map(f => f.name)
-        .filter(n => n.startsWith('fields.') || ['width', 'height'].includes(n));
+        .filter(
+          n => n.startsWith('fields.') || ['width', 'height'].includes(n)
+        );
       const info = this._model.currentInfo;
       const evals = (info?.models ?? []).flatMap(m =>
-        ['tp', 'fp', 'fn'].map(s => [`eval.${s}|${m.name}`, `${s.toUpperCase()} boxes (${m.name})`] as [string, string])
+        ['tp', 'fp', 'fn'].map(
+          s =>
+            [`eval.${s}|${m.name}`, `${s.toUpperCase()} boxes (${m.name})`] as [
+              string,
+              string
+            ]
+        )
       );
-      setOptions(this._color, [...BASE_FIELDS, ...fields.map(f => [f, f] as [string, string]), ...evals]);
+      setOptions(this._color, [
+        ...BASE_FIELDS,
+        ...fields.map(f => [f, f] as [string, string]),
+        ...evals
+      ]);
     } catch {
       // The base fields stay offered.
     }
@@ -295,7 +365,12 @@ export class MapWidget extends Widget {
     let values: PointValues | null = null;
     try {
       if (field) {
-        const buffer = await this._model.client.mapValues(map.dataset as string, map.id, field, evalModel);
+        const buffer = await this._model.client.mapValues(
+          map.dataset as string,
+          map.id,
+          field,
+          evalModel
+        );
         values = decodeValues(buffer);
       }
     } catch (error) {
@@ -305,7 +380,9 @@ export class MapWidget extends Widget {
       return;
     }
     this._values = values;
-    this._coloring = colorPoints(values, points.count, c => this._model.classColor(c));
+    this._coloring = colorPoints(values, points.count, c =>
+      this._model.classColor(c)
+    );
     this._colors = this._coloring.colors;
     renderLegend(this._legend, values, this._coloring);
     this._canvas.setData(this._data());
@@ -322,7 +399,12 @@ export class MapWidget extends Widget {
     const filter = this._model.filter;
     let inFilter: Int32Array | null = null;
     if (Object.keys(filter).length > 0) {
-      const buffer = await this._model.client.mapSelect(map.dataset as string, map.id, { rect: points.bounds }, filter);
+      const buffer = await this._model.client.mapSelect(
+        map.dataset as string,
+        map.id,
+        { rect: points.bounds },
+        filter
+      );
       inFilter = pointIndices(points.ids, decodeIds(buffer));
     }
     if (map !== this._map || filter !== this._model.filter) {
@@ -336,7 +418,11 @@ export class MapWidget extends Widget {
     const points = this._points as IMapPoints;
     const sel = this._model.selection;
     const selected: PointSelection | null =
-      sel.mode === 'all' ? 'all' : sel.ids.size ? selectedPoints(points.ids, sel.ids) : null;
+      sel.mode === 'all'
+        ? 'all'
+        : sel.ids.size
+          ? selectedPoints(points.ids, sel.ids)
+          : null;
     return buildFlags(points.count, this._inFilter, selected);
   }
 
@@ -352,7 +438,12 @@ export class MapWidget extends Widget {
     this._count.textContent = `${fmtInt(shown)} points`;
     this.node.dataset.filtered = String(shown);
     const sel = this._model.selection;
-    this._selected.textContent = sel.mode === 'all' ? 'all matching selected' : sel.ids.size ? `${fmtInt(sel.ids.size)} selected` : '';
+    this._selected.textContent =
+      sel.mode === 'all'
+        ? 'all matching selected'
+        : sel.ids.size
+          ? `${fmtInt(sel.ids.size)} selected`
+          : '';
     this._canvas.setData(this._data());
     this._redraw();
     this._updateCode();
@@ -370,15 +461,24 @@ export class MapWidget extends Widget {
     this._pointer.viewChanged();
   }
 
-  private async _select(shape: MapShape, mode: 'replace' | 'add' | 'subtract'): Promise<void> {
+  private async _select(
+    shape: MapShape,
+    mode: 'replace' | 'add' | 'subtract'
+  ): Promise<void> {
     const map = this._map;
     if (!map) {
       return;
     }
     const filter: IFilter = this._model.filter;
-    const hide = this._filterMode.value === 'hide' && Object.keys(filter).length > 0;
+    const hide =
+      this._filterMode.value === 'hide' && Object.keys(filter).length > 0;
     try {
-      const buffer = await this._model.client.mapSelect(map.dataset as string, map.id, shape, hide ? filter : null);
+      const buffer = await this._model.client.mapSelect(
+        map.dataset as string,
+        map.id,
+        shape,
+        hide ? filter : null
+      );
       const ids = decodeIds(buffer);
       this._lastShape = mode === 'replace' ? shape : null;
       this._pointer.applySelection(ids, mode);
@@ -394,7 +494,10 @@ export class MapWidget extends Widget {
       return;
     }
     const sel = this._model.selection;
-    const fromShape = this._lastShape !== null && sel.mode === 'ids' && sel.ids === this._shapeIds;
+    const fromShape =
+      this._lastShape !== null &&
+      sel.mode === 'ids' &&
+      sel.ids === this._shapeIds;
     this._code.set(
       pythonCode({
         dataset: map.dataset as string,
@@ -404,13 +507,20 @@ export class MapWidget extends Widget {
         colorField: this._color.value.split('|')[0] || null,
         filter: this._model.filter,
         shape: fromShape ? this._lastShape : null,
-        ids: fromShape || sel.mode === 'all' || sel.ids.size === 0 ? null : Array.from(sel.ids).sort((a, b) => a - b)
+        ids:
+          fromShape || sel.mode === 'all' || sel.ids.size === 0
+            ? null
+            : Array.from(sel.ids).sort((a, b) => a - b)
       })
     );
   }
 
   private _visible(i: number): boolean {
-    return this._filterMode.value === 'dim' || !this._pointFlags || (this._pointFlags[i] & FLAG_IN_FILTER) > 0;
+    return (
+      this._filterMode.value === 'dim' ||
+      !this._pointFlags ||
+      (this._pointFlags[i] & FLAG_IN_FILTER) > 0
+    );
   }
 
   private _valueText(i: number): string | null {
@@ -420,10 +530,12 @@ export class MapWidget extends Widget {
     }
     if (v.kind === 'numeric') {
       const x = v.values[i];
-      return x === x ? `${v.field}: ${Number(x.toPrecision(4))}` : `${v.field}: –`;
+      return x === x
+        ? `${v.field}: ${Number(x.toPrecision(4))}`
+        : `${v.field}: –`;
     }
     const entry = v.legend[v.codes[i]];
-    return `${v.field}: ${entry ? (entry.other ? 'other' : entry.value ?? '–') : '–'}`;
+    return `${v.field}: ${entry ? (entry.other ? 'other' : (entry.value ?? '–')) : '–'}`;
   }
 
   private _setTool(tool: MapTool): void {
@@ -439,7 +551,8 @@ export class MapWidget extends Widget {
   }
 
   private _jobStatus(method: MapMethod, job: IJob): void {
-    const pct = job.progress === null ? '' : ` ${Math.round(100 * job.progress)}%`;
+    const pct =
+      job.progress === null ? '' : ` ${Math.round(100 * job.progress)}%`;
     const label = METHODS.find(([m]) => m === method)?.[1] ?? method;
     this._setStatus(`${label}${pct}${job.message ? `: ${job.message}` : ''}`);
   }
@@ -459,7 +572,9 @@ export class MapWidget extends Widget {
   }
 
   private _onFilter(): void {
-    void this._applyFilter().catch(error => this._setStatus((error as Error).message));
+    void this._applyFilter().catch(error =>
+      this._setStatus((error as Error).message)
+    );
   }
 
   private _onSelection(): void {
@@ -485,8 +600,13 @@ export class MapWidget extends Widget {
   private readonly _cancel: HTMLButtonElement;
   private readonly _code: { node: HTMLElement; set: (code: string) => void };
   private readonly _count = h('span', { className: 'jp-VisionLens-mapCount' });
-  private readonly _selected = h('span', { className: 'jp-VisionLens-mapSelection' });
-  private readonly _status = h('span', { className: 'jp-VisionLens-mapStatus', attrs: { role: 'status' } });
+  private readonly _selected = h('span', {
+    className: 'jp-VisionLens-mapSelection'
+  });
+  private readonly _status = h('span', {
+    className: 'jp-VisionLens-mapStatus',
+    attrs: { role: 'status' }
+  });
   private readonly _legend = h('div', { className: 'jp-VisionLens-mapLegend' });
   private _token = 0;
   private _abort: AbortController | null = null;

@@ -8,13 +8,17 @@
  * points are in view. Filtering and selection are a per-point flags byte read
  * in the vertex shader, so a filter change uploads n bytes, never positions.
  */
-import { Layer, project32, UpdateParameters, DefaultProps } from '@deck.gl/core';
+import {
+  Layer,
+  project32,
+  UpdateParameters,
+  DefaultProps
+} from '@deck.gl/core';
 import type { LayerProps } from '@deck.gl/core';
 import { Model } from '@luma.gl/engine';
 import type { ShaderModule } from '@luma.gl/shadertools';
 
 import { FLAG_IN_FILTER } from './flags';
-
 
 /** How points outside the filter are drawn. */
 export type FilterMode = 'hide' | 'dim';

@@ -102,7 +102,8 @@ export function rampColor(t: number): [number, number, number] {
 /** CSS gradient of the colour scale (for the numeric legend). */
 export function rampGradient(): string {
   const stops = RAMP.map(
-    (c, i) => `rgb(${c.join(',')}) ${Math.round((100 * i) / (RAMP.length - 1))}%`
+    (c, i) =>
+      `rgb(${c.join(',')}) ${Math.round((100 * i) / (RAMP.length - 1))}%`
   );
   return `linear-gradient(to right, ${stops.join(', ')})`;
 }
@@ -149,14 +150,17 @@ export function colorPoints(
   const palette: RGBA[] = values.legend.map(entry =>
     entry.value === null || entry.other
       ? NO_VALUE
-      : [...(cssToRgb(colorOf(entry.value)) ?? NO_VALUE.slice(0, 3)), 255] as RGBA
+      : ([
+          ...(cssToRgb(colorOf(entry.value)) ?? NO_VALUE.slice(0, 3)),
+          255
+        ] as RGBA)
   );
   for (let i = 0; i < count; i++) {
     const code = values.codes[i];
     out.set(code < palette.length ? palette[code] : NO_VALUE, 4 * i);
   }
   const legend = values.legend.map((entry, k) => ({
-    label: entry.other ? 'other' : entry.value ?? '(none)',
+    label: entry.other ? 'other' : (entry.value ?? '(none)'),
     count: entry.count,
     color: palette[k]
   }));

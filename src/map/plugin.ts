@@ -60,7 +60,8 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(CommandIDs.openMap, {
       label: 'VisionLens: Open Embedding Map',
-      caption: 'The embedding map of the current dataset (lasso selects in every panel)',
+      caption:
+        'The embedding map of the current dataset (lasso selects in every panel)',
       icon: visionLensIcon,
       execute: async args => {
         await model.restored;
@@ -69,7 +70,11 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
           model.setDataset(dataset);
         }
         if (!widget || widget.isDisposed) {
-          const content = new MapWidget({ model, commands: app.commands, settings });
+          const content = new MapWidget({
+            model,
+            commands: app.commands,
+            settings
+          });
           widget = new MainAreaWidget({ content });
           widget.id = 'visionlens-map-main';
           widget.toolbar.hide();

@@ -89,7 +89,9 @@ export function pythonCode(view: IMapView): string {
       `selection = points.sample_id[points_in_rect(${xy}, ${pyLiteral(view.shape.rect)})]`
     );
   } else if (view.ids && view.ids.length <= MAX_INLINE_IDS) {
-    lines.push(`selection = points[points.sample_id.isin(${pyLiteral(view.ids)})].sample_id`);
+    lines.push(
+      `selection = points[points.sample_id.isin(${pyLiteral(view.ids)})].sample_id`
+    );
   } else if (view.ids) {
     lines.push(
       '# the selection is too long to write out: open a session on the panels',

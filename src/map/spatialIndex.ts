@@ -15,7 +15,10 @@ export class SpatialIndex {
     bounds: [number, number, number, number]
   ) {
     const n = positions.length / 2;
-    this.side = Math.max(1, Math.min(MAX_SIDE, Math.ceil(Math.sqrt(n / PER_CELL))));
+    this.side = Math.max(
+      1,
+      Math.min(MAX_SIDE, Math.ceil(Math.sqrt(n / PER_CELL)))
+    );
     this.x0 = bounds[0];
     this.y0 = bounds[1];
     this.sx = this.side / Math.max(bounds[2] - bounds[0], 1e-12);
@@ -77,7 +80,13 @@ export class SpatialIndex {
     this.forEachIn(rect, i => {
       const px = this.positions[2 * i];
       const py = this.positions[2 * i + 1];
-      if (px >= rect[0] && px <= rect[2] && py >= rect[1] && py <= rect[3] && accept(i)) {
+      if (
+        px >= rect[0] &&
+        px <= rect[2] &&
+        py >= rect[1] &&
+        py <= rect[3] &&
+        accept(i)
+      ) {
         out.push(i);
         if (out.length > limit) {
           over = true;

@@ -36,8 +36,7 @@ export interface IMapRequest {
 
 /** A shape on the map in data coordinates. */
 export type MapShape =
-  | { polygon: [number, number][] }
-  | { rect: [number, number, number, number] };
+  { polygon: [number, number][] } | { rect: [number, number, number, number] };
 
 /** A legend entry of a categorical values frame. */
 export interface ILegendEntry {

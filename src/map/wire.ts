@@ -44,7 +44,9 @@ export function decodeFrame(buffer: ArrayBuffer): IFrame {
     view.getUint8(3)
   );
   if (magic !== POINTS_MAGIC && magic !== VALUES_MAGIC) {
-    throw new Error(`not a VisionLens map frame (magic ${JSON.stringify(magic)})`);
+    throw new Error(
+      `not a VisionLens map frame (magic ${JSON.stringify(magic)})`
+    );
   }
   const length = view.getUint32(4, true);
   if (8 + length > buffer.byteLength) {
