@@ -4,3 +4,4 @@ import './grid.css';
 import './sample.css';
 import './filters.css';
 import './evaluation.css';
+import './map.css';

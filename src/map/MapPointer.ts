@@ -120,10 +120,12 @@ export class MapPointer {
     const view = this._o.canvas.viewBounds();
     const rich = index.within(view, RICH_POINTS, this._o.visible);
     this._o.onZoomed(rich !== null);
+    // Thumbnails once zoomed in: a small map seen whole stays dots.
     const few =
       this.thumbnailLimit > 0 &&
       rich !== null &&
-      rich.length <= this.thumbnailLimit;
+      rich.length <= this.thumbnailLimit &&
+      rich.length < points.count;
     this._thumbs.hidden = !few;
     if (!few) {
       clear(this._thumbs);

@@ -126,8 +126,10 @@ export class MapWidget extends Widget {
 
     this._canvas = new MapCanvas(host, {
       onViewChange: () => this._pointer.viewChanged(),
-      onContextLost: () =>
-        this._setStatus('WebGL context lost: rebuilding the map…'),
+      onContextLost: () => {
+        delete this.node.dataset.frameMs;
+        this._setStatus('WebGL context lost: rebuilding the map…');
+      },
       onContextRestored: () => {
         this.node.dataset.recoveries = String(this._canvas.recoveries);
         this._setStatus('');
