@@ -69,7 +69,8 @@ void main(void) {
   vec3 position = vec3(pointPositions, 0.0);
   geometry.worldPosition = position;
   gl_Position = project_position_to_clipspace(position, vec3(0.0), vec3(0.0), geometry.position);
-  float size = points.pointSize;
+  // Few points in view ("round"): larger, round points.
+  float size = points.round > 0.5 ? points.pointSize * 2.0 + 2.0 : points.pointSize;
   vec4 color = pointColors;
   if (!inFilter) {
     if (points.filterMode < 0.5) {

@@ -134,6 +134,9 @@ export class DatasetsPanel extends Widget {
     const open = button('Open grid', 'jp-VisionLens-openDataset', () =>
       this._open(d.name)
     );
+    const map = button('Map', 'jp-VisionLens-openMap', () =>
+      this._commands.execute(CommandIDs.openMap, { dataset: d.name })
+    );
     const showReport = button('Report', 'jp-VisionLens-showReport', () =>
       this._toggleReport(d.name, report)
     );
@@ -145,6 +148,7 @@ export class DatasetsPanel extends Widget {
         'div',
         { className: 'jp-VisionLens-cardActions' },
         open,
+        map,
         showReport,
         del
       ),
