@@ -38,7 +38,7 @@ def blobs(vl_app: Any, http_server_client: Any) -> MapDataset:
     """600 embedded samples written through the server's catalog and vector store.
 
     ``http_server_client`` makes the test server listen on its port (CLI, kernels)."""
-    return write_map_dataset(vl_app.catalog, vl_app.vectors, "blobs", 600, dim=32)
+    return write_map_dataset(vl_app.catalog, vl_app.vector_store(), "blobs", 600, dim=32)
 
 
 async def _map(api: Any, wait_job: Any, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +179,7 @@ async def test_umap_and_tsne_jobs_run_in_a_worker(
         assert np.isfinite(stored.x).all() and np.isfinite(stored.y).all()
 
     # Samples losing their vector: a UMAP map is answered as stored, marked stale.
-    vl_app.vectors.delete(blobs.sample_ids[:3], blobs.space.name)
+    vl_app.vector_store().delete(blobs.sample_ids[:3], blobs.space.name)
     status, answer = await api(
         "POST", "datasets/blobs/maps", {"method": "umap", "params": {"seed": 1}}
     )
@@ -194,15 +194,35 @@ async def test_map_job_cancel_stores_nothing(
     )
     assert status == 202
     job_id = answer["job"]["id"]
-    for _ in range(400):  # until the worker reports progress
+    for _ in range(1200):  # until the worker process reports (after reading the vectors)
         state = (await api("GET", f"jobs/{job_id}"))[1]
-        if state["status"] == "running" and (state["progress"] or 0) > 0:
+        if state["message"].startswith("t-SNE: iteration"):
             break
         await asyncio.sleep(0.05)
+    assert state["message"].startswith("t-SNE: iteration"), state
+    assert _map_workers(), "the reduction runs in a worker process"
     status, _ = await api("DELETE", f"jobs/{job_id}")
     assert status == 200
     assert (await wait_job(answer["job"]))["status"] == "cancelled"
+    for _ in range(100):
+        if not _map_workers():
+            break
+        await asyncio.sleep(0.05)
+    assert not _map_workers(), "cancelling terminates the worker"
     assert (await api("GET", "datasets/blobs/maps"))[1]["maps"] == []
+
+
+def _map_workers() -> list[Any]:
+    """Live spawned children of this process (the test server runs in it)."""
+    import psutil
+
+    return [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.is_running()
+        and p.status() != psutil.STATUS_ZOMBIE
+        and "spawn_main" in " ".join(p.cmdline())
+    ]
 
 
 async def test_cli_map_through_the_server(

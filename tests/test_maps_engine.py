@@ -113,7 +113,9 @@ def test_lasso_equals_ray_casting_loop() -> None:
     square = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]
     x[:4] = [-1, 1, 0, 1]
     y[:4] = [-1, -1, 1, 0.5]
-    for polygon in (star_polygon(0.2, -0.1, 1.8), square, [[0, 0], [2, 0.5], [0.3, 2.0]]):
+    triangle = [[0.0, 0.0], [2.0, 0.5], [0.3, 2.0]]
+    polygons: list[list[list[float]]] = [star_polygon(0.2, -0.1, 1.8), square, triangle]
+    for polygon in polygons:
         got = points_in_polygon(x, y, np.array(polygon))
         want = np.array(
             [ray_casting_inside(float(a), float(b), polygon) for a, b in zip(x, y, strict=True)]
@@ -194,6 +196,8 @@ def test_pca_map_places_new_samples_and_drops_removed(catalog: Catalog, store: V
     ds = write_map_dataset(catalog, store, "grow", 400, dim=32, embed=300)
     first = _pca_map(catalog, store, ds.name)
     assert first["points"] == 300
+    everything = [-1e9, -1e9, 1e9, 1e9]
+    assert len(select_ids(catalog, ds.name, first["id"], rect=everything)) == 300
     # The rest of the samples get embedded; two lose their vector.
     store.upsert(ds.space.name, ds.sample_ids[300:], ds.vectors[300:], ds.dataset_id)
     store.delete(ds.sample_ids[:2], ds.space.name)
@@ -206,6 +210,9 @@ def test_pca_map_places_new_samples_and_drops_removed(catalog: Catalog, store: V
     assert placed["placed"] == 100 and placed["points"] == 398 and placed["stale"] is False
     stored = read_points(catalog, ds.dataset_id, first["id"])
     np.testing.assert_array_equal(stored.sample_ids, ds.sample_ids[2:])
+    # A lasso sees the placed points (its in-memory copy follows the map's updates).
+    got = select_ids(catalog, ds.name, first["id"], rect=everything)
+    np.testing.assert_array_equal(got, ds.sample_ids[2:])
     # New samples sit where the stored basis projects them (and old points did not move).
     basis = fit_pca(ds.vectors[:300], 2)
     want = basis.project(ds.vectors[300:])
@@ -270,3 +277,40 @@ def test_space_choice_errors(catalog: Catalog, store: VectorStore, ds: MapDatase
     assert key.space.name == other.name
     with pytest.raises(SpaceNotFoundError, match="no vector space"):
         resolve(catalog, store, ds.name, "missing-space", "pca", None)
+
+
+def test_maps_go_with_their_dataset(catalog: Catalog, store: VectorStore, ds: MapDataset) -> None:
+    map_id = _pca_map(catalog, store, ds.name)["id"]
+    catalog.delete_dataset(ds.name)
+    with catalog.cursor() as cur:
+        left = cur.execute(
+            "SELECT (SELECT COUNT(*) FROM maps), (SELECT COUNT(*) FROM map_points)"
+        ).fetchall()[0]
+    assert left == (0, 0), map_id
+
+
+def test_eval_values_count_boxes_per_point(catalog: Catalog, store: VectorStore) -> None:
+    from visionlens_jlab.evaluate import evaluate_model
+
+    from .evaluate_fixtures import write_scene
+
+    write_scene(catalog)
+    evaluate_model(catalog, "scene", "m1")
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, "scene")
+        ids = [r[0] for r in cur.execute(
+            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]
+        ).fetchall()]  # fmt: skip
+        per_status = cur.execute(
+            "SELECT sample_id, status, COUNT(*) FROM box_evaluations GROUP BY ALL"
+        ).fetchall()
+    space = store.ensure_space("test-embedder", "v1", 4, "cosine")
+    vectors = np.random.default_rng(0).normal(size=(len(ids), 4)).astype(np.float32)
+    store.upsert(space.name, ids, vectors, dataset_id)
+    map_id = _pca_map(catalog, store, "scene")["id"]
+    for status in ("tp", "fp", "fn"):
+        _, header, arrays = decode_frame(values_frame(catalog, "scene", map_id, f"eval.{status}"))
+        want = {s: n for s, st, n in per_status if st == status}
+        assert arrays["values"].tolist() == [float(want.get(i, 0)) for i in ids]
+        assert header["evaluation"] == "m1--coco-iou0.5"
+    assert sum(n for _, st, n in per_status if st == "fp") == 4  # the scene's known count

@@ -13,7 +13,6 @@ from .config import DATA_DIR_ENV, resolve_data_dir
 from .ingest.worker import submit_ingest, submit_predictions
 from .jobs import Job, JobManager
 from .jobs.map_jobs import MapJobs
-from .maps.store import require_store
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
 from .vectors import (
@@ -76,7 +75,7 @@ class VisionLensApp(ExtensionApp):
             max_cache_bytes=self.thumbnail_cache_mb * 2**20,
         )
         self.vectors = self._open_vectors()
-        self.maps = MapJobs(self.jobs, self.catalog, lambda: require_store(self.vectors))
+        self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
         self._export_environment()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 
@@ -96,6 +95,15 @@ class VisionLensApp(ExtensionApp):
             self.log.error("VisionLens vector store unavailable: %s", exc)
             return None
         return store
+
+    def vector_store(self) -> VectorStore:
+        """The vector store, or :class:`~.vectors.VectorStoreError` saying why there is none."""
+        if self.vectors is None:
+            raise VectorStoreError(
+                "the vector store is unavailable (see the server log): embeddings, search and "
+                "maps need it"
+            )
+        return self.vectors
 
     # ------------------------------------------------------------------ operations
     # What the handlers ask for when one request touches several parts of the engine.

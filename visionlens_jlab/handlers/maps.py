@@ -10,6 +10,7 @@ from tornado.web import HTTPError
 
 from ..maps import answers, wire
 from ..maps.store import descriptor, list_descriptors
+from ..vectors import VectorStore, VectorStoreError
 from .base import VisionLensHandler
 
 OCTET_STREAM = "application/octet-stream"
@@ -18,6 +19,14 @@ COUNT_HEADER = "X-VisionLens-Count"
 
 
 class _MapHandler(VisionLensHandler):
+    def store_or_none(self) -> VectorStore | None:
+        """The vector store when it can be had: listing maps works without it (staleness
+        then reads ``null``)."""
+        try:
+            return self.app.vector_store()
+        except VectorStoreError:
+            return None
+
     def binary(self, data: bytes, content_type: str = OCTET_STREAM) -> None:
         # APIHandler.finish would otherwise relabel the body as JSON.
         self.set_header("Cache-Control", "no-store")
@@ -28,7 +37,7 @@ class MapsHandler(_MapHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        maps = await self.run_blocking(list_descriptors, self.catalog, self.app.vectors, name)
+        maps = await self.run_blocking(list_descriptors, self.catalog, self.store_or_none(), name)
         self.write_json({"maps": maps})
 
     @tornado.web.authenticated
@@ -58,7 +67,7 @@ class MapHandler(_MapHandler):
     @authorized
     async def get(self, name: str, map_id: str) -> None:
         self.write_json(
-            await self.run_blocking(descriptor, self.catalog, self.app.vectors, name, map_id)
+            await self.run_blocking(descriptor, self.catalog, self.store_or_none(), name, map_id)
         )
 
 

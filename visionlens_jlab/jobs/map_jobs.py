@@ -25,8 +25,8 @@ from ..maps.params import MapError
 from ..maps.pca import PcaBasis
 from ..maps.reduce import reduce_vectors
 from ..maps.store import MapKey, describe, read_vectors, resolve, space_ids
+from . import stream_from_worker
 from .manager import JobContext
-from .workers import stream_from_worker
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -89,8 +89,14 @@ def compute_map(
         raise MapError(f"a map needs at least 3 embedded samples, this dataset has {len(ids)}")
     ids, vectors = read_vectors(store, key.space.name, ids, lambda f, m: report(READ_SHARE * f, m))
     started = time.perf_counter()
+    if in_worker and key.method != "pca":
+        # The worker reads its own copy: the server keeps no 200 MB array for minutes.
+        items = _worker_items(ctx, _save_temp(vectors), key)
+        del vectors
+    else:
+        items = _inline_items(ctx, vectors, key)
     coords, transform = None, None
-    for item in _reduce(ctx, vectors, key, in_worker and key.method != "pca"):
+    for item in items:
         if item[0] == "progress":
             report(READ_SHARE + (1 - READ_SHARE) * 0.98 * float(item[1]), str(item[2]))
         else:
@@ -113,22 +119,32 @@ def compute_map(
     return _descriptor(catalog, store, key)
 
 
-def _reduce(
-    ctx: JobContext | None, vectors: np.ndarray, key: MapKey, in_worker: bool
+def _inline_items(
+    ctx: JobContext | None, vectors: np.ndarray, key: MapKey
 ) -> Iterator[tuple[Any, ...]]:
-    args = (key.method, key.params, key.space.distance)
-    if not in_worker:
-        for item in reduction_items(vectors, *args):
-            if ctx is not None:
-                ctx.check_cancelled()
-            yield item
-        return
+    for item in reduction_items(vectors, key.method, key.params, key.space.distance):
+        if ctx is not None:
+            ctx.check_cancelled()
+        yield item
+
+
+def _save_temp(vectors: np.ndarray) -> str:
     fd, path = tempfile.mkstemp(prefix="visionlens-map-", suffix=".npy")
     try:
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32))
-        del vectors
-        yield from stream_from_worker(ctx, reduction_items_from_file, path, *args)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _worker_items(ctx: JobContext | None, path: str, key: MapKey) -> Iterator[tuple[Any, ...]]:
+    """The worker's items; the vectors file is removed when the stream ends, however."""
+    try:
+        yield from stream_from_worker(
+            ctx, reduction_items_from_file, path, key.method, key.params, key.space.distance
+        )
     finally:
         os.unlink(path)
 

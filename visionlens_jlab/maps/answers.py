@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..catalog.map_values import map_values
-from ..catalog.maps import read_points, require_map
+from ..catalog.maps import MapPoints, read_points, require_map
 from ..catalog.queries import sample_ids
 from .lasso import as_polygon, as_rect, points_in_polygon, points_in_rect
 from .params import MapError
@@ -19,6 +22,31 @@ if TYPE_CHECKING:
 
 MODES = ("replace", "add", "subtract")
 POINT_FORMATS = ("binary", "arrow")
+CACHED_MAPS = 4
+"""Maps whose points a lasso keeps in memory per catalog (1M points = 16 MB each): reading
+1M rows back from DuckDB took ~130 of the ~180 ms of a lasso over 1M points."""
+
+_cache: weakref.WeakKeyDictionary[Catalog, OrderedDict[tuple[Any, ...], MapPoints]] = (
+    weakref.WeakKeyDictionary()
+)
+_cache_lock = threading.Lock()
+
+
+def cached_points(catalog: Catalog, dataset_id: int, record: dict[str, Any]) -> MapPoints:
+    """The points of a stored map, kept while its ``updated_at`` stays the same (every
+    write of a map's points changes it)."""
+    key = (dataset_id, record["id"], record["updated_at"])
+    with _cache_lock:
+        maps = _cache.setdefault(catalog, OrderedDict())
+        if key in maps:
+            maps.move_to_end(key)
+            return maps[key]
+    points = read_points(catalog, dataset_id, record["id"])
+    with _cache_lock:
+        maps[key] = points
+        while len(maps) > CACHED_MAPS:
+            maps.popitem(last=False)
+    return points
 
 
 def _dataset_ids(catalog: Catalog, dataset: str) -> np.ndarray:
@@ -85,8 +113,7 @@ def select_ids(
     shape_poly = as_polygon(polygon) if polygon is not None else None
     shape_rect = as_rect(rect) if rect is not None else None
     dataset_id = dataset_id_of(catalog, dataset)
-    require_map(catalog, dataset_id, map_id, dataset)
-    points = read_points(catalog, dataset_id, map_id)
+    points = cached_points(catalog, dataset_id, require_map(catalog, dataset_id, map_id, dataset))
     if shape_poly is not None:
         mask = points_in_polygon(points.x, points.y, shape_poly)
     else:

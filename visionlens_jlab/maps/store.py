@@ -40,15 +40,6 @@ class MapKey:
         return map_id(self.dataset_id, self.space.name, self.method, self.params)
 
 
-def require_store(store: VectorStore | None) -> VectorStore:
-    """The vector store, or an error that says why maps cannot be computed."""
-    if store is None:
-        raise VectorStoreError(
-            "the vector store is unavailable (see the server log): maps need the embeddings"
-        )
-    return store
-
-
 def dataset_id_of(catalog: Catalog, dataset: str) -> int:
     """The id of dataset ``dataset`` (:class:`NotFoundError` if none)."""
     with catalog.cursor() as cur:
