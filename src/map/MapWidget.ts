@@ -32,24 +32,19 @@ import { pythonCode } from './reproduce';
 import { SpatialIndex } from './spatialIndex';
 import { IMapDescriptor, MapMethod, MapShape } from './types';
 import {
-  decodeIds,
-  decodePoints,
-  decodeValues,
-  IMapPoints,
-  pointIndices,
-  PointValues
-} from './wire';
+  BASE_FIELDS,
+  colorFieldOptions,
+  fetchPoints,
+  fetchValues,
+  filteredPoints,
+  resolveMap
+} from './mapSource';
+import { decodeIds, IMapPoints, PointValues } from './wire';
 
 const METHODS: [MapMethod, string][] = [
   ['pca', 'PCA'],
   ['umap', 'UMAP'],
   ['tsne', 't-SNE']
-];
-const BASE_FIELDS: [string, string][] = [
-  ['', 'No colour'],
-  ['top_class', 'Class (most boxes)'],
-  ['split', 'Split'],
-  ['box_count', 'Boxes (ground truth)']
 ];
 
 /** Options of the map panel. */
@@ -189,26 +184,20 @@ export class MapWidget extends Widget {
       return;
     }
     void this._loadFieldOptions(dataset);
+    if (wanted !== 'pca' && (!this._map || this._map.dataset !== dataset)) {
+      void this._preview(dataset, token);
+    }
     try {
-      const answer = await this._model.client.requestMap(dataset, {
-        method: wanted
-      });
-      if (answer.map) {
-        await this._show(answer.map, token);
-        return;
-      }
-      if (wanted !== 'pca' && (!this._map || this._map.dataset !== dataset)) {
-        void this._preview(dataset, token);
-      }
-      const job = answer.job as IJob;
-      this._job = job;
-      this._cancel.hidden = false;
-      const done = await this._model.client.waitForJob(job, {
+      const desc = await resolveMap(this._model.client, dataset, wanted, {
         signal,
-        onUpdate: j => this._jobStatus(wanted, j)
+        onJob: (job: IJob) => {
+          this._job = job;
+          this._cancel.hidden = job.status === 'done';
+          this._jobStatus(wanted, job);
+        }
       });
       this._cancel.hidden = true;
-      await this._show(done.result as unknown as IMapDescriptor, token);
+      await this._show(desc, token);
     } catch (error) {
       this._cancel.hidden = true;
       if ((error as Error).name !== 'AbortError' && token === this._token) {
@@ -253,16 +242,9 @@ export class MapWidget extends Widget {
   /** While UMAP / t-SNE run, show the PCA preview (never over the final map). */
   private async _preview(dataset: string, token: number): Promise<void> {
     try {
-      const answer = await this._model.client.requestMap(dataset, {
-        method: 'pca'
+      const desc = await resolveMap(this._model.client, dataset, 'pca', {
+        signal: this._abort?.signal
       });
-      const desc =
-        answer.map ??
-        ((
-          await this._model.client.waitForJob(answer.job as IJob, {
-            signal: this._abort?.signal
-          })
-        ).result as unknown as IMapDescriptor);
       if (token === this._token && !this._final) {
         await this._show(desc, token, true);
       }
@@ -277,7 +259,8 @@ export class MapWidget extends Widget {
     preview = false
   ): Promise<void> {
     const dataset = this._model.dataset as string;
-    const buffer = await this._model.client.mapPoints(
+    const points = await fetchPoints(
+      this._model.client,
       dataset,
       desc.id,
       this._abort?.signal
@@ -288,8 +271,8 @@ export class MapWidget extends Widget {
     const first = !this._points;
     this._final = !preview;
     this._map = { ...desc, dataset };
-    this._points = decodePoints(buffer);
-    this._index = new SpatialIndex(this._points.positions, this._points.bounds);
+    this._points = points;
+    this._index = new SpatialIndex(points.positions, points.bounds);
     this._inFilter = null;
     this._values = null;
     this._coloring = null;
@@ -331,27 +314,7 @@ export class MapWidget extends Widget {
 
   private async _loadFieldOptions(dataset: string): Promise<void> {
     try {
-      const facets = await this._model.client.facets(dataset, {});
-      const fields = facets.facets
-        .map(f => f.name)
-        .filter(
-          n => n.startsWith('fields.') || ['width', 'height'].includes(n)
-        );
-      const info = this._model.currentInfo;
-      const evals = (info?.models ?? []).flatMap(m =>
-        ['tp', 'fp', 'fn'].map(
-          s =>
-            [`eval.${s}|${m.name}`, `${s.toUpperCase()} boxes (${m.name})`] as [
-              string,
-              string
-            ]
-        )
-      );
-      setOptions(this._color, [
-        ...BASE_FIELDS,
-        ...fields.map(f => [f, f] as [string, string]),
-        ...evals
-      ]);
+      setOptions(this._color, await colorFieldOptions(this._model, dataset));
     } catch {
       // The base fields stay offered.
     }
@@ -363,20 +326,16 @@ export class MapWidget extends Widget {
     if (!map || !points) {
       return;
     }
-    const [field, evalModel] = this._color.value.split('|');
     let values: PointValues | null = null;
     try {
-      if (field) {
-        const buffer = await this._model.client.mapValues(
-          map.dataset as string,
-          map.id,
-          field,
-          evalModel
-        );
-        values = decodeValues(buffer);
-      }
+      values = await fetchValues(
+        this._model.client,
+        map.dataset as string,
+        map.id,
+        this._color.value
+      );
     } catch (error) {
-      this._setStatus(`Colour by ${field}: ${(error as Error).message}`);
+      this._setStatus(`Colour by: ${(error as Error).message}`);
     }
     if (map !== this._map) {
       return;
@@ -399,16 +358,13 @@ export class MapWidget extends Widget {
       return;
     }
     const filter = this._model.filter;
-    let inFilter: Int32Array | null = null;
-    if (Object.keys(filter).length > 0) {
-      const buffer = await this._model.client.mapSelect(
-        map.dataset as string,
-        map.id,
-        { rect: points.bounds },
-        filter
-      );
-      inFilter = pointIndices(points.ids, decodeIds(buffer));
-    }
+    const inFilter = await filteredPoints(
+      this._model.client,
+      map.dataset as string,
+      map.id,
+      points,
+      filter
+    );
     if (map !== this._map || filter !== this._model.filter) {
       return;
     }
