@@ -33,6 +33,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
 	jupyter labextension develop --overwrite .
 	touch $@
 
+# The optional `embed` extra (torch, torchvision, open_clip): the tests need it, `make run` does
+# not (the demo's vectors come from the weight-free built-in embedder). Its torch/torchvision
+# pins are the pair this machine's pip takes from local wheels, never a CUDA download.
+$(VENV)/.installed-embed: $(VENV)/.installed
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test,embed]" --no-build-isolation
+	touch $@
+
 setup: $(VENV)/.installed  ## install Python + Node dependencies and build the lab extension
 	jlpm build
 
@@ -56,17 +63,17 @@ lint: setup ui-tests/node_modules/.installed  ## ruff, ruff format, ESLint, Pret
 	ruff format --check .
 	jlpm lint:check
 
-typecheck: setup ui-tests/node_modules/.installed  ## mypy; tsc strict over src, its tests, ui-tests and the JS benchmarks
+typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## mypy; tsc strict over src, its tests, ui-tests and the JS benchmarks
 	mypy
 	jlpm typecheck
 
-test-python: setup  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+test-python: setup $(VENV)/.installed-embed  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
 	pytest -q -p no:cacheprovider
 
-test-js: setup  ## jest unit tests of the frontend model
+test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test
 
-test-ui: setup chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
+test-ui: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
 	cd ui-tests && jlpm test
 
 screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/

@@ -75,7 +75,7 @@ def synthetic_units(n_images: int, seed: int = 0) -> Units:
         "object.crowding": pa.chunked_array([rng.poisson(0.5, n_gt).astype(np.int32)]),
         "object.position": pa.chunked_array([rng.choice(["center", "middle", "edge"], n_gt)]),
         "attributes.occluded": pa.chunked_array(
-            [pa.array(np.where(rng.random(n_gt) < 0.07, "true", None).tolist(), pa.string())]
+            [pa.array(np.where(rng.random(n_gt) < 0.07, "true", None).tolist(), pa.string())]  # type: ignore[call-overload]
         ),
     }
     n_fp_extra = rng.poisson(np.where(background == "gradient", 1.5, 0.2))
@@ -88,7 +88,7 @@ def synthetic_units(n_images: int, seed: int = 0) -> Units:
         dataset="synthetic", model="m", eval_key="m--coco-iou0.5",
         sample_id=np.arange(1, n_images + 1), image_columns=image_columns,
         gt_count=per, gt_img=gt_img, gt_ann=np.arange(1, n_gt + 1), gt_found=found,
-        gt_confused=confused, gt_confused_with=np.where(confused, "class0", None).astype(object),
+        gt_confused=confused, gt_confused_with=np.where(confused, "class0", None).astype(object),  # type: ignore[call-overload]
         gt_located=found | confused, gt_iou=iou, object_columns=object_columns,
         pr_img=pr_img, pr_ann=np.arange(n_gt + 1, n_gt + 1 + n_pr), pr_tp=pr_tp,
         pr_score=score, pr_class=pa.chunked_array([classes[rng.integers(0, 20, n_pr)]]),

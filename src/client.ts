@@ -34,6 +34,7 @@ import {
   ISearchResult,
   IVectorSpace
 } from './types';
+import { IMapDescriptor, IMapRequest, MapShape } from './map/types';
 
 /** The API prefix under the server's base URL. */
 export const API_PREFIX = 'visionlens/api';
@@ -265,6 +266,67 @@ export class VisionLensClient implements IVisionLensClient {
     }
   }
 
+  async listMaps(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IMapDescriptor[]> {
+    const data = await this._request<{ maps: IMapDescriptor[] }>(
+      `datasets/${enc(dataset)}/maps`,
+      { signal }
+    );
+    return data.maps;
+  }
+
+  requestMap(
+    dataset: string,
+    request: IMapRequest
+  ): Promise<{ map?: IMapDescriptor; job?: IJob }> {
+    return this._post(`datasets/${enc(dataset)}/maps`, request);
+  }
+
+  mapPoints(
+    dataset: string,
+    mapId: string,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/points`, {
+      signal
+    });
+  }
+
+  mapValues(
+    dataset: string,
+    mapId: string,
+    field: string,
+    model?: string | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    const q = `field=${enc(field)}${model ? `&model=${enc(model)}` : ''}`;
+    return this._binary(
+      `datasets/${enc(dataset)}/maps/${enc(mapId)}/values?${q}`,
+      { signal }
+    );
+  }
+
+  mapSelect(
+    dataset: string,
+    mapId: string,
+    shape: MapShape,
+    filter?: IFilter | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    const body = filter ? { ...shape, filter } : shape;
+    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/select`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/octet-stream'
+      },
+      signal
+    });
+  }
+
   imageUrl(dataset: string, sampleId: number, size?: number): string {
     const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
     return size ? `${url}?size=${size}` : url;
@@ -289,25 +351,31 @@ export class VisionLensClient implements IVisionLensClient {
     });
   }
 
+  /** One request answered with binary data (map points, values, ids). */
+  private async _binary(
+    endpoint: string,
+    init: RequestInit
+  ): Promise<ArrayBuffer> {
+    const response = await this._fetch(endpoint, init);
+    if (!response.ok) {
+      const text = await response.text();
+      let data: unknown = text;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        // not JSON: the text itself is the message
+      }
+      throw new VisionLensAPIError(
+        errorMessage(data, response),
+        response.status
+      );
+    }
+    return response.arrayBuffer();
+  }
+
   /** One request; the parsed JSON answer (undefined for 204), or a VisionLensAPIError. */
   private async _request<T>(endpoint: string, init: RequestInit): Promise<T> {
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(
-        this.url(endpoint),
-        init,
-        this.serverSettings
-      );
-    } catch (error) {
-      // ServerConnection wraps an aborted fetch in a NetworkError: callers
-      // tell "aborted on purpose" from "server unreachable" by the name.
-      if (init.signal?.aborted || (error as Error)?.name === 'AbortError') {
-        throw abortError();
-      }
-      throw error instanceof ServerConnection.NetworkError
-        ? error
-        : new ServerConnection.NetworkError(error as TypeError);
-    }
+    const response = await this._fetch(endpoint, init);
     const text = await response.text();
     let data: unknown = undefined;
     if (text.length > 0) {
@@ -324,6 +392,26 @@ export class VisionLensClient implements IVisionLensClient {
       );
     }
     return data as T;
+  }
+
+  /** The fetch through the Jupyter server connection (auth, XSRF, base URL). */
+  private async _fetch(endpoint: string, init: RequestInit): Promise<Response> {
+    try {
+      return await ServerConnection.makeRequest(
+        this.url(endpoint),
+        init,
+        this.serverSettings
+      );
+    } catch (error) {
+      // ServerConnection wraps an aborted fetch in a NetworkError: callers
+      // tell "aborted on purpose" from "server unreachable" by the name.
+      if (init.signal?.aborted || (error as Error)?.name === 'AbortError') {
+        throw abortError();
+      }
+      throw error instanceof ServerConnection.NetworkError
+        ? error
+        : new ServerConnection.NetworkError(error as TypeError);
+    }
   }
 }
 

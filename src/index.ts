@@ -16,6 +16,7 @@ import { jobsPlugin } from './plugins/jobs';
 import { samplePlugin } from './plugins/sample';
 import { similarityPlugin } from './plugins/similarity';
 import { evaluationPlugin } from './evaluation/plugin';
+import { mapPlugin } from './map/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -26,7 +27,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   jobsPlugin,
   similarityPlugin,
   bridgePlugin,
-  evaluationPlugin
+  evaluationPlugin,
+  mapPlugin
 ];
 
 export default plugins;

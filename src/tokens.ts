@@ -30,8 +30,10 @@ import {
   ISearchResult,
   IVectorSpace
 } from './types';
+import { IMapDescriptor, IMapRequest, MapShape } from './map/types';
 
 export * from './types';
+export * from './map/types';
 
 /** The body of `POST /datasets` (an ingest). */
 export interface IIngestRequest {
@@ -129,6 +131,35 @@ export interface IVisionLensClient {
     dataset: string,
     signal?: AbortSignal
   ): Promise<IDuplicatesResult | null>;
+  /** Stored embedding maps of a dataset. */
+  listMaps(dataset: string, signal?: AbortSignal): Promise<IMapDescriptor[]>;
+  /** A stored map (`map`), or the job computing it (`job`, its result is the map). */
+  requestMap(
+    dataset: string,
+    request: IMapRequest
+  ): Promise<{ map?: IMapDescriptor; job?: IJob }>;
+  /** A map's points as the binary frame (src/map/wire.ts decodes it). */
+  mapPoints(
+    dataset: string,
+    mapId: string,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer>;
+  /** One field's per-point values as the binary frame. */
+  mapValues(
+    dataset: string,
+    mapId: string,
+    field: string,
+    model?: string | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer>;
+  /** Sample ids inside a lasso polygon or rectangle (int64 LE), filtered. */
+  mapSelect(
+    dataset: string,
+    mapId: string,
+    shape: MapShape,
+    filter?: IFilter | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
 }
@@ -286,4 +317,5 @@ export namespace CommandIDs {
   export const clearSearch = 'visionlens:clear-search';
   export const computeEmbeddings = 'visionlens:compute-embeddings';
   export const openDuplicates = 'visionlens:open-duplicates';
+  export const openMap = 'visionlens:open-map';
 }

@@ -5,3 +5,4 @@ import './sample.css';
 import './filters.css';
 import './evaluation.css';
 import './similarity.css';
+import './map.css';

@@ -43,7 +43,8 @@ def _demo(tmp: Path, rename: dict[str, str] | None = None) -> Catalog:
     return catalog
 
 
-def _tool_returns(messages: list[ModelMessage]) -> list[ToolReturnPart]:
+def _tool_returns(messages: list[ModelMessage]) -> list[Any]:
+    """The tool results the model was shown (``Any``: their content is the tools' JSON)."""
     return [p for m in messages if isinstance(m, ModelRequest) for p in m.parts
             if isinstance(p, ToolReturnPart)]  # fmt: skip
 
@@ -69,7 +70,7 @@ class Script:
 def test_false_claims_are_rejected_and_true_ones_keep_engine_numbers(tmp_path: Path) -> None:
     catalog = _demo(tmp_path)
 
-    def answer(returns: list[ToolReturnPart]) -> list[dict[str, str]]:
+    def answer(returns: list[Any]) -> list[dict[str, str]]:
         findings, fog = returns[0].content, returns[1].content
         return [
             {"test_id": fog["test_id"], "claim": "fog images are missed"},

@@ -30,3 +30,12 @@ c.VisionLensApp.embedding_checkpoint = os.environ.get("VISIONLENS_UI_CHECKPOINT"
 
 # Containers and CI machines often run the tests as root.
 c.ServerApp.allow_root = True  # noqa: F821
+
+# The map tests need embeddings of the demo; vectors can only be written before this
+# server owns the store (see map_test_data.py).
+import sys  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+from map_test_data import demo as _demo_with_vectors  # noqa: E402
+
+_demo_with_vectors(Path(os.environ["VISIONLENS_DATA_DIR"]))

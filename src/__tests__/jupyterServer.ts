@@ -67,9 +67,12 @@ async function waitUntilUp(
  * with this worktree first on PYTHONPATH.
  */
 export async function startServer(
-  extraArgs: string[] = []
+  extraArgs: string[] = [],
+  options: { dataDir?: string } = {}
 ): Promise<ITestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vl-jest-'));
+  // A data folder prepared before the start (vectors: only the owner writes them).
+  const dataDir = options.dataDir ?? path.join(dir, 'data');
   const port = await freePort();
   const token = `t${Math.random().toString(36).slice(2)}`;
   const baseUrl = `http://127.0.0.1:${port}/vl-jest/prefix/`;
@@ -96,7 +99,7 @@ export async function startServer(
       '--ServerApp.allow_root=True',
       `--ServerApp.root_dir=${dir}`,
       `--config=${config}`,
-      `--VisionLensApp.data_dir=${path.join(dir, 'data')}`,
+      `--VisionLensApp.data_dir=${dataDir}`,
       ...extraArgs
     ],
     {
@@ -104,7 +107,7 @@ export async function startServer(
       env: {
         ...process.env,
         PYTHONPATH: [REPO, process.env.PYTHONPATH].filter(Boolean).join(':'),
-        VISIONLENS_DATA_DIR: path.join(dir, 'data'),
+        VISIONLENS_DATA_DIR: dataDir,
         JUPYTER_CONFIG_DIR: path.join(dir, 'jupyter-config'),
         JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime')
       },

@@ -143,6 +143,9 @@ export class DatasetsPanel extends Widget {
     const open = button('Open grid', 'jp-VisionLens-openDataset', () =>
       this._open(d.name)
     );
+    const map = button('Map', 'jp-VisionLens-openMap', () =>
+      this._commands.execute(CommandIDs.openMap, { dataset: d.name })
+    );
     const showReport = button('Report', 'jp-VisionLens-showReport', () =>
       this._toggleReport(d.name, report)
     );
@@ -166,6 +169,7 @@ export class DatasetsPanel extends Widget {
         open,
         embed,
         dups,
+        map,
         showReport,
         del
       ),

@@ -39,6 +39,9 @@ export class GridToolbar implements IDisposable {
     const filters = button('Filters', 'jp-VisionLens-openFilters', () =>
       options.commands.execute(CommandIDs.openFilters)
     );
+    const map = button('Map', 'jp-VisionLens-openMap', () =>
+      options.commands.execute(CommandIDs.openMap)
+    );
 
     this._tagInput = h('input', {
       className: 'jp-VisionLens-tagInput jp-mod-styled',
@@ -117,7 +120,8 @@ export class GridToolbar implements IDisposable {
         ),
         this._sources,
         h('span', { className: 'jp-VisionLens-spacer' }),
-        filters
+        filters,
+        map
       ),
       this._search.node
     );

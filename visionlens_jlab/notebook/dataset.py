@@ -282,6 +282,7 @@ class Dataset:
             if time.monotonic() > deadline:
                 raise VisionLensError(f"the map job {job_id} is still running after {timeout} s")
             time.sleep(0.2)
+
     def blind_spots(
         self, model: str, *, min_n: int = 50, fdr: float = 0.05, agent: bool = False
     ) -> pd.DataFrame:

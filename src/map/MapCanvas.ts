@@ -1,0 +1,287 @@
+/**
+ * The deck.gl canvas of the map panel: an orthographic view over the points
+ * layer, zoom/pan, fitting to bounds, and recovery from a lost WebGL context
+ * (a new deck on a new canvas, fed the typed arrays kept here).
+ */
+import { Deck, OrthographicView } from '@deck.gl/core';
+
+import { FilterMode, PointsLayer } from './PointsLayer';
+
+type ViewState = { target: [number, number, number]; zoom: number };
+type Bounds = [number, number, number, number];
+
+/** What the layer draws; arrays are uploaded only when their object changes. */
+export interface IPointsData {
+  count: number;
+  positions: Float32Array;
+  colors: Uint8Array;
+  flags: Uint8Array;
+}
+
+/** How the points look. */
+export interface IDrawOptions {
+  pointSize: number;
+  filterMode: FilterMode;
+  hasSelection: boolean;
+  density: boolean;
+  round: boolean;
+}
+
+/** Callbacks of the canvas. */
+export interface IMapCanvasOptions {
+  onViewChange: () => void;
+  onContextLost: () => void;
+  onContextRestored: () => void;
+  /** After every frame drawn, with its CPU time in ms. */
+  onFrame?: (ms: number) => void;
+}
+
+/** Fraction of the panel the fitted bounds fill. */
+const FIT_MARGIN = 0.9;
+
+export class MapCanvas {
+  constructor(
+    readonly host: HTMLDivElement,
+    private readonly _options: IMapCanvasOptions
+  ) {
+    this._deck = this._create();
+  }
+
+  /** The draw options last set. */
+  get draw(): IDrawOptions {
+    return this._draw;
+  }
+
+  /** Times the WebGL context was lost and the canvas rebuilt. */
+  get recoveries(): number {
+    return this._recoveries;
+  }
+
+  /** The current view (data point at the centre and log2 pixels per unit). */
+  get viewState(): ViewState {
+    return this._viewState;
+  }
+
+  setData(data: IPointsData | null): void {
+    this._data = data;
+    if (data) {
+      // One attribute object per array: deck.gl re-uploads a binary
+      // attribute only when this object changes.
+      if (data.positions !== this._attrs.getPosition?.value) {
+        this._attrs.getPosition = { value: data.positions, size: 2 };
+      }
+      if (data.colors !== this._attrs.getColor?.value) {
+        this._attrs.getColor = {
+          value: data.colors,
+          size: 4,
+          normalized: true
+        };
+      }
+      if (data.flags !== this._attrs.getFlags?.value) {
+        this._attrs.getFlags = { value: data.flags, size: 1, normalized: true };
+      }
+      this._layerData = { length: data.count, attributes: { ...this._attrs } };
+    } else {
+      this._layerData = null;
+    }
+    this._render();
+  }
+
+  setDrawOptions(options: Partial<IDrawOptions>): void {
+    this._draw = { ...this._draw, ...options };
+    this._render();
+  }
+
+  /** Allow or forbid panning by drag (lasso and rectangle tools take the drag). */
+  setDragPan(enabled: boolean): void {
+    this._dragPan = enabled;
+    this._deck.setProps({ controller: this._controller() });
+  }
+
+  /** Show `bounds` (data coordinates) in the panel. */
+  fitBounds(bounds: Bounds): void {
+    const { width, height } = this.size();
+    const w = Math.max(bounds[2] - bounds[0], 1e-6);
+    const h = Math.max(bounds[3] - bounds[1], 1e-6);
+    const scale = Math.min(width / w, height / h) * FIT_MARGIN;
+    this._setView({
+      target: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 0],
+      zoom: Math.log2(Math.max(scale, 1e-9))
+    });
+  }
+
+  /** Pan by pixels (tests and keyboard). */
+  panBy(dx: number, dy: number): void {
+    const s = 2 ** this._viewState.zoom;
+    const [x, y] = this._viewState.target;
+    this._setView({ ...this._viewState, target: [x - dx / s, y + dy / s, 0] });
+  }
+
+  /** Panel pixels (from the top left) to data coordinates. */
+  unproject(p: [number, number]): [number, number] {
+    const { width, height } = this.size();
+    const s = 2 ** this._viewState.zoom;
+    const [cx, cy] = this._viewState.target;
+    return [cx + (p[0] - width / 2) / s, cy - (p[1] - height / 2) / s];
+  }
+
+  /** Data coordinates to panel pixels. */
+  project(p: [number, number]): [number, number] {
+    const { width, height } = this.size();
+    const s = 2 ** this._viewState.zoom;
+    const [cx, cy] = this._viewState.target;
+    return [width / 2 + (p[0] - cx) * s, height / 2 - (p[1] - cy) * s];
+  }
+
+  /** The data rectangle in view. */
+  viewBounds(): Bounds {
+    const { width, height } = this.size();
+    const [x0, y1] = this.unproject([0, 0]);
+    const [x1, y0] = this.unproject([width, height]);
+    return [x0, y0, x1, y1];
+  }
+
+  size(): { width: number; height: number } {
+    return {
+      width: Math.max(1, this.host.clientWidth),
+      height: Math.max(1, this.host.clientHeight)
+    };
+  }
+
+  /** The WebGL canvas (tests reach its context to lose it). */
+  get canvas(): HTMLCanvasElement | null {
+    return this._deck.getCanvas();
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    this._deck.finalize();
+  }
+
+  private _setView(view: ViewState): void {
+    this._viewState = view;
+    this._deck.setProps({ viewState: view });
+    this._options.onViewChange();
+  }
+
+  private _controller() {
+    return {
+      dragPan: this._dragPan,
+      scrollZoom: true,
+      doubleClickZoom: false,
+      dragRotate: false,
+      keyboard: false,
+      inertia: false
+    };
+  }
+
+  private _create(): Deck<OrthographicView> {
+    const deck = new Deck<OrthographicView>({
+      parent: this.host,
+      views: new OrthographicView({ id: 'map' }),
+      viewState: this._viewState,
+      controller: this._controller(),
+      // One device pixel per CSS pixel: software GL pays per pixel.
+      useDevicePixels: 1,
+      parameters: { depthCompare: 'always', depthWriteEnabled: false } as any,
+      onViewStateChange: ({ viewState }) => {
+        const v = viewState as any;
+        this._setView({ target: v.target, zoom: v.zoom });
+        return viewState;
+      },
+      onLoad: () => this._watchContext(),
+      onAfterRender: () => {
+        if (this._frameStart !== null) {
+          this._options.onFrame?.(performance.now() - this._frameStart);
+          this._frameStart = null;
+        }
+      },
+      onBeforeRender: () => {
+        this._frameStart = performance.now();
+      },
+      getCursor: ({ isDragging }) =>
+        this._dragPan ? (isDragging ? 'grabbing' : 'default') : 'crosshair',
+      layers: this._layers()
+    });
+    return deck;
+  }
+
+  private _watchContext(): void {
+    const canvas = this._deck.getCanvas();
+    if (!canvas || this._watched === canvas) {
+      return;
+    }
+    this._watched = canvas;
+    canvas.addEventListener('webglcontextlost', event => {
+      // A lost context cannot draw again until restored; rather than wait
+      // (a browser may never restore it), rebuild on a fresh canvas.
+      event.preventDefault();
+      if (this._disposed) {
+        return;
+      }
+      this._options.onContextLost();
+      window.setTimeout(() => this._rebuild(), 0);
+    });
+  }
+
+  private _rebuild(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._deck.finalize();
+    // The old canvas stays in the host after finalize when deck.gl created it.
+    this.host.querySelectorAll('canvas').forEach(c => c.remove());
+    this._attrs = {};
+    this._watched = null;
+    this._recoveries++;
+    this._deck = this._create();
+    if (this._data) {
+      this.setData(this._data);
+    }
+    this._options.onContextRestored();
+  }
+
+  private _layers() {
+    if (!this._layerData) {
+      return [];
+    }
+    return [
+      new PointsLayer({
+        id: 'points',
+        data: this._layerData,
+        ...this._draw,
+        parameters: this._draw.density
+          ? {
+              blend: true,
+              blendColorSrcFactor: 'src-alpha',
+              blendColorDstFactor: 'one',
+              blendAlphaSrcFactor: 'one',
+              blendAlphaDstFactor: 'one'
+            }
+          : {}
+      } as any)
+    ];
+  }
+
+  private _render(): void {
+    this._deck.setProps({ layers: this._layers() });
+  }
+
+  private _deck: Deck<OrthographicView>;
+  private _viewState: ViewState = { target: [0, 0, 0], zoom: 0 };
+  private _data: IPointsData | null = null;
+  private _attrs: { [name: string]: any } = {};
+  private _layerData: { length: number; attributes: object } | null = null;
+  private _draw: IDrawOptions = {
+    pointSize: 2,
+    filterMode: 'hide',
+    hasSelection: false,
+    density: false,
+    round: false
+  };
+  private _dragPan = true;
+  private _frameStart: number | null = null;
+  private _watched: HTMLCanvasElement | null = null;
+  private _recoveries = 0;
+  private _disposed = false;
+}

@@ -1,0 +1,193 @@
+/**
+ * A deck.gl layer that draws each map point as one `gl.POINTS` vertex.
+ *
+ * deck.gl's ScatterplotLayer draws an instanced quad per point with circle
+ * work per fragment: 13-19 s a frame at 1M points on software GL
+ * (SwiftShader). One plain vertex per point costs a few hundred ms there.
+ * Round, larger points ("rich" drawing) are switched on by the panel when few
+ * points are in view. Filtering and selection are a per-point flags byte read
+ * in the vertex shader, so a filter change uploads n bytes, never positions.
+ */
+import {
+  Layer,
+  project32,
+  UpdateParameters,
+  DefaultProps
+} from '@deck.gl/core';
+import type { LayerProps } from '@deck.gl/core';
+import { Model } from '@luma.gl/engine';
+import type { ShaderModule } from '@luma.gl/shadertools';
+
+import { FLAG_IN_FILTER } from './flags';
+
+/** How points outside the filter are drawn. */
+export type FilterMode = 'hide' | 'dim';
+
+type PointsUniforms = {
+  pointSize: number;
+  filterMode: number;
+  hasSelection: number;
+  density: number;
+  round: number;
+};
+
+const uniformBlock = `\
+layout(std140) uniform pointsUniforms {
+  float pointSize;
+  float filterMode;
+  float hasSelection;
+  float density;
+  float round;
+} points;
+`;
+
+const pointsUniforms = {
+  name: 'points',
+  vs: uniformBlock,
+  fs: uniformBlock,
+  uniformTypes: {
+    pointSize: 'f32',
+    filterMode: 'f32',
+    hasSelection: 'f32',
+    density: 'f32',
+    round: 'f32'
+  }
+} as const satisfies ShaderModule<PointsUniforms>;
+
+const vs = /* glsl */ `\
+#version 300 es
+#define SHADER_NAME visionlens-points-vertex-shader
+in vec2 pointPositions;
+in vec4 pointColors;
+in float pointFlags;
+out vec4 vColor;
+
+void main(void) {
+  float flags = floor(pointFlags * 255.0 + 0.5);
+  bool inFilter = mod(flags, 2.0) > 0.5;
+  bool selected = flags >= 2.0;
+  vec3 position = vec3(pointPositions, 0.0);
+  geometry.worldPosition = position;
+  gl_Position = project_position_to_clipspace(position, vec3(0.0), vec3(0.0), geometry.position);
+  // Few points in view ("round"): larger, round points.
+  float size = points.round > 0.5 ? points.pointSize * 2.0 + 2.0 : points.pointSize;
+  vec4 color = pointColors;
+  if (!inFilter) {
+    if (points.filterMode < 0.5) {
+      // Hidden: outside the clip volume, so the rasterizer drops it.
+      gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+    } else {
+      color.a *= 0.15;
+    }
+  }
+  if (points.hasSelection > 0.5) {
+    if (selected) {
+      size += 2.0;
+    } else {
+      color.a *= 0.3;
+    }
+  }
+  if (points.density > 0.5) {
+    color.a *= 0.25;
+  }
+  gl_PointSize = size;
+  vColor = vec4(color.rgb, color.a * layer.opacity);
+}
+`;
+
+const fs = /* glsl */ `\
+#version 300 es
+#define SHADER_NAME visionlens-points-fragment-shader
+precision highp float;
+in vec4 vColor;
+out vec4 fragColor;
+
+void main(void) {
+  if (points.round > 0.5) {
+    vec2 c = gl_PointCoord * 2.0 - 1.0;
+    if (dot(c, c) > 1.0) {
+      discard;
+    }
+  }
+  fragColor = vColor;
+}
+`;
+
+/** Props of the points layer (data: `{length, attributes: {getPosition, getColor, getFlags}}`). */
+export type PointsLayerProps = LayerProps & {
+  data: any;
+  pointSize?: number;
+  filterMode?: FilterMode;
+  hasSelection?: boolean;
+  density?: boolean;
+  round?: boolean;
+};
+
+const defaultProps: DefaultProps<PointsLayerProps> = {
+  pointSize: { type: 'number', min: 1, value: 2 },
+  filterMode: 'hide',
+  hasSelection: false,
+  density: false,
+  round: false
+};
+
+/** Map points as plain GPU points (see the module comment). */
+export class PointsLayer extends Layer<Required<PointsLayerProps>> {
+  static layerName = 'VisionLensPointsLayer';
+  static defaultProps = defaultProps;
+
+  state!: { model?: Model };
+
+  getShaders() {
+    return super.getShaders({ vs, fs, modules: [project32, pointsUniforms] });
+  }
+
+  initializeState(): void {
+    this.getAttributeManager()!.add({
+      pointPositions: { size: 2, type: 'float32', accessor: 'getPosition' },
+      pointColors: {
+        size: 4,
+        type: 'unorm8',
+        accessor: 'getColor',
+        defaultValue: [31, 119, 180, 255]
+      },
+      pointFlags: {
+        size: 1,
+        type: 'unorm8',
+        accessor: 'getFlags',
+        defaultValue: [FLAG_IN_FILTER]
+      }
+    });
+  }
+
+  updateState(params: UpdateParameters<this>): void {
+    super.updateState(params);
+    if (params.changeFlags.extensionsChanged || !this.state.model) {
+      this.state.model?.destroy();
+      this.state.model = new Model(this.context.device, {
+        ...this.getShaders(),
+        id: this.props.id,
+        bufferLayout: this.getAttributeManager()!.getBufferLayouts(),
+        topology: 'point-list',
+        vertexCount: 0
+      });
+      this.getAttributeManager()!.invalidateAll();
+    }
+  }
+
+  draw(): void {
+    const model = this.state.model!;
+    const { pointSize, filterMode, hasSelection, density, round } = this.props;
+    model.shaderInputs.setProps({
+      points: {
+        pointSize,
+        filterMode: filterMode === 'dim' ? 1 : 0,
+        hasSelection: hasSelection ? 1 : 0,
+        density: density ? 1 : 0,
+        round: round ? 1 : 0
+      }
+    });
+    model.setVertexCount(this.getNumInstances());
+    model.draw(this.context.renderPass);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The embedding map in real JupyterLab and Chromium (software WebGL2): a lasso
+ * drawn in test coordinates selects exactly the server's ids for its polygon
+ * and the grid shows them; filter counts agree with the grid; colour legends;
+ * WebGL context loss keeps the selection; light and dark screenshots.
+ * Data: the 300-image demo with class-clustered vectors (map_test_data.py).
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { api, command, fmt, openGrid, serverTotal, setTheme } from './helpers';
+
+const DEMO = 'demo';
+/** Screenshots go to the build folder, not docs/. */
+const SHOTS = path.resolve(__dirname, '..', 'test-results', 'map-screenshots');
+
+async function openMap(page: IJupyterLabPageFixture): Promise<Locator> {
+  await command(page, 'visionlens:open-map', { dataset: DEMO, method: 'pca' });
+  const map = page.locator('#visionlens-map-main .jp-VisionLens-map');
+  await expect(map).toHaveAttribute('data-points', /\d+/, { timeout: 60000 });
+  return map;
+}
+
+/** Drag a lasso through `fractions` of the map body (test coordinates). */
+async function lasso(
+  page: IJupyterLabPageFixture,
+  map: Locator,
+  fractions: [number, number][],
+  modifier?: 'Shift' | 'Alt'
+): Promise<void> {
+  await map.locator('.jp-VisionLens-mapTool[data-tool="lasso"]').click();
+  const box = (await map.locator('.jp-VisionLens-mapBody').boundingBox())!;
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height];
+  if (modifier) {
+    await page.keyboard.down(modifier);
+  }
+  const [x0, y0] = at(fractions[0]);
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (const f of [...fractions.slice(1), fractions[0]]) {
+    const [x, y] = at(f);
+    await page.mouse.move(x, y, { steps: 6 });
+  }
+  await page.mouse.up();
+  if (modifier) {
+    await page.keyboard.up(modifier);
+  }
+}
+
+/** The server's ids for the shape the map last sent. */
+async function serverIds(request: any, map: Locator): Promise<number[]> {
+  const shape = JSON.parse((await map.getAttribute('data-last-shape')) as string);
+  const mapId = await map.getAttribute('data-map-id');
+  const answer = await api(request, `datasets/${DEMO}/maps/${mapId}/select`, shape);
+  expect(answer.count).toBe(answer.ids.length);
+  return answer.ids;
+}
+
+test.describe('VisionLens map', () => {
+  test.beforeEach(async ({ page }) => {
+    await command(page, 'visionlens:clear-filters');
+    await command(page, 'visionlens:clear-selection');
+  });
+
+  test('lasso selects the server answer for its polygon, in the grid too', async ({
+    page,
+    request
+  }) => {
+    const grid = await openGrid(page, DEMO);
+    const map = await openMap(page);
+    const total = await serverTotal(request, DEMO, {});
+    await expect(map.locator('.jp-VisionLens-mapCount')).toHaveText(`${fmt(total)} points`);
+
+    await lasso(page, map, [
+      [0.2, 0.2],
+      [0.6, 0.15],
+      [0.55, 0.5],
+      [0.75, 0.8],
+      [0.25, 0.7]
+    ]);
+    await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(/selected/);
+    const ids = await serverIds(request, map);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.length).toBeLessThan(total);
+    await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(`${fmt(ids.length)} selected`);
+    await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText(
+      `${fmt(ids.length)} selected`
+    );
+    // Every tile the grid shows is marked selected exactly when its id is in the answer.
+    const wanted = new Set(ids);
+    const tiles = grid.locator('.jp-VisionLens-tile[data-sample-id]');
+    const shown = await tiles.evaluateAll(els =>
+      els.map(el => [Number(el.getAttribute('data-sample-id')), el.classList.contains('jp-mod-selected')])
+    );
+    expect(shown.length).toBeGreaterThan(0);
+    for (const [id, selected] of shown) {
+      expect(selected).toBe(wanted.has(id as number));
+    }
+    // The code box reproduces the polygon.
+    await expect(map.locator('.jp-VisionLens-mapCodeText')).toContainText('points_in_polygon');
+
+    // Alt subtracts a second lasso; the count is the set difference.
+    await lasso(
+      page,
+      map,
+      [
+        [0.0, 0.0],
+        [0.5, 0.0],
+        [0.5, 1.0],
+        [0.0, 1.0]
+      ],
+      'Alt'
+    );
+    const removed = new Set(await serverIds(request, map));
+    const left = ids.filter(id => !removed.has(id)).length;
+    await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText(
+      left ? `${fmt(left)} selected` : ''
+    );
+  });
+
+  test('filter: the map count equals the grid count; hide and dim', async ({
+    page,
+    request
+  }) => {
+    const grid = await openGrid(page, DEMO);
+    const map = await openMap(page);
+    await page.sidebar.openTab('visionlens-filters');
+    const filters = page.locator('#visionlens-filters');
+    const label = filters.locator('details[data-facet="label@ground_truth"]');
+    const first = label.locator('.jp-VisionLens-facetValue').first();
+    const cls = (await first.getAttribute('data-value')) as string;
+    await first.locator('input').check();
+    const expected = await serverTotal(request, DEMO, {
+      labels: [{ source: 'ground_truth', classes: [cls] }]
+    });
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(new RegExp(`^${fmt(expected)} of`));
+    await expect(map.locator('.jp-VisionLens-mapCount')).toHaveText(`${fmt(expected)} points`);
+    await map.locator('.jp-VisionLens-mapFilterMode').selectOption('dim');
+    await expect(map.locator('.jp-VisionLens-mapCount')).toHaveText(`${fmt(expected)} points`);
+    await command(page, 'visionlens:clear-filters');
+  });
+
+  test('colour by a field shows its legend', async ({ page, request }) => {
+    await openGrid(page, DEMO);
+    const map = await openMap(page);
+    await map.locator('.jp-VisionLens-mapColor').selectOption('top_class');
+    const legend = map.locator('.jp-VisionLens-mapLegend');
+    await expect(legend.locator('.jp-VisionLens-mapLegendTitle')).toHaveText('top_class');
+    const info = await api(request, `datasets/${DEMO}`);
+    const rows = legend.locator('.jp-VisionLens-mapLegendLabel');
+    await expect(rows.first()).toBeVisible();
+    for (const text of await rows.allTextContents()) {
+      expect([...info.categories, '(none)', 'other']).toContain(text);
+    }
+    await map.locator('.jp-VisionLens-mapColor').selectOption('box_count');
+    await expect(legend.locator('.jp-VisionLens-mapLegendRamp')).toBeVisible();
+  });
+
+  test('a lost WebGL context is rebuilt and keeps the selection', async ({ page }) => {
+    await openGrid(page, DEMO);
+    const map = await openMap(page);
+    await lasso(page, map, [
+      [0.1, 0.1],
+      [0.9, 0.1],
+      [0.9, 0.9],
+      [0.1, 0.9]
+    ]);
+    await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(/selected/);
+    const before = await map.locator('.jp-VisionLens-mapSelection').textContent();
+    await map.locator('canvas').evaluate(canvas => {
+      const gl = (canvas as HTMLCanvasElement).getContext('webgl2')!;
+      gl.getExtension('WEBGL_lose_context')!.loseContext();
+    });
+    await expect(map).toHaveAttribute('data-recoveries', '1');
+    await expect(map.locator('canvas')).toHaveCount(1);
+    await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(before as string);
+    // The new context draws frames (the attribute was dropped when the context was lost).
+    await expect(map).toHaveAttribute('data-frame-ms', /\d/);
+  });
+
+  test('screenshots in light and dark themes', async ({ page }) => {
+    await openGrid(page, DEMO);
+    const map = await openMap(page);
+    await map.locator('.jp-VisionLens-mapColor').selectOption('top_class');
+    await expect(map.locator('.jp-VisionLens-mapLegendTitle')).toHaveText('top_class');
+    fs.mkdirSync(SHOTS, { recursive: true });
+    for (const dark of [false, true]) {
+      await setTheme(page, dark);
+      await map.screenshot({ path: path.join(SHOTS, `map-${dark ? 'dark' : 'light'}.png`) });
+    }
+    await setTheme(page, false);
+  });
+});
