@@ -3,22 +3,32 @@ the vector store (opened on first use)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Integer, Unicode
+from traitlets import Integer, List, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
+from .ingest.allowed_roots import check_allowed_source
 from .jobs import Job, JobManager
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
+from .jobs.journal import JobJournal
 from .media.service import MediaService
 from .server_info import remove_server_info, write_server_info
+from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"
+JOB_STOP_SECONDS = 6.0
+"""How long a stopping server waits for cancelled jobs to wind down (a cancelled ingest
+deletes what it wrote) before it closes the catalog anyway. JupyterHub's spawner sends
+SIGTERM 10 s after SIGINT (``Spawner.interrupt_timeout``), so this stays under it; a job
+still running then leaves rows the next start removes."""
 
 
 class VisionLensApp(ExtensionApp):
@@ -50,6 +60,15 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     qdrant_api_key = Unicode("", config=True, help="API key of the Qdrant server, if any.")
+    allowed_roots = List(
+        Unicode(),
+        config=True,
+        help=(
+            "Local folders or gs://bucket/prefix locations the server may ingest from "
+            "(annotation sources and image folders). Empty (default): no restriction, as on "
+            "a laptop. On a shared hub, e.g. ['~', '/srv/datasets']."
+        ),
+    )
 
     catalog: Catalog
     jobs: JobManager
@@ -61,7 +80,9 @@ class VisionLensApp(ExtensionApp):
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         self.catalog = Catalog(self.resolved_data_dir)
-        self.jobs = JobManager(max_workers=self.job_workers)
+        self.jobs = JobManager(
+            max_workers=self.job_workers, journal=JobJournal(self.resolved_data_dir)
+        )
         self.media = MediaService(
             self.catalog,
             self.resolved_data_dir / "thumbnails",
@@ -97,7 +118,14 @@ class VisionLensApp(ExtensionApp):
         images: str | None = None,
         split: str | None = None,
     ) -> Job:
-        """Queue an ingest job; its thumbnails are pre-generated once it succeeds."""
+        """Queue an ingest job; its thumbnails are pre-generated once it succeeds.
+
+        Raises :class:`~.ingest.allowed_roots.SourceNotAllowedError` for a source or image
+        folder outside :attr:`allowed_roots`.
+        """
+        for location in (source, images):
+            if location:
+                check_allowed_source(location, self.allowed_roots)
 
         def after(_summary: object) -> None:
             self.pregenerate(name)
@@ -114,7 +142,8 @@ class VisionLensApp(ExtensionApp):
         )
 
     def import_predictions(self, *, dataset: str, **options: str) -> Job:
-        """Queue a predictions import job."""
+        """Queue a predictions import job (its source must lie inside :attr:`allowed_roots`)."""
+        check_allowed_source(options["source"], self.allowed_roots)
         return submit_predictions(self.jobs, self.catalog, dataset=dataset, **options)
 
     def pregenerate(self, dataset: str) -> Job:
@@ -149,9 +178,21 @@ class VisionLensApp(ExtensionApp):
 
         self.handlers.extend(routes())
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Runs once the server's event loop runs (never under pytest-jupyter)."""
+        if stop_on_sigint(serverapp):
+            self.log.debug("VisionLens: SIGINT stops the server cleanly")
+
     async def stop_extension(self) -> None:
-        """Stop jobs, release the catalog file and the server record."""
-        self.jobs.shutdown()
+        """Stop jobs, release the catalog file and the server record.
+
+        Runs on SIGTERM, on SIGINT (see :mod:`.stop_signals`) and on ``/api/shutdown``.
+        Running jobs are cancelled and given :data:`JOB_STOP_SECONDS` to clean up before the
+        catalog closes; the job journal records them as cancelled.
+        """
+        unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
+        for job in unfinished:
+            self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
         self.media.close()  # before the catalog: it may still record bad-media rows
         self.vectors.close()
         self.catalog.close()

@@ -19,6 +19,7 @@ from ..catalog import (
     FilterError,
     NotFoundError,
 )
+from ..ingest.allowed_roots import SourceNotAllowedError
 from ..ingest.report import IngestError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
 
@@ -103,6 +104,8 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(404, str(exc)) from exc
     except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down
         raise HTTPError(503, str(exc)) from exc
+    except SourceNotAllowedError as exc:
+        raise HTTPError(403, str(exc)) from exc
     except ConflictError as exc:
         raise HTTPError(409, str(exc)) from exc
     except CatalogLockedError as exc:
