@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jupyter_server._tz import utcnow
 from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import PeriodicCallback
 from traitlets import Integer, List, Unicode
 
 from .catalog import Catalog
@@ -29,6 +31,9 @@ JOB_STOP_SECONDS = 6.0
 deletes what it wrote) before it closes the catalog anyway. JupyterHub's spawner sends
 SIGTERM 10 s after SIGINT (``Spawner.interrupt_timeout``), so this stays under it; a job
 still running then leaves rows the next start removes."""
+JOB_ACTIVITY_SECONDS = 30
+"""How often a running job is reported as server activity (see :meth:`mark_job_activity`)."""
+ACTIVITY_SETTING = "visionlens_jobs_last_activity"
 
 
 class VisionLensApp(ExtensionApp):
@@ -95,7 +100,24 @@ class VisionLensApp(ExtensionApp):
             api_key=self.qdrant_api_key or None,
         )
         self._export_environment()
+        self._job_activity = PeriodicCallback(self.mark_job_activity, JOB_ACTIVITY_SECONDS * 1000)
+        self._job_activity.start()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
+
+    def mark_job_activity(self) -> bool:
+        """Count a running job as activity of this server; returns whether one runs.
+
+        jupyter_server's ``last_activity`` (what JupyterHub and its idle culler read) takes
+        every ``*_last_activity`` web-app setting into account. Without this a long ingest or
+        embedding job with no browser attached would look idle and be culled; with it, a
+        server is idle once its jobs end and nobody sends requests (the panels poll only
+        while a job they started runs).
+        """
+        if not any(not job.finished for job in self.jobs.list()):
+            return False
+        assert self.serverapp is not None
+        self.serverapp.web_app.settings[ACTIVITY_SETTING] = utcnow()
+        return True
 
     def vector_store(self) -> VectorStore:
         """The vector store, opened (and reconciled with the catalog) on first use.
@@ -190,6 +212,7 @@ class VisionLensApp(ExtensionApp):
         Running jobs are cancelled and given :data:`JOB_STOP_SECONDS` to clean up before the
         catalog closes; the job journal records them as cancelled.
         """
+        self._job_activity.stop()
         unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
         for job in unfinished:
             self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
