@@ -104,8 +104,8 @@ class VisionLensApp(ExtensionApp):
         self._job_activity.start()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 
-    def mark_job_activity(self) -> bool:
-        """Count a running job as activity of this server; returns whether one runs.
+    def mark_job_activity(self) -> None:
+        """Count a running job as activity of this server (called every 30 s).
 
         jupyter_server's ``last_activity`` (what JupyterHub and its idle culler read) takes
         every ``*_last_activity`` web-app setting into account. Without this a long ingest or
@@ -113,11 +113,9 @@ class VisionLensApp(ExtensionApp):
         server is idle once its jobs end and nobody sends requests (the panels poll only
         while a job they started runs).
         """
-        if not any(not job.finished for job in self.jobs.list()):
-            return False
-        assert self.serverapp is not None
-        self.serverapp.web_app.settings[ACTIVITY_SETTING] = utcnow()
-        return True
+        if any(not job.finished for job in self.jobs.list()):
+            assert self.serverapp is not None
+            self.serverapp.web_app.settings[ACTIVITY_SETTING] = utcnow()
 
     def vector_store(self) -> VectorStore:
         """The vector store, opened (and reconciled with the catalog) on first use.
