@@ -11,7 +11,7 @@ from typing import Any
 from jupyter_server._tz import utcnow
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Integer, List, Unicode
+from traitlets import Float, Integer, List, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
@@ -20,6 +20,7 @@ from .jobs import Job, JobManager
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .jobs.journal import JobJournal
 from .media.service import MediaService
+from .media.sources import configure_gcs
 from .server_info import remove_server_info, write_server_info
 from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
@@ -65,6 +66,14 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     qdrant_api_key = Unicode("", config=True, help="API key of the Qdrant server, if any.")
+    gcs_timeout_s = Float(
+        10.0,
+        config=True,
+        help=(
+            "Seconds per Google Cloud Storage request; a read retries 5xx answers and "
+            "timeouts for twice this long, then the grid shows an 'unavailable' placeholder."
+        ),
+    )
     allowed_roots = List(
         Unicode(),
         config=True,
@@ -84,6 +93,7 @@ class VisionLensApp(ExtensionApp):
     def initialize_settings(self) -> None:
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
+        configure_gcs(self.gcs_timeout_s)
         self.catalog = Catalog(self.resolved_data_dir)
         self.jobs = JobManager(
             max_workers=self.job_workers, journal=JobJournal(self.resolved_data_dir)
