@@ -5,6 +5,7 @@ from .catalog import (
     CatalogError,
     CatalogLockedError,
     ConflictError,
+    DiskFullError,
     NotFoundError,
     validate_name,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "CatalogError",
     "CatalogLockedError",
     "ConflictError",
+    "DiskFullError",
     "FilterError",
     "NotFoundError",
     "compile_filter",

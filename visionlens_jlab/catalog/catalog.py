@@ -50,6 +50,13 @@ class NotFoundError(CatalogError):
     """A dataset, sample or model that does not exist."""
 
 
+class DiskFullError(CatalogError):
+    """The disk holding the catalog is full; the failed write was rolled back."""
+
+
+_NO_SPACE = "No space left on device"
+
+
 def validate_name(name: str, what: str = "dataset") -> str:
     """Return ``name`` if it is a valid dataset/model name, else raise :class:`CatalogError`."""
     if not isinstance(name, str) or not NAME_RE.match(name):
@@ -155,6 +162,15 @@ class Catalog:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+            except duckdb.Error as exc:
+                if _NO_SPACE not in str(exc):
+                    raise
+                raise DiskFullError(
+                    f"no space left on the disk holding the VisionLens data directory "
+                    f"({self.path.parent}): this change was not kept, everything written "
+                    "before it is intact; free some space (or move VISIONLENS_DATA_DIR to a "
+                    "larger disk) and try again"
+                ) from exc
             finally:
                 cur.close()
 
