@@ -45,15 +45,20 @@ async def test_cookie_authenticated_posts_need_xsrf(jp_fetch: Any) -> None:
         "visionlens", "api", "jobs", headers={"Authorization": "", "Cookie": cookie}
     )
     assert ok.code == 200
-    # ... but a POST without the XSRF token is refused before any handler code runs
-    for path in (("datasets",), ("datasets", "x", "samples", "query"), ("jobs", "1", "cancel")):
+    # ... but a POST or DELETE without the XSRF token is refused before any handler code runs
+    for method, path in (
+        ("POST", ("datasets",)),
+        ("POST", ("datasets", "x", "samples", "query")),
+        ("DELETE", ("datasets", "x")),
+        ("DELETE", ("jobs", "1")),
+    ):
         with pytest.raises(HTTPClientError) as info:
             await jp_fetch(
                 "visionlens",
                 "api",
                 *path,
-                method="POST",
-                body=body,
+                method=method,
+                body=body if method == "POST" else None,
                 headers={"Authorization": "", "Cookie": cookie},
             )
         assert info.value.code == 403, path
@@ -159,3 +164,8 @@ def test_the_journal_shows_interrupted_jobs_after_a_restart(tmp_path: Path) -> N
     assert jobs[hung.id].status == "failed" and jobs[hung.id].error == INTERRUPTED
     assert jobs[hung.id].title == "Ingest big"
     first.shutdown(timeout=5)
+
+
+async def test_the_loop_lag_probe_is_off_by_default(api: Any) -> None:
+    status, body = await api("GET", "debug/loop-lag")
+    assert status == 404 and "loop_lag_probe_ms" in body["message"]

@@ -19,6 +19,7 @@ from .ingest.allowed_roots import check_allowed_source
 from .jobs import Job, JobManager
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .jobs.journal import JobJournal
+from .loop_lag import LoopLagProbe
 from .media.service import MediaService
 from .media.sources import configure_gcs
 from .server_info import remove_server_info, write_server_info
@@ -74,6 +75,14 @@ class VisionLensApp(ExtensionApp):
             "timeouts for twice this long, then the grid shows an 'unavailable' placeholder."
         ),
     )
+    loop_lag_probe_ms = Integer(
+        0,
+        config=True,
+        help=(
+            "Debug: measure the event loop's lag every this many ms and serve the samples at "
+            "visionlens/api/debug/loop-lag (the load benchmark reads them). 0: off."
+        ),
+    )
     allowed_roots = List(
         Unicode(),
         config=True,
@@ -89,6 +98,7 @@ class VisionLensApp(ExtensionApp):
     media: MediaService
     vectors: LazyVectorStore
     resolved_data_dir: Path
+    loop_lag: LoopLagProbe | None = None
 
     def initialize_settings(self) -> None:
         """Open the catalog (this process becomes its single writer) and start the job pool."""
@@ -112,6 +122,9 @@ class VisionLensApp(ExtensionApp):
         self._export_environment()
         self._job_activity = PeriodicCallback(self.mark_job_activity, JOB_ACTIVITY_SECONDS * 1000)
         self._job_activity.start()
+        if self.loop_lag_probe_ms > 0:
+            self.loop_lag = LoopLagProbe(self.loop_lag_probe_ms)
+            self.loop_lag.start()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
 
     def mark_job_activity(self) -> None:
@@ -221,6 +234,8 @@ class VisionLensApp(ExtensionApp):
         catalog closes; the job journal records them as cancelled.
         """
         self._job_activity.stop()
+        if self.loop_lag is not None:
+            self.loop_lag.stop()
         unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
         for job in unfinished:
             self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)

@@ -9,7 +9,7 @@ from jupyter_server.utils import url_path_join
 
 API_PREFIX = "visionlens/api"
 
-HANDLER_MODULES = ["datasets", "jobs", "samples", "export", "media", "evaluate"]
+HANDLER_MODULES = ["datasets", "jobs", "samples", "export", "media", "evaluate", "debug"]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 
 
