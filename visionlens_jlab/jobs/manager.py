@@ -108,6 +108,7 @@ class JobManager:
         self._ids = itertools.count(1)
         self._stopping = False
         self._journal = journal
+        self._save_lock = threading.Lock()
         if journal is not None:
             for record in journal.load():
                 job = _job_from_record(record)
@@ -218,11 +219,15 @@ class JobManager:
         self._save()
 
     def _save(self) -> None:
-        """Copy every record to the journal (at status changes only, never per progress)."""
+        """Copy every record to the journal (at status changes only, never per progress).
+
+        Snapshot and write happen under one lock, so an older snapshot never overwrites a
+        newer one (a job shown running after it finished would read as interrupted)."""
         if self._journal is not None:
-            with self._lock:
-                records = [j.to_dict() for j in self._jobs.values()]
-            self._journal.save(records)
+            with self._save_lock:
+                with self._lock:
+                    records = [j.to_dict() for j in self._jobs.values()]
+                self._journal.save(records)
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]
