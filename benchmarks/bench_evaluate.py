@@ -242,7 +242,7 @@ def run_visionlens(n_images: int) -> dict[str, Any]:
         report = ev.evaluate_model(catalog, "bench", "model", protocol="coco", iou=0.5)
         t1 = time.perf_counter()
         with catalog.cursor() as cur:
-            stored = cur.execute("SELECT COUNT(*) FROM box_evaluations").fetchone()[0]
+            stored = cur.execute("SELECT COUNT(*) FROM box_evaluations").fetchall()[0][0]
         catalog.close()
     return {
         "load_s": 0.0,

@@ -43,8 +43,12 @@ def vl_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
+    """VisionLens on a server that refuses every request a handler did not authenticate."""
     return {
-        "ServerApp": {"jpserver_extensions": {"visionlens_jlab": True}},
+        "ServerApp": {
+            "jpserver_extensions": {"visionlens_jlab": True},
+            "allow_unauthenticated_access": False,
+        },
         "VisionLensApp": {"data_dir": str(vl_data_dir)},
     }
 

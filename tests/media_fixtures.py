@@ -36,6 +36,13 @@ def photo(width: int = 320, height: int = 240, seed: int = 0) -> Image.Image:
     return Image.fromarray(arr, "RGB")
 
 
+def rgb(im: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    """The pixel of ``im`` at ``xy`` as RGB values (Pillow's own return type is loose)."""
+    pixel = im.convert("RGB").getpixel(xy)
+    assert isinstance(pixel, tuple)
+    return pixel
+
+
 def encode(im: Image.Image, fmt: str = "JPEG", **kwargs: object) -> bytes:
     """Encode an image to bytes."""
     buf = io.BytesIO()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.ingest_fixtures import count
 from visionlens_jlab.catalog import Catalog, dataset_writer
 from visionlens_jlab.catalog.catalog import ID_SPAN, ConflictError
 from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.ingest.batches import Batch
 
 
 def rows(n: int, boxes_per: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -106,7 +108,7 @@ class GatedSource(RowsSource):
         super().__init__(*args, **kw)
         self.gate, self.started = gate, started
 
-    def batches(self):  # type: ignore[no-untyped-def]
+    def batches(self) -> Iterator[Batch]:
         for n, batch in enumerate(super().batches()):
             if n == 1:
                 self.started.set()

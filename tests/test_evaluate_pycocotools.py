@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,8 @@ box = st.tuples(
 def coco_case(draw):
     n_images = draw(st.integers(1, 5))
     n_cats = draw(st.integers(1, 3))
-    gt_anns, dets = [], []
+    gt_anns: list[dict[str, Any]] = []
+    dets: list[dict[str, Any]] = []
     for img in range(1, n_images + 1):
         for _ in range(draw(st.integers(0, 6))):
             x, y, w, h = draw(box)
@@ -94,7 +97,8 @@ def _check_per_box(expected, outcomes, n_dets):
 def test_many_detections_per_image_respects_max_dets():
     """150 predictions in one image/class: only the 100 best count (maxDets), AR1/AR10 differ."""
     rng = np.random.default_rng(3)
-    gt_anns, dets = [], []
+    gt_anns: list[dict[str, Any]] = []
+    dets: list[dict[str, Any]] = []
     for i in range(60):
         x, y = float(rng.integers(0, 400)), float(rng.integers(0, 400))
         gt_anns.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import visionlens_jlab.evaluate as ev
@@ -62,9 +64,10 @@ def test_coco_outcomes_of_every_box(catalog):
     assert conf.loc["background", "dog"] == 1
     assert int(conf.to_numpy().sum()) == 6
     table = report.per_class.set_index("class")
-    assert table.loc["cat", ["tp", "fp", "fn", "num_gt"]].tolist() == [1, 3, 0, 1]
-    assert table.loc["dog", ["tp", "fp", "fn", "num_gt"]].tolist() == [0, 1, 1, 1]
-    assert table.loc["person", ["tp", "fp", "fn", "num_gt"]].tolist() == [1, 0, 0, 1]
+    counts = table[["tp", "fp", "fn", "num_gt"]]
+    assert list(counts.loc["cat"]) == [1, 3, 0, 1]
+    assert list(counts.loc["dog"]) == [0, 1, 1, 1]
+    assert list(counts.loc["person"]) == [1, 0, 0, 1]
     assert report.counts == {"tp": 2, "fp": 4, "fn": 1, "ignored": 2}
 
 
@@ -121,7 +124,7 @@ def test_latest_evaluation_and_replacement(catalog):
     assert [e["key"] for e in listed] == [voc.key, coco.key]
     assert [e["latest"] for e in listed] == [True, False]
     # Under VOC the crowd region is an ignored box but IoU is plain: prediction 6 is an FP.
-    spec = {"labels": {"source": "m1", "eval": {"status": ["ignored"]}}}
+    spec: dict[str, Any] = {"labels": {"source": "m1", "eval": {"status": ["ignored"]}}}
     assert samples_page(catalog, "scene", spec)["total"] == 0
     spec["labels"]["eval"]["key"] = coco.key
     assert samples_page(catalog, "scene", spec)["total"] == 1
@@ -204,7 +207,7 @@ def test_coco_per_box_threshold_other_than_the_standard_ones(catalog):
 
 def test_confused_flag_separates_explained_misses(catalog):
     ev.evaluate_model(catalog, "scene", "m1")
-    gt_fn = {"source": "ground_truth", "eval": {"model": "m1", "status": ["fn"]}}
+    gt_fn: dict[str, Any] = {"source": "ground_truth", "eval": {"model": "m1", "status": ["fn"]}}
     explained = dict(gt_fn, eval=dict(gt_fn["eval"], confused=True))
     unexplained = dict(gt_fn, eval=dict(gt_fn["eval"], confused=False))
     assert samples_page(catalog, "scene", {"labels": explained})["total"] == 1

@@ -157,14 +157,14 @@ async def test_selected_annotations_and_bad_selects(toy: str) -> None:  # noqa: 
             "print(len(a), len(p), sorted(set(a.source)))"
         )
         assert out.strip() == "5 2 ['ground_truth', 'm1']"
-        out = await k.execute("session.select([10**9])")
-        assert "1 of the 1 ids are not samples of dataset 'toy'" in out["error"]
-        out = await k.execute("session.select('abc')")
-        assert "select() takes sample ids" in out["error"]
-        out = await k.execute("session.select([1], mode='toggle')")
-        assert "mode must be" in out["error"]
-        out = await k.execute("session.filter({'sample': {'nope': {'eq': 1}}})")
-        assert "unknown sample field 'nope'" in out["error"]
+        result = await k.execute("session.select([10**9])")
+        assert "1 of the 1 ids are not samples of dataset 'toy'" in result["error"]
+        result = await k.execute("session.select('abc')")
+        assert "select() takes sample ids" in result["error"]
+        result = await k.execute("session.select([1], mode='toggle')")
+        assert "mode must be" in result["error"]
+        result = await k.execute("session.filter({'sample': {'nope': {'eq': 1}}})")
+        assert "unknown sample field 'nope'" in result["error"]
 
 
 async def test_filter_and_view(toy: str) -> None:  # noqa: F811

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from .vectors_fixtures import OpenStore, add_dataset, fan, open_store_fixture, s
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
     cat = Catalog(tmp_path / "catalog")
     yield cat
     cat.close()

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -26,6 +26,8 @@ DISTANCES = ("cosine", "dot", "euclid")
 """Distances a space may use. Cosine vectors are stored normalized (Qdrant does that)."""
 
 METADATA_VERSION = 1
+
+StoreT = TypeVar("StoreT", bound="VectorStore")
 
 
 class VectorStoreError(Exception):
@@ -316,7 +318,7 @@ class VectorStore(ABC):
     def close(self) -> None:
         """Flush and release the store (files, locks, connections). Idempotent."""
 
-    def __enter__(self) -> VectorStore:
+    def __enter__(self: StoreT) -> StoreT:
         return self
 
     def __exit__(self, *exc: object) -> None:
