@@ -242,11 +242,11 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str
                 + " |"
             )
     lag_p99 = [pct(r["lag"] or [0.0], 0.99) for r in results]
-    errors = [sum(len(v) for v in r["errors"].values()) for r in results]
+    errors_per_run = [sum(len(v) for v in r["errors"].values()) for r in results]
     lines += [
         "",
         f"Event-loop lag p99: {spread(lag_p99)} ms (target <= 100 ms). "
-        f"Errors per run: {errors} (target 0).",
+        f"Errors per run: {errors_per_run} (target 0).",
         "",
     ]
     return "\n".join(lines)

@@ -49,17 +49,17 @@ class FaultProxy:
                     proxy._release.wait(HANG_LIMIT_S)
                     return  # close without an answer
                 if action == "fail":
-                    body = b'{"error": {"code": 500, "message": "injected fault"}}'
+                    fault = b'{"error": {"code": 500, "message": "injected fault"}}'
                     self.send_response(500)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Content-Length", str(len(fault)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    self.wfile.write(fault)
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 conn = http.client.HTTPConnection(
-                    proxy.upstream.hostname, proxy.upstream.port, timeout=30
+                    proxy.upstream.hostname or "127.0.0.1", proxy.upstream.port, timeout=30
                 )
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 conn.request(self.command, self.path, body=body, headers=headers)

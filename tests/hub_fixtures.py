@@ -10,7 +10,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,11 +157,13 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
             proc.wait(timeout=10)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the hub's log to a failing hub test: a dying user server shows up only there."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     running = getattr(item, "funcargs", {}).get("hub")
     if report.failed and isinstance(running, Hub):
         report.sections.append(("JupyterHub log", running.log()))
+    return report

@@ -23,7 +23,10 @@ REQUEST_LIMIT_S = 60  # a request still open after this counts as hung
 @pytest.fixture
 def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
     return {
-        "ServerApp": {"jpserver_extensions": {"visionlens_jlab": True}},
+        "ServerApp": {
+            "jpserver_extensions": {"visionlens_jlab": True},
+            "allow_unauthenticated_access": False,
+        },
         "VisionLensApp": {"data_dir": str(vl_data_dir), "gcs_timeout_s": 1.0},
     }
 

@@ -101,7 +101,7 @@ def test_a_user_cannot_reach_another_users_visionlens(hub: Hub, servers: dict[st
             "samples"
         ]
     ]
-    attempts = [
+    attempts: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "datasets", {}),
         ("GET", "datasets/bob_ds", {}),
         ("GET", "datasets/bob_ds/samples", {}),

@@ -13,7 +13,10 @@ import pytest
 @pytest.fixture
 def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
     return {
-        "ServerApp": {"jpserver_extensions": {"visionlens_jlab": True}},
+        "ServerApp": {
+            "jpserver_extensions": {"visionlens_jlab": True},
+            "allow_unauthenticated_access": False,
+        },
         "VisionLensApp": {"data_dir": str(vl_data_dir), "loop_lag_probe_ms": 10},
     }
 
