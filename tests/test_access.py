@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
+from tornado.web import HTTPError
 
 from visionlens_jlab.app import ACTIVITY_SETTING
+from visionlens_jlab.catalog import Catalog, CatalogBusyError
+from visionlens_jlab.handlers.base import engine_errors
 from visionlens_jlab.ingest.allowed_roots import SourceNotAllowedError, check_allowed_source
 from visionlens_jlab.jobs import JobManager
 from visionlens_jlab.jobs.journal import INTERRUPTED, JobJournal
@@ -173,3 +176,15 @@ def test_the_journal_shows_interrupted_jobs_after_a_restart(tmp_path: Path) -> N
 async def test_the_loop_lag_probe_is_off_by_default(api: Any) -> None:
     status, body = await api("GET", "debug/loop-lag")
     assert status == 404 and "loop_lag_probe_ms" in body["message"]
+
+
+def test_a_read_out_of_duckdb_memory_is_a_503(tmp_path: Path) -> None:
+    """Found by the load benchmark: reads during an ingest (catalog memory limit lowered) ran
+    out of DuckDB memory and answered 500 'Unhandled error'."""
+    with Catalog(tmp_path / "data") as catalog:
+        catalog._con.execute("SET memory_limit = '2MB'")
+        with pytest.raises(CatalogBusyError, match="try again") as busy, catalog.cursor() as cur:
+            cur.execute("SELECT list(range) FROM range(3000000)").fetchall()
+    with pytest.raises(HTTPError) as http, engine_errors():
+        raise busy.value
+    assert http.value.status_code == 503

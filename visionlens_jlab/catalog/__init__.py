@@ -2,6 +2,7 @@
 
 from .catalog import (
     Catalog,
+    CatalogBusyError,
     CatalogError,
     CatalogLockedError,
     ConflictError,
@@ -15,6 +16,7 @@ from .schema import GROUND_TRUTH
 __all__ = [
     "GROUND_TRUTH",
     "Catalog",
+    "CatalogBusyError",
     "CatalogError",
     "CatalogLockedError",
     "ConflictError",

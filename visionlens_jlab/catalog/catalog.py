@@ -50,6 +50,10 @@ class NotFoundError(CatalogError):
     """A dataset, sample or model that does not exist."""
 
 
+class CatalogBusyError(CatalogError):
+    """A read that ran out of DuckDB memory; transient (HTTP 503)."""
+
+
 class DiskFullError(CatalogError):
     """The disk holding the catalog is full; the failed write was rolled back."""
 
@@ -140,10 +144,20 @@ class Catalog:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read cursor with its own snapshot; safe to use from any one thread."""
+        """A read cursor with its own snapshot; safe to use from any one thread.
+
+        A read that runs out of DuckDB memory raises :class:`CatalogBusyError`: while an
+        ingest runs the catalog's memory limit is lowered (:data:`INGEST_MEMORY_LIMIT`), and
+        many reads at once can exhaust it (benchmarks/results/load.md).
+        """
         cur = self._con.cursor()
         try:
             yield cur
+        except duckdb.OutOfMemoryException as exc:
+            raise CatalogBusyError(
+                "the catalog is short of memory right now (an ingest is running): "
+                f"try again in a moment ({exc})"
+            ) from exc
         finally:
             cur.close()
 

@@ -13,6 +13,7 @@ from tornado.ioloop import IOLoop
 from tornado.web import HTTPError
 
 from ..catalog import (
+    CatalogBusyError,
     CatalogError,
     CatalogLockedError,
     ConflictError,
@@ -108,6 +109,8 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(403, str(exc)) from exc
     except ConflictError as exc:
         raise HTTPError(409, str(exc)) from exc
+    except CatalogBusyError as exc:  # transient: the client may retry
+        raise HTTPError(503, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
     except (CatalogError, FilterError, IngestError, VectorStoreError) as exc:
