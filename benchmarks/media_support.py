@@ -200,7 +200,7 @@ def _free_port() -> int:
 class Server:
     """A ``jupyter server`` subprocess with VisionLens, on loopback with a token."""
 
-    def __init__(self, data_dir: Path, root_dir: Path) -> None:
+    def __init__(self, data_dir: Path, root_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.token = secrets.token_hex(16)
         exe = Path(sys.executable).with_name("jupyter")
@@ -211,6 +211,7 @@ class Server:
                 f"--ServerApp.root_dir={root_dir}", "--ServerApp.jpserver_extensions=visionlens_jlab=True",
                 f"--VisionLensApp.data_dir={data_dir}", "--ServerApp.log_level=WARN",
                 *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+                *extra_args,
             ],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip

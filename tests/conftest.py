@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.media_fixtures"]
+pytest_plugins = [
+    "pytest_jupyter.jupyter_server",
+    "tests.media_fixtures",
+    "tests.hub_fixtures",
+]
 
 _ENV_KEYS = ("VISIONLENS_DATA_DIR", "VISIONLENS_SERVER_URL", "VISIONLENS_TOKEN")
 

@@ -160,9 +160,9 @@ def test_cache_key_depends_on_version_size_and_variant() -> None:
 def test_cache_roundtrip_errors_and_eviction(tmp_path: Path) -> None:
     cache = ThumbnailCache(tmp_path / "thumbs", max_bytes=10_000)
     assert cache.get("ab" * 20) is None
-    cache.put("ab" * 20, b"\xff\xd8payload")
+    cache.put("ab" * 20, b"\xff\xd8payload\xff\xd9")  # cached entries are whole JPEG/WebP files
     entry = cache.get("ab" * 20)
-    assert entry is not None and entry.data == b"\xff\xd8payload" and entry.error is None
+    assert entry is not None and entry.data == b"\xff\xd8payload\xff\xd9" and entry.error is None
     cache.put_error("cd" * 20, "corrupt")
     entry = cache.get("cd" * 20)
     assert entry is not None and entry.error == "corrupt"
@@ -171,7 +171,7 @@ def test_cache_roundtrip_errors_and_eviction(tmp_path: Path) -> None:
     now = time.time()
     keys = [f"{i:02x}" + "0" * 38 for i in range(20)]
     for i, key in enumerate(keys):
-        cache.put(key, b"x" * 1000)
+        cache.put(key, b"\xff\xd8" + b"x" * 996 + b"\xff\xd9")
         os.utime(cache.path(key), (now - 1000 + i, now - 1000 + i))
     assert cache.usage() <= 10_000
     survivors = [k for k in keys if cache.get(k) is not None]
@@ -181,7 +181,7 @@ def test_cache_roundtrip_errors_and_eviction(tmp_path: Path) -> None:
 
 def test_cache_hit_refreshes_old_entries(tmp_path: Path) -> None:
     cache = ThumbnailCache(tmp_path)
-    cache.put("ef" * 20, b"data")
+    cache.put("ef" * 20, b"\xff\xd8data\xff\xd9")
     old = time.time() - 10 * 3600
     os.utime(cache.path("ef" * 20), (old, old))
     assert cache.get("ef" * 20) is not None

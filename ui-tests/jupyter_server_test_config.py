@@ -4,9 +4,12 @@ Never use this configuration in production: it disables authentication.
 """
 
 import os
+import sys
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
+
+HERE = Path(__file__).parent.resolve()
 
 # playwright.config.js gives every run its own data folder and port (never 8888), and
 # global-setup.js fills the folder with the CLI: a test never sees another run's data.
@@ -33,8 +36,6 @@ c.ServerApp.allow_root = True  # noqa: F821
 
 # The map tests need embeddings of the demo; vectors can only be written before this
 # server owns the store (see map_test_data.py).
-import sys  # noqa: E402
-
 sys.path.insert(0, str(HERE))
 from map_test_data import demo as _demo_with_vectors  # noqa: E402
 

@@ -3,26 +3,43 @@ the vector store (opened on first use)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
+from jupyter_server._tz import utcnow
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Integer, Unicode
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float, Integer, List, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
+from .ingest.allowed_roots import check_allowed_source
 from .jobs import Job, JobManager
 from .jobs.embedding_service import EmbeddingService
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
+from .jobs.journal import JobJournal
 from .jobs.map_jobs import MapJobs
+from .loop_lag import LoopLagProbe
 from .media.service import MediaService
+from .media.sources import configure_gcs
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .server_info import remove_server_info, write_server_info
+from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"
+JOB_STOP_SECONDS = 6.0
+"""How long a stopping server waits for cancelled jobs to wind down (a cancelled ingest
+deletes what it wrote) before it closes the catalog anyway. JupyterHub's spawner sends
+SIGTERM 10 s after SIGINT (``Spawner.interrupt_timeout``), so this stays under it; a job
+still running then leaves rows the next start removes."""
+JOB_ACTIVITY_SECONDS = 30
+"""How often a running job is reported as server activity (see :meth:`mark_job_activity`)."""
+ACTIVITY_SETTING = "visionlens_jobs_last_activity"
 
 
 class VisionLensApp(ExtensionApp):
@@ -63,6 +80,31 @@ class VisionLensApp(ExtensionApp):
             "Default: $VISIONLENS_EMBEDDING_CHECKPOINT."
         ),
     )
+    gcs_timeout_s = Float(
+        10.0,
+        config=True,
+        help=(
+            "Seconds per Google Cloud Storage request; a read retries 5xx answers and "
+            "timeouts for twice this long, then the grid shows an 'unavailable' placeholder."
+        ),
+    )
+    loop_lag_probe_ms = Integer(
+        0,
+        config=True,
+        help=(
+            "Debug: measure the event loop's lag every this many ms and serve the samples at "
+            "visionlens/api/debug/loop-lag (the load benchmark reads them). 0: off."
+        ),
+    )
+    allowed_roots = List(
+        Unicode(),
+        config=True,
+        help=(
+            "Local folders or gs://bucket/prefix locations the server may ingest from "
+            "(annotation sources and image folders). Empty (default): no restriction, as on "
+            "a laptop. On a shared hub, e.g. ['~', '/srv/datasets']."
+        ),
+    )
 
     catalog: Catalog
     jobs: JobManager
@@ -72,12 +114,16 @@ class VisionLensApp(ExtensionApp):
     query_embedders: QueryEmbedders
     maps: MapJobs
     resolved_data_dir: Path
+    loop_lag: LoopLagProbe | None = None
 
     def initialize_settings(self) -> None:
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
+        configure_gcs(self.gcs_timeout_s)
         self.catalog = Catalog(self.resolved_data_dir)
-        self.jobs = JobManager(max_workers=self.job_workers)
+        self.jobs = JobManager(
+            max_workers=self.job_workers, journal=JobJournal(self.resolved_data_dir)
+        )
         self.media = MediaService(
             self.catalog,
             self.resolved_data_dir / "thumbnails",
@@ -101,7 +147,25 @@ class VisionLensApp(ExtensionApp):
         set_default_query_encoder(self.query_embedders.encoder)
         self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
         self._export_environment()
+        self._job_activity = PeriodicCallback(self.mark_job_activity, JOB_ACTIVITY_SECONDS * 1000)
+        self._job_activity.start()
+        if self.loop_lag_probe_ms > 0:
+            self.loop_lag = LoopLagProbe(self.loop_lag_probe_ms)
+            self.loop_lag.start()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
+
+    def mark_job_activity(self) -> None:
+        """Count a running job as activity of this server (called every 30 s).
+
+        jupyter_server's ``last_activity`` (what JupyterHub and its idle culler read) takes
+        every ``*_last_activity`` web-app setting into account. Without this a long ingest or
+        embedding job with no browser attached would look idle and be culled; with it, a
+        server is idle once its jobs end and nobody sends requests (the panels poll only
+        while a job they started runs).
+        """
+        if any(not job.finished for job in self.jobs.list()):
+            assert self.serverapp is not None
+            self.serverapp.web_app.settings[ACTIVITY_SETTING] = utcnow()
 
     def vector_store(self) -> VectorStore:
         """The vector store, opened (and reconciled with the catalog) on first use.
@@ -124,7 +188,14 @@ class VisionLensApp(ExtensionApp):
         images: str | None = None,
         split: str | None = None,
     ) -> Job:
-        """Queue an ingest job; its thumbnails are pre-generated once it succeeds."""
+        """Queue an ingest job; its thumbnails are pre-generated once it succeeds.
+
+        Raises :class:`~.ingest.allowed_roots.SourceNotAllowedError` for a source or image
+        folder outside :attr:`allowed_roots`.
+        """
+        for location in (source, images):
+            if location:
+                check_allowed_source(location, self.allowed_roots)
 
         def after(_summary: object) -> None:
             self.pregenerate(name)
@@ -141,7 +212,8 @@ class VisionLensApp(ExtensionApp):
         )
 
     def import_predictions(self, *, dataset: str, **options: str) -> Job:
-        """Queue a predictions import job."""
+        """Queue a predictions import job (its source must lie inside :attr:`allowed_roots`)."""
+        check_allowed_source(options["source"], self.allowed_roots)
         return submit_predictions(self.jobs, self.catalog, dataset=dataset, **options)
 
     def pregenerate(self, dataset: str) -> Job:
@@ -176,9 +248,24 @@ class VisionLensApp(ExtensionApp):
 
         self.handlers.extend(routes())
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Runs once the server's event loop runs (never under pytest-jupyter)."""
+        if stop_on_sigint(serverapp):
+            self.log.debug("VisionLens: SIGINT stops the server cleanly")
+
     async def stop_extension(self) -> None:
-        """Stop jobs, release the catalog file and the server record."""
-        self.jobs.shutdown()
+        """Stop jobs, release the catalog file and the server record.
+
+        Runs on SIGTERM, on SIGINT (see :mod:`.stop_signals`) and on ``/api/shutdown``.
+        Running jobs are cancelled and given :data:`JOB_STOP_SECONDS` to clean up before the
+        catalog closes; the job journal records them as cancelled.
+        """
+        self._job_activity.stop()
+        if self.loop_lag is not None:
+            self.loop_lag.stop()
+        unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
+        for job in unfinished:
+            self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)
         self.media.close()  # before the catalog: it may still record bad-media rows

@@ -2,9 +2,11 @@
 
 from .catalog import (
     Catalog,
+    CatalogBusyError,
     CatalogError,
     CatalogLockedError,
     ConflictError,
+    DiskFullError,
     NotFoundError,
     validate_name,
 )
@@ -14,9 +16,11 @@ from .schema import GROUND_TRUTH
 __all__ = [
     "GROUND_TRUTH",
     "Catalog",
+    "CatalogBusyError",
     "CatalogError",
     "CatalogLockedError",
     "ConflictError",
+    "DiskFullError",
     "FilterError",
     "NotFoundError",
     "compile_filter",

@@ -50,6 +50,17 @@ class NotFoundError(CatalogError):
     """A dataset, sample or model that does not exist."""
 
 
+class CatalogBusyError(CatalogError):
+    """A read that ran out of DuckDB memory; transient (HTTP 503)."""
+
+
+class DiskFullError(CatalogError):
+    """The disk holding the catalog is full; the failed write was rolled back."""
+
+
+_NO_SPACE = "No space left on device"
+
+
 def validate_name(name: str, what: str = "dataset") -> str:
     """Return ``name`` if it is a valid dataset/model name, else raise :class:`CatalogError`."""
     if not isinstance(name, str) or not NAME_RE.match(name):
@@ -133,10 +144,20 @@ class Catalog:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read cursor with its own snapshot; safe to use from any one thread."""
+        """A read cursor with its own snapshot; safe to use from any one thread.
+
+        A read that runs out of DuckDB memory raises :class:`CatalogBusyError`: while an
+        ingest runs the catalog's memory limit is lowered (:data:`INGEST_MEMORY_LIMIT`), and
+        many reads at once can exhaust it (benchmarks/results/load.md).
+        """
         cur = self._con.cursor()
         try:
             yield cur
+        except duckdb.OutOfMemoryException as exc:
+            raise CatalogBusyError(
+                "the catalog is short of memory right now (an ingest is running): "
+                f"try again in a moment ({exc})"
+            ) from exc
         finally:
             cur.close()
 
@@ -155,6 +176,15 @@ class Catalog:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+            except duckdb.Error as exc:
+                if _NO_SPACE not in str(exc):
+                    raise
+                raise DiskFullError(
+                    f"no space left on the disk holding the VisionLens data directory "
+                    f"({self.path.parent}): this change was not kept, everything written "
+                    "before it is intact; free some space (or move VISIONLENS_DATA_DIR to a "
+                    "larger disk) and try again"
+                ) from exc
             finally:
                 cur.close()
 

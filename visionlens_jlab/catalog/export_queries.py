@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from .catalog import Catalog
-from .filters import FilterError, Params, compile_filter, source_clause
+from .filters import FilterError, Params, checked_ids, compile_filter, source_clause
 from .schema import GROUND_TRUTH
 
 BATCH_ROWS = 65_536
@@ -211,11 +211,7 @@ def _ids_table(spec: dict[str, Any] | None) -> tuple[dict[str, Any] | None, pa.T
     """
     if not isinstance(spec, dict) or spec.get("ids") is None:
         return spec, None
-    ids = spec["ids"]
-    if not isinstance(ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
-    ):
-        raise FilterError("'ids' must be a list of integer sample ids")
+    ids = checked_ids(spec["ids"])
     rest = {k: v for k, v in spec.items() if k != "ids"}
     return rest, pa.table({"sample_id": pa.array(ids, type=pa.int64())})
 

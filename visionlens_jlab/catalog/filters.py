@@ -265,11 +265,20 @@ def _in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
     return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
 
 
-def _ids_clause(ids: Any, params: Params) -> str:
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def checked_ids(ids: Any) -> list[int]:
+    """``ids`` if it is a list of 64-bit integers (sample ids are BIGINT), else FilterError."""
     if not isinstance(ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
+        isinstance(i, int) and not isinstance(i, bool) and _INT64[0] <= i <= _INT64[1] for i in ids
     ):
-        raise FilterError("'ids' must be a list of integer sample ids")
+        raise FilterError("'ids' must be a list of integer sample ids (64-bit)")
+    return ids
+
+
+def _ids_clause(ids: Any, params: Params) -> str:
+    ids = checked_ids(ids)
     if not ids:
         return "FALSE"
     return f"s.sample_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))"

@@ -13,6 +13,7 @@ from tornado.ioloop import IOLoop
 from tornado.web import HTTPError
 
 from ..catalog import (
+    CatalogBusyError,
     CatalogError,
     CatalogLockedError,
     ConflictError,
@@ -20,6 +21,7 @@ from ..catalog import (
     NotFoundError,
 )
 from ..embed.base import EmbedError
+from ..ingest.allowed_roots import SourceNotAllowedError
 from ..ingest.report import IngestError
 from ..maps.params import MapError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
@@ -105,8 +107,12 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(404, str(exc)) from exc
     except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down
         raise HTTPError(503, str(exc)) from exc
+    except SourceNotAllowedError as exc:
+        raise HTTPError(403, str(exc)) from exc
     except ConflictError as exc:
         raise HTTPError(409, str(exc)) from exc
+    except CatalogBusyError as exc:  # transient: the client may retry
+        raise HTTPError(503, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
     except (CatalogError, FilterError, IngestError, VectorStoreError, EmbedError, MapError) as exc:

@@ -7,6 +7,7 @@ server's GIL stays free and a crash cannot take the server down.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import logging
 import threading
@@ -17,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from .journal import JobJournal
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +134,7 @@ class JobContext:
 class JobManager:
     """Runs job functions on a thread pool and keeps their state for the REST API."""
 
-    def __init__(self, max_workers: int = 2) -> None:
+    def __init__(self, max_workers: int = 2, journal: JobJournal | None = None) -> None:
         self._pool = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="visionlens-job"
         )
@@ -140,6 +143,14 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._stopping = False
+        self._journal = journal
+        self._save_lock = threading.Lock()
+        if journal is not None:
+            for record in journal.load():
+                job = _job_from_record(record)
+                self._jobs[job.id] = job
+            self._save()
 
     def submit(
         self,
@@ -157,6 +168,8 @@ class JobManager:
         """
         if lane not in ("default", "gpu"):
             raise ValueError(f"unknown job lane {lane!r}")
+        if self._stopping:
+            raise RuntimeError("the server is stopping: no new jobs")
         job = Job(
             id=f"{int(time.time())}-{next(self._ids)}", kind=kind, title=title or kind, lane=lane
         )
@@ -167,6 +180,7 @@ class JobManager:
                 self._gpu_queue.append(job)
                 self._renumber()
         (self._gpu_pool if lane == "gpu" else self._pool).submit(self._run, job, fn, then)
+        self._save()
         return job
 
     def _renumber(self) -> None:
@@ -184,26 +198,27 @@ class JobManager:
     def _run(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
         self._leave_queue(job)
         if job.cancel_event.is_set():
-            job.status = "cancelled"
+            self._finish(job, "cancelled", self._cancel_message())
             return
         job.status = "running"
+        self._save()
         try:
             result = fn(JobContext(job))
         except JobCancelled:
-            job.status, job.message = "cancelled", "cancelled"
+            self._finish(job, "cancelled", self._cancel_message())
             return
         except Exception as exc:
             if job.cancel_event.is_set():
-                job.status, job.message = "cancelled", "cancelled"
+                self._finish(job, "cancelled", self._cancel_message())
                 return
-            job.status = "failed"
             job.error = str(exc) or type(exc).__name__
             log.warning("job %s (%s) failed: %s", job.id, job.kind, job.error)
             log.debug("%s", traceback.format_exc())
+            self._finish(job, "failed", job.message)
             return
         job.result = result
         job.progress = 1.0
-        job.status = "done"
+        self._finish(job, "done", job.message)
         if then is not None:
             try:
                 then(result)
@@ -225,8 +240,8 @@ class JobManager:
         if job is not None and not job.finished:
             job.cancel_event.set()
             if job.status == "queued":
-                job.status = "cancelled"
                 self._leave_queue(job)
+                self._finish(job, "cancelled", "cancelled")
         return job
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
@@ -239,12 +254,45 @@ class JobManager:
             time.sleep(0.02)
         return job
 
-    def shutdown(self) -> None:
-        """Cancel everything and stop the pool."""
+    def shutdown(self, timeout: float = 0.0) -> builtins.list[Job]:
+        """Cancel everything, stop the pool, and wait up to ``timeout`` seconds for running
+        jobs to wind down (a cancelled ingest deletes what it wrote; the catalog must stay
+        open until it has). Returns the jobs still running after the wait."""
+        self._stopping = True
         for job in list(self._jobs.values()):
-            job.cancel_event.set()
+            if not job.finished:
+                job.cancel_event.set()
+                if job.status == "queued":
+                    self._leave_queue(job)
+                    self._finish(job, "cancelled", self._cancel_message())
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._gpu_pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        running = [j for j in self._jobs.values() if not j.finished]
+        while running and time.monotonic() < deadline:
+            time.sleep(0.05)
+            running = [j for j in running if not j.finished]
+        self._save()
+        return running
+
+    def _cancel_message(self) -> str:
+        return "cancelled: the server stopped" if self._stopping else "cancelled"
+
+    def _finish(self, job: Job, status: str, message: str) -> None:
+        job.status, job.message = status, message
+        job.updated = time.monotonic()
+        self._save()
+
+    def _save(self) -> None:
+        """Copy every record to the journal (at status changes only, never per progress).
+
+        Snapshot and write happen under one lock, so an older snapshot never overwrites a
+        newer one (a job shown running after it finished would read as interrupted)."""
+        if self._journal is not None:
+            with self._save_lock:
+                with self._lock:
+                    records = [j.to_dict() for j in self._jobs.values()]
+                self._journal.save(records)
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]
@@ -252,3 +300,18 @@ class JobManager:
             : max(0, len(finished) - MAX_FINISHED_JOBS)
         ]:
             del self._jobs[job.id]
+
+
+def _job_from_record(record: dict[str, Any]) -> Job:
+    """A finished job of an earlier run, as the journal kept it."""
+    return Job(
+        id=record["id"],
+        kind=str(record.get("kind", "")),
+        title=str(record.get("title", "")),
+        status=str(record["status"]),
+        progress=record.get("progress"),
+        message=str(record.get("message", "")),
+        result=record.get("result"),
+        error=record.get("error"),
+        created_at=str(record.get("created_at", "")),
+    )

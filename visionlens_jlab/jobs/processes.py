@@ -2,14 +2,13 @@
 
 Used for CPU-heavy parsing (and later embedding and map jobs): the worker does the work, the
 server process receives picklable items (Arrow tables pickle as IPC buffers) and does the
-writing. A crash or kill of the worker becomes a :class:`WorkerError`; cancelling the job
-terminates the worker.
+writing. A crash or kill of the worker becomes a :class:`WorkerError` (never a hang);
+cancelling the job terminates the worker.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue
 import sys
 import threading
 import types
@@ -20,7 +19,6 @@ from typing import Any
 from .manager import JobCancelled, JobContext
 
 _POLL_SECONDS = 0.2
-_QUEUE_SIZE = 8  # bounded, so a fast parser cannot buffer the whole dataset in memory
 
 
 _MAIN_LOCK = threading.Lock()
@@ -52,14 +50,14 @@ class WorkerError(Exception):
     """The worker raised (message kept) or died."""
 
 
-def _child(func: Callable[..., Iterable[Any]], args: tuple[Any, ...], out: Any) -> None:
+def _child(func: Callable[..., Iterable[Any]], args: tuple[Any, ...], conn: Any) -> None:
     try:
         for item in func(*args):
-            out.put(("item", item))
+            conn.send(("item", item))
     except BaseException as exc:  # report everything; the parent decides
-        out.put(("error", f"{exc}" or type(exc).__name__))
+        conn.send(("error", f"{exc}" or type(exc).__name__))
         return
-    out.put(("done", None))
+    conn.send(("done", None))
 
 
 def stream_from_worker(
@@ -67,30 +65,29 @@ def stream_from_worker(
 ) -> Iterator[Any]:
     """Yield the items ``func(*args)`` yields, computed in a spawned worker process.
 
-    ``func`` must be importable at module level (spawn pickles it by reference).
+    ``func`` must be importable at module level (spawn pickles it by reference). Items
+    travel through a pipe whose only write end the worker holds: a worker killed even in
+    the middle of sending an item ends the stream (EOF) instead of leaving the reader
+    waiting for the rest of it. The pipe also bounds memory: the worker can be one item
+    ahead of the reader, no more.
     """
     spawn = mp.get_context("spawn")
-    out = spawn.Queue(maxsize=_QUEUE_SIZE)
-    proc = spawn.Process(target=_child, args=(func, args, out), daemon=True)
+    reader, writer = spawn.Pipe(duplex=False)
+    proc = spawn.Process(target=_child, args=(func, args, writer), daemon=True)
     with without_main_script():
         proc.start()
+    writer.close()
     try:
         while True:
             if ctx is not None and ctx.cancelled:
                 raise JobCancelled()
+            if not reader.poll(_POLL_SECONDS):
+                continue  # a dead worker makes poll() true, then recv() fails
             try:
-                kind, payload = out.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if not proc.is_alive():
-                    # Drain anything put just before exit.
-                    try:
-                        kind, payload = out.get(timeout=_POLL_SECONDS)
-                    except queue.Empty:
-                        raise WorkerError(
-                            f"the worker process died (exit code {proc.exitcode})"
-                        ) from None
-                else:
-                    continue
+                kind, payload = reader.recv()
+            except (EOFError, OSError):  # OSError: "got end of file during message"
+                proc.join(timeout=5)
+                raise WorkerError(f"the worker process died (exit code {proc.exitcode})") from None
             if kind == "item":
                 yield payload
             elif kind == "error":
@@ -101,4 +98,4 @@ def stream_from_worker(
         if proc.is_alive():
             proc.terminate()
         proc.join(timeout=5)
-        out.close()
+        reader.close()

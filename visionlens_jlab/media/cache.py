@@ -40,6 +40,16 @@ def cache_key(location: str, version: SourceVersion, size: int, variant: str) ->
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
+def is_whole_image(data: bytes) -> bool:
+    """Whether ``data`` is a complete JPEG or WebP file (the only formats cached), checked by
+    its framing only (start and end markers, RIFF length): no decode on a cache hit."""
+    if data.startswith(b"\xff\xd8"):
+        return data.endswith(b"\xff\xd9")
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return int.from_bytes(data[4:8], "little") + 8 == len(data)
+    return False
+
+
 class CachedEntry:
     """A cache hit: thumbnail bytes, or the error code of an image that failed to render."""
 
@@ -94,7 +104,12 @@ class ThumbnailCache:
             if code in MEDIA_ERROR_CODES:
                 return CachedEntry(b"", code)
             return None
-        if not data:
+        if not is_whole_image(data):
+            # Disk corruption, or a file cut short outside our atomic writes: render again.
+            try:
+                path.unlink()
+            except OSError:
+                pass
             return None
         return CachedEntry(data, None)
 

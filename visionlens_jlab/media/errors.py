@@ -7,6 +7,10 @@ from typing import Literal
 MediaErrorCode = Literal["missing", "corrupt", "too_large", "unsupported"]
 MEDIA_ERROR_CODES: tuple[MediaErrorCode, ...] = ("missing", "corrupt", "too_large", "unsupported")
 
+UNAVAILABLE: Literal["unavailable"] = "unavailable"
+"""The header's code when the storage could not be reached: transient, never cached or
+counted as bad media (not one of :data:`MEDIA_ERROR_CODES`)."""
+
 MEDIA_ERROR_HEADER = "X-VisionLens-Media-Error"
 """Response header carrying the code when a placeholder is served instead of the image."""
 

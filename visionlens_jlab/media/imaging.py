@@ -249,6 +249,7 @@ _PLACEHOLDER_TEXT = {
     "corrupt": "corrupt image",
     "too_large": "image too large",
     "unsupported": "unsupported format",
+    "unavailable": "storage unreachable",
 }
 
 

@@ -25,7 +25,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ..catalog.catalog import Catalog, NotFoundError
 from . import lookup, sources
@@ -36,7 +36,7 @@ from .cache import (
     ThumbnailCache,
     cache_key,
 )
-from .errors import MediaError, MediaErrorCode
+from .errors import UNAVAILABLE, MediaError, MediaErrorCode, MediaUnavailableError
 from .imaging import original_content_type, placeholder, render_thumbnail, snap_size
 from .sources import SourceVersion
 
@@ -58,7 +58,7 @@ class MediaResponse:
     content_type: str | None = None
     etag: str | None = None
     cache_control: str = CACHE_CONTROL_OK
-    error: MediaErrorCode | None = None
+    error: MediaErrorCode | Literal["unavailable"] | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -140,12 +140,34 @@ class MediaService:
     ) -> MediaResponse:
         """The thumbnail of one sample (``size`` snaps to 128/256/512).
 
-        Raises ``NotFoundError`` (no such sample in this dataset), ``MediaAccessError``
-        (location outside the media root) or ``MediaUnavailableError`` (storage unreachable).
+        Raises ``NotFoundError`` (no such sample in this dataset) or ``MediaAccessError``
+        (location outside the media root). Storage that cannot be reached (after the bounded
+        retries of :mod:`.sources`) gives an ``unavailable`` placeholder that no one caches
+        and that does not count as bad media: the next request tries again.
         """
         size = snap_size(size)
         media = await self._sample_media(dataset, sample_id)
         location = sources.resolve_within(media.location, media.media_root)
+        try:
+            return await self._thumbnail(media, location, size, variant, if_none_match)
+        except MediaUnavailableError:
+            return MediaResponse(
+                200,
+                placeholder(UNAVAILABLE, size),
+                "image/jpeg",
+                None,
+                CACHE_CONTROL_ERROR,
+                error=UNAVAILABLE,
+            )
+
+    async def _thumbnail(
+        self,
+        media: lookup.SampleMedia,
+        location: str,
+        size: int,
+        variant: str,
+        if_none_match: str | None,
+    ) -> MediaResponse:
         try:
             version = await self._version(location)
         except MediaError as exc:

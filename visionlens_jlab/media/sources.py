@@ -230,6 +230,30 @@ def parse_gs(location: str) -> tuple[str, str]:
 _client_lock = threading.Lock()
 _clients: dict[str | None, Any] = {}
 
+GCS_TIMEOUT_S = 10.0
+"""Per GCS request (connect and read) and, twice over, the retry deadline of one read: a
+storage outage answers within ~20 s instead of google-cloud-storage's default 60 s per
+attempt retried for 120 s, which would hold a thumbnail request (and a thread) for minutes.
+Set by the server from ``c.VisionLensApp.gcs_timeout_s``."""
+
+
+def configure_gcs(timeout_s: float) -> None:
+    """Set :data:`GCS_TIMEOUT_S` for this process."""
+    global GCS_TIMEOUT_S
+    GCS_TIMEOUT_S = float(timeout_s)
+
+
+def _gcs_call_options() -> dict[str, Any]:
+    """Timeout and bounded retry (5xx, 429, connection errors: google's default predicate)."""
+    from google.cloud.storage.retry import DEFAULT_RETRY
+
+    return {
+        "timeout": GCS_TIMEOUT_S,
+        "retry": DEFAULT_RETRY.with_deadline(2 * GCS_TIMEOUT_S).with_delay(
+            initial=0.2, maximum=GCS_TIMEOUT_S / 2
+        ),
+    }
+
 
 def gcs_client() -> Any:
     """This process's storage client (one per ``STORAGE_EMULATOR_HOST`` value).
@@ -286,7 +310,7 @@ class GCSSource(ImageSource):
     def read_bytes(self, location: str) -> bytes:
         blob = self._blob(location)
         with _gcs_errors(location):
-            return bytes(blob.download_as_bytes())
+            return bytes(blob.download_as_bytes(**_gcs_call_options()))
 
     def read_head(self, location: str, nbytes: int) -> bytes:
         from google.api_core.exceptions import RequestRangeNotSatisfiable
@@ -294,7 +318,7 @@ class GCSSource(ImageSource):
         blob = self._blob(location)
         with _gcs_errors(location):
             try:
-                return bytes(blob.download_as_bytes(start=0, end=nbytes - 1))
+                return bytes(blob.download_as_bytes(start=0, end=nbytes - 1, **_gcs_call_options()))
             except RequestRangeNotSatisfiable:
                 return b""  # an empty object
 
@@ -303,7 +327,7 @@ class GCSSource(ImageSource):
         if not key:
             raise MediaError("missing", f"no object at {location}")
         with _gcs_errors(location):
-            blob = gcs_client().bucket(bucket).get_blob(key)
+            blob = gcs_client().bucket(bucket).get_blob(key, **_gcs_call_options())
         if blob is None:
             raise MediaError("missing", f"no object at {location}")
         return SourceVersion(f"g{blob.generation}", int(blob.size or 0))

@@ -1,0 +1,293 @@
+"""Load: concurrent clients browsing while an ingest runs, on a real server (loopback only).
+
+    flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_load.py \
+        [--clients 20] [--seconds 120] [--runs 3] [--out FILE]
+
+A real ``jupyter server`` with VisionLens (``media_support.Server``, started with the debug
+event-loop probe ``--VisionLensApp.loop_lag_probe_ms=50``) serves a browse dataset of real
+photo mosaics (600 images, 5 boxes each, 10 classes). For ``--seconds`` per run, ``--clients``
+asyncio clients (tornado's ``AsyncHTTPClient``, one request in flight each) pick at random:
+a samples page (60 per page, random offset, half of them filtered by a class), facets
+(same filters) or a thumbnail (128 or 256 px of a random sample). Meanwhile one more client
+ingests a 20K-image / 140K-box COCO file over and over (POST, poll the job every 0.5 s as
+the panel does, delete, again): every request of the run meets an ingest in progress or
+its thumbnail job.
+
+Reported per run: requests and errors (any status >= 400 or transport error) per endpoint,
+p50/p95/p99 latency per endpoint, the server's event-loop lag (p50/p99/max of a wake-up due
+every 50 ms, measured inside the server), ingests completed; then the median and range over
+the runs. The clients run on the same 2 shared cores as the server: latencies include
+their CPU contention, and the load average is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from PIL import Image
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from media_support import API, Server, loadavg, machine, make_images, pct
+
+CLASSES = [f"class_{i}" for i in range(10)]
+BROWSE = "browse"
+CHURN = "churn"
+ENDPOINTS = ("samples page", "facets", "thumbnail", "job poll")
+
+
+def write_coco(path: Path, files: list[tuple[str, int, int]], boxes: int, seed: int) -> int:
+    """A COCO file over ``files`` (name, width, height) with ``boxes`` random boxes each."""
+    rnd = random.Random(seed)
+    cats = ",".join(f'{{"id":{i + 1},"name":"{c}"}}' for i, c in enumerate(CLASSES))
+    images = ",".join(
+        f'{{"id":{i + 1},"file_name":"{n}","width":{w},"height":{h}}}'
+        for i, (n, w, h) in enumerate(files)
+    )
+    anns, aid = [], 0
+    for i, (_, w, h) in enumerate(files):
+        for _ in range(boxes):
+            aid += 1
+            bw, bh = rnd.uniform(8, w / 3), rnd.uniform(8, h / 3)
+            x, y = rnd.uniform(0, w - bw), rnd.uniform(0, h - bh)
+            anns.append(
+                f'{{"id":{aid},"image_id":{i + 1},"category_id":{rnd.randint(1, len(CLASSES))},'
+                f'"bbox":[{x:.1f},{y:.1f},{bw:.1f},{bh:.1f}],"area":{bw * bh:.1f},"iscrowd":0}}'
+            )
+    path.write_text(
+        f'{{"images":[{images}],"annotations":[{",".join(anns)}],"categories":[{cats}]}}'
+    )
+    return aid
+
+
+def random_filter(rnd: random.Random) -> dict[str, Any] | None:
+    return {"labels": {"classes": [rnd.choice(CLASSES)]}} if rnd.random() < 0.5 else None
+
+
+class Run:
+    """One timed run: latencies and errors per endpoint."""
+
+    def __init__(self, server: Server, ids: list[int], seconds: float, clients: int) -> None:
+        self.server = server
+        self.ids = ids
+        self.seconds = seconds
+        self.clients = clients
+        self.base = f"http://127.0.0.1:{server.port}{API}"
+        self.headers = {"Authorization": f"token {server.token}"}
+        self.http = AsyncHTTPClient(force_instance=True, max_clients=clients + 2)
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, list[str]] = defaultdict(list)
+        self.ingests = 0
+
+    async def call(self, endpoint: str, method: str, path: str, body: Any = None) -> Any:
+        start = time.perf_counter()
+        try:
+            response = await self.http.fetch(
+                f"{self.base}/{path}",
+                method=method,
+                headers=self.headers,
+                body=None if body is None else json.dumps(body),
+                allow_nonstandard_methods=True,
+                request_timeout=120,
+            )
+        except (HTTPClientError, OSError) as exc:
+            self.errors[endpoint].append(f"{method} {path}: {exc}")
+            return None
+        self.latency[endpoint].append((time.perf_counter() - start) * 1000)
+        return response
+
+    async def browse(self, seed: int, deadline: float) -> None:
+        rnd = random.Random(seed)
+        while time.monotonic() < deadline:
+            pick = rnd.random()
+            spec = random_filter(rnd)
+            if pick < 0.4:
+                params = f"limit=60&offset={rnd.randrange(0, len(self.ids), 60)}"
+                if spec:
+                    params += "&filter=" + quote(json.dumps(spec))
+                await self.call("samples page", "GET", f"datasets/{BROWSE}/samples?{params}")
+            elif pick < 0.6:
+                await self.call("facets", "POST", f"datasets/{BROWSE}/facets", {"filter": spec})
+            else:
+                size = rnd.choice((128, 256))
+                sample = rnd.choice(self.ids)
+                await self.call(
+                    "thumbnail", "GET", f"datasets/{BROWSE}/samples/{sample}/image?size={size}"
+                )
+
+    async def churn(self, source: Path, deadline: float) -> None:
+        """Ingest, poll like the panel, delete, again, until the run ends."""
+        while time.monotonic() < deadline:
+            body = {"source": str(source), "name": CHURN, "format": "coco"}
+            response = await self.call("ingest", "POST", "datasets", body)
+            if response is None:
+                return
+            job = json.loads(response.body)["job"]
+            while job["status"] in ("queued", "running"):
+                await asyncio.sleep(0.5)
+                polled = await self.call("job poll", "GET", f"jobs/{job['id']}")
+                if polled is None:
+                    return
+                job = json.loads(polled.body)
+            if job["status"] != "done":
+                self.errors["ingest"].append(f"ingest {job['status']}: {job.get('error')}")
+                return
+            if time.monotonic() < deadline:
+                self.ingests += 1
+            await self.call("delete", "DELETE", f"datasets/{CHURN}")
+
+    async def run(self, churn_source: Path) -> dict[str, Any]:
+        await self.call("lag", "GET", "debug/loop-lag")  # discard the samples before the run
+        deadline = time.monotonic() + self.seconds
+        tasks = [self.browse(seed, deadline) for seed in range(self.clients)]
+        await asyncio.gather(self.churn(churn_source, deadline), *tasks)
+        lag_response = await self.call("lag", "GET", "debug/loop-lag")
+        lag = json.loads(lag_response.body)["lag_ms"] if lag_response else []
+        # leave no churn dataset behind for the next run
+        await self.wait_idle()
+        await self.call("delete", "DELETE", f"datasets/{CHURN}")
+        self.http.close()
+        return {
+            "latency": dict(self.latency),
+            "errors": {k: v for k, v in self.errors.items() if v},
+            "lag": lag,
+            "ingests": self.ingests,
+            "load": loadavg(),
+        }
+
+    async def wait_idle(self) -> None:
+        while True:
+            response = await self.call("jobs", "GET", "jobs")
+            jobs = json.loads(response.body)["jobs"] if response else []
+            if all(j["status"] in ("done", "failed", "cancelled") for j in jobs):
+                return
+            await asyncio.sleep(0.5)
+
+
+def prepare(work: Path) -> tuple[Path, Path]:
+    """The browse dataset (photo mosaics) and the churn COCO file (no images needed)."""
+    images = [p for paths in make_images(work / "images", per_size=200).values() for p in paths]
+    files = [(p.name, *Image.open(p).size) for p in images]
+    browse = work / "images" / "browse.json"
+    write_coco(browse, files, boxes=5, seed=1)
+    churn = work / "churn.json"
+    write_coco(churn, [(f"{i:07d}.jpg", 640, 480) for i in range(20_000)], boxes=7, seed=2)
+    return browse, churn
+
+
+def row(values: list[float]) -> str:
+    if not values:
+        return "- | - | -"
+    return f"{pct(values, 0.5):.1f} | {pct(values, 0.95):.1f} | {pct(values, 0.99):.1f}"
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} ({min(values):.1f} - {max(values):.1f})"
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str) -> str:
+    lines = [
+        f"## {started}: {args.clients} clients x {args.seconds:.0f} s x {len(results)} runs",
+        "",
+        f"Machine: {machine()}. Load average at the end of each run: "
+        + "; ".join(r["load"] for r in results)
+        + ".",
+        "",
+    ]
+    for n, result in enumerate(results, start=1):
+        total = sum(len(v) for k, v in result["latency"].items() if k in ENDPOINTS)
+        errors = sum(len(v) for v in result["errors"].values())
+        lag = result["lag"] or [0.0]
+        lines += [
+            f"### Run {n}: {total} requests, {errors} errors, {result['ingests']} ingests "
+            f"completed; event-loop lag p50 {pct(lag, 0.5):.1f} ms, p99 {pct(lag, 0.99):.1f} ms, "
+            f"max {max(lag):.1f} ms ({len(lag)} samples)",
+            "",
+            "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        for endpoint in ENDPOINTS:
+            values = result["latency"].get(endpoint, [])
+            lines.append(
+                f"| {endpoint} | {len(values)} | {len(result['errors'].get(endpoint, []))} | "
+                f"{row(values)} |"
+            )
+        for endpoint, errs in result["errors"].items():
+            lines.append(f"\nErrors of {endpoint} (first 3): {errs[:3]}")
+        lines.append("")
+    lines += [
+        "### Over the runs: median (range)",
+        "",
+        "| endpoint | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|",
+    ]
+    for endpoint in ENDPOINTS:
+        per_run = [r["latency"].get(endpoint, []) for r in results]
+        if all(per_run):
+            lines.append(
+                f"| {endpoint} | "
+                + " | ".join(spread([pct(v, q) for v in per_run]) for q in (0.5, 0.95, 0.99))
+                + " |"
+            )
+    lag_p99 = [pct(r["lag"] or [0.0], 0.99) for r in results]
+    errors_per_run = [sum(len(v) for v in r["errors"].values()) for r in results]
+    lines += [
+        "",
+        f"Event-loop lag p99: {spread(lag_p99)} ms (target <= 100 ms). "
+        f"Errors per run: {errors_per_run} (target 0).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def main_async(args: argparse.Namespace) -> str:
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with tempfile.TemporaryDirectory(prefix="vl-load-") as tmp:
+        work = Path(tmp)
+        browse, churn = prepare(work)
+        server = Server(
+            work / "data", work, extra_args=(f"--VisionLensApp.loop_lag_probe_ms={50}",)
+        )
+        try:
+            server.ingest(browse, BROWSE)
+            server.wait_job(lambda j: j.get("kind") == "thumbnails")
+            _, body, _ = server.request("POST", f"{API}/datasets/{BROWSE}/ids", {})
+            ids = json.loads(body)["ids"]
+            results = []
+            for n in range(args.runs):
+                result = await Run(server, ids, args.seconds, args.clients).run(churn)
+                print(f"run {n + 1}: {sum(map(len, result['latency'].values()))} requests")
+                results.append(result)
+        finally:
+            server.stop()
+    return report(results, args, started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, help="append the report to this Markdown file")
+    args = parser.parse_args()
+    text = asyncio.run(main_async(args))
+    print(text)
+    if args.out:
+        with open(args.out, "a") as f:
+            f.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()

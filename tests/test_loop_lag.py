@@ -1,0 +1,33 @@
+"""The debug event-loop lag probe sees a blocked loop (off by default: tests/test_access.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"visionlens_jlab": True},
+            "allow_unauthenticated_access": False,
+        },
+        "VisionLensApp": {"data_dir": str(vl_data_dir), "loop_lag_probe_ms": 10},
+    }
+
+
+async def test_a_blocked_loop_shows_as_lag(api: Any) -> None:
+    await asyncio.sleep(0.1)
+    status, first = await api("GET", "debug/loop-lag")
+    assert status == 200 and first["interval_ms"] == 10 and first["lag_ms"]
+    time.sleep(0.3)  # block the event loop, as a blocking call in a handler would
+    await asyncio.sleep(0.05)
+    status, second = await api("GET", "debug/loop-lag")
+    assert max(second["lag_ms"]) >= 250  # the wake-up due during the block came that late
+    status, third = await api("GET", "debug/loop-lag")
+    assert status == 200 and all(lag < 250 for lag in third["lag_ms"])  # samples are taken once

@@ -1,0 +1,25 @@
+"""Debug-only routes: the event-loop lag probe (off unless configured)."""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from .base import VisionLensHandler
+
+
+class LoopLagHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        probe = self.app.loop_lag
+        if probe is None:
+            raise HTTPError(
+                404,
+                "the loop-lag probe is off: start the server with --VisionLensApp.loop_lag_probe_ms=50",
+            )
+        self.write_json({"interval_ms": probe.interval_s * 1000, "lag_ms": probe.take()})
+
+
+ROUTES = [(r"/debug/loop-lag", LoopLagHandler)]
