@@ -40,6 +40,11 @@ $(VENV)/.installed-embed: $(VENV)/.installed
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test,embed]" --no-build-isolation
 	touch $@
 
+# configurable-http-proxy (npm) for the real JupyterHub of the hub tests.
+tests/hub/node_modules/.installed: tests/hub/package.json tests/hub/package-lock.json
+	npm ci --prefix tests/hub --no-audit --no-fund
+	touch $@
+
 setup: $(VENV)/.installed  ## install Python + Node dependencies and build the lab extension
 	jlpm build
 
@@ -67,7 +72,7 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 	mypy
 	jlpm typecheck
 
-test-python: setup $(VENV)/.installed-embed  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
 	pytest -q -p no:cacheprovider
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
