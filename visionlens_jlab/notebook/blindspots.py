@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
+
+from .progress import job_result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,15 +20,7 @@ def run_blind_spots(
 ) -> dict[str, Any]:
     """POST the blind-spot job at ``path`` and wait for its result."""
     job = client.post_json(path, body)["job"]
-    deadline = time.monotonic() + timeout
-    while job["status"] not in ("done", "failed", "cancelled"):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"blind-spot job {job['id']} still running after {timeout:g} s")
-        time.sleep(0.2)
-        job = client.get_json(f"jobs/{job['id']}")
-    if job["status"] != "done":
-        raise RuntimeError(job.get("error") or f"blind-spot job {job['status']}")
-    return dict(job["result"])
+    return dict(job_result(client, job, "blind-spot", poll=0.2, timeout=timeout))
 
 
 def findings_frame(result: dict[str, Any]) -> pd.DataFrame:

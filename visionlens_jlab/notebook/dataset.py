@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ import pandas as pd
 
 from .connection import Client, VisionLensError, client, dataset_path
 from .frames import annotations_frame, samples_frame
-from .progress import follow_job
+from .progress import job_result
 from .similarity import duplicates_frame, search_frame
 
 Filter = Mapping[str, Any]
@@ -183,10 +182,7 @@ class Dataset:
         answer = self._client.post_json(
             dataset_path(self.name, "embed"), {k: v for k, v in body.items() if v is not None}
         )
-        job = follow_job(self._client, answer["job"], show=progress)
-        if job["status"] != "done":
-            raise VisionLensError(job.get("error") or f"the embedding job was {job['status']}")
-        return dict(job["result"])
+        return dict(job_result(self._client, answer["job"], "embedding", show=progress))
 
     def spaces(self) -> pd.DataFrame:
         """The dataset's vector spaces: space, model, version, dim, count, complete."""
@@ -256,7 +252,9 @@ class Dataset:
             "recompute": recompute,
         }
         answer = self._client.post_json(dataset_path(self.name, "maps"), body)
-        desc = answer.get("map") or self._wait_job(answer["job"]["id"], timeout)
+        desc = answer.get("map") or job_result(
+            self._client, answer["job"], "map", poll=0.2, timeout=timeout
+        )
         points = self._client.get_arrow(
             dataset_path(self.name, "maps", desc["id"], "points"), format="arrow"
         )
@@ -270,18 +268,6 @@ class Dataset:
         )
         frame.attrs["map"] = desc
         return frame
-
-    def _wait_job(self, job_id: str, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self._client.get_json(f"jobs/{job_id}")
-            if job["status"] == "done":
-                return dict(job["result"])
-            if job["status"] in ("failed", "cancelled"):
-                raise VisionLensError(f"the map job {job['status']}: {job.get('error') or ''}")
-            if time.monotonic() > deadline:
-                raise VisionLensError(f"the map job {job_id} is still running after {timeout} s")
-            time.sleep(0.2)
 
     def blind_spots(
         self, model: str, *, min_n: int = 50, fdr: float = 0.05, agent: bool = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from .connection import Client, VisionLensError
@@ -59,21 +60,50 @@ class _Display:
 
 
 def follow_job(
-    client: Client, job: dict[str, Any], *, poll: float = 0.5, show: bool = True
+    client: Client,
+    job: Mapping[str, Any],
+    *,
+    poll: float = 0.5,
+    show: bool = True,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Poll a job until it finishes, showing its progress; return its final state.
 
-    Interrupting the kernel (KeyboardInterrupt) cancels the job on the server.
+    Interrupting the kernel (KeyboardInterrupt) cancels the job on the server; a job still
+    running after ``timeout`` seconds raises VisionLensError (the job keeps running).
     """
     display = _Display() if show else None
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         while True:
-            job = client.get_json(f"jobs/{job['id']}")
+            state = client.get_json(f"jobs/{job['id']}")
             if display is not None:
-                display.show(format_job(job), final=job["status"] in FINISHED)
-            if job["status"] in FINISHED:
-                return job
+                display.show(format_job(state), final=state["status"] in FINISHED)
+            if state["status"] in FINISHED:
+                return state
+            if deadline is not None and time.monotonic() > deadline:
+                raise VisionLensError(
+                    f"job {job['id']} still {state['status']} after {timeout:g} s"
+                )
             time.sleep(poll)
     except KeyboardInterrupt:
         client._request("DELETE", f"jobs/{job['id']}")
         raise VisionLensError(f"interrupted: job {job['id']} cancelled") from None
+
+
+def job_result(
+    client: Client,
+    job: Mapping[str, Any],
+    what: str,
+    *,
+    poll: float = 0.5,
+    show: bool = False,
+    timeout: float | None = None,
+) -> Any:
+    """Follow ``job`` (see :func:`follow_job`) and return its result; a failed or cancelled
+    job raises VisionLensError with its error. ``what`` names the job in that message."""
+    state = follow_job(client, job, poll=poll, show=show, timeout=timeout)
+    if state["status"] != "done":
+        error = state.get("error")
+        raise VisionLensError(f"the {what} job {state['status']}" + (f": {error}" if error else ""))
+    return state["result"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import os
-import time
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from .connection import Client, VisionLensError, dataset_path
+from .progress import job_result
 
 JOB_POLL_SECONDS = 0.25
 
@@ -58,26 +57,12 @@ def search_frame(
     return frame
 
 
-def wait_job(client: Client, job: Mapping[str, Any], timeout: float = 24 * 3600) -> Any:
-    """Poll a job until it finishes; its result, or VisionLensError with its error."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = client.get_json(f"jobs/{job['id']}")
-        if state["status"] == "done":
-            return state["result"]
-        if state["status"] in ("failed", "cancelled"):
-            raise VisionLensError(f"the {job['kind']} job {state['status']}: {state.get('error')}")
-        if time.monotonic() > deadline:
-            raise VisionLensError(f"job {job['id']} still {state['status']} after {timeout:.0f} s")
-        time.sleep(JOB_POLL_SECONDS)
-
-
 def duplicates_frame(client: Client, dataset: str, body: dict[str, Any]) -> pd.DataFrame:
     """Run the duplicates job and return its pairs as a DataFrame
     ``sample_id, duplicate_id, kind, similarity, group``; ``attrs`` holds ``groups``,
     ``counts``, ``leaks`` (a DataFrame), ``notes`` and ``code``."""
     answer = client.post_json(dataset_path(dataset, "duplicates"), body)
-    wait_job(client, answer["job"])
+    job_result(client, answer["job"], answer["job"]["kind"], poll=JOB_POLL_SECONDS)
     result = client.get_json(dataset_path(dataset, "duplicates"))
     frame = pd.DataFrame(
         result["pair_list"], columns=["sample_id", "duplicate_id", "kind", "similarity"]
