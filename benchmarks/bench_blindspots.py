@@ -25,8 +25,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from harness import timed  # noqa: E402
 
 from visionlens_jlab.blindspots import BlindSpotEngine, compute_attributes, run_engine  # noqa: E402
 from visionlens_jlab.blindspots.units import Units  # noqa: E402
@@ -95,15 +97,6 @@ def synthetic_units(n_images: int, seed: int = 0) -> Units:
     )  # fmt: skip
 
 
-def timed(fn: Any, runs: int) -> tuple[list[float], Any]:
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return times, out
-
-
 def row(name: str, times: list[float], extra: str = "") -> str:
     med = float(np.median(times))
     return f"| {name} | {med:.2f} s | {min(times):.2f}-{max(times):.2f} s | {extra} |"
@@ -141,7 +134,7 @@ def bench_demo(n: int, runs: int, work: Path) -> list[str]:
     lines = []
     for label, in_process in (("in-process", True), ("worker process (server path)", False)):
         times, out = timed(
-            lambda p=in_process: compute_attributes(catalog, "demo", str(cache.root), in_process=p),
+            partial(compute_attributes, catalog, "demo", str(cache.root), in_process=in_process),
             runs,
         )
         rates = [out["images"] / t for t in times]

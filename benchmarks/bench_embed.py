@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import timed
 from media_support import ROOT, loadavg, machine, make_images
 from PIL import Image
 
@@ -89,15 +90,6 @@ def via_cli(
     result = json.loads(proc.stdout)
     assert result["embedded"] == len(files), result
     return {"wall": wall, **result}
-
-
-def timed(fn: Any, runs: int) -> tuple[list[float], Any]:
-    times, value = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - t0)
-    return times, value
 
 
 def rate(n: int, times: list[float]) -> str:

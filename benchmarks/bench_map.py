@@ -34,12 +34,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from harness import cpu_model, ram_gib, timed  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
 from visionlens_jlab.catalog.maps import MapPoints, write_map  # noqa: E402
@@ -75,15 +76,6 @@ def make_points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     assign = rng.integers(0, 20, n)
     xy = centres[assign] + rng.normal(size=(n, 2))
     return xy[:, 0].astype(np.float32), xy[:, 1].astype(np.float32)
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return times, out
 
 
 def stat(times: list[float], unit: str = "s", scale: float = 1.0) -> str:
@@ -385,16 +377,10 @@ def bench_end_to_end(x: np.ndarray, runs: int, tmp: Path) -> list[str]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, {ram_gib():.0f} GiB RAM, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def versions() -> str:

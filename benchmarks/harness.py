@@ -192,14 +192,34 @@ def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def environment() -> dict[str, str]:
-    """The machine, software and code a result was measured on."""
+def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    """In-process wall times of ``runs`` calls of ``fn``, and the last call's value."""
+    times, value = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t0)
+    return times, value
+
+
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` (the platform's word for it elsewhere)."""
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
+    return cpu
+
+
+def ram_gib() -> float:
+    """Physical memory in GiB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+def environment() -> dict[str, str]:
+    """The machine, software and code a result was measured on."""
+    cpu = cpu_model()
     ram = ""
     with contextlib.suppress(OSError, ValueError, IndexError):
         kb = int(Path("/proc/meminfo").read_text().split()[1])
