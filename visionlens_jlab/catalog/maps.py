@@ -20,6 +20,8 @@ import pyarrow as pa
 from .catalog import NotFoundError, register_dataset_table
 
 if TYPE_CHECKING:
+    import duckdb
+
     from .catalog import Catalog
 
 MAPS_DDL = """
@@ -90,6 +92,21 @@ def _points_table(sample_ids: np.ndarray, coords: np.ndarray) -> pa.Table:
     )
 
 
+def _insert_points(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, map_id: str, table: pa.Table
+) -> None:
+    """Append ``table`` (``sample_id, x, y``) to the map's points, inside ``cur``'s
+    transaction."""
+    cur.register("_vl_map_points", table)
+    try:
+        cur.execute(
+            "INSERT INTO map_points SELECT ?, ?, sample_id, x, y FROM _vl_map_points",
+            [dataset_id, map_id],
+        )
+    finally:
+        cur.unregister("_vl_map_points")
+
+
 def write_map(
     catalog: Catalog,
     *,
@@ -112,14 +129,7 @@ def write_map(
             "DELETE FROM map_points WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id]
         )
         cur.execute("DELETE FROM maps WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id])
-        cur.register("_vl_map_points", table)
-        try:
-            cur.execute(
-                "INSERT INTO map_points SELECT ?, ?, sample_id, x, y FROM _vl_map_points",
-                [dataset_id, map_id],
-            )
-        finally:
-            cur.unregister("_vl_map_points")
+        _insert_points(cur, dataset_id, map_id, table)
         cur.execute(
             "INSERT INTO maps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -158,14 +168,7 @@ def update_points(
                 "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
                 [dataset_id, map_id, np.asarray(remove_ids, dtype=np.int64).tolist()],
             )
-        cur.register("_vl_map_points", table)
-        try:
-            cur.execute(
-                "INSERT INTO map_points SELECT ?, ?, sample_id, x, y FROM _vl_map_points",
-                [dataset_id, map_id],
-            )
-        finally:
-            cur.unregister("_vl_map_points")
+        _insert_points(cur, dataset_id, map_id, table)
         row = cur.execute(
             "SELECT COUNT(*), MIN(x), MIN(y), MAX(x), MAX(y) FROM map_points "
             "WHERE dataset_id = ? AND map_id = ?",
