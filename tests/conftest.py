@@ -42,14 +42,21 @@ def vl_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
+def vl_settings() -> dict[str, Any]:
+    """Extra ``VisionLensApp`` settings of the test server: a test module overrides this
+    fixture (rather than ``jp_server_config``) to turn one on."""
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(vl_data_dir: Path, vl_settings: dict[str, Any]) -> dict[str, Any]:
     """VisionLens on a server that refuses every request a handler did not authenticate."""
     return {
         "ServerApp": {
             "jpserver_extensions": {"visionlens_jlab": True},
             "allow_unauthenticated_access": False,
         },
-        "VisionLensApp": {"data_dir": str(vl_data_dir)},
+        "VisionLensApp": {"data_dir": str(vl_data_dir), **vl_settings},
     }
 
 

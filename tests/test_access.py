@@ -22,16 +22,10 @@ from visionlens_jlab.jobs.journal import INTERRUPTED, JobJournal
 
 
 @pytest.fixture
-def jp_server_config(vl_data_dir: Path, tmp_path: Path) -> dict[str, Any]:
+def vl_settings(tmp_path: Path) -> dict[str, Any]:
     allowed = tmp_path / "allowed"
     allowed.mkdir()
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"visionlens_jlab": True},
-            "allow_unauthenticated_access": False,
-        },
-        "VisionLensApp": {"data_dir": str(vl_data_dir), "allowed_roots": [str(allowed)]},
-    }
+    return {"allowed_roots": [str(allowed)]}
 
 
 async def login_cookie(jp_fetch: Any) -> str:

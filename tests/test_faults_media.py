@@ -21,14 +21,8 @@ REQUEST_LIMIT_S = 60  # a request still open after this counts as hung
 
 
 @pytest.fixture
-def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"visionlens_jlab": True},
-            "allow_unauthenticated_access": False,
-        },
-        "VisionLensApp": {"data_dir": str(vl_data_dir), "gcs_timeout_s": 1.0},
-    }
+def vl_settings() -> dict[str, Any]:
+    return {"gcs_timeout_s": 1.0}
 
 
 def thumb_path(name: str, sample_id: int) -> tuple[str, ...]:

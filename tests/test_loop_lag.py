@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 
 @pytest.fixture
-def jp_server_config(vl_data_dir: Path) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"visionlens_jlab": True},
-            "allow_unauthenticated_access": False,
-        },
-        "VisionLensApp": {"data_dir": str(vl_data_dir), "loop_lag_probe_ms": 10},
-    }
+def vl_settings() -> dict[str, Any]:
+    return {"loop_lag_probe_ms": 10}
 
 
 async def test_a_blocked_loop_shows_as_lag(api: Any) -> None:
