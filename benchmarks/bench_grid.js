@@ -19,18 +19,14 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const ROOT = path.resolve(__dirname, '..');
-const { chromium } = require(
-  path.join(ROOT, 'ui-tests', 'node_modules', 'playwright-core')
-);
+const {
+  ROOT,
+  opt,
+  launchChromium,
+  chromiumVersion
+} = require('./browser_support');
 const { tiledCoco } = require(path.join(ROOT, 'ui-tests', 'tiled-coco'));
 
-const args = process.argv.slice(2);
-/** @type {(name: string, dflt: string | number) => string | number} */
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const SAMPLES = Number(opt('samples', 100000));
 const PORT = Number(opt('port', 8890));
 const BIN = path.join(ROOT, '.venv', 'bin');
@@ -169,17 +165,12 @@ async function main() {
   let browser;
   try {
     await waitForServer(`${base}/visionlens/api/datasets`, 120000);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic'
-      ]
-    });
+    browser = await launchChromium([
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic'
+    ]);
     const page = await browser.newPage({
       viewport: { width: 1280, height: 800 }
     });
@@ -292,10 +283,7 @@ async function main() {
 
   const median = (/** @type {number[]} */ xs) =>
     [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const chromiumVersion = execFileSync('/usr/bin/chromium', ['--version'], {
-    encoding: 'utf-8',
-    stdio: ['ignore', 'pipe', 'ignore']
-  }).trim();
+  const version = chromiumVersion();
   const cpu =
     (fs.readFileSync('/proc/cpuinfo', 'utf-8').match(/model name\s*:\s*(.*)/) ||
       [])[1] || os.cpus()[0].model;
@@ -339,7 +327,7 @@ async function main() {
     '',
     `Run: \`node benchmarks/bench_grid.js --samples ${SAMPLES}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     '',
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; ${chromiumVersion} (headless, --disable-gpu); Node ${process.version}.`,
+    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; ${version} (headless, --disable-gpu); Node ${process.version}.`,
     `Data: ${SAMPLES.toLocaleString('en-US')} samples, ${coco.boxes.toLocaleString('en-US')} boxes (demo images cycled), ingested in ${ingestS.toFixed(1)} s; grid shows "${results.count}"; viewport 1280×800, tile size 192 px, page size 200.`,
     '',
     '| measure | result | target | met |',

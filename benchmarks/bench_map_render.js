@@ -20,17 +20,13 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const ROOT = path.resolve(__dirname, '..');
-const { chromium } = require(
-  path.join(ROOT, 'ui-tests', 'node_modules', 'playwright-core')
-);
+const {
+  ROOT,
+  opt,
+  launchChromium,
+  chromiumVersion
+} = require('./browser_support');
 
-const args = process.argv.slice(2);
-/** @type {(name: string, dflt: string | number) => string} */
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : String(dflt);
-};
 const SIZES = opt('points', '100000,1000000').split(',').map(Number);
 const RUNS = Number(opt('runs', 3));
 const PANS = Number(opt('pans', 5));
@@ -90,15 +86,10 @@ async function measure(browser, fn, n) {
 
 async function main() {
   build();
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader'
-    ]
-  });
+  const browser = await launchChromium([
+    '--use-angle=swiftshader',
+    '--enable-unsafe-swiftshader'
+  ]);
   const rows = [];
   let renderer = '';
   const load = [];
@@ -123,9 +114,7 @@ async function main() {
     }
   }
   await browser.close();
-  const version = execFileSync('/usr/bin/chromium', ['--version'], {
-    encoding: 'utf-8'
-  }).trim();
+  const version = chromiumVersion();
   const cpus = os.cpus();
   const lines = [
     '# Map rendering without a GPU (headless Chromium, SwiftShader)',
