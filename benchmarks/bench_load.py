@@ -258,7 +258,10 @@ async def main_async(args: argparse.Namespace) -> str:
         work = Path(tmp)
         browse, churn = prepare(work)
         server = Server(
-            work / "data", work, extra_args=(f"--VisionLensApp.loop_lag_probe_ms={50}",)
+            work / "data",
+            work,
+            extra_args=("--VisionLensApp.loop_lag_probe_ms=50",),
+            log_path=args.server_log,
         )
         try:
             server.ingest(browse, BROWSE)
@@ -281,6 +284,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, help="append the report to this Markdown file")
+    parser.add_argument(
+        "--server-log", type=Path, default=Path(tempfile.gettempdir()) / "vl-load-server.log"
+    )
     args = parser.parse_args()
     text = asyncio.run(main_async(args))
     print(text)
