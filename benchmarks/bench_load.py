@@ -141,9 +141,9 @@ class Run:
                 if polled is None:
                     return
                 job = json.loads(polled.body)
-            if job["status"] != "done":
+            if job["status"] != "done":  # counted, and the next ingest starts at once
                 self.errors["ingest"].append(f"ingest {job['status']}: {job.get('error')}")
-                return
+                continue
             if time.monotonic() < deadline:
                 self.ingests += 1
             await self.call("delete", "DELETE", f"datasets/{CHURN}")
@@ -155,9 +155,11 @@ class Run:
         await asyncio.gather(self.churn(churn_source, deadline), *tasks)
         lag_response = await self.call("lag", "GET", "debug/loop-lag")
         lag = json.loads(lag_response.body)["lag_ms"] if lag_response else []
-        # leave no churn dataset behind for the next run
+        # leave no churn dataset behind for the next run (none if the last ingest failed)
         await self.wait_idle()
-        await self.call("delete", "DELETE", f"datasets/{CHURN}")
+        names = await self.call("datasets", "GET", "datasets")
+        if names and CHURN in {d["name"] for d in json.loads(names.body)["datasets"]}:
+            await self.call("delete", "DELETE", f"datasets/{CHURN}")
         self.http.close()
         return {
             "latency": dict(self.latency),
@@ -258,7 +260,10 @@ async def main_async(args: argparse.Namespace) -> str:
         work = Path(tmp)
         browse, churn = prepare(work)
         server = Server(
-            work / "data", work, extra_args=(f"--VisionLensApp.loop_lag_probe_ms={50}",)
+            work / "data",
+            work,
+            extra_args=("--VisionLensApp.loop_lag_probe_ms=50",),
+            log_path=args.server_log,
         )
         try:
             server.ingest(browse, BROWSE)
@@ -281,6 +286,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, help="append the report to this Markdown file")
+    parser.add_argument(
+        "--server-log", type=Path, default=Path(tempfile.gettempdir()) / "vl-load-server.log"
+    )
     args = parser.parse_args()
     text = asyncio.run(main_async(args))
     print(text)

@@ -200,7 +200,13 @@ def _free_port() -> int:
 class Server:
     """A ``jupyter server`` subprocess with VisionLens, on loopback with a token."""
 
-    def __init__(self, data_dir: Path, root_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        root_dir: Path,
+        extra_args: tuple[str, ...] = (),
+        log_path: Path | None = None,
+    ) -> None:
         self.port = _free_port()
         self.token = secrets.token_hex(16)
         exe = Path(sys.executable).with_name("jupyter")
@@ -213,7 +219,10 @@ class Server:
                 *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
                 *extra_args,
             ],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # A log file for long runs: nobody reads a pipe while the server runs, and a full
+            # pipe blocks the server's event loop on its next log line.
+            env=env, stdout=subprocess.DEVNULL,
+            stderr=open(log_path, "wb") if log_path else subprocess.PIPE,
         )  # fmt: skip
         self.conn = self.connect()
         deadline = time.monotonic() + 60
