@@ -265,14 +265,15 @@ def test_id_ranges_roundtrip() -> None:
     assert id_ranges(np.empty(0, dtype=np.int64)) == []
 
 
-def test_space_choice_errors(catalog: Catalog, store: VectorStore, ds: MapDataset) -> None:
+def test_space_choice(catalog: Catalog, store: VectorStore, ds: MapDataset) -> None:
     write_map_dataset(catalog, store, "bare", 10, dim=32, embed=0)
     with pytest.raises(MapError, match="no embeddings"):
         resolve(catalog, store, "bare", None, "pca", None)
     other = store.ensure_space("other-model", "v2", 8, "euclid")
     store.upsert(other.name, ds.sample_ids[:5], np.ones((5, 8), np.float32), ds.dataset_id)
-    with pytest.raises(MapError, match="several spaces"):
-        resolve(catalog, store, ds.name, None, "pca", None)
+    # Several spaces and none named: the newest one holding the dataset, as search does.
+    newest = max((ds.space, other), key=lambda i: (i.created_at, i.name))
+    assert resolve(catalog, store, ds.name, None, "pca", None).space.name == newest.name
     key = resolve(catalog, store, ds.name, other.name, "pca", None)
     assert key.space.name == other.name
     with pytest.raises(SpaceNotFoundError, match="no vector space"):

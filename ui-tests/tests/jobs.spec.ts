@@ -44,7 +44,7 @@ test.describe('VisionLens jobs', () => {
       await api(request, 'datasets', { source: fifo, name: 'ui-blocked', format: 'coco' })
     ).job;
     const running = panel.locator(`[data-job="${blocked.id}"]`);
-    await expect(running).toHaveAttribute('data-status', 'running', { timeout: 30000 });
+    await expect(running).toHaveAttribute('data-status', 'running', { timeout: 60000 });
     await running.locator('.jp-VisionLens-jobCancel').click();
     try {
       // The parser is blocked in open(): give it its end of file.

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..catalog import NotFoundError
 from ..catalog.maps import get_map, list_maps, read_points
+from ..search.spaces import dataset_spaces
 from ..vectors import SpaceInfo, SpaceNotFoundError, VectorStore, VectorStoreError
 from .params import MapError, map_id, normalize_params
 
@@ -47,18 +48,16 @@ def dataset_id_of(catalog: Catalog, dataset: str) -> int:
 
 
 def choose_space(store: VectorStore, dataset_id: int, space: str | None) -> SpaceInfo:
-    """The vector space to map: the one named, or the only one holding this dataset."""
+    """The vector space to map: the one named, or else the newest space holding vectors of
+    this dataset (the same default as search; the descriptor says which space it is)."""
     if space is not None:
         if not isinstance(space, str) or not space:
             raise MapError("'space' must be a vector space name")
         return store.space(space)
-    holding = [info for info in store.spaces() if store.count(info.name, dataset_id) > 0]
+    holding = dataset_spaces(store, dataset_id)
     if not holding:
         raise MapError("this dataset has no embeddings yet: embed it first, then map it")
-    if len(holding) > 1:
-        names = ", ".join(info.name for info in holding)
-        raise MapError(f"this dataset has embeddings in several spaces; pick one: {names}")
-    return holding[0]
+    return holding[0][0]
 
 
 def resolve(
