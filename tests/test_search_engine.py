@@ -254,3 +254,31 @@ def test_clear_errors(indexed: Indexed, tmp_path: Path) -> None:
     )
     with pytest.raises(NoVectorsError, match="run `visionlens embed empty`"):
         search(indexed.catalog, indexed.store, "empty", Query(text="x"))
+
+
+def test_text_goes_to_the_newest_space_that_can_encode_it(indexed: Indexed) -> None:
+    """A dataset embedded with a CLIP-like model and then with an image-only one: text is
+    answered in the CLIP-like space; with no text-capable space the text-tower refusal."""
+    register_query_encoder("test-model", lambda space: QueryEncoder(None, lambda t: np.ones(DIM)))
+    # Named to sort last: it is the newest space even when both were made in the same second.
+    image_only = indexed.store.ensure_space("zz-image-only", "v1", DIM)
+    rows = np.flatnonzero(indexed.with_vector)
+    indexed.store.upsert(
+        image_only.name, indexed.ids[rows], indexed.vectors[rows], indexed.dataset_id
+    )
+    register_query_encoder(
+        "zz-image-only", lambda space: QueryEncoder(lambda b: np.ones(DIM), None)
+    )
+    newest = max(
+        (image_only, indexed.store.space(indexed.space)), key=lambda i: (i.created_at, i.name)
+    )
+    assert newest.name == image_only.name  # so the text query must fall through to the next
+    got = search(indexed.catalog, indexed.store, "ds", Query(text="a red car"), k=5)
+    assert got["space"] == indexed.space  # text-capable, whichever is newer
+    ids, _ = indexed.reference(np.ones(DIM), np.ones(N, dtype=bool), 5)
+    assert [r["sample_id"] for r in got["results"]] == ids.tolist()
+    like = search(indexed.catalog, indexed.store, "ds", Query(like=int(indexed.ids[0])), k=5)
+    assert like["space"] == newest.name  # a sample query takes the newest space
+    register_query_encoder("test-model", lambda space: QueryEncoder(lambda b: np.ones(DIM), None))
+    with pytest.raises(QueryEncoderError, match="text search needs a model with a text tower"):
+        search(indexed.catalog, indexed.store, "ds", Query(text="a red car"))

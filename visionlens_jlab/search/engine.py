@@ -28,7 +28,7 @@ from ..vectors import Hit, SpaceInfo, VectorStore
 from ..vectors.base import check_k
 from .encoders import QueryEncoderError, encode_image, encode_text
 from .limits import DEFAULT_K, MAX_IMAGE_BYTES
-from .spaces import choose_space
+from .spaces import choose_space, dataset_spaces
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -108,7 +108,9 @@ def search(
                 raise FilterError(f"no sample {query.like} in dataset {dataset!r}")
         space, n_points = choose_space(store, dataset, dataset_id, model)
         assert store is not None  # choose_space raised otherwise
-        vector = _query_vector(store, space, query, dataset)
+        vector, space, n_points = _encoded_query(
+            store, space, n_points, query, dataset, dataset_id, model
+        )
         hits, strategy = _top_k(store, space.name, vector, k, dataset_id, n_points, ids, plan)
         names = _file_names(cur, dataset_id, [h.sample_id for h in hits])
     return {
@@ -122,6 +124,37 @@ def search(
         ],
         "code": reproduce_code(dataset, query, filter_spec, k, model),
     }
+
+
+def _encoded_query(
+    store: VectorStore,
+    space: SpaceInfo,
+    n_points: int,
+    query: Query,
+    dataset: str,
+    dataset_id: int,
+    model: str | None,
+) -> tuple[np.ndarray, SpaceInfo, int]:
+    """The query vector and the space it belongs to.
+
+    With no ``model`` named, a text or image query goes to the newest space whose model can
+    encode it: a dataset embedded with the built-in embedder and then with CLIP answers text
+    in the CLIP space whichever is newer. When no space can, the newest space's reason is
+    given, except that "needs a text tower" wins (it says what to do)."""
+    try:
+        return _query_vector(store, space, query, dataset), space, n_points
+    except QueryEncoderError as first:
+        if model is not None or query.like is not None:
+            raise
+        reasons = [first]
+        for other, n_other in dataset_spaces(store, dataset_id):
+            if other.name == space.name:
+                continue
+            try:
+                return _query_vector(store, other, query, dataset), other, n_other
+            except QueryEncoderError as exc:
+                reasons.append(exc)
+        raise next((r for r in reasons if "text tower" in str(r)), first) from None
 
 
 def _query_vector(store: VectorStore, space: SpaceInfo, query: Query, dataset: str) -> np.ndarray:
