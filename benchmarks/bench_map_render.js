@@ -100,17 +100,21 @@ async function main() {
     ]) {
       const first = [];
       const pan = [];
-      for (let r = 0; r < RUNS; r++) {
+      let failure = null;
+      for (let r = 0; r < RUNS && !failure; r++) {
         load.push(os.loadavg()[0]);
-        const res = await measure(browser, fn, n);
-        renderer = res.renderer;
-        first.push(res.firstPaint);
-        pan.push(median(res.panMs));
+        try {
+          const res = await measure(browser, fn, n);
+          renderer = res.renderer;
+          first.push(res.firstPaint);
+          pan.push(median(res.panMs));
+        } catch (error) {
+          // A renderer that takes the page down (SwiftShader out of memory) is a result too.
+          failure = String(error.message || error).split('\n')[0];
+        }
       }
-      rows.push({ n, name, first, pan });
-      console.log(
-        `${n}\t${name}\tfirst ${fmt(median(first))} (${range(first)})\tpan ${fmt(median(pan))} (${range(pan)})`
-      );
+      rows.push({ n, name, first, pan, failure });
+      console.log(n, name, failure ?? '', first.map(fmt), pan.map(fmt));
     }
   }
   await browser.close();
@@ -126,10 +130,16 @@ async function main() {
     '',
     '| renderer | points | first paint, median (range) | pan frame, median (range) |',
     '|---|---|---|---|',
-    ...rows.map(
-      r =>
-        `| ${r.name} | ${r.n.toLocaleString('en-US')} | ${fmt(median(r.first))} (${range(r.first)}) | ${fmt(median(r.pan))} (${range(r.pan)}) |`
-    ),
+    ...rows.map(r => {
+      const cell = xs =>
+        xs.length
+          ? `${fmt(median(xs))} (${range(xs)}, ${xs.length} runs)`
+          : '—';
+      const note = r.failure
+        ? ` — run ${r.first.length + 1} failed: ${r.failure}`
+        : '';
+      return `| ${r.name}${note} | ${r.n.toLocaleString('en-US')} | ${cell(r.first)} | ${cell(r.pan)} |`;
+    }),
     '',
     `${RUNS} runs each, a fresh page per run; a run's pan figure is the median of ${PANS} pan frames.`,
     'First paint: from handing the typed arrays to the layer to the first frame finished on the GPU',

@@ -81,7 +81,7 @@ window.benchScatterplot = async (n, pans) => {
   let viewState = { target: [0, 0, 0], zoom: Math.log2(800 / 26) };
   const deck = new Deck({
     parent: host,
-    views: new OrthographicView({ id: 'map' }),
+    views: new OrthographicView({ id: 'map', flipY: false }),
     viewState,
     useDevicePixels: 1,
     onAfterRender: () => onFrame && onFrame()

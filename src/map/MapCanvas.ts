@@ -178,7 +178,8 @@ export class MapCanvas {
   private _create(): Deck<OrthographicView> {
     const deck = new Deck<OrthographicView>({
       parent: this.host,
-      views: new OrthographicView({ id: 'map' }),
+      // y up, as the points layer draws and unproject() reads.
+      views: new OrthographicView({ id: 'map', flipY: false }),
       viewState: this._viewState,
       controller: this._controller(),
       // One device pixel per CSS pixel: software GL pays per pixel.

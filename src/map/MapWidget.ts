@@ -120,7 +120,11 @@ export class MapWidget extends Widget {
     this.node.append(toolbar, body, this._code.node);
 
     this._canvas = new MapCanvas(host, {
-      onViewChange: () => this._pointer.viewChanged(),
+      onViewChange: () => {
+        // The view in data coordinates (the reproducible code and tests read it).
+        this.node.dataset.view = JSON.stringify(this._canvas.viewState);
+        this._pointer.viewChanged();
+      },
       onContextLost: () => {
         delete this.node.dataset.frameMs;
         this._setStatus('WebGL context lost: rebuilding the map…');

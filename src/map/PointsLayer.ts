@@ -8,12 +8,7 @@
  * points are in view. Filtering and selection are a per-point flags byte read
  * in the vertex shader, so a filter change uploads n bytes, never positions.
  */
-import {
-  Layer,
-  project32,
-  UpdateParameters,
-  DefaultProps
-} from '@deck.gl/core';
+import { Layer, UpdateParameters, DefaultProps } from '@deck.gl/core';
 import type { LayerProps } from '@deck.gl/core';
 import { Model } from '@luma.gl/engine';
 import type { ShaderModule } from '@luma.gl/shadertools';
@@ -24,6 +19,8 @@ import { FLAG_IN_FILTER } from './flags';
 export type FilterMode = 'hide' | 'dim';
 
 type PointsUniforms = {
+  center: [number, number];
+  scale: [number, number];
   pointSize: number;
   filterMode: number;
   hasSelection: number;
@@ -33,6 +30,8 @@ type PointsUniforms = {
 
 const uniformBlock = `\
 layout(std140) uniform pointsUniforms {
+  vec2 center;
+  vec2 scale;
   float pointSize;
   float filterMode;
   float hasSelection;
@@ -46,6 +45,8 @@ const pointsUniforms = {
   vs: uniformBlock,
   fs: uniformBlock,
   uniformTypes: {
+    center: 'vec2<f32>',
+    scale: 'vec2<f32>',
     pointSize: 'f32',
     filterMode: 'f32',
     hasSelection: 'f32',
@@ -66,9 +67,10 @@ void main(void) {
   float flags = floor(pointFlags * 255.0 + 0.5);
   bool inFilter = mod(flags, 2.0) > 0.5;
   bool selected = flags >= 2.0;
-  vec3 position = vec3(pointPositions, 0.0);
-  geometry.worldPosition = position;
-  gl_Position = project_position_to_clipspace(position, vec3(0.0), vec3(0.0), geometry.position);
+  // An orthographic map is a scale and a shift: two multiply-adds instead of
+  // deck.gl's generic projection (the vertex shader is most of a frame on
+  // software GL).
+  gl_Position = vec4((pointPositions - points.center) * points.scale, 0.0, 1.0);
   // Few points in view ("round"): larger, round points.
   float size = points.round > 0.5 ? points.pointSize * 2.0 + 2.0 : points.pointSize;
   vec4 color = pointColors;
@@ -91,7 +93,7 @@ void main(void) {
     color.a *= 0.25;
   }
   gl_PointSize = size;
-  vColor = vec4(color.rgb, color.a * layer.opacity);
+  vColor = color;
 }
 `;
 
@@ -139,7 +141,7 @@ export class PointsLayer extends Layer<Required<PointsLayerProps>> {
   state!: { model?: Model };
 
   getShaders() {
-    return super.getShaders({ vs, fs, modules: [project32, pointsUniforms] });
+    return super.getShaders({ vs, fs, modules: [pointsUniforms] });
   }
 
   initializeState(): void {
@@ -178,8 +180,15 @@ export class PointsLayer extends Layer<Required<PointsLayerProps>> {
   draw(): void {
     const model = this.state.model!;
     const { pointSize, filterMode, hasSelection, density, round } = this.props;
+    // The orthographic view (flipY off): data (x, y) to clip space, y up.
+    const viewport = this.context.viewport as any;
+    const [tx, ty] = viewport.target ?? [0, 0];
+    const sx = 2 ** viewport.zoomX;
+    const sy = 2 ** viewport.zoomY;
     model.shaderInputs.setProps({
       points: {
+        center: [tx, ty],
+        scale: [(2 * sx) / viewport.width, (2 * sy) / viewport.height],
         pointSize,
         filterMode: filterMode === 'dim' ? 1 : 0,
         hasSelection: hasSelection ? 1 : 0,

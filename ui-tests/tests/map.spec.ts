@@ -142,6 +142,80 @@ test.describe('VisionLens map', () => {
     await command(page, 'visionlens:clear-filters');
   });
 
+  test('points are drawn where the panel projects them (y up, no mirror)', async ({
+    page,
+    request
+  }) => {
+    await openGrid(page, DEMO);
+    const map = await openMap(page);
+    await map.locator('.jp-VisionLens-mapFitAll').click();
+    const mapId = await map.getAttribute('data-map-id');
+    // The points frame as the server sends it (magic, header length, JSON header, x, y).
+    const response = await request.get(
+      `${process.env.TARGET_URL}/visionlens/api/datasets/${DEMO}/maps/${mapId}/points`
+    );
+    const raw = await response.body();
+    const headerLength = raw.readUInt32LE(4);
+    const header = JSON.parse(raw.subarray(8, 8 + headerLength).toString());
+    const n = header.points;
+    const xs = Array.from({ length: n }, (_, i) => raw.readFloatLE(8 + headerLength + 4 * i));
+    const ys = Array.from({ length: n }, (_, i) =>
+      raw.readFloatLE(8 + headerLength + 4 * n + 4 * i)
+    );
+    const body = map.locator('.jp-VisionLens-mapBody');
+    const box = (await body.boundingBox())!;
+    const view = JSON.parse((await map.getAttribute('data-view')) as string);
+    const s = 2 ** view.zoom;
+    const screen = xs.map((x, i) => [
+      box.width / 2 + (x - view.target[0]) * s,
+      box.height / 2 - (ys[i] - view.target[1]) * s
+    ]);
+    // Probes: every point's own pixel, and pixels with no point within 6 px (few points in view are drawn 6 px wide).
+    const probes: { x: number; y: number; point: boolean }[] = screen.map(([x, y]) => ({
+      x: Math.round(x),
+      y: Math.round(y),
+      point: true
+    }));
+    for (let y = 8; y < box.height - 8; y += 16) {
+      for (let x = 8; x < box.width - 8; x += 16) {
+        if (screen.every(([px, py]) => Math.max(Math.abs(px - x), Math.abs(py - y)) > 6)) {
+          probes.push({ x, y, point: false });
+        }
+      }
+    }
+    const png = await body.screenshot();
+    const painted = await page.evaluate(
+      async ({ b64, probes }) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.width;
+        c.height = img.height;
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const bg = ctx.getImageData(1, 1, 1, 1).data;
+        return probes.map(({ x, y }) => {
+          const d = ctx.getImageData(x - 1, y - 1, 3, 3).data;
+          for (let i = 0; i < d.length; i += 4) {
+            const diff =
+              Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]);
+            if (diff > 60) {
+              return true;
+            }
+          }
+          return false;
+        });
+      },
+      { b64: png.toString('base64'), probes }
+    );
+    const onPoints = probes.filter((p, i) => p.point && p.x > 1 && !painted[i]);
+    const offPoints = probes.filter((p, i) => !p.point && painted[i]);
+    expect(probes.filter(p => !p.point).length).toBeGreaterThan(100);
+    expect(onPoints).toEqual([]);
+    expect(offPoints).toEqual([]);
+  });
+
   test('colour by a field shows its legend', async ({ page, request }) => {
     await openGrid(page, DEMO);
     const map = await openMap(page);
