@@ -110,7 +110,9 @@ async function main() {
           pan.push(median(res.panMs));
         } catch (error) {
           // A renderer that takes the page down (SwiftShader out of memory) is a result too.
-          failure = String(error.message || error).split('\n')[0];
+          failure = String(
+            error instanceof Error ? error.message : error
+          ).split('\n')[0];
         }
       }
       rows.push({ n, name, first, pan, failure });
@@ -131,6 +133,7 @@ async function main() {
     '| renderer | points | first paint, median (range) | pan frame, median (range) |',
     '|---|---|---|---|',
     ...rows.map(r => {
+      /** @param {number[]} xs */
       const cell = xs =>
         xs.length
           ? `${fmt(median(xs))} (${range(xs)}, ${xs.length} runs)`
