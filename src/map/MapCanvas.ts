@@ -251,17 +251,28 @@ export class MapCanvas {
         id: 'points',
         data: this._layerData,
         ...this._draw,
-        parameters: this._draw.density
-          ? {
-              blend: true,
-              blendColorSrcFactor: 'src-alpha',
-              blendColorDstFactor: 'one',
-              blendAlphaSrcFactor: 'one',
-              blendAlphaDstFactor: 'one'
-            }
-          : {}
+        parameters: this._blending()
       } as any)
     ];
+  }
+
+  /**
+   * Additive blending for the density view; no blending at all while every
+   * point is opaque (blending is a read-modify-write per fragment: a large
+   * share of a frame on software GL).
+   */
+  private _blending(): object {
+    const { density, hasSelection, filterMode } = this._draw;
+    if (density) {
+      return {
+        blend: true,
+        blendColorSrcFactor: 'src-alpha',
+        blendColorDstFactor: 'one',
+        blendAlphaSrcFactor: 'one',
+        blendAlphaDstFactor: 'one'
+      };
+    }
+    return hasSelection || filterMode === 'dim' ? {} : { blend: false };
   }
 
   private _render(): void {

@@ -7,8 +7,9 @@ import { PointValues } from './wire';
 
 export type RGBA = [number, number, number, number];
 
-/** Colour of points with no value (and of folded "other" values). */
-export const NO_VALUE: RGBA = [150, 150, 150, 150];
+/** Colour of points with no value (and of folded "other" values); opaque, so
+ * that frames without selection or dimming need no blending. */
+export const NO_VALUE: RGBA = [150, 150, 150, 255];
 /** Colour of every point when nothing colours them. */
 export const DEFAULT_POINT: RGBA = [31, 119, 180, 255];
 
