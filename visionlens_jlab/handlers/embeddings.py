@@ -41,8 +41,9 @@ class EmbedHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         options = _embed_options(self.json_body())
-        with engine_errors():
-            job = self.app.embedding.submit(name, **options)
+        # Off the event loop: submitting checks the catalog and may open the vector store
+        # (the first use loads every Edge shard and reconciles it with the catalog).
+        job = await self.run_blocking(lambda: self.app.embedding.submit(name, **options))
         self.write_json({"job": job.to_dict()}, status=202)
 
 
