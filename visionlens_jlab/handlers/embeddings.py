@@ -41,9 +41,12 @@ class EmbedHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         options = _embed_options(self.json_body())
-        # Off the event loop: submitting checks the catalog and may open the vector store
-        # (the first use loads every Edge shard and reconciles it with the catalog).
-        job = await self.run_blocking(lambda: self.app.embedding.submit(name, **options))
+        # The store's first use loads every Edge shard and reconciles it with the catalog:
+        # do that off the event loop. Submitting itself stays on the loop (the kernel
+        # runner starts its kernel through the server's kernel manager, which lives there).
+        await self.run_blocking(self.app.vector_store)
+        with engine_errors():
+            job = self.app.embedding.submit(name, **options)
         self.write_json({"job": job.to_dict()}, status=202)
 
 
