@@ -206,6 +206,24 @@ async def test_models_route_lists_the_builtin_default(api: Any) -> None:
     assert any(m["name"] == "ViT-B-32" and not m["available_offline"] for m in body["models"])
 
 
+async def test_models_list_is_kept_until_a_checkpoint_changes(
+    vl_app: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    service = vl_app.embedding
+    first = await asyncio.to_thread(service.models)
+    assert await asyncio.to_thread(service.models) is first  # no second worker
+    # Pointing the environment at a checkpoint changes what the list depends on.
+    folder = save_tiny_clip(tmp_path / "ckpt")
+    monkeypatch.setenv("VISIONLENS_EMBEDDING_CHECKPOINT", str(folder))
+    second = await asyncio.to_thread(service.models)
+    assert second is not first
+    assert any(m["source"] == "checkpoint" for m in second)
+    assert await asyncio.to_thread(service.models) is second
+    later = time.time() + 5  # the checkpoint is rewritten: listed again
+    os.utime(folder, (later, later))
+    assert await asyncio.to_thread(service.models) is not second
+
+
 async def test_reconcile_route_drops_rows_of_vanished_spaces(
     api: Any, wait_job: Any, vl_app: Any
 ) -> None:

@@ -252,6 +252,9 @@ class VisionLensApp(ExtensionApp):
         """Runs once the server's event loop runs (never under pytest-jupyter)."""
         if stop_on_sigint(serverapp):
             self.log.debug("VisionLens: SIGINT stops the server cleanly")
+        self.embedding.prepare_models(
+            lambda err: self.log.warning("VisionLens: listing the embedding models failed: %s", err)
+        )
 
     async def stop_extension(self) -> None:
         """Stop jobs, release the catalog file and the server record.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..catalog import Catalog
 from ..embed.base import EmbedError
-from ..embed.models import parse_model
+from ..embed.models import CHECKPOINT_ENV, hf_cache_dir, parse_model
 from ..embed.registry import describe, list_models
 from ..embed.spaces import dataset_spaces, reconcile_all
 from ..embed.stream import embed_stream
@@ -22,6 +24,25 @@ from .processes import stream_from_worker
 def _models_items(checkpoint: str | None) -> Any:
     """Worker-process side of :meth:`EmbeddingService.models` (keeps torch out of the server)."""
     yield list_models(checkpoint)
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def models_fingerprint(checkpoint: str | None) -> tuple[object, ...]:
+    """What the model list depends on: the checkpoint setting and the model caches.
+
+    A download into a cache adds a folder (the folder's mtime changes); a new checkpoint
+    rewrites its folder or file. Cheap ``stat`` calls, so every listing can compare it.
+    """
+    from_env = os.environ.get(CHECKPOINT_ENV) or None
+    places = [hf_cache_dir(), os.path.expanduser("~/.cache/clip")]
+    places += [p for p in (checkpoint, from_env) if p]
+    return (checkpoint, from_env, *((p, _mtime(p)) for p in places))
 
 
 class EmbeddingService:
@@ -42,14 +63,39 @@ class EmbeddingService:
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.inbox = KernelInbox()
+        self._models: tuple[tuple[object, ...], list[dict[str, Any]]] | None = None
+        self._models_lock = threading.Lock()
 
     def store(self) -> VectorStore:
         """The vector store, opened on first use; a :class:`VectorStoreError` says why not."""
         return self._vectors()
 
     def models(self) -> list[dict[str, Any]]:
-        """The models usable here, computed in a worker process (open_clip imports torch)."""
-        return next(iter(stream_from_worker(None, _models_items, self.checkpoint)))
+        """The models usable here, computed in a worker process (open_clip imports torch).
+
+        The worker costs seconds (a torch import), and the embed dialog lists the models each
+        time it opens: the list is kept until :func:`models_fingerprint` changes. Concurrent
+        callers wait for one computation instead of each spawning a worker.
+        """
+        key = models_fingerprint(self.checkpoint)
+        with self._models_lock:
+            if self._models is None or self._models[0] != key:
+                rows = next(iter(stream_from_worker(None, _models_items, self.checkpoint)))
+                self._models = (key, rows)
+            return self._models[1]
+
+    def prepare_models(self, on_error: Callable[[BaseException], None]) -> threading.Thread:
+        """Compute the model list in a background thread, so the first dialog opens at once."""
+
+        def run() -> None:
+            try:
+                self.models()
+            except Exception as err:  # reported; the next listing tries again
+                on_error(err)
+
+        thread = threading.Thread(target=run, name="visionlens-models", daemon=True)
+        thread.start()
+        return thread
 
     def spaces(self, dataset: str) -> list[dict[str, Any]]:
         """The vector spaces of a dataset (see :func:`~visionlens_jlab.embed.spaces.dataset_spaces`)."""
