@@ -198,7 +198,10 @@ async def test_uploads_to_unknown_jobs_are_404_and_bad_bodies_400(api: Any) -> N
     assert status == 400 and "not an embedding message" in body["message"]
 
 
-async def test_models_route_lists_the_builtin_default(api: Any) -> None:
+async def test_models_route_lists_the_builtin_default(api: Any, vl_app: Any) -> None:
+    # A real server prepares the list at start (a torch-importing worker, slower than the
+    # test client's timeout on a loaded machine); pytest-jupyter skips that start hook.
+    await asyncio.to_thread(vl_app.embedding.models)
     status, body = await api("GET", "models")
     assert status == 200
     default = [m for m in body["models"] if m["default"]]

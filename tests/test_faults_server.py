@@ -76,10 +76,15 @@ def test_kill_9_mid_ingest_then_restart(tmp_path: Path, big_coco: tuple[Path, in
             store.close()
 
 
-def parse_workers(server: ServerProcess) -> list[psutil.Process]:
-    """The server's spawned worker processes, oldest first."""
+def parse_workers(
+    server: ServerProcess, besides: frozenset[int] = frozenset()
+) -> list[psutil.Process]:
+    """The server's spawned worker processes, oldest first, leaving out the pids ``besides``
+    (such as the worker that lists the embedding models at server start)."""
     children = psutil.Process(server.proc.pid).children(recursive=True)
-    workers = [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+    workers = [
+        p for p in children if "spawn_main" in " ".join(p.cmdline()) and p.pid not in besides
+    ]
     return sorted(workers, key=lambda p: p.create_time())
 
 
@@ -89,9 +94,10 @@ def test_a_killed_worker_fails_only_its_job(tmp_path: Path, big_coco: tuple[Path
     write_yolo(small, 30, 2, splits=("train",))
     server = ServerProcess(tmp_path / "data", tmp_path).wait_ready()
     try:
+        before = frozenset(p.pid for p in parse_workers(server))
         doomed = server.api("POST", "datasets", {"source": str(path), "name": "big"}).json()
         wait_for_committed_batches(server, doomed["job"]["id"])
-        (worker,) = parse_workers(server)
+        (worker,) = parse_workers(server, besides=before)
         worker.send_signal(signal.SIGKILL)
         failed = server.wait_job(doomed["job"]["id"])
         assert failed["status"] == "failed" and "worker process died" in failed["error"]
