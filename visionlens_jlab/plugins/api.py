@@ -28,6 +28,7 @@ from typing import Any
 
 from ..ingest.base import AnnotationRows, ParsedBase, SampleRows
 from ..ingest.batches import Batch
+from ..ingest.images import image_size, join_location
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError, IngestReport
 
@@ -62,6 +63,8 @@ __all__ = [
     "SampleRow",
     "SampleRows",
     "SetupContext",
+    "image_size",
+    "join_location",
 ]
 
 

@@ -21,11 +21,12 @@ DIST = "visionlens-blur"
 
 
 @pytest.fixture(scope="session")
-def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The plugin's entry point is visible to this process and the workers it spawns."""
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """The plugin's entry point is visible to this process and the workers it spawns; the
+    folder it was installed into (for subprocesses' PYTHONPATH), None if already installed."""
     try:
         importlib.metadata.distribution(DIST)
-        yield
+        yield None
         return
     except importlib.metadata.PackageNotFoundError:
         pass
@@ -36,12 +37,12 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
         check=True,
     )  # fmt: skip
     sys.path.insert(0, str(target))  # spawned workers inherit sys.path
-    yield
+    yield str(target)
     sys.path.remove(str(target))
 
 
 @pytest.fixture
-def jp_server_config(tmp_path: Path, installed_plugin: None) -> dict[str, Any]:
+def jp_server_config(tmp_path: Path, installed_plugin: str | None) -> dict[str, Any]:
     return {
         "ServerApp": {"jpserver_extensions": {"visionlens_jlab": True}},
         "VisionLensApp": {"data_dir": str(tmp_path / "vl-data"), "plugin_folder": "off"},
