@@ -208,7 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="ingest a COCO / YOLO / VOC dataset")
     p.add_argument("source", help="annotation file or dataset folder")
     p.add_argument("--name", required=True)
-    p.add_argument("--format", default="auto", choices=["auto", "coco", "yolo", "voc", "txt"])
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="auto (default), coco, yolo, voc, txt, or a plugin's format (visionlens plugins)",
+    )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
     p.add_argument("--split", help="split name for every sample (e.g. train, val)")
     common(p)
@@ -244,6 +248,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.dedup.cli",
     "visionlens_jlab.maps.cli",
     "visionlens_jlab.blindspots.cli",
+    "visionlens_jlab.plugins.cli",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
