@@ -40,6 +40,17 @@ $(VENV)/.installed-embed: $(VENV)/.installed
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test,embed]" --no-build-isolation
 	touch $@
 
+# The example lab-extension plugin: compiled and built with the root's node_modules (its own
+# empty node_modules stops the builder from running an install there), then pip-installed as
+# a prebuilt extension, as a user would (plugins.spec.ts checks its overlay and section).
+LAB_EXAMPLE := examples/plugins/visionlens-overlay-example
+$(VENV)/.installed-lab-example: $(VENV)/.installed $(LAB_EXAMPLE)/package.json $(LAB_EXAMPLE)/pyproject.toml $(LAB_EXAMPLE)/src/index.ts
+	mkdir -p $(LAB_EXAMPLE)/node_modules
+	node_modules/.bin/tsc -p $(LAB_EXAMPLE)
+	jupyter labextension build --core-path "$$(python -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" $(LAB_EXAMPLE)
+	$(BIN)/pip install -q --no-deps --no-build-isolation ./$(LAB_EXAMPLE)
+	touch $@
+
 # configurable-http-proxy (npm) for the real JupyterHub of the hub tests.
 tests/hub/node_modules/.installed: tests/hub/package.json tests/hub/package-lock.json
 	npm ci --prefix tests/hub --no-audit --no-fund
@@ -78,7 +89,7 @@ test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  #
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test
 
-test-ui: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
+test-ui: setup $(VENV)/.installed-embed $(VENV)/.installed-lab-example chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
 	cd ui-tests && jlpm test
 
 screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/

@@ -21,7 +21,8 @@ const OWNER = 'visionlens-overlay-example';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens-overlay-example:plugin',
-  description: 'Box-count badges on VisionLens grid tiles and a box-count section.',
+  description:
+    'Box-count badges on VisionLens grid tiles and a box-count section.',
   autoStart: true,
   requires: [IVisionLensModel],
   activate: (app: JupyterFrontEnd, model: IVisionLensModel) => {
