@@ -71,6 +71,26 @@ test.describe('Plugins', () => {
     await command(page, 'visionlens:clear-selection');
   });
 
+  test('the example colour scheme colours the map', async ({ page }) => {
+    await openGrid(page, DEMO);
+    await command(page, 'visionlens:open-map', { dataset: DEMO, method: 'pca' });
+    const map = page.locator('#visionlens-map-main .jp-VisionLens-map');
+    await expect(map).toHaveAttribute('data-points', /\d+/, { timeout: 60000 });
+    await map.locator('.jp-VisionLens-mapColor').selectOption('top_class');
+    const swatches = map.locator('.jp-VisionLens-mapSwatch');
+    await expect(swatches.first()).toBeVisible();
+    await map.locator('.jp-VisionLens-mapScheme').selectOption('example-rdbu');
+    // Value ranks 0 and 1 take the scheme's first two colours (#b2182b, #ef8a62).
+    await expect(swatches.nth(0)).toHaveCSS('background-color', 'rgb(178, 24, 43)');
+    await expect(swatches.nth(1)).toHaveCSS('background-color', 'rgb(239, 138, 98)');
+    await map.locator('.jp-VisionLens-mapColor').selectOption('box_count');
+    const ramp = map.locator('.jp-VisionLens-mapLegendRamp');
+    await expect(ramp).toHaveAttribute('style', /rgb\(120, ?0, ?40\).*rgb\(255, ?220, ?40\)/);
+    // Back to the built-in colours.
+    await map.locator('.jp-VisionLens-mapScheme').selectOption('');
+    await expect(ramp).toHaveAttribute('style', /rgb\(68, ?1, ?84\)/);
+  });
+
   test('the Plugins panel lists Python plugins with status and errors, and lab contributions', async ({
     page,
     request
@@ -108,7 +128,7 @@ test.describe('Plugins', () => {
 
     // The example extension's contributions, by owner.
     const lab = panel.locator('.jp-VisionLens-contributionRow');
-    await expect(lab.filter({ hasText: EXAMPLE })).toHaveCount(2);
+    await expect(lab.filter({ hasText: EXAMPLE })).toHaveCount(3);
     await expect(panel.locator('.jp-VisionLens-contributionRow[data-contribution="box-count-badge"] td').nth(3)).toHaveText('none');
   });
 });

@@ -5,8 +5,9 @@
  * a singleton, see `sharedPackages` in package.json) and registers:
  * - a grid tile overlay: a corner badge with the sample's box count;
  * - a sample-view section: the sample's boxes counted per class, and a
- *   button that selects every sample of the grid page with the same count
- *   through the shared selection.
+ *   button that adds the sample to the shared selection;
+ * - a map colour scheme: a diverging palette by value rank, and a
+ *   dark-red-to-yellow ramp for numeric fields.
  * Every string from the dataset is written as text, never as HTML.
  */
 import {
@@ -18,6 +19,8 @@ import { IVisionLensModel } from 'visionlens_jlab';
 /** The registry API version this plugin was written for. */
 const API_VERSION = '1.0';
 const OWNER = 'visionlens-overlay-example';
+/** ColorBrewer RdBu, by value rank (most frequent first). */
+const PALETTE = ['#b2182b', '#ef8a62', '#fddbc7', '#67a9cf', '#2166ac'];
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens-overlay-example:plugin',
@@ -71,6 +74,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         select.onclick = () => model.addToSelection([sample.sample_id]);
         element.append(total, list, select);
       }
+    });
+    registry.addMapColorScheme({
+      id: 'example-rdbu',
+      owner: OWNER,
+      label: 'Red–blue (example plugin)',
+      categorical: (_value, index) => PALETTE[index % PALETTE.length],
+      numeric: t =>
+        `rgb(${Math.round(120 + 135 * t)}, ${Math.round(220 * t)}, 40)`
     });
   }
 };
