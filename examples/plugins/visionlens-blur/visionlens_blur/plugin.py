@@ -33,9 +33,7 @@ def laplacian_variance(grey: np.ndarray) -> float:
     g = np.asarray(grey, dtype=np.float64)
     if g.shape[0] < 3 or g.shape[1] < 3:
         return 0.0
-    lap = (
-        g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4.0 * g[1:-1, 1:-1]
-    )
+    lap = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4.0 * g[1:-1, 1:-1]
     return float(lap.var())
 
 
@@ -63,7 +61,9 @@ class BlurPlugin:
             scores: list[float | None] = []
             for done, sample in enumerate(context.samples, start=1):
                 try:
-                    scores.append(laplacian_variance(grey_pixels(context.read_image(sample), max_side)))
+                    scores.append(
+                        laplacian_variance(grey_pixels(context.read_image(sample), max_side))
+                    )
                 except Exception:  # an unreadable image has no score, the others go on
                     scores.append(None)
                 context.progress(done)
