@@ -39,11 +39,11 @@ def laplacian_variance(grey: np.ndarray) -> float:
 
 def grey_pixels(data: bytes, max_side: int) -> np.ndarray:
     """The image as 8-bit grey, EXIF-rotated, longest side at most ``max_side``."""
-    with Image.open(io.BytesIO(data)) as im:
-        im = ImageOps.exif_transpose(im).convert("L")
-        if max(im.size) > max_side:
-            im.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
-        return np.asarray(im)
+    with Image.open(io.BytesIO(data)) as opened:
+        grey = ImageOps.exif_transpose(opened).convert("L")
+    if max(grey.size) > max_side:
+        grey.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return np.asarray(grey)
 
 
 class BlurPlugin:
