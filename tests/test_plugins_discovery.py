@@ -17,6 +17,7 @@ from tests.ingest_fixtures import write_coco
 from tests.plugin_fixtures import GOOD_PLUGIN, write_folder_plugins
 from tests.test_layers import loaded_after
 from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.ingest.parsed import ParsedSource
 from visionlens_jlab.ingest.report import IngestError
 from visionlens_jlab.plugins.api import IngestFormat, SetupContext
 from visionlens_jlab.plugins.discovery import (
@@ -102,7 +103,7 @@ class _GreedyFormats:
     api_version = "1.0"
 
     def ingest_formats(self, *, context: SetupContext) -> list[IngestFormat]:
-        def fail(**_: object) -> None:
+        def fail(**_: object) -> ParsedSource:
             raise RuntimeError("cannot parse")
 
         return [IngestFormat("greedy-format", lambda path: True, fail)]
