@@ -113,3 +113,59 @@ def write_distribution(
     (info / "entry_points.txt").write_text(f"[visionlens.plugins]\n{lines}")
     for name, text in files.items():
         (site / name).write_text(textwrap.dedent(text))
+
+
+EXTRAS_PLUGIN = '''
+import numpy as np
+
+from visionlens_jlab.plugins.api import (
+    NUMERIC, AgentTool, BlindspotAttribute, Embedder, EmbedderModel, FieldSpec, InputSpec,
+    l2_normalise,
+)
+
+
+class MeanColour(Embedder):
+    name = "meancolour"
+    version = "1"
+    dim = 3
+    input_size = 8
+    input_spec = InputSpec(8, "square")
+    preprocessing = "RGB squashed to 8x8, channel means"
+
+    def embed_images(self, images):
+        pixels = np.stack([np.asarray(im, dtype=np.float32) for im in images])
+        return l2_normalise(pixels.reshape(len(pixels), -1, 3).mean(axis=1) + 1.0)
+
+
+def brightness(*, context):
+    from PIL import Image
+    import io
+    out = []
+    for sample in context.samples:
+        with Image.open(io.BytesIO(context.read_image(sample))) as im:
+            out.append(float(np.asarray(im.convert("L"), dtype=np.float64).mean()))
+    return {"brightness": out}
+
+
+def shout(text: str) -> str:
+    """Upper-case a text."""
+    return text.upper() + "!"
+
+
+class Extras:
+    name = "extras"
+    version = "0.3"
+    api_version = "1.0"
+
+    def embedders(self, *, context):
+        return [EmbedderModel("meancolour", 3, MeanColour, "mean colour")]
+
+    def blindspot_attributes(self, *, context):
+        return [BlindspotAttribute(FieldSpec("brightness", NUMERIC, "mean grey"), brightness)]
+
+    def agent_tools(self, *, context):
+        return [AgentTool("shout", shout, "upper-cases a text")]
+
+
+plugin = Extras()
+'''

@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..embed.base import Embedder, l2_normalise
+from ..embed.decode import InputSpec
 from ..ingest.base import AnnotationRows, ParsedBase, SampleRows
 from ..ingest.batches import Batch
 from ..ingest.images import image_size, join_location
@@ -50,12 +52,14 @@ __all__ = [
     "AnnotationRows",
     "Batch",
     "BlindspotAttribute",
+    "Embedder",
     "EmbedderModel",
     "FieldSpec",
     "IngestError",
     "IngestFormat",
     "IngestFormatContext",
     "IngestReport",
+    "InputSpec",
     "ParsedBase",
     "ParsedSource",
     "SampleFieldProvider",
@@ -65,6 +69,7 @@ __all__ = [
     "SetupContext",
     "image_size",
     "join_location",
+    "l2_normalise",
 ]
 
 
@@ -168,12 +173,15 @@ class IngestFormat:
 @dataclass(frozen=True)
 class EmbedderModel:
     """A model for the embeddings job (``embedders`` hook): ``load()`` returns an object with
-    the :class:`~visionlens_jlab.embed.base.Embedder` interface."""
+    the :class:`~visionlens_jlab.embed.base.Embedder` interface (subclass it; name it ``name``,
+    give it ``dim``, ``input_spec`` and ``embed_images``)."""
 
     name: str
     dim: int
     load: Callable[[], Any]
     description: str = ""
+    text: bool = False
+    """Whether the loaded model embeds text too (text search)."""
 
 
 @dataclass(frozen=True)
