@@ -77,7 +77,8 @@ async def test_broken_plugins_are_listed_and_the_rest_works(
     assert status == 200
     assert (listing["api_version"], listing["supported_api_versions"]) == ("1.0", ["1"])
     plugins = by_name(listing)
-    assert set(plugins) == {
+    # (installed plugins, such as the examples after `make setup`, are listed too)
+    assert set(plugins) >= {
         "aspect", "future", "badformats", "raises", "sleeps", "brokenimport", "missingattr"
     }  # fmt: skip
 
