@@ -10,6 +10,9 @@ export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export VISIONLENS_SHARED ?= $(abspath $(CURDIR)/../shared)
 
+# The example Python plugins (each an installable package with its own tests).
+PY_PLUGINS := examples/plugins/visionlens-blur examples/plugins/visionlens-csvboxes
+
 DATA_DIR ?= $(CURDIR)/.data
 DEMO_IMAGES ?= 3000
 JUPYTER_ARGS ?=
@@ -30,6 +33,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
 	jlpm install
 	jlpm build
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]" --no-build-isolation
+	$(BIN)/pip install -q --no-deps --no-build-isolation $(foreach p,$(PY_PLUGINS),-e $(p))
 	jupyter labextension develop --overwrite .
 	touch $@
 
@@ -83,7 +87,8 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 	mypy
 	jlpm typecheck
 
-test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
 	pytest -q -p no:cacheprovider
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model

@@ -22,11 +22,11 @@ from .jobs.embedding_service import EmbeddingService
 from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .jobs.journal import JobJournal
 from .jobs.map_jobs import MapJobs
-from .jobs.plugin_fields import register_plugin_fields
 from .loop_lag import LoopLagProbe
 from .media.service import MediaService
 from .media.sources import configure_gcs
 from .plugins.discovery import folder_enabled
+from .plugins.install import install_plugin_hooks
 from .plugins.registry import (
     FOLDER_ENV,
     TIMEOUT_ENV,
@@ -198,7 +198,7 @@ class VisionLensApp(ExtensionApp):
         )
         folder = self.resolved_data_dir / "plugins"
         self.plugins.discover(folder if folder_enabled(self.plugin_folder) else None)
-        register_plugin_fields(self.plugins)
+        install_plugin_hooks(self.plugins)
         set_default_registry(self.plugins)
         for record in self.plugins.records.values():
             if record.status == "failed":

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.computed import register_computed_field, write_computed
+from ..catalog.computed import write_computed
 from ..plugins.discovery import PluginError
 from ..plugins.field_compute import plugin_field_items
 from .processes import WorkerError, stream_from_worker
@@ -24,12 +24,6 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..plugins.registry import PluginRegistry
     from .manager import Job, JobContext, JobManager
-
-
-def register_plugin_fields(registry: PluginRegistry) -> None:
-    """Declare every loaded plugin's fields as computed fields (the filter whitelist)."""
-    for name, (plugin, spec) in registry.fields.items():
-        register_computed_field(name, spec.kind, spec.description or f"from plugin {plugin}")
 
 
 def plugin_fields_to_compute(

@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..embed.base import Embedder, l2_normalise
+from ..embed.decode import InputSpec
 from ..ingest.base import AnnotationRows, ParsedBase, SampleRows
 from ..ingest.batches import Batch
 from ..ingest.images import image_size, join_location
@@ -50,12 +52,14 @@ __all__ = [
     "AnnotationRows",
     "Batch",
     "BlindspotAttribute",
+    "Embedder",
     "EmbedderModel",
     "FieldSpec",
     "IngestError",
     "IngestFormat",
     "IngestFormatContext",
     "IngestReport",
+    "InputSpec",
     "ParsedBase",
     "ParsedSource",
     "SampleFieldProvider",
@@ -65,6 +69,7 @@ __all__ = [
     "SetupContext",
     "image_size",
     "join_location",
+    "l2_normalise",
 ]
 
 
@@ -98,6 +103,7 @@ class SampleRow:
 
     sample_id: int
     file_name: str
+    """As the annotation source wrote it."""
     location: str
     """Absolute path or ``gs://`` URL of the image."""
     width: int | None
@@ -119,6 +125,7 @@ class SampleFieldsContext:
     progress: Callable[[int], None]
     """Report how many samples of this chunk are done (shown on the job)."""
     dataset: str = ""
+    """The dataset's name."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,9 @@ class SampleFieldProvider:
     """
 
     fields: Sequence[FieldSpec]
+    """The fields; names are global: two plugins may not declare the same one."""
     compute: Callable[..., Mapping[str, Sequence[Any]]]
+    """``compute(*, context: SampleFieldsContext) -> {field: values}``."""
 
 
 # --------------------------------------------------------------------------- ingest formats
@@ -142,8 +151,11 @@ class IngestFormatContext:
     """What an ``IngestFormat.open`` call receives: what the user asked to ingest."""
 
     source: str
+    """The file or folder the user named (``~`` expanded)."""
     images: str | None = None
+    """The images folder (local or ``gs://``) when given, else the format's default."""
     split: str | None = None
+    """The split to ingest or to give every sample, when given."""
 
 
 @dataclass(frozen=True)
@@ -157,8 +169,11 @@ class IngestFormat:
     """
 
     name: str
+    """The format's name (``--format NAME``, the dataset's ``format``), e.g. ``csv-boxes``."""
     detect: Callable[[str], bool]
+    """Whether a path is in this format (asked only when no built-in format fits)."""
     open: Callable[..., ParsedSource]
+    """``open(*, context: IngestFormatContext)``: the parser of the source."""
     description: str = ""
 
 
@@ -168,12 +183,18 @@ class IngestFormat:
 @dataclass(frozen=True)
 class EmbedderModel:
     """A model for the embeddings job (``embedders`` hook): ``load()`` returns an object with
-    the :class:`~visionlens_jlab.embed.base.Embedder` interface."""
+    the :class:`~visionlens_jlab.embed.base.Embedder` interface (subclass it; name it ``name``,
+    give it ``dim``, ``input_spec`` and ``embed_images``)."""
 
     name: str
+    """The model name users pass (``--model NAME``); it names the vector space too."""
     dim: int
+    """The vectors' dimension; the loaded embedder must have the same ``dim``."""
     load: Callable[[], Any]
+    """Builds the embedder; runs in the embedding worker process, not in the server."""
     description: str = ""
+    text: bool = False
+    """Whether the loaded model embeds text too (text search)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +203,9 @@ class BlindspotAttribute:
     ``compute(*, context: SampleFieldsContext)`` as for sample fields, one field."""
 
     spec: FieldSpec
+    """The field, stored as ``computed.<name>`` and sliced by as an image attribute."""
     compute: Callable[..., Mapping[str, Sequence[Any]]]
+    """``compute(*, context: SampleFieldsContext) -> {spec.name: values}``."""
 
 
 @dataclass(frozen=True)
@@ -191,5 +214,8 @@ class AgentTool:
     and docstring are what the model sees (pydantic-ai ``Tool`` rules)."""
 
     name: str
+    """The tool's name as the model sees it."""
     function: Callable[..., Any]
+    """A plain function of JSON-able arguments (no engine access); an exception it
+    raises is answered to the model as ``{"error": ...}``."""
     description: str = ""

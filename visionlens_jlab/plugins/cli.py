@@ -77,14 +77,11 @@ def cmd_plugin_field(args: argparse.Namespace) -> dict[str, Any]:
     from .discovery import PluginError
 
     def local(catalog: Any) -> dict[str, Any]:
-        from ..jobs.plugin_fields import (
-            compute_plugin_fields,
-            plugin_fields_to_compute,
-            register_plugin_fields,
-        )
+        from ..jobs.plugin_fields import compute_plugin_fields, plugin_fields_to_compute
+        from .install import install_plugin_hooks
 
         registry = _local_registry(args)
-        register_plugin_fields(registry)
+        install_plugin_hooks(registry)
         fields = plugin_fields_to_compute(registry, args.plugin, args.field)
         return compute_plugin_fields(catalog, registry, args.dataset, args.plugin, fields)
 

@@ -12,10 +12,18 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from .api import NUMERIC, SampleFieldProvider, SampleFieldsContext, SampleRow, SetupContext
+from .api import (
+    NUMERIC,
+    BlindspotAttribute,
+    SampleFieldProvider,
+    SampleFieldsContext,
+    SampleRow,
+    SetupContext,
+)
 from .discovery import PluginError, PluginRef, import_plugin
 
 CHUNK_SAMPLES = 64
@@ -51,10 +59,7 @@ def plugin_field_items(
     ``rows``: ``(sample_id, file_name, location, width, height)``. Values are checked: one
     per sample, floats for numeric fields (None/NaN: no value), strings for categorical.
     """
-    obj = import_plugin(ref)
-    provider = obj.sample_fields(context=SetupContext(settings=settings))
-    if not isinstance(provider, SampleFieldProvider):
-        raise PluginError(f"plugin {plugin}: sample_fields did not return a SampleFieldProvider")
+    groups = compute_groups(import_plugin(ref), plugin, fields, settings)
     samples = [SampleRow(int(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]
     total = len(samples)
     for start in range(0, total, CHUNK_SAMPLES):
@@ -74,7 +79,7 @@ def plugin_field_items(
             dataset=dataset,
         )
         thread = threading.Thread(
-            target=_run, args=(provider, context, reports), name="visionlens-plugin", daemon=True
+            target=_run, args=(groups, context, reports), name="visionlens-plugin", daemon=True
         )
         thread.start()
         deadline = time.monotonic() + timeout_s
@@ -99,13 +104,45 @@ def plugin_field_items(
         yield "progress", start + len(chunk), total
 
 
+def compute_groups(
+    obj: Any, plugin: str, fields: list[str], settings: dict[str, Any]
+) -> list[tuple[Callable[..., Any], list[str]]]:
+    """``(compute, its fields asked for)`` from the plugin's ``sample_fields`` provider and
+    ``blindspot_attributes`` (each attribute computes one field)."""
+    setup = SetupContext(settings=settings)
+    computes: list[tuple[Callable[..., Any], list[str]]] = []
+    if callable(getattr(obj, "sample_fields", None)):
+        provider = obj.sample_fields(context=setup)
+        if not isinstance(provider, SampleFieldProvider):
+            raise PluginError(
+                f"plugin {plugin}: sample_fields did not return a SampleFieldProvider"
+            )
+        computes.append((provider.compute, [f.name for f in provider.fields]))
+    if callable(getattr(obj, "blindspot_attributes", None)):
+        for attribute in obj.blindspot_attributes(context=setup) or []:
+            if isinstance(attribute, BlindspotAttribute):
+                computes.append((attribute.compute, [attribute.spec.name]))
+    groups = [(fn, [f for f in own if f in fields]) for fn, own in computes]
+    groups = [(fn, wanted) for fn, wanted in groups if wanted]
+    missing = set(fields) - {f for _, wanted in groups for f in wanted}
+    if missing:
+        raise PluginError(f"plugin {plugin} no longer provides {', '.join(sorted(missing))}")
+    return groups
+
+
 def _run(
-    provider: SampleFieldProvider,
+    groups: list[tuple[Callable[..., Any], list[str]]],
     context: SampleFieldsContext,
     reports: queue.Queue[tuple[str, Any]],
 ) -> None:
     try:
-        reports.put(("done", provider.compute(context=context)))
+        values: dict[str, Any] = {}
+        for compute, wanted in groups:
+            result = compute(context=replace(context, fields=wanted))
+            if not isinstance(result, Mapping):
+                raise TypeError("compute must return a mapping of field -> values")
+            values.update({name: result.get(name) for name in wanted})
+        reports.put(("done", values))
     except BaseException as exc:  # reported to the server as this plugin's failure
         reports.put(("error", f"{type(exc).__name__}: {exc}"))
 

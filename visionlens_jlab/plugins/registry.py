@@ -111,7 +111,8 @@ class PluginRegistry:
         self.timeout_s = timeout_s
         self.records: dict[str, PluginRecord] = {}
         self.fields: dict[str, tuple[str, FieldSpec]] = {}
-        """``{field name: (plugin name, spec)}`` of every loaded plugin."""
+        """``{field name: (plugin name, spec)}`` of every loaded plugin: its sample fields
+        and its blind-spot attributes (both stored as computed fields)."""
         self.ingest_formats: dict[str, tuple[str, IngestFormat]] = {}
         self.embedders: dict[str, tuple[str, EmbedderModel]] = {}
         self.blindspot_attributes: dict[str, tuple[str, BlindspotAttribute]] = {}
@@ -179,6 +180,10 @@ class PluginRegistry:
             a.spec.name: a
             for a in _expect_list(found.get("blindspot_attributes"), BlindspotAttribute)
         }
+        for attribute in attributes.values():
+            if attribute.spec.name in fields:
+                raise PluginError(f"field {attribute.spec.name!r} is declared twice")
+            fields[attribute.spec.name] = check_field(attribute.spec, self.fields, record.name)
         tools = {t.name: t for t in _expect_list(found.get("agent_tools"), AgentTool)}
         for name in formats:
             if name in self.ingest_formats:

@@ -45,7 +45,11 @@ async def test_blur_fields_match_a_reference(api: Any, wait_job: Any, tmp_path: 
     status, listing = await api("GET", "plugins")
     assert status == 200
     blur = next(p for p in listing["plugins"] if p["name"] == "blur")
-    assert (blur["status"], blur["source"], blur["hooks"]) == ("loaded", "entry_point", ["sample_fields"])
+    assert (blur["status"], blur["source"], blur["hooks"]) == (
+        "loaded",
+        "entry_point",
+        ["sample_fields"],
+    )
     assert blur["module"] == "visionlens_blur.plugin" and blur["error"] is None
 
     source = write_dataset(tmp_path)
@@ -73,20 +77,26 @@ async def test_blur_fields_match_a_reference(api: Any, wait_job: Any, tmp_path: 
     assert np.isclose(numeric["max"], max(scores.values()))
 
     sharp = json.dumps({"sample": {"computed.blurry": {"in": ["no"]}}})
-    status, page = await api("GET", "datasets/blurset/samples", params={"filter": sharp, "limit": 100})
+    status, page = await api(
+        "GET", "datasets/blurset/samples", params={"filter": sharp, "limit": 100}
+    )
     assert status == 200 and page["total"] == len(scores) - blurry
     for sample in page["samples"]:
         assert scores[sample["file_name"]] >= THRESHOLD
         assert np.isclose(sample["computed"]["blur_score"], scores[sample["file_name"]])
 
 
-async def test_unknown_plugin_and_field_are_clear_400s(api: Any, tmp_path: Path, wait_job: Any) -> None:
+async def test_unknown_plugin_and_field_are_clear_400s(
+    api: Any, tmp_path: Path, wait_job: Any
+) -> None:
     source = write_dataset(tmp_path, n=3)
     _, answer = await api("POST", "datasets", {"source": str(source), "name": "small"})
     await wait_job(answer["job"])
     status, err = await api("POST", "datasets/small/plugin-fields", {"plugin": "nope"})
     assert status == 400 and "no plugin named 'nope'" in err["message"]
-    status, err = await api("POST", "datasets/small/plugin-fields", {"plugin": "blur", "field": "x"})
+    status, err = await api(
+        "POST", "datasets/small/plugin-fields", {"plugin": "blur", "field": "x"}
+    )
     assert status == 400 and "blur_score" in err["message"]
     status, err = await api("POST", "datasets/missing/plugin-fields", {"plugin": "blur"})
     assert status == 404

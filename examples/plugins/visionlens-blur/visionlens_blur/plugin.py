@@ -33,19 +33,17 @@ def laplacian_variance(grey: np.ndarray) -> float:
     g = np.asarray(grey, dtype=np.float64)
     if g.shape[0] < 3 or g.shape[1] < 3:
         return 0.0
-    lap = (
-        g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4.0 * g[1:-1, 1:-1]
-    )
+    lap = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4.0 * g[1:-1, 1:-1]
     return float(lap.var())
 
 
 def grey_pixels(data: bytes, max_side: int) -> np.ndarray:
     """The image as 8-bit grey, EXIF-rotated, longest side at most ``max_side``."""
-    with Image.open(io.BytesIO(data)) as im:
-        im = ImageOps.exif_transpose(im).convert("L")
-        if max(im.size) > max_side:
-            im.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
-        return np.asarray(im)
+    with Image.open(io.BytesIO(data)) as opened:
+        grey = ImageOps.exif_transpose(opened).convert("L")
+    if max(grey.size) > max_side:
+        grey.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return np.asarray(grey)
 
 
 class BlurPlugin:
@@ -63,7 +61,9 @@ class BlurPlugin:
             scores: list[float | None] = []
             for done, sample in enumerate(context.samples, start=1):
                 try:
-                    scores.append(laplacian_variance(grey_pixels(context.read_image(sample), max_side)))
+                    scores.append(
+                        laplacian_variance(grey_pixels(context.read_image(sample), max_side))
+                    )
                 except Exception:  # an unreadable image has no score, the others go on
                     scores.append(None)
                 context.progress(done)

@@ -24,7 +24,12 @@ ROWS = [
 
 
 def write_csv(root: Path) -> Path:
-    for name, size in (("a.jpg", (64, 48)), ("b.jpg", (32, 32)), ("c.jpg", (40, 20)), ("d.jpg", (16, 16))):
+    for name, size in (
+        ("a.jpg", (64, 48)),
+        ("b.jpg", (32, 32)),
+        ("c.jpg", (40, 20)),
+        ("d.jpg", (16, 16)),
+    ):
         Image.new("RGB", size, (90, 120, 150)).save(root / name)
     path = root / "boxes.csv"
     path.write_text("\n".join(ROWS) + "\n")

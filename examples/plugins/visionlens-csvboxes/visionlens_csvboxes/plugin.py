@@ -69,7 +69,9 @@ class CsvBoxesSource(ParsedBase):
                     location = join_location(self.media_root, image)
                     size = image_size(location)
                     if size is None:
-                        self.report.warn("image_unreadable", "images whose size could not be read", image)
+                        self.report.warn(
+                            "image_unreadable", "images whose size could not be read", image
+                        )
                     index[image] = samples.add(
                         image, location, size[0] if size else None, size[1] if size else None,
                         self.split, image,
