@@ -236,6 +236,7 @@ export class MapWidget extends Widget {
     this._abort?.abort();
     this._pointer.dispose();
     this._canvas.dispose();
+    this._scheme.dispose();
     super.dispose();
   }
 

@@ -4,6 +4,8 @@
  * `model.extensions`. A registered scheme runs inside `extensions.invoke`:
  * when it throws or answers no colour, the built-in colour is used.
  */
+import { Signal } from '@lumino/signaling';
+
 import { IMapColorScheme, IVisionLensModel } from '../tokens';
 import { cssToRgb, rampColor } from './colorScale';
 import { select, setOptions } from './MapControls';
@@ -68,6 +70,11 @@ export class SchemePicker {
   }
 
   readonly node: HTMLSelectElement;
+
+  /** Stop following the registry (the map closed). */
+  dispose(): void {
+    Signal.clearData(this);
+  }
 
   /** The palette of the scheme picked. */
   palette(): IPointPalette {

@@ -7,7 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { VisionLensClient } from '../../client';
 import { cssToRgb, colorPoints, rampColor } from '../../map/colorScale';
-import { schemePalette } from '../../map/schemes';
+import { SchemePicker, schemePalette } from '../../map/schemes';
 import { VisionLensModel } from '../../model';
 import { ISample, ITileOverlay } from '../../tokens';
 import { createTile, fillTile } from '../../widgets/tiles';
@@ -285,5 +285,33 @@ describe('map colour schemes', () => {
     );
     expect(palette.ramp(0.5)).toEqual(rampColor(0.5));
     expect(model.extensions.contributions()[0].errors).toBe(2);
+  });
+
+  it('the picker offers the registered schemes and follows removals', () => {
+    const model = makeModel();
+    let changes = 0;
+    const picker = new SchemePicker(model, () => changes++);
+    expect(picker.node.hidden).toBe(true);
+    const handle = model.extensions.addMapColorScheme({
+      id: 'mono',
+      owner: 'o',
+      label: 'Mono',
+      categorical: () => '#123456'
+    });
+    expect(picker.node.hidden).toBe(false);
+    expect(Array.from(picker.node.options).map(o => o.textContent)).toEqual([
+      'Default colours',
+      'Mono'
+    ]);
+    picker.node.value = 'mono';
+    expect(picker.palette().colorOf('cat', 0)).toBe('#123456');
+    handle.dispose();
+    // The scheme picked went away: back to the built-in one, and the map recolours.
+    expect(picker.node.value).toBe('');
+    expect(changes).toBe(1);
+    expect(picker.palette().colorOf('cat', 0)).toBe(model.classColor('cat'));
+    picker.dispose();
+    model.extensions.addMapColorScheme({ id: 'x', owner: 'o', label: 'X' });
+    expect(picker.node.options).toHaveLength(1);
   });
 });
