@@ -145,12 +145,15 @@ def run_cli(*args: str, env: dict[str, str]) -> dict[str, object]:
     return dict(json.loads(out.stdout))
 
 
+@pytest.mark.slow
 def test_cli_lists_plugins_and_computes_a_field_without_a_server(tmp_path: Path) -> None:
     data = tmp_path / "data"
     write_folder_plugins(data / "plugins")
-    env = dict(os.environ, VISIONLENS_DATA_DIR=str(data), VISIONLENS_PLUGIN_FOLDER="on")
+    env = dict(os.environ, VISIONLENS_PLUGIN_FOLDER="on")
     env.pop("JUPYTERHUB_API_TOKEN", None)
-    document = run_cli("plugins", env=env)
+    env.pop("VISIONLENS_DATA_DIR", None)
+    document = run_cli("plugins", "--data-dir", str(data), env=env)  # its plugins folder
+    env["VISIONLENS_DATA_DIR"] = str(data)
     assert document["api_version"] == "1.0"
     statuses = {p["name"]: p["status"] for p in document["plugins"]}  # type: ignore[attr-defined]
     assert statuses["aspect"] == "loaded" and statuses["future"] == "failed"

@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import resolve_data_dir
+from .config import DATA_DIR_ENV, resolve_data_dir
 from .server_info import read_server_info
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -262,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     from .vectors import VectorStoreError
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "data_dir", None):
+        # plugins (discovered here and in worker processes) find this data dir's folder
+        os.environ[DATA_DIR_ENV] = str(resolve_data_dir(args.data_dir))
     try:
         result = args.func(args)
     except CliError as exc:

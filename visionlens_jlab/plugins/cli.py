@@ -28,14 +28,11 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=cmd_plugin_field)
 
 
-def _local_registry(args: argparse.Namespace) -> Any:
-    import os
+def _local_registry() -> Any:
+    """This process's registry (``visionlens`` exported ``--data-dir`` for it)."""
+    from .registry import default_registry
 
-    from ..config import DATA_DIR_ENV, resolve_data_dir
-    from .registry import registry_from_environment
-
-    os.environ[DATA_DIR_ENV] = str(resolve_data_dir(args.data_dir))
-    return registry_from_environment()
+    return default_registry()
 
 
 def cmd_plugins(args: argparse.Namespace) -> dict[str, Any]:
@@ -51,7 +48,7 @@ def cmd_plugins(args: argparse.Namespace) -> dict[str, Any]:
         except ApiError as exc:
             raise CliError(f"the VisionLens server refused: {exc}") from exc
     else:
-        document = _local_registry(args).document()
+        document = _local_registry().document()
     return document if args.json else {"text": format_plugins(document)}
 
 
@@ -80,7 +77,7 @@ def cmd_plugin_field(args: argparse.Namespace) -> dict[str, Any]:
         from ..jobs.plugin_fields import compute_plugin_fields, plugin_fields_to_compute
         from .install import install_plugin_hooks
 
-        registry = _local_registry(args)
+        registry = _local_registry()
         install_plugin_hooks(registry)
         fields = plugin_fields_to_compute(registry, args.plugin, args.field)
         return compute_plugin_fields(catalog, registry, args.dataset, args.plugin, fields)
