@@ -10,7 +10,11 @@ module.exports = {
   parserOptions: {
     // Everything that ships or tests: the extension and its jest tests, the
     // UI tests and their setup, the JS benchmarks.
-    project: ['tsconfig.test.json', 'ui-tests/tsconfig.json'],
+    project: [
+      'tsconfig.test.json',
+      'ui-tests/tsconfig.json',
+      'examples/plugins/visionlens-overlay-example/tsconfig.json'
+    ],
     tsconfigRootDir: __dirname,
     sourceType: 'module'
   },
@@ -24,6 +28,8 @@ module.exports = {
     'ui-tests/test-results',
     'ui-tests/playwright-report',
     'visionlens_jlab',
+    'examples/plugins/*/*/labextension',
+    'examples/plugins/*/style/index.js',
     'build',
     '.venv'
   ],

@@ -10,6 +10,9 @@ export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export VISIONLENS_SHARED ?= $(abspath $(CURDIR)/../shared)
 
+# The example Python plugins (each an installable package with its own tests).
+PY_PLUGINS := examples/plugins/visionlens-blur examples/plugins/visionlens-csvboxes
+
 DATA_DIR ?= $(CURDIR)/.data
 DEMO_IMAGES ?= 3000
 JUPYTER_ARGS ?=
@@ -30,6 +33,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
 	jlpm install
 	jlpm build
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]" --no-build-isolation
+	$(BIN)/pip install -q --no-deps --no-build-isolation $(foreach p,$(PY_PLUGINS),-e $(p))
 	jupyter labextension develop --overwrite .
 	touch $@
 
@@ -38,6 +42,17 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
 # pins are the pair this machine's pip takes from local wheels, never a CUDA download.
 $(VENV)/.installed-embed: $(VENV)/.installed
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test,embed]" --no-build-isolation
+	touch $@
+
+# The example lab-extension plugin: compiled and built with the root's node_modules (its own
+# empty node_modules stops the builder from running an install there), then pip-installed as
+# a prebuilt extension, as a user would (plugins.spec.ts checks its overlay and section).
+LAB_EXAMPLE := examples/plugins/visionlens-overlay-example
+$(VENV)/.installed-lab-example: $(VENV)/.installed $(LAB_EXAMPLE)/package.json $(LAB_EXAMPLE)/pyproject.toml $(LAB_EXAMPLE)/src/index.ts
+	mkdir -p $(LAB_EXAMPLE)/node_modules
+	node_modules/.bin/tsc -p $(LAB_EXAMPLE)
+	jupyter labextension build --core-path "$$(python -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" $(LAB_EXAMPLE)
+	$(BIN)/pip install -q --no-deps --no-build-isolation ./$(LAB_EXAMPLE)
 	touch $@
 
 # configurable-http-proxy (npm) for the real JupyterHub of the hub tests.
@@ -72,13 +87,14 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 	mypy
 	jlpm typecheck
 
-test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  ## pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
 	pytest -q -p no:cacheprovider
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test
 
-test-ui: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
+test-ui: setup $(VENV)/.installed-embed $(VENV)/.installed-lab-example chromium ui-tests/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder)
 	cd ui-tests && jlpm test
 
 screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/

@@ -27,6 +27,7 @@ import {
   IFacets,
   IFilter,
   IJob,
+  IPluginsListing,
   IQueryOptions,
   ISample,
   ISamplesPage,
@@ -219,6 +220,10 @@ export class VisionLensClient implements IVisionLensClient {
       IEmbeddingModel[] | { models: IEmbeddingModel[] }
     >('models', { signal });
     return Array.isArray(data) ? data : data.models;
+  }
+
+  listPlugins(signal?: AbortSignal): Promise<IPluginsListing> {
+    return this._request<IPluginsListing>('plugins', { signal });
   }
 
   embed(dataset: string, request: IEmbedRequest = {}): Promise<IJob> {

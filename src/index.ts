@@ -13,6 +13,7 @@ import { datasetsPlugin } from './plugins/datasets';
 import { filtersPlugin } from './plugins/filters';
 import { gridPlugin } from './plugins/grid';
 import { jobsPlugin } from './plugins/jobs';
+import { pluginsPlugin } from './plugins/plugins';
 import { samplePlugin } from './plugins/sample';
 import { similarityPlugin } from './plugins/similarity';
 import { evaluationPlugin } from './evaluation/plugin';
@@ -28,7 +29,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   similarityPlugin,
   bridgePlugin,
   evaluationPlugin,
-  mapPlugin
+  mapPlugin,
+  pluginsPlugin
 ];
 
 export default plugins;

@@ -9,11 +9,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { cloneFilter, normalizeFilter, sameFilter } from './filters';
 import { JobsModel } from './jobs';
+import { ExtensionRegistry } from './registry/registry';
 import { SearchModel } from './search';
 import { SelectionState } from './selection';
 import {
   IDatasetInfo,
   IFilter,
+  IVisionLensExtensions,
   IJobsModel,
   IPersistedState,
   ISearchModel,
@@ -53,6 +55,7 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   readonly client: IVisionLensClient;
+  readonly extensions: IVisionLensExtensions = new ExtensionRegistry();
   readonly jobs: IJobsModel;
   readonly search: ISearchModel;
   readonly restored: Promise<void>;

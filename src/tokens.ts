@@ -23,6 +23,7 @@ import {
   IFacets,
   IFilter,
   IJob,
+  IPluginsListing,
   IQueryOptions,
   ISample,
   ISamplesPage,
@@ -31,9 +32,11 @@ import {
   IVectorSpace
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './map/types';
+import { IVisionLensExtensions } from './registry/types';
 
 export * from './types';
 export * from './map/types';
+export * from './registry/types';
 
 /** The body of `POST /datasets` (an ingest). */
 export interface IIngestRequest {
@@ -160,6 +163,8 @@ export interface IVisionLensClient {
     filter?: IFilter | null,
     signal?: AbortSignal
   ): Promise<ArrayBuffer>;
+  /** Python plugins of the server and their status (`GET /plugins`). */
+  listPlugins(signal?: AbortSignal): Promise<IPluginsListing>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
 }
@@ -224,9 +229,19 @@ export interface IPersistedState {
   visibleFields?: string[];
 }
 
-/** The shared VisionLens state and REST client. */
+/**
+ * The shared VisionLens state and REST client.
+ *
+ * Other JupyterLab extensions require this token to extend VisionLens: they
+ * register tile overlays, sample-view sections and map colour schemes on
+ * `extensions`, and a panel of their own reads and sets the shared selection
+ * through `selection`, `setSelection`, `addToSelection`, `clearSelection` and
+ * `selectionChanged` (see docs/plugins.md).
+ */
 export interface IVisionLensModel {
   readonly client: IVisionLensClient;
+  /** The versioned registry of lab-side contributions (other extensions). */
+  readonly extensions: IVisionLensExtensions;
   /** The server's background jobs. */
   readonly jobs: IJobsModel;
   /** The similarity / text search shown in the grid. */
@@ -253,11 +268,14 @@ export interface IVisionLensModel {
   readonly canUndo: boolean;
   readonly filterChanged: ISignal<IVisionLensModel, IFilter>;
 
-  /** The selection. */
+  /** The selection shared by every view (the grid, the map, other extensions). */
   readonly selection: ISelection;
+  /** Select exactly these sample ids (of the current dataset). */
   setSelection(ids: Iterable<number>): void;
   toggleSelected(id: number): void;
+  /** Add these sample ids to the selection. */
   addToSelection(ids: Iterable<number>): void;
+  /** Select every sample matching the current filter (mode `all`). */
   selectAllMatching(): void;
   clearSelection(): void;
   isSelected(id: number): boolean;
@@ -318,4 +336,5 @@ export namespace CommandIDs {
   export const computeEmbeddings = 'visionlens:compute-embeddings';
   export const openDuplicates = 'visionlens:open-duplicates';
   export const openMap = 'visionlens:open-map';
+  export const openPlugins = 'visionlens:open-plugins';
 }

@@ -339,3 +339,30 @@ export interface IEvaluationRequest {
   iou: number;
   plus_one: boolean;
 }
+
+/** Where a Python plugin was found. */
+export type PluginSource = 'entry_point' | 'folder';
+
+/** A server-side (Python) plugin and whether it loaded. */
+export interface IPythonPlugin {
+  name: string;
+  version: string;
+  /** The plugin API version it was written for. */
+  api_version: string;
+  /** The hooks it implements (`sample_fields`, `ingest_formats`...). */
+  hooks: string[];
+  status: 'loaded' | 'failed' | 'disabled';
+  /** Why it failed or is disabled (plain text), else null. */
+  error: string | null;
+  source: PluginSource;
+  /** Its Python module. */
+  module: string;
+}
+
+/** `GET /plugins`: the server's plugin API version and its plugins. */
+export interface IPluginsListing {
+  api_version: string;
+  /** Major versions of the plugin API this server loads. */
+  supported_api_versions: string[];
+  plugins: IPythonPlugin[];
+}

@@ -17,6 +17,7 @@ const path = require('path');
 
 /** @type {import('@playwright/test').PlaywrightTestConfig} */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const { writeFolderPlugins } = require('./folder-plugins');
 
 /** Marks a data folder as one the UI tests may fill and change. */
 const MARKER = '.visionlens-ui-tests';
@@ -50,6 +51,8 @@ if (!process.env.VISIONLENS_UI_RUN) {
     process.env.VISIONLENS_UI_RUN_DIR = run; // removed by global-teardown
   }
   process.env.VISIONLENS_DATA_DIR = path.join(run, 'visionlens');
+  // Folder plugins load when the server starts, before global-setup runs.
+  writeFolderPlugins(process.env.VISIONLENS_DATA_DIR);
   process.env.JUPYTERLAB_GALATA_ROOT_DIR = path.join(run, 'root');
   // A tiny randomly initialised open_clip model (global-setup writes it): the
   // server's checkpoint setting points at it, so it is the default model.

@@ -11,7 +11,7 @@ from typing import Any
 from jupyter_server._tz import utcnow
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Integer, List, Unicode
+from traitlets import CaselessStrEnum, Dict, Float, Integer, List, Unicode
 
 from .catalog import Catalog
 from .config import DATA_DIR_ENV, resolve_data_dir
@@ -25,6 +25,14 @@ from .jobs.map_jobs import MapJobs
 from .loop_lag import LoopLagProbe
 from .media.service import MediaService
 from .media.sources import configure_gcs
+from .plugins.discovery import folder_enabled
+from .plugins.install import install_plugin_hooks
+from .plugins.registry import (
+    FOLDER_ENV,
+    TIMEOUT_ENV,
+    PluginRegistry,
+    set_default_registry,
+)
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .server_info import remove_server_info, write_server_info
 from .stop_signals import stop_on_sigint
@@ -106,8 +114,32 @@ class VisionLensApp(ExtensionApp):
         ),
     )
 
+    plugin_folder = CaselessStrEnum(
+        ["auto", "on", "off"],
+        "auto",
+        config=True,
+        help=(
+            "Load plugins from <data_dir>/plugins/*.py. auto: on, except in a JupyterHub "
+            "single-user server (there only plugins installed in the server's environment "
+            "load, through the 'visionlens.plugins' entry points)."
+        ),
+    )
+    plugin_settings = Dict(
+        config=True,
+        help="Settings handed to each plugin's hooks: {plugin name: {key: value}}.",
+    )
+    disabled_plugins = List(
+        Unicode(), config=True, help="Names of plugins not to load (listed as 'disabled')."
+    )
+    plugin_timeout_s = Float(
+        60.0,
+        config=True,
+        help="Time limit of one plugin hook call (a chunk of samples for sample fields).",
+    )
+
     catalog: Catalog
     jobs: JobManager
+    plugins: PluginRegistry
     media: MediaService
     vectors: LazyVectorStore
     embedding: EmbeddingService
@@ -146,6 +178,7 @@ class VisionLensApp(ExtensionApp):
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)
         self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
+        self._discover_plugins()
         self._export_environment()
         self._job_activity = PeriodicCallback(self.mark_job_activity, JOB_ACTIVITY_SECONDS * 1000)
         self._job_activity.start()
@@ -153,6 +186,27 @@ class VisionLensApp(ExtensionApp):
             self.loop_lag = LoopLagProbe(self.loop_lag_probe_ms)
             self.loop_lag.start()
         self.log.info("VisionLens catalog: %s", self.catalog.path)
+
+    def _discover_plugins(self) -> None:
+        """Load the plugins one at a time (a failing one is listed with its error)."""
+        os.environ[FOLDER_ENV] = self.plugin_folder  # workers and kernels discover alike
+        os.environ[TIMEOUT_ENV] = str(self.plugin_timeout_s)
+        self.plugins = PluginRegistry(
+            settings=self.plugin_settings,
+            disabled=tuple(self.disabled_plugins),
+            timeout_s=self.plugin_timeout_s,
+        )
+        folder = self.resolved_data_dir / "plugins"
+        self.plugins.discover(folder if folder_enabled(self.plugin_folder) else None)
+        install_plugin_hooks(self.plugins)
+        set_default_registry(self.plugins)
+        for record in self.plugins.records.values():
+            if record.status == "failed":
+                self.log.warning("VisionLens plugin %s failed: %s", record.name, record.error)
+            else:
+                self.log.info(
+                    "VisionLens plugin %s %s: %s", record.name, record.version, record.status
+                )
 
     def mark_job_activity(self) -> None:
         """Count a running job as activity of this server (called every 30 s).
@@ -271,6 +325,7 @@ class VisionLensApp(ExtensionApp):
             self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)
+        set_default_registry(None)
         self.media.close()  # before the catalog: it may still record bad-media rows
         self.vectors.close()
         self.catalog.close()

@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import resolve_data_dir
+from .config import DATA_DIR_ENV, resolve_data_dir
 from .server_info import read_server_info
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -208,7 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="ingest a COCO / YOLO / VOC dataset")
     p.add_argument("source", help="annotation file or dataset folder")
     p.add_argument("--name", required=True)
-    p.add_argument("--format", default="auto", choices=["auto", "coco", "yolo", "voc", "txt"])
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="auto (default), coco, yolo, voc, txt, or a plugin's format (visionlens plugins)",
+    )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
     p.add_argument("--split", help="split name for every sample (e.g. train, val)")
     common(p)
@@ -244,6 +249,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.dedup.cli",
     "visionlens_jlab.maps.cli",
     "visionlens_jlab.blindspots.cli",
+    "visionlens_jlab.plugins.cli",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
@@ -257,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     from .vectors import VectorStoreError
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "data_dir", None):
+        # plugins (discovered here and in worker processes) find this data dir's folder
+        os.environ[DATA_DIR_ENV] = str(resolve_data_dir(args.data_dir))
     try:
         result = args.func(args)
     except CliError as exc:

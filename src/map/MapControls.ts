@@ -75,7 +75,8 @@ export function toolButtons(onTool: (tool: MapTool) => void): {
 export function renderLegend(
   legend: HTMLElement,
   values: PointValues | null,
-  coloring: IColoring | null
+  coloring: IColoring | null,
+  ramp?: (t: number) => [number, number, number]
 ): void {
   clear(legend);
   legend.hidden = !values;
@@ -87,7 +88,7 @@ export function renderLegend(
   );
   if (values.kind === 'numeric') {
     const bar = h('div', { className: 'jp-VisionLens-mapLegendRamp' });
-    bar.style.background = rampGradient();
+    bar.style.background = rampGradient(ramp);
     const fmt = (v: number) =>
       Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '–';
     legend.append(

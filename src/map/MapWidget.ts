@@ -11,6 +11,7 @@ import { Widget } from '@lumino/widgets';
 import { button, fmtInt, h } from '../dom';
 import { CommandIDs, IFilter, IJob, IVisionLensModel } from '../tokens';
 import { colorPoints, IColoring } from './colorScale';
+import { SchemePicker } from './schemes';
 import {
   buildFlags,
   FLAG_IN_FILTER,
@@ -70,6 +71,7 @@ export class MapWidget extends Widget {
     this._method.addEventListener('change', () => void this.load());
     this._color = select('jp-VisionLens-mapColor', 'Colour by', BASE_FIELDS);
     this._color.addEventListener('change', () => void this._loadColors());
+    this._scheme = new SchemePicker(this._model, () => void this._loadColors());
     this._filterMode = select(
       'jp-VisionLens-mapFilterMode',
       'Points outside the filter',
@@ -95,6 +97,7 @@ export class MapWidget extends Widget {
       { className: 'jp-VisionLens-mapToolbar' },
       this._method,
       this._color,
+      this._scheme.node,
       this._tools.node,
       button('Fit all', 'jp-VisionLens-mapFitAll', () => this.fitAll()),
       button('Fit selection', 'jp-VisionLens-mapFitSelection', () =>
@@ -233,6 +236,7 @@ export class MapWidget extends Widget {
     this._abort?.abort();
     this._pointer.dispose();
     this._canvas.dispose();
+    this._scheme.dispose();
     super.dispose();
   }
 
@@ -345,11 +349,16 @@ export class MapWidget extends Widget {
       return;
     }
     this._values = values;
-    this._coloring = colorPoints(values, points.count, c =>
-      this._model.classColor(c)
+    const palette = this._scheme.palette();
+    this._coloring = colorPoints(
+      values,
+      points.count,
+      palette.colorOf,
+      undefined,
+      palette.ramp
     );
     this._colors = this._coloring.colors;
-    renderLegend(this._legend, values, this._coloring);
+    renderLegend(this._legend, values, this._coloring, palette.ramp);
     this._canvas.setData(this._data());
     this._updateCode();
   }
@@ -556,6 +565,7 @@ export class MapWidget extends Widget {
   private readonly _pointer: MapPointer;
   private readonly _method: HTMLSelectElement;
   private readonly _color: HTMLSelectElement;
+  private readonly _scheme: SchemePicker;
   private readonly _filterMode: HTMLSelectElement;
   private readonly _density: HTMLInputElement;
   private readonly _tools: { node: HTMLElement; set: (tool: MapTool) => void };

@@ -100,11 +100,13 @@ export function rampColor(t: number): [number, number, number] {
   ];
 }
 
-/** CSS gradient of the colour scale (for the numeric legend). */
-export function rampGradient(): string {
+/** CSS gradient of a colour scale (for the numeric legend), at 9 stops. */
+export function rampGradient(
+  ramp: (t: number) => [number, number, number] = rampColor
+): string {
   const stops = RAMP.map(
-    (c, i) =>
-      `rgb(${c.join(',')}) ${Math.round((100 * i) / (RAMP.length - 1))}%`
+    (_, i) =>
+      `rgb(${ramp(i / (RAMP.length - 1)).join(',')}) ${Math.round((100 * i) / (RAMP.length - 1))}%`
   );
   return `linear-gradient(to right, ${stops.join(', ')})`;
 }
@@ -124,14 +126,15 @@ export interface IColoring {
 
 /**
  * Fill `out` (4 bytes a point) from `values`. Categorical values take
- * `colorOf(value)` (the model's class colours); numeric ones the colour scale
- * over [min, max]; missing values grey.
+ * `colorOf(value, rank)` (the model's class colours, or a scheme's); numeric
+ * ones the colour scale `ramp` over [min, max]; missing values grey.
  */
 export function colorPoints(
   values: PointValues | null,
   count: number,
-  colorOf: (value: string) => string,
-  out: Uint8Array = new Uint8Array(4 * count)
+  colorOf: (value: string, index: number) => string,
+  out: Uint8Array = new Uint8Array(4 * count),
+  ramp: (t: number) => [number, number, number] = rampColor
 ): IColoring {
   if (!values) {
     fill(out, count, DEFAULT_POINT);
@@ -142,17 +145,16 @@ export function colorPoints(
     const span = max > min ? max - min : 1;
     for (let i = 0; i < count; i++) {
       const v = values.values[i];
-      const c: RGBA =
-        v === v ? [...rampColor((v - min) / span), 255] : NO_VALUE;
+      const c: RGBA = v === v ? [...ramp((v - min) / span), 255] : NO_VALUE;
       out.set(c, 4 * i);
     }
     return { colors: out, legend: [] };
   }
-  const palette: RGBA[] = values.legend.map(entry =>
+  const palette: RGBA[] = values.legend.map((entry, k) =>
     entry.value === null || entry.other
       ? NO_VALUE
       : ([
-          ...(cssToRgb(colorOf(entry.value)) ?? NO_VALUE.slice(0, 3)),
+          ...(cssToRgb(colorOf(entry.value, k)) ?? NO_VALUE.slice(0, 3)),
           255
         ] as RGBA)
   );

@@ -35,6 +35,10 @@ export class DatasetsPanel extends Widget {
     const ingest = button('Ingest…', 'jp-VisionLens-ingestToggle', () =>
       this.showIngestForm()
     );
+    const plugins = button('Plugins', 'jp-VisionLens-openPlugins', () =>
+      this._commands.execute(CommandIDs.openPlugins)
+    );
+    plugins.title = 'Python plugins and lab extensions of VisionLens';
     this._list = h('div', { className: 'jp-VisionLens-datasetList' });
     this._message = h('div', { className: 'jp-VisionLens-message' });
     this._form = new IngestForm(model);
@@ -45,6 +49,7 @@ export class DatasetsPanel extends Widget {
         h('div', { className: 'jp-VisionLens-panelTitle', text: 'VisionLens' }),
         h('span', { className: 'jp-VisionLens-spacer' }),
         ingest,
+        plugins,
         refresh
       ),
       this._form.node,

@@ -90,6 +90,7 @@ export class GridWidget extends Widget {
     this.model.viewChanged.connect(this._onViewChanged, this);
     this.model.datasetsChanged.connect(this._updateCounts, this);
     this.model.search.changed.connect(this._onSearchChanged, this);
+    this.model.extensions.changed.connect(this._onExtensionsChanged, this);
     this._onQueryChanged();
     this._onSearchChanged(this.model.search, this.model.search.state);
   }
@@ -210,6 +211,13 @@ export class GridWidget extends Widget {
   private _onSelectionChanged(): void {
     this._viewVersion++;
     this._scheduleRender();
+  }
+
+  /** Tile overlays added or removed: redraw every tile. */
+  private _onExtensionsChanged(_: unknown, kind: string): void {
+    if (kind === 'tileOverlay') {
+      this._onViewChanged();
+    }
   }
 
   private _onViewChanged(): void {

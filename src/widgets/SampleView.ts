@@ -1,15 +1,16 @@
 /**
- * Sample view: the full image with zoom (wheel) and pan (drag), boxes with
- * class + score labels, segmentation polygons, per-source toggles, fields and
- * boxes tables, ←/→ to step through the samples of the current filter,
+ * Sample view: the full image (`SampleStage`: zoom, pan, boxes, polygons),
+ * per-source toggles, fields and boxes tables, the sections other extensions
+ * register, ←/→ to step through the samples of the current filter,
  * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin).
  */
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { GROUND_TRUTH, ISample, IVisionLensModel } from '../tokens';
-import { createOverlay, drawBoxes } from './boxes';
 import { button, fmtInt, h } from '../dom';
+import { renderSampleSections } from '../registry/render';
+import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
 
 /** The sample view panel (one, reused for every sample). */
@@ -27,7 +28,7 @@ export class SampleView extends Widget {
     this._position = h('span', { className: 'jp-VisionLens-samplePosition' });
     const prev = button('◀ Prev', 'jp-VisionLens-prev', () => this.step(-1));
     const next = button('Next ▶', 'jp-VisionLens-next', () => this.step(1));
-    const fit = button('Fit', 'jp-VisionLens-fit', () => this._fit());
+    const fit = button('Fit', 'jp-VisionLens-fit', () => this._stage.fit());
     const similar = button(
       'More like this',
       'jp-VisionLens-moreLikeThis',
@@ -51,14 +52,7 @@ export class SampleView extends Widget {
     );
     this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
 
-    this._stage = h('div', { className: 'jp-VisionLens-stage' });
-    this._canvas = h('div', { className: 'jp-VisionLens-canvas' });
-    this._img = h('img', { className: 'jp-VisionLens-fullImage' });
-    this._img.alt = '';
-    this._img.draggable = false;
-    this._svg = createOverlay('jp-VisionLens-overlay');
-    this._canvas.append(this._img, this._svg);
-    this._stage.append(this._canvas);
+    this._stage = new SampleStage(model);
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
@@ -92,19 +86,14 @@ export class SampleView extends Widget {
       h(
         'div',
         { className: 'jp-VisionLens-sampleBody' },
-        this._stage,
+        this._stage.node,
         this._side
       )
     );
 
     this.node.addEventListener('keydown', this);
-    this._stage.addEventListener('wheel', this, { passive: false });
-    this._stage.addEventListener('pointerdown', this);
-    this._stage.addEventListener('pointermove', this);
-    this._stage.addEventListener('pointerup', this);
-    this._stage.addEventListener('pointercancel', this);
-    this._img.addEventListener('load', () => this._fit());
-    model.viewChanged.connect(this._redraw, this);
+    model.viewChanged.connect(() => this._stage.redraw(), this);
+    model.extensions.changed.connect(this._onExtensionsChanged, this);
     model.datasetsChanged.connect(this._renderSources, this);
     model.dataChanged.connect(this._reload, this);
     model.datasetChanged.connect(this._onDatasetChanged, this);
@@ -171,42 +160,16 @@ export class SampleView extends Widget {
   }
 
   handleEvent(event: Event): void {
-    switch (event.type) {
-      case 'keydown': {
-        const e = event as KeyboardEvent;
-        if (e.key === 'ArrowRight') {
-          e.preventDefault();
-          void this.step(1);
-        } else if (e.key === 'ArrowLeft') {
-          e.preventDefault();
-          void this.step(-1);
-        }
-        break;
-      }
-      case 'wheel':
-        this._onWheel(event as WheelEvent);
-        break;
-      case 'pointerdown': {
-        const e = event as PointerEvent;
-        this._drag = { x: e.clientX, y: e.clientY, tx: this._tx, ty: this._ty };
-        this._stage.setPointerCapture(e.pointerId);
-        this._stage.classList.add('jp-mod-dragging');
-        break;
-      }
-      case 'pointermove': {
-        const e = event as PointerEvent;
-        if (this._drag) {
-          this._tx = this._drag.tx + e.clientX - this._drag.x;
-          this._ty = this._drag.ty + e.clientY - this._drag.y;
-          this._applyTransform(false);
-        }
-        break;
-      }
-      case 'pointerup':
-      case 'pointercancel':
-        this._drag = null;
-        this._stage.classList.remove('jp-mod-dragging');
-        break;
+    if (event.type !== 'keydown') {
+      return;
+    }
+    const e = event as KeyboardEvent;
+    if (e.key === 'ArrowRight') {
+      e.preventDefault();
+      void this.step(1);
+    } else if (e.key === 'ArrowLeft') {
+      e.preventDefault();
+      void this.step(-1);
     }
   }
 
@@ -215,7 +178,7 @@ export class SampleView extends Widget {
   }
 
   protected onResize(msg: Widget.ResizeMessage): void {
-    this._fit();
+    this._stage.fit();
   }
 
   private async _locate(
@@ -264,7 +227,7 @@ export class SampleView extends Widget {
     if (!s) {
       this._name.textContent = '';
       this._position.textContent = '';
-      this._img.removeAttribute('src');
+      this._stage.show(null, null);
       this._side.replaceChildren();
       return;
     }
@@ -278,16 +241,31 @@ export class SampleView extends Widget {
     this._tags.textContent = s.tags.length
       ? `tags: ${s.tags.join(', ')}`
       : 'no tags';
-    const url = this.model.client.imageUrl(
-      this.model.dataset as string,
-      s.sample_id
-    );
-    if (this._img.getAttribute('src') !== url) {
-      this._img.src = url;
-    }
     this._renderSources();
-    this._side.replaceChildren(...sampleTables(this.model, s));
-    this._fit();
+    this._renderSide();
+    this._stage.show(
+      s,
+      this.model.client.imageUrl(this.model.dataset as string, s.sample_id)
+    );
+  }
+
+  /** The fields and boxes tables, then the sections of other extensions. */
+  private _renderSide(): void {
+    const s = this._sample;
+    this._side.replaceChildren(
+      ...(s
+        ? [
+            ...sampleTables(this.model, s),
+            ...renderSampleSections(this.model, s)
+          ]
+        : [])
+    );
+  }
+
+  private _onExtensionsChanged(_: unknown, kind: string): void {
+    if (kind === 'sampleSection') {
+      this._renderSide();
+    }
   }
 
   private _renderSources(): void {
@@ -316,60 +294,6 @@ export class SampleView extends Widget {
     );
   }
 
-  private _size(): [number, number] {
-    const s = this._sample;
-    return [
-      s?.width || this._img.naturalWidth || 1,
-      s?.height || this._img.naturalHeight || 1
-    ];
-  }
-
-  /** Scale the image to fit the stage, centred. */
-  private _fit(): void {
-    const [w, h] = this._size();
-    const sw = this._stage.clientWidth || 1;
-    const sh = this._stage.clientHeight || 1;
-    this._scale = Math.min(sw / w, sh / h);
-    this._tx = (sw - w * this._scale) / 2;
-    this._ty = (sh - h * this._scale) / 2;
-    this._applyTransform(true);
-  }
-
-  private _onWheel(e: WheelEvent): void {
-    e.preventDefault();
-    const rect = this._stage.getBoundingClientRect();
-    const px = e.clientX - rect.left;
-    const py = e.clientY - rect.top;
-    const factor = Math.exp(-e.deltaY * 0.0015);
-    const scale = Math.min(40, Math.max(0.02, this._scale * factor));
-    // Keep the image point under the pointer fixed.
-    this._tx = px - ((px - this._tx) * scale) / this._scale;
-    this._ty = py - ((py - this._ty) * scale) / this._scale;
-    this._scale = scale;
-    this._applyTransform(true);
-  }
-
-  private _applyTransform(redraw: boolean): void {
-    const [w, h] = this._size();
-    this._canvas.style.width = `${w}px`;
-    this._canvas.style.height = `${h}px`;
-    this._canvas.style.transform = `translate(${this._tx}px, ${this._ty}px) scale(${this._scale})`;
-    this._canvas.dataset.scale = this._scale.toFixed(4);
-    if (redraw) {
-      this._redraw();
-    }
-  }
-
-  private _redraw(): void {
-    const s = this._sample;
-    const [w, h] = this._size();
-    drawBoxes(this._svg, this.model, w, h, s?.annotations ?? [], {
-      displaySize: Math.max(w, h) * this._scale,
-      labels: true,
-      segmentation: true
-    });
-  }
-
   private async _tag(add: boolean): Promise<void> {
     const tag = this._tagInput.value.trim();
     if (!tag || !this._sample) {
@@ -392,14 +316,7 @@ export class SampleView extends Widget {
   private _sources: HTMLSpanElement;
   private _tagInput: HTMLInputElement;
   private _tags: HTMLSpanElement;
-  private _stage: HTMLDivElement;
-  private _canvas: HTMLDivElement;
-  private _img: HTMLImageElement;
-  private _svg: SVGSVGElement;
+  private _stage: SampleStage;
   private _side: HTMLDivElement;
   private _status: HTMLDivElement;
-  private _scale = 1;
-  private _tx = 0;
-  private _ty = 0;
-  private _drag: { x: number; y: number; tx: number; ty: number } | null = null;
 }

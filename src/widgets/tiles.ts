@@ -5,6 +5,7 @@
 import { ISample, IVisionLensModel } from '../tokens';
 import { classSummary, createOverlay, drawBoxes } from './boxes';
 import { fmtValue, h, sampleField } from '../dom';
+import { renderTileOverlays } from '../registry/render';
 import { fmtScore } from '../similarity';
 
 /** A tile element with its parts and what it currently shows. */
@@ -13,6 +14,8 @@ export interface ITileEl extends HTMLDivElement {
   _viewVersion?: number;
   _img?: HTMLImageElement;
   _svg?: SVGSVGElement;
+  /** The layer of the registered tile overlays (other extensions). */
+  _ext?: HTMLDivElement;
   _caption?: HTMLDivElement;
   _score?: HTMLDivElement;
 }
@@ -29,6 +32,7 @@ export function createTile(col: number, tile: number, gap: number): ITileEl {
   img.decoding = 'async';
   img.draggable = false;
   const svg = createOverlay('jp-VisionLens-overlay');
+  const ext = h('div', { className: 'jp-VisionLens-tileExt' });
   const caption = h('div', { className: 'jp-VisionLens-tileCaption' });
   caption.hidden = true;
   const score = h('div', { className: 'jp-VisionLens-tileScore' });
@@ -36,12 +40,14 @@ export function createTile(col: number, tile: number, gap: number): ITileEl {
   el.append(
     img,
     svg,
+    ext,
     caption,
     score,
     h('div', { className: 'jp-VisionLens-tileCheck' })
   );
   el._img = img;
   el._svg = svg;
+  el._ext = ext;
   el._caption = caption;
   el._score = score;
   return el;
@@ -78,6 +84,7 @@ export function fillTile(
       drawBoxes(el._svg as SVGSVGElement, model, null, null, [], {
         displaySize: tile
       });
+      renderTileOverlays(model, el._ext as HTMLDivElement, null, tile);
       (el._caption as HTMLDivElement).hidden = true;
       (el._score as HTMLDivElement).hidden = true;
       delete el.dataset.score;
@@ -125,6 +132,7 @@ export function fillTile(
     sample.annotations ?? [],
     { displaySize: tile, strokeWidth: tile >= 160 ? 2 : 1.5 }
   );
+  renderTileOverlays(model, el._ext as HTMLDivElement, sample, tile);
 }
 
 /** Fill the hover summary: file name, box count, classes, tags, shown fields. */

@@ -25,6 +25,7 @@ from pydantic_ai import Agent, RunContext
 
 from .api import run_engine
 from .engine import BlindSpotEngine, EngineOptions, describe_attributes
+from .extensions import agent_tools
 from .findings import evidence as finding_evidence
 
 if TYPE_CHECKING:
@@ -123,6 +124,9 @@ def build_agent() -> Agent[BlindSpotEngine, AgentOutput]:
     agent: Agent[BlindSpotEngine, AgentOutput] = Agent(
         deps_type=BlindSpotEngine, output_type=AgentOutput, instructions=INSTRUCTIONS
     )
+
+    for tool in agent_tools():  # from plugins (agent_tools hook)
+        agent.tool_plain(name=tool.name, description=tool.description or None)(tool.function)
 
     @agent.tool
     def list_attributes(ctx: RunContext[BlindSpotEngine]) -> dict[str, Any]:

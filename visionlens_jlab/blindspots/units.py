@@ -131,6 +131,7 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
             image_columns[f"fields.{name}"] = images[f"f{i}"]
     for c in SAMPLE_ATTRIBUTES:
         image_columns[f"measured.{c}"] = images[f"m_{c}"]
+    image_columns.update(plugin_attribute_columns(catalog, dataset_id, sample_id))
     object_columns: dict[str, Any] = {"object.class": gt["label"]}
     for c in OBJECT_ATTRIBUTES:
         object_columns[f"object.{c}"] = gt[f"o_{c}"]
@@ -161,3 +162,22 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
         pr_score=np.asarray(preds["score"].cast(pa.float64()).fill_null(1.0).to_numpy()),
         pr_class=preds["label"],
     )
+
+
+def plugin_attribute_columns(
+    catalog: Catalog, dataset_id: int, sample_id: np.ndarray
+) -> dict[str, Any]:
+    """``computed.<name>`` image columns of the attributes plugins registered
+    (:mod:`.extensions`) that this dataset has values for, aligned with ``sample_id``."""
+    from ..catalog.computed import computed_values_for, dataset_computed_fields
+    from .extensions import image_attribute_fields
+
+    with catalog.cursor() as cur:
+        wanted = set(image_attribute_fields()) & set(dataset_computed_fields(cur, dataset_id))
+        values = computed_values_for(cur, dataset_id, [int(i) for i in sample_id]) if wanted else {}
+    return {
+        f"computed.{name}": pa.chunked_array(
+            [pa.array([values.get(int(i), {}).get(name) for i in sample_id])]
+        )
+        for name in sorted(wanted)
+    }

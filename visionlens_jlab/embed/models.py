@@ -44,7 +44,7 @@ HOW_TO_POINT = (
 class ModelSpec:
     """A model chosen by the user, resolved enough to name its vector space."""
 
-    kind: str  # "builtin" | "open_clip"
+    kind: str  # "builtin" | "open_clip" | "plugin" (an embedders hook's model)
     arch: str
     pretrained: str | None = None
     checkpoint: str | None = None
@@ -68,6 +68,8 @@ class ModelSpec:
         """How messages name the model."""
         if self.kind == "builtin":
             return self.arch
+        if self.kind == "plugin":
+            return f"{self.arch} ({self.pretrained})"
         return f"{self.arch} ({self.checkpoint or self.pretrained})"
 
     def to_json(self) -> dict[str, Any]:
@@ -109,6 +111,9 @@ def parse_model(model: str | None, checkpoint: str | None = None) -> ModelSpec:
         raise EmbedError("model must be a string such as 'ViT-B-32' or 'builtin-color-gradient'")
     if model == BUILTIN_NAME:
         return BUILTIN
+    plugin_version = plugin_model_version(model)
+    if plugin_version is not None:
+        return ModelSpec("plugin", model, plugin_version)
     arch, _, tag = model.partition(":")
     if checkpoint:
         return ModelSpec("open_clip", arch, None, _checked_checkpoint(checkpoint, arch))
@@ -120,6 +125,18 @@ def parse_model(model: str | None, checkpoint: str | None = None) -> ModelSpec:
             )
         tag = DEFAULT_TAG
     return ModelSpec("open_clip", arch, tag)
+
+
+def plugin_model_version(model: str) -> str | None:
+    """The version of the plugin that provides the embedder ``model``, if one does."""
+    from ..plugins.registry import default_registry
+
+    registry = default_registry()
+    found = registry.embedders.get(model)
+    if found is None:
+        return None
+    record = registry.records.get(found[0])
+    return f"plugin-{record.version}" if record is not None else "plugin"
 
 
 def _checked_checkpoint(path: str, arch: str) -> str:

@@ -30,6 +30,8 @@ def load_embedder(spec: ModelSpec, device: str = "auto", precision: str = "auto"
         if device == "cuda":
             raise EmbedError(f"{spec.arch} runs on the CPU only (numpy): use --device cpu or auto")
         return ColorGradientEmbedder()
+    if spec.kind == "plugin":
+        return load_plugin_embedder(spec)
     if not torch_available():
         raise EmbedError(
             f"the model {spec.arch} needs open_clip and torch, which are not installed in this "
@@ -39,6 +41,28 @@ def load_embedder(spec: ModelSpec, device: str = "auto", precision: str = "auto"
     from .openclip import OpenClipEmbedder
 
     return OpenClipEmbedder(spec, device=device, precision=precision)
+
+
+def load_plugin_embedder(spec: ModelSpec) -> Embedder:
+    """The model of an ``embedders`` plugin hook, loaded in this process."""
+    from ..plugins.registry import default_registry
+
+    found = default_registry().embedders.get(spec.arch)
+    if found is None:
+        raise EmbedError(
+            f"no loaded plugin provides the model {spec.arch!r} in this process "
+            "(see `visionlens plugins`; a kernel runner needs the plugin in its environment)"
+        )
+    plugin, model = found
+    try:
+        embedder = model.load()
+    except Exception as exc:
+        raise EmbedError(f"plugin {plugin} could not load {spec.arch}: {exc}") from exc
+    if not isinstance(embedder, Embedder) or embedder.dim != model.dim:
+        raise EmbedError(
+            f"plugin {plugin}: {spec.arch} must load an Embedder of dimension {model.dim}"
+        )
+    return embedder
 
 
 def torch_available() -> bool:
@@ -69,6 +93,7 @@ def list_models(checkpoint: str | None = None) -> list[dict[str, Any]]:
                 _row(spec, _dim(arch), f"open_clip cache: {path}", True, True, spec == default)
             )
             seen.add((arch, tag))
+    rows.extend(_plugin_rows())
     if (DEFAULT_ARCH, DEFAULT_TAG) not in seen:
         source = "open_clip (weights not on this machine)"
         if not have_torch:
@@ -77,6 +102,19 @@ def list_models(checkpoint: str | None = None) -> list[dict[str, Any]]:
         rows.append(
             _row(spec, _dim(DEFAULT_ARCH) if have_torch else 512, source, False, True, False)
         )
+    return rows
+
+
+def _plugin_rows() -> list[dict[str, Any]]:
+    """The models of loaded plugins' ``embedders`` hooks."""
+    from ..plugins.registry import default_registry
+
+    registry = default_registry()
+    rows = []
+    for name, (plugin, model) in sorted(registry.embedders.items()):
+        version = registry.records[plugin].version if plugin in registry.records else ""
+        spec = ModelSpec("plugin", name, f"plugin-{version}")
+        rows.append(_row(spec, model.dim, f"plugin {plugin}", True, model.text, False))
     return rows
 
 

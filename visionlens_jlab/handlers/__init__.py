@@ -20,6 +20,7 @@ HANDLER_MODULES = [
     "similarity",
     "maps",
     "blindspots",
+    "plugins",
     "debug",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""

@@ -28,10 +28,11 @@ def _optional_str(body: dict, key: str) -> str | None:
     return value
 
 
-def _format(body: dict) -> str:
+def _format(body: dict, plugin_formats: frozenset[str] = frozenset()) -> str:
     fmt = _optional_str(body, "format") or "auto"
-    if fmt not in FORMATS:
-        raise HTTPError(400, f"unknown format {fmt!r}; use one of {sorted(FORMATS)}")
+    if fmt not in FORMATS | plugin_formats:
+        known = sorted(FORMATS | plugin_formats)
+        raise HTTPError(400, f"unknown format {fmt!r}; use one of {known}")
     return fmt
 
 
@@ -50,7 +51,7 @@ class DatasetsHandler(VisionLensHandler):
             job = self.app.ingest(
                 source=_required_str(body, "source"),
                 name=_required_str(body, "name"),
-                fmt=_format(body),
+                fmt=_format(body, frozenset(self.app.plugins.ingest_formats)),
                 images=_optional_str(body, "images"),
                 split=_optional_str(body, "split"),
             )

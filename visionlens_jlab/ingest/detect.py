@@ -51,6 +51,23 @@ def detect_dataset_format(path: str) -> str:
     raise IngestError(f"cannot tell the format of {path}{hint}: looked for {LOOKED_FOR}")
 
 
+def detect_plugin_format(path: str) -> str | None:
+    """The first plugin ingest format (by name) whose ``detect`` claims ``path``, if any.
+
+    Asked only when no built-in format fits, so a plugin cannot take COCO/YOLO/VOC sources
+    away; a detector that raises counts as "not mine".
+    """
+    from ..plugins.registry import default_registry
+
+    for name, (_plugin, fmt) in sorted(default_registry().ingest_formats.items()):
+        try:
+            if fmt.detect(path):
+                return name
+        except Exception:  # a broken detector must not break detection of the others
+            continue
+    return None
+
+
 def detect_predictions_format(path: str) -> str:
     """``coco`` for a .json file; for a txt folder ``txt``, ``txt-xywh`` or ``yolo``."""
     if not os.path.exists(path):

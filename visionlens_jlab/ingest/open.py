@@ -11,7 +11,12 @@ import os
 
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
-from .detect import DATASET_FORMATS, detect_dataset_format, detect_predictions_format
+from .detect import (
+    DATASET_FORMATS,
+    detect_dataset_format,
+    detect_plugin_format,
+    detect_predictions_format,
+)
 from .parsed import ParsedSource
 from .report import IngestError
 from .txt import TXT_FORMATS, TxtSource
@@ -48,7 +53,13 @@ def open_dataset(
         raise IngestError("no source path given")
     source = os.path.expanduser(source)
     if fmt in (None, "", "auto"):
-        fmt = detect_dataset_format(source)
+        try:
+            fmt = detect_dataset_format(source)
+        except IngestError as exc:
+            found = detect_plugin_format(source) if os.path.exists(source) else None
+            if found is None:
+                raise exc from None
+            fmt = found
     if not os.path.exists(source):
         raise IngestError(f"{source} does not exist")
     if fmt == "coco":
@@ -61,9 +72,32 @@ def open_dataset(
         return VocDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
-    raise IngestError(
-        f"unknown dataset format {fmt!r}; use auto or one of {', '.join(DATASET_FORMATS)}"
-    )
+    return open_plugin_format(source, fmt, images, split)
+
+
+def open_plugin_format(
+    source: str, fmt: str, images: str | None, split: str | None
+) -> ParsedSource:
+    """Open ``source`` with the plugin ingest format ``fmt``; its failures become
+    :class:`IngestError` naming the plugin."""
+    from ..plugins.api import IngestFormatContext
+    from ..plugins.registry import default_registry
+
+    found = default_registry().ingest_formats.get(fmt)
+    if found is None:
+        known = [*DATASET_FORMATS, *sorted(default_registry().ingest_formats)]
+        raise IngestError(f"unknown dataset format {fmt!r}; use auto or one of {', '.join(known)}")
+    plugin, ingest_format = found
+    try:
+        return ingest_format.open(
+            context=IngestFormatContext(source=source, images=images, split=split)
+        )
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise IngestError(
+            f"format {fmt} of plugin {plugin} could not open {source}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def open_predictions(

@@ -131,7 +131,7 @@ describe('colour scales', () => {
       max: 10,
       header: {}
     };
-    const { colors } = colorPoints(values, 4, classColor);
+    const { colors } = colorPoints(values, 4, c => classColor(c));
     expect(Array.from(colors.slice(0, 3))).toEqual(rampColor(0));
     expect(Array.from(colors.slice(4, 7))).toEqual(rampColor(0.5));
     expect(Array.from(colors.slice(8, 11))).toEqual(rampColor(1));

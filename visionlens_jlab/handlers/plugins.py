@@ -1,0 +1,51 @@
+"""Plugins: the list (with versions, hooks, status and errors) and plugin field jobs."""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..jobs.plugin_fields import submit_plugin_fields
+from ..plugins.discovery import PluginError
+from .base import VisionLensHandler, engine_errors
+
+
+class PluginsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(self.app.plugins.document())
+
+
+class PluginFieldsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        plugin, field = body.get("plugin"), body.get("field")
+        if not isinstance(plugin, str) or not plugin:
+            raise HTTPError(400, "'plugin' is required and must be a plugin name")
+        if field is not None and not isinstance(field, str):
+            raise HTTPError(400, "'field' must be a field name of the plugin")
+        try:
+            with engine_errors():
+                job = await self.run_blocking(
+                    lambda: submit_plugin_fields(
+                        self.jobs,
+                        self.catalog,
+                        self.app.plugins,
+                        dataset=name,
+                        plugin=plugin,
+                        field=field or None,
+                    )
+                )
+        except PluginError as exc:
+            raise HTTPError(400, str(exc)) from exc
+        self.write_json({"job": job.to_dict()}, status=202)
+
+
+ROUTES = [
+    (r"/plugins", PluginsHandler),
+    (r"/datasets/(?P<name>[^/]+)/plugin-fields", PluginFieldsHandler),
+]
