@@ -17,6 +17,7 @@ import { samplePlugin } from './plugins/sample';
 import { similarityPlugin } from './plugins/similarity';
 import { evaluationPlugin } from './evaluation/plugin';
 import { mapPlugin } from './map/plugin';
+import { blindSpotsPlugin } from './plugins/blindspots';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -28,7 +29,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   similarityPlugin,
   bridgePlugin,
   evaluationPlugin,
-  mapPlugin
+  mapPlugin,
+  blindSpotsPlugin
 ];
 
 export default plugins;

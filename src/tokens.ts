@@ -31,9 +31,15 @@ import {
   IVectorSpace
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './map/types';
+import {
+  BlindSpotVerdict,
+  IBlindSpotsRequest,
+  IBlindSpotsResult
+} from './blindspots/types';
 
 export * from './types';
 export * from './map/types';
+export * from './blindspots/types';
 
 /** The body of `POST /datasets` (an ingest). */
 export interface IIngestRequest {
@@ -160,6 +166,20 @@ export interface IVisionLensClient {
     filter?: IFilter | null,
     signal?: AbortSignal
   ): Promise<ArrayBuffer>;
+  /** Start a blind-spots job (its result: `IBlindSpotsResult`). */
+  startBlindSpots(dataset: string, request: IBlindSpotsRequest): Promise<IJob>;
+  /** The last blind-spots result of `model`, or null when none was computed. */
+  lastBlindSpots(
+    dataset: string,
+    model: string,
+    signal?: AbortSignal
+  ): Promise<IBlindSpotsResult | null>;
+  /** Store a verdict on a finding (the newest verdict wins). */
+  reviewBlindSpot(
+    dataset: string,
+    findingId: string,
+    verdict: BlindSpotVerdict
+  ): Promise<void>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
 }
@@ -318,4 +338,5 @@ export namespace CommandIDs {
   export const computeEmbeddings = 'visionlens:compute-embeddings';
   export const openDuplicates = 'visionlens:open-duplicates';
   export const openMap = 'visionlens:open-map';
+  export const openBlindSpots = 'visionlens:open-blindspots';
 }

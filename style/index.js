@@ -6,3 +6,4 @@ import './filters.css';
 import './evaluation.css';
 import './similarity.css';
 import './map.css';
+import './blindspots.css';
