@@ -9,7 +9,7 @@ import { JobError } from '../client';
 import { button, clear, h } from '../dom';
 import { IJob, IVisionLensModel } from '../tokens';
 import { FindingCard } from './FindingCard';
-import { rejectedTests, testedLine, testLine } from './format';
+import { gridFilter, rejectedTests, testedLine, testLine } from './format';
 import {
   BlindSpotVerdict,
   IBlindSpotFinding,
@@ -303,7 +303,7 @@ export class BlindSpotsPanel extends Widget {
     if (this._result && this.model.dataset !== this._result.dataset) {
       this.model.setDataset(this._result.dataset);
     }
-    this.model.setFilter(f.filter);
+    this.model.setFilter(gridFilter(f.filter));
     await this._openGrid();
   }
 

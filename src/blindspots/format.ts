@@ -2,6 +2,7 @@
  * Pure formatting of blind-spot findings: numbers, the value-vs-baseline bar
  * and the tested/rejected line. No DOM here (unit-tested with jest).
  */
+import { IFilter, ILabelFilter } from '../types';
 import { IBlindSpotFinding, IBlindSpotsResult, IBlindSpotTest } from './types';
 
 /** Metric labels shown on cards (the engine's metric names as keys). */
@@ -130,4 +131,17 @@ export function testLine(t: IBlindSpotTest): string {
     `${metricLabel(t.metric)} · ${t.slice} · N ${t.n.toLocaleString('en-US')}, ` +
     `effect ${formatEffect(t.effect)}, q ${formatQ(t.q)}${why}`
   );
+}
+
+/**
+ * A finding's filter in the shape the model's filter state holds: the engine
+ * writes one label condition as an object, the grid keeps a list of them.
+ */
+export function gridFilter(filter: IFilter): IFilter {
+  const out: IFilter = JSON.parse(JSON.stringify(filter ?? {}));
+  const labels = out.labels as unknown;
+  if (labels && !Array.isArray(labels)) {
+    out.labels = [labels as ILabelFilter];
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import {
   formatInterval,
   formatQ,
   formatValue,
+  gridFilter,
   numbersLine,
   rejectedTests,
   testedLine,
@@ -151,5 +152,30 @@ describe('tested and rejected', () => {
     expect(testLine(base.tests![2])).toBe(
       'Precision · weather = fog · N 1,200, effect +0.01, q 0.8 — not significant (q >= 0.05 in a half)'
     );
+  });
+});
+
+describe('gridFilter', () => {
+  it('wraps the one label condition of a finding in a list', () => {
+    const labels = {
+      source: 'ground_truth',
+      measured: { size: { in: ['small'] } },
+      eval: { key: 'k' }
+    };
+    const given = {
+      sample: { 'fields.scene': { in: ['night'] } },
+      labels
+    } as any;
+    const out = gridFilter(given);
+    expect(out).toEqual({ sample: given.sample, labels: [labels] });
+    expect(given.labels).toBe(labels); // the finding itself is left alone
+  });
+
+  it('keeps lists and filters without labels as they are', () => {
+    const f = { labels: [{ source: 'm', classes: ['cat'] }] };
+    expect(gridFilter(f)).toEqual(f);
+    expect(gridFilter({ sample: { split: { in: ['val'] } } })).toEqual({
+      sample: { split: { in: ['val'] } }
+    });
   });
 });
