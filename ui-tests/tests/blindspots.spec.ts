@@ -11,13 +11,18 @@ const DEMO = 'demo';
 const MODEL = 'simulated-model';
 
 test.describe('Blind spots', () => {
-  test('run, show in grid, confirm across a reload', async ({ page, request }) => {
+  test('run, show in grid, confirm across a reload', async ({
+    page,
+    request
+  }) => {
     test.setTimeout(300 * 1000);
     const all = await serverTotal(request, DEMO, {});
     await openGrid(page, DEMO);
     await command(page, 'visionlens:open-blindspots');
     const panel = page.locator('#visionlens-blindspots');
-    await expect(panel.locator('select[aria-label="Model"]')).toHaveValue(MODEL);
+    await expect(panel.locator('select[aria-label="Model"]')).toHaveValue(
+      MODEL
+    );
 
     await panel.locator('.jp-VisionLens-bsRun').click();
     await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeVisible();
@@ -25,17 +30,28 @@ test.describe('Blind spots', () => {
     await expect(cards.first()).toBeVisible({ timeout: 240 * 1000 });
 
     // every number on the cards is the stored result's
-    const result = await api(request, `datasets/${DEMO}/blindspots?model=${MODEL}`);
+    const result = await api(
+      request,
+      `datasets/${DEMO}/blindspots?model=${MODEL}`
+    );
     expect(result.findings.length).toBeGreaterThan(0);
     await expect(cards).toHaveCount(result.findings.length);
-    const rejected = result.tests.filter((t: any) => t.outcome === 'rejected').length;
+    const rejected = result.tests.filter(
+      (t: any) => t.outcome === 'rejected'
+    ).length;
     await expect(panel.locator('.jp-VisionLens-bsTested')).toHaveText(
       `tested: ${fmt(result.tested)}, rejected: ${fmt(rejected)}`
     );
     const finding = result.findings[0];
-    const card = panel.locator(`.jp-VisionLens-bsCard[data-finding="${finding.id}"]`);
-    await expect(card.locator('.jp-VisionLens-bsClaim')).toHaveText(finding.summary);
-    await expect(card.locator('.jp-VisionLens-codeText')).toContainText(finding.python);
+    const card = panel.locator(
+      `.jp-VisionLens-bsCard[data-finding="${finding.id}"]`
+    );
+    await expect(card.locator('.jp-VisionLens-bsClaim')).toHaveText(
+      finding.summary
+    );
+    await expect(card.locator('.jp-VisionLens-codeText')).toContainText(
+      finding.python
+    );
 
     // "Show in grid": the grid shows exactly the finding's slice
     const expected = await serverTotal(request, DEMO, finding.filter);
@@ -50,14 +66,25 @@ test.describe('Blind spots', () => {
     // a verdict is stored and shown again after a reload
     await card.locator('.jp-VisionLens-bsConfirm').click();
     await expect(card).toHaveAttribute('data-review', 'confirmed');
-    await page.reload();
+    // the restored layout shows the grid, not the Launcher galata waits for
+    await page.reload({ waitForIsReady: false } as Parameters<
+      typeof page.reload
+    >[0]);
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     await command(page, 'visionlens:open-blindspots');
     const again = page.locator(
       `#visionlens-blindspots .jp-VisionLens-bsCard[data-finding="${finding.id}"]`
     );
     await expect(again).toHaveAttribute('data-review', 'confirmed');
-    await expect(again.locator('.jp-VisionLens-bsVerdict')).toHaveText('confirmed');
-    const stored = await api(request, `datasets/${DEMO}/blindspots?model=${MODEL}`);
-    expect(stored.findings.find((f: any) => f.id === finding.id).review).toBe('confirmed');
+    await expect(again.locator('.jp-VisionLens-bsVerdict')).toHaveText(
+      'confirmed'
+    );
+    const stored = await api(
+      request,
+      `datasets/${DEMO}/blindspots?model=${MODEL}`
+    );
+    expect(stored.findings.find((f: any) => f.id === finding.id).review).toBe(
+      'confirmed'
+    );
   });
 });
