@@ -27,7 +27,14 @@ _HOMES = {
     "validate_options": ".api",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "BlindSpotEngine",
+    "EngineOptions",
+    "compute_attributes",
+    "find_blind_spots",
+    "run_engine",
+    "validate_options",
+]
 
 
 def __getattr__(name: str) -> Any:
