@@ -32,6 +32,8 @@ export class FindingCard {
         try {
           await actions.review(f, verdict);
           this.setReview(verdict);
+        } catch {
+          // not stored: the verdict stays as it was (the panel says why)
         } finally {
           b.disabled = false;
         }
