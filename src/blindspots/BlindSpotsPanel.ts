@@ -43,6 +43,9 @@ export class BlindSpotsPanel extends Widget {
     this.title.caption = 'VisionLens: Blind Spots';
     this._dataset = this._select('Dataset');
     this._modelSelect = this._select('Model');
+    this._space = this._select('Cluster space');
+    this._space.title =
+      'Cluster the images by their vectors in this space (k-means) and slice by cluster';
     this._minN = h('input', {
       className: 'jp-mod-styled jp-VisionLens-bsMinN',
       attrs: { type: 'number', min: '2', step: '1', 'aria-label': 'Minimum N' }
@@ -90,6 +93,7 @@ export class BlindSpotsPanel extends Widget {
         { className: 'jp-VisionLens-bsControls' },
         h('label', { text: 'Dataset ' }, this._dataset),
         h('label', { text: 'Model ' }, this._modelSelect),
+        h('label', { text: 'Clusters of ' }, this._space),
         h('label', { text: 'Min N ' }, this._minN),
         h('label', { text: 'FDR ' }, this._fdr),
         h('label', { text: 'Agent ' }, this._agent),
@@ -149,6 +153,7 @@ export class BlindSpotsPanel extends Widget {
         abort.signal
       );
       this._fillModels([...new Set(evaluations.map(e => e.model))]);
+      await this._fillSpaces(dataset, abort.signal);
       const modelName = this._modelSelect.value;
       if (!modelName) {
         this._say(
@@ -188,7 +193,8 @@ export class BlindSpotsPanel extends Widget {
         model: modelName,
         min_n: Math.round(Number(this._minN.value)),
         fdr: Number(this._fdr.value),
-        agent: this._agent.checked
+        agent: this._agent.checked,
+        ...(this._space.value ? { space: this._space.value } : {})
       });
       await client.waitForJob(this._job, {
         onUpdate: job => this._showProgress(job)
@@ -352,6 +358,27 @@ export class BlindSpotsPanel extends Widget {
     }
   }
 
+  private async _fillSpaces(
+    dataset: string,
+    signal: AbortSignal
+  ): Promise<void> {
+    const current = this._space.value;
+    clear(this._space);
+    this._space.append(h('option', { text: '(none)', attrs: { value: '' } }));
+    let spaces: string[] = [];
+    try {
+      spaces = (await this.model.client.listSpaces(dataset, signal))
+        .filter(s => s.count > 0)
+        .map(s => s.space);
+    } catch {
+      // no vector store here (or it is busy): slicing works without clusters
+    }
+    for (const name of spaces) {
+      this._space.append(h('option', { text: name, attrs: { value: name } }));
+    }
+    this._space.value = spaces.includes(current) ? current : '';
+  }
+
   private _select(label: string): HTMLSelectElement {
     return h('select', {
       className: 'jp-mod-styled',
@@ -366,6 +393,7 @@ export class BlindSpotsPanel extends Widget {
 
   private _dataset: HTMLSelectElement;
   private _modelSelect: HTMLSelectElement;
+  private _space: HTMLSelectElement;
   private _minN: HTMLInputElement;
   private _fdr: HTMLInputElement;
   private _agent: HTMLInputElement;

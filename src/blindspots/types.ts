@@ -82,4 +82,8 @@ export interface IBlindSpotsRequest {
   fdr?: number;
   /** Let the configured LLM agent explore and word the findings. */
   agent?: boolean;
+  /** Cluster the images by their vectors in this space first (k-means). */
+  space?: string;
+  /** Number of clusters of `space` (8). */
+  clusters?: number;
 }

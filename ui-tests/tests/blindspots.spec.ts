@@ -24,6 +24,13 @@ test.describe('Blind spots', () => {
       MODEL
     );
 
+    // the demo has built-in embeddings: cluster them, so slices by cluster are tested too
+    const { spaces } = await api(request, `datasets/${DEMO}/spaces`);
+    const space = spaces.find((s: any) => s.count > 0).space;
+    await panel
+      .locator('select[aria-label="Cluster space"]')
+      .selectOption(space);
+
     await panel.locator('.jp-VisionLens-bsRun').click();
     await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeVisible();
     const cards = panel.locator('.jp-VisionLens-bsCard');
@@ -42,6 +49,11 @@ test.describe('Blind spots', () => {
     await expect(panel.locator('.jp-VisionLens-bsTested')).toHaveText(
       `tested: ${fmt(result.tested)}, rejected: ${fmt(rejected)}`
     );
+    expect(
+      result.tests.some((t: any) =>
+        t.slice.includes('computed.embedding_cluster = c')
+      )
+    ).toBe(true);
     const finding = result.findings[0];
     const card = panel.locator(
       `.jp-VisionLens-bsCard[data-finding="${finding.id}"]`
