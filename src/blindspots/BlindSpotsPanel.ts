@@ -9,7 +9,8 @@ import { JobError } from '../client';
 import { button, clear, h } from '../dom';
 import { IJob, IVisionLensModel } from '../tokens';
 import { FindingCard } from './FindingCard';
-import { gridFilter, rejectedTests, testedLine, testLine } from './format';
+import { gridFilter, testedLine } from './format';
+import { renderTestedList } from './TestedList';
 import {
   BlindSpotVerdict,
   IBlindSpotFinding,
@@ -267,42 +268,7 @@ export class BlindSpotsPanel extends Widget {
     for (const f of result.findings) {
       this._cards.append(new FindingCard(f, actions).node);
     }
-    this._renderTests(result);
-  }
-
-  private _renderTests(result: IBlindSpotsResult): void {
-    const rejected = rejectedTests(result);
-    const limit = this._settings.listLimit;
-    this._testList.append(
-      h('summary', {
-        text: `What was tested and rejected (${rejected.length.toLocaleString('en-US')})`
-      })
-    );
-    const list = h('ul', { className: 'jp-VisionLens-bsTests' });
-    for (const t of rejected.slice(0, limit)) {
-      list.append(h('li', { text: testLine(t) }));
-    }
-    for (const r of result.rejected) {
-      // the agent's claims the tools did not confirm (its words are data: text)
-      const claim = typeof r.claim === 'string' ? r.claim : null;
-      if (claim) {
-        const reason = typeof r.reason === 'string' ? ` — ${r.reason}` : '';
-        list.append(
-          h('li', {
-            className: 'jp-VisionLens-bsClaimRejected',
-            text: `Agent claim: ${claim}${reason}`
-          })
-        );
-      }
-    }
-    this._testList.append(list);
-    if (rejected.length > limit) {
-      this._testList.append(
-        h('div', {
-          text: `and ${(rejected.length - limit).toLocaleString('en-US')} more (the strongest are listed first)`
-        })
-      );
-    }
+    renderTestedList(this._testList, result, this._settings.listLimit);
   }
 
   private async _showInGrid(f: IBlindSpotFinding): Promise<void> {
