@@ -36,6 +36,11 @@ import {
   IVectorSpace
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './map/types';
+import {
+  BlindSpotVerdict,
+  IBlindSpotsRequest,
+  IBlindSpotsResult
+} from './blindspots/types';
 
 /** The API prefix under the server's base URL. */
 export const API_PREFIX = 'visionlens/api';
@@ -269,6 +274,40 @@ export class VisionLensClient implements IVisionLensClient {
       }
       throw error;
     }
+  }
+
+  startBlindSpots(dataset: string, request: IBlindSpotsRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/blindspots`, request);
+  }
+
+  async lastBlindSpots(
+    dataset: string,
+    model: string,
+    signal?: AbortSignal
+  ): Promise<IBlindSpotsResult | null> {
+    try {
+      return await this._request<IBlindSpotsResult>(
+        `datasets/${enc(dataset)}/blindspots?model=${enc(model)}`,
+        { signal }
+      );
+    } catch (error) {
+      // 404: no result for this model yet (or no such dataset, which the panel shows).
+      if (error instanceof VisionLensAPIError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  async reviewBlindSpot(
+    dataset: string,
+    findingId: string,
+    verdict: BlindSpotVerdict
+  ): Promise<void> {
+    await this._post(
+      `datasets/${enc(dataset)}/blindspots/${enc(findingId)}/review`,
+      { verdict }
+    );
   }
 
   async listMaps(

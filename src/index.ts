@@ -18,6 +18,7 @@ import { samplePlugin } from './plugins/sample';
 import { similarityPlugin } from './plugins/similarity';
 import { evaluationPlugin } from './evaluation/plugin';
 import { mapPlugin } from './map/plugin';
+import { blindSpotsPlugin } from './plugins/blindspots';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -30,7 +31,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   bridgePlugin,
   evaluationPlugin,
   mapPlugin,
-  pluginsPlugin
+  pluginsPlugin,
+  blindSpotsPlugin
 ];
 
 export default plugins;

@@ -37,6 +37,15 @@ import { IVisionLensExtensions } from './registry/types';
 export * from './types';
 export * from './map/types';
 export * from './registry/types';
+import {
+  BlindSpotVerdict,
+  IBlindSpotsRequest,
+  IBlindSpotsResult
+} from './blindspots/types';
+
+export * from './types';
+export * from './map/types';
+export * from './blindspots/types';
 
 /** The body of `POST /datasets` (an ingest). */
 export interface IIngestRequest {
@@ -165,6 +174,20 @@ export interface IVisionLensClient {
   ): Promise<ArrayBuffer>;
   /** Python plugins of the server and their status (`GET /plugins`). */
   listPlugins(signal?: AbortSignal): Promise<IPluginsListing>;
+  /** Start a blind-spots job (its result: `IBlindSpotsResult`). */
+  startBlindSpots(dataset: string, request: IBlindSpotsRequest): Promise<IJob>;
+  /** The last blind-spots result of `model`, or null when none was computed. */
+  lastBlindSpots(
+    dataset: string,
+    model: string,
+    signal?: AbortSignal
+  ): Promise<IBlindSpotsResult | null>;
+  /** Store a verdict on a finding (the newest verdict wins). */
+  reviewBlindSpot(
+    dataset: string,
+    findingId: string,
+    verdict: BlindSpotVerdict
+  ): Promise<void>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
 }
@@ -337,4 +360,5 @@ export namespace CommandIDs {
   export const openDuplicates = 'visionlens:open-duplicates';
   export const openMap = 'visionlens:open-map';
   export const openPlugins = 'visionlens:open-plugins';
+  export const openBlindSpots = 'visionlens:open-blindspots';
 }

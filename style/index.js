@@ -7,3 +7,4 @@ import './evaluation.css';
 import './similarity.css';
 import './map.css';
 import './plugins.css';
+import './blindspots.css';

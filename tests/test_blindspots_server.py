@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.notebook_fixtures import running_kernel
+from visionlens_jlab.catalog.queries import sample_ids
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.ingest import ingest_demo
 from visionlens_jlab.evaluate import evaluate_model
@@ -51,6 +53,14 @@ async def test_blindspots_job_result_and_reviews(api: Any, wait_job: Any, demo: 
     for key in ("id", "summary", "metric", "filter", "value", "baseline", "effect", "ci", "q",
                 "n", "evidence", "python"):  # fmt: skip
         assert key in first
+    # every test is listed with its outcome: the findings' headlines, their groups, the rest
+    outcomes = {t["id"]: t["outcome"] for t in result["tests"]}
+    assert len(outcomes) == result["tested"]
+    assert {f["id"] for f in result["findings"]} == {
+        i for i, o in outcomes.items() if o == "finding"
+    }
+    assert all(outcomes[r["id"]] == "grouped" for f in result["findings"] for r in f["related"])
+    assert all(t["reason"] for t in result["tests"] if t["outcome"] == "rejected")
     # the finding's filter is a valid grid filter
     status, page = await api("POST", f"datasets/{demo}/samples/query", {"filter": first["filter"]})
     assert status == 200 and page["total"] > 0
@@ -71,6 +81,46 @@ async def test_blindspots_job_result_and_reviews(api: Any, wait_job: Any, demo: 
         assert status == 200 and body == {"id": first["id"], "verdict": verdict}
     status, last = await api("GET", f"datasets/{demo}/blindspots")
     assert last["findings"][0]["review"] == "confirmed"  # the newest verdict wins
+
+
+@pytest.mark.slow
+async def test_blindspots_job_clusters_a_vector_space(
+    vl_app: Any, api: Any, wait_job: Any, demo: str
+) -> None:
+    for bad, status_code, message in (
+        ({"model": MODEL, "space": ""}, 400, "'space' must be the name"),
+        ({"model": MODEL, "space": "x", "clusters": 1}, 400, "'clusters' must be an integer"),
+        ({"model": MODEL, "space": "no-such-space"}, 404, "no-such-space"),
+    ):
+        status, body = await api("POST", f"datasets/{demo}/blindspots", bad)
+        assert status == status_code and message in body["message"], body
+    store = vl_app.vector_store()
+    ids = np.asarray(sample_ids(vl_app.catalog, demo, None).to_pylist())
+    with vl_app.catalog.cursor() as cur:
+        dataset_id = vl_app.catalog.dataset_id(cur, demo)
+    space = store.ensure_space("planted", "1", 8).name
+    rng = np.random.default_rng(0)
+    store.upsert(
+        space, ids, (np.eye(8)[ids % 4] + 0.05 * rng.normal(size=(len(ids), 8))), dataset_id
+    )
+
+    body = {"model": MODEL, "space": space, "clusters": 4}
+    status, body = await api("POST", f"datasets/{demo}/blindspots", body)
+    assert status == 202
+    job = await wait_job(body["job"], timeout=240)
+    assert job["status"] == "done", job
+    sliced = [t for t in job["result"]["tests"] if "computed.embedding_cluster = c" in t["slice"]]
+    assert sliced, "the engine tested the clusters as an image attribute"
+    # the four planted groups are the four clusters, which the grid filters by
+    totals = []
+    for label in ("c0", "c1", "c2", "c3"):
+        flt = {"sample": {"computed.embedding_cluster": {"in": [label]}}}
+        status, page = await api(
+            "POST", f"datasets/{demo}/samples/query", {"filter": flt, "limit": 0}
+        )
+        assert status == 200
+        totals.append(page["total"])
+    assert sorted(totals) == sorted(int((ids % 4 == r).sum()) for r in range(4))
 
 
 @pytest.mark.slow

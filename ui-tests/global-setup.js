@@ -2,7 +2,7 @@
  * Creates the datasets the UI tests need, with the real `visionlens` CLI
  * (which goes through the server's REST API when one owns the data folder).
  *
- * - `demo`: the generated demo (shapes + a simulated model), 300 images;
+ * - `demo`: the generated demo (shapes + a simulated model, evaluated), 300 images;
  * - `big10k`: 10,000 samples whose images cycle through the demo images
  *   (a generated COCO file), to scroll a large grid;
  * - `searchdemo`: 30 samples cycling through 20 demo images (so 10 exact
@@ -99,6 +99,8 @@ function writeSmallCoco() {
 module.exports = async function globalSetup() {
   fs.mkdirSync(DATA_DIR, { recursive: true });
   run(['demo', '--images', '300', '--name', 'demo']);
+  // the blind-spots panel needs an evaluated model (idempotent: the same key is replaced)
+  run(['evaluate', 'demo', '--model', 'simulated-model']);
   const names = new Set(
     run(['datasets']).datasets.map((/** @type {{name: string}} */ d) => d.name)
   );

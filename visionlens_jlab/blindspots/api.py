@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.measured import has_attributes, save_result
 from .engine import BlindSpotEngine, EngineOptions
 from .findings import finding
+from .ledger import SliceTest
+from .metrics import MIN_EFFECT
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -24,7 +27,8 @@ def run_engine(engine: BlindSpotEngine) -> dict[str, Any]:
         for t in engine.ledger.tests.values()
         if t.source == "agent" and not engine.confirmed(t)
     ]  # fmt: skip
-    findings = [finding(engine, g[0], g) for g in engine.groups(significant)]
+    groups = engine.groups(significant)
+    findings = [finding(engine, g[0], g) for g in groups]
     findings.sort(key=lambda f: (f["q"] if f["q"] is not None else 1.0, -abs(f["effect"] or 0)))
     o = engine.options
     return {
@@ -34,8 +38,50 @@ def run_engine(engine: BlindSpotEngine) -> dict[str, Any]:
         "findings": findings,
         "tested": len(engine.ledger),
         "rejected": rejected,
+        "tests": tested_list(engine, groups),
         "params": {"min_n": o.min_n, "fdr": o.fdr, "seed": o.seed},
     }
+
+
+def tested_list(engine: BlindSpotEngine, groups: list[list[SliceTest]]) -> list[dict[str, Any]]:
+    """Every test of the ledger with its outcome, strongest confirmation z first.
+
+    ``outcome`` is ``finding`` (a headline), ``grouped`` (the same units as a finding's
+    headline) or ``rejected`` with the first rule it failed as ``reason``.
+    """
+    role = {t.id: "grouped" for g in groups for t in g[1:]}
+    role.update({g[0].id: "finding" for g in groups})
+    rows = []
+    for t in engine.ledger.tests.values():
+        c = t.confirmation
+        outcome = role.get(t.id, "rejected")
+        row = {"id": t.id, "metric": t.metric, "slice": t.slice_text, "source": t.source,
+               "n": c.n, "effect": _round(c.effect), "q": _round(t.q_confirmation),
+               "outcome": outcome}  # fmt: skip
+        if outcome == "rejected":
+            row["reason"] = rejection_reason(engine, t)
+        rows.append((-abs(c.z) if math.isfinite(c.z) else 0.0, row))
+    rows.sort(key=lambda r: r[0])
+    return [r for _, r in rows]
+
+
+def rejection_reason(engine: BlindSpotEngine, test: SliceTest) -> str:
+    """The first rule of :meth:`BlindSpotEngine.confirmed` that ``test`` fails, in words."""
+    o, d, c = engine.options, test.discovery, test.confirmation
+    worse = engine.metrics[test.metric].worse
+    if min(d.n, c.n) < o.min_n:
+        return f"too few units (n < {o.min_n} in a half)"
+    if not (test.q_discovery < o.fdr and test.q_confirmation < o.fdr):
+        return f"not significant (q >= {o.fdr} in a half)"
+    if worse * d.effect <= 0 or worse * c.effect <= 0:
+        return "not worse than the rest"
+    if worse * c.effect < MIN_EFFECT[test.metric]:
+        return "effect below the minimum that counts"
+    return "explained by a parent slice or by size and class"
+
+
+def _round(x: float) -> float | None:
+    return round(float(x), 6) if math.isfinite(x) else None
 
 
 def find_blind_spots(

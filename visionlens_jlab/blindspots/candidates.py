@@ -20,6 +20,7 @@ from .units import Units
 QUANTILE_BINS = 4
 MAX_CATEGORIES = 16
 """Categories kept per attribute (the most frequent); more than this is an id, not a slice."""
+NUMBER_PROBE = 64
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ def _as_numbers(column: pa.ChunkedArray) -> np.ndarray | None:
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         return np.asarray(column.cast(pa.float64()).fill_null(np.nan).to_numpy(), dtype=float)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return None
+    # a text column fails on its first values: try those before casting every row
+    probe = column.drop_null().slice(0, NUMBER_PROBE)
+    try:
+        pc.cast(probe, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     try:
         cast = pc.cast(column, pa.float64())

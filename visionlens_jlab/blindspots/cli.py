@@ -17,6 +17,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--min-n", type=int, default=50, help="fewest units a claim needs (50)")
     p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate (0.05)")
     p.add_argument("--agent", action="store_true", help="let the configured LLM agent explore")
+    p.add_argument(
+        "--space", help="cluster the images by their vectors in this space (a sliceable attribute)"
+    )
+    p.add_argument("--clusters", type=int, default=8, help="k-means clusters of --space (8)")
     p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_blindspots)
@@ -33,13 +37,20 @@ def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
     except Exception as exc:
         raise CliError(str(exc), 2) from exc
 
+    options = {"min_n": args.min_n, "fdr": args.fdr, "agent": args.agent}
+    if args.space:
+        options.update(space=args.space, clusters=args.clusters)
+
     def local(catalog: Any) -> dict[str, Any]:
-        return blind_spots_run(
-            catalog, args.dataset, args.model, min_n=args.min_n, fdr=args.fdr, agent=args.agent
-        )
+        if not args.space:
+            return blind_spots_run(catalog, args.dataset, args.model, **options)
+        from ..vectors import open_vector_store
+
+        with open_vector_store(catalog.data_dir) as store:
+            return blind_spots_run(catalog, args.dataset, args.model, store=store, **options)
 
     def remote(client: Any) -> dict[str, Any]:
-        body = {"model": args.model, "min_n": args.min_n, "fdr": args.fdr, "agent": args.agent}
+        body = {"model": args.model, **options}
         return dict(_job_result(client, client.post(f"datasets/{args.dataset}/blindspots", body)))
 
     out = run_local_or_remote(args, local, remote)

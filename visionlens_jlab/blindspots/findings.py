@@ -126,10 +126,11 @@ def bootstrap_effect_ci(
 
 def _mean_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray) -> np.ndarray:
     m = w.shape[1]
-    sums = [np.bincount(img[sel], y[sel] if val else None, minlength=m)
-            for sel in (ins, ~ins) for val in (True, False)]  # fmt: skip
+    sums = np.stack([np.bincount(img[sel], y[sel] if val else None, minlength=m)
+                     for sel in (ins, ~ins) for val in (True, False)], axis=1)  # fmt: skip
+    r = w @ sums.astype(w.dtype)  # one pass over the weights for the four sums
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (w @ sums[0]) / (w @ sums[1]) - (w @ sums[2]) / (w @ sums[3])
+        return r[:, 0] / r[:, 1] - r[:, 2] / r[:, 3]
 
 
 def _median_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -57,12 +57,28 @@ class UnitView:
             tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]] | None
         ) = None
         self._strata: dict[frozenset[str], tuple[np.ndarray, int, tuple[np.ndarray, ...]]] = {}
+        self._local_img: np.ndarray | None = None
+        self._m_local = 0
+
+    @property
+    def local_img(self) -> np.ndarray:
+        """Each unit's image renumbered 0.. over the images this view has units of: the
+        per-(image, cell) sums then span only those (a half, or a parent slice's images)."""
+        if self._local_img is None:
+            present = np.zeros(self.m, dtype=bool)
+            present[self.img] = True
+            rank = np.cumsum(present) - 1
+            self._local_img = rank[self.img]
+            self._m_local = int(present.sum())
+        return self._local_img
 
     def image_sums(self) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
-        """Per-image sum and count of ``y``, and their squares summed (cached)."""
+        """Per-image sum and count of ``y`` (images of :attr:`local_img`), and their squares
+        summed (cached)."""
         if self._image_sums is None:
-            y_img = np.bincount(self.img, self.y, minlength=self.m)
-            n_img = np.bincount(self.img, minlength=self.m).astype(float)
+            img = self.local_img
+            y_img = np.bincount(img, self.y, minlength=self._m_local)
+            n_img = np.bincount(img, minlength=self._m_local).astype(float)
             totals = (float((y_img * y_img).sum()), float((y_img * n_img).sum()),
                       float((n_img * n_img).sum()), float((n_img > 0).sum()))  # fmt: skip
             self._image_sums = (y_img, n_img, totals)
@@ -213,7 +229,7 @@ def _clustered_variance(
     keep = np.flatnonzero(lc >= 0)
     kk = cells.size
     syy_k, syn_k, snn_k, m_k, cross = _per_image_cell_sums(
-        view.img[keep], lc[keep], view.y[keep], kk, y_img, n_img
+        view.local_img[keep], lc[keep], view.y[keep], kk, y_img, n_img
     )
     cy, cyn, cny, cn, full = cross
     yk, nk, yo, no = y_k[cells], n_k[cells], y_out[cells], n_out[cells]

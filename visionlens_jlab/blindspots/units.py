@@ -21,6 +21,8 @@ from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
 from ..catalog.facet_keys import facet_keys
 from ..catalog.filters import json_pointer
 from ..catalog.measured import OBJECT_ATTRIBUTES, SAMPLE_ATTRIBUTES
+from .clusters import COLUMN as CLUSTER_COLUMN
+from .clusters import FIELD as CLUSTER_FIELD
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -84,11 +86,13 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
         measured = ", ".join(f"m.{c} AS m_{c}" for c in SAMPLE_ATTRIBUTES)
         images = cur.sql(
             f"""
-            SELECT s.sample_id, s.split {"".join(field_sql)}, {measured}
+            SELECT s.sample_id, s.split {"".join(field_sql)}, {measured}, k.text AS cluster
             FROM samples s LEFT JOIN sample_attributes m ON m.sample_id = s.sample_id
+            LEFT JOIN computed_values k ON k.dataset_id = s.dataset_id
+                 AND k.sample_id = s.sample_id AND k.field = ?
             WHERE s.dataset_id = ? ORDER BY s.sample_id
             """,  # noqa: S608 - fixed names, bound values
-            params=[*field_params, dataset_id],
+            params=[*field_params, CLUSTER_FIELD, dataset_id],
         ).to_arrow_table()
         attr_sql, attr_params = [], []
         for i, name in enumerate(keys.attributes):
@@ -132,6 +136,8 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
     for c in SAMPLE_ATTRIBUTES:
         image_columns[f"measured.{c}"] = images[f"m_{c}"]
     image_columns.update(plugin_attribute_columns(catalog, dataset_id, sample_id))
+    if images["cluster"].null_count < len(images):  # the dataset was clustered
+        image_columns[CLUSTER_COLUMN] = images["cluster"]
     object_columns: dict[str, Any] = {"object.class": gt["label"]}
     for c in OBJECT_ATTRIBUTES:
         object_columns[f"object.{c}"] = gt[f"o_{c}"]

@@ -3,16 +3,17 @@
 Tables (removed with their dataset):
 
 * ``sample_attributes``: per image, measured from pixels and the image header (brightness,
-  contrast, saturation, sharpness, grayscale, megapixels, aspect); filterable as sample
-  fields ``measured.<name>`` (``{"sample": {"measured.brightness": {"max": 0.2}}}``);
+  contrast, saturation, sharpness, grayscale, megapixels, aspect), which the engine reads;
+  filterable as sample fields ``measured.<name>`` (``{"sample": {"measured.brightness":
+  {"max": 0.2}}}``). The same values are written as the computed fields
+  ``computed.measured_<name>`` (:mod:`.computed`), so they are facets, filters, sort keys
+  and grid fields like every other derived field;
 * ``object_attributes``: per ground-truth box, from its geometry (COCO size class, aspect,
   truncated at the border, crowding, relative position); filterable as the label condition
   ``measured`` (``{"labels": {"source": "ground_truth", "measured": {"size": ["small"]}}}``);
 * ``blindspot_results`` (the last result per model) and ``blindspot_reviews`` (verdicts).
 
-Every write goes through the functions here (one transaction each). The general facility
-for derived per-sample fields being built elsewhere can replace :func:`write_sample_attributes`
-and the ``measured.`` prefix without touching the engine.
+Every write goes through the functions here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from .catalog import NotFoundError, register_dataset_table
+from .computed import CATEGORICAL, NUMERIC, register_computed_field, write_computed
 from .filters import FilterError, Params, register_label_condition, register_sample_field_prefix
 
 if TYPE_CHECKING:
@@ -62,6 +64,17 @@ _DDL = {
     "created_at TIMESTAMP NOT NULL)",
 }
 VERDICTS = ("confirmed", "rejected")
+COMPUTED_PREFIX = "measured_"
+"""Computed-field names of the per-image attributes: ``computed.measured_brightness``..."""
+_DESCRIPTIONS = {
+    "brightness": "mean luminance, 0-1",
+    "contrast": "standard deviation of luminance, 0-1",
+    "saturation": "mean HSV saturation, 0-1",
+    "sharpness": "variance of the Laplacian of luminance (blur is low)",
+    "grayscale": "no colour: channels (nearly) equal everywhere",
+    "megapixels": "width x height / 1e6",
+    "aspect": "width / height",
+}
 
 
 def install() -> None:
@@ -70,6 +83,9 @@ def install() -> None:
         register_dataset_table(table, ddl)
     register_sample_field_prefix("measured.", _sample_field)
     register_label_condition("measured", _object_condition)
+    for name, sql_type in SAMPLE_ATTRIBUTES.items():
+        kind = CATEGORICAL if sql_type == "BOOLEAN" else NUMERIC
+        register_computed_field(COMPUTED_PREFIX + name, kind, f"measured: {_DESCRIPTIONS[name]}")
 
 
 def _sample_field(name: str, params: Params) -> str:
@@ -98,8 +114,26 @@ def _object_condition(value: Any, params: Params) -> str:
 
 
 def write_sample_attributes(catalog: Catalog, dataset_id: int, table: pa.Table) -> None:
-    """Replace a dataset's per-image attributes (``sample_id`` + :data:`SAMPLE_ATTRIBUTES`)."""
+    """Replace a dataset's per-image attributes (``sample_id`` + :data:`SAMPLE_ATTRIBUTES`),
+    both the engine's table and the computed fields ``measured_<name>``."""
     _replace(catalog, "sample_attributes", dataset_id, table, ["sample_id", *SAMPLE_ATTRIBUTES])
+    ids = table.column("sample_id").to_numpy()
+    values: dict[str, tuple[Any, Any]] = {}
+    for name, sql_type in SAMPLE_ATTRIBUTES.items():
+        column = table.column(name)
+        if sql_type == "BOOLEAN":
+            present = column.is_valid().to_numpy(zero_copy_only=False)
+            flags = column.to_pylist()
+            values[COMPUTED_PREFIX + name] = (
+                ids[present],
+                ["true" if f else "false" for f, p in zip(flags, present, strict=True) if p],
+            )
+        else:
+            values[COMPUTED_PREFIX + name] = (
+                ids,
+                column.cast(pa.float64()).to_numpy(zero_copy_only=False),
+            )
+    write_computed(catalog, dataset_id, values, producer="attributes")
 
 
 def write_object_attributes(catalog: Catalog, dataset_id: int, table: pa.Table) -> None:

@@ -27,7 +27,13 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
         validate_options(min_n, fdr)
     except CatalogError as exc:
         raise HTTPError(400, str(exc)) from exc
-    return {"model": model.strip(), "min_n": min_n, "fdr": float(fdr), "agent": agent}
+    space, clusters = body.get("space"), body.get("clusters", 8)
+    if space is not None and (not isinstance(space, str) or not space.strip()):
+        raise HTTPError(400, "'space' must be the name of a vector space (GET .../spaces)")
+    if isinstance(clusters, bool) or not isinstance(clusters, int) or not 2 <= clusters <= 64:
+        raise HTTPError(400, "'clusters' must be an integer from 2 to 64")
+    return {"model": model.strip(), "min_n": min_n, "fdr": float(fdr), "agent": agent,
+            "space": space, "clusters": clusters}  # fmt: skip
 
 
 class BlindSpotsHandler(VisionLensHandler):
@@ -43,9 +49,14 @@ class BlindSpotsHandler(VisionLensHandler):
         params = _params(self.json_body())
         catalog = self.catalog
         await self.run_blocking(catalog.get_dataset, name)  # 404 before a job starts
+        store = None
+        if params["space"] is not None:
+            with engine_errors():
+                store = await self.run_blocking(self.app.vector_store)
+                await self.run_blocking(store.space, params["space"])  # 404 before a job
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            return blind_spots_run(catalog, name, job=ctx, **params)
+            return blind_spots_run(catalog, name, job=ctx, store=store, **params)
 
         with engine_errors():
             job = self.jobs.submit(

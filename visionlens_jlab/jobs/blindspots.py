@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
+    from ..vectors import VectorStore
     from .manager import JobContext
 
 THUMBNAILS_DIR = "thumbnails"
@@ -19,9 +20,15 @@ def blind_spots_run(
     min_n: int = 50,
     fdr: float = 0.05,
     agent: bool = False,
+    space: str | None = None,
+    clusters: int = 8,
+    store: VectorStore | None = None,
     job: JobContext | None = None,
 ) -> dict[str, Any]:
     """Measure the attributes if the dataset has none yet, then find ``model``'s blind spots.
+
+    With ``space`` (and the ``store`` holding it) the images are first clustered by their
+    vectors there (``clusters`` k-means clusters), so the engine can slice by cluster.
 
     With ``agent`` and a language model configured (:mod:`visionlens_jlab.blindspots.agent`),
     the agent explores with the engine's tools and words the findings; without one the
@@ -49,7 +56,14 @@ def blind_spots_run(
             job=job,
             progress=lambda f, m: progress(0.7 * f, m),
         )
-    progress(0.7, "testing slices")
+    if space is not None:
+        from ..blindspots.clusters import cluster_embeddings
+
+        if store is None:
+            raise ValueError("clustering a vector space needs the vector store")
+        progress(0.7, f"clustering the vectors of {space}")
+        cluster_embeddings(catalog, store, dataset, space, k=clusters)
+    progress(0.75, "testing slices")
     if agent:
         from ..blindspots.agent import agent_settings, run_agent
 
