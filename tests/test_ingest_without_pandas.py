@@ -1,5 +1,6 @@
-"""An ingest through the CLI never imports pandas (pyarrow would, for ~50 MB of RSS), and
-Arrow's pandas output still works once the ingest is over."""
+"""An ingest through the CLI never imports pandas (pyarrow would, for ~50 MB of RSS), nor the
+other areas' engines (vector-store clients, scipy: ~2 s of start), and Arrow's pandas output
+still works once the ingest is over."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ REPO = Path(__file__).resolve().parents[1]
 INGEST_THEN_REPORT = """
 import json, sys
 from visionlens_jlab.cli import main
+HEAVY = ["visionlens_jlab.vectors", "visionlens_jlab.blindspots", "qdrant_client", "scipy",
+         "requests", "visionlens_jlab.demo"]
 code = main(["ingest", sys.argv[1], "--name", "n", "--data-dir", sys.argv[2], "--json"])
 during = "pandas" in sys.modules
+areas = sorted(m for m in HEAVY if m in sys.modules)
 import pyarrow as pa
 frame = pa.table({"a": [1, 2]}).to_pandas()  # pyarrow tries pandas again when asked
-print(json.dumps({"code": code, "pandas_during": during, "rows_after": len(frame)}))
+print(json.dumps({"code": code, "pandas_during": during, "areas": areas,
+                  "rows_after": len(frame)}))
 """
 
 
@@ -36,4 +41,21 @@ def test_cli_ingest_keeps_pandas_out(tmp_path: Path) -> None:
     lines = proc.stdout.strip().splitlines()
     report, result = json.loads(lines[-2]), json.loads(lines[-1])
     assert report["annotations"] == boxes and report["samples"] == 60
-    assert result == {"code": 0, "pandas_during": False, "rows_after": 2}
+    assert result == {"code": 0, "pandas_during": False, "areas": [], "rows_after": 2}
+
+
+def test_cli_ingest_error_still_reported(tmp_path: Path) -> None:
+    """An ingest error (its class looked up lazily) is one line with exit code 1."""
+    source = tmp_path / "broken.json"
+    source.write_text('{"images": [1, 2')
+    proc = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "ingest", str(source), "--name", "n"]
+        + ["--data-dir", str(tmp_path / "data"), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("visionlens: error: ") and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["errors"][0]["code"] == "failed"

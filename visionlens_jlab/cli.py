@@ -63,11 +63,11 @@ def run_local_or_remote(
     remote: Callable[[Any], dict[str, Any]],
 ) -> dict[str, Any]:
     """Run ``remote(client)`` if a server owns the data dir, else ``local(catalog)``."""
-    from .rest_client import ApiError
-
     data_dir = resolve_data_dir(args.data_dir)
     client = server_client(data_dir)
     if client is not None:
+        from .rest_client import ApiError  # requests: only when there is a server to call
+
         try:
             return remote(client)
         except ApiError as exc:
@@ -197,8 +197,11 @@ def _print_human(result: dict[str, Any]) -> None:
         print(f"  error {e['code']} x{e['count']}: {e['message']}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand (areas add theirs through ``add_parser``)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (areas add theirs through ``add_parser``).
+
+    With ``command`` one of :data:`CORE_COMMANDS`, the areas' modules are not imported: they
+    pull in their engines (the vector-store clients, scipy: ~2 s of a CLI ingest's start)."""
     parser = argparse.ArgumentParser(prog="visionlens", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -236,9 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_delete)
 
-    for module_name in EXTENSION_COMMAND_MODULES:
-        importlib.import_module(module_name).add_parser(sub)
+    if command not in CORE_COMMANDS:
+        for module_name in EXTENSION_COMMAND_MODULES:
+            importlib.import_module(module_name).add_parser(sub)
     return parser
+
+
+CORE_COMMANDS = frozenset({"ingest", "predictions", "datasets", "delete"})
+"""The subcommands defined in this module."""
 
 
 EXTENSION_COMMAND_MODULES = [
@@ -256,13 +264,9 @@ EXTENSION_COMMAND_MODULES = [
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``visionlens``; returns the exit code."""
-    from .catalog import CatalogError, FilterError
-    from .ingest.report import IngestError
-    from .jobs import WorkerError
-    from .maps import MapError
-    from .vectors import VectorStoreError
-
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     if getattr(args, "data_dir", None):
         # plugins (discovered here and in worker processes) find this data dir's folder
         os.environ[DATA_DIR_ENV] = str(resolve_data_dir(args.data_dir))
@@ -270,21 +274,39 @@ def main(argv: list[str] | None = None) -> int:
         result = args.func(args)
     except CliError as exc:
         return _fail(args, str(exc), exc.code)
-    except (
-        CatalogError,
-        IngestError,
-        FilterError,
-        MapError,
-        VectorStoreError,
-        WorkerError,
-        OSError,
-    ) as exc:
+    except Exception as exc:
+        if not _reported_error(exc):
+            raise
         return _fail(args, str(exc), EXIT_FAILED)
     if args.json:
         print(json.dumps(result, default=str))
     else:
         _print_human(result)
     return EXIT_OK
+
+
+REPORTED_ERRORS = (
+    ("visionlens_jlab.catalog", "CatalogError"),
+    ("visionlens_jlab.catalog", "FilterError"),
+    ("visionlens_jlab.ingest.report", "IngestError"),
+    ("visionlens_jlab.jobs", "WorkerError"),
+    ("visionlens_jlab.maps", "MapError"),
+    ("visionlens_jlab.vectors", "VectorStoreError"),
+)
+"""Errors reported as one line with exit code 1 (module, class), besides ``OSError``."""
+
+
+def _reported_error(exc: Exception) -> bool:
+    """Whether ``exc`` is one of :data:`REPORTED_ERRORS` or an ``OSError``. The classes are
+    looked up among the modules already imported, not imported here: an error can only have
+    been raised by a module that was loaded (and ``vectors`` alone costs ~1.5 s to import)."""
+    if isinstance(exc, OSError):
+        return True
+    for module_name, class_name in REPORTED_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(exc, getattr(module, class_name)):
+            return True
+    return False
 
 
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
