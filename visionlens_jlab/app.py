@@ -14,6 +14,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Integer, List, Unicode
 
 from .catalog import Catalog
+from .catalog.catalog import SERVER_MEMORY_LIMIT
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
 from .ingest.allowed_roots import check_allowed_source
@@ -58,6 +59,14 @@ class VisionLensApp(ExtensionApp):
     )
     job_workers = Integer(
         2, config=True, help="Background jobs (ingest, thumbnails, evaluation) run at once."
+    )
+    catalog_memory_limit = Unicode(
+        SERVER_MEMORY_LIMIT,
+        config=True,
+        help=(
+            "DuckDB's memory limit for the catalog, fixed while the server runs (e.g. '1GB'); "
+            "concurrent reads and ingests share it, larger queries spill to disk."
+        ),
     )
     thumbnail_cache_mb = Integer(
         2048, config=True, help="Size cap of the on-disk thumbnail cache, in MiB."
@@ -120,7 +129,7 @@ class VisionLensApp(ExtensionApp):
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         configure_gcs(self.gcs_timeout_s)
-        self.catalog = Catalog(self.resolved_data_dir)
+        self.catalog = Catalog(self.resolved_data_dir, memory_limit=self.catalog_memory_limit)
         self.jobs = JobManager(
             max_workers=self.job_workers, journal=JobJournal(self.resolved_data_dir)
         )
