@@ -40,7 +40,7 @@ class DatasetsHandler(VisionLensHandler):
     @authorized
     async def get(self) -> None:
         datasets = await self.run_blocking(self.catalog.list_datasets)
-        self.write_json({"datasets": datasets})
+        await self.write_json({"datasets": datasets})
 
     @tornado.web.authenticated
     @authorized
@@ -54,7 +54,7 @@ class DatasetsHandler(VisionLensHandler):
                 images=_optional_str(body, "images"),
                 split=_optional_str(body, "split"),
             )
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 class DatasetHandler(VisionLensHandler):
@@ -63,7 +63,7 @@ class DatasetHandler(VisionLensHandler):
     async def get(self, name: str) -> None:
         dataset = await self.run_blocking(self.catalog.get_dataset, name)
         dataset["media"] = await self.run_blocking(bad_media_counts, self.catalog, name)
-        self.write_json(dataset)
+        await self.write_json(dataset)
 
     @tornado.web.authenticated
     @authorized
@@ -85,7 +85,7 @@ class PredictionsHandler(VisionLensHandler):
                 model=_required_str(body, "model"),
                 fmt=_format(body),
             )
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 ROUTES = [
