@@ -33,7 +33,9 @@ async function command(page: Page, id: string, args: object = {}): Promise<void>
   );
   await page.evaluate(
     async ({ id, args }) => {
-      await (window as any).jupyterapp.commands.execute(id, args);
+      const app = (window as any).jupyterapp;
+      await app.restored; // else restoring the layout may hide the panel again
+      await app.commands.execute(id, args);
     },
     { id, args }
   );
@@ -96,7 +98,10 @@ test('a hub user logs in and browses their dataset in JupyterLab', async ({ page
   for (const line of answered) {
     const [status, path] = line.split(' ');
     expect(path.startsWith(prefix), line).toBe(true);
-    expect(Number(status), line).toBeLessThan(400);
+    // No refusal or server error; the one expected 404 is the documented
+    // "no duplicates computed yet" answer the grid asks for.
+    const expected404 = status === '404' && path.endsWith('/duplicates');
+    expect(Number(status) < 400 || expected404, line).toBe(true);
   }
   expect(answered.some(line => line.includes('/image'))).toBe(true);
 });
