@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import os
+import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
 from ..embed.base import EmbedError
-from ..embed.models import parse_model
+from ..embed.models import CHECKPOINT_ENV, parse_model
 from ..embed.registry import describe, list_models
 from ..embed.spaces import dataset_spaces, reconcile_all
 from ..embed.stream import embed_stream
@@ -22,6 +26,24 @@ from .processes import stream_from_worker
 def _models_items(checkpoint: str | None) -> Any:
     """Worker-process side of :meth:`EmbeddingService.models` (keeps torch out of the server)."""
     yield list_models(checkpoint)
+
+
+def _hf_hub_cache() -> Path:
+    """Where open_clip's Hugging Face downloads land (a new model adds a folder there)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+    )
+    return Path(home) / "hub"
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_mtime_ns, st.st_size)
 
 
 class EmbeddingService:
@@ -42,14 +64,38 @@ class EmbeddingService:
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.inbox = KernelInbox()
+        self._models_lock = threading.Lock()
+        self._models: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
 
     def store(self) -> VectorStore:
         """The vector store, opened on first use; a :class:`VectorStoreError` says why not."""
         return self._vectors()
 
     def models(self) -> list[dict[str, Any]]:
-        """The models usable here, computed in a worker process (open_clip imports torch)."""
-        return next(iter(stream_from_worker(None, _models_items, self.checkpoint)))
+        """The models usable here, computed in a worker process (open_clip imports torch).
+
+        A worker takes seconds to start, so the answer is kept until what it depends on
+        changes: the checkpoint setting, the checkpoint's files, the open_clip weights cache.
+        """
+        key = self._models_key()
+        with self._models_lock:
+            if self._models is not None and self._models[0] == key:
+                return copy.deepcopy(self._models[1])
+        rows: list[dict[str, Any]] = next(
+            iter(stream_from_worker(None, _models_items, self.checkpoint))
+        )
+        with self._models_lock:
+            self._models = (key, rows)
+        return copy.deepcopy(rows)
+
+    def _models_key(self) -> tuple[Any, ...]:
+        """What the model list depends on, from a few stats (no imports, no worker)."""
+        checkpoint = self.checkpoint or os.environ.get(CHECKPOINT_ENV) or None
+        paths = [Path(checkpoint).expanduser()] if checkpoint else []
+        if paths and paths[0].is_dir():
+            paths += sorted(paths[0].iterdir())
+        paths.append(_hf_hub_cache())
+        return (checkpoint, *(_stamp(p) for p in paths))
 
     def spaces(self, dataset: str) -> list[dict[str, Any]]:
         """The vector spaces of a dataset (see :func:`~visionlens_jlab.embed.spaces.dataset_spaces`)."""
