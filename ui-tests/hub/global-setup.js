@@ -13,7 +13,9 @@ const REPO = path.resolve(__dirname, '..', '..');
 /** The Python of the repo's venv, else python3 on PATH. */
 function python() {
   const venv = path.join(REPO, '.venv', 'bin', 'python');
-  return process.env.VISIONLENS_PYTHON || (fs.existsSync(venv) ? venv : 'python3');
+  return (
+    process.env.VISIONLENS_PYTHON || (fs.existsSync(venv) ? venv : 'python3')
+  );
 }
 
 module.exports = async function globalSetup() {
@@ -21,7 +23,11 @@ module.exports = async function globalSetup() {
   const state = path.join(run, 'state.json');
   const child = spawn(
     python(),
-    [path.join(REPO, 'tests', 'hub', 'serve_for_ui.py'), state, path.join(run, 'hub')],
+    [
+      path.join(REPO, 'tests', 'hub', 'serve_for_ui.py'),
+      state,
+      path.join(run, 'hub')
+    ],
     { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'], detached: true }
   );
   process.env.VISIONLENS_HUB_UI_PID = String(child.pid);
@@ -30,10 +36,12 @@ module.exports = async function globalSetup() {
   const deadline = Date.now() + 400 * 1000;
   while (!fs.existsSync(state)) {
     if (child.exitCode !== null) {
-      throw new Error(`the hub for the UI tests exited with ${child.exitCode} (its log is above)`);
+      throw new Error(
+        `the hub for the UI tests exited with ${child.exitCode} (its log is above)`
+      );
     }
     if (Date.now() > deadline) {
-      process.kill(-child.pid, 'SIGTERM');
+      process.kill(-Number(child.pid), 'SIGTERM');
       throw new Error('the hub for the UI tests was not ready after 400 s');
     }
     await new Promise(resolve => setTimeout(resolve, 500));

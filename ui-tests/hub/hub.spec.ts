@@ -20,12 +20,18 @@ interface IHubState {
 function hubState(): IHubState {
   const file = process.env.VISIONLENS_HUB_UI_STATE;
   if (!file) {
-    throw new Error('run with `jlpm test:hub` in ui-tests/ (it starts the hub)');
+    throw new Error(
+      'run with `jlpm test:hub` in ui-tests/ (it starts the hub)'
+    );
   }
   return JSON.parse(fs.readFileSync(file, 'utf-8'));
 }
 
-async function command(page: Page, id: string, args: object = {}): Promise<void> {
+async function command(
+  page: Page,
+  id: string,
+  args: object = {}
+): Promise<void> {
   await page.waitForFunction(
     id => (window as any).jupyterapp?.commands.hasCommand(id),
     id,
@@ -41,21 +47,30 @@ async function command(page: Page, id: string, args: object = {}): Promise<void>
   );
 }
 
+// Playwright wants the fixtures object even when a hook uses none.
+// eslint-disable-next-line no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
   if (testInfo.status !== testInfo.expectedStatus) {
     const log = fs.readFileSync(hubState().log, 'utf-8').slice(-30000);
     console.log(`JupyterHub log (last 30,000 characters):\n${log}`);
-    await testInfo.attach('jupyterhub.log', { body: log, contentType: 'text/plain' });
+    await testInfo.attach('jupyterhub.log', {
+      body: log,
+      contentType: 'text/plain'
+    });
   }
 });
 
-test('a hub user logs in and browses their dataset in JupyterLab', async ({ page }) => {
+test('a hub user logs in and browses their dataset in JupyterLab', async ({
+  page
+}) => {
   const state = hubState();
   expect(state.hub).toContain('/@/space%20word/');
 
   await page.goto(`${state.hub}hub/login`);
   await page.locator('#username_input').fill(state.user);
-  await page.locator('#password_input').fill('any password: the dummy authenticator');
+  await page
+    .locator('#password_input')
+    .fill('any password: the dummy authenticator');
   await page.locator('#login_submit').click();
   await page.waitForURL(url => !url.pathname.endsWith('/hub/login'));
 
@@ -73,11 +88,15 @@ test('a hub user logs in and browses their dataset in JupyterLab', async ({ page
   await command(page, 'visionlens:open-panel');
   const datasets = page.locator('#visionlens-datasets');
   await expect(datasets).toBeVisible();
-  await expect(datasets.getByText(state.dataset, { exact: true })).toBeVisible();
+  await expect(
+    datasets.getByText(state.dataset, { exact: true })
+  ).toBeVisible();
 
   await command(page, 'visionlens:open-grid', { dataset: state.dataset });
   const grid = page.locator('#visionlens-grid-main');
-  await expect(grid.locator('.jp-VisionLens-count')).toContainText(`${state.samples}`);
+  await expect(grid.locator('.jp-VisionLens-count')).toContainText(
+    `${state.samples}`
+  );
   const tiles = grid.locator('.jp-VisionLens-tile[data-sample-id] img');
   await expect(tiles.first()).toBeVisible();
   // Thumbnails really loaded (decoded images), through the hub's proxy.
