@@ -56,11 +56,12 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "records": len(doc["annot
 IN_PROCESS = r"""
 import json, sys, time
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.catalog import INGEST_MEMORY_LIMIT
 from visionlens_jlab.ingest.open import open_dataset
 from visionlens_jlab.catalog.dataset_writer import write_dataset
 source, data, fmt = sys.argv[1:4]
 t0 = time.perf_counter()
-with Catalog(data) as catalog:
+with Catalog(data, ingest_memory_limit=INGEST_MEMORY_LIMIT) as catalog:  # as the CLI opens it
     s = write_dataset(catalog, "bench", open_dataset(source, fmt))
 print(json.dumps({"seconds": time.perf_counter() - t0, "records": s.annotations}))
 """

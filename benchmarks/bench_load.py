@@ -11,7 +11,9 @@ a samples page (60 per page, random offset, half of them filtered by a class), f
 (same filters) or a thumbnail (128 or 256 px of a random sample). Meanwhile one more client
 ingests a 20K-image / 140K-box COCO file over and over (POST, poll the job every 0.5 s as
 the panel does, delete, again): every request of the run meets an ingest in progress or
-its thumbnail job.
+its thumbnail job. Another client keeps an embedding job running: it ingests the browse
+images again under a new name, embeds them with the weight-free built-in model (decoding
+every image in the job's worker process), deletes that dataset, again.
 
 Reported per run: requests and errors (any status >= 400 or transport error) per endpoint,
 p50/p95/p99 latency per endpoint, the server's event-loop lag (p50/p99/max of a wake-up due
@@ -90,6 +92,7 @@ class Run:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.ingests = 0
+        self.embeds = 0
 
     async def call(self, endpoint: str, method: str, path: str, body: Any = None) -> Any:
         start = time.perf_counter()
@@ -148,24 +151,62 @@ class Run:
                 self.ingests += 1
             await self.call("delete", "DELETE", f"datasets/{CHURN}")
 
-    async def run(self, churn_source: Path) -> dict[str, Any]:
+    async def follow(self, response: Any) -> dict[str, Any] | None:
+        """Poll a job every 0.5 s, as the panel does, until it ends."""
+        if response is None:
+            return None
+        job: dict[str, Any] = json.loads(response.body)["job"]
+        while job["status"] in ("queued", "running"):
+            await asyncio.sleep(0.5)
+            polled = await self.call("job poll", "GET", f"jobs/{job['id']}")
+            if polled is None:
+                return None
+            job = json.loads(polled.body)
+        return job
+
+    async def embedding(self, browse_source: Path, deadline: float) -> None:
+        """Ingest the browse images under a new name, embed them, delete, again."""
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            name = f"embed{n}"
+            body = {"source": str(browse_source), "name": name, "format": "coco"}
+            job = await self.follow(await self.call("ingest", "POST", "datasets", body))
+            if job is None or job["status"] != "done":
+                self.errors["embed"].append(f"ingest of {name}: {job}")
+                continue
+            model = {"model": "builtin-color-gradient"}
+            job = await self.follow(
+                await self.call("embed", "POST", f"datasets/{name}/embed", model)
+            )
+            if job is None or job["status"] != "done":
+                self.errors["embed"].append(f"embed {name}: {job}")
+            elif time.monotonic() < deadline:
+                self.embeds += 1
+            await self.call("delete", "DELETE", f"datasets/{name}")
+
+    async def run(self, churn_source: Path, browse_source: Path) -> dict[str, Any]:
         await self.call("lag", "GET", "debug/loop-lag")  # discard the samples before the run
         deadline = time.monotonic() + self.seconds
         tasks = [self.browse(seed, deadline) for seed in range(self.clients)]
-        await asyncio.gather(self.churn(churn_source, deadline), *tasks)
+        await asyncio.gather(
+            self.churn(churn_source, deadline), self.embedding(browse_source, deadline), *tasks
+        )
         lag_response = await self.call("lag", "GET", "debug/loop-lag")
         lag = json.loads(lag_response.body)["lag_ms"] if lag_response else []
         # leave no churn dataset behind for the next run (none if the last ingest failed)
         await self.wait_idle()
         names = await self.call("datasets", "GET", "datasets")
-        if names and CHURN in {d["name"] for d in json.loads(names.body)["datasets"]}:
-            await self.call("delete", "DELETE", f"datasets/{CHURN}")
+        for left in {d["name"] for d in json.loads(names.body)["datasets"]} if names else ():
+            if left == CHURN or left.startswith("embed"):
+                await self.call("delete", "DELETE", f"datasets/{left}")
         self.http.close()
         return {
             "latency": dict(self.latency),
             "errors": {k: v for k, v in self.errors.items() if v},
             "lag": lag,
             "ingests": self.ingests,
+            "embeds": self.embeds,
             "load": loadavg(),
         }
 
@@ -214,7 +255,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str
         lag = result["lag"] or [0.0]
         lines += [
             f"### Run {n}: {total} requests, {errors} errors, {result['ingests']} ingests "
-            f"completed; event-loop lag p50 {pct(lag, 0.5):.1f} ms, p99 {pct(lag, 0.99):.1f} ms, "
+            f"and {result['embeds']} embedding jobs completed; event-loop lag p50 {pct(lag, 0.5):.1f} ms, p99 {pct(lag, 0.99):.1f} ms, "
             f"max {max(lag):.1f} ms ({len(lag)} samples)",
             "",
             "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |",
@@ -272,7 +313,7 @@ async def main_async(args: argparse.Namespace) -> str:
             ids = json.loads(body)["ids"]
             results = []
             for n in range(args.runs):
-                result = await Run(server, ids, args.seconds, args.clients).run(churn)
+                result = await Run(server, ids, args.seconds, args.clients).run(churn, browse)
                 print(f"run {n + 1}: {sum(map(len, result['latency'].values()))} requests")
                 results.append(result)
         finally:

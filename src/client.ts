@@ -41,6 +41,7 @@ import {
   IBlindSpotsRequest,
   IBlindSpotsResult
 } from './blindspots/types';
+import { followJob } from './jobs';
 
 /** The API prefix under the server's base URL. */
 export const API_PREFIX = 'visionlens/api';
@@ -120,20 +121,17 @@ export class VisionLensClient implements IVisionLensClient {
     options: IWaitForJobOptions = {}
   ): Promise<IJob> {
     const { signal, onUpdate } = options;
-    const interval = options.intervalMs ?? JOB_POLL_MS;
-    let current =
+    const first =
       typeof job === 'string' ? await this.getJob(job, signal) : job;
-    for (;;) {
-      onUpdate?.(current);
-      if (current.status === 'done') {
-        return current;
-      }
-      if (current.status === 'failed' || current.status === 'cancelled') {
-        throw new JobError(current);
-      }
-      await sleep(interval, signal);
-      current = await this.getJob(current.id, signal);
+    const last = await followJob((id, s) => this.getJob(id, s), first, {
+      intervalMs: options.intervalMs ?? JOB_POLL_MS,
+      signal,
+      onUpdate
+    });
+    if (last.status !== 'done') {
+      throw new JobError(last);
     }
+    return last;
   }
 
   querySamples(
@@ -474,25 +472,6 @@ function errorMessage(data: unknown, response: Response): string {
     return data;
   }
   return `${response.status} ${response.statusText || 'request failed'}`;
-}
-
-/** Wait `ms`, or reject with an AbortError as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError());
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function abortError(): Error {

@@ -2,8 +2,13 @@
  * The server's background jobs as shared state: the list the jobs panel shows
  * (ingests, thumbnails, evaluations, embeddings, duplicates...), kept fresh by
  * polling `GET /jobs` while someone watches it, and cancellation.
+ *
+ * The one place VisionLens polls the server (the jobs list here, one job in
+ * `followJob`): a hub culls servers that see no requests, so nothing polls an
+ * idle server while the page is hidden or no panel watches.
  */
 import { IDisposable } from '@lumino/disposable';
+import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IJobsModel, IVisionLensClient } from './tokens';
@@ -13,6 +18,87 @@ import { IJob } from './types';
 export const ACTIVE_POLL_MS = 1000;
 /** Poll interval while every job is finished (jobs started elsewhere), in ms. */
 export const IDLE_POLL_MS = 5000;
+/** The idle interval doubles while nothing changes, up to this, in ms. */
+export const IDLE_MAX_POLL_MS = 60000;
+/** Longest wait between retries after failed polls (server down), in ms. */
+export const ERROR_MAX_POLL_MS = 30000;
+
+/** Whether the page is hidden (another tab, a minimised window): nobody sees a refresh. */
+export function pageHidden(): boolean {
+  return (
+    typeof document !== 'undefined' && document.visibilityState === 'hidden'
+  );
+}
+
+/** How `followJob` follows a job. */
+export interface IFollowJobOptions {
+  intervalMs: number;
+  signal?: AbortSignal;
+  onUpdate?: (job: IJob) => void;
+}
+
+/**
+ * Poll one job from `first` until it ends and resolve with its last state
+ * (`done`, `failed` or `cancelled`); reject when a request fails or `signal`
+ * aborts. A running job is reason enough to poll, even from a hidden page.
+ */
+export function followJob(
+  fetchJob: (id: string, signal?: AbortSignal) => Promise<IJob>,
+  first: IJob,
+  options: IFollowJobOptions
+): Promise<IJob> {
+  const { signal, onUpdate } = options;
+  return new Promise<IJob>((resolve, reject) => {
+    const ended = (job: IJob): boolean => {
+      onUpdate?.(job);
+      return !isActive(job);
+    };
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    if (ended(first)) {
+      resolve(first);
+      return;
+    }
+    const poll = new Poll<IJob, Error>({
+      auto: false,
+      factory: () => fetchJob(first.id, signal),
+      frequency: {
+        interval: options.intervalMs,
+        backoff: false,
+        max: options.intervalMs
+      },
+      standby: 'never',
+      name: 'visionlens:job'
+    });
+    const finish = (settle: () => void) => {
+      signal?.removeEventListener('abort', onAbort);
+      poll.dispose();
+      settle();
+    };
+    const onAbort = () => finish(() => reject(abortError()));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    poll.ticked.connect((_, state) => {
+      if (state.phase === 'rejected') {
+        finish(() => reject(state.payload));
+      } else if (state.phase === 'resolved' && state.payload) {
+        const job = state.payload as IJob;
+        if (ended(job)) {
+          finish(() => resolve(job));
+        }
+      }
+    });
+    // The first request one interval after `first`, as every later one.
+    void poll.schedule({ interval: options.intervalMs, phase: 'started' });
+  });
+}
+
+function abortError(): Error {
+  const error = new Error('the request was aborted');
+  error.name = 'AbortError';
+  return error;
+}
 
 /** Whether a job can still change. */
 export function isActive(job: IJob): boolean {
@@ -98,10 +184,30 @@ export function describeProgress(job: IJob): string {
 export class JobsModel implements IJobsModel {
   constructor(
     private readonly _client: IVisionLensClient,
-    options: { activeMs?: number; idleMs?: number } = {}
+    options: { activeMs?: number; idleMs?: number; idleMaxMs?: number } = {}
   ) {
     this._activeMs = options.activeMs ?? ACTIVE_POLL_MS;
     this._idleMs = options.idleMs ?? IDLE_POLL_MS;
+    this._idleMaxMs = Math.max(
+      this._idleMs,
+      options.idleMaxMs ?? IDLE_MAX_POLL_MS
+    );
+    this._poll = new Poll<readonly IJob[], Error>({
+      auto: false, // the first watcher starts it
+      factory: () => this._tick(),
+      frequency: this._frequency(this._activeMs),
+      // Poll while a job is queued or running, or while a panel that is shown
+      // on a visible page watches the list; otherwise wake up without a request.
+      standby: () => !this._needed(),
+      name: 'visionlens:jobs'
+    });
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', () => {
+        if (!pageHidden() && this._watchers > 0) {
+          this._wake();
+        }
+      });
+    }
   }
 
   get jobs(): readonly IJob[] {
@@ -118,7 +224,10 @@ export class JobsModel implements IJobsModel {
     if (key !== this._key) {
       this._key = key;
       this._jobs = jobs;
+      this._unchanged = 0;
       this._changed.emit(jobs);
+    } else {
+      this._unchanged += 1;
     }
     return this._jobs;
   }
@@ -131,7 +240,7 @@ export class JobsModel implements IJobsModel {
   watch(): IDisposable {
     this._watchers += 1;
     if (this._watchers === 1) {
-      void this._poll();
+      this._wake();
     }
     let disposed = false;
     return {
@@ -141,35 +250,48 @@ export class JobsModel implements IJobsModel {
       dispose: () => {
         if (!disposed) {
           disposed = true;
-          this._watchers -= 1;
-          if (this._watchers === 0 && this._timer !== null) {
-            clearTimeout(this._timer);
-            this._timer = null;
-          }
+          this._watchers -= 1; // the poll stands by at its next tick if idle
         }
       }
     };
   }
 
-  /** Refresh now, then again after the active or idle interval while watched. */
-  private async _poll(): Promise<void> {
-    this._timer = null;
-    try {
-      await this.refresh();
-    } catch (error) {
-      console.warn('VisionLens: cannot list jobs', error);
-    }
-    if (this._watchers > 0 && this._timer === null) {
-      const delay = this._jobs.some(isActive) ? this._activeMs : this._idleMs;
-      this._timer = setTimeout(() => void this._poll(), delay);
-    }
+  /** Whether a request is worth making now. */
+  private _needed(): boolean {
+    return this._jobs.some(isActive) || (this._watchers > 0 && !pageHidden());
+  }
+
+  /** Refresh at once, with the idle interval back at its start. */
+  private _wake(): void {
+    this._unchanged = 0;
+    void this._poll.refresh();
+  }
+
+  /** One poll: refresh, then pick the next interval (failures back off). */
+  private async _tick(): Promise<readonly IJob[]> {
+    const jobs = await this.refresh();
+    const interval = jobs.some(isActive)
+      ? this._activeMs
+      : Math.min(this._idleMs * 2 ** this._unchanged, this._idleMaxMs);
+    this._poll.frequency = this._frequency(interval);
+    return jobs;
+  }
+
+  private _frequency(interval: number): IPoll.Frequency {
+    return {
+      interval,
+      backoff: true,
+      max: Math.max(interval, ERROR_MAX_POLL_MS)
+    };
   }
 
   private _jobs: IJob[] = [];
   private _key = '';
   private _watchers = 0;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _unchanged = 0;
+  private _poll: Poll<readonly IJob[], Error>;
   private _activeMs: number;
   private _idleMs: number;
+  private _idleMaxMs: number;
   private _changed = new Signal<IJobsModel, readonly IJob[]>(this);
 }

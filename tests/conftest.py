@@ -79,8 +79,10 @@ def api(jp_fetch: Any) -> ApiCall:
         body: Any = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float = 20,
     ) -> tuple[int, Any]:
         kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+        kwargs["request_timeout"] = timeout  # seconds; a route that starts a worker may need more
         if body is not None:
             kwargs["body"] = json.dumps(body)
         elif method in ("POST", "PUT", "PATCH"):

@@ -104,17 +104,11 @@ def _wait_for_hub(hub: Hub, timeout: float = 120) -> None:
     raise AssertionError(f"the hub did not answer in {timeout} s:\n{hub.log()}")
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """A JupyterHub under the awkward prefix ``/@/space%20word/``, started once per module."""
-    if not PROXY.exists():
-        pytest.skip(
-            "configurable-http-proxy is not installed: run `npm ci --prefix tests/hub` "
-            "(the README's test command does)"
-        )
-    hub_dir = tmp_path_factory.mktemp("hub")
+def start_hub(hub_dir: Path, extra_env: dict[str, str] | None = None) -> Hub:
+    """Start a hub under ``BASE_URL`` with its files in ``hub_dir``; stop it with
+    :func:`stop_hub`. Also used by the UI tests' hub (tests/hub/serve_for_ui.py)."""
     shared = hub_dir / "shared-datasets"
-    shared.mkdir()
+    shared.mkdir(parents=True, exist_ok=True)
     port = free_port()
     service_token = secrets.token_hex(16)
     env = {
@@ -128,6 +122,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         "VL_HUB_BASE_URL": BASE_URL,
         "VL_HUB_SERVICE_TOKEN": service_token,
         "VISIONLENS_SHARED_DATASETS": str(shared),
+        **(extra_env or {}),
     }
     for key in ("VISIONLENS_DATA_DIR", "VISIONLENS_SERVER_URL", "VISIONLENS_TOKEN"):
         env.pop(key, None)
@@ -147,14 +142,35 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     running = Hub(f"http://127.0.0.1:{port}{BASE_URL}", proc, log_path, shared, service)
     try:
         _wait_for_hub(running)
+    except BaseException:
+        stop_hub(running)
+        raise
+    return running
+
+
+def stop_hub(hub: Hub) -> None:
+    """Stop the hub, which stops the proxy and (cleanup_servers) every user server."""
+    hub.proc.terminate()
+    try:
+        hub.proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        hub.proc.kill()
+        hub.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A JupyterHub under the awkward prefix ``/@/space%20word/``, started once per module."""
+    if not PROXY.exists():
+        pytest.skip(
+            "configurable-http-proxy is not installed: run `npm ci --prefix tests/hub` "
+            "(the README's test command does)"
+        )
+    running = start_hub(tmp_path_factory.mktemp("hub"))
+    try:
         yield running
     finally:
-        proc.terminate()  # the hub stops the proxy and (cleanup_servers) every user server
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_hub(running)
 
 
 @pytest.hookimpl(wrapper=True)

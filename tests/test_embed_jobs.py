@@ -198,33 +198,12 @@ async def test_uploads_to_unknown_jobs_are_404_and_bad_bodies_400(api: Any) -> N
     assert status == 400 and "not an embedding message" in body["message"]
 
 
-async def test_models_route_lists_the_builtin_default(api: Any, vl_app: Any) -> None:
-    # A real server prepares the list at start (a torch-importing worker, slower than the
-    # test client's timeout on a loaded machine); pytest-jupyter skips that start hook.
-    await asyncio.to_thread(vl_app.embedding.models)
-    status, body = await api("GET", "models")
+async def test_models_route_lists_the_builtin_default(api: Any) -> None:
+    status, body = await api("GET", "models", timeout=120)  # starts a worker: slow under load
     assert status == 200
     default = [m for m in body["models"] if m["default"]]
     assert [m["name"] for m in default] == ["builtin-color-gradient"]
     assert any(m["name"] == "ViT-B-32" and not m["available_offline"] for m in body["models"])
-
-
-async def test_models_list_is_kept_until_a_checkpoint_changes(
-    vl_app: Any, tmp_path: Path, monkeypatch: Any
-) -> None:
-    service = vl_app.embedding
-    first = await asyncio.to_thread(service.models)
-    assert await asyncio.to_thread(service.models) is first  # no second worker
-    # Pointing the environment at a checkpoint changes what the list depends on.
-    folder = save_tiny_clip(tmp_path / "ckpt")
-    monkeypatch.setenv("VISIONLENS_EMBEDDING_CHECKPOINT", str(folder))
-    second = await asyncio.to_thread(service.models)
-    assert second is not first
-    assert any(m["source"] == "checkpoint" for m in second)
-    assert await asyncio.to_thread(service.models) is second
-    later = time.time() + 5  # the checkpoint is rewritten: listed again
-    os.utime(folder, (later, later))
-    assert await asyncio.to_thread(service.models) is not second
 
 
 async def test_reconcile_route_drops_rows_of_vanished_spaces(
@@ -239,3 +218,31 @@ async def test_reconcile_route_drops_rows_of_vanished_spaces(
     assert report["space_rows"]["rows_dropped"] == [{"dataset_id": 1, "space": space}]
     _, spaces = await api("GET", "datasets/photos/spaces")
     assert spaces["spaces"] == []
+
+
+async def test_models_are_listed_by_one_worker_until_the_checkpoint_changes(
+    api: Any, vl_app: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from visionlens_jlab.jobs import embedding_service
+
+    workers: list[Any] = []
+    real = embedding_service.stream_from_worker
+
+    def counting(*args: Any, **kwargs: Any) -> Any:  # the real worker, counted
+        workers.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(embedding_service, "stream_from_worker", counting)
+    first = (await api("GET", "models", timeout=120))[1]["models"]
+    again = (await api("GET", "models", timeout=120))[1]["models"]
+    assert again == first and len(workers) == 1  # a worker takes seconds: asked once
+    checkpoint = save_tiny_clip(tmp_path / "tiny")
+    vl_app.embedding.checkpoint = str(checkpoint)  # the setting changed
+    changed = (await api("GET", "models", timeout=120))[1]["models"]
+    assert len(workers) == 2
+    assert [m["source"] for m in changed if m["default"]] == ["checkpoint"]
+    assert (await api("GET", "models", timeout=120))[1]["models"] == changed and len(workers) == 2
+    weights = checkpoint / "open_clip_pytorch_model.bin"
+    os.utime(weights, ns=(time.time_ns(), time.time_ns() + 10**9))  # new weights saved
+    await api("GET", "models", timeout=120)
+    assert len(workers) == 3

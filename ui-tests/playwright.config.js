@@ -64,6 +64,8 @@ process.env.TARGET_URL = `http://localhost:${PORT}`;
 module.exports = {
   ...baseConfig,
   reporter: [['list']],
+  // The specs under hub/ run against a JupyterHub: playwright-hub.config.js.
+  testIgnore: ['hub/**'],
   globalSetup: require.resolve('./global-setup'),
   globalTeardown: require.resolve('./global-teardown'),
   timeout: 120 * 1000,

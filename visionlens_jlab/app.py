@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import CaselessStrEnum, Dict, Float, Integer, List, Unicode
 
 from .catalog import Catalog
+from .catalog.catalog import SERVER_MEMORY_LIMIT
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
 from .ingest.allowed_roots import check_allowed_source
@@ -66,6 +68,23 @@ class VisionLensApp(ExtensionApp):
     )
     job_workers = Integer(
         2, config=True, help="Background jobs (ingest, thumbnails, evaluation) run at once."
+    )
+    request_threads = Integer(
+        0,
+        config=True,
+        help=(
+            "Threads that run the REST handlers' catalog queries, job reads and JSON encoding "
+            "off the event loop. 0 (default): the number of CPU cores + 1 (3 on 2 cores); more "
+            "threads than cores only contend for the GIL with the event loop."
+        ),
+    )
+    catalog_memory_limit = Unicode(
+        SERVER_MEMORY_LIMIT,
+        config=True,
+        help=(
+            "DuckDB's memory limit for the catalog, fixed while the server runs (e.g. '1GB'); "
+            "concurrent reads and ingests share it, larger queries spill to disk."
+        ),
     )
     thumbnail_cache_mb = Integer(
         2048, config=True, help="Size cap of the on-disk thumbnail cache, in MiB."
@@ -146,13 +165,18 @@ class VisionLensApp(ExtensionApp):
     query_embedders: QueryEmbedders
     maps: MapJobs
     resolved_data_dir: Path
+    executor: ThreadPoolExecutor
     loop_lag: LoopLagProbe | None = None
 
     def initialize_settings(self) -> None:
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         configure_gcs(self.gcs_timeout_s)
-        self.catalog = Catalog(self.resolved_data_dir)
+        self.catalog = Catalog(self.resolved_data_dir, memory_limit=self.catalog_memory_limit)
+        self.executor = ThreadPoolExecutor(
+            max_workers=self.request_threads or (os.cpu_count() or 1) + 1,
+            thread_name_prefix="visionlens-request",
+        )
         self.jobs = JobManager(
             max_workers=self.job_workers, journal=JobJournal(self.resolved_data_dir)
         )
@@ -327,6 +351,7 @@ class VisionLensApp(ExtensionApp):
             set_default_query_encoder(None)
         set_default_registry(None)
         self.media.close()  # before the catalog: it may still record bad-media rows
+        self.executor.shutdown(wait=True, cancel_futures=True)
         self.vectors.close()
         self.catalog.close()
         remove_server_info(self.resolved_data_dir)

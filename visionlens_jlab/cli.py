@@ -46,9 +46,11 @@ def server_client(data_dir: Path) -> Any:
 def open_catalog(data_dir: Path) -> Any:
     """Open the catalog for this process, with a clear error when another process holds it."""
     from .catalog import Catalog, CatalogLockedError
+    from .catalog.catalog import INGEST_MEMORY_LIMIT
 
     try:
-        return Catalog(data_dir)
+        # this process reads nothing else while it ingests: bound the ingest's memory
+        return Catalog(data_dir, ingest_memory_limit=INGEST_MEMORY_LIMIT)
     except CatalogLockedError as exc:
         raise CliError(
             f"{exc} No running VisionLens server was found for {data_dir} "

@@ -47,3 +47,11 @@ c.JupyterHub.load_roles = [
         "services": ["vl-tests"],
     }
 ]
+
+# The UI tests' hub (tests/hub/serve_for_ui.py): the user servers load the lab extension
+# build the tests were given (JUPYTER_PATH) and expose the app to the page, as Galata's own
+# server does.
+if os.environ.get("VL_HUB_UI"):
+    c.Spawner.env_keep.append("JUPYTER_PATH")
+    c.Spawner.args.append("--LabApp.expose_app_in_browser=True")
+    c.Spawner.default_url = "/lab"

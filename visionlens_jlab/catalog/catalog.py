@@ -27,7 +27,16 @@ from .facet_keys import backfill_facet_keys
 from .schema import DDL, SCHEMA_VERSION
 
 INGEST_MEMORY_LIMIT = "32MB"
-"""DuckDB's memory limit while ground-truth ingests are in flight (see ``_set_memory_limit``)."""
+"""DuckDB's memory limit while an ingest runs in a process with no other readers (the CLI).
+
+DuckDB's limit is one setting of the whole database instance: lowering it for an ingest also
+starves every concurrent reader (benchmarks/results/load.md), so only the CLI, which reads
+nothing else while it ingests, lowers it (see ``Catalog.__init__``)."""
+
+SERVER_MEMORY_LIMIT = "1GB"
+"""The server's fixed DuckDB memory limit: room for many concurrent readers beside an ingest,
+and a bound on the buffer pool that caches the blocks an ingest appends (DuckDB's default,
+80% of RAM, would keep a whole large dataset resident after its ingest)."""
 
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]?i?B$")
 
@@ -79,8 +88,16 @@ class Catalog:
         data_dir: str | Path,
         *,
         read_only: bool = False,
-        ingest_memory_limit: str | None = INGEST_MEMORY_LIMIT,
+        memory_limit: str | None = None,
+        ingest_memory_limit: str | None = None,
     ) -> None:
+        """Open (and migrate) the catalog in ``data_dir``.
+
+        ``memory_limit`` is DuckDB's limit for the life of this catalog (``None``: DuckDB's
+        default); it never changes while readers run. ``ingest_memory_limit`` lowers it while
+        an ingest is in flight, which bounds the ingest's RSS but starves concurrent readers:
+        pass it only in a process that reads nothing else meanwhile (the CLI).
+        """
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / CATALOG_FILE
@@ -96,8 +113,11 @@ class Catalog:
             raise
         self._write_lock = threading.Lock()
         self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
-        if ingest_memory_limit is not None and not _MEMORY_RE.match(ingest_memory_limit):
-            raise CatalogError(f"invalid memory limit {ingest_memory_limit!r}, e.g. '64MB'")
+        for limit in (memory_limit, ingest_memory_limit):
+            if limit is not None and not _MEMORY_RE.match(limit):
+                raise CatalogError(f"invalid memory limit {limit!r}, e.g. '64MB'")
+        if memory_limit is not None:
+            self._set_memory_limit(memory_limit)
         self._ingest_memory_limit = ingest_memory_limit
         self._memory_limit: str | None = None  # the limit to restore after the last ingest
         if not read_only:
@@ -146,16 +166,15 @@ class Catalog:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read cursor with its own snapshot; safe to use from any one thread.
 
-        A read that runs out of DuckDB memory raises :class:`CatalogBusyError`: while an
-        ingest runs the catalog's memory limit is lowered (:data:`INGEST_MEMORY_LIMIT`), and
-        many reads at once can exhaust it (benchmarks/results/load.md).
+        A read that runs out of DuckDB memory raises :class:`CatalogBusyError` (transient:
+        many large reads at once under a small ``memory_limit``).
         """
         cur = self._con.cursor()
         try:
             yield cur
         except duckdb.OutOfMemoryException as exc:
             raise CatalogBusyError(
-                "the catalog is short of memory right now (an ingest is running): "
+                "the catalog is short of memory right now (too many large reads at once): "
                 f"try again in a moment ({exc})"
             ) from exc
         finally:
@@ -244,10 +263,10 @@ class Catalog:
                 self._memory_limit = None
 
     def _set_memory_limit(self, limit: str) -> None:
-        # While an ingest runs, DuckDB's buffer pool would keep every appended block cached
-        # (up to 80% of RAM by default); a small limit makes it evict checkpointed blocks,
-        # which bounds the ingest's memory. Reads running meanwhile still work (they spill
-        # to the temp directory) but are slower, so the default limit is restored after.
+        # DuckDB's buffer pool keeps every appended block cached up to the limit; a small
+        # limit while a CLI ingest runs makes it evict checkpointed blocks, which bounds the
+        # ingest's memory (benchmarks/results/ingest.md). It is global to the instance, hence
+        # never lowered in the server, where concurrent readers would run out of memory.
         if _MEMORY_RE.match(limit):  # a DuckDB size string: never untrusted text
             cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
             try:

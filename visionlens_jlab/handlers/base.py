@@ -55,10 +55,18 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
     def jobs(self) -> JobManager:
         return self.app.jobs
 
-    def write_json(self, obj: Any, status: int = 200) -> None:
-        """Finish the request with ``obj`` as JSON."""
+    async def write_json(self, obj: Any, status: int = 200) -> None:
+        """Finish the request with ``obj`` as JSON, encoded off the event loop (a page of
+        samples or a facet answer takes milliseconds to encode: the largest item on the
+        loop under load, benchmarks/results/load.md)."""
+        body = await IOLoop.current().run_in_executor(self.app.executor, _encode, obj)
         self.set_status(status)
-        self.finish(json.dumps(obj, default=str))
+        self.finish(body)  # APIHandler.finish sets application/json
+
+    def compute_etag(self) -> str | None:
+        """No automatic ETag: hashing every JSON answer on the event loop buys nothing (the
+        panels do not revalidate them); images set their own."""
+        return None
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400."""
@@ -95,7 +103,11 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Run catalog work off the event loop, mapping engine errors to HTTP errors."""
         with engine_errors():
-            return await IOLoop.current().run_in_executor(None, fn, *args)
+            return await IOLoop.current().run_in_executor(self.app.executor, fn, *args)
+
+
+def _encode(obj: Any) -> bytes:
+    return json.dumps(obj, default=str).encode()
 
 
 @contextmanager

@@ -41,7 +41,7 @@ class BlindSpotsHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         model = self.get_query_argument("model", None)
-        self.write_json(await self.run_blocking(last_result, self.catalog, name, model))
+        await self.write_json(await self.run_blocking(last_result, self.catalog, name, model))
 
     @tornado.web.authenticated
     @authorized
@@ -62,7 +62,7 @@ class BlindSpotsHandler(VisionLensHandler):
             job = self.jobs.submit(
                 "blindspots", run, title=f"Blind spots of {params['model']} on {name}"
             )
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 class BlindSpotReviewHandler(VisionLensHandler):
@@ -73,7 +73,7 @@ class BlindSpotReviewHandler(VisionLensHandler):
         if verdict not in VERDICTS:
             raise HTTPError(400, f"'verdict' must be one of {list(VERDICTS)}")
         await self.run_blocking(save_review, self.catalog, name, finding_id, verdict)
-        self.write_json({"id": finding_id, "verdict": verdict})
+        await self.write_json({"id": finding_id, "verdict": verdict})
 
 
 ROUTES = [

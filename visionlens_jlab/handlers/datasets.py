@@ -7,7 +7,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..media.lookup import bad_media_counts
-from .base import VisionLensHandler, engine_errors
+from .base import VisionLensHandler
 
 FORMATS = {"auto", "coco", "yolo", "voc", "txt"}
 
@@ -41,21 +41,21 @@ class DatasetsHandler(VisionLensHandler):
     @authorized
     async def get(self) -> None:
         datasets = await self.run_blocking(self.catalog.list_datasets)
-        self.write_json({"datasets": datasets})
+        await self.write_json({"datasets": datasets})
 
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        with engine_errors():
-            job = self.app.ingest(
-                source=_required_str(body, "source"),
-                name=_required_str(body, "name"),
-                fmt=_format(body, frozenset(self.app.plugins.ingest_formats)),
-                images=_optional_str(body, "images"),
-                split=_optional_str(body, "split"),
-            )
-        self.write_json({"job": job.to_dict()}, status=202)
+        source, name = _required_str(body, "source"), _required_str(body, "name")
+        fmt = _format(body, frozenset(self.app.plugins.ingest_formats))
+        images, split = _optional_str(body, "images"), _optional_str(body, "split")
+        # off the loop: submitting checks the name against every dataset (a catalog query)
+        # and resolves the source against the allowed roots (file system)
+        job = await self.run_blocking(
+            lambda: self.app.ingest(source=source, name=name, fmt=fmt, images=images, split=split)
+        )
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 class DatasetHandler(VisionLensHandler):
@@ -64,7 +64,7 @@ class DatasetHandler(VisionLensHandler):
     async def get(self, name: str) -> None:
         dataset = await self.run_blocking(self.catalog.get_dataset, name)
         dataset["media"] = await self.run_blocking(bad_media_counts, self.catalog, name)
-        self.write_json(dataset)
+        await self.write_json(dataset)
 
     @tornado.web.authenticated
     @authorized
@@ -79,14 +79,15 @@ class PredictionsHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.json_body()
-        with engine_errors():
-            job = self.app.import_predictions(
-                dataset=name,
-                source=_required_str(body, "source"),
-                model=_required_str(body, "model"),
-                fmt=_format(body),
-            )
-        self.write_json({"job": job.to_dict()}, status=202)
+        source, model, fmt = (
+            _required_str(body, "source"),
+            _required_str(body, "model"),
+            _format(body),
+        )
+        job = await self.run_blocking(  # reads the dataset's classes from the catalog
+            lambda: self.app.import_predictions(dataset=name, source=source, model=model, fmt=fmt)
+        )
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 ROUTES = [

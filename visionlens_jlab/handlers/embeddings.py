@@ -33,7 +33,7 @@ class ModelsHandler(VisionLensHandler):
     @authorized
     async def get(self) -> None:
         models = await self.run_blocking(self.app.embedding.models)
-        self.write_json({"models": models})
+        await self.write_json({"models": models})
 
 
 class EmbedHandler(VisionLensHandler):
@@ -47,7 +47,7 @@ class EmbedHandler(VisionLensHandler):
         await self.run_blocking(self.app.vector_store)
         with engine_errors():
             job = self.app.embedding.submit(name, **options)
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 class SpacesHandler(VisionLensHandler):
@@ -55,7 +55,7 @@ class SpacesHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         spaces = await self.run_blocking(self.app.embedding.spaces, name)
-        self.write_json({"spaces": spaces})
+        await self.write_json({"spaces": spaces})
 
 
 class KernelEmbeddingsHandler(VisionLensHandler):
@@ -83,7 +83,7 @@ class ReconcileHandler(VisionLensHandler):
     @authorized
     async def post(self) -> None:
         report = await self.run_blocking(self.app.embedding.reconcile)
-        self.write_json(report)
+        await self.write_json(report)
 
 
 ROUTES = [

@@ -42,7 +42,7 @@ class EvaluationsHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         evaluations = await self.run_blocking(list_evaluations, self.catalog, name)
-        self.write_json({"evaluations": evaluations})
+        await self.write_json({"evaluations": evaluations})
 
     @tornado.web.authenticated
     @authorized
@@ -89,14 +89,14 @@ class EvaluationsHandler(VisionLensHandler):
                 run,
                 title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
             )
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 class EvaluationHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, key: str) -> None:
-        self.write_json(await self.run_blocking(get_evaluation, self.catalog, name, key))
+        await self.write_json(await self.run_blocking(get_evaluation, self.catalog, name, key))
 
 
 ROUTES = [

@@ -13,25 +13,27 @@ class JobsHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.write_json({"jobs": [job.to_dict() for job in self.jobs.list()]})
+        jobs = await self.run_blocking(lambda: [job.to_dict() for job in self.jobs.list()])
+        await self.write_json({"jobs": jobs})
 
 
 class JobHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = self.jobs.get(job_id)
+        # off the event loop: the list's lock is shared with the journal writer
+        job = await self.run_blocking(self.jobs.get, job_id)
         if job is None:
             raise HTTPError(404, f"no job {job_id!r}")
-        self.write_json(job.to_dict())
+        await self.write_json(job.to_dict())
 
     @tornado.web.authenticated
     @authorized
     async def delete(self, job_id: str) -> None:
-        job = self.jobs.cancel(job_id)
+        job = await self.run_blocking(self.jobs.cancel, job_id)  # may write the journal
         if job is None:
             raise HTTPError(404, f"no job {job_id!r}")
-        self.write_json(job.to_dict())
+        await self.write_json(job.to_dict())
 
 
 ROUTES = [

@@ -38,7 +38,7 @@ class MapsHandler(_MapHandler):
     @authorized
     async def get(self, name: str) -> None:
         maps = await self.run_blocking(list_descriptors, self.catalog, self.store_or_none(), name)
-        self.write_json({"maps": maps})
+        await self.write_json({"maps": maps})
 
     @tornado.web.authenticated
     @authorized
@@ -57,16 +57,16 @@ class MapsHandler(_MapHandler):
             )
         )
         if job is not None:
-            self.write_json({"job": job.to_dict()}, status=202)
+            await self.write_json({"job": job.to_dict()}, status=202)
         else:
-            self.write_json({"map": desc})
+            await self.write_json({"map": desc})
 
 
 class MapHandler(_MapHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, map_id: str) -> None:
-        self.write_json(
+        await self.write_json(
             await self.run_blocking(descriptor, self.catalog, self.store_or_none(), name, map_id)
         )
 
@@ -113,7 +113,7 @@ class MapSelectHandler(_MapHandler):
         if OCTET_STREAM in self.request.headers.get("Accept", ""):
             self.binary(wire.encode_ids(ids))
         else:
-            self.write_json({"count": len(ids), "ids": ids.tolist()})
+            await self.write_json({"count": len(ids), "ids": ids.tolist()})
 
 
 ROUTES = [

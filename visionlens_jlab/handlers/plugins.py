@@ -15,7 +15,7 @@ class PluginsHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.write_json(self.app.plugins.document())
+        await self.write_json(self.app.plugins.document())
 
 
 class PluginFieldsHandler(VisionLensHandler):
@@ -42,7 +42,7 @@ class PluginFieldsHandler(VisionLensHandler):
                 )
         except PluginError as exc:
             raise HTTPError(400, str(exc)) from exc
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 ROUTES = [

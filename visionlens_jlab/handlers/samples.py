@@ -40,7 +40,7 @@ class SamplesHandler(VisionLensHandler):
                 order=order if isinstance(order, str) else None,
             )
         )
-        self.write_json(page)
+        await self.write_json(page)
 
     @tornado.web.authenticated
     @authorized
@@ -69,7 +69,7 @@ class SampleHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str, sample_id: str) -> None:
         sample = await self.run_blocking(queries.sample_detail, self.catalog, name, int(sample_id))
-        self.write_json(sample)
+        await self.write_json(sample)
 
 
 class IdsHandler(VisionLensHandler):
@@ -82,7 +82,7 @@ class IdsHandler(VisionLensHandler):
             table = pa.table({"sample_id": ids})
             self.finish(arrow_stream_bytes(table), set_content_type=ARROW_STREAM)
             return
-        self.write_json({"total": len(ids), "ids": ids.to_pylist()})
+        await self.write_json({"total": len(ids), "ids": ids.to_pylist()})
 
 
 class TagsHandler(VisionLensHandler):
@@ -99,7 +99,7 @@ class TagsHandler(VisionLensHandler):
         updated = await self.run_blocking(
             lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove)
         )
-        self.write_json({"updated": updated})
+        await self.write_json({"updated": updated})
 
 
 class FacetsHandler(VisionLensHandler):
@@ -107,13 +107,13 @@ class FacetsHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         spec = self.json_argument("filter")
-        self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
+        await self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
 
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
         spec = self.json_body().get("filter")
-        self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
+        await self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
 
 
 def _int(value: Any, default: int, name: str) -> int:

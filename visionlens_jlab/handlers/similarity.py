@@ -69,14 +69,14 @@ class SearchHandler(VisionLensHandler):
                 model=model,
             )
         )
-        self.write_json(out)
+        await self.write_json(out)
 
 
 class DuplicatesHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.write_json(await self.run_blocking(last_result, self.catalog, name))
+        await self.write_json(await self.run_blocking(last_result, self.catalog, name))
 
     @tornado.web.authenticated
     @authorized
@@ -111,7 +111,7 @@ class DuplicatesHandler(VisionLensHandler):
 
         with engine_errors():
             job = self.jobs.submit("duplicates", run, title=f"Duplicates in {name}")
-        self.write_json({"job": job.to_dict()}, status=202)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
 
 ROUTES = [

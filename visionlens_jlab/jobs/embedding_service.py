@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
 from ..embed.base import EmbedError
-from ..embed.models import CHECKPOINT_ENV, hf_cache_dir, parse_model
+from ..embed.models import CHECKPOINT_ENV, parse_model
 from ..embed.registry import describe, list_models
 from ..embed.spaces import dataset_spaces, reconcile_all
 from ..embed.stream import embed_stream
@@ -26,23 +28,22 @@ def _models_items(checkpoint: str | None) -> Any:
     yield list_models(checkpoint)
 
 
-def _mtime(path: str) -> float | None:
+def _hf_hub_cache() -> Path:
+    """Where open_clip's Hugging Face downloads land (a new model adds a folder there)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+    )
+    return Path(home) / "hub"
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
     try:
-        return os.stat(path).st_mtime
+        st = path.stat()
     except OSError:
         return None
-
-
-def models_fingerprint(checkpoint: str | None) -> tuple[object, ...]:
-    """What the model list depends on: the checkpoint setting and the model caches.
-
-    A download into a cache adds a folder (the folder's mtime changes); a new checkpoint
-    rewrites its folder or file. Cheap ``stat`` calls, so every listing can compare it.
-    """
-    from_env = os.environ.get(CHECKPOINT_ENV) or None
-    places = [hf_cache_dir(), os.path.expanduser("~/.cache/clip")]
-    places += [p for p in (checkpoint, from_env) if p]
-    return (checkpoint, from_env, *((p, _mtime(p)) for p in places))
+    return (str(path), st.st_mtime_ns, st.st_size)
 
 
 class EmbeddingService:
@@ -63,8 +64,8 @@ class EmbeddingService:
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.inbox = KernelInbox()
-        self._models: tuple[tuple[object, ...], list[dict[str, Any]]] | None = None
         self._models_lock = threading.Lock()
+        self._models: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
 
     def store(self) -> VectorStore:
         """The vector store, opened on first use; a :class:`VectorStoreError` says why not."""
@@ -73,16 +74,15 @@ class EmbeddingService:
     def models(self) -> list[dict[str, Any]]:
         """The models usable here, computed in a worker process (open_clip imports torch).
 
-        The worker costs seconds (a torch import), and the embed dialog lists the models each
-        time it opens: the list is kept until :func:`models_fingerprint` changes. Concurrent
-        callers wait for one computation instead of each spawning a worker.
+        A worker takes seconds to start, so the answer is kept until what it depends on
+        changes: the checkpoint setting, the checkpoint's files, the open_clip weights cache.
         """
-        key = models_fingerprint(self.checkpoint)
-        with self._models_lock:
+        key = self._models_key()
+        with self._models_lock:  # concurrent callers wait for one worker, not one each
             if self._models is None or self._models[0] != key:
                 rows = next(iter(stream_from_worker(None, _models_items, self.checkpoint)))
                 self._models = (key, rows)
-            return self._models[1]
+            return copy.deepcopy(self._models[1])
 
     def prepare_models(self, on_error: Callable[[BaseException], None]) -> threading.Thread:
         """Compute the model list in a background thread, so the first dialog opens at once."""
@@ -96,6 +96,15 @@ class EmbeddingService:
         thread = threading.Thread(target=run, name="visionlens-models", daemon=True)
         thread.start()
         return thread
+
+    def _models_key(self) -> tuple[Any, ...]:
+        """What the model list depends on, from a few stats (no imports, no worker)."""
+        checkpoint = self.checkpoint or os.environ.get(CHECKPOINT_ENV) or None
+        paths = [Path(checkpoint).expanduser()] if checkpoint else []
+        if paths and paths[0].is_dir():
+            paths += sorted(paths[0].iterdir())
+        paths.append(_hf_hub_cache())
+        return (checkpoint, *(_stamp(p) for p in paths))
 
     def spaces(self, dataset: str) -> list[dict[str, Any]]:
         """The vector spaces of a dataset (see :func:`~visionlens_jlab.embed.spaces.dataset_spaces`)."""

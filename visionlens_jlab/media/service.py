@@ -168,17 +168,40 @@ class MediaService:
         variant: str,
         if_none_match: str | None,
     ) -> MediaResponse:
-        try:
-            version = await self._version(location)
-        except MediaError as exc:
-            return self._bad_media(media, exc.code, str(exc), size)
+        version: SourceVersion | None = None
+        if location.startswith("gs://"):  # a remote stat: its own hops, with a cache
+            try:
+                version = await self._version(location)
+            except MediaError as exc:
+                return self._bad_media(media, exc.code, str(exc), size)
+        # One thread hop for the rest: a local stat, the cache read and any decode stay off
+        # the event loop, which serves every other request meanwhile.
+        return await self._run(
+            self._thumbnail_blocking, media, location, version, size, variant, if_none_match
+        )
+
+    def _thumbnail_blocking(
+        self,
+        media: lookup.SampleMedia,
+        location: str,
+        version: SourceVersion | None,
+        size: int,
+        variant: str,
+        if_none_match: str | None,
+    ) -> MediaResponse:
+        """Stat (local), cache lookup, render on a miss (executor thread)."""
+        if version is None:
+            try:
+                version = sources.version(location)
+            except MediaError as exc:
+                return self._bad_media(media, exc.code, str(exc), size)
         key = cache_key(location, version, size, variant)
         etag = f'"{key[:32]}"'
         if etag_matches(if_none_match, etag):
             return MediaResponse(304, etag=etag)
         entry = self.cache.get(key)
         if entry is None:
-            entry = await self._run(self._render_and_store, media, location, key, size, variant)
+            entry = self._render_and_store(media, location, key, size, variant)
         if entry.error is not None:
             return self._bad_media(media, entry.error, entry.data.decode("utf-8", "replace"), size)
         return MediaResponse(200, entry.data, sniff_type(entry.data), etag)
