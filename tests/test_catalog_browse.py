@@ -99,7 +99,7 @@ def test_facets_exclude_their_own_condition(catalog: Catalog) -> None:
 
 
 def test_score_box_count_and_tag_facets_exclude_their_own_condition(catalog: Catalog) -> None:
-    spec = {"labels": [{"source": "m1", "score": {"min": 0.85}}]}
+    spec: dict[str, Any] = {"labels": [{"source": "m1", "score": {"min": 0.85}}]}
     facets = by_key(queries.facets(catalog, "toy", spec))
     assert facets[("score", "m1")]["count"] == 5  # every m1 box, not only a's and f's
     assert facets[("label", "m1")]["values"] and counts(facets[("label", "m1")]) == {
@@ -118,7 +118,7 @@ def test_score_box_count_and_tag_facets_exclude_their_own_condition(catalog: Cat
 
 
 def test_own_conditions_leave_the_rest_of_the_filter() -> None:
-    spec = {
+    spec: dict[str, Any] = {
         "ids": [1, 2],
         "labels": [{"source": "m1", "classes": ["cat"], "score": {"min": 0.5}}, {"classes": ["x"]}],
     }
