@@ -3,7 +3,8 @@
  * box count per source, the highest / lowest score of each model's boxes, the
  * largest ground-truth box), as `sort` values of `POST /samples/query`.
  */
-import { GROUND_TRUTH } from './tokens';
+import { pyRepr, pyString } from './similarity';
+import { GROUND_TRUTH, IFilter } from './tokens';
 
 /** One choice of the sort control. */
 export interface ISortOption {
@@ -56,4 +57,27 @@ export function sortQuery(sort: ISort | null): {
   return sort.field
     ? { sort: sort.field, order: sort.order }
     : { sort: 'sample_id', order: sort.order };
+}
+
+/**
+ * `vl.dataset(...).samples(...)` returning a view's rows in its order: the
+ * same text the server sends as a page's `code` (`catalog/view_code.py`).
+ */
+export function samplesCode(
+  dataset: string,
+  filter: IFilter | null,
+  sort: ISort | null = null
+): string {
+  const args: string[] = [];
+  if (filter && Object.keys(filter).length) {
+    args.push(`filter=${pyRepr(filter)}`);
+  }
+  const query = sortQuery(sort);
+  if (query.sort) {
+    args.push(`sort=${pyString(query.sort)}`);
+    if (query.order === 'desc') {
+      args.push("order='desc'");
+    }
+  }
+  return `vl.dataset(${pyString(dataset)}).samples(${args.join(', ')})`;
 }

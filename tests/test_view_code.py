@@ -11,6 +11,7 @@ import pytest
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.view_code import samples_code
 
 VIEWS: list[dict[str, Any]] = [
     {},
@@ -51,3 +52,13 @@ async def test_page_code_gives_the_page_rows_in_a_kernel(api: Any, toy: str) -> 
             assert got == [s["sample_id"] for s in page["samples"]], view
             assert len(got) == page["total"]
     assert [len(p["samples"]) for p in pages] == [6, 6, 5, 2, 3, 1]  # views that differ
+
+
+def test_code_text_is_the_grid_sidebar_text() -> None:
+    # the same inputs and text as src/__tests__/sorting.spec.ts (samplesCode)
+    assert samples_code("toy", {}, None, None) == "vl.dataset('toy').samples()"
+    spec = {"sample": {"split": {"in": ["val"]}}, "tags": {"any": ["a"]}}
+    assert samples_code("it's", spec, "box_max.score.m1", "desc") == (
+        "vl.dataset(\"it's\").samples(filter={'sample': {'split': {'in': ['val']}}, "
+        "'tags': {'any': ['a']}}, sort='box_max.score.m1', order='desc')"
+    )

@@ -1,4 +1,4 @@
-import { sortOptions, sortQuery } from '../sorting';
+import { samplesCode, sortOptions, sortQuery } from '../sorting';
 
 describe('sortOptions', () => {
   it('offers sample columns, ground-truth summaries and three keys per model', () => {
@@ -37,5 +37,22 @@ describe('sortQuery', () => {
       sort: 'box_max.score.m1',
       order: 'desc'
     });
+  });
+});
+
+describe('samplesCode', () => {
+  it('writes the call the server writes for a page (view_code.py)', () => {
+    expect(samplesCode('toy', {})).toBe("vl.dataset('toy').samples()");
+    expect(
+      samplesCode(
+        "it's",
+        { sample: { split: { in: ['val'] } }, tags: { any: ['a'] } },
+        { field: 'box_max.score.m1', order: 'desc' }
+      )
+    ).toBe(
+      "vl.dataset(\"it's\").samples(filter={'sample': {'split': " +
+        "{'in': ['val']}}, 'tags': {'any': ['a']}}, " +
+        "sort='box_max.score.m1', order='desc')"
+    );
   });
 });
