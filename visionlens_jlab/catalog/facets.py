@@ -84,7 +84,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 continue
             only_fields = [name[7:]] if name.startswith("fields.") else []
             wider, _ = _facets_over(
-                cur, dataset_id, own.reduced, only_fields, [source] if source else [], []
+                cur, dataset_id, own.reduced, only_fields, [source] if source else [], [], True
             )
             for entry in wider:
                 if entry["name"] == name and entry.get("source") == source:
@@ -102,10 +102,12 @@ def _facets_over(
     fields: list[str],
     sources: list[str],
     attributes: list[str],
+    some_sources: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``spec``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
-    ``_facet_samples`` on ``cur`` for the providers."""
+    ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
+    subset of the dataset's (only their boxes are read)."""
     flt = compile_filter(dataset_id, spec)
     # Arrow rather than a temp table: as fast to build, its row count is the total, and
     # nothing needs dropping after (the registration ends with the cursor).
@@ -119,6 +121,7 @@ def _facets_over(
         attributes,
         samples.num_rows,
         whole_dataset=flt.whole_dataset,
+        some_sources=some_sources,
     )
     rows = cur.execute(sql, named).fetchall()
     return _assemble(_plan(fields, sources, attributes), rows), samples.num_rows
