@@ -59,15 +59,22 @@ export function sortQuery(sort: ISort | null): {
     : { sort: 'sample_id', order: sort.order };
 }
 
+/** Past this many `ids` there is no code (as `MAX_CODE_IDS` in view_code.py). */
+export const MAX_CODE_IDS = 1000;
+
 /**
  * `vl.dataset(...).samples(...)` returning a view's rows in its order: the
- * same text the server sends as a page's `code` (`catalog/view_code.py`).
+ * same text the server sends as a page's `code` (`catalog/view_code.py`);
+ * null for a filter of more than {@link MAX_CODE_IDS} ids.
  */
 export function samplesCode(
   dataset: string,
   filter: IFilter | null,
   sort: ISort | null = null
-): string {
+): string | null {
+  if ((filter?.ids?.length ?? 0) > MAX_CODE_IDS) {
+    return null;
+  }
   const args: string[] = [];
   if (filter && Object.keys(filter).length) {
     args.push(`filter=${pyRepr(filter)}`);

@@ -252,8 +252,9 @@ export interface ISamplesPage {
   offset: number;
   limit: number;
   samples: ISample[];
-  /** The notebook call returning this view's rows in this order. */
-  code?: string;
+  /** The notebook call returning this view's rows in this order (null for a
+   * filter of too many ids to write out). */
+  code?: string | null;
 }
 
 /** A categorical facet. */

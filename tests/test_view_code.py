@@ -11,7 +11,7 @@ import pytest
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.view_code import samples_code
+from visionlens_jlab.catalog.view_code import MAX_CODE_IDS, samples_code
 
 VIEWS: list[dict[str, Any]] = [
     {},
@@ -61,4 +61,9 @@ def test_code_text_is_the_grid_sidebar_text() -> None:
     assert samples_code("it's", spec, "box_max.score.m1", "desc") == (
         "vl.dataset(\"it's\").samples(filter={'sample': {'split': {'in': ['val']}}, "
         "'tags': {'any': ['a']}}, sort='box_max.score.m1', order='desc')"
+    )
+    ids = {"ids": list(range(MAX_CODE_IDS + 1))}
+    assert samples_code("toy", ids, None, None) is None  # not a wall of numbers per page
+    assert samples_code("toy", {"ids": [1, 2]}, None, None) == (
+        "vl.dataset('toy').samples(filter={'ids': [1, 2]})"
     )

@@ -1,4 +1,4 @@
-import { samplesCode, sortOptions, sortQuery } from '../sorting';
+import { MAX_CODE_IDS, samplesCode, sortOptions, sortQuery } from '../sorting';
 
 describe('sortOptions', () => {
   it('offers sample columns, ground-truth summaries and three keys per model', () => {
@@ -53,6 +53,11 @@ describe('samplesCode', () => {
       "vl.dataset(\"it's\").samples(filter={'sample': {'split': " +
         "{'in': ['val']}}, 'tags': {'any': ['a']}}, " +
         "sort='box_max.score.m1', order='desc')"
+    );
+    const ids = Array.from({ length: MAX_CODE_IDS + 1 }, (_, i) => i);
+    expect(samplesCode('toy', { ids })).toBeNull();
+    expect(samplesCode('toy', { ids: [1, 2] })).toBe(
+      "vl.dataset('toy').samples(filter={'ids': [1, 2]})"
     );
   });
 });

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_CODE_IDS = 1000
+"""Past this many ``ids`` in the filter there is no code: the call would be a wall of
+numbers, and every page of the view would carry it."""
+
 
 def samples_code(
     dataset: str, spec: dict[str, Any] | None, sort: str | None, order: str | None
-) -> str:
+) -> str | None:
     """``vl.dataset(...).samples(filter=..., sort=..., order=...)`` for this view
-    (arguments at their default are left out)."""
+    (arguments at their default are left out); None for a filter of over
+    :data:`MAX_CODE_IDS` ids."""
+    ids = spec.get("ids") if isinstance(spec, dict) else None
+    if isinstance(ids, list) and len(ids) > MAX_CODE_IDS:
+        return None
     args: list[str] = []
     if spec:
         args.append(f"filter={spec!r}")
