@@ -76,11 +76,12 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         keys = facet_keys(cur, dataset_id)
         fields, attributes = keys.fields[:MAX_FIELD_FACETS], keys.attributes[:MAX_FIELD_FACETS]
         out, total = _facets_over(cur, dataset_id, spec, fields, keys.sources, attributes)
+        built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
             out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
             name, source = own.name, own.source
-            if not any(f and f["name"] == name and f.get("source") == source for f in out):
+            if (name, source) not in built_in:  # provider facets keep the plain semantics
                 continue
             only_fields = [name[7:]] if name.startswith("fields.") else []
             wider, _ = _facets_over(
