@@ -3,7 +3,7 @@
  * and the removal of that group. Texts hold dataset values: render them with
  * textContent.
  */
-import { cloneFilter, normalizeFilter } from './filters';
+import { boxCounts, cloneFilter, normalizeFilter } from './filters';
 import { GROUND_TRUTH, ICondition, IFilter, IRange } from './tokens';
 
 /** An active-filter chip: a short text and what to remove. */
@@ -102,13 +102,13 @@ export function describeFilter(filter: IFilter): IChip[] {
       });
     }
   });
-  if (filter.box_count) {
-    const bc = filter.box_count;
+  boxCounts(filter).forEach(bc => {
     chips.push({
-      id: 'box_count',
+      // by source, not position: one condition per source
+      id: `box_count:${bc.source ?? ''}`,
       text: `boxes ${rangeText(bc)}${sourceText(bc.source)}`
     });
-  }
+  });
   return chips;
 }
 
@@ -128,7 +128,7 @@ export function removeChip(filter: IFilter, chipId: string): IFilter {
   } else if (kind === 'labels' && out.labels) {
     out.labels.splice(Number(rest), 1);
   } else if (kind === 'box_count') {
-    delete out.box_count;
+    out.box_count = boxCounts(out).filter(b => (b.source ?? '') !== rest);
   }
   return normalizeFilter(out);
 }

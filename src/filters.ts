@@ -4,10 +4,17 @@
  * A facet of `GET /facets` (name + optional source) maps to one place in the
  * filter: sample columns and `fields.*` to `sample`, `tags` to `tags.any`,
  * `label` / `score` / `attributes.*` to the `labels` entry of their source,
- * `box_count` to `box_count`. Every function returns a new object; filters are
+ * `box_count` to its source's entry of the `box_count` list (ground truth and
+ * each model can each have one). Every function returns a new object; filters are
  * never mutated, so an old filter can be kept for undo.
  */
-import { ICondition, IFilter, ILabelFilter, IRange } from './tokens';
+import {
+  IBoxCountFilter,
+  ICondition,
+  IFilter,
+  ILabelFilter,
+  IRange
+} from './tokens';
 
 /** What a facet is: its name and, for label facets, its box source. */
 export interface IFacetKey {
@@ -60,13 +67,19 @@ export function normalizeFilter(filter: IFilter): IFilter {
   if (labels.length) {
     out.labels = labels;
   }
-  if (filter.box_count) {
-    const { min, max } = filter.box_count;
-    if (min !== undefined || max !== undefined) {
-      out.box_count = filter.box_count;
-    }
+  const counts = boxCounts(filter).filter(
+    b => b.min !== undefined || b.max !== undefined
+  );
+  if (counts.length) {
+    out.box_count = counts;
   }
   return out;
+}
+
+/** The `box_count` conditions as a list (the API also takes one object). */
+export function boxCounts(filter: IFilter): IBoxCountFilter[] {
+  const bc = filter.box_count;
+  return bc === undefined ? [] : Array.isArray(bc) ? bc : [bc];
 }
 
 /** Whether two filters select the same samples (same JSON after normalizing). */
@@ -224,8 +237,7 @@ export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
     return pickRange(filter.sample?.[key.name]);
   }
   if (key.name === 'box_count') {
-    const bc = filter.box_count;
-    return bc && bc.source === key.source ? pickRange(bc) : null;
+    return pickRange(boxCounts(filter).find(b => b.source === key.source));
   }
   if (key.name === 'score') {
     return pickRange(labelEntry(filter, key.source)?.score);
@@ -259,14 +271,15 @@ export function setRange(
     return out;
   }
   if (key.name === 'box_count') {
-    // The API holds one box_count condition: a new source replaces the old one.
+    // One condition per source: ground truth and each model can all have one.
     const out = cloneFilter(filter);
+    const counts = boxCounts(out).filter(b => b.source !== key.source);
     if (r) {
-      out.box_count = { source: key.source, ...r };
-      if (key.source === undefined) {
-        delete out.box_count.source;
-      }
-    } else if (out.box_count?.source === key.source) {
+      counts.push(key.source === undefined ? r : { source: key.source, ...r });
+    }
+    if (counts.length) {
+      out.box_count = counts;
+    } else {
       delete out.box_count;
     }
     return out;

@@ -42,7 +42,8 @@ export interface IFilter {
   sample?: { [field: string]: ICondition };
   tags?: { any?: string[]; all?: string[]; none?: string[] };
   labels?: ILabelFilter[];
-  box_count?: IBoxCountFilter;
+  /** One condition per source (the API also reads a single object). */
+  box_count?: IBoxCountFilter | IBoxCountFilter[];
 }
 
 /** A model (prediction source) of a dataset. */
@@ -251,6 +252,9 @@ export interface ISamplesPage {
   offset: number;
   limit: number;
   samples: ISample[];
+  /** The notebook call returning this view's rows in this order (null for a
+   * filter of too many ids to write out). */
+  code?: string | null;
 }
 
 /** A categorical facet. */

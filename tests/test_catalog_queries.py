@@ -153,7 +153,7 @@ def test_facets(catalog: Catalog) -> None:
     assert result["total"] == 5
     by_key = {(f["name"], f.get("source")): f for f in result["facets"]}
     split = {v["value"]: v["count"] for v in by_key[("split", None)]["values"]}
-    assert split == {"train": 3, "val": 2}
+    assert split == {"train": 3, "val": 2, "test": 1}  # its own condition left out
     weather = {v["value"]: v["count"] for v in by_key[("fields.weather", None)]["values"]}
     assert weather == {"rain": 2, "sun": 2, "fog": 1}
     brightness = by_key[("fields.brightness", None)]

@@ -43,13 +43,31 @@ describe('filter composition', () => {
     expect(f).toEqual({
       sample: { width: { min: 100, max: 640 } },
       labels: [{ source: 'yolo', score: { min: 0.5 } }],
-      box_count: { source: 'ground_truth', max: 3 }
+      box_count: [{ source: 'ground_truth', max: 3 }]
     });
     expect(getRange(f, { name: 'width' })).toEqual({ min: 100, max: 640 });
     expect(getRange(f, { name: 'box_count', source: 'yolo' })).toBeNull();
-    // One box_count condition in the API: another source replaces it.
+    // One box_count condition per source: ground truth and each model
     f = setRange(f, { name: 'box_count', source: 'yolo' }, { min: 1 });
-    expect(f.box_count).toEqual({ source: 'yolo', min: 1 });
+    expect(f.box_count).toEqual([
+      { source: 'ground_truth', max: 3 },
+      { source: 'yolo', min: 1 }
+    ]);
+    expect(getRange(f, { name: 'box_count', source: 'ground_truth' })).toEqual({
+      max: 3
+    });
+    f = setRange(f, { name: 'box_count', source: 'ground_truth' }, null);
+    expect(f.box_count).toEqual([{ source: 'yolo', min: 1 }]);
+    f = setRange(f, { name: 'box_count', source: 'yolo' }, null);
+    expect(f.box_count).toBeUndefined();
+    // the single object the notebook API may send reads as a one-entry list
+    const single: IFilter = { box_count: { source: 'yolo', min: 2 } };
+    expect(getRange(single, { name: 'box_count', source: 'yolo' })).toEqual({
+      min: 2
+    });
+    expect(normalizeFilter(single).box_count).toEqual([
+      { source: 'yolo', min: 2 }
+    ]);
   });
 
   it('keeps class and score of one model in one label entry', () => {
@@ -95,13 +113,15 @@ describe('filter composition', () => {
     f = setCategorical(f, { name: 'tags' }, ['review']);
     f = setCategorical(f, { name: 'label', source: 'ground_truth' }, ['cat']);
     f = setRange(f, { name: 'box_count' }, { min: 2 });
+    f = setRange(f, { name: 'box_count', source: 'yolo' }, { max: 0 });
     const chips = describeFilter(f);
     expect(chips.map(c => c.text)).toEqual([
       '2 chosen samples',
       'split: val',
       'tags: review',
       'label: cat (GT)',
-      'boxes ≥ 2'
+      'boxes ≥ 2',
+      'boxes ≤ 0 (yolo)'
     ]);
     let g = f;
     for (const chip of chips) {

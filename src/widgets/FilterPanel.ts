@@ -2,8 +2,10 @@
  * Filter sidebar: facets from `GET /facets` for the current filter, active
  * filter chips (clear one / clear all) and undo.
  *
- * Facet counts are computed by the server over the filtered samples; a checked
- * value stays listed (even with no count) so that it can be unchecked.
+ * Facet counts are computed by the server over the filtered samples, a facet's
+ * own condition left out (so several values can be picked); a checked value
+ * stays listed (even with no count) so that it can be unchecked. The notebook
+ * call returning the filtered samples is shown with a copy button.
  */
 import { Widget } from '@lumino/widgets';
 
@@ -26,6 +28,8 @@ import {
   IVisionLensModel
 } from '../tokens';
 import { button, fmtInt, h } from '../dom';
+import { samplesCode } from '../sorting';
+import { CodeSnippet } from './CodeSnippet';
 import { Histogram } from './Histogram';
 
 /** Values listed before "show more". */
@@ -70,6 +74,7 @@ export class FilterPanel extends Widget {
         this._clearAll
       ),
       this._chips,
+      this._code.node,
       this._search
     );
     this.node.append(this._header, this._body);
@@ -90,6 +95,7 @@ export class FilterPanel extends Widget {
   private _refresh(): void {
     this._renderChips();
     const dataset = this.model.dataset;
+    this._code.set(dataset ? samplesCode(dataset, this.model.filter) : null);
     this._ctl?.abort();
     if (!dataset) {
       this._facets = null;
@@ -270,6 +276,7 @@ export class FilterPanel extends Widget {
   }
 
   private _ctl: AbortController | null = null;
+  private _code = new CodeSnippet('jp-VisionLens-filterCode');
   /** Facets the user opened or closed (kept across refreshes). */
   private _userOpen = new Map<string, boolean>();
   private _facets: IFacets | null = null;

@@ -11,9 +11,11 @@ import { ISearchModel, ISearchState, IVisionLensModel } from '../tokens';
 import { h } from '../dom';
 import { GridInput } from './gridInput';
 import { GridClickSelection } from './gridSelection';
+import { CodeSnippet } from './CodeSnippet';
 import { GridToolbar } from './GridToolbar';
 import { GridTooltip } from './GridTooltip';
 import { PageCache } from './pages';
+import { SortControl } from './SortControl';
 import { createTile, fillTile, ITileEl } from './tiles';
 
 /** Rows rendered above and below the viewport. */
@@ -54,6 +56,11 @@ export class GridWidget extends Widget {
       tileSize: this._tileSize,
       onTileSize: size => this.setTileSize(size)
     });
+    this._sort = new SortControl(sort => {
+      this._pages.setSort(sort);
+      this._onQueryChanged();
+    });
+    this._code = new CodeSnippet('jp-VisionLens-viewCode');
     this._scroller = h('div', { className: 'jp-VisionLens-gridScroller' });
     this._scroller.tabIndex = 0;
     this._sizer = h('div', { className: 'jp-VisionLens-gridSizer' });
@@ -71,6 +78,12 @@ export class GridWidget extends Widget {
     this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,
+      h(
+        'div',
+        { className: 'jp-VisionLens-toolbarRow jp-VisionLens-viewRow' },
+        this._sort.node,
+        this._code.node
+      ),
       this._status,
       this._scroller,
       this._tooltip.node
@@ -163,6 +176,10 @@ export class GridWidget extends Widget {
   }
 
   private _onQueryChanged(): void {
+    this._sort.setModels(
+      (this.model.currentInfo?.models ?? []).map(m => m.name)
+    );
+    this._pages.setSort(this._sort.sort);
     this._pages.reset(this.model.dataset, this.model.filter, false);
     this._clicks.reset();
     this._scroller.scrollTop = 0;
@@ -192,6 +209,7 @@ export class GridWidget extends Widget {
     const hits = current ? (state.result?.results ?? null) : null;
     const ranking = hits ? hits.map(hit => hit.sample_id) : null;
     this._scores = new Map((hits ?? []).map(hit => [hit.sample_id, hit.score]));
+    this._sort.setSearching(ranking !== null);
     const was = this._pages.ranking;
     if (JSON.stringify(was) !== JSON.stringify(ranking)) {
       this._pages.setRanking(ranking);
@@ -243,6 +261,11 @@ export class GridWidget extends Widget {
   }
 
   private _updateCounts(): void {
+    const code = this._pages.code;
+    if (code !== this._shownCode) {
+      this._shownCode = code;
+      this._code.set(code);
+    }
     this._toolbar.setCounts(
       this._pages.total,
       this._datasetTotal,
@@ -362,6 +385,8 @@ export class GridWidget extends Widget {
 
   private _commands: CommandRegistry;
   private _toolbar: GridToolbar;
+  private _sort: SortControl;
+  private _code: CodeSnippet;
   private _pages: PageCache;
   private _scroller: HTMLDivElement;
   private _sizer: HTMLDivElement;
@@ -378,4 +403,5 @@ export class GridWidget extends Widget {
   private _viewVersion = 0;
   private _datasetTotal: number | null = null;
   private _scores = new Map<number, number>();
+  private _shownCode: string | null = null;
 }

@@ -5,8 +5,10 @@
  *
  * With a ranking (a search's result ids, best first) it shows those samples
  * in that order instead: each page is fetched by its ids and put in order.
+ * Otherwise pages follow the grid's sort (`setSort`).
  */
 import { orderByRanking } from '../similarity';
+import { ISort, sortQuery } from '../sorting';
 import { IFilter, ISample, IVisionLensClient } from '../tokens';
 
 /** Options of {@link PageCache}. */
@@ -57,6 +59,16 @@ export class PageCache {
     }
   }
 
+  /** The sort of the next query (takes effect at the next `reset`). */
+  setSort(sort: ISort | null): void {
+    this._sort = sort;
+  }
+
+  /** The notebook call of the current view, from the last page the server sent. */
+  get code(): string | null {
+    return this._ranking ? null : this._code;
+  }
+
   /** How many requests are in flight (tests and benchmarks read it). */
   get pending(): number {
     return this._pending.size;
@@ -75,6 +87,7 @@ export class PageCache {
     this._pages = new Map();
     if (!keepStale) {
       this._total = null;
+      this._code = null;
     }
     if (this._ranking) {
       this._total = this._ranking.length;
@@ -152,7 +165,7 @@ export class PageCache {
         ranked ? { ids: ranked } : this._filter,
         ranked
           ? { offset: 0, limit: ranked.length }
-          : { offset: page * size, limit: size },
+          : { offset: page * size, limit: size, ...sortQuery(this._sort) },
         ctl.signal
       )
       .then(result => {
@@ -167,6 +180,7 @@ export class PageCache {
         this._stale.delete(page);
         if (!ranked) {
           this._total = result.total;
+          this._code = result.code ?? null;
         }
         this.options.onUpdate();
       })
@@ -205,5 +219,7 @@ export class PageCache {
   private _pages = new Map<number, (ISample | null)[]>();
   private _stale = new Map<number, (ISample | null)[]>();
   private _ranking: number[] | null = null;
+  private _sort: ISort | null = null;
+  private _code: string | null = null;
   private _pending = new Map<number, AbortController>();
 }

@@ -18,7 +18,15 @@ import duckdb
 import pyarrow as pa
 
 from .catalog import Catalog
-from .filters import FilterError, Params, checked_ids, compile_filter, source_clause
+from .filters import (
+    FilterError,
+    Params,
+    checked_ids,
+    compile_filter,
+    sort_direction,
+    sort_key_sql,
+    source_clause,
+)
 from .schema import GROUND_TRUTH
 
 BATCH_ROWS = 65_536
@@ -59,8 +67,15 @@ def _check_source(source: Any, sources: list[str]) -> None:
 
 
 @contextmanager
-def export_samples(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> Iterator[Export]:
-    """Samples matching ``spec`` in id order, with ``box_count.<source>`` for every source.
+def export_samples(
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    sort: str | None = None,
+    order: str | None = None,
+) -> Iterator[Export]:
+    """Samples matching ``spec`` with ``box_count.<source>`` for every source, in id order
+    or sorted as the samples page sorts (``sort``, ``order``: the same rows, same order).
 
     Columns: sample_id, file_name, location, width, height, split, source_image_id,
     tags (list<string>), fields (JSON text), then one int64 count column per source.
@@ -73,7 +88,8 @@ def export_samples(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) 
         flt = compile_filter(dataset_id, spec)
         where = flt.where + (_IN_IDS if ids_table is not None else "")
         sources = dataset_sources(cur, dataset_id)
-        params = Params()
+        key_params, params = Params(), Params()
+        key = sort_key_sql(sort, key_params)
         count_cols = ", ".join(
             f"COUNT(*) FILTER (WHERE a.source = {params.add(src)}) AS c{i}"
             for i, src in enumerate(sources)
@@ -82,7 +98,7 @@ def export_samples(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) 
             f"COALESCE(c.c{i}, 0)::BIGINT AS c{i}" for i in range(len(sources))
         )
         sql = f"""
-            WITH sel AS MATERIALIZED (SELECT s.* FROM samples s WHERE {where}),
+            WITH sel AS MATERIALIZED (SELECT s.*, {key} AS _k FROM samples s WHERE {where}),
             c AS (
                 SELECT a.sample_id, {count_cols}
                 FROM annotations a SEMI JOIN sel ON a.sample_id = sel.sample_id
@@ -93,9 +109,10 @@ def export_samples(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) 
                    sel.split, sel.source_image_id, sel.tags,
                    CAST(sel.fields AS VARCHAR) AS fields, {select_counts}
             FROM sel LEFT JOIN c ON c.sample_id = sel.sample_id
-            ORDER BY sel.sample_id
+            ORDER BY sel._k {sort_direction(order)} NULLS LAST, sel.sample_id ASC
         """  # noqa: S608 - compiled filter and positional aliases only; values are bound
-        reader = cur.sql(sql, params=[*flt.params, *params.values]).to_arrow_reader(BATCH_ROWS)
+        values = [*key_params.values, *flt.params, *params.values]
+        reader = cur.sql(sql, params=values).to_arrow_reader(BATCH_ROWS)
         names = [*reader.schema.names[: -len(sources)], *(BOX_COUNT_PREFIX + s for s in sources)]
         schema = pa.schema(
             [field.with_name(name) for field, name in zip(reader.schema, names, strict=True)],

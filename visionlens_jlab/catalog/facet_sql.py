@@ -71,12 +71,13 @@ _FIELDS_FREQ = (
 _BOX_CTES = """
 boxes AS NOT MATERIALIZED (  -- the filtered samples' boxes, only the columns facets read
     SELECT a.sample_id, a.source, a.label, a.score FROM annotations a
-    WHERE a.dataset_id = $ds{only_filtered}),
+    WHERE a.dataset_id = $ds{only_filtered}{only_sources}),
 box_counts AS MATERIALIZED (  -- (source, boxes in a sample) -> samples
     SELECT source, n, COUNT(*) AS samples
     FROM (SELECT sample_id, source, COUNT(*) AS n FROM boxes GROUP BY ALL) GROUP BY ALL),
 """
 _ONLY_FILTERED = " AND a.sample_id IN (SELECT sample_id FROM _facet_samples)"
+_ONLY_SOURCES = " AND list_contains($sources::VARCHAR[], a.source)"
 _SOURCE_INDEX = "(list_position($sources::VARCHAR[], source) - 1)"
 """``{i}`` in the branches: a source's index in ``$sources``, taken on grouped rows (a few
 per source) rather than joined to every box."""
@@ -126,13 +127,16 @@ def facets_sql(
     attributes: list[str],
     total: int,
     whole_dataset: bool = False,
+    some_sources: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """The statement computing every facet over ``_facet_samples`` (``total`` rows), and its
     parameters. Facets 0-3 are split, width, height and tags, ``4 .. 3 + n_fields`` the
     fields; then, from ``first = 4 + n_fields``, per source ``first + 3*i`` its labels,
     ``+1`` its box counts, ``+2`` its scores (predictions only); then the attributes.
     ``whole_dataset``: the filter selects every sample of the dataset, so that all the
-    dataset's boxes count without a join (a third of the unfiltered facets' time)."""
+    dataset's boxes count without a join (a third of the unfiltered facets' time).
+    ``some_sources``: ``sources`` is not every source of the dataset (one facet computed
+    again for multi-pick), so only those sources' boxes are read."""
     first = 4 + n_fields
     numbers = {"src": first, "attr": first + 3 * len(sources)}
     params: dict[str, Any] = {}
@@ -152,7 +156,9 @@ def facets_sql(
         freq.append(_ATTRS_FREQ)
         params["attr_paths"] = [json_pointer(k) for k in attributes]
     only_filtered = "" if whole_dataset else _ONLY_FILTERED
-    return "WITH " + ctes.format(only_filtered=only_filtered) + _summary(freq, numbers), params
+    only_sources = _ONLY_SOURCES if some_sources else ""
+    ctes = ctes.format(only_filtered=only_filtered, only_sources=only_sources)
+    return "WITH " + ctes + _summary(freq, numbers), params
 
 
 def _summary(freq: list[str], numbers: dict[str, int]) -> str:

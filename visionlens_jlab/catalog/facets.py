@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from .catalog import Catalog
+from .facet_exclusion import own_conditions
 from .facet_keys import facet_keys
 from .facet_sql import (
     CATEGORICAL,
@@ -66,31 +67,65 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     """Value counts of categorical fields and histograms of numeric ones, over ``spec``'s samples.
 
     Covers the sample columns, every ``fields.<key>``, tags, label classes per source, the
-    prediction score per model, ``attributes.<key>`` of boxes, and boxes per sample.
+    prediction score per model, ``attributes.<key>`` of boxes, and boxes per sample. A
+    facet the filter conditions on is counted without its own condition (multi-pick, see
+    :mod:`.facet_exclusion`): only that facet is computed again, over the wider filter.
     """
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        flt = compile_filter(dataset_id, spec)
         keys = facet_keys(cur, dataset_id)
         fields, attributes = keys.fields[:MAX_FIELD_FACETS], keys.attributes[:MAX_FIELD_FACETS]
-        # Arrow rather than a temp table: as fast to build, its row count is the total, and
-        # nothing needs dropping after (the registration ends with the cursor).
-        sql, params = samples_table_sql(flt.where, fields)
-        samples = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
-        cur.register("_facet_samples", samples)
-        sql, named = facets_sql(
-            len(fields),
-            dataset_id,
-            keys.sources,
-            attributes,
-            samples.num_rows,
-            whole_dataset=flt.whole_dataset,
-        )
-        rows = cur.execute(sql, named).fetchall()
-        out = _assemble(_plan(fields, keys.sources, attributes), rows)
+        out, total = _facets_over(cur, dataset_id, spec, fields, keys.sources, attributes)
+        built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
             out.extend(provider(cur, dataset_id, "_facet_samples"))
-    return {"total": samples.num_rows, "facets": [f for f in out if f]}
+        for own in own_conditions(spec):
+            name, source = own.name, own.source
+            if (name, source) not in built_in:  # provider facets keep the plain semantics
+                continue
+            only_fields = [name[7:]] if name.startswith("fields.") else []
+            wider, _ = _facets_over(
+                cur, dataset_id, own.reduced, only_fields, [source] if source else [], [], True
+            )
+            for entry in wider:
+                if entry["name"] == name and entry.get("source") == source:
+                    out = [
+                        entry if f and f["name"] == name and f.get("source") == source else f
+                        for f in out
+                    ]
+    return {"total": total, "facets": [f for f in out if f]}
+
+
+def _facets_over(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    spec: dict[str, Any] | None,
+    fields: list[str],
+    sources: list[str],
+    attributes: list[str],
+    some_sources: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    """The built-in facets of ``spec``'s samples (sample columns and tags always, the given
+    fields, sources and attributes), and how many samples; the samples stay registered as
+    ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
+    subset of the dataset's (only their boxes are read)."""
+    flt = compile_filter(dataset_id, spec)
+    # Arrow rather than a temp table: as fast to build, its row count is the total, and
+    # nothing needs dropping after (the registration ends with the cursor).
+    sql, params = samples_table_sql(flt.where, fields)
+    samples = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
+    cur.register("_facet_samples", samples)
+    sql, named = facets_sql(
+        len(fields),
+        dataset_id,
+        sources,
+        attributes,
+        samples.num_rows,
+        whole_dataset=flt.whole_dataset,
+        some_sources=some_sources,
+    )
+    rows = cur.execute(sql, named).fetchall()
+    return _assemble(_plan(fields, sources, attributes), rows), samples.num_rows
 
 
 def _plan(fields: list[str], sources: list[str], attributes: list[str]) -> list[_Facet]:

@@ -21,6 +21,14 @@ A filter is a JSON object; every key present must hold (AND)::
       "box_count": {"source": "ground_truth", "classes": ["cat"], "min": 1, "max": 3}
     }
 
+``box_count`` may also be a list of such objects, one per source (each must hold).
+
+Besides sample columns, ``fields.<key>`` and registered prefixes, a sample field (in
+``sample`` conditions and as a sort key) may be a summary of a sample's boxes:
+``box_count.<source>`` (its boxes of ground truth, all predictions or one model) and
+``box_max.<field>.<source>`` / ``box_min.<field>.<source>`` (the largest / smallest value of
+a numeric box field, e.g. ``box_max.score.<model>``: the highest prediction score).
+
 ``labels`` may also be a list of such objects (each must be met by some box). Extra label
 conditions (evaluation status...) are added by other engine modules through
 :func:`register_label_condition`.
@@ -137,8 +145,10 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
         for label_spec in labels if isinstance(labels, list) else [labels]:
             inner = _label_conditions(_mapping(label_spec, "labels"), params)
             clauses.append("EXISTS " + _boxes_of_sample("1", inner))
-    if spec.get("box_count"):
-        clauses.append(_box_count_clause(_mapping(spec["box_count"], "box_count"), params))
+    box_counts = spec.get("box_count")
+    if box_counts:
+        for one in box_counts if isinstance(box_counts, list) else [box_counts]:
+            clauses.append(_box_count_clause(_mapping(one, "box_count"), params))
     where = " AND ".join(f"({c})" for c in clauses)
     return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1)
 
@@ -153,7 +163,48 @@ def sample_field_sql(name: str, params: Params) -> str:
     for prefix, compiler in _SAMPLE_FIELD_PREFIXES.items():
         if name.startswith(prefix) and len(name) > len(prefix):
             return compiler(name[len(prefix) :], params)
+    summary = _box_summary_sql(name, params)
+    if summary is not None:
+        return summary
     raise FilterError(f"unknown sample field {name!r}")
+
+
+def sort_key_sql(sort: str | None, params: Params) -> str:
+    """SQL of a page's sort key over ``samples s``: any sample field (box summaries
+    included), or the sample id when not sorted. Ties and NULLs are ordered by the
+    callers the same way (NULLS LAST, then sample id), so every view of one sort agrees."""
+    if not sort:
+        return "s.sample_id"
+    try:
+        return sample_field_sql(sort, params)
+    except FilterError as exc:
+        raise FilterError(f"cannot sort by {sort!r}: {exc}") from exc
+
+
+def sort_direction(order: str | None) -> str:
+    """``DESC`` for ``order == 'desc'`` (any case), else ``ASC``."""
+    return "DESC" if (order or "asc").lower() == "desc" else "ASC"
+
+
+BOX_SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
+"""Numeric box fields whose per-sample maximum / minimum a filter or sort may name."""
+
+
+def _box_summary_sql(name: str, params: Params) -> str | None:
+    """SQL of ``box_count.<source>`` / ``box_max.<field>.<source>`` / ``box_min...`` over
+    the boxes of sample ``s``, or None when ``name`` is none of these."""
+    if name.startswith("box_count.") and len(name) > 10:
+        return _boxes_of_sample("COUNT(*)", [source_clause(name[10:], params)])
+    for prefix, agg in (("box_max.", "MAX"), ("box_min.", "MIN")):
+        if name.startswith(prefix):
+            column, _, source = name[len(prefix) :].partition(".")
+            if column not in BOX_SUMMARY_FIELDS or not source:
+                raise FilterError(
+                    f"{name!r}: use {prefix}<field>.<source> with a field among "
+                    f"{', '.join(BOX_SUMMARY_FIELDS)}"
+                )
+            return _boxes_of_sample(f"{agg}(a.{column})", [source_clause(source, params)])
+    return None
 
 
 def annotation_field_sql(name: str, params: Params) -> str:

@@ -11,7 +11,7 @@ import pyarrow as pa
 from .catalog import Catalog
 from .computed import computed_values_for
 from .facets import FacetProvider, facets, register_facet_provider
-from .filters import FilterError, Params, compile_filter, sample_field_sql
+from .filters import FilterError, Params, compile_filter, sort_direction, sort_key_sql
 
 __all__ = [
     "FacetProvider",
@@ -25,16 +25,6 @@ __all__ = [
 ]
 
 MAX_PAGE = 1000
-
-
-def _sort_key(sort: str | None, params: Params) -> str:
-    """SQL of the page's sort key over ``samples s`` (the sample id when not sorted)."""
-    if not sort:
-        return "s.sample_id"
-    try:
-        return sample_field_sql(sort, params)
-    except FilterError as exc:
-        raise FilterError(f"cannot sort by {sort!r}: {exc}") from exc
 
 
 def samples_page(
@@ -52,11 +42,11 @@ def samples_page(
     if offset < 0 or limit < 0:
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
-    direction = "DESC" if (order or "asc").lower() == "desc" else "ASC"
+    direction = sort_direction(order)
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         key_params = Params()
-        key = _sort_key(sort, key_params)
+        key = sort_key_sql(sort, key_params)
         flt = compile_filter(dataset_id, spec)
         # One statement: the filter (box subqueries and all) runs once for the total and the
         # page, instead of once for a COUNT and again for the page; only the page's rows

@@ -1,6 +1,6 @@
 """Arrow IPC exports of samples and boxes, the tables behind the notebook API.
 
-``POST /datasets/{name}/export/samples`` body ``{filter}`` and
+``POST /datasets/{name}/export/samples`` body ``{filter, sort, order}`` and
 ``POST /datasets/{name}/export/annotations`` body ``{filter, source, evaluation}`` answer with an
 ``application/vnd.apache.arrow.stream``. Batches are read and serialized off the event loop
 one at a time and flushed as they come, so a 700K-box export never sits whole in memory.
@@ -106,9 +106,15 @@ class ExportSamplesHandler(_ExportHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        _, spec, compression = self.body_filter()
+        body, spec, compression = self.body_filter()
+        sort, order = body.get("sort"), body.get("order")
+        if sort is not None and not isinstance(sort, str):
+            raise HTTPError(400, "'sort' must be a field name")
+        if order is not None and order not in ("asc", "desc"):
+            raise HTTPError(400, "'order' must be 'asc' or 'desc'")
         await self.stream(
-            lambda: export_queries.export_samples(self.catalog, name, spec), compression
+            lambda: export_queries.export_samples(self.catalog, name, spec, sort, order),
+            compression,
         )
 
 

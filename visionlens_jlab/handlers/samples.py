@@ -9,7 +9,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..catalog import queries
+from ..catalog import queries, view_code
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -39,6 +39,9 @@ class SamplesHandler(VisionLensHandler):
                 sort=sort,
                 order=order if isinstance(order, str) else None,
             )
+        )
+        page["code"] = view_code.samples_code(
+            name, params.get("filter"), sort, order if isinstance(order, str) else None
         )
         await self.write_json(page)
 

@@ -88,15 +88,19 @@ class Dataset:
         self._info = self._client.get_json(dataset_path(self.name))
         return self
 
-    def samples(self, filter: Filter | None = None) -> pd.DataFrame:
-        """The samples matching ``filter`` (the REST filter JSON), in id order.
+    def samples(
+        self, filter: Filter | None = None, sort: str | None = None, order: str = "asc"
+    ) -> pd.DataFrame:
+        """The samples matching ``filter`` (the REST filter JSON), in id order, or sorted by
+        ``sort`` (any sample field, ``box_count.<source>``, ``box_max.score.<model>``...;
+        ``order`` ``'asc'`` or ``'desc'``) exactly as the grid sorts them.
 
         Columns: sample_id, file_name, location, width, height, split, source_image_id,
         tags (list), fields (dict) and ``box_count.<source>`` for ground truth and each model.
         """
         table = self._client.post_arrow(
             dataset_path(self.name, "export", "samples"),
-            {"filter": _filter(filter), "compression": COMPRESSION},
+            {"filter": _filter(filter), "sort": sort, "order": order, "compression": COMPRESSION},
         )
         return samples_frame(table)
 

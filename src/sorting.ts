@@ -1,0 +1,90 @@
+/**
+ * The grid's sort keys: what the samples page can sort by (any sample column,
+ * box count per source, the highest / lowest score of each model's boxes, the
+ * largest ground-truth box), as `sort` values of `POST /samples/query`.
+ */
+import { pyRepr, pyString } from './similarity';
+import { GROUND_TRUTH, IFilter } from './tokens';
+
+/** One choice of the sort control. */
+export interface ISortOption {
+  /** The API's `sort` value ('' sorts by sample id). */
+  value: string;
+  label: string;
+}
+
+/** The grid's sort: a key and a direction. */
+export interface ISort {
+  field: string;
+  order: 'asc' | 'desc';
+}
+
+/** The sort choices of a dataset with these prediction models. */
+export function sortOptions(models: readonly string[]): ISortOption[] {
+  const out: ISortOption[] = [
+    { value: '', label: 'sample id' },
+    { value: 'file_name', label: 'file name' },
+    { value: 'width', label: 'width' },
+    { value: 'height', label: 'height' },
+    { value: 'split', label: 'split' },
+    {
+      value: `box_count.${GROUND_TRUTH}`,
+      label: 'ground-truth box count'
+    },
+    {
+      value: `box_max.area.${GROUND_TRUTH}`,
+      label: 'largest ground-truth box'
+    }
+  ];
+  for (const model of models) {
+    out.push(
+      { value: `box_count.${model}`, label: `${model}: box count` },
+      { value: `box_max.score.${model}`, label: `${model}: highest score` },
+      { value: `box_min.score.${model}`, label: `${model}: lowest score` }
+    );
+  }
+  return out;
+}
+
+/** The query options of a sort (none for the default: sample id, ascending). */
+export function sortQuery(sort: ISort | null): {
+  sort?: string;
+  order?: 'asc' | 'desc';
+} {
+  if (!sort || (!sort.field && sort.order === 'asc')) {
+    return {};
+  }
+  return sort.field
+    ? { sort: sort.field, order: sort.order }
+    : { sort: 'sample_id', order: sort.order };
+}
+
+/** Past this many `ids` there is no code (as `MAX_CODE_IDS` in view_code.py). */
+export const MAX_CODE_IDS = 1000;
+
+/**
+ * `vl.dataset(...).samples(...)` returning a view's rows in its order: the
+ * same text the server sends as a page's `code` (`catalog/view_code.py`);
+ * null for a filter of more than {@link MAX_CODE_IDS} ids.
+ */
+export function samplesCode(
+  dataset: string,
+  filter: IFilter | null,
+  sort: ISort | null = null
+): string | null {
+  if ((filter?.ids?.length ?? 0) > MAX_CODE_IDS) {
+    return null;
+  }
+  const args: string[] = [];
+  if (filter && Object.keys(filter).length) {
+    args.push(`filter=${pyRepr(filter)}`);
+  }
+  const query = sortQuery(sort);
+  if (query.sort) {
+    args.push(`sort=${pyString(query.sort)}`);
+    if (query.order === 'desc') {
+      args.push("order='desc'");
+    }
+  }
+  return `vl.dataset(${pyString(dataset)}).samples(${args.join(', ')})`;
+}

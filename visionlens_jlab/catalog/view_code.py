@@ -1,0 +1,34 @@
+"""The notebook call that reproduces a view of the grid (every view as code).
+
+The samples page answers with this text in ``code``; the grid shows it with a copy button.
+Run in a notebook, the call returns the page's rows: the same filter compiles to the same
+SQL, and :func:`~.export_queries.export_samples` sorts as
+:func:`~.queries.samples_page` does (same key, NULLs last, ties by sample id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_CODE_IDS = 1000
+"""Past this many ``ids`` in the filter there is no code: the call would be a wall of
+numbers, and every page of the view would carry it."""
+
+
+def samples_code(
+    dataset: str, spec: dict[str, Any] | None, sort: str | None, order: str | None
+) -> str | None:
+    """``vl.dataset(...).samples(filter=..., sort=..., order=...)`` for this view
+    (arguments at their default are left out); None for a filter of over
+    :data:`MAX_CODE_IDS` ids."""
+    ids = spec.get("ids") if isinstance(spec, dict) else None
+    if isinstance(ids, list) and len(ids) > MAX_CODE_IDS:
+        return None
+    args: list[str] = []
+    if spec:
+        args.append(f"filter={spec!r}")
+    if sort:
+        args.append(f"sort={sort!r}")
+        if (order or "asc").lower() == "desc":
+            args.append("order='desc'")
+    return f"vl.dataset({dataset!r}).samples({', '.join(args)})"
