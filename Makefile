@@ -103,7 +103,7 @@ screenshots:  ## copy the screenshots of the last UI test run (build/screenshots
 
 test: lint typecheck test-js test-ui test-python  ## every test, from a fresh machine (pytest last: its summary closes the log)
 
-bench: setup chromium ui-tests/node_modules/.installed  ## every benchmark in turn under /tmp/vl-bench.lock (grid last); tables in benchmarks/results/
+bench: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed  ## every benchmark in turn under /tmp/vl-bench.lock (grid last); tables in benchmarks/results/
 	python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:  ## remove build outputs (keeps .venv)

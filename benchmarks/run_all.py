@@ -1,9 +1,9 @@
 """Run every benchmark, one after the other, under one hold of ``/tmp/vl-bench.lock``.
 
 Each benchmark's Markdown output goes to ``OUT/<name>.md`` (default ``build/bench/``); copy
-what you keep into ``benchmarks/results/`` with a note on what changed. The grid benchmark
-(JS, real JupyterLab + Chromium) runs last and is reported as skipped, with the reason, when
-its prerequisites are missing.
+what you keep into ``benchmarks/results/`` with a note on what changed. The browser
+benchmarks (JS in headless Chromium: the grid in a real JupyterLab, the map's points layer)
+run last and are reported as skipped, with the reason, when their prerequisites are missing.
 
     python benchmarks/run_all.py                  # everything, full sizes
     python benchmarks/run_all.py --quick          # smaller sizes (minutes, not an hour)
@@ -32,12 +32,25 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "notebook": (["--out", "{out}"], ["--samples", "10000", "--out", "{out}"]),
     "media": (["--out", "{out}"], ["--quick", "--out", "{out}"]),
     "ingest": ([], ["--small"]),
+    "browse": (["--out", "{out}"], ["--sizes", "100000", "--reps", "10", "--out", "{out}"]),
+    "embed": (["--out", "{out}"], ["--images", "32", "--runs", "1", "--out", "{out}"]),
+    "search": (["--out", "{out}"], ["--n", "20000", "--queries", "50", "--out", "{out}"]),
+    "duplicates": (["--out", "{out}"], ["--sizes", "100000", "--runs", "1", "--out", "{out}"]),
+    "map": (
+        ["--out", "{out}"],
+        ["--n", "20000", "--points", "100000", "--runs", "1", "--skip-umap", "--out", "{out}"],
+    ),
+    "blindspots": ([], ["--images", "20000", "--runs", "1"]),
+    "load": (["--out", "{out}"], ["--seconds", "30", "--runs", "1", "--out", "{out}"]),
     "grid": ([], ["--samples", "10000"]),
+    "map_render": ([], ["--points", "100000", "--runs", "1"]),
 }
+BROWSER_BENCHMARKS = ("grid", "map_render")
+"""JS benchmarks in headless Chromium, run with node (they need the browser prerequisites)."""
 
 
-def grid_missing() -> str | None:
-    """Why the grid benchmark cannot run here, or None."""
+def browser_missing() -> str | None:
+    """Why the browser benchmarks cannot run here, or None."""
     if shutil.which("node") is None:
         return "no `node` on the PATH"
     if not (REPO / "ui-tests" / "node_modules" / "playwright-core").exists():
@@ -51,8 +64,8 @@ def grid_missing() -> str | None:
 
 def command(name: str, args: list[str]) -> list[str]:
     """The command line of benchmark ``name``."""
-    if name == "grid":
-        return ["node", str(BENCH / "bench_grid.js"), *args]
+    if name in BROWSER_BENCHMARKS:
+        return ["node", str(BENCH / f"bench_{name}.js"), *args]
     return [sys.executable, str(BENCH / f"bench_{name}.py"), *args]
 
 
@@ -72,7 +85,7 @@ def main() -> int:
             if opts.only and name not in opts.only:
                 continue
             out = opts.out / f"{name}.md"
-            reason = grid_missing() if name == "grid" else None
+            reason = browser_missing() if name in BROWSER_BENCHMARKS else None
             if reason:
                 summary.append(f"{name}: skipped ({reason})")
                 continue
