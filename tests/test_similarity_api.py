@@ -40,7 +40,7 @@ async def test_search_endpoint(api: Any, planted: dict[str, int], tmp_path: Path
     t2 = planted["train/t2.jpg"]
     status, out = await api("POST", "datasets/planted/search", {"like": t2, "k": 3})
     assert status == 200, out
-    assert out["model"] == MODEL and out["strategy"] == "dataset"
+    assert out["model"] == MODEL and out["strategy"] == "memory"  # the server's matrix cache
     assert [r["sample_id"] for r in out["results"][:2]] == [t2, planted["val/q60_2.jpg"]]
     assert out["results"][1]["file_name"] == "val/q60_2.jpg"
     assert out["results"][0]["score"] >= out["results"][1]["score"] >= out["results"][2]["score"]
