@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,8 +85,8 @@ def test_search_through_the_cache_and_every_write_drops_it(
     cache = VectorMatrixCache(2**20)
     like = Query(like=ids[0])
 
-    def top(**kw: object) -> list[int]:
-        out = search(catalog, edge, "ds", like, k=5, cache=cache, **kw)  # type: ignore[arg-type]
+    def top(**kw: Any) -> list[int]:
+        out = search(catalog, edge, "ds", like, k=5, cache=cache, **kw)
         assert out["strategy"] == "memory"
         return [r["sample_id"] for r in out["results"]]
 
@@ -153,13 +154,20 @@ def test_coverage_warning(edge: EdgeVectorStore, catalog: Catalog) -> None:
     cache = VectorMatrixCache(2**20)
 
     def warning() -> str | None:
-        return search(catalog, edge, "ds", like, k=3, cache=cache)["warning"]  # type: ignore[no-any-return]
+        found: str | None = search(catalog, edge, "ds", like, k=3, cache=cache)["warning"]
+        return found
 
     assert "not finished" in (warning() or "")  # vectors, but no finished run recorded
-    kw = {"space": space.name, "model": "m", "version": "v1", "dim": DIM, "preprocessing": "p"}
-    record_space(catalog, dataset_id, count=N - 20, complete=False, info={}, **kw)
+
+    def record(complete: bool, info: dict[str, int]) -> None:
+        record_space(
+            catalog, dataset_id, space=space.name, model="m", version="v1", dim=DIM,
+            preprocessing="p", count=N - 20, complete=complete, info=info,
+        )  # fmt: skip
+
+    record(False, {})
     assert f"only {N - 20:,} of the {N:,} samples" in (warning() or "")
-    record_space(catalog, dataset_id, count=N - 20, complete=True, info={}, **kw)
+    record(True, {})
     assert f"only {N - 20:,} of the {N:,} samples" in (warning() or "")  # finished, 20 short
-    record_space(catalog, dataset_id, count=N - 20, complete=True, info={"failed": 20}, **kw)
+    record(True, {"failed": 20})
     assert warning() is None  # the 20 others had unreadable images
