@@ -35,11 +35,11 @@ import numpy as np
 from ..catalog.filters import FilterError, compile_filter
 from ..vectors import Hit, SpaceInfo, VectorStore
 from ..vectors.base import check_k
-from .coverage import coverage_warning
+from .coverage import coverage_warning, read_dataset_state
 from .encoders import QueryEncoderError, encode_image, encode_text
 from .limits import DEFAULT_K, MAX_IMAGE_BYTES
 from .matrix_cache import DatasetMatrix, VectorMatrixCache
-from .spaces import Counter, choose_space, dataset_spaces, store_count
+from .spaces import Counter, NoVectorsError, choose_space, dataset_spaces, store_count
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -99,7 +99,8 @@ def search(
     k = check_k(k)
     count: Counter = store_count if cache is None else cache.count
     with catalog.cursor() as cur:  # one cursor for the request (each costs ~1 ms)
-        dataset_id = catalog.dataset_id(cur, dataset)
+        state = read_dataset_state(cur, dataset)
+        dataset_id = state.dataset_id
         flt = compile_filter(dataset_id, filter_spec)
         ids = None
         if not flt.whole_dataset:
@@ -113,16 +114,16 @@ def search(
                 .to_numpy()
                 .astype(np.int64, copy=False)
             )
-        if query.like is not None:
-            found = cur.execute(
-                "SELECT 1 FROM samples WHERE dataset_id = ? AND sample_id = ?",
-                [dataset_id, query.like],
-            ).fetchone()
-            if found is None:
-                raise FilterError(f"no sample {query.like} in dataset {dataset!r}")
-        space, n_points = choose_space(store, dataset, dataset_id, model, count)
+        try:
+            space, n_points = choose_space(store, dataset, dataset_id, model, count)
+        except NoVectorsError:
+            _check_like(cur, dataset, dataset_id, query)  # a wrong id is the first error
+            raise
         assert store is not None  # choose_space raised otherwise
         matrix = None if cache is None else cache.get(store, space, dataset_id, n_points)
+        # the matrix holds only this dataset's samples: a vector found there is the check
+        if matrix is None or query.like is None or matrix.vector(query.like) is None:
+            _check_like(cur, dataset, dataset_id, query)
         vector, encoded_in, n_encoded = _encoded_query(
             store, space, n_points, query, dataset, dataset_id, model, matrix, count
         )
@@ -135,7 +136,7 @@ def search(
         else:
             hits, strategy = _top_k(store, space.name, vector, k, dataset_id, n_points, ids, plan)
         names = _file_names(cur, dataset_id, [h.sample_id for h in hits])
-        warning = coverage_warning(catalog, cur, dataset, dataset_id, space, n_points)
+        warning = coverage_warning(state, dataset, space, n_points)
     return {
         "model": space.model,
         "space": space.name,
@@ -148,6 +149,17 @@ def search(
         "warning": warning,
         "code": reproduce_code(dataset, query, filter_spec, k, model),
     }
+
+
+def _check_like(cur: Any, dataset: str, dataset_id: int, query: Query) -> None:
+    """A ``like`` id must be a sample of the dataset."""
+    if query.like is None:
+        return
+    found = cur.execute(
+        "SELECT 1 FROM samples WHERE dataset_id = ? AND sample_id = ?", [dataset_id, query.like]
+    ).fetchall()
+    if not found:
+        raise FilterError(f"no sample {query.like} in dataset {dataset!r}")
 
 
 def _encoded_query(
