@@ -177,9 +177,8 @@ def main() -> int:
         forced_names = [] if args.no_forced else list(FORCED)
         lines += [
             f"| filter (share of samples) | server (memory) p50 / p95 ms: median of {args.runs} "
-            "rounds [range of p95] | recall@50 | store plan p50 / p95 | strategy | "
-            + " | ".join(f"{name} p50 / p95" for name in forced_names)
-            + " |",
+            "rounds [range of p95] | recall@50 | store plan p50 / p95 | strategy |"
+            + "".join(f" {name} p50 / p95 |" for name in forced_names),
             "|---|---|---|---|---|" + "---|" * len(forced_names),
         ]
         cases: list[tuple[str, dict[str, Any] | None]] = [("none (100 %)", None)]
@@ -201,9 +200,8 @@ def main() -> int:
                 for plan in FORCED.values():
                     forced.append("-" if spec is None else percentiles(run(spec, plan)[0]))
             lines.append(
-                f"| {label} | {memory} | {recall:.3f} | {store_cell} | {strategy} | "
-                + " | ".join(forced)
-                + " |"
+                f"| {label} | {memory} | {recall:.3f} | {store_cell} | {strategy} |"
+                + "".join(f" {cell} |" for cell in forced)
             )
             print(lines[-1], flush=True)
         store.close()
