@@ -170,8 +170,10 @@ export interface ISearchHit {
 export interface ISearchResult {
   model: string;
   space: string;
-  /** How the server searched within the filter (dataset, exact-ids, ...). */
+  /** How the server searched within the filter (memory, dataset, exact-ids, ...). */
   strategy?: string;
+  /** Why the results may miss samples (an unfinished embedding run), or null. */
+  warning?: string | null;
   /** Samples the filter matched (null without a filter). */
   matched?: number | null;
   results: ISearchHit[];

@@ -27,6 +27,7 @@ from visionlens_jlab.search import (
     register_query_encoder,
     search,
 )
+from visionlens_jlab.search.matrix_cache import VectorMatrixCache
 from visionlens_jlab.vectors import VectorStore
 
 from .catalog_fixtures import RowsSource
@@ -155,7 +156,7 @@ filters = st.fixed_dictionaries(
 @given(
     spec=filters,
     k=st.integers(1, 60),
-    plan=st.sampled_from(sorted(PLANS)),
+    plan=st.sampled_from([*sorted(PLANS), "memory"]),
     query_row=st.integers(0, N - 1),
 )
 def test_search_within_random_filters_equals_brute_force(
@@ -174,8 +175,17 @@ def test_search_within_random_filters_equals_brute_force(
         if indexed.with_vector[query_row]
         else Query(text="x")
     )
+    # "memory": the server's matrix cache (an Edge store only; the default plan otherwise)
+    cache = VectorMatrixCache(2**20) if plan == "memory" else None
     out = search(
-        indexed.catalog, indexed.store, "ds", q, filter_spec=spec or None, k=k, plan=PLANS[plan]
+        indexed.catalog,
+        indexed.store,
+        "ds",
+        q,
+        filter_spec=spec or None,
+        k=k,
+        plan=PLANS.get(plan, SearchPlan()),
+        cache=cache,
     )
     got_ids = np.array([r["sample_id"] for r in out["results"]], dtype=np.int64)
     got_scores = np.array([r["score"] for r in out["results"]])
@@ -186,7 +196,9 @@ def test_search_within_random_filters_equals_brute_force(
         r["file_name"] == f"img_{np.searchsorted(indexed.ids, r['sample_id'])}.jpg"
         for r in out["results"]
     )
-    if out["matched"]:  # a filter that selects part of the dataset, and some samples
+    if cache is not None:
+        assert (out["strategy"] == "memory") == (indexed.store.kind == "edge")
+    elif out["matched"]:  # a filter that selects part of the dataset, and some samples
         # post-filter falls back to the exact id scan when too few survive
         assert out["strategy"] in {plan, "exact-ids"}
         assert out["matched"] == mask.sum()

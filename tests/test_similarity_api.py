@@ -40,9 +40,10 @@ async def test_search_endpoint(api: Any, planted: dict[str, int], tmp_path: Path
     t2 = planted["train/t2.jpg"]
     status, out = await api("POST", "datasets/planted/search", {"like": t2, "k": 3})
     assert status == 200, out
-    assert out["model"] == MODEL and out["strategy"] == "dataset"
+    assert out["model"] == MODEL and out["strategy"] == "memory"  # the server's matrix cache
     assert [r["sample_id"] for r in out["results"][:2]] == [t2, planted["val/q60_2.jpg"]]
     assert out["results"][1]["file_name"] == "val/q60_2.jpg"
+    assert "not finished: results cover only the" in out["warning"]
     assert out["results"][0]["score"] >= out["results"][1]["score"] >= out["results"][2]["score"]
     # within a filter: the best match outside val is the train original itself, then others
     body = {
@@ -204,6 +205,7 @@ async def test_notebook_search_and_duplicates(planted: dict[str, int], tmp_path:
             "d = ds.duplicates(threshold=0.98)\n"
             "print(json.dumps({'a': a.sample_id.tolist(), 'cols': a.columns.tolist(),\n"
             "  'sorted': bool(a.score.is_monotonic_decreasing), 'code': a.attrs['code'],\n"
+            "  'warning': a.attrs['warning'],\n"
             "  'b': b.file_name.tolist(), 'c': c.sample_id.tolist(),\n"
             "  'kinds': d.kind.value_counts().to_dict(), 'groups': len(d.attrs['groups']),\n"
             "  'leaks': len(d.attrs['leaks']), 'dcode': d.attrs['code'],\n"
@@ -212,6 +214,8 @@ async def test_notebook_search_and_duplicates(planted: dict[str, int], tmp_path:
     got = json.loads(out)
     assert set(got["a"]) == {planted["train/t1.jpg"], planted["val/copy1.jpg"]}
     assert got["cols"] == ["sample_id", "score", "file_name"] and got["sorted"]
+    # the planted vectors were written without an embedding run's record
+    assert "embedding run that has not finished" in got["warning"]
     assert got["code"] == f"vl.dataset('planted').search(like={planted['train/t1.jpg']}, k=2)"
     assert got["b"] == ["train/t3.jpg"]
     assert got["c"] == [planted["val/q60_3.jpg"]]  # the PIL image has exactly its pixels

@@ -36,6 +36,7 @@ from .plugins.registry import (
     set_default_registry,
 )
 from .search.encoders import default_query_encoder, set_default_query_encoder
+from .search.matrix_cache import VectorMatrixCache
 from .server_info import remove_server_info, write_server_info
 from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
@@ -88,6 +89,17 @@ class VisionLensApp(ExtensionApp):
     )
     thumbnail_cache_mb = Integer(
         2048, config=True, help="Size cap of the on-disk thumbnail cache, in MiB."
+    )
+    search_cache_mb = Integer(
+        1024,
+        config=True,
+        help=(
+            "Memory cap, in MiB, of the vectors similarity search keeps in memory (embedded "
+            "store only): a dataset's vectors in a space are read once into a float32 matrix "
+            "(100K x 512-d: 200 MiB) and searched exactly in numpy until the next write. "
+            "Least recently used first out; a dataset that does not fit is searched in the "
+            "store. 0: off."
+        ),
     )
     qdrant_url = Unicode(
         "",
@@ -164,6 +176,7 @@ class VisionLensApp(ExtensionApp):
     embedding: EmbeddingService
     query_embedders: QueryEmbedders
     maps: MapJobs
+    search_cache: VectorMatrixCache
     resolved_data_dir: Path
     executor: ThreadPoolExecutor
     loop_lag: LoopLagProbe | None = None
@@ -191,6 +204,7 @@ class VisionLensApp(ExtensionApp):
             url=self.qdrant_url or None,
             api_key=self.qdrant_api_key or None,
         )
+        self.search_cache = VectorMatrixCache(self.search_cache_mb * 2**20)
         self.embedding = EmbeddingService(
             self.catalog,
             self.jobs,

@@ -67,6 +67,7 @@ class SearchHandler(VisionLensHandler):
                 filter_spec=flt,
                 k=k,
                 model=model,
+                cache=self.app.search_cache,
             )
         )
         await self.write_json(out)

@@ -38,7 +38,8 @@ def search_frame(
     model: str | None,
 ) -> pd.DataFrame:
     """POST the search; a DataFrame ``sample_id, score, file_name`` best first, with the
-    server's ``model``, ``space``, ``strategy`` and ``code`` in ``DataFrame.attrs``."""
+    server's ``model``, ``space``, ``strategy``, ``warning`` (None, or why the space may not
+    cover every sample) and ``code`` in ``DataFrame.attrs``."""
     if (text is None) == (like is None):
         raise VisionLensError("search() needs exactly one of text= or like=")
     body: dict[str, Any] = {"k": k, "filter": filter, "model": model}
@@ -53,7 +54,9 @@ def search_frame(
     answer = client.post_json(dataset_path(dataset, "search"), body)
     frame = pd.DataFrame(answer["results"], columns=["sample_id", "score", "file_name"])
     frame = frame.astype({"sample_id": "int64", "score": "float64"})
-    frame.attrs.update({k: answer.get(k) for k in ("model", "space", "strategy", "code")})
+    frame.attrs.update(
+        {k: answer.get(k) for k in ("model", "space", "strategy", "warning", "code")}
+    )
     return frame
 
 

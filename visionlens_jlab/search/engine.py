@@ -13,6 +13,15 @@ many samples match (measured in ``benchmarks/results/search.md``):
 * otherwise: an exact scan of just the matching samples' vectors (an id-set filter with
   ``exact``). Qdrant's HNSW search under the same id-set filter was measured too: no
   faster, and far from exact (it is not used).
+
+In the server, every search of an Edge store goes through a :class:`.VectorMatrixCache`
+instead: the dataset's vectors as one float32 matrix, scanned exactly in numpy whatever the
+filter (strategy ``memory``), falling back to the plans above when the matrix would not
+fit the cache's cap.
+
+A space whose embedding run did not finish, or that lacks vectors of samples added since,
+is still searched (the vectors it has are valid) and the answer carries a ``warning``
+saying how many samples are covered and how to embed the rest.
 """
 
 from __future__ import annotations
@@ -26,9 +35,11 @@ import numpy as np
 from ..catalog.filters import FilterError, compile_filter
 from ..vectors import Hit, SpaceInfo, VectorStore
 from ..vectors.base import check_k
+from .coverage import coverage_warning, read_dataset_state
 from .encoders import QueryEncoderError, encode_image, encode_text
 from .limits import DEFAULT_K, MAX_IMAGE_BYTES
-from .spaces import choose_space, dataset_spaces
+from .matrix_cache import DatasetMatrix, VectorMatrixCache
+from .spaces import Counter, NoVectorsError, choose_space, dataset_spaces, store_count
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -80,12 +91,16 @@ def search(
     k: int = DEFAULT_K,
     model: str | None = None,
     plan: SearchPlan = DEFAULT_PLAN,
+    cache: VectorMatrixCache | None = None,
 ) -> dict[str, Any]:
     """``{"model", "space", "strategy", "matched", "results": [{"sample_id", "score",
-    "file_name"}], "code"}``, best first."""
+    "file_name"}], "warning", "code"}``, best first (``warning``: None, or why the results
+    may miss samples). ``cache``: the server's matrices (see the module doc)."""
     k = check_k(k)
+    count: Counter = store_count if cache is None else cache.count
     with catalog.cursor() as cur:  # one cursor for the request (each costs ~1 ms)
-        dataset_id = catalog.dataset_id(cur, dataset)
+        state = read_dataset_state(cur, dataset)
+        dataset_id = state.dataset_id
         flt = compile_filter(dataset_id, filter_spec)
         ids = None
         if not flt.whole_dataset:
@@ -99,20 +114,29 @@ def search(
                 .to_numpy()
                 .astype(np.int64, copy=False)
             )
-        if query.like is not None:
-            found = cur.execute(
-                "SELECT 1 FROM samples WHERE dataset_id = ? AND sample_id = ?",
-                [dataset_id, query.like],
-            ).fetchone()
-            if found is None:
-                raise FilterError(f"no sample {query.like} in dataset {dataset!r}")
-        space, n_points = choose_space(store, dataset, dataset_id, model)
+        try:
+            space, n_points = choose_space(store, dataset, dataset_id, model, count)
+        except NoVectorsError:
+            _check_like(cur, dataset, dataset_id, query)  # a wrong id is the first error
+            raise
         assert store is not None  # choose_space raised otherwise
-        vector, space, n_points = _encoded_query(
-            store, space, n_points, query, dataset, dataset_id, model
+        matrix = None if cache is None else cache.get(store, space, dataset_id, n_points)
+        # the matrix holds only this dataset's samples: a vector found there is the check
+        if matrix is None or query.like is None or matrix.vector(query.like) is None:
+            _check_like(cur, dataset, dataset_id, query)
+        vector, encoded_in, n_encoded = _encoded_query(
+            store, space, n_points, query, dataset, dataset_id, model, matrix, count
         )
-        hits, strategy = _top_k(store, space.name, vector, k, dataset_id, n_points, ids, plan)
+        if encoded_in.name != space.name:  # a text or image query went to another space
+            space, n_points = encoded_in, n_encoded
+            matrix = None if cache is None else cache.get(store, space, dataset_id, n_points)
+        if matrix is not None:
+            rows = None if ids is None else matrix.rows_of(ids)
+            hits, strategy = matrix.top_k(vector, k, rows), "memory"
+        else:
+            hits, strategy = _top_k(store, space.name, vector, k, dataset_id, n_points, ids, plan)
         names = _file_names(cur, dataset_id, [h.sample_id for h in hits])
+        warning = coverage_warning(state, dataset, space, n_points)
     return {
         "model": space.model,
         "space": space.name,
@@ -122,8 +146,20 @@ def search(
             {"sample_id": h.sample_id, "score": h.score, "file_name": names.get(h.sample_id)}
             for h in hits
         ],
+        "warning": warning,
         "code": reproduce_code(dataset, query, filter_spec, k, model),
     }
+
+
+def _check_like(cur: Any, dataset: str, dataset_id: int, query: Query) -> None:
+    """A ``like`` id must be a sample of the dataset."""
+    if query.like is None:
+        return
+    found = cur.execute(
+        "SELECT 1 FROM samples WHERE dataset_id = ? AND sample_id = ?", [dataset_id, query.like]
+    ).fetchall()
+    if not found:
+        raise FilterError(f"no sample {query.like} in dataset {dataset!r}")
 
 
 def _encoded_query(
@@ -134,6 +170,8 @@ def _encoded_query(
     dataset: str,
     dataset_id: int,
     model: str | None,
+    matrix: DatasetMatrix | None,
+    count: Counter,
 ) -> tuple[np.ndarray, SpaceInfo, int]:
     """The query vector and the space it belongs to.
 
@@ -142,27 +180,37 @@ def _encoded_query(
     in the CLIP space whichever is newer. When no space can, the newest space's reason is
     given, except that "needs a text tower" wins (it says what to do)."""
     try:
-        return _query_vector(store, space, query, dataset), space, n_points
+        return _query_vector(store, space, query, dataset, matrix), space, n_points
     except QueryEncoderError as first:
         if model is not None or query.like is not None:
             raise
         reasons = [first]
-        for other, n_other in dataset_spaces(store, dataset_id):
+        for other, n_other in dataset_spaces(store, dataset_id, count):
             if other.name == space.name:
                 continue
             try:
-                return _query_vector(store, other, query, dataset), other, n_other
+                return _query_vector(store, other, query, dataset, None), other, n_other
             except QueryEncoderError as exc:
                 reasons.append(exc)
         raise next((r for r in reasons if "text tower" in str(r)), first) from None
 
 
-def _query_vector(store: VectorStore, space: SpaceInfo, query: Query, dataset: str) -> np.ndarray:
+def _query_vector(
+    store: VectorStore,
+    space: SpaceInfo,
+    query: Query,
+    dataset: str,
+    matrix: DatasetMatrix | None,
+) -> np.ndarray:
     if query.text is not None:
         return encode_text(space, query.text)
     if query.image is not None:
         return encode_image(space, query.image)
     assert query.like is not None
+    if matrix is not None:
+        vector = matrix.vector(query.like)
+        if vector is not None:
+            return vector
     got, vectors = store.get_vectors(space.name, [query.like])
     if len(got) == 0:
         raise QueryEncoderError(

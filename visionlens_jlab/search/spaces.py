@@ -19,15 +19,30 @@ class NoVectorsError(VectorStoreError):
     """The dataset has no vectors (for that model): the user must embed it first."""
 
 
-def dataset_spaces(store: VectorStore, dataset_id: int) -> list[tuple[SpaceInfo, int]]:
+Counter = Callable[[VectorStore, str, int], int]
+"""How a search counts a dataset's points in a space (the server remembers the counts)."""
+
+
+def store_count(store: VectorStore, space: str, dataset_id: int) -> int:
+    """The store's exact count (what a one-off search uses)."""
+    return store.count(space, dataset_id)
+
+
+def dataset_spaces(
+    store: VectorStore, dataset_id: int, count: Counter = store_count
+) -> list[tuple[SpaceInfo, int]]:
     """The spaces holding vectors of the dataset and how many, newest space first."""
-    found = [(info, store.count(info.name, dataset_id)) for info in store.spaces()]
+    found = [(info, count(store, info.name, dataset_id)) for info in store.spaces()]
     found = [(info, n) for info, n in found if n > 0]
     return sorted(found, key=lambda s: (s[0].created_at, s[0].name), reverse=True)
 
 
 def choose_space(
-    store: VectorStore | None, dataset: str, dataset_id: int, model: str | None
+    store: VectorStore | None,
+    dataset: str,
+    dataset_id: int,
+    model: str | None,
+    count: Counter = store_count,
 ) -> tuple[SpaceInfo, int]:
     """The space of ``model`` (a model name or a space name) with vectors of the dataset,
     or without ``model`` the newest such space, and how many vectors of the dataset it
@@ -35,7 +50,7 @@ def choose_space(
     hint = f"run `visionlens embed {dataset}` (or ds.embed()) first"
     if store is None:
         raise NoVectorsError(f"the vector store is unavailable, so {dataset!r} has no vectors")
-    spaces = dataset_spaces(store, dataset_id)
+    spaces = dataset_spaces(store, dataset_id, count)
     if model is not None:
         matching = [s for s in spaces if model in (s[0].model, s[0].name)]
         if not matching:

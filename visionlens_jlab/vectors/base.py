@@ -13,9 +13,11 @@ with another dimension lives beside the first and either can be dropped alone.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeVar
@@ -28,6 +30,9 @@ DISTANCES = ("cosine", "dot", "euclid")
 METADATA_VERSION = 1
 
 StoreT = TypeVar("StoreT", bound="VectorStore")
+
+_GENERATIONS = itertools.count(1)
+"""Process-wide: a store's generation is never reused by another store or a later write."""
 
 
 class VectorStoreError(Exception):
@@ -192,6 +197,26 @@ class VectorStore(ABC):
 
     kind: str = ""
     """``"edge"`` (embedded) or ``"qdrant"`` (qdrant-client: server, cluster or local mode)."""
+
+    _generation: int | None = None
+
+    def generation(self) -> int:
+        """A number that changes after every write through this store (upsert, delete, drop,
+        index swap) and differs between stores: what a cache of vectors read out of the
+        store compares against. Only the server process writes, so it sees every write."""
+        if self._generation is None:
+            self._generation = next(_GENERATIONS)
+        return self._generation
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Wraps every write of the adapters: a new generation before it (a read that starts
+        meanwhile is already stale) and after it, even when it fails half-way."""
+        self._generation = next(_GENERATIONS)
+        try:
+            yield
+        finally:
+            self._generation = next(_GENERATIONS)
 
     # ---------------------------------------------------------------- spaces
 

@@ -174,10 +174,11 @@ class QdrantClientVectorStore(VectorStore):
 
     def drop_space(self, name: str) -> None:
         """Delete the collection of ``name``; a missing one is not an error."""
-        with _client_errors(f"dropping vector space {name!r}"):
-            if self.client.collection_exists(self.prefix + name):
-                self.client.delete_collection(self.prefix + name)
-        self._infos.pop(name, None)
+        with self._writing():
+            with _client_errors(f"dropping vector space {name!r}"):
+                if self.client.collection_exists(self.prefix + name):
+                    self.client.delete_collection(self.prefix + name)
+            self._infos.pop(name, None)
 
     # ---------------------------------------------------------------- writes
 
@@ -189,46 +190,49 @@ class QdrantClientVectorStore(VectorStore):
         dataset_ids: int | Sequence[int] | np.ndarray,
     ) -> int:
         """Insert or replace vectors in batches, each acknowledged by the server."""
-        collection = self._collection(space)
-        ids = as_ids(sample_ids)
-        matrix = as_matrix(vectors, self._infos[space].dim, f"upsert into {space!r}")
-        if len(ids) != len(matrix):
-            raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
-        datasets = as_dataset_ids(dataset_ids, len(ids))
-        for start in range(0, len(ids), BATCH):
-            end = start + BATCH
-            batch = models.Batch(
-                ids=ids[start:end],  # type: ignore[arg-type]
-                vectors={space: matrix[start:end].tolist()},
-                payloads=[{"dataset_id": d} for d in datasets[start:end]],
-            )
-            with _client_errors(f"writing vectors to {space!r}"):
-                self.client.upsert(collection, points=batch, wait=True)
-        return len(ids)
+        with self._writing():
+            collection = self._collection(space)
+            ids = as_ids(sample_ids)
+            matrix = as_matrix(vectors, self._infos[space].dim, f"upsert into {space!r}")
+            if len(ids) != len(matrix):
+                raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
+            datasets = as_dataset_ids(dataset_ids, len(ids))
+            for start in range(0, len(ids), BATCH):
+                end = start + BATCH
+                batch = models.Batch(
+                    ids=ids[start:end],  # type: ignore[arg-type]
+                    vectors={space: matrix[start:end].tolist()},
+                    payloads=[{"dataset_id": d} for d in datasets[start:end]],
+                )
+                with _client_errors(f"writing vectors to {space!r}"):
+                    self.client.upsert(collection, points=batch, wait=True)
+            return len(ids)
 
     def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
         """Delete points by sample id from one space or all."""
-        ids = as_ids(sample_ids)
-        for name in [space] if space is not None else list(self.spaces_names()):
-            collection = self._collection(name)
-            for start in range(0, len(ids), BATCH * 8):
-                selector = models.PointIdsList(points=ids[start : start + BATCH * 8])  # type: ignore[arg-type]
-                with _client_errors(f"deleting vectors from {name!r}"):
-                    self.client.delete(collection, points_selector=selector, wait=True)
+        with self._writing():
+            ids = as_ids(sample_ids)
+            for name in [space] if space is not None else list(self.spaces_names()):
+                collection = self._collection(name)
+                for start in range(0, len(ids), BATCH * 8):
+                    selector = models.PointIdsList(points=ids[start : start + BATCH * 8])  # type: ignore[arg-type]
+                    with _client_errors(f"deleting vectors from {name!r}"):
+                        self.client.delete(collection, points_selector=selector, wait=True)
 
     def delete_dataset(self, dataset_id: int, space: str | None = None) -> int:
         """Delete every point of ``dataset_id`` (payload filter); returns the number removed."""
-        flt = _filter(int(dataset_id), None)
-        assert flt is not None
-        removed = 0
-        for name in [space] if space is not None else list(self.spaces_names()):
-            collection = self._collection(name)
-            with _client_errors(f"deleting dataset {dataset_id} from {name!r}"):
-                removed += self.client.count(collection, count_filter=flt, exact=True).count
-                self.client.delete(
-                    collection, points_selector=models.FilterSelector(filter=flt), wait=True
-                )
-        return removed
+        with self._writing():
+            flt = _filter(int(dataset_id), None)
+            assert flt is not None
+            removed = 0
+            for name in [space] if space is not None else list(self.spaces_names()):
+                collection = self._collection(name)
+                with _client_errors(f"deleting dataset {dataset_id} from {name!r}"):
+                    removed += self.client.count(collection, count_filter=flt, exact=True).count
+                    self.client.delete(
+                        collection, points_selector=models.FilterSelector(filter=flt), wait=True
+                    )
+            return removed
 
     def spaces_names(self) -> list[str]:
         """Names of the known spaces (refreshed from the server)."""

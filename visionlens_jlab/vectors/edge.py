@@ -121,7 +121,7 @@ class EdgeVectorStore(VectorStore):
 
     def drop_space(self, name: str) -> None:
         """Close and delete the shard of ``name``; a missing space is not an error."""
-        with self._lock:
+        with self._lock, self._writing():
             shard = self._shards.pop(name, None)
             self._infos.pop(name, None)
             self._building.pop(name, None)
@@ -144,7 +144,7 @@ class EdgeVectorStore(VectorStore):
         dataset_ids: int | Sequence[int] | np.ndarray,
     ) -> int:
         """Insert or replace vectors, in batches of :data:`BATCH` points."""
-        with self._lock:
+        with self._lock, self._writing():
             shard = self._shard(space)
             ids = as_ids(sample_ids)
             matrix = as_matrix(vectors, self._infos[space].dim, f"upsert into {space!r}")
@@ -174,7 +174,7 @@ class EdgeVectorStore(VectorStore):
     def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
         """Delete points by sample id from one space or all."""
         ids = as_ids(sample_ids)
-        with self._lock:
+        with self._lock, self._writing():
             self._check_open()
             names = [space] if space is not None else list(self._shards)
             for name in names:
@@ -193,7 +193,7 @@ class EdgeVectorStore(VectorStore):
         removed = 0
         flt = dataset_filter(int(dataset_id), None)
         assert flt is not None
-        with self._lock:
+        with self._lock, self._writing():
             self._check_open()
             names = [space] if space is not None else list(self._shards)
             for name in names:
@@ -230,7 +230,7 @@ class EdgeVectorStore(VectorStore):
                 self._building.pop(space, None)
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
-        with self._lock:
+        with self._lock, self._writing():
             changes = self._building.pop(space, None)
             if changes is None or space not in self._shards:
                 shutil.rmtree(build_dir, ignore_errors=True)  # dropped meanwhile
