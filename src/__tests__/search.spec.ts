@@ -4,6 +4,7 @@
  * server: a generated demo dataset with the weight-free built-in embeddings
  * (the demo computes them through the server).
  */
+import { CommandRegistry } from '@lumino/commands';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
@@ -12,6 +13,7 @@ import { VisionLensModel } from '../model';
 import { duplicatesCode, searchCode } from '../similarity';
 import { IDuplicatesResult, IFilter, ISearchState } from '../tokens';
 import { PageCache } from '../widgets/pages';
+import { SearchBar } from '../widgets/SearchBar';
 import { ITestServer, startServer } from './jupyterServer';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -151,8 +153,18 @@ describe('embeddings, search and duplicates on a real server', () => {
   it('model.search: within the filter, again on filter and k changes, dropped with the dataset', async () => {
     const model = new VisionLensModel({ client, state: null });
     model.setDataset(DATASET);
+    const bar = new SearchBar(model, new CommandRegistry());
     const done = await model.search.run({ like: ids[5] });
     expect(done.query.k).toBe(50);
+    // the demo's space covers every sample: no coverage warning in the row
+    expect(done.result?.warning).toBeNull();
+    const row = bar.node.querySelector('.jp-VisionLens-searchWarning');
+    expect(row).not.toBeNull();
+    expect((row as HTMLElement).hidden).toBe(true);
+    expect(
+      bar.node.querySelector('.jp-VisionLens-searchMessage')?.textContent
+    ).toBe(`${N} results · builtin-color-gradient`);
+    bar.dispose();
     expect(done.result?.results).toHaveLength(N); // k > N: every sample
     expect(done.result?.results[0].sample_id).toBe(ids[5]);
 

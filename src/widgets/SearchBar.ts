@@ -1,7 +1,8 @@
 /**
  * The grid's search row: compute embeddings, search by text, by an uploaded
  * or pasted image, the number of results (k), the active search as a chip
- * with its state and a clear button, and the notebook call reproducing it.
+ * with its state and a clear button, the server's coverage warning, and the
+ * notebook call reproducing it.
  *
  * It only reads and changes `model.search` (the grid shows the results).
  */
@@ -18,6 +19,7 @@ import {
   IVisionLensModel
 } from '../tokens';
 import { CodeSnippet } from './CodeSnippet';
+import { SearchStatus } from './SearchStatus';
 
 /** The largest query image the server takes (20 MiB, search/limits.py). */
 export const MAX_IMAGE_BYTES = 20 * 2 ** 20;
@@ -99,7 +101,7 @@ export class SearchBar implements IDisposable {
 
     this._chip = h('span', { className: 'jp-VisionLens-searchChip' });
     this._chip.hidden = true;
-    this._message = h('span', { className: 'jp-VisionLens-searchMessage' });
+    this._status = new SearchStatus();
     this._code = new CodeSnippet('jp-VisionLens-searchCode');
 
     this.node = h(
@@ -114,7 +116,8 @@ export class SearchBar implements IDisposable {
         this._file,
         h('label', { className: 'jp-VisionLens-control' }, 'k ', this._k),
         this._chip,
-        this._message
+        this._status.message,
+        this._status.warning
       ),
       this._code.node
     );
@@ -167,15 +170,14 @@ export class SearchBar implements IDisposable {
   }
 
   private _say(text: string, error = false): void {
-    this._message.textContent = text;
-    this._message.classList.toggle('jp-mod-error', error);
+    this._status.say(text, error);
   }
 
   private _render(_: ISearchModel, state: ISearchState | null): void {
     this._k.value = String(this._model.search.k);
+    this._status.render(state);
     if (!state) {
       this._chip.hidden = true;
-      this._say('');
       this._code.set(null);
       return;
     }
@@ -192,16 +194,6 @@ export class SearchBar implements IDisposable {
       clear
     );
     this._chip.hidden = false;
-    if (state.error) {
-      this._say(state.error, true);
-    } else if (!state.result) {
-      this._say('Searching…');
-    } else {
-      const n = state.result.results.length;
-      this._say(
-        `${fmtInt(n)} result${n === 1 ? '' : 's'} · ${state.result.model}`
-      );
-    }
     this._code.set(
       state.result?.code ?? searchCode(state.dataset, state.query, state.filter)
     );
@@ -211,7 +203,7 @@ export class SearchBar implements IDisposable {
   private _file: HTMLInputElement;
   private _k: HTMLInputElement;
   private _chip: HTMLSpanElement;
-  private _message: HTMLSpanElement;
+  private _status: SearchStatus;
   private _code: CodeSnippet;
   private _disposed = false;
 }
