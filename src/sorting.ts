@@ -1,10 +1,11 @@
 /**
  * The grid's sort keys: what the samples page can sort by (any sample column,
  * box count per source, the highest / lowest score of each model's boxes, the
- * largest ground-truth box), as `sort` values of `POST /samples/query`.
+ * largest ground-truth box), as `sort` values of `POST /samples/query`; and
+ * the notebook calls reproducing a view (`samples`) and a selection (`select`).
  */
 import { pyRepr, pyString } from './similarity';
-import { GROUND_TRUTH, IFilter } from './tokens';
+import { GROUND_TRUTH, IFilter, ISelection } from './tokens';
 
 /** One choice of the sort control. */
 export interface ISortOption {
@@ -87,4 +88,28 @@ export function samplesCode(
     }
   }
   return `vl.dataset(${pyString(dataset)}).samples(${args.join(', ')})`;
+}
+
+/**
+ * `session = vl.open(...)` then `session.select(...)`: the notebook calls that
+ * select what the panels have selected now (as `select_code` in
+ * `catalog/view_code.py`): the sorted ids, or for "all matching the filter"
+ * the filter. Null for no selection or more than {@link MAX_CODE_IDS} ids.
+ */
+export function selectCode(
+  dataset: string,
+  selection: ISelection,
+  filter: IFilter | null
+): string | null {
+  let what: string;
+  if (selection.mode === 'all') {
+    what = pyRepr(filter ?? {});
+  } else {
+    const n = selection.ids.size;
+    if (n === 0 || n > MAX_CODE_IDS) {
+      return null;
+    }
+    what = pyRepr([...selection.ids].sort((a, b) => a - b));
+  }
+  return `session = vl.open(${pyString(dataset)})\nsession.select(${what})`;
 }

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.view_code import MAX_CODE_IDS, samples_code
+from visionlens_jlab.catalog.view_code import MAX_CODE_IDS, samples_code, select_code
 
 VIEWS: list[dict[str, Any]] = [
     {},
@@ -67,3 +68,47 @@ def test_code_text_is_the_grid_sidebar_text() -> None:
     assert samples_code("toy", {"ids": [1, 2]}, None, None) == (
         "vl.dataset('toy').samples(filter={'ids': [1, 2]})"
     )
+
+
+async def test_select_code_selects_exactly_those_samples_in_a_kernel(api: Any, toy: str) -> None:
+    status, page = await api("POST", f"datasets/{toy}/samples/query", {"limit": 1000})
+    assert status == 200
+    every = [s["sample_id"] for s in page["samples"]]
+    val = {"sample": {"split": {"in": ["val"]}}}
+    status, page = await api(
+        "POST", f"datasets/{toy}/samples/query", {"filter": val, "limit": 1000}
+    )
+    assert status == 200
+    in_val = sorted(s["sample_id"] for s in page["samples"])
+    assert 0 < len(in_val) < len(every)
+    picked = [every[4], every[1], every[2]]  # in click order: the code sorts them
+    cases = [
+        (select_code(toy, ids=picked), sorted(picked)),
+        (select_code(toy, spec=val), in_val),  # "all matching the filter"
+        (select_code(toy, spec={}), sorted(every)),  # all, unfiltered
+    ]
+    async with running_kernel() as k:
+        for code, expected in cases:
+            assert code is not None
+            # exactly what the copy button copies: the import line, then the calls
+            out = await k.check(
+                f"import json, visionlens_jlab as vl\n{code}\nprint(json.dumps(session.selected))"
+            )
+            assert json.loads(out) == expected, code
+            select = await k.wait_comm_msg(lambda d: d["type"] == "select")
+            got = np.frombuffer(bytes(select["buffers"][0]), dtype="<i8").tolist()
+            assert got == expected, code  # what the panels are told to select
+
+
+def test_select_code_text_is_the_grid_text() -> None:
+    # the same inputs and text as src/__tests__/sorting.spec.ts (selectCode)
+    assert (
+        select_code("toy", ids=[9, 2, 5]) == "session = vl.open('toy')\nsession.select([2, 5, 9])"
+    )
+    assert select_code("it's", spec={"sample": {"split": {"in": ["val"]}}}) == (
+        "session = vl.open(\"it's\")\nsession.select({'sample': {'split': {'in': ['val']}}})"
+    )
+    assert select_code("toy", spec={}) == "session = vl.open('toy')\nsession.select({})"
+    assert select_code("toy", ids=[]) is None
+    assert select_code("toy", ids=list(range(MAX_CODE_IDS))) is not None
+    assert select_code("toy", ids=list(range(MAX_CODE_IDS + 1))) is None

@@ -1,6 +1,7 @@
 /**
  * The grid's header: exact counts, selection actions, tagging, tile size,
- * confidence threshold and box-source toggles.
+ * confidence threshold, box-source toggles, the selection as code and the
+ * search row.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { IDisposable } from '@lumino/disposable';
@@ -8,6 +9,7 @@ import { IDisposable } from '@lumino/disposable';
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../tokens';
 import { button, fmtInt, h } from '../dom';
 import { SearchBar } from './SearchBar';
+import { SelectionCode } from './SelectionCode';
 
 /** Options of the toolbar. */
 export interface IGridToolbarOptions {
@@ -92,6 +94,7 @@ export class GridToolbar implements IDisposable {
     );
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
     this._search = new SearchBar(model, options.commands);
+    this._selectionCode = new SelectionCode(model);
 
     this.node.append(
       h(
@@ -123,6 +126,7 @@ export class GridToolbar implements IDisposable {
         filters,
         map
       ),
+      this._selectionCode.node,
       this._search.node
     );
     model.viewChanged.connect(this._syncView, this);
@@ -143,6 +147,7 @@ export class GridToolbar implements IDisposable {
     }
     this._disposed = true;
     this._search.dispose();
+    this._selectionCode.dispose();
     this._model.viewChanged.disconnect(this._syncView, this);
     this._model.datasetChanged.disconnect(this._syncView, this);
     this._model.datasetsChanged.disconnect(this._syncView, this);
@@ -251,6 +256,7 @@ export class GridToolbar implements IDisposable {
   private _confLabel: HTMLSpanElement;
   private _sources: HTMLSpanElement;
   private _search: SearchBar;
+  private _selectionCode: SelectionCode;
   private _sourcesKey = '';
   private _disposed = false;
 }

@@ -32,3 +32,19 @@ def samples_code(
         if (order or "asc").lower() == "desc":
             args.append("order='desc'")
     return f"vl.dataset({dataset!r}).samples({', '.join(args)})"
+
+
+def select_code(
+    dataset: str, ids: list[int] | None = None, spec: dict[str, Any] | None = None
+) -> str | None:
+    """``session = vl.open(...)`` then ``session.select(...)``: the call that selects in
+    the panels what they have selected now. ``ids`` (an explicit selection) become a sorted
+    list; else ``spec`` (the selection "all matching the filter") is passed as the filter
+    dict. None for no selection or over :data:`MAX_CODE_IDS` ids."""
+    if ids is not None:
+        if not ids or len(ids) > MAX_CODE_IDS:
+            return None
+        what = repr(sorted(int(i) for i in ids))
+    else:
+        what = repr(spec or {})
+    return f"session = vl.open({dataset!r})\nsession.select({what})"
