@@ -60,6 +60,9 @@ async function expectServerRanking(
   await expect(grid.locator('.jp-VisionLens-searchCode code')).toHaveText(
     `import visionlens_jlab as vl\n${answer.code}`
   );
+  // The space covers every sample (embedded above): no coverage warning shown.
+  expect(answer.warning).toBeNull();
+  await expect(grid.locator('.jp-VisionLens-searchWarning')).toBeHidden();
 }
 
 async function embedWithDefaultModel(
