@@ -37,6 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 LOCK_PATH = "/tmp/vl-bench.lock"
 LOCK_HELD_ENV = "VL_BENCH_LOCK_HELD"
+LAUNCHER = Path(__file__).resolve().with_name("measured_launch.py")
 SAMPLE_SECONDS = 0.02
 """How often the process tree's summed RSS is sampled (the kernel's own per-process peak is
 exact; the sum only matters when several processes of the tree run at once)."""
@@ -76,25 +77,40 @@ def cli_command(*args: str) -> list[str]:
 def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path = REPO) -> Run:
     """Run ``argv`` to completion and measure it (see the module docstring).
 
-    The peak RSS is the larger of the kernel's peak for the process (``wait4``: the largest
-    of it and its reaped descendants) and the largest sampled sum over the live tree.
+    The command is spawned by :mod:`measured_launch`, a small fresh interpreter that times
+    it and reads its ``wait4`` usage: spawned straight from this process, the kernel would
+    count this process's own peak RSS as the command's (see that module). The peak RSS is
+    the larger of the kernel's peak (the command and its reaped descendants) and the largest
+    sampled sum over the command's live process tree (the launcher left out).
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env or child_env(), cwd=cwd)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory(prefix="vl-measured-") as tmp,
+    ):
+        result = Path(tmp) / "usage.json"
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(LAUNCHER), str(result), *argv],
+            stdout=out,
+            stderr=err,
+            env=env or child_env(),
+            cwd=cwd,
+        )
         tree_peak = [0]
         done = threading.Event()
         sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done, tree_peak))
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
+        proc.wait()
         done.set()
         sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    peak_kb = max(usage.ru_maxrss, tree_peak[0] // 1024)
+        try:
+            usage = json.loads(result.read_text())
+        except (OSError, ValueError):  # the launcher itself failed (e.g. no such command)
+            usage = {"wall_s": 0.0, "maxrss_kb": 0, "cpu_s": 0.0, "returncode": proc.returncode}
+    peak_kb = max(usage["maxrss_kb"], tree_peak[0] // 1024)
     lines = stdout.strip().splitlines()
     inner: dict[str, Any] = {}
     if lines:
@@ -102,30 +118,31 @@ def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: 
             parsed = json.loads(lines[-1])
             inner = parsed if isinstance(parsed, dict) else {}
     return Run(
-        wall_s=wall,
+        wall_s=usage["wall_s"],
         peak_rss_mb=peak_kb / 1024,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        returncode=proc.returncode,
+        cpu_s=usage["cpu_s"],
+        returncode=proc.returncode if usage["returncode"] is None else usage["returncode"],
         stdout=stdout,
         stderr=stderr,
         inner=inner,
     )
 
 
-def _sample_tree(pid: int, done: threading.Event, peak: list[int]) -> None:
+def _sample_tree(launcher_pid: int, done: threading.Event, peak: list[int]) -> None:
+    """Sample the summed RSS of the launcher's descendants (not the launcher's own)."""
     import psutil
 
     try:
-        root = psutil.Process(pid)
+        launcher = psutil.Process(launcher_pid)
     except psutil.Error:
         return
-    tree = [root]
-    last_scan = 0.0
+    tree: list[psutil.Process] = []
+    last_scan = -1.0
     while not done.wait(SAMPLE_SECONDS):
         now = time.monotonic()
-        if now - last_scan > 0.2:  # listing children scans /proc: not every sample
+        if not tree or now - last_scan > 0.2:  # listing children scans /proc: not every sample
             with contextlib.suppress(psutil.Error):
-                tree = [root, *root.children(recursive=True)]
+                tree = launcher.children(recursive=True)
             last_scan = now
         total = 0
         for p in tree:
