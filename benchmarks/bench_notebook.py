@@ -329,7 +329,7 @@ def render(
             op,
             size.format(**sizes),
             *(
-                cell(f"{c} in-process", lambda r, k=key: r.inner[k], key == "decode")
+                cell(f"{c} in-process", lambda r, k=key: r.inner[k], int(key == "decode"))
                 for c in labels
             ),
             target,
