@@ -271,12 +271,7 @@ def main() -> None:
     copies = 3 if args.quick else 10
     started = loadavg()
     rounds = [one_round(per_size, reps, requests, copies) for _ in range(args.runs)]
-    gen, encoders, throughput, served = (
-        [aggregate([r[i][k] for r in rounds]) for k in range(len(rounds[0][i]))]
-        if isinstance(rounds[0][i], list)
-        else aggregate([r[i] for r in rounds])
-        for i in range(4)
-    )
+    gen, encoders, throughput, served = aggregate(rounds)
     report = render(gen, encoders, throughput, served, per_size, reps, started, args.runs)
     print(report)
     if args.out:

@@ -256,7 +256,7 @@ def main() -> None:
     load0, env = load_average(), environment()
     servers: list[subprocess.Popen[bytes]] = []
     cases: dict[str, Callable[[int], Run]] = {}
-    commits = {}
+    commits: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="vl-bench-nb-") as tmp:
         try:
             for label, code in codes.items():

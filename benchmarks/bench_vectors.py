@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -317,7 +318,7 @@ def main() -> int:
             ("qdrant-local", args.n_local, "none", shm),
             ("qdrant-local", min(1000, args.n_local), "none", None),
         ]
-    cases = {}
+    cases: dict[str, Callable[[int], Run]] = {}
     for backend, n, index, tmp_root in plan:
         cmd = [sys.executable, __file__, "--child", backend, "--n", str(n)]
         # Local mode filters in Python (over a second per query at 20K): fewer queries.

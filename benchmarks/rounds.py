@@ -28,12 +28,12 @@ class Ranged(float):
 
 def aggregate(values: list[Any]) -> Any:
     """The rounds' values of one figure: itself when equal, a :class:`Ranged` median for
-    numbers, and field by field for dicts and tuples."""
+    numbers, and item by item for dicts, tuples and lists."""
     first = values[0]
     if isinstance(first, dict):
         return {k: aggregate([v[k] for v in values]) for k in first}
-    if isinstance(first, tuple):
-        return tuple(aggregate([v[i] for v in values]) for i in range(len(first)))
+    if isinstance(first, tuple | list):
+        return type(first)(aggregate([v[i] for v in values]) for i in range(len(first)))
     if all(v == first for v in values) or not isinstance(first, int | float):
         return first
     out = Ranged(statistics.median(values))
