@@ -247,7 +247,8 @@ def main() -> None:
         write_data(args.write, args.samples, args.boxes)
         return
     if args.client:
-        print(json.dumps(client_round(*args.client, args.samples, args.boxes)))
+        url, token = args.client
+        print(json.dumps(client_round(url, token, args.samples, args.boxes)))
         return
     codes = {
         label: Path(path).resolve()
@@ -305,6 +306,14 @@ def _e2e(code: Path, url: str, token: str, args: argparse.Namespace, r: int) -> 
     return checked(run_process(argv, env=env, cwd=code), f"end to end ({code})")
 
 
+def _inner(key: str) -> Callable[[Run], float]:
+    return lambda r: float(r.inner[key])
+
+
+def _comm(n: str) -> Callable[[Run], float]:
+    return lambda r: float(r.inner["comm"][n])
+
+
 def render(
     args: argparse.Namespace,
     codes: dict[str, Path],
@@ -328,10 +337,7 @@ def render(
         [
             op,
             size.format(**sizes),
-            *(
-                cell(f"{c} in-process", lambda r, k=key: r.inner[k], int(key == "decode"))
-                for c in labels
-            ),
+            *(cell(f"{c} in-process", _inner(key), int(key == "decode")) for c in labels),
             target,
         ]
         for key, op, size, target in ROWS
@@ -349,7 +355,7 @@ def render(
     comm_rows = [
         [
             f"{int(n):,}",
-            *(cell(f"{c} in-process", lambda r, n=n: r.inner["comm"][n], 1) for c in labels),
+            *(cell(f"{c} in-process", _comm(n), 1) for c in labels),
         ]
         for n in first["comm"]
     ]

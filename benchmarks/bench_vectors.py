@@ -309,7 +309,7 @@ def main() -> int:
     # qdrant-client local mode commits every point to SQLite on its own (one fsync each):
     # on disk it is measured at 1,000 points; the --n-local run uses tmpfs to show the rest.
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    plan = [
+    plan: list[tuple[str, int, str, str | None]] = [
         ("edge", args.n, "none" if args.no_index else "subprocess", None),
         ("edge", args.n_local, "inprocess", None),
     ]
