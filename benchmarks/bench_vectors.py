@@ -8,8 +8,11 @@ worker process, see ``visionlens_jlab/vectors/edge_index.py``) while a ticker th
 measures how long the calling process stalls.
 
     python benchmarks/bench_vectors.py                 # 100K Edge, 20K qdrant-client local
-    python benchmarks/bench_vectors.py --n 20000 --n-local 5000 --out -   # quick look
+    python benchmarks/bench_vectors.py --n 20000 --n-local 5000 --runs 1   # quick look
     python benchmarks/bench_vectors.py --no-index      # skip the 100K index build (minutes)
+
+Every case runs in a fresh process per round (``--runs``, default 3, cases in rotating
+order); the table gives median (min–max) over the rounds.
 
 qdrant-client local mode is pure Python (measured earlier: 98 s to upsert 100K), so it runs
 at ``--n-local`` points; an Edge run at the same size is included for a like-for-like row.
@@ -19,15 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import cpu_model, git_commit, ram_gib, run_locked
+from harness import (
+    Run,
+    checked,
+    environment,
+    header,
+    interleave,
+    load_average,
+    run_locked,
+    run_process,
+    summary,
+)
 
 from visionlens_jlab.vectors import (
     EdgeVectorStore,
@@ -47,7 +58,6 @@ from visionlens_jlab.vectors import (
 DIM = 512
 K = 50
 DATASETS = 10
-NOTES_MARKER = "<!-- notes: kept across runs -->"
 
 
 def make_data(n: int, n_queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -195,17 +205,19 @@ def run_child(
     return res
 
 
-def fmt_lat(lat: dict[str, float] | None) -> str:
-    return f"{lat['p50']:.1f} / {lat['p95']:.1f}" if lat else "-"
+def med(values: list[float], digits: int = 1, unit: str = "") -> str:
+    """``median (min–max)`` of a figure over the rounds."""
+    return summary(values).fmt(digits, unit)
 
 
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{cpu_model()}, {os.cpu_count()} cores, {ram_gib():.0f} GiB RAM, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}; load average at start "
-        f"{load:.1f} (machine shared with other work); code at `{git_commit()}`"
-    )
+def fmt_lat(rounds: list[dict[str, Any]], key: str) -> str:
+    """p50 / p95 in ms (medians over the rounds), then the range of the p95 in brackets."""
+    lats = [r[key] for r in rounds if r.get(key)]
+    if not lats:
+        return "-"
+    p50 = summary([x["p50"] for x in lats]).median
+    p95 = summary([x["p95"] for x in lats])
+    return f"{p50:.1f} / {p95.median:.1f} ({p95.low:.1f}–{p95.high:.1f})"
 
 
 def versions() -> str:
@@ -214,54 +226,63 @@ def versions() -> str:
     return ", ".join(f"{p} {version(p)}" for p in ("qdrant-edge-py", "qdrant-client", "numpy"))
 
 
-def report(rows: list[dict[str, Any]], started: str, wall: float) -> str:
+def report(cases: dict[str, list[Run]], command: str, env: dict[str, str], loads: str) -> str:
+    """The Markdown table: per case, median (min–max) over the rounds."""
+    load0, load1 = loads.split("|")
+    rounds_n = len(next(iter(cases.values())))
     lines = [
-        "# Vector store benchmark",
+        header(f"Vector store, {rounds_n} rounds", env, load0, load1),
+        f"`{command}`; {versions()}. Data: clustered synthetic unit vectors, {DIM}-d cosine "
+        "(n/20 clusters of ~20 points, a common direction, noise; held-out queries from the "
+        f"same clusters); payload `dataset_id` = id mod {DATASETS}. Latencies: p50 / p95 in ms "
+        f"for top {K}, one query at a time, through the `VectorStore` API; medians over the "
+        "rounds, the p95's range in brackets. Every case is a fresh process per round "
+        "(cases in rotating order); other cells: median (min–max) over the rounds.",
         "",
-        f"- Date: {started}; total wall time {wall:.0f} s",
-        f"- Machine: {machine()}",
-        f"- Versions: {versions()}",
-        f"- Data: clustered synthetic unit vectors, {DIM}-d cosine (n/20 clusters of ~20 points, "
-        "a common direction, noise; held-out queries from the same clusters); payload `dataset_id` "
-        f"= id mod {DATASETS}. Latencies are p50 / p95 in ms for top {K}, one query at a time, "
-        "through the `VectorStore` API (`benchmarks/bench_vectors.py`).",
-        "",
-        "| backend | points | q | upsert | index build (stall) | query: scan | HNSW default | "
-        "HNSW ef=128 | ef=256 | exact | one dataset (10%) | 2,000-id set | reopen | peak RSS (store) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| backend | points | q | upsert s | index build s (stall ms) | query: scan | "
+        "HNSW default | HNSW ef=128 | ef=256 | exact | one dataset (10%) | 2,000-id set | "
+        "reopen s | process wall s | peak RSS MiB (above the data) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in rows:
-        build = (
-            f"{r['index_build_s']:.1f} s ({r['index_build_max_stall_ms']:.0f} ms)"
-            if "index_build_s" in r
-            else "-"
-        )
+    for runs in cases.values():
+        rs = [r.inner for r in runs]
+        first = rs[0]
+        build = "-"
+        if "index_build_s" in first:
+            stall = summary([r["index_build_max_stall_ms"] for r in rs]).median
+            build = f"{med([r['index_build_s'] for r in rs])} ({stall:.0f})"
+        added = summary([r["rss_peak_mb"] - r["rss_base_mb"] for r in rs]).median
         lines.append(
-            f"| {r['backend']} | {r['n']:,} | {r['queries']} | {r['upsert_s']:.1f} s | {build} | "
-            f"{fmt_lat(r['query_scan'])} | {fmt_lat(r.get('query_hnsw'))} | "
-            f"{fmt_lat(r.get('query_hnsw_ef128'))} | {fmt_lat(r.get('query_hnsw_ef256'))} | "
-            f"{fmt_lat(r.get('query_exact'))} | "
-            f"{fmt_lat(r['query_dataset'])} | {fmt_lat(r['query_idset'])} | "
-            f"{r['reopen_s']:.2f} s | {r['rss_peak_mb']:.0f} MiB "
-            f"({r['rss_peak_mb'] - r['rss_base_mb']:.0f}) |"
+            f"| {first['backend']} | {first['n']:,} | {first['queries']} | "
+            f"{med([r['upsert_s'] for r in rs])} | {build} | {fmt_lat(rs, 'query_scan')} | "
+            f"{fmt_lat(rs, 'query_hnsw')} | {fmt_lat(rs, 'query_hnsw_ef128')} | "
+            f"{fmt_lat(rs, 'query_hnsw_ef256')} | {fmt_lat(rs, 'query_exact')} | "
+            f"{fmt_lat(rs, 'query_dataset')} | {fmt_lat(rs, 'query_idset')} | "
+            f"{med([r['reopen_s'] for r in rs], 2)} | {med([r.wall_s for r in runs])} | "
+            f"{med([r['rss_peak_mb'] for r in rs], 0)} ({added:.0f}) |"
         )
     lines += ["", "Recall@50 of the HNSW index against exact search (100 queries):", ""]
-    for r in rows:
-        if "recall_default" in r:
+    for runs in cases.values():
+        rs = [r.inner for r in runs]
+        if "recall_default" in rs[0]:
             lines.append(
-                f"- {r['backend']} {r['n']:,}: default ef {r['recall_default']:.3f}, "
-                f"ef=128 {r['recall_ef128']:.3f}, ef=256 {r['recall_ef256']:.3f}; index built "
-                f"{r['index_where']} in {r['index_build_s']:.1f} s; longest stall of another "
-                f"thread of the calling process meanwhile: {r['index_build_max_stall_ms']:,.0f} ms"
+                f"- {rs[0]['backend']} {rs[0]['n']:,}: default ef "
+                f"{med([r['recall_default'] for r in rs], 3)}, ef=128 "
+                f"{med([r['recall_ef128'] for r in rs], 3)}, ef=256 "
+                f"{med([r['recall_ef256'] for r in rs], 3)}; index built {rs[0]['index_where']}; "
+                "longest stall of another thread of the calling process meanwhile: "
+                f"{med([r['index_build_max_stall_ms'] for r in rs], 0, 'ms')}"
             )
     lines += [
         "",
         "Columns: *query: scan* is before any index is built (Edge: plain segments, i.e. a "
-        "full scan; qdrant-client local mode always scans). *peak RSS (store)*: peak RSS of "
-        "the benchmark process, and in brackets what it added above the generated data. "
-        "*upsert* includes the final flush; *reopen* is close-to-first-answer. *q*: queries "
-        "timed per column (qdrant-client local mode evaluates filters in Python, seconds per "
-        "query at 20K, so it gets fewer).",
+        "full scan; qdrant-client local mode always scans). *process wall*: the whole fresh "
+        "process (interpreter start, imports, generating the data, every step). *peak RSS*: "
+        "the process's, and in brackets what it added above the generated data. *upsert* "
+        "includes the final flush; *reopen* is close-to-first-answer. *q*: queries timed per "
+        "column (qdrant-client local mode evaluates filters in Python, seconds per query at "
+        "20K, so it gets fewer). The vector store has no CLI command of its own (`visionlens "
+        "search` is measured by `bench_search.py`), so there is no CLI row here.",
         "",
     ]
     return "\n".join(lines)
@@ -272,52 +293,51 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=100_000, help="points for Edge")
     parser.add_argument("--n-local", type=int, default=20_000, help="points for local mode")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "vectors.md"))
+    parser.add_argument("--runs", type=int, default=3, help="rounds (a fresh process per case)")
+    parser.add_argument("--out", default="-", help="also write the Markdown here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="none", help=argparse.SUPPRESS)
-    parser.add_argument("--no-index", action="store_true", help="skip the 100K index build")
+    parser.add_argument("--no-index", action="store_true", help="skip the --n index build")
+    parser.add_argument("--edge-only", action="store_true", help="no qdrant-client local rows")
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_child(args.child, args.n, args.queries, args.index, args.tmp)))
         return 0
 
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    t0 = time.perf_counter()
+    load0, env = load_average(), environment()
     # qdrant-client local mode commits every point to SQLite on its own (one fsync each):
     # on disk it is measured at 1,000 points; the --n-local run uses tmpfs to show the rest.
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    runs = [
+    plan: list[tuple[str, int, str, str | None]] = [
         ("edge", args.n, "none" if args.no_index else "subprocess", None),
         ("edge", args.n_local, "inprocess", None),
-        ("qdrant-local", args.n_local, "none", shm),
-        ("qdrant-local", min(1000, args.n_local), "none", None),
     ]
-    rows = []
-    for backend, n, index, tmp_root in runs:
+    if not args.edge_only:
+        plan += [
+            ("qdrant-local", args.n_local, "none", shm),
+            ("qdrant-local", min(1000, args.n_local), "none", None),
+        ]
+    cases: dict[str, Callable[[int], Run]] = {}
+    for backend, n, index, tmp_root in plan:
         cmd = [sys.executable, __file__, "--child", backend, "--n", str(n)]
         # Local mode filters in Python (over a second per query at 20K): fewer queries.
         n_queries = args.queries if backend == "edge" else min(args.queries, 15)
         cmd += ["--queries", str(n_queries), "--index", index]
         cmd += ["--tmp", tmp_root] if tmp_root else []
-        print(f"running {backend} at {n:,} points ...", file=sys.stderr, flush=True)
-        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            print(out.stderr, file=sys.stderr)
-            return 1
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    text = report(rows, started, time.perf_counter() - t0)
+        name = f"{backend} {n:,}{' tmpfs' if tmp_root else ''}"
+        cases[name] = partial(_case, cmd, name)
+    runs = interleave(cases, args.runs)
+    command = "python benchmarks/bench_vectors.py " + " ".join(sys.argv[1:])
+    text = report(runs, command.strip(), env, f"{load0}|{load_average()}")
     print(text)
-    print(json.dumps(rows), file=sys.stderr)
     if args.out != "-":
-        out_path = Path(args.out)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        # Keep the hand-written notes below the marker across runs.
-        old = out_path.read_text() if out_path.exists() else ""
-        if NOTES_MARKER in old:
-            text += "\n" + old[old.index(NOTES_MARKER) :]
-        out_path.write_text(text)
+        Path(args.out).write_text(text)
     return 0
+
+
+def _case(cmd: list[str], name: str, r: int) -> Run:
+    return checked(run_process(cmd), name)
 
 
 if __name__ == "__main__":

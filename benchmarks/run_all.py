@@ -8,6 +8,7 @@ run last and are reported as skipped, with the reason, when their prerequisites 
     python benchmarks/run_all.py                  # everything, full sizes
     python benchmarks/run_all.py --quick          # smaller sizes (minutes, not an hour)
     python benchmarks/run_all.py --only ingest evaluate
+    python benchmarks/run_all.py --dry-run        # the command lines, nothing run
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from harness import REPO, bench_lock, child_env, environment, load_average
 BENCH = REPO / "benchmarks"
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # name: (full arguments, --quick arguments); the script writes Markdown to stdout or --out
-    "evaluate": ([], ["--sizes", "10000"]),
-    "vectors": (["--out", "{out}"], ["--n", "20000", "--n-local", "5000", "--out", "{out}"]),
-    "notebook": (["--out", "{out}"], ["--samples", "10000", "--out", "{out}"]),
-    "media": (["--out", "{out}"], ["--quick", "--out", "{out}"]),
+    "evaluate": ([], ["--sizes", "10000", "--rounds", "1"]),
+    "vectors": (
+        ["--out", "{out}"],
+        ["--n", "20000", "--n-local", "5000", "--runs", "1", "--out", "{out}"],
+    ),
+    "notebook": (["--out", "{out}"], ["--samples", "10000", "--runs", "1", "--out", "{out}"]),
+    "media": (["--out", "{out}"], ["--quick", "--runs", "1", "--out", "{out}"]),
     "ingest": ([], ["--small"]),
     "browse": (["--out", "{out}"], ["--sizes", "100000", "--reps", "10", "--out", "{out}"]),
     "embed": (["--out", "{out}"], ["--images", "32", "--runs", "1", "--out", "{out}"]),
@@ -74,7 +78,17 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="smaller sizes")
     ap.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these")
     ap.add_argument("--out", type=Path, default=REPO / "build" / "bench")
+    ap.add_argument("--dry-run", action="store_true", help="print the command lines only")
     opts = ap.parse_args()
+    if opts.dry_run:
+        for name, (full, quick) in BENCHMARKS.items():
+            if not opts.only or name in opts.only:
+                args = [
+                    a.replace("{out}", str(opts.out / f"{name}.md"))
+                    for a in (quick if opts.quick else full)
+                ]
+                print(f"{name}: {' '.join(command(name, args))}")
+        return 0
     opts.out.mkdir(parents=True, exist_ok=True)
     failed = []
     summary = []

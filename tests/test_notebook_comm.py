@@ -155,6 +155,8 @@ async def test_selected_annotations_and_bad_selects(toy: str) -> None:  # noqa: 
         assert "1 of the 1 ids are not samples of dataset 'toy'" in result["error"]
         result = await k.execute("session.select('abc')")
         assert "select() takes sample ids" in result["error"]
+        result = await k.execute("session.select([[1, 2], [3, 4]])")
+        assert "flat list of sample ids" in result["error"]
         result = await k.execute("session.select([1], mode='toggle')")
         assert "mode must be" in result["error"]
         result = await k.execute("session.filter({'sample': {'nope': {'eq': 1}}})")
@@ -261,3 +263,27 @@ def test_ids_buffers() -> None:
         P.decode_ids([b"123"], None)
     with pytest.raises(P.ProtocolError, match="no buffer"):
         P.decode_ids([], 2)
+
+
+def test_unique_ids_sorts_and_drops_repeats() -> None:
+    rng = np.random.default_rng(0)
+    for values in (
+        rng.integers(-(2**40), 2**40, 50_000),
+        rng.integers(0, 1_000, 50_000),  # mostly repeats
+        np.array([7, 7, 7]),
+        np.array([3, 1, 2]),
+    ):
+        got = P.unique_ids(values.astype(np.int64))
+        assert got.tolist() == sorted(set(values.tolist()))
+
+
+def test_unique_ids_passes_sorted_ids_through_without_a_copy() -> None:
+    # What the frontend sends and the server returns is sorted and unique: decoding a 100K
+    # selection must not copy, hash or sort it (np.unique's hash table costs 100s of ms).
+    wire = np.arange(1, 100_001, dtype="<i8").tobytes()
+    decoded = P.decode_ids([wire], 100_000)
+    assert P.unique_ids(decoded) is decoded
+    assert np.shares_memory(P.unique_ids(decoded), np.frombuffer(wire, dtype="<i8"))
+    array, out = P.encode_ids(decoded)
+    assert np.shares_memory(array, decoded) and out == wire
+    assert P.unique_ids(np.empty(0, dtype=np.int64)).tolist() == []

@@ -169,17 +169,16 @@ class Session:
                 raise VisionLensError("a DataFrame to select needs a 'sample_id' column")
             what = what["sample_id"]
         try:
-            ids = np.unique(
-                np.asarray(
-                    list(what) if isinstance(what, set | frozenset) else what, dtype=np.int64
-                )
+            values = np.atleast_1d(
+                np.asarray(list(what) if isinstance(what, set | frozenset) else what, np.int64)
             )
         except (TypeError, ValueError):
             raise VisionLensError(
                 "select() takes sample ids, a DataFrame with 'sample_id', a filter dict or None"
             ) from None
-        if ids.ndim != 1:
+        if values.ndim != 1:
             raise VisionLensError("select() takes a flat list of sample ids")
+        ids = P.unique_ids(values)
         if len(ids):
             # Only ids of this dataset: the panels would drop others and the counts would
             # differ. The dataset's id list comes as Arrow (800 KB per 100K samples).
@@ -246,7 +245,7 @@ class Session:
                 # server as Arrow, so huge selections never cross the comm as a list.
                 ids = self.dataset.ids(everything)
             else:
-                ids = np.unique(P.decode_ids(buffers, data.get("count")))
+                ids = P.unique_ids(P.decode_ids(buffers, data.get("count")))
             if own and reply_to != self._last_select:
                 return  # the echo of an older select(); a newer one is on its way
             changed = not np.array_equal(ids, self._ids)
