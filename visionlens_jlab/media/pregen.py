@@ -91,7 +91,9 @@ def pregenerate_thumbnails(
             listed = {}
     tasks: list[Task] = []
     refused = 0
-    for sample_id, location in rows:
+    for n, (sample_id, location) in enumerate(rows):
+        if n % 1024 == 0 and ctx is not None and ctx.cancelled:
+            raise _cancelled_error()  # a deleted dataset's job stops at once
         try:
             resolved = sources.resolve_within(location, media_root)
         except MediaAccessError:
