@@ -36,7 +36,7 @@ def test_workers_of_a_server_run_at_the_configured_priority(vl_app: Any) -> None
     parent = os.nice(0)
     assert worker_view() == (min(19, parent + 4), 3)
     with vl_app.catalog.cursor() as cur:
-        assert cur.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+        assert cur.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
@@ -53,6 +53,6 @@ def test_catalog_threads_bound_duckdb(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path, threads=1)
     try:
         with catalog.cursor() as cur:
-            assert cur.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+            assert cur.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
     finally:
         catalog.close()

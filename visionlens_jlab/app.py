@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -82,37 +81,15 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     catalog_threads = Integer(
-        0,
-        config=True,
-        help=(
-            "DuckDB's threads for the catalog's queries, all together. 0 (default): every "
-            "core but one (at least 1), so that the event loop keeps a core under load."
-        ),
+        0, config=True, help="DuckDB's threads for the catalog. 0: every core but one (min 1)."
     )
     worker_nice = Integer(
         DEFAULT_NICE,
         config=True,
-        help=(
-            "Niceness job worker processes (ingest parsing, embedding, thumbnails, maps) add "
-            "to their own, so that the server's event loop gets the CPU first. 0: none."
-        ),
+        help="Niceness job workers and job kernels add to their own (0: none); see worker_priority.",
     )
     worker_threads = Integer(
-        0,
-        config=True,
-        help=(
-            "CPU compute threads (torch) of a job worker or job kernel. 0 (default): every "
-            "core but one (at least 1)."
-        ),
-    )
-    switch_interval_ms = Float(
-        0.0,
-        config=True,
-        help=(
-            "The server process's GIL switch interval (sys.setswitchinterval), in ms: how "
-            "long a thread that wants the GIL (the event loop, after every wait) lets the "
-            "holder run before asking it to let go. 0 (default): Python's own (5 ms)."
-        ),
+        0, config=True, help="Torch CPU threads in a job worker. 0: every core but one (min 1)."
     )
     catalog_memory_limit = Unicode(
         SERVER_MEMORY_LIMIT,
@@ -219,8 +196,6 @@ class VisionLensApp(ExtensionApp):
     def initialize_settings(self) -> None:
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
-        if self.switch_interval_ms > 0:
-            sys.setswitchinterval(self.switch_interval_ms / 1000)
         configure_gcs(self.gcs_timeout_s)
         self.catalog = Catalog(
             self.resolved_data_dir,
