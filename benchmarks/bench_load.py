@@ -17,8 +17,10 @@ every image in the job's worker process), deletes that dataset, again.
 
 Reported per run: requests and errors (any status >= 400 or transport error) per endpoint,
 p50/p95/p99 latency per endpoint, the server's event-loop lag (p50/p99/max of a wake-up due
-every 50 ms, measured inside the server), ingests completed; then the median and range over
-the runs. The clients run on the same 2 shared cores as the server: latencies include
+every 50 ms, measured inside the server), where the loop thread was before the wake-ups 100 ms
+or more late (on a CPU / runnable waiting for a CPU / asleep, from its schedstat: see
+``visionlens_jlab/loop_lag.py``), ingests completed; then the median and range over the runs.
+``--server-arg`` passes server options for A/B runs (e.g. ``--VisionLensApp.worker_nice=0``). The clients run on the same 2 shared cores as the server: latencies include
 their CPU contention, and the load average is recorded.
 """
 
