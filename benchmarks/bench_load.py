@@ -17,8 +17,10 @@ every image in the job's worker process), deletes that dataset, again.
 
 Reported per run: requests and errors (any status >= 400 or transport error) per endpoint,
 p50/p95/p99 latency per endpoint, the server's event-loop lag (p50/p99/max of a wake-up due
-every 50 ms, measured inside the server), ingests completed; then the median and range over
-the runs. The clients run on the same 2 shared cores as the server: latencies include
+every 50 ms, measured inside the server), where the loop thread was before the wake-ups 100 ms
+or more late (on a CPU / runnable waiting for a CPU / asleep, from its schedstat: see
+``visionlens_jlab/loop_lag.py``), ingests completed; then the median and range over the runs.
+``--server-arg`` passes server options for A/B runs (e.g. ``--VisionLensApp.worker_nice=0``). The clients run on the same 2 shared cores as the server: latencies include
 their CPU contention, and the load average is recorded.
 """
 
@@ -48,6 +50,8 @@ CLASSES = [f"class_{i}" for i in range(10)]
 BROWSE = "browse"
 CHURN = "churn"
 ENDPOINTS = ("samples page", "facets", "thumbnail", "job poll")
+INTERVAL_MS = 50
+LATE_MS = 100
 
 
 def write_coco(path: Path, files: list[tuple[str, int, int]], boxes: int, seed: int) -> int:
@@ -193,7 +197,8 @@ class Run:
             self.churn(churn_source, deadline), self.embedding(browse_source, deadline), *tasks
         )
         lag_response = await self.call("lag", "GET", "debug/loop-lag")
-        lag = json.loads(lag_response.body)["lag_ms"] if lag_response else []
+        probe = json.loads(lag_response.body) if lag_response else {}
+        lag, windows = probe.get("lag_ms", []), probe.get("windows", [])
         # leave no churn dataset behind for the next run (none if the last ingest failed)
         await self.wait_idle()
         names = await self.call("datasets", "GET", "datasets")
@@ -205,6 +210,7 @@ class Run:
             "latency": dict(self.latency),
             "errors": {k: v for k, v in self.errors.items() if v},
             "lag": lag,
+            "windows": windows,
             "ingests": self.ingests,
             "embeds": self.embeds,
             "load": loadavg(),
@@ -230,6 +236,21 @@ def prepare(work: Path) -> tuple[Path, Path]:
     return browse, churn
 
 
+def late_breakdown(windows: list[list[float]]) -> str:
+    """Where the loop thread's time went in the windows that ended in a late wake-up."""
+    late = [w for w in windows if w[0] >= LATE_MS]
+    if not late:
+        return f"no wake-up {LATE_MS} ms or more late"
+    total = sum(w[1] + w[2] + w[3] for w in late) or 1.0
+    on_cpu, waiting, asleep = (sum(w[i] for w in late) / total * 100 for i in (1, 2, 3))
+    return (
+        f"{len(late)} wake-ups {LATE_MS} ms or more late; the loop thread's time in the "
+        f"windows before them: on a CPU {on_cpu:.0f} %, runnable waiting for a CPU "
+        f"{waiting:.0f} %, asleep (GIL, locks; idle at most {INTERVAL_MS} ms a window) "
+        f"{asleep:.0f} %"
+    )
+
+
 def row(values: list[float]) -> str:
     if not values:
         return "- | - | -"
@@ -249,6 +270,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str
         + ".",
         "",
     ]
+    if args.server_arg:
+        lines += [f"Server options: `{' '.join(args.server_arg)}`.", ""]
     for n, result in enumerate(results, start=1):
         total = sum(len(v) for k, v in result["latency"].items() if k in ENDPOINTS)
         errors = sum(len(v) for v in result["errors"].values())
@@ -257,6 +280,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str
             f"### Run {n}: {total} requests, {errors} errors, {result['ingests']} ingests "
             f"and {result['embeds']} embedding jobs completed; event-loop lag p50 {pct(lag, 0.5):.1f} ms, p99 {pct(lag, 0.99):.1f} ms, "
             f"max {max(lag):.1f} ms ({len(lag)} samples)",
+            "",
+            f"Late wake-ups: {late_breakdown(result['windows'])}.",
             "",
             "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|",
@@ -303,7 +328,7 @@ async def main_async(args: argparse.Namespace) -> str:
         server = Server(
             work / "data",
             work,
-            extra_args=("--VisionLensApp.loop_lag_probe_ms=50",),
+            extra_args=(f"--VisionLensApp.loop_lag_probe_ms={INTERVAL_MS}", *args.server_arg),
             log_path=args.server_log,
         )
         try:
@@ -326,6 +351,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help="extra jupyter server option, e.g. --server-arg=--VisionLensApp.job_nice=0",
+    )
     parser.add_argument("--out", type=Path, help="append the report to this Markdown file")
     parser.add_argument(
         "--server-log", type=Path, default=Path(tempfile.gettempdir()) / "vl-load-server.log"

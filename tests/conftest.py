@@ -18,7 +18,13 @@ pytest_plugins = [
     "tests.hub_fixtures",
 ]
 
-_ENV_KEYS = ("VISIONLENS_DATA_DIR", "VISIONLENS_SERVER_URL", "VISIONLENS_TOKEN")
+_ENV_KEYS = (
+    "VISIONLENS_DATA_DIR",
+    "VISIONLENS_SERVER_URL",
+    "VISIONLENS_TOKEN",
+    "VISIONLENS_WORKER_NICE",
+    "VISIONLENS_WORKER_THREADS",
+)
 
 
 @pytest.fixture(autouse=True)

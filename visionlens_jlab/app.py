@@ -40,6 +40,7 @@ from .search.matrix_cache import VectorMatrixCache
 from .server_info import remove_server_info, write_server_info
 from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
+from .worker_priority import DEFAULT_NICE, NICE_ENV, THREADS_ENV, default_worker_threads
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"
@@ -78,6 +79,17 @@ class VisionLensApp(ExtensionApp):
             "off the event loop. 0 (default): the number of CPU cores + 1 (3 on 2 cores); more "
             "threads than cores only contend for the GIL with the event loop."
         ),
+    )
+    catalog_threads = Integer(
+        0, config=True, help="DuckDB's threads for the catalog. 0: every core but one (min 1)."
+    )
+    worker_nice = Integer(
+        DEFAULT_NICE,
+        config=True,
+        help="Niceness job workers and job kernels add to their own (0: none); see worker_priority.",
+    )
+    worker_threads = Integer(
+        0, config=True, help="Torch CPU threads in a job worker. 0: every core but one (min 1)."
     )
     catalog_memory_limit = Unicode(
         SERVER_MEMORY_LIMIT,
@@ -185,7 +197,11 @@ class VisionLensApp(ExtensionApp):
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         configure_gcs(self.gcs_timeout_s)
-        self.catalog = Catalog(self.resolved_data_dir, memory_limit=self.catalog_memory_limit)
+        self.catalog = Catalog(
+            self.resolved_data_dir,
+            memory_limit=self.catalog_memory_limit,
+            threads=self.catalog_threads or default_worker_threads(),
+        )
         self.executor = ThreadPoolExecutor(
             max_workers=self.request_threads or (os.cpu_count() or 1) + 1,
             thread_name_prefix="visionlens-request",
@@ -314,12 +330,23 @@ class VisionLensApp(ExtensionApp):
             "thumbnails",
             lambda ctx: self.media.pregenerate(ctx, dataset),
             title=f"Thumbnails of {dataset}",
+            dataset=dataset,
         )
 
     def delete_dataset(self, name: str) -> None:
-        """Delete a dataset from the catalog and everything derived from it."""
+        """Delete a dataset from the catalog and everything derived from it.
+
+        Its queued and running jobs (thumbnails, embeddings, evaluations...) are cancelled
+        first, and the running ones get :data:`JOB_STOP_SECONDS` to stop, so none fails later
+        on a missing dataset or writes vectors for it after the delete.
+        """
         with self.catalog.cursor() as cur:
             dataset_id = self.catalog.dataset_id(cur, name)
+        for job in self.jobs.cancel_dataset(name, timeout=JOB_STOP_SECONDS):
+            if not job.finished:
+                self.log.warning(
+                    "VisionLens job %s (%s) still running at delete", job.id, job.title
+                )
         self.catalog.delete_dataset(name)
         self.media.forget_dataset(dataset_id)
         self.vectors.delete_dataset(dataset_id)  # opens the store only if it may hold some
@@ -330,6 +357,8 @@ class VisionLensApp(ExtensionApp):
         url = self.serverapp.connection_url
         token = self.serverapp.identity_provider.token or ""
         os.environ[DATA_DIR_ENV] = str(self.resolved_data_dir)
+        os.environ[NICE_ENV] = str(self.worker_nice)
+        os.environ[THREADS_ENV] = str(self.worker_threads or default_worker_threads())
         os.environ[SERVER_URL_ENV] = url
         os.environ[TOKEN_ENV] = token
         write_server_info(self.resolved_data_dir, url, token)

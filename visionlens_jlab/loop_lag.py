@@ -5,6 +5,12 @@ blocking call on it delays them all. The probe schedules itself every ``interval
 records how late each wake-up was: that lateness is what every request waiting on the loop
 saw at that moment. The load benchmark (benchmarks/bench_load.py) reads it through
 ``GET visionlens/api/debug/loop-lag``.
+
+On Linux each wake-up also reads the loop thread's scheduler counters
+(``/proc/thread-self/schedstat``), so a late wake-up can be explained: the time since the
+previous one splits into time on a CPU (work on the loop), time runnable but waiting for a
+CPU (the machine's other threads and processes had the cores) and time asleep (idle in
+``epoll``, or blocked: waiting for the GIL or a lock held by another thread).
 """
 
 from __future__ import annotations
@@ -16,6 +22,17 @@ from typing import Any
 from tornado.ioloop import IOLoop
 
 MAX_SAMPLES = 100_000
+SCHEDSTAT = "/proc/thread-self/schedstat"
+
+
+def _schedstat() -> tuple[float, float] | None:
+    """This thread's (ms on a CPU, ms runnable waiting for one) so far; None off Linux."""
+    try:
+        with open(SCHEDSTAT) as f:
+            on_cpu, waiting = f.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return int(on_cpu) / 1e6, int(waiting) / 1e6
 
 
 class LoopLagProbe:
@@ -24,8 +41,11 @@ class LoopLagProbe:
     def __init__(self, interval_ms: int) -> None:
         self.interval_s = interval_ms / 1000
         self.samples: deque[float] = deque(maxlen=MAX_SAMPLES)
+        self.windows: deque[tuple[float, float, float, float]] = deque(maxlen=MAX_SAMPLES)
+        """Per wake-up: (lag, on CPU, waiting for a CPU, asleep) in ms since the last one."""
         self._handle: Any = None
         self._due = 0.0
+        self._last: tuple[float, float, float] | None = None  # time, on CPU, waiting
 
     def start(self) -> None:
         """Start probing on the current IOLoop."""
@@ -36,7 +56,16 @@ class LoopLagProbe:
         self._handle = IOLoop.current().call_later(self.interval_s, self._tick)
 
     def _tick(self) -> None:
-        self.samples.append(max(0.0, (time.monotonic() - self._due) * 1000))
+        now = time.monotonic()
+        lag = max(0.0, (now - self._due) * 1000)
+        self.samples.append(lag)
+        stat = _schedstat()
+        if stat is not None:
+            if self._last is not None:
+                window = (now - self._last[0]) * 1000
+                on_cpu, waiting = stat[0] - self._last[1], stat[1] - self._last[2]
+                self.windows.append((lag, on_cpu, waiting, max(0.0, window - on_cpu - waiting)))
+            self._last = (now, *stat)
         self._schedule()
 
     def stop(self) -> None:
@@ -48,4 +77,11 @@ class LoopLagProbe:
         """The samples recorded since the last call (and forget them)."""
         out = list(self.samples)
         self.samples.clear()
+        return out
+
+    def take_windows(self) -> list[list[float]]:
+        """The scheduler breakdown of each wake-up since the last call (and forget them):
+        ``[lag, on_cpu, waiting_for_cpu, asleep]`` in ms; empty off Linux."""
+        out = [list(w) for w in self.windows]
+        self.windows.clear()
         return out

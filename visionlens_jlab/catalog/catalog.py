@@ -90,6 +90,7 @@ class Catalog:
         read_only: bool = False,
         memory_limit: str | None = None,
         ingest_memory_limit: str | None = None,
+        threads: int | None = None,
     ) -> None:
         """Open (and migrate) the catalog in ``data_dir``.
 
@@ -97,6 +98,8 @@ class Catalog:
         default); it never changes while readers run. ``ingest_memory_limit`` lowers it while
         an ingest is in flight, which bounds the ingest's RSS but starves concurrent readers:
         pass it only in a process that reads nothing else meanwhile (the CLI).
+        ``threads``: DuckDB's worker threads for all queries together (``None``: one per
+        core); the server bounds it so that its event loop keeps a core.
         """
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +121,8 @@ class Catalog:
                 raise CatalogError(f"invalid memory limit {limit!r}, e.g. '64MB'")
         if memory_limit is not None:
             self._set_memory_limit(memory_limit)
+        if threads is not None:
+            self._con.execute(f"SET threads = {max(1, int(threads))}")
         self._ingest_memory_limit = ingest_memory_limit
         self._memory_limit: str | None = None  # the limit to restore after the last ingest
         if not read_only:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..worker_priority import compute_threads
 from .base import Embedder, EmbedError, l2_normalise
 from .decode import InputSpec, as_arrays
 from .models import LOCAL_DIR_CONFIG, ModelSpec, locate_pretrained, missing_weights_message
@@ -67,7 +67,7 @@ class OpenClipEmbedder(Embedder):
         self.model, self._tokenizer, cfg = _load(spec)
         self.model.eval().to(self.device)
         if self.device == "cpu":
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            torch.set_num_threads(compute_threads())  # one core left to a server, if any
         else:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.dim = int(self._output_dim())

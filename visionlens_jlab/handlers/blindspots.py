@@ -60,7 +60,10 @@ class BlindSpotsHandler(VisionLensHandler):
 
         with engine_errors():
             job = self.jobs.submit(
-                "blindspots", run, title=f"Blind spots of {params['model']} on {name}"
+                "blindspots",
+                run,
+                title=f"Blind spots of {params['model']} on {name}",
+                dataset=name,
             )
         await self.write_json({"job": job.to_dict()}, status=202)
 

@@ -19,7 +19,13 @@ class LoopLagHandler(VisionLensHandler):
                 404,
                 "the loop-lag probe is off: start the server with --VisionLensApp.loop_lag_probe_ms=50",
             )
-        await self.write_json({"interval_ms": probe.interval_s * 1000, "lag_ms": probe.take()})
+        await self.write_json(
+            {
+                "interval_ms": probe.interval_s * 1000,
+                "lag_ms": probe.take(),
+                "windows": probe.take_windows(),
+            }
+        )
 
 
 ROUTES = [(r"/debug/loop-lag", LoopLagHandler)]

@@ -88,6 +88,7 @@ class EvaluationsHandler(VisionLensHandler):
                 "evaluate",
                 run,
                 title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
+                dataset=name,
             )
         await self.write_json({"job": job.to_dict()}, status=202)
 

@@ -111,7 +111,7 @@ class DuplicatesHandler(VisionLensHandler):
             return {k: v for k, v in result.items() if k != "pair_list"}
 
         with engine_errors():
-            job = self.jobs.submit("duplicates", run, title=f"Duplicates in {name}")
+            job = self.jobs.submit("duplicates", run, title=f"Duplicates in {name}", dataset=name)
         await self.write_json({"job": job.to_dict()}, status=202)
 
 

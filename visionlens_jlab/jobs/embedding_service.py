@@ -173,7 +173,7 @@ class EmbeddingService:
             return run_embedding(ctx, self.catalog, store, options, source)
 
         return self.jobs.submit(
-            "embed", run, title=f"Embed {dataset} with {spec.label}", lane="gpu"
+            "embed", run, title=f"Embed {dataset} with {spec.label}", lane="gpu", dataset=dataset
         )
 
     def _kernel_loop(self, kernelspec: str | None) -> asyncio.AbstractEventLoop:

@@ -75,7 +75,7 @@ def submit_ingest(
         parsed = WorkerParsedSource(ctx, "dataset", options)
         return write_dataset(catalog, name, parsed, split=split, progress=ctx.progress).to_dict()
 
-    return jobs.submit("ingest", run, title=f"Ingest {name}", then=then)
+    return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
 
 
 def submit_predictions(
@@ -97,7 +97,9 @@ def submit_predictions(
         parsed = WorkerParsedSource(ctx, "predictions", options)
         return write_predictions(catalog, dataset, model, parsed, progress=ctx.progress).to_dict()
 
-    return jobs.submit("predictions", run, title=f"Predictions {model} on {dataset}")
+    return jobs.submit(
+        "predictions", run, title=f"Predictions {model} on {dataset}", dataset=dataset
+    )
 
 
 def category_maps(catalog: Catalog, dataset: str) -> tuple[list[str], dict[int, str] | None]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..embed.stream import embed_stream
 from ..rest_client import RestClient
+from ..worker_priority import lower_priority
 from .embedding_wire import ARROW_STREAM, decode_items, encode_message
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
@@ -26,7 +27,12 @@ def embedding_path(job_id: str) -> str:
 
 
 def run_kernel_job(job_id: str, options: dict[str, Any]) -> int:
-    """Embed the job's work list and send the vectors to the server; returns how many."""
+    """Embed the job's work list and send the vectors to the server; returns how many.
+
+    The kernel exists for this job alone: it lowers its priority first, as worker
+    processes do (:mod:`~visionlens_jlab.worker_priority`), so the server stays responsive.
+    """
+    lower_priority()
     url = os.environ.get(SERVER_URL_ENV)
     if not url:
         raise RuntimeError(

@@ -54,6 +54,9 @@ class Job:
     eta_seconds: float | None = None
     queue_position: int | None = None
     """1-based place among the queued jobs of its lane; ``None`` once running."""
+    dataset: str | None = None
+    """The dataset the job works on: deleting it cancels the job (see
+    :meth:`JobManager.cancel_dataset`)."""
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -76,6 +79,7 @@ class Job:
             "items_per_second": self.items_per_second,
             "eta_seconds": self.eta_seconds,
             "queue_position": self.queue_position,
+            "dataset": self.dataset,
         }
 
 
@@ -160,18 +164,24 @@ class JobManager:
         title: str = "",
         then: Callable[[Any], None] | None = None,
         lane: str = "default",
+        dataset: str | None = None,
     ) -> Job:
         """Queue ``fn(ctx)``; ``then(result)`` runs after it succeeds (e.g. a follow-up job).
 
         ``lane="gpu"`` jobs run one at a time, in order, on their own thread (they hold a
-        GPU or every core), and show their ``queue_position`` while they wait.
+        GPU or every core), and show their ``queue_position`` while they wait. ``dataset``:
+        the dataset it works on, whose deletion cancels it.
         """
         if lane not in ("default", "gpu"):
             raise ValueError(f"unknown job lane {lane!r}")
         if self._stopping:
             raise RuntimeError("the server is stopping: no new jobs")
         job = Job(
-            id=f"{int(time.time())}-{next(self._ids)}", kind=kind, title=title or kind, lane=lane
+            id=f"{int(time.time())}-{next(self._ids)}",
+            kind=kind,
+            title=title or kind,
+            lane=lane,
+            dataset=dataset,
         )
         with self._lock:
             self._jobs[job.id] = job
@@ -218,12 +228,14 @@ class JobManager:
             return
         job.result = result
         job.progress = 1.0
-        self._finish(job, "done", job.message)
         if then is not None:
+            # Queued before the job shows as done: whoever sees "done" (and may delete the
+            # dataset at once) also sees, and cancels, the follow-up.
             try:
                 then(result)
             except Exception:
                 log.exception("follow-up of job %s failed", job.id)
+        self._finish(job, "done", job.message)
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, if known."""
@@ -243,6 +255,18 @@ class JobManager:
                 self._leave_queue(job)
                 self._finish(job, "cancelled", "cancelled")
         return job
+
+    def cancel_dataset(self, dataset: str, timeout: float = 0.0) -> builtins.list[Job]:
+        """Cancel every unfinished job of ``dataset`` (before it is deleted) and wait up to
+        ``timeout`` seconds for the running ones to stop. Returns the jobs cancelled."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.dataset == dataset and not j.finished]
+        for job in jobs:
+            self.cancel(job.id)
+        deadline = time.monotonic() + timeout
+        while any(not j.finished for j in jobs) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return jobs
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
         """Block until the job finishes (for tests and the CLI)."""
@@ -314,4 +338,5 @@ def _job_from_record(record: dict[str, Any]) -> Job:
         result=record.get("result"),
         error=record.get("error"),
         created_at=str(record.get("created_at", "")),
+        dataset=record.get("dataset"),
     )

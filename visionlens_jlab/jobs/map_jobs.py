@@ -237,7 +237,7 @@ class MapJobs:
                 else f"{key.method.upper()} map of {dataset} ({key.space.model})"
             )
             self._running = {k: j for k, j in self._running.items() if not j.finished}
-            job = self._jobs.submit("map", run, title=title)
+            job = self._jobs.submit("map", run, title=title, dataset=dataset)
             self._running[key.id] = job
             return None, job
 

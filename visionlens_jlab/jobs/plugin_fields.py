@@ -119,4 +119,6 @@ def submit_plugin_fields(
     def run(ctx: JobContext) -> dict[str, Any]:
         return compute_plugin_fields(catalog, registry, dataset, plugin, fields, ctx)
 
-    return jobs.submit("plugin-field", run, title=f"{plugin}: {', '.join(fields)} of {dataset}")
+    return jobs.submit(
+        "plugin-field", run, title=f"{plugin}: {', '.join(fields)} of {dataset}", dataset=dataset
+    )

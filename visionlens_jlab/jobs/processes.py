@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..worker_priority import lower_priority
 from .manager import JobCancelled, JobContext
 
 _POLL_SECONDS = 0.2
@@ -51,6 +52,7 @@ class WorkerError(Exception):
 
 
 def _child(func: Callable[..., Iterable[Any]], args: tuple[Any, ...], conn: Any) -> None:
+    lower_priority()  # the server's event loop gets the CPU first (worker_priority)
     try:
         for item in func(*args):
             conn.send(("item", item))

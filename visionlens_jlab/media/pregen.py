@@ -26,11 +26,12 @@ from typing import Any, Protocol
 
 from ..catalog.catalog import Catalog
 from ..jobs.processes import without_main_script
+from ..worker_priority import lower_priority
 from . import lookup, sources
 from .cache import ThumbnailCache
 from .errors import MEDIA_ERROR_CODES, MediaAccessError, MediaError, MediaUnavailableError
 from .imaging import snap_size
-from .pregen_tasks import Task, TaskResult, lower_priority, render_chunk
+from .pregen_tasks import Task, TaskResult, render_chunk
 from .sources import SourceVersion
 
 CHUNK_SIZE = 16
@@ -90,7 +91,9 @@ def pregenerate_thumbnails(
             listed = {}
     tasks: list[Task] = []
     refused = 0
-    for sample_id, location in rows:
+    for n, (sample_id, location) in enumerate(rows):
+        if n % 1024 == 0 and ctx is not None and ctx.cancelled:
+            raise _cancelled_error()  # a deleted dataset's job stops at once
         try:
             resolved = sources.resolve_within(location, media_root)
         except MediaAccessError:

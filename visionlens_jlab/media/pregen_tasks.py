@@ -6,7 +6,6 @@ client, never numpy, DuckDB or the server (each worker pays its imports at every
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,21 +40,8 @@ class TaskResult:
     detail: str = ""
 
 
-WORKER_NICE = 10
-"""Niceness added to worker processes: on a 2-core machine the server's own threads (event
-loop, on-demand thumbnails) then get the CPU first and the workers take what is left."""
-
-
 class _Timeout(Exception):
     pass
-
-
-def lower_priority() -> None:
-    """Pool initializer: run this worker process at a lower CPU priority."""
-    try:
-        os.nice(WORKER_NICE)
-    except (AttributeError, OSError):  # no os.nice (Windows) or not allowed: run as is
-        pass
 
 
 @contextmanager
