@@ -202,18 +202,18 @@ export class MapCanvas {
       return null;
     }
     const level = lodLevel(this._viewState.zoom);
-    const lod = this._lod;
+    const cached = this._lod;
     if (
-      lod &&
-      lod.positions === data.positions &&
-      lod.flags === data.flags &&
-      lod.level === level
+      cached &&
+      cached.positions === data.positions &&
+      cached.flags === data.flags &&
+      cached.level === level
     ) {
-      return lod.indices;
+      return cached.indices;
     }
     const bounds =
-      lod && lod.positions === data.positions
-        ? lod.bounds
+      cached && cached.positions === data.positions
+        ? cached.bounds
         : boundsOfPositions(data.positions, data.count);
     const indices = pixelLod(
       data.positions,
