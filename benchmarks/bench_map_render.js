@@ -185,7 +185,7 @@ async function main() {
   // The newest run on top, earlier runs kept below.
   fs.writeFileSync(
     file,
-    [title, '', ...lines, older ? `\n${older}\n` : ''].join('\n')
+    [title, '', ...lines, older ? `${older}\n` : ''].join('\n')
   );
   console.log(lines.join('\n'));
 }
