@@ -70,8 +70,10 @@ describe('pixelLod', () => {
     const bounds = boundsOfPositions(pos, 1000);
     const tooFine = Math.ceil(Math.log2(Math.sqrt(MAX_CELLS) / 20)) + 1;
     expect(pixelLod(pos, 1000, null, bounds, tooFine)).toBeNull();
-    // Level 10 on 1,000 spread points: nearly every point has its own cell.
-    expect(pixelLod(pos, 1000, null, bounds, 10)).toBeNull();
+    // Level 6 (a 1152 x 512 grid) on 1,000 spread points: nearly every point
+    // has a cell of its own, so an index would save almost nothing.
+    expect(pixelLod(pos, 1000, null, bounds, 6)).toBeNull();
+    expect(pixelLod(pos, 1000, null, bounds, 2)).not.toBeNull();
   });
 
   it('picks a cell between half a pixel and a pixel', () => {
