@@ -6,14 +6,14 @@
  *   node benchmarks/bench_map_render.js [--points 100000,1000000] [--runs 3] [--pans 5]
  *
  * Renderers: the map panel's points layer (src/map/MapCanvas + PointsLayer,
- * compiled to lib/ by `jlpm build:lib`) and deck.gl 9's ScatterplotLayer fed the
- * same binary attributes. Each run is a fresh page; "first paint" is from
- * handing the typed arrays to the layer to the first frame finished on the GPU
- * (readPixels), "pan frame" the same for one pan step (median of --pans).
- * jupyter-scatter is not run here (its regl renderer needs the anywidget
- * front end); its figures from the issue, measured on this machine, are quoted.
+ * compiled to lib/ by `jlpm build:lib`), regl-scatterplot (jupyter-scatter's
+ * renderer, a devDependency used only here) and deck.gl 9's ScatterplotLayer,
+ * fed the same data. Each run is a fresh page; "first paint" is from handing
+ * the arrays to the renderer to the first frame finished (readPixels /
+ * getImageData), "pan frame" the same for one pan step (median of --pans).
+ * `--renderers points,regl,scatterplot` picks renderers (default: all three).
  * Needs ui-tests/node_modules (playwright-core) and /usr/bin/chromium.
- * Prints a table and writes benchmarks/results/map-render.md.
+ * Prints a table and adds it at the top of benchmarks/results/map-render.md.
  */
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -30,7 +30,24 @@ const {
 const SIZES = opt('points', '100000,1000000').split(',').map(Number);
 const RUNS = Number(opt('runs', 3));
 const PANS = Number(opt('pans', 5));
+const RENDERERS = [
+  ['VisionLens points layer', 'benchPoints', 'points'],
+  [
+    `regl-scatterplot ${reglVersion()} (jupyter-scatter's renderer)`,
+    'benchRegl',
+    'regl'
+  ],
+  ['deck.gl ScatterplotLayer', 'benchScatterplot', 'scatterplot']
+].filter(([, , key]) =>
+  opt('renderers', 'points,regl,scatterplot').split(',').includes(key)
+);
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'vl-bench-map-'));
+
+function reglVersion() {
+  return require(
+    path.join(ROOT, 'node_modules', 'regl-scatterplot', 'package.json')
+  ).version;
+}
 
 function build() {
   execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'inherit' });
@@ -94,12 +111,11 @@ async function main() {
   let renderer = '';
   const load = [];
   for (const n of SIZES) {
-    for (const [name, fn] of [
-      ['VisionLens points layer', 'benchPoints'],
-      ['deck.gl ScatterplotLayer', 'benchScatterplot']
-    ]) {
+    for (const [name, fn] of RENDERERS) {
       const first = [];
       const pan = [];
+      const drawn = [];
+      const differ = [];
       let failure = null;
       for (let r = 0; r < RUNS && !failure; r++) {
         load.push(os.loadavg()[0]);
@@ -108,6 +124,10 @@ async function main() {
           renderer = res.renderer;
           first.push(res.firstPaint);
           pan.push(median(res.panMs));
+          if (res.drawn !== undefined) {
+            drawn.push(res.drawn);
+            differ.push(res.differ / Math.max(1, res.covered));
+          }
         } catch (error) {
           // A renderer that takes the page down (SwiftShader out of memory) is a result too.
           failure = String(
@@ -115,23 +135,25 @@ async function main() {
           ).split('\n')[0];
         }
       }
-      rows.push({ n, name, first, pan, failure });
+      rows.push({ n, name, first, pan, drawn, differ, failure });
       console.log(n, name, failure ?? '', first.map(fmt), pan.map(fmt));
     }
   }
   await browser.close();
+  load.push(os.loadavg()[0]);
   const version = chromiumVersion();
   const cpus = os.cpus();
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const lines = [
-    '# Map rendering without a GPU (headless Chromium, SwiftShader)',
+    `## Run of ${when} UTC`,
     '',
-    `Run: \`node benchmarks/bench_map_render.js --points ${SIZES.join(',')} --runs ${RUNS} --pans ${PANS}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    `Command: \`node benchmarks/bench_map_render.js --points ${SIZES.join(',')} --runs ${RUNS} --pans ${PANS} --renderers ${RENDERERS.map(r => r[2]).join(',')}\`.`,
     '',
-    `Machine: ${cpus[0].model}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}; ${version} (headless, --disable-gpu), WebGL renderer "${renderer}"; Node ${process.version}. Load average (1 min) during the runs: ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)} (shared machine).`,
-    'Data: 20 Gaussian clusters, binary attributes (positions float32 x/y, colours RGBA bytes); viewport 1280×800, one device pixel per CSS pixel.',
+    `Machine: ${cpus[0].model}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}; ${version} (headless, --disable-gpu), WebGL renderer "${renderer}"; Node ${process.version}. Load average (1 min): ${load[0].toFixed(2)} at the start, ${load[load.length - 1].toFixed(2)} at the end, ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)} over the runs (shared machine).`,
+    'Data: 20 Gaussian clusters (the same for every renderer); viewport 1280×800, one device pixel per CSS pixel, 2-px points.',
     '',
-    '| renderer | points | first paint, median (range) | pan frame, median (range) |',
-    '|---|---|---|---|',
+    '| renderer | points | first paint, median (range) | pan frame, median (range) | points drawn (pixels changed vs drawing all) |',
+    '|---|---|---|---|---|',
     ...rows.map(r => {
       /** @param {number[]} xs */
       const cell = xs =>
@@ -141,24 +163,29 @@ async function main() {
       const note = r.failure
         ? ` — run ${r.first.length + 1} failed: ${r.failure}`
         : '';
-      return `| ${r.name}${note} | ${r.n.toLocaleString('en-US')} | ${cell(r.first)} | ${cell(r.pan)} |`;
+      const drawn = r.drawn.length
+        ? `${median(r.drawn).toLocaleString('en-US')} (${(100 * Math.max(...r.differ)).toFixed(1)} % of covered pixels at most)`
+        : 'all';
+      return `| ${r.name}${note} | ${r.n.toLocaleString('en-US')} | ${cell(r.first)} | ${cell(r.pan)} | ${drawn} |`;
     }),
     '',
     `${RUNS} runs each, a fresh page per run; a run's pan figure is the median of ${PANS} pan frames.`,
-    'First paint: from handing the typed arrays to the layer to the first frame finished on the GPU',
-    '(a 1-pixel readPixels blocks until SwiftShader is done); the panel adds the points request and',
-    'decoding on top (12 bytes a point).',
-    '',
-    'jupyter-scatter 1.0.1 was not run side by side: its wheel downloads, but its regl renderer runs',
-    'inside the anywidget front end, which this harness does not host. The figures measured on this',
-    'machine earlier (issue #12): 100K first paint 0.7–0.9 s, pan 134–166 ms; 1M first paint',
-    '3.5–4.0 s, pan 530–650 ms. Targets: 1M first paint ≤ 3 s, pan frame ≤ 500 ms.',
+    'First paint: from handing the arrays to the renderer to the first frame finished',
+    '(a 1-pixel readPixels / getImageData blocks until SwiftShader is done); the panel adds the',
+    'points request and decoding on top (12 bytes a point: 12 MB for 1M points).',
     ''
   ];
+  const file = path.join(ROOT, 'benchmarks', 'results', 'map-render.md');
+  const title =
+    '# Map rendering without a GPU (headless Chromium, SwiftShader)';
+  const older = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf-8').replace(title, '').trim()
+    : '';
   fs.mkdirSync(path.join(ROOT, 'benchmarks', 'results'), { recursive: true });
+  // The newest run on top, earlier runs kept below.
   fs.writeFileSync(
-    path.join(ROOT, 'benchmarks', 'results', 'map-render.md'),
-    lines.join('\n')
+    file,
+    [title, '', ...lines, older ? `${older}\n` : ''].join('\n')
   );
   console.log(lines.join('\n'));
 }

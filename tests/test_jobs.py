@@ -123,3 +123,36 @@ def test_worker_does_not_rerun_the_main_script(tmp_path: Path) -> None:
     )
     assert out.strip() == "45"
     assert runs == 1  # the parent only
+
+
+def test_stages_of_a_multi_stage_job_carry_their_own_rate_and_eta() -> None:
+    # A map job: counted stages (vectors read) within an overall fraction, then an
+    # uncounted one (layout) that must not keep the previous stage's rate and ETA.
+    jobs = JobManager(max_workers=1)
+    try:
+        states: list[dict] = []
+
+        def snapshot(ctx: JobContext) -> None:
+            job = jobs.get(ctx.job_id)
+            assert job is not None
+            states.append(job.to_dict())
+
+        def stages(ctx: JobContext) -> None:
+            ctx.items("reading vectors", 0, 1000, fraction=0.0)
+            time.sleep(0.05)
+            ctx.items("reading vectors", 500, 1000, fraction=0.1)
+            snapshot(ctx)
+            ctx.stage("layout", fraction=0.4)
+            snapshot(ctx)
+
+        job = jobs.submit("map", stages)
+        assert jobs.wait(job.id, timeout=10).status == "done"
+        reading, layout = states
+        assert reading["stage"] == "reading vectors" and reading["progress"] == 0.1
+        assert 0 < reading["items_per_second"] <= 500 / 0.05
+        assert reading["eta_seconds"] == pytest.approx(500 / reading["items_per_second"], abs=0.051)
+        assert reading["message"] == "reading vectors: 500/1000"
+        assert layout["stage"] == "layout" and layout["progress"] == 0.4
+        assert layout["items_per_second"] is None and layout["eta_seconds"] is None
+    finally:
+        jobs.shutdown()

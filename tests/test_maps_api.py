@@ -194,12 +194,18 @@ async def test_map_job_cancel_stores_nothing(
     )
     assert status == 202
     job_id = answer["job"]["id"]
-    for _ in range(1200):  # until the worker process reports (after reading the vectors)
+    seen = set()
+    for _ in range(1200):  # until the worker reports twice (a rate needs two reports)
         state = (await api("GET", f"jobs/{job_id}"))[1]
-        if state["message"].startswith("t-SNE: iteration"):
+        seen.add(state["stage"])
+        if state["stage"] == "optimising" and state["items_per_second"] is not None:
             break
         await asyncio.sleep(0.05)
-    assert state["message"].startswith("t-SNE: iteration"), state
+    # Progress as embedding jobs report it: a stage, a rate and an ETA for counted stages.
+    assert state["stage"] == "optimising" and state["items_per_second"] > 0, state
+    assert state["eta_seconds"] > 0 and state["message"].startswith("optimising: "), state
+    assert 0.2 < state["progress"] < 1.0, state
+    assert seen <= {"", "reading vectors", "pca", "affinities", "optimising"}, seen
     assert _map_workers(), "the reduction runs in a worker process"
     status, _ = await api("DELETE", f"jobs/{job_id}")
     assert status == 200

@@ -1,16 +1,22 @@
 /* eslint-env browser */
 /**
  * Browser side of bench_map_render.js: the map panel's own MapCanvas (the
- * points layer) and deck.gl's ScatterplotLayer on the same generated data.
+ * points layer), deck.gl's ScatterplotLayer and regl-scatterplot (the
+ * renderer of jupyter-scatter) on the same generated data.
  * Built with webpack from ../../lib (the compiled src/).
  */
 import { Deck, OrthographicView } from '@deck.gl/core';
 import { ScatterplotLayer } from '@deck.gl/layers';
+import createScatterplot from 'regl-scatterplot';
 
 import { MapCanvas } from '../../lib/map/MapCanvas';
 
 /** 20 Gaussian clusters, interleaved x, y (seeded). */
 function clusters(n) {
+  const cached = clusters.last;
+  if (cached && cached.n === n) {
+    return cached.data;
+  }
   let seed = 12345;
   const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const gauss = () =>
@@ -25,15 +31,42 @@ function clusters(n) {
     const c = i % 20;
     pos[2 * i] = centres[c][0] + gauss() * 0.8;
     pos[2 * i + 1] = centres[c][1] + gauss() * 0.8;
-    colors.set([(c * 53) % 255, (c * 97) % 255, (c * 31) % 255, 255], 4 * i);
+    colors.set(PALETTE[c], 4 * i);
   }
+  clusters.last = { n, data: { pos, colors } };
   return { pos, colors };
 }
+
+/** The 20 cluster colours (RGBA bytes). */
+const PALETTE = Array.from({ length: 20 }, (_, c) => [
+  (c * 53) % 255,
+  (c * 97) % 255,
+  (c * 31) % 255,
+  255
+]);
 
 /** Block until the GPU (software or not) finished the frame. */
 function sync(canvas) {
   const gl = canvas.getContext('webgl2');
   gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+}
+
+/** The whole frame's RGBA bytes (blocks until drawn). */
+function pixels(canvas) {
+  const gl = canvas.getContext('webgl2');
+  const out = new Uint8Array(
+    gl.drawingBufferWidth * gl.drawingBufferHeight * 4
+  );
+  gl.readPixels(
+    0,
+    0,
+    gl.drawingBufferWidth,
+    gl.drawingBufferHeight,
+    gl.RGBA,
+    gl.UNSIGNED_BYTE,
+    out
+  );
+  return out;
 }
 
 function frameOnce(register) {
@@ -69,8 +102,32 @@ window.benchPoints = async (n, pans) => {
     sync(canvas.canvas);
     panMs.push(performance.now() - t);
   }
+  const drawn = canvas.drawnPoints;
+  // The same view drawn with every point: how many pixels the level of
+  // detail changes (which of two overlapping points shows).
+  const lodImage = pixels(canvas.canvas);
+  const all = frameOnce(r => (onFrame = r));
+  canvas.setDrawOptions({ lod: false });
+  await all;
+  const fullImage = pixels(canvas.canvas);
+  let covered = 0;
+  let differ = 0;
+  for (let i = 0; i < fullImage.length; i += 4) {
+    const bg = fullImage[i + 3] === 0 && lodImage[i + 3] === 0;
+    if (!bg) {
+      covered++;
+      if (
+        fullImage[i] !== lodImage[i] ||
+        fullImage[i + 1] !== lodImage[i + 1] ||
+        fullImage[i + 2] !== lodImage[i + 2] ||
+        fullImage[i + 3] !== lodImage[i + 3]
+      ) {
+        differ++;
+      }
+    }
+  }
   canvas.dispose();
-  return { firstPaint, panMs };
+  return { firstPaint, panMs, drawn, covered, differ };
 };
 
 /** deck.gl's ScatterplotLayer with the same binary attributes. */
@@ -122,6 +179,68 @@ window.benchScatterplot = async (n, pans) => {
     panMs.push(performance.now() - t);
   }
   deck.finalize();
+  host.replaceChildren();
+  return { firstPaint, panMs };
+};
+
+/**
+ * regl-scatterplot, as jupyter-scatter drives it: points in [-1, 1] with a
+ * categorical colour per cluster, its default (round, anti-aliased) points
+ * at the same 2 px size. Input conversion (to its x/y/category columns) is
+ * done before the clock starts, as our panel's decoding is.
+ */
+window.benchRegl = async (n, pans) => {
+  const host = document.getElementById('host');
+  const { pos } = clusters(n);
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  const z = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    // The same view as the others: [-13, 13] fitted with a 0.9 margin.
+    x[i] = pos[2 * i] / 13;
+    y[i] = pos[2 * i + 1] / 13;
+    z[i] = i % 20;
+  }
+  const canvas = document.createElement('canvas');
+  canvas.style.width = '1280px';
+  canvas.style.height = '800px';
+  host.appendChild(canvas);
+  const hex = c =>
+    '#' +
+    c
+      .slice(0, 3)
+      .map(v => v.toString(16).padStart(2, '0'))
+      .join('');
+  const plot = createScatterplot({
+    canvas,
+    width: 1280,
+    height: 800,
+    pointSize: 2,
+    colorBy: 'valueA',
+    pointColor: PALETTE.map(hex)
+  });
+  let onFrame = null;
+  plot.subscribe('draw', () => onFrame && onFrame());
+  await new Promise(r => setTimeout(r, 500));
+  const sync2d = () => canvas.getContext('2d').getImageData(0, 0, 1, 1);
+  const t0 = performance.now();
+  const first = frameOnce(r => (onFrame = r));
+  await plot.draw({ x, y, valueA: z }, { zDataType: 'categorical' });
+  await first;
+  sync2d();
+  const firstPaint = performance.now() - t0;
+  const panMs = [];
+  let target = plot.get('cameraTarget');
+  for (let k = 0; k < pans; k++) {
+    const t = performance.now();
+    const done = frameOnce(r => (onFrame = r));
+    target = [target[0] + (k % 2 ? -1 : 1) * (40 / 800) * 2 * 0.9, target[1]];
+    plot.set({ cameraTarget: target });
+    await done;
+    sync2d();
+    panMs.push(performance.now() - t);
+  }
+  plot.destroy();
   host.replaceChildren();
   return { firstPaint, panMs };
 };

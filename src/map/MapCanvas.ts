@@ -6,6 +6,12 @@
 import { Deck, OrthographicView } from '@deck.gl/core';
 
 import { FilterMode, PointsLayer } from './PointsLayer';
+import {
+  Bounds as DataBounds,
+  boundsOfPositions,
+  lodLevel,
+  pixelLod
+} from './pixelLod';
 
 type ViewState = { target: [number, number, number]; zoom: number };
 type Bounds = [number, number, number, number];
@@ -25,6 +31,9 @@ export interface IDrawOptions {
   hasSelection: boolean;
   density: boolean;
   round: boolean;
+  /** One point per pixel cell while zoomed out (pixelLod.ts); off draws
+   * every point (the benchmark compares the two pictures). */
+  lod: boolean;
 }
 
 /** Callbacks of the canvas. */
@@ -55,6 +64,12 @@ export class MapCanvas {
   /** Times the WebGL context was lost and the canvas rebuilt. */
   get recoveries(): number {
     return this._recoveries;
+  }
+
+  /** Points the last frame drew: fewer than the data while zoomed out
+   * (one per pixel cell, see pixelLod.ts). */
+  get drawnPoints(): number {
+    return this._drawn;
   }
 
   /** The current view (data point at the centre and log2 pixels per unit). */
@@ -159,9 +174,62 @@ export class MapCanvas {
   }
 
   private _setView(view: ViewState): void {
+    const relevel = lodLevel(view.zoom) !== lodLevel(this._viewState.zoom);
     this._viewState = view;
     this._deck.setProps({ viewState: view });
+    if (relevel) {
+      this._render();
+    }
     this._options.onViewChange();
+  }
+
+  /**
+   * The points to draw (pixelLod.ts): one per pixel cell while every point
+   * is drawn opaque and small; null (all points) otherwise. Cached per data,
+   * flags and level, so a pan costs nothing here.
+   */
+  private _indices(): Uint32Array | null {
+    const data = this._data;
+    const { density, hasSelection, filterMode, round, lod } = this._draw;
+    if (
+      !data ||
+      !lod ||
+      density ||
+      hasSelection ||
+      filterMode === 'dim' ||
+      round
+    ) {
+      return null;
+    }
+    const level = lodLevel(this._viewState.zoom);
+    const cached = this._lod;
+    if (
+      cached &&
+      cached.positions === data.positions &&
+      cached.flags === data.flags &&
+      cached.level === level
+    ) {
+      return cached.indices;
+    }
+    const bounds =
+      cached && cached.positions === data.positions
+        ? cached.bounds
+        : boundsOfPositions(data.positions, data.count);
+    const indices = pixelLod(
+      data.positions,
+      data.count,
+      data.flags,
+      bounds,
+      level
+    );
+    this._lod = {
+      positions: data.positions,
+      flags: data.flags,
+      level,
+      bounds,
+      indices
+    };
+    return indices;
   }
 
   private _controller() {
@@ -246,11 +314,14 @@ export class MapCanvas {
     if (!this._layerData) {
       return [];
     }
+    const indices = this._indices();
+    this._drawn = indices ? indices.length : this._layerData.length;
     return [
       new PointsLayer({
         id: 'points',
         data: this._layerData,
         ...this._draw,
+        indices,
         parameters: this._blending()
       } as any)
     ];
@@ -282,6 +353,13 @@ export class MapCanvas {
   private _deck: Deck<OrthographicView>;
   private _viewState: ViewState = { target: [0, 0, 0], zoom: 0 };
   private _data: IPointsData | null = null;
+  private _lod: {
+    positions: Float32Array;
+    flags: Uint8Array;
+    level: number;
+    bounds: DataBounds;
+    indices: Uint32Array | null;
+  } | null = null;
   private _attrs: { [name: string]: any } = {};
   private _layerData: { length: number; attributes: object } | null = null;
   private _draw: IDrawOptions = {
@@ -289,9 +367,11 @@ export class MapCanvas {
     filterMode: 'hide',
     hasSelection: false,
     density: false,
-    round: false
+    round: false,
+    lod: true
   };
   private _dragPan = true;
+  private _drawn = 0;
   private _frameStart: number | null = null;
   private _watched: HTMLCanvasElement | null = null;
   private _recoveries = 0;

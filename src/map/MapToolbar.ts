@@ -4,6 +4,7 @@
  * It only builds and reports; the widget decides what each control does.
  */
 import { button, fmtInt, h } from '../dom';
+import { describeProgress } from '../jobs';
 import { IJob, ISelection } from '../tokens';
 import { MapTool, select, toolButtons } from './MapControls';
 import { IMapSettings } from './settings';
@@ -99,10 +100,10 @@ export class MapToolbar {
 
   /** The progress of the UMAP / t-SNE job computing the map. */
   jobStatus(method: MapMethod, job: IJob): void {
-    const pct =
-      job.progress === null ? '' : ` ${Math.round(100 * job.progress)}%`;
+    // The jobs panel's wording: stage, percent, rate and ETA.
     const label = METHODS.find(([m]) => m === method)?.[1] ?? method;
-    this.setStatus(`${label}${pct}${job.message ? `: ${job.message}` : ''}`);
+    const progress = describeProgress(job);
+    this.setStatus(progress ? `${label}: ${progress}` : label);
   }
 
   /** The counts of points shown and selected. */

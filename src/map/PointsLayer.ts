@@ -7,9 +7,11 @@
  * Round, larger points ("rich" drawing) are switched on by the panel when few
  * points are in view. Filtering and selection are a per-point flags byte read
  * in the vertex shader, so a filter change uploads n bytes, never positions.
+ * `indices` (see pixelLod.ts) draws a subset through an index buffer.
  */
 import { Layer, UpdateParameters, DefaultProps } from '@deck.gl/core';
-import type { LayerProps } from '@deck.gl/core';
+import type { LayerContext, LayerProps } from '@deck.gl/core';
+import { Buffer } from '@luma.gl/core';
 import { Model } from '@luma.gl/engine';
 import type { ShaderModule } from '@luma.gl/shadertools';
 
@@ -123,6 +125,8 @@ export type PointsLayerProps = LayerProps & {
   hasSelection?: boolean;
   density?: boolean;
   round?: boolean;
+  /** Draw only these points (ascending indices), or all when null. */
+  indices?: Uint32Array | null;
 };
 
 const defaultProps: DefaultProps<PointsLayerProps> = {
@@ -130,7 +134,8 @@ const defaultProps: DefaultProps<PointsLayerProps> = {
   filterMode: 'hide',
   hasSelection: false,
   density: false,
-  round: false
+  round: false,
+  indices: null
 };
 
 /** Map points as plain GPU points (see the module comment). */
@@ -138,7 +143,12 @@ export class PointsLayer extends Layer<Required<PointsLayerProps>> {
   static layerName = 'VisionLensPointsLayer';
   static defaultProps = defaultProps;
 
-  state!: { model?: Model };
+  state!: {
+    model?: Model;
+    /** The uploaded `indices` (null: none; undefined: not uploaded yet). */
+    indexBuffer?: Buffer | null;
+    indexSource?: Uint32Array | null;
+  };
 
   getShaders() {
     return super.getShaders({ vs, fs, modules: [pointsUniforms] });
@@ -174,7 +184,37 @@ export class PointsLayer extends Layer<Required<PointsLayerProps>> {
         vertexCount: 0
       });
       this.getAttributeManager()!.invalidateAll();
+      this.state.indexBuffer?.destroy();
+      this.state.indexBuffer = undefined;
     }
+    this._updateIndices();
+  }
+
+  finalizeState(context: LayerContext): void {
+    this.state.indexBuffer?.destroy();
+    super.finalizeState(context);
+  }
+
+  /** Upload the index subset when its array changed (identity). */
+  private _updateIndices(): void {
+    const { indices } = this.props;
+    if (
+      this.state.indexBuffer !== undefined &&
+      this.state.indexSource === indices
+    ) {
+      return;
+    }
+    this.state.indexBuffer?.destroy();
+    const buffer = indices
+      ? this.context.device.createBuffer({
+          usage: Buffer.INDEX,
+          indexType: 'uint32',
+          data: indices
+        })
+      : null;
+    this.state.indexBuffer = buffer;
+    this.state.indexSource = indices;
+    this.state.model!.setIndexBuffer(buffer);
   }
 
   draw(): void {
@@ -196,7 +236,8 @@ export class PointsLayer extends Layer<Required<PointsLayerProps>> {
         round: round ? 1 : 0
       }
     });
-    model.setVertexCount(this.getNumInstances());
+    const { indices } = this.props;
+    model.setVertexCount(indices ? indices.length : this.getNumInstances());
     model.draw(this.context.renderPass);
   }
 }

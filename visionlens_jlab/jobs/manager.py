@@ -112,11 +112,20 @@ class JobContext:
             job.message = message
         job.updated = time.monotonic()
 
-    def items(self, stage: str, done: int, total: int, message: str = "") -> None:
+    def items(
+        self,
+        stage: str,
+        done: int,
+        total: int,
+        message: str = "",
+        *,
+        fraction: float | None = None,
+    ) -> None:
         """Report ``done`` of ``total`` items in ``stage``: progress, items/s and ETA.
 
         The rate is measured from the first report of the stage, so model loading or a
-        queue wait before it does not count.
+        queue wait before it does not count; the ETA is the stage's. ``fraction`` is the
+        job's overall progress when the stage is one of several (default ``done/total``).
         """
         job, now = self._job, time.monotonic()
         if self._rate_start is None or self._rate_start[0] != stage:
@@ -127,12 +136,17 @@ class JobContext:
             rate = (done - done0) / (now - t0)
             job.items_per_second = round(rate, 2)
             job.eta_seconds = round(max(0, total - done) / rate, 1)
-        self.progress(done / total if total else 1.0, message or f"{stage}: {done}/{total}")
+        if fraction is None:
+            fraction = done / total if total else 1.0
+        self.progress(fraction, message or f"{stage}: {done}/{total}")
 
-    def stage(self, stage: str, message: str = "") -> None:
-        """Enter a stage with no item count (loading a model, writing)."""
-        self._job.stage = stage
-        self.progress(None, message or stage)
+    def stage(self, stage: str, message: str = "", *, fraction: float | None = None) -> None:
+        """Enter a stage with no item count (loading a model, writing): no rate, no ETA."""
+        job = self._job
+        if job.stage != stage:
+            job.items_per_second = job.eta_seconds = None
+        job.stage = stage
+        self.progress(fraction, message or stage)
 
 
 class JobManager:

@@ -4,8 +4,10 @@ UMAP and t-SNE run in a spawned worker process: minutes of numba/C++ work that w
 otherwise hold the server's GIL, and a crash there cannot take the server down. The
 vectors reach the worker as a temporary ``.npy`` file (memory-mapped there) rather than
 through a pipe. PCA runs on the job's thread: its cost is two BLAS passes that release
-the GIL, shorter than starting a worker (~1 s). Progress is (fraction, stage message);
-cancelling terminates the worker.
+the GIL, shorter than starting a worker (~1 s). Progress is reported as embedding jobs
+report it: the job's ``stage`` (:mod:`..maps.progress`), overall fraction, and for counted
+stages (vectors read, neighbour cells, t-SNE iterations) items/s and the stage's ETA.
+Cancelling terminates the worker.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from ..catalog.maps import get_map, read_points, update_points, write_map
 from ..maps.params import MapError
 from ..maps.pca import PcaBasis
+from ..maps.progress import WRITING, Progress, scaled
 from ..maps.reduce import reduce_vectors
 from ..maps.store import MapKey, describe, read_vectors, resolve, space_ids
 from . import stream_from_worker
@@ -40,7 +43,8 @@ READ_SHARE = 0.2
 def reduction_items(
     vectors: np.ndarray, method: str, params: dict[str, Any], distance: str
 ) -> Iterator[tuple[Any, ...]]:
-    """Yield ``("progress", fraction, stage)`` items, then ``("result", coords, transform)``.
+    """Yield ``("progress", fraction, stage, done, total)`` items, then
+    ``("result", coords, transform)``.
 
     The reduction reports progress through a callback; it runs on a thread so that this
     generator can pass each report on as it comes (to the worker's stream, or inline).
@@ -49,10 +53,14 @@ def reduction_items(
 
     def run() -> None:
         try:
-            done = reduce_vectors(
-                vectors, method, params, distance, lambda f, m: reports.put(("progress", f, m))
-            )
-            reports.put(("result", done.coords, done.transform))
+
+            def progress(
+                fraction: float, stage: str, done: int | None = None, total: int | None = None
+            ) -> None:
+                reports.put(("progress", fraction, stage, done, total))
+
+            reduced = reduce_vectors(vectors, method, params, distance, progress)
+            reports.put(("result", reduced.coords, reduced.transform))
         except BaseException as exc:  # handed to the consumer, which raises it
             reports.put(("error", exc))
 
@@ -87,7 +95,7 @@ def compute_map(
     ids = store.ids(key.space.name, key.dataset_id)
     if len(ids) < 3:
         raise MapError(f"a map needs at least 3 embedded samples, this dataset has {len(ids)}")
-    ids, vectors = read_vectors(store, key.space.name, ids, lambda f, m: report(READ_SHARE * f, m))
+    ids, vectors = read_vectors(store, key.space.name, ids, scaled(report, 0.0, READ_SHARE))
     started = time.perf_counter()
     if in_worker and key.method != "pca":
         # The worker reads its own copy: the server keeps no 200 MB array for minutes.
@@ -96,14 +104,16 @@ def compute_map(
     else:
         items = _inline_items(ctx, vectors, key)
     coords, transform = None, None
+    reduction = scaled(report, READ_SHARE, (1 - READ_SHARE) * 0.98)
     for item in items:
         if item[0] == "progress":
-            report(READ_SHARE + (1 - READ_SHARE) * 0.98 * float(item[1]), str(item[2]))
+            reduction(float(item[1]), str(item[2]), item[3], item[4])
         else:
             coords, transform = item[1], item[2]
     if coords is None:
         raise MapError("the reduction ended without a result")
     seconds = time.perf_counter() - started
+    report(READ_SHARE + (1 - READ_SHARE) * 0.98, WRITING)
     write_map(
         catalog,
         dataset_id=key.dataset_id,
@@ -180,11 +190,19 @@ def _descriptor(catalog: Catalog, store: VectorStore, key: MapKey) -> dict[str, 
     return {**describe(catalog, record, key.dataset, key.dataset_id, current), "cached": False}
 
 
-def _reporter(ctx: JobContext | None) -> Callable[[float, str], None]:
-    def report(fraction: float, stage: str) -> None:
-        if ctx is not None:
-            ctx.check_cancelled()
-            ctx.progress(fraction, stage)
+def _reporter(ctx: JobContext | None) -> Progress:
+    """The job's progress: ``stage``, fraction, and items/s and ETA for counted stages."""
+
+    def report(
+        fraction: float, stage: str, done: int | None = None, total: int | None = None
+    ) -> None:
+        if ctx is None:
+            return
+        ctx.check_cancelled()
+        if done is not None and total:
+            ctx.items(stage, done, total, f"{stage}: {done} of {total}", fraction=fraction)
+        else:
+            ctx.stage(stage, fraction=fraction)
 
     return report
 

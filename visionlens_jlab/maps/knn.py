@@ -11,16 +11,15 @@ exact product is cheap and used instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
+
+from .progress import NEIGHBOURS, Progress
 
 EXACT_MAX = 20_000
 BLOCK = 4096
 MAX_BLOCK_CELLS = 16_000_000
 """Distances computed at once (64 MB of float32): a skewed dataset can make one IVF cell
 hold most of the points, and a 60K x 20K distance block would take 4.8 GB."""
-Progress = Callable[[float, str], None]
 
 
 def _top_k(d: np.ndarray, k: int) -> np.ndarray:
@@ -115,7 +114,7 @@ def ivf_knn(
         best_sqd[queries] = np.take_along_axis(cand_d, keep, 1)
         best_idx[queries] = np.take_along_axis(cand_i, keep, 1)
         if progress is not None and cell % 32 == 0:
-            progress(cell / cells, f"neighbours: cell {cell} of {cells}")
+            progress(cell / cells, NEIGHBOURS, cell, cells)
     missing = best_idx < 0
     if missing.any():  # a point whose probed cells held fewer than k points: search exactly
         rows = np.flatnonzero(missing.any(axis=1))

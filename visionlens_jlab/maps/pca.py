@@ -13,12 +13,12 @@ is cheaper and is used instead.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-Progress = Callable[[float, str], None]
+from .progress import PCA, Progress
+
 BLOCK_ROWS = 16_384
 """Rows per block of the Gram accumulation: bounds the centred copy (32 MB at 512-d)."""
 
@@ -75,7 +75,7 @@ def fit_pca(vectors: np.ndarray, dims: int = 2, progress: Progress | None = None
             block = x[start : start + BLOCK_ROWS] - mean32
             gram += block.T @ block
             if progress is not None:
-                progress(0.9 * min(1.0, (start + BLOCK_ROWS) / n), "pca: covariance")
+                progress(0.9 * min(1.0, (start + BLOCK_ROWS) / n), PCA)
         _, vecs = np.linalg.eigh(gram)  # ascending eigenvalues
         components = vecs[:, ::-1][:, :dims].T.copy()
     for row in components:
@@ -91,5 +91,5 @@ def pca_coordinates(
     basis = fit_pca(vectors, dims, progress)
     coords = basis.project(vectors)
     if progress is not None:
-        progress(1.0, "pca: projected")
+        progress(1.0, PCA)
     return coords, basis

@@ -10,7 +10,6 @@ neighbours as cosine does); the neighbour search, the slowest part of both, then
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,18 @@ import numpy as np
 from .knn import knn
 from .params import MapError, resolve_metric
 from .pca import fit_pca, pca_coordinates
+from .progress import (
+    AFFINITIES,
+    DONE,
+    LAYOUT,
+    NEIGHBOURS,
+    OPTIMISING,
+    PCA,
+    Progress,
+    no_progress,
+    scaled,
+)
 
-Progress = Callable[[float, str], None]
 UMAP_OWN_KNN_BELOW = 4096
 """umap-learn computes every pairwise distance below this size (its own small-data path);
 from it on, neighbours come from :func:`.knn.knn`."""
@@ -37,10 +46,6 @@ class Reduction:
     transform: bytes | None = None
 
 
-def _noop(fraction: float, stage: str) -> None:
-    return None
-
-
 def reduce_vectors(
     vectors: np.ndarray,
     method: str,
@@ -49,7 +54,7 @@ def reduce_vectors(
     progress: Progress | None = None,
 ) -> Reduction:
     """Reduce ``vectors`` (n x d) to 2-D with ``method`` and its normalized ``params``."""
-    report = progress or _noop
+    report = progress or no_progress
     x = np.asarray(vectors, dtype=np.float32)
     if x.ndim != 2 or len(x) < 3:
         raise MapError(f"a map needs at least 3 vectors, got {len(x)}")
@@ -72,7 +77,7 @@ def _prepared(
         norms = np.linalg.norm(x, axis=1, keepdims=True)
         x = x / np.maximum(norms, 1e-12)
     if pca_dims and x.shape[1] > pca_dims and len(x) > pca_dims:
-        report(0.02, f"pca to {pca_dims} dimensions")
+        report(0.02, PCA)
         x = fit_pca(x, pca_dims).project(x)
         return np.ascontiguousarray(x, dtype=np.float32), "euclidean"
     return x, metric
@@ -90,12 +95,12 @@ def _umap(x: np.ndarray, params: dict[str, Any], metric: str, report: Progress) 
     precomputed: tuple[Any, Any, Any] = (None, None, None)
     if len(data) >= UMAP_OWN_KNN_BELOW:
         # Our kNN (maps/knn.py) instead of NN-descent: several times faster here.
-        report(0.1, "umap: neighbours")
-        idx, dist = knn(data, n_neighbors, lambda f, m: report(0.1 + 0.3 * f, f"umap: {m}"))
+        report(0.1, NEIGHBOURS)
+        idx, dist = knn(data, n_neighbors, scaled(report, 0.1, 0.3))
         if metric == "cosine":  # unit vectors: cosine distance = squared euclidean / 2
             dist = (dist * dist / 2).astype(np.float32)
         precomputed = (idx, dist, None)
-    report(0.4, "umap: graph and layout")
+    report(0.4, LAYOUT)
     model = umap.UMAP(
         n_neighbors=n_neighbors,
         min_dist=float(params["min_dist"]),
@@ -106,7 +111,7 @@ def _umap(x: np.ndarray, params: dict[str, Any], metric: str, report: Progress) 
         precomputed_knn=precomputed,
     )
     coords: np.ndarray = model.fit_transform(data)
-    report(1.0, "umap: done")
+    report(1.0, DONE)
     return coords
 
 
@@ -128,10 +133,10 @@ def _tsne(x: np.ndarray, params: dict[str, Any], metric: str, report: Progress) 
         done = iteration if seen["early"] else early + iteration
         if seen["early"] and iteration >= early:
             seen["early"] = False
-        report(0.1 + 0.9 * min(1.0, done / total), f"t-SNE: iteration {done} of {total}")
+        report(0.1 + 0.9 * min(1.0, done / total), OPTIMISING, done, total)
         return False
 
-    report(0.1, "t-SNE: neighbours and affinities")
+    report(0.1, AFFINITIES)
     small = len(data) < FFT_FROM
     tsne = TSNE(
         n_components=2,
@@ -149,7 +154,7 @@ def _tsne(x: np.ndarray, params: dict[str, Any], metric: str, report: Progress) 
         verbose=False,
     )
     coords = np.asarray(tsne.fit(data), dtype=np.float32)
-    report(1.0, "t-SNE: done")
+    report(1.0, DONE)
     return coords
 
 

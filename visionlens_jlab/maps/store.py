@@ -7,7 +7,6 @@ Jupyter server, or the CLI when no server runs). The reductions themselves are i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from ..catalog.maps import get_map, list_maps, read_points
 from ..search.spaces import dataset_spaces
 from ..vectors import SpaceInfo, SpaceNotFoundError, VectorStore, VectorStoreError
 from .params import MapError, map_id, normalize_params
+from .progress import READING, Progress
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -144,7 +144,7 @@ def read_vectors(
     store: VectorStore,
     space: str,
     ids: np.ndarray,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(ids, vectors)`` of ``ids`` that have a vector, read in batches."""
     got_ids: list[np.ndarray] = []
@@ -155,7 +155,7 @@ def read_vectors(
         got.append(part)
         if progress is not None:
             done = min(len(ids), start + READ_BATCH)
-            progress(done / max(len(ids), 1), f"reading vectors: {done} of {len(ids)}")
+            progress(done / max(len(ids), 1), READING, done, len(ids))
     if not got:
         return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
     return np.concatenate(got_ids), np.concatenate(got)
