@@ -15,6 +15,7 @@ import { CodeSnippet } from './CodeSnippet';
 import { GridToolbar } from './GridToolbar';
 import { GridTooltip } from './GridTooltip';
 import { PageCache } from './pages';
+import { ScrollMap } from './scrollMap';
 import { SortControl } from './SortControl';
 import { createTile, fillTile, ITileEl } from './tiles';
 
@@ -22,6 +23,17 @@ import { createTile, fillTile, ITileEl } from './tiles';
 const OVERSCAN_ROWS = 2;
 /** Gap between tiles, in px. */
 const GAP = 6;
+/**
+ * After a move of more than two screens in one frame (a scrollbar drag, a
+ * jump), pages are fetched once the view stayed this long (ms): one query
+ * for where it stops rather than one per frame on the way.
+ */
+const SETTLE_MS = 50;
+
+/** A row of tiles, with the offset it is placed at (px in the sizer). */
+interface IRowEl extends HTMLDivElement {
+  _y?: number;
+}
 
 /** Options of the grid. */
 export interface IGridOptions {
@@ -144,6 +156,7 @@ export class GridWidget extends Widget {
     if (this._raf) {
       cancelAnimationFrame(this._raf);
     }
+    window.clearTimeout(this._settle);
     super.dispose();
   }
 
@@ -183,6 +196,8 @@ export class GridWidget extends Widget {
     this._pages.reset(this.model.dataset, this.model.filter, false);
     this._clicks.reset();
     this._scroller.scrollTop = 0;
+    this._scroll.reset();
+    this._lastTop = 0;
     this._resetRows();
     this.title.label = this.model.dataset
       ? `Grid: ${this.model.dataset}`
@@ -215,6 +230,8 @@ export class GridWidget extends Widget {
       this._pages.setRanking(ranking);
       this._clicks.reset();
       this._scroller.scrollTop = 0;
+      this._scroll.reset();
+      this._lastTop = 0;
       this._pages.ensure(0, 0);
     }
     this._viewVersion++;
@@ -332,9 +349,16 @@ export class GridWidget extends Widget {
       this._resetRows();
     }
     const rowCount = Math.ceil(total / cols);
-    this._sizer.style.height = `${rowCount * rowH + GAP}px`;
-    const top = this._scroller.scrollTop;
     const height = this._scroller.clientHeight || 600;
+    this._scroll.setSize(rowCount * rowH + GAP, height);
+    const sizerHeight = `${this._scroll.sizerHeight}px`;
+    if (this._sizer.style.height !== sizerHeight) {
+      this._sizer.style.height = sizerHeight;
+    }
+    const scrollTop = this._scroller.scrollTop;
+    // Content position shown at the top; rows are placed relative to scrollTop.
+    const top = this._scroll.contentTop(scrollTop);
+    const shift = scrollTop - top;
     const first = Math.max(0, Math.floor(top / rowH) - OVERSCAN_ROWS);
     const last = Math.min(
       rowCount - 1,
@@ -352,8 +376,12 @@ export class GridWidget extends Widget {
       if (!row) {
         row = this._freeRows.pop() ?? this._createRow(cols, tile);
         row.style.display = '';
-        row.style.transform = `translateY(${r * rowH + GAP}px)`;
         this._rows.set(r, row);
+      }
+      const y = Math.round(r * rowH + GAP + shift);
+      if (row._y !== y) {
+        row._y = y;
+        row.style.transform = `translateY(${y}px)`;
       }
       for (let c = 0; c < cols; c++) {
         const index = r * cols + c;
@@ -370,11 +398,18 @@ export class GridWidget extends Widget {
         );
       }
     }
-    this._pages.ensure(first * cols, (last + 1) * cols - 1);
+    const moved = Math.abs(top - this._lastTop);
+    this._lastTop = top;
+    window.clearTimeout(this._settle);
+    if (moved > 2 * height) {
+      this._settle = window.setTimeout(() => this._scheduleRender(), SETTLE_MS);
+    } else {
+      this._pages.ensure(first * cols, (last + 1) * cols - 1);
+    }
   }
 
-  private _createRow(cols: number, tile: number): HTMLDivElement {
-    const row = h('div', { className: 'jp-VisionLens-gridRow' });
+  private _createRow(cols: number, tile: number): IRowEl {
+    const row: IRowEl = h('div', { className: 'jp-VisionLens-gridRow' });
     row.style.height = `${tile}px`;
     for (let c = 0; c < cols; c++) {
       row.appendChild(createTile(c, tile, GAP));
@@ -394,8 +429,11 @@ export class GridWidget extends Widget {
   private _tooltip: GridTooltip;
   private _clicks: GridClickSelection;
   private _input: GridInput;
-  private _rows = new Map<number, HTMLDivElement>();
-  private _freeRows: HTMLDivElement[] = [];
+  private _rows = new Map<number, IRowEl>();
+  private _freeRows: IRowEl[] = [];
+  private _scroll = new ScrollMap();
+  private _lastTop = 0;
+  private _settle = 0;
   private _tileSize: number;
   private _cols = 0;
   private _tile = 0;
