@@ -214,6 +214,11 @@ async function main() {
       stdio: ['ignore', 'ignore', 'pipe']
     }
   );
+  // A `timeout` around the benchmark must not leave the server behind.
+  process.once('SIGTERM', () => {
+    server.kill('SIGTERM');
+    process.exit(143);
+  });
   let serverLog = '';
   server.stderr.on('data', d => {
     serverLog = (serverLog + d).slice(-20000);
