@@ -131,7 +131,7 @@ async function measureRound(browser, base, withImages, round) {
   /** @type {any} */
   const r = {};
   r.open = await page.evaluate(
-    ([w]) => window.__vlBench.open('bench', w),
+    ([w]) => /** @type {any} */ (window).__vlBench.open('bench', w),
     [withImages]
   );
   await page.waitForTimeout(300);
@@ -143,15 +143,15 @@ async function measureRound(browser, base, withImages, round) {
     )
   );
   r.scrolledTo = await page.evaluate(
-    ([n]) => window.__vlBench.scrollSamples(n),
+    ([n]) => /** @type {any} */ (window).__vlBench.scrollSamples(n),
     [SCROLL_SAMPLES]
   );
   r.end = await page.evaluate(
-    ([t]) => window.__vlBench.dragToEnd(60, t),
+    ([t]) => /** @type {any} */ (window).__vlBench.dragToEnd(60, t),
     [total]
   );
   r.jumps = await page.evaluate(
-    ([n, seed]) => window.__vlBench.jumps(n, seed),
+    ([n, seed]) => /** @type {any} */ (window).__vlBench.jumps(n, seed),
     [JUMPS, 1000 + round]
   );
   if (profile) {
@@ -160,7 +160,7 @@ async function measureRound(browser, base, withImages, round) {
   }
 
   await page.evaluate(() => {
-    window.__vlBench.setPhase('filters');
+    /** @type {any} */ (window).__vlBench.setPhase('filters');
     return window.jupyterapp.commands.execute('visionlens:open-filters');
   });
   const selector = await splitSelector(base);
@@ -175,15 +175,20 @@ async function measureRound(browser, base, withImages, round) {
   r.filters = [];
   for (let i = 0; i < FILTER_CHANGES; i++) {
     r.filters.push(
-      await page.evaluate(([s]) => window.__vlBench.filterClick(s), [selector])
+      await page.evaluate(
+        ([s]) => /** @type {any} */ (window).__vlBench.filterClick(s),
+        [selector]
+      )
     );
     await page.waitForTimeout(300);
   }
   // Let the facet answers of the last change arrive and render.
   await page.waitForTimeout(2000);
   r.heapEnd = await heap(cdp);
-  r.rec = await page.evaluate(() => window.__vlBench.rec);
-  r.tilesNow = await page.evaluate(() => window.__vlBench.countTiles());
+  r.rec = await page.evaluate(() => /** @type {any} */ (window).__vlBench.rec);
+  r.tilesNow = await page.evaluate(() =>
+    /** @type {any} */ (window).__vlBench.countTiles()
+  );
   r.slowRequests = slow;
   await page.close();
   return r;

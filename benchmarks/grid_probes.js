@@ -15,10 +15,11 @@
 /** Define `window.__vlBench` in the page (run once per page, before the round). */
 function installProbes() {
   const GRID = '#visionlens-grid-main';
+  /** @typedef {{phase: string, ms: number}} Entry */
   const rec = {
     phase: 'idle',
-    longtasks: [],
-    gaps: [],
+    longtasks: /** @type {Entry[]} */ ([]),
+    gaps: /** @type {Entry[]} */ ([]),
     maxTiles: 0,
     maxHeap: 0
   };
@@ -29,14 +30,15 @@ function installProbes() {
   }).observe({ type: 'longtask' });
   let last = performance.now();
   let frames = 0;
-  const tick = now => {
+  const memory = /** @type {any} */ (performance).memory;
+  const tick = (/** @type {number} */ now) => {
     const gap = now - last;
     last = now;
     if (gap > 50) {
       rec.gaps.push({ phase: rec.phase, ms: gap });
     }
-    if (++frames % 30 === 0 && performance.memory) {
-      rec.maxHeap = Math.max(rec.maxHeap, performance.memory.usedJSHeapSize);
+    if (++frames % 30 === 0 && memory) {
+      rec.maxHeap = Math.max(rec.maxHeap, memory.usedJSHeapSize);
     }
     requestAnimationFrame(tick);
   };
@@ -44,7 +46,11 @@ function installProbes() {
 
   const frame = () => new Promise(r => requestAnimationFrame(r));
   /** Wait for `check()` to be true, one frame at a time. */
-  const until = async (check, what, timeoutMs = 60000) => {
+  const until = async (
+    /** @type {() => unknown} */ check,
+    /** @type {string} */ what,
+    timeoutMs = 60000
+  ) => {
     const t0 = performance.now();
     while (!check()) {
       if (performance.now() - t0 > timeoutMs) {
@@ -54,7 +60,9 @@ function installProbes() {
     }
   };
   const scroller = () =>
-    document.querySelector(`${GRID} .jp-VisionLens-gridScroller`);
+    /** @type {HTMLElement} */ (
+      document.querySelector(`${GRID} .jp-VisionLens-gridScroller`)
+    );
   const countTiles = () => {
     const n = document.querySelectorAll(`${GRID} .jp-VisionLens-tile`).length;
     rec.maxTiles = Math.max(rec.maxTiles, n);
@@ -68,7 +76,11 @@ function installProbes() {
       return [];
     }
     const view = el.getBoundingClientRect();
-    return [...el.querySelectorAll('.jp-VisionLens-tile')].filter(t => {
+    /** @type {HTMLElement[]} */
+    const tiles = [...el.querySelectorAll('.jp-VisionLens-tile')].map(
+      t => /** @type {HTMLElement} */ (t)
+    );
+    return tiles.filter(t => {
       const r = t.getBoundingClientRect();
       return (
         t.style.visibility !== 'hidden' &&
@@ -78,6 +90,9 @@ function installProbes() {
       );
     });
   };
+
+  const image = (/** @type {HTMLElement} */ t) =>
+    /** @type {HTMLImageElement} */ (t.querySelector('img'));
 
   /** Wait until every visible tile has its sample; ms waited and the tiles. */
   const tilesReady = async (withImages = false, timeoutMs = 60000) => {
@@ -89,9 +104,7 @@ function installProbes() {
         tiles.every(
           t =>
             t.dataset.sampleId &&
-            (!withImages ||
-              (t.querySelector('img').complete &&
-                t.querySelector('img').naturalWidth > 0))
+            (!withImages || (image(t).complete && image(t).naturalWidth > 0))
         );
       if (ready) {
         countTiles();
@@ -110,10 +123,16 @@ function installProbes() {
     }
   };
 
-  const countEl = () => document.querySelector(`${GRID} .jp-VisionLens-count`);
+  const countEl = () =>
+    /** @type {HTMLElement} */ (
+      document.querySelector(`${GRID} .jp-VisionLens-count`)
+    );
 
   /** Open the grid: ms to the first tiles with boxes, to the exact count, to images. */
-  const open = async (dataset, withImages) => {
+  const open = async (
+    /** @type {string} */ dataset,
+    /** @type {boolean} */ withImages
+  ) => {
     rec.phase = 'open';
     const t0 = performance.now();
     window.jupyterapp.commands.execute('visionlens:open-grid', { dataset });
@@ -142,7 +161,7 @@ function installProbes() {
   };
 
   /** Scroll one screen per frame until `samples` samples went by (a wheel / PageDown user). */
-  const scrollSamples = async samples => {
+  const scrollSamples = async (/** @type {number} */ samples) => {
     rec.phase = 'scroll';
     const el = scroller();
     let shown = null;
@@ -154,7 +173,10 @@ function installProbes() {
   };
 
   /** Drag the scrollbar to the bottom over `frames` frames; then the last tile must show. */
-  const dragToEnd = async (frames, total) => {
+  const dragToEnd = async (
+    /** @type {number} */ frames,
+    /** @type {number} */ total
+  ) => {
     rec.phase = 'end';
     const el = scroller();
     const start = el.scrollTop;
@@ -173,7 +195,7 @@ function installProbes() {
   };
 
   /** `n` jumps to random positions (seeded): ms until each one's tiles show. */
-  const jumps = async (n, seed) => {
+  const jumps = async (/** @type {number} */ n, /** @type {number} */ seed) => {
     rec.phase = 'jumps';
     const el = scroller();
     let s = seed >>> 0;
@@ -193,12 +215,12 @@ function installProbes() {
   };
 
   /** Click a facet value's checkbox: ms until the new exact count and its tiles show. */
-  const filterClick = async selector => {
+  const filterClick = async (/** @type {string} */ selector) => {
     rec.phase = 'filters';
     const count = countEl();
     const before = count.textContent;
     const t0 = performance.now();
-    document.querySelector(selector).click();
+    /** @type {HTMLElement} */ (document.querySelector(selector)).click();
     await until(
       () => count.textContent !== before,
       'count after a filter change'
@@ -207,7 +229,7 @@ function installProbes() {
     return performance.now() - t0;
   };
 
-  window.__vlBench = {
+  /** @type {any} */ (window).__vlBench = {
     rec,
     open,
     scrollSamples,
@@ -215,7 +237,7 @@ function installProbes() {
     jumps,
     filterClick,
     countTiles,
-    setPhase: phase => {
+    setPhase: (/** @type {string} */ phase) => {
       rec.phase = phase;
     }
   };
