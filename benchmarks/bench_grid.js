@@ -2,77 +2,44 @@
 /**
  * Grid benchmark with a real JupyterLab server and the system Chromium.
  *
- *   flock /tmp/vl-bench.lock node benchmarks/bench_grid.js [--samples 100000] [--port 8890] [--rounds 3]
+ *   /work/notes/bin/quiet node benchmarks/bench_grid.js [--samples 1000000] [--rounds 3]
+ *       [--data synthetic|coco] [--cache /tmp/vl-browse-cache] [--port 8890] [--out FILE]
  *
- * Generates its own data (the demo images, cycled into a COCO file of
- * --samples images), ingests it with the `visionlens` CLI into a temporary
- * data folder, starts `jupyter lab` on it, and measures:
- *   1. first tiles painted after opening the grid (boxes drawn / images decoded),
- *   2. repaint after a filter change (checkbox click → new exact count + tiles),
- *   3. JS heap after the first screen vs after scrolling 5,000 samples (after GC).
- * Each round opens a fresh page on the same server; every measure is reported as
- * the median (min–max) over the rounds, with the load average and git commit.
- * Prints a table and writes benchmarks/results/grid.md.
- * Needs: `jlpm install` in ui-tests/ (for playwright-core), /usr/bin/chromium,
- * and the labextension built and installed (`jlpm build`).
+ * Makes its own data (grid_data.js: by default bench_browse.py's synthetic
+ * dataset, cached outside the repository and reused), starts `jupyter lab` on
+ * it and, in each round (a fresh page), measures (grid_probes.js):
+ *   1. opening the grid: first tiles with boxes, the exact count shown;
+ *   2. scrolling 5,000 samples a screen at a time, then dragging the scrollbar
+ *      to the end (the last sample must show);
+ *   3. 20 random jumps (scrollTop set anywhere);
+ *   4. 5 filter changes (a facet checkbox → new exact count + tiles);
+ * and, throughout, every long task on the main thread (PerformanceObserver
+ * 'longtask') and every frame gap over 50 ms (requestAnimationFrame), the tile
+ * elements in the DOM, and the JS heap (after forced GC) after the first
+ * screen and at the end. Prints a markdown section and, with --out, puts it at
+ * the top of that file (older sections kept below).
+ * Needs: `jlpm install` in ui-tests/ (playwright-core), /usr/bin/chromium,
+ * the labextension built (`jlpm build`) and found by `jupyter lab`.
  */
-const { execFileSync, spawn } = require('child_process');
+const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const {
-  ROOT,
-  opt,
-  launchChromium,
-  chromiumVersion
-} = require('./browser_support');
-const { tiledCoco } = require(path.join(ROOT, 'ui-tests', 'tiled-coco'));
+const { opt, launchChromium } = require('./browser_support');
+const { prepareData, tool } = require('./grid_data');
+const { installProbes } = require('./grid_probes');
+const { report } = require('./grid_report');
 
 const SAMPLES = Number(opt('samples', 100000));
 const PORT = Number(opt('port', 8890));
 const ROUNDS = Number(opt('rounds', 3));
-const BIN = path.join(ROOT, '.venv', 'bin');
-const CLI = fs.existsSync(path.join(BIN, 'visionlens'))
-  ? path.join(BIN, 'visionlens')
-  : 'visionlens';
-const JUPYTER = fs.existsSync(path.join(BIN, 'jupyter'))
-  ? path.join(BIN, 'jupyter')
-  : 'jupyter';
-
-/**
- * @param {string} dataDir
- * @param {string[]} argv
- * @returns {any} the CLI's JSON answer
- */
-function cli(dataDir, argv) {
-  const out = execFileSync(CLI, [...argv, '--data-dir', dataDir, '--json'], {
-    encoding: 'utf-8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 1024 * 1024
-  });
-  return JSON.parse(out.trim().split('\n').pop() ?? '');
-}
-
-/**
- * A COCO file of n images cycling through the demo images and their boxes.
- * @param {string} dataDir
- * @param {number} n
- */
-function makeCoco(dataDir, n) {
-  const demo = path.join(dataDir, 'demo-sources', 'bench-demo');
-  const src = JSON.parse(
-    fs.readFileSync(path.join(demo, 'annotations.json'), 'utf-8')
-  );
-  const coco = tiledCoco(src, n);
-  const file = path.join(dataDir, 'bench.json');
-  fs.writeFileSync(file, JSON.stringify(coco));
-  return {
-    file,
-    images: path.join(demo, 'images'),
-    boxes: coco.annotations.length
-  };
-}
+const DATA = /** @type {'synthetic' | 'coco'} */ (opt('data', 'synthetic'));
+const CACHE = opt('cache', '/tmp/vl-browse-cache');
+const OUT = opt('out', '');
+const JUMPS = 20;
+const FILTER_CHANGES = 5;
+const SCROLL_SAMPLES = 5000;
 
 /**
  * @param {string} url
@@ -94,25 +61,6 @@ async function waitForServer(url, ms) {
   throw new Error(`server did not start: ${url}`);
 }
 
-/** In the page: wait until the visible tiles have data (and optionally decoded images). */
-const TILES_READY = `(async (withImages) => {
-  const t0 = performance.now();
-  for (;;) {
-    const grid = document.querySelector('#visionlens-grid-main .jp-VisionLens-gridScroller');
-    if (grid) {
-      const view = grid.getBoundingClientRect();
-      const tiles = [...grid.querySelectorAll('.jp-VisionLens-tile')].filter(t => {
-        const r = t.getBoundingClientRect();
-        return t.style.visibility !== 'hidden' && r.bottom > view.top && r.top < view.bottom && t.offsetParent;
-      });
-      const ready = tiles.length > 0 && tiles.every(t => t.dataset.sampleId &&
-        (!withImages || (t.querySelector('img').complete && t.querySelector('img').naturalWidth > 0)));
-      if (ready) { return { ms: performance.now() - t0, tiles: tiles.length }; }
-    }
-    await new Promise(r => requestAnimationFrame(r));
-  }
-})`;
-
 /** @param {import('playwright-core').CDPSession} cdp */
 async function heap(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -122,14 +70,33 @@ async function heap(cdp) {
 }
 
 /**
- * One round in a fresh page: open the grid, change a filter 5 times, scroll.
+ * The checkbox of the `val` split in the filter panel.
+ * @param {string} base
+ */
+async function splitSelector(base) {
+  const facets = await (
+    await fetch(`${base}/visionlens/api/datasets/bench/facets`)
+  ).json();
+  const name = facets.facets.find(
+    /** @param {any} f */
+    f =>
+      f.name === 'split' &&
+      f.values.some(/** @param {any} v */ v => v.value === 'val')
+  )
+    ? 'split'
+    : 'fields.split';
+  return `#visionlens-filters details[data-facet="${name}"] .jp-VisionLens-facetValue[data-value="val"] input`;
+}
+
+/**
+ * One round in a fresh page.
  * @param {import('playwright-core').Browser} browser
  * @param {string} base
+ * @param {boolean} withImages
+ * @param {number} round
  * @returns {Promise<any>}
  */
-async function measureRound(browser, base) {
-  /** @type {any} */
-  const results = {};
+async function measureRound(browser, base, withImages, round) {
   const page = await browser.newPage({
     viewport: { width: 1280, height: 800 }
   });
@@ -144,112 +111,97 @@ async function measureRound(browser, base) {
       window.jupyterapp.commands.hasCommand('visionlens:open-grid')
   );
   await page.waitForTimeout(1000);
-
-  // 1. First tiles painted after opening the grid.
-  const first = await page.evaluate(`(async () => {
-    const t0 = performance.now();
-    window.jupyterapp.commands.execute('visionlens:open-grid', { dataset: 'bench' });
-    const boxes = await ${TILES_READY}(false);
-    const boxesMs = performance.now() - t0;
-    await ${TILES_READY}(true);
-    return { boxesMs, imagesMs: performance.now() - t0, tiles: boxes.tiles };
-  })()`);
-  results.first = first;
-  const count = await page
-    .locator('#visionlens-grid-main .jp-VisionLens-count')
-    .textContent();
-  results.count = count;
-  const heapFirst = await heap(cdp);
-
-  // 2. Filter change → new exact count + tiles painted.
-  await page.evaluate(() =>
-    window.jupyterapp.commands.execute('visionlens:open-filters')
+  await page.evaluate(installProbes);
+  const profile = process.env.VL_GRID_PROFILE;
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
+  /** @type {string[]} */
+  const slow = [];
+  page.on('requestfinished', req => {
+    const t = req.timing();
+    const ms = t.responseEnd - t.requestStart;
+    if (ms > 200 && req.url().includes('/visionlens/api/')) {
+      slow.push(
+        `${ms.toFixed(0)} ms ${req.method()} ${req.url().split('/api/')[1]} ${req.postData()?.slice(0, 80) ?? ''}`
+      );
+    }
+  });
+  /** @type {any} */
+  const r = {};
+  r.open = await page.evaluate(
+    ([w]) => /** @type {any} */ (window).__vlBench.open('bench', w),
+    [withImages]
   );
-  // COCO's per-image "split" lands in the split column (or fields.split with older parsers).
-  const facets = await (
-    await fetch(`${base}/visionlens/api/datasets/bench/facets`)
-  ).json();
-  const splitFacet = facets.facets.find(
-    /** @param {any} f */
-    f =>
-      f.name === 'split' &&
-      f.values.some(/** @param {any} v */ v => v.value === 'val')
-  )
-    ? 'split'
-    : 'fields.split';
-  const selector = `#visionlens-filters details[data-facet="${splitFacet}"] .jp-VisionLens-facetValue[data-value="val"] input`;
-  const box = page.locator(selector);
-  await box
-    .waitFor({ timeout: 60000 })
+  await page.waitForTimeout(300);
+  r.heapFirst = await heap(cdp);
+  const total = Number(
+    await page.getAttribute(
+      '#visionlens-grid-main .jp-VisionLens-count',
+      'data-filtered'
+    )
+  );
+  r.scrolledTo = await page.evaluate(
+    ([n]) => /** @type {any} */ (window).__vlBench.scrollSamples(n),
+    [SCROLL_SAMPLES]
+  );
+  r.end = await page.evaluate(
+    ([t]) => /** @type {any} */ (window).__vlBench.dragToEnd(60, t),
+    [total]
+  );
+  r.jumps = await page.evaluate(
+    ([n, seed]) => /** @type {any} */ (window).__vlBench.jumps(n, seed),
+    [JUMPS, 1000 + round]
+  );
+  if (profile) {
+    const { profile: p } = await cdp.send('Profiler.stop');
+    fs.writeFileSync(`${profile}.${round}.cpuprofile`, JSON.stringify(p));
+  }
+
+  await page.evaluate(() => {
+    /** @type {any} */ (window).__vlBench.setPhase('filters');
+    return window.jupyterapp.commands.execute('visionlens:open-filters');
+  });
+  const selector = await splitSelector(base);
+  await page
+    .locator(selector)
+    .waitFor({ timeout: 120000 })
     .catch(async (/** @type {Error} */ error) => {
       const text = await page.locator('#visionlens-filters').innerText();
       throw new Error(`${error.message}\nfilter panel: ${text.slice(0, 800)}`);
     });
   await page.waitForTimeout(500);
-  const repaints = [];
-  for (let i = 0; i < 5; i++) {
-    const ms = await page.evaluate(`(async (selector) => {
-      const count = document.querySelector('#visionlens-grid-main .jp-VisionLens-count');
-      const before = count.textContent;
-      const t0 = performance.now();
-      document.querySelector(selector).click();
-      while (count.textContent === before) { await new Promise(r => requestAnimationFrame(r)); }
-      await ${TILES_READY}(false);
-      return performance.now() - t0;
-    })(${JSON.stringify(selector)})`);
-    repaints.push(ms);
+  r.filters = [];
+  for (let i = 0; i < FILTER_CHANGES; i++) {
+    r.filters.push(
+      await page.evaluate(
+        ([s]) => /** @type {any} */ (window).__vlBench.filterClick(s),
+        [selector]
+      )
+    );
     await page.waitForTimeout(300);
   }
-  results.repaints = repaints;
-
-  // 3. Heap after scrolling 5,000 samples.
-  const scrolled = await page.evaluate(`(async () => {
-    const el = document.querySelector('#visionlens-grid-main .jp-VisionLens-gridScroller');
-    const tile = el.querySelector('.jp-VisionLens-tile');
-    const perRow = Math.max(1, Math.round(el.clientWidth / (tile.offsetWidth + 6)));
-    const rowH = tile.offsetHeight + 6;
-    const target = Math.ceil(5000 / perRow) * rowH;
-    let maxTiles = 0;
-    while (el.scrollTop < target) {
-      el.scrollTop += el.clientHeight;
-      await ${TILES_READY}(false);
-      maxTiles = Math.max(maxTiles, el.querySelectorAll('.jp-VisionLens-tile').length);
-    }
-    const last = [...el.querySelectorAll('.jp-VisionLens-tile[data-index]')].map(t => Number(t.dataset.index));
-    return { lastIndex: Math.max(...last), maxTiles };
-  })()`);
-  results.scrolled = scrolled;
-  const heapAfter = await heap(cdp);
-  results.heap = {
-    first: heapFirst,
-    after: heapAfter,
-    ratio: heapAfter / heapFirst
-  };
+  // Let the facet answers of the last change arrive and render.
+  await page.waitForTimeout(2000);
+  r.heapEnd = await heap(cdp);
+  r.rec = await page.evaluate(() => /** @type {any} */ (window).__vlBench.rec);
+  r.tilesNow = await page.evaluate(() =>
+    /** @type {any} */ (window).__vlBench.countTiles()
+  );
+  r.slowRequests = slow;
   await page.close();
-  return results;
+  return r;
 }
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vl-bench-grid-'));
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vl-bench-root-'));
   console.error(`data dir ${dataDir}`);
-  cli(dataDir, ['demo', '--images', '60', '--name', 'bench-demo']);
-  const coco = makeCoco(dataDir, SAMPLES);
-  let t = Date.now();
-  cli(dataDir, [
-    'ingest',
-    coco.file,
-    '--name',
-    'bench',
-    '--format',
-    'coco',
-    '--images',
-    coco.images
-  ]);
-  const ingestS = (Date.now() - t) / 1000;
-
+  const load0 = os.loadavg();
+  const data = prepareData(DATA, dataDir, SAMPLES, CACHE);
   const server = spawn(
-    JUPYTER,
+    tool('jupyter'),
     [
       'lab',
       '--no-browser',
@@ -267,14 +219,18 @@ async function main() {
       stdio: ['ignore', 'ignore', 'pipe']
     }
   );
+  // A `timeout` around the benchmark must not leave the server behind.
+  process.once('SIGTERM', () => {
+    server.kill('SIGTERM');
+    process.exit(143);
+  });
   let serverLog = '';
   server.stderr.on('data', d => {
-    serverLog += d;
+    serverLog = (serverLog + d).slice(-20000);
   });
   const base = `http://localhost:${PORT}`;
   /** @type {any[]} */
   const rounds = [];
-  const load0 = os.loadavg();
   let browser;
   try {
     await waitForServer(`${base}/visionlens/api/datasets`, 120000);
@@ -282,16 +238,22 @@ async function main() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--disable-quic'
+      '--disable-quic',
+      '--enable-precise-memory-info'
     ]);
-    for (let r = 0; r < ROUNDS; r++) {
-      rounds.push(await measureRound(browser, base));
+    for (let i = 0; i < ROUNDS; i++) {
+      rounds.push(await measureRound(browser, base, data.withImages, i));
+      console.error(`round ${i + 1}: ${JSON.stringify(rounds[i].open)}`);
     }
+  } catch (error) {
+    console.error(error);
   } finally {
     if (browser) {
       await browser.close();
     }
+    const exited = new Promise(r => server.once('exit', r));
     server.kill('SIGTERM');
+    await exited;
     fs.rmSync(rootDir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -299,115 +261,22 @@ async function main() {
     console.error(serverLog.slice(-3000));
     throw new Error('benchmark did not complete');
   }
-  const load1 = os.loadavg();
-
-  /** @param {number[]} xs */
-  const median = xs => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2
-      ? sorted[mid]
-      : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
-  /**
-   * median (min–max) of one measure over the rounds
-   * @param {(r: any) => number} pick
-   * @param {(x: number) => string} fmt
-   */
-  const stat = (pick, fmt) => {
-    const xs = rounds.map(pick);
-    return `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
-  };
-  /** @param {(r: any) => number} pick */
-  const med = pick => median(rounds.map(pick));
-  const ms = (/** @type {number} */ x) => `${x.toFixed(0)} ms`;
-  const version = chromiumVersion();
-  const cpu =
-    (fs.readFileSync('/proc/cpuinfo', 'utf-8').match(/model name\s*:\s*(.*)/) ||
-      [])[1] || os.cpus()[0].model;
-  const mb = (/** @type {number} */ b) => `${(b / 1048576).toFixed(1)} MB`;
-  const pass = (/** @type {boolean} */ ok) => (ok ? 'yes' : '**no**');
-  const loads = (/** @type {number[]} */ l) =>
-    l.map(x => x.toFixed(2)).join(' / ');
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf-8'
-    }).trim();
-  } catch {
-    // not a git checkout
+  const md = report({
+    rounds,
+    data,
+    samples: SAMPLES,
+    argv: process.argv.slice(2),
+    load0,
+    load1: os.loadavg(),
+    steps: { jumps: JUMPS, filters: FILTER_CHANGES, scroll: SCROLL_SAMPLES }
+  });
+  if (OUT) {
+    const old = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf-8') : '';
+    fs.writeFileSync(OUT, old ? `${md}\n${old}` : md);
   }
-  const rows = [
-    [
-      'first tiles with boxes after opening the grid',
-      stat(r => r.first.boxesMs, ms),
-      '≤ 1000 ms',
-      pass(med(r => r.first.boxesMs) <= 1000)
-    ],
-    [
-      'first tiles with decoded thumbnails',
-      stat(r => r.first.imagesMs, ms),
-      '(info)',
-      ''
-    ],
-    [
-      'filter change → exact count + tiles (median of 5 per round)',
-      stat(r => median(r.repaints), ms),
-      '≤ 300 ms',
-      pass(med(r => median(r.repaints)) <= 300)
-    ],
-    [
-      'filter change, slowest of the 5 per round',
-      stat(r => Math.max(...r.repaints), ms),
-      '(info)',
-      ''
-    ],
-    ['JS heap after first screen', stat(r => r.heap.first, mb), '', ''],
-    [
-      `JS heap after scrolling to sample ${rounds[0].scrolled.lastIndex + 1}`,
-      stat(r => r.heap.after, mb),
-      '',
-      ''
-    ],
-    [
-      'heap after scrolling / after first screen',
-      stat(
-        r => r.heap.ratio,
-        x => `×${x.toFixed(2)}`
-      ),
-      '< 2×',
-      pass(med(r => r.heap.ratio) < 2)
-    ],
-    [
-      'most tiles in the DOM while scrolling',
-      stat(
-        r => r.scrolled.maxTiles,
-        x => String(x)
-      ),
-      'bounded',
-      ''
-    ]
-  ];
-  const md = [
-    '# Grid benchmark (real JupyterLab + Chromium)',
-    '',
-    `Run: \`node benchmarks/bench_grid.js --samples ${SAMPLES} --rounds ${ROUNDS}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${commit}\`.`,
-    '',
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; ${version} (headless, --disable-gpu); Node ${process.version}. Load average (1 / 5 / 15 min) ${loads(load0)} at the start, ${loads(load1)} at the end.`,
-    `Data: ${SAMPLES.toLocaleString('en-US')} samples, ${coco.boxes.toLocaleString('en-US')} boxes (demo images cycled), ingested through the CLI in ${ingestS.toFixed(1)} s; grid shows "${rounds[0].count}"; viewport 1280×800, tile size 192 px, page size 200.`,
-    '',
-    `| measure (median (min–max) of ${ROUNDS} rounds, a fresh page each) | result | target | met (median) |`,
-    '|---|---|---|---|',
-    ...rows.map(r => `| ${r.join(' | ')} |`),
-    '',
-    'Times are measured inside the page (performance.now) from the command / click to the',
-    'frame where every visible tile has its sample (boxes drawn); heap is `Runtime.getHeapUsage`',
-    'after two forced garbage collections. The machine is shared, so expect noise.',
-    ''
-  ].join('\n');
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'grid.md'), md);
+  if (process.env.VL_GRID_JSON) {
+    fs.writeFileSync(process.env.VL_GRID_JSON, JSON.stringify(rounds));
+  }
   console.log(md);
 }
 

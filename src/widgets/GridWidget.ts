@@ -1,7 +1,8 @@
 /**
  * The virtualized sample grid: only the visible rows (plus a small overscan)
- * exist in the DOM; rows are absolutely positioned and recycled while
- * scrolling; thumbnails are plain HTTP URLs (the browser caches and frees them).
+ * exist in the DOM (`GridRows`: rows placed and recycled while scrolling,
+ * grids taller than a browser lays out included); thumbnails are plain HTTP
+ * URLs (the browser caches and frees them).
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
@@ -14,14 +15,17 @@ import { GridClickSelection } from './gridSelection';
 import { CodeSnippet } from './CodeSnippet';
 import { GridToolbar } from './GridToolbar';
 import { GridTooltip } from './GridTooltip';
+import { GridRows } from './gridRows';
 import { PageCache } from './pages';
 import { SortControl } from './SortControl';
-import { createTile, fillTile, ITileEl } from './tiles';
+import { fillTile } from './tiles';
 
-/** Rows rendered above and below the viewport. */
-const OVERSCAN_ROWS = 2;
-/** Gap between tiles, in px. */
-const GAP = 6;
+/**
+ * After a move of more than two screens in one frame (a scrollbar drag, a
+ * jump), pages are fetched once the view stayed this long (ms): one query
+ * for where it stops rather than one per frame on the way.
+ */
+const SETTLE_MS = 50;
 
 /** Options of the grid. */
 export interface IGridOptions {
@@ -75,6 +79,7 @@ export class GridWidget extends Widget {
       tooltip: this._tooltip,
       host: this.node
     });
+    this._rows = new GridRows(this._scroller, this._sizer);
     this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,
@@ -123,7 +128,7 @@ export class GridWidget extends Widget {
     }
     this._tileSize = s;
     this._toolbar.setTileSize(s);
-    this._resetRows();
+    this._rows.clear();
     this._scheduleRender();
   }
 
@@ -144,6 +149,7 @@ export class GridWidget extends Widget {
     if (this._raf) {
       cancelAnimationFrame(this._raf);
     }
+    window.clearTimeout(this._settle);
     super.dispose();
   }
 
@@ -182,8 +188,8 @@ export class GridWidget extends Widget {
     this._pages.setSort(this._sort.sort);
     this._pages.reset(this.model.dataset, this.model.filter, false);
     this._clicks.reset();
-    this._scroller.scrollTop = 0;
-    this._resetRows();
+    this._rows.scrollToTop();
+    this._rows.clear();
     this.title.label = this.model.dataset
       ? `Grid: ${this.model.dataset}`
       : 'VisionLens Grid';
@@ -214,7 +220,7 @@ export class GridWidget extends Widget {
     if (JSON.stringify(was) !== JSON.stringify(ranking)) {
       this._pages.setRanking(ranking);
       this._clicks.reset();
-      this._scroller.scrollTop = 0;
+      this._rows.scrollToTop();
       this._pages.ensure(0, 0);
     }
     this._viewVersion++;
@@ -291,25 +297,6 @@ export class GridWidget extends Widget {
     });
   }
 
-  private _resetRows(): void {
-    for (const row of this._rows.values()) {
-      row.remove();
-    }
-    this._rows.clear();
-    for (const row of this._freeRows) {
-      row.remove();
-    }
-    this._freeRows = [];
-  }
-
-  private _computeLayout(): { cols: number; rowH: number; tile: number } {
-    const width = Math.max(0, this._scroller.clientWidth - GAP);
-    const cols = Math.max(1, Math.floor(width / (this._tileSize + GAP)));
-    // Stretch tiles to use the full width.
-    const tile = Math.floor(width / cols) - GAP;
-    return { cols, rowH: tile + GAP, tile };
-  }
-
   private _render(): void {
     this._updateCounts();
     const total = this._pages.total;
@@ -325,62 +312,25 @@ export class GridWidget extends Widget {
     } else if (this._status.textContent?.startsWith('No sample')) {
       this._showStatus('');
     }
-    const { cols, rowH, tile } = this._computeLayout();
-    if (cols !== this._cols || tile !== this._tile) {
-      this._cols = cols;
-      this._tile = tile;
-      this._resetRows();
+    const view = this._rows.render(total, this._tileSize, (el, index, tile) => {
+      const sample = index < total ? this._pages.get(index) : null;
+      fillTile(
+        el,
+        this.model,
+        sample,
+        index,
+        total,
+        tile,
+        this._viewVersion,
+        sample ? (this._scores.get(sample.sample_id) ?? null) : null
+      );
+    });
+    window.clearTimeout(this._settle);
+    if (view.moved > 2 * view.viewport) {
+      this._settle = window.setTimeout(() => this._scheduleRender(), SETTLE_MS);
+    } else {
+      this._pages.ensure(view.first, view.last);
     }
-    const rowCount = Math.ceil(total / cols);
-    this._sizer.style.height = `${rowCount * rowH + GAP}px`;
-    const top = this._scroller.scrollTop;
-    const height = this._scroller.clientHeight || 600;
-    const first = Math.max(0, Math.floor(top / rowH) - OVERSCAN_ROWS);
-    const last = Math.min(
-      rowCount - 1,
-      Math.ceil((top + height) / rowH) + OVERSCAN_ROWS
-    );
-    for (const [index, row] of this._rows) {
-      if (index < first || index > last) {
-        this._rows.delete(index);
-        this._freeRows.push(row);
-        row.style.display = 'none';
-      }
-    }
-    for (let r = first; r <= last; r++) {
-      let row = this._rows.get(r);
-      if (!row) {
-        row = this._freeRows.pop() ?? this._createRow(cols, tile);
-        row.style.display = '';
-        row.style.transform = `translateY(${r * rowH + GAP}px)`;
-        this._rows.set(r, row);
-      }
-      for (let c = 0; c < cols; c++) {
-        const index = r * cols + c;
-        const sample = index < total ? this._pages.get(index) : null;
-        fillTile(
-          row.children[c] as ITileEl,
-          this.model,
-          sample,
-          index,
-          total,
-          tile,
-          this._viewVersion,
-          sample ? (this._scores.get(sample.sample_id) ?? null) : null
-        );
-      }
-    }
-    this._pages.ensure(first * cols, (last + 1) * cols - 1);
-  }
-
-  private _createRow(cols: number, tile: number): HTMLDivElement {
-    const row = h('div', { className: 'jp-VisionLens-gridRow' });
-    row.style.height = `${tile}px`;
-    for (let c = 0; c < cols; c++) {
-      row.appendChild(createTile(c, tile, GAP));
-    }
-    this._sizer.appendChild(row);
-    return row;
   }
 
   private _commands: CommandRegistry;
@@ -394,11 +344,9 @@ export class GridWidget extends Widget {
   private _tooltip: GridTooltip;
   private _clicks: GridClickSelection;
   private _input: GridInput;
-  private _rows = new Map<number, HTMLDivElement>();
-  private _freeRows: HTMLDivElement[] = [];
+  private _rows: GridRows;
+  private _settle = 0;
   private _tileSize: number;
-  private _cols = 0;
-  private _tile = 0;
   private _raf = 0;
   private _viewVersion = 0;
   private _datasetTotal: number | null = null;
