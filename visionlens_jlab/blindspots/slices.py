@@ -129,16 +129,17 @@ class UnitView:
                 self._codes[key] = attr.codes[self.metric.unit_index[self.sel]]
         return self._codes[key]
 
-    def cell_codes(self, attrs: list[Attribute]) -> tuple[np.ndarray, int]:
-        """Combined cell code of each unit (-1 where an attribute has no value), cell count."""
-        codes = self.codes(attrs[0]).astype(np.int64)
-        k = len(attrs[0].values)
+    def grid_codes(self, attrs: list[Attribute]) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Each unit's place on the grid of ``attrs``' codes + 1 (0: no value there), and
+        the grid's shape. Cells with a value of every attribute are the grid without its
+        first row and column, in the order of :func:`numpy.ravel_multi_index` over values."""
+        grid = self.codes(attrs[0]) + np.int64(1)  # int64: keys multiply it by strata
+        shape = [len(attrs[0].values) + 1]
         for attr in attrs[1:]:
-            c = self.codes(attr)
-            width = len(attr.values)
-            codes = np.where((codes < 0) | (c < 0), -1, codes * width + c)
-            k *= width
-        return codes, k
+            width = len(attr.values) + 1
+            grid = grid * width + self.codes(attr) + 1
+            shape.append(width)
+        return grid, tuple(shape)
 
     def strata(
         self, attrs: list[Attribute], extra: np.ndarray | None
@@ -190,18 +191,18 @@ def test_cells(
     the discovery half found).
     """
     metric = view.metric
-    y = view.y
-    c, k = view.cell_codes(attrs)
-    c1 = c + 1  # units without a value go to bucket 0, dropped: no boolean-mask copies
+    grid, shape = view.grid_codes(attrs)
+    k = int(np.prod([w - 1 for w in shape]))
     s, n_s, (tn, ty, tq) = view.strata(attrs, extra_strata)
-    key = c1 * n_s + s
-    size = (k + 1) * n_s
-    sn = np.bincount(key, minlength=size)[n_s:].reshape(k, n_s).astype(float)
-    sy = np.bincount(key, y, minlength=size)[n_s:].reshape(k, n_s)
-    if metric.binary:  # 0/1 values are their own squares: the same sums
-        sq = sy
-    else:
-        sq = np.bincount(key, view.y2, minlength=size)[n_s:].reshape(k, n_s)
+    key = grid * n_s + s  # units without a value land on the grid's first row or column
+    valued = (slice(1, None),) * len(shape)
+
+    def table(w: np.ndarray | None) -> np.ndarray:
+        sums = np.bincount(key, w, minlength=int(np.prod(shape)) * n_s)
+        return sums.reshape(*shape, n_s)[valued].reshape(k, n_s)
+
+    sn, sy = table(None).astype(float), table(view.y)
+    sq = sy if metric.binary else table(view.y2)  # 0/1 values are their own squares
     n_k, y_k, q_k = sn.sum(axis=1), sy.sum(axis=1), sq.sum(axis=1)
     n_tot, y_tot, q_tot = view.totals
     n_out, y_out, q_out = n_tot - n_k, y_tot - y_k, q_tot - q_k
@@ -233,8 +234,9 @@ def test_cells(
     cells = np.flatnonzero(need)
     images = np.full(k, np.nan)  # known where the clustered variance was computed
     if cells.size:
+        on_grid = np.arange(int(np.prod(shape))).reshape(shape)[valued].ravel()
         v[cells], images[cells] = _clustered_variance(
-            view, attrs, c, k, cells, y_k, n_k, y_out, n_out
+            view, attrs, grid, on_grid, cells, y_k, n_k, y_out, n_out
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = np.where(iid > 0, np.maximum(v / iid, 1.0), 1.0)
@@ -254,8 +256,8 @@ def test_cells(
 def _clustered_variance(
     view: UnitView,
     attrs: list[Attribute],
-    c: np.ndarray,
-    k: int,
+    grid: np.ndarray,
+    on_grid: np.ndarray,
     cells: np.ndarray,
     y_k: np.ndarray,
     n_k: np.ndarray,
@@ -263,9 +265,10 @@ def _clustered_variance(
     n_out: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster-robust variance of value - baseline for ``cells`` (inside + outside), and
-    the number of images with units in each of them."""
+    the number of images with units in each of them. ``grid`` is each unit's place on
+    the grid of :meth:`UnitView.grid_codes` and ``on_grid`` each cell's place there."""
     y_img, n_img, (syy, syn, snn, m_all) = view.image_sums()
-    local = np.full(k, -1, dtype=np.int64)
+    local = np.full(on_grid.size, -1, dtype=np.int64)
     local[cells] = np.arange(cells.size)
     kk = cells.size
     if all(a.level == "image" for a in attrs):
@@ -276,7 +279,9 @@ def _clustered_variance(
         use = np.flatnonzero(lc_img >= 0)
         sums = _image_cell_totals(lc_img[use], y_img[use], n_img[use], y_img[use], n_img[use], kk)
     else:
-        lc = np.where(c >= 0, local[np.maximum(c, 0)], -1)
+        on_local = np.full(int(on_grid[-1]) + 1, -1, dtype=np.int64)  # the grid's size
+        on_local[on_grid[cells]] = np.arange(cells.size)
+        lc = on_local[grid]
         keep = np.flatnonzero(lc >= 0)
         sums = _per_image_cell_sums(view, keep, lc[keep], kk, y_img, n_img)
     syy_k, syn_k, snn_k, m_k, (cy, cyn, cny, cn, full) = sums
