@@ -93,7 +93,8 @@ class UnitView:
 
     @property
     def image_ordered(self) -> bool:
-        """Whether the units come in image order (they do when read from the catalog)."""
+        """Whether the units come in image order; where they do not, the per-(image, cell)
+        grouping sorts by image as well (:func:`_per_image_cell_sums`)."""
         if self._image_ordered is None:
             img = self.img
             self._image_ordered = bool((img[1:] >= img[:-1]).all())
