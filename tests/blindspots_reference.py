@@ -85,9 +85,9 @@ def reference_test_cells(
                     s_in, q_in, c_in, s_out, q_out, c_out
                 )
                 adjusted = strat_diff
-            p_naive = max(
-                float(stats.normal_two_sided_p((value - baseline) / np.sqrt(iid))),
-                float(stats.normal_two_sided_p(zs)),
+            p_naive = np.fmax(
+                stats.normal_two_sided_p((value - baseline) / np.sqrt(iid)),
+                stats.normal_two_sided_p(zs),
             )
         v, images = iid, np.nan
         need = n_in > 1 and n_out > 1 and (only is None or bool(only[j]))
@@ -96,15 +96,15 @@ def reference_test_cells(
             v_out, _ = _cluster_variance(y[rest], img[rest])
             v = v_in + v_out
         with np.errstate(invalid="ignore", divide="ignore"):
-            deff = max(v / iid, 1.0) if iid > 0 else 1.0
-            v = max(v, iid)
+            deff = np.maximum(v / iid, 1.0) if iid > 0 else 1.0
+            v = np.maximum(v, iid)
             z = (value - baseline) / np.sqrt(v)
             p_crude = float(stats.normal_two_sided_p(z)) if np.isfinite(z) else np.nan
             strat_p = float(stats.normal_two_sided_p(zs / np.sqrt(deff)))
             mde = stats.minimum_detectable_effect(
                 np.asarray(pooled), np.asarray(n_in), np.asarray(n_out), alpha, np.asarray(deff)
             )
-        p = max(p_crude, strat_p) if not np.isnan(p_crude) else strat_p
+        p = np.fmax(p_crude, strat_p)
         if only is not None and not only[j]:
             p = 1.0
         if not (n_in > 1 and n_out > 1):

@@ -42,8 +42,9 @@ def planted_units(n_images: int, seed: int) -> Units:
     n_pr = pr_img.size
     pr_class = classes[rng.integers(0, 6, n_pr)]
     pr_tp = np.zeros(n_pr, dtype=bool)
-    pr_tp[: int(found.sum())] = rng.random(int(found.sum())) < 0.9
-    overconfident = pr_class == "class2"
+    overconfident = pr_class == "class2"  # often wrong, always sure
+    n_found = int(found.sum())
+    pr_tp[:n_found] = rng.random(n_found) < np.where(overconfident[:n_found], 0.5, 0.9)
     score = np.where(pr_tp | overconfident, rng.beta(12, 1.5, n_pr), rng.beta(4, 3, n_pr))
     return Units(
         dataset="synthetic", model="m", eval_key="m--coco-iou0.5",
@@ -100,7 +101,7 @@ def test_fast_paths_match_the_reference(monkeypatch: pytest.MonkeyPatch, seed: i
 
     # the same tests, with the same numbers in both halves
     assert fast_engine.ledger.tests.keys() == ref_engine.ledger.tests.keys()
-    assert fast["tested"] == ref["tested"] > 1000
+    assert fast["tested"] == ref["tested"] > 300
     for tid, t in fast_engine.ledger.tests.items():
         r = ref_engine.ledger.tests[tid]
         for ours, theirs in ((t.discovery, r.discovery), (t.confirmation, r.confirmation)):
@@ -119,7 +120,8 @@ def test_fast_paths_match_the_reference(monkeypatch: pytest.MonkeyPatch, seed: i
             assert f[key] == r[key], key
         for key in ("value", "baseline", "effect", "q", "p", "mde", "adjusted_effect"):
             assert _close(f[key], r[key]), (f["summary"], key)
-        assert _close(f["ci"][0], r["ci"][0]) and _close(f["ci"][1], r["ci"][1]), f["summary"]
+        # the fast bootstrap sums weights in float32 (one product per chunk of replicates)
+        assert np.allclose(f["ci"], r["ci"], rtol=1e-5, atol=1e-6), f["summary"]
     # every test's outcome (the list's order follows |z|, whose ties float noise may swap)
     assert {t["id"]: t["outcome"] for t in fast["tests"]} == {
         t["id"]: t["outcome"] for t in ref["tests"]
