@@ -8,6 +8,8 @@ these in place of the fast paths and requires the same tests, p-values and findi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from visionlens_jlab.blindspots import stats
@@ -109,7 +111,7 @@ def reference_test_cells(
             p = 1.0
         if not (n_in > 1 and n_out > 1):
             p = np.nan
-        row = {"images": images, "p": p, "z": z, "adjusted": adjusted, "strat_diff": strat_diff,
+        row: dict[str, Any] = {"images": images, "p": p, "z": z, "adjusted": adjusted, "strat_diff": strat_diff,
                "strat_p": strat_p, "mde": mde, "deff": deff}  # fmt: skip
         for name, x in row.items():
             out[name][j] = x

@@ -71,7 +71,7 @@ def planted_units(n_images: int, seed: int) -> Units:
 
 def _close(a: float | None, b: float | None) -> bool:
     if a is None or b is None or np.isnan(a) or np.isnan(b):
-        return (a is None or np.isnan(a)) == (b is None or np.isnan(b))
+        return bool(a is None or np.isnan(a)) == bool(b is None or np.isnan(b))
     return bool(np.isclose(a, b, rtol=REL, atol=1e-300))
 
 
