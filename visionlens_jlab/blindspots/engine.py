@@ -33,6 +33,9 @@ MAX_EXPLAINERS = 4
 """Strongest headlines of a metric whose attributes become strata when checking whether
 they explain a weaker test."""
 MAX_EXPLAIN_CELLS = 256
+PARENT_VIEWS = 8
+"""Parent slices whose units stay cached for refinement checks (a view of a large parent
+is tens of MB)."""
 GROUP_OVERLAP = 0.5
 """Findings of one metric whose members overlap this much (of the smaller set) are one
 group, unless the broader one stands apart (see ``BlindSpotEngine._stands_apart``)."""
@@ -63,6 +66,8 @@ class BlindSpotEngine:
         self._weights: list[np.ndarray] | None = None
         self._codes: dict[tuple[str, str, str], np.ndarray] = {}
         self._refine_alpha = self.options.fdr
+        self._parent_views: dict[tuple[Any, ...], UnitView] = {}
+        self._within_stats: dict[tuple[Any, ...], CellStats] = {}
 
     def bootstrap_weights(self, replicates: int) -> list[np.ndarray]:
         """Poisson(1) weights of the confirmation half's images, shared by every finding
@@ -207,20 +212,36 @@ class BlindSpotEngine:
         parts = self.resolve(metric, dict(test.parts))
         ok = True
         for i, (attr, code) in enumerate(parts):
-            parent = np.ones(len(metric.y), dtype=bool)
-            for j, (other, other_code) in enumerate(parts):
-                if j != i:
-                    parent &= self.codes(metric, other) == other_code
-            within = _half(
-                test_cells(UnitView(metric, self.confirmation, parent), [attr], self.options.fdr),
-                code,
-            )
+            others = [p for j, p in enumerate(parts) if j != i]
+            within = _half(self._within_parent(metric, others, attr), code)
             ok = ok and bool(
                 within.p < self._refine_alpha
                 and metric.worse * within.effect >= MIN_EFFECT[test.metric]
             )
         test.extra["refines"] = ok
         return ok
+
+    def _within_parent(
+        self, metric: Metric, parent: list[tuple[Attribute, int]], attr: Attribute
+    ) -> CellStats:
+        """Every value of ``attr`` against the rest within the ``parent`` slice, on the
+        confirmation half. Cached: combinations that share a parent (``night and small``,
+        ``night and large``) test the same values of the same attribute within it."""
+        key = (metric.name, tuple((a.level, a.name, c) for a, c in parent))
+        stats_key = (*key, attr.level, attr.name)
+        if stats_key not in self._within_stats:
+            sub = self._parent_views.pop(key, None)  # most recently used last
+            if sub is None:
+                view = self.view(metric, True)
+                mask = np.ones(view.sel.size, dtype=bool)
+                for other, other_code in parent:
+                    mask &= view.codes(other) == other_code
+                sub = view.within(mask)
+            self._parent_views[key] = sub
+            while len(self._parent_views) > PARENT_VIEWS:
+                del self._parent_views[next(iter(self._parent_views))]
+            self._within_stats[stats_key] = test_cells(sub, [attr], self.options.fdr)
+        return self._within_stats[stats_key]
 
     # ------------------------------------------------------------------ members
 
@@ -291,8 +312,8 @@ class BlindSpotEngine:
         parts = self.resolve(metric, dict(test.parts))
         attrs = [a for a, _ in parts]
         cell = int(np.ravel_multi_index([k for _, k in parts], [len(a.values) for a in attrs]))
-        view = UnitView(metric, self.confirmation, ~head_members)
-        cs = test_cells(view, attrs, self.options.fdr)
+        view = self.view(metric, True)
+        cs = test_cells(view.within(~head_members[view.sel]), attrs, self.options.fdr)
         return bool(
             cs.strat_p[cell] < self.options.fdr
             and metric.worse * cs.strat_diff[cell] >= MIN_EFFECT[test.metric]

@@ -7,6 +7,7 @@ test ledger; nothing comes from a language model.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -112,59 +113,79 @@ def bootstrap_effect_ci(
     local[images] = np.arange(images.size)
     img = local[metric.img[half]]
     y, ins = metric.y[half], inside[half]
-    draws: list[np.ndarray] = []
-    for w8 in engine.bootstrap_weights(BOOTSTRAP_REPLICATES):
-        w = w8.astype(np.float32)
-        if metric.name == "localisation":
-            draws.append(_median_diff(y, ins, img, w))
-        elif metric.name == "calibration" and metric.score is not None:
-            draws.append(_ece_diff(metric.score[half], metric.score[half] - y, ins, img, w))
-        else:
-            draws.append(_mean_diff(y, ins, img, w))
+    # per-image aggregates once; each chunk of replicate weights is then one product
+    if metric.name == "localisation":
+        replicate = _median_diff(y, ins, img, images.size)
+    elif metric.name == "calibration" and metric.score is not None:
+        replicate = _ece_diff(metric.score[half], metric.score[half] - y, ins, img, images.size)
+    else:
+        replicate = _mean_diff(y, ins, img, images.size)
+    weights = engine.bootstrap_weights(BOOTSTRAP_REPLICATES)
+    draws = [replicate(w8.astype(np.float32)) for w8 in weights]
     return stats.percentile_interval(np.concatenate(draws))
 
 
-def _mean_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray) -> np.ndarray:
-    m = w.shape[1]
+Replicate = Callable[[np.ndarray], np.ndarray]
+"""Replicate weights ``[r, images]`` to ``r`` bootstrapped differences."""
+
+
+def _mean_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, m: int) -> Replicate:
     sums = np.stack([np.bincount(img[sel], y[sel] if val else None, minlength=m)
                      for sel in (ins, ~ins) for val in (True, False)], axis=1)  # fmt: skip
-    r = w @ sums.astype(w.dtype)  # one pass over the weights for the four sums
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return r[:, 0] / r[:, 1] - r[:, 2] / r[:, 3]
+    sums32 = sums.astype(np.float32)
+
+    def replicate(w: np.ndarray) -> np.ndarray:
+        r = w @ sums32  # one pass over the weights for the four sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(r[:, 0] / r[:, 1] - r[:, 2] / r[:, 3])
+
+    return replicate
 
 
-def _median_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _median_diff(y: np.ndarray, ins: np.ndarray, img: np.ndarray, m: int) -> Replicate:
     # per-image histograms of IoU at 0.001 resolution (sparse: a few boxes per image), so
     # each replicate's weighted histogram is one sparse product, not a sort of every box
     from scipy.sparse import csr_matrix
 
-    m, bins = w.shape[1], MEDIAN_BINS
-    out = []
+    bins = MEDIAN_BINS
+    hists = []
     for sel in (ins, ~ins):
         b = np.minimum((y[sel] * bins).astype(np.int64), bins - 1)
-        hist = csr_matrix((np.ones(b.size), (img[sel], b)), shape=(m, bins))
-        cum = np.cumsum(np.asarray((hist.T @ w.T).T), axis=1)
-        idx = (cum < cum[:, -1:] / 2).sum(axis=1)
-        med = (np.minimum(idx, bins - 1) + 0.5) / bins
-        out.append(np.where(cum[:, -1] > 0, med, np.nan))
-    return out[0] - out[1]
+        hists.append(csr_matrix((np.ones(b.size), (img[sel], b)), shape=(m, bins)).T.tocsr())
+
+    def replicate(w: np.ndarray) -> np.ndarray:
+        out = []
+        for hist in hists:
+            cum = np.cumsum(np.asarray((hist @ w.T).T), axis=1)
+            idx = (cum < cum[:, -1:] / 2).sum(axis=1)
+            med = (np.minimum(idx, bins - 1) + 0.5) / bins
+            out.append(np.where(cum[:, -1] > 0, med, np.nan))
+        return np.asarray(out[0] - out[1])
+
+    return replicate
 
 
 def _ece_diff(
-    score: np.ndarray, correct: np.ndarray, ins: np.ndarray, img: np.ndarray, w: np.ndarray
-) -> np.ndarray:
-    m, bins = w.shape[1], 10
+    score: np.ndarray, correct: np.ndarray, ins: np.ndarray, img: np.ndarray, m: int
+) -> Replicate:
+    bins = 10
     b = np.minimum((score * bins).astype(int), bins - 1)
-    out = []
+    tables = []
     for sel in (ins, ~ins):
         key = img[sel] * bins + b[sel]
-        count = np.bincount(key, minlength=m * bins).reshape(m, bins)
-        conf = np.bincount(key, score[sel], minlength=m * bins).reshape(m, bins)
-        acc = np.bincount(key, correct[sel], minlength=m * bins).reshape(m, bins)
-        c, s, a = w @ count, w @ conf, w @ acc
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out.append(np.abs(s - a).sum(axis=1) / c.sum(axis=1))
-    return out[0] - out[1]
+        tables.append([np.bincount(key, v, minlength=m * bins).reshape(m, bins)
+                       for v in (None, score[sel], correct[sel])])  # fmt: skip
+
+    def replicate(w: np.ndarray) -> np.ndarray:
+        w64 = w.astype(np.float64)
+        out = []
+        for count, conf, acc in tables:
+            c, s, a = w64 @ count, w64 @ conf, w64 @ acc
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(np.abs(s - a).sum(axis=1) / c.sum(axis=1))
+        return np.asarray(out[0] - out[1])
+
+    return replicate
 
 
 def _top_confusion(engine: BlindSpotEngine, inside: np.ndarray) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ class SliceTest:
     q_confirmation: float = float("nan")
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def id(self) -> str:
         """Stable across runs: the metric and the slice, hashed."""
         return test_id(self.metric, self.parts)

@@ -45,9 +45,19 @@ class UnitView:
         use = half[metric.img]
         if unit_mask is not None:
             use &= unit_mask
+        self._setup(metric, half.size, np.flatnonzero(use))
+
+    def within(self, mask: np.ndarray) -> UnitView:
+        """The units of this view where ``mask`` (boolean over them) holds: the same as a
+        view built with that unit mask, without a pass over all of the metric's units."""
+        sub = UnitView.__new__(UnitView)
+        sub._setup(self.metric, self.m, self.sel[mask])
+        return sub
+
+    def _setup(self, metric: Metric, m: int, sel: np.ndarray) -> None:
         self.metric = metric
-        self.m = half.size
-        self.sel = np.flatnonzero(use)
+        self.m = m
+        self.sel = sel
         self.y = metric.y[self.sel]
         self.y2 = self.y * self.y
         self.img = metric.img[self.sel]
@@ -58,7 +68,9 @@ class UnitView:
         ) = None
         self._strata: dict[frozenset[str], tuple[np.ndarray, int, tuple[np.ndarray, ...]]] = {}
         self._local_img: np.ndarray | None = None
+        self._images = np.zeros(0, dtype=np.int64)
         self._m_local = 0
+        self._image_ordered: bool | None = None
 
     @property
     def local_img(self) -> np.ndarray:
@@ -69,8 +81,33 @@ class UnitView:
             present[self.img] = True
             rank = np.cumsum(present) - 1
             self._local_img = rank[self.img]
+            self._images = np.flatnonzero(present)
             self._m_local = int(present.sum())
         return self._local_img
+
+    @property
+    def m_local(self) -> int:
+        """How many images this view has units of."""
+        _ = self.local_img
+        return self._m_local
+
+    @property
+    def image_ordered(self) -> bool:
+        """Whether the units come in image order; where they do not, the per-(image, cell)
+        grouping sorts by image as well (:func:`_per_image_cell_sums`)."""
+        if self._image_ordered is None:
+            img = self.img
+            self._image_ordered = bool((img[1:] >= img[:-1]).all())
+        return self._image_ordered
+
+    def image_cell_codes(self, attrs: list[Attribute]) -> np.ndarray:
+        """Cell of each image of :attr:`local_img` (-1: no value) for image attributes."""
+        _ = self.local_img
+        codes = attrs[0].codes[self._images].astype(np.int64)
+        for attr in attrs[1:]:
+            c = attr.codes[self._images]
+            codes = np.where((codes < 0) | (c < 0), -1, codes * len(attr.values) + c)
+        return codes
 
     def image_sums(self) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
         """Per-image sum and count of ``y`` (images of :attr:`local_img`), and their squares
@@ -93,16 +130,17 @@ class UnitView:
                 self._codes[key] = attr.codes[self.metric.unit_index[self.sel]]
         return self._codes[key]
 
-    def cell_codes(self, attrs: list[Attribute]) -> tuple[np.ndarray, int]:
-        """Combined cell code of each unit (-1 where an attribute has no value), cell count."""
-        codes = self.codes(attrs[0]).astype(np.int64)
-        k = len(attrs[0].values)
+    def grid_codes(self, attrs: list[Attribute]) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Each unit's place on the grid of ``attrs``' codes + 1 (0: no value there), and
+        the grid's shape. Cells with a value of every attribute are the grid without its
+        first row and column, in the order of :func:`numpy.ravel_multi_index` over values."""
+        grid = self.codes(attrs[0]) + np.int64(1)  # int64: keys multiply it by strata
+        shape = [len(attrs[0].values) + 1]
         for attr in attrs[1:]:
-            c = self.codes(attr)
-            width = len(attr.values)
-            codes = np.where((codes < 0) | (c < 0), -1, codes * width + c)
-            k *= width
-        return codes, k
+            width = len(attr.values) + 1
+            grid = grid * width + self.codes(attr) + 1
+            shape.append(width)
+        return grid, tuple(shape)
 
     def strata(
         self, attrs: list[Attribute], extra: np.ndarray | None
@@ -154,15 +192,18 @@ def test_cells(
     the discovery half found).
     """
     metric = view.metric
-    y = view.y
-    c, k = view.cell_codes(attrs)
-    c1 = c + 1  # units without a value go to bucket 0, dropped: no boolean-mask copies
+    grid, shape = view.grid_codes(attrs)
+    k = int(np.prod([w - 1 for w in shape]))
     s, n_s, (tn, ty, tq) = view.strata(attrs, extra_strata)
-    key = c1 * n_s + s
-    size = (k + 1) * n_s
-    sn = np.bincount(key, minlength=size)[n_s:].reshape(k, n_s).astype(float)
-    sy = np.bincount(key, y, minlength=size)[n_s:].reshape(k, n_s)
-    sq = np.bincount(key, view.y2, minlength=size)[n_s:].reshape(k, n_s)
+    key = grid * n_s + s  # units without a value land on the grid's first row or column
+    valued = (slice(1, None),) * len(shape)
+
+    def table(w: np.ndarray | None) -> np.ndarray:
+        sums = np.bincount(key, w, minlength=int(np.prod(shape)) * n_s)
+        return sums.reshape(*shape, n_s)[valued].reshape(k, n_s)
+
+    sn, sy = table(None).astype(float), table(view.y)
+    sq = sy if metric.binary else table(view.y2)  # 0/1 values are their own squares
     n_k, y_k, q_k = sn.sum(axis=1), sy.sum(axis=1), sq.sum(axis=1)
     n_tot, y_tot, q_tot = view.totals
     n_out, y_out, q_out = n_tot - n_k, y_tot - y_k, q_tot - q_k
@@ -194,7 +235,10 @@ def test_cells(
     cells = np.flatnonzero(need)
     images = np.full(k, np.nan)  # known where the clustered variance was computed
     if cells.size:
-        v[cells], images[cells] = _clustered_variance(view, c, k, cells, y_k, n_k, y_out, n_out)
+        on_grid = np.arange(int(np.prod(shape))).reshape(shape)[valued].ravel()
+        v[cells], images[cells] = _clustered_variance(
+            view, attrs, grid, on_grid, cells, y_k, n_k, y_out, n_out
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = np.where(iid > 0, np.maximum(v / iid, 1.0), 1.0)
         v = np.maximum(v, iid)
@@ -212,8 +256,9 @@ def test_cells(
 
 def _clustered_variance(
     view: UnitView,
-    c: np.ndarray,
-    k: int,
+    attrs: list[Attribute],
+    grid: np.ndarray,
+    on_grid: np.ndarray,
     cells: np.ndarray,
     y_k: np.ndarray,
     n_k: np.ndarray,
@@ -221,17 +266,26 @@ def _clustered_variance(
     n_out: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster-robust variance of value - baseline for ``cells`` (inside + outside), and
-    the number of images with units in each of them."""
+    the number of images with units in each of them. ``grid`` is each unit's place on
+    the grid of :meth:`UnitView.grid_codes` and ``on_grid`` each cell's place there."""
     y_img, n_img, (syy, syn, snn, m_all) = view.image_sums()
-    local = np.full(k, -1, dtype=np.int64)
+    local = np.full(on_grid.size, -1, dtype=np.int64)
     local[cells] = np.arange(cells.size)
-    lc = np.where(c >= 0, local[np.maximum(c, 0)], -1)
-    keep = np.flatnonzero(lc >= 0)
     kk = cells.size
-    syy_k, syn_k, snn_k, m_k, cross = _per_image_cell_sums(
-        view.local_img[keep], lc[keep], view.y[keep], kk, y_img, n_img
-    )
-    cy, cyn, cny, cn, full = cross
+    if all(a.level == "image" for a in attrs):
+        # all units of an image share its cell: the per-(image, cell) sums are the
+        # per-image sums, and no pass over the units is needed
+        ic = view.image_cell_codes(attrs)
+        lc_img = np.where(ic >= 0, local[np.maximum(ic, 0)], -1)
+        use = np.flatnonzero(lc_img >= 0)
+        sums = _image_cell_totals(lc_img[use], y_img[use], n_img[use], y_img[use], n_img[use], kk)
+    else:
+        on_local = np.full(int(on_grid[-1]) + 1, -1, dtype=np.int64)  # the grid's size
+        on_local[on_grid[cells]] = np.arange(cells.size)
+        lc = on_local[grid]
+        keep = np.flatnonzero(lc >= 0)
+        sums = _per_image_cell_sums(view, keep, lc[keep], kk, y_img, n_img)
+    syy_k, syn_k, snn_k, m_k, (cy, cyn, cny, cn, full) = sums
     yk, nk, yo, no = y_k[cells], n_k[cells], y_out[cells], n_out[cells]
     v_in = stats.cluster_variance_of_ratio(syy_k, syn_k, snn_k, yk, nk, m_k)
     v_out = stats.cluster_variance_of_ratio(
@@ -241,29 +295,55 @@ def _clustered_variance(
     return np.asarray(v_in + v_out), m_k
 
 
-def _chi2_sf(stat: np.ndarray) -> np.ndarray:
-    from scipy.stats import chi2
-
-    return np.asarray(chi2.sf(np.nan_to_num(stat), 1))
+DENSE_KEYS_PER_UNIT = 2
+"""Per-(image, cell) sums scatter into an images x cells array while it has at most this
+many slots per unit; beyond, sorting the units by cell (a radix sort of small codes) is
+cheaper than allocating and scanning the mostly empty array."""
 
 
 def _per_image_cell_sums(
-    img: np.ndarray, c: np.ndarray, y: np.ndarray, k: int, y_img: np.ndarray, n_img: np.ndarray
+    view: UnitView, keep: np.ndarray, c: np.ndarray, k: int, y_img: np.ndarray, n_img: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """Sums over images of per-(image, cell) totals.
+    """Sums over images of per-(image, cell) totals of the units ``keep`` (cells ``c``).
 
     Returns ``sum Y_ik^2, sum Y_ik N_ik, sum N_ik^2, images with units in k`` and the
     cross sums with the image totals that give the rest's variance without a second pass.
-    Only the non-empty (image, cell) pairs are visited after one scatter (at most one per
-    unit), so the cost follows the units, not images x cells.
+    Only the non-empty (image, cell) pairs are visited (at most one per unit), so the cost
+    follows the units, not images x cells. Either way each pair's units are summed in
+    their own order and the pairs of a cell in image order: the same sums.
     """
-    key = img.astype(np.int64) * k + c
-    a_n_all = np.bincount(key, minlength=0)
-    nz = np.flatnonzero(a_n_all)
-    a_n = a_n_all[nz].astype(float)
-    a_y = np.bincount(key, y)[nz]
-    i, cell = nz // k, nz % k
-    ty, tn = y_img[i], n_img[i]
+    img, y = view.local_img[keep], view.y[keep]
+    if view.m_local * k <= DENSE_KEYS_PER_UNIT * keep.size:
+        key = img.astype(np.int64) * k + c
+        a_n_all = np.bincount(key, minlength=0)
+        nz = np.flatnonzero(a_n_all)
+        a_n = a_n_all[nz].astype(float)
+        a_y = np.bincount(key, y)[nz]
+        i, cell = nz // k, nz % k
+    else:
+        # units grouped by cell, in image order within each: a pair's units are adjacent
+        if view.image_ordered:
+            order = np.argsort(c.astype(np.uint16), kind="stable")
+        else:
+            order = np.lexsort((img, c))
+        io, cell_o = img[order], c[order]
+        first = np.empty(order.size, dtype=bool)
+        first[:1] = True
+        np.not_equal(io[1:], io[:-1], out=first[1:])
+        first[1:] |= cell_o[1:] != cell_o[:-1]
+        starts = np.flatnonzero(first)
+        pair = np.cumsum(first) - 1
+        a_n = np.bincount(pair, minlength=starts.size).astype(float)
+        a_y = np.bincount(pair, y[order], minlength=starts.size)  # sequential, as above
+        i, cell = io[starts], cell_o[starts]
+    return _image_cell_totals(cell, a_y, a_n, y_img[i], n_img[i], k)
+
+
+def _image_cell_totals(
+    cell: np.ndarray, a_y: np.ndarray, a_n: np.ndarray, ty: np.ndarray, tn: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """Per cell, sums over its (image, cell) pairs (``a_y``, ``a_n`` their totals, ``ty``,
+    ``tn`` their image's): see :func:`_per_image_cell_sums`."""
 
     def total(w: np.ndarray | None) -> np.ndarray:
         return np.bincount(cell, w, minlength=k).astype(float)
