@@ -102,7 +102,8 @@ def child(method: str, n: int, skewed: bool, seed: int) -> dict[str, Any]:
         truth = exact_truth(x, rows)
         in_sample = set(rows.tolist())
         sampled = {p for p in found if p[0] in in_sample or p[1] in in_sample}
-        res["recall_sample"] = len(truth & sampled) / max(1, len(truth))
+        # no true pair among the sampled rows: nothing to measure (None, shown as n/a)
+        res["recall_sample"] = len(truth & sampled) / len(truth) if truth else None
         res["truth_pairs_in_sample"] = len(truth)
         res["false_pairs"] = len(sampled - truth)
         res["planted_recall"] = np.mean([tuple(p) in found for p in planted.tolist()])
@@ -161,6 +162,19 @@ def summary(values: list[float], fmt: str = "{:.1f}") -> str:
     return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
+def sampled_recall(runs: list[dict[str, Any]]) -> str:
+    """Median (range) of the runs' sampled recall; a run whose sample held no true pair
+    measured nothing and is counted as n/a, never as 0."""
+    if not any("recall_sample" in r for r in runs):
+        return "-"
+    measured = [r["recall_sample"] for r in runs if r.get("recall_sample") is not None]
+    empty = sum(1 for r in runs if "recall_sample" in r and r["recall_sample"] is None)
+    if not measured:
+        return "n/a (no true pair in the sample)"
+    text = summary(measured, "{:.3f}")
+    return text + (f"; n/a in {empty} run(s) (no true pair in the sample)" if empty else "")
+
+
 def render(
     rows: list[tuple[str, int, str, list[dict[str, Any]]]],
     args: argparse.Namespace,
@@ -173,7 +187,7 @@ def render(
         "",
         f"- Date: {started}; load average at start {load:.1f}, when this table was written "
         f"{os.getloadavg()[0]:.1f} (2 cores shared with other engineers' work)",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine(load)}",
         f"- numpy {np.__version__}; `{' '.join(sys.argv)}`",
         f"- Data: `benchmarks/dedup_data.py`, 512-d unit vectors, {PLANTED:,} planted pairs "
         f"(cosine 0.97-0.995), threshold {THRESHOLD}; recall against exact search over every "
@@ -193,7 +207,7 @@ def render(
         secs = summary([r["seconds"] for r in ok]) + (
             " (extrapolated)" if ok[0].get("extrapolated") else ""
         )
-        recall = summary([r["recall_sample"] for r in ok if "recall_sample" in r], "{:.3f}")
+        recall = sampled_recall(ok)
         planted = summary([r["planted_recall"] for r in ok if "planted_recall" in r], "{:.3f}")
         rss = summary([r["rss_peak_mb"] for r in ok], "{:.0f}")
         pairs = summary([r["pairs"] for r in ok if "pairs" in r], "{:.0f}")

@@ -221,7 +221,7 @@ def main() -> int:
         "",
         f"- Date: {started}; total wall time {time.perf_counter() - t_all:.0f} s; load "
         f"average at start {load:.1f}, at the end {os.getloadavg()[0]:.1f} (2 shared cores)",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine(load)}",
         f"- `{' '.join(sys.argv)}`: {args.n:,} samples and 512-d vectors (clustered, "
         f"`bench_vectors.make_data`) in Qdrant Edge; catalog ingest {ingest_s:.1f} s, upsert "
         f"{upsert_s:.1f} s, HNSW index "

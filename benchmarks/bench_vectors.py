@@ -199,12 +199,20 @@ def fmt_lat(lat: dict[str, float] | None) -> str:
     return f"{lat['p50']:.1f} / {lat['p95']:.1f}" if lat else "-"
 
 
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+def machine(start_load: float | None = None) -> str:
+    """CPU, cores, RAM, OS, Python, the load average and the code's commit. ``start_load``:
+    the load taken when the run began (a caller writing its file at the end passes it, so
+    the line never shows the end's load as the start's)."""
+    now = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = (
+        f"load average at start {start_load:.1f}, when written {now:.1f}"
+        if start_load is not None
+        else f"load average {now:.1f}"
+    )
     return (
         f"{cpu_model()}, {os.cpu_count()} cores, {ram_gib():.0f} GiB RAM, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}; load average at start "
-        f"{load:.1f} (machine shared with other work); code at `{git_commit()}`"
+        f"{platform.release()}, Python {platform.python_version()}; {load} (machine shared "
+        f"with other work); code at `{git_commit()}`"
     )
 
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from ..vectors import Hit, SpaceInfo, VectorStore
 from .spaces import read_vectors
@@ -31,19 +33,27 @@ above it, scanning the whole matrix and picking the rows is cheaper than the gat
 (100K x 512: 12 against 64 ms at a 50 % filter on the benchmark machine)."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class DatasetMatrix:
-    """The vectors of one dataset in one space: ``ids`` sorted, row ``i`` is ``ids[i]``."""
+    """The vectors of one dataset in one space: ``ids`` sorted, row ``i`` is ``ids[i]``.
+
+    ``file_names`` (row ``i``: the file name of ``ids[i]``) is filled by the first search
+    that needs it (:meth:`names_of`): a sample's file name never changes while it exists,
+    and the samples of a deleted or re-ingested dataset lose their vectors, which drops
+    the matrix with its names. It saves the catalog query per request.
+    """
 
     ids: np.ndarray
     matrix: np.ndarray
     distance: str
     sq_norms: np.ndarray | None  # euclid only
+    file_names: pa.Array | None = None
 
     @property
     def nbytes(self) -> int:
-        """Memory held (matrix, ids and norms)."""
+        """Memory held (matrix, ids, norms and file names once read)."""
         extra = 0 if self.sq_norms is None else self.sq_norms.nbytes
+        extra += 0 if self.file_names is None else self.file_names.nbytes
         return int(self.matrix.nbytes + self.ids.nbytes + extra)
 
     def rows_of(self, sample_ids: np.ndarray) -> np.ndarray:
@@ -53,6 +63,22 @@ class DatasetMatrix:
         pos = np.searchsorted(self.ids, sample_ids)
         pos = np.minimum(pos, len(self.ids) - 1)
         return pos[self.ids[pos] == sample_ids]
+
+    def names_of(
+        self, sample_ids: list[int], read: Callable[[], tuple[np.ndarray, pa.Array]]
+    ) -> dict[int, str | None]:
+        """File names of ``sample_ids`` (rows of this matrix); ``read`` gives every sample's
+        ``(ids sorted, names)`` from the catalog, called once per matrix."""
+        if self.file_names is None:
+            cat_ids, cat_names = read()
+            if len(cat_ids) == 0:
+                cat_ids, cat_names = np.zeros(1, np.int64) - 1, pa.array([None], pa.string())
+            pos = np.minimum(np.searchsorted(cat_ids, self.ids), len(cat_ids) - 1)
+            # a row whose sample is not in the catalog (drift) gets a null name
+            self.file_names = cat_names.take(pa.array(pos, mask=cat_ids[pos] != self.ids))
+        rows = self.rows_of(np.asarray(sample_ids, dtype=np.int64))
+        names = self.file_names.take(pa.array(rows)).to_pylist()
+        return dict(zip(self.ids[rows].tolist(), names, strict=True))
 
     def vector(self, sample_id: int) -> np.ndarray | None:
         """The stored vector of ``sample_id``, or None if it has none."""
