@@ -11,6 +11,11 @@ matmul of those rows against all rows; the planted pairs' recall is reported too
     flock /tmp/vl-bench.lock python benchmarks/bench_duplicates.py            # 100K and 1M
     python benchmarks/bench_duplicates.py --sizes 100000 --runs 1 --out -        # quick look
     python benchmarks/bench_duplicates.py --fiftyone /tmp/fo-venv/bin/python     # + FiftyOne
+    python benchmarks/bench_duplicates.py --real-only --out -                    # real images
+
+The real-embeddings part (``dedup_real.py``, after the synthetic sizes unless ``--no-real``)
+embeds real photos and planted copies with the built-in embedder and a tiny random
+open_clip model, and checks the self-join's recall on those vectors.
 
 The exact join is run in full at 100K; at 1M it is timed on a slice of rows against all
 rows and extrapolated (the full run would take well over an hour here).
@@ -180,6 +185,7 @@ def render(
     args: argparse.Namespace,
     started: str,
     load: float,
+    real: list[str] | None = None,
 ) -> None:
     """Write (and print) the table of the rows measured so far."""
     lines = [
@@ -215,6 +221,8 @@ def render(
             f"| {method} | {n:,} | {label} | {len(ok)} | {secs} | {pairs} | {recall} | "
             f"{planted} | {rss} |"
         )
+    if real:
+        lines += ["", *real]
     text = "\n".join(lines) + "\n"
     if args.out != "-":
         out = Path(args.out)
@@ -232,6 +240,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fiftyone", help="python of a venv with fiftyone installed")
     parser.add_argument("--no-exact", action="store_true", help="skip the exact join")
+    parser.add_argument("--no-real", action="store_true", help="skip the real-embeddings part")
+    parser.add_argument("--real-only", action="store_true", help="only the real embeddings")
     parser.add_argument("--out", default=str(HERE / "results" / "duplicates.md"))
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -242,7 +252,7 @@ def main() -> int:
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
     rows: list[tuple[str, int, str, list[dict[str, Any]]]] = []
-    for n in [int(s) for s in args.sizes.split(",")]:
+    for n in [] if args.real_only else [int(s) for s in args.sizes.split(",")]:
         for skewed in (False, True):
             label = "skewed" if skewed else "balanced"
             count = args.skewed_runs_1m if skewed and n >= 1_000_000 else args.runs
@@ -271,7 +281,12 @@ def main() -> int:
             fo_runs = [run_child(script, args.fiftyone) for _ in range(args.runs)]
             rows.append(("FiftyOne Brain compute_near_duplicates", n, "balanced", fo_runs))
             render(rows, args, started, load)
-    render(rows, args, started, load)
+    real = None
+    if not args.no_real:
+        from dedup_real import section  # torch and open_clip: imported only here
+
+        real = section()
+    render(rows, args, started, load, real)
     return 0
 
 

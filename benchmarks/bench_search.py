@@ -204,6 +204,13 @@ def main() -> int:
                 + "".join(f" {cell} |" for cell in forced)
             )
             print(lines[-1], flush=True)
+        cached = [m for _, m in cache._entries.values()]
+        first_pass = (
+            "int8 first pass (numba kernel) + exact float32 re-rank of the rows its error "
+            "bound keeps"
+            if any(m.quantized is not None for m in cached)
+            else "float32 scan of the whole matrix (no int8 pass: numba missing or too few rows)"
+        )
         store.close()
         catalog.close()
         cli_times = []
@@ -230,6 +237,8 @@ def main() -> int:
         "`search.engine.search` (query vector lookup + DuckDB filter + vector search + file "
         "names). Filters are range filters on a sample column matching the given share. Recall@50 "
         "against brute-force numpy within the filter.",
+        f"- Server path: {first_pass}; file names of the hits from the cached matrix (read "
+        "once per matrix).",
         "",
     ]
     footer = [
