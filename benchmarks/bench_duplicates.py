@@ -283,9 +283,12 @@ def main() -> int:
             render(rows, args, started, load)
     real = None
     if not args.no_real:
-        from dedup_real import section  # torch and open_clip: imported only here
+        from dedup_real import section
 
-        real = section()
+        try:
+            real = section()
+        except ImportError as exc:  # the embed extra (torch, open_clip) is not installed
+            real = ["## Real embeddings", "", f"- Skipped: {exc}", ""]
     render(rows, args, started, load, real)
     return 0
 
