@@ -283,9 +283,9 @@ def main() -> int:
             render(rows, args, started, load)
     real = None
     if not args.no_real:
-        from dedup_real import section
-
         try:
+            from dedup_real import section
+
             real = section()
         except ImportError as exc:  # the embed extra (torch, open_clip) is not installed
             real = ["## Real embeddings", "", f"- Skipped: {exc}", ""]
