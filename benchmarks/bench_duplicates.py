@@ -11,6 +11,11 @@ matmul of those rows against all rows; the planted pairs' recall is reported too
     flock /tmp/vl-bench.lock python benchmarks/bench_duplicates.py            # 100K and 1M
     python benchmarks/bench_duplicates.py --sizes 100000 --runs 1 --out -        # quick look
     python benchmarks/bench_duplicates.py --fiftyone /tmp/fo-venv/bin/python     # + FiftyOne
+    python benchmarks/bench_duplicates.py --real-only --out -                    # real images
+
+The real-embeddings part (``dedup_real.py``, after the synthetic sizes unless ``--no-real``)
+embeds real photos and planted copies with the built-in embedder and a tiny random
+open_clip model, and checks the self-join's recall on those vectors.
 
 The exact join is run in full at 100K; at 1M it is timed on a slice of rows against all
 rows and extrapolated (the full run would take well over an hour here).
@@ -102,7 +107,8 @@ def child(method: str, n: int, skewed: bool, seed: int) -> dict[str, Any]:
         truth = exact_truth(x, rows)
         in_sample = set(rows.tolist())
         sampled = {p for p in found if p[0] in in_sample or p[1] in in_sample}
-        res["recall_sample"] = len(truth & sampled) / max(1, len(truth))
+        # no true pair among the sampled rows: nothing to measure (None, shown as n/a)
+        res["recall_sample"] = len(truth & sampled) / len(truth) if truth else None
         res["truth_pairs_in_sample"] = len(truth)
         res["false_pairs"] = len(sampled - truth)
         res["planted_recall"] = np.mean([tuple(p) in found for p in planted.tolist()])
@@ -161,11 +167,25 @@ def summary(values: list[float], fmt: str = "{:.1f}") -> str:
     return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
+def sampled_recall(runs: list[dict[str, Any]]) -> str:
+    """Median (range) of the runs' sampled recall; a run whose sample held no true pair
+    measured nothing and is counted as n/a, never as 0."""
+    if not any("recall_sample" in r for r in runs):
+        return "-"
+    measured = [r["recall_sample"] for r in runs if r.get("recall_sample") is not None]
+    empty = sum(1 for r in runs if "recall_sample" in r and r["recall_sample"] is None)
+    if not measured:
+        return "n/a (no true pair in the sample)"
+    text = summary(measured, "{:.3f}")
+    return text + (f"; n/a in {empty} run(s) (no true pair in the sample)" if empty else "")
+
+
 def render(
     rows: list[tuple[str, int, str, list[dict[str, Any]]]],
     args: argparse.Namespace,
     started: str,
     load: float,
+    real: list[str] | None = None,
 ) -> None:
     """Write (and print) the table of the rows measured so far."""
     lines = [
@@ -173,7 +193,7 @@ def render(
         "",
         f"- Date: {started}; load average at start {load:.1f}, when this table was written "
         f"{os.getloadavg()[0]:.1f} (2 cores shared with other engineers' work)",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine(load)}",
         f"- numpy {np.__version__}; `{' '.join(sys.argv)}`",
         f"- Data: `benchmarks/dedup_data.py`, 512-d unit vectors, {PLANTED:,} planted pairs "
         f"(cosine 0.97-0.995), threshold {THRESHOLD}; recall against exact search over every "
@@ -193,7 +213,7 @@ def render(
         secs = summary([r["seconds"] for r in ok]) + (
             " (extrapolated)" if ok[0].get("extrapolated") else ""
         )
-        recall = summary([r["recall_sample"] for r in ok if "recall_sample" in r], "{:.3f}")
+        recall = sampled_recall(ok)
         planted = summary([r["planted_recall"] for r in ok if "planted_recall" in r], "{:.3f}")
         rss = summary([r["rss_peak_mb"] for r in ok], "{:.0f}")
         pairs = summary([r["pairs"] for r in ok if "pairs" in r], "{:.0f}")
@@ -201,6 +221,8 @@ def render(
             f"| {method} | {n:,} | {label} | {len(ok)} | {secs} | {pairs} | {recall} | "
             f"{planted} | {rss} |"
         )
+    if real:
+        lines += ["", *real]
     text = "\n".join(lines) + "\n"
     if args.out != "-":
         out = Path(args.out)
@@ -218,6 +240,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fiftyone", help="python of a venv with fiftyone installed")
     parser.add_argument("--no-exact", action="store_true", help="skip the exact join")
+    parser.add_argument("--no-real", action="store_true", help="skip the real-embeddings part")
+    parser.add_argument("--real-only", action="store_true", help="only the real embeddings")
     parser.add_argument("--out", default=str(HERE / "results" / "duplicates.md"))
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -228,7 +252,7 @@ def main() -> int:
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
     rows: list[tuple[str, int, str, list[dict[str, Any]]]] = []
-    for n in [int(s) for s in args.sizes.split(",")]:
+    for n in [] if args.real_only else [int(s) for s in args.sizes.split(",")]:
         for skewed in (False, True):
             label = "skewed" if skewed else "balanced"
             count = args.skewed_runs_1m if skewed and n >= 1_000_000 else args.runs
@@ -257,7 +281,15 @@ def main() -> int:
             fo_runs = [run_child(script, args.fiftyone) for _ in range(args.runs)]
             rows.append(("FiftyOne Brain compute_near_duplicates", n, "balanced", fo_runs))
             render(rows, args, started, load)
-    render(rows, args, started, load)
+    real = None
+    if not args.no_real:
+        try:
+            from dedup_real import section
+
+            real = section()
+        except ImportError as exc:  # the embed extra (torch, open_clip) is not installed
+            real = ["## Real embeddings", "", f"- Skipped: {exc}", ""]
+    render(rows, args, started, load, real)
     return 0
 
 

@@ -60,15 +60,25 @@ def plain_loop(model: Any, preprocess: Any, files: list[Path]) -> np.ndarray:
 
 
 def ours(
-    spec: dict[str, Any], files: list[Path], precision: str = "auto"
+    spec: dict[str, Any],
+    files: list[Path],
+    precision: str = "auto",
+    embed_seconds: list[float] | None = None,
 ) -> tuple[np.ndarray, str]:
+    """Our embedding stream over ``files``; appends to ``embed_seconds`` the time from the
+    model being loaded (the stream's ``meta`` message) to the last vector, the part the
+    plain loop's figure covers (its model is built before its clock starts)."""
     items = [(i, str(p)) for i, p in enumerate(files)]
-    vectors, dtype = [], ""
+    vectors, dtype, loaded = [], "", 0.0
     for message in embed_stream(spec, items, "cpu", BATCH, precision):
-        if message[0] == "vectors":
+        if message[0] == "meta":
+            loaded = time.perf_counter()
+        elif message[0] == "vectors":
             vectors.append(message[2])
         elif message[0] == "done":
             dtype = message[1]["dtype"]
+    if embed_seconds is not None:
+        embed_seconds.append(time.perf_counter() - loaded)
     return np.concatenate(vectors), dtype
 
 
@@ -125,22 +135,26 @@ def main() -> None:
         spec = parse_model("ViT-B-32", str(checkpoint)).to_json()
 
         plain_t, plain_v = timed(lambda: plain_loop(model, preprocess, files), args.runs)
-        ours_t, (ours_v, dtype) = timed(lambda: ours(spec, files), args.runs)
-        fp32_t, (fp32_v, _) = timed(lambda: ours(spec, files, "fp32"), 1)
+        ours_e: list[float] = []
+        fp32_e: list[float] = []
+        ours_t, (ours_v, dtype) = timed(lambda: ours(spec, files, "auto", ours_e), args.runs)
+        fp32_t, (fp32_v, _) = timed(lambda: ours(spec, files, "fp32", fp32_e), args.runs)
         cli = [via_cli(files, "ViT-B-32", str(checkpoint), tmp, r) for r in range(args.runs)]
         cos_fp32 = (ours_v * fp32_v).sum(axis=1)
         cos_plain = (ours_v * plain_v).sum(axis=1)
         cos_pipeline = (fp32_v * plain_v).sum(axis=1)
         n = len(files)
-        speedup = statistics.median(plain_t) / statistics.median(ours_t)
+        plain_med = statistics.median(plain_t)
+        speedup = plain_med / statistics.median(ours_e)
         lines += [
             "| ViT-B-32 (random weights), CPU | images/s | vs plain loop |",
             "|---|---|---|",
-            f"| plain open_clip loop (PIL open → preprocess → encode_image, fp32) | {rate(n, plain_t)} | 1.00x |",
-            f"| ours in-process, {dtype} | {rate(n, ours_t)} | **{speedup:.2f}x** |",
-            f"| ours in-process, fp32 (1 run) | {rate(n, fp32_t)} | {statistics.median(plain_t) / fp32_t[0]:.2f}x |",
+            f"| plain open_clip loop (PIL open → preprocess → encode_image, fp32; model built before the clock starts) | {rate(n, plain_t)} | 1.00x |",
+            f"| ours in-process, {dtype} (from the model loaded: decode, preprocess, precision check, forward) | {rate(n, ours_e)} | **{speedup:.2f}x** |",
+            f"| ours in-process, {dtype}, model load from the checkpoint included | {rate(n, ours_t)} | {plain_med / statistics.median(ours_t):.2f}x |",
+            f"| ours in-process, fp32 (from the model loaded) | {rate(n, fp32_e)} | {plain_med / statistics.median(fp32_e):.2f}x |",
             f"| ours via CLI (embedding part) | {rate(n, [n / c['images_per_second'] for c in cli])} | |",
-            f"| ours via CLI, end to end (process start, torch import, model load) | {rate(n, [c['wall'] for c in cli])} | {statistics.median(plain_t) / statistics.median(c['wall'] for c in cli):.2f}x |",
+            f"| ours via CLI, end to end (process start, torch import, model load) | {rate(n, [c['wall'] for c in cli])} | {plain_med / statistics.median(c['wall'] for c in cli):.2f}x |",
             "",
             f"- cosine, ours {dtype} vs ours fp32: min {cos_fp32.min():.4f}, median {np.median(cos_fp32):.4f}",
             f"- cosine, ours {dtype} vs plain loop fp32: min {cos_plain.min():.4f}, median {np.median(cos_plain):.4f}",

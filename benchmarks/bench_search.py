@@ -204,6 +204,13 @@ def main() -> int:
                 + "".join(f" {cell} |" for cell in forced)
             )
             print(lines[-1], flush=True)
+        cached = [m for _, m in cache._entries.values()]
+        first_pass = (
+            "int8 first pass (numba kernel) + exact float32 re-rank of the rows its error "
+            "bound keeps"
+            if any(m.quantized is not None for m in cached)
+            else "float32 scan of the whole matrix (no int8 pass: numba missing or too few rows)"
+        )
         store.close()
         catalog.close()
         cli_times = []
@@ -221,7 +228,7 @@ def main() -> int:
         "",
         f"- Date: {started}; total wall time {time.perf_counter() - t_all:.0f} s; load "
         f"average at start {load:.1f}, at the end {os.getloadavg()[0]:.1f} (2 shared cores)",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine(load)}",
         f"- `{' '.join(sys.argv)}`: {args.n:,} samples and 512-d vectors (clustered, "
         f"`bench_vectors.make_data`) in Qdrant Edge; catalog ingest {ingest_s:.1f} s, upsert "
         f"{upsert_s:.1f} s, HNSW index "
@@ -230,6 +237,8 @@ def main() -> int:
         "`search.engine.search` (query vector lookup + DuckDB filter + vector search + file "
         "names). Filters are range filters on a sample column matching the given share. Recall@50 "
         "against brute-force numpy within the filter.",
+        f"- Server path: {first_pass}; file names of the hits from the cached matrix (read "
+        "once per matrix).",
         "",
     ]
     footer = [

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
 import sys
 import tempfile
@@ -40,10 +42,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     Run,
     checked,
+    cpu_model,
     environment,
+    git_commit,
     header,
     interleave,
     load_average,
+    ram_gib,
     run_locked,
     run_process,
     summary,
@@ -218,6 +223,23 @@ def fmt_lat(rounds: list[dict[str, Any]], key: str) -> str:
     p50 = summary([x["p50"] for x in lats]).median
     p95 = summary([x["p95"] for x in lats])
     return f"{p50:.1f} / {p95.median:.1f} ({p95.low:.1f}–{p95.high:.1f})"
+
+
+def machine(start_load: float | None = None) -> str:
+    """CPU, cores, RAM, OS, Python, the load average and the code's commit. ``start_load``:
+    the load taken when the run began (a caller writing its file at the end passes it, so
+    the line never shows the end's load as the start's)."""
+    now = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = (
+        f"load average at start {start_load:.1f}, when written {now:.1f}"
+        if start_load is not None
+        else f"load average {now:.1f}"
+    )
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, {ram_gib():.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; {load} (machine shared "
+        f"with other work); code at `{git_commit()}`"
+    )
 
 
 def versions() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,27 @@ def test_ivf_self_join_finds_the_planted_pairs_and_only_true_ones() -> None:
     )  # exact where it matters
     assert near_duplicate_pairs(x, 0.95, exact=True).method == "exact"
     assert near_duplicate_pairs(x[:100], 0.95).method == "exact"
+
+
+def test_ivf_self_join_in_small_blocks_gives_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The memory bounds (rows assigned at a time, the largest similarity block) change
+    how the work is cut, never the answer: a large group joined a few rows at a time and
+    the assignment in ragged chunks give the same pairs and nearest similarities."""
+    import visionlens_jlab.dedup.near as near
+
+    x, _ = clustered(3000, 32, 60, 9)
+    x[:600] = x[:600] * 0.2 + x[0] * 0.8  # one crowded region: a large group
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    want = ivf_self_join(x, 0.95, seed=2)
+    for name, value in (("ASSIGN_ROWS", 97), ("JOIN_BLOCK_ELEMENTS", 5_000)):
+        monkeypatch.setattr(near, name, value)
+        got = ivf_self_join(x, 0.95, seed=2)
+        monkeypatch.undo()
+        assert (got.i.tolist(), got.j.tolist()) == (want.i.tolist(), want.j.tolist())
+        np.testing.assert_allclose(got.nearest, want.nearest, atol=1e-6)
+    assert len(want) > 0
 
 
 @settings(max_examples=25, deadline=None)

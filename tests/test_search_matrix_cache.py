@@ -121,6 +121,42 @@ def test_search_through_the_cache_and_every_write_drops_it(
     )
 
 
+def test_file_names_come_from_the_cache_and_follow_a_reingest(
+    edge: EdgeVectorStore, catalog: Catalog
+) -> None:
+    """Names are read once per matrix; a re-ingest under the same name (same ids, other
+    file names) drops the vectors, hence the matrix and its names."""
+    dataset_id, ids = add_dataset(catalog, "ds", N)
+    space = edge.ensure_space("m", "v1", DIM)
+    edge.upsert(space.name, ids, _vectors(5), dataset_id)
+    cache = VectorMatrixCache(2**20)
+
+    def names(name: str) -> dict[int, str]:
+        out = search(catalog, edge, name, Query(like=ids[7]), k=20, cache=cache)
+        assert out["strategy"] == "memory" and len(out["results"]) == 20
+        return {r["sample_id"]: r["file_name"] for r in out["results"]}
+
+    def catalog_names(found: dict[int, str]) -> dict[int, str]:
+        with catalog.cursor() as cur:
+            rows = cur.execute(
+                "SELECT sample_id, file_name FROM samples WHERE list_contains(?, sample_id)",
+                [list(found)],
+            ).fetchall()
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    first = names("ds")
+    assert first == catalog_names(first) and all(v.startswith("ds_") for v in first.values())
+    matrix = cache.get(edge, space, dataset_id, N)
+    assert matrix is not None and matrix.file_names is not None  # read once, kept
+    catalog.delete_dataset("ds")
+    edge.delete_dataset(dataset_id)
+    # the same samples under other file names (a re-ingest from another annotation file)
+    dataset_id, ids = add_dataset(catalog, "ds2", N)
+    edge.upsert(space.name, ids, _vectors(5), dataset_id)
+    second = names("ds2")
+    assert second == catalog_names(second) and all(v.startswith("ds2_") for v in second.values())
+
+
 def test_memory_cap_and_least_recently_used_first_out(
     edge: EdgeVectorStore, catalog: Catalog, tmp_path: Path
 ) -> None:

@@ -39,6 +39,10 @@ SECONDARY_GROUPS = 2
 KMEANS_SAMPLE_PER_GROUP = 16
 KMEANS_ITERATIONS = 8
 BLOCK = 4096
+ASSIGN_ROWS = 4096
+"""Rows assigned to centroids at a time (4,096 x ~4,000 groups: a 64 MB distance block)."""
+JOIN_BLOCK_ELEMENTS = 16_000_000
+"""Largest similarity block of the group join (64 MB of float32)."""
 
 
 @dataclass
@@ -134,10 +138,10 @@ def ivf_self_join(
     n_groups = min(n_groups, max(1, n // 8))
     if progress is not None:
         progress(0.0, f"grouping {n:,} vectors into {n_groups:,} groups")
-    reduced = _pca_projection(vectors, rng)
-    centroids = _kmeans(reduced, n_groups, rng)
-    nearest_groups = _nearest_groups(reduced, centroids, 1 + SECONDARY_GROUPS)
-    del reduced
+    projection = _pca_basis(vectors, rng)
+    centroids = _kmeans(vectors, projection, n_groups, rng)
+    # assigned chunk by chunk: the n x PCA_DIMS projection is never held whole
+    nearest_groups = _nearest_groups(vectors, projection, centroids, 1 + SECONDARY_GROUPS)
     # members of group g: primaries (nearest centroid g), then secondaries (the vectors
     # having g among their next SECONDARY_GROUPS nearest centroids)
     first = nearest_groups[:, 0]
@@ -159,14 +163,16 @@ def ivf_self_join(
         members = np.concatenate([prim, order_s[bounds_s[g] : bounds_s[g + 1]]])
         block = vectors[members]
         m = len(prim)
-        for start in range(0, m, BLOCK):
-            sims = block[start : min(m, start + BLOCK)] @ block.T
+        # a large group (skewed data) is joined in fewer rows at a time: the similarity
+        # block stays under JOIN_BLOCK_ELEMENTS whatever the group's size
+        step_rows = max(1, min(BLOCK, JOIN_BLOCK_ELEMENTS // len(members)))
+        for start in range(0, m, step_rows):
+            stop = min(m, start + step_rows)
+            sims = block[start:stop] @ block.T
             rows = np.arange(len(sims))
             sims[rows, rows + start] = -np.inf  # itself
             # rows and columns: a secondary member's best match may be a primary here
-            nearest[prim[start : start + BLOCK]] = np.maximum(
-                nearest[prim[start : start + BLOCK]], sims.max(axis=1)
-            )
+            nearest[prim[start:stop]] = np.maximum(nearest[prim[start:stop]], sims.max(axis=1))
             nearest[members] = np.maximum(nearest[members], sims.max(axis=0))
             r, c = np.nonzero(sims >= threshold)
             # primary-primary pairs appear twice (both rows): keep them once
@@ -176,6 +182,7 @@ def ivf_self_join(
             found_i.append(np.minimum(a, b))
             found_j.append(np.maximum(a, b))
             found_s.append(sims[r, c].astype(np.float32))
+            del sims
         if progress is not None and g % step == 0:
             progress(g / n_groups, f"joined {g:,} of {n_groups:,} groups")
     return _result(found_i, found_j, found_s, nearest, "ivf")
@@ -200,27 +207,43 @@ def _result(
     return PairResult(i[first], j[first], s[first], nearest, method)
 
 
-def _pca_projection(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The mean-centred vectors projected on their top principal directions (float32)."""
+@dataclass(frozen=True)
+class _Projection:
+    """Mean-centring and projection on the top principal directions: ``x @ basis - shift``."""
+
+    basis: np.ndarray  # dim x PCA_DIMS float32
+    shift: np.ndarray  # PCA_DIMS float32 (the mean, projected)
+
+    def apply(self, rows: np.ndarray) -> np.ndarray:
+        """The projected rows (float32)."""
+        out = rows @ self.basis
+        out -= self.shift
+        return out
+
+
+def _pca_basis(vectors: np.ndarray, rng: np.random.Generator) -> _Projection:
+    """The principal directions of the mean-centred vectors, from a sample of rows."""
     n, dim = vectors.shape
     dims = min(PCA_DIMS, dim)
     sample = vectors[np.sort(rng.choice(n, size=min(n, 50_000), replace=False))]
     mean = sample.mean(axis=0, dtype=np.float64).astype(np.float32)
-    centred = sample - mean
-    cov = (centred.T @ centred).astype(np.float64) / max(1, len(sample) - 1)
+    sample -= mean  # a copy already (fancy indexing): centred in place
+    cov = (sample.T @ sample).astype(np.float64) / max(1, len(sample) - 1)
+    del sample
     _, eigvecs = np.linalg.eigh(cov)
     basis = np.ascontiguousarray(eigvecs[:, ::-1][:, :dims], dtype=np.float32)
-    out = np.empty((n, dims), dtype=np.float32)
-    shift = mean @ basis
-    for start in range(0, n, 65_536):
-        out[start : start + 65_536] = vectors[start : start + 65_536] @ basis - shift
-    return out
+    return _Projection(basis, mean @ basis)
 
 
-def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Lloyd's k-means on a sample of ``x`` (squared euclidean); empty groups re-seeded."""
-    n = len(x)
-    sample = x[rng.choice(n, size=min(n, k * KMEANS_SAMPLE_PER_GROUP), replace=False)]
+def _kmeans(
+    vectors: np.ndarray, projection: _Projection, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Lloyd's k-means on a projected sample of the rows (squared euclidean); empty groups
+    re-seeded."""
+    n = len(vectors)
+    sample = projection.apply(
+        vectors[rng.choice(n, size=min(n, k * KMEANS_SAMPLE_PER_GROUP), replace=False)]
+    )
     centroids = sample[rng.choice(len(sample), size=k, replace=False)].copy()
     for _ in range(KMEANS_ITERATIONS):
         labels = _nearest(sample, centroids)
@@ -240,20 +263,24 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     half_c2 = 0.5 * (centroids * centroids).sum(axis=1)
     out = np.empty(len(x), dtype=np.int64)
-    for start in range(0, len(x), 16_384):
+    for start in range(0, len(x), ASSIGN_ROWS):
         # argmin |x - c|^2 = argmin (|c|^2 / 2 - x.c): one matmul, one in-place add
-        d = x[start : start + 16_384] @ -centroids.T
+        d = x[start : start + ASSIGN_ROWS] @ -centroids.T
         d += half_c2
-        out[start : start + 16_384] = d.argmin(axis=1)
+        out[start : start + ASSIGN_ROWS] = d.argmin(axis=1)
     return out
 
 
-def _nearest_groups(x: np.ndarray, centroids: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` nearest centroids of every row, nearest first."""
+def _nearest_groups(
+    vectors: np.ndarray, projection: _Projection, centroids: np.ndarray, count: int
+) -> np.ndarray:
+    """The ``count`` nearest centroids of every row (projected a chunk at a time), nearest
+    first."""
     half_c2 = 0.5 * (centroids * centroids).sum(axis=1)
-    out = np.empty((len(x), count), dtype=np.int64)
-    for start in range(0, len(x), 16_384):
-        d = x[start : start + 16_384] @ -centroids.T
+    neg_t = np.ascontiguousarray(-centroids.T)
+    out = np.empty((len(vectors), count), dtype=np.int64)
+    for start in range(0, len(vectors), ASSIGN_ROWS):
+        d = projection.apply(vectors[start : start + ASSIGN_ROWS]) @ neg_t
         d += half_c2
         rows = np.arange(len(d))
         # repeated argmin: ~10x faster than argpartition for a few of thousands of columns

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
 
 from ..catalog.filters import FilterError, compile_filter
 from ..vectors import Hit, SpaceInfo, VectorStore
@@ -135,7 +136,11 @@ def search(
             hits, strategy = matrix.top_k(vector, k, rows), "memory"
         else:
             hits, strategy = _top_k(store, space.name, vector, k, dataset_id, n_points, ids, plan)
-        names = _file_names(cur, dataset_id, [h.sample_id for h in hits])
+        hit_ids = [h.sample_id for h in hits]
+        if matrix is not None:
+            names = matrix.names_of(hit_ids, lambda: _all_file_names(cur, dataset_id))
+        else:
+            names = _file_names(cur, dataset_id, hit_ids)
         warning = coverage_warning(state, dataset, space, n_points)
     return {
         "model": space.model,
@@ -258,7 +263,17 @@ def _top_k(
     return store.search(space, vector, k, sample_ids=ids, exact=True), "exact-ids"
 
 
-def _file_names(cur: Any, dataset_id: int, sample_ids: list[int]) -> dict[int, str]:
+def _all_file_names(cur: Any, dataset_id: int) -> tuple[np.ndarray, pa.Array]:
+    """Every sample's ``(ids sorted, file names)``: read once per cached matrix."""
+    table = cur.sql(
+        "SELECT sample_id, file_name FROM samples WHERE dataset_id = ? ORDER BY sample_id",
+        params=[dataset_id],
+    ).to_arrow_table()
+    ids = table.column(0).to_numpy().astype(np.int64, copy=False)
+    return ids, table.column(1).combine_chunks()
+
+
+def _file_names(cur: Any, dataset_id: int, sample_ids: list[int]) -> dict[int, str | None]:
     if not sample_ids:
         return {}
     rows = cur.execute(

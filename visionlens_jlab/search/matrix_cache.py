@@ -3,7 +3,10 @@
 Reading a query's vector back out of Qdrant Edge and scanning the shard cost most of a
 search (``benchmarks/results/search.md``); one float32 matrix per (space, dataset) makes
 the ``like`` lookup an array index and an exact top-k one matrix-vector product (memory
-bound: 100K x 512 is 200 MB, scanned in ~10 ms on the 2-core benchmark machine).
+bound: 100K x 512 is 200 MB, scanned in ~5 ms on the 2-core benchmark machine), or, with
+numba installed, an int8 first pass over a quarter of the bytes and an exact float32
+re-rank of the rows its error bound keeps (:mod:`.quantized`). File names of the hits come
+from the matrix too.
 
 The matrix is read lazily, on the first search of a dataset in a space, and is dropped
 when the store has been written since (:meth:`VectorStore.generation` changes on every
@@ -18,11 +21,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from ..vectors import Hit, SpaceInfo, VectorStore
+from .quantized import QUANTIZED_MIN_ROWS, Int8Rows
 from .spaces import read_vectors
 
 GATHER_MAX_SHARE = 0.1
@@ -31,19 +37,29 @@ above it, scanning the whole matrix and picking the rows is cheaper than the gat
 (100K x 512: 12 against 64 ms at a 50 % filter on the benchmark machine)."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class DatasetMatrix:
-    """The vectors of one dataset in one space: ``ids`` sorted, row ``i`` is ``ids[i]``."""
+    """The vectors of one dataset in one space: ``ids`` sorted, row ``i`` is ``ids[i]``.
+
+    ``file_names`` (row ``i``: the file name of ``ids[i]``) is filled by the first search
+    that needs it (:meth:`names_of`): a sample's file name never changes while it exists,
+    and the samples of a deleted or re-ingested dataset lose their vectors, which drops
+    the matrix with its names. It saves the catalog query per request.
+    """
 
     ids: np.ndarray
     matrix: np.ndarray
     distance: str
     sq_norms: np.ndarray | None  # euclid only
+    file_names: pa.Array | None = None
+    quantized: Int8Rows | None = None  # cosine and dot: the int8 first pass
 
     @property
     def nbytes(self) -> int:
-        """Memory held (matrix, ids and norms)."""
+        """Memory held (matrix, ids, norms and file names once read)."""
         extra = 0 if self.sq_norms is None else self.sq_norms.nbytes
+        extra += 0 if self.file_names is None else self.file_names.nbytes
+        extra += 0 if self.quantized is None else self.quantized.nbytes
         return int(self.matrix.nbytes + self.ids.nbytes + extra)
 
     def rows_of(self, sample_ids: np.ndarray) -> np.ndarray:
@@ -53,6 +69,22 @@ class DatasetMatrix:
         pos = np.searchsorted(self.ids, sample_ids)
         pos = np.minimum(pos, len(self.ids) - 1)
         return pos[self.ids[pos] == sample_ids]
+
+    def names_of(
+        self, sample_ids: list[int], read: Callable[[], tuple[np.ndarray, pa.Array]]
+    ) -> dict[int, str | None]:
+        """File names of ``sample_ids`` (rows of this matrix); ``read`` gives every sample's
+        ``(ids sorted, names)`` from the catalog, called once per matrix."""
+        if self.file_names is None:
+            cat_ids, cat_names = read()
+            if len(cat_ids) == 0:
+                cat_ids, cat_names = np.zeros(1, np.int64) - 1, pa.array([None], pa.string())
+            pos = np.minimum(np.searchsorted(cat_ids, self.ids), len(cat_ids) - 1)
+            # a row whose sample is not in the catalog (drift) gets a null name
+            self.file_names = cat_names.take(pa.array(pos, mask=cat_ids[pos] != self.ids))
+        rows = self.rows_of(np.asarray(sample_ids, dtype=np.int64))
+        names = self.file_names.take(pa.array(rows)).to_pylist()
+        return dict(zip(self.ids[rows].tolist(), names, strict=True))
 
     def vector(self, sample_id: int) -> np.ndarray | None:
         """The stored vector of ``sample_id``, or None if it has none."""
@@ -67,7 +99,14 @@ class DatasetMatrix:
         if self.distance == "cosine":
             norm = float(np.linalg.norm(q))
             q = q / norm if norm > 0 else q
-        if rows is not None and len(rows) <= GATHER_MAX_SHARE * len(self.ids):
+        gather = rows is not None and len(rows) <= GATHER_MAX_SHARE * len(self.ids)
+        if self.quantized is not None and not gather:
+            # the int8 pass keeps the rows that can be in the top k; re-scored exactly
+            kept = self.quantized.candidates(q, k, rows)
+            if kept is not None:
+                rows, gather = kept, True
+        if gather:
+            assert rows is not None
             dots = self.matrix[rows] @ q
         else:
             dots = self.matrix @ q
@@ -95,8 +134,11 @@ class DatasetMatrix:
 class VectorMatrixCache:
     """Per (space, dataset) float32 matrices of an Edge store, at most ``max_bytes`` in all."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, quantize_min_rows: int = QUANTIZED_MIN_ROWS) -> None:
+        """``quantize_min_rows``: cosine and dot matrices of at least this many rows get an
+        int8 first pass (:mod:`.quantized`) when numba is installed."""
         self.max_bytes = int(max_bytes)
+        self.quantize_min_rows = quantize_min_rows
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[str, int], tuple[int, DatasetMatrix]] = OrderedDict()
         self._counts: dict[tuple[str, int], tuple[int, int]] = {}
@@ -124,7 +166,8 @@ class VectorMatrixCache:
     ) -> DatasetMatrix | None:
         """The dataset's matrix in ``space``, read now if missing or stale; None when the
         store is not an Edge store or the matrix (``n_points`` rows) would not fit."""
-        need = n_points * space.dim * 4
+        quantize = space.distance != "euclid" and n_points >= self.quantize_min_rows
+        need = n_points * space.dim * (5 if quantize else 4)  # float32 (+ int8 codes)
         if store.kind != "edge" or need > self.max_bytes:
             return None
         key = (space.name, dataset_id)
@@ -139,6 +182,8 @@ class VectorMatrixCache:
             ids, matrix = read_vectors(store, space, dataset_id)
             sq = np.einsum("ij,ij->i", matrix, matrix) if space.distance == "euclid" else None
             found = DatasetMatrix(ids, matrix, space.distance, sq)
+            if quantize and len(ids) >= self.quantize_min_rows:
+                found.quantized = Int8Rows.build(matrix)
             self._entries[key] = (gen, found)  # the generation from before the read
             self._evict(self.max_bytes)
             return self._entries.get(key, (gen, None))[1]
