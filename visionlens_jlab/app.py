@@ -90,6 +90,15 @@ class VisionLensApp(ExtensionApp):
     thumbnail_cache_mb = Integer(
         2048, config=True, help="Size cap of the on-disk thumbnail cache, in MiB."
     )
+    answers_cache_mb = Integer(
+        64,
+        config=True,
+        help=(
+            "Memory cap, in MiB, of the cached answers of samples pages, counts and facets "
+            "(keyed by the compiled filter, dropped by any write to the catalog; least "
+            "recently used first out). 0: off."
+        ),
+    )
     search_cache_mb = Integer(
         1024,
         config=True,
@@ -185,7 +194,11 @@ class VisionLensApp(ExtensionApp):
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         configure_gcs(self.gcs_timeout_s)
-        self.catalog = Catalog(self.resolved_data_dir, memory_limit=self.catalog_memory_limit)
+        self.catalog = Catalog(
+            self.resolved_data_dir,
+            memory_limit=self.catalog_memory_limit,
+            result_cache_mb=self.answers_cache_mb,
+        )
         self.executor = ThreadPoolExecutor(
             max_workers=self.request_threads or (os.cpu_count() or 1) + 1,
             thread_name_prefix="visionlens-request",
