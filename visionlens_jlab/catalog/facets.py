@@ -81,7 +81,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         key = filter_key("facets", dataset_id, flt)
         cached = catalog.results.get(key, version)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         keys = facet_keys(cur, dataset_id)
         fields, attributes = keys.fields[:MAX_FIELD_FACETS], keys.attributes[:MAX_FIELD_FACETS]
         out, total = _facets_over(cur, dataset_id, flt, fields, keys.sources, attributes)
@@ -121,7 +121,7 @@ def _wider_facet(
         key = filter_key("facet", dataset_id, flt, name, source)
         single = catalog.results.get(key, version)
         if single is not None:
-            return single  # type: ignore[no-any-return]
+            return single
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
         wider, _ = _facets_over(cur, dataset_id, flt, only_fields, sources, [], True)

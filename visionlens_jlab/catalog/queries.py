@@ -6,14 +6,13 @@ import json
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from .catalog import Catalog
 from .computed import computed_values_for
 from .facets import FacetProvider, facets, register_facet_provider
 from .filters import FilterError, Params, compile_filter, sort_direction, sort_key_sql
-from .result_cache import filter_key
+from .result_cache import filter_key, params_key
 
 __all__ = [
     "FacetProvider",
@@ -53,12 +52,12 @@ def samples_page(
         flt = compile_filter(dataset_id, spec)
         total_key = filter_key("total", dataset_id, flt)
         page_key = filter_key(
-            "page", dataset_id, flt, key, orjson.dumps(key_params.values), direction,
+            "page", dataset_id, flt, key, params_key(key_params.values), direction,
             offset, limit, include_annotations,
         )  # fmt: skip
         cached = catalog.results.get(page_key, version)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         if limit == 0:  # a count: any page or facets answer of this filter knows it
             known = catalog.results.get(total_key, version)
             if known is not None:

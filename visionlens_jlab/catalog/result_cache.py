@@ -28,7 +28,15 @@ from .filters import CompiledFilter
 
 def filter_key(kind: str, dataset_id: int, flt: CompiledFilter, *extra: Any) -> tuple[Any, ...]:
     """The cache key of a query of ``kind`` over the samples ``flt`` selects."""
-    return (kind, dataset_id, flt.where, orjson.dumps(flt.params), *extra)
+    return (kind, dataset_id, flt.where, params_key(flt.params), *extra)
+
+
+def params_key(params: list[Any]) -> bytes:
+    """Bound parameters as bytes that are equal exactly when the parameters are."""
+    try:
+        return orjson.dumps(params)
+    except TypeError:  # not JSON (an integer past 64 bits...): its exact repr
+        return repr(params).encode()
 
 
 def _key_bytes(key: tuple[Any, ...]) -> int:
