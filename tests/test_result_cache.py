@@ -142,7 +142,7 @@ def any_writer(cat: Catalog) -> None:
 
 
 WRITES = [touch_tags, new_predictions, new_evaluation, computed_field, any_writer]
-VIEWS = [
+VIEWS: list[tuple[dict[str, Any], str | None]] = [
     ({}, None),
     ({"tags": {"any": ["t9"]}}, None),
     ({"labels": {"source": "m1", "score": {"min": 0.5}}}, "box_max.score.m1"),
