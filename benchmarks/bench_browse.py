@@ -1,8 +1,9 @@
 """Browsing benchmark (issue #16): every samples page, count and facet request through REST.
 
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_browse.py \\
-        [--sizes 100000 1000000] [--reps 20] [--cache /tmp/vl-browse-cache] \\
-        [--code previous=/work/main --code this=.] [--out benchmarks/results/browse.md]
+        [--sizes 100000 1000000] [--reps 20] [--runs 3] [--cache /tmp/vl-browse-cache] \\
+        [--code previous=/work/main --code this=.] [--warm-only previous] \\
+        [--out benchmarks/results/browse.md]
 
 Per size, a synthetic dataset is written once through the real ingest writer into
 ``--cache`` (outside the repository; reused by later runs): ``n`` images, 3 ground-truth
@@ -10,8 +11,11 @@ boxes each, two prediction models of 2 boxes per image (``m1``, ``m2``), the tag
 on every 7th image and an evaluation of ``m1``. Then, for every ``--code`` checkout (the
 previous implementation and this one, in the same run), a real ``jupyter server`` is
 started with that checkout on its path over a copy-free read of the same catalog, and each
-request below is sent ``--reps`` times (after one warm-up) over a keep-alive connection:
-p50 / p95 in ms, and the server's RSS (current and peak) after the requests.
+request below is sent ``--reps`` times (after one warm-up) over a keep-alive connection,
+in two modes: *cold*, each request right after a write (the answers cache of this branch
+cannot serve it), and *warm*, the same request repeated. p50 / p95 in ms, median over
+``--runs`` servers per checkout (the order of the checkouts rotated) with the range of p95,
+and the server's RSS (current and peak) after the requests.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import environment, header, load_average, run_locked, table  # noqa: E402
 
 API = "/visionlens/api"
+TOUCH = "datasets/bench/tags"
 CLASSES = ("cat", "dog")
 
 
@@ -147,8 +152,25 @@ class Server:
         self.proc.wait(30)
 
 
-def measure(server: Server, n: int, reps: int) -> dict[str, Any]:
-    """p50/p95 (ms) and the answer's total per request; the server's RSS after them."""
+def timings(server: Server, path: str, body: Any, reps: int, cold: bool) -> list[float]:
+    """``reps`` request times (ms); ``cold``: each right after a write (a tag update that
+    matches no sample: a real committed write, so nothing computed before it may be served,
+    while every answer stays the same)."""
+    times = []
+    for _ in range(reps):
+        if cold:
+            status, raw = server.post(TOUCH, {"filter": {"ids": []}, "add": ["bench-touch"]})
+            if status != 200:
+                raise RuntimeError(f"the write between cold requests failed: {raw[:200]!r}")
+        t0 = time.perf_counter()
+        server.post(path, body)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def measure(server: Server, n: int, reps: int, modes: list[str]) -> dict[str, Any]:
+    """Per request and mode (``cold``: the first request after a write; ``warm``: the same
+    request again): p50/p95 (ms), the answer's total; the server's RSS after them."""
     out: dict[str, Any] = {}
     for label, endpoint, body in requests_for(n):
         path = f"datasets/bench/{endpoint}"
@@ -156,17 +178,11 @@ def measure(server: Server, n: int, reps: int) -> dict[str, Any]:
         if status != 200:
             out[label] = {"error": f"HTTP {status}: {raw[:200]!r}"}
             continue
-        times = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            status, raw = server.post(path, body)
-            times.append((time.perf_counter() - t0) * 1000)
-        qs = statistics.quantiles(times, n=20, method="inclusive")
-        out[label] = {
-            "p50": statistics.median(times),
-            "p95": qs[18],
-            "total": json.loads(raw)["total"],
-        }
+        out[label] = {"total": json.loads(raw)["total"]}
+        for mode in modes:
+            times = timings(server, path, body, reps, mode == "cold")
+            qs = statistics.quantiles(times, n=20, method="inclusive")
+            out[label][mode] = (statistics.median(times), qs[18])
     out["rss"] = server.rss_mb()
     return out
 
@@ -175,22 +191,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=3, help="servers started per checkout")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
     parser.add_argument("--code", action="append", default=None, help="label=checkout")
+    parser.add_argument(
+        "--warm-only",
+        action="append",
+        default=[],
+        help="label of a checkout without an answers cache: its cold and warm figures are "
+        "the same thing, so measure it once (repeated requests)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     codes = [c.split("=", 1) for c in (args.code or [f"this={ROOT}"])]
     load_start, env, sections = load_average(), environment(), []
     for n in args.sizes:
         data = dataset_dir(args.cache, n)
-        results = {}
-        for label, code in codes:
-            server = Server(Path(code).resolve(), data)
-            try:
-                results[label] = measure(server, n, args.reps)
-            finally:
-                server.close()
-        sections.append(report(n, results, data, load_average()))
+        results: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in codes}
+        for run in range(args.runs):
+            k = run % len(codes)  # the order rotates from run to run
+            for label, code in codes[k:] + codes[:k]:
+                modes = ["warm"] if label in args.warm_only else ["cold", "warm"]
+                server = Server(Path(code).resolve(), data)
+                try:
+                    results[label].append(measure(server, n, args.reps, modes))
+                finally:
+                    server.close()
+                print(f"  {n:,}: run {run + 1} {label} done, load {load_average()}", flush=True)
+        sections.append(report(n, results, data, load_average(), args.reps))
         print(sections[-1], flush=True)
     text = header("Browsing benchmark (issue #16)", env, load_start, load_average())
     text += "\n" + "\n".join(sections)
@@ -199,31 +227,43 @@ def main() -> None:
     print(text)
 
 
-def report(n: int, results: dict[str, dict[str, Any]], data: Path, load: str) -> str:
-    """One size's table: p50 / p95 per request and checkout, totals checked equal."""
-    labels = list(results)
+def _cell(runs: list[dict[str, Any]], req: str, mode: str) -> str:
+    """``p50 / p95`` medians over the runs, and the range of the runs' p95."""
+    if "error" in runs[0][req]:
+        return str(runs[0][req]["error"])[:60]
+    if mode not in runs[0][req]:
+        return "-"
+    p50 = statistics.median(r[req][mode][0] for r in runs)
+    p95s = [r[req][mode][1] for r in runs]
+    return f"{p50:.0f} / {statistics.median(p95s):.0f} ({min(p95s):.0f}-{max(p95s):.0f})"
+
+
+def report(
+    n: int, results: dict[str, list[dict[str, Any]]], data: Path, load: str, reps: int
+) -> str:
+    """One size's table: per request, checkout and mode the median over the runs of p50
+    and p95 and the range of p95; totals checked equal across checkouts and runs."""
+    columns = [(lb, mode) for lb in results for mode in ("cold", "warm")
+               if any(mode in r.get(req, {}) for r in results[lb] for req, _, _ in requests_for(n))]  # fmt: skip
     rows = []
     for req, _, _ in requests_for(n):
-        cells, totals = [req], set()
-        for label in labels:
-            r = results[label][req]
-            if "error" in r:
-                cells.append(r["error"][:60])
-                continue
-            totals.add(r["total"])
-            cells.append(f"{r['p50']:.0f} / {r['p95']:.0f}")
+        totals = {r[req]["total"] for runs in results.values() for r in runs if "total" in r[req]}
+        cells = [req, *(_cell(results[lb], req, mode) for lb, mode in columns)]
         cells.append(", ".join(f"{t:,}" for t in sorted(totals)))  # one value: exact & equal
         rows.append(cells)
     rss = [
-        f"{lb}: {results[lb]['rss'][0]:.0f} MB now, {results[lb]['rss'][1]:.0f} MB peak"
-        for lb in labels
+        f"{lb}: {max(r['rss'][0] for r in runs):.0f} MB now, "
+        f"{max(r['rss'][1] for r in runs):.0f} MB peak"
+        for lb, runs in results.items()
     ]
     written = (data / ".complete").read_text().strip()
-    head = ["request", *(f"{lb} p50 / p95 ms" for lb in labels), "total"]
+    runs_n = len(next(iter(results.values())))
+    head = ["request", *(f"{lb} {mode} p50 / p95 (p95 range) ms" for lb, mode in columns), "total"]
     return (
-        f"\n## {n:,} images ({written}; load after: {load})\n\n"
+        f"\n## {n:,} images ({written}; {runs_n} runs x {reps} requests per mode; "
+        f"load after: {load})\n\n"
         + table(head, rows)
-        + "\n\nServer RSS after the requests: " + "; ".join(rss) + "\n"
+        + "\n\nServer RSS after the requests (highest of the runs): " + "; ".join(rss) + "\n"
     )  # fmt: skip
 
 

@@ -81,7 +81,13 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     catalog_threads = Integer(
-        0, config=True, help="DuckDB's threads for the catalog. 0: every core but one (min 1)."
+        0,
+        config=True,
+        help=(
+            "DuckDB's threads for the catalog's queries. 0 (default): one per core, DuckDB's own "
+            "default (browsing at 1M images needs both cores of a small machine; DuckDB's threads "
+            "do not hold the GIL, and job workers run at a lower priority, see worker_nice)."
+        ),
     )
     worker_nice = Integer(
         DEFAULT_NICE,
@@ -101,6 +107,15 @@ class VisionLensApp(ExtensionApp):
     )
     thumbnail_cache_mb = Integer(
         2048, config=True, help="Size cap of the on-disk thumbnail cache, in MiB."
+    )
+    answers_cache_mb = Integer(
+        64,
+        config=True,
+        help=(
+            "Memory cap, in MiB, of the cached answers of samples pages, counts and facets "
+            "(keyed by the compiled filter, dropped by any write to the catalog; least "
+            "recently used first out). 0: off."
+        ),
     )
     search_cache_mb = Integer(
         1024,
@@ -200,7 +215,8 @@ class VisionLensApp(ExtensionApp):
         self.catalog = Catalog(
             self.resolved_data_dir,
             memory_limit=self.catalog_memory_limit,
-            threads=self.catalog_threads or default_worker_threads(),
+            threads=self.catalog_threads or None,
+            result_cache_mb=self.answers_cache_mb,
         )
         self.executor = ThreadPoolExecutor(
             max_workers=self.request_threads or (os.cpu_count() or 1) + 1,

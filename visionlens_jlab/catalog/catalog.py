@@ -24,6 +24,7 @@ import duckdb
 
 from ..config import CATALOG_FILE
 from .facet_keys import backfill_facet_keys
+from .result_cache import ResultCache
 from .schema import DDL, SCHEMA_VERSION
 
 INGEST_MEMORY_LIMIT = "32MB"
@@ -37,6 +38,10 @@ SERVER_MEMORY_LIMIT = "1GB"
 """The server's fixed DuckDB memory limit: room for many concurrent readers beside an ingest,
 and a bound on the buffer pool that caches the blocks an ingest appends (DuckDB's default,
 80% of RAM, would keep a whole large dataset resident after its ingest)."""
+
+RESULT_CACHE_MB = 64.0
+"""Default bound of the answers cache (:mod:`.result_cache`): some thousand pages and
+facets answers; the server's RSS figures in benchmarks/results/browse.md include it."""
 
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]?i?B$")
 
@@ -91,6 +96,7 @@ class Catalog:
         memory_limit: str | None = None,
         ingest_memory_limit: str | None = None,
         threads: int | None = None,
+        result_cache_mb: float = RESULT_CACHE_MB,
     ) -> None:
         """Open (and migrate) the catalog in ``data_dir``.
 
@@ -100,6 +106,7 @@ class Catalog:
         pass it only in a process that reads nothing else meanwhile (the CLI).
         ``threads``: DuckDB's worker threads for all queries together (``None``: one per
         core); the server bounds it so that its event loop keeps a core.
+        ``result_cache_mb`` bounds the cache of read answers (:mod:`.result_cache`; 0: none).
         """
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -115,6 +122,8 @@ class Catalog:
                 ) from exc
             raise
         self._write_lock = threading.Lock()
+        self._version = 0  # bumped after every write: see the ``version`` property
+        self.results = ResultCache(int(result_cache_mb * 1024 * 1024))
         self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
         for limit in (memory_limit, ingest_memory_limit):
             if limit is not None and not _MEMORY_RE.match(limit):
@@ -211,6 +220,15 @@ class Catalog:
                 ) from exc
             finally:
                 cur.close()
+                # after the commit (or rollback): a reader that read the old version may
+                # have seen this write, never the other way round (see result_cache.py)
+                self._version += 1
+
+    @property
+    def version(self) -> int:
+        """The write version: changes after every :meth:`write`, committed or not. Read it
+        before a read's first statement to key answers that may be cached."""
+        return self._version
 
     # ----------------------------------------------------------------------------- ids
 

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from .catalog import Catalog
-from .facet_exclusion import own_conditions
+from .facet_exclusion import OwnCondition, own_conditions
 from .facet_keys import facet_keys
 from .facet_sql import (
     CATEGORICAL,
@@ -28,7 +28,8 @@ from .facet_sql import (
     facets_sql,
     samples_table_sql,
 )
-from .filters import compile_filter
+from .filters import CompiledFilter, compile_filter
+from .result_cache import filter_key
 from .schema import GROUND_TRUTH
 
 __all__ = [
@@ -69,47 +70,83 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     Covers the sample columns, every ``fields.<key>``, tags, label classes per source, the
     prediction score per model, ``attributes.<key>`` of boxes, and boxes per sample. A
     facet the filter conditions on is counted without its own condition (multi-pick, see
-    :mod:`.facet_exclusion`): only that facet is computed again, over the wider filter.
+    :mod:`.facet_exclusion`): only that facet is computed again, over the wider filter,
+    or taken from the cached answer of the wider filter (usually the unfiltered view's).
+    Answers are cached until the next write (:mod:`.result_cache`).
     """
+    version = catalog.version  # before the first statement: see result_cache.py
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        flt = compile_filter(dataset_id, spec)
+        key = filter_key("facets", dataset_id, flt)
+        cached = catalog.results.get(key, version)
+        if cached is not None:
+            return cached
         keys = facet_keys(cur, dataset_id)
         fields, attributes = keys.fields[:MAX_FIELD_FACETS], keys.attributes[:MAX_FIELD_FACETS]
-        out, total = _facets_over(cur, dataset_id, spec, fields, keys.sources, attributes)
+        out, total = _facets_over(cur, dataset_id, flt, fields, keys.sources, attributes)
         built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
             out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
-            name, source = own.name, own.source
-            if (name, source) not in built_in:  # provider facets keep the plain semantics
+            if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
-            only_fields = [name[7:]] if name.startswith("fields.") else []
-            wider, _ = _facets_over(
-                cur, dataset_id, own.reduced, only_fields, [source] if source else [], [], True
-            )
-            for entry in wider:
-                if entry["name"] == name and entry.get("source") == source:
-                    out = [
-                        entry if f and f["name"] == name and f.get("source") == source else f
-                        for f in out
-                    ]
-    return {"total": total, "facets": [f for f in out if f]}
+            entry = _wider_facet(catalog, cur, dataset_id, own, version)
+            if entry is None:
+                continue
+            out = [
+                entry if f and (f["name"], f.get("source")) == (own.name, own.source) else f
+                for f in out
+            ]
+    answer = {"total": total, "facets": [f for f in out if f]}
+    catalog.results.put(key, version, answer)
+    catalog.results.put(filter_key("total", dataset_id, flt), version, total)
+    return answer
+
+
+def _wider_facet(
+    catalog: Catalog,
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    own: OwnCondition,
+    version: int,
+) -> dict[str, Any] | None:
+    """Facet ``own`` over the filter without its own condition: from the cached facets
+    answer of that filter when there is one (the same numbers: a facet is computed the same
+    way alone or with the others), else computed alone (and cached alone)."""
+    name, source = own.name, own.source
+    flt = compile_filter(dataset_id, own.reduced)
+    wider = catalog.results.get(filter_key("facets", dataset_id, flt), version)
+    if wider is None:
+        key = filter_key("facet", dataset_id, flt, name, source)
+        single = catalog.results.get(key, version)
+        if single is not None:
+            return single
+        only_fields = [name[7:]] if name.startswith("fields.") else []
+        sources = [source] if source else []
+        wider, _ = _facets_over(cur, dataset_id, flt, only_fields, sources, [], True)
+        entry = next(
+            (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
+        )
+        catalog.results.put(key, version, entry)
+        return entry
+    facets_list = wider["facets"]
+    return next((e for e in facets_list if (e["name"], e.get("source")) == (name, source)), None)
 
 
 def _facets_over(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    spec: dict[str, Any] | None,
+    flt: CompiledFilter,
     fields: list[str],
     sources: list[str],
     attributes: list[str],
     some_sources: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The built-in facets of ``spec``'s samples (sample columns and tags always, the given
+    """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
     ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
     subset of the dataset's (only their boxes are read)."""
-    flt = compile_filter(dataset_id, spec)
     # Arrow rather than a temp table: as fast to build, its row count is the total, and
     # nothing needs dropping after (the registration ends with the cursor).
     sql, params = samples_table_sql(flt.where, fields)

@@ -12,6 +12,7 @@ from .catalog import Catalog
 from .computed import computed_values_for
 from .facets import FacetProvider, facets, register_facet_provider
 from .filters import FilterError, Params, compile_filter, sort_direction, sort_key_sql
+from .result_cache import filter_key, params_key
 
 __all__ = [
     "FacetProvider",
@@ -43,11 +44,24 @@ def samples_page(
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
     direction = sort_direction(order)
+    version = catalog.version  # before the first statement: see result_cache.py
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         key_params = Params()
         key = sort_key_sql(sort, key_params)
         flt = compile_filter(dataset_id, spec)
+        total_key = filter_key("total", dataset_id, flt)
+        page_key = filter_key(
+            "page", dataset_id, flt, key, params_key(key_params.values), direction,
+            offset, limit, include_annotations,
+        )  # fmt: skip
+        cached = catalog.results.get(page_key, version)
+        if cached is not None:
+            return cached
+        if limit == 0:  # a count: any page or facets answer of this filter knows it
+            known = catalog.results.get(total_key, version)
+            if known is not None:
+                return {"total": known, "offset": offset, "limit": 0, "samples": []}
         # One statement: the filter (box subqueries and all) runs once for the total and the
         # page, instead of once for a COUNT and again for the page; only the page's rows
         # read the wide columns (names, tags, JSON fields). The one-row total is left-joined
@@ -93,7 +107,10 @@ def samples_page(
             computed = computed_values_for(cur, dataset_id, [s["sample_id"] for s in samples])
             for s in samples:
                 s["computed"] = computed.get(s["sample_id"], {})
-    return {"total": total, "offset": offset, "limit": limit, "samples": samples}
+    page = {"total": total, "offset": offset, "limit": limit, "samples": samples}
+    catalog.results.put(page_key, version, page)
+    catalog.results.put(total_key, version, total)
+    return page
 
 
 def annotations_for(
