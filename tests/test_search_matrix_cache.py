@@ -6,7 +6,6 @@ Real DuckDB catalog and real Qdrant Edge store; the brute-force reference is num
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,9 @@ from visionlens_jlab.search import Query, search
 from visionlens_jlab.search.matrix_cache import VectorMatrixCache
 from visionlens_jlab.vectors import EdgeVectorStore, QdrantClientVectorStore
 
-from .vectors_fixtures import add_dataset
+from .vectors_fixtures import add_dataset, catalog_fixture, edge_fixture  # noqa: F401 - fixtures
 
 N, DIM = 300, 8
-
-
-@pytest.fixture
-def edge(tmp_path: Path) -> Iterator[EdgeVectorStore]:
-    store = EdgeVectorStore(tmp_path / "edge")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    cat = Catalog(tmp_path / "data")
-    yield cat
-    cat.close()
 
 
 def _vectors(seed: int, n: int = N) -> np.ndarray:

@@ -7,9 +7,6 @@ as the reference. Needs numba (the kernel), as the server does to use the pass a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -21,7 +18,7 @@ from visionlens_jlab.search.matrix_cache import DatasetMatrix, VectorMatrixCache
 from visionlens_jlab.search.quantized import MAX_CANDIDATE_SHARE, Int8Rows
 from visionlens_jlab.vectors import EdgeVectorStore
 
-from .vectors_fixtures import add_dataset
+from .vectors_fixtures import add_dataset, catalog_fixture, edge_fixture  # noqa: F401 - fixtures
 
 
 def _clustered(n: int, dim: int, seed: int, degenerate: bool = False) -> np.ndarray:
@@ -90,20 +87,6 @@ def test_identical_rows_fall_back_to_the_float32_scan() -> None:
     assert quantized.candidates(x[0], 5, None) is None  # every row within the bound
     fast = DatasetMatrix(np.arange(500), x, "dot", None, quantized=quantized)
     assert len(fast.top_k(x[0], 5)) == 5
-
-
-@pytest.fixture
-def edge(tmp_path: Path) -> Iterator[EdgeVectorStore]:
-    store = EdgeVectorStore(tmp_path / "edge")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    cat = Catalog(tmp_path / "data")
-    yield cat
-    cat.close()
 
 
 @pytest.mark.parametrize("distance", ["cosine", "dot"])

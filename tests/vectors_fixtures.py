@@ -1,7 +1,8 @@
 """Fixtures for the vector-store tests: both real adapters, and catalog datasets to index.
 
-Import ``open_store_fixture`` / ``store_fixture`` into a test module to get the fixtures
-``open_store`` / ``store`` (named apart so the import does not shadow the argument).
+Import ``open_store_fixture`` / ``store_fixture`` (or ``edge_fixture`` / ``catalog_fixture``)
+into a test module to get the fixtures ``open_store`` / ``store`` (``edge`` / ``catalog``),
+named apart so the import does not shadow the argument.
 """
 
 from __future__ import annotations
@@ -92,3 +93,19 @@ def add_dataset(catalog: Catalog, name: str, n: int) -> tuple[int, list[int]]:
             "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]
         ).fetchall()
     return dataset_id, [int(r[0]) for r in rows]
+
+
+@pytest.fixture(name="edge")
+def edge_fixture(tmp_path: Path) -> Iterator[EdgeVectorStore]:
+    """An embedded Qdrant Edge store in a fresh folder, closed afterwards."""
+    store = EdgeVectorStore(tmp_path / "edge")
+    yield store
+    store.close()
+
+
+@pytest.fixture(name="catalog")
+def catalog_fixture(tmp_path: Path) -> Iterator[Catalog]:
+    """A fresh catalog beside the ``edge`` store, closed afterwards."""
+    cat = Catalog(tmp_path / "data")
+    yield cat
+    cat.close()
