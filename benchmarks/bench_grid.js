@@ -2,7 +2,7 @@
 /**
  * Grid benchmark with a real JupyterLab server and the system Chromium.
  *
- *   /work/notes/bin/quiet node benchmarks/bench_grid.js [--samples 1000000] [--rounds 3]
+ *   node benchmarks/bench_grid.js [--samples 1000000] [--rounds 3]
  *       [--data synthetic|coco] [--cache /tmp/vl-browse-cache] [--port 8890] [--out FILE]
  *
  * Makes its own data (grid_data.js: by default bench_browse.py's synthetic

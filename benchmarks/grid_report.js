@@ -255,7 +255,7 @@ function report({ rounds, data, samples, argv, load0, load1, steps }) {
   return [
     `## ${samples.toLocaleString('en-US')} samples, ${when} UTC`,
     '',
-    `Run: \`node benchmarks/bench_grid.js ${argv.join(' ')}\` (under \`/work/notes/bin/quiet\`), commit \`${commitOf()}\`.`,
+    `Run: \`node benchmarks/bench_grid.js ${argv.join(' ')}\`, commit \`${commitOf()}\`.`,
     `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; ${chromiumVersion()} (headless, --disable-gpu); Node ${process.version}. Load average (1 / 5 / 15 min) ${loads(load0)} at the start, ${loads(load1)} at the end.`,
     `Data: ${data.note}; the grid showed "${rounds[0].open.count}"; viewport 1280×800, tile size 192 px, page size 200. Each round: open, scroll ${steps.scroll.toLocaleString('en-US')} samples a screen per step, drag the scrollbar to the end over 60 frames, ${steps.jumps} random jumps, open the filter panel and change the split filter ${steps.filters} times.`,
     '',
