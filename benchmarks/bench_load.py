@@ -17,7 +17,8 @@ every image in the job's worker process), deletes that dataset, again.
 
 Reported per run: requests and errors (any status >= 400 or transport error) per endpoint,
 p50/p95/p99 latency per endpoint, the server's event-loop lag (p50/p99/max of a wake-up due
-every 50 ms, measured inside the server), where the loop thread was before the wake-ups 100 ms
+every 50 ms, measured inside the server), the garbage collector's pauses in the server (see
+``visionlens_jlab/gc_pauses.py``), where the loop thread was before the wake-ups 100 ms
 or more late (on a CPU / runnable waiting for a CPU / asleep, from its schedstat: see
 ``visionlens_jlab/loop_lag.py``), ingests completed; then the median and range over the runs.
 ``--server-arg`` passes server options for A/B runs (e.g. ``--VisionLensApp.worker_nice=0``). The clients run on the same 2 shared cores as the server: latencies include
@@ -199,6 +200,9 @@ class Run:
         lag_response = await self.call("lag", "GET", "debug/loop-lag")
         probe = json.loads(lag_response.body) if lag_response else {}
         lag, windows = probe.get("lag_ms", []), probe.get("windows", [])
+        gc_pauses, gc_frozen = probe.get("gc_pauses", []), probe.get("gc_frozen", 0)
+        census = await self.call("lag", "GET", "debug/loop-lag?heap=1")  # after the samples
+        heap = json.loads(census.body).get("heap", {}) if census else {}
         # leave no churn dataset behind for the next run (none if the last ingest failed)
         await self.wait_idle()
         names = await self.call("datasets", "GET", "datasets")
@@ -211,6 +215,9 @@ class Run:
             "errors": {k: v for k, v in self.errors.items() if v},
             "lag": lag,
             "windows": windows,
+            "gc_pauses": gc_pauses,
+            "gc_frozen": gc_frozen,
+            "heap": heap,
             "ingests": self.ingests,
             "embeds": self.embeds,
             "load": loadavg(),
@@ -251,6 +258,45 @@ def late_breakdown(windows: list[list[float]]) -> str:
     )
 
 
+def gc_in_late_windows(windows: list[list[float]], pauses: list[list[Any]]) -> str:
+    """How much of the late wake-ups' windows the garbage collector's pauses filled."""
+    late = [w for w in windows if w[0] >= LATE_MS and len(w) > 4]
+    if not late:
+        return ""
+    span = sum(w[1] + w[2] + w[3] for w in late) or 1.0
+    in_gc = 0.0
+    for w in late:
+        end, start = w[4], w[4] - (w[1] + w[2] + w[3]) / 1000
+        for p in pauses:  # [generation, ms, thread, end]
+            p_start = p[3] - p[1] / 1000
+            in_gc += max(0.0, min(end, p[3]) - max(start, p_start)) * 1000
+    return f"; GC pauses fill {in_gc / span * 100:.0f} % of the late wake-ups' windows"
+
+
+def heap_line(heap: dict[str, list[list[Any]]]) -> str:
+    """The top tracked types and the packages of tracked functions, from the heap census."""
+    if not heap:
+        return "not recorded"
+    types = ", ".join(f"{name} {n}" for name, n in heap["types"][:8])
+    packages = ", ".join(f"{name} {n}" for name, n in heap["function_packages"][:6])
+    return f"{types}; functions by package: {packages}"
+
+
+def gc_summary(pauses: list[list[Any]], frozen: int) -> str:
+    """The cyclic GC's collections in the server during the run (each holds the GIL)."""
+    if not pauses:
+        return "no collection recorded"
+    per_gen = [[p[1] for p in pauses if p[0] == gen] for gen in (0, 1, 2)]
+    long = [p[1] for p in pauses if p[1] >= LATE_MS / 2]
+    return (
+        f"{len(pauses)} collections (generation 0/1/2: "
+        + "/".join(str(len(g)) for g in per_gen)
+        + f"), {sum(p[1] for p in pauses):.0f} ms in all; generation 2 max "
+        f"{max(per_gen[2], default=0.0):.1f} ms; {len(long)} took {LATE_MS // 2} ms or more; "
+        f"{frozen} startup objects frozen out of them"
+    )
+
+
 def row(values: list[float]) -> str:
     if not values:
         return "- | - | -"
@@ -282,6 +328,11 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str
             f"max {max(lag):.1f} ms ({len(lag)} samples)",
             "",
             f"Late wake-ups: {late_breakdown(result['windows'])}.",
+            "",
+            f"Garbage collector: {gc_summary(result['gc_pauses'], result['gc_frozen'])}"
+            f"{gc_in_late_windows(result['windows'], result['gc_pauses'])}.",
+            "",
+            f"Objects the collector still walks at the end: {heap_line(result['heap'])}.",
             "",
             "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|",

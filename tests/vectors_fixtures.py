@@ -15,11 +15,16 @@ import pytest
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.dataset_writer import write_dataset
-from visionlens_jlab.vectors import EdgeVectorStore, QdrantClientVectorStore, VectorStore
+from visionlens_jlab.vectors import (
+    EdgeProcessStore,
+    EdgeVectorStore,
+    QdrantClientVectorStore,
+    VectorStore,
+)
 
 from .catalog_fixtures import RowsSource
 
-BACKENDS = ["edge", "qdrant-local"]
+BACKENDS = ["edge", "edge-process", "qdrant-local"]
 
 OpenStore = Callable[[], VectorStore]
 
@@ -28,7 +33,8 @@ OpenStore = Callable[[], VectorStore]
 def open_store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
     """A function opening the same on-disk store again and again (to test reopening).
 
-    ``edge`` is the embedded Qdrant Edge adapter; ``qdrant-local`` is the qdrant-client
+    ``edge`` is the embedded Qdrant Edge adapter, ``edge-process`` the same in a child
+    process (the server's way); ``qdrant-local`` is the qdrant-client
     adapter on qdrant-client's local mode, which speaks the server's API.
     """
     opened: list[VectorStore] = []
@@ -36,6 +42,8 @@ def open_store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     def _open() -> VectorStore:
         if request.param == "edge":
             store: VectorStore = EdgeVectorStore(tmp_path / "edge")
+        elif request.param == "edge-process":
+            store = EdgeProcessStore(tmp_path / "edge")
         else:
             store = QdrantClientVectorStore.local(str(tmp_path / "qlocal"), prefix="t_")
         opened.append(store)

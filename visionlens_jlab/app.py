@@ -12,12 +12,13 @@ from typing import Any
 from jupyter_server._tz import utcnow
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import CaselessStrEnum, Dict, Float, Integer, List, Unicode
+from traitlets import Bool, CaselessStrEnum, Dict, Float, Integer, List, Unicode
 
 from .catalog import Catalog
 from .catalog.catalog import SERVER_MEMORY_LIMIT
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
+from .gc_pauses import freeze_startup_heap
 from .ingest.allowed_roots import check_allowed_source
 from .jobs import Job, JobManager
 from .jobs.embedding_service import EmbeddingService
@@ -137,6 +138,16 @@ class VisionLensApp(ExtensionApp):
         ),
     )
     qdrant_api_key = Unicode("", config=True, help="API key of the Qdrant server, if any.")
+    vector_store_process = Bool(
+        True,
+        config=True,
+        help=(
+            "Run the embedded Qdrant Edge store in a child process of the server (started on "
+            "first use, restarted if it dies): every Edge call holds the GIL of its process "
+            "for its whole duration (up to ~200 ms for an upsert or a flush), which would "
+            "otherwise stall the server's event loop and requests. False: in the server."
+        ),
+    )
     embedding_checkpoint = Unicode(
         "",
         config=True,
@@ -152,6 +163,16 @@ class VisionLensApp(ExtensionApp):
         help=(
             "Seconds per Google Cloud Storage request; a read retries 5xx answers and "
             "timeouts for twice this long, then the grid shows an 'unavailable' placeholder."
+        ),
+    )
+    gc_freeze = Bool(
+        True,
+        config=True,
+        help=(
+            "Once the server runs, move the objects that exist then (its imported modules, "
+            "~260K objects) out of the cyclic garbage collector's reach (gc.freeze): a full "
+            "collection otherwise walks them all while holding the GIL, stalling the event "
+            "loop and every request for hundreds of ms under load."
         ),
     )
     loop_lag_probe_ms = Integer(
@@ -235,6 +256,7 @@ class VisionLensApp(ExtensionApp):
             self.resolved_data_dir,
             url=self.qdrant_url or None,
             api_key=self.qdrant_api_key or None,
+            edge_in_child=self.vector_store_process,
         )
         self.search_cache = VectorMatrixCache(self.search_cache_mb * 2**20)
         self.embedding = EmbeddingService(
@@ -389,6 +411,10 @@ class VisionLensApp(ExtensionApp):
         """Runs once the server's event loop runs (never under pytest-jupyter)."""
         if stop_on_sigint(serverapp):
             self.log.debug("VisionLens: SIGINT stops the server cleanly")
+        if self.gc_freeze:
+            self.log.info(
+                "VisionLens: %d startup objects out of the GC's walks", freeze_startup_heap()
+            )
         self.embedding.prepare_models(
             lambda err: self.log.warning("VisionLens: listing the embedding models failed: %s", err)
         )

@@ -21,6 +21,8 @@ from typing import Any
 
 from tornado.ioloop import IOLoop
 
+from .gc_pauses import GcPauses
+
 MAX_SAMPLES = 100_000
 SCHEDSTAT = "/proc/thread-self/schedstat"
 
@@ -41,14 +43,18 @@ class LoopLagProbe:
     def __init__(self, interval_ms: int) -> None:
         self.interval_s = interval_ms / 1000
         self.samples: deque[float] = deque(maxlen=MAX_SAMPLES)
-        self.windows: deque[tuple[float, float, float, float]] = deque(maxlen=MAX_SAMPLES)
-        """Per wake-up: (lag, on CPU, waiting for a CPU, asleep) in ms since the last one."""
+        self.windows: deque[tuple[float, float, float, float, float]] = deque(maxlen=MAX_SAMPLES)
+        """Per wake-up: (lag, on CPU, waiting for a CPU, asleep) in ms since the last one, and
+        the wake-up's ``time.monotonic()`` in s."""
         self._handle: Any = None
         self._due = 0.0
         self._last: tuple[float, float, float] | None = None  # time, on CPU, waiting
+        self.gc = GcPauses()
+        """The garbage collector's pauses meanwhile (they hold the GIL: see :mod:`.gc_pauses`)."""
 
     def start(self) -> None:
         """Start probing on the current IOLoop."""
+        self.gc.start()
         self._schedule()
 
     def _schedule(self) -> None:
@@ -64,11 +70,14 @@ class LoopLagProbe:
             if self._last is not None:
                 window = (now - self._last[0]) * 1000
                 on_cpu, waiting = stat[0] - self._last[1], stat[1] - self._last[2]
-                self.windows.append((lag, on_cpu, waiting, max(0.0, window - on_cpu - waiting)))
+                asleep = max(0.0, window - on_cpu - waiting)
+                self.windows.append((lag, on_cpu, waiting, asleep, now))
             self._last = (now, *stat)
         self._schedule()
 
     def stop(self) -> None:
+        """Stop probing."""
+        self.gc.stop()
         if self._handle is not None:
             IOLoop.current().remove_timeout(self._handle)
             self._handle = None
@@ -81,7 +90,8 @@ class LoopLagProbe:
 
     def take_windows(self) -> list[list[float]]:
         """The scheduler breakdown of each wake-up since the last call (and forget them):
-        ``[lag, on_cpu, waiting_for_cpu, asleep]`` in ms; empty off Linux."""
+        ``[lag, on_cpu, waiting_for_cpu, asleep]`` in ms and the wake-up's monotonic time in
+        s; empty off Linux."""
         out = [list(w) for w in self.windows]
         self.windows.clear()
         return out

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from ..gc_pauses import heap_census
 from .base import VisionLensHandler
 
 
@@ -19,11 +22,15 @@ class LoopLagHandler(VisionLensHandler):
                 404,
                 "the loop-lag probe is off: start the server with --VisionLensApp.loop_lag_probe_ms=50",
             )
+        census = {"heap": heap_census()} if self.get_argument("heap", "") == "1" else {}
         await self.write_json(
             {
+                **census,
                 "interval_ms": probe.interval_s * 1000,
                 "lag_ms": probe.take(),
                 "windows": probe.take_windows(),
+                "gc_pauses": probe.gc.take(),
+                "gc_frozen": gc.get_freeze_count(),
             }
         )
 

@@ -18,6 +18,7 @@ from .base import (
 )
 from .client import QdrantClientVectorStore
 from .edge import EdgeVectorStore
+from .edge_process import EdgeProcessStore
 from .factory import API_KEY_ENV, PREFIX_ENV, URL_ENV, instance_prefix, open_vector_store
 from .lazy import LazyVectorStore
 from .reconcile import (
@@ -34,6 +35,7 @@ __all__ = [
     "DISTANCES",
     "PREFIX_ENV",
     "URL_ENV",
+    "EdgeProcessStore",
     "EdgeVectorStore",
     "Hit",
     "LazyVectorStore",

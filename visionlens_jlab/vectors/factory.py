@@ -10,6 +10,7 @@ from pathlib import Path
 from .base import VectorStore, VectorStoreError
 from .client import QdrantClientVectorStore
 from .edge import EdgeVectorStore
+from .edge_process import EdgeProcessStore
 
 URL_ENV = "VISIONLENS_QDRANT_URL"
 API_KEY_ENV = "VISIONLENS_QDRANT_API_KEY"
@@ -51,6 +52,7 @@ def open_vector_store(
     api_key: str | None = None,
     *,
     prefix: str | None = None,
+    edge_in_child: bool = False,
 ) -> VectorStore:
     """Open the vector store of ``data_dir``.
 
@@ -59,10 +61,13 @@ def open_vector_store(
     authenticated by ``api_key`` (or ``$VISIONLENS_QDRANT_API_KEY``), its collections named
     with ``prefix`` (or ``$VISIONLENS_QDRANT_PREFIX``, else :func:`instance_prefix`).
     Only one process may hold the embedded store: the Jupyter server, while it runs.
+    ``edge_in_child`` runs the Edge store in a child process of the caller (the server's
+    choice: its calls then never hold the server's GIL, see :mod:`.edge_process`).
     """
     url = url or os.environ.get(URL_ENV) or None
     if url:
         key = api_key or os.environ.get(API_KEY_ENV) or None
         chosen = prefix or os.environ.get(PREFIX_ENV) or instance_prefix(data_dir)
         return QdrantClientVectorStore.connect(url, key, prefix=chosen)
-    return EdgeVectorStore(vectors_dir(data_dir) / EDGE_DIR)
+    root = vectors_dir(data_dir) / EDGE_DIR
+    return EdgeProcessStore(root) if edge_in_child else EdgeVectorStore(root)

@@ -41,7 +41,8 @@ class LazyVectorStore:
     """Opens the vector store of a data directory on first use; the server's one accessor.
 
     ``url`` / ``api_key`` select a Qdrant server as :func:`~.factory.open_vector_store` does
-    (else ``$VISIONLENS_QDRANT_URL``, else the embedded Qdrant Edge store).
+    (else ``$VISIONLENS_QDRANT_URL``, else the embedded Qdrant Edge store; with
+    ``edge_in_child``, in a child process of this one: :mod:`.edge_process`).
     """
 
     def __init__(
@@ -51,11 +52,13 @@ class LazyVectorStore:
         *,
         url: str | None = None,
         api_key: str | None = None,
+        edge_in_child: bool = False,
     ) -> None:
         self.catalog = catalog
         self.data_dir = Path(data_dir)
         self.url = url
         self.api_key = api_key
+        self.edge_in_child = edge_in_child
         self._store: VectorStore | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -80,7 +83,9 @@ class LazyVectorStore:
 
     def _open(self) -> VectorStore:
         try:
-            store = open_vector_store(self.data_dir, url=self.url, api_key=self.api_key)
+            store = open_vector_store(
+                self.data_dir, url=self.url, api_key=self.api_key, edge_in_child=self.edge_in_child
+            )
         except VectorStoreLockedError as exc:
             raise VectorStoreLockedError(f"the vector store is unavailable: {exc}") from exc
         except VectorStoreError as exc:
