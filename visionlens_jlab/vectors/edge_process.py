@@ -53,6 +53,8 @@ LOCK_WAIT_S = 10.0
 the shards' locks."""
 CLOSE_TIMEOUT_S = 60.0
 CALL_THREADS = 4
+CHILD_CODE = f"import sys; from {__name__} import main; main(sys.argv[1:])"
+"""The child's program (not ``-m``: the package imports this module before running it)."""
 METHODS = frozenset(
     {
         "ensure_space",
@@ -121,8 +123,8 @@ class EdgeProcessStore(VectorStore):
             proc = subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
-                    __name__,
+                    "-c",
+                    CHILD_CODE,
                     str(self.root),
                     str(to_child_r),
                     str(from_child_w),
@@ -387,11 +389,7 @@ def serve(root: Path, inbox: Connection, outbox: Connection) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m visionlens_jlab.vectors.edge_process ROOT READ_FD WRITE_FD``."""
+    """The child: ``python -c CHILD_CODE ROOT READ_FD WRITE_FD``."""
     logging.basicConfig(level=logging.WARNING, format="[vectors %(levelname)s] %(message)s")
     root, read_fd, write_fd = Path(argv[0]), int(argv[1]), int(argv[2])
     serve(root, Connection(read_fd, writable=False), Connection(write_fd, readable=False))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
