@@ -14,7 +14,8 @@ The server's path (``--runs`` rounds, median and range of each round's p50 / p95
 queries through a :class:`VectorMatrixCache` (the dataset's vectors as one float32 matrix,
 exact numpy scan), the first query of each round paying the read of the matrix after a write.
 ``--no-forced`` skips the store's forced strategies (the store's default plan, the
-reference, still runs).
+reference, still runs). ``--edge-in-child`` opens the Edge store in a child process, as the
+server does (``VisionLensApp.vector_store_process``).
 
     flock /tmp/vl-bench.lock python benchmarks/bench_search.py          # 100K
     python benchmarks/bench_search.py --n 20000 --queries 50 --out -    # quick look
@@ -98,6 +99,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="rounds of the cached path")
     parser.add_argument("--cache-mb", type=int, default=4096)
     parser.add_argument("--no-forced", action="store_true")
+    parser.add_argument(
+        "--edge-in-child",
+        action="store_true",
+        help="the Edge store in a child process, as the server runs it (vector_store_process)",
+    )
     parser.add_argument("--shares", default=",".join(SHARES), help="filters, e.g. s1,s50")
     parser.add_argument("--out", default=str(HERE / "results" / "search.md"))
     args = parser.parse_args()
@@ -121,7 +127,7 @@ def main() -> int:
                     "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY 1", [dataset_id]
                 ).fetchall()], dtype=np.int64,
             )  # fmt: skip
-        store = open_vector_store(data)
+        store = open_vector_store(data, edge_in_child=args.edge_in_child)
         space = store.ensure_space("bench-clip", "synthetic", vectors.shape[1]).name
         t = time.perf_counter()
         for start in range(0, args.n, 8192):
