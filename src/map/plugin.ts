@@ -12,6 +12,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { visionLensIcon } from '../icons';
+import { followSettings } from '../plugins/followSettings';
 import { addMainAreaPanel } from '../plugins/mainAreaPanel';
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import { MapWidget } from './MapWidget';
@@ -63,18 +64,9 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
       restorer
     });
 
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(loaded => {
-          const apply = () => {
-            settings = loaded.composite as unknown as Partial<IMapSettings>;
-            map.current?.content.setSettings(settings);
-          };
-          apply();
-          loaded.changed.connect(apply);
-        })
-        .catch(reason => console.warn('VisionLens map: settings', reason));
-    }
+    followSettings(settingRegistry, PLUGIN_ID, loaded => {
+      settings = loaded.composite as unknown as Partial<IMapSettings>;
+      map.current?.content.setSettings(settings);
+    });
   }
 };

@@ -15,6 +15,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { visionLensIcon } from '../icons';
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import { GridWidget } from '../widgets/GridWidget';
+import { followSettings } from './followSettings';
 import { addMainAreaPanel } from './mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:grid';
@@ -62,22 +63,13 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       restorer
     });
 
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
-          const apply = () => {
-            tileSize = settings.get('tileSize').composite as number;
-            pageSize = settings.get('pageSize').composite as number;
-            model.search.setK(settings.get('searchK').composite as number);
-            grid.current?.content.setTileSize(tileSize);
-            grid.current?.content.setPageSize(pageSize);
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => console.warn('VisionLens grid: settings', reason));
-    }
+    followSettings(settingRegistry, PLUGIN_ID, settings => {
+      tileSize = settings.get('tileSize').composite as number;
+      pageSize = settings.get('pageSize').composite as number;
+      model.search.setK(settings.get('searchK').composite as number);
+      grid.current?.content.setTileSize(tileSize);
+      grid.current?.content.setPageSize(pageSize);
+    });
 
     /** The sample id of the tile the context menu was opened on. */
     const tileSampleId = (): number | null => {
