@@ -26,7 +26,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { opt, launchChromium } = require('./browser_support');
+const { opt, launchChromium, QUIET_SWITCHES } = require('./browser_support');
 const { prepareData, tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
 const { report } = require('./grid_report');
@@ -235,10 +235,7 @@ async function main() {
   try {
     await waitForServer(`${base}/visionlens/api/datasets`, 120000);
     browser = await launchChromium([
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
+      ...QUIET_SWITCHES,
       '--enable-precise-memory-info'
     ]);
     for (let i = 0; i < ROUNDS; i++) {

@@ -1,13 +1,17 @@
 /**
  * What the browser benchmarks (bench_grid.js, bench_map_render.js) share: the
  * repository root, playwright-core's chromium from ui-tests/node_modules, their
- * `--name value` options, and the system Chromium (/usr/bin/chromium) they run.
+ * `--name value` options, and the system Chromium they run (ui-tests/chromium-launch.js).
  */
 const { execFileSync } = require('child_process');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
+const {
+  CHROMIUM,
+  BASE_SWITCHES,
+  QUIET_SWITCHES
+} = require('../ui-tests/chromium-launch');
 /** @type {typeof import('playwright-core').chromium} */
 const chromium = require(
   path.join(ROOT, 'ui-tests', 'node_modules', 'playwright-core')
@@ -33,7 +37,7 @@ function opt(name, dflt) {
 function launchChromium(extraArgs) {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', ...extraArgs]
+    args: [...BASE_SWITCHES, ...extraArgs]
   });
 }
 
@@ -45,4 +49,11 @@ function chromiumVersion() {
   }).trim();
 }
 
-module.exports = { ROOT, chromium, opt, launchChromium, chromiumVersion };
+module.exports = {
+  ROOT,
+  QUIET_SWITCHES,
+  chromium,
+  opt,
+  launchChromium,
+  chromiumVersion
+};

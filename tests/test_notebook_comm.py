@@ -265,25 +265,11 @@ def test_ids_buffers() -> None:
         P.decode_ids([], 2)
 
 
-def test_unique_ids_sorts_and_drops_repeats() -> None:
-    rng = np.random.default_rng(0)
-    for values in (
-        rng.integers(-(2**40), 2**40, 50_000),
-        rng.integers(0, 1_000, 50_000),  # mostly repeats
-        np.array([7, 7, 7]),
-        np.array([3, 1, 2]),
-    ):
-        got = P.unique_ids(values.astype(np.int64))
-        assert got.tolist() == sorted(set(values.tolist()))
-
-
-def test_unique_ids_passes_sorted_ids_through_without_a_copy() -> None:
-    # What the frontend sends and the server returns is sorted and unique: decoding a 100K
-    # selection must not copy, hash or sort it (np.unique's hash table costs 100s of ms).
+def test_sorted_ids_cross_the_wire_without_a_copy() -> None:
+    # What the frontend sends and the server returns is sorted and unique: decoding and
+    # encoding a 100K selection must not copy, hash or sort it (np.unique's hash table
+    # costs 100s of ms; the distinct values themselves: tests/test_int_unique.py).
     wire = np.arange(1, 100_001, dtype="<i8").tobytes()
     decoded = P.decode_ids([wire], 100_000)
-    assert P.unique_ids(decoded) is decoded
-    assert np.shares_memory(P.unique_ids(decoded), np.frombuffer(wire, dtype="<i8"))
     array, out = P.encode_ids(decoded)
-    assert np.shares_memory(array, decoded) and out == wire
-    assert P.unique_ids(np.empty(0, dtype=np.int64)).tolist() == []
+    assert np.shares_memory(array, np.frombuffer(wire, dtype="<i8")) and out == wire

@@ -6,8 +6,10 @@
  * a dataset ingested through the proxy) on free ports, never on the UI tests'
  * or the pytest hub's; the specs log in through the hub's login page. The hub's
  * log is printed when the setup or a test fails. Same browser as
- * playwright.config.js: Debian's Chromium, one worker.
+ * playwright.config.js (chromium-launch.js): Debian's Chromium, one worker.
  */
+const { launchOptions } = require('./chromium-launch');
+
 module.exports = {
   testDir: './hub',
   reporter: [['list']],
@@ -21,16 +23,6 @@ module.exports = {
     viewport: { width: 1280, height: 800 },
     trace: 'retain-on-failure',
     video: 'off',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic'
-      ]
-    }
+    launchOptions
   }
 };

@@ -17,6 +17,7 @@ const path = require('path');
 
 /** @type {import('@playwright/test').PlaywrightTestConfig} */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const { launchOptions } = require('./chromium-launch');
 const { writeFolderPlugins } = require('./folder-plugins');
 
 /** Marks a data folder as one the UI tests may fill and change. */
@@ -79,17 +80,7 @@ module.exports = {
     trace: 'retain-on-failure',
     // Videos need Playwright's own ffmpeg download; screenshots are enough.
     video: 'off',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic'
-      ]
-    }
+    launchOptions
   },
   webServer: {
     command: 'jlpm start',

@@ -7,12 +7,9 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  ICommandPalette,
-  MainAreaWidget,
-  WidgetTracker
-} from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 
+import { addMainAreaPanel } from '../plugins/mainAreaPanel';
 import { IVisionLensModel } from '../tokens';
 import { EvaluationPanel } from './EvaluationPanel';
 
@@ -32,33 +29,18 @@ export const evaluationPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
   ) => {
-    const tracker = new WidgetTracker<MainAreaWidget<EvaluationPanel>>({
-      namespace: 'visionlens-evaluation'
-    });
-    let widget: MainAreaWidget<EvaluationPanel> | null = null;
-    app.commands.addCommand(OPEN_EVALUATION, {
+    addMainAreaPanel(app, {
+      namespace: 'visionlens-evaluation',
+      command: OPEN_EVALUATION,
       label: 'VisionLens: Open Evaluation',
       caption: 'Evaluate predictions of the current dataset and compare models',
-      execute: async () => {
-        await model.restored;
-        if (!widget || widget.isDisposed) {
-          widget = new MainAreaWidget({ content: new EvaluationPanel(model) });
-          widget.id = 'visionlens-evaluation-main';
-          widget.title.label = 'VisionLens Evaluation';
-          void tracker.add(widget);
-        }
-        if (!widget.isAttached) {
-          app.shell.add(widget, 'main', { mode: 'split-right' });
-        }
-        app.shell.activateById(widget.id);
-        return widget;
-      }
-    });
-    palette?.addItem({ command: OPEN_EVALUATION, category: 'VisionLens' });
-    restorer?.restore(tracker, {
-      command: OPEN_EVALUATION,
-      args: () => ({}),
-      name: () => 'evaluation'
+      title: 'VisionLens Evaluation',
+      mode: 'split-right',
+      prepare: () => model.restored,
+      create: () => new EvaluationPanel(model),
+      restore: { name: 'evaluation' },
+      palette,
+      restorer
     });
   }
 };

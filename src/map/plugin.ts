@@ -8,14 +8,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  ICommandPalette,
-  MainAreaWidget,
-  WidgetTracker
-} from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { visionLensIcon } from '../icons';
+import { followSettings } from '../plugins/followSettings';
+import { addMainAreaPanel } from '../plugins/mainAreaPanel';
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import { MapWidget } from './MapWidget';
 import { IMapSettings } from './settings';
@@ -36,74 +34,39 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null
   ) => {
-    const tracker = new WidgetTracker<MainAreaWidget<MapWidget>>({
-      namespace: 'visionlens-map'
-    });
     let settings: Partial<IMapSettings> = {};
-    let widget: MainAreaWidget<MapWidget> | null = null;
-
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(loaded => {
-          const apply = () => {
-            settings = loaded.composite as unknown as Partial<IMapSettings>;
-            if (widget && !widget.isDisposed) {
-              widget.content.setSettings(settings);
-            }
-          };
-          apply();
-          loaded.changed.connect(apply);
-        })
-        .catch(reason => console.warn('VisionLens map: settings', reason));
-    }
-
-    app.commands.addCommand(CommandIDs.openMap, {
+    const map = addMainAreaPanel(app, {
+      namespace: 'visionlens-map',
+      command: CommandIDs.openMap,
       label: 'VisionLens: Open Embedding Map',
       caption:
         'The embedding map of the current dataset (lasso selects in every panel)',
       icon: visionLensIcon,
-      execute: async args => {
+      hideToolbar: true,
+      mode: 'split-right',
+      prepare: async args => {
         await model.restored;
         const dataset = args.dataset as string | undefined;
         if (dataset && dataset !== model.dataset) {
           model.setDataset(dataset);
         }
-        if (!widget || widget.isDisposed) {
-          const content = new MapWidget({
-            model,
-            commands: app.commands,
-            settings
-          });
-          widget = new MainAreaWidget({ content });
-          widget.id = 'visionlens-map-main';
-          widget.toolbar.hide();
-          widget.title.icon = visionLensIcon;
-          widget.title.label = content.title.label;
-          content.title.changed.connect(() => {
-            if (widget) {
-              widget.title.label = content.title.label;
-            }
-          });
-          void tracker.add(widget);
-        }
-        if (!widget.isAttached) {
-          app.shell.add(widget, 'main', { mode: 'split-right' });
-        }
-        app.shell.activateById(widget.id);
+      },
+      create: () => new MapWidget({ model, commands: app.commands, settings }),
+      update: async (panel, args) => {
+        const dataset = args.dataset as string | undefined;
         const method = args.method as MapMethod | undefined;
-        if (method || (dataset && widget.content.map?.dataset !== dataset)) {
-          await widget.content.load(method);
+        if (method || (dataset && panel.content.map?.dataset !== dataset)) {
+          await panel.content.load(method);
         }
-        return widget;
-      }
+      },
+      restore: { name: 'map' },
+      palette,
+      restorer
     });
 
-    restorer?.restore(tracker, {
-      command: CommandIDs.openMap,
-      args: () => ({}),
-      name: () => 'map'
+    followSettings(settingRegistry, PLUGIN_ID, loaded => {
+      settings = loaded.composite as unknown as Partial<IMapSettings>;
+      map.current?.content.setSettings(settings);
     });
-    palette?.addItem({ command: CommandIDs.openMap, category: 'VisionLens' });
   }
 };

@@ -16,6 +16,7 @@ import {
 } from '../blindspots/BlindSpotsPanel';
 import { visionLensIcon } from '../icons';
 import { CommandIDs, IVisionLensModel } from '../tokens';
+import { followSettings } from './followSettings';
 
 const PLUGIN_ID = 'visionlens_jlab:blindspots';
 
@@ -47,22 +48,10 @@ export const blindSpotsPlugin: JupyterFrontEndPlugin<void> = {
       }
       return panel;
     };
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(loaded => {
-          const apply = () => {
-            settings =
-              loaded.composite as unknown as Partial<IBlindSpotsSettings>;
-            panel?.setSettings(settings);
-          };
-          apply();
-          loaded.changed.connect(apply);
-        })
-        .catch(reason =>
-          console.warn('VisionLens blind spots: settings', reason)
-        );
-    }
+    followSettings(settingRegistry, PLUGIN_ID, loaded => {
+      settings = loaded.composite as unknown as Partial<IBlindSpotsSettings>;
+      panel?.setSettings(settings);
+    });
     app.commands.addCommand(CommandIDs.openBlindSpots, {
       label: 'VisionLens: Blind Spots',
       caption: 'Find slices where an evaluated model is worse than on the rest',

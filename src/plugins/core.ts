@@ -13,6 +13,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { VisionLensClient } from '../client';
 import { VisionLensModel } from '../model';
 import { CommandIDs, IVisionLensModel } from '../tokens';
+import { followSettings } from './followSettings';
 
 const PLUGIN_ID = 'visionlens_jlab:core';
 
@@ -32,24 +33,19 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
       client: new VisionLensClient(app.serviceManager.serverSettings),
       state
     });
-    if (settings) {
-      void Promise.all([settings.load(PLUGIN_ID), model.restored])
-        .then(([s]) => {
-          const apply = () => {
-            model.setColorOverrides(
-              (s.get('classColors').composite as { [k: string]: string }) ?? {}
-            );
-            model.setDefaultConfidenceThreshold(
-              s.get('defaultConfidenceThreshold').composite as number
-            );
-          };
-          apply();
-          s.changed.connect(apply);
-        })
-        .catch(reason =>
-          console.warn('VisionLens: settings not loaded', reason)
+    followSettings(
+      settings,
+      PLUGIN_ID,
+      s => {
+        model.setColorOverrides(
+          (s.get('classColors').composite as { [k: string]: string }) ?? {}
         );
-    }
+        model.setDefaultConfidenceThreshold(
+          s.get('defaultConfidenceThreshold').composite as number
+        );
+      },
+      model.restored
+    );
     void model.restored.then(() =>
       model
         .refreshDatasets()

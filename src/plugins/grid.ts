@@ -8,17 +8,15 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  ICommandPalette,
-  MainAreaWidget,
-  WidgetTracker
-} from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { visionLensIcon } from '../icons';
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import { GridWidget } from '../widgets/GridWidget';
+import { followSettings } from './followSettings';
+import { addMainAreaPanel } from './mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:grid';
 
@@ -36,38 +34,17 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null
   ) => {
-    const tracker = new WidgetTracker<MainAreaWidget<GridWidget>>({
-      namespace: 'visionlens-grid'
-    });
     let tileSize = 192;
     let pageSize = 200;
-    let widget: MainAreaWidget<GridWidget> | null = null;
-
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
-          const apply = () => {
-            tileSize = settings.get('tileSize').composite as number;
-            pageSize = settings.get('pageSize').composite as number;
-            model.search.setK(settings.get('searchK').composite as number);
-            if (widget && !widget.isDisposed) {
-              widget.content.setTileSize(tileSize);
-              widget.content.setPageSize(pageSize);
-            }
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => console.warn('VisionLens grid: settings', reason));
-    }
-
-    app.commands.addCommand(CommandIDs.openGrid, {
+    const grid = addMainAreaPanel(app, {
+      namespace: 'visionlens-grid',
+      command: CommandIDs.openGrid,
       label: args =>
         args.isLauncher ? 'VisionLens Grid' : 'VisionLens: Open Grid',
       caption: 'Browse the samples of the current dataset',
       icon: visionLensIcon,
-      execute: async args => {
+      hideToolbar: true,
+      prepare: async args => {
         await model.restored;
         const dataset = args.dataset as string | undefined;
         if (dataset) {
@@ -78,31 +55,20 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         if (!model.dataset && model.datasets.length > 0) {
           model.setDataset(model.datasets[0].name);
         }
-        if (!widget || widget.isDisposed) {
-          const content = new GridWidget({
-            model,
-            commands: app.commands,
-            tileSize,
-            pageSize
-          });
-          widget = new MainAreaWidget({ content });
-          widget.id = 'visionlens-grid-main';
-          widget.toolbar.hide();
-          widget.title.icon = visionLensIcon;
-          widget.title.label = content.title.label;
-          content.title.changed.connect(() => {
-            if (widget) {
-              widget.title.label = content.title.label;
-            }
-          });
-          void tracker.add(widget);
-        }
-        if (!widget.isAttached) {
-          app.shell.add(widget, 'main');
-        }
-        app.shell.activateById(widget.id);
-        return widget;
-      }
+      },
+      create: () =>
+        new GridWidget({ model, commands: app.commands, tileSize, pageSize }),
+      restore: { name: 'grid' },
+      palette,
+      restorer
+    });
+
+    followSettings(settingRegistry, PLUGIN_ID, settings => {
+      tileSize = settings.get('tileSize').composite as number;
+      pageSize = settings.get('pageSize').composite as number;
+      model.search.setK(settings.get('searchK').composite as number);
+      grid.current?.content.setTileSize(tileSize);
+      grid.current?.content.setPageSize(pageSize);
     });
 
     /** The sample id of the tile the context menu was opened on. */
@@ -139,12 +105,6 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       rank: 10
     });
 
-    restorer?.restore(tracker, {
-      command: CommandIDs.openGrid,
-      args: () => ({}),
-      name: () => 'grid'
-    });
-    palette?.addItem({ command: CommandIDs.openGrid, category: 'VisionLens' });
     palette?.addItem({
       command: CommandIDs.clearSearch,
       category: 'VisionLens'

@@ -8,15 +8,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  ICommandPalette,
-  MainAreaWidget,
-  WidgetTracker
-} from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { extensionIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import { PluginsPanel } from '../widgets/PluginsPanel';
+import { addMainAreaPanel } from './mainAreaPanel';
 
 export const pluginsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:plugins',
@@ -30,35 +27,16 @@ export const pluginsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
   ) => {
-    const tracker = new WidgetTracker<MainAreaWidget<PluginsPanel>>({
-      namespace: 'visionlens-plugins'
-    });
-    let widget: MainAreaWidget<PluginsPanel> | null = null;
-    app.commands.addCommand(CommandIDs.openPlugins, {
+    addMainAreaPanel(app, {
+      namespace: 'visionlens-plugins',
+      command: CommandIDs.openPlugins,
       label: 'VisionLens: Show Plugins',
       icon: extensionIcon,
-      execute: () => {
-        if (!widget || widget.isDisposed) {
-          widget = new MainAreaWidget({ content: new PluginsPanel(model) });
-          widget.id = 'visionlens-plugins-main';
-          widget.title.label = 'VisionLens Plugins';
-          widget.title.icon = extensionIcon;
-          void tracker.add(widget);
-          app.shell.add(widget, 'main');
-        }
-        app.shell.activateById(widget.id);
-        return widget;
-      }
+      title: 'VisionLens Plugins',
+      create: () => new PluginsPanel(model),
+      restore: { name: 'visionlens-plugins' },
+      palette,
+      restorer
     });
-    palette?.addItem({
-      command: CommandIDs.openPlugins,
-      category: 'VisionLens'
-    });
-    if (restorer) {
-      void restorer.restore(tracker, {
-        command: CommandIDs.openPlugins,
-        name: () => 'visionlens-plugins'
-      });
-    }
   }
 };

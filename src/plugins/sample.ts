@@ -7,11 +7,11 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 
 import { visionLensIcon } from '../icons';
 import { CommandIDs, IVisionLensModel } from '../tokens';
 import { SampleView } from '../widgets/SampleView';
+import { addMainAreaPanel } from './mainAreaPanel';
 
 export const samplePlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:sample',
@@ -24,57 +24,40 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     model: IVisionLensModel,
     restorer: ILayoutRestorer | null
   ) => {
-    const tracker = new WidgetTracker<MainAreaWidget<SampleView>>({
-      namespace: 'visionlens-sample'
-    });
-    let widget: MainAreaWidget<SampleView> | null = null;
-
-    app.commands.addCommand(CommandIDs.openSample, {
+    const sample = addMainAreaPanel(app, {
+      namespace: 'visionlens-sample',
+      command: CommandIDs.openSample,
       label: 'VisionLens: Open Sample',
       icon: visionLensIcon,
-      execute: async args => {
+      hideToolbar: true,
+      mode: 'tab-after',
+      prepare: async args => {
         await model.restored;
         const dataset = args.dataset as string | undefined;
         if (dataset && dataset !== model.dataset) {
           model.setDataset(dataset);
         }
-        if (!widget || widget.isDisposed) {
-          const content = new SampleView(model, sampleId =>
-            app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
-          );
-          widget = new MainAreaWidget({ content });
-          widget.id = 'visionlens-sample-main';
-          widget.toolbar.hide();
-          widget.title.icon = visionLensIcon;
-          content.title.changed.connect(() => {
-            if (widget) {
-              widget.title.label = content.title.label;
-            }
-          });
-          widget.title.label = content.title.label;
-          void tracker.add(widget);
-        }
-        if (!widget.isAttached) {
-          app.shell.add(widget, 'main', { mode: 'tab-after' });
-        }
-        app.shell.activateById(widget.id);
+      },
+      create: () =>
+        new SampleView(model, sampleId =>
+          app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
+        ),
+      update: async (panel, args) => {
         const sampleId = Number(args.sampleId);
         if (Number.isInteger(sampleId)) {
           const index =
             args.index === undefined || args.index === null
               ? null
               : Number(args.index);
-          await widget.content.showSample(sampleId, index);
-          void tracker.save(widget);
+          await panel.content.showSample(sampleId, index);
+          void sample.tracker.save(panel);
         }
-        return widget;
-      }
-    });
-
-    restorer?.restore(tracker, {
-      command: CommandIDs.openSample,
-      args: w => ({ sampleId: w.content.sample?.sample_id ?? null }),
-      name: () => 'sample'
+      },
+      restore: {
+        name: 'sample',
+        args: panel => ({ sampleId: panel.content.sample?.sample_id ?? null })
+      },
+      restorer
     });
   }
 };

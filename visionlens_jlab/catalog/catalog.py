@@ -24,6 +24,7 @@ import duckdb
 
 from ..config import CATALOG_FILE
 from .facet_keys import backfill_facet_keys
+from .read_cancel import attached
 from .result_cache import ResultCache
 from .schema import DDL, SCHEMA_VERSION
 
@@ -185,7 +186,8 @@ class Catalog:
         """
         cur = self._con.cursor()
         try:
-            yield cur
+            with attached(cur):  # a cancelled request interrupts it: see read_cancel.py
+                yield cur
         except duckdb.OutOfMemoryException as exc:
             raise CatalogBusyError(
                 "the catalog is short of memory right now (too many large reads at once): "

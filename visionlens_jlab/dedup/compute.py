@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..int_unique import unique_ints
 from .groups import Pairs, components, groups_of, leaks, sample_fields
 from .hashes import DEFAULT_MAX_DISTANCE, equal_pairs, hamming_pairs
 from .near import near_duplicate_pairs
@@ -68,7 +69,7 @@ def find_duplicates(
     all_i = np.concatenate([p.i for p in kinds]) if kinds else np.empty(0, np.int64)
     all_j = np.concatenate([p.j for p in kinds]) if kinds else np.empty(0, np.int64)
     labels = components(n, all_i, all_j)
-    distinct = np.unique(all_i * max(n, 1) + all_j) if len(all_i) else all_i
+    distinct = unique_ints(all_i * max(n, 1) + all_j)
     result: dict[str, Any] = {
         "samples": n,
         "vectors": 0 if data.vectors is None else len(data.vectors),

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..int_unique import unique_ints
+
 PHASH_SIZE = 32
 PHASH_BITS = 8
 DEFAULT_MAX_DISTANCE = 6
@@ -126,7 +128,7 @@ def hamming_pairs(
     j = np.concatenate(cand_j) if cand_j else np.empty(0, np.int64)
     if len(i) == 0:
         return i, j, np.empty(0, np.int64)
-    key = np.unique(i * len(hashes) + j)
+    key = unique_ints(i * len(hashes) + j)
     i, j = key // len(hashes), key % len(hashes)
     distance = _popcount(hashes[i] ^ hashes[j])
     keep = distance <= max_distance

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..int_unique import unique_small_ints
 from .boxes import Boxes, group_pairs, pair_iou, rank_in_group
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
@@ -148,7 +149,7 @@ def _greedy(
     big = int((cand_end - cand_start).max()) + 1
     big32, zero = np.int32(big), np.int32(0)
     hits = []
-    for r in np.unique(proc_rank[has_cand]):
+    for r in unique_small_ints(proc_rank[has_cand]):  # ranks < max_det: no sort
         rank_dets = np.flatnonzero((proc_rank == r) & has_cand)  # contiguous (rank-major)
         # Predictions of one rank are independent (one per group): process them in chunks
         # of about CHUNK candidates so the (candidates x area*threshold) temporaries stay

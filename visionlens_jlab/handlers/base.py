@@ -20,6 +20,7 @@ from ..catalog import (
     FilterError,
     NotFoundError,
 )
+from ..catalog.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
 from ..ingest.allowed_roots import SourceNotAllowedError
 from ..ingest.report import IngestError
@@ -42,6 +43,10 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
     """
 
     auth_resource = "visionlens"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._read_scopes: set[ReadScope] = set()  # the engine calls in flight for this request
+        super().__init__(*args, **kwargs)
 
     @property
     def app(self) -> VisionLensApp:
@@ -101,9 +106,24 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
             raise HTTPError(400, f"query argument {name!r} must be an integer") from exc
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run catalog work off the event loop, mapping engine errors to HTTP errors."""
-        with engine_errors():
-            return await IOLoop.current().run_in_executor(self.app.executor, fn, *args)
+        """Run catalog work off the event loop, mapping engine errors to HTTP errors; its
+        reads stop if the client closes the connection first (:meth:`on_connection_close`)."""
+        scope = ReadScope()
+        self._read_scopes.add(scope)
+        try:
+            with engine_errors():
+                return await IOLoop.current().run_in_executor(
+                    self.app.executor, scope.run, fn, *args
+                )
+        finally:
+            self._read_scopes.discard(scope)
+
+    def on_connection_close(self) -> None:
+        """The client went away (the grid aborts a request when its filter changes again):
+        stop the statements still running for it instead of finishing an unread answer."""
+        for scope in self._read_scopes:
+            scope.cancel()
+        super().on_connection_close()
 
 
 def _encode(obj: Any) -> bytes:
@@ -115,6 +135,8 @@ def engine_errors() -> Iterator[None]:
     """Turn the engine's user-facing errors into ``HTTPError`` with the same message."""
     try:
         yield
+    except ReadCancelledError as exc:  # nobody reads this answer: nginx's name for the case
+        raise HTTPError(499, str(exc), reason="Client Closed Request") from exc
     except (NotFoundError, SpaceNotFoundError) as exc:
         raise HTTPError(404, str(exc)) from exc
     except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down

@@ -12,6 +12,7 @@ import numpy as np
 from ..catalog.map_values import map_values
 from ..catalog.maps import MapPoints, read_points, require_map
 from ..catalog.queries import sample_ids
+from ..int_unique import unique_ints
 from .lasso import as_polygon, as_rect, points_in_polygon, points_in_rect
 from .params import MapError
 from .store import dataset_id_of
@@ -83,7 +84,7 @@ def _ids_in(raw: Any) -> np.ndarray:
         isinstance(v, int) and not isinstance(v, bool) for v in raw
     ):
         raise MapError("'ids_in' must be a list of sample ids (integers)")
-    return np.unique(np.asarray(raw, dtype=np.int64))
+    return unique_ints(np.asarray(raw, dtype=np.int64))
 
 
 def select_ids(

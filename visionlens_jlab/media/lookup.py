@@ -42,20 +42,34 @@ class SampleMedia:
     media_root: str
 
 
+DatasetIdentity = tuple[int, object, str]
+"""``(dataset_id, created_at, media_root)``: one ingest of a dataset. Ids alone repeat when
+the only dataset is deleted and ingested again (they restart from the committed maxima)."""
+
+
 class SampleMediaCache:
-    """Memoizes where samples' images are (:class:`SampleMedia`) until the catalog changes.
+    """Memoizes where samples' images are (:class:`SampleMedia`), per dataset, until that
+    dataset is deleted or ingested again.
 
     A DuckDB point query costs ~0.3-1 ms (more under load) and would block the event loop
-    on every thumbnail request. Every committed write to the catalog changes the size or
-    mtime of its file or write-ahead log (read-only transactions change neither), so a
-    ``stat`` of the two (~5 us) tells whether any answer may be stale: on any change the
-    whole memo is dropped. Deleting or re-ingesting a dataset is therefore seen at once.
+    on every thumbnail request. A sample's location and its dataset's media root are written
+    once, by the ingest, and never updated, so what can make an entry stale is the dataset
+    going away or being replaced. Every committed write changes the size or mtime of the
+    catalog file or its write-ahead log (read-only transactions change neither), so a
+    ``stat`` of the two (~5 us) tells whether anything changed. After a change each
+    dataset's entries are kept, unconfirmed: the next request for that dataset asks the
+    catalog once (off the event loop, in :meth:`get`) whether it is still the same ingest
+    (:data:`DatasetIdentity`), and drops its entries only if not. A tag, prediction or
+    evaluation write thus costs one one-row query per browsed dataset instead of every
+    dataset's entries (each miss reloads :data:`NEIGHBOURS` rows either side).
     """
 
     def __init__(self, catalog: Catalog, max_entries: int = 200_000) -> None:
         self.catalog = catalog
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, int], SampleMedia] = OrderedDict()
+        self._identity: dict[str, DatasetIdentity | None] = {}  # what the entries belong to
+        self._confirmed: set[str] = set()  # datasets whose identity was checked under _token
         self._token: tuple[object, ...] | None = None
         self._lock = threading.Lock()
 
@@ -74,8 +88,9 @@ class SampleMediaCache:
         token = self._catalog_token()
         with self._lock:
             if token != self._token:
-                self._entries.clear()
                 self._token = token
+                self._confirmed.clear()
+            if dataset not in self._confirmed:
                 return None
             hit = self._entries.get((dataset, sample_id))
             if hit is not None:
@@ -94,9 +109,21 @@ class SampleMediaCache:
         if hit is not None:
             return hit
         token = self._catalog_token()
+        identity = _dataset_identity(self.catalog, dataset)
+        with self._lock:
+            if self._identity.get(dataset) != identity:
+                self._drop(dataset)
+                self._identity[dataset] = identity
+            if token == self._token:  # a write since the token was taken: check again
+                self._confirmed.add(dataset)
+            hit = self._entries.get((dataset, sample_id))
+        if hit is not None:
+            return hit
+        if identity is None:
+            raise NotFoundError(f"no dataset named {dataset!r}")
         rows = _sample_window(self.catalog, dataset, sample_id, NEIGHBOURS)
         with self._lock:
-            if token == self._token:  # a write since the token was taken drops it next time
+            if self._identity.get(dataset) == identity:  # else replaced meanwhile: keep none
                 for media in rows:
                     self._entries[(dataset, media.sample_id)] = media
                 while len(self._entries) > self.max_entries:
@@ -105,6 +132,11 @@ class SampleMediaCache:
             if media.sample_id == sample_id:
                 return media
         raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
+
+    def _drop(self, dataset: str) -> None:
+        """Forget ``dataset``'s entries (caller holds the lock): it was deleted or replaced."""
+        for key in [k for k in self._entries if k[0] == dataset]:
+            del self._entries[key]
 
 
 NEIGHBOURS = 256
@@ -123,6 +155,14 @@ def _sample_window(
             [dataset, sample_id - radius, sample_id + radius],
         ).fetchall()
     return [SampleMedia(int(r[1]), int(r[0]), str(r[2]), str(r[3])) for r in rows]
+
+
+def _dataset_identity(catalog: Catalog, dataset: str) -> DatasetIdentity | None:
+    with catalog.cursor() as cur:
+        row = cur.execute(
+            "SELECT dataset_id, created_at, media_root FROM datasets WHERE name = ?", [dataset]
+        ).fetchone()
+    return None if row is None else (int(row[0]), row[1], str(row[2]))
 
 
 def dataset_media(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str]]]:

@@ -20,6 +20,8 @@ from typing import Any, Literal, TypedDict, cast
 
 import numpy as np
 
+from ..int_unique import unique_ints
+
 VERSION = 1
 TARGET = "visionlens"
 
@@ -223,27 +225,10 @@ def check(data: Any) -> FrontendMessage:
     return cast(FrontendMessage, _validate(data, "frontend"))
 
 
-def unique_ids(array: np.ndarray) -> np.ndarray:
-    """The sorted unique values of a 1-D int64 ``array``; ``array`` itself when it already is
-    (ids on the wire and from the server come sorted and unique: no copy, O(n) check).
-
-    Not ``np.unique``: since numpy 2.3 it finds integers' unique values with a hash table,
-    which on this project's 2-core machines falls off a cliff between 16K and 32K values
-    (100K ids: 130-400 ms against under 1 ms for a sort), and a selection is often 100K ids.
-    """
-    if len(array) < 2 or bool((array[1:] > array[:-1]).all()):
-        return array
-    ordered = np.sort(array, kind="stable")
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
-
-
 def encode_ids(ids: Iterable[int] | np.ndarray) -> tuple[np.ndarray, bytes]:
     """Sorted unique int64 ids and their little-endian bytes for ``buffers[0]``."""
     values = list(ids) if isinstance(ids, set | frozenset) else ids
-    array = unique_ids(np.asarray(values, dtype=np.int64).ravel())
+    array = unique_ints(np.asarray(values, dtype=np.int64).ravel())
     return array, array.astype("<i8", copy=False).tobytes()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..int_unique import unique_ints
 from . import protocol as P
 from .connection import VisionLensError
 from .dataset import Dataset, Filter, _filter
@@ -178,7 +179,7 @@ class Session:
             ) from None
         if values.ndim != 1:
             raise VisionLensError("select() takes a flat list of sample ids")
-        ids = P.unique_ids(values)
+        ids = unique_ints(values)
         if len(ids):
             # Only ids of this dataset: the panels would drop others and the counts would
             # differ. The dataset's id list comes as Arrow (800 KB per 100K samples).
@@ -245,7 +246,7 @@ class Session:
                 # server as Arrow, so huge selections never cross the comm as a list.
                 ids = self.dataset.ids(everything)
             else:
-                ids = P.unique_ids(P.decode_ids(buffers, data.get("count")))
+                ids = unique_ints(P.decode_ids(buffers, data.get("count")))
             if own and reply_to != self._last_select:
                 return  # the echo of an older select(); a newer one is on its way
             changed = not np.array_equal(ids, self._ids)

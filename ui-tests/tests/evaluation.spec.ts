@@ -1,0 +1,38 @@
+/**
+ * The evaluation panel opens from its command beside the grid, lists the demo's
+ * evaluated model (global-setup.js evaluates it) and is reopened by the layout
+ * restorer after a reload.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import { command, openGrid } from './helpers';
+
+const DEMO = 'demo';
+const MODEL = 'simulated-model';
+
+test.describe('Evaluation panel', () => {
+  test('opens from its command and comes back after a reload', async ({
+    page
+  }) => {
+    await openGrid(page, DEMO);
+    await command(page, 'visionlens:open-evaluation');
+    const panel = page.locator('#visionlens-evaluation-main');
+    await expect(panel.locator('select[aria-label="Model"]')).toHaveValue(
+      MODEL
+    );
+    await expect(
+      page.getByRole('tab', { name: 'VisionLens Evaluation' })
+    ).toBeVisible();
+    await page.waitForTimeout(600); // the layout is saved after a short debounce
+
+    await page.reload({ waitForIsReady: false } as Parameters<
+      typeof page.reload
+    >[0]);
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    const restored = page.locator('#visionlens-evaluation-main');
+    await expect(restored.locator('select[aria-label="Model"]')).toHaveValue(
+      MODEL
+    );
+    await expect(page.locator('#visionlens-grid-main')).toBeAttached();
+  });
+});
