@@ -85,6 +85,7 @@ const range = xs => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
  * @param {import('playwright-core').Browser} browser
  * @param {string} fn
  * @param {number} n
+ * @param {string} mode
  */
 async function measure(browser, fn, n, mode) {
   const page = await browser.newPage({
