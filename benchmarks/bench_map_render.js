@@ -4,6 +4,7 @@
  * no GPU), same 20-cluster data for every renderer:
  *
  *   node benchmarks/bench_map_render.js [--points 100000,1000000] [--runs 3] [--pans 5]
+ *       [--modes plain,selection,dimmed,density] [--renderers points,regl,scatterplot]
  *
  * Renderers: the map panel's points layer (src/map/MapCanvas + PointsLayer,
  * compiled to lib/ by `jlpm build:lib`), regl-scatterplot (jupyter-scatter's
@@ -12,8 +13,13 @@
  * the arrays to the renderer to the first frame finished (readPixels /
  * getImageData), "pan frame" the same for one pan step (median of --pans).
  * `--renderers points,regl,scatterplot` picks renderers (default: all three).
+ * Modes: `plain` (every point opaque), `selection` (10 % of the points
+ * selected, spread at random), `dimmed` (50 % outside the filter, dimmed),
+ * `density` (the density view); regl-scatterplot runs its equivalents
+ * (entry.js), deck.gl's ScatterplotLayer only `plain`.
  * Needs ui-tests/node_modules (playwright-core) and /usr/bin/chromium.
- * Prints a table and adds it at the top of benchmarks/results/map-render.md.
+ * Prints a table and adds it at the top of benchmarks/results/map-render.md
+ * (`--out FILE` for another file, e.g. a development run).
  */
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -28,6 +34,7 @@ const {
 } = require('./browser_support');
 
 const SIZES = opt('points', '100000,1000000').split(',').map(Number);
+const MODES = opt('modes', 'plain,selection,dimmed,density').split(',');
 const RUNS = Number(opt('runs', 3));
 const PANS = Number(opt('pans', 5));
 const RENDERERS = [
@@ -78,8 +85,9 @@ const range = xs => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
  * @param {import('playwright-core').Browser} browser
  * @param {string} fn
  * @param {number} n
+ * @param {string} mode
  */
-async function measure(browser, fn, n) {
+async function measure(browser, fn, n, mode) {
   const page = await browser.newPage({
     viewport: { width: 1280, height: 800 }
   });
@@ -88,9 +96,9 @@ async function measure(browser, fn, n) {
     () => /** @type {any} */ (window).benchPoints !== undefined
   );
   const result = await page.evaluate(
-    /** @param {[string, number, number]} args */
-    ([f, n, p]) => /** @type {any} */ (window)[f](n, p),
-    /** @type {[string, number, number]} */ ([fn, n, PANS])
+    /** @param {[string, number, number, string]} args */
+    ([f, n, p, m]) => /** @type {any} */ (window)[f](n, p, m),
+    /** @type {[string, number, number, string]} */ ([fn, n, PANS, mode])
   );
   const renderer = await page.evaluate(() => {
     const gl = document.createElement('canvas').getContext('webgl2');
@@ -111,32 +119,49 @@ async function main() {
   let renderer = '';
   const load = [];
   for (const n of SIZES) {
-    for (const [name, fn] of RENDERERS) {
-      const first = [];
-      const pan = [];
-      const drawn = [];
-      const differ = [];
-      let failure = null;
-      for (let r = 0; r < RUNS && !failure; r++) {
-        load.push(os.loadavg()[0]);
-        try {
-          const res = await measure(browser, fn, n);
-          renderer = res.renderer;
-          first.push(res.firstPaint);
-          pan.push(median(res.panMs));
-          if (res.drawn !== undefined) {
-            drawn.push(res.drawn);
-            differ.push(res.differ / Math.max(1, res.covered));
-          }
-        } catch (error) {
-          // A renderer that takes the page down (SwiftShader out of memory) is a result too.
-          failure = String(
-            error instanceof Error ? error.message : error
-          ).split('\n')[0];
+    for (const mode of MODES) {
+      for (const [name, fn, key] of RENDERERS) {
+        if (key === 'scatterplot' && mode !== 'plain') {
+          continue;
         }
+        const first = [];
+        const pan = [];
+        const drawn = [];
+        const differ = [];
+        const differMuch = [];
+        let failure = null;
+        for (let r = 0; r < RUNS && !failure; r++) {
+          load.push(os.loadavg()[0]);
+          try {
+            const res = await measure(browser, fn, n, mode);
+            renderer = res.renderer;
+            first.push(res.firstPaint);
+            pan.push(median(res.panMs));
+            if (res.drawn !== undefined) {
+              drawn.push(res.drawn);
+              differ.push(res.differ / Math.max(1, res.covered));
+              differMuch.push(res.differMuch / Math.max(1, res.covered));
+            }
+          } catch (error) {
+            // A renderer that takes the page down (SwiftShader out of memory) is a result too.
+            failure = String(
+              error instanceof Error ? error.message : error
+            ).split('\n')[0];
+          }
+        }
+        rows.push({
+          n,
+          mode,
+          name,
+          first,
+          pan,
+          drawn,
+          differ,
+          differMuch,
+          failure
+        });
+        console.log(n, mode, name, failure ?? '', first.map(fmt), pan.map(fmt));
       }
-      rows.push({ n, name, first, pan, drawn, differ, failure });
-      console.log(n, name, failure ?? '', first.map(fmt), pan.map(fmt));
     }
   }
   await browser.close();
@@ -147,13 +172,14 @@ async function main() {
   const lines = [
     `## Run of ${when} UTC`,
     '',
-    `Command: \`node benchmarks/bench_map_render.js --points ${SIZES.join(',')} --runs ${RUNS} --pans ${PANS} --renderers ${RENDERERS.map(r => r[2]).join(',')}\`.`,
+    `Command: \`node benchmarks/bench_map_render.js --points ${SIZES.join(',')} --runs ${RUNS} --pans ${PANS} --modes ${MODES.join(',')} --renderers ${RENDERERS.map(r => r[2]).join(',')}\`.`,
     '',
     `Machine: ${cpus[0].model}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}; ${version} (headless, --disable-gpu), WebGL renderer "${renderer}"; Node ${process.version}. Load average (1 min): ${load[0].toFixed(2)} at the start, ${load[load.length - 1].toFixed(2)} at the end, ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)} over the runs (shared machine).`,
     'Data: 20 Gaussian clusters (the same for every renderer); viewport 1280×800, one device pixel per CSS pixel, 2-px points.',
+    'Modes: plain (every point opaque); selection (10 % of the points selected, spread at random: selected drawn on top, 2 px larger, the rest at 0.3 opacity); dimmed (50 % outside the filter at random, drawn at 0.15 opacity); density (the additive density view). regl-scatterplot runs its equivalents: `select()` with `opacityInactiveScale` 0.3; `opacityBy` a 0/1 value with opacities [0.15, 1] (its `filter()` hides rather than dims); `opacityBy: "density"` (a density-based opacity, not additive).',
     '',
-    '| renderer | points | first paint, median (range) | pan frame, median (range) | points drawn (pixels changed vs drawing all) |',
-    '|---|---|---|---|---|',
+    '| renderer | mode | points | first paint, median (range) | pan frame, median (range) | points drawn (covered pixels changed vs drawing all: any / by > 10 %) |',
+    '|---|---|---|---|---|---|',
     ...rows.map(r => {
       /** @param {number[]} xs */
       const cell = xs =>
@@ -163,10 +189,12 @@ async function main() {
       const note = r.failure
         ? ` — run ${r.first.length + 1} failed: ${r.failure}`
         : '';
+      const pct = (/** @type {number[]} */ xs) =>
+        `${(100 * Math.max(...xs)).toFixed(1)} %`;
       const drawn = r.drawn.length
-        ? `${median(r.drawn).toLocaleString('en-US')} (${(100 * Math.max(...r.differ)).toFixed(1)} % of covered pixels at most)`
+        ? `${median(r.drawn).toLocaleString('en-US')} (${pct(r.differ)} / ${pct(r.differMuch)} at most)`
         : 'all';
-      return `| ${r.name}${note} | ${r.n.toLocaleString('en-US')} | ${cell(r.first)} | ${cell(r.pan)} | ${drawn} |`;
+      return `| ${r.name}${note} | ${r.mode} | ${r.n.toLocaleString('en-US')} | ${cell(r.first)} | ${cell(r.pan)} | ${drawn} |`;
     }),
     '',
     `${RUNS} runs each, a fresh page per run; a run's pan figure is the median of ${PANS} pan frames.`,
@@ -175,13 +203,16 @@ async function main() {
     'points request and decoding on top (12 bytes a point: 12 MB for 1M points).',
     ''
   ];
-  const file = path.join(ROOT, 'benchmarks', 'results', 'map-render.md');
+  const file = opt(
+    'out',
+    path.join(ROOT, 'benchmarks', 'results', 'map-render.md')
+  );
   const title =
     '# Map rendering without a GPU (headless Chromium, SwiftShader)';
   const older = fs.existsSync(file)
     ? fs.readFileSync(file, 'utf-8').replace(title, '').trim()
     : '';
-  fs.mkdirSync(path.join(ROOT, 'benchmarks', 'results'), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   // The newest run on top, earlier runs kept below.
   fs.writeFileSync(
     file,

@@ -147,6 +147,25 @@ export function fmtDuration(seconds: number): string {
 }
 
 /**
+ * A running job's message without the stage it repeats: a stage without a
+ * count reports its name as the message ("layout"), a counted one prefixes
+ * it ("neighbours: 3 of 10"); the stage is already shown.
+ */
+function messageBeyondStage(job: IJob): string {
+  const message = job.message ?? '';
+  const stage = job.status === 'running' ? job.stage : null;
+  if (!stage) {
+    return message;
+  }
+  if (message === stage) {
+    return '';
+  }
+  return message.startsWith(`${stage}: `)
+    ? message.slice(stage.length + 2)
+    : message;
+}
+
+/**
  * What a jobs list shows of a job's progress: queue position, stage, percent,
  * rate and ETA as far as the server reports them.
  */
@@ -175,9 +194,9 @@ export function describeProgress(job: IJob): string {
   if (job.status === 'failed' && job.error) {
     parts.push(job.error);
   } else if (job.message && job.status !== 'done') {
-    parts.push(job.message);
+    parts.push(messageBeyondStage(job));
   }
-  return parts.join(' · ');
+  return parts.filter(p => p !== '').join(' · ');
 }
 
 /** Implementation of {@link IJobsModel}. */

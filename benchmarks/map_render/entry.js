@@ -73,8 +73,47 @@ function frameOnce(register) {
   return new Promise(resolve => register(resolve));
 }
 
+/** Deterministic share of the points (a seeded hash per index), as 0/1 bytes. */
+function share(n, fraction, seed) {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = Math.imul(i ^ seed, 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    out[i] = (h >>> 0) / 4294967296 < fraction ? 1 : 0;
+  }
+  return out;
+}
+
+/**
+ * The benchmark's drawing modes: `plain` (every point opaque), `selection`
+ * (10 % of the points selected, spread at random), `dimmed` (50 % outside
+ * the filter, drawn dimmed), `density` (the additive density view).
+ */
+function modeData(n, mode) {
+  const flags = new Uint8Array(n).fill(1);
+  const options = {};
+  if (mode === 'selection') {
+    const sel = share(n, 0.1, 1);
+    for (let i = 0; i < n; i++) {
+      flags[i] |= sel[i] << 1;
+    }
+    options.hasSelection = true;
+  } else if (mode === 'dimmed') {
+    const out = share(n, 0.5, 2);
+    for (let i = 0; i < n; i++) {
+      flags[i] = out[i] ? 0 : 1;
+    }
+    options.filterMode = 'dim';
+  } else if (mode === 'density') {
+    options.density = true;
+  }
+  return { flags, options };
+}
+
 /** The panel's points layer: first paint, then `pans` pan frames. */
-window.benchPoints = async (n, pans) => {
+window.benchPoints = async (n, pans, mode) => {
   const host = document.getElementById('host');
   let onFrame = null;
   const canvas = new MapCanvas(host, {
@@ -85,7 +124,9 @@ window.benchPoints = async (n, pans) => {
   });
   await new Promise(r => setTimeout(r, 500)); // device creation
   const { pos, colors } = clusters(n);
-  const flags = new Uint8Array(n).fill(1);
+  const { flags, options } = modeData(n, mode);
+  // The style is set before the data, as the panel does (no frame drawn).
+  canvas.setDrawOptions(options);
   const t0 = performance.now();
   const first = frameOnce(r => (onFrame = r));
   canvas.fitBounds([-13, -13, 13, 13]);
@@ -103,8 +144,8 @@ window.benchPoints = async (n, pans) => {
     panMs.push(performance.now() - t);
   }
   const drawn = canvas.drawnPoints;
-  // The same view drawn with every point: how many pixels the level of
-  // detail changes (which of two overlapping points shows).
+  // The same view drawn with every point (in the same draw order): how many
+  // pixels the level of detail changes, and by how much.
   const lodImage = pixels(canvas.canvas);
   const all = frameOnce(r => (onFrame = r));
   canvas.setDrawOptions({ lod: false });
@@ -112,22 +153,22 @@ window.benchPoints = async (n, pans) => {
   const fullImage = pixels(canvas.canvas);
   let covered = 0;
   let differ = 0;
+  let differMuch = 0;
   for (let i = 0; i < fullImage.length; i += 4) {
     const bg = fullImage[i + 3] === 0 && lodImage[i + 3] === 0;
     if (!bg) {
       covered++;
-      if (
-        fullImage[i] !== lodImage[i] ||
-        fullImage[i + 1] !== lodImage[i + 1] ||
-        fullImage[i + 2] !== lodImage[i + 2] ||
-        fullImage[i + 3] !== lodImage[i + 3]
-      ) {
-        differ++;
+      let d = 0;
+      for (let c = 0; c < 4; c++) {
+        d = Math.max(d, Math.abs(fullImage[i + c] - lodImage[i + c]));
       }
+      differ += d > 0 ? 1 : 0;
+      // More than 10 % of the range in some channel: a visible change.
+      differMuch += d > 25 ? 1 : 0;
     }
   }
   canvas.dispose();
-  return { firstPaint, panMs, drawn, covered, differ };
+  return { firstPaint, panMs, drawn, covered, differ, differMuch };
 };
 
 /** deck.gl's ScatterplotLayer with the same binary attributes. */
@@ -189,17 +230,24 @@ window.benchScatterplot = async (n, pans) => {
  * at the same 2 px size. Input conversion (to its x/y/category columns) is
  * done before the clock starts, as our panel's decoding is.
  */
-window.benchRegl = async (n, pans) => {
+window.benchRegl = async (n, pans, mode) => {
   const host = document.getElementById('host');
   const { pos } = clusters(n);
   const x = new Float32Array(n);
   const y = new Float32Array(n);
   const z = new Float32Array(n);
+  const w = new Float32Array(n);
+  const { flags } = modeData(n, mode);
+  const selected = [];
   for (let i = 0; i < n; i++) {
     // The same view as the others: [-13, 13] fitted with a 0.9 margin.
     x[i] = pos[2 * i] / 13;
     y[i] = pos[2 * i + 1] / 13;
     z[i] = i % 20;
+    w[i] = flags[i] & 1;
+    if (flags[i] & 2) {
+      selected.push(i);
+    }
   }
   const canvas = document.createElement('canvas');
   canvas.style.width = '1280px';
@@ -211,13 +259,26 @@ window.benchRegl = async (n, pans) => {
       .slice(0, 3)
       .map(v => v.toString(16).padStart(2, '0'))
       .join('');
+  // Its equivalents of our modes: a selection with the unselected faded
+  // (opacityInactiveScale, as our 0.3); dimming as a per-point opacity
+  // (opacityBy a 0/1 value, 0.15 outside: jupyter-scatter's `opacity_by`;
+  // its `filter()` hides instead); its density-based opacity.
+  const modeProps =
+    mode === 'dimmed'
+      ? { opacityBy: 'valueB', opacity: [0.15, 1] }
+      : mode === 'density'
+        ? { opacityBy: 'density' }
+        : mode === 'selection'
+          ? { opacityInactiveScale: 0.3 }
+          : {};
   const plot = createScatterplot({
     canvas,
     width: 1280,
     height: 800,
     pointSize: 2,
     colorBy: 'valueA',
-    pointColor: PALETTE.map(hex)
+    pointColor: PALETTE.map(hex),
+    ...modeProps
   });
   let onFrame = null;
   plot.subscribe('draw', () => onFrame && onFrame());
@@ -225,7 +286,14 @@ window.benchRegl = async (n, pans) => {
   const sync2d = () => canvas.getContext('2d').getImageData(0, 0, 1, 1);
   const t0 = performance.now();
   const first = frameOnce(r => (onFrame = r));
-  await plot.draw({ x, y, valueA: z }, { zDataType: 'categorical' });
+  await plot.draw(
+    { x, y, valueA: z, valueB: w },
+    {
+      zDataType: 'categorical',
+      wDataType: 'categorical',
+      ...(mode === 'selection' ? { select: selected } : {})
+    }
+  );
   await first;
   sync2d();
   const firstPaint = performance.now() - t0;

@@ -1,40 +1,25 @@
 /**
  * The deck.gl canvas of the map panel: an orthographic view over the points
- * layer, zoom/pan, fitting to bounds, and recovery from a lost WebGL context
- * (a new deck on a new canvas, fed the typed arrays kept here).
+ * layer (or, in the density view zoomed out, the density image: see
+ * frameContent.ts), zoom/pan, fitting to bounds, and recovery from a lost
+ * WebGL context (a new deck on a new canvas, fed the typed arrays kept here).
  */
 import { Deck, OrthographicView } from '@deck.gl/core';
 
-import { FilterMode, PointsLayer } from './PointsLayer';
+import { DensityLayer } from './DensityLayer';
 import {
-  Bounds as DataBounds,
-  boundsOfPositions,
-  lodLevel,
-  pixelLod
-} from './pixelLod';
+  FrameContent,
+  IDrawOptions,
+  IPointsData,
+  splatting
+} from './frameContent';
+import { PointsLayer } from './PointsLayer';
+import { lodLevel } from './pixelLod';
+
+export type { IDrawOptions, IPointsData } from './frameContent';
 
 type ViewState = { target: [number, number, number]; zoom: number };
 type Bounds = [number, number, number, number];
-
-/** What the layer draws; arrays are uploaded only when their object changes. */
-export interface IPointsData {
-  count: number;
-  positions: Float32Array;
-  colors: Uint8Array;
-  flags: Uint8Array;
-}
-
-/** How the points look. */
-export interface IDrawOptions {
-  pointSize: number;
-  filterMode: FilterMode;
-  hasSelection: boolean;
-  density: boolean;
-  round: boolean;
-  /** One point per pixel cell while zoomed out (pixelLod.ts); off draws
-   * every point (the benchmark compares the two pictures). */
-  lod: boolean;
-}
 
 /** Callbacks of the canvas. */
 export interface IMapCanvasOptions {
@@ -67,7 +52,7 @@ export class MapCanvas {
   }
 
   /** Points the last frame drew: fewer than the data while zoomed out
-   * (one per pixel cell, see pixelLod.ts). */
+   * (one per tier and pixel cell, see pixelLod.ts). */
   get drawnPoints(): number {
     return this._drawn;
   }
@@ -95,10 +80,9 @@ export class MapCanvas {
       if (data.flags !== this._attrs.getFlags?.value) {
         this._attrs.getFlags = { value: data.flags, size: 1, normalized: true };
       }
-      this._layerData = { length: data.count, attributes: { ...this._attrs } };
-    } else {
-      this._layerData = null;
     }
+    // Rebuilt with the counts on the next render.
+    this._layerData = null;
     this._render();
   }
 
@@ -177,59 +161,33 @@ export class MapCanvas {
     const relevel = lodLevel(view.zoom) !== lodLevel(this._viewState.zoom);
     this._viewState = view;
     this._deck.setProps({ viewState: view });
-    if (relevel) {
+    // The density image is of one view: every view change redraws it.
+    if (relevel || splatting(this._draw)) {
       this._render();
     }
     this._options.onViewChange();
   }
 
-  /**
-   * The points to draw (pixelLod.ts): one per pixel cell while every point
-   * is drawn opaque and small; null (all points) otherwise. Cached per data,
-   * flags and level, so a pan costs nothing here.
-   */
-  private _indices(): Uint32Array | null {
-    const data = this._data;
-    const { density, hasSelection, filterMode, round, lod } = this._draw;
-    if (
-      !data ||
-      !lod ||
-      density ||
-      hasSelection ||
-      filterMode === 'dim' ||
-      round
-    ) {
-      return null;
+  /** The layer's data: the point attributes and the counts of `lod`. */
+  private _layerDataFor(
+    data: IPointsData,
+    counts: Uint8Array | null
+  ): { length: number; attributes: object } {
+    if (this._layerData && this._layerCounts === counts) {
+      return this._layerData;
     }
-    const level = lodLevel(this._viewState.zoom);
-    const cached = this._lod;
-    if (
-      cached &&
-      cached.positions === data.positions &&
-      cached.flags === data.flags &&
-      cached.level === level
-    ) {
-      return cached.indices;
+    // Every point stands for itself when no level of detail is in use.
+    const value =
+      counts ??
+      (this._ones && this._ones.length === data.count
+        ? this._ones
+        : (this._ones = new Uint8Array(data.count).fill(1)));
+    if (value !== this._attrs.getCounts?.value) {
+      this._attrs.getCounts = { value, size: 1, normalized: true };
     }
-    const bounds =
-      cached && cached.positions === data.positions
-        ? cached.bounds
-        : boundsOfPositions(data.positions, data.count);
-    const indices = pixelLod(
-      data.positions,
-      data.count,
-      data.flags,
-      bounds,
-      level
-    );
-    this._lod = {
-      positions: data.positions,
-      flags: data.flags,
-      level,
-      bounds,
-      indices
-    };
-    return indices;
+    this._layerCounts = counts;
+    this._layerData = { length: data.count, attributes: { ...this._attrs } };
+    return this._layerData;
   }
 
   private _controller() {
@@ -311,15 +269,36 @@ export class MapCanvas {
   }
 
   private _layers() {
-    if (!this._layerData) {
+    const data = this._data;
+    if (!data) {
       return [];
     }
-    const indices = this._indices();
-    this._drawn = indices ? indices.length : this._layerData.length;
+    if (splatting(this._draw)) {
+      const canvas = this._deck.getCanvas();
+      const { width, height } = canvas ?? this.size();
+      this._drawn = data.count;
+      return [
+        new DensityLayer({
+          id: 'density',
+          image: this._content.densityImage(
+            data,
+            this._draw,
+            this._viewState,
+            width,
+            height
+          ),
+          parameters: { blend: false }
+        } as any)
+      ];
+    }
+    const lod = this._content.points(data, this._draw, this._viewState.zoom);
+    const { indices } = lod;
+    const layerData = this._layerDataFor(data, lod.counts ?? null);
+    this._drawn = indices ? indices.length : data.count;
     return [
       new PointsLayer({
         id: 'points',
-        data: this._layerData,
+        data: layerData,
         ...this._draw,
         indices,
         parameters: this._blending()
@@ -328,16 +307,20 @@ export class MapCanvas {
   }
 
   /**
-   * Additive blending for the density view; no blending at all while every
-   * point is opaque (blending is a read-modify-write per fragment: a large
-   * share of a frame on software GL).
+   * Additive blending for the density view (the shader premultiplies the
+   * colour, so a representative's k-fold colour is not clipped before it is
+   * added); no blending at all while every point is opaque (blending is a
+   * read-modify-write per fragment: a large share of a frame on software GL).
    */
   private _blending(): object {
     const { density, hasSelection, filterMode } = this._draw;
     if (density) {
       return {
         blend: true,
-        blendColorSrcFactor: 'src-alpha',
+        // luma.gl sets the factors only with an operation named.
+        blendColorOperation: 'add',
+        blendAlphaOperation: 'add',
+        blendColorSrcFactor: 'one',
         blendColorDstFactor: 'one',
         blendAlphaSrcFactor: 'one',
         blendAlphaDstFactor: 'one'
@@ -353,15 +336,11 @@ export class MapCanvas {
   private _deck: Deck<OrthographicView>;
   private _viewState: ViewState = { target: [0, 0, 0], zoom: 0 };
   private _data: IPointsData | null = null;
-  private _lod: {
-    positions: Float32Array;
-    flags: Uint8Array;
-    level: number;
-    bounds: DataBounds;
-    indices: Uint32Array | null;
-  } | null = null;
   private _attrs: { [name: string]: any } = {};
   private _layerData: { length: number; attributes: object } | null = null;
+  private _layerCounts: Uint8Array | null = null;
+  private readonly _content = new FrameContent();
+  private _ones: Uint8Array | null = null;
   private _draw: IDrawOptions = {
     pointSize: 2,
     filterMode: 'hide',

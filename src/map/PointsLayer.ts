@@ -7,7 +7,8 @@
  * Round, larger points ("rich" drawing) are switched on by the panel when few
  * points are in view. Filtering and selection are a per-point flags byte read
  * in the vertex shader, so a filter change uploads n bytes, never positions.
- * `indices` (see pixelLod.ts) draws a subset through an index buffer.
+ * `indices` (see pixelLod.ts) draws a subset, in draw order, through an index
+ * buffer; `getCounts` gives each drawn point the number of points it stands for.
  */
 import { Layer, UpdateParameters, DefaultProps } from '@deck.gl/core';
 import type { LayerContext, LayerProps } from '@deck.gl/core';
@@ -63,6 +64,7 @@ const vs = /* glsl */ `\
 in vec2 pointPositions;
 in vec4 pointColors;
 in float pointFlags;
+in float pointCounts;
 out vec4 vColor;
 
 void main(void) {
@@ -92,7 +94,14 @@ void main(void) {
     }
   }
   if (points.density > 0.5) {
+    // Additive, premultiplied (blend one, one), as densitySplat.ts adds up.
     color.a *= 0.25;
+    color.rgb *= color.a;
+  } else if (color.a < 1.0) {
+    // A level-of-detail representative stands for k points of its tier in
+    // its pixel cell (pixelLod.ts): drawn as k stacked copies composite.
+    float k = max(1.0, floor(pointCounts * 255.0 + 0.5));
+    color.a = 1.0 - pow(1.0 - color.a, k);
   }
   gl_PointSize = size;
   vColor = color;
@@ -117,7 +126,8 @@ void main(void) {
 }
 `;
 
-/** Props of the points layer (data: `{length, attributes: {getPosition, getColor, getFlags}}`). */
+/** Props of the points layer (data: `{length, attributes: {getPosition,
+ * getColor, getFlags, getCounts}}`). */
 export type PointsLayerProps = LayerProps & {
   data: any;
   pointSize?: number;
@@ -125,7 +135,7 @@ export type PointsLayerProps = LayerProps & {
   hasSelection?: boolean;
   density?: boolean;
   round?: boolean;
-  /** Draw only these points (ascending indices), or all when null. */
+  /** Draw only these points, in this order, or all in index order when null. */
   indices?: Uint32Array | null;
 };
 
@@ -168,6 +178,12 @@ export class PointsLayer extends Layer<Required<PointsLayerProps>> {
         type: 'unorm8',
         accessor: 'getFlags',
         defaultValue: [FLAG_IN_FILTER]
+      },
+      pointCounts: {
+        size: 1,
+        type: 'unorm8',
+        accessor: 'getCounts',
+        defaultValue: [1]
       }
     });
   }

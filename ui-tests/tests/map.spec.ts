@@ -2,7 +2,8 @@
  * The embedding map in real JupyterLab and Chromium (software WebGL2): a lasso
  * drawn in test coordinates selects exactly the server's ids for its polygon
  * and the grid shows them; filter counts agree with the grid; colour legends;
- * WebGL context loss keeps the selection; light and dark screenshots.
+ * thumbnails once zoomed in; WebGL context loss keeps the selection; light
+ * and dark screenshots.
  * Data: the 300-image demo with class-clustered vectors (map_test_data.py).
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
@@ -252,6 +253,47 @@ test.describe('VisionLens map', () => {
     await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(before as string);
     // The new context draws frames (the attribute was dropped when the context was lost).
     await expect(map).toHaveAttribute('data-frame-ms', /\d/);
+  });
+
+  test('zoomed in to a few points, thumbnails replace the dots', async ({ page, request }) => {
+    await openGrid(page, DEMO);
+    const map = await openMap(page);
+    await map.locator('.jp-VisionLens-mapFitAll').click();
+    const thumbs = map.locator('img.jp-VisionLens-mapThumb');
+    // The whole demo map in view: dots, no thumbnails.
+    await expect(thumbs).toHaveCount(0);
+    const body = map.locator('.jp-VisionLens-mapBody');
+    const box = (await body.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let k = 0; k < 6 && (await thumbs.count()) === 0; k++) {
+      await page.mouse.wheel(0, -400);
+      await page.waitForTimeout(300);
+    }
+    await expect(thumbs.first()).toBeVisible();
+    // One thumbnail per point in view, each the image of its own sample.
+    const mapId = await map.getAttribute('data-map-id');
+    const raw = await (
+      await request.get(
+        `${process.env.TARGET_URL}/visionlens/api/datasets/${DEMO}/maps/${mapId}/points`
+      )
+    ).body();
+    const headerLength = raw.readUInt32LE(4);
+    const n = JSON.parse(raw.subarray(8, 8 + headerLength).toString()).points;
+    const at = (k: number) => raw.readFloatLE(8 + headerLength + 4 * k);
+    const view = JSON.parse((await map.getAttribute('data-view')) as string);
+    const s = 2 ** view.zoom;
+    let inView = 0;
+    for (let i = 0; i < n; i++) {
+      const x = box.width / 2 + (at(i) - view.target[0]) * s;
+      const y = box.height / 2 - (at(n + i) - view.target[1]) * s;
+      inView += x >= 0 && x <= box.width && y >= 0 && y <= box.height ? 1 : 0;
+    }
+    expect(inView).toBeGreaterThan(0);
+    expect(inView).toBeLessThan(n);
+    await expect(thumbs).toHaveCount(inView);
+    const src = (await thumbs.first().getAttribute('src')) as string;
+    const id = (await thumbs.first().getAttribute('data-sample-id')) as string;
+    expect(src).toContain(`/samples/${id}/image`);
   });
 
   test('screenshots in light and dark themes', async ({ page }) => {
