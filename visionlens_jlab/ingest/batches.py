@@ -68,6 +68,31 @@ def dumps_or_none(value: Any) -> str | None:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+def as_checked_json(table: pa.Table, names: tuple[str, ...]) -> pa.Table:
+    """``table`` with its string columns ``names`` typed as Arrow's ``arrow.json`` extension:
+    JSON text this package serialised itself, valid by construction, which the catalog
+    writer stores without DuckDB parsing every value again to validate it (only for the
+    parsers of this package, see ``ParsedBase.json_checked``)."""
+    for name in names:
+        i = table.schema.get_field_index(name)
+        column = table.column(i)
+        chunks = [pa.ExtensionArray.from_storage(pa.json_(), c) for c in column.chunks]
+        table = table.set_column(i, name, pa.chunked_array(chunks, pa.json_()))
+    return table
+
+
+def as_plain_json(table: pa.Table) -> pa.Table:
+    """``table`` with its ``arrow.json`` columns as plain strings (which DuckDB validates on
+    insert): the inverse of :func:`as_checked_json`."""
+    for i, field in enumerate(table.schema):
+        if isinstance(field.type, pa.JsonType):
+            storage = [c.storage for c in table.column(i).chunks]
+            table = table.set_column(
+                i, field.name, pa.chunked_array(storage, field.type.storage_type)
+            )
+    return table
+
+
 class ColumnBuffer:
     """Accumulates rows column-wise and turns them into an Arrow table of ``schema``."""
 

@@ -34,11 +34,13 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batches import ANNOTATION_SCHEMA
+from ..batches import ANNOTATION_SCHEMA, as_checked_json
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
 from .policies import attributes_json
-from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list
+from .sql_query import QUERY, SHAPES, STANDARD_KEYS, dropped_keys, standard_key_list
+
+JSON_COLUMNS = ("segmentation", "attributes")
 
 SlowRow = Callable[[Any], "tuple[Any, ...] | None"]
 """The Python policies for one record the SQL did not take: its row, or None if skipped."""
@@ -146,6 +148,7 @@ class SqlAnnotationSource:
                 try:
                     params: dict[str, Any] = {"path": path, "standard": STANDARD_KEYS, **SHAPES}
                     params["standard_keys"] = self._standard
+                    params["drop"] = dropped_keys(self._standard)
                     query = con.sql(QUERY, params={**params, "predictions": self.predictions})
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
@@ -213,13 +216,15 @@ class SqlAnnotationSource:
                 parts.append(slow)
         if not parts:
             return None
+        if len(parts) == 1 and not len(slow_rows):  # JSON only from DuckDB and orjson
+            return as_checked_json(parts[0].drop_columns(["_pos"]), JSON_COLUMNS)
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         return table.sort_by("_pos").drop_columns(["_pos"])
 
     def _attributes(self, batch: pa.RecordBatch, fast: np.ndarray) -> pa.Array:
         """The ``attributes`` of the rows taken; a record with extra keys gets them (with a
         CVAT-style ``attributes`` object merged in) exactly as the Python fast path builds
-        them, from its text."""
+        them, from the text of its keys other than the standard ones."""
         sel = np.flatnonzero(fast)
         attributes = batch.column("attributes").take(pa.array(sel))
         extra = batch.column("extra").to_numpy(zero_copy_only=False)[sel]
@@ -227,7 +232,7 @@ class SqlAnnotationSource:
             return attributes
         values = attributes.to_pylist()
         which = np.flatnonzero(extra)
-        texts = batch.column("raw").take(pa.array(sel[which])).to_pylist()
+        texts = batch.column("extra_json").take(pa.array(sel[which])).to_pylist()
         loads, std = orjson.loads, self._standard_set
         for j, text in zip(which.tolist(), texts, strict=True):
             values[j] = attributes_json(loads(text), std)
