@@ -4,15 +4,11 @@ A record is taken by the SQL only if it has no explicit ``null`` on a standard k
 twice, and every value has the JSON shape the Python fast path accepts
 (:class:`~.annotations.AnnotationReader`); everything else comes back as its exact JSON text
 (``raw``) for the Python policies. A record taken with keys beyond the standard ones comes
-back as the text of its keys other than the standard ones, ``attributes`` kept
-(``extra_json``, in source order: a JSON merge patch that removes the standard keys), from
-which the caller builds its ``attributes`` as the fast path does, without parsing the
-record's polygons again in Python.
+back with its text too (``extra``): the caller builds its ``attributes`` as the fast path does
+(DuckDB's JSON editing functions hold tens of MB per batch for this).
 """
 
 from __future__ import annotations
-
-import json
 
 # JSON text shapes the fast path accepts (DuckDB hands values over minified): anything else
 # is a slow row, so a shape missing here costs time, never correctness.
@@ -41,12 +37,6 @@ STANDARD_KEYS = (
     '{"id": "JSON", "image_id": "JSON", "category_id": "JSON", "bbox": "JSON", "area": "JSON", '
     '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON", "score": "JSON"}'
 )
-
-
-def dropped_keys(standard: list[str]) -> str:
-    """The merge patch (``$drop``) that leaves a record's keys outside ``standard`` and its
-    ``attributes`` object."""
-    return json.dumps({key: None for key in standard if key != "attributes"})
 
 
 def standard_key_list(predictions: bool) -> list[str]:
@@ -114,7 +104,6 @@ SELECT
     COALESCE(iscrowd = '1', FALSE) AS iscrowd,
     CASE WHEN segmentation = '[]' THEN NULL ELSE segmentation END AS segmentation,
     CASE WHEN attributes = '{}' THEN NULL ELSE attributes END AS attributes,
-    CASE WHEN ok THEN NULL ELSE raw END AS raw,
-    CASE WHEN ok AND extra THEN json_merge_patch(raw, $drop::JSON) END AS extra_json
+    CASE WHEN ok AND NOT extra THEN NULL ELSE raw END AS raw
 FROM v
 """

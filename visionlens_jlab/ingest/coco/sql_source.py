@@ -38,7 +38,7 @@ from ..batches import ANNOTATION_SCHEMA, as_checked_json
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
 from .policies import attributes_json
-from .sql_query import QUERY, SHAPES, STANDARD_KEYS, dropped_keys, standard_key_list
+from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list
 
 JSON_COLUMNS = ("segmentation", "attributes")
 
@@ -148,7 +148,6 @@ class SqlAnnotationSource:
                 try:
                     params: dict[str, Any] = {"path": path, "standard": STANDARD_KEYS, **SHAPES}
                     params["standard_keys"] = self._standard
-                    params["drop"] = dropped_keys(self._standard)
                     query = con.sql(QUERY, params={**params, "predictions": self.predictions})
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
@@ -224,7 +223,7 @@ class SqlAnnotationSource:
     def _attributes(self, batch: pa.RecordBatch, fast: np.ndarray) -> pa.Array:
         """The ``attributes`` of the rows taken; a record with extra keys gets them (with a
         CVAT-style ``attributes`` object merged in) exactly as the Python fast path builds
-        them, from the text of its keys other than the standard ones."""
+        them, from its text."""
         sel = np.flatnonzero(fast)
         attributes = batch.column("attributes").take(pa.array(sel))
         extra = batch.column("extra").to_numpy(zero_copy_only=False)[sel]
@@ -232,7 +231,7 @@ class SqlAnnotationSource:
             return attributes
         values = attributes.to_pylist()
         which = np.flatnonzero(extra)
-        texts = batch.column("extra_json").take(pa.array(sel[which])).to_pylist()
+        texts = batch.column("raw").take(pa.array(sel[which])).to_pylist()
         loads, std = orjson.loads, self._standard_set
         for j, text in zip(which.tolist(), texts, strict=True):
             values[j] = attributes_json(loads(text), std)
