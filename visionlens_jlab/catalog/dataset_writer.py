@@ -3,7 +3,7 @@
 The parsers (:mod:`visionlens_jlab.ingest`) hand a
 :class:`~visionlens_jlab.ingest.parsed.ParsedSource`; this is the catalog SQL that writes it.
 
-A dataset's rows are committed in batch transactions under a dataset id that has no
+A dataset's rows are committed (in row-group transactions) under a dataset id that has no
 ``datasets`` row yet (invisible to every read path); its ``datasets`` row, written last,
 makes it appear at once. If the parser raises or the job is cancelled, the rows are deleted;
 if the process is killed or the machine loses power, the next catalog open deletes them.
@@ -96,13 +96,15 @@ def write_dataset(
 ) -> IngestSummary:
     """Write a parsed dataset under ``name``; it appears atomically, and return its summary.
 
-    Samples and annotations are committed in batch transactions under a reserved dataset id
-    that has no ``datasets`` row yet; every read path finds datasets through that table, so
-    the rows stay invisible. The ``categories`` and ``datasets`` rows come last, in one
-    transaction, which makes the whole dataset appear at once. Committing as we go keeps the
-    memory of the ingest bounded (DuckDB would otherwise hold the whole dataset in one open
-    transaction); a failure deletes the rows written so far, and a killed process leaves
-    rows that the next :class:`Catalog` open removes.
+    Samples and annotations are committed under a reserved dataset id that has no
+    ``datasets`` row yet; every read path finds datasets through that table, so the rows
+    stay invisible. The ``categories`` and ``datasets`` rows come last, in one transaction,
+    which makes the whole dataset appear at once. The rows go in as whole DuckDB row groups
+    (:mod:`.row_group_feed`): in the CLI one transaction streamed from the parser, in the
+    server buffered transactions of a row group each, so the write lock is never held while
+    a parser works. DuckDB writes full row groups straight to the database file, so memory
+    stays bounded either way; a failure deletes the rows written so far, and a killed
+    process leaves rows that the next :class:`Catalog` open removes.
     """
     validate_name(name)
     with catalog.write() as cur:
