@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ingest_fixtures import DATASETS
+from visionlens_jlab.ingest.batches import as_plain_json
 from visionlens_jlab.ingest.coco import annotations as coco_annotations
 from visionlens_jlab.ingest.coco import sql_source as coco_sql
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
@@ -65,7 +66,10 @@ def parse(
             parsed = open_predictions(str(path), "coco", categories={1: "cat", 2: "dog"})
         else:
             parsed = open_dataset(str(path), "coco")
-        tables = [b.annotations for b in parsed.batches() if b.annotations is not None]
+        # JSON columns typed arrow.json (the SQL path's own text) compare as strings
+        tables = [
+            as_plain_json(b.annotations) for b in parsed.batches() if b.annotations is not None
+        ]
     finally:
         coco_sql.SQL_MIN_BYTES, coco_sql.BATCH_ROWS = saved
         coco_annotations.AnnotationReader._loop = original  # type: ignore[method-assign]

@@ -104,7 +104,8 @@ class Catalog:
         ``memory_limit`` is DuckDB's limit for the life of this catalog (``None``: DuckDB's
         default); it never changes while readers run. ``ingest_memory_limit`` lowers it while
         an ingest is in flight, which bounds the ingest's RSS but starves concurrent readers:
-        pass it only in a process that reads nothing else meanwhile (the CLI).
+        pass it only in a process that reads nothing else meanwhile (the CLI); it also lets
+        an ingest stream its batches into open transactions (:attr:`ingests_alone`).
         ``threads``: DuckDB's worker threads for all queries together (``None``: one per
         core); the server bounds it so that its event loop keeps a core.
         ``result_cache_mb`` bounds the cache of read answers (:mod:`.result_cache`; 0: none).
@@ -134,6 +135,9 @@ class Catalog:
         if threads is not None:
             self._con.execute(f"SET threads = {max(1, int(threads))}")
         self._ingest_memory_limit = ingest_memory_limit
+        self.ingests_alone = ingest_memory_limit is not None
+        """Whether this process does nothing else while it ingests (the CLI): the dataset
+        writer may then hold the write lock while the parser works."""
         self._memory_limit: str | None = None  # the limit to restore after the last ingest
         if not read_only:
             self._migrate()

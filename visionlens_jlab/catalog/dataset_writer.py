@@ -3,7 +3,7 @@
 The parsers (:mod:`visionlens_jlab.ingest`) hand a
 :class:`~visionlens_jlab.ingest.parsed.ParsedSource`; this is the catalog SQL that writes it.
 
-A dataset's rows are committed in batch transactions under a dataset id that has no
+A dataset's rows are committed (in row-group transactions) under a dataset id that has no
 ``datasets`` row yet (invisible to every read path); its ``datasets`` row, written last,
 makes it appear at once. If the parser raises or the job is cancelled, the rows are deleted;
 if the process is killed or the machine loses power, the next catalog open deletes them.
@@ -23,11 +23,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..ingest.batches import Batch, system_allocator
+from ..ingest.batches import system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
+from .row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
 from .schema import GROUND_TRUTH
 
 ProgressCallback = Callable[[float, str], None]
@@ -66,7 +67,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _append(cur: duckdb.DuckDBPyConnection, table: pa.Table, sql: str, params: list[Any]) -> None:
+def _append(
+    cur: duckdb.DuckDBPyConnection,
+    table: pa.Table | pa.RecordBatchReader,
+    sql: str,
+    params: list[Any],
+) -> None:
     cur.register("_vl_batch", table)
     # No try/finally: after a failed statement the transaction is aborted and unregister()
     # would raise, hiding the real error; the cursor is closed with the transaction anyway.
@@ -90,13 +96,15 @@ def write_dataset(
 ) -> IngestSummary:
     """Write a parsed dataset under ``name``; it appears atomically, and return its summary.
 
-    Samples and annotations are committed in batch transactions under a reserved dataset id
-    that has no ``datasets`` row yet; every read path finds datasets through that table, so
-    the rows stay invisible. The ``categories`` and ``datasets`` rows come last, in one
-    transaction, which makes the whole dataset appear at once. Committing as we go keeps the
-    memory of the ingest bounded (DuckDB would otherwise hold the whole dataset in one open
-    transaction); a failure deletes the rows written so far, and a killed process leaves
-    rows that the next :class:`Catalog` open removes.
+    Samples and annotations are committed under a reserved dataset id that has no
+    ``datasets`` row yet; every read path finds datasets through that table, so the rows
+    stay invisible. The ``categories`` and ``datasets`` rows come last, in one transaction,
+    which makes the whole dataset appear at once. The rows go in as whole DuckDB row groups
+    (:mod:`.row_group_feed`): in the CLI one transaction streamed from the parser, in the
+    server buffered transactions of a row group each, so the write lock is never held while
+    a parser works. DuckDB writes full row groups straight to the database file, so memory
+    stays bounded either way; a failure deletes the rows written so far, and a killed
+    process leaves rows that the next :class:`Catalog` open removes.
     """
     validate_name(name)
     with catalog.write() as cur:
@@ -121,13 +129,6 @@ def _check_free(cur: duckdb.DuckDBPyConnection, name: str) -> None:
         )
 
 
-COMMIT_ROWS = 20_000
-"""Rows (samples + boxes) per batch transaction. Measured on the 100K-image benchmark with
-the catalog's ingest memory limit: 20K rows gave the lowest peak RSS and no slower ingest
-than 50K rows or whole row groups (122,880 rows, which DuckDB writes straight to the file but
-must hold in memory first). Each commit is a WAL sync, so not much smaller."""
-
-
 def _write_rows(
     catalog: Catalog,
     name: str,
@@ -137,22 +138,26 @@ def _write_rows(
     progress: ProgressCallback | None,
 ) -> IngestSummary:
     dataset_id = ids.dataset_id
-    n_samples = n_boxes = 0
-    pending: list[Batch] = []
-    pending_rows = 0
-
-    def commit_pending() -> None:
-        # Batches wait in memory (a few MB) and are appended in one short transaction, so
-        # the write lock is never held while the parser works: a slow source cannot stall
-        # other writers (tags, other ingests).
-        nonlocal n_samples, n_boxes, pending_rows
+    # A process that does nothing else while it ingests (the CLI) streams the parser's
+    # batches straight into one transaction; elsewhere each transaction's batches wait in
+    # memory first, so the write lock is never held while the parser works: a slow source
+    # cannot stall other writers (tags, other ingests).
+    feed = RowGroupFeed(
+        parsed.batches(),
+        json_checked=getattr(parsed, "json_checked", False),
+        live=catalog.ingests_alone,
+    )
+    while True:
+        if not feed.live:
+            feed.buffer()
+        appended = False
         with catalog.write() as cur:
-            for batch in pending:
-                samples, boxes = batch.samples, batch.annotations
-                if samples is not None and samples.num_rows:
+            for table, stream in feed.streams():
+                appended = True
+                if table == SAMPLES:
                     _append(
                         cur,
-                        samples,
+                        stream,
                         """
                         INSERT INTO samples
                         SELECT ? + sample_index, ?, file_name, location, width, height,
@@ -161,11 +166,10 @@ def _write_rows(
                         """,
                         [ids.sample_base, dataset_id, split],
                     )
-                    n_samples += samples.num_rows
-                if boxes is not None and boxes.num_rows:
+                else:
                     _append(
                         cur,
-                        _numbered(boxes),
+                        stream,
                         """
                         INSERT INTO annotations
                         SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
@@ -174,21 +178,13 @@ def _write_rows(
                                segmentation, attributes
                         FROM _vl_batch
                         """,
-                        [ids.ann_base + n_boxes, ids.sample_base, dataset_id, GROUND_TRUTH],
+                        [ids.ann_base, ids.sample_base, dataset_id, GROUND_TRUTH],
                     )
-                    n_boxes += boxes.num_rows
-        pending.clear()
-        pending_rows = 0
+        if not appended:
+            break
         if progress:
-            progress(-1.0, f"{n_samples} samples, {n_boxes} boxes")
-
-    for batch in parsed.batches():
-        pending.append(batch)
-        pending_rows += sum(t.num_rows for t in (batch.samples, batch.annotations) if t is not None)
-        if pending_rows >= COMMIT_ROWS:
-            commit_pending()
-    if pending:
-        commit_pending()
+            progress(-1.0, f"{feed.rows[SAMPLES]} samples, {feed.rows[ANNOTATIONS]} boxes")
+    n_samples, n_boxes = feed.rows[SAMPLES], feed.rows[ANNOTATIONS]
     if n_samples == 0:
         raise IngestError(_nothing_read(parsed))
     categories = parsed.categories()

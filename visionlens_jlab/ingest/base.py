@@ -45,6 +45,10 @@ class ParsedBase:
     format: str
     source: str
     media_root: str
+    json_checked = False
+    """Whether the JSON columns of this parser's batches typed ``arrow.json`` are text it
+    serialised itself (the catalog writer then skips DuckDB's validation of them). True only
+    for parsers of this package that say so; plugin formats are always validated."""
 
     def __init__(self, fmt: str, source: str, media_root: str) -> None:
         self.format = fmt
@@ -235,7 +239,7 @@ class AnnotationRows:
         for fld in ANNOTATION_SCHEMA:
             values = getattr(self, fld.name)
             if len(values) == n:
-                arrays.append(pa.array(values, fld.type))
+                arrays.append(_column(values, fld.type))
             elif not values and fld.type == pa.bool_():
                 arrays.append(pa.array(np.zeros(n, dtype=bool)))
             elif not values:
@@ -268,6 +272,16 @@ def as_int(value: Any) -> int | None:
     if number is None or number != int(number):
         return None
     return int(number)
+
+
+def _column(values: list[Any], type_: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type_)
+    except pa.ArrowInvalid:
+        if type_ != pa.float64():
+            raise
+        # a JSON integer beyond 2**53: the nearest double, as the SQL path's cast gives it
+        return pa.array([None if v is None else float(v) for v in values], type_)
 
 
 _DONE = object()

@@ -2,7 +2,7 @@
 
 Parsers never touch the catalog: they yield :class:`Batch` objects (Arrow tables with the
 columns below) and the writer (:mod:`~visionlens_jlab.catalog.dataset_writer`) appends them
-in short batch transactions, under a dataset that becomes visible only with its last
+in row-group transactions, under a dataset that becomes visible only with its last
 transaction. Because batches are Arrow,
 they can also cross a process boundary cheaply (IPC) when a job worker parses.
 """
@@ -66,6 +66,31 @@ def dumps_or_none(value: Any) -> str | None:
     if value is None or value == {} or value == []:
         return None
     return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def as_checked_json(table: pa.Table, names: tuple[str, ...]) -> pa.Table:
+    """``table`` with its string columns ``names`` typed as Arrow's ``arrow.json`` extension:
+    JSON text this package serialised itself, valid by construction, which the catalog
+    writer stores without DuckDB parsing every value again to validate it (only for the
+    parsers of this package, see ``ParsedBase.json_checked``)."""
+    for name in names:
+        i = table.schema.get_field_index(name)
+        column = table.column(i)
+        chunks = [pa.ExtensionArray.from_storage(pa.json_(), c) for c in column.chunks]
+        table = table.set_column(i, name, pa.chunked_array(chunks, pa.json_()))
+    return table
+
+
+def as_plain_json(table: pa.Table) -> pa.Table:
+    """``table`` with its ``arrow.json`` columns as plain strings (which DuckDB validates on
+    insert): the inverse of :func:`as_checked_json`."""
+    for i, field in enumerate(table.schema):
+        if isinstance(field.type, pa.JsonType):
+            storage = [c.storage for c in table.column(i).chunks]
+            table = table.set_column(
+                i, field.name, pa.chunked_array(storage, field.type.storage_type)
+            )
+    return table
 
 
 class ColumnBuffer:

@@ -95,6 +95,8 @@ def coco_category_map(path: str) -> dict[int, str]:
 class CocoDataset(ParsedBase):
     """A COCO instances file as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
 
+    json_checked = True  # the SQL path's JSON columns come from DuckDB or orjson
+
     def __init__(self, path: str, images_root: str | None = None, split: str | None = None) -> None:
         self.path = os.path.abspath(path)
         self.layout = scan_layout(self.path, TOP_KEYS)

@@ -34,11 +34,13 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batches import ANNOTATION_SCHEMA
+from ..batches import ANNOTATION_SCHEMA, as_checked_json
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
 from .policies import attributes_json
 from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list
+
+JSON_COLUMNS = ("segmentation", "attributes")
 
 SlowRow = Callable[[Any], "tuple[Any, ...] | None"]
 """The Python policies for one record the SQL did not take: its row, or None if skipped."""
@@ -213,6 +215,8 @@ class SqlAnnotationSource:
                 parts.append(slow)
         if not parts:
             return None
+        if len(parts) == 1 and not len(slow_rows):  # JSON only from DuckDB and orjson
+            return as_checked_json(parts[0].drop_columns(["_pos"]), JSON_COLUMNS)
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         return table.sort_by("_pos").drop_columns(["_pos"])
 

@@ -1,0 +1,184 @@
+"""How the dataset writer cuts an ingest into transactions (``catalog/row_group_feed.py``) and
+which JSON it trusts: the CLI streams the parser into one transaction, the server commits
+buffered row groups, and only this package's parsers skip DuckDB's JSON validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from tests.catalog_fixtures import RowsSource
+from tests.ingest_fixtures import count, write_coco
+from visionlens_jlab.catalog import Catalog, row_group_feed
+from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.ingest.batches import Batch, as_checked_json
+from visionlens_jlab.ingest.coco import sql_source
+from visionlens_jlab.ingest.open import open_dataset
+
+
+def rows(n: int, boxes_per: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    samples = [{"file_name": f"img{i}.jpg", "width": 100, "height": 80} for i in range(n)]
+    boxes = [
+        {"sample_index": i, "label": "cat", "x": float(k), "y": 2.0, "w": 3.0, "h": 4.0}
+        for i in range(n)
+        for k in range(boxes_per)
+    ]
+    return samples, boxes
+
+
+def cli_catalog(path: Path) -> Catalog:
+    """A catalog opened as the CLI opens it (a process that does nothing else meanwhile)."""
+    return Catalog(path, ingest_memory_limit="64MB")
+
+
+def ingest_commits(catalog: Catalog, samples: list[Any], boxes: list[Any]) -> list[int]:
+    """Write a dataset in ``catalog``; the samples committed after each transaction."""
+    seen: list[int] = []
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(count(catalog, "SELECT COUNT(*) FROM samples"))
+
+    summary = write_dataset(
+        catalog, "ds", RowsSource(samples, boxes, ["cat"], batch_size=7), progress=progress
+    )
+    assert (summary.samples, summary.annotations) == (len(samples), len(boxes))
+    # ids follow the source order, whatever the transactions
+    got = catalog._con.execute(
+        "SELECT sample_id - (SELECT MIN(sample_id) FROM samples), x FROM annotations "
+        "ORDER BY ann_id"
+    ).fetchall()
+    assert got == [(b["sample_index"], b["x"]) for b in boxes]
+    return seen
+
+
+def test_the_cli_streams_one_transaction_and_the_server_commits_row_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(row_group_feed, "COMMIT_ROWS", 10)
+    samples, boxes = rows(25)
+    with cli_catalog(tmp_path / "cli") as catalog:
+        assert catalog.ingests_alone
+        assert ingest_commits(catalog, samples, boxes) == [25]  # one, whatever COMMIT_ROWS
+    with Catalog(tmp_path / "server") as catalog:
+        assert not catalog.ingests_alone
+        seen = ingest_commits(catalog, samples, boxes)
+    # one transaction per 10 rows of either table (50 boxes: at least 5), none held open
+    # while the parser works
+    assert len(seen) >= 5 and seen == sorted(seen) and seen[-1] == 25
+
+
+def test_a_parser_error_inside_the_cli_transaction_keeps_its_type_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    samples, boxes = rows(30)
+    with cli_catalog(tmp_path) as catalog:
+        source = RowsSource(samples, boxes, ["cat"], batch_size=10, fail_after_batches=2)
+        # raised inside DuckDB's read of the stream, yet reported as the parser raised it
+        with pytest.raises(RuntimeError, match="simulated parser crash"):
+            write_dataset(catalog, "ds", source)
+        for table in ("samples", "annotations", "categories", "datasets"):
+            assert count(catalog, f"SELECT COUNT(*) FROM {table}") == 0, table  # noqa: S608
+        summary = write_dataset(catalog, "ds", RowsSource(samples, boxes, ["cat"]))
+        assert (summary.samples, summary.annotations) == (30, 60)
+
+
+class JsonSource(RowsSource):
+    """Boxes whose ``attributes`` column is typed ``arrow.json``, holding ``text``."""
+
+    def __init__(self, text: str, *, json_checked: bool) -> None:
+        super().__init__(*rows(3, 1), ["cat"])
+        self.text = text
+        self.json_checked = json_checked
+
+    def batches(self) -> Iterator[Batch]:
+        for batch in super().batches():
+            boxes = batch.annotations
+            assert boxes is not None
+            column = pa.array([self.text] * boxes.num_rows, pa.string())
+            boxes = boxes.set_column(
+                boxes.schema.get_field_index("attributes"), "attributes", column
+            )
+            yield Batch(batch.samples, as_checked_json(boxes, ("attributes",)))
+
+
+@pytest.mark.parametrize("alone", [True, False])
+def test_an_untrusted_producer_gets_the_json_validation(tmp_path: Path, alone: bool) -> None:
+    open_catalog = cli_catalog if alone else Catalog
+    with open_catalog(tmp_path) as catalog:
+        # a plugin format's JSON is validated by DuckDB, arrow.json or not
+        with pytest.raises(Exception, match="(?i)json"):
+            write_dataset(catalog, "bad", JsonSource("{not json", json_checked=False))
+        assert count(catalog, "SELECT COUNT(*) FROM annotations") == 0
+        write_dataset(catalog, "good", JsonSource('{"occluded":true}', json_checked=False))
+        write_dataset(catalog, "trusted", JsonSource('{"occluded":true}', json_checked=True))
+        got = catalog._con.execute(
+            "SELECT d.name, a.attributes::VARCHAR FROM annotations a JOIN datasets d "
+            "USING (dataset_id) GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        assert got == [("good", '{"occluded":true}'), ("trusted", '{"occluded":true}')]
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_feed_hands_duckdb_arrow_json_only_from_a_trusted_parser(trusted: bool) -> None:
+    source = JsonSource('{"a":1}', json_checked=trusted)
+    feed = row_group_feed.RowGroupFeed(source.batches(), json_checked=trusted, live=True)
+    types = {}
+    for table, reader in feed.streams():
+        types[table] = reader.schema.field("attributes" if table == "annotations" else "fields")
+        reader.read_all()
+    # DuckDB stores an arrow.json column as JSON without parsing it; a string column it parses
+    assert isinstance(types["annotations"].type, pa.JsonType) is trusted
+    assert types["samples"].type == pa.string()
+
+
+def test_plugin_formats_never_skip_the_json_validation(tmp_path: Path) -> None:
+    from visionlens_jlab.ingest import open as open_module
+    from visionlens_jlab.plugins.api import IngestFormat
+    from visionlens_jlab.plugins.registry import default_registry
+
+    registry = default_registry()
+    fmt = IngestFormat(
+        name="claims-trust",
+        detect=lambda path: False,
+        open=lambda *, context: JsonSource("{not json", json_checked=True),
+    )
+    registry.ingest_formats["claims-trust"] = ("test-plugin", fmt)
+    try:
+        parsed = open_module.open_plugin_format(str(tmp_path), "claims-trust", None, None)
+    finally:
+        del registry.ingest_formats["claims-trust"]
+    assert getattr(parsed, "json_checked", False) is False
+    with cli_catalog(tmp_path / "data") as catalog:
+        with pytest.raises(Exception, match="(?i)json"):
+            write_dataset(catalog, "p", parsed)
+
+
+def test_coco_through_the_sql_path_is_stored_the_same_by_the_cli_and_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql_source, "SQL_MIN_BYTES", 1)  # the DuckDB path on a small file
+    monkeypatch.setattr(row_group_feed, "COMMIT_ROWS", 100)
+    path = tmp_path / "coco.json"
+    write_coco(path, 60, 5)
+    tables = []
+    for name, catalog in (
+        ("cli", cli_catalog(tmp_path / "cli")),
+        ("server", Catalog(tmp_path / "server")),
+    ):
+        with catalog:
+            parsed = open_dataset(str(path), "coco")
+            assert getattr(parsed, "json_checked", False) is True
+            write_dataset(catalog, name, parsed)
+            tables.append(
+                catalog._con.execute(
+                    "SELECT ann_id, sample_id, label, x, y, w, h, area, iscrowd, source_ann_id, "
+                    "segmentation::VARCHAR, attributes::VARCHAR, json_valid(segmentation) "
+                    "FROM annotations ORDER BY ann_id"
+                ).fetchall()
+            )
+    assert len(tables[0]) == 300 and tables[0] == tables[1]
+    assert all(row[-1] for row in tables[0])  # the SQL path's JSON is valid by construction
