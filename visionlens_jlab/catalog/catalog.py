@@ -123,6 +123,11 @@ class Catalog:
             raise
         self._write_lock = threading.Lock()
         self._version = 0  # bumped after every write: see the ``version`` property
+        # what a write may have changed, for the answers cache: every dataset (``_global``)
+        # unless the write named the one dataset it changes (``_dataset_versions``)
+        self._global = 0
+        self._dataset_versions: dict[int, int] = {}
+        self._write_scope: int | None = None  # guarded by _write_lock
         self.results = ResultCache(int(result_cache_mb * 1024 * 1024))
         self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
         for limit in (memory_limit, ingest_memory_limit):
@@ -195,11 +200,18 @@ class Catalog:
             cur.close()
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A serialized write transaction: committed on success, rolled back on any error."""
+    def write(self, dataset_id: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A serialized write transaction: committed on success, rolled back on any error.
+
+        ``dataset_id``: the write changes rows of that one dataset only, so cached answers
+        of the other datasets stay valid (see :meth:`version_of`); a writer that learns its
+        dataset inside the transaction says so with :meth:`scope_write`. Without either,
+        the write may have changed anything and every cached answer is dropped.
+        """
         if self.read_only:
             raise CatalogError("the catalog was opened read-only")
         with self._write_lock:
+            self._write_scope = dataset_id
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -222,13 +234,30 @@ class Catalog:
                 cur.close()
                 # after the commit (or rollback): a reader that read the old version may
                 # have seen this write, never the other way round (see result_cache.py)
+                scope, self._write_scope = self._write_scope, None
+                if scope is None:
+                    self._global += 1
+                else:
+                    self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
                 self._version += 1
+
+    def scope_write(self, dataset_id: int) -> None:
+        """Inside :meth:`write`: this write changes rows of dataset ``dataset_id`` only."""
+        if not self._write_lock.locked():
+            raise CatalogError("scope_write is only meaningful inside Catalog.write")
+        self._write_scope = dataset_id
 
     @property
     def version(self) -> int:
-        """The write version: changes after every :meth:`write`, committed or not. Read it
-        before a read's first statement to key answers that may be cached."""
+        """How many writes there have been: changes after every :meth:`write`, committed
+        or not."""
         return self._version
+
+    def version_of(self, dataset_id: int) -> tuple[int, int]:
+        """The write version of one dataset's answers: changes after every write that may
+        have changed it (one scoped to it, or one scoped to none). Read it before a read's
+        first statement on the dataset's rows to key answers that may be cached."""
+        return (self._global, self._dataset_versions.get(dataset_id, 0))
 
     # ----------------------------------------------------------------------------- ids
 

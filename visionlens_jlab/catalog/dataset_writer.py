@@ -259,6 +259,7 @@ def write_predictions(
     report = parsed.report
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
         cur.execute(
             "DELETE FROM annotations WHERE dataset_id = ? AND source = ?", [dataset_id, model]
         )

@@ -29,7 +29,7 @@ from .facet_sql import (
     samples_table_sql,
 )
 from .filters import CompiledFilter, compile_filter
-from .result_cache import filter_key
+from .result_cache import Version, filter_key
 from .schema import GROUND_TRUTH
 
 __all__ = [
@@ -74,9 +74,10 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     or taken from the cached answer of the wider filter (usually the unfiltered view's).
     Answers are cached until the next write (:mod:`.result_cache`).
     """
-    version = catalog.version  # before the first statement: see result_cache.py
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        # before the first statement on the dataset's rows: see result_cache.py
+        version = catalog.version_of(dataset_id)
         flt = compile_filter(dataset_id, spec)
         key = filter_key("facets", dataset_id, flt)
         cached = catalog.results.get(key, version)
@@ -109,7 +110,7 @@ def _wider_facet(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     own: OwnCondition,
-    version: int,
+    version: Version,
 ) -> dict[str, Any] | None:
     """Facet ``own`` over the filter without its own condition: from the cached facets
     answer of that filter when there is one (the same numbers: a facet is computed the same

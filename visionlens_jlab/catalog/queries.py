@@ -44,9 +44,10 @@ def samples_page(
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
     direction = sort_direction(order)
-    version = catalog.version  # before the first statement: see result_cache.py
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        # before the first statement on the dataset's rows: see result_cache.py
+        version = catalog.version_of(dataset_id)
         key_params = Params()
         key = sort_key_sql(sort, key_params)
         flt = compile_filter(dataset_id, spec)
@@ -219,7 +220,9 @@ def update_tags(
         if not isinstance(tag, str) or len(tag) > 200:
             raise FilterError("tags must be strings of at most 200 characters")
     with catalog.write() as cur:
-        flt = compile_filter(catalog.dataset_id(cur, dataset), spec)
+        dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
+        flt = compile_filter(dataset_id, spec)
         row = cur.execute(
             f"""
             UPDATE samples s SET tags = list_distinct(list_filter(

@@ -87,7 +87,7 @@ def write_evaluation(
     ``boxes`` has the columns of ``box_evaluations`` after ``eval_key``.
     """
     created = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
+    with catalog.write(dataset_id) as cur:
         cur.execute(
             "DELETE FROM box_evaluations WHERE dataset_id = ? AND eval_key = ?", [dataset_id, key]
         )
