@@ -28,6 +28,7 @@ from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
+from .facet_parts import refresh_parts
 from .schema import GROUND_TRUTH
 
 ProgressCallback = Callable[[float, str], None]
@@ -102,6 +103,7 @@ def write_dataset(
     with catalog.write() as cur:
         _check_free(cur, name)
         ids = catalog.begin_ingest(cur, name)
+        catalog.scope_write(ids.dataset_id, keeps_derived=True)  # a dataset nobody sees yet
     try:
         with system_allocator():
             summary = _write_rows(catalog, name, ids, parsed, split, progress)
@@ -146,7 +148,8 @@ def _write_rows(
         # the write lock is never held while the parser works: a slow source cannot stall
         # other writers (tags, other ingests).
         nonlocal n_samples, n_boxes, pending_rows
-        with catalog.write() as cur:
+        # rows of a dataset no reader sees before the last transaction: no answer changes
+        with catalog.write(dataset_id, keeps_derived=True) as cur:
             for batch in pending:
                 samples, boxes = batch.samples, batch.annotations
                 if samples is not None and samples.num_rows:
@@ -218,6 +221,8 @@ def _write_rows(
             ],
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
+        refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
+        catalog.scope_write(dataset_id, keeps_derived=True)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
@@ -232,7 +237,7 @@ def _discard(catalog: Catalog, dataset_id: int) -> None:
     """Delete the committed rows of a failed ingest (best effort: if this fails too, the next
     catalog open removes them, and until then they are invisible)."""
     try:
-        with catalog.write() as cur:
+        with catalog.write(dataset_id, keeps_derived=True) as cur:  # never visible
             for table in ("annotations", "samples", "categories"):
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
     except Exception:  # the ingest's own error is the one to report
@@ -339,6 +344,8 @@ def write_predictions(
             )
         report.counts.update(predictions=n_preds)
         refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
+        refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])
+        catalog.scope_write(dataset_id, keeps_derived=True)
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
             [

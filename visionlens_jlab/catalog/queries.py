@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from .catalog import Catalog
 from .computed import computed_values_for
+from .facet_parts import write_tags_part
 from .facets import FacetProvider, facets, register_facet_provider
 from .filters import FilterError, Params, compile_filter, sort_direction, sort_key_sql
 from .result_cache import filter_key, params_key
@@ -221,7 +222,8 @@ def update_tags(
             raise FilterError("tags must be strings of at most 200 characters")
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
+        # other datasets' answers stay valid; the tags facet is recomputed below
+        catalog.scope_write(dataset_id, keeps_derived=True)
         flt = compile_filter(dataset_id, spec)
         row = cur.execute(
             f"""
@@ -231,4 +233,5 @@ def update_tags(
             """,  # noqa: S608 - compiled, parameterized
             [add, remove, *flt.params],
         ).fetchone()
+        write_tags_part(cur, dataset_id)
     return int(row[0]) if row else 0
