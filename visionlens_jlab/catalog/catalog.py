@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
+from . import box_summaries
 from .facet_keys import backfill_facet_keys
 from .result_cache import ResultCache
 from .schema import DDL, SCHEMA_VERSION
@@ -141,12 +142,13 @@ class Catalog:
     def _migrate(self) -> None:
         _load_feature_modules()
         with self.write() as cur:
-            for statement in [*DDL, *_FEATURE_DDL]:
+            for statement in [*DDL, *_FEATURE_DDL, *_SUMMARY_DDL]:
                 cur.execute(statement)
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             backfill_facet_keys(cur)  # catalogs written before the table existed
+            box_summaries.backfill(cur)  # catalogs written before the summaries
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -392,10 +394,13 @@ _ID_COLUMNS = {
     ("annotations", "ann_id"),
 }
 
-_DATASET_TABLES = ["annotations", "samples", "categories", "models", "facet_keys", "datasets"]
+_DATASET_TABLES = [*box_summaries.SUMMARY_TABLES, "annotations", "samples", "categories", "models", "facet_keys", "datasets"]
 """Tables holding rows of a dataset, deleted with it; feature tables come first."""
 
 _FEATURE_DDL: list[str] = []
+
+_SUMMARY_DDL = [box_summaries.BOX_SUMMARIES_DDL, box_summaries.EVAL_SUMMARIES_DDL]
+"""Created after the feature tables: the backfill of evaluation summaries reads one."""
 
 FEATURE_MODULES = (
     "visionlens_jlab.evaluate",

@@ -27,6 +27,7 @@ from ..ingest.batches import Batch, system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
+from .box_summaries import refresh_box_summaries, refresh_eval_summaries
 from .facet_keys import refresh_facet_keys
 from .schema import GROUND_TRUTH
 
@@ -218,6 +219,7 @@ def _write_rows(
             ],
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
+        refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
@@ -338,6 +340,9 @@ def write_predictions(
             )
         report.counts.update(predictions=n_preds)
         refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
+        refresh_box_summaries(cur, dataset_id, model)
+        # evaluation rows of the replaced boxes now name other boxes or none
+        refresh_eval_summaries(cur, dataset_id, source=model)
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
