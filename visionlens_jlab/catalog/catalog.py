@@ -394,7 +394,15 @@ _ID_COLUMNS = {
     ("annotations", "ann_id"),
 }
 
-_DATASET_TABLES = [*box_summaries.SUMMARY_TABLES, "annotations", "samples", "categories", "models", "facet_keys", "datasets"]
+_DATASET_TABLES = [
+    *box_summaries.SUMMARY_TABLES,
+    "annotations",
+    "samples",
+    "categories",
+    "models",
+    "facet_keys",
+    "datasets",
+]
 """Tables holding rows of a dataset, deleted with it; feature tables come first."""
 
 _FEATURE_DDL: list[str] = []

@@ -26,8 +26,8 @@ import pyarrow as pa
 from ..ingest.batches import Batch, system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
-from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .box_summaries import refresh_box_summaries, refresh_eval_summaries
+from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
 from .schema import GROUND_TRUTH
 
