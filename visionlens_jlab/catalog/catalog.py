@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
+from . import box_summaries
 from .facet_keys import backfill_facet_keys
 from .result_cache import ResultCache
 from .schema import DDL, SCHEMA_VERSION
@@ -148,12 +149,13 @@ class Catalog:
     def _migrate(self) -> None:
         _load_feature_modules()
         with self.write(keeps_derived=True) as cur:
-            for statement in [*DDL, *_FEATURE_DDL]:
+            for statement in [*DDL, *_FEATURE_DDL, *_SUMMARY_DDL]:
                 cur.execute(statement)
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             backfill_facet_keys(cur)  # catalogs written before the table existed
+            box_summaries.backfill(cur)  # catalogs written before the summaries
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -457,13 +459,23 @@ _ID_COLUMNS = {
 }
 
 _DATASET_TABLES = [
-    "annotations", "samples", "categories", "models", "facet_keys", "facet_parts", "datasets"
-]  # fmt: skip
+    *box_summaries.SUMMARY_TABLES,
+    "annotations",
+    "samples",
+    "categories",
+    "models",
+    "facet_keys",
+    "facet_parts",
+    "datasets",
+]
+"""Tables holding rows of a dataset, deleted with it; feature tables come first."""
 DERIVED_TABLES = ["facet_parts"]
 """Tables of pre-aggregates derived from a dataset's rows (see :meth:`Catalog.write`)."""
-"""Tables holding rows of a dataset, deleted with it; feature tables come first."""
 
 _FEATURE_DDL: list[str] = []
+
+_SUMMARY_DDL = [box_summaries.BOX_SUMMARIES_DDL, box_summaries.EVAL_SUMMARIES_DDL]
+"""Created after the feature tables: the backfill of evaluation summaries reads one."""
 
 FEATURE_MODULES = (
     "visionlens_jlab.evaluate",

@@ -26,6 +26,7 @@ import pyarrow as pa
 from ..ingest.batches import Batch, system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
+from .box_summaries import refresh_box_summaries, refresh_eval_summaries
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
 from .facet_parts import refresh_parts
@@ -221,6 +222,7 @@ def _write_rows(
             ],
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
+        refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
         refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
         catalog.scope_write(dataset_id, keeps_derived=True)
     return IngestSummary(
@@ -344,6 +346,9 @@ def write_predictions(
             )
         report.counts.update(predictions=n_preds)
         refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
+        refresh_box_summaries(cur, dataset_id, model)
+        # evaluation rows of the replaced boxes now name other boxes or none
+        refresh_eval_summaries(cur, dataset_id, source=model)
         refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])
         catalog.scope_write(dataset_id, keeps_derived=True)
         cur.execute(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from ..catalog.box_summaries import refresh_eval_summaries
 from ..catalog.catalog import register_dataset_table
 from ..catalog.facet_parts import store_part, stored_parts
 from ..catalog.filters import FilterError, Params, register_label_condition
@@ -112,6 +113,7 @@ def write_evaluation(
             )
         finally:
             cur.unregister("_vl_box_eval")
+        refresh_eval_summaries(cur, dataset_id, key)
         cur.execute(
             "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?)",
             [
