@@ -77,11 +77,13 @@ def random_spec(rnd: random.Random) -> dict[str, Any]:
 CLASSES = [f"c{k}" for k in range(12)]
 
 
-def answers(catalog: Catalog, spec: dict[str, Any], sort: str | None, offset: int) -> Any:
+def answers(
+    catalog: Catalog, spec: dict[str, Any], sort: str | None, offset: int, dataset: str = "rich"
+) -> Any:
     """A page, a count and the facets of ``spec``."""
-    page = queries.samples_page(catalog, "rich", spec, offset=offset, limit=25, sort=sort)
-    count = queries.samples_page(catalog, "rich", spec, limit=0)
-    return page, count, queries.facets(catalog, "rich", spec)
+    page = queries.samples_page(catalog, dataset, spec, offset=offset, limit=25, sort=sort)
+    count = queries.samples_page(catalog, dataset, spec, limit=0)
+    return page, count, queries.facets(catalog, dataset, spec)
 
 
 def test_cached_answers_equal_the_plain_queries(catalog: Catalog) -> None:
@@ -162,6 +164,41 @@ def test_every_write_invalidates(catalog: Catalog, write: Callable[[Catalog], No
         expected = [answers(catalog, spec, sort, 0) for spec, sort in VIEWS]
     assert after == expected
     assert after != before  # the write changed what these views show: nothing stale served
+
+
+def misses_of(catalog: Catalog, dataset: str) -> tuple[Any, int]:
+    """Every view's answers of ``dataset``, and how many cache lookups missed for them."""
+    before = catalog.results.stats()["misses"]
+    got = [answers(catalog, spec, sort, 0, dataset) for spec, sort in VIEWS]
+    return got, catalog.results.stats()["misses"] - before
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.__name__)
+def test_a_write_to_one_dataset_keeps_the_others_answers(
+    catalog: Catalog, write: Callable[[Catalog], None]
+) -> None:
+    rnd = random.Random(11)  # the same rows as "rich": the views show something in both
+    samples, boxes = _rows(rnd, N)
+    write_dataset(catalog, "other", RowsSource(samples, boxes, CLASSES))
+    for dataset in ("rich", "other"):
+        misses_of(catalog, dataset)  # cold: now cached
+    other, warm_misses = misses_of(catalog, "other")  # lookups that miss even when warm
+    rich, _ = misses_of(catalog, "rich")
+    write(catalog)  # to "rich" only, except any_writer (an unscoped write: every dataset)
+    with plain(catalog):
+        expected = [
+            answers(catalog, spec, sort, 0, d) for spec, sort in VIEWS for d in ("rich", "other")
+        ]
+    rich_after, rich_misses = misses_of(catalog, "rich")
+    other_after, other_misses = misses_of(catalog, "other")
+    assert [x for pair in zip(rich_after, other_after, strict=True) for x in pair] == expected
+    assert rich_after != rich
+    assert rich_misses > warm_misses  # the written dataset's answers were computed again
+    if write is any_writer:  # it changes both datasets, and says of none that it is the one
+        assert other_after != other and other_misses > warm_misses
+    else:
+        assert other_after == other
+        assert other_misses == warm_misses  # every answer of the other dataset was kept
 
 
 def test_a_rolled_back_write_moves_the_version(catalog: Catalog) -> None:

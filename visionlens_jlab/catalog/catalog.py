@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
+from . import box_summaries
 from .facet_keys import backfill_facet_keys
 from .read_cancel import attached
 from .result_cache import ResultCache
@@ -125,6 +126,13 @@ class Catalog:
             raise
         self._write_lock = threading.Lock()
         self._version = 0  # bumped after every write: see the ``version`` property
+        # what a write may have changed, for the answers cache: every dataset (``_global``)
+        # unless the write named the one dataset it changes (``_dataset_versions``)
+        self._global = 0
+        self._dataset_versions: dict[int, int] = {}
+        self._write_scope: int | None = None  # guarded by _write_lock, as the next two
+        self._keeps_derived = False
+        self._bump = True
         self.results = ResultCache(int(result_cache_mb * 1024 * 1024))
         self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
         for limit in (memory_limit, ingest_memory_limit):
@@ -145,13 +153,14 @@ class Catalog:
 
     def _migrate(self) -> None:
         _load_feature_modules()
-        with self.write() as cur:
-            for statement in [*DDL, *_FEATURE_DDL]:
+        with self.write(keeps_derived=True) as cur:
+            for statement in [*DDL, *_FEATURE_DDL, *_SUMMARY_DDL]:
                 cur.execute(statement)
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             backfill_facet_keys(cur)  # catalogs written before the table existed
+            box_summaries.backfill(cur)  # catalogs written before the summaries
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -160,7 +169,7 @@ class Catalog:
         row until its last transaction, so such rows are invisible; on open no ingest of
         this process can be running, and no other process can write this file.
         """
-        with self.write() as cur:
+        with self.write(keeps_derived=True) as cur:  # only rows of no dataset
             existing = {
                 r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
@@ -201,16 +210,45 @@ class Catalog:
             cur.close()
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A serialized write transaction: committed on success, rolled back on any error."""
+    def write(
+        self, dataset_id: int | None = None, *, keeps_derived: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A serialized write transaction: committed on success, rolled back on any error.
+
+        ``dataset_id``: the write changes rows of that one dataset only, so cached answers
+        of the other datasets stay valid (see :meth:`version_of`); a writer that learns its
+        dataset inside the transaction says so with :meth:`scope_write`. Without either,
+        the write may have changed anything and every cached answer is dropped.
+        ``keeps_derived``: the write keeps the derived tables (``DERIVED_TABLES``, e.g. the
+        pre-aggregated facets) exact itself, or changes nothing they are derived from;
+        otherwise it deletes their rows of its dataset (of every dataset if unscoped), so
+        that no writer can leave them stale (readers then compute from the rows).
+        """
+        with self._transaction(dataset_id, keeps_derived, bump=True) as cur:
+            yield cur
+
+    @contextmanager
+    def write_derived(self, dataset_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction that only stores rows derived from the dataset's current
+        rows (a rebuild of pre-aggregates): no answer changes, so no version moves."""
+        with self._transaction(dataset_id, True, bump=False) as cur:
+            yield cur
+
+    @contextmanager
+    def _transaction(
+        self, dataset_id: int | None, keeps_derived: bool, bump: bool
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise CatalogError("the catalog was opened read-only")
         with self._write_lock:
+            self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     yield cur
+                    if not self._keeps_derived:
+                        self._drop_derived(cur, self._write_scope)
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
@@ -228,13 +266,40 @@ class Catalog:
                 cur.close()
                 # after the commit (or rollback): a reader that read the old version may
                 # have seen this write, never the other way round (see result_cache.py)
-                self._version += 1
+                scope, self._write_scope = self._write_scope, None
+                if self._bump:  # not after a rebuild of derived rows: no answer changed
+                    if scope is None:
+                        self._global += 1
+                    else:
+                        self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
+                    self._version += 1
+
+    def scope_write(self, dataset_id: int, *, keeps_derived: bool = False) -> None:
+        """Inside :meth:`write`: this write changes rows of dataset ``dataset_id`` only
+        (and, ``keeps_derived``, keeps its derived tables exact: see :meth:`write`)."""
+        if not self._write_lock.locked():
+            raise CatalogError("scope_write is only meaningful inside Catalog.write")
+        self._write_scope, self._keeps_derived = dataset_id, keeps_derived
+
+    @staticmethod
+    def _drop_derived(cur: duckdb.DuckDBPyConnection, dataset_id: int | None) -> None:
+        for table in DERIVED_TABLES:
+            if dataset_id is None:
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed identifiers
+            else:
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
 
     @property
     def version(self) -> int:
-        """The write version: changes after every :meth:`write`, committed or not. Read it
-        before a read's first statement to key answers that may be cached."""
+        """How many writes there have been: changes after every :meth:`write`, committed
+        or not."""
         return self._version
+
+    def version_of(self, dataset_id: int) -> tuple[int, int]:
+        """The write version of one dataset's answers: changes after every write that may
+        have changed it (one scoped to it, or one scoped to none). Read it before a read's
+        first statement on the dataset's rows to key answers that may be cached."""
+        return (self._global, self._dataset_versions.get(dataset_id, 0))
 
     # ----------------------------------------------------------------------------- ids
 
@@ -367,6 +432,7 @@ class Catalog:
         """Delete a dataset and everything that belongs to it, atomically."""
         with self.write() as cur:
             dataset_id = self.dataset_id(cur, name)
+            self.scope_write(dataset_id)  # the other datasets' answers stay valid
             # Feature modules create their tables lazily: only touch the ones that exist.
             existing = {
                 r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
@@ -398,10 +464,24 @@ _ID_COLUMNS = {
     ("annotations", "ann_id"),
 }
 
-_DATASET_TABLES = ["annotations", "samples", "categories", "models", "facet_keys", "datasets"]
+_DATASET_TABLES = [
+    *box_summaries.SUMMARY_TABLES,
+    "annotations",
+    "samples",
+    "categories",
+    "models",
+    "facet_keys",
+    "facet_parts",
+    "datasets",
+]
 """Tables holding rows of a dataset, deleted with it; feature tables come first."""
+DERIVED_TABLES = ["facet_parts"]
+"""Tables of pre-aggregates derived from a dataset's rows (see :meth:`Catalog.write`)."""
 
 _FEATURE_DDL: list[str] = []
+
+_SUMMARY_DDL = [box_summaries.BOX_SUMMARIES_DDL, box_summaries.EVAL_SUMMARIES_DDL]
+"""Created after the feature tables: the backfill of evaluation summaries reads one."""
 
 FEATURE_MODULES = (
     "visionlens_jlab.evaluate",

@@ -133,7 +133,7 @@ def write_computed(
         names = pa.array([name] * len(sample_ids), pa.string())
         tables.append(pa.table({"sample_id": sample_ids, "field": names, "num": num, "text": text}))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # no sample or box changes
         names = list(values)
         cur.execute(
             "DELETE FROM computed_values WHERE dataset_id = ? AND list_contains(?, field)",

@@ -26,8 +26,10 @@ import pyarrow as pa
 from ..ingest.batches import system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
+from .box_summaries import refresh_box_summaries, refresh_eval_summaries
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
+from .facet_parts import refresh_parts
 from .row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
 from .schema import GROUND_TRUTH
 
@@ -110,6 +112,7 @@ def write_dataset(
     with catalog.write() as cur:
         _check_free(cur, name)
         ids = catalog.begin_ingest(cur, name)
+        catalog.scope_write(ids.dataset_id, keeps_derived=True)  # a dataset nobody sees yet
     try:
         with system_allocator():
             summary = _write_rows(catalog, name, ids, parsed, split, progress)
@@ -151,7 +154,8 @@ def _write_rows(
         if not feed.live:
             feed.buffer()
         appended = False
-        with catalog.write() as cur:
+        # rows of a dataset no reader sees before the last transaction: no answer changes
+        with catalog.write(dataset_id, keeps_derived=True) as cur:
             for table, stream in feed.streams():
                 appended = True
                 if table == SAMPLES:
@@ -214,6 +218,9 @@ def _write_rows(
             ],
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
+        refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
+        refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
+        catalog.scope_write(dataset_id, keeps_derived=True)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
@@ -228,7 +235,7 @@ def _discard(catalog: Catalog, dataset_id: int) -> None:
     """Delete the committed rows of a failed ingest (best effort: if this fails too, the next
     catalog open removes them, and until then they are invisible)."""
     try:
-        with catalog.write() as cur:
+        with catalog.write(dataset_id, keeps_derived=True) as cur:  # never visible
             for table in ("annotations", "samples", "categories"):
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
     except Exception:  # the ingest's own error is the one to report
@@ -255,6 +262,7 @@ def write_predictions(
     report = parsed.report
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
         cur.execute(
             "DELETE FROM annotations WHERE dataset_id = ? AND source = ?", [dataset_id, model]
         )
@@ -334,6 +342,11 @@ def write_predictions(
             )
         report.counts.update(predictions=n_preds)
         refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
+        refresh_box_summaries(cur, dataset_id, model)
+        # evaluation rows of the replaced boxes now name other boxes or none
+        refresh_eval_summaries(cur, dataset_id, source=model)
+        refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])
+        catalog.scope_write(dataset_id, keeps_derived=True)
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
             [

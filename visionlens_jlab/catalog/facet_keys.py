@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from .facet_sql import MAX_FIELD_FACETS
+
 # The lists are sorted by DuckDB (``list(... ORDER BY ...)``), i.e. in the order the facets
 # have always been listed in.
 _KEYS_SQL = """
@@ -56,6 +58,14 @@ def facet_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> FacetKeys:
         rows = cur.execute(_KEYS_SQL, {"ds": dataset_id}).fetchall()
     fields, attributes, sources = rows[0]
     return FacetKeys(list(fields), list(attributes), list(sources))
+
+
+def shown_facet_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> FacetKeys:
+    """The keys facets are computed for: every source, the first ``MAX_FIELD_FACETS``
+    fields and attribute keys."""
+    keys = facet_keys(cur, dataset_id)
+    fields, attributes = keys.fields[:MAX_FIELD_FACETS], keys.attributes[:MAX_FIELD_FACETS]
+    return FacetKeys(fields, attributes, keys.sources)
 
 
 def refresh_facet_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:

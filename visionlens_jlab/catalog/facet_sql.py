@@ -25,6 +25,8 @@ from .schema import GROUND_TRUTH
 
 FACET_HISTOGRAM_BINS = 20
 MAX_CATEGORICAL_VALUES = 200
+MAX_FIELD_FACETS = 50
+"""At most this many ``fields.<key>`` and as many ``attributes.<key>`` facets (the first keys)."""
 
 CATEGORICAL, NUMERIC, JSON = 0, 1, 2
 """Facet kinds; a JSON facet is numeric when every value it has casts to a number."""

@@ -11,26 +11,18 @@ the time; the output is the same."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
 from .catalog import Catalog
+from .facet_compute import facets_over
 from .facet_exclusion import OwnCondition, own_conditions
-from .facet_keys import facet_keys
-from .facet_sql import (
-    CATEGORICAL,
-    FACET_HISTOGRAM_BINS,
-    JSON,
-    MAX_CATEGORICAL_VALUES,
-    NUMERIC,
-    facets_sql,
-    samples_table_sql,
-)
-from .filters import CompiledFilter, compile_filter
-from .result_cache import filter_key
-from .schema import GROUND_TRUTH
+from .facet_keys import FacetKeys, shown_facet_keys
+from .facet_parts import read_parts, write_parts
+from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
+from .filters import compile_filter
+from .result_cache import Version, filter_key
 
 __all__ = [
     "FACET_HISTOGRAM_BINS",
@@ -40,8 +32,6 @@ __all__ = [
     "facets",
     "register_facet_provider",
 ]
-
-MAX_FIELD_FACETS = 50
 
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
 _FACET_PROVIDERS: list[FacetProvider] = []
@@ -57,13 +47,6 @@ def register_facet_provider(provider: FacetProvider) -> None:
         _FACET_PROVIDERS.append(provider)
 
 
-@dataclass(frozen=True)
-class _Facet:
-    name: str
-    kind: int
-    source: str | None = None
-
-
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
     """Value counts of categorical fields and histograms of numeric ones, over ``spec``'s samples.
 
@@ -74,24 +57,29 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     or taken from the cached answer of the wider filter (usually the unfiltered view's).
     Answers are cached until the next write (:mod:`.result_cache`).
     """
-    version = catalog.version  # before the first statement: see result_cache.py
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        # before the first statement on the dataset's rows: see result_cache.py
+        version = catalog.version_of(dataset_id)
         flt = compile_filter(dataset_id, spec)
         key = filter_key("facets", dataset_id, flt)
         cached = catalog.results.get(key, version)
         if cached is not None:
             return cached
-        keys = facet_keys(cur, dataset_id)
-        fields, attributes = keys.fields[:MAX_FIELD_FACETS], keys.attributes[:MAX_FIELD_FACETS]
-        out, total = _facets_over(cur, dataset_id, flt, fields, keys.sources, attributes)
+        keys = shown_facet_keys(cur, dataset_id)
+        if flt.whole_dataset:
+            out, total = _whole_dataset(catalog, cur, dataset_id, keys)
+        else:
+            out, total = facets_over(
+                cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes
+            )
         built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
             out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
-            entry = _wider_facet(catalog, cur, dataset_id, own, version)
+            entry = _wider_facet(catalog, cur, dataset_id, own, version, keys)
             if entry is None:
                 continue
             out = [
@@ -104,12 +92,35 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     return answer
 
 
+def _whole_dataset(
+    catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int, keys: FacetKeys
+) -> tuple[list[dict[str, Any]], int]:
+    """The built-in facets of the unfiltered view from the writer's pre-aggregates
+    (:mod:`.facet_parts`), rebuilt first if a part is missing; the dataset's sample ids
+    stay registered as ``_facet_samples`` for the providers."""
+    ids = cur.sql(
+        "SELECT sample_id FROM samples WHERE dataset_id = ?", params=[dataset_id]
+    ).to_arrow_table()
+    entries = read_parts(cur, dataset_id, keys)
+    if entries is None and not catalog.read_only:
+        # computed inside the write that stores it: the parts match the rows they count
+        with catalog.write_derived(dataset_id) as wcur:
+            entries = write_parts(wcur, dataset_id, keys)
+    if entries is None:  # a read-only catalog: computed, not stored
+        flt = compile_filter(dataset_id, None)
+        entries, _ = facets_over(cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes)
+        cur.unregister("_facet_samples")
+    cur.register("_facet_samples", ids)
+    return entries, ids.num_rows
+
+
 def _wider_facet(
     catalog: Catalog,
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     own: OwnCondition,
-    version: int,
+    version: Version,
+    keys: FacetKeys,
 ) -> dict[str, Any] | None:
     """Facet ``own`` over the filter without its own condition: from the cached facets
     answer of that filter when there is one (the same numbers: a facet is computed the same
@@ -117,6 +128,10 @@ def _wider_facet(
     name, source = own.name, own.source
     flt = compile_filter(dataset_id, own.reduced)
     wider = catalog.results.get(filter_key("facets", dataset_id, flt), version)
+    if wider is None and flt.whole_dataset:  # the writer's pre-aggregates, if complete
+        entries = read_parts(cur, dataset_id, keys)
+        if entries is not None:
+            wider = {"facets": entries}
     if wider is None:
         key = filter_key("facet", dataset_id, flt, name, source)
         single = catalog.results.get(key, version)
@@ -124,7 +139,7 @@ def _wider_facet(
             return single
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
-        wider, _ = _facets_over(cur, dataset_id, flt, only_fields, sources, [], True)
+        wider, _ = facets_over(cur, dataset_id, flt, only_fields, sources, [], True)
         entry = next(
             (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
         )
@@ -132,110 +147,3 @@ def _wider_facet(
         return entry
     facets_list = wider["facets"]
     return next((e for e in facets_list if (e["name"], e.get("source")) == (name, source)), None)
-
-
-def _facets_over(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    flt: CompiledFilter,
-    fields: list[str],
-    sources: list[str],
-    attributes: list[str],
-    some_sources: bool = False,
-) -> tuple[list[dict[str, Any]], int]:
-    """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
-    fields, sources and attributes), and how many samples; the samples stay registered as
-    ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
-    subset of the dataset's (only their boxes are read)."""
-    # Arrow rather than a temp table: as fast to build, its row count is the total, and
-    # nothing needs dropping after (the registration ends with the cursor).
-    sql, params = samples_table_sql(flt.where, fields)
-    samples = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
-    cur.register("_facet_samples", samples)
-    sql, named = facets_sql(
-        len(fields),
-        dataset_id,
-        sources,
-        attributes,
-        samples.num_rows,
-        whole_dataset=flt.whole_dataset,
-        some_sources=some_sources,
-    )
-    rows = cur.execute(sql, named).fetchall()
-    return _assemble(_plan(fields, sources, attributes), rows), samples.num_rows
-
-
-def _plan(fields: list[str], sources: list[str], attributes: list[str]) -> list[_Facet]:
-    """The facets in output order; a facet's number ``f`` in the SQL is its index here."""
-    plan = [
-        _Facet("split", CATEGORICAL),
-        _Facet("width", NUMERIC),
-        _Facet("height", NUMERIC),
-        _Facet("tags", CATEGORICAL),
-    ]
-    plan += [_Facet(f"fields.{k}", JSON) for k in fields]
-    for source in sources:  # three numbers per source, the score's unused for ground truth
-        plan += [
-            _Facet("label", CATEGORICAL, source),
-            _Facet("box_count", NUMERIC, source),
-            _Facet("score", NUMERIC, source),
-        ]
-    plan += [_Facet(f"attributes.{k}", JSON) for k in attributes]
-    return plan
-
-
-def _assemble(plan: list[_Facet], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """The facets in ``plan`` order from the rows of the :mod:`.facet_sql` statements."""
-    ranges: dict[int, tuple[int, Any, Any, bool]] = {}
-    counts: dict[int, list[tuple[int, Any, int]]] = {}
-    hist: dict[int, dict[int, int]] = {}
-    for row_type, f, sv, n, lo, hi, extra in rows:
-        if row_type == "r":
-            ranges[f] = (int(n), lo, hi, bool(extra))
-        elif row_type == "c":
-            counts.setdefault(f, []).append((int(extra), sv, int(n)))
-        else:
-            hist.setdefault(f, {})[int(extra)] = int(n)
-    out: list[dict[str, Any]] = []
-    for f, facet in enumerate(plan):
-        if facet.name == "score" and facet.source == GROUND_TRUTH:
-            continue
-        count, lo, hi, numeric = ranges.get(f, (0, None, None, facet.kind == NUMERIC))
-        if numeric:
-            entry = _numeric(facet.name, count, lo, hi, hist.get(f, {}))
-        else:
-            values = sorted(counts.get(f, []), key=lambda c: c[0])
-            entry = {
-                "name": facet.name,
-                "type": "categorical",
-                "values": [{"value": v, "count": c} for _, v, c in values],
-            }
-        if facet.source is not None:
-            entry["source"] = facet.source
-        out.append(entry)
-    return out
-
-
-def _numeric(name: str, count: int, lo: Any, hi: Any, counts: dict[int, int]) -> dict[str, Any]:
-    bins: list[dict[str, Any]] = []
-    if count and lo is not None and hi is not None:
-        lo, hi = float(lo), float(hi)
-        # the same width as the SQL's, so that bin i is [lo + i*width, lo + (i+1)*width)
-        width = (hi - lo) / FACET_HISTOGRAM_BINS or 1.0
-        n_bins = FACET_HISTOGRAM_BINS if hi > lo else 1
-        bins = [
-            {
-                "lo": lo + i * width,
-                "hi": lo + (i + 1) * width if hi > lo else hi,
-                "count": counts.get(i, 0),
-            }
-            for i in range(n_bins)
-        ]
-    return {
-        "name": name,
-        "type": "numeric",
-        "min": lo,
-        "max": hi,
-        "count": count,
-        "histogram": bins,
-    }

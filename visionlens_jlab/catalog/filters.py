@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import summary_filters
 from .schema import GROUND_TRUTH
 
 
@@ -143,8 +144,11 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     labels = spec.get("labels")
     if labels:
         for label_spec in labels if isinstance(labels, list) else [labels]:
-            inner = _label_conditions(_mapping(label_spec, "labels"), params)
-            clauses.append("EXISTS " + _boxes_of_sample("1", inner))
+            label_spec = _mapping(label_spec, "labels")
+            exact = summary_filters.label_clause(label_spec, params.add, _source(params))
+            if exact is None:
+                exact = "EXISTS " + _boxes_of_sample("1", _label_conditions(label_spec, params))
+            clauses.append(exact)
     box_counts = spec.get("box_count")
     if box_counts:
         for one in box_counts if isinstance(box_counts, list) else [box_counts]:
@@ -194,7 +198,7 @@ def _box_summary_sql(name: str, params: Params) -> str | None:
     """SQL of ``box_count.<source>`` / ``box_max.<field>.<source>`` / ``box_min...`` over
     the boxes of sample ``s``, or None when ``name`` is none of these."""
     if name.startswith("box_count.") and len(name) > 10:
-        return _boxes_of_sample("COUNT(*)", [source_clause(name[10:], params)])
+        return summary_filters.count_sql(name[10:], _source(params))
     for prefix, agg in (("box_max.", "MAX"), ("box_min.", "MIN")):
         if name.startswith(prefix):
             column, _, source = name[len(prefix) :].partition(".")
@@ -203,7 +207,7 @@ def _box_summary_sql(name: str, params: Params) -> str | None:
                     f"{name!r}: use {prefix}<field>.<source> with a field among "
                     f"{', '.join(BOX_SUMMARY_FIELDS)}"
                 )
-            return _boxes_of_sample(f"{agg}(a.{column})", [source_clause(source, params)])
+            return summary_filters.extreme_sql(agg, column, source, _source(params))
     return None
 
 
@@ -229,6 +233,11 @@ def source_clause(source: Any, params: Params) -> str:
     return f"a.source = {params.add(source)}"
 
 
+def _source(params: Params) -> Callable[[Any], str]:
+    """``source_clause`` binding into ``params``, for :mod:`.summary_filters`."""
+    return lambda source: source_clause(source, params)
+
+
 def _label_conditions(spec: Mapping[str, Any], params: Params) -> list[str]:
     out = [source_clause(spec.get("source"), params)]
     classes = spec.get("classes")
@@ -251,12 +260,19 @@ def _label_conditions(spec: Mapping[str, Any], params: Params) -> list[str]:
 def _box_count_clause(spec: Mapping[str, Any], params: Params) -> str:
     label_spec = {k: v for k, v in spec.items() if k not in {"min", "max"}}
     bounds, conditions = Params(), Params()
-    where = _label_conditions(label_spec, conditions)
+    summed = summary_filters.summarised_count(spec)
+    where = [] if summed else _label_conditions(label_spec, conditions)
     test = _condition(
-        "COUNT(*)", {k: spec[k] for k in ("min", "max") if k in spec}, bounds, "box_count"
+        "c.n" if summed else "COUNT(*)",
+        {k: spec[k] for k in ("min", "max") if k in spec},
+        bounds,
+        "box_count",
     )
     if test == "TRUE":  # no bound given
         return test
+    if summed:  # the test first in the SQL text, as below
+        params.values += bounds.values
+        return summary_filters.count_test_sql(test, spec.get("source"), _source(params))
     # The test on the count goes inside the one subquery: testing the subquery once per
     # bound repeated its placeholders while their values were bound once (min and max
     # with any label condition could not run). The test comes first in the SQL text, so

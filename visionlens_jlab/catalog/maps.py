@@ -124,7 +124,7 @@ def write_map(
     table = _points_table(sample_ids, coords)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     bounds = _bounds(table.column("x").to_numpy(), table.column("y").to_numpy())
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute(
             "DELETE FROM map_points WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id]
         )
@@ -161,7 +161,7 @@ def update_points(
     new point count. Bounds and ``updated_at`` follow."""
     table = _points_table(add_ids, add_coords)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         if len(remove_ids):
             cur.execute(
                 "DELETE FROM map_points WHERE dataset_id = ? AND map_id = ? "
@@ -253,7 +253,7 @@ def read_points(catalog: Catalog, dataset_id: int, map_id: str) -> MapPoints:
 
 def delete_map(catalog: Catalog, dataset_id: int, map_id: str) -> bool:
     """Delete a map and its points; ``False`` if there was none."""
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         found = cur.execute(
             "SELECT 1 FROM maps WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id]
         ).fetchall()

@@ -148,7 +148,7 @@ def _replace(
     missing = set(columns) - set(rows.column_names)
     if missing:
         raise ValueError(f"{table} rows lack columns {sorted(missing)}")
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed names
         cur.register("_vl_measured", rows.select(columns))
         try:
@@ -175,7 +175,7 @@ def has_attributes(catalog: Catalog, dataset_id: int) -> bool:
 def save_result(catalog: Catalog, dataset_id: int, model: str, result: dict[str, Any]) -> None:
     """Store the last blind-spot result of ``model`` (replacing the previous one)."""
     created = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute(
             "DELETE FROM blindspot_results WHERE dataset_id = ? AND model = ?", [dataset_id, model]
         )
@@ -219,6 +219,7 @@ def save_review(catalog: Catalog, dataset: str, finding_id: str, verdict: str) -
     created = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id, keeps_derived=True)  # not samples nor boxes
         cur.execute(
             "INSERT INTO blindspot_reviews VALUES (?, ?, ?, ?)",
             [dataset_id, finding_id, verdict, created],

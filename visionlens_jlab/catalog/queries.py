@@ -10,9 +10,18 @@ import pyarrow as pa
 
 from .catalog import Catalog
 from .computed import computed_values_for
+from .facet_parts import write_tags_part
 from .facets import FacetProvider, facets, register_facet_provider
-from .filters import FilterError, Params, compile_filter, sort_direction, sort_key_sql
+from .filters import (
+    CompiledFilter,
+    FilterError,
+    Params,
+    compile_filter,
+    sort_direction,
+    sort_key_sql,
+)
 from .result_cache import filter_key, params_key
+from .summary_pages import summary_page
 
 __all__ = [
     "FacetProvider",
@@ -44,9 +53,10 @@ def samples_page(
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
     direction = sort_direction(order)
-    version = catalog.version  # before the first statement: see result_cache.py
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        # before the first statement on the dataset's rows: see result_cache.py
+        version = catalog.version_of(dataset_id)
         key_params = Params()
         key = sort_key_sql(sort, key_params)
         flt = compile_filter(dataset_id, spec)
@@ -62,43 +72,12 @@ def samples_page(
             known = catalog.results.get(total_key, version)
             if known is not None:
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
-        # One statement: the filter (box subqueries and all) runs once for the total and the
-        # page, instead of once for a COUNT and again for the page; only the page's rows
-        # read the wide columns (names, tags, JSON fields). The one-row total is left-joined
-        # with the page, so it comes back even when the page is empty.
-        rows = cur.execute(
-            f"""
-            WITH matched AS MATERIALIZED (
-                SELECT s.sample_id, {key} AS k FROM samples s WHERE {flt.where}),
-            page AS (
-                SELECT sample_id, k FROM matched
-                ORDER BY k {direction} NULLS LAST, sample_id ASC LIMIT ? OFFSET ?)
-            SELECT total.n, p.sample_id, p.file_name, p.width, p.height, p.split,
-                   p.source_image_id, p.tags, p.fields
-            FROM (SELECT COUNT(*) AS n FROM matched) total
-            LEFT JOIN (
-                SELECT page.k, s.* FROM page
-                JOIN samples s ON s.sample_id = page.sample_id AND s.dataset_id = ?
-            ) p ON TRUE
-            ORDER BY p.k {direction} NULLS LAST, p.sample_id ASC
-            """,  # noqa: S608 - compiled, parameterized
-            [*key_params.values, *flt.params, limit, offset, dataset_id],
-        ).fetchall()
-        total = int(rows[0][0]) if rows else 0
-        samples = [
-            {
-                "sample_id": int(r[1]),
-                "file_name": r[2],
-                "width": r[3],
-                "height": r[4],
-                "split": r[5],
-                "source_image_id": r[6],
-                "tags": list(r[7] or []),
-                "fields": json.loads(r[8]) if r[8] else {},
-            }
-            for r in rows
-            if r[1] is not None
-        ]
+        found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
+        if found is not None:
+            total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])
+        else:
+            total, samples = _filtered_page(cur, dataset_id, flt, key, key_params, direction,
+                                            offset, limit)  # fmt: skip
         if include_annotations and samples:
             boxes = annotations_for(cur, [s["sample_id"] for s in samples])
             for s in samples:
@@ -111,6 +90,74 @@ def samples_page(
     catalog.results.put(page_key, version, page)
     catalog.results.put(total_key, version, total)
     return page
+
+
+_SAMPLE_COLUMNS = "sample_id, file_name, width, height, split, source_image_id, tags, fields"
+
+
+def _sample_row(r: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "sample_id": int(r[0]),
+        "file_name": r[1],
+        "width": r[2],
+        "height": r[3],
+        "split": r[4],
+        "source_image_id": r[5],
+        "tags": list(r[6] or []),
+        "fields": json.loads(r[7]) if r[7] else {},
+    }
+
+
+def _samples_by_id(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, ids: list[int]
+) -> list[dict[str, Any]]:
+    """The page rows of ``ids``, in that order."""
+    if not ids:
+        return []
+    rows = cur.execute(
+        f"SELECT {_SAMPLE_COLUMNS} FROM samples "  # noqa: S608 - fixed columns
+        "WHERE dataset_id = ? AND sample_id IN (SELECT unnest(?::BIGINT[]))",
+        [dataset_id, ids],
+    ).fetchall()
+    by_id = {int(r[0]): _sample_row(r) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _filtered_page(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    flt: CompiledFilter,
+    key: str,
+    key_params: Params,
+    direction: str,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The total and page of any filter and sort, in one statement."""
+    # One statement: the filter (box subqueries and all) runs once for the total and the
+    # page, instead of once for a COUNT and again for the page; only the page's rows
+    # read the wide columns (names, tags, JSON fields). The one-row total is left-joined
+    # with the page, so it comes back even when the page is empty.
+    rows = cur.execute(
+        f"""
+        WITH matched AS MATERIALIZED (
+            SELECT s.sample_id, {key} AS k FROM samples s WHERE {flt.where}),
+        page AS (
+            SELECT sample_id, k FROM matched
+            ORDER BY k {direction} NULLS LAST, sample_id ASC LIMIT ? OFFSET ?)
+        SELECT total.n, p.sample_id, p.file_name, p.width, p.height, p.split,
+               p.source_image_id, p.tags, p.fields
+        FROM (SELECT COUNT(*) AS n FROM matched) total
+        LEFT JOIN (
+            SELECT page.k, s.* FROM page
+            JOIN samples s ON s.sample_id = page.sample_id AND s.dataset_id = ?
+        ) p ON TRUE
+        ORDER BY p.k {direction} NULLS LAST, p.sample_id ASC
+        """,  # noqa: S608 - compiled, parameterized
+        [*key_params.values, *flt.params, limit, offset, dataset_id],
+    ).fetchall()
+    total = int(rows[0][0]) if rows else 0
+    return total, [_sample_row(r[1:]) for r in rows if r[1] is not None]
 
 
 def annotations_for(
@@ -219,7 +266,10 @@ def update_tags(
         if not isinstance(tag, str) or len(tag) > 200:
             raise FilterError("tags must be strings of at most 200 characters")
     with catalog.write() as cur:
-        flt = compile_filter(catalog.dataset_id(cur, dataset), spec)
+        dataset_id = catalog.dataset_id(cur, dataset)
+        # other datasets' answers stay valid; the tags facet is recomputed below
+        catalog.scope_write(dataset_id, keeps_derived=True)
+        flt = compile_filter(dataset_id, spec)
         row = cur.execute(
             f"""
             UPDATE samples s SET tags = list_distinct(list_filter(
@@ -228,4 +278,5 @@ def update_tags(
             """,  # noqa: S608 - compiled, parameterized
             [add, remove, *flt.params],
         ).fetchone()
+        write_tags_part(cur, dataset_id)
     return int(row[0]) if row else 0

@@ -2,10 +2,12 @@
 query and the catalog's write version.
 
 Every write of the catalog goes through :meth:`~.catalog.Catalog.write`, which bumps
-:attr:`~.catalog.Catalog.version` after it commits (tags, ingests, predictions,
-evaluations, computed and plugin fields, maps, embeddings: all of them). A reader takes the
-version *before* its first statement and stores its answer under it; a lookup only accepts
-an entry of the current version. So an answer computed from a snapshot older than the
+the version of the dataset it changed (:meth:`~.catalog.Catalog.version_of`) after it
+commits, or of every dataset when the write did not name its one dataset (tags, ingests,
+predictions, evaluations, computed and plugin fields, maps, embeddings: all of them). A
+reader takes its dataset's version *before* its first statement on the dataset's rows and
+stores its answer under it; a lookup only accepts an entry of the current version. So a
+write to one dataset keeps the answers of the others. So an answer computed from a snapshot older than the
 newest write is never served again, and a write is visible in the very next request.
 
 Keys are built from the compiled SQL and its bound parameters (not from the request's
@@ -24,6 +26,9 @@ from typing import Any
 import orjson
 
 from .filters import CompiledFilter
+
+Version = int | tuple[int, ...]
+"""A write version answers are stored under (:meth:`~.catalog.Catalog.version_of`)."""
 
 
 def filter_key(kind: str, dataset_id: int, flt: CompiledFilter, *extra: Any) -> tuple[Any, ...]:
@@ -48,13 +53,13 @@ class ResultCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, int(max_bytes))
-        self._entries: OrderedDict[tuple[Any, ...], tuple[int, bytes, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[Version, bytes, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[Any, ...], version: int) -> Any | None:
+    def get(self, key: tuple[Any, ...], version: Version) -> Any | None:
         """The answer stored under ``key`` at write version ``version``, or None."""
         if not self.max_bytes:
             return None
@@ -70,7 +75,7 @@ class ResultCache:
             data = entry[1]
         return orjson.loads(data)
 
-    def put(self, key: tuple[Any, ...], version: int, value: Any) -> None:
+    def put(self, key: tuple[Any, ...], version: Version, value: Any) -> None:
         """Store ``value`` (JSON-serializable) as the answer at write version ``version``."""
         if not self.max_bytes:
             return

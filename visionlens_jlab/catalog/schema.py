@@ -79,6 +79,15 @@ DDL = [
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS facet_parts (
+        -- pre-aggregated facets of a dataset's unfiltered view (catalog/facet_parts.py),
+        -- kept exact by the writer in the transaction that changes their rows
+        dataset_id INTEGER NOT NULL,
+        part VARCHAR NOT NULL,     -- 'samples', 'tags', 'attributes' or 'source:<name>'
+        entries JSON NOT NULL      -- the part's facets, as the facets request answers them
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS models (
         dataset_id INTEGER NOT NULL,
         name VARCHAR NOT NULL,

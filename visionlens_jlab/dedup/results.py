@@ -41,7 +41,7 @@ def install() -> None:
 def save_result(catalog: Catalog, dataset_id: int, result: dict[str, Any]) -> None:
     """Replace the dataset's stored result."""
     created = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute("DELETE FROM duplicate_results WHERE dataset_id = ?", [dataset_id])
         cur.execute(
             "INSERT INTO duplicate_results VALUES (?, ?, ?)",

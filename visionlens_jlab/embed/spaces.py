@@ -51,7 +51,7 @@ def record_space(
 ) -> None:
     """Write (replace) the row of ``(dataset, space)``: the last step of an embedding job."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute(
             "DELETE FROM vector_spaces WHERE dataset_id = ? AND space = ?", [dataset_id, space]
         )
@@ -148,7 +148,7 @@ def reconcile_spaces(catalog: Catalog, store: VectorStore) -> dict[str, Any]:
     refreshed = 0
     for row in recorded_spaces(catalog):
         if row["space"] not in existing:
-            with catalog.write() as cur:
+            with catalog.write(row["dataset_id"], keeps_derived=True) as cur:
                 cur.execute(
                     "DELETE FROM vector_spaces WHERE dataset_id = ? AND space = ?",
                     [row["dataset_id"], row["space"]],
@@ -164,7 +164,7 @@ def reconcile_spaces(catalog: Catalog, store: VectorStore) -> dict[str, Any]:
             )
         complete = count + int(row["info"].get("failed", 0)) >= num and row["complete"]
         if count != row["count"] or complete != row["complete"]:
-            with catalog.write() as cur:
+            with catalog.write(row["dataset_id"], keeps_derived=True) as cur:
                 cur.execute(
                     "UPDATE vector_spaces SET count = ?, complete = ? "
                     "WHERE dataset_id = ? AND space = ?",

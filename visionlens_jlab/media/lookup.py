@@ -201,7 +201,7 @@ def record_media_errors(
     cleared = list(clear)
     if not rows and not cleared and not replace_all:
         return
-    with catalog.write() as cur:
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute(MEDIA_STATUS_DDL)
         if not cur.execute("SELECT 1 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone():
             return
