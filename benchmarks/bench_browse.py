@@ -3,7 +3,7 @@
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_browse.py \\
         [--sizes 100000 1000000] [--reps 20] [--runs 3] [--cache /tmp/vl-browse-cache] \\
         [--code previous=/work/main --code this=.] [--warm-only previous] \\
-        [--out benchmarks/results/browse.md]
+        [--out benchmarks/results/browse.md] [--only page count facets]
 
 Per size, a synthetic dataset is written once through the real ingest writer into
 ``--cache`` (outside the repository; reused by later runs): ``n`` images, 3 ground-truth
