@@ -3,7 +3,7 @@
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_browse.py \\
         [--sizes 100000 1000000] [--reps 20] [--runs 3] [--cache /tmp/vl-browse-cache] \\
         [--code previous=/work/main --code this=.] [--warm-only previous] \\
-        [--out benchmarks/results/browse.md]
+        [--out benchmarks/results/browse.md] [--only page count facets]
 
 Per size, a synthetic dataset is written once through the real ingest writer into
 ``--cache`` (outside the repository; reused by later runs): ``n`` images, 3 ground-truth
@@ -100,6 +100,11 @@ def dataset_dir(cache: Path, n: int) -> Path:
     return path
 
 
+def selected(n: int, only: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """The requests of size ``n`` whose label starts with one of ``only`` (all if empty)."""
+    return [r for r in requests_for(n) if not only or r[0].split(",")[0].split()[0] in only]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -168,17 +173,22 @@ def timings(server: Server, path: str, body: Any, reps: int, cold: bool) -> list
     return times
 
 
-def measure(server: Server, n: int, reps: int, modes: list[str]) -> dict[str, Any]:
+def measure(server: Server, n: int, reps: int, modes: list[str], only: list[str]) -> dict[str, Any]:
     """Per request and mode (``cold``: the first request after a write; ``warm``: the same
-    request again): p50/p95 (ms), the answer's total; the server's RSS after them."""
+    request again): p50/p95 (ms), the answer's total and page ids; the server's RSS after
+    them. ``only``: the request labels' first words to run (all when empty)."""
     out: dict[str, Any] = {}
-    for label, endpoint, body in requests_for(n):
+    for label, endpoint, body in selected(n, only):
         path = f"datasets/bench/{endpoint}"
         status, raw = server.post(path, body)  # warm-up (and the answer to compare)
         if status != 200:
             out[label] = {"error": f"HTTP {status}: {raw[:200]!r}"}
             continue
-        out[label] = {"total": json.loads(raw)["total"]}
+        answer = json.loads(raw)
+        out[label] = {
+            "total": answer["total"],
+            "ids": [s["sample_id"] for s in answer.get("samples", [])],
+        }
         for mode in modes:
             times = timings(server, path, body, reps, mode == "cold")
             qs = statistics.quantiles(times, n=20, method="inclusive")
@@ -202,6 +212,12 @@ def main() -> None:
         "the same thing, so measure it once (repeated requests)",
     )
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        help="request kinds to run, by the label's first word: page count facets",
+    )
     args = parser.parse_args()
     codes = [c.split("=", 1) for c in (args.code or [f"this={ROOT}"])]
     load_start, env, sections = load_average(), environment(), []
@@ -214,11 +230,11 @@ def main() -> None:
                 modes = ["warm"] if label in args.warm_only else ["cold", "warm"]
                 server = Server(Path(code).resolve(), data)
                 try:
-                    results[label].append(measure(server, n, args.reps, modes))
+                    results[label].append(measure(server, n, args.reps, modes, args.only))
                 finally:
                     server.close()
                 print(f"  {n:,}: run {run + 1} {label} done, load {load_average()}", flush=True)
-        sections.append(report(n, results, data, load_average(), args.reps))
+        sections.append(report(n, results, data, load_average(), args.reps, args.only))
         print(sections[-1], flush=True)
     text = header("Browsing benchmark (issue #16)", env, load_start, load_average())
     text += "\n" + "\n".join(sections)
@@ -239,17 +255,26 @@ def _cell(runs: list[dict[str, Any]], req: str, mode: str) -> str:
 
 
 def report(
-    n: int, results: dict[str, list[dict[str, Any]]], data: Path, load: str, reps: int
+    n: int,
+    results: dict[str, list[dict[str, Any]]],
+    data: Path,
+    load: str,
+    reps: int,
+    only: list[str],
 ) -> str:
     """One size's table: per request, checkout and mode the median over the runs of p50
-    and p95 and the range of p95; totals checked equal across checkouts and runs."""
+    and p95 and the range of p95; totals and page ids checked equal across checkouts and
+    runs."""
+    requests = selected(n, only)
     columns = [(lb, mode) for lb in results for mode in ("cold", "warm")
-               if any(mode in r.get(req, {}) for r in results[lb] for req, _, _ in requests_for(n))]  # fmt: skip
+               if any(mode in r.get(req, {}) for r in results[lb] for req, _, _ in requests)]  # fmt: skip
     rows = []
-    for req, _, _ in requests_for(n):
+    for req, _, _ in requests:
         totals = {r[req]["total"] for runs in results.values() for r in runs if "total" in r[req]}
+        pages = {tuple(r[req]["ids"]) for runs in results.values() for r in runs if "ids" in r[req]}
         cells = [req, *(_cell(results[lb], req, mode) for lb, mode in columns)]
         cells.append(", ".join(f"{t:,}" for t in sorted(totals)))  # one value: exact & equal
+        cells.append("yes" if len(pages) == 1 else f"NO ({len(pages)} different)")
         rows.append(cells)
     rss = [
         f"{lb}: {max(r['rss'][0] for r in runs):.0f} MB now, "
@@ -258,7 +283,8 @@ def report(
     ]
     written = (data / ".complete").read_text().strip()
     runs_n = len(next(iter(results.values())))
-    head = ["request", *(f"{lb} {mode} p50 / p95 (p95 range) ms" for lb, mode in columns), "total"]
+    head = ["request", *(f"{lb} {mode} p50 / p95 (p95 range) ms" for lb, mode in columns),
+            "total", "same page ids"]  # fmt: skip
     return (
         f"\n## {n:,} images ({written}; {runs_n} runs x {reps} requests per mode; "
         f"load after: {load})\n\n"

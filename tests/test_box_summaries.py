@@ -250,13 +250,35 @@ def test_unfiltered_pages_at_every_offset_and_both_orders(catalog: Catalog) -> N
 # ----------------------------------------------------------------------------- writers
 
 
+MASKS = ["mask0", "mask1", "mask2", "mask3", "rest"]
+
+
 def _stored(cat: Catalog) -> tuple[list[Any], list[Any]]:
+    """The stored summaries, their class bits decoded into sorted class names (last)."""
     with cat.cursor() as cur:
-        boxes = cur.execute(
-            "SELECT * EXCLUDE (labels), list_sort(labels) FROM box_summaries ORDER BY ALL"
-        ).fetchall()
-        evals = cur.execute("SELECT * FROM eval_summaries ORDER BY ALL").fetchall()
-    return boxes, evals
+        bits = {
+            (ds, bit): label
+            for ds, label, bit in cur.execute("SELECT * FROM summary_classes").fetchall()
+        }
+
+        def decoded(table: str) -> list[Any]:
+            cols = ", ".join(MASKS)
+            rows = cur.execute(
+                f"SELECT * EXCLUDE ({cols}), {cols} FROM {table}"  # noqa: S608 - test constants
+            ).fetchall()
+            out = []
+            for r in rows:
+                *keys, m0, m1, m2, m3, rest = r
+                names = {
+                    bits[(keys[0], 64 * k + b)]
+                    for k, word in enumerate((m0, m1, m2, m3))
+                    for b in range(64)
+                    if word >> b & 1
+                }
+                out.append((*keys, sorted(names | set(rest or []))))
+            return sorted(out, key=repr)
+
+        return decoded("box_summaries"), decoded("eval_summaries")
 
 
 def _recomputed(cat: Catalog) -> tuple[list[Any], list[Any]]:
@@ -267,7 +289,7 @@ def _recomputed(cat: Catalog) -> tuple[list[Any], list[Any]]:
             SELECT dataset_id, sample_id, source, count(*), max(score), min(score),
                    max(area), min(area), max(w), min(w), max(h), min(h), max(x), min(x),
                    max(y), min(y), list_sort(list_distinct(array_agg(label)))
-            FROM annotations GROUP BY dataset_id, sample_id, source ORDER BY ALL
+            FROM annotations GROUP BY dataset_id, sample_id, source
             """
         ).fetchall()
         evals = cur.execute(
@@ -275,16 +297,20 @@ def _recomputed(cat: Catalog) -> tuple[list[Any], list[Any]]:
             SELECT e.dataset_id, e.eval_key, a.sample_id, a.source, e.status,
                    list_sort(list_distinct(array_agg(a.label)))
             FROM box_evaluations e, annotations a WHERE a.ann_id = e.ann_id
-            GROUP BY ALL ORDER BY ALL
+            GROUP BY ALL
             """
         ).fetchall()
-    return boxes, evals
+    return sorted(boxes, key=repr), sorted(evals, key=repr)
 
 
 def _check(cat: Catalog) -> None:
     stored, recomputed = _stored(cat), _recomputed(cat)
-    assert stored[0] == recomputed[0]
-    assert stored[1] == recomputed[1]
+    assert [(*r[:-1], list(r[-1])) for r in stored[0]] == [
+        (*r[:-1], list(r[-1])) for r in recomputed[0]
+    ]
+    assert [(*r[:-1], list(r[-1])) for r in stored[1]] == [
+        (*r[:-1], list(r[-1])) for r in recomputed[1]
+    ]
 
 
 def test_every_write_keeps_the_summaries_exact(tmp_path: Any) -> None:
@@ -337,8 +363,8 @@ def test_catalogs_without_summaries_are_summarised_on_open(tmp_path: Any) -> Non
     ev.evaluate_model(cat, "a", "m1")
     expected = _stored(cat)
     with cat.write() as cur:  # as a catalog written before the summaries existed
-        cur.execute("DROP TABLE box_summaries")
-        cur.execute("DROP TABLE eval_summaries")
+        for table in ("box_summaries", "eval_summaries", "summary_classes"):
+            cur.execute(f"DROP TABLE {table}")
         cur.execute("DELETE FROM meta WHERE key = 'box_summaries'")
     cat.close()
     cat = Catalog(tmp_path)
@@ -361,4 +387,28 @@ def test_pages_of_a_dataset_whose_ids_have_gaps(tmp_path: Any) -> None:
             )
             got = (page["total"], [s["sample_id"] for s in page["samples"]])
             assert got == oracle.page(spec, None, order, 5, 30)
+    cat.close()
+
+
+def test_classes_past_the_bits_are_kept_by_name(tmp_path: Any) -> None:
+    rnd = random.Random(8)
+    cat = Catalog(tmp_path, result_cache_mb=0)
+    samples, boxes = _rows(rnd, 200)
+    for i, box in enumerate(boxes):  # 300 classes: bits for 256 of them, names for the rest
+        box["label"] = f"k{(i * 7) % 300:03d}"
+    write_dataset(cat, "many", RowsSource(samples, boxes, [f"k{k:03d}" for k in range(300)]))
+    _check(cat)
+    with cat.cursor() as cur:
+        assert cur.execute("SELECT COUNT(*) FROM box_summaries WHERE rest IS NOT NULL").fetchall()[
+            0
+        ][0]
+    oracle = Oracle(cat, "many")
+    for classes in (["k299"], ["k001", "k290"], ["k063", "k064", "k255", "k256"], ["nope"]):
+        spec = {"labels": [{"source": "ground_truth", "classes": classes}]}
+        for extra in ({}, {"sample": {"split": {"in": ["val", "train"]}}}):
+            page = queries.samples_page(
+                cat, "many", {**spec, **extra}, limit=300, include_annotations=False
+            )
+            got = (page["total"], [s["sample_id"] for s in page["samples"]])
+            assert got == oracle.page({**spec, **extra}, None, "asc", 0, 300), classes
     cat.close()

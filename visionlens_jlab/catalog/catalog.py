@@ -480,7 +480,11 @@ DERIVED_TABLES = ["facet_parts"]
 
 _FEATURE_DDL: list[str] = []
 
-_SUMMARY_DDL = [box_summaries.BOX_SUMMARIES_DDL, box_summaries.EVAL_SUMMARIES_DDL]
+_SUMMARY_DDL = [
+    box_summaries.SUMMARY_CLASSES_DDL,
+    box_summaries.BOX_SUMMARIES_DDL,
+    box_summaries.EVAL_SUMMARIES_DDL,
+]
 """Created after the feature tables: the backfill of evaluation summaries reads one."""
 
 FEATURE_MODULES = (

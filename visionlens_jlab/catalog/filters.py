@@ -145,7 +145,9 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     if labels:
         for label_spec in labels if isinstance(labels, list) else [labels]:
             label_spec = _mapping(label_spec, "labels")
-            exact = summary_filters.label_clause(label_spec, params.add, _source(params))
+            exact = summary_filters.label_clause(
+                label_spec, dataset_id, params.add, _source(params)
+            )
             if exact is None:
                 exact = "EXISTS " + _boxes_of_sample("1", _label_conditions(label_spec, params))
             clauses.append(exact)

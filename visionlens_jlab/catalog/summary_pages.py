@@ -63,7 +63,7 @@ def summary_page(
     if not isinstance(labels, Mapping):
         return None
     params = Params([dataset_id])
-    found = label_summary(labels, params.add, lambda s: source_clause(s, params))
+    found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
     if found is None:
         return None
     where = " AND ".join(["a.dataset_id = ?", *found.where])
