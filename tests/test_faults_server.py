@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,16 +89,43 @@ def parse_workers(
     return sorted(workers, key=lambda p: p.create_time())
 
 
+def settled_workers(server: ServerProcess) -> frozenset[int]:
+    """The worker pids once the server's start-up work is over: the model listing (started
+    after the server answers, behind the start-up GC freeze) has run and its worker is gone,
+    and the set has not changed for a second."""
+    assert server.api("GET", "models", timeout=120).ok, server.log()
+    seen = frozenset(p.pid for p in parse_workers(server))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = frozenset(p.pid for p in parse_workers(server))
+        if now == seen:
+            return now
+        seen = now
+    return seen
+
+
+def new_worker(server: ServerProcess, before: frozenset[int]) -> psutil.Process:
+    """The one worker process started after ``before`` was taken, once it runs."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = parse_workers(server, besides=before)
+        if workers:
+            (worker,) = workers
+            return worker
+        time.sleep(0.02)
+    raise AssertionError(f"no worker process started:\n{server.log()}")
+
+
 def test_a_killed_worker_fails_only_its_job(tmp_path: Path, big_coco: tuple[Path, int]) -> None:
     path, _ = big_coco
     small = tmp_path / "small"
     write_yolo(small, 30, 2, splits=("train",))
     server = ServerProcess(tmp_path / "data", tmp_path).wait_ready()
     try:
-        before = frozenset(p.pid for p in parse_workers(server))
+        before = settled_workers(server)
         doomed = server.api("POST", "datasets", {"source": str(path), "name": "big"}).json()
-        wait_for_committed_batches(server, doomed["job"]["id"])
-        (worker,) = parse_workers(server, besides=before)
+        worker = new_worker(server, before)  # parsing: the job is mid-way
         worker.send_signal(signal.SIGKILL)
         failed = server.wait_job(doomed["job"]["id"])
         assert failed["status"] == "failed" and "worker process died" in failed["error"]

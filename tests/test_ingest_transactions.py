@@ -14,6 +14,7 @@ import pytest
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count, write_coco
 from visionlens_jlab.catalog import Catalog, row_group_feed
+from visionlens_jlab.catalog.catalog import INGEST_MEMORY_LIMIT
 from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.ingest.batches import Batch, as_checked_json
 from visionlens_jlab.ingest.coco import sql_source
@@ -182,3 +183,27 @@ def test_coco_through_the_sql_path_is_stored_the_same_by_the_cli_and_the_server(
             )
     assert len(tables[0]) == 300 and tables[0] == tables[1]
     assert all(row[-1] for row in tables[0])  # the SQL path's JSON is valid by construction
+
+
+def test_the_cli_limit_does_not_starve_the_final_summaries(tmp_path: Path) -> None:
+    # The CLI streams under a low memory limit; the last transaction aggregates the whole
+    # dataset (box summaries, facet parts), which needs more than that limit at this size
+    # (60K images / 300K boxes failed with DuckDB's OutOfMemoryException before the limit
+    # was lifted for it).
+    n, per = 60_000, 5
+    samples = [{"file_name": f"img{i}.jpg", "width": 100, "height": 80} for i in range(n)]
+    boxes = [
+        {"sample_index": i, "label": f"c{k % 7}", "x": float(k), "y": 2.0, "w": 3.0, "h": 4.0}
+        for i in range(n)
+        for k in range(per)
+    ]
+    classes = [f"c{k}" for k in range(7)]
+    with Catalog(tmp_path / "cli", ingest_memory_limit=INGEST_MEMORY_LIMIT) as catalog:
+        summary = write_dataset(
+            catalog, "big", RowsSource(samples, boxes, classes, batch_size=5000)
+        )
+        assert (summary.samples, summary.annotations) == (n, n * per)
+        got = catalog._con.execute(
+            "SELECT SUM(n) FROM box_summaries WHERE dataset_id = ?", [1]
+        ).fetchall()
+        assert got == [(n * per,)]

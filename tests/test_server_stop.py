@@ -14,7 +14,7 @@ from tests.ingest_fixtures import count, ingest, write_coco
 from tests.server_process import ServerProcess
 from visionlens_jlab.catalog import Catalog
 
-N_IMAGES = 8_000
+N_IMAGES = 20_000  # 140K boxes: more than one row group (122,880), so rows commit mid-ingest
 
 
 @pytest.fixture(scope="module")

@@ -348,6 +348,19 @@ class Catalog:
         self._ingests[ids.dataset_id] = ids
         return ids
 
+    def lift_ingest_memory_limit(self) -> None:
+        """Give the rest of an ingest the catalog's own memory limit again.
+
+        The ingest's last transaction summarises the whole dataset (box summaries, facet
+        parts: aggregates over every new row), which the low streaming limit cannot hold;
+        by then the parser's memory is released, so the process peak stays the streaming
+        one (``benchmarks/results/ingest.md``). :meth:`end_ingest` then restores nothing.
+        """
+        with self._write_lock:
+            if self._memory_limit is not None:
+                self._set_memory_limit(self._memory_limit)
+                self._memory_limit = None
+
     def end_ingest(self, ids: IngestIds) -> None:
         """Release the reservation made by :meth:`begin_ingest`."""
         with self._write_lock:

@@ -193,6 +193,7 @@ def _write_rows(
         raise IngestError(_nothing_read(parsed))
     categories = parsed.categories()
     parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
+    catalog.lift_ingest_memory_limit()  # the summaries below aggregate the whole dataset
     with catalog.write() as cur:
         _check_free(cur, name)
         if categories:
