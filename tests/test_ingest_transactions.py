@@ -14,6 +14,7 @@ import pytest
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count, write_coco
 from visionlens_jlab.catalog import Catalog, row_group_feed
+from visionlens_jlab.catalog import catalog as catalog_module
 from visionlens_jlab.catalog.catalog import INGEST_MEMORY_LIMIT
 from visionlens_jlab.catalog.dataset_writer import write_dataset
 from visionlens_jlab.ingest.batches import Batch, as_checked_json
@@ -190,7 +191,19 @@ def test_the_cli_limit_does_not_starve_the_final_summaries(tmp_path: Path) -> No
     # dataset (box summaries, facet parts), which needs more than that limit at this size
     # (60K images / 300K boxes failed with DuckDB's OutOfMemoryException before the limit
     # was lifted for it).
-    n, per = 60_000, 5
+    ingest_under_the_cli_limit(tmp_path)
+
+
+def test_a_dataset_too_big_for_the_finishing_limit_is_retried_under_the_catalogs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the finishing limit as low as the streaming one: the last transaction fails, rolls
+    # back, and runs again under the catalog's own limit
+    monkeypatch.setattr(catalog_module, "INGEST_FINISH_MEMORY_LIMIT", INGEST_MEMORY_LIMIT)
+    ingest_under_the_cli_limit(tmp_path)
+
+
+def ingest_under_the_cli_limit(tmp_path: Path, n: int = 60_000, per: int = 5) -> None:
     samples = [{"file_name": f"img{i}.jpg", "width": 100, "height": 80} for i in range(n)]
     boxes = [
         {"sample_index": i, "label": f"c{k % 7}", "x": float(k), "y": 2.0, "w": 3.0, "h": 4.0}
@@ -199,11 +212,10 @@ def test_the_cli_limit_does_not_starve_the_final_summaries(tmp_path: Path) -> No
     ]
     classes = [f"c{k}" for k in range(7)]
     with Catalog(tmp_path / "cli", ingest_memory_limit=INGEST_MEMORY_LIMIT) as catalog:
-        summary = write_dataset(
-            catalog, "big", RowsSource(samples, boxes, classes, batch_size=5000)
-        )
+        source = RowsSource(samples, boxes, classes, batch_size=5000)
+        summary = write_dataset(catalog, "big", source)
         assert (summary.samples, summary.annotations) == (n, n * per)
         got = catalog._con.execute(
-            "SELECT SUM(n) FROM box_summaries WHERE dataset_id = ?", [1]
+            "SELECT (SELECT COUNT(*) FROM datasets), SUM(n) FROM box_summaries"
         ).fetchall()
-        assert got == [(n * per,)]
+        assert got == [(1, n * per)]

@@ -36,6 +36,11 @@ DuckDB's limit is one setting of the whole database instance: lowering it for an
 starves every concurrent reader (benchmarks/results/load.md), so only the CLI, which reads
 nothing else while it ingests, lowers it (see ``Catalog.__init__``)."""
 
+INGEST_FINISH_MEMORY_LIMIT = "64MB"
+"""DuckDB's memory limit for the last transaction of such an ingest, which aggregates the
+whole dataset (box summaries, facet parts) and fails under the streaming limit; the parser's
+memory is released by then, so this keeps the CLI's peak where streaming put it."""
+
 SERVER_MEMORY_LIMIT = "1GB"
 """The server's fixed DuckDB memory limit: room for many concurrent readers beside an ingest,
 and a bound on the buffer pool that caches the blocks an ingest appends (DuckDB's default,
@@ -348,18 +353,17 @@ class Catalog:
         self._ingests[ids.dataset_id] = ids
         return ids
 
-    def lift_ingest_memory_limit(self) -> None:
-        """Give the rest of an ingest the catalog's own memory limit again.
-
-        The ingest's last transaction summarises the whole dataset (box summaries, facet
-        parts: aggregates over every new row), which the low streaming limit cannot hold;
-        by then the parser's memory is released, so the process peak stays the streaming
-        one (``benchmarks/results/ingest.md``). :meth:`end_ingest` then restores nothing.
-        """
+    def lift_ingest_memory_limit(self, *, to_default: bool = False) -> None:
+        """Raise the streaming limit for the rest of an ingest: its last transaction
+        summarises the whole dataset (box summaries, facet parts), which the streaming limit
+        cannot hold. :data:`INGEST_FINISH_MEMORY_LIMIT`, or with ``to_default`` the
+        catalog's own limit (for a dataset too big to summarise within that);
+        :meth:`end_ingest` restores the catalog's own limit as before."""
         with self._write_lock:
             if self._memory_limit is not None:
-                self._set_memory_limit(self._memory_limit)
-                self._memory_limit = None
+                self._set_memory_limit(
+                    self._memory_limit if to_default else INGEST_FINISH_MEMORY_LIMIT
+                )
 
     def end_ingest(self, ids: IngestIds) -> None:
         """Release the reservation made by :meth:`begin_ingest`."""

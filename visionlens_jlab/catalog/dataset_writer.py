@@ -193,7 +193,34 @@ def _write_rows(
         raise IngestError(_nothing_read(parsed))
     categories = parsed.categories()
     parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
-    catalog.lift_ingest_memory_limit()  # the summaries below aggregate the whole dataset
+    # the last transaction summarises the whole dataset: more than the streaming limit holds
+    catalog.lift_ingest_memory_limit()
+    try:
+        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_boxes)
+    except duckdb.OutOfMemoryException:  # rolled back: retry under the catalog's own limit
+        catalog.lift_ingest_memory_limit(to_default=True)
+        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_boxes)
+    return IngestSummary(
+        dataset=name,
+        samples=n_samples,
+        annotations=n_boxes,
+        categories=len(categories),
+        warnings=parsed.report.warnings,
+        errors=parsed.report.errors,
+    )
+
+
+def _publish(
+    catalog: Catalog,
+    name: str,
+    dataset_id: int,
+    parsed: ParsedSource,
+    categories: list[Any],
+    n_samples: int,
+    n_boxes: int,
+) -> None:
+    """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
+    in one transaction: the dataset appears whole or not at all."""
     with catalog.write() as cur:
         _check_free(cur, name)
         if categories:
@@ -222,14 +249,6 @@ def _write_rows(
         refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
         refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
         catalog.scope_write(dataset_id, keeps_derived=True)
-    return IngestSummary(
-        dataset=name,
-        samples=n_samples,
-        annotations=n_boxes,
-        categories=len(categories),
-        warnings=parsed.report.warnings,
-        errors=parsed.report.errors,
-    )
 
 
 def _discard(catalog: Catalog, dataset_id: int) -> None:
