@@ -192,7 +192,16 @@ def _filter(rnd: random.Random) -> dict[str, Any]:
     if roll < 0.15:
         return {}
     if roll < 0.25:
-        return {"ids": rnd.sample(range(1, N + 80), rnd.randint(0, 150))}
+        ids = rnd.sample(range(1, N + 80), rnd.randint(0, 150))
+        # in id order (the page skips its sort), with repeats, or in any order
+        shape = rnd.choice(["sorted", "repeats", "any"])
+        return {
+            "ids": sorted(ids)
+            if shape == "sorted"
+            else sorted(ids + ids[:5])
+            if shape == "repeats"
+            else ids
+        }
     spec: dict[str, Any] = {"labels": [_label_spec(rnd) for _ in range(rnd.choice([1, 1, 2]))]}
     if rnd.random() < 0.2:
         spec["sample"] = {"split": {"in": ["val", "train"]}}

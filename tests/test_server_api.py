@@ -82,6 +82,12 @@ async def test_bad_requests_are_400_with_a_message(api: Any, toy: str) -> None:
     assert status == 400 and "unknown sample field" in body["message"]
     status, body = await api("POST", "datasets/toy/samples/query", {"limit": "10"})
     assert status == 400
+    # id sets: past 64 bits (orjson refuses the body, json parses it), booleans, floats
+    for ids in ([1, 2**64], [-(2**63) - 1], [1, True], [1.0]):
+        status, body = await api("POST", "datasets/toy/samples/query", {"filter": {"ids": ids}})
+        assert status == 400 and "integer sample ids" in body["message"], ids
+    status, body = await api("POST", "datasets/toy/samples/query", {"filter": {"ids": [2**63 - 1]}})
+    assert status == 200 and body["total"] == 0
     status, body = await api("POST", "datasets", {"source": "/x", "name": "../etc"})
     assert status == 400 and "invalid dataset name" in body["message"]
     status, body = await api("GET", "datasets/toy/samples/999999")
