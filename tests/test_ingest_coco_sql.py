@@ -201,7 +201,7 @@ def test_extra_keys_are_the_python_paths_text(tmp: Path) -> None:
     extras: list[dict[str, Any]] = [
         {"track": 3, "occluded": False, "attributes": {"color": "red", "rotation": 0.0}},
         {"z": 1, "a": None, "attributes": {"z": 2.50, "b": [1e16, 1e-7, -0.0]}},
-        {"score": 0.5, "note": "é\u0001\"/", "attributes": {}},
+        {"score": 0.5, "note": 'é\u0001"/', "attributes": {}},
         {"nested": {"k": {"x": 1}}, "attributes": {"k": 1, "k2": None}},
         {"n": 12345678901234567},
     ]
