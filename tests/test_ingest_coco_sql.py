@@ -239,11 +239,10 @@ def test_nested_attributes_are_the_python_paths_text(tmp: Path) -> None:
 
 def test_repeated_nested_attribute_key_keeps_the_last(tmp: Path) -> None:
     # a key twice inside the attributes object: the Python path keeps the last value
-    compact = {"separators": (",", ":")}
-    first = json.dumps({**GOOD, "id": 1, "attributes": {"a": 1, "b": 2}}, **compact)
+    first = orjson.dumps({**GOOD, "id": 1, "attributes": {"a": 1, "b": 2}}).decode()
     first = first.replace('"a":1', '"a":1,"a":3')
-    rest = [json.dumps({**GOOD, "id": i + 2}, **compact) for i in range(20)]
-    doc = json.dumps({"images": IMAGES, "annotations": [], "categories": CATEGORIES}, **compact)
+    rest = [orjson.dumps({**GOOD, "id": i + 2}).decode() for i in range(20)]
+    doc = orjson.dumps({"images": IMAGES, "annotations": [], "categories": CATEGORIES}).decode()
     path = tmp / "repeated.json"
     path.write_text(doc.replace('"annotations":[]', f'"annotations":[{",".join([first, *rest])}]'))
     sql_table, _, _ = parse(path, sql=True)
