@@ -45,7 +45,8 @@ def test_prefetch_runs_ahead_by_bytes_then_stops() -> None:
     first = next(it)
     assert first.samples is not None and first.samples.column("x")[0].as_py() == 0
     assert _settled(made) == 1 + 5 + 1
-    assert [b.samples.column("x")[0].as_py() for b in it] == list(range(1, 50))
+    firsts = [b.samples.column("x")[0].as_py() for b in it if b.samples is not None]
+    assert firsts == list(range(1, 50))
 
 
 def test_prefetch_keeps_depth_for_large_batches() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -296,7 +296,7 @@ for all of it (``benchmarks/results/ingest.md``, session 5)."""
 
 def prefetch(
     make: Callable[[], Iterator[Batch]], depth: int = 2, ahead_bytes: int = PREFETCH_BYTES
-) -> Iterator[Batch]:
+) -> Generator[Batch, None, None]:
     """Run the generator ``make()`` in a thread, ahead of the consumer by ``depth`` batches,
     or by more while they hold less than ``ahead_bytes`` of Arrow data.
 

@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import threading
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -120,7 +120,7 @@ class SqlAnnotationSource:
         self._region = array_region(self.layout, self.key)
         return self._region is not None and self._region[1] - self._region[0] >= SQL_MIN_BYTES
 
-    def batches(self) -> Iterator[pa.Table]:
+    def batches(self) -> Generator[pa.Table, None, None]:
         """Annotation tables in source order; raises :class:`SqlUnavailable` to hand over."""
         import duckdb  # the parse worker imports DuckDB only when it is needed
 
