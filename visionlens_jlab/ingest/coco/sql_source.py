@@ -54,7 +54,7 @@ BATCH_ROWS = 4096
 """Rows per Arrow batch: two DuckDB vectors. A record with extra keys brings its text along
 (hundreds of bytes); 10K-row batches raised the peak of a 100K-image file whose every record
 has extra keys from 282 to 299 MB."""
-READ_AHEAD = 2
+READ_AHEAD = 1
 """Batches DuckDB may parse ahead of their Python work (:func:`_read_ahead`)."""
 MEMORY_LIMIT = "64MB"
 """The private DuckDB's limit: its JSON reader alone holds two 16 MB buffers."""
