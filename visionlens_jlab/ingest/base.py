@@ -289,9 +289,10 @@ _DONE = object()
 
 PREFETCH_BYTES = 12 << 20
 """Arrow bytes a parser may run ahead of the writer. The writer takes batches in bursts:
-DuckDB compresses and writes each full row group (122,880 rows) before it reads on, ~0.3 s
-for the 100K-image ``full_precision`` COCO file; two batches ahead, the parser stood still
-for all of it (``benchmarks/results/ingest.md``, session 5)."""
+DuckDB compresses and writes each full row group (122,880 rows) before it reads on. Two
+batches ahead, the parser of the 100K-image ``full_precision`` COCO file waited 1.95 s of a
+6.3 s streaming phase for room; 24 MB raised the peak RSS by ~25 MB
+(``benchmarks/results/ingest.md``, session 5)."""
 
 
 def prefetch(
