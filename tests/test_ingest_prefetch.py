@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def test_sql_read_ahead_stops_with_its_consumer(tmp_path: Path, monkeypatch: Any
         categories={1: "cat", 2: "dog"},
         images={1: 0, 2: 1},
         predictions=False,
-        id_sink=coco_sql.array("q"),
+        id_sink=array("q"),
         slow_row=lambda record: None,
     )
     assert source.usable()
