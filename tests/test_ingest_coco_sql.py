@@ -216,6 +216,57 @@ def test_extra_keys_are_the_python_paths_text(tmp: Path) -> None:
     assert texts[1] == '{"z":2.5,"a":null,"b":[1e+16,1e-7,-0.0]}'
 
 
+def test_nested_attributes_are_the_python_paths_text(tmp: Path) -> None:
+    # records with no key beyond the standard ones: their CVAT-style attributes object is
+    # stored as the Python path writes it (orjson), not as DuckDB re-writes it
+    nested: list[dict[str, Any]] = [
+        {"x": 1e16},
+        {"b": [1e16, 1e-7, -0.0], "z": 2.50},
+        {"s": 'é\u0001"/', "k": {"x": 1e-6}},
+        {"big": 1.7976931348623157e308},
+        {"color": "red", "rotation": 0.0},
+    ]
+    anns = [{**GOOD, "id": i + 1, "attributes": nested[i % len(nested)]} for i in range(40)]
+    path = write_coco(tmp / "nested.json", anns)
+    sql_table, _, python_ran = parse(path, sql=True)
+    py_table, _, _ = parse(path, sql=False)
+    assert not python_ran and sql_table is not None and py_table is not None
+    texts = sql_table.column("attributes").to_pylist()
+    assert texts == py_table.column("attributes").to_pylist()
+    assert texts[:5] == [orjson.dumps(n).decode() for n in nested]
+    assert texts[0] == '{"x":1e+16}'
+
+
+def test_repeated_nested_attribute_key_keeps_the_last(tmp: Path) -> None:
+    # a key twice inside the attributes object: the Python path keeps the last value
+    first = orjson.dumps({**GOOD, "id": 1, "attributes": {"a": 1, "b": 2}}).decode()
+    first = first.replace('"a":1', '"a":1,"a":3')
+    rest = [orjson.dumps({**GOOD, "id": i + 2}).decode() for i in range(20)]
+    doc = orjson.dumps({"images": IMAGES, "annotations": [], "categories": CATEGORIES}).decode()
+    path = tmp / "repeated.json"
+    path.write_text(doc.replace('"annotations":[]', f'"annotations":[{",".join([first, *rest])}]'))
+    sql_table, _, _ = parse(path, sql=True)
+    py_table, _, _ = parse(path, sql=False)
+    assert sql_table is not None and py_table is not None
+    texts = sql_table.column("attributes").to_pylist()
+    assert texts == py_table.column("attributes").to_pylist()
+    assert texts[0] == '{"a":3,"b":2}'
+
+
+@pytest.mark.parametrize("extra", [{}, {"track": 1}])
+def test_nan_in_attributes_gives_the_same_error(tmp: Path, extra: dict[str, Any]) -> None:
+    # DuckDB's reader accepts NaN, JSON (and the Python path) does not
+    anns = [{**GOOD, "id": i + 1, **extra, "attributes": {"x": 1.5}} for i in range(30)]
+    path = write_coco(tmp / "nan.json", anns)
+    path.write_text(path.read_text().replace('"x":1.5', '"x":NaN', 1))
+    messages = []
+    for sql in (True, False):
+        with pytest.raises(IngestError) as info:
+            parse(path, sql=sql)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "not valid JSON" in messages[0]
+
+
 def test_truncated_file_gives_the_same_error(tmp: Path) -> None:
     path = write_coco(tmp / "cut.json", [{**GOOD, "id": i + 1} for i in range(30)])
     data = path.read_bytes()

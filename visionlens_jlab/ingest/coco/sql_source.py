@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -52,6 +54,8 @@ BATCH_ROWS = 4096
 """Rows per Arrow batch: two DuckDB vectors. A record with extra keys brings its text along
 (hundreds of bytes); 10K-row batches raised the peak of a 100K-image file whose every record
 has extra keys from 282 to 299 MB."""
+READ_AHEAD = 1
+"""Batches DuckDB may parse ahead of their Python work (:func:`_read_ahead`)."""
 MEMORY_LIMIT = "64MB"
 """The private DuckDB's limit: its JSON reader alone holds two 16 MB buffers."""
 SLOW_SHARE_LIMIT = 0.5
@@ -116,7 +120,7 @@ class SqlAnnotationSource:
         self._region = array_region(self.layout, self.key)
         return self._region is not None and self._region[1] - self._region[0] >= SQL_MIN_BYTES
 
-    def batches(self) -> Iterator[pa.Table]:
+    def batches(self) -> Generator[pa.Table, None, None]:
         """Annotation tables in source order; raises :class:`SqlUnavailable` to hand over."""
         import duckdb  # the parse worker imports DuckDB only when it is needed
 
@@ -151,14 +155,11 @@ class SqlAnnotationSource:
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
                     raise SqlUnavailable(str(exc)) from exc
-                while True:
+                for batch in _read_ahead(stream):
                     try:
-                        batch = stream.read_next_batch()
-                    except StopIteration:
-                        return
-                    except Exception as exc:  # out of memory, invalid JSON...: Python resumes
-                        raise SqlUnavailable(str(exc)) from exc
-                    table = self._table(batch)
+                        table = self._table(batch)
+                    except orjson.JSONDecodeError as exc:  # NaN, which DuckDB reads: Python
+                        raise SqlUnavailable(str(exc)) from exc  # reports it as it would
                     self.consumed += batch.num_rows
                     if table is not None:
                         yield table
@@ -220,9 +221,10 @@ class SqlAnnotationSource:
         return table.sort_by("_pos").drop_columns(["_pos"])
 
     def _attributes(self, batch: pa.RecordBatch, fast: np.ndarray) -> pa.Array:
-        """The ``attributes`` of the rows taken; a record with extra keys gets them (with a
-        CVAT-style ``attributes`` object merged in) exactly as the Python fast path builds
-        them, from its text.
+        """The ``attributes`` of the rows taken, as the text the Python fast path stores: a
+        record with extra keys gets them (with a CVAT-style ``attributes`` object merged in),
+        built from its text; a record whose only extra is that object gets orjson's text of
+        it (DuckDB writes ``1e16`` as ``10000000000000000.0`` and keeps a repeated key).
 
         What :func:`~.policies.attributes_json` does, on a record parsed for this alone:
         removing its standard keys in place keeps the others in their order and costs a
@@ -231,12 +233,17 @@ class SqlAnnotationSource:
         sel = np.flatnonzero(fast)
         attributes = batch.column("attributes").take(pa.array(sel))
         extra = batch.column("extra").to_numpy(zero_copy_only=False)[sel]
-        if not extra.any():
+        nested = attributes.is_valid().to_numpy(zero_copy_only=False) & ~extra
+        if not extra.any() and not nested.any():
             return attributes
         values = attributes.to_pylist()
+        loads, dumps, pop = orjson.loads, orjson.dumps, dict.pop
+        for j in np.flatnonzero(nested).tolist():
+            # DuckDB's text of a record's only attributes object: written again as the Python
+            # path writes it (orjson's numbers and escapes; a repeated key's last value)
+            values[j] = dumps(loads(values[j])).decode()
         which = np.flatnonzero(extra)
         texts = batch.column("raw").take(pa.array(sel[which])).to_pylist()
-        loads, dumps, pop = orjson.loads, orjson.dumps, dict.pop
         others = self._standard_others
         for j, text in zip(which.tolist(), texts, strict=True):
             record = loads(text)
@@ -284,6 +291,52 @@ class SqlAnnotationSource:
             segmentation=pa.array(seg, pa.string()),
             attributes=pa.array(attrs, pa.string()),
         )
+
+
+def _read_ahead(stream: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    """The batches of ``stream``, read by a thread :data:`READ_AHEAD` batches ahead.
+
+    DuckDB parses while the GIL is free, and this thread's Python work per batch (the
+    lookups, a record's extra keys) needs it: in one thread the two took turns, with the
+    writer's core half idle (``benchmarks/results/ingest.md``, session 5). A read error
+    (out of memory, invalid JSON...) is raised as :class:`SqlUnavailable`. The thread has
+    stopped when this generator is closed, so the caller may close the connection then.
+    """
+    q: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item: pa.RecordBatch | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        while True:
+            try:
+                batch = stream.read_next_batch()  # pyarrow releases the GIL
+            except StopIteration:
+                put(None)
+                return
+            except BaseException as exc:  # out of memory, invalid JSON...: Python resumes
+                put(exc)
+                return
+            if not put(batch):
+                return
+
+    thread = threading.Thread(target=read, name="visionlens-coco-sql", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not None:
+            if isinstance(item, BaseException):
+                raise SqlUnavailable(str(item)) from item
+            yield item
+    finally:
+        stop.set()
+        thread.join()  # at most one batch's read: then DuckDB may be closed
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
