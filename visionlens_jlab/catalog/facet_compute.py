@@ -21,6 +21,7 @@ from .facet_sql import (
     facets_sql,
     samples_table_sql,
 )
+from .facet_index import BoxIndex, source_entries
 from .filters import CompiledFilter
 from .schema import GROUND_TRUTH
 
@@ -40,16 +41,29 @@ def facets_over(
     sources: list[str],
     attributes: list[str],
     some_sources: bool = False,
+    boxes: BoxIndex | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
     ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
-    subset of the dataset's (only their boxes are read)."""
+    subset of the dataset's (only their boxes are read). ``boxes``: the dataset's box index
+    (:mod:`.facet_index`), which then answers the sources' facets instead of a box scan
+    (the same numbers), if it holds every filtered sample."""
     # Arrow rather than a temp table: as fast to build, its row count is the total, and
     # nothing needs dropping after (the registration ends with the cursor).
     sql, params = samples_table_sql(flt.where, fields)
     samples = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
     cur.register("_facet_samples", samples)
+    mask = None
+    if boxes is not None and sources:
+        mask = boxes.mask_of(samples.column("sample_id").to_numpy())
+    if mask is not None and boxes is not None:
+        sql, named = facets_sql(len(fields), dataset_id, [], attributes, samples.num_rows)
+        rows = cur.execute(sql, named).fetchall()
+        out = _assemble(_plan(fields, [], attributes), rows)
+        from_index = [e for s in sources for e in source_entries(boxes, mask, s, numeric_entry)]
+        split = 4 + len(fields)  # sample columns, tags and fields come before the sources
+        return out[:split] + from_index + out[split:], samples.num_rows
     sql, named = facets_sql(
         len(fields),
         dataset_id,
@@ -100,7 +114,7 @@ def _assemble(plan: list[_Facet], rows: list[tuple[Any, ...]]) -> list[dict[str,
             continue
         count, lo, hi, numeric = ranges.get(f, (0, None, None, facet.kind == NUMERIC))
         if numeric:
-            entry = _numeric(facet.name, count, lo, hi, hist.get(f, {}))
+            entry = numeric_entry(facet.name, count, lo, hi, hist.get(f, {}))
         else:
             values = sorted(counts.get(f, []), key=lambda c: c[0])
             entry = {
@@ -114,7 +128,10 @@ def _assemble(plan: list[_Facet], rows: list[tuple[Any, ...]]) -> list[dict[str,
     return out
 
 
-def _numeric(name: str, count: int, lo: Any, hi: Any, counts: dict[int, int]) -> dict[str, Any]:
+def numeric_entry(
+    name: str, count: int, lo: Any, hi: Any, counts: dict[int, int]
+) -> dict[str, Any]:
+    """A numeric facet entry from its value count, range and non-empty bins' counts."""
     bins: list[dict[str, Any]] = []
     if count and lo is not None and hi is not None:
         lo, hi = float(lo), float(hi)
