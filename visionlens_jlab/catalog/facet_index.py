@@ -63,29 +63,62 @@ class _Source:
 
 
 @dataclass(frozen=True)
+class SampleSet:
+    """A dataset's sample ids (ascending) and the position of an id among them."""
+
+    ids: np.ndarray  # int64, ascending
+    dense_base: int | None  # ids == dense_base + arange(n), when they are
+
+    @staticmethod
+    def of(ids: np.ndarray) -> SampleSet:
+        """The set of ``ids`` (int64, ascending)."""
+        dense = len(ids) > 0 and int(ids[-1]) - int(ids[0]) + 1 == len(ids)
+        return SampleSet(ids, int(ids[0]) if dense else None)
+
+    @property
+    def n(self) -> int:
+        """How many samples."""
+        return len(self.ids)
+
+    def positions_unchecked(self, ids: np.ndarray) -> np.ndarray:
+        """The positions of ids known to be members."""
+        if self.dense_base is not None:
+            return ids - self.dense_base
+        return np.searchsorted(self.ids, ids)
+
+    def positions(self, ids: np.ndarray) -> np.ndarray | None:
+        """The positions of ``ids``, or None if one of them is not a member."""
+        pos = self.positions_unchecked(ids)
+        if not len(pos):
+            return pos
+        if int(pos.min()) < 0 or int(pos.max()) >= self.n:
+            return None
+        if self.dense_base is None and not np.array_equal(self.ids[pos], ids):
+            return None
+        return pos
+
+    def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
+        """A boolean mask over the samples of ``ids`` (distinct), or None if one of them
+        is not a member."""
+        pos = self.positions(ids)
+        if pos is None:
+            return None
+        mask = np.zeros(self.n, dtype=bool)
+        mask[pos] = True
+        return mask
+
+
+@dataclass(frozen=True)
 class BoxIndex:
     """One dataset's boxes as arrays, valid for the rows of ``token``."""
 
     token: str
-    sample_ids: np.ndarray  # int64, ascending
-    dense_base: int | None  # sample_ids == dense_base + arange(n), when they are
+    samples: SampleSet
     sources: dict[str, _Source]
 
     def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
-        """A boolean mask over the index's samples of ``ids`` (distinct sample ids), or
-        None if one of them is not in the index."""
-        n = len(self.sample_ids)
-        if self.dense_base is not None:
-            pos = ids - self.dense_base
-            if len(pos) and (int(pos.min()) < 0 or int(pos.max()) >= n):
-                return None
-        else:
-            pos = np.searchsorted(self.sample_ids, ids)
-            if len(pos) and (int(pos.max()) >= n or not np.array_equal(self.sample_ids[pos], ids)):
-                return None
-        mask = np.zeros(n, dtype=bool)
-        mask[pos] = True
-        return mask
+        """See :meth:`SampleSet.mask_of`."""
+        return self.samples.mask_of(ids)
 
 
 class _Holder:
@@ -164,18 +197,16 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
             ).to_arrow_table()
         finally:
             cur.execute("ROLLBACK")
-    sample_ids = np.asarray(ids, dtype=np.int64)
-    n = len(sample_ids)
-    dense = n > 0 and int(sample_ids[-1]) - int(sample_ids[0]) + 1 == n
-    index = BoxIndex(token, sample_ids, int(sample_ids[0]) if dense else None, {})
+    samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
+    n = samples.n
+    index = BoxIndex(token, samples, {})
     sources = boxes.column("source").combine_chunks()
     for source in pc.unique(sources).to_pylist():
         rows = boxes.filter(pc.equal(sources, source))
-        box_ids = rows.column("sample_id").to_numpy()
-        mask = index.mask_of(np.unique(box_ids))
-        if mask is None:  # boxes of samples the snapshot does not hold: not expected
+        box_ids = np.asarray(rows.column("sample_id").to_numpy(), dtype=np.int64)
+        if samples.positions(np.unique(box_ids)) is None:  # not expected in one snapshot
             return None
-        pos = np.searchsorted(sample_ids, box_ids) if not dense else box_ids - sample_ids[0]
+        pos = samples.positions_unchecked(box_ids)
         counts = np.bincount(pos, minlength=n).astype(np.int64)
         encoded = pc.dictionary_encode(rows.column("label").combine_chunks())
         vocab: list[str | None] = encoded.dictionary.to_pylist()
