@@ -21,7 +21,7 @@ from .facet_sql import (
     facets_sql,
     samples_table_sql,
 )
-from .facet_index import BoxIndex, source_entries
+from .facet_index import BoxIndex, sample_entries, source_entries
 from .filters import CompiledFilter
 from .schema import GROUND_TRUTH
 
@@ -55,15 +55,18 @@ def facets_over(
     samples = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
     cur.register("_facet_samples", samples)
     mask = None
-    if boxes is not None and sources:
+    if boxes is not None:
         mask = boxes.mask_of(samples.column("sample_id").to_numpy())
     if mask is not None and boxes is not None:
-        sql, named = facets_sql(len(fields), dataset_id, [], attributes, samples.num_rows)
+        sql, named = facets_sql(
+            len(fields), dataset_id, [], attributes, samples.num_rows, sample_columns=False
+        )
         rows = cur.execute(sql, named).fetchall()
         out = _assemble(_plan(fields, [], attributes), rows)
+        columns = sample_entries(boxes, mask, numeric_entry)
         from_index = [e for s in sources for e in source_entries(boxes, mask, s, numeric_entry)]
         split = 4 + len(fields)  # sample columns, tags and fields come before the sources
-        return out[:split] + from_index + out[split:], samples.num_rows
+        return columns + out[3:split] + from_index + out[split:], samples.num_rows
     sql, named = facets_sql(
         len(fields),
         dataset_id,

@@ -114,6 +114,10 @@ class BoxIndex:
 
     token: str
     samples: SampleSet
+    split: np.ndarray  # int32 code per sample
+    split_values: list[str | None]
+    width: np.ndarray  # float64 per sample (NaN: unknown)
+    height: np.ndarray
     sources: dict[str, _Source]
 
     def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
@@ -186,10 +190,11 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
             token = _token(cur, dataset_id)
             if token is None:
                 return None
-            ids = cur.execute(
-                "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
-                [dataset_id],
-            ).fetchnumpy()["sample_id"]
+            columns = cur.sql(
+                "SELECT sample_id, split, width, height FROM samples WHERE dataset_id = ? "
+                "ORDER BY sample_id",
+                params=[dataset_id],
+            ).to_arrow_table()
             boxes = cur.sql(
                 "SELECT source, sample_id, label, score FROM annotations WHERE dataset_id = ? "
                 "ORDER BY source, sample_id",
@@ -197,9 +202,13 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
             ).to_arrow_table()
         finally:
             cur.execute("ROLLBACK")
-    samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
+    samples = SampleSet.of(np.asarray(columns.column("sample_id").to_numpy(), dtype=np.int64))
     n = samples.n
-    index = BoxIndex(token, samples, {})
+    split, split_values = _codes(columns.column("split"))
+    index = BoxIndex(
+        token, samples, split, split_values, _floats(columns.column("width")),
+        _floats(columns.column("height")), {},
+    )  # fmt: skip
     sources = boxes.column("source").combine_chunks()
     for source in pc.unique(sources).to_pylist():
         rows = boxes.filter(pc.equal(sources, source))
@@ -208,16 +217,8 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
             return None
         pos = samples.positions_unchecked(box_ids)
         counts = np.bincount(pos, minlength=n).astype(np.int64)
-        encoded = pc.dictionary_encode(rows.column("label").combine_chunks())
-        vocab: list[str | None] = encoded.dictionary.to_pylist()
-        codes = encoded.indices.fill_null(len(vocab)).to_numpy(zero_copy_only=False)
-        if encoded.null_count:
-            vocab.append(None)
-        scores = None
-        if source != GROUND_TRUTH:
-            score = rows.column("score").combine_chunks().cast(pa.float64())
-            scores = score.fill_null(np.nan).to_numpy(zero_copy_only=False)
-        labels = codes.astype(np.int32)
+        labels, vocab = _codes(rows.column("label"))
+        scores = _floats(rows.column("score")) if source != GROUND_TRUTH else None
         index.sources[source] = _Source(
             counts,
             labels,
@@ -227,6 +228,30 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
             np.bincount(counts),
         )
     return index
+
+
+def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
+    """Codes of a text column and the value of each code (NULL's code is the last)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values: list[str | None] = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    values.append(None)
+    return codes.astype(np.int32), values
+
+
+def _floats(column: Any) -> np.ndarray:
+    """A numeric column as float64 (DuckDB's DOUBLE arithmetic), NaN for NULL."""
+    values = column.combine_chunks().cast(pa.float64())
+    return np.asarray(values.fill_null(np.nan).to_numpy(zero_copy_only=False))
+
+
+def sample_entries(index: BoxIndex, mask: np.ndarray, numeric: Any) -> list[dict[str, Any]]:
+    """The ``split``, ``width`` and ``height`` facets over the samples of ``mask``."""
+    counts = np.bincount(index.split[mask], minlength=len(index.split_values))
+    split = _label_entry(index.split_values, counts)
+    split["name"] = "split"
+    return [split, _value_entry("width", index.width[mask], numeric),
+            _value_entry("height", index.height[mask], numeric)]  # fmt: skip
 
 
 def source_entries(
@@ -257,7 +282,7 @@ def source_entries(
     if source != GROUND_TRUTH:
         selected = np.repeat(mask, src.counts) if complement else boxes
         scores = src.scores[selected] if src.scores is not None else np.zeros(0)
-        out.append(_score_entry(scores[~np.isnan(scores)], numeric))
+        out.append(_value_entry("score", scores, numeric))
     for entry in out:
         entry["source"] = source
     return out
@@ -296,10 +321,12 @@ def _box_count_entry(per_count: np.ndarray, total: int, numeric: Any) -> dict[st
     return numeric("box_count", total, lo, hi, counts)
 
 
-def _score_entry(scores: np.ndarray, numeric: Any) -> dict[str, Any]:
-    if len(scores) == 0:
-        return numeric("score", 0, None, None, {})
-    lo, hi = float(scores.min()), float(scores.max())
-    hist = np.bincount(_bins(scores, lo, hi), minlength=FACET_HISTOGRAM_BINS)
+def _value_entry(name: str, values: np.ndarray, numeric: Any) -> dict[str, Any]:
+    """A numeric facet of ``values`` (NaN: no value), binned as the SQL bins."""
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return numeric(name, 0, None, None, {})
+    lo, hi = float(values.min()), float(values.max())
+    hist = np.bincount(_bins(values, lo, hi), minlength=FACET_HISTOGRAM_BINS)
     counts = {int(b): int(c) for b, c in enumerate(hist.tolist()) if c}
-    return numeric("score", len(scores), lo, hi, counts)
+    return numeric(name, len(values), lo, hi, counts)

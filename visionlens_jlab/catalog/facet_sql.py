@@ -62,8 +62,9 @@ _SAMPLE_FREQ = [
     "FROM _facet_samples GROUP BY split",
     "SELECT 1, {num}, NULL, width, COUNT(*) FROM _facet_samples GROUP BY width",
     "SELECT 2, {num}, NULL, height, COUNT(*) FROM _facet_samples GROUP BY height",
-    "SELECT 3, {cat}, t, NULL, COUNT(*) FROM (SELECT unnest(tags) AS t FROM _facet_samples) "
-    "GROUP BY t",
+    # named like the first branch: it is the first when the box index has facets 0-2
+    "SELECT 3 AS f, {cat} AS k, t AS sv, NULL::DOUBLE AS nv, COUNT(*) AS n "
+    "FROM (SELECT unnest(tags) AS t FROM _facet_samples) GROUP BY t",
 ]
 _FIELDS_FREQ = (
     "SELECT 3 + j, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
@@ -149,6 +150,7 @@ def facets_sql(
     total: int,
     whole_dataset: bool = False,
     some_sources: bool = False,
+    sample_columns: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """The statement computing every facet over ``_facet_samples`` (``total`` rows), and its
     parameters. Facets 0-3 are split, width, height and tags, ``4 .. 3 + n_fields`` the
@@ -157,11 +159,13 @@ def facets_sql(
     ``whole_dataset``: the filter selects every sample of the dataset, so that all the
     dataset's boxes count without a join (a third of the unfiltered facets' time).
     ``some_sources``: ``sources`` is not every source of the dataset (one facet computed
-    again for multi-pick), so only those sources' boxes are read."""
+    again for multi-pick), so only those sources' boxes are read. ``sample_columns``: False
+    leaves facets 0-2 out (they come from the box index: :mod:`.facet_index`)."""
     first = 4 + n_fields
     numbers = {"src": first, "attr": first + 3 * len(sources)}
     params: dict[str, Any] = {}
-    freq = list(_SAMPLE_FREQ) + ([_FIELDS_FREQ] if n_fields else [])
+    freq = list(_SAMPLE_FREQ if sample_columns else _SAMPLE_FREQ[3:])
+    freq += [_FIELDS_FREQ] if n_fields else []
     ctes = ""
     if sources or attributes:
         params["ds"] = dataset_id
