@@ -8,6 +8,7 @@ so the same numbers).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,8 @@ from .facet_sql import (
     facets_sql,
     samples_table_sql,
 )
-from .facet_index import BoxIndex, sample_entries, source_entries
+from .facet_index import BoxIndex
+from .facet_indexed import indexed_facets
 from .filters import CompiledFilter
 from .schema import GROUND_TRUTH
 
@@ -42,31 +44,26 @@ def facets_over(
     attributes: list[str],
     some_sources: bool = False,
     boxes: BoxIndex | None = None,
+    spec: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
     ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
     subset of the dataset's (only their boxes are read). ``boxes``: the dataset's box index
-    (:mod:`.facet_index`), which then answers the sources' facets instead of a box scan
-    (the same numbers), if it holds every filtered sample."""
+    (:mod:`.facet_index`), which then answers instead of the box scan, with the same
+    numbers (:mod:`.facet_indexed`; ``spec``: the filter ``flt`` was compiled from)."""
+    if boxes is not None:
+        fast = indexed_facets(
+            cur, dataset_id, flt, spec, fields, sources, attributes, boxes, _sql_entries,
+            numeric_entry,
+        )  # fmt: skip
+        if fast is not None:
+            return fast
     # Arrow rather than a temp table: as fast to build, its row count is the total, and
     # nothing needs dropping after (the registration ends with the cursor).
     sql, params = samples_table_sql(flt.where, fields)
     samples = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
     cur.register("_facet_samples", samples)
-    mask = None
-    if boxes is not None:
-        mask = boxes.mask_of(samples.column("sample_id").to_numpy())
-    if mask is not None and boxes is not None:
-        sql, named = facets_sql(
-            len(fields), dataset_id, [], attributes, samples.num_rows, sample_columns=False
-        )
-        rows = cur.execute(sql, named).fetchall()
-        out = _assemble(_plan(fields, [], attributes), rows)
-        columns = sample_entries(boxes, mask, numeric_entry)
-        from_index = [e for s in sources for e in source_entries(boxes, mask, s, numeric_entry)]
-        split = 4 + len(fields)  # sample columns, tags and fields come before the sources
-        return columns + out[3:split] + from_index + out[split:], samples.num_rows
     sql, named = facets_sql(
         len(fields),
         dataset_id,
@@ -78,6 +75,13 @@ def facets_over(
     )
     rows = cur.execute(sql, named).fetchall()
     return _assemble(_plan(fields, sources, attributes), rows), samples.num_rows
+
+
+def _sql_entries(
+    fields: list[str], attributes: list[str], rows: list[tuple[Any, ...]]
+) -> list[dict[str, Any]]:
+    """The entries of a :mod:`.facet_sql` statement over no source."""
+    return _assemble(_plan(fields, [], attributes), rows)
 
 
 def _plan(fields: list[str], sources: list[str], attributes: list[str]) -> list[_Facet]:

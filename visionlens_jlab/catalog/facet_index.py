@@ -97,6 +97,13 @@ class SampleSet:
             return None
         return pos
 
+    def members(self, ids: np.ndarray) -> np.ndarray:
+        """The elements of ``ids`` that are members, in their order."""
+        if self.dense_base is not None:
+            return ids[(ids >= self.dense_base) & (ids < self.dense_base + self.n)]
+        pos = np.minimum(np.searchsorted(self.ids, ids), max(self.n - 1, 0))
+        return ids[self.ids[pos] == ids] if self.n else ids[:0]
+
     def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
         """A boolean mask over the samples of ``ids`` (distinct), or None if one of them
         is not a member."""

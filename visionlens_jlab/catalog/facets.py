@@ -73,7 +73,8 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         else:
             boxes = box_index(catalog, cur, dataset_id)
             out, total = facets_over(
-                cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, boxes=boxes
+                cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, boxes=boxes,
+                spec=spec,
             )
         built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
@@ -141,8 +142,10 @@ def _wider_facet(
             return single
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
-        boxes = box_index(catalog, cur, dataset_id) if sources else None
-        wider, _ = facets_over(cur, dataset_id, flt, only_fields, sources, [], True, boxes)
+        boxes = box_index(catalog, cur, dataset_id)
+        wider, _ = facets_over(
+            cur, dataset_id, flt, only_fields, sources, [], True, boxes, own.reduced
+        )
         entry = next(
             (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
         )
