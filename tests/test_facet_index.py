@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import visionlens_jlab.catalog.facet_compute as facet_compute
-import visionlens_jlab.evaluate as ev
 import visionlens_jlab.catalog.facets as facets_module
+import visionlens_jlab.evaluate as ev
 import visionlens_jlab.evaluate.store as eval_store
 from visionlens_jlab.catalog import Catalog, queries
 from visionlens_jlab.catalog.computed import register_computed_field, write_computed

@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from .facet_index import BoxIndex
+from .facet_indexed import indexed_facets
 from .facet_sql import (
     CATEGORICAL,
     FACET_HISTOGRAM_BINS,
@@ -22,8 +24,6 @@ from .facet_sql import (
     facets_sql,
     samples_table_sql,
 )
-from .facet_index import BoxIndex
-from .facet_indexed import indexed_facets
 from .filters import CompiledFilter
 from .schema import GROUND_TRUTH
 

@@ -162,9 +162,7 @@ def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def box_index(
-    catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int
-) -> BoxIndex | None:
+def box_index(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> BoxIndex | None:
     """The dataset's box index for the rows ``cur`` reads now, built if needed; None for a
     read-only catalog without a token (nothing can label an index there)."""
     token = _token(cur, dataset_id)

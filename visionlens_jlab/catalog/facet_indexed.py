@@ -108,11 +108,13 @@ def _filtered_ids(
         if found is not None:
             where = " AND ".join(["a.dataset_id = ?", *found.where])
             sql = f"SELECT DISTINCT a.sample_id FROM {found.table} a WHERE {where}"  # noqa: S608 - fixed identifiers, values bound
-            ids = cur.execute(sql, params.values).fetchnumpy()["sample_id"]
-            return np.sort(np.asarray(ids, dtype=np.int64))
+            return _sorted_ids(cur.execute(sql, params.values).fetchnumpy())
     sql = f"SELECT s.sample_id FROM samples s WHERE {flt.where}"  # noqa: S608 - compiled filter
-    ids = cur.execute(sql, flt.params).fetchnumpy()["sample_id"]
-    return np.sort(np.asarray(ids, dtype=np.int64))
+    return _sorted_ids(cur.execute(sql, flt.params).fetchnumpy())
+
+
+def _sorted_ids(columns: Mapping[str, Any]) -> np.ndarray:
+    return np.sort(np.asarray(columns["sample_id"], dtype=np.int64))
 
 
 def _tags_entry(

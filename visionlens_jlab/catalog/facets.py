@@ -73,7 +73,13 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         else:
             boxes = box_index(catalog, cur, dataset_id)
             out, total = facets_over(
-                cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, boxes=boxes,
+                cur,
+                dataset_id,
+                flt,
+                keys.fields,
+                keys.sources,
+                keys.attributes,
+                boxes=boxes,
                 spec=spec,
             )
         built_in = {(f["name"], f.get("source")) for f in out if f}
