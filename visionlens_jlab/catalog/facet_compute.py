@@ -55,7 +55,7 @@ def facets_over(
     if boxes is not None:
         fast = indexed_facets(
             cur, dataset_id, flt, spec, fields, sources, attributes, boxes, _sql_entries,
-            numeric_entry,
+            numeric_entry, some_sources and bool(sources),
         )  # fmt: skip
         if fast is not None:
             return fast

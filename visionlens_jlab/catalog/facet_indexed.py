@@ -48,17 +48,19 @@ def indexed_facets(
     boxes: BoxIndex,
     assemble: Assemble,
     numeric: Numeric,
+    only_sources: bool = False,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets (as :func:`.facet_compute.facets_over` returns them) and the
     total, or None when the index does not hold every filtered sample (a write between
     its token and this read). ``assemble(fields, attributes, rows)``: the entries of the
-    SQL statement's rows; ``numeric``: the builder of a numeric entry."""
+    SQL statement's rows; ``numeric``: the builder of a numeric entry. ``only_sources``:
+    only the sources' facets are wanted (one recomputed for multi-pick)."""
     if fields or attributes:  # their SQL reads the filtered rows: one statement for all
         # (the fields.<key> facets are the field index's to answer: see REQUESTS)
         sql, params = samples_table_sql(flt.where, fields)
         rows_table = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
         ids = np.asarray(rows_table.column("sample_id").to_numpy(), dtype=np.int64)
-        mask = boxes.mask_of(np.sort(ids))
+        mask = boxes.mask_of(ids)
         if mask is None:
             return None
         cur.register("_facet_samples", rows_table)
@@ -73,6 +75,9 @@ def indexed_facets(
         if mask is None:
             return None
         cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
+        if only_sources:
+            entries = [e for s in sources for e in source_entries(boxes, mask, s, numeric)]
+            return entries, int(mask.sum())
         tags_entry, rest = _tags_entry(cur, dataset_id, boxes, mask), []
         if tags_entry is None:
             return None
@@ -90,15 +95,12 @@ def _filtered_ids(
     spec: Mapping[str, Any] | None,
     boxes: BoxIndex,
 ) -> np.ndarray | None:
-    """The filter's sample ids, ascending and distinct (None: an id outside the index)."""
+    """The filter's sample ids, in any order, maybe repeated (None: an id outside the
+    index)."""
     spec = spec or {}
     active = {k for k, v in spec.items() if (v is not None if k == "ids" else bool(v))}
     if active == {"ids"}:  # checked by compile_filter: integers
-        ids = np.asarray(spec["ids"], dtype=np.int64)
-        # a selection sent in id order (the usual one) is already a set: no sort
-        if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
-            ids = np.unique(ids)
-        return boxes.samples.members(ids)
+        return boxes.samples.members(np.asarray(spec["ids"], dtype=np.int64))
     labels = spec.get("labels")
     if active == {"labels"} and isinstance(labels, list) and len(labels) == 1:
         labels = labels[0]
@@ -107,14 +109,15 @@ def _filtered_ids(
         found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
         if found is not None:
             where = " AND ".join(["a.dataset_id = ?", *found.where])
-            sql = f"SELECT DISTINCT a.sample_id FROM {found.table} a WHERE {where}"  # noqa: S608 - fixed identifiers, values bound
-            return _sorted_ids(cur.execute(sql, params.values).fetchnumpy())
+            # neither DISTINCT nor sorted: a sample's repeats set the same mask bit
+            sql = f"SELECT a.sample_id FROM {found.table} a WHERE {where}"  # noqa: S608 - fixed identifiers, values bound
+            return _ids(cur.execute(sql, params.values).fetchnumpy())
     sql = f"SELECT s.sample_id FROM samples s WHERE {flt.where}"  # noqa: S608 - compiled filter
-    return _sorted_ids(cur.execute(sql, flt.params).fetchnumpy())
+    return _ids(cur.execute(sql, flt.params).fetchnumpy())
 
 
-def _sorted_ids(columns: Mapping[str, Any]) -> np.ndarray:
-    return np.sort(np.asarray(columns["sample_id"], dtype=np.int64))
+def _ids(columns: Mapping[str, Any]) -> np.ndarray:
+    return np.asarray(columns["sample_id"], dtype=np.int64)
 
 
 def _tags_entry(

@@ -40,6 +40,8 @@ class _Evaluation:
     status_values: list[str | None]
     error: np.ndarray
     error_values: list[str | None]
+    status_totals: np.ndarray  # boxes per status code over the dataset
+    error_totals: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,16 @@ def indexed_eval_rows(
     if mask is None:
         return None
     rows: list[tuple[Any, ...]] = []
+    complement = 2 * int(mask.sum()) > len(mask)  # fewer boxes to select: totals minus them
     for ev in index.evaluations:
-        boxes = np.repeat(mask, ev.counts)
-        for facet, codes, values in (
-            ("eval.status", ev.status, ev.status_values),
-            ("eval.error", ev.error, ev.error_values),
+        boxes = np.repeat(~mask if complement else mask, ev.counts)
+        for facet, codes, values, totals in (
+            ("eval.status", ev.status, ev.status_values, ev.status_totals),
+            ("eval.error", ev.error, ev.error_values, ev.error_totals),
         ):
             found = np.bincount(codes[boxes], minlength=len(values))
+            if complement:
+                found = totals - found
             counted = [(v, int(n)) for v, n in zip(values, found.tolist(), strict=True) if n]
             counted = [(v, n) for v, n in counted if v is not None]
             # the SQL's order: per model and facet, most frequent first, ties by value
@@ -127,7 +132,17 @@ def _build(
             status, status_values = _codes(rows.column("status"))
             error, error_values = _codes(rows.column("error_type"))
             evaluations.append(
-                _Evaluation(model, key, counts, status, status_values, error, error_values)
+                _Evaluation(
+                    model,
+                    key,
+                    counts,
+                    status,
+                    status_values,
+                    error,
+                    error_values,
+                    np.bincount(status, minlength=len(status_values)),
+                    np.bincount(error, minlength=len(error_values)),
+                )  # fmt: skip
             )
         return _EvalIndex(samples, evaluations)
     finally:
