@@ -54,8 +54,8 @@ _KEPT_DATASETS = 2
 
 @dataclass(frozen=True)
 class _Source:
-    counts: np.ndarray  # int64, boxes per sample (sample order)
-    labels: np.ndarray  # int32 code per box, boxes in sample order
+    counts: np.ndarray  # int32, boxes per sample (sample order)
+    labels: np.ndarray  # unsigned code per box, boxes in sample order
     scores: np.ndarray | None  # float64 per box (NaN: no score); None for ground truth
     vocab: list[str | None]  # label per code
     label_totals: np.ndarray  # boxes per code over the dataset
@@ -121,7 +121,7 @@ class BoxIndex:
 
     token: str
     samples: SampleSet
-    split: np.ndarray  # int32 code per sample
+    split: np.ndarray  # unsigned code per sample
     split_values: list[str | None]
     width: np.ndarray  # float64 per sample (NaN: unknown)
     height: np.ndarray
@@ -221,7 +221,7 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
         if samples.positions(np.unique(box_ids)) is None:  # not expected in one snapshot
             return None
         pos = samples.positions_unchecked(box_ids)
-        counts = np.bincount(pos, minlength=n).astype(np.int64)
+        counts = np.bincount(pos, minlength=n).astype(np.int32)  # memory: 4 bytes a sample
         labels, vocab = _codes(rows.column("label"))
         scores = _floats(rows.column("score")) if source != GROUND_TRUTH else None
         index.sources[source] = _Source(
@@ -241,7 +241,7 @@ def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
     values: list[str | None] = encoded.dictionary.to_pylist()
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
     values.append(None)
-    return codes.astype(np.int32), values
+    return codes.astype(np.min_scalar_type(len(values))), values  # memory: 1-2 bytes a box
 
 
 def _floats(column: Any) -> np.ndarray:

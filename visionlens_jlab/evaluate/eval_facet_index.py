@@ -129,6 +129,7 @@ def _build(
             if pos is None:
                 return None
             counts = np.bincount(samples.positions_unchecked(box_ids), minlength=samples.n)
+            counts = counts.astype(np.int32)
             status, status_values = _codes(rows.column("status"))
             error, error_values = _codes(rows.column("error_type"))
             evaluations.append(
@@ -155,4 +156,4 @@ def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
     values: list[str | None] = encoded.dictionary.to_pylist()
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
     values.append(None)  # the code of NULL (never counted), present or not
-    return codes.astype(np.int32), values
+    return codes.astype(np.min_scalar_type(len(values))), values  # 1 byte a box
