@@ -55,9 +55,9 @@ def indexed_facets(
     its token and this read). ``assemble(fields, attributes, rows)``: the entries of the
     SQL statement's rows; ``numeric``: the builder of a numeric entry. ``only_sources``:
     only the sources' facets are wanted (one recomputed for multi-pick)."""
-    if fields or attributes:  # their SQL reads the filtered rows: one statement for all
+    if fields or attributes:  # their SQL reads the filtered rows' JSON
         # (the fields.<key> facets are the field index's to answer: see REQUESTS)
-        sql, params = samples_table_sql(flt.where, fields)
+        sql, params = samples_table_sql(flt.where, fields, sample_columns=False)
         rows_table = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
         ids = np.asarray(rows_table.column("sample_id").to_numpy(), dtype=np.int64)
         mask = boxes.mask_of(ids)
@@ -67,8 +67,7 @@ def indexed_facets(
         sql, named = facets_sql(
             len(fields), dataset_id, [], attributes, len(ids), sample_columns=False
         )
-        out = assemble(fields, attributes, cur.execute(sql, named).fetchall())
-        tags, rest = out[3], out[4:]
+        rest = assemble(fields, attributes, cur.execute(sql, named).fetchall())[4:]
     else:
         matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
         mask = None if matched is None else boxes.mask_of(matched)
@@ -78,10 +77,10 @@ def indexed_facets(
         if only_sources:
             entries = [e for s in sources for e in source_entries(boxes, mask, s, numeric)]
             return entries, int(mask.sum())
-        tags_entry, rest = _tags_entry(cur, dataset_id, boxes, mask), []
-        if tags_entry is None:
-            return None
-        tags = tags_entry
+        rest = []
+    tags = _tags_entry(cur, dataset_id, boxes, mask)
+    if tags is None:
+        return None
     n_fields = len(fields)
     columns = sample_entries(boxes, mask, numeric)
     from_index = [e for s in sources for e in source_entries(boxes, mask, s, numeric)]

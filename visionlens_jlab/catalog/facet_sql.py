@@ -62,12 +62,11 @@ _SAMPLE_FREQ = [
     "FROM _facet_samples GROUP BY split",
     "SELECT 1, {num}, NULL, width, COUNT(*) FROM _facet_samples GROUP BY width",
     "SELECT 2, {num}, NULL, height, COUNT(*) FROM _facet_samples GROUP BY height",
-    # named like the first branch: it is the first when the box index has facets 0-2
-    "SELECT 3 AS f, {cat} AS k, t AS sv, NULL::DOUBLE AS nv, COUNT(*) AS n "
-    "FROM (SELECT unnest(tags) AS t FROM _facet_samples) GROUP BY t",
+    "SELECT 3, {cat}, t, NULL, COUNT(*) FROM (SELECT unnest(tags) AS t FROM _facet_samples) "
+    "GROUP BY t",
 ]
-_FIELDS_FREQ = (
-    "SELECT 3 + j, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
+_FIELDS_FREQ = (  # named like the first branch: it is the first without facets 0-3
+    "SELECT 3 + j AS f, {json} AS k, v AS sv, TRY_CAST(v AS DOUBLE) AS nv, COUNT(*) AS n FROM "
     "(SELECT unnest(fx) AS v, generate_subscripts(fx, 1) AS j FROM _facet_samples) GROUP BY j, v"
 )
 
@@ -124,17 +123,22 @@ attrs AS (
     FROM annotations a
     WHERE a.dataset_id = $ds{only_filtered}),
 """
-_ATTRS_FREQ = (
-    "SELECT {attr} + j - 1, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
+_ATTRS_FREQ = (  # named: the first branch without facets 0-3 and fields
+    "SELECT {attr} + j - 1 AS f, {json} AS k, v AS sv, TRY_CAST(v AS DOUBLE) AS nv, "
+    "COUNT(*) AS n FROM "
     "(SELECT unnest(ax) AS v, generate_subscripts(ax, 1) AS j FROM attrs) GROUP BY j, v"
 )
 
 
-def samples_table_sql(where: str, fields: list[str]) -> tuple[str, list[Any]]:
+def samples_table_sql(
+    where: str, fields: list[str], sample_columns: bool = True
+) -> tuple[str, list[Any]]:
     """The query of the filtered samples' columns that facets read, and its leading
     parameters (the filter's follow): names and paths, most of a sample's bytes, are left
-    out, and the JSON fields are parsed once for all keys (column ``fx``)."""
-    columns = "s.sample_id, s.split, s.width, s.height, s.tags"
+    out, and the JSON fields are parsed once for all keys (column ``fx``).
+    ``sample_columns``: False reads only the ids and the fields (the box index answers
+    the rest)."""
+    columns = "s.sample_id, s.split, s.width, s.height, s.tags" if sample_columns else "s.sample_id"
     if not fields:
         return f"SELECT {columns} FROM samples s WHERE {where}", []  # noqa: S608 - compiled
     fx = "json_extract_string(COALESCE(s.fields, '{}'), ?::VARCHAR[]) AS fx"
@@ -160,11 +164,11 @@ def facets_sql(
     dataset's boxes count without a join (a third of the unfiltered facets' time).
     ``some_sources``: ``sources`` is not every source of the dataset (one facet computed
     again for multi-pick), so only those sources' boxes are read. ``sample_columns``: False
-    leaves facets 0-2 out (they come from the box index: :mod:`.facet_index`)."""
+    leaves facets 0-3 out (they come from the box index: :mod:`.facet_indexed`)."""
     first = 4 + n_fields
     numbers = {"src": first, "attr": first + 3 * len(sources)}
     params: dict[str, Any] = {}
-    freq = list(_SAMPLE_FREQ if sample_columns else _SAMPLE_FREQ[3:])
+    freq = list(_SAMPLE_FREQ if sample_columns else [])
     freq += [_FIELDS_FREQ] if n_fields else []
     ctes = ""
     if sources or attributes:
