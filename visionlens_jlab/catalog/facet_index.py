@@ -188,7 +188,8 @@ def box_index(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int)
 
 
 def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
-    """Read the token and the dataset's samples and boxes in one snapshot."""
+    """Read the token and the dataset's samples and boxes in one snapshot (one source's
+    boxes at a time: the peak memory of a build is one source's rows, not all)."""
     with catalog.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -200,39 +201,45 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
                 "ORDER BY sample_id",
                 params=[dataset_id],
             ).to_arrow_table()
-            boxes = cur.sql(
-                "SELECT source, sample_id, label, score FROM annotations WHERE dataset_id = ? "
-                "ORDER BY source, sample_id",
-                params=[dataset_id],
-            ).to_arrow_table()
+            samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
+            split, split_values = _codes(columns.column("split"))
+            index = BoxIndex(
+                token, samples, split, split_values, _floats(columns.column("width")),
+                _floats(columns.column("height")), {},
+            )  # fmt: skip
+            del columns
+            names = cur.execute(
+                "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? ORDER BY source",
+                [dataset_id],
+            ).fetchall()
+            for (source,) in names:
+                built = _source(cur, dataset_id, source, samples)
+                if built is None:  # boxes of samples the snapshot does not hold: not expected
+                    return None
+                index.sources[source] = built
         finally:
             cur.execute("ROLLBACK")
-    samples = SampleSet.of(np.asarray(columns.column("sample_id").to_numpy(), dtype=np.int64))
-    n = samples.n
-    split, split_values = _codes(columns.column("split"))
-    index = BoxIndex(
-        token, samples, split, split_values, _floats(columns.column("width")),
-        _floats(columns.column("height")), {},
-    )  # fmt: skip
-    sources = boxes.column("source").combine_chunks()
-    for source in pc.unique(sources).to_pylist():
-        rows = boxes.filter(pc.equal(sources, source))
-        box_ids = np.asarray(rows.column("sample_id").to_numpy(), dtype=np.int64)
-        if samples.positions(np.unique(box_ids)) is None:  # not expected in one snapshot
-            return None
-        pos = samples.positions_unchecked(box_ids)
-        counts = np.bincount(pos, minlength=n).astype(np.int32)  # memory: 4 bytes a sample
-        labels, vocab = _codes(rows.column("label"))
-        scores = _floats(rows.column("score")) if source != GROUND_TRUTH else None
-        index.sources[source] = _Source(
-            counts,
-            labels,
-            scores,
-            vocab,
-            np.bincount(labels, minlength=len(vocab)),
-            np.bincount(counts),
-        )
     return index
+
+
+def _source(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, samples: SampleSet
+) -> _Source | None:
+    rows = cur.sql(
+        "SELECT sample_id, label, score FROM annotations WHERE dataset_id = ? AND source = ? "
+        "ORDER BY sample_id",
+        params=[dataset_id, source],
+    ).to_arrow_table()
+    pos = samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
+    if pos is None:
+        return None
+    counts = np.bincount(pos, minlength=samples.n).astype(np.int32)  # 4 bytes a sample
+    labels, vocab = _codes(rows.column("label"))
+    scores = _floats(rows.column("score")) if source != GROUND_TRUTH else None
+    return _Source(
+        counts, labels, scores, vocab, np.bincount(labels, minlength=len(vocab)),
+        np.bincount(counts),
+    )  # fmt: skip
 
 
 def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
