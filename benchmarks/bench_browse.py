@@ -72,6 +72,11 @@ def requests_for(n: int) -> list[tuple[str, str, dict[str, Any]]]:
         ("facets, two gt classes", "facets", {"filter": classes}),
         ("facets, split val", "facets", {"filter": split}),
         ("facets, m1 score >= 0.9", "facets", {"filter": score}),
+        ("facets, gt area 1000-5000", "facets", {"filter": area}),
+        ("facets, fields.weather rain", "facets", {"filter": field}),
+        ("facets, tag review", "facets", {"filter": tags}),
+        (f"facets, id set of {len(ids):,}", "facets", {"filter": {"ids": ids}}),
+        ("facets, FN of class cat (m1 eval)", "facets", {"filter": fn}),
         ("page sorted by box_count.ground_truth", page, {"sort": "box_count.ground_truth", "order": "desc", "limit": 60}),
         ("page sorted by box_max.score.m1", page, {"sort": "box_max.score.m1", "order": "desc", "limit": 60}),
     ]  # fmt: skip

@@ -30,6 +30,7 @@ import duckdb
 import orjson
 
 from .facet_compute import facets_over
+from .facet_index import new_token
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_sql import MAX_CATEGORICAL_VALUES
 from .filters import compile_filter
@@ -107,6 +108,7 @@ def write_parts(
             grouped[part].append(entry)
     for part, part_entries in grouped.items():
         store_part(cur, dataset_id, part, part_entries)
+    new_token(cur, dataset_id)  # the rows changed (or were never indexed): see facet_index
     return entries
 
 

@@ -65,8 +65,8 @@ _SAMPLE_FREQ = [
     "SELECT 3, {cat}, t, NULL, COUNT(*) FROM (SELECT unnest(tags) AS t FROM _facet_samples) "
     "GROUP BY t",
 ]
-_FIELDS_FREQ = (
-    "SELECT 3 + j, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
+_FIELDS_FREQ = (  # named like the first branch: it is the first without facets 0-3
+    "SELECT 3 + j AS f, {json} AS k, v AS sv, TRY_CAST(v AS DOUBLE) AS nv, COUNT(*) AS n FROM "
     "(SELECT unnest(fx) AS v, generate_subscripts(fx, 1) AS j FROM _facet_samples) GROUP BY j, v"
 )
 
@@ -123,17 +123,22 @@ attrs AS (
     FROM annotations a
     WHERE a.dataset_id = $ds{only_filtered}),
 """
-_ATTRS_FREQ = (
-    "SELECT {attr} + j - 1, {json}, v, TRY_CAST(v AS DOUBLE), COUNT(*) FROM "
+_ATTRS_FREQ = (  # named: the first branch without facets 0-3 and fields
+    "SELECT {attr} + j - 1 AS f, {json} AS k, v AS sv, TRY_CAST(v AS DOUBLE) AS nv, "
+    "COUNT(*) AS n FROM "
     "(SELECT unnest(ax) AS v, generate_subscripts(ax, 1) AS j FROM attrs) GROUP BY j, v"
 )
 
 
-def samples_table_sql(where: str, fields: list[str]) -> tuple[str, list[Any]]:
+def samples_table_sql(
+    where: str, fields: list[str], sample_columns: bool = True
+) -> tuple[str, list[Any]]:
     """The query of the filtered samples' columns that facets read, and its leading
     parameters (the filter's follow): names and paths, most of a sample's bytes, are left
-    out, and the JSON fields are parsed once for all keys (column ``fx``)."""
-    columns = "s.sample_id, s.split, s.width, s.height, s.tags"
+    out, and the JSON fields are parsed once for all keys (column ``fx``).
+    ``sample_columns``: False reads only the ids and the fields (the box index answers
+    the rest)."""
+    columns = "s.sample_id, s.split, s.width, s.height, s.tags" if sample_columns else "s.sample_id"
     if not fields:
         return f"SELECT {columns} FROM samples s WHERE {where}", []  # noqa: S608 - compiled
     fx = "json_extract_string(COALESCE(s.fields, '{}'), ?::VARCHAR[]) AS fx"
@@ -149,6 +154,7 @@ def facets_sql(
     total: int,
     whole_dataset: bool = False,
     some_sources: bool = False,
+    sample_columns: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """The statement computing every facet over ``_facet_samples`` (``total`` rows), and its
     parameters. Facets 0-3 are split, width, height and tags, ``4 .. 3 + n_fields`` the
@@ -157,11 +163,13 @@ def facets_sql(
     ``whole_dataset``: the filter selects every sample of the dataset, so that all the
     dataset's boxes count without a join (a third of the unfiltered facets' time).
     ``some_sources``: ``sources`` is not every source of the dataset (one facet computed
-    again for multi-pick), so only those sources' boxes are read."""
+    again for multi-pick), so only those sources' boxes are read. ``sample_columns``: False
+    leaves facets 0-3 out (they come from the box index: :mod:`.facet_indexed`)."""
     first = 4 + n_fields
     numbers = {"src": first, "attr": first + 3 * len(sources)}
     params: dict[str, Any] = {}
-    freq = list(_SAMPLE_FREQ) + ([_FIELDS_FREQ] if n_fields else [])
+    freq = list(_SAMPLE_FREQ if sample_columns else [])
+    freq += [_FIELDS_FREQ] if n_fields else []
     ctes = ""
     if sources or attributes:
         params["ds"] = dataset_id

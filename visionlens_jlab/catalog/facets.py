@@ -18,6 +18,7 @@ import duckdb
 from .catalog import Catalog
 from .facet_compute import facets_over
 from .facet_exclusion import OwnCondition, own_conditions
+from .facet_index import box_index
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_parts import read_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
@@ -70,8 +71,16 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         if flt.whole_dataset:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
+            boxes = box_index(catalog, cur, dataset_id)
             out, total = facets_over(
-                cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes
+                cur,
+                dataset_id,
+                flt,
+                keys.fields,
+                keys.sources,
+                keys.attributes,
+                boxes=boxes,
+                spec=spec,
             )
         built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
@@ -139,7 +148,10 @@ def _wider_facet(
             return single
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
-        wider, _ = facets_over(cur, dataset_id, flt, only_fields, sources, [], True)
+        boxes = box_index(catalog, cur, dataset_id)
+        wider, _ = facets_over(
+            cur, dataset_id, flt, only_fields, sources, [], True, boxes, own.reduced
+        )
         entry = next(
             (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
         )

@@ -27,6 +27,7 @@ from ..catalog.catalog import register_dataset_table
 from ..catalog.facet_parts import store_part, stored_parts
 from ..catalog.filters import FilterError, Params, register_label_condition
 from ..catalog.queries import register_facet_provider
+from .eval_facet_index import indexed_eval_rows
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -293,8 +294,11 @@ def eval_facet_entries(
         stored = stored_parts(cur, dataset_id, parts)
         if stored is not None:
             return [entry for part in parts for entry in stored[part]]
-    join = f"JOIN {samples_table} s ON s.sample_id = b.sample_id"
-    rows = cur.execute(_EVAL_FACETS_SQL.format(join=join, only_key=""), [dataset_id]).fetchall()
+    rows = indexed_eval_rows(cur, dataset_id, samples_table)  # the same rows, in memory
+    if rows is None:
+        join = f"JOIN {samples_table} s ON s.sample_id = b.sample_id"
+        sql = _EVAL_FACETS_SQL.format(join=join, only_key="")
+        rows = cur.execute(sql, [dataset_id]).fetchall()
     return _entries(rows)
 
 

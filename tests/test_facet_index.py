@@ -1,0 +1,183 @@
+"""Filtered facets from the in-memory indexes (catalog/facet_index.py, facet_indexed.py,
+evaluate/eval_facet_index.py): for random filters, and after every kind of write, the
+answer equals the SQL path's (the same numbers, the same order), and the indexed path is
+the one that answered."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pytest
+
+import visionlens_jlab.catalog.facet_compute as facet_compute
+import visionlens_jlab.catalog.facets as facets_module
+import visionlens_jlab.evaluate as ev
+import visionlens_jlab.evaluate.store as eval_store
+from visionlens_jlab.catalog import Catalog, queries
+from visionlens_jlab.catalog.computed import register_computed_field, write_computed
+from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+
+from .catalog_fixtures import PredictionRowsSource, RowsSource
+from .test_catalog_facets import _predictions, _rows
+from .test_result_cache import plain, random_spec
+
+N = 400  # the samples of each dataset (random_spec picks ids in 1..400)
+CLASSES = [f"c{k}" for k in range(12)]
+DATASETS = ("rich", "bare")  # with fields and box attributes (their SQL), and without
+
+
+def _bare_rows(rnd: random.Random, n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    samples, boxes = _rows(rnd, n)
+    for s in samples:
+        s["fields"] = None
+    for b in boxes:
+        b["attributes"] = None
+    return samples, boxes
+
+
+@pytest.fixture
+def catalog(tmp_path: Any) -> Iterator[Catalog]:
+    rnd = random.Random(11)
+    register_computed_field("test_index_score", "numeric", "a plugin field of the test")
+    cat = Catalog(tmp_path)
+    for name, rows in (("rich", _rows), ("bare", _bare_rows)):
+        samples, boxes = rows(rnd, N)
+        write_dataset(cat, name, RowsSource(samples, boxes, CLASSES))
+        write_predictions(cat, name, "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
+        queries.update_tags(cat, name, {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
+        ev.evaluate_model(cat, name, "m1")
+    yield cat
+    cat.close()
+
+
+@contextmanager
+def sql_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The reference: no index (every facet from SQL)."""
+    with monkeypatch.context() as m:
+        m.setattr(facets_module, "box_index", lambda *a: None)
+        m.setattr(eval_store, "indexed_eval_rows", lambda *a: None)
+        yield
+
+
+@contextmanager
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many built-in answers the indexed path gave."""
+    answered = [0]
+    real = facet_compute.indexed_facets
+
+    def counting(*args: Any) -> Any:
+        out = real(*args)
+        answered[0] += out is not None
+        return out
+
+    with monkeypatch.context() as m:
+        m.setattr(facet_compute, "indexed_facets", counting)
+        yield answered
+
+
+def both(cat: Catalog, name: str, spec: dict[str, Any], mp: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """(indexed answer, SQL answer), neither from the answers cache."""
+    with plain(cat), counted(mp) as answered:
+        fast = queries.facets(cat, name, spec)
+    if not spec.get("ids") == [] and spec:
+        assert answered[0] >= 1, f"the index did not answer {spec}"
+    with plain(cat), sql_path(mp):
+        slow = queries.facets(cat, name, spec)
+    return fast, slow
+
+
+EXTRA_SPECS: list[dict[str, Any]] = [
+    {"labels": [{"source": "ground_truth", "classes": ["c1"]}]},  # a one-element list
+    {"labels": {"source": "m1", "classes": ["c2"], "score": {"min": 0.3}}},  # not summarised
+    {"labels": {"source": "ground_truth", "where": {"area": {"min": 100, "max": 900}}}},
+    {"ids": []},
+    {"ids": [3, 1, 2, 2, 10**6]},  # unsorted, repeated, not a member
+    {"sample": {"width": {"min": 2000}}},  # no sample
+    {"box_count": {"source": "m1", "max": 0}},  # samples without a prediction
+]
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_random_filters_answer_as_the_sql_path(
+    catalog: Catalog, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rnd = random.Random(5)
+    specs = [random_spec(rnd) for _ in range(40)] + EXTRA_SPECS
+    for spec in specs:
+        fast, slow = both(catalog, name, spec, monkeypatch)
+        assert fast == slow, spec
+
+
+def tag_some(cat: Catalog) -> None:
+    queries.update_tags(cat, "bare", {"ids": list(range(N, 2 * N, 3))}, add=["t3"])
+
+
+def new_model(cat: Catalog) -> None:
+    rows = _predictions(random.Random(3), N, 2, False)
+    write_predictions(cat, "bare", "m2", PredictionRowsSource(rows))
+
+
+def replace_model(cat: Catalog) -> None:
+    rows = _predictions(random.Random(4), N, 3, False)
+    write_predictions(cat, "bare", "m1", PredictionRowsSource(rows))
+
+
+def evaluation(cat: Catalog) -> None:
+    ev.evaluate_model(cat, "bare", "m1", iou=0.75)
+
+
+def computed_field(cat: Catalog) -> None:
+    with cat.cursor() as cur:
+        ds = cat.dataset_id(cur, "bare")
+        ids = cur.execute("SELECT sample_id FROM samples WHERE dataset_id = ?", [ds]).fetchnumpy()
+    sample_ids = np.asarray(ids["sample_id"], dtype=np.int64)
+    write_computed(cat, ds, {"test_index_score": (sample_ids, sample_ids % 5)}, producer="test")
+
+
+def other_dataset(cat: Catalog) -> None:
+    queries.update_tags(cat, "rich", None, add=["o"])
+    cat.delete_dataset("rich")
+
+
+def unscoped_write(cat: Catalog) -> None:  # no module's writer: may have changed anything
+    with cat.write() as cur:
+        cur.execute("UPDATE samples SET split = 'val' WHERE sample_id % 5 = 0")
+        cur.execute("UPDATE annotations SET label = 'c0' WHERE ann_id % 4 = 0")
+
+
+def recreated(cat: Catalog) -> None:  # the same name again, other rows
+    cat.delete_dataset("bare")
+    samples, boxes = _bare_rows(random.Random(9), N // 2)
+    write_dataset(cat, "bare", RowsSource(samples, boxes, CLASSES))
+
+
+WRITES: list[Callable[[Catalog], None]] = [
+    tag_some, new_model, replace_model, evaluation, computed_field, other_dataset,
+    unscoped_write, recreated,
+]  # fmt: skip
+SPECS: list[dict[str, Any]] = [
+    {"labels": {"source": "ground_truth", "classes": ["c1", "c4"]}},
+    {"labels": {"source": "ground_truth", "classes": ["c1"], "eval": {"status": ["fn"]}}},
+    {"sample": {"split": {"in": ["val"]}}},
+    {"tags": {"any": ["t1", "t3"]}},
+]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.__name__)
+def test_every_write_keeps_the_indexes_exact(
+    catalog: Catalog, write: Callable[[Catalog], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for spec in SPECS:  # the indexes built before the write
+        fast, slow = both(catalog, "bare", spec, monkeypatch)
+        assert fast == slow
+    before = [both(catalog, "bare", s, monkeypatch)[0] for s in SPECS]
+    write(catalog)
+    after = [both(catalog, "bare", s, monkeypatch) for s in SPECS]
+    for spec, (fast, slow) in zip(SPECS, after, strict=True):
+        assert fast == slow, spec
+    if write not in (computed_field, other_dataset):
+        assert [fast for fast, _ in after] != before  # the write changed the answers

@@ -1,0 +1,344 @@
+"""An in-memory index of a dataset's boxes for filtered facets, kept across writes that do
+not change boxes.
+
+A filtered facets request used to scan the filtered samples' boxes in DuckDB: per source a
+join of the filtered sample ids with millions of box rows, most of its cold time at 1M
+images (about 250 ms per source, see docs/architecture.md "Browsing at 1M"). Boxes change
+far less often than the answers cache is dropped (every tag write drops it), so this module
+keeps, per dataset, numpy arrays of every box in sample order and answers the label, box
+count and score facets of any set of samples from them:
+
+* per source, the box count of every sample and the label code and score of every box,
+  ordered by sample, so that the boxes of a boolean sample mask are ``np.repeat(mask,
+  counts)``;
+* labels are a ``bincount`` of the selected boxes' codes, box counts a ``bincount`` of the
+  selected samples' counts; when the filter keeps more than half the samples, both are the
+  dataset's totals minus the complement's (fewer rows to select, the same integers);
+* scores are selected and binned with the exact arithmetic of :mod:`.facet_sql` (the range
+  of the selected scores, ``FLOOR((x - lo) / ((hi - lo) / bins or 1))``, capped at the last
+  bin, in float64 as DuckDB's DOUBLE), so the histograms are the same numbers.
+
+**Validity.** The index is labelled with a token stored in ``facet_parts`` (part
+``index``): :func:`~.facet_parts.write_parts`, which every writer that changes samples or
+boxes while keeping the derived tables calls, stores a new token; every other write
+deletes the derived rows, the token with them. A request reads the token with its own
+statements and uses the index only if it carries that token; a missing token is created
+(in a derived-rows write, no answer changes) and the index built in one read transaction,
+so an index never holds rows older than its token. Sample ids the index does not know (a
+write between the token and the filter's statement) send the request to the SQL path.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .catalog import Catalog
+from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
+from .schema import GROUND_TRUTH
+
+INDEX_PART = "index"
+"""The ``facet_parts`` part holding the token of the rows the index was built from."""
+
+_KEPT_DATASETS = 2
+"""Indexes kept per catalog (most recently used first): about 80 MB each at 1M images."""
+
+
+@dataclass(frozen=True)
+class _Source:
+    counts: np.ndarray  # int32, boxes per sample (sample order)
+    labels: np.ndarray  # unsigned code per box, boxes in sample order
+    scores: np.ndarray | None  # float64 per box (NaN: no score); None for ground truth
+    vocab: list[str | None]  # label per code
+    label_totals: np.ndarray  # boxes per code over the dataset
+    count_totals: np.ndarray  # samples per box count over the dataset
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """A dataset's sample ids (ascending) and the position of an id among them."""
+
+    ids: np.ndarray  # int64, ascending
+    dense_base: int | None  # ids == dense_base + arange(n), when they are
+
+    @staticmethod
+    def of(ids: np.ndarray) -> SampleSet:
+        """The set of ``ids`` (int64, ascending)."""
+        dense = len(ids) > 0 and int(ids[-1]) - int(ids[0]) + 1 == len(ids)
+        return SampleSet(ids, int(ids[0]) if dense else None)
+
+    @property
+    def n(self) -> int:
+        """How many samples."""
+        return len(self.ids)
+
+    def positions_unchecked(self, ids: np.ndarray) -> np.ndarray:
+        """The positions of ids known to be members."""
+        if self.dense_base is not None:
+            return ids - self.dense_base
+        return np.searchsorted(self.ids, ids)
+
+    def positions(self, ids: np.ndarray) -> np.ndarray | None:
+        """The positions of ``ids``, or None if one of them is not a member."""
+        pos = self.positions_unchecked(ids)
+        if not len(pos):
+            return pos
+        if int(pos.min()) < 0 or int(pos.max()) >= self.n:
+            return None
+        if self.dense_base is None and not np.array_equal(self.ids[pos], ids):
+            return None
+        return pos
+
+    def members(self, ids: np.ndarray) -> np.ndarray:
+        """The elements of ``ids`` that are members, in their order."""
+        if self.dense_base is not None:
+            return ids[(ids >= self.dense_base) & (ids < self.dense_base + self.n)]
+        pos = np.minimum(np.searchsorted(self.ids, ids), max(self.n - 1, 0))
+        return ids[self.ids[pos] == ids] if self.n else ids[:0]
+
+    def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
+        """A boolean mask over the samples of ``ids`` (distinct), or None if one of them
+        is not a member."""
+        pos = self.positions(ids)
+        if pos is None:
+            return None
+        mask = np.zeros(self.n, dtype=bool)
+        mask[pos] = True
+        return mask
+
+
+@dataclass(frozen=True)
+class BoxIndex:
+    """One dataset's boxes as arrays, valid for the rows of ``token``."""
+
+    token: str
+    samples: SampleSet
+    split: np.ndarray  # unsigned code per sample
+    split_values: list[str | None]
+    width: np.ndarray  # float64 per sample (NaN: unknown)
+    height: np.ndarray
+    sources: dict[str, _Source]
+
+    def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
+        """See :meth:`SampleSet.mask_of`."""
+        return self.samples.mask_of(ids)
+
+
+class _Holder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.indexes: dict[int, BoxIndex] = {}
+
+
+_HOLDERS: weakref.WeakKeyDictionary[Catalog, _Holder] = weakref.WeakKeyDictionary()
+_HOLDERS_LOCK = threading.Lock()
+
+
+def new_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Store a new index token for the dataset; call inside a write that changed (or may
+    have changed) its samples or boxes and keeps the derived tables."""
+    cur.execute(
+        "DELETE FROM facet_parts WHERE dataset_id = ? AND part = ?", [dataset_id, INDEX_PART]
+    )
+    cur.execute(
+        "INSERT INTO facet_parts VALUES (?, ?, ?)",
+        [dataset_id, INDEX_PART, f'"{uuid.uuid4().hex}"'],
+    )
+
+
+def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
+    rows = cur.execute(
+        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
+        [dataset_id, INDEX_PART],
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def box_index(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> BoxIndex | None:
+    """The dataset's box index for the rows ``cur`` reads now, built if needed; None for a
+    read-only catalog without a token (nothing can label an index there)."""
+    token = _token(cur, dataset_id)
+    with _HOLDERS_LOCK:
+        holder = _HOLDERS.setdefault(catalog, _Holder())
+    with holder.lock:  # one build at a time; readers of a built index wait microseconds
+        index = holder.indexes.get(dataset_id)
+        if index is not None and token is not None and index.token == token:
+            return index
+        if token is None:
+            if catalog.read_only:
+                return None
+            with catalog.write_derived(dataset_id) as wcur:
+                new_token(wcur, dataset_id)
+        index = _build(catalog, dataset_id)
+        if index is None:
+            return None
+        holder.indexes.pop(dataset_id, None)
+        holder.indexes[dataset_id] = index
+        while len(holder.indexes) > _KEPT_DATASETS:
+            holder.indexes.pop(next(iter(holder.indexes)))
+        return index if token is None or index.token == token else None
+
+
+def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
+    """Read the token and the dataset's samples and boxes in one snapshot (one source's
+    boxes at a time: the peak memory of a build is one source's rows, not all)."""
+    with catalog.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            token = _token(cur, dataset_id)
+            if token is None:
+                return None
+            columns = cur.sql(
+                "SELECT sample_id, split, width, height FROM samples WHERE dataset_id = ? "
+                "ORDER BY sample_id",
+                params=[dataset_id],
+            ).to_arrow_table()
+            samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
+            split, split_values = _codes(columns.column("split"))
+            index = BoxIndex(
+                token, samples, split, split_values, _floats(columns.column("width")),
+                _floats(columns.column("height")), {},
+            )  # fmt: skip
+            del columns
+            names = cur.execute(
+                "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? ORDER BY source",
+                [dataset_id],
+            ).fetchall()
+            for (source,) in names:
+                built = _source(cur, dataset_id, source, samples)
+                if built is None:  # boxes of samples the snapshot does not hold: not expected
+                    return None
+                index.sources[source] = built
+        finally:
+            cur.execute("ROLLBACK")
+    return index
+
+
+def _source(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, samples: SampleSet
+) -> _Source | None:
+    rows = cur.sql(
+        "SELECT sample_id, label, score FROM annotations WHERE dataset_id = ? AND source = ? "
+        "ORDER BY sample_id",
+        params=[dataset_id, source],
+    ).to_arrow_table()
+    pos = samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
+    if pos is None:
+        return None
+    counts = np.bincount(pos, minlength=samples.n).astype(np.int32)  # 4 bytes a sample
+    labels, vocab = _codes(rows.column("label"))
+    scores = _floats(rows.column("score")) if source != GROUND_TRUTH else None
+    return _Source(
+        counts, labels, scores, vocab, np.bincount(labels, minlength=len(vocab)),
+        np.bincount(counts),
+    )  # fmt: skip
+
+
+def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
+    """Codes of a text column and the value of each code (NULL's code is the last)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values: list[str | None] = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    values.append(None)
+    return codes.astype(np.min_scalar_type(len(values))), values  # memory: 1-2 bytes a box
+
+
+def _floats(column: Any) -> np.ndarray:
+    """A numeric column as float64 (DuckDB's DOUBLE arithmetic), NaN for NULL."""
+    values = column.combine_chunks().cast(pa.float64())
+    return np.asarray(values.fill_null(np.nan).to_numpy(zero_copy_only=False))
+
+
+def sample_entries(index: BoxIndex, mask: np.ndarray, numeric: Any) -> list[dict[str, Any]]:
+    """The ``split``, ``width`` and ``height`` facets over the samples of ``mask``."""
+    counts = np.bincount(index.split[mask], minlength=len(index.split_values))
+    split = _label_entry(index.split_values, counts)
+    split["name"] = "split"
+    return [split, _value_entry("width", index.width[mask], numeric),
+            _value_entry("height", index.height[mask], numeric)]  # fmt: skip
+
+
+def source_entries(
+    index: BoxIndex, mask: np.ndarray, source: str, numeric: Any
+) -> list[dict[str, Any]]:
+    """The ``label``, ``box_count`` and (predictions) ``score`` facets of ``source`` over the
+    samples of ``mask``, as :mod:`.facet_compute` builds them (``numeric``: its builder of
+    a numeric entry from count, lo, hi and bin counts)."""
+    total = int(mask.sum())
+    src = index.sources.get(source)
+    n = len(mask)
+    if src is None:  # a source without a box in this dataset
+        src = _Source(
+            np.zeros(n, np.int64), np.zeros(0, np.int32), None, [], np.zeros(0, np.int64),
+            np.bincount(np.zeros(n, np.int64)),
+        )  # fmt: skip
+    complement = 2 * total > n
+    if complement:
+        keep = ~mask
+        boxes = np.repeat(keep, src.counts)
+        label_n = src.label_totals - np.bincount(src.labels[boxes], minlength=len(src.vocab))
+        per_count = _minus(src.count_totals, np.bincount(src.counts[keep]))
+    else:
+        boxes = np.repeat(mask, src.counts)
+        label_n = np.bincount(src.labels[boxes], minlength=len(src.vocab))
+        per_count = np.bincount(src.counts[mask])
+    out = [_label_entry(src.vocab, label_n), _box_count_entry(per_count, total, numeric)]
+    if source != GROUND_TRUTH:
+        selected = np.repeat(mask, src.counts) if complement else boxes
+        scores = src.scores[selected] if src.scores is not None else np.zeros(0)
+        out.append(_value_entry("score", scores, numeric))
+    for entry in out:
+        entry["source"] = source
+    return out
+
+
+def _minus(total: np.ndarray, part: np.ndarray) -> np.ndarray:
+    out = total.copy()
+    out[: len(part)] -= part
+    return out
+
+
+def _label_entry(vocab: list[str | None], counts: np.ndarray) -> dict[str, Any]:
+    found = [(int(c), v) for v, c in zip(vocab, counts.tolist(), strict=True) if c > 0]
+    # the SQL's order: most frequent first, ties by value, NULL last
+    found.sort(key=lambda cv: (-cv[0], cv[1] is None, cv[1] or ""))
+    values = [{"value": v, "count": c} for c, v in found[:MAX_CATEGORICAL_VALUES]]
+    return {"name": "label", "type": "categorical", "values": values}
+
+
+def _bins(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Bin of each value, as the SQL computes it (float64, as DuckDB's DOUBLE)."""
+    width = (hi - lo) / FACET_HISTOGRAM_BINS
+    width = width if width != 0 else 1.0
+    bins = np.floor((values - lo) / width).astype(np.int64)
+    return np.minimum(bins, FACET_HISTOGRAM_BINS - 1)
+
+
+def _box_count_entry(per_count: np.ndarray, total: int, numeric: Any) -> dict[str, Any]:
+    present = np.flatnonzero(per_count)
+    if total == 0 or len(present) == 0:
+        return numeric("box_count", 0, None, None, {})
+    lo, hi = float(present[0]), float(present[-1])
+    bins = _bins(present.astype(np.float64), lo, hi)
+    hist = np.bincount(bins, weights=per_count[present], minlength=FACET_HISTOGRAM_BINS)
+    counts = {int(b): int(c) for b, c in enumerate(hist.tolist()) if c}
+    return numeric("box_count", total, lo, hi, counts)
+
+
+def _value_entry(name: str, values: np.ndarray, numeric: Any) -> dict[str, Any]:
+    """A numeric facet of ``values`` (NaN: no value), binned as the SQL bins."""
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return numeric(name, 0, None, None, {})
+    lo, hi = float(values.min()), float(values.max())
+    hist = np.bincount(_bins(values, lo, hi), minlength=FACET_HISTOGRAM_BINS)
+    counts = {int(b): int(c) for b, c in enumerate(hist.tolist()) if c}
+    return numeric(name, len(values), lo, hi, counts)
