@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
-from . import box_summaries
+from . import box_summaries, field_index
 from .facet_keys import backfill_facet_keys
 from .read_cancel import attached
 from .result_cache import ResultCache
@@ -166,6 +166,7 @@ class Catalog:
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             backfill_facet_keys(cur)  # catalogs written before the table existed
             box_summaries.backfill(cur)  # catalogs written before the summaries
+            field_index.backfill(cur)  # likewise, the index of samples.fields
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -483,6 +484,7 @@ _ID_COLUMNS = {
 
 _DATASET_TABLES = [
     *box_summaries.SUMMARY_TABLES,
+    "field_values",
     "annotations",
     "samples",
     "categories",
@@ -501,6 +503,7 @@ _SUMMARY_DDL = [
     box_summaries.SUMMARY_CLASSES_DDL,
     box_summaries.BOX_SUMMARIES_DDL,
     box_summaries.EVAL_SUMMARIES_DDL,
+    field_index.FIELD_VALUES_DDL,
 ]
 """Created after the feature tables: the backfill of evaluation summaries reads one."""
 

@@ -30,6 +30,7 @@ from .box_summaries import refresh_box_summaries, refresh_eval_summaries
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
 from .facet_parts import refresh_parts
+from .field_index import refresh_field_index
 from .row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
 from .schema import GROUND_TRUTH
 
@@ -247,6 +248,7 @@ def _publish(
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
         refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
+        refresh_field_index(cur, dataset_id)  # likewise (field_index.py)
         refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
         catalog.scope_write(dataset_id, keeps_derived=True)
 
