@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
-from . import box_summaries, field_index
+from . import box_ranges, box_summaries, field_index
 from .facet_keys import backfill_facet_keys
 from .read_cancel import attached
 from .result_cache import ResultCache
@@ -485,6 +485,7 @@ _ID_COLUMNS = {
 _DATASET_TABLES = [
     *box_summaries.SUMMARY_TABLES,
     "field_values",
+    *box_ranges.TABLES,
     "annotations",
     "samples",
     "categories",
@@ -504,6 +505,8 @@ _SUMMARY_DDL = [
     box_summaries.BOX_SUMMARIES_DDL,
     box_summaries.EVAL_SUMMARIES_DDL,
     field_index.FIELD_VALUES_DDL,
+    box_ranges.VALUE_LISTS_DDL,
+    box_ranges.BUILT_DDL,
 ]
 """Created after the feature tables: the backfill of evaluation summaries reads one."""
 

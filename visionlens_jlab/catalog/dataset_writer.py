@@ -26,6 +26,7 @@ import pyarrow as pa
 from ..ingest.batches import system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
+from . import box_ranges
 from .box_summaries import refresh_box_summaries, refresh_eval_summaries
 from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
 from .facet_keys import refresh_facet_keys
@@ -365,6 +366,7 @@ def write_predictions(
         report.counts.update(predictions=n_preds)
         refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
         refresh_box_summaries(cur, dataset_id, model)
+        box_ranges.drop(cur, dataset_id)  # built again on the next range request
         # evaluation rows of the replaced boxes now name other boxes or none
         refresh_eval_summaries(cur, dataset_id, source=model)
         refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])

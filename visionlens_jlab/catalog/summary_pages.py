@@ -11,6 +11,8 @@ the matching summary rows cost 100-300 ms, a scan of the summary rows alone 10-4
 * one label filter that :func:`~.summary_filters.label_summary` compiles exactly, by sample
   id: the page and total straight from the summary table (distinct ids where a sample can
   have several rows);
+* one label filter with two bounds on a box field (:mod:`.box_ranges`), by sample id:
+  from the value lists, when built;
 * one condition on a sample field ``fields.<key>`` (:mod:`.field_index`), by sample id:
   the page and total straight from the index rows;
 * no filter, sorted by ``box_count.<source>`` descending or ``box_max`` / ``box_min`` of a
@@ -29,6 +31,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from . import box_ranges
 from .filters import Params, field_rows_sql, source_clause
 from .summary_filters import SUMMARY_FIELDS, SummaryClause, label_summary
 
@@ -68,8 +71,8 @@ def summary_page(
         return None
     params = Params([dataset_id])
     found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
-    if found is None:
-        return None
+    if found is None:  # two bounds on a box field: the value lists, if built
+        return box_ranges.range_page(cur, dataset_id, labels, direction, offset, limit)
     where = " AND ".join(["a.dataset_id = ?", *found.where])
     unique = found.unique or _one_evaluation(cur, dataset_id, found, params.values)
     ids = "a.sample_id" if unique else "DISTINCT a.sample_id"
