@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab.catalog import Catalog, queries
+from visionlens_jlab.catalog import Catalog, field_index, queries
 from visionlens_jlab.catalog.computed import register_computed_field, write_computed
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.filters import Params, _condition, json_pointer
@@ -178,7 +178,11 @@ def _same_as_rebuilt(cat: Catalog) -> None:
             assert got[4] == pytest.approx(float(got[3]))
 
 
-def test_every_writer_keeps_the_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize("listed", [64, 0])  # keys listed (one parse), or found per sample
+def test_every_writer_keeps_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listed: int
+) -> None:
+    monkeypatch.setattr(field_index, "MAX_LISTED_KEYS", listed)
     rnd = random.Random(3)
     cat = Catalog(tmp_path, result_cache_mb=0)
     write_dataset(cat, "a", RowsSource(_samples(rnd, 120), [], ["c0"]))

@@ -249,7 +249,7 @@ def _publish(
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
         refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
-        refresh_field_index(cur, dataset_id)  # likewise (field_index.py)
+        refresh_field_index(cur, dataset_id)  # likewise, after the keys (field_index.py)
         refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
         catalog.scope_write(dataset_id, keeps_derived=True)
 
