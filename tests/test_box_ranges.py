@@ -1,4 +1,4 @@
-"""Two-bound ranges on a box field (catalog/box_ranges.py): the value lists and bins.
+"""Two-bound ranges on a box field (catalog/box_ranges.py): the value columns and lists.
 
 The oracle is plain Python over the boxes (no SQL shared with the code under test):
 randomised ranges on every numeric box field and source, bounds that equal box values,
@@ -32,7 +32,7 @@ def _write(path: Path, seed: int) -> Catalog:
     rnd = random.Random(seed)
     cat = Catalog(path, result_cache_mb=0)
     samples, boxes = _rows(rnd, N)
-    for box in boxes[::17]:  # negative positions and a zero area: the first bin
+    for box in boxes[::17]:  # negative positions and a zero area
         box["x"], box["area"] = -box["x"], 0.0
     write_dataset(cat, "rich", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
     other, other_boxes = _rows(rnd, 40)  # another dataset: must never leak in

@@ -5,24 +5,22 @@ one bound exactly (some box >= a <=> the max >= a) but not two: a sample with bo
 500 and 9000 has min <= 5000 and max >= 1000 and no box between them. The plain subquery
 over the boxes cost 96-117 ms at 1M images (3M ground-truth boxes), cold.
 
-``box_value_lists`` holds, per (dataset, field, source, sample) with a value, the values of
-the sample's boxes of that source (``vals``) and a bit set of the fixed bins they fall in
-(``bins``, 64 bins per field, :func:`bin_sql`). For a range [a, b], with ``bin`` monotone:
+``box_value_lists`` holds, per (dataset, field, source, sample) with a value, the values
+of the sample's boxes of that source: the first :data:`FIXED` in columns ``v0`` .. ``v3``,
+the others (a sample with more boxes) in the list ``rest``. A range is then a few vectorized
+comparisons per row, and a list check only on the rows that have more values.
 
-* a sample with a box in a bin strictly between ``bin(a)`` and ``bin(b)`` matches (every
-  value of such a bin lies in (a, b)): one AND of the bit set;
-* a sample with no box in ``bin(a) .. bin(b)`` does not match;
-* only a sample with a box in one of the two edge bins and none inside has its values
-  checked (DuckDB evaluates the check only on the rows the bit tests leave).
-
-Measured at 1M (docs/architecture.md "Browsing at 1M"): 27-37 ms in DuckDB for ``gt area
-1000-5000`` against 92-106 ms for the boxes; a zone-map scan of boxes sorted by value (the
-distinct ids of 1M boxes) and the bins with the edge bins checked against the boxes table
-were slower (45-100 ms). The lists cost 1.6-2.5 s per field at 1M to build, so they are
-built for a (dataset, field) on its first two-bound request (:func:`ensure`), inside a
-derived write, and kept until a write changes that dataset's boxes: new predictions drop
-them (:func:`drop`), a delete removes them with the dataset; ingest writes a new dataset,
-and tags, evaluations, computed fields do not touch boxes.
+Measured at 1M images, 3M ground-truth boxes (``gt area 1000-5000``, in DuckDB, load 5):
+the boxes 92-106 ms; the distinct ids of a zone-map scan of boxes sorted by value 45-60 ms
+(1M boxes match); all values as a list checked with a lambda 34-39 ms; the same with a
+64-bin bit set that accepts rows with a value in an inner bin and checks only the rest
+24-36 ms; the four columns and the list 21-30 ms, without bins. A two-bound filter of
+another source or field reads its own rows (ordered by field, source, sample).
+The lists cost 1.5-2.3 s per field at 1M to build, so they are built for a (dataset,
+field) on its first two-bound request (:func:`ensure`), inside a derived write, and kept
+until a write changes that dataset's boxes: new predictions drop them (:func:`drop`), a
+delete removes them with the dataset; ingest writes a new dataset, and tags, evaluations,
+computed fields do not touch boxes.
 """
 
 from __future__ import annotations
@@ -45,8 +43,11 @@ VALUE_LISTS_DDL = """
         field VARCHAR NOT NULL,           -- a numeric box field (SUMMARY_FIELDS)
         source VARCHAR NOT NULL,
         sample_id BIGINT NOT NULL,
-        bins UBIGINT NOT NULL,            -- bit k: some value v has bin(v) = k
-        vals DOUBLE[] NOT NULL            -- the non-NULL values of those boxes
+        v0 DOUBLE NOT NULL,               -- the non-NULL values of those boxes:
+        v1 DOUBLE,                        -- the first four (NULL past the last),
+        v2 DOUBLE,
+        v3 DOUBLE,
+        rest DOUBLE[]                     -- and the others (NULL when none)
     )
 """
 BUILT_DDL = """
@@ -57,20 +58,11 @@ BUILT_DDL = """
 """
 TABLES = ("box_value_lists", "box_value_fields")
 
-_LOG_SCALE = {"area": 2.5, "w": 4.0, "h": 4.0, "x": 4.0, "y": 4.0}
-"""Bins per doubling of ``1 + value`` for pixel fields: 64 bins reach 2^25.6 pixels of
-area (above 5e7: the last bin) and 2^16 pixels of side or position. Scores (0..1) have 64
-bins of 1/64. Values below the first bin (negative) go to bin 0, NaN and above to bin 63:
-``bin`` stays monotone, so the bins never decide wrongly, only less often."""
+FIXED = 4
+"""Values kept in columns per row: every sample of up to four boxes of a source is
+decided by comparisons alone (``v0 >= a AND v0 <= b OR ...``)."""
 
-
-def bin_sql(field: str, value: str) -> str:
-    """SQL of the bin (0-63) of ``value`` (SQL) for box field ``field``."""
-    if field == "score":
-        raw = f"floor({value} * 64)"
-    else:
-        raw = f"floor(log2(1 + GREATEST({value}, 0)) * {_LOG_SCALE[field]})"
-    return f"CAST(LEAST(63, GREATEST(0, {raw})) AS INTEGER)"
+_COLUMNS = ", ".join(f"vals[{k + 1}]" for k in range(FIXED))
 
 
 def two_bounds(spec: Mapping[str, Any]) -> tuple[str, float, float] | None:
@@ -125,10 +117,12 @@ def ensure(
         wcur.execute(
             f"""
             INSERT INTO box_value_lists
-            SELECT $ds, $field, a.source, a.sample_id,
-                   bit_or(1::UBIGINT << {bin_sql(field, value)}), list({value})
-            FROM annotations a WHERE a.dataset_id = $ds AND {value} IS NOT NULL
-            GROUP BY a.source, a.sample_id ORDER BY a.source, a.sample_id
+            SELECT $ds, $field, source, sample_id, {_COLUMNS},
+                   CASE WHEN len(vals) > {FIXED} THEN vals[{FIXED + 1}:] END
+            FROM (SELECT a.source, a.sample_id, list({value}) AS vals
+                  FROM annotations a WHERE a.dataset_id = $ds AND {value} IS NOT NULL
+                  GROUP BY a.source, a.sample_id)
+            ORDER BY source, sample_id
             """,  # noqa: S608 - whitelisted column, bound values
             {"ds": dataset_id, "field": field},
         )
@@ -167,27 +161,21 @@ def range_page(
     field, lo, hi = found
     source = spec.get("source")
     unique = isinstance(source, str) and source != "predictions"
-    params = Params([dataset_id, field, lo, hi, dataset_id, field])
+    params = Params([dataset_id, field, dataset_id, field])
     where = source_clause(source, params)
-    params.values += [lo, hi]
+    tests = []
+    for k in range(FIXED):
+        tests.append(f"(a.v{k} >= {params.add(lo)} AND a.v{k} <= {params.add(hi)})")
+    lam = f"lambda v: v >= {params.add(lo)} AND v <= {params.add(hi)}"
+    tests.append(f"(a.rest IS NOT NULL AND len(list_filter(a.rest, {lam})) > 0)")
     ids = "a.sample_id" if unique else "DISTINCT a.sample_id"
-    ba, bb = bin_sql(field, "?::DOUBLE"), bin_sql(field, "?::DOUBLE")
     rows = cur.execute(
         f"""
         WITH built AS (SELECT COUNT(*) AS n FROM box_value_fields
                        WHERE dataset_id = ? AND field = ?),
-        r AS (SELECT ba, bb,
-                     CASE WHEN bb > ba + 1
-                          THEN (1::UBIGINT << bb) - (1::UBIGINT << LEAST(ba + 1, 63))
-                          ELSE 0::UBIGINT END AS inside,
-                     (1::UBIGINT << ba) | (1::UBIGINT << bb) AS edge
-              FROM (SELECT {ba} AS ba, {bb} AS bb)),
         matched AS MATERIALIZED (
-            SELECT {ids} AS sample_id FROM box_value_lists a, r
-            WHERE a.dataset_id = ? AND a.field = ? AND {where}
-              AND ((a.bins & r.inside) <> 0
-                   OR ((a.bins & r.edge) <> 0
-                       AND len(list_filter(a.vals, lambda v: v >= ? AND v <= ?)) > 0)))
+            SELECT {ids} AS sample_id FROM box_value_lists a
+            WHERE a.dataset_id = ? AND a.field = ? AND {where} AND ({" OR ".join(tests)}))
         SELECT (SELECT n FROM built), (SELECT COUNT(*) FROM matched),
                (SELECT list(sample_id) FROM (SELECT sample_id FROM matched
                 ORDER BY sample_id {direction} LIMIT ? OFFSET ?))
