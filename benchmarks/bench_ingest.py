@@ -56,7 +56,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "records": len(doc["annot
 IN_PROCESS = r"""
 import json, sys, time
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.catalog import INGEST_MEMORY_LIMIT
+from visionlens_jlab.catalog.ingest_reservations import INGEST_MEMORY_LIMIT
 from visionlens_jlab.ingest.open import open_dataset
 from visionlens_jlab.catalog.dataset_writer import write_dataset
 source, data, fmt = sys.argv[1:4]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -40,7 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness import cpu_model, ram_gib, timed  # noqa: E402
+from harness import timed  # noqa: E402
+from map_report import loadavg, stat, write_report  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
 from visionlens_jlab.catalog.maps import MapPoints, write_map  # noqa: E402
@@ -50,7 +50,6 @@ from visionlens_jlab.maps.pca import pca_coordinates  # noqa: E402
 from visionlens_jlab.maps.wire import encode_ids, encode_points, encode_points_arrow  # noqa: E402
 
 DIM = 512
-NOTES_MARKER = "<!-- notes: kept across runs -->"
 RESULTS = ROOT / "benchmarks" / "results" / "map.md"
 
 
@@ -76,18 +75,6 @@ def make_points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     assign = rng.integers(0, 20, n)
     xy = centres[assign] + rng.normal(size=(n, 2))
     return xy[:, 0].astype(np.float32), xy[:, 1].astype(np.float32)
-
-
-def stat(times: list[float], unit: str = "s", scale: float = 1.0) -> str:
-    v = [t * scale for t in times]
-    med = statistics.median(v)
-    if len(v) == 1:
-        return f"{med:.3g} {unit} (1 run)"
-    return f"{med:.3g} {unit} (range {min(v):.3g}-{max(v):.3g}, {len(v)} runs)"
-
-
-def loadavg() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 # ----------------------------------------------------------------------------- PCA
@@ -373,38 +360,6 @@ def bench_end_to_end(x: np.ndarray, runs: int, tmp: Path) -> list[str]:
     ]
 
 
-# ----------------------------------------------------------------------------- report
-
-
-def machine() -> str:
-    return (
-        f"{cpu_model()}, {os.cpu_count()} cores, {ram_gib():.0f} GiB RAM, "
-        f"Python {platform.python_version()}"
-    )
-
-
-def versions() -> str:
-    import importlib.metadata as md
-
-    names = [
-        "numpy",
-        "umap-learn",
-        "pynndescent",
-        "numba",
-        "openTSNE",
-        "scikit-learn",
-        "duckdb",
-        "pyarrow",
-    ]
-    out = []
-    for name in names:
-        try:
-            out.append(f"{name} {md.version(name)}")
-        except md.PackageNotFoundError:
-            pass
-    return ", ".join(out)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -447,43 +402,6 @@ def main() -> int:
             # Written after every part, so a run cut short still leaves what it measured.
             write_report(args, rows, started, load_start, t0, finished=done == len(parts))
     return 0
-
-
-def write_report(
-    args: argparse.Namespace,
-    rows: list[str],
-    started: datetime,
-    load_start: str,
-    t0: float,
-    *,
-    finished: bool,
-) -> None:
-    state = "" if finished else " (partial: the run is still going or was cut short)"
-    report = "\n".join(
-        [
-            "# Embedding-map benchmark",
-            "",
-            f"- Date: {started:%Y-%m-%d %H:%M} UTC; total wall time {time.perf_counter() - t0:.0f} s{state}",
-            f"- Machine: {machine()}; load average at start {load_start}, now {loadavg()} (machine shared with other work)",
-            f"- Versions: {versions()}",
-            f"- Command: `flock /tmp/vl-bench.lock python benchmarks/bench_map.py --n {args.n} --points {args.points} --runs {args.runs} --ref-runs {args.ref_runs}`",
-            "- Data: clustered unit vectors (n/500 clusters around a common direction, noise), 512-d cosine; 2-D points in 20 Gaussian blobs.",
-            "",
-            "| what | how | result |",
-            "|---|---|---|",
-            *rows,
-            "",
-        ]
-    )
-    if args.out == "-":
-        if finished:
-            print(report)
-        return
-    path = Path(args.out)
-    notes = ""
-    if path.exists() and NOTES_MARKER in path.read_text():
-        notes = path.read_text().split(NOTES_MARKER, 1)[1]
-    path.write_text(report + "\n" + NOTES_MARKER + notes)
 
 
 if __name__ == "__main__":

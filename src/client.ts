@@ -4,11 +4,9 @@
  * Built from the application's `serviceManager.serverSettings`, so base_url
  * prefixes, tokens and XSRF cookies are handled as for every other JupyterLab
  * request. The model token exposes it; panels never build URLs or call
- * `fetch` themselves.
+ * `fetch` themselves. The HTTP side (URLs, requests, error answers) is in
+ * `restTransport.ts`; this file has one typed method per endpoint.
  */
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
-
 import {
   IIngestRequest,
   IVisionLensClient,
@@ -42,23 +40,10 @@ import {
   IBlindSpotsResult
 } from './blindspots/types';
 import { followJob } from './jobs';
-
-/** The API prefix under the server's base URL. */
-export const API_PREFIX = 'visionlens/api';
+import { RestTransport, VisionLensAPIError } from './restTransport';
 
 /** How often `waitForJob` polls by default, in ms. */
 export const JOB_POLL_MS = 500;
-
-/** An error answer of the server, with its message when it sent one. */
-export class VisionLensAPIError extends Error {
-  constructor(
-    message: string,
-    readonly status: number
-  ) {
-    super(message);
-    this.name = 'VisionLensAPIError';
-  }
-}
 
 /** A job that ended without a result (`failed` or `cancelled`). */
 export class JobError extends Error {
@@ -75,14 +60,10 @@ export class JobError extends Error {
 const enc = encodeURIComponent;
 
 /** The typed REST client behind the model token. */
-export class VisionLensClient implements IVisionLensClient {
-  constructor(readonly serverSettings: ServerConnection.ISettings) {}
-
-  /** The absolute URL of an API endpoint (path under `visionlens/api/`). */
-  url(endpoint: string): string {
-    return URLExt.join(this.serverSettings.baseUrl, API_PREFIX, endpoint);
-  }
-
+export class VisionLensClient
+  extends RestTransport
+  implements IVisionLensClient
+{
   async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {
     const data = await this._request<{ datasets: IDatasetInfo[] }>('datasets', {
       signal
@@ -379,103 +360,4 @@ export class VisionLensClient implements IVisionLensClient {
     const data = await this._post<IJob | { job: IJob }>(endpoint, body);
     return 'job' in data ? data.job : data;
   }
-
-  private _post<T>(
-    endpoint: string,
-    body: unknown,
-    signal?: AbortSignal
-  ): Promise<T> {
-    return this._request<T>(endpoint, {
-      method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json' },
-      signal
-    });
-  }
-
-  /** One request answered with binary data (map points, values, ids). */
-  private async _binary(
-    endpoint: string,
-    init: RequestInit
-  ): Promise<ArrayBuffer> {
-    const response = await this._fetch(endpoint, init);
-    if (!response.ok) {
-      const text = await response.text();
-      let data: unknown = text;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        // not JSON: the text itself is the message
-      }
-      throw new VisionLensAPIError(
-        errorMessage(data, response),
-        response.status
-      );
-    }
-    return response.arrayBuffer();
-  }
-
-  /** One request; the parsed JSON answer (undefined for 204), or a VisionLensAPIError. */
-  private async _request<T>(endpoint: string, init: RequestInit): Promise<T> {
-    const response = await this._fetch(endpoint, init);
-    const text = await response.text();
-    let data: unknown = undefined;
-    if (text.length > 0) {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = text;
-      }
-    }
-    if (!response.ok) {
-      throw new VisionLensAPIError(
-        errorMessage(data, response),
-        response.status
-      );
-    }
-    return data as T;
-  }
-
-  /** The fetch through the Jupyter server connection (auth, XSRF, base URL). */
-  private async _fetch(endpoint: string, init: RequestInit): Promise<Response> {
-    try {
-      return await ServerConnection.makeRequest(
-        this.url(endpoint),
-        init,
-        this.serverSettings
-      );
-    } catch (error) {
-      // ServerConnection wraps an aborted fetch in a NetworkError: callers
-      // tell "aborted on purpose" from "server unreachable" by the name.
-      if (init.signal?.aborted || (error as Error)?.name === 'AbortError') {
-        throw abortError();
-      }
-      throw error instanceof ServerConnection.NetworkError
-        ? error
-        : new ServerConnection.NetworkError(error as TypeError);
-    }
-  }
-}
-
-/** The most helpful message of an error answer (tornado/jupyter_server shapes). */
-function errorMessage(data: unknown, response: Response): string {
-  if (data && typeof data === 'object') {
-    const fields = data as { [key: string]: unknown };
-    for (const key of ['message', 'error', 'reason']) {
-      const value = fields[key];
-      if (typeof value === 'string' && value) {
-        return value;
-      }
-    }
-  }
-  if (typeof data === 'string' && data && data.length < 500) {
-    return data;
-  }
-  return `${response.status} ${response.statusText || 'request failed'}`;
-}
-
-function abortError(): Error {
-  const error = new Error('the request was aborted');
-  error.name = 'AbortError';
-  return error;
 }

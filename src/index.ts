@@ -38,5 +38,6 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
 export default plugins;
 
 export * from './tokens';
-export { JobError, VisionLensAPIError } from './client';
+export { JobError } from './client';
+export { VisionLensAPIError } from './restTransport';
 export { classColor, hashString } from './colors';

@@ -11,9 +11,9 @@ import pytest
 
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count
-from visionlens_jlab.catalog import Catalog, row_group_feed
-from visionlens_jlab.catalog.catalog import ID_SPAN, ConflictError
+from visionlens_jlab.catalog import Catalog, ConflictError, row_group_feed
 from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.ingest_reservations import ID_SPAN
 from visionlens_jlab.ingest.batches import Batch
 
 

@@ -13,10 +13,9 @@ import pytest
 
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count, write_coco
-from visionlens_jlab.catalog import Catalog, row_group_feed
-from visionlens_jlab.catalog import catalog as catalog_module
-from visionlens_jlab.catalog.catalog import INGEST_MEMORY_LIMIT
+from visionlens_jlab.catalog import Catalog, ingest_reservations, row_group_feed
 from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.ingest_reservations import INGEST_MEMORY_LIMIT
 from visionlens_jlab.ingest.batches import Batch, as_checked_json
 from visionlens_jlab.ingest.coco import sql_source
 from visionlens_jlab.ingest.open import open_dataset
@@ -199,7 +198,7 @@ def test_a_dataset_too_big_for_the_finishing_limit_is_retried_under_the_catalogs
 ) -> None:
     # the finishing limit as low as the streaming one: the last transaction fails, rolls
     # back, and runs again under the catalog's own limit
-    monkeypatch.setattr(catalog_module, "INGEST_FINISH_MEMORY_LIMIT", INGEST_MEMORY_LIMIT)
+    monkeypatch.setattr(ingest_reservations, "INGEST_FINISH_MEMORY_LIMIT", INGEST_MEMORY_LIMIT)
     ingest_under_the_cli_limit(tmp_path)
 
 

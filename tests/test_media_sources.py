@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from visionlens_jlab.media import sources
+from visionlens_jlab.media import gcs_source, sources
 from visionlens_jlab.media.errors import MediaAccessError, MediaError
 
 from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
@@ -172,7 +172,7 @@ def test_gcs_client_falls_back_to_anonymous_without_credentials(
     monkeypatch.setenv("HOME", str(tmp_path))  # no gcloud application-default credentials
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
     monkeypatch.setenv("NO_GCE_CHECK", "True")  # not on GCE: skip the metadata server probe
-    monkeypatch.setattr(sources, "_clients", {})
-    client = sources.gcs_client()
+    monkeypatch.setattr(gcs_source, "_clients", {})
+    client = gcs_source.gcs_client()
     assert isinstance(client._credentials, AnonymousCredentials)
-    assert sources.gcs_client() is client  # one per process
+    assert gcs_source.gcs_client() is client  # one per process

@@ -14,7 +14,7 @@ from PIL import Image, ImageOps
 from visionlens_jlab.media import imaging
 from visionlens_jlab.media.cache import ThumbnailCache, cache_key
 from visionlens_jlab.media.errors import MediaError
-from visionlens_jlab.media.sources import SourceVersion
+from visionlens_jlab.media.image_source import SourceVersion
 
 from .media_fixtures import (
     CORRUPT_BYTES,

@@ -26,8 +26,8 @@ from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .jobs.journal import JobJournal
 from .jobs.map_jobs import MapJobs
 from .loop_lag import LoopLagProbe
+from .media.gcs_source import configure_gcs
 from .media.service import MediaService
-from .media.sources import configure_gcs
 from .plugins.discovery import folder_enabled
 from .plugins.install import install_plugin_hooks
 from .plugins.registry import (

@@ -46,7 +46,7 @@ def server_client(data_dir: Path) -> Any:
 def open_catalog(data_dir: Path) -> Any:
     """Open the catalog for this process, with a clear error when another process holds it."""
     from .catalog import Catalog, CatalogLockedError
-    from .catalog.catalog import INGEST_MEMORY_LIMIT
+    from .catalog.ingest_reservations import INGEST_MEMORY_LIMIT
 
     try:
         # this process reads nothing else while it ingests: bound the ingest's memory

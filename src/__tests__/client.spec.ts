@@ -8,7 +8,8 @@ import * as path from 'path';
 
 import { ServerConnection } from '@jupyterlab/services';
 
-import { JobError, VisionLensAPIError, VisionLensClient } from '../client';
+import { JobError, VisionLensClient } from '../client';
+import { VisionLensAPIError } from '../restTransport';
 import { JobsModel } from '../jobs';
 import { IJob } from '../types';
 import { JobsPanel } from '../widgets/JobsPanel';

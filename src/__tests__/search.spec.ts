@@ -8,7 +8,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
-import { VisionLensAPIError, VisionLensClient } from '../client';
+import { VisionLensClient } from '../client';
+import { VisionLensAPIError } from '../restTransport';
 import { VisionLensModel } from '../model';
 import { duplicatesCode, searchCode } from '../similarity';
 import { IDuplicatesResult, IFilter, ISearchState } from '../tokens';

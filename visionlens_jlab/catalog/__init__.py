@@ -1,14 +1,13 @@
 """The DuckDB catalog: schema, the single writer, filters and read queries."""
 
-from .catalog import (
-    Catalog,
+from .catalog import Catalog, validate_name
+from .errors import (
     CatalogBusyError,
     CatalogError,
     CatalogLockedError,
     ConflictError,
     DiskFullError,
     NotFoundError,
-    validate_name,
 )
 from .filters import FilterError, compile_filter
 from .schema import GROUND_TRUTH

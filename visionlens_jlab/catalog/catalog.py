@@ -5,7 +5,8 @@ it runs; the CLI opens it only when no server holds it (see :mod:`visionlens_jla
 Inside the owning process every reader takes its own cursor (a connection to the same
 database instance, with its own MVCC snapshot), and every write goes through
 :meth:`Catalog.write`, which serializes writers with a lock and wraps them in a transaction, so
-a crash mid-write leaves nothing half-visible.
+a crash mid-write leaves nothing half-visible (:mod:`.write_transactions`). An ingest reserves
+its ids, and in the CLI a lower memory limit, while it runs (:mod:`.ingest_reservations`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +23,13 @@ import duckdb
 
 from ..config import CATALOG_FILE
 from . import box_ranges, box_summaries, field_index
+from .errors import CatalogBusyError, CatalogError, CatalogLockedError, NotFoundError
 from .facet_keys import backfill_facet_keys
+from .ingest_reservations import MEMORY_SIZE_RE, IngestReservations
 from .read_cancel import attached
 from .result_cache import ResultCache
 from .schema import DDL, SCHEMA_VERSION
-
-INGEST_MEMORY_LIMIT = "32MB"
-"""DuckDB's memory limit while an ingest runs in a process with no other readers (the CLI).
-
-DuckDB's limit is one setting of the whole database instance: lowering it for an ingest also
-starves every concurrent reader (benchmarks/results/load.md), so only the CLI, which reads
-nothing else while it ingests, lowers it (see ``Catalog.__init__``)."""
-
-INGEST_FINISH_MEMORY_LIMIT = "64MB"
-"""DuckDB's memory limit for the last transaction of such an ingest, which aggregates the
-whole dataset (box summaries, facet parts) and fails under the streaming limit; the parser's
-memory is released by then, so this keeps the CLI's peak where streaming put it."""
+from .write_transactions import WriteTransactions
 
 SERVER_MEMORY_LIMIT = "1GB"
 """The server's fixed DuckDB memory limit: room for many concurrent readers beside an ingest,
@@ -50,36 +40,7 @@ RESULT_CACHE_MB = 64.0
 """Default bound of the answers cache (:mod:`.result_cache`): some thousand pages and
 facets answers; the server's RSS figures in benchmarks/results/browse.md include it."""
 
-_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]?i?B$")
-
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
-class CatalogError(Exception):
-    """A catalog operation that cannot be done, with a message meant for the user."""
-
-
-class CatalogLockedError(CatalogError):
-    """Another process (usually a running Jupyter server) holds the catalog file."""
-
-
-class ConflictError(CatalogError):
-    """The thing to create exists already."""
-
-
-class NotFoundError(CatalogError):
-    """A dataset, sample or model that does not exist."""
-
-
-class CatalogBusyError(CatalogError):
-    """A read that ran out of DuckDB memory; transient (HTTP 503)."""
-
-
-class DiskFullError(CatalogError):
-    """The disk holding the catalog is full; the failed write was rolled back."""
-
-
-_NO_SPACE = "No space left on device"
 
 
 def validate_name(name: str, what: str = "dataset") -> str:
@@ -92,7 +53,7 @@ def validate_name(name: str, what: str = "dataset") -> str:
     return name
 
 
-class Catalog:
+class Catalog(WriteTransactions, IngestReservations):
     """The DuckDB catalog of datasets, samples, annotations and models."""
 
     def __init__(
@@ -129,29 +90,16 @@ class Catalog:
                     "JupyterLab with VisionLens?). Use that server, or stop it first."
                 ) from exc
             raise
-        self._write_lock = threading.Lock()
-        self._version = 0  # bumped after every write: see the ``version`` property
-        # what a write may have changed, for the answers cache: every dataset (``_global``)
-        # unless the write named the one dataset it changes (``_dataset_versions``)
-        self._global = 0
-        self._dataset_versions: dict[int, int] = {}
-        self._write_scope: int | None = None  # guarded by _write_lock, as the next two
-        self._keeps_derived = False
-        self._bump = True
+        self._init_writes()
         self.results = ResultCache(int(result_cache_mb * 1024 * 1024))
-        self._ingests: dict[int, IngestIds] = {}  # in-flight ingests; guarded by _write_lock
         for limit in (memory_limit, ingest_memory_limit):
-            if limit is not None and not _MEMORY_RE.match(limit):
+            if limit is not None and not MEMORY_SIZE_RE.match(limit):
                 raise CatalogError(f"invalid memory limit {limit!r}, e.g. '64MB'")
+        self._init_ingests(ingest_memory_limit)
         if memory_limit is not None:
             self._set_memory_limit(memory_limit)
         if threads is not None:
             self._con.execute(f"SET threads = {max(1, int(threads))}")
-        self._ingest_memory_limit = ingest_memory_limit
-        self.ingests_alone = ingest_memory_limit is not None
-        """Whether this process does nothing else while it ingests (the CLI): the dataset
-        writer may then hold the write lock while the parser works."""
-        self._memory_limit: str | None = None  # the limit to restore after the last ingest
         if not read_only:
             self._migrate()
             self._remove_orphans()
@@ -215,98 +163,6 @@ class Catalog:
         finally:
             cur.close()
 
-    @contextmanager
-    def write(
-        self, dataset_id: int | None = None, *, keeps_derived: bool = False
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A serialized write transaction: committed on success, rolled back on any error.
-
-        ``dataset_id``: the write changes rows of that one dataset only, so cached answers
-        of the other datasets stay valid (see :meth:`version_of`); a writer that learns its
-        dataset inside the transaction says so with :meth:`scope_write`. Without either,
-        the write may have changed anything and every cached answer is dropped.
-        ``keeps_derived``: the write keeps the derived tables (``DERIVED_TABLES``, e.g. the
-        pre-aggregated facets) exact itself, or changes nothing they are derived from;
-        otherwise it deletes their rows of its dataset (of every dataset if unscoped), so
-        that no writer can leave them stale (readers then compute from the rows).
-        """
-        with self._transaction(dataset_id, keeps_derived, bump=True) as cur:
-            yield cur
-
-    @contextmanager
-    def write_derived(self, dataset_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write transaction that only stores rows derived from the dataset's current
-        rows (a rebuild of pre-aggregates): no answer changes, so no version moves."""
-        with self._transaction(dataset_id, True, bump=False) as cur:
-            yield cur
-
-    @contextmanager
-    def _transaction(
-        self, dataset_id: int | None, keeps_derived: bool, bump: bool
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
-        if self.read_only:
-            raise CatalogError("the catalog was opened read-only")
-        with self._write_lock:
-            self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
-            cur = self._con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                try:
-                    yield cur
-                    if not self._keeps_derived:
-                        self._drop_derived(cur, self._write_scope)
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                cur.execute("COMMIT")
-            except duckdb.Error as exc:
-                if _NO_SPACE not in str(exc):
-                    raise
-                raise DiskFullError(
-                    f"no space left on the disk holding the VisionLens data directory "
-                    f"({self.path.parent}): this change was not kept, everything written "
-                    "before it is intact; free some space (or move VISIONLENS_DATA_DIR to a "
-                    "larger disk) and try again"
-                ) from exc
-            finally:
-                cur.close()
-                # after the commit (or rollback): a reader that read the old version may
-                # have seen this write, never the other way round (see result_cache.py)
-                scope, self._write_scope = self._write_scope, None
-                if self._bump:  # not after a rebuild of derived rows: no answer changed
-                    if scope is None:
-                        self._global += 1
-                    else:
-                        self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
-                    self._version += 1
-
-    def scope_write(self, dataset_id: int, *, keeps_derived: bool = False) -> None:
-        """Inside :meth:`write`: this write changes rows of dataset ``dataset_id`` only
-        (and, ``keeps_derived``, keeps its derived tables exact: see :meth:`write`)."""
-        if not self._write_lock.locked():
-            raise CatalogError("scope_write is only meaningful inside Catalog.write")
-        self._write_scope, self._keeps_derived = dataset_id, keeps_derived
-
-    @staticmethod
-    def _drop_derived(cur: duckdb.DuckDBPyConnection, dataset_id: int | None) -> None:
-        for table in DERIVED_TABLES:
-            if dataset_id is None:
-                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed identifiers
-            else:
-                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
-
-    @property
-    def version(self) -> int:
-        """How many writes there have been: changes after every :meth:`write`, committed
-        or not."""
-        return self._version
-
-    def version_of(self, dataset_id: int) -> tuple[int, int]:
-        """The write version of one dataset's answers: changes after every write that may
-        have changed it (one scoped to it, or one scoped to none). Read it before a read's
-        first statement on the dataset's rows to key answers that may be cached."""
-        return (self._global, self._dataset_versions.get(dataset_id, 0))
-
     # ----------------------------------------------------------------------------- ids
 
     @staticmethod
@@ -317,79 +173,6 @@ class Catalog:
             raise ValueError(f"not an id column: {table}.{column}")
         rows = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchall()  # noqa: S608 - fixed identifiers
         return int(rows[0][0])
-
-    def begin_ingest(self, cur: duckdb.DuckDBPyConnection, name: str) -> IngestIds:
-        """Reserve a dataset id and id ranges for an ingest of ``name``; inside :meth:`write`.
-
-        The ingest commits its samples and annotations batch by batch, so other writers see
-        them while it runs: ids come from the committed maxima *and* the ranges of ingests
-        still in flight, each of which may use ``ID_SPAN`` sample and annotation ids from its
-        base. A crashed ingest's rows stay committed (hence counted by the maxima) until
-        :meth:`_remove_orphans` or :meth:`end_ingest`'s cleanup removes them, so its ids are
-        never handed out twice. Call :meth:`end_ingest` when done, whatever happened.
-        """
-        if any(r.name == name for r in self._ingests.values()):
-            raise ConflictError(f"a dataset named {name!r} is being ingested right now")
-        row = cur.execute(
-            """
-            SELECT GREATEST((SELECT MAX(dataset_id) FROM datasets),
-                            (SELECT MAX(dataset_id) FROM samples),
-                            (SELECT MAX(dataset_id) FROM annotations)),
-                   (SELECT MAX(sample_id) FROM samples),
-                   (SELECT MAX(ann_id) FROM annotations)
-            """
-        ).fetchall()[0]
-        flight = list(self._ingests.values())
-        ids = IngestIds(
-            name=name,
-            dataset_id=max([row[0] or 0, *(r.dataset_id for r in flight)]) + 1,
-            sample_base=max([(row[1] or 0) + 1, *(r.sample_base + ID_SPAN for r in flight)]),
-            ann_base=max([(row[2] or 0) + 1, *(r.ann_base + ID_SPAN for r in flight)]),
-        )
-        if not self._ingests and self._ingest_memory_limit is not None:
-            self._memory_limit = str(
-                cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-            )
-            self._set_memory_limit(self._ingest_memory_limit)
-        self._ingests[ids.dataset_id] = ids
-        return ids
-
-    def lift_ingest_memory_limit(self, *, to_default: bool = False) -> None:
-        """Raise the streaming limit for the rest of an ingest: its last transaction
-        summarises the whole dataset (box summaries, facet parts), which the streaming limit
-        cannot hold. :data:`INGEST_FINISH_MEMORY_LIMIT`, or with ``to_default`` the
-        catalog's own limit (for a dataset too big to summarise within that);
-        :meth:`end_ingest` restores the catalog's own limit as before."""
-        with self._write_lock:
-            if self._memory_limit is not None:
-                self._set_memory_limit(
-                    self._memory_limit if to_default else INGEST_FINISH_MEMORY_LIMIT
-                )
-
-    def end_ingest(self, ids: IngestIds) -> None:
-        """Release the reservation made by :meth:`begin_ingest`."""
-        with self._write_lock:
-            self._ingests.pop(ids.dataset_id, None)
-            if not self._ingests and self._memory_limit is not None:
-                self._set_memory_limit(self._memory_limit)
-                self._memory_limit = None
-
-    def _set_memory_limit(self, limit: str) -> None:
-        # DuckDB's buffer pool keeps every appended block cached up to the limit; a small
-        # limit while a CLI ingest runs makes it evict checkpointed blocks, which bounds the
-        # ingest's memory (benchmarks/results/ingest.md). It is global to the instance, hence
-        # never lowered in the server, where concurrent readers would run out of memory.
-        if _MEMORY_RE.match(limit):  # a DuckDB size string: never untrusted text
-            cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
-            try:
-                cur.execute(f"SET memory_limit = '{limit}'")
-            finally:
-                cur.close()
-
-    def next_annotation_id(self, cur: duckdb.DuckDBPyConnection) -> int:
-        """The first free annotation id for a one-transaction writer; inside :meth:`write`."""
-        top = cur.execute("SELECT MAX(ann_id) FROM annotations").fetchall()[0][0]
-        return max([(top or 0) + 1, *(r.ann_base + ID_SPAN for r in self._ingests.values())])
 
     # ----------------------------------------------------------------------------- datasets
 
@@ -460,22 +243,6 @@ class Catalog:
                     cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
 
 
-ID_SPAN = 1 << 32
-"""Sample and annotation ids one in-flight ingest may use from its bases. Ids reach the
-browser as JSON numbers; they stay far below 2**53 because a base only moves past another
-ingest's span while the two overlap in time."""
-
-
-@dataclass(frozen=True)
-class IngestIds:
-    """The ids reserved for one in-flight ingest (see :meth:`Catalog.begin_ingest`)."""
-
-    name: str
-    dataset_id: int
-    sample_base: int  # sample_id = sample_base + sample_index
-    ann_base: int  # ann_id = ann_base + position of the box in the source
-
-
 _ID_COLUMNS = {
     ("datasets", "dataset_id"),
     ("samples", "sample_id"),
@@ -495,9 +262,6 @@ _DATASET_TABLES = [
     "datasets",
 ]
 """Tables holding rows of a dataset, deleted with it; feature tables come first."""
-DERIVED_TABLES = ["facet_parts"]
-"""Tables of pre-aggregates derived from a dataset's rows (see :meth:`Catalog.write`)."""
-
 _FEATURE_DDL: list[str] = []
 
 _SUMMARY_DDL = [

@@ -28,10 +28,12 @@ from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
 from . import box_ranges
 from .box_summaries import refresh_box_summaries, refresh_eval_summaries
-from .catalog import Catalog, CatalogError, ConflictError, IngestIds, validate_name
+from .catalog import Catalog, validate_name
+from .errors import CatalogError, ConflictError
 from .facet_keys import refresh_facet_keys
 from .facet_parts import refresh_parts
 from .field_index import refresh_field_index
+from .ingest_reservations import IngestIds
 from .row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
 from .schema import GROUND_TRUTH
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..catalog.catalog import Catalog, ConflictError, validate_name
+from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.dataset_writer import write_dataset, write_predictions
 from ..ingest.batches import Batch
 from ..ingest.report import IngestReport

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from .errors import MEDIA_ERROR_CODES, MediaErrorCode
-from .sources import SourceVersion
+from .image_source import SourceVersion
 
 CACHE_FORMAT = "1"  # bump when rendering changes, so old thumbnails are not reused
 ERROR_PREFIX = b"VLERR:"

@@ -30,9 +30,9 @@ from ..worker_priority import lower_priority
 from . import lookup, sources
 from .cache import ThumbnailCache
 from .errors import MEDIA_ERROR_CODES, MediaAccessError, MediaError, MediaUnavailableError
+from .image_source import SourceVersion
 from .imaging import snap_size
 from .pregen_tasks import Task, TaskResult, render_chunk
-from .sources import SourceVersion
 
 CHUNK_SIZE = 16
 PER_IMAGE_TIMEOUT_S = 30.0

@@ -15,8 +15,8 @@ from typing import Any
 from . import sources
 from .cache import ThumbnailCache, cache_key
 from .errors import MediaError, MediaUnavailableError
+from .image_source import SourceVersion
 from .imaging import render_thumbnail
-from .sources import SourceVersion
 
 
 @dataclass(frozen=True)

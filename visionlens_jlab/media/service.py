@@ -37,8 +37,8 @@ from .cache import (
     cache_key,
 )
 from .errors import UNAVAILABLE, MediaError, MediaErrorCode, MediaUnavailableError
+from .image_source import SourceVersion
 from .imaging import original_content_type, placeholder, render_thumbnail, snap_size
-from .sources import SourceVersion
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

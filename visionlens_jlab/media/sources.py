@@ -4,120 +4,30 @@ A *location* is an absolute local path or ``gs://bucket/key``. Callers use the m
 functions (:func:`read_bytes`, :func:`image_size`, :func:`list_images`, :func:`version`,
 :func:`resolve_within`), which pick the source from the location's scheme.
 
-GCS uses google-cloud-storage's standard credential chain (application-default credentials,
-``GOOGLE_APPLICATION_CREDENTIALS`` service-account file, metadata server) and falls back to
-an anonymous client for public buckets when no credentials are found. ``STORAGE_EMULATOR_HOST``
-is honoured by the library itself. Credentials stay in this process: the browser only ever
-sees bytes the server produced.
+Local files are read here; GCS in :mod:`.gcs_source`; the interface both implement and the
+header-size reading are in :mod:`.image_source`.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import stat
-import threading
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from .errors import MediaAccessError, MediaError, MediaUnavailableError
-
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
+from .errors import MediaAccessError, MediaError
+from .gcs_source import GCSSource
+from .image_source import (
+    MAX_FILE_BYTES,
+    SWAPPING_ORIENTATIONS,
+    ImageSource,
+    ObjectInfo,
+    SourceVersion,
+    is_image_name,
+    orientation,
 )
-"""File name endings :func:`list_images` treats as images (case-insensitive)."""
-
-HEADER_BYTES = 64 * 1024
-"""First ranged read for a GCS header; doubled until the header parses."""
-MAX_HEADER_BYTES = 8 * 1024 * 1024
-MAX_FILE_BYTES = 512 * 1024 * 1024
-"""Larger image files are refused (``too_large``) instead of being read into memory."""
-
-# EXIF orientations that swap width and height (rotations by 90/270, transpose, transverse).
-_SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
-
-
-@dataclass(frozen=True)
-class SourceVersion:
-    """What identifies one version of an image: changes whenever its bytes change."""
-
-    token: str  # local: "<mtime_ns>-<size>"; GCS: "g<generation>"
-    size: int
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """One listed image with its version (GCS listings carry it for free)."""
-
-    location: str
-    version: SourceVersion
-
-
-class ImageSource(ABC):
-    """Reads images at locations of one scheme."""
-
-    @abstractmethod
-    def read_bytes(self, location: str) -> bytes:
-        """All bytes of the image; :class:`MediaError` ``missing`` if it does not exist."""
-
-    @abstractmethod
-    def read_head(self, location: str, nbytes: int) -> bytes:
-        """The first ``nbytes`` bytes (fewer at end of file)."""
-
-    @abstractmethod
-    def version(self, location: str) -> SourceVersion:
-        """The current version of the image (cheap: a stat or a metadata request)."""
-
-    @abstractmethod
-    def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
-        """Images under ``prefix`` (a folder) in name order, from listings only."""
-
-    @abstractmethod
-    def resolve_within(self, location: str, media_root: str) -> str:
-        """The location to read if it lies inside ``media_root``, else :class:`MediaAccessError`."""
-
-    def image_size(self, location: str, *, oriented: bool = True) -> tuple[int, int]:
-        """``(width, height)`` read from the header only (EXIF-rotated if ``oriented``)."""
-        nbytes = HEADER_BYTES
-        while True:
-            head = self.read_head(location, nbytes)
-            complete = len(head) < nbytes  # we have the whole file
-            try:
-                return header_size(head, oriented=oriented)
-            except Image.DecompressionBombError as exc:
-                raise MediaError("too_large", f"{location}: {exc}") from exc
-            except (UnidentifiedImageError, SyntaxError, OSError, ValueError) as exc:
-                if complete or nbytes >= MAX_HEADER_BYTES:
-                    raise MediaError(
-                        "corrupt", f"cannot read the image header of {location}: {exc}"
-                    ) from exc
-                nbytes *= 4
-
-
-def header_size(data: bytes, *, oriented: bool = True) -> tuple[int, int]:
-    """Image size from (the start of) an encoded image, applying EXIF orientation if asked."""
-    with Image.open(io.BytesIO(data)) as im:
-        width, height = im.size
-        if oriented and _orientation(im) in _SWAPPING_ORIENTATIONS:
-            width, height = height, width
-    return int(width), int(height)
-
-
-def _orientation(im: Image.Image) -> int:
-    try:
-        return int(im.getexif().get(0x0112, 1))
-    except Exception:  # a broken EXIF block is not a broken image
-        return 1
-
-
-def _is_image_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
-
 
 # ----------------------------------------------------------------------------- local
 
@@ -173,7 +83,7 @@ class LocalSource(ImageSource):
         try:
             with self._open(location, limit=False) as f, Image.open(f) as im:
                 width, height = im.size
-                if oriented and _orientation(im) in _SWAPPING_ORIENTATIONS:
+                if oriented and orientation(im) in SWAPPING_ORIENTATIONS:
                     width, height = height, width
             return int(width), int(height)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
@@ -193,7 +103,7 @@ class LocalSource(ImageSource):
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
             for name in sorted(filenames):
-                if _is_image_name(name):
+                if is_image_name(name):
                     path = os.path.join(dirpath, name)
                     try:
                         yield ObjectInfo(path, self.version(path))
@@ -212,151 +122,6 @@ class LocalSource(ImageSource):
         if os.path.commonpath([real, root]) != root or real == root:
             raise MediaAccessError(f"{location!r} is not inside the dataset's media root")
         return real
-
-
-# ----------------------------------------------------------------------------- GCS
-
-
-def parse_gs(location: str) -> tuple[str, str]:
-    """``gs://bucket/key`` → ``(bucket, key)``; :class:`MediaAccessError` if malformed."""
-    if not location.startswith("gs://"):
-        raise MediaAccessError(f"not a gs:// location: {location!r}")
-    bucket, _, key = location[5:].partition("/")
-    if not bucket or "\\" in bucket or bucket in (".", ".."):
-        raise MediaAccessError(f"no bucket in {location!r}")
-    return bucket, key
-
-
-_client_lock = threading.Lock()
-_clients: dict[str | None, Any] = {}
-
-GCS_TIMEOUT_S = 10.0
-"""Per GCS request (connect and read) and, twice over, the retry deadline of one read: a
-storage outage answers within ~20 s instead of google-cloud-storage's default 60 s per
-attempt retried for 120 s, which would hold a thumbnail request (and a thread) for minutes.
-Set by the server from ``c.VisionLensApp.gcs_timeout_s``."""
-
-
-def configure_gcs(timeout_s: float) -> None:
-    """Set :data:`GCS_TIMEOUT_S` for this process."""
-    global GCS_TIMEOUT_S
-    GCS_TIMEOUT_S = float(timeout_s)
-
-
-def _gcs_call_options() -> dict[str, Any]:
-    """Timeout and bounded retry (5xx, 429, connection errors: google's default predicate)."""
-    from google.cloud.storage.retry import DEFAULT_RETRY
-
-    return {
-        "timeout": GCS_TIMEOUT_S,
-        "retry": DEFAULT_RETRY.with_deadline(2 * GCS_TIMEOUT_S).with_delay(
-            initial=0.2, maximum=GCS_TIMEOUT_S / 2
-        ),
-    }
-
-
-def gcs_client() -> Any:
-    """This process's storage client (one per ``STORAGE_EMULATOR_HOST`` value).
-
-    Uses the default credential chain; without credentials, an anonymous client (public
-    buckets only).
-    """
-    emulator = os.environ.get("STORAGE_EMULATOR_HOST") or None
-    client = _clients.get(emulator)
-    if client is not None:
-        return client
-    with _client_lock:
-        client = _clients.get(emulator)
-        if client is None:
-            from google.auth.exceptions import DefaultCredentialsError
-            from google.cloud import storage
-
-            try:
-                client = storage.Client()
-            except DefaultCredentialsError:
-                client = storage.Client.create_anonymous_client()
-            _clients[emulator] = client
-    return client
-
-
-@contextmanager
-def _gcs_errors(location: str) -> Iterator[None]:
-    """Map storage errors: not found / forbidden → ``missing``; transport → unavailable."""
-    from google.api_core import exceptions as gexc
-
-    try:
-        yield
-    except gexc.NotFound as exc:
-        raise MediaError("missing", f"no object at {location}") from exc
-    except (gexc.Forbidden, gexc.Unauthorized) as exc:
-        raise MediaError("missing", f"no permission to read {location}") from exc
-    except (gexc.GoogleAPIError, OSError) as exc:
-        raise MediaUnavailableError(f"cannot reach storage for {location}: {exc}") from exc
-    except Exception as exc:  # requests / urllib3 / google-auth transport errors
-        if type(exc).__module__.startswith(("requests", "urllib3", "google")):
-            raise MediaUnavailableError(f"cannot reach storage for {location}: {exc}") from exc
-        raise
-
-
-class GCSSource(ImageSource):
-    """Images in Google Cloud Storage; locations are ``gs://bucket/key``."""
-
-    def _blob(self, location: str) -> Any:
-        bucket, key = parse_gs(location)
-        if not key:
-            raise MediaError("missing", f"no object at {location}")
-        return gcs_client().bucket(bucket).blob(key)
-
-    def read_bytes(self, location: str) -> bytes:
-        blob = self._blob(location)
-        with _gcs_errors(location):
-            return bytes(blob.download_as_bytes(**_gcs_call_options()))
-
-    def read_head(self, location: str, nbytes: int) -> bytes:
-        from google.api_core.exceptions import RequestRangeNotSatisfiable
-
-        blob = self._blob(location)
-        with _gcs_errors(location):
-            try:
-                return bytes(blob.download_as_bytes(start=0, end=nbytes - 1, **_gcs_call_options()))
-            except RequestRangeNotSatisfiable:
-                return b""  # an empty object
-
-    def version(self, location: str) -> SourceVersion:
-        bucket, key = parse_gs(location)
-        if not key:
-            raise MediaError("missing", f"no object at {location}")
-        with _gcs_errors(location):
-            blob = gcs_client().bucket(bucket).get_blob(key, **_gcs_call_options())
-        if blob is None:
-            raise MediaError("missing", f"no object at {location}")
-        return SourceVersion(f"g{blob.generation}", int(blob.size or 0))
-
-    def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
-        bucket, key = parse_gs(prefix)
-        if key and not key.endswith("/"):
-            key += "/"  # a prefix names a folder: gs://b/img must not match gs://b/img2/...
-        # With a timeout: per page request and no retries (callers with a fallback).
-        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout, "retry": None}
-        with _gcs_errors(prefix):  # pages are fetched while iterating: keep it inside
-            for blob in gcs_client().list_blobs(bucket, prefix=key or None, **extra):
-                if _is_image_name(blob.name) and not blob.name.endswith("/"):
-                    yield ObjectInfo(
-                        f"gs://{bucket}/{blob.name}",
-                        SourceVersion(f"g{blob.generation}", int(blob.size or 0)),
-                    )
-
-    def resolve_within(self, location: str, media_root: str) -> str:
-        bucket, key = parse_gs(location)
-        if not media_root.startswith("gs://"):
-            raise MediaAccessError(f"{location!r} is not inside the dataset's media root")
-        root_bucket, root_key = parse_gs(media_root)
-        if root_key and not root_key.endswith("/"):
-            root_key += "/"
-        # Object names are literal ('..' is not a path step in GCS), so a prefix test suffices.
-        if bucket != root_bucket or not key or not key.startswith(root_key):
-            raise MediaAccessError(f"{location!r} is not inside the dataset's media root")
-        return location
 
 
 # ----------------------------------------------------------------------------- dispatch

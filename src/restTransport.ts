@@ -1,0 +1,134 @@
+/**
+ * The HTTP side of the REST client (`client.ts`): URLs under `{base_url}visionlens/api/`,
+ * requests through the Jupyter server connection (base URL, token, XSRF), JSON and binary
+ * answers, and the server's error answers as `VisionLensAPIError`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** The API prefix under the server's base URL. */
+export const API_PREFIX = 'visionlens/api';
+
+/** An error answer of the server, with its message when it sent one. */
+export class VisionLensAPIError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'VisionLensAPIError';
+  }
+}
+
+/** Requests to the VisionLens API of one Jupyter server. */
+export class RestTransport {
+  constructor(readonly serverSettings: ServerConnection.ISettings) {}
+
+  /** The absolute URL of an API endpoint (path under `visionlens/api/`). */
+  url(endpoint: string): string {
+    return URLExt.join(this.serverSettings.baseUrl, API_PREFIX, endpoint);
+  }
+
+  /** One POST with a JSON body; the parsed JSON answer. */
+  protected _post<T>(
+    endpoint: string,
+    body: unknown,
+    signal?: AbortSignal
+  ): Promise<T> {
+    return this._request<T>(endpoint, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+      signal
+    });
+  }
+
+  /** One request answered with binary data (map points, values, ids). */
+  protected async _binary(
+    endpoint: string,
+    init: RequestInit
+  ): Promise<ArrayBuffer> {
+    const response = await this._fetch(endpoint, init);
+    if (!response.ok) {
+      const text = await response.text();
+      let data: unknown = text;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        // not JSON: the text itself is the message
+      }
+      throw new VisionLensAPIError(
+        errorMessage(data, response),
+        response.status
+      );
+    }
+    return response.arrayBuffer();
+  }
+
+  /** One request; the parsed JSON answer (undefined for 204), or a VisionLensAPIError. */
+  protected async _request<T>(endpoint: string, init: RequestInit): Promise<T> {
+    const response = await this._fetch(endpoint, init);
+    const text = await response.text();
+    let data: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = text;
+      }
+    }
+    if (!response.ok) {
+      throw new VisionLensAPIError(
+        errorMessage(data, response),
+        response.status
+      );
+    }
+    return data as T;
+  }
+
+  /** The fetch through the Jupyter server connection (auth, XSRF, base URL). */
+  protected async _fetch(
+    endpoint: string,
+    init: RequestInit
+  ): Promise<Response> {
+    try {
+      return await ServerConnection.makeRequest(
+        this.url(endpoint),
+        init,
+        this.serverSettings
+      );
+    } catch (error) {
+      // ServerConnection wraps an aborted fetch in a NetworkError: callers
+      // tell "aborted on purpose" from "server unreachable" by the name.
+      if (init.signal?.aborted || (error as Error)?.name === 'AbortError') {
+        throw abortError();
+      }
+      throw error instanceof ServerConnection.NetworkError
+        ? error
+        : new ServerConnection.NetworkError(error as TypeError);
+    }
+  }
+}
+
+/** The most helpful message of an error answer (tornado/jupyter_server shapes). */
+function errorMessage(data: unknown, response: Response): string {
+  if (data && typeof data === 'object') {
+    const fields = data as { [key: string]: unknown };
+    for (const key of ['message', 'error', 'reason']) {
+      const value = fields[key];
+      if (typeof value === 'string' && value) {
+        return value;
+      }
+    }
+  }
+  if (typeof data === 'string' && data && data.length < 500) {
+    return data;
+  }
+  return `${response.status} ${response.statusText || 'request failed'}`;
+}
+
+function abortError(): Error {
+  const error = new Error('the request was aborted');
+  error.name = 'AbortError';
+  return error;
+}
