@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from ..config import CATALOG_FILE
-from . import box_summaries
+from . import box_ranges, box_summaries, field_index
 from .errors import CatalogBusyError, CatalogError, CatalogLockedError, NotFoundError
 from .facet_keys import backfill_facet_keys
 from .ingest_reservations import MEMORY_SIZE_RE, IngestReservations
@@ -114,6 +114,7 @@ class Catalog(WriteTransactions, IngestReservations):
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             backfill_facet_keys(cur)  # catalogs written before the table existed
             box_summaries.backfill(cur)  # catalogs written before the summaries
+            field_index.backfill(cur)  # likewise, the index of samples.fields
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -250,6 +251,8 @@ _ID_COLUMNS = {
 
 _DATASET_TABLES = [
     *box_summaries.SUMMARY_TABLES,
+    "field_values",
+    *box_ranges.TABLES,
     "annotations",
     "samples",
     "categories",
@@ -265,6 +268,9 @@ _SUMMARY_DDL = [
     box_summaries.SUMMARY_CLASSES_DDL,
     box_summaries.BOX_SUMMARIES_DDL,
     box_summaries.EVAL_SUMMARIES_DDL,
+    field_index.FIELD_VALUES_DDL,
+    box_ranges.VALUE_LISTS_DDL,
+    box_ranges.BUILT_DDL,
 ]
 """Created after the feature tables: the backfill of evaluation summaries reads one."""
 

@@ -26,11 +26,13 @@ import pyarrow as pa
 from ..ingest.batches import system_allocator
 from ..ingest.parsed import ParsedSource
 from ..ingest.report import IngestError
+from . import box_ranges
 from .box_summaries import refresh_box_summaries, refresh_eval_summaries
 from .catalog import Catalog, validate_name
 from .errors import CatalogError, ConflictError
 from .facet_keys import refresh_facet_keys
 from .facet_parts import refresh_parts
+from .field_index import refresh_field_index
 from .ingest_reservations import IngestIds
 from .row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
 from .schema import GROUND_TRUTH
@@ -249,6 +251,7 @@ def _publish(
         )
         refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
         refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
+        refresh_field_index(cur, dataset_id)  # likewise, after the keys (field_index.py)
         refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
         catalog.scope_write(dataset_id, keeps_derived=True)
 
@@ -365,6 +368,7 @@ def write_predictions(
         report.counts.update(predictions=n_preds)
         refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
         refresh_box_summaries(cur, dataset_id, model)
+        box_ranges.drop(cur, dataset_id)  # built again on the next range request
         # evaluation rows of the replaced boxes now name other boxes or none
         refresh_eval_summaries(cur, dataset_id, source=model)
         refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from . import summary_filters
+from . import field_index, summary_filters
 from .schema import GROUND_TRUTH
 
 
@@ -140,6 +140,12 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     if "ids" in spec and spec["ids"] is not None:
         clauses.append(_ids_clause(spec["ids"], params))
     for name, cond in _mapping(spec.get("sample"), "sample").items():
+        if _is_json_field(name):  # over the index of the fields (.field_index)
+            found = field_rows_sql(dataset_id, name, cond, params)
+            if found is not None:
+                rows, has_value = found
+                clauses.append(f"s.sample_id {'IN' if has_value else 'NOT IN'} ({rows})")
+            continue
         clauses.append(_condition(sample_field_sql(name, params), cond, params, name))
     if spec.get("tags"):
         clauses.append(_tags_clause(spec["tags"], params))
@@ -159,6 +165,30 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
             clauses.append(_box_count_clause(_mapping(one, "box_count"), params))
     where = " AND ".join(f"({c})" for c in clauses)
     return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1)
+
+
+def _is_json_field(name: str) -> bool:
+    return name.startswith("fields.") and len(name) > 7
+
+
+def field_rows_sql(
+    dataset_id: int, name: str, cond: Any, params: Params
+) -> tuple[str, bool] | None:
+    """(the ids of the samples whose ``fields.<key>`` value meets ``cond``, True) or, for
+    ``is_null: true``, (the ids of those that have a value, False): a query over
+    ``field_values`` (:mod:`.field_index`) with the JSON path's semantics exactly. None
+    when ``cond`` holds for every sample (only bounds of None)."""
+    test = Params()
+    where = _condition("a.text", cond, test, name, number_sql="a.num")
+    if where == "TRUE":
+        return None
+    has_value = field_index.needs_rows(cond)
+    rows = (
+        f"SELECT a.sample_id FROM field_values a WHERE a.dataset_id = {params.add(dataset_id)}"  # noqa: S608 - compiled, values bound
+        f" AND a.key = {params.add(name[7:])}"
+    )
+    params.values += test.values
+    return (f"{rows} AND ({where})" if has_value else rows), has_value
 
 
 def sample_field_sql(name: str, params: Params) -> str:
@@ -291,8 +321,12 @@ def _boxes_of_sample(select: str, conditions: list[str]) -> str:
     return f"(SELECT {select} FROM annotations a WHERE {where})"  # noqa: S608 - compiled, values bound
 
 
-def _condition(sql: str, cond: Any, params: Params, name: str) -> str:
-    """One field condition: ``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``."""
+def _condition(
+    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
+) -> str:
+    """One field condition: ``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``.
+    ``number_sql``: SQL of ``TRY_CAST(sql AS DOUBLE)`` when it is stored (an index)."""
+    number = number_sql or f"TRY_CAST({sql} AS DOUBLE)"
     if not isinstance(cond, Mapping) or not cond:
         raise FilterError(f"condition on {name!r} must be an object such as {{'in': [...]}}")
     parts: list[str] = []
@@ -303,7 +337,7 @@ def _condition(sql: str, cond: Any, params: Params, name: str) -> str:
             if isinstance(value, bool):
                 parts.append(f"CAST({sql} AS BOOLEAN) = {params.add(value)}")
             elif isinstance(value, int | float):
-                parts.append(f"TRY_CAST({sql} AS DOUBLE) = {params.add(float(value))}")
+                parts.append(f"{number} = {params.add(float(value))}")
             elif isinstance(value, str):
                 parts.append(f"CAST({sql} AS VARCHAR) = {params.add(value)}")
             else:
@@ -311,9 +345,9 @@ def _condition(sql: str, cond: Any, params: Params, name: str) -> str:
         elif op in ("min", "max"):
             if value is None:
                 continue
-            number = _number(value, f"{name}.{op}")
+            bound = _number(value, f"{name}.{op}")
             cmp = ">=" if op == "min" else "<="
-            parts.append(f"TRY_CAST({sql} AS DOUBLE) {cmp} {params.add(number)}")
+            parts.append(f"{number} {cmp} {params.add(bound)}")
         elif op == "contains":
             if not isinstance(value, str):
                 raise FilterError(f"'contains' on {name!r} needs a string")

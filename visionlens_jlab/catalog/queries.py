@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from . import box_ranges
 from .catalog import Catalog
 from .computed import computed_values_for
 from .facet_parts import write_tags_part
@@ -72,6 +73,8 @@ def samples_page(
             known = catalog.results.get(total_key, version)
             if known is not None:
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
+        if not sort or sort == "sample_id":
+            box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once
         found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
         if found is not None:
             total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])

@@ -11,6 +11,10 @@ the matching summary rows cost 100-300 ms, a scan of the summary rows alone 10-4
 * one label filter that :func:`~.summary_filters.label_summary` compiles exactly, by sample
   id: the page and total straight from the summary table (distinct ids where a sample can
   have several rows);
+* one label filter with two bounds on a box field (:mod:`.box_ranges`), by sample id:
+  from the value lists, when built;
+* one condition on a sample field ``fields.<key>`` (:mod:`.field_index`), by sample id:
+  the page and total straight from the index rows;
 * no filter, sorted by ``box_count.<source>`` descending or ``box_max`` / ``box_min`` of a
   field of one source: the top of the summary rows with a non-NULL key, when the page lies
   within them (samples without such a row sort after them: count 0 or NULL, NULLS LAST).
@@ -27,7 +31,8 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from .filters import Params, source_clause
+from . import box_ranges
+from .filters import Params, field_rows_sql, source_clause
 from .summary_filters import SUMMARY_FIELDS, SummaryClause, label_summary
 
 
@@ -53,6 +58,8 @@ def summary_page(
         return None
     if active == {"ids"}:
         return _ids_page(cur, dataset_id, spec["ids"], direction, offset, limit)
+    if active == {"sample"}:
+        return _field_page(cur, dataset_id, spec["sample"], direction, offset, limit)
     labels = spec.get("labels")
     if active != {"labels"}:
         return None
@@ -64,22 +71,56 @@ def summary_page(
         return None
     params = Params([dataset_id])
     found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
-    if found is None:
-        return None
+    if found is None:  # two bounds on a box field: the value lists, if built
+        return box_ranges.range_page(cur, dataset_id, labels, direction, offset, limit)
     where = " AND ".join(["a.dataset_id = ?", *found.where])
     unique = found.unique or _one_evaluation(cur, dataset_id, found, params.values)
     ids = "a.sample_id" if unique else "DISTINCT a.sample_id"
+    matched = f"SELECT {ids} AS sample_id FROM {found.table} a WHERE {where}"  # noqa: S608 - fixed identifiers
+    return _matched_page(cur, matched, params.values, direction, offset, limit)
+
+
+def _matched_page(
+    cur: duckdb.DuckDBPyConnection,
+    matched: str,
+    values: list[Any],
+    direction: str,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[int]]:
+    """The total and page of the distinct sample ids that query ``matched`` returns."""
     rows = cur.execute(
         f"""
-        WITH matched AS MATERIALIZED (SELECT {ids} AS sample_id FROM {found.table} a
-                                      WHERE {where})
+        WITH matched AS MATERIALIZED ({matched})
         SELECT (SELECT COUNT(*) FROM matched),
                (SELECT list(sample_id) FROM (SELECT sample_id FROM matched
                 ORDER BY sample_id {direction} LIMIT ? OFFSET ?))
-        """,  # noqa: S608 - fixed identifiers, values bound
-        [*params.values, limit, offset],
+        """,  # noqa: S608 - compiled, values bound
+        [*values, limit, offset],
     ).fetchall()
     return int(rows[0][0]), [int(i) for i in rows[0][1] or []]
+
+
+def _field_page(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    conditions: Mapping[str, Any],
+    direction: str,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[int]] | None:
+    """One condition on a ``fields.<key>`` that needs a value: its samples are the index
+    rows that meet it (one row per sample and key), no join of the samples."""
+    if len(conditions) != 1:
+        return None
+    ((name, cond),) = conditions.items()
+    if not name.startswith("fields.") or len(name) <= 7:
+        return None
+    params = Params()
+    found = field_rows_sql(dataset_id, name, cond, params)
+    if found is None or not found[1]:
+        return None
+    return _matched_page(cur, found[0], params.values, direction, offset, limit)
 
 
 def _one_evaluation(
