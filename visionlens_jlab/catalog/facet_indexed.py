@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .facet_index import BoxIndex, sample_entries, source_entries
-from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql, samples_table_sql
+from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
 from .filters import CompiledFilter, Params, source_clause
 from .summary_filters import label_summary
 
@@ -55,29 +55,21 @@ def indexed_facets(
     its token and this read). ``assemble(fields, attributes, rows)``: the entries of the
     SQL statement's rows; ``numeric``: the builder of a numeric entry. ``only_sources``:
     only the sources' facets are wanted (one recomputed for multi-pick)."""
-    if fields or attributes:  # their SQL reads the filtered rows' JSON
-        # (the fields.<key> facets are the field index's to answer: see REQUESTS)
-        sql, params = samples_table_sql(flt.where, fields, sample_columns=False)
-        rows_table = cur.sql(sql, params=[*params, *flt.params]).to_arrow_table()
-        ids = np.asarray(rows_table.column("sample_id").to_numpy(), dtype=np.int64)
-        mask = boxes.mask_of(ids)
-        if mask is None:
-            return None
-        cur.register("_facet_samples", rows_table)
-        sql, named = facets_sql(
-            len(fields), dataset_id, [], attributes, len(ids), sample_columns=False
-        )
-        rest = assemble(fields, attributes, cur.execute(sql, named).fetchall())[4:]
-    else:
-        matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
-        mask = None if matched is None else boxes.mask_of(matched)
-        if mask is None:
-            return None
-        cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
-        if only_sources:
-            entries = [e for s in sources for e in source_entries(boxes, mask, s, numeric)]
-            return entries, int(mask.sum())
-        rest = []
+    matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
+    mask = None if matched is None else boxes.mask_of(matched)
+    if mask is None:
+        return None
+    total = int(mask.sum())
+    cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
+    if only_sources:
+        return [e for s in sources for e in source_entries(boxes, mask, s, numeric)], total
+    # imported here: field_facets builds on facet_compute, which imports this module
+    from .field_facets import field_facet_entries
+
+    rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
+    if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
+        sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
+        rest += assemble([], attributes, cur.execute(sql, named).fetchall())[4:]
     tags = _tags_entry(cur, dataset_id, boxes, mask)
     if tags is None:
         return None
