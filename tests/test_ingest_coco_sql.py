@@ -207,11 +207,7 @@ def test_extra_keys_are_the_python_paths_text(tmp: Path) -> None:
     ]
     anns = [{**GOOD, "id": i + 1, **extras[i % len(extras)]} for i in range(40)]
     path = write_coco(tmp / "extra.json", anns)
-    sql_table, _, python_ran = parse(path, sql=True)
-    py_table, _, _ = parse(path, sql=False)
-    assert not python_ran and sql_table is not None and py_table is not None
-    texts = sql_table.column("attributes").to_pylist()
-    assert texts == py_table.column("attributes").to_pylist()
+    texts = _attribute_texts_of_both_paths(path, sql_only=True)
     assert texts[0] == '{"track":3,"occluded":false,"color":"red","rotation":0.0}'
     assert texts[1] == '{"z":2.5,"a":null,"b":[1e+16,1e-7,-0.0]}'
 
@@ -228,11 +224,7 @@ def test_nested_attributes_are_the_python_paths_text(tmp: Path) -> None:
     ]
     anns = [{**GOOD, "id": i + 1, "attributes": nested[i % len(nested)]} for i in range(40)]
     path = write_coco(tmp / "nested.json", anns)
-    sql_table, _, python_ran = parse(path, sql=True)
-    py_table, _, _ = parse(path, sql=False)
-    assert not python_ran and sql_table is not None and py_table is not None
-    texts = sql_table.column("attributes").to_pylist()
-    assert texts == py_table.column("attributes").to_pylist()
+    texts = _attribute_texts_of_both_paths(path, sql_only=True)
     assert texts[:5] == [orjson.dumps(n).decode() for n in nested]
     assert texts[0] == '{"x":1e+16}'
 
@@ -245,11 +237,7 @@ def test_repeated_nested_attribute_key_keeps_the_last(tmp: Path) -> None:
     doc = orjson.dumps({"images": IMAGES, "annotations": [], "categories": CATEGORIES}).decode()
     path = tmp / "repeated.json"
     path.write_text(doc.replace('"annotations":[]', f'"annotations":[{",".join([first, *rest])}]'))
-    sql_table, _, _ = parse(path, sql=True)
-    py_table, _, _ = parse(path, sql=False)
-    assert sql_table is not None and py_table is not None
-    texts = sql_table.column("attributes").to_pylist()
-    assert texts == py_table.column("attributes").to_pylist()
+    texts = _attribute_texts_of_both_paths(path, sql_only=False)
     assert texts[0] == '{"a":3,"b":2}'
 
 
@@ -396,3 +384,15 @@ def test_predictions_in_a_dataset_dict(tmp: Path) -> None:
     got = assert_same(write_coco(tmp / "preds.json", anns), predictions=True)
     assert [r["image_ref"] for r in got[:2]] == ["a.jpg", "b.jpg"]
     assert len(got) == 20  # image 99 is not in the file's images: reported, not kept
+
+
+def _attribute_texts_of_both_paths(path: Path, *, sql_only: bool) -> list[Any]:
+    """The stored ``attributes`` texts of ``path``, checked equal between the SQL and the
+    Python path; ``sql_only``: the SQL path must not have handed any record to Python."""
+    sql_table, _, python_ran = parse(path, sql=True)
+    py_table, _, _ = parse(path, sql=False)
+    assert sql_table is not None and py_table is not None
+    assert not (sql_only and python_ran)
+    texts: list[Any] = sql_table.column("attributes").to_pylist()
+    assert texts == py_table.column("attributes").to_pylist()
+    return texts
