@@ -247,11 +247,7 @@ def test_nan_in_attributes_gives_the_same_error(tmp: Path, extra: dict[str, Any]
     anns = [{**GOOD, "id": i + 1, **extra, "attributes": {"x": 1.5}} for i in range(30)]
     path = write_coco(tmp / "nan.json", anns)
     path.write_text(path.read_text().replace('"x":1.5', '"x":NaN', 1))
-    messages = []
-    for sql in (True, False):
-        with pytest.raises(IngestError) as info:
-            parse(path, sql=sql)
-        messages.append(str(info.value))
+    messages = _errors_of_both_paths(path)
     assert messages[0] == messages[1] and "not valid JSON" in messages[0]
 
 
@@ -260,11 +256,7 @@ def test_truncated_file_gives_the_same_error(tmp: Path) -> None:
     data = path.read_bytes()
     cut = data.index(b'"categories"')
     path.write_bytes(data[: cut - 40])  # inside the last annotation
-    messages = []
-    for sql in (True, False):
-        with pytest.raises(IngestError) as info:
-            parse(path, sql=sql)
-        messages.append(str(info.value))
+    messages = _errors_of_both_paths(path)
     assert messages[0] == messages[1] and "truncated" in messages[0]
 
 
@@ -396,3 +388,13 @@ def _attribute_texts_of_both_paths(path: Path, *, sql_only: bool) -> list[Any]:
     texts: list[Any] = sql_table.column("attributes").to_pylist()
     assert texts == py_table.column("attributes").to_pylist()
     return texts
+
+
+def _errors_of_both_paths(path: Path) -> list[str]:
+    """The ingest error messages of ``path`` by the SQL path, then by the Python path."""
+    messages = []
+    for sql in (True, False):
+        with pytest.raises(IngestError) as info:
+            parse(path, sql=sql)
+        messages.append(str(info.value))
+    return messages
