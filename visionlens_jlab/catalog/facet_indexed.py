@@ -11,8 +11,9 @@ filter with ``samples`` alone was 235-323 ms for a class filter. Here:
 * split, width, height, labels, box counts and scores come from the index over the ids'
   mask;
 * tags come from one read of the dataset's tag lists (16 ms at 1M), counted over the mask;
-* ``fields.<key>`` and ``attributes.<key>`` facets stay on the SQL statement of
-  :mod:`.facet_sql`, over the filtered samples' rows.
+* ``fields.<key>`` facets come from the field index (:mod:`.field_facets`), semi-joined
+  with the filtered ids; only ``attributes.<key>`` facets stay on the SQL statement of
+  :mod:`.facet_sql`, over the filtered ids' boxes.
 
 Every number is the SQL path's (the randomised tests in ``tests/test_facet_index.py``
 compare both).
