@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import visionlens_jlab.catalog.facet_compute as facet_compute
 import visionlens_jlab.catalog.facets as facets_module
 import visionlens_jlab.evaluate as ev
 import visionlens_jlab.evaluate.store as eval_store
 from visionlens_jlab.catalog import Catalog, queries
+from visionlens_jlab.catalog.box_summaries import refresh_box_summaries
 from visionlens_jlab.catalog.computed import register_computed_field, write_computed
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 
@@ -67,7 +67,7 @@ def sql_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """How many built-in answers the indexed path gave."""
     answered = [0]
-    real = facet_compute.indexed_facets
+    real = facets_module.indexed_facets
 
     def counting(*args: Any) -> Any:
         out = real(*args)
@@ -75,7 +75,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return out
 
     with monkeypatch.context() as m:
-        m.setattr(facet_compute, "indexed_facets", counting)
+        m.setattr(facets_module, "indexed_facets", counting)
         yield answered
 
 
@@ -147,6 +147,10 @@ def unscoped_write(cat: Catalog) -> None:  # no module's writer: may have change
     with cat.write() as cur:
         cur.execute("UPDATE samples SET split = 'val' WHERE sample_id % 5 = 0")
         cur.execute("UPDATE annotations SET label = 'c0' WHERE ann_id % 4 = 0")
+        # what every writer of boxes does (box_summaries.py): the SQL reference's label
+        # filters read the summaries, while the index reads the boxes
+        for (ds,) in cur.execute("SELECT dataset_id FROM datasets").fetchall():
+            refresh_box_summaries(cur, ds)
 
 
 def recreated(cat: Catalog) -> None:  # the same name again, other rows

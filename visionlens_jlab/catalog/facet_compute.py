@@ -8,14 +8,11 @@ so the same numbers).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from .facet_index import BoxIndex
-from .facet_indexed import indexed_facets
 from .facet_sql import (
     CATEGORICAL,
     FACET_HISTOGRAM_BINS,
@@ -43,22 +40,11 @@ def facets_over(
     sources: list[str],
     attributes: list[str],
     some_sources: bool = False,
-    boxes: BoxIndex | None = None,
-    spec: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
     ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
-    subset of the dataset's (only their boxes are read). ``boxes``: the dataset's box index
-    (:mod:`.facet_index`), which then answers instead of the box scan, with the same
-    numbers (:mod:`.facet_indexed`; ``spec``: the filter ``flt`` was compiled from)."""
-    if boxes is not None:
-        fast = indexed_facets(
-            cur, dataset_id, flt, spec, fields, sources, attributes, boxes, _sql_entries,
-            numeric_entry, some_sources and bool(sources),
-        )  # fmt: skip
-        if fast is not None:
-            return fast
+    subset of the dataset's (only their boxes are read)."""
     # Arrow rather than a temp table: as fast to build, its row count is the total, and
     # nothing needs dropping after (the registration ends with the cursor).
     sql, params = samples_table_sql(flt.where, fields)
@@ -77,7 +63,7 @@ def facets_over(
     return _assemble(_plan(fields, sources, attributes), rows), samples.num_rows
 
 
-def _sql_entries(
+def sql_entries(
     fields: list[str], attributes: list[str], rows: list[tuple[Any, ...]]
 ) -> list[dict[str, Any]]:
     """The entries of a :mod:`.facet_sql` statement over no source."""

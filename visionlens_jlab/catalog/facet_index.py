@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from .catalog import Catalog
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
+from .mask_counts import Groups, SortedValues, bin_of
 from .schema import GROUND_TRUTH
 
 INDEX_PART = "index"
@@ -54,12 +55,11 @@ _KEPT_DATASETS = 2
 
 @dataclass(frozen=True)
 class _Source:
-    counts: np.ndarray  # int32, boxes per sample (sample order)
-    labels: np.ndarray  # unsigned code per box, boxes in sample order
-    scores: np.ndarray | None  # float64 per box (NaN: no score); None for ground truth
     vocab: list[str | None]  # label per code
-    label_totals: np.ndarray  # boxes per code over the dataset
-    count_totals: np.ndarray  # samples per box count over the dataset
+    labels: Groups  # the source's boxes grouped by label code
+    box_counts: Groups  # the samples grouped by their number of boxes of the source
+    scores: SortedValues | None  # the boxes by score; None for ground truth
+    fields: dict[str, SortedValues]  # numeric box fields, built on a first range filter
 
 
 @dataclass(frozen=True)
@@ -121,10 +121,10 @@ class BoxIndex:
 
     token: str
     samples: SampleSet
-    split: np.ndarray  # unsigned code per sample
+    split: Groups  # the samples grouped by split code
     split_values: list[str | None]
-    width: np.ndarray  # float64 per sample (NaN: unknown)
-    height: np.ndarray
+    width: SortedValues
+    height: SortedValues
     sources: dict[str, _Source]
 
     def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
@@ -202,10 +202,12 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
                 params=[dataset_id],
             ).to_arrow_table()
             samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
+            every = np.arange(samples.n, dtype=np.int32)
             split, split_values = _codes(columns.column("split"))
             index = BoxIndex(
-                token, samples, split, split_values, _floats(columns.column("width")),
-                _floats(columns.column("height")), {},
+                token, samples, Groups.of(split, every, len(split_values)), split_values,
+                SortedValues.of(_floats(columns.column("width")), every),
+                SortedValues.of(_floats(columns.column("height")), every), {},
             )  # fmt: skip
             del columns
             names = cur.execute(
@@ -226,20 +228,61 @@ def _source(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, samples: SampleSet
 ) -> _Source | None:
     rows = cur.sql(
-        "SELECT sample_id, label, score FROM annotations WHERE dataset_id = ? AND source = ? "
-        "ORDER BY sample_id",
+        "SELECT sample_id, label, score FROM annotations WHERE dataset_id = ? AND source = ?",
         params=[dataset_id, source],
     ).to_arrow_table()
     pos = samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
     if pos is None:
         return None
-    counts = np.bincount(pos, minlength=samples.n).astype(np.int32)  # 4 bytes a sample
+    pos = pos.astype(np.int32)  # 4 bytes a box
+    counts = np.bincount(pos, minlength=samples.n)
+    counts = counts.astype(np.min_scalar_type(int(counts.max(initial=0))))  # a radix sort
+    every = np.arange(samples.n, dtype=np.int32)
     labels, vocab = _codes(rows.column("label"))
-    scores = _floats(rows.column("score")) if source != GROUND_TRUTH else None
+    scores = None if source == GROUND_TRUTH else SortedValues.of(_floats(rows.column("score")), pos)
     return _Source(
-        counts, labels, scores, vocab, np.bincount(labels, minlength=len(vocab)),
-        np.bincount(counts),
+        vocab, Groups.of(labels, pos, len(vocab)), Groups.of(counts, every, int(counts.max(initial=0)) + 1),
+        scores, {},
     )  # fmt: skip
+
+
+def box_field(
+    catalog: Catalog, index: BoxIndex, dataset_id: int, source: str, field: str
+) -> SortedValues | None:
+    """The boxes of ``source`` sorted by the numeric column ``field`` (``x``, ``y``, ``w``,
+    ``h``, ``area`` or ``score``), read on first use and kept with the index; None when the
+    rows moved on since the index's token (or the source has no box)."""
+    if field not in _BOX_FIELDS:
+        raise ValueError(f"not a numeric box column: {field!r}")
+    src = index.sources.get(source)
+    if src is None:
+        return None
+    if field == "score" and src.scores is not None:
+        return src.scores
+    found = src.fields.get(field)
+    if found is not None:
+        return found
+    with catalog.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if _token(cur, dataset_id) != index.token:
+                return None
+            rows = cur.sql(
+                f"SELECT sample_id, {field} AS v FROM annotations "  # noqa: S608 - a checked column name
+                "WHERE dataset_id = ? AND source = ?",
+                params=[dataset_id, source],
+            ).to_arrow_table()
+        finally:
+            cur.execute("ROLLBACK")
+    pos = index.samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
+    if pos is None:
+        return None
+    found = SortedValues.of(_floats(rows.column("v")), pos.astype(np.int32))
+    src.fields[field] = found  # one value per key: a concurrent build stores the same rows
+    return found
+
+
+_BOX_FIELDS = ("x", "y", "w", "h", "area", "score")
 
 
 def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
@@ -259,11 +302,10 @@ def _floats(column: Any) -> np.ndarray:
 
 def sample_entries(index: BoxIndex, mask: np.ndarray, numeric: Any) -> list[dict[str, Any]]:
     """The ``split``, ``width`` and ``height`` facets over the samples of ``mask``."""
-    counts = np.bincount(index.split[mask], minlength=len(index.split_values))
-    split = _label_entry(index.split_values, counts)
+    split = _label_entry(index.split_values, index.split.counts(mask))
     split["name"] = "split"
-    return [split, _value_entry("width", index.width[mask], numeric),
-            _value_entry("height", index.height[mask], numeric)]  # fmt: skip
+    return [split, _value_entry("width", index.width, mask, numeric),
+            _value_entry("height", index.height, mask, numeric)]  # fmt: skip
 
 
 def source_entries(
@@ -272,37 +314,20 @@ def source_entries(
     """The ``label``, ``box_count`` and (predictions) ``score`` facets of ``source`` over the
     samples of ``mask``, as :mod:`.facet_compute` builds them (``numeric``: its builder of
     a numeric entry from count, lo, hi and bin counts)."""
-    total = int(mask.sum())
+    total = int(np.count_nonzero(mask))
     src = index.sources.get(source)
-    n = len(mask)
-    if src is None:  # a source without a box in this dataset
-        src = _Source(
-            np.zeros(n, np.int64), np.zeros(0, np.int32), None, [], np.zeros(0, np.int64),
-            np.bincount(np.zeros(n, np.int64)),
-        )  # fmt: skip
-    complement = 2 * total > n
-    if complement:
-        keep = ~mask
-        boxes = np.repeat(keep, src.counts)
-        label_n = src.label_totals - np.bincount(src.labels[boxes], minlength=len(src.vocab))
-        per_count = _minus(src.count_totals, np.bincount(src.counts[keep]))
+    if src is None:  # a source without a box in this dataset: every sample has 0 boxes
+        out = [_label_entry([], np.zeros(0, np.int64)),
+               _box_count_entry(np.array([total]), total, numeric)]  # fmt: skip
+        if source != GROUND_TRUTH:
+            out.append(numeric("score", 0, None, None, {}))
     else:
-        boxes = np.repeat(mask, src.counts)
-        label_n = np.bincount(src.labels[boxes], minlength=len(src.vocab))
-        per_count = np.bincount(src.counts[mask])
-    out = [_label_entry(src.vocab, label_n), _box_count_entry(per_count, total, numeric)]
-    if source != GROUND_TRUTH:
-        selected = np.repeat(mask, src.counts) if complement else boxes
-        scores = src.scores[selected] if src.scores is not None else np.zeros(0)
-        out.append(_value_entry("score", scores, numeric))
+        out = [_label_entry(src.vocab, src.labels.counts(mask)),
+               _box_count_entry(src.box_counts.counts(mask), total, numeric)]  # fmt: skip
+        if src.scores is not None:
+            out.append(_value_entry("score", src.scores, mask, numeric))
     for entry in out:
         entry["source"] = source
-    return out
-
-
-def _minus(total: np.ndarray, part: np.ndarray) -> np.ndarray:
-    out = total.copy()
-    out[: len(part)] -= part
     return out
 
 
@@ -314,31 +339,20 @@ def _label_entry(vocab: list[str | None], counts: np.ndarray) -> dict[str, Any]:
     return {"name": "label", "type": "categorical", "values": values}
 
 
-def _bins(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Bin of each value, as the SQL computes it (float64, as DuckDB's DOUBLE)."""
-    width = (hi - lo) / FACET_HISTOGRAM_BINS
-    width = width if width != 0 else 1.0
-    bins = np.floor((values - lo) / width).astype(np.int64)
-    return np.minimum(bins, FACET_HISTOGRAM_BINS - 1)
-
-
 def _box_count_entry(per_count: np.ndarray, total: int, numeric: Any) -> dict[str, Any]:
-    present = np.flatnonzero(per_count)
-    if total == 0 or len(present) == 0:
+    """The histogram of box counts (``per_count[c]``: samples with ``c`` boxes)."""
+    present = np.flatnonzero(per_count).tolist()
+    if total == 0 or not present:
         return numeric("box_count", 0, None, None, {})
     lo, hi = float(present[0]), float(present[-1])
-    bins = _bins(present.astype(np.float64), lo, hi)
-    hist = np.bincount(bins, weights=per_count[present], minlength=FACET_HISTOGRAM_BINS)
-    counts = {int(b): int(c) for b, c in enumerate(hist.tolist()) if c}
-    return numeric("box_count", total, lo, hi, counts)
+    bins: dict[int, int] = {}
+    for c in present:
+        b = bin_of(float(c), lo, hi, FACET_HISTOGRAM_BINS)
+        bins[b] = bins.get(b, 0) + int(per_count[c])
+    return numeric("box_count", total, lo, hi, bins)
 
 
-def _value_entry(name: str, values: np.ndarray, numeric: Any) -> dict[str, Any]:
-    """A numeric facet of ``values`` (NaN: no value), binned as the SQL bins."""
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return numeric(name, 0, None, None, {})
-    lo, hi = float(values.min()), float(values.max())
-    hist = np.bincount(_bins(values, lo, hi), minlength=FACET_HISTOGRAM_BINS)
-    counts = {int(b): int(c) for b, c in enumerate(hist.tolist()) if c}
-    return numeric(name, len(values), lo, hi, counts)
+def _value_entry(name: str, values: SortedValues, mask: np.ndarray, numeric: Any) -> dict[str, Any]:
+    """A numeric facet of the values of the rows of ``mask``'s samples, binned as the SQL."""
+    found = values.histogram(mask, FACET_HISTOGRAM_BINS)
+    return numeric(name, found.count, found.lo, found.hi, found.bins)

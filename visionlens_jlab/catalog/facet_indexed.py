@@ -21,7 +21,7 @@ compare both).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -29,48 +29,42 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .catalog import Catalog
+from .facet_compute import numeric_entry, sql_entries
 from .facet_index import BoxIndex, sample_entries, source_entries
 from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
-from .filters import CompiledFilter, Params, source_clause
-from .summary_filters import label_summary
-
-Assemble = Callable[[list[str], list[str], list[tuple[Any, ...]]], list[dict[str, Any]]]
-Numeric = Callable[[str, int, Any, Any, dict[int, int]], dict[str, Any]]
+from .field_facets import field_facet_entries
+from .filter_masks import filtered_mask
 
 
 def indexed_facets(
+    catalog: Catalog,
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    flt: CompiledFilter,
     spec: Mapping[str, Any] | None,
     fields: list[str],
     sources: list[str],
     attributes: list[str],
     boxes: BoxIndex,
-    assemble: Assemble,
-    numeric: Numeric,
     only_sources: bool = False,
 ) -> tuple[list[dict[str, Any]], int] | None:
-    """The built-in facets (as :func:`.facet_compute.facets_over` returns them) and the
-    total, or None when the index does not hold every filtered sample (a write between
-    its token and this read). ``assemble(fields, attributes, rows)``: the entries of the
-    SQL statement's rows; ``numeric``: the builder of a numeric entry. ``only_sources``:
-    only the sources' facets are wanted (one recomputed for multi-pick)."""
-    matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
-    mask = None if matched is None else boxes.mask_of(matched)
+    """The built-in facets of the samples ``spec`` keeps (as
+    :func:`.facet_compute.facets_over` returns them) and the total, or None when the index
+    does not hold every filtered sample (a write between its token and this read).
+    ``only_sources``: only the sources' facets are wanted (one recomputed for
+    multi-pick)."""
+    numeric = numeric_entry
+    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes)
     if mask is None:
         return None
     total = int(mask.sum())
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     if only_sources:
         return [e for s in sources for e in source_entries(boxes, mask, s, numeric)], total
-    # imported here: field_facets builds on facet_compute, which imports this module
-    from .field_facets import field_facet_entries
-
     rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
-        rest += assemble([], attributes, cur.execute(sql, named).fetchall())[4:]
+        rest += sql_entries([], attributes, cur.execute(sql, named).fetchall())[4:]
     tags = _tags_entry(cur, dataset_id, boxes, mask)
     if tags is None:
         return None
@@ -78,38 +72,6 @@ def indexed_facets(
     columns = sample_entries(boxes, mask, numeric)
     from_index = [e for s in sources for e in source_entries(boxes, mask, s, numeric)]
     return [*columns, tags, *rest[:n_fields], *from_index, *rest[n_fields:]], int(mask.sum())
-
-
-def _filtered_ids(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    flt: CompiledFilter,
-    spec: Mapping[str, Any] | None,
-    boxes: BoxIndex,
-) -> np.ndarray | None:
-    """The filter's sample ids, in any order, maybe repeated (None: an id outside the
-    index)."""
-    spec = spec or {}
-    active = {k for k, v in spec.items() if (v is not None if k == "ids" else bool(v))}
-    if active == {"ids"}:  # checked by compile_filter: integers
-        return boxes.samples.members(np.asarray(spec["ids"], dtype=np.int64))
-    labels = spec.get("labels")
-    if active == {"labels"} and isinstance(labels, list) and len(labels) == 1:
-        labels = labels[0]
-    if active == {"labels"} and isinstance(labels, Mapping):
-        params = Params([dataset_id])
-        found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
-        if found is not None:
-            where = " AND ".join(["a.dataset_id = ?", *found.where])
-            # neither DISTINCT nor sorted: a sample's repeats set the same mask bit
-            sql = f"SELECT a.sample_id FROM {found.table} a WHERE {where}"  # noqa: S608 - fixed identifiers, values bound
-            return _ids(cur.execute(sql, params.values).fetchnumpy())
-    sql = f"SELECT s.sample_id FROM samples s WHERE {flt.where}"  # noqa: S608 - compiled filter
-    return _ids(cur.execute(sql, flt.params).fetchnumpy())
-
-
-def _ids(columns: Mapping[str, Any]) -> np.ndarray:
-    return np.asarray(columns["sample_id"], dtype=np.int64)
 
 
 def _tags_entry(

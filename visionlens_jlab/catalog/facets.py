@@ -10,7 +10,7 @@ the time; the output is the same."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import duckdb
@@ -19,10 +19,11 @@ from .catalog import Catalog
 from .facet_compute import facets_over
 from .facet_exclusion import OwnCondition, own_conditions
 from .facet_index import box_index
+from .facet_indexed import indexed_facets
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_parts import read_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
-from .filters import compile_filter
+from .filters import CompiledFilter, compile_filter
 from .result_cache import Version, filter_key
 
 __all__ = [
@@ -71,17 +72,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         if flt.whole_dataset:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
-            boxes = box_index(catalog, cur, dataset_id)
-            out, total = facets_over(
-                cur,
-                dataset_id,
-                flt,
-                keys.fields,
-                keys.sources,
-                keys.attributes,
-                boxes=boxes,
-                spec=spec,
-            )
+            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys)
         built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
             out.extend(provider(cur, dataset_id, "_facet_samples"))
@@ -99,6 +90,32 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     catalog.results.put(key, version, answer)
     catalog.results.put(filter_key("total", dataset_id, flt), version, total)
     return answer
+
+
+def _filtered(
+    catalog: Catalog,
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    flt: CompiledFilter,
+    spec: Mapping[str, Any] | None,
+    keys: FacetKeys,
+    some_sources: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    """The built-in facets of ``flt``'s samples (``spec`` compiled): from the in-memory box
+    index when it holds them (:mod:`.facet_indexed`, the same numbers), else the SQL;
+    ``some_sources``: only ``keys.sources``' facets are wanted."""
+    boxes = box_index(catalog, cur, dataset_id)
+    if boxes is not None:
+        only_sources = some_sources and bool(keys.sources)
+        fast = indexed_facets(
+            catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
+            only_sources,
+        )  # fmt: skip
+        if fast is not None:
+            return fast
+    return facets_over(
+        cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, some_sources
+    )
 
 
 def _whole_dataset(
@@ -148,9 +165,8 @@ def _wider_facet(
             return single
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
-        boxes = box_index(catalog, cur, dataset_id)
-        wider, _ = facets_over(
-            cur, dataset_id, flt, only_fields, sources, [], True, boxes, own.reduced
+        wider, _ = _filtered(
+            catalog, cur, dataset_id, flt, own.reduced, FacetKeys(only_fields, [], sources), True
         )
         entry = next(
             (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
