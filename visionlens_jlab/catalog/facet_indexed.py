@@ -22,6 +22,7 @@ compare both).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
@@ -53,25 +54,31 @@ def indexed_facets(
     does not hold every filtered sample (a write between its token and this read).
     ``only_sources``: only the sources' facets are wanted (one recomputed for
     multi-pick)."""
-    numeric = numeric_entry
     mask = filtered_mask(catalog, cur, dataset_id, spec, boxes)
     if mask is None:
         return None
-    total = int(mask.sum())
+    total = int(np.count_nonzero(mask))
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
+    # The index's counting (gathers that release the GIL) runs on the pool while this
+    # thread waits on DuckDB for the tags and fields: on 2 cores, 1.5x.
+    jobs = [_POOL.submit(source_entries, boxes, mask, s, numeric_entry) for s in sources]
     if only_sources:
-        return [e for s in sources for e in source_entries(boxes, mask, s, numeric)], total
+        return [e for job in jobs for e in job.result()], total
+    columns = _POOL.submit(sample_entries, boxes, mask, numeric_entry)
     rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
         rest += sql_entries([], attributes, cur.execute(sql, named).fetchall())[4:]
     tags = _tags_entry(cur, dataset_id, boxes, mask)
+    from_index = [e for job in jobs for e in job.result()]
     if tags is None:
         return None
     n_fields = len(fields)
-    columns = sample_entries(boxes, mask, numeric)
-    from_index = [e for s in sources for e in source_entries(boxes, mask, s, numeric)]
-    return [*columns, tags, *rest[:n_fields], *from_index, *rest[n_fields:]], int(mask.sum())
+    return [*columns.result(), tags, *rest[:n_fields], *from_index, *rest[n_fields:]], total
+
+
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="visionlens-facets")
+"""Two threads for the index's counting (numpy, no catalog access), shared by requests."""
 
 
 def _tags_entry(
