@@ -22,7 +22,7 @@ import pytest
 from visionlens_jlab.catalog import Catalog, field_index, queries
 from visionlens_jlab.catalog.computed import register_computed_field, write_computed
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.filters import Params, _condition, json_pointer
+from visionlens_jlab.catalog.filter_conditions import Params, field_condition, json_pointer
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions
@@ -77,7 +77,9 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
 def _plain(cat: Catalog, dataset: str, key: str, cond: Any, split: str | None) -> list[int]:
     """The JSON path: the condition on the extracted value of every sample."""
     params = Params()  # the test's keys hold no quote: the pointer is a literal
-    test = _condition(f"json_extract_string(s.fields, '{json_pointer(key)}')", cond, params, key)
+    test = field_condition(
+        f"json_extract_string(s.fields, '{json_pointer(key)}')", cond, params, key
+    )
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, dataset)
         more = "" if split is None else " AND s.split = ?"

@@ -6,7 +6,7 @@ new model's boxes are what the next mask sees."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -87,7 +87,7 @@ def _range(rnd: random.Random, values: list[float]) -> dict[str, Any]:
 def random_part(rnd: random.Random, scores: list[float]) -> dict[str, Any]:
     """One condition of any shape, in memory or not."""
     sources = [GT, "m1", "nomodel"]
-    choices = [
+    choices: list[Callable[[], dict[str, Any]]] = [
         lambda: {"sample": {"split": {"in": rnd.sample(["train", "val", "test", "x", 5], 2)}}},
         lambda: {"sample": {rnd.choice(["width", "height"]): _range(rnd, [240, 320, 480, 641, 1280])}},
         lambda: {"labels": {"source": rnd.choice(sources), "classes": rnd.sample([*CLASSES, "zz"], 2)}},
@@ -126,7 +126,7 @@ def test_random_filters_give_the_sql_samples(catalog: Catalog) -> None:
         assert mask_ids(catalog, spec) == sql_ids(catalog, spec), spec
 
 
-IN_MEMORY = [
+IN_MEMORY: list[dict[str, Any]] = [
     {"sample": {"split": {"in": ["val", "test"]}}},
     {"sample": {"width": {"min": 320, "max": 641}}},
     {"labels": {"source": GT, "classes": ["c1", "c3"]}},
@@ -157,7 +157,7 @@ def test_a_new_model_is_what_the_next_mask_sees(tmp_path: Any) -> None:
     samples, boxes = _rows(rnd, 60)
     write_dataset(cat, "d", RowsSource(samples, boxes, CLASSES))
     write_predictions(cat, "d", "m1", PredictionRowsSource(_predictions(rnd, 60, 1, False)))
-    specs = [
+    specs: list[dict[str, Any]] = [
         {"labels": {"source": "m1", "score": {"min": 0.5}}},
         {"labels": {"source": "m1", "where": {"area": {"max": 900}}}},
         {"labels": {"source": "m1", "classes": ["c1"]}},

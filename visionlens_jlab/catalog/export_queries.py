@@ -18,10 +18,10 @@ import duckdb
 import pyarrow as pa
 
 from .catalog import Catalog
+from .filter_conditions import checked_ids
 from .filters import (
     FilterError,
     Params,
-    checked_ids,
     compile_filter,
     sort_direction,
     sort_key_sql,

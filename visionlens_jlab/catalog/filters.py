@@ -36,20 +36,23 @@ conditions (evaluation status...) are added by other engine modules through
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from . import field_index, summary_filters
+from .filter_conditions import (  # FilterError, Params, json_pointer: other modules import them from here
+    FilterError,
+    Params,
+    field_condition,
+    ids_clause,
+    in_clause,
+    json_pointer,
+    mapping,
+    str_list,
+    tags_clause,
+)
 from .schema import GROUND_TRUTH
-
-
-class FilterError(ValueError):
-    """A filter that cannot be compiled; the message says which part and why."""
-
 
 SAMPLE_FIELD_SQL = {
     "sample_id": "s.sample_id",
@@ -102,22 +105,6 @@ def register_sample_field_prefix(prefix: str, compiler: SampleFieldCompiler) -> 
 
 
 @dataclass
-class Params:
-    """Bound parameters collected while compiling, in order of their ``?``."""
-
-    values: list[Any] = field(default_factory=list)
-
-    def add(self, value: Any) -> str:
-        self.values.append(value)
-        return "?"
-
-
-def json_pointer(key: str) -> str:
-    """The JSON pointer (RFC 6901) of a top-level key: safe for any key text."""
-    return "/" + key.replace("~", "~0").replace("/", "~1")
-
-
-@dataclass
 class CompiledFilter:
     """A WHERE clause over ``samples s`` and its parameters."""
 
@@ -138,21 +125,21 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     if unknown:
         raise FilterError(f"unknown filter keys: {sorted(unknown)}")
     if "ids" in spec and spec["ids"] is not None:
-        clauses.append(_ids_clause(spec["ids"], params))
-    for name, cond in _mapping(spec.get("sample"), "sample").items():
+        clauses.append(ids_clause(spec["ids"], params))
+    for name, cond in mapping(spec.get("sample"), "sample").items():
         if _is_json_field(name):  # over the index of the fields (.field_index)
             found = field_rows_sql(dataset_id, name, cond, params)
             if found is not None:
                 rows, has_value = found
                 clauses.append(f"s.sample_id {'IN' if has_value else 'NOT IN'} ({rows})")
             continue
-        clauses.append(_condition(sample_field_sql(name, params), cond, params, name))
+        clauses.append(field_condition(sample_field_sql(name, params), cond, params, name))
     if spec.get("tags"):
-        clauses.append(_tags_clause(spec["tags"], params))
+        clauses.append(tags_clause(spec["tags"], params))
     labels = spec.get("labels")
     if labels:
         for label_spec in labels if isinstance(labels, list) else [labels]:
-            label_spec = _mapping(label_spec, "labels")
+            label_spec = mapping(label_spec, "labels")
             exact = summary_filters.label_clause(
                 label_spec, dataset_id, params.add, _source(params)
             )
@@ -162,7 +149,7 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     box_counts = spec.get("box_count")
     if box_counts:
         for one in box_counts if isinstance(box_counts, list) else [box_counts]:
-            clauses.append(_box_count_clause(_mapping(one, "box_count"), params))
+            clauses.append(_box_count_clause(mapping(one, "box_count"), params))
     where = " AND ".join(f"({c})" for c in clauses)
     return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1)
 
@@ -179,7 +166,7 @@ def field_rows_sql(
     ``field_values`` (:mod:`.field_index`) with the JSON path's semantics exactly. None
     when ``cond`` holds for every sample (only bounds of None)."""
     test = Params()
-    where = _condition("a.text", cond, test, name, number_sql="a.num")
+    where = field_condition("a.text", cond, test, name, number_sql="a.num")
     if where == "TRUE":
         return None
     has_value = field_index.needs_rows(cond)
@@ -276,11 +263,11 @@ def _label_conditions(spec: Mapping[str, Any], params: Params) -> list[str]:
     out = [source_clause(spec.get("source"), params)]
     classes = spec.get("classes")
     if classes is not None:
-        out.append(_in_clause("a.label", _str_list(classes, "labels.classes"), params))
+        out.append(in_clause("a.label", str_list(classes, "labels.classes"), params))
     if spec.get("score") is not None:
-        out.append(_condition("a.score", spec["score"], params, "labels.score"))
-    for name, cond in _mapping(spec.get("where"), "labels.where").items():
-        out.append(_condition(annotation_field_sql(name, params), cond, params, name))
+        out.append(field_condition("a.score", spec["score"], params, "labels.score"))
+    for name, cond in mapping(spec.get("where"), "labels.where").items():
+        out.append(field_condition(annotation_field_sql(name, params), cond, params, name))
     for key, value in spec.items():
         if key in {"source", "classes", "score", "where"}:
             continue
@@ -296,7 +283,7 @@ def _box_count_clause(spec: Mapping[str, Any], params: Params) -> str:
     bounds, conditions = Params(), Params()
     summed = summary_filters.summarised_count(spec)
     where = [] if summed else _label_conditions(label_spec, conditions)
-    test = _condition(
+    test = field_condition(
         "c.n" if summed else "COUNT(*)",
         {k: spec[k] for k in ("min", "max") if k in spec},
         bounds,
@@ -319,118 +306,3 @@ def _boxes_of_sample(select: str, conditions: list[str]) -> str:
     """A subquery over the boxes ``a`` of sample ``s`` meeting compiled ``conditions``."""
     where = " AND ".join(["a.sample_id = s.sample_id", *conditions])
     return f"(SELECT {select} FROM annotations a WHERE {where})"  # noqa: S608 - compiled, values bound
-
-
-def _condition(
-    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
-) -> str:
-    """One field condition: ``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``.
-    ``number_sql``: SQL of ``TRY_CAST(sql AS DOUBLE)`` when it is stored (an index)."""
-    number = number_sql or f"TRY_CAST({sql} AS DOUBLE)"
-    if not isinstance(cond, Mapping) or not cond:
-        raise FilterError(f"condition on {name!r} must be an object such as {{'in': [...]}}")
-    parts: list[str] = []
-    for op, value in cond.items():
-        if op == "in":
-            parts.append(_in_clause(f"CAST({sql} AS VARCHAR)", _scalar_list(value, name), params))
-        elif op == "eq":
-            if isinstance(value, bool):
-                parts.append(f"CAST({sql} AS BOOLEAN) = {params.add(value)}")
-            elif isinstance(value, int | float):
-                parts.append(f"{number} = {params.add(float(value))}")
-            elif isinstance(value, str):
-                parts.append(f"CAST({sql} AS VARCHAR) = {params.add(value)}")
-            else:
-                raise FilterError(f"'eq' on {name!r} needs a string, number or boolean")
-        elif op in ("min", "max"):
-            if value is None:
-                continue
-            bound = _number(value, f"{name}.{op}")
-            cmp = ">=" if op == "min" else "<="
-            parts.append(f"{number} {cmp} {params.add(bound)}")
-        elif op == "contains":
-            if not isinstance(value, str):
-                raise FilterError(f"'contains' on {name!r} needs a string")
-            parts.append(f"contains(lower(CAST({sql} AS VARCHAR)), {params.add(value.lower())})")
-        elif op == "is_null":
-            parts.append(f"({sql}) IS NULL" if value else f"({sql}) IS NOT NULL")
-        else:
-            raise FilterError(f"unknown operator {op!r} on {name!r}")
-    return " AND ".join(parts) if parts else "TRUE"
-
-
-def _in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
-    if not values:
-        return "FALSE"
-    if "?" not in sql and all(isinstance(v, str) for v in values):
-        # a plain filter DuckDB pushes into the scan (a class filter over 700K boxes: 4 ms,
-        # against 11 ms for the semi-join of ``IN (SELECT unnest(?))``); its list comes
-        # first, so only where ``sql`` has no parameter of its own to keep the order
-        return f"list_contains({params.add(list(values))}::VARCHAR[], {sql})"
-    return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
-
-
-def checked_ids(ids: Any) -> list[int]:
-    """``ids`` if it is a list of 64-bit integers (sample ids are BIGINT), else FilterError."""
-    # the set of element types, then the bounds in numpy: an id set of 100K ids is checked
-    # in ~2 ms, against ~6 ms for a per-id isinstance and range test (bool is not int here)
-    if not isinstance(ids, list) or not set(map(type, ids)) <= {int}:
-        raise FilterError("'ids' must be a list of integer sample ids (64-bit)")
-    try:
-        np.asarray(ids, dtype=np.int64)
-    except OverflowError:
-        raise FilterError("'ids' must be a list of integer sample ids (64-bit)") from None
-    return ids
-
-
-def _ids_clause(ids: Any, params: Params) -> str:
-    ids = checked_ids(ids)
-    if not ids:
-        return "FALSE"
-    return f"s.sample_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))"
-
-
-def _tags_clause(spec: Any, params: Params) -> str:
-    spec = _mapping(spec, "tags")
-    parts: list[str] = []
-    for op in spec:
-        tags = _str_list(spec[op], f"tags.{op}")
-        if op == "any":
-            parts.append(
-                f"list_has_any(s.tags, {params.add(tags)}::VARCHAR[])" if tags else "FALSE"
-            )
-        elif op == "all":
-            parts.append(f"list_has_all(s.tags, {params.add(tags)}::VARCHAR[])")
-        elif op == "none":
-            parts.append(f"NOT list_has_any(s.tags, {params.add(tags)}::VARCHAR[])")
-        else:
-            raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
-    return " AND ".join(parts) if parts else "TRUE"
-
-
-def _mapping(value: Any, name: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise FilterError(f"{name!r} must be a JSON object")
-    return value
-
-
-def _str_list(value: Any, name: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise FilterError(f"{name!r} must be a list of strings")
-    return value
-
-
-def _scalar_list(value: Any, name: str) -> list[str]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, str | int | float | bool) for v in value
-    ):
-        raise FilterError(f"'in' on {name!r} must be a list of strings or numbers")
-    return [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise FilterError(f"{name!r} must be a number")
-    return float(value)

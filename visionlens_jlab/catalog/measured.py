@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from .catalog import NotFoundError, register_dataset_table
 from .computed import CATEGORICAL, NUMERIC, register_computed_field, write_computed
+from .filter_conditions import field_condition
 from .filters import FilterError, Params, register_label_condition, register_sample_field_prefix
 
 if TYPE_CHECKING:
@@ -96,7 +97,6 @@ def _sample_field(name: str, params: Params) -> str:
 
 
 def _object_condition(value: Any, params: Params) -> str:
-    from .filters import _condition  # the one implementation of field conditions
 
     if not isinstance(value, dict) or not value:
         raise FilterError("labels.measured must be an object such as {'size': ['small']}")
@@ -108,7 +108,7 @@ def _object_condition(value: Any, params: Params) -> str:
             cond = {"in": cond}
         elif not isinstance(cond, dict):
             cond = {"eq": cond}
-        parts.append(_condition(f"o.{name}", cond, params, f"measured.{name}"))
+        parts.append(field_condition(f"o.{name}", cond, params, f"measured.{name}"))
     where = " AND ".join(parts)
     return f"a.ann_id IN (SELECT o.ann_id FROM object_attributes o WHERE {where})"  # noqa: S608 - whitelisted names, bound values
 

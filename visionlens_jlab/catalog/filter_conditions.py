@@ -1,0 +1,150 @@
+"""The conditions of a filter compiled to SQL, and the checks of their values.
+
+:mod:`.filters` composes them into a filter over ``samples s``; the ``measured.`` fields
+and the field index's filters use :func:`field_condition` too, so a condition means the
+same everywhere. Every value travels as a bound parameter (:class:`Params`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class FilterError(ValueError):
+    """A filter that cannot be compiled; the message says which part and why."""
+
+
+@dataclass
+class Params:
+    """Bound parameters collected while compiling, in order of their ``?``."""
+
+    values: list[Any] = field(default_factory=list)
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return "?"
+
+
+def json_pointer(key: str) -> str:
+    """The JSON pointer (RFC 6901) of a top-level key: safe for any key text."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+def field_condition(
+    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
+) -> str:
+    """One field condition: ``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``.
+    ``number_sql``: SQL of ``TRY_CAST(sql AS DOUBLE)`` when it is stored (an index)."""
+    number = number_sql or f"TRY_CAST({sql} AS DOUBLE)"
+    if not isinstance(cond, Mapping) or not cond:
+        raise FilterError(f"condition on {name!r} must be an object such as {{'in': [...]}}")
+    parts: list[str] = []
+    for op, value in cond.items():
+        if op == "in":
+            parts.append(in_clause(f"CAST({sql} AS VARCHAR)", scalar_list(value, name), params))
+        elif op == "eq":
+            if isinstance(value, bool):
+                parts.append(f"CAST({sql} AS BOOLEAN) = {params.add(value)}")
+            elif isinstance(value, int | float):
+                parts.append(f"{number} = {params.add(float(value))}")
+            elif isinstance(value, str):
+                parts.append(f"CAST({sql} AS VARCHAR) = {params.add(value)}")
+            else:
+                raise FilterError(f"'eq' on {name!r} needs a string, number or boolean")
+        elif op in ("min", "max"):
+            if value is None:
+                continue
+            bound = number_value(value, f"{name}.{op}")
+            cmp = ">=" if op == "min" else "<="
+            parts.append(f"{number} {cmp} {params.add(bound)}")
+        elif op == "contains":
+            if not isinstance(value, str):
+                raise FilterError(f"'contains' on {name!r} needs a string")
+            parts.append(f"contains(lower(CAST({sql} AS VARCHAR)), {params.add(value.lower())})")
+        elif op == "is_null":
+            parts.append(f"({sql}) IS NULL" if value else f"({sql}) IS NOT NULL")
+        else:
+            raise FilterError(f"unknown operator {op!r} on {name!r}")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
+    if not values:
+        return "FALSE"
+    if "?" not in sql and all(isinstance(v, str) for v in values):
+        # a plain filter DuckDB pushes into the scan (a class filter over 700K boxes: 4 ms,
+        # against 11 ms for the semi-join of ``IN (SELECT unnest(?))``); its list comes
+        # first, so only where ``sql`` has no parameter of its own to keep the order
+        return f"list_contains({params.add(list(values))}::VARCHAR[], {sql})"
+    return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
+
+
+def checked_ids(ids: Any) -> list[int]:
+    """``ids`` if it is a list of 64-bit integers (sample ids are BIGINT), else FilterError."""
+    # the set of element types, then the bounds in numpy: an id set of 100K ids is checked
+    # in ~2 ms, against ~6 ms for a per-id isinstance and range test (bool is not int here)
+    if not isinstance(ids, list) or not set(map(type, ids)) <= {int}:
+        raise FilterError("'ids' must be a list of integer sample ids (64-bit)")
+    try:
+        np.asarray(ids, dtype=np.int64)
+    except OverflowError:
+        raise FilterError("'ids' must be a list of integer sample ids (64-bit)") from None
+    return ids
+
+
+def ids_clause(ids: Any, params: Params) -> str:
+    ids = checked_ids(ids)
+    if not ids:
+        return "FALSE"
+    return f"s.sample_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))"
+
+
+def tags_clause(spec: Any, params: Params) -> str:
+    spec = mapping(spec, "tags")
+    parts: list[str] = []
+    for op in spec:
+        tags = str_list(spec[op], f"tags.{op}")
+        if op == "any":
+            parts.append(
+                f"list_has_any(s.tags, {params.add(tags)}::VARCHAR[])" if tags else "FALSE"
+            )
+        elif op == "all":
+            parts.append(f"list_has_all(s.tags, {params.add(tags)}::VARCHAR[])")
+        elif op == "none":
+            parts.append(f"NOT list_has_any(s.tags, {params.add(tags)}::VARCHAR[])")
+        else:
+            raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def mapping(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise FilterError(f"{name!r} must be a JSON object")
+    return value
+
+
+def str_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FilterError(f"{name!r} must be a list of strings")
+    return value
+
+
+def scalar_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, str | int | float | bool) for v in value
+    ):
+        raise FilterError(f"'in' on {name!r} must be a list of strings or numbers")
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
+
+
+def number_value(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise FilterError(f"{name!r} must be a number")
+    return float(value)
