@@ -16,6 +16,7 @@ from traitlets import Bool, CaselessStrEnum, Dict, Float, Integer, List, Unicode
 
 from .catalog import Catalog
 from .catalog.catalog import SERVER_MEMORY_LIMIT
+from .catalog.index_warmer import IndexWarmer
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
 from .gc_pauses import freeze_startup_heap
@@ -239,6 +240,7 @@ class VisionLensApp(ExtensionApp):
             threads=self.catalog_threads or None,
             result_cache_mb=self.answers_cache_mb,
         )
+        IndexWarmer(self.catalog)  # filtered facets' indexes rebuilt after writes, not on use
         self.executor = ThreadPoolExecutor(
             max_workers=self.request_threads or (os.cpu_count() or 1) + 1,
             thread_name_prefix="visionlens-request",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,7 @@ class Catalog(WriteTransactions, IngestReservations):
                 ) from exc
             raise
         self._init_writes()
+        self._on_close: list[Callable[[], None]] = []
         self.results = ResultCache(int(result_cache_mb * 1024 * 1024))
         for limit in (memory_limit, ingest_memory_limit):
             if limit is not None and not MEMORY_SIZE_RE.match(limit):
@@ -134,8 +135,15 @@ class Catalog(WriteTransactions, IngestReservations):
                         "(SELECT dataset_id FROM datasets)"
                     )
 
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` first in :meth:`close` (to stop background readers)."""
+        self._on_close.append(callback)
+
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the database file)."""
+        for callback in self._on_close:
+            callback()
+        self._on_close.clear()
         self._con.close()
 
     def __enter__(self) -> Catalog:

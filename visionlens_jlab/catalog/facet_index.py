@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from .catalog import Catalog
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
+from .index_warmer import register_warmer
 from .mask_counts import Groups, SortedValues, bin_of
 from .schema import GROUND_TRUTH
 
@@ -185,6 +186,18 @@ def box_index(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int)
         while len(holder.indexes) > _KEPT_DATASETS:
             holder.indexes.pop(next(iter(holder.indexes)))
         return index if token is None or index.token == token else None
+
+
+def held_datasets(catalog: Catalog) -> set[int]:
+    """The datasets whose box index is in memory (the ones the warmer rebuilds)."""
+    holder = _HOLDERS.get(catalog)
+    if holder is None:
+        return set()
+    with holder.lock:
+        return set(holder.indexes)
+
+
+register_warmer(box_index, held_datasets)
 
 
 def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:

@@ -9,7 +9,7 @@ for all of them otherwise (see :mod:`.result_cache`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,6 +40,14 @@ class WriteTransactions:
         self._write_scope: int | None = None  # guarded by _write_lock, as the next two
         self._keeps_derived = False
         self._bump = True
+        self._after_commit: list[Callable[[int | None], None]] = []
+
+    def after_commit(self, callback: Callable[[int | None], None]) -> None:
+        """Call ``callback(dataset_id)`` after every committed :meth:`write`, from the
+        writing thread (``None``: an unscoped write, any dataset may have changed). For
+        quick work only, such as scheduling a rebuild elsewhere; its errors are the
+        writer's."""
+        self._after_commit.append(callback)
 
     @contextmanager
     def write(
@@ -75,6 +83,7 @@ class WriteTransactions:
         with self._write_lock:
             self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
             cur = self._con.cursor()
+            committed = False
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
@@ -85,6 +94,7 @@ class WriteTransactions:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+                committed = True
             except duckdb.Error as exc:
                 if _NO_SPACE not in str(exc):
                     raise
@@ -105,6 +115,9 @@ class WriteTransactions:
                     else:
                         self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
                     self._version += 1
+        if committed and bump:  # outside the lock: a callback may read, never wait on it
+            for callback in self._after_commit:
+                callback(scope)
 
     def scope_write(self, dataset_id: int, *, keeps_derived: bool = False) -> None:
         """Inside :meth:`write`: this write changes rows of dataset ``dataset_id`` only

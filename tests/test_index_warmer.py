@@ -1,0 +1,96 @@
+"""The index warmer (catalog/index_warmer.py): after a write that changes a dataset's boxes,
+the held box index is rebuilt in the background, so the next filtered facets request
+builds nothing and answers as the SQL path; a dataset never indexed is left alone; a
+deleted one gets no token; close stops the thread."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import visionlens_jlab.catalog.facet_index as facet_index
+from visionlens_jlab.catalog import Catalog, queries
+from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.index_warmer import IndexWarmer
+
+from .catalog_fixtures import PredictionRowsSource, RowsSource
+from .test_catalog_facets import _predictions, _rows
+from .test_result_cache import plain
+
+CLASSES = [f"c{k}" for k in range(12)]
+SPEC = {"labels": {"source": "m1", "score": {"min": 0.5}}}
+
+
+def held(cat: Catalog, name: str) -> facet_index.BoxIndex | None:
+    with cat.cursor() as cur:
+        ds = cat.dataset_id(cur, name)
+    return facet_index._HOLDERS[cat].indexes.get(ds) if cat in facet_index._HOLDERS else None
+
+
+@pytest.fixture
+def warmed(tmp_path: Any) -> Iterator[tuple[Catalog, IndexWarmer]]:
+    rnd = random.Random(4)
+    cat = Catalog(tmp_path)
+    for name in ("a", "b"):
+        samples, boxes = _rows(rnd, 80)
+        write_dataset(cat, name, RowsSource(samples, boxes, CLASSES))
+        write_predictions(cat, name, "m1", PredictionRowsSource(_predictions(rnd, 80, 1, False)))
+    warmer = IndexWarmer(cat)
+    with plain(cat):
+        queries.facets(cat, "a", SPEC)  # "a" is browsed: its index is held
+    yield cat, warmer
+    cat.close()
+
+
+def test_a_model_import_is_indexed_before_the_next_request(
+    warmed: tuple[Catalog, IndexWarmer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cat, warmer = warmed
+    before = held(cat, "a")
+    assert before is not None
+    rows = _predictions(random.Random(5), 80, 2, False)
+    write_predictions(cat, "a", "m1", PredictionRowsSource(rows))
+    assert warmer.idle(30)
+    after = held(cat, "a")
+    assert after is not None and after.token != before.token
+    assert held(cat, "b") is None  # never browsed: not built
+
+    def no_build(*args: Any) -> Any:
+        raise AssertionError("the request rebuilt the index")
+
+    monkeypatch.setattr(facet_index, "_build", no_build)
+    with plain(cat):
+        fast = queries.facets(cat, "a", SPEC)
+    with plain(cat), monkeypatch.context() as m:
+        m.setattr("visionlens_jlab.catalog.facets.box_index", lambda *a: None)
+        slow = queries.facets(cat, "a", SPEC)
+    assert fast == slow
+
+
+def test_a_tag_write_keeps_the_index(warmed: tuple[Catalog, IndexWarmer]) -> None:
+    cat, warmer = warmed
+    before = held(cat, "a")
+    queries.update_tags(cat, "a", {"ids": [1, 2, 3]}, add=["t"])
+    assert warmer.idle(30)
+    assert held(cat, "a") is before
+
+
+def test_a_deleted_dataset_gets_no_token(warmed: tuple[Catalog, IndexWarmer]) -> None:
+    cat, warmer = warmed
+    with cat.cursor() as cur:
+        ds = cat.dataset_id(cur, "a")
+    cat.delete_dataset("a")
+    assert warmer.idle(30)
+    with cat.cursor() as cur:
+        rows = cur.execute("SELECT * FROM facet_parts WHERE dataset_id = ?", [ds]).fetchall()
+    assert rows == []
+
+
+def test_close_stops_the_thread(tmp_path: Any) -> None:
+    cat = Catalog(tmp_path)
+    warmer = IndexWarmer(cat)
+    cat.close()
+    assert not warmer._thread.is_alive()
