@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from .facet_index import BoxIndex, sample_entries, source_entries
 from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
+from .field_facets import field_facet_entries
 from .filters import CompiledFilter, Params, source_clause
 from .summary_filters import label_summary
 
@@ -64,9 +65,6 @@ def indexed_facets(
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     if only_sources:
         return [e for s in sources for e in source_entries(boxes, mask, s, numeric)], total
-    # imported here: field_facets builds on facet_compute, which imports this module
-    from .field_facets import field_facet_entries
-
     rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
