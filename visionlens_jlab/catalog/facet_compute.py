@@ -17,6 +17,7 @@ from .facet_entries import Facet, assemble_entries, numeric_entry
 from .facet_index import BoxIndex
 from .facet_indexed import indexed_facets
 from .facet_sql import CATEGORICAL, JSON, NUMERIC, facets_sql, samples_table_sql
+from .field_columns import FieldColumns
 from .filters import CompiledFilter
 
 
@@ -30,17 +31,19 @@ def facets_over(
     some_sources: bool = False,
     boxes: BoxIndex | None = None,
     spec: Mapping[str, Any] | None = None,
+    field_cols: FieldColumns | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
     ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
     subset of the dataset's (only their boxes are read). ``boxes``: the dataset's box index
     (:mod:`.facet_index`), which then answers instead of the box scan, with the same
-    numbers (:mod:`.facet_indexed`; ``spec``: the filter ``flt`` was compiled from)."""
+    numbers (:mod:`.facet_indexed`; ``spec``: the filter ``flt`` was compiled from;
+    ``field_cols``: the dataset's field index in memory, :mod:`.field_columns`)."""
     if boxes is not None:
         fast = indexed_facets(
             cur, dataset_id, flt, spec, fields, sources, attributes, boxes, _sql_entries,
-            numeric_entry, some_sources and bool(sources),
+            numeric_entry, some_sources and bool(sources), field_cols,
         )  # fmt: skip
         if fast is not None:
             return fast

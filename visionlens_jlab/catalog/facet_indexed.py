@@ -11,9 +11,10 @@ filter with ``samples`` alone was 235-323 ms for a class filter. Here:
 * split, width, height, labels, box counts and scores come from the index over the ids'
   mask;
 * tags come from one read of the dataset's tag lists (16 ms at 1M), counted over the mask;
-* ``fields.<key>`` facets come from the field index (:mod:`.field_facets`), semi-joined
-  with the filtered ids; only ``attributes.<key>`` facets stay on the SQL statement of
-  :mod:`.facet_sql`, over the filtered ids' boxes.
+* ``fields.<key>`` facets, and the ids of a filter of ``fields.<key>`` conditions only,
+  come from the field index held in memory (:mod:`.field_columns`), else from its table
+  (:mod:`.field_facets`, semi-joined with the filtered ids); only ``attributes.<key>``
+  facets stay on the SQL statement of :mod:`.facet_sql`, over the filtered ids' boxes.
 
 Every number is the SQL path's (the randomised tests in ``tests/test_facet_index.py``
 compare both).
@@ -31,6 +32,7 @@ import pyarrow.compute as pc
 
 from .facet_index import BoxIndex, sample_entries, source_entries
 from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
+from .field_columns import FieldColumns
 from .field_facets import field_facet_entries
 from .filters import CompiledFilter, Params, source_clause
 from .summary_filters import label_summary
@@ -51,13 +53,19 @@ def indexed_facets(
     assemble: Assemble,
     numeric: Numeric,
     only_sources: bool = False,
+    field_cols: FieldColumns | None = None,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets (as :func:`.facet_compute.facets_over` returns them) and the
     total, or None when the index does not hold every filtered sample (a write between
     its token and this read). ``assemble(fields, attributes, rows)``: the entries of the
     SQL statement's rows; ``numeric``: the builder of a numeric entry. ``only_sources``:
-    only the sources' facets are wanted (one recomputed for multi-pick)."""
-    matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
+    only the sources' facets are wanted (one recomputed for multi-pick). ``field_cols``:
+    the field index in memory, used when it holds the box index's rows (the same token)."""
+    if field_cols is not None and (
+        field_cols.token != boxes.token or field_cols.n != boxes.samples.n
+    ):
+        field_cols = None
+    matched = _filtered_ids(cur, dataset_id, flt, spec, boxes, field_cols)
     mask = None if matched is None else boxes.mask_of(matched)
     if mask is None:
         return None
@@ -65,7 +73,9 @@ def indexed_facets(
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     if only_sources:
         return [e for s in sources for e in source_entries(boxes, mask, s, numeric)], total
-    rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
+    rest = field_cols.entries(fields, mask, numeric) if field_cols is not None and fields else None
+    if rest is None:
+        rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
         rest += assemble([], attributes, cur.execute(sql, named).fetchall())[4:]
@@ -84,11 +94,16 @@ def _filtered_ids(
     flt: CompiledFilter,
     spec: Mapping[str, Any] | None,
     boxes: BoxIndex,
+    field_cols: FieldColumns | None = None,
 ) -> np.ndarray | None:
     """The filter's sample ids, in any order, maybe repeated (None: an id outside the
     index)."""
     spec = spec or {}
     active = {k for k, v in spec.items() if (v is not None if k == "ids" else bool(v))}
+    if active == {"sample"} and field_cols is not None:  # only fields.<key> conditions
+        mask = field_cols.filter_mask(spec["sample"])
+        if mask is not None:
+            return boxes.samples.ids[np.flatnonzero(mask)]
     if active == {"ids"}:  # checked by compile_filter: integers
         return boxes.samples.members(np.asarray(spec["ids"], dtype=np.int64))
     labels = spec.get("labels")

@@ -22,6 +22,7 @@ from .facet_index import box_index
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_parts import read_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
+from .field_columns import field_columns
 from .filters import compile_filter
 from .result_cache import Version, filter_key
 
@@ -72,6 +73,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
             boxes = box_index(catalog, cur, dataset_id)
+            field_cols = field_columns(catalog, cur, dataset_id) if keys.fields else None
             out, total = facets_over(
                 cur,
                 dataset_id,
@@ -81,6 +83,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 keys.attributes,
                 boxes=boxes,
                 spec=spec,
+                field_cols=field_cols,
             )
         built_in = {(f["name"], f.get("source")) for f in out if f}
         for provider in _FACET_PROVIDERS:
@@ -149,8 +152,9 @@ def _wider_facet(
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
         boxes = box_index(catalog, cur, dataset_id)
+        field_cols = field_columns(catalog, cur, dataset_id) if only_fields else None
         wider, _ = facets_over(
-            cur, dataset_id, flt, only_fields, sources, [], True, boxes, own.reduced
+            cur, dataset_id, flt, only_fields, sources, [], True, boxes, own.reduced, field_cols
         )
         entry = next(
             (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
