@@ -8,28 +8,13 @@ so the same numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from .facet_sql import (
-    CATEGORICAL,
-    FACET_HISTOGRAM_BINS,
-    JSON,
-    NUMERIC,
-    facets_sql,
-    samples_table_sql,
-)
+from .facet_entries import Facet, assemble_entries
+from .facet_sql import CATEGORICAL, JSON, NUMERIC, facets_sql, samples_table_sql
 from .filters import CompiledFilter
-from .schema import GROUND_TRUTH
-
-
-@dataclass(frozen=True)
-class _Facet:
-    name: str
-    kind: int
-    source: str | None = None
 
 
 def facets_over(
@@ -60,90 +45,30 @@ def facets_over(
         some_sources=some_sources,
     )
     rows = cur.execute(sql, named).fetchall()
-    return _assemble(_plan(fields, sources, attributes), rows), samples.num_rows
+    return assemble_entries(_plan(fields, sources, attributes), rows), samples.num_rows
 
 
 def sql_entries(
     fields: list[str], attributes: list[str], rows: list[tuple[Any, ...]]
 ) -> list[dict[str, Any]]:
     """The entries of a :mod:`.facet_sql` statement over no source."""
-    return _assemble(_plan(fields, [], attributes), rows)
+    return assemble_entries(_plan(fields, [], attributes), rows)
 
 
-def _plan(fields: list[str], sources: list[str], attributes: list[str]) -> list[_Facet]:
+def _plan(fields: list[str], sources: list[str], attributes: list[str]) -> list[Facet]:
     """The facets in output order; a facet's number ``f`` in the SQL is its index here."""
     plan = [
-        _Facet("split", CATEGORICAL),
-        _Facet("width", NUMERIC),
-        _Facet("height", NUMERIC),
-        _Facet("tags", CATEGORICAL),
+        Facet("split", CATEGORICAL),
+        Facet("width", NUMERIC),
+        Facet("height", NUMERIC),
+        Facet("tags", CATEGORICAL),
     ]
-    plan += [_Facet(f"fields.{k}", JSON) for k in fields]
+    plan += [Facet(f"fields.{k}", JSON) for k in fields]
     for source in sources:  # three numbers per source, the score's unused for ground truth
         plan += [
-            _Facet("label", CATEGORICAL, source),
-            _Facet("box_count", NUMERIC, source),
-            _Facet("score", NUMERIC, source),
+            Facet("label", CATEGORICAL, source),
+            Facet("box_count", NUMERIC, source),
+            Facet("score", NUMERIC, source),
         ]
-    plan += [_Facet(f"attributes.{k}", JSON) for k in attributes]
+    plan += [Facet(f"attributes.{k}", JSON) for k in attributes]
     return plan
-
-
-def _assemble(plan: list[_Facet], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """The facets in ``plan`` order from the rows of the :mod:`.facet_sql` statements."""
-    ranges: dict[int, tuple[int, Any, Any, bool]] = {}
-    counts: dict[int, list[tuple[int, Any, int]]] = {}
-    hist: dict[int, dict[int, int]] = {}
-    for row_type, f, sv, n, lo, hi, extra in rows:
-        if row_type == "r":
-            ranges[f] = (int(n), lo, hi, bool(extra))
-        elif row_type == "c":
-            counts.setdefault(f, []).append((int(extra), sv, int(n)))
-        else:
-            hist.setdefault(f, {})[int(extra)] = int(n)
-    out: list[dict[str, Any]] = []
-    for f, facet in enumerate(plan):
-        if facet.name == "score" and facet.source == GROUND_TRUTH:
-            continue
-        count, lo, hi, numeric = ranges.get(f, (0, None, None, facet.kind == NUMERIC))
-        if numeric:
-            entry = numeric_entry(facet.name, count, lo, hi, hist.get(f, {}))
-        else:
-            values = sorted(counts.get(f, []), key=lambda c: c[0])
-            entry = {
-                "name": facet.name,
-                "type": "categorical",
-                "values": [{"value": v, "count": c} for _, v, c in values],
-            }
-        if facet.source is not None:
-            entry["source"] = facet.source
-        out.append(entry)
-    return out
-
-
-def numeric_entry(
-    name: str, count: int, lo: Any, hi: Any, counts: dict[int, int]
-) -> dict[str, Any]:
-    """A numeric facet entry from its value count, range and non-empty bins' counts."""
-    bins: list[dict[str, Any]] = []
-    if count and lo is not None and hi is not None:
-        lo, hi = float(lo), float(hi)
-        # the same width as the SQL's, so that bin i is [lo + i*width, lo + (i+1)*width)
-        width = (hi - lo) / FACET_HISTOGRAM_BINS or 1.0
-        n_bins = FACET_HISTOGRAM_BINS if hi > lo else 1
-        bins = [
-            {
-                "lo": lo + i * width,
-                "hi": lo + (i + 1) * width if hi > lo else hi,
-                "count": counts.get(i, 0),
-            }
-            for i in range(n_bins)
-        ]
-    return {
-        "name": name,
-        "type": "numeric",
-        "min": lo,
-        "max": hi,
-        "count": count,
-        "histogram": bins,
-    }

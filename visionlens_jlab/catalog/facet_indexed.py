@@ -31,9 +31,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .catalog import Catalog
-from .facet_compute import numeric_entry, sql_entries
+from .facet_compute import sql_entries
+from .facet_entries import numeric_entry
 from .facet_index import BoxIndex, sample_entries, source_entries
 from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
+from .field_columns import FieldColumns
 from .field_facets import field_facet_entries
 from .filter_masks import filtered_mask
 
@@ -47,14 +49,20 @@ def indexed_facets(
     sources: list[str],
     attributes: list[str],
     boxes: BoxIndex,
+    field_cols: FieldColumns | None,
     only_sources: bool = False,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets of the samples ``spec`` keeps (as
     :func:`.facet_compute.facets_over` returns them) and the total, or None when the index
     does not hold every filtered sample (a write between its token and this read).
-    ``only_sources``: only the sources' facets are wanted (one recomputed for
-    multi-pick)."""
-    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes)
+    ``field_cols``: the field index in memory, used when it holds the box index's rows
+    (the same token); ``only_sources``: only the sources' facets are wanted (one
+    recomputed for multi-pick)."""
+    if field_cols is not None and (
+        field_cols.token != boxes.token or field_cols.n != boxes.samples.n
+    ):
+        field_cols = None
+    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols)
     if mask is None:
         return None
     total = int(np.count_nonzero(mask))
@@ -65,7 +73,9 @@ def indexed_facets(
     if only_sources:
         return [e for job in jobs for e in job.result()], total
     columns = _POOL.submit(sample_entries, boxes, mask, numeric_entry)
-    rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
+    rest = field_cols.entries(fields, mask, numeric_entry) if field_cols and fields else None
+    if rest is None:
+        rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
         rest += sql_entries([], attributes, cur.execute(sql, named).fetchall())[4:]

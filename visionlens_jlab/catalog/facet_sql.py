@@ -197,10 +197,13 @@ def facets_sql(
         **numbers,
     }
     ctes = ctes.format(**fixed)
-    return "WITH " + ctes + _summary(freq, numbers, binned), params
+    return "WITH " + ctes + summary_sql(freq, numbers, binned), params
 
 
-def _summary(freq: list[str], numbers: dict[str, int], binned: bool) -> str:
+def summary_sql(freq: list[str], numbers: dict[str, int], binned: bool) -> str:
+    """The statement's tail after its own CTEs: ``freq`` (the union of the branches
+    formatted with the kinds and ``numbers``) and the range, value and bin rows of every
+    facet in it. ``binned``: prediction scores are binned by ``score_hist``."""
     numbers = {"cat": CATEGORICAL, "num": NUMERIC, "json": JSON, **numbers}
     union = "\nUNION ALL ".join(branch.format(i=_SOURCE_INDEX, **numbers) for branch in freq)
     return _SUMMARY.format(

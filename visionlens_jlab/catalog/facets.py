@@ -23,6 +23,7 @@ from .facet_indexed import indexed_facets
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_parts import read_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
+from .field_columns import field_columns
 from .filters import CompiledFilter, compile_filter
 from .result_cache import Version, filter_key
 
@@ -107,9 +108,10 @@ def _filtered(
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is not None:
         only_sources = some_sources and bool(keys.sources)
+        field_cols = field_columns(catalog, cur, dataset_id)
         fast = indexed_facets(
             catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
-            only_sources,
+            field_cols, only_sources,
         )  # fmt: skip
         if fast is not None:
             return fast

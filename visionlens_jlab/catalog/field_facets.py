@@ -7,7 +7,7 @@ what that branch counts (``json_extract_string`` and ``TRY_CAST(... AS DOUBLE)``
 same ``freq`` rows come from a semi-join of the index with the filtered ids: per key and
 value its count, and per key the filtered samples without a value (the JSON branch's NULL
 value). The ranges, value counts and histograms are then the facets' own SQL
-(``facet_sql._summary``) and assembly, so the entries are those of the JSON branch.
+(:func:`.facet_sql.summary_sql`) and assembly, so the entries are those of the JSON branch.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from .facet_compute import _assemble, _Facet
-from .facet_sql import JSON, _summary
+from .facet_entries import Facet, assemble_entries
+from .facet_sql import JSON, summary_sql
 
 _FREQ = [
     "SELECT list_position($keys::VARCHAR[], key) - 1 AS f, {json} AS k, text AS sv, "
@@ -45,7 +45,7 @@ def field_facet_entries(
         "WITH fv AS (SELECT v.key, v.text, v.num FROM field_values v "  # noqa: S608 - fixed SQL, values bound
         "WHERE v.dataset_id = $ds AND list_contains($keys::VARCHAR[], v.key) "
         f"AND v.sample_id IN (SELECT sample_id FROM {samples_table})),\n"
-        + _summary(list(_FREQ), {}, binned=False)
+        + summary_sql(list(_FREQ), {}, binned=False)
     )
     rows = cur.execute(sql, {"ds": dataset_id, "keys": fields, "total": int(total)}).fetchall()
-    return _assemble([_Facet(f"fields.{k}", JSON) for k in fields], rows)
+    return assemble_entries([Facet(f"fields.{k}", JSON) for k in fields], rows)

@@ -6,7 +6,7 @@ split 3-5 ms), before any facet was counted. A filter is an AND of conditions, s
 answered on its own and the masks are ANDed:
 
 * from the box index (:mod:`.facet_index`), in memory: an id set; a split ``in``; a width
-  or height range; a label condition of one source with only classes (the rows of those
+  or height range; a ``fields.<key>`` condition (from :mod:`.field_columns`); a label condition of one source with only classes (the rows of those
   label groups), or with only one numeric range on one box column (``score`` or ``where``
   on ``x``, ``y``, ``w``, ``h``, ``area``: one slice of the boxes sorted by that column);
 * every other condition through one SQL statement of the remaining conditions (the filter
@@ -27,6 +27,7 @@ import numpy as np
 
 from .catalog import Catalog
 from .facet_index import BoxIndex, box_field
+from .field_columns import FieldColumns
 from .filters import Params, compile_filter, source_clause
 from .summary_filters import label_summary
 
@@ -39,10 +40,12 @@ def filtered_mask(
     dataset_id: int,
     spec: Mapping[str, Any] | None,
     boxes: BoxIndex,
+    field_cols: FieldColumns | None = None,
 ) -> np.ndarray | None:
     """The mask (over ``boxes.samples``) of the samples ``spec`` keeps, or None when the
     SQL of its other conditions returned a sample the index does not hold (a write since
-    the index's token). ``spec`` must have compiled (its errors are the compiler's)."""
+    the index's token). ``spec`` must have compiled (its errors are the compiler's).
+    ``field_cols``: the field index in memory, of the box index's token."""
     spec = spec or {}
     n = boxes.samples.n
     mask: np.ndarray | None = None
@@ -60,7 +63,7 @@ def filtered_mask(
         elif key == "sample" and value:
             sample_rest = {}
             for name, cond in value.items():
-                part = _sample_mask(boxes, name, cond)
+                part = _sample_mask(boxes, field_cols, name, cond)
                 if part is None:
                     sample_rest[name] = cond
                 else:
@@ -115,10 +118,15 @@ def _positions_mask(boxes: BoxIndex, ids: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _sample_mask(boxes: BoxIndex, name: str, cond: Any) -> np.ndarray | None:
-    """A split ``in`` or a width / height range from the index; None: another condition."""
+def _sample_mask(
+    boxes: BoxIndex, field_cols: FieldColumns | None, name: str, cond: Any
+) -> np.ndarray | None:
+    """A split ``in`` or a width / height range from the box index, a ``fields.<key>``
+    condition from the field columns; None: another condition."""
     if not isinstance(cond, Mapping) or not cond:
         return None
+    if field_cols is not None and name.startswith("fields.") and len(name) > 7:
+        return field_cols.mask(name[7:], cond)
     if name == "split" and set(cond) == {"in"}:
         wanted = {str(v).lower() if isinstance(v, bool) else str(v) for v in cond["in"]}
         codes = [c for c, v in enumerate(boxes.split_values) if v is not None and v in wanted]
