@@ -8,11 +8,12 @@ so the same numbers).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from .facet_index import BoxIndex
 from .facet_indexed import indexed_facets
@@ -45,17 +46,19 @@ def facets_over(
     some_sources: bool = False,
     boxes: BoxIndex | None = None,
     spec: Mapping[str, Any] | None = None,
+    on_mask: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (sample columns and tags always, the given
     fields, sources and attributes), and how many samples; the samples stay registered as
     ``_facet_samples`` on ``cur`` for the providers. ``some_sources``: ``sources`` is a
     subset of the dataset's (only their boxes are read). ``boxes``: the dataset's box index
     (:mod:`.facet_index`), which then answers instead of the box scan, with the same
-    numbers (:mod:`.facet_indexed`; ``spec``: the filter ``flt`` was compiled from)."""
+    numbers (:mod:`.facet_indexed`; ``spec``: the filter ``flt`` was compiled from;
+    ``on_mask``: given the index's mask of the samples when the index answered)."""
     if boxes is not None:
         fast = indexed_facets(
             cur, dataset_id, flt, spec, fields, sources, attributes, boxes, _sql_entries,
-            numeric_entry, some_sources and bool(sources),
+            numeric_entry, some_sources and bool(sources), on_mask,
         )  # fmt: skip
         if fast is not None:
             return fast

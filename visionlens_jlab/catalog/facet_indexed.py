@@ -29,13 +29,26 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .facet_index import BoxIndex, sample_entries, source_entries
+from .facet_index import BoxIndex, SampleSet, sample_entries, source_entries
 from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
 from .filters import CompiledFilter, Params, source_clause
 from .summary_filters import label_summary
 
 Assemble = Callable[[list[str], list[str], list[tuple[Any, ...]]], list[dict[str, Any]]]
 Numeric = Callable[[str, int, Any, Any, dict[int, int]], dict[str, Any]]
+LabelMask = Callable[
+    [duckdb.DuckDBPyConnection, int, Mapping[str, Any], SampleSet, str], np.ndarray | None
+]
+_LABEL_MASKS: list[LabelMask] = []
+
+
+def register_label_mask(answer: LabelMask) -> None:
+    """Let an engine module answer a one-label filter from memory (e.g. the ``eval``
+    condition): ``answer(cur, dataset_id, label_spec, samples, token)`` returns a boolean
+    mask over ``samples`` (the box index's, labelled ``token``) with exactly the SQL's
+    samples, or None to leave the filter to SQL."""
+    if answer not in _LABEL_MASKS:
+        _LABEL_MASKS.append(answer)
 
 
 def indexed_facets(
@@ -50,16 +63,20 @@ def indexed_facets(
     assemble: Assemble,
     numeric: Numeric,
     only_sources: bool = False,
+    on_mask: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets (as :func:`.facet_compute.facets_over` returns them) and the
     total, or None when the index does not hold every filtered sample (a write between
     its token and this read). ``assemble(fields, attributes, rows)``: the entries of the
     SQL statement's rows; ``numeric``: the builder of a numeric entry. ``only_sources``:
-    only the sources' facets are wanted (one recomputed for multi-pick)."""
+    only the sources' facets are wanted (one recomputed for multi-pick); ``on_mask``:
+    given the filtered samples' mask over ``boxes.samples``."""
     matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
     mask = None if matched is None else boxes.mask_of(matched)
     if mask is None:
         return None
+    if on_mask is not None:
+        on_mask(mask)
     total = int(mask.sum())
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     if only_sources:
@@ -97,6 +114,10 @@ def _filtered_ids(
     if active == {"labels"} and isinstance(labels, list) and len(labels) == 1:
         labels = labels[0]
     if active == {"labels"} and isinstance(labels, Mapping):
+        for answer in _LABEL_MASKS:
+            mask = answer(cur, dataset_id, labels, boxes.samples, boxes.token)
+            if mask is not None:
+                return boxes.samples.ids[mask]
         params = Params([dataset_id])
         found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
         if found is not None:

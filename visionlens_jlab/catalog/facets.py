@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from .catalog import Catalog
 from .facet_compute import facets_over
@@ -22,6 +23,7 @@ from .facet_index import box_index
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_parts import read_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
+from .filtered_samples import FilteredSamples
 from .filters import compile_filter
 from .result_cache import Version, filter_key
 
@@ -36,16 +38,20 @@ __all__ = [
 
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
 _FACET_PROVIDERS: list[FacetProvider] = []
+_TAKES_FILTERED: list[bool] = []  # per provider of _FACET_PROVIDERS, in its order
 
 
-def register_facet_provider(provider: FacetProvider) -> None:
+def register_facet_provider(provider: FacetProvider, takes_filtered: bool = False) -> None:
     """Let an engine module add facets (e.g. evaluation status).
 
     ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
-    ``samples_table`` names a table of the filtered samples (column ``sample_id``).
+    ``samples_table`` names a table of the filtered samples (column ``sample_id``). With
+    ``takes_filtered`` it is called with the keyword ``filtered``: the same samples as a
+    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None.
     """
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
+        _TAKES_FILTERED.append(takes_filtered)
 
 
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
@@ -68,10 +74,12 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         if cached is not None:
             return cached
         keys = shown_facet_keys(cur, dataset_id)
+        filtered = None
         if flt.whole_dataset:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
             boxes = box_index(catalog, cur, dataset_id)
+            masks: list[np.ndarray] = []
             out, total = facets_over(
                 cur,
                 dataset_id,
@@ -81,10 +89,16 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 keys.attributes,
                 boxes=boxes,
                 spec=spec,
+                on_mask=masks.append,
             )
+            if boxes is not None and masks:  # the index answered: its mask of the samples
+                filtered = FilteredSamples(boxes.samples, masks[0], boxes.token)
         built_in = {(f["name"], f.get("source")) for f in out if f}
-        for provider in _FACET_PROVIDERS:
-            out.extend(provider(cur, dataset_id, "_facet_samples"))
+        for provider, takes_filtered in zip(_FACET_PROVIDERS, _TAKES_FILTERED, strict=True):
+            if takes_filtered:
+                out.extend(provider(cur, dataset_id, "_facet_samples", filtered=filtered))  # type: ignore[call-arg]
+            else:
+                out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue

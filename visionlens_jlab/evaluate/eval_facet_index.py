@@ -4,9 +4,17 @@ The eval facets count, per model's latest evaluation, the evaluated boxes of the
 samples by status and error type. In SQL that is a join of millions of ``box_evaluations``
 rows with the filtered sample ids on every cold request (380 ms at 1M images with one
 evaluation). The rows only change with an evaluation, a deleted one, or a write that
-changes samples or boxes, so the index keeps, per latest evaluation, the status and error
-code of every evaluated box in sample order and counts the boxes of a sample mask with
-``bincount``.
+changes samples or boxes, so the index keeps, per latest evaluation:
+
+* per status and per error type, how many boxes each sample has with it, as bit levels
+  (:class:`_Levels`): level ``t`` is the packed bit set of the samples with more than ``t``
+  such boxes, kept while it holds more than 1/32 of the samples, the samples past the last
+  level as positions and their remaining counts. The boxes of a sample mask with a value
+  are then ``sum(popcount(bits(mask) & level))`` plus the masked remaining counts: about
+  1 ms for 5M evaluated boxes at 1M images, where gathering the mask over every box cost
+  5-6 ms and ``np.repeat`` + ``bincount`` 12-29 ms (measured, docs/architecture.md);
+* for the ``eval`` label filter (:mod:`.eval_label_mask`), the distinct sample positions
+  of the boxes of every (status, error, source, label) combination (:class:`_Matches`).
 
 **Validity.** An index is labelled with the latest evaluations' keys and creation times
 and the box index token of ``facet_parts`` (:mod:`..catalog.facet_index`, renewed by every
@@ -23,34 +31,116 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog.facet_index import INDEX_PART, SampleSet
+from ..catalog.filtered_samples import FilteredSamples
 
 _KEPT = 2
-"""Indexes kept (most recently used last): a few MB each at 1M images."""
+"""Indexes kept (most recently used last): about 25 MB each per 5M evaluated boxes."""
+
+_POPCOUNT8 = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
+
+
+def _popcount(words: np.ndarray) -> int:
+    """Set bits of a uint8 array (numpy 2's ``bitwise_count`` where present)."""
+    count = getattr(np, "bitwise_count", None)
+    if count is not None:
+        return int(count(words).sum())
+    return int(_POPCOUNT8[words].sum(dtype=np.int64))
 
 
 @dataclass(frozen=True)
-class _Evaluation:
+class _Levels:
+    """How many boxes each sample has with one value, as bit levels (see the module)."""
+
+    dense: list[np.ndarray]  # level t: packed bits (little) of the samples with > t boxes
+    rest_pos: np.ndarray  # int32: samples with more than len(dense) boxes
+    rest_extra: np.ndarray  # int32: their boxes past len(dense)
+
+    @staticmethod
+    def of(counts: np.ndarray) -> _Levels:
+        """The levels of per-sample ``counts``."""
+        dense = []
+        while True:
+            over = counts > len(dense)
+            if 32 * int(np.count_nonzero(over)) <= len(counts):  # positions are smaller
+                break
+            dense.append(np.packbits(over, bitorder="little"))
+        rest = np.flatnonzero(counts > len(dense))
+        extra = counts[rest] - len(dense)
+        return _Levels(dense, rest.astype(np.int32), extra.astype(np.int32))
+
+    def over(self, bits: np.ndarray, mask: np.ndarray) -> int:
+        """Boxes of the samples of ``mask`` (``bits``: the mask packed as the levels)."""
+        n = sum(_popcount(np.bitwise_and(bits, level)) for level in self.dense)
+        return n + int(self.rest_extra[mask[self.rest_pos]].sum(dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held."""
+        return sum(d.nbytes for d in self.dense) + self.rest_pos.nbytes + self.rest_extra.nbytes
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """The distinct sample positions of the existing boxes of every (status, error type,
+    source, label) combination of one evaluation (the ``eval`` label filter's rows: a box
+    row whose box is gone matches no filter)."""
+
+    status: np.ndarray  # code per combination
+    error: np.ndarray
+    source: np.ndarray
+    label: np.ndarray
+    starts: np.ndarray  # combination k's positions: positions[starts[k]:starts[k + 1]]
+    positions: np.ndarray  # int32 sample positions (of the box's sample)
+    values: dict[str, list[str | None]]  # "status" / "error" / "source" / "label": per code
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held."""
+        arrays = (self.status, self.error, self.source, self.label, self.starts, self.positions)
+        return sum(a.nbytes for a in arrays)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One latest evaluation of the index."""
+
     model: str
     key: str
-    counts: np.ndarray  # evaluated boxes per sample (sample order)
-    status: np.ndarray  # code per box, boxes in sample order
-    status_values: list[str | None]
-    error: np.ndarray
-    error_values: list[str | None]
-    status_totals: np.ndarray  # boxes per status code over the dataset
-    error_totals: np.ndarray
+    status: list[tuple[str, _Levels]]  # per status value
+    error: list[tuple[str, _Levels]]  # per error type (NULL is never counted)
+    matches: _Matches
 
 
 @dataclass(frozen=True)
-class _EvalIndex:
+class EvalIndex:
+    """The latest evaluations of one dataset, valid for the rows of ``token``."""
+
+    token: str
     samples: SampleSet
-    evaluations: list[_Evaluation]
+    evaluations: list[Evaluation]
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (the sample ids included)."""
+        levels = [lv for ev in self.evaluations for _, lv in (*ev.status, *ev.error)]
+        matches = sum(ev.matches.nbytes for ev in self.evaluations)
+        return self.samples.ids.nbytes + matches + sum(lv.nbytes for lv in levels)
+
+    def same_samples(self, samples: SampleSet) -> bool:
+        """Whether ``samples`` are this index's (a mask over them is one over these)."""
+        own = self.samples
+        if samples is own:
+            return True
+        if samples.n != own.n or samples.dense_base != own.dense_base:
+            return False
+        return own.dense_base is not None or bool(np.array_equal(samples.ids, own.ids))
 
 
-_INDEXES: dict[tuple[Any, ...], _EvalIndex] = {}
+_INDEXES: dict[tuple[Any, ...], EvalIndex] = {}
 _LOCK = threading.Lock()
 
 _LABEL_SQL = """
@@ -61,12 +151,9 @@ _LABEL_SQL = """
 """
 
 
-def indexed_eval_rows(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str
-) -> list[tuple[Any, ...]] | None:
-    """The rows of the SQL eval facets (model, key, facet, value, count; in its order) over
-    the samples of ``samples_table``, or None when no index can answer (no box index token
-    yet, or sample ids the index does not hold)."""
+def eval_index(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> EvalIndex | None:
+    """The index of the dataset's latest evaluations for the rows ``cur`` reads now, built
+    if needed; None without an evaluation or a box index token."""
     label = tuple(cur.execute(_LABEL_SQL, [INDEX_PART, dataset_id]).fetchall())
     if not label or label[0][3] is None:
         return None
@@ -80,33 +167,59 @@ def indexed_eval_rows(
         _INDEXES[key] = index
         while len(_INDEXES) > _KEPT:
             _INDEXES.pop(next(iter(_INDEXES)))
-    ids = cur.sql(f"SELECT sample_id FROM {samples_table}").fetchnumpy()["sample_id"]  # noqa: S608 - checked identifier
-    mask = index.samples.mask_of(np.asarray(ids, dtype=np.int64))
-    if mask is None:
+    return index
+
+
+def indexed_eval_rows(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    samples_table: str,
+    filtered: FilteredSamples | None = None,
+) -> list[tuple[Any, ...]] | None:
+    """The rows of the SQL eval facets (model, key, facet, value, count; in its order) over
+    the samples of ``samples_table`` (or of ``filtered``'s mask, when it is over the index's
+    samples and token), or None when no index can answer (no box index token yet, or
+    sample ids the index does not hold)."""
+    index = eval_index(cur, dataset_id)
+    if index is None:
         return None
+    if (
+        filtered is not None
+        and filtered.token == index.token
+        and index.same_samples(filtered.samples)
+    ):
+        mask = filtered.mask
+    else:
+        ids = cur.sql(f"SELECT sample_id FROM {samples_table}").fetchnumpy()["sample_id"]  # noqa: S608 - checked identifier
+        found = index.samples.mask_of(np.asarray(ids, dtype=np.int64))
+        if found is None:
+            return None
+        mask = found
+    bits = np.packbits(mask, bitorder="little")
     rows: list[tuple[Any, ...]] = []
-    complement = 2 * int(mask.sum()) > len(mask)  # fewer boxes to select: totals minus them
     for ev in index.evaluations:
-        boxes = np.repeat(~mask if complement else mask, ev.counts)
-        for facet, codes, values, totals in (
-            ("eval.status", ev.status, ev.status_values, ev.status_totals),
-            ("eval.error", ev.error, ev.error_values, ev.error_totals),
-        ):
-            found = np.bincount(codes[boxes], minlength=len(values))
-            if complement:
-                found = totals - found
-            counted = [(v, int(n)) for v, n in zip(values, found.tolist(), strict=True) if n]
-            counted = [(v, n) for v, n in counted if v is not None]
+        for facet, levels in (("eval.status", ev.status), ("eval.error", ev.error)):
+            counted = [(v, lv.over(bits, mask)) for v, lv in levels]
             # the SQL's order: per model and facet, most frequent first, ties by value
-            counted.sort(key=lambda vn: (-vn[1], vn[0]))
+            counted = sorted(((v, n) for v, n in counted if n), key=lambda vn: (-vn[1], vn[0]))
             rows += [(ev.model, ev.key, facet, v, n) for v, n in counted]
     rows.sort(key=lambda r: (r[0], r[2]))  # stable: keeps the count order within a facet
     return rows
 
 
+_ROWS_SQL = """
+    SELECT b.sample_id, b.status, b.error_type, a.sample_id AS box_sample, a.source, a.label
+    FROM box_evaluations b
+    LEFT JOIN annotations a ON a.ann_id = b.ann_id AND a.dataset_id = b.dataset_id
+    WHERE b.dataset_id = ? AND b.eval_key = ?
+"""
+"""An evaluation's box rows with the box each names now (NULL: gone), as the ``eval``
+label filter's ``a.ann_id IN (SELECT e.ann_id ...)`` sees them."""
+
+
 def _build(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, label: tuple[Any, ...]
-) -> _EvalIndex | None:
+) -> EvalIndex | None:
     """Read the label again and the rows in one snapshot (None if the label moved)."""
     own = cur.cursor()
     try:
@@ -119,40 +232,82 @@ def _build(
         samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
         evaluations = []
         for model, key, _, _ in label:
-            rows = own.sql(
-                "SELECT sample_id, status, error_type FROM box_evaluations "
-                "WHERE dataset_id = ? AND eval_key = ? ORDER BY sample_id",
-                params=[dataset_id, key],
-            ).to_arrow_table()
-            box_ids = np.asarray(rows.column("sample_id").to_numpy(), dtype=np.int64)
-            pos = samples.positions(np.unique(box_ids))
-            if pos is None:
+            rows = own.sql(_ROWS_SQL, params=[dataset_id, key]).to_arrow_table()
+            built = _evaluation(model, key, rows, samples)
+            if built is None:
                 return None
-            counts = np.bincount(samples.positions_unchecked(box_ids), minlength=samples.n)
-            counts = counts.astype(np.int32)
-            status, status_values = _codes(rows.column("status"))
-            error, error_values = _codes(rows.column("error_type"))
-            evaluations.append(
-                _Evaluation(
-                    model,
-                    key,
-                    counts,
-                    status,
-                    status_values,
-                    error,
-                    error_values,
-                    np.bincount(status, minlength=len(status_values)),
-                    np.bincount(error, minlength=len(error_values)),
-                )  # fmt: skip
-            )
-        return _EvalIndex(samples, evaluations)
+            evaluations.append(built)
+        return EvalIndex(str(label[0][3]), samples, evaluations)
     finally:
         own.execute("ROLLBACK")
         own.close()
 
 
+def _evaluation(model: str, key: str, rows: pa.Table, samples: SampleSet) -> Evaluation | None:
+    pos = samples.positions(np.asarray(rows.column("sample_id").to_numpy(), dtype=np.int64))
+    if pos is None:
+        return None
+    status, status_values = _codes(rows.column("status"))
+    error, error_values = _codes(rows.column("error_type"))
+    levels = []
+    for codes, values in ((status, status_values), (error, error_values)):
+        levels.append(
+            [
+                (v, _Levels.of(np.bincount(pos[codes == c], minlength=samples.n)))
+                for c, v in enumerate(values)
+                if v is not None and np.any(codes == c)
+            ]
+        )
+    matches = _matches(rows, status, status_values, error, error_values, samples)
+    if matches is None:
+        return None
+    return Evaluation(model, key, levels[0], levels[1], matches)
+
+
+def _matches(
+    rows: pa.Table,
+    status: np.ndarray,
+    status_values: list[str | None],
+    error: np.ndarray,
+    error_values: list[str | None],
+    samples: SampleSet,
+) -> _Matches | None:
+    present = rows.column("box_sample").is_valid().to_numpy(zero_copy_only=False)
+    box_ids = rows.column("box_sample").filter(pa.array(present)).to_numpy()
+    pos = samples.positions(np.asarray(box_ids, dtype=np.int64))
+    if pos is None:
+        return None
+    source, source_values = _codes(rows.column("source").filter(pa.array(present)))
+    label, label_values = _codes(rows.column("label").filter(pa.array(present)))
+    sizes = [len(status_values), len(error_values), len(source_values), len(label_values)]
+    if int(np.prod(sizes, dtype=object)) * max(samples.n, 1) >= 2**62:
+        return None  # no int64 key (never at real vocabularies): the SQL answers
+    combo = status[present].astype(np.int64)
+    for codes, size in ((error[present], sizes[1]), (source, sizes[2]), (label, sizes[3])):
+        combo = combo * size + codes
+    keys = np.unique(combo * samples.n + pos)  # sorted; a position once per combination
+    combos, positions = np.divmod(keys, max(samples.n, 1))
+    starts = np.flatnonzero(np.diff(combos, prepend=-1))
+    first = combos[starts]
+    first, label_code = np.divmod(first, sizes[3])
+    first, source_code = np.divmod(first, sizes[2])
+    status_code, error_code = np.divmod(first, sizes[1])
+    values = {
+        "status": status_values,
+        "error": error_values,
+        "source": source_values,
+        "label": label_values,
+    }
+    return _Matches(
+        status_code, error_code, source_code, label_code,
+        np.append(starts, len(keys)), positions.astype(np.int32), values,
+    )  # fmt: skip
+
+
 def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    """Codes of a text column and the value of each code (NULL's code is the last)."""
+    chunked = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    encoded = pc.dictionary_encode(chunked)
     values: list[str | None] = encoded.dictionary.to_pylist()
     codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
     values.append(None)  # the code of NULL (never counted), present or not
