@@ -62,7 +62,7 @@ class _Levels:
     @staticmethod
     def of(counts: np.ndarray) -> _Levels:
         """The levels of per-sample ``counts``."""
-        dense = []
+        dense: list[np.ndarray] = []
         while True:
             over = counts > len(dense)
             if 32 * int(np.count_nonzero(over)) <= len(counts):  # positions are smaller
