@@ -72,7 +72,10 @@ def indexed_facets(
     only the sources' facets are wanted (one recomputed for multi-pick); ``on_mask``:
     given the filtered samples' mask over ``boxes.samples``."""
     matched = _filtered_ids(cur, dataset_id, flt, spec, boxes)
-    mask = None if matched is None else boxes.mask_of(matched)
+    if matched is not None and matched.dtype == np.bool_:  # a registered label mask
+        mask: np.ndarray | None = matched
+    else:
+        mask = None if matched is None else boxes.mask_of(matched)
     if mask is None:
         return None
     if on_mask is not None:
@@ -104,7 +107,8 @@ def _filtered_ids(
     spec: Mapping[str, Any] | None,
     boxes: BoxIndex,
 ) -> np.ndarray | None:
-    """The filter's sample ids, in any order, maybe repeated (None: an id outside the
+    """The filter's sample ids, in any order, maybe repeated, or their boolean mask over
+    ``boxes.samples`` when a registered label mask answered (None: an id outside the
     index)."""
     spec = spec or {}
     active = {k for k, v in spec.items() if (v is not None if k == "ids" else bool(v))}
@@ -117,7 +121,7 @@ def _filtered_ids(
         for answer in _LABEL_MASKS:
             mask = answer(cur, dataset_id, labels, boxes.samples, boxes.token)
             if mask is not None:
-                return boxes.samples.ids[mask]
+                return mask
         params = Params([dataset_id])
         found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
         if found is not None:

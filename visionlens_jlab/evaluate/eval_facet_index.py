@@ -143,31 +143,70 @@ class EvalIndex:
 _INDEXES: dict[tuple[Any, ...], EvalIndex] = {}
 _LOCK = threading.Lock()
 
-_LABEL_SQL = """
-    SELECT v.model, v.eval_key, CAST(v.created_at AS VARCHAR),
-           (SELECT any_value(p.entries) FROM facet_parts p
-            WHERE p.dataset_id = v.dataset_id AND p.part = ?)
-    FROM evaluations v WHERE v.dataset_id = ? AND v.latest ORDER BY v.model, v.eval_key
+_EVALUATIONS_SQL = """
+    SELECT dataset_id, model, eval_key, CAST(created_at AS VARCHAR), latest
+    FROM evaluations WHERE dataset_id = ? OR latest
 """
+"""The dataset's evaluations and every dataset's latest ones (a small table: one row per
+evaluation), in one statement: the label, and the keys the ``eval`` filter's SQL reads
+beyond the dataset's latest (:func:`current`)."""
 
 
-def eval_index(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> EvalIndex | None:
+@dataclass(frozen=True)
+class Current:
+    """The dataset's evaluation index for the rows read now, and whether the SQL's
+    ``e.eval_key IN (SELECT ... WHERE v.latest)`` (over every dataset) reads a key here
+    that the index does not hold: a key that is latest in another dataset but not here."""
+
+    index: EvalIndex | None
+    foreign_keys: bool
+    evaluated: bool = True  # False: the dataset has no evaluation (no eval facet row)
+
+
+def current(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str | None = None) -> Current:
     """The index of the dataset's latest evaluations for the rows ``cur`` reads now, built
-    if needed; None without an evaluation or a box index token."""
-    label = tuple(cur.execute(_LABEL_SQL, [INDEX_PART, dataset_id]).fetchall())
-    if not label or label[0][3] is None:
-        return None
-    key = (dataset_id, label)
+    if needed (None without an evaluation or a box index token). ``token``: the box index
+    token the caller read in this request (else read here); the index is labelled with it."""
+    rows = cur.execute(_EVALUATIONS_SQL, [dataset_id]).fetchall()
+    own = {k: (m, latest) for d, m, k, _, latest in rows if d == dataset_id}
+    # another dataset's latest evaluation of one of our keys, not our latest of its model
+    foreign = any(
+        d != dataset_id and latest and k in own and own[k] != (m, True)
+        for d, m, k, _, latest in rows
+    )
+    label = tuple(sorted((m, k, c) for d, m, k, c, latest in rows if d == dataset_id and latest))
+    if not label:
+        return Current(None, foreign, evaluated=False)
+    if token is None:
+        token = _token(cur, dataset_id)
+        if token is None:
+            return Current(None, foreign)
+    key = (dataset_id, label, token)
     with _LOCK:
         index = _INDEXES.pop(key, None)
         if index is None:
-            index = _build(cur, dataset_id, label)
+            index = _build(cur, dataset_id, label, token)
         if index is None:
-            return None
+            return Current(None, foreign)
         _INDEXES[key] = index
         while len(_INDEXES) > _KEPT:
             _INDEXES.pop(next(iter(_INDEXES)))
-    return index
+    return Current(index, foreign)
+
+
+def eval_index(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str | None = None
+) -> EvalIndex | None:
+    """See :func:`current`."""
+    return current(cur, dataset_id, token).index
+
+
+def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
+    rows = cur.execute(
+        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
+        [dataset_id, INDEX_PART],
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def indexed_eval_rows(
@@ -180,16 +219,18 @@ def indexed_eval_rows(
     the samples of ``samples_table`` (or of ``filtered``'s mask, when it is over the index's
     samples and token), or None when no index can answer (no box index token yet, or
     sample ids the index does not hold)."""
-    index = eval_index(cur, dataset_id)
-    if index is None:
-        return None
-    if (
-        filtered is not None
-        and filtered.token == index.token
-        and index.same_samples(filtered.samples)
-    ):
+    index = None
+    if filtered is not None:
+        held = current(cur, dataset_id, filtered.token)
+        if not held.evaluated:
+            return []
+        index = held.index
+    if index is not None and filtered is not None and index.same_samples(filtered.samples):
         mask = filtered.mask
-    else:
+    else:  # the mask is not over the rows read now: the table's ids
+        index = eval_index(cur, dataset_id)
+        if index is None:
+            return None
         ids = cur.sql(f"SELECT sample_id FROM {samples_table}").fetchnumpy()["sample_id"]  # noqa: S608 - checked identifier
         found = index.samples.mask_of(np.asarray(ids, dtype=np.int64))
         if found is None:
@@ -218,26 +259,28 @@ label filter's ``a.ann_id IN (SELECT e.ann_id ...)`` sees them."""
 
 
 def _build(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, label: tuple[Any, ...]
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, label: tuple[Any, ...], token: str
 ) -> EvalIndex | None:
     """Read the label again and the rows in one snapshot (None if the label moved)."""
     own = cur.cursor()
     try:
         own.execute("BEGIN TRANSACTION")
-        if tuple(own.execute(_LABEL_SQL, [INDEX_PART, dataset_id]).fetchall()) != label:
+        rows = own.execute(_EVALUATIONS_SQL, [dataset_id]).fetchall()
+        now = tuple(sorted((m, k, c) for d, m, k, c, latest in rows if d == dataset_id and latest))
+        if now != label or _token(own, dataset_id) != token:
             return None
         ids = own.execute(
             "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]
         ).fetchnumpy()["sample_id"]
         samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
         evaluations = []
-        for model, key, _, _ in label:
+        for model, key, _ in label:
             rows = own.sql(_ROWS_SQL, params=[dataset_id, key]).to_arrow_table()
             built = _evaluation(model, key, rows, samples)
             if built is None:
                 return None
             evaluations.append(built)
-        return EvalIndex(str(label[0][3]), samples, evaluations)
+        return EvalIndex(token, samples, evaluations)
     finally:
         own.execute("ROLLBACK")
         own.close()

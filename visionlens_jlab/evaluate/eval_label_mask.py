@@ -27,18 +27,10 @@ import numpy as np
 
 from ..catalog.facet_index import SampleSet
 from ..catalog.schema import GROUND_TRUTH
-from .eval_facet_index import Evaluation, eval_index
+from .eval_facet_index import Evaluation, current
 
 _STATUSES = ("tp", "fp", "fn", "ignored")
 _ERRORS = ("duplicate", "class_confusion", "localization", "background")
-
-_KEYS_SQL = """
-    SELECT DISTINCT v.eval_key FROM evaluations v
-    WHERE v.latest {model} AND v.eval_key IN (SELECT eval_key FROM evaluations WHERE dataset_id = ?)
-"""
-"""The dataset's evaluation keys the SQL's ``e.eval_key IN (SELECT ... WHERE v.latest)``
-reads: that subquery is over every dataset, so a key that is not latest here but is in
-another dataset counts too (the index then does not answer)."""
 
 
 def eval_label_mask(
@@ -55,10 +47,11 @@ def eval_label_mask(
     wanted = _parse(spec)
     if wanted is None:
         return None
-    index = eval_index(cur, dataset_id)
-    if index is None or index.token != token or not index.same_samples(samples):
+    found = current(cur, dataset_id, token)
+    index = found.index
+    if index is None or not index.same_samples(samples):
         return None
-    evaluations = _evaluations_read(cur, dataset_id, spec["eval"], index.evaluations)
+    evaluations = _evaluations_read(spec["eval"], index.evaluations, found.foreign_keys)
     if evaluations is None:
         return None
     mask = np.zeros(samples.n, dtype=bool)
@@ -115,21 +108,14 @@ def _source_matches(source: str | None, value: str) -> bool:
 
 
 def _evaluations_read(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    cond: Mapping[str, Any],
-    held: list[Evaluation],
+    cond: Mapping[str, Any], held: list[Evaluation], foreign_keys: bool
 ) -> list[Evaluation] | None:
-    """The index's evaluations the SQL reads for ``cond`` (None: it reads one the index
-    does not hold)."""
-    by_key = {ev.key: ev for ev in held}
+    """The index's evaluations the SQL reads for ``cond``: ``key``'s, or the latest of
+    ``model`` or of every model (None: it reads one the index does not hold)."""
     key, model = cond.get("key"), cond.get("model")
     if key is not None:
-        keys = [key]
-    else:
-        sql = _KEYS_SQL.format(model="" if model is None else "AND v.model = ?")
-        args = [dataset_id] if model is None else [model, dataset_id]
-        keys = [k for (k,) in cur.execute(sql, args).fetchall()]
-    if not all(k in by_key for k in keys):
+        chosen = [ev for ev in held if ev.key == key]
+        return chosen or None
+    if foreign_keys:
         return None
-    return [by_key[k] for k in keys]
+    return [ev for ev in held if model is None or ev.model == model]

@@ -290,6 +290,10 @@ def eval_facet_entries(
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
+    if filtered is not None and not filtered.mask.all():  # one statement, then numpy
+        rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)
+        if rows is not None:
+            return _entries(rows)
     # Most datasets have no evaluation: a probe of the small evaluations table (~0.4 ms)
     # spares them the rest, which every facet request pays.
     latest = cur.execute(
@@ -298,12 +302,7 @@ def eval_facet_entries(
     ).fetchall()
     if not latest:
         return []
-    whole = (
-        bool(filtered.mask.all())
-        if filtered is not None
-        else _whole_dataset(cur, dataset_id, samples_table)
-    )
-    if whole:  # what the writer stored
+    if _whole_dataset(cur, dataset_id, samples_table):  # what the writer stored
         parts = [f"eval:{key}" for (key,) in latest]
         stored = stored_parts(cur, dataset_id, parts)
         if stored is not None:
