@@ -96,11 +96,14 @@ class _Matches:
     starts: np.ndarray  # combination k's positions: positions[starts[k]:starts[k + 1]]
     positions: np.ndarray  # int32 sample positions (of the box's sample)
     values: dict[str, list[str | None]]  # "status" / "error" / "source" / "label": per code
+    group: np.ndarray  # per combination, its (status, error type, source) group
+    group_bits: np.ndarray  # per group, the packed bits (little) of its samples, any label
 
     @property
     def nbytes(self) -> int:
         """Memory held."""
-        arrays = (self.status, self.error, self.source, self.label, self.starts, self.positions)
+        arrays = (self.status, self.error, self.source, self.label, self.starts,
+                  self.positions, self.group, self.group_bits)  # fmt: skip
         return sum(a.nbytes for a in arrays)
 
 
@@ -342,9 +345,21 @@ def _matches(
         "source": source_values,
         "label": label_values,
     }
+    starts = np.append(starts, len(keys))
+    # A filter without classes (the multi-pick wider filter of a class pick, "every FN of
+    # the ground truth") takes whole groups: one bit set each, not their ~80 label runs.
+    grouped = (status_code * sizes[1] + error_code) * sizes[2] + source_code
+    first_of_group = np.flatnonzero(np.diff(grouped, prepend=-1))
+    group = np.cumsum(np.diff(grouped, prepend=-1) != 0) - 1
+    bounds = np.append(starts[first_of_group], len(keys))
+    group_bits = np.zeros((len(first_of_group), (samples.n + 7) // 8), dtype=np.uint8)
+    for g in range(len(first_of_group)):
+        members = np.zeros(samples.n, dtype=bool)
+        members[positions[bounds[g] : bounds[g + 1]]] = True
+        group_bits[g] = np.packbits(members, bitorder="little")
     return _Matches(
-        status_code, error_code, source_code, label_code,
-        np.append(starts, len(keys)), positions.astype(np.int32), values,
+        status_code, error_code, source_code, label_code, starts,
+        positions.astype(np.int32), values, group.astype(np.int32), group_bits,
     )  # fmt: skip
 
 

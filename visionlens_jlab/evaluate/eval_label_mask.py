@@ -57,13 +57,18 @@ def eval_label_mask(
     mask = np.zeros(samples.n, dtype=bool)
     for ev in evaluations:
         m = ev.matches
-        chosen = np.ones(len(m.status), dtype=bool)
+        chosen = np.isin(m.source, [c for c, v in enumerate(m.values["source"]) if
+                                    v is not None and _source_matches(spec.get("source"), v)])  # fmt: skip
         for name, codes in (("status", m.status), ("error", m.error), ("label", m.label)):
             allowed = wanted.get(name)
             if allowed is not None:
                 chosen &= np.isin(codes, [c for c, v in enumerate(m.values[name]) if v in allowed])
-        chosen &= np.isin(m.source, [c for c, v in enumerate(m.values["source"]) if
-                                     v is not None and _source_matches(spec.get("source"), v)])  # fmt: skip
+        if "label" not in wanted:  # whole groups: their bit sets
+            groups = np.unique(m.group[chosen])
+            if len(groups):
+                bits = np.bitwise_or.reduce(m.group_bits[groups], axis=0)
+                mask |= np.unpackbits(bits, count=samples.n, bitorder="little").view(bool)
+            continue
         for k in np.flatnonzero(chosen).tolist():
             mask[m.positions[m.starts[k] : m.starts[k + 1]]] = True
     return mask
@@ -71,7 +76,9 @@ def eval_label_mask(
 
 def _parse(spec: Mapping[str, Any]) -> dict[str, set[str]] | None:
     """The allowed values per combination part, or None for a spec this does not answer."""
-    if set(spec) - {"source", "classes", "eval"} or not isinstance(spec.get("eval"), Mapping):
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("eval"), Mapping):
+        return None
+    if set(spec) - {"source", "classes", "eval"}:
         return None
     cond = spec["eval"]
     if set(cond) - {"status", "error", "model", "key"}:
