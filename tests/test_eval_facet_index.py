@@ -33,14 +33,30 @@ STATUSES = ["tp", "fp", "fn", "ignored"]
 ERRORS = ["duplicate", "class_confusion", "localization", "background"]
 
 
+def near_predictions(
+    rnd: random.Random, boxes: list[dict[str, Any]], jitter: float
+) -> list[dict[str, Any]]:
+    """Predictions near some ground-truth boxes (every status and error type at IoU 0.5 and
+    0.75: close, shifted, relabelled, repeated) and some anywhere (background)."""
+    out = []
+    for b in boxes:
+        for _ in range(rnd.choice([0, 1, 1, 2])):  # two near one box: a duplicate
+            dx, dy = (rnd.uniform(-jitter, jitter) * b[k] for k in ("w", "h"))
+            label = b["label"] if rnd.random() < 0.8 else rnd.choice(CLASSES)
+            out.append({"image_ref": str(b["sample_index"] + 1), "label": label,
+                        "x": b["x"] + dx, "y": b["y"] + dy, "w": b["w"], "h": b["h"],
+                        "score": round(rnd.random(), 4), "attributes": None})  # fmt: skip
+    return out + _predictions(rnd, N, 5, False)
+
+
 @pytest.fixture
 def catalog(tmp_path: Any) -> Iterator[Catalog]:
     rnd = random.Random(21)
     cat = Catalog(tmp_path)
     samples, boxes = _rows(rnd, N)
     write_dataset(cat, "d", RowsSource(samples, boxes, CLASSES))
-    write_predictions(cat, "d", "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
-    write_predictions(cat, "d", "m2", PredictionRowsSource(_predictions(rnd, N, 2, False)))
+    write_predictions(cat, "d", "m1", PredictionRowsSource(near_predictions(rnd, boxes, 0.3)))
+    write_predictions(cat, "d", "m2", PredictionRowsSource(near_predictions(rnd, boxes, 0.5)))
     ev.evaluate_model(cat, "d", "m1")
     ev.evaluate_model(cat, "d", "m2", iou=0.75)
     ev.evaluate_model(cat, "d", "m1", iou=0.75)  # m1's latest flips to the re-run
@@ -164,6 +180,17 @@ def tags(cat: Catalog) -> None:
 def new_predictions(cat: Catalog) -> None:  # m1's evaluated boxes are replaced
     rows = _predictions(random.Random(8), N, 1, False)
     write_predictions(cat, "d", "m1", PredictionRowsSource(rows))
+
+
+def test_the_data_has_every_status_and_error(catalog: Catalog) -> None:
+    """Else the random filters could not tell evaluations or statuses apart."""
+    with catalog.cursor() as cur:
+        found = cur.execute(
+            "SELECT eval_key, status, error_type, COUNT(*) FROM box_evaluations GROUP BY ALL"
+        ).fetchall()
+    for key in ("m1--coco-iou0.5", "m1--coco-iou0.75", "m2--coco-iou0.75"):
+        assert {s for k, s, _, n in found if k == key and n} >= {"tp", "fp", "fn"}, key
+        assert {e for k, _, e, n in found if k == key and n} >= set(ERRORS), key
 
 
 def other_dataset_latest(cat: Catalog) -> None:
