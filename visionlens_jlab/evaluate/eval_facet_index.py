@@ -11,13 +11,20 @@ changes samples or boxes, so the index keeps, per latest evaluation:
   such boxes, kept while it holds more than 1/32 of the samples, the samples past the last
   level as positions and their remaining counts. The boxes of a sample mask with a value
   are then ``sum(popcount(bits(mask) & level))`` plus the masked remaining counts: about
-  1 ms for 5M evaluated boxes at 1M images, where gathering the mask over every box cost
-  5-6 ms and ``np.repeat`` + ``bincount`` 12-29 ms (measured, docs/architecture.md);
+  0.5 ms for 5M evaluated boxes at 1M images, where gathering the mask over every box
+  cost 5-6 ms and ``np.repeat`` + ``bincount`` 12-29 ms (``profile_eval_index.py``);
 * for the ``eval`` label filter (:mod:`.eval_label_mask`), the distinct sample positions
-  of the boxes of every (status, error, source, label) combination (:class:`_Matches`).
+  of the boxes of every (status, error, source, label) combination, and the bit set of
+  each (status, error, source) group (:class:`_Matches`).
 
-**Validity.** An index is labelled with the latest evaluations' keys and creation times
-and the box index token of ``facet_parts`` (:mod:`..catalog.facet_index`, renewed by every
+Memory at 1M images, one evaluation of 5M boxes: 28 MB (20 of them the positions).
+
+The label is read by one statement over the small ``evaluations`` table; a facets request
+passes the box index token it read (:class:`~..catalog.filtered_samples.FilteredSamples`),
+so a request with the mask pays that statement and the counting, about 1-2 ms.
+
+**Validity.** An index is labelled with the latest evaluations' models, keys and creation
+times and the box index token of ``facet_parts`` (:mod:`..catalog.facet_index`, renewed by every
 write that changes samples or boxes and dropped by every other write that may): a new or
 re-run evaluation changes the first, anything else that may touch these rows the second.
 It is built in one read transaction, so its rows are never older than its label.
@@ -38,7 +45,7 @@ from ..catalog.facet_index import INDEX_PART, SampleSet
 from ..catalog.filtered_samples import FilteredSamples
 
 _KEPT = 2
-"""Indexes kept (most recently used last): about 25 MB each per 5M evaluated boxes."""
+"""Indexes kept (most recently used last): about 28 MB each per 5M evaluated boxes."""
 
 _POPCOUNT8 = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
 
