@@ -67,9 +67,11 @@ def main() -> None:
         index = eval_index(cur, ds)
         built = time.perf_counter() - t0
         assert index is not None
-        n_boxes = sum(len(e.matches.positions) for e in index.evaluations)
+        m = [e.matches for e in index.evaluations]
+        dense = sum(len(x.bits) for x in m)
         print(f"eval index: {len(index.evaluations)} evaluation(s), built in {built:.1f} s, "
-              f"{index.nbytes / 2**20:.1f} MB ({n_boxes:,} distinct (combination, sample))")  # fmt: skip
+              f"{index.nbytes / 2**20:.1f} MB (matches {sum(x.nbytes for x in m) / 2**20:.1f} MB: "
+              f"{dense} combinations as bits, {sum(len(x.dense) for x in m) - dense} as positions)")  # fmt: skip
         print("| filter | samples | mask | table | sql | same | label mask | label sql | same |")
         print("|---|---|---|---|---|---|---|---|---|")
         for label, spec in filters(boxes.samples.n).items():

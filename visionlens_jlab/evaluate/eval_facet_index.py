@@ -15,7 +15,7 @@ changes samples or boxes, so the index keeps, per latest evaluation:
   cost 5-6 ms and ``np.repeat`` + ``bincount`` 12-29 ms (``profile_eval_index.py``);
 * for the ``eval`` label filter (:mod:`.eval_label_mask`), the distinct sample positions
   of the boxes of every (status, error, source, label) combination, and the bit set of
-  each (status, error, source) group (:class:`_Matches`).
+  each (status, error, source) group (:mod:`.eval_matches`).
 
 Memory at 1M images, one evaluation of 5M boxes: 28 MB (20 of them the positions).
 
@@ -39,10 +39,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..catalog.facet_index import INDEX_PART, SampleSet
 from ..catalog.filtered_samples import FilteredSamples
+from .eval_matches import Matches, build_matches, codes_of
 
 _KEPT = 2
 """Indexes kept (most recently used last): about 28 MB each per 5M evaluated boxes."""
@@ -91,30 +91,6 @@ class _Levels:
 
 
 @dataclass(frozen=True)
-class _Matches:
-    """The distinct sample positions of the existing boxes of every (status, error type,
-    source, label) combination of one evaluation (the ``eval`` label filter's rows: a box
-    row whose box is gone matches no filter)."""
-
-    status: np.ndarray  # code per combination
-    error: np.ndarray
-    source: np.ndarray
-    label: np.ndarray
-    starts: np.ndarray  # combination k's positions: positions[starts[k]:starts[k + 1]]
-    positions: np.ndarray  # int32 sample positions (of the box's sample)
-    values: dict[str, list[str | None]]  # "status" / "error" / "source" / "label": per code
-    group: np.ndarray  # per combination, its (status, error type, source) group
-    group_bits: np.ndarray  # per group, the packed bits (little) of its samples, any label
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held."""
-        arrays = (self.status, self.error, self.source, self.label, self.starts,
-                  self.positions, self.group, self.group_bits)  # fmt: skip
-        return sum(a.nbytes for a in arrays)
-
-
-@dataclass(frozen=True)
 class Evaluation:
     """One latest evaluation of the index."""
 
@@ -122,7 +98,7 @@ class Evaluation:
     key: str
     status: list[tuple[str, _Levels]]  # per status value
     error: list[tuple[str, _Levels]]  # per error type (NULL is never counted)
-    matches: _Matches
+    matches: Matches
 
 
 @dataclass(frozen=True)
@@ -300,8 +276,8 @@ def _evaluation(model: str, key: str, rows: pa.Table, samples: SampleSet) -> Eva
     pos = samples.positions(np.asarray(rows.column("sample_id").to_numpy(), dtype=np.int64))
     if pos is None:
         return None
-    status, status_values = _codes(rows.column("status"))
-    error, error_values = _codes(rows.column("error_type"))
+    status, status_values = codes_of(rows.column("status"))
+    error, error_values = codes_of(rows.column("error_type"))
     levels = []
     for codes, values in ((status, status_values), (error, error_values)):
         levels.append(
@@ -311,70 +287,7 @@ def _evaluation(model: str, key: str, rows: pa.Table, samples: SampleSet) -> Eva
                 if v is not None and np.any(codes == c)
             ]
         )
-    matches = _matches(rows, status, status_values, error, error_values, samples)
+    matches = build_matches(rows, status, status_values, error, error_values, samples)
     if matches is None:
         return None
     return Evaluation(model, key, levels[0], levels[1], matches)
-
-
-def _matches(
-    rows: pa.Table,
-    status: np.ndarray,
-    status_values: list[str | None],
-    error: np.ndarray,
-    error_values: list[str | None],
-    samples: SampleSet,
-) -> _Matches | None:
-    present = rows.column("box_sample").is_valid().to_numpy(zero_copy_only=False)
-    box_ids = rows.column("box_sample").filter(pa.array(present)).to_numpy()
-    pos = samples.positions(np.asarray(box_ids, dtype=np.int64))
-    if pos is None:
-        return None
-    source, source_values = _codes(rows.column("source").filter(pa.array(present)))
-    label, label_values = _codes(rows.column("label").filter(pa.array(present)))
-    sizes = [len(status_values), len(error_values), len(source_values), len(label_values)]
-    if int(np.prod(sizes, dtype=object)) * max(samples.n, 1) >= 2**62:
-        return None  # no int64 key (never at real vocabularies): the SQL answers
-    combo = status[present].astype(np.int64)
-    for codes, size in ((error[present], sizes[1]), (source, sizes[2]), (label, sizes[3])):
-        combo = combo * size + codes
-    keys = np.sort(combo * samples.n + pos)  # (np.unique hashes first: 7x slower at 5M)
-    keys = keys[np.diff(keys, prepend=-1) != 0]  # a position once per combination
-    combos, positions = np.divmod(keys, max(samples.n, 1))
-    starts = np.flatnonzero(np.diff(combos, prepend=-1))
-    first = combos[starts]
-    first, label_code = np.divmod(first, sizes[3])
-    first, source_code = np.divmod(first, sizes[2])
-    status_code, error_code = np.divmod(first, sizes[1])
-    values = {
-        "status": status_values,
-        "error": error_values,
-        "source": source_values,
-        "label": label_values,
-    }
-    starts = np.append(starts, len(keys))
-    # A filter without classes (the multi-pick wider filter of a class pick, "every FN of
-    # the ground truth") takes whole groups: one bit set each, not their ~80 label runs.
-    grouped = (status_code * sizes[1] + error_code) * sizes[2] + source_code
-    first_of_group = np.flatnonzero(np.diff(grouped, prepend=-1))
-    group = np.cumsum(np.diff(grouped, prepend=-1) != 0) - 1
-    bounds = np.append(starts[first_of_group], len(keys))
-    group_bits = np.zeros((len(first_of_group), (samples.n + 7) // 8), dtype=np.uint8)
-    for g in range(len(first_of_group)):
-        members = np.zeros(samples.n, dtype=bool)
-        members[positions[bounds[g] : bounds[g + 1]]] = True
-        group_bits[g] = np.packbits(members, bitorder="little")
-    return _Matches(
-        status_code, error_code, source_code, label_code, starts,
-        positions.astype(np.int32), values, group.astype(np.int32), group_bits,
-    )  # fmt: skip
-
-
-def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
-    """Codes of a text column and the value of each code (NULL's code is the last)."""
-    chunked = column.combine_chunks() if hasattr(column, "combine_chunks") else column
-    encoded = pc.dictionary_encode(chunked)
-    values: list[str | None] = encoded.dictionary.to_pylist()
-    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
-    values.append(None)  # the code of NULL (never counted), present or not
-    return codes.astype(np.min_scalar_type(len(values))), values  # 1 byte a box

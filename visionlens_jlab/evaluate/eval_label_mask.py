@@ -63,14 +63,7 @@ def eval_label_mask(
             allowed = wanted.get(name)
             if allowed is not None:
                 chosen &= np.isin(codes, [c for c, v in enumerate(m.values[name]) if v in allowed])
-        if "label" not in wanted:  # whole groups: their bit sets
-            groups = np.unique(m.group[chosen])
-            if len(groups):
-                bits = np.bitwise_or.reduce(m.group_bits[groups], axis=0)
-                mask |= np.unpackbits(bits, count=samples.n, bitorder="little").view(bool)
-            continue
-        for k in np.flatnonzero(chosen).tolist():
-            mask[m.positions[m.starts[k] : m.starts[k + 1]]] = True
+        mask |= m.mask(chosen, whole_groups="label" not in wanted)
     return mask
 
 
