@@ -64,12 +64,14 @@ def main() -> None:
         boxes = box_index(cat, cur, ds)
         assert boxes is not None
         t0 = time.perf_counter()
-        index = eval_index(cur, ds)
+        index = eval_index(cur, ds, boxes.token, boxes.samples)
         built = time.perf_counter() - t0
         assert index is not None
         m = [e.matches for e in index.evaluations]
         dense = sum(len(x.bits) for x in m)
+        shared = "shared with" if index.samples is boxes.samples else "besides"
         print(f"eval index: {len(index.evaluations)} evaluation(s), built in {built:.1f} s, "
+              f"sample ids {shared} the box index's, "
               f"{index.nbytes / 2**20:.1f} MB (matches {sum(x.nbytes for x in m) / 2**20:.1f} MB: "
               f"{dense} combinations as bits, {sum(len(x.dense) for x in m) - dense} as positions)")  # fmt: skip
         print("| filter | samples | mask | table | sql | same | label mask | label sql | same |")

@@ -19,7 +19,7 @@ from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predicti
 from visionlens_jlab.catalog.facet_index import box_index
 from visionlens_jlab.catalog.filtered_samples import FilteredSamples
 from visionlens_jlab.catalog.filters import compile_filter
-from visionlens_jlab.evaluate.eval_facet_index import indexed_eval_rows
+from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
 from visionlens_jlab.evaluate.store import _EVAL_FACETS_SQL
 
@@ -145,6 +145,8 @@ def check_masked_facets(cat: Catalog, rnd: random.Random) -> None:
             filtered = FilteredSamples(boxes.samples, mask, boxes.token)
             # the mask answers: the (empty) table is not read
             assert indexed_eval_rows(cur, ds, "_empty", filtered) == expected
+            index = eval_index(cur, ds)
+            assert index is not None and index.samples is boxes.samples  # ids not copied
             # another token: the mask is not trusted, the table is read
             stale = FilteredSamples(boxes.samples, ~mask, "other")
             assert indexed_eval_rows(cur, ds, "_chosen", stale) == expected

@@ -111,10 +111,10 @@ class EvalIndex:
 
     @property
     def nbytes(self) -> int:
-        """Memory held (the sample ids included)."""
+        """Memory held besides the sample ids (the box index's when built with them)."""
         levels = [lv for ev in self.evaluations for _, lv in (*ev.status, *ev.error)]
         matches = sum(ev.matches.nbytes for ev in self.evaluations)
-        return self.samples.ids.nbytes + matches + sum(lv.nbytes for lv in levels)
+        return matches + sum(lv.nbytes for lv in levels)
 
     def same_samples(self, samples: SampleSet) -> bool:
         """Whether ``samples`` are this index's (a mask over them is one over these)."""
@@ -149,10 +149,17 @@ class Current:
     evaluated: bool = True  # False: the dataset has no evaluation (no eval facet row)
 
 
-def current(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str | None = None) -> Current:
+def current(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    token: str | None = None,
+    samples: SampleSet | None = None,
+) -> Current:
     """The index of the dataset's latest evaluations for the rows ``cur`` reads now, built
     if needed (None without an evaluation or a box index token). ``token``: the box index
-    token the caller read in this request (else read here); the index is labelled with it."""
+    token the caller read in this request (else read here); the index is labelled with it.
+    ``samples``: the box index's samples, which a new index shares if they are its own
+    (8 MB at 1M images)."""
     rows = cur.execute(_EVALUATIONS_SQL, [dataset_id]).fetchall()
     own = {k: (m, latest) for d, m, k, _, latest in rows if d == dataset_id}
     # another dataset's latest evaluation of one of our keys, not our latest of its model
@@ -171,7 +178,7 @@ def current(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str | None =
     with _LOCK:
         index = _INDEXES.pop(key, None)
         if index is None:
-            index = _build(cur, dataset_id, label, token)
+            index = _build(cur, dataset_id, label, token, samples)
         if index is None:
             return Current(None, foreign)
         _INDEXES[key] = index
@@ -181,10 +188,13 @@ def current(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str | None =
 
 
 def eval_index(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str | None = None
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    token: str | None = None,
+    samples: SampleSet | None = None,
 ) -> EvalIndex | None:
     """See :func:`current`."""
-    return current(cur, dataset_id, token).index
+    return current(cur, dataset_id, token, samples).index
 
 
 def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
@@ -207,7 +217,7 @@ def indexed_eval_rows(
     sample ids the index does not hold)."""
     index = None
     if filtered is not None:
-        held = current(cur, dataset_id, filtered.token)
+        held = current(cur, dataset_id, filtered.token, filtered.samples)
         if not held.evaluated:
             return []
         index = held.index
@@ -245,7 +255,11 @@ label filter's ``a.ann_id IN (SELECT e.ann_id ...)`` sees them."""
 
 
 def _build(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, label: tuple[Any, ...], token: str
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    label: tuple[Any, ...],
+    token: str,
+    shared: SampleSet | None,
 ) -> EvalIndex | None:
     """Read the label again and the rows in one snapshot (None if the label moved)."""
     own = cur.cursor()
@@ -259,6 +273,8 @@ def _build(
             "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]
         ).fetchnumpy()["sample_id"]
         samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
+        if shared is not None and np.array_equal(shared.ids, samples.ids):
+            samples = shared
         evaluations = []
         for model, key, _ in label:
             rows = own.sql(_ROWS_SQL, params=[dataset_id, key]).to_arrow_table()

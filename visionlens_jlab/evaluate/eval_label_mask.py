@@ -47,7 +47,7 @@ def eval_label_mask(
     wanted = _parse(spec)
     if wanted is None:
         return None
-    found = current(cur, dataset_id, token)
+    found = current(cur, dataset_id, token, samples)
     index = found.index
     if index is None or not index.same_samples(samples):
         return None
