@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import visionlens_jlab.catalog.facets as facets_module
+import visionlens_jlab.catalog.summary_filters as summary_filters
 import visionlens_jlab.evaluate as ev
 import visionlens_jlab.evaluate.store as eval_store
 from visionlens_jlab.catalog import Catalog, queries
@@ -56,10 +57,14 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
 
 @contextmanager
 def sql_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The reference: no index (every facet from SQL)."""
+    """The reference: no index (every facet from SQL), and an ``eval`` label filter by its
+    definition, the plain EXISTS over the boxes (the evaluation index reads the boxes; the
+    summaries equal them whenever the writers keep them, which ``unscoped_write``'s raw
+    UPDATE of labels does not)."""
     with monkeypatch.context() as m:
         m.setattr(facets_module, "box_index", lambda *a: None)
         m.setattr(eval_store, "indexed_eval_rows", lambda *a: None)
+        m.setattr(summary_filters, "_eval_clause", lambda *a: None)
         yield
 
 

@@ -21,7 +21,7 @@ compare both).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -51,13 +51,15 @@ def indexed_facets(
     boxes: BoxIndex,
     field_cols: FieldColumns | None,
     only_sources: bool = False,
+    on_mask: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets of the samples ``spec`` keeps (as
     :func:`.facet_compute.facets_over` returns them) and the total, or None when the index
     does not hold every filtered sample (a write between its token and this read).
     ``field_cols``: the field index in memory, used when it holds the box index's rows
     (the same token); ``only_sources``: only the sources' facets are wanted (one
-    recomputed for multi-pick)."""
+    recomputed for multi-pick); ``on_mask``: given the filtered samples' mask over
+    ``boxes.samples``."""
     if field_cols is not None and (
         field_cols.token != boxes.token or field_cols.n != boxes.samples.n
     ):
@@ -65,6 +67,8 @@ def indexed_facets(
     mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols)
     if mask is None:
         return None
+    if on_mask is not None:
+        on_mask(mask)
     total = int(np.count_nonzero(mask))
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     # The index's counting (gathers that release the GIL) runs on the pool while this

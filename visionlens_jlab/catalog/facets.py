@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from .catalog import Catalog
 from .facet_compute import facets_over
@@ -24,6 +25,7 @@ from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_parts import read_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
 from .field_columns import field_columns
+from .filtered_samples import FilteredSamples
 from .filters import CompiledFilter, compile_filter
 from .result_cache import Version, filter_key
 
@@ -38,16 +40,20 @@ __all__ = [
 
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
 _FACET_PROVIDERS: list[FacetProvider] = []
+_TAKES_FILTERED: list[bool] = []  # per provider of _FACET_PROVIDERS, in its order
 
 
-def register_facet_provider(provider: FacetProvider) -> None:
+def register_facet_provider(provider: FacetProvider, takes_filtered: bool = False) -> None:
     """Let an engine module add facets (e.g. evaluation status).
 
     ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
-    ``samples_table`` names a table of the filtered samples (column ``sample_id``).
+    ``samples_table`` names a table of the filtered samples (column ``sample_id``). With
+    ``takes_filtered`` it is called with the keyword ``filtered``: the same samples as a
+    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None.
     """
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
+        _TAKES_FILTERED.append(takes_filtered)
 
 
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
@@ -70,13 +76,18 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         if cached is not None:
             return cached
         keys = shown_facet_keys(cur, dataset_id)
+        filtered: list[FilteredSamples] = []  # the index's mask, when it answered
         if flt.whole_dataset:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
-            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys)
+            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
         built_in = {(f["name"], f.get("source")) for f in out if f}
-        for provider in _FACET_PROVIDERS:
-            out.extend(provider(cur, dataset_id, "_facet_samples"))
+        for provider, takes_filtered in zip(_FACET_PROVIDERS, _TAKES_FILTERED, strict=True):
+            if takes_filtered:
+                mask = filtered[0] if filtered else None
+                out.extend(provider(cur, dataset_id, "_facet_samples", filtered=mask))  # type: ignore[call-arg]
+            else:
+                out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
@@ -101,17 +112,25 @@ def _filtered(
     spec: Mapping[str, Any] | None,
     keys: FacetKeys,
     some_sources: bool = False,
+    on_mask: list[FilteredSamples] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (``spec`` compiled): from the in-memory box
     index when it holds them (:mod:`.facet_indexed`, the same numbers), else the SQL;
-    ``some_sources``: only ``keys.sources``' facets are wanted."""
+    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: gets the
+    index's mask of the samples when the index answered."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is not None:
+        index = boxes
+
+        def keep(mask: np.ndarray) -> None:
+            if on_mask is not None:
+                on_mask.append(FilteredSamples(index.samples, mask, index.token))
+
         only_sources = some_sources and bool(keys.sources)
         field_cols = field_columns(catalog, cur, dataset_id)
         fast = indexed_facets(
             catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
-            field_cols, only_sources,
+            field_cols, only_sources, keep,
         )  # fmt: skip
         if fast is not None:
             return fast

@@ -9,6 +9,8 @@ answered on its own and the masks are ANDed:
   or height range; a ``fields.<key>`` condition (from :mod:`.field_columns`); a label condition of one source with only classes (the rows of those
   label groups), or with only one numeric range on one box column (``score`` or ``where``
   on ``x``, ``y``, ``w``, ``h``, ``area``: one slice of the boxes sorted by that column);
+* a label condition a registered engine module answers (:func:`register_label_mask`: the
+  evaluation's, ``evaluate/eval_label_mask.py``);
 * every other condition through one SQL statement of the remaining conditions (the filter
   compiler's own clauses, so their semantics are the SQL path's by construction).
 
@@ -19,19 +21,33 @@ sample. ``tests/test_filter_masks.py`` compares every shape with the SQL path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import duckdb
 import numpy as np
 
 from .catalog import Catalog
-from .facet_index import BoxIndex, box_field
+from .facet_index import BoxIndex, SampleSet, box_field
 from .field_columns import FieldColumns
 from .filters import Params, compile_filter, source_clause
 from .summary_filters import label_summary
 
 _RANGE_OPS = {"min", "max"}
+
+LabelMask = Callable[
+    [duckdb.DuckDBPyConnection, int, Mapping[str, Any], SampleSet, str], np.ndarray | None
+]
+_LABEL_MASKS: list[LabelMask] = []
+
+
+def register_label_mask(answer: LabelMask) -> None:
+    """Let an engine module answer one label condition from memory (e.g. with the ``eval``
+    key): ``answer(cur, dataset_id, label_spec, samples, token)`` returns a boolean mask
+    over ``samples`` (the box index's, labelled ``token``) with exactly the SQL's samples,
+    or None to leave the condition to the next answer or to SQL."""
+    if answer not in _LABEL_MASKS:
+        _LABEL_MASKS.append(answer)
 
 
 def filtered_mask(
@@ -74,6 +90,10 @@ def filtered_mask(
             label_rest = []
             for one in value if isinstance(value, list) else [value]:
                 part = _label_mask(catalog, dataset_id, boxes, one)
+                for answer in _LABEL_MASKS if part is None and isinstance(one, Mapping) else []:
+                    part = answer(cur, dataset_id, one, boxes.samples, boxes.token)
+                    if part is not None:
+                        break
                 if part is None:
                     label_rest.append(one)
                 else:

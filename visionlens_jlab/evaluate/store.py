@@ -25,9 +25,12 @@ import pyarrow as pa
 from ..catalog.box_summaries import refresh_eval_summaries
 from ..catalog.catalog import register_dataset_table
 from ..catalog.facet_parts import store_part, stored_parts
+from ..catalog.filter_masks import register_label_mask
+from ..catalog.filtered_samples import FilteredSamples
 from ..catalog.filters import FilterError, Params, register_label_condition
 from ..catalog.queries import register_facet_provider
 from .eval_facet_index import indexed_eval_rows
+from .eval_label_mask import eval_label_mask
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -71,7 +74,8 @@ def install() -> None:
     register_dataset_table("box_evaluations", EVAL_DDL[1])
     register_dataset_table("evaluations", EVAL_DDL[0])
     register_label_condition("eval", compile_eval_condition)
-    register_facet_provider(eval_facet_entries)
+    register_facet_provider(eval_facet_entries, takes_filtered=True)
+    register_label_mask(eval_label_mask)
 
 
 def write_evaluation(
@@ -269,7 +273,10 @@ def eval_facets(
 
 
 def eval_facet_entries(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    samples_table: str,
+    filtered: FilteredSamples | None = None,
 ) -> list[dict[str, Any]]:
     """Facets ``eval.status`` and ``eval.error`` (latest evaluation of each model).
 
@@ -277,10 +284,16 @@ def eval_facet_entries(
     table of filtered samples (a fixed identifier, never user text). Entries look like
     ``{"name": "eval.status", "type": "categorical", "source": model, "key": eval_key,
     "values": [{"value": "fp", "count": 12}, ...]}``; counts are boxes (ground truth and
-    predictions) of the filtered samples.
+    predictions) of the filtered samples. ``filtered``: the same samples as the box
+    index's mask (:mod:`..catalog.filtered_samples`), which the evaluation index then counts
+    without reading ``samples_table``.
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
+    if filtered is not None and not filtered.mask.all():  # one statement, then numpy
+        rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)
+        if rows is not None:
+            return _entries(rows)
     # Most datasets have no evaluation: a probe of the small evaluations table (~0.4 ms)
     # spares them the rest, which every facet request pays.
     latest = cur.execute(
@@ -294,7 +307,7 @@ def eval_facet_entries(
         stored = stored_parts(cur, dataset_id, parts)
         if stored is not None:
             return [entry for part in parts for entry in stored[part]]
-    rows = indexed_eval_rows(cur, dataset_id, samples_table)  # the same rows, in memory
+    rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)  # the same, in memory
     if rows is None:
         join = f"JOIN {samples_table} s ON s.sample_id = b.sample_id"
         sql = _EVAL_FACETS_SQL.format(join=join, only_key="")

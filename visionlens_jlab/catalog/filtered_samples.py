@@ -1,0 +1,27 @@
+"""The filtered samples of a facets request as a mask over the box index's samples.
+
+When the in-memory box index (:mod:`.facet_index`) answered a filtered facets request, the
+filter's samples are already a boolean mask over the index's :class:`~.facet_index.SampleSet`.
+Facet providers registered with ``takes_filtered`` (:func:`.facets.register_facet_provider`)
+receive it, so they need not read the ids back from ``_facet_samples`` through SQL and
+build the same mask again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .facet_index import SampleSet
+
+
+@dataclass(frozen=True)
+class FilteredSamples:
+    """A filter's samples: ``mask`` over ``samples`` (bool, one per sample), taken from the
+    box index labelled ``token`` (the ``facet_parts`` part ``index``): a provider uses it
+    only with an index of its own built for the same token and samples."""
+
+    samples: SampleSet
+    mask: np.ndarray
+    token: str

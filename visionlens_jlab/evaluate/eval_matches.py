@@ -1,0 +1,137 @@
+"""Which samples have an evaluated box of each (status, error type, source, label), for the
+``eval`` label filter (:mod:`.eval_label_mask`), kept in the evaluation index
+(:mod:`.eval_facet_index`).
+
+Per combination, its samples are a packed bit set when they are more than 1/32 of the
+dataset (smaller than their positions then: at 1M images the 599K samples of "FN of a
+ground-truth cat" are 125 KB of bits against 2.4 MB of positions, and OR-ing bits is
+cheaper than setting 599K mask entries), else their distinct positions. Each (status,
+error type, source) group also has its bit set: a filter without classes (the multi-pick
+wider filter of a class pick) takes whole groups, not their label runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..catalog.facet_index import SampleSet
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The samples of the existing boxes of every (status, error type, source, label)
+    combination of one evaluation (a box row whose box is gone matches no filter)."""
+
+    n: int  # samples of the dataset
+    status: np.ndarray  # code per combination
+    error: np.ndarray
+    source: np.ndarray
+    label: np.ndarray
+    values: dict[str, list[str | None]]  # "status" / "error" / "source" / "label": per code
+    dense: np.ndarray  # per combination, its row of ``bits`` (-1: it has positions)
+    bits: np.ndarray  # packed bit sets (little), one row per dense combination
+    starts: np.ndarray  # combination k's positions: positions[starts[k]:starts[k + 1]]
+    positions: np.ndarray  # int32 sample positions of the other combinations
+    group: np.ndarray  # per combination, its (status, error type, source) group
+    group_bits: np.ndarray  # per group, the packed bits (little) of its samples
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held."""
+        arrays = (self.status, self.error, self.source, self.label, self.dense, self.bits,
+                  self.starts, self.positions, self.group, self.group_bits)  # fmt: skip
+        return sum(a.nbytes for a in arrays)
+
+    def mask(self, chosen: np.ndarray, whole_groups: bool) -> np.ndarray:
+        """The samples of the ``chosen`` combinations (bool per combination), as a bool
+        mask; ``whole_groups``: every combination of a chosen one's group is chosen."""
+        picked = np.flatnonzero(chosen)
+        if whole_groups:
+            rows, sparse = self.group_bits[np.unique(self.group[picked])], picked[:0]
+        else:
+            rows = self.bits[self.dense[picked][self.dense[picked] >= 0]]
+            sparse = picked[self.dense[picked] < 0]
+        if len(rows):
+            bits = np.bitwise_or.reduce(rows, axis=0)
+            out = np.unpackbits(bits, count=self.n, bitorder="little").view(bool)
+        else:
+            out = np.zeros(self.n, dtype=bool)
+        for k in sparse.tolist():
+            out[self.positions[self.starts[k] : self.starts[k + 1]]] = True
+        return out
+
+
+def codes_of(column: Any) -> tuple[np.ndarray, list[str | None]]:
+    """Codes of a text column and the value of each code (NULL's code is the last)."""
+    chunked = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    encoded = pc.dictionary_encode(chunked)
+    values: list[str | None] = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    values.append(None)  # the code of NULL (never counted), present or not
+    return codes.astype(np.min_scalar_type(len(values))), values  # 1 byte a box
+
+
+def build_matches(
+    rows: pa.Table,
+    status: np.ndarray,
+    status_values: list[str | None],
+    error: np.ndarray,
+    error_values: list[str | None],
+    samples: SampleSet,
+) -> Matches | None:
+    """The matches of an evaluation's rows (columns ``box_sample``, ``source``, ``label``:
+    the box each row names now, NULL if gone; ``status`` and ``error``: their codes); None
+    when a box's sample is not in ``samples``, or no int64 key holds the combinations."""
+    present = rows.column("box_sample").is_valid().to_numpy(zero_copy_only=False)
+    box_ids = rows.column("box_sample").filter(pa.array(present)).to_numpy()
+    pos = samples.positions(np.asarray(box_ids, dtype=np.int64))
+    if pos is None:
+        return None
+    source, source_values = codes_of(rows.column("source").filter(pa.array(present)))
+    label, label_values = codes_of(rows.column("label").filter(pa.array(present)))
+    sizes = [len(status_values), len(error_values), len(source_values), len(label_values)]
+    n = max(samples.n, 1)
+    if int(np.prod(sizes, dtype=object)) * n >= 2**62:
+        return None  # never at real vocabularies: the SQL answers
+    combo = status[present].astype(np.int64)
+    for codes, size in ((error[present], sizes[1]), (source, sizes[2]), (label, sizes[3])):
+        combo = combo * size + codes
+    keys = np.sort(combo * n + pos)  # (np.unique hashes first: 7x slower at 5M)
+    keys = keys[np.diff(keys, prepend=-1) != 0]  # a position once per combination
+    combos, positions = np.divmod(keys, n)
+    starts = np.flatnonzero(np.diff(combos, prepend=-1))
+    bounds = np.append(starts, len(keys))
+    first, label_code = np.divmod(combos[starts], sizes[3])
+    first, source_code = np.divmod(first, sizes[2])
+    status_code, error_code = np.divmod(first, sizes[1])
+    grouped = (status_code * sizes[1] + error_code) * sizes[2] + source_code
+    group = np.cumsum(np.diff(grouped, prepend=-1) != 0) - 1
+    group_bits = np.zeros((int(group[-1]) + 1 if len(group) else 0, (n + 7) // 8), np.uint8)
+    big = 32 * np.diff(bounds) > samples.n
+    dense = np.where(big, np.cumsum(big) - 1, -1)
+    bits = np.zeros((int(big.sum()), (n + 7) // 8), np.uint8)
+    group_bounds = np.append(np.flatnonzero(np.diff(group, prepend=-1)), len(starts))
+    for g in range(len(group_bits)):
+        members = np.zeros(n, dtype=bool)
+        for k in range(group_bounds[g], group_bounds[g + 1]):
+            chunk = positions[bounds[k] : bounds[k + 1]]
+            if big[k]:
+                alone = np.zeros(n, dtype=bool)
+                alone[chunk] = True
+                bits[dense[k]] = np.packbits(alone, bitorder="little")
+            members[chunk] = True
+        group_bits[g] = np.packbits(members, bitorder="little")
+    kept = np.repeat(~big, np.diff(bounds))  # the positions of the sparse combinations
+    sparse_starts = np.append(0, np.cumsum(np.where(big, 0, np.diff(bounds))))
+    return Matches(
+        samples.n, status_code, error_code, source_code, label_code,
+        {"status": status_values, "error": error_values, "source": source_values,
+         "label": label_values},
+        dense.astype(np.int32), bits, sparse_starts, positions[kept].astype(np.int32),
+        group.astype(np.int32), group_bits,
+    )  # fmt: skip
