@@ -17,6 +17,7 @@ from visionlens_jlab.catalog import Catalog, queries
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.facet_index import box_index
 from visionlens_jlab.catalog.filters import compile_filter
+from visionlens_jlab.catalog.tag_lists import TagLists
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -41,6 +42,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
             p["score"] = None
     write_predictions(cat, "d", "m1", PredictionRowsSource(preds))
     queries.update_tags(cat, "d", {"ids": list(range(1, N, 4))}, add=["t1"])
+    queries.update_tags(cat, "d", {"ids": list(range(1, N, 6))}, add=["t2", "t3"])
     yield cat
     cat.close()
 
@@ -58,7 +60,8 @@ def mask_ids(cat: Catalog, spec: dict[str, Any]) -> set[int]:
         ds = cat.dataset_id(cur, "d")
         boxes = box_index(cat, cur, ds)
         assert boxes is not None
-        mask = filter_masks.filtered_mask(cat, cur, ds, spec, boxes)
+        tags = TagLists.read(cur, ds, boxes.samples)
+        mask = filter_masks.filtered_mask(cat, cur, ds, spec, boxes, None, tags)
         assert mask is not None
         return {int(i) for i in boxes.samples.ids[mask]}
 
@@ -97,7 +100,8 @@ def random_part(rnd: random.Random, scores: list[float]) -> dict[str, Any]:
                                       _range(rnd, [0.5, 50.0, 100.0, 150.0, 2500.0, 9000.0])}}},
         lambda: {"labels": {"source": rnd.choice([GT, "m1", "predictions"]), "classes": ["c1"],
                             "score": {"min": 0.5}}},  # same-box conditions: SQL
-        lambda: {"tags": {"any": ["t1"]}},
+        lambda: {"tags": {rnd.choice(["any", "all", "none"]): rnd.sample(["t1", "t2", "t3", "zz"], rnd.randint(0, 2))}},
+        lambda: {"tags": {"any": ["t1", "t3"], "all": ["t2"]}},
         lambda: {"box_count": {"source": "m1", "min": rnd.randint(0, 3)}},
         lambda: {"ids": rnd.sample(range(1, N + 50), 40)},
         lambda: {"sample": {"split": {"is_null": True}}},
@@ -135,6 +139,8 @@ IN_MEMORY: list[dict[str, Any]] = [
     {"labels": {"source": GT, "where": {"area": {"min": 1000, "max": 5000}}}},
     {"labels": {"source": "nomodel", "classes": ["c1"]}},
     {"ids": [5, 3, 3, 10**9]},
+    {"tags": {"any": ["t1", "zz"]}},
+    {"tags": {"all": ["t2", "t3"], "any": []}},
 ]
 
 

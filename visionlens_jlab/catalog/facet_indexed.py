@@ -28,16 +28,16 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .catalog import Catalog
 from .facet_compute import sql_entries
 from .facet_entries import numeric_entry
 from .facet_index import BoxIndex, sample_entries, source_entries
-from .facet_sql import MAX_CATEGORICAL_VALUES, facets_sql
+from .facet_sql import facets_sql
 from .field_columns import FieldColumns
 from .field_facets import field_facet_entries
 from .filter_masks import filtered_mask
+from .tag_lists import TagLists
 
 
 def indexed_facets(
@@ -64,7 +64,9 @@ def indexed_facets(
         field_cols.token != boxes.token or field_cols.n != boxes.samples.n
     ):
         field_cols = None
-    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols)
+    # the tag lists first only when the filter reads them; else while the pool counts
+    tag_lists = TagLists.read(cur, dataset_id, boxes.samples) if (spec or {}).get("tags") else None
+    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tag_lists)
     if mask is None:
         return None
     if on_mask is not None:
@@ -83,39 +85,14 @@ def indexed_facets(
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
         rest += sql_entries([], attributes, cur.execute(sql, named).fetchall())[4:]
-    tags = _tags_entry(cur, dataset_id, boxes, mask)
+    tag_lists = tag_lists or TagLists.read(cur, dataset_id, boxes.samples)
     from_index = [e for job in jobs for e in job.result()]
-    if tags is None:
+    if tag_lists is None:
         return None
+    tags = tag_lists.entry(mask)
     n_fields = len(fields)
     return [*columns.result(), tags, *rest[:n_fields], *from_index, *rest[n_fields:]], total
 
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="visionlens-facets")
 """Two threads for the index's counting (numpy, no catalog access), shared by requests."""
-
-
-def _tags_entry(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, boxes: BoxIndex, mask: np.ndarray
-) -> dict[str, Any] | None:
-    """The tags facet over the mask's samples, from the dataset's tag lists (tags change
-    with every tag write, so they are read, not indexed); None: a sample outside the
-    index."""
-    table = cur.sql(
-        "SELECT sample_id, tags FROM samples WHERE dataset_id = ? AND len(tags) > 0",
-        params=[dataset_id],
-    ).to_arrow_table()
-    ids = np.asarray(table.column("sample_id").to_numpy(), dtype=np.int64)
-    pos = boxes.samples.positions(ids)
-    if pos is None:
-        return None
-    values: list[dict[str, Any]] = []
-    if len(pos):
-        tags = table.column("tags").combine_chunks()
-        kept = tags.filter(pa.array(mask[pos]))
-        counts = pc.value_counts(pc.list_flatten(kept)).to_pylist()
-        found = [(int(c["counts"]), c["values"]) for c in counts]
-        # the SQL's order: most frequent first, ties by value, NULL last
-        found.sort(key=lambda cv: (-cv[0], cv[1] is None, cv[1] or ""))
-        values = [{"value": v, "count": c} for c, v in found[:MAX_CATEGORICAL_VALUES]]
-    return {"name": "tags", "type": "categorical", "values": values}

@@ -6,7 +6,8 @@ split 3-5 ms), before any facet was counted. A filter is an AND of conditions, s
 answered on its own and the masks are ANDed:
 
 * from the box index (:mod:`.facet_index`), in memory: an id set; a split ``in``; a width
-  or height range; a ``fields.<key>`` condition (from :mod:`.field_columns`); a label condition of one source with only classes (the rows of those
+  or height range; a ``fields.<key>`` condition (from :mod:`.field_columns`); ``tags``
+  ``any`` / ``all`` (from the request's read of the tag lists, :mod:`.tag_lists`); a label condition of one source with only classes (the rows of those
   label groups), or with only one numeric range on one box column (``score`` or ``where``
   on ``x``, ``y``, ``w``, ``h``, ``area``: one slice of the boxes sorted by that column);
 * a label condition a registered engine module answers (:func:`register_label_mask`: the
@@ -32,6 +33,7 @@ from .facet_index import BoxIndex, SampleSet, box_field
 from .field_columns import FieldColumns
 from .filters import Params, compile_filter, source_clause
 from .summary_filters import label_summary
+from .tag_lists import TagLists
 
 _RANGE_OPS = {"min", "max"}
 
@@ -57,11 +59,13 @@ def filtered_mask(
     spec: Mapping[str, Any] | None,
     boxes: BoxIndex,
     field_cols: FieldColumns | None = None,
+    tag_lists: TagLists | None = None,
 ) -> np.ndarray | None:
     """The mask (over ``boxes.samples``) of the samples ``spec`` keeps, or None when the
     SQL of its other conditions returned a sample the index does not hold (a write since
     the index's token). ``spec`` must have compiled (its errors are the compiler's).
-    ``field_cols``: the field index in memory, of the box index's token."""
+    ``field_cols``: the field index in memory, of the box index's token; ``tag_lists``:
+    the dataset's tag lists read in this request (:mod:`.tag_lists`)."""
     spec = spec or {}
     n = boxes.samples.n
     mask: np.ndarray | None = None
@@ -100,7 +104,13 @@ def filtered_mask(
                     keep(part)
             if label_rest:
                 rest["labels"] = label_rest
-        elif value:  # tags, box_count: SQL
+        elif key == "tags" and value and tag_lists is not None:
+            part = tag_lists.mask(value, n)
+            if part is None:
+                rest[key] = value
+            else:
+                keep(part)
+        elif value:  # box_count (and tags without their lists): SQL
             rest[key] = value
     if rest or mask is None:
         part = boxes.mask_of(_sql_ids(cur, dataset_id, rest))
