@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from visionlens_jlab.catalog import facets as facets_module
+from visionlens_jlab.catalog.facets import unregister_facet_provider
 from visionlens_jlab.catalog.queries import register_facet_provider
 from visionlens_jlab.catalog.read_cancel import ReadCancelledError, ReadScope
 
@@ -68,7 +68,7 @@ def slow_facet() -> Iterator[SlowFacet]:
     yield provider
     provider.stop()
     # providers are registered for the life of the process; this one is the test's alone
-    facets_module._FACET_PROVIDERS.remove(provider)
+    unregister_facet_provider(provider)
 
 
 async def open_and_abandon(port: int, path: str, headers: dict[str, str], started: Any) -> None:

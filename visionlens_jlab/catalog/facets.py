@@ -36,6 +36,7 @@ __all__ = [
     "FacetProvider",
     "facets",
     "register_facet_provider",
+    "unregister_facet_provider",
 ]
 
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
@@ -54,6 +55,13 @@ def register_facet_provider(provider: FacetProvider, takes_filtered: bool = Fals
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
         _TAKES_FILTERED.append(takes_filtered)
+
+
+def unregister_facet_provider(provider: FacetProvider) -> None:
+    """Remove a provider registered by :func:`register_facet_provider` (a test's own)."""
+    if provider in _FACET_PROVIDERS:
+        del _TAKES_FILTERED[_FACET_PROVIDERS.index(provider)]
+        _FACET_PROVIDERS.remove(provider)
 
 
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
