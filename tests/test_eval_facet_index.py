@@ -196,8 +196,8 @@ def test_the_data_has_every_status_and_error(catalog: Catalog) -> None:
 
 
 def other_dataset_latest(cat: Catalog) -> None:
-    """Another dataset's latest evaluation has the key of one that is not latest here: the
-    SQL's latest keys are not per dataset, so it reads it here too; the index declines."""
+    """Another dataset's latest evaluation has the key of one that is not latest here
+    (keys name no dataset): neither the SQL nor the index may read it here."""
     samples, boxes = _rows(random.Random(5), 40)
     write_dataset(cat, "o", RowsSource(samples, boxes, CLASSES))
     write_predictions(cat, "o", "m1", PredictionRowsSource(_predictions(random.Random(6), 40, 1, False)))  # fmt: skip
@@ -234,3 +234,31 @@ def test_every_write_keeps_the_evaluation_index_exact(
         assert fast == slow, spec
     if write not in (tags, other_dataset_latest):  # another dataset's rows: maybe none here
         assert [fast for fast, _ in after] != before  # the write changed the answers
+
+
+def test_another_datasets_latest_key_is_not_read_here(catalog: Catalog) -> None:
+    """m1's iou 0.5 evaluation is not latest in "d" but its key is latest in "o": a filter
+    of "d" without a key reads "d"'s latest evaluations only (the SQL read every dataset's
+    latest keys until session 6), in both SQL paths and in the index."""
+    other_dataset_latest(catalog)
+    assert ("m1--coco-iou0.5", True) in keys(catalog)  # "o"'s, latest there
+    with catalog.cursor() as cur:
+        ds = catalog.dataset_id(cur, "d")
+        latest = cur.execute(
+            "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND latest AND model = 'm1'",
+            [ds],
+        ).fetchall()
+        assert latest == [("m1--coco-iou0.75",)]
+        rows = cur.execute(
+            "SELECT DISTINCT e.sample_id FROM box_evaluations e JOIN annotations a "
+            "ON a.ann_id = e.ann_id WHERE e.dataset_id = ? AND e.eval_key = ? "
+            "AND e.status = 'tp' AND a.source = 'm1'",
+            [ds, latest[0][0]],
+        ).fetchall()
+    expected = {int(i) for (i,) in rows}
+    for spec in (  # the summaries' path, and the plain path (``confused`` is not summarised)
+        {"source": "m1", "eval": {"status": ["tp"]}},
+        {"source": "m1", "eval": {"status": ["tp"], "confused": False}},
+    ):
+        assert sql_ids(catalog, spec) == expected, spec
+        assert mask_ids(catalog, spec) == expected, spec

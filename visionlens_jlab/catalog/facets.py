@@ -11,7 +11,7 @@ the time; the output is the same."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, cast
 
 import duckdb
 import numpy as np
@@ -41,7 +41,20 @@ __all__ = [
 
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
 _FACET_PROVIDERS: list[FacetProvider] = []
-_TAKES_FILTERED: list[bool] = []  # per provider of _FACET_PROVIDERS, in its order
+_TAKES_FILTERED: set[FacetProvider] = set()  # the providers called with ``filtered``
+
+
+class FilteredFacetProvider(Protocol):
+    """A provider registered with ``takes_filtered``: also given the samples as a mask."""
+
+    def __call__(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        dataset_id: int,
+        samples_table: str,
+        *,
+        filtered: FilteredSamples | None = None,
+    ) -> list[dict[str, Any]]: ...
 
 
 def register_facet_provider(provider: FacetProvider, takes_filtered: bool = False) -> None:
@@ -54,14 +67,15 @@ def register_facet_provider(provider: FacetProvider, takes_filtered: bool = Fals
     """
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
-        _TAKES_FILTERED.append(takes_filtered)
+        if takes_filtered:
+            _TAKES_FILTERED.add(provider)
 
 
 def unregister_facet_provider(provider: FacetProvider) -> None:
     """Remove a provider registered by :func:`register_facet_provider` (a test's own)."""
     if provider in _FACET_PROVIDERS:
-        del _TAKES_FILTERED[_FACET_PROVIDERS.index(provider)]
         _FACET_PROVIDERS.remove(provider)
+    _TAKES_FILTERED.discard(provider)
 
 
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
@@ -90,10 +104,11 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         else:
             out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
         built_in = {(f["name"], f.get("source")) for f in out if f}
-        for provider, takes_filtered in zip(_FACET_PROVIDERS, _TAKES_FILTERED, strict=True):
-            if takes_filtered:
+        for provider in _FACET_PROVIDERS:
+            if provider in _TAKES_FILTERED:
                 mask = filtered[0] if filtered else None
-                out.extend(provider(cur, dataset_id, "_facet_samples", filtered=mask))  # type: ignore[call-arg]
+                with_mask = cast(FilteredFacetProvider, provider)
+                out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=mask))
             else:
                 out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):

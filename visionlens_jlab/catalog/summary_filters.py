@@ -151,7 +151,11 @@ def _eval_clause(
     if key is not None:
         where.append(f"a.eval_key = {add(key)}")
     else:
-        latest = "SELECT v.eval_key FROM evaluations v WHERE v.latest"
+        # the dataset's own latest evaluations: keys name no dataset, so another
+        # dataset's latest key may be a stale key here
+        latest = (
+            "SELECT v.eval_key FROM evaluations v WHERE v.latest AND v.dataset_id = a.dataset_id"
+        )
         if model is not None:
             latest += f" AND v.model = {add(model)}"
         where.append(f"a.eval_key IN ({latest})")

@@ -131,23 +131,18 @@ class EvalIndex:
 _INDEXES: dict[tuple[Any, ...], EvalIndex] = {}
 _LOCK = threading.Lock()
 
-_EVALUATIONS_SQL = """
-    SELECT dataset_id, model, eval_key, CAST(created_at AS VARCHAR), latest
-    FROM evaluations WHERE dataset_id = ? OR latest
+_LATEST_SQL = """
+    SELECT model, eval_key, CAST(created_at AS VARCHAR)
+    FROM evaluations WHERE dataset_id = ? AND latest
 """
-"""The dataset's evaluations and every dataset's latest ones (a small table: one row per
-evaluation), in one statement: the label, and the keys the ``eval`` filter's SQL reads
-beyond the dataset's latest (:func:`current`)."""
+"""The dataset's latest evaluations (a small table: one row per evaluation): the label."""
 
 
 @dataclass(frozen=True)
 class Current:
-    """The dataset's evaluation index for the rows read now, and whether the SQL's
-    ``e.eval_key IN (SELECT ... WHERE v.latest)`` (over every dataset) reads a key here
-    that the index does not hold: a key that is latest in another dataset but not here."""
+    """The dataset's evaluation index for the rows read now."""
 
     index: EvalIndex | None
-    foreign_keys: bool
     evaluated: bool = True  # False: the dataset has no evaluation (no eval facet row)
 
 
@@ -162,31 +157,24 @@ def current(
     token the caller read in this request (else read here); the index is labelled with it.
     ``samples``: the box index's samples, which a new index shares if they are its own
     (8 MB at 1M images)."""
-    rows = cur.execute(_EVALUATIONS_SQL, [dataset_id]).fetchall()
-    own = {k: (m, latest) for d, m, k, _, latest in rows if d == dataset_id}
-    # another dataset's latest evaluation of one of our keys, not our latest of its model
-    foreign = any(
-        d != dataset_id and latest and k in own and own[k] != (m, True)
-        for d, m, k, _, latest in rows
-    )
-    label = tuple(sorted((m, k, c) for d, m, k, c, latest in rows if d == dataset_id and latest))
+    label = tuple(sorted(cur.execute(_LATEST_SQL, [dataset_id]).fetchall()))
     if not label:
-        return Current(None, foreign, evaluated=False)
+        return Current(None, evaluated=False)
     if token is None:
         token = _token(cur, dataset_id)
         if token is None:
-            return Current(None, foreign)
+            return Current(None)
     key = (dataset_id, label, token)
     with _LOCK:
         index = _INDEXES.pop(key, None)
         if index is None:
             index = _build(cur, dataset_id, label, token, samples)
         if index is None:
-            return Current(None, foreign)
+            return Current(None)
         _INDEXES[key] = index
         while len(_INDEXES) > _KEPT:
             _INDEXES.pop(next(iter(_INDEXES)))
-    return Current(index, foreign)
+    return Current(index)
 
 
 def eval_index(
@@ -279,8 +267,7 @@ def _build(
     own = cur.cursor()
     try:
         own.execute("BEGIN TRANSACTION")
-        rows = own.execute(_EVALUATIONS_SQL, [dataset_id]).fetchall()
-        now = tuple(sorted((m, k, c) for d, m, k, c, latest in rows if d == dataset_id and latest))
+        now = tuple(sorted(own.execute(_LATEST_SQL, [dataset_id]).fetchall()))
         if now != label or _token(own, dataset_id) != token:
             return None
         ids = own.execute(

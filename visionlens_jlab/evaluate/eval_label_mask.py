@@ -51,7 +51,7 @@ def eval_label_mask(
     index = found.index
     if index is None or not index.same_samples(samples):
         return None
-    evaluations = _evaluations_read(spec["eval"], index.evaluations, found.foreign_keys)
+    evaluations = _evaluations_read(spec["eval"], index.evaluations)
     if evaluations is None:
         return None
     mask = np.zeros(samples.n, dtype=bool)
@@ -107,15 +107,11 @@ def _source_matches(source: str | None, value: str) -> bool:
     return value == source
 
 
-def _evaluations_read(
-    cond: Mapping[str, Any], held: list[Evaluation], foreign_keys: bool
-) -> list[Evaluation] | None:
+def _evaluations_read(cond: Mapping[str, Any], held: list[Evaluation]) -> list[Evaluation] | None:
     """The index's evaluations the SQL reads for ``cond``: ``key``'s, or the latest of
     ``model`` or of every model (None: it reads one the index does not hold)."""
     key, model = cond.get("key"), cond.get("model")
     if key is not None:
         chosen = [ev for ev in held if ev.key == key]
         return chosen or None
-    if foreign_keys:
-        return None
     return [ev for ev in held if model is None or ev.model == model]

@@ -213,7 +213,10 @@ def compile_eval_condition(value: Any, params: Params) -> str:
             raise FilterError("labels.eval.key must be a string")
         parts.append(f"e.eval_key = {params.add(key)}")
     else:
-        latest = "SELECT v.eval_key FROM evaluations v WHERE v.latest"
+        # the dataset's own latest evaluations (keys name no dataset)
+        latest = (
+            "SELECT v.eval_key FROM evaluations v WHERE v.latest AND v.dataset_id = e.dataset_id"
+        )
         if model is not None:
             if not isinstance(model, str):
                 raise FilterError("labels.eval.model must be a string")
