@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from .catalog import register_dataset_table
-from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
+from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
 from .facets import register_facet_provider
 from .filters import FilterError, Params, register_sample_field_prefix
 
@@ -212,9 +212,9 @@ def computed_facet_entries(
     rows = cur.execute(
         f"""
         SELECT v.field,
-               CASE WHEN v.num IS NOT NULL THEN LEAST(CAST(FLOOR((v.num - f.lo) /
-                   COALESCE(NULLIF((f.hi - f.lo) / {FACET_HISTOGRAM_BINS}, 0), 1.0))
-                   AS INTEGER), {FACET_HISTOGRAM_BINS - 1}) END AS bin,
+               CASE WHEN v.num IS NOT NULL THEN LEAST(COALESCE(TRY_CAST(FLOOR((v.num - f.lo) /
+                   {bin_width_sql("f.lo", "f.hi")}) AS INTEGER), {FACET_HISTOGRAM_BINS - 1}),
+                   {FACET_HISTOGRAM_BINS - 1}) END AS bin,
                v.text, COUNT(*) AS n, MIN(v.num), MAX(v.num), any_value(f.lo), any_value(f.hi)
         FROM computed_values v
         JOIN computed_fields f ON f.dataset_id = v.dataset_id AND f.field = v.field

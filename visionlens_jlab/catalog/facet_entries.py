@@ -7,10 +7,12 @@ same way (one numeric entry builder: the same bins from the same range and count
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from .facet_sql import FACET_HISTOGRAM_BINS, NUMERIC
+from .mask_counts import bin_width
 from .schema import GROUND_TRUTH
 
 
@@ -65,14 +67,17 @@ def numeric_entry(
     if count and lo is not None and hi is not None:
         lo, hi = float(lo), float(hi)
         # the same width as the SQL's, so that bin i is [lo + i*width, lo + (i+1)*width)
-        width = (hi - lo) / FACET_HISTOGRAM_BINS or 1.0
+        width = bin_width(lo, hi, FACET_HISTOGRAM_BINS)
         n_bins = FACET_HISTOGRAM_BINS if hi > lo else 1
+
+        def edge(i: int) -> float:
+            # from the top where lo + i * width is past the largest double (a range of
+            # about ±1e308): the same edge, written from the other end
+            at = lo + i * width
+            return at if math.isfinite(at) else hi - (FACET_HISTOGRAM_BINS - i) * width
+
         bins = [
-            {
-                "lo": lo + i * width,
-                "hi": lo + (i + 1) * width if hi > lo else hi,
-                "count": counts.get(i, 0),
-            }
+            {"lo": edge(i), "hi": edge(i + 1) if hi > lo else hi, "count": counts.get(i, 0)}
             for i in range(n_bins)
         ]
     return {

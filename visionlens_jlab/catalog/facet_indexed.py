@@ -79,8 +79,9 @@ def indexed_facets(
     if only_sources:
         return [e for job in jobs for e in job.result()], total
     columns = _POOL.submit(sample_entries, boxes, mask, numeric_entry)
-    rest = field_cols.entries(fields, mask, numeric_entry) if field_cols and fields else None
-    if rest is None:
+    if field_cols is not None:
+        rest = field_cols.entries(fields, mask, numeric_entry)
+    else:
         rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)

@@ -24,12 +24,29 @@ from .filters import json_pointer
 from .schema import GROUND_TRUTH
 
 FACET_HISTOGRAM_BINS = 20
+
+
 MAX_CATEGORICAL_VALUES = 200
 MAX_FIELD_FACETS = 50
 """At most this many ``fields.<key>`` and as many ``attributes.<key>`` facets (the first keys)."""
 
 CATEGORICAL, NUMERIC, JSON = 0, 1, 2
-"""Facet kinds; a JSON facet is numeric when every value it has casts to a number."""
+"""Facet kinds; a JSON facet is numeric when every value it has casts to a *finite* number
+(its ``nv``: ``CASE WHEN isfinite(TRY_CAST(v AS DOUBLE)) ...``). "nan" and "inf" are texts
+there (a facet with one is categorical and shows it): as numbers they made the range NaN
+or infinite, the histogram's ``CAST(FLOOR(NaN) AS INTEGER)`` failed, and with it every
+ingest of such a field."""
+
+
+def bin_width_sql(lo: str, hi: str) -> str:
+    """SQL of the bin width of the range ``lo .. hi`` (fixed column names), as
+    :func:`.mask_counts.bin_width` computes it."""
+    b = FACET_HISTOGRAM_BINS
+    return (
+        f"COALESCE(NULLIF(CASE WHEN isfinite({hi} - {lo}) THEN ({hi} - {lo}) / {b} "
+        f"ELSE {hi} / {b} - {lo} / {b} END, 0), 1.0)"
+    )
+
 
 _SUMMARY = """
 freq AS MATERIALIZED ({union}),
@@ -47,8 +64,9 @@ counts AS (
     QUALIFY pos <= {top}),
 hist AS (
     -- the bin width facets have always used: the range / bins, or 1 if the range is empty
-    SELECT q.f, LEAST(CAST(FLOOR((q.nv - r.lo) /
-               COALESCE(NULLIF((r.hi - r.lo) / {bins}, 0), 1.0)) AS INTEGER), {last_bin}) AS bin,
+    -- (mask_counts.bin_width); x - lo past the largest double goes to the last bin
+    SELECT q.f, LEAST(COALESCE(TRY_CAST(FLOOR((q.nv - r.lo) / {width}) AS INTEGER),
+               {last_bin}), {last_bin}) AS bin,
            SUM(q.n) AS n
     FROM freq q JOIN ranges r USING (f)
     WHERE r.numeric AND q.nv IS NOT NULL{not_binned} GROUP BY ALL)
@@ -66,7 +84,9 @@ _SAMPLE_FREQ = [
     "GROUP BY t",
 ]
 _FIELDS_FREQ = (  # named like the first branch: it is the first without facets 0-3
-    "SELECT 3 + j AS f, {json} AS k, v AS sv, TRY_CAST(v AS DOUBLE) AS nv, COUNT(*) AS n FROM "
+    "SELECT 3 + j AS f, {json} AS k, v AS sv, "
+    "CASE WHEN isfinite(TRY_CAST(v AS DOUBLE)) THEN TRY_CAST(v AS DOUBLE) END AS nv, "
+    "COUNT(*) AS n FROM "
     "(SELECT unnest(fx) AS v, generate_subscripts(fx, 1) AS j FROM _facet_samples) GROUP BY j, v"
 )
 
@@ -100,8 +120,8 @@ score_range AS MATERIALIZED (  -- per model: its scores' range, binned without a
     FROM boxes WHERE source <> $gt GROUP BY source),
 score_hist AS (  -- the same bins as ``hist`` (same lo, hi and width), counted from the boxes
     SELECT {src} + 3 * {i} + 2 AS f, bin, n FROM (
-        SELECT b.source, LEAST(CAST(FLOOR((b.score - r.lo) /
-                   COALESCE(NULLIF((r.hi - r.lo) / {bins}, 0), 1.0)) AS INTEGER), {last_bin}) AS bin,
+        SELECT b.source, LEAST(COALESCE(TRY_CAST(FLOOR((b.score - r.lo) / {width}) AS INTEGER),
+                   {last_bin}), {last_bin}) AS bin,
                COUNT(*) AS n
         FROM boxes b JOIN score_range r USING (source)
         WHERE b.score IS NOT NULL GROUP BY ALL)),
@@ -124,7 +144,8 @@ attrs AS (
     WHERE a.dataset_id = $ds{only_filtered}),
 """
 _ATTRS_FREQ = (  # named: the first branch without facets 0-3 and fields
-    "SELECT {attr} + j - 1 AS f, {json} AS k, v AS sv, TRY_CAST(v AS DOUBLE) AS nv, "
+    "SELECT {attr} + j - 1 AS f, {json} AS k, v AS sv, "
+    "CASE WHEN isfinite(TRY_CAST(v AS DOUBLE)) THEN TRY_CAST(v AS DOUBLE) END AS nv, "
     "COUNT(*) AS n FROM "
     "(SELECT unnest(ax) AS v, generate_subscripts(ax, 1) AS j FROM attrs) GROUP BY j, v"
 )
@@ -192,6 +213,7 @@ def facets_sql(
         "only_filtered": only_filtered,
         "only_sources": only_sources,
         "bins": FACET_HISTOGRAM_BINS,
+        "width": bin_width_sql("r.lo", "r.hi"),
         "last_bin": FACET_HISTOGRAM_BINS - 1,
         "i": _SOURCE_INDEX,
         **numbers,
@@ -210,6 +232,7 @@ def summary_sql(freq: list[str], numbers: dict[str, int], binned: bool) -> str:
         union=union,
         top=MAX_CATEGORICAL_VALUES,
         bins=FACET_HISTOGRAM_BINS,
+        width=bin_width_sql("r.lo", "r.hi"),
         last_bin=FACET_HISTOGRAM_BINS - 1,
         not_binned=_SCORE_BINNED if binned else "",
         binned=_SCORE_HIST_ROWS if binned else "",

@@ -50,6 +50,7 @@ from .facet_index import INDEX_PART, SampleSet, new_token
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from .field_index import needs_rows
 from .index_warmer import register_warmer
+from .mask_counts import bin_width
 
 Numeric = Callable[[str, int, Any, Any, dict[int, int]], dict[str, Any]]
 
@@ -106,12 +107,9 @@ class FieldColumns:
             np.array([self.n]), True,
         )  # fmt: skip
 
-    def entries(
-        self, keys: list[str], mask: np.ndarray, numeric: Numeric
-    ) -> list[dict[str, Any]] | None:
+    def entries(self, keys: list[str], mask: np.ndarray, numeric: Numeric) -> list[dict[str, Any]]:
         """The ``fields.<key>`` facets of ``keys`` (in order) over the samples of ``mask``:
-        exactly :func:`.field_facets.field_facet_entries` over them; None when a numeric
-        facet's range is not finite (the SQL's arithmetic: the caller uses it)."""
+        exactly :func:`.field_facets.field_facet_entries` over them."""
         total = int(np.count_nonzero(mask))
         complement = 2 * total > self.n  # fewer samples to gather: the rest's
         rows: np.ndarray | None = None
@@ -125,10 +123,7 @@ class FieldColumns:
                     rows = np.flatnonzero(~mask if complement else mask)
                 counts = np.bincount(col.codes.take(rows), minlength=col.none + 1)
                 counts = col.totals - counts if complement else counts
-            entry = _entry(f"fields.{key}", col, counts, numeric)
-            if entry is None:
-                return None
-            out.append(entry)
+            out.append(_entry(f"fields.{key}", col, counts, numeric))
         return out
 
     def mask(self, key: str, cond: Any) -> np.ndarray | None:
@@ -167,21 +162,20 @@ def _looped_counts(col: KeyColumn, mask: np.ndarray, total: int) -> np.ndarray:
     return counts
 
 
-def _entry(
-    name: str, col: KeyColumn, counts: np.ndarray, numeric: Numeric
-) -> dict[str, Any] | None:
+def _entry(name: str, col: KeyColumn, counts: np.ndarray, numeric: Numeric) -> dict[str, Any]:
     """The facet of the value counts ``counts`` (per code): numeric when every value shown
-    has a number (the SQL's ``n_text > 0 AND n_text = n``), else its top values."""
+    has a finite number (the SQL's ``n_text > 0 AND n_text = n``), else its top values."""
     per_text = counts[:-1]
     present = np.flatnonzero(per_text)
-    if len(present) and bool(col.has_num[present].all()):
+    # numbers for facets are finite ones (facet_sql's JSON kind): "nan" and "inf" are texts
+    if len(present) and bool(np.isfinite(col.nums[present]).all()):
         values, n = col.nums[present], per_text[present]
         lo, hi = float(values.min()), float(values.max())
-        width = (hi - lo) / FACET_HISTOGRAM_BINS
-        if not (np.isfinite(lo) and np.isfinite(hi) and np.isfinite(width)):
-            return None  # NaN / infinite values: the SQL's MIN/MAX and bins are not plain
-        width = width if width != 0 else 1.0
-        bins = np.minimum(np.floor((values - lo) / width), FACET_HISTOGRAM_BINS - 1)
+        width = bin_width(lo, hi, FACET_HISTOGRAM_BINS)
+        last = FACET_HISTOGRAM_BINS - 1
+        with np.errstate(over="ignore"):  # x - lo past the largest double: the last bin
+            quotient = (values - lo) / width
+            bins = np.where(np.isfinite(quotient), np.minimum(np.floor(quotient), last), last)
         hist = np.bincount(bins.astype(np.int64), weights=n, minlength=FACET_HISTOGRAM_BINS)
         found = {b: int(c) for b, c in enumerate(hist.tolist()) if c}
         return numeric(name, int(n.sum()), lo, hi, found)

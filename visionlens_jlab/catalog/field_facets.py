@@ -21,7 +21,7 @@ from .facet_sql import JSON, summary_sql
 
 _FREQ = [
     "SELECT list_position($keys::VARCHAR[], key) - 1 AS f, {json} AS k, text AS sv, "
-    "num AS nv, COUNT(*) AS n FROM fv GROUP BY key, text, num",
+    "CASE WHEN isfinite(num) THEN num END AS nv, COUNT(*) AS n FROM fv GROUP BY key, text, num",
     # the filtered samples without a value of a key: the NULL value of the JSON branch
     "SELECT j - 1, {json}, NULL, NULL, $total - COALESCE(c.n, 0) FROM "
     "(SELECT unnest($keys::VARCHAR[]) AS key, generate_subscripts($keys::VARCHAR[], 1) AS j) "

@@ -92,13 +92,19 @@ class Histogram:
     bins: dict[int, int]
 
 
+def bin_width(lo: float, hi: float, n_bins: int) -> float:
+    """The facets' bin width, as their SQL computes it: ``(hi - lo) / bins``, or ``hi / bins
+    - lo / bins`` when ``hi - lo`` is past the largest double, or 1 for an empty range."""
+    span = hi - lo
+    width = span / n_bins if math.isfinite(span) else hi / n_bins - lo / n_bins
+    return width if width != 0 else 1.0
+
+
 def bin_of(value: float, lo: float, hi: float, n_bins: int) -> int:
-    """The bin of ``value`` as the facets' SQL computes it: ``FLOOR((x - lo) / ((hi - lo) /
-    bins or 1))`` in float64 (DuckDB's DOUBLE), capped at the last bin."""
-    width = (hi - lo) / n_bins
-    width = width if width != 0 else 1.0
-    quotient = (value - lo) / width
-    if not math.isfinite(quotient):  # an infinite value: the last bin, not an exception
+    """The bin of ``value`` as the facets' SQL computes it: ``FLOOR((x - lo) / width)`` in
+    float64 (DuckDB's DOUBLE), capped at the last bin."""
+    quotient = (value - lo) / bin_width(lo, hi, n_bins)
+    if not math.isfinite(quotient):  # x - lo past the largest double: the last bin
         return n_bins - 1
     return min(math.floor(quotient), n_bins - 1)
 
