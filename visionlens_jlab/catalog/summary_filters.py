@@ -154,7 +154,8 @@ def _eval_clause(
         # the dataset's own latest evaluations: keys name no dataset, so another
         # dataset's latest key may be a stale key here
         latest = (
-            "SELECT v.eval_key FROM evaluations v WHERE v.latest AND v.dataset_id = a.dataset_id"
+            "SELECT v.eval_key FROM evaluations v "  # noqa: S608 - fixed SQL, values bound
+            f"WHERE v.latest AND v.dataset_id = {add(dataset_id)}"
         )
         if model is not None:
             latest += f" AND v.model = {add(model)}"
