@@ -27,7 +27,7 @@ SPEC = {"labels": {"source": "m1", "score": {"min": 0.5}}}
 def held(cat: Catalog, name: str) -> facet_index.BoxIndex | None:
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, name)
-    return facet_index._HOLDERS[cat].indexes.get(ds) if cat in facet_index._HOLDERS else None
+    return facet_index.held_index(cat, ds)
 
 
 @pytest.fixture

@@ -30,9 +30,6 @@ write between the token and the filter's statement) send the request to the SQL 
 
 from __future__ import annotations
 
-import threading
-import uuid
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +43,7 @@ from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from .index_warmer import register_warmer
 from .mask_counts import Groups, SortedValues, bin_of
 from .schema import GROUND_TRUTH
-
-INDEX_PART = "index"
-"""The ``facet_parts`` part holding the token of the rows the index was built from."""
+from .token_cache import TokenCache, token_snapshot
 
 _KEPT_DATASETS = 2
 """Indexes kept per catalog (most recently used first): about 80 MB each at 1M images."""
@@ -133,68 +128,23 @@ class BoxIndex:
         return self.samples.mask_of(ids)
 
 
-class _Holder:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.indexes: dict[int, BoxIndex] = {}
-
-
-_HOLDERS: weakref.WeakKeyDictionary[Catalog, _Holder] = weakref.WeakKeyDictionary()
-_HOLDERS_LOCK = threading.Lock()
-
-
-def new_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Store a new index token for the dataset; call inside a write that changed (or may
-    have changed) its samples or boxes and keeps the derived tables."""
-    cur.execute(
-        "DELETE FROM facet_parts WHERE dataset_id = ? AND part = ?", [dataset_id, INDEX_PART]
-    )
-    cur.execute(
-        "INSERT INTO facet_parts VALUES (?, ?, ?)",
-        [dataset_id, INDEX_PART, f'"{uuid.uuid4().hex}"'],
-    )
-
-
-def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
-    rows = cur.execute(
-        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
-        [dataset_id, INDEX_PART],
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
+_INDEXES: TokenCache[BoxIndex] = TokenCache(_KEPT_DATASETS, lambda index: index.token)
 
 
 def box_index(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> BoxIndex | None:
     """The dataset's box index for the rows ``cur`` reads now, built if needed; None for a
     read-only catalog without a token (nothing can label an index there)."""
-    token = _token(cur, dataset_id)
-    with _HOLDERS_LOCK:
-        holder = _HOLDERS.setdefault(catalog, _Holder())
-    with holder.lock:  # one build at a time; readers of a built index wait microseconds
-        index = holder.indexes.get(dataset_id)
-        if index is not None and token is not None and index.token == token:
-            return index
-        if token is None:
-            if catalog.read_only:
-                return None
-            with catalog.write_derived(dataset_id) as wcur:
-                new_token(wcur, dataset_id)
-        index = _build(catalog, dataset_id)
-        if index is None:
-            return None
-        holder.indexes.pop(dataset_id, None)
-        holder.indexes[dataset_id] = index
-        while len(holder.indexes) > _KEPT_DATASETS:
-            holder.indexes.pop(next(iter(holder.indexes)))
-        return index if token is None or index.token == token else None
+    return _INDEXES.get(catalog, cur, dataset_id, _build)
 
 
 def held_datasets(catalog: Catalog) -> set[int]:
     """The datasets whose box index is in memory (the ones the warmer rebuilds)."""
-    holder = _HOLDERS.get(catalog)
-    if holder is None:
-        return set()
-    with holder.lock:
-        return set(holder.indexes)
+    return _INDEXES.datasets(catalog)
+
+
+def held_index(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
+    """The box index held for a dataset, current or not."""
+    return _INDEXES.held(catalog, dataset_id)
 
 
 register_warmer(box_index, held_datasets)
@@ -203,37 +153,32 @@ register_warmer(box_index, held_datasets)
 def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
     """Read the token and the dataset's samples and boxes in one snapshot (one source's
     boxes at a time: the peak memory of a build is one source's rows, not all)."""
-    with catalog.cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            token = _token(cur, dataset_id)
-            if token is None:
+    with token_snapshot(catalog, dataset_id) as (cur, token):
+        if token is None:
+            return None
+        columns = cur.sql(
+            "SELECT sample_id, split, width, height FROM samples WHERE dataset_id = ? "
+            "ORDER BY sample_id",
+            params=[dataset_id],
+        ).to_arrow_table()
+        samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
+        every = np.arange(samples.n, dtype=np.int32)
+        split, split_values = _codes(columns.column("split"))
+        index = BoxIndex(
+            token, samples, Groups.of(split, every, len(split_values)), split_values,
+            SortedValues.of(_floats(columns.column("width")), every),
+            SortedValues.of(_floats(columns.column("height")), every), {},
+        )  # fmt: skip
+        del columns
+        names = cur.execute(
+            "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? ORDER BY source",
+            [dataset_id],
+        ).fetchall()
+        for (source,) in names:
+            built = _source(cur, dataset_id, source, samples)
+            if built is None:  # boxes of samples the snapshot does not hold: not expected
                 return None
-            columns = cur.sql(
-                "SELECT sample_id, split, width, height FROM samples WHERE dataset_id = ? "
-                "ORDER BY sample_id",
-                params=[dataset_id],
-            ).to_arrow_table()
-            samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
-            every = np.arange(samples.n, dtype=np.int32)
-            split, split_values = _codes(columns.column("split"))
-            index = BoxIndex(
-                token, samples, Groups.of(split, every, len(split_values)), split_values,
-                SortedValues.of(_floats(columns.column("width")), every),
-                SortedValues.of(_floats(columns.column("height")), every), {},
-            )  # fmt: skip
-            del columns
-            names = cur.execute(
-                "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? ORDER BY source",
-                [dataset_id],
-            ).fetchall()
-            for (source,) in names:
-                built = _source(cur, dataset_id, source, samples)
-                if built is None:  # boxes of samples the snapshot does not hold: not expected
-                    return None
-                index.sources[source] = built
-        finally:
-            cur.execute("ROLLBACK")
+            index.sources[source] = built
     return index
 
 
@@ -275,18 +220,14 @@ def box_field(
     found = src.fields.get(field)
     if found is not None:
         return found
-    with catalog.cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            if _token(cur, dataset_id) != index.token:
-                return None
-            rows = cur.sql(
-                f"SELECT sample_id, {field} AS v FROM annotations "  # noqa: S608 - a checked column name
-                "WHERE dataset_id = ? AND source = ?",
-                params=[dataset_id, source],
-            ).to_arrow_table()
-        finally:
-            cur.execute("ROLLBACK")
+    with token_snapshot(catalog, dataset_id) as (cur, token):
+        if token != index.token:
+            return None
+        rows = cur.sql(
+            f"SELECT sample_id, {field} AS v FROM annotations "  # noqa: S608 - a checked column name
+            "WHERE dataset_id = ? AND source = ?",
+            params=[dataset_id, source],
+        ).to_arrow_table()
     pos = index.samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
     if pos is None:
         return None

@@ -30,10 +30,10 @@ import duckdb
 import orjson
 
 from .facet_compute import facets_over
-from .facet_index import new_token
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_sql import MAX_CATEGORICAL_VALUES
 from .filters import compile_filter
+from .token_cache import new_token
 
 _TAGS_SQL = (
     "SELECT t, COUNT(*) AS n FROM (SELECT unnest(tags) AS t FROM samples WHERE dataset_id = ?) "

@@ -34,8 +34,6 @@ rows.
 from __future__ import annotations
 
 import math
-import threading
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,11 +44,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .catalog import Catalog
-from .facet_index import INDEX_PART, SampleSet, new_token
+from .facet_index import SampleSet
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from .field_index import needs_rows
 from .index_warmer import register_warmer
 from .mask_counts import bin_width
+from .token_cache import TokenCache, token_snapshot
 
 Numeric = Callable[[str, int, Any, Any, dict[int, int]], dict[str, Any]]
 
@@ -263,22 +262,7 @@ def _bools(array: Any) -> np.ndarray:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-class _Holder:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.columns: dict[int, FieldColumns] = {}
-
-
-_HOLDERS: weakref.WeakKeyDictionary[Catalog, _Holder] = weakref.WeakKeyDictionary()
-_HOLDERS_LOCK = threading.Lock()
-
-
-def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
-    rows = cur.execute(
-        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
-        [dataset_id, INDEX_PART],
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
+_COLUMNS: TokenCache[FieldColumns] = TokenCache(_KEPT_DATASETS, lambda columns: columns.token)
 
 
 def field_columns(
@@ -286,26 +270,7 @@ def field_columns(
 ) -> FieldColumns | None:
     """The dataset's field columns for the rows ``cur`` reads now, built if needed; None
     on a read-only catalog without a token (nothing can label the columns there)."""
-    token = _token(cur, dataset_id)
-    with _HOLDERS_LOCK:
-        holder = _HOLDERS.setdefault(catalog, _Holder())
-    with holder.lock:  # one build at a time
-        columns = holder.columns.get(dataset_id)
-        if columns is not None and token is not None and columns.token == token:
-            return columns
-        if token is None:
-            if catalog.read_only:
-                return None
-            with catalog.write_derived(dataset_id) as wcur:
-                new_token(wcur, dataset_id)
-        columns = _build(catalog, dataset_id)
-        if columns is None:
-            return None
-        holder.columns.pop(dataset_id, None)
-        holder.columns[dataset_id] = columns
-        while len(holder.columns) > _KEPT_DATASETS:
-            holder.columns.pop(next(iter(holder.columns)))
-        return columns if token is None or columns.token == token else None
+    return _COLUMNS.get(catalog, cur, dataset_id, _build)
 
 
 register_warmer(field_columns)  # after the box index (imported first), of its datasets
@@ -314,33 +279,27 @@ register_warmer(field_columns)  # after the box index (imported first), of its d
 def _build(catalog: Catalog, dataset_id: int) -> FieldColumns | None:
     """Read the token, the sample ids and the index rows in one snapshot (one key's rows
     at a time)."""
-    with catalog.cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            token = _token(cur, dataset_id)
-            if token is None:
+    with token_snapshot(catalog, dataset_id) as (cur, token):
+        if token is None:
+            return None
+        ids = cur.execute(
+            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
+            [dataset_id],
+        ).fetchnumpy()["sample_id"]
+        samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
+        keys = cur.execute(
+            "SELECT DISTINCT key FROM field_values WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+        columns = FieldColumns(token, samples.n, {})
+        for (key,) in keys:
+            rows = cur.sql(
+                "SELECT sample_id, text, num FROM field_values WHERE dataset_id = ? AND key = ?",
+                params=[dataset_id, key],
+            ).to_arrow_table()
+            built = _key_column(rows, samples)
+            if built is None:  # rows of samples the snapshot does not hold: not expected
                 return None
-            ids = cur.execute(
-                "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
-                [dataset_id],
-            ).fetchnumpy()["sample_id"]
-            samples = SampleSet.of(np.asarray(ids, dtype=np.int64))
-            keys = cur.execute(
-                "SELECT DISTINCT key FROM field_values WHERE dataset_id = ?", [dataset_id]
-            ).fetchall()
-            columns = FieldColumns(token, samples.n, {})
-            for (key,) in keys:
-                rows = cur.sql(
-                    "SELECT sample_id, text, num FROM field_values "
-                    "WHERE dataset_id = ? AND key = ?",
-                    params=[dataset_id, key],
-                ).to_arrow_table()
-                built = _key_column(rows, samples)
-                if built is None:  # rows of samples the snapshot does not hold: not expected
-                    return None
-                columns.keys[str(key)] = built
-        finally:
-            cur.execute("ROLLBACK")
+            columns.keys[str(key)] = built
     return columns
 
 

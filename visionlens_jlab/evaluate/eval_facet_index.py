@@ -41,9 +41,10 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog.catalog import Catalog
-from ..catalog.facet_index import INDEX_PART, SampleSet, box_index
+from ..catalog.facet_index import SampleSet, box_index
 from ..catalog.filtered_samples import FilteredSamples
 from ..catalog.index_warmer import register_warmer
+from ..catalog.token_cache import index_token
 from .eval_matches import Matches, build_matches, codes_of
 
 _KEPT = 2
@@ -161,7 +162,7 @@ def current(
     if not label:
         return Current(None, evaluated=False)
     if token is None:
-        token = _token(cur, dataset_id)
+        token = index_token(cur, dataset_id)
         if token is None:
             return Current(None)
     key = (dataset_id, label, token)
@@ -197,14 +198,6 @@ def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> 
 
 
 register_warmer(_warm)
-
-
-def _token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
-    rows = cur.execute(
-        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
-        [dataset_id, INDEX_PART],
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
 
 
 def indexed_eval_rows(
@@ -268,7 +261,7 @@ def _build(
     try:
         own.execute("BEGIN TRANSACTION")
         now = tuple(sorted(own.execute(_LATEST_SQL, [dataset_id]).fetchall()))
-        if now != label or _token(own, dataset_id) != token:
+        if now != label or index_token(own, dataset_id) != token:
             return None
         ids = own.execute(
             "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id", [dataset_id]

@@ -1,0 +1,123 @@
+"""The token that labels a dataset's rows for the in-memory indexes, and the per-catalog
+cache of what is built from them.
+
+``facet_parts`` part ``index`` holds a token for a dataset's rows:
+:func:`~.facet_parts.write_parts`, which every writer that changes samples or boxes while
+keeping the derived tables calls, stores a new one (:func:`new_token`); every other write
+deletes the derived rows, the token with them. An in-memory index (the box index, the
+field columns, the evaluation index) is labelled with the token it was built under, and is
+used only while the token read in a request's own statements is the same.
+:class:`TokenCache` is that rule once: find the object of the current token, or build it
+(one build at a time per catalog), creating a token first when there is none.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Generic, TypeVar
+
+import duckdb
+
+from .catalog import Catalog
+
+INDEX_PART = "index"
+"""The ``facet_parts`` part holding the token of the rows the indexes were built from."""
+
+T = TypeVar("T")
+
+
+def new_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Store a new index token for the dataset; call inside a write that changed (or may
+    have changed) its samples or boxes and keeps the derived tables."""
+    cur.execute(
+        "DELETE FROM facet_parts WHERE dataset_id = ? AND part = ?", [dataset_id, INDEX_PART]
+    )
+    cur.execute(
+        "INSERT INTO facet_parts VALUES (?, ?, ?)",
+        [dataset_id, INDEX_PART, f'"{uuid.uuid4().hex}"'],
+    )
+
+
+@contextmanager
+def token_snapshot(
+    catalog: Catalog, dataset_id: int
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str | None]]:
+    """A read transaction and the dataset's token in it: what a build reads there is
+    never older than the token it labels (rolled back after)."""
+    with catalog.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur, index_token(cur, dataset_id)
+        finally:
+            cur.execute("ROLLBACK")
+
+
+def index_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
+    """The dataset's index token as ``cur`` reads it now (None: no token)."""
+    rows = cur.execute(
+        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
+        [dataset_id, INDEX_PART],
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+class TokenCache(Generic[T]):
+    """Per catalog, the last ``kept`` datasets' objects, each labelled by a token."""
+
+    def __init__(self, kept: int, token_of: Callable[[T], str]) -> None:
+        self._kept = kept
+        self._token_of = token_of
+        self._held: weakref.WeakKeyDictionary[Catalog, tuple[threading.Lock, dict[int, T]]]
+        self._held = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def _holder(self, catalog: Catalog) -> tuple[threading.Lock, dict[int, T]]:
+        with self._lock:
+            return self._held.setdefault(catalog, (threading.Lock(), {}))
+
+    def get(
+        self,
+        catalog: Catalog,
+        cur: duckdb.DuckDBPyConnection,
+        dataset_id: int,
+        build: Callable[[Catalog, int], T | None],
+    ) -> T | None:
+        """The object for the rows ``cur`` reads now: the held one if its token is the
+        current one, else ``build(catalog, dataset_id)`` (which reads its token and rows in
+        one snapshot), a token created first if there is none; None on a read-only catalog
+        without a token, or when a write moved the token during the build."""
+        token = index_token(cur, dataset_id)
+        lock, held = self._holder(catalog)
+        with lock:  # one build at a time; readers of a built object wait microseconds
+            found = held.get(dataset_id)
+            if found is not None and token is not None and self._token_of(found) == token:
+                return found
+            if token is None:
+                if catalog.read_only:
+                    return None
+                with catalog.write_derived(dataset_id) as wcur:
+                    new_token(wcur, dataset_id)
+            built = build(catalog, dataset_id)
+            if built is None:
+                return None
+            held.pop(dataset_id, None)
+            held[dataset_id] = built
+            while len(held) > self._kept:
+                held.pop(next(iter(held)))
+            return built if token is None or self._token_of(built) == token else None
+
+    def held(self, catalog: Catalog, dataset_id: int) -> T | None:
+        """The object held for a dataset, current or not."""
+        lock, held = self._holder(catalog)
+        with lock:
+            return held.get(dataset_id)
+
+    def datasets(self, catalog: Catalog) -> set[int]:
+        """The datasets an object is held for."""
+        lock, held = self._holder(catalog)
+        with lock:
+            return set(held)
