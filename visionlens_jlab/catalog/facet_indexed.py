@@ -4,16 +4,14 @@ The SQL path (:func:`.facet_compute.facets_over`) reads every filtered sample's 
 through the filter's WHERE clause and scans their boxes: at 1M images the join of the
 filter with ``samples`` alone was 235-323 ms for a class filter. Here:
 
-* the filtered sample ids come from the cheapest exact statement: an id set is intersected
-  with the dataset's ids in numpy, a label filter the summaries answer reads the summary
-  table alone (as the samples page does), anything else ``SELECT s.sample_id`` through the
-  filter (no other column);
-* split, width, height, labels, box counts and scores come from the index over the ids'
-  mask;
-* tags come from one read of the dataset's tag lists (16 ms at 1M), counted over the mask;
-* ``fields.<key>`` facets come from the field index (:mod:`.field_facets`), semi-joined
-  with the filtered ids; only ``attributes.<key>`` facets stay on the SQL statement of
-  :mod:`.facet_sql`, over the filtered ids' boxes.
+* the filtered samples are a mask over the index's samples, each condition of the filter
+  answered its cheapest exact way (:mod:`.filter_masks`);
+* split, width, height, labels, box counts and scores are counted from the index over
+  the mask (:mod:`.mask_counts`), on two threads while this one reads from DuckDB;
+* tags come from one read of the dataset's tag lists per request (:mod:`.tag_lists`);
+* ``fields.<key>`` facets come from the field index in memory (:mod:`.field_columns`),
+  else from its table (:mod:`.field_facets`); only ``attributes.<key>`` facets stay on
+  the SQL statement of :mod:`.facet_sql`, over the filtered ids' boxes.
 
 Every number is the SQL path's (the randomised tests in ``tests/test_facet_index.py``
 compare both).

@@ -78,8 +78,9 @@ def filtered_mask(
     for key, value in spec.items():
         if key == "ids":
             if value is not None:
-                ids = boxes.samples.members(np.asarray(value, dtype=np.int64))
-                keep(_positions_mask(boxes, ids))
+                members = boxes.mask_of(boxes.samples.members(np.asarray(value, dtype=np.int64)))
+                assert members is not None  # members only
+                keep(members)
         elif key == "sample" and value:
             sample_rest = {}
             for name, cond in value.items():
@@ -140,12 +141,6 @@ def _sql_ids(cur: duckdb.DuckDBPyConnection, dataset_id: int, spec: dict[str, An
 
 def _ids(columns: Mapping[str, Any]) -> np.ndarray:
     return np.asarray(columns["sample_id"], dtype=np.int64)
-
-
-def _positions_mask(boxes: BoxIndex, ids: np.ndarray) -> np.ndarray:
-    mask = np.zeros(boxes.samples.n, dtype=bool)
-    mask[boxes.samples.positions_unchecked(ids)] = True
-    return mask
 
 
 def _sample_mask(
