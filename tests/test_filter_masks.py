@@ -17,7 +17,7 @@ from visionlens_jlab.catalog import Catalog, queries
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.facet_index import box_index
 from visionlens_jlab.catalog.filters import compile_filter
-from visionlens_jlab.catalog.tag_lists import TagLists
+from visionlens_jlab.catalog.tag_lists import tag_lists
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -60,7 +60,7 @@ def mask_ids(cat: Catalog, spec: dict[str, Any]) -> set[int]:
         ds = cat.dataset_id(cur, "d")
         boxes = box_index(cat, cur, ds)
         assert boxes is not None
-        tags = TagLists.read(cur, ds, boxes.samples)
+        tags = tag_lists(cat, cur, ds, boxes.samples)
         mask = filter_masks.filtered_mask(cat, cur, ds, spec, boxes, None, tags)
         assert mask is not None
         return {int(i) for i in boxes.samples.ids[mask]}

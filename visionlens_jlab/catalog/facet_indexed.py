@@ -8,7 +8,8 @@ filter with ``samples`` alone was 235-323 ms for a class filter. Here:
   answered its cheapest exact way (:mod:`.filter_masks`);
 * split, width, height, labels, box counts and scores are counted from the index over
   the mask (:mod:`.mask_counts`), on two threads while this one reads from DuckDB;
-* tags come from one read of the dataset's tag lists per request (:mod:`.tag_lists`);
+* tags come from the dataset's tag lists held in memory across tag writes
+  (:mod:`.tag_lists`);
 * ``fields.<key>`` facets come from the field index in memory (:mod:`.field_columns`),
   else from its table (:mod:`.field_facets`); only ``attributes.<key>`` facets stay on
   the SQL statement of :mod:`.facet_sql`, over the filtered ids' boxes.
@@ -35,7 +36,7 @@ from .facet_sql import facets_sql
 from .field_columns import FieldColumns
 from .field_facets import field_facet_entries
 from .filter_masks import filtered_mask
-from .tag_lists import TagLists
+from .tag_lists import tag_lists as held_tag_lists
 
 
 def indexed_facets(
@@ -63,7 +64,8 @@ def indexed_facets(
     ):
         field_cols = None
     # the tag lists first only when the filter reads them; else while the pool counts
-    tag_lists = TagLists.read(cur, dataset_id, boxes.samples) if (spec or {}).get("tags") else None
+    tags_read = (spec or {}).get("tags")
+    tag_lists = held_tag_lists(catalog, cur, dataset_id, boxes.samples) if tags_read else None
     mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tag_lists)
     if mask is None:
         return None
@@ -84,7 +86,7 @@ def indexed_facets(
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
         rest += sql_entries([], attributes, cur.execute(sql, named).fetchall())[4:]
-    tag_lists = tag_lists or TagLists.read(cur, dataset_id, boxes.samples)
+    tag_lists = tag_lists or held_tag_lists(catalog, cur, dataset_id, boxes.samples)
     from_index = [e for job in jobs for e in job.result()]
     if tag_lists is None:
         return None

@@ -27,6 +27,7 @@ from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_F
 from .field_columns import field_columns
 from .filtered_samples import FilteredSamples
 from .filters import CompiledFilter, compile_filter
+from .request_reads import reads_once
 from .result_cache import Version, filter_key
 
 __all__ = [
@@ -88,7 +89,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     or taken from the cached answer of the wider filter (usually the unfiltered view's).
     Answers are cached until the next write (:mod:`.result_cache`).
     """
-    with catalog.cursor() as cur:
+    with catalog.cursor() as cur, reads_once(cur):  # each small read once: request_reads.py
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
         version = catalog.version_of(dataset_id)

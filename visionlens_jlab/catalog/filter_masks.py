@@ -7,7 +7,8 @@ answered on its own and the masks are ANDed:
 
 * from the box index (:mod:`.facet_index`), in memory: an id set; a split ``in``; a width
   or height range; a ``fields.<key>`` condition (from :mod:`.field_columns`); ``tags``
-  ``any`` / ``all`` (from the request's read of the tag lists, :mod:`.tag_lists`); a label condition of one source with only classes (the rows of those
+  ``any`` / ``all`` (from the tag lists held in memory, :mod:`.tag_lists`); a label
+  condition of one source with only classes (the rows of those
   label groups), or with only one numeric range on one box column (``score`` or ``where``
   on ``x``, ``y``, ``w``, ``h``, ``area``: one slice of the boxes sorted by that column);
 * a label condition a registered engine module answers (:func:`register_label_mask`: the
@@ -65,7 +66,7 @@ def filtered_mask(
     SQL of its other conditions returned a sample the index does not hold (a write since
     the index's token). ``spec`` must have compiled (its errors are the compiler's).
     ``field_cols``: the field index in memory, of the box index's token; ``tag_lists``:
-    the dataset's tag lists read in this request (:mod:`.tag_lists`)."""
+    the dataset's tag lists of this request's tokens (:mod:`.tag_lists`)."""
     spec = spec or {}
     n = boxes.samples.n
     mask: np.ndarray | None = None

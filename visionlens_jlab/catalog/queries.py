@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from . import box_ranges
@@ -23,6 +24,8 @@ from .filters import (
 )
 from .result_cache import filter_key, params_key
 from .summary_pages import summary_page
+from .tag_lists import patch_held
+from .token_cache import new_tags_token, row_tokens
 
 __all__ = [
     "FacetProvider",
@@ -273,13 +276,19 @@ def update_tags(
         # other datasets' answers stay valid; the tags facet is recomputed below
         catalog.scope_write(dataset_id, keeps_derived=True)
         flt = compile_filter(dataset_id, spec)
-        row = cur.execute(
+        before = row_tokens(cur, dataset_id)
+        changed = cur.sql(
             f"""
             UPDATE samples s SET tags = list_distinct(list_filter(
                 list_concat(s.tags, ?::VARCHAR[]), lambda t: NOT list_contains(?::VARCHAR[], t)))
             WHERE {flt.where}
+            RETURNING s.sample_id, s.tags
             """,  # noqa: S608 - compiled, parameterized
-            [add, remove, *flt.params],
-        ).fetchone()
+            params=[add, remove, *flt.params],
+        ).to_arrow_table()
+        after = (before[0], new_tags_token(cur, dataset_id))
         write_tags_part(cur, dataset_id)
-    return int(row[0]) if row else 0
+    # committed: the held lists (if they were ``before``'s) become exactly ``after``'s
+    ids = np.asarray(changed.column("sample_id").to_numpy(), dtype=np.int64)
+    patch_held(catalog, dataset_id, before, after, ids, changed.column("tags"))
+    return changed.num_rows

@@ -9,6 +9,10 @@ field columns, the evaluation index) is labelled with the token it was built und
 used only while the token read in a request's own statements is the same.
 :class:`TokenCache` is that rule once: find the object of the current token, or build it
 (one build at a time per catalog), creating a token first when there is none.
+
+Part ``tags_token`` labels the tag lists (:mod:`.tag_lists`): the tag writer renews it
+in its transaction; every write that drops the derived rows drops it with the index
+token. A request reads both tokens in one statement, once (:mod:`.request_reads`).
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from typing import Generic, TypeVar
 import duckdb
 
 from .catalog import Catalog
+from .request_reads import forget, read_once
 
 INDEX_PART = "index"
 """The ``facet_parts`` part holding the token of the rows the indexes were built from."""
+TAGS_PART = "tags_token"
+"""The ``facet_parts`` part holding the token of the dataset's tag lists."""
 
 T = TypeVar("T")
 
@@ -56,13 +63,34 @@ def token_snapshot(
             cur.execute("ROLLBACK")
 
 
+def new_tags_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str:
+    """Store and return a new tags token; call inside the write that changed tags."""
+    token = f'"{uuid.uuid4().hex}"'
+    cur.execute(
+        "DELETE FROM facet_parts WHERE dataset_id = ? AND part = ?", [dataset_id, TAGS_PART]
+    )
+    cur.execute("INSERT INTO facet_parts VALUES (?, ?, ?)", [dataset_id, TAGS_PART, token])
+    return token
+
+
+def row_tokens(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[str | None, str | None]:
+    """The dataset's index and tags tokens, read together (one snapshot) by ``cur``; once
+    per request inside :func:`.request_reads.reads_once` (None: no such token)."""
+
+    def read() -> tuple[str | None, str | None]:
+        rows = cur.execute(
+            "SELECT part, entries FROM facet_parts WHERE dataset_id = ? AND part IN (?, ?)",
+            [dataset_id, INDEX_PART, TAGS_PART],
+        ).fetchall()
+        found = {part: str(entries) for part, entries in rows}
+        return found.get(INDEX_PART), found.get(TAGS_PART)
+
+    return read_once(cur, ("row_tokens", dataset_id), read)
+
+
 def index_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str | None:
     """The dataset's index token as ``cur`` reads it now (None: no token)."""
-    rows = cur.execute(
-        "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
-        [dataset_id, INDEX_PART],
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
+    return row_tokens(cur, dataset_id)[0]
 
 
 class TokenCache(Generic[T]):
@@ -101,6 +129,7 @@ class TokenCache(Generic[T]):
                     return None
                 with catalog.write_derived(dataset_id) as wcur:
                     new_token(wcur, dataset_id)
+                forget(cur, ("row_tokens", dataset_id))  # the request reads the new one
             built = build(catalog, dataset_id)
             if built is None:
                 return None

@@ -19,9 +19,10 @@ changes samples or boxes, so the index keeps, per latest evaluation:
 
 Memory at 1M images, one evaluation of 5M boxes: 28 MB (20 of them the positions).
 
-The label is read by one statement over the small ``evaluations`` table; a facets request
-passes the box index token it read (:class:`~..catalog.filtered_samples.FilteredSamples`),
-so a request with the mask pays that statement and the counting, about 1-2 ms.
+The label is read by one statement over the small ``evaluations`` table, once per request
+(:mod:`..catalog.request_reads`); a facets request passes the box index token it read
+(:class:`~..catalog.filtered_samples.FilteredSamples`), so a request with the mask pays
+that statement and the counting, about 1-2 ms.
 
 **Validity.** An index is labelled with the latest evaluations' models, keys and creation
 times and the box index token of ``facet_parts`` (:mod:`..catalog.facet_index`, renewed by every
@@ -44,6 +45,7 @@ from ..catalog.catalog import Catalog
 from ..catalog.facet_index import SampleSet, box_index
 from ..catalog.filtered_samples import FilteredSamples
 from ..catalog.index_warmer import register_warmer
+from ..catalog.request_reads import read_once
 from ..catalog.token_cache import index_token
 from .eval_matches import Matches, build_matches, codes_of
 
@@ -158,7 +160,7 @@ def current(
     token the caller read in this request (else read here); the index is labelled with it.
     ``samples``: the box index's samples, which a new index shares if they are its own
     (8 MB at 1M images)."""
-    label = tuple(sorted(cur.execute(_LATEST_SQL, [dataset_id]).fetchall()))
+    label = read_once(cur, ("eval.latest", dataset_id), lambda: _latest(cur, dataset_id))
     if not label:
         return Current(None, evaluated=False)
     if token is None:
@@ -176,6 +178,11 @@ def current(
         while len(_INDEXES) > _KEPT:
             _INDEXES.pop(next(iter(_INDEXES)))
     return Current(index)
+
+
+def _latest(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[Any, ...]:
+    """The label: the dataset's latest evaluations, sorted."""
+    return tuple(sorted(cur.execute(_LATEST_SQL, [dataset_id]).fetchall()))
 
 
 def eval_index(
@@ -260,7 +267,7 @@ def _build(
     own = cur.cursor()
     try:
         own.execute("BEGIN TRANSACTION")
-        now = tuple(sorted(own.execute(_LATEST_SQL, [dataset_id]).fetchall()))
+        now = _latest(own, dataset_id)
         if now != label or index_token(own, dataset_id) != token:
             return None
         ids = own.execute(
