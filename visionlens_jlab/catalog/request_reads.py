@@ -45,7 +45,7 @@ def read_once(cur: duckdb.DuckDBPyConnection, key: Hashable, read: Callable[[], 
     with _LOCK:
         memo = _MEMOS.get(cur)
         if memo is not None and key in memo:
-            return memo[key]  # type: ignore[no-any-return]
+            return memo[key]
     value = read()
     if memo is not None:
         memo[key] = value

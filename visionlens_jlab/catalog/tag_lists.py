@@ -148,18 +148,19 @@ def tag_lists(
     label = row_tokens(cur, dataset_id)
     with _LOCK:
         held = _HELD.get(catalog, {}).get(dataset_id)
-    if held is not None and held.label == label and held.samples is samples:
+    # the same index token: the same samples, whichever SampleSet object holds them
+    if held is not None and held.label == label and held.samples.n == samples.n:
         return held
     read = _read(catalog, dataset_id, samples)
-    if read is None or read.label != label:
+    if read is None:
         return None
-    with _LOCK:
+    with _LOCK:  # held under the label it was read with, current or not for this request
         found = _HELD.setdefault(catalog, {})
         found.pop(dataset_id, None)
         found[dataset_id] = read
         while len(found) > _KEPT:
             found.pop(next(iter(found)))
-    return read
+    return read if read.label == label else None
 
 
 def _read(catalog: Catalog, dataset_id: int, samples: SampleSet) -> TagLists | None:
@@ -188,12 +189,16 @@ def patch_held(
 ) -> None:
     """After a committed tag write that moved the tokens from ``before`` to ``after`` (as
     read and written in its transaction) and gave the samples ``ids`` the lists
-    ``lists``: patch the held lists if they are ``before``'s, else drop them."""
+    ``lists``: patch the held lists if they are ``before``'s, keep them if they are
+    ``after``'s already (a request read them between the commit and this call), else drop
+    them."""
     with _LOCK:
         found = _HELD.get(catalog, {})
-        held = found.pop(dataset_id, None)
-        if held is None or held.label != before:
+        held = found.get(dataset_id)
+        if held is None or held.label == after:
             return
-        patched = held.patched(after, ids, lists)
-        if patched is not None:
-            found[dataset_id] = patched
+        del found[dataset_id]
+        if held.label == before:
+            patched = held.patched(after, ids, lists)
+            if patched is not None:
+                found[dataset_id] = patched
