@@ -334,10 +334,11 @@ the boxes of a table of samples (a fixed identifier), ``only_key``: of one evalu
 
 
 def _whole_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str) -> bool:
-    (n_filtered,) = cur.execute(f"SELECT COUNT(*) FROM {samples_table}").fetchone() or (0,)  # noqa: S608 - checked identifier
-    (n_dataset,) = cur.execute(
+    # fetchall, not fetchone: a half-read result blocks the cursor's next cur.sql()
+    ((n_filtered,),) = cur.execute(f"SELECT COUNT(*) FROM {samples_table}").fetchall()  # noqa: S608 - checked identifier
+    ((n_dataset,),) = cur.execute(
         "SELECT COUNT(*) FROM samples WHERE dataset_id = ?", [dataset_id]
-    ).fetchone() or (0,)
+    ).fetchall()
     return bool(n_filtered == n_dataset)
 
 
