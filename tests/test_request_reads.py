@@ -46,7 +46,8 @@ def test_eval_facets_without_the_mask_after_the_label_was_read(
     with catalog.cursor() as cur, reads_once(cur):
         ds = catalog.dataset_id(cur, name)
         assert current(cur, ds).evaluated  # the label, read once for the request
-        cur.register("_picked", pa.table({"sample_id": np.arange(1, 400, 3, dtype=np.int64)}))
+        ids = cur.execute("SELECT sample_id FROM samples WHERE dataset_id = ?", [ds]).fetchnumpy()
+        cur.register("_picked", pa.table({"sample_id": np.asarray(ids["sample_id"])[::3]}))
         fast = eval_facet_entries(cur, ds, "_picked")
         with monkeypatch.context() as m:
             m.setattr(eval_store, "indexed_eval_rows", lambda *a: None)
