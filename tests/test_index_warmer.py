@@ -70,12 +70,22 @@ def test_a_model_import_is_indexed_before_the_next_request(
     assert fast == slow
 
 
-def test_a_tag_write_keeps_the_index(warmed: tuple[Catalog, IndexWarmer]) -> None:
+def test_a_tag_write_keeps_the_index_and_schedules_nothing(
+    warmed: tuple[Catalog, IndexWarmer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cat, warmer = warmed
     before = held(cat, "a")
+    scheduled: list[int | None] = []
+    monkeypatch.setattr(warmer, "_rebuild", lambda pending: scheduled.extend(pending))
     queries.update_tags(cat, "a", {"ids": [1, 2, 3]}, add=["t"])
     assert warmer.idle(30)
     assert held(cat, "a") is before
+    assert scheduled == []  # no statement runs beside the next requests
+    write_predictions(
+        cat, "a", "m2", PredictionRowsSource(_predictions(random.Random(6), 80, 2, False))
+    )
+    assert warmer.idle(30)
+    assert scheduled  # while a model import is rebuilt
 
 
 def test_a_deleted_dataset_gets_no_token(warmed: tuple[Catalog, IndexWarmer]) -> None:

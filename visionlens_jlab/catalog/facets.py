@@ -99,19 +99,17 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         if cached is not None:
             return cached
         keys = shown_facet_keys(cur, dataset_id)
-        filtered: list[FilteredSamples] = []  # the index's mask, when it answered
+        provided: list[list[dict[str, Any]]] = []  # the providers' facets, once
+
+        def with_mask(boxes: FilteredSamples) -> None:  # while the pool counts the rest
+            provided.append(_provided(cur, dataset_id, boxes))
+
         if flt.whole_dataset:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
-            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
+            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=with_mask)
         built_in = {(f["name"], f.get("source")) for f in out if f}
-        for provider in _FACET_PROVIDERS:
-            if provider in _TAKES_FILTERED:
-                mask = filtered[0] if filtered else None
-                with_mask = cast(FilteredFacetProvider, provider)
-                out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=mask))
-            else:
-                out.extend(provider(cur, dataset_id, "_facet_samples"))
+        out.extend(provided[0] if provided else _provided(cur, dataset_id, None))
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
@@ -128,6 +126,21 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     return answer
 
 
+def _provided(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, filtered: FilteredSamples | None
+) -> list[dict[str, Any]]:
+    """The registered providers' facets over ``_facet_samples`` (``filtered``: the same
+    samples as the box index's mask, for the providers that take it)."""
+    out: list[dict[str, Any]] = []
+    for provider in _FACET_PROVIDERS:
+        if provider in _TAKES_FILTERED:
+            with_mask = cast(FilteredFacetProvider, provider)
+            out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=filtered))
+        else:
+            out.extend(provider(cur, dataset_id, "_facet_samples"))
+    return out
+
+
 def _filtered(
     catalog: Catalog,
     cur: duckdb.DuckDBPyConnection,
@@ -136,19 +149,19 @@ def _filtered(
     spec: Mapping[str, Any] | None,
     keys: FacetKeys,
     some_sources: bool = False,
-    on_mask: list[FilteredSamples] | None = None,
+    on_mask: Callable[[FilteredSamples], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (``spec`` compiled): from the in-memory box
     index when it holds them (:mod:`.facet_indexed`, the same numbers), else the SQL;
-    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: gets the
-    index's mask of the samples when the index answered."""
+    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: given the
+    index's mask of the samples while the index counts, when the index answers."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is not None:
         index = boxes
 
         def keep(mask: np.ndarray) -> None:
             if on_mask is not None:
-                on_mask.append(FilteredSamples(index.samples, mask, index.token))
+                on_mask(FilteredSamples(index.samples, mask, index.token))
 
         only_sources = some_sources and bool(keys.sources)
         field_cols = field_columns(catalog, cur, dataset_id)

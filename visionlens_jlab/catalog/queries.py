@@ -273,8 +273,9 @@ def update_tags(
             raise FilterError("tags must be strings of at most 200 characters")
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        # other datasets' answers stay valid; the tags facet is recomputed below
-        catalog.scope_write(dataset_id, keeps_derived=True)
+        # other datasets' answers stay valid; the tags facet is recomputed below; the
+        # indexes hold no tags (the tag lists are patched below): nothing to rebuild
+        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         flt = compile_filter(dataset_id, spec)
         before = row_tokens(cur, dataset_id)
         changed = cur.sql(

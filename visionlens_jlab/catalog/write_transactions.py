@@ -39,14 +39,15 @@ class WriteTransactions:
         self._dataset_versions: dict[int, int] = {}
         self._write_scope: int | None = None  # guarded by _write_lock, as the next two
         self._keeps_derived = False
+        self._keeps_indexes = False
         self._bump = True
         self._after_commit: list[Callable[[int | None], None]] = []
 
     def after_commit(self, callback: Callable[[int | None], None]) -> None:
-        """Call ``callback(dataset_id)`` after every committed :meth:`write`, from the
-        writing thread (``None``: an unscoped write, any dataset may have changed). For
-        quick work only, such as scheduling a rebuild elsewhere; its errors are the
-        writer's."""
+        """Call ``callback(dataset_id)`` after every committed :meth:`write` but those that
+        say they keep the in-memory indexes (:meth:`scope_write`), from the writing thread
+        (``None``: an unscoped write, any dataset may have changed). For quick work only,
+        such as scheduling a rebuild elsewhere; its errors are the writer's."""
         self._after_commit.append(callback)
 
     @contextmanager
@@ -82,6 +83,7 @@ class WriteTransactions:
             raise CatalogError("the catalog was opened read-only")
         with self._write_lock:
             self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
+            self._keeps_indexes = False
             cur = self._con.cursor()
             committed = False
             try:
@@ -109,22 +111,29 @@ class WriteTransactions:
                 # after the commit (or rollback): a reader that read the old version may
                 # have seen this write, never the other way round (see result_cache.py)
                 scope, self._write_scope = self._write_scope, None
+                rebuild = not self._keeps_indexes
                 if self._bump:  # not after a rebuild of derived rows: no answer changed
                     if scope is None:
                         self._global += 1
                     else:
                         self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
                     self._version += 1
-        if committed and bump:  # outside the lock: a callback may read, never wait on it
+        if committed and bump and rebuild:  # outside the lock: a callback may read
             for callback in self._after_commit:
                 callback(scope)
 
-    def scope_write(self, dataset_id: int, *, keeps_derived: bool = False) -> None:
+    def scope_write(
+        self, dataset_id: int, *, keeps_derived: bool = False, keeps_indexes: bool = False
+    ) -> None:
         """Inside :meth:`write`: this write changes rows of dataset ``dataset_id`` only
-        (and, ``keeps_derived``, keeps its derived tables exact: see :meth:`write`)."""
+        (and, ``keeps_derived``, keeps its derived tables exact: see :meth:`write`;
+        ``keeps_indexes``: changes nothing an in-memory index is built from, or patches
+        what it changed itself, as the tag writer does: no rebuild is scheduled, see
+        :meth:`after_commit`)."""
         if not self._write_lock.locked():
             raise CatalogError("scope_write is only meaningful inside Catalog.write")
         self._write_scope, self._keeps_derived = dataset_id, keeps_derived
+        self._keeps_indexes = keeps_indexes
 
     @staticmethod
     def _drop_derived(cur: duckdb.DuckDBPyConnection, dataset_id: int | None) -> None:
