@@ -51,6 +51,7 @@ def indexed_facets(
     field_cols: FieldColumns | None,
     only_sources: bool = False,
     on_mask: Callable[[np.ndarray], None] | None = None,
+    ids: np.ndarray | None = None,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets of the samples ``spec`` keeps (as
     :func:`.facet_compute.facets_over` returns them) and the total, or None when the index
@@ -59,7 +60,8 @@ def indexed_facets(
     (the same token); ``only_sources``: only the sources' facets are wanted (one
     recomputed for multi-pick); ``on_mask``: given the filtered samples' mask over
     ``boxes.samples``, called on this thread while the pool counts, with
-    ``_facet_samples`` registered (the caller's providers run there)."""
+    ``_facet_samples`` registered (the caller's providers run there); ``ids``: the id
+    set of ``spec`` as compiled."""
     if field_cols is not None and (
         field_cols.token != boxes.token or field_cols.n != boxes.samples.n
     ):
@@ -67,7 +69,7 @@ def indexed_facets(
     tag_lists = held_tag_lists(catalog, cur, dataset_id, boxes.samples)  # held: no read
     if tag_lists is None:
         return None
-    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tag_lists)
+    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tag_lists, ids)
     if mask is None:
         return None
     total = int(np.count_nonzero(mask))

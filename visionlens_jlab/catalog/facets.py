@@ -28,7 +28,7 @@ from .field_columns import field_columns
 from .filtered_samples import FilteredSamples
 from .filters import CompiledFilter, compile_filter
 from .request_reads import reads_once
-from .result_cache import Version, filter_key
+from .result_cache import Version, filter_key, same_filter
 
 __all__ = [
     "FACET_HISTOGRAM_BINS",
@@ -122,7 +122,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
             ]
     answer = {"total": total, "facets": [f for f in out if f]}
     catalog.results.put(key, version, answer)
-    catalog.results.put(filter_key("total", dataset_id, flt), version, total)
+    catalog.results.put(same_filter(key, "total"), version, total)
     return answer
 
 
@@ -167,7 +167,7 @@ def _filtered(
         field_cols = field_columns(catalog, cur, dataset_id)
         fast = indexed_facets(
             catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
-            field_cols, only_sources, keep,
+            field_cols, only_sources, keep, flt.ids,
         )  # fmt: skip
         if fast is not None:
             return fast

@@ -86,19 +86,24 @@ def in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
 
 def checked_ids(ids: Any) -> list[int]:
     """``ids`` if it is a list of 64-bit integers (sample ids are BIGINT), else FilterError."""
+    checked_id_array(ids)
+    return ids
+
+
+def checked_id_array(ids: Any) -> np.ndarray:
+    """``ids`` as int64 if it is a list of 64-bit integers, else FilterError."""
     # the set of element types, then the bounds in numpy: an id set of 100K ids is checked
     # in ~2 ms, against ~6 ms for a per-id isinstance and range test (bool is not int here)
     if not isinstance(ids, list) or not set(map(type, ids)) <= {int}:
         raise FilterError("'ids' must be a list of integer sample ids (64-bit)")
     try:
-        np.asarray(ids, dtype=np.int64)
+        return np.asarray(ids, dtype=np.int64)
     except OverflowError:
         raise FilterError("'ids' must be a list of integer sample ids (64-bit)") from None
-    return ids
 
 
-def ids_clause(ids: Any, params: Params) -> str:
-    ids = checked_ids(ids)
+def ids_clause(ids: list[int], params: Params) -> str:
+    """The clause of an id set checked by :func:`checked_id_array`."""
     if not ids:
         return "FALSE"
     return f"s.sample_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))"

@@ -61,12 +61,14 @@ def filtered_mask(
     boxes: BoxIndex,
     field_cols: FieldColumns | None = None,
     tag_lists: TagLists | None = None,
+    ids: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """The mask (over ``boxes.samples``) of the samples ``spec`` keeps, or None when the
     SQL of its other conditions returned a sample the index does not hold (a write since
     the index's token). ``spec`` must have compiled (its errors are the compiler's).
     ``field_cols``: the field index in memory, of the box index's token; ``tag_lists``:
-    the dataset's tag lists of this request's tokens (:mod:`.tag_lists`)."""
+    the dataset's tag lists of this request's tokens (:mod:`.tag_lists`); ``ids``: the
+    id set of ``spec`` as compiled (:attr:`.filters.CompiledFilter.ids`), else converted."""
     spec = spec or {}
     n = boxes.samples.n
     mask: np.ndarray | None = None
@@ -79,7 +81,8 @@ def filtered_mask(
     for key, value in spec.items():
         if key == "ids":
             if value is not None:
-                members = boxes.mask_of(boxes.samples.members(np.asarray(value, dtype=np.int64)))
+                wanted = ids if ids is not None else np.asarray(value, dtype=np.int64)
+                members = boxes.mask_of(boxes.samples.members(wanted))
                 assert members is not None  # members only
                 keep(members)
         elif key == "sample" and value:

