@@ -22,7 +22,7 @@ from .facet_exclusion import OwnCondition, own_conditions
 from .facet_index import box_index
 from .facet_indexed import indexed_facets
 from .facet_keys import FacetKeys, shown_facet_keys
-from .facet_parts import read_parts, write_parts
+from .facet_parts import part_of, read_parts, stored_parts, write_parts
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
 from .field_columns import field_columns
 from .filtered_samples import FilteredSamples
@@ -113,7 +113,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
-            entry = _wider_facet(catalog, cur, dataset_id, own, version, keys)
+            entry = _wider_facet(catalog, cur, dataset_id, own, version)
             if entry is None:
                 continue
             out = [
@@ -204,7 +204,6 @@ def _wider_facet(
     dataset_id: int,
     own: OwnCondition,
     version: Version,
-    keys: FacetKeys,
 ) -> dict[str, Any] | None:
     """Facet ``own`` over the filter without its own condition: from the cached facets
     answer of that filter when there is one (the same numbers: a facet is computed the same
@@ -212,10 +211,11 @@ def _wider_facet(
     name, source = own.name, own.source
     flt = compile_filter(dataset_id, own.reduced)
     wider = catalog.results.get(filter_key("facets", dataset_id, flt), version)
-    if wider is None and flt.whole_dataset:  # the writer's pre-aggregates, if complete
-        entries = read_parts(cur, dataset_id, keys)
-        if entries is not None:
-            wider = {"facets": entries}
+    if wider is None and flt.whole_dataset:  # the writer's pre-aggregate of that facet
+        part = part_of({"name": name, "source": source})
+        stored = stored_parts(cur, dataset_id, [part])
+        if stored is not None:
+            wider = {"facets": stored[part]}
     if wider is None:
         key = filter_key("facet", dataset_id, flt, name, source)
         single = catalog.results.get(key, version)
