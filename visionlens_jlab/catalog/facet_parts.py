@@ -33,7 +33,7 @@ from .facet_compute import facets_over
 from .facet_keys import FacetKeys, shown_facet_keys
 from .facet_sql import MAX_CATEGORICAL_VALUES
 from .filters import compile_filter
-from .token_cache import new_token
+from .token_cache import TAGS_PART, new_token, new_token_text
 
 _TAGS_SQL = (
     "SELECT t, COUNT(*) AS n FROM (SELECT unnest(tags) AS t FROM samples WHERE dataset_id = ?) "
@@ -120,15 +120,26 @@ def refresh_parts(
     write_parts(cur, dataset_id, shown_facet_keys(cur, dataset_id), only)
 
 
-def write_tags_part(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Recompute and store the ``tags`` part; call inside the write that changed tags."""
+def write_tags_part(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str:
+    """Recompute and store the ``tags`` part with a new tags token
+    (:data:`.token_cache.TAGS_PART`, returned); call inside the write that changed tags."""
     rows = cur.execute(_TAGS_SQL, [dataset_id, MAX_CATEGORICAL_VALUES]).fetchall()
     entry = {
         "name": "tags",
         "type": "categorical",
         "values": [{"value": t, "count": int(n)} for t, n in rows],
     }
-    store_part(cur, dataset_id, "tags", [entry])
+    token = new_token_text()
+    # both rows in two statements: a tag write is the most frequent write
+    cur.execute(
+        "DELETE FROM facet_parts WHERE dataset_id = ? AND part IN ('tags', ?)",
+        [dataset_id, TAGS_PART],
+    )
+    cur.execute(
+        "INSERT INTO facet_parts VALUES (?, 'tags', ?), (?, ?, ?)",
+        [dataset_id, orjson.dumps([entry]).decode(), dataset_id, TAGS_PART, token],
+    )
+    return token
 
 
 def store_part(

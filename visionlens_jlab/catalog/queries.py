@@ -25,7 +25,7 @@ from .filters import (
 from .result_cache import filter_key, params_key
 from .summary_pages import summary_page
 from .tag_lists import patch_held
-from .token_cache import new_tags_token, row_tokens
+from .token_cache import row_tokens
 
 __all__ = [
     "FacetProvider",
@@ -287,8 +287,7 @@ def update_tags(
             """,  # noqa: S608 - compiled, parameterized
             params=[add, remove, *flt.params],
         ).to_arrow_table()
-        after = (before[0], new_tags_token(cur, dataset_id))
-        write_tags_part(cur, dataset_id)
+        after = (before[0], write_tags_part(cur, dataset_id))  # with a new tags token
     # committed: the held lists (if they were ``before``'s) become exactly ``after``'s
     ids = np.asarray(changed.column("sample_id").to_numpy(), dtype=np.int64)
     patch_held(catalog, dataset_id, before, after, ids, changed.column("tags"))

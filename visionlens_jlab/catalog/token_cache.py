@@ -11,8 +11,9 @@ used only while the token read in a request's own statements is the same.
 (one build at a time per catalog), creating a token first when there is none.
 
 Part ``tags_token`` labels the tag lists (:mod:`.tag_lists`): the tag writer renews it
-in its transaction; every write that drops the derived rows drops it with the index
-token. A request reads both tokens in one statement, once (:mod:`.request_reads`).
+in its transaction (:func:`.facet_parts.write_tags_part`); every write that drops the
+derived rows drops it with the index token. A request reads both tokens in one
+statement, once (:mod:`.request_reads`).
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ def new_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         "DELETE FROM facet_parts WHERE dataset_id = ? AND part = ?", [dataset_id, INDEX_PART]
     )
     cur.execute(
-        "INSERT INTO facet_parts VALUES (?, ?, ?)",
-        [dataset_id, INDEX_PART, f'"{uuid.uuid4().hex}"'],
+        "INSERT INTO facet_parts VALUES (?, ?, ?)", [dataset_id, INDEX_PART, new_token_text()]
     )
 
 
@@ -63,14 +63,9 @@ def token_snapshot(
             cur.execute("ROLLBACK")
 
 
-def new_tags_token(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str:
-    """Store and return a new tags token; call inside the write that changed tags."""
-    token = f'"{uuid.uuid4().hex}"'
-    cur.execute(
-        "DELETE FROM facet_parts WHERE dataset_id = ? AND part = ?", [dataset_id, TAGS_PART]
-    )
-    cur.execute("INSERT INTO facet_parts VALUES (?, ?, ?)", [dataset_id, TAGS_PART, token])
-    return token
+def new_token_text() -> str:
+    """A new token as stored in ``facet_parts`` (a JSON string)."""
+    return f'"{uuid.uuid4().hex}"'
 
 
 def row_tokens(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[str | None, str | None]:
