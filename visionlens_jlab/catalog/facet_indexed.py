@@ -25,7 +25,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from .catalog import Catalog
 from .facet_compute import sql_entries
@@ -35,6 +34,7 @@ from .facet_sql import facets_sql
 from .field_columns import FieldColumns
 from .field_facets import field_facet_entries
 from .filter_masks import filtered_mask
+from .filtered_samples import FilteredSamples
 from .tag_lists import TagLists
 
 
@@ -49,15 +49,16 @@ def indexed_facets(
     boxes: BoxIndex,
     field_cols: FieldColumns | None,
     only_sources: bool = False,
-    on_mask: Callable[[np.ndarray], None] | None = None,
+    on_mask: Callable[[FilteredSamples], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int] | None:
     """The built-in facets of the samples ``spec`` keeps (as
     :func:`.facet_compute.facets_over` returns them) and the total, or None when the index
     does not hold every filtered sample (a write between its token and this read).
     ``field_cols``: the field index in memory, used when it holds the box index's rows
     (the same token); ``only_sources``: only the sources' facets are wanted (one
-    recomputed for multi-pick); ``on_mask``: given the filtered samples' mask over
-    ``boxes.samples``."""
+    recomputed for multi-pick); ``on_mask``: given the filtered samples as a mask over
+    ``boxes.samples``, which registers them as ``_facet_samples`` when a reader needs them
+    in SQL (nothing here does unless a facet is answered by SQL)."""
     if field_cols is not None and (
         field_cols.token != boxes.token or field_cols.n != boxes.samples.n
     ):
@@ -67,10 +68,10 @@ def indexed_facets(
     mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tag_lists)
     if mask is None:
         return None
+    filtered = FilteredSamples(boxes.samples, mask, boxes.token)
     if on_mask is not None:
-        on_mask(mask)
+        on_mask(filtered)
     total = int(np.count_nonzero(mask))
-    cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     # The index's counting (gathers that release the GIL) runs on the pool while this
     # thread waits on DuckDB for the tags and fields: on 2 cores, 1.5x.
     jobs = [_POOL.submit(source_entries, boxes, mask, s, numeric_entry) for s in sources]
@@ -79,9 +80,13 @@ def indexed_facets(
     columns = _POOL.submit(sample_entries, boxes, mask, numeric_entry)
     if field_cols is not None:
         rest = field_cols.entries(fields, mask, numeric_entry)
+    elif fields:
+        filtered.register(cur, "_facet_samples")
+        rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples")
     else:
-        rest = field_facet_entries(cur, dataset_id, fields, "_facet_samples") if fields else []
+        rest = []
     if attributes:  # the boxes' JSON attributes: SQL over the filtered ids
+        filtered.register(cur, "_facet_samples")
         sql, named = facets_sql(0, dataset_id, [], attributes, total, sample_columns=False)
         rest += sql_entries([], attributes, cur.execute(sql, named).fetchall())[4:]
     tag_lists = tag_lists or TagLists.read(cur, dataset_id, boxes.samples)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 import duckdb
-import numpy as np
 
 from .catalog import Catalog
 from .facet_compute import facets_over
@@ -63,7 +62,10 @@ def register_facet_provider(provider: FacetProvider, takes_filtered: bool = Fals
     ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
     ``samples_table`` names a table of the filtered samples (column ``sample_id``). With
     ``takes_filtered`` it is called with the keyword ``filtered``: the same samples as a
-    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None.
+    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None;
+    given a mask, the provider calls ``filtered.register(cur, samples_table)`` before it
+    reads the table (registering costs milliseconds that a provider answering from the
+    mask, or with nothing to count, need not pay).
     """
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
@@ -104,12 +106,14 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         else:
             out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
         built_in = {(f["name"], f.get("source")) for f in out if f}
+        mask = filtered[0] if filtered else None  # else the samples table is registered
         for provider in _FACET_PROVIDERS:
             if provider in _TAKES_FILTERED:
-                mask = filtered[0] if filtered else None
                 with_mask = cast(FilteredFacetProvider, provider)
                 out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=mask))
             else:
+                if mask is not None:
+                    mask.register(cur, "_facet_samples")
                 out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
@@ -143,19 +147,16 @@ def _filtered(
     index's mask of the samples when the index answered."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is not None:
-        index = boxes
-
-        def keep(mask: np.ndarray) -> None:
-            if on_mask is not None:
-                on_mask.append(FilteredSamples(index.samples, mask, index.token))
-
         only_sources = some_sources and bool(keys.sources)
         field_cols = field_columns(catalog, cur, dataset_id)
+        masks: list[FilteredSamples] = []
         fast = indexed_facets(
             catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
-            field_cols, only_sources, keep,
+            field_cols, only_sources, masks.append,
         )  # fmt: skip
         if fast is not None:
+            if on_mask is not None:
+                on_mask.extend(masks)
             return fast
     return facets_over(
         cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, some_sources

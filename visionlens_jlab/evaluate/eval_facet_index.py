@@ -222,6 +222,8 @@ def indexed_eval_rows(
         index = eval_index(cur, dataset_id)
         if index is None:
             return None
+        if filtered is not None:
+            filtered.register(cur, samples_table)
         ids = cur.sql(f"SELECT sample_id FROM {samples_table}").fetchnumpy()["sample_id"]  # noqa: S608 - checked identifier
         found = index.samples.mask_of(np.asarray(ids, dtype=np.int64))
         if found is None:
