@@ -19,7 +19,7 @@ import visionlens_jlab.catalog.sorted_pages as sorted_pages
 import visionlens_jlab.catalog.summary_filters as summary_filters
 from visionlens_jlab.catalog import Catalog, queries
 
-from .test_facet_index import WRITES, catalog  # noqa: F401 - the fixture
+from .test_facet_index import EXTRA_SPECS, WRITES, catalog  # noqa: F401 - the fixture
 from .test_result_cache import plain, random_spec
 
 SORTS = [
@@ -85,7 +85,10 @@ def check_one(
 
 
 def test_held_orders_page_as_the_sql(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811 - the fixture
-    check(catalog, random.Random(7), monkeypatch, 120)
+    rnd = random.Random(7)
+    check(catalog, rnd, monkeypatch, 120)
+    for spec in EXTRA_SPECS:  # ids none / unknown / repeated, no sample, SQL-only shapes
+        check_one(catalog, rnd, monkeypatch, spec, rnd.choice(SORTS), rnd.choice(["asc", "desc"]))
 
 
 @pytest.mark.parametrize("write", WRITES, ids=lambda w: w.__name__)
