@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from .bit_levels import PackedMask
 from .catalog import Catalog
 from .facet_compute import sql_entries
 from .facet_entries import numeric_entry
@@ -69,14 +70,15 @@ def indexed_facets(
         return None
     if on_mask is not None:
         on_mask(mask)
-    total = int(np.count_nonzero(mask))
+    bits = PackedMask.of(mask)
+    total = bits.count
     cur.register("_facet_samples", pa.table({"sample_id": boxes.samples.ids[mask]}))
     # The index's counting (gathers that release the GIL) runs on the pool while this
     # thread waits on DuckDB for the tags and fields: on 2 cores, 1.5x.
-    jobs = [_POOL.submit(source_entries, boxes, mask, s, numeric_entry) for s in sources]
+    jobs = [_POOL.submit(source_entries, boxes, bits, s, numeric_entry) for s in sources]
     if only_sources:
         return [e for job in jobs for e in job.result()], total
-    columns = _POOL.submit(sample_entries, boxes, mask, numeric_entry)
+    columns = _POOL.submit(sample_entries, boxes, bits, numeric_entry)
     if field_cols is not None:
         rest = field_cols.entries(fields, mask, numeric_entry)
     else:
