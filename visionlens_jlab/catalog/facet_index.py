@@ -166,7 +166,11 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
         every = np.arange(samples.n, dtype=np.int32)
         split, split_values = _codes(columns.column("split"))
         width, height = (
-            BinnedValues.of(SortedValues.of(_floats(columns.column(name)), every), samples.n)
+            BinnedValues.of(
+                SortedValues.of(_floats(columns.column(name)), every),
+                samples.n,
+                FACET_HISTOGRAM_BINS,
+            )
             for name in ("width", "height")
         )
         index = BoxIndex(
@@ -200,7 +204,9 @@ def _source(
     labels, vocab = _codes(rows.column("label"))
     scores = None
     if source != GROUND_TRUTH:
-        scores = BinnedValues.of(SortedValues.of(_floats(rows.column("score")), pos), samples.n)
+        scores = BinnedValues.of(
+            SortedValues.of(_floats(rows.column("score")), pos), samples.n, FACET_HISTOGRAM_BINS
+        )
     return _Source(
         vocab, CodeLevels.of(labels, pos, len(vocab), samples.n), Levels.of_rows(pos, samples.n),
         scores, {},

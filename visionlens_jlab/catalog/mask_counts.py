@@ -86,9 +86,10 @@ class SortedValues:
         return mask
 
 
-_CUTS = 32
-"""Cuts per column: each holds one or two bit levels (125 KB each at 1M samples); a bound
-between two cuts gathers at most half the rows between them."""
+_CUTS = 16
+"""Evenly spread cuts per column (besides the bounds of the column's own bins): each holds
+one or two bit levels (125 KB each at 1M samples); a bound between two cuts gathers at
+most half the rows between them."""
 
 _PROBE = 1024
 """Rows read from each end for the selected range before a search over the cuts."""
@@ -106,15 +107,19 @@ class BinnedValues:
     upper_from: int
 
     @staticmethod
-    def of(rows: SortedValues, n: int, cuts: int = _CUTS) -> BinnedValues:
-        """The histogram index of ``rows`` over ``n`` samples, with up to ``cuts - 1`` cuts."""
-        size = len(rows.values)
+    def of(rows: SortedValues, n: int, n_bins: int, cuts: int = _CUTS) -> BinnedValues:
+        """The histogram index of ``rows`` over ``n`` samples: up to ``cuts - 1`` cuts
+        evenly spread, and one at each bound of the ``n_bins`` bins of all the rows (most
+        masks have about the same range: their bounds are then at a cut or a few rows from
+        one)."""
+        values, size = rows.values, len(rows.values)
         step = -(-size // cuts)
-        wanted = {
-            int(np.searchsorted(rows.values, rows.values[r], side="left"))
-            for r in range(step, size, max(step, 1))
-        }
-        ranks = sorted(wanted - {0})
+        wanted = {int(np.searchsorted(values, values[r])) for r in range(step, size, max(step, 1))}
+        if size:
+            wanted.update(
+                _bin_bounds(values, float(values[0]), float(values[-1]), 0, size - 1, n_bins)
+            )
+        ranks = sorted(wanted - {0, size})
         upper_from = bisect.bisect_left(ranks, size // 2)
         total = np.bincount(rows.positions, minlength=n)
         below = np.zeros(n, dtype=np.int64)
