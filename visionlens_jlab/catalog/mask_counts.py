@@ -226,7 +226,8 @@ def _bin_bounds(
     def bin_at(i: int) -> int:
         return bin_of(float(values[i]), lo, hi, n_bins)
 
-    edges = lo + np.arange(1, n_bins) * bin_width(lo, hi, n_bins)
+    with np.errstate(over="ignore", invalid="ignore"):  # a guess: checked below
+        edges = lo + np.arange(1, n_bins) * bin_width(lo, hi, n_bins)
     guesses = (np.searchsorted(values[first : last + 1], edges, side="left") + first).tolist()
     bounds = [first]
     for b, guess in enumerate(guesses, start=1):
