@@ -95,8 +95,16 @@ class Levels:
     @staticmethod
     def of(counts: np.ndarray) -> Levels:
         """The levels of per-sample ``counts`` (one per sample)."""
-        present = np.flatnonzero(counts)
-        return Levels.of_sparse(present, counts[present], len(counts))
+        n = len(counts)
+        dense: list[np.ndarray] = []
+        while True:
+            over = counts > len(dense)
+            if _SPARSE_SHARE * int(np.count_nonzero(over)) <= n:
+                break
+            dense.append(pack(over))
+        rest = np.flatnonzero(over)
+        extra = (counts[rest] - len(dense)).astype(np.int32)
+        return Levels(dense, rest.astype(np.int32), extra, np.flatnonzero(extra > 1))
 
     @staticmethod
     def of_rows(positions: np.ndarray, n: int) -> Levels:
