@@ -5,18 +5,18 @@ A filtered facets request used to scan the filtered samples' boxes in DuckDB: pe
 join of the filtered sample ids with millions of box rows, most of its cold time at 1M
 images (about 250 ms per source, see docs/architecture.md "Browsing at 1M"). Boxes change
 far less often than the answers cache is dropped (every tag write drops it), so this module
-keeps, per dataset, numpy arrays of every box in sample order and answers the label, box
-count and score facets of any set of samples from them:
+keeps, per dataset, what answers the split, width, height, label, box count and score
+facets of any sample mask (packed once per request, :class:`~.bit_levels.PackedMask`)
+without reading every box:
 
-* per source, the box count of every sample and the label code and score of every box,
-  ordered by sample, so that the boxes of a boolean sample mask are ``np.repeat(mask,
-  counts)``;
-* labels are a ``bincount`` of the selected boxes' codes, box counts a ``bincount`` of the
-  selected samples' counts; when the filter keeps more than half the samples, both are the
-  dataset's totals minus the complement's (fewer rows to select, the same integers);
-* scores are selected and binned with the exact arithmetic of :mod:`.facet_sql` (the range
-  of the selected scores, ``FLOOR((x - lo) / ((hi - lo) / bins or 1))``, capped at the last
-  bin, in float64 as DuckDB's DOUBLE), so the histograms are the same numbers.
+* per source, each sample's boxes of every label and its number of boxes as bit levels
+  (:mod:`.bit_levels`): a count is a popcount per level plus a short gather;
+* the split of every sample the same way (one bit set per split);
+* scores (per model), widths and heights sorted by value with cuts of bit levels
+  (:class:`~.mask_counts.BinnedValues`), binned with the exact arithmetic of
+  :mod:`.facet_sql` (the range of the selected values, ``FLOOR((x - lo) / width)``,
+  capped at the last bin, in float64 as DuckDB's DOUBLE), so the histograms are the same
+  numbers.
 
 **Validity.** The index is labelled with a token stored in ``facet_parts`` (part
 ``index``): :func:`~.facet_parts.write_parts`, which every writer that changes samples or
