@@ -7,7 +7,8 @@ filter with ``samples`` alone was 235-323 ms for a class filter. Here:
 * the filtered samples are a mask over the index's samples, each condition of the filter
   answered its cheapest exact way (:mod:`.filter_masks`);
 * split, width, height, labels, box counts and scores are counted from the index over
-  the mask packed once (:mod:`.bit_levels`, :mod:`.mask_counts`), on two threads while this one reads from DuckDB;
+  the mask packed once (:mod:`.bit_levels`, :mod:`.mask_counts`), on two threads while
+  this one reads from DuckDB;
 * tags come from one read of the dataset's tag lists per request (:mod:`.tag_lists`);
 * ``fields.<key>`` facets come from the field index in memory (:mod:`.field_columns`),
   else from its table (:mod:`.field_facets`); only ``attributes.<key>`` facets stay on
