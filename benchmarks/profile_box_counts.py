@@ -9,7 +9,7 @@ per run; median and range over ``--runs``):
 
 * ``labels``/``box counts`` of the ground truth: the session-6 reference (one
   ``np.take(mask, positions)`` over the boxes grouped by label or by count, then a
-  ``count_nonzero`` per group) against the bit levels (``CodeLevels``, ``Levels``);
+  ``count_nonzero`` per group) against the bit levels (``CodeCounts``, ``Levels``);
 * ``score``: the reference (the mask gathered over every score in value order, bins by
   binary search) against the cuts (``BinnedValues``), and a prototype of the rejected
   sparse layout (the selected samples' rows in sample order, or the complement's for a
@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from visionlens_jlab.catalog.bit_levels import CodeLevels, Levels, PackedMask
+from visionlens_jlab.catalog.bit_levels import CodeCounts, Levels, PackedMask
 from visionlens_jlab.catalog.mask_counts import BinnedValues, Histogram, SortedValues, bin_of
 
 BINS = 20
@@ -141,7 +141,7 @@ def main() -> None:
     gt_codes = rng.integers(0, args.classes, len(gt_pos))
     score_rows = SortedValues.of(rng.random(2 * n), np.repeat(np.arange(n, dtype=np.int32), 2))
     width_rows = SortedValues.of(np.full(n, 640.0), np.arange(n, dtype=np.int32))
-    labels, _ = timed("labels CodeLevels", lambda: CodeLevels.of(gt_codes, gt_pos, args.classes, n))
+    labels, _ = timed("labels CodeCounts", lambda: CodeCounts.of(gt_codes, gt_pos, args.classes, n))
     box_counts, _ = timed("box counts Levels", lambda: Levels.of_rows(gt_pos, n))
     scores, _ = timed("score BinnedValues", lambda: BinnedValues.of(score_rows, n, BINS))
     widths, _ = timed("width BinnedValues", lambda: BinnedValues.of(width_rows, n, BINS))

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import bit_levels
-from visionlens_jlab.catalog.bit_levels import CodeLevels, Levels, PackedMask, pack, unpack
+from visionlens_jlab.catalog.bit_levels import (
+    BitCounts,
+    CodeCounts,
+    Levels,
+    PackedMask,
+    pack,
+    unpack,
+)
 
 SIZES = [1, 63, 64, 65, 1000, 4099]
 
@@ -64,6 +71,9 @@ def test_levels_count_the_rows_of_a_mask(n: int, kind: str) -> None:
     rows = np.repeat(np.arange(n), counts)
     rng.shuffle(rows)
     from_rows = Levels.of_rows(rows, n)
+    binary = BitCounts.of(counts)
+    present = np.flatnonzero(counts)
+    binary_sparse = BitCounts.of_sparse(present, counts[present], n)
     for built in (levels, from_rows):
         np.testing.assert_array_equal(built.any_mask(n), counts > 0)
         for mask in masks(rng, n):
@@ -71,15 +81,23 @@ def test_levels_count_the_rows_of_a_mask(n: int, kind: str) -> None:
             assert built.total(bits) == int(counts[mask].sum())
             expected = np.trim_zeros(np.bincount(counts[mask]), "b")
             np.testing.assert_array_equal(built.per_count(bits), expected)
+    for mask in masks(rng, n):
+        assert binary.total(PackedMask.of(mask)) == int(counts[mask].sum())
+        assert binary_sparse.total(PackedMask.of(mask)) == int(counts[mask].sum())
 
 
 def test_levels_hold_dense_bits_and_a_rest_with_several_rows() -> None:
-    """The cases above reach every part: dense levels, the rest, and rest samples with
-    more than one row past the levels (counted apart from the gathered flags)."""
+    """The cases above reach every part: dense levels (planes), the rest, and rest samples
+    with more than one row past the levels (counted apart from the gathered flags)."""
     rng = np.random.default_rng([4099, 4])
     levels = Levels.of(counts_of(rng, 4099, "tail"))
     assert levels.dense and len(levels.rest_pos) and len(levels.rest_more)
     assert not Levels.of(counts_of(rng, 4099, "sparse")).dense
+    binary = BitCounts.of(counts_of(rng, 4099, "tail"))
+    assert len(binary.planes) >= 2 and len(binary.rest_pos) and len(binary.rest_more)
+    # a sample with 100 rows: 7 planes where the levels need one per row
+    many = BitCounts.of(np.full(64, 100))
+    assert len(many.planes) == 7 and not len(many.rest_pos)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -92,7 +110,7 @@ def test_code_levels_count_rows_per_code(n: int, n_codes: int) -> None:
     positions = rng.integers(0, n, n_rows)
     heavy = rng.random(n_rows) < 0.02  # some samples with many rows of code 0
     positions[heavy] = rng.integers(0, max(n // 50, 1), int(heavy.sum()))
-    built = CodeLevels.of(codes, positions, n_codes + 1, n)  # the last code has no row
+    built = CodeCounts.of(codes, positions, n_codes + 1, n)  # the last code has no row
     for mask in masks(rng, n):
         expected = np.bincount(codes[mask[positions]], minlength=n_codes + 1)
         np.testing.assert_array_equal(built.counts(PackedMask.of(mask)), expected)

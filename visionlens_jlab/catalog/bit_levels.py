@@ -12,10 +12,13 @@ positions and their remaining counts. The rows of a mask with the value are then
 per level at 1M samples, about 15 us each, where the gather read every row.
 
 * :class:`PackedMask`: a request's mask and its bits, packed once and shared;
-* :class:`Levels`: one value's per-sample counts (the rows of a mask, or how many masked
-  samples have each exact count: the box count histogram);
-* :class:`CodeLevels`: the levels of every code of a column (labels, splits), the samples
-  past the levels of all codes in one array so that many sparse codes cost one gather.
+* :class:`Levels`: one value's per-sample counts as levels (the rows of a mask, or how
+  many masked samples have each exact count: the box count histogram);
+* :class:`BitCounts`: the same counts in binary, plane ``k`` the samples whose count has
+  bit ``k`` (the rows of a mask are ``sum(popcount(bits(mask) & plane) << k)``): where
+  only totals are wanted, ``log2`` of the levels' bit sets for samples with many rows;
+* :class:`CodeCounts`: the planes of every code of a column (labels, splits), the samples
+  past the planes of all codes in one array so that many sparse codes cost one gather.
 
 Pure numpy; the catalog's box index and the evaluation index use it.
 """
@@ -163,56 +166,125 @@ class Levels:
         return sum(d.nbytes for d in self.dense) + rest
 
 
-@dataclass(frozen=True)
-class CodeLevels:
-    """Per code, how many rows each sample has with it: the dense levels of every code, and
-    the samples past them of all codes in one array (code ``c``'s at
-    ``rest_pos[starts[c]:starts[c + 1]]``)."""
+def _plane_count(counts: np.ndarray, n: int) -> int:
+    """The planes kept: while more than 1/32 of the ``n`` samples count ``2**k`` or more."""
+    bits = 0
+    while _SPARSE_SHARE * int(np.count_nonzero(counts >= (1 << bits))) > n:
+        bits += 1
+    return bits
 
-    dense: list[list[np.ndarray]]  # per code, its levels' words
+
+@dataclass(frozen=True)
+class BitCounts:
+    """How many rows each sample has with one value, in binary: plane ``k`` is the bit set of
+    the samples whose count has bit ``k``, for the low bits while more than 1/32 of the
+    samples count ``2**k`` or more; the samples counting ``2**len(planes)`` or more are kept
+    as positions and their count's high part. Where only the total of a mask is wanted this
+    holds ``log2`` of the unary levels' bit sets (7 for a sample with 100 rows, not 60)."""
+
+    planes: list[np.ndarray]  # plane k: words of the samples whose count has bit k
+    rest_pos: np.ndarray  # int32: the samples counting 2**len(planes) or more, ascending
+    rest_high: np.ndarray  # int64: their count >> len(planes) (1 or more)
+    rest_more: np.ndarray  # the indexes into the rest of the samples with a high part > 1
+
+    @staticmethod
+    def of(counts: np.ndarray) -> BitCounts:
+        """The planes of per-sample ``counts`` (one per sample)."""
+        bits = _plane_count(counts, len(counts))
+        planes = [pack((counts >> k) & 1 == 1) for k in range(bits)]
+        rest = np.flatnonzero(counts >= (1 << bits))
+        high = (counts[rest] >> bits).astype(np.int64)
+        return BitCounts(planes, rest.astype(np.int32), high, np.flatnonzero(high > 1))
+
+    @staticmethod
+    def of_sparse(positions: np.ndarray, counts: np.ndarray, n: int) -> BitCounts:
+        """The planes of ``counts[i]`` rows at sample ``positions[i]`` (distinct, ascending,
+        counts > 0) over ``n`` samples."""
+        bits = _plane_count(counts, n)
+        planes = []
+        for k in range(bits):
+            flags = np.zeros(n, dtype=bool)
+            flags[positions[(counts >> k) & 1 == 1]] = True
+            planes.append(pack(flags))
+        rest = counts >= (1 << bits)
+        high = (counts[rest] >> bits).astype(np.int64)
+        return BitCounts(planes, positions[rest].astype(np.int32), high, np.flatnonzero(high > 1))
+
+    def total(self, bits: PackedMask) -> int:
+        """The rows of the samples of ``bits``."""
+        n = sum(_and_count(bits.words, plane) << k for k, plane in enumerate(self.planes))
+        if not len(self.rest_pos):
+            return n
+        # a count of the gathered flags, then what the few samples with more add (a
+        # selection and sum over every rest sample cost 4x the count)
+        taken = np.take(bits.mask, self.rest_pos)
+        high = int(np.count_nonzero(taken))
+        if len(self.rest_more):
+            more = self.rest_more[taken[self.rest_more]]
+            high += int(self.rest_high[more].sum()) - len(more)
+        return n + (high << len(self.planes))
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held."""
+        rest = self.rest_pos.nbytes + self.rest_high.nbytes + self.rest_more.nbytes
+        return sum(p.nbytes for p in self.planes) + rest
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    """Per code, how many rows each sample has with it: every code's planes
+    (:class:`BitCounts`), and the samples past them of all codes in one array (code ``c``'s
+    at ``rest_pos[starts[c]:starts[c + 1]]``, with the high part of their count)."""
+
+    planes: list[list[np.ndarray]]  # per code, its planes' words (plane k: bit k)
     rest_pos: np.ndarray  # int32, grouped by code
-    rest_extra: np.ndarray  # int32
+    rest_value: np.ndarray  # int64: each rest sample's count less its low bits
     starts: np.ndarray  # int64, one more than codes
 
     @staticmethod
-    def of(codes: np.ndarray, positions: np.ndarray, n_codes: int, n: int) -> CodeLevels:
+    def of(codes: np.ndarray, positions: np.ndarray, n_codes: int, n: int) -> CodeCounts:
         """The rows with code ``codes[i]`` at sample ``positions[i]`` over ``n`` samples."""
-        order = np.lexsort((positions, codes))
-        sizes = np.bincount(codes, minlength=n_codes)
-        bounds = np.concatenate([[0], np.cumsum(sizes)])
-        sorted_pos = positions[order]
-        dense: list[list[np.ndarray]] = []
-        rest_pos, rest_extra = [], []
+        order = np.argsort(codes, kind="stable")  # a radix sort for small integer codes
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_codes))])
+        grouped = positions[order]
+        planes: list[list[np.ndarray]] = []
+        rest_pos, rest_value = [], []
         for c in range(n_codes):
-            levels = Levels.of_sparse(*_runs(sorted_pos[bounds[c] : bounds[c + 1]]), n)
-            dense.append(levels.dense)
-            rest_pos.append(levels.rest_pos)
-            rest_extra.append(levels.rest_extra)
+            rows = grouped[bounds[c] : bounds[c + 1]]
+            if _SPARSE_SHARE * len(rows) > n:  # maybe dense: per-sample counts
+                found = BitCounts.of(np.bincount(rows, minlength=n))
+            else:
+                found = BitCounts.of_sparse(*_runs(np.sort(rows)), n)
+            planes.append(found.planes)
+            rest_pos.append(found.rest_pos)
+            rest_value.append(found.rest_high << len(found.planes))
         starts = np.zeros(n_codes + 1, dtype=np.int64)
         np.cumsum([len(p) for p in rest_pos], out=starts[1:])
-        return CodeLevels(
-            dense,
+        return CodeCounts(
+            planes,
             np.concatenate([np.zeros(0, np.int32), *rest_pos]),
-            np.concatenate([np.zeros(0, np.int32), *rest_extra]),
+            np.concatenate([np.zeros(0, np.int64), *rest_value]),
             starts,
         )
 
     def counts(self, bits: PackedMask) -> np.ndarray:
         """Rows per code among the samples of ``bits`` (int64)."""
-        out = np.zeros(len(self.dense), dtype=np.int64)
-        for c, levels in enumerate(self.dense):
-            for level in levels:
-                out[c] += _and_count(bits.words, level)
+        out = np.zeros(len(self.planes), dtype=np.int64)
+        for c, planes in enumerate(self.planes):
+            for k, plane in enumerate(planes):
+                out[c] += _and_count(bits.words, plane) << k
         if len(self.rest_pos):
-            taken = np.where(np.take(bits.mask, self.rest_pos), self.rest_extra, 0)
+            taken = np.where(np.take(bits.mask, self.rest_pos), self.rest_value, 0)
             summed = np.zeros(len(taken) + 1, dtype=np.int64)
             np.cumsum(taken, out=summed[1:])
             out += summed[self.starts[1:]] - summed[self.starts[:-1]]
         return out
 
     def mask_of(self, codes: list[int], n: int) -> np.ndarray:
-        """The mask of the ``n`` samples with a row of one of ``codes``."""
-        words = [self.dense[c][0] for c in codes if self.dense[c]]
+        """The mask of the ``n`` samples with a row of one of ``codes`` (a count with a low
+        bit set, or one in the rest)."""
+        words = [plane for c in codes for plane in self.planes[c]]
         mask = unpack(np.bitwise_or.reduce(words), n) if words else np.zeros(n, dtype=bool)
         for c in codes:
             mask[self.rest_pos[self.starts[c] : self.starts[c + 1]]] = True
@@ -221,5 +293,5 @@ class CodeLevels:
     @property
     def nbytes(self) -> int:
         """Memory held."""
-        words = sum(level.nbytes for levels in self.dense for level in levels)
-        return words + self.rest_pos.nbytes + self.rest_extra.nbytes + self.starts.nbytes
+        words = sum(plane.nbytes for planes in self.planes for plane in planes)
+        return words + self.rest_pos.nbytes + self.rest_value.nbytes + self.starts.nbytes

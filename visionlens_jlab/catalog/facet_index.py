@@ -38,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .bit_levels import CodeLevels, Levels, PackedMask
+from .bit_levels import CodeCounts, Levels, PackedMask
 from .catalog import Catalog
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from .index_warmer import register_warmer
@@ -53,7 +53,7 @@ _KEPT_DATASETS = 2
 @dataclass(frozen=True)
 class _Source:
     vocab: list[str | None]  # label per code
-    labels: CodeLevels  # per label code, each sample's boxes with it
+    labels: CodeCounts  # per label code, each sample's boxes with it
     box_counts: Levels  # each sample's boxes of the source
     scores: BinnedValues | None  # the boxes by score; None for ground truth
     fields: dict[str, SortedValues]  # numeric box fields, built on a first range filter
@@ -118,7 +118,7 @@ class BoxIndex:
 
     token: str
     samples: SampleSet
-    split: CodeLevels  # per split code, its samples
+    split: CodeCounts  # per split code, its samples
     split_values: list[str | None]
     width: BinnedValues
     height: BinnedValues
@@ -174,7 +174,7 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
             for name in ("width", "height")
         )
         index = BoxIndex(
-            token, samples, CodeLevels.of(split, every, len(split_values), samples.n),
+            token, samples, CodeCounts.of(split, every, len(split_values), samples.n),
             split_values, width, height, {},
         )  # fmt: skip
         del columns
@@ -208,7 +208,7 @@ def _source(
             SortedValues.of(_floats(rows.column("score")), pos), samples.n, FACET_HISTOGRAM_BINS
         )
     return _Source(
-        vocab, CodeLevels.of(labels, pos, len(vocab), samples.n), Levels.of_rows(pos, samples.n),
+        vocab, CodeCounts.of(labels, pos, len(vocab), samples.n), Levels.of_rows(pos, samples.n),
         scores, {},
     )  # fmt: skip
 
