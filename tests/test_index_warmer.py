@@ -103,9 +103,12 @@ def test_a_model_import_sorts_the_held_orders_again(
     """A page sorted by a box summary after a model import: its order was sorted again in
     the background (catalog/sorted_pages.py), and the page is the SQL's."""
     cat, warmer = warmed
-    sort = {"sort": "box_max.score.m1", "order": "desc", "limit": 9}
+
+    def sorted_page() -> dict[str, Any]:
+        return queries.samples_page(cat, "a", SPEC, sort="box_max.score.m1", order="desc", limit=9)
+
     with plain(cat):
-        queries.samples_page(cat, "a", SPEC, **sort)  # the order is held
+        sorted_page()  # the order is held
     rows = _predictions(random.Random(6), 80, 2, False)
     write_predictions(cat, "a", "m1", PredictionRowsSource(rows))
     assert warmer.idle(30)
@@ -115,8 +118,8 @@ def test_a_model_import_sorts_the_held_orders_again(
 
     with plain(cat), monkeypatch.context() as m:
         m.setattr(sorted_pages, "_sorted", no_sort)
-        fast = queries.samples_page(cat, "a", SPEC, **sort)
+        fast = sorted_page()
     with plain(cat), monkeypatch.context() as m:
         m.setattr("visionlens_jlab.catalog.queries.held_sort", lambda s: False)
-        slow = queries.samples_page(cat, "a", SPEC, **sort)
+        slow = sorted_page()
     assert fast == slow
