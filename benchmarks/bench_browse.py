@@ -79,6 +79,10 @@ def requests_for(n: int) -> list[tuple[str, str, dict[str, Any]]]:
         ("facets, FN of class cat (m1 eval)", "facets", {"filter": fn}),
         ("page sorted by box_count.ground_truth", page, {"sort": "box_count.ground_truth", "order": "desc", "limit": 60}),
         ("page sorted by box_max.score.m1", page, {"sort": "box_max.score.m1", "order": "desc", "limit": 60}),
+        ("page sorted by fields.weather", page, {"sort": "fields.weather", "limit": 60}),
+        (f"page sorted by box_min.score.m1 (offset {n // 2:,})", page, {"sort": "box_min.score.m1", "offset": n // 2, "limit": 60}),
+        ("page, two gt classes, sorted by box_max.score.m1", page, {"filter": classes, "sort": "box_max.score.m1", "order": "desc", "limit": 60}),
+        ("page, tag review, sorted by box_count.m1 (offset 10,000)", page, {"filter": tags, "sort": "box_count.m1", "offset": 10_000, "limit": 60}),
     ]  # fmt: skip
     return out
 

@@ -147,9 +147,11 @@ def check_masked_facets(cat: Catalog, rnd: random.Random) -> None:
             assert indexed_eval_rows(cur, ds, "_empty", filtered) == expected
             index = eval_index(cur, ds)
             assert index is not None and index.samples is boxes.samples  # ids not copied
-            # another token: the mask is not trusted, the table is read
-            stale = FilteredSamples(boxes.samples, ~mask, "other")
-            assert indexed_eval_rows(cur, ds, "_chosen", stale) == expected
+            # another token: not this index's mask; its ids are registered as the table, read
+            stale = FilteredSamples(boxes.samples, mask, "other")
+            assert indexed_eval_rows(cur, ds, "_stale", stale) == expected
+            read = cur.sql("SELECT sample_id FROM _stale ORDER BY 1").fetchnumpy()["sample_id"]
+            assert read.tolist() == ids.tolist()
             entries = ev.eval_facet_entries(cur, ds, "_empty", filtered=filtered)
             assert entries == ev.eval_facet_entries(cur, ds, "_chosen"), density
 

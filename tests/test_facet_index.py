@@ -190,3 +190,25 @@ def test_every_write_keeps_the_indexes_exact(
         assert fast == slow, spec
     if write not in (computed_field, other_dataset):
         assert [fast for fast, _ in after] != before  # the write changed the answers
+
+
+def _rows_read(cur: Any, dataset_id: int, samples_table: str) -> list[dict[str, Any]]:
+    """A plain provider (no ``takes_filtered``): how many rows the samples table holds."""
+    [(n,)] = cur.execute(f"SELECT COUNT(*) FROM {samples_table}").fetchall()  # noqa: S608 - the catalog's name
+    return [{"name": "test.rows", "type": "categorical", "values": [{"value": "n", "count": n}]}]
+
+
+def test_a_plain_provider_reads_the_filtered_samples(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexed path registers the samples table only on demand: a provider that reads
+    it finds the filter's samples there, as on the SQL path."""
+    facets_module.register_facet_provider(_rows_read)
+    try:
+        for spec in [*SPECS, *EXTRA_SPECS]:
+            fast, slow = both(catalog, "bare", spec, monkeypatch)
+            assert fast == slow, spec
+            rows = next(f for f in fast["facets"] if f["name"] == "test.rows")
+            assert rows["values"][0]["count"] == fast["total"], spec
+    finally:
+        facets_module.unregister_facet_provider(_rows_read)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.catalog.facet_index as facet_index
+import visionlens_jlab.catalog.sorted_pages as sorted_pages
 from visionlens_jlab.catalog import Catalog, queries
 from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.index_warmer import IndexWarmer
@@ -104,3 +105,31 @@ def test_close_stops_the_thread(tmp_path: Any) -> None:
     warmer = IndexWarmer(cat)
     cat.close()
     assert not warmer._thread.is_alive()
+
+
+def test_a_model_import_sorts_the_held_orders_again(
+    warmed: tuple[Catalog, IndexWarmer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page sorted by a box summary after a model import: its order was sorted again in
+    the background (catalog/sorted_pages.py), and the page is the SQL's."""
+    cat, warmer = warmed
+
+    def sorted_page() -> dict[str, Any]:
+        return queries.samples_page(cat, "a", SPEC, sort="box_max.score.m1", order="desc", limit=9)
+
+    with plain(cat):
+        sorted_page()  # the order is held
+    rows = _predictions(random.Random(6), 80, 2, False)
+    write_predictions(cat, "a", "m1", PredictionRowsSource(rows))
+    assert warmer.idle(30)
+
+    def no_sort(*args: Any) -> Any:
+        raise AssertionError("the request sorted again")
+
+    with plain(cat), monkeypatch.context() as m:
+        m.setattr(sorted_pages, "_sorted", no_sort)
+        fast = sorted_page()
+    with plain(cat), monkeypatch.context() as m:
+        m.setattr("visionlens_jlab.catalog.queries.held_sort", lambda s: False)
+        slow = sorted_page()
+    assert fast == slow

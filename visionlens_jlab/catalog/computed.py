@@ -33,6 +33,7 @@ import pyarrow as pa
 from .catalog import register_dataset_table
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
 from .facets import register_facet_provider
+from .filtered_samples import FilteredSamples
 from .filters import FilterError, Params, register_sample_field_prefix
 
 if TYPE_CHECKING:
@@ -185,7 +186,11 @@ def computed_values_for(
 
 
 def computed_facet_entries(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    samples_table: str,
+    *,
+    filtered: FilteredSamples | None = None,
 ) -> list[dict[str, Any]]:
     """Facets of the computed fields over the filtered samples (a facet provider).
 
@@ -199,6 +204,8 @@ def computed_facet_entries(
     fields = dataset_computed_fields(cur, dataset_id)
     if not fields:
         return []
+    if filtered is not None:  # the box index's mask: the samples as a table, now needed
+        filtered.register(cur, samples_table)
     # One aggregate over the join of the values with the filtered samples: numeric values
     # counted per histogram bin of the dataset's range (stored with the field), categorical
     # ones per value. Reading the joined rows out instead (Arrow, binned in numpy) cost
@@ -272,7 +279,7 @@ def install() -> None:
     register_dataset_table("computed_values", VALUES_DDL)
     register_dataset_table("computed_fields", FIELDS_DDL)
     register_sample_field_prefix(PREFIX, computed_field_sql)
-    register_facet_provider(computed_facet_entries)
+    register_facet_provider(computed_facet_entries, takes_filtered=True)
 
 
 install()

@@ -5,18 +5,18 @@ A filtered facets request used to scan the filtered samples' boxes in DuckDB: pe
 join of the filtered sample ids with millions of box rows, most of its cold time at 1M
 images (about 250 ms per source, see docs/architecture.md "Browsing at 1M"). Boxes change
 far less often than the answers cache is dropped (every tag write drops it), so this module
-keeps, per dataset, numpy arrays of every box in sample order and answers the label, box
-count and score facets of any set of samples from them:
+keeps, per dataset, what answers the split, width, height, label, box count and score
+facets of any sample mask (packed once per request, :class:`~.bit_levels.PackedMask`)
+without reading every box:
 
-* per source, the box count of every sample and the label code and score of every box,
-  ordered by sample, so that the boxes of a boolean sample mask are ``np.repeat(mask,
-  counts)``;
-* labels are a ``bincount`` of the selected boxes' codes, box counts a ``bincount`` of the
-  selected samples' counts; when the filter keeps more than half the samples, both are the
-  dataset's totals minus the complement's (fewer rows to select, the same integers);
-* scores are selected and binned with the exact arithmetic of :mod:`.facet_sql` (the range
-  of the selected scores, ``FLOOR((x - lo) / ((hi - lo) / bins or 1))``, capped at the last
-  bin, in float64 as DuckDB's DOUBLE), so the histograms are the same numbers.
+* per source, each sample's boxes of every label and its number of boxes as bit levels
+  (:mod:`.bit_levels`): a count is a popcount per level plus a short gather;
+* the split of every sample the same way (one bit set per split);
+* scores (per model), widths and heights sorted by value with cuts of bit levels
+  (:class:`~.mask_counts.BinnedValues`), binned with the exact arithmetic of
+  :mod:`.facet_sql` (the range of the selected values, ``FLOOR((x - lo) / width)``,
+  capped at the last bin, in float64 as DuckDB's DOUBLE), so the histograms are the same
+  numbers.
 
 **Validity.** The index is labelled with a token stored in ``facet_parts`` (part
 ``index``): :func:`~.facet_parts.write_parts`, which every writer that changes samples or
@@ -38,10 +38,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bit_levels import CodeCounts, Levels, PackedMask
 from .catalog import Catalog
 from .facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from .index_warmer import register_warmer
-from .mask_counts import Groups, SortedValues, bin_of
+from .mask_counts import BinnedValues, SortedValues, bin_of
 from .schema import GROUND_TRUTH
 from .token_cache import TokenCache, token_snapshot
 
@@ -52,9 +53,9 @@ _KEPT_DATASETS = 2
 @dataclass(frozen=True)
 class _Source:
     vocab: list[str | None]  # label per code
-    labels: Groups  # the source's boxes grouped by label code
-    box_counts: Groups  # the samples grouped by their number of boxes of the source
-    scores: SortedValues | None  # the boxes by score; None for ground truth
+    labels: CodeCounts  # per label code, each sample's boxes with it
+    box_counts: Levels  # each sample's boxes of the source
+    scores: BinnedValues | None  # the boxes by score; None for ground truth
     fields: dict[str, SortedValues]  # numeric box fields, built on a first range filter
 
 
@@ -117,10 +118,10 @@ class BoxIndex:
 
     token: str
     samples: SampleSet
-    split: Groups  # the samples grouped by split code
+    split: CodeCounts  # per split code, its samples
     split_values: list[str | None]
-    width: SortedValues
-    height: SortedValues
+    width: BinnedValues
+    height: BinnedValues
     sources: dict[str, _Source]
 
     def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
@@ -164,10 +165,17 @@ def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
         samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
         every = np.arange(samples.n, dtype=np.int32)
         split, split_values = _codes(columns.column("split"))
+        width, height = (
+            BinnedValues.of(
+                SortedValues.of(_floats(columns.column(name)), every),
+                samples.n,
+                FACET_HISTOGRAM_BINS,
+            )
+            for name in ("width", "height")
+        )
         index = BoxIndex(
-            token, samples, Groups.of(split, every, len(split_values)), split_values,
-            SortedValues.of(_floats(columns.column("width")), every),
-            SortedValues.of(_floats(columns.column("height")), every), {},
+            token, samples, CodeCounts.of(split, every, len(split_values), samples.n),
+            split_values, width, height, {},
         )  # fmt: skip
         del columns
         names = cur.execute(
@@ -193,13 +201,14 @@ def _source(
     if pos is None:
         return None
     pos = pos.astype(np.int32)  # 4 bytes a box
-    counts = np.bincount(pos, minlength=samples.n)
-    counts = counts.astype(np.min_scalar_type(int(counts.max(initial=0))))  # a radix sort
-    every = np.arange(samples.n, dtype=np.int32)
     labels, vocab = _codes(rows.column("label"))
-    scores = None if source == GROUND_TRUTH else SortedValues.of(_floats(rows.column("score")), pos)
+    scores = None
+    if source != GROUND_TRUTH:
+        scores = BinnedValues.of(
+            SortedValues.of(_floats(rows.column("score")), pos), samples.n, FACET_HISTOGRAM_BINS
+        )
     return _Source(
-        vocab, Groups.of(labels, pos, len(vocab)), Groups.of(counts, every, int(counts.max(initial=0)) + 1),
+        vocab, CodeCounts.of(labels, pos, len(vocab), samples.n), Levels.of_rows(pos, samples.n),
         scores, {},
     )  # fmt: skip
 
@@ -216,7 +225,7 @@ def box_field(
     if src is None:
         return None
     if field == "score" and src.scores is not None:
-        return src.scores
+        return src.scores.rows
     found = src.fields.get(field)
     if found is not None:
         return found
@@ -254,21 +263,21 @@ def _floats(column: Any) -> np.ndarray:
     return np.asarray(values.fill_null(np.nan).to_numpy(zero_copy_only=False))
 
 
-def sample_entries(index: BoxIndex, mask: np.ndarray, numeric: Any) -> list[dict[str, Any]]:
-    """The ``split``, ``width`` and ``height`` facets over the samples of ``mask``."""
-    split = _label_entry(index.split_values, index.split.counts(mask))
+def sample_entries(index: BoxIndex, bits: PackedMask, numeric: Any) -> list[dict[str, Any]]:
+    """The ``split``, ``width`` and ``height`` facets over the samples of ``bits``."""
+    split = _label_entry(index.split_values, index.split.counts(bits))
     split["name"] = "split"
-    return [split, _value_entry("width", index.width, mask, numeric),
-            _value_entry("height", index.height, mask, numeric)]  # fmt: skip
+    return [split, _value_entry("width", index.width, bits, numeric),
+            _value_entry("height", index.height, bits, numeric)]  # fmt: skip
 
 
 def source_entries(
-    index: BoxIndex, mask: np.ndarray, source: str, numeric: Any
+    index: BoxIndex, bits: PackedMask, source: str, numeric: Any
 ) -> list[dict[str, Any]]:
     """The ``label``, ``box_count`` and (predictions) ``score`` facets of ``source`` over the
-    samples of ``mask``, as :mod:`.facet_compute` builds them (``numeric``: its builder of
+    samples of ``bits``, as :mod:`.facet_compute` builds them (``numeric``: its builder of
     a numeric entry from count, lo, hi and bin counts)."""
-    total = int(np.count_nonzero(mask))
+    total = bits.count
     src = index.sources.get(source)
     if src is None:  # a source without a box in this dataset: every sample has 0 boxes
         out = [_label_entry([], np.zeros(0, np.int64)),
@@ -276,10 +285,10 @@ def source_entries(
         if source != GROUND_TRUTH:
             out.append(numeric("score", 0, None, None, {}))
     else:
-        out = [_label_entry(src.vocab, src.labels.counts(mask)),
-               _box_count_entry(src.box_counts.counts(mask), total, numeric)]  # fmt: skip
+        out = [_label_entry(src.vocab, src.labels.counts(bits)),
+               _box_count_entry(src.box_counts.per_count(bits), total, numeric)]  # fmt: skip
         if src.scores is not None:
-            out.append(_value_entry("score", src.scores, mask, numeric))
+            out.append(_value_entry("score", src.scores, bits, numeric))
     for entry in out:
         entry["source"] = source
     return out
@@ -306,7 +315,7 @@ def _box_count_entry(per_count: np.ndarray, total: int, numeric: Any) -> dict[st
     return numeric("box_count", total, lo, hi, bins)
 
 
-def _value_entry(name: str, values: SortedValues, mask: np.ndarray, numeric: Any) -> dict[str, Any]:
-    """A numeric facet of the values of the rows of ``mask``'s samples, binned as the SQL."""
-    found = values.histogram(mask, FACET_HISTOGRAM_BINS)
+def _value_entry(name: str, values: BinnedValues, bits: PackedMask, numeric: Any) -> dict[str, Any]:
+    """A numeric facet of the values of the rows of ``bits``' samples, binned as the SQL."""
+    found = values.histogram(bits, FACET_HISTOGRAM_BINS)
     return numeric(name, found.count, found.lo, found.hi, found.bins)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 import duckdb
-import numpy as np
 
 from .catalog import Catalog
 from .facet_compute import facets_over
@@ -64,7 +63,10 @@ def register_facet_provider(provider: FacetProvider, takes_filtered: bool = Fals
     ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
     ``samples_table`` names a table of the filtered samples (column ``sample_id``). With
     ``takes_filtered`` it is called with the keyword ``filtered``: the same samples as a
-    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None.
+    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None;
+    given a mask, the provider calls ``filtered.register(cur, samples_table)`` before it
+    reads the table (registering costs milliseconds that a provider answering from the
+    mask, or with nothing to count, need not pay).
     """
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
@@ -99,17 +101,21 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         if cached is not None:
             return cached
         keys = shown_facet_keys(cur, dataset_id)
-        provided: list[list[dict[str, Any]]] = []  # the providers' facets, once
-
-        def with_mask(boxes: FilteredSamples) -> None:  # while the pool counts the rest
-            provided.append(_provided(cur, dataset_id, boxes))
-
+        filtered: list[FilteredSamples] = []  # the index's mask, when it answered
         if flt.whole_dataset:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
-            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=with_mask)
+            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
         built_in = {(f["name"], f.get("source")) for f in out if f}
-        out.extend(provided[0] if provided else _provided(cur, dataset_id, None))
+        mask = filtered[0] if filtered else None  # else the samples table is registered
+        for provider in _FACET_PROVIDERS:
+            if provider in _TAKES_FILTERED:
+                with_mask = cast(FilteredFacetProvider, provider)
+                out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=mask))
+            else:
+                if mask is not None:
+                    mask.register(cur, "_facet_samples")
+                out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(spec):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
@@ -126,21 +132,6 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     return answer
 
 
-def _provided(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, filtered: FilteredSamples | None
-) -> list[dict[str, Any]]:
-    """The registered providers' facets over ``_facet_samples`` (``filtered``: the same
-    samples as the box index's mask, for the providers that take it)."""
-    out: list[dict[str, Any]] = []
-    for provider in _FACET_PROVIDERS:
-        if provider in _TAKES_FILTERED:
-            with_mask = cast(FilteredFacetProvider, provider)
-            out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=filtered))
-        else:
-            out.extend(provider(cur, dataset_id, "_facet_samples"))
-    return out
-
-
 def _filtered(
     catalog: Catalog,
     cur: duckdb.DuckDBPyConnection,
@@ -149,27 +140,24 @@ def _filtered(
     spec: Mapping[str, Any] | None,
     keys: FacetKeys,
     some_sources: bool = False,
-    on_mask: Callable[[FilteredSamples], None] | None = None,
+    on_mask: list[FilteredSamples] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The built-in facets of ``flt``'s samples (``spec`` compiled): from the in-memory box
     index when it holds them (:mod:`.facet_indexed`, the same numbers), else the SQL;
-    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: given the
-    index's mask of the samples while the index counts, when the index answers."""
+    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: gets the
+    index's mask of the samples when the index answered."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is not None:
-        index = boxes
-
-        def keep(mask: np.ndarray) -> None:
-            if on_mask is not None:
-                on_mask(FilteredSamples(index.samples, mask, index.token))
-
         only_sources = some_sources and bool(keys.sources)
         field_cols = field_columns(catalog, cur, dataset_id)
+        masks: list[FilteredSamples] = []
         fast = indexed_facets(
             catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
-            field_cols, only_sources, keep, flt.ids,
+            field_cols, only_sources, masks.append, flt.ids,
         )  # fmt: skip
         if fast is not None:
+            if on_mask is not None:
+                on_mask.extend(masks)
             return fast
     return facets_over(
         cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, some_sources

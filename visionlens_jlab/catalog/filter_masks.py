@@ -162,7 +162,7 @@ def _sample_mask(
         return boxes.split.mask_of(codes, boxes.samples.n)
     if name in ("width", "height") and _is_range(cond):
         values = boxes.width if name == "width" else boxes.height
-        return values.mask_in(*_bounds(cond), boxes.samples.n)
+        return values.rows.mask_in(*_bounds(cond), boxes.samples.n)
     return None
 
 

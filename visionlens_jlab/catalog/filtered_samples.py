@@ -4,14 +4,17 @@ When the in-memory box index (:mod:`.facet_index`) answered a filtered facets re
 filter's samples are already a boolean mask over the index's :class:`~.facet_index.SampleSet`.
 Facet providers registered with ``takes_filtered`` (:func:`.facets.register_facet_provider`)
 receive it, so they need not read the ids back from ``_facet_samples`` through SQL and
-build the same mask again.
+build the same mask again; one that needs them in SQL registers them on demand
+(:meth:`FilteredSamples.register`: 2-4 ms at 1M images, which most requests need not pay).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
+import pyarrow as pa
 
 from .facet_index import SampleSet
 
@@ -25,3 +28,11 @@ class FilteredSamples:
     samples: SampleSet
     mask: np.ndarray
     token: str
+    _registered: set[tuple[int, str]] = field(default_factory=set, compare=False, repr=False)
+
+    def register(self, cur: duckdb.DuckDBPyConnection, name: str) -> None:
+        """Register the samples on ``cur`` as the table ``name`` (column ``sample_id``),
+        once per cursor and name."""
+        if (id(cur), name) not in self._registered:
+            cur.register(name, pa.table({"sample_id": self.samples.ids[self.mask]}))
+            self._registered.add((id(cur), name))

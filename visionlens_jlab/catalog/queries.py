@@ -23,6 +23,7 @@ from .filters import (
     sort_key_sql,
 )
 from .result_cache import filter_key, params_key
+from .sorted_pages import held_sort, sorted_page
 from .summary_pages import summary_page
 from .tag_lists import patch_held
 from .token_cache import row_tokens
@@ -78,7 +79,11 @@ def samples_page(
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
         if not sort or sort == "sample_id":
             box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once
-        found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
+        found = None
+        if sort and held_sort(sort):  # the order of every sample, held; the filter a mask
+            found = sorted_page(catalog, cur, dataset_id, spec, sort, direction, offset, limit)
+        if found is None:
+            found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
         if found is not None:
             total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])
         else:

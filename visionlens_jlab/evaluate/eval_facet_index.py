@@ -7,7 +7,7 @@ evaluation). The rows only change with an evaluation, a deleted one, or a write 
 changes samples or boxes, so the index keeps, per latest evaluation:
 
 * per status and per error type, how many boxes each sample has with it, as bit levels
-  (:class:`_Levels`): level ``t`` is the packed bit set of the samples with more than ``t``
+  (:class:`~..catalog.bit_levels.Levels`): level ``t`` is the packed bit set of the samples with more than ``t``
   such boxes, kept while it holds more than 1/32 of the samples, the samples past the last
   level as positions and their remaining counts. The boxes of a sample mask with a value
   are then ``sum(popcount(bits(mask) & level))`` plus the masked remaining counts: about
@@ -41,6 +41,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..catalog.bit_levels import Levels, PackedMask
 from ..catalog.catalog import Catalog
 from ..catalog.facet_index import SampleSet, box_index
 from ..catalog.filtered_samples import FilteredSamples
@@ -52,48 +53,6 @@ from .eval_matches import Matches, build_matches, codes_of
 _KEPT = 2
 """Indexes kept (most recently used last): about 28 MB each per 5M evaluated boxes."""
 
-_POPCOUNT8 = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
-
-
-def _popcount(words: np.ndarray) -> int:
-    """Set bits of a uint8 array (numpy 2's ``bitwise_count`` where present)."""
-    count = getattr(np, "bitwise_count", None)
-    if count is not None:
-        return int(count(words).sum())
-    return int(_POPCOUNT8[words].sum(dtype=np.int64))
-
-
-@dataclass(frozen=True)
-class _Levels:
-    """How many boxes each sample has with one value, as bit levels (see the module)."""
-
-    dense: list[np.ndarray]  # level t: packed bits (little) of the samples with > t boxes
-    rest_pos: np.ndarray  # int32: samples with more than len(dense) boxes
-    rest_extra: np.ndarray  # int32: their boxes past len(dense)
-
-    @staticmethod
-    def of(counts: np.ndarray) -> _Levels:
-        """The levels of per-sample ``counts``."""
-        dense: list[np.ndarray] = []
-        while True:
-            over = counts > len(dense)
-            if 32 * int(np.count_nonzero(over)) <= len(counts):  # positions are smaller
-                break
-            dense.append(np.packbits(over, bitorder="little"))
-        rest = np.flatnonzero(counts > len(dense))
-        extra = counts[rest] - len(dense)
-        return _Levels(dense, rest.astype(np.int32), extra.astype(np.int32))
-
-    def over(self, bits: np.ndarray, mask: np.ndarray) -> int:
-        """Boxes of the samples of ``mask`` (``bits``: the mask packed as the levels)."""
-        n = sum(_popcount(np.bitwise_and(bits, level)) for level in self.dense)
-        return n + int(self.rest_extra[mask[self.rest_pos]].sum(dtype=np.int64))
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held."""
-        return sum(d.nbytes for d in self.dense) + self.rest_pos.nbytes + self.rest_extra.nbytes
-
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -101,8 +60,8 @@ class Evaluation:
 
     model: str
     key: str
-    status: list[tuple[str, _Levels]]  # per status value
-    error: list[tuple[str, _Levels]]  # per error type (NULL is never counted)
+    status: list[tuple[str, Levels]]  # per status value
+    error: list[tuple[str, Levels]]  # per error type (NULL is never counted)
     matches: Matches
 
 
@@ -229,16 +188,18 @@ def indexed_eval_rows(
         index = eval_index(cur, dataset_id)
         if index is None:
             return None
+        if filtered is not None:
+            filtered.register(cur, samples_table)
         ids = cur.sql(f"SELECT sample_id FROM {samples_table}").fetchnumpy()["sample_id"]  # noqa: S608 - checked identifier
         found = index.samples.mask_of(np.asarray(ids, dtype=np.int64))
         if found is None:
             return None
         mask = found
-    bits = np.packbits(mask, bitorder="little")
+    bits = PackedMask.of(mask)
     rows: list[tuple[Any, ...]] = []
     for ev in index.evaluations:
         for facet, levels in (("eval.status", ev.status), ("eval.error", ev.error)):
-            counted = [(v, lv.over(bits, mask)) for v, lv in levels]
+            counted = [(v, lv.total(bits)) for v, lv in levels]
             # the SQL's order: per model and facet, most frequent first, ties by value
             counted = sorted(((v, n) for v, n in counted if n), key=lambda vn: (-vn[1], vn[0]))
             rows += [(ev.model, ev.key, facet, v, n) for v, n in counted]
@@ -299,7 +260,7 @@ def _evaluation(model: str, key: str, rows: pa.Table, samples: SampleSet) -> Eva
     for codes, values in ((status, status_values), (error, error_values)):
         levels.append(
             [
-                (v, _Levels.of(np.bincount(pos[codes == c], minlength=samples.n)))
+                (v, Levels.of(np.bincount(pos[codes == c], minlength=samples.n)))
                 for c, v in enumerate(values)
                 if v is not None and np.any(codes == c)
             ]

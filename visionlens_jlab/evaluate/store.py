@@ -297,6 +297,8 @@ def eval_facet_entries(
         rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)
         if rows is not None:
             return _entries(rows)
+    if filtered is not None:  # what follows reads the table
+        filtered.register(cur, samples_table)
     # Most datasets have no evaluation: a probe of the small evaluations table (~0.4 ms)
     # spares them the rest, which every facet request pays.
     latest = cur.execute(
