@@ -8,9 +8,9 @@ answered on its own and the masks are ANDed:
 * from the box index (:mod:`.facet_index`), in memory: an id set; a split ``in``; a width
   or height range; a ``fields.<key>`` condition (from :mod:`.field_columns`); ``tags``
   ``any`` / ``all`` (from the tag lists held in memory, :mod:`.tag_lists`); a label
-  condition of one source with only classes (the rows of those
-  label groups), or with only one numeric range on one box column (``score`` or ``where``
-  on ``x``, ``y``, ``w``, ``h``, ``area``: one slice of the boxes sorted by that column);
+  condition of one source with only classes (the rows of those label groups), or with
+  only one numeric range on one box column (``score`` or ``where`` on ``x``, ``y``,
+  ``w``, ``h``, ``area``: one slice of the boxes sorted by that column);
 * a label condition a registered engine module answers (:func:`register_label_mask`: the
   evaluation's, ``evaluate/eval_label_mask.py``);
 * every other condition through one SQL statement of the remaining conditions (the filter
