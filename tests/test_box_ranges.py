@@ -86,6 +86,13 @@ def _spec(source: str | None, field: str, lo: float, hi: float) -> dict[str, Any
     return {"labels": labels}
 
 
+@pytest.fixture(autouse=True)
+def sql_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lists speed up the SQL path of a page; the box index's mask answers first
+    whenever it can (catalog/sorted_pages.py), so these tests take the SQL path."""
+    monkeypatch.setattr(queries, "from_mask", lambda sort, spec: False)
+
+
 def _page(cat: Catalog, spec: dict[str, Any], **kw: Any) -> tuple[int, list[int]]:
     page = queries.samples_page(cat, "rich", spec, include_annotations=False, **kw)
     return page["total"], [s["sample_id"] for s in page["samples"]]

@@ -22,8 +22,8 @@ from visionlens_jlab.catalog import Catalog, queries
 from .test_facet_index import EXTRA_SPECS, WRITES, catalog  # noqa: F401 - the fixture
 from .test_result_cache import plain, random_spec
 
-SORTS = [
-    "width", "height", "split", "file_name", "source_image_id", "fields.weather",
+SORTS: list[str | None] = [
+    None, "sample_id", "width", "height", "split", "file_name", "source_image_id", "fields.weather",
     "fields.brightness", "fields.mixed", "box_count.ground_truth", "box_count.m1",
     "box_count.predictions", "box_max.score.m1", "box_min.area.ground_truth",
     "box_max.w.predictions",
@@ -46,7 +46,7 @@ def answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         yield count
 
 
-def page(cat: Catalog, spec: dict[str, Any], sort: str, order: str, offset: int) -> Any:
+def page(cat: Catalog, spec: dict[str, Any], sort: str | None, order: str, offset: int) -> Any:
     out = queries.samples_page(
         cat, "bare", spec, sort=sort, order=order, offset=offset, limit=7,
         include_annotations=False,
@@ -66,12 +66,12 @@ def check_one(
     rnd: random.Random | None,
     mp: pytest.MonkeyPatch,
     spec: Any,
-    sort: str,
+    sort: str | None,
     order: str,
 ) -> None:
     """The first page and one at a random offset (``rnd``; else the middle): held == SQL."""
     with plain(cat), mp.context() as m:
-        m.setattr(queries_module, "held_sort", lambda s: False)
+        m.setattr(queries_module, "from_mask", lambda sort, spec: False)
         # an eval label filter by its definition (see test_facet_index.sql_path)
         m.setattr(summary_filters, "_eval_clause", lambda *a: None)
         first = page(cat, spec, sort, order, 0)
@@ -80,13 +80,16 @@ def check_one(
         expected = [first, page(cat, spec, sort, order, offset)]
     with plain(cat), answered(mp) as count:
         found = [page(cat, spec, sort, order, 0), page(cat, spec, sort, order, offset)]
-    assert count[0] == 2, (spec, sort)
+    assert count[0] == 2 * sorted_pages.from_mask(sort, spec), (spec, sort)
     assert found == expected, (spec, sort, order, offset)
 
 
 def test_held_orders_page_as_the_sql(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811 - the fixture
     rnd = random.Random(7)
     check(catalog, rnd, monkeypatch, 120)
+    for _ in range(30):  # filtered pages by sample id: the index's own order
+        spec = random_spec(rnd)
+        check_one(catalog, rnd, monkeypatch, spec, rnd.choice([None, "sample_id"]), rnd.choice(["asc", "desc"]))  # fmt: skip
     for spec in EXTRA_SPECS:  # ids none / unknown / repeated, no sample, SQL-only shapes
         check_one(catalog, rnd, monkeypatch, spec, rnd.choice(SORTS), rnd.choice(["asc", "desc"]))
 
@@ -121,3 +124,8 @@ def test_page_positions_at_every_offset() -> None:
             for limit in (0, 1, 60, sorted_pages._CHUNK + 5):
                 got = sorted_pages._page_positions(order, mask, offset, limit)
                 assert got.tolist() == kept[offset : offset + limit].tolist()
+                ascending = np.flatnonzero(mask)  # no order: by position, either way
+                got = sorted_pages._page_positions(None, mask, offset, limit)
+                assert got.tolist() == ascending[offset : offset + limit].tolist()
+                got = sorted_pages._page_positions(None, mask, offset, limit, reverse=True)
+                assert got.tolist() == ascending[::-1][offset : offset + limit].tolist()

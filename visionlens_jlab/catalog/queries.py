@@ -23,7 +23,7 @@ from .filters import (
     sort_key_sql,
 )
 from .result_cache import filter_key, params_key
-from .sorted_pages import held_sort, sorted_page
+from .sorted_pages import from_mask, sorted_page
 from .summary_pages import summary_page
 from .tag_lists import patch_held
 from .token_cache import row_tokens
@@ -77,12 +77,12 @@ def samples_page(
             known = catalog.results.get(total_key, version)
             if known is not None:
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
-        if not sort or sort == "sample_id":
-            box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once
         found = None
-        if sort and held_sort(sort):  # the order of every sample, held; the filter a mask
+        if from_mask(sort, spec):  # the filter as a mask, in a held order or by sample id
             found = sorted_page(catalog, cur, dataset_id, spec, sort, direction, offset, limit)
         if found is None:
+            if not sort or sort == "sample_id":
+                box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once
             found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
         if found is not None:
             total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])

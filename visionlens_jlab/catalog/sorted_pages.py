@@ -12,7 +12,9 @@ the box index (:mod:`.facet_index`): 4 bytes per sample. A page of a filter is t
 filter's mask (:mod:`.filter_masks`, the facets' exact mask) gathered in that order, chunk
 by chunk until ``offset + limit`` samples are found: a few milliseconds at 1M, at any
 offset. Filtering never changes the relative order of the samples it keeps, so the page
-is the SQL's page.
+is the SQL's page. A filtered page by sample id is the same walk over the index's own
+positions (ascending ids): no order to hold, and no statement over the filtered samples
+(a two-bound box range, a class or an ``eval`` status is a mask in memory).
 
 **Validity.** An order is labelled with the box index token (``facet_parts`` part
 ``index``) read in the snapshot it was sorted in, and used only while a request's own read
@@ -54,12 +56,27 @@ _CHUNK = 1 << 16
 def held_sort(sort: str | None) -> bool:
     """Whether pages sorted by ``sort`` may come from a held order: a sample column, a
     ``fields.<key>`` value or a box summary (``box_count``/``box_max``/``box_min``), whose
-    values only token-renewing writes change; not the sample id (its own fast paths)."""
+    values only token-renewing writes change; not the sample id (the index's own order)."""
     if not sort or sort == "sample_id":
         return False
     return sort in SAMPLE_FIELD_SQL or sort.startswith(
         ("fields.", "box_count.", "box_max.", "box_min.")
     )
+
+
+def from_mask(sort: str | None, spec: Mapping[str, Any] | None) -> bool:
+    """Whether :func:`sorted_page` should answer: a held sort, or a filter (with at least
+    one condition) by sample id, the box index's own order (unfiltered pages by id are a
+    range of ids already, ``summary_pages``)."""
+    if held_sort(sort):
+        return True
+    return (not sort or sort == "sample_id") and _active(spec)
+
+
+def _active(spec: Mapping[str, Any] | None) -> bool:
+    """Whether ``spec`` has a condition (``"ids": []`` selects nothing; empty objects
+    select everything)."""
+    return any(v is not None if k == "ids" else bool(v) for k, v in (spec or {}).items())
 
 
 @dataclass(frozen=True)
@@ -132,25 +149,29 @@ def sorted_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     spec: Mapping[str, Any] | None,
-    sort: str,
+    sort: str | None,
     direction: str,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
     """(exact total, the page's sample ids in order) of a compiled filter sorted by a
-    :func:`held_sort` key in ``direction`` (``ASC``/``DESC``), or None when no held order
-    can answer (a read-only catalog without a token, a write during the sort)."""
+    :func:`held_sort` key or the sample id in ``direction`` (``ASC``/``DESC``), or None
+    when the index cannot answer (a read-only catalog without a token, a write during the
+    sort or since the token was read)."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is None:
         return None
-    order = _ORDERS.get(catalog, boxes, dataset_id, sort, direction)
-    if order is None:
-        return None
-    spec = spec or {}
-    # the keys that compile to a clause ("ids": [] selects nothing; empty objects nothing)
-    if not any(v is not None if k == "ids" else bool(v) for k, v in spec.items()):
+    order = None  # the sample id's order: the index's positions themselves
+    if held_sort(sort):
+        order = _ORDERS.get(catalog, boxes, dataset_id, str(sort), direction)
+        if order is None:
+            return None
+    if not _active(spec):  # every sample
+        if order is None:
+            return None  # a range of ids (summary_pages), no index needed
         page = order.positions[offset : offset + limit]
         return boxes.samples.n, boxes.samples.ids[page].tolist()
+    spec = spec or {}
     field_cols = field_columns(catalog, cur, dataset_id) if spec.get("sample") else None
     if field_cols is not None and field_cols.token != boxes.token:
         field_cols = None
@@ -159,29 +180,47 @@ def sorted_page(
     mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tags)
     if mask is None:
         return None
-    page = _page_positions(order.positions, mask, offset, limit)
+    if order is None:
+        page = _page_positions(None, mask, offset, limit, reverse=direction == "DESC")
+    else:
+        page = _page_positions(order.positions, mask, offset, limit)
     return int(np.count_nonzero(mask)), boxes.samples.ids[page].tolist()
 
 
-def _page_positions(order: np.ndarray, mask: np.ndarray, offset: int, limit: int) -> np.ndarray:
+def _page_positions(
+    order: np.ndarray | None, mask: np.ndarray, offset: int, limit: int, reverse: bool = False
+) -> np.ndarray:
     """The positions of the ``offset``-th to ``offset + limit``-th samples of ``mask`` in
-    ``order``: the order gathered a chunk at a time, skipping whole chunks by their count."""
+    ``order`` (None: position order, from the last one when ``reverse``): a chunk at a
+    time, whole chunks skipped by their count."""
     found: list[np.ndarray] = []
     wanted, skip = limit, offset
-    for start in range(0, len(order), _CHUNK):
+    starts = range(0, len(mask), _CHUNK)
+    for start in reversed(starts) if reverse else starts:
         if wanted <= 0:
             break
-        chunk = order[start : start + _CHUNK]
-        kept = np.take(mask, chunk)
-        n = int(np.count_nonzero(kept))
-        if n <= skip:
-            skip -= n
-            continue
-        hits = chunk[kept][skip : skip + wanted]
+        if order is None:
+            kept = mask[start : start + _CHUNK]
+            n = int(np.count_nonzero(kept))
+            if n <= skip:
+                skip -= n
+                continue
+            hits = np.flatnonzero(kept) + start
+            if reverse:
+                hits = hits[::-1]
+        else:
+            chunk = order[start : start + _CHUNK]
+            kept = np.take(mask, chunk)
+            n = int(np.count_nonzero(kept))
+            if n <= skip:
+                skip -= n
+                continue
+            hits = chunk[kept]
+        hits = hits[skip : skip + wanted]
         skip = 0
         found.append(hits)
         wanted -= len(hits)
-    return np.concatenate(found) if found else order[:0]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
