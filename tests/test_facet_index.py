@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import numpy as np
@@ -69,10 +69,10 @@ def sql_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @contextmanager
-def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many built-in answers the indexed path gave."""
+def answers_of(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> Iterator[list[int]]:
+    """How many calls of ``module.<name>`` gave an answer (not None) inside the block."""
     answered = [0]
-    real = facets_module.indexed_facets
+    real = getattr(module, name)
 
     def counting(*args: Any) -> Any:
         out = real(*args)
@@ -80,8 +80,13 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return out
 
     with monkeypatch.context() as m:
-        m.setattr(facets_module, "indexed_facets", counting)
+        m.setattr(module, name, counting)
         yield answered
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> AbstractContextManager[list[int]]:
+    """How many built-in answers the indexed path gave."""
+    return answers_of(monkeypatch, facets_module, "indexed_facets")
 
 
 def both(cat: Catalog, name: str, spec: dict[str, Any], mp: pytest.MonkeyPatch) -> tuple[Any, Any]:

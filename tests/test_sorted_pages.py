@@ -8,8 +8,7 @@ kind of write (a held order must never outlive the rows it was sorted from).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ import visionlens_jlab.catalog.sorted_pages as sorted_pages
 import visionlens_jlab.catalog.summary_filters as summary_filters
 from visionlens_jlab.catalog import Catalog, queries
 
-from .test_facet_index import EXTRA_SPECS, WRITES, catalog  # noqa: F401 - the fixture
+from .test_facet_index import EXTRA_SPECS, WRITES, answers_of, catalog  # noqa: F401 - the fixture
 from .test_result_cache import plain, random_spec
 
 SORTS: list[str | None] = [
@@ -28,22 +27,6 @@ SORTS: list[str | None] = [
     "box_count.predictions", "box_max.score.m1", "box_min.area.ground_truth",
     "box_max.w.predictions",
 ]  # fmt: skip
-
-
-@contextmanager
-def answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many pages the held orders answered."""
-    count = [0]
-    real = sorted_pages.sorted_page
-
-    def counting(*args: Any) -> Any:
-        out = real(*args)
-        count[0] += out is not None
-        return out
-
-    with monkeypatch.context() as m:
-        m.setattr(queries_module, "sorted_page", counting)
-        yield count
 
 
 def page(cat: Catalog, spec: dict[str, Any], sort: str | None, order: str, offset: int) -> Any:
@@ -78,7 +61,7 @@ def check_one(
         total = first[0]
         offset = rnd.choice([3, max(total - 5, 0), total + 2]) if rnd else total // 2
         expected = [first, page(cat, spec, sort, order, offset)]
-    with plain(cat), answered(mp) as count:
+    with plain(cat), answers_of(mp, queries_module, "sorted_page") as count:
         found = [page(cat, spec, sort, order, 0), page(cat, spec, sort, order, offset)]
     assert count[0] == 2 * sorted_pages.from_mask(sort, spec), (spec, sort)
     assert found == expected, (spec, sort, order, offset)
