@@ -4,17 +4,21 @@ facets without the box index's mask) still answers as the SQL join."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pytest
 
+import visionlens_jlab.catalog.token_cache as token_cache
 import visionlens_jlab.evaluate.store as eval_store
-from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog import Catalog, queries
 from visionlens_jlab.catalog.request_reads import forget, read_once, reads_once
 from visionlens_jlab.evaluate.eval_facet_index import current
 from visionlens_jlab.evaluate.store import eval_facet_entries
 
 from .test_facet_index import catalog  # noqa: F401 - the fixture
+from .test_result_cache import plain
 
 
 def test_a_read_is_made_once_per_scope(catalog: Catalog) -> None:  # noqa: F811
@@ -54,3 +58,28 @@ def test_eval_facets_without_the_mask_after_the_label_was_read(
             slow = eval_facet_entries(cur, ds, "_picked")
     assert fast == slow
     assert fast
+
+
+def test_a_filtered_page_reads_the_tokens_once(
+    catalog: Catalog,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page from the box index's mask (catalog/sorted_pages.py) asks for the row tokens
+    for the box index, the field columns and the tag lists: one statement reads them."""
+    made: list[object] = []
+    real = token_cache.read_once
+
+    def counting(cur: object, key: object, read: Callable[[], object]) -> object:
+        def counted() -> object:
+            made.append(key)
+            return read()
+
+        return real(cur, key, counted)  # type: ignore[arg-type]
+
+    spec = {"tags": {"any": ["t1"]}, "sample": {"fields.weather": {"in": ["rain", "fog"]}}}
+    with plain(catalog):
+        first = queries.samples_page(catalog, "rich", spec, sort="width", limit=5)  # builds
+        monkeypatch.setattr(token_cache, "read_once", counting)
+        again = queries.samples_page(catalog, "rich", spec, sort="width", limit=5)
+    assert again == first and again["total"] > 0
+    assert len(made) == 1, made

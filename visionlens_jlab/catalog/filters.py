@@ -213,6 +213,12 @@ def sort_key_sql(sort: str | None, params: Params) -> str:
         raise FilterError(f"cannot sort by {sort!r}: {exc}") from exc
 
 
+def active_conditions(spec: Mapping[str, Any] | None) -> set[str]:
+    """The keys of a compiled filter that select something (``"ids": []`` selects nothing,
+    so it counts; an empty object selects everything, so it does not)."""
+    return {k for k, v in (spec or {}).items() if (v is not None if k == "ids" else bool(v))}
+
+
 def sort_direction(order: str | None) -> str:
     """``DESC`` for ``order == 'desc'`` (any case), else ``ASC``."""
     return "DESC" if (order or "asc").lower() == "desc" else "ASC"

@@ -22,6 +22,7 @@ from .filters import (
     sort_direction,
     sort_key_sql,
 )
+from .request_reads import reads_once
 from .result_cache import filter_key, params_key
 from .sorted_pages import from_mask, sorted_page
 from .summary_pages import summary_page
@@ -58,7 +59,7 @@ def samples_page(
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
     direction = sort_direction(order)
-    with catalog.cursor() as cur:
+    with catalog.cursor() as cur, reads_once(cur):  # the tokens once: request_reads.py
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
         version = catalog.version_of(dataset_id)
@@ -79,7 +80,9 @@ def samples_page(
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
         found = None
         if from_mask(sort, spec):  # the filter as a mask, in a held order or by sample id
-            found = sorted_page(catalog, cur, dataset_id, spec, sort, direction, offset, limit)
+            found = sorted_page(
+                catalog, cur, dataset_id, spec, sort, direction, offset, limit, flt.ids
+            )
         if found is None:
             if not sort or sort == "sample_id":
                 box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once

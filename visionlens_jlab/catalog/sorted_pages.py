@@ -41,7 +41,7 @@ from .catalog import Catalog
 from .facet_index import BoxIndex, box_index
 from .field_columns import field_columns
 from .filter_masks import filtered_mask
-from .filters import SAMPLE_FIELD_SQL, Params, sort_key_sql
+from .filters import SAMPLE_FIELD_SQL, Params, active_conditions, sort_key_sql
 from .index_warmer import register_warmer
 from .tag_lists import tag_lists
 from .token_cache import token_snapshot
@@ -70,13 +70,7 @@ def from_mask(sort: str | None, spec: Mapping[str, Any] | None) -> bool:
     range of ids already, ``summary_pages``)."""
     if held_sort(sort):
         return True
-    return (not sort or sort == "sample_id") and _active(spec)
-
-
-def _active(spec: Mapping[str, Any] | None) -> bool:
-    """Whether ``spec`` has a condition (``"ids": []`` selects nothing; empty objects
-    select everything)."""
-    return any(v is not None if k == "ids" else bool(v) for k, v in (spec or {}).items())
+    return (not sort or sort == "sample_id") and bool(active_conditions(spec))
 
 
 @dataclass(frozen=True)
@@ -153,8 +147,10 @@ def sorted_page(
     direction: str,
     offset: int,
     limit: int,
+    ids: np.ndarray | None = None,
 ) -> tuple[int, list[int]] | None:
-    """(exact total, the page's sample ids in order) of a compiled filter sorted by a
+    """(exact total, the page's sample ids in order) of a compiled filter (``ids``: its id
+    set as compiled, :attr:`.filters.CompiledFilter.ids`) sorted by a
     :func:`held_sort` key or the sample id in ``direction`` (``ASC``/``DESC``), or None
     when the index cannot answer (a read-only catalog without a token, a write during the
     sort or since the token was read)."""
@@ -166,7 +162,7 @@ def sorted_page(
         order = _ORDERS.get(catalog, boxes, dataset_id, str(sort), direction)
         if order is None:
             return None
-    if not _active(spec):  # every sample
+    if not active_conditions(spec):  # every sample
         if order is None:
             return None  # a range of ids (summary_pages), no index needed
         page = order.positions[offset : offset + limit]
@@ -177,7 +173,7 @@ def sorted_page(
         field_cols = None
     # held across tag writes (tag_lists.py); None after a write since this read's tokens
     tags = tag_lists(catalog, cur, dataset_id, boxes.samples) if spec.get("tags") else None
-    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tags)
+    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tags, ids)
     if mask is None:
         return None
     if order is None:

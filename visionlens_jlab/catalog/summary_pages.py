@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 
 from . import box_ranges
-from .filters import Params, field_rows_sql, source_clause
+from .filters import Params, active_conditions, field_rows_sql, source_clause
 from .summary_filters import SUMMARY_FIELDS, SummaryClause, label_summary
 
 
@@ -48,8 +48,7 @@ def summary_page(
     """(exact total, the page's sample ids in order) of a compiled-and-checked filter, or
     None when this request has no summary shape."""
     spec = spec or {}
-    # the keys that compile to a clause ("ids": [] selects nothing; empty objects nothing)
-    active = {k for k, v in spec.items() if (v is not None if k == "ids" else bool(v))}
+    active = active_conditions(spec)
     if not active:
         if not sort or sort == "sample_id":
             return _dense_page(cur, dataset_id, direction, offset, limit)
