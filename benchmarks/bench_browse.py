@@ -94,8 +94,9 @@ def dataset_dir(cache: Path, n: int) -> Path:
         return path
     from tests.notebook_fixtures import SyntheticSource, write_synthetic
     from visionlens_jlab import evaluate
-    from visionlens_jlab.catalog import Catalog, queries
-    from visionlens_jlab.catalog.dataset_writer import write_predictions
+    from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.catalog.reads import queries
+    from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
 
     path.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

@@ -208,7 +208,7 @@ def write_catalog(n_images: int, data_dir: Path) -> None:
 
     sys.path.insert(0, str(ROOT))
     from visionlens_jlab.catalog import Catalog
-    from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
     from visionlens_jlab.ingest.batches import Batch
     from visionlens_jlab.ingest.report import IngestReport
 

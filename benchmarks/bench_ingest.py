@@ -56,9 +56,9 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "records": len(doc["annot
 IN_PROCESS = r"""
 import json, sys, time
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.ingest_reservations import INGEST_MEMORY_LIMIT
+from visionlens_jlab.catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
 from visionlens_jlab.ingest.open import open_dataset
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 source, data, fmt = sys.argv[1:4]
 t0 = time.perf_counter()
 with Catalog(data, ingest_memory_limit=INGEST_MEMORY_LIMIT) as catalog:  # as the CLI opens it
@@ -69,7 +69,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "records": s.annotations}
 QUERIES = r"""
 import json, statistics, sys, time
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.queries import facets, samples_page
+from visionlens_jlab.catalog.reads.queries import facets, samples_page
 data, name, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 specs = {
     "samples page, class + box-count filter":

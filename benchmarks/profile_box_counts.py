@@ -36,8 +36,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from visionlens_jlab.catalog.bit_levels import CodeCounts, Levels, PackedMask
-from visionlens_jlab.catalog.mask_counts import BinnedValues, Histogram, SortedValues, bin_of
+from visionlens_jlab.catalog.base.bit_levels import CodeCounts, Levels, PackedMask
+from visionlens_jlab.catalog.base.mask_counts import BinnedValues, Histogram, SortedValues, bin_of
 
 BINS = 20
 

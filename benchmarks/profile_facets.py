@@ -23,13 +23,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import visionlens_jlab.catalog.computed  # noqa: F401 - registers its facet provider
+import visionlens_jlab.catalog.extensions.computed  # noqa: F401 - registers its facet provider
 import visionlens_jlab.evaluate.store as eval_store
-from visionlens_jlab.catalog import Catalog, facets
-from visionlens_jlab.catalog.facet_index import box_index
-from visionlens_jlab.catalog.facet_keys import FacetKeys, shown_facet_keys
-from visionlens_jlab.catalog.facet_sql import facets_sql, samples_table_sql
-from visionlens_jlab.catalog.filters import compile_filter
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.plan import facets
+from visionlens_jlab.catalog.query.filters import compile_filter
+from visionlens_jlab.catalog.sql.facet_keys import FacetKeys, shown_facet_keys
+from visionlens_jlab.catalog.sql.facet_sql import facets_sql, samples_table_sql
 
 
 def filters(n: int) -> dict[str, dict[str, Any]]:

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.vectors import VectorStore
 
 from .catalog_fixtures import RowsSource

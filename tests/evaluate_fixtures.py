@@ -75,7 +75,7 @@ def pycocotools_eval(gt: dict[str, Any], dets: list[dict[str, Any]]) -> Any:
 
 def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -> Any:
     """Ingest a real dataset through the project's parsers and writer."""
-    from visionlens_jlab.catalog.dataset_writer import write_dataset
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
     from visionlens_jlab.ingest.open import open_dataset
 
     parsed = open_dataset(
@@ -86,7 +86,7 @@ def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -
 
 def ingest_predictions(catalog: Any, dataset: str, model: str, source: Any, fmt: str) -> Any:
     """Import predictions through the project's parsers and writer (classes by name)."""
-    from visionlens_jlab.catalog.dataset_writer import write_predictions
+    from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
     from visionlens_jlab.ingest.open import open_predictions
     from visionlens_jlab.jobs.ingest_jobs import category_maps
 
@@ -151,7 +151,7 @@ def scene_rows() -> tuple[
 
 def write_scene(catalog: Any, name: str = "scene", model: str = "m1") -> None:
     """Write :func:`scene_rows` into ``catalog`` with the real catalog writer."""
-    from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
     from .catalog_fixtures import PredictionRowsSource, RowsSource
 

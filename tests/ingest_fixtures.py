@@ -10,7 +10,11 @@ from typing import Any
 
 from tests.paths import DATASETS
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import IngestSummary, write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.dataset_writer import (
+    IngestSummary,
+    write_dataset,
+    write_predictions,
+)
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 
 __all__ = [

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.vectors import SpaceInfo, VectorStore
 
 from .catalog_fixtures import RowsSource

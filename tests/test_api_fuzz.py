@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.server_process import TOKEN, ServerProcess
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from visionlens_jlab.catalog import bit_levels
-from visionlens_jlab.catalog.bit_levels import (
+from visionlens_jlab.catalog.base import bit_levels
+from visionlens_jlab.catalog.base.bit_levels import (
     BitCounts,
     CodeCounts,
     Levels,

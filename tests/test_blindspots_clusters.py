@@ -11,7 +11,7 @@ import pytest
 from visionlens_jlab.blindspots import BlindSpotEngine, EngineOptions, compute_attributes
 from visionlens_jlab.blindspots.clusters import COLUMN, cluster_embeddings, kmeans
 from visionlens_jlab.catalog import Catalog, CatalogError
-from visionlens_jlab.catalog.queries import sample_ids
+from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.ingest import ingest_demo
 from visionlens_jlab.evaluate import evaluate_model

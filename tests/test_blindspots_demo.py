@@ -26,7 +26,7 @@ from visionlens_jlab.blindspots import (
 from visionlens_jlab.blindspots.ledger import SliceTest
 from visionlens_jlab.blindspots.metrics import attribute_codes
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.queries import sample_ids
+from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.ingest import ingest_demo
 from visionlens_jlab.evaluate import evaluate_model

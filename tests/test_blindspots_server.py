@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.notebook_fixtures import running_kernel
-from visionlens_jlab.catalog.queries import sample_ids
+from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.ingest import ingest_demo
 from visionlens_jlab.evaluate import evaluate_model

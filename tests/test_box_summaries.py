@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.evaluate as ev
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.catalog import Catalog, FilterError, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.facet_exclusion import own_conditions
+from visionlens_jlab.catalog import Catalog, FilterError
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 

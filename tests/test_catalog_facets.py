@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.evaluate as ev
-from visionlens_jlab.catalog import Catalog, compile_filter, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.facet_exclusion import own_conditions
-from visionlens_jlab.catalog.facet_keys import facet_keys
-from visionlens_jlab.catalog.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
-from visionlens_jlab.catalog.facets import MAX_FIELD_FACETS
+from visionlens_jlab.catalog import Catalog, compile_filter
+from visionlens_jlab.catalog.plan.facets import MAX_FIELD_FACETS
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
+from visionlens_jlab.catalog.sql.facet_keys import facet_keys
+from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 

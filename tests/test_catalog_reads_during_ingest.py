@@ -12,11 +12,11 @@ from typing import Any
 from tests.catalog_fixtures import RowsSource
 from tests.test_catalog_writer import GatedSource, rows
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.catalog import SERVER_MEMORY_LIMIT
-from visionlens_jlab.catalog.dataset_writer import write_dataset
-from visionlens_jlab.catalog.facets import facets
-from visionlens_jlab.catalog.ingest_reservations import INGEST_MEMORY_LIMIT
-from visionlens_jlab.catalog.queries import samples_page
+from visionlens_jlab.catalog.plan.facets import facets
+from visionlens_jlab.catalog.reads.queries import samples_page
+from visionlens_jlab.catalog.store.catalog import SERVER_MEMORY_LIMIT
+from visionlens_jlab.catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 READERS = 8
 

@@ -11,9 +11,10 @@ import pytest
 
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count
-from visionlens_jlab.catalog import Catalog, ConflictError, row_group_feed
-from visionlens_jlab.catalog.dataset_writer import write_dataset
-from visionlens_jlab.catalog.ingest_reservations import ID_SPAN
+from visionlens_jlab.catalog import Catalog, ConflictError
+from visionlens_jlab.catalog.store import row_group_feed
+from visionlens_jlab.catalog.store.ingest_reservations import ID_SPAN
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.batches import Batch
 
 

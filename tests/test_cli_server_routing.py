@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 from .catalog_fixtures import RowsSource, toy_rows
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from visionlens_jlab.catalog import Catalog, FilterError, NotFoundError
-from visionlens_jlab.catalog.queries import facets, sample_ids, samples_page
+from visionlens_jlab.catalog.reads.queries import facets, sample_ids, samples_page
 from visionlens_jlab.dedup import last_result
 from visionlens_jlab.dedup.job import run_duplicates
 from visionlens_jlab.search import NoVectorsError

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.jobs import JobContext
 
 from .catalog_fixtures import RowsSource, toy_rows

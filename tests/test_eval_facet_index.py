@@ -14,11 +14,12 @@ import pyarrow as pa
 import pytest
 
 import visionlens_jlab.evaluate as ev
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.facet_index import box_index
-from visionlens_jlab.catalog.filtered_samples import FilteredSamples
-from visionlens_jlab.catalog.filters import compile_filter
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
+from visionlens_jlab.catalog.query.filters import compile_filter
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
 from visionlens_jlab.evaluate.store import _EVAL_FACETS_SQL

@@ -8,7 +8,7 @@ import pytest
 
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog, FilterError, NotFoundError
-from visionlens_jlab.catalog.queries import samples_page
+from visionlens_jlab.catalog.reads.queries import samples_page
 
 from .evaluate_fixtures import write_scene
 
@@ -237,7 +237,7 @@ def test_worker_process_path_gives_the_same_results(catalog):
 
 
 def test_catalog_facets_include_the_evaluation_fields(catalog):
-    from visionlens_jlab.catalog.queries import facets
+    from visionlens_jlab.catalog.reads.queries import facets
 
     ev.evaluate_model(catalog, "scene", "m1")
     got = {(f["name"], f.get("source")): f for f in facets(catalog, "scene", None)["facets"]}

@@ -13,14 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-import visionlens_jlab.catalog.facets as facets_module
-import visionlens_jlab.catalog.summary_filters as summary_filters
+import visionlens_jlab.catalog.plan.facets as facets_module
+import visionlens_jlab.catalog.query.summary_filters as summary_filters
 import visionlens_jlab.evaluate as ev
 import visionlens_jlab.evaluate.store as eval_store
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.box_summaries import refresh_box_summaries
-from visionlens_jlab.catalog.computed import register_computed_field, write_computed
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.extensions.computed import register_computed_field, write_computed
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.tables.box_summaries import refresh_box_summaries
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.facets as facets_module
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+import visionlens_jlab.catalog.plan.facets as facets_module
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 from .catalog_fixtures import RowsSource
 from .test_result_cache import plain

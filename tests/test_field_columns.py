@@ -21,15 +21,17 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-import visionlens_jlab.catalog.facet_keys as facet_keys_module
-import visionlens_jlab.catalog.field_columns as fc
-from visionlens_jlab.catalog import Catalog, field_index, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset
-from visionlens_jlab.catalog.facet_entries import numeric_entry
-from visionlens_jlab.catalog.facet_index import box_index
-from visionlens_jlab.catalog.field_facets import field_facet_entries
-from visionlens_jlab.catalog.filter_masks import filtered_mask
-from visionlens_jlab.catalog.filters import compile_filter
+import visionlens_jlab.catalog.indexes.field_columns as fc
+import visionlens_jlab.catalog.sql.facet_keys as facet_keys_module
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.plan.filter_masks import filtered_mask
+from visionlens_jlab.catalog.query.filters import compile_filter
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.sql.facet_entries import numeric_entry
+from visionlens_jlab.catalog.sql.field_facets import field_facet_entries
+from visionlens_jlab.catalog.tables import field_index
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 from .catalog_fixtures import RowsSource
 from .test_catalog_facets import _rows

@@ -9,10 +9,10 @@ import random
 from typing import Any
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.facet_compute import facets_over
-from visionlens_jlab.catalog.facet_keys import facet_keys
-from visionlens_jlab.catalog.field_facets import field_facet_entries
-from visionlens_jlab.catalog.filters import compile_filter
+from visionlens_jlab.catalog.query.filters import compile_filter
+from visionlens_jlab.catalog.sql.facet_compute import facets_over
+from visionlens_jlab.catalog.sql.facet_keys import facet_keys
+from visionlens_jlab.catalog.sql.field_facets import field_facet_entries
 
 from .test_field_index import _random_cond, catalog
 

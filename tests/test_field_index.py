@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab.catalog import Catalog, field_index, queries
-from visionlens_jlab.catalog.computed import register_computed_field, write_computed
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.filter_conditions import Params, field_condition, json_pointer
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.extensions.computed import register_computed_field, write_computed
+from visionlens_jlab.catalog.query.filter_conditions import Params, field_condition, json_pointer
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.tables import field_index
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions

@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-import visionlens_jlab.catalog.filter_masks as filter_masks
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.facet_index import box_index
-from visionlens_jlab.catalog.filters import compile_filter
-from visionlens_jlab.catalog.tag_lists import tag_lists
+import visionlens_jlab.catalog.plan.filter_masks as filter_masks
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.tag_lists import tag_lists
+from visionlens_jlab.catalog.query.filters import compile_filter
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows

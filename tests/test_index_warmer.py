@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.facet_index as facet_index
-import visionlens_jlab.catalog.sorted_pages as sorted_pages
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.index_warmer import IndexWarmer
+import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.indexes.index_warmer import IndexWarmer
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -66,7 +67,7 @@ def test_a_model_import_is_indexed_before_the_next_request(
     with plain(cat):
         fast = queries.facets(cat, "a", SPEC)
     with plain(cat), monkeypatch.context() as m:
-        m.setattr("visionlens_jlab.catalog.facets.box_index", lambda *a: None)
+        m.setattr("visionlens_jlab.catalog.plan.facets.box_index", lambda *a: None)
         slow = queries.facets(cat, "a", SPEC)
     assert fast == slow
 
@@ -130,6 +131,6 @@ def test_a_model_import_sorts_the_held_orders_again(
         m.setattr(sorted_pages, "_sorted", no_sort)
         fast = sorted_page()
     with plain(cat), monkeypatch.context() as m:
-        m.setattr("visionlens_jlab.catalog.queries.from_mask", lambda sort, spec: False)
+        m.setattr("visionlens_jlab.catalog.reads.queries.from_mask", lambda sort, spec: False)
         slow = sorted_page()
     assert fast == slow

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.ingest_fixtures import DATASETS
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 from visionlens_jlab.ingest.report import IngestError
 

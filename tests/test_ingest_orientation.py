@@ -8,7 +8,7 @@ from typing import Any
 
 from PIL import Image
 
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
 
 VOC_WITHOUT_SIZE = """<annotation><filename>{name}</filename>

@@ -23,7 +23,7 @@ CHILD = textwrap.dedent(
     import sys
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.ingest.open import open_dataset
-    from visionlens_jlab.catalog.dataset_writer import write_dataset
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
     def progress(fraction, message):
         print("progress", message, flush=True)

@@ -13,9 +13,10 @@ import pytest
 
 from tests.catalog_fixtures import RowsSource
 from tests.ingest_fixtures import count, write_coco
-from visionlens_jlab.catalog import Catalog, ingest_reservations, row_group_feed
-from visionlens_jlab.catalog.dataset_writer import write_dataset
-from visionlens_jlab.catalog.ingest_reservations import INGEST_MEMORY_LIMIT
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.store import ingest_reservations, row_group_feed
+from visionlens_jlab.catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.batches import Batch, as_checked_json
 from visionlens_jlab.ingest.coco import sql_source
 from visionlens_jlab.ingest.open import open_dataset

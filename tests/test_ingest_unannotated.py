@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
 
 

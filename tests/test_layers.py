@@ -62,7 +62,7 @@ def test_importing_the_parse_side_loads_no_duckdb_and_no_catalog() -> None:
 
 def test_the_import_check_catches_a_catalog_import() -> None:
     # the check itself can fail: the catalog writer does import both
-    assert set(loaded_after("import visionlens_jlab.catalog.dataset_writer")) >= {
+    assert set(loaded_after("import visionlens_jlab.catalog.writes.dataset_writer")) >= {
         "duckdb",
         "visionlens_jlab.catalog",
     }

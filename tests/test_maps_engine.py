@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog, FilterError
-from visionlens_jlab.catalog.maps import read_points
+from visionlens_jlab.catalog.extensions.maps import read_points
 from visionlens_jlab.jobs.map_jobs import plan_map, run_map
 from visionlens_jlab.maps import MapError, normalize_params
 from visionlens_jlab.maps.answers import points_frame, select_ids, values_frame

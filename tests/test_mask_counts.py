@@ -11,8 +11,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from visionlens_jlab.catalog.bit_levels import PackedMask
-from visionlens_jlab.catalog.mask_counts import BinnedValues, Histogram, SortedValues, bin_of
+from visionlens_jlab.catalog.base.bit_levels import PackedMask
+from visionlens_jlab.catalog.base.mask_counts import BinnedValues, Histogram, SortedValues, bin_of
 
 from .test_bit_levels import masks
 

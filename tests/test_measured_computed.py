@@ -10,8 +10,8 @@ import pytest
 
 from visionlens_jlab.blindspots import compute_attributes
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.facets import facets
-from visionlens_jlab.catalog.queries import samples_page
+from visionlens_jlab.catalog.plan.facets import facets
+from visionlens_jlab.catalog.reads.queries import samples_page
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.ingest import ingest_demo
 

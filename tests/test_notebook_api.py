@@ -11,7 +11,7 @@ import pytest
 
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.notebook_fixtures import running_kernel
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from visionlens_jlab.catalog.facets import unregister_facet_provider
-from visionlens_jlab.catalog.queries import register_facet_provider
-from visionlens_jlab.catalog.read_cancel import ReadCancelledError, ReadScope
+from visionlens_jlab.catalog.plan.facets import unregister_facet_provider
+from visionlens_jlab.catalog.reads.queries import register_facet_provider
+from visionlens_jlab.catalog.store.read_cancel import ReadCancelledError, ReadScope
 
 from .conftest import ApiCall
 from .evaluate_fixtures import write_scene

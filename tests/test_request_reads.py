@@ -10,10 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-import visionlens_jlab.catalog.token_cache as token_cache
+import visionlens_jlab.catalog.store.token_cache as token_cache
 import visionlens_jlab.evaluate.store as eval_store
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.request_reads import forget, read_once, reads_once
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.store.request_reads import forget, read_once, reads_once
 from visionlens_jlab.evaluate.eval_facet_index import current
 from visionlens_jlab.evaluate.store import eval_facet_entries
 

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 import visionlens_jlab.evaluate as ev
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.computed import register_computed_field, write_computed
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.result_cache import ResultCache
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.extensions.computed import register_computed_field, write_computed
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.store.result_cache import ResultCache
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows

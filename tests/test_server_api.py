@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.queries as queries_module
-import visionlens_jlab.catalog.sorted_pages as sorted_pages
-import visionlens_jlab.catalog.summary_filters as summary_filters
-from visionlens_jlab.catalog import Catalog, queries
+import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
+import visionlens_jlab.catalog.query.summary_filters as summary_filters
+import visionlens_jlab.catalog.reads.queries as queries_module
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
 
 from .test_facet_index import EXTRA_SPECS, WRITES, answers_of, catalog  # noqa: F401 - the fixture
 from .test_result_cache import plain, random_spec

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.queries as queries_module
-import visionlens_jlab.catalog.tag_lists as tag_lists_module
-from visionlens_jlab.catalog import Catalog, queries
-from visionlens_jlab.catalog.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.catalog.facet_index import box_index
-from visionlens_jlab.catalog.request_reads import reads_once
-from visionlens_jlab.catalog.tag_lists import TagLists, tag_lists
+import visionlens_jlab.catalog.indexes.tag_lists as tag_lists_module
+import visionlens_jlab.catalog.reads.queries as queries_module
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.tag_lists import TagLists, tag_lists
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.store.request_reads import reads_once
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.vectors import (
     EdgeProcessStore,
     EdgeVectorStore,

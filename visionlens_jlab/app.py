@@ -15,8 +15,8 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, CaselessStrEnum, Dict, Float, Integer, List, Unicode
 
 from .catalog import Catalog
-from .catalog.catalog import SERVER_MEMORY_LIMIT
-from .catalog.index_warmer import IndexWarmer
+from .catalog.indexes.index_warmer import IndexWarmer
+from .catalog.store.catalog import SERVER_MEMORY_LIMIT
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
 from .gc_pauses import freeze_startup_heap

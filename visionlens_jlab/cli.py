@@ -46,7 +46,7 @@ def server_client(data_dir: Path) -> Any:
 def open_catalog(data_dir: Path) -> Any:
     """Open the catalog for this process, with a clear error when another process holds it."""
     from .catalog import Catalog, CatalogLockedError
-    from .catalog.ingest_reservations import INGEST_MEMORY_LIMIT
+    from .catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
 
     try:
         # this process reads nothing else while it ingests: bound the ingest's memory
@@ -81,7 +81,7 @@ def run_local_or_remote(
         catalog.close()
 
 
-def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
+def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
     job = client.wait_job(answer["job"]["id"])
     if job["status"] != "done":
         raise CliError(job.get("error") or f"job {job['status']}")
@@ -89,7 +89,7 @@ def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
-    from .catalog.dataset_writer import write_dataset
+    from .catalog.writes.dataset_writer import write_dataset
     from .ingest.batches import without_pandas
     from .ingest.open import open_dataset
 
@@ -105,14 +105,14 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
             "images": _absolute(args.images),
             "split": args.split,
         }
-        return _job_result(client, client.post("datasets", body))
+        return job_result(client, client.post("datasets", body))
 
     with without_pandas():  # ~50 MB and ~0.4 s that pyarrow would spend on it
         return run_local_or_remote(args, local, remote)
 
 
 def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
-    from .catalog.dataset_writer import write_predictions
+    from .catalog.writes.dataset_writer import write_predictions
     from .ingest.batches import without_pandas
     from .ingest.open import open_predictions
     from .jobs.ingest_jobs import category_maps
@@ -124,7 +124,7 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"source": _absolute(args.source), "model": args.model, "format": args.format}
-        return _job_result(client, client.post(f"datasets/{args.dataset}/predictions", body))
+        return job_result(client, client.post(f"datasets/{args.dataset}/predictions", body))
 
     with without_pandas():
         return run_local_or_remote(args, local, remote)

@@ -207,7 +207,7 @@ def run_agent(
 ) -> dict[str, Any]:
     """Engine run + agent exploration; findings carry the agent's wording where it claimed
     them, numbers from the ledger. ``llm`` overrides ``settings`` (tests: ``FunctionModel``)."""
-    from ..catalog.measured import save_result
+    from ..catalog.extensions.measured import save_result
 
     engine = BlindSpotEngine.open(catalog, dataset, model_name, EngineOptions(min_n, fdr))
     engine.run()

@@ -6,7 +6,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.measured import has_attributes, save_result
+from ..catalog.extensions.measured import has_attributes, save_result
 from .engine import BlindSpotEngine, EngineOptions
 from .findings import finding
 from .ledger import SliceTest

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH
-from ..catalog.measured import write_object_attributes, write_sample_attributes
+from ..catalog.extensions.measured import write_object_attributes, write_sample_attributes
 from ..media import sources
 from ..media.errors import MediaAccessError
 from .geometry import object_attributes

@@ -1,6 +1,6 @@
 """Slicing attributes: every column becomes a few values (categories or quantile bins).
 
-Each value carries the grid filter (the JSON filter of :mod:`~visionlens_jlab.catalog.filters`)
+Each value carries the grid filter (the JSON filter of :mod:`~visionlens_jlab.catalog.query.filters`)
 that selects exactly its members: categories by ``in``, numeric bins by the ``min``/``max``
 of the values actually in the bin (bins are contiguous ranges of sorted values, so the two
 bounds select the bin and nothing else).

@@ -28,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
     """Run locally or through the server's REST job; returns the result dict."""
-    from ..cli import CliError, _job_result, run_local_or_remote
+    from ..cli import CliError, job_result, run_local_or_remote
     from ..jobs.blindspots import blind_spots_run
     from .api import validate_options
 
@@ -51,7 +51,7 @@ def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"model": args.model, **options}
-        return dict(_job_result(client, client.post(f"datasets/{args.dataset}/blindspots", body)))
+        return dict(job_result(client, client.post(f"datasets/{args.dataset}/blindspots", body)))
 
     out = run_local_or_remote(args, local, remote)
     if not args.json:

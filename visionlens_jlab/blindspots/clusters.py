@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.computed import CATEGORICAL, register_computed_field, write_computed
+from ..catalog.extensions.computed import CATEGORICAL, register_computed_field, write_computed
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
-from ..catalog.facet_keys import facet_keys
-from ..catalog.filters import json_pointer
-from ..catalog.measured import OBJECT_ATTRIBUTES, SAMPLE_ATTRIBUTES
+from ..catalog.extensions.measured import OBJECT_ATTRIBUTES, SAMPLE_ATTRIBUTES
+from ..catalog.query.filters import json_pointer
+from ..catalog.sql.facet_keys import facet_keys
 from .clusters import COLUMN as CLUSTER_COLUMN
 from .clusters import FIELD as CLUSTER_FIELD
 
@@ -175,7 +175,7 @@ def plugin_attribute_columns(
 ) -> dict[str, Any]:
     """``computed.<name>`` image columns of the attributes plugins registered
     (:mod:`.extensions`) that this dataset has values for, aligned with ``sample_id``."""
-    from ..catalog.computed import computed_values_for, dataset_computed_fields
+    from ..catalog.extensions.computed import computed_values_for, dataset_computed_fields
     from .extensions import image_attribute_fields
 
     with catalog.cursor() as cur:

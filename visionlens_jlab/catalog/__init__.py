@@ -1,7 +1,6 @@
 """The DuckDB catalog: schema, the single writer, filters and read queries."""
 
-from .catalog import Catalog, validate_name
-from .errors import (
+from .base.errors import (
     CatalogBusyError,
     CatalogError,
     CatalogLockedError,
@@ -9,8 +8,9 @@ from .errors import (
     DiskFullError,
     NotFoundError,
 )
-from .filters import FilterError, compile_filter
-from .schema import GROUND_TRUTH
+from .query.filters import FilterError, compile_filter
+from .store.catalog import Catalog, validate_name
+from .store.schema import GROUND_TRUTH
 
 __all__ = [
     "GROUND_TRUTH",

@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_duplicates(args: argparse.Namespace) -> dict[str, Any]:
     """Run the duplicates job locally or through the server; returns its result."""
-    from ..cli import EXIT_USAGE, CliError, _job_result, run_local_or_remote
+    from ..cli import EXIT_USAGE, CliError, job_result, run_local_or_remote
     from ..vectors import VectorStoreError
     from .job import check_threshold, run_duplicates
 
@@ -69,7 +69,7 @@ def cmd_duplicates(args: argparse.Namespace) -> dict[str, Any]:
             "hashes": not args.no_hashes,
             "model": args.model,
         }
-        return _job_result(client, client.post(f"datasets/{args.dataset}/duplicates", body))
+        return job_result(client, client.post(f"datasets/{args.dataset}/duplicates", body))
 
     try:
         out = run_local_or_remote(args, local, remote)

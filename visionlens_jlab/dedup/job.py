@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.computed import write_computed
+from ..catalog.extensions.computed import write_computed
 from ..media.errors import MediaAccessError
 from ..media.sources import resolve_within
 from ..search.spaces import NoVectorsError, choose_space, read_vectors

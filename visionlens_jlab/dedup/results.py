@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.catalog import NotFoundError, register_dataset_table
-from ..catalog.computed import CATEGORICAL, NUMERIC, register_computed_field
+from ..catalog.extensions.computed import CATEGORICAL, NUMERIC, register_computed_field
+from ..catalog.store.catalog import NotFoundError, register_dataset_table
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

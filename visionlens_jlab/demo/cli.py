@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..catalog.catalog import validate_name
+from ..catalog.store.catalog import validate_name
 from ..config import resolve_data_dir
 from .generator import DemoFiles, existing_demo, generate_demo
 from .ingest import dataset_counts
@@ -142,10 +142,10 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
         _say(args, f"ingesting {files.annotations} as {args.name!r} through the running server")
         body = {"source": str(files.annotations), "name": args.name, "format": "coco",
                 "images": str(files.images)}  # fmt: skip
-        dataset = _job_result(client, client.post("datasets", body))
+        dataset = job_result(client, client.post("datasets", body))
         try:
             body = {"source": str(files.predictions), "model": MODEL_NAME, "format": "coco"}
-            preds = _job_result(client, client.post(f"datasets/{args.name}/predictions", body))
+            preds = job_result(client, client.post(f"datasets/{args.name}/predictions", body))
         except BaseException:
             client.delete(f"datasets/{args.name}")
             raise
@@ -186,7 +186,7 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
     return {k: out[k] for k in ("model", "space", "dim", "embedded", "skipped", "failed")}
 
 
-def _job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
+def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
     from ..cli import CliError
 
     job = client.wait_job(answer["job"]["id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog.catalog import Catalog, NotFoundError
+from ..catalog.store.catalog import Catalog, NotFoundError
 from .generator import DemoFiles
 from .signatures import MODEL_NAME
 
@@ -38,7 +38,7 @@ def ingest_demo(
     The two writes are separate transactions; if the predictions fail, the dataset is removed
     again so that a rerun starts clean instead of finding a demo without predictions.
     """
-    from ..catalog.dataset_writer import write_dataset, write_predictions
+    from ..catalog.writes.dataset_writer import write_dataset, write_predictions
     from ..ingest.open import coco_category_map, open_dataset, open_predictions
 
     parsed = open_dataset(str(files.annotations), "coco", images=str(files.images))

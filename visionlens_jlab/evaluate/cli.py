@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation locally or through the server and return the report dict."""
-    from ..cli import CliError, _job_result, run_local_or_remote
+    from ..cli import CliError, job_result, run_local_or_remote
     from .api import evaluate_model, validate_params
     from .report import EvaluationReport
 
@@ -72,7 +72,7 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
             "plus_one": args.plus_one,
             "ignore_difficult": not args.difficult_as_normal,
         }
-        result = _job_result(client, client.post(f"datasets/{args.dataset}/evaluations", body))
+        result = job_result(client, client.post(f"datasets/{args.dataset}/evaluations", body))
         return dict(client.get(f"datasets/{args.dataset}/evaluations/{result['key']}"))
 
     out = run_local_or_remote(args, local, remote)

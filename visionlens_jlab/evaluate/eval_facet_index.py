@@ -7,7 +7,7 @@ evaluation). The rows only change with an evaluation, a deleted one, or a write 
 changes samples or boxes, so the index keeps, per latest evaluation:
 
 * per status and per error type, how many boxes each sample has with it, as bit levels
-  (:class:`~..catalog.bit_levels.Levels`): level ``t`` is the packed bit set of the samples with more than ``t``
+  (:class:`~..catalog.base.bit_levels.Levels`): level ``t`` is the packed bit set of the samples with more than ``t``
   such boxes, kept while it holds more than 1/32 of the samples, the samples past the last
   level as positions and their remaining counts. The boxes of a sample mask with a value
   are then ``sum(popcount(bits(mask) & level))`` plus the masked remaining counts: about
@@ -20,12 +20,12 @@ changes samples or boxes, so the index keeps, per latest evaluation:
 Memory at 1M images, one evaluation of 5M boxes: 28 MB (20 of them the positions).
 
 The label is read by one statement over the small ``evaluations`` table, once per request
-(:mod:`..catalog.request_reads`); a facets request passes the box index token it read
-(:class:`~..catalog.filtered_samples.FilteredSamples`), so a request with the mask pays
+(:mod:`..catalog.store.request_reads`); a facets request passes the box index token it read
+(:class:`~..catalog.indexes.filtered_samples.FilteredSamples`), so a request with the mask pays
 that statement and the counting, about 1-2 ms.
 
 **Validity.** An index is labelled with the latest evaluations' models, keys and creation
-times and the box index token of ``facet_parts`` (:mod:`..catalog.facet_index`, renewed by every
+times and the box index token of ``facet_parts`` (:mod:`..catalog.indexes.facet_index`, renewed by every
 write that changes samples or boxes and dropped by every other write that may): a new or
 re-run evaluation changes the first, anything else that may touch these rows the second.
 It is built in one read transaction, so its rows are never older than its label.
@@ -41,13 +41,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..catalog.bit_levels import Levels, PackedMask
-from ..catalog.catalog import Catalog
-from ..catalog.facet_index import SampleSet, box_index
-from ..catalog.filtered_samples import FilteredSamples
-from ..catalog.index_warmer import register_warmer
-from ..catalog.request_reads import read_once
-from ..catalog.token_cache import index_token
+from ..catalog.base.bit_levels import Levels, PackedMask
+from ..catalog.indexes.facet_index import SampleSet, box_index
+from ..catalog.indexes.filtered_samples import FilteredSamples
+from ..catalog.indexes.index_warmer import register_warmer
+from ..catalog.store.catalog import Catalog
+from ..catalog.store.request_reads import read_once
+from ..catalog.store.token_cache import index_token
 from .eval_matches import Matches, build_matches, codes_of
 
 _KEPT = 2
@@ -156,7 +156,7 @@ def eval_index(
 
 def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """The index of the dataset's latest evaluations, built in the background after a
-    write (:mod:`..catalog.index_warmer`), sharing the box index's samples as a request
+    write (:mod:`..catalog.indexes.index_warmer`), sharing the box index's samples as a request
     does."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is not None:

@@ -8,7 +8,7 @@ evaluation, the distinct samples of its boxes, so the filter's mask is the union
 matching combinations' positions.
 
 The semantics are the SQL's (:func:`.store.compile_eval_condition` inside the plain
-``EXISTS`` over the boxes of :mod:`..catalog.filters`): a sample matches when one of its
+``EXISTS`` over the boxes of :mod:`..catalog.query.filters`): a sample matches when one of its
 boxes of the source (ground truth, all predictions, one model, or any) with one of the
 classes has, in one of the evaluations read, a row with one of the statuses and error
 types. The evaluations read are ``key``'s, or else the latest of ``model`` (or of every
@@ -25,8 +25,8 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from ..catalog.facet_index import SampleSet
-from ..catalog.schema import GROUND_TRUTH
+from ..catalog.indexes.facet_index import SampleSet
+from ..catalog.store.schema import GROUND_TRUTH
 from .eval_facet_index import Evaluation, current
 
 _STATUSES = ("tp", "fp", "fn", "ignored")

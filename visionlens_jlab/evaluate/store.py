@@ -1,6 +1,6 @@
 """Evaluation tables in the catalog: summaries, per-box results, the ``eval`` label filter.
 
-Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.catalog.register_dataset_table`):
+Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.store.catalog.register_dataset_table`):
 
 * ``evaluations``: one row per (dataset, eval key) with the report JSON; ``latest`` marks the
   most recent evaluation of each model;
@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from ..catalog.box_summaries import refresh_eval_summaries
-from ..catalog.catalog import register_dataset_table
-from ..catalog.facet_parts import store_part, stored_parts
-from ..catalog.filter_masks import register_label_mask
-from ..catalog.filtered_samples import FilteredSamples
-from ..catalog.filters import FilterError, Params, register_label_condition
-from ..catalog.queries import register_facet_provider
+from ..catalog.indexes.filtered_samples import FilteredSamples
+from ..catalog.plan.filter_masks import register_label_mask
+from ..catalog.query.filters import FilterError, Params, register_label_condition
+from ..catalog.reads.queries import register_facet_provider
+from ..catalog.sql.facet_parts import store_part, stored_parts
+from ..catalog.store.catalog import register_dataset_table
+from ..catalog.tables.box_summaries import refresh_eval_summaries
 from .eval_facet_index import indexed_eval_rows
 from .eval_label_mask import eval_label_mask
 
@@ -259,7 +259,7 @@ def eval_facets(
     catalog: Catalog, dataset: str, spec: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Facet entries of the evaluation fields over the samples matching filter ``spec``."""
-    from ..catalog.filters import compile_filter
+    from ..catalog.query.filters import compile_filter
 
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
@@ -288,7 +288,7 @@ def eval_facet_entries(
     ``{"name": "eval.status", "type": "categorical", "source": model, "key": eval_key,
     "values": [{"value": "fp", "count": 12}, ...]}``; counts are boxes (ground truth and
     predictions) of the filtered samples. ``filtered``: the same samples as the box
-    index's mask (:mod:`..catalog.filtered_samples`), which the evaluation index then counts
+    index's mask (:mod:`..catalog.indexes.filtered_samples`), which the evaluation index then counts
     without reading ``samples_table``.
     """
     if not samples_table.isidentifier():

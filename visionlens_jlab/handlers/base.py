@@ -21,7 +21,7 @@ from ..catalog import (
     FilterError,
     NotFoundError,
 )
-from ..catalog.read_cancel import ReadCancelledError, ReadScope
+from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
 from ..ingest.allowed_roots import SourceNotAllowedError
 from ..ingest.report import IngestError

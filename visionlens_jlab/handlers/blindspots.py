@@ -10,7 +10,7 @@ from tornado.web import HTTPError
 
 from ..blindspots.api import validate_options
 from ..catalog import CatalogError
-from ..catalog.measured import VERDICTS, last_result, save_review
+from ..catalog.extensions.measured import VERDICTS, last_result, save_review
 from ..jobs import JobContext
 from ..jobs.blindspots import blind_spots_run
 from .base import VisionLensHandler, engine_errors

@@ -19,8 +19,8 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..catalog import export_queries
-from ..catalog.export_queries import Export
+from ..catalog.reads import export_queries
+from ..catalog.reads.export_queries import Export
 from .base import VisionLensHandler, engine_errors
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"

@@ -9,7 +9,8 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..catalog import queries, view_code
+from ..catalog.query import view_code
+from ..catalog.reads import queries
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"

@@ -1,7 +1,7 @@
 """Column-oriented batches that parsers emit and the catalog writer appends.
 
 Parsers never touch the catalog: they yield :class:`Batch` objects (Arrow tables with the
-columns below) and the writer (:mod:`~visionlens_jlab.catalog.dataset_writer`) appends them
+columns below) and the writer (:mod:`~visionlens_jlab.catalog.writes.dataset_writer`) appends them
 in row-group transactions, under a dataset that becomes visible only with its last
 transaction. Because batches are Arrow,
 they can also cross a process boundary cheaply (IPC) when a job worker parses.

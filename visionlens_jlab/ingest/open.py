@@ -1,8 +1,8 @@
 """The one entry point to every parser: :func:`open_dataset` and :func:`open_predictions`.
 
 The CLI, the server's ingest jobs and the demo generator call these, then hand the result to
-:func:`~visionlens_jlab.catalog.dataset_writer.write_dataset` /
-:func:`~visionlens_jlab.catalog.dataset_writer.write_predictions`.
+:func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset` /
+:func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ __all__ = [
 def open_dataset(
     source: str, fmt: str = "auto", images: str | None = None, split: str | None = None
 ) -> ParsedSource:
-    """Open a dataset for :func:`~visionlens_jlab.catalog.dataset_writer.write_dataset`.
+    """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
     ``source``: a COCO json file; a YOLO root (data.yaml / classes.txt / darknet obj.data);
     a VOC root or a folder of VOC XMLs; a folder of per-image txt files (``txt``:
@@ -110,7 +110,7 @@ def open_predictions(
     classes: list[str] | str | None = None,
     categories: dict[int, str] | None = None,
 ) -> ParsedSource:
-    """Open model predictions for :func:`~visionlens_jlab.catalog.dataset_writer.write_predictions`.
+    """Open model predictions for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`.
 
     ``fmt``: ``auto``, ``coco`` (results list or dataset dict with ``score``), ``txt``
     (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),

@@ -1,7 +1,7 @@
 """What every format parser hands the catalog writer: the :class:`ParsedSource` protocol.
 
 It lives on the parse side so that parsers (and the worker processes that run them) never
-import DuckDB or the catalog; the writer (:mod:`visionlens_jlab.catalog.dataset_writer`)
+import DuckDB or the catalog; the writer (:mod:`visionlens_jlab.catalog.writes.dataset_writer`)
 consumes it.
 """
 

@@ -37,7 +37,7 @@ def blind_spots_run(
     """
     from ..blindspots import compute_attributes, find_blind_spots
     from ..blindspots.api import validate_options
-    from ..catalog.measured import has_attributes
+    from ..catalog.extensions.measured import has_attributes
 
     validate_options(min_n, fdr)
 

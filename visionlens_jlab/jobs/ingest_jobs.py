@@ -2,7 +2,7 @@
 
 The parser (CPU-heavy, GIL-bound) runs in a spawned worker and streams Arrow batches back;
 the server thread appends them through the catalog writer
-(:mod:`~visionlens_jlab.catalog.dataset_writer`), so a parser crash or a cancelled job
+(:mod:`~visionlens_jlab.catalog.writes.dataset_writer`), so a parser crash or a cancelled job
 rolls back cleanly and never blocks the tornado event loop.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..catalog import Catalog, ConflictError, validate_name
-from ..catalog.dataset_writer import write_dataset, write_predictions
+from ..catalog.writes.dataset_writer import write_dataset, write_predictions
 from ..ingest.batches import Batch
 from ..ingest.report import IngestReport
 from .manager import Job, JobContext, JobManager

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.maps import get_map, read_points, update_points, write_map
+from ..catalog.extensions.maps import get_map, read_points, update_points, write_map
 from ..maps.params import MapError
 from ..maps.pca import PcaBasis
 from ..maps.progress import WRITING, Progress, scaled

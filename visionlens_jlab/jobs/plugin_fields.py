@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.computed import write_computed
+from ..catalog.extensions.computed import write_computed
 from ..plugins.discovery import PluginError
 from ..plugins.field_compute import plugin_field_items
 from .processes import WorkerError, stream_from_worker

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.map_values import map_values
-from ..catalog.maps import MapPoints, read_points, require_map
-from ..catalog.queries import sample_ids
+from ..catalog.extensions.map_values import map_values
+from ..catalog.extensions.maps import MapPoints, read_points, require_map
+from ..catalog.reads.queries import sample_ids
 from ..int_unique import unique_ints
 from .lasso import as_polygon, as_rect, points_in_polygon, points_in_rect
 from .params import MapError

@@ -48,7 +48,7 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
 
     def local(catalog: Any) -> dict[str, Any]:
-        from ..catalog.maps import read_points
+        from ..catalog.extensions.maps import read_points
         from ..jobs.map_jobs import run_map
         from ..vectors import open_vector_store
         from .store import resolve
@@ -62,7 +62,7 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
         return desc
 
     def remote(client: Any) -> dict[str, Any]:
-        from ..cli import _job_result
+        from ..cli import job_result
 
         body = {
             "space": args.space,
@@ -71,7 +71,7 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
             "recompute": args.recompute,
         }
         answer = client.post(f"datasets/{args.dataset}/maps", body)
-        desc = answer["map"] if "map" in answer else _job_result(client, answer)
+        desc = answer["map"] if "map" in answer else job_result(client, answer)
         if args.out:
             sample_ids, x, y = _remote_points(client, args.dataset, desc["id"])
             _write_parquet(args.out, sample_ids, x, y)

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..catalog.map_values import PointValues
-from ..catalog.maps import MapPoints
+from ..catalog.extensions.map_values import PointValues
+from ..catalog.extensions.maps import MapPoints
 
 POINTS_MAGIC = b"VLMP"
 VALUES_MAGIC = b"VLMV"

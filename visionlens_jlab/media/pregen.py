@@ -24,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from ..catalog.catalog import Catalog
+from ..catalog.store.catalog import Catalog
 from ..jobs.processes import without_main_script
 from ..worker_priority import lower_priority
 from . import lookup, sources

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ..catalog.catalog import Catalog, NotFoundError
+from ..catalog.store.catalog import Catalog, NotFoundError
 from . import lookup, sources
 from .cache import (
     DEFAULT_GCS_REVALIDATE_S,

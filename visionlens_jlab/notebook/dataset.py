@@ -100,7 +100,12 @@ class Dataset:
         """
         table = self._client.post_arrow(
             dataset_path(self.name, "export", "samples"),
-            {"filter": _filter(filter), "sort": sort, "order": order, "compression": COMPRESSION},
+            {
+                "filter": filter_body(filter),
+                "sort": sort,
+                "order": order,
+                "compression": COMPRESSION,
+            },
         )
         return samples_frame(table)
 
@@ -125,7 +130,7 @@ class Dataset:
         table = self._client.post_arrow(
             dataset_path(self.name, "export", "annotations"),
             {
-                "filter": _filter(filter),
+                "filter": filter_body(filter),
                 "source": source,
                 "evaluation": evaluation,
                 "compression": COMPRESSION,
@@ -135,7 +140,9 @@ class Dataset:
 
     def ids(self, filter: Filter | None = None) -> np.ndarray:
         """The sample ids matching ``filter`` (sorted int64 array)."""
-        table = self._client.post_arrow(dataset_path(self.name, "ids"), {"filter": _filter(filter)})
+        table = self._client.post_arrow(
+            dataset_path(self.name, "ids"), {"filter": filter_body(filter)}
+        )
         if table.num_columns == 0:
             return np.empty(0, dtype=np.int64)
         return table.column(0).to_numpy().astype(np.int64, copy=False)
@@ -143,7 +150,7 @@ class Dataset:
     def count(self, filter: Filter | None = None) -> int:
         """How many samples match ``filter``."""
         body = self._client.post_json(
-            dataset_path(self.name, "samples", "query"), {"filter": _filter(filter), "limit": 0}
+            dataset_path(self.name, "samples", "query"), {"filter": filter_body(filter), "limit": 0}
         )
         return int(body["total"])
 
@@ -153,7 +160,7 @@ class Dataset:
         """Add (and remove) tags on the samples matching ``filter``; returns how many."""
         body = self._client.post_json(
             dataset_path(self.name, "tags"),
-            {"filter": _filter(filter), "add": list(tags), "remove": list(remove)},
+            {"filter": filter_body(filter), "add": list(tags), "remove": list(remove)},
         )
         return int(body["updated"])
 
@@ -206,7 +213,7 @@ class Dataset:
         image) or to ``text``, among those matching ``filter``: a DataFrame ``sample_id,
         score, file_name``, best first. ``.attrs["code"]`` is this call as text."""
         return search_frame(
-            self._client, self.name, text=text, like=like, filter=_filter(filter), k=k,
+            self._client, self.name, text=text, like=like, filter=filter_body(filter), k=k,
             model=model,
         )  # fmt: skip
 
@@ -289,13 +296,14 @@ class Dataset:
         )
 
 
-def _filter(spec: Filter | None) -> dict[str, Any] | None:
+def filter_body(spec: Filter | None) -> dict[str, Any] | None:
+    """The JSON body of a filter given in a notebook (a mapping, or None for every sample)."""
     if spec is None:
         return None
     if not isinstance(spec, Mapping):
         raise VisionLensError(
             "a filter is a dict such as {'labels': {'classes': ['cat']}}; "
-            "see help(visionlens_jlab.catalog.filters)"
+            "see help(visionlens_jlab.catalog.query.filters)"
         )
     return _plain(dict(spec))
 

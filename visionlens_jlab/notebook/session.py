@@ -21,7 +21,7 @@ import pandas as pd
 from ..int_unique import unique_ints
 from . import protocol as P
 from .connection import VisionLensError
-from .dataset import Dataset, Filter, _filter
+from .dataset import Dataset, Filter, filter_body
 from .dataset import dataset as _dataset
 
 SelectCallback = Callable[[list[int]], Any]
@@ -135,7 +135,7 @@ class Session:
 
     def filter(self, spec: Filter | None = None) -> int:
         """Set the panels' filter (``None`` clears it); returns how many samples match."""
-        plain = _filter(spec)
+        plain = filter_body(spec)
         count = self.dataset.count(plain)  # the server validates the filter first
         self._send(P.message("filter", dataset=self.dataset.name, filter=plain))
         self._view = plain or None

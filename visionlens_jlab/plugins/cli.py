@@ -70,7 +70,7 @@ def format_plugins(document: dict[str, Any]) -> str:
 
 def cmd_plugin_field(args: argparse.Namespace) -> dict[str, Any]:
     """Compute a plugin's field(s) locally or as a server job; returns the counts."""
-    from ..cli import CliError, _job_result, run_local_or_remote
+    from ..cli import CliError, job_result, run_local_or_remote
     from .discovery import PluginError
 
     def local(catalog: Any) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def cmd_plugin_field(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"plugin": args.plugin, "field": args.field}
-        return _job_result(client, client.post(f"datasets/{args.dataset}/plugin-fields", body))
+        return job_result(client, client.post(f"datasets/{args.dataset}/plugin-fields", body))
 
     try:
         result = run_local_or_remote(args, local, remote)

@@ -5,7 +5,7 @@ side only (it imports the catalog); worker processes need none of it."""
 from __future__ import annotations
 
 from ..blindspots.extensions import register_agent_tool, register_image_attribute
-from ..catalog.computed import register_computed_field
+from ..catalog.extensions.computed import register_computed_field
 from .registry import PluginRegistry
 
 

@@ -2,7 +2,7 @@
 
 A query is a vector: a sample's stored vector (``like``), an uploaded image or a text
 through the space's encoders (:mod:`.encoders`). The filter is the JSON filter of
-:mod:`~visionlens_jlab.catalog.filters`; the answer holds ``k`` results whenever at least
+:mod:`~visionlens_jlab.catalog.query.filters`; the answer holds ``k`` results whenever at least
 ``k`` matching samples have a vector, whatever the filter's selectivity. How depends on how
 many samples match (measured in ``benchmarks/results/search.md``):
 
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..catalog.filters import FilterError, compile_filter
+from ..catalog.query.filters import FilterError, compile_filter
 from ..vectors import Hit, SpaceInfo, VectorStore
 from ..vectors.base import check_k
 from .coverage import coverage_warning, read_dataset_state

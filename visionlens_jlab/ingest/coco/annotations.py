@@ -18,7 +18,7 @@ import numpy as np
 from ..base import ANNOTATION_BATCH_ROWS, AnnotationRows, fast_dumps
 from ..batches import Batch
 from ..report import IngestReport
-from .jsonstream import _JSON_ERRORS, JsonLayout, open_array
+from .jsonstream import JSON_ERRORS, JsonLayout, open_array
 from .policies import AnnotationPolicies, attributes_json, check_segmentation
 from .sql_source import SqlAnnotationSource, SqlUnavailable
 
@@ -94,7 +94,7 @@ class AnnotationReader(AnnotationPolicies):
             with open_array(layout, key) as (items, on_error):
                 try:
                     yield from self._loop(islice(items, done, None) if done else items)
-                except _JSON_ERRORS as exc:
+                except JSON_ERRORS as exc:
                     on_error(exc)
         self.report.counts["annotation_records"] = self.records
         self._check_duplicate_ids()

@@ -124,7 +124,7 @@ class _ArrayContext:
 
 def open_array(layout: JsonLayout, key: str | None) -> _ArrayContext:
     """``with open_array(layout, key) as (items, on_error)``: iterate ``items`` inside
-    ``try: ... except _JSON_ERRORS as exc: on_error(exc)``; ``on_error`` returns at the
+    ``try: ... except JSON_ERRORS as exc: on_error(exc)``; ``on_error`` returns at the
     normal end of the array and raises :class:`IngestError` for invalid JSON. (Lets the hot
     loop iterate ijson directly, without a generator layer per element.)"""
     return _ArrayContext(layout, key)
@@ -138,7 +138,7 @@ def iter_array(layout: JsonLayout, key: str | None) -> Iterator[Any]:
     with open_array(layout, key) as (items, on_error):
         try:
             yield from items
-        except _JSON_ERRORS as exc:
+        except JSON_ERRORS as exc:
             on_error(exc)
 
 
@@ -150,12 +150,12 @@ def read_value(layout: JsonLayout, key: str) -> Any:
         try:
             for value in ijson.items(f, key if ambiguous else "", use_float=True):
                 return value
-        except _JSON_ERRORS as exc:
+        except JSON_ERRORS as exc:
             _translate(exc, layout.path, allow_trailing=not ambiguous)
     return None
 
 
-_JSON_ERRORS = (ijson.JSONError, ValueError, UnicodeDecodeError)
+JSON_ERRORS = (ijson.JSONError, ValueError, UnicodeDecodeError)
 
 
 def _translate(exc: BaseException, path: str, *, allow_trailing: bool) -> None:

@@ -1,0 +1,1 @@
+"""Floor 7: feature tables that plug into filters and facets (computed and measured fields, maps). Imports the floors below."""

@@ -1,0 +1,234 @@
+"""Measured attributes and blind-spot results in the catalog.
+
+Tables (removed with their dataset):
+
+* ``sample_attributes``: per image, measured from pixels and the image header (brightness,
+  contrast, saturation, sharpness, grayscale, megapixels, aspect), which the engine reads;
+  filterable as sample fields ``measured.<name>`` (``{"sample": {"measured.brightness":
+  {"max": 0.2}}}``). The same values are written as the computed fields
+  ``computed.measured_<name>`` (:mod:`.computed`), so they are facets, filters, sort keys
+  and grid fields like every other derived field;
+* ``object_attributes``: per ground-truth box, from its geometry (COCO size class, aspect,
+  truncated at the border, crowding, relative position); filterable as the label condition
+  ``measured`` (``{"labels": {"source": "ground_truth", "measured": {"size": ["small"]}}}``);
+* ``blindspot_results`` (the last result per model) and ``blindspot_reviews`` (verdicts).
+
+Every write goes through the functions here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..query.filter_conditions import field_condition
+from ..query.filters import (
+    FilterError,
+    Params,
+    register_label_condition,
+    register_sample_field_prefix,
+)
+from ..store.catalog import NotFoundError, register_dataset_table
+from .computed import CATEGORICAL, NUMERIC, register_computed_field, write_computed
+
+if TYPE_CHECKING:
+    from ..store.catalog import Catalog
+
+SAMPLE_ATTRIBUTES = {
+    "brightness": "DOUBLE",  # mean luminance / 255
+    "contrast": "DOUBLE",  # standard deviation of luminance / 255
+    "saturation": "DOUBLE",  # mean HSV saturation, 0-1
+    "sharpness": "DOUBLE",  # variance of the Laplacian of luminance (0-255 scale)
+    "grayscale": "BOOLEAN",  # no colour: channels (nearly) equal everywhere
+    "megapixels": "DOUBLE",
+    "aspect": "DOUBLE",  # width / height
+}
+OBJECT_ATTRIBUTES = {
+    "size": "VARCHAR",  # COCO: small < 32^2 <= medium < 96^2 <= large (area, else w*h)
+    "aspect": "DOUBLE",  # box width / height
+    "truncated": "BOOLEAN",  # the box touches the image border
+    "crowding": "INTEGER",  # other ground-truth boxes overlapping it (IoU > 0.1)
+    "position": "VARCHAR",  # center | middle | edge (distance of its centre from the middle)
+}
+
+_DDL = {
+    "sample_attributes": "CREATE TABLE IF NOT EXISTS sample_attributes "
+    "(dataset_id INTEGER NOT NULL, sample_id BIGINT NOT NULL, "
+    + ", ".join(f"{k} {t}" for k, t in SAMPLE_ATTRIBUTES.items())
+    + ")",
+    "object_attributes": "CREATE TABLE IF NOT EXISTS object_attributes "
+    "(dataset_id INTEGER NOT NULL, ann_id BIGINT NOT NULL, sample_id BIGINT NOT NULL, "
+    + ", ".join(f"{k} {t}" for k, t in OBJECT_ATTRIBUTES.items())
+    + ")",
+    "blindspot_results": "CREATE TABLE IF NOT EXISTS blindspot_results (dataset_id INTEGER "
+    "NOT NULL, model VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, result JSON NOT NULL)",
+    "blindspot_reviews": "CREATE TABLE IF NOT EXISTS blindspot_reviews (dataset_id INTEGER "
+    "NOT NULL, finding_id VARCHAR NOT NULL, verdict VARCHAR NOT NULL, "
+    "created_at TIMESTAMP NOT NULL)",
+}
+VERDICTS = ("confirmed", "rejected")
+COMPUTED_PREFIX = "measured_"
+"""Computed-field names of the per-image attributes: ``computed.measured_brightness``..."""
+_DESCRIPTIONS = {
+    "brightness": "mean luminance, 0-1",
+    "contrast": "standard deviation of luminance, 0-1",
+    "saturation": "mean HSV saturation, 0-1",
+    "sharpness": "variance of the Laplacian of luminance (blur is low)",
+    "grayscale": "no colour: channels (nearly) equal everywhere",
+    "megapixels": "width x height / 1e6",
+    "aspect": "width / height",
+}
+
+
+def install() -> None:
+    """Register the tables and the ``measured`` filters (on import, before catalogs open)."""
+    for table, ddl in _DDL.items():
+        register_dataset_table(table, ddl)
+    register_sample_field_prefix("measured.", _sample_field)
+    register_label_condition("measured", _object_condition)
+    for name, sql_type in SAMPLE_ATTRIBUTES.items():
+        kind = CATEGORICAL if sql_type == "BOOLEAN" else NUMERIC
+        register_computed_field(COMPUTED_PREFIX + name, kind, f"measured: {_DESCRIPTIONS[name]}")
+
+
+def _sample_field(name: str, params: Params) -> str:
+    if name not in SAMPLE_ATTRIBUTES:
+        raise FilterError(f"unknown measured attribute {name!r} (known: {list(SAMPLE_ATTRIBUTES)})")
+    # the column name comes from the whitelist above, never from the request
+    return f"(SELECT m.{name} FROM sample_attributes m WHERE m.sample_id = s.sample_id)"  # noqa: S608
+
+
+def _object_condition(value: Any, params: Params) -> str:
+
+    if not isinstance(value, dict) or not value:
+        raise FilterError("labels.measured must be an object such as {'size': ['small']}")
+    parts = []
+    for name, cond in value.items():
+        if name not in OBJECT_ATTRIBUTES:
+            raise FilterError(f"unknown measured object attribute {name!r}")
+        if isinstance(cond, list):
+            cond = {"in": cond}
+        elif not isinstance(cond, dict):
+            cond = {"eq": cond}
+        parts.append(field_condition(f"o.{name}", cond, params, f"measured.{name}"))
+    where = " AND ".join(parts)
+    return f"a.ann_id IN (SELECT o.ann_id FROM object_attributes o WHERE {where})"  # noqa: S608 - whitelisted names, bound values
+
+
+def write_sample_attributes(catalog: Catalog, dataset_id: int, table: pa.Table) -> None:
+    """Replace a dataset's per-image attributes (``sample_id`` + :data:`SAMPLE_ATTRIBUTES`),
+    both the engine's table and the computed fields ``measured_<name>``."""
+    _replace(catalog, "sample_attributes", dataset_id, table, ["sample_id", *SAMPLE_ATTRIBUTES])
+    ids = table.column("sample_id").to_numpy()
+    values: dict[str, tuple[Any, Any]] = {}
+    for name, sql_type in SAMPLE_ATTRIBUTES.items():
+        column = table.column(name)
+        if sql_type == "BOOLEAN":
+            present = column.is_valid().to_numpy(zero_copy_only=False)
+            flags = column.to_pylist()
+            values[COMPUTED_PREFIX + name] = (
+                ids[present],
+                ["true" if f else "false" for f, p in zip(flags, present, strict=True) if p],
+            )
+        else:
+            values[COMPUTED_PREFIX + name] = (
+                ids,
+                column.cast(pa.float64()).to_numpy(zero_copy_only=False),
+            )
+    write_computed(catalog, dataset_id, values, producer="attributes")
+
+
+def write_object_attributes(catalog: Catalog, dataset_id: int, table: pa.Table) -> None:
+    """Replace a dataset's per-box attributes (``ann_id, sample_id`` + :data:`OBJECT_ATTRIBUTES`)."""
+    columns = ["ann_id", "sample_id", *OBJECT_ATTRIBUTES]
+    _replace(catalog, "object_attributes", dataset_id, table, columns)
+
+
+def _replace(
+    catalog: Catalog, table: str, dataset_id: int, rows: pa.Table, columns: list[str]
+) -> None:
+    missing = set(columns) - set(rows.column_names)
+    if missing:
+        raise ValueError(f"{table} rows lack columns {sorted(missing)}")
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
+        cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed names
+        cur.register("_vl_measured", rows.select(columns))
+        try:
+            cur.execute(
+                f"INSERT INTO {table} SELECT ?, {', '.join(columns)} FROM _vl_measured",  # noqa: S608 - fixed names
+                [dataset_id],
+            )
+        finally:
+            cur.unregister("_vl_measured")
+
+
+def has_attributes(catalog: Catalog, dataset_id: int) -> bool:
+    """Whether the attributes job has run for this dataset."""
+    with catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT 1 FROM object_attributes WHERE dataset_id = ? LIMIT 1", [dataset_id]
+        ).fetchall()
+        rows += cur.execute(
+            "SELECT 1 FROM sample_attributes WHERE dataset_id = ? LIMIT 1", [dataset_id]
+        ).fetchall()
+    return len(rows) == 2
+
+
+def save_result(catalog: Catalog, dataset_id: int, model: str, result: dict[str, Any]) -> None:
+    """Store the last blind-spot result of ``model`` (replacing the previous one)."""
+    created = datetime.now(timezone.utc).replace(tzinfo=None)
+    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
+        cur.execute(
+            "DELETE FROM blindspot_results WHERE dataset_id = ? AND model = ?", [dataset_id, model]
+        )
+        cur.execute(
+            "INSERT INTO blindspot_results VALUES (?, ?, ?, ?)",
+            [dataset_id, model, created, json.dumps(result)],
+        )
+
+
+def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any]:
+    """The last stored result (of ``model``, or of any model), with the reviews merged in."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        sql = "SELECT result, created_at FROM blindspot_results WHERE dataset_id = ?"
+        args: list[Any] = [dataset_id]
+        if model is not None:
+            sql += " AND model = ?"
+            args.append(model)
+        rows = cur.execute(sql + " ORDER BY created_at DESC LIMIT 1", args).fetchall()
+        reviews = dict(
+            cur.execute(
+                "SELECT finding_id, arg_max(verdict, created_at) FROM blindspot_reviews "
+                "WHERE dataset_id = ? GROUP BY finding_id",
+                [dataset_id],
+            ).fetchall()
+        )
+    if not rows:
+        what = f"model {model!r}" if model else "any model"
+        raise NotFoundError(f"no blind-spot result for {what} on dataset {dataset!r} yet")
+    result: dict[str, Any] = json.loads(rows[0][0])
+    result["created_at"] = rows[0][1].isoformat()
+    for finding in result.get("findings", []):
+        finding["review"] = reviews.get(finding["id"])
+    return result
+
+
+def save_review(catalog: Catalog, dataset: str, finding_id: str, verdict: str) -> None:
+    """Record a user's verdict on a finding (the newest verdict wins)."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {list(VERDICTS)}")
+    created = datetime.now(timezone.utc).replace(tzinfo=None)
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id, keeps_derived=True)  # not samples nor boxes
+        cur.execute(
+            "INSERT INTO blindspot_reviews VALUES (?, ?, ?, ?)",
+            [dataset_id, finding_id, verdict, created],
+        )
+
+
+install()

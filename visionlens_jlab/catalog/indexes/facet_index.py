@@ -1,0 +1,321 @@
+"""An in-memory index of a dataset's boxes for filtered facets, kept across writes that do
+not change boxes.
+
+A filtered facets request used to scan the filtered samples' boxes in DuckDB: per source a
+join of the filtered sample ids with millions of box rows, most of its cold time at 1M
+images (about 250 ms per source, see docs/architecture.md "Browsing at 1M"). Boxes change
+far less often than the answers cache is dropped (every tag write drops it), so this module
+keeps, per dataset, what answers the split, width, height, label, box count and score
+facets of any sample mask (packed once per request, :class:`~.bit_levels.PackedMask`)
+without reading every box:
+
+* per source, each sample's boxes of every label and its number of boxes as bit levels
+  (:mod:`.bit_levels`): a count is a popcount per level plus a short gather;
+* the split of every sample the same way (one bit set per split);
+* scores (per model), widths and heights sorted by value with cuts of bit levels
+  (:class:`~.mask_counts.BinnedValues`), binned with the exact arithmetic of
+  :mod:`.facet_sql` (the range of the selected values, ``FLOOR((x - lo) / width)``,
+  capped at the last bin, in float64 as DuckDB's DOUBLE), so the histograms are the same
+  numbers.
+
+**Validity.** The index is labelled with a token stored in ``facet_parts`` (part
+``index``): :func:`~.facet_parts.write_parts`, which every writer that changes samples or
+boxes while keeping the derived tables calls, stores a new token; every other write
+deletes the derived rows, the token with them. A request reads the token with its own
+statements and uses the index only if it carries that token; a missing token is created
+(in a derived-rows write, no answer changes) and the index built in one read transaction,
+so an index never holds rows older than its token. Sample ids the index does not know (a
+write between the token and the filter's statement) send the request to the SQL path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base.bit_levels import CodeCounts, Levels, PackedMask
+from ..base.mask_counts import BinnedValues, SortedValues, bin_of
+from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
+from ..store.catalog import Catalog
+from ..store.schema import GROUND_TRUTH
+from ..store.token_cache import TokenCache, token_snapshot
+from .index_warmer import register_warmer
+
+_KEPT_DATASETS = 2
+"""Indexes kept per catalog (most recently used first): about 80 MB each at 1M images."""
+
+
+@dataclass(frozen=True)
+class _Source:
+    vocab: list[str | None]  # label per code
+    labels: CodeCounts  # per label code, each sample's boxes with it
+    box_counts: Levels  # each sample's boxes of the source
+    scores: BinnedValues | None  # the boxes by score; None for ground truth
+    fields: dict[str, SortedValues]  # numeric box fields, built on a first range filter
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """A dataset's sample ids (ascending) and the position of an id among them."""
+
+    ids: np.ndarray  # int64, ascending
+    dense_base: int | None  # ids == dense_base + arange(n), when they are
+
+    @staticmethod
+    def of(ids: np.ndarray) -> SampleSet:
+        """The set of ``ids`` (int64, ascending)."""
+        dense = len(ids) > 0 and int(ids[-1]) - int(ids[0]) + 1 == len(ids)
+        return SampleSet(ids, int(ids[0]) if dense else None)
+
+    @property
+    def n(self) -> int:
+        """How many samples."""
+        return len(self.ids)
+
+    def positions_unchecked(self, ids: np.ndarray) -> np.ndarray:
+        """The positions of ids known to be members."""
+        if self.dense_base is not None:
+            return ids - self.dense_base
+        return np.searchsorted(self.ids, ids)
+
+    def positions(self, ids: np.ndarray) -> np.ndarray | None:
+        """The positions of ``ids``, or None if one of them is not a member."""
+        pos = self.positions_unchecked(ids)
+        if not len(pos):
+            return pos
+        if int(pos.min()) < 0 or int(pos.max()) >= self.n:
+            return None
+        if self.dense_base is None and not np.array_equal(self.ids[pos], ids):
+            return None
+        return pos
+
+    def members(self, ids: np.ndarray) -> np.ndarray:
+        """The elements of ``ids`` that are members, in their order."""
+        if self.dense_base is not None:
+            return ids[(ids >= self.dense_base) & (ids < self.dense_base + self.n)]
+        pos = np.minimum(np.searchsorted(self.ids, ids), max(self.n - 1, 0))
+        return ids[self.ids[pos] == ids] if self.n else ids[:0]
+
+    def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
+        """A boolean mask over the samples of ``ids`` (distinct), or None if one of them
+        is not a member."""
+        pos = self.positions(ids)
+        if pos is None:
+            return None
+        mask = np.zeros(self.n, dtype=bool)
+        mask[pos] = True
+        return mask
+
+
+@dataclass(frozen=True)
+class BoxIndex:
+    """One dataset's boxes as arrays, valid for the rows of ``token``."""
+
+    token: str
+    samples: SampleSet
+    split: CodeCounts  # per split code, its samples
+    split_values: list[str | None]
+    width: BinnedValues
+    height: BinnedValues
+    sources: dict[str, _Source]
+
+    def mask_of(self, ids: np.ndarray) -> np.ndarray | None:
+        """See :meth:`SampleSet.mask_of`."""
+        return self.samples.mask_of(ids)
+
+
+_INDEXES: TokenCache[BoxIndex] = TokenCache(_KEPT_DATASETS, lambda index: index.token)
+
+
+def box_index(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> BoxIndex | None:
+    """The dataset's box index for the rows ``cur`` reads now, built if needed; None for a
+    read-only catalog without a token (nothing can label an index there)."""
+    return _INDEXES.get(catalog, cur, dataset_id, _build)
+
+
+def held_datasets(catalog: Catalog) -> set[int]:
+    """The datasets whose box index is in memory (the ones the warmer rebuilds)."""
+    return _INDEXES.datasets(catalog)
+
+
+def held_index(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
+    """The box index held for a dataset, current or not."""
+    return _INDEXES.held(catalog, dataset_id)
+
+
+register_warmer(box_index, held_datasets)
+
+
+def _build(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
+    """Read the token and the dataset's samples and boxes in one snapshot (one source's
+    boxes at a time: the peak memory of a build is one source's rows, not all)."""
+    with token_snapshot(catalog, dataset_id) as (cur, token):
+        if token is None:
+            return None
+        columns = cur.sql(
+            "SELECT sample_id, split, width, height FROM samples WHERE dataset_id = ? "
+            "ORDER BY sample_id",
+            params=[dataset_id],
+        ).to_arrow_table()
+        samples = SampleSet.of(np.asarray(columns.column("sample_id"), dtype=np.int64))
+        every = np.arange(samples.n, dtype=np.int32)
+        split, split_values = _codes(columns.column("split"))
+        width, height = (
+            BinnedValues.of(
+                SortedValues.of(_floats(columns.column(name)), every),
+                samples.n,
+                FACET_HISTOGRAM_BINS,
+            )
+            for name in ("width", "height")
+        )
+        index = BoxIndex(
+            token, samples, CodeCounts.of(split, every, len(split_values), samples.n),
+            split_values, width, height, {},
+        )  # fmt: skip
+        del columns
+        names = cur.execute(
+            "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? ORDER BY source",
+            [dataset_id],
+        ).fetchall()
+        for (source,) in names:
+            built = _source(cur, dataset_id, source, samples)
+            if built is None:  # boxes of samples the snapshot does not hold: not expected
+                return None
+            index.sources[source] = built
+    return index
+
+
+def _source(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, samples: SampleSet
+) -> _Source | None:
+    rows = cur.sql(
+        "SELECT sample_id, label, score FROM annotations WHERE dataset_id = ? AND source = ?",
+        params=[dataset_id, source],
+    ).to_arrow_table()
+    pos = samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
+    if pos is None:
+        return None
+    pos = pos.astype(np.int32)  # 4 bytes a box
+    labels, vocab = _codes(rows.column("label"))
+    scores = None
+    if source != GROUND_TRUTH:
+        scores = BinnedValues.of(
+            SortedValues.of(_floats(rows.column("score")), pos), samples.n, FACET_HISTOGRAM_BINS
+        )
+    return _Source(
+        vocab, CodeCounts.of(labels, pos, len(vocab), samples.n), Levels.of_rows(pos, samples.n),
+        scores, {},
+    )  # fmt: skip
+
+
+def box_field(
+    catalog: Catalog, index: BoxIndex, dataset_id: int, source: str, field: str
+) -> SortedValues | None:
+    """The boxes of ``source`` sorted by the numeric column ``field`` (``x``, ``y``, ``w``,
+    ``h``, ``area`` or ``score``), read on first use and kept with the index; None when the
+    rows moved on since the index's token (or the source has no box)."""
+    if field not in _BOX_FIELDS:
+        raise ValueError(f"not a numeric box column: {field!r}")
+    src = index.sources.get(source)
+    if src is None:
+        return None
+    if field == "score" and src.scores is not None:
+        return src.scores.rows
+    found = src.fields.get(field)
+    if found is not None:
+        return found
+    with token_snapshot(catalog, dataset_id) as (cur, token):
+        if token != index.token:
+            return None
+        rows = cur.sql(
+            f"SELECT sample_id, {field} AS v FROM annotations "  # noqa: S608 - a checked column name
+            "WHERE dataset_id = ? AND source = ?",
+            params=[dataset_id, source],
+        ).to_arrow_table()
+    pos = index.samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
+    if pos is None:
+        return None
+    found = SortedValues.of(_floats(rows.column("v")), pos.astype(np.int32))
+    src.fields[field] = found  # one value per key: a concurrent build stores the same rows
+    return found
+
+
+_BOX_FIELDS = ("x", "y", "w", "h", "area", "score")
+
+
+def _codes(column: Any) -> tuple[np.ndarray, list[str | None]]:
+    """Codes of a text column and the value of each code (NULL's code is the last)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values: list[str | None] = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    values.append(None)
+    return codes.astype(np.min_scalar_type(len(values))), values  # memory: 1-2 bytes a box
+
+
+def _floats(column: Any) -> np.ndarray:
+    """A numeric column as float64 (DuckDB's DOUBLE arithmetic), NaN for NULL."""
+    values = column.combine_chunks().cast(pa.float64())
+    return np.asarray(values.fill_null(np.nan).to_numpy(zero_copy_only=False))
+
+
+def sample_entries(index: BoxIndex, bits: PackedMask, numeric: Any) -> list[dict[str, Any]]:
+    """The ``split``, ``width`` and ``height`` facets over the samples of ``bits``."""
+    split = _label_entry(index.split_values, index.split.counts(bits))
+    split["name"] = "split"
+    return [split, _value_entry("width", index.width, bits, numeric),
+            _value_entry("height", index.height, bits, numeric)]  # fmt: skip
+
+
+def source_entries(
+    index: BoxIndex, bits: PackedMask, source: str, numeric: Any
+) -> list[dict[str, Any]]:
+    """The ``label``, ``box_count`` and (predictions) ``score`` facets of ``source`` over the
+    samples of ``bits``, as :mod:`.facet_compute` builds them (``numeric``: its builder of
+    a numeric entry from count, lo, hi and bin counts)."""
+    total = bits.count
+    src = index.sources.get(source)
+    if src is None:  # a source without a box in this dataset: every sample has 0 boxes
+        out = [_label_entry([], np.zeros(0, np.int64)),
+               _box_count_entry(np.array([total]), total, numeric)]  # fmt: skip
+        if source != GROUND_TRUTH:
+            out.append(numeric("score", 0, None, None, {}))
+    else:
+        out = [_label_entry(src.vocab, src.labels.counts(bits)),
+               _box_count_entry(src.box_counts.per_count(bits), total, numeric)]  # fmt: skip
+        if src.scores is not None:
+            out.append(_value_entry("score", src.scores, bits, numeric))
+    for entry in out:
+        entry["source"] = source
+    return out
+
+
+def _label_entry(vocab: list[str | None], counts: np.ndarray) -> dict[str, Any]:
+    found = [(int(c), v) for v, c in zip(vocab, counts.tolist(), strict=True) if c > 0]
+    # the SQL's order: most frequent first, ties by value, NULL last
+    found.sort(key=lambda cv: (-cv[0], cv[1] is None, cv[1] or ""))
+    values = [{"value": v, "count": c} for c, v in found[:MAX_CATEGORICAL_VALUES]]
+    return {"name": "label", "type": "categorical", "values": values}
+
+
+def _box_count_entry(per_count: np.ndarray, total: int, numeric: Any) -> dict[str, Any]:
+    """The histogram of box counts (``per_count[c]``: samples with ``c`` boxes)."""
+    present = np.flatnonzero(per_count).tolist()
+    if total == 0 or not present:
+        return numeric("box_count", 0, None, None, {})
+    lo, hi = float(present[0]), float(present[-1])
+    bins: dict[int, int] = {}
+    for c in present:
+        b = bin_of(float(c), lo, hi, FACET_HISTOGRAM_BINS)
+        bins[b] = bins.get(b, 0) + int(per_count[c])
+    return numeric("box_count", total, lo, hi, bins)
+
+
+def _value_entry(name: str, values: BinnedValues, bits: PackedMask, numeric: Any) -> dict[str, Any]:
+    """A numeric facet of the values of the rows of ``bits``' samples, binned as the SQL."""
+    found = values.histogram(bits, FACET_HISTOGRAM_BINS)
+    return numeric(name, found.count, found.lo, found.hi, found.bins)

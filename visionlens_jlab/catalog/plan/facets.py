@@ -1,0 +1,223 @@
+"""Facets: value counts of categorical fields and histograms of numeric ones over a filter's samples.
+
+Whatever the number of facets, the work is two statements on one cursor: one reads the
+filtered samples' columns into Arrow, one computes every built-in facet from them and from
+their boxes (:mod:`.facet_sql`); registered providers then add theirs. Which facets exist
+(the ``fields`` and ``attributes`` keys, the box sources) is read from ``facet_keys``, which
+the writer maintains (:mod:`.facet_keys`). This replaced two temp tables and some thirty
+small queries (four per numeric facet, three per JSON key), whose fixed costs were most of
+the time; the output is the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, cast
+
+import duckdb
+
+from ..indexes.facet_index import box_index
+from ..indexes.field_columns import field_columns
+from ..indexes.filtered_samples import FilteredSamples
+from ..query.filters import CompiledFilter, compile_filter
+from ..sql.facet_compute import facets_over
+from ..sql.facet_exclusion import OwnCondition, own_conditions
+from ..sql.facet_keys import FacetKeys, shown_facet_keys
+from ..sql.facet_parts import part_of, read_parts, stored_parts, write_parts
+from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FIELD_FACETS
+from ..store.catalog import Catalog
+from ..store.request_reads import reads_once
+from ..store.result_cache import Version, filter_key, same_filter
+from .facet_indexed import indexed_facets
+
+__all__ = [
+    "FACET_HISTOGRAM_BINS",
+    "MAX_CATEGORICAL_VALUES",
+    "MAX_FIELD_FACETS",
+    "FacetProvider",
+    "facets",
+    "register_facet_provider",
+    "unregister_facet_provider",
+]
+
+FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
+_FACET_PROVIDERS: list[FacetProvider] = []
+_TAKES_FILTERED: set[FacetProvider] = set()  # the providers called with ``filtered``
+
+
+class FilteredFacetProvider(Protocol):
+    """A provider registered with ``takes_filtered``: also given the samples as a mask."""
+
+    def __call__(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        dataset_id: int,
+        samples_table: str,
+        *,
+        filtered: FilteredSamples | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+
+def register_facet_provider(provider: FacetProvider, takes_filtered: bool = False) -> None:
+    """Let an engine module add facets (e.g. evaluation status).
+
+    ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
+    ``samples_table`` names a table of the filtered samples (column ``sample_id``). With
+    ``takes_filtered`` it is called with the keyword ``filtered``: the same samples as a
+    :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None;
+    given a mask, the provider calls ``filtered.register(cur, samples_table)`` before it
+    reads the table (registering costs milliseconds that a provider answering from the
+    mask, or with nothing to count, need not pay).
+    """
+    if provider not in _FACET_PROVIDERS:
+        _FACET_PROVIDERS.append(provider)
+        if takes_filtered:
+            _TAKES_FILTERED.add(provider)
+
+
+def unregister_facet_provider(provider: FacetProvider) -> None:
+    """Remove a provider registered by :func:`register_facet_provider` (a test's own)."""
+    if provider in _FACET_PROVIDERS:
+        _FACET_PROVIDERS.remove(provider)
+    _TAKES_FILTERED.discard(provider)
+
+
+def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
+    """Value counts of categorical fields and histograms of numeric ones, over ``spec``'s samples.
+
+    Covers the sample columns, every ``fields.<key>``, tags, label classes per source, the
+    prediction score per model, ``attributes.<key>`` of boxes, and boxes per sample. A
+    facet the filter conditions on is counted without its own condition (multi-pick, see
+    :mod:`.facet_exclusion`): only that facet is computed again, over the wider filter,
+    or taken from the cached answer of the wider filter (usually the unfiltered view's).
+    Answers are cached until the next write (:mod:`.result_cache`).
+    """
+    with catalog.cursor() as cur, reads_once(cur):  # each small read once: request_reads.py
+        dataset_id = catalog.dataset_id(cur, dataset)
+        # before the first statement on the dataset's rows: see result_cache.py
+        version = catalog.version_of(dataset_id)
+        flt = compile_filter(dataset_id, spec)
+        key = filter_key("facets", dataset_id, flt)
+        cached = catalog.results.get(key, version)
+        if cached is not None:
+            return cached
+        keys = shown_facet_keys(cur, dataset_id)
+        filtered: list[FilteredSamples] = []  # the index's mask, when it answered
+        if flt.whole_dataset:
+            out, total = _whole_dataset(catalog, cur, dataset_id, keys)
+        else:
+            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
+        built_in = {(f["name"], f.get("source")) for f in out if f}
+        mask = filtered[0] if filtered else None  # else the samples table is registered
+        for provider in _FACET_PROVIDERS:
+            if provider in _TAKES_FILTERED:
+                with_mask = cast(FilteredFacetProvider, provider)
+                out.extend(with_mask(cur, dataset_id, "_facet_samples", filtered=mask))
+            else:
+                if mask is not None:
+                    mask.register(cur, "_facet_samples")
+                out.extend(provider(cur, dataset_id, "_facet_samples"))
+        for own in own_conditions(spec):
+            if (own.name, own.source) not in built_in:  # provider facets: plain semantics
+                continue
+            entry = _wider_facet(catalog, cur, dataset_id, own, version)
+            if entry is None:
+                continue
+            out = [
+                entry if f and (f["name"], f.get("source")) == (own.name, own.source) else f
+                for f in out
+            ]
+    answer = {"total": total, "facets": [f for f in out if f]}
+    catalog.results.put(key, version, answer)
+    catalog.results.put(same_filter(key, "total"), version, total)
+    return answer
+
+
+def _filtered(
+    catalog: Catalog,
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    flt: CompiledFilter,
+    spec: Mapping[str, Any] | None,
+    keys: FacetKeys,
+    some_sources: bool = False,
+    on_mask: list[FilteredSamples] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """The built-in facets of ``flt``'s samples (``spec`` compiled): from the in-memory box
+    index when it holds them (:mod:`.facet_indexed`, the same numbers), else the SQL;
+    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: gets the
+    index's mask of the samples when the index answered."""
+    boxes = box_index(catalog, cur, dataset_id)
+    if boxes is not None:
+        only_sources = some_sources and bool(keys.sources)
+        field_cols = field_columns(catalog, cur, dataset_id)
+        masks: list[FilteredSamples] = []
+        fast = indexed_facets(
+            catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
+            field_cols, only_sources, masks.append, flt.ids,
+        )  # fmt: skip
+        if fast is not None:
+            if on_mask is not None:
+                on_mask.extend(masks)
+            return fast
+    return facets_over(
+        cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, some_sources
+    )
+
+
+def _whole_dataset(
+    catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int, keys: FacetKeys
+) -> tuple[list[dict[str, Any]], int]:
+    """The built-in facets of the unfiltered view from the writer's pre-aggregates
+    (:mod:`.facet_parts`), rebuilt first if a part is missing; the dataset's sample ids
+    stay registered as ``_facet_samples`` for the providers."""
+    ids = cur.sql(
+        "SELECT sample_id FROM samples WHERE dataset_id = ?", params=[dataset_id]
+    ).to_arrow_table()
+    entries = read_parts(cur, dataset_id, keys)
+    if entries is None and not catalog.read_only:
+        # computed inside the write that stores it: the parts match the rows they count
+        with catalog.write_derived(dataset_id) as wcur:
+            entries = write_parts(wcur, dataset_id, keys)
+    if entries is None:  # a read-only catalog: computed, not stored
+        flt = compile_filter(dataset_id, None)
+        entries, _ = facets_over(cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes)
+        cur.unregister("_facet_samples")
+    cur.register("_facet_samples", ids)
+    return entries, ids.num_rows
+
+
+def _wider_facet(
+    catalog: Catalog,
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    own: OwnCondition,
+    version: Version,
+) -> dict[str, Any] | None:
+    """Facet ``own`` over the filter without its own condition: from the cached facets
+    answer of that filter when there is one (the same numbers: a facet is computed the same
+    way alone or with the others), else computed alone (and cached alone)."""
+    name, source = own.name, own.source
+    flt = compile_filter(dataset_id, own.reduced)
+    wider = catalog.results.get(filter_key("facets", dataset_id, flt), version)
+    if wider is None and flt.whole_dataset:  # the writer's pre-aggregate of that facet
+        part = part_of({"name": name, "source": source})
+        stored = stored_parts(cur, dataset_id, [part])
+        if stored is not None:
+            wider = {"facets": stored[part]}
+    if wider is None:
+        key = filter_key("facet", dataset_id, flt, name, source)
+        single = catalog.results.get(key, version)
+        if single is not None:
+            return single
+        only_fields = [name[7:]] if name.startswith("fields.") else []
+        sources = [source] if source else []
+        wider, _ = _filtered(
+            catalog, cur, dataset_id, flt, own.reduced, FacetKeys(only_fields, [], sources), True
+        )
+        entry = next(
+            (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None
+        )
+        catalog.results.put(key, version, entry)
+        return entry
+    facets_list = wider["facets"]
+    return next((e for e in facets_list if (e["name"], e.get("source")) == (name, source)), None)

@@ -1,0 +1,1 @@
+"""Floor 8: the read API the handlers, CLI and notebook call (pages, counts, facets, exports). Imports the floors below."""

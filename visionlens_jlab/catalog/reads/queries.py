@@ -1,0 +1,302 @@
+"""Read queries behind the samples page, facets, id lists and annotation tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..extensions.computed import computed_values_for
+from ..indexes.tag_lists import patch_held
+from ..plan.facets import FacetProvider, facets, register_facet_provider
+from ..plan.sorted_pages import from_mask, sorted_page
+from ..plan.summary_pages import summary_page
+from ..query.filters import (
+    CompiledFilter,
+    FilterError,
+    Params,
+    compile_filter,
+    sort_direction,
+    sort_key_sql,
+)
+from ..sql import box_ranges
+from ..sql.facet_parts import write_tags_part
+from ..store.catalog import Catalog
+from ..store.request_reads import reads_once
+from ..store.result_cache import filter_key, params_key
+from ..store.token_cache import row_tokens
+
+__all__ = [
+    "FacetProvider",
+    "annotations_for",
+    "facets",
+    "register_facet_provider",
+    "sample_detail",
+    "sample_ids",
+    "samples_page",
+    "update_tags",
+]
+
+MAX_PAGE = 1000
+
+
+def samples_page(
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    sort: str | None = None,
+    order: str | None = None,
+    include_annotations: bool = True,
+) -> dict[str, Any]:
+    """The exact total of samples matching ``spec`` and one page of them, with their boxes."""
+    if offset < 0 or limit < 0:
+        raise FilterError("offset and limit must be non-negative")
+    limit = min(limit, MAX_PAGE)
+    direction = sort_direction(order)
+    with catalog.cursor() as cur, reads_once(cur):  # the tokens once: request_reads.py
+        dataset_id = catalog.dataset_id(cur, dataset)
+        # before the first statement on the dataset's rows: see result_cache.py
+        version = catalog.version_of(dataset_id)
+        key_params = Params()
+        key = sort_key_sql(sort, key_params)
+        flt = compile_filter(dataset_id, spec)
+        total_key = filter_key("total", dataset_id, flt)
+        page_key = filter_key(
+            "page", dataset_id, flt, key, params_key(key_params.values), direction,
+            offset, limit, include_annotations,
+        )  # fmt: skip
+        cached = catalog.results.get(page_key, version)
+        if cached is not None:
+            return cached
+        if limit == 0:  # a count: any page or facets answer of this filter knows it
+            known = catalog.results.get(total_key, version)
+            if known is not None:
+                return {"total": known, "offset": offset, "limit": 0, "samples": []}
+        found = None
+        if from_mask(sort, spec):  # the filter as a mask, in a held order or by sample id
+            found = sorted_page(
+                catalog, cur, dataset_id, spec, sort, direction, offset, limit, flt.ids
+            )
+        if found is None:
+            if not sort or sort == "sample_id":
+                box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once
+            found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
+        if found is not None:
+            total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])
+        else:
+            total, samples = _filtered_page(cur, dataset_id, flt, key, key_params, direction,
+                                            offset, limit)  # fmt: skip
+        if include_annotations and samples:
+            boxes = annotations_for(cur, [s["sample_id"] for s in samples])
+            for s in samples:
+                s["annotations"] = boxes.get(s["sample_id"], [])
+        if samples:
+            computed = computed_values_for(cur, dataset_id, [s["sample_id"] for s in samples])
+            for s in samples:
+                s["computed"] = computed.get(s["sample_id"], {})
+    page = {"total": total, "offset": offset, "limit": limit, "samples": samples}
+    catalog.results.put(page_key, version, page)
+    catalog.results.put(total_key, version, total)
+    return page
+
+
+_SAMPLE_COLUMNS = "sample_id, file_name, width, height, split, source_image_id, tags, fields"
+
+
+def _sample_row(r: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "sample_id": int(r[0]),
+        "file_name": r[1],
+        "width": r[2],
+        "height": r[3],
+        "split": r[4],
+        "source_image_id": r[5],
+        "tags": list(r[6] or []),
+        "fields": json.loads(r[7]) if r[7] else {},
+    }
+
+
+def _samples_by_id(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, ids: list[int]
+) -> list[dict[str, Any]]:
+    """The page rows of ``ids``, in that order."""
+    if not ids:
+        return []
+    rows = cur.execute(
+        f"SELECT {_SAMPLE_COLUMNS} FROM samples "  # noqa: S608 - fixed columns
+        "WHERE dataset_id = ? AND sample_id IN (SELECT unnest(?::BIGINT[]))",
+        [dataset_id, ids],
+    ).fetchall()
+    by_id = {int(r[0]): _sample_row(r) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _filtered_page(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    flt: CompiledFilter,
+    key: str,
+    key_params: Params,
+    direction: str,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The total and page of any filter and sort, in one statement."""
+    # One statement: the filter (box subqueries and all) runs once for the total and the
+    # page, instead of once for a COUNT and again for the page; only the page's rows
+    # read the wide columns (names, tags, JSON fields). The one-row total is left-joined
+    # with the page, so it comes back even when the page is empty.
+    rows = cur.execute(
+        f"""
+        WITH matched AS MATERIALIZED (
+            SELECT s.sample_id, {key} AS k FROM samples s WHERE {flt.where}),
+        page AS (
+            SELECT sample_id, k FROM matched
+            ORDER BY k {direction} NULLS LAST, sample_id ASC LIMIT ? OFFSET ?)
+        SELECT total.n, p.sample_id, p.file_name, p.width, p.height, p.split,
+               p.source_image_id, p.tags, p.fields
+        FROM (SELECT COUNT(*) AS n FROM matched) total
+        LEFT JOIN (
+            SELECT page.k, s.* FROM page
+            JOIN samples s ON s.sample_id = page.sample_id AND s.dataset_id = ?
+        ) p ON TRUE
+        ORDER BY p.k {direction} NULLS LAST, p.sample_id ASC
+        """,  # noqa: S608 - compiled, parameterized
+        [*key_params.values, *flt.params, limit, offset, dataset_id],
+    ).fetchall()
+    total = int(rows[0][0]) if rows else 0
+    return total, [_sample_row(r[1:]) for r in rows if r[1] is not None]
+
+
+def annotations_for(
+    cur: duckdb.DuckDBPyConnection, sample_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The boxes of the given samples, grouped by sample id."""
+    rows = cur.execute(
+        """
+        SELECT sample_id, ann_id, source, label, x, y, w, h, score, iscrowd, difficult
+        FROM annotations WHERE sample_id IN (SELECT unnest(?::BIGINT[]))
+        ORDER BY sample_id, source, ann_id
+        """,
+        [sample_ids],
+    ).fetchall()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(int(r[0]), []).append(
+            {
+                "ann_id": int(r[1]),
+                "source": r[2],
+                "label": r[3],
+                "bbox": [r[4], r[5], r[6], r[7]],
+                "score": r[8],
+                "iscrowd": bool(r[9]),
+                "difficult": bool(r[10]),
+            }
+        )
+    return out
+
+
+def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, Any]:
+    """One sample with every field and every box (segmentation and attributes included)."""
+    from ..store.catalog import NotFoundError
+
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = cur.execute(
+            """
+            SELECT sample_id, file_name, location, width, height, split, source_image_id,
+                   tags, fields
+            FROM samples WHERE dataset_id = ? AND sample_id = ?
+            """,
+            [dataset_id, sample_id],
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
+        boxes = cur.execute(
+            """
+            SELECT ann_id, source, label, x, y, w, h, score, area, iscrowd, difficult,
+                   source_ann_id, segmentation, attributes
+            FROM annotations WHERE sample_id = ? ORDER BY source, ann_id
+            """,
+            [sample_id],
+        ).fetchall()
+    return {
+        "sample_id": int(row[0]),
+        "file_name": row[1],
+        "width": row[3],
+        "height": row[4],
+        "split": row[5],
+        "source_image_id": row[6],
+        "tags": list(row[7] or []),
+        "fields": json.loads(row[8]) if row[8] else {},
+        "annotations": [
+            {
+                "ann_id": int(b[0]),
+                "source": b[1],
+                "label": b[2],
+                "bbox": [b[3], b[4], b[5], b[6]],
+                "score": b[7],
+                "area": b[8],
+                "iscrowd": bool(b[9]),
+                "difficult": bool(b[10]),
+                "source_ann_id": b[11],
+                "segmentation": json.loads(b[12]) if b[12] else None,
+                "attributes": json.loads(b[13]) if b[13] else {},
+            }
+            for b in boxes
+        ],
+    }
+
+
+def sample_ids(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> pa.Array:
+    """Every sample id matching ``spec``, in id order, as an Arrow int64 array."""
+    with catalog.cursor() as cur:
+        flt = compile_filter(catalog.dataset_id(cur, dataset), spec)
+        table = cur.sql(
+            f"SELECT s.sample_id FROM samples s WHERE {flt.where} ORDER BY s.sample_id",  # noqa: S608 - compiled, parameterized
+            params=flt.params,
+        ).to_arrow_table()
+    return table.column(0).combine_chunks()
+
+
+def update_tags(
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    *,
+    add: list[str] | None = None,
+    remove: list[str] | None = None,
+) -> int:
+    """Add and remove tags on every sample matching ``spec``; return how many matched."""
+    add = [t for t in (add or []) if t]
+    remove = [t for t in (remove or []) if t]
+    for tag in add + remove:
+        if not isinstance(tag, str) or len(tag) > 200:
+            raise FilterError("tags must be strings of at most 200 characters")
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        # other datasets' answers stay valid; the tags facet is recomputed below; the
+        # indexes hold no tags (the tag lists are patched below): nothing to rebuild
+        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
+        flt = compile_filter(dataset_id, spec)
+        before = row_tokens(cur, dataset_id)
+        changed = cur.sql(
+            f"""
+            UPDATE samples s SET tags = list_distinct(list_filter(
+                list_concat(s.tags, ?::VARCHAR[]), lambda t: NOT list_contains(?::VARCHAR[], t)))
+            WHERE {flt.where}
+            RETURNING s.sample_id, s.tags
+            """,  # noqa: S608 - compiled, parameterized
+            params=[add, remove, *flt.params],
+        ).to_arrow_table()
+        after = (before[0], write_tags_part(cur, dataset_id))  # with a new tags token
+    # committed: the held lists (if they were ``before``'s) become exactly ``after``'s
+    ids = np.asarray(changed.column("sample_id").to_numpy(), dtype=np.int64)
+    patch_held(catalog, dataset_id, before, after, ids, changed.column("tags"))
+    return changed.num_rows

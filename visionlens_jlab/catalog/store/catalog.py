@@ -1,0 +1,335 @@
+"""The catalog: one DuckDB connection per process, a cursor per reader, one serialized writer.
+
+DuckDB allows one writing process per database file. The Jupyter server owns the file while
+it runs; the CLI opens it only when no server holds it (see :mod:`visionlens_jlab.cli`).
+Inside the owning process every reader takes its own cursor (a connection to the same
+database instance, with its own MVCC snapshot), and every write goes through
+:meth:`Catalog.write`, which serializes writers with a lock and wraps them in a transaction, so
+a crash mid-write leaves nothing half-visible (:mod:`.write_transactions`). An ingest reserves
+its ids, and in the CLI a lower memory limit, while it runs (:mod:`.ingest_reservations`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ...config import CATALOG_FILE
+from ..base.errors import CatalogBusyError, CatalogError, CatalogLockedError, NotFoundError
+from ..sql import box_ranges
+from ..sql.facet_keys import backfill_facet_keys
+from ..tables import box_summaries, field_index
+from .ingest_reservations import MEMORY_SIZE_RE, IngestReservations
+from .read_cancel import attached
+from .result_cache import ResultCache
+from .schema import DDL, SCHEMA_VERSION
+from .write_transactions import WriteTransactions
+
+SERVER_MEMORY_LIMIT = "1GB"
+"""The server's fixed DuckDB memory limit: room for many concurrent readers beside an ingest,
+and a bound on the buffer pool that caches the blocks an ingest appends (DuckDB's default,
+80% of RAM, would keep a whole large dataset resident after its ingest)."""
+
+RESULT_CACHE_MB = 64.0
+"""Default bound of the answers cache (:mod:`.result_cache`): some thousand pages and
+facets answers; the server's RSS figures in benchmarks/results/browse.md include it."""
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def validate_name(name: str, what: str = "dataset") -> str:
+    """Return ``name`` if it is a valid dataset/model name, else raise :class:`CatalogError`."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise CatalogError(
+            f"invalid {what} name {name!r}: use 1-128 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+class Catalog(WriteTransactions, IngestReservations):
+    """The DuckDB catalog of datasets, samples, annotations and models."""
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        ingest_memory_limit: str | None = None,
+        threads: int | None = None,
+        result_cache_mb: float = RESULT_CACHE_MB,
+    ) -> None:
+        """Open (and migrate) the catalog in ``data_dir``.
+
+        ``memory_limit`` is DuckDB's limit for the life of this catalog (``None``: DuckDB's
+        default); it never changes while readers run. ``ingest_memory_limit`` lowers it while
+        an ingest is in flight, which bounds the ingest's RSS but starves concurrent readers:
+        pass it only in a process that reads nothing else meanwhile (the CLI); it also lets
+        an ingest stream its batches into open transactions (:attr:`ingests_alone`).
+        ``threads``: DuckDB's worker threads for all queries together (``None``: one per
+        core); the server bounds it so that its event loop keeps a core.
+        ``result_cache_mb`` bounds the cache of read answers (:mod:`.result_cache`; 0: none).
+        """
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / CATALOG_FILE
+        self.read_only = read_only
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise CatalogLockedError(
+                    f"the catalog {self.path} is in use by another process (a running "
+                    "JupyterLab with VisionLens?). Use that server, or stop it first."
+                ) from exc
+            raise
+        self._init_writes()
+        self._on_close: list[Callable[[], None]] = []
+        self.results = ResultCache(int(result_cache_mb * 1024 * 1024))
+        for limit in (memory_limit, ingest_memory_limit):
+            if limit is not None and not MEMORY_SIZE_RE.match(limit):
+                raise CatalogError(f"invalid memory limit {limit!r}, e.g. '64MB'")
+        self._init_ingests(ingest_memory_limit)
+        if memory_limit is not None:
+            self._set_memory_limit(memory_limit)
+        if threads is not None:
+            self._con.execute(f"SET threads = {max(1, int(threads))}")
+        if not read_only:
+            self._migrate()
+            self._remove_orphans()
+
+    def _migrate(self) -> None:
+        _load_feature_modules()
+        with self.write(keeps_derived=True) as cur:
+            for statement in [*DDL, *_FEATURE_DDL, *_SUMMARY_DDL]:
+                cur.execute(statement)
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            backfill_facet_keys(cur)  # catalogs written before the table existed
+            box_summaries.backfill(cur)  # catalogs written before the summaries
+            field_index.backfill(cur)  # likewise, the index of samples.fields
+
+    def _remove_orphans(self) -> None:
+        """Delete rows of ingests that never finished (kill -9, power loss).
+
+        A dataset's rows are committed batch by batch under an id that has no ``datasets``
+        row until its last transaction, so such rows are invisible; on open no ingest of
+        this process can be running, and no other process can write this file.
+        """
+        with self.write(keeps_derived=True) as cur:  # only rows of no dataset
+            existing = {
+                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            for table in _DATASET_TABLES:
+                if table in existing and table != "datasets":
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE dataset_id NOT IN "  # noqa: S608 - registered identifiers
+                        "(SELECT dataset_id FROM datasets)"
+                    )
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` first in :meth:`close` (to stop background readers)."""
+        self._on_close.append(callback)
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL into the database file)."""
+        for callback in self._on_close:
+            callback()
+        self._on_close.clear()
+        self._con.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read cursor with its own snapshot; safe to use from any one thread.
+
+        A read that runs out of DuckDB memory raises :class:`CatalogBusyError` (transient:
+        many large reads at once under a small ``memory_limit``).
+        """
+        cur = self._con.cursor()
+        try:
+            with attached(cur):  # a cancelled request interrupts it: see read_cancel.py
+                yield cur
+        except duckdb.OutOfMemoryException as exc:
+            raise CatalogBusyError(
+                "the catalog is short of memory right now (too many large reads at once): "
+                f"try again in a moment ({exc})"
+            ) from exc
+        finally:
+            cur.close()
+
+    # ----------------------------------------------------------------------------- ids
+
+    @staticmethod
+    def next_id(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+        """The next free id of ``table.column``; call inside :meth:`write` only. Not for
+        sample or annotation ids, which in-flight ingests reserve: see :meth:`begin_ingest`."""
+        if (table, column) not in _ID_COLUMNS:
+            raise ValueError(f"not an id column: {table}.{column}")
+        rows = cur.execute(f"SELECT COALESCE(MAX({column}) + 1, 1) FROM {table}").fetchall()  # noqa: S608 - fixed identifiers
+        return int(rows[0][0])
+
+    # ----------------------------------------------------------------------------- datasets
+
+    def dataset_id(self, cur: duckdb.DuckDBPyConnection, name: str) -> int:
+        """The id of dataset ``name``, or :class:`NotFoundError`."""
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open, which blocks
+        # register() of Arrow batches on the same cursor afterwards.
+        rows = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+        if not rows:
+            raise NotFoundError(f"no dataset named {name!r}")
+        return int(rows[0][0])
+
+    def list_datasets(self) -> list[dict[str, Any]]:
+        """Every dataset with its counts, prediction models and class count."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                """
+                SELECT d.dataset_id, d.name, d.format, d.source, d.media_root, d.created_at,
+                       d.num_samples, d.num_annotations,
+                       (SELECT COUNT(*) FROM categories c WHERE c.dataset_id = d.dataset_id),
+                       (SELECT list({'name': m.name, 'num_predictions': m.num_predictions,
+                                     'format': m.format, 'created_at': m.created_at}
+                                    ORDER BY m.name)
+                          FROM models m WHERE m.dataset_id = d.dataset_id)
+                FROM datasets d ORDER BY d.name
+                """
+            ).fetchall()
+        return [_dataset_row(r) for r in rows]
+
+    def get_dataset(self, name: str) -> dict[str, Any]:
+        """One dataset with its ingest report, classes and models."""
+        for ds in self.list_datasets():
+            if ds["name"] == name:
+                break
+        else:
+            raise NotFoundError(f"no dataset named {name!r}")
+        with self.cursor() as cur:
+            report = cur.execute(
+                "SELECT report FROM datasets WHERE dataset_id = ?", [ds["id"]]
+            ).fetchone()
+            ds["report"] = json.loads(report[0]) if report else {}
+            ds["categories"] = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT name FROM categories WHERE dataset_id = ? ORDER BY category_id",
+                    [ds["id"]],
+                ).fetchall()
+            ]
+            for model in ds["models"]:
+                rep = cur.execute(
+                    "SELECT report FROM models WHERE dataset_id = ? AND name = ?",
+                    [ds["id"], model["name"]],
+                ).fetchone()
+                model["report"] = json.loads(rep[0]) if rep else {}
+        return ds
+
+    def delete_dataset(self, name: str) -> None:
+        """Delete a dataset and everything that belongs to it, atomically."""
+        with self.write() as cur:
+            dataset_id = self.dataset_id(cur, name)
+            self.scope_write(dataset_id)  # the other datasets' answers stay valid
+            # Feature modules create their tables lazily: only touch the ones that exist.
+            existing = {
+                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            for table in _DATASET_TABLES:
+                if table in existing:
+                    cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
+
+
+_ID_COLUMNS = {
+    ("datasets", "dataset_id"),
+    ("samples", "sample_id"),
+    ("annotations", "ann_id"),
+}
+
+_DATASET_TABLES = [
+    *box_summaries.SUMMARY_TABLES,
+    "field_values",
+    *box_ranges.TABLES,
+    "annotations",
+    "samples",
+    "categories",
+    "models",
+    "facet_keys",
+    "facet_parts",
+    "datasets",
+]
+"""Tables holding rows of a dataset, deleted with it; feature tables come first."""
+_FEATURE_DDL: list[str] = []
+
+_SUMMARY_DDL = [
+    box_summaries.SUMMARY_CLASSES_DDL,
+    box_summaries.BOX_SUMMARIES_DDL,
+    box_summaries.EVAL_SUMMARIES_DDL,
+    field_index.FIELD_VALUES_DDL,
+    box_ranges.VALUE_LISTS_DDL,
+    box_ranges.BUILT_DDL,
+]
+"""Created after the feature tables: the backfill of evaluation summaries reads one."""
+
+FEATURE_MODULES = (
+    "visionlens_jlab.evaluate",
+    "visionlens_jlab.media.lookup",
+    "visionlens_jlab.embed.spaces",
+    "visionlens_jlab.catalog.extensions.computed",
+    "visionlens_jlab.dedup",
+    "visionlens_jlab.catalog.extensions.maps",
+    "visionlens_jlab.catalog.extensions.measured",
+)
+"""Modules that add tables, filters or facets to the catalog when imported. Every catalog
+imports them before it opens, so no entry point (server, CLI, notebook, tests) can open a
+catalog that lacks a feature's tables."""
+
+
+def register_dataset_table(table: str, ddl: str) -> None:
+    """Add a feature table: created (``ddl``, idempotent) whenever a catalog opens, and its
+    rows (which must have a ``dataset_id`` column) deleted with their dataset."""
+    if table not in _DATASET_TABLES:
+        _DATASET_TABLES.insert(0, table)
+    if ddl not in _FEATURE_DDL:
+        _FEATURE_DDL.append(ddl)
+
+
+def _load_feature_modules() -> None:
+    for module in FEATURE_MODULES:
+        importlib.import_module(module)
+
+
+def _dataset_row(r: tuple[Any, ...]) -> dict[str, Any]:
+    models = [
+        {
+            "name": m["name"],
+            "num_predictions": int(m["num_predictions"]),
+            "format": m["format"],
+            "created_at": m["created_at"].isoformat(),
+        }
+        for m in (r[9] or [])
+    ]
+    return {
+        "id": int(r[0]),
+        "name": r[1],
+        "format": r[2],
+        "source": r[3],
+        "media_root": r[4],
+        "created_at": r[5].isoformat(),
+        "num_samples": int(r[6]),
+        "num_annotations": int(r[7]),
+        "num_categories": int(r[8]),
+        "models": models,
+    }

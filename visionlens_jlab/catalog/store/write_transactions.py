@@ -1,0 +1,156 @@
+"""The catalog's single serialized writer and the write versions that key cached answers.
+
+Every write goes through :meth:`WriteTransactions.write`, which serializes writers with a
+lock and wraps them in a transaction, so a crash mid-write leaves nothing half-visible. After
+each write the versions move: per dataset when the write named the one dataset it changes,
+for all of them otherwise (see :mod:`.result_cache`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ..base.errors import CatalogError, DiskFullError
+
+DERIVED_TABLES = ["facet_parts"]
+"""Tables of pre-aggregates derived from a dataset's rows (see :meth:`WriteTransactions.write`)."""
+
+_NO_SPACE = "No space left on device"
+
+
+class WriteTransactions:
+    """The write side of :class:`~.catalog.Catalog`: transactions, scopes and versions."""
+
+    _con: duckdb.DuckDBPyConnection
+    path: Path
+    read_only: bool
+
+    def _init_writes(self) -> None:
+        self._write_lock = threading.Lock()
+        self._version = 0  # bumped after every write: see the ``version`` property
+        # what a write may have changed, for the answers cache: every dataset (``_global``)
+        # unless the write named the one dataset it changes (``_dataset_versions``)
+        self._global = 0
+        self._dataset_versions: dict[int, int] = {}
+        self._write_scope: int | None = None  # guarded by _write_lock, as the next two
+        self._keeps_derived = False
+        self._keeps_indexes = False
+        self._bump = True
+        self._after_commit: list[Callable[[int | None], None]] = []
+
+    def after_commit(self, callback: Callable[[int | None], None]) -> None:
+        """Call ``callback(dataset_id)`` after every committed :meth:`write` but those that
+        say they keep the in-memory indexes (:meth:`scope_write`), from the writing thread
+        (``None``: an unscoped write, any dataset may have changed). For quick work only,
+        such as scheduling a rebuild elsewhere; its errors are the writer's."""
+        self._after_commit.append(callback)
+
+    @contextmanager
+    def write(
+        self, dataset_id: int | None = None, *, keeps_derived: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A serialized write transaction: committed on success, rolled back on any error.
+
+        ``dataset_id``: the write changes rows of that one dataset only, so cached answers
+        of the other datasets stay valid (see :meth:`version_of`); a writer that learns its
+        dataset inside the transaction says so with :meth:`scope_write`. Without either,
+        the write may have changed anything and every cached answer is dropped.
+        ``keeps_derived``: the write keeps the derived tables (``DERIVED_TABLES``, e.g. the
+        pre-aggregated facets) exact itself, or changes nothing they are derived from;
+        otherwise it deletes their rows of its dataset (of every dataset if unscoped), so
+        that no writer can leave them stale (readers then compute from the rows).
+        """
+        with self._transaction(dataset_id, keeps_derived, bump=True) as cur:
+            yield cur
+
+    @contextmanager
+    def write_derived(self, dataset_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction that only stores rows derived from the dataset's current
+        rows (a rebuild of pre-aggregates): no answer changes, so no version moves."""
+        with self._transaction(dataset_id, True, bump=False) as cur:
+            yield cur
+
+    @contextmanager
+    def _transaction(
+        self, dataset_id: int | None, keeps_derived: bool, bump: bool
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.read_only:
+            raise CatalogError("the catalog was opened read-only")
+        with self._write_lock:
+            self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
+            self._keeps_indexes = False
+            cur = self._con.cursor()
+            committed = False
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                    if not self._keeps_derived:
+                        self._drop_derived(cur, self._write_scope)
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+                committed = True
+            except duckdb.Error as exc:
+                if _NO_SPACE not in str(exc):
+                    raise
+                raise DiskFullError(
+                    f"no space left on the disk holding the VisionLens data directory "
+                    f"({self.path.parent}): this change was not kept, everything written "
+                    "before it is intact; free some space (or move VISIONLENS_DATA_DIR to a "
+                    "larger disk) and try again"
+                ) from exc
+            finally:
+                cur.close()
+                # after the commit (or rollback): a reader that read the old version may
+                # have seen this write, never the other way round (see result_cache.py)
+                scope, self._write_scope = self._write_scope, None
+                rebuild = not self._keeps_indexes
+                if self._bump:  # not after a rebuild of derived rows: no answer changed
+                    if scope is None:
+                        self._global += 1
+                    else:
+                        self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
+                    self._version += 1
+        if committed and bump and rebuild:  # outside the lock: a callback may read
+            for callback in self._after_commit:
+                callback(scope)
+
+    def scope_write(
+        self, dataset_id: int, *, keeps_derived: bool = False, keeps_indexes: bool = False
+    ) -> None:
+        """Inside :meth:`write`: this write changes rows of dataset ``dataset_id`` only
+        (and, ``keeps_derived``, keeps its derived tables exact: see :meth:`write`;
+        ``keeps_indexes``: changes nothing an in-memory index is built from, or patches
+        what it changed itself, as the tag writer does: no rebuild is scheduled, see
+        :meth:`after_commit`)."""
+        if not self._write_lock.locked():
+            raise CatalogError("scope_write is only meaningful inside Catalog.write")
+        self._write_scope, self._keeps_derived = dataset_id, keeps_derived
+        self._keeps_indexes = keeps_indexes
+
+    @staticmethod
+    def _drop_derived(cur: duckdb.DuckDBPyConnection, dataset_id: int | None) -> None:
+        for table in DERIVED_TABLES:
+            if dataset_id is None:
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed identifiers
+            else:
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
+
+    @property
+    def version(self) -> int:
+        """How many writes there have been: changes after every :meth:`write`, committed
+        or not."""
+        return self._version
+
+    def version_of(self, dataset_id: int) -> tuple[int, int]:
+        """The write version of one dataset's answers: changes after every write that may
+        have changed it (one scoped to it, or one scoped to none). Read it before a read's
+        first statement on the dataset's rows to key answers that may be cached."""
+        return (self._global, self._dataset_versions.get(dataset_id, 0))

@@ -1,0 +1,1 @@
+"""Floor 9: the writer of datasets and predictions. Imports the floors below."""

@@ -1,0 +1,403 @@
+"""Append parsed batches to the catalog so that a dataset appears atomically.
+
+The parsers (:mod:`visionlens_jlab.ingest`) hand a
+:class:`~visionlens_jlab.ingest.parsed.ParsedSource`; this is the catalog SQL that writes it.
+
+A dataset's rows are committed (in row-group transactions) under a dataset id that has no
+``datasets`` row yet (invisible to every read path); its ``datasets`` row, written last,
+makes it appear at once. If the parser raises or the job is cancelled, the rows are deleted;
+if the process is killed or the machine loses power, the next catalog open deletes them.
+Either way no half dataset is ever visible and ingesting again simply works. A model's
+predictions (smaller) are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ...ingest.batches import system_allocator
+from ...ingest.parsed import ParsedSource
+from ...ingest.report import IngestError
+from ..base.errors import CatalogError, ConflictError
+from ..sql import box_ranges
+from ..sql.facet_keys import refresh_facet_keys
+from ..sql.facet_parts import refresh_parts
+from ..store.catalog import Catalog, validate_name
+from ..store.ingest_reservations import IngestIds
+from ..store.row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
+from ..store.schema import GROUND_TRUTH
+from ..tables.box_summaries import refresh_box_summaries, refresh_eval_summaries
+from ..tables.field_index import refresh_field_index
+
+ProgressCallback = Callable[[float, str], None]
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestSummary:
+    """What the CLI prints with ``--json`` and the REST API returns for a finished job."""
+
+    dataset: str
+    samples: int = 0
+    annotations: int = 0
+    categories: int = 0
+    predictions: int = 0
+    model: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "dataset": self.dataset,
+            "samples": self.samples,
+            "annotations": self.annotations,
+            "categories": self.categories,
+            "predictions": self.predictions,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+        if self.model is not None:
+            out["model"] = self.model
+        return out
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _append(
+    cur: duckdb.DuckDBPyConnection,
+    table: pa.Table | pa.RecordBatchReader,
+    sql: str,
+    params: list[Any],
+) -> None:
+    cur.register("_vl_batch", table)
+    # No try/finally: after a failed statement the transaction is aborted and unregister()
+    # would raise, hiding the real error; the cursor is closed with the transaction anyway.
+    cur.execute(sql, params)
+    cur.unregister("_vl_batch")
+
+
+def _numbered(table: pa.Table) -> pa.Table:
+    """``table`` with its row numbers, so annotation ids follow the order of the source file
+    (evaluation tie-breaks between equal scores depend on it, as in pycocotools)."""
+    return table.append_column("_vl_row", pa.array(range(table.num_rows), pa.int64()))
+
+
+def write_dataset(
+    catalog: Catalog,
+    name: str,
+    parsed: ParsedSource,
+    *,
+    split: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Write a parsed dataset under ``name``; it appears atomically, and return its summary.
+
+    Samples and annotations are committed under a reserved dataset id that has no
+    ``datasets`` row yet; every read path finds datasets through that table, so the rows
+    stay invisible. The ``categories`` and ``datasets`` rows come last, in one transaction,
+    which makes the whole dataset appear at once. The rows go in as whole DuckDB row groups
+    (:mod:`.row_group_feed`): in the CLI one transaction streamed from the parser, in the
+    server buffered transactions of a row group each, so the write lock is never held while
+    a parser works. DuckDB writes full row groups straight to the database file, so memory
+    stays bounded either way; a failure deletes the rows written so far, and a killed
+    process leaves rows that the next :class:`Catalog` open removes.
+    """
+    validate_name(name)
+    with catalog.write() as cur:
+        _check_free(cur, name)
+        ids = catalog.begin_ingest(cur, name)
+        catalog.scope_write(ids.dataset_id, keeps_derived=True)  # a dataset nobody sees yet
+    try:
+        with system_allocator():
+            summary = _write_rows(catalog, name, ids, parsed, split, progress)
+    except BaseException:
+        _discard(catalog, ids.dataset_id)
+        raise
+    finally:
+        catalog.end_ingest(ids)
+    return summary
+
+
+def _check_free(cur: duckdb.DuckDBPyConnection, name: str) -> None:
+    if cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall():
+        raise ConflictError(
+            f"a dataset named {name!r} already exists: delete it first "
+            f"(visionlens delete {name}) or choose another name"
+        )
+
+
+def _write_rows(
+    catalog: Catalog,
+    name: str,
+    ids: IngestIds,
+    parsed: ParsedSource,
+    split: str | None,
+    progress: ProgressCallback | None,
+) -> IngestSummary:
+    dataset_id = ids.dataset_id
+    # A process that does nothing else while it ingests (the CLI) streams the parser's
+    # batches straight into one transaction; elsewhere each transaction's batches wait in
+    # memory first, so the write lock is never held while the parser works: a slow source
+    # cannot stall other writers (tags, other ingests).
+    feed = RowGroupFeed(
+        parsed.batches(),
+        json_checked=getattr(parsed, "json_checked", False),
+        live=catalog.ingests_alone,
+    )
+    while True:
+        if not feed.live:
+            feed.buffer()
+        appended = False
+        # rows of a dataset no reader sees before the last transaction: no answer changes
+        with catalog.write(dataset_id, keeps_derived=True) as cur:
+            for table, stream in feed.streams():
+                appended = True
+                if table == SAMPLES:
+                    _append(
+                        cur,
+                        stream,
+                        """
+                        INSERT INTO samples
+                        SELECT ? + sample_index, ?, file_name, location, width, height,
+                               COALESCE(split, ?), source_image_id, []::VARCHAR[], fields
+                        FROM _vl_batch
+                        """,
+                        [ids.sample_base, dataset_id, split],
+                    )
+                else:
+                    _append(
+                        cur,
+                        stream,
+                        """
+                        INSERT INTO annotations
+                        SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
+                               x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
+                               COALESCE(difficult, FALSE), source_ann_id,
+                               segmentation, attributes
+                        FROM _vl_batch
+                        """,
+                        [ids.ann_base, ids.sample_base, dataset_id, GROUND_TRUTH],
+                    )
+        if not appended:
+            break
+        if progress:
+            progress(-1.0, f"{feed.rows[SAMPLES]} samples, {feed.rows[ANNOTATIONS]} boxes")
+    n_samples, n_boxes = feed.rows[SAMPLES], feed.rows[ANNOTATIONS]
+    if n_samples == 0:
+        raise IngestError(_nothing_read(parsed))
+    categories = parsed.categories()
+    parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
+    # the last transaction summarises the whole dataset: more than the streaming limit holds
+    catalog.lift_ingest_memory_limit()
+    try:
+        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_boxes)
+    except duckdb.OutOfMemoryException:  # rolled back: retry under the catalog's own limit
+        catalog.lift_ingest_memory_limit(to_default=True)
+        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_boxes)
+    return IngestSummary(
+        dataset=name,
+        samples=n_samples,
+        annotations=n_boxes,
+        categories=len(categories),
+        warnings=parsed.report.warnings,
+        errors=parsed.report.errors,
+    )
+
+
+def _publish(
+    catalog: Catalog,
+    name: str,
+    dataset_id: int,
+    parsed: ParsedSource,
+    categories: list[Any],
+    n_samples: int,
+    n_boxes: int,
+) -> None:
+    """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
+    in one transaction: the dataset appears whole or not at all."""
+    with catalog.write() as cur:
+        _check_free(cur, name)
+        if categories:
+            cur.executemany(
+                "INSERT INTO categories VALUES (?, ?, ?, ?, ?)",
+                [
+                    [dataset_id, i, c[0], c[1], c[2] if len(c) > 2 else None]
+                    for i, c in enumerate(categories)
+                ],
+            )
+        cur.execute(
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                dataset_id,
+                name,
+                parsed.format,
+                parsed.source,
+                parsed.media_root,
+                _now(),
+                n_samples,
+                n_boxes,
+                json.dumps(parsed.report.to_dict()),
+            ],
+        )
+        refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
+        refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
+        refresh_field_index(cur, dataset_id)  # likewise, after the keys (field_index.py)
+        refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
+        catalog.scope_write(dataset_id, keeps_derived=True)
+
+
+def _discard(catalog: Catalog, dataset_id: int) -> None:
+    """Delete the committed rows of a failed ingest (best effort: if this fails too, the next
+    catalog open removes them, and until then they are invisible)."""
+    try:
+        with catalog.write(dataset_id, keeps_derived=True) as cur:  # never visible
+            for table in ("annotations", "samples", "categories"):
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
+    except Exception:  # the ingest's own error is the one to report
+        log.warning("could not remove the rows of a failed ingest", exc_info=True)
+
+
+def write_predictions(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    parsed: ParsedSource,
+    *,
+    progress: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Replace model ``model``'s predictions on ``dataset`` atomically.
+
+    Prediction rows name their image by ``image_ref``: the source image id, the file name,
+    its base name or its stem, tried in that order. Rows whose image is not in the dataset
+    are counted in the report, never silently dropped.
+    """
+    validate_name(model, "model")
+    if model in (GROUND_TRUTH, "predictions"):
+        raise CatalogError(f"{model!r} is reserved; choose another model name")
+    report = parsed.report
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
+        cur.execute(
+            "DELETE FROM annotations WHERE dataset_id = ? AND source = ?", [dataset_id, model]
+        )
+        cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
+        cur.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _vl_image_keys AS
+            SELECT key, MIN(sample_id) AS sample_id, MIN(width) AS width,
+                   MIN(height) AS height, MIN(priority) AS priority
+            FROM (
+                SELECT source_image_id AS key, sample_id, width, height, 0 AS priority
+                  FROM samples WHERE dataset_id = ? AND source_image_id IS NOT NULL
+                UNION ALL SELECT file_name, sample_id, width, height, 1
+                  FROM samples WHERE dataset_id = ?
+                UNION ALL SELECT regexp_replace(file_name, '^.*[/\\\\]', ''), sample_id,
+                                 width, height, 2
+                  FROM samples WHERE dataset_id = ?
+                UNION ALL SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''),
+                                                '\\.[^.]*$', ''), sample_id, width, height, 3
+                  FROM samples WHERE dataset_id = ?
+            ) GROUP BY key
+            """,
+            [dataset_id] * 4,
+        )
+        ann_next = catalog.next_annotation_id(cur)
+        n_preds = 0
+        for batch in parsed.batches():
+            table = batch.annotations
+            if table is None or not table.num_rows:
+                continue
+            _append(
+                cur,
+                _numbered(table),
+                """
+                CREATE OR REPLACE TEMP TABLE _vl_matched AS
+                SELECT b.*, k.sample_id AS matched_id, k.width AS img_w, k.height AS img_h
+                FROM _vl_batch b LEFT JOIN _vl_image_keys k ON k.key = b.image_ref
+                """,
+                [],
+            )
+            (unmatched,) = cur.execute(
+                "SELECT COUNT(*), list(DISTINCT image_ref)[1:5] FROM _vl_matched "
+                "WHERE matched_id IS NULL"
+            ).fetchall()
+            if unmatched[0]:
+                report.warn(
+                    "prediction_unknown_image",
+                    "predictions for images that are not in the dataset were skipped",
+                    count=int(unmatched[0]),
+                    examples=unmatched[1] or [],
+                )
+            (row,) = cur.execute(
+                """
+                INSERT INTO annotations
+                SELECT ? + _vl_row, matched_id, ?, ?, label,
+                       CASE WHEN normalized THEN x * img_w ELSE x END,
+                       CASE WHEN normalized THEN y * img_h ELSE y END,
+                       CASE WHEN normalized THEN w * img_w ELSE w END,
+                       CASE WHEN normalized THEN h * img_h ELSE h END,
+                       score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
+                       source_ann_id, segmentation::JSON, attributes::JSON
+                FROM _vl_matched WHERE matched_id IS NOT NULL ORDER BY _vl_row
+                """,
+                [ann_next, dataset_id, model],
+            ).fetchall()
+            inserted = int(row[0])
+            ann_next += table.num_rows
+            n_preds += inserted
+            if progress:
+                progress(-1.0, f"{n_preds} predictions")
+        cur.execute("DROP TABLE IF EXISTS _vl_matched")
+        cur.execute("DROP TABLE _vl_image_keys")
+        if n_preds == 0:
+            raise IngestError(
+                _nothing_read(parsed)
+                + " (no prediction could be matched to an image of the dataset)"
+            )
+        report.counts.update(predictions=n_preds)
+        refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
+        refresh_box_summaries(cur, dataset_id, model)
+        box_ranges.drop(cur, dataset_id)  # built again on the next range request
+        # evaluation rows of the replaced boxes now name other boxes or none
+        refresh_eval_summaries(cur, dataset_id, source=model)
+        refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])
+        catalog.scope_write(dataset_id, keeps_derived=True)
+        cur.execute(
+            "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                dataset_id,
+                model,
+                parsed.format,
+                parsed.source,
+                _now(),
+                n_preds,
+                json.dumps(report.to_dict()),
+            ],
+        )
+    return IngestSummary(
+        dataset=dataset,
+        model=model,
+        predictions=n_preds,
+        warnings=report.warnings,
+        errors=report.errors,
+    )
+
+
+def _nothing_read(parsed: ParsedSource) -> str:
+    problems = "; ".join(
+        f"{e['code']}: {e['message']} (e.g. {', '.join(e['examples'][:2])})"
+        for e in parsed.report.errors + parsed.report.warnings
+    )
+    message = f"nothing usable could be read from {parsed.source} as {parsed.format}"
+    return f"{message}: {problems}" if problems else message
