@@ -36,7 +36,7 @@ export interface IBoxCountFilter extends IRange {
   classes?: string[];
 }
 
-/** The filter JSON of the REST API (see `visionlens_jlab/catalog/filters.py`). */
+/** The filter JSON of the REST API (see `visionlens_jlab/catalog/query/filters.py`). */
 export interface IFilter {
   ids?: number[];
   sample?: { [field: string]: ICondition };
