@@ -209,8 +209,8 @@ def write_catalog(n_images: int, data_dir: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
-    from visionlens_jlab.ingest.batches import Batch
-    from visionlens_jlab.ingest.report import IngestReport
+    from visionlens_jlab.records.batches import Batch
+    from visionlens_jlab.records.report import IngestReport
 
     data = generate(n_images)
     classes = [f"class{c}" for c in range(N_CLASSES)]
@@ -239,14 +239,14 @@ def write_catalog(n_images: int, data_dir: Path) -> None:
             "h": box[:, 3],
         }
         cols.update(extra)
-        from visionlens_jlab.ingest.batches import ANNOTATION_SCHEMA
+        from visionlens_jlab.records.batches import ANNOTATION_SCHEMA
 
         return pa.table(
             {f.name: cols.get(f.name, pa.nulls(n, f.type)) for f in ANNOTATION_SCHEMA},
             schema=ANNOTATION_SCHEMA,
         )
 
-    from visionlens_jlab.ingest.batches import SAMPLE_SCHEMA
+    from visionlens_jlab.records.batches import SAMPLE_SCHEMA
 
     ids = np.arange(n_images)
     samples = pa.table(

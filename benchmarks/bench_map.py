@@ -310,7 +310,7 @@ def bench_wire_and_lasso(n_points: int, runs: int, tmp: Path) -> list[str]:
 
 
 def bench_end_to_end(x: np.ndarray, runs: int, tmp: Path) -> list[str]:
-    from visionlens_jlab.jobs.map_jobs import run_map
+    from visionlens_jlab.maps.jobs import run_map
     from visionlens_jlab.maps.store import resolve
     from visionlens_jlab.vectors import open_vector_store
 

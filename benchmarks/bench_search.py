@@ -44,8 +44,8 @@ from bench_vectors import machine, make_data  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset  # noqa: E402
-from visionlens_jlab.ingest.batches import SAMPLE_SCHEMA, Batch, ColumnBuffer  # noqa: E402
-from visionlens_jlab.ingest.report import IngestReport  # noqa: E402
+from visionlens_jlab.records.batches import SAMPLE_SCHEMA, Batch, ColumnBuffer  # noqa: E402
+from visionlens_jlab.records.report import IngestReport  # noqa: E402
 from visionlens_jlab.search.engine import DEFAULT_PLAN, Query, SearchPlan, search  # noqa: E402
 from visionlens_jlab.search.matrix_cache import VectorMatrixCache  # noqa: E402
 from visionlens_jlab.vectors import open_vector_store  # noqa: E402

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from visionlens_jlab.ingest.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch, ColumnBuffer
-from visionlens_jlab.ingest.report import IngestReport
+from visionlens_jlab.records.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch, ColumnBuffer
+from visionlens_jlab.records.report import IngestReport
 
 
 class RowsSource:

@@ -87,8 +87,8 @@ def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -
 def ingest_predictions(catalog: Any, dataset: str, model: str, source: Any, fmt: str) -> Any:
     """Import predictions through the project's parsers and writer (classes by name)."""
     from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
+    from visionlens_jlab.importing.jobs import category_maps
     from visionlens_jlab.ingest.open import open_predictions
-    from visionlens_jlab.jobs.ingest_jobs import category_maps
 
     classes, categories = category_maps(catalog, dataset)
     parsed = open_predictions(source=str(source), fmt=fmt, classes=classes, categories=categories)

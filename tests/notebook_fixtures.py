@@ -24,8 +24,8 @@ from jupyter_client.manager import AsyncKernelManager
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.ingest.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
-from visionlens_jlab.ingest.report import IngestReport
+from visionlens_jlab.records.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
+from visionlens_jlab.records.report import IngestReport
 
 CLASSES = ["cat", "dog", "person", "car", "bus"]
 

@@ -9,7 +9,7 @@ import pytest
 from visionlens_jlab.catalog import Catalog, ConflictError, FilterError, NotFoundError
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.ingest.report import IngestError
+from visionlens_jlab.records.report import IngestError
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 

@@ -15,7 +15,7 @@ from visionlens_jlab.catalog import Catalog, ConflictError
 from visionlens_jlab.catalog.store import row_group_feed
 from visionlens_jlab.catalog.store.ingest_reservations import ID_SPAN
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
-from visionlens_jlab.ingest.batches import Batch
+from visionlens_jlab.records.batches import Batch
 
 
 def rows(n: int, boxes_per: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -170,7 +170,7 @@ def test_arrow_uses_the_system_allocator_while_writing(tmp_path: Path) -> None:
     # switch back when the last one ends, whatever the nesting
     import pyarrow as pa
 
-    from visionlens_jlab.ingest.batches import system_allocator
+    from visionlens_jlab.records.batches import system_allocator
 
     def backend() -> str:
         return str(pa.default_memory_pool().backend_name)

@@ -223,7 +223,7 @@ async def test_reconcile_route_drops_rows_of_vanished_spaces(
 async def test_models_are_listed_by_one_worker_until_the_checkpoint_changes(
     api: Any, vl_app: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from visionlens_jlab.jobs import embedding_service
+    from visionlens_jlab.embed import service as embedding_service
 
     workers: list[Any] = []
     real = embedding_service.stream_from_worker

@@ -74,11 +74,11 @@ async def test_evaluation_bad_requests(api: Any, scene: str) -> None:
 
 
 def _run_cli(monkeypatch: pytest.MonkeyPatch, capsys: Any, argv: list[str]) -> tuple[int, str, str]:
-    if "visionlens_jlab.evaluate.cli" not in cli.EXTENSION_COMMAND_MODULES:
+    if "visionlens_jlab.cli.evaluate" not in cli.EXTENSION_COMMAND_MODULES:
         monkeypatch.setattr(
             cli,
             "EXTENSION_COMMAND_MODULES",
-            [*cli.EXTENSION_COMMAND_MODULES, "visionlens_jlab.evaluate.cli"],
+            [*cli.EXTENSION_COMMAND_MODULES, "visionlens_jlab.cli.evaluate"],
         )
     code = cli.main(argv)
     out = capsys.readouterr()

@@ -1,8 +1,10 @@
 """The package's shape, checked from its own imports: no module cycle, no private name
-imported across modules, and the catalog's floors import only downward.
+imported across modules, the package's folders and the catalog's floors import only downward.
 
-A reader tells from a catalog file's folder what it may import: ``FLOORS`` lists the
-folders bottom first, and a module may import its own floor and the floors below it.
+A reader tells from a file's folder what it may import: ``PACKAGES`` lists the package's
+folders bottom first and ``FLOORS`` the catalog's; a module may import its own level and the
+levels below it. Every import counts here, also one inside a function (a lazy import is
+still a dependency), except those under ``if TYPE_CHECKING``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,35 @@ FLOORS = (
     "reads",
     "writes",
 )
+PACKAGES = (
+    # modules with no dependency inside the package
+    {"config", "int_unique", "gc_pauses", "loop_lag", "worker_priority", "stop_signals"},
+    {"server_info", "rest_client"},
+    {"records"},  # what parsers yield and the catalog writes
+    {"catalog"},
+    {"vectors"},
+    {"jobs"},  # the job machinery: queues, worker processes, progress
+    {"media"},
+    {"ingest"},  # parsers, run in worker processes
+    {"search"},
+    {"embed", "evaluate"},
+    {"maps", "dedup"},
+    {"blindspots"},
+    {"plugins"},
+    {"demo", "importing"},
+    {"cli", "notebook"},
+    {"handlers"},
+    {"app", "__init__"},
+)
+KNOWN_UPWARD_PACKAGES = {
+    # Parsers and the model list look up plugin formats and embedders in the plugin
+    # registry when called; the registry imports their base classes for its API.
+    ("visionlens_jlab.embed.models", "visionlens_jlab.plugins.registry"),
+    ("visionlens_jlab.embed.registry", "visionlens_jlab.plugins.registry"),
+    ("visionlens_jlab.ingest.detect", "visionlens_jlab.plugins.registry"),
+    ("visionlens_jlab.ingest.open", "visionlens_jlab.plugins.api"),
+    ("visionlens_jlab.ingest.open", "visionlens_jlab.plugins.registry"),
+}
 KNOWN_UPWARD = {
     # The store still creates and backfills two floors' tables at open; the migrations
     # will take the tables from a registry instead.
@@ -72,6 +103,25 @@ def imported_modules(module: str, node: ast.Import | ast.ImportFrom) -> set[str]
     if base in MODULES and base != module and len(found) < len(node.names):
         found.add(base)
     return found
+
+
+def every_import(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import of a module, in functions too, except under ``if TYPE_CHECKING``."""
+    typing_only = {
+        id(n)
+        for branch in ast.walk(tree)
+        if isinstance(branch, ast.If) and "TYPE_CHECKING" in ast.unparse(branch.test)
+        for n in ast.walk(branch)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in typing_only:
+            yield node
+
+
+def package_level(module: str) -> int | None:
+    parts = module.split(".")
+    name = parts[1] if len(parts) > 1 else "__init__"
+    return next((i for i, names in enumerate(PACKAGES) if name in names), None)
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -131,6 +181,26 @@ def floor_of(module: str) -> int | None:
     if parts[:2] != ["visionlens_jlab", "catalog"] or len(parts) < 3:
         return None
     return FLOORS.index(parts[2]) if parts[2] in FLOORS else None
+
+
+def test_every_package_folder_has_a_level() -> None:
+    named = set().union(*PACKAGES)
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    files = {p.stem for p in PACKAGE.glob("*.py")}
+    assert (folders | files) - {"_version", "labextension"} == named
+
+
+def test_package_folders_import_only_downward() -> None:
+    upward = {
+        (module, imported)
+        for module, path in MODULES.items()
+        for node in every_import(ast.parse(path.read_text()))
+        for imported in imported_modules(module, node)
+        if (here := package_level(module)) is not None
+        and (there := package_level(imported)) is not None
+        and there > here
+    }
+    assert upward == KNOWN_UPWARD_PACKAGES
 
 
 def test_cycles_finds_a_planted_cycle() -> None:

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ingest_fixtures import DATASETS
-from visionlens_jlab.ingest.batches import as_plain_json
 from visionlens_jlab.ingest.coco import annotations as coco_annotations
 from visionlens_jlab.ingest.coco import sql_source as coco_sql
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
-from visionlens_jlab.ingest.report import IngestError
+from visionlens_jlab.records.batches import as_plain_json
+from visionlens_jlab.records.report import IngestError
 
 IMAGES = [
     {"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},

@@ -22,7 +22,7 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.detect import detect_dataset_format
 from visionlens_jlab.ingest.images import image_size, join_location
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
-from visionlens_jlab.ingest.report import IngestError
+from visionlens_jlab.records.report import IngestError
 
 
 @pytest.fixture

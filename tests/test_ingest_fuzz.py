@@ -18,7 +18,7 @@ from tests.ingest_fixtures import DATASETS
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
-from visionlens_jlab.ingest.report import IngestError
+from visionlens_jlab.records.report import IngestError
 
 MAL = DATASETS / "malformed-datumaro"
 COCO_TEMPLATE = (MAL / "coco" / "valid_template.json").read_bytes()

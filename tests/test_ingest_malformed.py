@@ -19,7 +19,7 @@ import pytest
 
 from tests.ingest_fixtures import DATASETS, ingest
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.ingest.report import IngestError
+from visionlens_jlab.records.report import IngestError
 
 MAL = DATASETS / "malformed-datumaro"
 REPO = Path(__file__).resolve().parents[1]

@@ -14,10 +14,10 @@ import pytest
 
 from tests.test_ingest_coco_sql import GOOD, write_coco
 from visionlens_jlab.ingest.base import prefetch
-from visionlens_jlab.ingest.batches import Batch
 from visionlens_jlab.ingest.coco import sql_source as coco_sql
 from visionlens_jlab.ingest.coco.dataset import TOP_KEYS
 from visionlens_jlab.ingest.coco.jsonstream import scan_layout
+from visionlens_jlab.records.batches import Batch
 
 
 def _settled(count: list[int]) -> int:

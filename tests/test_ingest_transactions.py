@@ -17,9 +17,9 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.store import ingest_reservations, row_group_feed
 from visionlens_jlab.catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
-from visionlens_jlab.ingest.batches import Batch, as_checked_json
 from visionlens_jlab.ingest.coco import sql_source
 from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.records.batches import Batch, as_checked_json
 
 
 def rows(n: int, boxes_per: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -15,19 +15,24 @@ import sys
 from pathlib import Path
 
 import visionlens_jlab.ingest
+import visionlens_jlab.records
 
 REPO = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("duckdb", "visionlens_jlab.catalog")
 
 
 def parse_modules() -> list[str]:
-    """Every module under ``visionlens_jlab/ingest/``, subpackages included, and the module
-    the ingest worker process runs."""
+    """Every module under ``visionlens_jlab/ingest/`` and ``visionlens_jlab/records/``,
+    subpackages included, and the module the ingest worker process runs."""
     found = [
         m.name
         for m in pkgutil.walk_packages(visionlens_jlab.ingest.__path__, "visionlens_jlab.ingest.")
     ]
-    return ["visionlens_jlab.ingest", *found, "visionlens_jlab.jobs.parse_process"]
+    records = [
+        m.name
+        for m in pkgutil.walk_packages(visionlens_jlab.records.__path__, "visionlens_jlab.records.")
+    ]
+    return ["visionlens_jlab.ingest", *found, *records, "visionlens_jlab.importing.parse_process"]
 
 
 def loaded_after(code: str) -> list[str]:
@@ -47,7 +52,7 @@ def test_the_walk_finds_the_parsers() -> None:
     modules = parse_modules()
     for expected in (
         "visionlens_jlab.ingest.open",
-        "visionlens_jlab.ingest.parsed",
+        "visionlens_jlab.records.parsed",
         "visionlens_jlab.ingest.coco.sql_source",
         "visionlens_jlab.ingest.yolo",
     ):
@@ -81,7 +86,7 @@ def test_a_parse_worker_run_loads_no_duckdb_and_no_catalog(tmp_path: Path) -> No
         )
     )
     code = (
-        "from visionlens_jlab.jobs.parse_process import parse_items\n"
+        "from visionlens_jlab.importing.parse_process import parse_items\n"
         f"items = list(parse_items('dataset', {{'source': {str(source)!r}, 'fmt': 'coco'}}))\n"
         "assert items[0][0] == 'meta' and items[-1][0] == 'end', items\n"
         "assert sum(p.annotations.num_rows for t, p in items if t == 'batch' "

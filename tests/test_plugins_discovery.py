@@ -17,8 +17,6 @@ from tests.ingest_fixtures import write_coco
 from tests.plugin_fixtures import GOOD_PLUGIN, write_folder_plugins
 from tests.test_layers import loaded_after
 from visionlens_jlab.ingest.open import open_dataset
-from visionlens_jlab.ingest.parsed import ParsedSource
-from visionlens_jlab.ingest.report import IngestError
 from visionlens_jlab.plugins.api import IngestFormat, SetupContext
 from visionlens_jlab.plugins.discovery import (
     PluginError,
@@ -27,6 +25,8 @@ from visionlens_jlab.plugins.discovery import (
     folder_enabled,
 )
 from visionlens_jlab.plugins.registry import PluginRegistry, set_default_registry
+from visionlens_jlab.records.parsed import ParsedSource
+from visionlens_jlab.records.report import IngestError
 
 
 def test_api_versions_major_must_match_and_minor_may_be_older() -> None:

@@ -19,14 +19,14 @@ from .catalog.indexes.index_warmer import IndexWarmer
 from .catalog.store.catalog import SERVER_MEMORY_LIMIT
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
+from .embed.service import EmbeddingService
 from .gc_pauses import freeze_startup_heap
+from .importing.jobs import submit_ingest, submit_predictions
 from .ingest.allowed_roots import check_allowed_source
 from .jobs import Job, JobManager
-from .jobs.embedding_service import EmbeddingService
-from .jobs.ingest_jobs import submit_ingest, submit_predictions
 from .jobs.journal import JobJournal
-from .jobs.map_jobs import MapJobs
 from .loop_lag import LoopLagProbe
+from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
 from .media.service import MediaService
 from .plugins.discovery import folder_enabled

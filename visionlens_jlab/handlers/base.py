@@ -24,12 +24,12 @@ from ..catalog import (
 from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
 from ..ingest.allowed_roots import SourceNotAllowedError
-from ..ingest.report import IngestError
 from ..maps.params import MapError
+from ..records.report import IngestError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
+from .services import Services
 
 if TYPE_CHECKING:
-    from ..app import VisionLensApp
     from ..catalog import Catalog
     from ..jobs import JobManager
 
@@ -50,7 +50,8 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         super().__init__(*args, **kwargs)
 
     @property
-    def app(self) -> VisionLensApp:
+    def app(self) -> Services:
+        """The server extension's parts (the extension app that registered this handler)."""
         return self.extensionapp  # type: ignore[return-value]
 
     @property

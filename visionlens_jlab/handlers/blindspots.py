@@ -9,10 +9,10 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..blindspots.api import validate_options
+from ..blindspots.job import blind_spots_run
 from ..catalog import CatalogError
 from ..catalog.extensions.measured import VERDICTS, last_result, save_review
 from ..jobs import JobContext
-from ..jobs.blindspots import blind_spots_run
 from .base import VisionLensHandler, engine_errors
 
 

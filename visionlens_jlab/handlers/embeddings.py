@@ -9,7 +9,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..jobs.embedding_wire import ARROW_STREAM
+from ..embed.wire import ARROW_STREAM
 from .base import VisionLensHandler, engine_errors
 
 _EMBED_KEYS = {"model", "checkpoint", "device", "batch_size", "runner", "precision"}

@@ -6,8 +6,8 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..jobs.plugin_fields import submit_plugin_fields
 from ..plugins.discovery import PluginError
+from ..plugins.field_job import submit_plugin_fields
 from .base import VisionLensHandler, engine_errors
 
 

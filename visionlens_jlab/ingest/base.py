@@ -12,9 +12,9 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from .batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
+from ..records.batches import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, Batch
+from ..records.report import IngestReport
 from .images import image_size, join_location
-from .report import IngestReport
 
 
 def fast_dumps(value: Any) -> str:
@@ -40,7 +40,7 @@ ANNOTATION_BATCH_ROWS = 10_000
 
 
 class ParsedBase:
-    """Common state of every parser: what :class:`~visionlens_jlab.ingest.parsed.ParsedSource` asks for."""
+    """Common state of every parser: what :class:`~visionlens_jlab.records.parsed.ParsedSource` asks for."""
 
     format: str
     source: str

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
+from ..records.report import IngestError
 from .images import list_images
-from .report import IngestError
 from .txt import list_txt
 from .yolo_layout import NAME_FILES, YAML_FILES
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from ..records.parsed import ParsedSource
+from ..records.report import IngestError
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
 from .detect import (
@@ -17,8 +19,6 @@ from .detect import (
     detect_plugin_format,
     detect_predictions_format,
 )
-from .parsed import ParsedSource
-from .report import IngestError
 from .txt import TXT_FORMATS, TxtSource
 from .voc import VocDataset
 from .yolo import YoloDataset, read_names

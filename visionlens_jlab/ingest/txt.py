@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from ..records.batches import Batch
+from ..records.report import IngestError, IngestReport
 from .base import (
     ANNOTATION_BATCH_ROWS,
     AnnotationRows,
@@ -26,9 +28,7 @@ from .base import (
     add_unannotated_images,
     as_int,
 )
-from .batches import Batch
 from .images import image_size, join_location, list_images
-from .report import IngestError, IngestReport
 
 TXT_FORMATS = ("txt", "txt-xywh", "yolo", "txt-rel", "yolo-conf-last")
 

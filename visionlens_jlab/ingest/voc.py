@@ -22,6 +22,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
+from ..records.batches import Batch, dumps_or_none
+from ..records.report import IngestError
 from .base import (
     ANNOTATION_BATCH_ROWS,
     AnnotationRows,
@@ -32,9 +34,7 @@ from .base import (
     as_number,
     prefetch,
 )
-from .batches import Batch, dumps_or_none
 from .images import image_size, join_location, list_images
-from .report import IngestError
 
 VOC_CLASS_LIST = tuple(
     "aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
@@ -55,7 +55,7 @@ def parse_xml_bytes(data: bytes) -> ET.Element:
 
 
 class VocDataset(ParsedBase):
-    """A VOC root or a folder of VOC XML files as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
+    """A VOC root or a folder of VOC XML files as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
     def __init__(self, path: str, images_root: str | None = None, split: str | None = None) -> None:
         path = os.path.abspath(path)

@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from ..records.batches import Batch, dumps_or_none
+from ..records.report import IngestError
 from .base import ANNOTATION_BATCH_ROWS, AnnotationRows, ParsedBase, SampleRows, as_int, prefetch
-from .batches import Batch, dumps_or_none
 from .images import image_size
-from .report import IngestError
 from .yolo_layout import find_layout, read_names
 
 _TOLERANCE = 1e-5  # 6-decimal labels overshoot [0, 1] by rounding: clamp those silently
@@ -29,7 +29,7 @@ _FIELDS = ("bbox center x", "bbox center y", "bbox width", "bbox height")
 
 
 class YoloDataset(ParsedBase):
-    """A YOLO dataset as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
+    """A YOLO dataset as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
     def __init__(
         self,

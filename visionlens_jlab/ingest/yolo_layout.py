@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from ..records.report import IngestError, IngestReport
 from .images import join_location, list_images
-from .report import IngestError, IngestReport
 
 NAME_FILES = ("classes.txt", "obj.names", "names.txt", "classes.names", "labels.txt")
 YAML_FILES = ("data.yaml", "dataset.yaml", "data.yml", "dataset.yml")

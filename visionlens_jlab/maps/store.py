@@ -2,7 +2,7 @@
 
 Everything here runs in the process that owns the catalog and the vector store (the
 Jupyter server, or the CLI when no server runs). The reductions themselves are in
-:mod:`.reduce`; :mod:`visionlens_jlab.jobs.map_jobs` runs them as jobs.
+:mod:`.reduce`; :mod:`visionlens_jlab.maps.jobs` runs them as jobs.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ from typing import Any
 from ..embed.base import Embedder, l2_normalise
 from ..embed.decode import InputSpec
 from ..ingest.base import AnnotationRows, ParsedBase, SampleRows
-from ..ingest.batches import Batch
 from ..ingest.images import image_size, join_location
-from ..ingest.parsed import ParsedSource
-from ..ingest.report import IngestError, IngestReport
+from ..records.batches import Batch
+from ..records.parsed import ParsedSource
+from ..records.report import IngestError, IngestReport
 
 API_VERSION = "1.0"
 """The plugin API version this release implements (``major.minor``)."""

@@ -251,17 +251,4 @@ def read_points(catalog: Catalog, dataset_id: int, map_id: str) -> MapPoints:
     )
 
 
-def delete_map(catalog: Catalog, dataset_id: int, map_id: str) -> bool:
-    """Delete a map and its points; ``False`` if there was none."""
-    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
-        found = cur.execute(
-            "SELECT 1 FROM maps WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id]
-        ).fetchall()
-        cur.execute(
-            "DELETE FROM map_points WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id]
-        )
-        cur.execute("DELETE FROM maps WHERE dataset_id = ? AND map_id = ?", [dataset_id, map_id])
-    return bool(found)
-
-
 install()

@@ -27,7 +27,7 @@ from itertools import islice
 
 import pyarrow as pa
 
-from ...ingest.batches import Batch, as_plain_json
+from ...records.batches import Batch, as_plain_json
 
 COMMIT_ROWS = 122_880
 """Rows of a table per buffered transaction: one DuckDB row group (see the module docstring)."""

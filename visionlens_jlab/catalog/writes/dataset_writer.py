@@ -1,7 +1,7 @@
 """Append parsed batches to the catalog so that a dataset appears atomically.
 
 The parsers (:mod:`visionlens_jlab.ingest`) hand a
-:class:`~visionlens_jlab.ingest.parsed.ParsedSource`; this is the catalog SQL that writes it.
+:class:`~visionlens_jlab.records.parsed.ParsedSource`; this is the catalog SQL that writes it.
 
 A dataset's rows are committed (in row-group transactions) under a dataset id that has no
 ``datasets`` row yet (invisible to every read path); its ``datasets`` row, written last,
@@ -23,9 +23,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ...ingest.batches import system_allocator
-from ...ingest.parsed import ParsedSource
-from ...ingest.report import IngestError
+from ...records.batches import system_allocator
+from ...records.parsed import ParsedSource
+from ...records.report import IngestError
 from ..base.errors import CatalogError, ConflictError
 from ..sql import box_ranges
 from ..sql.facet_keys import refresh_facet_keys

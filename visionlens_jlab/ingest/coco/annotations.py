@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from ...records.batches import Batch
+from ...records.report import IngestReport
 from ..base import ANNOTATION_BATCH_ROWS, AnnotationRows, fast_dumps
-from ..batches import Batch
-from ..report import IngestReport
 from .jsonstream import JSON_ERRORS, JsonLayout, open_array
 from .policies import AnnotationPolicies, attributes_json, check_segmentation
 from .sql_source import SqlAnnotationSource, SqlUnavailable

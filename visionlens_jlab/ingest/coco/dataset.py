@@ -22,6 +22,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from ...records.batches import Batch
+from ...records.report import IngestError, IngestReport
 from ..base import (
     SAMPLE_BATCH_ROWS,
     ParsedBase,
@@ -30,9 +32,7 @@ from ..base import (
     prefetch,
     to_json,
 )
-from ..batches import Batch
 from ..images import image_size, join_location
-from ..report import IngestError, IngestReport
 from .annotations import AnnotationReader
 from .jsonstream import JsonLayout, iter_array, read_value, scan_layout
 
@@ -93,7 +93,7 @@ def coco_category_map(path: str) -> dict[int, str]:
 
 
 class CocoDataset(ParsedBase):
-    """A COCO instances file as a :class:`~visionlens_jlab.ingest.parsed.ParsedSource`."""
+    """A COCO instances file as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
     json_checked = True  # the SQL path's JSON columns come from DuckDB or orjson
 

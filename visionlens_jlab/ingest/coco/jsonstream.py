@@ -23,7 +23,7 @@ from typing import Any
 
 import ijson
 
-from ..report import IngestError
+from ...records.report import IngestError
 
 _AFTER_KEY = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*")
 _BOM = b"\xef\xbb\xbf"

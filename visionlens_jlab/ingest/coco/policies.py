@@ -10,8 +10,8 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
+from ...records.report import IngestReport
 from ..base import as_number, to_json
-from ..report import IngestReport
 from .rle import segmentation_bbox
 
 

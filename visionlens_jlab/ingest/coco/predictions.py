@@ -14,9 +14,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from ...records.batches import Batch
+from ...records.report import IngestError
 from ..base import ParsedBase, prefetch
-from ..batches import Batch
-from ..report import IngestError
 from .annotations import AnnotationReader
 from .dataset import TOP_KEYS, read_categories
 from .jsonstream import iter_array, scan_layout

@@ -36,7 +36,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batches import ANNOTATION_SCHEMA, as_checked_json
+from ...records.batches import ANNOTATION_SCHEMA, as_checked_json
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
 from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list

@@ -43,9 +43,9 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation locally or through the server and return the report dict."""
-    from ..cli import CliError, job_result, run_local_or_remote
-    from .api import evaluate_model, validate_params
-    from .report import EvaluationReport
+    from ..evaluate.api import evaluate_model, validate_params
+    from ..evaluate.report import EvaluationReport
+    from .common import CliError, job_result, run_local_or_remote
 
     try:
         validate_params(args.protocol, args.iou)

@@ -15,83 +15,17 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import DATA_DIR_ENV, resolve_data_dir
-from .server_info import read_server_info
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
-
-
-class CliError(Exception):
-    """A failure to report as one clear line (and in the JSON object with ``--json``)."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def server_client(data_dir: Path) -> Any:
-    """A REST client of the live server owning ``data_dir``, or ``None``."""
-    info = read_server_info(data_dir)
-    if info is None:
-        return None
-    from .rest_client import RestClient
-
-    return RestClient(info["url"], info.get("token"))
-
-
-def open_catalog(data_dir: Path) -> Any:
-    """Open the catalog for this process, with a clear error when another process holds it."""
-    from .catalog import Catalog, CatalogLockedError
-    from .catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
-
-    try:
-        # this process reads nothing else while it ingests: bound the ingest's memory
-        return Catalog(data_dir, ingest_memory_limit=INGEST_MEMORY_LIMIT)
-    except CatalogLockedError as exc:
-        raise CliError(
-            f"{exc} No running VisionLens server was found for {data_dir} "
-            "(no live server.json), so the command cannot go through it either.",
-            EXIT_LOCKED,
-        ) from exc
-
-
-def run_local_or_remote(
-    args: argparse.Namespace,
-    local: Callable[[Any], dict[str, Any]],
-    remote: Callable[[Any], dict[str, Any]],
-) -> dict[str, Any]:
-    """Run ``remote(client)`` if a server owns the data dir, else ``local(catalog)``."""
-    data_dir = resolve_data_dir(args.data_dir)
-    client = server_client(data_dir)
-    if client is not None:
-        from .rest_client import ApiError  # requests: only when there is a server to call
-
-        try:
-            return remote(client)
-        except ApiError as exc:
-            raise CliError(f"the VisionLens server refused: {exc}") from exc
-    catalog = open_catalog(data_dir)
-    try:
-        return local(catalog)
-    finally:
-        catalog.close()
-
-
-def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
-    job = client.wait_job(answer["job"]["id"])
-    if job["status"] != "done":
-        raise CliError(job.get("error") or f"job {job['status']}")
-    return dict(job["result"])
+from ..config import DATA_DIR_ENV, resolve_data_dir
+from .common import EXIT_FAILED, EXIT_OK, CliError, job_result, run_local_or_remote
 
 
 def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
-    from .catalog.writes.dataset_writer import write_dataset
-    from .ingest.batches import without_pandas
-    from .ingest.open import open_dataset
+    from ..catalog.writes.dataset_writer import write_dataset
+    from ..ingest.open import open_dataset
+    from ..records.batches import without_pandas
 
     def local(catalog: Any) -> dict[str, Any]:
         parsed = open_dataset(args.source, args.format, images=args.images, split=args.split)
@@ -112,10 +46,10 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
-    from .catalog.writes.dataset_writer import write_predictions
-    from .ingest.batches import without_pandas
-    from .ingest.open import open_predictions
-    from .jobs.ingest_jobs import category_maps
+    from ..catalog.writes.dataset_writer import write_predictions
+    from ..importing.jobs import category_maps
+    from ..ingest.open import open_predictions
+    from ..records.batches import without_pandas
 
     def local(catalog: Any) -> dict[str, Any]:
         classes, categories = category_maps(catalog, args.dataset)
@@ -140,7 +74,7 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
-        from .vectors import LazyVectorStore
+        from ..vectors import LazyVectorStore
 
         with catalog.cursor() as cur:
             dataset_id = catalog.dataset_id(cur, args.dataset)
@@ -252,14 +186,14 @@ CORE_COMMANDS = frozenset({"ingest", "predictions", "datasets", "delete"})
 
 
 EXTENSION_COMMAND_MODULES = [
-    "visionlens_jlab.demo.cli",
-    "visionlens_jlab.evaluate.cli",
-    "visionlens_jlab.embed.cli",
-    "visionlens_jlab.search.cli",
-    "visionlens_jlab.dedup.cli",
-    "visionlens_jlab.maps.cli",
-    "visionlens_jlab.blindspots.cli",
-    "visionlens_jlab.plugins.cli",
+    "visionlens_jlab.cli.demo",
+    "visionlens_jlab.cli.evaluate",
+    "visionlens_jlab.cli.embed",
+    "visionlens_jlab.cli.search",
+    "visionlens_jlab.cli.dedup",
+    "visionlens_jlab.cli.maps",
+    "visionlens_jlab.cli.blindspots",
+    "visionlens_jlab.cli.plugins",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
@@ -290,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 REPORTED_ERRORS = (
     ("visionlens_jlab.catalog", "CatalogError"),
     ("visionlens_jlab.catalog", "FilterError"),
-    ("visionlens_jlab.ingest.report", "IngestError"),
+    ("visionlens_jlab.records.report", "IngestError"),
     ("visionlens_jlab.jobs", "WorkerError"),
     ("visionlens_jlab.maps", "MapError"),
     ("visionlens_jlab.vectors", "VectorStoreError"),
@@ -320,11 +254,3 @@ def _fail(args: argparse.Namespace, message: str, code: int) -> int:
         )
     print(f"visionlens: error: {message}", file=sys.stderr)
     return code
-
-
-if __name__ == "__main__":
-    # Under `python -m`, this file runs as __main__ while add-on commands import
-    # visionlens_jlab.cli: run that module's main so both see the same CliError class.
-    from visionlens_jlab.cli import main as _main
-
-    sys.exit(_main())

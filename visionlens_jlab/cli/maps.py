@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import METHODS
+from ..maps.params import METHODS
 
 JSON_KEYS = ("dataset", "space", "method", "params", "points", "seconds", "cached")
 
@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
     """Compute or reuse the map; with ``--out`` write its points; return the summary."""
-    from ..cli import CliError, run_local_or_remote
+    from .common import CliError, run_local_or_remote
 
     try:
         params = json.loads(args.params) if args.params else None
@@ -49,9 +49,9 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
 
     def local(catalog: Any) -> dict[str, Any]:
         from ..catalog.extensions.maps import read_points
-        from ..jobs.map_jobs import run_map
+        from ..maps.jobs import run_map
+        from ..maps.store import resolve
         from ..vectors import open_vector_store
-        from .store import resolve
 
         with open_vector_store(catalog.data_dir) as store:
             key = resolve(catalog, store, args.dataset, args.space, args.method, params)
@@ -62,7 +62,7 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
         return desc
 
     def remote(client: Any) -> dict[str, Any]:
-        from ..cli import job_result
+        from .common import job_result
 
         body = {
             "space": args.space,
@@ -93,7 +93,7 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
 
 def _remote_points(client: Any, dataset: str, map_id: str) -> tuple[np.ndarray, ...]:
     """Read a map's binary points frame and turn point indexes into sample ids."""
-    from .wire import decode_frame, ids_from_ranges
+    from ..maps.wire import decode_frame, ids_from_ranges
 
     raw = client.request("GET", f"datasets/{dataset}/maps/{map_id}/points").content
     _, header, arrays = decode_frame(raw)

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog.extensions.computed import write_computed
-from ..plugins.discovery import PluginError
-from ..plugins.field_compute import plugin_field_items
-from .processes import WorkerError, stream_from_worker
+from ..jobs.processes import WorkerError, stream_from_worker
+from .discovery import PluginError
+from .field_compute import plugin_field_items
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..plugins.registry import PluginRegistry
-    from .manager import Job, JobContext, JobManager
+    from ..jobs.manager import Job, JobContext, JobManager
+    from .registry import PluginRegistry
 
 
 def plugin_fields_to_compute(

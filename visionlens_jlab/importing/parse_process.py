@@ -9,8 +9,8 @@ from typing import Any
 
 def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """Open the source and yield ``meta``, every ``batch``, then ``end``."""
-    from ..ingest.batches import without_pandas
     from ..ingest.open import open_dataset, open_predictions
+    from ..records.batches import without_pandas
 
     with without_pandas():  # this process only parses: pyarrow would import it for nothing
         parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)

@@ -20,9 +20,9 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..catalog import NotFoundError
-from .embedding_wire import decode_message, encode_items
-from .manager import JobCancelled, JobContext
-from .processes import WorkerError
+from ..jobs.manager import JobCancelled, JobContext
+from ..jobs.processes import WorkerError
+from .wire import decode_message, encode_items
 
 POLL_SECONDS = 0.2
 READY_TIMEOUT = 120.0
@@ -73,7 +73,7 @@ class KernelInbox:
 def kernel_code(job_id: str, options: dict[str, Any]) -> str:
     """The code the kernel executes (arguments as JSON literals: no user text is code)."""
     return (
-        "from visionlens_jlab.jobs.kernel_client import run_kernel_job as _vl_run\n"
+        "from visionlens_jlab.embed.kernel_client import run_kernel_job as _vl_run\n"
         f"_vl_run({json.dumps(job_id)}, __import__('json').loads({json.dumps(json.dumps(options))}))\n"
     )
 

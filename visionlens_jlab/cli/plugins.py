@@ -30,16 +30,16 @@ def add_parser(subparsers: Any) -> None:
 
 def _local_registry() -> Any:
     """This process's registry (``visionlens`` exported ``--data-dir`` for it)."""
-    from .registry import default_registry
+    from ..plugins.registry import default_registry
 
     return default_registry()
 
 
 def cmd_plugins(args: argparse.Namespace) -> dict[str, Any]:
     """The plugins document (``GET plugins``); a table unless ``--json``."""
-    from ..cli import CliError, server_client
     from ..config import resolve_data_dir
     from ..rest_client import ApiError
+    from .common import CliError, server_client
 
     client = server_client(resolve_data_dir(args.data_dir))
     if client is not None:
@@ -70,12 +70,12 @@ def format_plugins(document: dict[str, Any]) -> str:
 
 def cmd_plugin_field(args: argparse.Namespace) -> dict[str, Any]:
     """Compute a plugin's field(s) locally or as a server job; returns the counts."""
-    from ..cli import CliError, job_result, run_local_or_remote
-    from .discovery import PluginError
+    from ..plugins.discovery import PluginError
+    from .common import CliError, job_result, run_local_or_remote
 
     def local(catalog: Any) -> dict[str, Any]:
-        from ..jobs.plugin_fields import compute_plugin_fields, plugin_fields_to_compute
-        from .install import install_plugin_hooks
+        from ..plugins.field_job import compute_plugin_fields, plugin_fields_to_compute
+        from ..plugins.install import install_plugin_hooks
 
         registry = _local_registry()
         install_plugin_hooks(registry)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import CliError, run_local_or_remote
-from .base import EmbedError
+from ..embed.base import EmbedError
+from .common import CliError, run_local_or_remote
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,11 +49,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
-    from ..jobs.embedding_job import EmbedOptions, parse_runner, run_embedding
+    from ..embed.job import EmbedOptions, parse_runner, run_embedding
+    from ..embed.models import parse_model
+    from ..embed.registry import describe
+    from ..embed.stream import embed_stream
     from ..vectors import open_vector_store
-    from .models import parse_model
-    from .registry import describe
-    from .stream import embed_stream
 
     try:
         spec = parse_model(args.model, args.checkpoint)
@@ -115,7 +115,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_models(args: argparse.Namespace) -> dict[str, Any]:
-    from .registry import list_models
+    from ..embed.registry import list_models
 
     try:
         models = list_models(_absolute(args.checkpoint))
@@ -131,8 +131,8 @@ def cmd_models(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> dict[str, Any]:
+    from ..embed.spaces import reconcile_all
     from ..vectors import open_vector_store
-    from .spaces import reconcile_all
 
     def local(catalog: Any) -> dict[str, Any]:
         with open_vector_store(catalog.data_dir) as store:

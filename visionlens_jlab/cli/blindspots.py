@@ -28,9 +28,9 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
     """Run locally or through the server's REST job; returns the result dict."""
-    from ..cli import CliError, job_result, run_local_or_remote
-    from ..jobs.blindspots import blind_spots_run
-    from .api import validate_options
+    from ..blindspots.api import validate_options
+    from ..blindspots.job import blind_spots_run
+    from .common import CliError, job_result, run_local_or_remote
 
     try:
         validate_options(args.min_n, args.fdr)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..embed.base import EmbedError
+from .base import EmbedError
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 MAX_DIM = 65536

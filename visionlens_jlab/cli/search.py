@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .limits import DEFAULT_K, MAX_IMAGE_BYTES
+from ..search.limits import DEFAULT_K, MAX_IMAGE_BYTES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,8 +35,8 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     """Run the search locally or through the server; returns the REST answer."""
-    from ..cli import EXIT_USAGE, CliError, run_local_or_remote
     from ..vectors import VectorStoreError
+    from .common import EXIT_USAGE, CliError, run_local_or_remote
 
     flt = None
     if args.filter:
@@ -52,8 +52,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         image = path.read_bytes()
 
     def local(catalog: Any) -> dict[str, Any]:
+        from ..search.engine import Query, search
         from ..vectors import open_vector_store
-        from .engine import Query, search
 
         query = Query(like=args.like, text=args.text, image=image)
         with open_vector_store(catalog.data_dir) as store:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
+    from ..jobs.manager import JobContext
     from ..vectors import VectorStore
-    from .manager import JobContext
 
 THUMBNAILS_DIR = "thumbnails"
 
@@ -35,9 +35,9 @@ def blind_spots_run(
     engine's findings come with templated wording (``"agent": "none"`` in the result).
     Worker processes measure pixels; this (server) process alone writes the catalog.
     """
-    from ..blindspots import compute_attributes, find_blind_spots
-    from ..blindspots.api import validate_options
     from ..catalog.extensions.measured import has_attributes
+    from . import compute_attributes, find_blind_spots
+    from .api import validate_options
 
     validate_options(min_n, fdr)
 
@@ -57,7 +57,7 @@ def blind_spots_run(
             progress=lambda f, m: progress(0.7 * f, m),
         )
     if space is not None:
-        from ..blindspots.clusters import cluster_embeddings
+        from .clusters import cluster_embeddings
 
         if store is None:
             raise ValueError("clustering a vector space needs the vector store")
@@ -65,7 +65,7 @@ def blind_spots_run(
         cluster_embeddings(catalog, store, dataset, space, k=clusters)
     progress(0.75, "testing slices")
     if agent:
-        from ..blindspots.agent import agent_settings, run_agent
+        from .agent import agent_settings, run_agent
 
         settings = agent_settings()
         if settings is not None:

@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog
-from ..embed.base import EmbedError
-from ..embed.models import ModelSpec
-from ..embed.spaces import record_space, recorded_spaces
-from ..embed.stream import check_batch_size
+from ..jobs.manager import JobContext
 from ..media.lookup import dataset_media
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
-from .manager import JobContext
+from .base import EmbedError
+from .models import ModelSpec
+from .spaces import record_space, recorded_spaces
+from .stream import check_batch_size
 
 INDEX_FROM = 10_000
 """Build the HNSW index after a job when the space holds at least this many vectors; below,

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
-from ..embed.base import EmbedError
-from ..embed.models import CHECKPOINT_ENV, parse_model
-from ..embed.registry import describe, list_models
-from ..embed.spaces import dataset_spaces, reconcile_all
-from ..embed.stream import embed_stream
+from ..jobs.manager import Job, JobContext, JobManager
+from ..jobs.processes import stream_from_worker
 from ..vectors import VectorStore, VectorStoreError
-from .embedding_job import EmbedOptions, parse_runner, run_embedding
+from .base import EmbedError
+from .job import EmbedOptions, parse_runner, run_embedding
 from .kernel_runner import KernelInbox, kernel_source
-from .manager import Job, JobContext, JobManager
-from .processes import stream_from_worker
+from .models import CHECKPOINT_ENV, parse_model
+from .registry import describe, list_models
+from .spaces import dataset_spaces, reconcile_all
+from .stream import embed_stream
 
 
 def _models_items(checkpoint: str | None) -> Any:

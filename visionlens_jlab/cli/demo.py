@@ -15,9 +15,9 @@ from typing import Any
 
 from ..catalog.store.catalog import validate_name
 from ..config import resolve_data_dir
-from .generator import DemoFiles, existing_demo, generate_demo
-from .ingest import dataset_counts
-from .signatures import MODEL_NAME
+from ..demo.generator import DemoFiles, existing_demo, generate_demo
+from ..demo.ingest import dataset_counts
+from ..demo.signatures import MODEL_NAME
 
 DEMO_SOURCES = "demo-sources"
 
@@ -110,13 +110,13 @@ def _exists_message(args: argparse.Namespace, counts: dict[str, Any]) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
     """Generate (or reuse) the demo files and ingest them, locally or through the server."""
-    from ..cli import run_local_or_remote
+    from .common import run_local_or_remote
 
     data_dir = resolve_data_dir(args.data_dir)
     validate_name(args.name)
 
     def local(catalog: Any) -> dict[str, Any]:
-        from .ingest import demo_counts, ingest_demo
+        from ..demo.ingest import demo_counts, ingest_demo
 
         counts = demo_counts(catalog, args.name)
         if counts is not None and not args.force:
@@ -167,8 +167,8 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
 def _embed(args: argparse.Namespace) -> dict[str, Any]:
     """Weight-free built-in embeddings of the demo (only samples without one), so the
     offline demo has vectors for search and duplicates."""
-    from ..embed.cli import cmd_embed
     from ..embed.models import BUILTIN
+    from .embed import cmd_embed
 
     _say(args, "computing the built-in embeddings (--no-embed skips this) ...")
     embed_args = argparse.Namespace(
@@ -187,7 +187,7 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
-    from ..cli import CliError
+    from .common import CliError
 
     job = client.wait_job(answer["job"]["id"])
     if job["status"] != "done":

@@ -23,18 +23,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog.extensions.maps import get_map, read_points, update_points, write_map
-from ..maps.params import MapError
-from ..maps.pca import PcaBasis
-from ..maps.progress import WRITING, Progress, scaled
-from ..maps.reduce import reduce_vectors
-from ..maps.store import MapKey, describe, read_vectors, resolve, space_ids
-from . import stream_from_worker
-from .manager import JobContext
+from ..jobs import stream_from_worker
+from ..jobs.manager import JobContext
+from .params import MapError
+from .pca import PcaBasis
+from .progress import WRITING, Progress, scaled
+from .reduce import reduce_vectors
+from .store import MapKey, describe, read_vectors, resolve, space_ids
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
+    from ..jobs.manager import Job, JobManager
     from ..vectors import VectorStore
-    from .manager import Job, JobManager
 
 READ_SHARE = 0.2
 """Share of a job's progress bar spent reading vectors from the store."""

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..embed.stream import embed_stream
 from ..rest_client import RestClient
 from ..worker_priority import lower_priority
-from .embedding_wire import ARROW_STREAM, decode_items, encode_message
+from .stream import embed_stream
+from .wire import ARROW_STREAM, decode_items, encode_message
 
 SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
 TOKEN_ENV = "VISIONLENS_TOKEN"

@@ -13,15 +13,15 @@ from typing import Any
 
 from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.writes.dataset_writer import write_dataset, write_predictions
-from ..ingest.batches import Batch
-from ..ingest.report import IngestReport
-from .manager import Job, JobContext, JobManager
+from ..jobs.manager import Job, JobContext, JobManager
+from ..jobs.processes import stream_from_worker
+from ..records.batches import Batch
+from ..records.report import IngestReport
 from .parse_process import parse_items
-from .processes import stream_from_worker
 
 
 class WorkerParsedSource:
-    """A :class:`~visionlens_jlab.ingest.parsed.ParsedSource` whose parsing happens in a worker process."""
+    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` whose parsing happens in a worker process."""
 
     def __init__(self, ctx: JobContext | None, kind: str, options: dict[str, Any]) -> None:
         self._ctx = ctx

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .near import DEFAULT_THRESHOLD
+from ..dedup.near import DEFAULT_THRESHOLD
 
 LEAKS_PRINTED = 20
 
@@ -43,9 +43,9 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_duplicates(args: argparse.Namespace) -> dict[str, Any]:
     """Run the duplicates job locally or through the server; returns its result."""
-    from ..cli import EXIT_USAGE, CliError, job_result, run_local_or_remote
+    from ..dedup.job import check_threshold, run_duplicates
     from ..vectors import VectorStoreError
-    from .job import check_threshold, run_duplicates
+    from .common import EXIT_USAGE, CliError, job_result, run_local_or_remote
 
     try:
         threshold = check_threshold(args.threshold)

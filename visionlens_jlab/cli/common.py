@@ -1,0 +1,79 @@
+"""What every ``visionlens`` subcommand shares: exit codes, the one-line error, and running
+a command through the live server's REST API or on the catalog itself."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..config import resolve_data_dir
+from ..server_info import read_server_info
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    """A failure to report as one clear line (and in the JSON object with ``--json``)."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def server_client(data_dir: Path) -> Any:
+    """A REST client of the live server owning ``data_dir``, or ``None``."""
+    info = read_server_info(data_dir)
+    if info is None:
+        return None
+    from ..rest_client import RestClient
+
+    return RestClient(info["url"], info.get("token"))
+
+
+def open_catalog(data_dir: Path) -> Any:
+    """Open the catalog for this process, with a clear error when another process holds it."""
+    from ..catalog import Catalog, CatalogLockedError
+    from ..catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
+
+    try:
+        # this process reads nothing else while it ingests: bound the ingest's memory
+        return Catalog(data_dir, ingest_memory_limit=INGEST_MEMORY_LIMIT)
+    except CatalogLockedError as exc:
+        raise CliError(
+            f"{exc} No running VisionLens server was found for {data_dir} "
+            "(no live server.json), so the command cannot go through it either.",
+            EXIT_LOCKED,
+        ) from exc
+
+
+def run_local_or_remote(
+    args: argparse.Namespace,
+    local: Callable[[Any], dict[str, Any]],
+    remote: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run ``remote(client)`` if a server owns the data dir, else ``local(catalog)``."""
+    data_dir = resolve_data_dir(args.data_dir)
+    client = server_client(data_dir)
+    if client is not None:
+        from ..rest_client import ApiError  # requests: only when there is a server to call
+
+        try:
+            return remote(client)
+        except ApiError as exc:
+            raise CliError(f"the VisionLens server refused: {exc}") from exc
+    catalog = open_catalog(data_dir)
+    try:
+        return local(catalog)
+    finally:
+        catalog.close()
+
+
+def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
+    """Wait for the server job ``answer`` started and return its result (a failed or
+    cancelled job raises :class:`CliError`)."""
+    job = client.wait_job(answer["job"]["id"])
+    if job["status"] != "done":
+        raise CliError(job.get("error") or f"job {job['status']}")
+    return dict(job["result"])

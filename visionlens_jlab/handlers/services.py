@@ -1,0 +1,60 @@
+"""What the handlers need from the server extension, as a protocol.
+
+The handlers sit below the extension app that registers them: they see it through this
+protocol, which :class:`~visionlens_jlab.app.VisionLensApp` satisfies, so nothing here
+imports the app.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..embed.service import EmbeddingService
+    from ..jobs import Job, JobManager
+    from ..loop_lag import LoopLagProbe
+    from ..maps.jobs import MapJobs
+    from ..media.service import MediaService
+    from ..plugins.registry import PluginRegistry
+    from ..search.matrix_cache import VectorMatrixCache
+    from ..vectors import VectorStore
+
+
+class Services(Protocol):
+    """The server's parts a request may use: the catalog, the jobs and the feature services."""
+
+    catalog: Catalog
+    jobs: JobManager
+    plugins: PluginRegistry
+    media: MediaService
+    embedding: EmbeddingService
+    maps: MapJobs
+    search_cache: VectorMatrixCache
+    executor: ThreadPoolExecutor
+    loop_lag: LoopLagProbe | None
+
+    def vector_store(self) -> VectorStore:
+        """The vector store, opened on first use (blocking: call it off the event loop)."""
+        ...
+
+    def ingest(
+        self,
+        *,
+        name: str,
+        source: str,
+        fmt: str = "auto",
+        images: str | None = None,
+        split: str | None = None,
+    ) -> Job:
+        """Queue an ingest job."""
+        ...
+
+    def import_predictions(self, *, dataset: str, **options: str) -> Job:
+        """Queue an import of a model's predictions."""
+        ...
+
+    def delete_dataset(self, name: str) -> None:
+        """Delete a dataset with its vectors, maps and thumbnails."""
+        ...
