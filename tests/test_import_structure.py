@@ -25,14 +25,6 @@ FLOORS = (
     "reads",
     "writes",
 )
-KNOWN_UPWARD = {
-    # The store still creates and backfills two floors' tables at open; the migrations
-    # will take the tables from a registry instead.
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.sql.box_ranges"),
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.sql.facet_keys"),
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.tables.box_summaries"),
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.tables.field_index"),
-}
 
 
 def module_name(path: Path) -> str:
@@ -170,4 +162,4 @@ def test_catalog_floors_import_only_downward() -> None:
             there = floor_of(imported)
             if here is not None and there is not None and there > here:
                 upward.add((module, imported))
-    assert upward == KNOWN_UPWARD
+    assert upward == set()

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..store.catalog import NotFoundError, register_dataset_table
+from ..store.catalog import NotFoundError
+from ..store.registry import register_dataset_table
 
 if TYPE_CHECKING:
     import duckdb

@@ -16,7 +16,7 @@ Writers: ``samples.fields`` is written only by ingest (``dataset_writer._publish
 :func:`refresh_field_index` in the transaction that makes the dataset visible); computed
 and plugin fields live in ``computed_values``, tags in ``samples.tags``: neither touches it.
 The rows go with their dataset (a dataset table) and catalogs written before the index get
-it on open (:func:`backfill`).
+it by migration step 5 (:func:`backfill`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import duckdb
+
+from ..store.registry import register_dataset_table, register_step
 
 INDEX_VERSION = "1"
 """Stored in ``meta`` under ``field_index``; without it the index is rebuilt on open."""
@@ -112,3 +114,7 @@ def needs_rows(cond: Mapping[str, Any]) -> bool:
         not (op == "is_null" and value) and not (op in ("min", "max") and value is None)
         for op, value in cond.items()
     )
+
+
+register_dataset_table("field_values", FIELD_VALUES_DDL)
+register_step(5, "index the sample fields of catalogs written before the field index", backfill)
