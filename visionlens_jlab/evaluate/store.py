@@ -1,6 +1,6 @@
 """Evaluation tables in the catalog: summaries, per-box results, the ``eval`` label filter.
 
-Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.store.catalog.register_dataset_table`):
+Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.store.registry.register_dataset_table`):
 
 * ``evaluations``: one row per (dataset, eval key) with the report JSON; ``latest`` marks the
   most recent evaluation of each model;

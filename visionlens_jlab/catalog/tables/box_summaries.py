@@ -34,8 +34,9 @@ import duckdb
 from ..store.registry import register_dataset_table, register_step
 
 SUMMARIES_VERSION = "2"
-"""Stored in ``meta`` under ``box_summaries``; a catalog without it (or with another value)
-has its summaries rebuilt on open."""
+"""Stored in ``meta`` under ``box_summaries``; migration step 4 rebuilds the summaries of a
+catalog of schema 1 without it (or with another value). A later change of the summaries is
+a new migration step, not a new value."""
 
 SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
 """Numeric box fields whose per-(sample, source) max and min are stored."""

@@ -29,7 +29,8 @@ import duckdb
 from ..store.registry import register_dataset_table, register_step
 
 INDEX_VERSION = "1"
-"""Stored in ``meta`` under ``field_index``; without it the index is rebuilt on open."""
+"""Stored in ``meta`` under ``field_index``; migration step 5 rebuilds the index of a catalog
+of schema 1 without it. A later change of the index is a new migration step, not a new value."""
 
 FIELD_VALUES_DDL = """
     CREATE TABLE IF NOT EXISTS field_values (
