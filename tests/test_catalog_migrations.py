@@ -26,6 +26,7 @@ from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.migrations import schema_version
 from visionlens_jlab.catalog.store.registry import (
     latest_version,
+    register_dataset_table,
     register_step,
     steps,
     unregister_step,
@@ -89,6 +90,8 @@ def test_the_steps_are_numbered_one_to_latest() -> None:
     assert latest_version() == LATEST
     with pytest.raises(ValueError, match="step 3 is taken"):
         register_step(3, "another change", lambda cur: None)
+    with pytest.raises(ValueError, match="create it in a numbered migration step"):
+        register_dataset_table("new_table", "CREATE TABLE new_table (dataset_id INTEGER)")
 
 
 def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path) -> None:

@@ -23,33 +23,14 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError
-from .registry import latest_version, register_step, schema_1_ddl, steps
-from .schema import DDL
-
-SCHEMA_1_REGISTERED_TABLES = (
-    "blindspot_results",
-    "blindspot_reviews",
-    "box_evaluations",
-    "box_summaries",
-    "box_value_fields",
-    "box_value_lists",
-    "computed_fields",
-    "computed_values",
-    "duplicate_results",
-    "eval_summaries",
-    "evaluations",
-    "field_values",
-    "map_points",
-    "maps",
-    "media_status",
-    "object_attributes",
-    "sample_attributes",
-    "summary_classes",
-    "vector_spaces",
+from .registry import (
+    SCHEMA_1_REGISTERED_TABLES,
+    latest_version,
+    register_step,
+    schema_1_ddl,
+    steps,
 )
-"""The tables of schema 1 that the floors above the store and the features register (the
-store's own are in :data:`.schema.DDL`). Opening a catalog before every one of them is
-registered would create a catalog without them, so it is refused (:func:`check_registered`)."""
+from .schema import DDL
 
 
 def check_registered() -> None:

@@ -35,6 +35,33 @@ CORE_DATASET_TABLES = (
 """The store's own tables holding rows of a dataset, deleted last (``datasets`` at the end:
 while its row exists the dataset is visible)."""
 
+SCHEMA_1_REGISTERED_TABLES = (
+    "blindspot_results",
+    "blindspot_reviews",
+    "box_evaluations",
+    "box_summaries",
+    "box_value_fields",
+    "box_value_lists",
+    "computed_fields",
+    "computed_values",
+    "duplicate_results",
+    "eval_summaries",
+    "evaluations",
+    "field_values",
+    "map_points",
+    "maps",
+    "media_status",
+    "object_attributes",
+    "sample_attributes",
+    "summary_classes",
+    "vector_spaces",
+)
+"""The tables of schema 1 that the floors above the store and the features register (the
+store's own are in :data:`.schema.DDL`). Opening a catalog before every one of them is
+registered would create a catalog without them, so it is refused
+(:func:`.migrations.check_registered`); a table outside this list is created by a numbered
+step, never by schema 1's DDL (:func:`register_dataset_table`)."""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -57,6 +84,10 @@ def register_dataset_table(table: str, ddl: str | None = None) -> None:
     and is created by step 1; a table added later leaves it out and registers the step that
     creates it (:func:`register_step`).
     """
+    if ddl is not None and table not in SCHEMA_1_REGISTERED_TABLES:
+        raise ValueError(
+            f"{table} is not a table of schema 1: create it in a numbered migration step"
+        )
     if table not in _REGISTERED_TABLES:
         _REGISTERED_TABLES.insert(0, table)  # before the core tables, which go last
     if ddl is not None:
