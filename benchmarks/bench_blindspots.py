@@ -121,11 +121,13 @@ def bench_demo(n: int, runs: int, work: Path) -> list[str]:
     from visionlens_jlab.demo import generate_demo
     from visionlens_jlab.demo.ingest import ingest_demo
     from visionlens_jlab.evaluate import evaluate_model
+    from visionlens_jlab.features import load as load_features
     from visionlens_jlab.media.cache import ThumbnailCache
     from visionlens_jlab.media.pregen import pregenerate_thumbnails
 
     files = generate_demo(work / "src", images=n, seed=0)
     data = work / "data"
+    load_features()  # the features' tables, before the catalog opens
     catalog = Catalog(data)
     ingest_demo(catalog, files, "demo")
     evaluate_model(catalog, "demo", "simulated-model")

@@ -97,9 +97,11 @@ def dataset_dir(cache: Path, n: int) -> Path:
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.catalog.reads import queries
     from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
+    from visionlens_jlab.features import load as load_features
 
     path.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    load_features()  # the features' tables, before the catalog opens
     catalog = Catalog(path)
     write_synthetic(catalog, "bench", n, 3, model="m1", preds_per_image=2)
     write_predictions(catalog, "bench", "m2", SyntheticSource(n, 2, predictions=True))

@@ -40,6 +40,7 @@ from PIL import Image
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.embed.models import BUILTIN, parse_model
 from visionlens_jlab.embed.stream import embed_stream
+from visionlens_jlab.features import load as load_features
 
 sys.path.insert(0, str(ROOT / "tests"))
 from media_fixtures import add_dataset
@@ -86,6 +87,7 @@ def via_cli(
     files: list[Path], model: str, checkpoint: str | None, tmp: Path, run: int
 ) -> dict[str, Any]:
     data_dir = tmp / f"cli-{model}-{run}"
+    load_features()  # the features' tables, before the catalog opens
     with Catalog(data_dir) as catalog:
         add_dataset(catalog, "bench", str(files[0].parent), [str(p) for p in files])
     cmd = [sys.executable, "-m", "visionlens_jlab.cli", "embed", "bench", "--model", model,

@@ -181,9 +181,11 @@ def run_visionlens(n_images: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     import visionlens_jlab.evaluate as ev
     from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.features import load as load_features
 
     with tempfile.TemporaryDirectory() as tmp:
         write_catalog(n_images, Path(tmp))
+        load_features()  # the features' tables, before the catalog opens
         catalog = Catalog(tmp)
         before = peak_rss_mb()
         t0 = time.perf_counter()
@@ -209,6 +211,7 @@ def write_catalog(n_images: int, data_dir: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.features import load as load_features
     from visionlens_jlab.records.batches import Batch
     from visionlens_jlab.records.report import IngestReport
 
@@ -277,6 +280,7 @@ def write_catalog(n_images: int, data_dir: Path) -> None:
         normalized=pa.array(np.zeros(len(data["d_img"]), bool)),
     )
     preds = preds.set_column(1, "image_ref", pa.array([str(i + 1) for i in data["d_img"]]))
+    load_features()  # the features' tables, before the catalog opens
     with Catalog(data_dir) as catalog:
         write_dataset(catalog, "bench", Source(Batch(samples, gt)))
         write_predictions(catalog, "bench", "model", Source(Batch(None, preds)))

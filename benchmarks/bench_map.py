@@ -44,6 +44,7 @@ from map_report import loadavg, stat, write_report  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
 from visionlens_jlab.catalog.extensions.maps import MapPoints, write_map  # noqa: E402
+from visionlens_jlab.features import load as load_features  # noqa: E402
 from visionlens_jlab.maps.lasso import points_in_polygon  # noqa: E402
 from visionlens_jlab.maps.params import normalize_params  # noqa: E402
 from visionlens_jlab.maps.pca import pca_coordinates  # noqa: E402
@@ -275,6 +276,7 @@ def bench_wire_and_lasso(n_points: int, runs: int, tmp: Path) -> list[str]:
         f"| lasso, {len(chosen):,} of {n_points:,} points, {len(polygon)} vertices | ours (bbox + y-sorted edge bands) | {stat(fast, 'ms', 1000)} |",
         f"| | brute force numpy (every edge x every point; same answer) | {stat(slow, 'ms', 1000)} |",
     ]
+    load_features()  # the features' tables, before the catalog opens
     with Catalog(tmp / "lasso-data") as catalog:
         dataset_id, sample_ids = add_synthetic_dataset(catalog, "million", n_points)
         write_map(
@@ -315,6 +317,7 @@ def bench_end_to_end(x: np.ndarray, runs: int, tmp: Path) -> list[str]:
     from visionlens_jlab.vectors import open_vector_store
 
     data = tmp / "e2e-data"
+    load_features()  # the features' tables, before the catalog opens
     with Catalog(data) as catalog, open_vector_store(data) as store:
         dataset_id, ids = add_synthetic_dataset(catalog, "vectors", len(x))
         space = store.ensure_space("bench-model", "v1", x.shape[1], "cosine")

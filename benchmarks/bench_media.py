@@ -62,6 +62,7 @@ from media_support import (  # noqa: E402
 from rounds import aggregate  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
+from visionlens_jlab.features import load as load_features  # noqa: E402
 from visionlens_jlab.media import imaging  # noqa: E402
 from visionlens_jlab.media.cache import ThumbnailCache  # noqa: E402
 from visionlens_jlab.media.pregen import pregenerate_thumbnails  # noqa: E402
@@ -174,6 +175,7 @@ def bench_throughput(work: Path, files: list[Path]) -> list[dict[str, Any]]:
     for workers in (1, 2):
         data_dir = work / f"pregen-{workers}"
         insert_dataset(data_dir, "bench", files)
+        load_features()  # the features' tables, before the catalog opens
         with Catalog(data_dir) as catalog:
             cache = ThumbnailCache(data_dir / "thumbnails")
             idle = wait_quiet()

@@ -78,7 +78,9 @@ def write_data(data_dir: Path, samples: int, boxes: int) -> None:
     """``--write``: the synthetic dataset, written by the imported checkout's writer."""
     from tests.notebook_fixtures import write_synthetic
     from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.features import load as load_features
 
+    load_features()  # the features' tables, before the catalog opens
     with Catalog(data_dir) as catalog:
         write_synthetic(catalog, "bench", samples, boxes, model="m1", preds_per_image=2)
 

@@ -44,6 +44,7 @@ from bench_vectors import machine, make_data  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset  # noqa: E402
+from visionlens_jlab.features import load as load_features  # noqa: E402
 from visionlens_jlab.records.batches import SAMPLE_SCHEMA, Batch, ColumnBuffer  # noqa: E402
 from visionlens_jlab.records.report import IngestReport  # noqa: E402
 from visionlens_jlab.search.engine import DEFAULT_PLAN, Query, SearchPlan, search  # noqa: E402
@@ -116,6 +117,7 @@ def main() -> int:
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="vl-bench-search-") as tmp:
         data = Path(tmp) / "data"
+        load_features()  # the features' tables, before the catalog opens
         catalog = Catalog(data)
         t = time.perf_counter()
         write_dataset(catalog, "bench", Samples(args.n, u))

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
+from visionlens_jlab.features import load as load_features  # noqa: E402
 
 API = "/visionlens/api"
 SHARED = Path(os.environ.get("VISIONLENS_SHARED", ROOT.parent / "shared"))
@@ -333,6 +334,7 @@ def write_coco(paths: list[Path], ann: Path) -> Path:
 
 def insert_dataset(data_dir: Path, name: str, paths: list[Path]) -> None:
     """Samples straight into the catalog (no annotations): what ingest would write."""
+    load_features()  # the features' tables, before the catalog opens
     with Catalog(data_dir) as catalog, catalog.write() as cur:
         dataset_id = Catalog.next_id(cur, "datasets", "dataset_id")
         first = Catalog.next_id(cur, "samples", "sample_id")

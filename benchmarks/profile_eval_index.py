@@ -38,6 +38,7 @@ from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
 from visionlens_jlab.evaluate.store import _EVAL_FACETS_SQL
+from visionlens_jlab.features import load as load_features
 
 
 def best(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("catalog")
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
+    load_features()  # the features' tables, before the catalog opens
     cat = Catalog(args.catalog)
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, "bench")

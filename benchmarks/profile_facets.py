@@ -31,6 +31,7 @@ from visionlens_jlab.catalog.plan import facets
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.sql.facet_keys import FacetKeys, shown_facet_keys
 from visionlens_jlab.catalog.sql.facet_sql import facets_sql, samples_table_sql
+from visionlens_jlab.features import load as load_features
 
 
 def filters(n: int) -> dict[str, dict[str, Any]]:
@@ -109,6 +110,7 @@ def main() -> None:
     parser.add_argument("catalog", type=Path)
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
+    load_features()  # the features' tables, before the catalog opens
     cat = Catalog(args.catalog)
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, "bench")

@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from visionlens_jlab.features import load as load_features
+
+load_features()  # every test's catalog has the features' tables (as the entry points do)
+
 pytest_plugins = [
     "pytest_jupyter.jupyter_server",
     "tests.media_fixtures",

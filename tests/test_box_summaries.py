@@ -376,6 +376,7 @@ def test_catalogs_without_summaries_are_summarised_on_open(tmp_path: Any) -> Non
         for table in ("box_summaries", "eval_summaries", "summary_classes"):
             cur.execute(f"DROP TABLE {table}")
         cur.execute("DELETE FROM meta WHERE key = 'box_summaries'")
+        cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")  # its release
     cat.close()
     cat = Catalog(tmp_path)
     assert _stored(cat) == expected

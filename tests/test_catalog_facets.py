@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 import visionlens_jlab.evaluate as ev
@@ -19,6 +20,7 @@ from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
 from visionlens_jlab.catalog.sql.facet_keys import facet_keys
 from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.config import CATALOG_FILE
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 
@@ -203,7 +205,9 @@ def test_catalogs_without_stored_keys(tmp_path: Path) -> None:
     cat.close()
     with Catalog(tmp_path, read_only=True) as ro:  # read-only: nothing can be stored
         assert queries.facets(ro, "ds", {"sample": {"split": {"in": ["val"]}}}) == expected
-    with Catalog(tmp_path) as cat:
+    with duckdb.connect(str(tmp_path / CATALOG_FILE)) as con:  # as its release stamped it
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Catalog(tmp_path) as cat:  # migration step 3 stores the keys
         with cat.cursor() as cur:
             assert cur.execute("SELECT COUNT(*) FROM facet_keys").fetchall() == [(1,)]
         assert queries.facets(cat, "ds", {"sample": {"split": {"in": ["val"]}}}) == expected

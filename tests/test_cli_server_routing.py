@@ -70,6 +70,7 @@ def test_cli_says_what_to_do_when_another_process_holds_the_catalog(tmp_path: Pa
             sys.executable,
             "-c",
             "import sys, time; from visionlens_jlab.catalog import Catalog; "
+            "from visionlens_jlab.features import load; load(); "
             f"c = Catalog({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

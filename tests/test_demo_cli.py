@@ -207,6 +207,7 @@ def test_held_catalog_is_a_clear_error_via_python_m(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import time; from visionlens_jlab.catalog import Catalog; "
+         "from visionlens_jlab.features import load; load(); "
          f"c = Catalog({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -233,6 +233,7 @@ def test_a_catalog_without_the_index_gets_it_on_open(tmp_path: Path) -> None:
     with cat.write(keeps_derived=True) as cur:  # as written before the index existed
         cur.execute("DROP TABLE field_values")
         cur.execute("DELETE FROM meta WHERE key = 'field_index'")
+        cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")  # its release
     cat.close()
     cat = Catalog(tmp_path, result_cache_mb=0)
     assert _index(cat) == expected

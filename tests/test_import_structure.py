@@ -42,7 +42,7 @@ PACKAGES = (
     {"maps", "dedup"},
     {"blindspots"},
     {"plugins"},
-    {"demo", "importing"},
+    {"demo", "importing", "features"},  # features: what registers with the catalog
     {"cli", "notebook"},
     {"handlers"},
     {"app", "__init__"},
@@ -55,14 +55,6 @@ KNOWN_UPWARD_PACKAGES = {
     ("visionlens_jlab.ingest.detect", "visionlens_jlab.plugins.registry"),
     ("visionlens_jlab.ingest.open", "visionlens_jlab.plugins.api"),
     ("visionlens_jlab.ingest.open", "visionlens_jlab.plugins.registry"),
-}
-KNOWN_UPWARD = {
-    # The store still creates and backfills two floors' tables at open; the migrations
-    # will take the tables from a registry instead.
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.sql.box_ranges"),
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.sql.facet_keys"),
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.tables.box_summaries"),
-    ("visionlens_jlab.catalog.store.catalog", "visionlens_jlab.catalog.tables.field_index"),
 }
 
 
@@ -240,4 +232,4 @@ def test_catalog_floors_import_only_downward() -> None:
             there = floor_of(imported)
             if here is not None and there is not None and there > here:
                 upward.add((module, imported))
-    assert upward == KNOWN_UPWARD
+    assert upward == set()

@@ -22,12 +22,14 @@ CHILD = textwrap.dedent(
     """
     import sys
     from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.features import load
     from visionlens_jlab.ingest.open import open_dataset
     from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
     def progress(fraction, message):
         print("progress", message, flush=True)
 
+    load()  # as every entry point, before the catalog opens
     catalog = Catalog(sys.argv[1])
     write_dataset(catalog, "big", open_dataset(sys.argv[2]), progress=progress)
     print("done", flush=True)

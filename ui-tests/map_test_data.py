@@ -27,12 +27,14 @@ if str(REPO) not in sys.path:
 
 from visionlens_jlab import cli  # noqa: E402
 from visionlens_jlab.catalog import Catalog, NotFoundError  # noqa: E402
+from visionlens_jlab.features import load as load_features  # noqa: E402
 from visionlens_jlab.vectors import open_vector_store  # noqa: E402
 
 MODEL, VERSION, DIM = "ui-test-embedder", "v1", 32
 
 
 def _has_vectors(data_dir: Path, name: str) -> bool:
+    load_features()  # the features' tables, before the catalog opens
     catalog = Catalog(data_dir)
     try:
         with catalog.cursor() as cur:
@@ -55,6 +57,7 @@ def demo(data_dir: Path) -> None:
     code = cli.main(["demo", "--images", "300", "--name", "demo", "--data-dir", str(data_dir)])
     if code != 0:
         raise SystemExit(f"visionlens demo failed with exit code {code}")
+    load_features()  # the features' tables, before the catalog opens
     catalog = Catalog(data_dir)
     try:
         with catalog.cursor() as cur:
@@ -88,6 +91,7 @@ def blobs(data_dir: Path, n: int) -> None:
         return
     from tests.map_fixtures import write_map_dataset
 
+    load_features()  # the features' tables, before the catalog opens
     catalog = Catalog(data_dir)
     store = open_vector_store(data_dir)
     try:

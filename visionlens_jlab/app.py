@@ -20,6 +20,7 @@ from .catalog.store.catalog import SERVER_MEMORY_LIMIT
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.query import QueryEmbedders
 from .embed.service import EmbeddingService
+from .features import load as load_features
 from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
 from .ingest.allowed_roots import check_allowed_source
@@ -234,6 +235,7 @@ class VisionLensApp(ExtensionApp):
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
         configure_gcs(self.gcs_timeout_s)
+        load_features()  # their tables and migration steps, before the catalog opens
         self.catalog = Catalog(
             self.resolved_data_dir,
             memory_limit=self.catalog_memory_limit,

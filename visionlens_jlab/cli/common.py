@@ -36,7 +36,9 @@ def open_catalog(data_dir: Path) -> Any:
     """Open the catalog for this process, with a clear error when another process holds it."""
     from ..catalog import Catalog, CatalogLockedError
     from ..catalog.store.ingest_reservations import INGEST_MEMORY_LIMIT
+    from ..features import load as load_features
 
+    load_features()  # their tables and migration steps, before the catalog opens
     try:
         # this process reads nothing else while it ingests: bound the ingest's memory
         return Catalog(data_dir, ingest_memory_limit=INGEST_MEMORY_LIMIT)

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.extensions.computed import CATEGORICAL, NUMERIC, register_computed_field
-from ..catalog.store.catalog import NotFoundError, register_dataset_table
+from ..catalog.store.catalog import NotFoundError
+from ..catalog.store.registry import register_dataset_table
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.store.catalog import register_dataset_table
+from ..catalog.store.registry import register_dataset_table
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

@@ -1,6 +1,6 @@
 """Evaluation tables in the catalog: summaries, per-box results, the ``eval`` label filter.
 
-Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.store.catalog.register_dataset_table`):
+Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.store.registry.register_dataset_table`):
 
 * ``evaluations``: one row per (dataset, eval key) with the report JSON; ``latest`` marks the
   most recent evaluation of each model;
@@ -27,7 +27,7 @@ from ..catalog.plan.filter_masks import register_label_mask
 from ..catalog.query.filters import FilterError, Params, register_label_condition
 from ..catalog.reads.queries import register_facet_provider
 from ..catalog.sql.facet_parts import store_part, stored_parts
-from ..catalog.store.catalog import register_dataset_table
+from ..catalog.store.registry import register_dataset_table
 from ..catalog.tables.box_summaries import refresh_eval_summaries
 from .eval_facet_index import indexed_eval_rows
 from .eval_label_mask import eval_label_mask

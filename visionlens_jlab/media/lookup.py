@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..catalog.store.catalog import Catalog, NotFoundError, register_dataset_table
+from ..catalog.store.catalog import Catalog, NotFoundError
+from ..catalog.store.registry import register_dataset_table
 from .errors import MEDIA_ERROR_CODES
 
 MEDIA_STATUS_DDL = """

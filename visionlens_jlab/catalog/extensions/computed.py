@@ -34,7 +34,7 @@ from ..indexes.filtered_samples import FilteredSamples
 from ..plan.facets import register_facet_provider
 from ..query.filters import FilterError, Params, register_sample_field_prefix
 from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
-from ..store.catalog import register_dataset_table
+from ..store.registry import register_dataset_table
 
 if TYPE_CHECKING:
     from ..store.catalog import Catalog

@@ -2,7 +2,7 @@
 
 A map is keyed by (dataset, vector space, method, parameters) through its ``map_id``
 (:func:`visionlens_jlab.maps.params.map_id`); computing it again replaces its rows. Both
-tables are dataset tables (:func:`~visionlens_jlab.catalog.store.catalog.register_dataset_table`):
+tables are dataset tables (:func:`~visionlens_jlab.catalog.store.registry.register_dataset_table`):
 they go with their dataset. Points are written and read in sample-id order, which is the
 order of every binary answer about a map.
 """
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..store.catalog import NotFoundError, register_dataset_table
+from ..store.catalog import NotFoundError
+from ..store.registry import register_dataset_table
 
 if TYPE_CHECKING:
     import duckdb

@@ -31,7 +31,8 @@ from ..query.filters import (
     register_label_condition,
     register_sample_field_prefix,
 )
-from ..store.catalog import NotFoundError, register_dataset_table
+from ..store.catalog import NotFoundError
+from ..store.registry import register_dataset_table
 from .computed import CATEGORICAL, NUMERIC, register_computed_field, write_computed
 
 if TYPE_CHECKING:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from ..query.filters import Params, source_clause
+from ..store.registry import register_dataset_table
 from ..tables.box_summaries import SUMMARY_FIELDS
 
 if TYPE_CHECKING:
@@ -186,3 +187,7 @@ def range_page(
     if not built:
         return None
     return int(total), [int(i) for i in page or []]
+
+
+register_dataset_table("box_value_lists", VALUE_LISTS_DDL)
+register_dataset_table("box_value_fields", BUILT_DDL)

@@ -12,7 +12,7 @@ stores them in ``facet_keys`` (one row per dataset) in the same transaction as t
 
 Any new code that inserts, deletes or updates samples' ``fields`` or annotations must call
 :func:`refresh_facet_keys` in its transaction. Catalogs written before this table existed
-are filled in when the catalog opens (:func:`backfill_facet_keys`), and a dataset without a
+are filled in by migration step 3 (:func:`backfill_facet_keys`), and a dataset without a
 row is still served, by computing the keys on the fly.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from ..store.registry import register_step
 from .facet_sql import MAX_FIELD_FACETS
 
 # The lists are sorted by DuckDB (``list(... ORDER BY ...)``), i.e. in the order the facets
@@ -85,3 +86,8 @@ def backfill_facet_keys(cur: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (dataset_id,) in missing:
         refresh_facet_keys(cur, int(dataset_id))
+
+
+register_step(
+    3, "store the facet keys of datasets written before the facet_keys table", backfill_facet_keys
+)

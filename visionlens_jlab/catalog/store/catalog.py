@@ -7,11 +7,11 @@ database instance, with its own MVCC snapshot), and every write goes through
 :meth:`Catalog.write`, which serializes writers with a lock and wraps them in a transaction, so
 a crash mid-write leaves nothing half-visible (:mod:`.write_transactions`). An ingest reserves
 its ids, and in the CLI a lower memory limit, while it runs (:mod:`.ingest_reservations`).
+Opening runs the schema migrations the file has not had yet (:mod:`.migrations`).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -23,13 +23,11 @@ import duckdb
 
 from ...config import CATALOG_FILE
 from ..base.errors import CatalogBusyError, CatalogError, CatalogLockedError, NotFoundError
-from ..sql import box_ranges
-from ..sql.facet_keys import backfill_facet_keys
-from ..tables import box_summaries, field_index
 from .ingest_reservations import MEMORY_SIZE_RE, IngestReservations
+from .migrations import check_registered, check_version, migrate, schema_version
 from .read_cancel import attached
+from .registry import dataset_tables, latest_version
 from .result_cache import ResultCache
-from .schema import DDL, SCHEMA_VERSION
 from .write_transactions import WriteTransactions
 
 SERVER_MEMORY_LIMIT = "1GB"
@@ -67,7 +65,11 @@ class Catalog(WriteTransactions, IngestReservations):
         threads: int | None = None,
         result_cache_mb: float = RESULT_CACHE_MB,
     ) -> None:
-        """Open (and migrate) the catalog in ``data_dir``.
+        """Open the catalog in ``data_dir``, migrated to this code's schema version.
+
+        The modules that extend the catalog must be imported first
+        (:func:`visionlens_jlab.features.load`). A catalog of a newer schema version is
+        refused, and so is a read-only open of an older one (:mod:`.migrations`).
 
         ``memory_limit`` is DuckDB's limit for the life of this catalog (``None``: DuckDB's
         default); it never changes while readers run. ``ingest_memory_limit`` lowers it while
@@ -78,6 +80,7 @@ class Catalog(WriteTransactions, IngestReservations):
         core); the server bounds it so that its event loop keeps a core.
         ``result_cache_mb`` bounds the cache of read answers (:mod:`.result_cache`; 0: none).
         """
+        check_registered()
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / CATALOG_FILE
@@ -102,21 +105,22 @@ class Catalog(WriteTransactions, IngestReservations):
             self._set_memory_limit(memory_limit)
         if threads is not None:
             self._con.execute(f"SET threads = {max(1, int(threads))}")
-        if not read_only:
+        try:
             self._migrate()
-            self._remove_orphans()
+            if not read_only:
+                self._remove_orphans()
+        except BaseException:
+            self._con.close()  # a refused catalog stays closed: no lock is left behind
+            raise
 
     def _migrate(self) -> None:
-        _load_feature_modules()
-        with self.write(keeps_derived=True) as cur:
-            for statement in [*DDL, *_FEATURE_DDL, *_SUMMARY_DDL]:
-                cur.execute(statement)
-            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-            backfill_facet_keys(cur)  # catalogs written before the table existed
-            box_summaries.backfill(cur)  # catalogs written before the summaries
-            field_index.backfill(cur)  # likewise, the index of samples.fields
+        with self.cursor() as cur:
+            version = schema_version(cur)
+        check_version(self.path, version, read_only=self.read_only)
+        if not self.read_only and version < latest_version():
+            # keeps_derived: an unscoped write would otherwise empty every facet part
+            with self.write(keeps_derived=True) as cur:
+                migrate(cur, version)
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
@@ -126,11 +130,8 @@ class Catalog(WriteTransactions, IngestReservations):
         this process can be running, and no other process can write this file.
         """
         with self.write(keeps_derived=True) as cur:  # only rows of no dataset
-            existing = {
-                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            }
-            for table in _DATASET_TABLES:
-                if table in existing and table != "datasets":
+            for table in dataset_tables():
+                if table != "datasets":
                     cur.execute(
                         f"DELETE FROM {table} WHERE dataset_id NOT IN "  # noqa: S608 - registered identifiers
                         "(SELECT dataset_id FROM datasets)"
@@ -243,13 +244,8 @@ class Catalog(WriteTransactions, IngestReservations):
         with self.write() as cur:
             dataset_id = self.dataset_id(cur, name)
             self.scope_write(dataset_id)  # the other datasets' answers stay valid
-            # Feature modules create their tables lazily: only touch the ones that exist.
-            existing = {
-                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            }
-            for table in _DATASET_TABLES:
-                if table in existing:
-                    cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
+            for table in dataset_tables():  # every one exists: the migrations made them
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
 
 
 _ID_COLUMNS = {
@@ -257,58 +253,6 @@ _ID_COLUMNS = {
     ("samples", "sample_id"),
     ("annotations", "ann_id"),
 }
-
-_DATASET_TABLES = [
-    *box_summaries.SUMMARY_TABLES,
-    "field_values",
-    *box_ranges.TABLES,
-    "annotations",
-    "samples",
-    "categories",
-    "models",
-    "facet_keys",
-    "facet_parts",
-    "datasets",
-]
-"""Tables holding rows of a dataset, deleted with it; feature tables come first."""
-_FEATURE_DDL: list[str] = []
-
-_SUMMARY_DDL = [
-    box_summaries.SUMMARY_CLASSES_DDL,
-    box_summaries.BOX_SUMMARIES_DDL,
-    box_summaries.EVAL_SUMMARIES_DDL,
-    field_index.FIELD_VALUES_DDL,
-    box_ranges.VALUE_LISTS_DDL,
-    box_ranges.BUILT_DDL,
-]
-"""Created after the feature tables: the backfill of evaluation summaries reads one."""
-
-FEATURE_MODULES = (
-    "visionlens_jlab.evaluate",
-    "visionlens_jlab.media.lookup",
-    "visionlens_jlab.embed.spaces",
-    "visionlens_jlab.catalog.extensions.computed",
-    "visionlens_jlab.dedup",
-    "visionlens_jlab.catalog.extensions.maps",
-    "visionlens_jlab.catalog.extensions.measured",
-)
-"""Modules that add tables, filters or facets to the catalog when imported. Every catalog
-imports them before it opens, so no entry point (server, CLI, notebook, tests) can open a
-catalog that lacks a feature's tables."""
-
-
-def register_dataset_table(table: str, ddl: str) -> None:
-    """Add a feature table: created (``ddl``, idempotent) whenever a catalog opens, and its
-    rows (which must have a ``dataset_id`` column) deleted with their dataset."""
-    if table not in _DATASET_TABLES:
-        _DATASET_TABLES.insert(0, table)
-    if ddl not in _FEATURE_DDL:
-        _FEATURE_DDL.append(ddl)
-
-
-def _load_feature_modules() -> None:
-    for module in FEATURE_MODULES:
-        importlib.import_module(module)
 
 
 def _dataset_row(r: tuple[Any, ...]) -> dict[str, Any]:

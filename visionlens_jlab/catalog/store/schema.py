@@ -4,9 +4,10 @@ There are deliberately no PRIMARY KEY / UNIQUE constraints: DuckDB's ART indexes
 appends and make UPDATEs of indexed rows (tags) fail with over-eager constraint checks.
 Uniqueness is guaranteed by the single writer (:class:`~visionlens_jlab.catalog.Catalog`),
 which allocates ids under its write lock.
-"""
 
-SCHEMA_VERSION = 1
+These are the store's tables of schema 1, as every release before numbered migrations
+created them; they never change here: a change is a numbered step (:mod:`.migrations`).
+"""
 
 DDL = [
     """

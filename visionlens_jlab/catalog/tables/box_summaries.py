@@ -23,7 +23,7 @@ Writers that keep them in step (each inside its own ``Catalog.write``):
 * evaluation (``evaluate.store.write_evaluation``): :func:`refresh_eval_summaries`;
 * delete of a dataset: both are dataset tables (removed with it, and with orphans).
 
-Catalogs written before the tables existed are summarised on open (:func:`backfill`).
+Catalogs written before the tables existed are summarised by migration step 4 (:func:`backfill`).
 Tags, computed fields, plugin fields and maps do not touch boxes, so they leave them alone.
 """
 
@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import duckdb
 
+from ..store.registry import register_dataset_table, register_step
+
 SUMMARIES_VERSION = "2"
-"""Stored in ``meta`` under ``box_summaries``; a catalog without it (or with another value)
-has its summaries rebuilt on open."""
+"""Stored in ``meta`` under ``box_summaries``; migration step 4 rebuilds the summaries of a
+catalog of schema 1 without it (or with another value). A later change of the summaries is
+a new migration step, not a new value."""
 
 SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
 """Numeric box fields whose per-(sample, source) max and min are stored."""
@@ -194,3 +197,9 @@ def backfill(cur: duckdb.DuckDBPyConnection) -> None:
         refresh_eval_summaries(cur, int(dataset_id))
     cur.execute("DELETE FROM meta WHERE key = 'box_summaries'")
     cur.execute("INSERT INTO meta VALUES ('box_summaries', ?)", [SUMMARIES_VERSION])
+
+
+register_dataset_table("box_summaries", BOX_SUMMARIES_DDL)
+register_dataset_table("eval_summaries", EVAL_SUMMARIES_DDL)
+register_dataset_table("summary_classes", SUMMARY_CLASSES_DDL)
+register_step(4, "summarise the boxes of catalogs written before the box summaries", backfill)

@@ -16,7 +16,7 @@ Writers: ``samples.fields`` is written only by ingest (``dataset_writer._publish
 :func:`refresh_field_index` in the transaction that makes the dataset visible); computed
 and plugin fields live in ``computed_values``, tags in ``samples.tags``: neither touches it.
 The rows go with their dataset (a dataset table) and catalogs written before the index get
-it on open (:func:`backfill`).
+it by migration step 5 (:func:`backfill`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from typing import Any
 
 import duckdb
 
+from ..store.registry import register_dataset_table, register_step
+
 INDEX_VERSION = "1"
-"""Stored in ``meta`` under ``field_index``; without it the index is rebuilt on open."""
+"""Stored in ``meta`` under ``field_index``; migration step 5 rebuilds the index of a catalog
+of schema 1 without it. A later change of the index is a new migration step, not a new value."""
 
 FIELD_VALUES_DDL = """
     CREATE TABLE IF NOT EXISTS field_values (
@@ -112,3 +115,7 @@ def needs_rows(cond: Mapping[str, Any]) -> bool:
         not (op == "is_null" and value) and not (op in ("min", "max") and value is None)
         for op, value in cond.items()
     )
+
+
+register_dataset_table("field_values", FIELD_VALUES_DDL)
+register_step(5, "index the sample fields of catalogs written before the field index", backfill)

@@ -1,0 +1,195 @@
+"""Schema migrations: a catalog written before them opens with every row and every answer.
+
+``fixtures/old_catalog/data.tar.gz`` is a data directory written by commit b74eabe (the code
+before numbered migrations; ``make_fixture.py`` says how it was made) and ``expected.json``
+the answers that code gave. Today's code must open it, migrate it to the latest schema
+version in place and give the same answers, without ingesting anything again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from visionlens_jlab.catalog import Catalog, CatalogError
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.store.migrations import schema_version
+from visionlens_jlab.catalog.store.registry import (
+    latest_version,
+    register_dataset_table,
+    register_step,
+    steps,
+    unregister_step,
+)
+from visionlens_jlab.cli import main as cli_main
+from visionlens_jlab.config import CATALOG_FILE
+from visionlens_jlab.evaluate.api import report_for
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
+EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
+DATASET = "demo"
+LATEST = 5
+"""The schema version of this code: steps 1-5 (see docs/architecture.md)."""
+
+
+@pytest.fixture
+def old_data(tmp_path: Path) -> Path:
+    """The fixture's data directory, unpacked (the vector shard's files stay sparse)."""
+    with tarfile.open(FIXTURE / "data.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def extra_step() -> Iterator[Callable[[str, Callable[[duckdb.DuckDBPyConnection], None]], int]]:
+    """Register a step after the last one for one test; returns its number."""
+    added: list[int] = []
+
+    def add(description: str, run: Callable[[duckdb.DuckDBPyConnection], None]) -> int:
+        number = latest_version() + 1
+        register_step(number, description, run)
+        added.append(number)
+        return number
+
+    yield add
+    for number in added:
+        unregister_step(number)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON gives it back (lists for tuples, string keys), as in expected.json."""
+    return json.loads(json.dumps(value))
+
+
+def cli(data: Path, *argv: str) -> dict[str, Any]:
+    """Run one ``visionlens`` command in this process (it opens its own catalog)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli_main([*argv, "--data-dir", str(data), "--json"])
+    assert code == 0, out.getvalue()
+    return dict(json.loads(out.getvalue()))
+
+
+def files(data: Path) -> dict[str, bytes]:
+    """The catalog's files (the database, and a WAL if one was left) byte for byte."""
+    return {p.name: p.read_bytes() for p in sorted(data.glob(CATALOG_FILE + "*"))}
+
+
+def test_the_steps_are_numbered_one_to_latest() -> None:
+    assert [s.number for s in steps()] == list(range(1, LATEST + 1))
+    assert latest_version() == LATEST
+    with pytest.raises(ValueError, match="step 3 is taken"):
+        register_step(3, "another change", lambda cur: None)
+    with pytest.raises(ValueError, match="create it in a numbered migration step"):
+        register_dataset_table("new_table", "CREATE TABLE new_table (dataset_id INTEGER)")
+
+
+def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path) -> None:
+    with Catalog(old_data) as catalog:
+        with catalog.cursor() as cur:
+            assert schema_version(cur) == LATEST
+            tables = [
+                r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            ]
+            rows = {t: cur.execute(f"SELECT COUNT(*) FROM {t}").fetchall()[0][0] for t in tables}  # noqa: S608 - names from the file
+            meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
+        assert rows == EXPECTED["rows"]
+        assert meta == {**EXPECTED["meta"], "schema_version": str(LATEST)}
+        assert (
+            plain(queries.samples_page(catalog, DATASET, None, limit=5)) == EXPECTED["pages"]["all"]
+        )
+        for name, spec in EXPECTED["filters"].items():
+            page = queries.samples_page(catalog, DATASET, spec, limit=2)
+            assert plain(page) == EXPECTED["pages"][name], name
+            assert page["total"] == EXPECTED["counts"][name], name
+            assert plain(queries.facets(catalog, DATASET, spec)) == EXPECTED["facets"][name], name
+        report = report_for(catalog, DATASET, EXPECTED["evaluation_key"])
+        assert plain(report.to_dict()) == EXPECTED["evaluation"]
+    first = EXPECTED["pages"]["all"]["samples"][0]["sample_id"]
+    assert cli(old_data, "search", DATASET, "--like", str(first), "--k", "5") == EXPECTED["search"]
+    pca = cli(old_data, "map", DATASET, "--method", "pca")  # the stored map, not a new one
+    assert {"id": pca["id"], "points": pca["points"]} == EXPECTED["map"]
+
+
+def test_a_newer_catalog_is_refused_naming_both_versions(tmp_path: Path) -> None:
+    Catalog(tmp_path).close()
+    with duckdb.connect(str(tmp_path / CATALOG_FILE)) as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(LATEST + 3)])
+    for read_only in (False, True):
+        with pytest.raises(CatalogError) as caught:
+            Catalog(tmp_path, read_only=read_only)
+        assert f"written by schema version {LATEST + 3}" in str(caught.value)
+        assert f"understands up to {LATEST}: upgrade visionlens_jlab" in str(caught.value)
+
+
+def test_a_failing_step_leaves_the_file_as_it_was(old_data: Path, extra_step: Any) -> None:
+    before = files(old_data)
+
+    def fails(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute("DELETE FROM samples")  # a change the rollback must undo
+        raise RuntimeError("disk on fire")
+
+    number = extra_step("rewrite the samples", fails)
+    with pytest.raises(CatalogError) as caught:
+        Catalog(old_data)
+    message = str(caught.value)
+    assert f"migration step {number} (rewrite the samples) failed: disk on fire" in message
+    assert "left as it was, at schema version 1" in message
+    assert files(old_data) == before  # steps 2-5 rolled back with it
+    unregister_step(number)
+    with Catalog(old_data) as catalog, catalog.cursor() as cur:  # closed: no lock was left
+        assert schema_version(cur) == LATEST
+
+
+def test_each_step_runs_once_in_order(tmp_path: Path, extra_step: Any) -> None:
+    runs: list[list[str]] = []
+
+    def record(cur: duckdb.DuckDBPyConnection) -> None:  # after steps 1-5: their tables
+        runs.append([r[0] for r in cur.execute("SELECT key FROM meta ORDER BY key").fetchall()])
+
+    number = extra_step("record the run", record)
+    for _ in range(2):
+        with Catalog(tmp_path) as catalog, catalog.cursor() as cur:
+            assert schema_version(cur) == number
+    assert runs == [["box_summaries", "field_index"]]  # once, after steps 4 and 5
+
+
+def test_a_read_only_open_of_an_old_catalog_asks_for_an_upgrade(old_data: Path) -> None:
+    before = files(old_data)
+    with pytest.raises(CatalogError) as caught:
+        Catalog(old_data, read_only=True)
+    message = str(caught.value)
+    assert f"schema version 1 and this VisionLens reads version {LATEST}" in message
+    assert "needs an upgrade by a writable open" in message
+    assert files(old_data) == before
+    Catalog(old_data).close()  # the writable open upgrades it, and read-only opens work
+    Catalog(old_data, read_only=True).close()
+
+
+def test_no_catalog_opens_before_the_features_are_loaded(tmp_path: Path) -> None:
+    script = (
+        "import sys\nfrom pathlib import Path\n"
+        "from visionlens_jlab.catalog import Catalog, CatalogError\n"
+        "try:\n    Catalog(sys.argv[1])\nexcept CatalogError as exc:\n    print(exc)\n"
+        "from visionlens_jlab.cli.common import open_catalog\n"
+        "open_catalog(Path(sys.argv[1])).close()\nprint('opened')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=FIXTURE.parents[2],  # this checkout's package first
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert "visionlens_jlab.features.load() before opening a catalog" in out[0]
+    assert out[1:] == ["opened"]

@@ -1,0 +1,33 @@
+"""The modules that extend the catalog, imported by every entry point before a catalog opens.
+
+Importing one of these registers, with the catalog's store, the tables it owns (created by
+the migrations, deleted with their dataset), its migration steps, and its filters and facets.
+The catalog imports none of them (nothing in it imports upward); the server, the CLI and the
+tests' fixtures call :func:`load` first, and :class:`~visionlens_jlab.catalog.Catalog`
+refuses to open before the schema's tables are all registered.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+CATALOG_MODULES = (
+    "visionlens_jlab.catalog.sql.facet_keys",
+    "visionlens_jlab.catalog.sql.box_ranges",
+    "visionlens_jlab.catalog.tables.box_summaries",
+    "visionlens_jlab.catalog.tables.field_index",
+    "visionlens_jlab.catalog.extensions.computed",
+    "visionlens_jlab.catalog.extensions.maps",
+    "visionlens_jlab.catalog.extensions.measured",
+    "visionlens_jlab.evaluate",
+    "visionlens_jlab.media.lookup",
+    "visionlens_jlab.embed.spaces",
+    "visionlens_jlab.dedup",
+)
+"""Modules that add tables, migration steps, filters or facets to the catalog when imported."""
+
+
+def load() -> None:
+    """Import every module of :data:`CATALOG_MODULES` (idempotent, cheap after the first)."""
+    for module in CATALOG_MODULES:
+        importlib.import_module(module)
