@@ -1,0 +1,429 @@
+"""The filter as typed values: one parser of the JSON filter, validated once.
+
+Every backend reads these values, never the JSON: the SQL compiler (:mod:`.filters`, the
+reference), the planner and its steps (``catalog/plan/``), exports. The questions each
+backend used to answer by looking at the JSON ("one bound on one box field", "which keys
+select something", "a label condition of classes only") are properties defined here once.
+
+The parser reports the first problem in the order the SQL compiler met them before the
+model existed (sample conditions, tags, labels, box counts; within a condition its
+operators in the request's order), with the same :class:`FilterError` messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..store.schema import GROUND_TRUTH
+from ..tables.box_summaries import SUMMARY_FIELDS
+from .filter_conditions import (
+    FilterError,
+    Params,
+    checked_id_array,
+    condition_sql,
+    mapping,
+    number_value,
+    scalar_list,
+    str_list,
+)
+
+FILTER_KEYS = ("ids", "sample", "tags", "labels", "box_count")
+SAMPLE_COLUMNS = ("sample_id", "file_name", "location", "width", "height", "split",
+                  "source_image_id")  # fmt: skip
+"""Sample columns a filter or a sort may name (their SQL: :data:`.filters.SAMPLE_FIELD_SQL`)."""
+ANNOTATION_COLUMNS = ("ann_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",
+                      "difficult", "source")  # fmt: skip
+"""Box columns a label condition may name."""
+BOX_SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
+"""Numeric box fields whose per-sample maximum / minimum a filter or sort may name."""
+_RANGE_COLUMNS = ("x", "y", "w", "h", "area", "score")
+_LABEL_KEYS = ("source", "classes", "score", "where")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One field condition: its operators in the request's order, values checked and
+    normalised (``in``: strings, booleans as ``true``/``false``; ``eq``: bool, float or
+    str; ``min``/``max``: float or None; ``contains``: lower case; ``is_null``: bool).
+    ``raw``: the request's object, for the in-memory indexes that take it as it came."""
+
+    ops: tuple[tuple[str, Any], ...]
+    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+
+    @property
+    def always_true(self) -> bool:
+        """Only bounds of None: the condition holds for every row (the SQL's ``TRUE``)."""
+        return all(op in ("min", "max") and v is None for op, v in self.ops)
+
+    @property
+    def range(self) -> tuple[float | None, float | None] | None:
+        """(min, max) when the condition is bounds only, at least one of them set."""
+        if self.always_true or any(op not in ("min", "max") for op, _ in self.ops):
+            return None
+        bounds = dict(self.ops)
+        return bounds.get("min"), bounds.get("max")
+
+    @property
+    def one_bound(self) -> tuple[str, float] | None:
+        """('min' | 'max', value) when exactly one bound is set and nothing else."""
+        found = self.range
+        if found is None or (found[0] is not None and found[1] is not None):
+            return None
+        return ("min", found[0]) if found[0] is not None else ("max", float(found[1] or 0))
+
+    @property
+    def two_bounds(self) -> tuple[float, float] | None:
+        """(min, max) when the condition is exactly both bounds, both set."""
+        bounds = dict(self.ops)
+        if set(bounds) != {"min", "max"} or len(self.ops) != 2:
+            return None
+        lo, hi = bounds["min"], bounds["max"]
+        return None if lo is None or hi is None else (lo, hi)
+
+
+@dataclass(frozen=True)
+class SampleCondition:
+    """A condition on a sample field. ``kind``: ``column``, ``json`` (``fields.<key>``),
+    ``prefixed`` (a registered prefix such as ``computed.``) or ``box_summary``
+    (``box_count.<source>``, ``box_max.<field>.<source>``, ``box_min...``)."""
+
+    name: str
+    kind: str
+    cond: Condition
+
+    @property
+    def json_key(self) -> str:
+        """The key of a ``fields.<key>`` condition."""
+        return self.name[7:]
+
+
+@dataclass(frozen=True)
+class Tags:
+    """``tags``: ``any`` / ``all`` / ``none`` lists, in the request's order."""
+
+    ops: tuple[tuple[str, tuple[str, ...]], ...]
+    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class BoxFieldCondition:
+    """A ``where`` condition of a label filter on a box column or ``attributes.<key>``."""
+
+    name: str
+    cond: Condition
+
+    @property
+    def is_attribute(self) -> bool:
+        return self.name not in ANNOTATION_COLUMNS
+
+
+@dataclass(frozen=True)
+class ExtraCondition:
+    """A label condition of a registered key (the evaluation's ``eval``...), its value as
+    the key's own parser returned it."""
+
+    key: str
+    value: Any = field(hash=False)
+
+
+@dataclass(frozen=True)
+class LabelCondition:
+    """Some box of the sample meets every part: its source (None: any; ``predictions``:
+    every model), classes, score, box field conditions and registered conditions."""
+
+    source: str | None
+    classes: tuple[str, ...] | None = None
+    score: Condition | None = None
+    where: tuple[BoxFieldCondition, ...] = ()
+    extras: tuple[ExtraCondition, ...] = ()
+
+    @property
+    def one_source(self) -> bool:
+        """A single source (ground truth or one model), not every model nor any box."""
+        return self.source is not None and self.source != "predictions"
+
+    @property
+    def class_only(self) -> bool:
+        """Nothing but the source and (maybe) classes."""
+        return self.score is None and not self.where and not self.extras
+
+    def matches_source(self, value: str) -> bool:
+        """Whether a box of source ``value`` meets the source part."""
+        if self.source is None:
+            return True
+        if self.source == "predictions":
+            return value != GROUND_TRUTH
+        return value == self.source
+
+    @property
+    def box_range(self) -> tuple[str, Condition] | None:
+        """(column, condition) when the only part but the source is one range of bounds on
+        one numeric box column (``score`` or ``where`` on x, y, w, h, area, score)."""
+        if self.classes is not None or self.extras:
+            return None
+        if self.score is not None and not self.where:
+            column, cond = "score", self.score
+        elif self.score is None and len(self.where) == 1:
+            column, cond = self.where[0].name, self.where[0].cond
+        else:
+            return None
+        if column not in _RANGE_COLUMNS or cond.range is None:
+            return None
+        return column, cond
+
+    @property
+    def one_bound(self) -> tuple[str, str, float] | None:
+        """(column, 'min' | 'max', value): one bound on one summarised box field, only."""
+        found = self.box_range
+        if found is None or found[0] not in SUMMARY_FIELDS:
+            return None
+        bound = found[1].one_bound
+        return None if bound is None else (found[0], *bound)
+
+    @property
+    def two_bounds(self) -> tuple[str, float, float] | None:
+        """(column, min, max): both bounds on one summarised box field, only."""
+        found = self.box_range
+        if found is None or found[0] not in SUMMARY_FIELDS:
+            return None
+        bounds = found[1].two_bounds
+        return None if bounds is None else (found[0], *bounds)
+
+    def extra(self, key: str) -> Any:
+        """The parsed value of registered condition ``key``, or None."""
+        return next((e.value for e in self.extras if e.key == key), None)
+
+
+@dataclass(frozen=True)
+class BoxCount:
+    """``box_count``: the number of boxes meeting ``label`` within ``bounds``; ``summed``:
+    only a source, so the per-sample summaries count it."""
+
+    label: LabelCondition
+    bounds: Condition
+    summed: bool
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A parsed filter: every part must hold (AND). ``ids``: the id set as int64."""
+
+    ids: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
+    ids_list: list[int] | None = field(default=None, compare=False, hash=False, repr=False)
+    sample: tuple[SampleCondition, ...] = ()
+    tags: Tags | None = None
+    labels: tuple[LabelCondition, ...] = ()
+    box_counts: tuple[BoxCount, ...] = ()
+
+    @property
+    def active(self) -> frozenset[str]:
+        """The keys that select something (``"ids": []`` selects nothing, so it counts;
+        an empty object selects everything, so it does not)."""
+        keys = []
+        if self.ids is not None:
+            keys.append("ids")
+        for key, part in (("sample", self.sample), ("tags", self.tags and self.tags.ops),
+                          ("labels", self.labels), ("box_count", self.box_counts)):  # fmt: skip
+            if part:
+                keys.append(key)
+        return frozenset(keys)
+
+    @property
+    def whole_dataset(self) -> bool:
+        """Whether the filter keeps every sample by its form (no condition but bounds of
+        None on ``fields.<key>``): its SQL is the dataset's clause alone."""
+        return (
+            self.ids is None
+            and all(one.kind == "json" and one.cond.always_true for one in self.sample)
+            and self.tags is None
+            and not self.labels
+            and not self.box_counts
+        )
+
+    @property
+    def only_label(self) -> LabelCondition | None:
+        """The filter's one label condition when it is the only thing it selects."""
+        if self.active == {"labels"} and len(self.labels) == 1:
+            return self.labels[0]
+        return None
+
+
+@dataclass(frozen=True)
+class LabelKind:
+    """A registered label condition key: its parser (raises :class:`FilterError`) and its
+    compiler to SQL over the box alias ``a`` (appending its values to the params)."""
+
+    parse: Callable[[Any], Any]
+    sql: Callable[[Any, Params], str]
+
+
+LABEL_KINDS: dict[str, LabelKind] = {}
+SAMPLE_PREFIXES: dict[str, Callable[[str, Params], str]] = {}
+
+
+def register_label_condition(
+    key: str, compiler: Callable[[Any, Params], str], parse: Callable[[Any], Any] | None = None
+) -> None:
+    """Let another engine module add a key to label filters: ``parse(value)`` checks the
+    request's value once (default: kept as is, the compiler checks it) and
+    ``compiler(parsed, params)`` returns a SQL boolean over the annotation alias ``a``."""
+    LABEL_KINDS[key] = LabelKind(parse or (lambda value: value), compiler)
+
+
+def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], str]) -> None:
+    """Let another engine module add sample fields named ``<prefix><name>``:
+    ``compiler(name, params)`` returns SQL of the field's value for the sample alias ``s``
+    (raising :class:`FilterError` for an unknown name, also when the filter is parsed)."""
+    SAMPLE_PREFIXES[prefix] = compiler
+
+
+def parse_filter(spec: Mapping[str, Any] | None) -> Filter:
+    """The typed filter of the JSON ``spec``, or :class:`FilterError`."""
+    spec = {} if spec is None else spec
+    if not isinstance(spec, Mapping):
+        raise FilterError("a filter must be a JSON object")
+    unknown = set(spec) - set(FILTER_KEYS)
+    if unknown:
+        raise FilterError(f"unknown filter keys: {sorted(unknown)}")
+    ids = ids_list = None
+    if spec.get("ids") is not None:
+        ids, ids_list = checked_id_array(spec["ids"]), spec["ids"]
+    sample = tuple(
+        _sample_condition(name, cond)
+        for name, cond in mapping(spec.get("sample"), "sample").items()
+    )
+    tags = parse_tags(spec["tags"]) if spec.get("tags") else None
+    labels = spec.get("labels")
+    parsed_labels = tuple(
+        parse_label(mapping(one, "labels"))
+        for one in ((labels if isinstance(labels, list) else [labels]) if labels else [])
+    )
+    counts = spec.get("box_count")
+    box_counts = tuple(
+        _box_count(mapping(one, "box_count"))
+        for one in ((counts if isinstance(counts, list) else [counts]) if counts else [])
+    )
+    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts)
+
+
+def parse_condition(cond: Any, name: str) -> Condition:
+    """One field condition (``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``)."""
+    if not isinstance(cond, Mapping) or not cond:
+        raise FilterError(f"condition on {name!r} must be an object such as {{'in': [...]}}")
+    ops: list[tuple[str, Any]] = []
+    for op, value in cond.items():
+        if op == "in":
+            ops.append((op, tuple(scalar_list(value, name))))
+        elif op == "eq":
+            if isinstance(value, bool) or isinstance(value, str):
+                ops.append((op, value))
+            elif isinstance(value, int | float):
+                ops.append((op, float(value)))
+            else:
+                raise FilterError(f"'eq' on {name!r} needs a string, number or boolean")
+        elif op in ("min", "max"):
+            ops.append((op, None if value is None else number_value(value, f"{name}.{op}")))
+        elif op == "contains":
+            if not isinstance(value, str):
+                raise FilterError(f"'contains' on {name!r} needs a string")
+            ops.append((op, value.lower()))
+        elif op == "is_null":
+            ops.append((op, bool(value)))
+        else:
+            raise FilterError(f"unknown operator {op!r} on {name!r}")
+    return Condition(tuple(ops), cond)
+
+
+def field_condition(
+    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
+) -> str:
+    """The JSON condition ``cond`` on ``name`` parsed and compiled over ``sql`` (for the
+    registered conditions that hold field conditions of their own, e.g. ``measured``)."""
+    return condition_sql(sql, parse_condition(cond, name).ops, params, number_sql)
+
+
+def sample_field_kind(name: str) -> str:
+    """The kind of sample field ``name`` (see :class:`SampleCondition`), or FilterError."""
+    if name in SAMPLE_COLUMNS:
+        return "column"
+    if name.startswith("fields.") and len(name) > 7:
+        return "json"
+    for prefix, compiler in SAMPLE_PREFIXES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            compiler(name[len(prefix) :], Params())  # its check of the name
+            return "prefixed"
+    if name.startswith("box_count.") and len(name) > 10:
+        return "box_summary"
+    for prefix in ("box_max.", "box_min."):
+        if name.startswith(prefix):
+            column, _, source = name[len(prefix) :].partition(".")
+            if column not in BOX_SUMMARY_FIELDS or not source:
+                raise FilterError(
+                    f"{name!r}: use {prefix}<field>.<source> with a field among "
+                    f"{', '.join(BOX_SUMMARY_FIELDS)}"
+                )
+            return "box_summary"
+    raise FilterError(f"unknown sample field {name!r}")
+
+
+def _sample_condition(name: str, cond: Any) -> SampleCondition:
+    kind = sample_field_kind(name)
+    return SampleCondition(name, kind, parse_condition(cond, name))
+
+
+def parse_tags(spec: Any) -> Tags:
+    """``tags``: every operator's list of strings checked, then the operator."""
+    spec = mapping(spec, "tags")
+    ops = []
+    for op in spec:
+        tags = str_list(spec[op], f"tags.{op}")
+        if op not in ("any", "all", "none"):
+            raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
+        ops.append((op, tuple(tags)))
+    return Tags(tuple(ops), spec)
+
+
+def check_source(source: Any) -> str | None:
+    """A label condition's source: None, or a string."""
+    if source is not None and not isinstance(source, str):
+        raise FilterError("labels.source must be a string")
+    return source
+
+
+def parse_label(spec: Mapping[str, Any]) -> LabelCondition:
+    """One label condition (its parts in the order the SQL compiler checks them)."""
+    source = check_source(spec.get("source"))
+    classes = spec.get("classes")
+    parsed_classes = None if classes is None else tuple(str_list(classes, "labels.classes"))
+    score = None if spec.get("score") is None else parse_condition(spec["score"], "labels.score")
+    where = []
+    for name, cond in mapping(spec.get("where"), "labels.where").items():
+        if name not in ANNOTATION_COLUMNS and not (
+            name.startswith("attributes.") and len(name) > 11
+        ):
+            raise FilterError(f"unknown label field {name!r}")
+        where.append(BoxFieldCondition(name, parse_condition(cond, name)))
+    extras = []
+    for key, value in spec.items():
+        if key in _LABEL_KEYS:
+            continue
+        kind = LABEL_KINDS.get(key)
+        if kind is None:
+            raise FilterError(f"unknown label filter key {key!r}")
+        extras.append(ExtraCondition(key, kind.parse(value)))
+    return LabelCondition(source, parsed_classes, score, tuple(where), tuple(extras))
+
+
+def _box_count(spec: Mapping[str, Any]) -> BoxCount:
+    bounds = {k: spec[k] for k in ("min", "max") if k in spec}
+    if not set(spec) - {"source", "min", "max"}:  # counted from the summaries
+        parsed = parse_condition(bounds, "box_count")
+        # the source is only compiled (checked) when there is a bound to test
+        source = spec.get("source") if parsed.always_true else check_source(spec.get("source"))
+        return BoxCount(LabelCondition(source), parsed, summed=True)
+    label = parse_label({k: v for k, v in spec.items() if k not in ("min", "max")})
+    return BoxCount(label, parse_condition(bounds, "box_count"), summed=False)
