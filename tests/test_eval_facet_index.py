@@ -17,7 +17,7 @@ import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
-from visionlens_jlab.catalog.query.filter_model import parse_filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions

@@ -26,7 +26,7 @@ import visionlens_jlab.catalog.sql.facet_keys as facet_keys_module
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.plan.filter_masks import filtered_mask
-from visionlens_jlab.catalog.query.filter_model import parse_filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_entries import numeric_entry

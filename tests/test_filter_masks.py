@@ -16,7 +16,7 @@ import visionlens_jlab.catalog.plan.filter_masks as filter_masks
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.indexes.tag_lists import tag_lists
-from visionlens_jlab.catalog.query.filter_model import parse_filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions

@@ -1,4 +1,4 @@
-"""The typed filter model (catalog/query/filter_model.py): one parser of the JSON filter.
+"""The typed filter model (catalog/query/filter_model.py) and its one parser (filter_parser.py).
 
 Every error message is the one the SQL compiler gave before the model existed (the table
 was checked against commit 969ffe7's ``compile_filter``), every condition kind parses to
@@ -12,12 +12,8 @@ import numpy as np
 import pytest
 
 import visionlens_jlab.evaluate  # noqa: F401 - registers the ``eval`` label condition
-from visionlens_jlab.catalog.query.filter_model import (
-    BoxCount,
-    Condition,
-    LabelCondition,
-    parse_filter,
-)
+from visionlens_jlab.catalog.query.filter_model import BoxCount, Condition, LabelCondition
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import FilterError
 from visionlens_jlab.evaluate.eval_filter import EvalCondition
 

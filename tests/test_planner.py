@@ -20,7 +20,7 @@ from visionlens_jlab.catalog.plan.planner import (
     plan_facets,
     plan_page,
 )
-from visionlens_jlab.catalog.query.filter_model import parse_filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 
 S = Strategy
 GT = "ground_truth"

@@ -17,7 +17,7 @@ import visionlens_jlab.catalog.plan.page_routes as page_routes
 import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.plan.planner import Strategy, forced_sql, plan_page
-from visionlens_jlab.catalog.query.filter_model import parse_filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import sort_direction
 from visionlens_jlab.catalog.reads import queries
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 from ..catalog.extensions.map_values import register_point_counts
 from ..catalog.indexes.filtered_samples import FilteredSamples
 from ..catalog.plan.planner import LabelBackend, forced, register_label_backend
-from ..catalog.query.filter_model import register_label_condition
+from ..catalog.query.filter_parser import register_label_condition
 from ..catalog.query.summary_filters import register_label_summary
 from ..catalog.reads.queries import register_facet_provider
 from ..catalog.sql.facet_parts import store_part, stored_parts

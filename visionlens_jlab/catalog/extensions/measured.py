@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..query.filter_model import (
+from ..query.filter_parser import (
     field_condition,
     register_label_condition,
     register_sample_field_prefix,

@@ -18,7 +18,7 @@ import duckdb
 from ..indexes.facet_index import box_index
 from ..indexes.field_columns import field_columns
 from ..indexes.filtered_samples import FilteredSamples
-from ..query.filter_model import parse_filter
+from ..query.filter_parser import parse_filter
 from ..query.filters import CompiledFilter, compile_filter, compile_parsed
 from ..sql.facet_compute import facets_over
 from ..sql.facet_exclusion import OwnCondition, own_conditions

@@ -1,7 +1,7 @@
 """The conditions of a filter compiled to SQL, and the checks of their values.
 
 :mod:`.filters` composes them into a filter over ``samples s`` from the parsed filter
-(:mod:`.filter_model`); the ``measured.`` conditions use :func:`.filter_model.field_condition`
+(:mod:`.filter_model`); the ``measured.`` conditions use :func:`.filter_parser.field_condition`
 too, so a condition means the same everywhere. Every value travels as a bound parameter (:class:`Params`).
 """
 

@@ -31,9 +31,9 @@ a numeric box field, e.g. ``box_max.score.<model>``: the highest prediction scor
 
 ``labels`` may also be a list of such objects (each must be met by some box). Extra label
 conditions (evaluation status...) are added by other engine modules through
-:func:`~.filter_model.register_label_condition`.
+:func:`~.filter_parser.register_label_condition`.
 
-The JSON is parsed once (:mod:`.filter_model`); this module compiles the typed filter.
+The JSON is parsed once (:mod:`.filter_parser`, into :mod:`.filter_model`); this module compiles the typed filter.
 """
 
 from __future__ import annotations
@@ -56,14 +56,10 @@ from .filter_conditions import (  # FilterError, Params, json_pointer: other mod
     json_pointer,
     tags_sql,
 )
-from .filter_model import (
-    BOX_SUMMARY_FIELDS,
+from .filter_model import BOX_SUMMARY_FIELDS, BoxCount, Filter, LabelCondition, SampleCondition
+from .filter_parser import (
     LABEL_KINDS,
     SAMPLE_PREFIXES,
-    BoxCount,
-    Filter,
-    LabelCondition,
-    SampleCondition,
     field_condition,
     parse_filter,
     register_label_condition,
@@ -114,7 +110,7 @@ class CompiledFilter:
 
 
 def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledFilter:
-    """Parse ``spec`` (:func:`.filter_model.parse_filter`) and compile it into a WHERE
+    """Parse ``spec`` (:func:`.filter_parser.parse_filter`) and compile it into a WHERE
     clause over ``samples s`` of one dataset."""
     return compile_parsed(dataset_id, parse_filter(spec))
 

@@ -19,7 +19,8 @@ import duckdb
 import pyarrow as pa
 
 from ..plan.planner import Strategy, plan_export
-from ..query.filter_model import Filter, parse_filter
+from ..query.filter_model import Filter
+from ..query.filter_parser import parse_filter
 from ..query.filters import (
     FilterError,
     Params,

@@ -14,7 +14,7 @@ from ..indexes.tag_lists import patch_held
 from ..plan.facets import FacetProvider, facets, register_facet_provider
 from ..plan.page_routes import run_page
 from ..plan.planner import forced, plan_page
-from ..query.filter_model import parse_filter
+from ..query.filter_parser import parse_filter
 from ..query.filters import (
     CompiledFilter,
     FilterError,
