@@ -147,7 +147,7 @@ def test_every_condition_kind() -> None:
     gt, m1, ev = flt.labels
     assert gt == LabelCondition("ground_truth", ("cat",))
     assert gt.class_only and gt.one_source and gt.matches_source("ground_truth")
-    assert m1.score == Condition((("min", 0.5),), {}) and m1.where[0].is_attribute
+    assert m1.score == Condition((("min", 0.5),), {}) and m1.where[0].name == "attributes.t"
     assert not m1.class_only and m1.box_range is None
     assert ev.extra("eval") == EvalCondition(model="m1", status=("fn",))
     assert not ev.one_source and ev.matches_source("m1")

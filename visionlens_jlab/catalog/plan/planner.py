@@ -124,7 +124,6 @@ class Held:
 
 
 ROW_KINDS = ("samples",)
-REQUESTS = ("page", "count", "facets", "export_ids")
 _FORCED = contextvars.ContextVar("visionlens_forced_sql", default=False)
 _SQL = Step(Strategy.SQL)
 

@@ -74,12 +74,6 @@ def in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
     return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
 
 
-def checked_ids(ids: Any) -> list[int]:
-    """``ids`` if it is a list of 64-bit integers (sample ids are BIGINT), else FilterError."""
-    checked_id_array(ids)
-    return ids
-
-
 def checked_id_array(ids: Any) -> np.ndarray:
     """``ids`` as int64 if it is a list of 64-bit integers, else FilterError."""
     # the set of element types, then the bounds in numpy: an id set of 100K ids is checked

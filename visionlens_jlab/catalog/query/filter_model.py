@@ -101,10 +101,6 @@ class BoxFieldCondition:
     name: str
     cond: Condition
 
-    @property
-    def is_attribute(self) -> bool:
-        return self.name not in ANNOTATION_COLUMNS
-
 
 @dataclass(frozen=True)
 class ExtraCondition:

@@ -84,10 +84,10 @@ def parse_filter(spec: Mapping[str, Any] | None) -> Filter:
         _sample_condition(name, cond)
         for name, cond in mapping(spec.get("sample"), "sample").items()
     )
-    tags = parse_tags(spec["tags"]) if spec.get("tags") else None
+    tags = _tags(spec["tags"]) if spec.get("tags") else None
     labels = spec.get("labels")
     parsed_labels = tuple(
-        parse_label(mapping(one, "labels"))
+        _label(mapping(one, "labels"))
         for one in ((labels if isinstance(labels, list) else [labels]) if labels else [])
     )
     counts = spec.get("box_count")
@@ -163,7 +163,7 @@ def _sample_condition(name: str, cond: Any) -> SampleCondition:
     return SampleCondition(name, kind, parse_condition(cond, name))
 
 
-def parse_tags(spec: Any) -> Tags:
+def _tags(spec: Any) -> Tags:
     """``tags``: every operator's list of strings checked, then the operator."""
     spec = mapping(spec, "tags")
     ops = []
@@ -175,16 +175,16 @@ def parse_tags(spec: Any) -> Tags:
     return Tags(tuple(ops), spec)
 
 
-def check_source(source: Any) -> str | None:
+def _source(source: Any) -> str | None:
     """A label condition's source: None, or a string."""
     if source is not None and not isinstance(source, str):
         raise FilterError("labels.source must be a string")
     return source
 
 
-def parse_label(spec: Mapping[str, Any]) -> LabelCondition:
+def _label(spec: Mapping[str, Any]) -> LabelCondition:
     """One label condition (its parts in the order the SQL compiler checks them)."""
-    source = check_source(spec.get("source"))
+    source = _source(spec.get("source"))
     classes = spec.get("classes")
     parsed_classes = None if classes is None else tuple(str_list(classes, "labels.classes"))
     score = None if spec.get("score") is None else parse_condition(spec["score"], "labels.score")
@@ -211,7 +211,7 @@ def _box_count(spec: Mapping[str, Any]) -> BoxCount:
     if not set(spec) - {"source", "min", "max"}:  # counted from the summaries
         parsed = parse_condition(bounds, "box_count")
         # the source is only compiled (checked) when there is a bound to test
-        source = spec.get("source") if parsed.always_true else check_source(spec.get("source"))
+        source = spec.get("source") if parsed.always_true else _source(spec.get("source"))
         return BoxCount(LabelCondition(source), parsed, summed=True)
-    label = parse_label({k: v for k, v in spec.items() if k not in ("min", "max")})
+    label = _label({k: v for k, v in spec.items() if k not in ("min", "max")})
     return BoxCount(label, parse_condition(bounds, "box_count"), summed=False)
