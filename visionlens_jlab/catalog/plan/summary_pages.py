@@ -21,7 +21,7 @@ the matching summary rows cost 100-300 ms, a scan of the summary rows alone 10-4
   0 or NULL, NULLS LAST).
 
 Each returns None when it cannot answer and the executor takes the next route. The
-randomised tests in ``tests/test_summary_pages.py`` compare them with the SQL.
+randomised tests in ``tests/test_box_summaries.py`` compare them with the SQL.
 """
 
 from __future__ import annotations
