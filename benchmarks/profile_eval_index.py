@@ -34,6 +34,7 @@ import visionlens_jlab.evaluate  # noqa: F401 - registers the eval filter
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
@@ -95,7 +96,8 @@ def main() -> None:
                    f"{t_sql:.0f}", str(a == b == c)]  # fmt: skip
             labels = spec.get("labels")
             if set(spec) == {"labels"} and isinstance(labels, dict) and "eval" in labels:
-                answer = partial(eval_label_mask, cur, ds, labels, boxes.samples, boxes.token)
+                condition = parse_filter(spec).labels[0]
+                answer = partial(eval_label_mask, cur, ds, condition, boxes.samples, boxes.token)
                 t_lm, lm = best(answer, args.reps)
                 sql = f"SELECT s.sample_id FROM samples s WHERE {flt.where}"  # noqa: S608 - compiled
                 t_ls, _ = best(partial(rows_of, cur, sql, flt.params), args.reps)

@@ -18,6 +18,7 @@ import pytest
 
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.plan import page_routes
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
@@ -91,7 +92,7 @@ def _spec(source: str | None, field: str, lo: float, hi: float) -> dict[str, Any
 def sql_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lists speed up the SQL path of a page; the box index's mask answers first
     whenever it can (catalog/sorted_pages.py), so these tests take the SQL path."""
-    monkeypatch.setattr(queries, "from_mask", lambda sort, spec: False)
+    monkeypatch.setattr(page_routes, "sorted_page", lambda *a: None)
 
 
 def _page(cat: Catalog, spec: dict[str, Any], **kw: Any) -> tuple[int, list[int]]:

@@ -17,6 +17,7 @@ import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
@@ -106,7 +107,8 @@ def mask_ids(cat: Catalog, spec: dict[str, Any]) -> set[int] | None:
         ds = cat.dataset_id(cur, "d")
         boxes = box_index(cat, cur, ds)
         assert boxes is not None
-        mask = eval_label_mask(cur, ds, spec, boxes.samples, boxes.token)
+        (label,) = parse_filter({"labels": spec}).labels
+        mask = eval_label_mask(cur, ds, label, boxes.samples, boxes.token)
         return None if mask is None else {int(i) for i in boxes.samples.ids[mask]}
 
 

@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 
 import visionlens_jlab.catalog.plan.facets as facets_module
-import visionlens_jlab.catalog.query.summary_filters as summary_filters
 import visionlens_jlab.evaluate as ev
-import visionlens_jlab.evaluate.store as eval_store
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.computed import register_computed_field, write_computed
+from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.tables.box_summaries import refresh_box_summaries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
@@ -62,10 +61,7 @@ def sql_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     definition, the plain EXISTS over the boxes (the evaluation index reads the boxes; the
     summaries equal them whenever the writers keep them, which ``unscoped_write``'s raw
     UPDATE of labels does not)."""
-    with monkeypatch.context() as m:
-        m.setattr(facets_module, "box_index", lambda *a: None)
-        m.setattr(eval_store, "indexed_eval_rows", lambda *a: None)
-        m.setattr(summary_filters, "_eval_clause", lambda *a: None)
+    with forced_sql():
         yield
 
 

@@ -26,6 +26,7 @@ import visionlens_jlab.catalog.sql.facet_keys as facet_keys_module
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.plan.filter_masks import filtered_mask
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_entries import numeric_entry
@@ -185,9 +186,9 @@ def test_masks_are_the_filters_samples(catalog: Catalog) -> None:
                 expected = _sql_ids(cur, ds, sample)
             except duckdb.Error:  # e.g. eq true on texts that are not booleans: SQL's error
                 with pytest.raises(duckdb.Error):
-                    filtered_mask(catalog, cur, ds, {"sample": sample}, boxes, cols)
+                    filtered_mask(catalog, cur, ds, parse_filter({"sample": sample}), boxes, cols)
                 continue
-            mask = filtered_mask(catalog, cur, ds, {"sample": sample}, boxes, cols)
+            mask = filtered_mask(catalog, cur, ds, parse_filter({"sample": sample}), boxes, cols)
             assert mask is not None
             answered += 1
             assert np.array_equal(boxes.samples.ids[mask], expected), sample

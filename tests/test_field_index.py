@@ -21,7 +21,8 @@ import pytest
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.computed import register_computed_field, write_computed
-from visionlens_jlab.catalog.query.filter_conditions import Params, field_condition, json_pointer
+from visionlens_jlab.catalog.query.filter_conditions import Params, json_pointer
+from visionlens_jlab.catalog.query.filter_parser import field_condition
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.tables import field_index
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions

@@ -16,6 +16,7 @@ import visionlens_jlab.catalog.plan.filter_masks as filter_masks
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.indexes.tag_lists import tag_lists
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
@@ -62,7 +63,7 @@ def mask_ids(cat: Catalog, spec: dict[str, Any]) -> set[int]:
         boxes = box_index(cat, cur, ds)
         assert boxes is not None
         tags = tag_lists(cat, cur, ds, boxes.samples)
-        mask = filter_masks.filtered_mask(cat, cur, ds, spec, boxes, None, tags)
+        mask = filter_masks.filtered_mask(cat, cur, ds, parse_filter(spec), boxes, None, tags)
         assert mask is not None
         return {int(i) for i in boxes.samples.ids[mask]}
 
@@ -182,5 +183,5 @@ def test_an_empty_filter_keeps_every_sample(catalog: Catalog) -> None:
         ds = catalog.dataset_id(cur, "d")
         boxes = box_index(catalog, cur, ds)
         assert boxes is not None
-        mask = filter_masks.filtered_mask(catalog, cur, ds, {}, boxes)
+        mask = filter_masks.filtered_mask(catalog, cur, ds, parse_filter({}), boxes)
     assert mask is not None and bool(np.all(mask))

@@ -15,6 +15,7 @@ import visionlens_jlab.catalog.indexes.facet_index as facet_index
 import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.index_warmer import IndexWarmer
+from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
@@ -130,7 +131,6 @@ def test_a_model_import_sorts_the_held_orders_again(
     with plain(cat), monkeypatch.context() as m:
         m.setattr(sorted_pages, "_sorted", no_sort)
         fast = sorted_page()
-    with plain(cat), monkeypatch.context() as m:
-        m.setattr("visionlens_jlab.catalog.reads.queries.from_mask", lambda sort, spec: False)
+    with plain(cat), forced_sql():
         slow = sorted_page()
     assert fast == slow

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+import visionlens_jlab.catalog.plan.page_routes as page_routes
 import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
-import visionlens_jlab.catalog.query.summary_filters as summary_filters
-import visionlens_jlab.catalog.reads.queries as queries_module
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.plan.planner import Strategy, forced_sql, plan_page
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
+from visionlens_jlab.catalog.query.filters import sort_direction
 from visionlens_jlab.catalog.reads import queries
 
 from .test_facet_index import EXTRA_SPECS, WRITES, answers_of, catalog  # noqa: F401 - the fixture
@@ -54,17 +56,15 @@ def check_one(
     order: str,
 ) -> None:
     """The first page and one at a random offset (``rnd``; else the middle): held == SQL."""
-    with plain(cat), mp.context() as m:
-        m.setattr(queries_module, "from_mask", lambda sort, spec: False)
-        # an eval label filter by its definition (see test_facet_index.sql_path)
-        m.setattr(summary_filters, "_eval_clause", lambda *a: None)
+    with plain(cat), forced_sql():  # the reference (see test_facet_index.sql_path)
         first = page(cat, spec, sort, order, 0)
         total = first[0]
         offset = rnd.choice([3, max(total - 5, 0), total + 2]) if rnd else total // 2
         expected = [first, page(cat, spec, sort, order, offset)]
-    with plain(cat), answers_of(mp, queries_module, "sorted_page") as count:
+    with plain(cat), answers_of(mp, page_routes, "sorted_page") as count:
         found = [page(cat, spec, sort, order, 0), page(cat, spec, sort, order, offset)]
-    assert count[0] == 2 * sorted_pages.from_mask(sort, spec), (spec, sort)
+    routes = plan_page(parse_filter(spec), sort, sort_direction(order)).strategies
+    assert count[0] == 2 * (routes[0] is Strategy.MASK), (spec, sort)
     assert found == expected, (spec, sort, order, offset)
 
 

@@ -22,15 +22,19 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from ..catalog.extensions.map_values import register_point_counts
 from ..catalog.indexes.filtered_samples import FilteredSamples
-from ..catalog.plan.filter_masks import register_label_mask
-from ..catalog.query.filters import FilterError, Params, register_label_condition
+from ..catalog.plan.planner import LabelBackend, forced, register_label_backend
+from ..catalog.query.filter_parser import register_label_condition
+from ..catalog.query.summary_filters import register_label_summary
 from ..catalog.reads.queries import register_facet_provider
 from ..catalog.sql.facet_parts import store_part, stored_parts
 from ..catalog.store.registry import register_dataset_table
 from ..catalog.tables.box_summaries import refresh_eval_summaries
 from .eval_facet_index import indexed_eval_rows
+from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
 from .eval_label_mask import eval_label_mask
+from .eval_map_values import PREFIX, eval_point_counts
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -64,18 +68,19 @@ EVAL_DDL = [
     """,
 ]
 
-STATUSES = ("tp", "fp", "fn", "ignored")
-ERROR_TYPES = ("duplicate", "class_confusion", "localization", "background")
-
 
 def install() -> None:
     """Register the tables, the ``eval`` label filter and the eval facets with the catalog
     (run on import of the package, which every catalog does before it opens)."""
     register_dataset_table("box_evaluations", EVAL_DDL[1])
     register_dataset_table("evaluations", EVAL_DDL[0])
-    register_label_condition("eval", compile_eval_condition)
+    # the catalog's plug-ins: the condition (parsed once, its SQL), its summary table, its
+    # mask from the evaluation index, its facets
+    register_label_condition("eval", compile_eval_condition, parse_eval_condition)
+    register_label_summary("eval", eval_summary_clause)
+    register_label_backend(LabelBackend("evaluation index", "eval", eval_label_mask))
     register_facet_provider(eval_facet_entries, takes_filtered=True)
-    register_label_mask(eval_label_mask)
+    register_point_counts(PREFIX, eval_point_counts)
 
 
 def write_evaluation(
@@ -190,71 +195,6 @@ def get_evaluation(catalog: Catalog, dataset: str, key: str) -> dict[str, Any]:
     return out
 
 
-def compile_eval_condition(value: Any, params: Params) -> str:
-    """SQL for the ``eval`` label filter.
-
-    ``{"key"?, "model"?, "status"?: [...], "error"?: [...], "confused_with"?: [class...],
-    "confused"?: bool, "iou"?: {"min", "max"}}``; ``confused`` tells whether a missed ground
-    truth (or an FP) was explained by a class confusion.
-
-    Without ``key`` the latest evaluation of ``model`` is used; without both, the latest
-    evaluation of every model (a prediction belongs to one model; a ground-truth box then
-    matches if any model's latest evaluation gives it the status).
-    """
-    if not isinstance(value, dict):
-        raise FilterError("labels.eval must be an object such as {'status': ['fp']}")
-    unknown = set(value) - {"key", "model", "status", "error", "confused_with", "confused", "iou"}
-    if unknown:
-        raise FilterError(f"unknown labels.eval keys: {sorted(unknown)}")
-    parts = []
-    key, model = value.get("key"), value.get("model")
-    if key is not None:
-        if not isinstance(key, str):
-            raise FilterError("labels.eval.key must be a string")
-        parts.append(f"e.eval_key = {params.add(key)}")
-    else:
-        # the dataset's own latest evaluations (keys name no dataset)
-        latest = (
-            "SELECT v.eval_key FROM evaluations v WHERE v.latest AND v.dataset_id = e.dataset_id"
-        )
-        if model is not None:
-            if not isinstance(model, str):
-                raise FilterError("labels.eval.model must be a string")
-            latest += f" AND v.model = {params.add(model)}"
-        parts.append(f"e.eval_key IN ({latest})")
-    for name, column, allowed in (
-        ("status", "e.status", STATUSES),
-        ("error", "e.error_type", ERROR_TYPES),
-    ):
-        wanted = value.get(name)
-        if wanted is None:
-            continue
-        if not isinstance(wanted, list) or not all(v in allowed for v in wanted):
-            raise FilterError(f"labels.eval.{name} must be a list of {list(allowed)}")
-        parts.append(f"{column} IN (SELECT unnest({params.add(list(wanted))}::VARCHAR[]))")
-    confused = value.get("confused_with")
-    if confused is not None:
-        if not isinstance(confused, list) or not all(isinstance(v, str) for v in confused):
-            raise FilterError("labels.eval.confused_with must be a list of class names")
-        parts.append(f"e.confused_with IN (SELECT unnest({params.add(confused)}::VARCHAR[]))")
-    confused_flag = value.get("confused")
-    if confused_flag is not None:
-        if not isinstance(confused_flag, bool):
-            raise FilterError("labels.eval.confused must be true or false")
-        parts.append("e.confused_with IS NOT NULL" if confused_flag else "e.confused_with IS NULL")
-    iou = value.get("iou")
-    if iou is not None:
-        if not isinstance(iou, dict) or not set(iou) <= {"min", "max"}:
-            raise FilterError("labels.eval.iou must be an object like {'min': 0.5}")
-        for op, cmp in (("min", ">="), ("max", "<=")):
-            if iou.get(op) is not None:
-                if isinstance(iou[op], bool) or not isinstance(iou[op], int | float):
-                    raise FilterError(f"labels.eval.iou.{op} must be a number")
-                parts.append(f"e.iou {cmp} {params.add(float(iou[op]))}")
-    where = " AND ".join(parts)
-    return f"a.ann_id IN (SELECT e.ann_id FROM box_evaluations e WHERE {where})"  # noqa: S608 - fixed SQL, bound values
-
-
 def eval_facets(
     catalog: Catalog, dataset: str, spec: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
@@ -293,7 +233,8 @@ def eval_facet_entries(
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
-    if filtered is not None and not filtered.mask.all():  # one statement, then numpy
+    indexed = not forced()  # the evaluation index, unless the plans are forced to SQL
+    if indexed and filtered is not None and not filtered.mask.all():  # one statement, then numpy
         rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)
         if rows is not None:
             return _entries(rows)
@@ -312,8 +253,8 @@ def eval_facet_entries(
         stored = stored_parts(cur, dataset_id, parts)
         if stored is not None:
             return [entry for part in parts for entry in stored[part]]
-    rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)  # the same, in memory
-    if rows is None:
+    rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered) if indexed else None
+    if rows is None:  # the same from SQL
         join = f"JOIN {samples_table} s ON s.sample_id = b.sample_id"
         sql = _EVAL_FACETS_SQL.format(join=join, only_key="")
         rows = cur.execute(sql, [dataset_id]).fetchall()

@@ -6,8 +6,8 @@ Fields (``field`` argument):
 * ``box_count`` (ground-truth boxes) or ``box_count.<source>`` (a model's predictions);
 * ``class.<name>``: ground-truth boxes of that class (0 = class absent);
 * ``top_class``: the sample's most frequent ground-truth class (ties: first by name);
-* ``eval.tp`` / ``eval.fp`` / ``eval.fn``: boxes of the sample with that status in the
-  latest evaluation of ``model`` (needed when several models were evaluated).
+* ``<prefix><name>`` of a registered per-sample count (:func:`register_point_counts`:
+  the evaluation's statuses, ``evaluate/eval_map_values.py``).
 
 Numbers come back as float32 (NaN = no value); anything else as categories: uint16 codes
 into a legend sorted by frequency, ``NULL_CODE`` for no value, the rarest values beyond
@@ -16,6 +16,7 @@ into a legend sorted by frequency, ``NULL_CODE`` for no value, the rarest values
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,28 @@ if TYPE_CHECKING:
 NULL_CODE = 65535
 MAX_CATEGORIES = 1000
 NUMERIC_COLUMNS = ("sample_id", "width", "height")
-EVAL_STATUSES = ("tp", "fp", "fn")
+
+PointCounts = Callable[["duckdb.DuckDBPyConnection", int, str, "str | None"], "CountedRows"]
+_COUNTS: dict[str, PointCounts] = {}
+
+
+@dataclass(frozen=True)
+class CountedRows:
+    """The rows a per-sample count counts: ``table`` (fixed identifier, with columns
+    ``dataset_id`` and ``sample_id``), ``cond`` (SQL over it, values in ``args``) and what
+    the answer tells besides the values (``info``)."""
+
+    table: str
+    cond: str
+    args: list[Any]
+    info: dict[str, Any] = dataclass_field(default_factory=dict)
+
+
+def register_point_counts(prefix: str, counts: PointCounts) -> None:
+    """Let an engine module add map fields ``<prefix><name>``: ``counts(cur, dataset_id,
+    name, model)`` returns the :class:`CountedRows` each point's value counts (raising
+    :class:`FilterError` for an unknown name)."""
+    _COUNTS[prefix] = counts
 
 
 @dataclass
@@ -70,7 +92,7 @@ def map_values(
     if not isinstance(name, str) or not name:
         raise FilterError("'field' is required, e.g. split, fields.weather, top_class, eval.fp")
     with catalog.cursor() as cur:
-        if name == "top_class" or name.startswith(("class.", "box_count", "eval.")):
+        if name == "top_class" or name.startswith(("class.", "box_count", *_COUNTS)):
             return _label_values(cur, dataset_id, map_id, name, model)
         params = Params()
         expr = sample_field_sql(name, params)
@@ -114,47 +136,25 @@ def _label_values(
         args: list[Any] = [dataset_id, GROUND_TRUTH, dataset_id, map_id]
         return _categorical(name, _column(cur, sql, args))
     if name.startswith("class."):
-        info: dict[str, Any] = {}
-        cond, args = "source = ? AND label = ?", [GROUND_TRUTH, name[6:]]
-        table = "annotations"
+        rows = CountedRows("annotations", "source = ? AND label = ?", [GROUND_TRUTH, name[6:]])
     elif name == "box_count" or name.startswith("box_count."):
         source = name[10:] if name.startswith("box_count.") else GROUND_TRUTH
         if not source:
             raise FilterError("box_count.<source> needs a source: ground_truth or a model name")
-        cond, args, info = "source = ?", [source], {}
-        table = "annotations"
-    elif name[5:] in EVAL_STATUSES:
-        key = _latest_eval_key(cur, dataset_id, model)
-        cond, args, info = "eval_key = ? AND status = ?", [key, name[5:]], {"evaluation": key}
-        table = "box_evaluations"
+        rows = CountedRows("annotations", "source = ?", [source])
     else:
-        raise FilterError(f"unknown field {name!r}: eval fields are eval.tp, eval.fp, eval.fn")
+        prefix = next(p for p in _COUNTS if name.startswith(p))
+        rows = _COUNTS[prefix](cur, dataset_id, name[len(prefix) :], model)
     sql = f"""
-        WITH c AS (SELECT sample_id, COUNT(*) AS n FROM {table}
-                   WHERE dataset_id = ? AND {cond} GROUP BY sample_id)
+        WITH c AS (SELECT sample_id, COUNT(*) AS n FROM {rows.table}
+                   WHERE dataset_id = ? AND {rows.cond} GROUP BY sample_id)
         SELECT CAST(COALESCE(c.n, 0) AS DOUBLE) FROM map_points p
         LEFT JOIN c ON c.sample_id = p.sample_id
         WHERE p.dataset_id = ? AND p.map_id = ? ORDER BY p.sample_id
     """  # noqa: S608 - table and condition are fixed strings chosen above
-    values = _numeric(name, _column(cur, sql, [dataset_id, *args, dataset_id, map_id]))
-    values.info.update(info)
+    values = _numeric(name, _column(cur, sql, [dataset_id, *rows.args, dataset_id, map_id]))
+    values.info.update(rows.info)
     return values
-
-
-def _latest_eval_key(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str | None) -> str:
-    rows = cur.execute(
-        "SELECT model, eval_key FROM evaluations WHERE dataset_id = ? AND latest ORDER BY model",
-        [dataset_id],
-    ).fetchall()
-    if model is not None:
-        rows = [r for r in rows if r[0] == model]
-    if not rows:
-        what = f"model {model!r}" if model else "any model"
-        raise FilterError(f"no evaluation of {what} on this dataset: evaluate first")
-    if len(rows) > 1:
-        names = ", ".join(r[0] for r in rows)
-        raise FilterError(f"several models were evaluated ({names}): say which with 'model'")
-    return str(rows[0][1])
 
 
 def _column(cur: duckdb.DuckDBPyConnection, sql: str, args: list[Any]) -> pa.ChunkedArray:

@@ -24,13 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..query.filter_conditions import field_condition
-from ..query.filters import (
-    FilterError,
-    Params,
+from ..query.filter_parser import (
+    field_condition,
     register_label_condition,
     register_sample_field_prefix,
 )
+from ..query.filters import FilterError, Params
 from ..store.catalog import NotFoundError
 from ..store.registry import register_dataset_table
 from .computed import CATEGORICAL, NUMERIC, register_computed_field, write_computed
@@ -89,7 +88,7 @@ def install() -> None:
     for table, ddl in _DDL.items():
         register_dataset_table(table, ddl)
     register_sample_field_prefix("measured.", _sample_field)
-    register_label_condition("measured", _object_condition)
+    register_label_condition("measured", _object_condition, _checked_object)
     for name, sql_type in SAMPLE_ATTRIBUTES.items():
         kind = CATEGORICAL if sql_type == "BOOLEAN" else NUMERIC
         register_computed_field(COMPUTED_PREFIX + name, kind, f"measured: {_DESCRIPTIONS[name]}")
@@ -100,6 +99,12 @@ def _sample_field(name: str, params: Params) -> str:
         raise FilterError(f"unknown measured attribute {name!r} (known: {list(SAMPLE_ATTRIBUTES)})")
     # the column name comes from the whitelist above, never from the request
     return f"(SELECT m.{name} FROM sample_attributes m WHERE m.sample_id = s.sample_id)"  # noqa: S608
+
+
+def _checked_object(value: Any) -> Any:
+    """The ``measured`` label condition checked once, when the filter is parsed."""
+    _object_condition(value, Params())
+    return value
 
 
 def _object_condition(value: Any, params: Params) -> str:

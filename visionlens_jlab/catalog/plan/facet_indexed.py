@@ -21,18 +21,18 @@ compare both).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
-import numpy as np
 
 from ..base.bit_levels import PackedMask
 from ..indexes.facet_index import BoxIndex, sample_entries, source_entries
 from ..indexes.field_columns import FieldColumns
 from ..indexes.filtered_samples import FilteredSamples
 from ..indexes.tag_lists import tag_lists as held_tag_lists
+from ..query.filter_model import Filter
 from ..sql.facet_compute import sql_entries
 from ..sql.facet_entries import numeric_entry
 from ..sql.facet_sql import facets_sql
@@ -45,7 +45,7 @@ def indexed_facets(
     catalog: Catalog,
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    spec: Mapping[str, Any] | None,
+    flt: Filter,
     fields: list[str],
     sources: list[str],
     attributes: list[str],
@@ -53,17 +53,16 @@ def indexed_facets(
     field_cols: FieldColumns | None,
     only_sources: bool = False,
     on_mask: Callable[[FilteredSamples], None] | None = None,
-    ids: np.ndarray | None = None,
 ) -> tuple[list[dict[str, Any]], int] | None:
-    """The built-in facets of the samples ``spec`` keeps (as
+    """The ``MASK`` route of a facets plan (:func:`.planner.plan_facets`): the built-in
+    facets of the samples the parsed filter ``flt`` keeps (as
     :func:`.facet_compute.facets_over` returns them) and the total, or None when the index
     does not hold every filtered sample (a write between its token and this read).
     ``field_cols``: the field index in memory, used when it holds the box index's rows
     (the same token); ``only_sources``: only the sources' facets are wanted (one
     recomputed for multi-pick); ``on_mask``: given the filtered samples as a mask over
     ``boxes.samples``, which registers them as ``_facet_samples`` when a reader needs them
-    in SQL (nothing here does unless a facet is answered by SQL); ``ids``: the id set of
-    ``spec`` as compiled."""
+    in SQL (nothing here does unless a facet is answered by SQL)."""
     if field_cols is not None and (
         field_cols.token != boxes.token or field_cols.n != boxes.samples.n
     ):
@@ -71,7 +70,7 @@ def indexed_facets(
     tag_lists = held_tag_lists(catalog, cur, dataset_id, boxes.samples)  # held: no read
     if tag_lists is None:
         return None
-    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tag_lists, ids)
+    mask = filtered_mask(catalog, cur, dataset_id, flt, boxes, field_cols, tag_lists)
     if mask is None:
         return None
     filtered = FilteredSamples(boxes.samples, mask, boxes.token)

@@ -10,7 +10,7 @@ the time; the output is the same."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 import duckdb
@@ -18,7 +18,8 @@ import duckdb
 from ..indexes.facet_index import box_index
 from ..indexes.field_columns import field_columns
 from ..indexes.filtered_samples import FilteredSamples
-from ..query.filters import CompiledFilter, compile_filter
+from ..query.filter_parser import parse_filter
+from ..query.filters import CompiledFilter, compile_filter, compile_parsed
 from ..sql.facet_compute import facets_over
 from ..sql.facet_exclusion import OwnCondition, own_conditions
 from ..sql.facet_keys import FacetKeys, shown_facet_keys
@@ -28,6 +29,7 @@ from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
 from ..store.result_cache import Version, filter_key, same_filter
 from .facet_indexed import indexed_facets
+from .planner import Plan, Strategy, forced, plan_facets
 
 __all__ = [
     "FACET_HISTOGRAM_BINS",
@@ -95,17 +97,18 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
         version = catalog.version_of(dataset_id)
-        flt = compile_filter(dataset_id, spec)
+        flt = compile_parsed(dataset_id, parse_filter(spec), shortcuts=not forced())
         key = filter_key("facets", dataset_id, flt)
         cached = catalog.results.get(key, version)
         if cached is not None:
             return cached
         keys = shown_facet_keys(cur, dataset_id)
         filtered: list[FilteredSamples] = []  # the index's mask, when it answered
-        if flt.whole_dataset:
+        plan = plan_facets(flt.model)
+        if plan.routes[0].strategy is Strategy.STORED_PARTS:
             out, total = _whole_dataset(catalog, cur, dataset_id, keys)
         else:
-            out, total = _filtered(catalog, cur, dataset_id, flt, spec, keys, on_mask=filtered)
+            out, total = _filtered(catalog, cur, dataset_id, flt, plan, keys, on_mask=filtered)
         built_in = {(f["name"], f.get("source")) for f in out if f}
         mask = filtered[0] if filtered else None  # else the samples table is registered
         for provider in _FACET_PROVIDERS:
@@ -137,28 +140,29 @@ def _filtered(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     flt: CompiledFilter,
-    spec: Mapping[str, Any] | None,
+    plan: Plan,
     keys: FacetKeys,
     some_sources: bool = False,
     on_mask: list[FilteredSamples] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The built-in facets of ``flt``'s samples (``spec`` compiled): from the in-memory box
-    index when it holds them (:mod:`.facet_indexed`, the same numbers), else the SQL;
-    ``some_sources``: only ``keys.sources``' facets are wanted; ``on_mask``: gets the
-    index's mask of the samples when the index answered."""
-    boxes = box_index(catalog, cur, dataset_id)
-    if boxes is not None:
-        only_sources = some_sources and bool(keys.sources)
-        field_cols = field_columns(catalog, cur, dataset_id)
-        masks: list[FilteredSamples] = []
-        fast = indexed_facets(
-            catalog, cur, dataset_id, spec, keys.fields, keys.sources, keys.attributes, boxes,
-            field_cols, only_sources, masks.append, flt.ids,
-        )  # fmt: skip
-        if fast is not None:
-            if on_mask is not None:
-                on_mask.extend(masks)
-            return fast
+    """The built-in facets of ``flt``'s samples by the first route of ``plan`` that
+    answers: the in-memory box index (:mod:`.facet_indexed`, the same numbers) when it
+    holds them, else the SQL; ``some_sources``: only ``keys.sources``' facets are wanted;
+    ``on_mask``: gets the index's mask of the samples when the index answered."""
+    if plan.routes[0].strategy is Strategy.MASK:
+        boxes = box_index(catalog, cur, dataset_id)
+        if boxes is not None:
+            only_sources = some_sources and bool(keys.sources)
+            field_cols = field_columns(catalog, cur, dataset_id)
+            masks: list[FilteredSamples] = []
+            fast = indexed_facets(
+                catalog, cur, dataset_id, flt.model, keys.fields, keys.sources,
+                keys.attributes, boxes, field_cols, only_sources, masks.append,
+            )  # fmt: skip
+            if fast is not None:
+                if on_mask is not None:
+                    on_mask.extend(masks)
+                return fast
     return facets_over(
         cur, dataset_id, flt, keys.fields, keys.sources, keys.attributes, some_sources
     )
@@ -197,7 +201,7 @@ def _wider_facet(
     answer of that filter when there is one (the same numbers: a facet is computed the same
     way alone or with the others), else computed alone (and cached alone)."""
     name, source = own.name, own.source
-    flt = compile_filter(dataset_id, own.reduced)
+    flt = compile_parsed(dataset_id, parse_filter(own.reduced), shortcuts=not forced())
     wider = catalog.results.get(filter_key("facets", dataset_id, flt), version)
     if wider is None and flt.whole_dataset:  # the writer's pre-aggregate of that facet
         part = part_of({"name": name, "source": source})
@@ -211,8 +215,9 @@ def _wider_facet(
             return single
         only_fields = [name[7:]] if name.startswith("fields.") else []
         sources = [source] if source else []
+        plan = plan_facets(flt.model, stored=False)
         wider, _ = _filtered(
-            catalog, cur, dataset_id, flt, own.reduced, FacetKeys(only_fields, [], sources), True
+            catalog, cur, dataset_id, flt, plan, FacetKeys(only_fields, [], sources), True
         )
         entry = next(
             (e for e in wider if e and (e["name"], e.get("source")) == (name, source)), None

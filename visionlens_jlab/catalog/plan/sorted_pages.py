@@ -14,7 +14,7 @@ by chunk until ``offset + limit`` samples are found: a few milliseconds at 1M, a
 offset. Filtering never changes the relative order of the samples it keeps, so the page
 is the SQL's page. A filtered page by sample id is the same walk over the index's own
 positions (ascending ids): no order to hold, and no statement over the filtered samples
-(a two-bound box range, a class or an ``eval`` status is a mask in memory).
+(a two-bound box range, a class or a registered backend's condition is a mask in memory).
 
 **Validity.** An order is labelled with the box index token (``facet_parts`` part
 ``index``) read in the snapshot it was sorted in, and used only while a request's own read
@@ -30,9 +30,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -41,36 +39,18 @@ from ..indexes.facet_index import BoxIndex, box_index
 from ..indexes.field_columns import field_columns
 from ..indexes.index_warmer import register_warmer
 from ..indexes.tag_lists import tag_lists
-from ..query.filters import SAMPLE_FIELD_SQL, Params, active_conditions, sort_key_sql
+from ..query.filter_model import Filter
+from ..query.filters import Params, sort_key_sql
 from ..store.catalog import Catalog
 from ..store.token_cache import token_snapshot
 from .filter_masks import filtered_mask
+from .planner import held_sort
 
 KEPT_ORDERS = 8
 """Orders held per catalog (4 MB each at 1M samples), least recently used dropped."""
 
 _CHUNK = 1 << 16
 """Positions gathered at a time while looking for a page: most pages need one chunk."""
-
-
-def held_sort(sort: str | None) -> bool:
-    """Whether pages sorted by ``sort`` may come from a held order: a sample column, a
-    ``fields.<key>`` value or a box summary (``box_count``/``box_max``/``box_min``), whose
-    values only token-renewing writes change; not the sample id (the index's own order)."""
-    if not sort or sort == "sample_id":
-        return False
-    return sort in SAMPLE_FIELD_SQL or sort.startswith(
-        ("fields.", "box_count.", "box_max.", "box_min.")
-    )
-
-
-def from_mask(sort: str | None, spec: Mapping[str, Any] | None) -> bool:
-    """Whether :func:`sorted_page` should answer: a held sort, or a filter (with at least
-    one condition) by sample id, the box index's own order (unfiltered pages by id are a
-    range of ids already, ``summary_pages``)."""
-    if held_sort(sort):
-        return True
-    return (not sort or sort == "sample_id") and bool(active_conditions(spec))
 
 
 @dataclass(frozen=True)
@@ -142,18 +122,17 @@ def sorted_page(
     catalog: Catalog,
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    spec: Mapping[str, Any] | None,
+    flt: Filter,
     sort: str | None,
     direction: str,
     offset: int,
     limit: int,
-    ids: np.ndarray | None = None,
 ) -> tuple[int, list[int]] | None:
-    """(exact total, the page's sample ids in order) of a compiled filter (``ids``: its id
-    set as compiled, :attr:`.filters.CompiledFilter.ids`) sorted by a
-    :func:`held_sort` key or the sample id in ``direction`` (``ASC``/``DESC``), or None
-    when the index cannot answer (a read-only catalog without a token, a write during the
-    sort or since the token was read)."""
+    """The ``MASK`` route of a page plan (:func:`.planner.plan_page`): (exact total, the
+    page's sample ids in order) of a parsed filter sorted by a
+    :func:`.planner.held_sort` key or the sample id in ``direction`` (``ASC``/``DESC``),
+    or None when the index cannot answer (a read-only catalog without a token, a write
+    during the sort or since the token was read)."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is None:
         return None
@@ -162,18 +141,17 @@ def sorted_page(
         order = _ORDERS.get(catalog, boxes, dataset_id, str(sort), direction)
         if order is None:
             return None
-    if not active_conditions(spec):  # every sample
+    if not flt.active:  # every sample
         if order is None:
             return None  # a range of ids (summary_pages), no index needed
         page = order.positions[offset : offset + limit]
         return boxes.samples.n, boxes.samples.ids[page].tolist()
-    spec = spec or {}
-    field_cols = field_columns(catalog, cur, dataset_id) if spec.get("sample") else None
+    field_cols = field_columns(catalog, cur, dataset_id) if flt.sample else None
     if field_cols is not None and field_cols.token != boxes.token:
         field_cols = None
     # held across tag writes (tag_lists.py); None after a write since this read's tokens
-    tags = tag_lists(catalog, cur, dataset_id, boxes.samples) if spec.get("tags") else None
-    mask = filtered_mask(catalog, cur, dataset_id, spec, boxes, field_cols, tags, ids)
+    tags = tag_lists(catalog, cur, dataset_id, boxes.samples) if flt.tags else None
+    mask = filtered_mask(catalog, cur, dataset_id, flt, boxes, field_cols, tags)
     if mask is None:
         return None
     if order is None:

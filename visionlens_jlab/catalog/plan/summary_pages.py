@@ -1,79 +1,56 @@
-"""Samples pages answered without joining the samples table: the shapes of request that
-browsing at 1M sends most, where the summaries alone (or the ids' layout) give the exact
-total and page.
+"""Samples pages answered without joining the samples table: the routes of a page plan
+(:func:`.planner.plan_page`) that browsing at 1M sends most, where the summaries alone (or
+the ids' layout) give the exact total and page.
 
 Measured at 1M images (benchmarks/results/browse.md): the semi-join of 1M samples with
 the matching summary rows cost 100-300 ms, a scan of the summary rows alone 10-40 ms. So:
 
-* no filter, by sample id: a dataset's ids are ``sample_base + index``; when they are
-  dense (max - min + 1 = count) the page at any offset is a range of ids, not a top-N of
-  ``offset + limit`` rows;
-* one label filter that :func:`~.summary_filters.label_summary` compiles exactly, by sample
-  id: the page and total straight from the summary table (distinct ids where a sample can
-  have several rows);
-* one label filter with two bounds on a box field (:mod:`.box_ranges`), by sample id:
-  from the value lists, when built;
-* one condition on a sample field ``fields.<key>`` (:mod:`.field_index`), by sample id:
-  the page and total straight from the index rows;
-* no filter, sorted by ``box_count.<source>`` descending or ``box_max`` / ``box_min`` of a
-  field of one source: the top of the summary rows with a non-NULL key, when the page lies
-  within them (samples without such a row sort after them: count 0 or NULL, NULLS LAST).
+* ``DENSE_RANGE``: no filter, by sample id: a dataset's ids are ``sample_base + index``;
+  when they are dense (max - min + 1 = count) the page at any offset is a range of ids,
+  not a top-N of ``offset + limit`` rows;
+* ``LABEL_SUMMARY``: one label filter that :func:`~.summary_filters.label_summary`
+  compiles exactly, by sample id: the page and total straight from the summary table
+  (distinct ids where a sample can have several rows);
+* ``VALUE_LISTS``: one label filter with two bounds on a box field (:mod:`.box_ranges`);
+* ``FIELD_ROWS``: one condition on a sample field ``fields.<key>`` (:mod:`.field_index`),
+  by sample id: the page and total straight from the index rows;
+* ``ID_RANGE``: an id set over dense ids;
+* ``SUMMARY_SORT``: no filter, sorted by ``box_count.<source>`` descending or ``box_max``
+  / ``box_min`` of a field of one source: the top of the summary rows with a non-NULL
+  key, when the page lies within them (samples without such a row sort after them: count
+  0 or NULL, NULLS LAST).
 
-Anything else returns None and the caller runs the general statement. The randomised tests
-in ``tests/test_summary_pages.py`` compare both.
+Each returns None when it cannot answer and the executor takes the next route. The
+randomised tests in ``tests/test_box_summaries.py`` compare them with the SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from ..query.filters import Params, active_conditions, field_rows_sql, source_clause
-from ..query.summary_filters import SUMMARY_FIELDS, SummaryClause, label_summary
-from ..sql import box_ranges
+from ..query.filter_model import LabelCondition, SampleCondition
+from ..query.filters import Params, field_rows_sql, source_clause
+from ..query.summary_filters import label_summary
 
 
-def summary_page(
+def label_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    spec: Mapping[str, Any] | None,
-    sort: str | None,
+    label: LabelCondition,
     direction: str,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
-    """(exact total, the page's sample ids in order) of a compiled-and-checked filter, or
-    None when this request has no summary shape."""
-    spec = spec or {}
-    active = active_conditions(spec)
-    if not active:
-        if not sort or sort == "sample_id":
-            return _dense_page(cur, dataset_id, direction, offset, limit)
-        return _sorted_page(cur, dataset_id, sort, direction, offset, limit)
-    if sort not in (None, "", "sample_id"):
-        return None
-    if active == {"ids"}:
-        return _ids_page(cur, dataset_id, spec["ids"], direction, offset, limit)
-    if active == {"sample"}:
-        return _field_page(cur, dataset_id, spec["sample"], direction, offset, limit)
-    labels = spec.get("labels")
-    if active != {"labels"}:
-        return None
-    if isinstance(labels, list):
-        if len(labels) != 1:
-            return None
-        labels = labels[0]
-    if not isinstance(labels, Mapping):
-        return None
+    """A label condition from its summary table, or None when no summary answers it."""
     params = Params([dataset_id])
-    found = label_summary(labels, dataset_id, params.add, lambda s: source_clause(s, params))
-    if found is None:  # two bounds on a box field: the value lists, if built
-        return box_ranges.range_page(cur, dataset_id, labels, direction, offset, limit)
+    found = label_summary(label, dataset_id, params.add, lambda s: source_clause(s, params))
+    if found is None:
+        return None
     where = " AND ".join(["a.dataset_id = ?", *found.where])
-    unique = found.unique or _one_evaluation(cur, dataset_id, found, params.values)
+    unique = found.unique or (found.probe is not None and found.probe(cur))
     ids = "a.sample_id" if unique else "DISTINCT a.sample_id"
     matched = f"SELECT {ids} AS sample_id FROM {found.table} a WHERE {where}"  # noqa: S608 - fixed identifiers
     return _matched_page(cur, matched, params.values, direction, offset, limit)
@@ -100,48 +77,27 @@ def _matched_page(
     return int(rows[0][0]), [int(i) for i in rows[0][1] or []]
 
 
-def _field_page(
+def field_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    conditions: Mapping[str, Any],
+    one: SampleCondition,
     direction: str,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
     """One condition on a ``fields.<key>`` that needs a value: its samples are the index
     rows that meet it (one row per sample and key), no join of the samples."""
-    if len(conditions) != 1:
-        return None
-    ((name, cond),) = conditions.items()
-    if not name.startswith("fields.") or len(name) <= 7:
-        return None
     params = Params()
-    found = field_rows_sql(dataset_id, name, cond, params)
+    found = field_rows_sql(dataset_id, one, params)
     if found is None or not found[1]:
         return None
     return _matched_page(cur, found[0], params.values, direction, offset, limit)
 
 
-def _one_evaluation(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, found: SummaryClause, values: list[Any]
-) -> bool:
-    """True when an evaluation filter of one source and one status reads one evaluation of
-    this dataset: then each sample has at most one row (no DISTINCT over 1M ids)."""
-    if found.eval_keys is None:
-        return False
-    n_values = found.eval_keys.count("?")
-    key_values = values[2 : 2 + n_values]  # after the dataset id and the source
-    rows = cur.execute(
-        f"SELECT COUNT(*) FROM evaluations a WHERE a.dataset_id = ? AND {found.eval_keys}",  # noqa: S608 - fixed SQL, values bound
-        [dataset_id, *key_values],
-    ).fetchall()
-    return int(rows[0][0]) <= 1
-
-
-def _ids_page(
+def ids_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    ids: list[int],
+    ids: np.ndarray,
     direction: str,
     offset: int,
     limit: int,
@@ -151,7 +107,7 @@ def _ids_page(
     n, lo, hi = _id_range(cur, dataset_id)
     if n == 0 or hi - lo + 1 != n:
         return None if n else (0, [])
-    matched = np.asarray(ids, dtype=np.int64)
+    matched = ids
     # a selection sent in id order (the usual one) is already a set: no sort of 100K ids
     if len(matched) > 1 and not bool(np.all(matched[1:] > matched[:-1])):
         matched = np.unique(matched)
@@ -169,9 +125,10 @@ def _id_range(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[int, int
     return int(n), int(lo or 0), int(hi or 0)
 
 
-def _dense_page(
+def dense_page(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, direction: str, offset: int, limit: int
 ) -> tuple[int, list[int]] | None:
+    """Every sample by id: a range of ids when they are dense, else None."""
     n, lo, hi = _id_range(cur, dataset_id)
     if n == 0:
         return 0, []
@@ -184,7 +141,7 @@ def _dense_page(
     return int(n), list(range(first, min(first + limit, hi + 1)))
 
 
-def _sorted_page(
+def summary_sorted_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     sort: str,
@@ -192,10 +149,9 @@ def _sorted_page(
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
-    key = _sort_column(sort, direction)
-    if key is None:
-        return None
-    column, source = key
+    """Every sample sorted by a box summary of one source, from the summary rows with a
+    key, or None when the page reaches the samples without one."""
+    column, source = _sort_column(sort)
     params = Params([dataset_id])
     where = f"a.dataset_id = ? AND {source_clause(source, params)} AND {column} IS NOT NULL"
     rows = cur.execute(
@@ -213,21 +169,10 @@ def _sorted_page(
     return int(total), [int(i) for i in ids or []]
 
 
-def _sort_column(sort: str, direction: str) -> tuple[str, str] | None:
-    """(summary column, source) of a sort key the summary rows order exactly, or None."""
+def _sort_column(sort: str) -> tuple[str, str]:
+    """(summary column, source) of a sort key the planner found the summary rows order
+    exactly (:func:`.planner.plan_page`)."""
     if sort.startswith("box_count."):
-        source = sort[10:]
-        # samples without boxes count 0: after the others only in descending order
-        if direction != "DESC" or not _one_source(source):
-            return None
-        return "a.n", source
-    for prefix in ("box_max.", "box_min."):
-        if sort.startswith(prefix):
-            field, _, source = sort[len(prefix) :].partition(".")
-            if field in SUMMARY_FIELDS and _one_source(source):
-                return f"a.{field}_{prefix[4:7]}", source
-    return None
-
-
-def _one_source(source: str) -> bool:
-    return bool(source) and source != "predictions"
+        return "a.n", sort[10:]
+    field, _, source = sort[8:].partition(".")
+    return f"a.{field}_{sort[4:7]}", source

@@ -1,8 +1,8 @@
 """The conditions of a filter compiled to SQL, and the checks of their values.
 
-:mod:`.filters` composes them into a filter over ``samples s``; the ``measured.`` fields
-and the field index's filters use :func:`field_condition` too, so a condition means the
-same everywhere. Every value travels as a bound parameter (:class:`Params`).
+:mod:`.filters` composes them into a filter over ``samples s`` from the parsed filter
+(:mod:`.filter_model`); the ``measured.`` conditions use :func:`.filter_parser.field_condition`
+too, so a condition means the same everywhere. Every value travels as a bound parameter (:class:`Params`).
 """
 
 from __future__ import annotations
@@ -35,41 +35,31 @@ def json_pointer(key: str) -> str:
     return "/" + key.replace("~", "~0").replace("/", "~1")
 
 
-def field_condition(
-    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
+def condition_sql(
+    sql: str, ops: Sequence[tuple[str, Any]], params: Params, number_sql: str | None = None
 ) -> str:
-    """One field condition: ``in``, ``eq``, ``min``/``max``, ``contains``, ``is_null``.
-    ``number_sql``: SQL of ``TRY_CAST(sql AS DOUBLE)`` when it is stored (an index)."""
+    """One parsed field condition (:attr:`.filter_model.Condition.ops`): ``in``, ``eq``,
+    ``min``/``max``, ``contains``, ``is_null``, ANDed. ``number_sql``: SQL of
+    ``TRY_CAST(sql AS DOUBLE)`` when it is stored (an index)."""
     number = number_sql or f"TRY_CAST({sql} AS DOUBLE)"
-    if not isinstance(cond, Mapping) or not cond:
-        raise FilterError(f"condition on {name!r} must be an object such as {{'in': [...]}}")
     parts: list[str] = []
-    for op, value in cond.items():
+    for op, value in ops:
         if op == "in":
-            parts.append(in_clause(f"CAST({sql} AS VARCHAR)", scalar_list(value, name), params))
+            parts.append(in_clause(f"CAST({sql} AS VARCHAR)", list(value), params))
         elif op == "eq":
             if isinstance(value, bool):
                 parts.append(f"CAST({sql} AS BOOLEAN) = {params.add(value)}")
-            elif isinstance(value, int | float):
-                parts.append(f"{number} = {params.add(float(value))}")
-            elif isinstance(value, str):
-                parts.append(f"CAST({sql} AS VARCHAR) = {params.add(value)}")
+            elif isinstance(value, float):
+                parts.append(f"{number} = {params.add(value)}")
             else:
-                raise FilterError(f"'eq' on {name!r} needs a string, number or boolean")
+                parts.append(f"CAST({sql} AS VARCHAR) = {params.add(value)}")
         elif op in ("min", "max"):
-            if value is None:
-                continue
-            bound = number_value(value, f"{name}.{op}")
-            cmp = ">=" if op == "min" else "<="
-            parts.append(f"{number} {cmp} {params.add(bound)}")
+            if value is not None:
+                parts.append(f"{number} {'>=' if op == 'min' else '<='} {params.add(value)}")
         elif op == "contains":
-            if not isinstance(value, str):
-                raise FilterError(f"'contains' on {name!r} needs a string")
-            parts.append(f"contains(lower(CAST({sql} AS VARCHAR)), {params.add(value.lower())})")
-        elif op == "is_null":
+            parts.append(f"contains(lower(CAST({sql} AS VARCHAR)), {params.add(value)})")
+        else:  # is_null
             parts.append(f"({sql}) IS NULL" if value else f"({sql}) IS NOT NULL")
-        else:
-            raise FilterError(f"unknown operator {op!r} on {name!r}")
     return " AND ".join(parts) if parts else "TRUE"
 
 
@@ -82,12 +72,6 @@ def in_clause(sql: str, values: Sequence[Any], params: Params) -> str:
         # first, so only where ``sql`` has no parameter of its own to keep the order
         return f"list_contains({params.add(list(values))}::VARCHAR[], {sql})"
     return f"{sql} IN (SELECT unnest({params.add(list(values))}))"
-
-
-def checked_ids(ids: Any) -> list[int]:
-    """``ids`` if it is a list of 64-bit integers (sample ids are BIGINT), else FilterError."""
-    checked_id_array(ids)
-    return ids
 
 
 def checked_id_array(ids: Any) -> np.ndarray:
@@ -109,21 +93,18 @@ def ids_clause(ids: list[int], params: Params) -> str:
     return f"s.sample_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))"
 
 
-def tags_clause(spec: Any, params: Params) -> str:
-    spec = mapping(spec, "tags")
+def tags_sql(ops: Sequence[tuple[str, Sequence[str]]], params: Params) -> str:
+    """Parsed ``tags`` operators (:class:`.filter_model.Tags`) over ``s.tags``."""
     parts: list[str] = []
-    for op in spec:
-        tags = str_list(spec[op], f"tags.{op}")
+    for op, tags in ops:
         if op == "any":
             parts.append(
-                f"list_has_any(s.tags, {params.add(tags)}::VARCHAR[])" if tags else "FALSE"
+                f"list_has_any(s.tags, {params.add(list(tags))}::VARCHAR[])" if tags else "FALSE"
             )
         elif op == "all":
-            parts.append(f"list_has_all(s.tags, {params.add(tags)}::VARCHAR[])")
-        elif op == "none":
-            parts.append(f"NOT list_has_any(s.tags, {params.add(tags)}::VARCHAR[])")
-        else:
-            raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
+            parts.append(f"list_has_all(s.tags, {params.add(list(tags))}::VARCHAR[])")
+        else:  # none
+            parts.append(f"NOT list_has_any(s.tags, {params.add(list(tags))}::VARCHAR[])")
     return " AND ".join(parts) if parts else "TRUE"
 
 

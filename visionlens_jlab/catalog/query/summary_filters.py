@@ -21,20 +21,20 @@ returns None and the caller compiles the plain subquery over the boxes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
+
 from ..tables.box_summaries import MASK_WORDS, SUMMARY_FIELDS
+from .filter_model import LabelCondition
 
 SourceSql = Callable[[Any], str]
 """``source_sql(source)``: the compiled source condition over the alias ``a`` (its values
 bound as it is called)."""
-
-_EVAL_KEYS = {"key", "model", "status"}
-_STATUSES = {"tp", "fp", "fn", "ignored"}
-"""The statuses of ``box_evaluations``; any other value goes to the plain path, which
-reports it."""
+Add = Callable[[Any], str]
+"""``add(value)`` binds a value and returns its placeholder, in the order of the SQL."""
 
 
 @dataclass
@@ -45,19 +45,28 @@ class SummaryClause:
     table: str
     where: list[str]
     unique: bool
-    eval_keys: str | None = None
-    """For ``eval_summaries``: SQL over ``a.eval_key`` of the evaluations it reads (its
-    values bound right after the source's); a sample has one row per evaluation when the
-    source and the status are single (:func:`~.summary_pages.summary_page` probes it)."""
+    probe: Callable[[duckdb.DuckDBPyConnection], bool] | None = None
+    """When not ``unique``: a read telling whether this request's rows are unique after
+    all (one evaluation read...), so a page needs no DISTINCT over 1M ids."""
+
+
+LabelSummary = Callable[[LabelCondition, int, Add, SourceSql], "SummaryClause | None"]
+_SUMMARIES: dict[str, LabelSummary] = {}
+
+
+def register_label_summary(key: str, summary: LabelSummary) -> None:
+    """Let the module of registered label condition ``key`` answer a label condition with
+    it from a summary table of its own: ``summary(label, dataset_id, add, source_sql)``
+    returns the clause (binding values only then) or None."""
+    _SUMMARIES[key] = summary
 
 
 def label_clause(
-    spec: Mapping[str, Any], dataset_id: int, add: Callable[[Any], str], source_sql: SourceSql
+    label: LabelCondition, dataset_id: int, add: Add, source_sql: SourceSql, shortcuts: bool = True
 ) -> str | None:
-    """An EXISTS over the summaries equivalent to the label filter ``spec``, or None.
-
-    ``add(value)`` binds a value and returns its placeholder, in the order of the SQL."""
-    found = label_summary(spec, dataset_id, add, source_sql)
+    """An EXISTS over the summaries equivalent to ``label``, or None (``shortcuts``: the
+    registered summaries may answer too)."""
+    found = label_summary(label, dataset_id, add, source_sql, shortcuts)
     if found is None:
         return None
     conditions = " AND ".join(["a.sample_id = s.sample_id", *found.where])
@@ -65,40 +74,31 @@ def label_clause(
 
 
 def label_summary(
-    spec: Mapping[str, Any], dataset_id: int, add: Callable[[Any], str], source_sql: SourceSql
+    label: LabelCondition,
+    dataset_id: int,
+    add: Add,
+    source_sql: SourceSql,
+    shortcuts: bool = True,
 ) -> SummaryClause | None:
-    """The summary conditions equivalent to the label filter ``spec``, or None (binding
-    values only when it returns conditions)."""
-    keys = set(spec) - {"source"}
-    classes = spec.get("classes")
-    if classes is not None and not (
-        isinstance(classes, list) and all(isinstance(c, str) for c in classes)
-    ):
-        return None  # the plain path reports the error
-    source = spec.get("source")
-    one_source = isinstance(source, str) and source != "predictions"
-    if keys <= {"classes"}:
-        where = [source_sql(source)]
-        if classes is not None:
-            where.append(_has_any(classes, dataset_id, add))
-        return SummaryClause("box_summaries", where, one_source)
-    if keys <= {"classes", "eval"} and "eval" in keys:
-        return _eval_clause(spec, classes, dataset_id, add, source_sql)
-    bound = _one_bound(spec, keys)
+    """The summary conditions equivalent to ``label``, or None (binding values only when
+    it returns conditions)."""
+    if label.class_only:
+        where = [source_sql(label.source)]
+        if label.classes is not None:
+            where.append(has_any(list(label.classes), dataset_id, add))
+        return SummaryClause("box_summaries", where, label.one_source)
+    if len(label.extras) == 1 and label.score is None and not label.where:
+        summary = _SUMMARIES.get(label.extras[0].key) if shortcuts else None
+        return None if summary is None else summary(label, dataset_id, add, source_sql)
+    bound = label.one_bound
     if bound is None:
         return None
     column, op, value = bound
-    where = [source_sql(source)]
+    where = [source_sql(label.source)]
     cmp = ">=" if op == "min" else "<="
     stored = f"a.{column}_max" if op == "min" else f"a.{column}_min"
-    where.append(f"{stored} {cmp} {add(float(value))}")
-    return SummaryClause("box_summaries", where, one_source)
-
-
-def summarised_count(spec: Mapping[str, Any]) -> bool:
-    """True when a ``box_count`` filter counts the boxes of its source only (no class or
-    box conditions): its count is the summed summaries (:func:`count_test_sql`)."""
-    return not set(spec) - {"source", "min", "max"}
+    where.append(f"{stored} {cmp} {add(value)}")
+    return SummaryClause("box_summaries", where, label.one_source)
 
 
 def count_test_sql(test: str, source: Any, source_sql: SourceSql) -> str:
@@ -130,72 +130,10 @@ def extreme_sql(agg: str, column: str, source: Any, source_sql: SourceSql) -> st
     )
 
 
-def _eval_clause(
-    spec: Mapping[str, Any], classes: list[str] | None, dataset_id: int,
-    add: Callable[[Any], str], source_sql: SourceSql,
-) -> SummaryClause | None:  # fmt: skip
-    cond = spec["eval"]
-    if not isinstance(cond, Mapping) or set(cond) - _EVAL_KEYS:
-        return None
-    key, model, status = cond.get("key"), cond.get("model"), cond.get("status")
-    if (key is not None and not isinstance(key, str)) or (
-        model is not None and not isinstance(model, str)
-    ):
-        return None
-    if status is not None and not (
-        isinstance(status, list) and all(v in _STATUSES for v in status)
-    ):
-        return None
-    source = spec.get("source")
-    where = [source_sql(source)]
-    if key is not None:
-        where.append(f"a.eval_key = {add(key)}")
-    else:
-        # the dataset's own latest evaluations: keys name no dataset, so another
-        # dataset's latest key may be a stale key here
-        latest = (
-            "SELECT v.eval_key FROM evaluations v "  # noqa: S608 - fixed SQL, values bound
-            f"WHERE v.latest AND v.dataset_id = {add(dataset_id)}"
-        )
-        if model is not None:
-            latest += f" AND v.model = {add(model)}"
-        where.append(f"a.eval_key IN ({latest})")
-    single = isinstance(source, str) and source != "predictions" and len(status or []) == 1
-    if status is not None:
-        where.append(f"list_contains({add(list(status))}::VARCHAR[], a.status)")
-    if classes is not None:
-        where.append(_has_any(classes, dataset_id, add))
-    # several evaluations, sources or statuses may each give a sample a row
-    return SummaryClause(
-        "eval_summaries", where, unique=False, eval_keys=where[1] if single else None
-    )
-
-
-def _one_bound(spec: Mapping[str, Any], keys: set[str]) -> tuple[str, str, float] | None:
-    """(field, 'min' | 'max', value) when ``spec`` holds exactly one bound on one summarised
-    numeric field (``score`` or ``where: {field: ...}``) and nothing else but its source."""
-    if keys == {"score"}:
-        column, cond = "score", spec["score"]
-    elif keys == {"where"} and isinstance(spec["where"], Mapping) and len(spec["where"]) == 1:
-        ((column, cond),) = spec["where"].items()
-    else:
-        return None
-    if column not in SUMMARY_FIELDS or not isinstance(cond, Mapping):
-        return None
-    bounds = {k: v for k, v in cond.items() if not (k in ("min", "max") and v is None)}
-    if len(bounds) != 1:
-        return None
-    ((op, value),) = bounds.items()
-    if op not in ("min", "max") or isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if value != value:  # NaN: the plain path reports it
-        return None
-    return column, op, float(value)
-
-
-def _has_any(classes: list[str], dataset_id: int, add: Callable[[Any], str]) -> str:
-    """Some class of ``classes`` is present: a bit of a mask word (each word's bits of the
-    classes looked up once per statement), or the name among the classes past the bits."""
+def has_any(classes: list[str], dataset_id: int, add: Add) -> str:
+    """Some class of ``classes`` is present in the summary row ``a``: a bit of a mask word
+    (each word's bits of the classes looked up once per statement), or the name among the
+    classes past the bits."""
     if not classes:
         return "FALSE"
     tests = []

@@ -9,6 +9,7 @@ their real names only when the Arrow schema is renamed in Python.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,11 +18,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..query.filter_conditions import checked_ids
+from ..plan.planner import Strategy, plan_export
+from ..query.filter_model import Filter
+from ..query.filter_parser import parse_filter
 from ..query.filters import (
     FilterError,
     Params,
-    compile_filter,
+    compile_parsed,
     sort_direction,
     sort_key_sql,
     source_clause,
@@ -80,12 +83,12 @@ def export_samples(
     Columns: sample_id, file_name, location, width, height, split, source_image_id,
     tags (list<string>), fields (JSON text), then one int64 count column per source.
     """
-    spec, ids_table = _ids_table(spec)
+    model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
         if ids_table is not None:
             cur.register(IDS_TABLE, ids_table)
         dataset_id = catalog.dataset_id(cur, dataset)
-        flt = compile_filter(dataset_id, spec)
+        flt = compile_parsed(dataset_id, model)
         where = flt.where + (_IN_IDS if ids_table is not None else "")
         sources = dataset_sources(cur, dataset_id)
         key_params, params = Params(), Params()
@@ -139,7 +142,7 @@ def export_annotations(
     A prediction takes its own model's evaluation; a ground-truth box the one of
     ``evaluation`` (a model name), or of the only evaluated model when there is one.
     """
-    spec, ids_table = _ids_table(spec)
+    model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
         if ids_table is not None:
             cur.register(IDS_TABLE, ids_table)
@@ -151,9 +154,9 @@ def export_annotations(
         params = Params()
         join = _eval_join(cur, dataset_id, evaluation, params)
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
-        if spec or ids_table is not None:
+        if not model.whole_dataset or ids_table is not None:
             # Only a real filter pays for the semi-join; "every box" is a plain scan.
-            flt = compile_filter(dataset_id, spec)
+            flt = compile_parsed(dataset_id, model)
             in_ids = _IN_IDS if ids_table is not None else ""
             where.append(
                 f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {flt.where}{in_ids})"  # noqa: S608 - compiled, parameterized
@@ -220,17 +223,18 @@ IDS_TABLE = "_vl_export_ids"
 _IN_IDS = f" AND s.sample_id IN (SELECT sample_id FROM {IDS_TABLE})"  # noqa: S608 - constant
 
 
-def _ids_table(spec: dict[str, Any] | None) -> tuple[dict[str, Any] | None, pa.Table | None]:
-    """Split a filter's ``ids`` into an Arrow table the query joins against.
+def _planned(spec: dict[str, Any] | None) -> tuple[Filter, pa.Table | None]:
+    """The parsed filter an export compiles, and its id set as an Arrow table the query
+    joins against when the export plan (:func:`.planner.plan_export`) says so.
 
     100K ids bound as one list parameter cost DuckDB ~10x more than scanning a registered
     Arrow table, and a notebook selection is exactly that: a long id list.
     """
-    if not isinstance(spec, dict) or spec.get("ids") is None:
-        return spec, None
-    ids = checked_ids(spec["ids"])
-    rest = {k: v for k, v in spec.items() if k != "ids"}
-    return rest, pa.table({"sample_id": pa.array(ids, type=pa.int64())})
+    model = parse_filter(spec)
+    if plan_export(model).routes[0].strategy is not Strategy.ID_TABLE:
+        return model, None
+    table = pa.table({"sample_id": pa.array(model.ids, type=pa.int64())})
+    return dataclasses.replace(model, ids=None, ids_list=None), table
 
 
 def _renamed(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:

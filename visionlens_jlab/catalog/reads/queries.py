@@ -12,17 +12,18 @@ import pyarrow as pa
 from ..extensions.computed import computed_values_for
 from ..indexes.tag_lists import patch_held
 from ..plan.facets import FacetProvider, facets, register_facet_provider
-from ..plan.sorted_pages import from_mask, sorted_page
-from ..plan.summary_pages import summary_page
+from ..plan.page_routes import run_page
+from ..plan.planner import forced, plan_page
+from ..query.filter_parser import parse_filter
 from ..query.filters import (
     CompiledFilter,
     FilterError,
     Params,
     compile_filter,
+    compile_parsed,
     sort_direction,
     sort_key_sql,
 )
-from ..sql import box_ranges
 from ..sql.facet_parts import write_tags_part
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
@@ -65,7 +66,7 @@ def samples_page(
         version = catalog.version_of(dataset_id)
         key_params = Params()
         key = sort_key_sql(sort, key_params)
-        flt = compile_filter(dataset_id, spec)
+        flt = compile_parsed(dataset_id, parse_filter(spec), shortcuts=not forced())
         total_key = filter_key("total", dataset_id, flt)
         page_key = filter_key(
             "page", dataset_id, flt, key, params_key(key_params.values), direction,
@@ -78,15 +79,8 @@ def samples_page(
             known = catalog.results.get(total_key, version)
             if known is not None:
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
-        found = None
-        if from_mask(sort, spec):  # the filter as a mask, in a held order or by sample id
-            found = sorted_page(
-                catalog, cur, dataset_id, spec, sort, direction, offset, limit, flt.ids
-            )
-        if found is None:
-            if not sort or sort == "sample_id":
-                box_ranges.ensure(catalog, cur, dataset_id, spec)  # a range's lists, once
-            found = summary_page(cur, dataset_id, spec, sort, direction, offset, limit)
+        plan = plan_page(flt.model, sort, direction)
+        found = run_page(plan, catalog, cur, dataset_id, flt.model, sort, direction, offset, limit)
         if found is not None:
             total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])
         else:

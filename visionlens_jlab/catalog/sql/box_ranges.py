@@ -25,12 +25,11 @@ computed fields do not touch boxes.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
+from ..query.filter_model import LabelCondition
 from ..query.filters import Params, source_clause
 from ..store.registry import register_dataset_table
 from ..tables.box_summaries import SUMMARY_FIELDS
@@ -66,50 +65,11 @@ decided by comparisons alone (``v0 >= a AND v0 <= b OR ...``)."""
 _COLUMNS = ", ".join(f"vals[{k + 1}]" for k in range(FIXED))
 
 
-def two_bounds(spec: Mapping[str, Any]) -> tuple[str, float, float] | None:
-    """(field, min, max) when the label filter ``spec`` is a source (or none) and both
-    bounds of one numeric box field (``score`` or ``where: {field: ...}``), else None."""
-    keys = set(spec) - {"source"}
-    if keys == {"score"}:
-        field, cond = "score", spec["score"]
-    elif keys == {"where"} and isinstance(spec["where"], Mapping) and len(spec["where"]) == 1:
-        ((field, cond),) = spec["where"].items()
-    else:
-        return None
-    if field not in SUMMARY_FIELDS or not isinstance(cond, Mapping) or set(cond) != {"min", "max"}:
-        return None
-    bounds = [cond["min"], cond["max"]]
-    if not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v) for v in bounds
-    ):
-        return None  # the plain path reports it (or has no two bounds)
-    return field, float(bounds[0]), float(bounds[1])
-
-
-def ranged_field(spec: Mapping[str, Any] | None) -> str | None:
-    """The box field of a filter that is one two-bound label filter and nothing else (the
-    shape :func:`range_page` answers), else None."""
-    spec = spec or {}
-    active = [k for k, v in spec.items() if (v is not None if k == "ids" else bool(v))]
-    labels = spec.get("labels")
-    if active != ["labels"]:
-        return None
-    if isinstance(labels, list):
-        labels = labels[0] if len(labels) == 1 else None
-    found = two_bounds(labels) if isinstance(labels, Mapping) else None
-    return None if found is None else found[0]
-
-
-def ensure(
-    catalog: Catalog,
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    spec: Mapping[str, Any] | None,
-) -> None:
-    """Build the value lists a filter of :func:`range_page`'s shape reads, if they are
-    missing (not on a read-only catalog: its requests take the plain path)."""
-    field = ranged_field(spec)
-    if field is None or catalog.read_only or _built(cur, dataset_id, field):
+def ensure(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int, field: str) -> None:
+    """Build the value lists of box field ``field`` (one of ``SUMMARY_FIELDS``) that
+    :func:`range_page` reads, if they are missing (not on a read-only catalog: its
+    requests take the plain path)."""
+    if field not in SUMMARY_FIELDS or catalog.read_only or _built(cur, dataset_id, field):
         return
     with catalog.write_derived(dataset_id) as wcur:  # the lists match the boxes they list
         if _built(wcur, dataset_id, field):  # another request built them meanwhile
@@ -148,28 +108,27 @@ def _built(cur: duckdb.DuckDBPyConnection, dataset_id: int, field: str) -> bool:
 def range_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    spec: Mapping[str, Any],
+    label: LabelCondition,
     direction: str,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
-    """(exact total, page ids) of a two-bound label filter from the value lists, or None
-    when ``spec`` has not that shape or the lists are not built (checked in the same
-    statement, so in the same snapshot as the lists it reads)."""
-    found = two_bounds(spec)
+    """(exact total, page ids) of a label condition of two bounds on one box field
+    (:attr:`.filter_model.LabelCondition.two_bounds`) from the value lists, or None when
+    it has not that shape or the lists are not built (checked in the same statement, so
+    in the same snapshot as the lists it reads)."""
+    found = label.two_bounds
     if found is None:
         return None
     field, lo, hi = found
-    source = spec.get("source")
-    unique = isinstance(source, str) and source != "predictions"
     params = Params([dataset_id, field, dataset_id, field])
-    where = source_clause(source, params)
+    where = source_clause(label.source, params)
     tests = []
     for k in range(FIXED):
         tests.append(f"(a.v{k} >= {params.add(lo)} AND a.v{k} <= {params.add(hi)})")
     lam = f"lambda v: v >= {params.add(lo)} AND v <= {params.add(hi)}"
     tests.append(f"(a.rest IS NOT NULL AND len(list_filter(a.rest, {lam})) > 0)")
-    ids = "a.sample_id" if unique else "DISTINCT a.sample_id"
+    ids = "a.sample_id" if label.one_source else "DISTINCT a.sample_id"
     rows = cur.execute(
         f"""
         WITH built AS (SELECT COUNT(*) AS n FROM box_value_fields

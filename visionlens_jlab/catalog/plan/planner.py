@@ -1,0 +1,282 @@
+"""The planner: which way answers which condition of a parsed filter, per request.
+
+A request (a page, a sorted page, a count, facets, the ids of an export) over a row kind
+(``samples``; ``objects``, one row per box, is the next) gets a :class:`Plan`: its
+*routes*, whole answers tried in order, each a :class:`Step` naming its strategy; the last
+route is always :attr:`Strategy.SQL`, the compiled filter (:mod:`..query.filters`, the
+reference), which also answers when no index is held. A route answers None when what it
+reads is not current (a write since the index's token, value lists not built) and the
+executor takes the next one.
+
+The :attr:`Strategy.MASK` route ANDs per-condition masks over the box index's samples;
+:func:`mask_steps` plans them from what is held in memory (:class:`Held`): the box index
+itself (ids, split, width / height, a label condition of one source with classes only or
+one range on one box column), the field columns, the tag lists, a registered backend
+(:func:`register_label_backend`: the evaluation's), and one SQL step for the rest.
+
+Planning reads only the typed filter: a few attribute tests, microseconds per request.
+:func:`forced_sql` makes every plan the SQL route alone (the randomised equality tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from ..indexes.facet_index import SampleSet
+from ..query.filter_model import SAMPLE_COLUMNS, Filter, LabelCondition, SampleCondition
+
+
+class Strategy(Enum):
+    """How a step answers."""
+
+    SQL = "sql"
+    """The compiled filter (of the conditions left to it): the reference."""
+    MASK = "mask"
+    """A route: the filter as a mask over the box index's samples (:func:`mask_steps`)."""
+    ID_SET = "id_set"
+    """Mask step: the id set's members in the box index."""
+    BOX_INDEX = "box_index"
+    """Mask step: split ``in``, width / height range, a label of one source with classes
+    only or one range on one box column, from the box index."""
+    FIELD_COLUMNS = "field_columns"
+    """Mask step: a ``fields.<key>`` condition from the field columns in memory."""
+    TAG_LISTS = "tag_lists"
+    """Mask step: ``tags`` ``any`` / non-empty ``all`` from the tag lists in memory."""
+    BACKEND = "backend"
+    """Mask step: a label condition a registered backend answers (:attr:`Step.backend`)."""
+    DENSE_RANGE = "dense_range"
+    """Page route: no filter, by sample id: a range of dense ids."""
+    ID_RANGE = "id_range"
+    """Page route: an id set alone, by sample id, over dense ids."""
+    FIELD_ROWS = "field_rows"
+    """Page route: one ``fields.<key>`` condition alone, from the field index's rows."""
+    LABEL_SUMMARY = "label_summary"
+    """Page route: one label condition alone, from its summary table."""
+    VALUE_LISTS = "value_lists"
+    """Page route: one two-bound label condition alone, from the box value lists."""
+    SUMMARY_SORT = "summary_sort"
+    """Page route: no filter, sorted by a box summary of one source."""
+    STORED_PARTS = "stored_parts"
+    """Facets route: no filter, the writer's stored pre-aggregates."""
+    ID_TABLE = "id_table"
+    """Export step: the id set joined as an Arrow table (not a bound list)."""
+
+
+@dataclass(frozen=True)
+class LabelBackend:
+    """A pluggable answer to label conditions holding the registered condition ``key``:
+    ``mask(cur, dataset_id, label, samples, token)`` returns a boolean mask over the box
+    index's ``samples`` (labelled ``token``) with exactly the SQL's samples, or None to
+    leave the condition to SQL."""
+
+    name: str
+    key: str
+    mask: Callable[
+        [duckdb.DuckDBPyConnection, int, LabelCondition, SampleSet, str], np.ndarray | None
+    ]
+
+
+_BACKENDS: dict[str, LabelBackend] = {}
+
+
+def register_label_backend(backend: LabelBackend) -> None:
+    """Let an engine module answer label conditions with its key from memory."""
+    _BACKENDS[backend.key] = backend
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: its strategy, the filter's parts it answers (conditions, or for a route
+    the sort it reads) and the backend of a :attr:`Strategy.BACKEND` step."""
+
+    strategy: Strategy
+    parts: tuple[Any, ...] = ()
+    backend: LabelBackend | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The routes of one request, tried in order (the last one is SQL)."""
+
+    rows: str
+    request: str
+    routes: tuple[Step, ...]
+
+    @property
+    def strategies(self) -> tuple[Strategy, ...]:
+        return tuple(r.strategy for r in self.routes)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the mask steps may read in memory besides the box index."""
+
+    field_columns: bool = False
+    tag_lists: bool = False
+
+
+ROW_KINDS = ("samples",)
+_FORCED = contextvars.ContextVar("visionlens_forced_sql", default=False)
+_SQL = Step(Strategy.SQL)
+
+
+@contextlib.contextmanager
+def forced_sql() -> Iterator[None]:
+    """Inside the block every plan is SQL alone, compiled without registered shortcuts
+    (the definition of each condition): the reference the equality tests compare with."""
+    token = _FORCED.set(True)
+    try:
+        yield
+    finally:
+        _FORCED.reset(token)
+
+
+def forced() -> bool:
+    """Whether :func:`forced_sql` is on."""
+    return _FORCED.get()
+
+
+def held_sort(sort: str | None) -> bool:
+    """Whether a held order may answer pages sorted by ``sort``: a sample column, a
+    ``fields.<key>`` value or a box summary, whose values only token-renewing writes
+    change; not the sample id (the index's own order) nor registered prefixes."""
+    if not sort or sort == "sample_id":
+        return False
+    return sort in SAMPLE_COLUMNS or sort.startswith(
+        ("fields.", "box_count.", "box_max.", "box_min.")
+    )
+
+
+def plan_page(flt: Filter, sort: str | None, direction: str, rows: str = "samples") -> Plan:
+    """The routes of a page (or a count: a page of no rows) of ``flt`` sorted by ``sort``."""
+    _check_rows(rows)
+    if forced():
+        return Plan(rows, "page", (_SQL,))
+    by_id = not sort or sort == "sample_id"
+    active = flt.active
+    routes: list[Step] = []
+    if held_sort(sort) or (by_id and active):
+        routes.append(Step(Strategy.MASK, (sort,) if held_sort(sort) else ()))
+    if not active:
+        if by_id:
+            routes.append(Step(Strategy.DENSE_RANGE))
+        elif _summary_sort(sort, direction):
+            routes.append(Step(Strategy.SUMMARY_SORT, (sort,)))
+    elif by_id:
+        routes.extend(_filtered_by_id(flt))
+    routes.append(_SQL)
+    return Plan(rows, "page", tuple(routes))
+
+
+def plan_facets(flt: Filter, rows: str = "samples", stored: bool = True) -> Plan:
+    """The routes of a facets request: the stored parts of the unfiltered view (unless
+    not ``stored``: one facet of them missing), the box index's counts over the filter's
+    mask, SQL."""
+    _check_rows(rows)
+    if stored and flt.whole_dataset:
+        return Plan(rows, "facets", (Step(Strategy.STORED_PARTS),))
+    return Plan(rows, "facets", (_SQL,) if forced() else (Step(Strategy.MASK), _SQL))
+
+
+def plan_export(flt: Filter, rows: str = "samples") -> Plan:
+    """The steps of an export's rows: the id set as a joined table, the rest in SQL."""
+    _check_rows(rows)
+    steps = (Step(Strategy.ID_TABLE, ("ids",)),) if flt.ids is not None else ()
+    return Plan(rows, "export_ids", (*steps, _SQL))
+
+
+def mask_steps(flt: Filter, held: Held) -> tuple[Step, ...]:
+    """The steps of the mask route: one per condition answered in memory, given what is
+    held, then one SQL step of the rest (or of nothing, when no condition was answered in
+    memory: the dataset's ids, which tell that the index holds every sample). A step may
+    still hand its condition to the SQL step at run time (an index without that column)."""
+    steps: list[Step] = []
+    rest: list[Any] = []
+    if flt.ids is not None:
+        steps.append(Step(Strategy.ID_SET, ("ids",)))
+    for one in flt.sample:
+        strategy = _sample_strategy(one, held)
+        if strategy is None:
+            rest.append(one)
+        else:
+            steps.append(Step(strategy, (one,)))
+    if flt.tags is not None and flt.tags.ops:
+        if held.tag_lists and all(op == "any" or (op == "all" and v) for op, v in flt.tags.ops):
+            steps.append(Step(Strategy.TAG_LISTS, (flt.tags,)))
+        else:
+            rest.append(flt.tags)
+    for label in flt.labels:
+        steps.append(_label_step(label) or Step(Strategy.SQL, (label,)))
+    rest.extend(flt.box_counts)
+    sql = [s for s in steps if s.strategy is Strategy.SQL]
+    steps = [s for s in steps if s.strategy is not Strategy.SQL]
+    rest.extend(p for s in sql for p in s.parts)
+    if rest or not steps:
+        steps.append(Step(Strategy.SQL, tuple(rest)))
+    return tuple(steps)
+
+
+def _sample_strategy(one: SampleCondition, held: Held) -> Strategy | None:
+    if one.kind == "json":
+        return Strategy.FIELD_COLUMNS if held.field_columns else None
+    if one.name == "split" and [op for op, _ in one.cond.ops] == ["in"]:
+        return Strategy.BOX_INDEX
+    if one.name in ("width", "height") and one.cond.range is not None:
+        return Strategy.BOX_INDEX
+    return None
+
+
+def _label_step(label: LabelCondition) -> Step | None:
+    if label.one_source and (
+        (label.class_only and label.classes is not None) or label.box_range is not None
+    ):
+        return Step(Strategy.BOX_INDEX, (label,))
+    if len(label.extras) == 1:
+        backend = _BACKENDS.get(label.extras[0].key)
+        if backend is not None:
+            return Step(Strategy.BACKEND, (label,), backend)
+    return None
+
+
+def _filtered_by_id(flt: Filter) -> list[Step]:
+    """The summary routes of a filter of one kind of condition, by sample id."""
+    active = flt.active
+    if active == {"ids"}:
+        return [Step(Strategy.ID_RANGE, ("ids",))]
+    if active == {"sample"} and len(flt.sample) == 1 and flt.sample[0].kind == "json":
+        return [Step(Strategy.FIELD_ROWS, flt.sample)]
+    label = flt.only_label
+    if label is None:
+        return []
+    if label.two_bounds is not None:
+        return [Step(Strategy.VALUE_LISTS, (label,))]
+    return [Step(Strategy.LABEL_SUMMARY, (label,))]
+
+
+def _summary_sort(sort: str | None, direction: str) -> bool:
+    """Whether the summary rows order ``sort`` exactly (see :mod:`.summary_pages`)."""
+    if not sort:
+        return False
+    if sort.startswith("box_count."):
+        # samples without boxes count 0: after the others only in descending order
+        return direction == "DESC" and _one_source(sort[10:])
+    if sort.startswith(("box_max.", "box_min.")):
+        return _one_source(sort[8:].partition(".")[2])
+    return False
+
+
+def _one_source(source: str) -> bool:
+    return bool(source) and source != "predictions"
+
+
+def _check_rows(rows: str) -> None:
+    if rows not in ROW_KINDS:
+        raise ValueError(f"no plans for rows of kind {rows!r} (known: {ROW_KINDS})")
