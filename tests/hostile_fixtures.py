@@ -18,7 +18,8 @@ What it holds, and what each part probes:
   the placeholder, flagged by the ingest report, skipped with a count by every job.
 * class names (:data:`HOSTILE_STRINGS`): ``constructor``, ``__proto__``, ``toString`` and
   ``hasOwnProperty`` (members of ``Object.prototype`` in the browser), markup, bidi
-  controls. Every image has one box of each class.
+  controls. Every image has one box of each class and a second box of one class, so
+  that each class is some image's most frequent one (the map colours by that).
 * image fields and box attributes with the same strings as keys and values.
 
 Tags with the same strings are added by the tests that need them (through the API).
@@ -37,12 +38,13 @@ HOSTILE_STRINGS = (
     "constructor",
     "__proto__",
     "toString",
+    "cat\u202egod",  # U+202E RIGHT-TO-LEFT OVERRIDE: "god" shows reversed
     "hasOwnProperty",
     "<img src=x onerror=alert(1)>",
-    "cat\u202egod",  # U+202E RIGHT-TO-LEFT OVERRIDE: shows as "catdog" reversed
     "a\u2066b\u2069c\u200fd\u061c",  # isolates, RLM, Arabic letter mark
 )
-"""Class names, field and attribute keys and values, tag names."""
+"""Class names, field and attribute keys and values, tag names. The first five are the
+most frequent classes of the five readable images (the map colours those)."""
 
 PLAIN = ("plain-0.jpg", "plain-1.jpg", "plain-2.jpg")
 RTL_NAME = "invoice\u202egnp.exe.jpg"
@@ -111,7 +113,7 @@ def write_hostile_dataset(base: Path) -> HostileDataset:
         "categories": [{"id": c, "name": name} for c, name in enumerate(strings, 1)],
         "annotations": [
             {
-                "id": i * 100 + c,
+                "id": i * 100 + n,
                 "image_id": i,
                 "category_id": c,
                 "bbox": [4 + c, 4 + c, 30, 20],
@@ -122,7 +124,9 @@ def write_hostile_dataset(base: Path) -> HostileDataset:
                 },
             }
             for i in range(1, len(file_names) + 1)
-            for c in range(1, len(strings) + 1)
+            # one box of each class, and a second of one class: every class is some
+            # image's most frequent one (the map colours by it)
+            for n, c in enumerate([*range(1, len(strings) + 1), (i - 1) % len(strings) + 1])
         ],
     }
     annotations = root / "annotations.json"
