@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,10 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import MAX_TAGS_PER_SAMPLE
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.cli import main
+from visionlens_jlab.embed.models import BUILTIN
 from visionlens_jlab.ingest.allowed_roots import read_allowed_roots
 from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.jobs.embedding_job import plan
 
 # reads the image through the plugin API: a value for every file it was given
 READING_PLUGIN = """
@@ -100,9 +103,14 @@ async def test_image_route_placeholder_for_impossible_names(api: Any, hostile: A
 
 
 async def test_embedding_reads_only_what_the_image_route_serves(
-    api: Any, wait_job: Any, hostile: Any
+    api: Any, wait_job: Any, hostile: Any, vl_app: Any
 ) -> None:
     data, ids, _ = hostile
+    # the work list every runner gets (a worker process, a kernel, the CLI's own process)
+    todo = plan(vl_app.catalog, vl_app.vector_store(), "hostile", BUILTIN).todo
+    assert sorted(sid for sid, _ in todo) == sorted(ids[n] for n in READABLE)
+    root = os.path.realpath(data.images)
+    assert all(location.startswith(root + os.sep) for _, location in todo), todo
     status, answer = await api(
         "POST", "datasets/hostile/embed", {"model": "builtin-color-gradient"}
     )
@@ -133,10 +141,13 @@ async def test_search_upload_of_a_decompression_bomb_is_413(
     assert "too many pixels" in answer["message"]
 
 
-async def test_duplicates_and_attributes_skip_hostile_files(
+async def test_thumbnails_duplicates_and_attributes_skip_hostile_files(
     api: Any, wait_job: Any, hostile: Any, vl_app: Any, tmp_path: Path
 ) -> None:
     data, ids, _ = hostile
+    thumbnails = vl_app.media.pregenerate(None, "hostile")  # the post-ingest job's body
+    assert thumbnails["generated"] == len(READABLE), thumbnails
+    assert_skipped(thumbnails, ids, data)
     status, answer = await api("POST", "datasets/hostile/duplicates", {"hashes": True})
     assert status == 202, answer
     job = await wait_job(answer["job"])
