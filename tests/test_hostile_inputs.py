@@ -23,11 +23,12 @@ from tests.media_fixtures import png_claiming_size
 from visionlens_jlab.blindspots.attributes import compute_attributes
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import MAX_TAGS_PER_SAMPLE
-from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.cli import main
 from visionlens_jlab.embed.models import BUILTIN
+from visionlens_jlab.evaluate.api import evaluate_model
 from visionlens_jlab.ingest.allowed_roots import read_allowed_roots
-from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.ingest.open import open_dataset, open_predictions
 from visionlens_jlab.jobs.embedding_job import plan
 
 # reads the image through the plugin API: a value for every file it was given
@@ -254,3 +255,30 @@ def test_cli_duplicates_skip_impossible_names(
     assert "Traceback" not in out.err
     result = json.loads(out.out)
     assert result["bad_names"] == 2 and result["refused"] == 3, result
+
+
+async def test_blindspots_job_reports_what_it_did_not_measure(
+    api: Any, wait_job: Any, hostile: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    data, ids, _ = hostile
+    coco = json.loads(data.annotations.read_text())
+    results = [  # the model finds every box, a little shifted
+        {
+            "image_id": a["image_id"],
+            "category_id": a["category_id"],
+            "bbox": [a["bbox"][0] + 1, *a["bbox"][1:]],
+            "score": 0.9,
+        }
+        for a in coco["annotations"]
+    ]
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(results))
+    categories = {c["id"]: c["name"] for c in coco["categories"]}
+    parsed = open_predictions(str(source), "coco", categories=categories)
+    write_predictions(vl_app.catalog, "hostile", "m", parsed)
+    evaluate_model(vl_app.catalog, "hostile", "m")
+    status, answer = await api("POST", "datasets/hostile/blindspots", {"model": "m", "min_n": 2})
+    assert status == 202, answer
+    job = await wait_job(answer["job"])
+    assert job["status"] == "done", job
+    assert_skipped(job["result"]["attributes"], ids, data)
