@@ -25,11 +25,11 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import MAX_TAGS_PER_SAMPLE
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.cli import main
+from visionlens_jlab.embed.job import plan
 from visionlens_jlab.embed.models import BUILTIN
 from visionlens_jlab.evaluate.api import evaluate_model
 from visionlens_jlab.ingest.allowed_roots import read_allowed_roots
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
-from visionlens_jlab.jobs.embedding_job import plan
 
 # reads the image through the plugin API: a value for every file it was given
 READING_PLUGIN = """
