@@ -5,6 +5,7 @@
  * browser: the hue comes from a 32-bit FNV-1a hash of the name (UTF-16 code
  * units), saturation and lightness from other bits of the same hash.
  */
+import { ownValue } from './dataText';
 
 /** 32-bit FNV-1a hash of a string (unsigned). */
 export function hashString(text: string): number {
@@ -37,7 +38,7 @@ export function classColor(
   label: string,
   overrides?: { readonly [label: string]: string } | null
 ): string {
-  const custom = overrides?.[label];
+  const custom = ownValue(overrides, label);
   if (custom) {
     return custom;
   }

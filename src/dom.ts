@@ -1,7 +1,9 @@
 /**
  * Tiny DOM helpers. Text always goes through textContent: class names, file
- * names and fields come from datasets and are untrusted.
+ * names and fields come from datasets and are untrusted; bidi controls in it
+ * are shown escaped ({@link visibleText}).
  */
+import { ownValue, visibleText } from './dataText';
 
 /** Create an element with classes, attributes and text children. */
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -19,10 +21,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     el.className = props.className;
   }
   if (props.text !== undefined) {
-    el.textContent = props.text;
+    el.textContent = visibleText(props.text);
   }
   if (props.title !== undefined) {
-    el.title = props.title;
+    el.title = visibleText(props.title);
   }
   for (const [k, v] of Object.entries(props.attrs ?? {})) {
     el.setAttribute(k, v);
@@ -32,7 +34,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       continue;
     }
     el.appendChild(
-      typeof child === 'string' ? document.createTextNode(child) : child
+      typeof child === 'string'
+        ? document.createTextNode(visibleText(child))
+        : child
     );
   }
   return el;
@@ -93,7 +97,7 @@ export function sampleField(
   name: string
 ): unknown {
   if (name.startsWith('fields.')) {
-    return sample.fields?.[name.slice(7)];
+    return ownValue(sample.fields, name.slice(7));
   }
-  return sample[name];
+  return ownValue(sample, name);
 }

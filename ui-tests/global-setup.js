@@ -7,7 +7,8 @@
  *   (a generated COCO file), to scroll a large grid;
  * - `searchdemo`: 30 samples cycling through 20 demo images (so 10 exact
  *   duplicates, some across splits), without embeddings: the search tests
- *   compute them with the tiny open_clip checkpoint written here.
+ *   compute them with the tiny open_clip checkpoint written here;
+ * - `hostile`: the dataset of hostile names of tests/hostile_fixtures.py.
  * The data folder is the run's own (see playwright.config.js); when it is
  * kept between runs (VISIONLENS_UI_DATA_DIR) both are created once.
  */
@@ -72,13 +73,8 @@ function writeTinyClip() {
   if (!target || fs.existsSync(target)) {
     return;
   }
-  const python =
-    process.env.VISIONLENS_PYTHON ||
-    (path.isAbsolute(cli())
-      ? path.join(path.dirname(cli()), 'python')
-      : 'python');
   execFileSync(
-    python,
+    python(),
     [
       '-c',
       'import sys, pathlib; from tests.embed_fixtures import save_tiny_clip; ' +
@@ -87,6 +83,45 @@ function writeTinyClip() {
     ],
     { cwd: path.join(HERE, '..'), stdio: ['ignore', 'inherit', 'inherit'] }
   );
+}
+
+/** The Python of the CLI (the repo's venv), for the fixtures written in Python. */
+function python() {
+  return (
+    process.env.VISIONLENS_PYTHON ||
+    (path.isAbsolute(cli())
+      ? path.join(path.dirname(cli()), 'python')
+      : 'python')
+  );
+}
+
+/**
+ * `hostile`: the one dataset of hostile names (tests/hostile_fixtures.py:
+ * `constructor`, `__proto__`, markup and bidi controls as class, field and
+ * file names, files outside the media root, impossible names), embedded with
+ * the built-in model so that the map and search panels run on it too.
+ * @param {Set<string>} names the datasets already there
+ */
+function writeHostile(names) {
+  if (names.has('hostile')) {
+    return;
+  }
+  const base = path.join(sourcesDir(), 'hostile');
+  if (!fs.existsSync(base)) {
+    execFileSync(
+      python(),
+      [
+        '-c',
+        'import sys, pathlib; from tests.hostile_fixtures import write_hostile_dataset; ' +
+          'write_hostile_dataset(pathlib.Path(sys.argv[1]))',
+        base
+      ],
+      { cwd: path.join(HERE, '..'), stdio: ['ignore', 'inherit', 'inherit'] }
+    );
+  }
+  const annotations = path.join(base, 'allowed', 'hostile', 'annotations.json');
+  run(['ingest', annotations, '--name', 'hostile', '--format', 'coco']);
+  run(['embed', 'hostile', '--model', 'builtin-color-gradient']);
 }
 
 /** A 20-image COCO file for the ingest-form test (path in SMALL_COCO). */
@@ -120,6 +155,7 @@ module.exports = async function globalSetup() {
   }
   writeSmallCoco();
   writeTinyClip();
+  writeHostile(names);
   if (!names.has('searchdemo')) {
     const coco = path.join(sourcesDir(), 'searchdemo.json');
     const demoRoot = path.join(DATA_DIR, 'demo-sources', 'demo');

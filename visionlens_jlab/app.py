@@ -23,7 +23,7 @@ from .embed.service import EmbeddingService
 from .features import load as load_features
 from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
-from .ingest.allowed_roots import check_allowed_source
+from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
 from .jobs.journal import JobJournal
 from .loop_lag import LoopLagProbe
@@ -191,7 +191,9 @@ class VisionLensApp(ExtensionApp):
         help=(
             "Local folders or gs://bucket/prefix locations the server may ingest from "
             "(annotation sources and image folders). Empty (default): no restriction, as on "
-            "a laptop. On a shared hub, e.g. ['~', '/srv/datasets']."
+            "a laptop. On a shared hub, e.g. ['~', '/srv/datasets']. An item written as a "
+            'JSON list in a string (\'["/a", "/b"]\', as a JSON config file may hold it) '
+            "is read as that list, with a warning at start."
         ),
     )
 
@@ -234,6 +236,9 @@ class VisionLensApp(ExtensionApp):
     def initialize_settings(self) -> None:
         """Open the catalog (this process becomes its single writer) and start the job pool."""
         self.resolved_data_dir = resolve_data_dir(self.data_dir or None)
+        self.allowed_roots, notes = read_allowed_roots(self.allowed_roots)
+        for note in notes:
+            self.log.warning("VisionLens: %s", note)
         configure_gcs(self.gcs_timeout_s)
         load_features()  # their tables and migration steps, before the catalog opens
         self.catalog = Catalog(

@@ -16,6 +16,7 @@ import {
   IBlindSpotFinding,
   IBlindSpotsResult
 } from './types';
+import { visibleText } from '../dataText';
 
 /** The panel's settings (schema/blindspots.json). */
 export interface IBlindSpotsSettings {
@@ -353,7 +354,7 @@ export class BlindSpotsPanel extends Widget {
   }
 
   private _say(text: string, error = false): void {
-    this._status.textContent = text;
+    this._status.textContent = visibleText(text);
     this._status.classList.toggle('jp-mod-error', error);
   }
 

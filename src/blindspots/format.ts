@@ -4,6 +4,7 @@
  */
 import { IFilter, ILabelFilter } from '../types';
 import { IBlindSpotFinding, IBlindSpotsResult, IBlindSpotTest } from './types';
+import { ownValue } from '../dataText';
 
 /** Metric labels shown on cards (the engine's metric names as keys). */
 export const METRIC_LABELS: { [metric: string]: string } = {
@@ -17,7 +18,7 @@ export const METRIC_LABELS: { [metric: string]: string } = {
 
 /** The label of a metric (its own name when unknown). */
 export function metricLabel(metric: string): string {
-  return METRIC_LABELS[metric] ?? metric;
+  return ownValue(METRIC_LABELS, metric) ?? metric;
 }
 
 /** A metric value with 3 significant digits; an en dash when missing. */

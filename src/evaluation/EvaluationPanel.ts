@@ -8,6 +8,7 @@ import { JobError } from '../client';
 import { clear, h } from '../dom';
 import { IEvaluationSummary, IVisionLensModel } from '../tokens';
 import { ReportView } from './ReportView';
+import { visibleText } from '../dataText';
 
 /** Main-area widget listing evaluations and comparing two of them. */
 export class EvaluationPanel extends Widget {
@@ -202,7 +203,7 @@ export class EvaluationPanel extends Widget {
   }
 
   private _setStatus(text: string): void {
-    this._status.textContent = text;
+    this._status.textContent = visibleText(text);
   }
 
   private _evaluations: IEvaluationSummary[] = [];

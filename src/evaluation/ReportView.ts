@@ -14,6 +14,7 @@ import {
   withLabelFilter
 } from './logic';
 import { IClassRow, IEvaluationReport } from '../types';
+import { ownValue, visibleText } from '../dataText';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const PLOT_W = 240;
@@ -155,7 +156,8 @@ export class ReportView {
   private _renderCurve(): void {
     clear(this._curve);
     const name = this._selectedClass;
-    const curve = name !== null ? this.report.pr_curves[name] : undefined;
+    const curve =
+      name !== null ? ownValue(this.report.pr_curves, name) : undefined;
     if (!name || !curve) {
       this._curve.append(
         h('div', { text: 'No curve (class without ground truth).' })
@@ -193,7 +195,9 @@ export class ReportView {
       plot.append(t);
     }
     const title = svg('title');
-    title.textContent = `${name}: interpolated precision vs recall`;
+    title.textContent = visibleText(
+      `${name}: interpolated precision vs recall`
+    );
     plot.append(title);
     this._curve.append(h('div', { text: name }), plot);
   }

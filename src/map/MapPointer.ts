@@ -21,6 +21,7 @@ import { MapTool } from './MapControls';
 import { SpatialIndex } from './spatialIndex';
 import { MapShape } from './types';
 import { IMapPoints } from './wire';
+import { visibleText } from '../dataText';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Hover radius in pixels. */
@@ -282,7 +283,7 @@ export class MapPointer {
     void this._o.model.client
       .getSample(dataset, id, abort.signal)
       .then(sample => {
-        name.textContent = sample.file_name;
+        name.textContent = visibleText(sample.file_name);
         const labels = [
           ...new Set(
             sample.annotations

@@ -10,6 +10,7 @@ import { MapTool, select, toolButtons } from './MapControls';
 import { IMapSettings } from './settings';
 import { MapMethod } from './types';
 import { BASE_FIELDS } from './mapSource';
+import { visibleText } from '../dataText';
 
 export const METHODS: [MapMethod, string][] = [
   ['pca', 'PCA'],
@@ -95,7 +96,7 @@ export class MapToolbar {
   }
 
   setStatus(text: string): void {
-    this._status.textContent = text;
+    this._status.textContent = visibleText(text);
   }
 
   /** The progress of the UMAP / t-SNE job computing the map. */

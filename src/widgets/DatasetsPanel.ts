@@ -18,6 +18,7 @@ import {
 } from '../tokens';
 import { IngestForm } from './IngestForm';
 import { renderReport, stat } from './ingestReport';
+import { visibleText } from '../dataText';
 
 /** The side panel. */
 export class DatasetsPanel extends Widget {
@@ -93,7 +94,7 @@ export class DatasetsPanel extends Widget {
   }
 
   private _setMessage(text: string, error = false): void {
-    this._message.textContent = text;
+    this._message.textContent = visibleText(text);
     this._message.classList.toggle('jp-mod-error', error);
     this._message.hidden = !text;
   }

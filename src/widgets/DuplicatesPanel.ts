@@ -11,6 +11,7 @@ import { button, fmtInt, h } from '../dom';
 import { duplicatesCode } from '../similarity';
 import { IDuplicatesResult, ILeak, IVisionLensModel } from '../tokens';
 import { CodeSnippet } from './CodeSnippet';
+import { visibleText } from '../dataText';
 
 /** Groups listed at most (the rest are counted). */
 export const MAX_GROUPS_SHOWN = 200;
@@ -97,7 +98,9 @@ export class DuplicatesPanel extends Widget {
   /** Show the last stored result of the current dataset. */
   async load(): Promise<void> {
     const dataset = this.model.dataset;
-    this._title.textContent = dataset ? `Duplicates: ${dataset}` : 'Duplicates';
+    this._title.textContent = dataset
+      ? visibleText(`Duplicates: ${dataset}`)
+      : 'Duplicates';
     this._show(null);
     if (!dataset) {
       this._say('Open a dataset first.');

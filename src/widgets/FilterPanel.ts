@@ -31,6 +31,7 @@ import { button, fmtInt, h } from '../dom';
 import { samplesCode } from '../sorting';
 import { CodeSnippet } from './CodeSnippet';
 import { Histogram } from './Histogram';
+import { ownValue } from '../dataText';
 
 /** Values listed before "show more". */
 const SHOWN_VALUES = 12;
@@ -300,7 +301,7 @@ function facetTitle(facet: Facet): string {
     box_count: 'boxes per sample',
     score: 'confidence'
   };
-  const base = names[facet.name] ?? facet.name;
+  const base = ownValue(names, facet.name) ?? facet.name;
   if (facet.source === undefined) {
     return base;
   }

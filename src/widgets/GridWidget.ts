@@ -19,6 +19,7 @@ import { GridRows } from './gridRows';
 import { PageCache } from './pages';
 import { SortControl } from './SortControl';
 import { fillTile } from './tiles';
+import { visibleText } from '../dataText';
 
 /**
  * After a move of more than two screens in one frame (a scrollbar drag, a
@@ -283,7 +284,7 @@ export class GridWidget extends Widget {
   }
 
   private _showStatus(text: string): void {
-    this._status.textContent = text;
+    this._status.textContent = visibleText(text);
     this._status.hidden = !text;
   }
 

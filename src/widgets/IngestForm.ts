@@ -5,6 +5,7 @@
 import { JobError } from '../client';
 import { button, h } from '../dom';
 import { IIngestRequest, IJob, IVisionLensModel } from '../tokens';
+import { visibleText } from '../dataText';
 
 /** The form (its `node` goes into the datasets panel). */
 export class IngestForm {
@@ -141,7 +142,7 @@ export class IngestForm {
   }
 
   private _setText(text: string, error = false): void {
-    this._jobText.textContent = text;
+    this._jobText.textContent = visibleText(text);
     this._jobText.classList.toggle('jp-mod-error', error);
   }
 

@@ -10,6 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { button, fmtDate, h } from '../dom';
 import { describeProgress, isActive } from '../jobs';
 import { IJob, IJobsModel } from '../tokens';
+import { visibleText } from '../dataText';
 
 /** The panel; it polls the jobs only while it is visible. */
 export class JobsPanel extends Widget {
@@ -118,7 +119,7 @@ export class JobsPanel extends Widget {
   }
 
   private _setMessage(text: string): void {
-    this._message.textContent = text;
+    this._message.textContent = visibleText(text);
     this._message.classList.toggle('jp-mod-error', !!text);
     this._message.hidden = !text;
   }

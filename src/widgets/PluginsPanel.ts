@@ -7,6 +7,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { button, h } from '../dom';
+import { ownValue } from '../dataText';
 import {
   IContributionInfo,
   IPluginsListing,
@@ -169,7 +170,7 @@ function labTable(items: IContributionInfo[]): HTMLElement {
         'tr',
         { className: 'jp-VisionLens-contributionRow' },
         h('td', { text: c.owner }),
-        h('td', { text: KIND_LABELS[c.kind] ?? c.kind }),
+        h('td', { text: ownValue(KIND_LABELS, c.kind) ?? c.kind }),
         h('td', { text: c.id }),
         h('td', {
           text: c.errors ? `${c.errors}: ${c.lastError ?? ''}` : 'none'

@@ -12,6 +12,7 @@ import { button, fmtInt, h } from '../dom';
 import { renderSampleSections } from '../registry/render';
 import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
+import { visibleText } from '../dataText';
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {
@@ -231,15 +232,15 @@ export class SampleView extends Widget {
       this._side.replaceChildren();
       return;
     }
-    this.title.label = s.file_name.split('/').pop() || s.file_name;
-    this._name.textContent = s.file_name;
+    this.title.label = visibleText(s.file_name.split('/').pop() || s.file_name);
+    this._name.textContent = visibleText(s.file_name);
     this._position.textContent =
       this._index !== null
         ? `${fmtInt(this._index + 1)} of ${fmtInt(this._total)}`
         : 'not in the current filter';
     this._position.dataset.index = String(this._index ?? '');
     this._tags.textContent = s.tags.length
-      ? `tags: ${s.tags.join(', ')}`
+      ? visibleText(`tags: ${s.tags.join(', ')}`)
       : 'no tags';
     this._renderSources();
     this._renderSide();

@@ -6,6 +6,7 @@
  */
 import { fmtInt, h } from '../dom';
 import { ISearchState } from '../tokens';
+import { visibleText } from '../dataText';
 
 /** The message and warning nodes of the search row, rendered from a search state. */
 export class SearchStatus {
@@ -25,15 +26,15 @@ export class SearchStatus {
 
   /** A one-off message of the row (a refused image, no dataset). */
   say(text: string, error = false): void {
-    this.message.textContent = text;
+    this.message.textContent = visibleText(text);
     this.message.classList.toggle('jp-mod-error', error);
   }
 
   /** Show `state`: nothing when there is no search. */
   render(state: ISearchState | null): void {
     const warning = state?.result?.warning ?? null;
-    this.warning.textContent = warning ?? '';
-    this.warning.title = warning ?? '';
+    this.warning.textContent = visibleText(warning ?? '');
+    this.warning.title = visibleText(warning ?? '');
     this.warning.hidden = !warning;
     if (!state) {
       this.say('');

@@ -5,6 +5,7 @@
  * at every size.
  */
 import { GROUND_TRUTH, IAnnotation, IVisionLensModel } from '../tokens';
+import { visibleText } from '../dataText';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -104,10 +105,11 @@ export function drawBoxes(
       text.setAttribute('fill', color);
       text.setAttribute('class', 'jp-VisionLens-boxLabel');
       text.setAttribute('stroke-width', String(3 * unit));
-      text.textContent =
+      text.textContent = visibleText(
         ann.score !== null && ann.score !== undefined && !isGT
           ? `${ann.label} ${ann.score.toFixed(2)}`
-          : ann.label;
+          : ann.label
+      );
       g.appendChild(text);
     }
     svg.appendChild(g);

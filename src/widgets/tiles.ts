@@ -7,6 +7,7 @@ import { classSummary, createOverlay, drawBoxes } from './boxes';
 import { fmtValue, h, sampleField } from '../dom';
 import { renderTileOverlays } from '../registry/render';
 import { fmtScore } from '../similarity';
+import { visibleText } from '../dataText';
 
 /** A tile element with its parts and what it currently shows. */
 export interface ITileEl extends HTMLDivElement {
@@ -117,12 +118,12 @@ export function fillTile(
     el.dataset.score = String(score);
   }
   el.classList.toggle('jp-mod-selected', model.isSelected(sample.sample_id));
-  el.setAttribute('aria-label', sample.file_name);
+  el.setAttribute('aria-label', visibleText(sample.file_name));
   const caption = el._caption as HTMLDivElement;
   const shown = model.visibleFields
     .map(name => fmtValue(sampleField(sample as any, name)))
     .filter(v => v !== '');
-  caption.textContent = shown.join(' · ');
+  caption.textContent = visibleText(shown.join(' · '));
   caption.hidden = shown.length === 0;
   drawBoxes(
     el._svg as SVGSVGElement,

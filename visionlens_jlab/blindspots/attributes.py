@@ -16,8 +16,7 @@ import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH
 from ..catalog.extensions.measured import write_object_attributes, write_sample_attributes
-from ..media import sources
-from ..media.errors import MediaAccessError
+from ..media.confine import confine
 from .geometry import object_attributes
 from .pixels import PIXEL_COLUMNS, ImageRef, measure_images
 
@@ -73,14 +72,12 @@ def compute_attributes(
     )
     write_object_attributes(catalog, dataset_id, objects)
 
-    refs, refused = [], 0
-    for sample_id, location in zip(
-        samples["sample_id"].to_pylist(), samples["location"].to_pylist(), strict=True
-    ):
-        try:  # the same rule as the media handler: never read outside the media root
-            refs.append(ImageRef(sample_id, sources.resolve_within(location, media_root)))
-        except MediaAccessError:
-            refused += 1
+    # the media route's rule: never read outside the media root, nor an impossible name
+    confined = confine(
+        zip(samples["sample_id"].to_pylist(), samples["location"].to_pylist(), strict=True),
+        media_root,
+    )
+    refs = [ImageRef(sample_id, location) for sample_id, location in confined.items]
     report(0.1, f"measuring {len(refs)} images")
     parts: list[pa.Table] = []
     pixel_started = time.monotonic()
@@ -109,7 +106,7 @@ def compute_attributes(
         "images": len(samples),
         "measured": measured,
         "unreadable": len(refs) - measured,
-        "refused": refused,
+        **confined.summary(),
         "objects": len(objects),
         "seconds": round(time.monotonic() - started, 3),
         "images_per_s": round(len(refs) / pixel_seconds, 1) if pixel_seconds > 0 else None,

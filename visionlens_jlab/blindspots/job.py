@@ -48,8 +48,9 @@ def blind_spots_run(
 
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+    measured: dict[str, Any] | None = None  # this run's attribute summary (skip counts)
     if not has_attributes(catalog, dataset_id):
-        compute_attributes(
+        measured = compute_attributes(
             catalog,
             dataset,
             str(catalog.data_dir / THUMBNAILS_DIR),
@@ -64,15 +65,17 @@ def blind_spots_run(
         progress(0.7, f"clustering the vectors of {space}")
         cluster_embeddings(catalog, store, dataset, space, k=clusters)
     progress(0.75, "testing slices")
+    result: dict[str, Any] | None = None
     if agent:
         from .agent import agent_settings, run_agent
 
         settings = agent_settings()
         if settings is not None:
             result = run_agent(catalog, dataset, model, settings, min_n=min_n, fdr=fdr)
-            progress(1.0, "done")
-            return result
-    result = find_blind_spots(catalog, dataset, model, min_n=min_n, fdr=fdr)
-    result["agent"] = "none"
+    if result is None:
+        result = find_blind_spots(catalog, dataset, model, min_n=min_n, fdr=fdr)
+        result["agent"] = "none"
+    if measured is not None:  # images refused or with impossible names were not measured
+        result["attributes"] = measured
     progress(1.0, "done")
     return result

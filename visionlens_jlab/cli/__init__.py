@@ -227,6 +227,8 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.records.report", "IngestError"),
     ("visionlens_jlab.jobs", "WorkerError"),
     ("visionlens_jlab.maps", "MapError"),
+    ("visionlens_jlab.media.errors", "MediaError"),
+    ("visionlens_jlab.media.errors", "MediaAccessError"),
     ("visionlens_jlab.vectors", "VectorStoreError"),
 )
 """Errors reported as one line with exit code 1 (module, class), besides ``OSError``."""

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog.extensions.computed import write_computed
-from ..media.errors import MediaAccessError
-from ..media.sources import resolve_within
+from ..media.confine import confine
 from ..search.spaces import NoVectorsError, choose_space, read_vectors
 from .compute import DuplicateInputs, find_duplicates
 from .hashes import DEFAULT_MAX_DISTANCE, hash_chunks
@@ -95,8 +94,9 @@ def run_duplicates(
         progress(0.0, f"reading the vectors of {space_info.model}")
         ids, vectors = read_vectors(store, space_info, dataset_id, progress)
         data.vector_ids, data.vectors = ids, normalize_rows(vectors)
+    skipped: dict[str, Any] = {}
     if hashes:
-        data.content, data.phash = _hashes(rows, media_root, progress, ctx)
+        data.content, data.phash, skipped = _hashes(rows, media_root, progress, ctx)
     result, fields = find_duplicates(
         data, threshold, exact=exact, max_hamming=max_hamming, progress=progress
     )
@@ -110,6 +110,7 @@ def run_duplicates(
             "exact": exact,
             "hashes": hashes,
             "notes": notes,
+            **skipped,
             "fields": sorted(fields),
             "seconds": round(time.monotonic() - started, 3),
             "code": reproduce_code(dataset, threshold, exact, model),
@@ -124,16 +125,14 @@ def _hashes(
     media_root: str,
     progress: Callable[[float, str], None],
     ctx: JobContext | None,
-) -> tuple[list[bytes | None], list[int | None]]:
-    """Content hash and pHash of every sample's image (None where it cannot be read)."""
+) -> tuple[list[bytes | None], list[int | None], dict[str, Any]]:
+    """Content hash and pHash of every sample's image (None where it cannot be read), and
+    what was not read (:meth:`~visionlens_jlab.media.confine.Confined.summary`)."""
     from ..jobs.processes import stream_from_worker
 
-    items: list[tuple[int, str]] = []
-    for sample_id, _split, location in rows:
-        try:
-            items.append((int(sample_id), resolve_within(location, media_root)))
-        except MediaAccessError:
-            continue  # outside the media root: never read (the media server refuses it too)
+    # outside the media root or an impossible name: never read (the media route refuses it too)
+    confined = confine(((int(r[0]), str(r[2])) for r in rows), media_root)
+    items = confined.items
     index = {int(r[0]): k for k, r in enumerate(rows)}
     content: list[bytes | None] = [None] * len(rows)
     phash: list[int | None] = [None] * len(rows)
@@ -144,4 +143,4 @@ def _hashes(
             phash[index[sample_id]] = ph
         done += len(chunk)
         progress(done / max(1, len(items)), f"hashed {done:,} of {len(items):,} images")
-    return content, phash
+    return content, phash, confined.summary()

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..jobs.manager import JobContext
+from ..media.confine import Confined, confine
 from ..media.lookup import dataset_media
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
 from .base import EmbedError
@@ -64,11 +65,26 @@ def parse_runner(runner: str) -> tuple[str, str | None]:
     return kind, kernelspec or None
 
 
-def plan(
-    catalog: Catalog, store: VectorStore, dataset: str, spec: ModelSpec
-) -> tuple[int, str, list[tuple[int, str]], int]:
-    """``(dataset_id, space, items without a vector, how many already have one)``."""
-    dataset_id, _root, items = dataset_media(catalog, dataset)
+@dataclass(frozen=True)
+class Plan:
+    """What an embedding run does: the items to embed and what it may not read."""
+
+    dataset_id: int
+    space: str
+    todo: list[tuple[int, str]]
+    """``(sample_id, resolved location)`` without a vector yet, inside the media root."""
+    skipped: int
+    """Samples that already have a vector in the space."""
+    confined: Confined
+    """The media route's rule applied to every sample (refused and bad names counted)."""
+
+
+def plan(catalog: Catalog, store: VectorStore, dataset: str, spec: ModelSpec) -> Plan:
+    """The run's :class:`Plan`. Every runner (worker, kernel, this process) reads only the
+    locations it returns: the confinement rule of the image route, applied once here."""
+    dataset_id, media_root, rows = dataset_media(catalog, dataset)
+    confined = confine(rows, media_root)
+    items = confined.items
     space = space_name(spec.name, spec.version)
     try:
         have = store.ids(space, dataset_id)
@@ -77,7 +93,7 @@ def plan(
     ids = np.fromiter((i for i, _ in items), np.int64, len(items))
     done = np.isin(ids, have, assume_unique=True)
     todo = [item for item, d in zip(items, done, strict=True) if not d]
-    return dataset_id, space, todo, int(done.sum())
+    return Plan(dataset_id, space, todo, int(done.sum()), confined)
 
 
 def run_embedding(
@@ -90,7 +106,13 @@ def run_embedding(
     """Embed what ``options.dataset`` lacks in the model's space; return the result object."""
     started = time.monotonic()
     spec = options.spec
-    dataset_id, space, todo, skipped = plan(catalog, store, options.dataset, spec)
+    planned = plan(catalog, store, options.dataset, spec)
+    dataset_id, space, todo, skipped = (
+        planned.dataset_id,
+        planned.space,
+        planned.todo,
+        planned.skipped,
+    )
     result: dict[str, Any] = {
         "dataset": options.dataset,
         "model": spec.name,
@@ -109,6 +131,7 @@ def run_embedding(
         "pid": None,
         "notice": "",
         "errors": [],
+        **planned.confined.summary(),
     }
     if not todo and any(r["space"] == space for r in recorded_spaces(catalog, dataset_id)):
         result["dim"] = store.space(space).dim

@@ -26,6 +26,7 @@ from ..embed.base import EmbedError
 from ..ingest.allowed_roots import SourceNotAllowedError
 from ..maps.params import MapError
 from ..records.report import IngestError
+from ..search.encoders import QueryImageTooLargeError
 from ..vectors import SpaceNotFoundError, VectorStoreError, VectorStoreUnavailableError
 from .services import Services
 
@@ -84,10 +85,7 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
             # json accepts (integers past 64 bits, NaN) still reaches the filter's own checks
             body = orjson.loads(self.request.body)
         except orjson.JSONDecodeError:
-            try:
-                body = json.loads(self.request.body)
-            except ValueError as exc:
-                raise HTTPError(400, f"request body is not valid JSON: {exc}") from exc
+            body = _loads(self.request.body, "request body")
         if not isinstance(body, dict):
             raise HTTPError(400, "request body must be a JSON object")
         return body
@@ -97,10 +95,7 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         raw = self.get_query_argument(name, None)
         if raw in (None, ""):
             return None
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise HTTPError(400, f"query argument {name!r} is not valid JSON: {exc}") from exc
+        return _loads(raw, f"query argument {name!r}")
 
     def int_argument(self, name: str, default: int) -> int:
         """An integer query argument, or a 400."""
@@ -133,6 +128,17 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         super().on_connection_close()
 
 
+def _loads(raw: str | bytes, what: str) -> Any:
+    """``json.loads`` or a 400 naming ``what``; JSON nested deeper than Python's recursion
+    limit (orjson stops at 1,024 levels, ``json`` raises ``RecursionError``) is a 400 too."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise HTTPError(400, f"{what} is nested too deeply (JSON depth limit)") from None
+    except ValueError as exc:
+        raise HTTPError(400, f"{what} is not valid JSON: {exc}") from exc
+
+
 def _encode(obj: Any) -> bytes:
     return json.dumps(obj, default=str).encode()
 
@@ -150,6 +156,10 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(503, str(exc)) from exc
     except SourceNotAllowedError as exc:
         raise HTTPError(403, str(exc)) from exc
+    except QueryImageTooLargeError as exc:
+        raise HTTPError(413, str(exc)) from exc
+    except RecursionError as exc:  # a filter or body nested past what the parser/compiler take
+        raise HTTPError(400, "the request is nested too deeply") from exc
     except ConflictError as exc:
         raise HTTPError(409, str(exc)) from exc
     except CatalogBusyError as exc:  # transient: the client may retry

@@ -10,6 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..embed.wire import ARROW_STREAM
+from ..ingest.allowed_roots import check_allowed_source
 from .base import VisionLensHandler, engine_errors
 
 _EMBED_KEYS = {"model", "checkpoint", "device", "batch_size", "runner", "precision"}
@@ -41,6 +42,11 @@ class EmbedHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         options = _embed_options(self.json_body())
+        with engine_errors():
+            # a server-side path: the rule of ingest sources (a 403 outside allowed_roots,
+            # checked before the path is looked at, so nothing tells whether it exists)
+            if "checkpoint" in options:
+                check_allowed_source(options["checkpoint"], self.app.allowed_roots)
         # The store's first use loads every Edge shard and reconciles it with the catalog:
         # do that off the event loop. Submitting itself stays on the loop (the kernel
         # runner starts its kernel through the server's kernel manager, which lives there).

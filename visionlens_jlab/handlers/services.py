@@ -34,6 +34,8 @@ class Services(Protocol):
     search_cache: VectorMatrixCache
     executor: ThreadPoolExecutor
     loop_lag: LoopLagProbe | None
+    allowed_roots: list[str]
+    """Where server-side paths of a request (ingest sources, checkpoints) may lie."""
 
     def vector_store(self) -> VectorStore:
         """The vector store, opened on first use (blocking: call it off the event loop)."""

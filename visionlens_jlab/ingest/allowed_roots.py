@@ -8,6 +8,7 @@ only from inside a dataset's media root, so confining the ingest confines the me
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 from collections.abc import Sequence
@@ -33,6 +34,42 @@ def check_allowed_source(location: str, roots: Sequence[str]) -> None:
         f"({', '.join(roots)}): copy the data under one of them, or ask the administrator "
         "to add its folder to c.VisionLensApp.allowed_roots"
     )
+
+
+def read_allowed_roots(roots: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The configured roots as a list, and a warning for each item that looks like a list.
+
+    A JSON config file holding ``"allowed_roots": "[\"/a\", \"/b\"]"`` (a string, not a
+    list) reaches the server as one item ``'["/a", "/b"]'``. Read literally it would allow a
+    folder of that odd name only: the server would fail closed, silently. A Jupyter user
+    meant the list, so an item that parses as a JSON list of strings is read as those roots;
+    one that only looks like a list is kept as written. Both are named in a warning.
+    """
+    out: list[str] = []
+    notes: list[str] = []
+    for root in roots:
+        text = root.strip()
+        if not (text.startswith("[") and text.endswith("]")):
+            out.append(root)
+            continue
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list) and parsed and all(isinstance(p, str) for p in parsed):
+            out.extend(parsed)
+            notes.append(
+                f"allowed_roots item {root!r} is a JSON list written as a string: read as the "
+                f"roots {parsed!r}; configure a list instead"
+            )
+        else:
+            out.append(root)
+            notes.append(
+                f"allowed_roots item {root!r} looks like a list but is not a JSON list of "
+                "strings: read as one folder of that literal name, so ingests elsewhere are "
+                "refused; configure a list of folders instead"
+            )
+    return out, notes
 
 
 def _inside(location: str, root: str) -> bool:

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from ..media.errors import MediaNameError
+from ..media.names import check_name
+from ..records.report import IngestReport
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 """Extensions treated as images when listing folders (compared lower-case)."""
 
@@ -39,6 +43,22 @@ def join_location(root: str, relative: str) -> str:
     if is_gcs(relative):
         return relative
     return os.path.normpath(os.path.join(root, relative))
+
+
+def flag_bad_name(report: IngestReport, file_name: str, location: str) -> None:
+    """Count in ``report`` a name no file system can hold (a NUL byte, too long).
+
+    The sample is kept (its boxes are data), shown with the placeholder image, and skipped
+    by every job that reads images; the example is ASCII-escaped so it prints as one line.
+    """
+    try:
+        check_name(location)
+    except MediaNameError as exc:
+        report.warn(
+            "image_bad_file_name",
+            "file names no file system can hold: kept without an image, skipped by every job",
+            f"{ascii(file_name)[:200]}: {exc}",
+        )
 
 
 def image_size(location: str) -> tuple[int, int] | None:

@@ -34,7 +34,7 @@ from .base import (
     as_number,
     prefetch,
 )
-from .images import image_size, join_location, list_images
+from .images import flag_bad_name, image_size, join_location, list_images
 
 VOC_CLASS_LIST = tuple(
     "aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
@@ -173,6 +173,7 @@ class VocDataset(ParsedBase):
         if not file_name:
             file_name = stem + ".jpg"
         location = join_location(self.media_root, file_name)
+        flag_bad_name(report, file_name, location)
         width = height = None
         size = root.find("size")
         if size is not None:

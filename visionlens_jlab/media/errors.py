@@ -29,6 +29,14 @@ class MediaError(Exception):
         self.code: MediaErrorCode = code
 
 
+class MediaNameError(MediaError):
+    """A stored file name no file system can hold (a NUL byte, longer than the file system
+    allows): shown as the ``unsupported`` placeholder and skipped by every job, never opened."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("unsupported", message)
+
+
 class MediaAccessError(Exception):
     """A location outside the dataset's media root (never served, whatever its content)."""
 

@@ -29,7 +29,8 @@ from ..jobs.processes import without_main_script
 from ..worker_priority import lower_priority
 from . import lookup, sources
 from .cache import ThumbnailCache
-from .errors import MEDIA_ERROR_CODES, MediaAccessError, MediaError, MediaUnavailableError
+from .confine import confine
+from .errors import MEDIA_ERROR_CODES, MediaError, MediaUnavailableError
 from .image_source import SourceVersion
 from .imaging import snap_size
 from .pregen_tasks import Task, TaskResult, render_chunk
@@ -74,7 +75,7 @@ def pregenerate_thumbnails(
     ``variant`` should match what browsers get (``auto`` for Accept with WebP, see
     :func:`~visionlens_jlab.media.service.choose_variant`). Returns a JSON-able summary:
     ``{dataset, samples, generated, cached, bad_media: {code: n}, unavailable, refused,
-    seconds, images_per_s}``. Raises :class:`PregenCancelled` if ``ctx`` is cancelled
+    bad_names, ..._examples, seconds, images_per_s}`` (see :func:`.confine.confine`). Raises :class:`PregenCancelled` if ``ctx`` is cancelled
     (the job manager's ``JobCancelled`` when available).
     """
     started = time.monotonic()
@@ -89,17 +90,14 @@ def pregenerate_thumbnails(
             }
         except (MediaError, MediaUnavailableError):
             listed = {}
-    tasks: list[Task] = []
-    refused = 0
-    for n, (sample_id, location) in enumerate(rows):
-        if n % 1024 == 0 and ctx is not None and ctx.cancelled:
+
+    def tick(_n: int) -> None:
+        if ctx is not None and ctx.cancelled:
             raise _cancelled_error()  # a deleted dataset's job stops at once
-        try:
-            resolved = sources.resolve_within(location, media_root)
-        except MediaAccessError:
-            refused += 1  # never read: the server refuses to serve it too
-            continue
-        tasks.append(Task(sample_id, resolved, listed.get(resolved)))
+
+    # never read what the server refuses to serve (counted in the summary)
+    confined = confine(rows, media_root, tick)
+    tasks = [Task(sid, resolved, listed.get(resolved)) for sid, resolved in confined.items]
 
     results = _run(ctx, str(cache.root), tasks, sizes, variant, timeout_s, workers, hang_grace_s)
 
@@ -122,7 +120,7 @@ def pregenerate_thumbnails(
         "cached": sum(r.cached for r in results),
         "bad_media": counts,
         "unavailable": sum(1 for r in results if r.error == "unavailable"),
-        "refused": refused,
+        **confined.summary(),
         "seconds": round(seconds, 3),
         "images_per_s": round(len(tasks) / seconds, 1) if seconds > 0 else None,
     }

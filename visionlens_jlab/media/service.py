@@ -147,7 +147,10 @@ class MediaService:
         """
         size = snap_size(size)
         media = await self._sample_media(dataset, sample_id)
-        location = sources.resolve_within(media.location, media.media_root)
+        try:
+            location = sources.resolve_within(media.location, media.media_root)
+        except MediaError as exc:  # a name no file system holds: the placeholder, never a 500
+            return self._bad_media(media, exc.code, str(exc), size)
         try:
             return await self._thumbnail(media, location, size, variant, if_none_match)
         except MediaUnavailableError:
@@ -211,8 +214,8 @@ class MediaService:
     ) -> MediaResponse:
         """The original bytes of one sample's image, with its content type."""
         media = await self._sample_media(dataset, sample_id)
-        location = sources.resolve_within(media.location, media.media_root)
         try:
+            location = sources.resolve_within(media.location, media.media_root)
             version = await self._version(location)
             etag = f'"{cache_key(location, version, 0, "original")[:32]}"'
             if etag_matches(if_none_match, etag):

@@ -28,6 +28,7 @@ from .image_source import (
     is_image_name,
     orientation,
 )
+from .names import check_name
 
 # ----------------------------------------------------------------------------- local
 
@@ -50,7 +51,7 @@ class LocalSource(ImageSource):
             )
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise MediaError("missing", f"no image file at {location}") from exc
-        except (PermissionError, IsADirectoryError) as exc:
+        except OSError as exc:  # permissions, a folder, ENAMETOOLONG, a link loop
             raise MediaError("missing", f"cannot read {location}: {exc.strerror}") from exc
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -72,7 +73,7 @@ class LocalSource(ImageSource):
     def version(self, location: str) -> SourceVersion:
         try:
             st = os.stat(self._path(location))
-        except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        except OSError as exc:
             raise MediaError("missing", f"no image file at {location}") from exc
         if not stat.S_ISREG(st.st_mode):
             raise MediaError("unsupported", f"{location} is not a regular file")
@@ -178,5 +179,11 @@ def version(location: str) -> SourceVersion:
 
 
 def resolve_within(location: str, media_root: str) -> str:
-    """``location`` made safe to read: inside ``media_root`` or :class:`MediaAccessError`."""
+    """``location`` made safe to read: inside ``media_root`` or :class:`MediaAccessError`.
+
+    The one confinement rule: the image route and every job, runner and plugin hook that
+    reads a dataset's files go through it (jobs through :func:`.confine.confine`). A name no
+    file system can hold raises :class:`MediaNameError` first.
+    """
+    check_name(location)
     return source_for(location).resolve_within(location, media_root)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..catalog.extensions.computed import write_computed
 from ..jobs.processes import WorkerError, stream_from_worker
+from ..media.confine import confine
 from .discovery import PluginError
 from .field_compute import plugin_field_items
 
@@ -54,11 +55,21 @@ def compute_plugin_fields(
     kinds = {name: registry.fields[name][1].kind for name in fields}
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        rows = cur.execute(
+        media_root = str(
+            cur.execute(
+                "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
+            ).fetchall()[0][0]
+        )
+        stored = cur.execute(
             "SELECT sample_id, file_name, location, width, height FROM samples "
             "WHERE dataset_id = ? ORDER BY sample_id",
             [dataset_id],
         ).fetchall()
+    # The plugin sees (and its read_image reads) only what the image route would serve: the
+    # resolved location of each sample inside the media root. The rest get no value.
+    confined = confine(((r[0], r[2]) for r in stored), media_root)
+    readable = dict(confined.items)
+    rows = [(r[0], r[1], readable[r[0]], r[3], r[4]) for r in stored if r[0] in readable]
     values: dict[str, list[Any]] = {name: [] for name in fields}
     settings = registry.setup_context(plugin).settings
     try:
@@ -99,7 +110,13 @@ def compute_plugin_fields(
         counts[name] = int(keep.sum())
     params = json.dumps({"plugin": plugin, "version": record.version})
     write_computed(catalog, dataset_id, to_write, producer=f"plugin:{plugin}", params=params)
-    return {"dataset": dataset, "plugin": plugin, "fields": counts, "samples": len(rows)}
+    return {
+        "dataset": dataset,
+        "plugin": plugin,
+        "fields": counts,
+        "samples": len(stored),
+        **confined.summary(),
+    }
 
 
 def submit_plugin_fields(

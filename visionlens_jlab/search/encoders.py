@@ -19,12 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from ..vectors import SpaceInfo, VectorStoreError
 
 
 class QueryEncoderError(VectorStoreError):
     """A query cannot be encoded in that space (no encoder, no text tower, bad image)."""
+
+
+class QueryImageTooLargeError(QueryEncoderError):
+    """An uploaded query image with more pixels than the decoder accepts (HTTP 413)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ def encode_image(space: SpaceInfo, data: bytes) -> np.ndarray:
         raise QueryEncoderError(f"model {space.model!r} cannot encode images in this server")
     try:
         vector = encoder.encode_image(data)
+    except Image.DecompressionBombError as exc:  # Pillow's MAX_IMAGE_PIXELS guard
+        raise QueryImageTooLargeError(f"the uploaded image has too many pixels: {exc}") from exc
     except (OSError, ValueError) as exc:
         raise QueryEncoderError(f"the uploaded image cannot be read: {exc}") from exc
     return _checked(vector, space, "image")

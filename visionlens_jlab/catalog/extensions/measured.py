@@ -224,13 +224,26 @@ def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dic
 
 
 def save_review(catalog: Catalog, dataset: str, finding_id: str, verdict: str) -> None:
-    """Record a user's verdict on a finding (the newest verdict wins)."""
+    """Record a user's verdict on a finding (the newest verdict wins).
+
+    :class:`NotFoundError` (HTTP 404) unless a stored result of the dataset holds a finding
+    with that id: a verdict on nothing would be kept forever and merged into nothing.
+    """
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {list(VERDICTS)}")
     created = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         catalog.scope_write(dataset_id, keeps_derived=True)  # not samples nor boxes
+        stored = cur.execute(
+            "SELECT result FROM blindspot_results WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+        if not any(
+            finding.get("id") == finding_id
+            for (result,) in stored
+            for finding in json.loads(result).get("findings", [])
+        ):
+            raise NotFoundError(f"no blind-spot finding {finding_id!r} on dataset {dataset!r}")
         cur.execute(
             "INSERT INTO blindspot_reviews VALUES (?, ?, ?, ?)",
             [dataset_id, finding_id, verdict, created],

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..extensions.computed import computed_values_for
 from ..indexes.tag_lists import patch_held
@@ -259,6 +260,11 @@ def sample_ids(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> p
     return table.column(0).combine_chunks()
 
 
+MAX_TAGS_PER_SAMPLE = 1_000
+"""Tags one sample may carry: far more than any labelling workflow uses, and small enough
+that one sample's row, its facet and the grid's tag chips stay cheap."""
+
+
 def update_tags(
     catalog: Catalog,
     dataset: str,
@@ -289,6 +295,12 @@ def update_tags(
             """,  # noqa: S608 - compiled, parameterized
             params=[add, remove, *flt.params],
         ).to_arrow_table()
+        most = pc.max(pc.list_value_length(changed.column("tags"))).as_py() or 0
+        if most > MAX_TAGS_PER_SAMPLE:  # raising rolls the whole update back
+            raise FilterError(
+                f"a sample may carry at most {MAX_TAGS_PER_SAMPLE:,} tags; this change would "
+                f"give one {most:,}"
+            )
         after = (before[0], write_tags_part(cur, dataset_id))  # with a new tags token
     # committed: the held lists (if they were ``before``'s) become exactly ``after``'s
     ids = np.asarray(changed.column("sample_id").to_numpy(), dtype=np.int64)

@@ -32,7 +32,7 @@ from ..base import (
     prefetch,
     to_json,
 )
-from ..images import image_size, join_location
+from ..images import flag_bad_name, image_size, join_location
 from .annotations import AnnotationReader
 from .jsonstream import JsonLayout, iter_array, read_value, scan_layout
 
@@ -179,6 +179,7 @@ class CocoDataset(ParsedBase):
                 self.media_root = root
                 root_prefix = root.rstrip("/") + "/"
             location = join_location(root, fname)
+            flag_bad_name(report, fname, location)
             if fname[0] == "/" and "://" not in root and not location.startswith(root_prefix):
                 report.warn(
                     "image_outside_media_root",
