@@ -10,6 +10,8 @@ still a dependency), except those under ``if TYPE_CHECKING``.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -233,3 +235,16 @@ def test_catalog_floors_import_only_downward() -> None:
             if here is not None and there is not None and there > here:
                 upward.add((module, imported))
     assert upward == set()
+
+
+def test_every_module_imports() -> None:
+    """mypy is told to ignore missing imports (optional extras), so a stale import of a moved
+    module would pass it: import every module in a fresh interpreter instead."""
+    script = (
+        "import importlib, pkgutil, visionlens_jlab\n"
+        "for m in pkgutil.walk_packages(visionlens_jlab.__path__, 'visionlens_jlab.'):\n"
+        "    if not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
