@@ -20,6 +20,7 @@ FLOORS = (
     "query",
     "sql",
     "indexes",
+    "derived",
     "plan",
     "extensions",
     "reads",

@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
+from ..derived import Change, Kind, apply_change
 from ..extensions.computed import computed_values_for
-from ..indexes.tag_lists import patch_held
 from ..plan.facets import FacetProvider, facets, register_facet_provider
 from ..plan.sorted_pages import from_mask, sorted_page
 from ..plan.summary_pages import summary_page
@@ -23,11 +22,9 @@ from ..query.filters import (
     sort_key_sql,
 )
 from ..sql import box_ranges
-from ..sql.facet_parts import write_tags_part
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
 from ..store.result_cache import filter_key, params_key
-from ..store.token_cache import row_tokens
 
 __all__ = [
     "FacetProvider",
@@ -281,11 +278,7 @@ def update_tags(
             raise FilterError("tags must be strings of at most 200 characters")
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        # other datasets' answers stay valid; the tags facet is recomputed below; the
-        # indexes hold no tags (the tag lists are patched below): nothing to rebuild
-        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         flt = compile_filter(dataset_id, spec)
-        before = row_tokens(cur, dataset_id)
         changed = cur.sql(
             f"""
             UPDATE samples s SET tags = list_distinct(list_filter(
@@ -295,8 +288,7 @@ def update_tags(
             """,  # noqa: S608 - compiled, parameterized
             params=[add, remove, *flt.params],
         ).to_arrow_table()
-        after = (before[0], write_tags_part(cur, dataset_id))  # with a new tags token
-    # committed: the held lists (if they were ``before``'s) become exactly ``after``'s
-    ids = np.asarray(changed.column("sample_id").to_numpy(), dtype=np.int64)
-    patch_held(catalog, dataset_id, before, after, ids, changed.column("tags"))
+        ids = tuple(int(i) for i in changed.column("sample_id").to_pylist())
+        # the tags facet and token, and once committed the held tag lists (derived/)
+        apply_change(catalog, cur, Change(dataset_id, Kind.TAGS, ids, tags=changed.column("tags")))
     return changed.num_rows
