@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.evaluate.eval_facet_index as eval_facet_index
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.base.errors import CatalogError, NotFoundError
 from visionlens_jlab.catalog.derived import Change, Kind, apply_change
@@ -112,18 +113,23 @@ def rebuilt_rows(cat: Catalog, ds: int) -> dict[str, list[Any]]:
     return table_rows(cat, ds)
 
 
-@pytest.fixture
-def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many times a whole box index was built."""
+def counted_builds(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[int]:
+    """How many times ``module._build`` (a whole index) runs from now on."""
     count = [0]
-    real = facet_index._build
+    real = module._build
 
     def counting(*args: Any) -> Any:
         count[0] += 1
         return real(*args)
 
-    monkeypatch.setattr(facet_index, "_build", counting)
-    yield count
+    monkeypatch.setattr(module, "_build", counting)
+    return count
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many times a whole box index was built."""
+    yield counted_builds(monkeypatch, facet_index)
 
 
 def test_the_registry_orders_by_declared_dependencies() -> None:
@@ -185,10 +191,11 @@ def test_an_edit_patches_the_held_index(
     builds: list[int],
 ) -> None:
     ds = dataset(catalog, "bare")
-    spec = SPECS[0]
+    spec = SPECS[1]  # with an eval label filter: the evaluation index is held too
+    evaluation_builds = counted_builds(monkeypatch, eval_facet_index)
     both(catalog, "bare", spec, monkeypatch)
     held = facet_index.held_index(catalog, ds)
-    assert held is not None and builds[0] == 1
+    assert held is not None and builds[0] == 1 and evaluation_builds[0] == 1
     sample = nth(catalog, ds, 7)
     w, h = size(catalog, sample)
     box = {"label": "c4", "x": 0, "y": 0, "w": w / 2, "h": h / 2}
@@ -198,7 +205,7 @@ def test_an_edit_patches_the_held_index(
     assert now.samples is held.samples and now.width is held.width  # shared, not rebuilt
     fast, slow = both(catalog, "bare", spec, monkeypatch)
     assert fast == slow
-    assert builds[0] == 1
+    assert builds[0] == 1 and evaluation_builds[0] == 1  # both patched, neither built
 
 
 def test_invalid_boxes_write_nothing(catalog: Catalog) -> None:  # noqa: F811 - the fixture
