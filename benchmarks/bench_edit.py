@@ -56,8 +56,9 @@ SPEC = {"labels": {"source": "ground_truth", "classes": ["cat", "dog"]}}
 """The browsing benchmark's first filtered facets request (two ground-truth classes)."""
 
 
-def timed_steps(times: dict[str, list[float]]) -> None:
-    """Record the time of every registered structure's refresh and patch in ``times``."""
+def timed_steps(times: dict[str, list[float]]) -> list[registry.Structure]:
+    """Record the time of every registered structure's refresh and patch in ``times``;
+    returns the structures as registered before (to register again after)."""
     every = {s.name: s for kind in Kind for s in registry.ordered(kind)}
     for name, structure in every.items():
 
@@ -79,6 +80,7 @@ def timed_steps(times: dict[str, list[float]]) -> None:
                 structure.after,
             )
         )
+    return list(every.values())
 
 
 def ms(fn: Any, *args: Any) -> float:
@@ -100,7 +102,7 @@ def measure(n: int, runs: int, cache: Path) -> dict[str, list[float]]:
         facets.facets(cat, "bench", SPEC)  # the index held, as in a browsing session
         rnd = random.Random(n)
         steps: dict[str, list[float]] = defaultdict(list)
-        timed_steps(steps)
+        originals = timed_steps(steps)
         for _ in range(runs):
             sample = rnd.randint(1, n)
             with cat.cursor() as cur:
@@ -131,6 +133,8 @@ def measure(n: int, runs: int, cache: Path) -> dict[str, list[float]]:
                 )
             times["full rebuild: next facets"].append(ms(facets.facets, cat, "bench", SPEC))
         cat.close()
+        for structure in originals:
+            registry.register_structure(structure)
     for key, values in steps.items():
         if values:  # (a step only the full rebuild runs has none)
             times[f"  step: {key}"] = values

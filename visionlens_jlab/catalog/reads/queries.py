@@ -288,7 +288,7 @@ def update_tags(
             """,  # noqa: S608 - compiled, parameterized
             params=[add, remove, *flt.params],
         ).to_arrow_table()
-        ids = tuple(int(i) for i in changed.column("sample_id").to_pylist())
+        ids = tuple(changed.column("sample_id").to_pylist())
         # the tags facet and token, and once committed the held tag lists (derived/)
         apply_change(catalog, cur, Change(dataset_id, Kind.TAGS, ids, tags=changed.column("tags")))
     return changed.num_rows
