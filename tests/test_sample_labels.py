@@ -135,7 +135,8 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 def test_the_registry_orders_by_declared_dependencies() -> None:
     names = [s.name for s in ordered(Kind.LABELS)]
     assert names.index("box summaries") < names.index("evaluation summaries")
-    assert names.index("facet keys") < names.index("facet parts") < names.index("box index")
+    assert names.index("facet keys") < names.index("box index") < names.index("facet parts")
+    assert names.index("box index") < names.index("evaluation index")
     assert "field index" not in names  # samples.fields is not changed by a label edit
     assert [s.name for s in ordered(Kind.TAGS)] == ["facet parts", "tag lists"]
 

@@ -6,7 +6,8 @@ Every in-memory structure is labelled with the tokens of the rows it was built f
 1M images). Patched instead, from rows read in the write's transaction:
 
 * the box index (:mod:`..indexes.facet_index`) after a ground-truth label edit: the edited
-  samples' counts are corrected on top of the built planes (:mod:`..indexes.box_patches`);
+  samples' counts are corrected on top of the built planes (:mod:`..indexes.box_patches`),
+  in the write (the facet parts count the edited source from it) and swapped in after;
   a rebuild reads every box (1M images: ~1 s, ~80 MB), the patch reads the edited
   samples' boxes. A model import or an ingest still rebuilds: it reads those rows anyway;
 * the field columns (:mod:`..indexes.field_columns`) and the tag lists
@@ -29,22 +30,20 @@ from ..indexes import facet_index, field_columns, tag_lists
 from ..store.catalog import Catalog
 from .changes import Change, Kind
 from .registry import Structure, Written, register_structure
-from .sql_structures import FACET_PARTS
+from .sql_structures import BOX_INDEX, PATCHED_INDEX
 
-BOX_INDEX = "box index"
 FIELD_COLUMNS = "field columns"
 TAG_LISTS = "tag lists"
 
-_ROWS = "box index rows"
-"""The note holding, per source, the edited samples and their boxes as committed."""
 
-
-def _read_rows(
+def _patch_in_write(
     catalog: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, written: Written
 ) -> None:
-    """In the transaction: the edited samples' boxes as the write commits them, read only
-    when an index is held to patch."""
-    if facet_index.held_index(catalog, change.dataset_id) is None:
+    """In the transaction: the held index of the rows the write read, patched with the
+    edited samples' boxes as the write commits them (noted for the facet parts and the
+    swap after the commit); nothing when no such index is held."""
+    held = facet_index.held_index(catalog, change.dataset_id)
+    if held is None or held.token != written.before[0]:
         return
     ids = np.asarray(change.sample_list, dtype=np.int64)
     sources = change.sources or tuple(
@@ -65,15 +64,16 @@ def _read_rows(
                 params=[change.dataset_id, source, change.sample_list],
             ).to_arrow_table(),
         )
-    written.notes[_ROWS] = rows
+    patched = facet_index.patched(held, rows)
+    if patched is not None:
+        written.notes[PATCHED_INDEX] = patched
 
 
 def _patch_box_index(catalog: Catalog, change: Change, written: Written) -> None:
-    rows = written.notes.get(_ROWS)
-    if rows is not None and written.after[0] is not None:
-        facet_index.patch_held(
-            catalog, change.dataset_id, written.before[0], written.after[0], rows
-        )
+    patched: facet_index.BoxIndex | None = written.notes.get(PATCHED_INDEX)
+    after = written.after[0]
+    if patched is not None and after is not None:
+        facet_index.swap_held(catalog, change.dataset_id, written.before[0], patched, after)
 
 
 def _relabel_columns(catalog: Catalog, change: Change, written: Written) -> None:
@@ -93,6 +93,6 @@ def _tag_lists(catalog: Catalog, change: Change, written: Written) -> None:
 
 _EDITS = frozenset({Kind.LABELS})
 
-register_structure(Structure(BOX_INDEX, _EDITS, _read_rows, _patch_box_index, after=(FACET_PARTS,)))
+register_structure(Structure(BOX_INDEX, _EDITS, _patch_in_write, _patch_box_index))
 register_structure(Structure(FIELD_COLUMNS, _EDITS, None, _relabel_columns, after=(BOX_INDEX,)))
 register_structure(Structure(TAG_LISTS, _EDITS | {Kind.TAGS}, None, _tag_lists, after=(BOX_INDEX,)))

@@ -149,28 +149,25 @@ def held_index(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
     return _INDEXES.held(catalog, dataset_id)
 
 
-def patch_held(
-    catalog: Catalog,
-    dataset_id: int,
-    before: str | None,
-    after: str,
-    rows: dict[str, tuple[np.ndarray, pa.Table]],
+def patched(index: BoxIndex, rows: dict[str, tuple[np.ndarray, pa.Table]]) -> BoxIndex | None:
+    """``index`` after a label edit (per source: the edited sample ids and their boxes
+    now, see :func:`patched_index`), still labelled with its token; None when it cannot be
+    patched."""
+    for source, (ids, table) in rows.items():
+        found = patched_index(index, index.token, source, ids, table)
+        if found is None:
+            return None
+        index = found
+    return index
+
+
+def swap_held(
+    catalog: Catalog, dataset_id: int, before: str | None, index: BoxIndex, after: str
 ) -> bool:
-    """After a committed label edit that moved the token from ``before`` to ``after``: the
-    held index of ``before`` patched with ``rows`` (per source: the edited sample ids and
-    their boxes now, see :func:`patched_index`), or dropped when it cannot be; True when a
-    patched index is held."""
-
-    def patch(index: BoxIndex) -> BoxIndex | None:
-        index = replace(index, token=after)  # the samples of ``after``: no sample changed
-        for source, (ids, table) in rows.items():
-            found = patched_index(index, after, source, ids, table)
-            if found is None:
-                return None
-            index = found
-        return index
-
-    return _INDEXES.swap(catalog, dataset_id, before, patch)
+    """After the committed label edit that moved the token from ``before`` to ``after``:
+    hold ``index`` (:func:`patched` from the index of ``before``) under ``after`` in place
+    of the index of ``before``; True when it is held."""
+    return _INDEXES.swap(catalog, dataset_id, before, lambda _: replace(index, token=after))
 
 
 register_warmer(box_index, held_datasets)
