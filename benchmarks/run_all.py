@@ -48,6 +48,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "load": (["--out", "{out}"], ["--seconds", "30", "--runs", "1", "--out", "{out}"]),
     "edge_gil": (["--out", "{out}"], ["--runs", "1", "--out", "{out}"]),
     "unique": (["--out", "{out}"], ["--n", "100000", "--runs", "3", "--out", "{out}"]),
+    "edit": (
+        ["--sizes", "10000", "100000", "1000000", "--out", "{out}"],
+        ["--sizes", "10000", "--runs", "3", "--out", "{out}"],
+    ),
     "grid": ([], ["--samples", "10000"]),
     "map_render": ([], ["--points", "100000", "--runs", "1"]),
 }

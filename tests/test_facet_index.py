@@ -21,6 +21,7 @@ from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.tables.box_summaries import refresh_box_summaries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_labels import replace_labels
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -160,6 +161,19 @@ def unscoped_write(cat: Catalog) -> None:  # no module's writer: may have change
             refresh_box_summaries(cur, ds)
 
 
+def label_edit(cat: Catalog) -> None:  # a few samples' ground truth, one at a time
+    with cat.cursor() as cur:
+        ds = cat.dataset_id(cur, "bare")
+        rows = cur.execute(
+            "SELECT sample_id, width, height FROM samples WHERE dataset_id = ? "
+            "AND width IS NOT NULL ORDER BY sample_id LIMIT 6",
+            [ds],
+        ).fetchall()
+    for k, (sample, w, h) in enumerate(rows):
+        box = {"label": ["c1", "c4", "c11"][k % 3], "x": 0, "y": 0, "w": w / 3, "h": h / 3}
+        replace_labels(cat, ds, sample, "ground_truth", [box] * (k % 3))
+
+
 def recreated(cat: Catalog) -> None:  # the same name again, other rows
     cat.delete_dataset("bare")
     samples, boxes = _bare_rows(random.Random(9), N // 2)
@@ -168,7 +182,7 @@ def recreated(cat: Catalog) -> None:  # the same name again, other rows
 
 WRITES: list[Callable[[Catalog], None]] = [
     tag_some, new_model, replace_model, evaluation, computed_field, other_dataset,
-    unscoped_write, recreated,
+    unscoped_write, recreated, label_edit,
 ]  # fmt: skip
 SPECS: list[dict[str, Any]] = [
     {"labels": {"source": "ground_truth", "classes": ["c1", "c4"]}},

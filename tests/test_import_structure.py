@@ -24,6 +24,7 @@ FLOORS = (
     "query",
     "sql",
     "indexes",
+    "derived",
     "plan",
     "extensions",
     "reads",

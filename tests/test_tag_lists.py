@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.catalog.indexes.tag_lists as tag_lists_module
-import visionlens_jlab.catalog.reads.queries as queries_module
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.indexes.tag_lists import TagLists, tag_lists
@@ -182,13 +181,13 @@ def test_a_read_between_commit_and_patch_is_kept(
     catalog: Catalog, reads: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     request_lists(catalog, "one")
-    real = queries_module.patch_held
+    real = tag_lists_module.patch_held
 
     def late(*args: Any) -> None:  # a request comes between the commit and the patch
         assert as_read(request_lists(catalog, "one")) == fresh(catalog, "one")
         real(*args)
 
-    monkeypatch.setattr(queries_module, "patch_held", late)
+    monkeypatch.setattr(tag_lists_module, "patch_held", late)
     queries.update_tags(catalog, "one", {"ids": list(range(1, 50))}, add=["x"])
     monkeypatch.undo()
     read_before = reads[0]

@@ -28,13 +28,15 @@ that statement and the counting, about 1-2 ms.
 times and the box index token of ``facet_parts`` (:mod:`..catalog.indexes.facet_index`, renewed by every
 write that changes samples or boxes and dropped by every other write that may): a new or
 re-run evaluation changes the first, anything else that may touch these rows the second.
-It is built in one read transaction, so its rows are never older than its label.
+It is built in one read transaction, so its rows are never older than its label. A label
+edit patches the held index instead (:func:`_patch`, registered with the registry of
+derived structures): only the ``eval`` label filter's matches of the edited samples change.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -42,6 +44,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog.base.bit_levels import Levels, PackedMask
+from ..catalog.derived import Change, Kind, Structure, Written, register_structure
+from ..catalog.derived.memory_structures import BOX_INDEX
 from ..catalog.indexes.facet_index import SampleSet, box_index
 from ..catalog.indexes.filtered_samples import FilteredSamples
 from ..catalog.indexes.index_warmer import register_warmer
@@ -164,6 +168,33 @@ def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> 
 
 
 register_warmer(_warm)
+
+
+def _patch(catalog: Catalog, change: Change, written: Written) -> None:
+    """After a committed label edit: the held index of the tokens the write read, its
+    edited samples out of the combinations of the edited sources (their evaluated rows now
+    name no box), relabelled with the new token; the status and error counts are of the
+    evaluation rows, which an edit keeps. Else nothing: the warmer builds it again."""
+    before, after = written.before[0], written.after[0]
+    if before is None or after is None:
+        return
+    sources = None if change.sources is None else list(change.sources)
+    with _LOCK:
+        for key in [k for k in _INDEXES if k[0] == change.dataset_id and k[2] == before]:
+            index = _INDEXES.pop(key)
+            positions = index.samples.positions(np.asarray(change.sample_list, dtype=np.int64))
+            if positions is None:
+                continue
+            evaluations = [
+                replace(ev, matches=ev.matches.without(positions.astype(np.int64), sources))
+                for ev in index.evaluations
+            ]
+            _INDEXES[(key[0], key[1], after)] = EvalIndex(after, index.samples, evaluations)
+
+
+register_structure(
+    Structure("evaluation index", frozenset({Kind.LABELS}), None, _patch, after=(BOX_INDEX,))
+)
 
 
 def indexed_eval_rows(

@@ -65,6 +65,29 @@ class Matches:
             out[self.positions[self.starts[k] : self.starts[k + 1]]] = True
         return out
 
+    def without(self, positions: np.ndarray, sources: list[str] | None) -> Matches:
+        """These matches once the boxes of ``sources`` (None: every source) on the samples
+        at ``positions`` were replaced: their evaluated rows name no box any more, so those
+        samples leave every combination of those sources (a copy; the rest is shared)."""
+        values = self.values["source"]
+        codes = [
+            c for c, v in enumerate(values) if v is not None and (sources is None or v in sources)
+        ]
+        hit = np.isin(self.source, codes)
+        bits, group_bits = self.bits.copy(), self.group_bits.copy()
+        byte, bit = positions >> 3, (1 << (positions & 7)).astype(np.uint8)
+        for k in np.flatnonzero(hit & (self.dense >= 0)).tolist():
+            np.bitwise_and.at(bits[self.dense[k]], byte, ~bit)  # .at: bytes may repeat
+        for g in np.unique(self.group[hit]).tolist():  # a group is one source: all of it goes
+            np.bitwise_and.at(group_bits[g], byte, ~bit)
+        sparse = np.repeat(hit & (self.dense < 0), np.diff(self.starts))
+        drop = sparse & np.isin(self.positions, positions)
+        kept = np.cumsum(np.concatenate([[0], ~drop]))
+        return Matches(
+            self.n, self.status, self.error, self.source, self.label, self.values, self.dense,
+            bits, kept[self.starts], self.positions[~drop], self.group, group_bits,
+        )  # fmt: skip
+
 
 def codes_of(column: Any) -> tuple[np.ndarray, list[str | None]]:
     """Codes of a text column and the value of each code (NULL's code is the last)."""

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from ..catalog.derived import Change, Kind, Structure, Written, apply_change, register_structure
+from ..catalog.derived.sql_structures import EVAL_SUMMARIES
 from ..catalog.extensions.map_values import register_point_counts
 from ..catalog.indexes.filtered_samples import FilteredSamples
 from ..catalog.plan.planner import LabelBackend, forced, register_label_backend
@@ -30,7 +32,6 @@ from ..catalog.query.summary_filters import register_label_summary
 from ..catalog.reads.queries import register_facet_provider
 from ..catalog.sql.facet_parts import store_part, stored_parts
 from ..catalog.store.registry import register_dataset_table
-from ..catalog.tables.box_summaries import refresh_eval_summaries
 from .eval_facet_index import indexed_eval_rows
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
 from .eval_label_mask import eval_label_mask
@@ -81,6 +82,14 @@ def install() -> None:
     register_label_backend(LabelBackend("evaluation index", "eval", eval_label_mask))
     register_facet_provider(eval_facet_entries, takes_filtered=True)
     register_point_counts(PREFIX, eval_point_counts)
+    register_structure(
+        Structure(
+            "evaluation facet part",
+            frozenset({Kind.EVALUATION}),
+            _store_facet_part,
+            after=(EVAL_SUMMARIES,),
+        )
+    )
 
 
 def write_evaluation(
@@ -99,7 +108,7 @@ def write_evaluation(
     ``boxes`` has the columns of ``box_evaluations`` after ``eval_key``.
     """
     created = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write(dataset_id, keeps_derived=True) as cur:  # no sample or box changes
+    with catalog.write(dataset_id) as cur:
         cur.execute(
             "DELETE FROM box_evaluations WHERE dataset_id = ? AND eval_key = ?", [dataset_id, key]
         )
@@ -123,7 +132,6 @@ def write_evaluation(
             )
         finally:
             cur.unregister("_vl_box_eval")
-        refresh_eval_summaries(cur, dataset_id, key)
         cur.execute(
             "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?)",
             [
@@ -137,12 +145,20 @@ def write_evaluation(
                 json.dumps(summary),
             ],
         )
-        # its facets over the whole dataset, stored with the rows they count: the unfiltered
-        # facets request then reads them instead of grouping every box's result
-        rows = cur.execute(_EVAL_FACETS_SQL.format(join="", only_key="AND v.eval_key = ?"),
-                           [dataset_id, key]).fetchall()  # fmt: skip
-        store_part(cur, dataset_id, f"eval:{key}", _entries(rows))
+        # the evaluation summaries and facet part (below), no sample nor box changed
+        apply_change(catalog, cur, Change(dataset_id, Kind.EVALUATION, eval_key=key))
     return created.isoformat()
+
+
+def _store_facet_part(
+    _: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written
+) -> None:
+    """An evaluation's facets over the whole dataset, stored with the rows they count: the
+    unfiltered facets request then reads them instead of grouping every box's result."""
+    key = change.eval_key
+    rows = cur.execute(_EVAL_FACETS_SQL.format(join="", only_key="AND v.eval_key = ?"),
+                       [change.dataset_id, key]).fetchall()  # fmt: skip
+    store_part(cur, change.dataset_id, f"eval:{key}", _entries(rows))
 
 
 def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:

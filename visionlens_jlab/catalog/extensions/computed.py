@@ -30,6 +30,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..derived import Change, Kind, apply_change
 from ..indexes.filtered_samples import FilteredSamples
 from ..plan.facets import register_facet_provider
 from ..query.filters import FilterError, Params, register_sample_field_prefix
@@ -134,7 +135,7 @@ def write_computed(
         names = pa.array([name] * len(sample_ids), pa.string())
         tables.append(pa.table({"sample_id": sample_ids, "field": names, "num": num, "text": text}))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write(dataset_id, keeps_derived=True) as cur:  # no sample or box changes
+    with catalog.write(dataset_id) as cur:
         names = list(values)
         cur.execute(
             "DELETE FROM computed_values WHERE dataset_id = ? AND list_contains(?, field)",
@@ -160,6 +161,7 @@ def write_computed(
                 "FROM computed_values WHERE dataset_id = ? AND field = ?",
                 [dataset_id, name, producer, params, now, dataset_id, name],
             )
+        apply_change(catalog, cur, Change(dataset_id, Kind.FIELDS))  # no sample nor box
 
 
 def dataset_computed_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:

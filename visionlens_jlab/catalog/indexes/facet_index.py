@@ -30,7 +30,7 @@ write between the token and the filter's statement) send the request to the SQL 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -44,6 +44,7 @@ from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from ..store.catalog import Catalog
 from ..store.schema import GROUND_TRUTH
 from ..store.token_cache import TokenCache, token_snapshot
+from .box_patches import PatchedCodes, PatchedLevels, patch_sorted
 from .index_warmer import register_warmer
 
 _KEPT_DATASETS = 2
@@ -53,8 +54,8 @@ _KEPT_DATASETS = 2
 @dataclass(frozen=True)
 class _Source:
     vocab: list[str | None]  # label per code
-    labels: CodeCounts  # per label code, each sample's boxes with it
-    box_counts: Levels  # each sample's boxes of the source
+    labels: CodeCounts | PatchedCodes  # per label code, each sample's boxes with it
+    box_counts: Levels | PatchedLevels  # each sample's boxes of the source
     scores: BinnedValues | None  # the boxes by score; None for ground truth
     fields: dict[str, SortedValues]  # numeric box fields, built on a first range filter
 
@@ -148,6 +149,27 @@ def held_index(catalog: Catalog, dataset_id: int) -> BoxIndex | None:
     return _INDEXES.held(catalog, dataset_id)
 
 
+def patched(index: BoxIndex, rows: dict[str, tuple[np.ndarray, pa.Table]]) -> BoxIndex | None:
+    """``index`` after a label edit (per source: the edited sample ids and their boxes
+    now, see :func:`patched_index`), still labelled with its token; None when it cannot be
+    patched."""
+    for source, (ids, table) in rows.items():
+        found = patched_index(index, index.token, source, ids, table)
+        if found is None:
+            return None
+        index = found
+    return index
+
+
+def swap_held(
+    catalog: Catalog, dataset_id: int, before: str | None, index: BoxIndex, after: str
+) -> bool:
+    """After the committed label edit that moved the token from ``before`` to ``after``:
+    hold ``index`` (:func:`patched` from the index of ``before``) under ``after`` in place
+    of the index of ``before``; True when it is held."""
+    return _INDEXES.swap(catalog, dataset_id, before, lambda _: replace(index, token=after))
+
+
 register_warmer(box_index, held_datasets)
 
 
@@ -211,6 +233,54 @@ def _source(
         vocab, CodeCounts.of(labels, pos, len(vocab), samples.n), Levels.of_rows(pos, samples.n),
         scores, {},
     )  # fmt: skip
+
+
+def patched_index(
+    index: BoxIndex, token: str, source: str, ids: np.ndarray, rows: pa.Table
+) -> BoxIndex | None:
+    """``index`` relabelled ``token`` after the boxes of ``source`` on the samples ``ids``
+    were replaced by ``rows`` (their ``sample_id``, ``label`` and numeric box columns, as
+    committed under ``token``): the source's counts patched (:mod:`.box_patches`), its
+    sorted box columns merged, everything else shared. None when it cannot be patched: a
+    sample it does not know, a model's source (its score histogram index is not patched: a
+    model's predictions are replaced whole, by an import), or too many samples patched (the
+    warmer rebuilds it then)."""
+    if source != GROUND_TRUTH:
+        return None
+    src = index.sources.get(source)
+    positions = index.samples.positions(np.unique(ids.astype(np.int64)))
+    at = index.samples.positions(np.asarray(rows.column("sample_id"), dtype=np.int64))
+    if positions is None or at is None:
+        return None
+    vocab: list[str | None] = list(src.vocab) if src is not None else [None]
+    code_of = {v: c for c, v in enumerate(vocab)}
+    for label in rows.column("label").to_pylist():
+        if label not in code_of:
+            code_of[label] = len(vocab)
+            vocab.append(label)
+    codes = np.array([code_of[v] for v in rows.column("label").to_pylist()], dtype=np.int64)
+    row_of = np.searchsorted(positions, at)
+    per_code = np.zeros((len(positions), len(vocab)), dtype=np.int64)
+    np.add.at(per_code, (row_of, codes), 1)
+    if src is None:  # no box of the source before: its boxes are these
+        empty = np.zeros(0, np.int32)
+        base = _Source([None], CodeCounts.of(empty, empty, 1, index.samples.n),
+                       Levels.of_rows(empty, index.samples.n), None, {})  # fmt: skip
+    else:
+        base = src
+    labels = PatchedCodes.of(base.labels, positions, per_code)
+    box_counts = PatchedLevels.of(base.box_counts, positions, per_code.sum(axis=1))
+    if labels is None or box_counts is None:
+        return None
+    fields = {
+        name: patch_sorted(held, positions, _floats(rows.column(name)), at)
+        for name, held in base.fields.items()
+    }
+    sources = dict(index.sources)
+    sources[source] = _Source(vocab, labels, box_counts, None, fields)
+    return BoxIndex(
+        token, index.samples, index.split, index.split_values, index.width, index.height, sources
+    )
 
 
 def box_field(

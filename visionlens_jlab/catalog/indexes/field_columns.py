@@ -28,14 +28,15 @@ that the caller keeps the SQL.
 (part ``index``) read in the same read transaction as their rows. Every write that changes
 samples renews or drops that token (:mod:`.facet_index`), and ``field_values`` changes only
 with such writes (ingest), so columns whose token equals the current one hold the current
-rows.
+rows. A label edit moves the token without changing a sample: the registry of derived
+structures relabels the held columns then (:func:`relabel_held`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -274,6 +275,12 @@ def field_columns(
 
 
 register_warmer(field_columns)  # after the box index (imported first), of its datasets
+
+
+def relabel_held(catalog: Catalog, dataset_id: int, before: str | None, after: str) -> bool:
+    """After a committed write that moved the token from ``before`` to ``after`` and
+    changed no sample (a label edit): the held columns hold the rows of ``after`` too."""
+    return _COLUMNS.swap(catalog, dataset_id, before, lambda held: replace(held, token=after))
 
 
 def _build(catalog: Catalog, dataset_id: int) -> FieldColumns | None:

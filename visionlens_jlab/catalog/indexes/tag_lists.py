@@ -202,3 +202,15 @@ def patch_held(
             patched = held.patched(after, ids, lists)
             if patched is not None:
                 found[dataset_id] = patched
+
+
+def relabel_held(catalog: Catalog, dataset_id: int, before: Label, after: Label) -> None:
+    """After a committed write that moved the tokens from ``before`` to ``after`` and
+    changed no tag nor sample (a label edit): held lists of ``before`` are ``after``'s."""
+    with _LOCK:
+        found = _HELD.get(catalog, {})
+        held = found.get(dataset_id)
+        if held is not None and held.label == before:
+            found[dataset_id] = TagLists(
+                after, held.samples, held.positions, held.codes, held.values
+            )

@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..derived import Change, Kind, apply_change
 from ..extensions.computed import computed_values_for
-from ..indexes.tag_lists import patch_held
 from ..plan.facets import FacetProvider, facets, register_facet_provider
 from ..plan.page_routes import run_page
 from ..plan.planner import forced, plan_page
@@ -25,11 +24,9 @@ from ..query.filters import (
     sort_direction,
     sort_key_sql,
 )
-from ..sql.facet_parts import write_tags_part
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
 from ..store.result_cache import filter_key, params_key
-from ..store.token_cache import row_tokens
 
 __all__ = [
     "FacetProvider",
@@ -281,11 +278,7 @@ def update_tags(
             raise FilterError("tags must be strings of at most 200 characters")
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        # other datasets' answers stay valid; the tags facet is recomputed below; the
-        # indexes hold no tags (the tag lists are patched below): nothing to rebuild
-        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         flt = compile_filter(dataset_id, spec)
-        before = row_tokens(cur, dataset_id)
         changed = cur.sql(
             f"""
             UPDATE samples s SET tags = list_distinct(list_filter(
@@ -301,8 +294,7 @@ def update_tags(
                 f"a sample may carry at most {MAX_TAGS_PER_SAMPLE:,} tags; this change would "
                 f"give one {most:,}"
             )
-        after = (before[0], write_tags_part(cur, dataset_id))  # with a new tags token
-    # committed: the held lists (if they were ``before``'s) become exactly ``after``'s
-    ids = np.asarray(changed.column("sample_id").to_numpy(), dtype=np.int64)
-    patch_held(catalog, dataset_id, before, after, ids, changed.column("tags"))
+        ids = tuple(changed.column("sample_id").to_pylist())
+        # the tags facet and token, and once committed the held tag lists (derived/)
+        apply_change(catalog, cur, Change(dataset_id, Kind.TAGS, ids, tags=changed.column("tags")))
     return changed.num_rows

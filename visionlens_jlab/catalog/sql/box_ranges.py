@@ -19,8 +19,9 @@ another source or field reads its own rows (ordered by field, source, sample).
 The lists cost 1.5-2.3 s per field at 1M to build, so they are built for a (dataset,
 field) on its first two-bound request (:func:`ensure`), inside a derived write, and kept
 until a write changes that dataset's boxes: new predictions drop them (:func:`drop`), a
-delete removes them with the dataset; ingest writes a new dataset, and tags, evaluations,
-computed fields do not touch boxes.
+label edit lists its samples again (:func:`refresh_samples`), both through the registry of
+derived structures; a delete removes them with the dataset; ingest writes a new dataset,
+and tags, evaluations, computed fields do not touch boxes.
 """
 
 from __future__ import annotations
@@ -74,20 +75,45 @@ def ensure(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int, fi
     with catalog.write_derived(dataset_id) as wcur:  # the lists match the boxes they list
         if _built(wcur, dataset_id, field):  # another request built them meanwhile
             return
-        value = f"a.{field}"  # a whitelisted column (SUMMARY_FIELDS)
-        wcur.execute(
-            f"""
-            INSERT INTO box_value_lists
-            SELECT $ds, $field, source, sample_id, {_COLUMNS},
-                   CASE WHEN len(vals) > {FIXED} THEN vals[{FIXED + 1}:] END
-            FROM (SELECT a.source, a.sample_id, list({value}) AS vals
-                  FROM annotations a WHERE a.dataset_id = $ds AND {value} IS NOT NULL
-                  GROUP BY a.source, a.sample_id)
-            ORDER BY source, sample_id
-            """,  # noqa: S608 - whitelisted column, bound values
-            {"ds": dataset_id, "field": field},
-        )
+        _insert(wcur, dataset_id, field, None)
         wcur.execute("INSERT INTO box_value_fields VALUES (?, ?)", [dataset_id, field])
+
+
+def _insert(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, field: str, samples: list[int] | None
+) -> None:
+    """Insert the value lists of ``field`` (every sample's, or those of ``samples``)."""
+    value = f"a.{field}"  # a whitelisted column (SUMMARY_FIELDS)
+    only = "" if samples is None else " AND list_contains($samples, a.sample_id)"
+    args: dict[str, object] = {"ds": dataset_id, "field": field}
+    if samples is not None:
+        args["samples"] = samples
+    cur.execute(
+        f"""
+        INSERT INTO box_value_lists
+        SELECT $ds, $field, source, sample_id, {_COLUMNS},
+               CASE WHEN len(vals) > {FIXED} THEN vals[{FIXED + 1}:] END
+        FROM (SELECT a.source, a.sample_id, list({value}) AS vals
+              FROM annotations a WHERE a.dataset_id = $ds AND {value} IS NOT NULL{only}
+              GROUP BY a.source, a.sample_id)
+        ORDER BY source, sample_id
+        """,  # noqa: S608 - whitelisted column, bound values
+        args,
+    )
+
+
+def refresh_samples(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: list[int]) -> None:
+    """Inside a write that replaced the boxes of the sample ids ``samples``: list their
+    values again in every field built (rows of the other samples are unchanged)."""
+    cur.execute(
+        "DELETE FROM box_value_lists WHERE dataset_id = ? AND list_contains(?, sample_id)",
+        [dataset_id, samples],
+    )
+    for (field,) in cur.execute(
+        "SELECT field FROM box_value_fields WHERE dataset_id = ?", [dataset_id]
+    ).fetchall():
+        if field in SUMMARY_FIELDS:  # the whitelist, never a stored text
+            _insert(cur, dataset_id, field, samples)
 
 
 def drop(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:

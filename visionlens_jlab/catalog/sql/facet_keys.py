@@ -4,16 +4,13 @@ Facets are computed over the samples a filter selects, but *which* facets there 
 property of the whole dataset: every top-level key of ``samples.fields``, every top-level key
 of ``annotations.attributes`` and every ``annotations.source``. Finding them takes a pass over
 every sample and every box of the dataset (JSON parsing included), which used to run on
-every facet request. They only change when the writer adds or replaces rows, so the writer
-stores them in ``facet_keys`` (one row per dataset) in the same transaction as the rows:
-
-* :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset` in its final transaction;
-* :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions` after replacing a model's boxes.
-
-Any new code that inserts, deletes or updates samples' ``fields`` or annotations must call
-:func:`refresh_facet_keys` in its transaction. Catalogs written before this table existed
-are filled in by migration step 3 (:func:`backfill_facet_keys`), and a dataset without a
-row is still served, by computing the keys on the fly.
+every facet request. They only change when the writer adds or replaces rows, so they are stored in ``facet_keys``
+(one row per dataset) in the same transaction as the rows, by the registry of derived
+structures (:mod:`..derived`): :func:`refresh_facet_keys` after an ingest or a model's
+predictions, :func:`patch_facet_keys` after the boxes of a few samples were replaced.
+Writers never call them. Catalogs written before this table existed are filled in by
+migration step 3 (:func:`backfill_facet_keys`), and a dataset without a row is still
+served, by computing the keys on the fly.
 """
 
 from __future__ import annotations
@@ -75,6 +72,51 @@ def refresh_facet_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     cur.execute(
         f"INSERT INTO facet_keys SELECT $ds, * FROM ({_KEYS_SQL})",  # noqa: S608 - fixed SQL
         {"ds": dataset_id},
+    )
+
+
+def patch_facet_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: list[int]) -> None:
+    """After the boxes of the sample ids ``samples`` were replaced (inside that write):
+    add the sources and attribute keys of their new boxes, and drop those no box has any
+    more (a ``LIMIT 1`` probe per key the new boxes lack, not a pass over every box)."""
+    stored = cur.execute(
+        "SELECT field_keys, attribute_keys, sources FROM facet_keys WHERE dataset_id = ?",
+        [dataset_id],
+    ).fetchall()
+    if not stored:
+        refresh_facet_keys(cur, dataset_id)
+        return
+    fields, attributes, sources = stored[0]
+    ((new_attributes, new_sources),) = cur.execute(
+        """
+        SELECT (SELECT COALESCE(list(DISTINCT k), []::VARCHAR[]) FROM (
+                    SELECT unnest(json_keys(attributes)) AS k FROM annotations
+                    WHERE dataset_id = $ds AND list_contains($samples, sample_id)
+                      AND attributes IS NOT NULL)),
+               (SELECT COALESCE(list(DISTINCT source), []::VARCHAR[]) FROM annotations
+                WHERE dataset_id = $ds AND list_contains($samples, sample_id))
+        """,
+        {"ds": dataset_id, "samples": samples},
+    ).fetchall()
+
+    def kept(old: list[str], new: list[str], probe: str) -> list[str]:
+        still = [k for k in old if k not in new and cur.execute(probe, [dataset_id, k]).fetchall()]
+        return sorted({*new, *still})  # code point order: DuckDB's VARCHAR order
+
+    attributes = kept(
+        list(attributes),
+        list(new_attributes),
+        "SELECT 1 FROM annotations WHERE dataset_id = ? AND attributes IS NOT NULL "
+        "AND list_contains(json_keys(attributes), ?) LIMIT 1",
+    )
+    sources = kept(
+        list(sources),
+        list(new_sources),
+        "SELECT 1 FROM annotations WHERE dataset_id = ? AND source = ? LIMIT 1",
+    )
+    cur.execute("DELETE FROM facet_keys WHERE dataset_id = ?", [dataset_id])
+    cur.execute(
+        "INSERT INTO facet_keys VALUES (?, ?, ?, ?)", [dataset_id, fields, attributes, sources]
     )
 
 

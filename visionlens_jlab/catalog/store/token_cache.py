@@ -140,6 +140,24 @@ class TokenCache(Generic[T]):
         with lock:
             return held.get(dataset_id)
 
+    def swap(
+        self, catalog: Catalog, dataset_id: int, before: str | None, patch: Callable[[T], T | None]
+    ) -> bool:
+        """After a committed write that moved the token from ``before``: replace the held
+        object by ``patch(held)`` if it carries ``before`` (dropped when the patch is None),
+        keep it if it carries another token; True when a patched object is held."""
+        lock, held = self._holder(catalog)
+        with lock:
+            found = held.get(dataset_id)
+            if found is None or before is None or self._token_of(found) != before:
+                return False
+            patched = patch(found)
+            if patched is None:
+                del held[dataset_id]
+                return False
+            held[dataset_id] = patched
+            return True
+
     def datasets(self, catalog: Catalog) -> set[int]:
         """The datasets an object is held for."""
         lock, held = self._holder(catalog)

@@ -42,6 +42,7 @@ class WriteTransactions:
         self._keeps_indexes = False
         self._bump = True
         self._after_commit: list[Callable[[int | None], None]] = []
+        self._on_commit: list[Callable[[], None]] = []  # this transaction's, under the lock
 
     def after_commit(self, callback: Callable[[int | None], None]) -> None:
         """Call ``callback(dataset_id)`` after every committed :meth:`write` but those that
@@ -49,6 +50,14 @@ class WriteTransactions:
         (``None``: an unscoped write, any dataset may have changed). For quick work only,
         such as scheduling a rebuild elsewhere; its errors are the writer's."""
         self._after_commit.append(callback)
+
+    def when_committed(self, callback: Callable[[], None]) -> None:
+        """Inside :meth:`write`: call ``callback()`` once this transaction has committed
+        (dropped on rollback), before the :meth:`after_commit` callbacks, so that in-memory
+        structures patched there are current when a rebuild is scheduled."""
+        if not self._write_lock.locked():
+            raise CatalogError("when_committed is only meaningful inside Catalog.write")
+        self._on_commit.append(callback)
 
     @contextmanager
     def write(
@@ -84,6 +93,7 @@ class WriteTransactions:
         with self._write_lock:
             self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
             self._keeps_indexes = False
+            self._on_commit = []
             cur = self._con.cursor()
             committed = False
             try:
@@ -112,12 +122,15 @@ class WriteTransactions:
                 # have seen this write, never the other way round (see result_cache.py)
                 scope, self._write_scope = self._write_scope, None
                 rebuild = not self._keeps_indexes
+                committed_calls, self._on_commit = self._on_commit, []
                 if self._bump:  # not after a rebuild of derived rows: no answer changed
                     if scope is None:
                         self._global += 1
                     else:
                         self._dataset_versions[scope] = self._dataset_versions.get(scope, 0) + 1
                     self._version += 1
+        for call in committed_calls if committed else []:  # outside the lock: may read
+            call()
         if committed and bump and rebuild:  # outside the lock: a callback may read
             for callback in self._after_commit:
                 callback(scope)

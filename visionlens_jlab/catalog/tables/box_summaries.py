@@ -13,15 +13,11 @@ summaries that agree:
   classes of the sample's boxes of that source with that status;
 * ``summary_classes``: the bit of each class name of a dataset.
 
-Writers that keep them in step (each inside its own ``Catalog.write``):
-
-* ingest (``dataset_writer.write_dataset``): :func:`refresh_box_summaries` in the final
-  transaction, with the ``datasets`` row that makes the rows visible;
-* predictions (``dataset_writer.write_predictions``): :func:`refresh_box_summaries` for the
-  model, then :func:`refresh_eval_summaries` (the replaced boxes' evaluation rows now point
-  at other boxes or none, exactly as the plain box query would see them);
-* evaluation (``evaluate.store.write_evaluation``): :func:`refresh_eval_summaries`;
-* delete of a dataset: both are dataset tables (removed with it, and with orphans).
+Writers never call the refreshes: they describe their change to the registry of derived
+structures (:mod:`..derived`), which refreshes both in the write's transaction, for the
+whole dataset, one source, one evaluation or only the changed samples (a label edit):
+the replaced boxes' evaluation rows then point at other boxes or none, exactly as the plain
+box query sees them. Both are dataset tables (removed with it, and with orphans).
 
 Catalogs written before the tables existed are summarised by migration step 4 (:func:`backfill`).
 Tags, computed fields, plugin fields and maps do not touch boxes, so they leave them alone.
@@ -98,6 +94,25 @@ _CLASS_AGGREGATES = ", ".join(
 """The class columns of a group of boxes ``a`` joined with their bits ``c``."""
 
 
+SAMPLES_ONLY = " AND list_contains($samples, sample_id)"
+"""The condition of a refresh limited to some samples (``$samples``: their ids)."""
+
+
+def _scope(
+    dataset_id: int, source: str | None, samples: list[int] | None
+) -> tuple[str, dict[str, object]]:
+    """The extra condition and arguments of a refresh of one source and / or some samples."""
+    only = ""
+    args: dict[str, object] = {"ds": dataset_id}
+    if source is not None:
+        only += " AND source = $source"
+        args["source"] = source
+    if samples is not None:
+        only += SAMPLES_ONLY
+        args["samples"] = samples
+    return only, args
+
+
 def _number_classes(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, only: str, args: dict[str, object]
 ) -> None:
@@ -115,14 +130,15 @@ def _number_classes(
 
 
 def refresh_box_summaries(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str | None = None
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    source: str | None = None,
+    samples: list[int] | None = None,
 ) -> None:
-    """Recompute the box summaries of a dataset (of one ``source`` only, if given) from its
-    boxes; call inside ``Catalog.write``, in the transaction that changed the boxes."""
-    only = "" if source is None else " AND source = $source"
-    args: dict[str, object] = {"ds": dataset_id}
-    if source is not None:
-        args["source"] = source
+    """Recompute the box summaries of a dataset (of one ``source`` and / or the sample ids
+    ``samples`` only, if given) from its boxes; call inside ``Catalog.write``, in the
+    transaction that changed the boxes (the registry of derived structures does)."""
+    only, args = _scope(dataset_id, source, samples)
     _number_classes(cur, dataset_id, only, args)
     cur.execute(f"DELETE FROM box_summaries WHERE dataset_id = $ds{only}", args)  # noqa: S608 - fixed SQL
     # ordered by source, then sample: a source's rows are contiguous, so DuckDB's zone maps
@@ -133,7 +149,7 @@ def refresh_box_summaries(
         SELECT $ds, a.sample_id, a.source, COUNT(*), {_CLASS_AGGREGATES}, {_AGGREGATES}
         FROM annotations a JOIN summary_classes c
           ON c.dataset_id = $ds AND c.label = a.label
-        WHERE a.dataset_id = $ds{"" if source is None else " AND a.source = $source"}
+        WHERE a.dataset_id = $ds{only}  -- summary_classes has no source nor sample_id
         GROUP BY a.sample_id, a.source ORDER BY a.source, a.sample_id
         """,  # noqa: S608 - fixed SQL, bound values
         args,
@@ -145,22 +161,20 @@ def refresh_eval_summaries(
     dataset_id: int,
     eval_key: str | None = None,
     source: str | None = None,
+    samples: list[int] | None = None,
 ) -> None:
-    """Recompute the evaluation summaries of a dataset (of one evaluation and / or the boxes
-    of one source only, if given) from ``box_evaluations`` and the boxes they name; call
-    inside ``Catalog.write``. Skipped when the evaluation tables do not exist yet."""
+    """Recompute the evaluation summaries of a dataset (of one evaluation, the boxes of one
+    source and / or the sample ids ``samples`` only, if given) from ``box_evaluations`` and
+    the boxes they name; call inside ``Catalog.write``. Skipped when the evaluation tables
+    do not exist yet."""
     if not cur.execute(
         "SELECT 1 FROM duckdb_tables() WHERE table_name = 'box_evaluations'"
     ).fetchall():
         return
-    args: dict[str, object] = {"ds": dataset_id}
-    only = ""
+    only, args = _scope(dataset_id, source, samples)
     if eval_key is not None:
         only += " AND eval_key = $key"
         args["key"] = eval_key
-    if source is not None:
-        only += " AND source = $source"
-        args["source"] = source
     cur.execute(f"DELETE FROM eval_summaries WHERE dataset_id = $ds{only}", args)  # noqa: S608 - fixed SQL
     cur.execute(
         f"""

@@ -12,9 +12,10 @@ meets ``min: 1``, booleans are ``true`` / ``false``); a sample without a row has
 (``is_null``). Rows are in the samples' order, not sorted by key: see
 :func:`refresh_field_index`.
 
-Writers: ``samples.fields`` is written only by ingest (``dataset_writer._publish`` calls
-:func:`refresh_field_index` in the transaction that makes the dataset visible); computed
-and plugin fields live in ``computed_values``, tags in ``samples.tags``: neither touches it.
+Writers: ``samples.fields`` is written only by ingest, whose change (samples added) the
+registry of derived structures (:mod:`..derived`) answers with :func:`refresh_field_index`
+in the transaction that makes the dataset visible; computed and plugin fields live in
+``computed_values``, tags in ``samples.tags``: neither touches it.
 The rows go with their dataset (a dataset table) and catalogs written before the index get
 it by migration step 5 (:func:`backfill`).
 """
@@ -53,8 +54,9 @@ against 1.6 s per key found by ``json_keys``); past it, per key found in the sam
 
 
 def refresh_field_index(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Rebuild the index rows of a dataset from its samples; call inside ``Catalog.write``,
-    in the transaction that wrote ``samples.fields``, after ``refresh_facet_keys``."""
+    """Rebuild the index rows of a dataset from its samples; called by the registry of
+    derived structures in the transaction that wrote ``samples.fields``, after the facet
+    keys."""
     cur.execute("DELETE FROM field_values WHERE dataset_id = ?", [dataset_id])
     row = cur.execute(
         "SELECT field_keys FROM facet_keys WHERE dataset_id = ?", [dataset_id]

@@ -27,15 +27,11 @@ from ...records.batches import system_allocator
 from ...records.parsed import ParsedSource
 from ...records.report import IngestError
 from ..base.errors import CatalogError, ConflictError
-from ..sql import box_ranges
-from ..sql.facet_keys import refresh_facet_keys
-from ..sql.facet_parts import refresh_parts
+from ..derived import Change, Kind, apply_change
 from ..store.catalog import Catalog, validate_name
 from ..store.ingest_reservations import IngestIds
 from ..store.row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
-from ..tables.box_summaries import refresh_box_summaries, refresh_eval_summaries
-from ..tables.field_index import refresh_field_index
 
 ProgressCallback = Callable[[float, str], None]
 log = logging.getLogger(__name__)
@@ -249,11 +245,8 @@ def _publish(
                 json.dumps(parsed.report.to_dict()),
             ],
         )
-        refresh_facet_keys(cur, dataset_id)  # with the datasets row: visible together
-        refresh_box_summaries(cur, dataset_id)  # likewise (box_summaries.py)
-        refresh_field_index(cur, dataset_id)  # likewise, after the keys (field_index.py)
-        refresh_parts(cur, dataset_id)  # the pre-aggregated unfiltered facets, likewise
-        catalog.scope_write(dataset_id, keeps_derived=True)
+        # everything derived, with the datasets row: visible together
+        apply_change(catalog, cur, Change(dataset_id, Kind.SAMPLES_ADDED))
 
 
 def _discard(catalog: Catalog, dataset_id: int) -> None:
@@ -366,13 +359,7 @@ def write_predictions(
                 + " (no prediction could be matched to an image of the dataset)"
             )
         report.counts.update(predictions=n_preds)
-        refresh_facet_keys(cur, dataset_id)  # a new source, maybe new attribute keys
-        refresh_box_summaries(cur, dataset_id, model)
-        box_ranges.drop(cur, dataset_id)  # built again on the next range request
-        # evaluation rows of the replaced boxes now name other boxes or none
-        refresh_eval_summaries(cur, dataset_id, source=model)
-        refresh_parts(cur, dataset_id, [f"source:{model}", "attributes"])
-        catalog.scope_write(dataset_id, keeps_derived=True)
+        apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
