@@ -1,0 +1,322 @@
+/**
+ * Sample view: the full image (`SampleStage`: zoom, pan, boxes, polygons),
+ * per-source toggles, fields and boxes tables, the sections other extensions
+ * register, ←/→ to step through the samples of the current filter,
+ * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin).
+ */
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { GROUND_TRUTH, ISample, IVisionLensModel } from '../../model/tokens';
+import { button, fmtInt, h } from '../../base/dom';
+import { renderSampleSections } from '../../ui/contributions';
+import { SampleStage } from './SampleStage';
+import { sampleTables } from './sampleTables';
+import {
+  getSample,
+  imageUrl,
+  sampleIds,
+  samplesPage
+} from '../../model/sources/samples';
+
+/** The sample view panel (one, reused for every sample). */
+export class SampleView extends Widget {
+  constructor(model: IVisionLensModel, moreLikeThis?: (id: number) => void) {
+    super();
+    this.model = model;
+    this.id = 'visionlens-sample';
+    this.addClass('jp-VisionLens-sample');
+    this.title.label = 'VisionLens Sample';
+    this.title.closable = true;
+    this.node.tabIndex = 0;
+
+    this._name = h('span', { className: 'jp-VisionLens-sampleName' });
+    this._position = h('span', { className: 'jp-VisionLens-samplePosition' });
+    const prev = button('◀ Prev', 'jp-VisionLens-prev', () => this.step(-1));
+    const next = button('Next ▶', 'jp-VisionLens-next', () => this.step(1));
+    const fit = button('Fit', 'jp-VisionLens-fit', () => this._stage.fit());
+    const similar = button(
+      'More like this',
+      'jp-VisionLens-moreLikeThis',
+      () => (this._sample ? moreLikeThis?.(this._sample.sample_id) : undefined)
+    );
+    similar.hidden = !moreLikeThis;
+    this._sources = h('span', { className: 'jp-VisionLens-sources' });
+    this._tagInput = h('input', {
+      className: 'jp-VisionLens-tagInput jp-mod-styled',
+      attrs: { placeholder: 'tag', 'aria-label': 'Tag for this sample' }
+    });
+    this._tagInput.addEventListener('keydown', e => {
+      e.stopPropagation();
+      if (e.key === 'Enter') {
+        void this._tag(true);
+      }
+    });
+    const tag = button('Tag', 'jp-VisionLens-tagButton', () => this._tag(true));
+    const untag = button('Untag', 'jp-VisionLens-untagButton', () =>
+      this._tag(false)
+    );
+    this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
+
+    this._stage = new SampleStage(model);
+    this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
+    this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
+
+    this.node.append(
+      h(
+        'div',
+        { className: 'jp-VisionLens-gridToolbar' },
+        h(
+          'div',
+          { className: 'jp-VisionLens-toolbarRow' },
+          prev,
+          next,
+          this._position,
+          this._name,
+          h('span', { className: 'jp-VisionLens-spacer' }),
+          similar,
+          fit
+        ),
+        h(
+          'div',
+          { className: 'jp-VisionLens-toolbarRow' },
+          this._sources,
+          h('span', { className: 'jp-VisionLens-spacer' }),
+          this._tags,
+          this._tagInput,
+          tag,
+          untag
+        )
+      ),
+      this._status,
+      h(
+        'div',
+        { className: 'jp-VisionLens-sampleBody' },
+        this._stage.node,
+        this._side
+      )
+    );
+
+    this.node.addEventListener('keydown', this);
+    model.viewChanged.connect(() => this._stage.redraw(), this);
+    model.extensions.changed.connect(this._onExtensionsChanged, this);
+    model.datasetsChanged.connect(this._renderSources, this);
+    model.dataChanged.connect(this._reload, this);
+    model.datasetChanged.connect(this._onDatasetChanged, this);
+  }
+
+  readonly model: IVisionLensModel;
+
+  /** The sample shown. */
+  get sample(): ISample | null {
+    return this._sample;
+  }
+
+  /** Show a sample; `index` is its position in the current filter, if known. */
+  async showSample(sampleId: number, index?: number | null): Promise<void> {
+    const dataset = this.model.dataset;
+    if (!dataset) {
+      return;
+    }
+    this._ctl?.abort();
+    const ctl = (this._ctl = new AbortController());
+    try {
+      const sample = await getSample(this.model, dataset, sampleId, ctl.signal);
+      if (ctl.signal.aborted) {
+        return;
+      }
+      this._sample = sample;
+      this._index = await this._locate(sampleId, index ?? null, ctl.signal);
+      this._render();
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') {
+        this._status.textContent = `Could not load the sample: ${(error as Error).message}`;
+        this._status.hidden = false;
+      }
+    }
+  }
+
+  /** Go to the next (+1) or previous (-1) sample of the current filter. */
+  async step(delta: number): Promise<void> {
+    const dataset = this.model.dataset;
+    if (!dataset || this._index === null) {
+      return;
+    }
+    const target = this._index + delta;
+    if (target < 0 || (this._total !== null && target >= this._total)) {
+      return;
+    }
+    const page = await samplesPage(this.model, dataset, this.model.filter, {
+      offset: target,
+      limit: 1
+    });
+    this._total = page.total;
+    const next = page.samples[0];
+    if (next) {
+      await this.showSample(next.sample_id, target);
+    }
+  }
+
+  handleEvent(event: Event): void {
+    if (event.type !== 'keydown') {
+      return;
+    }
+    const e = event as KeyboardEvent;
+    if (e.key === 'ArrowRight') {
+      e.preventDefault();
+      void this.step(1);
+    } else if (e.key === 'ArrowLeft') {
+      e.preventDefault();
+      void this.step(-1);
+    }
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    this.node.focus();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    this._stage.fit();
+  }
+
+  private async _locate(
+    sampleId: number,
+    index: number | null,
+    signal: AbortSignal
+  ): Promise<number | null> {
+    const dataset = this.model.dataset as string;
+    if (index !== null) {
+      const page = await samplesPage(
+        this.model,
+        dataset,
+        this.model.filter,
+        { offset: index, limit: 1 },
+        signal
+      );
+      this._total = page.total;
+      if (page.samples[0]?.sample_id === sampleId) {
+        return index;
+      }
+    }
+    const { ids, total } = await sampleIds(
+      this.model,
+      dataset,
+      this.model.filter,
+      signal
+    );
+    this._total = total;
+    const found = ids.indexOf(sampleId);
+    return found >= 0 ? found : null;
+  }
+
+  private _onDatasetChanged(): void {
+    this._sample = null;
+    this._index = null;
+    this._render();
+  }
+
+  private _reload(): void {
+    if (this._sample) {
+      void this.showSample(this._sample.sample_id, this._index);
+    }
+  }
+
+  private _render(): void {
+    const s = this._sample;
+    this._status.hidden = true;
+    if (!s) {
+      this._name.textContent = '';
+      this._position.textContent = '';
+      this._stage.show(null, null);
+      this._side.replaceChildren();
+      return;
+    }
+    this.title.label = s.file_name.split('/').pop() || s.file_name;
+    this._name.textContent = s.file_name;
+    this._position.textContent =
+      this._index !== null
+        ? `${fmtInt(this._index + 1)} of ${fmtInt(this._total)}`
+        : 'not in the current filter';
+    this._position.dataset.index = String(this._index ?? '');
+    this._tags.textContent = s.tags.length
+      ? `tags: ${s.tags.join(', ')}`
+      : 'no tags';
+    this._renderSources();
+    this._renderSide();
+    this._stage.show(
+      s,
+      imageUrl(this.model, this.model.dataset as string, s.sample_id)
+    );
+  }
+
+  /** The fields and boxes tables, then the sections of other extensions. */
+  private _renderSide(): void {
+    const s = this._sample;
+    this._side.replaceChildren(
+      ...(s
+        ? [
+            ...sampleTables(this.model, s),
+            ...renderSampleSections(this.model, s)
+          ]
+        : [])
+    );
+  }
+
+  private _onExtensionsChanged(_: unknown, kind: string): void {
+    if (kind === 'sampleSection') {
+      this._renderSide();
+    }
+  }
+
+  private _renderSources(): void {
+    const s = this._sample;
+    const sources = new Set<string>([GROUND_TRUTH]);
+    for (const m of this.model.currentInfo?.models ?? []) {
+      sources.add(m.name);
+    }
+    for (const a of s?.annotations ?? []) {
+      sources.add(a.source);
+    }
+    this._sources.replaceChildren(
+      ...[...sources].map(source => {
+        const box = h('input', { attrs: { type: 'checkbox' } });
+        box.checked = this.model.isSourceVisible(source);
+        box.addEventListener('change', () =>
+          this.model.setSourceVisible(source, box.checked)
+        );
+        return h(
+          'label',
+          { className: 'jp-VisionLens-sourceToggle' },
+          box,
+          source === GROUND_TRUTH ? 'ground truth' : source
+        );
+      })
+    );
+  }
+
+  private async _tag(add: boolean): Promise<void> {
+    const tag = this._tagInput.value.trim();
+    if (!tag || !this._sample) {
+      return;
+    }
+    await this.model.tagSamples(
+      [this._sample.sample_id],
+      add ? [tag] : [],
+      add ? [] : [tag]
+    );
+    this._tagInput.value = '';
+  }
+
+  private _sample: ISample | null = null;
+  private _index: number | null = null;
+  private _total: number | null = null;
+  private _ctl: AbortController | null = null;
+  private _name: HTMLSpanElement;
+  private _position: HTMLSpanElement;
+  private _sources: HTMLSpanElement;
+  private _tagInput: HTMLInputElement;
+  private _tags: HTMLSpanElement;
+  private _stage: SampleStage;
+  private _side: HTMLDivElement;
+  private _status: HTMLDivElement;
+}
