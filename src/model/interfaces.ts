@@ -61,8 +61,56 @@ export interface ISelection {
 export interface IPersistedState {
   dataset: string | null;
   filter: IFilter;
+  sort?: ISort;
   selection: { mode: SelectionMode; ids: number[] };
   hiddenSources: string[];
   confidenceThreshold: number;
   visibleFields?: string[];
+}
+
+/** What the rows of a view are: samples (objects, one row per box, to come). */
+export type RowKind = 'samples' | 'objects';
+
+/** The order of a view: a sort key of the samples page and a direction. */
+export interface ISort {
+  /** The API's `sort` value ('' sorts by sample id). */
+  field: string;
+  order: 'asc' | 'desc';
+}
+
+/** Everything that decides which rows a view shows, and in which order. */
+export interface IViewQuery {
+  /** The current dataset, or null. */
+  readonly dataset: string | null;
+  /** The filter JSON of the API. Treat as immutable. */
+  readonly filter: IFilter;
+  /** The order of the rows (sample id, ascending, when the field is ''). */
+  readonly sort: ISort;
+  readonly rowKind: RowKind;
+  /**
+   * The search's sample ids, best first: while set, views show these rows in
+   * this order instead of the sorted filter. Null without a search result.
+   */
+  readonly ranking: readonly number[] | null;
+}
+
+/** A part of the view query. */
+export type QueryPart = keyof IViewQuery;
+
+/** What `queryChanged` says: the new query and which parts of it changed. */
+export interface IQueryChange {
+  readonly query: IViewQuery;
+  readonly changed: ReadonlySet<QueryPart>;
+}
+
+/** What kind of server-side data a write changed. */
+export type DataChangeKind =
+  'tags' | 'labels' | 'predictions' | 'evaluation' | 'fields' | 'samples';
+
+/** What `dataChanged` says: which dataset, what kind of write, which samples. */
+export interface IDataChange {
+  readonly dataset: string;
+  readonly kind: DataChangeKind;
+  /** The samples written, when known (null: any sample may have changed). */
+  readonly ids: readonly number[] | null;
 }

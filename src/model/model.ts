@@ -1,20 +1,28 @@
 /**
- * The shared VisionLens model: one dataset, one filter (with undo), one
- * selection, one view state; persisted in the state database so that filters
- * and selection survive a reload.
+ * The shared VisionLens model: one view query (dataset, filter, sort, row
+ * kind, search ranking; filter and sort with undo and redo), one selection,
+ * one view state; persisted in the state database so that the query and the
+ * selection survive a reload.
  */
 import { IStateDB } from '@jupyterlab/statedb';
-import { ReadonlyJSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { cloneFilter, normalizeFilter, sameFilter } from './filters';
 import { JobsModel } from './jobs';
+import { Persistence } from './persistence';
+import { parseSort, QueryState } from './query';
 import { ExtensionRegistry } from './registry';
-import { SearchModel } from './search';
+import { SearchModel, searchRanking } from './search';
 import { SelectionState } from './selection';
 import {
+  IDataChange,
   IDatasetInfo,
   IFilter,
+  IQueryChange,
+  ISearchState,
+  ISort,
+  IViewQuery,
+  QueryPart,
+  RowKind,
   IVisionLensExtensions,
   IJobsModel,
   IPersistedState,
@@ -24,12 +32,6 @@ import {
   IVisionLensModel
 } from './tokens';
 import { ViewState } from './viewState';
-
-/** State database key of the persisted model state. */
-export const STATE_KEY = 'visionlens_jlab:model';
-
-/** How many filter changes can be undone. */
-export const UNDO_DEPTH = 50;
 
 /** Cap on persisted explicit selections (bigger ones are not persisted). */
 export const MAX_PERSISTED_SELECTION = 100000;
@@ -49,8 +51,12 @@ export class VisionLensModel implements IVisionLensModel {
     this.client = options.client;
     this.jobs = new JobsModel(options.client);
     this.search = new SearchModel(this);
-    this._state = options.state ?? null;
-    this._saveDelay = options.saveDelay ?? 200;
+    this.search.changed.connect(this._onSearchChanged, this);
+    this._persistence = new Persistence(
+      options.state ?? null,
+      options.saveDelay ?? 200,
+      () => this.toJSON()
+    );
     this.restored = this._restore();
   }
 
@@ -60,22 +66,29 @@ export class VisionLensModel implements IVisionLensModel {
   readonly search: ISearchModel;
   readonly restored: Promise<void>;
 
-  get dataset(): string | null {
-    return this._dataset;
+  get query(): IViewQuery {
+    return this._query.query;
   }
 
-  /** Switch dataset: its filter, undo history and selection start empty. */
+  get queryChanged(): ISignal<IVisionLensModel, IQueryChange> {
+    return this._queryChanged;
+  }
+
+  get dataset(): string | null {
+    return this._query.query.dataset;
+  }
+
+  /** Switch dataset: its query, history and selection start empty. */
   setDataset(name: string | null): void {
-    if (name === this._dataset) {
+    const changed = this._query.setDataset(name);
+    if (changed.size === 0) {
       return;
     }
-    this._dataset = name;
-    this._filter = {};
-    this._history = [];
     this._selection.clear();
     this._view.showAllSources();
     this._datasetChanged.emit(name);
-    this._filterChanged.emit(this._filter);
+    this._filterChanged.emit(this.filter);
+    this._queryChanged.emit({ query: this.query, changed });
     this._selectionChanged.emit(this._selection);
     this._viewChanged.emit();
     this._scheduleSave();
@@ -90,7 +103,7 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   get currentInfo(): IDatasetInfo | null {
-    return this._datasets.find(d => d.name === this._dataset) ?? null;
+    return this._datasets.find(d => d.name === this.dataset) ?? null;
   }
 
   async refreshDatasets(): Promise<IDatasetInfo[]> {
@@ -105,32 +118,35 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   get filter(): IFilter {
-    return this._filter;
+    return this._query.query.filter;
   }
 
   setFilter(filter: IFilter): void {
-    const next = normalizeFilter(cloneFilter(filter));
-    if (sameFilter(next, this._filter)) {
-      return;
-    }
-    this._history.push(this._filter);
-    if (this._history.length > UNDO_DEPTH) {
-      this._history.shift();
-    }
-    this._applyFilter(next);
+    this._applyQuery(this._query.setFilter(filter));
   }
 
-  undoFilter(): boolean {
-    const previous = this._history.pop();
-    if (previous === undefined) {
-      return false;
-    }
-    this._applyFilter(previous);
-    return true;
+  setSort(sort: ISort): void {
+    this._applyQuery(this._query.setSort(sort));
+  }
+
+  setRowKind(rowKind: RowKind): void {
+    this._applyQuery(this._query.setRowKind(rowKind));
+  }
+
+  undo(): boolean {
+    return this._applyQuery(this._query.undo());
+  }
+
+  redo(): boolean {
+    return this._applyQuery(this._query.redo());
   }
 
   get canUndo(): boolean {
-    return this._history.length > 0;
+    return this._query.canUndo;
+  }
+
+  get canRedo(): boolean {
+    return this._query.canRedo;
   }
 
   get filterChanged(): ISignal<IVisionLensModel, IFilter> {
@@ -166,7 +182,7 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   selectionFilter(): IFilter {
-    return this._selection.toFilter(this._filter);
+    return this._selection.toFilter(this.filter);
   }
 
   get selectionChanged(): ISignal<IVisionLensModel, ISelection> {
@@ -223,10 +239,12 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   async tagSelection(add: string[], remove: string[]): Promise<number> {
-    if (!this._dataset || this._selection.isEmpty) {
+    if (!this.dataset || this._selection.isEmpty) {
       return 0;
     }
-    return this._tag(this.selectionFilter(), add, remove);
+    const ids =
+      this._selection.mode === 'ids' ? [...this._selection.ids] : null;
+    return this._tag(this.selectionFilter(), ids, add, remove);
   }
 
   async tagSamples(
@@ -234,18 +252,18 @@ export class VisionLensModel implements IVisionLensModel {
     add: string[],
     remove: string[]
   ): Promise<number> {
-    if (!this._dataset || ids.length === 0) {
+    if (!this.dataset || ids.length === 0) {
       return 0;
     }
-    return this._tag({ ids }, add, remove);
+    return this._tag({ ids }, ids, add, remove);
   }
 
-  get dataChanged(): ISignal<IVisionLensModel, void> {
+  get dataChanged(): ISignal<IVisionLensModel, IDataChange> {
     return this._dataChanged;
   }
 
-  notifyDataChanged(): void {
-    this._dataChanged.emit();
+  notifyDataChanged(change: IDataChange): void {
+    this._dataChanged.emit(change);
   }
 
   /** The state that is persisted (also useful to tests and the bridge). */
@@ -256,8 +274,9 @@ export class VisionLensModel implements IVisionLensModel {
         ? [...this._selection.ids]
         : [];
     return {
-      dataset: this._dataset,
-      filter: this._filter,
+      dataset: this.dataset,
+      filter: this.filter,
+      sort: this.query.sort,
       selection: { mode: this._selection.mode, ids },
       ...this._view.toJSON()
     };
@@ -268,12 +287,11 @@ export class VisionLensModel implements IVisionLensModel {
     if (!state || typeof state !== 'object') {
       return;
     }
-    this._dataset = typeof state.dataset === 'string' ? state.dataset : null;
-    this._filter =
-      state.filter && typeof state.filter === 'object'
-        ? normalizeFilter(state.filter)
-        : {};
-    this._history = [];
+    this._query.restore(
+      typeof state.dataset === 'string' ? state.dataset : null,
+      state.filter && typeof state.filter === 'object' ? state.filter : {},
+      parseSort(state.sort)
+    );
     const sel = state.selection;
     if (sel?.mode === 'all') {
       this._selection.selectAll();
@@ -283,63 +301,69 @@ export class VisionLensModel implements IVisionLensModel {
       );
     }
     this._view.fromJSON(state);
-    this._datasetChanged.emit(this._dataset);
-    this._filterChanged.emit(this._filter);
+    this._datasetChanged.emit(this.dataset);
+    this._filterChanged.emit(this.filter);
+    this._queryChanged.emit({
+      query: this.query,
+      changed: new Set<QueryPart>(['dataset', 'filter', 'sort', 'ranking'])
+    });
     this._selectionChanged.emit(this._selection);
     this._viewChanged.emit();
   }
 
   /** Write the state now (normally debounced). */
-  async save(): Promise<void> {
-    if (this._saveTimer !== null) {
-      clearTimeout(this._saveTimer);
-      this._saveTimer = null;
-    }
-    if (this._state) {
-      await this._state.save(
-        STATE_KEY,
-        this.toJSON() as unknown as ReadonlyJSONObject
-      );
-    }
+  save(): Promise<void> {
+    return this._persistence.save();
   }
 
   private async _restore(): Promise<void> {
-    if (!this._state) {
-      return;
-    }
-    try {
-      const value = await this._state.fetch(STATE_KEY);
-      this.fromJSON(value as unknown as IPersistedState);
-    } catch (error) {
-      console.warn('VisionLens: could not restore the saved state', error);
+    const state = await this._persistence.fetch();
+    if (state) {
+      this.fromJSON(state);
     }
   }
 
   private async _tag(
     filter: IFilter,
+    ids: readonly number[] | null,
     add: string[],
     remove: string[]
   ): Promise<number> {
     const clean = (xs: string[]) =>
       xs.map(t => t.trim()).filter(t => t.length > 0);
+    const dataset = this.dataset as string;
     const result = await this.client.tags(
-      this._dataset as string,
+      dataset,
       filter,
       clean(add),
       clean(remove)
     );
-    this._dataChanged.emit();
+    this._dataChanged.emit({ dataset, kind: 'tags', ids });
     return result.updated;
   }
 
-  private _applyFilter(filter: IFilter): void {
-    this._filter = filter;
-    this._filterChanged.emit(filter);
-    if (this._selection.mode === 'all') {
-      // "All matching" follows the filter: its members changed with it.
-      this._selectionChanged.emit(this._selection);
+  /** Emit a query change (nothing when `changed` is empty); true if any. */
+  private _applyQuery(changed: ReadonlySet<QueryPart>): boolean {
+    if (changed.size === 0) {
+      return false;
     }
+    if (changed.has('filter')) {
+      this._filterChanged.emit(this.filter);
+      if (this._selection.mode === 'all') {
+        // "All matching" follows the filter: its members changed with it.
+        this._selectionChanged.emit(this._selection);
+      }
+    }
+    this._queryChanged.emit({ query: this.query, changed });
     this._scheduleSave();
+    return true;
+  }
+
+  private _onSearchChanged(_: ISearchModel, state: ISearchState | null): void {
+    const ranking = searchRanking(state, this.dataset);
+    if (ranking !== undefined) {
+      this._applyQuery(this._query.setRanking(ranking));
+    }
   }
 
   private _viewUpdate(changed: boolean): void {
@@ -357,27 +381,12 @@ export class VisionLensModel implements IVisionLensModel {
   }
 
   private _scheduleSave(): void {
-    if (!this._state) {
-      return;
-    }
-    if (this._saveTimer !== null) {
-      clearTimeout(this._saveTimer);
-    }
-    this._saveTimer = setTimeout(() => {
-      this._saveTimer = null;
-      void this.save().catch(error =>
-        console.warn('VisionLens: could not save the state', error)
-      );
-    }, this._saveDelay);
+    this._persistence.schedule();
   }
 
-  private _state: IStateDB | null;
-  private _saveDelay: number;
-  private _saveTimer: ReturnType<typeof setTimeout> | null = null;
-  private _dataset: string | null = null;
+  private _persistence: Persistence;
+  private _query = new QueryState();
   private _datasets: IDatasetInfo[] = [];
-  private _filter: IFilter = {};
-  private _history: IFilter[] = [];
   private _selection = new SelectionState();
   private _view = new ViewState();
   private _datasetChanged = new Signal<IVisionLensModel, string | null>(this);
@@ -388,5 +397,6 @@ export class VisionLensModel implements IVisionLensModel {
   private _filterChanged = new Signal<IVisionLensModel, IFilter>(this);
   private _selectionChanged = new Signal<IVisionLensModel, ISelection>(this);
   private _viewChanged = new Signal<IVisionLensModel, void>(this);
-  private _dataChanged = new Signal<IVisionLensModel, void>(this);
+  private _queryChanged = new Signal<IVisionLensModel, IQueryChange>(this);
+  private _dataChanged = new Signal<IVisionLensModel, IDataChange>(this);
 }

@@ -8,9 +8,9 @@
  * Otherwise pages follow the grid's sort (`setSort`).
  */
 import { orderByRanking } from './similarity';
-import { ISort, sortQuery } from './sorting';
+import { sortQuery } from './sorting';
 import { samplesPage } from './sources/samples';
-import { IFilter, ISample, IVisionLensModel } from './tokens';
+import { IFilter, ISample, ISort, IVisionLensModel } from './tokens';
 
 /** Options of {@link PageCache}. */
 export interface IPageCacheOptions {
@@ -97,6 +97,26 @@ export class PageCache {
     this._dataset = dataset;
     this._filter = filter;
     this._generation++;
+  }
+
+  /**
+   * Samples were written (tags...) without changing which rows the query
+   * selects or their order: only the loaded pages holding them (all of them
+   * for null) are fetched again at the next `ensure`, the old rows shown
+   * until then. Requests in flight may hold the old rows: they start again.
+   */
+  refresh(ids: readonly number[] | null): void {
+    const touched = ids ? new Set(ids) : null;
+    for (const ctl of this._pending.values()) {
+      ctl.abort();
+    }
+    this._pending.clear();
+    for (const [page, rows] of this._pages) {
+      if (!touched || rows.some(s => s !== null && touched.has(s.sample_id))) {
+        this._stale.set(page, rows);
+        this._pages.delete(page);
+      }
+    }
   }
 
   /** The sample at a position, or null while its page is not loaded. */

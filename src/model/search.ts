@@ -17,6 +17,24 @@ export const DEFAULT_K = 50;
 /** The most results the server returns for one search. */
 export const MAX_K = 10000;
 
+/**
+ * The ranking a search gives the view of `dataset`: its sample ids, best
+ * first, when it has results; undefined (keep the previous one) while it is
+ * re-run (new filter or k); null when it failed, was cleared or searched
+ * another dataset.
+ */
+export function searchRanking(
+  state: ISearchState | null,
+  dataset: string | null
+): readonly number[] | null | undefined {
+  const current = state !== null && state.dataset === dataset;
+  if (current && !state.result && !state.error) {
+    return undefined;
+  }
+  const hits = current ? (state.result?.results ?? null) : null;
+  return hits ? hits.map(hit => hit.sample_id) : null;
+}
+
 /** Implementation of {@link ISearchModel} over the shared model. */
 export class SearchModel implements ISearchModel {
   constructor(private readonly _model: IVisionLensModel) {

@@ -2,22 +2,17 @@
  * The grid's sort keys: what the samples page can sort by (any sample column,
  * box count per source, the highest / lowest score of each model's boxes, the
  * largest ground-truth box), as `sort` values of `POST /samples/query`; and
- * the notebook calls reproducing a view (`samples`) and a selection (`select`).
+ * the notebook calls reproducing a selection (`select`; a view's `samples`
+ * call is the server's, the `code` of its samples page).
  */
 import { pyRepr, pyString } from './similarity';
-import { GROUND_TRUTH, IFilter, ISelection } from './tokens';
+import { GROUND_TRUTH, IFilter, ISelection, ISort } from './tokens';
 
 /** One choice of the sort control. */
 export interface ISortOption {
   /** The API's `sort` value ('' sorts by sample id). */
   value: string;
   label: string;
-}
-
-/** The grid's sort: a key and a direction. */
-export interface ISort {
-  field: string;
-  order: 'asc' | 'desc';
 }
 
 /** The sort choices of a dataset with these prediction models. */
@@ -62,33 +57,6 @@ export function sortQuery(sort: ISort | null): {
 
 /** Past this many `ids` there is no code (as `MAX_CODE_IDS` in view_code.py). */
 export const MAX_CODE_IDS = 1000;
-
-/**
- * `vl.dataset(...).samples(...)` returning a view's rows in its order: the
- * same text the server sends as a page's `code` (`catalog/view_code.py`);
- * null for a filter of more than {@link MAX_CODE_IDS} ids.
- */
-export function samplesCode(
-  dataset: string,
-  filter: IFilter | null,
-  sort: ISort | null = null
-): string | null {
-  if ((filter?.ids?.length ?? 0) > MAX_CODE_IDS) {
-    return null;
-  }
-  const args: string[] = [];
-  if (filter && Object.keys(filter).length) {
-    args.push(`filter=${pyRepr(filter)}`);
-  }
-  const query = sortQuery(sort);
-  if (query.sort) {
-    args.push(`sort=${pyString(query.sort)}`);
-    if (query.order === 'desc') {
-      args.push("order='desc'");
-    }
-  }
-  return `vl.dataset(${pyString(dataset)}).samples(${args.join(', ')})`;
-}
 
 /**
  * `session = vl.open(...)` then `session.select(...)`: the notebook calls that

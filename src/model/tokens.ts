@@ -16,7 +16,16 @@ import { ISignal } from '@lumino/signaling';
 
 import { IVisionLensClient } from '../api/interfaces';
 import { IDatasetInfo, IFilter, ISample } from '../api/types';
-import { IJobsModel, ISearchModel, ISelection } from './interfaces';
+import {
+  IDataChange,
+  IJobsModel,
+  IQueryChange,
+  ISearchModel,
+  ISelection,
+  ISort,
+  IViewQuery,
+  RowKind
+} from './interfaces';
 
 export * from '../api/types';
 export * from '../api/mapTypes';
@@ -54,13 +63,28 @@ export interface IVisionLensModel {
   /** The listing of the current dataset, if known. */
   readonly currentInfo: IDatasetInfo | null;
 
-  /** The current filter (filter JSON of the API). Treat as immutable. */
+  /**
+   * The whole view query: dataset, filter, sort, row kind and the search's
+   * ranking. Every view shows its rows, in its order.
+   */
+  readonly query: IViewQuery;
+  /** Emitted on every query change, with the parts that changed. */
+  readonly queryChanged: ISignal<IVisionLensModel, IQueryChange>;
+
+  /** The current filter (`query.filter`). Treat as immutable. */
   readonly filter: IFilter;
   /** Replace the filter; the previous one becomes undoable. */
   setFilter(filter: IFilter): void;
-  /** Go back to the filter before the last change. */
-  undoFilter(): boolean;
+  /** Replace the sort; the previous one becomes undoable. */
+  setSort(sort: ISort): void;
+  setRowKind(rowKind: RowKind): void;
+  /** Go back to the filter and sort before the last change. */
+  undo(): boolean;
+  /** Redo the last undone filter or sort change. */
+  redo(): boolean;
   readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  /** Emitted when the filter changed (also by a dataset change or undo). */
   readonly filterChanged: ISignal<IVisionLensModel, IFilter>;
 
   /** The selection shared by every view (the grid, the map, other extensions). */
@@ -99,9 +123,12 @@ export interface IVisionLensModel {
   tagSelection(add: string[], remove: string[]): Promise<number>;
   /** Add/remove tags on one sample; emits `dataChanged`. */
   tagSamples(ids: number[], add: string[], remove: string[]): Promise<number>;
-  /** Server-side data of the current dataset changed (tags...): refetch. */
-  readonly dataChanged: ISignal<IVisionLensModel, void>;
-  notifyDataChanged(): void;
+  /**
+   * Server-side data changed: which dataset, what kind of write and, when
+   * known, which samples (views refetch only what the change can touch).
+   */
+  readonly dataChanged: ISignal<IVisionLensModel, IDataChange>;
+  notifyDataChanged(change: IDataChange): void;
 
   /** Resolves when the persisted state has been restored. */
   readonly restored: Promise<void>;
@@ -122,6 +149,7 @@ export namespace CommandIDs {
   export const openJobs = 'visionlens:open-jobs';
   export const openInVisionLens = 'visionlens:open-in-visionlens';
   export const undoFilter = 'visionlens:undo-filter';
+  export const redoQuery = 'visionlens:redo-query';
   export const clearFilters = 'visionlens:clear-filters';
   export const selectAll = 'visionlens:select-all-matching';
   export const clearSelection = 'visionlens:clear-selection';

@@ -56,9 +56,14 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
 
     const { commands } = app;
     commands.addCommand(CommandIDs.undoFilter, {
-      label: 'VisionLens: Undo Last Filter Change',
+      label: 'VisionLens: Undo Last Filter or Sort Change',
       isEnabled: () => model.canUndo,
-      execute: () => model.undoFilter()
+      execute: () => model.undo()
+    });
+    commands.addCommand(CommandIDs.redoQuery, {
+      label: 'VisionLens: Redo Filter or Sort Change',
+      isEnabled: () => model.canRedo,
+      execute: () => model.redo()
     });
     commands.addCommand(CommandIDs.clearFilters, {
       label: 'VisionLens: Clear All Filters',
@@ -90,6 +95,7 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
     if (palette) {
       for (const command of [
         CommandIDs.undoFilter,
+        CommandIDs.redoQuery,
         CommandIDs.clearFilters,
         CommandIDs.selectAll,
         CommandIDs.clearSelection

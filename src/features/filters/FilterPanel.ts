@@ -1,6 +1,6 @@
 /**
  * Filter sidebar: facets from `GET /facets` for the current filter, active
- * filter chips (clear one / clear all) and undo.
+ * filter chips (clear one / clear all), undo and redo.
  *
  * Facet counts are computed by the server over the filtered samples, a facet's
  * own condition left out (so several values can be picked); a checked value
@@ -24,14 +24,15 @@ import {
   GROUND_TRUTH,
   ICategoricalFacet,
   IFacets,
+  IDataChange,
   INumericFacet,
+  IQueryChange,
   IVisionLensModel
 } from '../../model/tokens';
 import { button, fmtInt, h } from '../../base/dom';
-import { samplesCode } from '../../model/sorting';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { Histogram } from './Histogram';
-import { facets } from '../../model/sources/samples';
+import { facets, viewCode } from '../../model/sources/samples';
 
 /** Values listed before "show more". */
 const SHOWN_VALUES = 12;
@@ -48,7 +49,8 @@ export class FilterPanel extends Widget {
     this._header = h('div', { className: 'jp-VisionLens-filtersHeader' });
     this._total = h('div', { className: 'jp-VisionLens-filterTotal' });
     this._chips = h('div', { className: 'jp-VisionLens-chips' });
-    this._undo = button('Undo', 'jp-VisionLens-undo', () => model.undoFilter());
+    this._undo = button('Undo', 'jp-VisionLens-undo', () => model.undo());
+    this._redo = button('Redo', 'jp-VisionLens-redo', () => model.redo());
     this._clearAll = button('Clear all', 'jp-VisionLens-clearAll', () =>
       model.setFilter({})
     );
@@ -72,6 +74,7 @@ export class FilterPanel extends Widget {
         'div',
         { className: 'jp-VisionLens-filterActions' },
         this._undo,
+        this._redo,
         this._clearAll
       ),
       this._chips,
@@ -80,9 +83,8 @@ export class FilterPanel extends Widget {
     );
     this.node.append(this._header, this._body);
 
-    model.datasetChanged.connect(this._refresh, this);
-    model.filterChanged.connect(this._refresh, this);
-    model.dataChanged.connect(this._refresh, this);
+    model.queryChanged.connect(this._onQueryChanged, this);
+    model.dataChanged.connect(this._onDataChanged, this);
     this._refresh();
   }
 
@@ -96,9 +98,9 @@ export class FilterPanel extends Widget {
   private _refresh(): void {
     this._renderChips();
     const dataset = this.model.dataset;
-    this._code.set(dataset ? samplesCode(dataset, this.model.filter) : null);
     this._ctl?.abort();
     if (!dataset) {
+      this._code.set(null);
       this._facets = null;
       this._total.textContent = 'No dataset open.';
       this._body.replaceChildren();
@@ -107,6 +109,14 @@ export class FilterPanel extends Widget {
     const ctl = (this._ctl = new AbortController());
     const filter = this.model.filter;
     this._body.classList.add('jp-mod-loading');
+    // The notebook call is the server's (view_code.py), as the grid's.
+    viewCode(this.model, dataset, filter, ctl.signal)
+      .catch(() => null)
+      .then(code => {
+        if (!ctl.signal.aborted) {
+          this._code.set(code);
+        }
+      });
     facets(this.model, dataset, filter, ctl.signal)
       .then(facets => {
         if (ctl.signal.aborted) {
@@ -154,7 +164,7 @@ export class FilterPanel extends Widget {
         return el;
       })
     );
-    this._undo.disabled = !this.model.canUndo;
+    this._syncHistory();
     this._clearAll.disabled = isEmptyFilter(filter);
     this._search.value = filter.sample?.file_name?.contains ?? '';
   }
@@ -275,6 +285,26 @@ export class FilterPanel extends Widget {
     return histogram.node;
   }
 
+  /** Facets follow the dataset and the filter; a sort only moves the history. */
+  private _onQueryChanged(_: IVisionLensModel, change: IQueryChange): void {
+    if (change.changed.has('dataset') || change.changed.has('filter')) {
+      this._refresh();
+    } else {
+      this._syncHistory();
+    }
+  }
+
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    if (change.dataset === this.model.dataset) {
+      this._refresh();
+    }
+  }
+
+  private _syncHistory(): void {
+    this._undo.disabled = !this.model.canUndo;
+    this._redo.disabled = !this.model.canRedo;
+  }
+
   private _ctl: AbortController | null = null;
   private _code = new CodeSnippet('jp-VisionLens-filterCode');
   /** Facets the user opened or closed (kept across refreshes). */
@@ -284,6 +314,7 @@ export class FilterPanel extends Widget {
   private _total: HTMLDivElement;
   private _chips: HTMLDivElement;
   private _undo: HTMLButtonElement;
+  private _redo: HTMLButtonElement;
   private _clearAll: HTMLButtonElement;
   private _search: HTMLInputElement;
   private _body: HTMLDivElement;

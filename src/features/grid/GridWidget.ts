@@ -8,7 +8,10 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { changeMovesRows } from '../../model/query';
 import {
+  IDataChange,
+  IQueryChange,
   ISearchModel,
   ISearchState,
   IVisionLensModel
@@ -65,10 +68,7 @@ export class GridWidget extends Widget {
       tileSize: this._tileSize,
       onTileSize: size => this.setTileSize(size)
     });
-    this._sort = new SortControl(sort => {
-      this._pages.setSort(sort);
-      this._onQueryChanged();
-    });
+    this._sort = new SortControl(sort => this.model.setSort(sort));
     this._code = new CodeSnippet('jp-VisionLens-viewCode');
     this._scroller = h('div', { className: 'jp-VisionLens-gridScroller' });
     this._scroller.tabIndex = 0;
@@ -106,15 +106,17 @@ export class GridWidget extends Widget {
     this._scroller.addEventListener('mouseover', this);
     this._scroller.addEventListener('mouseleave', this);
 
-    this.model.datasetChanged.connect(this._onQueryChanged, this);
-    this.model.filterChanged.connect(this._onQueryChanged, this);
+    this.model.queryChanged.connect(this._onQueryChanged, this);
     this.model.dataChanged.connect(this._onDataChanged, this);
     this.model.selectionChanged.connect(this._onSelectionChanged, this);
     this.model.viewChanged.connect(this._onViewChanged, this);
     this.model.datasetsChanged.connect(this._updateCounts, this);
     this.model.search.changed.connect(this._onSearchChanged, this);
     this.model.extensions.changed.connect(this._onExtensionsChanged, this);
-    this._onQueryChanged();
+    this._startQuery();
+    if (this.model.query.ranking) {
+      this._onRankingChanged();
+    }
     this._onSearchChanged(this.model.search, this.model.search.state);
   }
 
@@ -186,12 +188,30 @@ export class GridWidget extends Widget {
     this._scroller.focus();
   }
 
-  private _onQueryChanged(): void {
+  private _onQueryChanged(_: IVisionLensModel, change: IQueryChange): void {
+    const { changed } = change;
+    if (
+      changed.has('dataset') ||
+      changed.has('filter') ||
+      changed.has('sort') ||
+      changed.has('rowKind')
+    ) {
+      this._startQuery();
+    }
+    if (changed.has('ranking')) {
+      this._onRankingChanged();
+    }
+  }
+
+  /** Show the model's query from its first row. */
+  private _startQuery(): void {
+    const query = this.model.query;
     this._sort.setModels(
       (this.model.currentInfo?.models ?? []).map(m => m.name)
     );
-    this._pages.setSort(this._sort.sort);
-    this._pages.reset(this.model.dataset, this.model.filter, false);
+    this._sort.setSort(query.sort);
+    this._pages.setSort(query.sort);
+    this._pages.reset(query.dataset, query.filter, false);
     this._clicks.reset();
     this._rows.scrollToTop();
     this._rows.clear();
@@ -208,32 +228,47 @@ export class GridWidget extends Widget {
   }
 
   /**
-   * A search with results shows its samples best first with their scores; a
-   * search being re-run (new filter or k) keeps the previous results until
-   * the new ones arrive; a failed or cleared search shows the query again.
+   * The model's ranking (a search's results, best first) shows instead of
+   * the sorted query, or no more.
    */
+  private _onRankingChanged(): void {
+    const ranking = this.model.query.ranking;
+    this._sort.setSearching(ranking !== null);
+    this._pages.setRanking(ranking);
+    this._clicks.reset();
+    this._rows.scrollToTop();
+    this._pages.ensure(0, 0);
+    this._viewVersion++;
+    this._scheduleRender();
+  }
+
+  /** Tiles show the scores of the search's results (kept while it re-runs). */
   private _onSearchChanged(_: ISearchModel, state: ISearchState | null): void {
     const current = state && state.dataset === this.model.dataset;
     if (current && !state.result && !state.error) {
       return;
     }
-    const hits = current ? (state.result?.results ?? null) : null;
-    const ranking = hits ? hits.map(hit => hit.sample_id) : null;
-    this._scores = new Map((hits ?? []).map(hit => [hit.sample_id, hit.score]));
-    this._sort.setSearching(ranking !== null);
-    const was = this._pages.ranking;
-    if (JSON.stringify(was) !== JSON.stringify(ranking)) {
-      this._pages.setRanking(ranking);
-      this._clicks.reset();
-      this._rows.scrollToTop();
-      this._pages.ensure(0, 0);
-    }
+    const hits = current ? (state.result?.results ?? []) : [];
+    this._scores = new Map(hits.map(hit => [hit.sample_id, hit.score]));
     this._viewVersion++;
     this._scheduleRender();
   }
 
-  private _onDataChanged(): void {
-    this._pages.reset(this.model.dataset, this.model.filter, true);
+  /**
+   * A write the query's rows do not depend on (tags outside the filter)
+   * refetches the pages holding the written samples; any other starts the
+   * query again, the old rows shown until the new ones arrive.
+   */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    const query = this.model.query;
+    if (change.dataset !== query.dataset) {
+      return;
+    }
+    if (changeMovesRows(query, change)) {
+      this._pages.reset(query.dataset, query.filter, true);
+    } else {
+      this._pages.refresh(change.ids);
+    }
     this._scheduleRender();
   }
 

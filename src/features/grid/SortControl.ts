@@ -4,7 +4,8 @@
  * control says so instead.
  */
 import { button, h } from '../../base/dom';
-import { ISort, sortOptions } from '../../model/sorting';
+import { sortOptions } from '../../model/sorting';
+import { ISort } from '../../model/tokens';
 
 /** A select of sort keys and an ascending / descending toggle. */
 export class SortControl {
@@ -63,6 +64,13 @@ export class SortControl {
   }
 
   /** A similarity search orders the grid: the key and direction do not apply. */
+  /** Show `sort` (the model's, after an undo or a dataset change). */
+  setSort(sort: ISort): void {
+    this._select.value = sort.field;
+    this._desc = sort.order === 'desc';
+    this._sync();
+  }
+
   setSearching(searching: boolean): void {
     this._select.hidden = searching;
     this._order.hidden = searching;

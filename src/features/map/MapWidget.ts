@@ -14,7 +14,8 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
-import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { changeMovesRows } from '../../model/query';
+import { CommandIDs, IDataChange, IVisionLensModel } from '../../model/tokens';
 import { MapCanvas } from './MapCanvas';
 import { codeBox, MapTool, setOptions } from './MapControls';
 import { MapPointer } from './MapPointer';
@@ -125,7 +126,7 @@ export class MapWidget extends Widget {
     this._model.datasetChanged.connect(this._onDataset, this);
     this._model.filterChanged.connect(this._onFilter, this);
     this._model.selectionChanged.connect(this._onSelection, this);
-    this._model.dataChanged.connect(this._onFilter, this);
+    this._model.dataChanged.connect(this._onDataChanged, this);
   }
 
   /** The map shown, if any. */
@@ -338,6 +339,14 @@ export class MapWidget extends Widget {
     this._canvas.setData(null);
     if (this.isAttached) {
       void this.load();
+    }
+  }
+
+  /** A write that may move the filter's members (not tags outside it). */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    const query = this._model.query;
+    if (change.dataset === query.dataset && changeMovesRows(query, change)) {
+      this._onFilter();
     }
   }
 

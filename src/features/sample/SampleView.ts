@@ -7,17 +7,21 @@
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { GROUND_TRUTH, ISample, IVisionLensModel } from '../../model/tokens';
+import {
+  GROUND_TRUTH,
+  IDataChange,
+  ISample,
+  IVisionLensModel
+} from '../../model/tokens';
 import { button, fmtInt, h } from '../../base/dom';
 import { renderSampleSections } from '../../ui/contributions';
 import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
-import {
-  getSample,
-  imageUrl,
-  sampleIds,
-  samplesPage
-} from '../../model/sources/samples';
+import { IRowPlace, locateSample, sampleAt } from '../../model/sources/rows';
+import { getSample, imageUrl } from '../../model/sources/samples';
+
+/** Not a row of the view (nothing shown yet). */
+const NOWHERE: IRowPlace = { index: null, total: null, inView: false };
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {
@@ -126,7 +130,12 @@ export class SampleView extends Widget {
         return;
       }
       this._sample = sample;
-      this._index = await this._locate(sampleId, index ?? null, ctl.signal);
+      this._place = await locateSample(
+        this.model,
+        sampleId,
+        index ?? null,
+        ctl.signal
+      );
       this._render();
     } catch (error) {
       if ((error as Error).name !== 'AbortError') {
@@ -136,24 +145,20 @@ export class SampleView extends Widget {
     }
   }
 
-  /** Go to the next (+1) or previous (-1) sample of the current filter. */
+  /** Go to the next (+1) or previous (-1) row of the view, in its order. */
   async step(delta: number): Promise<void> {
-    const dataset = this.model.dataset;
-    if (!dataset || this._index === null) {
+    const { index, total } = this._place;
+    if (!this.model.dataset || index === null) {
       return;
     }
-    const target = this._index + delta;
-    if (target < 0 || (this._total !== null && target >= this._total)) {
+    const target = index + delta;
+    if (target < 0 || (total !== null && target >= total)) {
       return;
     }
-    const page = await samplesPage(this.model, dataset, this.model.filter, {
-      offset: target,
-      limit: 1
-    });
-    this._total = page.total;
-    const next = page.samples[0];
-    if (next) {
-      await this.showSample(next.sample_id, target);
+    const next = await sampleAt(this.model, target);
+    this._place = { ...this._place, total: next.total };
+    if (next.sampleId !== null) {
+      await this.showSample(next.sampleId, target);
     }
   }
 
@@ -179,45 +184,21 @@ export class SampleView extends Widget {
     this._stage.fit();
   }
 
-  private async _locate(
-    sampleId: number,
-    index: number | null,
-    signal: AbortSignal
-  ): Promise<number | null> {
-    const dataset = this.model.dataset as string;
-    if (index !== null) {
-      const page = await samplesPage(
-        this.model,
-        dataset,
-        this.model.filter,
-        { offset: index, limit: 1 },
-        signal
-      );
-      this._total = page.total;
-      if (page.samples[0]?.sample_id === sampleId) {
-        return index;
-      }
-    }
-    const { ids, total } = await sampleIds(
-      this.model,
-      dataset,
-      this.model.filter,
-      signal
-    );
-    this._total = total;
-    const found = ids.indexOf(sampleId);
-    return found >= 0 ? found : null;
-  }
-
   private _onDatasetChanged(): void {
     this._sample = null;
-    this._index = null;
+    this._place = NOWHERE;
     this._render();
   }
 
-  private _reload(): void {
-    if (this._sample) {
-      void this.showSample(this._sample.sample_id, this._index);
+  /** Data changed: show the sample again if the write may have touched it. */
+  private _reload(_: IVisionLensModel, change: IDataChange): void {
+    const shown = this._sample;
+    if (
+      shown &&
+      change.dataset === this.model.dataset &&
+      (change.ids === null || change.ids.includes(shown.sample_id))
+    ) {
+      void this.showSample(shown.sample_id, this._place.index);
     }
   }
 
@@ -233,11 +214,14 @@ export class SampleView extends Widget {
     }
     this.title.label = s.file_name.split('/').pop() || s.file_name;
     this._name.textContent = s.file_name;
+    const { index, total, inView } = this._place;
     this._position.textContent =
-      this._index !== null
-        ? `${fmtInt(this._index + 1)} of ${fmtInt(this._total)}`
-        : 'not in the current filter';
-    this._position.dataset.index = String(this._index ?? '');
+      index !== null
+        ? `${fmtInt(index + 1)} of ${fmtInt(total)}`
+        : inView
+          ? 'in the current filter'
+          : 'not in the current filter';
+    this._position.dataset.index = String(index ?? '');
     this._tags.textContent = s.tags.length
       ? `tags: ${s.tags.join(', ')}`
       : 'no tags';
@@ -308,8 +292,7 @@ export class SampleView extends Widget {
   }
 
   private _sample: ISample | null = null;
-  private _index: number | null = null;
-  private _total: number | null = null;
+  private _place: IRowPlace = NOWHERE;
   private _ctl: AbortController | null = null;
   private _name: HTMLSpanElement;
   private _position: HTMLSpanElement;

@@ -2,7 +2,8 @@ import { ServerConnection } from '@jupyterlab/services';
 import { StateDB } from '@jupyterlab/statedb';
 
 import { VisionLensClient } from '../../api/client';
-import { STATE_KEY, VisionLensModel } from '../model';
+import { VisionLensModel } from '../model';
+import { STATE_KEY } from '../persistence';
 import { rangeIds } from '../selection';
 import { setCategorical, setRange } from '../filters';
 
@@ -28,12 +29,12 @@ describe('VisionLensModel filters', () => {
     model.setFilter(JSON.parse(JSON.stringify(b))); // same filter: ignored
     expect(seen).toHaveLength(2);
     expect(model.canUndo).toBe(true);
-    expect(model.undoFilter()).toBe(true);
+    expect(model.undo()).toBe(true);
     expect(model.filter).toEqual(a);
-    expect(model.undoFilter()).toBe(true);
+    expect(model.undo()).toBe(true);
     expect(model.filter).toEqual({});
     expect(model.canUndo).toBe(false);
-    expect(model.undoFilter()).toBe(false);
+    expect(model.undo()).toBe(false);
     expect(seen).toHaveLength(4);
   });
 

@@ -1,10 +1,4 @@
-import {
-  MAX_CODE_IDS,
-  samplesCode,
-  selectCode,
-  sortOptions,
-  sortQuery
-} from '../sorting';
+import { MAX_CODE_IDS, selectCode, sortOptions, sortQuery } from '../sorting';
 
 describe('sortOptions', () => {
   it('offers sample columns, ground-truth summaries and three keys per model', () => {
@@ -43,28 +37,6 @@ describe('sortQuery', () => {
       sort: 'box_max.score.m1',
       order: 'desc'
     });
-  });
-});
-
-describe('samplesCode', () => {
-  it('writes the call the server writes for a page (view_code.py)', () => {
-    expect(samplesCode('toy', {})).toBe("vl.dataset('toy').samples()");
-    expect(
-      samplesCode(
-        "it's",
-        { sample: { split: { in: ['val'] } }, tags: { any: ['a'] } },
-        { field: 'box_max.score.m1', order: 'desc' }
-      )
-    ).toBe(
-      "vl.dataset(\"it's\").samples(filter={'sample': {'split': " +
-        "{'in': ['val']}}, 'tags': {'any': ['a']}}, " +
-        "sort='box_max.score.m1', order='desc')"
-    );
-    const ids = Array.from({ length: MAX_CODE_IDS + 1 }, (_, i) => i);
-    expect(samplesCode('toy', { ids })).toBeNull();
-    expect(samplesCode('toy', { ids: [1, 2] })).toBe(
-      "vl.dataset('toy').samples(filter={'ids': [1, 2]})"
-    );
   });
 });
 

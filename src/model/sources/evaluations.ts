@@ -40,6 +40,6 @@ export async function runEvaluation(
 ): Promise<string> {
   const started = await model.client.startEvaluation(dataset, request);
   const job = await model.client.waitForJob(started, { onUpdate });
-  model.notifyDataChanged();
+  model.notifyDataChanged({ dataset, kind: 'evaluation', ids: null });
   return String(job.result?.key ?? '');
 }

@@ -63,6 +63,26 @@ export function facets(
   return model.client.facets(dataset, filter, signal);
 }
 
+/**
+ * The notebook call returning the samples matching `filter` (the server's
+ * `code` of a samples page, `catalog/view_code.py`), or null when it has none.
+ */
+export async function viewCode(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<string | null> {
+  const page = await samplesPage(
+    model,
+    dataset,
+    filter,
+    { offset: 0, limit: 0 },
+    signal
+  );
+  return page.code ?? null;
+}
+
 /** The number of samples of a dataset (an exact count, no filter). */
 export async function datasetTotal(
   model: IVisionLensModel,

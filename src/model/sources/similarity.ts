@@ -51,6 +51,6 @@ export async function findDuplicates(
   void model.jobs.refresh();
   await model.client.waitForJob(job, { onUpdate });
   const result = await lastDuplicates(model, dataset);
-  model.notifyDataChanged();
+  model.notifyDataChanged({ dataset, kind: 'fields', ids: null });
   return result;
 }
