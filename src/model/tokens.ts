@@ -155,6 +155,12 @@ export namespace CommandIDs {
   export const clearSelection = 'visionlens:clear-selection';
   export const tagSelected = 'visionlens:tag-selected';
   export const moreLikeThis = 'visionlens:more-like-this';
+  export const gridMoveLeft = 'visionlens:grid-move-left';
+  export const gridMoveRight = 'visionlens:grid-move-right';
+  export const gridMoveUp = 'visionlens:grid-move-up';
+  export const gridMoveDown = 'visionlens:grid-move-down';
+  export const gridToggleSelected = 'visionlens:grid-toggle-selected';
+  export const gridOpenSample = 'visionlens:grid-open-sample';
   export const clearSearch = 'visionlens:clear-search';
   export const computeEmbeddings = 'visionlens:compute-embeddings';
   export const openDuplicates = 'visionlens:open-duplicates';

@@ -19,6 +19,7 @@ import {
 import { h } from '../../base/dom';
 import { GridInput } from './gridInput';
 import { GridClickSelection } from '../../model/gridSelection';
+import { GridFocus } from './gridFocus';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { GridToolbar } from './GridToolbar';
 import { GridTooltip } from './GridTooltip';
@@ -72,19 +73,31 @@ export class GridWidget extends Widget {
     this._code = new CodeSnippet('jp-VisionLens-viewCode');
     this._scroller = h('div', { className: 'jp-VisionLens-gridScroller' });
     this._scroller.tabIndex = 0;
+    this._scroller.setAttribute('role', 'grid');
+    this._scroller.setAttribute('aria-multiselectable', 'true');
+    this._scroller.setAttribute('aria-label', 'Samples');
     this._sizer = h('div', { className: 'jp-VisionLens-gridSizer' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
     this._tooltip = new GridTooltip(this.model);
     this._clicks = new GridClickSelection(this.model, this._pages);
+    this._rows = new GridRows(this._scroller, this._sizer);
+    this.focus = new GridFocus({
+      model: this.model,
+      commands: this._commands,
+      scroller: this._scroller,
+      rows: this._rows,
+      pages: this._pages,
+      render: () => this._scheduleRender()
+    });
     this._input = new GridInput({
       model: this.model,
       commands: this._commands,
       pages: this._pages,
       clicks: this._clicks,
       tooltip: this._tooltip,
+      focus: this.focus,
       host: this.node
     });
-    this._rows = new GridRows(this._scroller, this._sizer);
     this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,
@@ -102,7 +115,6 @@ export class GridWidget extends Widget {
     this._scroller.addEventListener('scroll', this, { passive: true });
     this._scroller.addEventListener('click', this);
     this._scroller.addEventListener('dblclick', this);
-    this._scroller.addEventListener('keydown', this);
     this._scroller.addEventListener('mouseover', this);
     this._scroller.addEventListener('mouseleave', this);
 
@@ -121,6 +133,8 @@ export class GridWidget extends Widget {
   }
 
   readonly model: IVisionLensModel;
+  /** The keyboard focus (moved by the grid commands). */
+  readonly focus: GridFocus;
 
   /** Number of tile elements in the DOM (bounded by the viewport). */
   get tileCount(): number {
@@ -212,6 +226,7 @@ export class GridWidget extends Widget {
     this._sort.setSort(query.sort);
     this._pages.setSort(query.sort);
     this._pages.reset(query.dataset, query.filter, false);
+    this.focus.reset();
     this._clicks.reset();
     this._rows.scrollToTop();
     this._rows.clear();
@@ -235,6 +250,7 @@ export class GridWidget extends Widget {
     const ranking = this.model.query.ranking;
     this._sort.setSearching(ranking !== null);
     this._pages.setRanking(ranking);
+    this.focus.reset();
     this._clicks.reset();
     this._rows.scrollToTop();
     this._pages.ensure(0, 0);
@@ -363,7 +379,9 @@ export class GridWidget extends Widget {
         this._viewVersion,
         sample ? (this._scores.get(sample.sample_id) ?? null) : null
       );
+      this.focus.mark(el, index);
     });
+    this.focus.afterRender();
     window.clearTimeout(this._settle);
     if (view.moved > 2 * view.viewport) {
       this._settle = window.setTimeout(() => this._scheduleRender(), SETTLE_MS);

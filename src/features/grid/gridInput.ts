@@ -1,12 +1,13 @@
 /**
- * Pointer and keyboard input on the grid's tiles: click / Shift / Ctrl
- * selection, double-click or Enter opens the sample view, Escape clears the
- * selection, Ctrl+A selects every matching sample, hover shows the summary.
+ * Pointer input on the grid's tiles: click / Shift / Ctrl selection (the
+ * clicked tile takes the keyboard focus), double-click opens the sample
+ * view, hover shows the summary. Keys are commands (`gridFocus.ts`).
  */
 import { CommandRegistry } from '@lumino/commands';
 
 import { CommandIDs, ISample, IVisionLensModel } from '../../model/tokens';
 import { GridClickSelection } from '../../model/gridSelection';
+import { GridFocus } from './gridFocus';
 import { GridTooltip } from './GridTooltip';
 import { PageCache } from '../../model/pages';
 import { ITileEl } from './tiles';
@@ -18,11 +19,12 @@ export interface IGridInputOptions {
   pages: PageCache;
   clicks: GridClickSelection;
   tooltip: GridTooltip;
+  focus: GridFocus;
   /** Where the tooltip is positioned. */
   host: HTMLElement;
 }
 
-/** Handles the grid scroller's click, dblclick, keydown, mouseover, mouseleave. */
+/** Handles the grid scroller's click, dblclick, mouseover and mouseleave. */
 export class GridInput {
   constructor(private readonly _o: IGridInputOptions) {}
 
@@ -33,9 +35,6 @@ export class GridInput {
         break;
       case 'dblclick':
         this._openTile(event.target as Element);
-        break;
-      case 'keydown':
-        this._onKeyDown(event as KeyboardEvent);
         break;
       case 'mouseover':
         this._onHover(event as MouseEvent);
@@ -63,6 +62,7 @@ export class GridInput {
   private async _onClick(event: MouseEvent): Promise<void> {
     const hit = this._tileOf(event.target);
     if (hit) {
+      this._o.focus.set(hit.index);
       await this._o.clicks.click(hit.index, hit.sample.sample_id, {
         shift: event.shiftKey,
         additive: event.ctrlKey || event.metaKey
@@ -78,17 +78,6 @@ export class GridInput {
         sampleId: hit.sample.sample_id,
         index: hit.index
       });
-    }
-  }
-
-  private _onKeyDown(event: KeyboardEvent): void {
-    if (event.key === 'Enter') {
-      this._openTile(document.activeElement);
-    } else if (event.key === 'Escape') {
-      this._o.model.clearSelection();
-    } else if ((event.ctrlKey || event.metaKey) && event.key === 'a') {
-      event.preventDefault();
-      this._o.model.selectAllMatching();
     }
   }
 

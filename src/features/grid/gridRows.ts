@@ -47,6 +47,29 @@ export class GridRows {
   }
 
   /** Back to the top (a new query). */
+  /** Tiles per row (0 before the first render). */
+  get columns(): number {
+    return this._cols;
+  }
+
+  /**
+   * Scroll by the least amount that shows position `index` whole (a move of
+   * at most a screen, which the scroll map passes on pixel for pixel).
+   */
+  reveal(index: number): void {
+    if (this._cols === 0) {
+      return;
+    }
+    const y = Math.floor(index / this._cols) * (this._tile + GAP);
+    const bottom = y + this._tile + 2 * GAP;
+    const viewport = this._scroller.clientHeight || 600;
+    if (y < this._top) {
+      this._scroller.scrollTop += y - this._top;
+    } else if (bottom > this._top + viewport) {
+      this._scroller.scrollTop += bottom - this._top - viewport;
+    }
+  }
+
   scrollToTop(): void {
     this._scroller.scrollTop = 0;
     this._scroll.reset();
@@ -122,7 +145,10 @@ export class GridRows {
   }
 
   private _createRow(cols: number, tile: number): IRowEl {
-    const row: IRowEl = h('div', { className: 'jp-VisionLens-gridRow' });
+    const row: IRowEl = h('div', {
+      className: 'jp-VisionLens-gridRow',
+      attrs: { role: 'row' }
+    });
     row.style.height = `${tile}px`;
     for (let c = 0; c < cols; c++) {
       row.appendChild(createTile(c, tile, GAP));

@@ -71,6 +71,30 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       grid.current?.content.setPageSize(pageSize);
     });
 
+    // The grid's keys: commands bound in schema/grid.json (arrow keys, Space,
+    // Enter; Escape and Accel A run the core selection commands).
+    const focused = () => grid.current?.content.focus ?? null;
+    const moves: [string, string, number, number][] = [
+      [CommandIDs.gridMoveLeft, 'Focus the Tile on the Left', -1, 0],
+      [CommandIDs.gridMoveRight, 'Focus the Tile on the Right', 1, 0],
+      [CommandIDs.gridMoveUp, 'Focus the Tile Above', 0, -1],
+      [CommandIDs.gridMoveDown, 'Focus the Tile Below', 0, 1]
+    ];
+    for (const [id, label, dx, dy] of moves) {
+      app.commands.addCommand(id, {
+        label: `VisionLens Grid: ${label}`,
+        execute: () => focused()?.move(dx, dy)
+      });
+    }
+    app.commands.addCommand(CommandIDs.gridToggleSelected, {
+      label: 'VisionLens Grid: Select or Unselect the Focused Tile',
+      execute: () => focused()?.toggle()
+    });
+    app.commands.addCommand(CommandIDs.gridOpenSample, {
+      label: 'VisionLens Grid: Open the Focused Tile',
+      execute: () => focused()?.open()
+    });
+
     /** The sample id of the tile the context menu was opened on. */
     const tileSampleId = (): number | null => {
       const node = app.contextMenuHitTest(

@@ -28,6 +28,7 @@ export function createTile(col: number, tile: number, gap: number): ITileEl {
   el.style.height = `${tile}px`;
   el.style.left = `${gap + col * (tile + gap)}px`;
   el.tabIndex = -1;
+  el.setAttribute('role', 'gridcell');
   const img = h('img', { className: 'jp-VisionLens-tileImage' });
   img.alt = '';
   img.decoding = 'async';
@@ -118,7 +119,9 @@ export function fillTile(
   } else {
     el.dataset.score = String(score);
   }
-  el.classList.toggle('jp-mod-selected', model.isSelected(sample.sample_id));
+  const selected = model.isSelected(sample.sample_id);
+  el.classList.toggle('jp-mod-selected', selected);
+  el.setAttribute('aria-selected', String(selected));
   el.setAttribute('aria-label', sample.file_name);
   const caption = el._caption as HTMLDivElement;
   const shown = model.visibleFields

@@ -1,17 +1,36 @@
 /**
  * The sample view's image stage: the full image with its boxes and
  * segmentation overlay, zoomed with the wheel (around the pointer) and panned
- * by dragging; fits the image on load and on resize.
+ * by dragging with the middle button, with Shift, or with the pan tool; a
+ * plain drag is left to the tool in use (`select` does nothing yet: editing
+ * tools come there). Fits the image on load and on resize.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
 import { createOverlay, drawBoxes } from '../../ui/labels/boxes';
 import { h } from '../../base/dom';
 
+/** What a plain primary-button drag on the stage does. */
+export type StageTool = 'select' | 'pan';
+
+/** Whether a pointer-down starts a pan under `tool`. */
+export function startsPan(
+  tool: StageTool,
+  event: Pick<PointerEvent, 'button' | 'shiftKey'>
+): boolean {
+  return (
+    event.button === 1 ||
+    (event.button === 0 && (tool === 'pan' || event.shiftKey))
+  );
+}
+
 /** The zoomable, pannable image of one sample. */
 export class SampleStage {
   constructor(model: IVisionLensModel) {
     this._model = model;
-    this.node = h('div', { className: 'jp-VisionLens-stage' });
+    this.node = h('div', {
+      className: 'jp-VisionLens-stage',
+      attrs: { 'data-tool': 'select' }
+    });
     this._canvas = h('div', { className: 'jp-VisionLens-canvas' });
     this._img = h('img', { className: 'jp-VisionLens-fullImage' });
     this._img.alt = '';
@@ -62,6 +81,16 @@ export class SampleStage {
     });
   }
 
+  /** The tool of a plain drag. */
+  get tool(): StageTool {
+    return this._tool;
+  }
+
+  setTool(tool: StageTool): void {
+    this._tool = tool;
+    this.node.dataset.tool = tool;
+  }
+
   handleEvent(event: Event): void {
     switch (event.type) {
       case 'wheel':
@@ -69,6 +98,10 @@ export class SampleStage {
         break;
       case 'pointerdown': {
         const e = event as PointerEvent;
+        if (!startsPan(this._tool, e)) {
+          break;
+        }
+        e.preventDefault();
         this._drag = { x: e.clientX, y: e.clientY, tx: this._tx, ty: this._ty };
         this.node.setPointerCapture(e.pointerId);
         this.node.classList.add('jp-mod-dragging');
@@ -124,6 +157,7 @@ export class SampleStage {
     }
   }
 
+  private _tool: StageTool = 'select';
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;
   private _canvas: HTMLDivElement;

@@ -39,6 +39,13 @@ export class SampleView extends Widget {
     const prev = button('◀ Prev', 'jp-VisionLens-prev', () => this.step(-1));
     const next = button('Next ▶', 'jp-VisionLens-next', () => this.step(1));
     const fit = button('Fit', 'jp-VisionLens-fit', () => this._stage.fit());
+    const pan = button('Pan', 'jp-VisionLens-panTool', () => {
+      const on = this._stage.tool !== 'pan';
+      this._stage.setTool(on ? 'pan' : 'select');
+      pan.setAttribute('aria-pressed', String(on));
+    });
+    pan.title = 'Drag to pan (also: middle button, or Shift and drag)';
+    pan.setAttribute('aria-pressed', 'false');
     const similar = button(
       'More like this',
       'jp-VisionLens-moreLikeThis',
@@ -79,6 +86,7 @@ export class SampleView extends Widget {
           this._name,
           h('span', { className: 'jp-VisionLens-spacer' }),
           similar,
+          pan,
           fit
         ),
         h(
