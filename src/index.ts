@@ -7,18 +7,18 @@
  */
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
-import { bridgePlugin } from './bridge';
-import { corePlugin } from './plugins/core';
-import { datasetsPlugin } from './plugins/datasets';
-import { filtersPlugin } from './plugins/filters';
-import { gridPlugin } from './plugins/grid';
-import { jobsPlugin } from './plugins/jobs';
-import { pluginsPlugin } from './plugins/plugins';
-import { samplePlugin } from './plugins/sample';
-import { similarityPlugin } from './plugins/similarity';
-import { evaluationPlugin } from './evaluation/plugin';
-import { mapPlugin } from './map/plugin';
-import { blindSpotsPlugin } from './plugins/blindspots';
+import { bridgePlugin } from './features/bridge/plugin';
+import { corePlugin } from './features/core/plugin';
+import { datasetsPlugin } from './features/datasets/plugin';
+import { filtersPlugin } from './features/filters/plugin';
+import { gridPlugin } from './features/grid/plugin';
+import { jobsPlugin } from './features/jobs/plugin';
+import { pluginsPlugin } from './features/plugins/plugin';
+import { samplePlugin } from './features/sample/plugin';
+import { similarityPlugin } from './features/similarity/plugin';
+import { evaluationPlugin } from './features/evaluation/plugin';
+import { mapPlugin } from './features/map/plugin';
+import { blindSpotsPlugin } from './features/blindspots/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -37,7 +37,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
 
 export default plugins;
 
-export * from './tokens';
-export { JobError } from './client';
-export { VisionLensAPIError } from './restTransport';
-export { classColor, hashString } from './colors';
+export * from './model/tokens';
+export { JobError } from './api/client';
+export { VisionLensAPIError } from './api/restTransport';
+export { classColor, hashString } from './base/colors';

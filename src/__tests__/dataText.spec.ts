@@ -2,10 +2,10 @@
  * Hostile dataset text (issue #33): `constructor`, `__proto__` and `toString`
  * as class, field and tag names, and bidi controls in file names.
  */
-import { classColor } from '../colors';
-import { ownValue, visibleText } from '../dataText';
-import { h, sampleField } from '../dom';
-import { metricLabel } from '../blindspots/format';
+import { classColor } from '../base/colors';
+import { ownValue, visibleText } from '../base/dataText';
+import { h, sampleField } from '../base/dom';
+import { metricLabel } from '../features/blindspots/format';
 
 const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
 

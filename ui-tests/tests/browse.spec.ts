@@ -44,6 +44,32 @@ test.describe('Browsing', () => {
       .toEqual(rest.samples.map((s: any) => s.sample_id));
   });
 
+  test('tiles are grid cells the keyboard moves through, selects and opens', async ({
+    page
+  }) => {
+    const grid = await openGrid(page, DEMO);
+    await command(page, 'visionlens:clear-filters');
+    await command(page, 'visionlens:clear-selection');
+    await expect(grid.locator('[role="grid"] [role="row"] [role="gridcell"]').first()).toBeVisible();
+    const tile = (i: number) => grid.locator(`.jp-VisionLens-tile[data-index="${i}"]`);
+    await tile(0).click();
+    await expect(tile(0)).toHaveAttribute('aria-selected', 'true');
+    await page.keyboard.press('ArrowRight');
+    await expect(tile(1)).toBeFocused();
+    await expect(tile(1)).toHaveAttribute('tabindex', '0');
+    await page.keyboard.press('Space');
+    await expect(tile(1)).toHaveAttribute('aria-selected', 'true');
+    await expect(tile(0)).toHaveAttribute('aria-selected', 'true');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    await expect(tile(1)).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(grid.locator('[aria-selected="true"]')).toHaveCount(0);
+    await page.keyboard.press('Enter');
+    const view = page.locator('#visionlens-sample-main');
+    await expect(view.locator('.jp-VisionLens-samplePosition')).toHaveText(/^2 of /);
+  });
+
   test('checking one facet value keeps the others with their counts', async ({
     page,
     request

@@ -1,0 +1,363 @@
+/**
+ * The one REST client of the lab extension (`{base_url}visionlens/api/`).
+ *
+ * Built from the application's `serviceManager.serverSettings`, so base_url
+ * prefixes, tokens and XSRF cookies are handled as for every other JupyterLab
+ * request. The model token exposes it; panels never build URLs or call
+ * `fetch` themselves. The HTTP side (URLs, requests, error answers) is in
+ * `restTransport.ts`; this file has one typed method per endpoint.
+ */
+import {
+  IIngestRequest,
+  IVisionLensClient,
+  IWaitForJobOptions
+} from './interfaces';
+import {
+  IDatasetDetail,
+  IDatasetInfo,
+  IDuplicatesRequest,
+  IDuplicatesResult,
+  IEmbeddingModel,
+  IEmbedRequest,
+  IEvaluationReport,
+  IEvaluationRequest,
+  IEvaluationSummary,
+  IFacets,
+  IFilter,
+  IJob,
+  IPluginsListing,
+  IQueryOptions,
+  ISample,
+  ISamplesPage,
+  ISearchRequest,
+  ISearchResult,
+  IVectorSpace
+} from './types';
+import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
+import {
+  BlindSpotVerdict,
+  IBlindSpotsRequest,
+  IBlindSpotsResult
+} from './blindSpotTypes';
+import { followJob } from './jobs';
+import { RestTransport, VisionLensAPIError } from './restTransport';
+
+/** How often `waitForJob` polls by default, in ms. */
+export const JOB_POLL_MS = 500;
+
+/** A job that ended without a result (`failed` or `cancelled`). */
+export class JobError extends Error {
+  constructor(readonly job: IJob) {
+    super(
+      job.status === 'cancelled'
+        ? `${job.kind} job ${job.id} was cancelled`
+        : `${job.kind} job ${job.id} failed: ${job.error ?? job.message ?? 'unknown error'}`
+    );
+    this.name = 'JobError';
+  }
+}
+
+const enc = encodeURIComponent;
+
+/** The typed REST client behind the model token. */
+export class VisionLensClient
+  extends RestTransport
+  implements IVisionLensClient
+{
+  async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {
+    const data = await this._request<{ datasets: IDatasetInfo[] }>('datasets', {
+      signal
+    });
+    return data.datasets;
+  }
+
+  getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail> {
+    return this._request(`datasets/${enc(name)}`, { signal });
+  }
+
+  async ingest(body: IIngestRequest): Promise<IJob> {
+    const data = await this._post<{ job: IJob }>('datasets', body);
+    return data.job;
+  }
+
+  async deleteDataset(name: string): Promise<void> {
+    await this._request(`datasets/${enc(name)}`, { method: 'DELETE' });
+  }
+
+  async listJobs(signal?: AbortSignal): Promise<IJob[]> {
+    const data = await this._request<{ jobs: IJob[] }>('jobs', { signal });
+    return data.jobs;
+  }
+
+  getJob(id: string, signal?: AbortSignal): Promise<IJob> {
+    return this._request(`jobs/${enc(id)}`, { signal });
+  }
+
+  cancelJob(id: string): Promise<IJob> {
+    return this._request(`jobs/${enc(id)}`, { method: 'DELETE' });
+  }
+
+  async waitForJob(
+    job: IJob | string,
+    options: IWaitForJobOptions = {}
+  ): Promise<IJob> {
+    const { signal, onUpdate } = options;
+    const first =
+      typeof job === 'string' ? await this.getJob(job, signal) : job;
+    const last = await followJob((id, s) => this.getJob(id, s), first, {
+      intervalMs: options.intervalMs ?? JOB_POLL_MS,
+      signal,
+      onUpdate
+    });
+    if (last.status !== 'done') {
+      throw new JobError(last);
+    }
+    return last;
+  }
+
+  querySamples(
+    dataset: string,
+    filter: IFilter,
+    options: IQueryOptions,
+    signal?: AbortSignal
+  ): Promise<ISamplesPage> {
+    return this._post(
+      `datasets/${enc(dataset)}/samples/query`,
+      { filter, ...options },
+      signal
+    );
+  }
+
+  getSample(
+    dataset: string,
+    sampleId: number,
+    signal?: AbortSignal
+  ): Promise<ISample> {
+    return this._request(`datasets/${enc(dataset)}/samples/${sampleId}`, {
+      signal
+    });
+  }
+
+  ids(
+    dataset: string,
+    filter: IFilter,
+    signal?: AbortSignal
+  ): Promise<{ ids: number[]; total: number }> {
+    return this._post(`datasets/${enc(dataset)}/ids`, { filter }, signal);
+  }
+
+  tags(
+    dataset: string,
+    filter: IFilter,
+    add: string[],
+    remove: string[]
+  ): Promise<{ updated: number }> {
+    return this._post(`datasets/${enc(dataset)}/tags`, { filter, add, remove });
+  }
+
+  facets(
+    dataset: string,
+    filter: IFilter,
+    signal?: AbortSignal
+  ): Promise<IFacets> {
+    const q = enc(JSON.stringify(filter));
+    return this._request(`datasets/${enc(dataset)}/facets?filter=${q}`, {
+      signal
+    });
+  }
+
+  async listEvaluations(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationSummary[]> {
+    const data = await this._request<{ evaluations: IEvaluationSummary[] }>(
+      `datasets/${enc(dataset)}/evaluations`,
+      { signal }
+    );
+    return data.evaluations;
+  }
+
+  getEvaluation(
+    dataset: string,
+    key: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationReport> {
+    return this._request(`datasets/${enc(dataset)}/evaluations/${enc(key)}`, {
+      signal
+    });
+  }
+
+  async startEvaluation(
+    dataset: string,
+    request: IEvaluationRequest
+  ): Promise<IJob> {
+    const data = await this._post<{ job: IJob }>(
+      `datasets/${enc(dataset)}/evaluations`,
+      request
+    );
+    return data.job;
+  }
+
+  async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {
+    // A bare list as specified in issue #11; `{models}` like the other lists too.
+    const data = await this._request<
+      IEmbeddingModel[] | { models: IEmbeddingModel[] }
+    >('models', { signal });
+    return Array.isArray(data) ? data : data.models;
+  }
+
+  listPlugins(signal?: AbortSignal): Promise<IPluginsListing> {
+    return this._request<IPluginsListing>('plugins', { signal });
+  }
+
+  embed(dataset: string, request: IEmbedRequest = {}): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/embed`, request);
+  }
+
+  search(
+    dataset: string,
+    request: ISearchRequest,
+    signal?: AbortSignal
+  ): Promise<ISearchResult> {
+    return this._post(`datasets/${enc(dataset)}/search`, request, signal);
+  }
+
+  async listSpaces(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IVectorSpace[]> {
+    const data = await this._request<{ spaces: IVectorSpace[] }>(
+      `datasets/${enc(dataset)}/spaces`,
+      { signal }
+    );
+    return data.spaces;
+  }
+
+  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/duplicates`, request);
+  }
+
+  async lastDuplicates(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IDuplicatesResult | null> {
+    try {
+      return await this._request<IDuplicatesResult>(
+        `datasets/${enc(dataset)}/duplicates`,
+        { signal }
+      );
+    } catch (error) {
+      // 404 is also "no such dataset": that one is not news to a panel showing it.
+      if (error instanceof VisionLensAPIError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  startBlindSpots(dataset: string, request: IBlindSpotsRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/blindspots`, request);
+  }
+
+  async lastBlindSpots(
+    dataset: string,
+    model: string,
+    signal?: AbortSignal
+  ): Promise<IBlindSpotsResult | null> {
+    try {
+      return await this._request<IBlindSpotsResult>(
+        `datasets/${enc(dataset)}/blindspots?model=${enc(model)}`,
+        { signal }
+      );
+    } catch (error) {
+      // 404: no result for this model yet (or no such dataset, which the panel shows).
+      if (error instanceof VisionLensAPIError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  async reviewBlindSpot(
+    dataset: string,
+    findingId: string,
+    verdict: BlindSpotVerdict
+  ): Promise<void> {
+    await this._post(
+      `datasets/${enc(dataset)}/blindspots/${enc(findingId)}/review`,
+      { verdict }
+    );
+  }
+
+  async listMaps(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IMapDescriptor[]> {
+    const data = await this._request<{ maps: IMapDescriptor[] }>(
+      `datasets/${enc(dataset)}/maps`,
+      { signal }
+    );
+    return data.maps;
+  }
+
+  requestMap(
+    dataset: string,
+    request: IMapRequest
+  ): Promise<{ map?: IMapDescriptor; job?: IJob }> {
+    return this._post(`datasets/${enc(dataset)}/maps`, request);
+  }
+
+  mapPoints(
+    dataset: string,
+    mapId: string,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/points`, {
+      signal
+    });
+  }
+
+  mapValues(
+    dataset: string,
+    mapId: string,
+    field: string,
+    model?: string | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    const q = `field=${enc(field)}${model ? `&model=${enc(model)}` : ''}`;
+    return this._binary(
+      `datasets/${enc(dataset)}/maps/${enc(mapId)}/values?${q}`,
+      { signal }
+    );
+  }
+
+  mapSelect(
+    dataset: string,
+    mapId: string,
+    shape: MapShape,
+    filter?: IFilter | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    const body = filter ? { ...shape, filter } : shape;
+    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/select`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/octet-stream'
+      },
+      signal
+    });
+  }
+
+  imageUrl(dataset: string, sampleId: number, size?: number): string {
+    const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
+    return size ? `${url}?size=${size}` : url;
+  }
+
+  /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */
+  private async _started(endpoint: string, body: unknown): Promise<IJob> {
+    const data = await this._post<IJob | { job: IJob }>(endpoint, body);
+    return 'job' in data ? data.job : data;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The interface of the REST client (`VisionLensClient` implements it) and the
+ * request shapes that only the client takes.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  IDatasetDetail,
+  IDatasetInfo,
+  IDuplicatesRequest,
+  IDuplicatesResult,
+  IEmbeddingModel,
+  IEmbedRequest,
+  IEvaluationReport,
+  IEvaluationRequest,
+  IEvaluationSummary,
+  IFacets,
+  IFilter,
+  IJob,
+  IPluginsListing,
+  IQueryOptions,
+  ISample,
+  ISamplesPage,
+  ISearchRequest,
+  ISearchResult,
+  IVectorSpace
+} from './types';
+import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
+import {
+  BlindSpotVerdict,
+  IBlindSpotsRequest,
+  IBlindSpotsResult
+} from './blindSpotTypes';
+
+/** The body of `POST /datasets` (an ingest). */
+export interface IIngestRequest {
+  source: string;
+  name: string;
+  format?: string;
+  images?: string;
+  split?: string;
+}
+
+/** How `waitForJob` follows a job. */
+export interface IWaitForJobOptions {
+  /** Stop waiting (the job itself goes on): the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Poll interval in ms (default 500). */
+  intervalMs?: number;
+  /** Called with every state seen, the first and the last included. */
+  onUpdate?: (job: IJob) => void;
+}
+
+/** Typed REST client of `{base_url}visionlens/api/`: the only way to the server. */
+export interface IVisionLensClient {
+  /** The Jupyter server connection every request goes through. */
+  readonly serverSettings: ServerConnection.ISettings;
+  listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]>;
+  getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail>;
+  /** Start an ingest job. */
+  ingest(body: IIngestRequest): Promise<IJob>;
+  deleteDataset(name: string): Promise<void>;
+  listJobs(signal?: AbortSignal): Promise<IJob[]>;
+  getJob(id: string, signal?: AbortSignal): Promise<IJob>;
+  /** Ask the server to cancel a job; answers its state after the request. */
+  cancelJob(id: string): Promise<IJob>;
+  /**
+   * Poll a job until it ends. Resolves with the `done` job; rejects with a
+   * `JobError` when it failed or was cancelled, with an AbortError when
+   * `options.signal` is aborted.
+   */
+  waitForJob(job: IJob | string, options?: IWaitForJobOptions): Promise<IJob>;
+  querySamples(
+    dataset: string,
+    filter: IFilter,
+    options: IQueryOptions,
+    signal?: AbortSignal
+  ): Promise<ISamplesPage>;
+  getSample(
+    dataset: string,
+    sampleId: number,
+    signal?: AbortSignal
+  ): Promise<ISample>;
+  ids(
+    dataset: string,
+    filter: IFilter,
+    signal?: AbortSignal
+  ): Promise<{ ids: number[]; total: number }>;
+  tags(
+    dataset: string,
+    filter: IFilter,
+    add: string[],
+    remove: string[]
+  ): Promise<{ updated: number }>;
+  facets(
+    dataset: string,
+    filter: IFilter,
+    signal?: AbortSignal
+  ): Promise<IFacets>;
+  /** Stored evaluations of a dataset, newest first. */
+  listEvaluations(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationSummary[]>;
+  getEvaluation(
+    dataset: string,
+    key: string,
+    signal?: AbortSignal
+  ): Promise<IEvaluationReport>;
+  /** Start an evaluation job. */
+  startEvaluation(dataset: string, request: IEvaluationRequest): Promise<IJob>;
+  /** Embedding models usable here (`GET /models`). */
+  listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
+  /** Start an embedding job (only samples without a vector for the model). */
+  embed(dataset: string, request?: IEmbedRequest): Promise<IJob>;
+  /** Similarity or text search, best first, within `request.filter`. */
+  search(
+    dataset: string,
+    request: ISearchRequest,
+    signal?: AbortSignal
+  ): Promise<ISearchResult>;
+  /** The vector spaces of a dataset (one per embedding model). */
+  listSpaces(dataset: string, signal?: AbortSignal): Promise<IVectorSpace[]>;
+  /** Start a near-duplicates and leaks job (its result: `IDuplicatesResult`). */
+  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob>;
+  /** The last duplicates result of a dataset, or null when none was computed. */
+  lastDuplicates(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<IDuplicatesResult | null>;
+  /** Stored embedding maps of a dataset. */
+  listMaps(dataset: string, signal?: AbortSignal): Promise<IMapDescriptor[]>;
+  /** A stored map (`map`), or the job computing it (`job`, its result is the map). */
+  requestMap(
+    dataset: string,
+    request: IMapRequest
+  ): Promise<{ map?: IMapDescriptor; job?: IJob }>;
+  /** A map's points as the binary frame (src/map/wire.ts decodes it). */
+  mapPoints(
+    dataset: string,
+    mapId: string,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer>;
+  /** One field's per-point values as the binary frame. */
+  mapValues(
+    dataset: string,
+    mapId: string,
+    field: string,
+    model?: string | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer>;
+  /** Sample ids inside a lasso polygon or rectangle (int64 LE), filtered. */
+  mapSelect(
+    dataset: string,
+    mapId: string,
+    shape: MapShape,
+    filter?: IFilter | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer>;
+  /** Python plugins of the server and their status (`GET /plugins`). */
+  listPlugins(signal?: AbortSignal): Promise<IPluginsListing>;
+  /** Start a blind-spots job (its result: `IBlindSpotsResult`). */
+  startBlindSpots(dataset: string, request: IBlindSpotsRequest): Promise<IJob>;
+  /** The last blind-spots result of `model`, or null when none was computed. */
+  lastBlindSpots(
+    dataset: string,
+    model: string,
+    signal?: AbortSignal
+  ): Promise<IBlindSpotsResult | null>;
+  /** Store a verdict on a finding (the newest verdict wins). */
+  reviewBlindSpot(
+    dataset: string,
+    findingId: string,
+    verdict: BlindSpotVerdict
+  ): Promise<void>;
+  /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
+  imageUrl(dataset: string, sampleId: number, size?: number): string;
+}

@@ -1,0 +1,108 @@
+/**
+ * Core plugin: provides the shared model (REST client + state) and the
+ * commands that act on the shared state.
+ */
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
+
+import { VisionLensClient } from '../../api/client';
+import { VisionLensModel } from '../../model/model';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { followSettings } from '../../ui/followSettings';
+
+const PLUGIN_ID = 'visionlens_jlab:core';
+
+export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
+  id: PLUGIN_ID,
+  description: 'The shared VisionLens model: dataset, filter, selection, view.',
+  autoStart: true,
+  provides: IVisionLensModel,
+  optional: [IStateDB, ISettingRegistry, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    state: IStateDB | null,
+    settings: ISettingRegistry | null,
+    palette: ICommandPalette | null
+  ): IVisionLensModel => {
+    const model = new VisionLensModel({
+      client: new VisionLensClient(app.serviceManager.serverSettings),
+      state
+    });
+    followSettings(
+      settings,
+      PLUGIN_ID,
+      s => {
+        model.setColorOverrides(
+          (s.get('classColors').composite as { [k: string]: string }) ?? {}
+        );
+        model.setDefaultConfidenceThreshold(
+          s.get('defaultConfidenceThreshold').composite as number
+        );
+      },
+      model.restored
+    );
+    void model.restored.then(() =>
+      model
+        .refreshDatasets()
+        .catch(reason =>
+          console.warn('VisionLens: cannot list datasets', reason)
+        )
+    );
+
+    const { commands } = app;
+    commands.addCommand(CommandIDs.undoFilter, {
+      label: 'VisionLens: Undo Last Filter or Sort Change',
+      isEnabled: () => model.canUndo,
+      execute: () => model.undo()
+    });
+    commands.addCommand(CommandIDs.redoQuery, {
+      label: 'VisionLens: Redo Filter or Sort Change',
+      isEnabled: () => model.canRedo,
+      execute: () => model.redo()
+    });
+    commands.addCommand(CommandIDs.clearFilters, {
+      label: 'VisionLens: Clear All Filters',
+      execute: () => model.setFilter({})
+    });
+    commands.addCommand(CommandIDs.selectAll, {
+      label: 'VisionLens: Select All Matching Samples',
+      isEnabled: () => model.dataset !== null,
+      execute: () => model.selectAllMatching()
+    });
+    commands.addCommand(CommandIDs.clearSelection, {
+      label: 'VisionLens: Clear Selection',
+      execute: () => model.clearSelection()
+    });
+    commands.addCommand(CommandIDs.tagSelected, {
+      label: args =>
+        args.tag
+          ? `VisionLens: Tag Selected Samples “${args.tag}”`
+          : 'VisionLens: Tag Selected Samples',
+      execute: async args => {
+        const tag = String(args.tag ?? '').trim();
+        const remove = Boolean(args.remove);
+        if (!tag) {
+          return 0;
+        }
+        return model.tagSelection(remove ? [] : [tag], remove ? [tag] : []);
+      }
+    });
+    if (palette) {
+      for (const command of [
+        CommandIDs.undoFilter,
+        CommandIDs.redoQuery,
+        CommandIDs.clearFilters,
+        CommandIDs.selectAll,
+        CommandIDs.clearSelection
+      ]) {
+        palette.addItem({ command, category: 'VisionLens' });
+      }
+    }
+    return model;
+  }
+};

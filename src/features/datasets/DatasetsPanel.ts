@@ -1,0 +1,289 @@
+/**
+ * The VisionLens side panel: datasets with their counts and vector spaces,
+ * ingest reports, compute embeddings, duplicates, delete, and the ingest
+ * form with job progress.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import { button, fmtDate, fmtInt, h } from '../../base/dom';
+import {
+  datasetDetail,
+  deleteDataset,
+  vectorSpaces
+} from '../../model/sources/datasets';
+import {
+  CommandIDs,
+  IDatasetInfo,
+  IJob,
+  IJobsModel,
+  IVectorSpace,
+  IVisionLensModel
+} from '../../model/tokens';
+import { IngestForm } from './IngestForm';
+import { renderReport, stat } from './ingestReport';
+import { visibleText } from '../../base/dataText';
+
+/** The side panel. */
+export class DatasetsPanel extends Widget {
+  constructor(model: IVisionLensModel, commands: CommandRegistry) {
+    super();
+    this.model = model;
+    this._commands = commands;
+    this.id = 'visionlens-datasets';
+    this.addClass('jp-VisionLens-datasets');
+    this.title.caption = 'VisionLens';
+
+    const refresh = button('Refresh', 'jp-VisionLens-refresh', () =>
+      this.refresh()
+    );
+    const ingest = button('Ingest…', 'jp-VisionLens-ingestToggle', () =>
+      this.showIngestForm()
+    );
+    const plugins = button('Plugins', 'jp-VisionLens-openPlugins', () =>
+      this._commands.execute(CommandIDs.openPlugins)
+    );
+    plugins.title = 'Python plugins and lab extensions of VisionLens';
+    this._list = h('div', { className: 'jp-VisionLens-datasetList' });
+    this._message = h('div', { className: 'jp-VisionLens-message' });
+    this._form = new IngestForm(model);
+    this.node.append(
+      h(
+        'div',
+        { className: 'jp-VisionLens-panelHeader' },
+        h('div', { className: 'jp-VisionLens-panelTitle', text: 'VisionLens' }),
+        h('span', { className: 'jp-VisionLens-spacer' }),
+        ingest,
+        plugins,
+        refresh
+      ),
+      this._form.node,
+      this._message,
+      this._list
+    );
+    model.datasetsChanged.connect(this._render, this);
+    model.datasetChanged.connect(this._render, this);
+    model.jobs.changed.connect(this._onJobs, this);
+  }
+
+  readonly model: IVisionLensModel;
+
+  /** Reload the dataset list from the server. */
+  async refresh(): Promise<void> {
+    try {
+      await this.model.refreshDatasets();
+      this._setMessage('');
+    } catch (error) {
+      this._setMessage(
+        `Could not list datasets: ${(error as Error).message}`,
+        true
+      );
+    }
+  }
+
+  /** Open the ingest form, optionally pre-filled (file browser command). */
+  showIngestForm(prefill?: {
+    source?: string;
+    name?: string;
+    format?: string;
+  }): void {
+    this._form.show(prefill);
+  }
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this._form.dispose();
+    }
+    super.dispose();
+  }
+
+  private _setMessage(text: string, error = false): void {
+    this._message.textContent = visibleText(text);
+    this._message.classList.toggle('jp-mod-error', error);
+    this._message.hidden = !text;
+  }
+
+  private _render(): void {
+    const datasets = this.model.datasets;
+    if (datasets.length === 0) {
+      this._list.replaceChildren(
+        h('div', {
+          className: 'jp-VisionLens-empty',
+          text: 'No dataset yet. Use “Ingest…”, or right-click an annotation file in the file browser.'
+        })
+      );
+      return;
+    }
+    this._list.replaceChildren(...datasets.map(d => this._card(d)));
+  }
+
+  private _card(d: IDatasetInfo): HTMLElement {
+    const models = d.models ?? [];
+    const card = h(
+      'div',
+      { className: 'jp-VisionLens-datasetCard' },
+      h('div', {
+        className: 'jp-VisionLens-datasetName',
+        text: d.name,
+        title: d.source ?? d.name
+      }),
+      h(
+        'div',
+        { className: 'jp-VisionLens-datasetStats' },
+        stat('format', d.format ?? ''),
+        stat('samples', fmtInt(d.num_samples), 'samples'),
+        stat('boxes', fmtInt(d.num_annotations), 'boxes'),
+        stat('classes', fmtInt(d.num_categories ?? null)),
+        stat(
+          'predictions',
+          models.length
+            ? models
+                .map(m => `${m.name} (${fmtInt(m.num_predictions)})`)
+                .join(', ')
+            : 'none',
+          'models'
+        ),
+        stat('created', fmtDate(d.created_at), 'created')
+      )
+    );
+    card.dataset.dataset = d.name;
+    card.classList.toggle('jp-mod-current', d.name === this.model.dataset);
+    const report = h('div', { className: 'jp-VisionLens-report' });
+    report.hidden = true;
+    const open = button('Open grid', 'jp-VisionLens-openDataset', () =>
+      this._open(d.name)
+    );
+    const map = button('Map', 'jp-VisionLens-openMap', () =>
+      this._commands.execute(CommandIDs.openMap, { dataset: d.name })
+    );
+    const showReport = button('Report', 'jp-VisionLens-showReport', () =>
+      this._toggleReport(d.name, report)
+    );
+    const del = button('Delete', 'jp-VisionLens-delete', () =>
+      this._delete(d.name)
+    );
+    const embed = button('Embed…', 'jp-VisionLens-computeEmbeddings', () =>
+      this._commands.execute(CommandIDs.computeEmbeddings, { dataset: d.name })
+    );
+    embed.title = 'Compute embeddings (pick a model) as a background job';
+    const dups = button('Duplicates', 'jp-VisionLens-openDuplicates', () => {
+      this.model.setDataset(d.name);
+      return this._commands.execute(CommandIDs.openDuplicates);
+    });
+    const spaces = h('div', { className: 'jp-VisionLens-spaces' });
+    card.append(
+      spaces,
+      h(
+        'div',
+        { className: 'jp-VisionLens-cardActions' },
+        open,
+        embed,
+        dups,
+        map,
+        showReport,
+        del
+      ),
+      report
+    );
+    void this._showSpaces(d.name, spaces);
+    card
+      .querySelector('.jp-VisionLens-datasetName')
+      ?.addEventListener('click', () => this._open(d.name));
+    return card;
+  }
+
+  /** The dataset's vector spaces: model, dimension, how many vectors. */
+  private async _showSpaces(name: string, el: HTMLElement): Promise<void> {
+    let spaces: IVectorSpace[];
+    try {
+      spaces = await vectorSpaces(this.model, name);
+    } catch (error) {
+      el.replaceChildren(
+        h('span', { className: 'jp-mod-error', text: (error as Error).message })
+      );
+      return;
+    }
+    el.replaceChildren(
+      h('span', { className: 'jp-VisionLens-statLabel', text: 'embeddings ' }),
+      spaces.length === 0
+        ? h('span', { text: 'none yet' })
+        : h(
+            'span',
+            {},
+            ...spaces.map(s => {
+              const item = h('span', {
+                className: 'jp-VisionLens-space',
+                text: `${s.model} (${s.dim}-d, ${fmtInt(s.count)} vectors${s.complete ? '' : ', incomplete'})`,
+                title: `${s.space} · version ${s.version}\n${s.preprocessing}`
+              });
+              item.dataset.space = s.space;
+              return item;
+            })
+          )
+    );
+  }
+
+  /** An embedding job just finished: its dataset has new vectors to list. */
+  private _onJobs(_: IJobsModel, jobs: readonly IJob[]): void {
+    const finished = jobs.filter(
+      j => j.kind.startsWith('embed') && j.status === 'done'
+    );
+    const key = finished.map(j => j.id).join(',');
+    if (key !== this._embedJobsKey) {
+      const first = this._embedJobsKey === null;
+      this._embedJobsKey = key;
+      if (!first) {
+        this._render();
+      }
+    }
+  }
+
+  private _open(name: string): void {
+    this.model.setDataset(name);
+    void this._commands.execute(CommandIDs.openGrid, { dataset: name });
+  }
+
+  private async _toggleReport(name: string, el: HTMLElement): Promise<void> {
+    if (!el.hidden) {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    el.replaceChildren(h('div', { text: 'Loading report…' }));
+    try {
+      const detail = await datasetDetail(this.model, name);
+      el.replaceChildren(...renderReport(detail.report ?? null));
+    } catch (error) {
+      el.replaceChildren(
+        h('div', { className: 'jp-mod-error', text: (error as Error).message })
+      );
+    }
+  }
+
+  private async _delete(name: string): Promise<void> {
+    const result = await showDialog({
+      title: 'Delete dataset',
+      body: `Delete the dataset “${name}” and everything derived from it? The image files are not touched.`,
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      await deleteDataset(this.model, name);
+    } catch (error) {
+      this._setMessage(
+        `Could not delete ${name}: ${(error as Error).message}`,
+        true
+      );
+    }
+    await this.refresh();
+  }
+
+  private _commands: CommandRegistry;
+  private _list: HTMLDivElement;
+  private _message: HTMLDivElement;
+  private _form: IngestForm;
+  private _embedJobsKey: string | null = null;
+}

@@ -1,0 +1,340 @@
+/**
+ * Filter sidebar: facets from `GET /facets` for the current filter, active
+ * filter chips (clear one / clear all), undo and redo.
+ *
+ * Facet counts are computed by the server over the filtered samples, a facet's
+ * own condition left out (so several values can be picked); a checked value
+ * stays listed (even with no count) so that it can be unchecked. The notebook
+ * call returning the filtered samples is shown with a copy button.
+ */
+import { Widget } from '@lumino/widgets';
+
+import {
+  getCategorical,
+  getRange,
+  IFacetKey,
+  isEmptyFilter,
+  setCategorical,
+  setFileNameSearch,
+  setRange
+} from '../../model/filters';
+import { describeFilter, removeChip } from './chips';
+import {
+  Facet,
+  GROUND_TRUTH,
+  ICategoricalFacet,
+  IFacets,
+  IDataChange,
+  INumericFacet,
+  IQueryChange,
+  IVisionLensModel
+} from '../../model/tokens';
+import { button, fmtInt, h } from '../../base/dom';
+import { CodeSnippet } from '../../ui/CodeSnippet';
+import { Histogram } from './Histogram';
+import { facets, viewCode } from '../../model/sources/samples';
+import { ownValue } from '../../base/dataText';
+
+/** Values listed before "show more". */
+const SHOWN_VALUES = 12;
+
+/** The filter sidebar. */
+export class FilterPanel extends Widget {
+  constructor(model: IVisionLensModel) {
+    super();
+    this.model = model;
+    this.id = 'visionlens-filters';
+    this.addClass('jp-VisionLens-filters');
+    this.title.caption = 'VisionLens Filters';
+
+    this._header = h('div', { className: 'jp-VisionLens-filtersHeader' });
+    this._total = h('div', { className: 'jp-VisionLens-filterTotal' });
+    this._chips = h('div', { className: 'jp-VisionLens-chips' });
+    this._undo = button('Undo', 'jp-VisionLens-undo', () => model.undo());
+    this._redo = button('Redo', 'jp-VisionLens-redo', () => model.redo());
+    this._clearAll = button('Clear all', 'jp-VisionLens-clearAll', () =>
+      model.setFilter({})
+    );
+    this._search = h('input', {
+      className: 'jp-VisionLens-search jp-mod-styled',
+      attrs: {
+        placeholder: 'File name contains…',
+        'aria-label': 'File name search'
+      }
+    });
+    this._search.addEventListener('change', () =>
+      model.setFilter(
+        setFileNameSearch(model.filter, this._search.value.trim())
+      )
+    );
+    this._body = h('div', { className: 'jp-VisionLens-facets' });
+    this._header.append(
+      h('div', { className: 'jp-VisionLens-filterTitle', text: 'Filters' }),
+      this._total,
+      h(
+        'div',
+        { className: 'jp-VisionLens-filterActions' },
+        this._undo,
+        this._redo,
+        this._clearAll
+      ),
+      this._chips,
+      this._code.node,
+      this._search
+    );
+    this.node.append(this._header, this._body);
+
+    model.queryChanged.connect(this._onQueryChanged, this);
+    model.dataChanged.connect(this._onDataChanged, this);
+    this._refresh();
+  }
+
+  readonly model: IVisionLensModel;
+
+  /** The last facets answer (tests read the server total from it). */
+  get facets(): IFacets | null {
+    return this._facets;
+  }
+
+  private _refresh(): void {
+    this._renderChips();
+    const dataset = this.model.dataset;
+    this._ctl?.abort();
+    if (!dataset) {
+      this._code.set(null);
+      this._facets = null;
+      this._total.textContent = 'No dataset open.';
+      this._body.replaceChildren();
+      return;
+    }
+    const ctl = (this._ctl = new AbortController());
+    const filter = this.model.filter;
+    this._body.classList.add('jp-mod-loading');
+    // The notebook call is the server's (view_code.py), as the grid's.
+    viewCode(this.model, dataset, filter, ctl.signal)
+      .catch(() => null)
+      .then(code => {
+        if (!ctl.signal.aborted) {
+          this._code.set(code);
+        }
+      });
+    facets(this.model, dataset, filter, ctl.signal)
+      .then(facets => {
+        if (ctl.signal.aborted) {
+          return;
+        }
+        this._facets = facets;
+        this._body.classList.remove('jp-mod-loading');
+        this._renderFacets(facets);
+      })
+      .catch((error: Error) => {
+        if (error.name === 'AbortError') {
+          return;
+        }
+        this._body.classList.remove('jp-mod-loading');
+        this._body.replaceChildren(
+          h('div', {
+            className: 'jp-VisionLens-error',
+            text: `Facets failed: ${error.message}`
+          })
+        );
+      });
+  }
+
+  private _renderChips(): void {
+    const filter = this.model.filter;
+    const chips = describeFilter(filter);
+    this._chips.replaceChildren(
+      ...chips.map(chip => {
+        const close = h('button', {
+          className: 'jp-VisionLens-chipClose',
+          text: '×',
+          title: 'Remove this filter'
+        });
+        close.type = 'button';
+        close.addEventListener('click', () =>
+          this.model.setFilter(removeChip(this.model.filter, chip.id))
+        );
+        const el = h(
+          'span',
+          { className: 'jp-VisionLens-chip', title: chip.text },
+          chip.text,
+          close
+        );
+        el.dataset.chip = chip.id;
+        return el;
+      })
+    );
+    this._syncHistory();
+    this._clearAll.disabled = isEmptyFilter(filter);
+    this._search.value = filter.sample?.file_name?.contains ?? '';
+  }
+
+  private _renderFacets(facets: IFacets): void {
+    this._total.textContent = `${fmtInt(facets.total)} matching samples`;
+    this._total.dataset.total = String(facets.total);
+    this._body.replaceChildren(
+      ...facets.facets.map(facet => {
+        const key: IFacetKey = { name: facet.name, source: facet.source };
+        const id = facetId(key);
+        const details = h('details', { className: 'jp-VisionLens-facet' });
+        details.dataset.facet = id;
+        details.open =
+          this._userOpen.get(id) ??
+          !(facet.name === 'height' || facet.name.startsWith('attributes.'));
+        details.addEventListener('toggle', () =>
+          this._userOpen.set(id, details.open)
+        );
+        const active =
+          facet.type === 'categorical'
+            ? getCategorical(this.model.filter, key).length > 0
+            : getRange(this.model.filter, key) !== null;
+        if (active) {
+          details.open = true;
+          details.classList.add('jp-mod-active');
+        }
+        details.append(
+          h('summary', {
+            className: 'jp-VisionLens-facetTitle',
+            text: facetTitle(facet)
+          }),
+          facet.type === 'categorical'
+            ? this._categorical(facet, key)
+            : this._numeric(facet, key)
+        );
+        return details;
+      })
+    );
+  }
+
+  private _categorical(facet: ICategoricalFacet, key: IFacetKey): HTMLElement {
+    const checked = getCategorical(this.model.filter, key);
+    const values = facet.values.map(v => ({
+      value: v.value === null ? null : String(v.value),
+      count: v.count
+    }));
+    for (const c of checked) {
+      if (!values.some(v => v.value === c)) {
+        values.unshift({ value: c, count: 0 });
+      }
+    }
+    const list = h('div', { className: 'jp-VisionLens-facetValues' });
+    const max = Math.max(1, ...values.map(v => v.count));
+    values.forEach((v, i) => {
+      const box = h('input', { attrs: { type: 'checkbox' } });
+      box.checked = v.value !== null && checked.includes(v.value);
+      box.disabled = v.value === null;
+      box.addEventListener('change', () => {
+        const current = getCategorical(this.model.filter, key);
+        const next = box.checked
+          ? [...current, v.value as string]
+          : current.filter(x => x !== v.value);
+        this.model.setFilter(setCategorical(this.model.filter, key, next));
+      });
+      const bar = h('span', { className: 'jp-VisionLens-valueBar' });
+      bar.style.width = `${(100 * v.count) / max}%`;
+      if (facet.name === 'label') {
+        bar.style.background = this.model.classColor(v.value ?? '');
+      }
+      const row = h(
+        'label',
+        { className: 'jp-VisionLens-facetValue' },
+        box,
+        h('span', {
+          className: 'jp-VisionLens-valueText',
+          text: v.value ?? '(none)',
+          title: v.value ?? ''
+        }),
+        h('span', {
+          className: 'jp-VisionLens-valueCount',
+          text: fmtInt(v.count)
+        }),
+        bar
+      );
+      row.dataset.value = v.value ?? '';
+      if (i >= SHOWN_VALUES && !box.checked) {
+        row.classList.add('jp-mod-more');
+      }
+      list.appendChild(row);
+    });
+    if (values.length === 0) {
+      list.appendChild(
+        h('div', { className: 'jp-VisionLens-empty', text: 'no values' })
+      );
+    }
+    if (values.length > SHOWN_VALUES) {
+      const more = button(
+        `Show all ${values.length}`,
+        'jp-VisionLens-more',
+        () => {
+          list.classList.toggle('jp-mod-expanded');
+          more.textContent = list.classList.contains('jp-mod-expanded')
+            ? 'Show fewer'
+            : `Show all ${values.length}`;
+        }
+      );
+      list.appendChild(more);
+    }
+    return list;
+  }
+
+  private _numeric(facet: INumericFacet, key: IFacetKey): HTMLElement {
+    const range = getRange(this.model.filter, key);
+    const histogram = new Histogram(facet, range, r =>
+      this.model.setFilter(setRange(this.model.filter, key, r))
+    );
+    return histogram.node;
+  }
+
+  /** Facets follow the dataset and the filter; a sort only moves the history. */
+  private _onQueryChanged(_: IVisionLensModel, change: IQueryChange): void {
+    if (change.changed.has('dataset') || change.changed.has('filter')) {
+      this._refresh();
+    } else {
+      this._syncHistory();
+    }
+  }
+
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    if (change.dataset === this.model.dataset) {
+      this._refresh();
+    }
+  }
+
+  private _syncHistory(): void {
+    this._undo.disabled = !this.model.canUndo;
+    this._redo.disabled = !this.model.canRedo;
+  }
+
+  private _ctl: AbortController | null = null;
+  private _code = new CodeSnippet('jp-VisionLens-filterCode');
+  /** Facets the user opened or closed (kept across refreshes). */
+  private _userOpen = new Map<string, boolean>();
+  private _facets: IFacets | null = null;
+  private _header: HTMLDivElement;
+  private _total: HTMLDivElement;
+  private _chips: HTMLDivElement;
+  private _undo: HTMLButtonElement;
+  private _redo: HTMLButtonElement;
+  private _clearAll: HTMLButtonElement;
+  private _search: HTMLInputElement;
+  private _body: HTMLDivElement;
+}
+
+/** Stable DOM id of a facet. */
+export function facetId(key: IFacetKey): string {
+  return key.source === undefined ? key.name : `${key.name}@${key.source}`;
+}
+
+function facetTitle(facet: Facet): string {
+  const names: { [name: string]: string } = {
+    label: 'class',
+    box_count: 'boxes per sample',
+    score: 'confidence'
+  };
+  const base = ownValue(names, facet.name) ?? facet.name;
+  if (facet.source === undefined) {
+    return base;
+  }
+  return `${base} · ${facet.source === GROUND_TRUTH ? 'ground truth' : facet.source}`;
+}

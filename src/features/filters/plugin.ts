@@ -1,0 +1,38 @@
+/** Filter sidebar plugin (right area). */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { filterIcon } from '@jupyterlab/ui-components';
+
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { FilterPanel } from './FilterPanel';
+
+export const filtersPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'visionlens_jlab:filters',
+  description: 'VisionLens filter sidebar: facets, chips, undo.',
+  autoStart: true,
+  requires: [IVisionLensModel],
+  optional: [ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IVisionLensModel,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ) => {
+    const panel = new FilterPanel(model);
+    panel.title.icon = filterIcon;
+    app.shell.add(panel, 'right', { rank: 600 });
+    restorer?.add(panel, panel.id);
+    app.commands.addCommand(CommandIDs.openFilters, {
+      label: 'VisionLens: Show Filters',
+      execute: () => app.shell.activateById(panel.id)
+    });
+    palette?.addItem({
+      command: CommandIDs.openFilters,
+      category: 'VisionLens'
+    });
+  }
+};

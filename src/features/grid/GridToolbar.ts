@@ -1,0 +1,262 @@
+/**
+ * The grid's header: exact counts, selection actions, tagging, tile size,
+ * confidence threshold, box-source toggles, the selection as code and the
+ * search row.
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { IDisposable } from '@lumino/disposable';
+
+import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
+import { button, fmtInt, h } from '../../base/dom';
+import { SearchBar } from './SearchBar';
+import { SelectionCode } from './SelectionCode';
+
+/** Options of the toolbar. */
+export interface IGridToolbarOptions {
+  model: IVisionLensModel;
+  commands: CommandRegistry;
+  tileSize: number;
+  onTileSize: (size: number) => void;
+}
+
+/** Header of the grid panel. */
+export class GridToolbar implements IDisposable {
+  constructor(options: IGridToolbarOptions) {
+    this._model = options.model;
+    const model = this._model;
+    this.node = h('div', { className: 'jp-VisionLens-gridToolbar' });
+
+    this._count = h('span', { className: 'jp-VisionLens-count', text: '' });
+    this._selected = h('span', { className: 'jp-VisionLens-selectionCount' });
+    const selectAll = button(
+      'Select all matching',
+      'jp-VisionLens-selectAll',
+      () => model.selectAllMatching()
+    );
+    const clearSel = button(
+      'Clear selection',
+      'jp-VisionLens-clearSelection',
+      () => model.clearSelection()
+    );
+    const filters = button('Filters', 'jp-VisionLens-openFilters', () =>
+      options.commands.execute(CommandIDs.openFilters)
+    );
+    const map = button('Map', 'jp-VisionLens-openMap', () =>
+      options.commands.execute(CommandIDs.openMap)
+    );
+
+    this._tagInput = h('input', {
+      className: 'jp-VisionLens-tagInput jp-mod-styled',
+      attrs: {
+        placeholder: 'tag',
+        'aria-label': 'Tag for the selected samples'
+      }
+    });
+    this._tagInput.addEventListener('keydown', e => {
+      if (e.key === 'Enter') {
+        void this._tag(true);
+      }
+    });
+    const tag = button('Tag', 'jp-VisionLens-tagButton', () => this._tag(true));
+    const untag = button('Untag', 'jp-VisionLens-untagButton', () =>
+      this._tag(false)
+    );
+    this._tagStatus = h('span', { className: 'jp-VisionLens-tagStatus' });
+
+    this._size = h('input', {
+      className: 'jp-VisionLens-tileSize',
+      attrs: {
+        type: 'range',
+        min: '96',
+        max: '384',
+        step: '16',
+        'aria-label': 'Tile size'
+      }
+    });
+    this._size.value = String(options.tileSize);
+    this._size.addEventListener('input', () =>
+      options.onTileSize(Number(this._size.value))
+    );
+
+    this._conf = h('input', {
+      className: 'jp-VisionLens-confidence',
+      attrs: {
+        type: 'range',
+        min: '0',
+        max: '1',
+        step: '0.05',
+        'aria-label': 'Minimum prediction confidence'
+      }
+    });
+    this._confLabel = h('span', { className: 'jp-VisionLens-confidenceValue' });
+    this._conf.addEventListener('input', () =>
+      model.setConfidenceThreshold(Number(this._conf.value))
+    );
+    this._sources = h('span', { className: 'jp-VisionLens-sources' });
+    this._search = new SearchBar(model, options.commands);
+    this._selectionCode = new SelectionCode(model);
+
+    this.node.append(
+      h(
+        'div',
+        { className: 'jp-VisionLens-toolbarRow' },
+        this._count,
+        this._selected,
+        selectAll,
+        clearSel,
+        h('span', { className: 'jp-VisionLens-spacer' }),
+        this._tagStatus,
+        this._tagInput,
+        tag,
+        untag
+      ),
+      h(
+        'div',
+        { className: 'jp-VisionLens-toolbarRow' },
+        h('label', { className: 'jp-VisionLens-control' }, 'Size ', this._size),
+        h(
+          'label',
+          { className: 'jp-VisionLens-control' },
+          'Score ≥ ',
+          this._conf,
+          this._confLabel
+        ),
+        this._sources,
+        h('span', { className: 'jp-VisionLens-spacer' }),
+        filters,
+        map
+      ),
+      this._selectionCode.node,
+      this._search.node
+    );
+    model.viewChanged.connect(this._syncView, this);
+    model.datasetChanged.connect(this._syncView, this);
+    model.datasetsChanged.connect(this._syncView, this);
+    this._syncView();
+  }
+
+  readonly node: HTMLDivElement;
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._search.dispose();
+    this._selectionCode.dispose();
+    this._model.viewChanged.disconnect(this._syncView, this);
+    this._model.datasetChanged.disconnect(this._syncView, this);
+    this._model.datasetsChanged.disconnect(this._syncView, this);
+  }
+
+  /**
+   * Show "N of M samples" (both from the server) and the selection count; in
+   * a search, "N most similar of M samples".
+   */
+  setCounts(
+    filtered: number | null,
+    total: number | null,
+    selected: number | null,
+    searching = false
+  ): void {
+    const text =
+      filtered === null
+        ? 'Loading…'
+        : `${fmtInt(filtered)}${searching ? ' most similar' : ''} of ${fmtInt(total ?? filtered)} samples`;
+    if (this._count.textContent !== text) {
+      this._count.textContent = text;
+      this._count.dataset.filtered = String(filtered ?? '');
+      this._count.dataset.total = String(total ?? '');
+      this._count.classList.toggle('jp-mod-search', searching);
+    }
+    const sel = selected ? `${fmtInt(selected)} selected` : 'none selected';
+    if (this._selected.textContent !== sel) {
+      this._selected.textContent = sel;
+      this._selected.dataset.count = String(selected ?? 0);
+    }
+  }
+
+  setTileSize(size: number): void {
+    this._size.value = String(size);
+  }
+
+  private async _tag(add: boolean): Promise<void> {
+    const tag = this._tagInput.value.trim();
+    if (!tag) {
+      this._tagStatus.textContent = 'Type a tag first.';
+      return;
+    }
+    if (
+      this._model.selection.mode === 'ids' &&
+      this._model.selection.ids.size === 0
+    ) {
+      this._tagStatus.textContent = 'Select samples first.';
+      return;
+    }
+    this._tagStatus.textContent = add ? 'Tagging…' : 'Untagging…';
+    try {
+      const n = await (add
+        ? this._model.tagSelection([tag], [])
+        : this._model.tagSelection([], [tag]));
+      this._tagStatus.textContent = `${add ? 'Tagged' : 'Untagged'} ${fmtInt(n)} sample${n === 1 ? '' : 's'}`;
+    } catch (error) {
+      this._tagStatus.textContent = `Tagging failed: ${(error as Error).message}`;
+    }
+  }
+
+  private _syncView(): void {
+    const model = this._model;
+    this._conf.value = String(model.confidenceThreshold);
+    this._confLabel.textContent = model.confidenceThreshold.toFixed(2);
+    const sources = [
+      GROUND_TRUTH,
+      ...(model.currentInfo?.models ?? []).map(m => m.name)
+    ];
+    const key = sources.join('\u0000');
+    if (key !== this._sourcesKey) {
+      this._sourcesKey = key;
+      this._sources.replaceChildren(
+        ...sources.map(source => {
+          const box = h('input', { attrs: { type: 'checkbox' } });
+          box.dataset.source = source;
+          box.addEventListener('change', () =>
+            model.setSourceVisible(source, box.checked)
+          );
+          return h(
+            'label',
+            {
+              className: `jp-VisionLens-sourceToggle ${source === GROUND_TRUTH ? 'jp-mod-gt' : 'jp-mod-pred'}`,
+              title:
+                source === GROUND_TRUTH
+                  ? 'Ground truth (solid)'
+                  : `Predictions of ${source} (dashed)`
+            },
+            box,
+            source === GROUND_TRUTH ? 'ground truth' : source
+          );
+        })
+      );
+    }
+    for (const box of this._sources.querySelectorAll('input')) {
+      box.checked = model.isSourceVisible(box.dataset.source ?? '');
+    }
+  }
+
+  private _model: IVisionLensModel;
+  private _count: HTMLSpanElement;
+  private _selected: HTMLSpanElement;
+  private _tagInput: HTMLInputElement;
+  private _tagStatus: HTMLSpanElement;
+  private _size: HTMLInputElement;
+  private _conf: HTMLInputElement;
+  private _confLabel: HTMLSpanElement;
+  private _sources: HTMLSpanElement;
+  private _search: SearchBar;
+  private _selectionCode: SelectionCode;
+  private _sourcesKey = '';
+  private _disposed = false;
+}

@@ -1,0 +1,97 @@
+/**
+ * The grid's keyboard focus: one tile position (a roving tabindex: only the
+ * focused tile is tabbable), moved, toggled and opened by the grid commands
+ * (arrow keys, Space and Enter, bound in schema/grid.json), kept in view and
+ * focused once the tile is rendered.
+ */
+import { CommandRegistry } from '@lumino/commands';
+
+import { PageCache } from '../../model/pages';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { GridRows } from './gridRows';
+
+/** What the focus needs from the grid. */
+export interface IGridFocusOptions {
+  model: IVisionLensModel;
+  commands: CommandRegistry;
+  scroller: HTMLElement;
+  rows: Pick<GridRows, 'columns' | 'reveal'>;
+  pages: Pick<PageCache, 'total' | 'get'>;
+  /** Render the grid (after the view moved). */
+  render: () => void;
+}
+
+export class GridFocus {
+  constructor(private readonly _o: IGridFocusOptions) {}
+
+  /** The focused position. */
+  get index(): number {
+    return this._index;
+  }
+
+  /** Focus position `index` (a click on its tile). */
+  set(index: number): void {
+    this._index = index;
+  }
+
+  /** Back to the first tile (a new query). */
+  reset(): void {
+    this._index = 0;
+    this._pending = false;
+  }
+
+  /** Move by `dx` tiles and `dy` rows, within the rows, and show the tile. */
+  move(dx: number, dy: number): void {
+    const total = this._o.pages.total;
+    if (!total) {
+      return;
+    }
+    const step = dx + dy * Math.max(1, this._o.rows.columns);
+    this._index = Math.max(0, Math.min(total - 1, this._index + step));
+    this._pending = true;
+    this._o.rows.reveal(this._index);
+    this._o.render();
+  }
+
+  /** Select or unselect the focused sample. */
+  toggle(): void {
+    const sample = this._o.pages.get(this._index);
+    if (sample) {
+      this._o.model.toggleSelected(sample.sample_id);
+    }
+  }
+
+  /** Open the focused sample in the sample view. */
+  async open(): Promise<void> {
+    const sample = this._o.pages.get(this._index);
+    if (sample) {
+      await this._o.commands.execute(CommandIDs.openSample, {
+        dataset: this._o.model.dataset,
+        sampleId: sample.sample_id,
+        index: this._index
+      });
+    }
+  }
+
+  /** A tile was filled for `index`: only the focused one is tabbable. */
+  mark(el: HTMLElement, index: number): void {
+    el.tabIndex = index === this._index ? 0 : -1;
+  }
+
+  /** After a render: focus the tile the keyboard moved to, once it is there. */
+  afterRender(): void {
+    if (!this._pending) {
+      return;
+    }
+    const el = this._o.scroller.querySelector<HTMLElement>(
+      `.jp-VisionLens-tile[data-index="${this._index}"]`
+    );
+    if (el) {
+      this._pending = false;
+      el.focus({ preventScroll: true });
+    }
+  }
+
+  private _index = 0;
+  private _pending = false;
+}

@@ -1,0 +1,92 @@
+/**
+ * Pointer input on the grid's tiles: click / Shift / Ctrl selection (the
+ * clicked tile takes the keyboard focus), double-click opens the sample
+ * view, hover shows the summary. Keys are commands (`gridFocus.ts`).
+ */
+import { CommandRegistry } from '@lumino/commands';
+
+import { CommandIDs, ISample, IVisionLensModel } from '../../model/tokens';
+import { GridClickSelection } from '../../model/gridSelection';
+import { GridFocus } from './gridFocus';
+import { GridTooltip } from './GridTooltip';
+import { PageCache } from '../../model/pages';
+import { ITileEl } from './tiles';
+
+/** What the input handler acts on. */
+export interface IGridInputOptions {
+  model: IVisionLensModel;
+  commands: CommandRegistry;
+  pages: PageCache;
+  clicks: GridClickSelection;
+  tooltip: GridTooltip;
+  focus: GridFocus;
+  /** Where the tooltip is positioned. */
+  host: HTMLElement;
+}
+
+/** Handles the grid scroller's click, dblclick, mouseover and mouseleave. */
+export class GridInput {
+  constructor(private readonly _o: IGridInputOptions) {}
+
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case 'click':
+        void this._onClick(event as MouseEvent);
+        break;
+      case 'dblclick':
+        this._openTile(event.target as Element);
+        break;
+      case 'mouseover':
+        this._onHover(event as MouseEvent);
+        break;
+      case 'mouseleave':
+        this._o.tooltip.hide();
+        break;
+    }
+  }
+
+  private _tileOf(
+    target: EventTarget | null
+  ): { el: ITileEl; index: number; sample: ISample } | null {
+    const el = (target as Element | null)?.closest?.(
+      '.jp-VisionLens-tile'
+    ) as ITileEl | null;
+    if (!el || el.dataset.index === undefined) {
+      return null;
+    }
+    const index = Number(el.dataset.index);
+    const sample = this._o.pages.get(index);
+    return sample ? { el, index, sample } : null;
+  }
+
+  private async _onClick(event: MouseEvent): Promise<void> {
+    const hit = this._tileOf(event.target);
+    if (hit) {
+      this._o.focus.set(hit.index);
+      await this._o.clicks.click(hit.index, hit.sample.sample_id, {
+        shift: event.shiftKey,
+        additive: event.ctrlKey || event.metaKey
+      });
+    }
+  }
+
+  private _openTile(target: Element | null): void {
+    const hit = this._tileOf(target);
+    if (hit) {
+      void this._o.commands.execute(CommandIDs.openSample, {
+        dataset: this._o.model.dataset,
+        sampleId: hit.sample.sample_id,
+        index: hit.index
+      });
+    }
+  }
+
+  private _onHover(event: MouseEvent): void {
+    const hit = this._tileOf(event.target);
+    if (hit) {
+      this._o.tooltip.show(this._o.host, hit.el, hit.sample);
+    } else {
+      this._o.tooltip.hide();
+    }
+  }
+}

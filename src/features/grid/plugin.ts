@@ -1,0 +1,143 @@
+/**
+ * Grid plugin: the virtualized sample grid in the main area, with its
+ * commands ("more like this" from a tile's context menu, clear search),
+ * launcher item and layout restoration.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { visionLensIcon } from '../../base/icons';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { GridWidget } from './GridWidget';
+import { followSettings } from '../../ui/followSettings';
+import { addMainAreaPanel } from '../../ui/mainAreaPanel';
+
+const PLUGIN_ID = 'visionlens_jlab:grid';
+
+export const gridPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'VisionLens virtualized sample grid.',
+  autoStart: true,
+  requires: [IVisionLensModel],
+  optional: [ICommandPalette, ILauncher, ILayoutRestorer, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IVisionLensModel,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
+  ) => {
+    let tileSize = 192;
+    let pageSize = 200;
+    const grid = addMainAreaPanel(app, {
+      namespace: 'visionlens-grid',
+      command: CommandIDs.openGrid,
+      label: args =>
+        args.isLauncher ? 'VisionLens Grid' : 'VisionLens: Open Grid',
+      caption: 'Browse the samples of the current dataset',
+      icon: visionLensIcon,
+      hideToolbar: true,
+      prepare: async args => {
+        await model.restored;
+        const dataset = args.dataset as string | undefined;
+        if (dataset) {
+          model.setDataset(dataset);
+        } else if (!model.dataset && model.datasets.length === 0) {
+          await model.refreshDatasets().catch(() => undefined);
+        }
+        if (!model.dataset && model.datasets.length > 0) {
+          model.setDataset(model.datasets[0].name);
+        }
+      },
+      create: () =>
+        new GridWidget({ model, commands: app.commands, tileSize, pageSize }),
+      restore: { name: 'grid' },
+      palette,
+      restorer
+    });
+
+    followSettings(settingRegistry, PLUGIN_ID, settings => {
+      tileSize = settings.get('tileSize').composite as number;
+      pageSize = settings.get('pageSize').composite as number;
+      model.search.setK(settings.get('searchK').composite as number);
+      grid.current?.content.setTileSize(tileSize);
+      grid.current?.content.setPageSize(pageSize);
+    });
+
+    // The grid's keys: commands bound in schema/grid.json (arrow keys, Space,
+    // Enter; Escape and Accel A run the core selection commands).
+    const focused = () => grid.current?.content.focus ?? null;
+    const moves: [string, string, number, number][] = [
+      [CommandIDs.gridMoveLeft, 'Focus the Tile on the Left', -1, 0],
+      [CommandIDs.gridMoveRight, 'Focus the Tile on the Right', 1, 0],
+      [CommandIDs.gridMoveUp, 'Focus the Tile Above', 0, -1],
+      [CommandIDs.gridMoveDown, 'Focus the Tile Below', 0, 1]
+    ];
+    for (const [id, label, dx, dy] of moves) {
+      app.commands.addCommand(id, {
+        label: `VisionLens Grid: ${label}`,
+        execute: () => focused()?.move(dx, dy)
+      });
+    }
+    app.commands.addCommand(CommandIDs.gridToggleSelected, {
+      label: 'VisionLens Grid: Select or Unselect the Focused Tile',
+      execute: () => focused()?.toggle()
+    });
+    app.commands.addCommand(CommandIDs.gridOpenSample, {
+      label: 'VisionLens Grid: Open the Focused Tile',
+      execute: () => focused()?.open()
+    });
+
+    /** The sample id of the tile the context menu was opened on. */
+    const tileSampleId = (): number | null => {
+      const node = app.contextMenuHitTest(
+        el =>
+          el.classList.contains('jp-VisionLens-tile') && !!el.dataset.sampleId
+      );
+      return node ? Number(node.dataset.sampleId) : null;
+    };
+    app.commands.addCommand(CommandIDs.moreLikeThis, {
+      label: 'More like this',
+      caption:
+        'Show the samples most similar to this one (within the current filter)',
+      execute: async args => {
+        const given = Number(args.sampleId);
+        const sampleId = Number.isInteger(given) ? given : tileSampleId();
+        if (sampleId === null) {
+          return;
+        }
+        await app.commands.execute(CommandIDs.openGrid);
+        await model.search.run({ like: sampleId });
+      }
+    });
+    app.commands.addCommand(CommandIDs.clearSearch, {
+      label: 'VisionLens: Clear Search',
+      caption: 'Show the filtered samples again instead of search results',
+      isEnabled: () => model.search.state !== null,
+      execute: () => model.search.clear()
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.moreLikeThis,
+      selector: '.jp-VisionLens-tile[data-sample-id]',
+      rank: 10
+    });
+
+    palette?.addItem({
+      command: CommandIDs.clearSearch,
+      category: 'VisionLens'
+    });
+    launcher?.add({
+      command: CommandIDs.openGrid,
+      category: 'VisionLens',
+      rank: 1,
+      args: { isLauncher: true }
+    });
+  }
+};

@@ -1,0 +1,131 @@
+/**
+ * The jobs panel: the server's background jobs (queued, running, finished)
+ * with queue position, stage, progress, rate and ETA, and a cancel button
+ * on the ones that can still change.
+ */
+import { Message } from '@lumino/messaging';
+import { IDisposable } from '@lumino/disposable';
+import { Widget } from '@lumino/widgets';
+
+import { button, fmtDate, h } from '../../base/dom';
+import { isActive } from '../../api/jobs';
+import { describeProgress } from '../../model/jobs';
+import { IJob, IJobsModel } from '../../model/tokens';
+import { visibleText } from '../../base/dataText';
+
+/** The panel; it polls the jobs only while it is visible. */
+export class JobsPanel extends Widget {
+  constructor(private readonly _jobs: IJobsModel) {
+    super();
+    this.id = 'visionlens-jobs';
+    this.addClass('jp-VisionLens-jobs');
+    this.title.caption = 'VisionLens jobs';
+    this._list = h('div', { className: 'jp-VisionLens-jobList' });
+    this._message = h('div', { className: 'jp-VisionLens-message' });
+    this._message.hidden = true;
+    this.node.append(
+      h(
+        'div',
+        { className: 'jp-VisionLens-panelHeader' },
+        h('div', { className: 'jp-VisionLens-panelTitle', text: 'Jobs' })
+      ),
+      this._message,
+      this._list
+    );
+    _jobs.changed.connect(this._render, this);
+    this._render();
+  }
+
+  dispose(): void {
+    this._watch?.dispose();
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    this._watch ??= this._jobs.watch();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    this._watch?.dispose();
+    this._watch = null;
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    if (this.isVisible) {
+      this._watch ??= this._jobs.watch();
+    }
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._watch?.dispose();
+    this._watch = null;
+  }
+
+  private _render(): void {
+    const jobs = this._jobs.jobs;
+    if (jobs.length === 0) {
+      this._list.replaceChildren(
+        h('div', { className: 'jp-VisionLens-empty', text: 'No job yet.' })
+      );
+      return;
+    }
+    this._list.replaceChildren(...jobs.map(job => this._row(job)));
+  }
+
+  private _row(job: IJob): HTMLElement {
+    const row = h(
+      'div',
+      { className: 'jp-VisionLens-jobRow' },
+      h(
+        'div',
+        { className: 'jp-VisionLens-jobHead' },
+        h('span', {
+          className: 'jp-VisionLens-jobTitle',
+          text: job.title || job.kind
+        }),
+        h('span', { className: 'jp-VisionLens-jobStatus', text: job.status })
+      ),
+      h('div', {
+        className: 'jp-VisionLens-jobProgress',
+        text: describeProgress(job)
+      }),
+      h('div', {
+        className: 'jp-VisionLens-jobDate',
+        text: fmtDate(job.created_at)
+      })
+    );
+    row.dataset.job = job.id;
+    row.dataset.status = job.status;
+    if (job.status === 'running' && typeof job.progress === 'number') {
+      const bar = h('progress', { className: 'jp-VisionLens-progress' });
+      bar.max = 1;
+      bar.value = job.progress;
+      row.append(bar);
+    }
+    if (isActive(job)) {
+      row.append(
+        button('Cancel', 'jp-VisionLens-jobCancel', () => this._cancel(job))
+      );
+    }
+    return row;
+  }
+
+  private async _cancel(job: IJob): Promise<void> {
+    try {
+      await this._jobs.cancel(job.id);
+      this._setMessage('');
+    } catch (error) {
+      this._setMessage(`Could not cancel: ${(error as Error).message}`);
+    }
+  }
+
+  private _setMessage(text: string): void {
+    this._message.textContent = visibleText(text);
+    this._message.classList.toggle('jp-mod-error', !!text);
+    this._message.hidden = !text;
+  }
+
+  private _list: HTMLDivElement;
+  private _message: HTMLDivElement;
+  private _watch: IDisposable | null = null;
+}

@@ -1,0 +1,170 @@
+/**
+ * The sample view's image stage: the full image with its boxes and
+ * segmentation overlay, zoomed with the wheel (around the pointer) and panned
+ * by dragging with the middle button, with Shift, or with the pan tool; a
+ * plain drag is left to the tool in use (`select` does nothing yet: editing
+ * tools come there). Fits the image on load and on resize.
+ */
+import { ISample, IVisionLensModel } from '../../model/tokens';
+import { createOverlay, drawBoxes } from '../../ui/labels/boxes';
+import { h } from '../../base/dom';
+
+/** What a plain primary-button drag on the stage does. */
+export type StageTool = 'select' | 'pan';
+
+/** Whether a pointer-down starts a pan under `tool`. */
+export function startsPan(
+  tool: StageTool,
+  event: Pick<PointerEvent, 'button' | 'shiftKey'>
+): boolean {
+  return (
+    event.button === 1 ||
+    (event.button === 0 && (tool === 'pan' || event.shiftKey))
+  );
+}
+
+/** The zoomable, pannable image of one sample. */
+export class SampleStage {
+  constructor(model: IVisionLensModel) {
+    this._model = model;
+    this.node = h('div', {
+      className: 'jp-VisionLens-stage',
+      attrs: { 'data-tool': 'select' }
+    });
+    this._canvas = h('div', { className: 'jp-VisionLens-canvas' });
+    this._img = h('img', { className: 'jp-VisionLens-fullImage' });
+    this._img.alt = '';
+    this._img.draggable = false;
+    this._svg = createOverlay('jp-VisionLens-overlay');
+    this._canvas.append(this._img, this._svg);
+    this.node.append(this._canvas);
+    this.node.addEventListener('wheel', this, { passive: false });
+    this.node.addEventListener('pointerdown', this);
+    this.node.addEventListener('pointermove', this);
+    this.node.addEventListener('pointerup', this);
+    this.node.addEventListener('pointercancel', this);
+    this._img.addEventListener('load', () => this.fit());
+  }
+
+  /** The stage element (put it in the view's body). */
+  readonly node: HTMLDivElement;
+
+  /** Show a sample's image (null: none) and fit it. */
+  show(sample: ISample | null, url: string | null): void {
+    this._sample = sample;
+    if (!url) {
+      this._img.removeAttribute('src');
+    } else if (this._img.getAttribute('src') !== url) {
+      this._img.src = url;
+    }
+    this.fit();
+  }
+
+  /** Scale the image to fit the stage, centred. */
+  fit(): void {
+    const [w, h] = this._size();
+    const sw = this.node.clientWidth || 1;
+    const sh = this.node.clientHeight || 1;
+    this._scale = Math.min(sw / w, sh / h);
+    this._tx = (sw - w * this._scale) / 2;
+    this._ty = (sh - h * this._scale) / 2;
+    this._applyTransform(true);
+  }
+
+  /** Draw the boxes again (sources, threshold or colours changed). */
+  redraw(): void {
+    const [w, h] = this._size();
+    drawBoxes(this._svg, this._model, w, h, this._sample?.annotations ?? [], {
+      displaySize: Math.max(w, h) * this._scale,
+      labels: true,
+      segmentation: true
+    });
+  }
+
+  /** The tool of a plain drag. */
+  get tool(): StageTool {
+    return this._tool;
+  }
+
+  setTool(tool: StageTool): void {
+    this._tool = tool;
+    this.node.dataset.tool = tool;
+  }
+
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case 'wheel':
+        this._onWheel(event as WheelEvent);
+        break;
+      case 'pointerdown': {
+        const e = event as PointerEvent;
+        if (!startsPan(this._tool, e)) {
+          break;
+        }
+        e.preventDefault();
+        this._drag = { x: e.clientX, y: e.clientY, tx: this._tx, ty: this._ty };
+        this.node.setPointerCapture(e.pointerId);
+        this.node.classList.add('jp-mod-dragging');
+        break;
+      }
+      case 'pointermove': {
+        const e = event as PointerEvent;
+        if (this._drag) {
+          this._tx = this._drag.tx + e.clientX - this._drag.x;
+          this._ty = this._drag.ty + e.clientY - this._drag.y;
+          this._applyTransform(false);
+        }
+        break;
+      }
+      case 'pointerup':
+      case 'pointercancel':
+        this._drag = null;
+        this.node.classList.remove('jp-mod-dragging');
+        break;
+    }
+  }
+
+  private _size(): [number, number] {
+    const s = this._sample;
+    return [
+      s?.width || this._img.naturalWidth || 1,
+      s?.height || this._img.naturalHeight || 1
+    ];
+  }
+
+  private _onWheel(e: WheelEvent): void {
+    e.preventDefault();
+    const rect = this.node.getBoundingClientRect();
+    const px = e.clientX - rect.left;
+    const py = e.clientY - rect.top;
+    const factor = Math.exp(-e.deltaY * 0.0015);
+    const scale = Math.min(40, Math.max(0.02, this._scale * factor));
+    // Keep the image point under the pointer fixed.
+    this._tx = px - ((px - this._tx) * scale) / this._scale;
+    this._ty = py - ((py - this._ty) * scale) / this._scale;
+    this._scale = scale;
+    this._applyTransform(true);
+  }
+
+  private _applyTransform(redraw: boolean): void {
+    const [w, h] = this._size();
+    this._canvas.style.width = `${w}px`;
+    this._canvas.style.height = `${h}px`;
+    this._canvas.style.transform = `translate(${this._tx}px, ${this._ty}px) scale(${this._scale})`;
+    this._canvas.dataset.scale = this._scale.toFixed(4);
+    if (redraw) {
+      this.redraw();
+    }
+  }
+
+  private _tool: StageTool = 'select';
+  private _model: IVisionLensModel;
+  private _sample: ISample | null = null;
+  private _canvas: HTMLDivElement;
+  private _img: HTMLImageElement;
+  private _svg: SVGSVGElement;
+  private _scale = 1;
+  private _tx = 0;
+  private _ty = 0;
+  private _drag: { x: number; y: number; tx: number; ty: number } | null = null;
+}

@@ -1,0 +1,63 @@
+/**
+ * Sample view plugin: one full-image view with zoom/pan, box toggles,
+ * tables, ←/→ stepping within the current filter and tagging.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+
+import { visionLensIcon } from '../../base/icons';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { SampleView } from './SampleView';
+import { addMainAreaPanel } from '../../ui/mainAreaPanel';
+
+export const samplePlugin: JupyterFrontEndPlugin<void> = {
+  id: 'visionlens_jlab:sample',
+  description: 'VisionLens sample view.',
+  autoStart: true,
+  requires: [IVisionLensModel],
+  optional: [ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    model: IVisionLensModel,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const sample = addMainAreaPanel(app, {
+      namespace: 'visionlens-sample',
+      command: CommandIDs.openSample,
+      label: 'VisionLens: Open Sample',
+      icon: visionLensIcon,
+      hideToolbar: true,
+      mode: 'tab-after',
+      prepare: async args => {
+        await model.restored;
+        const dataset = args.dataset as string | undefined;
+        if (dataset && dataset !== model.dataset) {
+          model.setDataset(dataset);
+        }
+      },
+      create: () =>
+        new SampleView(model, sampleId =>
+          app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
+        ),
+      update: async (panel, args) => {
+        const sampleId = Number(args.sampleId);
+        if (Number.isInteger(sampleId)) {
+          const index =
+            args.index === undefined || args.index === null
+              ? null
+              : Number(args.index);
+          await panel.content.showSample(sampleId, index);
+          void sample.tracker.save(panel);
+        }
+      },
+      restore: {
+        name: 'sample',
+        args: panel => ({ sampleId: panel.content.sample?.sample_id ?? null })
+      },
+      restorer
+    });
+  }
+};

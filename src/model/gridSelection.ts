@@ -1,0 +1,74 @@
+/**
+ * Mouse selection in the grid: click selects one sample, Ctrl/Cmd-click
+ * toggles one, Shift-click selects the range from the last clicked tile.
+ */
+import { rangeIds } from './selection';
+import { IVisionLensModel } from './tokens';
+import { PageCache } from './pages';
+
+/** The modifier keys of a click. */
+export interface IClickKeys {
+  shift: boolean;
+  /** Ctrl or Cmd: add to / remove from the selection. */
+  additive: boolean;
+}
+
+/** Applies grid clicks to the shared selection; remembers the range anchor. */
+export class GridClickSelection {
+  constructor(
+    private readonly _model: IVisionLensModel,
+    private readonly _pages: PageCache
+  ) {}
+
+  /** Forget the range anchor (the query changed). */
+  reset(): void {
+    this._anchor = null;
+  }
+
+  /** A click on the tile at `index` showing `sampleId`. */
+  async click(
+    index: number,
+    sampleId: number,
+    keys: IClickKeys
+  ): Promise<void> {
+    const model = this._model;
+    if (keys.shift && this._anchor !== null) {
+      const ids = await this._idsBetween(this._anchor, index);
+      if (keys.additive) {
+        model.addToSelection(ids);
+      } else {
+        model.setSelection(ids);
+      }
+      return;
+    }
+    this._anchor = index;
+    if (!keys.additive) {
+      model.setSelection([sampleId]);
+    } else if (model.selection.mode === 'all') {
+      // Materialize "all matching" before removing one sample from it.
+      const { ids } = await model.client.ids(
+        model.dataset as string,
+        model.filter
+      );
+      model.setSelection(ids.filter(id => id !== sampleId));
+    } else {
+      model.toggleSelected(sampleId);
+    }
+  }
+
+  /** Ids of the positions between two indices (loaded pages, else the server). */
+  private async _idsBetween(from: number, to: number): Promise<number[]> {
+    const loaded = this._pages.idsBetween(from, to);
+    if (loaded) {
+      return loaded;
+    }
+    const { ids } = await this._model.client.ids(
+      this._model.dataset as string,
+      this._model.filter
+    );
+    // The grid is in sample-id order, like the ids endpoint.
+    return rangeIds(ids, from, to);
+  }
+
+  private _anchor: number | null = null;
+}

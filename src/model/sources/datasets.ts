@@ -1,0 +1,54 @@
+/**
+ * Dataset-level reads and writes of the datasets panel: detail (the ingest
+ * report), vector spaces, ingest and delete.
+ */
+import {
+  IDatasetDetail,
+  IIngestRequest,
+  IJob,
+  IVectorSpace,
+  IVisionLensModel,
+  IWaitForJobOptions
+} from '../tokens';
+
+/** A dataset with its ingest report. */
+export function datasetDetail(
+  model: IVisionLensModel,
+  name: string
+): Promise<IDatasetDetail> {
+  return model.client.getDataset(name);
+}
+
+/** The vector spaces (embeddings) of a dataset. */
+export function vectorSpaces(
+  model: IVisionLensModel,
+  name: string,
+  signal?: AbortSignal
+): Promise<IVectorSpace[]> {
+  return model.client.listSpaces(name, signal);
+}
+
+/** Delete a dataset; the model forgets it when it was the current one. */
+export async function deleteDataset(
+  model: IVisionLensModel,
+  name: string
+): Promise<void> {
+  await model.client.deleteDataset(name);
+  if (model.dataset === name) {
+    model.setDataset(null);
+  }
+}
+
+/**
+ * Start an ingest, call `onStarted` once the server took it, and follow the
+ * job until it ends (rejects with a `JobError` when it fails).
+ */
+export async function ingest(
+  model: IVisionLensModel,
+  body: IIngestRequest,
+  follow: IWaitForJobOptions & { onStarted?: (job: IJob) => void }
+): Promise<IJob> {
+  const job = await model.client.ingest(body);
+  follow.onStarted?.(job);
+  return model.client.waitForJob(job, follow);
+}

@@ -1,0 +1,92 @@
+/**
+ * Samples of a dataset as the panels read them: one sample, a page of the
+ * filter, its ids, its facets and the image URLs. Panels go through these,
+ * never through the REST client.
+ */
+import {
+  IFacets,
+  IFilter,
+  IQueryOptions,
+  ISample,
+  ISamplesPage,
+  IVisionLensModel
+} from '../tokens';
+
+/** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
+export function imageUrl(
+  model: IVisionLensModel,
+  dataset: string,
+  sampleId: number,
+  size?: number
+): string {
+  return model.client.imageUrl(dataset, sampleId, size);
+}
+
+/** One sample with its boxes, tags and fields. */
+export function getSample(
+  model: IVisionLensModel,
+  dataset: string,
+  sampleId: number,
+  signal?: AbortSignal
+): Promise<ISample> {
+  return model.client.getSample(dataset, sampleId, signal);
+}
+
+/** One page of the samples matching `filter`. */
+export function samplesPage(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  options: IQueryOptions,
+  signal?: AbortSignal
+): Promise<ISamplesPage> {
+  return model.client.querySamples(dataset, filter, options, signal);
+}
+
+/** Every id matching `filter`, in the default order, and their number. */
+export function sampleIds(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<{ ids: number[]; total: number }> {
+  return model.client.ids(dataset, filter, signal);
+}
+
+/** The facets (counts per value, histograms) of the samples matching `filter`. */
+export function facets(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<IFacets> {
+  return model.client.facets(dataset, filter, signal);
+}
+
+/**
+ * The notebook call returning the samples matching `filter` (the server's
+ * `code` of a samples page, `catalog/view_code.py`), or null when it has none.
+ */
+export async function viewCode(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<string | null> {
+  const page = await samplesPage(
+    model,
+    dataset,
+    filter,
+    { offset: 0, limit: 0 },
+    signal
+  );
+  return page.code ?? null;
+}
+
+/** The number of samples of a dataset (an exact count, no filter). */
+export async function datasetTotal(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<number> {
+  return (await samplesPage(model, dataset, {}, { offset: 0, limit: 0 })).total;
+}
