@@ -51,6 +51,7 @@ from visionlens_jlab.catalog.plan import facets
 from visionlens_jlab.catalog.store.result_cache import ResultCache
 from visionlens_jlab.catalog.tables.box_summaries import refresh_eval_summaries
 from visionlens_jlab.catalog.writes.sample_labels import replace_labels
+from visionlens_jlab.features import load as load_features
 
 SPEC = {"labels": {"source": "ground_truth", "classes": ["cat", "dog"]}}
 """The browsing benchmark's first filtered facets request (two ground-truth classes)."""
@@ -148,6 +149,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
     ap.add_argument("--out", type=Path)
     opts = ap.parse_args()
+    load_features()  # the features' tables and migration steps, before any catalog opens
     env, load_start = environment(), load_average()
     results = {n: measure(n, opts.runs, opts.cache) for n in opts.sizes}
     rows = []
