@@ -17,7 +17,7 @@ export interface IClickKeys {
 export class GridClickSelection {
   constructor(
     private readonly _model: IVisionLensModel,
-    private readonly _pages: PageCache
+    private readonly _pages: Pick<PageCache<unknown>, 'idsBetween'>
   ) {}
 
   /** Forget the range anchor (the query changed). */

@@ -1,21 +1,12 @@
 /**
- * Page cache of the virtualized grid: fetches pages of `POST /samples/query`
- * for the current dataset + filter, aborts requests that went stale (filter
- * changed, or scrolled far away) and keeps a bounded number of pages.
- *
- * With a ranking (a search's result ids, best first) it shows those samples
- * in that order instead: each page is fetched by its ids and put in order.
- * Otherwise pages follow the grid's sort (`setSort`).
+ * Page cache of a virtual grid: fetches the pages of one query from its
+ * {@link IPageSource} (rows of any type), aborts requests that went stale
+ * (a new query, or scrolled far away) and keeps a bounded number of pages.
  */
-import { orderByRanking } from './similarity';
-import { sortQuery } from './sorting';
-import { samplesPage } from './sources/samples';
-import { IFilter, ISample, ISort, IVisionLensModel } from './tokens';
+import { IPage, IPageSource, IRowPages } from './pageSource';
 
 /** Options of {@link PageCache}. */
 export interface IPageCacheOptions {
-  /** The model whose client answers the pages. */
-  model: IVisionLensModel;
   pageSize: number;
   /** Most pages kept in memory (the rest is refetched when needed). */
   maxPages?: number;
@@ -25,23 +16,17 @@ export interface IPageCacheOptions {
   onError: (error: Error) => void;
 }
 
-/** Pages of samples of one query; `reset()` starts a new query. */
-export class PageCache {
+/** Pages of rows of one query; `reset()` starts a new query. */
+export class PageCache<T> implements IRowPages<T> {
   constructor(private options: IPageCacheOptions) {
     this.maxPages = options.maxPages ?? 16;
   }
 
   readonly maxPages: number;
 
-  /** The ranked ids shown instead of the query's pages, or null. */
-  get ranking(): readonly number[] | null {
-    return this._ranking;
-  }
-
-  /** Show these sample ids in this order (a search), or the query again (null). */
-  setRanking(ranking: readonly number[] | null): void {
-    this._ranking = ranking ? [...ranking] : null;
-    this.reset(this._dataset, this._filter, false);
+  /** The query shown (null: none). */
+  get source(): IPageSource<T> | null {
+    return this._source;
   }
 
   /** The server's total for the current query (null until the first page). */
@@ -57,18 +42,13 @@ export class PageCache {
     const v = Math.max(20, Math.min(1000, Math.round(value)));
     if (v !== this.options.pageSize) {
       this.options.pageSize = v;
-      this.reset(this._dataset, this._filter, false);
+      this.reset(this._source, false);
     }
   }
 
-  /** The sort of the next query (takes effect at the next `reset`). */
-  setSort(sort: ISort | null): void {
-    this._sort = sort;
-  }
-
-  /** The notebook call of the current view, from the last page the server sent. */
+  /** The notebook call of the current view, from the last page that said. */
   get code(): string | null {
-    return this._ranking ? null : this._code;
+    return this._code;
   }
 
   /** How many requests are in flight (tests and benchmarks read it). */
@@ -77,10 +57,10 @@ export class PageCache {
   }
 
   /**
-   * Start a new query. With `keepStale`, the old pages stay visible until
-   * their replacement arrives (used after tagging: no flashing).
+   * Start a new query (null: none). With `keepStale`, the old pages stay
+   * visible until their replacement arrives (used after tagging: no flashing).
    */
-  reset(dataset: string | null, filter: IFilter, keepStale: boolean): void {
+  reset(source: IPageSource<T> | null, keepStale: boolean): void {
     for (const ctl of this._pending.values()) {
       ctl.abort();
     }
@@ -91,58 +71,66 @@ export class PageCache {
       this._total = null;
       this._code = null;
     }
-    if (this._ranking) {
-      this._total = this._ranking.length;
+    if (source && source.total !== null) {
+      this._total = source.total;
+      this._code = null;
     }
-    this._dataset = dataset;
-    this._filter = filter;
+    this._source = source;
     this._generation++;
   }
 
   /**
-   * Samples were written (tags...) without changing which rows the query
-   * selects or their order: only the loaded pages holding them (all of them
-   * for null) are fetched again at the next `ensure`, the old rows shown
+   * Rows were written (tags...) without changing which rows the query
+   * selects or their order: only the loaded pages holding these keys (all of
+   * them for null) are fetched again at the next `ensure`, the old rows shown
    * until then. Requests in flight may hold the old rows: they start again.
    */
-  refresh(ids: readonly number[] | null): void {
-    const touched = ids ? new Set(ids) : null;
+  refresh(keys: readonly number[] | null): void {
+    const touched = keys ? new Set(keys) : null;
     for (const ctl of this._pending.values()) {
       ctl.abort();
     }
     this._pending.clear();
     for (const [page, rows] of this._pages) {
-      if (!touched || rows.some(s => s !== null && touched.has(s.sample_id))) {
+      if (
+        !touched ||
+        rows.some(row => row !== null && touched.has(this.key(row)))
+      ) {
         this._stale.set(page, rows);
         this._pages.delete(page);
       }
     }
   }
 
-  /** The sample at a position, or null while its page is not loaded. */
-  get(index: number): ISample | null {
+  /** The row at a position, or null while its page is not loaded. */
+  get(index: number): T | null {
     const page = Math.floor(index / this.options.pageSize);
     const offset = index - page * this.options.pageSize;
     const rows = this._pages.get(page) ?? this._stale.get(page);
     return rows?.[offset] ?? null;
   }
 
-  /** The loaded id at each position in [from, to], or null if one is missing. */
+  /** The number id of a row of the current query. */
+  key(row: T): number {
+    return (this._source as IPageSource<T>).key(row);
+  }
+
+  /** The loaded key at each position in [from, to], or null if one is missing. */
   idsBetween(from: number, to: number): number[] | null {
     const out: number[] = [];
     for (let i = Math.min(from, to); i <= Math.max(from, to); i++) {
-      const s = this.get(i);
-      if (!s) {
+      const row = this.get(i);
+      if (!row) {
         return null;
       }
-      out.push(s.sample_id);
+      out.push(this.key(row));
     }
     return out;
   }
 
   /** Make sure the pages covering [first, last] are loaded or loading. */
   ensure(first: number, last: number): void {
-    if (!this._dataset) {
+    if (!this._source) {
       return;
     }
     const size = this.options.pageSize;
@@ -171,38 +159,26 @@ export class PageCache {
 
   /** Abort everything (widget disposed). */
   dispose(): void {
-    this.reset(null, {}, false);
+    this.reset(null, false);
   }
 
   private _fetch(page: number): void {
     const ctl = new AbortController();
     const generation = this._generation;
-    const dataset = this._dataset as string;
     const size = this.options.pageSize;
-    const ranked = this._ranking?.slice(page * size, (page + 1) * size);
     this._pending.set(page, ctl);
-    samplesPage(
-      this.options.model,
-      dataset,
-      ranked ? { ids: ranked } : this._filter,
-      ranked
-        ? { offset: 0, limit: ranked.length }
-        : { offset: page * size, limit: size, ...sortQuery(this._sort) },
-      ctl.signal
-    )
-      .then(result => {
+    (this._source as IPageSource<T>)
+      .fetch(page * size, size, ctl.signal)
+      .then((result: IPage<T>) => {
         if (generation !== this._generation) {
           return;
         }
         this._pending.delete(page);
-        this._pages.set(
-          page,
-          ranked ? orderByRanking(ranked, result.samples) : result.samples
-        );
+        this._pages.set(page, result.rows);
         this._stale.delete(page);
-        if (!ranked) {
+        if (result.total !== null) {
           this._total = result.total;
-          this._code = result.code ?? null;
+          this._code = result.code;
         }
         this.options.onUpdate();
       })
@@ -234,14 +210,11 @@ export class PageCache {
     this._stale.clear();
   }
 
-  private _dataset: string | null = null;
-  private _filter: IFilter = {};
+  private _source: IPageSource<T> | null = null;
   private _generation = 0;
   private _total: number | null = null;
-  private _pages = new Map<number, (ISample | null)[]>();
-  private _stale = new Map<number, (ISample | null)[]>();
-  private _ranking: number[] | null = null;
-  private _sort: ISort | null = null;
+  private _pages = new Map<number, readonly (T | null)[]>();
+  private _stale = new Map<number, readonly (T | null)[]>();
   private _code: string | null = null;
   private _pending = new Map<number, AbortController>();
 }

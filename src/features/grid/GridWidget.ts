@@ -1,8 +1,7 @@
 /**
- * The virtualized sample grid: only the visible rows (plus a small overscan)
- * exist in the DOM (`GridRows`: rows placed and recycled while scrolling,
- * grids taller than a browser lays out included); thumbnails are plain HTTP
- * URLs (the browser caches and frees them).
+ * The sample grid: the generic `VirtualGrid` (`src/ui/virtualGrid/`) over the
+ * model's query as a `SamplesPageSource`, drawn by the `SampleTileRenderer`;
+ * thumbnails are plain HTTP URLs (the browser caches and frees them).
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
@@ -10,8 +9,10 @@ import { Widget } from '@lumino/widgets';
 
 import { changeMovesRows } from '../../model/query';
 import {
+  CommandIDs,
   IDataChange,
   IQueryChange,
+  ISample,
   ISearchModel,
   ISearchState,
   IVisionLensModel
@@ -19,23 +20,16 @@ import {
 import { h } from '../../base/dom';
 import { GridInput } from './gridInput';
 import { GridClickSelection } from '../../model/gridSelection';
-import { GridFocus } from './gridFocus';
+import { GridFocus } from '../../ui/virtualGrid/gridFocus';
+import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { GridToolbar } from './GridToolbar';
 import { GridTooltip } from './GridTooltip';
-import { GridRows } from './gridRows';
 import { PageCache } from '../../model/pages';
 import { SortControl } from './SortControl';
-import { fillTile } from './tiles';
-import { datasetTotal } from '../../model/sources/samples';
+import { ITileEl, SampleTileRenderer } from './tiles';
+import { datasetTotal, SamplesPageSource } from '../../model/sources/samples';
 import { visibleText } from '../../base/dataText';
-
-/**
- * After a move of more than two screens in one frame (a scrollbar drag, a
- * jump), pages are fetched once the view stayed this long (ms): one query
- * for where it stops rather than one per frame on the way.
- */
-const SETTLE_MS = 50;
 
 /** Options of the grid. */
 export interface IGridOptions {
@@ -51,55 +45,54 @@ export class GridWidget extends Widget {
     super();
     this.model = options.model;
     this._commands = options.commands;
-    this._tileSize = options.tileSize ?? 192;
+    const tileSize = options.tileSize ?? 192;
     this.addClass('jp-VisionLens-grid');
     this.id = 'visionlens-grid';
     this.title.label = 'VisionLens Grid';
     this.title.closable = true;
 
-    this._pages = new PageCache({
-      model: this.model,
+    this._pages = new PageCache<ISample>({
       pageSize: options.pageSize ?? 200,
-      onUpdate: () => this._scheduleRender(),
+      onUpdate: () => this._grid.scheduleRender(),
       onError: error =>
         this._showStatus(`Could not load samples: ${error.message}`)
     });
     this._toolbar = new GridToolbar({
       model: this.model,
       commands: this._commands,
-      tileSize: this._tileSize,
+      tileSize,
       onTileSize: size => this.setTileSize(size)
     });
     this._sort = new SortControl(sort => this.model.setSort(sort));
     this._code = new CodeSnippet('jp-VisionLens-viewCode');
-    this._scroller = h('div', { className: 'jp-VisionLens-gridScroller' });
-    this._scroller.tabIndex = 0;
-    this._scroller.setAttribute('role', 'grid');
-    this._scroller.setAttribute('aria-multiselectable', 'true');
-    this._scroller.setAttribute('aria-label', 'Samples');
-    this._sizer = h('div', { className: 'jp-VisionLens-gridSizer' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
     this._tooltip = new GridTooltip(this.model);
     this._clicks = new GridClickSelection(this.model, this._pages);
-    this._rows = new GridRows(this._scroller, this._sizer);
-    this.focus = new GridFocus({
-      model: this.model,
-      commands: this._commands,
-      scroller: this._scroller,
-      rows: this._rows,
+    this._tiles = new SampleTileRenderer(this.model);
+    this._grid = new VirtualGrid<ISample, ITileEl>({
       pages: this._pages,
-      render: () => this._scheduleRender()
+      renderer: this._tiles,
+      tileSize,
+      label: 'Samples',
+      isSelected: id => this.model.isSelected(id),
+      onToggle: sample => this.model.toggleSelected(sample.sample_id),
+      onOpen: (sample, index) =>
+        this._commands.execute(CommandIDs.openSample, {
+          dataset: this.model.dataset,
+          sampleId: sample.sample_id,
+          index
+        }),
+      beforeRender: () => this._beforeRender()
     });
+    this.focus = this._grid.focus;
     this._input = new GridInput({
       model: this.model,
       commands: this._commands,
-      pages: this._pages,
+      grid: this._grid,
       clicks: this._clicks,
       tooltip: this._tooltip,
-      focus: this.focus,
       host: this.node
     });
-    this._scroller.append(this._sizer);
     this.node.append(
       this._toolbar.node,
       h(
@@ -109,15 +102,16 @@ export class GridWidget extends Widget {
         this._code.node
       ),
       this._status,
-      this._scroller,
+      this._grid.node,
       this._tooltip.node
     );
 
-    this._scroller.addEventListener('scroll', this, { passive: true });
-    this._scroller.addEventListener('click', this);
-    this._scroller.addEventListener('dblclick', this);
-    this._scroller.addEventListener('mouseover', this);
-    this._scroller.addEventListener('mouseleave', this);
+    for (const type of ['click', 'dblclick', 'mouseover', 'mouseleave']) {
+      this._grid.node.addEventListener(type, this._input);
+    }
+    this._grid.node.addEventListener('scroll', () => this._tooltip.hide(), {
+      passive: true
+    });
 
     this.model.queryChanged.connect(this._onQueryChanged, this);
     this.model.dataChanged.connect(this._onDataChanged, this);
@@ -135,31 +129,29 @@ export class GridWidget extends Widget {
 
   readonly model: IVisionLensModel;
   /** The keyboard focus (moved by the grid commands). */
-  readonly focus: GridFocus;
+  readonly focus: GridFocus<ISample>;
 
   /** Number of tile elements in the DOM (bounded by the viewport). */
   get tileCount(): number {
-    return this._scroller.querySelectorAll('.jp-VisionLens-tile').length;
+    return this._grid.tileCount;
   }
 
   /** Change the tile size (px). */
   setTileSize(size: number): void {
     const s = Math.max(64, Math.min(512, Math.round(size)));
-    if (s === this._tileSize) {
+    if (s === this._grid.tileSize) {
       return;
     }
-    this._tileSize = s;
     this._toolbar.setTileSize(s);
-    this._rows.clear();
-    this._scheduleRender();
+    this._grid.setTileSize(s);
   }
 
   /** Change the page size of sample queries. */
   setPageSize(size: number): void {
     this._pages.pageSize = size;
-    this._pages.reset(this.model.dataset, this.model.filter, false);
+    this._resetPages(false);
     this._pages.ensure(0, 0);
-    this._scheduleRender();
+    this._grid.scheduleRender();
   }
 
   dispose(): void {
@@ -168,39 +160,24 @@ export class GridWidget extends Widget {
     }
     this._pages.dispose();
     this._toolbar.dispose();
-    if (this._raf) {
-      cancelAnimationFrame(this._raf);
-    }
-    window.clearTimeout(this._settle);
+    this._grid.dispose();
     super.dispose();
   }
 
-  /** DOM event handler. */
-  handleEvent(event: Event): void {
-    switch (event.type) {
-      case 'scroll':
-        this._tooltip.hide();
-        this._scheduleRender();
-        break;
-      default:
-        this._input.handleEvent(event);
-    }
-  }
-
   protected onResize(msg: Widget.ResizeMessage): void {
-    this._scheduleRender();
+    this._grid.scheduleRender();
   }
 
   protected onAfterShow(msg: Message): void {
-    this._scheduleRender();
+    this._grid.scheduleRender();
   }
 
   protected onAfterAttach(msg: Message): void {
-    this._scheduleRender();
+    this._grid.scheduleRender();
   }
 
   protected onActivateRequest(msg: Message): void {
-    this._scroller.focus();
+    this._grid.node.focus();
   }
 
   private _onQueryChanged(_: IVisionLensModel, change: IQueryChange): void {
@@ -225,12 +202,9 @@ export class GridWidget extends Widget {
       (this.model.currentInfo?.models ?? []).map(m => m.name)
     );
     this._sort.setSort(query.sort);
-    this._pages.setSort(query.sort);
-    this._pages.reset(query.dataset, query.filter, false);
-    this.focus.reset();
+    this._resetPages(false);
     this._clicks.reset();
-    this._rows.scrollToTop();
-    this._rows.clear();
+    this._grid.reset();
     this.title.label = this.model.dataset
       ? `Grid: ${this.model.dataset}`
       : 'VisionLens Grid';
@@ -240,7 +214,23 @@ export class GridWidget extends Widget {
     this._pages.ensure(0, 0);
     this._datasetTotal = null;
     this._fetchDatasetTotal();
-    this._scheduleRender();
+  }
+
+  /**
+   * Show the model's query (none without a dataset); with `keepStale` the
+   * old rows stay until the new ones arrive.
+   */
+  private _resetPages(keepStale: boolean): void {
+    const { dataset, filter, sort, ranking } = this.model.query;
+    this._shown = dataset
+      ? new SamplesPageSource(this.model, { dataset, filter, sort, ranking })
+      : null;
+    this._pages.reset(this._shown, keepStale);
+  }
+
+  /** The ranking shown, or null. */
+  private get _ranking(): readonly number[] | null {
+    return this._shown?.ranking ?? null;
   }
 
   /**
@@ -250,13 +240,10 @@ export class GridWidget extends Widget {
   private _onRankingChanged(): void {
     const ranking = this.model.query.ranking;
     this._sort.setSearching(ranking !== null);
-    this._pages.setRanking(ranking);
-    this.focus.reset();
+    this._resetPages(false);
     this._clicks.reset();
-    this._rows.scrollToTop();
     this._pages.ensure(0, 0);
-    this._viewVersion++;
-    this._scheduleRender();
+    this._grid.scrollToTop();
   }
 
   /** Tiles show the scores of the search's results (kept while it re-runs). */
@@ -266,9 +253,8 @@ export class GridWidget extends Widget {
       return;
     }
     const hits = current ? (state.result?.results ?? []) : [];
-    this._scores = new Map(hits.map(hit => [hit.sample_id, hit.score]));
-    this._viewVersion++;
-    this._scheduleRender();
+    this._tiles.scores = new Map(hits.map(hit => [hit.sample_id, hit.score]));
+    this._grid.invalidate();
   }
 
   /**
@@ -282,16 +268,15 @@ export class GridWidget extends Widget {
       return;
     }
     if (changeMovesRows(query, change)) {
-      this._pages.reset(query.dataset, query.filter, true);
+      this._resetPages(true);
     } else {
       this._pages.refresh(change.ids);
     }
-    this._scheduleRender();
+    this._grid.scheduleRender();
   }
 
   private _onSelectionChanged(): void {
-    this._viewVersion++;
-    this._scheduleRender();
+    this._grid.invalidate();
   }
 
   /** Tile overlays added or removed: redraw every tile. */
@@ -302,8 +287,7 @@ export class GridWidget extends Widget {
   }
 
   private _onViewChanged(): void {
-    this._viewVersion++;
-    this._scheduleRender();
+    this._grid.invalidate();
   }
 
   /** The dataset total M: an exact count from the server (empty filter). */
@@ -334,7 +318,7 @@ export class GridWidget extends Widget {
       this.model.selection.mode === 'all'
         ? this._pages.total
         : this.model.selection.ids.size,
-      this._pages.ranking !== null
+      this._ranking !== null
     );
   }
 
@@ -343,71 +327,37 @@ export class GridWidget extends Widget {
     this._status.hidden = !text;
   }
 
-  private _scheduleRender(): void {
-    if (this._raf || this.isDisposed) {
-      return;
-    }
-    this._raf = requestAnimationFrame(() => {
-      this._raf = 0;
-      this._render();
-    });
-  }
-
-  private _render(): void {
+  /** Counts and status first in each frame; false: no rows to draw. */
+  private _beforeRender(): boolean {
     this._updateCounts();
     const total = this._pages.total;
     if (!this.model.dataset || total === null || !this.isVisible) {
-      return;
+      return false;
     }
     if (total === 0) {
       this._showStatus(
-        this._pages.ranking
+        this._ranking
           ? 'No sample matching the current filter has a vector to compare.'
           : 'No sample matches the current filter.'
       );
     } else if (this._status.textContent?.startsWith('No sample')) {
       this._showStatus('');
     }
-    const view = this._rows.render(total, this._tileSize, (el, index, tile) => {
-      const sample = index < total ? this._pages.get(index) : null;
-      fillTile(
-        el,
-        this.model,
-        sample,
-        index,
-        total,
-        tile,
-        this._viewVersion,
-        sample ? (this._scores.get(sample.sample_id) ?? null) : null
-      );
-      this.focus.mark(el, index);
-    });
-    this.focus.afterRender();
-    window.clearTimeout(this._settle);
-    if (view.moved > 2 * view.viewport) {
-      this._settle = window.setTimeout(() => this._scheduleRender(), SETTLE_MS);
-    } else {
-      this._pages.ensure(view.first, view.last);
-    }
+    return true;
   }
 
   private _commands: CommandRegistry;
   private _toolbar: GridToolbar;
   private _sort: SortControl;
   private _code: CodeSnippet;
-  private _pages: PageCache;
-  private _scroller: HTMLDivElement;
-  private _sizer: HTMLDivElement;
+  private _pages: PageCache<ISample>;
   private _status: HTMLDivElement;
   private _tooltip: GridTooltip;
   private _clicks: GridClickSelection;
   private _input: GridInput;
-  private _rows: GridRows;
-  private _settle = 0;
-  private _tileSize: number;
-  private _raf = 0;
-  private _viewVersion = 0;
+  private _tiles: SampleTileRenderer;
+  private _grid: VirtualGrid<ISample, ITileEl>;
+  private _shown: SamplesPageSource | null = null;
   private _datasetTotal: number | null = null;
-  private _scores = new Map<number, number>();
   private _shownCode: string | null = null;
 }

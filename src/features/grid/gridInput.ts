@@ -7,19 +7,17 @@ import { CommandRegistry } from '@lumino/commands';
 
 import { CommandIDs, ISample, IVisionLensModel } from '../../model/tokens';
 import { GridClickSelection } from '../../model/gridSelection';
-import { GridFocus } from './gridFocus';
 import { GridTooltip } from './GridTooltip';
-import { PageCache } from '../../model/pages';
+import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { ITileEl } from './tiles';
 
 /** What the input handler acts on. */
 export interface IGridInputOptions {
   model: IVisionLensModel;
   commands: CommandRegistry;
-  pages: PageCache;
+  grid: Pick<VirtualGrid<ISample, ITileEl>, 'rowAt' | 'focus'>;
   clicks: GridClickSelection;
   tooltip: GridTooltip;
-  focus: GridFocus;
   /** Where the tooltip is positioned. */
   host: HTMLElement;
 }
@@ -48,21 +46,14 @@ export class GridInput {
   private _tileOf(
     target: EventTarget | null
   ): { el: ITileEl; index: number; sample: ISample } | null {
-    const el = (target as Element | null)?.closest?.(
-      '.jp-VisionLens-tile'
-    ) as ITileEl | null;
-    if (!el || el.dataset.index === undefined) {
-      return null;
-    }
-    const index = Number(el.dataset.index);
-    const sample = this._o.pages.get(index);
-    return sample ? { el, index, sample } : null;
+    const hit = this._o.grid.rowAt(target);
+    return hit ? { el: hit.tile, index: hit.index, sample: hit.row } : null;
   }
 
   private async _onClick(event: MouseEvent): Promise<void> {
     const hit = this._tileOf(event.target);
     if (hit) {
-      this._o.focus.set(hit.index);
+      this._o.grid.focus.set(hit.index);
       await this._o.clicks.click(hit.index, hit.sample.sample_id, {
         shift: event.shiftKey,
         additive: event.ctrlKey || event.metaKey

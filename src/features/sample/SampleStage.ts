@@ -6,7 +6,8 @@
  * tools come there). Fits the image on load and on resize.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
-import { createOverlay, drawBoxes } from '../../ui/labels/boxes';
+import { createOverlay } from '../../ui/labels/overlay';
+import { labelRenderers } from '../../ui/labels/registry';
 import { h } from '../../base/dom';
 
 /** What a plain primary-button drag on the stage does. */
@@ -71,10 +72,11 @@ export class SampleStage {
     this._applyTransform(true);
   }
 
-  /** Draw the boxes again (sources, threshold or colours changed). */
+  /** Draw the labels again (sources, threshold or colours changed). */
   redraw(): void {
     const [w, h] = this._size();
-    drawBoxes(this._svg, this._model, w, h, this._sample?.annotations ?? [], {
+    const labels = this._sample?.annotations ?? [];
+    labelRenderers.draw(this._svg, this._model, w, h, labels, {
       displaySize: Math.max(w, h) * this._scale,
       labels: true,
       segmentation: true

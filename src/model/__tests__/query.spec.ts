@@ -6,6 +6,7 @@ import { VisionLensModel } from '../model';
 import { PageCache } from '../pages';
 import { changeMovesRows, DEFAULT_SORT } from '../query';
 import { sampleAt } from '../sources/rows';
+import { SamplesPageSource } from '../sources/samples';
 import {
   IDataChange,
   IFilter,
@@ -157,15 +158,22 @@ describe('data changes', () => {
     const { model, asked } = makeModel([1, 2, 3, 4, 5, 6]);
     model.setDataset('d');
     let updates = 0;
-    const pages = new PageCache({
-      model,
+    const pages = new PageCache<ISample>({
       pageSize: 2,
       onUpdate: () => updates++,
       onError: error => {
         throw error;
       }
     });
-    pages.reset('d', {}, false);
+    pages.reset(
+      new SamplesPageSource(model, {
+        dataset: 'd',
+        filter: {},
+        sort: null,
+        ranking: null
+      }),
+      false
+    );
     pages.ensure(0, 5);
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(updates).toBe(3);

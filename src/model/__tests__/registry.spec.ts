@@ -14,7 +14,7 @@ import {
 import { SchemePicker, schemePalette } from '../../features/map/schemes';
 import { VisionLensModel } from '../model';
 import { ISample, ITileOverlay } from '../tokens';
-import { createTile, fillTile } from '../../features/grid/tiles';
+import { SampleTileRenderer } from '../../features/grid/tiles';
 import { ExtensionRegistry, supportsVersion } from '../registry';
 import {
   renderSampleSections,
@@ -193,8 +193,9 @@ describe('tile overlays', () => {
     model.setFieldVisible('split', true);
     model.extensions.addTileOverlay(thrower('bad'));
     model.extensions.addTileOverlay(badge('count'));
-    const tile = createTile(0, 128, 6);
-    fillTile(tile, model, SAMPLE, 0, 1, 128, 1);
+    const tiles = new SampleTileRenderer(model);
+    const tile = tiles.create(document.createElement('div'));
+    tiles.fill(tile, SAMPLE, 128);
     expect(tile.dataset.sampleId).toBe('7');
     expect(tile._img?.getAttribute('src')).toContain('/samples/7/image');
     expect(tile._svg?.querySelectorAll('rect').length).toBeGreaterThanOrEqual(

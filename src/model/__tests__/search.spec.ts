@@ -12,8 +12,9 @@ import { VisionLensClient } from '../../api/client';
 import { VisionLensAPIError } from '../../api/restTransport';
 import { VisionLensModel } from '../model';
 import { duplicatesCode, searchCode } from '../similarity';
-import { IDuplicatesResult, IFilter, ISearchState } from '../tokens';
+import { IDuplicatesResult, IFilter, ISample, ISearchState } from '../tokens';
 import { PageCache } from '../pages';
+import { SamplesPageSource } from '../sources/samples';
 import { SearchBar } from '../../features/grid/SearchBar';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 
@@ -195,16 +196,19 @@ describe('embeddings, search and duplicates on a real server', () => {
     const result = await client.search(DATASET, { like: ids[1], k: 13 });
     const ranking = result.results.map(h => h.sample_id);
     let updates = 0;
-    const pages = new PageCache({
-      model: new VisionLensModel({ client, state: null }),
+    const pages = new PageCache<ISample>({
       pageSize: 20, // the smallest page: 13 ids in one page
       onUpdate: () => updates++,
       onError: error => {
         throw error;
       }
     });
-    pages.reset(DATASET, { ids: ids.slice(0, 3) }, false);
-    pages.setRanking(ranking);
+    const model = new VisionLensModel({ client, state: null });
+    const query = { dataset: DATASET, filter: { ids: ids.slice(0, 3) } };
+    pages.reset(
+      new SamplesPageSource(model, { ...query, sort: null, ranking }),
+      false
+    );
     expect(pages.total).toBe(13);
     pages.ensure(0, 12);
     while (pages.pending > 0) {
@@ -213,7 +217,10 @@ describe('embeddings, search and duplicates on a real server', () => {
     expect(updates).toBeGreaterThan(0);
     const shown = Array.from({ length: 13 }, (_, i) => pages.get(i)?.sample_id);
     expect(shown).toEqual(ranking);
-    pages.setRanking(null);
+    pages.reset(
+      new SamplesPageSource(model, { ...query, sort: null, ranking: null }),
+      false
+    );
     expect(pages.total).toBeNull();
   });
 });

@@ -3,12 +3,16 @@
  * filter, its ids, its facets and the image URLs. Panels go through these,
  * never through the REST client.
  */
+import { IPage, IPageSource } from '../pageSource';
+import { orderByRanking } from '../similarity';
+import { sortQuery } from '../sorting';
 import {
   IFacets,
   IFilter,
   IQueryOptions,
   ISample,
   ISamplesPage,
+  ISort,
   IVisionLensModel
 } from '../tokens';
 
@@ -89,4 +93,70 @@ export async function datasetTotal(
   dataset: string
 ): Promise<number> {
   return (await samplesPage(model, dataset, {}, { offset: 0, limit: 0 })).total;
+}
+
+/** The query of a {@link SamplesPageSource}. */
+export interface ISamplesQuery {
+  dataset: string;
+  filter: IFilter;
+  sort: ISort | null;
+  /** A search's result ids, best first, shown instead of the filter (null: none). */
+  ranking: readonly number[] | null;
+}
+
+/**
+ * The sample grid's rows: pages of `POST /samples/query` for a dataset,
+ * filter and sort. With a ranking (a search's results) it shows those
+ * samples in that order instead: each page is fetched by its ids and put in
+ * order, and the total is the ranking's length.
+ */
+export class SamplesPageSource implements IPageSource<ISample> {
+  constructor(
+    private readonly _model: IVisionLensModel,
+    readonly query: ISamplesQuery
+  ) {
+    this.total = query.ranking ? query.ranking.length : null;
+  }
+
+  readonly total: number | null;
+
+  /** The ranked ids shown instead of the filter's rows, or null. */
+  get ranking(): readonly number[] | null {
+    return this.query.ranking;
+  }
+
+  key(sample: ISample): number {
+    return sample.sample_id;
+  }
+
+  async fetch(
+    offset: number,
+    limit: number,
+    signal: AbortSignal
+  ): Promise<IPage<ISample>> {
+    const { dataset, filter, sort, ranking } = this.query;
+    if (ranking) {
+      const ids = ranking.slice(offset, offset + limit);
+      const page = await samplesPage(
+        this._model,
+        dataset,
+        { ids },
+        { offset: 0, limit: ids.length },
+        signal
+      );
+      return {
+        rows: orderByRanking(ids, page.samples),
+        total: null,
+        code: null
+      };
+    }
+    const page = await samplesPage(
+      this._model,
+      dataset,
+      filter,
+      { offset, limit, ...sortQuery(sort) },
+      signal
+    );
+    return { rows: page.samples, total: page.total, code: page.code ?? null };
+  }
 }

@@ -1,28 +1,27 @@
 /**
- * The grid's keyboard focus: one tile position (a roving tabindex: only the
- * focused tile is tabbable), moved, toggled and opened by the grid commands
- * (arrow keys, Space and Enter, bound in schema/grid.json), kept in view and
- * focused once the tile is rendered.
+ * A virtual grid's keyboard focus: one tile position (a roving tabindex:
+ * only the focused tile is tabbable), moved, toggled and opened by the
+ * owner's commands (the sample grid binds arrow keys, Space and Enter in
+ * schema/grid.json), kept in view and focused once the tile is rendered.
  */
-import { CommandRegistry } from '@lumino/commands';
-
-import { PageCache } from '../../model/pages';
-import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { IRowPages } from '../../model/pageSource';
 import { GridRows } from './gridRows';
 
-/** What the focus needs from the grid. */
-export interface IGridFocusOptions {
-  model: IVisionLensModel;
-  commands: CommandRegistry;
+/** What the focus needs from its grid. */
+export interface IGridFocusOptions<T> {
   scroller: HTMLElement;
   rows: Pick<GridRows, 'columns' | 'reveal'>;
-  pages: Pick<PageCache, 'total' | 'get'>;
+  pages: Pick<IRowPages<T>, 'total' | 'get'>;
   /** Render the grid (after the view moved). */
   render: () => void;
+  /** Space on a loaded row: select or unselect it. */
+  onToggle?: (row: T, index: number) => void;
+  /** Enter on a loaded row: open it. */
+  onOpen?: (row: T, index: number) => unknown;
 }
 
-export class GridFocus {
-  constructor(private readonly _o: IGridFocusOptions) {}
+export class GridFocus<T> {
+  constructor(private readonly _o: IGridFocusOptions<T>) {}
 
   /** The focused position. */
   get index(): number {
@@ -53,23 +52,19 @@ export class GridFocus {
     this._o.render();
   }
 
-  /** Select or unselect the focused sample. */
+  /** Select or unselect the focused row. */
   toggle(): void {
-    const sample = this._o.pages.get(this._index);
-    if (sample) {
-      this._o.model.toggleSelected(sample.sample_id);
+    const row = this._o.pages.get(this._index);
+    if (row) {
+      this._o.onToggle?.(row, this._index);
     }
   }
 
-  /** Open the focused sample in the sample view. */
+  /** Open the focused row. */
   async open(): Promise<void> {
-    const sample = this._o.pages.get(this._index);
-    if (sample) {
-      await this._o.commands.execute(CommandIDs.openSample, {
-        dataset: this._o.model.dataset,
-        sampleId: sample.sample_id,
-        index: this._index
-      });
+    const row = this._o.pages.get(this._index);
+    if (row) {
+      await this._o.onOpen?.(row, this._index);
     }
   }
 
@@ -84,7 +79,7 @@ export class GridFocus {
       return;
     }
     const el = this._o.scroller.querySelector<HTMLElement>(
-      `.jp-VisionLens-tile[data-index="${this._index}"]`
+      `[role="gridcell"][data-index="${this._index}"]`
     );
     if (el) {
       this._pending = false;

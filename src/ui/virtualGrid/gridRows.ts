@@ -1,13 +1,12 @@
 /**
- * The grid's rows in the DOM: only the rows in view plus a small overscan
- * exist; rows leaving the view are hidden and reused for rows entering it.
- * Rows are placed relative to the scroller's `scrollTop` through a
- * {@link ScrollMap}, so a grid taller than a browser can lay out (1M samples)
- * still scrolls to its last row.
+ * A virtual grid's rows in the DOM: only the rows in view plus a small
+ * overscan exist; rows leaving the view are hidden and reused for rows
+ * entering it. Rows are placed relative to the scroller's `scrollTop` through
+ * a {@link ScrollMap}, so a grid taller than a browser can lay out (1M
+ * samples) still scrolls to its last row.
  */
 import { h } from '../../base/dom';
 import { ScrollMap } from './scrollMap';
-import { createTile, ITileEl } from './tiles';
 
 /** Gap between tiles, in px. */
 export const GAP = 6;
@@ -21,7 +20,7 @@ interface IRowEl extends HTMLDivElement {
 
 /** What one render showed. */
 export interface IRowsView {
-  /** First and last sample position of the rows in the DOM. */
+  /** First and last position of the rows in the DOM. */
   first: number;
   last: number;
   /** How far the content moved since the last render (px). */
@@ -30,11 +29,19 @@ export interface IRowsView {
   viewport: number;
 }
 
-/** The virtualized rows of the grid inside `sizer` (a child of `scroller`). */
-export class GridRows {
+/** Makes the tile at column `col` of a new row: `tile` px square, `gap` px apart. */
+export type CellFactory<E extends HTMLElement> = (
+  col: number,
+  tile: number,
+  gap: number
+) => E;
+
+/** The virtualized rows of a grid inside `sizer` (a child of `scroller`). */
+export class GridRows<E extends HTMLElement = HTMLElement> {
   constructor(
     private _scroller: HTMLDivElement,
-    private _sizer: HTMLDivElement
+    private _sizer: HTMLDivElement,
+    private _createCell: CellFactory<E>
   ) {}
 
   /** Remove every row (new tile size or width). */
@@ -46,7 +53,6 @@ export class GridRows {
     this._free = [];
   }
 
-  /** Back to the top (a new query). */
   /** Tiles per row (0 before the first render). */
   get columns(): number {
     return this._cols;
@@ -70,6 +76,7 @@ export class GridRows {
     }
   }
 
+  /** Back to the top (a new query). */
   scrollToTop(): void {
     this._scroller.scrollTop = 0;
     this._scroll.reset();
@@ -83,7 +90,7 @@ export class GridRows {
   render(
     total: number,
     tileSize: number,
-    fill: (el: ITileEl, index: number, tile: number) => void
+    fill: (el: E, index: number, tile: number) => void
   ): IRowsView {
     const width = Math.max(0, this._scroller.clientWidth - GAP);
     const cols = Math.max(1, Math.floor(width / (tileSize + GAP)));
@@ -131,7 +138,7 @@ export class GridRows {
         row.style.transform = `translateY(${y}px)`;
       }
       for (let c = 0; c < cols; c++) {
-        fill(row.children[c] as ITileEl, r * cols + c, tile);
+        fill(row.children[c] as E, r * cols + c, tile);
       }
     }
     const moved = Math.abs(top - this._top);
@@ -151,7 +158,7 @@ export class GridRows {
     });
     row.style.height = `${tile}px`;
     for (let c = 0; c < cols; c++) {
-      row.appendChild(createTile(c, tile, GAP));
+      row.appendChild(this._createCell(c, tile, GAP));
     }
     this._sizer.appendChild(row);
     return row;

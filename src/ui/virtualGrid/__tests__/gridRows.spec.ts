@@ -19,12 +19,15 @@ function scroller(): HTMLDivElement {
   return el;
 }
 
+/** A plain cell (the rows only place and reuse them). */
+const cell = () => document.createElement('div');
+
 describe('GridRows', () => {
   it('reaches the last of 1M samples with a bounded number of rows', () => {
     const el = scroller();
     const sizer = document.createElement('div');
     el.append(sizer);
-    const rows = new GridRows(el, sizer);
+    const rows = new GridRows(el, sizer, cell);
     const shown: number[] = [];
     const fill = (_: HTMLElement, index: number) => shown.push(index);
 
@@ -60,7 +63,7 @@ describe('GridRows', () => {
     const el = scroller();
     const sizer = document.createElement('div');
     el.append(sizer);
-    const rows = new GridRows(el, sizer);
+    const rows = new GridRows(el, sizer, cell);
     rows.render(10_000, 192, () => undefined);
     // 6 tiles per row, stretched to 199 px + 6 px of gap: 1,667 rows of 205 px.
     expect(sizer.style.height).toBe(`${1667 * 205 + 6}px`);

@@ -1,37 +1,20 @@
-import { CommandRegistry } from '@lumino/commands';
-import { ServerConnection } from '@jupyterlab/services';
-
-import { VisionLensClient } from '../../../api/client';
-import { VisionLensModel } from '../../../model/model';
-import { CommandIDs, ISample } from '../../../model/tokens';
 import { GridFocus } from '../gridFocus';
 
+/** A focus over `total` string rows laid out `columns` to a row. */
 function setup(total: number, columns: number) {
-  const model = new VisionLensModel({
-    client: new VisionLensClient(ServerConnection.makeSettings())
-  });
-  model.setDataset('d');
-  const commands = new CommandRegistry();
-  const opened: unknown[] = [];
-  commands.addCommand(CommandIDs.openSample, {
-    execute: args => {
-      opened.push(args);
-    }
-  });
   const revealed: number[] = [];
+  const toggled: string[] = [];
+  const opened: [string, number][] = [];
   const scroller = document.createElement('div');
-  const focus = new GridFocus({
-    model,
-    commands,
+  const focus = new GridFocus<string>({
     scroller,
     rows: { columns, reveal: index => revealed.push(index) },
-    pages: {
-      total,
-      get: index => ({ sample_id: 100 + index }) as ISample
-    },
-    render: () => undefined
+    pages: { total, get: index => `row ${index}` },
+    render: () => undefined,
+    onToggle: row => toggled.push(row),
+    onOpen: (row, index) => opened.push([row, index])
   });
-  return { model, focus, revealed, opened, scroller };
+  return { focus, revealed, toggled, opened, scroller };
 }
 
 describe('the grid keyboard focus', () => {
@@ -52,7 +35,7 @@ describe('the grid keyboard focus', () => {
     const { focus, scroller } = setup(10, 4);
     const tiles = [0, 1].map(i => {
       const el = document.createElement('div');
-      el.className = 'jp-VisionLens-tile';
+      el.setAttribute('role', 'gridcell');
       el.dataset.index = String(i);
       scroller.append(el);
       return el;
@@ -66,14 +49,12 @@ describe('the grid keyboard focus', () => {
     scroller.remove();
   });
 
-  it('toggles and opens the focused sample', async () => {
-    const { model, focus, opened } = setup(10, 4);
+  it('toggles and opens the focused row', async () => {
+    const { focus, toggled, opened } = setup(10, 4);
     focus.set(3);
     focus.toggle();
-    expect(model.isSelected(103)).toBe(true);
-    focus.toggle();
-    expect(model.isSelected(103)).toBe(false);
     await focus.open();
-    expect(opened).toEqual([{ dataset: 'd', sampleId: 103, index: 3 }]);
+    expect(toggled).toEqual(['row 3']);
+    expect(opened).toEqual([['row 3', 3]]);
   });
 });

@@ -1,0 +1,147 @@
+/**
+ * The SVG overlay of labels over an image, shared by the grid tiles and the
+ * sample view, and the renderers that draw into it, one per label kind. The
+ * SVG uses the image's pixel size as viewBox with the same letterboxing as
+ * the `object-fit: contain` image under it, so labels line up at every size.
+ */
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Create an empty overlay element. */
+export function createOverlay(className: string): SVGSVGElement {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('class', className);
+  svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+  svg.setAttribute('aria-hidden', 'true');
+  return svg;
+}
+
+/** Create an SVG element of the overlay. */
+export function svgElement<K extends keyof SVGElementTagNameMap>(
+  name: K
+): SVGElementTagNameMap[K] {
+  return document.createElementNS(SVG_NS, name);
+}
+
+/** How labels look: the model's visible sources, threshold and colours. */
+export interface ILabelStyle {
+  isBoxVisible(source: string, score: number | null): boolean;
+  classColor(label: string): string;
+}
+
+/** What a caller asks of an overlay. */
+export interface IOverlayOptions {
+  /** Pixel size of the element on screen (to keep strokes ~constant). */
+  displaySize: number;
+  /** Draw class (+ score) labels. */
+  labels?: boolean;
+  /** Draw segmentation polygons when present. */
+  segmentation?: boolean;
+  /** Stroke width in screen pixels. */
+  strokeWidth?: number;
+}
+
+/** What a renderer draws with. */
+export interface ILabelDrawOptions extends IOverlayOptions {
+  style: ILabelStyle;
+  /** Image pixels per screen pixel. */
+  unit: number;
+  /** Stroke width in image pixels. */
+  stroke: number;
+}
+
+/** Draws the labels of one kind into an overlay. */
+export interface ILabelRenderer<L> {
+  /** The label kind it draws (`src/model/labels.ts`). */
+  readonly kind: string;
+  /** Append the visible `labels` to `overlay`; returns how many were drawn. */
+  draw(
+    overlay: SVGSVGElement,
+    labels: readonly L[],
+    options: ILabelDrawOptions
+  ): number;
+}
+
+/**
+ * Label renderers by kind. `draw` clears the overlay, fits it to the image
+ * and hands each kind's labels to its renderer; a kind with none is skipped.
+ */
+export class LabelRenderers<L> {
+  constructor(
+    private readonly _kindOf: (label: L) => string,
+    renderers: readonly ILabelRenderer<L>[] = []
+  ) {
+    renderers.forEach(r => this.register(r));
+  }
+
+  /** Draw labels of `renderer.kind` with it (replaces one of that kind). */
+  register(renderer: ILabelRenderer<L>): void {
+    this._byKind.set(renderer.kind, renderer);
+  }
+
+  /** The renderer of a kind, if any. */
+  get(kind: string): ILabelRenderer<L> | undefined {
+    return this._byKind.get(kind);
+  }
+
+  /**
+   * Draw the labels of an image of `width` × `height` px (null: unknown,
+   * nothing drawn). Returns how many labels were drawn.
+   */
+  draw(
+    overlay: SVGSVGElement,
+    style: ILabelStyle,
+    width: number | null,
+    height: number | null,
+    labels: readonly L[],
+    options: IOverlayOptions
+  ): number {
+    while (overlay.firstChild) {
+      overlay.removeChild(overlay.firstChild);
+    }
+    if (!width || !height) {
+      overlay.removeAttribute('viewBox');
+      return 0;
+    }
+    overlay.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    // User units per screen pixel (the image is scaled to fit displaySize).
+    const unit = Math.max(width, height) / Math.max(1, options.displaySize);
+    const draw: ILabelDrawOptions = {
+      ...options,
+      style,
+      unit,
+      stroke: (options.strokeWidth ?? 2) * unit
+    };
+    let drawn = 0;
+    for (const [kind, ofKind] of this._byKindOf(labels)) {
+      const renderer = this._byKind.get(kind);
+      if (renderer) {
+        drawn += renderer.draw(overlay, ofKind, draw);
+      }
+    }
+    return drawn;
+  }
+
+  /** The labels grouped by kind, in order (all of one kind: the same array). */
+  private _byKindOf(labels: readonly L[]): Map<string, readonly L[]> {
+    if (labels.length === 0) {
+      return new Map();
+    }
+    const first = this._kindOf(labels[0]);
+    if (labels.every(label => this._kindOf(label) === first)) {
+      return new Map([[first, labels]]);
+    }
+    const groups = new Map<string, L[]>();
+    for (const label of labels) {
+      const kind = this._kindOf(label);
+      const group = groups.get(kind);
+      if (group) {
+        group.push(label);
+      } else {
+        groups.set(kind, [label]);
+      }
+    }
+    return groups;
+  }
+
+  private readonly _byKind = new Map<string, ILabelRenderer<L>>();
+}
