@@ -191,7 +191,9 @@ class BoxCount:
 
 @dataclass(frozen=True)
 class Filter:
-    """A parsed filter: every part must hold (AND). ``ids``: the id set as int64."""
+    """A parsed filter: every part must hold (AND). ``ids``: the id set as int64.
+    ``raw``: the request's object as it came, for the notebook call that repeats it
+    (:mod:`.view_code`); a filter derived from another (a facet's wider filter) has none."""
 
     ids: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
     ids_list: list[int] | None = field(default=None, compare=False, hash=False, repr=False)
@@ -199,6 +201,7 @@ class Filter:
     tags: Tags | None = None
     labels: tuple[LabelCondition, ...] = ()
     box_counts: tuple[BoxCount, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def active(self) -> frozenset[str]:

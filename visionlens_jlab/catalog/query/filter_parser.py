@@ -69,8 +69,11 @@ def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], 
     SAMPLE_PREFIXES[prefix] = compiler
 
 
-def parse_filter(spec: Mapping[str, Any] | None) -> Filter:
-    """The typed filter of the JSON ``spec``, or :class:`FilterError`."""
+def parse_filter(spec: Mapping[str, Any] | Filter | None) -> Filter:
+    """The typed filter of the JSON ``spec``, or :class:`FilterError`; a filter parsed
+    already (a handler that also needs the model) is returned as it is."""
+    if isinstance(spec, Filter):
+        return spec
     spec = {} if spec is None else spec
     if not isinstance(spec, Mapping):
         raise FilterError("a filter must be a JSON object")
@@ -95,7 +98,7 @@ def parse_filter(spec: Mapping[str, Any] | None) -> Filter:
         _box_count(mapping(one, "box_count"))
         for one in ((counts if isinstance(counts, list) else [counts]) if counts else [])
     )
-    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts)
+    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts, raw=spec)
 
 
 def parse_condition(cond: Any, name: str) -> Condition:

@@ -109,7 +109,7 @@ class CompiledFilter:
         return self.model.ids
 
 
-def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledFilter:
+def compile_filter(dataset_id: int, spec: Mapping[str, Any] | Filter | None) -> CompiledFilter:
     """Parse ``spec`` (:func:`.filter_parser.parse_filter`) and compile it into a WHERE
     clause over ``samples s`` of one dataset."""
     return compile_parsed(dataset_id, parse_filter(spec))
