@@ -33,11 +33,9 @@ _RANGE_COLUMNS = ("x", "y", "w", "h", "area", "score")
 class Condition:
     """One field condition: its operators in the request's order, values checked and
     normalised (``in``: strings, booleans as ``true``/``false``; ``eq``: bool, float or
-    str; ``min``/``max``: float or None; ``contains``: lower case; ``is_null``: bool).
-    ``raw``: the request's object, for the in-memory indexes that take it as it came."""
+    str; ``min``/``max``: float or None; ``contains``: lower case; ``is_null``: bool)."""
 
     ops: tuple[tuple[str, Any], ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
 
     @property
     def always_true(self) -> bool:
@@ -91,7 +89,6 @@ class Tags:
     """``tags``: ``any`` / ``all`` / ``none`` lists, in the request's order."""
 
     ops: tuple[tuple[str, tuple[str, ...]], ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

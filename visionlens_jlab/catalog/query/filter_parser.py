@@ -126,7 +126,7 @@ def parse_condition(cond: Any, name: str) -> Condition:
             ops.append((op, bool(value)))
         else:
             raise FilterError(f"unknown operator {op!r} on {name!r}")
-    return Condition(tuple(ops), cond)
+    return Condition(tuple(ops))
 
 
 def field_condition(
@@ -175,7 +175,7 @@ def _tags(spec: Any) -> Tags:
         if op not in ("any", "all", "none"):
             raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
         ops.append((op, tuple(tags)))
-    return Tags(tuple(ops), spec)
+    return Tags(tuple(ops))
 
 
 def _source(source: Any) -> str | None:

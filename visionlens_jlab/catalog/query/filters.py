@@ -157,7 +157,7 @@ def field_rows_sql(
     where = condition_sql("a.text", one.cond.ops, test, number_sql="a.num")
     if where == "TRUE":
         return None
-    has_value = field_index.needs_rows(one.cond.raw)
+    has_value = field_index.needs_rows(one.cond.ops)
     rows = (
         f"SELECT a.sample_id FROM field_values a WHERE a.dataset_id = {params.add(dataset_id)}"  # noqa: S608 - compiled, values bound
         f" AND a.key = {params.add(one.json_key)}"

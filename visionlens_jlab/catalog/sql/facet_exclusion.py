@@ -43,8 +43,7 @@ def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
 def _without_any(tags: Tags) -> Tags | None:
     """``tags`` less its ``any`` list (None when nothing is left: no tag condition)."""
     ops = tuple((op, wanted) for op, wanted in tags.ops if op != "any")
-    raw = {op: wanted for op, wanted in tags.raw.items() if op != "any"}
-    return Tags(ops, raw) if ops else None
+    return Tags(ops) if ops else None
 
 
 def _concrete(label: LabelCondition) -> bool:
