@@ -16,7 +16,6 @@ from .filter_conditions import (
     FilterError,
     Params,
     checked_id_array,
-    condition_sql,
     mapping,
     number_value,
     scalar_list,
@@ -127,14 +126,6 @@ def parse_condition(cond: Any, name: str) -> Condition:
         else:
             raise FilterError(f"unknown operator {op!r} on {name!r}")
     return Condition(tuple(ops))
-
-
-def field_condition(
-    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
-) -> str:
-    """The JSON condition ``cond`` on ``name`` parsed and compiled over ``sql`` (for the
-    registered conditions that hold field conditions of their own, e.g. ``measured``)."""
-    return condition_sql(sql, parse_condition(cond, name).ops, params, number_sql)
 
 
 def sample_field_kind(name: str) -> str:
