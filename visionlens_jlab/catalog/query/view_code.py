@@ -4,6 +4,7 @@ The samples page answers with this text in ``code``; the grid shows it with a co
 Run in a notebook, the call returns the page's rows: the same filter compiles to the same
 SQL, and :func:`~.export_queries.export_samples` sorts as
 :func:`~.queries.samples_page` does (same key, NULLs last, ties by sample id).
+``POST .../selection-code`` answers :func:`select_code`: the grid's selection as code.
 """
 
 from __future__ import annotations

@@ -71,9 +71,7 @@ def _label_conditions(flt: Filter) -> Iterator[OwnCondition]:
 
 def _box_count_conditions(flt: Filter) -> Iterator[OwnCondition]:
     for i, count in enumerate(flt.box_counts):
-        if not count.summed or not _concrete(
-            count.label
-        ):  # a class-restricted count: another facet
-            continue
+        if not count.summed or not _concrete(count.label):
+            continue  # a class-restricted count, or one over many sources: no one facet
         kept = flt.box_counts[:i] + flt.box_counts[i + 1 :]
         yield OwnCondition("box_count", count.label.source, replace(flt, box_counts=kept))
