@@ -138,7 +138,7 @@ def reference_bootstrap_ci(
                 if metric.name == "localisation":
                     binned = np.minimum((y[sel] * MEDIAN_BINS).astype(int), MEDIAN_BINS - 1)
                     order = np.argsort(binned, kind="stable")
-                    med = stats.weighted_median(binned[order], w[sel][order][None, :])[0]
+                    med = weighted_median(binned[order], w[sel][order][None, :])[0]
                     sides.append((med + 0.5) / MEDIAN_BINS)
                 elif metric.name == "calibration" and metric.score is not None:
                     score = metric.score[half][sel]
@@ -152,3 +152,12 @@ def reference_bootstrap_ci(
                     sides.append((w[sel] * y[sel]).sum() / total if total > 0 else np.nan)
             draws.append(sides[0] - sides[1])
     return stats.percentile_interval(np.asarray(draws))
+
+
+def weighted_median(values_sorted: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted (lower) medians of ``values_sorted`` (ascending) for each row of ``weights``."""
+    cum = np.cumsum(weights, axis=-1)
+    half = cum[..., -1:] / 2
+    idx = (cum < half).sum(axis=-1)
+    out = values_sorted[np.minimum(idx, values_sorted.size - 1)].astype(float)
+    return np.where(cum[..., -1] > 0, out, np.nan)

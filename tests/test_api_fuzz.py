@@ -33,6 +33,7 @@ FUZZED = {
     ("GET", "/datasets/{name}/facets"),
     ("POST", "/datasets/{name}/facets"),
     ("POST", "/datasets/{name}/tags"),
+    ("POST", "/datasets/{name}/selection-code"),
     ("GET", "/datasets/{name}/samples/{sample_id}"),
     ("GET", "/datasets/{name}/samples/{sample_id}/image"),
 }

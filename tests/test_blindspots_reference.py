@@ -15,7 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tests.blindspots_reference import reference_bootstrap_ci, reference_test_cells
+from tests.blindspots_reference import (
+    reference_bootstrap_ci,
+    reference_test_cells,
+    weighted_median,
+)
 from visionlens_jlab.blindspots import BlindSpotEngine, engine, findings, run_engine
 from visionlens_jlab.blindspots.slices import UnitView
 from visionlens_jlab.blindspots.units import Units
@@ -126,3 +130,16 @@ def test_fast_paths_match_the_reference(monkeypatch: pytest.MonkeyPatch, seed: i
     assert {t["id"]: t["outcome"] for t in fast["tests"]} == {
         t["id"]: t["outcome"] for t in ref["tests"]
     }
+
+
+def test_the_references_weighted_median_is_the_lower_median() -> None:
+    rng = np.random.default_rng(5)
+    values = np.sort(rng.random(31))
+    weights = rng.integers(0, 4, size=(5, 31)).astype(float)
+    med = weighted_median(values, weights)
+    for row in range(5):
+        expanded = np.repeat(values, weights[row].astype(int))
+        # the lower weighted median: the first value whose cumulative weight reaches half
+        assert med[row] in expanded
+        assert (expanded <= med[row]).sum() >= expanded.size / 2
+        assert (expanded < med[row]).sum() < expanded.size / 2

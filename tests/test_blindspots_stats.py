@@ -9,46 +9,6 @@ from scipy import stats as sps
 from visionlens_jlab.blindspots import stats
 
 
-def test_wilson_matches_scipy() -> None:
-    rng = np.random.default_rng(1)
-    n = rng.integers(1, 500, 50)
-    k = (rng.random(50) * (n + 1)).astype(int).clip(0, n)
-    ours = stats.wilson_interval(k, n)
-    for i in range(50):
-        ci = sps.binomtest(int(k[i]), int(n[i])).proportion_ci(method="wilson")
-        assert ours[i] == pytest.approx([ci.low, ci.high], abs=1e-12)
-    assert np.isnan(stats.wilson_interval(0, 0)).all()
-
-
-def test_fisher_and_chi2_match_scipy() -> None:
-    rng = np.random.default_rng(2)
-    tables = rng.integers(0, 60, size=(40, 4))
-    tables[:, 0] += 1
-    a, b, c, d = tables.T
-    chi = stats.chi2_2x2_p(a, b, c, d)
-    for i, (w, x, y, z) in enumerate(tables):
-        ref = sps.chi2_contingency([[w, x], [y, z]], correction=False)
-        assert chi[i] == pytest.approx(ref.pvalue, rel=1e-9)
-        assert stats.fisher_exact_p(w, x, y, z) == pytest.approx(
-            sps.fisher_exact([[w, x], [y, z]]).pvalue, rel=1e-12
-        )
-    # the design effect divides the statistic: deff 2 == the table with halved counts
-    halved = stats.chi2_2x2_p(a, b, c, d, deff=2.0)
-    assert halved == pytest.approx(stats.chi2_2x2_p(a / 2, b / 2, c / 2, d / 2), rel=1e-9)
-    # a design effect below 1 is never used to make p smaller
-    assert stats.chi2_2x2_p(a, b, c, d, deff=0.5) == pytest.approx(chi)
-
-
-def test_fisher_exact_by_hypergeometric_sum() -> None:
-    # two-sided: the probabilities of all tables at most as likely as the observed one
-    a, b, c, d = 7, 2, 3, 9
-    r1, c1, n = a + b, a + c, a + b + c + d
-    probs = [sps.hypergeom.pmf(x, n, c1, r1) for x in range(0, min(r1, c1) + 1)]
-    observed = sps.hypergeom.pmf(a, n, c1, r1)
-    expected = sum(p for p in probs if p <= observed * (1 + 1e-7))
-    assert stats.fisher_exact_p(a, b, c, d) == pytest.approx(expected, rel=1e-9)
-
-
 def test_bh_matches_scipy_and_skips_nan() -> None:
     rng = np.random.default_rng(3)
     p = np.concatenate([rng.random(200), rng.random(20) * 1e-4])
@@ -96,7 +56,7 @@ def test_cluster_variance_matches_a_loop() -> None:
     assert float(ours) == pytest.approx(loop, rel=1e-12)
 
 
-def test_ece_and_weighted_median_match_loops() -> None:
+def test_ece_matches_a_loop() -> None:
     rng = np.random.default_rng(5)
     s = rng.random(500)
     ok = rng.random(500) < s**2
@@ -106,15 +66,6 @@ def test_ece_and_weighted_median_match_loops() -> None:
         if sel.any():
             total += sel.sum() * abs(s[sel].mean() - ok[sel].mean())
     assert stats.expected_calibration_error(s, ok) == pytest.approx(total / 500)
-    values = np.sort(rng.random(31))
-    weights = rng.integers(0, 4, size=(5, 31)).astype(float)
-    med = stats.weighted_median(values, weights)
-    for row in range(5):
-        expanded = np.repeat(values, weights[row].astype(int))
-        # the lower weighted median: the first value whose cumulative weight reaches half
-        assert med[row] in expanded
-        assert (expanded <= med[row]).sum() >= expanded.size / 2
-        assert (expanded < med[row]).sum() < expanded.size / 2
 
 
 def test_mantel_haenszel_risk_difference_equal_effects() -> None:

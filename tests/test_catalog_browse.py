@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog import Catalog, FilterError
+from visionlens_jlab.catalog.query.filter_model import Filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
@@ -121,18 +123,45 @@ def test_score_box_count_and_tag_facets_exclude_their_own_condition(catalog: Cat
 def test_own_conditions_leave_the_rest_of_the_filter() -> None:
     spec: dict[str, Any] = {
         "ids": [1, 2],
+        "sample": {"split": {"in": ["val"]}},
+        "tags": {"any": ["a"], "none": ["b"]},
         "labels": [{"source": "m1", "classes": ["cat"], "score": {"min": 0.5}}, {"classes": ["x"]}],
+        "box_count": [
+            {"source": "ground_truth", "min": 1},
+            {"source": "m1", "classes": ["x"], "max": 3},
+        ],
     }
-    got = {(o.name, o.source): o.reduced for o in own_conditions(spec)}
+    rest = {k: v for k, v in spec.items() if k != "ids"}
+
+    def without(key: str, value: Any) -> Filter:
+        """The filter with ``key`` replaced by ``value`` (left out when None)."""
+        kept = {k: v for k, v in spec.items() if k != key}
+        return parse_filter(kept if value is None else {**kept, key: value})
+
+    got = {(o.name, o.source): o.reduced for o in own_conditions(parse_filter(spec))}
     assert got == {
-        ("label", "m1"): {
-            "ids": [1, 2],
-            "labels": [{"source": "m1", "score": {"min": 0.5}}, {"classes": ["x"]}],
-        },
-        ("score", "m1"): {
-            "ids": [1, 2],
-            "labels": [{"source": "m1", "classes": ["cat"]}, {"classes": ["x"]}],
-        },
+        ("split", None): without("sample", None),
+        ("tags", None): without("tags", {"none": ["b"]}),
+        ("label", "m1"): without(
+            "labels", [{"source": "m1", "score": {"min": 0.5}}, {"classes": ["x"]}]
+        ),
+        ("score", "m1"): without(
+            "labels", [{"source": "m1", "classes": ["cat"]}, {"classes": ["x"]}]
+        ),
+        ("box_count", "ground_truth"): without(
+            "box_count", [{"source": "m1", "classes": ["x"], "max": 3}]
+        ),
     }
-    assert spec["labels"][0] == {"source": "m1", "classes": ["cat"], "score": {"min": 0.5}}
-    assert list(own_conditions({"labels": {"source": "predictions", "classes": ["x"]}})) == []
+    assert all(o.reduced.ids_list == [1, 2] for o in own_conditions(parse_filter(spec)))
+    assert all(not o.reduced.raw for o in own_conditions(parse_filter(spec)))
+    assert spec == {"ids": [1, 2], **rest}  # the request's object is left as it was
+    # a source's classes alone: the source-only rest is no condition of its own
+    only_classes = parse_filter({"labels": {"source": "m1", "classes": ["cat"]}})
+    assert [o.reduced for o in own_conditions(only_classes)] == [parse_filter({})]
+    assert list(own_conditions(parse_filter({"tags": {"none": ["b"]}}))) == []
+    reduced = next(own_conditions(parse_filter({"tags": {"any": ["a"]}}))).reduced
+    assert reduced.tags is None
+    assert (
+        list(own_conditions(parse_filter({"labels": {"source": "predictions", "classes": ["x"]}})))
+        == []
+    )

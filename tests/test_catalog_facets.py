@@ -15,6 +15,8 @@ import pytest
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog, compile_filter
 from visionlens_jlab.catalog.plan.facets import MAX_FIELD_FACETS
+from visionlens_jlab.catalog.query.filter_model import Filter
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
 from visionlens_jlab.catalog.sql.facet_keys import facet_keys
@@ -141,7 +143,7 @@ def multi_pick_reference(catalog: Catalog, dataset: str, spec: dict[str, Any] | 
     (by :func:`own_conditions`, whose reductions test_catalog_browse checks by hand) takes
     its reference values over the filter without that condition."""
     out = reference_facets(catalog, dataset, spec)
-    for own in own_conditions(spec):
+    for own in own_conditions(parse_filter(spec)):
         wider = reference_facets(catalog, dataset, own.reduced)["facets"]
         same = [f for f in wider if (f["name"], f.get("source")) == (own.name, own.source)]
         out["facets"] = [
@@ -223,7 +225,7 @@ def test_whole_dataset_flag() -> None:
 # --------------------------------------------------------------------------- reference
 
 
-def reference_facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> Any:
+def reference_facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | Filter | None) -> Any:
     """Facets the slow, obvious way: every facet's values fetched into Python and counted
     there. Key lists come from the rows, not from ``facet_keys``."""
     with catalog.cursor() as cur:

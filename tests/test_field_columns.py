@@ -26,7 +26,7 @@ import visionlens_jlab.catalog.sql.facet_keys as facet_keys_module
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.plan.filter_masks import filtered_mask
-from visionlens_jlab.catalog.query.filter_parser import parse_filter
+from visionlens_jlab.catalog.query.filter_parser import parse_condition, parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_entries import numeric_entry
@@ -168,7 +168,7 @@ def test_masks_are_the_filters_samples(catalog: Catalog) -> None:
         for _ in range(400):
             key = rnd.choice([*KEYS, "absent"])
             cond = _random_cond(rnd)
-            mask = cols.mask(key, cond)
+            mask = cols.mask(key, parse_condition(cond, f"fields.{key}"))
             if mask is None:
                 assert _declines(cols, key, cond), (key, cond)
                 continue
@@ -295,7 +295,7 @@ def test_a_write_of_the_fields_rebuilds_the_columns(
         field_index.refresh_field_index(cur, ds)
     _, after, ids = _columns(catalog, "other")
     assert after.token != before.token
-    sun = after.mask("word", {"eq": "sun"})
+    sun = after.mask("word", parse_condition({"eq": "sun"}, "fields.word"))
     assert sun is not None and bool(sun.all()) and len(sun) == len(ids)
     with plain(catalog):
         new = queries.facets(catalog, "other", spec)

@@ -21,8 +21,8 @@ import pytest
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.computed import register_computed_field, write_computed
-from visionlens_jlab.catalog.query.filter_conditions import Params, json_pointer
-from visionlens_jlab.catalog.query.filter_parser import field_condition
+from visionlens_jlab.catalog.query.filter_conditions import Params, condition_sql, json_pointer
+from visionlens_jlab.catalog.query.filter_parser import parse_condition
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.tables import field_index
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
@@ -80,8 +80,10 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
 def _plain(cat: Catalog, dataset: str, key: str, cond: Any, split: str | None) -> list[int]:
     """The JSON path: the condition on the extracted value of every sample."""
     params = Params()  # the test's keys hold no quote: the pointer is a literal
-    test = field_condition(
-        f"json_extract_string(s.fields, '{json_pointer(key)}')", cond, params, key
+    test = condition_sql(
+        f"json_extract_string(s.fields, '{json_pointer(key)}')",
+        parse_condition(cond, key).ops,
+        params,
     )
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, dataset)

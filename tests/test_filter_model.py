@@ -147,13 +147,13 @@ def test_every_condition_kind() -> None:
     gt, m1, ev = flt.labels
     assert gt == LabelCondition("ground_truth", ("cat",))
     assert gt.class_only and gt.one_source and gt.matches_source("ground_truth")
-    assert m1.score == Condition((("min", 0.5),), {}) and m1.where[0].name == "attributes.t"
+    assert m1.score == Condition((("min", 0.5),)) and m1.where[0].name == "attributes.t"
     assert not m1.class_only and m1.box_range is None
     assert ev.extra("eval") == EvalCondition(model="m1", status=("fn",))
     assert not ev.one_source and ev.matches_source("m1")
     assert flt.box_counts == (
-        BoxCount(LabelCondition("m1"), Condition((("min", 1.0),), {}), summed=True),
-        BoxCount(LabelCondition(None, ("cat",)), Condition((("max", 2.0),), {}), summed=False),
+        BoxCount(LabelCondition("m1"), Condition((("min", 1.0),)), summed=True),
+        BoxCount(LabelCondition(None, ("cat",)), Condition((("max", 2.0),)), summed=False),
     )
     assert flt.active == {"ids", "sample", "tags", "labels", "box_count"}
     assert not flt.whole_dataset and flt.only_label is None

@@ -11,7 +11,8 @@ import pytest
 
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.notebook_fixtures import running_kernel
-from visionlens_jlab.catalog.query.view_code import MAX_CODE_IDS, samples_code, select_code
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
+from visionlens_jlab.catalog.query.view_code import MAX_CODE_IDS, samples_code
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
 VIEWS: list[dict[str, Any]] = [
@@ -56,18 +57,27 @@ async def test_page_code_gives_the_page_rows_in_a_kernel(api: Any, toy: str) -> 
 
 
 def test_code_text_is_the_grid_sidebar_text() -> None:
-    # the same inputs and text as src/__tests__/sorting.spec.ts (samplesCode)
-    assert samples_code("toy", {}, None, None) == "vl.dataset('toy').samples()"
-    spec = {"sample": {"split": {"in": ["val"]}}, "tags": {"any": ["a"]}}
+    assert samples_code("toy", parse_filter({}), None, None) == "vl.dataset('toy').samples()"
+    assert samples_code("toy", parse_filter(None), None, None) == "vl.dataset('toy').samples()"
+    spec = parse_filter({"sample": {"split": {"in": ["val"]}}, "tags": {"any": ["a"]}})
     assert samples_code("it's", spec, "box_max.score.m1", "desc") == (
         "vl.dataset(\"it's\").samples(filter={'sample': {'split': {'in': ['val']}}, "
         "'tags': {'any': ['a']}}, sort='box_max.score.m1', order='desc')"
     )
-    ids = {"ids": list(range(MAX_CODE_IDS + 1))}
+    ids = parse_filter({"ids": list(range(MAX_CODE_IDS + 1))})
     assert samples_code("toy", ids, None, None) is None  # not a wall of numbers per page
-    assert samples_code("toy", {"ids": [1, 2]}, None, None) == (
+    assert samples_code("toy", parse_filter({"ids": [1, 2]}), None, None) == (
         "vl.dataset('toy').samples(filter={'ids': [1, 2]})"
     )
+
+
+async def selection_code(api: Any, dataset: str, body: dict[str, Any]) -> str | None:
+    """The grid's selection code: the server's answer to the grid's request."""
+    status, answer = await api("POST", f"datasets/{dataset}/selection-code", body)
+    assert status == 200, answer
+    assert answer["max_ids"] == MAX_CODE_IDS
+    code: str | None = answer["code"]
+    return code
 
 
 async def test_select_code_selects_exactly_those_samples_in_a_kernel(api: Any, toy: str) -> None:
@@ -83,9 +93,9 @@ async def test_select_code_selects_exactly_those_samples_in_a_kernel(api: Any, t
     assert 0 < len(in_val) < len(every)
     picked = [every[4], every[1], every[2]]  # in click order: the code sorts them
     cases = [
-        (select_code(toy, ids=picked), sorted(picked)),
-        (select_code(toy, spec=val), in_val),  # "all matching the filter"
-        (select_code(toy, spec={}), sorted(every)),  # all, unfiltered
+        (await selection_code(api, toy, {"ids": picked}), sorted(picked)),
+        (await selection_code(api, toy, {"filter": val}), in_val),  # "all matching the filter"
+        (await selection_code(api, toy, {"filter": {}}), sorted(every)),  # all, unfiltered
     ]
     async with running_kernel() as k:
         for code, expected in cases:
@@ -100,15 +110,21 @@ async def test_select_code_selects_exactly_those_samples_in_a_kernel(api: Any, t
             assert got == expected, code  # what the panels are told to select
 
 
-def test_select_code_text_is_the_grid_text() -> None:
-    # the same inputs and text as src/__tests__/sorting.spec.ts (selectCode)
-    assert (
-        select_code("toy", ids=[9, 2, 5]) == "session = vl.open('toy')\nsession.select([2, 5, 9])"
+async def test_selection_code_route_gives_the_grid_text(api: Any) -> None:
+    # the text of the grid's selection code (src/features/grid/SelectionCode.ts shows it)
+    assert await selection_code(api, "toy", {"ids": [9, 2, 5]}) == (
+        "session = vl.open('toy')\nsession.select([2, 5, 9])"
     )
-    assert select_code("it's", spec={"sample": {"split": {"in": ["val"]}}}) == (
-        "session = vl.open(\"it's\")\nsession.select({'sample': {'split': {'in': ['val']}}})"
+    assert await selection_code(
+        api, "it's", {"filter": {"sample": {"split": {"in": ["val"]}}}}
+    ) == ("session = vl.open(\"it's\")\nsession.select({'sample': {'split': {'in': ['val']}}})")
+    assert await selection_code(api, "toy", {"filter": {}}) == (
+        "session = vl.open('toy')\nsession.select({})"
     )
-    assert select_code("toy", spec={}) == "session = vl.open('toy')\nsession.select({})"
-    assert select_code("toy", ids=[]) is None
-    assert select_code("toy", ids=list(range(MAX_CODE_IDS))) is not None
-    assert select_code("toy", ids=list(range(MAX_CODE_IDS + 1))) is None
+    assert await selection_code(api, "toy", {"ids": []}) is None
+    assert await selection_code(api, "toy", {"ids": list(range(MAX_CODE_IDS))}) is not None
+    # the grid sends at most MAX_CODE_IDS + 1 ids of a larger selection: none past the limit
+    assert await selection_code(api, "toy", {"ids": list(range(MAX_CODE_IDS + 1))}) is None
+    for body in ({}, {"ids": [1], "filter": {}}, {"ids": [True]}, {"filter": {"bad": 1}}):
+        status, answer = await api("POST", "datasets/toy/selection-code", body)
+        assert status == 400, body

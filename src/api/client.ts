@@ -31,7 +31,9 @@ import {
   ISamplesPage,
   ISearchRequest,
   ISearchResult,
-  IVectorSpace
+  ISelectionCode,
+  IVectorSpace,
+  SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import {
@@ -164,6 +166,14 @@ export class VisionLensClient
     return this._request(`datasets/${enc(dataset)}/facets?filter=${q}`, {
       signal
     });
+  }
+
+  selectionCode(
+    dataset: string,
+    body: SelectionCodeRequest,
+    signal?: AbortSignal
+  ): Promise<ISelectionCode> {
+    return this._post(`datasets/${enc(dataset)}/selection-code`, body, signal);
   }
 
   async listEvaluations(

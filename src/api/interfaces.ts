@@ -23,7 +23,9 @@ import {
   ISamplesPage,
   ISearchRequest,
   ISearchResult,
-  IVectorSpace
+  ISelectionCode,
+  IVectorSpace,
+  SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import {
@@ -97,6 +99,12 @@ export interface IVisionLensClient {
     filter: IFilter,
     signal?: AbortSignal
   ): Promise<IFacets>;
+  /** The notebook call selecting `body`'s ids, or all matching its filter. */
+  selectionCode(
+    dataset: string,
+    body: SelectionCodeRequest,
+    signal?: AbortSignal
+  ): Promise<ISelectionCode>;
   /** Stored evaluations of a dataset, newest first. */
   listEvaluations(
     dataset: string,

@@ -259,6 +259,19 @@ export interface ISamplesPage {
   code?: string | null;
 }
 
+/** The body of `POST /selection-code`: an explicit selection's ids, or the
+ * filter of "all matching". */
+export type SelectionCodeRequest = { ids: number[] } | { filter: IFilter };
+
+/** An answer of `POST /selection-code` (`select_code` in view_code.py). */
+export interface ISelectionCode {
+  /** `session = vl.open(...)` and `session.select(...)`; null for no ids or
+   * more than `max_ids`. */
+  code: string | null;
+  /** The most ids the server writes out as code. */
+  max_ids: number;
+}
+
 /** A categorical facet. */
 export interface ICategoricalFacet {
   name: string;

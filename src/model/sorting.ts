@@ -1,12 +1,9 @@
 /**
  * The grid's sort keys: what the samples page can sort by (any sample column,
  * box count per source, the highest / lowest score of each model's boxes, the
- * largest ground-truth box), as `sort` values of `POST /samples/query`; and
- * the notebook calls reproducing a selection (`select`; a view's `samples`
- * call is the server's, the `code` of its samples page).
+ * largest ground-truth box), as `sort` values of `POST /samples/query`.
  */
-import { pyRepr, pyString } from './similarity';
-import { GROUND_TRUTH, IFilter, ISelection, ISort } from './tokens';
+import { GROUND_TRUTH, ISort } from './tokens';
 
 /** One choice of the sort control. */
 export interface ISortOption {
@@ -53,31 +50,4 @@ export function sortQuery(sort: ISort | null): {
   return sort.field
     ? { sort: sort.field, order: sort.order }
     : { sort: 'sample_id', order: sort.order };
-}
-
-/** Past this many `ids` there is no code (as `MAX_CODE_IDS` in view_code.py). */
-export const MAX_CODE_IDS = 1000;
-
-/**
- * `session = vl.open(...)` then `session.select(...)`: the notebook calls that
- * select what the panels have selected now (as `select_code` in
- * `catalog/view_code.py`): the sorted ids, or for "all matching the filter"
- * the filter. Null for no selection or more than {@link MAX_CODE_IDS} ids.
- */
-export function selectCode(
-  dataset: string,
-  selection: ISelection,
-  filter: IFilter | null
-): string | null {
-  let what: string;
-  if (selection.mode === 'all') {
-    what = pyRepr(filter ?? {});
-  } else {
-    const n = selection.ids.size;
-    if (n === 0 || n > MAX_CODE_IDS) {
-      return null;
-    }
-    what = pyRepr([...selection.ids].sort((a, b) => a - b));
-  }
-  return `session = vl.open(${pyString(dataset)})\nsession.select(${what})`;
 }

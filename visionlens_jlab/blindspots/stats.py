@@ -20,42 +20,6 @@ Z_POWER = float(sps.norm.ppf(0.8))
 """The z of 80% power, for minimum detectable effects."""
 
 
-def wilson_interval(k: np.ndarray | float, n: np.ndarray | float, conf: float = 0.95) -> np.ndarray:
-    """Wilson score interval of ``k`` successes in ``n`` trials; ``[..., 2]`` (lo, hi).
-
-    ``n == 0`` gives ``(nan, nan)``.
-    """
-    k_arr, n_arr = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    z = float(sps.norm.ppf(0.5 + conf / 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k_arr / n_arr
-        denom = 1 + z * z / n_arr
-        centre = (p + z * z / (2 * n_arr)) / denom
-        half = z * np.sqrt(p * (1 - p) / n_arr + z * z / (4 * n_arr * n_arr)) / denom
-    return np.stack([centre - half, centre + half], axis=-1)
-
-
-def fisher_exact_p(a: int, b: int, c: int, d: int) -> float:
-    """Two-sided Fisher exact p of the 2x2 table ``[[a, b], [c, d]]`` (scipy's definition)."""
-    return float(sps.fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue)
-
-
-def chi2_2x2_p(
-    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, deff: np.ndarray | float = 1.0
-) -> np.ndarray:
-    """Pearson chi-square p of 2x2 tables (no continuity correction), vectorised.
-
-    The statistic is divided by the design effect ``deff`` (Rao-Scott first-order
-    correction for clustered units; 1 means independent units).
-    """
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n = a + b + c + d
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stat = n * (a * d - b * c) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
-        stat = stat / np.maximum(np.asarray(deff, dtype=float), 1.0)
-    return np.where(np.isfinite(stat), sps.chi2.sf(np.nan_to_num(stat), 1), 1.0)
-
-
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg q-values (adjusted p-values) of ``p``, in the input order.
 
@@ -232,12 +196,3 @@ def percentile_interval(samples: np.ndarray, conf: float = 0.95) -> tuple[float,
         return (float("nan"), float("nan"))
     lo, hi = np.quantile(s, [(1 - conf) / 2, (1 + conf) / 2])
     return (float(lo), float(hi))
-
-
-def weighted_median(values_sorted: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted medians of ``values_sorted`` (ascending) for each row of ``weights``."""
-    cum = np.cumsum(weights, axis=-1)
-    half = cum[..., -1:] / 2
-    idx = (cum < half).sum(axis=-1)
-    out = values_sorted[np.minimum(idx, values_sorted.size - 1)].astype(float)
-    return np.where(cum[..., -1] > 0, out, np.nan)

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("exact", "perceptual", "near")
-"""Duplicate kinds: byte-identical files, equal-looking pixels, close embeddings."""
 TRAIN_SPLIT = "train"
 
 

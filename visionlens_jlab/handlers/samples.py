@@ -1,4 +1,4 @@
-"""Samples: filtered pages, one sample, id lists, tags and facets."""
+"""Samples: filtered pages, one sample, id lists, tags, facets and the selection as code."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..catalog.query import view_code
+from ..catalog.query.filter_conditions import checked_id_array
+from ..catalog.query.filter_parser import parse_filter
 from ..catalog.reads import queries
 from .base import VisionLensHandler
 
@@ -30,20 +32,22 @@ class SamplesHandler(VisionLensHandler):
         order = params.get("order")
         if sort is not None and not isinstance(sort, str):
             raise HTTPError(400, "'sort' must be a field name")
-        page = await self.run_blocking(
-            lambda: queries.samples_page(
+        direction = order if isinstance(order, str) else None
+
+        def read() -> dict[str, Any]:
+            flt = parse_filter(params.get("filter"))  # once, for the page and its code
+            page = queries.samples_page(
                 self.catalog,
                 name,
-                params.get("filter"),
+                flt,
                 offset=_int(params.get("offset"), 0, "offset"),
                 limit=_int(params.get("limit"), 100, "limit"),
                 sort=sort,
-                order=order if isinstance(order, str) else None,
+                order=direction,
             )
-        )
-        page["code"] = view_code.samples_code(
-            name, params.get("filter"), sort, order if isinstance(order, str) else None
-        )
+            return {**page, "code": view_code.samples_code(name, flt, sort, direction)}
+
+        page = await self.run_blocking(read)
         await self.write_json(page)
 
     @tornado.web.authenticated
@@ -120,6 +124,24 @@ class FacetsHandler(VisionLensHandler):
         await self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
 
 
+class SelectionCodeHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        if ("ids" in body) == ("filter" in body):
+            raise HTTPError(400, "give 'ids' (the selected samples) or 'filter' (all matching it)")
+        code = await self.run_blocking(_selection_code, name, body)
+        await self.write_json({"code": code, "max_ids": view_code.MAX_CODE_IDS})
+
+
+def _selection_code(dataset: str, body: dict[str, Any]) -> str | None:
+    """The selection's notebook call: of the explicit ``ids``, else of ``filter``."""
+    if "ids" in body:
+        return view_code.select_code(dataset, ids=checked_id_array(body["ids"]).tolist())
+    return view_code.select_code(dataset, flt=parse_filter(body["filter"]))
+
+
 def _int(value: Any, default: int, name: str) -> int:
     if value is None:
         return default
@@ -135,4 +157,5 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/ids", IdsHandler),
     (r"/datasets/(?P<name>[^/]+)/tags", TagsHandler),
     (r"/datasets/(?P<name>[^/]+)/facets", FacetsHandler),
+    (r"/datasets/(?P<name>[^/]+)/selection-code", SelectionCodeHandler),
 ]

@@ -56,14 +56,3 @@ export function selectedPoints(
   const sorted = Float64Array.from(selectedIds).sort();
   return pointIndices(pointIds, sorted);
 }
-
-/** How many flags have all of `mask`'s bits. */
-export function countFlags(flags: Uint8Array, mask: number): number {
-  let n = 0;
-  for (let i = 0; i < flags.length; i++) {
-    if ((flags[i] & mask) === mask) {
-      n++;
-    }
-  }
-  return n;
-}

@@ -1,4 +1,4 @@
-import { MAX_CODE_IDS, selectCode, sortOptions, sortQuery } from '../sorting';
+import { sortOptions, sortQuery } from '../sorting';
 
 describe('sortOptions', () => {
   it('offers sample columns, ground-truth summaries and three keys per model', () => {
@@ -37,28 +37,5 @@ describe('sortQuery', () => {
       sort: 'box_max.score.m1',
       order: 'desc'
     });
-  });
-});
-
-describe('selectCode', () => {
-  it('writes the call select_code writes (view_code.py, same inputs)', () => {
-    const ids = (list: number[]) =>
-      ({ mode: 'ids', ids: new Set(list) }) as const;
-    const all = { mode: 'all', ids: new Set<number>() } as const;
-    expect(selectCode('toy', ids([9, 2, 5]), null)).toBe(
-      "session = vl.open('toy')\nsession.select([2, 5, 9])"
-    );
-    expect(
-      selectCode("it's", all, { sample: { split: { in: ['val'] } } })
-    ).toBe(
-      "session = vl.open(\"it's\")\nsession.select({'sample': {'split': {'in': ['val']}}})"
-    );
-    expect(selectCode('toy', all, {})).toBe(
-      "session = vl.open('toy')\nsession.select({})"
-    );
-    expect(selectCode('toy', ids([]), null)).toBeNull();
-    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-    expect(selectCode('toy', ids(range(MAX_CODE_IDS)), null)).not.toBeNull();
-    expect(selectCode('toy', ids(range(MAX_CODE_IDS + 1)), null)).toBeNull();
   });
 });

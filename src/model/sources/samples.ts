@@ -1,6 +1,7 @@
 /**
  * Samples of a dataset as the panels read them: one sample, a page of the
- * filter, its ids, its facets and the image URLs. Panels go through these,
+ * filter, its ids, its facets, the image URLs and the notebook calls of a view
+ * and of a selection. Panels go through these,
  * never through the REST client.
  */
 import { IPage, IPageSource } from '../pageSource';
@@ -12,7 +13,10 @@ import {
   IQueryOptions,
   ISample,
   ISamplesPage,
+  ISelection,
+  ISelectionCode,
   ISort,
+  IVisionLensClient,
   IVisionLensModel
 } from '../tokens';
 
@@ -85,6 +89,44 @@ export async function viewCode(
     signal
   );
   return page.code ?? null;
+}
+
+/** The server's `max_ids` per client, once one of its answers said it. */
+const codeLimits = new WeakMap<IVisionLensClient, number>();
+
+/**
+ * The notebook call selecting `selection` (the server's, `select_code` in
+ * `catalog/query/view_code.py`): for "all matching", of `filter`. An explicit
+ * selection sends at most `max_ids` + 1 of its ids (enough for the server to
+ * say there is no code), so a selection of 1M samples never posts 1M ids; the
+ * limit is asked once per client, with no ids.
+ */
+export async function selectionCode(
+  model: IVisionLensModel,
+  dataset: string,
+  selection: ISelection,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<ISelectionCode> {
+  const client = model.client;
+  if (selection.mode === 'all') {
+    return client.selectionCode(dataset, { filter }, signal);
+  }
+  let limit = codeLimits.get(client);
+  if (limit === undefined) {
+    limit = (await client.selectionCode(dataset, { ids: [] }, signal)).max_ids;
+    codeLimits.set(client, limit);
+  }
+  const ids: number[] = [];
+  for (const id of selection.ids) {
+    if (ids.length > limit) {
+      break;
+    }
+    ids.push(id);
+  }
+  const answer = await client.selectionCode(dataset, { ids }, signal);
+  codeLimits.set(client, answer.max_ids);
+  return answer;
 }
 
 /** The number of samples of a dataset (an exact count, no filter). */

@@ -88,11 +88,6 @@ def register_computed_field(name: str, kind: str, description: str) -> None:
     _FIELDS[name] = ComputedField(name, kind, description)
 
 
-def computed_fields() -> list[ComputedField]:
-    """Every registered computed field, by name."""
-    return [_FIELDS[k] for k in sorted(_FIELDS)]
-
-
 def _field(name: str) -> ComputedField:
     field = _FIELDS.get(name)
     if field is None:

@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from ..query.filter_conditions import condition_sql
+from ..query.filter_model import Condition
 from ..query.filter_parser import (
-    field_condition,
+    parse_condition,
     register_label_condition,
     register_sample_field_prefix,
 )
@@ -101,14 +103,13 @@ def _sample_field(name: str, params: Params) -> str:
     return f"(SELECT m.{name} FROM sample_attributes m WHERE m.sample_id = s.sample_id)"  # noqa: S608
 
 
-def _checked_object(value: Any) -> Any:
-    """The ``measured`` label condition checked once, when the filter is parsed."""
-    _object_condition(value, Params())
-    return value
+MeasuredCondition = tuple[tuple[str, Condition], ...]
+"""A parsed ``measured`` label condition: (object attribute, its condition) pairs."""
 
 
-def _object_condition(value: Any, params: Params) -> str:
-
+def _checked_object(value: Any) -> MeasuredCondition:
+    """The ``measured`` label condition parsed once, when the filter is parsed: a list
+    stands for ``in``, a scalar for ``eq``."""
     if not isinstance(value, dict) or not value:
         raise FilterError("labels.measured must be an object such as {'size': ['small']}")
     parts = []
@@ -119,8 +120,13 @@ def _object_condition(value: Any, params: Params) -> str:
             cond = {"in": cond}
         elif not isinstance(cond, dict):
             cond = {"eq": cond}
-        parts.append(field_condition(f"o.{name}", cond, params, f"measured.{name}"))
-    where = " AND ".join(parts)
+        parts.append((name, parse_condition(cond, f"measured.{name}")))
+    return tuple(parts)
+
+
+def _object_condition(parts: MeasuredCondition, params: Params) -> str:
+    """The parsed condition over the box alias ``a`` (names from the whitelist)."""
+    where = " AND ".join(condition_sql(f"o.{name}", cond.ops, params) for name, cond in parts)
     return f"a.ann_id IN (SELECT o.ann_id FROM object_attributes o WHERE {where})"  # noqa: S608 - whitelisted names, bound values
 
 

@@ -35,7 +35,7 @@ structures relabels the held columns then (:func:`relabel_held`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base.mask_counts import bin_width
+from ..query.filter_model import Condition
 from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from ..store.catalog import Catalog
 from ..store.token_cache import TokenCache, token_snapshot
@@ -126,16 +127,14 @@ class FieldColumns:
             out.append(_entry(f"fields.{key}", col, counts, numeric))
         return out
 
-    def mask(self, key: str, cond: Any) -> np.ndarray | None:
-        """The samples meeting the ``fields.<key>`` condition ``cond`` (a boolean mask),
-        with the semantics of :func:`.filters.field_rows_sql`; None for a condition this
-        does not answer exactly (the caller keeps the SQL)."""
-        if not isinstance(cond, Mapping) or not cond:
-            return None
+    def mask(self, key: str, cond: Condition) -> np.ndarray | None:
+        """The samples meeting the parsed ``fields.<key>`` condition ``cond`` (a boolean
+        mask), with the semantics of :func:`.filters.field_rows_sql`; None for a condition
+        this does not answer exactly (the caller keeps the SQL)."""
         col = self.column(key)
         keep = np.ones(col.none, dtype=bool)  # per text: meets every part
         tested = False
-        for op, value in cond.items():
+        for op, value in cond.ops:
             if op in ("min", "max") and value is None:
                 continue  # no condition (as in the SQL)
             part = _text_test(col, op, value)
@@ -145,7 +144,7 @@ class FieldColumns:
             tested = True
         if not tested:
             return np.ones(self.n, dtype=bool)
-        if needs_rows(cond):  # the samples with a value that meets the parts
+        if needs_rows(cond.ops):  # the samples with a value that meets the parts
             return _samples_of(col.codes, np.append(keep, False))
         return col.codes == col.none  # is_null: the samples without a value
 
@@ -218,33 +217,28 @@ def _samples_of(codes: np.ndarray, chosen: np.ndarray) -> np.ndarray:
 
 
 def _text_test(col: KeyColumn, op: str, value: Any) -> np.ndarray | None:
-    """Per distinct text, whether it meets one operator (filters' ``_condition`` over the
-    index: ``a.text`` and ``a.num``); None when not answered exactly here."""
+    """Per distinct text, whether it meets one parsed operator (filters' ``_condition``
+    over the index: ``a.text`` and ``a.num``); None when not answered exactly here."""
     if op == "is_null":
         return np.full(col.none, not value, dtype=bool)
-    if op == "in":
-        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-            return None
-        wanted = [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
-        return _bools(pc.is_in(col.texts, value_set=pa.array(wanted, pa.string())))
+    if op == "in":  # texts already, booleans as true / false
+        return _bools(pc.is_in(col.texts, value_set=pa.array(list(value), pa.string())))
     if op == "eq" and isinstance(value, bool):
         return _cast_to_boolean(col, value)
-    if op == "eq" and isinstance(value, int | float):
+    if op == "eq" and isinstance(value, float):
         if math.isnan(value):
             return None  # DuckDB's NaN equals NaN
-        return col.has_num & (col.nums == float(value))
+        return col.has_num & (col.nums == value)
     if op == "eq" and isinstance(value, str):
         return _bools(pc.equal(col.texts, value))
-    if op in ("min", "max") and isinstance(value, int | float) and not isinstance(value, bool):
-        if math.isnan(value):
-            return None
+    if op in ("min", "max") and isinstance(value, float):
         nan = np.isnan(col.nums)  # DuckDB orders NaN above every number
         with np.errstate(invalid="ignore"):
             if op == "min":
-                return col.has_num & ((col.nums >= float(value)) | nan)
-            return col.has_num & (col.nums <= float(value)) & ~nan
-    if op == "contains" and isinstance(value, str) and col.ascii:
-        return _bools(pc.match_substring(pc.ascii_lower(col.texts), value.lower()))
+                return col.has_num & ((col.nums >= value) | nan)
+            return col.has_num & (col.nums <= value) & ~nan
+    if op == "contains" and isinstance(value, str) and col.ascii:  # lower case already
+        return _bools(pc.match_substring(pc.ascii_lower(col.texts), value))
     return None
 
 

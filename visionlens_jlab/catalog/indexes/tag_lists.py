@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,12 +110,12 @@ class TagLists:
         values = [{"value": v, "count": c} for c, v in found[:MAX_CATEGORICAL_VALUES]]
         return {"name": "tags", "type": "categorical", "values": values}
 
-    def mask(self, spec: Mapping[str, Any], n: int) -> np.ndarray | None:
-        """The samples meeting the ``tags`` condition ``spec`` (compiled already): ``any``
+    def mask(self, ops: Sequence[tuple[str, Sequence[str]]], n: int) -> np.ndarray | None:
+        """The samples meeting the parsed ``tags`` operators ``ops`` (``Tags.ops``): ``any``
         and ``all`` of non-empty lists, ANDed (a sample without a tag meets neither, as in
         SQL); None for ``none`` or an empty ``all`` (they hold for untagged samples too)."""
         mask = np.ones(n, dtype=bool)
-        for op, wanted in spec.items():
+        for op, wanted in ops:
             if op == "any":
                 mask &= self._having(wanted, n)
             elif op == "all" and wanted:
@@ -125,7 +125,7 @@ class TagLists:
                 return None
         return mask
 
-    def _having(self, wanted: list[str], n: int) -> np.ndarray:
+    def _having(self, wanted: Sequence[str], n: int) -> np.ndarray:
         """The samples with one of ``wanted`` in their list."""
         out = np.zeros(n, dtype=bool)
         codes = [c for c, v in enumerate(self.values) if v is not None and v in set(wanted)]

@@ -119,7 +119,7 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 if mask is not None:
                     mask.register(cur, "_facet_samples")
                 out.extend(provider(cur, dataset_id, "_facet_samples"))
-        for own in own_conditions(spec):
+        for own in own_conditions(flt.model):
             if (own.name, own.source) not in built_in:  # provider facets: plain semantics
                 continue
             entry = _wider_facet(catalog, cur, dataset_id, own, version)
@@ -201,7 +201,7 @@ def _wider_facet(
     answer of that filter when there is one (the same numbers: a facet is computed the same
     way alone or with the others), else computed alone (and cached alone)."""
     name, source = own.name, own.source
-    flt = compile_parsed(dataset_id, parse_filter(own.reduced), shortcuts=not forced())
+    flt = compile_parsed(dataset_id, own.reduced, shortcuts=not forced())
     wider = catalog.results.get(filter_key("facets", dataset_id, flt), version)
     if wider is None and flt.whole_dataset:  # the writer's pre-aggregate of that facet
         part = part_of({"name": name, "source": source})

@@ -87,10 +87,10 @@ def _step_mask(
         return members
     if step.strategy is Strategy.FIELD_COLUMNS:
         assert field_cols is not None
-        return field_cols.mask(part.json_key, part.cond.raw)
+        return field_cols.mask(part.json_key, part.cond)
     if step.strategy is Strategy.TAG_LISTS:
         assert tag_lists is not None
-        return tag_lists.mask(part.raw, n)
+        return tag_lists.mask(part.ops, n)
     if step.strategy is Strategy.BACKEND:
         assert step.backend is not None
         return step.backend.mask(cur, dataset_id, part, boxes.samples, boxes.token)

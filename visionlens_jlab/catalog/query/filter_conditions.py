@@ -1,8 +1,8 @@
 """The conditions of a filter compiled to SQL, and the checks of their values.
 
 :mod:`.filters` composes them into a filter over ``samples s`` from the parsed filter
-(:mod:`.filter_model`); the ``measured.`` conditions use :func:`.filter_parser.field_condition`
-too, so a condition means the same everywhere. Every value travels as a bound parameter (:class:`Params`).
+(:mod:`.filter_model`); the ``measured`` label conditions compile their parsed conditions
+with :func:`condition_sql` too, so a condition means the same everywhere. Every value travels as a bound parameter (:class:`Params`).
 """
 
 from __future__ import annotations

@@ -33,11 +33,9 @@ _RANGE_COLUMNS = ("x", "y", "w", "h", "area", "score")
 class Condition:
     """One field condition: its operators in the request's order, values checked and
     normalised (``in``: strings, booleans as ``true``/``false``; ``eq``: bool, float or
-    str; ``min``/``max``: float or None; ``contains``: lower case; ``is_null``: bool).
-    ``raw``: the request's object, for the in-memory indexes that take it as it came."""
+    str; ``min``/``max``: float or None; ``contains``: lower case; ``is_null``: bool)."""
 
     ops: tuple[tuple[str, Any], ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
 
     @property
     def always_true(self) -> bool:
@@ -91,7 +89,6 @@ class Tags:
     """``tags``: ``any`` / ``all`` / ``none`` lists, in the request's order."""
 
     ops: tuple[tuple[str, tuple[str, ...]], ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -191,7 +188,9 @@ class BoxCount:
 
 @dataclass(frozen=True)
 class Filter:
-    """A parsed filter: every part must hold (AND). ``ids``: the id set as int64."""
+    """A parsed filter: every part must hold (AND). ``ids``: the id set as int64.
+    ``raw``: the request's object as it came, for the notebook call that repeats it
+    (:mod:`.view_code`); a filter derived from another (a facet's wider filter) has none."""
 
     ids: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
     ids_list: list[int] | None = field(default=None, compare=False, hash=False, repr=False)
@@ -199,6 +198,7 @@ class Filter:
     tags: Tags | None = None
     labels: tuple[LabelCondition, ...] = ()
     box_counts: tuple[BoxCount, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def active(self) -> frozenset[str]:

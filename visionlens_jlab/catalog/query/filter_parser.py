@@ -16,7 +16,6 @@ from .filter_conditions import (
     FilterError,
     Params,
     checked_id_array,
-    condition_sql,
     mapping,
     number_value,
     scalar_list,
@@ -69,8 +68,11 @@ def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], 
     SAMPLE_PREFIXES[prefix] = compiler
 
 
-def parse_filter(spec: Mapping[str, Any] | None) -> Filter:
-    """The typed filter of the JSON ``spec``, or :class:`FilterError`."""
+def parse_filter(spec: Mapping[str, Any] | Filter | None) -> Filter:
+    """The typed filter of the JSON ``spec``, or :class:`FilterError`; a filter parsed
+    already (a handler that also needs the model) is returned as it is."""
+    if isinstance(spec, Filter):
+        return spec
     spec = {} if spec is None else spec
     if not isinstance(spec, Mapping):
         raise FilterError("a filter must be a JSON object")
@@ -95,7 +97,7 @@ def parse_filter(spec: Mapping[str, Any] | None) -> Filter:
         _box_count(mapping(one, "box_count"))
         for one in ((counts if isinstance(counts, list) else [counts]) if counts else [])
     )
-    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts)
+    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts, raw=spec)
 
 
 def parse_condition(cond: Any, name: str) -> Condition:
@@ -123,15 +125,7 @@ def parse_condition(cond: Any, name: str) -> Condition:
             ops.append((op, bool(value)))
         else:
             raise FilterError(f"unknown operator {op!r} on {name!r}")
-    return Condition(tuple(ops), cond)
-
-
-def field_condition(
-    sql: str, cond: Any, params: Params, name: str, number_sql: str | None = None
-) -> str:
-    """The JSON condition ``cond`` on ``name`` parsed and compiled over ``sql`` (for the
-    registered conditions that hold field conditions of their own, e.g. ``measured``)."""
-    return condition_sql(sql, parse_condition(cond, name).ops, params, number_sql)
+    return Condition(tuple(ops))
 
 
 def sample_field_kind(name: str) -> str:
@@ -172,7 +166,7 @@ def _tags(spec: Any) -> Tags:
         if op not in ("any", "all", "none"):
             raise FilterError(f"unknown tags operator {op!r} (any, all, none)")
         ops.append((op, tuple(tags)))
-    return Tags(tuple(ops), spec)
+    return Tags(tuple(ops))
 
 
 def _source(source: Any) -> str | None:

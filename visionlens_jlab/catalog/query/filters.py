@@ -60,7 +60,6 @@ from .filter_model import BOX_SUMMARY_FIELDS, BoxCount, Filter, LabelCondition, 
 from .filter_parser import (
     LABEL_KINDS,
     SAMPLE_PREFIXES,
-    field_condition,
     parse_filter,
     register_label_condition,
     register_sample_field_prefix,
@@ -74,7 +73,6 @@ __all__ = [
     "Params",
     "compile_filter",
     "compile_parsed",
-    "field_condition",
     "json_pointer",
     "register_label_condition",
     "register_sample_field_prefix",
@@ -109,7 +107,7 @@ class CompiledFilter:
         return self.model.ids
 
 
-def compile_filter(dataset_id: int, spec: Mapping[str, Any] | None) -> CompiledFilter:
+def compile_filter(dataset_id: int, spec: Mapping[str, Any] | Filter | None) -> CompiledFilter:
     """Parse ``spec`` (:func:`.filter_parser.parse_filter`) and compile it into a WHERE
     clause over ``samples s`` of one dataset."""
     return compile_parsed(dataset_id, parse_filter(spec))
@@ -157,7 +155,7 @@ def field_rows_sql(
     where = condition_sql("a.text", one.cond.ops, test, number_sql="a.num")
     if where == "TRUE":
         return None
-    has_value = field_index.needs_rows(one.cond.raw)
+    has_value = field_index.needs_rows(one.cond.ops)
     rows = (
         f"SELECT a.sample_id FROM field_values a WHERE a.dataset_id = {params.add(dataset_id)}"  # noqa: S608 - compiled, values bound
         f" AND a.key = {params.add(one.json_key)}"

@@ -4,29 +4,27 @@ The samples page answers with this text in ``code``; the grid shows it with a co
 Run in a notebook, the call returns the page's rows: the same filter compiles to the same
 SQL, and :func:`~.export_queries.export_samples` sorts as
 :func:`~.queries.samples_page` does (same key, NULLs last, ties by sample id).
+``POST .../selection-code`` answers :func:`select_code`: the grid's selection as code.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from .filter_model import Filter
 
 MAX_CODE_IDS = 1000
-"""Past this many ``ids`` in the filter there is no code: the call would be a wall of
-numbers, and every page of the view would carry it."""
+"""Past this many ``ids`` in the filter or the selection there is no code: the call would
+be a wall of numbers, and every page of the view would carry it."""
 
 
-def samples_code(
-    dataset: str, spec: dict[str, Any] | None, sort: str | None, order: str | None
-) -> str | None:
+def samples_code(dataset: str, flt: Filter, sort: str | None, order: str | None) -> str | None:
     """``vl.dataset(...).samples(filter=..., sort=..., order=...)`` for this view
-    (arguments at their default are left out); None for a filter of over
-    :data:`MAX_CODE_IDS` ids."""
-    ids = spec.get("ids") if isinstance(spec, dict) else None
-    if isinstance(ids, list) and len(ids) > MAX_CODE_IDS:
+    (arguments at their default are left out; the filter as the request wrote it); None
+    for a filter of over :data:`MAX_CODE_IDS` ids."""
+    if flt.ids_list is not None and len(flt.ids_list) > MAX_CODE_IDS:
         return None
     args: list[str] = []
-    if spec:
-        args.append(f"filter={spec!r}")
+    if flt.raw:
+        args.append(f"filter={flt.raw!r}")
     if sort:
         args.append(f"sort={sort!r}")
         if (order or "asc").lower() == "desc":
@@ -35,16 +33,16 @@ def samples_code(
 
 
 def select_code(
-    dataset: str, ids: list[int] | None = None, spec: dict[str, Any] | None = None
+    dataset: str, ids: list[int] | None = None, flt: Filter | None = None
 ) -> str | None:
     """``session = vl.open(...)`` then ``session.select(...)``: the call that selects in
     the panels what they have selected now. ``ids`` (an explicit selection) become a sorted
-    list; else ``spec`` (the selection "all matching the filter") is passed as the filter
-    dict. None for no selection or over :data:`MAX_CODE_IDS` ids."""
+    list; else ``flt`` (the selection "all matching the filter") is passed as the filter
+    dict the request wrote. None for no selection or over :data:`MAX_CODE_IDS` ids."""
     if ids is not None:
         if not ids or len(ids) > MAX_CODE_IDS:
             return None
         what = repr(sorted(int(i) for i in ids))
     else:
-        what = repr(spec or {})
+        what = repr(flt.raw if flt is not None else {})
     return f"session = vl.open({dataset!r})\nsession.select({what})"

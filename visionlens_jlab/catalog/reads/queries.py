@@ -14,6 +14,7 @@ from ..extensions.computed import computed_values_for
 from ..plan.facets import FacetProvider, facets, register_facet_provider
 from ..plan.page_routes import run_page
 from ..plan.planner import forced, plan_page
+from ..query.filter_model import Filter
 from ..query.filter_parser import parse_filter
 from ..query.filters import (
     CompiledFilter,
@@ -45,7 +46,7 @@ MAX_PAGE = 1000
 def samples_page(
     catalog: Catalog,
     dataset: str,
-    spec: dict[str, Any] | None,
+    spec: dict[str, Any] | Filter | None,
     *,
     offset: int = 0,
     limit: int = 100,

@@ -8,12 +8,10 @@ facet is named as in the facets' output: its ``name`` and, for box facets, its `
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
-from ..store.schema import GROUND_TRUTH
+from ..query.filter_model import Filter, LabelCondition, Tags
 
 
 @dataclass(frozen=True)
@@ -22,67 +20,58 @@ class OwnCondition:
 
     name: str
     source: str | None
-    reduced: dict[str, Any]
+    reduced: Filter
 
 
-def own_conditions(spec: dict[str, Any] | None) -> Iterator[OwnCondition]:
-    """Every facet ``spec`` conditions on (sample fields, tags, a source's classes and
-    scores, a source's box count), each with ``spec`` less that facet's condition.
+def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
+    """Every facet ``flt`` conditions on (sample fields, tags, a source's classes and
+    scores, a source's box count), each with ``flt`` less that facet's condition.
 
     Conditions that no single facet stands for (a label condition over any source or all
     predictions, ``ids``, ``labels.where``) stay in every facet's filter.
     """
-    if not isinstance(spec, dict):
-        return
-    sample = spec.get("sample")
-    if isinstance(sample, dict):
-        for name in sample:
-            reduced = copy.deepcopy(spec)
-            del reduced["sample"][name]
-            yield OwnCondition(name, None, reduced)
-    tags = spec.get("tags")
-    if isinstance(tags, dict) and tags.get("any"):
-        reduced = copy.deepcopy(spec)
-        del reduced["tags"]["any"]
-        yield OwnCondition("tags", None, reduced)
-    yield from _label_conditions(spec)
-    yield from _box_count_conditions(spec)
+    flt = replace(flt, raw={})  # a reduced filter is no longer the request's
+    for one in flt.sample:
+        rest = tuple(other for other in flt.sample if other is not one)
+        yield OwnCondition(one.name, None, replace(flt, sample=rest))
+    if flt.tags is not None and dict(flt.tags.ops).get("any"):
+        yield OwnCondition("tags", None, replace(flt, tags=_without_any(flt.tags)))
+    yield from _label_conditions(flt)
+    yield from _box_count_conditions(flt)
 
 
-def _concrete(source: Any) -> bool:
-    """Whether a filter's source names one facet's source (ground truth or one model)."""
-    return isinstance(source, str) and (source == GROUND_TRUTH or source != "predictions")
+def _without_any(tags: Tags) -> Tags | None:
+    """``tags`` less its ``any`` list (None when nothing is left: no tag condition)."""
+    ops = tuple((op, wanted) for op, wanted in tags.ops if op != "any")
+    return Tags(ops) if ops else None
 
 
-def _label_conditions(spec: dict[str, Any]) -> Iterator[OwnCondition]:
-    labels = spec.get("labels")
-    entries = labels if isinstance(labels, list) else [labels] if labels else []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not _concrete(entry.get("source")):
+def _concrete(label: LabelCondition) -> bool:
+    """Whether a condition's source names one facet's source (ground truth or one model)."""
+    return isinstance(label.source, str) and label.one_source
+
+
+def _label_conditions(flt: Filter) -> Iterator[OwnCondition]:
+    for i, label in enumerate(flt.labels):
+        if not _concrete(label):
             continue
-        for key, facet in (("classes", "label"), ("score", "score")):
-            if entry.get(key) is None:
+        for facet, rest in (
+            ("label", None if label.classes is None else replace(label, classes=None)),
+            ("score", None if label.score is None else replace(label, score=None)),
+        ):
+            if rest is None:
                 continue
-            rest = {k: v for k, v in entry.items() if k != key}
-            kept = [copy.deepcopy(e) for j, e in enumerate(entries) if j != i]
-            if set(rest) - {"source"}:  # other conditions on this source's boxes remain
-                kept.insert(i, copy.deepcopy(rest))
-            reduced = {k: copy.deepcopy(v) for k, v in spec.items() if k != "labels"}
-            if kept:
-                reduced["labels"] = kept
-            yield OwnCondition(facet, entry["source"], reduced)
+            kept = list(flt.labels)
+            if rest.classes is None and rest.class_only:  # nothing left but the source
+                del kept[i]
+            else:  # other conditions on this source's boxes remain
+                kept[i] = rest
+            yield OwnCondition(facet, label.source, replace(flt, labels=tuple(kept)))
 
 
-def _box_count_conditions(spec: dict[str, Any]) -> Iterator[OwnCondition]:
-    counts = spec.get("box_count")
-    entries = counts if isinstance(counts, list) else [counts] if counts else []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not _concrete(entry.get("source")):
-            continue
-        if set(entry) - {"source", "min", "max"}:  # a class-restricted count: another facet
-            continue
-        kept = [copy.deepcopy(e) for j, e in enumerate(entries) if j != i]
-        reduced = {k: copy.deepcopy(v) for k, v in spec.items() if k != "box_count"}
-        if kept:
-            reduced["box_count"] = kept
-        yield OwnCondition("box_count", entry["source"], reduced)
+def _box_count_conditions(flt: Filter) -> Iterator[OwnCondition]:
+    for i, count in enumerate(flt.box_counts):
+        if not count.summed or not _concrete(count.label):
+            continue  # a class-restricted count, or one over many sources: no one facet
+        kept = flt.box_counts[:i] + flt.box_counts[i + 1 :]
+        yield OwnCondition("box_count", count.label.source, replace(flt, box_counts=kept))

@@ -22,7 +22,7 @@ it by migration step 5 (:func:`backfill`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -109,13 +109,13 @@ def backfill(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("INSERT INTO meta VALUES ('field_index', ?)", [INDEX_VERSION])
 
 
-def needs_rows(cond: Mapping[str, Any]) -> bool:
-    """True when a condition can only hold for a sample that has a value: every operator
-    but ``is_null: true`` (and a bound of None, which is no condition) is false on a
-    missing value (NULL in the JSON path)."""
+def needs_rows(ops: Sequence[tuple[str, Any]]) -> bool:
+    """True when a parsed condition's operators (``Condition.ops``) can only hold for a
+    sample that has a value: every operator but ``is_null: true`` (and a bound of None,
+    which is no condition) is false on a missing value (NULL in the JSON path)."""
     return any(
         not (op == "is_null" and value) and not (op in ("min", "max") and value is None)
-        for op, value in cond.items()
+        for op, value in ops
     )
 
 
