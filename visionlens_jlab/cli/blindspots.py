@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .common import add_common_options
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``blindspots`` subcommand."""
@@ -21,8 +23,7 @@ def add_parser(subparsers: Any) -> None:
         "--space", help="cluster the images by their vectors in this space (a sliceable attribute)"
     )
     p.add_argument("--clusters", type=int, default=8, help="k-means clusters of --space (8)")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_blindspots)
 
 

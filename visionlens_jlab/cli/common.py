@@ -22,6 +22,14 @@ class CliError(Exception):
         self.code = code
 
 
+def add_common_options(
+    parser: argparse.ArgumentParser, json_help: str = "print one JSON object"
+) -> None:
+    """The options every subcommand takes: ``--data-dir`` and ``--json``."""
+    parser.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
+    parser.add_argument("--json", action="store_true", help=json_help)
+
+
 def server_client(data_dir: Path) -> Any:
     """A REST client of the live server owning ``data_dir``, or ``None``."""
     info = read_server_info(data_dir)

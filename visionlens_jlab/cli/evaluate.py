@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .common import add_common_options
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``evaluate`` subcommand."""
@@ -36,8 +38,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="VOC: count 'difficult' ground truth as normal boxes (default: ignored)",
     )
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
+    add_common_options(p, json_help="print one JSON object (the report)")
     p.set_defaults(func=cmd_evaluate)
 
 
