@@ -31,12 +31,10 @@ def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
     """Run locally or through the server's REST job; returns the result dict."""
     from ..blindspots.api import validate_options
     from ..blindspots.job import blind_spots_run
-    from .common import CliError, job_result, run_local_or_remote
+    from .common import job_result, run_local_or_remote, usage_errors
 
-    try:
+    with usage_errors():
         validate_options(args.min_n, args.fdr)
-    except Exception as exc:
-        raise CliError(str(exc), 2) from exc
 
     options = {"min_n": args.min_n, "fdr": args.fdr, "agent": args.agent}
     if args.space:

@@ -46,12 +46,10 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation locally or through the server and return the report dict."""
     from ..evaluate.api import evaluate_model, validate_params
     from ..evaluate.report import EvaluationReport
-    from .common import CliError, job_result, run_local_or_remote
+    from .common import job_result, run_local_or_remote, usage_errors
 
-    try:
+    with usage_errors():
         validate_params(args.protocol, args.iou)
-    except Exception as exc:
-        raise CliError(str(exc), 2) from exc
 
     def local(catalog: Any) -> dict[str, Any]:
         report = evaluate_model(
