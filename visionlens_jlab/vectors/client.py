@@ -313,7 +313,7 @@ class QdrantClientVectorStore(VectorStore):
         flt = _filter(dataset_id, None)
 
         def page(offset: Any) -> tuple[list[Any], Any]:
-            records, next_offset = self.client.scroll(
+            return self.client.scroll(
                 collection,
                 scroll_filter=flt,
                 limit=10_000,
@@ -321,7 +321,6 @@ class QdrantClientVectorStore(VectorStore):
                 with_payload=["dataset_id"],
                 with_vectors=False,
             )
-            return records, next_offset
 
         with _client_errors(f"listing {space!r}"):
             return sorted_points(scroll_pages(page))

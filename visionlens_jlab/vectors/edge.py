@@ -329,7 +329,7 @@ class EdgeVectorStore(VectorStore):
             shard = self._shard(space)
 
             def page(offset: Any) -> tuple[list[Any], Any]:
-                records, next_offset = shard.scroll(
+                return shard.scroll(
                     qe.ScrollRequest(
                         offset=offset,
                         limit=10_000,
@@ -338,7 +338,6 @@ class EdgeVectorStore(VectorStore):
                         with_vector=False,
                     )
                 )
-                return records, next_offset
 
             return sorted_points(scroll_pages(page))
 
