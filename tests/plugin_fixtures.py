@@ -35,13 +35,14 @@ class Aspect:
 plugin = Aspect()
 """
 
+# A folder plugin {name} with one numeric sample field {field}; {body} is its compute's body.
 FIELD_PLUGIN_TEMPLATE = """
 import time
 
 from visionlens_jlab.plugins.api import NUMERIC, FieldSpec, SampleFieldProvider
 
 
-class Broken:
+class OneField:
     name = "{name}"
     version = "0.0.1"
     api_version = "1.0"
@@ -53,7 +54,7 @@ class Broken:
         return SampleFieldProvider(fields=[FieldSpec("{field}", NUMERIC)], compute=compute)
 
 
-plugin = Broken()
+plugin = OneField()
 """
 
 WRONG_API_PLUGIN = """

@@ -20,6 +20,7 @@ from tests.hostile_fixtures import (
     write_hostile_dataset,
 )
 from tests.media_fixtures import png_claiming_size
+from tests.plugin_fixtures import FIELD_PLUGIN_TEMPLATE
 from visionlens_jlab.blindspots.attributes import compute_attributes
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import MAX_TAGS_PER_SAMPLE
@@ -32,24 +33,11 @@ from visionlens_jlab.ingest.allowed_roots import read_allowed_roots
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 
 # reads the image through the plugin API: a value for every file it was given
-READING_PLUGIN = """
-from visionlens_jlab.plugins.api import NUMERIC, FieldSpec, SampleFieldProvider
-
-
-class Reader:
-    name = "reader"
-    version = "1.0.0"
-    api_version = "1.0"
-
-    def sample_fields(self, *, context):
-        def compute(*, context):
-            return {"image_bytes": [len(context.read_image(s)) for s in context.samples]}
-
-        return SampleFieldProvider(fields=[FieldSpec("image_bytes", NUMERIC)], compute=compute)
-
-
-plugin = Reader()
-"""
+READING_PLUGIN = FIELD_PLUGIN_TEMPLATE.format(
+    name="reader",
+    field="image_bytes",
+    body='return {"image_bytes": [len(context.read_image(s)) for s in context.samples]}',
+)
 LEAKS = ("no image file", "cannot identify", "does not exist", "secret.jpg", "No such file")
 
 

@@ -48,7 +48,7 @@ PACKAGES = (
     {"demo", "importing", "features"},  # features: what registers with the catalog
     {"cli", "notebook"},
     {"handlers"},
-    {"app", "__init__"},
+    {"app", "app_config", "__init__"},
 )
 KNOWN_UPWARD_PACKAGES = {
     # Parsers and the model list look up plugin formats and embedders in the plugin

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DATA_DIR_ENV, resolve_data_dir
-from .common import EXIT_FAILED, EXIT_OK, CliError, job_result, run_local_or_remote
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CliError,
+    add_common_options,
+    job_result,
+    run_local_or_remote,
+)
 
 
 def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
@@ -141,10 +148,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visionlens", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-        p.add_argument("--json", action="store_true", help="print one JSON object")
-
     p = sub.add_parser("ingest", help="ingest a COCO / YOLO / VOC dataset")
     p.add_argument("source", help="annotation file or dataset folder")
     p.add_argument("--name", required=True)
@@ -155,7 +158,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
     p.add_argument("--split", help="split name for every sample (e.g. train, val)")
-    common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("predictions", help="import a model's predictions into a dataset")
@@ -163,16 +166,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("source", help="COCO results JSON, YOLO labels folder or txt folder")
     p.add_argument("--model", required=True)
     p.add_argument("--format", default="auto", choices=["auto", "coco", "yolo", "voc", "txt"])
-    common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_predictions)
 
     p = sub.add_parser("datasets", help="list datasets")
-    common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("delete", help="delete a dataset")
     p.add_argument("dataset")
-    common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_delete)
 
     if command not in CORE_COMMANDS:

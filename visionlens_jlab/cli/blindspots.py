@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .common import add_common_options
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``blindspots`` subcommand."""
@@ -21,8 +23,7 @@ def add_parser(subparsers: Any) -> None:
         "--space", help="cluster the images by their vectors in this space (a sliceable attribute)"
     )
     p.add_argument("--clusters", type=int, default=8, help="k-means clusters of --space (8)")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_blindspots)
 
 
@@ -30,12 +31,10 @@ def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
     """Run locally or through the server's REST job; returns the result dict."""
     from ..blindspots.api import validate_options
     from ..blindspots.job import blind_spots_run
-    from .common import CliError, job_result, run_local_or_remote
+    from .common import job_result, run_local_or_remote, usage_errors
 
-    try:
+    with usage_errors():
         validate_options(args.min_n, args.fdr)
-    except Exception as exc:
-        raise CliError(str(exc), 2) from exc
 
     options = {"min_n": args.min_n, "fdr": args.fdr, "agent": args.agent}
     if args.space:

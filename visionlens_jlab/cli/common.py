@@ -4,7 +4,8 @@ a command through the live server's REST API or on the catalog itself."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,23 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.code = code
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Report whatever the checks of a command's options raise as a usage error (exit 2)."""
+    try:
+        yield
+    except Exception as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+
+
+def add_common_options(
+    parser: argparse.ArgumentParser, json_help: str = "print one JSON object"
+) -> None:
+    """The options every subcommand takes: ``--data-dir`` and ``--json``."""
+    parser.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
+    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def server_client(data_dir: Path) -> Any:

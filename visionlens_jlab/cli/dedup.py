@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from ..dedup.near import DEFAULT_THRESHOLD
+from .common import add_common_options
 
 LEAKS_PRINTED = 20
 
@@ -36,8 +37,7 @@ def add_parser(subparsers: Any) -> None:
         "--no-hashes", action="store_true", help="skip reading the images (content hash, pHash)"
     )
     p.add_argument("--model", help="embedding model (default: the dataset's newest vectors)")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_duplicates)
 
 

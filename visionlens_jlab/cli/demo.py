@@ -18,6 +18,7 @@ from ..config import resolve_data_dir
 from ..demo.generator import DemoFiles, existing_demo, generate_demo
 from ..demo.ingest import dataset_counts
 from ..demo.signatures import MODEL_NAME
+from .common import add_common_options
 
 DEMO_SOURCES = "demo-sources"
 
@@ -42,8 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="skip computing the built-in embeddings (done by default, incrementally)",
     )
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_demo)
     return p
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from .common import CliError, run_local_or_remote
+from .common import CliError, add_common_options, run_local_or_remote
 
 
 def add_parser(subparsers: Any) -> None:
@@ -44,8 +44,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
 
 
 def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:

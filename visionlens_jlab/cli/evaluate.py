@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .common import add_common_options
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``evaluate`` subcommand."""
@@ -36,8 +38,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="VOC: count 'difficult' ground truth as normal boxes (default: ignored)",
     )
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
+    add_common_options(p, json_help="print one JSON object (the report)")
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -45,12 +46,10 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation locally or through the server and return the report dict."""
     from ..evaluate.api import evaluate_model, validate_params
     from ..evaluate.report import EvaluationReport
-    from .common import CliError, job_result, run_local_or_remote
+    from .common import job_result, run_local_or_remote, usage_errors
 
-    try:
+    with usage_errors():
         validate_params(args.protocol, args.iou)
-    except Exception as exc:
-        raise CliError(str(exc), 2) from exc
 
     def local(catalog: Any) -> dict[str, Any]:
         report = evaluate_model(

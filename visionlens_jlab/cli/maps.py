@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..maps.params import METHODS
+from .common import add_common_options
 
 JSON_KEYS = ("dataset", "space", "method", "params", "points", "seconds", "cached")
 
@@ -32,8 +33,7 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--recompute", action="store_true", help="compute again even if stored")
     p.add_argument("--out", help="write sample_id, x, y to this Parquet file")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_map)
 
 

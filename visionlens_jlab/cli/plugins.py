@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .common import add_common_options
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``plugins`` and ``plugin-field`` subcommands."""
     p = subparsers.add_parser("plugins", help="list plugins: versions, hooks, status, errors")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_plugins)
 
     p = subparsers.add_parser(
@@ -23,8 +24,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("dataset", help="dataset name")
     p.add_argument("--plugin", required=True, help="plugin name (see `visionlens plugins`)")
     p.add_argument("--field", help="one of the plugin's fields (default: all of them)")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_plugin_field)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..search.limits import DEFAULT_K, MAX_IMAGE_BYTES
+from .common import add_common_options
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,8 +29,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--k", type=int, default=DEFAULT_K, help=f"results (default {DEFAULT_K})")
     p.add_argument("--filter", metavar="JSON", help="samples filter, as in the REST API")
     p.add_argument("--model", help="embedding model (default: the dataset's newest vectors)")
-    p.add_argument("--data-dir", help="data directory (default: $VISIONLENS_DATA_DIR)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(p)
     p.set_defaults(func=cmd_search)
 
 

@@ -32,7 +32,7 @@ from .services import Services
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..jobs import JobManager
+    from ..jobs import JobContext, JobManager
 
 T = TypeVar("T")
 
@@ -119,6 +119,14 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
                 )
         finally:
             self._read_scopes.discard(scope)
+
+    async def submit_job(
+        self, kind: str, run: Callable[[JobContext], Any], *, title: str, dataset: str
+    ) -> None:
+        """Queue ``run`` as a background job on ``dataset`` and answer 202 with the job."""
+        with engine_errors():
+            job = self.jobs.submit(kind, run, title=title, dataset=dataset)
+        await self.write_json({"job": job.to_dict()}, status=202)
 
     def on_connection_close(self) -> None:
         """The client went away (the grid aborts a request when its filter changes again):

@@ -58,14 +58,9 @@ class BlindSpotsHandler(VisionLensHandler):
         def run(ctx: JobContext) -> dict[str, Any]:
             return blind_spots_run(catalog, name, job=ctx, store=store, **params)
 
-        with engine_errors():
-            job = self.jobs.submit(
-                "blindspots",
-                run,
-                title=f"Blind spots of {params['model']} on {name}",
-                dataset=name,
-            )
-        await self.write_json({"job": job.to_dict()}, status=202)
+        await self.submit_job(
+            "blindspots", run, title=f"Blind spots of {params['model']} on {name}", dataset=name
+        )
 
 
 class BlindSpotReviewHandler(VisionLensHandler):

@@ -12,7 +12,7 @@ from ..catalog import CatalogError
 from ..evaluate import evaluate_model, get_evaluation, list_evaluations
 from ..evaluate.api import validate_params
 from ..jobs import JobContext
-from .base import VisionLensHandler, engine_errors
+from .base import VisionLensHandler
 
 
 def _params(body: dict[str, Any]) -> dict[str, Any]:
@@ -83,14 +83,12 @@ class EvaluationsHandler(VisionLensHandler):
                 "counts": report.counts,
             }
 
-        with engine_errors():
-            job = self.jobs.submit(
-                "evaluate",
-                run,
-                title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
-                dataset=name,
-            )
-        await self.write_json({"job": job.to_dict()}, status=202)
+        await self.submit_job(
+            "evaluate",
+            run,
+            title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
+            dataset=name,
+        )
 
 
 class EvaluationHandler(VisionLensHandler):

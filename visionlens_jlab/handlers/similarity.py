@@ -17,7 +17,7 @@ from ..jobs import JobContext
 from ..search.encoders import QueryEncoderError
 from ..search.engine import Query, search
 from ..search.limits import DEFAULT_K, MAX_IMAGE_BYTES
-from .base import VisionLensHandler, engine_errors
+from .base import VisionLensHandler
 
 
 def _optional_str(body: dict[str, Any], key: str) -> str | None:
@@ -110,9 +110,7 @@ class DuplicatesHandler(VisionLensHandler):
             # the pair list can be long: it stays in the stored result (GET this path)
             return {k: v for k, v in result.items() if k != "pair_list"}
 
-        with engine_errors():
-            job = self.jobs.submit("duplicates", run, title=f"Duplicates in {name}", dataset=name)
-        await self.write_json({"job": job.to_dict()}, status=202)
+        await self.submit_job("duplicates", run, title=f"Duplicates in {name}", dataset=name)
 
 
 ROUTES = [

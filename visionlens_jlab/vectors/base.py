@@ -16,7 +16,7 @@ import hashlib
 import itertools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -171,6 +171,55 @@ def as_dataset_ids(dataset_ids: int | Sequence[int] | np.ndarray, n: int) -> lis
     if len(out) != n:
         raise VectorStoreError(f"got {len(out)} dataset ids for {n} points")
     return out
+
+
+def upsert_inputs(
+    space: SpaceInfo,
+    sample_ids: Sequence[int] | np.ndarray,
+    vectors: Sequence[Sequence[float]] | np.ndarray,
+    dataset_ids: int | Sequence[int] | np.ndarray,
+) -> tuple[list[int], np.ndarray, list[int]]:
+    """An upsert's ``(ids, matrix, dataset ids)``, checked: one id and one dataset id per
+    vector, each vector of the space's dimension."""
+    ids = as_ids(sample_ids)
+    matrix = as_matrix(vectors, space.dim, f"upsert into {space.name!r}")
+    if len(ids) != len(matrix):
+        raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
+    return ids, matrix, as_dataset_ids(dataset_ids, len(ids))
+
+
+def search_inputs(
+    space: SpaceInfo,
+    queries: Sequence[Sequence[float]] | np.ndarray,
+    k: int,
+    sample_ids: Sequence[int] | np.ndarray | None,
+) -> tuple[np.ndarray, int, list[int] | None]:
+    """A search's ``(queries matrix, k, sample ids)``, checked; the ids are ``None`` when the
+    search is not restricted to a set (an empty list: it can find nothing)."""
+    matrix = as_matrix(queries, space.dim, f"search in {space.name!r}")
+    limit = check_k(k)
+    return matrix, limit, as_ids(sample_ids) if sample_ids is not None else None
+
+
+def vectors_in_asked_order(
+    ids: list[int], found: dict[int, Any], dim: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, vectors)`` of the ``ids`` that are in ``found`` (id -> vector), in the order
+    of ``ids``: what :meth:`VectorStore.get_vectors` returns."""
+    order = [i for i in ids if i in found]
+    matrix = np.array([found[i] for i in order], dtype=np.float32)
+    return np.array(order, dtype=np.int64), matrix.reshape(len(order), dim)
+
+
+def scroll_pages(next_page: Callable[[Any], tuple[list[Any], Any]]) -> Iterator[list[Any]]:
+    """Every page of a scroll: ``next_page(offset)`` returns a page of records and the offset
+    of the next one (``None`` after the last), starting from offset ``None``."""
+    offset: Any = None
+    while True:
+        records, offset = next_page(offset)
+        yield records
+        if offset is None:
+            return
 
 
 def sorted_points(pages: Iterable[Iterable[Any]]) -> tuple[np.ndarray, np.ndarray]:

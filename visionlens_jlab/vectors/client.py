@@ -25,13 +25,14 @@ from .base import (
     VectorStore,
     VectorStoreError,
     VectorStoreLockedError,
-    as_dataset_ids,
     as_ids,
-    as_matrix,
-    check_k,
     check_same_space,
     new_space_info,
+    scroll_pages,
+    search_inputs,
     sorted_points,
+    upsert_inputs,
+    vectors_in_asked_order,
 )
 
 BATCH = 1024
@@ -192,11 +193,9 @@ class QdrantClientVectorStore(VectorStore):
         """Insert or replace vectors in batches, each acknowledged by the server."""
         with self._writing():
             collection = self._collection(space)
-            ids = as_ids(sample_ids)
-            matrix = as_matrix(vectors, self._infos[space].dim, f"upsert into {space!r}")
-            if len(ids) != len(matrix):
-                raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
-            datasets = as_dataset_ids(dataset_ids, len(ids))
+            ids, matrix, datasets = upsert_inputs(
+                self._infos[space], sample_ids, vectors, dataset_ids
+            )
             for start in range(0, len(ids), BATCH):
                 end = start + BATCH
                 batch = models.Batch(
@@ -253,9 +252,7 @@ class QdrantClientVectorStore(VectorStore):
     ) -> list[list[Hit]]:
         """Nearest neighbours of each query, best first (one request for the batch)."""
         collection = self._collection(space)
-        matrix = as_matrix(queries, self._infos[space].dim, f"search in {space!r}")
-        limit = check_k(k)
-        ids = as_ids(sample_ids) if sample_ids is not None else None
+        matrix, limit, ids = search_inputs(self._infos[space], queries, k, sample_ids)
         if ids is not None and not ids:
             return [[] for _ in range(len(matrix))]
         flt = _filter(dataset_id, ids)
@@ -298,9 +295,7 @@ class QdrantClientVectorStore(VectorStore):
                 for rec in records:
                     assert isinstance(rec.vector, dict)
                     found[int(rec.id)] = rec.vector[space]
-        order = [i for i in ids if i in found]
-        matrix = np.array([found[i] for i in order], dtype=np.float32)
-        return np.array(order, dtype=np.int64), matrix.reshape(len(order), self._infos[space].dim)
+        return vectors_in_asked_order(ids, found, self._infos[space].dim)
 
     def count(self, space: str, dataset_id: int | None = None) -> int:
         """Exact number of points (of one dataset, if given)."""
@@ -317,23 +312,18 @@ class QdrantClientVectorStore(VectorStore):
         collection = self._collection(space)
         flt = _filter(dataset_id, None)
 
-        def pages() -> Iterator[list[Any]]:
-            offset: Any = None
-            while True:
-                records, offset = self.client.scroll(
-                    collection,
-                    scroll_filter=flt,
-                    limit=10_000,
-                    offset=offset,
-                    with_payload=["dataset_id"],
-                    with_vectors=False,
-                )
-                yield records
-                if offset is None:
-                    return
+        def page(offset: Any) -> tuple[list[Any], Any]:
+            return self.client.scroll(
+                collection,
+                scroll_filter=flt,
+                limit=10_000,
+                offset=offset,
+                with_payload=["dataset_id"],
+                with_vectors=False,
+            )
 
         with _client_errors(f"listing {space!r}"):
-            return sorted_points(pages())
+            return sorted_points(scroll_pages(page))
 
     # ---------------------------------------------------------------- lifecycle
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,14 @@ from .base import (
     SpaceNotFoundError,
     VectorStore,
     VectorStoreError,
-    as_dataset_ids,
     as_ids,
-    as_matrix,
-    check_k,
     check_same_space,
     new_space_info,
+    scroll_pages,
+    search_inputs,
     sorted_points,
+    upsert_inputs,
+    vectors_in_asked_order,
 )
 from .edge_spaces import SHARD_DIR, SPACE_DIR_RE, BrokenSpace, create_space, load_space, trash
 from .edge_util import dataset_filter, edge_errors, pids
@@ -146,11 +147,9 @@ class EdgeVectorStore(VectorStore):
         """Insert or replace vectors, in batches of :data:`BATCH` points."""
         with self._lock, self._writing():
             shard = self._shard(space)
-            ids = as_ids(sample_ids)
-            matrix = as_matrix(vectors, self._infos[space].dim, f"upsert into {space!r}")
-            if len(ids) != len(matrix):
-                raise VectorStoreError(f"got {len(ids)} sample ids for {len(matrix)} vectors")
-            datasets = as_dataset_ids(dataset_ids, len(ids))
+            ids, matrix, datasets = upsert_inputs(
+                self._infos[space], sample_ids, vectors, dataset_ids
+            )
             changes = self._building.get(space)
             if changes is not None:
                 # Before writing: if a batch fails, replay reads whatever the live shard has.
@@ -279,9 +278,7 @@ class EdgeVectorStore(VectorStore):
     ) -> list[list[Hit]]:
         # The lock costs no parallelism: qdrant_edge holds the GIL during a query anyway.
         shard = self._shard(space)
-        matrix = as_matrix(queries, self._infos[space].dim, f"search in {space!r}")
-        limit = check_k(k)
-        ids = as_ids(sample_ids) if sample_ids is not None else None
+        matrix, limit, ids = search_inputs(self._infos[space], queries, k, sample_ids)
         if ids is not None and not ids:
             return [[] for _ in range(len(matrix))]
         flt = dataset_filter(dataset_id, ids)
@@ -314,9 +311,7 @@ class EdgeVectorStore(VectorStore):
                     vec = rec.vector
                     assert isinstance(vec, dict)
                     found[int(rec.id)] = vec[space]  # type: ignore[assignment]
-        order = [i for i in ids if i in found]
-        matrix = np.array([found[i] for i in order], dtype=np.float32)
-        return np.array(order, dtype=np.int64), matrix.reshape(len(order), self._infos[space].dim)
+        return vectors_in_asked_order(ids, found, self._infos[space].dim)
 
     def count(self, space: str, dataset_id: int | None = None) -> int:
         """Exact number of points (of one dataset, if given)."""
@@ -330,10 +325,11 @@ class EdgeVectorStore(VectorStore):
         """``(sample_ids, dataset_ids)`` of every point, sorted by sample id."""
         flt = dataset_filter(dataset_id, None)
 
-        def pages(shard: Any) -> Iterator[list[Any]]:
-            offset: Any = None
-            while True:
-                records, offset = shard.scroll(
+        with self._lock, edge_errors(f"listing {space!r}"):
+            shard = self._shard(space)
+
+            def page(offset: Any) -> tuple[list[Any], Any]:
+                return shard.scroll(
                     qe.ScrollRequest(
                         offset=offset,
                         limit=10_000,
@@ -342,12 +338,8 @@ class EdgeVectorStore(VectorStore):
                         with_vector=False,
                     )
                 )
-                yield records
-                if offset is None:
-                    return
 
-        with self._lock, edge_errors(f"listing {space!r}"):
-            return sorted_points(pages(self._shard(space)))
+            return sorted_points(scroll_pages(page))
 
     # ---------------------------------------------------------------- lifecycle
 
