@@ -22,6 +22,7 @@ import { GridClickSelection } from '../../model/gridSelection';
 import { GridFocus } from './gridFocus';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { GridToolbar } from './GridToolbar';
+import { embedWidget } from '../../ui/toolbar';
 import { GridTooltip } from './GridTooltip';
 import { GridRows } from './gridRows';
 import { PageCache } from '../../model/pages';
@@ -112,6 +113,7 @@ export class GridWidget extends Widget {
       this._scroller,
       this._tooltip.node
     );
+    embedWidget(this, this._toolbar);
 
     this._scroller.addEventListener('scroll', this, { passive: true });
     this._scroller.addEventListener('click', this);
