@@ -1,7 +1,7 @@
 /**
  * Sample view: the full image (`SampleStage`: zoom, pan, boxes, polygons),
  * per-source toggles, fields and boxes tables, the sections other extensions
- * register, ←/→ to step through the samples of the current filter,
+ * register, previous / next (`step`, also ←/→ through the plugin's commands),
  * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin).
  */
 import { Message } from '@lumino/messaging';
@@ -59,6 +59,7 @@ export class SampleView extends Widget {
       attrs: { placeholder: 'tag', 'aria-label': 'Tag for this sample' }
     });
     this._tagInput.addEventListener('keydown', e => {
+      // Typing keys (←/→ included) stay in the input: not the view's commands.
       e.stopPropagation();
       if (e.key === 'Enter') {
         void this._tag(true);
@@ -110,7 +111,6 @@ export class SampleView extends Widget {
       )
     );
 
-    this.node.addEventListener('keydown', this);
     model.viewChanged.connect(() => this._stage.redraw(), this);
     model.extensions.changed.connect(this._onExtensionsChanged, this);
     model.datasetsChanged.connect(this._renderSources, this);
@@ -168,20 +168,6 @@ export class SampleView extends Widget {
     this._place = { ...this._place, total: next.total };
     if (next.sampleId !== null) {
       await this.showSample(next.sampleId, target);
-    }
-  }
-
-  handleEvent(event: Event): void {
-    if (event.type !== 'keydown') {
-      return;
-    }
-    const e = event as KeyboardEvent;
-    if (e.key === 'ArrowRight') {
-      e.preventDefault();
-      void this.step(1);
-    } else if (e.key === 'ArrowLeft') {
-      e.preventDefault();
-      void this.step(-1);
     }
   }
 
