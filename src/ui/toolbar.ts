@@ -79,7 +79,8 @@ export function textButton(options: ITextButtonOptions): ToolbarButton {
   const button = new ToolbarButton({
     label: options.label,
     tooltip: options.tooltip ?? options.label,
-    onClick: () => void options.onClick()
+    onClick: () => void options.onClick(),
+    noFocusOnClick: true
   });
   button.addClass(options.className);
   return button;
@@ -96,7 +97,9 @@ export interface ICommandButtonOptions {
 
 /**
  * A toolbar button running a command: enabled as the command is (after its
- * `notifyCommandChanged`), its keybinding shown in the tooltip.
+ * `notifyCommandChanged`), its keybinding shown in the tooltip. Like every
+ * button here it leaves the focus where it was (so keys still reach the
+ * panel after a click).
  */
 export function commandButton(
   commands: CommandRegistry,
@@ -107,7 +110,8 @@ export function commandButton(
     commands,
     id,
     args: options.args,
-    label: options.label
+    label: options.label,
+    noFocusOnClick: true
   });
   button.addClass(options.className);
   return button;
@@ -122,6 +126,18 @@ export function toolbarItem(
   item.addClass('jp-VisionLens-toolbarItem');
   item.addClass(className);
   item.node.append(...children);
+  // The toolbar moves the focus between its items on arrow keys: in a text
+  // field or a slider they move the caret or the value instead.
+  item.node.addEventListener('keydown', event => {
+    const target = event.target as HTMLElement;
+    if (
+      event.key.startsWith('Arrow') &&
+      (target instanceof HTMLInputElement ||
+        target instanceof HTMLSelectElement)
+    ) {
+      event.stopPropagation();
+    }
+  });
   return item;
 }
 
