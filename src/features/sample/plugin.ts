@@ -40,7 +40,7 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         }
       },
       create: () =>
-        new SampleView(model, sampleId =>
+        new SampleView(model, app.commands, sampleId =>
           app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
         ),
       update: async (panel, args) => {
