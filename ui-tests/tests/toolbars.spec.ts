@@ -119,17 +119,17 @@ test.describe('Toolbars', () => {
     const grid = await openGrid(page, DEMO);
     await command(page, 'visionlens:clear-filters');
     const total = fmt(await serverTotal(request, DEMO, {}));
-    // A toolbar moves the focus on arrow keys, but not out of a text field.
-    const gridTag = await toolbarItem(
+    // A toolbar moves the focus on arrow keys, but not out of a slider.
+    const size = await toolbarItem(
       page,
       grid.locator('.jp-VisionLens-gridTagBar'),
-      '.jp-VisionLens-tagInput'
+      '.jp-VisionLens-tileSize'
     );
-    await gridTag.fill('ab');
-    await page.keyboard.press('ArrowLeft');
-    await page.keyboard.type('c');
-    await expect(gridTag).toHaveValue('acb');
-    await gridTag.fill('');
+    await size.fill('192');
+    await size.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(size).toHaveValue('208');
+    await expect(size).toBeFocused();
     await grid.locator('.jp-VisionLens-tile[data-index="0"]').dblclick();
     const view = page.locator('#visionlens-sample-main');
     const position = view.locator('.jp-VisionLens-samplePosition');
