@@ -47,11 +47,6 @@ export class OverflowToolbar extends ReactiveToolbar {
     return this;
   }
 
-  /** The items that do not fit, in the "…" menu (the "…" button itself). */
-  get opener(): Widget {
-    return this.popupOpener;
-  }
-
   dispose(): void {
     if (this.isDisposed) {
       return;

@@ -71,7 +71,6 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       app.commands.addCommand(id, {
         label: `VisionLens Sample: ${label}`,
         caption: 'In the order of the grid (the current filter and sort)',
-        isEnabled: () => sample.current !== null,
         execute: () => sample.current?.content.step(delta)
       });
     }
