@@ -18,6 +18,9 @@ import { ReadonlyJSONObject } from '@lumino/coreutils';
 import { Message, MessageHook, MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+/** After a width change, how long until the items are placed once more (ms). */
+const RELAYOUT_AGAIN_MS = 600;
+
 /** A toolbar that overflows into a "…" menu instead of cutting its labels. */
 export class OverflowToolbar extends ReactiveToolbar {
   constructor(className?: string) {
@@ -29,13 +32,7 @@ export class OverflowToolbar extends ReactiveToolbar {
     // ReactiveToolbar re-places its items on a resize message of known
     // width, which only box and split layouts send: a side panel or a
     // hand-built header changes width without one.
-    this._observer = new ResizeObserver(() => {
-      const width = this.node.clientWidth;
-      if (this.isVisible && width > 0 && width !== this._width) {
-        this._width = width;
-        MessageLoop.sendMessage(this, new Widget.ResizeMessage(width, -1));
-      }
-    });
+    this._observer = new ResizeObserver(() => this._relayout());
     this._observer.observe(this.node);
   }
 
@@ -52,11 +49,34 @@ export class OverflowToolbar extends ReactiveToolbar {
       return;
     }
     this._observer.disconnect();
+    window.clearTimeout(this._again);
     super.dispose();
   }
 
+  /**
+   * Let ReactiveToolbar place the items for the current width. It drops a
+   * request made while it is still measuring (its items render
+   * asynchronously), so the request is made once more when that is over.
+   */
+  private _relayout(): void {
+    const width = this.node.clientWidth;
+    if (this.isDisposed || !this.isVisible || width <= 0) {
+      return;
+    }
+    MessageLoop.sendMessage(this, new Widget.ResizeMessage(width, -1));
+    window.clearTimeout(this._again);
+    this._again = window.setTimeout(() => {
+      if (!this.isDisposed && this.isVisible && this.node.clientWidth > 0) {
+        MessageLoop.sendMessage(
+          this,
+          new Widget.ResizeMessage(this.node.clientWidth, -1)
+        );
+      }
+    }, RELAYOUT_AGAIN_MS);
+  }
+
   private _observer: ResizeObserver;
-  private _width = 0;
+  private _again = 0;
 }
 
 /** What a labelled toolbar button does. */
