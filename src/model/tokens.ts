@@ -161,6 +161,8 @@ export namespace CommandIDs {
   export const gridMoveDown = 'visionlens:grid-move-down';
   export const gridToggleSelected = 'visionlens:grid-toggle-selected';
   export const gridOpenSample = 'visionlens:grid-open-sample';
+  export const samplePrevious = 'visionlens:sample-previous';
+  export const sampleNext = 'visionlens:sample-next';
   export const clearSearch = 'visionlens:clear-search';
   export const computeEmbeddings = 'visionlens:compute-embeddings';
   export const openDuplicates = 'visionlens:open-duplicates';

@@ -94,6 +94,45 @@ export async function openGrid(
   return grid;
 }
 
+/**
+ * A button or control of a panel toolbar (src/ui/toolbar.ts), wherever the
+ * toolbar placed it: in the bar, or in its "…" menu (opened here). Waits
+ * until the toolbar has placed it: whole inside the bar, or in the menu.
+ */
+export async function toolbarItem(
+  page: IJupyterLabPageFixture,
+  toolbar: Locator,
+  selector: string
+): Promise<Locator> {
+  const inBar = toolbar.locator(selector);
+  let place = '';
+  await expect
+    .poll(async () => {
+      if ((await inBar.count()) === 0) {
+        place = 'menu'; // moved out of the bar into its popup
+      } else {
+        const whole = await inBar.evaluate(el => {
+          const bar = el.closest('.jp-VisionLens-toolbar')!.getBoundingClientRect();
+          const box = el.getBoundingClientRect();
+          return box.width > 0 && box.right <= bar.right + 0.5;
+        });
+        place = whole ? 'bar' : 'moving';
+      }
+      return place;
+    })
+    .not.toBe('moving');
+  if (place === 'bar') {
+    return inBar;
+  }
+  // Every toolbar has its own popup in the document body: this one is the
+  // one its "…" button opens.
+  const menu = page.locator('.jp-Toolbar-responsive-popup:visible');
+  if ((await menu.count()) === 0) {
+    await toolbar.locator('.jp-Toolbar-responsive-opener').click();
+  }
+  return menu.locator(selector);
+}
+
 /** Wait until every visible tile image finished loading (for screenshots). */
 export async function imagesLoaded(locator: Locator): Promise<void> {
   await locator.evaluate(

@@ -8,7 +8,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, openGrid } from './helpers';
+import { api, command, openGrid, toolbarItem } from './helpers';
 
 const DEMO = 'demo';
 const EXAMPLE = 'visionlens-overlay-example';
@@ -103,7 +103,8 @@ test.describe('Plugins', () => {
 
     // Opened from the datasets panel's link.
     await command(page, 'visionlens:open-panel');
-    await page.locator('.jp-VisionLens-openPlugins').click();
+    const header = page.locator('#visionlens-datasets .jp-VisionLens-panelHeader');
+    await (await toolbarItem(page, header, '.jp-VisionLens-openPlugins')).click();
     const panel = page.locator('.jp-VisionLens-plugins');
     await expect(panel.locator('.jp-VisionLens-pluginRow')).toHaveCount(listing.plugins.length);
 

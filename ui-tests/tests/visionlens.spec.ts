@@ -15,7 +15,8 @@ import {
   serverTotal,
   setTheme,
   runEnv,
-  shot
+  shot,
+  toolbarItem
 } from './helpers';
 
 /** The run's own data folder and server (both set by playwright.config.js). */
@@ -60,7 +61,8 @@ test.describe('VisionLens', () => {
     for (const model of demo.models) {
       await expect(card.locator('[data-stat="models"]')).toContainText(model.name);
     }
-    await card.locator('.jp-VisionLens-showReport').click();
+    const actions = card.locator('.jp-VisionLens-cardActions');
+    await (await toolbarItem(page, actions, '.jp-VisionLens-showReport')).click();
     await expect(card.locator('.jp-VisionLens-report')).not.toHaveText('Loading report…');
     await shot(panel, 'sidepanel-light');
   });
@@ -99,7 +101,8 @@ test.describe('VisionLens', () => {
     const images = fs.readFileSync(path.join(dir, 'IMAGES'), 'utf-8');
     await page.sidebar.openTab('visionlens-datasets');
     const panel = page.locator('#visionlens-datasets');
-    await panel.locator('.jp-VisionLens-ingestToggle').click();
+    const header = panel.locator('.jp-VisionLens-panelHeader');
+    await (await toolbarItem(page, header, '.jp-VisionLens-ingestToggle')).click();
     const form = panel.locator('.jp-VisionLens-ingestForm');
     await form.locator('input[name="source"]').fill(path.join(dir, 'instances.json'));
     await form.locator('input[name="name"]').fill(name);
@@ -121,10 +124,11 @@ test.describe('VisionLens', () => {
     });
     await expect(form.locator('.jp-VisionLens-jobText')).not.toContainText('Traceback');
 
-    await card.locator('.jp-VisionLens-delete').click();
+    const actions = card.locator('.jp-VisionLens-cardActions');
+    await (await toolbarItem(page, actions, '.jp-VisionLens-delete')).click();
     await page.locator('.jp-Dialog .jp-mod-reject').click();
     await expect(card).toBeVisible();
-    await card.locator('.jp-VisionLens-delete').click();
+    await (await toolbarItem(page, actions, '.jp-VisionLens-delete')).click();
     await page.locator('.jp-Dialog .jp-mod-warn').click();
     await expect(card).toHaveCount(0);
     const { datasets } = await api(request, 'datasets');

@@ -11,6 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 
 import { VisionLensClient } from '../../api/client';
+import { isEmptyFilter } from '../../model/filters';
 import { VisionLensModel } from '../../model/model';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { followSettings } from '../../ui/followSettings';
@@ -67,6 +68,7 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
     });
     commands.addCommand(CommandIDs.clearFilters, {
       label: 'VisionLens: Clear All Filters',
+      isEnabled: () => !isEmptyFilter(model.filter),
       execute: () => model.setFilter({})
     });
     commands.addCommand(CommandIDs.selectAll, {
@@ -90,6 +92,17 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
           return 0;
         }
         return model.tagSelection(remove ? [] : [tag], remove ? [tag] : []);
+      }
+    });
+    // Toolbar buttons of these commands follow their enabled state.
+    model.queryChanged.connect(() => {
+      for (const id of [
+        CommandIDs.undoFilter,
+        CommandIDs.redoQuery,
+        CommandIDs.clearFilters,
+        CommandIDs.selectAll
+      ]) {
+        commands.notifyCommandChanged(id);
       }
     });
     if (palette) {

@@ -7,7 +7,15 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import { button, fmtDate, fmtInt, h } from '../../base/dom';
+import { fmtDate, fmtInt, h } from '../../base/dom';
+import {
+  commandButton,
+  embedWidget,
+  OverflowToolbar,
+  textButton,
+  toolbarItem,
+  toolbarSpacer
+} from '../../ui/toolbar';
 import {
   datasetDetail,
   deleteDataset,
@@ -35,33 +43,46 @@ export class DatasetsPanel extends Widget {
     this.addClass('jp-VisionLens-datasets');
     this.title.caption = 'VisionLens';
 
-    const refresh = button('Refresh', 'jp-VisionLens-refresh', () =>
-      this.refresh()
+    const header = new OverflowToolbar('jp-VisionLens-panelHeader').add(
+      [
+        'title',
+        toolbarItem(
+          'jp-VisionLens-panelTitle',
+          h('span', { text: 'VisionLens' })
+        )
+      ],
+      ['spacer', toolbarSpacer()],
+      [
+        'ingest',
+        textButton({
+          label: 'Ingest…',
+          className: 'jp-VisionLens-ingestToggle',
+          tooltip: 'Ingest a dataset (COCO, YOLO, a folder of images…)',
+          onClick: () => this.showIngestForm()
+        })
+      ],
+      [
+        'plugins',
+        commandButton(commands, CommandIDs.openPlugins, {
+          label: 'Plugins',
+          className: 'jp-VisionLens-openPlugins'
+        })
+      ],
+      [
+        'refresh',
+        textButton({
+          label: 'Refresh',
+          className: 'jp-VisionLens-refresh',
+          tooltip: 'List the datasets again',
+          onClick: () => this.refresh()
+        })
+      ]
     );
-    const ingest = button('Ingest…', 'jp-VisionLens-ingestToggle', () =>
-      this.showIngestForm()
-    );
-    const plugins = button('Plugins', 'jp-VisionLens-openPlugins', () =>
-      this._commands.execute(CommandIDs.openPlugins)
-    );
-    plugins.title = 'Python plugins and lab extensions of VisionLens';
     this._list = h('div', { className: 'jp-VisionLens-datasetList' });
     this._message = h('div', { className: 'jp-VisionLens-message' });
     this._form = new IngestForm(model);
-    this.node.append(
-      h(
-        'div',
-        { className: 'jp-VisionLens-panelHeader' },
-        h('div', { className: 'jp-VisionLens-panelTitle', text: 'VisionLens' }),
-        h('span', { className: 'jp-VisionLens-spacer' }),
-        ingest,
-        plugins,
-        refresh
-      ),
-      this._form.node,
-      this._message,
-      this._list
-    );
+    this.node.append(header.node, this._form.node, this._message, this._list);
+    embedWidget(this, header);
     model.datasetsChanged.connect(this._render, this);
     model.datasetChanged.connect(this._render, this);
     model.jobs.changed.connect(this._onJobs, this);
@@ -94,6 +115,9 @@ export class DatasetsPanel extends Widget {
   dispose(): void {
     if (!this.isDisposed) {
       this._form.dispose();
+      for (const bar of this._cardBars.splice(0)) {
+        bar.dispose();
+      }
     }
     super.dispose();
   }
@@ -105,6 +129,10 @@ export class DatasetsPanel extends Widget {
   }
 
   private _render(): void {
+    // The cards are built again: their toolbars go with the old ones.
+    for (const bar of this._cardBars.splice(0)) {
+      bar.dispose();
+    }
     const datasets = this.model.datasets;
     if (datasets.length === 0) {
       this._list.replaceChildren(
@@ -151,41 +179,67 @@ export class DatasetsPanel extends Widget {
     card.classList.toggle('jp-mod-current', d.name === this.model.dataset);
     const report = h('div', { className: 'jp-VisionLens-report' });
     report.hidden = true;
-    const open = button('Open grid', 'jp-VisionLens-openDataset', () =>
-      this._open(d.name)
+    const actions = new OverflowToolbar('jp-VisionLens-cardActions').add(
+      [
+        'open',
+        textButton({
+          label: 'Open grid',
+          className: 'jp-VisionLens-openDataset',
+          tooltip: 'Browse the samples of this dataset',
+          onClick: () => this._open(d.name)
+        })
+      ],
+      [
+        'embed',
+        commandButton(this._commands, CommandIDs.computeEmbeddings, {
+          label: 'Embed…',
+          className: 'jp-VisionLens-computeEmbeddings',
+          args: { dataset: d.name }
+        })
+      ],
+      [
+        'duplicates',
+        textButton({
+          label: 'Duplicates',
+          className: 'jp-VisionLens-openDuplicates',
+          tooltip: 'Find near-duplicate samples and leaks between splits',
+          onClick: () => {
+            this.model.setDataset(d.name);
+            return this._commands.execute(CommandIDs.openDuplicates);
+          }
+        })
+      ],
+      [
+        'map',
+        commandButton(this._commands, CommandIDs.openMap, {
+          label: 'Map',
+          className: 'jp-VisionLens-openMap',
+          args: { dataset: d.name }
+        })
+      ],
+      [
+        'report',
+        textButton({
+          label: 'Report',
+          className: 'jp-VisionLens-showReport',
+          tooltip: 'Show or hide the ingest report',
+          onClick: () => this._toggleReport(d.name, report)
+        })
+      ],
+      [
+        'delete',
+        textButton({
+          label: 'Delete',
+          className: 'jp-VisionLens-delete',
+          tooltip: 'Delete this dataset from the catalog',
+          onClick: () => this._delete(d.name)
+        })
+      ]
     );
-    const map = button('Map', 'jp-VisionLens-openMap', () =>
-      this._commands.execute(CommandIDs.openMap, { dataset: d.name })
-    );
-    const showReport = button('Report', 'jp-VisionLens-showReport', () =>
-      this._toggleReport(d.name, report)
-    );
-    const del = button('Delete', 'jp-VisionLens-delete', () =>
-      this._delete(d.name)
-    );
-    const embed = button('Embed…', 'jp-VisionLens-computeEmbeddings', () =>
-      this._commands.execute(CommandIDs.computeEmbeddings, { dataset: d.name })
-    );
-    embed.title = 'Compute embeddings (pick a model) as a background job';
-    const dups = button('Duplicates', 'jp-VisionLens-openDuplicates', () => {
-      this.model.setDataset(d.name);
-      return this._commands.execute(CommandIDs.openDuplicates);
-    });
     const spaces = h('div', { className: 'jp-VisionLens-spaces' });
-    card.append(
-      spaces,
-      h(
-        'div',
-        { className: 'jp-VisionLens-cardActions' },
-        open,
-        embed,
-        dups,
-        map,
-        showReport,
-        del
-      ),
-      report
-    );
+    card.append(spaces, actions.node, report);
+    embedWidget(this, actions);
+    this._cardBars.push(actions);
     void this._showSpaces(d.name, spaces);
     card
       .querySelector('.jp-VisionLens-datasetName')
@@ -286,4 +340,6 @@ export class DatasetsPanel extends Widget {
   private _message: HTMLDivElement;
   private _form: IngestForm;
   private _embedJobsKey: string | null = null;
+  /** The toolbars of the cards shown (disposed with them). */
+  private _cardBars: Widget[] = [];
 }

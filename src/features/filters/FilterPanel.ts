@@ -7,13 +7,13 @@
  * stays listed (even with no count) so that it can be unchecked. The notebook
  * call returning the filtered samples is shown with a copy button.
  */
+import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import {
   getCategorical,
   getRange,
   IFacetKey,
-  isEmptyFilter,
   setCategorical,
   setFileNameSearch,
   setRange
@@ -26,11 +26,13 @@ import {
   IFacets,
   IDataChange,
   INumericFacet,
+  CommandIDs,
   IQueryChange,
   IVisionLensModel
 } from '../../model/tokens';
 import { button, fmtInt, h } from '../../base/dom';
 import { CodeSnippet } from '../../ui/CodeSnippet';
+import { commandButton, embedWidget, OverflowToolbar } from '../../ui/toolbar';
 import { Histogram } from './Histogram';
 import { facets, viewCode } from '../../model/sources/samples';
 import { ownValue } from '../../base/dataText';
@@ -40,7 +42,7 @@ const SHOWN_VALUES = 12;
 
 /** The filter sidebar. */
 export class FilterPanel extends Widget {
-  constructor(model: IVisionLensModel) {
+  constructor(model: IVisionLensModel, commands: CommandRegistry) {
     super();
     this.model = model;
     this.id = 'visionlens-filters';
@@ -50,10 +52,29 @@ export class FilterPanel extends Widget {
     this._header = h('div', { className: 'jp-VisionLens-filtersHeader' });
     this._total = h('div', { className: 'jp-VisionLens-filterTotal' });
     this._chips = h('div', { className: 'jp-VisionLens-chips' });
-    this._undo = button('Undo', 'jp-VisionLens-undo', () => model.undo());
-    this._redo = button('Redo', 'jp-VisionLens-redo', () => model.redo());
-    this._clearAll = button('Clear all', 'jp-VisionLens-clearAll', () =>
-      model.setFilter({})
+    // Undo, redo and clear are the core's commands: enabled as they are.
+    const actions = new OverflowToolbar('jp-VisionLens-filterActions').add(
+      [
+        'undo',
+        commandButton(commands, CommandIDs.undoFilter, {
+          label: 'Undo',
+          className: 'jp-VisionLens-undo'
+        })
+      ],
+      [
+        'redo',
+        commandButton(commands, CommandIDs.redoQuery, {
+          label: 'Redo',
+          className: 'jp-VisionLens-redo'
+        })
+      ],
+      [
+        'clear-all',
+        commandButton(commands, CommandIDs.clearFilters, {
+          label: 'Clear all',
+          className: 'jp-VisionLens-clearAll'
+        })
+      ]
     );
     this._search = h('input', {
       className: 'jp-VisionLens-search jp-mod-styled',
@@ -71,18 +92,13 @@ export class FilterPanel extends Widget {
     this._header.append(
       h('div', { className: 'jp-VisionLens-filterTitle', text: 'Filters' }),
       this._total,
-      h(
-        'div',
-        { className: 'jp-VisionLens-filterActions' },
-        this._undo,
-        this._redo,
-        this._clearAll
-      ),
+      actions.node,
       this._chips,
       this._code.node,
       this._search
     );
     this.node.append(this._header, this._body);
+    embedWidget(this, actions);
 
     model.queryChanged.connect(this._onQueryChanged, this);
     model.dataChanged.connect(this._onDataChanged, this);
@@ -165,8 +181,6 @@ export class FilterPanel extends Widget {
         return el;
       })
     );
-    this._syncHistory();
-    this._clearAll.disabled = isEmptyFilter(filter);
     this._search.value = filter.sample?.file_name?.contains ?? '';
   }
 
@@ -286,12 +300,10 @@ export class FilterPanel extends Widget {
     return histogram.node;
   }
 
-  /** Facets follow the dataset and the filter; a sort only moves the history. */
+  /** Facets follow the dataset and the filter (the history buttons follow their commands). */
   private _onQueryChanged(_: IVisionLensModel, change: IQueryChange): void {
     if (change.changed.has('dataset') || change.changed.has('filter')) {
       this._refresh();
-    } else {
-      this._syncHistory();
     }
   }
 
@@ -299,11 +311,6 @@ export class FilterPanel extends Widget {
     if (change.dataset === this.model.dataset) {
       this._refresh();
     }
-  }
-
-  private _syncHistory(): void {
-    this._undo.disabled = !this.model.canUndo;
-    this._redo.disabled = !this.model.canRedo;
   }
 
   private _ctl: AbortController | null = null;
@@ -314,9 +321,6 @@ export class FilterPanel extends Widget {
   private _header: HTMLDivElement;
   private _total: HTMLDivElement;
   private _chips: HTMLDivElement;
-  private _undo: HTMLButtonElement;
-  private _redo: HTMLButtonElement;
-  private _clearAll: HTMLButtonElement;
   private _search: HTMLInputElement;
   private _body: HTMLDivElement;
 }

@@ -22,7 +22,7 @@ export const filtersPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ) => {
-    const panel = new FilterPanel(model);
+    const panel = new FilterPanel(model, app.commands);
     panel.title.icon = filterIcon;
     app.shell.add(panel, 'right', { rank: 600 });
     restorer?.add(panel, panel.id);

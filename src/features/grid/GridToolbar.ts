@@ -4,10 +4,17 @@
  * search row.
  */
 import { CommandRegistry } from '@lumino/commands';
-import { IDisposable } from '@lumino/disposable';
+import { Panel, Widget } from '@lumino/widgets';
 
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
-import { button, fmtInt, h } from '../../base/dom';
+import { fmtInt, h } from '../../base/dom';
+import {
+  commandButton,
+  OverflowToolbar,
+  textButton,
+  toolbarItem,
+  toolbarSpacer
+} from '../../ui/toolbar';
 import { SearchBar } from './SearchBar';
 import { SelectionCode } from './SelectionCode';
 
@@ -19,31 +26,21 @@ export interface IGridToolbarOptions {
   onTileSize: (size: number) => void;
 }
 
-/** Header of the grid panel. */
-export class GridToolbar implements IDisposable {
+/**
+ * Header of the grid panel: two toolbars (what is shown and selected, and
+ * the panels to open; tagging and how tiles are drawn), whose items that do
+ * not fit go to their "…" menu, then the selection as code and the search row.
+ */
+export class GridToolbar extends Panel {
   constructor(options: IGridToolbarOptions) {
+    super();
     this._model = options.model;
     const model = this._model;
-    this.node = h('div', { className: 'jp-VisionLens-gridToolbar' });
+    const commands = options.commands;
+    this.addClass('jp-VisionLens-gridToolbar');
 
     this._count = h('span', { className: 'jp-VisionLens-count', text: '' });
     this._selected = h('span', { className: 'jp-VisionLens-selectionCount' });
-    const selectAll = button(
-      'Select all matching',
-      'jp-VisionLens-selectAll',
-      () => model.selectAllMatching()
-    );
-    const clearSel = button(
-      'Clear selection',
-      'jp-VisionLens-clearSelection',
-      () => model.clearSelection()
-    );
-    const filters = button('Filters', 'jp-VisionLens-openFilters', () =>
-      options.commands.execute(CommandIDs.openFilters)
-    );
-    const map = button('Map', 'jp-VisionLens-openMap', () =>
-      options.commands.execute(CommandIDs.openMap)
-    );
 
     this._tagInput = h('input', {
       className: 'jp-VisionLens-tagInput jp-mod-styled',
@@ -57,10 +54,6 @@ export class GridToolbar implements IDisposable {
         void this._tag(true);
       }
     });
-    const tag = button('Tag', 'jp-VisionLens-tagButton', () => this._tag(true));
-    const untag = button('Untag', 'jp-VisionLens-untagButton', () =>
-      this._tag(false)
-    );
     this._tagStatus = h('span', { className: 'jp-VisionLens-tagStatus' });
 
     this._size = h('input', {
@@ -93,64 +86,115 @@ export class GridToolbar implements IDisposable {
       model.setConfidenceThreshold(Number(this._conf.value))
     );
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
-    this._search = new SearchBar(model, options.commands);
+    this._search = new SearchBar(model, commands);
     this._selectionCode = new SelectionCode(model);
 
-    this.node.append(
-      h(
-        'div',
-        { className: 'jp-VisionLens-toolbarRow' },
-        this._count,
-        this._selected,
-        selectAll,
-        clearSel,
-        h('span', { className: 'jp-VisionLens-spacer' }),
-        this._tagStatus,
-        this._tagInput,
-        tag,
-        untag
-      ),
-      h(
-        'div',
-        { className: 'jp-VisionLens-toolbarRow' },
-        h('label', { className: 'jp-VisionLens-control' }, 'Size ', this._size),
-        h(
-          'label',
-          { className: 'jp-VisionLens-control' },
-          'Score ≥ ',
-          this._conf,
-          this._confLabel
-        ),
-        this._sources,
-        h('span', { className: 'jp-VisionLens-spacer' }),
-        filters,
-        map
-      ),
-      this._selectionCode.node,
-      this._search.node
+    // Items go to the "…" menu from the end of a toolbar: the least used last.
+    const shown = new OverflowToolbar('jp-VisionLens-gridShownBar').add(
+      ['count', toolbarItem('jp-VisionLens-countItem', this._count)],
+      ['selected', toolbarItem('jp-VisionLens-selectedItem', this._selected)],
+      [
+        'select-all',
+        commandButton(commands, CommandIDs.selectAll, {
+          label: 'Select all matching',
+          className: 'jp-VisionLens-selectAll'
+        })
+      ],
+      [
+        'clear-selection',
+        commandButton(commands, CommandIDs.clearSelection, {
+          label: 'Clear selection',
+          className: 'jp-VisionLens-clearSelection'
+        })
+      ],
+      ['spacer', toolbarSpacer()],
+      [
+        'filters',
+        commandButton(commands, CommandIDs.openFilters, {
+          label: 'Filters',
+          className: 'jp-VisionLens-openFilters'
+        })
+      ],
+      [
+        'map',
+        commandButton(commands, CommandIDs.openMap, {
+          label: 'Map',
+          className: 'jp-VisionLens-openMap'
+        })
+      ]
     );
+    const tagged = new OverflowToolbar('jp-VisionLens-gridTagBar').add(
+      ['tag-input', toolbarItem('jp-VisionLens-tagInputItem', this._tagInput)],
+      [
+        'tag',
+        textButton({
+          label: 'Tag',
+          className: 'jp-VisionLens-tagButton',
+          tooltip: 'Add the tag to the selected samples',
+          onClick: () => this._tag(true)
+        })
+      ],
+      [
+        'untag',
+        textButton({
+          label: 'Untag',
+          className: 'jp-VisionLens-untagButton',
+          tooltip: 'Remove the tag from the selected samples',
+          onClick: () => this._tag(false)
+        })
+      ],
+      [
+        'tag-status',
+        toolbarItem('jp-VisionLens-tagStatusItem', this._tagStatus)
+      ],
+      ['spacer', toolbarSpacer()],
+      [
+        'size',
+        toolbarItem(
+          'jp-VisionLens-sizeItem',
+          h(
+            'label',
+            { className: 'jp-VisionLens-control' },
+            'Size ',
+            this._size
+          )
+        )
+      ],
+      [
+        'confidence',
+        toolbarItem(
+          'jp-VisionLens-confidenceItem',
+          h(
+            'label',
+            { className: 'jp-VisionLens-control' },
+            'Score ≥ ',
+            this._conf,
+            this._confLabel
+          )
+        )
+      ],
+      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)]
+    );
+    this.addWidget(shown);
+    this.addWidget(tagged);
+    this.addWidget(new Widget({ node: this._selectionCode.node }));
+    this.addWidget(new Widget({ node: this._search.node }));
     model.viewChanged.connect(this._syncView, this);
     model.datasetChanged.connect(this._syncView, this);
     model.datasetsChanged.connect(this._syncView, this);
     this._syncView();
   }
 
-  readonly node: HTMLDivElement;
-
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
   dispose(): void {
-    if (this._disposed) {
+    if (this.isDisposed) {
       return;
     }
-    this._disposed = true;
     this._search.dispose();
     this._selectionCode.dispose();
     this._model.viewChanged.disconnect(this._syncView, this);
     this._model.datasetChanged.disconnect(this._syncView, this);
     this._model.datasetsChanged.disconnect(this._syncView, this);
+    super.dispose();
   }
 
   /**
@@ -258,5 +302,4 @@ export class GridToolbar implements IDisposable {
   private _search: SearchBar;
   private _selectionCode: SelectionCode;
   private _sourcesKey = '';
-  private _disposed = false;
 }

@@ -24,6 +24,7 @@ import { GridFocus } from '../../ui/virtualGrid/gridFocus';
 import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { GridToolbar } from './GridToolbar';
+import { embedWidget } from '../../ui/toolbar';
 import { GridTooltip } from './GridTooltip';
 import { PageCache } from '../../model/pages';
 import { SortControl } from './SortControl';
@@ -105,6 +106,7 @@ export class GridWidget extends Widget {
       this._grid.node,
       this._tooltip.node
     );
+    embedWidget(this, this._toolbar);
 
     for (const type of ['click', 'dblclick', 'mouseover', 'mouseleave']) {
       this._grid.node.addEventListener(type, this._input);

@@ -1,19 +1,29 @@
 /**
  * Sample view: the full image (`SampleStage`: zoom, pan, boxes, polygons),
  * per-source toggles, fields and boxes tables, the sections other extensions
- * register, ←/→ to step through the samples of the current filter,
+ * register, previous / next (`step`, also ←/→ through the plugin's commands),
  * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin).
  */
+import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import {
+  CommandIDs,
   GROUND_TRUTH,
   IDataChange,
   ISample,
   IVisionLensModel
 } from '../../model/tokens';
-import { button, fmtInt, h } from '../../base/dom';
+import { fmtInt, h } from '../../base/dom';
+import {
+  commandButton,
+  embedWidget,
+  OverflowToolbar,
+  textButton,
+  toolbarItem,
+  toolbarSpacer
+} from '../../ui/toolbar';
 import { renderSampleSections } from '../../ui/contributions';
 import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
@@ -26,7 +36,11 @@ import { visibleText } from '../../base/dataText';
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {
-  constructor(model: IVisionLensModel, moreLikeThis?: (id: number) => void) {
+  constructor(
+    model: IVisionLensModel,
+    commands: CommandRegistry,
+    moreLikeThis?: (id: number) => void
+  ) {
     super();
     this.model = model;
     this.id = 'visionlens-sample';
@@ -37,70 +51,110 @@ export class SampleView extends Widget {
 
     this._name = h('span', { className: 'jp-VisionLens-sampleName' });
     this._position = h('span', { className: 'jp-VisionLens-samplePosition' });
-    const prev = button('◀ Prev', 'jp-VisionLens-prev', () => this.step(-1));
-    const next = button('Next ▶', 'jp-VisionLens-next', () => this.step(1));
-    const fit = button('Fit', 'jp-VisionLens-fit', () => this._stage.fit());
-    const pan = button('Pan', 'jp-VisionLens-panTool', () => {
-      const on = this._stage.tool !== 'pan';
-      this._stage.setTool(on ? 'pan' : 'select');
-      pan.setAttribute('aria-pressed', String(on));
-    });
-    pan.title = 'Drag to pan (also: middle button, or Shift and drag)';
-    pan.setAttribute('aria-pressed', 'false');
-    const similar = button(
-      'More like this',
-      'jp-VisionLens-moreLikeThis',
-      () => (this._sample ? moreLikeThis?.(this._sample.sample_id) : undefined)
-    );
-    similar.hidden = !moreLikeThis;
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
     this._tagInput = h('input', {
       className: 'jp-VisionLens-tagInput jp-mod-styled',
       attrs: { placeholder: 'tag', 'aria-label': 'Tag for this sample' }
     });
     this._tagInput.addEventListener('keydown', e => {
+      // Typing keys (←/→ included) stay in the input: not the view's commands.
       e.stopPropagation();
       if (e.key === 'Enter') {
         void this._tag(true);
       }
     });
-    const tag = button('Tag', 'jp-VisionLens-tagButton', () => this._tag(true));
-    const untag = button('Untag', 'jp-VisionLens-untagButton', () =>
-      this._tag(false)
-    );
     this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
 
     this._stage = new SampleStage(model);
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
+    const pan = textButton({
+      label: 'Pan',
+      className: 'jp-VisionLens-panTool',
+      tooltip: 'Drag to pan (also: middle button, or Shift and drag)',
+      onClick: () => {
+        const on = this._stage.tool !== 'pan';
+        this._stage.setTool(on ? 'pan' : 'select');
+        pan.pressed = on;
+      }
+    });
+    // Items go to the "…" menu from the end of a toolbar: the least used last.
+    const moving = new OverflowToolbar('jp-VisionLens-sampleMoveBar').add(
+      [
+        'previous',
+        commandButton(commands, CommandIDs.samplePrevious, {
+          label: '◀ Prev',
+          className: 'jp-VisionLens-prev'
+        })
+      ],
+      [
+        'next',
+        commandButton(commands, CommandIDs.sampleNext, {
+          label: 'Next ▶',
+          className: 'jp-VisionLens-next'
+        })
+      ],
+      ['position', toolbarItem('jp-VisionLens-positionItem', this._position)],
+      ['spacer', toolbarSpacer()],
+      ...(moreLikeThis
+        ? ([
+            [
+              'similar',
+              textButton({
+                label: 'More like this',
+                className: 'jp-VisionLens-moreLikeThis',
+                tooltip: 'Show the samples most similar to this one',
+                onClick: () =>
+                  this._sample && moreLikeThis(this._sample.sample_id)
+              })
+            ]
+          ] as [string, Widget][])
+        : []),
+      ['pan', pan],
+      [
+        'fit',
+        textButton({
+          label: 'Fit',
+          className: 'jp-VisionLens-fit',
+          tooltip: 'Fit the image to the view',
+          onClick: () => this._stage.fit()
+        })
+      ],
+      ['name', toolbarItem('jp-VisionLens-sampleNameItem', this._name)]
+    );
+    const tagging = new OverflowToolbar('jp-VisionLens-sampleTagBar').add(
+      ['tag-input', toolbarItem('jp-VisionLens-tagInputItem', this._tagInput)],
+      [
+        'tag',
+        textButton({
+          label: 'Tag',
+          className: 'jp-VisionLens-tagButton',
+          tooltip: 'Add the tag to this sample',
+          onClick: () => this._tag(true)
+        })
+      ],
+      [
+        'untag',
+        textButton({
+          label: 'Untag',
+          className: 'jp-VisionLens-untagButton',
+          tooltip: 'Remove the tag from this sample',
+          onClick: () => this._tag(false)
+        })
+      ],
+      ['tags', toolbarItem('jp-VisionLens-sampleTagsItem', this._tags)],
+      ['spacer', toolbarSpacer()],
+      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)]
+    );
+    const header = h(
+      'div',
+      { className: 'jp-VisionLens-gridToolbar' },
+      moving.node,
+      tagging.node
+    );
     this.node.append(
-      h(
-        'div',
-        { className: 'jp-VisionLens-gridToolbar' },
-        h(
-          'div',
-          { className: 'jp-VisionLens-toolbarRow' },
-          prev,
-          next,
-          this._position,
-          this._name,
-          h('span', { className: 'jp-VisionLens-spacer' }),
-          similar,
-          pan,
-          fit
-        ),
-        h(
-          'div',
-          { className: 'jp-VisionLens-toolbarRow' },
-          this._sources,
-          h('span', { className: 'jp-VisionLens-spacer' }),
-          this._tags,
-          this._tagInput,
-          tag,
-          untag
-        )
-      ),
+      header,
       this._status,
       h(
         'div',
@@ -110,7 +164,8 @@ export class SampleView extends Widget {
       )
     );
 
-    this.node.addEventListener('keydown', this);
+    embedWidget(this, moving);
+    embedWidget(this, tagging);
     model.viewChanged.connect(() => this._stage.redraw(), this);
     model.extensions.changed.connect(this._onExtensionsChanged, this);
     model.datasetsChanged.connect(this._renderSources, this);
@@ -171,20 +226,6 @@ export class SampleView extends Widget {
     }
   }
 
-  handleEvent(event: Event): void {
-    if (event.type !== 'keydown') {
-      return;
-    }
-    const e = event as KeyboardEvent;
-    if (e.key === 'ArrowRight') {
-      e.preventDefault();
-      void this.step(1);
-    } else if (e.key === 'ArrowLeft') {
-      e.preventDefault();
-      void this.step(-1);
-    }
-  }
-
   protected onActivateRequest(msg: Message): void {
     this.node.focus();
   }
@@ -223,6 +264,7 @@ export class SampleView extends Widget {
     }
     this.title.label = visibleText(s.file_name.split('/').pop() || s.file_name);
     this._name.textContent = visibleText(s.file_name);
+    this._name.title = visibleText(s.file_name);
     const { index, total, inView } = this._place;
     this._position.textContent =
       index !== null

@@ -1,6 +1,7 @@
 /**
  * Sample view plugin: one full-image view with zoom/pan, box toggles,
- * tables, ←/→ stepping within the current filter and tagging.
+ * tables, ←/→ stepping within the current filter (commands bound in
+ * schema/sample.json) and tagging.
  */
 import {
   ILayoutRestorer,
@@ -39,7 +40,7 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         }
       },
       create: () =>
-        new SampleView(model, sampleId =>
+        new SampleView(model, app.commands, sampleId =>
           app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
         ),
       update: async (panel, args) => {
@@ -59,5 +60,19 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       },
       restorer
     });
+
+    // ←/→ step through the rows of the view: bound in schema/sample.json to
+    // the sample view, so other panels keep their arrow keys.
+    const steps: [string, string, number][] = [
+      [CommandIDs.samplePrevious, 'Show the Previous Sample', -1],
+      [CommandIDs.sampleNext, 'Show the Next Sample', 1]
+    ];
+    for (const [id, label, delta] of steps) {
+      app.commands.addCommand(id, {
+        label: `VisionLens Sample: ${label}`,
+        caption: 'In the order of the grid (the current filter and sort)',
+        execute: () => sample.current?.content.step(delta)
+      });
+    }
   }
 };

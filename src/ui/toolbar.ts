@@ -1,0 +1,202 @@
+/**
+ * Panel toolbars: JupyterLab's `ReactiveToolbar`, which moves the items it
+ * has no room for into its "…" menu, and the few pieces every panel builds
+ * it from (a labelled button, a command button, an item wrapping controls).
+ *
+ * The panels build their DOM by hand (no Lumino layout), so a toolbar is
+ * embedded with {@link embedWidget}: attached, shown and hidden with its
+ * owner.
+ */
+import {
+  CommandToolbarButton,
+  ReactiveToolbar,
+  Toolbar,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import { ReadonlyJSONObject } from '@lumino/coreutils';
+import { Message, MessageHook, MessageLoop } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+/** After a width change, how long until the items are placed once more (ms). */
+const RELAYOUT_AGAIN_MS = 600;
+
+/** A toolbar that overflows into a "…" menu instead of cutting its labels. */
+export class OverflowToolbar extends ReactiveToolbar {
+  constructor(className?: string) {
+    super();
+    this.addClass('jp-VisionLens-toolbar');
+    if (className) {
+      this.addClass(className);
+    }
+    // ReactiveToolbar re-places its items on a resize message of known
+    // width, which only box and split layouts send: a side panel or a
+    // hand-built header changes width without one.
+    this._observer = new ResizeObserver(() => this._relayout());
+    this._observer.observe(this.node);
+  }
+
+  /** Add items at the end, in order; returns the toolbar. */
+  add(...items: [name: string, item: Widget][]): this {
+    for (const [name, item] of items) {
+      this.addItem(name, item);
+    }
+    return this;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._observer.disconnect();
+    window.clearTimeout(this._again);
+    super.dispose();
+  }
+
+  /**
+   * Let ReactiveToolbar place the items for the current width. It drops a
+   * request made while it is still measuring (its items render
+   * asynchronously), so the request is made once more when that is over.
+   */
+  private _relayout(): void {
+    const width = this.node.clientWidth;
+    if (this.isDisposed || !this.isVisible || width <= 0) {
+      return;
+    }
+    MessageLoop.sendMessage(this, new Widget.ResizeMessage(width, -1));
+    window.clearTimeout(this._again);
+    this._again = window.setTimeout(() => {
+      if (!this.isDisposed && this.isVisible && this.node.clientWidth > 0) {
+        MessageLoop.sendMessage(
+          this,
+          new Widget.ResizeMessage(this.node.clientWidth, -1)
+        );
+      }
+    }, RELAYOUT_AGAIN_MS);
+  }
+
+  private _observer: ResizeObserver;
+  private _again = 0;
+}
+
+/** What a labelled toolbar button does. */
+export interface ITextButtonOptions {
+  /** The button's text (never cut: the button moves to the "…" menu). */
+  label: string;
+  /** Class of the item (tests and styles find the button by it). */
+  className: string;
+  onClick: () => unknown;
+  tooltip?: string;
+}
+
+/** A toolbar button showing a text label. */
+export function textButton(options: ITextButtonOptions): ToolbarButton {
+  const button = new ToolbarButton({
+    label: options.label,
+    tooltip: options.tooltip ?? options.label,
+    onClick: () => void options.onClick(),
+    noFocusOnClick: true
+  });
+  button.addClass(options.className);
+  return button;
+}
+
+/** What a command button shows instead of the command's own label. */
+export interface ICommandButtonOptions {
+  /** Short text in the toolbar (the command's label is its palette name). */
+  label?: string;
+  /** Class of the item (tests and styles find the button by it). */
+  className: string;
+  args?: ReadonlyJSONObject;
+}
+
+/**
+ * A toolbar button running a command: enabled as the command is (after its
+ * `notifyCommandChanged`), its keybinding shown in the tooltip. Like every
+ * button here it leaves the focus where it was (so keys still reach the
+ * panel after a click).
+ */
+export function commandButton(
+  commands: CommandRegistry,
+  id: string,
+  options: ICommandButtonOptions
+): CommandToolbarButton {
+  const button = new CommandToolbarButton({
+    commands,
+    id,
+    args: options.args,
+    label: options.label,
+    noFocusOnClick: true
+  });
+  button.addClass(options.className);
+  return button;
+}
+
+/** A toolbar item holding controls or text (inputs, counts, toggles). */
+export function toolbarItem(
+  className: string,
+  ...children: (Node | string)[]
+): Widget {
+  const item = new Widget();
+  item.addClass('jp-VisionLens-toolbarItem');
+  item.addClass(className);
+  item.node.append(...children);
+  // The toolbar moves the focus between its items on arrow keys: in a text
+  // field or a slider they move the caret or the value instead.
+  item.node.addEventListener('keydown', event => {
+    const target = event.target as HTMLElement;
+    if (
+      event.key.startsWith('Arrow') &&
+      (target instanceof HTMLInputElement ||
+        target instanceof HTMLSelectElement)
+    ) {
+      event.stopPropagation();
+    }
+  });
+  return item;
+}
+
+/** A flexible gap pushing the next items to the end of the toolbar. */
+export function toolbarSpacer(): Widget {
+  return Toolbar.createSpacerItem();
+}
+
+/** Messages a hand-built owner passes on to the widgets it embeds. */
+const FORWARDED = new Set([
+  'before-attach',
+  'after-attach',
+  'before-detach',
+  'after-detach',
+  'before-show',
+  'after-show',
+  'before-hide',
+  'after-hide'
+]);
+
+/**
+ * Make `child` a child of `owner`, a widget that builds its DOM by hand (no
+ * layout): the caller puts `child.node` where it belongs; `child` is then
+ * attached, shown and hidden with `owner`, as a layout would do, until it is
+ * disposed (which also takes its node out of the DOM).
+ */
+export function embedWidget(owner: Widget, child: Widget): void {
+  const hook: MessageHook = (_, msg: Message) => {
+    if (FORWARDED.has(msg.type)) {
+      MessageLoop.sendMessage(child, msg);
+    }
+    return true;
+  };
+  // A parent makes `isVisible` follow the owner (ReactiveToolbar reads it,
+  // and only places its items while its parent is attached).
+  child.parent = owner;
+  MessageLoop.installMessageHook(owner, hook);
+  if (owner.isAttached) {
+    // Embedded after the owner was attached (a re-rendered part).
+    MessageLoop.sendMessage(child, Widget.Msg.BeforeAttach);
+    MessageLoop.sendMessage(child, Widget.Msg.AfterAttach);
+  }
+  child.disposed.connect(() => {
+    MessageLoop.removeMessageHook(owner, hook);
+    child.node.remove();
+  });
+}
