@@ -80,8 +80,11 @@ async def test_every_route_refuses_unauthenticated_requests(
             )
             assert response.code == 403, f"{verb.upper()} {url}: {response.code}"
             # The same request with the token reaches the handler: the 403 was the missing
-            # authentication, not the URL.
-            authed = await jp_fetch(url, method=verb.upper(), body=body, raise_error=False)
+            # authentication, not the URL. GET /models waits for a worker that imports torch:
+            # over 20 s (the default timeout) on a busy 2-core machine.
+            authed = await jp_fetch(
+                url, method=verb.upper(), body=body, raise_error=False, request_timeout=180
+            )
             assert authed.code != 403, f"{verb.upper()} {url} with a token: {authed.code}"
             checked += 1
     assert checked >= 20
