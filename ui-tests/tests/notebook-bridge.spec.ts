@@ -63,6 +63,9 @@ test.describe('Notebook bridge', () => {
       page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-OutputArea-output')
     ).toHaveText('opened');
     const total = await serverTotal(request, DEMO, {});
+    // The count is a toolbar item: a hidden toolbar may have moved its items
+    // into its "…" menu (it measures no width), and places them again when shown.
+    await showGrid(page);
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
       `${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} samples`
     );
