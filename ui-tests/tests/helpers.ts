@@ -111,11 +111,19 @@ export async function toolbarItem(
       if ((await inBar.count()) === 0) {
         place = 'menu'; // moved out of the bar into its popup
       } else {
-        const whole = await inBar.evaluate(el => {
-          const bar = el.closest('.jp-VisionLens-toolbar')!.getBoundingClientRect();
-          const box = el.getBoundingClientRect();
-          return box.width > 0 && box.right <= bar.right + 0.5;
-        });
+        // The item may move into the popup (or its card be re-rendered)
+        // between the count and this read: then it is still moving.
+        const whole = await inBar
+          .evaluate(
+            el => {
+              const bar = el.closest('.jp-VisionLens-toolbar');
+              const box = el.getBoundingClientRect();
+              return !!bar && box.width > 0 && box.right <= bar.getBoundingClientRect().right + 0.5;
+            },
+            undefined,
+            { timeout: 1000 }
+          )
+          .catch(() => false);
         place = whole ? 'bar' : 'moving';
       }
       return place;
