@@ -38,8 +38,8 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 5
-"""The schema version of this code: steps 1-5 (see docs/architecture.md)."""
+LATEST = 6
+"""The schema version of this code: steps 1-6 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -103,7 +103,19 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             ]
             rows = {t: cur.execute(f"SELECT COUNT(*) FROM {t}").fetchall()[0][0] for t in tables}  # noqa: S608 - names from the file
             meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
-        assert rows == EXPECTED["rows"]
+        # step 6 added the (empty) table of image-level labels, and columns whose old rows
+        # are NULL: an old object has no mask area and no keypoints
+        assert rows == {**EXPECTED["rows"], "classifications": 0}
+        with catalog.cursor() as cur:
+            new_columns = cur.execute(
+                "SELECT COUNT(*), COUNT(keypoints), COUNT(num_keypoints), COUNT(mask_area) "
+                "FROM annotations"
+            ).fetchall()[0]
+            categories = cur.execute(
+                "SELECT COUNT(*), COUNT(keypoint_names), COUNT(skeleton) FROM categories"
+            ).fetchall()[0]
+        assert new_columns == (EXPECTED["rows"]["annotations"], 0, 0, 0)
+        assert categories == (EXPECTED["rows"]["categories"], 0, 0)
         assert meta == {**EXPECTED["meta"], "schema_version": str(LATEST)}
         assert (
             plain(queries.samples_page(catalog, DATASET, None, limit=5)) == EXPECTED["pages"]["all"]

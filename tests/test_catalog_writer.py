@@ -87,12 +87,17 @@ def test_orphans_of_a_killed_ingest_are_removed_on_open(tmp_path: Path) -> None:
             cur.execute(
                 "INSERT INTO annotations SELECT ann_id + 100, sample_id + 100, 99, source, "
                 "label, x, y, w, h, score, area, iscrowd, difficult, source_ann_id, "
-                "segmentation, attributes FROM annotations"
+                "segmentation, attributes, keypoints, num_keypoints, mask_area FROM annotations"
+            )
+            cur.execute(
+                "INSERT INTO classifications SELECT 99, sample_id + 100, 'ground_truth', "
+                "'indoor', NULL, NULL FROM samples WHERE dataset_id != 99"
             )
         assert count(catalog, "SELECT COUNT(*) FROM samples") == 10
     with Catalog(tmp_path) as catalog:
         assert count(catalog, "SELECT COUNT(*) FROM samples WHERE dataset_id = 99") == 0
         assert count(catalog, "SELECT COUNT(*) FROM annotations WHERE dataset_id = 99") == 0
+        assert count(catalog, "SELECT COUNT(*) FROM classifications WHERE dataset_id = 99") == 0
         assert [d["name"] for d in catalog.list_datasets()] == ["kept"]
         assert count(catalog, "SELECT COUNT(*) FROM annotations") == 10  # "kept" untouched
         summary = write_dataset(catalog, "again", RowsSource(samples, boxes, ["cat"]))

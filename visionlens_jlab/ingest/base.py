@@ -55,18 +55,26 @@ class ParsedBase:
         self.source = source
         self.media_root = media_root
         self.report = IngestReport()
-        self._classes: dict[str, tuple[str | None, int | None]] = {}
+        self._classes: dict[str, tuple[Any, ...]] = {}
 
     def add_class(
-        self, name: str, supercategory: str | None = None, source_id: int | None = None
+        self,
+        name: str,
+        supercategory: str | None = None,
+        source_id: int | None = None,
+        *,
+        keypoint_names: list[str] | None = None,
+        skeleton: list[list[int]] | None = None,
     ) -> None:
-        """Declare a class name (first declaration wins; order is kept)."""
+        """Declare a class name (first declaration wins; order is kept), with the point
+        names and skeleton (COCO's 1-based index pairs) of a keypoint class."""
         if name not in self._classes:
-            self._classes[name] = (supercategory, source_id)
+            self._classes[name] = (supercategory, source_id, keypoint_names, skeleton)
 
-    def categories(self) -> list[tuple[str, str | None, int | None]]:
-        """``(name, supercategory, source category id)`` in the order they were declared."""
-        return [(name, sc, sid) for name, (sc, sid) in self._classes.items()]
+    def categories(self) -> list[tuple[Any, ...]]:
+        """``(name, supercategory, source category id, keypoint names, skeleton)`` in the
+        order they were declared."""
+        return [(name, *rest) for name, rest in self._classes.items()]
 
     def batches(self) -> Iterator[Batch]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -51,14 +51,37 @@ ANNOTATION_SCHEMA = pa.schema(
         ("normalized", pa.bool_()),  # predictions: x, y, w, h are fractions of the image size
     ]
 )
+"""The columns every annotation batch has. A batch may add any of
+:data:`ANNOTATION_LABEL_FIELDS` (the writer stores NULL for those it lacks)."""
+
+ANNOTATION_LABEL_FIELDS = (
+    # flat [x1, y1, v1, ...] (absolute pixels, or fractions with ``normalized``), or null
+    pa.field("keypoints", pa.list_(pa.float64())),
+    pa.field("num_keypoints", pa.int32()),  # labelled keypoints (v > 0), or null
+    pa.field("mask_area", pa.float64()),  # pixel area of the mask in ``segmentation``, or null
+)
+"""Optional annotation columns of the labels beyond the box (see
+:mod:`visionlens_jlab.catalog.store.label_columns`)."""
+
+CLASSIFICATION_SCHEMA = pa.schema(
+    [
+        ("sample_index", pa.int64()),  # ground truth: the sample_index of its image
+        ("image_ref", pa.string()),  # predictions: file name / stem / source image id
+        ("label", pa.string()),
+        ("score", pa.float64()),  # null for ground truth
+        ("scores", pa.string()),  # JSON object {class: score}, or null
+    ]
+)
+"""Image-level labels (one row per label: a multi-label image has several)."""
 
 
 @dataclass
 class Batch:
-    """Some samples and/or annotations; either table may be ``None``."""
+    """Some samples, annotations and/or image-level classifications; any may be ``None``."""
 
     samples: pa.Table | None = None
     annotations: pa.Table | None = None
+    classifications: pa.Table | None = None
 
 
 def dumps_or_none(value: Any) -> str | None:

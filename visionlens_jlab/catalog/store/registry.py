@@ -24,6 +24,7 @@ import duckdb
 from ..base.errors import CatalogError
 
 CORE_DATASET_TABLES = (
+    "classifications",
     "annotations",
     "samples",
     "categories",

@@ -32,7 +32,7 @@ from ...records.batches import Batch, as_plain_json
 COMMIT_ROWS = 122_880
 """Rows of a table per buffered transaction: one DuckDB row group (see the module docstring)."""
 
-SAMPLES, ANNOTATIONS = "samples", "annotations"
+SAMPLES, ANNOTATIONS, CLASSIFICATIONS = "samples", "annotations", "classifications"
 
 
 class RowGroupFeed:
@@ -48,7 +48,7 @@ class RowGroupFeed:
         self._pieces: deque[tuple[str, pa.Table]] = deque()
         self._json_checked = json_checked
         self.live = live
-        self.rows = {SAMPLES: 0, ANNOTATIONS: 0}
+        self.rows = {SAMPLES: 0, ANNOTATIONS: 0, CLASSIFICATIONS: 0}
         """Rows of each table handed to DuckDB so far."""
         self._error: BaseException | None = None
         self._boundary = False  # the last run ended on a row-group boundary
@@ -61,7 +61,11 @@ class RowGroupFeed:
                 self._source = None
                 return False
             added = False
-            for name, table in ((SAMPLES, batch.samples), (ANNOTATIONS, batch.annotations)):
+            for name, table in (
+                (SAMPLES, batch.samples),
+                (ANNOTATIONS, batch.annotations),
+                (CLASSIFICATIONS, batch.classifications),
+            ):
                 if table is not None and table.num_rows:
                     typed = table if self._json_checked else as_plain_json(table)
                     self._pieces.append((name, typed))
@@ -85,7 +89,7 @@ class RowGroupFeed:
     def buffer(self) -> None:
         """Buffer from the parser the pieces of one transaction: until a table reaches its
         row-group boundary, or the end."""
-        buffered = {SAMPLES: 0, ANNOTATIONS: 0}
+        buffered = dict.fromkeys(self.rows, 0)
         for name, table in self._pieces:
             buffered[name] += table.num_rows
         while all(buffered[n] < self._quota(n) for n in buffered):

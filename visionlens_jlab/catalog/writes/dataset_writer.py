@@ -30,8 +30,15 @@ from ..base.errors import CatalogError, ConflictError
 from ..derived import Change, Kind, apply_change
 from ..store.catalog import Catalog, validate_name
 from ..store.ingest_reservations import IngestIds
-from ..store.row_group_feed import ANNOTATIONS, SAMPLES, RowGroupFeed
+from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
+from .label_rows import (
+    GROUND_TRUTH_CLASSIFICATIONS_SQL,
+    category_row,
+    ground_truth_annotations_sql,
+    prediction_annotations_sql,
+    write_classification_predictions,
+)
 
 ProgressCallback = Callable[[float, str], None]
 log = logging.getLogger(__name__)
@@ -158,7 +165,14 @@ def _write_rows(
         with catalog.write(dataset_id, keeps_derived=True) as cur:
             for table, stream in feed.streams():
                 appended = True
-                if table == SAMPLES:
+                if table == CLASSIFICATIONS:
+                    _append(
+                        cur,
+                        stream,
+                        GROUND_TRUTH_CLASSIFICATIONS_SQL,
+                        [dataset_id, ids.sample_base, GROUND_TRUTH],
+                    )
+                elif table == SAMPLES:
                     _append(
                         cur,
                         stream,
@@ -174,36 +188,30 @@ def _write_rows(
                     _append(
                         cur,
                         stream,
-                        """
-                        INSERT INTO annotations
-                        SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
-                               x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
-                               COALESCE(difficult, FALSE), source_ann_id,
-                               segmentation, attributes
-                        FROM _vl_batch
-                        """,
+                        ground_truth_annotations_sql(stream.schema),
                         [ids.ann_base, ids.sample_base, dataset_id, GROUND_TRUTH],
                     )
         if not appended:
             break
         if progress:
-            progress(-1.0, f"{feed.rows[SAMPLES]} samples, {feed.rows[ANNOTATIONS]} boxes")
+            progress(-1.0, f"{feed.rows[SAMPLES]} samples, {feed.rows[ANNOTATIONS]} objects")
     n_samples, n_boxes = feed.rows[SAMPLES], feed.rows[ANNOTATIONS]
+    n_labels = n_boxes + feed.rows[CLASSIFICATIONS]
     if n_samples == 0:
         raise IngestError(_nothing_read(parsed))
     categories = parsed.categories()
-    parsed.report.counts.update(samples=n_samples, annotations=n_boxes)
+    parsed.report.counts.update(samples=n_samples, annotations=n_labels)
     # the last transaction summarises the whole dataset: more than the streaming limit holds
     catalog.lift_ingest_memory_limit()
     try:
-        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_boxes)
+        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
     except duckdb.OutOfMemoryException:  # rolled back: retry under the catalog's own limit
         catalog.lift_ingest_memory_limit(to_default=True)
-        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_boxes)
+        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
-        annotations=n_boxes,
+        annotations=n_labels,
         categories=len(categories),
         warnings=parsed.report.warnings,
         errors=parsed.report.errors,
@@ -225,11 +233,9 @@ def _publish(
         _check_free(cur, name)
         if categories:
             cur.executemany(
-                "INSERT INTO categories VALUES (?, ?, ?, ?, ?)",
-                [
-                    [dataset_id, i, c[0], c[1], c[2] if len(c) > 2 else None]
-                    for i, c in enumerate(categories)
-                ],
+                "INSERT INTO categories (dataset_id, category_id, name, supercategory, "
+                "source_category_id, keypoint_names, skeleton) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[dataset_id, i, *category_row(c)] for i, c in enumerate(categories)],
             )
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -254,7 +260,7 @@ def _discard(catalog: Catalog, dataset_id: int) -> None:
     catalog open removes them, and until then they are invisible)."""
     try:
         with catalog.write(dataset_id, keeps_derived=True) as cur:  # never visible
-            for table in ("annotations", "samples", "categories"):
+            for table in ("classifications", "annotations", "samples", "categories"):
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
     except Exception:  # the ingest's own error is the one to report
         log.warning("could not remove the rows of a failed ingest", exc_info=True)
@@ -281,9 +287,11 @@ def write_predictions(
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
-        cur.execute(
-            "DELETE FROM annotations WHERE dataset_id = ? AND source = ?", [dataset_id, model]
-        )
+        for table in ("annotations", "classifications"):
+            cur.execute(
+                f"DELETE FROM {table} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
+                [dataset_id, model],
+            )
         cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
         cur.execute(
             """
@@ -308,6 +316,10 @@ def write_predictions(
         ann_next = catalog.next_annotation_id(cur)
         n_preds = 0
         for batch in parsed.batches():
+            if batch.classifications is not None and batch.classifications.num_rows:
+                n_preds += write_classification_predictions(
+                    cur, batch.classifications, dataset_id, model, report
+                )
             table = batch.annotations
             if table is None or not table.num_rows:
                 continue
@@ -333,17 +345,7 @@ def write_predictions(
                     examples=unmatched[1] or [],
                 )
             (row,) = cur.execute(
-                """
-                INSERT INTO annotations
-                SELECT ? + _vl_row, matched_id, ?, ?, label,
-                       CASE WHEN normalized THEN x * img_w ELSE x END,
-                       CASE WHEN normalized THEN y * img_h ELSE y END,
-                       CASE WHEN normalized THEN w * img_w ELSE w END,
-                       CASE WHEN normalized THEN h * img_h ELSE h END,
-                       score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
-                       source_ann_id, segmentation::JSON, attributes::JSON
-                FROM _vl_matched WHERE matched_id IS NOT NULL ORDER BY _vl_row
-                """,
+                prediction_annotations_sql(table.schema),
                 [ann_next, dataset_id, model],
             ).fetchall()
             inserted = int(row[0])

@@ -57,8 +57,9 @@ def replace_labels(
         first = catalog.next_annotation_id(cur)
         if rows:  # executemany refuses an empty list
             cur.executemany(
-                "INSERT INTO annotations "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                "INSERT INTO annotations (ann_id, sample_id, dataset_id, source, label, x, y, "
+                "w, h, score, area, iscrowd, difficult, source_ann_id, segmentation, "
+                "attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
                 [[first + i, sample_id, dataset_id, source, *row] for i, row in enumerate(rows)],
             )
         _count(cur, dataset_id, source, len(rows) - int(removed))

@@ -1,0 +1,128 @@
+"""SQL pieces of the writer for the labels beyond the box (schema step 6).
+
+Annotation batches may carry any of the optional label columns
+(:data:`~visionlens_jlab.records.batches.ANNOTATION_LABEL_FIELDS`); the inserts name every
+column, so a batch without them stores NULLs. Classifications go to their own table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ...records.report import IngestReport
+
+_ANNOTATION_COLUMNS = """
+    ann_id, sample_id, dataset_id, source, label, x, y, w, h, score, area, iscrowd,
+    difficult, source_ann_id, segmentation, attributes, keypoints, num_keypoints, mask_area
+"""
+
+GROUND_TRUTH_CLASSIFICATIONS_SQL = """
+    INSERT INTO classifications (dataset_id, sample_id, source, label, score, scores)
+    SELECT ?, ? + sample_index, ?, label, NULL, scores FROM _vl_batch
+"""
+"""Insert a batch of ground-truth image labels; parameters: dataset id, sample id base,
+the ground-truth source name."""
+
+_NORMALIZED_KEYPOINTS = (
+    "CASE WHEN normalized THEN list_transform(keypoints, lambda v, i: "
+    "CASE WHEN i % 3 = 1 THEN v * img_w WHEN i % 3 = 2 THEN v * img_h ELSE v END) "
+    "ELSE keypoints END"
+)
+
+
+def _label_columns(schema: pa.Schema, *, normalized: bool = False) -> str:
+    """The select list of ``keypoints, num_keypoints, mask_area`` for a batch of ``schema``:
+    its own columns where it has them, NULL where not. ``normalized``: the batch may hold
+    keypoints in fractions of the image size (predictions, with ``img_w``/``img_h`` joined)."""
+    names = set(schema.names)
+    keypoints = "NULL::DOUBLE[]"
+    if "keypoints" in names:
+        keypoints = _NORMALIZED_KEYPOINTS if normalized else "keypoints"
+    count = "num_keypoints" if "num_keypoints" in names else "NULL::INTEGER"
+    if "num_keypoints" not in names and "keypoints" in names:
+        # COCO's num_keypoints: the labelled points (v > 0) when the source gave no count
+        count = "len(list_filter(keypoints, lambda v, i: i % 3 = 0 AND v > 0))"
+    area = "mask_area" if "mask_area" in names else "NULL::DOUBLE"
+    return f"{keypoints}, {count}, {area}"
+
+
+def ground_truth_annotations_sql(schema: pa.Schema) -> str:
+    """Insert a batch (``_vl_batch``) of ground-truth objects of ``schema``; parameters:
+    annotation id base, sample id base, dataset id, the ground-truth source name."""
+    return f"""
+        INSERT INTO annotations ({_ANNOTATION_COLUMNS})
+        SELECT ? + _vl_row, ? + sample_index, ?, ?, label,
+               x, y, w, h, NULL, area, COALESCE(iscrowd, FALSE),
+               COALESCE(difficult, FALSE), source_ann_id,
+               segmentation, attributes, {_label_columns(schema)}
+        FROM _vl_batch
+    """  # noqa: S608 - fixed identifiers and column lists
+
+
+def prediction_annotations_sql(schema: pa.Schema) -> str:
+    """Insert the matched predictions (``_vl_matched``) of a batch of ``schema``, converting
+    normalised coordinates; parameters: annotation id base, dataset id, the model name."""
+    return f"""
+        INSERT INTO annotations ({_ANNOTATION_COLUMNS})
+        SELECT ? + _vl_row, matched_id, ?, ?, label,
+               CASE WHEN normalized THEN x * img_w ELSE x END,
+               CASE WHEN normalized THEN y * img_h ELSE y END,
+               CASE WHEN normalized THEN w * img_w ELSE w END,
+               CASE WHEN normalized THEN h * img_h ELSE h END,
+               score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
+               source_ann_id, segmentation::JSON, attributes::JSON,
+               {_label_columns(schema, normalized=True)}
+        FROM _vl_matched WHERE matched_id IS NOT NULL ORDER BY _vl_row
+    """  # noqa: S608 - fixed identifiers and column lists
+
+
+def category_row(category: tuple[Any, ...]) -> list[Any]:
+    """``(name, supercategory, source id, keypoint names, skeleton)`` of a parser's class
+    declaration, the last three optional; the skeleton as JSON text."""
+    padded = [*category, None, None, None][:5]
+    name, supercategory, source_id, keypoint_names, skeleton = padded
+    return [
+        name,
+        supercategory,
+        source_id,
+        list(keypoint_names) if keypoint_names else None,
+        None if skeleton is None else json.dumps(skeleton, separators=(",", ":")),
+    ]
+
+
+def write_classification_predictions(
+    cur: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    dataset_id: int,
+    model: str,
+    report: IngestReport,
+) -> int:
+    """Insert a model's image-level labels, matched to images through the temporary
+    ``_vl_image_keys`` table of the prediction writer; count the unmatched in ``report``.
+    Returns the number of rows written."""
+    cur.register("_vl_cls", table)
+    (unmatched,) = cur.execute(
+        "SELECT COUNT(*), list(DISTINCT c.image_ref)[1:5] FROM _vl_cls c "
+        "LEFT JOIN _vl_image_keys k ON k.key = c.image_ref WHERE k.sample_id IS NULL"
+    ).fetchall()
+    if unmatched[0]:
+        report.warn(
+            "prediction_unknown_image",
+            "predictions for images that are not in the dataset were skipped",
+            count=int(unmatched[0]),
+            examples=unmatched[1] or [],
+        )
+    (row,) = cur.execute(
+        """
+        INSERT INTO classifications (dataset_id, sample_id, source, label, score, scores)
+        SELECT ?, k.sample_id, ?, c.label, c.score, c.scores::JSON
+        FROM _vl_cls c JOIN _vl_image_keys k ON k.key = c.image_ref
+        """,
+        [dataset_id, model],
+    ).fetchall()
+    cur.unregister("_vl_cls")
+    return int(row[0])
