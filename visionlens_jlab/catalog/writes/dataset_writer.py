@@ -287,9 +287,9 @@ def write_predictions(
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
-        for table in ("annotations", "classifications"):
+        for labels in ("annotations", "classifications"):
             cur.execute(
-                f"DELETE FROM {table} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
+                f"DELETE FROM {labels} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
                 [dataset_id, model],
             )
         cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
