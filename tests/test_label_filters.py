@@ -105,10 +105,12 @@ def expected(rows: dict[str, Any], spec: dict[str, Any]) -> set[int]:
     if "labels" in spec:
         label, objs = spec["labels"], objects_frame(rows)
         hit = _of_source(objs, label.get("source"))
-        if label.get("type") == "mask":
-            hit &= objs["mask_area"].notna()
-        elif label.get("type") == "keypoints":
-            hit &= objs["has_points"]
+        types = label.get("type", [])
+        types = types if isinstance(types, list) else [types]
+        if types:
+            hit &= (objs["mask_area"].notna() & ("mask" in types)) | (
+                objs["has_points"] & ("keypoints" in types)
+            )
         if "classes" in label:
             hit &= objs["label"].isin(label["classes"])
         for name, bounds in label.get("where", {}).items():
@@ -148,7 +150,7 @@ def random_spec(rnd: random.Random, rows: dict[str, Any]) -> dict[str, Any]:
     if rnd.random() < 0.7:
         label: dict[str, Any] = {"source": rnd.choice(SOURCES)}
         if rnd.random() < 0.5:
-            label["type"] = rnd.choice(["mask", "keypoints"])
+            label["type"] = rnd.choice(["mask", "keypoints", ["mask", "keypoints"], ["keypoints"]])
         where = {}
         if rnd.random() < 0.5:
             where["mask_area"] = _bounds(rnd, list(objs["mask_area"].dropna()))
@@ -240,6 +242,8 @@ def test_differs_from_ground_truth_on_known_rows(catalog: Catalog, rows: dict[st
     ("spec", "message"),
     [
         ({"labels": {"type": "polygon"}}, "labels.type must be one of mask, keypoints"),
+        ({"labels": {"type": []}}, "or a list of them, not \\[\\]"),
+        ({"labels": {"type": ["mask", 3]}}, "labels.type must be one of"),
         ({"labels": {"where": {"mask": {"min": 1}}}}, "unknown label field 'mask'"),
         ({"labels": {"where": {"mask_area": {"min": "big"}}}}, "'mask_area.min' must be a number"),
         ({"classifications": {"label": "cat"}}, "unknown classifications keys \\['label'\\]"),

@@ -26,7 +26,8 @@ ANNOTATION_COLUMNS = ("ann_id", "label", "x", "y", "w", "h", "score", "area", "i
 """Box columns a label condition may name (``mask_area``: NULL without a mask,
 ``num_keypoints``: the labelled points, NULL without keypoints)."""
 LABEL_TYPES = ("mask", "keypoints")
-"""``labels.type``: objects that have a mask / keypoints (every object has a box)."""
+"""``labels.type`` (one or a list): objects that have a mask / keypoints (every object has
+a box); a list keeps objects that have any of them."""
 BOX_SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
 """Numeric box fields whose per-sample maximum / minimum a filter or sort may name."""
 _RANGE_COLUMNS = ("x", "y", "w", "h", "area", "score")
@@ -115,14 +116,14 @@ class ExtraCondition:
 class LabelCondition:
     """Some box of the sample meets every part: its source (None: any; ``predictions``:
     every model), classes, score, box field conditions, registered conditions and its
-    label type (``mask``, ``keypoints``: the object has one; None: any object)."""
+    label types (``mask``, ``keypoints``: the object has one of them; None: any object)."""
 
     source: str | None
     classes: tuple[str, ...] | None = None
     score: Condition | None = None
     where: tuple[BoxFieldCondition, ...] = ()
     extras: tuple[ExtraCondition, ...] = ()
-    label_type: str | None = None
+    label_types: tuple[str, ...] | None = None
 
     @property
     def one_source(self) -> bool:
@@ -132,7 +133,9 @@ class LabelCondition:
     @property
     def class_only(self) -> bool:
         """Nothing but the source and (maybe) classes."""
-        return self.score is None and not self.where and not self.extras and self.label_type is None
+        return (
+            self.score is None and not self.where and not self.extras and self.label_types is None
+        )
 
     def matches_source(self, value: str) -> bool:
         """Whether a box of source ``value`` meets the source part."""
@@ -146,7 +149,7 @@ class LabelCondition:
     def box_range(self) -> tuple[str, Condition] | None:
         """(column, condition) when the only part but the source is one range of bounds on
         one numeric box column (``score`` or ``where`` on x, y, w, h, area, score)."""
-        if self.classes is not None or self.extras or self.label_type is not None:
+        if self.classes is not None or self.extras or self.label_types is not None:
             return None
         if self.score is not None and not self.where:
             column, cond = "score", self.score

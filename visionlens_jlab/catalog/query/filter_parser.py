@@ -198,11 +198,7 @@ def _label(spec: Mapping[str, Any]) -> LabelCondition:
         ):
             raise FilterError(f"unknown label field {name!r}")
         where.append(BoxFieldCondition(name, parse_condition(cond, name)))
-    label_type = spec.get("type")
-    if label_type is not None and label_type not in LABEL_TYPES:
-        raise FilterError(
-            f"labels.type must be one of {', '.join(LABEL_TYPES)}, not {label_type!r}"
-        )
+    label_types = _label_types(spec.get("type"))
     extras = []
     for key, value in spec.items():
         if key in _LABEL_KEYS:
@@ -212,8 +208,20 @@ def _label(spec: Mapping[str, Any]) -> LabelCondition:
             raise FilterError(f"unknown label filter key {key!r}")
         extras.append(ExtraCondition(key, kind.parse(value)))
     return LabelCondition(
-        source, parsed_classes, score, tuple(where), tuple(extras), label_type=label_type
+        source, parsed_classes, score, tuple(where), tuple(extras), label_types=label_types
     )
+
+
+def _label_types(value: Any) -> tuple[str, ...] | None:
+    """``labels.type``: one label type or a non-empty list of them."""
+    if value is None:
+        return None
+    types = value if isinstance(value, list) else [value]
+    if not types or any(t not in LABEL_TYPES for t in types):
+        raise FilterError(
+            f"labels.type must be one of {', '.join(LABEL_TYPES)} or a list of them, not {value!r}"
+        )
+    return tuple(dict.fromkeys(types))
 
 
 def _classification(spec: Mapping[str, Any]) -> ClassificationCondition:

@@ -25,8 +25,8 @@ A filter is a JSON object; every key present must hold (AND)::
                           "differs_from_ground_truth": true}
     }
 
-A label condition may also name its ``type`` (``mask`` or ``keypoints``: objects that have
-one) and bound ``mask_area`` (the mask's pixel area) and ``num_keypoints`` (the labelled
+A label condition may also name its ``type`` (``mask`` or ``keypoints``, or a list of
+them: objects that have one) and bound ``mask_area`` (the mask's pixel area) and ``num_keypoints`` (the labelled
 points) in ``where``. ``classifications`` (an object or a list, each must hold) selects
 samples with an image-level label of a source (``ground_truth``, ``predictions`` or a model)
 meeting its classes and score; ``differs_from_ground_truth`` (a model's source only) keeps
@@ -238,13 +238,15 @@ def _source(params: Params) -> Callable[[Any], str]:
     return lambda source: source_clause(source, params)
 
 
+_HAS_TYPE = {"mask": "a.mask_area IS NOT NULL", "keypoints": "a.keypoints IS NOT NULL"}
+
+
 def label_conditions(label: LabelCondition, params: Params) -> list[str]:
     """The SQL conditions over one box ``a`` of a label condition, its values bound."""
     out = [source_clause(label.source, params)]
-    if label.label_type is not None:  # a column NULL exactly for objects without one
-        out.append(
-            "a.mask_area IS NOT NULL" if label.label_type == "mask" else "a.keypoints IS NOT NULL"
-        )
+    if label.label_types is not None:  # columns NULL exactly for objects without one
+        tests = [_HAS_TYPE[t] for t in label.label_types]
+        out.append(tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")")
     if label.classes is not None:
         out.append(in_clause("a.label", list(label.classes), params))
     if label.score is not None:
