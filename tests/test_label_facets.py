@@ -16,7 +16,9 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.label_facets import PART, label_entries
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
+from .catalog_fixtures import RowsSource, toy_rows
 from .label_fixtures import SCENES
 from .test_label_filters import (  # noqa: F401 - the fixtures
     GT,
@@ -128,3 +130,20 @@ def test_a_catalog_from_before_step_6_answers_empty_label_facets(tmp_path: Path)
     assert some["total"] == 0 and not label_facets(some)
     assert narrowed["total"] > 0 and not label_facets(narrowed)
     assert page["total"] == 0
+
+
+def test_a_dataset_of_boxes_only_stores_an_empty_part(tmp_path: Path) -> None:
+    samples, boxes, classes = toy_rows()
+    with Catalog(tmp_path) as boxes_only:
+        write_dataset(boxes_only, "toy", RowsSource(samples, boxes, classes))
+        with boxes_only.cursor() as cur:
+            ds = boxes_only.dataset_id(cur, "toy")
+            stored = cur.execute(
+                "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?", [ds, PART]
+            ).fetchall()
+        assert stored == [("[]",)]
+        specs = [None, {"sample": {"split": {"in": ["val"]}}}, {"labels": {"type": "mask"}}]
+        totals = [queries.facets(boxes_only, "toy", spec)["total"] for spec in specs]
+        answers = [queries.facets(boxes_only, "toy", spec) for spec in specs]
+    assert totals == [6, 2, 0]
+    assert not any(label_facets(answer) for answer in answers)

@@ -17,7 +17,14 @@ from visionlens_jlab import features
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.facet_index import box_index
 from visionlens_jlab.catalog.plan import filter_masks
-from visionlens_jlab.catalog.plan.planner import forced_sql
+from visionlens_jlab.catalog.plan.planner import (
+    Held,
+    Strategy,
+    forced_sql,
+    mask_steps,
+    plan_facets,
+    plan_page,
+)
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import FilterError, compile_filter
 from visionlens_jlab.catalog.reads import queries
@@ -276,3 +283,28 @@ def test_values_are_bound_never_in_the_sql() -> None:
     assert odd not in flt.where and "7.5" not in flt.where and "0.25" not in flt.where
     assert odd in flt.params and [odd] in flt.params
     assert 7.5 in flt.params and 0.25 in flt.params
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        # a class of one source alone is the box index's; with a label type, the SQL's
+        ({"labels": {"source": GT, "classes": ["cat"], "type": "mask"}}, [(Strategy.SQL, 1)]),
+        ({"labels": {"source": "m1", "where": {"mask_area": {"min": 3}}}}, [(Strategy.SQL, 1)]),
+        ({"classifications": {"source": "clf"}}, [(Strategy.SQL, 1)]),
+        (
+            {"sample": {"split": {"in": ["val"]}}, "classifications": {"classes": ["a"]}},
+            [(Strategy.BOX_INDEX, 1), (Strategy.SQL, 1)],
+        ),
+    ],
+)
+def test_the_planner_leaves_the_new_conditions_to_its_sql_step(
+    spec: dict[str, Any], expected: list[tuple[Strategy, int]]
+) -> None:
+    flt = parse_filter(spec)
+    found = [(s.strategy, len(s.parts)) for s in mask_steps(flt, Held())]
+    assert found == expected
+    assert plan_page(flt, None, "ASC").strategies[0] is Strategy.MASK
+    assert plan_facets(flt).strategies == (Strategy.MASK, Strategy.SQL)
+    label = flt.labels[0] if flt.labels else None
+    assert label is None or (label.one_bound is None and not label.class_only)
