@@ -14,6 +14,7 @@ import pandas as pd
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.label_facets import PART, label_entries
+from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
@@ -23,6 +24,7 @@ from .label_fixtures import SCENES
 from .test_label_filters import (  # noqa: F401 - the fixtures
     GT,
     catalog,
+    expected,
     ids,
     labels_frame,
     objects_frame,
@@ -93,6 +95,43 @@ def test_facets_count_what_pandas_counts(catalog: Catalog, rows: dict[str, Any])
     assert [v["value"] for v in types] == ["mask", "keypoints", "classification"]
     assert set(found_facets(whole)[("classification", "clf")]) <= set(SCENES)
     assert ("classification_score", GT) not in found_facets(whole)  # ground truth has none
+
+
+def test_a_facet_is_counted_without_its_own_condition(
+    catalog: Catalog,  # noqa: F811 - the fixture
+    rows: dict[str, Any],  # noqa: F811 - the fixture
+) -> None:
+    types = {"source": GT, "type": ["mask"]}
+    night = {"source": GT, "classes": ["night"]}
+    scored = {"source": "clf", "score": {"min": 0.3}}
+    spec = {"labels": types, "classifications": [night, scored]}
+    with plain(catalog):
+        answer = found_facets(queries.facets(catalog, "d", spec))
+    with plain(catalog), forced_sql():
+        assert found_facets(queries.facets(catalog, "d", spec)) == answer
+
+    def over(kept: dict[str, Any], key: tuple[str, str]) -> Any:
+        keep = (
+            expected(rows, {"labels": types})
+            if "labels" in kept
+            else set(range(len(rows["samples"])))
+        )
+        for cond in kept.get("classifications", []):
+            keep &= expected(rows, {"classifications": cond})
+        return expected_facets(rows, keep).get(key)
+
+    # each facet of a condition over the filter without it; the others over all of it
+    assert answer[("classification", GT)] == over(
+        {"labels": types, "classifications": [scored]}, ("classification", GT)
+    )
+    assert answer[("classification_score", "clf")] == over(
+        {"labels": types, "classifications": [night]}, ("classification_score", "clf")
+    )
+    assert answer[("label_type", GT)] == over(
+        {"classifications": [night, scored]}, ("label_type", GT)
+    )
+    assert answer[("mask_area", GT)] == over(spec, ("mask_area", GT))
+    assert answer[("classification", GT)] != over(spec, ("classification", GT))  # it widened
 
 
 def test_the_unfiltered_facets_are_the_stored_part(catalog: Catalog) -> None:  # noqa: F811 - fixtures

@@ -176,7 +176,11 @@ def _store_part(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: 
 
 def install() -> None:
     """Register the facets and their stored part (on import)."""
-    register_facet_provider(label_facet_entries, takes_filtered=True)
+    register_facet_provider(
+        label_facet_entries,
+        takes_filtered=True,
+        multi_pick=("label_type", "classification", "classification_score"),
+    )
     register_structure(
         Structure(
             "label facet part",
