@@ -19,6 +19,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.catalog.extensions.computed",
     "visionlens_jlab.catalog.extensions.maps",
     "visionlens_jlab.catalog.extensions.measured",
+    "visionlens_jlab.catalog.extensions.label_facets",
     "visionlens_jlab.evaluate",
     "visionlens_jlab.media.lookup",
     "visionlens_jlab.embed.spaces",

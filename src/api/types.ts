@@ -20,11 +20,17 @@ export interface ICondition extends IRange {
   is_null?: boolean;
 }
 
+/** What an object may have besides its box (`labels.type`). */
+export type ObjectLabelType = 'mask' | 'keypoints';
+
 /** One label condition: some box of `source` meets every key. */
 export interface ILabelFilter {
   source?: string;
   classes?: string[];
   score?: IRange;
+  /** Only objects with a mask / keypoints (a list: any of them). */
+  type?: ObjectLabelType | ObjectLabelType[];
+  /** Box columns (`mask_area`, `num_keypoints`...) or `attributes.<key>`. */
   where?: { [field: string]: ICondition };
   /** Extra keys registered server-side (evaluation status...). */
   [key: string]: unknown;
@@ -36,6 +42,15 @@ export interface IBoxCountFilter extends IRange {
   classes?: string[];
 }
 
+/** One image-level label condition: some label of `source` meets every key. */
+export interface IClassificationFilter {
+  source?: string;
+  classes?: string[];
+  score?: IRange;
+  /** A model's labels that are not (true) / are (false) among the ground truth's. */
+  differs_from_ground_truth?: boolean;
+}
+
 /** The filter JSON of the REST API (see `visionlens_jlab/catalog/query/filters.py`). */
 export interface IFilter {
   ids?: number[];
@@ -44,6 +59,8 @@ export interface IFilter {
   labels?: ILabelFilter[];
   /** One condition per source (the API also reads a single object). */
   box_count?: IBoxCountFilter | IBoxCountFilter[];
+  /** Image-level labels (the API also reads a single object). */
+  classifications?: IClassificationFilter | IClassificationFilter[];
 }
 
 /** A model (prediction source) of a dataset. */

@@ -5,15 +5,30 @@
  * filter: sample columns and `fields.*` to `sample`, `tags` to `tags.any`,
  * `label` / `score` / `attributes.*` to the `labels` entry of their source,
  * `box_count` to its source's entry of the `box_count` list (ground truth and
- * each model can each have one). Every function returns a new object; filters are
+ * each model can each have one). Labels beyond the box: `label_type` maps to
+ * its source's `labels` entry `type` (mask, keypoints) and to its
+ * `classifications` entry (classification), `mask_area` / `num_keypoints` to the
+ * `where` of its source's labels entry, `classification` and
+ * `classification_score` to its source's `classifications` entry
+ * (`./classificationFilters`). Every function returns a new object; filters are
  * never mutated, so an old filter can be kept for undo.
  */
+import {
+  classificationEntries,
+  getClassificationClasses,
+  getClassificationScore,
+  hasClassification,
+  setClassificationClasses,
+  setClassificationScore,
+  setHasClassification
+} from './classificationFilters';
 import {
   IBoxCountFilter,
   ICondition,
   IFilter,
   ILabelFilter,
-  IRange
+  IRange,
+  ObjectLabelType
 } from './tokens';
 
 /** What a facet is: its name and, for label facets, its box source. */
@@ -23,6 +38,20 @@ export interface IFacetKey {
 }
 
 const SAMPLE_COLUMNS = new Set(['split', 'width', 'height', 'file_name']);
+
+/** Box columns of a source's label entry `where` with a numeric facet. */
+const BOX_FIELDS = new Set(['mask_area', 'num_keypoints']);
+
+/** True for facets filtered through a label entry's `where`. */
+function isBoxField(name: string): boolean {
+  return BOX_FIELDS.has(name) || name.startsWith('attributes.');
+}
+
+/** The object label types (`labels.type`) of a label entry, as a list. */
+function objectTypes(entry: ILabelFilter | undefined): ObjectLabelType[] {
+  const found = entry?.type;
+  return found === undefined ? [] : Array.isArray(found) ? found : [found];
+}
 
 /** True for facets filtered through the `sample` conditions. */
 function isSampleFacet(name: string): boolean {
@@ -72,6 +101,11 @@ export function normalizeFilter(filter: IFilter): IFilter {
   );
   if (counts.length) {
     out.box_count = counts;
+  }
+  // an entry of a source alone still selects: the samples with such a label
+  const classifications = classificationEntries(filter);
+  if (classifications.length) {
+    out.classifications = classifications;
   }
   return out;
 }
@@ -154,6 +188,15 @@ export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
   if (key.name === 'label') {
     return labelEntry(filter, key.source)?.classes ?? [];
   }
+  if (key.name === 'label_type') {
+    const types: string[] = objectTypes(labelEntry(filter, key.source));
+    return hasClassification(filter, key.source)
+      ? [...types, 'classification']
+      : types;
+  }
+  if (key.name === 'classification') {
+    return getClassificationClasses(filter, key.source);
+  }
   if (key.name.startsWith('attributes.')) {
     return labelEntry(filter, key.source)?.where?.[key.name]?.in ?? [];
   }
@@ -206,6 +249,22 @@ export function setCategorical(
       return next;
     });
   }
+  if (key.name === 'label_type') {
+    const types = unique.filter(
+      (t): t is ObjectLabelType => t === 'mask' || t === 'keypoints'
+    );
+    const withTypes = withLabelEntry(filter, key.source, entry => {
+      const { type: _old, ...rest } = entry;
+      return types.length ? { ...rest, type: types } : rest;
+    });
+    const wanted = unique.includes('classification');
+    return wanted === hasClassification(filter, key.source)
+      ? withTypes
+      : setHasClassification(withTypes, key.source, wanted);
+  }
+  if (key.name === 'classification') {
+    return setClassificationClasses(filter, key.source, unique);
+  }
   if (key.name.startsWith('attributes.')) {
     return withLabelEntry(filter, key.source, entry => {
       const prev = entry.where?.[key.name] ?? {};
@@ -242,7 +301,10 @@ export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
   if (key.name === 'score') {
     return pickRange(labelEntry(filter, key.source)?.score);
   }
-  if (key.name.startsWith('attributes.')) {
+  if (key.name === 'classification_score') {
+    return pickRange(getClassificationScore(filter, key.source) ?? undefined);
+  }
+  if (isBoxField(key.name)) {
     return pickRange(labelEntry(filter, key.source)?.where?.[key.name]);
   }
   return null;
@@ -295,7 +357,10 @@ export function setRange(
       return next;
     });
   }
-  if (key.name.startsWith('attributes.')) {
+  if (key.name === 'classification_score') {
+    return setClassificationScore(filter, key.source, r);
+  }
+  if (isBoxField(key.name)) {
     return withLabelEntry(filter, key.source, entry => {
       const prev = entry.where?.[key.name] ?? {};
       const { min: _a, max: _b, ...rest } = prev;

@@ -1,7 +1,8 @@
 """Arrow IPC exports of samples and boxes, the tables behind the notebook API.
 
 ``POST /datasets/{name}/export/samples`` body ``{filter, sort, order}`` and
-``POST /datasets/{name}/export/annotations`` body ``{filter, source, evaluation}`` answer with an
+``POST /datasets/{name}/export/annotations`` body ``{filter, source, evaluation}`` and
+``POST /datasets/{name}/export/classifications`` body ``{filter, source}`` answer with an
 ``application/vnd.apache.arrow.stream``. Batches are read and serialized off the event loop
 one at a time and flushed as they come, so a 700K-box export never sits whole in memory.
 With ``"compression": "lz4"`` (what the notebook client asks for) the buffers are LZ4-framed:
@@ -134,7 +135,22 @@ class ExportAnnotationsHandler(_ExportHandler):
         )
 
 
+class ExportClassificationsHandler(_ExportHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body, spec, compression = self.body_filter()
+        source = body.get("source")
+        if source is not None and not isinstance(source, str):
+            raise HTTPError(400, "'source' must be 'ground_truth', 'predictions' or a model name")
+        await self.stream(
+            lambda: export_queries.export_classifications(self.catalog, name, spec, source),
+            compression,
+        )
+
+
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/export/samples", ExportSamplesHandler),
     (r"/datasets/(?P<name>[^/]+)/export/annotations", ExportAnnotationsHandler),
+    (r"/datasets/(?P<name>[^/]+)/export/classifications", ExportClassificationsHandler),
 ]

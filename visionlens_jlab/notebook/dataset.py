@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .connection import Client, VisionLensError, client, dataset_path
-from .frames import annotations_frame, samples_frame
+from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
 from .similarity import duplicates_frame, search_frame
 
@@ -122,7 +122,10 @@ class Dataset:
         ignored), ``eval_iou``, ``eval_matched_ann_id``, ``eval_error_type`` and
         ``eval_confused_with`` from the latest evaluation (null when not evaluated): a
         prediction's own model's, a ground-truth box's from ``evaluation`` (a model name)
-        or from the only evaluated model.
+        or from the only evaluated model. Labels beyond the box: ``mask`` (COCO compressed
+        RLE ``{"size": [h, w], "counts": str}`` for ``pycocotools.mask.decode``, None without
+        a mask), ``keypoints`` (flat x, y, v), ``num_keypoints``, ``mask_area``, and the
+        image's ``image_width`` / ``image_height``.
         """
         for name, value in (("source", source), ("evaluation", evaluation)):
             if value is not None and not isinstance(value, str):
@@ -137,6 +140,22 @@ class Dataset:
             },
         )
         return annotations_frame(table)
+
+    def classifications(
+        self, filter: Filter | None = None, source: str | None = None
+    ) -> pd.DataFrame:
+        """The image-level labels of the samples matching ``filter``: sample_id, source,
+        label, score (None for ground truth) and scores (per-class scores, or None).
+
+        ``source``: ``None`` (all), ``"ground_truth"``, ``"predictions"`` or a model name.
+        """
+        if source is not None and not isinstance(source, str):
+            raise VisionLensError("source must be a string such as a model name")
+        table = self._client.post_arrow(
+            dataset_path(self.name, "export", "classifications"),
+            {"filter": filter_body(filter), "source": source, "compression": COMPRESSION},
+        )
+        return classifications_frame(table)
 
     def ids(self, filter: Filter | None = None) -> np.ndarray:
         """The sample ids matching ``filter`` (sorted int64 array)."""

@@ -17,8 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from .masks import coco_rle
+
 FIELDS_PREFIX = "fields."
 ANNOTATION_JSON_COLUMNS = ("segmentation", "attributes")
+CLASSIFICATION_JSON_COLUMNS = ("scores",)
 _NULLABLE_INTS = {pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}
 
 
@@ -63,9 +66,30 @@ def fields_frame(column: pa.ChunkedArray | pa.Array) -> pd.DataFrame:
 
 
 def annotations_frame(table: pa.Table) -> pd.DataFrame:
-    """One row per box with every annotation column; JSON columns parsed."""
+    """One row per box with every annotation column; JSON columns parsed; ``mask``: the
+    segmentation as COCO compressed RLE (None without one), after ``segmentation``."""
+    frame = _json_columns(table, ANNOTATION_JSON_COLUMNS)
+    if "segmentation" in frame and {"image_width", "image_height"} <= set(frame.columns):
+        masks = [
+            coco_rle(seg, h, w)
+            for seg, h, w in zip(
+                frame["segmentation"], frame["image_height"], frame["image_width"], strict=True
+            )
+        ]
+        at = list(frame.columns).index("segmentation") + 1
+        frame.insert(at, "mask", pd.Series(masks, index=frame.index, dtype=object))
+    return frame
+
+
+def classifications_frame(table: pa.Table) -> pd.DataFrame:
+    """One row per image-level label; ``scores`` parsed (a dict of per-class scores)."""
+    return _json_columns(table, CLASSIFICATION_JSON_COLUMNS)
+
+
+def _json_columns(table: pa.Table, names: tuple[str, ...]) -> pd.DataFrame:
+    """The table as a frame with its JSON text columns ``names`` parsed."""
     frame = _to_pandas(table)
-    for name in ANNOTATION_JSON_COLUMNS:
+    for name in names:
         if name not in frame:
             continue
         column = table.column(name)

@@ -18,6 +18,7 @@ import {
   setFileNameSearch,
   setRange
 } from '../../model/filters';
+import { getDiffers, setDiffers } from '../../model/classificationFilters';
 import { describeFilter, removeChip } from './chips';
 import {
   Facet,
@@ -200,9 +201,11 @@ export class FilterPanel extends Widget {
           this._userOpen.set(id, details.open)
         );
         const active =
-          facet.type === 'categorical'
+          (facet.type === 'categorical'
             ? getCategorical(this.model.filter, key).length > 0
-            : getRange(this.model.filter, key) !== null;
+            : getRange(this.model.filter, key) !== null) ||
+          (facet.name === 'classification' &&
+            getDiffers(this.model.filter, key.source) !== null);
         if (active) {
           details.open = true;
           details.classList.add('jp-mod-active');
@@ -276,6 +279,9 @@ export class FilterPanel extends Widget {
         h('div', { className: 'jp-VisionLens-empty', text: 'no values' })
       );
     }
+    if (facet.name === 'classification' && key.source !== GROUND_TRUTH) {
+      list.prepend(this._differsControl(key));
+    }
     if (values.length > SHOWN_VALUES) {
       const more = button(
         `Show all ${values.length}`,
@@ -290,6 +296,26 @@ export class FilterPanel extends Widget {
       list.appendChild(more);
     }
     return list;
+  }
+
+  /** "Class differs from ground truth" for a model's image-level labels. */
+  private _differsControl(key: IFacetKey): HTMLElement {
+    const box = h('input', { attrs: { type: 'checkbox' } });
+    box.checked = getDiffers(this.model.filter, key.source) === true;
+    box.addEventListener('change', () =>
+      this.model.setFilter(
+        setDiffers(this.model.filter, key.source, box.checked ? true : null)
+      )
+    );
+    return h(
+      'label',
+      { className: 'jp-VisionLens-facetValue jp-VisionLens-differs' },
+      box,
+      h('span', {
+        className: 'jp-VisionLens-valueText',
+        text: 'class differs from ground truth'
+      })
+    );
   }
 
   private _numeric(facet: INumericFacet, key: IFacetKey): HTMLElement {
@@ -334,7 +360,12 @@ function facetTitle(facet: Facet): string {
   const names: { [name: string]: string } = {
     label: 'class',
     box_count: 'boxes per sample',
-    score: 'confidence'
+    score: 'confidence',
+    label_type: 'label types',
+    mask_area: 'mask area',
+    num_keypoints: 'labelled keypoints',
+    classification: 'image label',
+    classification_score: 'image label score'
   };
   const base = ownValue(names, facet.name) ?? facet.name;
   if (facet.source === undefined) {

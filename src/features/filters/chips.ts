@@ -3,6 +3,7 @@
  * and the removal of that group. Texts hold dataset values: render them with
  * textContent.
  */
+import { classificationEntries } from '../../model/classificationFilters';
 import { boxCounts, cloneFilter, normalizeFilter } from '../../model/filters';
 import { GROUND_TRUTH, ICondition, IFilter, IRange } from '../../model/tokens';
 
@@ -87,11 +88,15 @@ export function describeFilter(filter: IFilter): IChip[] {
     if (l.score) {
       parts.push(`score ${rangeText(l.score)}`);
     }
+    if (l.type !== undefined) {
+      const types = Array.isArray(l.type) ? l.type : [l.type];
+      parts.push(`with ${types.join(' or ')}`);
+    }
     for (const [name, c] of Object.entries(l.where ?? {})) {
       parts.push(...condText(name, c));
     }
     for (const [k, v] of Object.entries(l)) {
-      if (!['source', 'classes', 'score', 'where'].includes(k)) {
+      if (!['source', 'classes', 'score', 'where', 'type'].includes(k)) {
         parts.push(`${k}: ${JSON.stringify(v)}`);
       }
     }
@@ -107,6 +112,28 @@ export function describeFilter(filter: IFilter): IChip[] {
       // by source, not position: one condition per source
       id: `box_count:${bc.source ?? ''}`,
       text: `boxes ${rangeText(bc)}${sourceText(bc.source)}`
+    });
+  });
+  classificationEntries(filter).forEach((c, i) => {
+    const parts: string[] = [];
+    if (c.classes) {
+      parts.push(`image label: ${c.classes.join(', ')}`);
+    }
+    if (c.score) {
+      parts.push(`image label score ${rangeText(c.score)}`);
+    }
+    if (c.differs_from_ground_truth !== undefined) {
+      parts.push(
+        c.differs_from_ground_truth
+          ? 'image label differs from GT'
+          : 'image label agrees with GT'
+      );
+    }
+    chips.push({
+      id: `classifications:${i}`,
+      text:
+        (parts.length ? parts : ['has image label']).join('; ') +
+        sourceText(c.source)
     });
   });
   return chips;
@@ -129,6 +156,15 @@ export function removeChip(filter: IFilter, chipId: string): IFilter {
     out.labels.splice(Number(rest), 1);
   } else if (kind === 'box_count') {
     out.box_count = boxCounts(out).filter(b => (b.source ?? '') !== rest);
+  } else if (kind === 'classifications') {
+    const kept = classificationEntries(out).filter(
+      (_, i) => i !== Number(rest)
+    );
+    if (kept.length) {
+      out.classifications = kept;
+    } else {
+      delete out.classifications;
+    }
   }
   return normalizeFilter(out);
 }

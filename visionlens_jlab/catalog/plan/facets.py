@@ -44,6 +44,7 @@ __all__ = [
 FacetProvider = Callable[[duckdb.DuckDBPyConnection, int, str], list[dict[str, Any]]]
 _FACET_PROVIDERS: list[FacetProvider] = []
 _TAKES_FILTERED: set[FacetProvider] = set()  # the providers called with ``filtered``
+_MULTI_PICK: dict[str, FacetProvider] = {}  # facet name -> the provider counting it
 
 
 class FilteredFacetProvider(Protocol):
@@ -59,7 +60,9 @@ class FilteredFacetProvider(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-def register_facet_provider(provider: FacetProvider, takes_filtered: bool = False) -> None:
+def register_facet_provider(
+    provider: FacetProvider, takes_filtered: bool = False, multi_pick: tuple[str, ...] = ()
+) -> None:
     """Let an engine module add facets (e.g. evaluation status).
 
     ``provider(cur, dataset_id, samples_table)`` runs on the facets' cursor, where
@@ -68,12 +71,16 @@ def register_facet_provider(provider: FacetProvider, takes_filtered: bool = Fals
     :class:`.filtered_samples.FilteredSamples` mask when the box index answered, else None;
     given a mask, the provider calls ``filtered.register(cur, samples_table)`` before it
     reads the table (registering costs milliseconds that a provider answering from the
-    mask, or with nothing to count, need not pay).
+    mask, or with nothing to count, need not pay). ``multi_pick``: the provider's facets
+    that :func:`.facet_exclusion.own_conditions` names, counted without their own
+    condition like the built-in ones (over the samples of the wider filter).
     """
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
         if takes_filtered:
             _TAKES_FILTERED.add(provider)
+    for name in multi_pick:
+        _MULTI_PICK[name] = provider
 
 
 def unregister_facet_provider(provider: FacetProvider) -> None:
@@ -81,6 +88,8 @@ def unregister_facet_provider(provider: FacetProvider) -> None:
     if provider in _FACET_PROVIDERS:
         _FACET_PROVIDERS.remove(provider)
     _TAKES_FILTERED.discard(provider)
+    for name in [n for n, p in _MULTI_PICK.items() if p is provider]:
+        del _MULTI_PICK[name]
 
 
 def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
@@ -120,15 +129,19 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                     mask.register(cur, "_facet_samples")
                 out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(flt.model):
-            if (own.name, own.source) not in built_in:  # provider facets: plain semantics
+            if (own.name, own.source) in built_in:
+                entry = _wider_facet(catalog, cur, dataset_id, own, version)
+            elif own.name in _MULTI_PICK:  # a provider's facet that says it is multi-pick
+                entry = _wider_provided(catalog, cur, dataset_id, own, version)
+            else:  # other provider facets: plain semantics
                 continue
-            entry = _wider_facet(catalog, cur, dataset_id, own, version)
             if entry is None:
                 continue
-            out = [
-                entry if f and (f["name"], f.get("source")) == (own.name, own.source) else f
-                for f in out
-            ]
+            same = [bool(f) and (f["name"], f.get("source")) == (own.name, own.source) for f in out]
+            # a provider leaves out a facet with nothing to count: the wider one goes last
+            out = [entry if hit else f for f, hit in zip(out, same, strict=True)]
+            if not any(same):
+                out.append(entry)
     answer = {"total": total, "facets": [f for f in out if f]}
     catalog.results.put(key, version, answer)
     catalog.results.put(same_filter(key, "total"), version, total)
@@ -226,3 +239,33 @@ def _wider_facet(
         return entry
     facets_list = wider["facets"]
     return next((e for e in facets_list if (e["name"], e.get("source")) == (name, source)), None)
+
+
+def _wider_provided(
+    catalog: Catalog,
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    own: OwnCondition,
+    version: Version,
+) -> dict[str, Any] | None:
+    """A multi-pick provider's facet ``own`` over the filter without its own condition:
+    the provider called on the samples of that filter (cached alone)."""
+    flt = compile_parsed(dataset_id, own.reduced, shortcuts=not forced())
+    key = filter_key("facet", dataset_id, flt, own.name, own.source)
+    cached = catalog.results.get(key, version)
+    if cached is not None:
+        return cached
+    table = "_facet_wider"
+    ids = cur.sql(
+        f"SELECT s.sample_id FROM samples s WHERE {flt.where}",  # noqa: S608 - compiled filter
+        params=flt.params,
+    ).to_arrow_table()
+    cur.register(table, ids)
+    provider = _MULTI_PICK[own.name]
+    entries = provider(cur, dataset_id, table)  # ``filtered`` defaults to None: the table
+    cur.unregister(table)
+    entry = next(
+        (e for e in entries if (e["name"], e.get("source")) == (own.name, own.source)), None
+    )
+    catalog.results.put(key, version, entry)
+    return entry

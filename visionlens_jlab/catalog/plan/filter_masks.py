@@ -27,7 +27,14 @@ import numpy as np
 from ..indexes.facet_index import BoxIndex, box_field
 from ..indexes.field_columns import FieldColumns
 from ..indexes.tag_lists import TagLists
-from ..query.filter_model import BoxCount, Filter, LabelCondition, SampleCondition, Tags
+from ..query.filter_model import (
+    BoxCount,
+    ClassificationCondition,
+    Filter,
+    LabelCondition,
+    SampleCondition,
+    Tags,
+)
 from ..query.filters import Params, compile_parsed, source_clause
 from ..query.summary_filters import label_summary
 from ..store.catalog import Catalog
@@ -107,6 +114,7 @@ def _rest_filter(rest: list[Any]) -> Filter:
         tags=next((p for p in rest if isinstance(p, Tags)), None),
         labels=tuple(p for p in rest if isinstance(p, LabelCondition)),
         box_counts=tuple(p for p in rest if isinstance(p, BoxCount)),
+        classifications=tuple(p for p in rest if isinstance(p, ClassificationCondition)),
     )
 
 

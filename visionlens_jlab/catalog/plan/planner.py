@@ -216,6 +216,7 @@ def mask_steps(flt: Filter, held: Held) -> tuple[Step, ...]:
     for label in flt.labels:
         steps.append(_label_step(label) or Step(Strategy.SQL, (label,)))
     rest.extend(flt.box_counts)
+    rest.extend(flt.classifications)  # image-level labels: no index holds them
     sql = [s for s in steps if s.strategy is Strategy.SQL]
     steps = [s for s in steps if s.strategy is not Strategy.SQL]
     rest.extend(p for s in sql for p in s.parts)

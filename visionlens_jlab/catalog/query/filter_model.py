@@ -17,13 +17,17 @@ import numpy as np
 from ..store.schema import GROUND_TRUTH
 from ..tables.box_summaries import SUMMARY_FIELDS
 
-FILTER_KEYS = ("ids", "sample", "tags", "labels", "box_count")
+FILTER_KEYS = ("ids", "sample", "tags", "labels", "box_count", "classifications")
 SAMPLE_COLUMNS = ("sample_id", "file_name", "location", "width", "height", "split",
                   "source_image_id")  # fmt: skip
 """Sample columns a filter or a sort may name (their SQL: :data:`.filters.SAMPLE_FIELD_SQL`)."""
 ANNOTATION_COLUMNS = ("ann_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",
-                      "difficult", "source")  # fmt: skip
-"""Box columns a label condition may name."""
+                      "difficult", "source", "mask_area", "num_keypoints")  # fmt: skip
+"""Box columns a label condition may name (``mask_area``: NULL without a mask,
+``num_keypoints``: the labelled points, NULL without keypoints)."""
+LABEL_TYPES = ("mask", "keypoints")
+"""``labels.type`` (one or a list): objects that have a mask / keypoints (every object has
+a box); a list keeps objects that have any of them."""
 BOX_SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
 """Numeric box fields whose per-sample maximum / minimum a filter or sort may name."""
 _RANGE_COLUMNS = ("x", "y", "w", "h", "area", "score")
@@ -111,13 +115,15 @@ class ExtraCondition:
 @dataclass(frozen=True)
 class LabelCondition:
     """Some box of the sample meets every part: its source (None: any; ``predictions``:
-    every model), classes, score, box field conditions and registered conditions."""
+    every model), classes, score, box field conditions, registered conditions and its
+    label types (``mask``, ``keypoints``: the object has one of them; None: any object)."""
 
     source: str | None
     classes: tuple[str, ...] | None = None
     score: Condition | None = None
     where: tuple[BoxFieldCondition, ...] = ()
     extras: tuple[ExtraCondition, ...] = ()
+    label_types: tuple[str, ...] | None = None
 
     @property
     def one_source(self) -> bool:
@@ -127,7 +133,9 @@ class LabelCondition:
     @property
     def class_only(self) -> bool:
         """Nothing but the source and (maybe) classes."""
-        return self.score is None and not self.where and not self.extras
+        return (
+            self.score is None and not self.where and not self.extras and self.label_types is None
+        )
 
     def matches_source(self, value: str) -> bool:
         """Whether a box of source ``value`` meets the source part."""
@@ -141,7 +149,7 @@ class LabelCondition:
     def box_range(self) -> tuple[str, Condition] | None:
         """(column, condition) when the only part but the source is one range of bounds on
         one numeric box column (``score`` or ``where`` on x, y, w, h, area, score)."""
-        if self.classes is not None or self.extras:
+        if self.classes is not None or self.extras or self.label_types is not None:
             return None
         if self.score is not None and not self.where:
             column, cond = "score", self.score
@@ -187,6 +195,19 @@ class BoxCount:
 
 
 @dataclass(frozen=True)
+class ClassificationCondition:
+    """``classifications``: some image-level label of the sample meets every part: its
+    source (None: any; ``predictions``: every model), classes, score, and with
+    ``differs`` True / False its label is not / is among the sample's ground-truth labels
+    (a sample without ground truth meets neither)."""
+
+    source: str | None
+    classes: tuple[str, ...] | None = None
+    score: Condition | None = None
+    differs: bool | None = None
+
+
+@dataclass(frozen=True)
 class Filter:
     """A parsed filter: every part must hold (AND). ``ids``: the id set as int64.
     ``raw``: the request's object as it came, for the notebook call that repeats it
@@ -198,6 +219,7 @@ class Filter:
     tags: Tags | None = None
     labels: tuple[LabelCondition, ...] = ()
     box_counts: tuple[BoxCount, ...] = ()
+    classifications: tuple[ClassificationCondition, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -208,7 +230,8 @@ class Filter:
         if self.ids is not None:
             keys.append("ids")
         for key, part in (("sample", self.sample), ("tags", self.tags and self.tags.ops),
-                          ("labels", self.labels), ("box_count", self.box_counts)):  # fmt: skip
+                          ("labels", self.labels), ("box_count", self.box_counts),
+                          ("classifications", self.classifications)):  # fmt: skip
             if part:
                 keys.append(key)
         return frozenset(keys)
@@ -223,6 +246,7 @@ class Filter:
             and self.tags is None
             and not self.labels
             and not self.box_counts
+            and not self.classifications
         )
 
     @property

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..store.schema import GROUND_TRUTH
 from .filter_conditions import (
     FilterError,
     Params,
@@ -25,9 +26,11 @@ from .filter_model import (
     ANNOTATION_COLUMNS,
     BOX_SUMMARY_FIELDS,
     FILTER_KEYS,
+    LABEL_TYPES,
     SAMPLE_COLUMNS,
     BoxCount,
     BoxFieldCondition,
+    ClassificationCondition,
     Condition,
     ExtraCondition,
     Filter,
@@ -36,7 +39,8 @@ from .filter_model import (
     Tags,
 )
 
-_LABEL_KEYS = ("source", "classes", "score", "where")
+_LABEL_KEYS = ("source", "classes", "score", "where", "type")
+_CLASSIFICATION_KEYS = ("source", "classes", "score", "differs_from_ground_truth")
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,12 @@ def parse_filter(spec: Mapping[str, Any] | Filter | None) -> Filter:
         _box_count(mapping(one, "box_count"))
         for one in ((counts if isinstance(counts, list) else [counts]) if counts else [])
     )
-    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts, raw=spec)
+    found = spec.get("classifications")
+    classifications = tuple(
+        _classification(mapping(one, "classifications"))
+        for one in ((found if isinstance(found, list) else [found]) if found else [])
+    )
+    return Filter(ids, ids_list, sample, tags, parsed_labels, box_counts, classifications, raw=spec)
 
 
 def parse_condition(cond: Any, name: str) -> Condition:
@@ -189,6 +198,7 @@ def _label(spec: Mapping[str, Any]) -> LabelCondition:
         ):
             raise FilterError(f"unknown label field {name!r}")
         where.append(BoxFieldCondition(name, parse_condition(cond, name)))
+    label_types = _label_types(spec.get("type"))
     extras = []
     for key, value in spec.items():
         if key in _LABEL_KEYS:
@@ -197,7 +207,49 @@ def _label(spec: Mapping[str, Any]) -> LabelCondition:
         if kind is None:
             raise FilterError(f"unknown label filter key {key!r}")
         extras.append(ExtraCondition(key, kind.parse(value)))
-    return LabelCondition(source, parsed_classes, score, tuple(where), tuple(extras))
+    return LabelCondition(
+        source, parsed_classes, score, tuple(where), tuple(extras), label_types=label_types
+    )
+
+
+def _label_types(value: Any) -> tuple[str, ...] | None:
+    """``labels.type``: one label type or a non-empty list of them."""
+    if value is None:
+        return None
+    types = value if isinstance(value, list) else [value]
+    if not types or any(t not in LABEL_TYPES for t in types):
+        raise FilterError(
+            f"labels.type must be one of {', '.join(LABEL_TYPES)} or a list of them, not {value!r}"
+        )
+    return tuple(dict.fromkeys(types))
+
+
+def _classification(spec: Mapping[str, Any]) -> ClassificationCondition:
+    """One ``classifications`` condition: its keys, then each part checked."""
+    unknown = sorted(set(spec) - set(_CLASSIFICATION_KEYS))
+    if unknown:
+        raise FilterError(
+            f"unknown classifications keys {unknown} (use {', '.join(_CLASSIFICATION_KEYS)})"
+        )
+    source = spec.get("source")
+    if source is not None and not isinstance(source, str):
+        raise FilterError("classifications.source must be a string")
+    classes = spec.get("classes")
+    parsed_classes = (
+        None if classes is None else tuple(str_list(classes, "classifications.classes"))
+    )
+    score = spec.get("score")
+    parsed_score = None if score is None else parse_condition(score, "classifications.score")
+    differs = spec.get("differs_from_ground_truth")
+    if differs is not None:
+        if not isinstance(differs, bool):
+            raise FilterError("classifications.differs_from_ground_truth must be true or false")
+        if source is None or source == GROUND_TRUTH:
+            raise FilterError(
+                "classifications.differs_from_ground_truth needs a model's source "
+                "(a model name or 'predictions')"
+            )
+    return ClassificationCondition(source, parsed_classes, parsed_score, differs)
 
 
 def _box_count(spec: Mapping[str, Any]) -> BoxCount:

@@ -18,8 +18,19 @@ A filter is a JSON object; every key present must hold (AND)::
                  "classes": ["cat", "dog"],
                  "score": {"min": 0.5},
                  "where": {"area": {"max": 1024}, "attributes.truncated": {"eq": true}}},
-      "box_count": {"source": "ground_truth", "classes": ["cat"], "min": 1, "max": 3}
+      "box_count": {"source": "ground_truth", "classes": ["cat"], "min": 1, "max": 3},
+      "classifications": {"source": "resnet",        # image-level labels
+                          "classes": ["cat"],
+                          "score": {"min": 0.5},
+                          "differs_from_ground_truth": true}
     }
+
+A label condition may also name its ``type`` (``mask`` or ``keypoints``, or a list of
+them: objects that have one) and bound ``mask_area`` (the mask's pixel area) and ``num_keypoints`` (the labelled
+points) in ``where``. ``classifications`` (an object or a list, each must hold) selects
+samples with an image-level label of a source (``ground_truth``, ``predictions`` or a model)
+meeting its classes and score; ``differs_from_ground_truth`` (a model's source only) keeps
+labels that are not (true) / are (false) among the sample's ground-truth labels.
 
 ``box_count`` may also be a list of such objects, one per source (each must hold).
 
@@ -47,6 +58,7 @@ import numpy as np
 from ..store.schema import GROUND_TRUTH
 from ..tables import field_index
 from . import summary_filters
+from .classification_sql import classification_sql
 from .filter_conditions import (  # FilterError, Params, json_pointer: other modules import them from here
     FilterError,
     Params,
@@ -140,6 +152,8 @@ def compile_parsed(dataset_id: int, flt: Filter, *, shortcuts: bool = True) -> C
         clauses.append(exact)
     for count in flt.box_counts:
         clauses.append(_box_count_clause(count, params))
+    for cond in flt.classifications:
+        clauses.append(classification_sql(cond, params))
     where = " AND ".join(f"({c})" for c in clauses)
     return CompiledFilter(where, params.values, whole_dataset=len(clauses) == 1, model=flt)
 
@@ -224,9 +238,15 @@ def _source(params: Params) -> Callable[[Any], str]:
     return lambda source: source_clause(source, params)
 
 
+_HAS_TYPE = {"mask": "a.mask_area IS NOT NULL", "keypoints": "a.keypoints IS NOT NULL"}
+
+
 def label_conditions(label: LabelCondition, params: Params) -> list[str]:
     """The SQL conditions over one box ``a`` of a label condition, its values bound."""
     out = [source_clause(label.source, params)]
+    if label.label_types is not None:  # columns NULL exactly for objects without one
+        tests = [_HAS_TYPE[t] for t in label.label_types]
+        out.append(tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")")
     if label.classes is not None:
         out.append(in_clause("a.label", list(label.classes), params))
     if label.score is not None:

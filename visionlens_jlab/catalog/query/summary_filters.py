@@ -87,6 +87,8 @@ def label_summary(
         if label.classes is not None:
             where.append(has_any(list(label.classes), dataset_id, add))
         return SummaryClause("box_summaries", where, label.one_source)
+    if label.label_types is not None:  # no summary counts objects by label type
+        return None
     if len(label.extras) == 1 and label.score is None and not label.where:
         summary = _SUMMARIES.get(label.extras[0].key) if shortcuts else None
         return None if summary is None else summary(label, dataset_id, add, source_sql)

@@ -141,6 +141,8 @@ def export_annotations(
     ``fn``, ``ignored``), its IoU, matched box and, for false positives, the error type.
     A prediction takes its own model's evaluation; a ground-truth box the one of
     ``evaluation`` (a model name), or of the only evaluated model when there is one.
+    Before them: ``keypoints`` (flat x, y, v), ``num_keypoints``, ``mask_area`` and the
+    image's ``image_width`` / ``image_height``.
     """
     model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
@@ -162,13 +164,49 @@ def export_annotations(
                 f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {flt.where}{in_ids})"  # noqa: S608 - compiled, parameterized
             )
             params.values.extend(flt.params)
+        # the image size travels with each box: the notebook rasterises polygons at it
         sql = f"""
             SELECT a.ann_id, a.sample_id, a.source, a.label,
                    a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd, a.difficult,
                    a.source_ann_id, CAST(a.segmentation AS VARCHAR) AS segmentation,
-                   CAST(a.attributes AS VARCHAR) AS attributes, {join.columns}
-            FROM annotations a {join.sql} WHERE {" AND ".join(where)}
+                   CAST(a.attributes AS VARCHAR) AS attributes,
+                   a.keypoints, a.num_keypoints, a.mask_area,
+                   i.width AS image_width, i.height AS image_height, {join.columns}
+            FROM annotations a JOIN samples i ON i.sample_id = a.sample_id {join.sql}
+            WHERE {" AND ".join(where)}
             ORDER BY a.ann_id
+        """  # noqa: S608 - compiled, parameterized
+        reader = cur.sql(sql, params=params.values).to_arrow_reader(BATCH_ROWS)
+        yield Export(reader.schema, reader)
+
+
+@contextmanager
+def export_classifications(
+    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, source: str | None = None
+) -> Iterator[Export]:
+    """The image-level labels of the samples matching ``spec``, by sample id, source and
+    label. ``source``: as for :func:`export_annotations`. Columns: sample_id, source, label,
+    score (null for ground truth), scores (JSON text of the per-class scores, or null)."""
+    model, ids_table = _planned(spec)
+    with catalog.cursor() as cur:
+        if ids_table is not None:
+            cur.register(IDS_TABLE, ids_table)
+        dataset_id = catalog.dataset_id(cur, dataset)
+        _check_source(source, dataset_sources(cur, dataset_id))
+        params = Params()
+        where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
+        if not model.whole_dataset or ids_table is not None:
+            flt = compile_parsed(dataset_id, model)
+            in_ids = _IN_IDS if ids_table is not None else ""
+            where.append(
+                f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {flt.where}{in_ids})"  # noqa: S608 - compiled, parameterized
+            )
+            params.values.extend(flt.params)
+        # alias ``a``: the source clause is the boxes' one, over the same column names
+        sql = f"""
+            SELECT a.sample_id, a.source, a.label, a.score, CAST(a.scores AS VARCHAR) AS scores
+            FROM classifications a WHERE {" AND ".join(where)}
+            ORDER BY a.sample_id, a.source = 'ground_truth' DESC, a.source, a.label
         """  # noqa: S608 - compiled, parameterized
         reader = cur.sql(sql, params=params.values).to_arrow_reader(BATCH_ROWS)
         yield Export(reader.schema, reader)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from ..query.filter_model import Filter, LabelCondition, Tags
+from ..query.filter_model import ClassificationCondition, Filter, LabelCondition, Tags
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,11 @@ def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
     scores, a source's box count), each with ``flt`` less that facet's condition.
 
     Conditions that no single facet stands for (a label condition over any source or all
-    predictions, ``ids``, ``labels.where``) stay in every facet's filter.
+    predictions, ``ids``, ``labels.where``) stay in every facet's filter. The facets of
+    labels beyond the box (``..extensions.label_facets``): ``label_type`` of a source
+    stands for its label entries' ``type`` and its image-label condition of nothing but
+    the source; ``classification`` / ``classification_score`` for the classes / score of
+    its ``classifications`` condition.
     """
     flt = replace(flt, raw={})  # a reduced filter is no longer the request's
     for one in flt.sample:
@@ -38,6 +42,8 @@ def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
         yield OwnCondition("tags", None, replace(flt, tags=_without_any(flt.tags)))
     yield from _label_conditions(flt)
     yield from _box_count_conditions(flt)
+    yield from _label_type_conditions(flt)
+    yield from _classification_conditions(flt)
 
 
 def _without_any(tags: Tags) -> Tags | None:
@@ -75,3 +81,48 @@ def _box_count_conditions(flt: Filter) -> Iterator[OwnCondition]:
             continue  # a class-restricted count, or one over many sources: no one facet
         kept = flt.box_counts[:i] + flt.box_counts[i + 1 :]
         yield OwnCondition("box_count", count.label.source, replace(flt, box_counts=kept))
+
+
+def _label_type_conditions(flt: Filter) -> Iterator[OwnCondition]:
+    """``label_type`` of each source the filter asks a label type or an image label of."""
+    sources = [label.source for label in flt.labels if _concrete(label) and label.label_types]
+    sources += [c.source for c in flt.classifications if _has_label_only(c)]
+    for source in dict.fromkeys(sources):
+        labels = []
+        for label in flt.labels:
+            if label.source != source or not label.label_types:
+                labels.append(label)
+                continue
+            rest = replace(label, label_types=None)
+            if not (rest.classes is None and rest.class_only):  # more than the source left
+                labels.append(rest)
+        kept = tuple(
+            c for c in flt.classifications if not (c.source == source and _has_label_only(c))
+        )
+        yield OwnCondition(
+            "label_type", source, replace(flt, labels=tuple(labels), classifications=kept)
+        )
+
+
+def _has_label_only(cond: ClassificationCondition) -> bool:
+    """An image-label condition of one source and nothing else: "has such a label"."""
+    concrete = cond.source is not None and cond.source != "predictions"
+    return concrete and cond == ClassificationCondition(cond.source)
+
+
+def _classification_conditions(flt: Filter) -> Iterator[OwnCondition]:
+    for i, cond in enumerate(flt.classifications):
+        if cond.source is None or cond.source == "predictions":
+            continue
+        for facet, rest in (
+            ("classification", None if cond.classes is None else replace(cond, classes=None)),
+            ("classification_score", None if cond.score is None else replace(cond, score=None)),
+        ):
+            if rest is None:
+                continue
+            kept = list(flt.classifications)
+            if _has_label_only(rest):  # nothing left but the source: no condition of its own
+                del kept[i]
+            else:
+                kept[i] = rest
+            yield OwnCondition(facet, cond.source, replace(flt, classifications=tuple(kept)))

@@ -1,0 +1,194 @@
+"""Facets of the labels beyond the box: label types, mask areas, keypoint counts and
+image-level classifications, per source.
+
+Entries (each with its ``source``), over the filtered samples:
+
+* ``label_type`` (categorical): ``mask`` / ``keypoints``, the objects that have one, and
+  ``classification``, the image-level labels;
+* ``mask_area`` and ``num_keypoints`` (numeric): the objects' mask areas and labelled
+  keypoints, binned like the box facets (:func:`.facet_entries.numeric_entry`);
+* ``classification`` (categorical): the image-level labels by class, most frequent first;
+* ``classification_score`` (numeric, models): their scores.
+
+A source with none of these labels has no entry: a dataset without them (one ingested
+before schema step 6 included) answers an empty list. The unfiltered view's entries are
+stored by the writer as the ``labels`` facet part (:mod:`..sql.facet_parts`), refreshed with
+the rows they count; a dataset without that part (written before it existed) is counted
+from its rows. An empty stored part answers every filter at once (most datasets have boxes
+only: their facets requests pay one small read); others, one statement over the samples
+table of the facets request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from ..derived import Change, Kind, Structure, Written, register_structure
+from ..derived.sql_structures import FACET_PARTS
+from ..indexes.filtered_samples import FilteredSamples
+from ..plan.facets import register_facet_provider
+from ..sql.facet_entries import numeric_entry
+from ..sql.facet_parts import store_part, stored_parts
+from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
+from ..store.catalog import Catalog
+
+PART = "labels"
+"""The ``facet_parts`` part of these facets over the whole dataset."""
+NUMERIC_FACETS = ("mask_area", "num_keypoints", "classification_score")
+
+_LAST_BIN = FACET_HISTOGRAM_BINS - 1
+_SQL = f"""
+WITH objs AS MATERIALIZED (
+    SELECT a.source, a.mask_area, a.num_keypoints, a.keypoints IS NOT NULL AS has_points
+    FROM annotations a
+    WHERE a.dataset_id = $ds AND (a.mask_area IS NOT NULL OR a.keypoints IS NOT NULL)
+      {{only_filtered_a}}),
+cls AS MATERIALIZED (
+    SELECT c.source, c.label, c.score FROM classifications c
+    WHERE c.dataset_id = $ds {{only_filtered_c}}),
+vals AS (
+    SELECT 'mask_area' AS name, source, mask_area AS v FROM objs WHERE mask_area IS NOT NULL
+    UNION ALL SELECT 'num_keypoints', source, num_keypoints::DOUBLE FROM objs
+        WHERE num_keypoints IS NOT NULL
+    UNION ALL SELECT 'classification_score', source, score FROM cls WHERE score IS NOT NULL),
+ranges AS MATERIALIZED (
+    SELECT name, source, COUNT(*) AS n, MIN(v) AS lo, MAX(v) AS hi FROM vals GROUP BY ALL),
+hist AS (  -- the bins of the box facets: the same width, the last bin capped
+    SELECT v.name, v.source,
+           LEAST(COALESCE(TRY_CAST(FLOOR((v.v - r.lo) / {bin_width_sql("r.lo", "r.hi")})
+                 AS INTEGER), {_LAST_BIN}), {_LAST_BIN}) AS bin,
+           COUNT(*) AS n
+    FROM vals v JOIN ranges r USING (name, source) GROUP BY ALL)
+SELECT 'r' AS kind, name, source, NULL AS value, n, lo, hi FROM ranges
+UNION ALL SELECT 'h', name, source, NULL, n, NULL, bin FROM hist
+UNION ALL SELECT 't', 'label_type', source, t.value, t.n, NULL, NULL FROM (
+    SELECT source, 'mask' AS value, COUNT(mask_area) AS n FROM objs GROUP BY source
+    UNION ALL SELECT source, 'keypoints', COUNT(*) FILTER (WHERE has_points) FROM objs
+        GROUP BY source
+    UNION ALL SELECT source, 'classification', COUNT(*) FROM cls GROUP BY source) t
+    WHERE t.n > 0
+UNION ALL SELECT 'c', 'classification', source, label, COUNT(*), NULL, NULL FROM cls
+    GROUP BY ALL
+"""  # noqa: S608 - fixed SQL, values bound
+_ONLY_FILTERED = "AND {alias}.sample_id IN (SELECT sample_id FROM {table})"
+_TYPE_ORDER = {"mask": 0, "keypoints": 1, "classification": 2}
+
+
+def label_facet_entries(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    samples_table: str,
+    *,
+    filtered: FilteredSamples | None = None,
+) -> list[dict[str, Any]]:
+    """The facets of the module docstring over the samples of ``samples_table`` (a fixed
+    identifier, the facets request's); the stored part when they are every sample."""
+    if not samples_table.isidentifier():
+        raise ValueError(f"not a table name: {samples_table!r}")
+    found = stored_parts(cur, dataset_id, [PART])
+    stored = None if found is None else found[PART]
+    if stored == []:  # no such label in the dataset (the part is exact): none in any filter
+        return []
+    if filtered is not None and filtered.mask.all():
+        whole = True
+    else:
+        if filtered is not None:
+            filtered.register(cur, samples_table)
+        whole = _whole_dataset(cur, dataset_id, samples_table)
+    if whole:
+        return stored if stored is not None else label_entries(cur, dataset_id, None)
+    return label_entries(cur, dataset_id, samples_table)
+
+
+def label_entries(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str | None
+) -> list[dict[str, Any]]:
+    """The entries counted from the rows: of the samples in ``samples_table``, or of the
+    whole dataset (None)."""
+    only_a = only_c = ""
+    if samples_table is not None:
+        only_a = _ONLY_FILTERED.format(alias="a", table=samples_table)
+        only_c = _ONLY_FILTERED.format(alias="c", table=samples_table)
+    sql = _SQL.format(only_filtered_a=only_a, only_filtered_c=only_c)
+    rows = cur.execute(sql, {"ds": dataset_id}).fetchall()
+    return _entries(rows)
+
+
+def _entries(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Entries by source (ground truth first, then models by name), then facet."""
+    ranges: dict[tuple[str, str], tuple[int, Any, Any]] = {}
+    bins: dict[tuple[str, str], dict[int, int]] = {}
+    values: dict[tuple[str, str], list[tuple[Any, int]]] = {}
+    for kind, name, source, value, n, lo, hi in rows:
+        key = (name, source)
+        if kind == "r":
+            ranges[key] = (int(n), lo, hi)
+        elif kind == "h":
+            bins.setdefault(key, {})[int(hi)] = int(n)
+        else:
+            values.setdefault(key, []).append((value, int(n)))
+    sources = sorted({s for _, s in [*ranges, *values]}, key=_source_order)
+    out: list[dict[str, Any]] = []
+    for source in sources:
+        types = values.get(("label_type", source))
+        if types:
+            types.sort(key=lambda v: _TYPE_ORDER[v[0]])
+            out.append(_categorical("label_type", source, types))
+        for name in NUMERIC_FACETS:
+            found = ranges.get((name, source))
+            if found is not None:
+                entry = numeric_entry(name, *found, bins.get((name, source), {}))
+                out.append({**entry, "source": source})
+        labels = values.get(("classification", source))
+        if labels:
+            labels.sort(key=lambda v: (-v[1], v[0]))
+            out.append(_categorical("classification", source, labels[:MAX_CATEGORICAL_VALUES]))
+    return out
+
+
+def _categorical(name: str, source: str, counts: list[tuple[Any, int]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": "categorical",
+        "values": [{"value": v, "count": n} for v, n in counts],
+        "source": source,
+    }
+
+
+def _source_order(source: str) -> tuple[bool, str]:
+    return source != "ground_truth", source
+
+
+def _whole_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str) -> bool:
+    ((n_filtered,),) = cur.execute(f"SELECT COUNT(*) FROM {samples_table}").fetchall()  # noqa: S608 - checked identifier
+    ((n_dataset,),) = cur.execute(
+        "SELECT COUNT(*) FROM samples WHERE dataset_id = ?", [dataset_id]
+    ).fetchall()
+    return bool(n_filtered == n_dataset)
+
+
+def _store_part(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written) -> None:
+    """The whole dataset's entries, stored in the write that changed the rows they count."""
+    store_part(cur, change.dataset_id, PART, label_entries(cur, change.dataset_id, None))
+
+
+def install() -> None:
+    """Register the facets and their stored part (on import)."""
+    register_facet_provider(
+        label_facet_entries,
+        takes_filtered=True,
+        multi_pick=("label_type", "classification", "classification_score"),
+    )
+    register_structure(
+        Structure(
+            "label facet part",
+            frozenset({Kind.SAMPLES_ADDED, Kind.PREDICTIONS, Kind.LABELS}),
+            _store_part,
+            after=(FACET_PARTS,),
+        )
+    )
+
+
+install()
