@@ -182,3 +182,57 @@ def test_coco100_segm_matches_the_cocoapi_reference(catalog):
     assert len(checked) == 70
     got_ap, want_ap = np.array(checked).T
     np.testing.assert_allclose(got_ap, want_ap, rtol=0, atol=1e-10)
+
+
+def test_object_rles_are_coco_ann_to_rle():
+    """Batched rasterisation gives COCO.annToRLE's RLE for every segmentation form, including
+    frPyObjects' reading of a first 4-number polygon as a box; no mask: the box polygon."""
+    from pycocotools.coco import COCO
+
+    from visionlens_jlab.evaluate.masks import object_rles
+
+    segs = [
+        [[10, 10, 60, 12, 40, 50]],
+        [[10, 10, 60, 12, 40, 50], [70, 70, 90, 70, 80, 95, 75, 90]],  # two parts: merged
+        [[5, 5, 30, 30], [40, 40, 60, 40, 50, 60]],  # a first 4-number polygon: reordered
+        {"size": [100, 120], "counts": [50, 20, 300, 40, 11590]},  # uncompressed
+        mask_utils_encoded(),  # compressed
+        None,  # no mask: the box
+        [[5, 5, 30, 30]],  # degenerate only: an empty mask
+    ]
+    coco = COCO()
+    coco.dataset = {"images": [{"id": 1, "height": 100, "width": 120}], "annotations": []}
+    coco.createIndex()
+    boxes = label_input(
+        {"images": [{"id": 1, "height": 100, "width": 120}], "categories": [{"id": 1, "name": "a"}],
+         "annotations": [{"image_id": 1, "category_id": 1, "bbox": [3, 4, 20, 30], "area": 1,
+                          **({"segmentation": s} if s is not None else {})} for s in segs]},
+        [], "segm",
+    )  # fmt: skip
+    assert boxes.gt_labels is not None
+    rles, missing, degenerate = object_rles(boxes.gt, boxes.gt_labels)
+    assert (missing, degenerate) == (1, 1)
+    box = [[3.0, 4.0, 3.0, 34.0, 23.0, 34.0, 23.0, 4.0]]
+    wanted = [*segs[:2], segs[2][::-1], *segs[3:5], box]  # pycocotools fails on segs[2]
+    for seg, rle in zip(wanted, rles, strict=False):
+        want = coco.annToRLE({"image_id": 1, "segmentation": seg})
+        got_counts = rle["counts"].encode() if isinstance(rle["counts"], str) else rle["counts"]
+        want_counts = want["counts"]
+        want_counts = want_counts.encode() if isinstance(want_counts, str) else want_counts
+        assert (list(rle["size"]), got_counts) == (list(want["size"]), want_counts)
+    assert mask_utils_area(rles[-1]) == 0
+
+
+def mask_utils_area(rle):
+    from pycocotools import mask as mask_utils
+
+    return int(mask_utils.area(rle))
+
+
+def mask_utils_encoded():
+    from pycocotools import mask as mask_utils
+
+    m = np.zeros((100, 120), np.uint8, order="F")
+    m[20:50, 30:90] = 1
+    rle = mask_utils.encode(m)
+    return {"size": rle["size"], "counts": rle["counts"].decode()}
