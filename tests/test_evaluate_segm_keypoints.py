@@ -189,7 +189,7 @@ def test_object_rles_are_coco_ann_to_rle():
     frPyObjects' reading of a first 4-number polygon as a box; no mask: the box polygon."""
     from pycocotools.coco import COCO
 
-    from visionlens_jlab.evaluate.masks import object_rles
+    from visionlens_jlab.evaluate.masks import MaskCounts, object_rles
 
     segs = [
         [[10, 10, 60, 12, 40, 50]],
@@ -210,8 +210,10 @@ def test_object_rles_are_coco_ann_to_rle():
         [], "segm",
     )  # fmt: skip
     assert boxes.gt_labels is not None
-    rles, missing, degenerate = object_rles(boxes.gt, boxes.gt_labels)
-    assert (missing, degenerate) == (1, 1)
+    counts = MaskCounts()
+    texts = boxes.gt_labels.in_order(np.arange(len(segs)))
+    rles = object_rles(boxes.gt, boxes.gt_labels, np.arange(len(segs)), list(texts), counts)
+    assert (counts.missing, counts.degenerate) == (1, 1)
     box = [[3.0, 4.0, 3.0, 34.0, 23.0, 34.0, 23.0, 4.0]]
     wanted = [*segs[:2], segs[2][::-1], *segs[3:5], box]  # pycocotools fails on segs[2]
     for seg, rle in zip(wanted, rles, strict=False):

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 
 @dataclass
 class ObjectLabels:
     """The masks and keypoints of one side's objects, parallel to its :class:`~.boxes.Boxes`.
 
-    ``segmentation``: the COCO segmentation JSON text of each object (None without a mask);
+    ``segmentation``: the COCO segmentation JSON text of each object (None without a mask),
+    a list or an Arrow string array (compact: 1M masks need no 1M Python strings);
     ``mask_area``: the stored mask area (NaN where unknown); keypoints as one flat array,
     object ``i``'s ``[x1, y1, v1, ...]`` at ``keypoints[offsets[i]:offsets[i + 1]]``;
     ``num_keypoints``: the stored count of labelled points (0 where NULL); ``height`` and
     ``width``: the size of the object's image (the size polygons are rasterised at).
     """
 
-    segmentation: list[str | None]
+    segmentation: list[str | None] | Any
     mask_area: np.ndarray
     keypoints: np.ndarray
     offsets: np.ndarray
@@ -39,6 +42,13 @@ class ObjectLabels:
             np.zeros(n, dtype=np.int64),
         )
 
+    def in_order(self, index: np.ndarray) -> list[str | None] | pa.Array:
+        """The segmentation texts of the objects at ``index``, in one piece that slices
+        cheaply (an Arrow array stays one)."""
+        if isinstance(self.segmentation, pa.Array):
+            return self.segmentation.take(pa.array(index, pa.int64()))
+        return [self.segmentation[i] for i in index.tolist()]
+
     def points(self) -> np.ndarray:
         """Keypoints per object (``len // 3``; 0 for objects without keypoints)."""
         return np.diff(self.offsets) // 3
@@ -50,7 +60,7 @@ class ObjectLabels:
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         at = np.repeat(self.offsets[idx] - offsets[:-1], lengths) + np.arange(offsets[-1])
         return ObjectLabels(
-            [self.segmentation[i] for i in idx.tolist()],
+            self.in_order(idx),
             self.mask_area[idx],
             self.keypoints[at],
             offsets,

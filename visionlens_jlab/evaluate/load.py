@@ -193,7 +193,7 @@ def _labels(table: pa.Table, iou_type: str) -> ObjectLabels:
     out.height = table.column("height").to_numpy().astype(np.int64)
     out.width = table.column("width").to_numpy().astype(np.int64)
     if iou_type == "segm":
-        out.segmentation = table.column("segmentation").to_pylist()
+        out.segmentation = table.column("segmentation").combine_chunks()
         out.mask_area = table.column("mask_area").to_numpy(zero_copy_only=False).astype(float)
     else:
         points = table.column("keypoints").combine_chunks()

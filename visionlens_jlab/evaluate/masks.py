@@ -38,51 +38,69 @@ def coco_rle(segmentation: Any, height: int, width: int) -> dict[str, Any]:
     return dict(segmentation)
 
 
-def object_rles(boxes: Boxes, labels: ObjectLabels) -> tuple[list[Any], int, int]:
-    """Every object's RLE, how many objects had no mask (their box is used as one, the
-    polygon ``COCO.loadRes`` gives box results) and how many only degenerate polygons (of
-    at most 2 points: an empty mask).
+class MaskCounts:
+    """Objects evaluated without a proper mask."""
+
+    def __init__(self) -> None:
+        self.missing = 0  # no mask: the box was used as one
+        self.degenerate = 0  # only polygons of at most 2 points: an empty mask
+
+
+def object_rles(
+    boxes: Boxes,
+    labels: ObjectLabels,
+    index: np.ndarray,
+    texts: list[str | None],
+    counts: MaskCounts,
+) -> list[Any]:
+    """The RLEs of the objects at ``index`` (all of one image; ``texts``: their segmentation
+    JSON), counting in ``counts`` the
+    objects without a mask (their box is used as one, the polygon ``COCO.loadRes`` gives box
+    results) and those with only degenerate polygons (an empty mask).
 
     ``frPyObjects`` reads a polygon list whose *first* polygon has 4 numbers as boxes (and
     pycocotools 2.0.x then fails); polygons are unions, so an object's polygons are
     rasterised with a proper polygon first, which is what COCO gives every other order.
+    All the image's polygons are rasterised in one call.
     """
-    rles: list[Any] = [None] * len(labels.segmentation)
-    missing = degenerate = 0
-    polygons: dict[int, list[tuple[int, list[list[float]]]]] = {}  # image -> objects
-    for i, text in enumerate(labels.segmentation):
+    rles: list[Any] = [None] * len(index)
+    polygons: list[tuple[int, list[list[float]]]] = []
+    for k, (i, text) in enumerate(zip(index.tolist(), texts, strict=True)):
         seg = orjson.loads(text) if text is not None else None
         if not seg:
-            missing += 1
+            counts.missing += 1
             x1, y1 = float(boxes.x[i]), float(boxes.y[i])
             x2, y2 = x1 + float(boxes.w[i]), y1 + float(boxes.h[i])
             seg = [[x1, y1, x1, y2, x2, y2, x2, y1]]
         h, w = int(labels.height[i]), int(labels.width[i])
         if not isinstance(seg, list):
-            rles[i] = coco_rle(seg, h, w)
+            rles[k] = coco_rle(seg, h, w)
         elif any(len(p) > 4 for p in seg):
-            seg = sorted(seg, key=lambda p: len(p) <= 4)  # a proper polygon first
-            polygons.setdefault(int(boxes.image[i]), []).append((i, seg))
+            polygons.append((k, sorted(seg, key=lambda p: len(p) <= 4)))  # a proper one first
         else:
-            degenerate += 1
-            rles[i] = mask_utils.encode(np.zeros((h, w), dtype=np.uint8, order="F"))
-    for objects in polygons.values():
-        first = objects[0][0]
+            counts.degenerate += 1
+            rles[k] = mask_utils.encode(np.zeros((h, w), dtype=np.uint8, order="F"))
+    if polygons:
+        first = int(index[polygons[0][0]])
         h, w = int(labels.height[first]), int(labels.width[first])
-        flat = mask_utils.frPyObjects([p for _, seg in objects for p in seg], h, w)
+        flat = mask_utils.frPyObjects([p for _, seg in polygons for p in seg], h, w)
         at = 0
-        for i, seg in objects:
+        for k, seg in polygons:
             parts = flat[at : at + len(seg)]
-            rles[i] = parts[0] if len(parts) == 1 else mask_utils.merge(parts)
+            rles[k] = parts[0] if len(parts) == 1 else mask_utils.merge(parts)
             at += len(seg)
-    return rles, missing, degenerate
+    return rles
 
 
 class ImageIous:
     """The mask IoU of every (prediction, ground truth) pair of each image, as two flat
-    tables (with the crowd flags, and without), read by position."""
+    tables (with the crowd flags, and without), read by position; and the predictions' mask
+    areas (stored, else computed). Masks are decoded image by image and let go after their
+    image, so memory holds one image's masks at a time."""
 
-    def __init__(self, dt: Boxes, gt: Boxes, dt_rles: list[Any], gt_rles: list[Any]) -> None:
+    def __init__(
+        self, dt: Boxes, gt: Boxes, dt_labels: ObjectLabels, gt_labels: ObjectLabels
+    ) -> None:
         n_images = int(max(dt.image.max(initial=-1), gt.image.max(initial=-1))) + 1
         self.dt_local, dt_order, dt_start = _local(dt.image, n_images)
         self.gt_local, gt_order, gt_start = _local(gt.image, n_images)
@@ -95,10 +113,22 @@ class ImageIous:
         crowd = gt.crowd.astype(np.uint8)
         if crowd.any():
             self.plain_iou = np.zeros(int(size.sum()))
-        for image in np.flatnonzero(size).tolist():
-            dts = [dt_rles[j] for j in dt_order[dt_start[image] : dt_start[image + 1]].tolist()]
-            g_idx = gt_order[gt_start[image] : gt_start[image + 1]]
-            gts = [gt_rles[j] for j in g_idx.tolist()]
+        self.dt_area = dt_labels.mask_area.astype(float).copy()
+        self.counts = MaskCounts()
+        dt_texts, gt_texts = dt_labels.in_order(dt_order), gt_labels.in_order(gt_order)
+        for image in np.flatnonzero(n_dt).tolist():
+            d_lo, d_hi = dt_start[image], dt_start[image + 1]
+            d_idx = dt_order[d_lo:d_hi]
+            dts = object_rles(dt, dt_labels, d_idx, _slice(dt_texts, d_lo, d_hi), self.counts)
+            unknown = np.flatnonzero(~np.isfinite(self.dt_area[d_idx]))
+            for lo in range(0, len(unknown), AREA_CHUNK):
+                part = unknown[lo : lo + AREA_CHUNK]
+                self.dt_area[d_idx[part]] = mask_utils.area([dts[k] for k in part.tolist()])
+            if not size[image]:
+                continue
+            g_lo, g_hi = gt_start[image], gt_start[image + 1]
+            g_idx = gt_order[g_lo:g_hi]
+            gts = object_rles(gt, gt_labels, g_idx, _slice(gt_texts, g_lo, g_hi), self.counts)
             lo, hi = self.offset[image], self.offset[image] + size[image]
             flags = crowd[g_idx]
             self.crowd_iou[lo:hi] = np.asarray(mask_utils.iou(dts, gts, flags)).ravel()
@@ -114,6 +144,12 @@ class ImageIous:
         return (self.crowd_iou if crowd else self.plain_iou)[at]
 
 
+def _slice(texts: Any, lo: int, hi: int) -> list[str | None]:
+    """Texts ``lo:hi`` of a list or an Arrow array, as a list."""
+    part = texts[lo:hi]
+    return part if isinstance(part, list) else list(part.to_pylist())
+
+
 def _local(image: np.ndarray, n_images: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each object's position among its image's objects, the objects ordered by image, and
     where each image's objects start in that order."""
@@ -127,24 +163,17 @@ def _local(image: np.ndarray, n_images: int) -> tuple[np.ndarray, np.ndarray, np
 def mask_similarity(
     gt: Boxes, dt: Boxes, gt_labels: ObjectLabels, dt_labels: ObjectLabels
 ) -> tuple[PairSimilarity, list[str]]:
-    """Mask IoU of pairs, the predictions' mask areas (stored, else computed) and the
-    warnings about objects evaluated without a mask."""
-    gt_rles, gt_missing, gt_degenerate = object_rles(gt, gt_labels)
-    dt_rles, dt_missing, dt_degenerate = object_rles(dt, dt_labels)
-    dt_area = dt_labels.mask_area.astype(float).copy()
-    unknown = np.flatnonzero(~np.isfinite(dt_area))
-    for start in range(0, len(unknown), AREA_CHUNK):
-        chunk = unknown[start : start + AREA_CHUNK].tolist()
-        dt_area[chunk] = mask_utils.area([dt_rles[i] for i in chunk])
-    ious = ImageIous(dt, gt, dt_rles, gt_rles)
+    """Mask IoU of pairs, the predictions' mask areas and the warnings about objects
+    evaluated without a proper mask (ground truth of images without predictions is never
+    decoded: nothing needs its mask)."""
+    ious = ImageIous(dt, gt, dt_labels, gt_labels)
     warnings = []
-    if gt_missing:
-        warnings.append(f"{gt_missing} ground-truth objects have no mask: their box was used")
-    if dt_missing:
-        warnings.append(f"{dt_missing} predictions have no mask: their box was used")
-    if gt_degenerate + dt_degenerate:
+    if ious.counts.missing:
+        warnings.append(f"{ious.counts.missing} objects have no mask: their box was used")
+    if ious.counts.degenerate:
         warnings.append(
-            f"{gt_degenerate + dt_degenerate} objects have only polygons of at most 2 points: "
+            f"{ious.counts.degenerate} objects have only polygons of at most 2 points: "
             "evaluated as empty masks"
         )
-    return PairSimilarity("segm", ious.pairs, dt_area, np.zeros(len(gt), dtype=bool)), warnings
+    sim = PairSimilarity("segm", ious.pairs, ious.dt_area, np.zeros(len(gt), dtype=bool))
+    return sim, warnings
