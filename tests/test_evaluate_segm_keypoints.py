@@ -11,7 +11,7 @@ import pytest
 from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.catalog.reads.queries import samples_page
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
-from visionlens_jlab.evaluate import evaluate_arrays, evaluate_model, list_evaluations
+from visionlens_jlab.evaluate import evaluate_arrays, evaluate_model, list_evaluations, report_for
 from visionlens_jlab.evaluate.coco import STAT_NAMES
 from visionlens_jlab.evaluate.keypoints import KEYPOINT_STATS
 
@@ -118,6 +118,16 @@ def test_segm_through_the_catalog(catalog):
     stored = report.to_dict()
     assert stored["iou_type"] == "segm"
     assert sum(r["tp"] for r in stored["per_class"]) == report.counts["tp"] > 0
+    # an evaluation stored before iou types existed (no iou_type anywhere) reads as bbox
+    with catalog.write() as cur:
+        cur.execute(
+            "UPDATE evaluations SET params = json_remove(params, '$.iou_type'), "
+            "summary = json_remove(summary, '$.iou_type') WHERE eval_key = 'm--coco-iou0.5'"
+        )
+    listed = {e["key"]: e for e in list_evaluations(catalog, "shapes")}
+    assert listed["m--coco-iou0.5"]["iou_type"] == "bbox"
+    assert "iou_type" not in listed["m--coco-iou0.5"]["params"]
+    assert report_for(catalog, "shapes", "m--coco-iou0.5").iou_type == "bbox"
 
 
 def test_keypoints_through_the_catalog(catalog):
