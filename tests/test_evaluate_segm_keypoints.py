@@ -91,6 +91,8 @@ def test_keypoints_with_the_callers_sigmas():
     guessed, _ = evaluate_arrays(inp, "coco", 0.5)  # no sigmas: 1/5 each, with a warning
     assert "1/5 per keypoint" in guessed.warnings[0]
     assert guessed.stats["AP"] != report.stats["AP"]
+    misfit, _ = evaluate_arrays(inp, "coco", 0.5, sigmas=[0.1] * 17)  # fits no 5-point skeleton
+    assert "fit no skeleton" in misfit.warnings[-1]
 
 
 @pytest.fixture

@@ -94,6 +94,11 @@ def keypoint_similarity(
         var_of[points] = (sig * 2) ** 2
         if warning:
             warnings.append(warning)
+    if sigmas is not None and len(sigmas) not in var_of:
+        warnings.append(
+            f"the {len(sigmas)} sigmas given fit no skeleton of the predictions "
+            f"({', '.join(map(str, sorted(var_of))) or 'none'} keypoints): not used"
+        )
 
     def pairs(d: np.ndarray, g: np.ndarray, crowd: bool) -> np.ndarray:
         out = np.zeros(len(d))
