@@ -33,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -325,7 +326,9 @@ def main() -> None:
             for n in args.sizes:
                 with tempfile.TemporaryDirectory(prefix="vl-bench-labels-") as tmp:
                     counts = prepare(iou_type, n, Path(tmp))
-                    cases = {t: partial(_round, t, iou_type, tmp) for t in tools}
+                    cases: dict[str, Callable[[int], Run]] = {
+                        t: partial(_round, t, iou_type, tmp) for t in tools
+                    }
                     rows += _rows(iou_type, n, counts, interleave(cases, args.rounds))
         load1 = load_average()
     print(header(f"COCO segm / keypoints evaluation, {args.rounds} rounds", env, load0, load1))
