@@ -1,7 +1,10 @@
 """``visionlens evaluate NAME --model MODEL``: evaluate predictions from the command line.
 
-Like every command, it goes through the running server's REST API when one owns the data
-directory, and opens the catalog itself otherwise.
+Object predictions are evaluated with the COCO (``--iou-type bbox|segm|keypoints``) or VOC
+protocol; a classification model (image-level labels, no objects) gets accuracy, top-5,
+per-class precision/recall/F1, the confusion matrix and calibration. Like every command, it
+goes through the running server's REST API when one owns the data directory, and opens the
+catalog itself otherwise.
 """
 
 from __future__ import annotations
@@ -38,20 +41,49 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="VOC: count 'difficult' ground truth as normal boxes (default: ignored)",
     )
+    p.add_argument(
+        "--iou-type",
+        default="bbox",
+        choices=["bbox", "segm", "keypoints"],
+        help="COCO: compare boxes (bbox), masks (segm, mask IoU) or keypoints (OKS)",
+    )
+    p.add_argument(
+        "--sigmas",
+        type=_sigmas,
+        help="keypoints: the skeleton's per-keypoint OKS sigmas, comma-separated (default: "
+        "COCO's 17 person sigmas for 17-point skeletons, else 1/K per keypoint)",
+    )
     add_common_options(p, json_help="print one JSON object (the report)")
     p.set_defaults(func=cmd_evaluate)
+
+
+def _sigmas(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("sigmas: comma-separated numbers") from None
+    if not all(v > 0 for v in values):
+        raise argparse.ArgumentTypeError("sigmas must be positive")
+    return values
 
 
 def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation locally or through the server and return the report dict."""
     from ..evaluate.api import evaluate_model, validate_params
+    from ..evaluate.classification import (
+        classification_text,
+        evaluate_classification,
+        is_classification_model,
+    )
     from ..evaluate.report import EvaluationReport
     from .common import job_result, run_local_or_remote, usage_errors
 
     with usage_errors():
-        validate_params(args.protocol, args.iou)
+        validate_params(args.protocol, args.iou, args.iou_type, args.sigmas)
 
     def local(catalog: Any) -> dict[str, Any]:
+        if is_classification_model(catalog, args.dataset, args.model):
+            return evaluate_classification(catalog, args.dataset, args.model)
         report = evaluate_model(
             catalog,
             args.dataset,
@@ -60,6 +92,8 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
             iou=args.iou,
             plus_one=args.plus_one,
             ignore_difficult=not args.difficult_as_normal,
+            iou_type=args.iou_type,
+            sigmas=args.sigmas,
         )
         return report.to_dict()
 
@@ -70,12 +104,22 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
             "iou": args.iou,
             "plus_one": args.plus_one,
             "ignore_difficult": not args.difficult_as_normal,
+            "iou_type": args.iou_type,
         }
+        if args.sigmas is not None:
+            body["sigmas"] = args.sigmas
         result = job_result(client, client.post(f"datasets/{args.dataset}/evaluations", body))
+        if result.get("kind") == "classification":  # the whole report: nothing is stored
+            return dict(result)
         return dict(client.get(f"datasets/{args.dataset}/evaluations/{result['key']}"))
 
     out = run_local_or_remote(args, local, remote)
     if not args.json:
         # The shared printer knows ingest results; an evaluation prints its own summary.
-        out = {"text": EvaluationReport.from_dict(out).summary_text(), **out}
+        text = (
+            classification_text(out)
+            if out.get("kind") == "classification"
+            else EvaluationReport.from_dict(out).summary_text()
+        )
+        out = {"text": text, **out}
     return out

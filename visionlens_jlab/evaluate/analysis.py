@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .boxes import Boxes, group_pairs, pair_iou
+from .boxes import Boxes, group_pairs
 from .coco import CocoMatch
+from .similarity import PairSimilarity, box_similarity
 from .voc import VocMatch
 
 TP, FP, FN, IGNORED = 0, 1, 2, 3
@@ -52,9 +53,17 @@ class BoxOutcomes:
 
 
 def outcomes_from_coco(
-    gt: Boxes, dt: Boxes, match: CocoMatch, t_index: int, *, plus_one: bool = False
+    gt: Boxes,
+    dt: Boxes,
+    match: CocoMatch,
+    t_index: int,
+    *,
+    plus_one: bool = False,
+    similarity: PairSimilarity | None = None,
 ) -> BoxOutcomes:
-    """Outcomes at threshold ``t_index`` for area range "all", maxDets 100."""
+    """Outcomes at threshold ``t_index`` for area range "all" and the largest maxDets;
+    ``similarity``: the matching's (default: box IoU with ``plus_one``)."""
+    sim = similarity or box_similarity(gt, dt, plus_one=plus_one)
     dt_gt = match.dt_gt[t_index].astype(np.int64)
     ignored = match.dt_ignored[0, t_index] | ~match.kept
     matched = dt_gt >= 0
@@ -66,7 +75,7 @@ def outcomes_from_coco(
     # IoU of each match, with the same formula the matching used (crowd: over the det area).
     iou = np.zeros(len(dt))
     m = np.flatnonzero(matched)
-    iou[m] = pair_iou(dt, gt, m, dt_gt[m], plus_one=plus_one, crowd=gt.crowd)
+    iou[m] = sim.pairs(m, dt_gt[m], True)
     return _finish(
         gt,
         dt,
@@ -77,7 +86,7 @@ def outcomes_from_coco(
         gt_status,
         gt_other,
         match.gt_ignored[0],
-        plus_one=plus_one,
+        sim,
     )
 
 
@@ -98,7 +107,7 @@ def outcomes_from_voc(
         gt_status,
         match.gt_matched_by,
         match.gt_ignored,
-        plus_one=plus_one,
+        box_similarity(gt, dt, plus_one=plus_one),
     )
 
 
@@ -112,8 +121,7 @@ def _finish(
     gt_status: np.ndarray,
     gt_other: np.ndarray,
     gt_ignored: np.ndarray,
-    *,
-    plus_one: bool,
+    similarity: PairSimilarity,
 ) -> BoxOutcomes:
     """Explain every FP (error type, related box, IoU) and fill the ground-truth side."""
     dt_other = dt_other.copy()
@@ -131,7 +139,7 @@ def _finish(
     p_fp, p_gt = group_pairs(dt.image[fp], gt.image[usable]) if len(usable) else (fp[:0], fp[:0])
     if len(p_fp):
         d, g = fp[p_fp], usable[p_gt]
-        iou = pair_iou(dt, gt, d, g, plus_one=plus_one)
+        iou = similarity.pairs(d, g, False)
         same = dt.cat[d] == gt.cat[g]
         # Highest-priority explanation per FP: rank pairs by (kind, IoU) and keep the best.
         kind = np.full(len(d), -1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,8 +30,10 @@ from .coco import (
     per_class_coco,
     summarize_coco,
 )
+from .iou_types import coco_params
 from .load import EvalInput, load_input
 from .report import EvaluationReport
+from .similarity import IOU_TYPES
 from .store import write_evaluation
 from .voc import match_voc, voc_per_class
 
@@ -47,9 +49,22 @@ WORKER_MIN_BOXES = 200_000
 PROTOCOLS = ("coco", "voc")
 
 
-def eval_key(model: str, protocol: str, iou: float, plus_one: bool, ignore_difficult: bool) -> str:
-    """The stable key of an evaluation's parameters (URL-safe: model names are ``[\\w.-]``)."""
-    key = f"{model}--{protocol}-iou{iou:g}"
+def eval_key(
+    model: str,
+    protocol: str,
+    iou: float,
+    plus_one: bool,
+    ignore_difficult: bool,
+    iou_type: str = "bbox",
+) -> str:
+    """The stable key of an evaluation's parameters (URL-safe: model names are ``[\\w.-]``).
+
+    A bbox evaluation's key names no iou type, so the keys of evaluations stored before
+    segm and keypoints existed stay what they were (``m1--coco-iou0.5``); the others name
+    theirs (``m1--coco-segm-iou0.5``).
+    """
+    kind = "" if iou_type == "bbox" else f"{iou_type}-"
+    key = f"{model}--{protocol}-{kind}iou{iou:g}"
     if plus_one:
         key += "-plus1"
     if protocol == "voc" and not ignore_difficult:
@@ -57,10 +72,22 @@ def eval_key(model: str, protocol: str, iou: float, plus_one: bool, ignore_diffi
     return key
 
 
-def validate_params(protocol: str, iou: float) -> None:
+def validate_params(
+    protocol: str, iou: float, iou_type: str = "bbox", sigmas: Sequence[float] | None = None
+) -> None:
     """Raise :class:`CatalogError` with a clear message for bad evaluation parameters."""
     if protocol not in PROTOCOLS:
         raise CatalogError(f"unknown protocol {protocol!r}: use 'coco' or 'voc'")
+    if iou_type not in IOU_TYPES:
+        raise CatalogError(f"unknown iou type {iou_type!r}: use one of {', '.join(IOU_TYPES)}")
+    if iou_type != "bbox" and protocol != "coco":
+        raise CatalogError(f"iou type {iou_type!r} is evaluated with the COCO protocol only")
+    if sigmas is not None and (
+        iou_type != "keypoints"
+        or not sigmas
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in sigmas)
+    ):
+        raise CatalogError("sigmas: positive numbers, one per keypoint, for iou type keypoints")
     if isinstance(iou, bool) or not isinstance(iou, int | float) or not 0.0 < float(iou) < 1.0:
         raise CatalogError(f"iou must be a number between 0 and 1 (exclusive), got {iou!r}")
 
@@ -78,10 +105,14 @@ def evaluate_model(
     store: bool = True,
     job: JobContext | None = None,
     worker_min_boxes: int = WORKER_MIN_BOXES,
+    iou_type: str = "bbox",
+    sigmas: Sequence[float] | None = None,
 ) -> EvaluationReport:
     """Evaluate ``model``'s predictions against the ground truth of ``dataset``.
 
-    ``protocol="coco"``: pycocotools' bbox protocol (AP@[.5:.95], area ranges, maxDets);
+    ``protocol="coco"``: pycocotools' protocol (AP@[.5:.95], area ranges, maxDets) of
+    ``iou_type``: "bbox" (box IoU), "segm" (mask IoU) or "keypoints" (OKS with ``sigmas``,
+    one per keypoint, where they fit the skeleton; see :mod:`.keypoints`);
     ``iou`` only picks the threshold of the per-box results, the confusion matrix and the
     PR curves. ``protocol="voc"``: AP at ``iou`` (all-point and 11-point), difficult boxes
     ignored unless ``ignore_difficult=False``. ``plus_one`` selects the VOC "+1 pixel" IoU
@@ -92,20 +123,27 @@ def evaluate_model(
     boxes are evaluated in a worker process, so the server's GIL stays free and cancelling
     the job stops the computation; the catalog is only read and written here.
     """
-    validate_params(protocol, iou)
+    validate_params(protocol, iou, iou_type, sigmas)
     iou = float(iou)
     report_progress = progress or (lambda fraction, message: None)
     report_progress(0.0, "loading boxes")
-    inp = load_input(catalog, dataset, model)
-    report_progress(0.2, f"matching {len(inp.dt)} predictions to {len(inp.gt)} boxes")
-    key = eval_key(model, protocol, iou, plus_one, ignore_difficult)
-    params = {
+    inp = load_input(catalog, dataset, model, iou_type)
+    report_progress(0.2, f"matching {len(inp.dt)} predictions to {len(inp.gt)} objects")
+    key = eval_key(model, protocol, iou, plus_one, ignore_difficult, iou_type)
+    params: dict[str, Any] = {
         "protocol": protocol,
         "iou": iou,
         "plus_one": plus_one,
         "ignore_difficult": ignore_difficult,
+        "iou_type": iou_type,
     }
-    options = {"plus_one": plus_one, "ignore_difficult": ignore_difficult}
+    if sigmas is not None:
+        params["sigmas"] = [float(v) for v in sigmas]
+    options: dict[str, Any] = {
+        "plus_one": plus_one,
+        "ignore_difficult": ignore_difficult,
+        "sigmas": sigmas,
+    }
     if job is not None and len(inp.gt) + len(inp.dt) >= worker_min_boxes:
         from ..jobs import stream_from_worker
 
@@ -128,7 +166,7 @@ def evaluate_model(
 
 
 def _worker(
-    inp: EvalInput, protocol: str, iou: float, options: dict[str, bool]
+    inp: EvalInput, protocol: str, iou: float, options: dict[str, Any]
 ) -> Iterator[tuple[EvaluationReport, pa.Table]]:
     """Worker-process side: the evaluation and the per-box table (both pickle cheaply)."""
     report, outcomes = evaluate_arrays(inp, protocol, iou, **options)
@@ -142,25 +180,36 @@ def evaluate_arrays(
     *,
     plus_one: bool = False,
     ignore_difficult: bool = True,
+    sigmas: Sequence[float] | None = None,
 ) -> tuple[EvaluationReport, BoxOutcomes]:
-    """The engine without the catalog: evaluate arrays, return the report and per-box outcomes."""
+    """The engine without the catalog: evaluate arrays, return the report and per-box outcomes
+    (the COCO protocol of ``inp.iou_type``)."""
     import pandas as pd  # lazily: the catalog imports this package
 
     gt, dt, n_cats = inp.gt, inp.dt, len(inp.classes)
     extra: dict[str, np.ndarray] = {}
+    warnings: list[str] = []
     if protocol == "coco":
         thresholds = IOU_THRESHOLDS
         if not np.any(np.isclose(thresholds, iou, rtol=0, atol=1e-12)):
             thresholds = np.append(IOU_THRESHOLDS, iou)
         t_index = int(np.argmin(np.abs(thresholds - iou)))
-        match = match_coco(gt, dt, n_cats, thresholds, plus_one=plus_one)
-        precision, recall = accumulate_coco(gt, dt, match, n_cats)
-        stats = summarize_coco(precision, recall, thresholds)
-        ap_cols = per_class_coco(precision, recall, thresholds)
-        out = outcomes_from_coco(gt, dt, match, t_index, plus_one=plus_one)
-        ap = ap_cols["AP"]
-        extra = {"AP50": ap_cols["AP50"], "AP75": ap_cols["AP75"], "AR100": ap_cols["AR100"]}
-        curves = precision[t_index, :, :, 0, 2]  # (R, K)
+        cp = coco_params(inp, plus_one=plus_one, sigmas=sigmas)
+        warnings = cp.warnings
+        match = match_coco(
+            gt, dt, n_cats, thresholds, area_ranges=cp.area_ranges,
+            max_det=cp.max_dets[-1], similarity=cp.similarity,
+        )  # fmt: skip
+        precision, recall = accumulate_coco(gt, dt, match, n_cats, cp.max_dets)
+        stats = summarize_coco(
+            precision, recall, thresholds, specs=cp.stats,
+            area_names=tuple(cp.area_ranges), max_dets=cp.max_dets,
+        )  # fmt: skip
+        ap_cols = per_class_coco(precision, recall, thresholds, cp.max_dets[-1])
+        out = outcomes_from_coco(gt, dt, match, t_index, similarity=cp.similarity)
+        ap = ap_cols.pop("AP")
+        extra = ap_cols
+        curves = precision[t_index, :, :, 0, -1]  # (R, K)
         pr = {k: curves[:, k] for k in range(n_cats) if curves[0, k] > -1}
     else:
         vm = match_voc(gt, dt, n_cats, iou, plus_one=plus_one, ignore_difficult=ignore_difficult)
@@ -202,6 +251,8 @@ def evaluate_arrays(
             for k, v in pr.items()
         },
         counts=counts,
+        warnings=warnings,
+        iou_type=inp.iou_type,
     )
     return report, out
 

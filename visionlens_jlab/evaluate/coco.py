@@ -1,4 +1,4 @@
-"""The COCO bbox protocol, numerically identical to pycocotools' ``COCOeval`` (iouType bbox).
+"""The COCO protocol, numerically identical to pycocotools' ``COCOeval`` (every iou type).
 
 pycocotools evaluates one (image, class) at a time in Python. Here all groups are matched
 at once: predictions are processed rank by rank (the r-th best prediction of *every*
@@ -17,6 +17,10 @@ The matching rule reproduced from ``COCOeval.evaluateImg``:
 * a prediction matched to an ignored ground truth is ignored, and so is an unmatched one
   whose area (``w*h``) lies outside the area range.
 
+The iou types differ only in the pair similarity, the predictions' areas and which ground
+truth is ignored (:class:`~.similarity.PairSimilarity`): box IoU by default, mask IoU
+(:mod:`.masks`) or OKS (:mod:`.keypoints`, with its own area ranges and maxDets).
+
 One deliberate difference: pycocotools records a match by storing the ground truth's
 annotation *id*, and an id of 0 reads as "no match" (cocodataset/cocoapi#664). Matches here
 are booleans, so a ground truth whose source id is 0 is evaluated correctly (the
@@ -30,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..int_unique import unique_small_ints
-from .boxes import Boxes, group_pairs, pair_iou, rank_in_group
+from .boxes import Boxes, group_pairs, rank_in_group
+from .similarity import PairSimilarity, box_similarity
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
 RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
@@ -47,7 +52,7 @@ STAT_NAMES = (
     "AP", "AP50", "AP75", "APsmall", "APmedium", "APlarge",
     "AR1", "AR10", "AR100", "ARsmall", "ARmedium", "ARlarge",
 )  # fmt: skip
-"""The 12 numbers of ``COCOeval.stats``, in pycocotools' order."""
+"""The 12 numbers of ``COCOeval.stats`` (bbox and segm), in pycocotools' order."""
 
 
 @dataclass
@@ -78,13 +83,21 @@ def match_coco(
     area_ranges: dict[str, tuple[float, float]] = AREA_RANGES,
     max_det: int = MAX_DETS[-1],
     plus_one: bool = False,
+    similarity: PairSimilarity | None = None,
 ) -> CocoMatch:
-    """Match predictions to ground truth for every area range and threshold at once."""
+    """Match predictions to ground truth for every area range and threshold at once.
+
+    ``similarity``: how pairs are scored (default: box IoU, ``plus_one`` picking the pixel
+    convention).
+    """
+    sim = similarity or box_similarity(gt, dt, plus_one=plus_one)
     n_dt = len(dt)
     areas = np.array(list(area_ranges.values()), dtype=float)
     n_a, n_t = len(areas), len(thresholds)
     gt_ign = (
-        gt.crowd[None, :] | (gt.area[None, :] < areas[:, :1]) | (gt.area[None, :] > areas[:, 1:])
+        (gt.crowd | sim.gt_ignore)[None, :]
+        | (gt.area[None, :] < areas[:, :1])
+        | (gt.area[None, :] > areas[:, 1:])
     )
 
     dt_group = dt.image * n_cats + dt.cat
@@ -101,7 +114,7 @@ def match_coco(
     proc = kept_idx[np.lexsort((dt_group[kept_idx], rank[kept_idx]))]
     p_dt, p_gt = group_pairs(dt_group[proc], gt_group)  # p_dt indexes into proc
     if len(p_dt):
-        iou = pair_iou(dt, gt, proc[p_dt], p_gt, plus_one=plus_one, crowd=gt.crowd)
+        iou = sim.pairs(proc[p_dt], p_gt, True)
         # A pair below every threshold can never match: drop it (most pairs, in practice).
         useful = iou >= thr.min()
         p_dt, p_gt, iou = p_dt[useful], p_gt[useful], iou[useful]
@@ -115,7 +128,7 @@ def match_coco(
             dt_ign[a, t, d] = gt_ign[a, g]
             first = a == 0
             dt_gt[t[first], d[first]] = g[first]
-    dt_area = dt.w * dt.h
+    dt_area = sim.dt_area
     out_of_range = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
     dt_ign |= ~matched & out_of_range[:, None, :]
     return CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt)
@@ -257,41 +270,45 @@ def _mean_defined(values: np.ndarray) -> float:
     return float(np.mean(defined)) if defined.size else -1.0
 
 
+StatSpec = tuple[str, bool, float | None, str, int]
+"""One summary number: name, AP (else AR), IoU threshold (None: 0.50:0.95), area range,
+maxDets, as pycocotools' ``_summarize`` arguments."""
+BBOX_STATS: tuple[StatSpec, ...] = (
+    ("AP", True, None, "all", 100), ("AP50", True, 0.5, "all", 100),
+    ("AP75", True, 0.75, "all", 100), ("APsmall", True, None, "small", 100),
+    ("APmedium", True, None, "medium", 100), ("APlarge", True, None, "large", 100),
+    ("AR1", False, None, "all", 1), ("AR10", False, None, "all", 10),
+    ("AR100", False, None, "all", 100), ("ARsmall", False, None, "small", 100),
+    ("ARmedium", False, None, "medium", 100), ("ARlarge", False, None, "large", 100),
+)  # fmt: skip
+"""``COCOeval.summarize`` of iou types bbox and segm (``_summarizeDets``)."""
+
+
 def summarize_coco(
-    precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray
+    precision: np.ndarray,
+    recall: np.ndarray,
+    thresholds: np.ndarray,
+    *,
+    specs: tuple[StatSpec, ...] = BBOX_STATS,
+    area_names: tuple[str, ...] = tuple(AREA_RANGES),
+    max_dets: tuple[int, ...] = MAX_DETS,
 ) -> dict[str, float]:
-    """``COCOeval.summarize``: the 12 standard numbers, -1 where undefined."""
-    t50 = np.flatnonzero(thresholds == 0.5)
-    t75 = np.flatnonzero(thresholds == 0.75)
+    """``COCOeval.summarize``: the standard numbers (``specs``), -1 where undefined."""
     std = np.flatnonzero(np.isin(thresholds, IOU_THRESHOLDS))
-    p = precision[std]
-    r = recall[std]
-    return dict(
-        zip(
-            STAT_NAMES,
-            [
-                _mean_defined(p[:, :, :, 0, 2]),
-                _mean_defined(precision[t50][:, :, :, 0, 2]),
-                _mean_defined(precision[t75][:, :, :, 0, 2]),
-                _mean_defined(p[:, :, :, 1, 2]),
-                _mean_defined(p[:, :, :, 2, 2]),
-                _mean_defined(p[:, :, :, 3, 2]),
-                _mean_defined(r[:, :, 0, 0]),
-                _mean_defined(r[:, :, 0, 1]),
-                _mean_defined(r[:, :, 0, 2]),
-                _mean_defined(r[:, :, 1, 2]),
-                _mean_defined(r[:, :, 2, 2]),
-                _mean_defined(r[:, :, 3, 2]),
-            ],
-            strict=True,
-        )
-    )
+    out = {}
+    for name, ap, iou, area, max_det in specs:
+        t = std if iou is None else np.flatnonzero(thresholds == iou)
+        a, m = area_names.index(area), max_dets.index(max_det)
+        values = precision[t][:, :, :, a, m] if ap else recall[t][:, :, a, m]
+        out[name] = _mean_defined(values)
+    return out
 
 
 def per_class_coco(
-    precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray
+    precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray, max_det: int = MAX_DETS[-1]
 ) -> dict[str, np.ndarray]:
-    """Per-class AP@[.5:.95], AP50, AP75 and AR100 (area all), NaN for classes without GT."""
+    """Per-class AP@[.5:.95], AP50, AP75 and AR at the largest maxDets (``max_det``, area
+    all; named ``AR{max_det}``), NaN for classes without GT."""
     std = np.flatnonzero(np.isin(thresholds, IOU_THRESHOLDS))
 
     def mean(values: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
@@ -305,8 +322,8 @@ def per_class_coco(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
         return {
-            "AP": mean(precision[std][:, :, :, 0, 2], (0, 1)),
-            "AP50": mean(precision[thresholds == 0.5][:, :, :, 0, 2], (0, 1)),
-            "AP75": mean(precision[thresholds == 0.75][:, :, :, 0, 2], (0, 1)),
-            "AR100": mean(recall[std][:, :, 0, 2], (0,)),
+            "AP": mean(precision[std][:, :, :, 0, -1], (0, 1)),
+            "AP50": mean(precision[thresholds == 0.5][:, :, :, 0, -1], (0, 1)),
+            "AP75": mean(precision[thresholds == 0.75][:, :, :, 0, -1], (0, 1)),
+            f"AR{max_det}": mean(recall[std][:, :, 0, -1], (0,)),
         }

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..catalog import GROUND_TRUTH, NotFoundError
+from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
 from .boxes import Boxes
+from .labels import ObjectLabels
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -27,10 +28,27 @@ class EvalInput:
     gt_sample: np.ndarray  # sample id of each ground-truth box
     dt_sample: np.ndarray
     missing_scores: int  # predictions without a score (evaluated as score 1.0)
+    iou_type: str = "bbox"
+    gt_labels: ObjectLabels | None = None  # masks / keypoints (segm and keypoints only)
+    dt_labels: ObjectLabels | None = None
 
 
-def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
-    """Ground truth and ``model``'s predictions of ``dataset``; :class:`NotFoundError` if absent."""
+_LABEL_SQL = {
+    "bbox": "",
+    "segm": ", a.segmentation::VARCHAR AS segmentation, a.mask_area",
+    "keypoints": ", a.keypoints, COALESCE(a.num_keypoints, 0) AS num_keypoints",
+}
+_HAS_LABEL = {"segm": "segmentation IS NOT NULL", "keypoints": "keypoints IS NOT NULL"}
+_NAMES = {"segm": "masks", "keypoints": "keypoints"}
+
+
+def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox") -> EvalInput:
+    """Ground truth and ``model``'s predictions of ``dataset``; :class:`NotFoundError` if absent.
+
+    ``iou_type`` "segm" adds the masks, "keypoints" the keypoints (and keeps only the classes
+    whose ground truth has keypoints: the others have no OKS); a :class:`CatalogError` when
+    the model or the ground truth has none of them.
+    """
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         known = cur.execute(
@@ -65,14 +83,25 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
             """,
             [dataset_id],
         ).fetchnumpy()["sample_id"]
+        if iou_type != "bbox":
+            _check_labels(cur, dataset_id, model, iou_type)
+        only = (
+            "AND a.label IN (SELECT DISTINCT label FROM annotations WHERE dataset_id = ? "
+            "AND source = ? AND keypoints IS NOT NULL)"
+            if iou_type == "keypoints"
+            else ""
+        )
         table = cur.sql(
-            """
-            SELECT ann_id, sample_id, source = ? AS is_gt, label, x, y, w, h,
-                   score, COALESCE(area, w * h) AS area, iscrowd, difficult
-            FROM annotations WHERE dataset_id = ? AND source IN (?, ?)
-            ORDER BY ann_id
-            """,
-            params=[GROUND_TRUTH, dataset_id, GROUND_TRUTH, model],
+            f"""
+            SELECT a.ann_id, a.sample_id, a.source = ? AS is_gt, a.label, a.x, a.y, a.w, a.h,
+                   a.score, COALESCE(a.area, a.w * a.h) AS area, a.iscrowd, a.difficult,
+                   s.width, s.height {_LABEL_SQL[iou_type]}
+            FROM annotations a JOIN samples s USING (sample_id)
+            WHERE a.dataset_id = ? AND a.source IN (?, ?) {only}
+            ORDER BY a.ann_id
+            """,  # noqa: S608 - fixed column lists
+            params=[GROUND_TRUTH, dataset_id, GROUND_TRUTH, model]
+            + ([dataset_id, GROUND_TRUTH] if only else []),
         ).to_arrow_table()
     labels = table.column("label").combine_chunks()
     seen = pc.unique(labels).to_pylist()
@@ -124,6 +153,7 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
 
     is_gt = cols["is_gt"].astype(bool)
     gt, dt = boxes(is_gt), boxes(~is_gt)
+    labels = _labels(table, iou_type) if iou_type != "bbox" else None
     # Predictions are never crowd regions or difficult, whatever their source file says.
     dt.crowd[:] = False
     dt.difficult[:] = False
@@ -135,4 +165,40 @@ def load_input(catalog: Catalog, dataset: str, model: str) -> EvalInput:
         gt_sample=cols["sample_id"][is_gt],
         dt_sample=cols["sample_id"][~is_gt],
         missing_scores=missing,
+        iou_type=iou_type,
+        gt_labels=labels.take(is_gt) if labels else None,
+        dt_labels=labels.take(~is_gt) if labels else None,
     )
+
+
+def _check_labels(cur: Any, dataset_id: int, model: str, iou_type: str) -> None:
+    """A clear error when the model or the ground truth has no masks / keypoints at all."""
+    for source, who in ((model, f"model {model!r}"), (GROUND_TRUTH, "the ground truth")):
+        (row,) = cur.execute(
+            f"SELECT COUNT(*) FILTER ({_HAS_LABEL[iou_type]}), COUNT(*) FROM annotations "  # noqa: S608 - fixed text
+            "WHERE dataset_id = ? AND source = ?",
+            [dataset_id, source],
+        ).fetchall()
+        if not row[0]:
+            raise CatalogError(
+                f"{who} has no {_NAMES[iou_type]} ({row[1]} objects without): "
+                f"iou type {iou_type!r} needs them; use --iou-type bbox"
+            )
+
+
+def _labels(table: pa.Table, iou_type: str) -> ObjectLabels:
+    """The label columns of ``table`` (segm: masks, keypoints: keypoints)."""
+    n = table.num_rows
+    out = ObjectLabels.empty(n)
+    out.height = table.column("height").to_numpy().astype(np.int64)
+    out.width = table.column("width").to_numpy().astype(np.int64)
+    if iou_type == "segm":
+        out.segmentation = table.column("segmentation").combine_chunks()
+        out.mask_area = table.column("mask_area").to_numpy(zero_copy_only=False).astype(float)
+    else:
+        points = table.column("keypoints").combine_chunks()
+        lengths = pc.list_value_length(points).fill_null(0).to_numpy(zero_copy_only=False)
+        out.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        out.keypoints = pc.list_flatten(points).to_numpy(zero_copy_only=False).astype(float)
+        out.num_keypoints = table.column("num_keypoints").to_numpy().astype(np.int64)
+    return out

@@ -27,10 +27,12 @@ def _clean(value: Any) -> Any:
 class EvaluationReport:
     """The result of :func:`~visionlens_jlab.evaluate.evaluate_model`.
 
-    ``stats``: COCO: the 12 ``COCOeval.stats`` numbers by name (``AP``, ``AP50`` ... ``ARlarge``,
-    -1 where undefined, as pycocotools); VOC: ``mAP`` (all-point) and ``mAP_11point``.
+    ``stats``: COCO: the ``COCOeval.stats`` numbers by name, -1 where undefined, as
+    pycocotools (bbox and segm: the 12 ``AP``, ``AP50`` ... ``ARlarge``; keypoints: the 10
+    ``AP``, ``AP50``, ``AP75``, ``APmedium``, ``APlarge``, ``AR``, ``AR50``, ``AR75``,
+    ``ARmedium``, ``ARlarge``); VOC: ``mAP`` (all-point) and ``mAP_11point``.
     ``per_class``: one row per class with ``class, AP, precision, recall, tp, fp, fn, num_gt``
-    (COCO adds ``AP50, AP75, AR100``; VOC adds ``AP_11point``); AP is NaN for classes without
+    (COCO adds ``AP50, AP75`` and ``AR100``, keypoints ``AR20``; VOC adds ``AP_11point``); AP is NaN for classes without
     ground truth; precision/recall/tp/fp/fn are counted at ``iou``.
     ``confusion``: square DataFrame, index = true class, columns = predicted class, both
     ending with ``background``.
@@ -51,6 +53,7 @@ class EvaluationReport:
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     created_at: str | None = None
+    iou_type: str = "bbox"  # COCO: "bbox", "segm" or "keypoints"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (what the REST API returns and the catalog stores)."""
@@ -63,6 +66,7 @@ class EvaluationReport:
             "dataset": self.dataset,
             "model": self.model,
             "protocol": self.protocol,
+            "iou_type": self.iou_type,
             "iou": self.iou,
             "params": self.params,
             "stats": {k: _clean(v) for k, v in self.stats.items()},
@@ -100,12 +104,14 @@ class EvaluationReport:
             counts=data.get("counts", {}),
             warnings=data.get("warnings", []),
             created_at=data.get("created_at"),
+            iou_type=data.get("iou_type", "bbox"),  # stored before segm and keypoints: bbox
         )
 
     def summary_text(self) -> str:
         """Plain-text summary, as the CLI prints it."""
+        kind = f" {self.iou_type}" if self.iou_type != "bbox" else ""
         lines = [
-            f"{self.protocol.upper()} evaluation of {self.model!r} on {self.dataset!r} "
+            f"{self.protocol.upper()}{kind} evaluation of {self.model!r} on {self.dataset!r} "
             f"(key {self.key})"
         ]
         for name, value in self.stats.items():

@@ -182,6 +182,7 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             "model": r[1],
             "protocol": r[2],
             "iou": r[3],
+            "iou_type": json.loads(r[4]).get("iou_type", "bbox"),  # older ones: bbox
             "params": json.loads(r[4]),
             "created_at": r[5].isoformat(),
             "latest": bool(r[6]),

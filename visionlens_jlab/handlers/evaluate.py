@@ -11,6 +11,7 @@ from tornado.web import HTTPError
 from ..catalog import CatalogError
 from ..evaluate import evaluate_model, get_evaluation, list_evaluations
 from ..evaluate.api import validate_params
+from ..evaluate.classification import evaluate_classification, is_classification_model
 from ..jobs import JobContext
 from .base import VisionLensHandler
 
@@ -21,11 +22,14 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
         raise HTTPError(400, "'model' is required: the name of the predictions to evaluate")
     protocol = body.get("protocol", "coco")
     iou = body.get("iou", 0.5)
+    iou_type, sigmas = body.get("iou_type", "bbox"), body.get("sigmas")
     for flag in ("plus_one", "ignore_difficult"):
         if flag in body and not isinstance(body[flag], bool):
             raise HTTPError(400, f"'{flag}' must be true or false")
+    if not isinstance(iou_type, str) or not (sigmas is None or isinstance(sigmas, list)):
+        raise HTTPError(400, "'iou_type' must be a string and 'sigmas' a list of numbers")
     try:
-        validate_params(protocol, iou)
+        validate_params(protocol, iou, iou_type, sigmas)
     except CatalogError as exc:
         raise HTTPError(400, str(exc)) from exc
     return {
@@ -34,6 +38,8 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
         "iou": float(iou),
         "plus_one": bool(body.get("plus_one", False)),
         "ignore_difficult": bool(body.get("ignore_difficult", True)),
+        "iou_type": iou_type,
+        "sigmas": sigmas,
     }
 
 
@@ -61,6 +67,10 @@ class EvaluationsHandler(VisionLensHandler):
                 ctx.check_cancelled()
                 ctx.progress(fraction, message)
 
+            if is_classification_model(catalog, name, params["model"]):
+                # image-level labels: the whole report is the job's result (not stored)
+                return evaluate_classification(catalog, name, params["model"])
+
             report = evaluate_model(
                 catalog,
                 name,
@@ -71,6 +81,8 @@ class EvaluationsHandler(VisionLensHandler):
                 ignore_difficult=params["ignore_difficult"],
                 progress=progress,
                 job=ctx,
+                iou_type=params["iou_type"],
+                sigmas=params["sigmas"],
             )
             # The job keeps a small result; the full report is at .../evaluations/{key}.
             return {
@@ -78,6 +90,7 @@ class EvaluationsHandler(VisionLensHandler):
                 "key": report.key,
                 "model": report.model,
                 "protocol": report.protocol,
+                "iou_type": report.iou_type,
                 "iou": report.iou,
                 "stats": report.to_dict()["stats"],
                 "counts": report.counts,

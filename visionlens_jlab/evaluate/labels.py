@@ -1,0 +1,70 @@
+"""Masks and keypoints of evaluated objects, as loaded from the catalog's label columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass
+class ObjectLabels:
+    """The masks and keypoints of one side's objects, parallel to its :class:`~.boxes.Boxes`.
+
+    ``segmentation``: the COCO segmentation JSON text of each object (None without a mask),
+    a list or an Arrow string array (compact: 1M masks need no 1M Python strings);
+    ``mask_area``: the stored mask area (NaN where unknown); keypoints as one flat array,
+    object ``i``'s ``[x1, y1, v1, ...]`` at ``keypoints[offsets[i]:offsets[i + 1]]``;
+    ``num_keypoints``: the stored count of labelled points (0 where NULL); ``height`` and
+    ``width``: the size of the object's image (the size polygons are rasterised at).
+    """
+
+    segmentation: list[str | None] | Any
+    mask_area: np.ndarray
+    keypoints: np.ndarray
+    offsets: np.ndarray
+    num_keypoints: np.ndarray
+    height: np.ndarray
+    width: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> ObjectLabels:
+        """``n`` objects without masks or keypoints."""
+        return cls(
+            [None] * n,
+            np.full(n, np.nan),
+            np.zeros(0),
+            np.zeros(n + 1, dtype=np.int64),
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=np.int64),
+        )
+
+    def in_order(self, index: np.ndarray) -> list[str | None] | pa.Array:
+        """The segmentation texts of the objects at ``index``, in one piece that slices
+        cheaply (an Arrow array stays one)."""
+        if isinstance(self.segmentation, pa.Array):
+            return self.segmentation.take(pa.array(index, pa.int64()))
+        return [self.segmentation[i] for i in index.tolist()]
+
+    def points(self) -> np.ndarray:
+        """Keypoints per object (``len // 3``; 0 for objects without keypoints)."""
+        return np.diff(self.offsets) // 3
+
+    def take(self, index: np.ndarray) -> ObjectLabels:
+        """The objects at ``index`` (an integer or boolean array), as new labels."""
+        idx = np.flatnonzero(index) if index.dtype == bool else np.asarray(index)
+        lengths = np.diff(self.offsets)[idx]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        at = np.repeat(self.offsets[idx] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return ObjectLabels(
+            self.in_order(idx),
+            self.mask_area[idx],
+            self.keypoints[at],
+            offsets,
+            self.num_keypoints[idx],
+            self.height[idx],
+            self.width[idx],
+        )

@@ -1,0 +1,179 @@
+"""Mask IoU for COCO ``segm`` evaluation, through ``pycocotools.mask`` (its C RLE code).
+
+Masks become RLEs exactly as ``COCO.annToRLE`` makes them: polygons rasterised at the
+image's size and merged, an uncompressed RLE (``counts`` a list, COCO's crowd regions)
+compressed, a compressed RLE used as is. Polygons are rasterised one C call per image (an
+object of one polygon keeps its RLE, which is what merging one RLE gives).
+
+The IoU of every (prediction, ground truth) pair of an image is computed once, one
+``pycocotools.mask.iou`` call per image (crowd flags as ``COCOeval.computeIoU`` passes them,
+and a second call without them for the false-positive explanations when the image has a
+crowd region), so the number of C calls grows with the images, not with the pairs; the
+matching and the per-object results then read pairs from these tables with array indexing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import orjson
+from pycocotools import mask as mask_utils
+
+from .boxes import Boxes
+from .labels import ObjectLabels
+from .similarity import PairSimilarity
+
+AREA_CHUNK = 255
+"""RLEs per ``pycocotools.mask.area`` call: from 256 on, pycocotools 2.0.x under numpy 2
+overflows the uint8 array it first builds from the count (``OverflowError``)."""
+
+
+def coco_rle(segmentation: Any, height: int, width: int) -> dict[str, Any]:
+    """The RLE of a COCO segmentation (``COCO.annToRLE``)."""
+    if isinstance(segmentation, list):
+        return dict(mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width)))
+    if isinstance(segmentation.get("counts"), list):
+        return dict(mask_utils.frPyObjects(segmentation, height, width))
+    return dict(segmentation)
+
+
+class MaskCounts:
+    """Objects evaluated without a proper mask."""
+
+    def __init__(self) -> None:
+        self.missing = 0  # no mask: the box was used as one
+        self.degenerate = 0  # only polygons of at most 2 points: an empty mask
+
+
+def object_rles(
+    boxes: Boxes,
+    labels: ObjectLabels,
+    index: np.ndarray,
+    texts: list[str | None],
+    counts: MaskCounts,
+) -> list[Any]:
+    """The RLEs of the objects at ``index`` (all of one image; ``texts``: their segmentation
+    JSON), counting in ``counts`` the
+    objects without a mask (their box is used as one, the polygon ``COCO.loadRes`` gives box
+    results) and those with only degenerate polygons (an empty mask).
+
+    ``frPyObjects`` reads a polygon list whose *first* polygon has 4 numbers as boxes (and
+    pycocotools 2.0.x then fails); polygons are unions, so an object's polygons are
+    rasterised with a proper polygon first, which is what COCO gives every other order.
+    All the image's polygons are rasterised in one call.
+    """
+    rles: list[Any] = [None] * len(index)
+    polygons: list[tuple[int, list[list[float]]]] = []
+    for k, (i, text) in enumerate(zip(index.tolist(), texts, strict=True)):
+        seg = orjson.loads(text) if text is not None else None
+        if not seg:
+            counts.missing += 1
+            x1, y1 = float(boxes.x[i]), float(boxes.y[i])
+            x2, y2 = x1 + float(boxes.w[i]), y1 + float(boxes.h[i])
+            seg = [[x1, y1, x1, y2, x2, y2, x2, y1]]
+        h, w = int(labels.height[i]), int(labels.width[i])
+        if not isinstance(seg, list):
+            rles[k] = coco_rle(seg, h, w)
+        elif any(len(p) > 4 for p in seg):
+            polygons.append((k, sorted(seg, key=lambda p: len(p) <= 4)))  # a proper one first
+        else:
+            counts.degenerate += 1
+            rles[k] = mask_utils.encode(np.zeros((h, w), dtype=np.uint8, order="F"))
+    if polygons:
+        first = int(index[polygons[0][0]])
+        h, w = int(labels.height[first]), int(labels.width[first])
+        flat = mask_utils.frPyObjects([p for _, seg in polygons for p in seg], h, w)
+        at = 0
+        for k, seg in polygons:
+            parts = flat[at : at + len(seg)]
+            rles[k] = parts[0] if len(parts) == 1 else mask_utils.merge(parts)
+            at += len(seg)
+    return rles
+
+
+class ImageIous:
+    """The mask IoU of every (prediction, ground truth) pair of each image, as two flat
+    tables (with the crowd flags, and without), read by position; and the predictions' mask
+    areas (stored, else computed). Masks are decoded image by image and let go after their
+    image, so memory holds one image's masks at a time."""
+
+    def __init__(
+        self, dt: Boxes, gt: Boxes, dt_labels: ObjectLabels, gt_labels: ObjectLabels
+    ) -> None:
+        n_images = int(max(dt.image.max(initial=-1), gt.image.max(initial=-1))) + 1
+        self.dt_local, dt_order, dt_start = _local(dt.image, n_images)
+        self.gt_local, gt_order, gt_start = _local(gt.image, n_images)
+        n_dt, n_gt = np.diff(dt_start), np.diff(gt_start)
+        self.n_gt = n_gt
+        size = n_dt * n_gt
+        self.offset = np.concatenate([[0], np.cumsum(size)])[:-1]
+        self.crowd_iou = np.zeros(int(size.sum()))
+        self.plain_iou = self.crowd_iou
+        crowd = gt.crowd.astype(np.uint8)
+        if crowd.any():
+            self.plain_iou = np.zeros(int(size.sum()))
+        self.dt_area = dt_labels.mask_area.astype(float).copy()
+        self.counts = MaskCounts()
+        dt_texts, gt_texts = dt_labels.in_order(dt_order), gt_labels.in_order(gt_order)
+        for image in np.flatnonzero(n_dt).tolist():
+            d_lo, d_hi = dt_start[image], dt_start[image + 1]
+            d_idx = dt_order[d_lo:d_hi]
+            dts = object_rles(dt, dt_labels, d_idx, _slice(dt_texts, d_lo, d_hi), self.counts)
+            unknown = np.flatnonzero(~np.isfinite(self.dt_area[d_idx]))
+            for lo in range(0, len(unknown), AREA_CHUNK):
+                part = unknown[lo : lo + AREA_CHUNK]
+                self.dt_area[d_idx[part]] = mask_utils.area([dts[k] for k in part.tolist()])
+            if not size[image]:
+                continue
+            g_lo, g_hi = gt_start[image], gt_start[image + 1]
+            g_idx = gt_order[g_lo:g_hi]
+            gts = object_rles(gt, gt_labels, g_idx, _slice(gt_texts, g_lo, g_hi), self.counts)
+            lo, hi = self.offset[image], self.offset[image] + size[image]
+            flags = crowd[g_idx]
+            self.crowd_iou[lo:hi] = np.asarray(mask_utils.iou(dts, gts, flags)).ravel()
+            if flags.any():
+                self.plain_iou[lo:hi] = np.asarray(mask_utils.iou(dts, gts, 0 * flags)).ravel()
+        self.dt_image = dt.image
+
+    def pairs(self, d: np.ndarray, g: np.ndarray, crowd: bool) -> np.ndarray:
+        """IoU of pairs of one image each (``crowd``: crowd regions as the matching scores
+        them, intersection over the prediction's area)."""
+        image = self.dt_image[d]
+        at = self.offset[image] + self.dt_local[d] * self.n_gt[image] + self.gt_local[g]
+        return (self.crowd_iou if crowd else self.plain_iou)[at]
+
+
+def _slice(texts: Any, lo: int, hi: int) -> list[str | None]:
+    """Texts ``lo:hi`` of a list or an Arrow array, as a list."""
+    part = texts[lo:hi]
+    return part if isinstance(part, list) else list(part.to_pylist())
+
+
+def _local(image: np.ndarray, n_images: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each object's position among its image's objects, the objects ordered by image, and
+    where each image's objects start in that order."""
+    order = np.argsort(image, kind="stable")
+    start = np.searchsorted(image[order], np.arange(n_images + 1))
+    local = np.empty(len(image), dtype=np.int64)
+    local[order] = np.arange(len(image)) - start[image[order]]
+    return local, order, start
+
+
+def mask_similarity(
+    gt: Boxes, dt: Boxes, gt_labels: ObjectLabels, dt_labels: ObjectLabels
+) -> tuple[PairSimilarity, list[str]]:
+    """Mask IoU of pairs, the predictions' mask areas and the warnings about objects
+    evaluated without a proper mask (ground truth of images without predictions is never
+    decoded: nothing needs its mask)."""
+    ious = ImageIous(dt, gt, dt_labels, gt_labels)
+    warnings = []
+    if ious.counts.missing:
+        warnings.append(f"{ious.counts.missing} objects have no mask: their box was used")
+    if ious.counts.degenerate:
+        warnings.append(
+            f"{ious.counts.degenerate} objects have only polygons of at most 2 points: "
+            "evaluated as empty masks"
+        )
+    sim = PairSimilarity("segm", ious.pairs, ious.dt_area, np.zeros(len(gt), dtype=bool))
+    return sim, warnings
