@@ -76,7 +76,7 @@ def test_segmentation_rows_become_polygons_with_areas(catalog: Catalog, tmp_path
             "good": f"{_row(TRIANGLE)}\n{_row(SQUARE, 1)}\n0 0.5 0.5 0.2 0.2\n",
             "bad": "0 0.1 0.1 0.2 0.2 0.3\n"  # odd coordinate count
             "1 0.1 0.1 0.2 0.2 0.3 0.3 0.4\n"  # 7 coordinates: odd too
-            "0 0.1 0.1\n"  # one point
+            "0 0.1 0.1\n"  # one point: fewer than 3
             f"{_row([0.1, 0.1, 0.2, 0.1, 0.3, 0.1])}\n"  # collinear: no area, skipped
             f"{_row([-0.2, 0.5, 0.4, 0.5, 0.4, 0.9])}\n",  # outside: clamped
         },
@@ -101,7 +101,7 @@ def test_segmentation_rows_become_polygons_with_areas(catalog: Catalog, tmp_path
     (clamped,) = _rows(catalog, "seg", "bad")
     assert json.loads(clamped["segmentation"]) == [pytest.approx([0, 50, 80, 50, 80, 90])]
     errors = {e["code"]: e["count"] for e in s.errors}
-    assert errors == {"yolo_odd_coordinates": 2, "yolo_few_points": 1}
+    assert errors == {"yolo_odd_coordinates": 2, "yolo_bad_line": 1}
     warnings = {w["code"]: w["count"] for w in s.warnings}
     assert warnings["yolo_empty_box"] == 1 and warnings["yolo_clamped"] == 1
     counts = catalog.get_dataset("seg")["report"]["counts"]

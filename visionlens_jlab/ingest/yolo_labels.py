@@ -12,9 +12,9 @@ mask is 0) and every other one as labelled; COCO says "labelled and visible" wit
 2-value point becomes v=2, or ``0, 0, 0`` (COCO's "not labelled") when negative. A 3-value
 point keeps its v, which must be 0, 1 or 2.
 
-Policies: a row that cannot be read (field count, odd coordinate count, fewer than 3 points,
-a keypoint count other than kpt_shape's, a visibility outside 0-2, a non-numeric value, a
-class id outside the names) is skipped (error); coordinates outside [0, 1] are clamped for
+Policies: a row that cannot be read (too few fields: a polygon of fewer than 3 points; an
+odd coordinate count; a keypoint count other than kpt_shape's; a visibility outside 0-2; a
+non-numeric value; a class id outside the names) is skipped (error); coordinates outside [0, 1] are clamped for
 boxes and polygons (warning); a labelled keypoint outside the image is kept as given
 (warning).
 """
@@ -125,18 +125,19 @@ class LabelFileReader:
                     f"{where}: {count + 1} fields",
                 )
                 return None
+        elif count < 4:
+            report.error(
+                "yolo_bad_line",
+                "Unexpected field count (expected 5: class x_center y_center width height, "
+                "or a polygon: class and at least 3 x y points): line skipped",
+                f"{where}: {line.strip()!r}",
+            )
+            return None
         elif count != 4 and count % 2:
             report.error(
                 "yolo_odd_coordinates",
                 "odd number of polygon coordinates (x y pairs expected): line skipped",
                 f"{where}: {count} coordinates",
-            )
-            return None
-        elif count != 4 and count < 6:
-            report.error(
-                "yolo_few_points",
-                "polygon with fewer than 3 points (or a box with a missing field): line skipped",
-                f"{where}: {line.strip()!r}",
             )
             return None
         try:
