@@ -10,8 +10,8 @@ billion-laughs / external-entity family), as ``defusedxml`` would.
 
 Policies: an object without ``name`` or ``bndbox`` or one of its four coordinates, or with a
 non-numeric coordinate, is skipped (error, naming the field); ``difficult``/``truncated``/
-``occluded`` must be 0/1 (otherwise a warning, taken as 0, raw text kept in attributes);
-``pose`` and any ``<attributes><attribute><name/><value/>`` pairs are kept as attributes; a
+``occluded`` must be 0/1 or true/false (otherwise a warning, taken as 0, raw text kept in
+attributes); ``pose`` and any ``<attributes><attribute><name/><value/>`` pairs are kept as attributes; a
 missing or invalid ``<size>`` is read from the image header; a class name that is not one of
 the 20 PASCAL VOC classes is accepted but listed (warning), so typos show up. Masks: object
 ``i`` of the XML gets value ``i`` of its SegmentationObject PNG; a mask value without an
@@ -49,6 +49,7 @@ VOC_CLASS_LIST = tuple(
 VOC_CLASSES = frozenset(VOC_CLASS_LIST)
 _FLAGS = ("difficult", "truncated", "occluded")
 _SPLIT_ORDER = ("train", "val", "test", "trainval")
+_BOOL_WORDS = {"true": 1, "false": 0}
 
 
 def parse_xml_bytes(data: bytes) -> ET.Element:
@@ -265,11 +266,12 @@ class VocDataset(ParsedBase):
             raw = _text(obj, flag)
             if raw is None:
                 continue
-            value = as_int(raw)
+            # FiftyOne's exporter writes Python booleans: True / False
+            value = _BOOL_WORDS.get(raw.strip().lower(), as_int(raw))
             if value not in (0, 1):
                 report.warn(
                     "voc_invalid_field",
-                    f"<{flag}> is not 0 or 1: taken as 0 (raw text kept)",
+                    f"<{flag}> is not 0, 1, true or false: taken as 0 (raw text kept)",
                     f"{where}: {flag}={raw!r}",
                 )
                 attrs[f"{flag}_raw"] = raw
