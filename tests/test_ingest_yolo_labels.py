@@ -4,7 +4,6 @@ rows of bad rows, checked against values computed here and against Ultralytics' 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,12 +164,15 @@ def test_bad_kpt_shape_is_one_clear_error(tmp_path: Path) -> None:
         open_dataset(str(root))
 
 
-def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
+def test_ultralytics_reader_agrees(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ultralytics' own label check (``verify_image_label``) as the oracle for polygons,
     boxes and keypoints."""
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(tmp_path / "ultralytics"))
-    os.environ.setdefault("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    # read when Ultralytics is imported: offline, its settings in this test's folder
+    monkeypatch.setenv("YOLO_OFFLINE", "1")
+    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "ultralytics"))
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     utils = pytest.importorskip("ultralytics.data.utils")
     rng = np.random.default_rng(3)
     seg_lines = []
