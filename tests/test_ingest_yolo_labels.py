@@ -236,3 +236,12 @@ def test_ultralytics_reader_agrees(
             expected[:, 2] = 2
         (row,) = _rows(catalog, f"p{dims}", "a")
         assert row["keypoints"] == pytest.approx(expected.ravel().tolist(), abs=2e-3)
+
+
+def test_a_folder_of_polygon_label_files_is_yolo(tmp_path: Path) -> None:
+    (tmp_path / "classes.txt").write_text("cat\n")
+    (tmp_path / "a.txt").write_text(f"{_row(TRIANGLE)}\n{_row(SQUARE)}\n")
+    (tmp_path / "b.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    assert detect_dataset_format(str(tmp_path)) == "yolo"
+    (tmp_path / "c.txt").write_text("0 10 20 30 40\n")  # pixels: the txt format
+    assert detect_dataset_format(str(tmp_path)) == "txt"

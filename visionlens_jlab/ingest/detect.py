@@ -138,5 +138,10 @@ def _sample_rows(path: str, txts: list[str], limit: int) -> list[list[float]]:
 
 
 def _looks_normalised(path: str, txts: list[str]) -> bool:
+    """Whether the sampled rows are YOLO's: boxes (5 fields) or polygons (class and at least
+    3 x y points), every coordinate near [0, 1]."""
     rows = _sample_rows(path, txts, 50)
-    return bool(rows) and all(len(r) == 5 and all(-0.5 <= v <= 2.0 for v in r[1:]) for r in rows)
+    return bool(rows) and all(
+        (len(r) == 5 or (len(r) >= 7 and len(r) % 2)) and all(-0.5 <= v <= 2.0 for v in r[1:])
+        for r in rows
+    )

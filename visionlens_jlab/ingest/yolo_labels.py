@@ -136,7 +136,8 @@ class LabelFileReader:
         elif count != 4 and count % 2:
             report.error(
                 "yolo_odd_coordinates",
-                "odd number of polygon coordinates (x y pairs expected): line skipped",
+                "odd number of polygon coordinates (x y pairs expected; a pose row needs "
+                "kpt_shape in the data.yaml): line skipped",
                 f"{where}: {count} coordinates",
             )
             return None
