@@ -21,6 +21,7 @@ boxes and polygons (warning); a labelled keypoint outside the image is kept as g
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 
@@ -80,7 +81,7 @@ class LabelFileReader:
             elif len(values) == 4:
                 n += self._box(label, values, where, line, size, idx, rows, None)
             else:
-                polygon = self._polygon(values, where, line, size)
+                polygon = self._polygon(np.array(values), where, line, size)
                 if polygon is not None:
                     polygons.append((len(rows), polygon))
                     self._add_polygon(label, polygon, idx, rows)
@@ -112,7 +113,9 @@ class LabelFileReader:
             return None
         return self.names[cls]
 
-    def _values(self, parts: list[str], where: str, line: str) -> np.ndarray | None:
+    def _values(self, parts: list[str], where: str, line: str) -> list[float] | None:
+        """The numbers of a row (Python floats: a box row is the hot path, and NumPy's
+        per-call cost is larger than the work on 4 values)."""
         report = self.report
         count = len(parts) - 1
         if self.pose is not None:
@@ -142,7 +145,7 @@ class LabelFileReader:
             )
             return None
         try:
-            values = np.array(parts[1:], dtype=np.float64)
+            values = [float(v) for v in parts[1:]]
         except ValueError:
             bad = next(i for i, v in enumerate(parts[1:]) if not _is_float(v))
             field = _FIELDS[bad] if bad < 4 and count == 4 else f"coordinate {bad + 1}"
@@ -150,7 +153,7 @@ class LabelFileReader:
                 "yolo_bad_value", f"non-numeric {field}: line skipped", f"{where}: {line.strip()!r}"
             )
             return None
-        if not np.isfinite(values).all():
+        if not all(map(math.isfinite, values)):
             report.error("yolo_bad_value", "NaN or infinite coordinate: line skipped", where)
             return None
         return values
@@ -158,7 +161,7 @@ class LabelFileReader:
     def _box(
         self,
         label: str,
-        values: np.ndarray,
+        values: list[float],
         where: str,
         line: str,
         size: tuple[int, int],
@@ -166,7 +169,7 @@ class LabelFileReader:
         rows: ObjectRows,
         keypoints: tuple[list[float], int] | None,
     ) -> int:
-        xc, yc, w, h = (float(v) for v in values[:4])
+        xc, yc, w, h = values[:4]
         if w < 0 or h < 0:
             self.report.error("yolo_bad_value", "negative width/height: line skipped", where)
             return 0
@@ -249,7 +252,7 @@ class LabelFileReader:
     def _pose(
         self,
         label: str,
-        values: np.ndarray,
+        values: list[float],
         where: str,
         line: str,
         size: tuple[int, int],
@@ -258,7 +261,7 @@ class LabelFileReader:
     ) -> int:
         pose = self.pose
         assert pose is not None
-        points = values[4:].reshape(pose.points, pose.dims)
+        points = np.array(values[4:]).reshape(pose.points, pose.dims)
         xy = points[:, :2]
         if pose.dims == 3:
             vis = points[:, 2]
