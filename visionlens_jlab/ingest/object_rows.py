@@ -18,44 +18,44 @@ from .base import AnnotationRows
 
 
 class ObjectRows(AnnotationRows):
-    """Column lists for objects that may have keypoints and a mask."""
+    """Column lists for objects that may have keypoints and a mask: boxes are added with
+    ``add`` as in :class:`AnnotationRows` (the hot path costs nothing more), and the few
+    rows with more get it through :meth:`set_labels`."""
 
     def _reset(self) -> None:
         super()._reset()
-        self.keypoints: list[list[float] | None] = []
-        self.num_keypoints: list[int | None] = []
-        self.mask_area: list[float | None] = []
+        self.extras: dict[int, tuple[list[float] | None, int | None, float | None]] = {}
 
-    def add(
+    def set_labels(
         self,
-        sample_index: int | None,
-        image_ref: str | None,
-        label: str,
-        x: float,
-        y: float,
-        w: float,
-        h: float,
+        row: int = -1,
         *,
         keypoints: list[float] | None = None,
         num_keypoints: int | None = None,
         mask_area: float | None = None,
-        **fields: Any,
     ) -> None:
-        """Append one object: the box fields of ``AnnotationRows.add`` plus the flat
-        ``[x, y, v, ...]`` keypoints (absolute pixels), their labelled count and the mask's
-        pixel area."""
-        super().add(sample_index, image_ref, label, x, y, w, h, **fields)
-        self.keypoints.append(keypoints)
-        self.num_keypoints.append(num_keypoints)
-        self.mask_area.append(mask_area)
+        """Give buffered row ``row`` (default: the last added) the flat ``[x, y, v, ...]``
+        keypoints (absolute pixels), their labelled count and the mask's pixel area."""
+        if row < 0:
+            row += len(self.label)
+        kept = self.extras.get(row, (None, None, None))
+        self.extras[row] = (
+            kept[0] if keypoints is None else keypoints,
+            kept[1] if num_keypoints is None else num_keypoints,
+            kept[2] if mask_area is None else mask_area,
+        )
 
     def take(self) -> pa.Table | None:
-        extra = (self.keypoints, self.num_keypoints, self.mask_area)
+        n, extras = len(self.label), self.extras
         table = super().take()  # resets every list, ours included
         if table is None:
             return None
-        for field, values in zip(ANNOTATION_LABEL_FIELDS, extra, strict=True):
-            table = table.append_column(field, pa.array(values, field.type))
+        columns: list[list[Any]] = [[None] * n, [None] * n, [None] * n]
+        for row, values in extras.items():
+            for target, value in zip(columns, values, strict=True):
+                target[row] = value
+        for field, column in zip(ANNOTATION_LABEL_FIELDS, columns, strict=True):
+            table = table.append_column(field, pa.array(column, field.type))
         return table
 
 

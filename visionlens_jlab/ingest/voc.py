@@ -313,8 +313,9 @@ class VocDataset(ParsedBase):
             difficult=flags.get("difficult", False),
             attributes=dumps_or_none(attrs),
             segmentation=mask.rle if mask else None,
-            mask_area=mask.area if mask else None,
         )
+        if mask is not None:
+            boxes.set_labels(mask_area=mask.area)
 
 
 def _text(el: ET.Element, tag: str) -> str | None:

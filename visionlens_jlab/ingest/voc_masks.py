@@ -108,9 +108,9 @@ def add_mask_objects(
             name,
             *mask.box,
             segmentation=mask.rle,
-            mask_area=mask.area,
             attributes=dumps_or_none(attributes),
         )
+        rows.set_labels(mask_area=mask.area)
 
 
 def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> np.ndarray | None:

@@ -169,36 +169,35 @@ class LabelFileReader:
         rows: ObjectRows,
         keypoints: tuple[list[float], int] | None,
     ) -> int:
+        """Append the box of a detection or pose row, clamped to the image (reported);
+        the hot path of detection datasets, so written out flat."""
         xc, yc, w, h = values[:4]
         if w < 0 or h < 0:
             self.report.error("yolo_bad_value", "negative width/height: line skipped", where)
             return 0
-        box = self._clamped(xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2, where, line, size)
-        if box is None:
-            return 0
-        kind = "boxes" if keypoints is None else "poses"
-        self.kinds[kind] += 1
-        points, labelled = keypoints if keypoints is not None else (None, None)
-        rows.add(idx, None, label, *box, keypoints=points, num_keypoints=labelled)
-        return 1
-
-    def _clamped(
-        self, x1: float, y1: float, x2: float, y2: float, where: str, line: str, size: tuple
-    ) -> tuple[float, float, float, float] | None:
-        """The box ``x1..x2, y1..y2`` (fractions) clamped to the image, in pixels
-        ``(x, y, w, h)``; None (reported) when nothing of it is inside."""
-        c1, d1, c2, d2 = (min(max(v, 0.0), 1.0) for v in (x1, y1, x2, y2))
-        if min(x1, y1) < -TOLERANCE or max(x2, y2) > 1 + TOLERANCE:
+        x1, y1, x2, y2 = xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2
+        if x1 < -TOLERANCE or y1 < -TOLERANCE or x2 > 1 + TOLERANCE or y2 > 1 + TOLERANCE:
             self.report.warn(
                 "yolo_clamped",
                 "coordinates outside [0, 1] were clamped to the image",
                 f"{where}: {line.strip()!r}",
             )
+        c1 = 0.0 if x1 < 0.0 else 1.0 if x1 > 1.0 else x1
+        d1 = 0.0 if y1 < 0.0 else 1.0 if y1 > 1.0 else y1
+        c2 = 0.0 if x2 < 0.0 else 1.0 if x2 > 1.0 else x2
+        d2 = 0.0 if y2 < 0.0 else 1.0 if y2 > 1.0 else y2
         if c2 <= c1 or d2 <= d1:
             self.report.warn("yolo_empty_box", "box with no area inside the image: skipped", where)
-            return None
+            return 0
         width, height = size
-        return c1 * width, d1 * height, (c2 - c1) * width, (d2 - d1) * height
+        box = (c1 * width, d1 * height, (c2 - c1) * width, (d2 - d1) * height)
+        rows.add(idx, None, label, *box)
+        if keypoints is None:
+            self.kinds["boxes"] += 1
+        else:
+            self.kinds["poses"] += 1
+            rows.set_labels(keypoints=keypoints[0], num_keypoints=keypoints[1])
+        return 1
 
     def _polygon(
         self, values: np.ndarray, where: str, line: str, size: tuple[int, int]
@@ -239,7 +238,7 @@ class LabelFileReader:
         """The shoelace areas of a file's polygons, in one vectorised pass, into their rows."""
         areas = polygon_areas([p for _, p in polygons])
         for (row, _), area in zip(polygons, areas.tolist(), strict=True):
-            rows.mask_area[row] = area
+            rows.set_labels(row, mask_area=area)
         zero = int((areas == 0).sum())
         if zero:
             self.report.warn(
