@@ -155,6 +155,18 @@ def test_pose_rows_with_two_values(catalog: Catalog, tmp_path: Path) -> None:
     assert s.errors == []
 
 
+def test_bad_kpt_names_and_flip_idx_are_reported(catalog: Catalog, tmp_path: Path) -> None:
+    yaml_text = (
+        "path: .\ntrain: images/train\nnames: [p]\nkpt_shape: [2, 2]\n"
+        "flip_idx: [0, x]\nkpt_names:\n  0: [only_one]\n"
+    )
+    root = _dataset(tmp_path / "p", yaml_text, {"a": f"{_row([0.5] * 8)}\n"})
+    s = ingest(catalog, "p", root)
+    assert {w["code"] for w in s.warnings} == {"yolo_bad_kpt_names", "yolo_bad_flip_idx"}
+    with catalog.cursor() as cur:
+        assert cur.execute("SELECT keypoint_names FROM categories").fetchall() == [(["0", "1"],)]
+
+
 def test_bad_kpt_shape_is_one_clear_error(tmp_path: Path) -> None:
     from visionlens_jlab.ingest.open import open_dataset
     from visionlens_jlab.records.report import IngestError

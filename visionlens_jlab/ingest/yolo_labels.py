@@ -70,7 +70,7 @@ class LabelFileReader:
             if not parts:
                 continue
             where = f"{base}:{lineno}"
-            label = self._label(parts, where, line)
+            label = self._label(parts, where)
             if label is None:
                 continue
             values = self._values(parts, where, line)
@@ -90,7 +90,7 @@ class LabelFileReader:
             self._set_areas(polygons, rows, base)
         return n
 
-    def _label(self, parts: list[str], where: str, line: str) -> str | None:
+    def _label(self, parts: list[str], where: str) -> str | None:
         report = self.report
         cls = as_int(parts[0])
         if cls is None or cls < 0:

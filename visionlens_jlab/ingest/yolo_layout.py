@@ -49,7 +49,9 @@ class PoseConfig:
 
 def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig | None:
     """``kpt_shape``, ``kpt_names`` and ``flip_idx`` of a data.yaml, checked; None when the
-    yaml has no ``kpt_shape`` (not a pose dataset) or an unusable one (reported)."""
+    yaml has no ``kpt_shape`` (not a pose dataset). An unusable ``kpt_shape`` is an
+    :class:`IngestError` (no row could be read); unusable names or flip indices are reported
+    and ignored."""
     shape = cfg.get("kpt_shape")
     if shape is None:
         return None
@@ -77,7 +79,8 @@ def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig 
             )
     flip = cfg.get("flip_idx")
     if flip is not None:
-        if isinstance(flip, list) and sorted(flip) == list(range(pose.points)):
+        indices = flip if isinstance(flip, list) else []
+        if all(isinstance(v, int) for v in indices) and sorted(indices) == list(range(pose.points)):
             pose.flip_idx = [int(v) for v in flip]
         else:
             report.warn(
