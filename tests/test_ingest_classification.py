@@ -89,6 +89,7 @@ def test_csv_and_parquet_ground_truth(catalog: Catalog, tmp_path: Path) -> None:
     csv = tmp_path / "imgs" / "labels.csv"
     csv.write_text(
         "file,label,score\na.jpg,cat,0.9\na.jpg,dog,\nb.jpg,,\nc.jpg,dog,1\nz.jpg,cat,\n"
+        "c.jpg,cat,0.5,extra\n"
     )
     s = ingest(catalog, "csv", csv)
     assert s.samples == 4  # z.jpg is kept without a size, reported
@@ -98,7 +99,11 @@ def test_csv_and_parquet_ground_truth(catalog: Catalog, tmp_path: Path) -> None:
         ("c.jpg", None, "dog", None, '{"dog":1.0}'),
         ("z.jpg", None, "cat", None, None),
     ]
-    assert {e["code"] for e in s.errors} == {"classification_no_label"}
+    errors = {e["code"]: e["examples"] for e in s.errors}
+    assert errors == {
+        "classification_no_label": ["row 3"],
+        "classification_bad_row": ["'c.jpg,cat,0.5,extra'"],
+    }
     assert {w["code"] for w in s.warnings} == {"image_unreadable"}
     table = pa.table({"image": ["imgs/a.jpg", "imgs/b.jpg"], "class": [3, 5]})
     pq.write_table(table, tmp_path / "gt.parquet")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import orjson
@@ -42,13 +43,35 @@ def is_table(path: str) -> bool:
     return os.path.isfile(path) and path.lower().endswith(TABLE_EXTENSIONS)
 
 
-def stream_table(path: str, rows: int = 65_536) -> Iterator[pa.RecordBatch]:
-    """The record batches of a CSV or Parquet file, read as they are needed."""
+def stream_table(
+    path: str,
+    report: IngestReport | None = None,
+    types: dict[str, pa.DataType] | None = None,
+    rows: int = 65_536,
+) -> Iterator[pa.RecordBatch]:
+    """The record batches of a CSV or Parquet file, read as they are needed. CSV columns
+    named in ``types`` get those types (not inferred from the first block, which a later
+    block may contradict); a CSV row with the wrong number of fields is skipped and counted
+    in ``report``."""
     try:
         if path.lower().endswith(".csv"):
             import pyarrow.csv as pcsv
 
-            reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 22))
+            def skip(row: Any) -> str:
+                if report is not None:
+                    report.error(
+                        "classification_bad_row",
+                        "CSV rows with the wrong number of fields skipped",
+                        repr(row.text[:100]),
+                    )
+                return "skip"
+
+            reader = pcsv.open_csv(
+                path,
+                read_options=pcsv.ReadOptions(block_size=1 << 22),
+                parse_options=pcsv.ParseOptions(invalid_row_handler=skip),
+                convert_options=pcsv.ConvertOptions(column_types=types or {}),
+            )
             yield from reader
         else:
             import pyarrow.parquet as pq
@@ -95,7 +118,14 @@ class _TableSource(ParsedBase):
             )
         self.label_col = _column(first.schema, LABEL_COLUMNS)
         self.score_col = _column(first.schema, SCORE_COLUMNS)
+        self.split_col = _column(first.schema, ("split",))
         self.schema = first.schema
+        # names and labels stay text in every block ("007" is a file, not the number 7)
+        text = (self.file_col, self.label_col, self.split_col)
+        self.types = {name: pa.string() for name in text if name is not None}
+
+    def _stream(self) -> Iterator[pa.RecordBatch]:
+        return stream_table(self.source, self.report, self.types)
 
     def _label_ok(self, label: str | None, where: str) -> bool:
         if not label:
@@ -134,7 +164,6 @@ class ClassificationTable(_TableSource):
                 f"columns: {', '.join(self.schema.names)}"
             )
         self.split = split
-        self.split_col = _column(self.schema, ("split",))
 
     def batches(self) -> Iterator[Batch]:
         return prefetch(self._batches)
@@ -144,7 +173,7 @@ class ClassificationTable(_TableSource):
         samples, labels = SampleRows(), classification_rows()
         index: dict[str, int] = {}
         row = 0
-        for batch in stream_table(self.source):
+        for batch in self._stream():
             files = _strings(batch, self.file_col)
             names = _strings(batch, self.label_col)
             scores = _scores(batch, self.score_col, self.report) if self.score_col else None
@@ -214,7 +243,7 @@ class ClassificationPredictions(_TableSource):
 
     def _batches(self) -> Iterator[Batch]:
         assert self.file_col is not None
-        for batch in stream_table(self.source):
+        for batch in self._stream():
             files = _strings(batch, self.file_col)
             if self.class_cols:
                 table = self._argmax(batch, files)
