@@ -173,3 +173,31 @@ def test_a_folder_with_a_json_but_no_data_folder_still_asks_for_the_file(tmp_pat
 
 def test_cli_prediction_formats_are_the_parsers() -> None:
     assert PREDICTION_FORMAT_CHOICES == ("auto", *PREDICTION_FORMATS)
+
+
+def test_new_label_columns_cross_the_parse_worker(tmp_path: Path) -> None:
+    """The server's ingest job parses in a spawned worker: masks, keypoints and
+    classifications arrive whole through its pipe."""
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+    from visionlens_jlab.importing.jobs import WorkerParsedSource
+
+    seg = tmp_path / "seg"
+    for sub in ("images/train", "labels/train"):
+        (seg / sub).mkdir(parents=True)
+    (seg / "images/train/a.jpg").write_bytes(tiny_jpeg(64, 48))
+    (seg / "labels/train/a.txt").write_text("0 0.1 0.1 0.5 0.1 0.5 0.5\n")
+    (seg / "data.yaml").write_text("path: .\ntrain: images/train\nnames: [cat]\n")
+    tree = tmp_path / "tree"
+    (tree / "cat").mkdir(parents=True)
+    (tree / "cat" / "b.jpg").write_bytes(tiny_jpeg(32, 24))
+    with Catalog(tmp_path / "vl") as catalog:
+        for name, source in (("seg", seg), ("tree", tree)):
+            options = {"source": str(source), "fmt": "auto", "images": None, "split": None}
+            write_dataset(catalog, name, WorkerParsedSource(None, "dataset", options))
+        with catalog.cursor() as cur:
+            mask = cur.execute("SELECT segmentation, mask_area FROM annotations").fetchone()
+            labels = cur.execute("SELECT label FROM classifications").fetchall()
+    assert mask is not None
+    assert json.loads(mask[0]) == [[6.4, 4.8, 32.0, 4.8, 32.0, 24.0]]
+    assert mask[1] == pytest.approx(0.5 * 25.6 * 19.2)
+    assert labels == [("cat",)]
