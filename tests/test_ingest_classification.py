@@ -84,6 +84,15 @@ def test_fiftyone_directory_tree(catalog: Catalog, tmp_path: Path) -> None:
     ]
 
 
+def test_a_lone_image_folder_is_not_detected_as_one_class(catalog: Catalog, tmp_path: Path) -> None:
+    _images(tmp_path / "root", "images/a.jpg")
+    with pytest.raises(IngestError, match="cannot tell the format"):
+        detect_dataset_format(str(tmp_path / "root"))
+    s = ingest(catalog, "one", tmp_path / "root", fmt="classification")
+    assert _labels(catalog, "one") == [("images/a.jpg", None, "images", None, None)]
+    assert s.samples == 1
+
+
 def test_csv_and_parquet_ground_truth(catalog: Catalog, tmp_path: Path) -> None:
     _images(tmp_path / "imgs", "a.jpg", "b.jpg", "c.jpg")
     csv = tmp_path / "imgs" / "labels.csv"

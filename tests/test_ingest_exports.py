@@ -188,16 +188,17 @@ def test_new_label_columns_cross_the_parse_worker(tmp_path: Path) -> None:
     (seg / "labels/train/a.txt").write_text("0 0.1 0.1 0.5 0.1 0.5 0.5\n")
     (seg / "data.yaml").write_text("path: .\ntrain: images/train\nnames: [cat]\n")
     tree = tmp_path / "tree"
-    (tree / "cat").mkdir(parents=True)
-    (tree / "cat" / "b.jpg").write_bytes(tiny_jpeg(32, 24))
+    for name in ("cat/b.jpg", "dog/c.jpg"):
+        (tree / name).parent.mkdir(parents=True)
+        (tree / name).write_bytes(tiny_jpeg(32, 24))
     with Catalog(tmp_path / "vl") as catalog:
         for name, source in (("seg", seg), ("tree", tree)):
             options = {"source": str(source), "fmt": "auto", "images": None, "split": None}
             write_dataset(catalog, name, WorkerParsedSource(None, "dataset", options))
         with catalog.cursor() as cur:
             mask = cur.execute("SELECT segmentation, mask_area FROM annotations").fetchone()
-            labels = cur.execute("SELECT label FROM classifications").fetchall()
+            labels = cur.execute("SELECT label FROM classifications ORDER BY 1").fetchall()
     assert mask is not None
     assert json.loads(mask[0]) == [[6.4, 4.8, 32.0, 4.8, 32.0, 24.0]]
     assert mask[1] == pytest.approx(0.5 * 25.6 * 19.2)
-    assert labels == [("cat",)]
+    assert labels == [("cat",), ("dog",)]

@@ -44,9 +44,10 @@ def _has_images(path: str) -> bool:
     return False
 
 
-def tree_splits(path: str) -> list[tuple[str | None, str]] | None:
+def tree_splits(path: str, min_classes: int = 1) -> list[tuple[str | None, str]] | None:
     """``(split, folder)`` pairs whose subfolders are classes, or None when ``path`` does not
-    look like a classification tree (a folder of folders that hold images)."""
+    look like a classification tree: a folder of at least ``min_classes`` folders that hold
+    images (auto-detection asks for 2, so a lone ``images/`` folder is not one class)."""
     folders = _folders(path)
     if not folders:
         return None
@@ -54,9 +55,10 @@ def tree_splits(path: str) -> list[tuple[str | None, str]] | None:
         pairs: list[tuple[str | None, str]] = [
             (SPLIT_FOLDERS[f.lower()], os.path.join(path, f)) for f in folders
         ]
-        if all(_folders(folder) for _, folder in pairs):
+        classes = {c for _, folder in pairs for c in _folders(folder)}
+        if all(_folders(folder) for _, folder in pairs) and len(classes) >= min_classes:
             return pairs
-    if any(_has_images(os.path.join(path, f)) for f in folders):
+    if sum(_has_images(os.path.join(path, f)) for f in folders) >= min_classes:
         return [(None, path)]
     return None
 

@@ -18,7 +18,8 @@ LOOKED_FOR = (
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
     "JPEGImages/), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
-    "(<class>/<image>, optionally under train/ val/ test/) or a .csv/.parquet of file, label"
+    "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
+    "classification for one) or a .csv/.parquet of file, label"
 )
 COCO_EXPORT_FILE = "labels.json"
 """The COCO file of FiftyOne's COCODetectionDataset export (beside its ``data/`` folder)."""
@@ -70,7 +71,7 @@ def detect_dataset_format(path: str) -> str:
     txts = list_txt(path)
     if txts:
         return "yolo" if _looks_normalised(path, txts) and (entries & set(NAME_FILES)) else "txt"
-    if tree_splits(path) is not None:
+    if tree_splits(path, min_classes=2) is not None:
         return "classification"
     hint = " (it holds only images)" if list_images(path) else ""
     raise IngestError(f"cannot tell the format of {path}{hint}: looked for {LOOKED_FOR}")
