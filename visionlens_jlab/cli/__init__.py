@@ -154,7 +154,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         default="auto",
-        help="auto (default), coco, yolo, voc, txt, or a plugin's format (visionlens plugins)",
+        help="auto (default), coco, yolo, voc, txt, classification, or a plugin's format "
+        "(visionlens plugins)",
     )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
     p.add_argument("--split", help="split name for every sample (e.g. train, val)")
@@ -163,9 +164,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("predictions", help="import a model's predictions into a dataset")
     p.add_argument("dataset")
-    p.add_argument("source", help="COCO results JSON, YOLO labels folder or txt folder")
+    p.add_argument(
+        "source",
+        help="COCO results JSON, YOLO labels folder, txt folder or classification CSV/Parquet",
+    )
     p.add_argument("--model", required=True)
-    p.add_argument("--format", default="auto", choices=["auto", "coco", "yolo", "voc", "txt"])
+    p.add_argument("--format", default="auto", choices=PREDICTION_FORMAT_CHOICES)
     add_common_options(p)
     p.set_defaults(func=cmd_predictions)
 
@@ -182,6 +186,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         for module_name in EXTENSION_COMMAND_MODULES:
             importlib.import_module(module_name).add_parser(sub)
     return parser
+
+
+PREDICTION_FORMAT_CHOICES = (
+    "auto",
+    *("coco", "txt", "txt-xywh", "yolo", "txt-rel", "yolo-conf-last", "classification"),
+)
+"""``auto`` and :data:`visionlens_jlab.ingest.open.PREDICTION_FORMATS`, spelled out: the CLI
+starts without importing the parsers (a test keeps the two equal)."""
 
 
 CORE_COMMANDS = frozenset({"ingest", "predictions", "datasets", "delete"})

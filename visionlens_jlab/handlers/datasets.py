@@ -9,7 +9,10 @@ from tornado.web import HTTPError
 from ..media.lookup import bad_media_counts
 from .base import VisionLensHandler
 
-FORMATS = {"auto", "coco", "yolo", "voc", "txt"}
+FORMATS = {"auto", "coco", "yolo", "voc", "txt", "classification"}
+PREDICTION_FORMATS = {
+    *("auto", "coco", "yolo", "txt", "txt-xywh", "txt-rel", "yolo-conf-last", "classification")
+}
 
 
 def _required_str(body: dict, key: str) -> str:
@@ -28,10 +31,12 @@ def _optional_str(body: dict, key: str) -> str | None:
     return value
 
 
-def _format(body: dict, plugin_formats: frozenset[str] = frozenset()) -> str:
+def _format(
+    body: dict, plugin_formats: frozenset[str] = frozenset(), formats: set[str] = FORMATS
+) -> str:
     fmt = _optional_str(body, "format") or "auto"
-    if fmt not in FORMATS | plugin_formats:
-        known = sorted(FORMATS | plugin_formats)
+    if fmt not in formats | plugin_formats:
+        known = sorted(formats | plugin_formats)
         raise HTTPError(400, f"unknown format {fmt!r}; use one of {known}")
     return fmt
 
@@ -82,7 +87,7 @@ class PredictionsHandler(VisionLensHandler):
         source, model, fmt = (
             _required_str(body, "source"),
             _required_str(body, "model"),
-            _format(body),
+            _format(body, formats=PREDICTION_FORMATS),
         )
         job = await self.run_blocking(  # reads the dataset's classes from the catalog
             lambda: self.app.import_predictions(dataset=name, source=source, model=model, fmt=fmt)

@@ -5,34 +5,58 @@ from __future__ import annotations
 import os
 
 from ..records.report import IngestError
+from .class_table import TABLE_EXTENSIONS
+from .class_tree import tree_splits
 from .images import list_images
 from .txt import list_txt
+from .voc import is_fiftyone_voc
 from .yolo_layout import NAME_FILES, YAML_FILES
 
-DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh")
+DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
-    "a COCO .json file; a YOLO root (data.yaml, obj.data, images/ + labels/, obj_*_data/); "
-    "a VOC root (Annotations/ + JPEGImages/) or a folder of VOC .xml files; "
-    "a folder of per-image txt files (class left top right bottom)"
+    "a COCO .json file or a folder of labels.json + data/ (FiftyOne's export); a YOLO root "
+    "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
+    "JPEGImages/), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
+    "a folder of per-image txt files (class left top right bottom); a classification tree "
+    "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
+    "classification for one) or a .csv/.parquet of file, label"
 )
+COCO_EXPORT_FILE = "labels.json"
+"""The COCO file of FiftyOne's COCODetectionDataset export (beside its ``data/`` folder)."""
+
+
+def coco_export_file(path: str) -> str | None:
+    """The COCO file of a folder exported as FiftyOne writes COCO (``labels.json`` beside
+    ``data/``), or the folder's only .json file beside ``data/``; else None."""
+    if not os.path.isdir(os.path.join(path, "data")):
+        return None
+    if os.path.isfile(os.path.join(path, COCO_EXPORT_FILE)):
+        return os.path.join(path, COCO_EXPORT_FILE)
+    jsons = [e for e in os.listdir(path) if e.lower().endswith(".json") and e != "data.json"]
+    return os.path.join(path, jsons[0]) if len(jsons) == 1 else None
 
 
 def detect_dataset_format(path: str) -> str:
-    """``coco``, ``yolo``, ``voc`` or ``txt`` for a dataset path, else :class:`IngestError`."""
+    """``coco``, ``yolo``, ``voc``, ``txt`` or ``classification`` for a dataset path, else
+    :class:`IngestError`."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
         low = path.lower()
         if low.endswith(".json"):
             return "coco"
+        if low.endswith(TABLE_EXTENSIONS):
+            return "classification"
         if low.endswith((".yaml", ".yml", ".data")):
             return "yolo"
         if low.endswith(".xml"):
             raise IngestError(f"{path}: give the folder that holds the VOC .xml files")
         raise IngestError(f"cannot tell the format of {path}; expected {LOOKED_FOR}")
     entries = set(os.listdir(path))
-    if "Annotations" in entries:
+    if "Annotations" in entries or is_fiftyone_voc(path):
         return "voc"
+    if coco_export_file(path):
+        return "coco"
     if entries & set(YAML_FILES) or "obj.data" in entries:
         return "yolo"
     if "labels" in entries and os.path.isdir(os.path.join(path, "labels")):
@@ -47,6 +71,8 @@ def detect_dataset_format(path: str) -> str:
     txts = list_txt(path)
     if txts:
         return "yolo" if _looks_normalised(path, txts) and (entries & set(NAME_FILES)) else "txt"
+    if tree_splits(path, min_classes=2) is not None:
+        return "classification"
     hint = " (it holds only images)" if list_images(path) else ""
     raise IngestError(f"cannot tell the format of {path}{hint}: looked for {LOOKED_FOR}")
 
@@ -75,9 +101,11 @@ def detect_predictions_format(path: str) -> str:
     if os.path.isfile(path):
         if path.lower().endswith(".json"):
             return "coco"
+        if path.lower().endswith(TABLE_EXTENSIONS):
+            return "classification"
         raise IngestError(
-            f"cannot tell the predictions format of {path}: expected a COCO results .json or a "
-            "folder of per-image txt files"
+            f"cannot tell the predictions format of {path}: expected a COCO results .json, "
+            "a classification .csv/.parquet or a folder of per-image txt files"
         )
     txts = list_txt(path)
     if not txts:
@@ -111,5 +139,10 @@ def _sample_rows(path: str, txts: list[str], limit: int) -> list[list[float]]:
 
 
 def _looks_normalised(path: str, txts: list[str]) -> bool:
+    """Whether the sampled rows are YOLO's: boxes (5 fields) or polygons (class and at least
+    3 x y points), every coordinate near [0, 1]."""
     rows = _sample_rows(path, txts, 50)
-    return bool(rows) and all(len(r) == 5 and all(-0.5 <= v <= 2.0 for v in r[1:]) for r in rows)
+    return bool(rows) and all(
+        (len(r) == 5 or (len(r) >= 7 and len(r) % 2)) and all(-0.5 <= v <= 2.0 for v in r[1:])
+        for r in rows
+    )

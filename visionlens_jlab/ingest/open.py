@@ -11,10 +11,13 @@ import os
 
 from ..records.parsed import ParsedSource
 from ..records.report import IngestError
+from .class_table import ClassificationPredictions, ClassificationTable
+from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
 from .detect import (
     DATASET_FORMATS,
+    coco_export_file,
     detect_dataset_format,
     detect_plugin_format,
     detect_predictions_format,
@@ -23,7 +26,7 @@ from .txt import TXT_FORMATS, TxtSource
 from .voc import VocDataset
 from .yolo import YoloDataset, read_names
 
-PREDICTION_FORMATS = ("coco", *TXT_FORMATS)
+PREDICTION_FORMATS = ("coco", *TXT_FORMATS, "classification")
 
 __all__ = [
     "DATASET_FORMATS",
@@ -40,9 +43,11 @@ def open_dataset(
 ) -> ParsedSource:
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
-    ``source``: a COCO json file; a YOLO root (data.yaml / classes.txt / darknet obj.data);
-    a VOC root or a folder of VOC XMLs; a folder of per-image txt files (``txt``:
-    ``class left top right bottom``, ``txt-xywh``). ``fmt``: ``auto`` or one of
+    ``source``: a COCO json file or FiftyOne's COCO export (``labels.json`` + ``data/``); a
+    YOLO root (data.yaml / classes.txt / darknet obj.data); a VOC root, FiftyOne's VOC export
+    (``labels/`` + ``data/``) or a folder of VOC XMLs; a folder of per-image txt files
+    (``txt``: ``class left top right bottom``, ``txt-xywh``); ``classification``: a
+    folder-per-class tree or a CSV/Parquet of (file, label[, score]). ``fmt``: ``auto`` or one of
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
@@ -64,7 +69,10 @@ def open_dataset(
         raise IngestError(f"{source} does not exist")
     if fmt == "coco":
         if os.path.isdir(source):
-            raise IngestError(f"{source} is a folder: pass the COCO .json file")
+            exported = coco_export_file(source)
+            if exported is None:
+                raise IngestError(f"{source} is a folder: pass the COCO .json file")
+            return CocoDataset(exported, images or os.path.join(source, "data"), split)
         return CocoDataset(source, images, split)
     if fmt == "yolo":
         return YoloDataset(source, images, split)
@@ -72,6 +80,10 @@ def open_dataset(
         return VocDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
+    if fmt == "classification":
+        if os.path.isdir(source):
+            return ClassificationTree(source, split)
+        return ClassificationTable(source, images, split)
     return open_plugin_format(source, fmt, images, split)
 
 
@@ -114,7 +126,8 @@ def open_predictions(
 
     ``fmt``: ``auto``, ``coco`` (results list or dataset dict with ``score``), ``txt``
     (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),
-    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``.
+    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``,
+    ``classification`` (a CSV/Parquet of file, label, score or of per-class scores).
     ``classes``: class names (or a names-file path) that integer class ids index into.
     ``categories``: COCO ``{category_id: name}`` for a bare COCO results list (the ground
     truth's; see :func:`coco_category_map`).
@@ -132,6 +145,8 @@ def open_predictions(
         return CocoPredictions(source, categories, classes)
     if fmt in TXT_FORMATS:
         return TxtSource(source, fmt, predictions=True, classes=classes)
+    if fmt == "classification":
+        return ClassificationPredictions(source, classes)
     raise IngestError(
         f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"
     )

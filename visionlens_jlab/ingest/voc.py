@@ -1,5 +1,6 @@
-"""Pascal VOC XML: a VOC root (Annotations/, JPEGImages/, ImageSets/Main/*.txt) or a folder
-of XML files.
+"""Pascal VOC XML: a VOC root (Annotations/, JPEGImages/, ImageSets/Main/*.txt, optionally
+SegmentationObject/ and SegmentationClass/ PNGs, read by :mod:`.voc_masks`), FiftyOne's VOC
+export (labels/ + data/) or a folder of XML files.
 
 XML is read by tag, never by position (``2010_004175.xml`` in the Padilla toy set has its
 ``bndbox`` children in the order xmax, xmin, ymax, ymin). Only direct children of
@@ -9,10 +10,13 @@ billion-laughs / external-entity family), as ``defusedxml`` would.
 
 Policies: an object without ``name`` or ``bndbox`` or one of its four coordinates, or with a
 non-numeric coordinate, is skipped (error, naming the field); ``difficult``/``truncated``/
-``occluded`` must be 0/1 (otherwise a warning, taken as 0, raw text kept in attributes);
-``pose`` and any ``<attributes><attribute><name/><value/>`` pairs are kept as attributes; a
+``occluded`` must be 0/1 or true/false (otherwise a warning, taken as 0, raw text kept in
+attributes); ``pose`` and any ``<attributes><attribute><name/><value/>`` pairs are kept as attributes; a
 missing or invalid ``<size>`` is read from the image header; a class name that is not one of
-the 20 PASCAL VOC classes is accepted but listed (warning), so typos show up.
+the 20 PASCAL VOC classes is accepted but listed (warning), so typos show up. Masks: object
+``i`` of the XML gets value ``i`` of its SegmentationObject PNG; a mask value without an
+object becomes an object of its SegmentationClass class (warning); an image with only a
+SegmentationClass PNG gets one object per class present, marked ``"semantic": true``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from ..records.batches import Batch, dumps_or_none
 from ..records.report import IngestError
 from .base import (
     ANNOTATION_BATCH_ROWS,
-    AnnotationRows,
     ParsedBase,
     SampleRows,
     add_unannotated_images,
@@ -35,6 +38,8 @@ from .base import (
     prefetch,
 )
 from .images import flag_bad_name, image_size, join_location, list_images
+from .object_rows import ObjectRows
+from .voc_masks import Mask, add_mask_objects, has_segmentation, read_image_masks
 
 VOC_CLASS_LIST = tuple(
     "aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
@@ -44,6 +49,7 @@ VOC_CLASS_LIST = tuple(
 VOC_CLASSES = frozenset(VOC_CLASS_LIST)
 _FLAGS = ("difficult", "truncated", "occluded")
 _SPLIT_ORDER = ("train", "val", "test", "trainval")
+_BOOL_WORDS = {"true": 1, "false": 0}
 
 
 def parse_xml_bytes(data: bytes) -> ET.Element:
@@ -63,17 +69,21 @@ class VocDataset(ParsedBase):
             raise IngestError(f"{path}: give the folder that holds the VOC XML files")
         ann_dir = os.path.join(path, "Annotations")
         self.is_root = os.path.isdir(ann_dir)
-        self.ann_dir = ann_dir if self.is_root else path
+        exported = not self.is_root and is_fiftyone_voc(path)
+        self.ann_dir = (
+            ann_dir if self.is_root else os.path.join(path, "labels") if exported else path
+        )
         if images_root:
             root = images_root if "://" in images_root else os.path.abspath(images_root)
         else:
-            root = _default_images(path, self.is_root)
+            root = _default_images(path, self.is_root, exported)
         super().__init__("voc", path, root)
         self.split = split
         self.xml_names = sorted(n for n in os.listdir(self.ann_dir) if n.lower().endswith(".xml"))
         if not self.xml_names:
             raise IngestError(f"no .xml files in {self.ann_dir}")
         self.splits = _read_splits(path) if self.is_root else {}
+        self.segmented = self.is_root and has_segmentation(path)
         if split and self.splits and split not in set(self.splits.values()):
             raise IngestError(
                 f"split {split!r} not found in {path}/ImageSets/Main "
@@ -92,7 +102,7 @@ class VocDataset(ParsedBase):
 
     def _batches(self) -> Iterator[Batch]:
         report = self.report
-        samples, boxes = SampleRows(), AnnotationRows()
+        samples, boxes = SampleRows(), ObjectRows()
         disk_images = [] if "://" in self.media_root else list_images(self.media_root)
         by_stem = {os.path.splitext(n)[0]: n for n in disk_images}
         self._disk_names = set(disk_images)
@@ -141,7 +151,7 @@ class VocDataset(ParsedBase):
         split: str | None,
         by_stem: dict[str, str],
         samples: SampleRows,
-        boxes: AnnotationRows,
+        boxes: ObjectRows,
     ) -> None:
         report = self.report
         try:
@@ -198,11 +208,21 @@ class VocDataset(ParsedBase):
         sample_index = samples.add(
             file_name, location, width, height, split, stem, dumps_or_none(fields)
         )
+        size_known = (width, height) if width and height else None
+        masks = read_image_masks(self.source, stem, size_known, report) if self.segmented else None
         for i, obj in enumerate(root.findall("object")):
-            self._object(obj, f"{xml_name} object {i + 1}", sample_index, boxes)
+            mask = masks.instances.pop(i + 1, None) if masks else None
+            self._object(obj, f"{xml_name} object {i + 1}", sample_index, boxes, mask)
+        if masks:
+            add_mask_objects(self, masks, xml_name, sample_index, boxes, VOC_CLASS_LIST)
 
     def _object(
-        self, obj: ET.Element, where: str, sample_index: int, boxes: AnnotationRows
+        self,
+        obj: ET.Element,
+        where: str,
+        sample_index: int,
+        boxes: ObjectRows,
+        mask: Mask | None = None,
     ) -> None:
         report = self.report
         name = (_text(obj, "name") or "").strip()
@@ -246,11 +266,12 @@ class VocDataset(ParsedBase):
             raw = _text(obj, flag)
             if raw is None:
                 continue
-            value = as_int(raw)
+            # FiftyOne's exporter writes Python booleans: True / False
+            value = _BOOL_WORDS.get(raw.strip().lower(), as_int(raw))
             if value not in (0, 1):
                 report.warn(
                     "voc_invalid_field",
-                    f"<{flag}> is not 0 or 1: taken as 0 (raw text kept)",
+                    f"<{flag}> is not 0, 1, true or false: taken as 0 (raw text kept)",
                     f"{where}: {flag}={raw!r}",
                 )
                 attrs[f"{flag}_raw"] = raw
@@ -272,6 +293,14 @@ class VocDataset(ParsedBase):
                 "class names that are not PASCAL VOC classes (fine for a custom dataset)",
                 name,
             )
+        if mask is not None and mask.class_index and mask.class_index <= len(VOC_CLASS_LIST):
+            if VOC_CLASS_LIST[mask.class_index - 1] != name:
+                report.warn(
+                    "voc_mask_class_mismatch",
+                    "objects whose SegmentationClass class differs from the XML name "
+                    "(the XML name is kept)",
+                    f"{where}: {name} vs {VOC_CLASS_LIST[mask.class_index - 1]}",
+                )
         self.add_class(name)
         boxes.add(
             sample_index,
@@ -283,7 +312,10 @@ class VocDataset(ParsedBase):
             h,
             difficult=flags.get("difficult", False),
             attributes=dumps_or_none(attrs),
+            segmentation=mask.rle if mask else None,
         )
+        if mask is not None:
+            boxes.set_labels(mask_area=mask.area)
 
 
 def _text(el: ET.Element, tag: str) -> str | None:
@@ -291,7 +323,17 @@ def _text(el: ET.Element, tag: str) -> str | None:
     return None if child is None or child.text is None else child.text
 
 
-def _default_images(path: str, is_root: bool) -> str:
+def is_fiftyone_voc(path: str) -> bool:
+    """Whether ``path`` is FiftyOne's VOC export: ``labels/`` of XML files beside ``data/``."""
+    labels = os.path.join(path, "labels")
+    if not os.path.isdir(labels) or not os.path.isdir(os.path.join(path, "data")):
+        return False
+    return any(n.lower().endswith(".xml") for n in os.listdir(labels))
+
+
+def _default_images(path: str, is_root: bool, exported: bool) -> str:
+    if exported:
+        return os.path.join(path, "data")
     candidates = [os.path.join(path, "JPEGImages")] if is_root else []
     candidates += [
         os.path.join(path, "images"),

@@ -34,6 +34,61 @@ class Layout:
     names: list[str] | None
     items: list[Item] = field(default_factory=list)
     media_root: str = ""
+    pose: PoseConfig | None = None
+
+
+@dataclass
+class PoseConfig:
+    """The keypoint settings of an Ultralytics pose ``data.yaml``."""
+
+    points: int  # kpt_shape[0]
+    dims: int  # kpt_shape[1]: 2 (x y) or 3 (x y visibility)
+    names: dict[int, list[str]] = field(default_factory=dict)  # class id -> point names
+    flip_idx: list[int] | None = None
+
+
+def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig | None:
+    """``kpt_shape``, ``kpt_names`` and ``flip_idx`` of a data.yaml, checked; None when the
+    yaml has no ``kpt_shape`` (not a pose dataset). An unusable ``kpt_shape`` is an
+    :class:`IngestError` (no row could be read); unusable names or flip indices are reported
+    and ignored."""
+    shape = cfg.get("kpt_shape")
+    if shape is None:
+        return None
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape)
+        or shape[0] < 1
+        or shape[1] not in (2, 3)
+    ):
+        raise IngestError(
+            f"{where}: kpt_shape must be [number of keypoints, 2 or 3], not {shape!r}"
+        )
+    pose = PoseConfig(shape[0], shape[1])
+    names = cfg.get("kpt_names")
+    per_class = names if isinstance(names, dict) else {0: names} if names else {}
+    for key, value in per_class.items():
+        if isinstance(value, list) and len(value) == pose.points and isinstance(key, int):
+            pose.names[key] = [str(v) for v in value]
+        else:
+            report.warn(
+                "yolo_bad_kpt_names",
+                f"kpt_names entries that are not a list of {pose.points} names (ignored)",
+                f"{where}: {key}",
+            )
+    flip = cfg.get("flip_idx")
+    if flip is not None:
+        indices = flip if isinstance(flip, list) else []
+        if all(isinstance(v, int) for v in indices) and sorted(indices) == list(range(pose.points)):
+            pose.flip_idx = [int(v) for v in flip]
+        else:
+            report.warn(
+                "yolo_bad_flip_idx",
+                f"flip_idx is not a permutation of the {pose.points} keypoints (ignored)",
+                f"{where}: {flip!r}",
+            )
+    return pose
 
 
 def read_names(path: str) -> list[str]:
@@ -148,6 +203,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
     root = os.path.dirname(path) if os.path.isfile(path) else path
     items: list[Item] = []
     names: list[str] | None = None
+    pose: PoseConfig | None = None
     yaml_file = path if os.path.isfile(path) and path.endswith((".yaml", ".yml")) else None
     if yaml_file is None and os.path.isdir(path):
         yaml_file = next(
@@ -168,6 +224,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
         if not isinstance(cfg, dict):
             raise IngestError(f"{yaml_file} is not a YOLO data.yaml (no mapping at the top)")
         names = _yaml_names(cfg.get("names"))
+        pose = read_pose_config(cfg, os.path.basename(yaml_file), report)
         base = cfg.get("path")
         base = _resolve(root, str(base)) if base else root
         base = base or root
@@ -246,7 +303,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
     media = images or (
         os.path.join(root, "images") if os.path.isdir(os.path.join(root, "images")) else root
     )
-    return Layout(names, items, os.path.abspath(media) if "://" not in media else media)
+    return Layout(names, items, os.path.abspath(media) if "://" not in media else media, pose)
 
 
 def _subdirs(path: str) -> list[str]:

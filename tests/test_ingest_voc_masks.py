@@ -1,0 +1,153 @@
+"""VOC SegmentationObject / SegmentationClass PNGs: instance masks matched to the XML's
+objects, semantic masks, and the report rows of PNGs that cannot be used."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from pycocotools import mask as mask_utils
+
+from tests.ingest_fixtures import ingest, tiny_jpeg
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.voc import VOC_CLASS_LIST
+
+W, H = 40, 30
+CAT, DOG, PERSON = (VOC_CLASS_LIST.index(n) + 1 for n in ("cat", "dog", "person"))
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    with Catalog(tmp_path / "data") as cat:
+        yield cat
+
+
+def _xml(stem: str, objects: list[tuple[str, tuple[int, int, int, int]]]) -> str:
+    body = "".join(
+        f"<object><name>{name}</name><difficult>0</difficult><bndbox><xmin>{b[0]}</xmin>"
+        f"<ymin>{b[1]}</ymin><xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>"
+        for name, b in objects
+    )
+    return (
+        f"<annotation><filename>{stem}.jpg</filename><size><width>{W}</width>"
+        f"<height>{H}</height><depth>3</depth></size><segmented>1</segmented>{body}</annotation>"
+    )
+
+
+def _png(path: Path, pixels: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(pixels.astype(np.uint8))
+    img.putpalette([v for i in range(256) for v in (i, 255 - i, (i * 7) % 256)])
+    assert img.mode == "P"
+    img.save(path)
+
+
+def _image(root: Path, stem: str, objects: list, obj_png: Any, cls_png: Any) -> None:
+    (root / "Annotations").mkdir(parents=True, exist_ok=True)
+    (root / "JPEGImages").mkdir(parents=True, exist_ok=True)
+    (root / "Annotations" / f"{stem}.xml").write_text(_xml(stem, objects))
+    (root / "JPEGImages" / f"{stem}.jpg").write_bytes(tiny_jpeg(W, H))
+    if obj_png is not None:
+        _png(root / "SegmentationObject" / f"{stem}.png", obj_png)
+    if cls_png is not None:
+        _png(root / "SegmentationClass" / f"{stem}.png", cls_png)
+
+
+def _rect(value: int, x0: int, y0: int, x1: int, y1: int, into: np.ndarray) -> np.ndarray:
+    into[y0:y1, x0:x1] = value
+    into[y0 - 1, x0:x1] = 255  # VOC's void border: part of no mask
+    return into
+
+
+def _rows(catalog: Catalog, stem: str) -> list[dict[str, Any]]:
+    with catalog.cursor() as cur:
+        cur.execute(
+            "SELECT a.label, a.x, a.y, a.w, a.h, a.segmentation, a.mask_area, a.attributes "
+            "FROM annotations a JOIN samples s USING (sample_id) "
+            "WHERE s.source_image_id = ? ORDER BY a.ann_id",
+            [stem],
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _decode(segmentation: str) -> np.ndarray:
+    rle = json.loads(segmentation)
+    assert isinstance(rle["counts"], str)  # compressed RLE
+    assert rle["size"] == [H, W]
+    return mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode()})
+
+
+def test_instance_and_semantic_masks(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "voc"
+    objects = np.zeros((H, W), np.uint8)
+    _rect(1, 2, 3, 12, 20, objects)
+    _rect(2, 15, 5, 30, 25, objects)
+    _rect(3, 32, 10, 38, 28, objects)  # a value no XML object claims
+    classes = np.where(objects == 1, CAT, np.where(objects == 2, DOG, 0))
+    classes[objects == 3] = PERSON
+    classes[objects == 255] = 255
+    _image(root, "inst", [("cat", (2, 3, 12, 20)), ("dog", (15, 5, 30, 25))], objects, classes)
+    semantic = np.zeros((H, W), np.uint8)
+    _rect(CAT, 1, 1, 10, 10, semantic)
+    _rect(PERSON, 20, 12, 35, 29, semantic)
+    _image(root, "sem", [], None, semantic)
+    _image(root, "plain", [("dog", (1, 1, 5, 5))], None, None)
+    s = ingest(catalog, "voc", root)
+    inst = _rows(catalog, "inst")
+    assert [r["label"] for r in inst] == ["cat", "dog", "person"]
+    for row, value in zip(inst, (1, 2, 3), strict=True):
+        drawn = (objects == value).astype(np.uint8)
+        assert np.array_equal(_decode(row["segmentation"]), drawn)
+        assert row["mask_area"] == drawn.sum()
+    assert (inst[0]["x"], inst[0]["w"]) == (2, 10)  # the XML's box is kept
+    ys, xs = np.nonzero(objects == 3)
+    assert (inst[2]["x"], inst[2]["y"], inst[2]["w"], inst[2]["h"]) == (
+        xs.min(),
+        ys.min(),
+        xs.max() - xs.min() + 1,
+        ys.max() - ys.min() + 1,
+    )
+    assert json.loads(inst[2]["attributes"]) == {"instance": 3}
+    sem = _rows(catalog, "sem")
+    assert [r["label"] for r in sem] == ["cat", "person"]
+    for row, value in zip(sem, (CAT, PERSON), strict=True):
+        assert np.array_equal(_decode(row["segmentation"]), (semantic == value).astype(np.uint8))
+        assert json.loads(row["attributes"]) == {"semantic": True}
+    (plain,) = _rows(catalog, "plain")
+    assert plain["segmentation"] is None and plain["mask_area"] is None
+    warnings = {w["code"]: w for w in s.warnings}
+    assert warnings["voc_mask_without_object"]["examples"] == ["inst.xml: value 3"]
+    assert s.errors == []
+
+
+def test_bad_segmentation_pngs_are_reported(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "voc"
+    small = np.ones((H // 2, W // 2), np.uint8)
+    _image(root, "size", [("cat", (1, 1, 5, 5))], small, None)
+    objects = _rect(1, 2, 3, 12, 20, np.zeros((H, W), np.uint8))
+    classes = np.where(objects == 1, CAT, 0)
+    _image(root, "swap", [("dog", (2, 3, 12, 20))], objects, classes)
+    (root / "SegmentationObject" / "rgb.png").parent.mkdir(exist_ok=True)
+    Image.new("RGB", (W, H)).save(root / "SegmentationObject" / "rgb.png")
+    _image(root, "rgb", [("cat", (1, 1, 5, 5))], None, None)
+    _image(root, "odd", [], None, _rect(77, 2, 3, 12, 20, np.zeros((H, W), np.uint8)))
+    s = ingest(catalog, "bad", root)
+    errors = {e["code"]: e for e in s.errors}
+    assert errors["voc_mask_size_mismatch"]["examples"] == [
+        f"SegmentationObject/size.png: {W // 2}x{H // 2}, image {W}x{H}"
+    ]
+    assert errors["voc_mask_not_indexed"]["count"] == 1
+    warnings = {w["code"]: w for w in s.warnings}
+    assert warnings["voc_mask_class_mismatch"]["examples"] == ["swap.xml object 1: dog vs cat"]
+    assert warnings["voc_unknown_mask_class"]["examples"] == ["odd.xml: 77"]
+    (size,) = _rows(catalog, "size")
+    assert size["segmentation"] is None  # the box stays, without a mask
+    (swap,) = _rows(catalog, "swap")
+    assert swap["label"] == "dog" and swap["mask_area"] == (objects == 1).sum()
+    assert [r["label"] for r in _rows(catalog, "odd")] == ["class_77"]

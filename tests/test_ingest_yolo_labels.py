@@ -1,0 +1,259 @@
+"""YOLO segmentation and pose label files: stored polygons, masks, keypoints and the report
+rows of bad rows, checked against values computed here and against Ultralytics' own reader."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pycocotools import mask as mask_utils
+
+from tests.ingest_fixtures import ingest, tiny_jpeg
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.detect import detect_dataset_format
+
+W, H = 200, 100
+TRIANGLE = [0.1, 0.2, 0.5, 0.2, 0.3, 0.8]
+SQUARE = [0.6, 0.1, 0.9, 0.1, 0.9, 0.4, 0.6, 0.4]
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    with Catalog(tmp_path / "data") as cat:
+        yield cat
+
+
+def _dataset(root: Path, yaml_text: str, labels: dict[str, str]) -> Path:
+    for stem, text in labels.items():
+        (root / "images" / "train").mkdir(parents=True, exist_ok=True)
+        (root / "labels" / "train").mkdir(parents=True, exist_ok=True)
+        (root / "images" / "train" / f"{stem}.jpg").write_bytes(tiny_jpeg(W, H))
+        (root / "labels" / "train" / f"{stem}.txt").write_text(text)
+    (root / "data.yaml").write_text(yaml_text)
+    return root
+
+
+def _row(values: list[float], cls: int = 0) -> str:
+    return " ".join([str(cls), *(f"{v:.6f}" for v in values)])
+
+
+def _rows(catalog: Catalog, dataset: str, stem: str) -> list[dict[str, Any]]:
+    with catalog.cursor() as cur:
+        cur.execute(
+            "SELECT a.label, a.x, a.y, a.w, a.h, a.segmentation, a.mask_area, a.keypoints, "
+            "a.num_keypoints FROM annotations a JOIN samples s USING (sample_id) "
+            "JOIN datasets d ON d.dataset_id = s.dataset_id "
+            "WHERE d.name = ? AND s.source_image_id = ? ORDER BY a.ann_id",
+            [dataset, stem],
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _shoelace(poly: list[float]) -> float:
+    xs, ys = poly[0::2], poly[1::2]
+    n = len(xs)
+    return abs(sum(xs[i] * ys[(i + 1) % n] - xs[(i + 1) % n] * ys[i] for i in range(n))) / 2
+
+
+def _pixels(values: list[float]) -> list[float]:
+    return [v * (W if i % 2 == 0 else H) for i, v in enumerate(values)]
+
+
+SEG_YAML = "path: .\ntrain: images/train\nnames:\n  0: cat\n  1: dog\n"
+
+
+def test_segmentation_rows_become_polygons_with_areas(catalog: Catalog, tmp_path: Path) -> None:
+    root = _dataset(
+        tmp_path / "seg",
+        SEG_YAML,
+        {
+            "good": f"{_row(TRIANGLE)}\n{_row(SQUARE, 1)}\n0 0.5 0.5 0.2 0.2\n",
+            "bad": "0 0.1 0.1 0.2 0.2 0.3\n"  # odd coordinate count
+            "1 0.1 0.1 0.2 0.2 0.3 0.3 0.4\n"  # 7 coordinates: odd too
+            "0 0.1 0.1\n"  # one point: fewer than 3
+            f"{_row([0.1, 0.1, 0.2, 0.1, 0.3, 0.1])}\n"  # collinear: no area, skipped
+            f"{_row([-0.2, 0.5, 0.4, 0.5, 0.4, 0.9])}\n",  # outside: clamped
+        },
+    )
+    assert detect_dataset_format(str(root)) == "yolo"
+    s = ingest(catalog, "seg", root)
+    good = _rows(catalog, "seg", "good")
+    assert [r["label"] for r in good] == ["cat", "dog", "cat"]
+    for row, poly in zip(good[:2], (TRIANGLE, SQUARE), strict=True):
+        pixels = _pixels(poly)
+        stored = json.loads(row["segmentation"])
+        assert stored == [pytest.approx(pixels)]
+        assert row["mask_area"] == pytest.approx(_shoelace(pixels))
+        # the stored polygon rasterises to the mask of the polygon drawn
+        drawn = mask_utils.decode(mask_utils.frPyObjects([pixels], H, W))
+        got = mask_utils.decode(mask_utils.frPyObjects(stored, H, W))
+        assert np.array_equal(drawn, got) and drawn.sum() > 0
+        xs, ys = pixels[0::2], pixels[1::2]
+        box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+        assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx(box)
+    assert good[2]["segmentation"] is None and good[2]["mask_area"] is None
+    (clamped,) = _rows(catalog, "seg", "bad")
+    assert json.loads(clamped["segmentation"]) == [pytest.approx([0, 50, 80, 50, 80, 90])]
+    errors = {e["code"]: e["count"] for e in s.errors}
+    assert errors == {"yolo_odd_coordinates": 2, "yolo_bad_line": 1}
+    warnings = {w["code"]: w["count"] for w in s.warnings}
+    assert warnings["yolo_empty_box"] == 1 and warnings["yolo_clamped"] == 1
+    counts = catalog.get_dataset("seg")["report"]["counts"]
+    assert (counts["yolo_polygons"], counts["yolo_boxes"]) == (3, 1)
+
+
+POSE_YAML = (
+    "path: .\ntrain: images/train\nnames: [person, hand]\nkpt_shape: [3, {dims}]\n"
+    "flip_idx: [1, 0, 2]\nkpt_names:\n  0: [left, right, top]\n"
+)
+
+
+def test_pose_rows_with_three_values(catalog: Catalog, tmp_path: Path) -> None:
+    person = [0.5, 0.5, 0.4, 0.6, 0.4, 0.3, 2, 0.6, 0.3, 1, 0.0, 0.0, 0]
+    root = _dataset(
+        tmp_path / "pose3",
+        POSE_YAML.format(dims=3),
+        {
+            "good": f"{_row(person)}\n",
+            "bad": f"{_row(person[:-3])}\n"  # two points, kpt_shape says 3
+            f"{_row(person[:-1] + [3])}\n"  # visibility 3
+            f"{_row(person[:4] + [1.5, 0.3, 2] + person[7:])}\n",  # point outside: kept
+        },
+    )
+    s = ingest(catalog, "pose3", root)
+    (row,) = _rows(catalog, "pose3", "good")
+    assert row["keypoints"] == pytest.approx([80, 30, 2, 120, 30, 1, 0, 0, 0])
+    assert row["num_keypoints"] == 2
+    assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx((60, 20, 80, 60))
+    assert row["segmentation"] is None
+    (outside,) = _rows(catalog, "pose3", "bad")
+    assert outside["keypoints"][:3] == pytest.approx([300, 30, 2])
+    assert {e["code"]: e["count"] for e in s.errors} == {
+        "yolo_bad_keypoint_count": 1,
+        "yolo_bad_visibility": 1,
+    }
+    assert {w["code"]: w["count"] for w in s.warnings}["yolo_keypoint_outside"] == 1
+    with catalog.cursor() as cur:
+        cats = cur.execute("SELECT name, keypoint_names FROM categories ORDER BY category_id")
+        assert cats.fetchall() == [("person", ["left", "right", "top"]), ("hand", ["0", "1", "2"])]
+
+
+def test_pose_rows_with_two_values(catalog: Catalog, tmp_path: Path) -> None:
+    # Ultralytics: a 2-value point with a negative coordinate is not labelled
+    person = [0.5, 0.5, 0.4, 0.6, 0.4, 0.3, 0.6, 0.3, -1, -1]
+    root = _dataset(tmp_path / "pose2", POSE_YAML.format(dims=2), {"a": f"{_row(person, 1)}\n"})
+    s = ingest(catalog, "pose2", root)
+    (row,) = _rows(catalog, "pose2", "a")
+    assert row["label"] == "hand"
+    assert row["keypoints"] == pytest.approx([80, 30, 2, 120, 30, 2, 0, 0, 0])
+    assert row["num_keypoints"] == 2
+    assert s.errors == []
+
+
+def test_bad_kpt_names_and_flip_idx_are_reported(catalog: Catalog, tmp_path: Path) -> None:
+    yaml_text = (
+        "path: .\ntrain: images/train\nnames: [p]\nkpt_shape: [2, 2]\n"
+        "flip_idx: [0, x]\nkpt_names:\n  0: [only_one]\n"
+    )
+    root = _dataset(tmp_path / "p", yaml_text, {"a": f"{_row([0.5] * 8)}\n"})
+    s = ingest(catalog, "p", root)
+    assert {w["code"] for w in s.warnings} == {"yolo_bad_kpt_names", "yolo_bad_flip_idx"}
+    with catalog.cursor() as cur:
+        assert cur.execute("SELECT keypoint_names FROM categories").fetchall() == [(["0", "1"],)]
+
+
+def test_bad_kpt_shape_is_one_clear_error(tmp_path: Path) -> None:
+    from visionlens_jlab.ingest.open import open_dataset
+    from visionlens_jlab.records.report import IngestError
+
+    root = _dataset(tmp_path / "p", SEG_YAML + "kpt_shape: [17, 4]\n", {"a": ""})
+    with pytest.raises(IngestError, match="kpt_shape"):
+        open_dataset(str(root))
+
+
+def test_ultralytics_reader_agrees(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ultralytics' own label check (``verify_image_label``) as the oracle for polygons,
+    boxes and keypoints."""
+    # read when Ultralytics is imported: offline, its settings in this test's folder
+    monkeypatch.setenv("YOLO_OFFLINE", "1")
+    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "ultralytics"))
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    utils = pytest.importorskip("ultralytics.data.utils")
+    rng = np.random.default_rng(3)
+    seg_lines = []
+    for k in range(4):
+        n = int(rng.integers(3, 9))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        cx, cy, r = rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7), rng.uniform(0.05, 0.25)
+        poly = np.column_stack((cx + r * np.cos(angles), cy + r * np.sin(angles))).ravel()
+        seg_lines.append(_row(poly.tolist(), k % 2))
+    seg = _dataset(tmp_path / "s", SEG_YAML, {"a": "\n".join(seg_lines) + "\n"})
+    ingest(catalog, "s", seg)
+    result = utils.verify_image_label(
+        (
+            str(seg / "images/train/a.jpg"),
+            str(seg / "labels/train/a.txt"),
+            "",
+            False,
+            2,
+            0,
+            0,
+            False,
+        )
+    )
+    _, boxes, shape, segments, _, *_ = result
+    assert tuple(shape) == (H, W)
+    rows = _rows(catalog, "s", "a")
+    assert len(rows) == len(segments) == 4
+    for row, box, segment in zip(rows, boxes, segments, strict=True):
+        expect = (segment * np.array([W, H])).ravel()
+        assert json.loads(row["segmentation"])[0] == pytest.approx(expect.tolist(), abs=2e-3)
+        cx, cy, w, h = box[1:] * np.array([W, H, W, H])
+        assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx(
+            (cx - w / 2, cy - h / 2, w, h), abs=2e-3
+        )
+    for dims in (2, 3):
+        pts = rng.uniform(0.1, 0.9, (5, dims))
+        if dims == 3:
+            pts[:, 2] = [2, 1, 0, 2, 1]
+            pts[2, :2] = 0  # COCO's and Ultralytics' converters write "0 0 0" for unlabelled
+        line = _row([0.5, 0.5, 0.5, 0.5, *pts.ravel().tolist()])
+        yaml_text = "path: .\ntrain: images/train\nnames: [p]\n" + f"kpt_shape: [5, {dims}]\n"
+        pose = _dataset(tmp_path / f"p{dims}", yaml_text, {"a": line + "\n"})
+        ingest(catalog, f"p{dims}", pose)
+        result = utils.verify_image_label(
+            (
+                str(pose / "images/train/a.jpg"),
+                str(pose / "labels/train/a.txt"),
+                "",
+                True,
+                1,
+                5,
+                dims,
+                False,
+            )
+        )
+        assert result[4] is not None, result[-1]
+        expected = result[4][0].astype(np.float64)  # (5, 3): x, y, visibility or mask
+        expected[:, :2] *= [W, H]
+        if dims == 2:  # Ultralytics' mask 1 (every in-image point) is COCO's "visible"
+            assert (expected[:, 2] == 1).all()
+            expected[:, 2] = 2
+        (row,) = _rows(catalog, f"p{dims}", "a")
+        assert row["keypoints"] == pytest.approx(expected.ravel().tolist(), abs=2e-3)
+
+
+def test_a_folder_of_polygon_label_files_is_yolo(tmp_path: Path) -> None:
+    (tmp_path / "classes.txt").write_text("cat\n")
+    (tmp_path / "a.txt").write_text(f"{_row(TRIANGLE)}\n{_row(SQUARE)}\n")
+    (tmp_path / "b.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    assert detect_dataset_format(str(tmp_path)) == "yolo"
+    (tmp_path / "c.txt").write_text("0 10 20 30 40\n")  # pixels: the txt format
+    assert detect_dataset_format(str(tmp_path)) == "txt"

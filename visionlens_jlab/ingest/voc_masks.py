@@ -1,0 +1,169 @@
+"""VOC segmentation PNGs: ``SegmentationObject/<id>.png`` (instances) and
+``SegmentationClass/<id>.png`` (classes), palette PNGs whose pixel values are indices.
+
+VOC's convention: in SegmentationObject, value ``i`` is the ``i``-th ``<object>`` of the XML
+(1-based); in SegmentationClass, value ``c`` is the ``c``-th class of the VOC label map; 0 is
+background and 255 the void border around objects (part of no mask). Masks are stored as
+COCO compressed RLE (``pycocotools.mask.encode`` on a Fortran-ordered uint8 array), with
+their pixel area and bounding box.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from pycocotools import mask as mask_utils
+
+from ..records.batches import dumps_or_none
+from ..records.report import IngestReport
+from .base import ParsedBase
+from .object_rows import ObjectRows
+
+OBJECT_DIR, CLASS_DIR = "SegmentationObject", "SegmentationClass"
+VOID = 255
+
+
+@dataclass
+class Mask:
+    """One mask: COCO RLE JSON text, pixel area, box ``(x, y, w, h)`` and the VOC class
+    index it covers most (None when no SegmentationClass PNG says)."""
+
+    rle: str
+    area: float
+    box: tuple[float, float, float, float]
+    class_index: int | None
+
+
+@dataclass
+class ImageMasks:
+    """The masks of one image: instances by their index, or per-class semantic masks."""
+
+    instances: dict[int, Mask]
+    semantic: list[Mask]
+
+
+def has_segmentation(root: str) -> bool:
+    """Whether a VOC root holds segmentation PNG folders."""
+    return any(os.path.isdir(os.path.join(root, d)) for d in (OBJECT_DIR, CLASS_DIR))
+
+
+def read_image_masks(
+    root: str, stem: str, size: tuple[int, int] | None, report: IngestReport
+) -> ImageMasks | None:
+    """The masks of image ``stem`` of the VOC root ``root`` (image ``size`` = width, height),
+    or None when it has no segmentation PNG or one that cannot be used (reported)."""
+    objects = _read_png(os.path.join(root, OBJECT_DIR, stem + ".png"), size, report)
+    classes = _read_png(os.path.join(root, CLASS_DIR, stem + ".png"), size, report)
+    if objects is None and classes is None:
+        return None
+    if objects is not None and classes is not None and objects.shape != classes.shape:
+        report.error(
+            "voc_mask_size_mismatch",
+            "segmentation PNGs whose size disagrees with the image (masks skipped)",
+            f"{stem}: {OBJECT_DIR} {objects.shape[::-1]} vs {CLASS_DIR} {classes.shape[::-1]}",
+        )
+        return None
+    if objects is not None:
+        return ImageMasks(_masks(objects, classes), [])
+    assert classes is not None
+    return ImageMasks({}, list(_masks(classes, classes).values()))
+
+
+def add_mask_objects(
+    parsed: ParsedBase,
+    masks: ImageMasks,
+    xml_name: str,
+    sample_index: int,
+    rows: ObjectRows,
+    class_list: tuple[str, ...],
+) -> None:
+    """Objects for the masks no XML object claimed: instance values beyond the XML's objects
+    (reported), and the per-class masks of a semantic-only image (``"semantic": true``)."""
+    extra = [(mask, {"instance": value}) for value, mask in sorted(masks.instances.items())]
+    for _, attributes in extra:
+        parsed.report.warn(
+            "voc_mask_without_object",
+            "SegmentationObject values with no XML object (kept with their class's name)",
+            f"{xml_name}: value {attributes['instance']}",
+        )
+    semantic: list[tuple[Mask, dict]] = [(mask, {"semantic": True}) for mask in masks.semantic]
+    for mask, attributes in extra + semantic:
+        index = mask.class_index
+        if index is not None and 1 <= index <= len(class_list):
+            name = class_list[index - 1]
+        else:
+            name = f"class_{index}"
+            parsed.report.warn(
+                "voc_unknown_mask_class",
+                "segmentation values that are not one of the VOC classes (named class_<value>)",
+                f"{xml_name}: {index}",
+            )
+        parsed.add_class(name)
+        rows.add(
+            sample_index,
+            None,
+            name,
+            *mask.box,
+            segmentation=mask.rle,
+            attributes=dumps_or_none(attributes),
+        )
+        rows.set_labels(mask_area=mask.area)
+
+
+def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> np.ndarray | None:
+    if not os.path.isfile(path):
+        return None
+    name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
+    try:
+        with Image.open(path) as img:
+            if img.mode not in ("P", "L"):
+                report.error(
+                    "voc_mask_not_indexed",
+                    "segmentation PNGs that are not palette or greyscale index images "
+                    "(masks skipped)",
+                    f"{name}: mode {img.mode}",
+                )
+                return None
+            pixels = np.asarray(img, dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+        report.error("voc_bad_mask", "segmentation PNGs that could not be read", f"{name}: {exc}")
+        return None
+    if size is not None and pixels.shape != (size[1], size[0]):
+        report.error(
+            "voc_mask_size_mismatch",
+            "segmentation PNGs whose size disagrees with the image (masks skipped)",
+            f"{name}: {pixels.shape[1]}x{pixels.shape[0]}, image {size[0]}x{size[1]}",
+        )
+        return None
+    return pixels
+
+
+def _masks(index: np.ndarray, classes: np.ndarray | None) -> dict[int, Mask]:
+    """One mask per value of ``index`` other than background and void, all encoded in one
+    call, each with the class value most of its pixels have in ``classes``."""
+    counts = np.bincount(index.ravel(), minlength=256)
+    values = [v for v in np.flatnonzero(counts) if v not in (0, VOID)]
+    if not values:
+        return {}
+    stack = np.asfortranarray(
+        (index[:, :, None] == np.array(values, dtype=np.uint8)[None, None, :]).astype(np.uint8)
+    )
+    rles = mask_utils.encode(stack)
+    areas = mask_utils.area(rles)
+    boxes = mask_utils.toBbox(rles)
+    out = {}
+    for k, value in enumerate(values):
+        rle = rles[k]
+        text = dumps_or_none({"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")})
+        assert text is not None
+        cls = None
+        if classes is not None:
+            under = np.bincount(classes[index == value], minlength=256)
+            under[[0, VOID]] = 0
+            cls = int(under.argmax()) if under.any() else None
+        box = tuple(float(v) for v in boxes[k])
+        out[int(value)] = Mask(text, float(areas[k]), box, cls)  # type: ignore[arg-type]
+    return out
