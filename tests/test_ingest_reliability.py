@@ -61,8 +61,8 @@ def test_kill_9_mid_ingest_leaves_nothing_and_reingest_works(
     for line in proc.stdout:  # wait until batches are being appended
         if (
             line.startswith("progress")
-            and "boxes" in line
-            and not line.strip().endswith(" 0 boxes")
+            and "objects" in line
+            and not line.strip().endswith(" 0 objects")
         ):
             seen += 1  # a batch transaction has committed
             break

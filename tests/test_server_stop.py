@@ -29,7 +29,7 @@ def wait_for_committed_batches(server: ServerProcess, job_id: str, timeout: floa
     while time.monotonic() < deadline:
         job = server.api("GET", f"jobs/{job_id}").json()
         assert job["status"] in ("queued", "running"), (job, server.log())
-        if "boxes" in job["message"] and not job["message"].endswith(" 0 boxes"):
+        if "objects" in job["message"] and not job["message"].endswith(" 0 objects"):
             return
         time.sleep(0.02)
     raise AssertionError(f"no batch committed in {timeout} s:\n{server.log()}")

@@ -116,7 +116,7 @@ def _print_human(result: dict[str, Any]) -> None:
             models = ", ".join(m["name"] for m in ds["models"]) or "-"
             print(
                 f"{ds['name']:<24} {ds['format']:<5} {ds['num_samples']:>9} samples "
-                f"{ds['num_annotations']:>10} boxes  models: {models}"
+                f"{ds['num_annotations']:>10} labels  models: {models}"
             )
         if not result["datasets"]:
             print("no datasets yet: visionlens ingest SOURCE --name NAME")

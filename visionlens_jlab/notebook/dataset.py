@@ -58,7 +58,7 @@ class Dataset:
     def __repr__(self) -> str:
         return (
             f"<Dataset {self.name!r}: {self.num_samples} samples, "
-            f"{self._info.get('num_annotations', 0)} boxes, models {self.models}>"
+            f"{self._info.get('num_annotations', 0)} labels, models {self.models}>"
         )
 
     def __len__(self) -> int:
