@@ -20,6 +20,7 @@ from pycocotools.coco import COCO
 from tests.paths import DATASETS
 from visionlens_jlab.cli import main
 from visionlens_jlab.ingest.coco import annotations as coco_annotations
+from visionlens_jlab.ingest.coco import label_checks
 from visionlens_jlab.ingest.coco import sql_source as coco_sql
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 from visionlens_jlab.records.batches import as_plain_json
@@ -322,3 +323,23 @@ def test_real_coco_val2014_masks_and_segm_results(
         assert mask_area == pytest.approx(float(ann["area"]))
         assert area == pytest.approx(float(ann["area"]))
         assert box == pytest.approx([float(v) for v in ann["bbox"]])
+
+
+@pytest.mark.parametrize("sql", [True, False], ids=["duckdb", "python"])
+def test_polygons_past_the_sample_are_checked_where_a_cheap_test_points(
+    tmp_path: Path, sql: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the first polygon objects of a file, a polygon is parsed only when its text has a
+    ``-``, its box reaches outside the image or its area is 0 (label_checks' docstring)."""
+    monkeypatch.setattr(label_checks, "GEOMETRY_SAMPLE_ROWS", 0)
+    monkeypatch.setattr(label_checks, "SELF_INTERSECTION_SAMPLE_ROWS", 0)
+    outside_box = {
+        "id": 20, "image_id": 2, "category_id": 2, "bbox": [20, 1, 20, 5], "area": 10.0,
+        "iscrowd": 0, "segmentation": [[20, 1, 40, 1, 25, 6]],
+    }  # fmt: skip
+    _, parsed = parse(write(tmp_path / "bad.json", GOOD + BAD + [outside_box]), sql=sql)
+    by_code = {w["code"]: w for w in parsed.report.warnings}
+    found = {example_id(e) for e in by_code["coco_polygon_outside_image"]["examples"]}
+    assert found == {11, 20}  # 12's box lies inside its image: not parsed
+    assert {example_id(e) for e in by_code["coco_degenerate_polygon"]["examples"]} == {13}
+    assert "coco_self_intersecting_polygon" not in by_code

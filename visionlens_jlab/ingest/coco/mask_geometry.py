@@ -5,11 +5,16 @@ Used on the few rows :mod:`.label_checks` picks, never on every row of a large f
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
 from pycocotools import mask as mask_utils
+
+SELF_INTERSECTION_MAX_POINTS = 400
+"""Polygons with more points are not tested for self-intersection: the test compares every
+pair of edges (80K pairs at 400 points)."""
 
 
 def mask_area(seg: Any, height: int | None, width: int | None) -> float | None:
@@ -32,50 +37,102 @@ def mask_area(seg: Any, height: int | None, width: int | None) -> float | None:
         return None
 
 
-def polygon_points(poly: list[float]) -> np.ndarray:
-    """The ``(n, 2)`` points of a flat ``[x1, y1, x2, y2, ...]`` polygon."""
-    return np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+def polygon_flags(
+    objects: list[list[list[float]]], widths: np.ndarray | None, heights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each object (its polygons), whether a point lies outside its image
+    ``[0, width] x [0, height]`` (never, where ``widths`` is None or a width is not > 0), and
+    whether a polygon is degenerate (fewer than 3 distinct points, or a zero shoelace area).
+    One vectorised pass over all the points."""
+    n = len(objects)
+    coords: list[float] = []
+    sizes: list[int] = []  # points per polygon
+    owner: list[int] = []  # object of each polygon
+    for k, polygons in enumerate(objects):
+        for poly in polygons:
+            coords.extend(poly)
+            sizes.append(len(poly) >> 1)
+            owner.append(k)
+    if not sizes:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    pts = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    x, y = pts[:, 0], pts[:, 1]
+    count = np.asarray(sizes)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    poly_of_point = np.repeat(np.arange(len(count)), count)
+    owners = np.asarray(owner)
+    out = np.zeros(n, dtype=bool)
+    if widths is not None and heights is not None:
+        per_object = np.bincount(owners, weights=count, minlength=n).astype(np.int64)
+        w, h = np.repeat(widths, per_object), np.repeat(heights, per_object)
+        bad = (w > 0) & ((x < 0) | (y < 0) | (x > w) | (y > h))
+        out[owners[np.unique(poly_of_point[bad])]] = True
+    # the next point of each point, within its polygon (closing the ring)
+    following = np.arange(len(x)) + 1
+    following[start + count - 1] = start
+    twice_area = np.add.reduceat(x * y[following] - x[following] * y, start)
+    order = np.lexsort((y, x, poly_of_point))
+    px, py, pp = x[order], y[order], poly_of_point[order]
+    new = np.ones(len(px), dtype=bool)
+    new[1:] = (pp[1:] != pp[:-1]) | (px[1:] != px[:-1]) | (py[1:] != py[:-1])
+    distinct = np.bincount(pp[new], minlength=len(count))
+    flat = np.zeros(n, dtype=bool)
+    flat[owners[(distinct < 3) | (twice_area == 0.0)]] = True
+    return out, flat
 
 
-def outside(points: np.ndarray, width: float, height: float) -> bool:
-    """Whether a point lies outside the image ``[0, width] x [0, height]``."""
-    return bool(
-        (points[:, 0] < 0).any()
-        or (points[:, 1] < 0).any()
-        or (points[:, 0] > width).any()
-        or (points[:, 1] > height).any()
+def self_intersecting(objects: list[list[list[float]]]) -> np.ndarray:
+    """For each object (its polygons), whether two non-adjacent edges of one of its closed
+    polygons cross properly (touching or collinear edges are not counted: rounding makes them
+    common in real annotations). Polygons of more than :data:`SELF_INTERSECTION_MAX_POINTS`
+    points are not tested. Every pair of edges of every polygon in one vectorised pass."""
+    starts: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []  # the ring's point count, per pair
+    coords: list[float] = []
+    for k, polygons in enumerate(objects):
+        for poly in polygons:
+            n = len(poly) >> 1
+            if n < 4 or n > SELF_INTERSECTION_MAX_POINTS:
+                continue
+            i, j = _edge_pairs(n)
+            base = len(coords) >> 1
+            starts.append(np.full(len(i), base))
+            firsts.append(i)
+            seconds.append(j)
+            owners.append(np.full(len(i), k))
+            sizes.append(np.full(len(i), n))
+            coords.extend(poly)
+    out = np.zeros(len(objects), dtype=bool)
+    if not firsts:
+        return out
+    pts = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    base, i, j = np.concatenate(starts), np.concatenate(firsts), np.concatenate(seconds)
+    n_of = np.concatenate(sizes)
+    a_i, b_i = pts[base + i], pts[base + (i + 1) % n_of]
+    a_j, b_j = pts[base + j], pts[base + (j + 1) % n_of]
+    d1, d2 = _orient(a_i, b_i, a_j), _orient(a_i, b_i, b_j)
+    d3, d4 = _orient(a_j, b_j, a_i), _orient(a_j, b_j, b_i)
+    crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
+    out[np.concatenate(owners)[crossing]] = True
+    return out
+
+
+def _orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    return np.sign(
+        (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
     )
 
 
-def degenerate(points: np.ndarray) -> bool:
-    """Fewer than 3 distinct points, or a zero (shoelace) area."""
-    if len(np.unique(points, axis=0)) < 3:
-        return True
-    x, y = points[:, 0], points[:, 1]
-    return bool(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)) == 0.0)
-
-
-def self_intersecting(points: np.ndarray) -> bool:
-    """Whether two non-adjacent edges of the closed polygon cross properly (touching or
-    collinear edges are not counted: rounding makes them common in real annotations)."""
-    n = len(points)
-    if n < 4:
-        return False
-    a, b = points, np.roll(points, -1, axis=0)  # edge i: a[i] -> b[i]
+@functools.cache
+def _edge_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(i, j)`` of non-adjacent edges of a closed ring of ``n`` points (edge ``i``
+    joins point ``i`` to the next)."""
     i, j = np.triu_indices(n, k=2)
     keep = ~((i == 0) & (j == n - 1))  # the first and last edges share a point
-    i, j = i[keep], j[keep]
-
-    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
-        return np.sign(
-            (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
-        )
-
-    d1 = orient(a[i], b[i], a[j])
-    d2 = orient(a[i], b[i], b[j])
-    d3 = orient(a[j], b[j], a[i])
-    d4 = orient(a[j], b[j], b[i])
-    return bool(((d1 * d2 < 0) & (d3 * d4 < 0)).any())
+    return i[keep], j[keep]
 
 
 def rle_size(seg: dict[str, Any]) -> tuple[int, int] | None:
