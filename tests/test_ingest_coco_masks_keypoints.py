@@ -115,6 +115,9 @@ BAD: list[dict[str, Any]] = [
     # a visibility flag of 3
     {"id": 18, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
      "iscrowd": 0, "keypoints": [1, 1, 3, 5, 5, 2, 9, 9, 2, 4, 4, 0], "num_keypoints": 3},
+    # an RLE pycocotools cannot read, without area: kept, its area unknown
+    {"id": 21, "image_id": 1, "category_id": 2, "bbox": [1, 1, 2, 2], "iscrowd": 1,
+     "segmentation": {"size": [48, 64], "counts": [-5, 3]}},
     # not a multiple of 3: keypoints dropped, box kept
     {"id": 19, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
      "iscrowd": 0, "keypoints": [1, 1, 2, 5]},
@@ -127,6 +130,7 @@ BAD_CODES = {
     "coco_keypoint_count_mismatch": {17},
     "coco_bad_keypoint_visibility": {18},
     "coco_bad_keypoints": {19},
+    "coco_mask_area_unknown": {21},
 }
 
 

@@ -55,6 +55,7 @@ CHECK_CODES = (
     "coco_self_intersecting_polygon",
     "coco_keypoint_count_mismatch",
     "coco_bad_keypoint_visibility",
+    "coco_mask_area_unknown",
 )
 """The warnings of these checks, in the order the report lists them."""
 
@@ -207,6 +208,14 @@ class LabelChecks:
                 self._polygons(table, i, *flags[i])
             if no_area[i]:
                 computed[i] = mask_area(value, h, w)
+                if computed[i] is None:
+                    self._warn(
+                        "coco_mask_area_unknown",
+                        "pycocotools could not measure a mask without 'area' (mask kept, "
+                        "mask_area left empty)",
+                        table,
+                        i,
+                    )
         return pa.array(computed, pa.float64())
 
     def _polygons(self, table: pa.Table, i: int, far: bool, flat: bool, crossed: bool) -> None:

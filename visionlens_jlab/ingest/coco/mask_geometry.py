@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
 SELF_INTERSECTION_MAX_POINTS = 400
 """Polygons with more points are not tested for self-intersection: the test compares every
@@ -21,6 +20,8 @@ def mask_area(seg: Any, height: int | None, width: int | None) -> float | None:
     """The pixel area of a COCO segmentation, as pycocotools' ``COCO.annToRLE`` + ``area``
     give it (polygons are rasterised on the image's ``height`` x ``width``; without them, on a
     canvas just holding the polygons). None if pycocotools cannot read it."""
+    from pycocotools import mask as mask_utils  # only files with masks lacking an area need it
+
     try:
         if isinstance(seg, list):
             if not height or not width:
@@ -33,7 +34,7 @@ def mask_area(seg: Any, height: int | None, width: int | None) -> float | None:
         else:
             rle = seg
         return float(mask_utils.area(rle))
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
         return None
 
 
