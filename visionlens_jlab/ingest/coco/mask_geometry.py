@@ -99,8 +99,7 @@ def self_intersecting(objects: list[list[list[float]]]) -> np.ndarray:
             if n < 4 or n > SELF_INTERSECTION_MAX_POINTS:
                 continue
             i, j = _edge_pairs(n)
-            base = len(coords) >> 1
-            starts.append(np.full(len(i), base))
+            starts.append(np.full(len(i), len(coords) >> 1))
             firsts.append(i)
             seconds.append(j)
             owners.append(np.full(len(i), k))
@@ -110,10 +109,10 @@ def self_intersecting(objects: list[list[list[float]]]) -> np.ndarray:
     if not firsts:
         return out
     pts = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
-    base, i, j = np.concatenate(starts), np.concatenate(firsts), np.concatenate(seconds)
+    ring, i, j = np.concatenate(starts), np.concatenate(firsts), np.concatenate(seconds)
     n_of = np.concatenate(sizes)
-    a_i, b_i = pts[base + i], pts[base + (i + 1) % n_of]
-    a_j, b_j = pts[base + j], pts[base + (j + 1) % n_of]
+    a_i, b_i = pts[ring + i], pts[ring + (i + 1) % n_of]
+    a_j, b_j = pts[ring + j], pts[ring + (j + 1) % n_of]
     d1, d2 = _orient(a_i, b_i, a_j), _orient(a_i, b_i, b_j)
     d3, d4 = _orient(a_j, b_j, a_i), _orient(a_j, b_j, b_i)
     crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
