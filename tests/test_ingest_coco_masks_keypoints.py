@@ -118,6 +118,9 @@ BAD: list[dict[str, Any]] = [
     # an RLE pycocotools cannot read, without area: kept, its area unknown
     {"id": 21, "image_id": 1, "category_id": 2, "bbox": [1, 1, 2, 2], "iscrowd": 1,
      "segmentation": {"size": [48, 64], "counts": [-5, 3]}},
+    # compressed, counts before size, the size of another image
+    {"id": 22, "image_id": 1, "category_id": 2, "bbox": [3, 4, 5, 6], "area": 30.0,
+     "iscrowd": 0, "segmentation": dict(reversed(_compressed(_rle(24, 32, (3, 4, 5, 6))).items()))},
     # not a multiple of 3: keypoints dropped, box kept
     {"id": 19, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
      "iscrowd": 0, "keypoints": [1, 1, 2, 5]},
@@ -126,7 +129,7 @@ BAD_CODES = {
     "coco_polygon_outside_image": {11, 12},
     "coco_degenerate_polygon": {13, 14},
     "coco_self_intersecting_polygon": {15},
-    "coco_rle_size_mismatch": {16},
+    "coco_rle_size_mismatch": {16, 22},
     "coco_keypoint_count_mismatch": {17},
     "coco_bad_keypoint_visibility": {18},
     "coco_bad_keypoints": {19},

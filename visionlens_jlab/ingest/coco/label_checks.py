@@ -38,7 +38,7 @@ from .mask_geometry import (
     SELF_INTERSECTION_MAX_POINTS,
     mask_area,
     polygon_flags,
-    rle_size,
+    rle_text_sizes,
     self_intersecting,
 )
 
@@ -168,7 +168,9 @@ class LabelChecks:
                 x2, y2 = x + table.column("w").to_numpy(), y + table.column("h").to_numpy()
                 known = width > 0
                 check |= poly & known & ((x < 0) | (y < 0) | (x2 > width) | (y2 > height))
-        rows = np.flatnonzero(check | (rle & (width is not None)) | no_area)
+        if width is not None and height is not None and rle.any():
+            self._rle_sizes(table, offsets, data, rle, width, height)
+        rows = np.flatnonzero(check | no_area)
         if not len(rows):
             return mask_area_col
         computed = mask_area_col.to_pylist()
@@ -194,17 +196,7 @@ class LabelChecks:
         for i, value in zip(rows.tolist(), values, strict=True):
             w = int(width[i]) if width is not None and width[i] > 0 else None
             h = int(height[i]) if height is not None and height[i] > 0 else None
-            if rle[i]:
-                size = rle_size(value)
-                if size is not None and w is not None and h is not None and size != (h, w):
-                    self._warn(
-                        "coco_rle_size_mismatch",
-                        "an RLE mask's 'size' differs from its image's [height, width] (kept)",
-                        table,
-                        i,
-                        f"size={list(size)}, image={[h, w]}",
-                    )
-            elif check[i]:
+            if check[i]:
                 self._polygons(table, i, *flags[i])
             if no_area[i]:
                 computed[i] = mask_area(value, h, w)
@@ -217,6 +209,28 @@ class LabelChecks:
                         i,
                     )
         return pa.array(computed, pa.float64())
+
+    def _rle_sizes(
+        self,
+        table: pa.Table,
+        offsets: np.ndarray,
+        data: np.ndarray,
+        rle: np.ndarray,
+        width: np.ndarray,
+        height: np.ndarray,
+    ) -> None:
+        """Report the RLE masks whose ``size`` is not their image's ``[height, width]``, read
+        from their text without parsing the run lengths."""
+        h, w = rle_text_sizes(offsets, data, len(rle))
+        wrong = rle & (h >= 0) & (width > 0) & (height > 0) & ((h != height) | (w != width))
+        for i in np.flatnonzero(wrong).tolist():
+            self._warn(
+                "coco_rle_size_mismatch",
+                "an RLE mask's 'size' differs from its image's [height, width] (kept)",
+                table,
+                i,
+                f"size={[int(h[i]), int(w[i])]}, image={[int(height[i]), int(width[i])]}",
+            )
 
     def _polygons(self, table: pa.Table, i: int, far: bool, flat: bool, crossed: bool) -> None:
         if far:

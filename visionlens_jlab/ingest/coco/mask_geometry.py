@@ -135,9 +135,39 @@ def _edge_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i[keep], j[keep]
 
 
-def rle_size(seg: dict[str, Any]) -> tuple[int, int] | None:
-    """``(height, width)`` of an RLE, or None if its size is not two integers."""
-    size = seg.get("size")
-    if isinstance(size, list) and len(size) == 2 and all(v.__class__ is int for v in size):
-        return size[0], size[1]
-    return None
+_SIZE_KEY = np.frombuffer(b'"size":[', dtype=np.uint8)
+_SIZE_WINDOW = 20  # "123456789,123456789]": sizes of up to 9 digits
+
+
+def rle_text_sizes(offsets: np.ndarray, data: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(height, width)`` of each of ``n`` RLE texts (minified JSON: their ``offsets`` into
+    the bytes ``data``, which start at ``offsets[0]``), -1 where none is found: the first
+    ``"size":[h,w]`` of each, read with numpy from the bytes (a regular expression over the
+    run lengths took 0.2 s per 35K crowd masks)."""
+    height = np.full(n, -1, dtype=np.int64)
+    width = np.full(n, -1, dtype=np.int64)
+    key = len(_SIZE_KEY)
+    z = np.flatnonzero(data == ord("z")) - 3  # where '"size":[' would start ('z' is rare)
+    z = z[(z >= 0) & (z + key <= len(data))]
+    for k in range(key):
+        z = z[data[z + k] == _SIZE_KEY[k]]
+    if not len(z):
+        return height, width
+    row = np.searchsorted(offsets - offsets[0], z, side="right") - 1
+    row, first = np.unique(row, return_index=True)
+    at = (z[first] + key)[:, None] + np.arange(_SIZE_WINDOW)
+    window = data[np.minimum(at, len(data) - 1)].astype(np.int64)  # a size ends before
+    comma = np.argmax(window == ord(","), axis=1)
+    close = np.argmax(window == ord("]"), axis=1)
+    col = np.arange(_SIZE_WINDOW)
+    digit = (window >= ord("0")) & (window <= ord("9"))
+    in_h, in_w = col < comma[:, None], (col > comma[:, None]) & (col < close[:, None])
+    ok = (comma > 0) & (close > comma + 1) & ((digit | ~(in_h | in_w)).all(axis=1))
+    h = np.zeros(len(row), dtype=np.int64)
+    w = np.zeros(len(row), dtype=np.int64)
+    for k in range(_SIZE_WINDOW):
+        d = window[:, k] - ord("0")
+        h = np.where(in_h[:, k], h * 10 + d, h)
+        w = np.where(in_w[:, k], w * 10 + d, w)
+    height[row[ok]], width[row[ok]] = h[ok], w[ok]
+    return height, width
