@@ -9,8 +9,8 @@ touches only the rows that need it:
 - ``mask_area`` is COCO's ``area`` for an object with a mask (COCO computes it from the mask);
   only a mask without ``area`` is measured, with pycocotools (``COCO.annToRLE`` + ``area``).
   Predictions without ``area`` get the mask area as their area, as ``COCO.loadRes`` does.
-- RLE masks (crowds, a few per cent of a ground truth) are parsed to compare their ``size``
-  with the image's height and width.
+- The ``size`` of every RLE mask is compared with its image's height and width, read from
+  the text's bytes (:func:`~.mask_geometry.rle_text_sizes`), never parsing the run lengths.
 - Polygons are parsed only when a cheap test points at them: a ``-`` in their text (a negative
   coordinate), a box reaching outside the image, or a recorded area of 0; and the first
   :data:`GEOMETRY_SAMPLE_ROWS` polygon objects of a file are all checked. A polygon past those
