@@ -312,6 +312,12 @@ field_values = {
     ),
     "attributes": st.one_of(st.dictionaries(st.text(max_size=3), numbers, max_size=3), numbers),
     "score": st.one_of(st.floats(0, 1), numbers),
+    "keypoints": st.one_of(
+        st.lists(st.sampled_from([0, 1, 2, 3, 5.5, -1.0]), max_size=9),  # flags out of 0-2 too
+        st.lists(numbers, max_size=7),
+        numbers,
+    ),
+    "num_keypoints": st.one_of(st.integers(0, 3), numbers),
     "extra": numbers,
 }
 records = st.fixed_dictionaries(

@@ -1,5 +1,5 @@
 """The parsers' read-ahead threads (``ingest/base.py:prefetch``, the COCO SQL path's
-``_read_ahead``): how far ahead they run, and that they stop when their consumer does."""
+``sql_read_ahead.read_ahead``): how far ahead they run, and that they stop when their consumer does."""
 
 from __future__ import annotations
 

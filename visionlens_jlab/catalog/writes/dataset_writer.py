@@ -36,6 +36,7 @@ from .label_rows import (
     GROUND_TRUTH_CLASSIFICATIONS_SQL,
     category_row,
     ground_truth_annotations_sql,
+    label_type_counts,
     prediction_annotations_sql,
     write_classification_predictions,
 )
@@ -54,6 +55,7 @@ class IngestSummary:
     categories: int = 0
     predictions: int = 0
     model: str | None = None
+    label_types: dict[str, int] | None = None  # label_type_counts of what was written
     warnings: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -69,6 +71,8 @@ class IngestSummary:
         }
         if self.model is not None:
             out["model"] = self.model
+        if self.label_types is not None:
+            out["label_types"] = self.label_types
         return out
 
 
@@ -204,15 +208,16 @@ def _write_rows(
     # the last transaction summarises the whole dataset: more than the streaming limit holds
     catalog.lift_ingest_memory_limit()
     try:
-        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
+        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
     except duckdb.OutOfMemoryException:  # rolled back: retry under the catalog's own limit
         catalog.lift_ingest_memory_limit(to_default=True)
-        _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
+        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
         annotations=n_labels,
         categories=len(categories),
+        label_types=types,
         warnings=parsed.report.warnings,
         errors=parsed.report.errors,
     )
@@ -226,9 +231,10 @@ def _publish(
     categories: list[Any],
     n_samples: int,
     n_boxes: int,
-) -> None:
+) -> dict[str, int]:
     """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
-    in one transaction: the dataset appears whole or not at all."""
+    in one transaction: the dataset appears whole or not at all. Returns the label counts
+    by type."""
     with catalog.write() as cur:
         _check_free(cur, name)
         if categories:
@@ -253,6 +259,7 @@ def _publish(
         )
         # everything derived, with the datasets row: visible together
         apply_change(catalog, cur, Change(dataset_id, Kind.SAMPLES_ADDED))
+        return label_type_counts(cur, dataset_id, GROUND_TRUTH)
 
 
 def _discard(catalog: Catalog, dataset_id: int) -> None:
@@ -361,6 +368,7 @@ def write_predictions(
                 + " (no prediction could be matched to an image of the dataset)"
             )
         report.counts.update(predictions=n_preds)
+        types = label_type_counts(cur, dataset_id, model)
         apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -378,6 +386,7 @@ def write_predictions(
         dataset=dataset,
         model=model,
         predictions=n_preds,
+        label_types=types,
         warnings=report.warnings,
         errors=report.errors,
     )

@@ -80,6 +80,23 @@ def prediction_annotations_sql(schema: pa.Schema) -> str:
     """  # noqa: S608 - fixed identifiers and column lists
 
 
+def label_type_counts(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str
+) -> dict[str, int]:
+    """``{"boxes", "masks", "keypoints", "classifications"}``: how many labels of each type
+    ``source`` (ground truth or a model) has in the dataset, in one query. Every object is a
+    box; masks and keypoints are objects with one; classifications are image-level labels."""
+    (row,) = cur.execute(
+        """
+        SELECT count(*), count(segmentation), count(keypoints),
+               (SELECT count(*) FROM classifications WHERE dataset_id = ? AND source = ?)
+        FROM annotations WHERE dataset_id = ? AND source = ?
+        """,
+        [dataset_id, source, dataset_id, source],
+    ).fetchall()
+    return dict(zip(("boxes", "masks", "keypoints", "classifications"), map(int, row), strict=True))
+
+
 def category_row(category: tuple[Any, ...]) -> list[Any]:
     """``(name, supercategory, source id, keypoint names, skeleton)`` of a parser's class
     declaration, the last three optional; the skeleton as JSON text."""

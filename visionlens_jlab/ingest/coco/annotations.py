@@ -14,11 +14,13 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from ...records.batches import Batch
 from ...records.report import IngestReport
 from ..base import ANNOTATION_BATCH_ROWS, AnnotationRows, fast_dumps
 from .jsonstream import JSON_ERRORS, JsonLayout, open_array
+from .label_checks import LabelChecks, with_keypoint_columns
 from .policies import AnnotationPolicies, attributes_json, check_segmentation
 from .sql_source import SqlAnnotationSource, SqlUnavailable
 
@@ -33,6 +35,8 @@ ANN_KEYS = frozenset(
         "segmentation",
         "score",
         "attributes",
+        "keypoints",
+        "num_keypoints",
     }
 )
 
@@ -52,13 +56,17 @@ class AnnotationReader(AnnotationPolicies):
         image_index: dict[Any, int] | None = None,
         image_refs: dict[Any, str] | None = None,
         predictions: bool = False,
+        checks: LabelChecks | None = None,
     ) -> None:
         self.report = report
+        self.checks = checks or LabelChecks(report, predictions=predictions)
         self.cats = cat_by_id
         self.index = image_index
         self.refs = image_refs
         self.pred = predictions
         self.rows = AnnotationRows()
+        self.keypoints: list[list[float] | None] = []  # the label columns beyond the box
+        self.num_keypoints: list[int | None] = []
         self.ids = array("q")
         self.records = 0  # array elements read (kept, skipped or reported)
         # a score on a ground-truth box is unusual: keep it as an attribute
@@ -84,7 +92,7 @@ class AnnotationReader(AnnotationPolicies):
             if sql.usable():
                 try:
                     for table in sql.batches():
-                        yield Batch(annotations=table)
+                        yield Batch(annotations=self.checks.finish(table))
                     finished = True
                 except SqlUnavailable:
                     pass
@@ -97,10 +105,20 @@ class AnnotationReader(AnnotationPolicies):
                 except JSON_ERRORS as exc:
                     on_error(exc)
         self.report.counts["annotation_records"] = self.records
+        table = self._take()
+        self.checks.flush()
         self._check_duplicate_ids()
-        table = self.rows.take()
         if table is not None:
             yield Batch(annotations=table)
+
+    def _take(self) -> pa.Table | None:
+        """The Python loop's buffered rows, with their keypoints, checked."""
+        table = self.rows.take()
+        if table is None:
+            return None
+        table = with_keypoint_columns(table, self.keypoints, self.num_keypoints)
+        self.keypoints, self.num_keypoints = [], []
+        return self.checks.finish(table)
 
     def _loop(self, items: Iterator[Any]) -> Iterator[Batch]:
         rows, cats, pred = self.rows, self.cats, self.pred
@@ -115,6 +133,7 @@ class AnnotationReader(AnnotationPolicies):
         r_si, r_ref, r_label, r_x, r_y, r_w, r_h, r_score, r_area, r_crowd, r_aid, r_seg, r_attr = (
             _appenders(rows)
         )
+        r_kp, r_nkp = self.keypoints.append, self.num_keypoints.append
         batch_rows = ANNOTATION_BATCH_ROWS
         k = 0
         for a in items:
@@ -170,6 +189,19 @@ class AnnotationReader(AnnotationPolicies):
                         seg = dumps(seg)
                     else:
                         raise _Slow
+                kps = a.get("keypoints")
+                nkp = None
+                if kps is not None:
+                    if kps.__class__ is not list or len(kps) % 3:
+                        raise _Slow
+                    if not kps:
+                        kps = None
+                    elif not all(v.__class__ is float or v.__class__ is int for v in kps):
+                        raise _Slow
+                    else:
+                        nkp = a.get("num_keypoints")
+                        if nkp is not None and (nkp.__class__ is not int or not 0 <= nkp < 1 << 31):
+                            raise _Slow
                 aid = a.get("id")
                 if aid.__class__ is int:
                     ids_append(aid)
@@ -183,7 +215,7 @@ class AnnotationReader(AnnotationPolicies):
                 row = self._slow(a)
                 if row is None:
                     continue
-                si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs = row
+                si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs, kps, nkp = row
             if by_ref:
                 r_ref(ref)
                 r_score(score)
@@ -199,10 +231,12 @@ class AnnotationReader(AnnotationPolicies):
             r_aid(aid)
             r_seg(seg)
             r_attr(attrs)
+            r_kp(kps)
+            r_nkp(nkp)
             k += 1
             if k >= batch_rows:
                 k = 0
-                yield Batch(annotations=rows.take())
+                yield Batch(annotations=self._take())
                 (
                     r_si,
                     r_ref,
@@ -218,6 +252,7 @@ class AnnotationReader(AnnotationPolicies):
                     r_seg,
                     r_attr,
                 ) = _appenders(rows)
+                r_kp, r_nkp = self.keypoints.append, self.num_keypoints.append
 
     def _check_duplicate_ids(self) -> None:
         if len(self.ids) < 2:

@@ -34,7 +34,9 @@ from ..base import (
 )
 from ..images import flag_bad_name, image_size, join_location
 from .annotations import AnnotationReader
+from .categories import CocoCategory, category_keypoints, keypoint_counts
 from .jsonstream import JsonLayout, iter_array, read_value, scan_layout
+from .label_checks import ImageSizes, LabelChecks
 
 TOP_KEYS = ("images", "annotations", "categories")
 _IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
@@ -42,11 +44,11 @@ _IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
 
 def read_categories(
     layout: JsonLayout, report: IngestReport
-) -> tuple[dict[Any, str], list[tuple[str, str | None, int]]]:
-    """``{category id: name}`` and the unique ``(name, supercategory, id)`` list, validated."""
+) -> tuple[dict[Any, str], list[CocoCategory]]:
+    """``{category id: name}`` and the unique categories (by name, first kept), validated."""
     raw = read_value(layout, "categories") if "categories" in layout.offsets else None
     by_id: dict[Any, str] = {}
-    ordered: dict[str, tuple[str | None, int]] = {}
+    ordered: dict[str, CocoCategory] = {}
     if raw is None:
         return by_id, []
     if not isinstance(raw, list):
@@ -78,9 +80,13 @@ def read_categories(
                 name,
             )
         by_id[cid] = name
-        sc = cat.get("supercategory")
-        ordered.setdefault(name, (sc if isinstance(sc, str) and sc else None, cid))
-    return by_id, [(name, sc, cid) for name, (sc, cid) in ordered.items()]
+        if name not in ordered:
+            sc = cat.get("supercategory")
+            names, skeleton = category_keypoints(cat, report)
+            ordered[name] = CocoCategory(
+                name, sc if isinstance(sc, str) and sc else None, cid, names, skeleton
+            )
+    return by_id, list(ordered.values())
 
 
 def coco_category_map(path: str) -> dict[int, str]:
@@ -131,15 +137,22 @@ class CocoDataset(ParsedBase):
     def _batches(self) -> Iterator[Batch]:
         report = self.report
         cat_by_id, cats = read_categories(self.layout, report)
-        for name, sc, cid in cats:
-            self.add_class(name, sc, cid)
+        for cat in cats:
+            self.add_class(
+                cat.name,
+                cat.supercategory,
+                cat.source_id,
+                keypoint_names=cat.keypoint_names,
+                skeleton=cat.skeleton,
+            )
         images = self._images()
         yield from images
-        yield from self._annotations(cat_by_id)
+        yield from self._annotations(cat_by_id, cats)
 
     def _images(self) -> Iterator[Batch]:
         report = self.report
         self.img_index: dict[Any, int] = {}
+        self._sizes = ImageSizes()
         rows = SampleRows()
         root: str | None = None
         root_prefix = ""
@@ -222,6 +235,7 @@ class CocoDataset(ParsedBase):
                 str(iid),
                 to_json(extra) if extra else None,
             )
+            self._sizes.add(width, height)
             if len(rows) >= SAMPLE_BATCH_ROWS:
                 yield Batch(samples=rows.take())
         if missing:
@@ -237,7 +251,7 @@ class CocoDataset(ParsedBase):
             yield Batch(samples=table)
 
     # ------------------------------------------------------------------ annotations
-    def _annotations(self, cat_by_id: dict[Any, str]) -> Iterator[Batch]:
+    def _annotations(self, cat_by_id: dict[Any, str], cats: list[CocoCategory]) -> Iterator[Batch]:
         if "annotations" not in self.layout.offsets:
             self.report.warn(
                 "coco_no_annotations", "the file has no 'annotations' array: images only"
@@ -245,7 +259,12 @@ class CocoDataset(ParsedBase):
             return
         if self.layout.first_chars.get("annotations") != "[":
             raise IngestError(f"{self.source}: 'annotations' is not an array")
-        reader = AnnotationReader(self.report, cat_by_id, image_index=self.img_index)
+        checks = LabelChecks(
+            self.report,
+            keypoint_counts=keypoint_counts(cats),
+            image_sizes=self._sizes,
+        )
+        reader = AnnotationReader(self.report, cat_by_id, image_index=self.img_index, checks=checks)
         yield from reader.run(self.layout, "annotations")
 
 

@@ -38,6 +38,30 @@ def check_segmentation(seg: Any) -> str | None:
     return f"segmentation must be polygons or RLE, not {type(seg).__name__}"
 
 
+def check_keypoints(kps: Any) -> str | None:
+    """Why ``kps`` is not a flat COCO keypoint list ``[x1, y1, v1, ...]``, or None if it is."""
+    if not isinstance(kps, list):
+        return "'keypoints' is not a list"
+    if len(kps) % 3:
+        return f"keypoint value count {len(kps)} is not divisible by 3"
+    if any(v.__class__ not in (int, float) for v in kps):
+        return "a keypoint value is not a number"
+    return None
+
+
+def keypoint_bbox(kps: list[float], labelled_only: bool) -> list[float] | None:
+    """``[x, y, w, h]`` of the keypoints' extent: the labelled points (v > 0) only, or every
+    point as ``COCO.loadRes`` takes them for keypoint results; None without points."""
+    points = [
+        (kps[i], kps[i + 1]) for i in range(0, len(kps), 3) if not labelled_only or kps[i + 2] > 0
+    ]
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, y0 = min(xs), min(ys)
+    return [x0, y0, max(xs) - x0, max(ys) - y0]
+
+
 def attributes_json(a: dict[str, Any], std: frozenset[str]) -> str | None:
     """JSON of a record's keys outside ``std``, with a CVAT-style ``attributes`` object merged
     in (anything else under ``attributes`` is kept as it is); None when there are none."""
@@ -66,7 +90,7 @@ class AnnotationPolicies:
         if not isinstance(a, dict):
             report.error("coco_bad_annotation", "an annotation is not an object", a)
             return None
-        short = {k: v for k, v in a.items() if k != "segmentation"}
+        short = {k: v for k, v in a.items() if k not in ("segmentation", "keypoints")}
         if "bbox" not in a and a.get("segmentation"):
             bbox = segmentation_bbox(a["segmentation"])
             if bbox is not None:
@@ -76,6 +100,19 @@ class AnnotationPolicies:
                     "annotations without 'bbox': the box was computed from the segmentation",
                     short,
                 )
+        if "bbox" not in a and a.get("keypoints") and not check_keypoints(a["keypoints"]):
+            bbox = keypoint_bbox(a["keypoints"], labelled_only=not self.pred)
+            if bbox is not None:
+                a = {**a, "bbox": bbox}
+                if self.pred:  # as COCO.loadRes does for keypoint results
+                    a.setdefault("area", bbox[2] * bbox[3])
+                else:
+                    report.warn(
+                        "coco_bbox_from_keypoints",
+                        "annotations without 'bbox': the box was computed from the labelled "
+                        "keypoints",
+                        short,
+                    )
         for key in ("image_id", "category_id", "bbox"):
             if key not in a:
                 report.error("coco_missing_field", f"annotation without '{key}' skipped", short)
@@ -194,6 +231,24 @@ class AnnotationPolicies:
                 seg = to_json(seg)
         else:
             seg = None
+        kps, nkp = a.get("keypoints"), None
+        if kps is not None and kps != []:
+            why = check_keypoints(kps)
+            if why:
+                report.warn("coco_bad_keypoints", f"{why}: keypoints dropped, box kept", short)
+                kps = None
+            else:
+                kps = [float(v) for v in kps]
+                nkp = a.get("num_keypoints")
+                if nkp is not None and (nkp.__class__ is not int or not 0 <= nkp < 1 << 31):
+                    report.warn(
+                        "coco_bad_field_type",
+                        "annotation 'num_keypoints' is not a count: counted from the flags",
+                        short,
+                    )
+                    nkp = None
+        else:
+            kps = None
         aid = a.get("id")
         if aid is None:
             if not self.pred:
@@ -210,4 +265,4 @@ class AnnotationPolicies:
             )
             aid = str(aid)
         attrs = attributes_json(a, self.std)
-        return si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs
+        return si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs, kps, nkp

@@ -1,6 +1,11 @@
 """Model predictions: COCO results (a bare list, or a dataset dict with ``score``) and the
 per-image txt encodings of :mod:`..txt`.
 
+Results of every COCO kind: ``bbox``; ``segm`` (RLE masks: the box from the RLE when the
+record has none, ``mask_area`` and, without ``area``, the area from pycocotools, as
+``COCO.loadRes`` gives them); ``keypoints`` (the box and area of a record without ``bbox``
+from the extent of all its points, as ``COCO.loadRes`` computes them).
+
 Predictions never create samples: each row names its image by ``image_ref`` and the writer
 matches it to the dataset's samples (source image id, file name, base name or stem). Classes
 are matched by name: COCO category ids go through the file's own ``categories`` (dataset
@@ -18,8 +23,10 @@ from ...records.batches import Batch
 from ...records.report import IngestError
 from ..base import ParsedBase, prefetch
 from .annotations import AnnotationReader
+from .categories import CocoCategory, keypoint_counts
 from .dataset import TOP_KEYS, read_categories
 from .jsonstream import iter_array, scan_layout
+from .label_checks import LabelChecks
 
 
 class CocoPredictions(ParsedBase):
@@ -32,6 +39,7 @@ class CocoPredictions(ParsedBase):
         super().__init__("coco", path, "")
         self.layout = layout = scan_layout(path, TOP_KEYS)
         self.cat_by_id: dict[Any, str] = {}
+        self.cats: list[CocoCategory] = []  # the file's own categories (a dataset dict)
         if layout.kind == "empty":
             raise IngestError(f"{path} is empty")
         if layout.kind == "array":
@@ -51,7 +59,7 @@ class CocoPredictions(ParsedBase):
                     f"{path} is a JSON object without an 'annotations' array: not COCO predictions"
                 )
             if "categories" in layout.offsets:
-                self.cat_by_id, _ = read_categories(layout, self.report)
+                self.cat_by_id, self.cats = read_categories(layout, self.report)
             elif categories:
                 self.cat_by_id = dict(categories)
             else:
@@ -77,8 +85,17 @@ class CocoPredictions(ParsedBase):
 
     def _batches(self) -> Iterator[Batch]:
         refs = self._image_refs()
-        reader = AnnotationReader(self.report, self.cat_by_id, image_refs=refs, predictions=True)
+        checks = LabelChecks(
+            self.report, keypoint_counts=keypoint_counts(self.cats), predictions=True
+        )
+        reader = AnnotationReader(
+            self.report, self.cat_by_id, image_refs=refs, predictions=True, checks=checks
+        )
         yield from reader.run(self.layout, self.key)
-        used = {n for n in self.cat_by_id.values()}
-        for name in sorted(used):
-            self.add_class(name)
+        declared = {c.name: c for c in self.cats}
+        for name in sorted(set(self.cat_by_id.values())):
+            cat = declared.get(name)
+            if cat is None:
+                self.add_class(name)
+            else:
+                self.add_class(name, keypoint_names=cat.keypoint_names, skeleton=cat.skeleton)

@@ -21,6 +21,8 @@ RLE_COUNTS_RE = r'("[^"\\]*"|\[[0-9,]*\])'
 RLE_SIZE_RE = r"\[[0-9]+,[0-9]+\]"
 SHAPES = {
     "int": INT_RE,
+    "count": r"[0-9]{1,9}",  # fits int32
+    "keypoints": rf"\[{NUMBER_RE}(,{NUMBER_RE})*\]",
     "bbox": rf"\[{NUMBER_RE},{NUMBER_RE},{NUMBER_RE},{NUMBER_RE}\]",
     "number": NUMBER_RE,
     "polygons": rf"\[{POLYGON_RE}(,{POLYGON_RE})*\]",
@@ -35,7 +37,8 @@ SHAPES = {
 # first value, Python its last). A slow record's text is its exact content.
 STANDARD_KEYS = (
     '{"id": "JSON", "image_id": "JSON", "category_id": "JSON", "bbox": "JSON", "area": "JSON", '
-    '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON", "score": "JSON"}'
+    '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON", "score": "JSON", '
+    '"keypoints": "JSON", "num_keypoints": "JSON"}'
 )
 
 
@@ -43,6 +46,7 @@ def standard_key_list(predictions: bool) -> list[str]:
     """The keys the fast path reads (a ground-truth ``score`` is not one: it is kept as an
     attribute)."""
     keys = ["id", "image_id", "category_id", "bbox", "area", "iscrowd", "segmentation"]
+    keys += ["keypoints", "num_keypoints"]
     return keys + (["attributes", "score"] if predictions else ["attributes"])
 
 
@@ -56,7 +60,8 @@ WITH t AS (
         s.category_id::VARCHAR AS category_id, s.bbox::VARCHAR AS bbox,
         s.area::VARCHAR AS area, s.iscrowd::VARCHAR AS iscrowd,
         s.segmentation::VARCHAR AS segmentation, s.attributes::VARCHAR AS attributes,
-        s.score::VARCHAR AS score
+        s.score::VARCHAR AS score, s.keypoints::VARCHAR AS keypoints,
+        s.num_keypoints::VARCHAR AS num_keypoints
     FROM t
 ), n AS (
     SELECT *,
@@ -64,7 +69,8 @@ WITH t AS (
             + (category_id IS NOT NULL)::INT + (bbox IS NOT NULL)::INT
             + (area IS NOT NULL)::INT + (iscrowd IS NOT NULL)::INT
             + (segmentation IS NOT NULL)::INT + (attributes IS NOT NULL)::INT
-            + (score IS NOT NULL)::INT AS n_standard
+            + (score IS NOT NULL)::INT + (keypoints IS NOT NULL)::INT
+            + (num_keypoints IS NOT NULL)::INT AS n_standard
     FROM c
 ), k AS (
     SELECT *,
@@ -86,7 +92,14 @@ WITH t AS (
         AND (segmentation IS NULL OR segmentation = '[]'
              OR regexp_full_match(segmentation, $polygons)
              OR regexp_full_match(segmentation, $rle))
-        AND (attributes IS NULL OR attributes LIKE '{%') AS typed,
+        AND (attributes IS NULL OR attributes LIKE '{%')
+        -- keypoints: a flat list of (x, y, v) numbers; a count only beside them (an empty
+        -- list or a lone count is no keypoints, as in the Python path)
+        AND (keypoints IS NULL OR keypoints = '[]'
+             OR (regexp_full_match(keypoints, $keypoints)
+                 AND len(string_split(keypoints, ',')) % 3 = 0
+                 AND (num_keypoints IS NULL OR regexp_full_match(num_keypoints, $count))))
+        AS typed,
         TRY_CAST(string_split(bbox[2:-2], ',') AS DOUBLE[]) AS b
     FROM n
 ), v AS (
@@ -104,6 +117,10 @@ SELECT
     COALESCE(iscrowd = '1', FALSE) AS iscrowd,
     CASE WHEN segmentation = '[]' THEN NULL ELSE segmentation END AS segmentation,
     CASE WHEN attributes = '{}' THEN NULL ELSE attributes END AS attributes,
+    CASE WHEN ok AND keypoints <> '[]' THEN TRY_CAST(string_split(keypoints[2:-2], ',') AS DOUBLE[])
+    END AS keypoints,
+    CASE WHEN ok AND keypoints <> '[]' THEN TRY_CAST(num_keypoints AS INTEGER)
+    END AS num_keypoints,
     CASE WHEN ok AND NOT extra THEN NULL ELSE raw END AS raw
 FROM v
 """

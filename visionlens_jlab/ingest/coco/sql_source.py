@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import shutil
 import tempfile
-import threading
 from array import array
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -39,7 +37,11 @@ import pyarrow.compute as pc
 from ...records.batches import ANNOTATION_SCHEMA, as_checked_json
 from .array_region import array_region, copy_region
 from .jsonstream import JsonLayout
+from .label_checks import KEYPOINT_FIELDS
 from .sql_query import QUERY, SHAPES, STANDARD_KEYS, standard_key_list
+from .sql_read_ahead import SqlUnavailable, read_ahead
+
+__all__ = ["SqlAnnotationSource", "SqlUnavailable"]
 
 JSON_COLUMNS = ("segmentation", "attributes")
 
@@ -54,8 +56,6 @@ BATCH_ROWS = 4096
 """Rows per Arrow batch: two DuckDB vectors. A record with extra keys brings its text along
 (hundreds of bytes); 10K-row batches raised the peak of a 100K-image file whose every record
 has extra keys from 282 to 299 MB."""
-READ_AHEAD = 1
-"""Batches DuckDB may parse ahead of their Python work (:func:`_read_ahead`)."""
 MEMORY_LIMIT = "64MB"
 """The private DuckDB's limit: its JSON reader alone holds two 16 MB buffers."""
 SLOW_SHARE_LIMIT = 0.5
@@ -63,10 +63,6 @@ SLOW_SHARE_MIN_ROWS = 1000
 """Once this many rows are read, more slow rows than ``SLOW_SHARE_LIMIT`` of them hand the
 rest of the array to Python, whose fast path is then the faster one (e.g. every record
 has a string id)."""
-
-
-class SqlUnavailable(Exception):
-    """The SQL path cannot run (or stopped early): continue in Python."""
 
 
 class SqlAnnotationSource:
@@ -155,7 +151,7 @@ class SqlAnnotationSource:
                     stream = query.to_arrow_reader(BATCH_ROWS)  # streams, unlike execute()
                 except duckdb.Error as exc:
                     raise SqlUnavailable(str(exc)) from exc
-                for batch in _read_ahead(stream):
+                for batch in read_ahead(stream):
                     try:
                         table = self._table(batch)
                     except orjson.JSONDecodeError as exc:  # NaN, which DuckDB reads: Python
@@ -207,6 +203,8 @@ class SqlAnnotationSource:
                     source_ann_id=pc.cast(aid, pa.string()),
                     segmentation=batch.column("segmentation").take(sel),
                     attributes=self._attributes(batch, fast),
+                    keypoints=batch.column("keypoints").take(sel),
+                    num_keypoints=batch.column("num_keypoints").take(sel),
                 )
             )
         if len(slow_rows):
@@ -275,7 +273,7 @@ class SqlAnnotationSource:
         if not out:
             return None
         cols = list(zip(*out, strict=True))
-        si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs = cols
+        si, ref, label, x, y, w, h, score, area, crowd, aid, seg, attrs, kps, nkp = cols
         return _annotation_table(
             position=np.array(kept, dtype=np.int64),
             image=pa.array(ref, pa.string()) if self.predictions else pa.array(si, pa.int64()),
@@ -290,53 +288,9 @@ class SqlAnnotationSource:
             source_ann_id=pa.array(aid, pa.string()),
             segmentation=pa.array(seg, pa.string()),
             attributes=pa.array(attrs, pa.string()),
+            keypoints=pa.array(kps, KEYPOINT_FIELDS[0].type),
+            num_keypoints=pa.array(nkp, KEYPOINT_FIELDS[1].type),
         )
-
-
-def _read_ahead(stream: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
-    """The batches of ``stream``, read by a thread :data:`READ_AHEAD` batches ahead.
-
-    DuckDB parses while the GIL is free, and this thread's Python work per batch (the
-    lookups, a record's extra keys) needs it: in one thread the two took turns, with the
-    writer's core half idle (``benchmarks/results/ingest.md``, session 5). A read error
-    (out of memory, invalid JSON...) is raised as :class:`SqlUnavailable`. The thread has
-    stopped when this generator is closed, so the caller may close the connection then.
-    """
-    q: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=READ_AHEAD)
-    stop = threading.Event()
-
-    def put(item: pa.RecordBatch | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        while True:
-            try:
-                batch = stream.read_next_batch()  # pyarrow releases the GIL
-            except StopIteration:
-                put(None)
-                return
-            except BaseException as exc:  # out of memory, invalid JSON...: Python resumes
-                put(exc)
-                return
-            if not put(batch):
-                return
-
-    thread = threading.Thread(target=read, name="visionlens-coco-sql", daemon=True)
-    thread.start()
-    try:
-        while (item := q.get()) is not None:
-            if isinstance(item, BaseException):
-                raise SqlUnavailable(str(item)) from item
-            yield item
-    finally:
-        stop.set()
-        thread.join()  # at most one batch's read: then DuckDB may be closed
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -357,7 +311,7 @@ def _typed_record(batch: pa.RecordBatch, i: int) -> dict[str, Any]:
         "bbox": [batch.column(c)[i].as_py() for c in ("x", "y", "w", "h")],
         "iscrowd": int(batch.column("iscrowd")[i].as_py()),
     }
-    for key in ("id", "area", "score", "segmentation", "attributes"):
+    for key in ("id", "area", "score", "segmentation", "attributes", "keypoints", "num_keypoints"):
         value = batch.column("aid" if key == "id" else key)[i].as_py()
         if value is not None:
             record[key] = orjson.loads(value) if key in ("segmentation", "attributes") else value
@@ -365,8 +319,9 @@ def _typed_record(batch: pa.RecordBatch, i: int) -> dict[str, Any]:
 
 
 def _annotation_table(*, position: np.ndarray, image: pa.Array, **columns: Any) -> pa.Table:
-    """Rows in :data:`~..batches.ANNOTATION_SCHEMA` plus their positions in the batch; ``image``
-    is the sample index (int64, ground truth) or the image reference (string, predictions)."""
+    """Rows in :data:`~..batches.ANNOTATION_SCHEMA` and the keypoint columns, plus their
+    positions in the batch; ``image`` is the sample index (int64, ground truth) or the image
+    reference (string, predictions)."""
     n = len(position)
     by_ref = pa.types.is_string(image.type)
     data = {
@@ -387,4 +342,6 @@ def _annotation_table(*, position: np.ndarray, image: pa.Array, **columns: Any) 
         "normalized": pa.array(np.zeros(n, dtype=bool)),
     }
     table = pa.table(data, schema=ANNOTATION_SCHEMA)
+    for field in KEYPOINT_FIELDS:
+        table = table.append_column(field, pc.cast(columns[field.name], field.type))
     return table.append_column("_pos", pa.array(position, pa.int64()))

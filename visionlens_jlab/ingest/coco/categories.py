@@ -1,0 +1,61 @@
+"""COCO categories: a class name, and for a keypoint class its point names and skeleton."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ...records.report import IngestReport
+
+
+class CocoCategory(NamedTuple):
+    """One category of a COCO file, as the parser declares it (``add_class``)."""
+
+    name: str
+    supercategory: str | None
+    source_id: int
+    keypoint_names: list[str] | None = None
+    skeleton: list[list[int]] | None = None
+
+
+def category_keypoints(
+    cat: dict[str, Any], report: IngestReport
+) -> tuple[list[str] | None, list[list[int]] | None]:
+    """The ``keypoints`` names and ``skeleton`` (1-based index pairs) of a category, validated:
+    a malformed one is reported and left out (the category itself is kept)."""
+    names, skeleton = cat.get("keypoints"), cat.get("skeleton")
+    if names is None:
+        if skeleton is not None:
+            report.warn(
+                "coco_bad_category_keypoints",
+                "a category has a 'skeleton' but no 'keypoints' names: skeleton ignored",
+                cat.get("name"),
+            )
+        return None, None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        report.warn(
+            "coco_bad_category_keypoints",
+            "a category's 'keypoints' is not a list of names: ignored",
+            cat.get("name"),
+        )
+        return None, None
+    if skeleton is None:
+        return names, None
+    n = len(names)
+    if not isinstance(skeleton, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(v.__class__ is int and 1 <= v <= n for v in pair)
+        for pair in skeleton
+    ):
+        report.warn(
+            "coco_bad_category_keypoints",
+            f"a category's 'skeleton' is not a list of [i, j] pairs of points 1..{n}: ignored",
+            cat.get("name"),
+        )
+        return names, None
+    return names, skeleton
+
+
+def keypoint_counts(cats: list[CocoCategory]) -> dict[str, int]:
+    """``{class name: number of keypoint names}`` of the keypoint classes."""
+    return {c.name: len(c.keypoint_names) for c in cats if c.keypoint_names is not None}
