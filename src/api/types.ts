@@ -337,12 +337,17 @@ export interface IClassRow {
   [extra: string]: string | number | null;
 }
 
+/** What a COCO evaluation matches: boxes (IoU), masks (mask IoU) or keypoints (OKS). */
+export type IouType = 'bbox' | 'segm' | 'keypoints';
+
 /** `GET /datasets/{name}/evaluations/{key}`: a full report. */
 export interface IEvaluationReport {
   key: string;
   dataset: string;
   model: string;
   protocol: 'coco' | 'voc';
+  /** Absent only from servers older than segm/keypoints evaluation: bbox. */
+  iou_type?: IouType;
   iou: number;
   params: { [key: string]: unknown };
   stats: { [name: string]: number | null };
@@ -360,6 +365,8 @@ export interface IEvaluationSummary {
   key: string;
   model: string;
   protocol: 'coco' | 'voc';
+  /** Absent only from servers older than segm/keypoints evaluation: bbox. */
+  iou_type?: IouType;
   iou: number;
   params: { [key: string]: unknown };
   created_at: string;
@@ -374,6 +381,40 @@ export interface IEvaluationRequest {
   protocol: 'coco' | 'voc';
   iou: number;
   plus_one: boolean;
+  /** COCO only; bbox when absent. */
+  iou_type?: IouType;
+  /** keypoints only: one OKS sigma per keypoint (server default when absent). */
+  sigmas?: number[];
+}
+
+/** One row of a classification report's per-class table. */
+export interface IClassificationClassRow {
+  class: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/**
+ * The result of evaluating a classification model (image-level labels): the
+ * evaluation job's result, not stored (docs/evaluation.md, "Classification").
+ */
+export interface IClassificationReport {
+  kind: 'classification';
+  dataset: string;
+  model: string;
+  images: number;
+  accuracy: number | null;
+  /** Top-5 accuracy over the `top_k_images` images that have per-class scores. */
+  top5: number | null;
+  top_k_images: number;
+  per_class: IClassificationClassRow[];
+  /** Rows: truth, columns: prediction, both in `labels` order. */
+  confusion: { labels: string[]; matrix: number[][] };
+  calibration: { ece: number | null; bins: number; images: number };
+  counts: { [key: string]: number };
+  warnings: string[];
 }
 
 /** Where a Python plugin was found. */

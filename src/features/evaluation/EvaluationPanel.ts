@@ -11,7 +11,13 @@ import {
   listEvaluations,
   runEvaluation
 } from '../../model/sources/evaluations';
-import { IEvaluationSummary, IVisionLensModel } from '../../model/tokens';
+import {
+  IClassificationReport,
+  IEvaluationSummary,
+  IVisionLensModel
+} from '../../model/tokens';
+import { ClassificationView } from './ClassificationView';
+import { evaluationLabel, evaluationRequest, IOU_TYPES } from './logic';
 import { ReportView } from './ReportView';
 import { visibleText } from '../../base/dataText';
 
@@ -52,6 +58,27 @@ export class EvaluationPanel extends Widget {
     this._plusOne = h('input', {
       attrs: { type: 'checkbox', 'aria-label': '+1 pixel IoU' }
     });
+    // The models listing does not say which label types a model has: all
+    // three are offered and the server's error names a missing one.
+    this._iouType = h('select', {
+      className: 'jp-mod-styled',
+      attrs: { 'aria-label': 'IoU type' }
+    });
+    for (const t of IOU_TYPES) {
+      this._iouType.append(h('option', { text: t, attrs: { value: t } }));
+    }
+    this._sigmas = h('input', {
+      className: 'jp-mod-styled jp-VisionLens-evalSigmas',
+      attrs: {
+        type: 'text',
+        placeholder: 'COCO default',
+        'aria-label': 'OKS sigmas',
+        title:
+          'One OKS sigma per keypoint, comma-separated (empty: the default)'
+      }
+    });
+    this._sigmasLabel = h('label', { text: 'Sigmas ' }, this._sigmas);
+    this._iouType.addEventListener('change', () => this._syncForm());
     const run = h('button', {
       className: 'jp-mod-styled jp-mod-accept',
       text: 'Evaluate'
@@ -76,6 +103,8 @@ export class EvaluationPanel extends Widget {
         { className: 'jp-VisionLens-evalToolbar' },
         h('label', { text: 'Model ' }, this._modelSelect),
         h('label', { text: 'Protocol ' }, this._protocol),
+        h('label', { text: 'IoU type ' }, this._iouType),
+        this._sigmasLabel,
         h('label', { text: 'IoU ' }, this._iou),
         h('label', { text: ' +1 px ' }, this._plusOne),
         run,
@@ -89,6 +118,7 @@ export class EvaluationPanel extends Widget {
       ),
       this._reports
     );
+    this._syncForm();
     model.datasetChanged.connect(() => void this.refresh(), this);
     model.datasetsChanged.connect(() => this._fillModels(), this);
     void this.refresh();
@@ -137,7 +167,7 @@ export class EvaluationPanel extends Widget {
     clear(this._right);
     this._right.append(h('option', { text: '(none)', attrs: { value: '' } }));
     for (const e of this._evaluations) {
-      const label = `${e.model} · ${e.protocol.toUpperCase()} @${e.iou}${e.stale ? ' (stale)' : ''}`;
+      const label = evaluationLabel(e);
       this._left.append(h('option', { text: label, attrs: { value: e.key } }));
       this._right.append(h('option', { text: label, attrs: { value: e.key } }));
     }
@@ -151,8 +181,18 @@ export class EvaluationPanel extends Widget {
 
   private async _showReports(): Promise<void> {
     const dataset = this.model.dataset;
+    const classification =
+      this._classification && this._classification.dataset === dataset
+        ? this._classification
+        : null;
+    const keys = [this._left.value, this._right.value].filter(k => k);
+    // A later call (a new selection) supersedes this one's stored reports.
+    const generation = ++this._shown;
     clear(this._reports);
-    if (!dataset || this._evaluations.length === 0) {
+    if (classification) {
+      this._reports.append(new ClassificationView(classification).node);
+    }
+    if (!dataset || (this._evaluations.length === 0 && !classification)) {
       this._reports.append(
         h('div', {
           className: 'jp-VisionLens-evalEmpty',
@@ -161,12 +201,13 @@ export class EvaluationPanel extends Widget {
       );
       return;
     }
-    const keys = [this._left.value, this._right.value].filter(k => k);
     try {
       const reports = await Promise.all(
         keys.map(k => evaluationReport(this.model, dataset, k))
       );
-      clear(this._reports);
+      if (generation !== this._shown) {
+        return;
+      }
       for (const report of reports) {
         this._reports.append(new ReportView(this.model, report).node);
       }
@@ -175,28 +216,49 @@ export class EvaluationPanel extends Widget {
     }
   }
 
+  /** Segm and keypoints are COCO only; sigmas only mean something for OKS. */
+  private _syncForm(): void {
+    const boxes = this._iouType.value === 'bbox';
+    if (!boxes) {
+      this._protocol.value = 'coco';
+    }
+    this._protocol.disabled = !boxes;
+    this._sigmasLabel.hidden = this._iouType.value !== 'keypoints';
+  }
+
   private async _run(): Promise<void> {
     const dataset = this.model.dataset;
-    const modelName = this._modelSelect.value;
-    if (!dataset || !modelName) {
-      this._setStatus('Choose a dataset and a model with predictions.');
+    if (!dataset) {
+      this._setStatus('Open a dataset first.');
       return;
     }
-    const protocol = this._protocol.value === 'voc' ? 'voc' : 'coco';
+    const form = evaluationRequest({
+      model: this._modelSelect.value,
+      protocol: this._protocol.value,
+      iou: this._iou.value,
+      plusOne: this._plusOne.checked,
+      iouType: this._iouType.value,
+      sigmas: this._sigmas.value
+    });
+    if (!form.ok) {
+      this._setStatus(form.error);
+      return;
+    }
     try {
-      const key = await runEvaluation(
+      const outcome = await runEvaluation(
         this.model,
         dataset,
-        {
-          model: modelName,
-          protocol,
-          iou: Number(this._iou.value),
-          plus_one: this._plusOne.checked
-        },
+        form.request,
         j => this._setStatus(`Evaluating… ${j.message ?? ''}`)
       );
       this._setStatus('');
-      await this.refresh(key || undefined);
+      if (outcome.kind === 'classification') {
+        this._classification = outcome.report;
+        await this._showReports();
+      } else {
+        this._classification = null;
+        await this.refresh(outcome.key || undefined);
+      }
     } catch (error) {
       this._setStatus(
         error instanceof JobError
@@ -215,6 +277,13 @@ export class EvaluationPanel extends Widget {
   private _protocol: HTMLSelectElement;
   private _iou: HTMLInputElement;
   private _plusOne: HTMLInputElement;
+  private _iouType: HTMLSelectElement;
+  private _sigmas: HTMLInputElement;
+  private _sigmasLabel: HTMLLabelElement;
+  /** The last classification report run here (the server stores none). */
+  private _classification: IClassificationReport | null = null;
+  /** How many times reports were shown: stale loads are dropped. */
+  private _shown = 0;
   private _status: HTMLSpanElement;
   private _left: HTMLSelectElement;
   private _right: HTMLSelectElement;

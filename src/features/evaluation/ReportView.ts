@@ -5,11 +5,15 @@
  */
 import { clear, fmtInt, h } from '../../base/dom';
 import { IVisionLensModel } from '../../model/tokens';
+import { confusionTable } from './confusionTable';
 import {
   cellLabelFilter,
-  CLASS_COLUMNS,
+  classColumns,
+  COUNT_COLUMNS,
   curvePoints,
+  evaluationLabel,
   fmtMetric,
+  iouTypeOf,
   sortRows,
   withLabelFilter
 } from './logic';
@@ -44,6 +48,7 @@ export class ReportView {
     this._descending = true;
     this._selectedClass =
       report.per_class.find(r => r.num_gt > 0)?.class ?? null;
+    this._columns = classColumns(report);
     this._table = h('table', { className: 'jp-VisionLens-evalTable' });
     this._curve = h('div', { className: 'jp-VisionLens-evalCurve' });
     this.node.append(
@@ -51,7 +56,9 @@ export class ReportView {
       this._renderStats(),
       h('h4', { text: 'Per class (click a row for its PR curve)' }),
       this._table,
-      h('h4', { text: `Precision / recall at IoU ${report.iou}` }),
+      h('h4', {
+        text: `Precision / recall at ${iouTypeOf(report) === 'keypoints' ? 'OKS' : 'IoU'} ${report.iou}`
+      }),
       this._curve,
       h('h4', {
         text: 'Confusion (rows: truth, columns: prediction; click to filter)'
@@ -65,12 +72,10 @@ export class ReportView {
   private _renderHeader(): HTMLElement {
     const r = this.report;
     const plusOne = r.params['plus_one'] ? ', +1 px' : '';
-    return h(
-      'div',
-      { className: 'jp-VisionLens-evalTitle' },
-      h('strong', { text: r.model }),
-      ` — ${r.protocol.toUpperCase()} @ IoU ${r.iou}${plusOne}`
-    );
+    return h('div', {
+      className: 'jp-VisionLens-evalTitle',
+      text: evaluationLabel(r) + plusOne
+    });
   }
 
   private _renderStats(): HTMLElement {
@@ -106,7 +111,7 @@ export class ReportView {
   private _renderTable(): void {
     clear(this._table);
     const head = h('tr');
-    for (const column of CLASS_COLUMNS) {
+    for (const column of this._columns) {
       const arrow =
         column === this._sortColumn ? (this._descending ? ' ▼' : ' ▲') : '';
       const th = h('th', { text: column + arrow, attrs: { role: 'button' } });
@@ -132,7 +137,7 @@ export class ReportView {
       if (row.class === this._selectedClass) {
         tr.classList.add('jp-mod-selected');
       }
-      for (const column of CLASS_COLUMNS) {
+      for (const column of this._columns) {
         tr.append(h('td', { text: this._cell(row, column) }));
       }
       tr.addEventListener('click', () => {
@@ -148,7 +153,7 @@ export class ReportView {
   private _cell(row: IClassRow, column: string): string {
     const v = row[column];
     if (typeof v === 'number') {
-      return Number.isInteger(v) && column !== 'AP' ? fmtInt(v) : fmtMetric(v);
+      return COUNT_COLUMNS.includes(column) ? fmtInt(v) : fmtMetric(v);
     }
     return v === null || v === undefined ? 'n/a' : String(v);
   }
@@ -204,52 +209,15 @@ export class ReportView {
 
   private _renderConfusion(): HTMLElement {
     const { labels, matrix } = this.report.confusion;
-    let max = 1;
-    for (const row of matrix) {
-      for (const v of row) {
-        max = Math.max(max, v);
-      }
-    }
-    // Only classes that appear somewhere in the matrix, to keep it readable.
-    const used = labels
-      .map((_, i) => i)
-      .filter(
-        i => matrix[i].some(v => v > 0) || matrix.some(row => row[i] > 0)
-      );
-    const table = h('table', { className: 'jp-VisionLens-evalConfusion' });
-    const head = h('tr', {}, h('th', { text: 'truth \\ pred' }));
-    for (const j of used) {
-      head.append(h('th', { text: labels[j], title: labels[j] }));
-    }
-    table.append(head);
-    for (const i of used) {
-      const tr = h('tr', {}, h('th', { text: labels[i], title: labels[i] }));
-      for (const j of used) {
-        const value = matrix[i][j];
-        const td = h('td', {
-          text: value ? String(value) : '',
-          title: `${labels[i]} → ${labels[j]}: ${value}`
-        });
-        td.style.setProperty('--jp-visionlens-heat', String(value / max));
-        if (i === j) {
-          td.classList.add('jp-VisionLens-evalDiagonal');
-        }
-        const label = value
-          ? cellLabelFilter(this.report, labels[i], labels[j])
-          : null;
-        if (label) {
-          td.classList.add('jp-VisionLens-evalClickable');
-          td.addEventListener('click', () =>
-            this.model.setFilter(withLabelFilter(this.model.filter, label))
-          );
-        }
-        tr.append(td);
-      }
-      table.append(tr);
-    }
-    return table;
+    return confusionTable(labels, matrix, (truth, predicted) => {
+      const label = cellLabelFilter(this.report, truth, predicted);
+      return label
+        ? () => this.model.setFilter(withLabelFilter(this.model.filter, label))
+        : null;
+    });
   }
 
+  private readonly _columns: string[];
   private _sortColumn: string;
   private _descending: boolean;
   private _selectedClass: string | null;

@@ -1,9 +1,16 @@
 /**
  * Pure helpers of the evaluation panel: the filter a confusion-matrix cell sets,
- * table sorting, and PR-curve geometry. No DOM here (unit-tested).
+ * labels of evaluations, the per-class columns of each iou type, the sigmas
+ * field, table sorting, and PR-curve geometry. No DOM here (unit-tested).
  */
 import { GROUND_TRUTH, IFilter, ILabelFilter } from '../../model/tokens';
-import { IClassRow, IEvaluationReport } from '../../api/types';
+import {
+  IClassRow,
+  IEvaluationReport,
+  IEvaluationRequest,
+  IEvaluationSummary,
+  IouType
+} from '../../api/types';
 
 /** The label of the background row/column of the confusion matrix. */
 export const BACKGROUND = 'background';
@@ -67,17 +74,123 @@ export function withLabelFilter(filter: IFilter, label: ILabelFilter): IFilter {
   return { ...filter, labels: [label] };
 }
 
-/** Columns of the per-class table, in display order. */
-export const CLASS_COLUMNS: (keyof IClassRow & string)[] = [
-  'class',
-  'AP',
-  'precision',
-  'recall',
-  'tp',
-  'fp',
-  'fn',
-  'num_gt'
-];
+/** The iou types the evaluate form offers, in its order. */
+export const IOU_TYPES: readonly IouType[] = ['bbox', 'segm', 'keypoints'];
+
+/** The iou type of a report or listing entry (older ones carry none: bbox). */
+export function iouTypeOf(e: Pick<IEvaluationSummary, 'iou_type'>): IouType {
+  return e.iou_type ?? 'bbox';
+}
+
+/** How an evaluation is named in lists and titles: "m1 · COCO segm @0.5". */
+export function evaluationLabel(
+  e: Pick<IEvaluationSummary, 'model' | 'protocol' | 'iou' | 'iou_type'> & {
+    stale?: boolean;
+  }
+): string {
+  const stale = e.stale ? ' (stale)' : '';
+  return `${e.model} · ${e.protocol.toUpperCase()} ${iouTypeOf(e)} @${e.iou}${stale}`;
+}
+
+/** The count columns of the per-class table (integers, not metrics). */
+export const COUNT_COLUMNS: readonly string[] = ['tp', 'fp', 'fn', 'num_gt'];
+
+/**
+ * Columns of the per-class table, in display order: the per-class AP the
+ * server adds depends on the protocol and iou type (visionlens_jlab/evaluate/
+ * report.py: COCO AP50, AP75, AR100; keypoints AR20; VOC AP_11point).
+ */
+export function classColumns(
+  report: Pick<IEvaluationReport, 'protocol' | 'iou_type'>
+): string[] {
+  const extra =
+    report.protocol === 'voc'
+      ? ['AP_11point']
+      : ['AP50', 'AP75', iouTypeOf(report) === 'keypoints' ? 'AR20' : 'AR100'];
+  return ['class', 'AP', ...extra, 'precision', 'recall', ...COUNT_COLUMNS];
+}
+
+/** The sigmas field read: numbers to send, none (server default), or why not. */
+export type SigmasInput =
+  { ok: true; sigmas: number[] | null } | { ok: false; error: string };
+
+/**
+ * Parse the comma-separated OKS sigmas of the evaluate form: empty means the
+ * server's default; otherwise every item must be a positive finite number.
+ */
+export function parseSigmas(text: string): SigmasInput {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return { ok: true, sigmas: null };
+  }
+  const sigmas: number[] = [];
+  for (const item of trimmed.split(',')) {
+    const token = item.trim();
+    // Number('') is 0 and Number('0x1') is 1: only plain decimals count.
+    const value = /^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(token)
+      ? Number(token)
+      : NaN;
+    if (!Number.isFinite(value) || value <= 0) {
+      return {
+        ok: false,
+        error: `Sigmas: "${token}" is not a positive number (give a comma-separated list, e.g. 0.025, 0.079).`
+      };
+    }
+    sigmas.push(value);
+  }
+  return { ok: true, sigmas };
+}
+
+/** The evaluate form's fields, as the user left them. */
+export interface IEvaluateForm {
+  model: string;
+  protocol: string;
+  iou: string;
+  plusOne: boolean;
+  iouType: string;
+  sigmas: string;
+}
+
+/** The request the evaluate form describes, or the first thing wrong with it. */
+export function evaluationRequest(
+  form: IEvaluateForm
+): { ok: true; request: IEvaluationRequest } | { ok: false; error: string } {
+  if (!form.model) {
+    return { ok: false, error: 'Choose a model with predictions.' };
+  }
+  const iouType = IOU_TYPES.find(t => t === form.iouType);
+  if (!iouType) {
+    return { ok: false, error: `Unknown IoU type "${form.iouType}".` };
+  }
+  const protocol = form.protocol === 'voc' ? 'voc' : 'coco';
+  if (protocol === 'voc' && iouType !== 'bbox') {
+    return {
+      ok: false,
+      error: `${iouType} is evaluated with the COCO protocol only.`
+    };
+  }
+  const iou = form.iou.trim() ? Number(form.iou) : NaN;
+  if (!(iou > 0 && iou < 1)) {
+    return { ok: false, error: 'IoU: a number between 0 and 1 (exclusive).' };
+  }
+  const request: IEvaluationRequest = {
+    model: form.model,
+    protocol,
+    iou,
+    plus_one: form.plusOne,
+    iou_type: iouType
+  };
+  if (iouType === 'keypoints') {
+    const parsed = parseSigmas(form.sigmas);
+    if (!parsed.ok) {
+      return parsed;
+    }
+    if (parsed.sigmas) {
+      request.sigmas = parsed.sigmas;
+    }
+  }
+  return { ok: true, request };
+}
 
 /** Rows sorted by `column`; nulls always last, ties by class name. */
 export function sortRows(

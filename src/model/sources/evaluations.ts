@@ -3,6 +3,7 @@
  * whose end changes the dataset's data: `dataChanged` is emitted).
  */
 import {
+  IClassificationReport,
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
@@ -29,17 +30,32 @@ export function evaluationReport(
 }
 
 /**
- * Run an evaluation to its end and resolve with its key; the dataset's data
- * changed (evaluation facets): `dataChanged` is emitted.
+ * What an evaluation job ends with: the key of the stored report (object
+ * labels), or a classification model's whole report (not stored).
+ */
+export type EvaluationOutcome =
+  | { kind: 'stored'; key: string }
+  | { kind: 'classification'; report: IClassificationReport };
+
+/**
+ * Run an evaluation to its end; the dataset's data changed (evaluation
+ * facets): `dataChanged` is emitted.
  */
 export async function runEvaluation(
   model: IVisionLensModel,
   dataset: string,
   request: IEvaluationRequest,
   onUpdate: (job: IJob) => void
-): Promise<string> {
+): Promise<EvaluationOutcome> {
   const started = await model.client.startEvaluation(dataset, request);
   const job = await model.client.waitForJob(started, { onUpdate });
+  const result = job.result ?? {};
+  if (result['kind'] === 'classification') {
+    return {
+      kind: 'classification',
+      report: result as unknown as IClassificationReport
+    };
+  }
   model.notifyDataChanged({ dataset, kind: 'evaluation', ids: null });
-  return String(job.result?.key ?? '');
+  return { kind: 'stored', key: String(result['key'] ?? '') };
 }

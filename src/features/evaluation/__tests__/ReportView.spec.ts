@@ -109,4 +109,52 @@ describe('ReportView', () => {
       }
     ]);
   });
+
+  it('labels a keypoints report and shows its per-class AR20', () => {
+    const keypoints: IEvaluationReport = {
+      ...report(),
+      key: 'm1--coco-keypoints-iou0.5',
+      iou_type: 'keypoints',
+      per_class: [
+        {
+          ...report().per_class[0],
+          AP50: 1,
+          AP75: 0.5,
+          AR20: 0.625
+        }
+      ]
+    };
+    const view = new ReportView(fakeModel(), keypoints);
+    expect(
+      view.node.querySelector('.jp-VisionLens-evalTitle')?.textContent
+    ).toBe('m1 · COCO keypoints @0.5');
+    const table = view.node.querySelector('.jp-VisionLens-evalTable');
+    const headers = Array.from(table?.querySelectorAll('th') ?? []).map(th =>
+      (th.textContent ?? '').replace(/ [▼▲]$/, '')
+    );
+    expect(headers).toEqual([
+      'class',
+      'AP',
+      'AP50',
+      'AP75',
+      'AR20',
+      'precision',
+      'recall',
+      'tp',
+      'fp',
+      'fn',
+      'num_gt'
+    ]);
+    const cells = Array.from(table?.querySelectorAll('tbody td') ?? []).map(
+      td => td.textContent
+    );
+    expect(cells.slice(0, 5)).toEqual([
+      'cat',
+      '0.250',
+      '1.000',
+      '0.500',
+      '0.625'
+    ]);
+    expect(view.node.textContent).toContain('Precision / recall at OKS 0.5');
+  });
 });
