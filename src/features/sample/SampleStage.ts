@@ -17,8 +17,9 @@ import { h } from '../../base/dom';
 /** Most canvas pixels of the label layer (a zoomed-in large image). */
 const MAX_CANVAS_PIXELS = 16e6;
 
-/** Longest side of an RLE mask's bitmap in the sample view. */
-const MAX_MASK_SIDE = 4096;
+/** Longest side of an RLE mask's bitmap in the sample view (a 12 MP mask
+ * at full size takes long to paint, and the canvas is capped anyway). */
+const MAX_MASK_SIDE = 2048;
 
 /**
  * Canvas pixels per image pixel at `zoom` (screen pixels per image pixel):
@@ -104,9 +105,8 @@ export class SampleStage {
   /** Draw the labels again (sources, threshold, colours or types changed). */
   redraw(): void {
     const [w, h] = this._size();
-    const sample = this._sample
-      ? { ...this._sample, width: w, height: h }
-      : null;
+    const shown = this._sample;
+    const sample = shown ? { ...shown, width: w, height: h } : null;
     const zoom = this._scale * (window.devicePixelRatio || 1);
     drawSampleLabels(this._labels, this._model, sample, {
       displaySize: Math.max(w, h) * this._scale,
@@ -120,7 +120,12 @@ export class SampleStage {
       },
       compact: false,
       maskStep: Math.max(1, Math.ceil(Math.max(w, h) / MAX_MASK_SIDE)),
-      onMaskReady: null,
+      // Made lazily (one mask per task at most) and drawn when ready.
+      onMaskReady: () => {
+        if (this._sample === shown) {
+          this.redraw();
+        }
+      },
       chipsPerModel: 3
     });
   }
