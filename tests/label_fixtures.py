@@ -12,6 +12,7 @@ plugin format ``ui-labels`` (``ui-tests/folder-plugins.js``, :func:`labels_forma
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,8 +131,11 @@ class LabelDocumentSource(ParsedBase):
     """The parser of a label document: one batch of samples, objects and classifications."""
 
     def __init__(self, path: str) -> None:
-        super().__init__("ui-labels", path, str(Path(path).parent))
-        self._doc = json.loads(Path(path).read_text())
+        doc = json.loads(Path(path).read_text())
+        # the images' folder: the image server reads files under the media root only
+        folders = [os.path.dirname(image["location"]) for image in doc["images"]]
+        super().__init__("ui-labels", path, os.path.commonpath(folders) if folders else "")
+        self._doc = doc
 
     def batches(self) -> Iterator[Batch]:
         doc = self._doc

@@ -21,7 +21,7 @@ export function renderChips(
     ...chips.map(chip => {
       const el = h('span', {
         className: [
-          'jp-VisionLens-chip',
+          'jp-VisionLens-classChip',
           chip.groundTruth ? 'jp-mod-gt' : 'jp-mod-pred',
           chip.differs ? 'jp-mod-differs' : ''
         ]
@@ -34,7 +34,7 @@ export function renderChips(
       });
       el.dataset.source = chip.source;
       el.style.setProperty(
-        '--jp-VisionLens-chip-color',
+        '--jp-VisionLens-classChip-color',
         style.classColor(chip.label)
       );
       return el;

@@ -25,7 +25,7 @@ export interface ILabelLayers {
 
 /** New, empty label layers. */
 export function createLabelLayers(): ILabelLayers {
-  const chips = h('div', { className: 'jp-VisionLens-chips' });
+  const chips = h('div', { className: 'jp-VisionLens-classChips' });
   chips.hidden = true;
   return {
     canvas: createLabelCanvas('jp-VisionLens-labelCanvas'),
