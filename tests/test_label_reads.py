@@ -25,7 +25,7 @@ from .label_fixtures import (
     write_label_document,
 )
 
-IMAGES = [
+IMAGES: list[dict[str, Any]] = [
     {"file_name": f"img{i}.png", "width": w, "height": h, "location": f"/data/img{i}.png"}
     for i, (w, h) in enumerate([(64, 48), (40, 30), (33, 21)])
 ]

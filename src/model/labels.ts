@@ -88,19 +88,22 @@ const NO_KEYPOINT_CLASSES: KeypointClasses = new Map();
 /** The keypoint classes of the last dataset asked for, per model. */
 const loaded = new WeakMap<
   IVisionLensModel,
-  { dataset: string; classes: Promise<KeypointClasses> }
+  { key: string; classes: Promise<KeypointClasses> }
 >();
 
 /**
  * The keypoint classes (point names, skeleton) of `dataset`, from its
- * details; none when they cannot be read (keypoints then draw unjoined).
+ * details, read again when the dataset was written anew (its creation time
+ * changed); none when they cannot be read (keypoints then draw unjoined).
  */
 export function keypointClasses(
   model: IVisionLensModel,
   dataset: string
 ): Promise<KeypointClasses> {
+  const created = model.datasets.find(d => d.name === dataset)?.created_at;
+  const key = `${dataset}\u0000${created ?? ''}`;
   const held = loaded.get(model);
-  if (held && held.dataset === dataset) {
+  if (held && held.key === key) {
     return held.classes;
   }
   const classes = model.client
@@ -115,11 +118,6 @@ export function keypointClasses(
       return out as KeypointClasses;
     })
     .catch(() => NO_KEYPOINT_CLASSES);
-  loaded.set(model, { dataset, classes });
+  loaded.set(model, { key, classes });
   return classes;
-}
-
-/** Forget the keypoint classes read for `model` (its datasets changed). */
-export function forgetKeypointClasses(model: IVisionLensModel): void {
-  loaded.delete(model);
 }
