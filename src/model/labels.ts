@@ -31,6 +31,11 @@ export const LABEL_TYPES: readonly { type: LabelType; title: string }[] = [
   { type: 'classifications', title: 'Classes' }
 ];
 
+/** Every label type (what a view shows unless told otherwise). */
+export const ALL_LABEL_TYPES: ReadonlySet<LabelType> = new Set(
+  LABEL_TYPES.map(t => t.type)
+);
+
 /** Which label types are shown (every one unless turned off). */
 export type LabelTypeSettings = Partial<Record<LabelType, boolean>>;
 
@@ -43,9 +48,7 @@ export class LabelTypeToggles {
 
   /** The shown types (what the renderers read). */
   get shown(): ReadonlySet<LabelType> {
-    return new Set(
-      LABEL_TYPES.map(t => t.type).filter(t => !this._hidden.has(t))
-    );
+    return new Set([...ALL_LABEL_TYPES].filter(t => !this._hidden.has(t)));
   }
 
   /** Show or hide one type. */

@@ -4,7 +4,11 @@
  * extensions. Everything from the dataset is text.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
-import { KeypointClasses, LabelType } from '../../model/labels';
+import {
+  ALL_LABEL_TYPES,
+  KeypointClasses,
+  LabelType
+} from '../../model/labels';
 import { classSummary } from '../../ui/labels/boxes';
 import {
   createLabelLayers,
@@ -37,7 +41,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   scores: ReadonlyMap<number, number> = new Map();
 
   /** The label types drawn (the grid's toggles). */
-  labelTypes: ReadonlySet<LabelType> = new Set();
+  labelTypes: ReadonlySet<LabelType> = ALL_LABEL_TYPES;
 
   /** The dataset's keypoint classes (skeletons). */
   keypointClasses: KeypointClasses = new Map();

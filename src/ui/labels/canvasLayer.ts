@@ -31,6 +31,8 @@ export interface ICanvasDrawOptions {
 /** Draws one label type of a sample's objects on a canvas. */
 export interface ICanvasLabelRenderer {
   readonly type: LabelType;
+  /** Whether an object has a label of this type (cheap: no parsing). */
+  carries(annotation: IAnnotation): boolean;
   /** Draw the visible labels of `annotations`; returns how many were drawn. */
   draw(
     ctx: CanvasRenderingContext2D,
@@ -72,6 +74,14 @@ export function drawLabelCanvas(
   options: Omit<ICanvasDrawOptions, 'unit' | 'imageWidth' | 'imageHeight'>
 ): Map<LabelType, number> {
   const drawn = new Map<LabelType, number>();
+  const wanted =
+    width && height
+      ? renderers.filter(r => shown.has(r.type) && annotations.some(r.carries))
+      : [];
+  // Boxes only (most datasets): a canvas that is still empty is not touched.
+  if (!wanted.length && !Number(canvas.dataset.drawn ?? 0)) {
+    return drawn;
+  }
   const pw = Math.max(1, Math.round(layout.cssWidth * layout.pixelRatio));
   const ph = Math.max(1, Math.round(layout.cssHeight * layout.pixelRatio));
   if (canvas.width !== pw || canvas.height !== ph) {
@@ -84,8 +94,7 @@ export function drawLabelCanvas(
   }
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, pw, ph);
-  const wanted = renderers.filter(r => shown.has(r.type));
-  if (!width || !height || !annotations.length || !wanted.length) {
+  if (!width || !height || !wanted.length) {
     canvas.dataset.drawn = '0';
     return drawn;
   }

@@ -12,6 +12,7 @@ import { ICanvasLabelRenderer } from './canvasLayer';
 /** Draws the keypoints of the visible objects. */
 export const keypointRenderer: ICanvasLabelRenderer = {
   type: 'keypoints',
+  carries: annotation => Array.isArray(annotation.keypoints),
   draw(ctx, annotations, options) {
     const { style, unit, compact } = options;
     const radius = (compact ? 2 : 3.5) * unit;

@@ -75,6 +75,8 @@ function polygonPath(polygons: readonly (readonly number[])[]): Path2D {
 /** Draws the masks of the visible objects. */
 export const maskRenderer: ICanvasLabelRenderer = {
   type: 'masks',
+  carries: annotation =>
+    annotation.segmentation !== undefined && annotation.segmentation !== null,
   draw(ctx, annotations, options: ICanvasDrawOptions) {
     const { style, unit } = options;
     let drawn = 0;

@@ -230,10 +230,9 @@ describe('a sample drawn with label type toggles', () => {
     ]
   };
 
-  function draw(shown: LabelType[]) {
+  function draw(shown: LabelType[], layers = createLabelLayers()) {
     canvasCalls = [];
     const calls = canvasCalls;
-    const layers = createLabelLayers();
     const drawn = drawSampleLabels(layers, STYLE, sample, {
       displaySize: 100,
       shown: new Set(shown),
@@ -292,8 +291,10 @@ describe('a sample drawn with label type toggles', () => {
     expect(
       calls.some(c => c[0] === 'fill' && c[1] instanceof RecordedPath)
     ).toBe(false);
-    const none = draw([]);
-    expect(none.calls.some(c => c[0] === 'arc')).toBe(false);
-    expect(none.layers.canvas.dataset.drawn).toBe('0');
+    // Everything off: the drawn canvas is cleared; a fresh one is not touched.
+    const none = draw([], layers);
+    expect(none.calls.map(c => c[0])).toEqual(['setTransform', 'clearRect']);
+    expect(layers.canvas.dataset.drawn).toBe('0');
+    expect(draw([]).calls).toEqual([]);
   });
 });
