@@ -148,7 +148,8 @@ function keyOf(r: IMaskRequest): string {
 const made = new Map<string, { bitmap: IMaskBitmap | null; bytes: number }>();
 let madeBytes = 0;
 const pending = new Map<string, IMaskRequest>();
-const waiting = new Set<() => void>();
+/** The callbacks of the waiting draws, each with the bitmaps it still waits for. */
+const waiting = new Map<() => void, Set<string>>();
 let scheduled = false;
 
 function make(request: IMaskRequest, key: string): IMaskBitmap | null {
@@ -185,9 +186,20 @@ function runSlice(): void {
   if (pending.size) {
     schedule();
   }
-  const callbacks = [...waiting];
-  waiting.clear();
-  callbacks.forEach(cb => cb());
+  // Draw again only what has all its bitmaps now (not every tile each slice).
+  const ready: (() => void)[] = [];
+  for (const [callback, keys] of waiting) {
+    for (const key of keys) {
+      if (made.has(key)) {
+        keys.delete(key);
+      }
+    }
+    if (!keys.size) {
+      waiting.delete(callback);
+      ready.push(callback);
+    }
+  }
+  ready.forEach(callback => callback());
 }
 
 function schedule(): void {
@@ -199,8 +211,8 @@ function schedule(): void {
 
 /**
  * The bitmap of a mask: made now when `onReady` is null (one image: the
- * sample view), else the cached one or undefined, made in a later slice
- * after which `onReady` is called (once per slice, however many it waited for).
+ * sample view), else the cached one or undefined, made in a later slice;
+ * `onReady` is called once every bitmap it was given for is made.
  */
 export function maskBitmap(
   request: IMaskRequest,
@@ -217,7 +229,9 @@ export function maskBitmap(
     return make(request, key);
   }
   pending.set(key, request);
-  waiting.add(onReady);
+  const keys = waiting.get(onReady) ?? new Set<string>();
+  keys.add(key);
+  waiting.set(onReady, keys);
   schedule();
   return undefined;
 }
