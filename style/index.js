@@ -2,6 +2,7 @@ import './base.css';
 import './datasets.css';
 import './grid.css';
 import './sample.css';
+import './labels.css';
 import './filters.css';
 import './evaluation.css';
 import './similarity.css';

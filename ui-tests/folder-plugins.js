@@ -3,10 +3,14 @@
  * `<data dir>/plugins/` folder before the server starts (the server discovers
  * folder plugins once, at start): one that loads and two that fail (an import
  * error and an unsupported api_version). The failing ones also show that a
- * broken plugin leaves every other UI test working.
+ * broken plugin leaves every other UI test working. A fourth gives the
+ * `ui-labels` ingest format of the labels test (tests/label_document.py).
  */
 const fs = require('fs');
 const path = require('path');
+
+/** The repository (its `tests` package holds the label documents' parser). */
+const REPO = path.resolve(__dirname, '..');
 
 const PLUGINS = {
   'ui_tools.py': `"""A plugin that loads: one agent tool."""
@@ -40,6 +44,20 @@ api_version = "9.0"
 
 def agent_tools(*, context):
     return []
+`,
+  'ui_labels.py': `"""The ingest format of the labels UI test: masks, keypoints, classifications."""
+import sys
+
+sys.path.insert(0, ${JSON.stringify(REPO)})
+from tests.label_document import labels_format  # noqa: E402
+
+name = "ui-labels"
+version = "0.1.0"
+api_version = "1.0"
+
+
+def ingest_formats(*, context):
+    return [labels_format()]
 `
 };
 

@@ -8,7 +8,9 @@
  * - `searchdemo`: 30 samples cycling through 20 demo images (so 10 exact
  *   duplicates, some across splits), without embeddings: the search tests
  *   compute them with the tiny open_clip checkpoint written here;
- * - `hostile`: the dataset of hostile names of tests/hostile_fixtures.py.
+ * - `hostile`: the dataset of hostile names of tests/hostile_fixtures.py;
+ * - `labels`: masks (polygons, RLE), keypoints and image classes over 6 demo
+ *   images (tests/label_document.py, ingested as the `ui-labels` plugin format).
  * The data folder is the run's own (see playwright.config.js); when it is
  * kept between runs (VISIONLENS_UI_DATA_DIR) both are created once.
  */
@@ -124,6 +126,45 @@ function writeHostile(names) {
   run(['embed', 'hostile', '--model', 'builtin-color-gradient']);
 }
 
+/**
+ * `labels`: the label document of tests/label_document.py over 6 demo images.
+ * @param {Set<string>} names the datasets already there
+ */
+function writeLabels(names) {
+  if (names.has('labels')) {
+    return;
+  }
+  const demoRoot = path.join(DATA_DIR, 'demo-sources', 'demo');
+  const demo = JSON.parse(
+    fs.readFileSync(path.join(demoRoot, 'annotations.json'), 'utf-8')
+  );
+  const images = demo.images
+    .slice(0, 6)
+    .map(
+      (
+        /** @type {{file_name: string, width: number, height: number}} */ i
+      ) => ({
+        file_name: i.file_name,
+        width: i.width,
+        height: i.height,
+        location: path.join(demoRoot, 'images', i.file_name)
+      })
+    );
+  const target = path.join(sourcesDir(), 'labels.vllabels.json');
+  execFileSync(
+    python(),
+    [
+      '-c',
+      'import sys, json, pathlib; from tests.label_document import write_label_document; ' +
+        'write_label_document(pathlib.Path(sys.argv[1]), json.loads(sys.argv[2]))',
+      target,
+      JSON.stringify(images)
+    ],
+    { cwd: path.join(HERE, '..'), stdio: ['ignore', 'inherit', 'inherit'] }
+  );
+  run(['ingest', target, '--name', 'labels', '--format', 'ui-labels']);
+}
+
 /** A 20-image COCO file for the ingest-form test (path in SMALL_COCO). */
 function writeSmallCoco() {
   const target = path.join(DATA_DIR, 'ui-sources', 'small20', 'instances.json');
@@ -156,6 +197,7 @@ module.exports = async function globalSetup() {
   writeSmallCoco();
   writeTinyClip();
   writeHostile(names);
+  writeLabels(names);
   if (!names.has('searchdemo')) {
     const coco = path.join(sourcesDir(), 'searchdemo.json');
     const demoRoot = path.join(DATA_DIR, 'demo-sources', 'demo');

@@ -104,6 +104,8 @@ export interface IIngestReport {
 export interface IDatasetDetail extends IDatasetInfo {
   report?: IIngestReport | null;
   categories?: string[];
+  /** The keypoint classes by name (classes without keypoints are absent). */
+  category_keypoints?: { [label: string]: IKeypointClass };
 }
 
 /** A background job. */
@@ -248,8 +250,33 @@ export interface IAnnotation {
   difficult?: boolean;
   area?: number | null;
   source_ann_id?: string | null;
+  /**
+   * The object's mask as stored, COCO's form: polygons `[[x1, y1, ...], ...]`
+   * or RLE `{size: [h, w], counts: string | number[]}`; absent without a
+   * mask. Untrusted: read through `maskOf` (src/model/labelShapes.ts).
+   */
   segmentation?: unknown;
+  /** Pixel area of the mask (with `segmentation`). */
+  mask_area?: number | null;
+  /** Flat `[x1, y1, v1, ...]` in pixels (v: 0 unlabelled, 1 hidden, 2 visible). */
+  keypoints?: number[];
+  /** Labelled keypoints (v > 0). */
+  num_keypoints?: number | null;
   attributes?: { [key: string]: unknown };
+}
+
+/** An image-level label, ground truth or a model's. */
+export interface IClassification {
+  source: string;
+  label: string;
+  /** Null for ground truth. */
+  score: number | null;
+}
+
+/** The point names and skeleton (COCO's 1-based pairs) of a keypoint class. */
+export interface IKeypointClass {
+  keypoint_names: string[];
+  skeleton: [number, number][];
 }
 
 /** A sample of a page, or a full sample (`GET /samples/{id}`). */
@@ -263,6 +290,8 @@ export interface ISample {
   tags: string[];
   fields: { [key: string]: unknown };
   annotations: IAnnotation[];
+  /** Image-level labels: ground truth first, then each model's, best first. */
+  classifications?: IClassification[];
 }
 
 /** A page of `POST /samples/query`. */

@@ -1,19 +1,126 @@
 /**
- * The kind of a label (box, and next mask, polygon, keypoints,
- * classification): what picks the renderer that draws it
- * (`src/ui/labels/registry.ts`). This is the one place a label's kind is
- * derived from what the server sends.
+ * The kinds and types of labels: the kind picks the SVG renderer of a label
+ * (`src/ui/labels/registry.ts`); the label types (boxes, masks, keypoints,
+ * classifications) are what a view shows or hides with its toggles; and the
+ * keypoint classes (point names and skeleton) of the current dataset.
  */
-import { IAnnotation } from './tokens';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { IAnnotation, IKeypointClass, IVisionLensModel } from './tokens';
 
 /** The kind of the labels the server sends today. */
 export const BOX_KIND = 'box';
 
 /**
- * The kind of a label. The server's labels carry no kind field: every one is
- * a box (`bbox`, with an optional segmentation drawn with it), so the next
- * kinds are told apart here from the fields that then tell them apart.
+ * The kind of a label. The server's labels carry no kind field: every object
+ * is a box (`bbox`) that may also carry a mask and keypoints, which the
+ * canvas renderers draw by label type.
  */
 export function labelKind(label: IAnnotation): string {
   return BOX_KIND;
+}
+
+/** What a view can show or hide. */
+export type LabelType = 'boxes' | 'masks' | 'keypoints' | 'classifications';
+
+/** Every label type, in toolbar order, with its short title. */
+export const LABEL_TYPES: readonly { type: LabelType; title: string }[] = [
+  { type: 'boxes', title: 'Boxes' },
+  { type: 'masks', title: 'Masks' },
+  { type: 'keypoints', title: 'Keypoints' },
+  { type: 'classifications', title: 'Classes' }
+];
+
+/** Every label type (what a view shows unless told otherwise). */
+export const ALL_LABEL_TYPES: ReadonlySet<LabelType> = new Set(
+  LABEL_TYPES.map(t => t.type)
+);
+
+/** Which label types are shown (every one unless turned off). */
+export type LabelTypeSettings = Partial<Record<LabelType, boolean>>;
+
+/** The label types a view shows; `changed` after each change. */
+export class LabelTypeToggles {
+  /** Whether labels of `type` are drawn. */
+  isShown(type: LabelType): boolean {
+    return !this._hidden.has(type);
+  }
+
+  /** The shown types (what the renderers read). */
+  get shown(): ReadonlySet<LabelType> {
+    return new Set([...ALL_LABEL_TYPES].filter(t => !this._hidden.has(t)));
+  }
+
+  /** Show or hide one type. */
+  setShown(type: LabelType, shown: boolean): void {
+    this.apply({ [type]: shown });
+  }
+
+  /** Apply settings (a type not named keeps its state). */
+  apply(settings: LabelTypeSettings): void {
+    let changed = false;
+    for (const { type } of LABEL_TYPES) {
+      const value = settings[type];
+      if (typeof value === 'boolean' && value !== this.isShown(type)) {
+        if (value) {
+          this._hidden.delete(type);
+        } else {
+          this._hidden.add(type);
+        }
+        changed = true;
+      }
+    }
+    if (changed) {
+      this._changed.emit();
+    }
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  private _hidden = new Set<LabelType>();
+  private _changed = new Signal<this, void>(this);
+}
+
+/** The keypoint classes of a dataset, by class name. */
+export type KeypointClasses = ReadonlyMap<string, IKeypointClass>;
+
+const NO_KEYPOINT_CLASSES: KeypointClasses = new Map();
+
+/** The keypoint classes of the last dataset asked for, per model. */
+const loaded = new WeakMap<
+  IVisionLensModel,
+  { key: string; classes: Promise<KeypointClasses> }
+>();
+
+/**
+ * The keypoint classes (point names, skeleton) of `dataset`, from its
+ * details, read again when the dataset was written anew (its creation time
+ * changed); none when they cannot be read (keypoints then draw unjoined).
+ */
+export function keypointClasses(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<KeypointClasses> {
+  const created = model.datasets.find(d => d.name === dataset)?.created_at;
+  const key = `${dataset}\u0000${created ?? ''}`;
+  const held = loaded.get(model);
+  if (held && held.key === key) {
+    return held.classes;
+  }
+  const classes = model.client
+    .getDataset(dataset)
+    .then(detail => {
+      const out = new Map<string, IKeypointClass>();
+      for (const [label, value] of Object.entries(
+        detail.category_keypoints ?? {}
+      )) {
+        out.set(label, value);
+      }
+      return out as KeypointClasses;
+    })
+    .catch(() => NO_KEYPOINT_CLASSES);
+  loaded.set(model, { key, classes });
+  return classes;
 }

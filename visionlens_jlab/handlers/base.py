@@ -147,8 +147,26 @@ def _loads(raw: str | bytes, what: str) -> Any:
         raise HTTPError(400, f"{what} is not valid JSON: {exc}") from exc
 
 
+_ORJSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
 def _encode(obj: Any) -> bytes:
-    return json.dumps(obj, default=str).encode()
+    """``obj`` as JSON: with orjson, which writes the stored JSON text an answer carries as
+    :class:`orjson.Fragment` (masks, keypoints: ``catalog/reads/label_reads.py``) without
+    parsing it; anything else as ``str`` (datetimes as ``json.dumps(default=str)`` did).
+    What orjson refuses (an integer past 64 bits, nesting past 255 levels) goes to ``json``."""
+    try:
+        return orjson.dumps(obj, default=str, option=_ORJSON_OPTIONS)
+    except TypeError:
+        return json.dumps(obj, default=_json_default).encode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, orjson.Fragment):
+        return json.loads(orjson.dumps(value))
+    return str(value)
 
 
 @contextmanager

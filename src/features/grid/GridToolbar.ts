@@ -7,6 +7,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
+import { LabelTypeToggles } from '../../model/labels';
+import { labelTypeControl } from '../../ui/labels/labelTypeControl';
 import { fmtInt, h } from '../../base/dom';
 import {
   commandButton,
@@ -22,6 +24,8 @@ import { SelectionCode } from './SelectionCode';
 export interface IGridToolbarOptions {
   model: IVisionLensModel;
   commands: CommandRegistry;
+  /** The label types the tiles draw. */
+  labelTypes: LabelTypeToggles;
   tileSize: number;
   onTileSize: (size: number) => void;
 }
@@ -173,7 +177,8 @@ export class GridToolbar extends Panel {
           )
         )
       ],
-      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)]
+      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
+      ['label-types', labelTypeControl(options.labelTypes)]
     );
     this.addWidget(shown);
     this.addWidget(tagged);

@@ -9,6 +9,11 @@ import { Widget } from '@lumino/widgets';
 
 import { changeMovesRows } from '../../model/query';
 import {
+  keypointClasses,
+  LabelTypeSettings,
+  LabelTypeToggles
+} from '../../model/labels';
+import {
   CommandIDs,
   IDataChange,
   IQueryChange,
@@ -38,6 +43,8 @@ export interface IGridOptions {
   commands: CommandRegistry;
   tileSize?: number;
   pageSize?: number;
+  /** The label types drawn at first (the settings). */
+  labelTypes?: LabelTypeSettings;
 }
 
 /** The grid panel. */
@@ -58,9 +65,11 @@ export class GridWidget extends Widget {
       onError: error =>
         this._showStatus(`Could not load samples: ${error.message}`)
     });
+    this.labelTypes.apply(options.labelTypes ?? {});
     this._toolbar = new GridToolbar({
       model: this.model,
       commands: this._commands,
+      labelTypes: this.labelTypes,
       tileSize,
       onTileSize: size => this.setTileSize(size)
     });
@@ -70,6 +79,11 @@ export class GridWidget extends Widget {
     this._tooltip = new GridTooltip(this.model);
     this._clicks = new GridClickSelection(this.model, this._pages);
     this._tiles = new SampleTileRenderer(this.model);
+    this._tiles.labelTypes = this.labelTypes.shown;
+    this.labelTypes.changed.connect(() => {
+      this._tiles.labelTypes = this.labelTypes.shown;
+      this._grid.invalidate();
+    });
     this._grid = new VirtualGrid<ISample, ITileEl>({
       pages: this._pages,
       renderer: this._tiles,
@@ -130,6 +144,8 @@ export class GridWidget extends Widget {
   }
 
   readonly model: IVisionLensModel;
+  /** The label types the tiles draw (toolbar and settings). */
+  readonly labelTypes = new LabelTypeToggles();
   /** The keyboard focus (moved by the grid commands). */
   readonly focus: GridFocus<ISample>;
 
@@ -216,6 +232,21 @@ export class GridWidget extends Widget {
     this._pages.ensure(0, 0);
     this._datasetTotal = null;
     this._fetchDatasetTotal();
+    this._loadKeypointClasses();
+  }
+
+  /** The dataset's skeletons, for the tiles (drawn again once known). */
+  private _loadKeypointClasses(): void {
+    const dataset = this.model.dataset;
+    if (!dataset) {
+      return;
+    }
+    void keypointClasses(this.model, dataset).then(classes => {
+      if (dataset === this.model.dataset && !this.isDisposed) {
+        this._tiles.keypointClasses = classes;
+        this._grid.invalidate();
+      }
+    });
   }
 
   /**

@@ -14,6 +14,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { visionLensIcon } from '../../base/icons';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { LabelTypeSettings } from '../../model/labels';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
@@ -36,6 +37,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     let tileSize = 192;
     let pageSize = 200;
+    let labelTypes: LabelTypeSettings = {};
     const grid = addMainAreaPanel(app, {
       namespace: 'visionlens-grid',
       command: CommandIDs.openGrid,
@@ -57,7 +59,13 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         }
       },
       create: () =>
-        new GridWidget({ model, commands: app.commands, tileSize, pageSize }),
+        new GridWidget({
+          model,
+          commands: app.commands,
+          tileSize,
+          pageSize,
+          labelTypes
+        }),
       restore: { name: 'grid' },
       palette,
       restorer
@@ -67,6 +75,8 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       tileSize = settings.get('tileSize').composite as number;
       pageSize = settings.get('pageSize').composite as number;
       model.search.setK(settings.get('searchK').composite as number);
+      labelTypes = settings.get('labelTypes').composite as LabelTypeSettings;
+      grid.current?.content.labelTypes.apply(labelTypes);
       grid.current?.content.setTileSize(tileSize);
       grid.current?.content.setPageSize(pageSize);
     });

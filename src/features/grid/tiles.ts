@@ -1,11 +1,20 @@
 /**
- * The sample grid's tiles: a sample's image, boxes, caption, score badge and
- * the tile overlays of other extensions. Everything from the dataset is text.
+ * The sample grid's tiles: a sample's image, labels (masks, keypoints, boxes,
+ * classification chips), caption, score badge and the tile overlays of other
+ * extensions. Everything from the dataset is text.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
+import {
+  ALL_LABEL_TYPES,
+  KeypointClasses,
+  LabelType
+} from '../../model/labels';
 import { classSummary } from '../../ui/labels/boxes';
-import { createOverlay } from '../../ui/labels/overlay';
-import { labelRenderers } from '../../ui/labels/registry';
+import {
+  createLabelLayers,
+  drawSampleLabels,
+  ILabelLayers
+} from '../../ui/labels/sampleLabels';
 import { ITileRenderer } from '../../ui/virtualGrid/VirtualGrid';
 import { fmtValue, h, sampleField } from '../../base/dom';
 import { renderTileOverlays } from '../../ui/contributions';
@@ -17,7 +26,7 @@ import { visibleText } from '../../base/dataText';
 export interface ITileEl extends HTMLDivElement {
   _sampleId?: number;
   _img?: HTMLImageElement;
-  _svg?: SVGSVGElement;
+  _labels?: ILabelLayers;
   /** The layer of the registered tile overlays (other extensions). */
   _ext?: HTMLDivElement;
   _caption?: HTMLDivElement;
@@ -31,6 +40,12 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   /** Similarity scores by sample id (a search's results), shown as a badge. */
   scores: ReadonlyMap<number, number> = new Map();
 
+  /** The label types drawn (the grid's toggles). */
+  labelTypes: ReadonlySet<LabelType> = ALL_LABEL_TYPES;
+
+  /** The dataset's keypoint classes (skeletons). */
+  keypointClasses: KeypointClasses = new Map();
+
   create(cell: HTMLDivElement): ITileEl {
     const el = cell as ITileEl;
     el.classList.add('jp-VisionLens-tile');
@@ -38,7 +53,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     img.alt = '';
     img.decoding = 'async';
     img.draggable = false;
-    const svg = createOverlay('jp-VisionLens-overlay');
+    const labels = createLabelLayers();
     const ext = h('div', { className: 'jp-VisionLens-tileExt' });
     const caption = h('div', { className: 'jp-VisionLens-tileCaption' });
     caption.hidden = true;
@@ -46,14 +61,16 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     score.hidden = true;
     el.append(
       img,
-      svg,
+      labels.canvas,
+      labels.svg,
+      labels.chips,
       ext,
       caption,
       score,
       h('div', { className: 'jp-VisionLens-tileCheck' })
     );
     el._img = img;
-    el._svg = svg;
+    el._labels = labels;
     el._ext = ext;
     el._caption = caption;
     el._score = score;
@@ -93,14 +110,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
       .filter(v => v !== '');
     caption.textContent = visibleText(shown.join(' · '));
     caption.hidden = shown.length === 0;
-    labelRenderers.draw(
-      el._svg as SVGSVGElement,
-      model,
-      sample.width,
-      sample.height,
-      sample.annotations ?? [],
-      { displaySize: tile, strokeWidth: tile >= 160 ? 2 : 1.5 }
-    );
+    this._drawLabels(el, sample, tile);
     renderTileOverlays(model, el._ext as HTMLDivElement, sample, tile);
   }
 
@@ -112,13 +122,37 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     el._sampleId = undefined;
     delete el.dataset.sampleId;
     el._img?.removeAttribute('src');
-    labelRenderers.draw(el._svg as SVGSVGElement, this._model, null, null, [], {
-      displaySize: tile
-    });
+    this._drawLabels(el, null, tile);
     renderTileOverlays(this._model, el._ext as HTMLDivElement, null, tile);
     (el._caption as HTMLDivElement).hidden = true;
     (el._score as HTMLDivElement).hidden = true;
     delete el.dataset.score;
+  }
+
+  /**
+   * Draw a tile's labels. RLE masks are sampled down to the tile's pixels
+   * and made lazily; the tile is drawn again when they are ready, if it
+   * still shows the same sample.
+   */
+  private _drawLabels(el: ITileEl, sample: ISample | null, tile: number): void {
+    const ratio = window.devicePixelRatio || 1;
+    const longest = Math.max(sample?.width ?? 0, sample?.height ?? 0);
+    drawSampleLabels(el._labels as ILabelLayers, this._model, sample, {
+      displaySize: tile,
+      strokeWidth: tile >= 160 ? 2 : 1.5,
+      shown: this.labelTypes,
+      keypointClasses: this.keypointClasses,
+      layout: { cssWidth: tile, cssHeight: tile, pixelRatio: ratio },
+      compact: true,
+      maskStep: Math.max(1, Math.floor(longest / (tile * ratio))),
+      onMaskReady: sample
+        ? () => {
+            if (el._sampleId === sample.sample_id) {
+              this._drawLabels(el, sample, tile);
+            }
+          }
+        : null
+    });
   }
 }
 

@@ -1,14 +1,40 @@
 /**
- * The sample view's image stage: the full image with its boxes and
- * segmentation overlay, zoomed with the wheel (around the pointer) and panned
+ * The sample view's image stage: the full image with its labels (masks,
+ * keypoints, boxes, classification chips), zoomed with the wheel (around the pointer) and panned
  * by dragging with the middle button, with Shift, or with the pan tool; a
  * plain drag is left to the tool in use (`select` does nothing yet: editing
  * tools come there). Fits the image on load and on resize.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
-import { createOverlay } from '../../ui/labels/overlay';
-import { labelRenderers } from '../../ui/labels/registry';
+import { KeypointClasses, LabelTypeToggles } from '../../model/labels';
+import {
+  createLabelLayers,
+  drawSampleLabels,
+  ILabelLayers
+} from '../../ui/labels/sampleLabels';
 import { h } from '../../base/dom';
+
+/** Most canvas pixels of the label layer (a zoomed-in large image). */
+const MAX_CANVAS_PIXELS = 16e6;
+
+/** Longest side of an RLE mask's bitmap in the sample view (a 12 MP mask
+ * at full size takes long to paint, and the canvas is capped anyway). */
+const MAX_MASK_SIDE = 2048;
+
+/**
+ * Canvas pixels per image pixel at `zoom` (screen pixels per image pixel):
+ * a power of two, so that zooming resizes the canvas only now and then,
+ * within `MAX_CANVAS_PIXELS`.
+ */
+export function labelPixelRatio(
+  zoom: number,
+  width: number,
+  height: number
+): number {
+  const wanted = 2 ** Math.ceil(Math.log2(Math.max(zoom, 1 / 64)));
+  const most = Math.sqrt(MAX_CANVAS_PIXELS / Math.max(1, width * height));
+  return Math.min(wanted, most);
+}
 
 /** What a plain primary-button drag on the stage does. */
 export type StageTool = 'select' | 'pan';
@@ -26,8 +52,9 @@ export function startsPan(
 
 /** The zoomable, pannable image of one sample. */
 export class SampleStage {
-  constructor(model: IVisionLensModel) {
+  constructor(model: IVisionLensModel, labelTypes: LabelTypeToggles) {
     this._model = model;
+    this._labelTypes = labelTypes;
     this.node = h('div', {
       className: 'jp-VisionLens-stage',
       attrs: { 'data-tool': 'select' }
@@ -36,9 +63,9 @@ export class SampleStage {
     this._img = h('img', { className: 'jp-VisionLens-fullImage' });
     this._img.alt = '';
     this._img.draggable = false;
-    this._svg = createOverlay('jp-VisionLens-overlay');
-    this._canvas.append(this._img, this._svg);
-    this.node.append(this._canvas);
+    this._labels = createLabelLayers();
+    this._canvas.append(this._img, this._labels.canvas, this._labels.svg);
+    this.node.append(this._canvas, this._labels.chips);
     this.node.addEventListener('wheel', this, { passive: false });
     this.node.addEventListener('pointerdown', this);
     this.node.addEventListener('pointermove', this);
@@ -72,14 +99,34 @@ export class SampleStage {
     this._applyTransform(true);
   }
 
-  /** Draw the labels again (sources, threshold or colours changed). */
+  /** The dataset's keypoint classes (skeletons and point names). */
+  keypointClasses: KeypointClasses = new Map();
+
+  /** Draw the labels again (sources, threshold, colours or types changed). */
   redraw(): void {
     const [w, h] = this._size();
-    const labels = this._sample?.annotations ?? [];
-    labelRenderers.draw(this._svg, this._model, w, h, labels, {
+    const shown = this._sample;
+    const sample = shown ? { ...shown, width: w, height: h } : null;
+    const zoom = this._scale * (window.devicePixelRatio || 1);
+    drawSampleLabels(this._labels, this._model, sample, {
       displaySize: Math.max(w, h) * this._scale,
       labels: true,
-      segmentation: true
+      shown: this._labelTypes.shown,
+      keypointClasses: this.keypointClasses,
+      layout: {
+        cssWidth: w,
+        cssHeight: h,
+        pixelRatio: labelPixelRatio(zoom, w, h)
+      },
+      compact: false,
+      maskStep: Math.max(1, Math.ceil(Math.max(w, h) / MAX_MASK_SIDE)),
+      // Made lazily (one mask per task at most) and drawn when ready.
+      onMaskReady: () => {
+        if (this._sample === shown) {
+          this.redraw();
+        }
+      },
+      chipsPerModel: 3
     });
   }
 
@@ -164,7 +211,8 @@ export class SampleStage {
   private _sample: ISample | null = null;
   private _canvas: HTMLDivElement;
   private _img: HTMLImageElement;
-  private _svg: SVGSVGElement;
+  private _labels: ILabelLayers;
+  private _labelTypes: LabelTypeToggles;
   private _scale = 1;
   private _tx = 0;
   private _ty = 0;

@@ -16,6 +16,8 @@ import {
   IVisionLensModel
 } from '../../model/tokens';
 import { fmtInt, h } from '../../base/dom';
+import { keypointClasses, LabelTypeToggles } from '../../model/labels';
+import { labelTypeControl } from '../../ui/labels/labelTypeControl';
 import {
   commandButton,
   embedWidget,
@@ -65,7 +67,8 @@ export class SampleView extends Widget {
     });
     this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
 
-    this._stage = new SampleStage(model);
+    this._stage = new SampleStage(model, this.labelTypes);
+    this.labelTypes.changed.connect(() => this._stage.redraw());
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
@@ -145,7 +148,8 @@ export class SampleView extends Widget {
       ],
       ['tags', toolbarItem('jp-VisionLens-sampleTagsItem', this._tags)],
       ['spacer', toolbarSpacer()],
-      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)]
+      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
+      ['label-types', labelTypeControl(this.labelTypes)]
     );
     const header = h(
       'div',
@@ -174,6 +178,8 @@ export class SampleView extends Widget {
   }
 
   readonly model: IVisionLensModel;
+  /** The label types drawn (toolbar and settings). */
+  readonly labelTypes = new LabelTypeToggles();
 
   /** The sample shown. */
   get sample(): ISample | null {
@@ -189,10 +195,14 @@ export class SampleView extends Widget {
     this._ctl?.abort();
     const ctl = (this._ctl = new AbortController());
     try {
-      const sample = await getSample(this.model, dataset, sampleId, ctl.signal);
+      const [sample, classes] = await Promise.all([
+        getSample(this.model, dataset, sampleId, ctl.signal),
+        keypointClasses(this.model, dataset)
+      ]);
       if (ctl.signal.aborted) {
         return;
       }
+      this._stage.keypointClasses = classes;
       this._sample = sample;
       this._place = await locateSample(
         this.model,

@@ -9,22 +9,30 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
 import { visionLensIcon } from '../../base/icons';
+import { LabelTypeSettings } from '../../model/labels';
+import { followSettings } from '../../ui/followSettings';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { SampleView } from './SampleView';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
+const PLUGIN_ID = 'visionlens_jlab:sample';
+
 export const samplePlugin: JupyterFrontEndPlugin<void> = {
-  id: 'visionlens_jlab:sample',
+  id: PLUGIN_ID,
   description: 'VisionLens sample view.',
   autoStart: true,
   requires: [IVisionLensModel],
-  optional: [ILayoutRestorer],
+  optional: [ILayoutRestorer, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     model: IVisionLensModel,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
+    let labelTypes: LabelTypeSettings = {};
     const sample = addMainAreaPanel(app, {
       namespace: 'visionlens-sample',
       command: CommandIDs.openSample,
@@ -39,10 +47,13 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
           model.setDataset(dataset);
         }
       },
-      create: () =>
-        new SampleView(model, app.commands, sampleId =>
+      create: () => {
+        const view = new SampleView(model, app.commands, sampleId =>
           app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
-        ),
+        );
+        view.labelTypes.apply(labelTypes);
+        return view;
+      },
       update: async (panel, args) => {
         const sampleId = Number(args.sampleId);
         if (Number.isInteger(sampleId)) {
@@ -59,6 +70,11 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         args: panel => ({ sampleId: panel.content.sample?.sample_id ?? null })
       },
       restorer
+    });
+
+    followSettings(settingRegistry, PLUGIN_ID, settings => {
+      labelTypes = settings.get('labelTypes').composite as LabelTypeSettings;
+      sample.current?.content.labelTypes.apply(labelTypes);
     });
 
     // ←/→ step through the rows of the view: bound in schema/sample.json to

@@ -198,9 +198,9 @@ describe('tile overlays', () => {
     tiles.fill(tile, SAMPLE, 128);
     expect(tile.dataset.sampleId).toBe('7');
     expect(tile._img?.getAttribute('src')).toContain('/samples/7/image');
-    expect(tile._svg?.querySelectorAll('rect').length).toBeGreaterThanOrEqual(
-      2
-    );
+    expect(
+      tile._labels?.svg.querySelectorAll('rect').length
+    ).toBeGreaterThanOrEqual(2);
     expect(tile._caption?.textContent).toBe('train');
     expect(tile._ext?.textContent).toBe('count:2');
   });

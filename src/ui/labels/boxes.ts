@@ -1,7 +1,7 @@
 /**
  * The renderer of `box` labels: ground truth solid, predictions dashed, one
- * colour per class, with segmentation polygons and class labels when asked;
- * and the hover summary of a sample's boxes.
+ * colour per class, with class labels when asked (masks are drawn on the
+ * canvas layer: masks.ts); and the hover summary of a sample's boxes.
  */
 import { BOX_KIND } from '../../model/labels';
 import { GROUND_TRUTH, IAnnotation } from '../../model/tokens';
@@ -25,24 +25,6 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
         'class',
         isGT ? 'jp-VisionLens-box jp-mod-gt' : 'jp-VisionLens-box jp-mod-pred'
       );
-      if (options.segmentation && Array.isArray(ann.segmentation)) {
-        for (const poly of ann.segmentation as unknown[]) {
-          if (!Array.isArray(poly) || poly.length < 6) {
-            continue;
-          }
-          const pts: string[] = [];
-          for (let i = 0; i + 1 < poly.length; i += 2) {
-            pts.push(`${Number(poly[i])},${Number(poly[i + 1])}`);
-          }
-          const p = svgElement('polygon');
-          p.setAttribute('points', pts.join(' '));
-          p.setAttribute('fill', color);
-          p.setAttribute('fill-opacity', '0.25');
-          p.setAttribute('stroke', color);
-          p.setAttribute('stroke-width', String(stroke / 2));
-          g.appendChild(p);
-        }
-      }
       const [x, y, w, h] = ann.bbox;
       const rect = svgElement('rect');
       rect.setAttribute('x', String(x));

@@ -34,8 +34,6 @@ export interface IOverlayOptions {
   displaySize: number;
   /** Draw class (+ score) labels. */
   labels?: boolean;
-  /** Draw segmentation polygons when present. */
-  segmentation?: boolean;
   /** Stroke width in screen pixels. */
   strokeWidth?: number;
 }

@@ -28,6 +28,11 @@ from ..query.filters import (
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
 from ..store.result_cache import filter_key, params_key
+from .label_reads import (
+    annotations_for,
+    classifications_for,
+    sample_annotations,
+)
 
 __all__ = [
     "FacetProvider",
@@ -86,9 +91,12 @@ def samples_page(
             total, samples = _filtered_page(cur, dataset_id, flt, key, key_params, direction,
                                             offset, limit)  # fmt: skip
         if include_annotations and samples:
-            boxes = annotations_for(cur, [s["sample_id"] for s in samples])
+            ids = [s["sample_id"] for s in samples]
+            boxes = annotations_for(cur, ids)
+            labels = classifications_for(cur, dataset_id, ids)
             for s in samples:
                 s["annotations"] = boxes.get(s["sample_id"], [])
+                s["classifications"] = labels.get(s["sample_id"], [])
         if samples:
             computed = computed_values_for(cur, dataset_id, [s["sample_id"] for s in samples])
             for s in samples:
@@ -167,36 +175,9 @@ def _filtered_page(
     return total, [_sample_row(r[1:]) for r in rows if r[1] is not None]
 
 
-def annotations_for(
-    cur: duckdb.DuckDBPyConnection, sample_ids: list[int]
-) -> dict[int, list[dict[str, Any]]]:
-    """The boxes of the given samples, grouped by sample id."""
-    rows = cur.execute(
-        """
-        SELECT sample_id, ann_id, source, label, x, y, w, h, score, iscrowd, difficult
-        FROM annotations WHERE sample_id IN (SELECT unnest(?::BIGINT[]))
-        ORDER BY sample_id, source, ann_id
-        """,
-        [sample_ids],
-    ).fetchall()
-    out: dict[int, list[dict[str, Any]]] = {}
-    for r in rows:
-        out.setdefault(int(r[0]), []).append(
-            {
-                "ann_id": int(r[1]),
-                "source": r[2],
-                "label": r[3],
-                "bbox": [r[4], r[5], r[6], r[7]],
-                "score": r[8],
-                "iscrowd": bool(r[9]),
-                "difficult": bool(r[10]),
-            }
-        )
-    return out
-
-
 def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, Any]:
-    """One sample with every field and every box (segmentation and attributes included)."""
+    """One sample with every field, every object (segmentation, keypoints and attributes
+    included) and its image-level classifications."""
     from ..store.catalog import NotFoundError
 
     with catalog.cursor() as cur:
@@ -211,14 +192,8 @@ def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, A
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
-        boxes = cur.execute(
-            """
-            SELECT ann_id, source, label, x, y, w, h, score, area, iscrowd, difficult,
-                   source_ann_id, segmentation, attributes
-            FROM annotations WHERE sample_id = ? ORDER BY source, ann_id
-            """,
-            [sample_id],
-        ).fetchall()
+        annotations = sample_annotations(cur, sample_id)
+        labels = classifications_for(cur, dataset_id, [sample_id]).get(sample_id, [])
     return {
         "sample_id": int(row[0]),
         "file_name": row[1],
@@ -228,22 +203,8 @@ def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, A
         "source_image_id": row[6],
         "tags": list(row[7] or []),
         "fields": json.loads(row[8]) if row[8] else {},
-        "annotations": [
-            {
-                "ann_id": int(b[0]),
-                "source": b[1],
-                "label": b[2],
-                "bbox": [b[3], b[4], b[5], b[6]],
-                "score": b[7],
-                "area": b[8],
-                "iscrowd": bool(b[9]),
-                "difficult": bool(b[10]),
-                "source_ann_id": b[11],
-                "segmentation": json.loads(b[12]) if b[12] else None,
-                "attributes": json.loads(b[13]) if b[13] else {},
-            }
-            for b in boxes
-        ],
+        "annotations": annotations,
+        "classifications": labels,
     }
 
 

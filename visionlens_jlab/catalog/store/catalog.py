@@ -231,6 +231,7 @@ class Catalog(WriteTransactions, IngestReservations):
                     [ds["id"]],
                 ).fetchall()
             ]
+            ds["category_keypoints"] = _category_keypoints(cur, ds["id"])
             for model in ds["models"]:
                 rep = cur.execute(
                     "SELECT report FROM models WHERE dataset_id = ? AND name = ?",
@@ -253,6 +254,23 @@ _ID_COLUMNS = {
     ("samples", "sample_id"),
     ("annotations", "ann_id"),
 }
+
+
+def _category_keypoints(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, Any]:
+    """``{class: {"keypoint_names": [...], "skeleton": [[i, j], ...]}}`` of a dataset's
+    keypoint classes (COCO's 1-based skeleton pairs); classes without keypoints are left out."""
+    rows = cur.execute(
+        """
+        SELECT name, keypoint_names, skeleton FROM categories
+        WHERE dataset_id = ? AND (keypoint_names IS NOT NULL OR skeleton IS NOT NULL)
+        ORDER BY category_id
+        """,
+        [dataset_id],
+    ).fetchall()
+    return {
+        name: {"keypoint_names": list(names or []), "skeleton": json.loads(skel) if skel else []}
+        for name, names, skel in rows
+    }
 
 
 def _dataset_row(r: tuple[Any, ...]) -> dict[str, Any]:

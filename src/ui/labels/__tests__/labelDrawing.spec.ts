@@ -1,0 +1,300 @@
+/**
+ * What the canvas renderers draw, through a recording 2D context: jsdom has
+ * no canvas, so these check the decisions (which objects draw what, how, and
+ * the toggles); the pixels are checked in a browser (ui-tests/tests/labels.spec.ts).
+ */
+import { LabelType } from '../../../model/labels';
+import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
+import { ICanvasDrawOptions } from '../canvasLayer';
+import { keypointRenderer } from '../keypoints';
+import { maskRenderer } from '../masks';
+import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
+
+/** Calls made on a context (method name and arguments) and styles set. */
+type Call = [string, ...unknown[]];
+
+/** A 2D context that records what is drawn (and a path that records itself). */
+function recorder(calls: Call[]): CanvasRenderingContext2D {
+  const state: { [key: string]: unknown } = {};
+  return new Proxy(state, {
+    get(target, name: string) {
+      if (name in target) {
+        return target[name];
+      }
+      if (name === 'createImageData') {
+        return (w: number, h: number) => ({
+          width: w,
+          height: h,
+          data: new Uint8ClampedArray(w * h * 4)
+        });
+      }
+      if (name === 'getImageData') {
+        return () => ({ data: [1, 2, 3, 255] });
+      }
+      if (name === 'createPattern') {
+        return () => ({ kind: 'pattern', setTransform: () => undefined });
+      }
+      return (...args: unknown[]) => {
+        const styled =
+          name === 'fill' || name === 'stroke' || name === 'drawImage'
+            ? [target.fillStyle, target.globalAlpha, target.lineDash]
+            : [];
+        calls.push([name, ...args, ...styled]);
+        if (name === 'setLineDash') {
+          target.lineDash = (args[0] as number[]).length > 0;
+        }
+      };
+    },
+    set(target, name: string, value) {
+      target[name] = value;
+      return true;
+    }
+  }) as unknown as CanvasRenderingContext2D;
+}
+
+class RecordedPath {
+  parts: string[] = [];
+  moveTo(x: number, y: number) {
+    this.parts.push(`M${x},${y}`);
+  }
+  lineTo(x: number, y: number) {
+    this.parts.push(`L${x},${y}`);
+  }
+  closePath() {
+    this.parts.push('Z');
+  }
+}
+(globalThis as { Path2D?: unknown }).Path2D = RecordedPath;
+
+/** What is drawn on the canvases the code under test creates. */
+let canvasCalls: Call[] = [];
+beforeEach(() => {
+  canvasCalls = [];
+  jest
+    .spyOn(HTMLCanvasElement.prototype, 'getContext')
+    .mockImplementation(() => recorder(canvasCalls) as never);
+});
+afterEach(() => jest.restoreAllMocks());
+
+const STYLE = {
+  isBoxVisible: (source: string, score: number | null) =>
+    source !== 'hidden' && (score === null || score >= 0.5),
+  classColor: (label: string) => `#${label === 'cat' ? 'aa0000' : '00aa00'}`
+};
+
+function options(over: Partial<ICanvasDrawOptions> = {}): ICanvasDrawOptions {
+  return {
+    style: STYLE,
+    unit: 2,
+    imageWidth: 100,
+    imageHeight: 80,
+    compact: false,
+    keypointClasses: new Map([
+      [
+        'person',
+        {
+          keypoint_names: ['head', '<b>hand</b>', 'foot'],
+          skeleton: [
+            [1, 2],
+            [2, 3]
+          ]
+        }
+      ]
+    ]),
+    maskStep: 1,
+    onMaskReady: null,
+    ...over
+  };
+}
+
+function object(over: Partial<IAnnotation>): IAnnotation {
+  return {
+    ann_id: 1,
+    source: GROUND_TRUTH,
+    label: 'cat',
+    bbox: [0, 0, 10, 10],
+    score: null,
+    ...over
+  };
+}
+
+const SQUARE = [[10, 10, 50, 10, 50, 50, 10, 50]];
+
+describe('the mask renderer', () => {
+  it('fills ground truth translucent and solid, predictions hatched and dashed', () => {
+    const calls: Call[] = [];
+    const drawn = maskRenderer.draw(
+      recorder(calls),
+      [
+        object({ segmentation: SQUARE }),
+        object({
+          ann_id: 2,
+          source: 'm1',
+          score: 0.9,
+          label: 'dog',
+          segmentation: SQUARE
+        }),
+        object({ ann_id: 3, segmentation: [[1, 2, 3, 4]] }), // not a polygon
+        object({ ann_id: 4 }), // no mask
+        object({ ann_id: 5, source: 'hidden', segmentation: SQUARE }),
+        object({ ann_id: 6, source: 'm1', score: 0.2, segmentation: SQUARE })
+      ],
+      options()
+    );
+    expect(drawn).toBe(2);
+    const painted = calls.filter(c => c[0] === 'fill' || c[0] === 'stroke');
+    expect(
+      painted.map(c => [c[0], (c[1] as RecordedPath).parts.join(' ')])
+    ).toEqual([
+      ['fill', 'M10,10 L50,10 L50,50 L10,50 Z'],
+      ['stroke', 'M10,10 L50,10 L50,50 L10,50 Z'],
+      ['fill', 'M10,10 L50,10 L50,50 L10,50 Z'],
+      ['stroke', 'M10,10 L50,10 L50,50 L10,50 Z']
+    ]);
+    const [gtFill, gtStroke, predFill, predStroke] = painted;
+    expect(gtFill.slice(2, 4)).toEqual(['#aa0000', 0.38]); // class colour, translucent
+    expect(gtStroke[4]).toBe(false); // solid outline
+    expect(predFill[2]).toMatchObject({ kind: 'pattern' }); // hatched
+    expect(predStroke[4]).toBe(true); // dashed outline
+  });
+
+  it('asks for RLE bitmaps lazily and is told when they are ready', async () => {
+    const calls: Call[] = [];
+    const ready = jest.fn();
+    const rle = object({ segmentation: { size: [4, 3], counts: '0<' } });
+    const o = options({ onMaskReady: ready, imageWidth: 3, imageHeight: 4 });
+    expect(maskRenderer.draw(recorder(calls), [rle], o)).toBe(1);
+    expect(calls.some(c => c[0] === 'drawImage')).toBe(false); // not made yet
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(ready).toHaveBeenCalledTimes(1);
+    maskRenderer.draw(recorder(calls), [rle], o);
+    const image = calls.find(c => c[0] === 'drawImage');
+    expect(image?.slice(2, 6)).toEqual([0, 0, 3, 4]); // the full 3 x 4 mask
+    // the bitmap was painted: every pixel of the full mask set
+    expect(canvasCalls.filter(c => c[0] === 'putImageData')).toHaveLength(1);
+  });
+});
+
+describe('the keypoint renderer', () => {
+  const person = object({
+    label: 'person',
+    // head visible, hand labelled hidden, foot not labelled
+    keypoints: [10, 10, 2, 20, 30, 1, 0, 0, 0]
+  });
+
+  it('draws visible points filled, hidden ones hollow, the bones between them and names', () => {
+    const calls: Call[] = [];
+    expect(keypointRenderer.draw(recorder(calls), [person], options())).toBe(1);
+    expect(
+      calls.filter(c => c[0] === 'lineTo').map(c => c.slice(1, 3))
+    ).toEqual([[20, 30]]);
+    expect(calls.filter(c => c[0] === 'arc').map(c => c.slice(1, 3))).toEqual([
+      [10, 10],
+      [20, 30]
+    ]);
+    expect(calls.filter(c => c[0] === 'fill')).toHaveLength(1); // only the visible one
+    expect(calls.filter(c => c[0] === 'fillText').map(c => c[1])).toEqual([
+      'head',
+      '<b>hand</b>' // text on a canvas: never markup
+    ]);
+  });
+
+  it('leaves the names out on a tile and skips hidden sources', () => {
+    const calls: Call[] = [];
+    const hidden = { ...person, source: 'hidden' };
+    keypointRenderer.draw(
+      recorder(calls),
+      [person, hidden],
+      options({ compact: true })
+    );
+    expect(calls.filter(c => c[0] === 'fillText')).toHaveLength(0);
+    expect(calls.filter(c => c[0] === 'arc')).toHaveLength(2);
+  });
+});
+
+describe('a sample drawn with label type toggles', () => {
+  const sample: ISample = {
+    sample_id: 1,
+    file_name: 'a.png',
+    width: 100,
+    height: 80,
+    tags: [],
+    fields: {},
+    annotations: [
+      object({ segmentation: SQUARE }),
+      object({ ann_id: 2, label: 'person', keypoints: [5, 5, 2, 9, 9, 2] })
+    ],
+    classifications: [
+      { source: GROUND_TRUTH, label: 'indoor', score: null },
+      { source: 'm1', label: '<i>outdoor</i>', score: 0.75 }
+    ]
+  };
+
+  function draw(shown: LabelType[], layers = createLabelLayers()) {
+    canvasCalls = [];
+    const calls = canvasCalls;
+    const drawn = drawSampleLabels(layers, STYLE, sample, {
+      displaySize: 100,
+      shown: new Set(shown),
+      keypointClasses: new Map(),
+      layout: { cssWidth: 200, cssHeight: 200, pixelRatio: 1 },
+      compact: true,
+      maskStep: 1,
+      onMaskReady: null
+    });
+    return { drawn, layers, calls };
+  }
+
+  it('draws every type when all are shown', () => {
+    const { drawn, layers, calls } = draw([
+      'boxes',
+      'masks',
+      'keypoints',
+      'classifications'
+    ]);
+    expect(drawn).toEqual({
+      boxes: 2,
+      masks: 1,
+      keypoints: 1,
+      classifications: 2
+    });
+    expect(layers.svg.querySelectorAll('rect')).toHaveLength(2);
+    // fitted: 100 x 80 into 200 x 200 is scale 2, centred vertically
+    expect(calls.find(c => c[0] === 'setTransform' && c[1] === 2)).toEqual([
+      'setTransform',
+      2,
+      0,
+      0,
+      2,
+      0,
+      20
+    ]);
+    const chips = [...layers.chips.children] as HTMLElement[];
+    expect(chips.map(c => c.textContent)).toEqual([
+      'indoor',
+      '≠ <i>outdoor</i> 0.75'
+    ]);
+    expect(chips[1].classList.contains('jp-mod-differs')).toBe(true);
+    expect(layers.chips.querySelector('i')).toBeNull(); // text, never markup
+  });
+
+  it('hides what is toggled off', () => {
+    const { drawn, layers, calls } = draw(['keypoints']);
+    expect(drawn).toEqual({
+      boxes: 0,
+      masks: 0,
+      keypoints: 1,
+      classifications: 0
+    });
+    expect(layers.svg.querySelectorAll('rect')).toHaveLength(0);
+    expect(layers.chips.hidden).toBe(true);
+    expect(
+      calls.some(c => c[0] === 'fill' && c[1] instanceof RecordedPath)
+    ).toBe(false);
+    // Everything off: the drawn canvas is cleared; a fresh one is not touched.
+    const none = draw([], layers);
+    expect(none.calls.map(c => c[0])).toEqual(['setTransform', 'clearRect']);
+    expect(layers.canvas.dataset.drawn).toBe('0');
+    expect(draw([]).calls).toEqual([]);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Every label of one sample over its image, as the grid tiles and the
+ * sample view draw them: masks and keypoints on a canvas, boxes in the SVG
+ * above it, classification chips in a corner; each label type only while
+ * the view shows it.
+ */
+import { KeypointClasses, LabelType } from '../../model/labels';
+import { ISample } from '../../model/tokens';
+import { h } from '../../base/dom';
+import {
+  createLabelCanvas,
+  drawLabelCanvas,
+  ICanvasLayout
+} from './canvasLayer';
+import { renderChips } from './chips';
+import { createOverlay, ILabelStyle, IOverlayOptions } from './overlay';
+import { canvasRenderers, labelRenderers } from './registry';
+
+/** The elements labels are drawn into (put them over the image, in order). */
+export interface ILabelLayers {
+  canvas: HTMLCanvasElement;
+  svg: SVGSVGElement;
+  chips: HTMLDivElement;
+}
+
+/** New, empty label layers. */
+export function createLabelLayers(): ILabelLayers {
+  const chips = h('div', { className: 'jp-VisionLens-classChips' });
+  chips.hidden = true;
+  return {
+    canvas: createLabelCanvas('jp-VisionLens-labelCanvas'),
+    svg: createOverlay('jp-VisionLens-overlay'),
+    chips
+  };
+}
+
+/** How a view draws a sample's labels. */
+export interface ISampleLabelsOptions extends IOverlayOptions {
+  /** The label types shown. */
+  shown: ReadonlySet<LabelType>;
+  keypointClasses: KeypointClasses;
+  /** Where the canvas is (it covers the image's box). */
+  layout: ICanvasLayout;
+  /** A tile: thin lines, no keypoint names. */
+  compact: boolean;
+  /** Image pixels per pixel of RLE bitmaps. */
+  maskStep: number;
+  /** See `ICanvasDrawOptions.onMaskReady`. */
+  onMaskReady: (() => void) | null;
+  /** Predicted classes shown per model. */
+  chipsPerModel?: number;
+}
+
+/** What was drawn, per label type. */
+export type DrawnLabels = Record<LabelType, number>;
+
+/** Draw (or, for null, clear) the labels of `sample` into `layers`. */
+export function drawSampleLabels(
+  layers: ILabelLayers,
+  style: ILabelStyle,
+  sample: ISample | null,
+  options: ISampleLabelsOptions
+): DrawnLabels {
+  const width = sample?.width ?? null;
+  const height = sample?.height ?? null;
+  const objects = sample?.annotations ?? [];
+  const { shown } = options;
+  const boxes = labelRenderers.draw(
+    layers.svg,
+    style,
+    width,
+    height,
+    shown.has('boxes') ? objects : [],
+    options
+  );
+  const onCanvas = drawLabelCanvas(
+    layers.canvas,
+    canvasRenderers,
+    width,
+    height,
+    objects,
+    options.layout,
+    shown,
+    {
+      style,
+      compact: options.compact,
+      keypointClasses: options.keypointClasses,
+      maskStep: options.maskStep,
+      onMaskReady: options.onMaskReady
+    }
+  );
+  const chips = renderChips(
+    layers.chips,
+    style,
+    shown.has('classifications') ? sample?.classifications : [],
+    options.chipsPerModel
+  );
+  return {
+    boxes,
+    masks: onCanvas.get('masks') ?? 0,
+    keypoints: onCanvas.get('keypoints') ?? 0,
+    classifications: chips
+  };
+}
