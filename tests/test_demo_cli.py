@@ -48,11 +48,19 @@ def test_demo_ingests_with_the_expected_counts(ingested: dict[str, Any]) -> None
     result, coco, preds = ingested["result"], ingested["coco"], ingested["preds"]
     assert result["dataset"] == "demo" and result["created"] is True
     assert result["samples"] == N == len(coco["images"])
-    assert result["annotations"] == len(coco["annotations"])
+    # labels of every type: the objects and one ground-truth image label per image
+    assert result["annotations"] == len(coco["annotations"]) + N
+    stars = sum(1 for a in coco["annotations"] if "keypoints" in a)
+    assert result["label_types"] == {
+        "boxes": len(coco["annotations"]), "masks": len(coco["annotations"]),
+        "keypoints": stars, "classifications": N,
+    }  # fmt: skip
+    assert 0 < stars < len(coco["annotations"])
     assert result["categories"] == 8
-    assert result["model"] == "simulated-model"
-    assert result["predictions"] == len(preds)  # every prediction found its image
-    assert result["errors"] == []
+    assert result["model"] == "simulated-model, simulated-shape-classifier"
+    # every detection and every image's classification found its image
+    assert result["predictions"] == len(preds) + N
+    assert result["errors"] == [] and result["warnings"] == []
     files = result["files"]
     assert Path(files["images"]) == ingested["data_dir"] / "demo-sources" / "demo" / "images"
     assert json.loads(Path(files["blind_spots"]).read_text())["images"] == N
@@ -96,6 +104,17 @@ def test_demo_rows_in_the_catalog(ingested: dict[str, Any]) -> None:
         "simulated-model": len(ingested["preds"]),
     }
     assert located is not None and Path(located[0]).is_file()
+    with Catalog(ingested["data_dir"]) as catalog:
+        info = catalog.get_dataset("demo")
+    models = {m["name"]: m["label_types"] for m in info["models"]}
+    with_keypoints = sum(1 for p in ingested["preds"] if "keypoints" in p)
+    assert models == {
+        "simulated-model": {"boxes": len(ingested["preds"]), "masks": len(ingested["preds"]),
+                            "keypoints": with_keypoints, "classifications": 0},
+        "simulated-shape-classifier": {"boxes": 0, "masks": 0, "keypoints": 0,
+                                 "classifications": N},
+    }  # fmt: skip
+    assert 0 < with_keypoints < len(ingested["preds"])
     # predictions name classes by COCO category id: each must land on the right class name
     names = {c["id"]: c["name"] for c in ingested["coco"]["categories"]}
     assert by_label == dict(Counter(names[p["category_id"]] for p in ingested["preds"]))
@@ -136,11 +155,12 @@ def test_force_replaces_the_dataset(tmp_path: Path, capsys: pytest.CaptureFixtur
     )  # fmt: skip
     assert code == 0 and second["created"] is True and second["samples"] == 40
     coco = json.loads(Path(second["files"]["annotations"]).read_text())
-    assert second["annotations"] == len(coco["annotations"])
+    # the objects and one image label per image
+    assert second["annotations"] == len(coco["annotations"]) + 40
     with Catalog(tmp_path / "data") as catalog:
         (ds,) = catalog.list_datasets()
     assert ds["name"] == "mini" and ds["num_samples"] == 40
-    assert ds["num_annotations"] == len(coco["annotations"])
+    assert ds["num_annotations"] == len(coco["annotations"]) + 40
 
 
 def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,9 +195,11 @@ async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path, api
     coco = json.loads(Path(result["files"]["annotations"]).read_text())
     (ds,) = vl_app.catalog.list_datasets()
     assert ds["name"] == "demo" and ds["num_samples"] == 40 == result["samples"]
-    assert ds["num_annotations"] == len(coco["annotations"]) == result["annotations"]
-    assert [m["name"] for m in ds["models"]] == ["simulated-model"]
-    assert ds["models"][0]["num_predictions"] == result["predictions"] > 0
+    # through the server too, the image labels go in with the objects
+    assert ds["num_annotations"] == len(coco["annotations"]) + 40 == result["annotations"]
+    assert [m["name"] for m in ds["models"]] == ["simulated-model", "simulated-shape-classifier"]
+    assert ds["models"][1]["num_predictions"] == 40
+    assert sum(m["num_predictions"] for m in ds["models"]) == result["predictions"] > 40
     preds = json.loads(Path(result["files"]["predictions"]).read_text())
     names = {c["id"]: c["name"] for c in coco["categories"]}
     with vl_app.catalog.cursor() as cur:
@@ -198,7 +220,7 @@ async def test_demo_through_a_running_server(vl_app: Any, vl_data_dir: Path, api
     new_coco = json.loads(Path(forced["files"]["annotations"]).read_text())
     assert new_coco["info"]["seed"] == 2
     (ds,) = vl_app.catalog.list_datasets()
-    assert ds["num_annotations"] == forced["annotations"] == len(new_coco["annotations"])
+    assert ds["num_annotations"] == forced["annotations"] == len(new_coco["annotations"]) + 40
 
 
 def test_held_catalog_is_a_clear_error_via_python_m(tmp_path: Path) -> None:

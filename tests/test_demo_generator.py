@@ -130,6 +130,8 @@ def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:
     c = generate_demo(tmp_path / "c", images=24, seed=8, workers=1)
     assert a.annotations.read_bytes() == b.annotations.read_bytes()
     assert a.predictions.read_bytes() == b.predictions.read_bytes()
+    assert a.image_labels.read_bytes() == b.image_labels.read_bytes()
+    assert a.classifier.read_bytes() == b.classifier.read_bytes()
     for img in sorted(a.images.iterdir()):
         assert img.read_bytes() == (b.images / img.name).read_bytes()
     assert a.annotations.read_bytes() != c.annotations.read_bytes()

@@ -184,13 +184,14 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         fmt: str = "auto",
         images: str | None = None,
         split: str | None = None,
+        image_labels: str | None = None,
     ) -> Job:
         """Queue an ingest job; its thumbnails are pre-generated once it succeeds.
 
-        Raises :class:`~.ingest.allowed_roots.SourceNotAllowedError` for a source or image
-        folder outside :attr:`allowed_roots`.
+        Raises :class:`~.ingest.allowed_roots.SourceNotAllowedError` for a source, image
+        folder or image-label table outside :attr:`allowed_roots`.
         """
-        for location in (source, images):
+        for location in (source, images, image_labels):
             if location:
                 check_allowed_source(location, self.allowed_roots)
 
@@ -205,6 +206,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             fmt=fmt,
             images=images,
             split=split,
+            image_labels=image_labels,
             then=after,
         )
 

@@ -69,6 +69,16 @@ export interface IModelInfo {
   num_predictions: number;
   format?: string | null;
   created_at?: string | null;
+  /** `GET datasets/{name}` only: the model's labels by type. */
+  label_types?: ILabelTypeCounts;
+}
+
+/** Labels by type: objects (each a box), those with a mask or keypoints, image labels. */
+export interface ILabelTypeCounts {
+  boxes: number;
+  masks: number;
+  keypoints: number;
+  classifications: number;
 }
 
 /** One dataset as listed by `GET /datasets`. */

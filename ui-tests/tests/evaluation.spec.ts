@@ -1,8 +1,9 @@
 /**
  * The evaluation panel opens from its command beside the grid, lists the demo's
  * evaluated model (global-setup.js evaluates it) and is reopened by the layout
- * restorer after a reload. The demo's ground truth has masks but its simulated
- * model only boxes: a segm evaluation shows the server's error.
+ * restorer after a reload. The demo's detector predicts masks and star
+ * keypoints (segm and keypoints are offered, a segm evaluation gives a report);
+ * its shape classifier has image labels only (a classification evaluation).
  */
 import { expect, test } from '@jupyterlab/galata';
 
@@ -10,6 +11,7 @@ import { command, openGrid } from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
+const CLASSIFIER = 'simulated-shape-classifier';
 
 test.describe('Evaluation panel', () => {
   test('opens from its command and comes back after a reload', async ({
@@ -37,7 +39,7 @@ test.describe('Evaluation panel', () => {
     await expect(page.locator('#visionlens-grid-main')).toBeAttached();
   });
 
-  test('labels evaluations with their iou type and shows why segm cannot run', async ({
+  test('offers the iou types the model has and shows a segm report', async ({
     page
   }) => {
     await openGrid(page, DEMO);
@@ -46,13 +48,49 @@ test.describe('Evaluation panel', () => {
     await expect(
       panel.locator('select[aria-label="Report"] option').first()
     ).toHaveText(/^simulated-model · COCO bbox @0\.5/);
+    const iouType = panel.locator('select[aria-label="IoU type"]');
+    await expect(iouType.locator('option')).toHaveText([
+      'bbox',
+      'segm',
+      'keypoints'
+    ]);
 
-    await panel.locator('select[aria-label="IoU type"]').selectOption('segm');
+    await iouType.selectOption('segm');
     await expect(panel.locator('select[aria-label="Protocol"]')).toBeDisabled();
     await expect(panel.locator('input[aria-label="OKS sigmas"]')).toBeHidden();
     await panel.getByRole('button', { name: 'Evaluate' }).click();
-    await expect(panel.locator('.jp-VisionLens-evalStatus')).toContainText(
-      "model 'simulated-model' has no masks"
+    const report = panel.locator('.jp-VisionLens-evalReport').first();
+    await expect(report.locator('.jp-VisionLens-evalTitle')).toHaveText(
+      /^simulated-model · COCO segm @0\.5/,
+      { timeout: 60_000 }
+    );
+    const ap = report
+      .locator('.jp-VisionLens-evalStat', { hasText: /^AP\d/ })
+      .first();
+    await expect(ap.locator('.jp-VisionLens-evalStatValue')).toHaveText(
+      /^0\.\d{3}$/
+    );
+    await expect(panel.locator('.jp-VisionLens-evalStatus')).toHaveText('');
+  });
+
+  test('evaluates the classifier as a classification', async ({ page }) => {
+    await openGrid(page, DEMO);
+    await command(page, 'visionlens:open-evaluation');
+    const panel = page.locator('#visionlens-evaluation-main');
+    await panel.locator('select[aria-label="Model"]').selectOption(CLASSIFIER);
+    const iouType = panel.locator('select[aria-label="IoU type"]');
+    await expect(iouType.locator('option')).toHaveText(['classification']);
+    await panel.getByRole('button', { name: 'Evaluate' }).click();
+    const view = panel.locator('.jp-VisionLens-evalClassification');
+    await expect(view.locator('.jp-VisionLens-evalTitle')).toContainText(
+      new RegExp(`^${CLASSIFIER} — classification, [0-9,]+ images`),
+      { timeout: 60_000 }
+    );
+    const accuracy = view.locator('.jp-VisionLens-evalStat', {
+      hasText: 'accuracy'
+    });
+    await expect(accuracy.locator('.jp-VisionLens-evalStatValue')).toHaveText(
+      /^0\.\d{3}$/
     );
   });
 });

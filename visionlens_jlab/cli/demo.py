@@ -16,7 +16,7 @@ from typing import Any
 from ..catalog.store.catalog import validate_name
 from ..config import resolve_data_dir
 from ..demo.generator import DemoFiles, existing_demo, generate_demo
-from ..demo.ingest import dataset_counts
+from ..demo.ingest import CLASSIFIER_NAME, dataset_counts
 from ..demo.signatures import MODEL_NAME
 from .common import add_common_options
 
@@ -95,6 +95,8 @@ def _result(summary: dict[str, Any], files: DemoFiles | None, seconds: float | N
             "predictions": str(files.predictions),
             "images": str(files.images),
             "blind_spots": str(files.blind_spots),
+            "image_labels": str(files.image_labels),
+            "classifier": str(files.classifier),
         }
     if seconds is not None:
         out["generate_seconds"] = seconds
@@ -141,20 +143,31 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
             client.delete(f"datasets/{args.name}")
         _say(args, f"ingesting {files.annotations} as {args.name!r} through the running server")
         body = {"source": str(files.annotations), "name": args.name, "format": "coco",
-                "images": str(files.images)}  # fmt: skip
+                "images": str(files.images), "image_labels": str(files.image_labels)}  # fmt: skip
         dataset = job_result(client, client.post("datasets", body))
         try:
             body = {"source": str(files.predictions), "model": MODEL_NAME, "format": "coco"}
             preds = job_result(client, client.post(f"datasets/{args.name}/predictions", body))
+            body = {"source": str(files.classifier), "model": CLASSIFIER_NAME,
+                    "format": "classification"}  # fmt: skip
+            classifier = job_result(client, client.post(f"datasets/{args.name}/predictions", body))
         except BaseException:
             client.delete(f"datasets/{args.name}")
             raise
         summary = dict(dataset)
         summary.update(
-            predictions=preds.get("predictions", 0),
-            model=MODEL_NAME,
-            warnings=dataset.get("warnings", []) + preds.get("warnings", []),
-            errors=dataset.get("errors", []) + preds.get("errors", []),
+            predictions=preds.get("predictions", 0) + classifier.get("predictions", 0),
+            model=f"{MODEL_NAME}, {CLASSIFIER_NAME}",
+            warnings=[
+                *dataset.get("warnings", []),
+                *preds.get("warnings", []),
+                *classifier.get("warnings", []),
+            ],
+            errors=[
+                *dataset.get("errors", []),
+                *preds.get("errors", []),
+                *classifier.get("errors", []),
+            ],
         )
         return _result(summary, files, seconds, True, f"demo dataset {args.name!r} is ready")
 

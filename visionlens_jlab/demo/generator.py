@@ -23,11 +23,12 @@ import numpy as np
 from PIL import ImageDraw
 
 from . import scenes
+from .labels import classify, ground_truth_keypoints, image_label, predicted_geometry
 from .model import DEFAULT_PARAMS, Box, GroundTruth, ModelParams, iou, predict
-from .shapes import CLASSES, SUPERCATEGORY, Shape
+from .shapes import CLASSES, KEYPOINT_CLASS, KEYPOINT_NAMES, SKELETON, SUPERCATEGORY, Shape
 from .signatures import write_blind_spots
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump when the same seed would produce different files, so old copies are regenerated."""
 
 WIDTH, HEIGHT = 320, 240
@@ -38,6 +39,8 @@ RADIUS_RANGE = (6.0, 72.0)  # log-uniform; COCO "small" (area < 32^2) is roughly
 ANNOTATIONS_FILE = "annotations.json"
 PREDICTIONS_FILE = "predictions.json"
 BLIND_SPOTS_FILE = "blind_spots.json"
+LABELS_FILE = "image_labels.csv"
+CLASSIFIER_FILE = "classifier.csv"
 IMAGES_DIR = "images"
 PARALLEL_THRESHOLD = 400  # below this, starting worker processes costs more than it saves
 
@@ -53,14 +56,17 @@ class DemoFiles:
     predictions: Path
     images: Path
     blind_spots: Path
+    image_labels: Path
+    classifier: Path
 
     @classmethod
     def at(cls, root: str | os.PathLike[str]) -> DemoFiles:
         """The file layout under ``root`` (whether or not it exists yet)."""
         r = Path(root)
         return cls(
-            r, r / ANNOTATIONS_FILE, r / PREDICTIONS_FILE, r / IMAGES_DIR, r / BLIND_SPOTS_FILE
-        )
+            r, r / ANNOTATIONS_FILE, r / PREDICTIONS_FILE, r / IMAGES_DIR, r / BLIND_SPOTS_FILE,
+            r / LABELS_FILE, r / CLASSIFIER_FILE,
+        )  # fmt: skip
 
 
 def existing_demo(
@@ -80,6 +86,8 @@ def existing_demo(
         and meta.get("blind_spots_enabled", True) == blind_spots
         and files.annotations.is_file()
         and files.predictions.is_file()
+        and files.image_labels.is_file()
+        and files.classifier.is_file()
     )
     return files if ok else None
 
@@ -113,6 +121,7 @@ def generate_demo(
         coco, preds = _assemble(records, seed)
         _write_json(files.annotations, coco)
         _write_json(files.predictions, preds)
+        _write_classifications(files, records)
         params = DEFAULT_PARAMS if blind_spots else ModelParams.without_blind_spots()
         write_blind_spots(files.blind_spots, coco, preds, extra={
             "generator_version": GENERATOR_VERSION, "images": images, "seed": seed,
@@ -130,6 +139,18 @@ def generate_demo(
 def _write_json(path: Path, data: Any) -> None:
     # compact and key-ordered as built: the same seed gives the same bytes
     path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+
+
+def _write_classifications(files: DemoFiles, records: list[dict[str, Any]]) -> None:
+    """The image labels as the CSVs the classification ingest reads: the ground truth as
+    (file_name, label), the classifier as one score column per class."""
+    truth = ["file_name,label"] + [f"{r['file_name']},{r['label']}" for r in records]
+    files.image_labels.write_text("\n".join(truth) + "\n", encoding="utf-8")
+    scores = ["file_name," + ",".join(CLASSES)] + [
+        r["file_name"] + "," + ",".join(f"{r['classifier'][c]:.4f}" for c in CLASSES)
+        for r in records
+    ]
+    files.classifier.write_text("\n".join(scores) + "\n", encoding="utf-8")
 
 
 def _render_all(
@@ -196,6 +217,7 @@ def render_image(
     rng = np.random.default_rng([seed, index, 0])  # image content
     model_rng = np.random.default_rng([seed, index, 1])  # the simulated model
     split_rng = np.random.default_rng([seed, index, 2])  # train/val assignment
+    label_rng = np.random.default_rng([seed, index, 3])  # masks, keypoints, classifier
     scene = _pick(rng, scenes.SCENES, scenes.SCENE_WEIGHTS)
     background = _pick(rng, scenes.BACKGROUNDS, scenes.BACKGROUND_WEIGHTS)
     weather = _pick(rng, scenes.WEATHERS, scenes.WEATHER_WEIGHTS)
@@ -230,8 +252,12 @@ def render_image(
         height=HEIGHT,
         params=params,
     )
+    label = image_label(shapes)
+    largest = max(s.area() for s in shapes)
     return {
         "file_name": file_name,
+        "label": label,
+        "classifier": classify(label_rng, label, scene, weather, largest),
         "fields": {
             "scene": scene,
             "background": background,
@@ -241,10 +267,25 @@ def render_image(
             "split": "train" if split_rng.random() < TRAIN_FRACTION else "val",
         },
         "objects": [
-            (o.category, o.bbox, o.area, o.occluded, s.segmentation())
-            for o, s in zip(objects, shapes, strict=True)
-        ],
-        "predictions": [(p.category, p.bbox, p.score) for p in preds],
+            (
+                o.category,
+                o.bbox,
+                o.area,
+                o.occluded,
+                s.segmentation(HEIGHT, WIDTH),
+                ground_truth_keypoints(s, boxes[i + 1 :]),
+            )
+            for i, (o, s) in enumerate(zip(objects, shapes, strict=True))
+        ],  # fmt: skip
+        "predictions": [
+            (
+                p.category,
+                p.bbox,
+                p.score,
+                *predicted_geometry(label_rng, p, shapes, boxes, HEIGHT, WIDTH),
+            )
+            for p in preds
+        ],  # fmt: skip
     }
 
 
@@ -299,7 +340,7 @@ def _assemble(
             {"id": image_id, "file_name": rec["file_name"], "width": WIDTH, "height": HEIGHT}
             | rec["fields"]
         )
-        for category, bbox, area, occluded, segmentation in rec["objects"]:
+        for category, bbox, area, occluded, segmentation, keypoints in rec["objects"]:
             ann: dict[str, Any] = {
                 "id": len(annotations) + 1,
                 "image_id": image_id,
@@ -309,18 +350,23 @@ def _assemble(
                 "iscrowd": 0,
                 "segmentation": segmentation,
             }
+            if keypoints is not None:
+                ann["keypoints"] = keypoints
+                ann["num_keypoints"] = len(keypoints) // 3
             if occluded:
                 ann["occluded"] = True
             annotations.append(ann)
-        for category, bbox, score in rec["predictions"]:
-            predictions.append(
-                {
-                    "image_id": image_id,
-                    "category_id": category + 1,
-                    "bbox": _r2(bbox),
-                    "score": round(score, 4),
-                }
-            )
+        for category, bbox, score, mask, keypoints in rec["predictions"]:
+            pred: dict[str, Any] = {
+                "image_id": image_id,
+                "category_id": category + 1,
+                "bbox": _r2(bbox),
+                "score": round(score, 4),
+                "segmentation": mask,
+            }
+            if keypoints is not None:
+                pred["keypoints"] = keypoints
+            predictions.append(pred)
     coco = {
         "info": {
             "description": "VisionLens demo: drawn shapes with a simulated detector",
@@ -328,11 +374,15 @@ def _assemble(
             "seed": seed,
         },
         "licenses": [],
-        "categories": [
-            {"id": i + 1, "name": name, "supercategory": SUPERCATEGORY[name]}
-            for i, name in enumerate(CLASSES)
-        ],
+        "categories": [_category(i, name) for i, name in enumerate(CLASSES)],
         "images": images,
         "annotations": annotations,
     }
     return coco, predictions
+
+
+def _category(index: int, name: str) -> dict[str, Any]:
+    category: dict[str, Any] = {"id": index + 1, "name": name, "supercategory": SUPERCATEGORY[name]}
+    if name == KEYPOINT_CLASS:
+        category.update(keypoints=list(KEYPOINT_NAMES), skeleton=SKELETON)
+    return category

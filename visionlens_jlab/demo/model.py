@@ -112,11 +112,18 @@ class GroundTruth:
 
 @dataclass(frozen=True)
 class Prediction:
-    """One simulated detection, in absolute pixels."""
+    """One simulated detection, in absolute pixels.
+
+    ``frame`` is the box before clipping to the image: the object's geometry (mask outline,
+    keypoints) mapped from its ground-truth box onto ``frame`` is the predicted geometry, so
+    masks and keypoints are jittered and misplaced exactly like the box. ``source`` is the
+    index of the ground-truth object it comes from, None for a background detection."""
 
     category: int
     bbox: Box
     score: float
+    frame: Box
+    source: int | None
 
 
 def predict(
@@ -133,7 +140,7 @@ def predict(
     out: list[Prediction] = []
     sigma = params.loc_sigma_texture if background == "texture" else params.loc_sigma
     diamond, square = CLASSES.index("diamond"), CLASSES.index("square")
-    for obj in objects:
+    for index, obj in enumerate(objects):
         p = params.p_detect[scene][size_class(obj.area)]
         if obj.occluded:
             p *= params.occluded_factor
@@ -153,7 +160,7 @@ def predict(
             category = square
         elif category == square and rng.random() < params.p_square_as_diamond:
             category = diamond
-        out.append(Prediction(category, _clip(bbox, width, height), score))
+        out.append(Prediction(category, _clip(bbox, width, height), score, bbox, index))
     n_fp = int(rng.poisson(params.fp_rate[background]))
     for _ in range(n_fp):
         free = _free_box(rng, objects, width, height)
@@ -163,7 +170,7 @@ def predict(
             score = float(rng.beta(*params.fp_score_beta_gradient))
         else:
             score = float(rng.uniform(*params.fp_score_range))
-        out.append(Prediction(int(rng.integers(len(CLASSES))), free, score))
+        out.append(Prediction(int(rng.integers(len(CLASSES))), free, score, free, None))
     return out
 
 

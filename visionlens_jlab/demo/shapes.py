@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PIL import ImageDraw
+import numpy as np
+from PIL import Image, ImageDraw
 
 CLASSES: tuple[str, ...] = (
     "circle",
@@ -37,6 +38,12 @@ SUPERCATEGORY: dict[str, str] = {
 }
 
 Point = tuple[float, float]
+
+KEYPOINT_CLASS = "star"
+"""The class whose objects carry keypoints: a star's five tips."""
+KEYPOINT_NAMES: tuple[str, ...] = ("tip_1", "tip_2", "tip_3", "tip_4", "tip_5")
+SKELETON: list[list[int]] = [[1, 3], [3, 5], [5, 2], [2, 4], [4, 1]]
+"""COCO's 1-based pairs: the pentagram through the tips."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,21 @@ class Shape:
             return math.pi * (self.r**2 - inner**2)
         return _polygon_area(self.outline())
 
-    def segmentation(self) -> list[list[float]]:
-        """COCO polygon segmentation; empty for a ring (a polygon cannot hold its hole)."""
-        if self.label == "ring":
+    def inner_outline(self) -> list[Point]:
+        """A ring's hole (a 24-gon); empty for every other class."""
+        if self.label != "ring":
             return []
+        return _regular(self.cx, self.cy, [self.r - self.ring_width()] * 24, 0.0)
+
+    def tips(self) -> list[Point]:
+        """The keypoints of a star (its five tips, in outline order); empty otherwise."""
+        return self.outline()[::2] if self.label == KEYPOINT_CLASS else []
+
+    def segmentation(self, height: int, width: int) -> list[list[float]] | dict[str, object]:
+        """COCO segmentation: a polygon, or for a ring (a polygon cannot hold its hole) a
+        compressed RLE of the disc minus the hole."""
+        if self.label == "ring":
+            return ring_rle(self.outline(), self.inner_outline(), height, width)
         return [[round(v, 1) for p in self.outline() for v in p]]
 
     def draw(self, draw: ImageDraw.ImageDraw, fill: tuple[int, ...]) -> None:
@@ -88,6 +106,28 @@ class Shape:
             draw.ellipse(_circle_box(self), outline=fill, width=round(self.ring_width()))
         else:
             draw.polygon(self.outline(), fill=fill)
+
+
+def ring_rle(outer: list[Point], inner: list[Point], height: int, width: int) -> dict[str, object]:
+    """Compressed COCO RLE of the polygon ``outer`` minus the polygon ``inner``."""
+    from pycocotools import mask as mask_utils
+
+    # drawn with PIL (a pycocotools decode warns under numpy 2), then encoded by pycocotools
+    canvas = Image.new("L", (width, height), 0)
+    pen = ImageDraw.Draw(canvas)
+    pen.polygon(outer, fill=1)
+    pen.polygon(inner, fill=0)
+    rle = mask_utils.encode(np.asfortranarray(np.asarray(canvas, dtype=np.uint8)))
+    return {"size": [height, width], "counts": rle["counts"].decode("ascii")}
+
+
+def polygon_rle(points: list[Point], height: int, width: int) -> dict[str, object]:
+    """Compressed COCO RLE of one polygon (a predicted mask, as COCO results write them)."""
+    from pycocotools import mask as mask_utils
+
+    flat = [float(v) for p in points for v in p]
+    rle = mask_utils.frPyObjects([flat], height, width)[0]
+    return {"size": [height, width], "counts": rle["counts"].decode("ascii")}
 
 
 def _circle_box(shape: Shape) -> tuple[float, float, float, float]:

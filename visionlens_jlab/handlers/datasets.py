@@ -55,10 +55,18 @@ class DatasetsHandler(VisionLensHandler):
         source, name = _required_str(body, "source"), _required_str(body, "name")
         fmt = _format(body, frozenset(self.app.plugins.ingest_formats))
         images, split = _optional_str(body, "images"), _optional_str(body, "split")
+        image_labels = _optional_str(body, "image_labels")
         # off the loop: submitting checks the name against every dataset (a catalog query)
         # and resolves the source against the allowed roots (file system)
         job = await self.run_blocking(
-            lambda: self.app.ingest(source=source, name=name, fmt=fmt, images=images, split=split)
+            lambda: self.app.ingest(
+                source=source,
+                name=name,
+                fmt=fmt,
+                images=images,
+                split=split,
+                image_labels=image_labels,
+            )  # fmt: skip
         )
         await self.write_json({"job": job.to_dict()}, status=202)
 

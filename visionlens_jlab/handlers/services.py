@@ -49,6 +49,7 @@ class Services(Protocol):
         fmt: str = "auto",
         images: str | None = None,
         split: str | None = None,
+        image_labels: str | None = None,
     ) -> Job:
         """Queue an ingest job."""
         ...

@@ -58,9 +58,11 @@ def submit_ingest(
     fmt: str = "auto",
     images: str | None = None,
     split: str | None = None,
+    image_labels: str | None = None,
     then: Callable[[Any], None] | None = None,
 ) -> Job:
     """Start a dataset ingest job; the name is validated before anything is queued.
+    ``image_labels``: a table of ground-truth image labels (see ``open_dataset``).
 
     ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
     """
@@ -68,7 +70,8 @@ def submit_ingest(
     if any(d["name"] == name for d in catalog.list_datasets()):
         # Answer at once; the writer checks again inside its transaction for races.
         raise ConflictError(f"a dataset named {name!r} already exists: delete it first")
-    options = {"source": source, "fmt": fmt, "images": images, "split": split}
+    options = {"source": source, "fmt": fmt, "images": images, "split": split,
+               "image_labels": image_labels}  # fmt: skip
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")

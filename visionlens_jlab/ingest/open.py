@@ -39,7 +39,11 @@ __all__ = [
 
 
 def open_dataset(
-    source: str, fmt: str = "auto", images: str | None = None, split: str | None = None
+    source: str,
+    fmt: str = "auto",
+    images: str | None = None,
+    split: str | None = None,
+    image_labels: str | None = None,
 ) -> ParsedSource:
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
@@ -51,9 +55,19 @@ def open_dataset(
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
-    split given to every sample. Raises :class:`IngestError` with a clear
+    split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
+    labels become the samples' ground-truth image labels (:mod:`.image_labels`). Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
     """
+    parsed = _open_dataset(source, fmt, images, split)
+    if image_labels:
+        from .image_labels import WithImageLabels
+
+        parsed = WithImageLabels(parsed, open_predictions(image_labels, "classification"))
+    return parsed
+
+
+def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) -> ParsedSource:
     if not isinstance(source, str) or not source:
         raise IngestError("no source path given")
     source = os.path.expanduser(source)

@@ -6,6 +6,7 @@ import { Widget } from '@lumino/widgets';
 
 import { JobError } from '../../api/client';
 import { clear, h } from '../../base/dom';
+import { datasetDetail } from '../../model/sources/datasets';
 import {
   evaluationReport,
   listEvaluations,
@@ -13,11 +14,12 @@ import {
 } from '../../model/sources/evaluations';
 import {
   IClassificationReport,
+  IModelInfo,
   IEvaluationSummary,
   IVisionLensModel
 } from '../../model/tokens';
 import { ClassificationView } from './ClassificationView';
-import { evaluationLabel, evaluationRequest, IOU_TYPES } from './logic';
+import { evaluationKinds, evaluationLabel, evaluationRequest } from './logic';
 import { ReportView } from './ReportView';
 import { visibleText } from '../../base/dataText';
 
@@ -58,15 +60,12 @@ export class EvaluationPanel extends Widget {
     this._plusOne = h('input', {
       attrs: { type: 'checkbox', 'aria-label': '+1 pixel IoU' }
     });
-    // The models listing does not say which label types a model has: all
-    // three are offered and the server's error names a missing one.
+    // Filled per model from its label types (_fillIouTypes).
     this._iouType = h('select', {
       className: 'jp-mod-styled',
       attrs: { 'aria-label': 'IoU type' }
     });
-    for (const t of IOU_TYPES) {
-      this._iouType.append(h('option', { text: t, attrs: { value: t } }));
-    }
+    this._modelSelect.addEventListener('change', () => this._fillIouTypes());
     this._sigmas = h('input', {
       className: 'jp-mod-styled jp-VisionLens-evalSigmas',
       attrs: {
@@ -118,9 +117,12 @@ export class EvaluationPanel extends Widget {
       ),
       this._reports
     );
-    this._syncForm();
+    this._fillIouTypes();
     model.datasetChanged.connect(() => void this.refresh(), this);
-    model.datasetsChanged.connect(() => this._fillModels(), this);
+    model.datasetsChanged.connect(() => {
+      this._fillModels();
+      void this._loadLabelTypes();
+    }, this);
     void this.refresh();
   }
 
@@ -129,6 +131,7 @@ export class EvaluationPanel extends Widget {
   /** Reload the list of evaluations of the current dataset and show the latest. */
   async refresh(select?: string): Promise<void> {
     this._fillModels();
+    void this._loadLabelTypes();
     const dataset = this.model.dataset;
     if (!dataset) {
       this._evaluations = [];
@@ -158,6 +161,39 @@ export class EvaluationPanel extends Widget {
     if (models.some(m => m.name === current)) {
       this._modelSelect.value = current;
     }
+    this._fillIouTypes();
+  }
+
+  /** The models' label types, from the dataset's detail (the listing lacks them). */
+  private async _loadLabelTypes(): Promise<void> {
+    const dataset = this.model.dataset;
+    let models: IModelInfo[] = [];
+    if (dataset) {
+      try {
+        models = (await datasetDetail(this.model, dataset)).models;
+      } catch {
+        // unknown label types: every iou type is offered, the server names a missing one
+      }
+    }
+    if (dataset === this.model.dataset) {
+      this._models = models;
+      this._fillIouTypes();
+    }
+  }
+
+  /** The evaluations the chosen model's label types allow (evaluationKinds). */
+  private _fillIouTypes(): void {
+    const chosen = this._models.find(m => m.name === this._modelSelect.value);
+    const current = this._iouType.value;
+    const kinds = evaluationKinds(chosen);
+    clear(this._iouType);
+    for (const t of kinds) {
+      this._iouType.append(h('option', { text: t, attrs: { value: t } }));
+    }
+    if (kinds.includes(current)) {
+      this._iouType.value = current;
+    }
+    this._syncForm();
   }
 
   private _fillReportSelects(select?: string): void {
@@ -273,6 +309,7 @@ export class EvaluationPanel extends Widget {
   }
 
   private _evaluations: IEvaluationSummary[] = [];
+  private _models: IModelInfo[] = [];
   private _modelSelect: HTMLSelectElement;
   private _protocol: HTMLSelectElement;
   private _iou: HTMLInputElement;

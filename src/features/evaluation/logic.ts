@@ -9,6 +9,7 @@ import {
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
+  IModelInfo,
   IouType
 } from '../../api/types';
 
@@ -141,6 +142,32 @@ export function parseSigmas(text: string): SigmasInput {
   return { ok: true, sigmas };
 }
 
+/** The form's choice for a classification model (image labels, no objects). */
+export const CLASSIFICATION = 'classification';
+
+/**
+ * The evaluations the form offers for a model: a classification for a model of
+ * image labels only; otherwise bbox, plus segm with masks and keypoints with
+ * keypoints. Every iou type when the listing does not say (no `label_types`).
+ */
+export function evaluationKinds(
+  model: Pick<IModelInfo, 'label_types'> | undefined
+): string[] {
+  const types = model?.label_types;
+  if (!types) {
+    return [...IOU_TYPES];
+  }
+  if (types.boxes === 0 && types.classifications > 0) {
+    return [CLASSIFICATION];
+  }
+  return IOU_TYPES.filter(
+    t =>
+      t === 'bbox' ||
+      (t === 'segm' && types.masks > 0) ||
+      (t === 'keypoints' && types.keypoints > 0)
+  );
+}
+
 /** The evaluate form's fields, as the user left them. */
 export interface IEvaluateForm {
   model: string;
@@ -157,6 +184,18 @@ export function evaluationRequest(
 ): { ok: true; request: IEvaluationRequest } | { ok: false; error: string } {
   if (!form.model) {
     return { ok: false, error: 'Choose a model with predictions.' };
+  }
+  if (form.iouType === CLASSIFICATION) {
+    // the server evaluates a classification model's image labels, whatever the iou type
+    return {
+      ok: true,
+      request: {
+        model: form.model,
+        protocol: 'coco',
+        iou: 0.5,
+        plus_one: false
+      }
+    };
   }
   const iouType = IOU_TYPES.find(t => t === form.iouType);
   if (!iouType) {

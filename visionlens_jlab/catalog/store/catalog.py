@@ -232,7 +232,9 @@ class Catalog(WriteTransactions, IngestReservations):
                 ).fetchall()
             ]
             ds["category_keypoints"] = _category_keypoints(cur, ds["id"])
+            types = _model_label_types(cur, ds["id"])
             for model in ds["models"]:
+                model["label_types"] = types.get(model["name"], dict.fromkeys(LABEL_TYPES, 0))
                 rep = cur.execute(
                     "SELECT report FROM models WHERE dataset_id = ? AND name = ?",
                     [ds["id"], model["name"]],
@@ -247,6 +249,28 @@ class Catalog(WriteTransactions, IngestReservations):
             self.scope_write(dataset_id)  # the other datasets' answers stay valid
             for table in dataset_tables():  # every one exists: the migrations made them
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
+
+
+LABEL_TYPES = ("boxes", "masks", "keypoints", "classifications")
+"""The label types a model's ``label_types`` counts (as ``ingest --json`` prints them)."""
+
+
+def _model_label_types(cur: Any, dataset_id: int) -> dict[str, dict[str, int]]:
+    """Every prediction source's label counts by type, in one query: objects (each a box),
+    those with a mask, those with keypoints, and image-level labels."""
+    rows = cur.execute(
+        """
+        SELECT source, sum(boxes), sum(masks), sum(keypoints), sum(classifications) FROM (
+            SELECT source, count(*) AS boxes, count(segmentation) AS masks,
+                   count(keypoints) AS keypoints, 0 AS classifications
+              FROM annotations WHERE dataset_id = ? GROUP BY source
+            UNION ALL SELECT source, 0, 0, 0, count(*)
+              FROM classifications WHERE dataset_id = ? GROUP BY source
+        ) GROUP BY source
+        """,
+        [dataset_id, dataset_id],
+    ).fetchall()
+    return {r[0]: dict(zip(LABEL_TYPES, map(int, r[1:]), strict=True)) for r in rows}
 
 
 _ID_COLUMNS = {

@@ -152,6 +152,43 @@ describe('EvaluationPanel', () => {
     expect(protocol.disabled).toBe(false);
   });
 
+  it("offers only the iou types of the chosen model's labels", async () => {
+    const model = fakeModel();
+    const types = (masks: number, keypoints: number, cls: number) => ({
+      boxes: cls ? 0 : 4,
+      masks,
+      keypoints,
+      classifications: cls
+    });
+    const models = [
+      { name: 'det', num_predictions: 4, label_types: types(4, 0, 0) },
+      { name: 'cls', num_predictions: 3, label_types: types(0, 0, 3) }
+    ];
+    // the listing has no label types: the panel reads them from the detail
+    (model as { currentInfo: unknown }).currentInfo = {
+      models: models.map(({ name, num_predictions }) => ({
+        name,
+        num_predictions
+      }))
+    };
+    (model.client as { getDataset: unknown }).getDataset = async () => ({
+      models
+    });
+    const panel = new EvaluationPanel(model);
+    await flush();
+    const iouType = field<HTMLSelectElement>(panel, 'IoU type');
+    const options = () => Array.from(iouType.options).map(o => o.value);
+    expect(options()).toEqual(['bbox', 'segm']);
+    choose(field<HTMLSelectElement>(panel, 'Model'), 'cls');
+    expect(options()).toEqual(['classification']);
+    evaluate(panel);
+    await flush();
+    await flush();
+    expect(model.requests).toEqual([
+      { model: 'cls', protocol: 'coco', iou: 0.5, plus_one: false }
+    ]);
+  });
+
   it('refuses bad sigmas before asking the server', async () => {
     const model = fakeModel();
     const panel = new EvaluationPanel(model);

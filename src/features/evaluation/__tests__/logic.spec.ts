@@ -3,6 +3,7 @@ import {
   cellLabelFilter,
   classColumns,
   curvePoints,
+  evaluationKinds,
   evaluationLabel,
   evaluationRequest,
   fmtMetric,
@@ -193,6 +194,39 @@ describe('the evaluate form', () => {
         plus_one: false,
         iou_type: 'segm'
       }
+    });
+  });
+
+  it('offers the evaluations a model has labels for', () => {
+    const counts = (
+      boxes: number,
+      masks: number,
+      keypoints: number,
+      cls = 0
+    ) => ({
+      label_types: { boxes, masks, keypoints, classifications: cls }
+    });
+    expect(evaluationKinds(undefined)).toEqual(['bbox', 'segm', 'keypoints']);
+    expect(evaluationKinds({})).toEqual(['bbox', 'segm', 'keypoints']);
+    expect(evaluationKinds(counts(5, 0, 0))).toEqual(['bbox']);
+    expect(evaluationKinds(counts(5, 5, 0))).toEqual(['bbox', 'segm']);
+    expect(evaluationKinds(counts(5, 0, 2))).toEqual(['bbox', 'keypoints']);
+    expect(evaluationKinds(counts(5, 5, 2, 3))).toEqual([
+      'bbox',
+      'segm',
+      'keypoints'
+    ]);
+    expect(evaluationKinds(counts(0, 0, 0, 3))).toEqual(['classification']);
+  });
+
+  it('asks a classification model for its classification report', () => {
+    expect(
+      evaluationRequest(
+        form({ model: 'cls', iouType: 'classification', iou: 'junk' })
+      )
+    ).toEqual({
+      ok: true,
+      request: { model: 'cls', protocol: 'coco', iou: 0.5, plus_one: false }
     });
   });
 

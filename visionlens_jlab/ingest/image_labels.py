@@ -1,0 +1,68 @@
+"""A dataset's source plus a table of image-level labels, as one source.
+
+COCO, YOLO and VOC files have no place for image labels: ``open_dataset(...,
+image_labels=table)`` adds them from a (file, label[, score]) CSV or Parquet, read by the
+classification ingest (:class:`~.class_table.ClassificationPredictions`) and matched to the
+dataset's samples by file name, base name or stem, like a model's image labels.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..records.batches import Batch
+from ..records.parsed import ParsedSource
+from .object_rows import classification_rows
+
+
+class WithImageLabels:
+    """``dataset``'s batches, then the image labels of ``labels`` as its ground truth."""
+
+    def __init__(self, dataset: ParsedSource, labels: ParsedSource) -> None:
+        self.dataset, self.labels = dataset, labels
+        self.format, self.source = dataset.format, dataset.source
+        self.media_root, self.report = dataset.media_root, dataset.report
+        self.json_checked = getattr(dataset, "json_checked", False)
+
+    def categories(self) -> list[tuple[Any, ...]]:
+        """The dataset's categories (the image labels name classes among them or not)."""
+        return self.dataset.categories()
+
+    def batches(self) -> Iterator[Batch]:
+        """The dataset's batches, then one batch of image labels with their samples'
+        indexes; labels of images the dataset lacks are a report row."""
+        index: dict[str, int] = {}
+        count = 0
+        for batch in self.dataset.batches():
+            if batch.samples is not None:
+                for name in batch.samples.column("file_name").to_pylist():
+                    base = os.path.basename(name)
+                    for key in (os.path.splitext(base)[0], base, name):  # the fullest wins
+                        index[key] = count
+                    count += 1
+            yield batch
+        rows = classification_rows()
+        for batch in self.labels.batches():
+            table = batch.classifications
+            if table is None:
+                continue
+            refs, labels = table.column("image_ref").to_pylist(), table.column("label")
+            for ref, label in zip(refs, labels.to_pylist(), strict=True):
+                if ref in index:
+                    rows.append(sample_index=index[ref], label=label)
+                else:
+                    self.report.warn(
+                        "image_label_unknown_image",
+                        "image labels of images that are not in the dataset were skipped",
+                        ref,
+                    )
+        # the table's own problems (bad rows, empty labels ...) are the dataset's too
+        for item in self.labels.report.warnings:
+            self.report.warn(item["code"], item["message"], count=item["count"],
+                             examples=item["examples"])  # fmt: skip
+        for item in self.labels.report.errors:
+            self.report.error(item["code"], item["message"], count=item["count"],
+                              examples=item["examples"])  # fmt: skip
+        yield Batch(classifications=rows.take())
