@@ -55,7 +55,7 @@ test.describe('VisionLens', () => {
     await expect(card.locator('[data-stat="samples"] .jp-VisionLens-statValue')).toHaveText(
       fmt(demo.num_samples)
     );
-    await expect(card.locator('[data-stat="boxes"] .jp-VisionLens-statValue')).toHaveText(
+    await expect(card.locator('[data-stat="labels"] .jp-VisionLens-statValue')).toHaveText(
       fmt(demo.num_annotations)
     );
     for (const model of demo.models) {

@@ -161,7 +161,7 @@ export class DatasetsPanel extends Widget {
         { className: 'jp-VisionLens-datasetStats' },
         stat('format', d.format ?? ''),
         stat('samples', fmtInt(d.num_samples), 'samples'),
-        stat('boxes', fmtInt(d.num_annotations), 'boxes'),
+        stat('labels', fmtInt(d.num_annotations), 'labels'),
         stat('classes', fmtInt(d.num_categories ?? null)),
         stat(
           'predictions',
