@@ -3,7 +3,11 @@ rows of bad rows, checked against values computed here and against Ultralytics' 
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -176,16 +180,53 @@ def test_bad_kpt_shape_is_one_clear_error(tmp_path: Path) -> None:
         open_dataset(str(root))
 
 
-def test_ultralytics_reader_agrees(
-    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+ULTRALYTICS_ORACLE = """
+import json, sys
+import numpy as np
+from ultralytics.data.utils import verify_image_label
+
+out = []
+for args in json.loads(sys.stdin.read()):
+    _, boxes, shape, segments, keypoints, *_, message = verify_image_label(tuple(args))
+    out.append({
+        "boxes": np.asarray(boxes).tolist(),
+        "shape": list(shape),
+        "segments": [np.asarray(s).tolist() for s in segments],
+        "keypoints": None if keypoints is None else np.asarray(keypoints).tolist(),
+        "message": message,
+    })
+print(json.dumps(out))
+"""
+
+
+def _verify_with_ultralytics(tmp_path: Path, calls: list[list[Any]]) -> list[dict[str, Any]]:
+    """Ultralytics' ``verify_image_label`` on each argument list, in a child process:
+    importing Ultralytics patches ``PIL.Image.open`` process-wide (and may try to install
+    pi-heif on a file PIL cannot read), which must not leak into the other tests."""
+    if importlib.util.find_spec("ultralytics") is None:  # found, never imported here
+        pytest.skip("ultralytics is not installed (the test extra installs it)")
+    env = {
+        **os.environ,
+        "YOLO_OFFLINE": "1",  # read when Ultralytics is imported: offline, settings here
+        "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics"),
+        "MPLCONFIGDIR": str(tmp_path / "mpl"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", ULTRALYTICS_ORACLE],
+        input=json.dumps(calls),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
     """Ultralytics' own label check (``verify_image_label``) as the oracle for polygons,
     boxes and keypoints."""
-    # read when Ultralytics is imported: offline, its settings in this test's folder
-    monkeypatch.setenv("YOLO_OFFLINE", "1")
-    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "ultralytics"))
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
-    utils = pytest.importorskip("ultralytics.data.utils")
     rng = np.random.default_rng(3)
     seg_lines = []
     for k in range(4):
@@ -196,8 +237,8 @@ def test_ultralytics_reader_agrees(
         seg_lines.append(_row(poly.tolist(), k % 2))
     seg = _dataset(tmp_path / "s", SEG_YAML, {"a": "\n".join(seg_lines) + "\n"})
     ingest(catalog, "s", seg)
-    result = utils.verify_image_label(
-        (
+    calls = [
+        [
             str(seg / "images/train/a.jpg"),
             str(seg / "labels/train/a.txt"),
             "",
@@ -206,19 +247,8 @@ def test_ultralytics_reader_agrees(
             0,
             0,
             False,
-        )
-    )
-    _, boxes, shape, segments, _, *_ = result
-    assert tuple(shape) == (H, W)
-    rows = _rows(catalog, "s", "a")
-    assert len(rows) == len(segments) == 4
-    for row, box, segment in zip(rows, boxes, segments, strict=True):
-        expect = (segment * np.array([W, H])).ravel()
-        assert json.loads(row["segmentation"])[0] == pytest.approx(expect.tolist(), abs=2e-3)
-        cx, cy, w, h = box[1:] * np.array([W, H, W, H])
-        assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx(
-            (cx - w / 2, cy - h / 2, w, h), abs=2e-3
-        )
+        ]
+    ]
     for dims in (2, 3):
         pts = rng.uniform(0.1, 0.9, (5, dims))
         if dims == 3:
@@ -228,8 +258,8 @@ def test_ultralytics_reader_agrees(
         yaml_text = "path: .\ntrain: images/train\nnames: [p]\n" + f"kpt_shape: [5, {dims}]\n"
         pose = _dataset(tmp_path / f"p{dims}", yaml_text, {"a": line + "\n"})
         ingest(catalog, f"p{dims}", pose)
-        result = utils.verify_image_label(
-            (
+        calls.append(
+            [
                 str(pose / "images/train/a.jpg"),
                 str(pose / "labels/train/a.txt"),
                 "",
@@ -238,10 +268,23 @@ def test_ultralytics_reader_agrees(
                 5,
                 dims,
                 False,
-            )
+            ]
         )
-        assert result[4] is not None, result[-1]
-        expected = result[4][0].astype(np.float64)  # (5, 3): x, y, visibility or mask
+    seg_result, *pose_results = _verify_with_ultralytics(tmp_path, calls)
+
+    assert tuple(seg_result["shape"]) == (H, W)
+    rows = _rows(catalog, "s", "a")
+    assert len(rows) == len(seg_result["segments"]) == 4
+    for row, box, segment in zip(rows, seg_result["boxes"], seg_result["segments"], strict=True):
+        expect = (np.array(segment) * np.array([W, H])).ravel()
+        assert json.loads(row["segmentation"])[0] == pytest.approx(expect.tolist(), abs=2e-3)
+        cx, cy, w, h = np.array(box[1:]) * np.array([W, H, W, H])
+        assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx(
+            (cx - w / 2, cy - h / 2, w, h), abs=2e-3
+        )
+    for dims, result in zip((2, 3), pose_results, strict=True):
+        assert result["keypoints"] is not None, result["message"]
+        expected = np.array(result["keypoints"][0], dtype=np.float64)  # (5, 3): x, y, v/mask
         expected[:, :2] *= [W, H]
         if dims == 2:  # Ultralytics' mask 1 (every in-image point) is COCO's "visible"
             assert (expected[:, 2] == 1).all()
