@@ -91,7 +91,12 @@ def test_no_server_errors(server: ServerProcess, key: tuple[str, str]) -> None:
 
     run()
     assert len(seen) >= 10
-    assert any(code < 400 for code, _ in seen) or key[1].endswith("{sample_id}/image"), seen
+    # Reaching the handler's own checks is the point: an answer, or a 400 about a request for
+    # the real dataset (the richer the filter schema, the rarer a random filter is valid).
+    reached = any(
+        code < 400 or (code == 400 and (params or {}).get("name") == "toy") for code, params in seen
+    )
+    assert reached or key[1].endswith("{sample_id}/image"), seen
 
 
 def test_ids_beyond_64_bits_are_a_400(server: ServerProcess) -> None:
