@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
@@ -75,6 +76,20 @@ class ParsedBase:
         """``(name, supercategory, source category id, keypoint names, skeleton)`` in the
         order they were declared."""
         return [(name, *rest) for name, rest in self._classes.items()]
+
+    def add_image(self, file_name: str, split: str | None, samples: SampleRows) -> int:
+        """Add an image of the source by its path under the media root, with its header's
+        size (an unreadable one is kept without a size, and reported); returns its index."""
+        location = join_location(self.media_root, file_name)
+        size = image_size(location)
+        if size is None:
+            self.report.warn(
+                "image_unreadable", "images missing or unreadable (kept without a size)", file_name
+            )
+        stem = os.path.splitext(os.path.basename(file_name))[0]
+        return samples.add(
+            file_name, location, size[0] if size else None, size[1] if size else None, split, stem
+        )
 
     def batches(self) -> Iterator[Batch]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -28,7 +28,6 @@ import pyarrow.compute as pc
 from ..records.batches import Batch
 from ..records.report import IngestError, IngestReport
 from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows, prefetch
-from .images import image_size, join_location
 from .object_rows import classification_rows
 from .yolo_layout import NAME_FILES, read_names
 
@@ -189,7 +188,7 @@ class ClassificationTable(_TableSource):
                 idx = index.get(file_name)
                 if idx is None:
                     split = (splits[i] if splits else None) or self.split
-                    idx = index[file_name] = self._sample(file_name, split, samples)
+                    idx = index[file_name] = self.add_image(file_name, split, samples)
                 label = names[i]
                 if not self._label_ok(label, where):
                     continue
@@ -200,20 +199,6 @@ class ClassificationTable(_TableSource):
             if len(samples) >= SAMPLE_BATCH_ROWS or len(labels) >= SAMPLE_BATCH_ROWS:
                 yield Batch(samples=samples.take(), classifications=labels.take())
         yield Batch(samples=samples.take(), classifications=labels.take())
-
-    def _sample(self, file_name: str, split: str | None, samples: SampleRows) -> int:
-        location = join_location(self.media_root, file_name)
-        size = image_size(location)
-        if size is None:
-            self.report.warn(
-                "image_unreadable",
-                "images missing or unreadable (kept without a size)",
-                file_name,
-            )
-        stem = os.path.splitext(os.path.basename(file_name))[0]
-        return samples.add(
-            file_name, location, size[0] if size else None, size[1] if size else None, split, stem
-        )
 
 
 class ClassificationPredictions(_TableSource):

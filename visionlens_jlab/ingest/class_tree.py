@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows, prefetch
-from .images import IMAGE_EXTENSIONS, image_size, join_location
+from .images import IMAGE_EXTENSIONS
 from .object_rows import classification_rows
 from .yolo_layout import NAME_FILES, read_names
 
@@ -109,7 +109,7 @@ class ClassificationTree(ParsedBase):
                 if label is not None:
                     self.add_class(label)
                 for file_name in self._images(os.path.join(folder, name)):
-                    idx = self._sample(file_name, split, samples)
+                    idx = self.add_image(file_name, split, samples)
                     if label is None:
                         unlabeled += 1
                     else:
@@ -135,7 +135,7 @@ class ClassificationTree(ParsedBase):
             if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS)
         )
         for name in loose:
-            self._sample(os.path.relpath(os.path.join(folder, name), self.source), split, samples)
+            self.add_image(os.path.relpath(os.path.join(folder, name), self.source), split, samples)
         if loose:
             self.report.warn(
                 "classification_image_outside_class",
@@ -144,17 +144,3 @@ class ClassificationTree(ParsedBase):
                 examples=loose,
             )
         return len(loose)
-
-    def _sample(self, file_name: str, split: str | None, samples: SampleRows) -> int:
-        location = join_location(self.media_root, file_name)
-        size = image_size(location)
-        if size is None:
-            self.report.warn(
-                "image_unreadable",
-                "images whose header could not be read (kept without a size)",
-                file_name,
-            )
-        stem = os.path.splitext(os.path.basename(file_name))[0]
-        return samples.add(
-            file_name, location, size[0] if size else None, size[1] if size else None, split, stem
-        )

@@ -38,6 +38,7 @@ from .label_rows import (
     ground_truth_annotations_sql,
     label_type_counts,
     prediction_annotations_sql,
+    report_unknown_images,
     write_classification_predictions,
 )
 
@@ -340,17 +341,12 @@ def write_predictions(
                 """,
                 [],
             )
-            (unmatched,) = cur.execute(
+            report_unknown_images(
+                cur,
                 "SELECT COUNT(*), list(DISTINCT image_ref)[1:5] FROM _vl_matched "
-                "WHERE matched_id IS NULL"
-            ).fetchall()
-            if unmatched[0]:
-                report.warn(
-                    "prediction_unknown_image",
-                    "predictions for images that are not in the dataset were skipped",
-                    count=int(unmatched[0]),
-                    examples=unmatched[1] or [],
-                )
+                "WHERE matched_id IS NULL",
+                report,
+            )
             (row,) = cur.execute(
                 prediction_annotations_sql(table.schema),
                 [ann_next, dataset_id, model],

@@ -122,17 +122,12 @@ def write_classification_predictions(
     ``_vl_image_keys`` table of the prediction writer; count the unmatched in ``report``.
     Returns the number of rows written."""
     cur.register("_vl_cls", table)
-    (unmatched,) = cur.execute(
+    report_unknown_images(
+        cur,
         "SELECT COUNT(*), list(DISTINCT c.image_ref)[1:5] FROM _vl_cls c "
-        "LEFT JOIN _vl_image_keys k ON k.key = c.image_ref WHERE k.sample_id IS NULL"
-    ).fetchall()
-    if unmatched[0]:
-        report.warn(
-            "prediction_unknown_image",
-            "predictions for images that are not in the dataset were skipped",
-            count=int(unmatched[0]),
-            examples=unmatched[1] or [],
-        )
+        "LEFT JOIN _vl_image_keys k ON k.key = c.image_ref WHERE k.sample_id IS NULL",
+        report,
+    )
     (row,) = cur.execute(
         """
         INSERT INTO classifications (dataset_id, sample_id, source, label, score, scores)
@@ -143,3 +138,18 @@ def write_classification_predictions(
     ).fetchall()
     cur.unregister("_vl_cls")
     return int(row[0])
+
+
+def report_unknown_images(
+    cur: duckdb.DuckDBPyConnection, unmatched_sql: str, report: IngestReport
+) -> None:
+    """Report the predictions that ``unmatched_sql`` (``COUNT(*)`` and up to five example
+    image references) finds without an image in the dataset: they are skipped."""
+    (unmatched,) = cur.execute(unmatched_sql).fetchall()
+    if unmatched[0]:
+        report.warn(
+            "prediction_unknown_image",
+            "predictions for images that are not in the dataset were skipped",
+            count=int(unmatched[0]),
+            examples=unmatched[1] or [],
+        )
