@@ -156,14 +156,7 @@ def export_annotations(
         params = Params()
         join = _eval_join(cur, dataset_id, evaluation, params)
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
-        if not model.whole_dataset or ids_table is not None:
-            # Only a real filter pays for the semi-join; "every box" is a plain scan.
-            flt = compile_parsed(dataset_id, model)
-            in_ids = _IN_IDS if ids_table is not None else ""
-            where.append(
-                f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {flt.where}{in_ids})"  # noqa: S608 - compiled, parameterized
-            )
-            params.values.extend(flt.params)
+        _restrict(where, params, dataset_id, model, ids_table)
         # the image size travels with each box: the notebook rasterises polygons at it
         sql = f"""
             SELECT a.ann_id, a.sample_id, a.source, a.label,
@@ -195,13 +188,7 @@ def export_classifications(
         _check_source(source, dataset_sources(cur, dataset_id))
         params = Params()
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
-        if not model.whole_dataset or ids_table is not None:
-            flt = compile_parsed(dataset_id, model)
-            in_ids = _IN_IDS if ids_table is not None else ""
-            where.append(
-                f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {flt.where}{in_ids})"  # noqa: S608 - compiled, parameterized
-            )
-            params.values.extend(flt.params)
+        _restrict(where, params, dataset_id, model, ids_table)
         # alias ``a``: the source clause is the boxes' one, over the same column names
         sql = f"""
             SELECT a.sample_id, a.source, a.label, a.score, CAST(a.scores AS VARCHAR) AS scores
@@ -281,3 +268,22 @@ def _renamed(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchR
             yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _restrict(
+    where: list[str],
+    params: Params,
+    dataset_id: int,
+    model: Filter,
+    ids_table: pa.Table | None,
+) -> None:
+    """Keep only the rows (alias ``a``) of the samples the filter selects. Only a real filter
+    pays for the semi-join; "every row" is a plain scan."""
+    if model.whole_dataset and ids_table is None:
+        return
+    flt = compile_parsed(dataset_id, model)
+    in_ids = _IN_IDS if ids_table is not None else ""
+    where.append(
+        f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {flt.where}{in_ids})"  # noqa: S608 - compiled, parameterized
+    )
+    params.values.extend(flt.params)
