@@ -144,6 +144,12 @@ export class DatasetsPanel extends Widget {
       return;
     }
     this._list.replaceChildren(...datasets.map(d => this._card(d)));
+    // Attached only once the cards are in the document: a ReactiveToolbar
+    // attached outside it measures its items 0 px wide, keeps those widths
+    // and can later leave items in the bar that have no room there.
+    for (const bar of this._cardBars) {
+      embedWidget(this, bar);
+    }
   }
 
   private _card(d: IDatasetInfo): HTMLElement {
@@ -238,7 +244,6 @@ export class DatasetsPanel extends Widget {
     );
     const spaces = h('div', { className: 'jp-VisionLens-spaces' });
     card.append(spaces, actions.node, report);
-    embedWidget(this, actions);
     this._cardBars.push(actions);
     void this._showSpaces(d.name, spaces);
     card
