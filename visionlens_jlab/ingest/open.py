@@ -11,7 +11,7 @@ import os
 
 from ..records.parsed import ParsedSource
 from ..records.report import IngestError
-from .class_table import ClassificationPredictions, ClassificationTable
+from .class_table import ClassificationPredictions, ClassificationTable, is_table
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
@@ -79,6 +79,10 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
             if found is None:
                 raise exc from None
             fmt = found
+        if fmt == "classification" and is_table(source):
+            # Any .csv/.parquet reads as a table of (file, label): a weak guess, so a plugin
+            # format that claims the file (a CSV of boxes, say) comes first.
+            fmt = detect_plugin_format(source) or fmt
     if not os.path.exists(source):
         raise IngestError(f"{source} does not exist")
     if fmt == "coco":
