@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pytest
 
 from visionlens_jlab.catalog import Catalog, CatalogError
@@ -66,9 +67,28 @@ def extra_step() -> Iterator[Callable[[str, Callable[[duckdb.DuckDBPyConnection]
         unregister_step(number)
 
 
+LABEL_FIELDS = ("segmentation", "mask_area", "keypoints", "num_keypoints")
+"""Fields pages carry since the labels beyond the box (the old code's pages had none)."""
+
+
 def plain(value: Any) -> Any:
     """``value`` as JSON gives it back (lists for tuples, string keys), as in expected.json."""
-    return json.loads(json.dumps(value))
+    return json.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
+
+
+def old_page(page: dict[str, Any]) -> Any:
+    """A samples page without what the old code did not serve: the objects' masks and
+    keypoints and the samples' image labels (the fixture's ground truth has polygons)."""
+    samples = [
+        {
+            **{k: v for k, v in sample.items() if k != "classifications"},
+            "annotations": [
+                {k: v for k, v in a.items() if k not in LABEL_FIELDS} for a in sample["annotations"]
+            ],
+        }
+        for sample in plain(page)["samples"]
+    ]
+    return {**plain(page), "samples": samples}
 
 
 def cli(data: Path, *argv: str) -> dict[str, Any]:
@@ -118,11 +138,12 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         assert categories == (EXPECTED["rows"]["categories"], 0, 0)
         assert meta == {**EXPECTED["meta"], "schema_version": str(LATEST)}
         assert (
-            plain(queries.samples_page(catalog, DATASET, None, limit=5)) == EXPECTED["pages"]["all"]
+            old_page(queries.samples_page(catalog, DATASET, None, limit=5))
+            == EXPECTED["pages"]["all"]
         )
         for name, spec in EXPECTED["filters"].items():
             page = queries.samples_page(catalog, DATASET, spec, limit=2)
-            assert plain(page) == EXPECTED["pages"][name], name
+            assert old_page(page) == EXPECTED["pages"][name], name
             assert page["total"] == EXPECTED["counts"][name], name
             assert plain(queries.facets(catalog, DATASET, spec)) == EXPECTED["facets"][name], name
         report = report_for(catalog, DATASET, EXPECTED["evaluation_key"])
