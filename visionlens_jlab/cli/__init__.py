@@ -62,13 +62,14 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
     from ..catalog.writes.dataset_writer import write_predictions
-    from ..importing.jobs import category_maps
+    from ..importing.jobs import prediction_maps
     from ..ingest.open import open_predictions
     from ..records.batches import without_pandas
 
     def local(catalog: Any) -> dict[str, Any]:
-        classes, categories = category_maps(catalog, args.dataset)
-        parsed = open_predictions(args.source, args.format, classes=classes, categories=categories)
+        parsed = open_predictions(
+            args.source, args.format, **prediction_maps(catalog, args.dataset)
+        )
         return write_predictions(catalog, args.dataset, args.model, parsed).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
@@ -181,7 +182,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument(
         "source",
-        help="COCO results JSON, YOLO labels folder, txt folder or classification CSV/Parquet",
+        help="COCO results JSON, a folder of YOLO / txt files (Ultralytics' predict "
+        "--save-txt --save-conf: boxes, masks or keypoints) or a classification CSV/Parquet",
     )
     p.add_argument("--model", required=True)
     p.add_argument("--format", default="auto", choices=PREDICTION_FORMAT_CHOICES)

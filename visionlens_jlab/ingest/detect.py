@@ -95,7 +95,9 @@ def detect_plugin_format(path: str) -> str | None:
 
 
 def detect_predictions_format(path: str) -> str:
-    """``coco`` for a .json file; for a txt folder ``txt``, ``txt-xywh`` or ``yolo``."""
+    """``coco`` for a .json file, ``classification`` for a table; for a txt folder ``txt``,
+    ``txt-xywh``, ``yolo`` or ``yolo-conf-last`` (Ultralytics' rows with polygons or
+    keypoints: longer than a box, every value normalised)."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
@@ -111,6 +113,8 @@ def detect_predictions_format(path: str) -> str:
     if not txts:
         raise IngestError(f"{path} holds no .json or per-image .txt predictions")
     rows = _sample_rows(path, txts, 200)
+    if rows and any(len(r) > 6 for r in rows) and all(-0.5 <= v <= 2.0 for r in rows for v in r):
+        return "yolo-conf-last"
     # normalised coordinates may overshoot 1 a little (boxes leaving the image); pixel
     # coordinates of a whole folder all below 2 are not plausible
     if rows and all(len(r) == 6 and all(-0.5 <= v <= 2.0 for v in r[2:]) for r in rows):

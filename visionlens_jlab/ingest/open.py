@@ -25,8 +25,10 @@ from .detect import (
 from .txt import TXT_FORMATS, TxtSource
 from .voc import VocDataset
 from .yolo import YoloDataset, read_names
+from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
+from .yolo_predictions import YoloPredictions
 
-PREDICTION_FORMATS = ("coco", *TXT_FORMATS, "classification")
+PREDICTION_FORMATS = ("coco", *TXT_FORMATS, YOLO_PREDICTIONS, "classification")
 
 __all__ = [
     "DATASET_FORMATS",
@@ -139,16 +141,19 @@ def open_predictions(
     fmt: str = "auto",
     classes: list[str] | str | None = None,
     categories: dict[int, str] | None = None,
+    keypoint_classes: dict[str, int] | None = None,
 ) -> ParsedSource:
     """Open model predictions for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`.
 
     ``fmt``: ``auto``, ``coco`` (results list or dataset dict with ``score``), ``txt``
     (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),
-    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``,
-    ``classification`` (a CSV/Parquet of file, label, score or of per-class scores).
-    ``classes``: class names (or a names-file path) that integer class ids index into.
-    ``categories``: COCO ``{category_id: name}`` for a bare COCO results list (the ground
-    truth's; see :func:`coco_category_map`).
+    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``
+    (Ultralytics' ``predict --save-txt --save-conf``: detection, segmentation and pose rows
+    ending with the confidence), ``classification`` (a CSV/Parquet of file, label, score or
+    of per-class scores). ``classes``: class names (or a names-file path) that integer class
+    ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
+    (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
+    of the dataset's keypoint classes (what makes a ``yolo-conf-last`` row a pose row).
     """
     if not isinstance(source, str) or not source:
         raise IngestError("no predictions path given")
@@ -163,6 +168,8 @@ def open_predictions(
         return CocoPredictions(source, categories, classes)
     if fmt in TXT_FORMATS:
         return TxtSource(source, fmt, predictions=True, classes=classes)
+    if fmt == YOLO_PREDICTIONS:
+        return YoloPredictions(source, classes, keypoint_classes)
     if fmt == "classification":
         return ClassificationPredictions(source, classes)
     raise IngestError(

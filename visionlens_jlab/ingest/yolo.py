@@ -123,7 +123,7 @@ class YoloDataset(ParsedBase):
                     "images without a label file (kept without boxes)",
                     item.file_name,
                 )
-            elif not reader.read(item.label, idx, size, boxes):
+            elif not reader.read(item.label, boxes, idx=idx, size=size):
                 empty += 1
             if len(samples) >= ANNOTATION_BATCH_ROWS or len(boxes) >= ANNOTATION_BATCH_ROWS:
                 yield Batch(samples=samples.take(), annotations=boxes.take())
