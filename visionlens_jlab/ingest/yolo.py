@@ -76,11 +76,12 @@ class YoloDataset(ParsedBase):
 
     def _declare(self, name: str, cls: int) -> None:
         """Declare class ``name`` (id ``cls``), with its keypoint names in a pose dataset
-        (``kpt_names``, else the point indices)."""
-        points = None
-        if self.pose is not None:
-            points = self.pose.names.get(cls) or [str(i) for i in range(self.pose.points)]
-        self.add_class(name, keypoint_names=points)
+        (``kpt_names``, else the point indices) and the dataset's ``kpt_oks_sigmas``."""
+        if self.pose is None:
+            self.add_class(name)
+            return
+        points = self.pose.names.get(cls) or [str(i) for i in range(self.pose.points)]
+        self.add_class(name, keypoint_names=points, keypoint_sigmas=self.pose.sigmas)
 
     def batches(self) -> Iterator[Batch]:
         return prefetch(self._batches)

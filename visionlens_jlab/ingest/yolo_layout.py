@@ -45,13 +45,15 @@ class PoseConfig:
     dims: int  # kpt_shape[1]: 2 (x y) or 3 (x y visibility)
     names: dict[int, list[str]] = field(default_factory=dict)  # class id -> point names
     flip_idx: list[int] | None = None
+    sigmas: list[float] | None = None  # kpt_oks_sigmas: one OKS sigma per point
 
 
 def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig | None:
-    """``kpt_shape``, ``kpt_names`` and ``flip_idx`` of a data.yaml, checked; None when the
-    yaml has no ``kpt_shape`` (not a pose dataset). An unusable ``kpt_shape`` is an
-    :class:`IngestError` (no row could be read); unusable names or flip indices are reported
-    and ignored."""
+    """``kpt_shape``, ``kpt_names``, ``flip_idx`` and ``kpt_oks_sigmas`` (the key Ultralytics'
+    pose training and validation read) of a data.yaml, checked; None when the yaml has no
+    ``kpt_shape`` (not a pose dataset). An unusable ``kpt_shape`` is an :class:`IngestError`
+    (no row could be read); unusable names, flip indices or sigmas are reported and
+    ignored."""
     shape = cfg.get("kpt_shape")
     if shape is None:
         return None
@@ -87,6 +89,20 @@ def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig 
                 "yolo_bad_flip_idx",
                 f"flip_idx is not a permutation of the {pose.points} keypoints (ignored)",
                 f"{where}: {flip!r}",
+            )
+    sigmas = cfg.get("kpt_oks_sigmas")
+    if sigmas is not None:
+        if (
+            isinstance(sigmas, list)
+            and len(sigmas) == pose.points
+            and all(v.__class__ in (int, float) and 0 < v < float("inf") for v in sigmas)
+        ):
+            pose.sigmas = [float(v) for v in sigmas]
+        else:
+            report.warn(
+                "yolo_bad_kpt_oks_sigmas",
+                f"kpt_oks_sigmas is not {pose.points} positive numbers (ignored)",
+                f"{where}: {sigmas!r}",
             )
     return pose
 

@@ -109,16 +109,17 @@ def label_type_counts(
 
 
 def category_row(category: tuple[Any, ...]) -> list[Any]:
-    """``(name, supercategory, source id, keypoint names, skeleton)`` of a parser's class
-    declaration, the last three optional; the skeleton as JSON text."""
-    padded = [*category, None, None, None][:5]
-    name, supercategory, source_id, keypoint_names, skeleton = padded
+    """``(name, supercategory, source id, keypoint names, skeleton, keypoint sigmas)`` of a
+    parser's class declaration, the last four optional; the skeleton as JSON text."""
+    padded = [*category, None, None, None, None][:6]
+    name, supercategory, source_id, keypoint_names, skeleton, sigmas = padded
     return [
         name,
         supercategory,
         source_id,
         list(keypoint_names) if keypoint_names else None,
         None if skeleton is None else json.dumps(skeleton, separators=(",", ":")),
+        [float(v) for v in sigmas] if sigmas else None,
     ]
 
 
