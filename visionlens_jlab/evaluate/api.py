@@ -126,7 +126,8 @@ def evaluate_model(
     """
     validate_params(protocol, iou, iou_type, sigmas)
     iou = float(iou)
-    sigmas_from, sigma_warnings = "caller", list[str]()
+    sigmas_from = "caller"
+    sigma_warnings: list[str] = []
     if iou_type == "keypoints" and sigmas is None:
         sigmas, sigma_warnings = dataset_sigmas(catalog, dataset)
         sigmas_from = "dataset"
