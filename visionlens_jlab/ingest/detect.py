@@ -9,14 +9,15 @@ from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
 from .images import list_images
 from .txt import list_txt
-from .voc import is_fiftyone_voc
+from .voc_layout import is_fiftyone_voc
+from .voc_masks import has_segmentation
 from .yolo_layout import NAME_FILES, YAML_FILES
 
 DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
     "a COCO .json file or a folder of labels.json + data/ (FiftyOne's export); a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
-    "JPEGImages/), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
+    "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one) or a .csv/.parquet of file, label"
@@ -53,7 +54,7 @@ def detect_dataset_format(path: str) -> str:
             raise IngestError(f"{path}: give the folder that holds the VOC .xml files")
         raise IngestError(f"cannot tell the format of {path}; expected {LOOKED_FOR}")
     entries = set(os.listdir(path))
-    if "Annotations" in entries or is_fiftyone_voc(path):
+    if "Annotations" in entries or is_fiftyone_voc(path) or has_segmentation(path):
         return "voc"
     if coco_export_file(path):
         return "coco"
