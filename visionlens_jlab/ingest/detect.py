@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 
 from ..records.report import IngestError
+from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
 from .images import list_images
 from .txt import list_txt
 from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
-from .yolo_layout import NAME_FILES, YAML_FILES
+from .yolo_layout import YAML_FILES
 
 DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (

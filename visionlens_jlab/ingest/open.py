@@ -11,6 +11,7 @@ import os
 
 from ..records.parsed import ParsedSource
 from ..records.report import IngestError
+from .class_names import read_names
 from .class_table import ClassificationPredictions, ClassificationTable, is_table
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
@@ -24,7 +25,7 @@ from .detect import (
 )
 from .txt import TXT_FORMATS, TxtSource
 from .voc import VocDataset
-from .yolo import YoloDataset, read_names
+from .yolo import YoloDataset
 from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
 from .yolo_predictions import YoloPredictions
 

@@ -30,6 +30,7 @@ from .base import (
     add_unannotated_images,
     as_int,
 )
+from .class_names import NAME_FILES
 from .images import image_size, join_location, list_images
 
 TXT_FORMATS = ("txt", "txt-xywh", "yolo", "txt-rel")
@@ -41,16 +42,7 @@ def list_txt(folder: str) -> list[str]:
         names = os.listdir(folder)
     except OSError as exc:
         raise IngestError(f"cannot list {folder}: {exc.strerror or exc}") from exc
-    skip = {
-        "classes.txt",
-        "obj.names",
-        "names.txt",
-        "labels.txt",
-        "train.txt",
-        "val.txt",
-        "test.txt",
-        "valid.txt",
-    }
+    skip = {*NAME_FILES, "train.txt", "val.txt", "test.txt", "valid.txt"}
     return sorted(n for n in names if n.endswith(".txt") and n not in skip)
 
 

@@ -23,7 +23,7 @@ from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, prefetch
 from .images import image_size
 from .object_rows import ObjectRows
 from .yolo_labels import LabelFileReader
-from .yolo_layout import find_layout, read_names
+from .yolo_layout import find_layout
 
 
 class YoloDataset(ParsedBase):
@@ -133,4 +133,4 @@ class YoloDataset(ParsedBase):
         yield Batch(samples=samples.take(), annotations=boxes.take())
 
 
-__all__ = ["YoloDataset", "find_layout", "read_names"]
+__all__ = ["YoloDataset", "find_layout"]
