@@ -220,3 +220,22 @@ def test_cli_reads_yolo_predictions(tmp_path: Path) -> None:
     with Catalog(data) as reopened:
         (row,) = stored_rows(reopened, "pose", "b", "m")
     assert row["keypoints"] == pytest.approx([80, 60, 0.9] * 5)
+
+
+async def test_rest_reads_yolo_predictions(
+    vl_app: Any, api: Any, wait_job: Any, tmp_path: Path
+) -> None:
+    """The server's job (a worker process) gets the dataset's keypoint classes too."""
+    _ground_truth(vl_app.catalog, tmp_path, "pose", POSE_YAML)
+    preds = tmp_path / "p"
+    preds.mkdir()
+    (preds / "a.txt").write_text(f"{yolo_row([0.5, 0.5, 0.2, 0.2, *[0.4, 0.6] * 5, 0.8])}\n")
+    status, body = await api(
+        "POST", "datasets/pose/predictions", {"source": str(preds), "model": "m"}
+    )
+    assert status == 202, body
+    job = await wait_job(body["job"])
+    assert job["status"] == "done", job
+    assert job["result"]["label_types"]["keypoints"] == 1
+    (row,) = stored_rows(vl_app.catalog, "pose", "a", "m")
+    assert row["keypoints"] == pytest.approx([80, 60, 2] * 5) and row["score"] == 0.8
