@@ -113,7 +113,7 @@ def test_pose_predictions_written_by_ultralytics(catalog: Catalog, tmp_path: Pat
     maps = prediction_maps(catalog, "pose")
     assert maps["keypoint_classes"] == {"person": 5}
     s = ingest_predictions(catalog, "pose", "m", preds, **maps)
-    assert s.errors == [] and s.label_types["keypoints"] == 2
+    assert s.errors == [] and (s.label_types or {})["keypoints"] == 2
     rows = stored_rows(catalog, "pose", "a", "m")
     for i, row in enumerate(rows):
         # Ultralytics' own view: x y in pixels (zeroed below 0.5 confidence), then conf
