@@ -41,6 +41,8 @@ if "masks" in job:
     masks[0, 30:40, 40:50] = 0  # a notch: a contour with more than 4 points
     r = Results(image, "a.jpg", {0: "cat", 1: "dog"}, boxes=boxes, masks=masks)
     out["polygons"] = [p.tolist() for p in r.masks.xy]
+elif "keypoints" not in job:
+    r = Results(image, "a.jpg", {0: "cat", 1: "dog"}, boxes=boxes)
 else:
     r = Results(image, "a.jpg", {0: "person"}, boxes=boxes,
                 keypoints=torch.tensor(job["keypoints"], dtype=torch.float32))
@@ -92,6 +94,29 @@ def test_segmentation_predictions_written_by_ultralytics(catalog: Catalog, tmp_p
         xs, ys = poly[:, 0], poly[:, 1]
         shoelace = abs(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))) / 2
         assert row["mask_area"] == pytest.approx(shoelace, rel=1e-4)
+
+
+def test_detection_predictions_written_by_ultralytics(catalog: Catalog, tmp_path: Path) -> None:
+    """Boxes with the confidence last are told from Padilla's ``class conf xc yc w h``."""
+    _ground_truth(catalog, tmp_path, "det", SEG_YAML)
+    preds = tmp_path / "labels"
+    preds.mkdir()
+    boxes = [[30, 20, 90, 60, 0.9, 0], [100, 50, 180, 90, 0.75, 1], [0, 0, 200, 100, 0.3, 0]]
+    job = {"size": [H, W], "boxes": boxes, "file": str(preds / "a.txt")}
+    expected = run_ultralytics(tmp_path, SAVE_TXT, job)
+    assert detect_predictions_format(str(preds)) == "yolo-conf-last"
+    s = ingest_predictions(catalog, "det", "m", preds, **prediction_maps(catalog, "det"))
+    assert s.errors == [] and s.warnings == []
+    rows = stored_rows(catalog, "det", "a", "m")
+    assert [r["label"] for r in rows] == ["cat", "dog", "cat"]
+    for row, (x1, y1, x2, y2), conf in zip(rows, expected["xyxy"], expected["conf"], strict=True):
+        assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx(
+            (x1, y1, x2 - x1, y2 - y1), abs=2e-3
+        )
+        assert row["score"] == pytest.approx(conf, abs=1e-6)
+    # Padilla's relative layout (the confidence first) stays "yolo"
+    (preds / "a.txt").write_text("0 0.9 0.3 0.4 0.3 0.4\n1 0.75 0.7 0.7 0.4 0.4\n")
+    assert detect_predictions_format(str(preds)) == "yolo"
 
 
 def test_pose_predictions_written_by_ultralytics(catalog: Catalog, tmp_path: Path) -> None:

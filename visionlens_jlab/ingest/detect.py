@@ -98,8 +98,8 @@ def detect_plugin_format(path: str) -> str | None:
 
 def detect_predictions_format(path: str) -> str:
     """``coco`` for a .json file, ``classification`` for a table; for a txt folder ``txt``,
-    ``txt-xywh``, ``yolo`` or ``yolo-conf-last`` (Ultralytics' rows with polygons or
-    keypoints: longer than a box, every value normalised)."""
+    ``txt-xywh``, ``yolo`` or ``yolo-conf-last`` (Ultralytics' rows: polygons or keypoints,
+    longer than a box, every value normalised; or boxes with the confidence last)."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
@@ -120,10 +120,26 @@ def detect_predictions_format(path: str) -> str:
     # normalised coordinates may overshoot 1 a little (boxes leaving the image); pixel
     # coordinates of a whole folder all below 2 are not plausible
     if rows and all(len(r) == 6 and all(-0.5 <= v <= 2.0 for v in r[2:]) for r in rows):
-        return "yolo"
+        # class conf xc yc w h (Padilla) or class xc yc w h conf (Ultralytics): the layout
+        # whose boxes lie inside the image (Ultralytics clips them) in more rows
+        last = sum(_inside(r[1:5]) for r in rows)
+        return "yolo-conf-last" if last > sum(_inside(r[2:6]) for r in rows) else "yolo"
     if rows and any(len(r) == 6 and (r[4] <= r[2] or r[5] <= r[3]) for r in rows):
         return "txt-xywh"  # "right <= left" is impossible for corners: these are widths
     return "txt"
+
+
+def _inside(box: list[float], slack: float = 1e-3) -> bool:
+    """Whether a normalised ``xc yc w h`` box has an area and lies inside the image."""
+    xc, yc, w, h = box
+    return (
+        w > 0
+        and h > 0
+        and xc - w / 2 >= -slack
+        and yc - h / 2 >= -slack
+        and xc + w / 2 <= 1 + slack
+        and yc + h / 2 <= 1 + slack
+    )
 
 
 def _sample_rows(path: str, txts: list[str], limit: int) -> list[list[float]]:
