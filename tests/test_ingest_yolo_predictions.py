@@ -78,7 +78,8 @@ def test_segmentation_predictions_written_by_ultralytics(catalog: Catalog, tmp_p
     }
     expected = run_ultralytics(tmp_path, SAVE_TXT, job)
     assert detect_predictions_format(str(preds)) == "yolo-conf-last"
-    s = ingest_predictions(catalog, "seg", "m", preds, **prediction_maps(catalog, "seg"))
+    # the run's folder (runs/segment/predict: images and labels/) reads as its labels/
+    s = ingest_predictions(catalog, "seg", "m", preds.parent, **prediction_maps(catalog, "seg"))
     assert s.errors == [] and s.predictions == 2
     assert s.label_types == {"boxes": 2, "masks": 2, "keypoints": 0, "classifications": 0}
     rows = stored_rows(catalog, "seg", "a", "m")

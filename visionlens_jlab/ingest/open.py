@@ -23,7 +23,7 @@ from .detect import (
     detect_plugin_format,
     detect_predictions_format,
 )
-from .txt import TXT_FORMATS, TxtSource
+from .txt import TXT_FORMATS, TxtSource, list_txt
 from .voc import VocDataset
 from .yolo import YoloDataset
 from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
@@ -154,13 +154,18 @@ def open_predictions(
     of per-class scores). ``classes``: class names (or a names-file path) that integer class
     ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
-    of the dataset's keypoint classes (what makes a ``yolo-conf-last`` row a pose row).
+    of the dataset's keypoint classes (what makes a ``yolo-conf-last`` row a pose row). A
+    folder without txt files but with a ``labels/`` of them (Ultralytics'
+    ``runs/<task>/predict``) means its ``labels/``.
     """
     if not isinstance(source, str) or not source:
         raise IngestError("no predictions path given")
     source = os.path.expanduser(source)
     if isinstance(classes, str):
         classes = read_names(classes)
+    labels = os.path.join(source, "labels")
+    if os.path.isdir(labels) and not list_txt(source):  # Ultralytics' runs/<task>/predict
+        source = labels
     if fmt in (None, "", "auto"):
         fmt = detect_predictions_format(source)
     if not os.path.exists(source):
