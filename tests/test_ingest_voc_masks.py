@@ -228,8 +228,14 @@ def test_images_with_and_without_xml_side_by_side(catalog: Catalog, tmp_path: Pa
     classes = np.where(objects == 1, DOG, 0)
     _image(root, "xml", [("dog", (1, 2, 13, 21))], objects, classes)
     _mask_image(root, "bare", objects, classes)
+    _mask_image(root, "unlisted", objects, classes)
+    sets = root / "ImageSets" / "Segmentation"
+    sets.mkdir(parents=True)
+    (sets / "val.txt").write_text("xml\nbare\n")
     s = ingest(catalog, "voc", root)
-    assert s.errors == [] and s.samples == 2
+    assert s.errors == [] and s.samples == 3
+    (unlisted,) = [w for w in s.warnings if w["code"] == "voc_mask_image_not_in_split_lists"]
+    assert unlisted["examples"] == ["unlisted"]
     (with_xml,) = _rows(catalog, "xml")
     (bare,) = _rows(catalog, "bare")
     assert _box(with_xml) == (1, 2, 12, 19)  # the XML's box

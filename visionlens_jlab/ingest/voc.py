@@ -147,8 +147,9 @@ class VocDataset(ParsedBase):
                 if self.split:
                     continue
                 report.warn(
-                    "voc_not_in_split_lists",
-                    "images not listed in ImageSets/Segmentation or Main (ingested with no split)",
+                    "voc_mask_image_not_in_split_lists",
+                    "images with segmentation PNGs and no XML, not listed in "
+                    "ImageSets/Segmentation or Main (ingested with no split)",
                     stem,
                 )
             if self.split and lists and split != self.split:
