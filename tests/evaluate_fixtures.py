@@ -87,11 +87,10 @@ def ingest(catalog: Any, name: str, source: Any, fmt: str, images: Any = None) -
 def ingest_predictions(catalog: Any, dataset: str, model: str, source: Any, fmt: str) -> Any:
     """Import predictions through the project's parsers and writer (classes by name)."""
     from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
-    from visionlens_jlab.importing.jobs import category_maps
+    from visionlens_jlab.importing.jobs import prediction_maps
     from visionlens_jlab.ingest.open import open_predictions
 
-    classes, categories = category_maps(catalog, dataset)
-    parsed = open_predictions(source=str(source), fmt=fmt, classes=classes, categories=categories)
+    parsed = open_predictions(source=str(source), fmt=fmt, **prediction_maps(catalog, dataset))
     return write_predictions(catalog, dataset, model, parsed)
 
 

@@ -39,7 +39,7 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 6
+LATEST = 7
 """The schema version of this code: steps 1-6 (see docs/architecture.md)."""
 
 
@@ -132,10 +132,12 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
                 "FROM annotations"
             ).fetchall()[0]
             categories = cur.execute(
-                "SELECT COUNT(*), COUNT(keypoint_names), COUNT(skeleton) FROM categories"
+                "SELECT COUNT(*), COUNT(keypoint_names), COUNT(skeleton), "
+                "COUNT(keypoint_sigmas) FROM categories"
             ).fetchall()[0]
         assert new_columns == (EXPECTED["rows"]["annotations"], 0, 0, 0)
-        assert categories == (EXPECTED["rows"]["categories"], 0, 0)
+        # step 7: an old class has no sigmas of its own
+        assert categories == (EXPECTED["rows"]["categories"], 0, 0, 0)
         assert meta == {**EXPECTED["meta"], "schema_version": str(LATEST)}
         assert (
             old_page(queries.samples_page(catalog, DATASET, None, limit=5))

@@ -1,5 +1,6 @@
 """VOC SegmentationObject / SegmentationClass PNGs: instance masks matched to the XML's
-objects, semantic masks, and the report rows of PNGs that cannot be used."""
+objects, semantic masks, images with PNGs and no XML, and the report rows of PNGs that cannot
+be used."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pycocotools import mask as mask_utils
 
 from tests.ingest_fixtures import ingest, tiny_jpeg
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.detect import detect_dataset_format
 from visionlens_jlab.ingest.voc import VOC_CLASS_LIST
 
 W, H = 40, 30
@@ -151,3 +153,91 @@ def test_bad_segmentation_pngs_are_reported(catalog: Catalog, tmp_path: Path) ->
     (swap,) = _rows(catalog, "swap")
     assert swap["label"] == "dog" and swap["mask_area"] == (objects == 1).sum()
     assert [r["label"] for r in _rows(catalog, "odd")] == ["class_77"]
+
+
+def _mask_image(root: Path, stem: str, obj_png: Any, cls_png: Any) -> None:
+    """An image with segmentation PNGs and no XML."""
+    (root / "JPEGImages").mkdir(parents=True, exist_ok=True)
+    (root / "JPEGImages" / f"{stem}.jpg").write_bytes(tiny_jpeg(W, H))
+    if obj_png is not None:
+        _png(root / "SegmentationObject" / f"{stem}.png", obj_png)
+    if cls_png is not None:
+        _png(root / "SegmentationClass" / f"{stem}.png", cls_png)
+
+
+def _extent(mask: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(mask)
+    return xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+
+
+def _box(row: dict[str, Any]) -> tuple[float, float, float, float]:
+    return row["x"], row["y"], row["w"], row["h"]
+
+
+def test_masks_of_images_without_xml(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "seg"
+    objects = np.zeros((H, W), np.uint8)
+    _rect(1, 2, 3, 12, 20, objects)
+    _rect(2, 15, 5, 30, 25, objects)
+    _rect(3, 32, 10, 38, 28, objects)  # a second cat
+    classes = np.where(np.isin(objects, (1, 3)), CAT, np.where(objects == 2, DOG, 0))
+    classes[objects == 255] = 255
+    _mask_image(root, "inst", objects, classes)
+    semantic = _rect(PERSON, 20, 12, 35, 29, _rect(CAT, 1, 1, 10, 10, np.zeros((H, W), np.uint8)))
+    _mask_image(root, "sem", None, semantic)
+    _mask_image(root, "noclass", _rect(1, 5, 5, 9, 9, np.zeros((H, W), np.uint8)), None)
+    sets = root / "ImageSets" / "Segmentation"
+    sets.mkdir(parents=True)
+    (sets / "train.txt").write_text("inst\nnoclass\n")
+    (sets / "val.txt").write_text("sem\nghost\n")  # ghost: no PNG, no XML
+    assert detect_dataset_format(str(root)) == "voc"  # no Annotations/ at all
+    s = ingest(catalog, "seg", root)
+
+    inst = _rows(catalog, "inst")
+    assert [r["label"] for r in inst] == ["cat", "dog", "cat"]  # VOC: the class under it
+    for row, value in zip(inst, (1, 2, 3), strict=True):
+        drawn = (objects == value).astype(np.uint8)
+        assert np.array_equal(_decode(row["segmentation"]), drawn)
+        assert row["mask_area"] == drawn.sum()
+        assert _box(row) == _extent(drawn)  # no XML: the mask's extent
+        assert json.loads(row["attributes"]) == {"instance": value}
+    sem = _rows(catalog, "sem")
+    assert [r["label"] for r in sem] == ["cat", "person"]
+    for row, value in zip(sem, (CAT, PERSON), strict=True):
+        drawn = (semantic == value).astype(np.uint8)
+        assert np.array_equal(_decode(row["segmentation"]), drawn)
+        assert _box(row) == _extent(drawn)
+        assert json.loads(row["attributes"]) == {"semantic": True}
+    assert [r["label"] for r in _rows(catalog, "noclass")] == ["object"]
+    with catalog.cursor() as cur:
+        splits = dict(cur.execute("SELECT source_image_id, split FROM samples").fetchall())
+    assert splits == {"inst": "train", "noclass": "train", "sem": "val"}
+    assert {e["code"]: e["examples"] for e in s.errors} == {"voc_missing_xml": ["ghost"]}
+    warnings = {w["code"]: w for w in s.warnings}
+    assert warnings["voc_mask_without_class"]["examples"] == ["noclass: value 1"]
+    assert "voc_mask_without_object" not in warnings
+    counts = catalog.get_dataset("seg")["report"]["counts"]
+    assert (counts["xml_files"], counts["mask_only_images"]) == (0, 3)
+    only_val = ingest(catalog, "val", root, split="val")
+    assert only_val.samples == 1 and only_val.errors == []
+
+
+def test_images_with_and_without_xml_side_by_side(catalog: Catalog, tmp_path: Path) -> None:
+    root = tmp_path / "voc"
+    objects = _rect(1, 2, 3, 12, 20, np.zeros((H, W), np.uint8))
+    classes = np.where(objects == 1, DOG, 0)
+    _image(root, "xml", [("dog", (1, 2, 13, 21))], objects, classes)
+    _mask_image(root, "bare", objects, classes)
+    _mask_image(root, "unlisted", objects, classes)
+    sets = root / "ImageSets" / "Segmentation"
+    sets.mkdir(parents=True)
+    (sets / "val.txt").write_text("xml\nbare\n")
+    s = ingest(catalog, "voc", root)
+    assert s.errors == [] and s.samples == 3
+    (unlisted,) = [w for w in s.warnings if w["code"] == "voc_mask_image_not_in_split_lists"]
+    assert unlisted["examples"] == ["unlisted"]
+    (with_xml,) = _rows(catalog, "xml")
+    (bare,) = _rows(catalog, "bare")
+    assert _box(with_xml) == (1, 2, 12, 19)  # the XML's box
+    assert _box(bare) == _extent(objects == 1)
+    assert with_xml["segmentation"] == bare["segmentation"] and bare["label"] == "dog"

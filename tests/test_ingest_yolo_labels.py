@@ -3,11 +3,7 @@ rows of bad rows, checked against values computed here and against Ultralytics' 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +12,11 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from tests.ingest_fixtures import ingest, tiny_jpeg
+from tests.ingest_fixtures import ingest
+from tests.yolo_fixtures import H, W, run_ultralytics, stored_rows, yolo_dataset, yolo_row
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.detect import detect_dataset_format
 
-W, H = 200, 100
 TRIANGLE = [0.1, 0.2, 0.5, 0.2, 0.3, 0.8]
 SQUARE = [0.6, 0.1, 0.9, 0.1, 0.9, 0.4, 0.6, 0.4]
 
@@ -29,33 +25,6 @@ SQUARE = [0.6, 0.1, 0.9, 0.1, 0.9, 0.4, 0.6, 0.4]
 def catalog(tmp_path: Path) -> Iterator[Catalog]:
     with Catalog(tmp_path / "data") as cat:
         yield cat
-
-
-def _dataset(root: Path, yaml_text: str, labels: dict[str, str]) -> Path:
-    for stem, text in labels.items():
-        (root / "images" / "train").mkdir(parents=True, exist_ok=True)
-        (root / "labels" / "train").mkdir(parents=True, exist_ok=True)
-        (root / "images" / "train" / f"{stem}.jpg").write_bytes(tiny_jpeg(W, H))
-        (root / "labels" / "train" / f"{stem}.txt").write_text(text)
-    (root / "data.yaml").write_text(yaml_text)
-    return root
-
-
-def _row(values: list[float], cls: int = 0) -> str:
-    return " ".join([str(cls), *(f"{v:.6f}" for v in values)])
-
-
-def _rows(catalog: Catalog, dataset: str, stem: str) -> list[dict[str, Any]]:
-    with catalog.cursor() as cur:
-        cur.execute(
-            "SELECT a.label, a.x, a.y, a.w, a.h, a.segmentation, a.mask_area, a.keypoints, "
-            "a.num_keypoints FROM annotations a JOIN samples s USING (sample_id) "
-            "JOIN datasets d ON d.dataset_id = s.dataset_id "
-            "WHERE d.name = ? AND s.source_image_id = ? ORDER BY a.ann_id",
-            [dataset, stem],
-        )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _shoelace(poly: list[float]) -> float:
@@ -72,21 +41,21 @@ SEG_YAML = "path: .\ntrain: images/train\nnames:\n  0: cat\n  1: dog\n"
 
 
 def test_segmentation_rows_become_polygons_with_areas(catalog: Catalog, tmp_path: Path) -> None:
-    root = _dataset(
+    root = yolo_dataset(
         tmp_path / "seg",
         SEG_YAML,
         {
-            "good": f"{_row(TRIANGLE)}\n{_row(SQUARE, 1)}\n0 0.5 0.5 0.2 0.2\n",
+            "good": f"{yolo_row(TRIANGLE)}\n{yolo_row(SQUARE, 1)}\n0 0.5 0.5 0.2 0.2\n",
             "bad": "0 0.1 0.1 0.2 0.2 0.3\n"  # odd coordinate count
             "1 0.1 0.1 0.2 0.2 0.3 0.3 0.4\n"  # 7 coordinates: odd too
             "0 0.1 0.1\n"  # one point: fewer than 3
-            f"{_row([0.1, 0.1, 0.2, 0.1, 0.3, 0.1])}\n"  # collinear: no area, skipped
-            f"{_row([-0.2, 0.5, 0.4, 0.5, 0.4, 0.9])}\n",  # outside: clamped
+            f"{yolo_row([0.1, 0.1, 0.2, 0.1, 0.3, 0.1])}\n"  # collinear: no area, skipped
+            f"{yolo_row([-0.2, 0.5, 0.4, 0.5, 0.4, 0.9])}\n",  # outside: clamped
         },
     )
     assert detect_dataset_format(str(root)) == "yolo"
     s = ingest(catalog, "seg", root)
-    good = _rows(catalog, "seg", "good")
+    good = stored_rows(catalog, "seg", "good")
     assert [r["label"] for r in good] == ["cat", "dog", "cat"]
     for row, poly in zip(good[:2], (TRIANGLE, SQUARE), strict=True):
         pixels = _pixels(poly)
@@ -101,7 +70,7 @@ def test_segmentation_rows_become_polygons_with_areas(catalog: Catalog, tmp_path
         box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
         assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx(box)
     assert good[2]["segmentation"] is None and good[2]["mask_area"] is None
-    (clamped,) = _rows(catalog, "seg", "bad")
+    (clamped,) = stored_rows(catalog, "seg", "bad")
     assert json.loads(clamped["segmentation"]) == [pytest.approx([0, 50, 80, 50, 80, 90])]
     errors = {e["code"]: e["count"] for e in s.errors}
     assert errors == {"yolo_odd_coordinates": 2, "yolo_bad_line": 1}
@@ -119,23 +88,23 @@ POSE_YAML = (
 
 def test_pose_rows_with_three_values(catalog: Catalog, tmp_path: Path) -> None:
     person = [0.5, 0.5, 0.4, 0.6, 0.4, 0.3, 2, 0.6, 0.3, 1, 0.0, 0.0, 0]
-    root = _dataset(
+    root = yolo_dataset(
         tmp_path / "pose3",
         POSE_YAML.format(dims=3),
         {
-            "good": f"{_row(person)}\n",
-            "bad": f"{_row(person[:-3])}\n"  # two points, kpt_shape says 3
-            f"{_row(person[:-1] + [3])}\n"  # visibility 3
-            f"{_row(person[:4] + [1.5, 0.3, 2] + person[7:])}\n",  # point outside: kept
+            "good": f"{yolo_row(person)}\n",
+            "bad": f"{yolo_row(person[:-3])}\n"  # two points, kpt_shape says 3
+            f"{yolo_row(person[:-1] + [3])}\n"  # visibility 3
+            f"{yolo_row(person[:4] + [1.5, 0.3, 2] + person[7:])}\n",  # point outside: kept
         },
     )
     s = ingest(catalog, "pose3", root)
-    (row,) = _rows(catalog, "pose3", "good")
+    (row,) = stored_rows(catalog, "pose3", "good")
     assert row["keypoints"] == pytest.approx([80, 30, 2, 120, 30, 1, 0, 0, 0])
     assert row["num_keypoints"] == 2
     assert (row["x"], row["y"], row["w"], row["h"]) == pytest.approx((60, 20, 80, 60))
     assert row["segmentation"] is None
-    (outside,) = _rows(catalog, "pose3", "bad")
+    (outside,) = stored_rows(catalog, "pose3", "bad")
     assert outside["keypoints"][:3] == pytest.approx([300, 30, 2])
     assert {e["code"]: e["count"] for e in s.errors} == {
         "yolo_bad_keypoint_count": 1,
@@ -150,9 +119,11 @@ def test_pose_rows_with_three_values(catalog: Catalog, tmp_path: Path) -> None:
 def test_pose_rows_with_two_values(catalog: Catalog, tmp_path: Path) -> None:
     # Ultralytics: a 2-value point with a negative coordinate is not labelled
     person = [0.5, 0.5, 0.4, 0.6, 0.4, 0.3, 0.6, 0.3, -1, -1]
-    root = _dataset(tmp_path / "pose2", POSE_YAML.format(dims=2), {"a": f"{_row(person, 1)}\n"})
+    root = yolo_dataset(
+        tmp_path / "pose2", POSE_YAML.format(dims=2), {"a": f"{yolo_row(person, 1)}\n"}
+    )
     s = ingest(catalog, "pose2", root)
-    (row,) = _rows(catalog, "pose2", "a")
+    (row,) = stored_rows(catalog, "pose2", "a")
     assert row["label"] == "hand"
     assert row["keypoints"] == pytest.approx([80, 30, 2, 120, 30, 2, 0, 0, 0])
     assert row["num_keypoints"] == 2
@@ -164,7 +135,7 @@ def test_bad_kpt_names_and_flip_idx_are_reported(catalog: Catalog, tmp_path: Pat
         "path: .\ntrain: images/train\nnames: [p]\nkpt_shape: [2, 2]\n"
         "flip_idx: [0, x]\nkpt_names:\n  0: [only_one]\n"
     )
-    root = _dataset(tmp_path / "p", yaml_text, {"a": f"{_row([0.5] * 8)}\n"})
+    root = yolo_dataset(tmp_path / "p", yaml_text, {"a": f"{yolo_row([0.5] * 8)}\n"})
     s = ingest(catalog, "p", root)
     assert {w["code"] for w in s.warnings} == {"yolo_bad_kpt_names", "yolo_bad_flip_idx"}
     with catalog.cursor() as cur:
@@ -175,7 +146,7 @@ def test_bad_kpt_shape_is_one_clear_error(tmp_path: Path) -> None:
     from visionlens_jlab.ingest.open import open_dataset
     from visionlens_jlab.records.report import IngestError
 
-    root = _dataset(tmp_path / "p", SEG_YAML + "kpt_shape: [17, 4]\n", {"a": ""})
+    root = yolo_dataset(tmp_path / "p", SEG_YAML + "kpt_shape: [17, 4]\n", {"a": ""})
     with pytest.raises(IngestError, match="kpt_shape"):
         open_dataset(str(root))
 
@@ -200,28 +171,9 @@ print(json.dumps(out))
 
 
 def _verify_with_ultralytics(tmp_path: Path, calls: list[list[Any]]) -> list[dict[str, Any]]:
-    """Ultralytics' ``verify_image_label`` on each argument list, in a child process:
-    importing Ultralytics patches ``PIL.Image.open`` process-wide (and may try to install
-    pi-heif on a file PIL cannot read), which must not leak into the other tests."""
-    if importlib.util.find_spec("ultralytics") is None:  # found, never imported here
-        pytest.skip("ultralytics is not installed (the test extra installs it)")
-    env = {
-        **os.environ,
-        "YOLO_OFFLINE": "1",  # read when Ultralytics is imported: offline, settings here
-        "YOLO_CONFIG_DIR": str(tmp_path / "ultralytics"),
-        "MPLCONFIGDIR": str(tmp_path / "mpl"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", ULTRALYTICS_ORACLE],
-        input=json.dumps(calls),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    """Ultralytics' ``verify_image_label`` on each argument list."""
+    result: list[dict[str, Any]] = run_ultralytics(tmp_path, ULTRALYTICS_ORACLE, calls)
+    return result
 
 
 def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
@@ -234,8 +186,8 @@ def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
         angles = np.sort(rng.uniform(0, 2 * np.pi, n))
         cx, cy, r = rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7), rng.uniform(0.05, 0.25)
         poly = np.column_stack((cx + r * np.cos(angles), cy + r * np.sin(angles))).ravel()
-        seg_lines.append(_row(poly.tolist(), k % 2))
-    seg = _dataset(tmp_path / "s", SEG_YAML, {"a": "\n".join(seg_lines) + "\n"})
+        seg_lines.append(yolo_row(poly.tolist(), k % 2))
+    seg = yolo_dataset(tmp_path / "s", SEG_YAML, {"a": "\n".join(seg_lines) + "\n"})
     ingest(catalog, "s", seg)
     calls = [
         [
@@ -254,9 +206,9 @@ def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
         if dims == 3:
             pts[:, 2] = [2, 1, 0, 2, 1]
             pts[2, :2] = 0  # COCO's and Ultralytics' converters write "0 0 0" for unlabelled
-        line = _row([0.5, 0.5, 0.5, 0.5, *pts.ravel().tolist()])
+        line = yolo_row([0.5, 0.5, 0.5, 0.5, *pts.ravel().tolist()])
         yaml_text = "path: .\ntrain: images/train\nnames: [p]\n" + f"kpt_shape: [5, {dims}]\n"
-        pose = _dataset(tmp_path / f"p{dims}", yaml_text, {"a": line + "\n"})
+        pose = yolo_dataset(tmp_path / f"p{dims}", yaml_text, {"a": line + "\n"})
         ingest(catalog, f"p{dims}", pose)
         calls.append(
             [
@@ -273,7 +225,7 @@ def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
     seg_result, *pose_results = _verify_with_ultralytics(tmp_path, calls)
 
     assert tuple(seg_result["shape"]) == (H, W)
-    rows = _rows(catalog, "s", "a")
+    rows = stored_rows(catalog, "s", "a")
     assert len(rows) == len(seg_result["segments"]) == 4
     for row, box, segment in zip(rows, seg_result["boxes"], seg_result["segments"], strict=True):
         expect = (np.array(segment) * np.array([W, H])).ravel()
@@ -289,13 +241,13 @@ def test_ultralytics_reader_agrees(catalog: Catalog, tmp_path: Path) -> None:
         if dims == 2:  # Ultralytics' mask 1 (every in-image point) is COCO's "visible"
             assert (expected[:, 2] == 1).all()
             expected[:, 2] = 2
-        (row,) = _rows(catalog, f"p{dims}", "a")
+        (row,) = stored_rows(catalog, f"p{dims}", "a")
         assert row["keypoints"] == pytest.approx(expected.ravel().tolist(), abs=2e-3)
 
 
 def test_a_folder_of_polygon_label_files_is_yolo(tmp_path: Path) -> None:
     (tmp_path / "classes.txt").write_text("cat\n")
-    (tmp_path / "a.txt").write_text(f"{_row(TRIANGLE)}\n{_row(SQUARE)}\n")
+    (tmp_path / "a.txt").write_text(f"{yolo_row(TRIANGLE)}\n{yolo_row(SQUARE)}\n")
     (tmp_path / "b.txt").write_text("0 0.5 0.5 0.2 0.2\n")
     assert detect_dataset_format(str(tmp_path)) == "yolo"
     (tmp_path / "c.txt").write_text("0 10 20 30 40\n")  # pixels: the txt format

@@ -35,7 +35,13 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
     from ..records.batches import without_pandas
 
     def local(catalog: Any) -> dict[str, Any]:
-        parsed = open_dataset(args.source, args.format, images=args.images, split=args.split)
+        parsed = open_dataset(
+            args.source,
+            args.format,
+            images=args.images,
+            split=args.split,
+            image_labels=args.image_labels,
+        )
         return write_dataset(catalog, args.name, parsed, split=args.split).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
@@ -46,6 +52,8 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
             "images": _absolute(args.images),
             "split": args.split,
         }
+        if args.image_labels:
+            body["image_labels"] = _absolute(args.image_labels)
         return job_result(client, client.post("datasets", body))
 
     with without_pandas():  # ~50 MB and ~0.4 s that pyarrow would spend on it
@@ -54,13 +62,14 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
     from ..catalog.writes.dataset_writer import write_predictions
-    from ..importing.jobs import category_maps
+    from ..importing.jobs import prediction_maps
     from ..ingest.open import open_predictions
     from ..records.batches import without_pandas
 
     def local(catalog: Any) -> dict[str, Any]:
-        classes, categories = category_maps(catalog, args.dataset)
-        parsed = open_predictions(args.source, args.format, classes=classes, categories=categories)
+        parsed = open_predictions(
+            args.source, args.format, **prediction_maps(catalog, args.dataset)
+        )
         return write_predictions(catalog, args.dataset, args.model, parsed).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
@@ -159,6 +168,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
     p.add_argument("--split", help="split name for every sample (e.g. train, val)")
+    p.add_argument(
+        "--image-labels",
+        metavar="TABLE",
+        help="a CSV or Parquet of (file, label) whose labels become the samples' "
+        "ground-truth image labels, matched by file name, base name or stem (for COCO, YOLO "
+        "and VOC, which have no place for them)",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_ingest)
 
@@ -166,7 +182,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument(
         "source",
-        help="COCO results JSON, YOLO labels folder, txt folder or classification CSV/Parquet",
+        help="COCO results JSON, a folder of YOLO / txt files (Ultralytics' predict "
+        "--save-txt --save-conf: boxes, masks or keypoints) or a classification CSV/Parquet",
     )
     p.add_argument("--model", required=True)
     p.add_argument("--format", default="auto", choices=PREDICTION_FORMAT_CHOICES)

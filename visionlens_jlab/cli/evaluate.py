@@ -51,7 +51,9 @@ def add_parser(subparsers: Any) -> None:
         "--sigmas",
         type=_sigmas,
         help="keypoints: the skeleton's per-keypoint OKS sigmas, comma-separated (default: "
-        "COCO's 17 person sigmas for 17-point skeletons, else 1/K per keypoint)",
+        "the dataset's own, from a COCO category's sigmas or an Ultralytics data.yaml's "
+        "kpt_oks_sigmas; else COCO's 17 person sigmas for 17-point skeletons, else 1/K "
+        "per keypoint)",
     )
     add_common_options(p, json_help="print one JSON object (the report)")
     p.set_defaults(func=cmd_evaluate)

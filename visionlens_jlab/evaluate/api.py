@@ -112,7 +112,8 @@ def evaluate_model(
 
     ``protocol="coco"``: pycocotools' protocol (AP@[.5:.95], area ranges, maxDets) of
     ``iou_type``: "bbox" (box IoU), "segm" (mask IoU) or "keypoints" (OKS with ``sigmas``,
-    one per keypoint, where they fit the skeleton; see :mod:`.keypoints`);
+    one per keypoint, where they fit the skeleton, else the sigmas the dataset's keypoint
+    classes brought at ingest, :func:`dataset_sigmas`; see :mod:`.keypoints`);
     ``iou`` only picks the threshold of the per-box results, the confusion matrix and the
     PR curves. ``protocol="voc"``: AP at ``iou`` (all-point and 11-point), difficult boxes
     ignored unless ``ignore_difficult=False``. ``plus_one`` selects the VOC "+1 pixel" IoU
@@ -125,6 +126,11 @@ def evaluate_model(
     """
     validate_params(protocol, iou, iou_type, sigmas)
     iou = float(iou)
+    sigmas_from = "caller"
+    sigma_warnings: list[str] = []
+    if iou_type == "keypoints" and sigmas is None:
+        sigmas, sigma_warnings = dataset_sigmas(catalog, dataset)
+        sigmas_from = "dataset"
     report_progress = progress or (lambda fraction, message: None)
     report_progress(0.0, "loading boxes")
     inp = load_input(catalog, dataset, model, iou_type)
@@ -139,6 +145,7 @@ def evaluate_model(
     }
     if sigmas is not None:
         params["sigmas"] = [float(v) for v in sigmas]
+        params["sigmas_from"] = sigmas_from
     options: dict[str, Any] = {
         "plus_one": plus_one,
         "ignore_difficult": ignore_difficult,
@@ -152,6 +159,7 @@ def evaluate_model(
         report, outcomes = evaluate_arrays(inp, protocol, iou, **options)
         boxes = outcome_table(inp, outcomes)
     report.key, report.dataset, report.model, report.params = key, dataset, model, params
+    report.warnings.extend(sigma_warnings)
     if inp.missing_scores:
         report.warnings.append(
             f"{inp.missing_scores} predictions have no score; they were ranked as score 1.0"
@@ -163,6 +171,30 @@ def evaluate_model(
         )
     report_progress(1.0, "done")
     return report
+
+
+def dataset_sigmas(catalog: Catalog, dataset: str) -> tuple[list[float] | None, list[str]]:
+    """The OKS sigmas the keypoint classes of ``dataset`` carry (a COCO category's
+    ``sigmas``, an Ultralytics ``kpt_oks_sigmas``, stored at ingest), and warnings.
+
+    The engine takes one list (used for the skeletons of its length, as pycocotools'
+    ``kpt_oks_sigmas``): the classes' list when they agree; when they carry different ones,
+    none of them (the defaults apply) and a warning that says to pass them."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            "SELECT DISTINCT keypoint_sigmas FROM categories "
+            "WHERE dataset_id = ? AND keypoint_sigmas IS NOT NULL",
+            [dataset_id],
+        ).fetchall()
+    if len(rows) == 1:
+        return [float(v) for v in rows[0][0]], []
+    if not rows:
+        return None, []
+    return None, [
+        f"the dataset's keypoint classes carry {len(rows)} different sigma lists: none was "
+        "used (pass the ones to use with --sigmas)"
+    ]
 
 
 def _worker(

@@ -92,8 +92,7 @@ def submit_predictions(
 ) -> Job:
     """Start a predictions import job for ``model`` on ``dataset``."""
     validate_name(model, "model")
-    classes, categories = category_maps(catalog, dataset)
-    options = {"source": source, "fmt": fmt, "classes": classes, "categories": categories}
+    options = {"source": source, "fmt": fmt, **prediction_maps(catalog, dataset)}
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
@@ -105,15 +104,22 @@ def submit_predictions(
     )
 
 
-def category_maps(catalog: Catalog, dataset: str) -> tuple[list[str], dict[int, str] | None]:
-    """The dataset's class names by position (what class ids in txt/YOLO files refer to) and by
-    source category id (what a bare COCO results list refers to), if the source had ids."""
+def prediction_maps(catalog: Catalog, dataset: str) -> dict[str, Any]:
+    """What a predictions file's classes refer to, as ``open_predictions`` options: the
+    dataset's class names by position (``classes``: what class ids in txt/YOLO files index),
+    by source category id (``categories``: what a bare COCO results list refers to, if the
+    source had ids) and the keypoint count of its keypoint classes (``keypoint_classes``:
+    what makes a YOLO prediction row a pose row)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
-            "SELECT name, source_category_id FROM categories WHERE dataset_id = ? "
-            "ORDER BY category_id",
+            "SELECT name, source_category_id, len(keypoint_names) FROM categories "
+            "WHERE dataset_id = ? ORDER BY category_id",
             [dataset_id],
         ).fetchall()
     by_id = {int(r[1]): r[0] for r in rows if r[1] is not None}
-    return [r[0] for r in rows], by_id or None
+    return {
+        "classes": [r[0] for r in rows],
+        "categories": by_id or None,
+        "keypoint_classes": {r[0]: int(r[2]) for r in rows if r[2]},
+    }

@@ -66,15 +66,23 @@ class ParsedBase:
         *,
         keypoint_names: list[str] | None = None,
         skeleton: list[list[int]] | None = None,
+        keypoint_sigmas: list[float] | None = None,
     ) -> None:
         """Declare a class name (first declaration wins; order is kept), with the point
-        names and skeleton (COCO's 1-based index pairs) of a keypoint class."""
+        names, skeleton (COCO's 1-based index pairs) and OKS sigmas (one per point) of a
+        keypoint class."""
         if name not in self._classes:
-            self._classes[name] = (supercategory, source_id, keypoint_names, skeleton)
+            self._classes[name] = (
+                supercategory,
+                source_id,
+                keypoint_names,
+                skeleton,
+                keypoint_sigmas,
+            )
 
     def categories(self) -> list[tuple[Any, ...]]:
-        """``(name, supercategory, source category id, keypoint names, skeleton)`` in the
-        order they were declared."""
+        """``(name, supercategory, source category id, keypoint names, skeleton, keypoint
+        sigmas)`` in the order they were declared."""
         return [(name, *rest) for name, rest in self._classes.items()]
 
     def add_image(self, file_name: str, split: str | None, samples: SampleRows) -> int:

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 from ..records.batches import Batch
 from ..records.report import IngestError, IngestReport
 from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows, prefetch
+from .class_names import names_beside
 from .object_rows import classification_rows
-from .yolo_layout import NAME_FILES, read_names
 
 FILE_COLUMNS = ("file", "filename", "file_name", "filepath", "image", "image_path", "path")
 LABEL_COLUMNS = ("label", "class", "category", "ground_truth", "prediction", "predicted")
@@ -153,9 +153,7 @@ class ClassificationTable(_TableSource):
         path = os.path.abspath(path)
         root = images_root or os.path.dirname(path)
         if classes is None:
-            folder = os.path.dirname(path)
-            names = [os.path.join(folder, n) for n in NAME_FILES]
-            classes = next((read_names(n) for n in names if os.path.isfile(n)), None)
+            classes = names_beside(os.path.dirname(path))
         super().__init__(path, classes, root if "://" in root else os.path.abspath(root))
         if self.label_col is None:
             raise IngestError(

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows, prefetch
+from .class_names import names_beside
 from .images import IMAGE_EXTENSIONS
 from .object_rows import classification_rows
-from .yolo_layout import NAME_FILES, read_names
 
 SPLIT_FOLDERS = {
     "train": "train",
@@ -81,11 +81,7 @@ class ClassificationTree(ParsedBase):
             if not pairs:
                 raise IngestError(f"split {split!r} not found (available: {', '.join(known)})")
         self.pairs, self.split = pairs, split
-        names_file = next(
-            (os.path.join(path, n) for n in NAME_FILES if os.path.isfile(os.path.join(path, n))),
-            None,
-        )
-        self.known = read_names(names_file) if names_file else None
+        self.known = names_beside(path)
         for name in self.known or []:
             self.add_class(name)
 

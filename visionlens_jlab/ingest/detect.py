@@ -5,18 +5,20 @@ from __future__ import annotations
 import os
 
 from ..records.report import IngestError
+from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
 from .images import list_images
 from .txt import list_txt
-from .voc import is_fiftyone_voc
-from .yolo_layout import NAME_FILES, YAML_FILES
+from .voc_layout import is_fiftyone_voc
+from .voc_masks import has_segmentation
+from .yolo_layout import YAML_FILES
 
 DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
     "a COCO .json file or a folder of labels.json + data/ (FiftyOne's export); a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
-    "JPEGImages/), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
+    "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one) or a .csv/.parquet of file, label"
@@ -53,7 +55,7 @@ def detect_dataset_format(path: str) -> str:
             raise IngestError(f"{path}: give the folder that holds the VOC .xml files")
         raise IngestError(f"cannot tell the format of {path}; expected {LOOKED_FOR}")
     entries = set(os.listdir(path))
-    if "Annotations" in entries or is_fiftyone_voc(path):
+    if "Annotations" in entries or is_fiftyone_voc(path) or has_segmentation(path):
         return "voc"
     if coco_export_file(path):
         return "coco"
@@ -95,7 +97,9 @@ def detect_plugin_format(path: str) -> str | None:
 
 
 def detect_predictions_format(path: str) -> str:
-    """``coco`` for a .json file; for a txt folder ``txt``, ``txt-xywh`` or ``yolo``."""
+    """``coco`` for a .json file, ``classification`` for a table; for a txt folder ``txt``,
+    ``txt-xywh``, ``yolo`` or ``yolo-conf-last`` (Ultralytics' rows: polygons or keypoints,
+    longer than a box, every value normalised; or boxes with the confidence last)."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
@@ -111,13 +115,31 @@ def detect_predictions_format(path: str) -> str:
     if not txts:
         raise IngestError(f"{path} holds no .json or per-image .txt predictions")
     rows = _sample_rows(path, txts, 200)
+    if rows and any(len(r) > 6 for r in rows) and all(-0.5 <= v <= 2.0 for r in rows for v in r):
+        return "yolo-conf-last"
     # normalised coordinates may overshoot 1 a little (boxes leaving the image); pixel
     # coordinates of a whole folder all below 2 are not plausible
     if rows and all(len(r) == 6 and all(-0.5 <= v <= 2.0 for v in r[2:]) for r in rows):
-        return "yolo"
+        # class conf xc yc w h (Padilla) or class xc yc w h conf (Ultralytics): the layout
+        # whose boxes lie inside the image (Ultralytics clips them) in more rows
+        last = sum(_inside(r[1:5]) for r in rows)
+        return "yolo-conf-last" if last > sum(_inside(r[2:6]) for r in rows) else "yolo"
     if rows and any(len(r) == 6 and (r[4] <= r[2] or r[5] <= r[3]) for r in rows):
         return "txt-xywh"  # "right <= left" is impossible for corners: these are widths
     return "txt"
+
+
+def _inside(box: list[float], slack: float = 1e-3) -> bool:
+    """Whether a normalised ``xc yc w h`` box has an area and lies inside the image."""
+    xc, yc, w, h = box
+    return (
+        w > 0
+        and h > 0
+        and xc - w / 2 >= -slack
+        and yc - h / 2 >= -slack
+        and xc + w / 2 <= 1 + slack
+        and yc + h / 2 <= 1 + slack
+    )
 
 
 def _sample_rows(path: str, txts: list[str], limit: int) -> list[list[float]]:

@@ -11,6 +11,7 @@ import os
 
 from ..records.parsed import ParsedSource
 from ..records.report import IngestError
+from .class_names import read_names
 from .class_table import ClassificationPredictions, ClassificationTable, is_table
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
@@ -22,11 +23,13 @@ from .detect import (
     detect_plugin_format,
     detect_predictions_format,
 )
-from .txt import TXT_FORMATS, TxtSource
+from .txt import TXT_FORMATS, TxtSource, list_txt
 from .voc import VocDataset
-from .yolo import YoloDataset, read_names
+from .yolo import YoloDataset
+from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
+from .yolo_predictions import YoloPredictions
 
-PREDICTION_FORMATS = ("coco", *TXT_FORMATS, "classification")
+PREDICTION_FORMATS = ("coco", *TXT_FORMATS, YOLO_PREDICTIONS, "classification")
 
 __all__ = [
     "DATASET_FORMATS",
@@ -139,22 +142,30 @@ def open_predictions(
     fmt: str = "auto",
     classes: list[str] | str | None = None,
     categories: dict[int, str] | None = None,
+    keypoint_classes: dict[str, int] | None = None,
 ) -> ParsedSource:
     """Open model predictions for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`.
 
     ``fmt``: ``auto``, ``coco`` (results list or dataset dict with ``score``), ``txt``
     (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),
-    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``,
-    ``classification`` (a CSV/Parquet of file, label, score or of per-class scores).
-    ``classes``: class names (or a names-file path) that integer class ids index into.
-    ``categories``: COCO ``{category_id: name}`` for a bare COCO results list (the ground
-    truth's; see :func:`coco_category_map`).
+    ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``
+    (Ultralytics' ``predict --save-txt --save-conf``: detection, segmentation and pose rows
+    ending with the confidence), ``classification`` (a CSV/Parquet of file, label, score or
+    of per-class scores). ``classes``: class names (or a names-file path) that integer class
+    ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
+    (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
+    of the dataset's keypoint classes (what makes a ``yolo-conf-last`` row a pose row). A
+    folder without txt files but with a ``labels/`` of them (Ultralytics'
+    ``runs/<task>/predict``) means its ``labels/``.
     """
     if not isinstance(source, str) or not source:
         raise IngestError("no predictions path given")
     source = os.path.expanduser(source)
     if isinstance(classes, str):
         classes = read_names(classes)
+    labels = os.path.join(source, "labels")
+    if os.path.isdir(labels) and not list_txt(source):  # Ultralytics' runs/<task>/predict
+        source = labels
     if fmt in (None, "", "auto"):
         fmt = detect_predictions_format(source)
     if not os.path.exists(source):
@@ -163,6 +174,8 @@ def open_predictions(
         return CocoPredictions(source, categories, classes)
     if fmt in TXT_FORMATS:
         return TxtSource(source, fmt, predictions=True, classes=classes)
+    if fmt == YOLO_PREDICTIONS:
+        return YoloPredictions(source, classes, keypoint_classes)
     if fmt == "classification":
         return ClassificationPredictions(source, classes)
     raise IngestError(

@@ -7,7 +7,9 @@ Format names (``fmt``):
   truth may end with the word ``difficult``.
 - ``txt-xywh``: ``class [conf] left top width height`` in pixels (Padilla ``abs_xywh``).
 - ``yolo`` / ``txt-rel``: ``class [conf] x_center y_center width height`` normalised.
-- ``yolo-conf-last``: ``class x_center y_center width height conf`` (Ultralytics save_conf).
+
+Ultralytics' own prediction files (the confidence last, with segmentation and pose rows) are
+read by :mod:`.yolo_predictions`.
 
 The class token is a name, or an integer id mapped through ``classes`` (a names list, e.g.
 ``voc.names``). The image is the txt file's stem.
@@ -28,9 +30,10 @@ from .base import (
     add_unannotated_images,
     as_int,
 )
+from .class_names import NAME_FILES
 from .images import image_size, join_location, list_images
 
-TXT_FORMATS = ("txt", "txt-xywh", "yolo", "txt-rel", "yolo-conf-last")
+TXT_FORMATS = ("txt", "txt-xywh", "yolo", "txt-rel")
 
 
 def list_txt(folder: str) -> list[str]:
@@ -39,16 +42,7 @@ def list_txt(folder: str) -> list[str]:
         names = os.listdir(folder)
     except OSError as exc:
         raise IngestError(f"cannot list {folder}: {exc.strerror or exc}") from exc
-    skip = {
-        "classes.txt",
-        "obj.names",
-        "names.txt",
-        "labels.txt",
-        "train.txt",
-        "val.txt",
-        "test.txt",
-        "valid.txt",
-    }
+    skip = {*NAME_FILES, "train.txt", "val.txt", "test.txt", "valid.txt"}
     return sorted(n for n in names if n.endswith(".txt") and n not in skip)
 
 
@@ -67,7 +61,7 @@ class LineParser:
             raise IngestError(f"unknown txt format {fmt!r} (known: {', '.join(TXT_FORMATS)})")
         self.fmt, self.scored, self.classes = fmt, scored, classes
         self.report, self.owner = report, owner
-        self.normalized = fmt in ("yolo", "txt-rel", "yolo-conf-last")
+        self.normalized = fmt in ("yolo", "txt-rel")
         self.warned_ids = False
 
     def parse(
@@ -104,10 +98,7 @@ class LineParser:
             return None
         score = None
         if self.scored:
-            if self.fmt == "yolo-conf-last":
-                score, values = values[4], values[:4]
-            else:
-                score, values = values[0], values[1:]
+            score, values = values[0], values[1:]
         a, b, c, d = values
         if self.fmt == "txt":
             x, y, w, h = a, b, c - a, d - b

@@ -1,6 +1,7 @@
 """Pascal VOC XML: a VOC root (Annotations/, JPEGImages/, ImageSets/Main/*.txt, optionally
-SegmentationObject/ and SegmentationClass/ PNGs, read by :mod:`.voc_masks`), FiftyOne's VOC
-export (labels/ + data/) or a folder of XML files.
+SegmentationObject/ and SegmentationClass/ PNGs, read by :mod:`.voc_masks`, with
+ImageSets/Segmentation/*.txt), FiftyOne's VOC export (labels/ + data/) or a folder of XML
+files (:mod:`.voc_layout` finds the parts).
 
 XML is read by tag, never by position (``2010_004175.xml`` in the Padilla toy set has its
 ``bndbox`` children in the order xmax, xmin, ymax, ymin). Only direct children of
@@ -16,7 +17,9 @@ missing or invalid ``<size>`` is read from the image header; a class name that i
 the 20 PASCAL VOC classes is accepted but listed (warning), so typos show up. Masks: object
 ``i`` of the XML gets value ``i`` of its SegmentationObject PNG; a mask value without an
 object becomes an object of its SegmentationClass class (warning); an image with only a
-SegmentationClass PNG gets one object per class present, marked ``"semantic": true``.
+SegmentationClass PNG gets one object per class present, marked ``"semantic": true``; an
+image with segmentation PNGs and no XML gets its objects from the PNGs, boxed by their
+extents, its split from ImageSets/Segmentation (then Main).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ from .base import (
 )
 from .images import flag_bad_name, image_size, join_location, list_images
 from .object_rows import ObjectRows
-from .voc_masks import Mask, add_mask_objects, has_segmentation, read_image_masks
+from .voc_layout import default_images, is_fiftyone_voc, read_splits
+from .voc_masks import Mask, add_mask_objects, has_segmentation, mask_stems, read_image_masks
 
 VOC_CLASS_LIST = tuple(
     "aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
@@ -48,7 +52,6 @@ VOC_CLASS_LIST = tuple(
 """The PASCAL VOC label map in its canonical order (``voc.names``; class ids index it)."""
 VOC_CLASSES = frozenset(VOC_CLASS_LIST)
 _FLAGS = ("difficult", "truncated", "occluded")
-_SPLIT_ORDER = ("train", "val", "test", "trainval")
 _BOOL_WORDS = {"true": 1, "false": 0}
 
 
@@ -68,7 +71,7 @@ class VocDataset(ParsedBase):
         if os.path.isfile(path):
             raise IngestError(f"{path}: give the folder that holds the VOC XML files")
         ann_dir = os.path.join(path, "Annotations")
-        self.is_root = os.path.isdir(ann_dir)
+        self.is_root = os.path.isdir(ann_dir) or has_segmentation(path)
         exported = not self.is_root and is_fiftyone_voc(path)
         self.ann_dir = (
             ann_dir if self.is_root else os.path.join(path, "labels") if exported else path
@@ -76,18 +79,23 @@ class VocDataset(ParsedBase):
         if images_root:
             root = images_root if "://" in images_root else os.path.abspath(images_root)
         else:
-            root = _default_images(path, self.is_root, exported)
+            root = default_images(path, self.is_root, exported)
         super().__init__("voc", path, root)
         self.split = split
-        self.xml_names = sorted(n for n in os.listdir(self.ann_dir) if n.lower().endswith(".xml"))
-        if not self.xml_names:
-            raise IngestError(f"no .xml files in {self.ann_dir}")
-        self.splits = _read_splits(path) if self.is_root else {}
+        names = os.listdir(self.ann_dir) if os.path.isdir(self.ann_dir) else []
+        self.xml_names = sorted(n for n in names if n.lower().endswith(".xml"))
         self.segmented = self.is_root and has_segmentation(path)
-        if split and self.splits and split not in set(self.splits.values()):
+        xml_stems = {os.path.splitext(n)[0] for n in self.xml_names}
+        self.mask_only = sorted(mask_stems(path) - xml_stems) if self.segmented else []
+        if not self.xml_names and not self.mask_only:
+            raise IngestError(f"no .xml files in {self.ann_dir}")
+        self.splits = read_splits(path) if self.is_root else {}
+        self.mask_splits = read_splits(path, "Segmentation") if self.segmented else {}
+        available = set(self.splits.values()) | set(self.mask_splits.values())
+        if split and available and split not in available:
             raise IngestError(
-                f"split {split!r} not found in {path}/ImageSets/Main "
-                f"(available: {', '.join(sorted(set(self.splits.values())))})"
+                f"split {split!r} not found in {path}/ImageSets/Main or Segmentation "
+                f"(available: {', '.join(sorted(available))})"
             )
 
     def categories(self) -> list[tuple[str, str | None, int | None]]:
@@ -131,18 +139,61 @@ class VocDataset(ParsedBase):
             self._one(xml_name, stem, split, by_stem, samples, boxes)
             if len(boxes) >= ANNOTATION_BATCH_ROWS or len(samples) >= ANNOTATION_BATCH_ROWS:
                 yield Batch(samples=samples.take(), annotations=boxes.take())
-        missing_xml = [s for s in self.splits if s not in seen and not self.split]
-        if missing_xml:
-            report.error(
-                "voc_missing_xml",
-                "ids listed in ImageSets/Main have no Annotations/<id>.xml",
-                count=len(missing_xml),
-                examples=missing_xml,
-            )
-        if not self.splits:
-            add_unannotated_images(self, samples, by_stem, seen, "an XML file")
         report.counts["xml_files"] = len(seen)
+        for stem in self.mask_only:
+            lists = self.mask_splits or self.splits
+            split = (self.mask_splits.get(stem) or self.splits.get(stem)) if lists else self.split
+            if lists and split is None:
+                if self.split:
+                    continue
+                report.warn(
+                    "voc_mask_image_not_in_split_lists",
+                    "images with segmentation PNGs and no XML, not listed in "
+                    "ImageSets/Segmentation or Main (ingested with no split)",
+                    stem,
+                )
+            if self.split and lists and split != self.split:
+                continue
+            seen.add(stem)
+            self._mask_image(stem, split, by_stem, samples, boxes)
+            if len(boxes) >= ANNOTATION_BATCH_ROWS or len(samples) >= ANNOTATION_BATCH_ROWS:
+                yield Batch(samples=samples.take(), annotations=boxes.take())
+        report.counts["mask_only_images"] = len(seen) - report.counts["xml_files"]
+        for kind, lists in (("Main", self.splits), ("Segmentation", self.mask_splits)):
+            missing = [s for s in lists if s not in seen and not self.split]
+            if missing:
+                report.error(
+                    "voc_missing_xml",
+                    f"ids listed in ImageSets/{kind} have no Annotations/<id>.xml"
+                    + (" and no segmentation PNG" if self.segmented else ""),
+                    count=len(missing),
+                    examples=missing,
+                )
+        if not self.splits and not self.mask_splits:
+            add_unannotated_images(self, samples, by_stem, seen, "an XML file")
         yield Batch(samples=samples.take(), annotations=boxes.take())
+
+    def _mask_image(
+        self,
+        stem: str,
+        split: str | None,
+        by_stem: dict[str, str],
+        samples: SampleRows,
+        boxes: ObjectRows,
+    ) -> None:
+        """An image with segmentation PNGs and no XML: its objects from the PNGs alone."""
+        file_name = by_stem.get(stem) or stem + ".jpg"
+        location = join_location(self.media_root, file_name)
+        size = image_size(location)
+        if size is None:
+            self.report.warn(
+                "image_unreadable", "images missing or unreadable (kept without a size)", file_name
+            )
+        width, height = size or (None, None)
+        sample_index = samples.add(file_name, location, width, height, split, stem)
+        masks = read_image_masks(self.source, stem, size, self.report)
+        if masks:
+            add_mask_objects(self, masks, stem, sample_index, boxes, VOC_CLASS_LIST, has_xml=False)
 
     def _one(
         self,
@@ -321,49 +372,3 @@ class VocDataset(ParsedBase):
 def _text(el: ET.Element, tag: str) -> str | None:
     child = el.find(tag)
     return None if child is None or child.text is None else child.text
-
-
-def is_fiftyone_voc(path: str) -> bool:
-    """Whether ``path`` is FiftyOne's VOC export: ``labels/`` of XML files beside ``data/``."""
-    labels = os.path.join(path, "labels")
-    if not os.path.isdir(labels) or not os.path.isdir(os.path.join(path, "data")):
-        return False
-    return any(n.lower().endswith(".xml") for n in os.listdir(labels))
-
-
-def _default_images(path: str, is_root: bool, exported: bool) -> str:
-    if exported:
-        return os.path.join(path, "data")
-    candidates = [os.path.join(path, "JPEGImages")] if is_root else []
-    candidates += [
-        os.path.join(path, "images"),
-        os.path.join(path, "..", "JPEGImages"),
-        os.path.join(path, "..", "images"),
-        os.path.join(path, "..", "..", "images"),
-    ]
-    for c in candidates:
-        if os.path.isdir(c):
-            return os.path.normpath(c)
-    return os.path.normpath(candidates[0] if is_root else path)
-
-
-def _read_splits(root: str) -> dict[str, str]:
-    """``{image id: split}`` from ImageSets/Main/{train,val,test}.txt (trainval if alone)."""
-    main = os.path.join(root, "ImageSets", "Main")
-    try:
-        names = os.listdir(main)
-    except OSError:
-        return {}
-    lists = {os.path.splitext(n)[0]: n for n in names if n.endswith(".txt") and "_" not in n}
-    order = [s for s in _SPLIT_ORDER if s in lists]
-    if "trainval" in order and ("train" in order or "val" in order):
-        order.remove("trainval")
-    order += sorted(s for s in lists if s not in _SPLIT_ORDER)
-    out: dict[str, str] = {}
-    for split in order:
-        with open(os.path.join(main, lists[split]), encoding="utf-8", errors="replace") as f:
-            for line in f:
-                parts = line.split()
-                if parts:
-                    out.setdefault(parts[0], split)
-    return out

@@ -3,9 +3,14 @@
 
 VOC's convention: in SegmentationObject, value ``i`` is the ``i``-th ``<object>`` of the XML
 (1-based); in SegmentationClass, value ``c`` is the ``c``-th class of the VOC label map; 0 is
-background and 255 the void border around objects (part of no mask). Masks are stored as
-COCO compressed RLE (``pycocotools.mask.encode`` on a Fortran-ordered uint8 array), with
-their pixel area and bounding box.
+background and 255 the void border around objects (part of no mask). An instance's class is
+the SegmentationClass value under most of its pixels. Masks are stored as COCO compressed
+RLE (``pycocotools.mask.encode`` on a Fortran-ordered uint8 array), with their pixel area
+and bounding box (the box of an object without an XML).
+
+An image with segmentation PNGs but no XML (segmentation-only trees, listed in
+``ImageSets/Segmentation``) gets its objects from the PNGs alone: one per instance of its
+SegmentationObject PNG, else one per class of its SegmentationClass PNG (semantic).
 """
 
 from __future__ import annotations
@@ -50,6 +55,18 @@ def has_segmentation(root: str) -> bool:
     return any(os.path.isdir(os.path.join(root, d)) for d in (OBJECT_DIR, CLASS_DIR))
 
 
+def mask_stems(root: str) -> set[str]:
+    """The ids of the images that have a SegmentationObject or SegmentationClass PNG."""
+    stems: set[str] = set()
+    for folder in (OBJECT_DIR, CLASS_DIR):
+        try:
+            names = os.listdir(os.path.join(root, folder))
+        except OSError:
+            continue
+        stems.update(n[:-4] for n in names if n.lower().endswith(".png"))
+    return stems
+
+
 def read_image_masks(
     root: str, stem: str, size: tuple[int, int] | None, report: IngestReport
 ) -> ImageMasks | None:
@@ -75,31 +92,41 @@ def read_image_masks(
 def add_mask_objects(
     parsed: ParsedBase,
     masks: ImageMasks,
-    xml_name: str,
+    where: str,
     sample_index: int,
     rows: ObjectRows,
     class_list: tuple[str, ...],
+    *,
+    has_xml: bool = True,
 ) -> None:
     """Objects for the masks no XML object claimed: instance values beyond the XML's objects
-    (reported), and the per-class masks of a semantic-only image (``"semantic": true``)."""
+    (reported; every instance of an image ``where`` without an XML), and the per-class masks
+    of a semantic-only image (``"semantic": true``)."""
     extra = [(mask, {"instance": value}) for value, mask in sorted(masks.instances.items())]
-    for _, attributes in extra:
+    for _, attributes in extra if has_xml else []:
         parsed.report.warn(
             "voc_mask_without_object",
             "SegmentationObject values with no XML object (kept with their class's name)",
-            f"{xml_name}: value {attributes['instance']}",
+            f"{where}: value {attributes['instance']}",
         )
     semantic: list[tuple[Mask, dict]] = [(mask, {"semantic": True}) for mask in masks.semantic]
     for mask, attributes in extra + semantic:
         index = mask.class_index
         if index is not None and 1 <= index <= len(class_list):
             name = class_list[index - 1]
+        elif index is None:
+            name = "object"
+            parsed.report.warn(
+                "voc_mask_without_class",
+                "instance masks with no SegmentationClass PNG to give their class (named 'object')",
+                f"{where}: value {attributes.get('instance')}",
+            )
         else:
             name = f"class_{index}"
             parsed.report.warn(
                 "voc_unknown_mask_class",
                 "segmentation values that are not one of the VOC classes (named class_<value>)",
-                f"{xml_name}: {index}",
+                f"{where}: {index}",
             )
         parsed.add_class(name)
         rows.add(

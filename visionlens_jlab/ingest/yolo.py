@@ -23,7 +23,7 @@ from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, prefetch
 from .images import image_size
 from .object_rows import ObjectRows
 from .yolo_labels import LabelFileReader
-from .yolo_layout import find_layout, read_names
+from .yolo_layout import find_layout
 
 
 class YoloDataset(ParsedBase):
@@ -76,11 +76,12 @@ class YoloDataset(ParsedBase):
 
     def _declare(self, name: str, cls: int) -> None:
         """Declare class ``name`` (id ``cls``), with its keypoint names in a pose dataset
-        (``kpt_names``, else the point indices)."""
-        points = None
-        if self.pose is not None:
-            points = self.pose.names.get(cls) or [str(i) for i in range(self.pose.points)]
-        self.add_class(name, keypoint_names=points)
+        (``kpt_names``, else the point indices) and the dataset's ``kpt_oks_sigmas``."""
+        if self.pose is None:
+            self.add_class(name)
+            return
+        points = self.pose.names.get(cls) or [str(i) for i in range(self.pose.points)]
+        self.add_class(name, keypoint_names=points, keypoint_sigmas=self.pose.sigmas)
 
     def batches(self) -> Iterator[Batch]:
         return prefetch(self._batches)
@@ -123,7 +124,7 @@ class YoloDataset(ParsedBase):
                     "images without a label file (kept without boxes)",
                     item.file_name,
                 )
-            elif not reader.read(item.label, idx, size, boxes):
+            elif not reader.read(item.label, boxes, idx=idx, size=size):
                 empty += 1
             if len(samples) >= ANNOTATION_BATCH_ROWS or len(boxes) >= ANNOTATION_BATCH_ROWS:
                 yield Batch(samples=samples.take(), annotations=boxes.take())
@@ -132,4 +133,4 @@ class YoloDataset(ParsedBase):
         yield Batch(samples=samples.take(), annotations=boxes.take())
 
 
-__all__ = ["YoloDataset", "find_layout", "read_names"]
+__all__ = ["YoloDataset", "find_layout"]

@@ -1,22 +1,31 @@
-"""One YOLO label file: detection, segmentation and pose rows, told apart per row.
+"""One YOLO label file: detection, segmentation and pose rows, told apart per row; ground
+truth, or a model's predictions with a trailing confidence (Ultralytics' ``predict
+--save-txt --save-conf``).
 
 - detection: ``class x_center y_center width height``;
 - segmentation (Ultralytics YOLO-seg): ``class x1 y1 x2 y2 ...``, at least 3 points, stored
-  as a COCO polygon in absolute pixels with its shoelace area as ``mask_area`` (computed for
-  the whole file in one vectorised pass) and the polygon's bounding box;
-- pose (when the data.yaml has ``kpt_shape: [K, D]``): ``class x_center y_center width height``
-  then K points of D values, stored as COCO's flat absolute ``[x, y, v, ...]``.
+  as a COCO polygon with its shoelace area as ``mask_area`` (computed for the whole file in
+  one vectorised pass) and the polygon's bounding box;
+- pose: ``class x_center y_center width height`` then K points of D values, stored as COCO's
+  flat ``[x, y, v, ...]``. Ground truth is pose when the data.yaml has ``kpt_shape: [K, D]``
+  (every row then is a pose row); a prediction row is pose when the dataset's class has K
+  keypoints and the row K points of 2 or 3 values after its box (a box alone is a box).
+
+Ground truth is stored in absolute pixels (its image size is known); predictions stay
+normalised (``normalized``) and the writer scales them by the size of the image they match.
 
 Ultralytics reads a 2-value point whose x or y is negative as not labelled (its visibility
 mask is 0) and every other one as labelled; COCO says "labelled and visible" with v=2, so a
 2-value point becomes v=2, or ``0, 0, 0`` (COCO's "not labelled") when negative. A 3-value
-point keeps its v, which must be 0, 1 or 2.
+ground-truth point keeps its v, which must be 0, 1 or 2; a 3-value predicted point's third
+value is the model's keypoint confidence (Ultralytics writes ``x y conf``), kept as given, as
+in COCO keypoint results.
 
 Policies: a row that cannot be read (too few fields: a polygon of fewer than 3 points; an
-odd coordinate count; a keypoint count other than kpt_shape's; a visibility outside 0-2; a
-non-numeric value; a class id outside the names) is skipped (error); coordinates outside [0, 1] are clamped for
-boxes and polygons (warning); a labelled keypoint outside the image is kept as given
-(warning).
+odd coordinate count; a keypoint count other than kpt_shape's or the class's; a visibility
+outside 0-2; a non-numeric value; a class id outside the names) is skipped (error);
+coordinates outside [0, 1] are clamped for boxes and polygons (warning); a labelled keypoint
+outside the image is kept as given (warning).
 """
 
 from __future__ import annotations
@@ -36,10 +45,39 @@ from .yolo_layout import PoseConfig
 TOLERANCE = 1e-5  # 6-decimal labels overshoot [0, 1] by rounding: clamp those silently
 KEYPOINT_TOLERANCE = 0.01  # Ultralytics' own slack for points outside the image
 _FIELDS = ("bbox center x", "bbox center y", "bbox width", "bbox height")
+UNIT = (1.0, 1.0)  # the "size" of normalised predictions: coordinates stay fractions
+
+
+class _Row:
+    """One readable row: its class, numbers (confidence removed), confidence and kind."""
+
+    __slots__ = ("label", "values", "score", "where", "line", "points", "dims")
+
+    def __init__(self, label: str, where: str, line: str) -> None:
+        self.label, self.where, self.line = label, where, line
+        self.values: list[float] = []
+        self.score: float | None = None
+        self.points = self.dims = 0  # a pose row's K and D; 0 for boxes and polygons
+
+
+class _Target:
+    """Where a file's objects go: a ground-truth sample (``idx``, its pixel ``size``) or a
+    prediction's image reference (``ref``, coordinates kept normalised)."""
+
+    __slots__ = ("idx", "ref", "size", "normalized")
+
+    def __init__(self, idx: int | None, ref: str | None, size: tuple[int, int] | None) -> None:
+        self.idx, self.ref = idx, ref
+        self.size: tuple[float, float] = size or UNIT
+        self.normalized = size is None
 
 
 class LabelFileReader:
-    """Reads label files into an :class:`ObjectRows` buffer, reporting bad rows."""
+    """Reads label files into an :class:`ObjectRows` buffer, reporting bad rows.
+
+    ``pose``: the data.yaml's keypoint settings (ground truth). ``scored``: rows end with a
+    confidence (predictions); ``keypoint_classes``: ``{class: K}`` of the dataset's keypoint
+    classes, which tells a prediction's pose rows apart."""
 
     def __init__(
         self,
@@ -47,13 +85,26 @@ class LabelFileReader:
         pose: PoseConfig | None,
         report: IngestReport,
         declare: Callable[[str, int], None],
+        *,
+        scored: bool = False,
+        keypoint_classes: dict[str, int] | None = None,
     ) -> None:
         self.names, self.pose, self.report, self.declare = names, pose, report, declare
+        self.scored, self.keypoint_classes = scored, keypoint_classes or {}
         self.kinds = {"boxes": 0, "polygons": 0, "poses": 0}
 
-    def read(self, path: str, idx: int, size: tuple[int, int], rows: ObjectRows) -> int:
-        """Append the objects of label file ``path`` for sample ``idx`` of ``size``
-        (width, height); returns how many were read."""
+    def read(
+        self,
+        path: str,
+        rows: ObjectRows,
+        *,
+        idx: int | None = None,
+        ref: str | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> int:
+        """Append the objects of label file ``path``: ground truth of sample ``idx`` of
+        ``size`` (width, height), or predictions for image ``ref`` (no size: normalised).
+        Returns how many objects were read (1 for a file that could not be read)."""
         try:
             with open(path, "rb") as f:
                 text = f.read().decode("utf-8-sig")
@@ -63,32 +114,61 @@ class LabelFileReader:
             )
             return 1
         base = os.path.basename(path)
-        polygons: list[tuple[int, np.ndarray]] = []  # (row in ``rows``, absolute polygon)
+        target = _Target(idx, ref, size)
+        polygons: list[tuple[int, np.ndarray]] = []  # (row in ``rows``, polygon)
         n = 0
         for lineno, line in enumerate(text.splitlines(), 1):
             parts = line.split()
             if not parts:
                 continue
-            where = f"{base}:{lineno}"
-            label = self._label(parts, where)
-            if label is None:
+            row = self._row(parts, f"{base}:{lineno}", line)
+            if row is None:
                 continue
-            values = self._values(parts, where, line)
-            if values is None:
-                continue
-            if self.pose is not None:
-                n += self._pose(label, values, where, line, size, idx, rows)
-            elif len(values) == 4:
-                n += self._box(label, values, where, line, size, idx, rows, None)
+            if row.points:
+                n += self._pose(row, target, rows)
+            elif len(row.values) == 4:
+                n += self._box(row, target, rows, None)
             else:
-                polygon = self._polygon(np.array(values), where, line, size)
+                polygon = self._polygon(row, target)
                 if polygon is not None:
                     polygons.append((len(rows), polygon))
-                    self._add_polygon(label, polygon, idx, rows)
+                    self._add_polygon(row, polygon, target, rows)
                     n += 1
         if polygons:
             self._set_areas(polygons, rows, base)
         return n
+
+    def _row(self, parts: list[str], where: str, line: str) -> _Row | None:
+        """The row's class, kind and numbers, or None (reported)."""
+        label = self._label(parts, where)
+        if label is None:
+            return None
+        row = _Row(label, where, line)
+        if not self._shape(row, len(parts) - 1 - self.scored):
+            return None
+        try:
+            values = [float(v) for v in parts[1:]]
+        except ValueError:
+            bad = next(i for i, v in enumerate(parts[1:]) if not _is_float(v))
+            count = len(parts) - 1 - self.scored
+            field = (
+                "confidence"
+                if bad == count
+                else _FIELDS[bad]
+                if bad < 4 and count == 4
+                else f"coordinate {bad + 1}"
+            )
+            self.report.error(
+                "yolo_bad_value", f"non-numeric {field}: line skipped", f"{where}: {line.strip()!r}"
+            )
+            return None
+        if not all(map(math.isfinite, values)):
+            self.report.error("yolo_bad_value", "NaN or infinite coordinate: line skipped", where)
+            return None
+        if self.scored:
+            row.score = values.pop()
+        row.values = values
+        return row
 
     def _label(self, parts: list[str], where: str) -> str | None:
         report = self.report
@@ -113,11 +193,11 @@ class LabelFileReader:
             return None
         return self.names[cls]
 
-    def _values(self, parts: list[str], where: str, line: str) -> list[float] | None:
-        """The numbers of a row (Python floats: a box row is the hot path, and NumPy's
-        per-call cost is larger than the work on 4 values)."""
-        report = self.report
-        count = len(parts) - 1
+    def _shape(self, row: _Row, count: int) -> bool:
+        """Set a pose row's K and D from its ``count`` numbers (the confidence left out);
+        False (reported) when the count fits no row kind."""
+        report, where = self.report, row.where
+        conf = " and the confidence" if self.scored else ""
         if self.pose is not None:
             want = 4 + self.pose.points * self.pose.dims
             if count != want:
@@ -127,15 +207,30 @@ class LabelFileReader:
                     f"{self.pose.dims} values ({want + 1} fields, kpt_shape): line skipped",
                     f"{where}: {count + 1} fields",
                 )
-                return None
+                return False
+            row.points, row.dims = self.pose.points, self.pose.dims
+            return True
+        points = self.keypoint_classes.get(row.label)
+        if points and count != 4:
+            dims = (count - 4) // points
+            if count - 4 != dims * points or dims not in (2, 3):
+                report.error(
+                    "yolo_bad_keypoint_count",
+                    f"pose predictions need class, box, the {points} points of the class "
+                    f"({row.label}) of 2 or 3 values each{conf}: line skipped",
+                    f"{where}: {count + self.scored + 1} fields",
+                )
+                return False
+            row.points, row.dims = points, dims
         elif count < 4:
             report.error(
                 "yolo_bad_line",
-                "Unexpected field count (expected 5: class x_center y_center width height, "
-                "or a polygon: class and at least 3 x y points): line skipped",
-                f"{where}: {line.strip()!r}",
+                f"Unexpected field count (expected {5 + self.scored}: class x_center y_center "
+                f"width height{conf}, or a polygon: class and at least 3 x y points{conf}): "
+                "line skipped",
+                f"{where}: {row.line.strip()!r}",
             )
-            return None
+            return False
         elif count != 4 and count % 2:
             report.error(
                 "yolo_odd_coordinates",
@@ -143,55 +238,43 @@ class LabelFileReader:
                 "kpt_shape in the data.yaml): line skipped",
                 f"{where}: {count} coordinates",
             )
-            return None
-        try:
-            values = [float(v) for v in parts[1:]]
-        except ValueError:
-            bad = next(i for i, v in enumerate(parts[1:]) if not _is_float(v))
-            field = _FIELDS[bad] if bad < 4 and count == 4 else f"coordinate {bad + 1}"
-            report.error(
-                "yolo_bad_value", f"non-numeric {field}: line skipped", f"{where}: {line.strip()!r}"
-            )
-            return None
-        if not all(map(math.isfinite, values)):
-            report.error("yolo_bad_value", "NaN or infinite coordinate: line skipped", where)
-            return None
-        return values
+            return False
+        return True
 
     def _box(
         self,
-        label: str,
-        values: list[float],
-        where: str,
-        line: str,
-        size: tuple[int, int],
-        idx: int,
+        row: _Row,
+        target: _Target,
         rows: ObjectRows,
         keypoints: tuple[list[float], int] | None,
     ) -> int:
         """Append the box of a detection or pose row, clamped to the image (reported);
         the hot path of detection datasets, so written out flat."""
-        xc, yc, w, h = values[:4]
+        xc, yc, w, h = row.values[:4]
         if w < 0 or h < 0:
-            self.report.error("yolo_bad_value", "negative width/height: line skipped", where)
+            self.report.error("yolo_bad_value", "negative width/height: line skipped", row.where)
             return 0
         x1, y1, x2, y2 = xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2
         if x1 < -TOLERANCE or y1 < -TOLERANCE or x2 > 1 + TOLERANCE or y2 > 1 + TOLERANCE:
             self.report.warn(
                 "yolo_clamped",
                 "coordinates outside [0, 1] were clamped to the image",
-                f"{where}: {line.strip()!r}",
+                f"{row.where}: {row.line.strip()!r}",
             )
         c1 = 0.0 if x1 < 0.0 else 1.0 if x1 > 1.0 else x1
         d1 = 0.0 if y1 < 0.0 else 1.0 if y1 > 1.0 else y1
         c2 = 0.0 if x2 < 0.0 else 1.0 if x2 > 1.0 else x2
         d2 = 0.0 if y2 < 0.0 else 1.0 if y2 > 1.0 else y2
         if c2 <= c1 or d2 <= d1:
-            self.report.warn("yolo_empty_box", "box with no area inside the image: skipped", where)
+            self.report.warn(
+                "yolo_empty_box", "box with no area inside the image: skipped", row.where
+            )
             return 0
-        width, height = size
+        width, height = target.size
         box = (c1 * width, d1 * height, (c2 - c1) * width, (d2 - d1) * height)
-        rows.add(idx, None, label, *box)
+        rows.add(
+            target.idx, target.ref, row.label, *box, score=row.score, normalized=target.normalized
+        )
         if keypoints is None:
             self.kinds["boxes"] += 1
         else:
@@ -199,36 +282,42 @@ class LabelFileReader:
             rows.set_labels(keypoints=keypoints[0], num_keypoints=keypoints[1])
         return 1
 
-    def _polygon(
-        self, values: np.ndarray, where: str, line: str, size: tuple[int, int]
-    ) -> np.ndarray | None:
-        """The polygon in absolute pixels, clamped to the image (reported); None when
-        nothing of it is inside."""
+    def _polygon(self, row: _Row, target: _Target) -> np.ndarray | None:
+        """The polygon, clamped to the image (reported): in pixels rounded to 3 decimals
+        (ground truth), or normalised (predictions: the writer scales and rounds it); None
+        when nothing of it is inside."""
+        values = np.array(row.values)
         if values.min() < -TOLERANCE or values.max() > 1 + TOLERANCE:
             self.report.warn(
                 "yolo_clamped",
                 "coordinates outside [0, 1] were clamped to the image",
-                f"{where}: {line.strip()!r}",
+                f"{row.where}: {row.line.strip()!r}",
             )
         values = np.clip(values, 0.0, 1.0)
         xs, ys = values[0::2], values[1::2]
         if xs.max() <= xs.min() or ys.max() <= ys.min():
-            self.report.warn("yolo_empty_box", "box with no area inside the image: skipped", where)
+            self.report.warn(
+                "yolo_empty_box", "box with no area inside the image: skipped", row.where
+            )
             return None
-        return np.round((values.reshape(-1, 2) * np.array(size, dtype=np.float64)).ravel(), 3)
+        if target.normalized:
+            return values
+        return np.round((values.reshape(-1, 2) * np.array(target.size)).ravel(), 3)
 
-    def _add_polygon(self, label: str, poly: np.ndarray, idx: int, rows: ObjectRows) -> None:
+    def _add_polygon(self, row: _Row, poly: np.ndarray, target: _Target, rows: ObjectRows) -> None:
         xs, ys = poly[0::2], poly[1::2]
         x, y = float(xs.min()), float(ys.min())
         rows.add(
-            idx,
-            None,
-            label,
+            target.idx,
+            target.ref,
+            row.label,
             x,
             y,
             float(xs.max()) - x,
             float(ys.max()) - y,
+            score=row.score,
             segmentation=dumps_or_none([poly.tolist()]),
+            normalized=target.normalized,
         )
         self.kinds["polygons"] += 1
 
@@ -248,27 +337,16 @@ class LabelFileReader:
                 count=zero,
             )
 
-    def _pose(
-        self,
-        label: str,
-        values: list[float],
-        where: str,
-        line: str,
-        size: tuple[int, int],
-        idx: int,
-        rows: ObjectRows,
-    ) -> int:
-        pose = self.pose
-        assert pose is not None
-        points = np.array(values[4:]).reshape(pose.points, pose.dims)
+    def _pose(self, row: _Row, target: _Target, rows: ObjectRows) -> int:
+        points = np.array(row.values[4:]).reshape(row.points, row.dims)
         xy = points[:, :2]
-        if pose.dims == 3:
+        if row.dims == 3:
             vis = points[:, 2]
-            if not np.isin(vis, (0.0, 1.0, 2.0)).all():
+            if not self.scored and not np.isin(vis, (0.0, 1.0, 2.0)).all():
                 self.report.error(
                     "yolo_bad_visibility",
                     "keypoint visibility not 0, 1 or 2: line skipped",
-                    f"{where}: {sorted(set(vis.tolist()) - {0.0, 1.0, 2.0})}",
+                    f"{row.where}: {sorted(set(vis.tolist()) - {0.0, 1.0, 2.0})}",
                 )
                 return 0
         else:
@@ -282,12 +360,11 @@ class LabelFileReader:
             self.report.warn(
                 "yolo_keypoint_outside",
                 "labelled keypoints outside the image (kept as given)",
-                f"{where}: points {(np.flatnonzero(outside) + 1).tolist()}",
+                f"{row.where}: points {(np.flatnonzero(outside) + 1).tolist()}",
                 count=int(outside.sum()),
             )
-        flat = np.column_stack((xy * np.array(size, dtype=np.float64), vis)).ravel()
-        keypoints = (flat.tolist(), int(labelled.sum()))
-        return self._box(label, values, where, line, size, idx, rows, keypoints)
+        flat = np.column_stack((xy * np.array(target.size), vis)).ravel()
+        return self._box(row, target, rows, (flat.tolist(), int(labelled.sum())))
 
 
 def _is_float(v: str) -> bool:

@@ -9,12 +9,13 @@ pair with optional split subfolders, and bare ``obj_*_data/`` folders.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..records.report import IngestError, IngestReport
+from .class_names import NAME_FILES, names_beside, read_names, yaml_names
 from .images import join_location, list_images
 
-NAME_FILES = ("classes.txt", "obj.names", "names.txt", "classes.names", "labels.txt")
 YAML_FILES = ("data.yaml", "dataset.yaml", "data.yml", "dataset.yml")
 
 
@@ -45,13 +46,15 @@ class PoseConfig:
     dims: int  # kpt_shape[1]: 2 (x y) or 3 (x y visibility)
     names: dict[int, list[str]] = field(default_factory=dict)  # class id -> point names
     flip_idx: list[int] | None = None
+    sigmas: list[float] | None = None  # kpt_oks_sigmas: one OKS sigma per point
 
 
 def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig | None:
-    """``kpt_shape``, ``kpt_names`` and ``flip_idx`` of a data.yaml, checked; None when the
-    yaml has no ``kpt_shape`` (not a pose dataset). An unusable ``kpt_shape`` is an
-    :class:`IngestError` (no row could be read); unusable names or flip indices are reported
-    and ignored."""
+    """``kpt_shape``, ``kpt_names``, ``flip_idx`` and ``kpt_oks_sigmas`` (the key Ultralytics'
+    pose training and validation read) of a data.yaml, checked; None when the yaml has no
+    ``kpt_shape`` (not a pose dataset). An unusable ``kpt_shape`` is an :class:`IngestError`
+    (no row could be read); unusable names, flip indices or sigmas are reported and
+    ignored."""
     shape = cfg.get("kpt_shape")
     if shape is None:
         return None
@@ -77,35 +80,47 @@ def read_pose_config(cfg: dict, where: str, report: IngestReport) -> PoseConfig 
                 f"kpt_names entries that are not a list of {pose.points} names (ignored)",
                 f"{where}: {key}",
             )
-    flip = cfg.get("flip_idx")
-    if flip is not None:
-        indices = flip if isinstance(flip, list) else []
-        if all(isinstance(v, int) for v in indices) and sorted(indices) == list(range(pose.points)):
-            pose.flip_idx = [int(v) for v in flip]
-        else:
-            report.warn(
-                "yolo_bad_flip_idx",
-                f"flip_idx is not a permutation of the {pose.points} keypoints (ignored)",
-                f"{where}: {flip!r}",
-            )
+    points = list(range(pose.points))
+    flip = _checked_list(
+        cfg,
+        "flip_idx",
+        lambda v: all(isinstance(i, int) for i in v) and sorted(v) == points,
+        f"flip_idx is not a permutation of the {pose.points} keypoints (ignored)",
+        where,
+        report,
+    )
+    pose.flip_idx = None if flip is None else [int(v) for v in flip]
+    sigmas = _checked_list(
+        cfg,
+        "kpt_oks_sigmas",
+        lambda v: (
+            len(v) == pose.points
+            and all(x.__class__ in (int, float) and 0 < x < float("inf") for x in v)
+        ),
+        f"kpt_oks_sigmas is not {pose.points} positive numbers (ignored)",
+        where,
+        report,
+    )
+    pose.sigmas = None if sigmas is None else [float(v) for v in sigmas]
     return pose
 
 
-def read_names(path: str) -> list[str]:
-    """Class names from a names file (one per line; blank lines ignored)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        return [line.strip() for line in f.read().splitlines() if line.strip()]
-
-
-def _yaml_names(value: object) -> list[str] | None:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    if isinstance(value, dict):
-        try:
-            ordered = sorted((int(k), str(v)) for k, v in value.items())
-        except (TypeError, ValueError):
-            return None
-        return [v for _, v in ordered]
+def _checked_list(
+    cfg: dict,
+    key: str,
+    valid: Callable[[list], bool],
+    message: str,
+    where: str,
+    report: IngestReport,
+) -> list | None:
+    """The list ``cfg[key]`` when ``valid`` says it is usable; None when absent, or when
+    unusable (reported as ``yolo_bad_<key>`` with ``message``)."""
+    value = cfg.get(key)
+    if value is None:
+        return None
+    if isinstance(value, list) and valid(value):
+        return value
+    report.warn(f"yolo_bad_{key}", message, f"{where}: {value!r}")
     return None
 
 
@@ -223,7 +238,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
             raise IngestError(f"cannot read {yaml_file}: {exc}") from exc
         if not isinstance(cfg, dict):
             raise IngestError(f"{yaml_file} is not a YOLO data.yaml (no mapping at the top)")
-        names = _yaml_names(cfg.get("names"))
+        names = yaml_names(cfg.get("names"))
         pose = read_pose_config(cfg, os.path.basename(yaml_file), report)
         base = cfg.get("path")
         base = _resolve(root, str(base)) if base else root
@@ -288,18 +303,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
             else:
                 _collect_dir(img_dir, lbl_dir, None, items)
     if names is None:
-        for cand in [root, os.path.join(root, "labels")]:
-            found = next(
-                (
-                    os.path.join(cand, n)
-                    for n in NAME_FILES
-                    if os.path.isfile(os.path.join(cand, n))
-                ),
-                None,
-            )
-            if found:
-                names = read_names(found)
-                break
+        names = names_beside(root, os.path.join(root, "labels"))
     media = images or (
         os.path.join(root, "images") if os.path.isdir(os.path.join(root, "images")) else root
     )

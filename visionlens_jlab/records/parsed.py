@@ -27,6 +27,6 @@ class ParsedSource(Protocol):
         ...
 
     def categories(self) -> list[tuple[Any, ...]]:
-        """``(name, supercategory[, source_category_id[, keypoint_names[, skeleton]]])`` in
-        source order, once batches are done."""
+        """``(name, supercategory[, source_category_id[, keypoint_names[, skeleton[,
+        keypoint_sigmas]]]])`` in source order, once batches are done."""
         ...

@@ -14,6 +14,11 @@ everything built on boxes keeps working; the new facts sit beside it:
   and its skeleton (COCO's 1-based index pairs);
 * ``classifications``: image-level labels, ground truth or a model's, with an optional score
   and per-class scores.
+
+Step 7 adds ``categories.keypoint_sigmas``: the class's own per-keypoint OKS sigmas, as its
+source gives them (a COCO category's ``sigmas``, an Ultralytics data.yaml's
+``kpt_oks_sigmas``), NULL where it gives none; keypoint evaluation uses them when no sigmas
+are passed.
 """
 
 from __future__ import annotations
@@ -45,3 +50,8 @@ def add_label_columns(cur: duckdb.DuckDBPyConnection) -> None:
     """Add the columns and the table of the module docstring (existing rows get NULLs)."""
     for statement in STATEMENTS:
         cur.execute(statement)
+
+
+def add_keypoint_sigmas(cur: duckdb.DuckDBPyConnection) -> None:
+    """Add ``categories.keypoint_sigmas`` (step 7; existing classes get NULL: no sigmas)."""
+    cur.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS keypoint_sigmas DOUBLE[]")

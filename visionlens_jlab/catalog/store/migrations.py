@@ -6,7 +6,7 @@ all in ONE transaction: a step that fails rolls everything back, the file stays 
 and the error names the step. A catalog of a newer version than this code's is refused,
 naming both; a read-only open of an older one says it needs a writable open first.
 
-Steps 1, 2 and 6 (:mod:`.label_columns`) live here; the floors above register theirs (:mod:`.registry`). Schema 1 is
+Steps 1, 2, 6 and 7 (:mod:`.label_columns`) live here; the floors above register theirs (:mod:`.registry`). Schema 1 is
 the schema of every release before numbered migrations: they all wrote ``schema_version =
 1`` and created missing tables and backfilled derived ones on every open, so a catalog
 stamped 1 may come from any of them. Steps 2-5 bring such a catalog to what the last of
@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError
-from .label_columns import add_label_columns
+from .label_columns import add_keypoint_sigmas, add_label_columns
 from .registry import (
     SCHEMA_1_REGISTERED_TABLES,
     latest_version,
@@ -103,3 +103,4 @@ register_step(
     create_schema_1,
 )
 register_step(6, "add masks, keypoints and image-level classifications", add_label_columns)
+register_step(7, "add the keypoint classes' own OKS sigmas", add_keypoint_sigmas)

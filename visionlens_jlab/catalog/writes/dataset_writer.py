@@ -241,7 +241,8 @@ def _publish(
         if categories:
             cur.executemany(
                 "INSERT INTO categories (dataset_id, category_id, name, supercategory, "
-                "source_category_id, keypoint_names, skeleton) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "source_category_id, keypoint_names, skeleton, keypoint_sigmas) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [[dataset_id, i, *category_row(c)] for i, c in enumerate(categories)],
             )
         cur.execute(

@@ -33,6 +33,15 @@ _NORMALIZED_KEYPOINTS = (
     "ELSE keypoints END"
 )
 
+_NORMALIZED_POLYGONS = (
+    "CASE WHEN normalized AND segmentation IS NOT NULL THEN to_json(list_transform("
+    "segmentation::DOUBLE[][], lambda p: list_transform(p, lambda v, i: "
+    "round(CASE WHEN i % 2 = 1 THEN v * img_w ELSE v * img_h END, 3)))) "
+    "ELSE segmentation::JSON END"
+)
+"""A prediction's polygons (YOLO-seg: ``[[x1, y1, ...]]`` in fractions of the image size)
+in pixels, rounded to 3 decimals as the ground truth's; other masks as given."""
+
 
 def _label_columns(schema: pa.Schema, *, normalized: bool = False) -> str:
     """The select list of ``keypoints, num_keypoints, mask_area`` for a batch of ``schema``:
@@ -47,6 +56,8 @@ def _label_columns(schema: pa.Schema, *, normalized: bool = False) -> str:
         # COCO's num_keypoints: the labelled points (v > 0) when the source gave no count
         count = "len(list_filter(keypoints, lambda v, i: i % 3 = 0 AND v > 0))"
     area = "mask_area" if "mask_area" in names else "NULL::DOUBLE"
+    if normalized and "mask_area" in names:
+        area = "CASE WHEN normalized THEN mask_area * img_w * img_h ELSE mask_area END"
     return f"{keypoints}, {count}, {area}"
 
 
@@ -65,7 +76,7 @@ def ground_truth_annotations_sql(schema: pa.Schema) -> str:
 
 def prediction_annotations_sql(schema: pa.Schema) -> str:
     """Insert the matched predictions (``_vl_matched``) of a batch of ``schema``, converting
-    normalised coordinates; parameters: annotation id base, dataset id, the model name."""
+    normalised coordinates (boxes, polygons, mask areas, keypoints); parameters: annotation id base, dataset id, the model name."""
     return f"""
         INSERT INTO annotations ({_ANNOTATION_COLUMNS})
         SELECT ? + _vl_row, matched_id, ?, ?, label,
@@ -74,7 +85,7 @@ def prediction_annotations_sql(schema: pa.Schema) -> str:
                CASE WHEN normalized THEN w * img_w ELSE w END,
                CASE WHEN normalized THEN h * img_h ELSE h END,
                score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
-               source_ann_id, segmentation::JSON, attributes::JSON,
+               source_ann_id, {_NORMALIZED_POLYGONS}, attributes::JSON,
                {_label_columns(schema, normalized=True)}
         FROM _vl_matched WHERE matched_id IS NOT NULL ORDER BY _vl_row
     """  # noqa: S608 - fixed identifiers and column lists
@@ -98,16 +109,17 @@ def label_type_counts(
 
 
 def category_row(category: tuple[Any, ...]) -> list[Any]:
-    """``(name, supercategory, source id, keypoint names, skeleton)`` of a parser's class
-    declaration, the last three optional; the skeleton as JSON text."""
-    padded = [*category, None, None, None][:5]
-    name, supercategory, source_id, keypoint_names, skeleton = padded
+    """``(name, supercategory, source id, keypoint names, skeleton, keypoint sigmas)`` of a
+    parser's class declaration, the last four optional; the skeleton as JSON text."""
+    padded = [*category, None, None, None, None][:6]
+    name, supercategory, source_id, keypoint_names, skeleton, sigmas = padded
     return [
         name,
         supercategory,
         source_id,
         list(keypoint_names) if keypoint_names else None,
         None if skeleton is None else json.dumps(skeleton, separators=(",", ":")),
+        [float(v) for v in sigmas] if sigmas else None,
     ]
 
 

@@ -1,4 +1,5 @@
-"""COCO categories: a class name, and for a keypoint class its point names and skeleton."""
+"""COCO categories: a class name, and for a keypoint class its point names, skeleton and OKS
+sigmas (a ``sigmas`` list, as some pose datasets carry; one positive number per point)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class CocoCategory(NamedTuple):
     source_id: int
     keypoint_names: list[str] | None = None
     skeleton: list[list[int]] | None = None
+    sigmas: list[float] | None = None
 
 
 def category_keypoints(
@@ -54,6 +56,30 @@ def category_keypoints(
         )
         return names, None
     return names, skeleton
+
+
+def category_sigmas(
+    cat: dict[str, Any], names: list[str] | None, report: IngestReport
+) -> list[float] | None:
+    """The category's ``sigmas``: one positive number per keypoint name; anything else is
+    reported and left out (evaluation then uses the defaults)."""
+    sigmas = cat.get("sigmas")
+    if sigmas is None:
+        return None
+    if (
+        names is None
+        or not isinstance(sigmas, list)
+        or len(sigmas) != len(names)
+        or not all(v.__class__ in (int, float) and 0 < v < float("inf") for v in sigmas)
+    ):
+        points = "its keypoint names" if names is None else f"its {len(names)} keypoints"
+        report.warn(
+            "coco_bad_category_sigmas",
+            f"a category's 'sigmas' is not one positive number per keypoint ({points}): ignored",
+            cat.get("name"),
+        )
+        return None
+    return [float(v) for v in sigmas]
 
 
 def keypoint_counts(cats: list[CocoCategory]) -> dict[str, int]:

@@ -34,7 +34,7 @@ from ..base import (
 )
 from ..images import flag_bad_name, image_size, join_location
 from .annotations import AnnotationReader
-from .categories import CocoCategory, category_keypoints, keypoint_counts
+from .categories import CocoCategory, category_keypoints, category_sigmas, keypoint_counts
 from .jsonstream import JsonLayout, iter_array, read_value, scan_layout
 from .label_checks import ImageSizes, LabelChecks
 
@@ -83,8 +83,9 @@ def read_categories(
         if name not in ordered:
             sc = cat.get("supercategory")
             names, skeleton = category_keypoints(cat, report)
+            sigmas = category_sigmas(cat, names, report)
             ordered[name] = CocoCategory(
-                name, sc if isinstance(sc, str) and sc else None, cid, names, skeleton
+                name, sc if isinstance(sc, str) and sc else None, cid, names, skeleton, sigmas
             )
     return by_id, list(ordered.values())
 
@@ -144,6 +145,7 @@ class CocoDataset(ParsedBase):
                 cat.source_id,
                 keypoint_names=cat.keypoint_names,
                 skeleton=cat.skeleton,
+                keypoint_sigmas=cat.sigmas,
             )
         images = self._images()
         yield from images
