@@ -54,6 +54,8 @@ def test_coco_category_sigmas_are_used_as_pycocotools_uses_them(
     gt_path, dt_path = _coco_files(tmp_path, gt, dets)
     ingest(catalog, "poses", gt_path)
     assert [s for _, s in _sigmas(catalog, "poses")] == [SIGMAS] * 3
+    shown = catalog.get_dataset("poses")["category_keypoints"]
+    assert [c["sigmas"] for c in shown.values()] == [SIGMAS] * 3
     categories = {c["id"]: c["name"] for c in gt["categories"]}
     ingest_predictions(catalog, "poses", "m", dt_path, categories=categories)
 

@@ -102,7 +102,7 @@ async def test_the_sample_and_the_dataset_carry_them(api: Any, labelled: str) ->
     assert status == 200
     assert detail["categories"] == ["person", "blob"]
     assert detail["category_keypoints"] == {
-        "person": {"keypoint_names": KEYPOINT_NAMES, "skeleton": SKELETON}
+        "person": {"keypoint_names": KEYPOINT_NAMES, "skeleton": SKELETON, "sigmas": None}
     }
 
 

@@ -287,6 +287,8 @@ export interface IClassification {
 export interface IKeypointClass {
   keypoint_names: string[];
   skeleton: [number, number][];
+  /** The class's own OKS sigmas, where its source gave them. */
+  sigmas?: number[] | null;
 }
 
 /** A sample of a page, or a full sample (`GET /samples/{id}`). */

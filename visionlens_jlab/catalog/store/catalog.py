@@ -281,19 +281,24 @@ _ID_COLUMNS = {
 
 
 def _category_keypoints(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, Any]:
-    """``{class: {"keypoint_names": [...], "skeleton": [[i, j], ...]}}`` of a dataset's
-    keypoint classes (COCO's 1-based skeleton pairs); classes without keypoints are left out."""
+    """``{class: {"keypoint_names": [...], "skeleton": [[i, j], ...], "sigmas": [...] | None}}``
+    of a dataset's keypoint classes (COCO's 1-based skeleton pairs; the class's own OKS sigmas
+    where its source gave them); classes without keypoints are left out."""
     rows = cur.execute(
         """
-        SELECT name, keypoint_names, skeleton FROM categories
+        SELECT name, keypoint_names, skeleton, keypoint_sigmas FROM categories
         WHERE dataset_id = ? AND (keypoint_names IS NOT NULL OR skeleton IS NOT NULL)
         ORDER BY category_id
         """,
         [dataset_id],
     ).fetchall()
     return {
-        name: {"keypoint_names": list(names or []), "skeleton": json.loads(skel) if skel else []}
-        for name, names, skel in rows
+        name: {
+            "keypoint_names": list(names or []),
+            "skeleton": json.loads(skel) if skel else [],
+            "sigmas": list(sigmas) if sigmas else None,
+        }
+        for name, names, skel, sigmas in rows
     }
 
 
