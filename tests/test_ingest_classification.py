@@ -192,3 +192,20 @@ def test_a_bad_score_cell_costs_only_its_own_cell(catalog: Catalog, tmp_path: Pa
     warnings = {w["code"]: w for w in s.warnings}
     assert warnings["classification_score_out_of_range"]["count"] == 1
     assert {e["code"]: e["count"] for e in s.errors}["classification_bad_score"] == 1
+
+
+def test_a_repeated_ground_truth_row_is_one_label(catalog: Catalog, tmp_path: Path) -> None:
+    """The same (image, label) twice is one label, reported; before, it made the image a
+    multi-label image that classification evaluation leaves out."""
+    root = tmp_path / "images"
+    _images(root, "a.jpg", "b.jpg")
+    table = tmp_path / "labels.csv"
+    table.write_text("file,label\na.jpg,cat\na.jpg,cat\nb.jpg,dog\nb.jpg,cat\n")
+    s = ingest(catalog, "t", table, images=str(root))
+    assert [(f, label) for f, _, label, _, _ in _labels(catalog, "t")] == [
+        ("a.jpg", "cat"),
+        ("b.jpg", "cat"),
+        ("b.jpg", "dog"),
+    ]
+    warnings = {w["code"]: w for w in s.warnings}
+    assert warnings["classification_duplicate_row"]["examples"] == ["row 2: a.jpg, cat"]

@@ -17,6 +17,7 @@ non-numeric score or a file missing on disk is a report row.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,6 +196,9 @@ class ClassificationTable(_TableSource):
         assert self.file_col is not None and self.label_col is not None
         samples, labels = SampleRows(), classification_rows()
         index: dict[str, int] = {}
+        # each image's labels so far: a repeated row would make it a multi-label image
+        # (which classification evaluation leaves out)
+        labels_of: dict[int, tuple[str, ...]] = {}
         row = 0
         for batch in self._stream():
             files = _strings(batch, self.file_col)
@@ -214,8 +218,17 @@ class ClassificationTable(_TableSource):
                     split = (splits[i] if splits else None) or self.split
                     idx = index[file_name] = self.add_image(file_name, split, samples)
                 label = names[i]
-                if not self._label_ok(label, where):
+                if not self._label_ok(label, where) or label is None:
                     continue
+                known = labels_of.get(idx, ())
+                if label in known:
+                    self.report.warn(
+                        "classification_duplicate_row",
+                        "rows repeating an image's label (skipped)",
+                        f"{where}: {file_name}, {label}",
+                    )
+                    continue
+                labels_of[idx] = (*known, sys.intern(label))
                 score = scores[i] if scores else None
                 # the writer keeps no score for ground truth: a given one stays in ``scores``
                 given = None if score is None else orjson.dumps({label: score}).decode()
