@@ -159,3 +159,53 @@ def test_predictions_label_score_and_per_class_scores(catalog: Catalog, tmp_path
         label, score, per_class = got[name]
         assert label == ["cat", "dog", "fox"][best] and score == scores[i, best]
         assert per_class == dict(zip(["cat", "dog", "fox"], scores[i].tolist(), strict=True))
+
+
+def test_a_bad_score_cell_costs_only_its_own_cell(catalog: Catalog, tmp_path: Path) -> None:
+    """A per-class score column with one cell that is not a number stays a class column
+    (before, the whole column was silently dropped from every row, changing their arg-max);
+    a score outside [0, 1] is kept and reported (calibration assumes probabilities)."""
+    root = tmp_path / "tree"
+    _images(root, "cat/a.jpg", "dog/b.jpg", "cat/c.jpg")
+    ingest(catalog, "t", root)
+    per_class = tmp_path / "scores.csv"
+    per_class.write_text("file,cat,dog\na.jpg,0.9,0.1\nb.jpg,x,0.7\nc.jpg,0.6,0.4\n")
+    s = ingest_predictions(catalog, "t", "m", per_class, classes=["cat", "dog"])
+    got = {
+        f: (label, score, json.loads(js)) for f, _, label, score, js in _labels(catalog, "t", "m")
+    }
+    assert got == {
+        "cat/a.jpg": ("cat", 0.9, {"cat": 0.9, "dog": 0.1}),
+        "dog/b.jpg": ("dog", 0.7, {"cat": None, "dog": 0.7}),
+        "cat/c.jpg": ("cat", 0.6, {"cat": 0.6, "dog": 0.4}),
+    }
+    errors = {e["code"]: e for e in s.errors}
+    assert errors["classification_bad_score"]["count"] == 1
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("file,label,score\na.jpg,cat,0.8\nb.jpg,dog,abc\nc.jpg,cat,7\n")
+    s = ingest_predictions(catalog, "t", "m2", labelled, classes=["cat", "dog"])
+    assert [(f, score) for f, _, _, score, _ in _labels(catalog, "t", "m2")] == [
+        ("cat/a.jpg", 0.8),
+        ("cat/c.jpg", 7.0),
+        ("dog/b.jpg", None),
+    ]
+    warnings = {w["code"]: w for w in s.warnings}
+    assert warnings["classification_score_out_of_range"]["count"] == 1
+    assert {e["code"]: e["count"] for e in s.errors}["classification_bad_score"] == 1
+
+
+def test_a_repeated_ground_truth_row_is_one_label(catalog: Catalog, tmp_path: Path) -> None:
+    """The same (image, label) twice is one label, reported; before, it made the image a
+    multi-label image that classification evaluation leaves out."""
+    root = tmp_path / "images"
+    _images(root, "a.jpg", "b.jpg")
+    table = tmp_path / "labels.csv"
+    table.write_text("file,label\na.jpg,cat\na.jpg,cat\nb.jpg,dog\nb.jpg,cat\n")
+    s = ingest(catalog, "t", table, images=str(root))
+    assert [(f, label) for f, _, label, _, _ in _labels(catalog, "t")] == [
+        ("a.jpg", "cat"),
+        ("b.jpg", "cat"),
+        ("b.jpg", "dog"),
+    ]
+    warnings = {w["code"]: w for w in s.warnings}
+    assert warnings["classification_duplicate_row"]["examples"] == ["row 2: a.jpg, cat"]

@@ -115,9 +115,14 @@ BAD: list[dict[str, Any]] = [
     # a visibility flag of 3
     {"id": 18, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
      "iscrowd": 0, "keypoints": [1, 1, 3, 5, 5, 2, 9, 9, 2, 4, 4, 0], "num_keypoints": 3},
-    # an RLE pycocotools cannot read, without area: kept, its area unknown
+    # RLEs pycocotools cannot read (negative runs, runs not summing to h*w, a size that is
+    # not two integers): the mask dropped, the box kept
     {"id": 21, "image_id": 1, "category_id": 2, "bbox": [1, 1, 2, 2], "iscrowd": 1,
      "segmentation": {"size": [48, 64], "counts": [-5, 3]}},
+    {"id": 23, "image_id": 1, "category_id": 2, "bbox": [1, 1, 2, 2], "area": 4.0,
+     "iscrowd": 1, "segmentation": {"size": [48, 64], "counts": [5000, 10]}},
+    {"id": 24, "image_id": 1, "category_id": 2, "bbox": [1, 1, 2, 2], "iscrowd": 1,
+     "segmentation": {"size": ["a", "b"], "counts": [3072]}},
     # compressed, counts before size, the size of another image
     {"id": 22, "image_id": 1, "category_id": 2, "bbox": [3, 4, 5, 6], "area": 30.0,
      "iscrowd": 0, "segmentation": dict(reversed(_compressed(_rle(24, 32, (3, 4, 5, 6))).items()))},
@@ -133,7 +138,7 @@ BAD_CODES = {
     "coco_keypoint_count_mismatch": {17},
     "coco_bad_keypoint_visibility": {18},
     "coco_bad_keypoints": {19},
-    "coco_mask_area_unknown": {21},
+    "coco_bad_rle": {21, 23, 24},
 }
 
 
@@ -222,6 +227,16 @@ def test_bad_masks_and_keypoints_are_reported_and_kept(tmp_path: Path, sql: bool
         assert {example_id(e) for e in by_code[code]["examples"]} == ids, code
     row19 = next(r for r in rows if r["source_ann_id"] == "19")
     assert row19["keypoints"] is None and row19["w"] == 9.0
+    for row in rows:
+        if row["source_ann_id"] in ("21", "23", "24"):
+            assert row["segmentation"] is None and row["mask_area"] is None
+            assert row["w"] == 2.0
+        elif row["segmentation"] is not None and row["segmentation"].startswith("{"):
+            # every RLE kept is one pycocotools decodes
+            rle = json.loads(row["segmentation"])
+            if isinstance(rle["counts"], list):
+                rle = mask_utils.frPyObjects(rle, *rle["size"])
+            assert mask_utils.decode(rle).shape == tuple(rle["size"])
     # the good objects raise none of these
     good_only = {a["id"] for a in GOOD}
     for code in BAD_CODES:

@@ -114,7 +114,7 @@ def tmp(tmp_path: Path) -> Path:
 def test_clean_file_goes_through_duckdb_alone(tmp: Path) -> None:
     anns = [{**GOOD, "id": i + 1, "image_id": 1 + i % 2} for i in range(40)]
     anns[3]["segmentation"] = {"size": [480, 640], "counts": "abc123"}
-    anns[4]["segmentation"] = {"counts": [0, 5, 10], "size": [480, 640]}
+    anns[4]["segmentation"] = {"counts": [0, 5, 480 * 640 - 5], "size": [480, 640]}
     anns[5]["segmentation"] = []
     anns[6]["attributes"] = {"occluded": True, "note": "x"}
     anns[7]["attributes"] = {}

@@ -97,7 +97,8 @@ def test_rle_heavy_crowd_file(tmp_path: Path) -> None:
     anns: list[dict[str, Any]] = []
     for i in range(40):
         if i % 3 == 0:  # uncompressed RLE, as the official files store crowd regions
-            seg: Any = {"counts": [rnd.randint(0, 500) for _ in range(60)], "size": [480, 640]}
+            runs = [rnd.randint(0, 500) for _ in range(59)]
+            seg: Any = {"counts": [*runs, 480 * 640 - sum(runs)], "size": [480, 640]}
         elif i % 3 == 1:  # compressed counts with the characters pycocotools writes (\\ too)
             seg = {
                 "size": [480, 640],

@@ -93,7 +93,7 @@ def test_coco_rle_compressed_and_uncompressed_kept(catalog: Catalog, tmp_path: P
             "category_id": 3,
             "bbox": [0, 0, 2, 2],
             "iscrowd": 1,
-            "segmentation": {"counts": [0, 4, 46], "size": [50, 100]},
+            "segmentation": {"counts": [0, 4, 4996], "size": [50, 100]},
         },
         {
             "id": 2,

@@ -32,7 +32,8 @@ def _coco(tmp_path: Path) -> Path:
 def _labels(tmp_path: Path) -> Path:
     labels = tmp_path / "labels.csv"
     # matched by the full name and by the stem; a third image is not in the dataset
-    labels.write_text("file,label\na/one.jpg,indoor\ntwo,outdoor\nthree.jpg,indoor\n")
+    # and one.jpg's label again by its stem: still one label
+    labels.write_text("file,label\na/one.jpg,indoor\ntwo,outdoor\nthree.jpg,indoor\none,indoor\n")
     return labels
 
 
@@ -51,6 +52,8 @@ def test_image_labels_join_the_objects_and_unknown_images_are_reported(tmp_path:
     assert summary.label_types == {"boxes": 1, "masks": 0, "keypoints": 0, "classifications": 2}
     (warning,) = [w for w in summary.warnings if w["code"] == "image_label_unknown_image"]
     assert warning["count"] == 1 and warning["examples"] == ["three.jpg"]
+    (again,) = [w for w in summary.warnings if w["code"] == "image_label_duplicate"]
+    assert again["examples"] == ["one, indoor"]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -247,3 +247,20 @@ def test_cli_ingest_and_predictions(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["predictions"] == 734
+
+
+def test_nan_in_a_coco_file_is_named_with_the_fix(catalog: Catalog, tmp_path: Path) -> None:
+    """Python's ``json.dump`` writes NaN for a missing keypoint; the error shows where and
+    what to do instead of calling the file truncated."""
+    path = tmp_path / "nan.json"
+    coco = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
+        "categories": [{"id": 1, "name": "person", "keypoints": ["a"]}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5], "area": 25.0,
+             "iscrowd": 0, "keypoints": [float("nan"), 2.0, 2]}
+        ],
+    }  # fmt: skip
+    path.write_text(json.dumps(coco))
+    with pytest.raises(IngestError, match=r"near .*NaN.*NaN and Infinity are not JSON"):
+        ingest(catalog, "nan", path)

@@ -246,11 +246,21 @@ def main(argv: list[str] | None = None) -> int:
         if not _reported_error(exc):
             raise
         return _fail(args, str(exc), EXIT_FAILED)
-    if args.json:
-        print(json.dumps(result, default=str))
-    else:
-        _print_human(result)
+    try:
+        if args.json:
+            print(json.dumps(result, default=str))
+        else:
+            _print_human(result)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
     return EXIT_OK
+
+
+def _stdout_closed() -> None:
+    """The reader closed stdout's pipe (``| head``): the rest goes unread. Stdout points at
+    /dev/null from here, so that Python's flush at exit does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 REPORTED_ERRORS = (
@@ -281,10 +291,14 @@ def _reported_error(exc: Exception) -> bool:
 
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
     if getattr(args, "json", False):
-        print(
-            json.dumps(
-                {"errors": [{"code": "failed", "message": message, "count": 1, "examples": []}]}
+        try:
+            print(
+                json.dumps(
+                    {"errors": [{"code": "failed", "message": message, "count": 1, "examples": []}]}
+                ),
+                flush=True,
             )
-        )
+        except BrokenPipeError:
+            _stdout_closed()
     print(f"visionlens: error: {message}", file=sys.stderr)
     return code

@@ -17,6 +17,7 @@ non-numeric score or a file missing on disk is a report row.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,15 +90,41 @@ def _strings(batch: pa.RecordBatch, name: str) -> list[str | None]:
     return batch.column(name).cast(pa.string()).to_pylist()
 
 
-def _scores(batch: pa.RecordBatch, name: str, report: IngestReport) -> list[float | None]:
-    column = batch.column(name)
+def _numbers(column: pa.Array, name: str, report: IngestReport) -> np.ndarray:
+    """A score column as float64, NaN where empty. A cell that is not a number is NaN and
+    reported: it costs only itself, never its whole column. Scores outside [0, 1] are kept
+    and reported (calibration reads scores as probabilities)."""
     try:
-        return column.cast(pa.float64()).to_pylist()
+        values = pc.fill_null(column.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
+        cells = column.to_pylist()
+        values = np.full(len(cells), np.nan)
+        bad = []
+        for i, cell in enumerate(cells):
+            try:
+                values[i] = np.nan if cell is None else float(cell)
+            except (TypeError, ValueError):
+                bad.append(f"{name}={cell!r}"[:100])
         report.error(
-            "classification_bad_score", "scores that are not numbers (taken as none)", name
+            "classification_bad_score",
+            "scores that are not numbers (taken as none)",
+            count=len(bad),
+            examples=bad,
         )
-        return [None] * len(column)
+    out = (values < 0) | (values > 1)
+    if out.any():
+        report.warn(
+            "classification_score_out_of_range",
+            "scores outside [0, 1] (kept; calibration reads scores as probabilities)",
+            count=int(out.sum()),
+            examples=[f"{name}={v}" for v in values[out][:5].tolist()],
+        )
+    return values
+
+
+def _scores(batch: pa.RecordBatch, name: str, report: IngestReport) -> list[float | None]:
+    values = _numbers(batch.column(name), name, report)
+    return [None if v != v else float(v) for v in values.tolist()]
 
 
 class _TableSource(ParsedBase):
@@ -169,6 +196,9 @@ class ClassificationTable(_TableSource):
         assert self.file_col is not None and self.label_col is not None
         samples, labels = SampleRows(), classification_rows()
         index: dict[str, int] = {}
+        # each image's labels so far: a repeated row would make it a multi-label image
+        # (which classification evaluation leaves out)
+        labels_of: dict[int, tuple[str, ...]] = {}
         row = 0
         for batch in self._stream():
             files = _strings(batch, self.file_col)
@@ -188,8 +218,17 @@ class ClassificationTable(_TableSource):
                     split = (splits[i] if splits else None) or self.split
                     idx = index[file_name] = self.add_image(file_name, split, samples)
                 label = names[i]
-                if not self._label_ok(label, where):
+                if not self._label_ok(label, where) or label is None:
                     continue
+                known = labels_of.get(idx, ())
+                if label in known:
+                    self.report.warn(
+                        "classification_duplicate_row",
+                        "rows repeating an image's label (skipped)",
+                        f"{where}: {file_name}, {label}",
+                    )
+                    continue
+                labels_of[idx] = (*known, sys.intern(label))
                 score = scores[i] if scores else None
                 # the writer keeps no score for ground truth: a given one stays in ``scores``
                 given = None if score is None else orjson.dumps({label: score}).decode()
@@ -207,11 +246,16 @@ class ClassificationPredictions(_TableSource):
         super().__init__(os.path.abspath(path), classes, "")
         self.class_cols: list[str] = []
         if self.label_col is None:
+            # a class's column stays one when a bad cell made it text
             self.class_cols = [
                 f.name
                 for f in self.schema
                 if f.name != self.file_col
-                and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
+                and (
+                    pa.types.is_floating(f.type)
+                    or pa.types.is_integer(f.type)
+                    or f.name in (self.classes or ())
+                )
             ]
             if not self.class_cols:
                 raise IngestError(
@@ -251,10 +295,7 @@ class ClassificationPredictions(_TableSource):
         return rows.take()
 
     def _argmax(self, batch: pa.RecordBatch, files: list[str | None]) -> pa.Table | None:
-        columns = [
-            pc.fill_null(batch.column(c).cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
-            for c in self.class_cols
-        ]
+        columns = [_numbers(batch.column(c), c, self.report) for c in self.class_cols]
         matrix = np.column_stack(columns)
         missing = np.isnan(matrix).all(axis=1)
         best = np.argmax(np.nan_to_num(matrix, nan=-np.inf), axis=1)

@@ -17,7 +17,7 @@ from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows, prefetch
 from .class_names import names_beside
-from .images import IMAGE_EXTENSIONS
+from .images import IMAGE_EXTENSIONS, utf8_names
 from .object_rows import classification_rows
 
 SPLIT_FOLDERS = {
@@ -94,7 +94,7 @@ class ClassificationTree(ParsedBase):
         for split, folder in self.pairs:
             split = split or self.split
             unlabeled += self._loose_images(folder, split, samples)
-            for name in _folders(folder):
+            for name in utf8_names(_folders(folder), folder, self.report):
                 label = None if name == UNLABELED else name
                 if label is not None and self.known is not None and label not in self.known:
                     self.report.warn(
@@ -118,17 +118,23 @@ class ClassificationTree(ParsedBase):
     def _images(self, folder: str) -> Iterator[str]:
         """Image paths under ``folder`` (recursively), relative to the root, sorted."""
         for top, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
+            dirs[:] = sorted(utf8_names(dirs, top, self.report))
+            for name in sorted(utf8_names(files, top, self.report)):
                 if name.lower().endswith(IMAGE_EXTENSIONS):
                     yield os.path.relpath(os.path.join(top, name), self.source)
 
     def _loose_images(self, folder: str, split: str | None, samples: SampleRows) -> int:
         """Images directly in the root or a split folder: samples without a label."""
         loose = sorted(
-            e.name
-            for e in os.scandir(folder)
-            if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS)
+            utf8_names(
+                (
+                    e.name
+                    for e in os.scandir(folder)
+                    if e.is_file() and e.name.lower().endswith(IMAGE_EXTENSIONS)
+                ),
+                folder,
+                self.report,
+            )
         )
         for name in loose:
             self.add_image(os.path.relpath(os.path.join(folder, name), self.source), split, samples)

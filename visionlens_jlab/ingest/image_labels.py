@@ -44,13 +44,23 @@ class WithImageLabels:
                     count += 1
             yield batch
         rows = classification_rows()
+        # the same label twice (two rows naming one image by name and by stem, say) would
+        # make the image multi-label, which classification evaluation leaves out
+        seen: set[tuple[int, str]] = set()
         for batch in self.labels.batches():
             table = batch.classifications
             if table is None:
                 continue
             refs, labels = table.column("image_ref").to_pylist(), table.column("label")
             for ref, label in zip(refs, labels.to_pylist(), strict=True):
-                if ref in index:
+                if ref in index and (index[ref], label) in seen:
+                    self.report.warn(
+                        "image_label_duplicate",
+                        "image labels repeating an image's label (skipped)",
+                        f"{ref}, {label}",
+                    )
+                elif ref in index:
+                    seen.add((index[ref], label))
                     rows.append(sample_index=index[ref], label=label)
                 else:
                     self.report.warn(

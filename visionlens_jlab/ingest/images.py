@@ -10,6 +10,7 @@ first bytes of the object.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -88,8 +89,30 @@ def image_size(location: str) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def list_images(folder: str | Path) -> list[str]:
+def utf8_names(names: Iterable[str], folder: str, report: IngestReport | None) -> list[str]:
+    """``names`` of entries of ``folder`` less those that are not UTF-8: Python holds such
+    bytes as surrogate escapes, which no catalog column can store. Each is a report row
+    (skipped: the file must be renamed)."""
+    kept = []
+    for name in names:
+        if not name.isascii():
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                if report is not None:
+                    report.warn(
+                        "file_name_not_utf8",
+                        "file or folder names that are not UTF-8 (skipped: rename them)",
+                        ascii(os.path.join(folder, name))[:200],
+                    )
+                continue
+        kept.append(name)
+    return kept
+
+
+def list_images(folder: str | Path, report: IngestReport | None = None) -> list[str]:
     """Image file names (not paths) directly in ``folder``, sorted; empty if it is missing.
+    Names that are not UTF-8 are left out (reported in ``report``, see :func:`utf8_names`).
 
     ``gs://`` folders are listed through :mod:`visionlens_jlab.media.sources` (object
     listings only, nothing downloaded).
@@ -103,7 +126,7 @@ def list_images(folder: str | Path) -> list[str]:
             ]
     except OSError:
         return []
-    return sorted(names)
+    return sorted(utf8_names(names, str(folder), report))
 
 
 def _list_remote(folder: str) -> list[str]:

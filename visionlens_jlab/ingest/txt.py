@@ -199,7 +199,7 @@ class TxtSource(ParsedBase):
     def _ground_truth(self) -> Iterator[Batch]:
         report = self.report
         samples, boxes = SampleRows(), AnnotationRows()
-        disk = list_images(self.media_root) if "://" not in self.media_root else []
+        disk = list_images(self.media_root, report) if "://" not in self.media_root else []
         by_stem = {os.path.splitext(n)[0]: n for n in disk}
         if not disk:
             report.warn(

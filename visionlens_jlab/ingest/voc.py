@@ -111,7 +111,7 @@ class VocDataset(ParsedBase):
     def _batches(self) -> Iterator[Batch]:
         report = self.report
         samples, boxes = SampleRows(), ObjectRows()
-        disk_images = [] if "://" in self.media_root else list_images(self.media_root)
+        disk_images = [] if "://" in self.media_root else list_images(self.media_root, report)
         by_stem = {os.path.splitext(n)[0]: n for n in disk_images}
         self._disk_names = set(disk_images)
         if not disk_images and "://" not in self.media_root:

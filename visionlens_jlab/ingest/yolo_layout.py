@@ -134,8 +134,10 @@ def _pair_dir(images_dir: str) -> str:
     return images_dir
 
 
-def _collect_dir(images_dir: str, labels_dir: str, split: str | None, items: list[Item]) -> None:
-    images = list_images(images_dir)
+def _collect_dir(
+    images_dir: str, labels_dir: str, split: str | None, items: list[Item], report: IngestReport
+) -> None:
+    images = list_images(images_dir, report)
     labels = {}
     try:
         with os.scandir(labels_dir) as entries:
@@ -256,7 +258,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
                         f"{split}: {rel}",
                     )
                 elif os.path.isdir(target):
-                    _collect_dir(target, _pair_dir(target), label, items)
+                    _collect_dir(target, _pair_dir(target), label, items, report)
                 else:
                     _collect_list(base, target, label, images, items, report)
     elif obj_data:
@@ -291,7 +293,7 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
         subdirs = sorted(d for d in _subdirs(lbl_dir) if os.path.isdir(os.path.join(img_dir, d)))
         if subdirs:
             for d in subdirs:
-                _collect_dir(os.path.join(img_dir, d), os.path.join(lbl_dir, d), d, items)
+                _collect_dir(os.path.join(img_dir, d), os.path.join(lbl_dir, d), d, items, report)
         else:
             darknet = sorted(
                 d for d in _subdirs(root) if d.startswith("obj_") and d.endswith("_data")
@@ -299,9 +301,9 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
             if darknet and not images:
                 for d in darknet:
                     full = os.path.join(root, d)
-                    _collect_dir(full, full, d[4:-5], items)
+                    _collect_dir(full, full, d[4:-5], items, report)
             else:
-                _collect_dir(img_dir, lbl_dir, None, items)
+                _collect_dir(img_dir, lbl_dir, None, items, report)
     if names is None:
         names = names_beside(root, os.path.join(root, "labels"))
     media = images or (

@@ -162,7 +162,15 @@ def _translate(exc: BaseException, path: str, *, allow_trailing: bool) -> None:
     message = str(exc)
     if allow_trailing and "trailing garbage" in message:
         return
-    first = message.splitlines()[0] if message else "invalid JSON"
-    raise IngestError(
-        f"{path} is not valid JSON ({first}); the file may be truncated or damaged"
-    ) from exc
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    first = lines[0] if lines else "invalid JSON"
+    # yajl's next line is the text around the error: it shows the user what to fix
+    near = f" near {lines[1][-80:]!r}" if len(lines) > 1 else ""
+    if re.search(r"\b(NaN|-?Infinity)\b", near):
+        hint = (
+            "NaN and Infinity are not JSON (Python's json.dump writes them unless "
+            "allow_nan=False): replace them, e.g. by dropping the point or the object"
+        )
+    else:
+        hint = "the file may be truncated or damaged"
+    raise IngestError(f"{path} is not valid JSON ({first}{near}); {hint}") from exc

@@ -38,6 +38,7 @@ from .mask_geometry import (
     SELF_INTERSECTION_MAX_POINTS,
     mask_area,
     polygon_flags,
+    rle_problem,
     rle_text_sizes,
     self_intersecting,
 )
@@ -50,6 +51,7 @@ SELF_INTERSECTION_SAMPLE_ROWS = 1000
 
 CHECK_CODES = (
     "coco_rle_size_mismatch",
+    "coco_bad_rle",
     "coco_polygon_outside_image",
     "coco_degenerate_polygon",
     "coco_self_intersecting_polygon",
@@ -118,6 +120,11 @@ class LabelChecks:
         seg = seg_col.storage if isinstance(seg_col, pa.ExtensionArray) else seg_col
         if seg.type != pa.string():
             seg = seg.cast(pa.string())
+        if seg.null_count < len(seg):
+            dropped = self._unreadable_rles(table, seg)
+            if dropped is not None:
+                seg = pc.if_else(dropped, pa.scalar(None, pa.string()), seg)
+                table = _with_segmentation(table, seg_col, seg)
         area = _one_chunk(table.column("area"))
         has_mask = seg.is_valid()
         mask_area_col = pc.if_else(has_mask, area, pa.scalar(None, pa.float64()))
@@ -138,9 +145,7 @@ class LabelChecks:
     ) -> pa.Array:
         n = len(seg)
         offsets, data = _text_buffers(seg)
-        first = np.zeros(n, dtype=np.uint8)  # each text's first byte (0: null or empty)
-        filled = offsets[1:] > offsets[:-1]
-        first[filled] = data[offsets[:-1][filled] - offsets[0]]
+        first = _first_bytes(offsets, data)
         rle, poly = first == ord("{"), first == ord("[")
         no_area = (
             pc.and_(seg.is_valid(), area.is_null()).to_numpy(zero_copy_only=False)
@@ -209,6 +214,27 @@ class LabelChecks:
                         i,
                     )
         return pa.array(computed, pa.float64())
+
+    def _unreadable_rles(self, table: pa.Table, seg: pa.Array) -> pa.Array | None:
+        """The rows whose RLE mask pycocotools cannot read (reported; None if there are
+        none): their mask is dropped, so every stored mask decodes. RLEs are crowd objects,
+        a few per thousand, so each is parsed."""
+        offsets, data = _text_buffers(seg)
+        rows = np.flatnonzero(_first_bytes(offsets, data) == ord("{"))
+        bad = np.zeros(len(seg), dtype=bool)
+        texts = seg.take(pa.array(rows)).to_pylist() if len(rows) else []
+        for i, text in zip(rows.tolist(), texts, strict=True):
+            problem = rle_problem(orjson.loads(text))
+            if problem is not None:
+                bad[i] = True
+                self._warn(
+                    "coco_bad_rle",
+                    "an RLE mask pycocotools cannot read (mask dropped, box kept)",
+                    table,
+                    i,
+                    problem,
+                )
+        return pa.array(bad) if bad.any() else None
 
     def _rle_sizes(
         self,
@@ -318,6 +344,24 @@ class LabelChecks:
 def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
     """The column as one array (without a copy when it has one chunk)."""
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _with_segmentation(table: pa.Table, column: pa.Array, seg: pa.Array) -> pa.Table:
+    """``table`` with the texts ``seg`` as its segmentation, in the type of ``column``."""
+    if isinstance(column, pa.ExtensionArray):
+        texts = pa.ExtensionArray.from_storage(column.type, seg.cast(column.storage.type))
+    else:
+        texts = seg.cast(column.type)
+    i = table.schema.get_field_index("segmentation")
+    return table.set_column(i, table.schema.field(i), texts)
+
+
+def _first_bytes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Each text's first byte (0: null or empty), from :func:`_text_buffers`."""
+    first = np.zeros(len(offsets) - 1, dtype=np.uint8)
+    filled = offsets[1:] > offsets[:-1]
+    first[filled] = data[offsets[:-1][filled] - offsets[0]]
+    return first
 
 
 def _text_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:

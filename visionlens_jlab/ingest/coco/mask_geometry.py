@@ -135,6 +135,32 @@ def _edge_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i[keep], j[keep]
 
 
+def rle_problem(rle: Any) -> str | None:
+    """Why pycocotools cannot read the RLE mask ``rle`` (None: nothing found): a ``size``
+    that is not two non-negative integers, ``counts`` that are neither a string nor a list
+    of integers, negative run lengths, or run lengths that do not sum to height x width
+    (``decode`` refuses them). A compressed string's run lengths are not decoded (0.5 ms a
+    mask in Python)."""
+    if not isinstance(rle, dict):
+        return "not an object"
+    size, counts = rle.get("size"), rle.get("counts")
+    if not (
+        isinstance(size, list) and len(size) == 2 and all(type(v) is int and v >= 0 for v in size)
+    ):
+        return f"size {str(size)[:40]} is not [height, width]"
+    if isinstance(counts, str):
+        return None
+    runs = np.asarray(counts if isinstance(counts, list) else [None])
+    if runs.dtype.kind not in "iuf" or (runs.dtype.kind == "f" and not np.all(runs % 1 == 0)):
+        return "counts are neither a string nor a list of integers"
+    if len(runs) and runs.min() < 0:
+        return "negative run lengths"
+    total = int(runs.sum())
+    if total != size[0] * size[1]:
+        return f"run lengths sum to {total}, not {size[0]} x {size[1]}"
+    return None
+
+
 _SIZE_KEY = np.frombuffer(b'"size":[', dtype=np.uint8)
 _SIZE_WINDOW = 20  # "123456789,123456789]": sizes of up to 9 digits
 
