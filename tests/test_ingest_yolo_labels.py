@@ -252,3 +252,20 @@ def test_a_folder_of_polygon_label_files_is_yolo(tmp_path: Path) -> None:
     assert detect_dataset_format(str(tmp_path)) == "yolo"
     (tmp_path / "c.txt").write_text("0 10 20 30 40\n")  # pixels: the txt format
     assert detect_dataset_format(str(tmp_path)) == "txt"
+
+
+def test_flat_and_self_crossing_polygons_are_reported(catalog: Catalog, tmp_path: Path) -> None:
+    """A diagonal line (a box with an area, a polygon without) and a bow tie are kept, each
+    counted in its own report row; a good polygon beside them is not."""
+    line = [0.1, 0.1, 0.2, 0.2, 0.3, 0.3]
+    bow_tie = [0.1, 0.1, 0.6, 0.5, 0.6, 0.1, 0.1, 0.3]  # lopsided: its shoelace area is not 0
+    root = yolo_dataset(
+        tmp_path / "seg",
+        SEG_YAML,
+        {"odd": f"{yolo_row(line)}\n{yolo_row(bow_tie, 1)}\n{yolo_row(TRIANGLE)}\n"},
+    )
+    s = ingest(catalog, "seg", root)
+    assert len(stored_rows(catalog, "seg", "odd")) == 3
+    warnings = {w["code"]: w["count"] for w in s.warnings}
+    assert warnings["yolo_degenerate_polygon"] == 1
+    assert warnings["yolo_self_intersecting_polygon"] == 1

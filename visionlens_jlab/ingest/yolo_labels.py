@@ -39,8 +39,12 @@ import numpy as np
 from ..records.batches import dumps_or_none
 from ..records.report import IngestReport
 from .base import as_int
+from .coco.mask_geometry import self_intersecting
 from .object_rows import ObjectRows, polygon_areas
 from .yolo_layout import PoseConfig
+
+FLAT_AREA_FRACTION = 1e-9
+"""A polygon whose area is at most this fraction of its extent's is flat."""
 
 TOLERANCE = 1e-5  # 6-decimal labels overshoot [0, 1] by rounding: clamp those silently
 KEYPOINT_TOLERANCE = 0.01  # Ultralytics' own slack for points outside the image
@@ -324,17 +328,30 @@ class LabelFileReader:
     def _set_areas(
         self, polygons: list[tuple[int, np.ndarray]], rows: ObjectRows, base: str
     ) -> None:
-        """The shoelace areas of a file's polygons, in one vectorised pass, into their rows."""
-        areas = polygon_areas([p for _, p in polygons])
+        """The shoelace areas of a file's polygons, in one vectorised pass, into their rows;
+        flat polygons (no area for their extent: collinear or repeated points) and polygons
+        that cross themselves are counted in report rows, as for COCO."""
+        coords = [p for _, p in polygons]
+        areas = polygon_areas(coords)
         for (row, _), area in zip(polygons, areas.tolist(), strict=True):
             rows.set_labels(row, mask_area=area)
-        zero = int((areas == 0).sum())
-        if zero:
+        extents = np.array([np.ptp(p[0::2]) * np.ptp(p[1::2]) for p in coords])
+        # relative to the extent: a straight line of rounded coordinates keeps a tiny area
+        flat = int((areas <= FLAT_AREA_FRACTION * extents).sum())
+        if flat:
             self.report.warn(
                 "yolo_degenerate_polygon",
-                "polygons with zero area (kept with their box)",
+                "polygons with no area: collinear or repeated points (kept with their box)",
                 base,
-                count=zero,
+                count=flat,
+            )
+        crossed = int(self_intersecting([[p.tolist()] for p in coords]).sum())
+        if crossed:
+            self.report.warn(
+                "yolo_self_intersecting_polygon",
+                "polygons that cross themselves (kept)",
+                base,
+                count=crossed,
             )
 
     def _pose(self, row: _Row, target: _Target, rows: ObjectRows) -> int:
