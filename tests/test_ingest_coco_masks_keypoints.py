@@ -126,6 +126,15 @@ BAD: list[dict[str, Any]] = [
     # compressed, counts before size, the size of another image
     {"id": 22, "image_id": 1, "category_id": 2, "bbox": [3, 4, 5, 6], "area": 30.0,
      "iscrowd": 0, "segmentation": dict(reversed(_compressed(_rle(24, 32, (3, 4, 5, 6))).items()))},
+    # keypoints on a category that names none
+    {"id": 25, "image_id": 1, "category_id": 2, "bbox": [1, 1, 9, 9], "area": 81.0,
+     "iscrowd": 0, "keypoints": [1, 1, 2], "num_keypoints": 1},
+    # a labelled point right of its 32-px image (an unlabelled one there does not count)
+    {"id": 26, "image_id": 2, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
+     "iscrowd": 0, "keypoints": [40, 5, 2, 5, 5, 2, 90, 90, 0, 6, 6, 1], "num_keypoints": 3},
+    # num_keypoints says 4 where 2 points are labelled
+    {"id": 27, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
+     "iscrowd": 0, "keypoints": [1, 1, 2, 5, 5, 0, 9, 9, 1, 0, 0, 0], "num_keypoints": 4},
     # not a multiple of 3: keypoints dropped, box kept
     {"id": 19, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9], "area": 81.0,
      "iscrowd": 0, "keypoints": [1, 1, 2, 5]},
@@ -137,6 +146,9 @@ BAD_CODES = {
     "coco_rle_size_mismatch": {16, 22},
     "coco_keypoint_count_mismatch": {17},
     "coco_bad_keypoint_visibility": {18},
+    "coco_keypoints_without_names": {25},
+    "coco_keypoint_outside_image": {26},
+    "coco_num_keypoints_mismatch": {27},
     "coco_bad_keypoints": {19},
     "coco_bad_rle": {21, 23, 24},
 }
