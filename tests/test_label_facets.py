@@ -9,7 +9,9 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
+import orjson
 import pandas as pd
 
 from visionlens_jlab.catalog import Catalog
@@ -20,7 +22,7 @@ from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 from .catalog_fixtures import RowsSource, toy_rows
-from .label_fixtures import SCENES
+from .label_fixtures import SCENES, LabelSource
 from .test_label_filters import (  # noqa: F401 - the fixtures
     GT,
     catalog,
@@ -33,7 +35,7 @@ from .test_label_filters import (  # noqa: F401 - the fixtures
 from .test_result_cache import plain
 
 OLD_CATALOG = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
-LABEL_FACETS = {"label_type", "mask_area", "num_keypoints", "classification",
+LABEL_FACETS = {"label_type", "mask_area", "num_keypoints", "visible_keypoints", "classification",
                 "classification_score"}  # fmt: skip
 
 
@@ -65,6 +67,7 @@ def expected_facets(data: dict[str, Any], keep: set[int]) -> dict[tuple[str, str
             out[("label_type", source)] = {t: n for t, n in types.items() if n}
         for name, values in (("mask_area", mine["mask_area"]),
                              ("num_keypoints", mine["num_keypoints"]),
+                             ("visible_keypoints", mine["visible_keypoints"]),
                              ("classification_score", theirs.get("score"))):  # fmt: skip
             if values is not None and values.notna().any():
                 out[(name, source)] = numeric(values)
@@ -186,3 +189,30 @@ def test_a_dataset_of_boxes_only_stores_an_empty_part(tmp_path: Path) -> None:
         answers = [queries.facets(boxes_only, "toy", spec) for spec in specs]
     assert totals == [6, 2, 0]
     assert not any(label_facets(answer) for answer in answers)
+
+
+def test_step_8_restores_the_visible_keypoints_of_a_part_stored_before_them(
+    tmp_path: Path,
+    rows: dict[str, Any],  # noqa: F811 - the fixture
+) -> None:
+    """A catalog at schema 7 whose stored part has no ``visible_keypoints`` entries (what the
+    code of step 7 wrote) is migrated to the part counted from the rows."""
+    with Catalog(tmp_path / "data") as cat:
+        write_dataset(cat, "d", LabelSource(rows))
+        with cat.cursor() as cur:
+            ds = cat.dataset_id(cur, "d")
+            fresh = label_entries(cur, ds, None)
+    assert any(e["name"] == "visible_keypoints" for e in fresh)
+    old = [e for e in fresh if e["name"] != "visible_keypoints"]
+    con = duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"))
+    con.execute(
+        "UPDATE facet_parts SET entries = ? WHERE dataset_id = ? AND part = ?",
+        [orjson.dumps(old).decode(), ds, PART],
+    )
+    con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    con.close()
+    with Catalog(tmp_path / "data") as cat, cat.cursor() as cur:
+        ((entries,),) = cur.execute(
+            "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?", [ds, PART]
+        ).fetchall()
+        assert orjson.loads(entries) == fresh

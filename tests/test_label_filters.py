@@ -77,6 +77,7 @@ def objects_frame(rows: dict[str, Any]) -> pd.DataFrame:
                 "mask_area": o.get("mask_area", np.nan),
                 "has_points": points is not None,
                 "num_keypoints": np.nan if points is None else float(sum(v > 0 for v in points[2::3])),
+                "visible_keypoints": np.nan if points is None else float(sum(v == 2 for v in points[2::3])),
             })  # fmt: skip
     return pd.DataFrame(out)
 
@@ -163,6 +164,8 @@ def random_spec(rnd: random.Random, rows: dict[str, Any]) -> dict[str, Any]:
             where["mask_area"] = _bounds(rnd, list(objs["mask_area"].dropna()))
         if rnd.random() < 0.4:
             where["num_keypoints"] = _bounds(rnd, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+        if rnd.random() < 0.4:
+            where["visible_keypoints"] = _bounds(rnd, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
         if where:
             label["where"] = where
         if rnd.random() < 0.3:

@@ -40,7 +40,7 @@ export interface IFacetKey {
 const SAMPLE_COLUMNS = new Set(['split', 'width', 'height', 'file_name']);
 
 /** Box columns of a source's label entry `where` with a numeric facet. */
-const BOX_FIELDS = new Set(['mask_area', 'num_keypoints']);
+const BOX_FIELDS = new Set(['mask_area', 'num_keypoints', 'visible_keypoints']);
 
 /** True for facets filtered through a label entry's `where`. */
 function isBoxField(name: string): boolean {

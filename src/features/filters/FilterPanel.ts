@@ -364,6 +364,7 @@ function facetTitle(facet: Facet): string {
     label_type: 'label types',
     mask_area: 'mask area',
     num_keypoints: 'labelled keypoints',
+    visible_keypoints: 'visible keypoints',
     classification: 'image label',
     classification_score: 'image label score'
   };

@@ -41,11 +41,16 @@ describe('filters on labels beyond the box', () => {
       { name: 'num_keypoints', source: 'm1' },
       { min: 3, max: 9 }
     );
+    f = setRange(f, { name: 'visible_keypoints', source: 'm1' }, { min: 2 });
     expect(f.labels).toEqual([
       {
         source: 'm1',
         classes: ['cat'],
-        where: { mask_area: { min: 100 }, num_keypoints: { min: 3, max: 9 } }
+        where: {
+          mask_area: { min: 100 },
+          num_keypoints: { min: 3, max: 9 },
+          visible_keypoints: { min: 2 }
+        }
       }
     ]);
     expect(getRange(f, { name: 'num_keypoints', source: 'm1' })).toEqual({
@@ -54,6 +59,7 @@ describe('filters on labels beyond the box', () => {
     });
     f = setRange(f, { name: 'mask_area', source: 'm1' }, null);
     f = setRange(f, { name: 'num_keypoints', source: 'm1' }, null);
+    f = setRange(f, { name: 'visible_keypoints', source: 'm1' }, null);
     expect(f.labels).toEqual([{ source: 'm1', classes: ['cat'] }]);
   });
 

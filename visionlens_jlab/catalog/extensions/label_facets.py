@@ -5,8 +5,8 @@ Entries (each with its ``source``), over the filtered samples:
 
 * ``label_type`` (categorical): ``mask`` / ``keypoints``, the objects that have one, and
   ``classification``, the image-level labels;
-* ``mask_area`` and ``num_keypoints`` (numeric): the objects' mask areas and labelled
-  keypoints, binned like the box facets (:func:`.facet_entries.numeric_entry`);
+* ``mask_area``, ``num_keypoints`` and ``visible_keypoints`` (numeric): the objects' mask
+  areas, labelled keypoints (v > 0) and visible ones (v = 2), binned like the box facets (:func:`.facet_entries.numeric_entry`);
 * ``classification`` (categorical): the image-level labels by class, most frequent first;
 * ``classification_score`` (numeric, models): their scores.
 
@@ -29,19 +29,22 @@ from ..derived import Change, Kind, Structure, Written, register_structure
 from ..derived.sql_structures import FACET_PARTS
 from ..indexes.filtered_samples import FilteredSamples
 from ..plan.facets import register_facet_provider
+from ..query.filters import VISIBLE_KEYPOINTS_SQL
 from ..sql.facet_entries import numeric_entry
 from ..sql.facet_parts import store_part, stored_parts
 from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
 from ..store.catalog import Catalog
+from ..store.registry import register_step
 
 PART = "labels"
 """The ``facet_parts`` part of these facets over the whole dataset."""
-NUMERIC_FACETS = ("mask_area", "num_keypoints", "classification_score")
+NUMERIC_FACETS = ("mask_area", "num_keypoints", "visible_keypoints", "classification_score")
 
 _LAST_BIN = FACET_HISTOGRAM_BINS - 1
 _SQL = f"""
 WITH objs AS MATERIALIZED (
-    SELECT a.source, a.mask_area, a.num_keypoints, a.keypoints IS NOT NULL AS has_points
+    SELECT a.source, a.mask_area, a.num_keypoints, a.keypoints IS NOT NULL AS has_points,
+           {VISIBLE_KEYPOINTS_SQL} AS visible_keypoints
     FROM annotations a
     WHERE a.dataset_id = $ds AND (a.mask_area IS NOT NULL OR a.keypoints IS NOT NULL)
       {{only_filtered_a}}),
@@ -52,6 +55,8 @@ vals AS (
     SELECT 'mask_area' AS name, source, mask_area AS v FROM objs WHERE mask_area IS NOT NULL
     UNION ALL SELECT 'num_keypoints', source, num_keypoints::DOUBLE FROM objs
         WHERE num_keypoints IS NOT NULL
+    UNION ALL SELECT 'visible_keypoints', source, visible_keypoints::DOUBLE FROM objs
+        WHERE visible_keypoints IS NOT NULL
     UNION ALL SELECT 'classification_score', source, score FROM cls WHERE score IS NOT NULL),
 ranges AS MATERIALIZED (
     SELECT name, source, COUNT(*) AS n, MIN(v) AS lo, MAX(v) AS hi FROM vals GROUP BY ALL),
@@ -174,6 +179,15 @@ def _store_part(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: 
     store_part(cur, change.dataset_id, PART, label_entries(cur, change.dataset_id, None))
 
 
+def recount_stored_parts(cur: duckdb.DuckDBPyConnection) -> None:
+    """Migration step 8: store again the label facet part of every dataset that has one,
+    so catalogs written before ``visible_keypoints`` facet it too."""
+    for (dataset_id,) in cur.execute(
+        "SELECT DISTINCT dataset_id FROM facet_parts WHERE part = ? ORDER BY 1", [PART]
+    ).fetchall():
+        store_part(cur, int(dataset_id), PART, label_entries(cur, int(dataset_id), None))
+
+
 def install() -> None:
     """Register the facets and their stored part (on import)."""
     register_facet_provider(
@@ -189,6 +203,7 @@ def install() -> None:
             after=(FACET_PARTS,),
         )
     )
+    register_step(8, "facet the visible keypoints of stored label facets", recount_stored_parts)
 
 
 install()

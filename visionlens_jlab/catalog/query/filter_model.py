@@ -22,9 +22,11 @@ SAMPLE_COLUMNS = ("sample_id", "file_name", "location", "width", "height", "spli
                   "source_image_id")  # fmt: skip
 """Sample columns a filter or a sort may name (their SQL: :data:`.filters.SAMPLE_FIELD_SQL`)."""
 ANNOTATION_COLUMNS = ("ann_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",
-                      "difficult", "source", "mask_area", "num_keypoints")  # fmt: skip
-"""Box columns a label condition may name (``mask_area``: NULL without a mask,
-``num_keypoints``: the labelled points, NULL without keypoints)."""
+                      "difficult", "source", "mask_area", "num_keypoints",
+                      "visible_keypoints")  # fmt: skip
+"""Box fields a label condition may name (``mask_area``: NULL without a mask,
+``num_keypoints``: the labelled points (v > 0), ``visible_keypoints``: the visible ones
+(v = 2), both NULL without keypoints)."""
 LABEL_TYPES = ("mask", "keypoints")
 """``labels.type`` (one or a list): objects that have a mask / keypoints (every object has
 a box); a list keeps objects that have any of them."""

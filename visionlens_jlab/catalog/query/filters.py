@@ -212,9 +212,15 @@ def sort_direction(order: str | None) -> str:
     return "DESC" if (order or "asc").lower() == "desc" else "ASC"
 
 
+VISIBLE_KEYPOINTS_SQL = "len(list_filter(a.keypoints, lambda v, i: i % 3 = 0 AND v = 2))"
+"""The visible points (v = 2) of an object's COCO ``[x, y, v, ...]`` keypoints (NULL without)."""
+
+
 def annotation_field_sql(name: str, params: Params) -> str:
     """SQL for a box field a label condition names (checked by the parser): a whitelisted
-    column or ``attributes.<key>``."""
+    column, the visible keypoints counted from the stored points, or ``attributes.<key>``."""
+    if name == "visible_keypoints":
+        return VISIBLE_KEYPOINTS_SQL
     if not name.startswith("attributes."):
         return f"a.{name}"  # one of filter_model.ANNOTATION_COLUMNS
     return f"json_extract_string(a.attributes, {params.add(json_pointer(name[11:]))})"
