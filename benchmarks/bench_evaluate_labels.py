@@ -19,8 +19,11 @@ Every tool runs in its own process per round, on the same files, so each peak RS
   loaded from the same files (loading is reported separately as "load").
 
 Usage: ``python benchmarks/bench_evaluate_labels.py [--iou-types segm keypoints]
-[--sizes 10000 100000] [--rounds 3] [--skip faster-coco-eval]`` (``benchmarks/harness.py``: rounds in
-rotating order, median and range, the machine, commit and load average with the table).
+[--sizes 10000 100000] [--rounds 3] [--reference-rounds 1] [--skip faster-coco-eval]``
+(``benchmarks/harness.py``: rounds in rotating order, median and range, the machine, commit and
+load average with the table). ``--reference-rounds N`` runs pycocotools in the first ``N``
+rounds only (its segm evaluation takes about half an hour at 100,000 images on 2 cores); the
+other tools' ratios are then taken against the median of its rounds instead of round by round.
 """
 
 from __future__ import annotations
@@ -319,6 +322,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--skip", nargs="*", default=[], help="tools to skip")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of every tool")
+    parser.add_argument(
+        "--reference-rounds", type=int, default=None,
+        help="rounds of pycocotools (default: --rounds); the first N rounds only",
+    )  # fmt: skip
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -335,9 +342,13 @@ def main() -> None:
                     cases: dict[str, Callable[[int], Run]] = {
                         t: partial(_round, t, iou_type, tmp) for t in tools
                     }
-                    rows += _rows(iou_type, n, counts, interleave(cases, args.rounds))
+                    runs = _interleave(cases, args.rounds, args.reference_rounds)
+                    rows += _rows(iou_type, n, counts, runs)
         load1 = load_average()
-    print(header(f"COCO segm / keypoints evaluation, {args.rounds} rounds", env, load0, load1))
+    title = f"COCO segm / keypoints evaluation, {args.rounds} rounds"
+    if args.reference_rounds is not None and args.reference_rounds < args.rounds:
+        title += f" ({args.reference_rounds} of pycocotools)"
+    print(header(title, env, load0, load1))
     print(table(["iou type", "images", "objects GT / pred", "tool", "load s", "eval s",
                  "eval / reference eval (paired)", "process wall s", "peak RSS MB",
                  "max abs difference of the stats"], rows))  # fmt: skip
@@ -348,6 +359,21 @@ def main() -> None:
         "the same files, shown as `load`); `process wall` is the whole child process; peak "
         "RSS is the process's."
     )
+
+
+def _interleave(
+    cases: dict[str, Callable[[int], Run]], rounds: int, reference_rounds: int | None
+) -> dict[str, list[Run]]:
+    """:func:`interleave`, with pycocotools only in the first ``reference_rounds`` rounds."""
+    if reference_rounds is None or reference_rounds >= rounds or "pycocotools" not in cases:
+        return interleave(cases, rounds)
+    runs: dict[str, list[Run]] = {name: [] for name in cases}
+    for r in range(rounds):
+        active = {t: c for t, c in cases.items() if t != "pycocotools" or r < reference_rounds}
+        for tool, tool_runs in interleave(active, 1).items():  # one round, its own order
+            runs[tool] += tool_runs
+        cases = dict(list(cases.items())[1:] + list(cases.items())[:1])  # rotate the order
+    return runs
 
 
 def _round(tool: str, iou_type: str, folder: str, r: int) -> Run:
@@ -365,7 +391,10 @@ def _rows(iou_type: str, n: int, counts: str, runs: dict[str, list[Run]]) -> lis
         if ref and tool != ref_name:
             pairs = zip(inner[0]["stats"], ref[0].inner["stats"], strict=True)
             diff = f"{max(abs(a - b) for a, b in pairs):.1e} vs {ref_name}"
-            speed = ratios([i["eval_s"] for i in inner], [r.inner["eval_s"] for r in ref]).fmt(2)
+            ours, theirs = [i["eval_s"] for i in inner], [r.inner["eval_s"] for r in ref]
+            if len(theirs) < len(ours):  # fewer reference rounds: against their median
+                theirs = [summary(theirs).median] * len(ours)
+            speed = ratios(ours, theirs).fmt(2)
         rows.append([iou_type, f"{n:,}", counts, tool,
                      summary([i["load_s"] for i in inner]).fmt(2),
                      summary([i["eval_s"] for i in inner]).fmt(2), speed,

@@ -108,6 +108,7 @@ def match_coco(
     matched = np.zeros((n_a, n_t, n_dt), dtype=bool)
     dt_ign = np.zeros((n_a, n_t, n_dt), dtype=bool)
     dt_gt = np.full((n_t, n_dt), -1, dtype=np.int32)
+    match = CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt)
     thr = np.minimum(thresholds, 1 - 1e-10)
     # Process kept predictions rank-major, so the r-th predictions of all groups are contiguous.
     kept_idx = np.flatnonzero(kept)
@@ -122,16 +123,11 @@ def match_coco(
         # position inside that order is then a tie-breaking key (largest wins).
         order = np.lexsort((p_gt, iou, p_dt))
         p_dt, p_gt, iou = p_dt[order], p_gt[order], iou[order]
-        hits = _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, gt_ign, thr)
-        for a, t, d, g in hits:
-            matched[a, t, d] = True
-            dt_ign[a, t, d] = gt_ign[a, g]
-            first = a == 0
-            dt_gt[t[first], d[first]] = g[first]
+        _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, thr, match)
     dt_area = sim.dt_area
     out_of_range = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
     dt_ign |= ~matched & out_of_range[:, None, :]
-    return CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt)
+    return match
 
 
 def _greedy(
@@ -141,15 +137,17 @@ def _greedy(
     p_gt: np.ndarray,
     iou: np.ndarray,
     crowd: np.ndarray,
-    gt_ign: np.ndarray,
     thr: np.ndarray,
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Greedy matching, one prediction rank at a time across all groups.
+    out: CocoMatch,
+) -> None:
+    """Greedy matching, one prediction rank at a time across all groups, recorded in
+    ``out`` (``matched``, ``dt_ignored``, ``dt_gt``) chunk by chunk: the matches of a whole
+    dataset, kept as index arrays until the end, would take gigabytes at 100K images.
 
     State and keys are laid out (candidate, area*threshold) so that gathering the columns
-    of the candidates' ground truths reads contiguous rows. Returns the matches as arrays
-    ``(area, threshold, prediction, ground truth)``, one tuple per rank.
+    of the candidates' ground truths reads contiguous rows.
     """
+    gt_ign = out.gt_ignored
     n_a, n_gt = gt_ign.shape
     n_t = len(thr)
     used = np.zeros((n_gt, n_a * n_t), dtype=bool)  # non-crowd ground truths already matched
@@ -161,7 +159,6 @@ def _greedy(
     has_cand = cand_end > cand_start
     big = int((cand_end - cand_start).max()) + 1
     big32, zero = np.int32(big), np.int32(0)
-    hits = []
     for r in unique_small_ints(proc_rank[has_cand]):  # ranks < max_det: no sort
         rank_dets = np.flatnonzero((proc_rank == r) & has_cand)  # contiguous (rank-major)
         # Predictions of one rank are independent (one per group): process them in chunks
@@ -184,8 +181,11 @@ def _greedy(
             pair = lo + seg[hit_d] + best[hit_d, hit_c] % big
             gidx = p_gt[pair]
             used[gidx, hit_c] |= ~crowd[gidx]
-            hits.append((hit_c // n_t, hit_c % n_t, proc[dets[hit_d]], gidx))
-    return hits
+            a, t, d = hit_c // n_t, hit_c % n_t, proc[dets[hit_d]]
+            out.matched[a, t, d] = True
+            out.dt_ignored[a, t, d] = gt_ign[a, gidx]
+            first = a == 0
+            out.dt_gt[t[first], d[first]] = gidx[first]
 
 
 def accumulate_coco(

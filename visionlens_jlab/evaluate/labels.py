@@ -14,7 +14,8 @@ class ObjectLabels:
     """The masks and keypoints of one side's objects, parallel to its :class:`~.boxes.Boxes`.
 
     ``segmentation``: the COCO segmentation JSON text of each object (None without a mask),
-    a list or an Arrow string array (compact: 1M masks need no 1M Python strings);
+    a list or an Arrow string array, chunked or not (compact: 1M masks need no 1M Python
+    strings);
     ``mask_area``: the stored mask area (NaN where unknown); keypoints as one flat array,
     object ``i``'s ``[x1, y1, v1, ...]`` at ``keypoints[offsets[i]:offsets[i + 1]]``;
     ``num_keypoints``: the stored count of labelled points (0 where NULL); ``height`` and
@@ -42,12 +43,17 @@ class ObjectLabels:
             np.zeros(n, dtype=np.int64),
         )
 
-    def in_order(self, index: np.ndarray) -> list[str | None] | pa.Array:
+    def in_order(self, index: np.ndarray) -> list[str | None] | pa.Array | pa.ChunkedArray:
         """The segmentation texts of the objects at ``index``, in one piece that slices
         cheaply (an Arrow array stays one)."""
-        if isinstance(self.segmentation, pa.Array):
+        if isinstance(self.segmentation, pa.Array | pa.ChunkedArray):
             return self.segmentation.take(pa.array(index, pa.int64()))
         return [self.segmentation[i] for i in index.tolist()]
+
+    def texts(self, index: np.ndarray) -> list[str | None]:
+        """The segmentation texts of the objects at ``index``, as a list."""
+        part = self.in_order(index)
+        return part if isinstance(part, list) else part.to_pylist()
 
     def points(self) -> np.ndarray:
         """Keypoints per object (``len // 3``; 0 for objects without keypoints)."""

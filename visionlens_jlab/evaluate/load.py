@@ -35,9 +35,11 @@ class EvalInput:
 
 _LABEL_SQL = {
     "bbox": "",
-    "segm": ", a.segmentation::VARCHAR AS segmentation, a.mask_area",
+    "segm": ", a.mask_area",  # the masks' texts: per side, by _mask_texts
     "keypoints": ", a.keypoints, COALESCE(a.num_keypoints, 0) AS num_keypoints",
 }
+BATCH_ROWS = 65_536
+"""Rows per Arrow batch streamed from DuckDB."""
 _HAS_LABEL = {"segm": "segmentation IS NOT NULL", "keypoints": "keypoints IS NOT NULL"}
 _NAMES = {"segm": "masks", "keypoints": "keypoints"}
 
@@ -91,18 +93,25 @@ def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox
             if iou_type == "keypoints"
             else ""
         )
-        table = cur.sql(
+        # Streamed and put in annotation id order here rather than with ORDER BY: DuckDB's
+        # sort materialises the rows a few times over (at 100K images, gigabytes with masks).
+        reader = cur.sql(
             f"""
             SELECT a.ann_id, a.sample_id, a.source = ? AS is_gt, a.label, a.x, a.y, a.w, a.h,
                    a.score, COALESCE(a.area, a.w * a.h) AS area, a.iscrowd, a.difficult,
                    s.width, s.height {_LABEL_SQL[iou_type]}
             FROM annotations a JOIN samples s USING (sample_id)
             WHERE a.dataset_id = ? AND a.source IN (?, ?) {only}
-            ORDER BY a.ann_id
             """,  # noqa: S608 - fixed column lists
             params=[GROUND_TRUTH, dataset_id, GROUND_TRUTH, model]
             + ([dataset_id, GROUND_TRUTH] if only else []),
-        ).to_arrow_table()
+        ).to_arrow_reader(BATCH_ROWS)
+        table = _by_ann_id(reader.read_all())
+        texts = (
+            [_mask_texts(cur, dataset_id, source, table, gt_side)
+             for source, gt_side in ((GROUND_TRUTH, True), (model, False))]
+            if iou_type == "segm" else None
+        )  # fmt: skip
     labels = table.column("label").combine_chunks()
     seen = pc.unique(labels).to_pylist()
     extra = sorted(set(seen) - set(class_order))
@@ -153,7 +162,7 @@ def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox
 
     is_gt = cols["is_gt"].astype(bool)
     gt, dt = boxes(is_gt), boxes(~is_gt)
-    labels = _labels(table, iou_type) if iou_type != "bbox" else None
+    labels = _labels(table, iou_type) if iou_type == "keypoints" else None
     # Predictions are never crowd regions or difficult, whatever their source file says.
     dt.crowd[:] = False
     dt.difficult[:] = False
@@ -166,9 +175,38 @@ def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox
         dt_sample=cols["sample_id"][~is_gt],
         missing_scores=missing,
         iou_type=iou_type,
-        gt_labels=labels.take(is_gt) if labels else None,
-        dt_labels=labels.take(~is_gt) if labels else None,
+        gt_labels=_side_labels(table, labels, texts, is_gt, True),
+        dt_labels=_side_labels(table, labels, texts, is_gt, False),
     )
+
+
+def _by_ann_id(table: pa.Table) -> pa.Table:
+    """``table`` in annotation id order (the source order that breaks ties)."""
+    ann_id = table.column("ann_id").to_numpy()
+    if len(ann_id) < 2 or bool(np.all(ann_id[1:] > ann_id[:-1])):
+        return table
+    return table.take(pa.array(np.argsort(ann_id, kind="stable")))
+
+
+def _mask_texts(cur: Any, dataset_id: int, source: str, table: pa.Table, gt_side: bool) -> pa.Array:
+    """The segmentation JSON of one side's objects of ``table``, in its order."""
+    mine = table.column("is_gt").to_numpy(zero_copy_only=False) == gt_side
+    want = table.column("ann_id").to_numpy()[mine]
+    reader = cur.sql(
+        "SELECT ann_id, segmentation::VARCHAR AS segmentation FROM annotations "
+        "WHERE dataset_id = ? AND source = ?",
+        params=[dataset_id, source],
+    ).to_arrow_reader(BATCH_ROWS)
+    got = reader.read_all()
+    got_id = got.column("ann_id").to_numpy()
+    # one piece: taking from a chunked array would copy all its chunks on every take
+    texts = got.column("segmentation").combine_chunks()
+    del got
+    if np.array_equal(got_id, want):
+        return texts
+    order = np.argsort(got_id, kind="stable")
+    at = order[np.searchsorted(got_id[order], want)]
+    return texts.take(pa.array(at))
 
 
 def _check_labels(cur: Any, dataset_id: int, model: str, iou_type: str) -> None:
@@ -186,19 +224,38 @@ def _check_labels(cur: Any, dataset_id: int, model: str, iou_type: str) -> None:
             )
 
 
+def _side_labels(
+    table: pa.Table,
+    labels: ObjectLabels | None,
+    texts: list[pa.Array] | None,
+    is_gt: np.ndarray,
+    gt_side: bool,
+) -> ObjectLabels | None:
+    """One side's labels: keypoints taken from ``labels``, masks built from that side's
+    texts (``texts``: ground truth's, predictions'); None for bbox."""
+    mine = is_gt if gt_side else ~is_gt
+    if labels is not None:
+        return labels.take(mine)
+    if texts is None:
+        return None
+    out = ObjectLabels.empty(int(mine.sum()))
+    out.height = table.column("height").to_numpy()[mine].astype(np.int64)
+    out.width = table.column("width").to_numpy()[mine].astype(np.int64)
+    out.segmentation = texts[0 if gt_side else 1]
+    mask_area = table.column("mask_area").to_numpy(zero_copy_only=False)[mine]
+    out.mask_area = mask_area.astype(float)
+    return out
+
+
 def _labels(table: pa.Table, iou_type: str) -> ObjectLabels:
-    """The label columns of ``table`` (segm: masks, keypoints: keypoints)."""
+    """The keypoint columns of ``table`` (masks: :func:`_side_labels`)."""
     n = table.num_rows
     out = ObjectLabels.empty(n)
     out.height = table.column("height").to_numpy().astype(np.int64)
     out.width = table.column("width").to_numpy().astype(np.int64)
-    if iou_type == "segm":
-        out.segmentation = table.column("segmentation").combine_chunks()
-        out.mask_area = table.column("mask_area").to_numpy(zero_copy_only=False).astype(float)
-    else:
-        points = table.column("keypoints").combine_chunks()
-        lengths = pc.list_value_length(points).fill_null(0).to_numpy(zero_copy_only=False)
-        out.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        out.keypoints = pc.list_flatten(points).to_numpy(zero_copy_only=False).astype(float)
-        out.num_keypoints = table.column("num_keypoints").to_numpy().astype(np.int64)
+    points = table.column("keypoints").combine_chunks()
+    lengths = pc.list_value_length(points).fill_null(0).to_numpy(zero_copy_only=False)
+    out.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    out.keypoints = pc.list_flatten(points).to_numpy(zero_copy_only=False).astype(float)
+    out.num_keypoints = table.column("num_keypoints").to_numpy().astype(np.int64)
     return out

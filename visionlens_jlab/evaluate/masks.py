@@ -2,8 +2,9 @@
 
 Masks become RLEs exactly as ``COCO.annToRLE`` makes them: polygons rasterised at the
 image's size and merged, an uncompressed RLE (``counts`` a list, COCO's crowd regions)
-compressed, a compressed RLE used as is. Polygons are rasterised one C call per image (an
-object of one polygon keeps its RLE, which is what merging one RLE gives).
+compressed, a compressed RLE used as is. Polygons are rasterised one C call per chunk of
+images of one size (an object of one polygon keeps its RLE, which is what merging one RLE
+gives).
 
 The IoU of every (prediction, ground truth) pair of an image is computed once, one
 ``pycocotools.mask.iou`` call per image (crowd flags as ``COCOeval.computeIoU`` passes them,
@@ -53,18 +54,19 @@ def object_rles(
     texts: list[str | None],
     counts: MaskCounts,
 ) -> list[Any]:
-    """The RLEs of the objects at ``index`` (all of one image; ``texts``: their segmentation
-    JSON), counting in ``counts`` the
-    objects without a mask (their box is used as one, the polygon ``COCO.loadRes`` gives box
-    results) and those with only degenerate polygons (an empty mask).
+    """The RLEs of the objects at ``index`` (``texts``: their segmentation JSON), counting
+    in ``counts`` the objects without a mask (their box is used as one, the polygon
+    ``COCO.loadRes`` gives box results) and those with only degenerate polygons (an empty
+    mask).
 
     ``frPyObjects`` reads a polygon list whose *first* polygon has 4 numbers as boxes (and
     pycocotools 2.0.x then fails); polygons are unions, so an object's polygons are
     rasterised with a proper polygon first, which is what COCO gives every other order.
-    All the image's polygons are rasterised in one call.
+    The polygons of all the objects whose images have one size are rasterised in one call.
     """
     rles: list[Any] = [None] * len(index)
-    polygons: list[tuple[int, list[list[float]]]] = []
+    polygons: dict[tuple[int, int], list[tuple[int, list[list[float]]]]] = {}
+    heights, widths = labels.height[index].tolist(), labels.width[index].tolist()
     for k, (i, text) in enumerate(zip(index.tolist(), texts, strict=True)):
         seg = orjson.loads(text) if text is not None else None
         if not seg:
@@ -72,31 +74,35 @@ def object_rles(
             x1, y1 = float(boxes.x[i]), float(boxes.y[i])
             x2, y2 = x1 + float(boxes.w[i]), y1 + float(boxes.h[i])
             seg = [[x1, y1, x1, y2, x2, y2, x2, y1]]
-        h, w = int(labels.height[i]), int(labels.width[i])
+        h, w = heights[k], widths[k]
         if not isinstance(seg, list):
             rles[k] = coco_rle(seg, h, w)
         elif any(len(p) > 4 for p in seg):
-            polygons.append((k, sorted(seg, key=lambda p: len(p) <= 4)))  # a proper one first
+            proper_first = sorted(seg, key=lambda p: len(p) <= 4)
+            polygons.setdefault((h, w), []).append((k, proper_first))
         else:
             counts.degenerate += 1
             rles[k] = mask_utils.encode(np.zeros((h, w), dtype=np.uint8, order="F"))
-    if polygons:
-        first = int(index[polygons[0][0]])
-        h, w = int(labels.height[first]), int(labels.width[first])
-        flat = mask_utils.frPyObjects([p for _, seg in polygons for p in seg], h, w)
+    for (h, w), objects in polygons.items():
+        flat = mask_utils.frPyObjects([p for _, seg in objects for p in seg], h, w)
         at = 0
-        for k, seg in polygons:
+        for k, seg in objects:
             parts = flat[at : at + len(seg)]
             rles[k] = parts[0] if len(parts) == 1 else mask_utils.merge(parts)
             at += len(seg)
     return rles
 
 
+IMAGE_CHUNK = 2_048
+"""Images whose masks are decoded together: few C calls per chunk, and memory holds one
+chunk's masks (as Python objects) at a time, whatever the dataset's size."""
+
+
 class ImageIous:
     """The mask IoU of every (prediction, ground truth) pair of each image, as two flat
     tables (with the crowd flags, and without), read by position; and the predictions' mask
-    areas (stored, else computed). Masks are decoded image by image and let go after their
-    image, so memory holds one image's masks at a time."""
+    areas (stored, else computed). Masks are decoded a chunk of images at a time and let go
+    after it, so memory holds one chunk's masks at a time."""
 
     def __init__(
         self, dt: Boxes, gt: Boxes, dt_labels: ObjectLabels, gt_labels: ObjectLabels
@@ -115,26 +121,39 @@ class ImageIous:
             self.plain_iou = np.zeros(int(size.sum()))
         self.dt_area = dt_labels.mask_area.astype(float).copy()
         self.counts = MaskCounts()
-        dt_texts, gt_texts = dt_labels.in_order(dt_order), gt_labels.in_order(gt_order)
-        for image in np.flatnonzero(n_dt).tolist():
-            d_lo, d_hi = dt_start[image], dt_start[image + 1]
-            d_idx = dt_order[d_lo:d_hi]
-            dts = object_rles(dt, dt_labels, d_idx, _slice(dt_texts, d_lo, d_hi), self.counts)
-            unknown = np.flatnonzero(~np.isfinite(self.dt_area[d_idx]))
-            for lo in range(0, len(unknown), AREA_CHUNK):
-                part = unknown[lo : lo + AREA_CHUNK]
-                self.dt_area[d_idx[part]] = mask_utils.area([dts[k] for k in part.tolist()])
-            if not size[image]:
-                continue
-            g_lo, g_hi = gt_start[image], gt_start[image + 1]
-            g_idx = gt_order[g_lo:g_hi]
-            gts = object_rles(gt, gt_labels, g_idx, _slice(gt_texts, g_lo, g_hi), self.counts)
-            lo, hi = self.offset[image], self.offset[image] + size[image]
-            flags = crowd[g_idx]
-            self.crowd_iou[lo:hi] = np.asarray(mask_utils.iou(dts, gts, flags)).ravel()
-            if flags.any():
-                self.plain_iou[lo:hi] = np.asarray(mask_utils.iou(dts, gts, 0 * flags)).ravel()
+        with_dt = np.flatnonzero(n_dt)
+        for lo in range(0, len(with_dt), IMAGE_CHUNK):
+            images = with_dt[lo : lo + IMAGE_CHUNK]
+            d_idx = dt_order[dt_start[images[0]] : dt_start[images[-1] + 1]]
+            g_idx = gt_order[gt_start[images[0]] : gt_start[images[-1] + 1]]
+            dts = object_rles(dt, dt_labels, d_idx, dt_labels.texts(d_idx), self.counts)
+            self._areas(d_idx, dts)
+            # ground truth of images without predictions is never decoded: nothing needs it
+            gts: list[Any] = [None] * len(g_idx)
+            need = np.flatnonzero(n_dt[gt.image[g_idx]] > 0)
+            decoded = object_rles(gt, gt_labels, g_idx[need], gt_labels.texts(g_idx[need]),
+                                  self.counts)  # fmt: skip
+            for k, rle in zip(need.tolist(), decoded, strict=True):
+                gts[k] = rle
+            d_base, g_base = dt_start[images[0]], gt_start[images[0]]
+            for image in images[size[images] > 0].tolist():
+                d0, d1 = dt_start[image] - d_base, dt_start[image + 1] - d_base
+                g0, g1 = gt_start[image] - g_base, gt_start[image + 1] - g_base
+                at, end = self.offset[image], self.offset[image] + size[image]
+                flags = crowd[g_idx[g0:g1]]
+                ious = mask_utils.iou(dts[d0:d1], gts[g0:g1], flags)
+                self.crowd_iou[at:end] = np.asarray(ious).ravel()
+                if flags.any():
+                    ious = mask_utils.iou(dts[d0:d1], gts[g0:g1], 0 * flags)
+                    self.plain_iou[at:end] = np.asarray(ious).ravel()
         self.dt_image = dt.image
+
+    def _areas(self, d_idx: np.ndarray, rles: list[Any]) -> None:
+        """The mask areas of the predictions at ``d_idx`` that have none stored."""
+        unknown = np.flatnonzero(~np.isfinite(self.dt_area[d_idx]))
+        for lo in range(0, len(unknown), AREA_CHUNK):
+            part = unknown[lo : lo + AREA_CHUNK]
+            self.dt_area[d_idx[part]] = mask_utils.area([rles[k] for k in part.tolist()])
 
     def pairs(self, d: np.ndarray, g: np.ndarray, crowd: bool) -> np.ndarray:
         """IoU of pairs of one image each (``crowd``: crowd regions as the matching scores
@@ -142,12 +161,6 @@ class ImageIous:
         image = self.dt_image[d]
         at = self.offset[image] + self.dt_local[d] * self.n_gt[image] + self.gt_local[g]
         return (self.crowd_iou if crowd else self.plain_iou)[at]
-
-
-def _slice(texts: Any, lo: int, hi: int) -> list[str | None]:
-    """Texts ``lo:hi`` of a list or an Arrow array, as a list."""
-    part = texts[lo:hi]
-    return part if isinstance(part, list) else list(part.to_pylist())
 
 
 def _local(image: np.ndarray, n_images: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
