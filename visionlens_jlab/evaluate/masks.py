@@ -31,12 +31,17 @@ overflows the uint8 array it first builds from the count (``OverflowError``)."""
 
 
 def coco_rle(segmentation: Any, height: int, width: int) -> dict[str, Any]:
-    """The RLE of a COCO segmentation (``COCO.annToRLE``)."""
+    """The RLE of a COCO segmentation (``COCO.annToRLE``); pycocotools' error (or a
+    ``ValueError`` for a compressed RLE without a size of two integers or a counts text)
+    when it cannot be read."""
     if isinstance(segmentation, list):
         return dict(mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width)))
     if isinstance(segmentation.get("counts"), list):
         return dict(mask_utils.frPyObjects(segmentation, height, width))
-    return dict(segmentation)
+    size = [int(v) for v in segmentation["size"]]
+    if len(size) != 2 or not isinstance(segmentation["counts"], str | bytes):
+        raise ValueError("a compressed RLE needs a size [height, width] and a counts text")
+    return {"size": size, "counts": segmentation["counts"]}
 
 
 class MaskCounts:
@@ -44,6 +49,7 @@ class MaskCounts:
 
     def __init__(self) -> None:
         self.missing = 0  # no mask: the box was used as one
+        self.unreadable = 0  # an RLE pycocotools refuses (stored before ingest checked it)
         self.degenerate = 0  # only polygons of at most 2 points: an empty mask
 
 
@@ -55,9 +61,9 @@ def object_rles(
     counts: MaskCounts,
 ) -> list[Any]:
     """The RLEs of the objects at ``index`` (``texts``: their segmentation JSON), counting
-    in ``counts`` the objects without a mask (their box is used as one, the polygon
-    ``COCO.loadRes`` gives box results) and those with only degenerate polygons (an empty
-    mask).
+    in ``counts`` the objects without a mask or with an RLE pycocotools cannot read (their
+    box is used as one, the polygon ``COCO.loadRes`` gives box results) and those with only
+    degenerate polygons (an empty mask).
 
     ``frPyObjects`` reads a polygon list whose *first* polygon has 4 numbers as boxes (and
     pycocotools 2.0.x then fails); polygons are unions, so an object's polygons are
@@ -69,15 +75,21 @@ def object_rles(
     heights, widths = labels.height[index].tolist(), labels.width[index].tolist()
     for k, (i, text) in enumerate(zip(index.tolist(), texts, strict=True)):
         seg = orjson.loads(text) if text is not None else None
-        if not seg:
+        h, w = heights[k], widths[k]
+        if seg and not isinstance(seg, list):
+            try:
+                rles[k] = coco_rle(seg, h, w)
+                continue
+            except (TypeError, ValueError, OverflowError, KeyError, AttributeError):
+                counts.unreadable += 1
+                seg = None
+        elif not seg:
             counts.missing += 1
+        if not seg:
             x1, y1 = float(boxes.x[i]), float(boxes.y[i])
             x2, y2 = x1 + float(boxes.w[i]), y1 + float(boxes.h[i])
             seg = [[x1, y1, x1, y2, x2, y2, x2, y1]]
-        h, w = heights[k], widths[k]
-        if not isinstance(seg, list):
-            rles[k] = coco_rle(seg, h, w)
-        elif any(len(p) > 4 for p in seg):
+        if any(len(p) > 4 for p in seg):
             proper_first = sorted(seg, key=lambda p: len(p) <= 4)
             polygons.setdefault((h, w), []).append((k, proper_first))
         else:
@@ -183,6 +195,11 @@ def mask_similarity(
     warnings = []
     if ious.counts.missing:
         warnings.append(f"{ious.counts.missing} objects have no mask: their box was used")
+    if ious.counts.unreadable:
+        warnings.append(
+            f"{ious.counts.unreadable} objects have an RLE mask pycocotools cannot read "
+            "(negative or missing runs, a bad size): their box was used"
+        )
     if ious.counts.degenerate:
         warnings.append(
             f"{ious.counts.degenerate} objects have only polygons of at most 2 points: "
