@@ -87,24 +87,34 @@ def requests_for(n: int) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def dataset_dir(cache: Path, n: int) -> Path:
-    """The cached data dir of size ``n``, written on first use."""
-    path = cache / f"browse-{n}"
+def dataset_dir(cache: Path, n: int, labels: str = "boxes") -> Path:
+    """The cached data dir of size ``n``, written on first use. ``labels="masks"``: every
+    object also has a mask (a polygon; every 10th a COCO RLE) and every 4th ground-truth
+    object 5 keypoints (the grid benchmark's drawing load; cached under its own name)."""
+    path = cache / (f"browse-{n}" if labels == "boxes" else f"browse-{n}-{labels}")
     if (path / ".complete").exists():
         return path
-    from tests.notebook_fixtures import SyntheticSource, write_synthetic
+    from masked_source import MaskedSource
+
+    from tests.notebook_fixtures import SyntheticSource
     from visionlens_jlab import evaluate
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.catalog.reads import queries
-    from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
     from visionlens_jlab.features import load as load_features
 
     path.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     load_features()  # the features' tables, before the catalog opens
     catalog = Catalog(path)
-    write_synthetic(catalog, "bench", n, 3, model="m1", preds_per_image=2)
-    write_predictions(catalog, "bench", "m2", SyntheticSource(n, 2, predictions=True))
+
+    def source(k: int, predictions: bool) -> Any:
+        plain = SyntheticSource(n, k, predictions=predictions)
+        return MaskedSource(plain, keypoints=not predictions) if labels == "masks" else plain
+
+    write_dataset(catalog, "bench", source(3, False))
+    write_predictions(catalog, "bench", "m1", source(2, True))
+    write_predictions(catalog, "bench", "m2", source(2, True))
     queries.update_tags(catalog, "bench", {"ids": list(range(1, n + 1, 7))}, add=["review"])
     evaluate.evaluate_model(catalog, "bench", "m1")
     catalog.close()

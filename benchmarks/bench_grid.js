@@ -3,10 +3,12 @@
  * Grid benchmark with a real JupyterLab server and the system Chromium.
  *
  *   node benchmarks/bench_grid.js [--samples 1000000] [--rounds 3]
- *       [--data synthetic|coco] [--cache /tmp/vl-browse-cache] [--port 8890] [--out FILE]
+ *       [--data synthetic|coco] [--labels boxes|masks] [--cache /tmp/vl-browse-cache]
+ *       [--port 8890] [--out FILE]
  *
  * Makes its own data (grid_data.js: by default bench_browse.py's synthetic
- * dataset, cached outside the repository and reused), starts `jupyter lab` on
+ * dataset, cached outside the repository and reused; `--labels masks` gives
+ * every object a mask and some keypoints), starts `jupyter lab` on
  * it and, in each round (a fresh page), measures (grid_probes.js):
  *   1. opening the grid: first tiles with boxes, the exact count shown;
  *   2. scrolling 5,000 samples a screen at a time, then dragging the scrollbar
@@ -36,6 +38,7 @@ const PORT = Number(opt('port', 8890));
 const ROUNDS = Number(opt('rounds', 3));
 const DATA = /** @type {'synthetic' | 'coco'} */ (opt('data', 'synthetic'));
 const CACHE = opt('cache', '/tmp/vl-browse-cache');
+const LABELS = /** @type {'boxes' | 'masks'} */ (opt('labels', 'boxes'));
 const OUT = opt('out', '');
 const JUMPS = 20;
 const FILTER_CHANGES = 5;
@@ -199,7 +202,7 @@ async function main() {
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vl-bench-root-'));
   console.error(`data dir ${dataDir}`);
   const load0 = os.loadavg();
-  const data = prepareData(DATA, dataDir, SAMPLES, CACHE);
+  const data = prepareData(DATA, dataDir, SAMPLES, CACHE, LABELS);
   const server = spawn(
     tool('jupyter'),
     [

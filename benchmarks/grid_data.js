@@ -6,7 +6,9 @@
  *   of 2 boxes per image, tags, an evaluation), written once through the real
  *   ingest writer into a cache folder and reused; the catalog is copied into a
  *   fresh data folder so the server's writes never touch the cache. Its images
- *   do not exist (thumbnails answer 404), so only box times are measured.
+ *   do not exist (thumbnails answer 404), so only label drawing is measured.
+ *   `labels: 'masks'` adds a mask to every object (polygons, every 10th a COCO
+ *   RLE) and 5 keypoints to every 4th ground-truth object (cached apart).
  * - `coco`: the demo images cycled into a COCO file, ingested with the
  *   `visionlens` CLI (real thumbnails; practical up to ~100K).
  */
@@ -29,7 +31,7 @@ sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from bench_browse import dataset_dir
 t0 = time.perf_counter()
-path = dataset_dir(Path(sys.argv[2]), int(sys.argv[3]))
+path = dataset_dir(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
 print(path)
 print(f"{time.perf_counter() - t0:.1f}")
 `;
@@ -57,11 +59,12 @@ function cli(dataDir, argv) {
  * @param {string} dataDir
  * @param {number} n
  * @param {string} cache
+ * @param {'boxes' | 'masks'} labels
  */
-function syntheticData(dataDir, n, cache) {
+function syntheticData(dataDir, n, cache, labels) {
   const out = execFileSync(
     tool('python'),
-    ['-c', PREPARE, __dirname, cache, String(n)],
+    ['-c', PREPARE, __dirname, cache, String(n), labels],
     { encoding: 'utf-8', cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }
   )
     .trim()
@@ -73,10 +76,14 @@ function syntheticData(dataDir, n, cache) {
     }
   }
   const written = fs.readFileSync(path.join(cached, '.complete'), 'utf-8');
+  const masks =
+    labels === 'masks'
+      ? '; every object with a mask (a polygon, every 10th a COCO RLE), every 4th ground-truth object with 5 keypoints'
+      : '';
   return {
     boxes: null,
     withImages: false,
-    note: `bench_browse.py's synthetic dataset (3 ground-truth boxes per image, models m1 and m2 with 2 each), cached in ${cached} (${written.trim()}; found in ${seconds} s), catalog copied into a fresh data folder`
+    note: `bench_browse.py's synthetic dataset (3 ground-truth boxes per image, models m1 and m2 with 2 each${masks}), cached in ${cached} (${written.trim()}; found in ${seconds} s), catalog copied into a fresh data folder`
   };
 }
 
@@ -118,11 +125,12 @@ function cocoData(dataDir, n) {
  * @param {string} dataDir
  * @param {number} n
  * @param {string} cache
+ * @param {'boxes' | 'masks'} labels the synthetic dataset's labels
  */
-function prepareData(kind, dataDir, n, cache) {
+function prepareData(kind, dataDir, n, cache, labels) {
   return kind === 'coco'
     ? cocoData(dataDir, n)
-    : syntheticData(dataDir, n, cache);
+    : syntheticData(dataDir, n, cache, labels);
 }
 
 module.exports = { prepareData, tool };

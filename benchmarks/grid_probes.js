@@ -156,6 +156,11 @@ function installProbes() {
       countMs,
       imagesMs,
       tiles: boxes.tiles,
+      // Masks and keypoints drawn on the first screen's canvases (0: boxes only).
+      canvasLabels: visibleTiles().reduce(
+        (n, t) => n + Number(t.querySelector('canvas')?.dataset.drawn ?? 0),
+        0
+      ),
       count: countEl().textContent
     };
   };

@@ -257,7 +257,7 @@ function report({ rounds, data, samples, argv, load0, load1, steps }) {
     '',
     `Run: \`node benchmarks/bench_grid.js ${argv.join(' ')}\`, commit \`${commitOf()}\`.`,
     `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}; ${chromiumVersion()} (headless, --disable-gpu); Node ${process.version}. Load average (1 / 5 / 15 min) ${loads(load0)} at the start, ${loads(load1)} at the end.`,
-    `Data: ${data.note}; the grid showed "${rounds[0].open.count}"; viewport 1280×800, tile size 192 px, page size 200. Each round: open, scroll ${steps.scroll.toLocaleString('en-US')} samples a screen per step, drag the scrollbar to the end over 60 frames, ${steps.jumps} random jumps, open the filter panel and change the split filter ${steps.filters} times.`,
+    `Data: ${data.note}; the grid showed "${rounds[0].open.count}" (masks and keypoints drawn on the first screen's tiles: ${rounds.map(r => r.open.canvasLabels ?? 0).join(', ')} per round); viewport 1280×800, tile size 192 px, page size 200. Each round: open, scroll ${steps.scroll.toLocaleString('en-US')} samples a screen per step, drag the scrollbar to the end over 60 frames, ${steps.jumps} random jumps, open the filter panel and change the split filter ${steps.filters} times.`,
     '',
     `| measure (median (min–max) of ${rounds.length} rounds, a fresh page each) | result | target | met (every round) |`,
     '|---|---|---|---|',

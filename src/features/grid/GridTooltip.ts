@@ -1,6 +1,6 @@
 /**
- * The hover card of the grid: file name, box counts per class, tags and the
- * visible fields of the sample under the pointer.
+ * The hover card of the grid: file name, label counts by type, box classes,
+ * tags and the visible fields of the sample under the pointer.
  */
 import { h } from '../../base/dom';
 import { ISample, IVisionLensModel } from '../../model/tokens';
@@ -8,8 +8,8 @@ import { fillTooltip } from './tiles';
 
 /** Width of the card as laid out in style/grid.css, in px. */
 const CARD_WIDTH = 260;
-/** Height the card may need below a tile before it flips above it, in px. */
-const CARD_HEIGHT = 80;
+/** Height assumed for the card before it is laid out (jsdom), in px. */
+const CARD_HEIGHT = 100;
 
 /** One tooltip element, positioned inside its host widget. */
 export class GridTooltip {
@@ -32,8 +32,10 @@ export class GridTooltip {
     this.node.hidden = false;
     const left = Math.min(rect.left - box.left, box.width - CARD_WIDTH);
     this.node.style.left = `${Math.max(0, left)}px`;
+    // Its lines vary (label types, tags, fields): flip it by its own height.
+    const height = this.node.offsetHeight || CARD_HEIGHT;
     const below = rect.bottom - box.top + 4;
-    this.node.style.top = `${below + CARD_HEIGHT > box.height ? rect.top - box.top - CARD_HEIGHT - 4 : below}px`;
+    this.node.style.top = `${below + height > box.height ? rect.top - box.top - height - 4 : below}px`;
   }
 
   hide(): void {

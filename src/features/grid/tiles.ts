@@ -10,6 +10,7 @@ import {
   LabelType
 } from '../../model/labels';
 import { classSummary } from '../../ui/labels/boxes';
+import { countsText, labelCounts } from '../../model/labelCounts';
 import {
   createLabelLayers,
   drawSampleLabels,
@@ -156,31 +157,38 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   }
 }
 
-/** Fill the hover summary: file name, box count, classes, tags, shown fields. */
+/**
+ * Fill the hover summary: file name and size, the label counts of the ground
+ * truth and of the visible models (boxes, masks, keypoints, classifications),
+ * the box classes, tags and the shown fields.
+ */
 export function fillTooltip(
   tip: HTMLElement,
   model: IVisionLensModel,
   sample: ISample
 ): void {
   const summary = classSummary(model, sample.annotations ?? []);
+  const counts = labelCounts(model, sample);
   const size =
-    sample.width && sample.height ? ` · ${sample.width}×${sample.height}` : '';
+    sample.width && sample.height ? `${sample.width}×${sample.height}` : '';
+  const line = (text: string) => h('div', { text });
+  const { predictions } = counts;
+  const predicted =
+    predictions.boxes || predictions.classifications
+      ? line(`predictions: ${countsText(predictions)}`)
+      : '';
   tip.replaceChildren(
     h('div', {
       className: 'jp-VisionLens-tooltipTitle',
       text: sample.file_name
     }),
-    h('div', {
-      text: `${summary.boxes} box${summary.boxes === 1 ? '' : 'es'}${size}`
-    }),
-    summary.text ? h('div', { text: summary.text }) : '',
-    sample.tags?.length
-      ? h('div', { text: `tags: ${sample.tags.join(', ')}` })
-      : '',
+    size ? line(size) : '',
+    line(`ground truth: ${countsText(counts.groundTruth)}`),
+    predicted,
+    summary.text ? line(summary.text) : '',
+    sample.tags?.length ? line(`tags: ${sample.tags.join(', ')}`) : '',
     ...model.visibleFields.map(name =>
-      h('div', {
-        text: `${name}: ${fmtValue(sampleField(sample as any, name))}`
-      })
+      line(`${name}: ${fmtValue(sampleField(sample as any, name))}`)
     )
   );
 }

@@ -64,3 +64,64 @@ describe('embedWidget', () => {
     owner.dispose();
   });
 });
+
+/** A widget that records whether its node was in the document when attached. */
+class ConnectedProbe extends Widget {
+  readonly connectedAtAttach: boolean[] = [];
+
+  protected onAfterAttach(): void {
+    this.connectedAtAttach.push(this.node.isConnected);
+  }
+}
+
+/** Lets the MutationObserver callbacks (microtasks) run. */
+const settle = () => new Promise(resolve => setTimeout(resolve, 0));
+
+describe('embedWidget before the child is placed', () => {
+  it('waits for the node when the owner is already attached', async () => {
+    const owner = new Widget();
+    Widget.attach(owner, document.body);
+    const child = new ConnectedProbe();
+    embedWidget(owner, child); // the node is placed afterwards
+    expect(child.isAttached).toBe(false);
+    owner.node.append(child.node);
+    await settle();
+    expect(child.isAttached).toBe(true);
+    expect(child.connectedAtAttach).toEqual([true]);
+    owner.dispose();
+  });
+
+  it('waits for the node when the owner attaches first', async () => {
+    const child = new ConnectedProbe();
+    const owner = new Widget();
+    embedWidget(owner, child);
+    Widget.attach(owner, document.body);
+    expect(child.isAttached).toBe(false);
+    const holder = document.createElement('div');
+    holder.append(child.node);
+    owner.node.append(holder); // placed later, inside another element
+    await settle();
+    expect(child.connectedAtAttach).toEqual([true]);
+
+    Widget.detach(owner);
+    expect(child.isAttached).toBe(false);
+    Widget.attach(owner, document.body);
+    expect(child.connectedAtAttach).toEqual([true, true]);
+    owner.dispose();
+  });
+
+  it('gives up waiting when the owner is detached first', async () => {
+    const child = new ConnectedProbe();
+    const owner = new Widget();
+    embedWidget(owner, child);
+    Widget.attach(owner, document.body);
+    Widget.detach(owner);
+    owner.node.append(child.node);
+    document.body.append(owner.node); // connected, but the owner is detached
+    await settle();
+    expect(child.isAttached).toBe(false);
+    expect(child.connectedAtAttach).toEqual([]);
+    owner.node.remove();
+    owner.dispose();
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The grid's hover card counts every label type of the sample on both sides
+ * (ground truth, visible models), following the view: a hidden model or a
+ * prediction under the confidence threshold is not counted.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import { VisionLensClient } from '../../../api/client';
+import { GROUND_TRUTH, IAnnotation, ISample } from '../../../api/types';
+import { labelCounts } from '../../../model/labelCounts';
+import { VisionLensModel } from '../../../model/model';
+import { fillTooltip } from '../tiles';
+
+const square = [[0, 0, 10, 0, 10, 10, 0, 10]];
+const rle = { size: [4, 4], counts: '04L0' };
+
+function ann(
+  id: number,
+  source: string,
+  score: number | null,
+  extra: Partial<IAnnotation> = {}
+): IAnnotation {
+  return {
+    ann_id: id,
+    source,
+    label: 'cat',
+    bbox: [0, 0, 10, 10],
+    score,
+    ...extra
+  };
+}
+
+const sample: ISample = {
+  sample_id: 1,
+  file_name: 'a.jpg',
+  width: 640,
+  height: 480,
+  tags: [],
+  fields: {},
+  annotations: [
+    ann(1, GROUND_TRUTH, null, { segmentation: square }),
+    ann(2, GROUND_TRUTH, null, {
+      segmentation: rle,
+      keypoints: [1, 1, 2, 5, 5, 0]
+    }),
+    ann(3, GROUND_TRUTH, null, { keypoints: [1, 1, 0] }), // no labelled point
+    ann(4, 'm1', 0.9, { segmentation: square }),
+    ann(5, 'm1', 0.2, { segmentation: square }),
+    ann(6, 'm2', 0.8, { segmentation: 'not a mask' })
+  ],
+  classifications: [
+    { source: GROUND_TRUTH, label: 'indoor', score: null },
+    { source: 'm1', label: 'indoor', score: 0.7 },
+    { source: 'm2', label: 'outdoor', score: 0.6 }
+  ]
+};
+
+function makeModel(): VisionLensModel {
+  return new VisionLensModel({
+    client: new VisionLensClient(ServerConnection.makeSettings()),
+    state: null,
+    saveDelay: 0
+  });
+}
+
+describe('the grid tooltip', () => {
+  it('counts boxes, masks, keypoints and classifications per side', () => {
+    const model = makeModel();
+    model.setConfidenceThreshold(0.5);
+    expect(labelCounts(model, sample)).toEqual({
+      groundTruth: { boxes: 3, masks: 2, keypoints: 1, classifications: 1 },
+      predictions: { boxes: 2, masks: 1, keypoints: 0, classifications: 2 }
+    });
+    model.setSourceVisible('m2', false);
+    expect(labelCounts(model, sample).predictions).toEqual({
+      boxes: 1,
+      masks: 1,
+      keypoints: 0,
+      classifications: 1
+    });
+  });
+
+  it('shows every label type in the card', () => {
+    const model = makeModel();
+    model.setConfidenceThreshold(0.5);
+    const tip = document.createElement('div');
+    fillTooltip(tip, model, sample);
+    const lines = [...tip.children].map(el => el.textContent);
+    expect(lines).toContain(
+      'ground truth: 3 boxes · 2 masks · 1 with keypoints · 1 classification'
+    );
+    expect(lines).toContain(
+      'predictions: 2 boxes · 1 mask · 2 classifications'
+    );
+    expect(lines).toContain('640×480');
+  });
+
+  it('says 0 boxes and leaves predictions out for an image without labels', () => {
+    const tip = document.createElement('div');
+    fillTooltip(tip, makeModel(), {
+      ...sample,
+      annotations: [],
+      classifications: []
+    });
+    const text = tip.textContent ?? '';
+    expect(text).toContain('ground truth: 0 boxes');
+    expect(text).not.toContain('predictions');
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * How many labels of each type a sample has, by side (ground truth,
+ * predictions): the grid's hover card. Counted like they are drawn: only
+ * visible sources above the score threshold, a mask only when it reads as
+ * one (`maskOf`), keypoints only with at least one labelled point.
+ */
+import { IChipStyle, maskOf } from './labelShapes';
+import { GROUND_TRUTH, ISample } from './tokens';
+
+/** The labels of one side of a sample. */
+export interface ILabelCounts {
+  boxes: number;
+  masks: number;
+  keypoints: number;
+  classifications: number;
+}
+
+/** A sample's visible labels: ground truth and every visible model together. */
+export interface ISampleLabelCounts {
+  groundTruth: ILabelCounts;
+  predictions: ILabelCounts;
+}
+
+const none = (): ILabelCounts => ({
+  boxes: 0,
+  masks: 0,
+  keypoints: 0,
+  classifications: 0
+});
+
+/** Whether a flat `[x, y, v, ...]` has a labelled (v > 0) point. */
+function hasLabelledPoint(points: unknown): boolean {
+  if (!Array.isArray(points)) {
+    return false;
+  }
+  for (let i = 2; i < points.length; i += 3) {
+    if (typeof points[i] === 'number' && points[i] > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Count the visible labels of `sample` by type and side. */
+export function labelCounts(
+  style: IChipStyle,
+  sample: Pick<ISample, 'annotations' | 'classifications'>
+): ISampleLabelCounts {
+  const out = { groundTruth: none(), predictions: none() };
+  const side = (source: string) =>
+    source === GROUND_TRUTH ? out.groundTruth : out.predictions;
+  for (const ann of sample.annotations ?? []) {
+    if (!style.isBoxVisible(ann.source, ann.score)) {
+      continue;
+    }
+    const counts = side(ann.source);
+    counts.boxes++;
+    if (ann.segmentation !== undefined && maskOf(ann.segmentation)) {
+      counts.masks++;
+    }
+    if (hasLabelledPoint(ann.keypoints)) {
+      counts.keypoints++;
+    }
+  }
+  for (const c of sample.classifications ?? []) {
+    const gt = c.source === GROUND_TRUTH;
+    if (style.isBoxVisible(c.source, gt ? null : c.score)) {
+      side(c.source).classifications++;
+    }
+  }
+  return out;
+}
+
+const plural = (n: number, one: string, many: string) =>
+  `${n} ${n === 1 ? one : many}`;
+
+/**
+ * "3 boxes · 3 masks · 1 with keypoints · 1 classification": the non-zero
+ * counts of one side (boxes always, so an image without objects says
+ * "0 boxes").
+ */
+export function countsText(counts: ILabelCounts): string {
+  const parts = [plural(counts.boxes, 'box', 'boxes')];
+  if (counts.masks) {
+    parts.push(plural(counts.masks, 'mask', 'masks'));
+  }
+  if (counts.keypoints) {
+    parts.push(`${counts.keypoints} with keypoints`);
+  }
+  if (counts.classifications) {
+    parts.push(
+      plural(counts.classifications, 'classification', 'classifications')
+    );
+  }
+  return parts.join(' · ');
+}
