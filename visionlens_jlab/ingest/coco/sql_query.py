@@ -31,12 +31,10 @@ SHAPES = {
 }
 
 # Each element is read as its JSON text, once parsed into the standard keys (an explicit null
-# and a missing key both give NULL) and, unless its quote count rules other keys out, once for
-# its keys (that second parse of every record took 0.6 s of the query's 5 s of CPU on 900K
-# 4-point polygons). A record whose keys outnumber its non-null standard values is taken only
-# if every key beyond them is a non-standard one (no explicit null on a standard key) and no
-# key repeats (the SQL reads a repeated key's first value, Python its last). A slow record's
-# text is its exact content.
+# and a missing key both give NULL) and once for its keys. A record whose keys outnumber its
+# non-null standard values is taken only if every key beyond them is a non-standard one
+# (no explicit null on a standard key) and no key repeats (the SQL reads a repeated key's
+# first value, Python its last). A slow record's text is its exact content.
 STANDARD_KEYS = (
     '{"id": "JSON", "image_id": "JSON", "category_id": "JSON", "bbox": "JSON", "area": "JSON", '
     '"iscrowd": "JSON", "segmentation": "JSON", "attributes": "JSON", "score": "JSON", '
@@ -54,10 +52,10 @@ def standard_key_list(predictions: bool) -> list[str]:
 
 QUERY = """
 WITH t AS (
-    SELECT json AS raw, json_transform(json, $standard) AS s
+    SELECT json AS raw, json_keys(json) AS keys, json_transform(json, $standard) AS s
     FROM read_json_objects($path, format = 'array')
 ), c AS (
-    SELECT raw, length(raw) - length(replace(raw, '"', '')) AS quotes,
+    SELECT raw, keys, len(keys) AS n_keys,
         s.id::VARCHAR AS id, s.image_id::VARCHAR AS image_id,
         s.category_id::VARCHAR AS category_id, s.bbox::VARCHAR AS bbox,
         s.area::VARCHAR AS area, s.iscrowd::VARCHAR AS iscrowd,
@@ -74,15 +72,7 @@ WITH t AS (
             + (score IS NOT NULL)::INT + (keypoints IS NOT NULL)::INT
             + (num_keypoints IS NOT NULL)::INT AS n_standard
     FROM c
-), q AS (
-    -- every key has two quotes or more: a record with twice as many quotes as standard
-    -- values has no other key (nor a repeated one, nor a null standard one), and its keys
-    -- need no second parse
-    SELECT *, CASE WHEN quotes = 2 * n_standard THEN NULL ELSE json_keys(raw) END AS keys
-    FROM n
 ), k AS (
-    SELECT *, CASE WHEN keys IS NULL THEN n_standard ELSE len(keys) END AS n_keys FROM q
-), e AS (
     SELECT *,
         n_keys > n_standard AS extra,
         (n_keys = n_standard
@@ -111,9 +101,9 @@ WITH t AS (
                  AND (num_keypoints IS NULL OR regexp_full_match(num_keypoints, $count))))
         AS typed,
         TRY_CAST(string_split(bbox[2:-2], ',') AS DOUBLE[]) AS b
-    FROM k
+    FROM n
 ), v AS (
-    SELECT *, COALESCE(typed AND b[3] > 0 AND b[4] > 0, FALSE) AS ok FROM e
+    SELECT *, COALESCE(typed AND b[3] > 0 AND b[4] > 0, FALSE) AS ok FROM k
 )
 SELECT
     ok,
