@@ -1,7 +1,7 @@
 """Ingest benchmark: COCO variants vs ``json.load`` end to end, YOLO and VOC trees, queries.
 
 Generates its own data (``benchmarks/coco_variants.py``: plain, full-precision polygons,
-RLE-heavy crowd, pretty-printed, extra keys; YOLO and VOC trees from ``tests.ingest_fixtures``)
+4-point full-precision polygons, RLE-heavy crowd, pretty-printed, extra keys; YOLO and VOC trees from ``tests.ingest_fixtures``)
 and measures, in rounds whose order rotates (``benchmarks/harness.py``):
 
 * **CLI**: ``visionlens ingest FILE --name N --data-dir D --json`` as a fresh process (start,
