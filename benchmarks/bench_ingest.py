@@ -1,7 +1,7 @@
 """Ingest benchmark: COCO variants vs ``json.load`` end to end, YOLO and VOC trees, queries.
 
 Generates its own data (``benchmarks/coco_variants.py``: plain, full-precision polygons,
-RLE-heavy crowd, pretty-printed, extra keys; YOLO and VOC trees from ``tests.ingest_fixtures``)
+4-point full-precision polygons, RLE-heavy crowd, pretty-printed, extra keys; YOLO and VOC trees from ``tests.ingest_fixtures``)
 and measures, in rounds whose order rotates (``benchmarks/harness.py``):
 
 * **CLI**: ``visionlens ingest FILE --name N --data-dir D --json`` as a fresh process (start,
@@ -17,6 +17,7 @@ and measures, in rounds whose order rotates (``benchmarks/harness.py``):
 from __future__ import annotations
 
 import argparse
+import compileall
 import shutil
 import sys
 import tempfile
@@ -30,6 +31,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from coco_variants import VARIANTS, write_variant
 from harness import (
+    REPO,
     Run,
     bench_lock,
     checked,
@@ -139,6 +141,14 @@ def in_process_round(source: Path, data: Path, r: int) -> Run:
 def json_load_round(source: Path, r: int) -> Run:
     """The reference: ``json.load`` of the file in a fresh interpreter."""
     return checked(run_process([sys.executable, "-c", JSON_LOAD, str(source)]), "json.load")
+
+
+def precompile(*checkouts: Path) -> None:
+    """Write the bytecode of each checkout's package, as ``pip install`` does: with
+    ``PYTHONDONTWRITEBYTECODE`` set (this machine's shells set it) every measured CLI would
+    otherwise compile its ~0.5 s of sources again, which no installed copy does."""
+    for checkout in checkouts:
+        compileall.compile_dir(checkout / "visionlens_jlab", quiet=1)
 
 
 def generate(work: Path, variants: list[str], n_images: int) -> dict[str, tuple[Path, int]]:
@@ -287,6 +297,7 @@ def main() -> None:
     n_images = 10_000 if opts.small else 100_000
     work = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="vl-bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
+    precompile(REPO, *([Path(opts.baseline)] if opts.baseline else []))
     try:
         with bench_lock():
             files = generate(work, opts.variants, n_images)
@@ -339,7 +350,8 @@ def main() -> None:
         print(table(["query (plain set, fresh process each round)", "p50", "p95"], queries))
     print(
         "Median (min–max) over the rounds; ratios are paired round by round. Walls are whole "
-        "processes (start and imports included); `in-process` is timed after the imports."
+        "processes (start and imports included, from compiled bytecode); `in-process` is "
+        "timed after the imports."
     )
 
 

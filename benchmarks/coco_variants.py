@@ -1,7 +1,8 @@
 """COCO instances files as real exporters write them, for the ingest benchmark.
 
 Every variant has the same shape (``n_images`` images, ``boxes_per_image`` boxes each, 80
-classes, seeded) and differs in how its records are written:
+classes, seeded; 7 boxes, 9 for ``quad_full_precision``) and differs in how its records are
+written:
 
 * ``plain``: compact JSON, 8-point polygons with 2 decimals (``tests.ingest_fixtures``).
 * ``full_precision``: coordinates, boxes and areas at full float precision (Python's
@@ -9,6 +10,10 @@ classes, seeded) and differs in how its records are written:
 * ``rle_crowd``: half the boxes are crowd regions with uncompressed RLE (``counts`` a list
   of ~60-200 run lengths, as in the official instances files), a fifth carry compressed
   RLE strings (backslashes and all, as pycocotools writes them), the rest polygons.
+* ``quad_full_precision``: 4-point polygons at full float precision with boxes rounded to 2
+  decimals (as a converter from oriented boxes or a labelling tool's quadrilaterals writes
+  them): the polygon text is most of the file. 9 objects per image, to match the file of
+  issue #26 (270 MB at 100K images).
 * ``pretty``: the plain content pretty-printed (``indent=2``: one value per line).
 * ``extra_keys``: six extra keys per image (URLs, capture metadata, a nested object, a
   list) and five per annotation (a track id, flags, a CVAT-style ``attributes`` object).
@@ -23,14 +28,17 @@ from typing import Any
 
 import orjson
 
-VARIANTS = ("plain", "full_precision", "rle_crowd", "pretty", "extra_keys")
+VARIANTS = ("plain", "full_precision", "quad_full_precision", "rle_crowd", "pretty", "extra_keys")
 N_CLASSES = 80
 WIDTH, HEIGHT = 640, 480
+_BOXES_PER_IMAGE = {"quad_full_precision": 9}
 _RLE_POOL = 2000  # distinct RLEs drawn from (parsing cost does not depend on repetition)
 
 
-def write_variant(name: str, path: Path, n_images: int, boxes_per_image: int = 7) -> int:
+def write_variant(name: str, path: Path, n_images: int, boxes_per_image: int | None = None) -> int:
     """Write variant ``name`` to ``path``; returns the number of annotations."""
+    if boxes_per_image is None:
+        boxes_per_image = _BOXES_PER_IMAGE.get(name, 7)
     if name == "plain":
         from tests.ingest_fixtures import write_coco
 
@@ -42,6 +50,7 @@ def write_variant(name: str, path: Path, n_images: int, boxes_per_image: int = 7
     image = _extra_image if name == "extra_keys" else _image
     annotation: Callable[[random.Random, int, int], dict[str, Any]] = {
         "full_precision": _full_precision_annotation,
+        "quad_full_precision": _quad_annotation,
         "rle_crowd": _rle_annotation(rnd),
         "extra_keys": _extra_annotation,
     }.get(name, _plain_annotation)
@@ -151,6 +160,20 @@ def _full_precision_annotation(rnd: random.Random, iid: int, aid: int) -> dict[s
         "iscrowd": 0,
         "image_id": iid,
         "bbox": [x, y, w, h],
+        "category_id": rnd.randint(1, N_CLASSES),
+        "id": aid,
+    }
+
+
+def _quad_annotation(rnd: random.Random, iid: int, aid: int) -> dict[str, Any]:
+    x, y, w, h = _box(rnd)
+    quad = [v for _ in range(4) for v in (x + rnd.random() * w, y + rnd.random() * h)]
+    return {
+        "segmentation": [quad],
+        "area": w * h * 0.7,
+        "iscrowd": 0,
+        "image_id": iid,
+        "bbox": [round(x, 2), round(y, 2), round(w, 2), round(h, 2)],
         "category_id": rnd.randint(1, N_CLASSES),
         "id": aid,
     }

@@ -13,7 +13,16 @@ import random
 from pathlib import Path
 from typing import Any
 
-from tests.test_ingest_coco_sql import GOOD, IMAGES, PREDICTION, assert_same, write_coco
+import pytest
+
+from tests.test_ingest_coco_sql import (
+    CATEGORIES,
+    GOOD,
+    IMAGES,
+    PREDICTION,
+    assert_same,
+    write_coco,
+)
 from visionlens_jlab.ingest.coco.policies import AnnotationPolicies
 
 
@@ -129,3 +138,48 @@ def test_predictions_with_extra_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(preds, separators=(",", ":")))
     got = assert_same(path, predictions=True)
     assert got[3]["attributes"] == {"model_version": "v2", "t": 1}
+
+
+def test_quotes_in_keys_and_values(tmp_path: Path) -> None:
+    # the SQL skips its second parse (the keys) only where the quotes rule other keys out:
+    # quotes inside names and values, and a repeated key with a number value, never fool it
+    anns: list[dict[str, Any]] = [{**GOOD, "id": i + 1} for i in range(14)]
+    anns[1] = {**anns[1], 'say "hi"': 1}
+    anns[2] = {**anns[2], "attributes": {"q": '"', "r": 'a "b" c'}}
+    anns[3] = {**anns[3], "segmentation": {"size": [480, 640], "counts": 'a"b'}}
+    anns[4] = {**anns[4], "n": 1}
+    good = json.dumps(GOOD, separators=(",", ":"))[1:-1]
+    records = [json.dumps(a, separators=(",", ":")) for a in anns]
+    records[5] = '{"id":6,' + good[good.index(",") + 1 :] + ',"area":7}'  # area twice
+    records[6] = '{"id":7,' + good[good.index(",") + 1 :] + ',"\\u0061rea":8}'  # escaped
+    records[7] = '{"id":8,' + good[good.index(",") + 1 :].replace('"area":1200.0,', "") + "}"
+    doc = {"images": IMAGES, "annotations": "@", "categories": CATEGORIES}
+    path = tmp_path / "quotes.json"
+    path.write_text(json.dumps(doc).replace('"@"', "[" + ",".join(records) + "]"))
+    got = assert_same(path)
+    assert got[1]["attributes"] == {'say "hi"': 1}
+    assert got[2]["attributes"] == {"q": '"', "r": 'a "b" c'}
+    assert got[4]["attributes"] == {"n": 1}
+    assert got[5]["area"] == 7 and got[6]["area"] == 8  # Python's last value
+    assert got[7]["area"] is None and got[8]["attributes"] is None
+
+
+@pytest.mark.parametrize(
+    "image_ids",
+    [[3, 4, 5], [1, 4, 9], [-2, -1, 0]],
+    ids=["consecutive from 3", "with gaps", "negative"],
+)
+def test_image_ids_found_by_subtraction_or_search(tmp_path: Path, image_ids: list[int]) -> None:
+    images = [
+        {"id": iid, "file_name": f"{k}.jpg", "width": 640, "height": 480}
+        for k, iid in enumerate(image_ids)
+    ]
+    refs = sorted({v for iid in image_ids for v in (iid - 1, iid, iid + 1)})
+    anns = [{**GOOD, "id": k + 1, "image_id": iid} for k, iid in enumerate(refs)]
+    doc = {"images": images, "annotations": anns, "categories": CATEGORIES}
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps(doc, separators=(",", ":")))
+    got = assert_same(path)
+    assert [r["sample_index"] for r in got] == [
+        image_ids.index(iid) for iid in refs if iid in image_ids
+    ]

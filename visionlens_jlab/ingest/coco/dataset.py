@@ -19,9 +19,11 @@ Policies (every one counted in the report, nothing dropped silently):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from ...media.names import PATH_MAX
 from ...records.batches import Batch
 from ...records.report import IngestError, IngestReport
 from ..base import (
@@ -40,6 +42,12 @@ from .label_checks import ImageSizes, LabelChecks
 
 TOP_KEYS = ("images", "annotations", "categories")
 _IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
+_COMPONENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,254}"
+_PLAIN_NAME = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
+"""A relative file name whose location is the root's path, a slash and the name, unchanged
+(no ``.``/``..`` component, no backslash, ASCII components of at most 255 bytes): such a name
+needs neither ``join_location`` nor ``flag_bad_name`` under a root that passes them itself
+(a third of the images' Python time at 100K images)."""
 
 
 def read_categories(
@@ -158,6 +166,7 @@ class CocoDataset(ParsedBase):
         rows = SampleRows()
         root: str | None = None
         root_prefix = ""
+        plain_room = 0  # longest plain name (_PLAIN_NAME) whose location is the root's + name
         checked = missing = 0
         if self.layout.first_chars.get("images") != "[":
             raise IngestError(f"{self.source}: 'images' is not an array")
@@ -193,8 +202,12 @@ class CocoDataset(ParsedBase):
                 root = self._choose_root(fname)
                 self.media_root = root
                 root_prefix = root.rstrip("/") + "/"
-            location = join_location(root, fname)
-            flag_bad_name(report, fname, location)
+                plain_room = _plain_room(root, root_prefix)
+            if len(fname) <= plain_room and _PLAIN_NAME.fullmatch(fname):
+                location = root_prefix + fname
+            else:
+                location = join_location(root, fname)
+                flag_bad_name(report, fname, location)
             if fname[0] == "/" and "://" not in root and not location.startswith(root_prefix):
                 report.warn(
                     "image_outside_media_root",
@@ -268,6 +281,19 @@ class CocoDataset(ParsedBase):
         )
         reader = AnnotationReader(self.report, cat_by_id, image_index=self.img_index, checks=checks)
         yield from reader.run(self.layout, "annotations")
+
+
+def _plain_room(root: str, prefix: str) -> int:
+    """The longest plain file name (:data:`_PLAIN_NAME`) whose location ``join_location`` gives
+    as ``prefix`` + the name, and which ``flag_bad_name`` passes: 0 (no name) under a remote or
+    unnormalised root, or one no file system can hold."""
+    if "://" in root or join_location(root, "a/b") != prefix + "a/b":
+        return 0
+    report = IngestReport()
+    flag_bad_name(report, prefix, prefix + "x")
+    if report.warnings:
+        return 0
+    return PATH_MAX - len(os.fsencode(prefix))
 
 
 def _check_dataset_layout(layout: JsonLayout) -> None:

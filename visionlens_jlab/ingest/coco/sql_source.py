@@ -109,6 +109,8 @@ class SqlAnnotationSource:
         self._img_rows = pa.array(values, pa.string() if predictions else pa.int64())
         cats = sorted((k, v) for k, v in categories.items() if k.__class__ is int)
         self._cat_keys = np.array([k for k, _ in cats], dtype=np.int64)
+        self._img_contiguous = _contiguous(self._img_keys)
+        self._cat_contiguous = _contiguous(self._cat_keys)
         self._cat_names = pa.array([v for _, v in cats], pa.string())
 
     def usable(self) -> bool:
@@ -168,18 +170,26 @@ class SqlAnnotationSource:
         iid = batch.column("iid").fill_null(0).to_numpy(zero_copy_only=False)
         cid = batch.column("cid").fill_null(0).to_numpy(zero_copy_only=False)
         if self._by_id:
-            ipos, ifound = _lookup(self._img_keys, iid)
+            ipos, ifound = _lookup(self._img_keys, iid, self._img_contiguous)
         else:
             ipos, ifound = iid, np.ones(n, dtype=bool)
-        cpos, cfound = _lookup(self._cat_keys, cid)
+        cpos, cfound = _lookup(self._cat_keys, cid, self._cat_contiguous)
         fast = ok & ifound & cfound
         slow_rows = np.flatnonzero(~fast)
         self._slow_rows += len(slow_rows)
         seen = self.consumed + n
         if seen >= SLOW_SHARE_MIN_ROWS and self._slow_rows > SLOW_SHARE_LIMIT * seen:
             raise SqlUnavailable("mostly unusual records")
-        sel = pa.array(np.flatnonzero(fast))
-        aid = batch.column("aid").take(sel)
+        positions = np.flatnonzero(fast)
+        sel = pa.array(positions)
+
+        # copies, even of a batch taken whole: an imported column keeps DuckDB's whole batch
+        # alive (the ``raw`` texts of records with extra keys included: +22 MB of peak RSS
+        # on the extra_keys variant without them)
+        def column(name: str) -> pa.Array:
+            return batch.column(name).take(sel)
+
+        aid = column("aid")
         ids = aid.drop_null().to_numpy(zero_copy_only=False)  # predictions may have no ids
         self._id_sink.frombytes(ids.astype(np.int64).tobytes())
         parts: list[pa.Table] = []
@@ -187,24 +197,24 @@ class SqlAnnotationSource:
             if self._by_id:
                 image = self._img_rows.take(pa.array(ipos[fast]))
             else:  # predictions that name images by the results file's image_id
-                image = pc.cast(batch.column("iid").take(sel), pa.string())
+                image = pc.cast(column("iid"), pa.string())
             parts.append(
                 _annotation_table(
-                    position=np.flatnonzero(fast),
+                    position=positions,
                     image=image,
-                    score=batch.column("score").take(sel),
+                    score=column("score"),
                     label=self._cat_names.take(pa.array(cpos[fast])),
-                    x=batch.column("x").take(sel),
-                    y=batch.column("y").take(sel),
-                    w=batch.column("w").take(sel),
-                    h=batch.column("h").take(sel),
-                    area=batch.column("area").take(sel),
-                    iscrowd=batch.column("iscrowd").take(sel),
+                    x=column("x"),
+                    y=column("y"),
+                    w=column("w"),
+                    h=column("h"),
+                    area=column("area"),
+                    iscrowd=column("iscrowd"),
                     source_ann_id=pc.cast(aid, pa.string()),
-                    segmentation=batch.column("segmentation").take(sel),
-                    attributes=self._attributes(batch, fast),
-                    keypoints=batch.column("keypoints").take(sel),
-                    num_keypoints=batch.column("num_keypoints").take(sel),
+                    segmentation=column("segmentation"),
+                    attributes=self._attributes(batch, positions, column("attributes")),
+                    keypoints=column("keypoints"),
+                    num_keypoints=column("num_keypoints"),
                 )
             )
         if len(slow_rows):
@@ -218,8 +228,9 @@ class SqlAnnotationSource:
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         return table.sort_by("_pos").drop_columns(["_pos"])
 
-    def _attributes(self, batch: pa.RecordBatch, fast: np.ndarray) -> pa.Array:
-        """The ``attributes`` of the rows taken, as the text the Python fast path stores: a
+    def _attributes(self, batch: pa.RecordBatch, sel: np.ndarray, attributes: pa.Array) -> pa.Array:
+        """The ``attributes`` of the rows taken (their positions ``sel`` in ``batch``, and
+        DuckDB's ``attributes`` column of them), as the text the Python fast path stores: a
         record with extra keys gets them (with a CVAT-style ``attributes`` object merged in),
         built from its text; a record whose only extra is that object gets orjson's text of
         it (DuckDB writes ``1e16`` as ``10000000000000000.0`` and keeps a repeated key).
@@ -228,8 +239,6 @@ class SqlAnnotationSource:
         removing its standard keys in place keeps the others in their order and costs a
         quarter less than copying them (700K records: ~0.4 s less with the GIL held).
         """
-        sel = np.flatnonzero(fast)
-        attributes = batch.column("attributes").take(pa.array(sel))
         extra = batch.column("extra").to_numpy(zero_copy_only=False)[sel]
         nested = attributes.is_valid().to_numpy(zero_copy_only=False) & ~extra
         if not extra.any() and not nested.any():
@@ -293,10 +302,28 @@ class SqlAnnotationSource:
         )
 
 
-def _lookup(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``values`` in sorted ``keys`` and whether each was found."""
+def _contiguous(keys: np.ndarray) -> bool:
+    """Whether sorted, distinct ``keys`` are consecutive integers (ids 1..N, as exporters
+    number images and categories): :func:`_lookup` then subtracts instead of searching.
+    Keys beyond +-2**62 are searched: a taken row's id (18 digits at most) minus them could
+    overflow int64."""
+    if not len(keys) or min(int(keys[0]), -int(keys[-1])) < -(1 << 62):
+        return False
+    return int(keys[-1]) - int(keys[0]) == len(keys) - 1
+
+
+def _lookup(
+    keys: np.ndarray, values: np.ndarray, contiguous: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``values`` in sorted, distinct ``keys`` and whether each was found
+    (``contiguous``: the keys are consecutive integers)."""
     if not len(keys):
         return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    if contiguous:
+        pos = values - keys[0]
+        found = (pos >= 0) & (pos < len(keys))
+        pos[~found] = 0
+        return pos, found
     pos = np.searchsorted(keys, values)
     pos[pos >= len(keys)] = 0
     return pos, keys[pos] == values
