@@ -161,9 +161,10 @@ export function toolbarSpacer(): Widget {
   return Toolbar.createSpacerItem();
 }
 
-/** Messages a hand-built owner passes on to the attached widgets it embeds
- * (the attach messages are sent when the child's node is connected). */
+/** Messages a hand-built owner passes on to the widgets it embeds. */
 const FORWARDED = new Set([
+  'before-attach',
+  'after-attach',
   'before-detach',
   'after-detach',
   'before-show',
@@ -174,50 +175,13 @@ const FORWARDED = new Set([
 
 /**
  * Make `child` a child of `owner`, a widget that builds its DOM by hand (no
- * layout): the caller puts `child.node` where it belongs, before or after
- * this call; `child` is then attached, shown and hidden with `owner`, as a
- * layout would do, until it is disposed (which also takes its node out of
- * the DOM). Like `Widget.attach`, it is attached only once its node is in
- * the document: when the owner is (or becomes) attached before the caller
- * has placed `child.node`, the attach waits for the node to be connected.
+ * layout): the caller puts `child.node` where it belongs; `child` is then
+ * attached, shown and hidden with `owner`, as a layout would do, until it is
+ * disposed (which also takes its node out of the DOM).
  */
 export function embedWidget(owner: Widget, child: Widget): void {
-  let waiting: MutationObserver | null = null;
-  const stopWaiting = () => {
-    waiting?.disconnect();
-    waiting = null;
-  };
-  const attach = () => {
-    stopWaiting();
-    if (!child.isAttached && !child.isDisposed) {
-      MessageLoop.sendMessage(child, Widget.Msg.BeforeAttach);
-      MessageLoop.sendMessage(child, Widget.Msg.AfterAttach);
-    }
-  };
-  // A widget measured or observed before its node is in the document sees
-  // no size (ReactiveToolbar would place no item): wait for the node.
-  const attachWhenConnected = () => {
-    if (child.node.isConnected) {
-      attach();
-    } else if (!waiting) {
-      waiting = new MutationObserver(() => {
-        if (child.node.isConnected && owner.isAttached) {
-          attach();
-        }
-      });
-      waiting.observe(owner.node.ownerDocument, {
-        childList: true,
-        subtree: true
-      });
-    }
-  };
   const hook: MessageHook = (_, msg: Message) => {
-    if (msg.type === 'after-attach') {
-      attachWhenConnected(); // sends the child both attach messages
-    } else if (msg.type === 'before-detach') {
-      stopWaiting();
-    }
-    if (FORWARDED.has(msg.type) && child.isAttached) {
+    if (FORWARDED.has(msg.type)) {
       MessageLoop.sendMessage(child, msg);
     }
     return true;
@@ -228,10 +192,10 @@ export function embedWidget(owner: Widget, child: Widget): void {
   MessageLoop.installMessageHook(owner, hook);
   if (owner.isAttached) {
     // Embedded after the owner was attached (a re-rendered part).
-    attachWhenConnected();
+    MessageLoop.sendMessage(child, Widget.Msg.BeforeAttach);
+    MessageLoop.sendMessage(child, Widget.Msg.AfterAttach);
   }
   child.disposed.connect(() => {
-    stopWaiting();
     MessageLoop.removeMessageHook(owner, hook);
     child.node.remove();
   });
