@@ -21,6 +21,9 @@ import { Widget } from '@lumino/widgets';
 /** After a width change, how long until the items are placed once more (ms). */
 const RELAYOUT_AGAIN_MS = 600;
 
+/** How many more placements a toolbar tries while its items still overflow. */
+const RELAYOUT_TRIES = 8;
+
 /** A toolbar that overflows into a "…" menu instead of cutting its labels. */
 export class OverflowToolbar extends ReactiveToolbar {
   constructor(className?: string) {
@@ -56,23 +59,47 @@ export class OverflowToolbar extends ReactiveToolbar {
   /**
    * Let ReactiveToolbar place the items for the current width. It drops a
    * request made while it is still measuring (its items render
-   * asynchronously), so the request is made once more when that is over.
+   * asynchronously, slowly on a busy machine), so the request is made once
+   * more when that is over, and again while items still stick out.
    */
   private _relayout(): void {
-    const width = this.node.clientWidth;
-    if (this.isDisposed || !this.isVisible || width <= 0) {
-      return;
+    if (this._placeable()) {
+      this._place();
+      this._placeLater(RELAYOUT_TRIES);
     }
-    MessageLoop.sendMessage(this, new Widget.ResizeMessage(width, -1));
+  }
+
+  private _placeLater(tries: number): void {
     window.clearTimeout(this._again);
     this._again = window.setTimeout(() => {
-      if (!this.isDisposed && this.isVisible && this.node.clientWidth > 0) {
-        MessageLoop.sendMessage(
-          this,
-          new Widget.ResizeMessage(this.node.clientWidth, -1)
-        );
+      if (!this._placeable()) {
+        return;
+      }
+      const overflowing = this._overflows();
+      this._place();
+      if (overflowing && tries > 1) {
+        this._placeLater(tries - 1);
       }
     }, RELAYOUT_AGAIN_MS);
+  }
+
+  private _placeable(): boolean {
+    return !this.isDisposed && this.isVisible && this.node.clientWidth > 0;
+  }
+
+  private _place(): void {
+    MessageLoop.sendMessage(
+      this,
+      new Widget.ResizeMessage(this.node.clientWidth, -1)
+    );
+  }
+
+  /** Whether an item shown in the bar ends past its right edge. */
+  private _overflows(): boolean {
+    const right = this.node.getBoundingClientRect().right + 0.5;
+    return Array.from(this.node.children).some(
+      item => item.getBoundingClientRect().right > right
+    );
   }
 
   private _observer: ResizeObserver;
