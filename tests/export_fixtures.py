@@ -75,7 +75,7 @@ def label_rows(data_dir: Path, dataset: str, source: str = "ground_truth") -> li
             cur.execute(
                 "SELECT s.file_name, a.label, a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd, "
                 "a.difficult, CAST(a.segmentation AS VARCHAR) AS segmentation, a.keypoints, "
-                "a.num_keypoints, a.mask_area FROM annotations a JOIN samples s USING (sample_id) "
+                "a.num_keypoints, a.mask_area, s.width AS image_w, s.height AS image_h FROM annotations a JOIN samples s USING (sample_id) "
                 "JOIN datasets d ON d.dataset_id = s.dataset_id WHERE d.name = ? AND a.source = ? "
                 "ORDER BY s.file_name, a.ann_id",
                 [dataset, source],

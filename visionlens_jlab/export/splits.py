@@ -32,10 +32,13 @@ def parse_ratios(text: str) -> dict[str, float]:
 def draw_splits(
     sample_ids: list[int], sample_labels: dict[int, list[str]], ratios: dict[str, float], seed: int
 ) -> dict[int, str]:
-    """A split for every sample: samples are grouped by their rarest class (images without
-    labels form a group of their own), each group shuffled with ``seed`` and cut by the
-    ratios (largest remainders get the leftover samples), so the draw is the same for the
-    same view, ratios and seed."""
+    """A split for every sample, the same for the same view, ratios and seed.
+
+    Samples are grouped by their rarest class (images without labels form a group of their
+    own); each group is shuffled with ``seed`` and the groups are laid end to end; walking
+    that order, each sample goes to the split furthest behind its share so far. Each group
+    (and so each class) is cut by the ratios to within one sample, and the totals too: a
+    per-group cut would round every small group the same way."""
     frequency = Counter(label for labels in sample_labels.values() for label in set(labels))
     groups: dict[str, list[int]] = {}
     for sid in sample_ids:
@@ -43,20 +46,16 @@ def draw_splits(
         key = min(labels, key=lambda c: (frequency[c], c)) if labels else ""
         groups.setdefault(key, []).append(sid)
     rnd = random.Random(seed)
-    names = list(ratios)
-    out: dict[int, str] = {}
+    order: list[int] = []
     for key in sorted(groups):
         members = sorted(groups[key])
         rnd.shuffle(members)
-        n = len(members)
-        exact = [ratios[name] * n for name in names]
-        counts = [int(e) for e in exact]
-        by_remainder = sorted(range(len(names)), key=lambda i: (counts[i] - exact[i], i))
-        for i in by_remainder[: n - sum(counts)]:
-            counts[i] += 1
-        begin = 0
-        for name, count in zip(names, counts, strict=True):
-            for sid in members[begin : begin + count]:
-                out[sid] = name
-            begin += count
+        order += members
+    names = list(ratios)
+    assigned = dict.fromkeys(names, 0)
+    out: dict[int, str] = {}
+    for t, sid in enumerate(order, start=1):
+        name = max(names, key=lambda n: ratios[n] * t - assigned[n])
+        assigned[name] += 1
+        out[sid] = name
     return out

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..media.errors import MediaAccessError, MediaError
 from .errors import ExportError
 
 IMAGE_MODES = ("copy", "symlink", "none")
@@ -66,14 +67,20 @@ def place_images(pairs: list[tuple[str, Path]], mode: str) -> int:
 
     def one(pair: tuple[str, Path]) -> None:
         location, dest = pair
-        if mode == "symlink":
-            os.symlink(location, dest)
-        elif "://" in location:
-            from ..media.sources import read_bytes
+        try:
+            if mode == "symlink":
+                os.symlink(location, dest)
+            elif "://" in location:
+                from ..media.sources import read_bytes
 
-            dest.write_bytes(read_bytes(location))
-        else:
-            shutil.copyfile(location, dest)
+                dest.write_bytes(read_bytes(location))
+            else:
+                shutil.copyfile(location, dest)
+        except (OSError, MediaError, MediaAccessError) as exc:
+            raise ExportError(
+                f"cannot {mode} the image {location}: {_reason(exc)} (export "
+                "without images with --images none)"
+            ) from exc
 
     with ThreadPoolExecutor(WRITE_THREADS) as pool:
         for _ in pool.map(one, pairs):
@@ -124,3 +131,7 @@ def check_folder_names(names: list[str], fmt: str) -> None:
                 f"class {name!r} cannot be a folder name in a {fmt} export (it is empty, "
                 "'.' / '..', or holds '/', '\\\\' or NUL): rename it or leave it out with --classes"
             )
+
+
+def _reason(exc: Exception) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
