@@ -21,6 +21,9 @@ from tests.export_fixtures import (
 )
 from tests.ingest_fixtures import tiny_jpeg, write_voc
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.cli.export import FORMAT_CHOICES
+from visionlens_jlab.export import FORMATS
+from visionlens_jlab.export.staging import staged
 
 BOX = ("label", "x", "y", "difficult")
 
@@ -220,3 +223,18 @@ def test_class_a_folder_cannot_hold(tmp_path: Path, capsys: pytest.CaptureFixtur
     # the image whose label was left out has none: FiftyOne's _unlabeled folder
     tree = sorted(str(p.relative_to(out)) for p in out.rglob("*.jpg"))
     assert tree == ["_unlabeled/a.jpg", "cat/b.jpg"]
+
+
+def test_interrupted_export_leaves_nothing(tmp_path: Path) -> None:
+    """Ctrl-C while files are being written: the staging folder goes, ``out`` never
+    appears."""
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), staged(out, overwrite=False) as root:
+        (root / "labels.json").write_text("{")
+        raise KeyboardInterrupt
+    assert leftovers(tmp_path, "out") == []
+
+
+def test_cli_format_choices_are_the_writers() -> None:
+    """The CLI spells the formats out (its parser imports no writer): the same list."""
+    assert FORMAT_CHOICES == FORMATS

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .staging import image_name, unique_names
 from .view import ExportView
@@ -117,35 +119,56 @@ def _images(
         yield image
 
 
+SLICE_ROWS = 65_536
+"""Objects turned into Python values at a time: the whole view's columns as Python lists
+would cost ~10 objects per box at once."""
+
+
 def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int]) -> Any:
-    o = view.objects
-    cols = {
-        name: o.column(name)
-        for name in (
-            "sample_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",
-            "source_ann_id", "segmentation", "attributes", "keypoints", "num_keypoints",
-        )
-    }  # fmt: skip
-    ann_ids = _ids(cols["source_ann_id"])
+    table = view.objects.table
+    ann_ids = _column_ids(table.column("source_ann_id"))
     fragment, loads = orjson.Fragment, orjson.loads
     predictions = view.predictions
-    for i in range(len(o)):
-        w, h = cols["w"][i], cols["h"][i]
-        area = cols["area"][i]
-        ann: dict[str, Any] = loads(cols["attributes"][i]) if cols["attributes"][i] else {}
-        ann.update(
-            id=ann_ids[i],
-            image_id=image_id[cols["sample_id"][i]],
-            category_id=class_id[cols["label"][i]],
-            bbox=[cols["x"][i], cols["y"][i], w, h],
-            area=w * h if area is None else area,
-            iscrowd=int(cols["iscrowd"][i]),
-        )
-        if cols["segmentation"][i] is not None:
-            ann["segmentation"] = fragment(cols["segmentation"][i])
-        if cols["keypoints"][i] is not None:
-            ann["keypoints"] = cols["keypoints"][i]
-            ann["num_keypoints"] = cols["num_keypoints"][i]
-        if predictions:
-            ann["score"] = cols["score"][i]
-        yield ann
+    for begin in range(0, table.num_rows, SLICE_ROWS):
+        part = table.slice(begin, SLICE_ROWS)
+        c = {name: part.column(name).to_pylist() for name in _OBJECT_COLUMNS}
+        for i in range(part.num_rows):
+            w, h = c["w"][i], c["h"][i]
+            area = c["area"][i]
+            ann: dict[str, Any] = loads(c["attributes"][i]) if c["attributes"][i] else {}
+            ann.update(
+                id=ann_ids[begin + i],
+                image_id=image_id[c["sample_id"][i]],
+                category_id=class_id[c["label"][i]],
+                bbox=[c["x"][i], c["y"][i], w, h],
+                area=w * h if area is None else area,
+                iscrowd=int(c["iscrowd"][i]),
+            )
+            if c["segmentation"][i] is not None:
+                ann["segmentation"] = fragment(c["segmentation"][i])
+            if c["keypoints"][i] is not None:
+                ann["keypoints"] = c["keypoints"][i]
+                ann["num_keypoints"] = c["num_keypoints"][i]
+            if predictions:
+                ann["score"] = c["score"][i]
+            yield ann
+
+
+_OBJECT_COLUMNS = (
+    "sample_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd", "segmentation",
+    "attributes", "keypoints", "num_keypoints",
+)  # fmt: skip
+
+
+def _column_ids(column: pa.ChunkedArray) -> list[int]:
+    """:func:`_ids` of a string column, checked in Arrow: the source's object ids when each
+    is an integer written plainly and they are unique, else 1..n."""
+    n = len(column)
+    try:
+        ints = pc.cast(column, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return list(range(1, n + 1))
+    plain = pc.all(pc.equal(pc.cast(ints, pa.string()), column)).as_py()
+    if column.null_count or not plain or pc.count_distinct(ints).as_py() != n:
+        return list(range(1, n + 1))
+    return list(ints.to_pylist())
