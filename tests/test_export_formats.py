@@ -176,6 +176,10 @@ def test_bad_input_leaves_nothing_behind(
             "message"
         ]
     )
+    assert (
+        "--source MODEL"
+        in _refused(capsys, coco_dir, out, "--format", "coco", "--min-score", "0.5")["message"]
+    )
     assert leftovers(out.parent, "out") == []
     # a failure while writing: an image gone from disk
     os.remove(tmp_path / "src" / "images" / "5.jpg")

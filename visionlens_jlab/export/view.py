@@ -88,6 +88,8 @@ def read_view(
     an unknown source or class is an :class:`ExportError`."""
     if source == "predictions":
         raise ExportError("--source takes 'ground_truth' or one model's name, not 'predictions'")
+    if min_score is not None and source == GROUND_TRUTH:
+        raise ExportError("--min-score applies to a model's labels: add --source MODEL")
     categories = export_categories(catalog, dataset)
     with export_samples(catalog, dataset, spec) as exp:
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
@@ -114,7 +116,7 @@ def read_view(
         wanted = pa.array(sorted(set(classes)))
         objects = objects.filter(pc.is_in(objects["label"], wanted))
         image_labels = image_labels.filter(pc.is_in(image_labels["label"], wanted))
-    if min_score is not None and source != GROUND_TRUTH:
+    if min_score is not None:
         objects = objects.filter(pc.greater_equal(objects["score"], min_score))
         image_labels = image_labels.filter(pc.greater_equal(image_labels["score"], min_score))
     return ExportView(
