@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +73,52 @@ def test_voc_export_reingests(
     out = tmp_path / "voc"
     code, result = run_cli(capsys, coco_dir, "export", "src", "--format", "voc", "--out", str(out))
     assert code == 0, result
-    assert sorted(os.listdir(out)) == ["Annotations", "ImageSets", "JPEGImages"]
+    assert sorted(os.listdir(out)) == ["Annotations", "ImageSets", "JPEGImages", "labelmap.txt"]
     ingest_cli(capsys, coco_dir, out, "again")
     assert sample_rows(coco_dir, "again") == sample_rows(coco_dir, "src")
     again, src = label_rows(coco_dir, "again"), label_rows(coco_dir, "src")
     assert [[r[k] for k in BOX] for r in again] == [[r[k] for k in BOX] for r in src]
     for g, e in zip(again, src, strict=True):
         assert (g["w"], g["h"]) == pytest.approx((e["w"], e["h"]), rel=1e-12)
+
+
+DATUMARO_CHECK = """
+import json, sys
+import datumaro as dm
+
+ds = dm.Dataset.import_from(sys.argv[1], "voc_detection")
+boxes = [a for item in ds for a in item.annotations if a.type == dm.AnnotationType.bbox]
+labels = ds.categories()[dm.AnnotationType.label]
+print(json.dumps({"images": len(ds), "boxes": len(boxes), "subsets": sorted(ds.subsets()),
+                  "classes": sorted({labels[a.label].name for a in boxes})}))
+"""
+
+
+def test_voc_export_reads_in_datumaro(
+    coco_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """datumaro's VOC importer finds the same images, boxes, splits and classes. datumaro
+    (538 MB with its pins: pyarrow 25, Pillow 12, pandas, OpenCV) is not in the test extra:
+    install it apart (``pip install --target DIR datumaro``) and set VISIONLENS_DATUMARO_PATH."""
+    path = os.environ.get("VISIONLENS_DATUMARO_PATH")
+    if not path:
+        pytest.skip("VISIONLENS_DATUMARO_PATH (a folder datumaro is installed into) is not set")
+    out = tmp_path / "voc"
+    assert run_cli(capsys, coco_dir, "export", "src", "--format", "voc", "--out", str(out))[0] == 0
+    done = subprocess.run(
+        [sys.executable, "-c", DATUMARO_CHECK, str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": path},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    src = label_rows(coco_dir, "src")
+    splits = {row["split"] for row in sample_rows(coco_dir, "src").values()}
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "images": 8,
+        "boxes": len(src),
+        "subsets": sorted(splits),
+        "classes": sorted({r["label"] for r in src}),
+    }
 
 
 def test_voc_source_round_trips_with_its_attributes(

@@ -4,7 +4,8 @@ Corners are written as ``xmin = x``, ``xmax = x + w`` with every float digit (no
 shift, as VisionLens reads them), so a re-ingest gives x and y back exactly and w and h to
 float rounding. ``difficult``, ``truncated``, ``occluded`` and ``pose`` are elements; the
 other attributes go in ``<attributes>`` name/value pairs (which VisionLens and CVAT read).
-Masks and keypoints have no place in the XML and are left out.
+Masks and keypoints have no place in the XML and are left out. Samples without a split are
+listed in ``ImageSets/Main/default.txt`` (and come back with the split ``default``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from .staging import unique_names
 from .view import ExportView
 
 _FLAGS = ("truncated", "occluded")
+LABELMAP = "labelmap.txt"
+"""The class list of a custom VOC dataset as datumaro and CVAT read it (``name:color:parts:
+actions``, colours left to the reader): without it they refuse non-PASCAL class names. A
+name holding ``:`` cannot be listed there."""
+UNSPLIT = "default"
+"""The ImageSets/Main list of the samples without a split: VOC readers such as datumaro find
+a dataset by its lists (datumaro names an unnamed subset ``default`` too)."""
 _INVALID_XML = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
 
 
@@ -56,9 +64,9 @@ def write_voc(
             f"<depth>3</depth></size><segmented>0</segmented>{objects}</annotation>\n"
         )
         files.append((root / "Annotations" / f"{stems[i]}.xml", xml))
-        split = splits.get(sid)
-        if split is not None:
-            lists.setdefault(split, []).append(stems[i])
+        lists.setdefault(splits.get(sid) or UNSPLIT, []).append(stems[i])
+    labelmap = "".join(f"{name}:::\n" for name in view.class_names if ":" not in name)
+    files.append((root / LABELMAP, "# label:color_rgb:parts:actions\n" + labelmap))
     for split, members in lists.items():
         if "/" in split or split in ("", ".", ".."):
             raise ExportError(f"split {split!r} cannot be an ImageSets/Main file name")
