@@ -125,3 +125,33 @@ def test_coco_predictions_reimport_as_a_model(
     kept = [r for r in label_rows(data_dir, "src", "m1") if r["score"] >= 0.5]
     assert result["annotations"] == len(kept) > 0
     assert label_rows(data_dir, "src", "m2") == kept
+
+
+def test_filter_and_class_subset_keep_the_class_ids(
+    source: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A filtered view with a class subset: only its images and those classes' objects, the
+    category list and ids unchanged (a class map stable across exports)."""
+    _kind, gt, _dets, data_dir = source
+    out = tmp_path / "val"
+    keep = sorted({c["name"] for c in gt["categories"]})[:2]
+    code, result = run_cli(
+        capsys, data_dir, "export", "src", "--format", "coco", "--out", str(out), "--images",
+        "none", "--filter", json.dumps({"sample": {"split": {"in": ["val"]}}}), "--classes",
+        ",".join(keep),
+    )  # fmt: skip
+    assert code == 0, result
+    doc = json.loads((out / "labels.json").read_text())
+    val = {im["id"] for im in gt["images"] if im["split"] == "val"}
+    assert {im["id"] for im in doc["images"]} == val
+    assert [(c["id"], c["name"]) for c in doc["categories"]] == [
+        (c["id"], c["name"]) for c in gt["categories"]
+    ]
+    names = {c["id"]: c["name"] for c in gt["categories"]}
+    expected = [
+        a["id"]
+        for a in gt["annotations"]
+        if a["image_id"] in val and names[a["category_id"]] in keep
+    ]
+    assert sorted(a["id"] for a in doc["annotations"]) == sorted(expected)
+    assert result["annotations"] == len(expected) > 0
