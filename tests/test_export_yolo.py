@@ -1,7 +1,7 @@
 """YOLO export, proven by Ultralytics and by ingesting it again: detection, segmentation
 and pose trees pass Ultralytics' own dataset check and label reader with every instance,
 keep the dataset's class order and splits, and ``visionlens ingest OUT`` gives back the
-same labels to within 1e-6 pixel (the coordinates are normalised, written with 17 digits).
+same labels to within 1e-6 pixel (the coordinates are normalised, written as exact reprs).
 Splits re-drawn from ratios are stratified and the same for the same seed."""
 
 from __future__ import annotations

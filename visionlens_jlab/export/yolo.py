@@ -7,11 +7,11 @@ K unlabelled points), segmentation when any object has a polygon (objects with a
 or none are written as their box's four corners), else detection. Every image gets a label
 file, an empty one when it has no object (Ultralytics' "background" image).
 
-Coordinates are normalised by the image size and written with 17 significant digits, so a
-re-ingest gives back the pixels to within float rounding (about 1e-9 pixel). A polygon of
-several parts is written as its parts one after the other (YOLO rows hold one outline).
-The yaml names no ``path``: Ultralytics resolves the splits beside the yaml, wherever the
-folder is moved.
+Coordinates are normalised by the image size and written as Python's shortest exact repr, so a
+re-ingest gives back the pixels to within float rounding (the tests allow 1e-6 pixel); an
+image without a split goes to ``train``. A polygon of several parts is written as its parts
+one after the other (YOLO rows hold one outline). The yaml names no ``path``: Ultralytics
+resolves the splits beside the yaml, wherever the folder is moved.
 """
 
 from __future__ import annotations
@@ -133,4 +133,4 @@ def _row(
             for k in range(0, len(kps), 3):
                 v = kps[k + 2]
                 values += [kps[k] / width, kps[k + 1] / height, v] if v else [0.0, 0.0, 0.0]
-    return " ".join([str(class_id[cols["label"][j]]), *(f"{v:.17g}" for v in values)])
+    return " ".join([str(class_id[cols["label"][j]]), *map(repr, values)])
