@@ -3,6 +3,7 @@ images into a staging folder, and rename it to ``out`` once everything is writte
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def export_view(
             count, pairs = write_parquet(view, root, split_of)
         write_texts(texts)
         place_images(pairs, images)
-        files = sum(1 for p in root.rglob("*") if not p.is_dir())
+        files = sum(len(names) for _, _, names in os.walk(root))
     return ExportResult(str(out), fmt, view.num_samples, count, files)
 
 
