@@ -61,25 +61,27 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "or export from the notebook or the lab"
         )
     from ..export import export_view
+    from ..records.batches import without_pandas
 
-    catalog = open_catalog(data_dir)
-    try:
-        result = export_view(
-            catalog,
-            args.dataset,
-            args.format,
-            args.out,
-            spec=spec,
-            source=args.source,
-            min_score=args.min_score,
-            classes=[c.strip() for c in args.classes.split(",")] if args.classes else None,
-            splits=args.splits,
-            seed=args.seed,
-            images=args.images,
-            overwrite=args.overwrite,
-        ).to_dict()
-    finally:
-        catalog.close()
+    with without_pandas():  # pyarrow would import pandas (~0.4 s) for nothing
+        catalog = open_catalog(data_dir)
+        try:
+            result = export_view(
+                catalog,
+                args.dataset,
+                args.format,
+                args.out,
+                spec=spec,
+                source=args.source,
+                min_score=args.min_score,
+                classes=[c.strip() for c in args.classes.split(",")] if args.classes else None,
+                splits=args.splits,
+                seed=args.seed,
+                images=args.images,
+                overwrite=args.overwrite,
+            ).to_dict()
+        finally:
+            catalog.close()
     if not args.json:
         result = {
             "text": f"{result['samples']} samples, {result['annotations']} labels, "

@@ -4,6 +4,7 @@ images into a staging folder, and rename it to ``out`` once everything is writte
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ def export_view(
     view = read_view(catalog, dataset, spec, source, min_score, classes)
     split_of = _splits(view, ratios, seed)
     with staged(out, overwrite) as root:
-        texts: list[tuple[Path, str]] = []
+        texts: Sequence[tuple[str | Path, str]] = []
         if fmt == "coco":
             count, pairs = write_coco(view, root, split_of)
         elif fmt == "yolo":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,17 +88,20 @@ def place_images(pairs: list[tuple[str, Path]], mode: str) -> int:
     return len(pairs)
 
 
-def write_texts(files: list[tuple[Path, str]]) -> None:
-    """Write many small text files (label files, XMLs) from a thread pool."""
-    for parent in {path.parent for path, _ in files}:
-        parent.mkdir(parents=True, exist_ok=True)
+def write_texts(files: Sequence[tuple[str | Path, str]]) -> None:
+    """Write many small text files (label files, XMLs) from a thread pool, each thread a
+    slice of them (a task per file costs more than the file's own write)."""
+    for parent in {os.path.dirname(path) for path, _ in files}:
+        os.makedirs(parent, exist_ok=True)
 
-    def one(item: tuple[Path, str]) -> None:
-        with open(item[0], "w", encoding="utf-8") as f:
-            f.write(item[1])
+    def some(part: Sequence[tuple[str | Path, str]]) -> None:
+        for path, text in part:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
 
+    step = -(-len(files) // WRITE_THREADS) or 1
     with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        for _ in pool.map(one, files):
+        for _ in pool.map(some, [files[i : i + step] for i in range(0, len(files), step)]):
             pass
 
 

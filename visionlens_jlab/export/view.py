@@ -133,11 +133,12 @@ def read_view(
 def _grouped(table: pa.Table) -> Labels:
     """``table`` sorted by sample id (stable: each sample keeps its rows' order) with the
     row range of every sample."""
-    order = pc.sort_indices(table, [("sample_id", "ascending")])
-    table = table.take(order)
     if table.num_rows == 0:
         return Labels(table, {})
     ids = table.column("sample_id").to_numpy()
+    if (np.diff(ids) < 0).any():  # ingest order is by sample already: sort only if not
+        table = table.take(pc.sort_indices(table, [("sample_id", "ascending")]))
+        ids = table.column("sample_id").to_numpy()
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(ids)) + 1, [len(ids)])).tolist()
     starts = {int(ids[b]): (b, e) for b, e in zip(bounds[:-1], bounds[1:], strict=True)}
     return Labels(table, starts)
