@@ -180,3 +180,19 @@ def test_redrawn_splits_are_stratified_and_seeded(
     assert first == again
     assert Counter(first.values()) == {"train": 3, "val": 3}
     assert first != other or Counter(other.values()) == {"train": 3, "val": 3}
+
+
+def test_one_split_is_read_once(
+    detection: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A view of one split names its folder as both ``train`` and ``val`` (Ultralytics
+    needs both keys); ingesting it again reads the folder once."""
+    out = tmp_path / "out"
+    code, result = run_cli(
+        capsys, detection, "export", "src", "--format", "yolo", "--out", str(out), "--filter",
+        '{"sample": {"split": {"in": ["train"]}}}',
+    )  # fmt: skip
+    assert code == 0, result
+    config = yaml.safe_load((out / "data.yaml").read_text())
+    assert config["train"] == config["val"] == "images/train"
+    assert ingest_cli(capsys, detection, out, "again")["samples"] == result["samples"] == 3
