@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "notebook": (["--out", "{out}"], ["--samples", "10000", "--runs", "1", "--out", "{out}"]),
     "media": (["--out", "{out}"], ["--quick", "--runs", "1", "--out", "{out}"]),
     "ingest": ([], ["--small"]),
+    "export": ([], ["--small", "--rounds", "1"]),
     "browse": (["--out", "{out}"], ["--sizes", "100000", "--reps", "10", "--out", "{out}"]),
     "embed": (["--out", "{out}"], ["--images", "32", "--runs", "1", "--out", "{out}"]),
     "search": (["--out", "{out}"], ["--n", "20000", "--queries", "50", "--out", "{out}"]),

@@ -40,6 +40,7 @@ PACKAGES = (
     {"jobs"},  # the job machinery: queues, worker processes, progress
     {"media"},
     {"ingest"},  # parsers, run in worker processes
+    {"export"},  # views written as COCO / YOLO / VOC / trees / Parquet: reads, never writes
     {"search"},
     {"embed", "evaluate"},
     {"maps", "dedup"},

@@ -226,6 +226,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.maps",
     "visionlens_jlab.cli.blindspots",
     "visionlens_jlab.cli.plugins",
+    "visionlens_jlab.cli.export",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
@@ -266,6 +267,7 @@ def _stdout_closed() -> None:
 REPORTED_ERRORS = (
     ("visionlens_jlab.catalog", "CatalogError"),
     ("visionlens_jlab.catalog", "FilterError"),
+    ("visionlens_jlab.export.errors", "ExportError"),
     ("visionlens_jlab.records.report", "IngestError"),
     ("visionlens_jlab.jobs", "WorkerError"),
     ("visionlens_jlab.maps", "MapError"),

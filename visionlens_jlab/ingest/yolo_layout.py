@@ -245,11 +245,16 @@ def find_layout(path: str, images: str | None, report: IngestReport) -> Layout:
         base = cfg.get("path")
         base = _resolve(root, str(base)) if base else root
         base = base or root
+        seen: set[str] = set()
         for split in ("train", "val", "valid", "test"):
             value = cfg.get(split)
             for rel in [value] if isinstance(value, str) else value or []:
                 target = _resolve(base, str(rel)) or _resolve(root, str(rel))
                 label = "val" if split == "valid" else split
+                if target is not None and os.path.realpath(target) in seen:
+                    continue  # "val: images/train" validates on the train images: read once
+                if target is not None:
+                    seen.add(os.path.realpath(target))
                 if target is None:
                     report.error(
                         "yolo_missing_split",

@@ -10,6 +10,7 @@ their real names only when the Arrow schema is renamed in Python.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -197,6 +198,33 @@ def export_classifications(
         """  # noqa: S608 - compiled, parameterized
         reader = cur.sql(sql, params=params.values).to_arrow_reader(BATCH_ROWS)
         yield Export(reader.schema, reader)
+
+
+def export_categories(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
+    """The classes of ``dataset`` in its category order (the stable class ids of every
+    export): ``name``, ``supercategory``, ``source_category_id`` and, for keypoint classes,
+    ``keypoint_names``, ``skeleton`` (COCO's 1-based pairs) and ``sigmas`` (or None)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            """
+            SELECT name, supercategory, source_category_id, keypoint_names,
+                   CAST(skeleton AS VARCHAR), keypoint_sigmas
+            FROM categories WHERE dataset_id = ? ORDER BY category_id
+            """,
+            [dataset_id],
+        ).fetchall()
+    return [
+        {
+            "name": r[0],
+            "supercategory": r[1],
+            "source_category_id": r[2],
+            "keypoint_names": list(r[3]) if r[3] is not None else None,
+            "skeleton": json.loads(r[4]) if r[4] else None,
+            "sigmas": list(r[5]) if r[5] is not None else None,
+        }
+        for r in rows
+    ]
 
 
 @dataclass

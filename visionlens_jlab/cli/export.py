@@ -1,0 +1,103 @@
+"""``visionlens export NAME --format coco|yolo|voc|classification|parquet --out DIR``: write a
+view of a dataset (a filter, one source's labels, a class subset) as files other tools read.
+
+The export reads the catalog and writes files only, so it opens the catalog itself when no
+server owns the data directory; when one does, the catalog is that server's and the command
+says so (the REST route is not there yet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .common import CliError, add_common_options, usage_errors
+
+FORMAT_CHOICES = ("coco", "yolo", "voc", "classification", "parquet")
+""":data:`visionlens_jlab.export.FORMATS`, spelled out: the parser is built without
+importing the writers."""
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``export`` subcommand."""
+    p = subparsers.add_parser(
+        "export", help="export a view of a dataset to COCO, YOLO, VOC, a class tree or Parquet"
+    )
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("--format", required=True, choices=FORMAT_CHOICES)
+    p.add_argument("--out", required=True, help="output folder (created; must be empty)")
+    p.add_argument("--filter", help="a samples filter as JSON (as the REST API takes it)")
+    p.add_argument(
+        "--source",
+        default="ground_truth",
+        help="ground_truth (default) or a model's name: whose labels are written",
+    )
+    p.add_argument("--min-score", type=float, help="a model's labels: keep those at S or above")
+    p.add_argument("--classes", help="only these classes, comma-separated (class ids stay)")
+    p.add_argument(
+        "--splits",
+        help="re-draw the splits, stratified by class: name=ratio pairs (train=0.8,val=0.2); "
+        "default: the catalog's splits",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the --splits draw (default 0)")
+    p.add_argument("--images", default="copy", choices=("copy", "symlink", "none"))
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    add_common_options(p, json_help='print {"out", "format", "samples", "annotations", "files"}')
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the export on the catalog and return its result."""
+    from ..config import resolve_data_dir
+    from .common import open_catalog, server_client
+
+    with usage_errors():
+        spec = _filter(args.filter)
+    data_dir = resolve_data_dir(args.data_dir)
+    if server_client(data_dir) is not None:
+        raise CliError(
+            f"a VisionLens server owns {data_dir}: stop it to export from the command line, "
+            "or export from the notebook or the lab"
+        )
+    from ..export import export_view
+    from ..records.batches import without_pandas
+
+    with without_pandas():  # pyarrow would import pandas (~0.4 s) for nothing
+        catalog = open_catalog(data_dir)
+        try:
+            result = export_view(
+                catalog,
+                args.dataset,
+                args.format,
+                args.out,
+                spec=spec,
+                source=args.source,
+                min_score=args.min_score,
+                classes=[c.strip() for c in args.classes.split(",")] if args.classes else None,
+                splits=args.splits,
+                seed=args.seed,
+                images=args.images,
+                overwrite=args.overwrite,
+            ).to_dict()
+        finally:
+            catalog.close()
+    if not args.json:
+        result = {
+            "text": f"{result['samples']} samples, {result['annotations']} labels, "
+            f"{result['files']} files -> {result['out']} ({result['format']})",
+            **result,
+        }
+    return result
+
+
+def _filter(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        spec = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"--filter is not JSON: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise ValueError("--filter must be a JSON object")
+    return spec

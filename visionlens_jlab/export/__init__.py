@@ -1,0 +1,10 @@
+"""Export a view of a dataset to COCO, YOLO, Pascal VOC, a classification tree or Parquet.
+
+One layer: it reads the catalog through its export queries and writes files; it never
+writes the catalog.
+"""
+
+from .errors import ExportError
+from .run import FORMATS, ExportResult, export_view
+
+__all__ = ["FORMATS", "ExportError", "ExportResult", "export_view"]

@@ -1,0 +1,106 @@
+"""Pascal VOC: ``Annotations/<stem>.xml``, ``JPEGImages/`` and ``ImageSets/Main/<split>.txt``.
+
+Corners are written as ``xmin = x``, ``xmax = x + w`` with every float digit (no "+1 pixel"
+shift, as VisionLens reads them), so a re-ingest gives x and y back exactly and w and h to
+float rounding. ``difficult``, ``truncated``, ``occluded`` and ``pose`` are elements; the
+other attributes go in ``<attributes>`` name/value pairs (which VisionLens and CVAT read).
+Masks and keypoints have no place in the XML and are left out. Samples without a split are
+listed in ``ImageSets/Main/default.txt`` (and come back with the split ``default``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import orjson
+
+from .errors import ExportError
+from .staging import unique_names
+from .view import ExportView
+
+_FLAGS = ("truncated", "occluded")
+LABELMAP = "labelmap.txt"
+"""The class list of a custom VOC dataset as datumaro and CVAT read it (``name:color:parts:
+actions``, colours left to the reader): without it they refuse non-PASCAL class names. A
+name holding ``:`` cannot be listed there."""
+UNSPLIT = "default"
+"""The ImageSets/Main list of the samples without a split: VOC readers such as datumaro find
+a dataset by its lists (datumaro names an unnamed subset ``default`` too)."""
+_INVALID_XML = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
+
+
+def check_xml_names(names: list[str]) -> None:
+    """Refuse class names XML 1.0 cannot hold (control characters)."""
+    for name in names:
+        if not name.strip() or any(c in _INVALID_XML for c in name):
+            raise ExportError(
+                f"class {name!r} cannot be a VOC <name> (empty, or control characters XML "
+                "cannot hold): rename it or leave it out with --classes"
+            )
+
+
+def write_voc(
+    view: ExportView, root: Path, splits: dict[int, str | None]
+) -> tuple[int, list[tuple[str, Path]], list[tuple[Path, str]]]:
+    """Lay out a VOC root under ``root``; returns the object count, the images to place and
+    the files to write (XMLs and split lists)."""
+    s = view.samples
+    base = [f.replace("\\", "/").rsplit("/", 1)[-1] for f in s["file_name"]]
+    stems = [b.rsplit(".", 1)[0] if "." in b else b for b in base]
+    unique_names(stems, "VOC annotation")
+    o = view.objects
+    cols = {n: o.column(n) for n in ("label", "x", "y", "w", "h", "difficult", "attributes")}
+    check_xml_names(sorted(set(cols["label"])))
+    files: list[tuple[Path, str]] = []
+    lists: dict[str, list[str]] = {}
+    for i, sid in enumerate(s["sample_id"]):
+        begin, end = o.starts.get(sid, (0, 0))
+        objects = "".join(_object(cols, j) for j in range(begin, end))
+        xml = (
+            f"<annotation><folder>JPEGImages</folder><filename>{escape(base[i])}</filename>"
+            f"<size><width>{s['width'][i] or 0}</width><height>{s['height'][i] or 0}</height>"
+            f"<depth>3</depth></size><segmented>0</segmented>{objects}</annotation>\n"
+        )
+        files.append((root / "Annotations" / f"{stems[i]}.xml", xml))
+        lists.setdefault(splits.get(sid) or UNSPLIT, []).append(stems[i])
+    labelmap = "".join(f"{name}:::\n" for name in view.class_names if ":" not in name)
+    files.append((root / LABELMAP, "# label:color_rgb:parts:actions\n" + labelmap))
+    for split, members in lists.items():
+        if "/" in split or split in ("", ".", ".."):
+            raise ExportError(f"split {split!r} cannot be an ImageSets/Main file name")
+        files.append((root / "ImageSets" / "Main" / f"{split}.txt", "\n".join(members) + "\n"))
+    (root / "JPEGImages").mkdir()
+    pairs = [(loc, root / "JPEGImages" / b) for loc, b in zip(s["location"], base, strict=True)]
+    return len(o), pairs, files
+
+
+def _object(cols: dict[str, list[Any]], j: int) -> str:
+    x, y, w, h = cols["x"][j], cols["y"][j], cols["w"][j], cols["h"][j]
+    attrs: dict[str, Any] = orjson.loads(cols["attributes"][j]) if cols["attributes"][j] else {}
+    parts = [f"<object><name>{escape(cols['label'][j])}</name>"]
+    pose = attrs.pop("pose", None)
+    if pose is not None:
+        parts.append(f"<pose>{escape(str(pose))}</pose>")
+    for flag in _FLAGS:
+        value = attrs.pop(flag, None)
+        if value is not None:
+            parts.append(f"<{flag}>{int(bool(value))}</{flag}>")
+    parts.append(f"<difficult>{int(bool(cols['difficult'][j]))}</difficult>")
+    parts.append(
+        f"<bndbox><xmin>{x!r}</xmin><ymin>{y!r}</ymin><xmax>{x + w!r}</xmax>"
+        f"<ymax>{y + h!r}</ymax></bndbox>"
+    )
+    if attrs:
+        pairs = "".join(
+            f"<attribute><name>{escape(str(k))}</name><value>{escape(_text(v))}</value></attribute>"
+            for k, v in attrs.items()
+        )
+        parts.append(f"<attributes>{pairs}</attributes>")
+    parts.append("</object>")
+    return "".join(parts)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
