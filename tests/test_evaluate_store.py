@@ -248,3 +248,14 @@ def test_catalog_facets_include_the_evaluation_fields(catalog):
     assert {v["value"]: v["count"] for v in got[("eval.error", "m1")]["values"]} == {
         "background": 1
     }
+
+
+def test_the_write_restores_duckdbs_thread_count(tmp_path):
+    # the summary refresh runs on one thread; the server's own bound must come back after it
+    with Catalog(tmp_path / "data", threads=3) as cat:
+        write_scene(cat)
+        ev.evaluate_model(cat, "scene", "m1")
+        with cat.cursor() as cur:
+            ((threads,),) = cur.execute("SELECT current_setting('threads')").fetchall()
+        assert threads == 3
+        assert ev.list_evaluations(cat, "scene")[0]["latest"]
