@@ -40,20 +40,25 @@ class TaskResult:
     detail: str = ""
 
 
-class _Timeout(Exception):
-    pass
+class DecodeTimeout(Exception):
+    """A decode ran past its :func:`time_limit`."""
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt a decode that runs too long (worker processes run tasks on their main thread).
 
     Pillow decodes in Python-level chunks, so the alarm gets through; the parent also
-    kills the whole pool if a chunk hangs anyway.
+    kills the whole pool if a chunk hangs anyway. The handler's exception can land where
+    Python ignores it (a weakref or import-lock callback), so the block also fails when the
+    alarm fired and nothing was raised: a late result is still a timeout.
     """
+    fired = False
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise _Timeout()
+        nonlocal fired
+        fired = True
+        raise DecodeTimeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -62,6 +67,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:
+        raise DecodeTimeout()
 
 
 def render_chunk(
@@ -99,9 +106,9 @@ def _one(
         data = sources.read_bytes(task.location)  # GCS: pulled once for every size
         for size in todo:
             try:
-                with _time_limit(timeout_s):
+                with time_limit(timeout_s):
                     thumb, _ = render_thumbnail(data, size, variant, name=task.location)
-            except _Timeout:
+            except DecodeTimeout:
                 raise MediaError("too_large", f"decoding took over {timeout_s:g} s") from None
             except MediaError as exc:
                 cache.put_error(keys[size], exc.code, account=False)
