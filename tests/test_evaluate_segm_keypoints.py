@@ -132,6 +132,37 @@ def test_segm_through_the_catalog(catalog):
     assert report_for(catalog, "shapes", "m--coco-iou0.5").iou_type == "bbox"
 
 
+def test_segm_reads_the_masks_per_chunk_of_images_or_all_for_a_worker(catalog, monkeypatch):
+    """The masks' texts come from the catalog a chunk of images at a time (3 here: several
+    reads); a server job's worker process, which has no catalog, gets them all first."""
+    from visionlens_jlab.evaluate import masks
+    from visionlens_jlab.evaluate.load import load_input
+    from visionlens_jlab.jobs import JobManager
+
+    monkeypatch.setattr(masks, "IMAGE_CHUNK", 3)
+    gt, dets = synthetic_segm(6)
+    write_dataset(catalog, "shapes", CocoLabelSource(gt))
+    write_predictions(catalog, "shapes", "m", CocoLabelSource(gt, dets))
+    expected = pycocotools_run(gt, dets, "segm").stats
+    report = evaluate_model(catalog, "shapes", "m", iou_type="segm", store=False)
+    np.testing.assert_allclose([report.stats[n] for n in STAT_NAMES], expected, rtol=0, atol=1e-9)
+    manager = JobManager(max_workers=1)
+    try:
+        job = manager.submit("evaluate", lambda ctx: evaluate_model(
+            catalog, "shapes", "m", iou_type="segm", job=ctx, worker_min_boxes=0))  # fmt: skip
+        done = manager.wait(job.id, timeout=120)
+    finally:
+        manager.shutdown()
+    assert done.status == "done", done.error
+    assert done.result.to_dict()["stats"] == report.to_dict()["stats"]
+    # objects deleted between the read and the masks' decoding: a clear error
+    inp = load_input(catalog, "shapes", "m", "segm")
+    with catalog.write() as cur:
+        cur.execute("DELETE FROM annotations WHERE source = 'm'")
+    with pytest.raises(CatalogError, match="deleted while being evaluated"):
+        evaluate_arrays(inp, "coco", 0.5)
+
+
 def test_keypoints_through_the_catalog(catalog):
     gt, dets = synthetic_keypoints(4)
     write_dataset(catalog, "poses", CocoLabelSource(gt))
@@ -235,6 +266,31 @@ def test_object_rles_are_coco_ann_to_rle():
         want_counts = want_counts.encode() if isinstance(want_counts, str) else want_counts
         assert (list(rle["size"]), got_counts) == (list(want["size"]), want_counts)
     assert mask_utils_area(rles[-1]) == 0
+
+
+def test_mask_ious_without_crowd_flags_in_images_without_a_crowd_region():
+    """The false-positive explanations read pairs without the crowd flags: in every image,
+    with or without a crowd region, they are pycocotools' IoU of the two masks."""
+    from pycocotools import mask as mask_utils
+
+    from visionlens_jlab.evaluate.boxes import group_pairs
+    from visionlens_jlab.evaluate.masks import MaskCounts, mask_similarity, object_rles
+
+    gt, dets = synthetic_segm(0)
+    inp = label_input(gt, dets, "segm")
+    assert inp.gt_labels is not None and inp.dt_labels is not None
+    sim, _ = mask_similarity(inp.gt, inp.dt, inp.gt_labels, inp.dt_labels)
+    d, g = group_pairs(inp.dt.image, inp.gt.image)
+    n_dt, n_gt = np.arange(len(inp.dt)), np.arange(len(inp.gt))
+    dts = object_rles(inp.dt, inp.dt_labels, n_dt, inp.dt_labels.texts(n_dt), MaskCounts())
+    gts = object_rles(inp.gt, inp.gt_labels, n_gt, inp.gt_labels.texts(n_gt), MaskCounts())
+    for crowd in (False, True):
+        want = [mask_utils.iou([dts[i]], [gts[j]], [int(crowd and inp.gt.crowd[j])])[0][0]
+                for i, j in zip(d.tolist(), g.tolist(), strict=True)]  # fmt: skip
+        np.testing.assert_array_equal(sim.pairs(d, g, crowd), want)
+    crowd_images = np.unique(inp.gt.image[inp.gt.crowd])
+    plain = ~np.isin(inp.dt.image[d], crowd_images)
+    assert 0 < len(crowd_images) < len(gt["images"]) and (sim.pairs(d, g, False)[plain] > 0).any()
 
 
 def mask_utils_area(rle):

@@ -31,7 +31,7 @@ from .coco import (
     summarize_coco,
 )
 from .iou_types import coco_params
-from .load import EvalInput, load_input
+from .load import EvalInput, load_input, with_texts
 from .report import EvaluationReport
 from .similarity import IOU_TYPES
 from .store import write_evaluation
@@ -154,24 +154,26 @@ def evaluate_model(
     if job is not None and len(inp.gt) + len(inp.dt) >= worker_min_boxes:
         from ..jobs import stream_from_worker
 
+        inp = with_texts(inp)  # read here: the worker process has no catalog
         report, boxes = next(iter(stream_from_worker(job, _worker, inp, protocol, iou, options)))
     else:
         report, outcomes = evaluate_arrays(inp, protocol, iou, **options)
         boxes = outcome_table(inp, outcomes)
         del outcomes
-    # The masks' texts and keypoints are done with: let them go before the catalog write
-    # needs its own memory (hundreds of MB at 100K images).
-    inp.gt_labels = inp.dt_labels = None
+    dataset_id, missing_scores = inp.dataset_id, inp.missing_scores
+    # The objects' arrays, masks' texts and keypoints are done with: let them go before the
+    # catalog write needs its own memory (hundreds of MB at 100K images).
+    del inp
     report.key, report.dataset, report.model, report.params = key, dataset, model, params
     report.warnings.extend(sigma_warnings)
-    if inp.missing_scores:
+    if missing_scores:
         report.warnings.append(
-            f"{inp.missing_scores} predictions have no score; they were ranked as score 1.0"
+            f"{missing_scores} predictions have no score; they were ranked as score 1.0"
         )
     report_progress(0.7, "storing per-box results")
     if store:
         report.created_at = write_evaluation(
-            catalog, inp.dataset_id, key, model, protocol, iou, params, report.to_dict(), boxes
+            catalog, dataset_id, key, model, protocol, iou, params, report.to_dict(), boxes
         )
     report_progress(1.0, "done")
     return report

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
+
+class TextSource(ABC):
+    """Segmentation texts read where they are kept (the catalog) when they are needed, a
+    chunk of objects at a time, instead of all of them held in memory at once."""
+
+    @abstractmethod
+    def texts(self, index: np.ndarray) -> list[str | None]:
+        """The texts of the objects at ``index`` (positions on the side), in that order."""
 
 
 @dataclass
@@ -15,7 +25,7 @@ class ObjectLabels:
 
     ``segmentation``: the COCO segmentation JSON text of each object (None without a mask),
     a list or an Arrow string array, chunked or not (compact: 1M masks need no 1M Python
-    strings);
+    strings), or a :class:`TextSource` that reads them when asked;
     ``mask_area``: the stored mask area (NaN where unknown); keypoints as one flat array,
     object ``i``'s ``[x1, y1, v1, ...]`` at ``keypoints[offsets[i]:offsets[i + 1]]``;
     ``num_keypoints``: the stored count of labelled points (0 where NULL); ``height`` and
@@ -46,6 +56,8 @@ class ObjectLabels:
     def in_order(self, index: np.ndarray) -> list[str | None] | pa.Array | pa.ChunkedArray:
         """The segmentation texts of the objects at ``index``, in one piece that slices
         cheaply (an Arrow array stays one)."""
+        if isinstance(self.segmentation, TextSource):
+            return self.segmentation.texts(index)
         if isinstance(self.segmentation, pa.Array | pa.ChunkedArray):
             return self.segmentation.take(pa.array(index, pa.int64()))
         return [self.segmentation[i] for i in index.tolist()]

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
 from .boxes import Boxes
-from .labels import ObjectLabels
+from .labels import ObjectLabels, TextSource
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -35,7 +35,7 @@ class EvalInput:
 
 _LABEL_SQL = {
     "bbox": "",
-    "segm": ", a.mask_area",  # the masks' texts: per side, by _mask_texts
+    "segm": ", a.mask_area",  # the masks' texts: per side, by CatalogTexts
     "keypoints": ", a.keypoints, COALESCE(a.num_keypoints, 0) AS num_keypoints",
 }
 BATCH_ROWS = 65_536
@@ -107,11 +107,15 @@ def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox
             + ([dataset_id, GROUND_TRUTH] if only else []),
         ).to_arrow_reader(BATCH_ROWS)
         table = _by_ann_id(reader.read_all())
-        texts = (
-            [_mask_texts(cur, dataset_id, source, table, gt_side)
-             for source, gt_side in ((GROUND_TRUTH, True), (model, False))]
-            if iou_type == "segm" else None
-        )  # fmt: skip
+    # The masks' texts (~200 MB at 100K images) are read a chunk of images at a time while
+    # the masks are decoded, not all at once here.
+    is_gt_col = table.column("is_gt").to_numpy(zero_copy_only=False)
+    ann_ids = table.column("ann_id").to_numpy()
+    texts = (
+        [CatalogTexts(catalog, dataset_id, source, ann_ids[is_gt_col == gt_side])
+         for source, gt_side in ((GROUND_TRUTH, True), (model, False))]
+        if iou_type == "segm" else None
+    )  # fmt: skip
     labels = table.column("label").combine_chunks()
     seen = pc.unique(labels).to_pylist()
     extra = sorted(set(seen) - set(class_order))
@@ -188,16 +192,54 @@ def _by_ann_id(table: pa.Table) -> pa.Table:
     return table.take(pa.array(np.argsort(ann_id, kind="stable")))
 
 
-def _mask_texts(cur: Any, dataset_id: int, source: str, table: pa.Table, gt_side: bool) -> pa.Array:
-    """The segmentation JSON of one side's objects of ``table``, in its order."""
-    mine = table.column("is_gt").to_numpy(zero_copy_only=False) == gt_side
-    want = table.column("ann_id").to_numpy()[mine]
-    reader = cur.sql(
-        "SELECT ann_id, segmentation::VARCHAR AS segmentation FROM annotations "
-        "WHERE dataset_id = ? AND source = ?",
-        params=[dataset_id, source],
-    ).to_arrow_reader(BATCH_ROWS)
-    got = reader.read_all()
+class CatalogTexts(TextSource):
+    """One side's segmentation texts, read from the catalog for the objects asked for (a
+    chunk of images' at a time: the masks are decoded chunk by chunk), so memory holds one
+    chunk's texts instead of every mask's."""
+
+    def __init__(self, catalog: Catalog, dataset_id: int, source: str, ann_id: np.ndarray):
+        self.catalog, self.dataset_id, self.source = catalog, dataset_id, source
+        self.ann_id = ann_id  # of the side's objects, ascending (they are in ann id order)
+
+    def texts(self, index: np.ndarray) -> list[str | None]:
+        """The texts of the side's objects at ``index``; :class:`CatalogError` when some
+        object was deleted since the evaluation read it."""
+        want = self.ann_id[index]
+        if not len(want):
+            return []
+        with self.catalog.cursor() as cur:
+            cur.register("_vl_mask_ids", pa.table({"ann_id": pa.array(want, pa.int64())}))
+            try:
+                # the range lets DuckDB skip the row groups of other images (zone maps)
+                reader = cur.sql(
+                    "SELECT ann_id, segmentation::VARCHAR AS segmentation FROM annotations "
+                    "WHERE dataset_id = ? AND source = ? AND ann_id BETWEEN ? AND ? "
+                    "AND ann_id IN (SELECT ann_id FROM _vl_mask_ids)",
+                    params=[self.dataset_id, self.source, int(want.min()), int(want.max())],
+                ).to_arrow_reader(BATCH_ROWS)
+                got = reader.read_all()
+            finally:
+                cur.unregister("_vl_mask_ids")
+        return _aligned(got, want).to_pylist()
+
+    def all(self) -> pa.Array:
+        """Every text of the side, in its order, in one Arrow array (for a worker process,
+        which has no catalog)."""
+        with self.catalog.cursor() as cur:
+            got = (
+                cur.sql(
+                    "SELECT ann_id, segmentation::VARCHAR AS segmentation FROM annotations "
+                    "WHERE dataset_id = ? AND source = ?",
+                    params=[self.dataset_id, self.source],
+                )
+                .to_arrow_reader(BATCH_ROWS)
+                .read_all()
+            )
+        return _aligned(got, self.ann_id)
+
+
+def _aligned(got: pa.Table, want: np.ndarray) -> pa.Array:
+    """The ``segmentation`` of ``got`` in the order of the ann ids ``want``."""
     got_id = got.column("ann_id").to_numpy()
     # one piece: taking from a chunked array would copy all its chunks on every take
     texts = got.column("segmentation").combine_chunks()
@@ -205,8 +247,18 @@ def _mask_texts(cur: Any, dataset_id: int, source: str, table: pa.Table, gt_side
     if np.array_equal(got_id, want):
         return texts
     order = np.argsort(got_id, kind="stable")
-    at = order[np.searchsorted(got_id[order], want)]
-    return texts.take(pa.array(at))
+    at = np.searchsorted(got_id[order], want)
+    if len(got_id) < len(want) or np.any(got_id[order][np.minimum(at, len(got_id) - 1)] != want):
+        raise CatalogError("objects were deleted while being evaluated: evaluate again")
+    return texts.take(pa.array(order[at]))
+
+
+def with_texts(inp: EvalInput) -> EvalInput:
+    """``inp`` with the masks' texts read into memory (a worker process has no catalog)."""
+    for labels in (inp.gt_labels, inp.dt_labels):
+        if labels is not None and isinstance(labels.segmentation, CatalogTexts):
+            labels.segmentation = labels.segmentation.all()
+    return inp
 
 
 def _check_labels(cur: Any, dataset_id: int, model: str, iou_type: str) -> None:
@@ -227,7 +279,7 @@ def _check_labels(cur: Any, dataset_id: int, model: str, iou_type: str) -> None:
 def _side_labels(
     table: pa.Table,
     labels: ObjectLabels | None,
-    texts: list[pa.Array] | None,
+    texts: list[CatalogTexts] | None,
     is_gt: np.ndarray,
     gt_side: bool,
 ) -> ObjectLabels | None:

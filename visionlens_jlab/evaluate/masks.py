@@ -111,10 +111,11 @@ chunk's masks (as Python objects) at a time, whatever the dataset's size."""
 
 
 class ImageIous:
-    """The mask IoU of every (prediction, ground truth) pair of each image, as two flat
-    tables (with the crowd flags, and without), read by position; and the predictions' mask
-    areas (stored, else computed). Masks are decoded a chunk of images at a time and let go
-    after it, so memory holds one chunk's masks at a time."""
+    """The mask IoU of every (prediction, ground truth) pair of each image, as flat tables
+    read by position (with the crowd flags; without them, for the images with a crowd
+    region only); and the predictions' mask areas (stored, else computed). Masks are
+    decoded a chunk of images at a time and let go after it, so memory holds one chunk's
+    masks at a time."""
 
     def __init__(
         self, dt: Boxes, gt: Boxes, dt_labels: ObjectLabels, gt_labels: ObjectLabels
@@ -127,10 +128,13 @@ class ImageIous:
         size = n_dt * n_gt
         self.offset = np.concatenate([[0], np.cumsum(size)])[:-1]
         self.crowd_iou = np.zeros(int(size.sum()))
-        self.plain_iou = self.crowd_iou
         crowd = gt.crowd.astype(np.uint8)
-        if crowd.any():
-            self.plain_iou = np.zeros(int(size.sum()))
+        # IoUs without the crowd flags differ only in images with a crowd region (a few
+        # percent of them): only those get a second table, not every pair (50 MB at 100K)
+        self.has_crowd = np.bincount(gt.image[gt.crowd], minlength=n_images) > 0
+        plain_size = np.where(self.has_crowd, size, 0)
+        self.plain_offset = np.concatenate([[0], np.cumsum(plain_size)])[:-1]
+        self.plain_iou = np.zeros(int(plain_size.sum()))
         self.dt_area = dt_labels.mask_area.astype(float).copy()
         self.counts = MaskCounts()
         with_dt = np.flatnonzero(n_dt)
@@ -157,7 +161,8 @@ class ImageIous:
                 self.crowd_iou[at:end] = np.asarray(ious).ravel()
                 if flags.any():
                     ious = mask_utils.iou(dts[d0:d1], gts[g0:g1], 0 * flags)
-                    self.plain_iou[at:end] = np.asarray(ious).ravel()
+                    at = self.plain_offset[image]
+                    self.plain_iou[at : at + size[image]] = np.asarray(ious).ravel()
         self.dt_image = dt.image
 
     def _areas(self, d_idx: np.ndarray, rles: list[Any]) -> None:
@@ -171,8 +176,12 @@ class ImageIous:
         """IoU of pairs of one image each (``crowd``: crowd regions as the matching scores
         them, intersection over the prediction's area)."""
         image = self.dt_image[d]
-        at = self.offset[image] + self.dt_local[d] * self.n_gt[image] + self.gt_local[g]
-        return (self.crowd_iou if crowd else self.plain_iou)[at]
+        local = self.dt_local[d] * self.n_gt[image] + self.gt_local[g]
+        out = self.crowd_iou[self.offset[image] + local]
+        if not crowd:  # images without a crowd region: the same IoUs
+            plain = np.flatnonzero(self.has_crowd[image])
+            out[plain] = self.plain_iou[self.plain_offset[image[plain]] + local[plain]]
+        return out
 
 
 def _local(image: np.ndarray, n_images: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

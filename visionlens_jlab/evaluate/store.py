@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from ..catalog import GROUND_TRUTH
 from ..catalog.derived import Change, Kind, Structure, Written, apply_change, register_structure
 from ..catalog.derived.sql_structures import EVAL_SUMMARIES
 from ..catalog.extensions.map_values import register_point_counts
@@ -148,8 +149,9 @@ def write_evaluation(
             ],
         )
         # the evaluation summaries and facet part (below), no sample nor box changed
+        change = Change(dataset_id, Kind.EVALUATION, sources=(GROUND_TRUTH, model), eval_key=key)
         with _one_thread(cur):
-            apply_change(catalog, cur, Change(dataset_id, Kind.EVALUATION, eval_key=key))
+            apply_change(catalog, cur, change)
     return created.isoformat()
 
 

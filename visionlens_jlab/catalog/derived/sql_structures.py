@@ -72,7 +72,10 @@ def _eval_summaries(
     _: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written
 ) -> None:
     if change.kind is Kind.EVALUATION:
-        refresh_eval_summaries(cur, change.dataset_id, change.eval_key)
+        # one source of the evaluated boxes at a time, in order: the same rows in the same
+        # order, with the join and grouping of part of them only (the evaluation's peak)
+        for source in sorted(change.sources) if change.sources else (None,):
+            refresh_eval_summaries(cur, change.dataset_id, change.eval_key, source)
         return
     samples = change.sample_list if change.scoped else None
     # the replaced boxes' evaluation rows now name other boxes or none
