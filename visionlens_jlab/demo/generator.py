@@ -348,15 +348,8 @@ def _assemble(
     annotations: list[dict[str, Any]] = []
     predictions: list[dict[str, Any]] = []
     for image_id, rec in enumerate(records, start=1):
-        images.append(
-            {
-                "id": image_id,
-                "file_name": rec["file_name"],
-                "width": rec["width"],
-                "height": rec["height"],
-            }
-            | rec["fields"]
-        )
+        own = {key: rec[key] for key in ("file_name", "width", "height")}
+        images.append({"id": image_id} | own | rec["fields"])
         for category, bbox, area, occluded, segmentation, keypoints in rec["objects"]:
             ann: dict[str, Any] = {
                 "id": len(annotations) + 1,
