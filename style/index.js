@@ -5,6 +5,7 @@ import './sample.css';
 import './labels.css';
 import './filters.css';
 import './evaluation.css';
+import './jobs.css';
 import './similarity.css';
 import './map.css';
 import './plugins.css';

@@ -177,5 +177,6 @@ def test_hash_images_survives_missing_and_corrupt_files(tmp_path: Path) -> None:
     )
     assert [r[0] for r in rows] == [1, 2, 3]
     assert rows[0][1] == content_hash(PHOTOS[0].read_bytes()) and rows[0][2] is not None
-    assert rows[1][1:] == (None, None)  # unreadable: nobody's duplicate
-    assert rows[2][1] == content_hash(corrupt.read_bytes()) and rows[2][2] is None
+    assert rows[0][3] is not None and len(rows[0][3]) == 256
+    assert rows[1][1:] == (None, None, None)  # unreadable: nobody's duplicate
+    assert rows[2][1] == content_hash(corrupt.read_bytes()) and rows[2][2:] == (None, None)

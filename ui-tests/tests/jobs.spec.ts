@@ -35,6 +35,24 @@ test.describe('VisionLens jobs', () => {
     await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60000 });
     await expect(row.locator('.jp-VisionLens-jobTitle')).toHaveText(`Ingest ${name}`);
     await expect(row.locator('.jp-VisionLens-jobCancel')).toHaveCount(0);
+    // jobs.css is loaded (style/index.js once forgot it): a row is a bordered,
+    // rounded column, not the bare block an unstyled div would be
+    const rowStyle = await row.evaluate(node => {
+      const style = getComputedStyle(node);
+      return {
+        display: style.display,
+        direction: style.flexDirection,
+        radius: style.borderTopLeftRadius,
+        border: style.borderTopStyle
+      };
+    });
+    expect(rowStyle).toEqual({
+      display: 'flex',
+      direction: 'column',
+      radius: '4px',
+      border: 'solid'
+    });
+    await expect(panel).toHaveCSS('display', 'flex');
 
     // A FIFO nobody writes to keeps an ingest running until it is cancelled.
     const fifo = path.join(DATA_DIR, 'ui-sources', 'jobs-blocked.json');

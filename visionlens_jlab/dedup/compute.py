@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..int_unique import unique_ints
+from .confirm import confirmed, thumbnail_array
 from .groups import Pairs, components, groups_of, leaks, sample_fields
 from .hashes import DEFAULT_MAX_DISTANCE, equal_pairs, hamming_pairs
 from .near import near_duplicate_pairs
@@ -31,6 +32,7 @@ class DuplicateInputs:
     splits: list[str | None]
     content: Sequence[bytes | None] | None = None  # per sample, None: unreadable
     phash: Sequence[int | None] | None = None
+    thumbs: Sequence[bytes | None] | None = None  # per sample, confirms pHash matches
     vectors: np.ndarray | None = None  # unit rows
     vector_ids: np.ndarray | None = None  # the sample ids of ``vectors`` (sorted)
 
@@ -55,6 +57,10 @@ def find_duplicates(
         rows = np.flatnonzero(known)
         values = np.array([h for h in data.phash if h is not None], dtype=np.uint64)
         i, j, bits = hamming_pairs(values, max_hamming)
+        if data.thumbs is not None:
+            # a hash match is a duplicate only if the pixels agree too (flat images collide)
+            keep = confirmed(thumbnail_array(data.thumbs), rows[i], rows[j])
+            i, j, bits = i[keep], j[keep], bits[keep]
         kinds.append(Pairs("perceptual", rows[i], rows[j], (1.0 - bits / 64.0).astype(np.float32)))
     nearest: np.ndarray | None = None
     method = None

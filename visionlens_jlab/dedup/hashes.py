@@ -8,6 +8,8 @@
   compared with their median, giving 64 bits. Re-encoded (JPEG quality 60) or resized
   copies land within a few bits of the original; :func:`hamming_pairs` finds pairs within
   a distance without comparing every pair (pigeonhole on bit chunks).
+* thumbnail: the same 32x32 grey image averaged down to 16x16 (256 bytes), the second look
+  that confirms a hash match (:mod:`.confirm`): flat images share hashes, not pixels.
 
 Runs where the image bytes are (worker processes): nothing here touches the catalog.
 """
@@ -23,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..int_unique import unique_ints
+from .confirm import THUMB_SIZE
 
 PHASH_SIZE = 32
 PHASH_BITS = 8
@@ -48,6 +51,11 @@ def content_hash(data: bytes) -> bytes:
 
 def perceptual_hash(data: bytes) -> int:
     """The 64-bit pHash of an encoded image (EXIF orientation applied); raises on bad data."""
+    return image_signature(data)[0]
+
+
+def image_signature(data: bytes) -> tuple[int, bytes]:
+    """The pHash of an encoded image and its 16x16 grey thumbnail (uint8, row-major)."""
     with Image.open(io.BytesIO(data)) as im:
         im.draft("L", (PHASH_SIZE * 4, PHASH_SIZE * 4))  # JPEG: decode at 1/2..1/8 scale
         grey = ImageOps.exif_transpose(im).convert("L")
@@ -55,32 +63,41 @@ def perceptual_hash(data: bytes) -> int:
     pixels = np.asarray(small, dtype=np.float64)
     freq = (_DCT @ pixels @ _DCT.T)[:PHASH_BITS, :PHASH_BITS].ravel()[1:]
     bits = np.concatenate([[False], freq > np.median(freq)])
-    return int.from_bytes(np.packbits(bits).tobytes(), "big")
+    half = PHASH_SIZE // THUMB_SIZE
+    thumb = pixels.reshape(THUMB_SIZE, half, THUMB_SIZE, half).mean(axis=(1, 3))
+    return (
+        int.from_bytes(np.packbits(bits).tobytes(), "big"),
+        np.rint(thumb).astype(np.uint8).tobytes(),
+    )
 
 
-def hash_images(items: Sequence[tuple[int, str]]) -> Iterator[tuple[int, bytes | None, int | None]]:
-    """``(sample_id, content hash, pHash)`` of each ``(sample_id, location)``; ``None``s for
-    an image that cannot be read or decoded (it is simply nobody's duplicate)."""
+Signature = tuple[int, bytes | None, int | None, bytes | None]
+"""``(sample_id, content hash, pHash, thumbnail)``."""
+
+
+def hash_images(items: Sequence[tuple[int, str]]) -> Iterator[Signature]:
+    """``(sample_id, content hash, pHash, thumbnail)`` of each ``(sample_id, location)``;
+    ``None``s for an image that cannot be read or decoded (it is simply nobody's
+    duplicate)."""
     from ..media.sources import read_bytes
 
     for sample_id, location in items:
         try:
             data = read_bytes(location)
         except Exception:
-            yield sample_id, None, None
+            yield sample_id, None, None, None
             continue
         try:
-            phash: int | None = perceptual_hash(data)
+            phash, thumb = image_signature(data)
         except Exception:
-            phash = None
-        yield sample_id, content_hash(data), phash
+            yield sample_id, content_hash(data), None, None
+            continue
+        yield sample_id, content_hash(data), phash, thumb
 
 
-def hash_chunks(
-    items: Sequence[tuple[int, str]], chunk: int = 256
-) -> Iterator[list[tuple[int, bytes | None, int | None]]]:
+def hash_chunks(items: Sequence[tuple[int, str]], chunk: int = 256) -> Iterator[list[Signature]]:
     """:func:`hash_images` in lists of ``chunk`` (what a worker process streams back)."""
-    out: list[tuple[int, bytes | None, int | None]] = []
+    out: list[Signature] = []
     for row in hash_images(items):
         out.append(row)
         if len(out) >= chunk:

@@ -96,7 +96,7 @@ def run_duplicates(
         data.vector_ids, data.vectors = ids, normalize_rows(vectors)
     skipped: dict[str, Any] = {}
     if hashes:
-        data.content, data.phash, skipped = _hashes(rows, media_root, progress, ctx)
+        data.content, data.phash, data.thumbs, skipped = _hashes(rows, media_root, progress, ctx)
     result, fields = find_duplicates(
         data, threshold, exact=exact, max_hamming=max_hamming, progress=progress
     )
@@ -125,9 +125,9 @@ def _hashes(
     media_root: str,
     progress: Callable[[float, str], None],
     ctx: JobContext | None,
-) -> tuple[list[bytes | None], list[int | None], dict[str, Any]]:
-    """Content hash and pHash of every sample's image (None where it cannot be read), and
-    what was not read (:meth:`~visionlens_jlab.media.confine.Confined.summary`)."""
+) -> tuple[list[bytes | None], list[int | None], list[bytes | None], dict[str, Any]]:
+    """Content hash, pHash and thumbnail of every sample's image (None where it cannot be
+    read), and what was not read (:meth:`~visionlens_jlab.media.confine.Confined.summary`)."""
     from ..jobs.processes import stream_from_worker
 
     # outside the media root or an impossible name: never read (the media route refuses it too)
@@ -136,11 +136,13 @@ def _hashes(
     index = {int(r[0]): k for k, r in enumerate(rows)}
     content: list[bytes | None] = [None] * len(rows)
     phash: list[int | None] = [None] * len(rows)
+    thumbs: list[bytes | None] = [None] * len(rows)
     done = 0
     for chunk in stream_from_worker(ctx, hash_chunks, items):
-        for sample_id, digest, ph in chunk:
+        for sample_id, digest, ph, thumb in chunk:
             content[index[sample_id]] = digest
             phash[index[sample_id]] = ph
+            thumbs[index[sample_id]] = thumb
         done += len(chunk)
         progress(done / max(1, len(items)), f"hashed {done:,} of {len(items):,} images")
-    return content, phash, confined.summary()
+    return content, phash, thumbs, confined.summary()

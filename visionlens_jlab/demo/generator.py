@@ -23,12 +23,13 @@ import numpy as np
 from PIL import ImageDraw
 
 from . import scenes
+from .copies import apply_copy, copy_plan
 from .labels import classify, ground_truth_keypoints, image_label, predicted_geometry
 from .model import DEFAULT_PARAMS, Box, GroundTruth, ModelParams, iou, predict
 from .shapes import CLASSES, KEYPOINT_CLASS, KEYPOINT_NAMES, SKELETON, SUPERCATEGORY, Shape
 from .signatures import write_blind_spots
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bump when the same seed would produce different files, so old copies are regenerated."""
 
 WIDTH, HEIGHT = 320, 240
@@ -213,8 +214,13 @@ def _pick(rng: np.random.Generator, values: tuple[str, ...], weights: tuple[floa
 def render_image(
     seed: int, index: int, images_dir: Path, params: ModelParams = DEFAULT_PARAMS
 ) -> dict[str, Any]:
-    """Draw image ``index``, write its JPEG and return its metadata, objects and predictions."""
-    rng = np.random.default_rng([seed, index, 0])  # image content
+    """Draw image ``index``, write its JPEG and return its metadata, objects and predictions.
+
+    A planted copy (:func:`~.copies.copy_plan`) re-draws its source's content and then
+    re-encodes, resizes or crops it."""
+    plan = copy_plan(seed, index)
+    content = plan.source if plan else index
+    rng = np.random.default_rng([seed, content, 0])  # image content
     model_rng = np.random.default_rng([seed, index, 1])  # the simulated model
     split_rng = np.random.default_rng([seed, index, 2])  # train/val assignment
     label_rng = np.random.default_rng([seed, index, 3])  # masks, keypoints, classifier
@@ -233,9 +239,13 @@ def render_image(
     image = scenes.apply_weather(rng, image, weather, scene)
     if camera == "mono":
         image = image.convert("L")
+    quality = JPEG_QUALITY
+    if plan is not None:
+        image, shapes, quality = apply_copy(image, shapes, plan.transform, quality)
+    width, height = image.size
     pixels = np.asarray(image)
     file_name = f"{index + 1:06d}.jpg"
-    image.save(images_dir / file_name, format="JPEG", quality=JPEG_QUALITY)
+    image.save(images_dir / file_name, format="JPEG", quality=quality)
 
     boxes = [s.bbox() for s in shapes]
     occluded = [_covered(boxes[i], boxes[i + 1 :]) > 0.2 for i in range(len(shapes))]
@@ -248,14 +258,16 @@ def render_image(
         objects,
         scene=scene,
         background=background,
-        width=WIDTH,
-        height=HEIGHT,
+        width=width,
+        height=height,
         params=params,
     )
     label = image_label(shapes)
     largest = max(s.area() for s in shapes)
     return {
         "file_name": file_name,
+        "width": width,
+        "height": height,
         "label": label,
         "classifier": classify(label_rng, label, scene, weather, largest),
         "fields": {
@@ -272,7 +284,7 @@ def render_image(
                 o.bbox,
                 o.area,
                 o.occluded,
-                s.segmentation(HEIGHT, WIDTH),
+                s.segmentation(height, width),
                 ground_truth_keypoints(s, boxes[i + 1 :]),
             )
             for i, (o, s) in enumerate(zip(objects, shapes, strict=True))
@@ -282,7 +294,7 @@ def render_image(
                 p.category,
                 p.bbox,
                 p.score,
-                *predicted_geometry(label_rng, p, shapes, boxes, HEIGHT, WIDTH),
+                *predicted_geometry(label_rng, p, shapes, boxes, height, width),
             )
             for p in preds
         ],  # fmt: skip
@@ -336,10 +348,8 @@ def _assemble(
     annotations: list[dict[str, Any]] = []
     predictions: list[dict[str, Any]] = []
     for image_id, rec in enumerate(records, start=1):
-        images.append(
-            {"id": image_id, "file_name": rec["file_name"], "width": WIDTH, "height": HEIGHT}
-            | rec["fields"]
-        )
+        own = {key: rec[key] for key in ("file_name", "width", "height")}
+        images.append({"id": image_id} | own | rec["fields"])
         for category, bbox, area, occluded, segmentation, keypoints in rec["objects"]:
             ann: dict[str, Any] = {
                 "id": len(annotations) + 1,
