@@ -13,7 +13,9 @@ export VISIONLENS_SHARED ?= $(abspath $(CURDIR)/../shared)
 # The example Python plugins (each an installable package with its own tests).
 PY_PLUGINS := examples/plugins/visionlens-blur examples/plugins/visionlens-csvboxes
 
-DATA_DIR ?= $(CURDIR)/.data
+# Empty: the data folder every VisionLens entry point defaults to ($$VISIONLENS_DATA_DIR, else
+# $$XDG_DATA_HOME/visionlens), so `visionlens` in any terminal sees what `make run` serves.
+DATA_DIR ?=
 DEMO_IMAGES ?= 3000
 JUPYTER_ARGS ?=
 # jupyter refuses to start as root without --allow-root (containers often run as root).
@@ -63,11 +65,11 @@ tests/hub/node_modules/.installed: tests/hub/package.json tests/hub/package-lock
 setup: $(VENV)/.installed  ## install Python + Node dependencies and build the lab extension
 	jlpm build
 
-demo: setup  ## generate and ingest the demo dataset into $(DATA_DIR)
-	visionlens demo --images $(DEMO_IMAGES) --data-dir $(DATA_DIR)
+demo: setup  ## generate and ingest the demo dataset into the data folder (DATA_DIR=... for another)
+	visionlens demo --images $(DEMO_IMAGES) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 run: demo  ## open JupyterLab with VisionLens and the demo dataset
-	VISIONLENS_DATA_DIR=$(DATA_DIR) jupyter lab $(ROOT_ARGS) $(JUPYTER_ARGS)
+	$(if $(DATA_DIR),VISIONLENS_DATA_DIR=$(DATA_DIR)) jupyter lab $(ROOT_ARGS) $(JUPYTER_ARGS)
 
 chromium:  ## Debian's Chromium for the UI tests (never a downloaded browser)
 	@command -v chromium >/dev/null || { \
@@ -108,4 +110,4 @@ bench: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed 
 
 clean:  ## remove build outputs (keeps .venv)
 	jlpm clean:all || true
-	rm -rf .data ui-tests/test-results build/screenshots
+	rm -rf ui-tests/test-results build/screenshots

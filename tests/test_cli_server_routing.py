@@ -64,6 +64,19 @@ def test_cli_without_server_opens_the_catalog(tmp_path: Path) -> None:
     assert result.stdout.startswith("toy")
 
 
+def test_listing_an_empty_data_folder_creates_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "elsewhere"
+    result = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "datasets", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"no datasets in {data_dir}" in result.stdout
+    assert "--data-dir" in result.stdout and "VISIONLENS_DATA_DIR" in result.stdout
+    assert not data_dir.exists()
+
+
 def test_cli_says_what_to_do_when_another_process_holds_the_catalog(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [

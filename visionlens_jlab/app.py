@@ -24,6 +24,7 @@ from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
 from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
+from .jobs.events import JobEvents
 from .jobs.journal import JobJournal
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
@@ -94,8 +95,11 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             max_workers=self.request_threads or (os.cpu_count() or 1) + 1,
             thread_name_prefix="visionlens-request",
         )
+        assert self.serverapp is not None and self.serverapp.event_logger is not None
         self.jobs = JobManager(
-            max_workers=self.job_workers, journal=JobJournal(self.resolved_data_dir)
+            max_workers=self.job_workers,
+            journal=JobJournal(self.resolved_data_dir),
+            on_status=JobEvents(self.serverapp.event_logger, self.serverapp.io_loop),
         )
         self.media = MediaService(
             self.catalog,

@@ -135,6 +135,8 @@ export interface IJob {
   eta_seconds?: number | null;
   /** 1 = next to run; absent or null when not queued. */
   queue_position?: number | null;
+  /** The dataset the job works on, when it works on one. */
+  dataset?: string | null;
 }
 
 /** The states of a job; the last three are final. */

@@ -4,9 +4,11 @@
  * one view state; persisted in the state database so that the query and the
  * selection survive a reload.
  */
+import { Event } from '@jupyterlab/services';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { JobEnds } from './jobEffects';
 import { JobsModel } from './jobs';
 import { Persistence } from './persistence';
 import { parseSort, QueryState } from './query';
@@ -17,6 +19,7 @@ import {
   IDataChange,
   IDatasetInfo,
   IFilter,
+  IJob,
   IQueryChange,
   ISearchState,
   ISort,
@@ -43,6 +46,8 @@ export interface IModelOptions {
   state?: IStateDB | null;
   /** Delay before writing the state, in ms. */
   saveDelay?: number;
+  /** The server's event stream (`app.serviceManager.events.stream`). */
+  events?: ISignal<unknown, Event.Emission> | null;
 }
 
 /** Implementation of {@link IVisionLensModel}. */
@@ -50,6 +55,7 @@ export class VisionLensModel implements IVisionLensModel {
   constructor(options: IModelOptions) {
     this.client = options.client;
     this.jobs = new JobsModel(options.client);
+    this._jobEnds = new JobEnds(this, options.events ?? null);
     this.search = new SearchModel(this);
     this.search.changed.connect(this._onSearchChanged, this);
     this._persistence = new Persistence(
@@ -266,6 +272,10 @@ export class VisionLensModel implements IVisionLensModel {
     this._dataChanged.emit(change);
   }
 
+  jobEnded(job: IJob): void {
+    this._jobEnds.jobEnded(job);
+  }
+
   /** The state that is persisted (also useful to tests and the bridge). */
   toJSON(): IPersistedState {
     const ids =
@@ -399,4 +409,5 @@ export class VisionLensModel implements IVisionLensModel {
   private _viewChanged = new Signal<IVisionLensModel, void>(this);
   private _queryChanged = new Signal<IVisionLensModel, IQueryChange>(this);
   private _dataChanged = new Signal<IVisionLensModel, IDataChange>(this);
+  private _jobEnds: JobEnds;
 }

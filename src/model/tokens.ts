@@ -15,7 +15,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
 import { IVisionLensClient } from '../api/interfaces';
-import { IDatasetInfo, IFilter, ISample } from '../api/types';
+import { IDatasetInfo, IFilter, IJob, ISample } from '../api/types';
 import {
   IDataChange,
   IJobsModel,
@@ -129,6 +129,12 @@ export interface IVisionLensModel {
    */
   readonly dataChanged: ISignal<IVisionLensModel, IDataChange>;
   notifyDataChanged(change: IDataChange): void;
+  /**
+   * A job this side waited on ended: what it changed is announced through
+   * `dataChanged` (and a fresh datasets list), once per job, whether the
+   * server's job event or a waiting panel told of its end first.
+   */
+  jobEnded(job: IJob): void;
 
   /** Resolves when the persisted state has been restored. */
   readonly restored: Promise<void>;

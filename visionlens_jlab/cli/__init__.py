@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..config import DATA_DIR_ENV, resolve_data_dir
+from ..config import CATALOG_FILE, DATA_DIR_ENV, resolve_data_dir
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -26,6 +26,7 @@ from .common import (
     add_common_options,
     job_result,
     run_local_or_remote,
+    server_client,
 )
 
 
@@ -81,11 +82,16 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
-    return run_local_or_remote(
+    data_dir = resolve_data_dir(args.data_dir)
+    if server_client(data_dir) is None and not (data_dir / CATALOG_FILE).exists():
+        # a listing creates nothing: an empty catalog here would hide where the data is
+        return {"datasets": [], "data_dir": str(data_dir)}
+    listing = run_local_or_remote(
         args,
         lambda catalog: {"datasets": catalog.list_datasets()},
         lambda client: client.get("datasets"),
     )
+    return {**listing, "data_dir": str(data_dir)}
 
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
@@ -128,7 +134,11 @@ def _print_human(result: dict[str, Any]) -> None:
                 f"{ds['num_annotations']:>10} labels  models: {models}"
             )
         if not result["datasets"]:
-            print("no datasets yet: visionlens ingest SOURCE --name NAME")
+            print(
+                f"no datasets in {result['data_dir']}: ingest one with `visionlens ingest "
+                "SOURCE --name NAME`, or name the data folder a server uses with --data-dir "
+                f"or {DATA_DIR_ENV}"
+            )
         return
     if "deleted" in result:
         print(f"deleted {result['deleted']}")

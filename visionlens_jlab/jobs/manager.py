@@ -152,7 +152,12 @@ class JobContext:
 class JobManager:
     """Runs job functions on a thread pool and keeps their state for the REST API."""
 
-    def __init__(self, max_workers: int = 2, journal: JobJournal | None = None) -> None:
+    def __init__(
+        self,
+        max_workers: int = 2,
+        journal: JobJournal | None = None,
+        on_status: Callable[[Job], None] | None = None,
+    ) -> None:
         self._pool = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="visionlens-job"
         )
@@ -164,6 +169,7 @@ class JobManager:
         self._stopping = False
         self._journal = journal
         self._save_lock = threading.Lock()
+        self._on_status = on_status
         if journal is not None:
             for record in journal.load():
                 job = _job_from_record(record)
@@ -203,8 +209,8 @@ class JobManager:
             if lane == "gpu":
                 self._gpu_queue.append(job)
                 self._renumber()
+        self._status_changed(job)  # queued is said before a worker can say running
         (self._gpu_pool if lane == "gpu" else self._pool).submit(self._run, job, fn, then)
-        self._save()
         return job
 
     def _renumber(self) -> None:
@@ -225,7 +231,7 @@ class JobManager:
             self._finish(job, "cancelled", self._cancel_message())
             return
         job.status = "running"
-        self._save()
+        self._status_changed(job)
         try:
             result = fn(JobContext(job))
         except JobCancelled:
@@ -319,7 +325,17 @@ class JobManager:
     def _finish(self, job: Job, status: str, message: str) -> None:
         job.status, job.message = status, message
         job.updated = time.monotonic()
+        self._status_changed(job)
+
+    def _status_changed(self, job: Job) -> None:
+        """Journal the change and tell ``on_status`` (the server's job events); a failing
+        listener is logged, never the job's failure."""
         self._save()
+        if self._on_status is not None:
+            try:
+                self._on_status(job)
+            except Exception:
+                log.exception("job %s: the status listener failed", job.id)
 
     def _save(self) -> None:
         """Copy every record to the journal (at status changes only, never per progress).

@@ -14,7 +14,7 @@ import {
 } from '../../model/sources/blindspots';
 import { vectorSpaces } from '../../model/sources/datasets';
 import { listEvaluations } from '../../model/sources/evaluations';
-import { IJob, IVisionLensModel } from '../../model/tokens';
+import { IDataChange, IJob, IVisionLensModel } from '../../model/tokens';
 import { FindingCard } from './FindingCard';
 import { gridFilter, testedLine } from './format';
 import { renderTestedList } from './TestedList';
@@ -125,6 +125,7 @@ export class BlindSpotsPanel extends Widget {
     this._modelSelect.addEventListener('change', () => void this.load());
     model.datasetsChanged.connect(() => this._fillDatasets(), this);
     model.datasetChanged.connect(() => void this.load(), this);
+    model.dataChanged.connect(this._onDataChanged, this);
     this.setSettings(DEFAULT_SETTINGS);
   }
 
@@ -186,6 +187,18 @@ export class BlindSpotsPanel extends Widget {
       if (!abort.signal.aborted) {
         this._say(`Cannot load blind spots: ${(error as Error).message}`, true);
       }
+    }
+  }
+
+  /** A new evaluation (its model) or embedding space (clusters) is offered at once. */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    const offered = change.kind === 'evaluation' || change.kind === 'fields';
+    if (
+      offered &&
+      change.dataset === this.model.dataset &&
+      !this._run.disabled
+    ) {
+      void this.load();
     }
   }
 

@@ -32,7 +32,8 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
   ): IVisionLensModel => {
     const model = new VisionLensModel({
       client: new VisionLensClient(app.serviceManager.serverSettings),
-      state
+      state,
+      events: app.serviceManager.events.stream
     });
     followSettings(
       settings,

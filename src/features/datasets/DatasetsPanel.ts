@@ -24,8 +24,6 @@ import {
 import {
   CommandIDs,
   IDatasetInfo,
-  IJob,
-  IJobsModel,
   IVectorSpace,
   IVisionLensModel
 } from '../../model/tokens';
@@ -85,7 +83,6 @@ export class DatasetsPanel extends Widget {
     embedWidget(this, header);
     model.datasetsChanged.connect(this._render, this);
     model.datasetChanged.connect(this._render, this);
-    model.jobs.changed.connect(this._onJobs, this);
   }
 
   readonly model: IVisionLensModel;
@@ -284,20 +281,6 @@ export class DatasetsPanel extends Widget {
   }
 
   /** An embedding job just finished: its dataset has new vectors to list. */
-  private _onJobs(_: IJobsModel, jobs: readonly IJob[]): void {
-    const finished = jobs.filter(
-      j => j.kind.startsWith('embed') && j.status === 'done'
-    );
-    const key = finished.map(j => j.id).join(',');
-    if (key !== this._embedJobsKey) {
-      const first = this._embedJobsKey === null;
-      this._embedJobsKey = key;
-      if (!first) {
-        this._render();
-      }
-    }
-  }
-
   private _open(name: string): void {
     this.model.setDataset(name);
     void this._commands.execute(CommandIDs.openGrid, { dataset: name });
@@ -344,7 +327,6 @@ export class DatasetsPanel extends Widget {
   private _list: HTMLDivElement;
   private _message: HTMLDivElement;
   private _form: IngestForm;
-  private _embedJobsKey: string | null = null;
   /** The toolbars of the cards shown (disposed with them). */
   private _cardBars: Widget[] = [];
 }

@@ -119,6 +119,13 @@ export class EvaluationPanel extends Widget {
     );
     this._fillIouTypes();
     model.datasetChanged.connect(() => void this.refresh(), this);
+    model.dataChanged.connect((_, change) => {
+      // Evaluations and prediction sets made elsewhere (a notebook, the CLI).
+      const kinds = ['evaluation', 'predictions'];
+      if (kinds.includes(change.kind) && change.dataset === model.dataset) {
+        void this.refresh();
+      }
+    }, this);
     model.datasetsChanged.connect(() => {
       this._fillModels();
       void this._loadLabelTypes();
@@ -138,6 +145,9 @@ export class EvaluationPanel extends Widget {
       this._fillReportSelects();
       this._setStatus('Open a dataset first.');
       return;
+    }
+    if (!this._running) {
+      this._setStatus(''); // "Open a dataset first." no longer holds
     }
     try {
       this._evaluations = await listEvaluations(this.model, dataset);
@@ -280,6 +290,7 @@ export class EvaluationPanel extends Widget {
       this._setStatus(form.error);
       return;
     }
+    this._running = true;
     try {
       const outcome = await runEvaluation(
         this.model,
@@ -301,6 +312,8 @@ export class EvaluationPanel extends Widget {
           ? `Evaluation ${error.job.status}: ${error.job.error ?? ''}`
           : (error as Error).message
       );
+    } finally {
+      this._running = false;
     }
   }
 
@@ -309,6 +322,8 @@ export class EvaluationPanel extends Widget {
   }
 
   private _evaluations: IEvaluationSummary[] = [];
+  /** An evaluation started here is running (its status line is its own). */
+  private _running = false;
   private _models: IModelInfo[] = [];
   private _modelSelect: HTMLSelectElement;
   private _protocol: HTMLSelectElement;

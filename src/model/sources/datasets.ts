@@ -50,5 +50,7 @@ export async function ingest(
 ): Promise<IJob> {
   const job = await model.client.ingest(body);
   follow.onStarted?.(job);
-  return model.client.waitForJob(job, follow);
+  const ended = await model.client.waitForJob(job, follow);
+  model.jobEnded(ended);
+  return ended;
 }

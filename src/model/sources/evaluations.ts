@@ -56,6 +56,6 @@ export async function runEvaluation(
       report: result as unknown as IClassificationReport
     };
   }
-  model.notifyDataChanged({ dataset, kind: 'evaluation', ids: null });
+  model.jobEnded(job);
   return { kind: 'stored', key: String(result['key'] ?? '') };
 }

@@ -49,8 +49,8 @@ export async function findDuplicates(
 ): Promise<IDuplicatesResult | null> {
   const job = await model.client.findDuplicates(dataset, request);
   void model.jobs.refresh();
-  await model.client.waitForJob(job, { onUpdate });
+  const ended = await model.client.waitForJob(job, { onUpdate });
   const result = await lastDuplicates(model, dataset);
-  model.notifyDataChanged({ dataset, kind: 'fields', ids: null });
+  model.jobEnded(ended);
   return result;
 }
