@@ -40,8 +40,8 @@ export class SearchModel implements ISearchModel {
   constructor(private readonly _model: IVisionLensModel) {
     _model.datasetChanged.connect(() => this.clear(), this);
     _model.filterChanged.connect(() => {
-      if (this._state) {
-        void this.run(this._state.query);
+      if (this._active) {
+        void this.run(this._active.query);
       }
     }, this);
   }
@@ -64,8 +64,8 @@ export class SearchModel implements ISearchModel {
       return;
     }
     this._k = next;
-    if (this._state) {
-      void this.run({ ...this._state.query, k: next });
+    if (this._active) {
+      void this.run({ ...this._active.query, k: next });
     }
   }
 
@@ -111,6 +111,11 @@ export class SearchModel implements ISearchModel {
     if (this._state) {
       this._set(null);
     }
+  }
+
+  /** The search to run again on a filter or `k` change: none after a refusal. */
+  private get _active(): ISearchState | null {
+    return this._state?.error ? null : this._state;
   }
 
   private _set(state: ISearchState | null): void {

@@ -132,6 +132,13 @@ test.describe('VisionLens search and duplicates', () => {
     await expect(grid.locator('.jp-VisionLens-searchMessage.jp-mod-error')).toContainText(
       'text search needs a model with a text tower'
     );
+    // a refused search is no active search: no chip, and nothing of it follows to
+    // another dataset (issue #32: the chip and the text once carried over)
+    await expect(grid.locator('.jp-VisionLens-searchChip')).toBeHidden();
+    await openGrid(page, 'searchdemo');
+    await expect(text).toHaveValue('');
+    await expect(grid.locator('.jp-VisionLens-searchChip')).toBeHidden();
+    await expect(grid.locator('.jp-VisionLens-searchMessage.jp-mod-error')).toBeHidden();
   });
 
   test('a duplicates run shows its groups; a click selects one', async ({

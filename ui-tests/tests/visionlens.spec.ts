@@ -151,6 +151,26 @@ test.describe('VisionLens', () => {
     await expect(grid.locator('.jp-VisionLens-tooltip')).toContainText(/\d+ box/);
     await imagesLoaded(grid);
     await shot(grid, 'grid-light');
+
+    // Other contents under a still pointer: the card never describes a sample
+    // that is no longer under it (issue #32: it once stayed, stale).
+    const first = grid.locator('.jp-VisionLens-tile[data-index="0"]');
+    const before = await first.getAttribute('data-sample-id');
+    await expect(grid.locator('.jp-VisionLens-tooltip')).toHaveAttribute(
+      'data-sample-id',
+      before as string
+    );
+    await command(page, 'visionlens:open-grid', { dataset: BIG });
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText('10,000 of 10,000 samples');
+    await expect
+      .poll(() =>
+        grid.evaluate(node => {
+          const card = node.querySelector<HTMLElement>('.jp-VisionLens-tooltip');
+          const tile = node.querySelector('.jp-VisionLens-tile[data-index="0"]');
+          return card?.hidden || card?.dataset.sampleId === tile?.getAttribute('data-sample-id');
+        })
+      )
+      .toBe(true);
   });
 
   test('a 10K grid scrolls to the end with a bounded number of tiles', async ({

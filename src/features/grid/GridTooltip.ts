@@ -26,6 +26,7 @@ export class GridTooltip {
       return;
     }
     this._shownFor = sample.sample_id;
+    this.node.dataset.sampleId = String(sample.sample_id);
     fillTooltip(this.node, this._model, sample);
     const box = host.getBoundingClientRect();
     const rect = tile.getBoundingClientRect();

@@ -7,6 +7,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { nameTab } from '../../ui/panelNames';
 import { changeMovesRows } from '../../model/query';
 import {
   keypointClasses,
@@ -56,7 +57,7 @@ export class GridWidget extends Widget {
     const tileSize = options.tileSize ?? 192;
     this.addClass('jp-VisionLens-grid');
     this.id = 'visionlens-grid';
-    this.title.label = 'VisionLens Grid';
+    nameTab(this.title, 'grid');
     this.title.closable = true;
 
     this._pages = new PageCache<ISample>({
@@ -223,9 +224,7 @@ export class GridWidget extends Widget {
     this._resetPages(false);
     this._clicks.reset();
     this._grid.reset();
-    this.title.label = this.model.dataset
-      ? `Grid: ${this.model.dataset}`
-      : 'VisionLens Grid';
+    nameTab(this.title, 'grid', this.model.dataset);
     this._showStatus(
       this.model.dataset ? '' : 'Open a dataset from the VisionLens panel.'
     );
@@ -254,6 +253,7 @@ export class GridWidget extends Widget {
    * old rows stay until the new ones arrive.
    */
   private _resetPages(keepStale: boolean): void {
+    this._tooltip.hide(); // its tile may now hold another sample
     const { dataset, filter, sort, ranking } = this.model.query;
     this._shown = dataset
       ? new SamplesPageSource(this.model, { dataset, filter, sort, ranking })
@@ -303,6 +303,7 @@ export class GridWidget extends Widget {
     if (changeMovesRows(query, change)) {
       this._resetPages(true);
     } else {
+      this._tooltip.hide(); // it may show the old tags or labels
       this._pages.refresh(change.ids);
     }
     this._grid.scheduleRender();

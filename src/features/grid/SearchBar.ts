@@ -177,6 +177,10 @@ export class SearchBar implements IDisposable {
     this._k.value = String(this._model.search.k);
     this._status.render(state);
     if (!state) {
+      this._text.value = ''; // cleared, or another dataset: its query goes too
+    }
+    if (!state || state.error) {
+      // a refused search is no active search: the status line says why
       this._chip.hidden = true;
       this._code.set(null);
       return;

@@ -187,6 +187,12 @@ describe('embeddings, search and duplicates on a real server', () => {
     const refused = await model.search.run({ text: 'cat' });
     expect(refused.result).toBeNull();
     expect(refused.error).toContain('text tower');
+    // a refusal is no active search: a filter change does not ask again
+    const asked = jest.spyOn(client, 'search');
+    model.setFilter({ ids: subset.slice(0, 2) });
+    expect(asked).not.toHaveBeenCalled();
+    expect(model.search.state).toBe(refused);
+    asked.mockRestore();
 
     model.setDataset(null);
     expect(model.search.state).toBeNull();
