@@ -13,3 +13,26 @@ export const visionLensIcon = new LabIcon({
   name: 'visionlens_jlab:icon',
   svgstr: svg
 });
+
+/** The embedding map: points in clusters. */
+export const mapIcon = new LabIcon({
+  name: 'visionlens_jlab:map',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <circle cx="6" cy="7" r="2"/><circle cx="9.5" cy="10" r="1.6"/><circle cx="5" cy="12" r="1.4"/>
+    <circle cx="16" cy="15" r="2"/><circle cx="19" cy="18.5" r="1.6"/><circle cx="14.5" cy="19" r="1.4"/>
+    <circle cx="17.5" cy="6" r="1.5"/>
+  </g>
+</svg>`
+});
+
+/** Blind spots: an eye with a slice cut out of its view. */
+export const blindSpotsIcon = new LabIcon({
+  name: 'visionlens_jlab:blindspots',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M12 5C6.5 5 2.7 9.2 1.5 12c1.2 2.8 5 7 10.5 7s9.3-4.2 10.5-7C21.3 9.2 17.5 5 12 5zm0 12c-3.9 0-6.9-2.8-8.2-5 1.3-2.2 4.3-5 8.2-5s6.9 2.8 8.2 5c-1.3 2.2-4.3 5-8.2 5z"/>
+    <path d="M12 8.5a3.5 3.5 0 1 0 3.5 3.5H12V8.5z"/>
+  </g>
+</svg>`
+});

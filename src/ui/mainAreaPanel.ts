@@ -28,12 +28,11 @@ export interface IMainAreaPanelOptions<T extends Widget> {
   label: CommandRegistry.CommandFunc<string> | string;
   caption?: string;
   icon?: LabIcon;
-  /** Creates the panel's content (once per panel: it is reused until closed). */
-  create: () => T;
   /**
-   * A fixed tab title; without it the tab follows the content's title label.
+   * Creates the panel's content (once per panel: it is reused until closed);
+   * the tab shows the content's title (label, caption, icon) and follows it.
    */
-  title?: string;
+  create: () => T;
   /** Hide the MainAreaWidget's (empty) toolbar. */
   hideToolbar?: boolean;
   /** Where the panel opens (default: a tab of the main area). */
@@ -81,18 +80,13 @@ export function addMainAreaPanel<T extends Widget>(
     if (options.hideToolbar) {
       created.toolbar.hide();
     }
-    if (options.icon) {
-      created.title.icon = options.icon;
-    }
-    const { title } = options;
-    if (title !== undefined) {
-      created.title.label = title;
-    } else {
+    const follow = () => {
       created.title.label = content.title.label;
-      content.title.changed.connect(() => {
-        created.title.label = content.title.label;
-      });
-    }
+      created.title.caption = content.title.caption;
+      created.title.icon = content.title.icon ?? options.icon;
+    };
+    follow();
+    content.title.changed.connect(follow);
     void tracker.add(created);
     return created;
   };

@@ -5,6 +5,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
+import { nameSidePanel } from '../../ui/panelNames';
 import { JobError } from '../../api/client';
 import { button, clear, h } from '../../base/dom';
 import {
@@ -49,7 +50,7 @@ export class BlindSpotsPanel extends Widget {
     super();
     this.id = 'visionlens-blindspots';
     this.addClass('jp-VisionLens-blindspots');
-    this.title.caption = 'VisionLens: Blind Spots';
+    nameSidePanel(this.title, 'blindspots');
     this._dataset = this._select('Dataset');
     this._modelSelect = this._select('Model');
     this._space = this._select('Cluster space');

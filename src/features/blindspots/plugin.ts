@@ -11,7 +11,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { BlindSpotsPanel, IBlindSpotsSettings } from './BlindSpotsPanel';
-import { visionLensIcon } from '../../base/icons';
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { followSettings } from '../../ui/followSettings';
 
@@ -38,7 +38,6 @@ export const blindSpotsPlugin: JupyterFrontEndPlugin<void> = {
         panel = new BlindSpotsPanel(model, () =>
           app.commands.execute(CommandIDs.openGrid)
         );
-        panel.title.icon = visionLensIcon;
         panel.setSettings(settings);
         app.shell.add(panel, 'right', { rank: 750 });
         restorer?.add(panel, panel.id);
@@ -50,9 +49,9 @@ export const blindSpotsPlugin: JupyterFrontEndPlugin<void> = {
       panel?.setSettings(settings);
     });
     app.commands.addCommand(CommandIDs.openBlindSpots, {
-      label: 'VisionLens: Blind Spots',
+      label: openLabel('blindspots'),
       caption: 'Find slices where an evaluated model is worse than on the rest',
-      icon: visionLensIcon,
+      icon: PANELS.blindspots.icon,
       execute: async () => {
         await model.restored;
         const p = ensurePanel();

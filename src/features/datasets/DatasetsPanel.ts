@@ -7,6 +7,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
+import { nameSidePanel } from '../../ui/panelNames';
 import { fmtDate, fmtInt, h } from '../../base/dom';
 import {
   commandButton,
@@ -39,7 +40,7 @@ export class DatasetsPanel extends Widget {
     this._commands = commands;
     this.id = 'visionlens-datasets';
     this.addClass('jp-VisionLens-datasets');
-    this.title.caption = 'VisionLens';
+    nameSidePanel(this.title, 'datasets');
 
     const header = new OverflowToolbar('jp-VisionLens-panelHeader').add(
       [

@@ -11,6 +11,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { visionLensIcon } from '../../base/icons';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { DatasetsPanel } from './DatasetsPanel';
@@ -32,14 +33,13 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ) => {
     const panel = new DatasetsPanel(model, app.commands);
-    panel.title.icon = visionLensIcon;
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id);
     void model.restored.then(() => panel.refresh());
 
     app.commands.addCommand(CommandIDs.openPanel, {
-      label: 'VisionLens: Show Datasets',
-      icon: visionLensIcon,
+      label: openLabel('datasets'),
+      icon: PANELS.datasets.icon,
       execute: () => {
         app.shell.activateById(panel.id);
         void panel.refresh();

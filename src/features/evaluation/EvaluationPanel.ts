@@ -4,6 +4,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
+import { nameTab } from '../../ui/panelNames';
 import { JobError } from '../../api/client';
 import { clear, h } from '../../base/dom';
 import { datasetDetail } from '../../model/sources/datasets';
@@ -30,7 +31,7 @@ export class EvaluationPanel extends Widget {
     this.model = model;
     this.id = 'visionlens-evaluation';
     this.addClass('jp-VisionLens-evaluation');
-    this.title.label = 'VisionLens Evaluation';
+    nameTab(this.title, 'evaluation');
     this.title.closable = true;
 
     this._modelSelect = h('select', {

@@ -9,6 +9,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 import { IVisionLensModel } from '../../model/tokens';
 import { EvaluationPanel } from './EvaluationPanel';
@@ -32,9 +33,9 @@ export const evaluationPlugin: JupyterFrontEndPlugin<void> = {
     addMainAreaPanel(app, {
       namespace: 'visionlens-evaluation',
       command: OPEN_EVALUATION,
-      label: 'VisionLens: Open Evaluation',
+      label: openLabel('evaluation'),
+      icon: PANELS.evaluation.icon,
       caption: 'Evaluate predictions of the current dataset and compare models',
-      title: 'VisionLens Evaluation',
       mode: 'split-right',
       prepare: () => model.restored,
       create: () => new EvaluationPanel(model),

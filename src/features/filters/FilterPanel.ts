@@ -10,6 +10,7 @@
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
+import { nameSidePanel } from '../../ui/panelNames';
 import {
   getCategorical,
   getRange,
@@ -48,7 +49,7 @@ export class FilterPanel extends Widget {
     this.model = model;
     this.id = 'visionlens-filters';
     this.addClass('jp-VisionLens-filters');
-    this.title.caption = 'VisionLens Filters';
+    nameSidePanel(this.title, 'filters');
 
     this._header = h('div', { className: 'jp-VisionLens-filtersHeader' });
     this._total = h('div', { className: 'jp-VisionLens-filterTotal' });

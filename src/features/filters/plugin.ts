@@ -5,8 +5,8 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { filterIcon } from '@jupyterlab/ui-components';
 
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { FilterPanel } from './FilterPanel';
 
@@ -23,11 +23,11 @@ export const filtersPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ) => {
     const panel = new FilterPanel(model, app.commands);
-    panel.title.icon = filterIcon;
     app.shell.add(panel, 'right', { rank: 600 });
     restorer?.add(panel, panel.id);
     app.commands.addCommand(CommandIDs.openFilters, {
-      label: 'VisionLens: Show Filters',
+      label: openLabel('filters'),
+      icon: PANELS.filters.icon,
       execute: () => app.shell.activateById(panel.id)
     });
     palette?.addItem({

@@ -12,7 +12,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { visionLensIcon } from '../../base/icons';
+import { openLabel, PANELS, panelTitle } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { LabelTypeSettings } from '../../model/labels';
 import { GridWidget } from './GridWidget';
@@ -41,10 +41,9 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     const grid = addMainAreaPanel(app, {
       namespace: 'visionlens-grid',
       command: CommandIDs.openGrid,
-      label: args =>
-        args.isLauncher ? 'VisionLens Grid' : 'VisionLens: Open Grid',
+      label: args => (args.isLauncher ? panelTitle('grid') : openLabel('grid')),
       caption: 'Browse the samples of the current dataset',
-      icon: visionLensIcon,
+      icon: PANELS.grid.icon,
       hideToolbar: true,
       prepare: async args => {
         await model.restored;

@@ -7,6 +7,7 @@ import { Message } from '@lumino/messaging';
 import { IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
+import { nameSidePanel } from '../../ui/panelNames';
 import { button, fmtDate, h } from '../../base/dom';
 import { isActive } from '../../api/jobs';
 import { describeProgress } from '../../model/jobs';
@@ -19,7 +20,7 @@ export class JobsPanel extends Widget {
     super();
     this.id = 'visionlens-jobs';
     this.addClass('jp-VisionLens-jobs');
-    this.title.caption = 'VisionLens jobs';
+    nameSidePanel(this.title, 'jobs');
     this._list = h('div', { className: 'jp-VisionLens-jobList' });
     this._message = h('div', { className: 'jp-VisionLens-message' });
     this._message.hidden = true;

@@ -5,8 +5,8 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { listIcon } from '@jupyterlab/ui-components';
 
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { JobsPanel } from './JobsPanel';
 
@@ -23,11 +23,11 @@ export const jobsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ) => {
     const panel = new JobsPanel(model.jobs);
-    panel.title.icon = listIcon;
     app.shell.add(panel, 'right', { rank: 610 });
     restorer?.add(panel, panel.id);
     app.commands.addCommand(CommandIDs.openJobs, {
-      label: 'VisionLens: Show Jobs',
+      label: openLabel('jobs'),
+      icon: PANELS.jobs.icon,
       execute: () => app.shell.activateById(panel.id)
     });
     palette?.addItem({ command: CommandIDs.openJobs, category: 'VisionLens' });

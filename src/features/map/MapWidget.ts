@@ -13,6 +13,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { nameTab } from '../../ui/panelNames';
 import { fmtInt, h } from '../../base/dom';
 import { changeMovesRows } from '../../model/query';
 import { CommandIDs, IDataChange, IVisionLensModel } from '../../model/tokens';
@@ -47,7 +48,7 @@ export class MapWidget extends Widget {
     this._commands = options.commands;
     this._settings = { ...MAP_DEFAULTS, ...options.settings };
     this.addClass('jp-VisionLens-map');
-    this.title.label = 'VisionLens Map';
+    nameTab(this.title, 'map');
     this.title.closable = true;
     this.node.tabIndex = -1;
 
@@ -148,7 +149,7 @@ export class MapWidget extends Widget {
     }
     const dataset = this._model.dataset;
     const wanted = this._toolbar.method.value as MapMethod;
-    this.title.label = dataset ? `Map: ${dataset}` : 'VisionLens Map';
+    nameTab(this.title, 'map', dataset);
     if (!dataset) {
       this._setStatus('Pick a dataset in the VisionLens panel first.');
     } else {

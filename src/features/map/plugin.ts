@@ -11,7 +11,7 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { visionLensIcon } from '../../base/icons';
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { followSettings } from '../../ui/followSettings';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
@@ -38,10 +38,10 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
     const map = addMainAreaPanel(app, {
       namespace: 'visionlens-map',
       command: CommandIDs.openMap,
-      label: 'VisionLens: Open Embedding Map',
+      label: openLabel('map'),
       caption:
         'The embedding map of the current dataset (lasso selects in every panel)',
-      icon: visionLensIcon,
+      icon: PANELS.map.icon,
       hideToolbar: true,
       mode: 'split-right',
       prepare: async args => {

@@ -6,6 +6,7 @@
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { nameTab } from '../../ui/panelNames';
 import { button, h } from '../../base/dom';
 import { listPlugins } from '../../model/sources/plugins';
 import { ownValue } from '../../base/dataText';
@@ -29,7 +30,7 @@ export class PluginsPanel extends Widget {
     this.model = model;
     this.id = 'visionlens-plugins';
     this.addClass('jp-VisionLens-plugins');
-    this.title.label = 'VisionLens Plugins';
+    nameTab(this.title, 'plugins');
     this.title.closable = true;
     this._python = h('div', { className: 'jp-VisionLens-pythonPlugins' });
     this._lab = h('div', { className: 'jp-VisionLens-labContributions' });

@@ -9,8 +9,8 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { extensionIcon } from '@jupyterlab/ui-components';
 
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { PluginsPanel } from './PluginsPanel';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
@@ -30,9 +30,8 @@ export const pluginsPlugin: JupyterFrontEndPlugin<void> = {
     addMainAreaPanel(app, {
       namespace: 'visionlens-plugins',
       command: CommandIDs.openPlugins,
-      label: 'VisionLens: Show Plugins',
-      icon: extensionIcon,
-      title: 'VisionLens Plugins',
+      label: openLabel('plugins'),
+      icon: PANELS.plugins.icon,
       create: () => new PluginsPanel(model),
       restore: { name: 'visionlens-plugins' },
       palette,

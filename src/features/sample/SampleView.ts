@@ -8,6 +8,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { nameTab } from '../../ui/panelNames';
 import {
   CommandIDs,
   GROUND_TRUTH,
@@ -47,7 +48,7 @@ export class SampleView extends Widget {
     this.model = model;
     this.id = 'visionlens-sample';
     this.addClass('jp-VisionLens-sample');
-    this.title.label = 'VisionLens Sample';
+    nameTab(this.title, 'sample');
     this.title.closable = true;
     this.node.tabIndex = 0;
 

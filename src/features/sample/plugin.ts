@@ -11,7 +11,7 @@ import {
 
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { visionLensIcon } from '../../base/icons';
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { LabelTypeSettings } from '../../model/labels';
 import { followSettings } from '../../ui/followSettings';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
@@ -36,8 +36,8 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     const sample = addMainAreaPanel(app, {
       namespace: 'visionlens-sample',
       command: CommandIDs.openSample,
-      label: 'VisionLens: Open Sample',
-      icon: visionLensIcon,
+      label: openLabel('sample'),
+      icon: PANELS.sample.icon,
       hideToolbar: true,
       mode: 'tab-after',
       prepare: async args => {

@@ -7,6 +7,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
+import { nameSidePanel } from '../../ui/panelNames';
 import { button, fmtInt, h } from '../../base/dom';
 import { duplicatesCode } from '../../model/similarity';
 import { findDuplicates, lastDuplicates } from '../../model/sources/similarity';
@@ -26,7 +27,7 @@ export class DuplicatesPanel extends Widget {
     this.model = model;
     this.id = 'visionlens-duplicates';
     this.addClass('jp-VisionLens-duplicates');
-    this.title.caption = 'VisionLens duplicates and leaks';
+    nameSidePanel(this.title, 'duplicates');
 
     this._title = h('div', { className: 'jp-VisionLens-panelTitle' });
     this._threshold = h('input', {

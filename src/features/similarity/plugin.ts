@@ -10,6 +10,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 
+import { openLabel, PANELS } from '../../ui/panelNames';
 import { visionLensIcon } from '../../base/icons';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { DuplicatesPanel } from './DuplicatesPanel';
@@ -56,16 +57,15 @@ export const similarityPlugin: JupyterFrontEndPlugin<void> = {
     const ensurePanel = (): DuplicatesPanel => {
       if (!panel || panel.isDisposed) {
         panel = new DuplicatesPanel(model);
-        panel.title.icon = visionLensIcon;
         app.shell.add(panel, 'right', { rank: 700 });
         restorer?.add(panel, panel.id);
       }
       return panel;
     };
     app.commands.addCommand(CommandIDs.openDuplicates, {
-      label: 'VisionLens: Duplicates and Leaks',
+      label: openLabel('duplicates'),
       caption: 'Find exact, perceptual and near duplicates and train/val leaks',
-      icon: visionLensIcon,
+      icon: PANELS.duplicates.icon,
       execute: async () => {
         await model.restored;
         const p = ensurePanel();
