@@ -1,12 +1,15 @@
 """The rows an export writes: the view's samples, their labels of one source and the
 dataset's classes, read through the catalog's export queries (never its tables).
 
-Labels are kept as Arrow columns grouped by sample (``starts``): a 700K-box view stays a few
-columnar arrays, not 700K dicts.
+Samples and image-level labels are read whole (a few columns per sample). Objects are read
+a batch of whole samples at a time (:meth:`Objects.batches`), only the columns a format
+writes, and kept as Arrow columns grouped by sample (``starts``): a 700K-box view is never
+in memory at once, and a batch is a few columnar arrays, not dicts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.reads.export_objects import (
+    ObjectSelection,
+    object_chunks,
+    object_shapes,
+    object_summary,
+)
 from ..catalog.reads.export_queries import (
-    export_annotations,
     export_categories,
     export_classifications,
     export_samples,
@@ -34,6 +42,10 @@ SAMPLE_COLUMNS = (
     "tags",
     "fields",
 )
+BATCH_OBJECTS = 65_536
+"""Objects read (and written) at a time; a sample with more is a batch of its own."""
+BATCH_SAMPLES = 16_384
+"""Samples in a batch at most: a batch's files (YOLO's label texts) are held until written."""
 
 
 @dataclass
@@ -51,15 +63,60 @@ class Labels:
         return self.table.num_rows
 
 
+class Objects:
+    """The view's objects of one source (after the class and score filters), read a batch
+    of whole samples at a time: a sample's objects are never split across two batches."""
+
+    def __init__(
+        self, catalog: Catalog, sel: ObjectSelection, sample_ids: list[int], summary: pa.Table
+    ) -> None:
+        self._catalog, self._sel, self._ids = catalog, sel, sample_ids
+        self.summary = summary
+        """(sample_id, label, n): how many objects of each class each sample has."""
+        self.counts: dict[int, int] = {}
+        """Each sample's object count (samples with objects only)."""
+        for sid, n in zip(summary["sample_id"].to_pylist(), summary["n"].to_pylist(), strict=True):
+            self.counts[sid] = self.counts.get(sid, 0) + n
+        self._total = sum(self.counts.values())
+
+    def __len__(self) -> int:
+        return self._total
+
+    def shapes(self) -> tuple[set[int], bool]:
+        """The keypoint counts the objects have, and whether any has a polygon."""
+        return object_shapes(self._catalog, self._sel, pa.array(self._ids, pa.int64()))
+
+    def batches(self, columns: Sequence[str] | None) -> Iterator[tuple[int, int, Labels]]:
+        """``(begin, end, labels)``: the objects of the view's samples ``begin:end`` (in the
+        view's order), ``columns`` only (None: every column the catalog keeps per object,
+        its latest evaluation included). Every sample is in exactly one batch."""
+        ids, counts = self._ids, [self.counts.get(sid, 0) for sid in self._ids]
+        if columns is not None and "sample_id" not in columns:
+            columns = ["sample_id", *columns]  # the batch's groups
+        with object_chunks(self._catalog, self._sel, columns) as read:
+            begin = 0
+            while begin < len(ids):
+                end, size = begin + 1, counts[begin]
+                while (
+                    end < len(ids)
+                    and end - begin < BATCH_SAMPLES
+                    and size + counts[end] <= BATCH_OBJECTS
+                ):
+                    size += counts[end]
+                    end += 1
+                yield begin, end, _grouped(read(pa.array(ids[begin:end], pa.int64())))
+                begin = end
+
+
 @dataclass
 class ExportView:
-    """Everything a writer needs: samples (columns as lists), objects, image labels and the
-    class list whose positions are the stable class ids."""
+    """Everything a writer needs: samples (columns as lists), objects (read in batches),
+    image labels and the class list whose positions are the stable class ids."""
 
     dataset: str
     source: str
     samples: dict[str, list[Any]]
-    objects: Labels
+    objects: Objects
     classifications: Labels
     categories: list[dict[str, Any]]
     class_names: list[str]
@@ -73,6 +130,16 @@ class ExportView:
     def predictions(self) -> bool:
         """Whether the labels are a model's (they carry scores)."""
         return self.source != GROUND_TRUTH
+
+    def sample_labels(self) -> dict[int, list[str]]:
+        """The classes of each sample's labels (objects and image labels), each once."""
+        labels: dict[int, list[str]] = {}
+        summary = self.objects.summary
+        for table in (summary, self.classifications.table):
+            ids, names = table["sample_id"].to_pylist(), table["label"].to_pylist()
+            for sid, name in zip(ids, names, strict=True):
+                labels.setdefault(sid, []).append(name)
+        return {sid: list(dict.fromkeys(names)) for sid, names in labels.items()}
 
 
 def read_view(
@@ -95,16 +162,18 @@ def read_view(
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
     if samples_table.num_rows == 0:
         raise ExportError(f"the view of {dataset!r} selects no samples: nothing to export")
-    with export_annotations(catalog, dataset, spec, source) as exp:
-        objects = exp.reader.read_all()
-    with export_classifications(catalog, dataset, spec, source) as exp:
+    with export_classifications(catalog, dataset, spec, source) as exp:  # checks the source
         image_labels = exp.reader.read_all()
+    sample_ids = samples_table.column("sample_id").to_pylist()
+    ids = pa.array(sample_ids, pa.int64())
+    summary = object_summary(catalog, ObjectSelection(dataset, source, None, min_score), ids)
     names = [c["name"] for c in categories]
     extra = sorted(
-        (set(pc.unique(objects["label"]).to_pylist()) | set(image_labels["label"].to_pylist()))
+        (set(pc.unique(summary["label"]).to_pylist()) | set(image_labels["label"].to_pylist()))
         - set(names)
     )
     names += extra  # a model's classes outside the dataset's list follow it, sorted
+    keep = pc.greater(summary["n"], 0)
     if classes:
         unknown = sorted(set(classes) - set(names))
         if unknown:
@@ -114,16 +183,18 @@ def read_view(
                 + (" ..." if len(names) > 20 else "")
             )
         wanted = pa.array(sorted(set(classes)))
-        objects = objects.filter(pc.is_in(objects["label"], wanted))
+        keep = pc.and_(keep, pc.is_in(summary["label"], wanted))
         image_labels = image_labels.filter(pc.is_in(image_labels["label"], wanted))
     if min_score is not None:
-        objects = objects.filter(pc.greater_equal(objects["score"], min_score))
         image_labels = image_labels.filter(pc.greater_equal(image_labels["score"], min_score))
+    sel = ObjectSelection(
+        dataset, source, tuple(sorted(set(classes))) if classes else None, min_score
+    )
     return ExportView(
         dataset=dataset,
         source=source,
         samples={name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS},
-        objects=_grouped(objects),
+        objects=Objects(catalog, sel, sample_ids, summary.filter(keep)),
         classifications=_grouped(image_labels),
         categories=categories,
         class_names=names,

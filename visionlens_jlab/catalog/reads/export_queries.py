@@ -38,6 +38,22 @@ BOX_COUNT_PREFIX = "box_count."
 """Samples exports name the per-source box count columns ``box_count.<source>``."""
 
 
+OBJECT_COLUMNS = {
+    **{
+        name: f"a.{name}" for name in ("ann_id", "sample_id", "source", "label", "x", "y", "w", "h")
+    },
+    **{name: f"a.{name}" for name in ("score", "area", "iscrowd", "difficult", "source_ann_id")},
+    "segmentation": "CAST(a.segmentation AS VARCHAR)",
+    "attributes": "CAST(a.attributes AS VARCHAR)",
+    **{name: f"a.{name}" for name in ("keypoints", "num_keypoints", "mask_area")},
+    # the image size travels with each box: the notebook rasterises polygons at it
+    "image_width": "i.width",
+    "image_height": "i.height",
+}
+"""The columns of a box export before the ``eval_*`` ones: name to SQL over ``annotations a``
+joined to its sample ``samples i``."""
+
+
 @dataclass
 class Export:
     """An export ready to stream: its schema and a reader of record batches."""
@@ -155,17 +171,12 @@ def export_annotations(
         if evaluation is not None and evaluation not in sources[1:]:
             raise FilterError(f"'evaluation' must name a model of this dataset, not {evaluation!r}")
         params = Params()
-        join = _eval_join(cur, dataset_id, evaluation, params)
+        join = eval_join(cur, dataset_id, evaluation, params)
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
         _restrict(where, params, dataset_id, model, ids_table)
-        # the image size travels with each box: the notebook rasterises polygons at it
+        columns = ", ".join(f"{expr} AS {name}" for name, expr in OBJECT_COLUMNS.items())
         sql = f"""
-            SELECT a.ann_id, a.sample_id, a.source, a.label,
-                   a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd, a.difficult,
-                   a.source_ann_id, CAST(a.segmentation AS VARCHAR) AS segmentation,
-                   CAST(a.attributes AS VARCHAR) AS attributes,
-                   a.keypoints, a.num_keypoints, a.mask_area,
-                   i.width AS image_width, i.height AS image_height, {join.columns}
+            SELECT {columns}, {join.columns}
             FROM annotations a JOIN samples i ON i.sample_id = a.sample_id {join.sql}
             WHERE {" AND ".join(where)}
             ORDER BY a.ann_id
@@ -242,7 +253,7 @@ EVAL_COLUMNS = {
 }
 
 
-def _eval_join(
+def eval_join(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str | None, params: Params
 ) -> _Join:
     """The evaluation columns: a join on the latest evaluations, or typed NULLs if none."""
