@@ -122,21 +122,15 @@ def _images(
 
 def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int]) -> Any:
     """The view's objects as COCO annotations, a batch of samples at a time."""
-    ann_ids = _source_ids(view)
+    source_ids = view.objects.plain_source_ids()
     fragment, loads = orjson.Fragment, orjson.loads
     predictions = view.predictions
     done = 0
     for _, _, labels in view.objects.batches(_OBJECT_COLUMNS):
         part = labels.table
         rows = part.num_rows
-        if ann_ids is not None and done + rows > len(ann_ids):
-            raise ExportError(_CHANGED)
-        ids = (
-            ann_ids.slice(done, rows).to_pylist()
-            if ann_ids is not None
-            else range(done + 1, done + rows + 1)
-        )
         c = {name: part.column(name).to_pylist() for name in _OBJECT_COLUMNS}
+        ids = _source_ids(part) if source_ids else range(done + 1, done + rows + 1)
         for i in range(rows):
             w, h = c["w"][i], c["h"][i]
             area = c["area"][i]
@@ -158,34 +152,18 @@ def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int
                 ann["score"] = c["score"][i]
             yield ann
         done += rows
-    if ann_ids is not None and done != len(ann_ids):
-        raise ExportError(_CHANGED)
-
-
-_CHANGED = "the view's labels changed during the export: run it again"
 
 
 _OBJECT_COLUMNS = (
-    "sample_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd", "segmentation",
-    "attributes", "keypoints", "num_keypoints",
+    "sample_id", "source_ann_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",
+    "segmentation", "attributes", "keypoints", "num_keypoints",
 )  # fmt: skip
 
 
-def _source_ids(view: ExportView) -> pa.Array | None:
-    """The objects' ids as the source had them, in the order :func:`_objects` writes them,
-    when each is an integer written plainly and they are unique; else None (numbered 1..n).
-    One pass over that column alone: the check needs every id before the first is written."""
-    parts = [
-        labels.table.column("source_ann_id")
-        for _, _, labels in view.objects.batches(["source_ann_id"])
-    ]
-    column = pa.chunked_array([c for part in parts for c in part.chunks], pa.string())
-    n = len(column)
+def _source_ids(part: pa.Table) -> list[int]:
+    """A batch's objects' ids as the source had them (checked plain and unique over the
+    whole view by :meth:`~.view.Objects.plain_source_ids`)."""
     try:
-        ints = pc.cast(column, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    plain = pc.all(pc.equal(pc.cast(ints, pa.string()), column)).as_py()
-    if column.null_count or not plain or pc.count_distinct(ints).as_py() != n:
-        return None
-    return ints.combine_chunks()
+        return list(pc.cast(part.column("source_ann_id"), pa.int64()).to_pylist())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:  # an edit since the check
+        raise ExportError("the view's labels changed during the export: run it again") from exc

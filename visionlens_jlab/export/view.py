@@ -21,8 +21,9 @@ from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.reads.export_objects import (
     ObjectSelection,
     object_chunks,
+    object_groups,
     object_shapes,
-    object_summary,
+    plain_source_ids,
 )
 from ..catalog.reads.export_queries import (
     export_categories,
@@ -42,7 +43,7 @@ SAMPLE_COLUMNS = (
     "tags",
     "fields",
 )
-BATCH_OBJECTS = 65_536
+BATCH_OBJECTS = 16_384
 """Objects read (and written) at a time; a sample with more is a batch of its own."""
 BATCH_SAMPLES = 16_384
 """Samples in a batch at most: a batch's files (YOLO's label texts) are held until written."""
@@ -67,24 +68,37 @@ class Objects:
     """The view's objects of one source (after the class and score filters), read a batch
     of whole samples at a time: a sample's objects are never split across two batches."""
 
-    def __init__(
-        self, catalog: Catalog, sel: ObjectSelection, sample_ids: list[int], summary: pa.Table
-    ) -> None:
+    def __init__(self, catalog: Catalog, sel: ObjectSelection, sample_ids: list[int]) -> None:
         self._catalog, self._sel, self._ids = catalog, sel, sample_ids
-        self.summary = summary
-        """(sample_id, label, n): how many objects of each class each sample has."""
-        self.counts: dict[int, int] = {}
+        self._id_array = pa.array(sample_ids, pa.int64())
+        counts = self._groups(["sample_id"])
+        self.counts: dict[int, int] = dict(
+            zip(counts["sample_id"].to_pylist(), counts["n"].to_pylist(), strict=True)
+        )
         """Each sample's object count (samples with objects only)."""
-        for sid, n in zip(summary["sample_id"].to_pylist(), summary["n"].to_pylist(), strict=True):
-            self.counts[sid] = self.counts.get(sid, 0) + n
         self._total = sum(self.counts.values())
 
     def __len__(self) -> int:
         return self._total
 
+    def _groups(self, keys: list[str]) -> pa.Table:
+        return object_groups(self._catalog, self._sel, self._id_array, keys)
+
+    def labels(self) -> list[str]:
+        """The classes the objects have, sorted."""
+        return list(self._groups(["label"])["label"].to_pylist())
+
+    def sample_labels(self) -> pa.Table:
+        """``(sample_id, label, n)``: each class each sample has objects of."""
+        return self._groups(["sample_id", "label"])
+
     def shapes(self) -> tuple[set[int], bool]:
         """The keypoint counts the objects have, and whether any has a polygon."""
-        return object_shapes(self._catalog, self._sel, pa.array(self._ids, pa.int64()))
+        return object_shapes(self._catalog, self._sel, self._id_array)
+
+    def plain_source_ids(self) -> bool:
+        """Whether the objects' source ids are plain unique integers (COCO keeps them)."""
+        return plain_source_ids(self._catalog, self._sel, self._id_array)
 
     def batches(self, columns: Sequence[str] | None) -> Iterator[tuple[int, int, Labels]]:
         """``(begin, end, labels)``: the objects of the view's samples ``begin:end`` (in the
@@ -134,8 +148,7 @@ class ExportView:
     def sample_labels(self) -> dict[int, list[str]]:
         """The classes of each sample's labels (objects and image labels), each once."""
         labels: dict[int, list[str]] = {}
-        summary = self.objects.summary
-        for table in (summary, self.classifications.table):
+        for table in (self.objects.sample_labels(), self.classifications.table):
             ids, names = table["sample_id"].to_pylist(), table["label"].to_pylist()
             for sid, name in zip(ids, names, strict=True):
                 labels.setdefault(sid, []).append(name)
@@ -158,22 +171,22 @@ def read_view(
     if min_score is not None and source == GROUND_TRUTH:
         raise ExportError("--min-score applies to a model's labels: add --source MODEL")
     categories = export_categories(catalog, dataset)
-    with export_samples(catalog, dataset, spec) as exp:
+    with export_samples(catalog, dataset, spec, box_counts=False) as exp:
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
     if samples_table.num_rows == 0:
         raise ExportError(f"the view of {dataset!r} selects no samples: nothing to export")
     with export_classifications(catalog, dataset, spec, source) as exp:  # checks the source
         image_labels = exp.reader.read_all()
-    sample_ids = samples_table.column("sample_id").to_pylist()
-    ids = pa.array(sample_ids, pa.int64())
-    summary = object_summary(catalog, ObjectSelection(dataset, source, None, min_score), ids)
+    samples = {name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS}
+    ids = samples_table.column("sample_id")
+    every = object_groups(
+        catalog, ObjectSelection(dataset, source), ids.combine_chunks(), ["label"]
+    )
     names = [c["name"] for c in categories]
     extra = sorted(
-        (set(pc.unique(summary["label"]).to_pylist()) | set(image_labels["label"].to_pylist()))
-        - set(names)
+        (set(every["label"].to_pylist()) | set(image_labels["label"].to_pylist())) - set(names)
     )
     names += extra  # a model's classes outside the dataset's list follow it, sorted
-    keep = pc.greater(summary["n"], 0)
     if classes:
         unknown = sorted(set(classes) - set(names))
         if unknown:
@@ -183,7 +196,6 @@ def read_view(
                 + (" ..." if len(names) > 20 else "")
             )
         wanted = pa.array(sorted(set(classes)))
-        keep = pc.and_(keep, pc.is_in(summary["label"], wanted))
         image_labels = image_labels.filter(pc.is_in(image_labels["label"], wanted))
     if min_score is not None:
         image_labels = image_labels.filter(pc.greater_equal(image_labels["score"], min_score))
@@ -193,8 +205,8 @@ def read_view(
     return ExportView(
         dataset=dataset,
         source=source,
-        samples={name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS},
-        objects=Objects(catalog, sel, sample_ids, summary.filter(keep)),
+        samples=samples,
+        objects=Objects(catalog, sel, samples["sample_id"]),
         classifications=_grouped(image_labels),
         categories=categories,
         class_names=names,

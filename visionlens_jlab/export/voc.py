@@ -52,7 +52,7 @@ def write_voc(
     stems = [b.rsplit(".", 1)[0] if "." in b else b for b in base]
     unique_names(stems, "VOC annotation")
     o = view.objects
-    check_xml_names(sorted(set(o.summary["label"].to_pylist())))
+    check_xml_names(o.labels())
     lists: dict[str, list[str]] = {}
     annotations = root / "Annotations"
     annotations.mkdir()

@@ -118,6 +118,7 @@ def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) ->
     try:
         con.register("c", pa.table({"label": names, "cls": list(range(len(names)))}))
         sql = _SQL.replace("{ROW}", _ROW_SQL[task]).replace("{K}", str(points))
+        sql = sql.replace("{FROM}", _FROM.get(task, "o"))
         with background_writes() as write:
             for begin, end, labels in view.objects.batches(_COLUMNS[task]):
                 for i in range(begin, end):
@@ -175,7 +176,7 @@ def _label_texts(
 
 _SQL = """
     SELECT o.sample_id, encode(string_agg({ROW}, chr(10) ORDER BY o._i) || chr(10))
-    FROM o JOIN s USING (sample_id) JOIN c USING (label)
+    FROM {FROM} JOIN s USING (sample_id) JOIN c USING (label)
     GROUP BY o.sample_id
 """
 _BOX = (
@@ -188,17 +189,20 @@ _CORNERS = (
     "(o.y / s.H)::VARCHAR, ((o.x + o.w) / s.W)::VARCHAR, ((o.y + o.h) / s.H)::VARCHAR, "
     "(o.x / s.W)::VARCHAR, ((o.y + o.h) / s.H)::VARCHAR)"
 )
-_POLYGON = "flatten(from_json(o.seg, '[[\"DOUBLE\"]]'))"
+_FROM = {
+    # the polygon parsed once per object (DuckDB would parse it for each use)
+    "segment": (
+        "(SELECT *, CASE WHEN starts_with(seg, '[') THEN "
+        "flatten(from_json(seg, '[[\"DOUBLE\"]]')) END AS poly FROM o) o"
+    ),
+}
 _ROW_SQL = {
     "detect": _BOX,
     # a polygon's parts one after the other; an RLE mask or none: the box's corners
     "segment": (
-        "c.cls::VARCHAR || ' ' || CASE WHEN starts_with(o.seg, '[') AND len("
-        + _POLYGON
-        + ") >= 6 THEN array_to_string(list_transform("
-        + _POLYGON
-        + ", lambda v, i: (v / CASE WHEN i % 2 = 1 THEN s.W ELSE s.H END)::VARCHAR), ' ') "
-        "ELSE " + _CORNERS + " END"
+        "c.cls::VARCHAR || ' ' || CASE WHEN len(o.poly) >= 6 THEN array_to_string("
+        "list_transform(o.poly, lambda v, i: (v / CASE WHEN i % 2 = 1 THEN s.W ELSE s.H END)"
+        "::VARCHAR), ' ') ELSE " + _CORNERS + " END"
     ),
     # K points of x y v; an object without keypoints (or a point not labelled): 0 0 0
     "pose": (

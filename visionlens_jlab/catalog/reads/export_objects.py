@@ -38,23 +38,44 @@ class ObjectSelection:
     min_score: float | None = None
 
 
-def object_summary(catalog: Catalog, sel: ObjectSelection, sample_ids: pa.Array) -> pa.Table:
-    """For each of ``sample_ids`` and each class its objects of ``sel.source`` have: ``n``,
-    how many of them are scored ``sel.min_score`` or above (all when None; 0 rows included,
-    so the table names every class of the source in the view). ``sel.classes`` is not
-    applied. Sorted by sample id and label."""
+GROUP_KEYS = ("sample_id", "label")
+
+
+def object_groups(
+    catalog: Catalog, sel: ObjectSelection, sample_ids: pa.Array, keys: Sequence[str]
+) -> pa.Table:
+    """How many selected objects of ``sample_ids`` each group has (``n``): grouped by
+    ``keys`` (of :data:`GROUP_KEYS`: per sample, per class, or both), sorted by them."""
+    if not keys or any(k not in GROUP_KEYS for k in keys):
+        raise ValueError(f"group keys must be of {GROUP_KEYS}, not {keys!r}")
+    columns = ", ".join(f"a.{k}" for k in keys)
     with catalog.cursor() as cur:
         cur.register(VIEW_IDS, pa.table({"sample_id": sample_ids}))
         dataset_id = catalog.dataset_id(cur, sel.dataset)
         params = Params()
-        scored = "TRUE" if sel.min_score is None else f"a.score >= {params.add(sel.min_score)}"
-        where = _where(dataset_id, sel.source, VIEW_IDS, params)
+        where = _selected(_where(dataset_id, sel.source, VIEW_IDS, params), sel, params)
         sql = f"""
-            SELECT a.sample_id, a.label, (COUNT(*) FILTER (WHERE {scored}))::BIGINT AS n
-            FROM annotations a WHERE {where}
-            GROUP BY a.sample_id, a.label ORDER BY a.sample_id, a.label
-        """  # noqa: S608 - fixed SQL, values bound
+            SELECT {columns}, COUNT(*)::BIGINT AS n FROM annotations a WHERE {where}
+            GROUP BY {columns} ORDER BY {columns}
+        """  # noqa: S608 - fixed column names, values bound
         return cur.sql(sql, params=params.values).to_arrow_table()
+
+
+def plain_source_ids(catalog: Catalog, sel: ObjectSelection, sample_ids: pa.Array) -> bool:
+    """Whether the selected objects' ids in their source (``source_ann_id``) are all integers
+    written plainly (as an integer prints back) and unique: a COCO export keeps them then."""
+    with catalog.cursor() as cur:
+        cur.register(VIEW_IDS, pa.table({"sample_id": sample_ids}))
+        dataset_id = catalog.dataset_id(cur, sel.dataset)
+        params = Params()
+        where = _selected(_where(dataset_id, sel.source, VIEW_IDS, params), sel, params)
+        sql = f"""
+            SELECT COUNT(*) = COUNT(DISTINCT i)
+                   AND COALESCE(bool_and(i::VARCHAR IS NOT DISTINCT FROM a.source_ann_id), TRUE)
+            FROM (SELECT TRY_CAST(a.source_ann_id AS BIGINT) AS i, a.source_ann_id
+                  FROM annotations a WHERE {where}) a
+        """  # noqa: S608 - fixed SQL, values bound
+        return bool(cur.sql(sql, params=params.values).fetchall()[0][0])
 
 
 def object_shapes(
