@@ -1,13 +1,14 @@
 """Exports read a view's objects a batch of whole samples at a time: batches of one or two
 samples write the same bytes (the same Parquet rows) as a single batch, with a filter, a
 class subset and a model's scores too, and no sample's objects are ever split across two
-batches."""
+batches. YOLO's rows, formatted in numpy and orjson, write every float as ``repr`` does."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,6 +16,7 @@ from tests.export_fixtures import coco_source, run_cli
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.export import view as export_view_module
 from visionlens_jlab.export.view import read_view
+from visionlens_jlab.export.yolo_text import row_texts
 from visionlens_jlab.features import load as load_features
 
 CASES = {
@@ -111,3 +113,40 @@ def test_a_sample_is_never_split_across_batches(
         catalog.close()
     assert seen == view.samples["sample_id"]  # each sample once, in the view's order
     assert rows == len(view.objects) == sum(counts.values())
+
+
+def _repr_row(cls: int, values: list[float]) -> bytes:
+    return " ".join([str(cls), *map(repr, values)]).encode()
+
+
+def test_yolo_rows_are_written_as_repr_writes_floats() -> None:
+    """orjson's notation differs from ``repr``'s below 1e-4 and from 1e16 on: such values,
+    a polygon of fewer than 3 points and a row without one are all written as ``repr`` does
+    (and DuckDB's DOUBLE to VARCHAR, which the pose rows use)."""
+    table = pa.table(
+        {
+            "sample_id": [1, 1, 2],
+            "label": ["b", "a", "b"],
+            "x": [0.0064, 10.0, 0.0],
+            "y": [1.0, 20.0, 1e-9],
+            "w": [3.0, 1e20, 50.0],
+            "h": [4.0, 5.0, 1.0 / 3.0],
+        }
+    )
+    sizes = {1: (640, 480), 2: (100, 100)}
+    starts = {1: (0, 2), 2: (2, 3)}
+    polygon = [0.0064, 0.03, 2.0, 3.0, 4.0, 1e-3]
+    polygons = pa.array([polygon, None, [1.0, 2.0]], pa.list_(pa.float64()))
+    got = row_texts(table, sizes, starts, ["a", "b"], polygons)
+    by = [640, 480] * 3
+    assert got[0] == _repr_row(1, [v / d for v, d in zip(polygon, by, strict=True)])
+    assert b"1e-05" in got[0] and b"0.00001" not in got[0]
+    corners = [10 / 640, 20 / 480, (10 + 1e20) / 640, 20 / 480, (10 + 1e20) / 640, 25 / 480]
+    assert got[1] == _repr_row(0, [*corners, 10 / 640, 25 / 480])
+    y1 = 1e-9 + 1.0 / 3.0
+    y0 = 1e-9 / 100
+    assert got[2] == _repr_row(1, [0.0, y0, 0.5, y0, 0.5, y1 / 100, 0.0, y1 / 100])
+    boxes = row_texts(table, sizes, starts, ["a", "b"], None)
+    assert boxes[2] == _repr_row(1, [25 / 100, (1e-9 + 1 / 6) / 100, 0.5, (1 / 3) / 100])
+    plain = row_texts(table.slice(0, 1), sizes, {1: (0, 1)}, ["a", "b"], None)  # orjson's path
+    assert plain == [_repr_row(1, [(0.0064 + 1.5) / 640, 3 / 480, 3 / 640, 4 / 480])]

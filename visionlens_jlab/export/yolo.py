@@ -27,7 +27,8 @@ import yaml
 
 from .errors import ExportError
 from .staging import background_writes, unique_names
-from .view import ExportView
+from .view import ExportView, Labels
+from .yolo_text import row_texts
 
 SPLITS = ("train", "val", "test")
 YAML_FILE = "data.yaml"
@@ -117,8 +118,7 @@ def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) ->
     written = 0
     try:
         con.register("c", pa.table({"label": names, "cls": list(range(len(names)))}))
-        sql = _SQL.replace("{ROW}", _ROW_SQL[task]).replace("{K}", str(points))
-        sql = sql.replace("{FROM}", _FROM.get(task, "o"))
+        sql = _SQL.replace("{ROW}", _POSE_SQL).replace("{K}", str(points))
         with background_writes() as write:
             for begin, end, labels in view.objects.batches(_COLUMNS[task]):
                 for i in range(begin, end):
@@ -128,7 +128,7 @@ def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) ->
                         raise ExportError(
                             f"{s['file_name'][i]} has no known size: YOLO needs it to normalise"
                         )
-                texts = _label_texts(con, sql, labels.table, s, begin, end)
+                texts = _label_texts(con, sql, labels, s, begin, end, task, names)
                 write([(paths[i], texts.get(s["sample_id"][i], b"")) for i in range(begin, end)])
                 written += len(labels)
     finally:
@@ -139,25 +139,37 @@ def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) ->
 def _label_texts(
     con: duckdb.DuckDBPyConnection,
     sql: str,
-    table: pa.Table,
+    labels: Labels,
     s: dict[str, list[Any]],
     begin: int,
     end: int,
+    task: str,
+    class_names: list[str],
 ) -> dict[int, bytes]:
-    """Each sample's label file of one batch, formatted by an in-memory DuckDB over the
-    batch's Arrow columns: 700K rows of 16 coordinates each are ~11M float-to-text
-    conversions, which DuckDB does in C++ (its DOUBLE to VARCHAR is the shortest exact
-    text, as Python's ``repr``). A row's class id is its class's position in the view's
-    class list (the table ``c``)."""
+    """Each sample's label file of one batch. Detection and segmentation rows are
+    formatted in numpy and orjson (:mod:`.yolo_text`), with the polygons parsed by DuckDB;
+    pose rows by the in-memory DuckDB ``con`` over the batch's Arrow columns (``sql``; its
+    DOUBLE to VARCHAR is the shortest exact text, as Python's ``repr``), a row's class id
+    being its class's position in the view's class list (the table ``c``)."""
+    table = labels.table
     if table.num_rows == 0:
         return {}
+    if task != "pose":
+        sizes = {
+            s["sample_id"][i]: (s["width"][i], s["height"][i])
+            for i in range(begin, end)
+            if s["sample_id"][i] in labels.starts
+        }
+        polygons = _polygons(con, table) if task == "segment" else None
+        rows = row_texts(table, sizes, labels.starts, class_names, polygons)
+        return {
+            sid: b"\n".join(rows[first:last]) + b"\n"
+            for sid, (first, last) in labels.starts.items()
+        }
     objects = table.rename_columns(
-        [
-            "seg" if n == "segmentation" else "kp" if n == "keypoints" else n
-            for n in table.column_names
-        ]
+        ["kp" if n == "keypoints" else n for n in table.column_names]
     ).append_column("_i", pa.array(np.arange(table.num_rows)))
-    sizes = pa.table(
+    sizes_table = pa.table(
         {
             "sample_id": s["sample_id"][begin:end],
             "W": s["width"][begin:end],
@@ -165,7 +177,7 @@ def _label_texts(
         }
     )
     con.register("o", objects)
-    con.register("s", sizes)
+    con.register("s", sizes_table)
     try:
         result = con.sql(sql).to_arrow_table()
     finally:
@@ -174,41 +186,31 @@ def _label_texts(
     return dict(zip(result.column(0).to_pylist(), result.column(1).to_pylist(), strict=True))
 
 
+def _polygons(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.ListArray:
+    """Each row's polygon, its parts flattened (null for an RLE mask or none)."""
+    con.register("o", table.select(["segmentation"]))
+    try:
+        result = con.sql(
+            "SELECT CASE WHEN starts_with(segmentation, '[') THEN "
+            "flatten(from_json(segmentation, '[[\"DOUBLE\"]]')) END FROM o"
+        ).to_arrow_table()
+    finally:
+        con.unregister("o")
+    return result.column(0).combine_chunks()
+
+
 _SQL = """
     SELECT o.sample_id, encode(string_agg({ROW}, chr(10) ORDER BY o._i) || chr(10))
-    FROM {FROM} JOIN s USING (sample_id) JOIN c USING (label)
+    FROM o JOIN s USING (sample_id) JOIN c USING (label)
     GROUP BY o.sample_id
 """
-_BOX = (
+# a pose row: the box, then K points of x y v; an object without keypoints (or a point not
+# labelled): 0 0 0
+_POSE_SQL = (
     "c.cls::VARCHAR || ' ' || ((o.x + o.w / 2) / s.W)::VARCHAR || ' ' || "
     "((o.y + o.h / 2) / s.H)::VARCHAR || ' ' || (o.w / s.W)::VARCHAR || ' ' || "
-    "(o.h / s.H)::VARCHAR"
+    "(o.h / s.H)::VARCHAR || ' ' || array_to_string(list_transform(range(0, {K}), lambda k: "
+    "CASE WHEN o.kp IS NOT NULL AND o.kp[3 * k + 3] > 0 THEN (o.kp[3 * k + 1] / s.W)::VARCHAR "
+    "|| ' ' || (o.kp[3 * k + 2] / s.H)::VARCHAR || ' ' || o.kp[3 * k + 3]::VARCHAR "
+    "ELSE '0.0 0.0 0.0' END), ' ')"
 )
-_CORNERS = (
-    "concat_ws(' ', (o.x / s.W)::VARCHAR, (o.y / s.H)::VARCHAR, ((o.x + o.w) / s.W)::VARCHAR, "
-    "(o.y / s.H)::VARCHAR, ((o.x + o.w) / s.W)::VARCHAR, ((o.y + o.h) / s.H)::VARCHAR, "
-    "(o.x / s.W)::VARCHAR, ((o.y + o.h) / s.H)::VARCHAR)"
-)
-_FROM = {
-    # the polygon parsed once per object (DuckDB would parse it for each use)
-    "segment": (
-        "(SELECT *, CASE WHEN starts_with(seg, '[') THEN "
-        "flatten(from_json(seg, '[[\"DOUBLE\"]]')) END AS poly FROM o) o"
-    ),
-}
-_ROW_SQL = {
-    "detect": _BOX,
-    # a polygon's parts one after the other; an RLE mask or none: the box's corners
-    "segment": (
-        "c.cls::VARCHAR || ' ' || CASE WHEN len(o.poly) >= 6 THEN array_to_string("
-        "list_transform(o.poly, lambda v, i: (v / CASE WHEN i % 2 = 1 THEN s.W ELSE s.H END)"
-        "::VARCHAR), ' ') ELSE " + _CORNERS + " END"
-    ),
-    # K points of x y v; an object without keypoints (or a point not labelled): 0 0 0
-    "pose": (
-        _BOX + " || ' ' || array_to_string(list_transform(range(0, {K}), lambda k: CASE WHEN "
-        "o.kp IS NOT NULL AND o.kp[3 * k + 3] > 0 THEN (o.kp[3 * k + 1] / s.W)::VARCHAR || ' ' "
-        "|| (o.kp[3 * k + 2] / s.H)::VARCHAR || ' ' || o.kp[3 * k + 3]::VARCHAR "
-        "ELSE '0.0 0.0 0.0' END), ' ')"
-    ),
-}
