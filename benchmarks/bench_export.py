@@ -22,6 +22,7 @@ The catalog is ingested once from ``tests.ingest_fixtures.write_coco`` (8-point 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -97,9 +98,16 @@ def prepare(work: Path, n_images: int) -> tuple[Path, int]:
     return data, int(marker.read_text())
 
 
+def fresh(folder: Path) -> None:
+    """Remove ``folder`` (a previous round's output) and flush the disk: the removal of
+    100K files, or json.dump's 250 MB, is written back in the next case's time otherwise."""
+    shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
+
+
 def export_round(data: Path, out: Path, fmt: str, r: int) -> Run:
     """``visionlens export`` into a fresh folder (the previous round's is removed first)."""
-    shutil.rmtree(out, ignore_errors=True)
+    fresh(out)
     return checked(
         run_process(
             cli_command("export", "bench", "--format", fmt, "--out", str(out), "--images", "none")
@@ -111,6 +119,7 @@ def export_round(data: Path, out: Path, fmt: str, r: int) -> Run:
 
 def dump_round(document: Path, target: Path, r: int) -> Run:
     """The reference: ``json.dump`` of the exported document, timed in-process."""
+    fresh(target)
     return checked(
         run_process([sys.executable, "-c", JSON_DUMP, str(document), str(target)]), "json.dump"
     )
@@ -118,7 +127,7 @@ def dump_round(document: Path, target: Path, r: int) -> Run:
 
 def files_round(folder: Path, n_files: int, r: int) -> Run:
     """The floor: ``n_files`` bare file creations in a fresh folder (the last one removed)."""
-    shutil.rmtree(folder, ignore_errors=True)
+    fresh(folder)
     return checked(
         run_process([sys.executable, "-c", CREATE_FILES, str(folder), str(n_files)]),
         "file creation",

@@ -18,7 +18,7 @@ from .errors import ExportError
 
 IMAGE_MODES = ("copy", "symlink", "none")
 WRITE_THREADS = 8
-"""Threads copying images and writing label files: the work waits on the disk, not Python."""
+"""Threads copying images: the work waits on the disk (or GCS), not Python."""
 
 
 def check_out(out: Path, overwrite: bool) -> None:
@@ -90,20 +90,11 @@ def place_images(pairs: list[tuple[str, Path]], mode: str) -> int:
 
 
 def write_texts(files: Sequence[tuple[str | Path, str]]) -> None:
-    """Write many small text files (label files, XMLs) from a thread pool, each thread a
-    slice of them (a task per file costs more than the file's own write)."""
+    """Write a few text files (a VOC export's labelmap and split lists), making their
+    folders; the many label files are written batch by batch (:func:`background_writes`)."""
     for parent in {os.path.dirname(path) for path, _ in files}:
         os.makedirs(parent, exist_ok=True)
-
-    def some(part: Sequence[tuple[str | Path, str]]) -> None:
-        for path, text in part:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-
-    step = -(-len(files) // WRITE_THREADS) or 1
-    with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        for _ in pool.map(some, [files[i : i + step] for i in range(0, len(files), step)]):
-            pass
+    write_files([(str(path), text.encode()) for path, text in files])
 
 
 @contextmanager
