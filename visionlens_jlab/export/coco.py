@@ -22,6 +22,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import ExportError
 from .staging import image_name, unique_names
 from .view import ExportView
 
@@ -119,25 +120,23 @@ def _images(
         yield image
 
 
-SLICE_ROWS = 65_536
-"""Objects turned into Python values at a time: the whole view's columns as Python lists
-would cost ~10 objects per box at once."""
-
-
 def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int]) -> Any:
-    table = view.objects.table
-    ann_ids = _column_ids(table.column("source_ann_id"))
+    """The view's objects as COCO annotations, a batch of samples at a time."""
+    source_ids = view.objects.plain_source_ids()
     fragment, loads = orjson.Fragment, orjson.loads
     predictions = view.predictions
-    for begin in range(0, table.num_rows, SLICE_ROWS):
-        part = table.slice(begin, SLICE_ROWS)
+    done = 0
+    for _, _, labels in view.objects.batches(_OBJECT_COLUMNS):
+        part = labels.table
+        rows = part.num_rows
         c = {name: part.column(name).to_pylist() for name in _OBJECT_COLUMNS}
-        for i in range(part.num_rows):
+        ids = _source_ids(part) if source_ids else range(done + 1, done + rows + 1)
+        for i in range(rows):
             w, h = c["w"][i], c["h"][i]
             area = c["area"][i]
             ann: dict[str, Any] = loads(c["attributes"][i]) if c["attributes"][i] else {}
             ann.update(
-                id=ann_ids[begin + i],
+                id=ids[i],
                 image_id=image_id[c["sample_id"][i]],
                 category_id=class_id[c["label"][i]],
                 bbox=[c["x"][i], c["y"][i], w, h],
@@ -152,23 +151,19 @@ def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int
             if predictions:
                 ann["score"] = c["score"][i]
             yield ann
+        done += rows
 
 
 _OBJECT_COLUMNS = (
-    "sample_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd", "segmentation",
-    "attributes", "keypoints", "num_keypoints",
+    "sample_id", "source_ann_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",
+    "segmentation", "attributes", "keypoints", "num_keypoints",
 )  # fmt: skip
 
 
-def _column_ids(column: pa.ChunkedArray) -> list[int]:
-    """:func:`_ids` of a string column, checked in Arrow: the source's object ids when each
-    is an integer written plainly and they are unique, else 1..n."""
-    n = len(column)
+def _source_ids(part: pa.Table) -> list[int]:
+    """A batch's objects' ids as the source had them (checked plain and unique over the
+    whole view by :meth:`~.view.Objects.plain_source_ids`)."""
     try:
-        ints = pc.cast(column, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return list(range(1, n + 1))
-    plain = pc.all(pc.equal(pc.cast(ints, pa.string()), column)).as_py()
-    if column.null_count or not plain or pc.count_distinct(ints).as_py() != n:
-        return list(range(1, n + 1))
-    return list(ints.to_pylist())
+        return list(pc.cast(part.column("source_ann_id"), pa.int64()).to_pylist())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:  # an edit since the check
+        raise ExportError("the view's labels changed during the export: run it again") from exc

@@ -25,7 +25,15 @@ def write_parquet(
     columns["split"] = [splits.get(sid) for sid in s["sample_id"]]
     columns["image"] = [f"images/{n}" for n in names]
     pq.write_table(pa.table(columns), root / "samples.parquet")
-    pq.write_table(view.objects.table, root / "objects.parquet")
+    writer: pq.ParquetWriter | None = None
+    try:
+        for _, _, labels in view.objects.batches(None):  # a row group per batch
+            if writer is None:
+                writer = pq.ParquetWriter(root / "objects.parquet", labels.table.schema)
+            writer.write_table(labels.table)
+    finally:
+        if writer is not None:
+            writer.close()
     pq.write_table(view.classifications.table, root / "classifications.parquet")
     pairs = [(loc, root / "images" / n) for loc, n in zip(s["location"], names, strict=True)]
     return len(view.objects), pairs

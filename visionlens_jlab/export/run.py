@@ -92,9 +92,4 @@ def _splits(view: ExportView, ratios: dict[str, float] | None, seed: int) -> dic
     ids = view.samples["sample_id"]
     if ratios is None:
         return dict(zip(ids, view.samples["split"], strict=True))
-    labels: dict[int, list[str]] = {}
-    for table in (view.objects, view.classifications):
-        names = table.column("label")
-        for sid, (begin, end) in table.starts.items():
-            labels.setdefault(sid, []).extend(names[begin:end])
-    return dict(draw_splits(ids, labels, ratios, seed))
+    return dict(draw_splits(ids, view.sample_labels(), ratios, seed))

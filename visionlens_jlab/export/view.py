@@ -1,12 +1,15 @@
 """The rows an export writes: the view's samples, their labels of one source and the
 dataset's classes, read through the catalog's export queries (never its tables).
 
-Labels are kept as Arrow columns grouped by sample (``starts``): a 700K-box view stays a few
-columnar arrays, not 700K dicts.
+Samples and image-level labels are read whole (a few columns per sample). Objects are read
+a batch of whole samples at a time (:meth:`Objects.batches`), only the columns a format
+writes, and kept as Arrow columns grouped by sample (``starts``): a 700K-box view is never
+in memory at once, and a batch is a few columnar arrays, not dicts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +18,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.reads.export_objects import (
+    ObjectSelection,
+    object_chunks,
+    object_groups,
+    object_shapes,
+    plain_source_ids,
+)
 from ..catalog.reads.export_queries import (
-    export_annotations,
     export_categories,
     export_classifications,
     export_samples,
@@ -34,6 +43,10 @@ SAMPLE_COLUMNS = (
     "tags",
     "fields",
 )
+BATCH_OBJECTS = 16_384
+"""Objects read (and written) at a time; a sample with more is a batch of its own."""
+BATCH_SAMPLES = 16_384
+"""Samples in a batch at most: a batch's files (YOLO's label texts) are held until written."""
 
 
 @dataclass
@@ -51,15 +64,73 @@ class Labels:
         return self.table.num_rows
 
 
+class Objects:
+    """The view's objects of one source (after the class and score filters), read a batch
+    of whole samples at a time: a sample's objects are never split across two batches."""
+
+    def __init__(self, catalog: Catalog, sel: ObjectSelection, sample_ids: list[int]) -> None:
+        self._catalog, self._sel, self._ids = catalog, sel, sample_ids
+        self._id_array = pa.array(sample_ids, pa.int64())
+        counts = self._groups(["sample_id"])
+        self.counts: dict[int, int] = dict(
+            zip(counts["sample_id"].to_pylist(), counts["n"].to_pylist(), strict=True)
+        )
+        """Each sample's object count (samples with objects only)."""
+        self._total = sum(self.counts.values())
+
+    def __len__(self) -> int:
+        return self._total
+
+    def _groups(self, keys: list[str]) -> pa.Table:
+        return object_groups(self._catalog, self._sel, self._id_array, keys)
+
+    def labels(self) -> list[str]:
+        """The classes the objects have, sorted."""
+        return list(self._groups(["label"])["label"].to_pylist())
+
+    def sample_labels(self) -> pa.Table:
+        """``(sample_id, label, n)``: each class each sample has objects of."""
+        return self._groups(["sample_id", "label"])
+
+    def shapes(self) -> tuple[set[int], bool]:
+        """The keypoint counts the objects have, and whether any has a polygon."""
+        return object_shapes(self._catalog, self._sel, self._id_array)
+
+    def plain_source_ids(self) -> bool:
+        """Whether the objects' source ids are plain unique integers (COCO keeps them)."""
+        return plain_source_ids(self._catalog, self._sel, self._id_array)
+
+    def batches(self, columns: Sequence[str] | None) -> Iterator[tuple[int, int, Labels]]:
+        """``(begin, end, labels)``: the objects of the view's samples ``begin:end`` (in the
+        view's order), ``columns`` only (None: every column the catalog keeps per object,
+        its latest evaluation included). Every sample is in exactly one batch."""
+        ids, counts = self._ids, [self.counts.get(sid, 0) for sid in self._ids]
+        if columns is not None and "sample_id" not in columns:
+            columns = ["sample_id", *columns]  # the batch's groups
+        with object_chunks(self._catalog, self._sel, columns) as read:
+            begin = 0
+            while begin < len(ids):
+                end, size = begin + 1, counts[begin]
+                while (
+                    end < len(ids)
+                    and end - begin < BATCH_SAMPLES
+                    and size + counts[end] <= BATCH_OBJECTS
+                ):
+                    size += counts[end]
+                    end += 1
+                yield begin, end, _grouped(read(pa.array(ids[begin:end], pa.int64())))
+                begin = end
+
+
 @dataclass
 class ExportView:
-    """Everything a writer needs: samples (columns as lists), objects, image labels and the
-    class list whose positions are the stable class ids."""
+    """Everything a writer needs: samples (columns as lists), objects (read in batches),
+    image labels and the class list whose positions are the stable class ids."""
 
     dataset: str
     source: str
     samples: dict[str, list[Any]]
-    objects: Labels
+    objects: Objects
     classifications: Labels
     categories: list[dict[str, Any]]
     class_names: list[str]
@@ -73,6 +144,15 @@ class ExportView:
     def predictions(self) -> bool:
         """Whether the labels are a model's (they carry scores)."""
         return self.source != GROUND_TRUTH
+
+    def sample_labels(self) -> dict[int, list[str]]:
+        """The classes of each sample's labels (objects and image labels), each once."""
+        labels: dict[int, list[str]] = {}
+        for table in (self.objects.sample_labels(), self.classifications.table):
+            ids, names = table["sample_id"].to_pylist(), table["label"].to_pylist()
+            for sid, name in zip(ids, names, strict=True):
+                labels.setdefault(sid, []).append(name)
+        return {sid: list(dict.fromkeys(names)) for sid, names in labels.items()}
 
 
 def read_view(
@@ -91,18 +171,20 @@ def read_view(
     if min_score is not None and source == GROUND_TRUTH:
         raise ExportError("--min-score applies to a model's labels: add --source MODEL")
     categories = export_categories(catalog, dataset)
-    with export_samples(catalog, dataset, spec) as exp:
+    with export_samples(catalog, dataset, spec, box_counts=False) as exp:
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
     if samples_table.num_rows == 0:
         raise ExportError(f"the view of {dataset!r} selects no samples: nothing to export")
-    with export_annotations(catalog, dataset, spec, source) as exp:
-        objects = exp.reader.read_all()
-    with export_classifications(catalog, dataset, spec, source) as exp:
+    with export_classifications(catalog, dataset, spec, source) as exp:  # checks the source
         image_labels = exp.reader.read_all()
+    samples = {name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS}
+    ids = samples_table.column("sample_id")
+    every = object_groups(
+        catalog, ObjectSelection(dataset, source), ids.combine_chunks(), ["label"]
+    )
     names = [c["name"] for c in categories]
     extra = sorted(
-        (set(pc.unique(objects["label"]).to_pylist()) | set(image_labels["label"].to_pylist()))
-        - set(names)
+        (set(every["label"].to_pylist()) | set(image_labels["label"].to_pylist())) - set(names)
     )
     names += extra  # a model's classes outside the dataset's list follow it, sorted
     if classes:
@@ -114,16 +196,17 @@ def read_view(
                 + (" ..." if len(names) > 20 else "")
             )
         wanted = pa.array(sorted(set(classes)))
-        objects = objects.filter(pc.is_in(objects["label"], wanted))
         image_labels = image_labels.filter(pc.is_in(image_labels["label"], wanted))
     if min_score is not None:
-        objects = objects.filter(pc.greater_equal(objects["score"], min_score))
         image_labels = image_labels.filter(pc.greater_equal(image_labels["score"], min_score))
+    sel = ObjectSelection(
+        dataset, source, tuple(sorted(set(classes))) if classes else None, min_score
+    )
     return ExportView(
         dataset=dataset,
         source=source,
-        samples={name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS},
-        objects=_grouped(objects),
+        samples=samples,
+        objects=Objects(catalog, sel, samples["sample_id"]),
         classifications=_grouped(image_labels),
         categories=categories,
         class_names=names,

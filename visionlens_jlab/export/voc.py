@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 import orjson
 
 from .errors import ExportError
-from .staging import unique_names
+from .staging import background_writes, unique_names
 from .view import ExportView
 
 _FLAGS = ("truncated", "occluded")
@@ -44,27 +44,36 @@ def check_xml_names(names: list[str]) -> None:
 def write_voc(
     view: ExportView, root: Path, splits: dict[int, str | None]
 ) -> tuple[int, list[tuple[str, Path]], list[tuple[Path, str]]]:
-    """Lay out a VOC root under ``root``; returns the object count, the images to place and
-    the files to write (XMLs and split lists)."""
+    """Lay out a VOC root under ``root``, its XMLs written a batch of samples at a time;
+    returns the object count, the images to place and the other files to write (the
+    labelmap and split lists)."""
     s = view.samples
     base = [f.replace("\\", "/").rsplit("/", 1)[-1] for f in s["file_name"]]
     stems = [b.rsplit(".", 1)[0] if "." in b else b for b in base]
     unique_names(stems, "VOC annotation")
     o = view.objects
-    cols = {n: o.column(n) for n in ("label", "x", "y", "w", "h", "difficult", "attributes")}
-    check_xml_names(sorted(set(cols["label"])))
-    files: list[tuple[Path, str]] = []
+    check_xml_names(o.labels())
     lists: dict[str, list[str]] = {}
-    for i, sid in enumerate(s["sample_id"]):
-        begin, end = o.starts.get(sid, (0, 0))
-        objects = "".join(_object(cols, j) for j in range(begin, end))
-        xml = (
-            f"<annotation><folder>JPEGImages</folder><filename>{escape(base[i])}</filename>"
-            f"<size><width>{s['width'][i] or 0}</width><height>{s['height'][i] or 0}</height>"
-            f"<depth>3</depth></size><segmented>0</segmented>{objects}</annotation>\n"
-        )
-        files.append((root / "Annotations" / f"{stems[i]}.xml", xml))
-        lists.setdefault(splits.get(sid) or UNSPLIT, []).append(stems[i])
+    annotations = root / "Annotations"
+    annotations.mkdir()
+    with background_writes() as write:
+        for begin, end, labels in o.batches(_COLUMNS):
+            cols = {n: labels.column(n) for n in _COLUMNS}
+            xmls: list[tuple[str, bytes]] = []
+            for i in range(begin, end):
+                sid = s["sample_id"][i]
+                first, last = labels.starts.get(sid, (0, 0))
+                objects = "".join(_object(cols, j) for j in range(first, last))
+                xml = (
+                    f"<annotation><folder>JPEGImages</folder><filename>{escape(base[i])}"
+                    f"</filename><size><width>{s['width'][i] or 0}</width><height>"
+                    f"{s['height'][i] or 0}</height><depth>3</depth></size><segmented>0"
+                    f"</segmented>{objects}</annotation>\n"
+                )
+                xmls.append((f"{annotations}/{stems[i]}.xml", xml.encode()))
+                lists.setdefault(splits.get(sid) or UNSPLIT, []).append(stems[i])
+            write(xmls)
+    files: list[tuple[Path, str]] = []
     labelmap = "".join(f"{name}:::\n" for name in view.class_names if ":" not in name)
     files.append((root / LABELMAP, "# label:color_rgb:parts:actions\n" + labelmap))
     for split, members in lists.items():
@@ -74,6 +83,9 @@ def write_voc(
     (root / "JPEGImages").mkdir()
     pairs = [(loc, root / "JPEGImages" / b) for loc, b in zip(s["location"], base, strict=True)]
     return len(o), pairs, files
+
+
+_COLUMNS = ("label", "x", "y", "w", "h", "difficult", "attributes")
 
 
 def _object(cols: dict[str, list[Any]], j: int) -> str:

@@ -16,6 +16,7 @@ resolves the splits beside the yaml, wherever the folder is moved.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ import pyarrow as pa
 import yaml
 
 from .errors import ExportError
-from .staging import unique_names
-from .view import ExportView
+from .staging import background_writes, unique_names
+from .view import ExportView, Labels
+from .yolo_text import row_texts
 
 SPLITS = ("train", "val", "test")
 YAML_FILE = "data.yaml"
@@ -35,8 +37,8 @@ YAML_FILE = "data.yaml"
 def write_yolo(
     view: ExportView, root: Path, splits: dict[int, str | None]
 ) -> tuple[int, list[tuple[str, Path]], list[tuple[str, str]]]:
-    """Lay out a YOLO dataset under ``root``; returns the object count, the images to place
-    and the label files to write."""
+    """Lay out a YOLO dataset under ``root`` and write its label files; returns the object
+    count, the images to place and no further files to write."""
     s = view.samples
     split_of = [splits.get(sid) or "train" for sid in s["sample_id"]]
     odd = sorted(set(split_of) - set(SPLITS))
@@ -49,22 +51,18 @@ def write_yolo(
     unique_names(names, "image")
     unique_names([n.rsplit(".", 1)[0] for n in names], "label file for")
     class_id = {name: i for i, name in enumerate(view.class_names)}
-    points = _keypoint_count(view)
-    o = view.objects
-    task = "pose" if points else ("segment" if _has_polygons(view) else "detect")
-    for i, sid in enumerate(s["sample_id"]):
-        if sid in o.starts and not (s["width"][i] and s["height"][i]):
-            raise ExportError(f"{s['file_name'][i]} has no known size: YOLO needs it to normalise")
-    texts = _label_texts(view, task, points)
+    lengths, polygons = view.objects.shapes()
+    points = _keypoint_count(view, lengths)
+    task = "pose" if points else ("segment" if polygons else "detect")
+    used = [x for x in SPLITS if x in split_of]
     labels, images = str(root / "labels"), str(root / "images")
-    files = [
-        (f"{labels}/{name.rsplit('.', 1)[0]}.txt", texts.get(sid, ""))
-        for sid, name in zip(s["sample_id"], names, strict=True)
-    ]
+    for split in used:
+        os.makedirs(f"{labels}/{split}")
+    paths = [f"{labels}/{name.rsplit('.', 1)[0]}.txt" for name in names]
+    count = _write_labels(view, task, points, paths)
     pairs = [
         (loc, Path(f"{images}/{name}")) for loc, name in zip(s["location"], names, strict=True)
     ]
-    used = [x for x in SPLITS if x in split_of]
     config: dict[str, Any] = {
         "train": f"images/{'train' if 'train' in used else used[0]}",
         "val": f"images/{'val' if 'val' in used else used[0]}",
@@ -84,17 +82,17 @@ def write_yolo(
     )
     for split in used:
         (root / "images" / split).mkdir(parents=True, exist_ok=True)
-    return len(o), pairs, files
+    return count, pairs, []
 
 
 def _base(file_name: str) -> str:
     return file_name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def _keypoint_count(view: ExportView) -> int:
-    """K of ``kpt_shape``: the keypoint classes' point count (0 when there are none)."""
+def _keypoint_count(view: ExportView, lengths: set[int]) -> int:
+    """K of ``kpt_shape``: the keypoint classes' point count (0 when there are none), given
+    the objects' own keypoint counts ``lengths``."""
     counts = {len(c["keypoint_names"]) for c in view.categories if c.get("keypoint_names")}
-    lengths = {len(k) // 3 for k in view.objects.column("keypoints") if k is not None}
     counts |= lengths
     if len(counts) > 1:
         raise ExportError(
@@ -103,74 +101,116 @@ def _keypoint_count(view: ExportView) -> int:
     return counts.pop() if counts else 0
 
 
-def _has_polygons(view: ExportView) -> bool:
-    return any(
-        seg is not None and seg.startswith("[") for seg in view.objects.column("segmentation")
-    )
+_COLUMNS = {
+    "detect": ["sample_id", "label", "x", "y", "w", "h"],
+    "segment": ["sample_id", "label", "x", "y", "w", "h", "segmentation"],
+    "pose": ["sample_id", "label", "x", "y", "w", "h", "keypoints"],
+}
 
 
-def _label_texts(view: ExportView, task: str, points: int) -> dict[int, str]:
-    """Each sample's label file text, formatted by an in-memory DuckDB over the view's Arrow
-    columns: 700K rows of 16 coordinates each are ~11M float-to-text conversions, which
-    DuckDB does in C++ on every core (its DOUBLE to VARCHAR is the shortest exact text, as
-    Python's ``repr``). A row's class id is its class's position in ``view.class_names``."""
-    table = view.objects.table
-    if table.num_rows == 0:
-        return {}
+def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) -> int:
+    """Write every sample's label file (``paths``, in the view's order), a batch of samples
+    at a time: DuckDB formats a batch while a thread writes the previous one's files.
+    Returns how many objects were written."""
     s = view.samples
-    objects = table.select(["sample_id", "label", "x", "y", "w", "h"]).append_column(
-        "_i", pa.array(np.arange(table.num_rows))
-    )
-    if task == "segment":
-        objects = objects.append_column("seg", table.column("segmentation"))
-    if task == "pose":
-        objects = objects.append_column("kp", table.column("keypoints"))
-    sizes = pa.table({"sample_id": s["sample_id"], "W": s["width"], "H": s["height"]})
     names = view.class_names
-    classes = pa.table({"label": names, "cls": list(range(len(names)))})
     con = duckdb.connect()
+    written = 0
     try:
-        con.register("o", objects)
-        con.register("s", sizes)
-        con.register("c", classes)
-        sql = f"""
-            SELECT o.sample_id, string_agg({_ROW_SQL[task]}, chr(10) ORDER BY o._i) || chr(10)
-            FROM o JOIN s USING (sample_id) JOIN c USING (label)
-            GROUP BY o.sample_id
-        """  # noqa: S608 - fixed SQL per task
-        result = con.sql(sql.replace("{K}", str(points))).to_arrow_table()
+        con.register("c", pa.table({"label": names, "cls": list(range(len(names)))}))
+        sql = _SQL.replace("{ROW}", _POSE_SQL).replace("{K}", str(points))
+        with background_writes() as write:
+            for begin, end, labels in view.objects.batches(_COLUMNS[task]):
+                for i in range(begin, end):
+                    if s["sample_id"][i] in labels.starts and not (
+                        s["width"][i] and s["height"][i]
+                    ):
+                        raise ExportError(
+                            f"{s['file_name'][i]} has no known size: YOLO needs it to normalise"
+                        )
+                texts = _label_texts(con, sql, labels, s, begin, end, task, names)
+                write([(paths[i], texts.get(s["sample_id"][i], b"")) for i in range(begin, end)])
+                written += len(labels)
     finally:
         con.close()
+    return written
+
+
+def _label_texts(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    labels: Labels,
+    s: dict[str, list[Any]],
+    begin: int,
+    end: int,
+    task: str,
+    class_names: list[str],
+) -> dict[int, bytes]:
+    """Each sample's label file of one batch. Detection and segmentation rows are
+    formatted in numpy and orjson (:mod:`.yolo_text`), with the polygons parsed by DuckDB;
+    pose rows by the in-memory DuckDB ``con`` over the batch's Arrow columns (``sql``; its
+    DOUBLE to VARCHAR is the shortest exact text, as Python's ``repr``), a row's class id
+    being its class's position in the view's class list (the table ``c``)."""
+    table = labels.table
+    if table.num_rows == 0:
+        return {}
+    if task != "pose":
+        sizes = {
+            s["sample_id"][i]: (s["width"][i], s["height"][i])
+            for i in range(begin, end)
+            if s["sample_id"][i] in labels.starts
+        }
+        polygons = _polygons(con, table) if task == "segment" else None
+        rows = row_texts(table, sizes, labels.starts, class_names, polygons)
+        return {
+            sid: b"\n".join(rows[first:last]) + b"\n"
+            for sid, (first, last) in labels.starts.items()
+        }
+    objects = table.rename_columns(
+        ["kp" if n == "keypoints" else n for n in table.column_names]
+    ).append_column("_i", pa.array(np.arange(table.num_rows)))
+    sizes_table = pa.table(
+        {
+            "sample_id": s["sample_id"][begin:end],
+            "W": s["width"][begin:end],
+            "H": s["height"][begin:end],
+        }
+    )
+    con.register("o", objects)
+    con.register("s", sizes_table)
+    try:
+        result = con.sql(sql).to_arrow_table()
+    finally:
+        con.unregister("o")
+        con.unregister("s")
     return dict(zip(result.column(0).to_pylist(), result.column(1).to_pylist(), strict=True))
 
 
-_BOX = (
+def _polygons(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.ListArray:
+    """Each row's polygon, its parts flattened (null for an RLE mask or none)."""
+    con.register("o", table.select(["segmentation"]))
+    try:
+        result = con.sql(
+            "SELECT CASE WHEN starts_with(segmentation, '[') THEN "
+            "flatten(from_json(segmentation, '[[\"DOUBLE\"]]')) END FROM o"
+        ).to_arrow_table()
+    finally:
+        con.unregister("o")
+    return result.column(0).combine_chunks()
+
+
+_SQL = """
+    SELECT o.sample_id, encode(string_agg({ROW}, chr(10) ORDER BY o._i) || chr(10))
+    FROM o JOIN s USING (sample_id) JOIN c USING (label)
+    GROUP BY o.sample_id
+"""
+# a pose row: the box, then K points of x y v; an object without keypoints (or a point not
+# labelled): 0 0 0
+_POSE_SQL = (
     "c.cls::VARCHAR || ' ' || ((o.x + o.w / 2) / s.W)::VARCHAR || ' ' || "
     "((o.y + o.h / 2) / s.H)::VARCHAR || ' ' || (o.w / s.W)::VARCHAR || ' ' || "
-    "(o.h / s.H)::VARCHAR"
+    "(o.h / s.H)::VARCHAR || ' ' || array_to_string(list_transform(range(0, {K}), lambda k: "
+    "CASE WHEN o.kp IS NOT NULL AND o.kp[3 * k + 3] > 0 THEN (o.kp[3 * k + 1] / s.W)::VARCHAR "
+    "|| ' ' || (o.kp[3 * k + 2] / s.H)::VARCHAR || ' ' || o.kp[3 * k + 3]::VARCHAR "
+    "ELSE '0.0 0.0 0.0' END), ' ')"
 )
-_CORNERS = (
-    "concat_ws(' ', (o.x / s.W)::VARCHAR, (o.y / s.H)::VARCHAR, ((o.x + o.w) / s.W)::VARCHAR, "
-    "(o.y / s.H)::VARCHAR, ((o.x + o.w) / s.W)::VARCHAR, ((o.y + o.h) / s.H)::VARCHAR, "
-    "(o.x / s.W)::VARCHAR, ((o.y + o.h) / s.H)::VARCHAR)"
-)
-_POLYGON = "flatten(from_json(o.seg, '[[\"DOUBLE\"]]'))"
-_ROW_SQL = {
-    "detect": _BOX,
-    # a polygon's parts one after the other; an RLE mask or none: the box's corners
-    "segment": (
-        "c.cls::VARCHAR || ' ' || CASE WHEN starts_with(o.seg, '[') AND len("
-        + _POLYGON
-        + ") >= 6 THEN array_to_string(list_transform("
-        + _POLYGON
-        + ", lambda v, i: (v / CASE WHEN i % 2 = 1 THEN s.W ELSE s.H END)::VARCHAR), ' ') "
-        "ELSE " + _CORNERS + " END"
-    ),
-    # K points of x y v; an object without keypoints (or a point not labelled): 0 0 0
-    "pose": (
-        _BOX + " || ' ' || array_to_string(list_transform(range(0, {K}), lambda k: CASE WHEN "
-        "o.kp IS NOT NULL AND o.kp[3 * k + 3] > 0 THEN (o.kp[3 * k + 1] / s.W)::VARCHAR || ' ' "
-        "|| (o.kp[3 * k + 2] / s.H)::VARCHAR || ' ' || o.kp[3 * k + 3]::VARCHAR "
-        "ELSE '0.0 0.0 0.0' END), ' ')"
-    ),
-}

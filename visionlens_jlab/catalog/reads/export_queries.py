@@ -38,6 +38,22 @@ BOX_COUNT_PREFIX = "box_count."
 """Samples exports name the per-source box count columns ``box_count.<source>``."""
 
 
+OBJECT_COLUMNS = {
+    **{
+        name: f"a.{name}" for name in ("ann_id", "sample_id", "source", "label", "x", "y", "w", "h")
+    },
+    **{name: f"a.{name}" for name in ("score", "area", "iscrowd", "difficult", "source_ann_id")},
+    "segmentation": "CAST(a.segmentation AS VARCHAR)",
+    "attributes": "CAST(a.attributes AS VARCHAR)",
+    **{name: f"a.{name}" for name in ("keypoints", "num_keypoints", "mask_area")},
+    # the image size travels with each box: the notebook rasterises polygons at it
+    "image_width": "i.width",
+    "image_height": "i.height",
+}
+"""The columns of a box export before the ``eval_*`` ones: name to SQL over ``annotations a``
+joined to its sample ``samples i``."""
+
+
 @dataclass
 class Export:
     """An export ready to stream: its schema and a reader of record batches."""
@@ -77,12 +93,16 @@ def export_samples(
     spec: dict[str, Any] | None,
     sort: str | None = None,
     order: str | None = None,
+    *,
+    box_counts: bool = True,
 ) -> Iterator[Export]:
     """Samples matching ``spec`` with ``box_count.<source>`` for every source, in id order
     or sorted as the samples page sorts (``sort``, ``order``: the same rows, same order).
 
     Columns: sample_id, file_name, location, width, height, split, source_image_id,
-    tags (list<string>), fields (JSON text), then one int64 count column per source.
+    tags (list<string>), fields (JSON text), then one int64 count column per source (none
+    without ``box_counts``: a file export counts its own, and counting every source's boxes
+    is a scan of all of them).
     """
     model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
@@ -91,33 +111,37 @@ def export_samples(
         dataset_id = catalog.dataset_id(cur, dataset)
         flt = compile_parsed(dataset_id, model)
         where = flt.where + (_IN_IDS if ids_table is not None else "")
-        sources = dataset_sources(cur, dataset_id)
+        sources = dataset_sources(cur, dataset_id) if box_counts else []
         key_params, params = Params(), Params()
         key = sort_key_sql(sort, key_params)
-        count_cols = ", ".join(
-            f"COUNT(*) FILTER (WHERE a.source = {params.add(src)}) AS c{i}"
-            for i, src in enumerate(sources)
-        )
-        select_counts = ", ".join(
-            f"COALESCE(c.c{i}, 0)::BIGINT AS c{i}" for i in range(len(sources))
-        )
-        sql = f"""
-            WITH sel AS MATERIALIZED (SELECT s.*, {key} AS _k FROM samples s WHERE {where}),
-            c AS (
+        counts, select_counts = "", ""
+        if sources:
+            count_cols = ", ".join(
+                f"COUNT(*) FILTER (WHERE a.source = {params.add(src)}) AS c{i}"
+                for i, src in enumerate(sources)
+            )
+            counts = f""", c AS (
                 SELECT a.sample_id, {count_cols}
                 FROM annotations a SEMI JOIN sel ON a.sample_id = sel.sample_id
                 WHERE a.dataset_id = {params.add(dataset_id)}
                 GROUP BY a.sample_id
+            )"""  # noqa: S608 - positional aliases only; values are bound
+            select_counts = "".join(
+                f", COALESCE(c.c{i}, 0)::BIGINT AS c{i}" for i in range(len(sources))
             )
+        sql = f"""
+            WITH sel AS MATERIALIZED (SELECT s.*, {key} AS _k FROM samples s WHERE {where})
+            {counts}
             SELECT sel.sample_id, sel.file_name, sel.location, sel.width, sel.height,
                    sel.split, sel.source_image_id, sel.tags,
-                   CAST(sel.fields AS VARCHAR) AS fields, {select_counts}
-            FROM sel LEFT JOIN c ON c.sample_id = sel.sample_id
+                   CAST(sel.fields AS VARCHAR) AS fields{select_counts}
+            FROM sel {"LEFT JOIN c ON c.sample_id = sel.sample_id" if sources else ""}
             ORDER BY sel._k {sort_direction(order)} NULLS LAST, sel.sample_id ASC
         """  # noqa: S608 - compiled filter and positional aliases only; values are bound
         values = [*key_params.values, *flt.params, *params.values]
         reader = cur.sql(sql, params=values).to_arrow_reader(BATCH_ROWS)
-        names = [*reader.schema.names[: -len(sources)], *(BOX_COUNT_PREFIX + s for s in sources)]
+        kept = len(reader.schema.names) - len(sources)
+        names = [*reader.schema.names[:kept], *(BOX_COUNT_PREFIX + s for s in sources)]
         schema = pa.schema(
             [field.with_name(name) for field, name in zip(reader.schema, names, strict=True)],
             metadata={b"visionlens.sources": ",".join(sources).encode()},
@@ -155,17 +179,12 @@ def export_annotations(
         if evaluation is not None and evaluation not in sources[1:]:
             raise FilterError(f"'evaluation' must name a model of this dataset, not {evaluation!r}")
         params = Params()
-        join = _eval_join(cur, dataset_id, evaluation, params)
+        join = eval_join(cur, dataset_id, evaluation, params)
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
         _restrict(where, params, dataset_id, model, ids_table)
-        # the image size travels with each box: the notebook rasterises polygons at it
+        columns = ", ".join(f"{expr} AS {name}" for name, expr in OBJECT_COLUMNS.items())
         sql = f"""
-            SELECT a.ann_id, a.sample_id, a.source, a.label,
-                   a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd, a.difficult,
-                   a.source_ann_id, CAST(a.segmentation AS VARCHAR) AS segmentation,
-                   CAST(a.attributes AS VARCHAR) AS attributes,
-                   a.keypoints, a.num_keypoints, a.mask_area,
-                   i.width AS image_width, i.height AS image_height, {join.columns}
+            SELECT {columns}, {join.columns}
             FROM annotations a JOIN samples i ON i.sample_id = a.sample_id {join.sql}
             WHERE {" AND ".join(where)}
             ORDER BY a.ann_id
@@ -242,7 +261,7 @@ EVAL_COLUMNS = {
 }
 
 
-def _eval_join(
+def eval_join(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str | None, params: Params
 ) -> _Join:
     """The evaluation columns: a join on the latest evaluations, or typed NULLs if none."""
