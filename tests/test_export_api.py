@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pycocotools.coco import COCO
 
-from tests.export_fixtures import coco_source, leftovers
+from tests.export_fixtures import leftovers, server_source
 from visionlens_jlab.export import export_view
 
 
@@ -28,11 +28,7 @@ def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
 @pytest.fixture
 def src(vl_app: Any, tmp_path: Path) -> dict[str, Any]:
     """The synthetic 8-image segmentation dataset ``src``, ingested by the server's app."""
-    root = tmp_path / "allowed" / "src"
-    gt, _ = coco_source(root, "segm")
-    job = vl_app.ingest(name="src", source=str(root / "gt.json"), images=str(root / "images"))
-    assert vl_app.jobs.wait(job.id, timeout=120).status == "done", job.error
-    return gt
+    return server_source(vl_app, tmp_path / "allowed" / "src")
 
 
 def _coco(path: Path) -> COCO:

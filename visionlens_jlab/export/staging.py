@@ -29,7 +29,10 @@ def check_out(out: Path, overwrite: bool) -> None:
     if out.is_file() or out.is_symlink():
         raise ExportError(f"{out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise ExportError(f"{out} exists and is not empty: pass --overwrite to replace it")
+        raise ExportError(
+            f"{out} exists and is not empty: pass --overwrite (overwrite=True in the notebook "
+            "and the REST API) to replace it"
+        )
 
 
 @contextmanager
