@@ -5,6 +5,7 @@ before anything is written."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from pathlib import Path
@@ -195,3 +196,30 @@ def test_progress_reports_the_stages_and_can_stop_the_export(
     with pytest.raises(KeyboardInterrupt):
         export_view(vl_app.catalog, "src", "yolo", tmp_path / "allowed" / "q", progress=stop)
     assert leftovers(tmp_path / "allowed", "q") == []
+
+
+async def test_cancelling_an_export_job_leaves_nothing(
+    api: Any, wait_job: Any, src: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    import shutil
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    copy = shutil.copyfile
+
+    def slow_copy(source: Any, dest: Any) -> Any:
+        started.set()
+        release.wait(30)  # each image waits until the test has cancelled the job
+        return copy(source, dest)
+
+    monkeypatch.setattr(shutil, "copyfile", slow_copy)
+    out = tmp_path / "allowed" / "cancelled"
+    status, answer = await api("POST", "datasets/src/exports", {"format": "coco", "out": str(out)})
+    assert status == 202, answer
+    assert await asyncio.to_thread(started.wait, 30)  # the job is copying images
+    status, state = await api("DELETE", f"jobs/{answer['job']['id']}")
+    assert status == 200, state
+    release.set()
+    job = await wait_job(answer["job"])
+    assert job["status"] == "cancelled"
+    assert leftovers(out.parent, "cancelled") == []
