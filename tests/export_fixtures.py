@@ -106,3 +106,24 @@ def ultralytics_font(tmp_path: Path) -> None:
     font = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
     for name in ("Arial.ttf", "Arial.Unicode.ttf"):
         shutil.copy(font, folder / name)
+
+
+def server_source(app: Any, root: Path) -> dict[str, Any]:
+    """The synthetic 8-image segmentation dataset ``src`` (files under ``root``), ingested
+    by the running server's ``app``; its COCO dict."""
+    gt, _ = coco_source(root, "segm")
+    job = app.ingest(name="src", source=str(root / "gt.json"), images=str(root / "images"))
+    assert app.jobs.wait(job.id, timeout=120).status == "done", job.error
+    return gt
+
+
+def coco_counts(path: Path) -> tuple[int, int]:
+    """How many images and objects pycocotools reads in the COCO file ``path``."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO(str(path))
+    return len(coco.getImgIds()), len(coco.getAnnIds())

@@ -145,7 +145,7 @@ class VisionLensAppConfig(HasTraits):
         config=True,
         help=(
             "Local folders or gs://bucket/prefix locations the server may ingest from "
-            "(annotation sources and image folders). Empty (default): no restriction, as on "
+            "(annotation sources and image folders) and export to (local folders). Empty (default): no restriction, as on "
             "a laptop. On a shared hub, e.g. ['~', '/srv/datasets']. An item written as a "
             'JSON list in a string (\'["/a", "/b"]\', as a JSON config file may hold it) '
             "is read as that list, with a warning at start."

@@ -36,6 +36,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
+import { IExportRequest } from './exportTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -206,6 +207,10 @@ export class VisionLensClient
       request
     );
     return data.job;
+  }
+
+  async startExport(dataset: string, request: IExportRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/exports`, request);
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

@@ -28,6 +28,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
+import { IExportRequest } from './exportTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -117,6 +118,8 @@ export interface IVisionLensClient {
   ): Promise<IEvaluationReport>;
   /** Start an evaluation job. */
   startEvaluation(dataset: string, request: IEvaluationRequest): Promise<IJob>;
+  /** Start a job exporting a view of `dataset` to files on the server. */
+  startExport(dataset: string, request: IExportRequest): Promise<IJob>;
   /** Embedding models usable here (`GET /models`). */
   listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
   /** Start an embedding job (only samples without a vector for the model). */

@@ -30,6 +30,7 @@ import {
 export * from '../api/types';
 export * from '../api/mapTypes';
 export * from '../api/blindSpotTypes';
+export * from '../api/exportTypes';
 export * from '../api/interfaces';
 export * from './interfaces';
 
@@ -175,6 +176,7 @@ export namespace CommandIDs {
   export const openMap = 'visionlens:open-map';
   export const openPlugins = 'visionlens:open-plugins';
   export const openBlindSpots = 'visionlens:open-blindspots';
+  export const exportView = 'visionlens:export-view';
 }
 /** Version of the registry interface: "major.minor". */
 export const VISIONLENS_EXTENSIONS_API_VERSION = '1.0';

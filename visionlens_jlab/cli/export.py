@@ -2,17 +2,18 @@
 view of a dataset (a filter, one source's labels, a class subset) as files other tools read.
 
 The export reads the catalog and writes files only, so it opens the catalog itself when no
-server owns the data directory; when one does, the catalog is that server's and the command
-says so (the REST route is not there yet).
+server owns the data directory; when one does, it asks that server for the export
+(``POST /datasets/{name}/exports``, a job) and waits for it: the same files, the same result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any
 
-from .common import CliError, add_common_options, usage_errors
+from .common import add_common_options, usage_errors
 
 FORMAT_CHOICES = ("coco", "yolo", "voc", "classification", "parquet")
 """:data:`visionlens_jlab.export.FORMATS`, spelled out: the parser is built without
@@ -48,40 +49,45 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the export on the catalog and return its result."""
-    from ..config import resolve_data_dir
-    from .common import open_catalog, server_client
+    """Run the export on the catalog, or through the server owning it, and return its
+    result."""
+    from .common import job_result, run_local_or_remote
 
     with usage_errors():
         spec = _filter(args.filter)
-    data_dir = resolve_data_dir(args.data_dir)
-    if server_client(data_dir) is not None:
-        raise CliError(
-            f"a VisionLens server owns {data_dir}: stop it to export from the command line, "
-            "or export from the notebook or the lab"
-        )
-    from ..export import export_view
+    classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+    out = os.path.abspath(os.path.expanduser(args.out))  # the server's cwd is not ours
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..export import export_view
+
+        return export_view(
+            catalog,
+            args.dataset,
+            args.format,
+            out,
+            spec=spec,
+            source=args.source,
+            min_score=args.min_score,
+            classes=classes,
+            splits=args.splits,
+            seed=args.seed,
+            images=args.images,
+            overwrite=args.overwrite,
+        ).to_dict()
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {
+            "format": args.format, "out": out, "filter": spec, "source": args.source,
+            "min_score": args.min_score, "classes": classes, "splits": args.splits,
+            "seed": args.seed, "images": args.images, "overwrite": args.overwrite,
+        }  # fmt: skip
+        return job_result(client, client.post(f"datasets/{args.dataset}/exports", body))
+
     from ..records.batches import without_pandas
 
     with without_pandas():  # pyarrow would import pandas (~0.4 s) for nothing
-        catalog = open_catalog(data_dir)
-        try:
-            result = export_view(
-                catalog,
-                args.dataset,
-                args.format,
-                args.out,
-                spec=spec,
-                source=args.source,
-                min_score=args.min_score,
-                classes=[c.strip() for c in args.classes.split(",")] if args.classes else None,
-                splits=args.splits,
-                seed=args.seed,
-                images=args.images,
-                overwrite=args.overwrite,
-            ).to_dict()
-        finally:
-            catalog.close()
+        result = run_local_or_remote(args, local, remote)
     if not args.json:
         result = {
             "text": f"{result['samples']} samples, {result['annotations']} labels, "

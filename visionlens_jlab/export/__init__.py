@@ -4,7 +4,15 @@ One layer: it reads the catalog through its export queries and writes files; it 
 writes the catalog.
 """
 
+from .check import FORMATS, check_export
 from .errors import ExportError
-from .run import FORMATS, ExportResult, export_view
+from .run import ExportProgress, ExportResult, export_view
 
-__all__ = ["FORMATS", "ExportError", "ExportResult", "export_view"]
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "ExportProgress",
+    "ExportResult",
+    "check_export",
+    "export_view",
+]

@@ -4,23 +4,27 @@ images into a staging folder, and rename it to ``out`` once everything is writte
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..catalog import GROUND_TRUTH, Catalog
+from .check import check_options
 from .classification import write_classification
 from .coco import write_coco
-from .errors import ExportError
 from .parquet_files import write_parquet
-from .splits import draw_splits, parse_ratios
-from .staging import IMAGE_MODES, check_out, place_images, staged, write_texts
+from .splits import draw_splits
+from .staging import check_out, place_images, staged, write_texts
 from .view import ExportView, read_view
 from .voc import write_voc
 from .yolo import write_yolo
 
-FORMATS = ("coco", "yolo", "voc", "classification", "parquet")
+ExportProgress = Callable[[str, int, int, float], None]
+"""``progress(stage, done, total, fraction)``: the export entered ``stage`` (``reading``,
+``writing``, ``images``) and has done ``done`` of its ``total`` items (``total`` 0: a stage
+without an item count), ``fraction`` of the whole export. It may raise to stop the export
+(a cancelled job): nothing is left behind then either."""
 
 
 @dataclass
@@ -52,6 +56,7 @@ def export_view(
     seed: int = 0,
     images: str = "copy",
     overwrite: bool = False,
+    progress: ExportProgress | None = None,
 ) -> ExportResult:
     """Export the samples of ``dataset`` matching the filter ``spec`` to ``out`` as ``fmt``
     (one of :data:`FORMATS`), with the labels of ``source`` (ground truth or a model, its
@@ -59,16 +64,16 @@ def export_view(
     ones re-drawn from ``splits`` ratios (``"train=0.8,val=0.2"``) and ``seed``, and the
     images copied, symlinked or not written (``images``). A non-empty ``out`` is refused
     unless ``overwrite``; any failure leaves ``out`` as it was (:class:`ExportError` for bad
-    input)."""
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if images not in IMAGE_MODES:
-        raise ExportError(f"images must be one of {', '.join(IMAGE_MODES)}, not {images!r}")
-    ratios = parse_ratios(splits) if isinstance(splits, str) else splits
+    input). ``progress`` hears each stage and the images placed (see :data:`ExportProgress`).
+    """
+    report = progress or _quiet
+    ratios = check_options(fmt, images, splits)
     out = Path(out).expanduser().resolve()
     check_out(out, overwrite)  # before the reads: a refused folder costs nothing
+    report("reading", 0, 0, 0.0)
     view = read_view(catalog, dataset, spec, source, min_score, classes)
     split_of = _splits(view, ratios, seed)
+    report("writing", 0, 0, READ_SHARE)
     with staged(out, overwrite) as root:
         texts: Sequence[tuple[str | Path, str]] = []
         if fmt == "coco":
@@ -82,9 +87,29 @@ def export_view(
         else:
             count, pairs = write_parquet(view, root, split_of)
         write_texts(texts)
-        place_images(pairs, images)
+        report("images", 0, len(pairs) if images != "none" else 0, WRITE_SHARE)
+        place_images(pairs, images, _images_progress(report, images))
         files = sum(len(names) for _, _, names in os.walk(root))
     return ExportResult(str(out), fmt, view.num_samples, count, files)
+
+
+READ_SHARE, WRITE_SHARE = 0.1, 0.2
+"""Where the stages start in the fraction reported (images take the rest: with thousands of
+files they are most of an export's time)."""
+
+
+def _quiet(stage: str, done: int, total: int, fraction: float) -> None:
+    """No progress reporting."""
+
+
+def _images_progress(report: ExportProgress, images: str) -> Callable[[int, int], None]:
+    """The images stage's share of ``report``: ``(done, total)`` of the files placed."""
+
+    def placed(done: int, total: int) -> None:
+        share = 1.0 if images == "none" or not total else done / total
+        report("images", done, total, WRITE_SHARE + (1.0 - WRITE_SHARE) * share)
+
+    return placed
 
 
 def _splits(view: ExportView, ratios: dict[str, float] | None, seed: int) -> dict[int, str | None]:

@@ -19,6 +19,9 @@ from .errors import ExportError
 IMAGE_MODES = ("copy", "symlink", "none")
 WRITE_THREADS = 8
 """Threads copying images: the work waits on the disk (or GCS), not Python."""
+PROGRESS_STEPS = 200
+"""How many times at most the images' progress is reported (a callback per file of 100K
+costs more than it tells)."""
 
 
 def check_out(out: Path, overwrite: bool) -> None:
@@ -27,7 +30,10 @@ def check_out(out: Path, overwrite: bool) -> None:
     if out.is_file() or out.is_symlink():
         raise ExportError(f"{out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise ExportError(f"{out} exists and is not empty: pass --overwrite to replace it")
+        raise ExportError(
+            f"{out} exists and is not empty: pass --overwrite (overwrite=True in the notebook "
+            "and the REST API) to replace it"
+        )
 
 
 @contextmanager
@@ -52,10 +58,15 @@ def staged(out: Path, overwrite: bool) -> Iterator[Path]:
         raise
 
 
-def place_images(pairs: list[tuple[str, Path]], mode: str) -> int:
+def place_images(
+    pairs: list[tuple[str, Path]],
+    mode: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Copy or symlink each ``(location, destination)`` image (``mode`` ``none``: nothing);
     returns how many files were written. Images on GCS are read through the media layer and
-    can be copied, not linked."""
+    can be copied, not linked. ``progress(done, total)`` hears about every
+    :data:`PROGRESS_STEPS`-th of the images; what it raises stops the copies still queued."""
     if mode == "none" or not pairs:
         return 0
     if mode not in IMAGE_MODES:
@@ -83,10 +94,16 @@ def place_images(pairs: list[tuple[str, Path]], mode: str) -> int:
                 "without images with --images none)"
             ) from exc
 
-    with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        for _ in pool.map(one, pairs):
-            pass
-    return len(pairs)
+    total, step = len(pairs), max(1, len(pairs) // PROGRESS_STEPS)
+    pool = ThreadPoolExecutor(WRITE_THREADS)
+    try:
+        for done, _ in enumerate(pool.map(one, pairs), start=1):
+            if progress is not None and (done % step == 0 or done == total):
+                progress(done, total)
+    finally:
+        # a failure or a cancelled job: the copies not started yet never start
+        pool.shutdown(wait=True, cancel_futures=True)
+    return total
 
 
 def write_texts(files: Sequence[tuple[str | Path, str]]) -> None:

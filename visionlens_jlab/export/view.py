@@ -166,10 +166,7 @@ def read_view(
     """Read the samples matching ``spec`` and their labels of ``source`` (ground truth or
     a model's, at ``min_score`` or above), limited to ``classes`` when given. An empty view,
     an unknown source or class is an :class:`ExportError`."""
-    if source == "predictions":
-        raise ExportError("--source takes 'ground_truth' or one model's name, not 'predictions'")
-    if min_score is not None and source == GROUND_TRUTH:
-        raise ExportError("--min-score applies to a model's labels: add --source MODEL")
+    check_source(source, min_score)
     categories = export_categories(catalog, dataset)
     with export_samples(catalog, dataset, spec, box_counts=False) as exp:
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
@@ -188,13 +185,7 @@ def read_view(
     )
     names += extra  # a model's classes outside the dataset's list follow it, sorted
     if classes:
-        unknown = sorted(set(classes) - set(names))
-        if unknown:
-            raise ExportError(
-                f"unknown classes {', '.join(map(repr, unknown))}: the dataset's are "
-                + ", ".join(names[:20])
-                + (" ..." if len(names) > 20 else "")
-            )
+        check_classes(classes, names)
         wanted = pa.array(sorted(set(classes)))
         image_labels = image_labels.filter(pc.is_in(image_labels["label"], wanted))
     if min_score is not None:
@@ -211,6 +202,27 @@ def read_view(
         categories=categories,
         class_names=names,
     )
+
+
+def check_source(source: str, min_score: float | None) -> None:
+    """Refuse a source an export cannot write (``predictions``: several models at once) and
+    a score threshold on ground truth."""
+    if source == "predictions":
+        raise ExportError("--source takes 'ground_truth' or one model's name, not 'predictions'")
+    if min_score is not None and source == GROUND_TRUTH:
+        raise ExportError("--min-score applies to a model's labels: add --source MODEL")
+
+
+def check_classes(classes: list[str], names: list[str]) -> None:
+    """Refuse a class subset naming classes outside ``names`` (the dataset's and the
+    source's), listing the known ones."""
+    unknown = sorted(set(classes) - set(names))
+    if unknown:
+        raise ExportError(
+            f"unknown classes {', '.join(map(repr, unknown))}: the dataset's are "
+            + ", ".join(names[:20])
+            + (" ..." if len(names) > 20 else "")
+        )
 
 
 def _grouped(table: pa.Table) -> Labels:

@@ -14,6 +14,7 @@ HANDLER_MODULES = [
     "jobs",
     "samples",
     "export",
+    "export_jobs",
     "media",
     "evaluate",
     "embeddings",

@@ -23,6 +23,7 @@ from ..catalog import (
 )
 from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
+from ..export import ExportError
 from ..ingest.allowed_roots import SourceNotAllowedError
 from ..maps.params import MapError
 from ..records.report import IngestError
@@ -192,5 +193,13 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(503, str(exc)) from exc
     except CatalogLockedError as exc:
         raise HTTPError(503, str(exc)) from exc
-    except (CatalogError, FilterError, IngestError, VectorStoreError, EmbedError, MapError) as exc:
+    except (
+        CatalogError,
+        FilterError,
+        IngestError,
+        VectorStoreError,
+        EmbedError,
+        MapError,
+        ExportError,
+    ) as exc:
         raise HTTPError(400, str(exc)) from exc

@@ -8,6 +8,7 @@ imports the app.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ class Services(Protocol):
     executor: ThreadPoolExecutor
     loop_lag: LoopLagProbe | None
     allowed_roots: list[str]
-    """Where server-side paths of a request (ingest sources, checkpoints) may lie."""
+    """Where server-side paths of a request (ingest sources, checkpoints, exports) may lie."""
+    resolved_data_dir: Path
+    """The data directory (the catalog, thumbnails, vectors): no export may replace it."""
 
     def vector_store(self) -> VectorStore:
         """The vector store, opened on first use (blocking: call it off the event loop)."""

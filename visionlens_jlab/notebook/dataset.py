@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -214,6 +215,47 @@ class Dataset:
         )
         return dict(job_result(self._client, answer["job"], "embedding", show=progress))
 
+    def export(
+        self,
+        out: str | os.PathLike[str],
+        format: str = "coco",
+        *,
+        filter: Filter | None = None,
+        source: str = "ground_truth",
+        min_score: float | None = None,
+        classes: Iterable[str] | None = None,
+        splits: str | Mapping[str, float] | None = None,
+        seed: int = 0,
+        images: str = "copy",
+        overwrite: bool = False,
+        progress: bool = True,
+    ) -> dict[str, Any]:
+        """Write the samples matching ``filter`` (a grid filter, ``{'ids': [...]}`` for a
+        selection) to the folder ``out`` as ``format`` (coco, yolo, voc, classification,
+        parquet), as a server job, and wait for it with a progress bar.
+
+        ``out`` is a folder on the server's machine (relative: to this kernel's folder), empty
+        unless ``overwrite``; ``source``: ``'ground_truth'`` or a model's name (its labels at
+        ``min_score`` or above); ``classes``: a subset (their ids stay); ``splits``: re-drawn
+        with ``seed`` (``'train=0.8,val=0.2'``) or the catalog's; ``images``: ``'copy'``,
+        ``'symlink'`` or ``'none'``. Returns ``{out, format, samples, annotations, files}``;
+        nothing is left in ``out`` when it fails. Interrupting the cell cancels the job.
+        """
+        body = {
+            "format": format,
+            "out": os.path.abspath(os.path.expanduser(os.fspath(out))),
+            "filter": filter_body(filter),
+            "source": source,
+            "min_score": None if min_score is None else float(min_score),
+            "classes": _names(classes),
+            "splits": splits if splits is None or isinstance(splits, str) else _plain(splits),
+            "seed": int(seed),
+            "images": images,
+            "overwrite": overwrite,
+        }
+        answer = self._client.post_json(dataset_path(self.name, "exports"), body)
+        return dict(job_result(self._client, answer["job"], "export", show=progress))
+
     def spaces(self) -> pd.DataFrame:
         """The dataset's vector spaces: space, model, version, dim, count, complete."""
         rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
@@ -325,6 +367,13 @@ def filter_body(spec: Filter | None) -> dict[str, Any] | None:
             "see help(visionlens_jlab.catalog.query.filters)"
         )
     return _plain(dict(spec))
+
+
+def _names(classes: Iterable[str] | None) -> list[str] | None:
+    """A class subset as a JSON list (one name given as a string is one class)."""
+    if classes is None:
+        return None
+    return [classes] if isinstance(classes, str) else [str(c) for c in classes]
 
 
 def _plain(value: Any) -> Any:

@@ -246,6 +246,32 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect((await client.listJobs()).map(j => j.id)).toContain(started.id);
   }, 60000);
 
+  it('starts an export job and reports a refused one', async () => {
+    const file = path.join(server.dir, 'toexport.json');
+    writeCoco(file, 3);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'toexport' }),
+      { intervalMs: 50 }
+    );
+    const out = path.join(server.dir, 'exported');
+    const started = await client.startExport('toexport', {
+      format: 'yolo',
+      out,
+      filter: { sample: { file_name: { in: ['img1.jpg', 'img2.jpg'] } } },
+      images: 'none'
+    });
+    expect(started.kind).toBe('export');
+    const done = await client.waitForJob(started, { intervalMs: 50 });
+    expect(done.result).toMatchObject({ out, format: 'yolo', samples: 2 });
+    expect(fs.existsSync(path.join(out, 'data.yaml'))).toBe(true);
+    const refused = await client
+      .startExport('toexport', { format: 'coco', out })
+      .catch(e => e);
+    expect(refused).toBeInstanceOf(VisionLensAPIError);
+    expect(refused.status).toBe(400);
+    expect(refused.message).toContain('is not empty');
+  }, 60000);
+
   it('rejects with the job when it fails', async () => {
     const file = path.join(server.dir, 'broken.json');
     fs.writeFileSync(file, '{"images": [ {"id": 1, ');

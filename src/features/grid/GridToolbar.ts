@@ -1,7 +1,7 @@
 /**
- * The grid's header: exact counts, selection actions, tagging, tile size,
- * confidence threshold, box-source toggles, the selection as code and the
- * search row.
+ * The grid's header: exact counts, selection actions, the panels to open and
+ * "Export…", tagging, tile size, confidence threshold, box-source toggles,
+ * the selection as code and the search row.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
@@ -124,6 +124,13 @@ export class GridToolbar extends Panel {
         commandButton(commands, CommandIDs.openMap, {
           label: 'Map',
           className: 'jp-VisionLens-openMap'
+        })
+      ],
+      [
+        'export',
+        commandButton(commands, CommandIDs.exportView, {
+          label: 'Export…',
+          className: 'jp-VisionLens-exportView'
         })
       ]
     );

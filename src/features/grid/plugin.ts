@@ -1,6 +1,7 @@
 /**
  * Grid plugin: the virtualized sample grid in the main area, with its
- * commands ("more like this" from a tile's context menu, clear search),
+ * commands ("more like this" from a tile's context menu, clear search, export
+ * the view),
  * launcher item and layout restoration.
  */
 import {
@@ -8,13 +9,14 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { openLabel, PANELS, panelTitle } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { LabelTypeSettings } from '../../model/labels';
+import { exportView } from './ExportDialog';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
@@ -132,6 +134,26 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => model.search.state !== null,
       execute: () => model.search.clear()
     });
+    app.commands.addCommand(CommandIDs.exportView, {
+      label: 'Export…',
+      caption:
+        'Export the selected samples, or all matching the filter, to COCO, YOLO, VOC, a class tree or Parquet (a job)',
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        if (!dataset) {
+          await showErrorMessage('Export', 'Open a dataset first.');
+          return;
+        }
+        try {
+          if (await exportView(model, dataset)) {
+            await app.commands.execute(CommandIDs.openJobs);
+          }
+        } catch (error) {
+          await showErrorMessage('Export', (error as Error).message);
+        }
+      }
+    });
     app.contextMenu.addItem({
       command: CommandIDs.moreLikeThis,
       selector: '.jp-VisionLens-tile[data-sample-id]',
@@ -140,6 +162,10 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
 
     palette?.addItem({
       command: CommandIDs.clearSearch,
+      category: 'VisionLens'
+    });
+    palette?.addItem({
+      command: CommandIDs.exportView,
       category: 'VisionLens'
     });
     launcher?.add({

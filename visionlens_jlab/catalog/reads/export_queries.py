@@ -246,6 +246,25 @@ def export_categories(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
     ]
 
 
+def export_label_names(catalog: Catalog, dataset: str, source: str) -> list[str]:
+    """The distinct class names the labels of ``source`` (``ground_truth`` or one model)
+    use in ``dataset``, objects and image-level labels together, sorted: what an export's
+    class list may name besides the dataset's categories (checked before an export starts).
+    """
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        _check_source(source, dataset_sources(cur, dataset_id))
+        rows = cur.execute(
+            """
+            SELECT DISTINCT label FROM annotations WHERE dataset_id = ? AND source = ?
+            UNION SELECT DISTINCT label FROM classifications WHERE dataset_id = ? AND source = ?
+            ORDER BY 1
+            """,
+            [dataset_id, source, dataset_id, source],
+        ).fetchall()
+    return [r[0] for r in rows if r[0] is not None]
+
+
 @dataclass
 class _Join:
     columns: str

@@ -1,0 +1,235 @@
+/**
+ * "Export…": write the grid's view (its selection when there is one, else the
+ * samples matching its filter) to COCO, YOLO, VOC, a class tree or Parquet in
+ * a folder on the server. The export runs as a job: the jobs panel shows its
+ * progress, rate and ETA.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+
+import { fmtInt, h } from '../../base/dom';
+import { currentView, startExport } from '../../model/sources/exports';
+import {
+  ExportFormat,
+  ExportImages,
+  GROUND_TRUTH,
+  IExportRequest,
+  IFilter,
+  IJob,
+  IVisionLensModel
+} from '../../model/tokens';
+
+/** The formats offered, with what the select shows. */
+export const EXPORT_FORMATS: [ExportFormat, string][] = [
+  ['coco', 'COCO (labels.json + images)'],
+  ['yolo', 'YOLO (Ultralytics data.yaml + split folders)'],
+  ['voc', 'Pascal VOC (XML per image)'],
+  ['classification', 'Classification folder tree'],
+  ['parquet', 'Parquet (samples and labels tables)']
+];
+
+const IMAGE_MODES: [ExportImages, string][] = [
+  ['copy', 'copy the images'],
+  ['symlink', 'link to the images'],
+  ['none', 'labels only']
+];
+
+/** What the form holds, as typed. */
+export interface IExportForm {
+  format: ExportFormat;
+  out: string;
+  source: string;
+  /** As typed: empty for every label of a model. */
+  minScore: string;
+  images: ExportImages;
+  overwrite: boolean;
+}
+
+/** The folder an export of `dataset` as `format` goes to unless the user says otherwise. */
+export function defaultOut(dataset: string, format: ExportFormat): string {
+  const safe = dataset.replace(/[^\w.-]+/g, '_');
+  return `visionlens-exports/${safe}-${format}`;
+}
+
+/**
+ * The request of a filled form exporting the view `filter`; throws an Error
+ * saying what to fix when the form cannot make one.
+ */
+export function exportRequest(
+  form: IExportForm,
+  filter: IFilter
+): IExportRequest {
+  const out = form.out.trim();
+  if (!out) {
+    throw new Error('Give the output folder (on the server).');
+  }
+  const request: IExportRequest = {
+    format: form.format,
+    out,
+    filter,
+    source: form.source,
+    images: form.images,
+    overwrite: form.overwrite
+  };
+  const typed = form.minScore.trim();
+  if (form.source !== GROUND_TRUTH && typed !== '') {
+    const score = Number(typed);
+    if (!Number.isFinite(score) || score < 0 || score > 1) {
+      throw new Error('The minimum score is a number from 0 to 1.');
+    }
+    request.min_score = score;
+  }
+  return request;
+}
+
+/** The dialog body: the form. */
+export class ExportForm
+  extends Widget
+  implements Dialog.IBodyWidget<IExportForm>
+{
+  constructor(dataset: string, sources: string[], selected: number | null) {
+    super();
+    this.addClass('jp-VisionLens-exportDialog');
+    this._format = select(
+      'jp-VisionLens-exportFormat',
+      'Format',
+      EXPORT_FORMATS
+    );
+    this._out = h('input', {
+      className: 'jp-VisionLens-exportOut jp-mod-styled',
+      attrs: { 'aria-label': 'Output folder', spellcheck: 'false' }
+    });
+    this._out.value = defaultOut(dataset, 'coco');
+    this._out.addEventListener('input', () => (this._outEdited = true));
+    this._format.addEventListener('change', () => {
+      if (!this._outEdited) {
+        this._out.value = defaultOut(
+          dataset,
+          this._format.value as ExportFormat
+        );
+      }
+    });
+    this._source = select(
+      'jp-VisionLens-exportSource',
+      'Labels',
+      sources.map(s => [
+        s,
+        s === GROUND_TRUTH ? 'ground truth' : `predictions of ${s}`
+      ])
+    );
+    this._minScore = h('input', {
+      className: 'jp-VisionLens-exportMinScore jp-mod-styled',
+      attrs: {
+        type: 'number',
+        min: '0',
+        max: '1',
+        step: '0.05',
+        placeholder: 'all',
+        'aria-label': 'Minimum score'
+      }
+    });
+    const syncScore = () =>
+      (this._minScore.disabled = this._source.value === GROUND_TRUTH);
+    this._source.addEventListener('change', syncScore);
+    syncScore();
+    this._images = select('jp-VisionLens-exportImages', 'Images', IMAGE_MODES);
+    this._overwrite = h('input', {
+      className: 'jp-VisionLens-exportOverwrite',
+      attrs: { type: 'checkbox', 'aria-label': 'Replace a non-empty folder' }
+    });
+    const what =
+      selected === null
+        ? `the samples of “${dataset}” matching the current filter`
+        : `the ${fmtInt(selected)} selected sample${selected === 1 ? '' : 's'} of “${dataset}”`;
+    this.node.append(
+      h('p', {
+        text: `Export ${what}. The export runs as a job: the VisionLens jobs panel shows its progress.`
+      }),
+      row('Format', this._format),
+      row('Output folder', this._out),
+      h('p', {
+        className: 'jp-VisionLens-exportNote',
+        text: 'A folder on the server; a relative one lies under the file browser’s root.'
+      }),
+      row('Labels', this._source),
+      row('Min score', this._minScore),
+      row('Images', this._images),
+      h(
+        'label',
+        { className: 'jp-VisionLens-exportRow' },
+        this._overwrite,
+        ' Replace the folder if it is not empty'
+      )
+    );
+  }
+
+  getValue(): IExportForm {
+    return {
+      format: this._format.value as ExportFormat,
+      out: this._out.value,
+      source: this._source.value,
+      minScore: this._minScore.disabled ? '' : this._minScore.value,
+      images: this._images.value as ExportImages,
+      overwrite: this._overwrite.checked
+    };
+  }
+
+  private _format: HTMLSelectElement;
+  private _out: HTMLInputElement;
+  private _outEdited = false;
+  private _source: HTMLSelectElement;
+  private _minScore: HTMLInputElement;
+  private _images: HTMLSelectElement;
+  private _overwrite: HTMLInputElement;
+}
+
+function select(
+  className: string,
+  label: string,
+  options: [string, string][]
+): HTMLSelectElement {
+  const el = h('select', {
+    className: `${className} jp-mod-styled`,
+    attrs: { 'aria-label': label }
+  });
+  for (const [value, text] of options) {
+    const option = h('option', { text });
+    option.value = value;
+    el.append(option);
+  }
+  return el;
+}
+
+function row(label: string, control: HTMLElement): HTMLElement {
+  return h(
+    'label',
+    { className: 'jp-VisionLens-exportRow' },
+    h('span', { text: label }),
+    control
+  );
+}
+
+/**
+ * Ask how to export the grid's view of `dataset` and start the job: the job,
+ * or null when the user cancelled. A form that cannot make a request, or a
+ * server that refuses it, rejects with the reason.
+ */
+export async function exportView(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<IJob | null> {
+  const view = currentView(model);
+  const sources = [
+    GROUND_TRUTH,
+    ...(model.currentInfo?.models ?? []).map(m => m.name)
+  ];
+  const result = await showDialog({
+    title: 'Export',
+    body: new ExportForm(dataset, sources, view.selected),
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })]
+  });
+  if (!result.button.accept || result.value === null) {
+    return null;
+  }
+  return startExport(model, dataset, exportRequest(result.value, view.filter));
+}

@@ -1,0 +1,139 @@
+/**
+ * The export dialog: the request its form makes for the grid's view, the
+ * view itself (the selection when there is one, else the filter), and the
+ * form's controls.
+ */
+import {
+  defaultOut,
+  ExportForm,
+  exportRequest,
+  IExportForm
+} from '../ExportDialog';
+import { currentView } from '../../../model/sources/exports';
+import { IFilter, IVisionLensModel } from '../../../model/tokens';
+
+const FILTER: IFilter = { sample: { split: { in: ['val'] } } } as IFilter;
+
+function form(over: Partial<IExportForm> = {}): IExportForm {
+  return {
+    format: 'coco',
+    out: ' exports/coco ',
+    source: 'ground_truth',
+    minScore: '',
+    images: 'copy',
+    overwrite: false,
+    ...over
+  };
+}
+
+describe('exportRequest', () => {
+  it('sends the view, the options and the trimmed folder', () => {
+    expect(exportRequest(form(), FILTER)).toEqual({
+      format: 'coco',
+      out: 'exports/coco',
+      filter: FILTER,
+      source: 'ground_truth',
+      images: 'copy',
+      overwrite: false
+    });
+  });
+
+  it("sends a model's score threshold, never one on ground truth", () => {
+    const request = exportRequest(
+      form({ source: 'm1', minScore: '0.25', format: 'yolo', images: 'none' }),
+      FILTER
+    );
+    expect(request).toMatchObject({
+      format: 'yolo',
+      source: 'm1',
+      min_score: 0.25,
+      images: 'none'
+    });
+    expect(exportRequest(form({ minScore: '0.5' }), FILTER)).not.toHaveProperty(
+      'min_score'
+    );
+    expect(exportRequest(form({ source: 'm1' }), FILTER)).not.toHaveProperty(
+      'min_score'
+    );
+  });
+
+  it('says what to fix', () => {
+    expect(() => exportRequest(form({ out: '  ' }), FILTER)).toThrow(
+      'Give the output folder'
+    );
+    for (const minScore of ['abc', '1.5', '-0.1']) {
+      expect(() =>
+        exportRequest(form({ source: 'm1', minScore }), FILTER)
+      ).toThrow('a number from 0 to 1');
+    }
+  });
+});
+
+describe('currentView', () => {
+  function model(mode: 'ids' | 'all', ids: number[]): IVisionLensModel {
+    return {
+      filter: FILTER,
+      selection: { mode, ids: new Set(ids) },
+      selectionFilter: () =>
+        mode === 'all' ? FILTER : { ids: [...ids].sort((a, b) => a - b) }
+    } as unknown as IVisionLensModel;
+  }
+
+  it('is the selection when samples are selected', () => {
+    expect(currentView(model('ids', [9, 3]))).toEqual({
+      filter: { ids: [3, 9] },
+      selected: 2
+    });
+  });
+
+  it('is the filter when nothing, or everything matching, is selected', () => {
+    expect(currentView(model('ids', []))).toEqual({
+      filter: FILTER,
+      selected: null
+    });
+    expect(currentView(model('all', []))).toEqual({
+      filter: FILTER,
+      selected: null
+    });
+  });
+});
+
+describe('ExportForm', () => {
+  it('reads its controls, follows the format in the default folder, and disables the score on ground truth', () => {
+    const widget = new ExportForm('my data/set', ['ground_truth', 'm1'], 2);
+    const node = widget.node;
+    expect(node.textContent).toContain(
+      'the 2 selected samples of “my data/set”'
+    );
+    const format = node.querySelector(
+      '.jp-VisionLens-exportFormat'
+    ) as HTMLSelectElement;
+    const score = node.querySelector(
+      '.jp-VisionLens-exportMinScore'
+    ) as HTMLInputElement;
+    const source = node.querySelector(
+      '.jp-VisionLens-exportSource'
+    ) as HTMLSelectElement;
+    expect(widget.getValue().out).toBe(defaultOut('my data/set', 'coco'));
+    expect(defaultOut('my data/set', 'coco')).toBe(
+      'visionlens-exports/my_data_set-coco'
+    );
+    format.value = 'voc';
+    format.dispatchEvent(new Event('change'));
+    expect(widget.getValue()).toMatchObject({
+      format: 'voc',
+      out: 'visionlens-exports/my_data_set-voc'
+    });
+    expect(score.disabled).toBe(true);
+    source.value = 'm1';
+    source.dispatchEvent(new Event('change'));
+    score.value = '0.4';
+    expect(score.disabled).toBe(false);
+    expect(widget.getValue()).toMatchObject({ source: 'm1', minScore: '0.4' });
+    (
+      node.querySelector('.jp-VisionLens-exportOverwrite') as HTMLInputElement
+    ).checked = true;
+    expect(widget.getValue().overwrite).toBe(true);
+    widget.dispose();
+  });
+});

@@ -1,0 +1,69 @@
+"""The checks an export makes before it reads the view: the options, the output folder, the
+dataset, its source and the class subset. A server runs them before it queues an export job,
+so a bad request is refused at once instead of failing in the jobs list."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..catalog.reads.export_queries import export_categories, export_label_names
+from .errors import ExportError
+from .splits import parse_ratios
+from .staging import IMAGE_MODES, check_out
+from .view import check_classes, check_source
+
+FORMATS = ("coco", "yolo", "voc", "classification", "parquet")
+
+
+def check_options(
+    fmt: str, images: str, splits: str | dict[str, float] | None
+) -> dict[str, float] | None:
+    """Refuse an unknown format or images mode and malformed split ratios; returns the
+    ratios normalised to sum 1 (``None``: keep the catalog's splits)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if images not in IMAGE_MODES:
+        raise ExportError(f"images must be one of {', '.join(IMAGE_MODES)}, not {images!r}")
+    if splits is None or isinstance(splits, str):
+        return parse_ratios(splits) if splits else None
+    if not splits or not all(
+        isinstance(name, str)
+        and name.strip()
+        and isinstance(r, int | float)
+        and not isinstance(r, bool)
+        and math.isfinite(r)
+        and r >= 0
+        for name, r in splits.items()
+    ):
+        raise ExportError("splits: expected split names with ratios >= 0, like train=0.8,val=0.2")
+    total = sum(splits.values())
+    if total <= 0:
+        raise ExportError("splits: the ratios sum to 0")
+    return {name.strip(): r / total for name, r in splits.items()}
+
+
+def check_export(
+    catalog: Catalog,
+    dataset: str,
+    fmt: str,
+    out: str | Path,
+    *,
+    source: str,
+    min_score: float | None = None,
+    classes: list[str] | None = None,
+    splits: str | dict[str, float] | None = None,
+    images: str = "copy",
+    overwrite: bool = False,
+) -> None:
+    """Everything :func:`~.run.export_view` would refuse before writing, checked with two
+    small catalog reads (the classes, the source's label names): :class:`ExportError`, or
+    the catalog's ``NotFoundError`` / ``FilterError`` for an unknown dataset or source."""
+    check_options(fmt, images, splits)
+    check_source(source, min_score)
+    check_out(Path(out).expanduser().resolve(), overwrite)
+    names = [c["name"] for c in export_categories(catalog, dataset)]
+    labels = export_label_names(catalog, dataset, source)
+    if classes:
+        check_classes(classes, [*names, *sorted(set(labels) - set(names))])

@@ -1,0 +1,140 @@
+"""Export a view to files on the server as a background job.
+
+``POST /datasets/{name}/exports`` body ``{format, out, filter, source, min_score, classes,
+splits, seed, images, overwrite}`` answers 202 with the job; its result is what
+``visionlens export --json`` prints. ``out`` is a folder on the server's machine: a relative
+one lies under the server's root folder (what the file browser shows), and it must lie
+inside ``allowed_roots`` (403). What the export would refuse (unknown format, dataset,
+source or class, a non-empty ``out`` without ``overwrite``) is a 400/404 before any job
+starts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..export import FORMATS, check_export, export_view
+from ..ingest.allowed_roots import SourceNotAllowedError, check_allowed_source
+from ..jobs import JobContext
+from .base import VisionLensHandler
+
+EXPORT_KEYS = {
+    "format", "out", "filter", "source", "min_score", "classes", "splits", "seed", "images",
+    "overwrite",
+}  # fmt: skip
+IMAGE_MODES = ("copy", "symlink", "none")
+
+
+def export_params(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The body's format and its options as :func:`~visionlens_jlab.export.export_view`
+    takes them (``out`` still as given), or a 400 naming the key at fault."""
+    unknown = set(body) - EXPORT_KEYS
+    if unknown:
+        raise HTTPError(400, f"unknown keys {sorted(unknown)}; allowed: {sorted(EXPORT_KEYS)}")
+    fmt, out = body.get("format"), body.get("out")
+    if fmt not in FORMATS:
+        raise HTTPError(400, f"'format' is required: one of {', '.join(FORMATS)}")
+    if not isinstance(out, str) or not out.strip():
+        raise HTTPError(400, "'out' is required: the output folder on the server")
+    if "://" in out:
+        raise HTTPError(400, "'out' must be a folder on the server's disk, not a URL")
+    spec, source = body.get("filter"), body.get("source") or "ground_truth"
+    if spec is not None and not isinstance(spec, dict):
+        raise HTTPError(400, "'filter' must be a JSON object")
+    if not isinstance(source, str):
+        raise HTTPError(400, "'source' must be 'ground_truth' or a model name")
+    min_score = body.get("min_score")
+    if min_score is not None and not _number(min_score):
+        raise HTTPError(400, "'min_score' must be a number")
+    classes = body.get("classes")
+    if classes is not None and (
+        not isinstance(classes, list) or not all(isinstance(c, str) and c.strip() for c in classes)
+    ):
+        raise HTTPError(400, "'classes' must be a list of class names")
+    splits = body.get("splits")
+    if splits is not None and not isinstance(splits, str | dict):
+        raise HTTPError(400, "'splits' must be 'train=0.8,val=0.2' or {split: ratio}")
+    seed, images = body.get("seed", 0), body.get("images", "copy")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise HTTPError(400, "'seed' must be an integer")
+    if images not in IMAGE_MODES:
+        raise HTTPError(400, f"'images' must be one of {', '.join(IMAGE_MODES)}")
+    overwrite = body.get("overwrite", False)
+    if not isinstance(overwrite, bool):
+        raise HTTPError(400, "'overwrite' must be true or false")
+    return fmt, {
+        "out": out.strip(), "spec": spec, "source": source,
+        "min_score": None if min_score is None else float(min_score),
+        "classes": [c.strip() for c in classes] if classes else None,
+        "splits": splits or None, "seed": seed, "images": images, "overwrite": overwrite,
+    }  # fmt: skip
+
+
+def check_out_path(out: str, roots: list[str], protected: list[str]) -> None:
+    """Refuse (403) an ``out`` outside the allowed ``roots`` (the ingest rule), and (400) one
+    that is, or holds, a ``protected`` folder (the server's root, an allowed root, the data
+    directory): with ``overwrite`` the export would replace that folder whole."""
+    try:
+        check_allowed_source(out, roots)
+    except SourceNotAllowedError:
+        raise HTTPError(
+            403,
+            f"{out!r} is outside the folders this server may write to ({', '.join(roots)}): "
+            "export under one of them, or ask the administrator to add its folder to "
+            "c.VisionLensApp.allowed_roots",
+        ) from None
+    real = os.path.realpath(out)
+    for path in protected:
+        other = os.path.realpath(os.path.expanduser(path))
+        if other == real or other.startswith(real.rstrip(os.sep) + os.sep):
+            raise HTTPError(
+                400,
+                f"{out!r} holds {other!r} (the server's root, an allowed root or its data "
+                "folder): export to a folder of its own inside it",
+            )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class ExportJobsHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        fmt, params = export_params(self.json_body())
+        root = os.path.expanduser(self.settings.get("server_root_dir") or os.getcwd())
+        out = params["out"] = os.path.abspath(os.path.join(root, os.path.expanduser(params["out"])))
+        catalog = self.catalog
+        roots, data_dir = self.app.allowed_roots, str(self.app.resolved_data_dir)
+        checks = {k: v for k, v in params.items() if k not in ("out", "spec", "seed")}
+
+        def check() -> None:  # off the loop: the checks look at the file system and catalog
+            check_out_path(out, roots, [root, *roots, data_dir])
+            check_export(catalog, name, fmt, out, **checks)
+
+        await self.run_blocking(check)
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            def progress(stage: str, done: int, total: int, fraction: float) -> None:
+                ctx.check_cancelled()  # raised here, the staging folder is removed
+                if total:
+                    ctx.items(stage, done, total, fraction=fraction)
+                else:
+                    ctx.stage(stage, fraction=fraction)
+
+            return export_view(catalog, name, fmt, progress=progress, **params).to_dict()
+
+        title = f"Export {name} as {fmt.upper()} to {os.path.basename(out) or out}"
+        await self.submit_job("export", run, title=title, dataset=name)
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/exports", ExportJobsHandler),
+]
