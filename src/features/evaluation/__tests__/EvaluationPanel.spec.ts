@@ -76,6 +76,7 @@ function fakeModel(): IVisionLensModel & { requests: IEvaluationRequest[] } {
     currentInfo: { models: [{ name: 'pose', num_predictions: 2 }] },
     datasetChanged: new Signal(owner),
     datasetsChanged: new Signal(owner),
+    dataChanged: new Signal(owner),
     notifyDataChanged: () => undefined,
     client: {
       listEvaluations: async () => SUMMARIES,
