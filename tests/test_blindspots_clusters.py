@@ -91,6 +91,9 @@ def test_engine_slices_by_embedding_cluster(tmp_path: Path) -> None:
     tests = {t.slice_text: t for t in engine.ledger.tests.values() if t.metric == "recall"}
     test = tests[f"{COLUMN} = {night_cluster}"]
     assert engine.significant(test) and test.confirmation.effect < 0
-    # ...while the other clusters are not worse
+    # ...while the other clusters are not found worse (their recall sits near the baseline,
+    # a hair above or below it by chance: only a significant drop would be a finding)
     for label in set(summary["sizes"]) - {night_cluster}:
-        assert tests[f"{COLUMN} = {label}"].confirmation.effect > 0
+        other = tests[f"{COLUMN} = {label}"]
+        assert not (engine.significant(other) and other.confirmation.effect < 0)
+        assert other.confirmation.effect > test.confirmation.effect
