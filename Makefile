@@ -101,7 +101,7 @@ test-ui: setup $(VENV)/.installed-embed $(VENV)/.installed-lab-example chromium 
 	cd ui-tests && jlpm test:hub
 
 screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/
-	cp build/screenshots/*.png docs/screenshots/
+	cp build/screenshots/*.png build/screenshots/readme-*.jpg docs/screenshots/
 
 test: lint typecheck test-js test-ui test-python  ## every test, from a fresh machine (pytest last: its summary closes the log)
 
