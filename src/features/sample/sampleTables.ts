@@ -2,7 +2,12 @@
  * The side tables of the sample view: fields (with "show on tiles" toggles)
  * and boxes. All values are set as text.
  */
-import { GROUND_TRUTH, ISample, IVisionLensModel } from '../../model/tokens';
+import {
+  GROUND_TRUTH,
+  IAnnotation,
+  ISample,
+  IVisionLensModel
+} from '../../model/tokens';
 import { fmtValue, h } from '../../base/dom';
 
 /** The fields and boxes tables of a sample. */
@@ -50,16 +55,52 @@ export function sampleTables(
       })
     )
   );
-  const boxesTable = h(
+  // One table per source (ground truth first), so that no column repeats a
+  // long model name and the table fits the side panel without scrolling.
+  const sources = [...new Set(s.annotations.map(a => a.source))].sort(
+    (a, b) => Number(b === GROUND_TRUTH) - Number(a === GROUND_TRUTH)
+  );
+  const boxesTables = sources.map(source =>
+    boxesTable(
+      model,
+      source,
+      s.annotations.filter(a => a.source === source)
+    )
+  );
+  return [
+    h('h3', { text: 'Fields' }),
+    fieldsTable,
+    h('h3', { text: `Boxes (${s.annotations.length})` }),
+    ...boxesTables
+  ];
+}
+
+/** `x, y · w × h` in tenths of a pixel. */
+function boxText([x, y, w, h]: readonly number[]): string {
+  const r = (v: number) => String(Math.round(v * 10) / 10);
+  return `${r(x)}, ${r(y)} · ${r(w)} × ${r(h)}`;
+}
+
+/** The labels of one source, its name (text) as the caption. */
+function boxesTable(
+  model: IVisionLensModel,
+  source: string,
+  annotations: readonly IAnnotation[]
+): HTMLTableElement {
+  const isGT = source === GROUND_TRUTH;
+  return h(
     'table',
     { className: 'jp-VisionLens-table jp-VisionLens-boxesTable' },
+    h('caption', {
+      text: `${isGT ? 'Ground truth' : source} (${annotations.length})`
+    }),
     h(
       'thead',
       {},
       h(
         'tr',
         {},
-        ...['', 'label', 'source', 'score', 'x', 'y', 'w', 'h'].map(t =>
+        ...['', 'label', ...(isGT ? [] : ['score']), 'x, y · w × h'].map(t =>
           h('th', { text: t })
         )
       )
@@ -67,7 +108,7 @@ export function sampleTables(
     h(
       'tbody',
       {},
-      ...s.annotations.map(a => {
+      ...annotations.map(a => {
         const swatch = h('span', { className: 'jp-VisionLens-swatch' });
         swatch.style.background = model.classColor(a.label);
         const flags = [a.iscrowd ? 'crowd' : '', a.difficult ? 'difficult' : '']
@@ -77,18 +118,16 @@ export function sampleTables(
           'tr',
           {},
           h('td', {}, swatch),
-          h('td', { text: a.label + (flags ? ` (${flags})` : '') }),
-          h('td', { text: a.source === GROUND_TRUTH ? 'GT' : a.source }),
-          h('td', { text: a.score === null ? '' : a.score.toFixed(3) }),
-          ...a.bbox.map(v => h('td', { text: String(Math.round(v * 10) / 10) }))
+          h('td', {
+            className: 'jp-VisionLens-boxLabelCell',
+            text: a.label + (flags ? ` (${flags})` : '')
+          }),
+          isGT
+            ? null
+            : h('td', { text: a.score === null ? '' : a.score.toFixed(3) }),
+          h('td', { className: 'jp-VisionLens-boxCell', text: boxText(a.bbox) })
         );
       })
     )
   );
-  return [
-    h('h3', { text: 'Fields' }),
-    fieldsTable,
-    h('h3', { text: `Boxes (${s.annotations.length})` }),
-    boxesTable
-  ];
 }

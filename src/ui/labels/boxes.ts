@@ -6,18 +6,24 @@
 import { BOX_KIND } from '../../model/labels';
 import { GROUND_TRUTH, IAnnotation } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
-import { ILabelRenderer, ILabelStyle, svgElement } from './overlay';
+import { LabelPlacer } from './labelPlacement';
+import {
+  ILabelDrawOptions,
+  ILabelRenderer,
+  ILabelStyle,
+  svgElement
+} from './overlay';
 
 /** Draws the visible boxes of an image. */
 export const boxRenderer: ILabelRenderer<IAnnotation> = {
   kind: BOX_KIND,
   draw(svg, annotations, options) {
     const { style, unit, stroke } = options;
-    let drawn = 0;
-    for (const ann of annotations) {
-      if (!style.isBoxVisible(ann.source, ann.score)) {
-        continue;
-      }
+    const visible = annotations.filter(ann =>
+      style.isBoxVisible(ann.source, ann.score)
+    );
+    const labels = options.labels ? placeLabels(visible, options) : null;
+    for (const ann of visible) {
       const color = style.classColor(ann.label);
       const isGT = ann.source === GROUND_TRUTH;
       const g = svgElement('g');
@@ -38,28 +44,57 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
         rect.setAttribute('stroke-dasharray', `${4 * unit} ${3 * unit}`);
       }
       g.appendChild(rect);
-      if (options.labels) {
+      const label = labels?.get(ann);
+      if (label) {
         const text = svgElement('text');
         const size = 12 * unit;
-        text.setAttribute('x', String(x + stroke));
-        text.setAttribute('y', String(Math.max(size, y - stroke)));
+        text.setAttribute('x', String(label.x + stroke));
+        // y is the baseline: a line of text sits ~0.95 em below its top.
+        text.setAttribute('y', String(label.y + 0.95 * size));
         text.setAttribute('font-size', String(size));
         text.setAttribute('fill', color);
         text.setAttribute('class', 'jp-VisionLens-boxLabel');
         text.setAttribute('stroke-width', String(3 * unit));
-        text.textContent = visibleText(
-          ann.score !== null && ann.score !== undefined && !isGT
-            ? `${ann.label} ${ann.score.toFixed(2)}`
-            : ann.label
-        );
+        text.textContent = label.text;
         g.appendChild(text);
       }
       svg.appendChild(g);
-      drawn++;
     }
-    return drawn;
+    return visible.length;
   }
 };
+
+/** "class" or "class 0.87": what a box's label reads. */
+function labelText(ann: IAnnotation): string {
+  return visibleText(
+    ann.score !== null && ann.score !== undefined && ann.source !== GROUND_TRUTH
+      ? `${ann.label} ${ann.score.toFixed(2)}`
+      : ann.label
+  );
+}
+
+/**
+ * Every visible box's label and its top-left corner, ground truth placed
+ * first (it keeps the place above its box; a prediction on the same object
+ * moves aside).
+ */
+function placeLabels(
+  visible: readonly IAnnotation[],
+  options: ILabelDrawOptions
+): Map<IAnnotation, { x: number; y: number; text: string }> {
+  const size = 12 * options.unit;
+  const placer = new LabelPlacer(options.width, options.height, size);
+  const byGroundTruthFirst = [...visible].sort(
+    (a, b) =>
+      Number(b.source === GROUND_TRUTH) - Number(a.source === GROUND_TRUTH)
+  );
+  const placed = new Map<IAnnotation, { x: number; y: number; text: string }>();
+  for (const ann of byGroundTruthFirst) {
+    const text = labelText(ann);
+    placed.set(ann, { ...placer.place(ann.bbox, text), text });
+  }
+  return placed;
+}
 
 /** "3 boxes: person ×2, dog" style summary of the visible boxes. */
 export function classSummary(

@@ -45,6 +45,9 @@ export interface ILabelDrawOptions extends IOverlayOptions {
   unit: number;
   /** Stroke width in image pixels. */
   stroke: number;
+  /** The image's width and height in pixels (the overlay's user units). */
+  width: number;
+  height: number;
 }
 
 /** Draws the labels of one kind into an overlay. */
@@ -107,7 +110,9 @@ export class LabelRenderers<L> {
       ...options,
       style,
       unit,
-      stroke: (options.strokeWidth ?? 2) * unit
+      stroke: (options.strokeWidth ?? 2) * unit,
+      width,
+      height
     };
     let drawn = 0;
     for (const [kind, ofKind] of this._byKindOf(labels)) {
