@@ -275,6 +275,11 @@ export interface IAnnotation {
   /** Labelled keypoints (v > 0). */
   num_keypoints?: number | null;
   attributes?: { [key: string]: unknown };
+  /**
+   * Pages of a filter with label conditions: whether this object meets one
+   * of them (absent otherwise: every object then counts as matching).
+   */
+  match?: boolean;
 }
 
 /** An image-level label, ground truth or a model's. */

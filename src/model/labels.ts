@@ -36,8 +36,13 @@ export const ALL_LABEL_TYPES: ReadonlySet<LabelType> = new Set(
   LABEL_TYPES.map(t => t.type)
 );
 
-/** Which label types are shown (every one unless turned off). */
-export type LabelTypeSettings = Partial<Record<LabelType, boolean>>;
+/**
+ * Which label types are shown (every one unless turned off), and whether
+ * only the labels that match the filter's label conditions are drawn.
+ */
+export type LabelTypeSettings = Partial<
+  Record<LabelType | 'onlyMatching', boolean>
+>;
 
 /** The label types a view shows; `changed` after each change. */
 export class LabelTypeToggles {
@@ -56,9 +61,28 @@ export class LabelTypeToggles {
     this.apply({ [type]: shown });
   }
 
+  /**
+   * Whether only the labels that match the filter are drawn (FiftyOne's way:
+   * filter by "cat" and the tiles show the cats). Labels of a page without
+   * label conditions all match.
+   */
+  get onlyMatching(): boolean {
+    return this._onlyMatching;
+  }
+
+  /** Draw only the matching labels, or every label. */
+  setOnlyMatching(only: boolean): void {
+    this.apply({ onlyMatching: only });
+  }
+
   /** Apply settings (a type not named keeps its state). */
   apply(settings: LabelTypeSettings): void {
     let changed = false;
+    const only = settings.onlyMatching;
+    if (typeof only === 'boolean' && only !== this._onlyMatching) {
+      this._onlyMatching = only;
+      changed = true;
+    }
     for (const { type } of LABEL_TYPES) {
       const value = settings[type];
       if (typeof value === 'boolean' && value !== this.isShown(type)) {
@@ -80,6 +104,7 @@ export class LabelTypeToggles {
   }
 
   private _hidden = new Set<LabelType>();
+  private _onlyMatching = true;
   private _changed = new Signal<this, void>(this);
 }
 

@@ -160,6 +160,7 @@ export namespace CommandIDs {
   export const clearFilters = 'visionlens:clear-filters';
   export const selectAll = 'visionlens:select-all-matching';
   export const clearSelection = 'visionlens:clear-selection';
+  export const showSelected = 'visionlens:show-selected';
   export const tagSelected = 'visionlens:tag-selected';
   export const moreLikeThis = 'visionlens:more-like-this';
   export const gridMoveLeft = 'visionlens:grid-move-left';

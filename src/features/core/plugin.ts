@@ -81,6 +81,18 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
       label: 'VisionLens: Clear Selection',
       execute: () => model.clearSelection()
     });
+    // A selection (a lasso on the map, a duplicate group, clicks) as the view:
+    // the filter becomes its ids, so Undo brings the previous filter back.
+    commands.addCommand(CommandIDs.showSelected, {
+      label: 'VisionLens: Show Only the Selected Samples',
+      caption: 'Filter the views to the selected samples (Undo goes back)',
+      isEnabled: () =>
+        model.selection.mode === 'ids' && model.selection.ids.size > 0,
+      execute: () => model.setFilter(model.selectionFilter())
+    });
+    model.selectionChanged.connect(() =>
+      commands.notifyCommandChanged(CommandIDs.showSelected)
+    );
     commands.addCommand(CommandIDs.tagSelected, {
       label: args =>
         args.tag
@@ -112,7 +124,8 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
         CommandIDs.redoQuery,
         CommandIDs.clearFilters,
         CommandIDs.selectAll,
-        CommandIDs.clearSelection
+        CommandIDs.clearSelection,
+        CommandIDs.showSelected
       ]) {
         palette.addItem({ command, category: 'VisionLens' });
       }

@@ -132,6 +132,13 @@ export class GridToolbar extends Panel {
           label: 'Export…',
           className: 'jp-VisionLens-exportView'
         })
+      ],
+      [
+        'show-selected',
+        commandButton(commands, CommandIDs.showSelected, {
+          label: 'Show only selected',
+          className: 'jp-VisionLens-showSelected'
+        })
       ]
     );
     const tagged = new OverflowToolbar('jp-VisionLens-gridTagBar').add(
@@ -185,7 +192,7 @@ export class GridToolbar extends Panel {
         )
       ],
       ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
-      ['label-types', labelTypeControl(options.labelTypes)]
+      ['label-types', labelTypeControl(options.labelTypes, true)]
     );
     this.addWidget(shown);
     this.addWidget(tagged);

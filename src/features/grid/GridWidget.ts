@@ -81,8 +81,10 @@ export class GridWidget extends Widget {
     this._clicks = new GridClickSelection(this.model, this._pages);
     this._tiles = new SampleTileRenderer(this.model);
     this._tiles.labelTypes = this.labelTypes.shown;
+    this._tiles.onlyMatching = this.labelTypes.onlyMatching;
     this.labelTypes.changed.connect(() => {
       this._tiles.labelTypes = this.labelTypes.shown;
+      this._tiles.onlyMatching = this.labelTypes.onlyMatching;
       this._grid.invalidate();
     });
     this._grid = new VirtualGrid<ISample, ITileEl>({

@@ -43,6 +43,8 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
 
   /** The label types drawn (the grid's toggles). */
   labelTypes: ReadonlySet<LabelType> = ALL_LABEL_TYPES;
+  /** Draw only the labels that match the filter (see `LabelTypeToggles`). */
+  onlyMatching = true;
 
   /** The dataset's keypoint classes (skeletons). */
   keypointClasses: KeypointClasses = new Map();
@@ -142,6 +144,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
       displaySize: tile,
       strokeWidth: tile >= 160 ? 2 : 1.5,
       shown: this.labelTypes,
+      onlyMatching: this.onlyMatching,
       keypointClasses: this.keypointClasses,
       layout: { cssWidth: tile, cssHeight: tile, pixelRatio: ratio },
       compact: true,

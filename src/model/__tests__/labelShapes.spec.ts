@@ -138,4 +138,17 @@ describe('label type toggles', () => {
     toggles.apply({ masks: 'no' } as never); // not a boolean: ignored
     expect(toggles.isShown('masks')).toBe(false);
   });
+
+  it('draws only the matching labels until told otherwise', () => {
+    const toggles = new LabelTypeToggles();
+    let changes = 0;
+    toggles.changed.connect(() => changes++);
+    expect(toggles.onlyMatching).toBe(true);
+    toggles.apply({ boxes: true, onlyMatching: true }); // no change
+    expect(changes).toBe(0);
+    toggles.setOnlyMatching(false);
+    expect(toggles.onlyMatching).toBe(false);
+    expect(changes).toBe(1);
+    expect([...toggles.shown]).toContain('boxes');
+  });
 });

@@ -9,8 +9,15 @@ import { LABEL_TYPES, LabelTypeToggles } from '../../model/labels';
 import { h } from '../../base/dom';
 import { toolbarItem } from '../toolbar';
 
-/** A toolbar item toggling the label types of `toggles`. */
-export function labelTypeControl(toggles: LabelTypeToggles): Widget {
+/**
+ * A toolbar item toggling the label types of `toggles`; with `matching`, also
+ * whether only the labels that match the filter are drawn (the grid's pages
+ * say which match; the sample view's single sample does not).
+ */
+export function labelTypeControl(
+  toggles: LabelTypeToggles,
+  matching = false
+): Widget {
   const boxes = LABEL_TYPES.map(({ type, title }) => {
     const box = h('input', { attrs: { type: 'checkbox' } });
     box.dataset.labelType = type;
@@ -26,9 +33,29 @@ export function labelTypeControl(toggles: LabelTypeToggles): Widget {
       title
     );
   });
-  const item = toolbarItem('jp-VisionLens-labelTypesItem', ...boxes);
+  const only = h('input', { attrs: { type: 'checkbox' } });
+  only.checked = toggles.onlyMatching;
+  only.addEventListener('change', () => toggles.setOnlyMatching(only.checked));
+  const onlyLabel = h(
+    'label',
+    {
+      className: 'jp-VisionLens-labelTypeToggle jp-VisionLens-onlyMatching',
+      title:
+        "Draw only the labels that match the filter's label conditions (class, score, evaluation)"
+    },
+    only,
+    'Matching only'
+  );
+  const item = toolbarItem(
+    'jp-VisionLens-labelTypesItem',
+    ...boxes,
+    ...(matching ? [onlyLabel] : [])
+  );
   const sync = () => {
-    for (const box of item.node.querySelectorAll('input')) {
+    only.checked = toggles.onlyMatching;
+    for (const box of item.node.querySelectorAll<HTMLInputElement>(
+      'input[data-label-type]'
+    )) {
       box.checked = toggles.isShown(
         box.dataset.labelType as (typeof LABEL_TYPES)[number]['type']
       );

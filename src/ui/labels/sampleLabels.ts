@@ -49,6 +49,8 @@ export interface ISampleLabelsOptions extends IOverlayOptions {
   onMaskReady: (() => void) | null;
   /** Predicted classes shown per model. */
   chipsPerModel?: number;
+  /** Leave out the objects a filtered page marks as not matching. */
+  onlyMatching?: boolean;
 }
 
 /** What was drawn, per label type. */
@@ -63,7 +65,10 @@ export function drawSampleLabels(
 ): DrawnLabels {
   const width = sample?.width ?? null;
   const height = sample?.height ?? null;
-  const objects = sample?.annotations ?? [];
+  const all = sample?.annotations ?? [];
+  const objects = options.onlyMatching
+    ? all.filter(a => a.match !== false)
+    : all;
   const { shown } = options;
   const boxes = labelRenderers.draw(
     layers.svg,

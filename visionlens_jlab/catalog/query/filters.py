@@ -86,6 +86,7 @@ __all__ = [
     "compile_filter",
     "compile_parsed",
     "json_pointer",
+    "label_match_sql",
     "register_label_condition",
     "register_sample_field_prefix",
 ]
@@ -262,6 +263,15 @@ def label_conditions(label: LabelCondition, params: Params) -> list[str]:
     for extra in label.extras:
         out.append(LABEL_KINDS[extra.key].sql(extra.value, params))
     return out
+
+
+def label_match_sql(flt: Filter, params: Params) -> str | None:
+    """SQL true for an object ``a`` that meets one of the filter's label conditions (what a
+    view draws when it shows only the matching labels); None when the filter has none."""
+    if not flt.labels:
+        return None
+    ands = ["(" + " AND ".join(label_conditions(one, params)) + ")" for one in flt.labels]
+    return "(" + " OR ".join(ands) + ")"
 
 
 def _box_count_clause(count: BoxCount, params: Params) -> str:

@@ -19,19 +19,25 @@ import duckdb
 import orjson
 
 _PAGE_ANNOTATIONS_SQL = """
-    SELECT sample_id, ann_id, source, label, x, y, w, h, score, iscrowd, difficult,
-           segmentation::VARCHAR, to_json(keypoints)::VARCHAR, num_keypoints, mask_area
-    FROM annotations WHERE sample_id IN (SELECT unnest(?::BIGINT[]))
-    ORDER BY sample_id, source, ann_id
+    SELECT a.sample_id, a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.iscrowd,
+           a.difficult, a.segmentation::VARCHAR, to_json(a.keypoints)::VARCHAR,
+           a.num_keypoints, a.mask_area, {match}
+    FROM annotations a WHERE a.sample_id IN (SELECT unnest(?::BIGINT[]))
+    ORDER BY a.sample_id, a.source, a.ann_id
 """
 
 
 def annotations_for(
-    cur: duckdb.DuckDBPyConnection, sample_ids: list[int]
+    cur: duckdb.DuckDBPyConnection,
+    sample_ids: list[int],
+    match: tuple[str, list[Any]] | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
     """The objects of the given samples, grouped by sample id: boxes, and the masks and
-    keypoints of those that have them (as JSON fragments)."""
-    rows = cur.execute(_PAGE_ANNOTATIONS_SQL, [sample_ids]).fetchall()
+    keypoints of those that have them (as JSON fragments). ``match``: compiled SQL over
+    ``a`` and its values (``filters.label_match_sql``); each object then says whether it
+    meets it (``"match"``), so that a view can draw only the labels the filter is about."""
+    sql = _PAGE_ANNOTATIONS_SQL.format(match=match[0] if match else "NULL")
+    rows = cur.execute(sql, [*(match[1] if match else []), sample_ids]).fetchall()
     out: dict[int, list[dict[str, Any]]] = {}
     fragment = orjson.Fragment
     for r in rows:
@@ -50,6 +56,8 @@ def annotations_for(
         if r[12] is not None:
             ann["keypoints"] = fragment(r[12])
             ann["num_keypoints"] = r[13]
+        if match:
+            ann["match"] = bool(r[15])
         out.setdefault(int(r[0]), []).append(ann)
     return out
 

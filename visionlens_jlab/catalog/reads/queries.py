@@ -22,6 +22,7 @@ from ..query.filters import (
     Params,
     compile_filter,
     compile_parsed,
+    label_match_sql,
     sort_direction,
     sort_key_sql,
 )
@@ -92,7 +93,10 @@ def samples_page(
                                             offset, limit)  # fmt: skip
         if include_annotations and samples:
             ids = [s["sample_id"] for s in samples]
-            boxes = annotations_for(cur, ids)
+            match_params = Params()
+            match_sql = label_match_sql(flt.model, match_params)
+            match = None if match_sql is None else (match_sql, match_params.values)
+            boxes = annotations_for(cur, ids, match)
             labels = classifications_for(cur, dataset_id, ids)
             for s in samples:
                 s["annotations"] = boxes.get(s["sample_id"], [])

@@ -1,6 +1,7 @@
 import { GROUND_TRUTH, IAnnotation } from '../../../model/tokens';
 import { LabelPlacer, overlaps, Rect } from '../labelPlacement';
 import { labelRenderers } from '../registry';
+import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
 
 describe('label placement', () => {
   it('puts the label above its box, and a second one on the same box elsewhere', () => {
@@ -57,5 +58,47 @@ describe('label placement', () => {
     const pred = texts.find(([text]) => text === 'dog 0.80')![1] as number;
     expect(gt).toBeLessThan(30);
     expect(pred).toBeGreaterThan(70);
+  });
+});
+
+describe('the labels a view draws', () => {
+  it('leaves out the objects a filtered page marks as not matching, when asked', () => {
+    jest
+      .spyOn(HTMLCanvasElement.prototype, 'getContext')
+      .mockImplementation(() => null);
+    const box = (ann_id: number, match?: boolean): IAnnotation => ({
+      ann_id,
+      source: GROUND_TRUTH,
+      label: 'cat',
+      bbox: [1, 1, 10, 10],
+      score: null,
+      ...(match === undefined ? {} : { match })
+    });
+    const sample = {
+      sample_id: 1,
+      file_name: 'a.jpg',
+      width: 50,
+      height: 50,
+      split: null,
+      source_image_id: null,
+      tags: [],
+      annotations: [box(1, true), box(2, false), box(3)],
+      classifications: []
+    } as never;
+    const style = { isBoxVisible: () => true, classColor: () => '#123456' };
+    const draw = (onlyMatching: boolean) =>
+      drawSampleLabels(createLabelLayers(), style, sample, {
+        displaySize: 50,
+        shown: new Set(['boxes']),
+        keypointClasses: new Map(),
+        layout: { cssWidth: 50, cssHeight: 50, pixelRatio: 1 },
+        compact: true,
+        maskStep: 1,
+        onMaskReady: null,
+        onlyMatching
+      }).boxes;
+    expect(draw(true)).toBe(2); // a page without label conditions says nothing: drawn
+    expect(draw(false)).toBe(3);
+    jest.restoreAllMocks();
   });
 });

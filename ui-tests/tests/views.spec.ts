@@ -1,0 +1,101 @@
+/**
+ * What a FiftyOne user reaches for (#32 item 7): tiles draw only the labels
+ * that match the filter (a toggle brings every label back), and the
+ * selection becomes the view ("Show only selected", undone by Undo).
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import { api, command, fmt, openGrid, serverTotal, toolbarItem } from './helpers';
+
+const DEMO = 'demo';
+
+test.describe('Views', () => {
+  test('tiles draw only the labels that match the filter', async ({ page, request }) => {
+    const grid = await openGrid(page, DEMO);
+    await command(page, 'visionlens:clear-filters');
+    await page.sidebar.openTab('visionlens-filters');
+    const filters = page.locator('#visionlens-filters');
+    const classes = filters.locator(
+      'details[data-facet="label@ground_truth"] .jp-VisionLens-facetValue'
+    );
+    const cls = (await classes.first().getAttribute('data-value')) as string;
+    await classes.first().locator('input').check();
+    const filter = { labels: [{ source: 'ground_truth', classes: [cls] }] };
+    const total = await serverTotal(request, DEMO, filter);
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
+      new RegExp(`^${fmt(total)} of `)
+    );
+    const tile = grid.locator('.jp-VisionLens-tile[data-index="0"]');
+    const id = Number(await tile.getAttribute('data-sample-id'));
+    const found = await api(request, `datasets/${DEMO}/samples/query`, {
+      filter,
+      offset: 0,
+      limit: 50
+    });
+    const sample = found.samples.find((s: any) => s.sample_id === id);
+    const objects: any[] = sample.annotations;
+    // The page says which objects match: exactly the ground-truth boxes of the class.
+    expect(objects.filter(a => a.match).length).toBe(
+      objects.filter(a => a.source === 'ground_truth' && a.label === cls).length
+    );
+    const threshold = Number(
+      await (
+        await toolbarItem(page, grid.locator('.jp-VisionLens-gridTagBar'), '.jp-VisionLens-confidence')
+      ).inputValue()
+    );
+    await page.keyboard.press('Escape');
+    const visible = objects.filter(
+      a => a.source === 'ground_truth' || a.score === null || a.score >= threshold
+    );
+    const boxes = tile.locator('.jp-VisionLens-box');
+    await expect(boxes).toHaveCount(visible.filter(a => a.match).length);
+    expect(visible.length).toBeGreaterThan(visible.filter(a => a.match).length);
+
+    // "Matching only" off: every label of the sample again.
+    const only = await toolbarItem(
+      page,
+      grid.locator('.jp-VisionLens-gridTagBar'),
+      '.jp-VisionLens-onlyMatching input'
+    );
+    await expect(only).toBeChecked();
+    await only.uncheck();
+    await expect(boxes).toHaveCount(visible.length);
+    await only.check();
+    await expect(boxes).toHaveCount(visible.filter(a => a.match).length);
+    await page.keyboard.press('Escape');
+    await command(page, 'visionlens:clear-filters');
+    // Without label conditions every label is drawn.
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(/^([\d,]+) of \1 samples$/);
+  });
+
+  test('the selection becomes the view, and Undo goes back', async ({ page, request }) => {
+    const grid = await openGrid(page, DEMO);
+    await command(page, 'visionlens:clear-filters');
+    await command(page, 'visionlens:clear-selection');
+    const all = fmt(await serverTotal(request, DEMO, {}));
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(`${all} of ${all} samples`);
+    const bar = grid.locator('.jp-VisionLens-gridShownBar');
+    const show = await toolbarItem(page, bar, '.jp-VisionLens-showSelected');
+    await expect(show.locator('button')).toBeDisabled();
+    await page.keyboard.press('Escape');
+
+    const first = grid.locator('.jp-VisionLens-tile[data-index="0"]');
+    const third = grid.locator('.jp-VisionLens-tile[data-index="2"]');
+    const ids = [
+      Number(await first.getAttribute('data-sample-id')),
+      Number(await third.getAttribute('data-sample-id'))
+    ];
+    await first.click();
+    await third.click({ modifiers: ['Control'] });
+    await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('2 selected');
+    await (await toolbarItem(page, bar, '.jp-VisionLens-showSelected')).click();
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(`2 of ${all} samples`);
+    const shown = await grid
+      .locator('.jp-VisionLens-tile[data-sample-id]')
+      .evaluateAll(tiles => tiles.map(t => Number((t as HTMLElement).dataset.sampleId)));
+    expect(shown.sort((a, b) => a - b)).toEqual(ids.sort((a, b) => a - b));
+    await command(page, 'visionlens:undo-filter');
+    await expect(grid.locator('.jp-VisionLens-count')).toHaveText(`${all} of ${all} samples`);
+    await command(page, 'visionlens:clear-selection');
+  });
+});
