@@ -169,6 +169,12 @@ export namespace CommandIDs {
   export const gridMoveDown = 'visionlens:grid-move-down';
   export const gridToggleSelected = 'visionlens:grid-toggle-selected';
   export const gridOpenSample = 'visionlens:grid-open-sample';
+  export const gridPageDown = 'visionlens:grid-page-down';
+  export const gridPageUp = 'visionlens:grid-page-up';
+  export const gridFirst = 'visionlens:grid-first';
+  export const gridLast = 'visionlens:grid-last';
+  export const gridTag = 'visionlens:grid-tag';
+  export const sampleClose = 'visionlens:sample-close';
   export const samplePrevious = 'visionlens:sample-previous';
   export const sampleNext = 'visionlens:sample-next';
   export const clearSearch = 'visionlens:clear-search';

@@ -98,4 +98,57 @@ test.describe('Views', () => {
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(`${all} of ${all} samples`);
     await command(page, 'visionlens:clear-selection');
   });
+
+  test('grid keys: pages, ends, T to tag, Enter to open, Escape back', async ({
+    page,
+    request
+  }) => {
+    const tag = 'keyboard-tag';
+    const grid = await openGrid(page, DEMO);
+    await command(page, 'visionlens:clear-filters');
+    await command(page, 'visionlens:clear-selection');
+    const total = await serverTotal(request, DEMO, {});
+    const focusedIndex = () =>
+      page.evaluate(() => Number((document.activeElement as HTMLElement)?.dataset.index));
+    // Rows out of view keep their old tiles, hidden: the shown one.
+    const first = grid.locator('.jp-VisionLens-tile[data-index="0"]:visible');
+    await first.click();
+    await expect(first).toBeFocused();
+    await page.keyboard.press('PageDown');
+    await expect.poll(focusedIndex).toBeGreaterThan(0);
+    await page.keyboard.press('End');
+    await expect.poll(focusedIndex).toBe(total - 1);
+    await page.keyboard.press('Home');
+    await expect.poll(focusedIndex).toBe(0);
+
+    // T asks for a tag for the selection (the clicked tile).
+    const id = Number(await first.getAttribute('data-sample-id'));
+    await page.keyboard.press('t');
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.locator('input').fill(tag);
+    await dialog.locator('.jp-mod-accept').click();
+    await expect
+      .poll(async () => (await api(request, `datasets/${DEMO}/ids`, { filter: { tags: { any: [tag] } } })).ids)
+      .toEqual([id]);
+
+    // Enter opens the sample, → steps, Escape comes back to the grid on that sample.
+    await first.focus();
+    await page.keyboard.press('Enter');
+    const view = page.locator('#visionlens-sample-main');
+    await expect(view.locator('.jp-VisionLens-samplePosition')).toHaveText(`1 of ${fmt(total)}`);
+    await view.locator('.jp-VisionLens-sample').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(view.locator('.jp-VisionLens-samplePosition')).toHaveText(`2 of ${fmt(total)}`);
+    await page.keyboard.press('Escape');
+    await expect(view).toHaveCount(0);
+    await expect.poll(focusedIndex).toBe(1);
+    await expect(grid).toBeVisible();
+
+    await api(request, `datasets/${DEMO}/tags`, {
+      filter: { tags: { any: [tag] } },
+      add: [],
+      remove: [tag]
+    });
+    await command(page, 'visionlens:clear-selection');
+  });
 });

@@ -9,12 +9,17 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { openLabel, PANELS, panelTitle } from '../../ui/panelNames';
-import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { CommandIDs, ISample, IVisionLensModel } from '../../model/tokens';
+import { GridFocus } from '../../ui/virtualGrid/gridFocus';
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
 import { GridWidget } from './GridWidget';
@@ -67,6 +72,13 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
           pageSize,
           labelTypes
         }),
+      // `index`: focus and show that position (the sample view's Escape).
+      update: async (panel, args) => {
+        const index = Number(args.index);
+        if (args.index !== undefined && Number.isInteger(index)) {
+          panel.content.focus.goTo(index);
+        }
+      },
       restore: { name: 'grid' },
       palette,
       restorer
@@ -104,6 +116,38 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.gridOpenSample, {
       label: 'VisionLens Grid: Open the Focused Tile',
       execute: () => focused()?.open()
+    });
+    const jumps: [string, string, (focus: GridFocus<ISample>) => void][] = [
+      [CommandIDs.gridPageDown, 'Next Page of Tiles', f => f.movePages(1)],
+      [CommandIDs.gridPageUp, 'Previous Page of Tiles', f => f.movePages(-1)],
+      [CommandIDs.gridFirst, 'First Tile', f => f.goTo(0)],
+      [CommandIDs.gridLast, 'Last Tile', f => f.goTo(Infinity)]
+    ];
+    for (const [id, label, jump] of jumps) {
+      app.commands.addCommand(id, {
+        label: `VisionLens Grid: Focus the ${label}`,
+        execute: () => {
+          const focus = focused();
+          if (focus) {
+            jump(focus);
+          }
+        }
+      });
+    }
+    app.commands.addCommand(CommandIDs.gridTag, {
+      label: 'VisionLens Grid: Tag the Selected Samples…',
+      caption: 'Ask for a tag and add it to the selected samples',
+      execute: async () => {
+        const answer = await InputDialog.getText({
+          title: 'Tag the selected samples',
+          label: 'Tag',
+          placeholder: 'a tag'
+        });
+        const tag = (answer.value ?? '').trim();
+        if (answer.button.accept && tag) {
+          await app.commands.execute(CommandIDs.tagSelected, { tag });
+        }
+      }
     });
 
     /** The sample id of the tile the context menu was opened on. */

@@ -187,6 +187,11 @@ export class SampleView extends Widget {
     return this._sample;
   }
 
+  /** The shown sample's position in the current filter, if known. */
+  get index(): number | null {
+    return this._place.index;
+  }
+
   /** Show a sample; `index` is its position in the current filter, if known. */
   async showSample(sampleId: number, index?: number | null): Promise<void> {
     const dataset = this.model.dataset;

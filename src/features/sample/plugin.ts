@@ -83,6 +83,22 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       [CommandIDs.samplePrevious, 'Show the Previous Sample', -1],
       [CommandIDs.sampleNext, 'Show the Next Sample', 1]
     ];
+    // Escape: back to the grid, its focus on the sample shown last.
+    app.commands.addCommand(CommandIDs.sampleClose, {
+      label: 'VisionLens Sample: Back to the Grid',
+      caption: 'Close the sample view and focus its sample in the grid',
+      execute: async () => {
+        const panel = sample.current;
+        if (!panel) {
+          return;
+        }
+        const index = panel.content.index;
+        panel.close();
+        await app.commands.execute(CommandIDs.openGrid, {
+          ...(index === null ? {} : { index })
+        });
+      }
+    });
     for (const [id, label, delta] of steps) {
       app.commands.addCommand(id, {
         label: `VisionLens Sample: ${label}`,

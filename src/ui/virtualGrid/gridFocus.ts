@@ -10,7 +10,7 @@ import { GridRows } from './gridRows';
 /** What the focus needs from its grid. */
 export interface IGridFocusOptions<T> {
   scroller: HTMLElement;
-  rows: Pick<GridRows, 'columns' | 'reveal'>;
+  rows: Pick<GridRows, 'columns' | 'reveal' | 'rowsInView'>;
   pages: Pick<IRowPages<T>, 'total' | 'get'>;
   /** Render the grid (after the view moved). */
   render: () => void;
@@ -41,12 +41,22 @@ export class GridFocus<T> {
 
   /** Move by `dx` tiles and `dy` rows, within the rows, and show the tile. */
   move(dx: number, dy: number): void {
+    const step = dx + dy * Math.max(1, this._o.rows.columns);
+    this.goTo(this._index + step);
+  }
+
+  /** Move by `pages` screens of rows (Page Down: 1, Page Up: -1). */
+  movePages(pages: number): void {
+    this.move(0, pages * this._o.rows.rowsInView);
+  }
+
+  /** Focus and show position `index` (clamped to the rows). */
+  goTo(index: number): void {
     const total = this._o.pages.total;
     if (!total) {
       return;
     }
-    const step = dx + dy * Math.max(1, this._o.rows.columns);
-    this._index = Math.max(0, Math.min(total - 1, this._index + step));
+    this._index = Math.max(0, Math.min(total - 1, index));
     this._pending = true;
     this._o.rows.reveal(this._index);
     this._o.render();
@@ -78,9 +88,13 @@ export class GridFocus<T> {
     if (!this._pending) {
       return;
     }
-    const el = this._o.scroller.querySelector<HTMLElement>(
-      `[role="gridcell"][data-index="${this._index}"]`
-    );
+    // Rows out of view are hidden and kept for reuse with their old tiles:
+    // only a shown row's tile can take the focus.
+    const el = [
+      ...this._o.scroller.querySelectorAll<HTMLElement>(
+        `[role="gridcell"][data-index="${this._index}"]`
+      )
+    ].find(tile => tile.parentElement?.style.display !== 'none');
     if (el) {
       this._pending = false;
       el.focus({ preventScroll: true });

@@ -58,6 +58,13 @@ export class GridRows<E extends HTMLElement = HTMLElement> {
     return this._cols;
   }
 
+  /** Whole rows the viewport shows (at least 1): what Page Down moves by. */
+  get rowsInView(): number {
+    const row = this._tile + GAP;
+    const viewport = this._scroller.clientHeight || 600;
+    return row > GAP ? Math.max(1, Math.floor(viewport / row)) : 1;
+  }
+
   /**
    * Scroll by the least amount that shows position `index` whole (a move of
    * at most a screen, which the scroll map passes on pixel for pixel).

@@ -1,14 +1,14 @@
 import { GridFocus } from '../gridFocus';
 
 /** A focus over `total` string rows laid out `columns` to a row. */
-function setup(total: number, columns: number) {
+function setup(total: number, columns: number, rowsInView = 3) {
   const revealed: number[] = [];
   const toggled: string[] = [];
   const opened: [string, number][] = [];
   const scroller = document.createElement('div');
   const focus = new GridFocus<string>({
     scroller,
-    rows: { columns, reveal: index => revealed.push(index) },
+    rows: { columns, rowsInView, reveal: index => revealed.push(index) },
     pages: { total, get: index => `row ${index}` },
     render: () => undefined,
     onToggle: row => toggled.push(row),
@@ -31,6 +31,20 @@ describe('the grid keyboard focus', () => {
     expect(revealed).toEqual([1, 5, 9, 0]);
   });
 
+  it('moves a screen of rows at a time, and to any position', () => {
+    const { focus, revealed } = setup(50, 4, 3);
+    focus.movePages(1);
+    expect(focus.index).toBe(12); // 3 rows of 4
+    focus.movePages(1);
+    expect(focus.index).toBe(24);
+    focus.movePages(-1);
+    expect(focus.index).toBe(12);
+    focus.goTo(1000);
+    expect(focus.index).toBe(49); // the last row, not past it
+    focus.goTo(0);
+    expect(revealed).toEqual([12, 24, 12, 49, 0]);
+  });
+
   it('makes only the focused tile tabbable and focuses it once rendered', () => {
     const { focus, scroller } = setup(10, 4);
     const tiles = [0, 1].map(i => {
@@ -46,6 +60,26 @@ describe('the grid keyboard focus', () => {
     focus.afterRender();
     expect(tiles.map(el => el.tabIndex)).toEqual([-1, 0]);
     expect(document.activeElement).toBe(tiles[1]);
+    scroller.remove();
+  });
+
+  it("focuses the shown tile of a position, not a hidden row's stale one", () => {
+    const { focus, scroller } = setup(10, 4);
+    const rows = ['none', ''].map(display => {
+      const row = document.createElement('div');
+      row.style.display = display;
+      const tile = document.createElement('div');
+      tile.setAttribute('role', 'gridcell');
+      tile.dataset.index = '1';
+      tile.tabIndex = 0;
+      row.append(tile);
+      scroller.append(row);
+      return tile;
+    });
+    document.body.append(scroller);
+    focus.goTo(1);
+    focus.afterRender();
+    expect(document.activeElement).toBe(rows[1]);
     scroller.remove();
   });
 
