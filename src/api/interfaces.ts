@@ -19,6 +19,7 @@ import {
   IJob,
   IPluginsListing,
   IQueryOptions,
+  IReportItem,
   ISample,
   ISamplesPage,
   ISearchRequest,
@@ -42,6 +43,22 @@ export interface IIngestRequest {
   format?: string;
   images?: string;
   split?: string;
+}
+
+/**
+ * The result of a finished ingest or predictions job: what was written, and
+ * the report's warnings and errors.
+ */
+export interface IIngestSummary {
+  dataset: string;
+  samples: number;
+  annotations: number;
+  categories: number;
+  predictions: number;
+  /** Predictions jobs only: the model they were written for. */
+  model?: string;
+  warnings: IReportItem[];
+  errors: IReportItem[];
 }
 
 /** How `waitForJob` follows a job. */

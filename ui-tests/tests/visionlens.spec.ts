@@ -109,9 +109,10 @@ test.describe('VisionLens', () => {
     await form.locator('select[name="format"]').selectOption('coco');
     await form.locator('input[name="images"]').fill(images);
     await form.locator('.jp-VisionLens-ingestSubmit').click();
-    await expect(form.locator('.jp-VisionLens-jobText')).toHaveText(`Done: ${name}`, {
-      timeout: 60000
-    });
+    await expect(form.locator('.jp-VisionLens-jobText')).toHaveText(
+      new RegExp(`^Done: '${name}' \\(20 samples, `),
+      { timeout: 60000 }
+    );
     const card = panel.locator(`.jp-VisionLens-datasetCard[data-dataset="${name}"]`);
     await expect(card.locator('[data-stat="samples"] .jp-VisionLens-statValue')).toHaveText('20');
 

@@ -1,12 +1,19 @@
 /**
  * The ingest form of the datasets panel: source, name, format and images
- * folder; starts an ingest job and follows it until it ends.
+ * folder; starts an ingest job and follows it until it ends, then says what
+ * its report found (see `ingestStatus`).
  */
 import { JobError } from '../../api/client';
 import { button, h } from '../../base/dom';
 import { ingest } from '../../model/sources/datasets';
-import { IIngestRequest, IJob, IVisionLensModel } from '../../model/tokens';
+import {
+  IIngestRequest,
+  IIngestSummary,
+  IJob,
+  IVisionLensModel
+} from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
+import { ingestStatus } from './ingestStatus';
 
 /** The form (its `node` goes into the datasets panel). */
 export class IngestForm {
@@ -108,12 +115,16 @@ export class IngestForm {
     }
     this._setText('Starting…');
     try {
-      await ingest(this._model, body, {
+      const job = await ingest(this._model, body, {
         signal: this._abort.signal,
         onStarted: () => (this._progress.hidden = false),
         onUpdate: j => this._show(j)
       });
-      this._setText(`Done: ${body.name}`);
+      const status = ingestStatus(
+        { kind: 'dataset', name: body.name },
+        job.result as Partial<IIngestSummary> | null | undefined
+      );
+      this._setText(status.text, status.level);
     } catch (error) {
       if ((error as Error).name === 'AbortError') {
         return;
@@ -122,7 +133,7 @@ export class IngestForm {
         error instanceof JobError && error.job.status === 'failed'
           ? `Ingest failed: ${error.job.error ?? error.job.message ?? 'unknown error'}`
           : (error as Error).message,
-        true
+        'error'
       );
     } finally {
       this._progress.hidden = true;
@@ -140,9 +151,13 @@ export class IngestForm {
     this._jobText.dataset.status = job.status;
   }
 
-  private _setText(text: string, error = false): void {
+  private _setText(
+    text: string,
+    level: 'progress' | 'done' | 'warning' | 'error' = 'progress'
+  ): void {
     this._jobText.textContent = visibleText(text);
-    this._jobText.classList.toggle('jp-mod-error', error);
+    this._jobText.classList.toggle('jp-mod-error', level === 'error');
+    this._jobText.classList.toggle('jp-mod-warning', level === 'warning');
   }
 
   private _abort = new AbortController();
