@@ -77,7 +77,7 @@ test.describe('VisionLens', () => {
     const item = page.locator('.jp-DirListing-item', { hasText: 'instances.json' });
     await item.click({ button: 'right' });
     const menu = page.locator('.lm-Menu');
-    await menu.getByText('Open in VisionLens').click();
+    await menu.getByText('Ingest into VisionLens').click();
     const form = page.locator('.jp-VisionLens-ingestForm');
     await expect(form).toBeVisible();
     await expect(form.locator('input[name="source"]')).toHaveValue(
@@ -87,7 +87,8 @@ test.describe('VisionLens', () => {
     // Not offered on files it cannot ingest.
     await page.sidebar.openTab('filebrowser');
     await page.locator('.jp-DirListing-item', { hasText: 'notes.md' }).click({ button: 'right' });
-    await expect(page.locator('.lm-Menu').getByText('Open in VisionLens')).toBeHidden();
+    await expect(page.locator('.lm-Menu').getByText('Ingest into VisionLens')).toBeHidden();
+    await expect(page.locator('.lm-Menu').getByText('Add as predictions in VisionLens')).toBeHidden();
     await page.keyboard.press('Escape');
   });
 
