@@ -9,6 +9,7 @@
  */
 import {
   IIngestRequest,
+  IPredictionsRequest,
   IVisionLensClient,
   IWaitForJobOptions
 } from './interfaces';
@@ -80,6 +81,17 @@ export class VisionLensClient
 
   async ingest(body: IIngestRequest): Promise<IJob> {
     const data = await this._post<{ job: IJob }>('datasets', body);
+    return data.job;
+  }
+
+  async importPredictions(
+    dataset: string,
+    body: IPredictionsRequest
+  ): Promise<IJob> {
+    const data = await this._post<{ job: IJob }>(
+      `datasets/${enc(dataset)}/predictions`,
+      body
+    );
     return data.job;
   }
 

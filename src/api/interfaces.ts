@@ -19,6 +19,7 @@ import {
   IJob,
   IPluginsListing,
   IQueryOptions,
+  IReportItem,
   ISample,
   ISamplesPage,
   ISearchRequest,
@@ -44,6 +45,31 @@ export interface IIngestRequest {
   split?: string;
 }
 
+/** The body of `POST /datasets/{name}/predictions` (a model's predictions). */
+export interface IPredictionsRequest {
+  /** The predictions file, on the server's disk. */
+  source: string;
+  /** The model's name in the dataset (replaces its earlier predictions). */
+  model: string;
+  format?: string;
+}
+
+/**
+ * The result of a finished ingest or predictions job: what was written, and
+ * the report's warnings and errors.
+ */
+export interface IIngestSummary {
+  dataset: string;
+  samples: number;
+  annotations: number;
+  categories: number;
+  predictions: number;
+  /** Predictions jobs only: the model they were written for. */
+  model?: string;
+  warnings: IReportItem[];
+  errors: IReportItem[];
+}
+
 /** How `waitForJob` follows a job. */
 export interface IWaitForJobOptions {
   /** Stop waiting (the job itself goes on): the promise rejects with an AbortError. */
@@ -62,6 +88,8 @@ export interface IVisionLensClient {
   getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail>;
   /** Start an ingest job. */
   ingest(body: IIngestRequest): Promise<IJob>;
+  /** Start a job importing a model's predictions into a dataset. */
+  importPredictions(dataset: string, body: IPredictionsRequest): Promise<IJob>;
   deleteDataset(name: string): Promise<void>;
   listJobs(signal?: AbortSignal): Promise<IJob[]>;
   getJob(id: string, signal?: AbortSignal): Promise<IJob>;

@@ -77,7 +77,7 @@ test.describe('VisionLens', () => {
     const item = page.locator('.jp-DirListing-item', { hasText: 'instances.json' });
     await item.click({ button: 'right' });
     const menu = page.locator('.lm-Menu');
-    await menu.getByText('Open in VisionLens').click();
+    await menu.getByText('Ingest into VisionLens').click();
     const form = page.locator('.jp-VisionLens-ingestForm');
     await expect(form).toBeVisible();
     await expect(form.locator('input[name="source"]')).toHaveValue(
@@ -87,7 +87,8 @@ test.describe('VisionLens', () => {
     // Not offered on files it cannot ingest.
     await page.sidebar.openTab('filebrowser');
     await page.locator('.jp-DirListing-item', { hasText: 'notes.md' }).click({ button: 'right' });
-    await expect(page.locator('.lm-Menu').getByText('Open in VisionLens')).toBeHidden();
+    await expect(page.locator('.lm-Menu').getByText('Ingest into VisionLens')).toBeHidden();
+    await expect(page.locator('.lm-Menu').getByText('Add as predictions in VisionLens')).toBeHidden();
     await page.keyboard.press('Escape');
   });
 
@@ -109,9 +110,10 @@ test.describe('VisionLens', () => {
     await form.locator('select[name="format"]').selectOption('coco');
     await form.locator('input[name="images"]').fill(images);
     await form.locator('.jp-VisionLens-ingestSubmit').click();
-    await expect(form.locator('.jp-VisionLens-jobText')).toHaveText(`Done: ${name}`, {
-      timeout: 60000
-    });
+    await expect(form.locator('.jp-VisionLens-jobText')).toHaveText(
+      new RegExp(`^Done: '${name}' \\(20 samples, `),
+      { timeout: 60000 }
+    );
     const card = panel.locator(`.jp-VisionLens-datasetCard[data-dataset="${name}"]`);
     await expect(card.locator('[data-stat="samples"] .jp-VisionLens-statValue')).toHaveText('20');
 

@@ -28,7 +28,7 @@ import {
   IVectorSpace,
   IVisionLensModel
 } from '../../model/tokens';
-import { IngestForm } from './IngestForm';
+import { IIngestPrefill, IngestForm } from './IngestForm';
 import { renderReport, stat } from './ingestReport';
 import { visibleText } from '../../base/dataText';
 
@@ -102,11 +102,7 @@ export class DatasetsPanel extends Widget {
   }
 
   /** Open the ingest form, optionally pre-filled (file browser command). */
-  showIngestForm(prefill?: {
-    source?: string;
-    name?: string;
-    format?: string;
-  }): void {
+  showIngestForm(prefill?: IIngestPrefill): void {
     this._form.show(prefill);
   }
 

@@ -1,62 +1,108 @@
 /**
- * The ingest form of the datasets panel: source, name, format and images
- * folder; starts an ingest job and follows it until it ends.
+ * The ingest form of the datasets panel: a new dataset (source, name, format,
+ * images folder) or a model's predictions for an existing dataset (file,
+ * dataset, model, format); starts the job and follows it until it ends, then
+ * says what its report found (see `ingestStatus`).
  */
 import { JobError } from '../../api/client';
 import { button, h } from '../../base/dom';
-import { ingest } from '../../model/sources/datasets';
-import { IIngestRequest, IJob, IVisionLensModel } from '../../model/tokens';
+import { importPredictions, ingest } from '../../model/sources/datasets';
+import {
+  IIngestRequest,
+  IIngestSummary,
+  IJob,
+  IVisionLensModel
+} from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
+import { ingestStatus, IngestTarget } from './ingestStatus';
+
+/** What the form adds: a new dataset, or predictions to an existing one. */
+export type IngestMode = 'dataset' | 'predictions';
+
+/** What the file-browser command fills in. */
+export interface IIngestPrefill {
+  source?: string;
+  name?: string;
+  format?: string;
+  mode?: IngestMode;
+}
+
+/** The formats the server reads, per mode (`auto` detects). */
+const FORMATS: Record<IngestMode, string[]> = {
+  dataset: ['auto', 'coco', 'yolo', 'voc'],
+  predictions: ['auto', 'coco', 'yolo', 'txt']
+};
+
+/** Extensions dropped from a file name to make a dataset name. */
+const SOURCE_EXT = /\.(json|xml|txt|ya?ml|data|csv|parquet)$/i;
 
 /** The form (its `node` goes into the datasets panel). */
 export class IngestForm {
   constructor(private readonly _model: IVisionLensModel) {
-    const field = (label: string, input: HTMLElement) =>
-      h(
-        'label',
-        { className: 'jp-VisionLens-formField' },
-        h('span', { text: label }),
-        input
-      );
     const input = (name: string, placeholder: string, required = false) =>
       h('input', {
         className: 'jp-mod-styled',
         attrs: { name, placeholder, ...(required ? { required: '' } : {}) }
       });
-    const format = h('select', {
-      className: 'jp-mod-styled',
-      attrs: { name: 'format' }
-    });
-    for (const f of ['auto', 'coco', 'yolo', 'voc']) {
-      format.appendChild(h('option', { text: f, attrs: { value: f } }));
-    }
+    const select = (name: string) =>
+      h('select', { className: 'jp-mod-styled', attrs: { name } });
+    const mode = select('mode');
+    mode.append(
+      h('option', { text: 'New dataset', attrs: { value: 'dataset' } }),
+      h('option', {
+        text: 'Add as predictions',
+        attrs: { value: 'predictions' }
+      })
+    );
+    mode.addEventListener('change', () => this._setMode());
     this._inputs = {
+      mode,
       source: input('source', '/path/to/annotations.json or folder', true),
       name: input('name', 'dataset name', true),
-      format,
+      dataset: select('dataset'),
+      model: input('model', 'model name', true),
+      format: select('format'),
       images: input('images', 'images folder (optional)')
+    };
+    this._inputs.dataset.required = true;
+    this._sourceLabel = h('span', { text: 'Annotations' });
+    const field = (label: string | HTMLElement, control: HTMLElement) =>
+      h(
+        'label',
+        { className: 'jp-VisionLens-formField' },
+        typeof label === 'string' ? h('span', { text: label }) : label,
+        control
+      );
+    const { source, name, dataset, model, format, images } = this._inputs;
+    this._fields = {
+      name: field('Name', name),
+      dataset: field('Dataset', dataset),
+      model: field('Model', model),
+      images: field('Images', images)
     };
     this._progress = h('progress', { className: 'jp-VisionLens-progress' });
     this._progress.max = 1;
     this._progress.hidden = true;
     this._jobText = h('div', { className: 'jp-VisionLens-jobText' });
-    const submit = h('button', {
+    const submit = (this._submitButton = h('button', {
       className:
         'jp-Button jp-mod-styled jp-mod-accept jp-VisionLens-ingestSubmit',
       text: 'Ingest'
-    });
+    }));
     submit.type = 'submit';
     const close = button('Close', 'jp-VisionLens-ingestClose', () => {
       this.node.hidden = true;
     });
-    const { source, name, images } = this._inputs;
     this.node = h(
       'form',
       { className: 'jp-VisionLens-ingestForm' },
-      field('Annotations', source),
-      field('Name', name),
+      field('Action', mode),
+      field(this._sourceLabel, source),
+      this._fields.name,
+      this._fields.dataset,
+      this._fields.model,
       field('Format', format),
-      field('Images', images),
+      this._fields.images,
       h('div', { className: 'jp-VisionLens-formActions' }, submit, close),
       this._progress,
       this._jobText
@@ -66,20 +112,25 @@ export class IngestForm {
       e.preventDefault();
       void this._submit();
     });
+    this._setMode();
+    _model.datasetsChanged.connect(this._fillDatasets, this);
   }
 
   readonly node: HTMLFormElement;
 
   /** Show the form, optionally pre-filled (file browser command). */
-  show(prefill?: { source?: string; name?: string; format?: string }): void {
+  show(prefill?: IIngestPrefill): void {
     this.node.hidden = false;
+    if (prefill?.mode) {
+      this._inputs.mode.value = prefill.mode;
+    }
+    this._setMode();
     if (prefill?.source !== undefined) {
       this._inputs.source.value = prefill.source;
       const base = prefill.source.replace(/\/+$/, '').split('/').pop() ?? '';
-      this._inputs.name.value =
-        prefill.name ?? base.replace(/\.(json|xml|txt|ya?ml)$/i, '');
+      this._inputs.name.value = prefill.name ?? base.replace(SOURCE_EXT, '');
     }
-    if (prefill?.format) {
+    if (prefill?.format && FORMATS[this._mode()].includes(prefill.format)) {
       this._inputs.format.value = prefill.format;
     }
     this._inputs.source.focus();
@@ -88,41 +139,103 @@ export class IngestForm {
   /** Stop following the job (the job itself goes on). */
   dispose(): void {
     this._abort.abort();
+    this._model.datasetsChanged.disconnect(this._fillDatasets, this);
+  }
+
+  private _mode(): IngestMode {
+    return this._inputs.mode.value === 'predictions'
+      ? 'predictions'
+      : 'dataset';
+  }
+
+  /** Show the fields of the mode; hidden ones are disabled so they need no value. */
+  private _setMode(): void {
+    const mode = this._mode();
+    const shown: Record<keyof IngestForm['_fields'], boolean> = {
+      name: mode === 'dataset',
+      images: mode === 'dataset',
+      dataset: mode === 'predictions',
+      model: mode === 'predictions'
+    };
+    for (const [key, on] of Object.entries(shown)) {
+      const k = key as keyof IngestForm['_fields'];
+      this._fields[k].hidden = !on;
+      this._inputs[k].disabled = !on;
+    }
+    this._sourceLabel.textContent =
+      mode === 'dataset' ? 'Annotations' : 'Predictions';
+    this._submitButton.textContent =
+      mode === 'dataset' ? 'Ingest' : 'Add predictions';
+    const format = this._inputs.format;
+    const kept = format.value;
+    format.replaceChildren(
+      ...FORMATS[mode].map(f => h('option', { text: f, attrs: { value: f } }))
+    );
+    format.value = FORMATS[mode].includes(kept) ? kept : 'auto';
+    this._fillDatasets();
+  }
+
+  /** The datasets predictions can go to; keeps the choice, else the current dataset. */
+  private _fillDatasets(): void {
+    const select = this._inputs.dataset;
+    const kept = select.value || this._model.dataset || '';
+    const names = this._model.datasets.map(d => d.name);
+    select.replaceChildren(
+      ...names.map(n => h('option', { text: n, attrs: { value: n } }))
+    );
+    if (names.includes(kept)) {
+      select.value = kept;
+    }
   }
 
   private async _submit(): Promise<void> {
-    const { source, name, format, images } = this._inputs;
-    const body: IIngestRequest = {
-      source: source.value.trim(),
-      name: name.value.trim()
-    };
-    if (!body.source || !body.name) {
-      this._setText('Give the annotations path and a dataset name.');
+    const { source, name, dataset, model, format, images } = this._inputs;
+    const path = source.value.trim();
+    const fmt = format.value !== 'auto' ? { format: format.value } : {};
+    let target: IngestTarget;
+    let start: (follow: Parameters<typeof ingest>[2]) => Promise<IJob>;
+    if (this._mode() === 'dataset') {
+      const body: IIngestRequest = { source: path, name: name.value.trim() };
+      if (images.value.trim()) {
+        body.images = images.value.trim();
+      }
+      target = { kind: 'dataset', name: body.name };
+      start = follow => ingest(this._model, { ...body, ...fmt }, follow);
+    } else {
+      const to = dataset.value;
+      const body = { source: path, model: model.value.trim(), ...fmt };
+      target = { kind: 'predictions', dataset: to, model: body.model };
+      start = follow => importPredictions(this._model, to, body, follow);
+    }
+    const unnamed =
+      target.kind === 'dataset'
+        ? !target.name
+        : !target.model || !target.dataset;
+    if (!path || unnamed) {
+      this._setText('Give the file path and a name.');
       return;
-    }
-    if (format.value !== 'auto') {
-      body.format = format.value;
-    }
-    if (images.value.trim()) {
-      body.images = images.value.trim();
     }
     this._setText('Starting…');
     try {
-      await ingest(this._model, body, {
+      const job = await start({
         signal: this._abort.signal,
         onStarted: () => (this._progress.hidden = false),
         onUpdate: j => this._show(j)
       });
-      this._setText(`Done: ${body.name}`);
+      const status = ingestStatus(
+        target,
+        job.result as Partial<IIngestSummary> | null | undefined
+      );
+      this._setText(status.text, status.level);
     } catch (error) {
       if ((error as Error).name === 'AbortError') {
         return;
       }
       this._setText(
         error instanceof JobError && error.job.status === 'failed'
-          ? `Ingest failed: ${error.job.error ?? error.job.message ?? 'unknown error'}`
+          ? `${target.kind === 'dataset' ? 'Ingest' : 'Predictions import'} failed: ${error.job.error ?? error.job.message ?? 'unknown error'}`
           : (error as Error).message,
-        true
+        'error'
       );
     } finally {
       this._progress.hidden = true;
@@ -140,18 +253,34 @@ export class IngestForm {
     this._jobText.dataset.status = job.status;
   }
 
-  private _setText(text: string, error = false): void {
+  private _setText(
+    text: string,
+    level: 'progress' | 'done' | 'warning' | 'error' = 'progress'
+  ): void {
     this._jobText.textContent = visibleText(text);
-    this._jobText.classList.toggle('jp-mod-error', error);
+    this._jobText.classList.toggle('jp-mod-error', level === 'error');
+    this._jobText.classList.toggle('jp-mod-warning', level === 'warning');
   }
 
   private _abort = new AbortController();
   private _inputs: {
+    mode: HTMLSelectElement;
     source: HTMLInputElement;
     name: HTMLInputElement;
+    dataset: HTMLSelectElement;
+    model: HTMLInputElement;
     format: HTMLSelectElement;
     images: HTMLInputElement;
   };
+  /** The fields only one mode shows. */
+  private _fields: {
+    name: HTMLLabelElement;
+    dataset: HTMLLabelElement;
+    model: HTMLLabelElement;
+    images: HTMLLabelElement;
+  };
+  private _sourceLabel: HTMLSpanElement;
+  private _submitButton: HTMLButtonElement;
   private _progress: HTMLProgressElement;
   private _jobText: HTMLDivElement;
 }

@@ -1,6 +1,7 @@
 /**
  * Side panel plugin: the dataset list + ingest form, and the file-browser
- * command "Open in VisionLens" that pre-fills the form.
+ * context-menu command "Ingest into VisionLens" that pre-fills the form (with
+ * "Add as predictions in VisionLens" beside it on a json).
  */
 import {
   ILayoutRestorer,
@@ -10,14 +11,20 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { openLabel, PANELS } from '../../ui/panelNames';
 import { visionLensIcon } from '../../base/icons';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { DatasetsPanel } from './DatasetsPanel';
 
-/** File types the ingest form understands (besides folders). */
-const INGESTIBLE = /\.(json|xml|txt|ya?ml)$/i;
+/**
+ * Files the ingest form understands (besides folders): COCO json, VOC xml,
+ * YOLO yaml or darknet .data, txt lists, classification tables.
+ */
+const INGESTIBLE = /\.(json|xml|txt|ya?ml|data|csv|parquet)$/i;
+/** Prediction files offered "Add as predictions" (COCO results lists). */
+const PREDICTIONS = /\.json$/i;
 
 export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:datasets',
@@ -53,13 +60,26 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
       }
       return { path: item.value.path, isDir: item.value.type === 'directory' };
     };
+    const asPredictions = (args: ReadonlyPartialJSONObject) =>
+      args.mode === 'predictions';
     app.commands.addCommand(CommandIDs.openInVisionLens, {
-      label: 'Open in VisionLens',
-      caption: 'Ingest this annotation file or folder into VisionLens',
+      label: args =>
+        asPredictions(args)
+          ? 'Add as predictions in VisionLens'
+          : 'Ingest into VisionLens',
+      caption: args =>
+        asPredictions(args)
+          ? "Import this file as a model's predictions on a VisionLens dataset"
+          : 'Ingest this annotation file or folder into VisionLens',
       icon: visionLensIcon,
-      isVisible: () => {
+      isVisible: args => {
         const sel = selectedPath();
-        return !!sel && (sel.isDir || INGESTIBLE.test(sel.path));
+        if (!sel) {
+          return false;
+        }
+        return asPredictions(args)
+          ? !sel.isDir && PREDICTIONS.test(sel.path)
+          : sel.isDir || INGESTIBLE.test(sel.path);
       },
       execute: args => {
         const rel =
@@ -71,13 +91,23 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
             ? `${root.replace(/\/+$/, '')}/${rel}`
             : rel;
         app.shell.activateById(panel.id);
-        panel.showIngestForm({ source });
+        panel.showIngestForm({
+          source,
+          mode: asPredictions(args) ? 'predictions' : 'dataset'
+        });
       }
     });
+    // Every file-browser item: isVisible keeps the files the form can read.
     app.contextMenu.addItem({
       command: CommandIDs.openInVisionLens,
       selector: '.jp-DirListing-item[data-isdir]',
       rank: 20
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.openInVisionLens,
+      args: { mode: 'predictions' },
+      selector: '.jp-DirListing-item[data-isdir="false"]',
+      rank: 21
     });
     palette?.addItem({ command: CommandIDs.openPanel, category: 'VisionLens' });
   }

@@ -1,11 +1,12 @@
 /**
  * Dataset-level reads and writes of the datasets panel: detail (the ingest
- * report), vector spaces, ingest and delete.
+ * report), vector spaces, ingest, predictions import and delete.
  */
 import {
   IDatasetDetail,
   IIngestRequest,
   IJob,
+  IPredictionsRequest,
   IVectorSpace,
   IVisionLensModel,
   IWaitForJobOptions
@@ -49,6 +50,23 @@ export async function ingest(
   follow: IWaitForJobOptions & { onStarted?: (job: IJob) => void }
 ): Promise<IJob> {
   const job = await model.client.ingest(body);
+  follow.onStarted?.(job);
+  const ended = await model.client.waitForJob(job, follow);
+  model.jobEnded(ended);
+  return ended;
+}
+
+/**
+ * Start an import of a model's predictions into `dataset` and follow the job
+ * like {@link ingest}.
+ */
+export async function importPredictions(
+  model: IVisionLensModel,
+  dataset: string,
+  body: IPredictionsRequest,
+  follow: IWaitForJobOptions & { onStarted?: (job: IJob) => void }
+): Promise<IJob> {
+  const job = await model.client.importPredictions(dataset, body);
   follow.onStarted?.(job);
   const ended = await model.client.waitForJob(job, follow);
   model.jobEnded(ended);

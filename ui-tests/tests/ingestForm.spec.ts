@@ -1,0 +1,177 @@
+/**
+ * The ingest form (issue 32 items 4 and 10): its last line warns when the
+ * report found problems instead of saying "Done", files are ingested from the
+ * file browser's context menu without typing a path, and a model's
+ * predictions are added from the form.
+ *
+ * The COCO file is global-setup's 20-image `small20` (its images live in the
+ * demo's folder, named in its IMAGES file), copied into the test's folder of
+ * the Jupyter root so the file browser shows it.
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { APIRequestContext, Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { api, runEnv, toolbarItem } from './helpers';
+
+const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
+const ROOT = runEnv('JUPYTERLAB_GALATA_ROOT_DIR');
+const BASE = runEnv('TARGET_URL');
+const SMALL = path.join(DATA_DIR, 'ui-sources', 'small20');
+const IMAGES = () => fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
+
+/** Copy small20's COCO file into the test's folder of the Jupyter root. */
+function copyCoco(tmpPath: string, name: string): string {
+  const dir = path.join(ROOT, tmpPath);
+  fs.mkdirSync(dir, { recursive: true });
+  const target = path.join(dir, name);
+  fs.copyFileSync(path.join(SMALL, 'instances.json'), target);
+  return target;
+}
+
+/** Remove the test's datasets (from an earlier, failed run too). */
+async function drop(request: APIRequestContext, ...names: string[]) {
+  for (const name of names) {
+    await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
+  }
+}
+
+/** Open the datasets panel's ingest form. */
+async function openForm(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page.sidebar.openTab('visionlens-datasets');
+  const panel = page.locator('#visionlens-datasets');
+  const header = panel.locator('.jp-VisionLens-panelHeader');
+  await (await toolbarItem(page, header, '.jp-VisionLens-ingestToggle')).click();
+  return panel.locator('.jp-VisionLens-ingestForm');
+}
+
+/** Right-click `file` in the file browser and pick `label`. */
+async function fromBrowser(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  file: string,
+  label: string
+): Promise<Locator> {
+  await page.filebrowser.openDirectory(tmpPath);
+  await page.locator('.jp-DirListing-item', { hasText: file }).click({ button: 'right' });
+  await page.locator('.lm-Menu').getByText(label, { exact: true }).click();
+  const form = page.locator('#visionlens-datasets .jp-VisionLens-ingestForm');
+  await expect(form).toBeVisible();
+  return form;
+}
+
+test.describe('ingest form', () => {
+  test('warns, not "Done", when no image was found', async ({ page, request, tmpPath }) => {
+    const name = 'ui-no-images';
+    await drop(request, name);
+    // Next to no image: the file's relative names resolve to nothing.
+    const source = copyCoco(tmpPath, 'lost.json');
+    const form = await openForm(page);
+    await form.locator('input[name="source"]').fill(source);
+    await form.locator('input[name="name"]').fill(name);
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    const status = form.locator('.jp-VisionLens-jobText');
+    await expect(status).toHaveClass(/jp-mod-warning/, { timeout: 60000 });
+    await expect(status).toContainText(`Ingested '${name}' with warnings:`);
+    await expect(status).toContainText('images were not found');
+    await expect(status).not.toContainText('Done');
+    await expect(status).not.toHaveClass(/jp-mod-error/);
+    await drop(request, name);
+  });
+
+  test('file browser "Ingest into VisionLens" fills the form and ingests', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const name = 'ui-from-browser';
+    await drop(request, name);
+    const source = copyCoco(tmpPath, 'instances.json');
+    const form = await fromBrowser(page, tmpPath, 'instances.json', 'Ingest into VisionLens');
+    // The server reads its own disk: the path is the absolute one.
+    await expect(form.locator('input[name="source"]')).toHaveValue(
+      new RegExp(`/${tmpPath}/instances\\.json$`)
+    );
+    expect(fs.realpathSync(await form.locator('input[name="source"]').inputValue())).toBe(
+      fs.realpathSync(source)
+    );
+    await expect(form.locator('select[name="mode"]')).toHaveValue('dataset');
+    await expect(form.locator('input[name="name"]')).toHaveValue('instances');
+    await form.locator('input[name="name"]').fill(name);
+    await form.locator('input[name="images"]').fill(IMAGES());
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    const status = form.locator('.jp-VisionLens-jobText');
+    await expect(status).toHaveText(new RegExp(`^Done: '${name}' \\(20 samples`), {
+      timeout: 60000
+    });
+    await expect(status).not.toHaveClass(/jp-mod-warning/);
+    const card = page.locator(`.jp-VisionLens-datasetCard[data-dataset="${name}"]`);
+    await expect(card.locator('[data-stat="samples"] .jp-VisionLens-statValue')).toHaveText(
+      '20'
+    );
+    await drop(request, name);
+  });
+
+  test('predictions added from the form appear on the dataset', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const name = 'ui-with-preds';
+    await drop(request, name);
+    const { job } = await api(request, 'datasets', {
+      source: path.join(SMALL, 'instances.json'),
+      name,
+      format: 'coco',
+      images: IMAGES()
+    });
+    await expect
+      .poll(async () => (await api(request, `jobs/${job.id}`)).status, { timeout: 60000 })
+      .toBe('done');
+    // A COCO results list: the ground truth boxes with a score.
+    const coco = JSON.parse(fs.readFileSync(path.join(SMALL, 'instances.json'), 'utf-8'));
+    const results = coco.annotations.map((a: any) => ({
+      image_id: a.image_id,
+      category_id: a.category_id,
+      bbox: a.bbox,
+      score: 0.9
+    }));
+    fs.writeFileSync(path.join(ROOT, tmpPath, 'detections.json'), JSON.stringify(results));
+    const form = await fromBrowser(
+      page,
+      tmpPath,
+      'detections.json',
+      'Add as predictions in VisionLens'
+    );
+    await expect(form.locator('select[name="mode"]')).toHaveValue('predictions');
+    await expect(form.locator('input[name="name"]')).toBeHidden();
+    await expect(form.locator('.jp-VisionLens-ingestSubmit')).toHaveText('Add predictions');
+    await form.locator('select[name="dataset"]').selectOption(name);
+    await form.locator('input[name="model"]').fill('detector-v2');
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    const status = form.locator('.jp-VisionLens-jobText');
+    await expect(status).toHaveText(
+      `Done: predictions of 'detector-v2' on '${name}' (${results.length} predictions)`,
+      { timeout: 60000 }
+    );
+    const card = page.locator(`.jp-VisionLens-datasetCard[data-dataset="${name}"]`);
+    await expect(card.locator('[data-stat="models"]')).toContainText(
+      `detector-v2 (${results.length})`
+    );
+    const { models } = await api(request, `datasets/${name}`);
+    expect(models.map((m: any) => m.name)).toContain('detector-v2');
+
+    // Results on images the dataset lacks: the same warning line, not "Done".
+    fs.writeFileSync(
+      path.join(ROOT, tmpPath, 'detections.json'),
+      JSON.stringify([...results, { ...results[0], image_id: 999999 }])
+    );
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    await expect(status).toHaveClass(/jp-mod-warning/, { timeout: 60000 });
+    await expect(status).toContainText(
+      `Added predictions of 'detector-v2' on '${name}' with warnings:`
+    );
+    await drop(request, name);
+  });
+});
