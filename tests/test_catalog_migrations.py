@@ -67,8 +67,9 @@ def extra_step() -> Iterator[Callable[[str, Callable[[duckdb.DuckDBPyConnection]
         unregister_step(number)
 
 
-LABEL_FIELDS = ("segmentation", "mask_area", "keypoints", "num_keypoints")
-"""Fields pages carry since the labels beyond the box (the old code's pages had none)."""
+LABEL_FIELDS = ("segmentation", "mask_area", "keypoints", "num_keypoints", "match")
+"""Fields pages carry since the labels beyond the box, and since objects say whether they meet
+a filter's label conditions (test_label_match.py): the old code's pages had none."""
 
 
 def plain(value: Any) -> Any:
