@@ -66,5 +66,8 @@ def test_pil_and_array_inputs_agree(originals: list[bytes]) -> None:
 def test_text_search_is_refused_with_a_clear_message() -> None:
     embedder = load_embedder(BUILTIN)
     assert not embedder.info().text
-    with pytest.raises(TextNotSupportedError, match="no text tower.*CLIP"):
+    with pytest.raises(TextNotSupportedError, match="no text tower.*CLIP") as refused:
         embedder.embed_text(["a dog"])
+    # it names no model that may not be here (ViT-B-32), but where they are listed
+    assert "ViT-B-32" not in str(refused.value)
+    assert "`visionlens models`" in str(refused.value)

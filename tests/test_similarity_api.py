@@ -95,6 +95,17 @@ async def test_search_errors(
     assert needle in answer["message"]
 
 
+async def test_text_refusal_names_no_model_that_is_not_here(
+    api: Any, planted: dict[str, int]
+) -> None:
+    """The refusal says where the models of this machine are listed; it never suggests
+    ViT-B-32, whose weights may not be here (issue #32: the embed dialog said so)."""
+    code, answer = await api("POST", "datasets/planted/search", {"text": "a dog"})
+    assert code == 400
+    assert "ViT-B-32" not in answer["message"]
+    assert "`visionlens models`" in answer["message"]
+
+
 async def test_search_without_vectors_says_to_embed(api: Any, vl_app: Any, tmp_path: Path) -> None:
     add_planted_dataset(vl_app.catalog, None, tmp_path / "images", name="bare")
     code, answer = await api("POST", "datasets/bare/search", {"like": 1})

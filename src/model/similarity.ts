@@ -6,7 +6,7 @@
  */
 import { DEFAULT_K } from './search';
 import { SearchQuery } from './tokens';
-import { IFilter, ISample } from '../api/types';
+import { IEmbeddingModel, IFilter, ISample } from '../api/types';
 
 /** The line a snippet starts with, so that it runs in a fresh notebook. */
 export const IMPORT_LINE = 'import visionlens_jlab as vl';
@@ -166,4 +166,20 @@ export function describeQuery(query: SearchQuery): string {
 /** A similarity score as tiles show it. */
 export function fmtScore(score: number): string {
   return score.toFixed(3);
+}
+
+/**
+ * Said after a refused text search: the models with text search that this
+ * machine has, from `GET /models` as the embed dialog lists them, so that the
+ * search row never suggests a model whose weights are not here.
+ */
+export function textModelsHint(models: readonly IEmbeddingModel[]): string {
+  const names = [
+    ...new Set(
+      models.filter(m => m.text && m.available_offline).map(m => m.name)
+    )
+  ];
+  return names.length
+    ? `Models with text search on this machine: ${names.join(', ')} (Embed… computes their vectors).`
+    : 'No model with text search is on this machine (Embed… lists the models here).';
 }

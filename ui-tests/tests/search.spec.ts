@@ -16,21 +16,25 @@ const SAMPLES = 30;
 
 /** The tiles the grid shows, in grid order: [sample id, score text]. */
 async function shownTiles(grid: Locator): Promise<[number, string][]> {
-  return grid.locator('.jp-VisionLens-tile[data-sample-id]').evaluateAll(tiles =>
-    tiles
-      .filter(t => (t as HTMLElement).style.visibility !== 'hidden')
-      .map(t => {
-        const el = t as HTMLElement;
-        const score = el.querySelector('.jp-VisionLens-tileScore') as HTMLElement;
-        return [
-          Number(el.dataset.index),
-          Number(el.dataset.sampleId),
-          score.hidden ? '' : (score.textContent ?? '')
-        ] as [number, number, string];
-      })
-      .sort((a, b) => a[0] - b[0])
-      .map(([, id, score]) => [id, score] as [number, string])
-  );
+  return grid
+    .locator('.jp-VisionLens-tile[data-sample-id]')
+    .evaluateAll(tiles =>
+      tiles
+        .filter(t => (t as HTMLElement).style.visibility !== 'hidden')
+        .map(t => {
+          const el = t as HTMLElement;
+          const score = el.querySelector(
+            '.jp-VisionLens-tileScore'
+          ) as HTMLElement;
+          return [
+            Number(el.dataset.index),
+            Number(el.dataset.sampleId),
+            score.hidden ? '' : (score.textContent ?? '')
+          ] as [number, number, string];
+        })
+        .sort((a, b) => a[0] - b[0])
+        .map(([, id, score]) => [id, score] as [number, string])
+    );
 }
 
 /** The grid shows the server's answer to `query` (k = 50 > the dataset), in order. */
@@ -39,9 +43,15 @@ async function expectServerRanking(
   request: APIRequestContext,
   query: Record<string, unknown>
 ): Promise<void> {
-  const answer = await api(request, `datasets/${DATASET}/search`, { ...query, k: 50 });
+  const answer = await api(request, `datasets/${DATASET}/search`, {
+    ...query,
+    k: 50
+  });
   const expected: [number, string][] = answer.results.map(
-    (r: { sample_id: number; score: number }) => [r.sample_id, r.score.toFixed(3)]
+    (r: { sample_id: number; score: number }) => [
+      r.sample_id,
+      r.score.toFixed(3)
+    ]
   );
   expect(expected).toHaveLength(SAMPLES);
   await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
@@ -52,7 +62,9 @@ async function expectServerRanking(
     .poll(async () => {
       const shown = await shownTiles(grid);
       const prefix = expected.slice(0, shown.length);
-      return shown.length > 0 && JSON.stringify(shown) === JSON.stringify(prefix);
+      return (
+        shown.length > 0 && JSON.stringify(shown) === JSON.stringify(prefix)
+      );
     })
     .toBe(true);
   const shown = await shownTiles(grid);
@@ -83,7 +95,9 @@ async function embedWithDefaultModel(
     .poll(
       async () => {
         const { spaces } = await api(request, `datasets/${DATASET}/spaces`);
-        return spaces.map((s: { count: number; complete: boolean }) => s.complete && s.count);
+        return spaces.map(
+          (s: { count: number; complete: boolean }) => s.complete && s.count
+        );
       },
       { timeout: 90000 }
     )
@@ -121,24 +135,52 @@ test.describe('VisionLens search and duplicates', () => {
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
       `${SAMPLES} of ${SAMPLES} samples`
     );
-    await expect(grid.locator('.jp-VisionLens-tileScore:visible')).toHaveCount(0);
+    await expect(grid.locator('.jp-VisionLens-tileScore:visible')).toHaveCount(
+      0
+    );
   });
 
-  test('text search in the built-in space shows the server refusal', async ({ page }) => {
+  test('text search in the built-in space shows the server refusal', async ({
+    page,
+    request
+  }) => {
     const grid = await openGrid(page, 'demo');
     const text = grid.locator('.jp-VisionLens-searchText');
     await text.fill('a dog');
     await text.press('Enter');
-    await expect(grid.locator('.jp-VisionLens-searchMessage.jp-mod-error')).toContainText(
+    const refusal = grid.locator('.jp-VisionLens-searchMessage.jp-mod-error');
+    await expect(refusal).toContainText(
       'text search needs a model with a text tower'
     );
+    // it names the models with text search on this machine, as the embed dialog
+    // lists them, and never one that is not here (issue #32: it named ViT-B-32)
+    const listed = await api(request, 'models');
+    const models = Array.isArray(listed) ? listed : listed.models;
+    const here = [
+      ...new Set(
+        models
+          .filter((m: any) => m.text && m.available_offline)
+          .map((m: any) => m.name)
+      )
+    ];
+    expect(here.length).toBeGreaterThan(0); // the run's tiny CLIP checkpoint
+    await expect(refusal).toContainText(
+      `Models with text search on this machine: ${here.join(', ')} (`
+    );
+    for (const m of models.filter((m: any) => !m.available_offline)) {
+      if (!here.includes(m.name)) {
+        await expect(refusal).not.toContainText(m.name);
+      }
+    }
     // a refused search is no active search: no chip, and nothing of it follows to
     // another dataset (issue #32: the chip and the text once carried over)
     await expect(grid.locator('.jp-VisionLens-searchChip')).toBeHidden();
     await openGrid(page, 'searchdemo');
     await expect(text).toHaveValue('');
     await expect(grid.locator('.jp-VisionLens-searchChip')).toBeHidden();
-    await expect(grid.locator('.jp-VisionLens-searchMessage.jp-mod-error')).toBeHidden();
+    await expect(
+      grid.locator('.jp-VisionLens-searchMessage.jp-mod-error')
+    ).toBeHidden();
   });
 
   test('a duplicates run shows its groups; a click selects one', async ({
@@ -162,12 +204,17 @@ test.describe('VisionLens search and duplicates', () => {
     });
     const byFile = new Map<string, number[]>();
     for (const s of listing.samples) {
-      byFile.set(s.file_name, [...(byFile.get(s.file_name) ?? []), s.sample_id]);
+      byFile.set(s.file_name, [
+        ...(byFile.get(s.file_name) ?? []),
+        s.sample_id
+      ]);
     }
     const copies = [...byFile.values()].filter(ids => ids.length === 2);
     expect(copies).toHaveLength(SAMPLES - 20);
     for (const [a, b] of copies) {
-      expect(last.groups.some((g: number[]) => g.includes(a) && g.includes(b))).toBe(true);
+      expect(
+        last.groups.some((g: number[]) => g.includes(a) && g.includes(b))
+      ).toBe(true);
     }
     await expect(groups).toHaveCount(last.groups.length);
     await expect(panel.locator('.jp-VisionLens-dupCode code')).toHaveText(

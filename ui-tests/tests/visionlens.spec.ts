@@ -223,7 +223,7 @@ test.describe('VisionLens', () => {
     await expect(filters.locator('.jp-VisionLens-filterTotal')).toHaveText(
       `${fmt(expected)} matching samples`
     );
-    await expect(filters.locator('.jp-VisionLens-chip')).toHaveText([`${SPLIT}: val×`]);
+    await expect(filters.locator('.jp-VisionLens-chip')).toHaveText([`${SPLIT} is val×`]);
 
     // A class filter on the ground truth composes with the split.
     const label = filters.locator('details[data-facet="label@ground_truth"]');
@@ -387,7 +387,7 @@ test.describe('VisionLens', () => {
     await expect(restored.locator('.jp-VisionLens-selectionCount')).toHaveText('1 selected');
     await page.sidebar.openTab('visionlens-filters');
     await expect(page.locator('#visionlens-filters .jp-VisionLens-chip')).toHaveText([
-      `${SPLIT}: val×`
+      `${SPLIT} is val×`
     ]);
     await command(page, 'visionlens:clear-filters');
     await command(page, 'visionlens:clear-selection');

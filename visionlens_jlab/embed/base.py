@@ -84,7 +84,8 @@ class Embedder(ABC):
         """Embed text queries into the image space: float32 ``[n, dim]``."""
         raise TextNotSupportedError(
             f"the model {self.name!r} has no text tower, so it cannot search by text: embed "
-            "the dataset with a CLIP model (e.g. --model ViT-B-32 with its weights or a "
+            "the dataset with a CLIP model on this machine (`visionlens models` marks them "
+            "'text'; one is listed once its weights are in the open_clip cache or given with "
             "--checkpoint) and search that space"
         )
 

@@ -79,10 +79,11 @@ def encode_text(space: SpaceInfo, text: str) -> np.ndarray:
     encoder = query_encoder(space)
     if encoder.encode_text is None:
         raise QueryEncoderError(
-            f"text search needs a model with a text tower (a CLIP model such as ViT-B-32); "
+            f"text search needs a model with a text tower (a CLIP model); "
             f"the vectors of this dataset come from {space.model!r}, which has none. "
-            "Embed the dataset with a CLIP model (visionlens embed NAME --model ViT-B-32), "
-            "or search by an example image or sample instead"
+            "Embed the dataset with a model marked 'text' by `visionlens models` (the models "
+            "on this machine; a CLIP model is listed once its weights are in the open_clip "
+            "cache or given as a checkpoint), or search by an example image or sample instead"
         )
     return _checked(encoder.encode_text(text.strip()), space, "text")
 

@@ -7,15 +7,14 @@ import { clear, fmtInt, h } from '../../base/dom';
 import { IVisionLensModel } from '../../model/tokens';
 import { confusionTable } from './confusionTable';
 import {
-  cellLabelFilter,
+  cellFilter,
   classColumns,
   COUNT_COLUMNS,
   curvePoints,
   evaluationLabel,
   fmtMetric,
   iouTypeOf,
-  sortRows,
-  withLabelFilter
+  sortRows
 } from './logic';
 import { IClassRow, IEvaluationReport } from '../../api/types';
 import { ownValue, visibleText } from '../../base/dataText';
@@ -210,10 +209,8 @@ export class ReportView {
   private _renderConfusion(): HTMLElement {
     const { labels, matrix } = this.report.confusion;
     return confusionTable(labels, matrix, (truth, predicted) => {
-      const label = cellLabelFilter(this.report, truth, predicted);
-      return label
-        ? () => this.model.setFilter(withLabelFilter(this.model.filter, label))
-        : null;
+      const filter = cellFilter(this.report, truth, predicted);
+      return filter ? () => this.model.setFilter(filter) : null;
     });
   }
 

@@ -70,9 +70,19 @@ export function cellLabelFilter(
   };
 }
 
-/** The current filter with its label conditions replaced by `label`. */
-export function withLabelFilter(filter: IFilter, label: ILabelFilter): IFilter {
-  return { ...filter, labels: [label] };
+/**
+ * The whole filter a confusion-matrix cell sets, or null for the empty
+ * corner: only the cell's boxes, whatever was filtered before (a cell counts
+ * over every sample, so keeping an earlier filter would show fewer boxes than
+ * it says).
+ */
+export function cellFilter(
+  report: Pick<IEvaluationReport, 'key' | 'model'>,
+  trueLabel: string,
+  predicted: string
+): IFilter | null {
+  const label = cellLabelFilter(report, trueLabel, predicted);
+  return label ? { labels: [label] } : null;
 }
 
 /** The iou types the evaluate form offers, in its order. */

@@ -36,6 +36,7 @@ import { button, fmtInt, h } from '../../base/dom';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { commandButton, embedWidget, OverflowToolbar } from '../../ui/toolbar';
 import { Histogram } from './Histogram';
+import { countText, facetUnit, unitText } from './facetUnits';
 import { facets, viewCode } from '../../model/sources/samples';
 import { ownValue } from '../../base/dataText';
 
@@ -212,10 +213,15 @@ export class FilterPanel extends Widget {
           details.classList.add('jp-mod-active');
         }
         details.append(
-          h('summary', {
-            className: 'jp-VisionLens-facetTitle',
-            text: facetTitle(facet)
-          }),
+          h(
+            'summary',
+            { className: 'jp-VisionLens-facetTitle' },
+            facetTitle(facet),
+            h('span', {
+              className: 'jp-VisionLens-facetUnit',
+              text: unitText(facetUnit(facet.name))
+            })
+          ),
           facet.type === 'categorical'
             ? this._categorical(facet, key)
             : this._numeric(facet, key)
@@ -265,7 +271,8 @@ export class FilterPanel extends Widget {
         }),
         h('span', {
           className: 'jp-VisionLens-valueCount',
-          text: fmtInt(v.count)
+          text: fmtInt(v.count),
+          title: countText(v.count, facetUnit(facet.name))
         }),
         bar
       );
@@ -321,7 +328,7 @@ export class FilterPanel extends Widget {
 
   private _numeric(facet: INumericFacet, key: IFacetKey): HTMLElement {
     const range = getRange(this.model.filter, key);
-    const histogram = new Histogram(facet, range, r =>
+    const histogram = new Histogram(facet, facetUnit(facet.name), range, r =>
       this.model.setFilter(setRange(this.model.filter, key, r))
     );
     return histogram.node;

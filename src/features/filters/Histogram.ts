@@ -3,12 +3,17 @@
  * and min / max inputs.
  */
 import { INumericFacet, IRange } from '../../model/tokens';
-import { fmtInt, h } from '../../base/dom';
+import { h } from '../../base/dom';
+import { countText, FacetUnit } from './facetUnits';
 
-/** Numeric facet editor; calls `onChange` with the new range (or null). */
+/**
+ * Numeric facet editor; calls `onChange` with the new range (or null). Counts
+ * are shown in the facet's `unit` (samples, objects...).
+ */
 export class Histogram {
   constructor(
     private facet: INumericFacet,
+    unit: FacetUnit,
     private range: IRange | null,
     private onChange: (range: IRange | null) => void
   ) {
@@ -24,7 +29,7 @@ export class Histogram {
     for (const b of bins) {
       const bar = h('div', {
         className: 'jp-VisionLens-bar',
-        title: `${fmt(b.lo)} – ${fmt(b.hi)}: ${fmtInt(b.count)}`
+        title: `${fmt(b.lo)} – ${fmt(b.hi)}: ${countText(b.count, unit)}`
       });
       bar.style.height = `${Math.max(b.count > 0 ? 4 : 0, (100 * b.count) / max)}%`;
       const inRange =
@@ -73,7 +78,7 @@ export class Histogram {
         this._max,
         h('span', {
           className: 'jp-VisionLens-valueCount',
-          text: `${fmtInt(facet.count)} values`
+          text: countText(facet.count, unit)
         }),
         clear
       )

@@ -11,7 +11,12 @@ import { IDisposable } from '@lumino/disposable';
 
 import { button, fmtInt, h } from '../../base/dom';
 import { MAX_K } from '../../model/search';
-import { describeQuery, searchCode } from '../../model/similarity';
+import {
+  describeQuery,
+  searchCode,
+  textModelsHint
+} from '../../model/similarity';
+import { embeddingModels } from '../../model/sources/similarity';
 import {
   CommandIDs,
   ISearchModel,
@@ -179,6 +184,9 @@ export class SearchBar implements IDisposable {
     if (!state) {
       this._text.value = ''; // cleared, or another dataset: its query goes too
     }
+    if (state?.error && state.query.text !== undefined) {
+      void this._nameTextModels(state);
+    }
     if (!state || state.error) {
       // a refused search is no active search: the status line says why
       this._chip.hidden = true;
@@ -201,6 +209,14 @@ export class SearchBar implements IDisposable {
     this._code.set(
       state.result?.code ?? searchCode(state.dataset, state.query, state.filter)
     );
+  }
+
+  /** A refused text search also says which models with text search are here. */
+  private async _nameTextModels(state: ISearchState): Promise<void> {
+    const models = await embeddingModels(this._model).catch(() => null);
+    if (models && this._model.search.state === state) {
+      this._say(`${state.error} ${textModelsHint(models)}`, true);
+    }
   }
 
   private _text: HTMLInputElement;

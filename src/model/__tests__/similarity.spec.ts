@@ -11,7 +11,8 @@ import {
   pyRepr,
   pyString,
   searchCode,
-  snippet
+  snippet,
+  textModelsHint
 } from '../similarity';
 import { ISample } from '../../api/types';
 import {
@@ -148,5 +149,34 @@ describe('the model picker', () => {
         pretrained: null
       })
     ).toEqual({ model: 'builtin-color-gradient' });
+  });
+});
+
+describe('textModelsHint', () => {
+  const row = (name: string, text: boolean, here: boolean) => ({
+    name,
+    pretrained: null,
+    dim: 512,
+    source: 'test',
+    available_offline: here,
+    text,
+    default: false
+  });
+
+  it('names only the models with text search that are on this machine', () => {
+    const hint = textModelsHint([
+      row('builtin-color-gradient', false, true),
+      row('my-clip', true, true),
+      row('ViT-B-32', true, false)
+    ]);
+    expect(hint).toBe(
+      'Models with text search on this machine: my-clip (Embed… computes their vectors).'
+    );
+  });
+
+  it('says when there is none', () => {
+    expect(textModelsHint([row('ViT-B-32', true, false)])).toBe(
+      'No model with text search is on this machine (Embed… lists the models here).'
+    );
   });
 });

@@ -80,7 +80,7 @@ describe('ReportView', () => {
     expect(firstClass()).toBe('cat');
   });
 
-  it('sets the shared filter from a confusion cell', () => {
+  it('replaces the shared filter with a confusion cell (the tag filter goes)', () => {
     const model = fakeModel();
     const view = new ReportView(model, report());
     const cells = Array.from(
@@ -93,7 +93,6 @@ describe('ReportView', () => {
     cell.click();
     expect(model.filters).toEqual([
       {
-        tags: { any: ['keep'] },
         labels: [
           {
             source: 'm1',

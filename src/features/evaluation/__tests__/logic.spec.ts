@@ -1,5 +1,6 @@
 import {
   BACKGROUND,
+  cellFilter,
   cellLabelFilter,
   classColumns,
   curvePoints,
@@ -9,8 +10,7 @@ import {
   fmtMetric,
   IEvaluateForm,
   parseSigmas,
-  sortRows,
-  withLabelFilter
+  sortRows
 } from '../logic';
 import { IClassRow } from '../../../api/types';
 
@@ -46,12 +46,11 @@ describe('cellLabelFilter', () => {
     expect(cellLabelFilter(report, BACKGROUND, BACKGROUND)).toBeNull();
   });
 
-  it('keeps the other filter keys and replaces the label conditions', () => {
-    const f = withLabelFilter(
-      { tags: { any: ['x'] }, labels: [{ source: 'gt' }] },
-      { source: 'm1' }
-    );
-    expect(f).toEqual({ tags: { any: ['x'] }, labels: [{ source: 'm1' }] });
+  it('sets the whole filter to the cell (nothing of an earlier filter stays)', () => {
+    expect(cellFilter(report, 'cat', 'cat')).toEqual({
+      labels: [cellLabelFilter(report, 'cat', 'cat')]
+    });
+    expect(cellFilter(report, BACKGROUND, BACKGROUND)).toBeNull();
   });
 });
 

@@ -117,11 +117,11 @@ describe('filter composition', () => {
     const chips = describeFilter(f);
     expect(chips.map(c => c.text)).toEqual([
       '2 chosen samples',
-      'split: val',
-      'tags: review',
-      'label: cat (GT)',
+      'split is val',
+      'tagged review',
+      'class is cat (ground truth)',
       'boxes ≥ 2',
-      'boxes ≤ 0 (yolo)'
+      'boxes ≤ 0 (model yolo)'
     ]);
     let g = f;
     for (const chip of chips) {

@@ -18,9 +18,9 @@ describe('chips of labels beyond the box', () => {
     );
     const chips = describeFilter(f);
     expect(chips.map(c => c.text)).toEqual([
-      'with keypoints (GT)',
-      'has image label (GT)',
-      'image label score ≥ 0.25; image label differs from GT (clf)'
+      'with keypoints (ground truth)',
+      'has image label (ground truth)',
+      'image label score ≥ 0.25; image label differs from ground truth (model clf)'
     ]);
     f = removeChip(f, 'classifications:0');
     expect(f.classifications).toEqual([
