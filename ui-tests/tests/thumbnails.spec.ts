@@ -8,7 +8,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 
-import { api, command, openGrid } from './helpers';
+import { api, command, imagesLoaded, openGrid, shot } from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -68,9 +68,12 @@ test.describe('Thumbnails of samples in panels', () => {
     await command(page, 'visionlens:open-duplicates');
     const panel = page.locator('#visionlens-duplicates');
     await panel.locator('.jp-VisionLens-dupThreshold').fill('0.99');
-    await panel.locator('.jp-VisionLens-runDuplicates').click();
+    const run = panel.locator('.jp-VisionLens-runDuplicates');
+    await run.click();
+    // enabled again once the run ended (an earlier run's groups show until then)
+    await expect(run).toBeEnabled({ timeout: 120000 });
     const groups = panel.locator('.jp-VisionLens-dupGroup');
-    await expect(groups.first()).toBeVisible({ timeout: 120000 });
+    await expect(groups.first()).toBeVisible();
     const last = await api(request, `datasets/${DEMO}/duplicates`);
     await expect(groups).toHaveCount(Math.min(last.groups.length, 200));
 
@@ -78,7 +81,8 @@ test.describe('Thumbnails of samples in panels', () => {
     await expect(
       grid.locator('.jp-VisionLens-selectionCount')
     ).not.toHaveAttribute('data-count', String(last.groups[0].length));
-    await command(page, 'visionlens:open-duplicates');
+    await imagesLoaded(groups.first());
+    await shot(panel, 'duplicates-thumbnails');
     await expectThumbs(page, request, groups.first(), last.groups[0]);
     await expect(
       grid.locator('.jp-VisionLens-selectionCount')
@@ -98,8 +102,13 @@ test.describe('Thumbnails of samples in panels', () => {
       MODEL
     );
     await panel.locator('.jp-VisionLens-bsRun').click();
+    await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeVisible();
+    // hidden again once the run ended (an earlier run's cards show until then)
+    await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeHidden({
+      timeout: 240 * 1000
+    });
     const cards = panel.locator('.jp-VisionLens-bsCard');
-    await expect(cards.first()).toBeVisible({ timeout: 240 * 1000 });
+    await expect(cards.first()).toBeVisible();
     const result = await api(
       request,
       `datasets/${DEMO}/blindspots?model=${MODEL}`
@@ -112,6 +121,8 @@ test.describe('Thumbnails of samples in panels', () => {
     const evidence = card.locator('.jp-VisionLens-bsEvidence');
     await evidence.scrollIntoViewIfNeeded();
     await expect(evidence).toBeVisible();
+    await imagesLoaded(evidence);
+    await shot(card, 'blindspots-evidence');
     await expectThumbs(page, request, evidence, finding.evidence);
   });
 });
