@@ -220,7 +220,8 @@ test.describe('VisionLens search and duplicates', () => {
     await expect(panel.locator('.jp-VisionLens-dupCode code')).toHaveText(
       `import visionlens_jlab as vl\n${last.code}`
     );
-    await groups.first().click();
+    // the group's size selects it (a click on a thumbnail opens that sample)
+    await groups.first().locator('.jp-VisionLens-dupGroupSize').click();
     await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveAttribute(
       'data-count',
       String(last.groups[0].length)

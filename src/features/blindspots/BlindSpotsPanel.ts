@@ -1,7 +1,8 @@
 /**
  * The blind-spots panel: pick a dataset and an evaluated model, run the
  * finder (a background job with progress and cancel), and read the findings
- * as cards, with what was tested and rejected below them.
+ * as cards (their evidence as thumbnails that open the sample), with what was
+ * tested and rejected below them.
  */
 import { Widget } from '@lumino/widgets';
 
@@ -13,12 +14,13 @@ import {
   lastBlindSpots,
   reviewBlindSpot
 } from '../../model/sources/blindspots';
-import { vectorSpaces } from '../../model/sources/datasets';
 import { listEvaluations } from '../../model/sources/evaluations';
 import { IDataChange, IJob, IVisionLensModel } from '../../model/tokens';
 import { FindingCard } from './FindingCard';
 import { gridFilter, testedLine } from './format';
 import { renderTestedList } from './TestedList';
+import { fillDatasets, fillModels, fillSpaces, pickerSelect } from './pickers';
+import { sampleThumbs } from '../../ui/sampleThumbs';
 import {
   BlindSpotVerdict,
   IBlindSpotFinding,
@@ -45,15 +47,16 @@ export const DEFAULT_SETTINGS: IBlindSpotsSettings = {
 export class BlindSpotsPanel extends Widget {
   constructor(
     readonly model: IVisionLensModel,
-    private readonly _openGrid: () => Promise<unknown>
+    private readonly _openGrid: () => Promise<unknown>,
+    private readonly _openSample: (dataset: string, sampleId: number) => void
   ) {
     super();
     this.id = 'visionlens-blindspots';
     this.addClass('jp-VisionLens-blindspots');
     nameSidePanel(this.title, 'blindspots');
-    this._dataset = this._select('Dataset');
-    this._modelSelect = this._select('Model');
-    this._space = this._select('Cluster space');
+    this._dataset = pickerSelect('Dataset');
+    this._modelSelect = pickerSelect('Model');
+    this._space = pickerSelect('Cluster space');
     this._space.title =
       'Cluster the images by their vectors in this space (k-means) and slice by cluster';
     this._minN = h('input', {
@@ -164,8 +167,10 @@ export class BlindSpotsPanel extends Widget {
         dataset,
         abort.signal
       );
-      this._fillModels([...new Set(evaluations.map(e => e.model))]);
-      await this._fillSpaces(dataset, abort.signal);
+      fillModels(this._modelSelect, [
+        ...new Set(evaluations.map(e => e.model))
+      ]);
+      await fillSpaces(this.model, this._space, dataset, abort.signal);
       const modelName = this._modelSelect.value;
       if (!modelName) {
         this._say(
@@ -291,7 +296,14 @@ export class BlindSpotsPanel extends Widget {
     }
     const actions = {
       showInGrid: (f: IBlindSpotFinding) => void this._showInGrid(f),
-      review: (f: IBlindSpotFinding, v: BlindSpotVerdict) => this._review(f, v)
+      review: (f: IBlindSpotFinding, v: BlindSpotVerdict) => this._review(f, v),
+      thumbnails: (ids: readonly number[]) =>
+        sampleThumbs({
+          model: this.model,
+          dataset: result.dataset,
+          ids,
+          onOpen: id => this._openSample(result.dataset, id)
+        })
     };
     for (const f of result.findings) {
       this._cards.append(new FindingCard(f, actions).node);
@@ -324,60 +336,11 @@ export class BlindSpotsPanel extends Widget {
   }
 
   private _fillDatasets(): void {
-    const current = this.model.dataset ?? '';
-    clear(this._dataset);
-    this._dataset.append(
-      h('option', { text: '(choose)', attrs: { value: '' } })
+    fillDatasets(
+      this._dataset,
+      this.model.datasets.map(d => d.name),
+      this.model.dataset ?? ''
     );
-    for (const d of this.model.datasets) {
-      this._dataset.append(
-        h('option', { text: d.name, attrs: { value: d.name } })
-      );
-    }
-    this._dataset.value = this.model.datasets.some(d => d.name === current)
-      ? current
-      : '';
-  }
-
-  private _fillModels(names: string[]): void {
-    const current = this._modelSelect.value;
-    clear(this._modelSelect);
-    for (const name of names) {
-      this._modelSelect.append(
-        h('option', { text: name, attrs: { value: name } })
-      );
-    }
-    if (names.includes(current)) {
-      this._modelSelect.value = current;
-    }
-  }
-
-  private async _fillSpaces(
-    dataset: string,
-    signal: AbortSignal
-  ): Promise<void> {
-    const current = this._space.value;
-    clear(this._space);
-    this._space.append(h('option', { text: '(none)', attrs: { value: '' } }));
-    let spaces: string[] = [];
-    try {
-      spaces = (await vectorSpaces(this.model, dataset, signal))
-        .filter(s => s.count > 0)
-        .map(s => s.space);
-    } catch {
-      // no vector store here (or it is busy): slicing works without clusters
-    }
-    for (const name of spaces) {
-      this._space.append(h('option', { text: name, attrs: { value: name } }));
-    }
-    this._space.value = spaces.includes(current) ? current : '';
-  }
-
-  private _select(label: string): HTMLSelectElement {
-    return h('select', {
-      className: 'jp-mod-styled',
-      attrs: { 'aria-label': label }
-    });
   }
 
   private _say(text: string, error = false): void {

@@ -1,7 +1,8 @@
 /**
  * One blind-spot finding as a card: the claim, its numbers, a bar of value vs
- * baseline with its interval, "Show in grid", "Confirm"/"Reject" and the
- * Python call that reproduces it. Dataset strings are text, never HTML.
+ * baseline with its interval, its evidence (thumbnails of the samples it
+ * fails on most), "Show in grid", "Confirm"/"Reject" and the Python call that
+ * reproduces it. Dataset strings are text, never HTML.
  */
 import { button, h } from '../../base/dom';
 import { CodeSnippet } from '../../ui/CodeSnippet';
@@ -12,6 +13,8 @@ import { BlindSpotVerdict, IBlindSpotFinding } from '../../api/blindSpotTypes';
 export interface IFindingCardActions {
   showInGrid(finding: IBlindSpotFinding): void;
   review(finding: IBlindSpotFinding, verdict: BlindSpotVerdict): Promise<void>;
+  /** Thumbnails of these samples that open them (the evidence). */
+  thumbnails(ids: readonly number[]): HTMLElement;
 }
 
 /** The card of one finding (its node is the whole card). */
@@ -51,6 +54,7 @@ export class FindingCard {
       h('div', { className: 'jp-VisionLens-bsClaim', text: f.summary }),
       h('div', { className: 'jp-VisionLens-bsNumbers', text: numbersLine(f) }),
       this._bar(f),
+      this._evidence(f, actions),
       h(
         'div',
         { className: 'jp-VisionLens-bsActions' },
@@ -71,6 +75,24 @@ export class FindingCard {
     this.finding.review = verdict;
     this._verdict.textContent = verdict ? verdict : '';
     this.node.dataset.review = verdict ?? '';
+  }
+
+  /** The evidence's thumbnails under a caption (nothing without evidence). */
+  private _evidence(
+    f: IBlindSpotFinding,
+    actions: IFindingCardActions
+  ): HTMLElement {
+    const evidence = h(
+      'div',
+      { className: 'jp-VisionLens-bsEvidence' },
+      h('div', {
+        className: 'jp-VisionLens-bsEvidenceTitle',
+        text: 'Evidence'
+      }),
+      actions.thumbnails(f.evidence ?? [])
+    );
+    evidence.hidden = !f.evidence?.length;
+    return evidence;
   }
 
   private _bar(f: IBlindSpotFinding): HTMLElement {

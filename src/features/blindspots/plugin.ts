@@ -35,8 +35,14 @@ export const blindSpotsPlugin: JupyterFrontEndPlugin<void> = {
     let panel: BlindSpotsPanel | null = null;
     const ensurePanel = (): BlindSpotsPanel => {
       if (!panel || panel.isDisposed) {
-        panel = new BlindSpotsPanel(model, () =>
-          app.commands.execute(CommandIDs.openGrid)
+        panel = new BlindSpotsPanel(
+          model,
+          () => app.commands.execute(CommandIDs.openGrid),
+          (dataset, sampleId) =>
+            void app.commands.execute(CommandIDs.openSample, {
+              dataset,
+              sampleId
+            })
         );
         panel.setSettings(settings);
         app.shell.add(panel, 'right', { rank: 750 });

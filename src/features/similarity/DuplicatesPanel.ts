@@ -1,9 +1,10 @@
 /**
  * Duplicates of the current dataset: run the duplicates job (threshold, exact
- * toggle), then its groups and the leak report (val/test samples with a
- * duplicate in train). Clicking a group or a leak selects its samples through
- * the shared model (the grid shows the selection); the per-sample fields the
- * job writes (`computed.dup_group`...) are facets of the filter panel.
+ * toggle), then its groups as thumbnails and the leak report (val/test
+ * samples with a duplicate in train). Clicking a group or a leak selects its
+ * samples through the shared model (the grid shows the selection), clicking a
+ * thumbnail opens that sample; the per-sample fields the job writes
+ * (`computed.dup_group`...) are facets of the filter panel.
  */
 import { Widget } from '@lumino/widgets';
 
@@ -13,6 +14,7 @@ import { duplicatesCode } from '../../model/similarity';
 import { findDuplicates, lastDuplicates } from '../../model/sources/similarity';
 import { IDuplicatesResult, ILeak, IVisionLensModel } from '../../model/tokens';
 import { CodeSnippet } from '../../ui/CodeSnippet';
+import { sampleThumbs } from '../../ui/sampleThumbs';
 import { visibleText } from '../../base/dataText';
 
 /** Groups listed at most (the rest are counted). */
@@ -22,7 +24,11 @@ export const DEFAULT_THRESHOLD = 0.95;
 
 /** The duplicates panel. */
 export class DuplicatesPanel extends Widget {
-  constructor(model: IVisionLensModel) {
+  /** `openSample` opens one sample of the current dataset (the sample view). */
+  constructor(
+    model: IVisionLensModel,
+    private readonly _openSample: (sampleId: number) => void
+  ) {
     super();
     this.model = model;
     this.id = 'visionlens-duplicates';
@@ -208,6 +214,7 @@ export class DuplicatesPanel extends Widget {
   }
 
   private _renderGroups(groups: number[][]): void {
+    const dataset = this.model.dataset ?? '';
     const rows = groups.slice(0, MAX_GROUPS_SHOWN).map((ids, index) => {
       const row = h(
         'div',
@@ -219,9 +226,11 @@ export class DuplicatesPanel extends Widget {
           className: 'jp-VisionLens-dupGroupSize',
           text: `${ids.length} samples`
         }),
-        h('span', {
-          className: 'jp-VisionLens-dupGroupIds',
-          text: ids.join(', ')
+        sampleThumbs({
+          model: this.model,
+          dataset,
+          ids,
+          onOpen: id => this._openSample(id)
         })
       );
       row.dataset.group = String(index);

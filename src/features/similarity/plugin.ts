@@ -56,7 +56,14 @@ export const similarityPlugin: JupyterFrontEndPlugin<void> = {
     let panel: DuplicatesPanel | null = null;
     const ensurePanel = (): DuplicatesPanel => {
       if (!panel || panel.isDisposed) {
-        panel = new DuplicatesPanel(model);
+        panel = new DuplicatesPanel(
+          model,
+          sampleId =>
+            void app.commands.execute(CommandIDs.openSample, {
+              dataset: model.dataset,
+              sampleId
+            })
+        );
         app.shell.add(panel, 'right', { rank: 700 });
         restorer?.add(panel, panel.id);
       }

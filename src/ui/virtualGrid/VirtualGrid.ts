@@ -119,7 +119,7 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   /** A new query: back to the top, first tile focused, rows rebuilt. */
   reset(): void {
     this.focus.reset();
-    this._rows.scrollToTop();
+    this._toTop();
     this._rows.clear();
     this.scheduleRender();
   }
@@ -127,7 +127,7 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   /** A new order of the same rows (a ranking): back to the top. */
   scrollToTop(): void {
     this.focus.reset();
-    this._rows.scrollToTop();
+    this._toTop();
     this.invalidate();
   }
 
@@ -169,10 +169,24 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
     window.clearTimeout(this._settle);
   }
 
+  /**
+   * Scroll to the top now and again at the next render: a hidden scroller
+   * (a tab in the background is `display: none`) ignores `scrollTop` and
+   * shows its old position once shown.
+   */
+  private _toTop(): void {
+    this._rows.scrollToTop();
+    this._topPending = true;
+  }
+
   private _render(): void {
     const total = this._pages.total;
     if (this._o.beforeRender?.() === false || total === null) {
       return;
+    }
+    if (this._topPending) {
+      this._topPending = false;
+      this._rows.scrollToTop();
     }
     const view = this._rows.render(total, this._tileSize, (el, index, size) =>
       this._fill(el, index, total, size)
@@ -250,4 +264,5 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   private _settle = 0;
   private _version = 0;
   private _disposed = false;
+  private _topPending = false;
 }

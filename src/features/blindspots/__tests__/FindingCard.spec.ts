@@ -29,7 +29,8 @@ describe('FindingCard', () => {
   it('renders dataset strings as text, never as HTML', () => {
     const card = new FindingCard(finding(), {
       showInGrid: () => undefined,
-      review: async () => undefined
+      review: async () => undefined,
+      thumbnails: () => document.createElement('div')
     });
     expect(card.node.querySelector('img')).toBeNull();
     expect(
@@ -44,7 +45,8 @@ describe('FindingCard', () => {
       showInGrid: f => shown.push(f.id),
       review: async (_f, v) => {
         reviews.push(v);
-      }
+      },
+      thumbnails: () => document.createElement('div')
     });
     const fill = card.node.querySelector(
       '.jp-VisionLens-bsBarValue'
@@ -71,7 +73,8 @@ describe('FindingCard', () => {
       showInGrid: () => undefined,
       review: async () => {
         throw new Error('offline');
-      }
+      },
+      thumbnails: () => document.createElement('div')
     });
     const reject = card.node.querySelector(
       '.jp-VisionLens-bsReject'
@@ -80,5 +83,31 @@ describe('FindingCard', () => {
     await new Promise(r => setTimeout(r, 0));
     expect(card.node.dataset.review).toBe('');
     expect(reject.disabled).toBe(false);
+  });
+
+  it('shows its evidence as thumbnails, none without evidence', () => {
+    const asked: (readonly number[])[] = [];
+    const actions = {
+      showInGrid: () => undefined,
+      review: async () => undefined,
+      thumbnails: (ids: readonly number[]) => {
+        asked.push(ids);
+        return document.createElement('span');
+      }
+    };
+    const f = { ...finding(), evidence: [4, 2, 9] };
+    const card = new FindingCard(f, actions);
+    const evidence = card.node.querySelector(
+      '.jp-VisionLens-bsEvidence'
+    ) as HTMLElement;
+    expect(asked).toEqual([[4, 2, 9]]);
+    expect(evidence.hidden).toBe(false);
+    expect(evidence.querySelector('span')).not.toBeNull();
+
+    const none = new FindingCard({ ...finding(), evidence: [] }, actions);
+    expect(
+      (none.node.querySelector('.jp-VisionLens-bsEvidence') as HTMLElement)
+        .hidden
+    ).toBe(true);
   });
 });

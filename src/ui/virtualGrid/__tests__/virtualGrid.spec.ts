@@ -51,9 +51,11 @@ async function frame(): Promise<void> {
 /**
  * A grid of 1,000 × 500 px (jsdom lays nothing out: the sizes a browser
  * measures are set on the scroller): tiles of 100 px are 9 to a row,
- * stretched to 104 px, rows 110 px apart.
+ * stretched to 104 px, rows 110 px apart. While `view.hidden` the grid is as
+ * in a background tab: it draws nothing and, like a `display: none` element,
+ * keeps its `scrollTop` whatever is set.
  */
-function setup() {
+function setup(view = { hidden: false }) {
   const source = new WordsSource();
   const tiles = new WordTiles();
   const selected = new Set<number>();
@@ -78,7 +80,8 @@ function setup() {
       }
       grid.invalidate();
     },
-    onOpen: (_, index) => opened.push(index)
+    onOpen: (_, index) => opened.push(index),
+    beforeRender: () => !view.hidden
   });
   let top = 0;
   Object.defineProperty(grid.node, 'clientWidth', { value: 1000 });
@@ -86,7 +89,9 @@ function setup() {
   Object.defineProperty(grid.node, 'scrollTop', {
     get: () => top,
     set: (v: number) => {
-      top = v;
+      if (!view.hidden) {
+        top = v;
+      }
     }
   });
   document.body.append(grid.node);
@@ -188,5 +193,32 @@ describe('the virtual grid over rows of any type', () => {
     const hit = grid.rowAt(cell(10));
     expect(hit?.row).toBe('word 10');
     expect(grid.rowAt(document.body)).toBeNull();
+  });
+
+  it('starts at the top when shown after a reset while hidden', async () => {
+    const view = { hidden: false };
+    const { grid, pages, source } = setup(view);
+    await frame();
+    grid.node.scrollTop = 880;
+    grid.node.dispatchEvent(new Event('scroll'));
+    await frame();
+    await frame();
+    expect(shown(grid)[0]).toBe('54:word 54');
+
+    // Another dataset opened while the grid's tab is in the background.
+    view.hidden = true;
+    grid.reset();
+    pages.reset(source, false);
+    pages.ensure(0, 0);
+    await frame();
+    await frame();
+    expect(grid.node.scrollTop).toBe(880); // a hidden scroller ignored it
+
+    view.hidden = false;
+    grid.scheduleRender();
+    await frame();
+    await frame();
+    expect(grid.node.scrollTop).toBe(0);
+    expect(shown(grid)[0]).toBe('0:word 0');
   });
 });
