@@ -45,6 +45,25 @@ def run_cli(capsys: pytest.CaptureFixture[str], data_dir: Path, *argv: str) -> t
     return code, json.loads(out[-1]) if out else None
 
 
+def ingest_source(
+    capsys: pytest.CaptureFixture[str], root: Path, data_dir: Path, *, model: bool = False
+) -> Path:
+    """Ingest :func:`coco_source`'s ``root`` as dataset ``src`` into ``data_dir`` and, with
+    ``model``, its results as model ``m1`` (a bare results list naming classes by the ground
+    truth's ids: the CLI finds them); returns ``data_dir``."""
+    code, result = run_cli(
+        capsys, data_dir, "ingest", str(root / "gt.json"), "--name", "src",
+        "--images", str(root / "images"),
+    )  # fmt: skip
+    assert code == 0, result
+    if model:
+        code, result = run_cli(
+            capsys, data_dir, "predictions", "src", str(root / "dets.json"), "--model", "m1"
+        )
+        assert code == 0, result
+    return data_dir
+
+
 def ingest_cli(capsys: pytest.CaptureFixture[str], data_dir: Path, source: Path, name: str) -> Any:
     """``visionlens ingest SOURCE --name NAME`` (format auto-detected); its JSON result."""
     code, result = run_cli(capsys, data_dir, "ingest", str(source), "--name", name)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.export_fixtures import coco_source, run_cli
+from tests.export_fixtures import coco_source, ingest_source, run_cli
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.export import view as export_view_module
 from visionlens_jlab.export.view import read_view
@@ -41,16 +41,7 @@ def data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """The synthetic masks dataset ``src`` (8 images, several objects each) and model ``m1``."""
     coco_source(tmp_path / "src", "segm")
     data_dir = tmp_path / "vl"
-    code, _ = run_cli(
-        capsys, data_dir, "ingest", str(tmp_path / "src" / "gt.json"), "--name", "src",
-        "--images", str(tmp_path / "src" / "images"),
-    )  # fmt: skip
-    assert code == 0
-    code, _ = run_cli(
-        capsys, data_dir, "predictions", "src", str(tmp_path / "src" / "dets.json"), "--model",
-        "m1",
-    )  # fmt: skip
-    assert code == 0
+    ingest_source(capsys, tmp_path / "src", data_dir, model=True)
     return data_dir
 
 

@@ -19,6 +19,7 @@ from pycocotools.cocoeval import COCOeval
 from tests.export_fixtures import (
     coco_source,
     ingest_cli,
+    ingest_source,
     label_rows,
     run_cli,
     sample_rows,
@@ -47,17 +48,7 @@ def source(
     kind = request.param
     gt, dets = coco_source(tmp_path / "src", kind)
     data_dir = tmp_path / "vl"
-    code, _ = run_cli(
-        capsys, data_dir, "ingest", str(tmp_path / "src" / "gt.json"), "--name", "src",
-        "--images", str(tmp_path / "src" / "images"),
-    )  # fmt: skip
-    assert code == 0
-    code, result = run_cli(
-        capsys, data_dir, "predictions", "src", str(tmp_path / "src" / "dets.json"), "--model",
-        "m1",
-    )  # fmt: skip
-    # a bare results list names classes by the ground truth's ids: the CLI finds them
-    assert code == 0, result
+    ingest_source(capsys, tmp_path / "src", data_dir, model=True)
     return kind, gt, dets, data_dir
 
 

@@ -16,6 +16,7 @@ import pytest
 from tests.export_fixtures import (
     coco_source,
     ingest_cli,
+    ingest_source,
     label_rows,
     leftovers,
     run_cli,
@@ -35,11 +36,7 @@ def coco_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A data dir with ``src``: the synthetic COCO masks dataset, float boxes, train/val."""
     coco_source(tmp_path / "src", "segm")
     data_dir = tmp_path / "vl"
-    code, _ = run_cli(
-        capsys, data_dir, "ingest", str(tmp_path / "src" / "gt.json"), "--name", "src",
-        "--images", str(tmp_path / "src" / "images"),
-    )  # fmt: skip
-    assert code == 0
+    ingest_source(capsys, tmp_path / "src", data_dir)
     return data_dir
 
 

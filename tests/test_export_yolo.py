@@ -16,6 +16,7 @@ import yaml
 from tests.export_fixtures import (
     coco_source,
     ingest_cli,
+    ingest_source,
     label_rows,
     run_cli,
     sample_rows,
@@ -123,11 +124,7 @@ def test_yolo_segmentation_and_pose(
 ) -> None:
     gt, _dets = coco_source(tmp_path / "src", kind)
     data_dir = tmp_path / "vl"
-    code, _ = run_cli(
-        capsys, data_dir, "ingest", str(tmp_path / "src" / "gt.json"), "--name", "src",
-        "--images", str(tmp_path / "src" / "images"),
-    )  # fmt: skip
-    assert code == 0
+    ingest_source(capsys, tmp_path / "src", data_dir)
     out = tmp_path / "out"
     code, result = run_cli(capsys, data_dir, "export", "src", "--format", "yolo", "--out", str(out))
     assert code == 0, result
