@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, fmt, openGrid, serverTotal } from './helpers';
+import { api, command, fmt, openGrid, serverTotal , runBlindSpots } from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -31,15 +31,7 @@ test.describe('Blind spots', () => {
       .locator('select[aria-label="Cluster space"]')
       .selectOption(space);
 
-    await panel.locator('.jp-VisionLens-bsRun').click();
-    await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeVisible();
-    // hidden again once the run ended: until then the panel shows the last
-    // stored result, which an earlier run (thumbnails.spec) may have left
-    await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeHidden({
-      timeout: 240 * 1000
-    });
-    const cards = panel.locator('.jp-VisionLens-bsCard');
-    await expect(cards.first()).toBeVisible();
+    const cards = await runBlindSpots(panel);
 
     // every number on the cards is the stored result's
     const result = await api(

@@ -199,3 +199,19 @@ export async function setTheme(page: IJupyterLabPageFixture, dark: boolean): Pro
     dark ? 'false' : 'true'
   );
 }
+
+/**
+ * Run the blind-spots panel's search and wait for the run to end (until
+ * then the panel shows the last stored result, which an earlier run may
+ * have left); returns its cards, the first one shown.
+ */
+export async function runBlindSpots(panel: Locator): Promise<Locator> {
+  await panel.locator('.jp-VisionLens-bsRun').click();
+  await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeVisible();
+  await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeHidden({
+    timeout: 240 * 1000
+  });
+  const cards = panel.locator('.jp-VisionLens-bsCard');
+  await expect(cards.first()).toBeVisible();
+  return cards;
+}

@@ -8,7 +8,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 
-import { api, command, imagesLoaded, openGrid, shot } from './helpers';
+import { api, command, imagesLoaded, openGrid, shot , runBlindSpots } from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -101,14 +101,7 @@ test.describe('Thumbnails of samples in panels', () => {
     await expect(panel.locator('select[aria-label="Model"]')).toHaveValue(
       MODEL
     );
-    await panel.locator('.jp-VisionLens-bsRun').click();
-    await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeVisible();
-    // hidden again once the run ended (an earlier run's cards show until then)
-    await expect(panel.locator('.jp-VisionLens-bsCancel')).toBeHidden({
-      timeout: 240 * 1000
-    });
-    const cards = panel.locator('.jp-VisionLens-bsCard');
-    await expect(cards.first()).toBeVisible();
+    await runBlindSpots(panel);
     const result = await api(
       request,
       `datasets/${DEMO}/blindspots?model=${MODEL}`
