@@ -113,7 +113,7 @@ test.describe('Toolbars', () => {
         .map((b: any) => `${b.command} ${b.keys.join(' ')} ${b.selector}`)
     );
     expect(bindings.sort()).toEqual([
-      'visionlens:sample-close Escape .jp-VisionLens-sample',
+      'visionlens:sample-close Escape .jp-VisionLens-sample:focus',
       'visionlens:sample-next ArrowRight .jp-VisionLens-sample',
       'visionlens:sample-previous ArrowLeft .jp-VisionLens-sample'
     ]);

@@ -83,7 +83,8 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       [CommandIDs.samplePrevious, 'Show the Previous Sample', -1],
       [CommandIDs.sampleNext, 'Show the Next Sample', 1]
     ];
-    // Escape: back to the grid, its focus on the sample shown last.
+    // Escape on the view itself (not in its toolbar, where it closes a menu or
+    // leaves a field): back to the grid, its focus on the sample shown last.
     app.commands.addCommand(CommandIDs.sampleClose, {
       label: 'VisionLens Sample: Back to the Grid',
       caption: 'Close the sample view and focus its sample in the grid',
