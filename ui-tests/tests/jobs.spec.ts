@@ -37,21 +37,12 @@ test.describe('VisionLens jobs', () => {
     await expect(row.locator('.jp-VisionLens-jobCancel')).toHaveCount(0);
     // jobs.css is loaded (style/index.js once forgot it): a row is a bordered,
     // rounded column, not the bare block an unstyled div would be
-    const rowStyle = await row.evaluate(node => {
-      const style = getComputedStyle(node);
-      return {
-        display: style.display,
-        direction: style.flexDirection,
-        radius: style.borderTopLeftRadius,
-        border: style.borderTopStyle
-      };
-    });
-    expect(rowStyle).toEqual({
-      display: 'flex',
-      direction: 'column',
-      radius: '4px',
-      border: 'solid'
-    });
+    // (asserted with retries: the panel redraws its rows on every job event,
+    // and a row replaced under a one-shot read has no computed style at all)
+    await expect(row).toHaveCSS('display', 'flex');
+    await expect(row).toHaveCSS('flex-direction', 'column');
+    await expect(row).toHaveCSS('border-top-left-radius', '4px');
+    await expect(row).toHaveCSS('border-top-style', 'solid');
     await expect(panel).toHaveCSS('display', 'flex');
 
     // A FIFO nobody writes to keeps an ingest running until it is cancelled.
