@@ -88,8 +88,11 @@ test('a hub user logs in and browses their dataset in JupyterLab', async ({
   await command(page, 'visionlens:open-panel');
   const datasets = page.locator('#visionlens-datasets');
   await expect(datasets).toBeVisible();
+  // its card (the ingest form's dataset picker lists the name too)
   await expect(
-    datasets.getByText(state.dataset, { exact: true })
+    datasets.locator('.jp-VisionLens-datasetName', {
+      hasText: new RegExp(`^${state.dataset}$`)
+    })
   ).toBeVisible();
 
   await command(page, 'visionlens:open-grid', { dataset: state.dataset });
