@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, fmt, openGrid, serverTotal } from './helpers';
+import { api, command, fmt, serverTotal , openUnfiltered } from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -16,10 +16,7 @@ test.describe('Filter texts', () => {
     page,
     request
   }) => {
-    const grid = await openGrid(page, DEMO);
-    await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-filters');
-    const filters = page.locator('#visionlens-filters');
+    const { grid, filters } = await openUnfiltered(page, DEMO);
 
     // Units: classes count objects, boxes per sample count samples.
     const label = filters.locator('details[data-facet="label@ground_truth"]');

@@ -215,3 +215,17 @@ export async function runBlindSpots(panel: Locator): Promise<Locator> {
   await expect(cards.first()).toBeVisible();
   return cards;
 }
+
+/**
+ * The grid of `dataset` with no filter, beside the filters panel: where a
+ * filter test starts.
+ */
+export async function openUnfiltered(
+  page: IJupyterLabPageFixture,
+  dataset: string
+): Promise<{ grid: Locator; filters: Locator }> {
+  const grid = await openGrid(page, dataset);
+  await command(page, 'visionlens:clear-filters');
+  await page.sidebar.openTab('visionlens-filters');
+  return { grid, filters: page.locator('#visionlens-filters') };
+}

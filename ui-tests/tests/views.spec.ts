@@ -5,16 +5,13 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, fmt, openGrid, serverTotal, toolbarItem } from './helpers';
+import { api, command, fmt, openGrid, serverTotal, toolbarItem , openUnfiltered } from './helpers';
 
 const DEMO = 'demo';
 
 test.describe('Views', () => {
   test('tiles draw only the labels that match the filter', async ({ page, request }) => {
-    const grid = await openGrid(page, DEMO);
-    await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-filters');
-    const filters = page.locator('#visionlens-filters');
+    const { grid, filters } = await openUnfiltered(page, DEMO);
     const classes = filters.locator(
       'details[data-facet="label@ground_truth"] .jp-VisionLens-facetValue'
     );

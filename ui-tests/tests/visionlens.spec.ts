@@ -17,7 +17,7 @@ import {
   runEnv,
   shot,
   toolbarItem
-} from './helpers';
+, openUnfiltered } from './helpers';
 
 /** The run's own data folder and server (both set by playwright.config.js). */
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
@@ -208,10 +208,7 @@ test.describe('VisionLens', () => {
     page,
     request
   }) => {
-    const grid = await openGrid(page, DEMO);
-    await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-filters');
-    const filters = page.locator('#visionlens-filters');
+    const { grid, filters } = await openUnfiltered(page, DEMO);
     const split = filters.locator(`details[data-facet="${SPLIT}"]`);
     await split.locator('.jp-VisionLens-facetValue[data-value="val"] input').check();
     const byVal = { sample: { [SPLIT]: { in: ['val'] } } };
@@ -365,10 +362,7 @@ test.describe('VisionLens', () => {
   });
 
   test('filters and selection survive a reload', async ({ page, request }) => {
-    const grid = await openGrid(page, DEMO);
-    await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-filters');
-    const filters = page.locator('#visionlens-filters');
+    const { grid, filters } = await openUnfiltered(page, DEMO);
     await filters
       .locator(`details[data-facet="${SPLIT}"] .jp-VisionLens-facetValue[data-value="val"] input`)
       .check();
