@@ -44,6 +44,7 @@ PACKAGES = (
     {"search"},
     {"embed", "evaluate"},
     {"maps", "dedup"},
+    {"label_quality"},  # label errors scored from the evaluation's boxes
     {"blindspots"},
     {"plugins"},
     {"demo", "importing", "features"},  # features: what registers with the catalog

@@ -104,3 +104,8 @@ register_step(
 )
 register_step(6, "add masks, keypoints and image-level classifications", add_label_columns)
 register_step(7, "add the keypoint classes' own OKS sigmas", add_keypoint_sigmas)
+# Steps 9 and 10 belong to the label edits (branch ``edits``), step 11 to label quality
+# (:mod:`visionlens_jlab.label_quality.store`). Until the edits land, these two keep the
+# numbering without a gap; the merge replaces them with that branch's steps.
+register_step(9, "reserved for the label edits' operation log", lambda cur: None)
+register_step(10, "reserved for the label edits' versions", lambda cur: None)

@@ -1,0 +1,56 @@
+"""Label quality of a dataset against a model: start a run (a job), read the stored result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..jobs import JobContext
+from ..label_quality import stored
+from ..label_quality.job import run_label_quality
+from ..label_quality.scores import check_thresholds
+from .base import VisionLensHandler
+
+
+def _model(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise HTTPError(400, "'model' is required: the name of a prediction set of the dataset")
+    return value
+
+
+class LabelQualityHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        model = _model(self.get_query_argument("model", None))
+        await self.write_json(await self.run_blocking(stored, self.catalog, name, model))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        model = _model(body.get("model"))
+        raw = body.get("thresholds") or {}
+        if not isinstance(raw, dict):
+            raise HTTPError(400, "'thresholds' must be an object {issue: value}")
+        try:
+            thresholds = check_thresholds(raw)
+        except ValueError as exc:
+            raise HTTPError(400, str(exc)) from exc
+        catalog = self.catalog
+        await self.run_blocking(catalog.get_dataset, name)  # 404 before a job starts
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            result = run_label_quality(catalog, name, model, thresholds=thresholds, ctx=ctx)
+            # the per-object lists can be long: they stay stored (GET this path)
+            return {"model": model, "summary": result["summary"], "code": result["code"]}
+
+        await self.submit_job(
+            "label_quality", run, title=f"Label quality of {name} against {model}", dataset=name
+        )
+
+
+ROUTES = [(r"/datasets/(?P<name>[^/]+)/label-quality", LabelQualityHandler)]

@@ -1,0 +1,14 @@
+"""Label quality: which ground-truth and predicted boxes are likely wrong, and how.
+
+Every object of a dataset is scored against one model's predictions for four issue types
+(overlooked, swapped, badly located, spurious; :mod:`.scores`), every image by a soft-min of
+its objects. Importing this package registers the label-quality tables (migration step 11)
+and the ``computed.lq_*`` sample fields with the catalog (:mod:`.store`).
+"""
+
+from .scores import DEFAULT_THRESHOLDS, ISSUES, LabelQuality, score_labels
+from .store import install, stored
+
+install()
+
+__all__ = ["DEFAULT_THRESHOLDS", "ISSUES", "LabelQuality", "score_labels", "stored"]

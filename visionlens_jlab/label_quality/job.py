@@ -1,0 +1,131 @@
+"""The label-quality job: read a dataset and one model's predictions, score, store.
+
+Runs on a job thread of the server (or in the CLI's process when no server runs). The
+reading is DuckDB streaming Arrow (the evaluation's :func:`~visionlens_jlab.evaluate.load.load_input`)
+and the scoring is numpy over all images at once; only this process writes the catalog.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..catalog import GROUND_TRUTH
+from ..evaluate.load import load_input
+from .scores import ISSUES, LabelQuality, check_thresholds, score_labels
+from .store import save
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..jobs import JobContext
+
+
+def reproduce_code(dataset: str, model: str) -> str:
+    """The notebook call that gives the same result as DataFrames."""
+    return f"vl.dataset({dataset!r}).label_quality({model!r})"
+
+
+def run_label_quality(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    *,
+    thresholds: dict[str, float] | None = None,
+    ctx: JobContext | None = None,
+) -> dict[str, Any]:
+    """Score every object and image of ``dataset`` against ``model``, store the result and
+    return it: ``{"model", "boxes": [{"annotation_id", "sample_id", "source", "issue",
+    "score"}], "images": [{"sample_id", "score"}], "summary"}``, worst first."""
+    started = time.monotonic()
+    limits = check_thresholds(thresholds)
+
+    def progress(fraction: float, message: str) -> None:
+        if ctx is not None:
+            ctx.check_cancelled()
+            ctx.progress(fraction, message)
+
+    progress(0.0, f"reading the boxes of {dataset!r} and {model!r}")
+    inp = load_input(catalog, dataset, model)
+    with catalog.cursor() as cur:
+        sample_ids = cur.execute(
+            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
+            [inp.dataset_id],
+        ).fetchnumpy()["sample_id"]
+    # the evaluation's image index of every sample that has a box, as a sample id
+    image = np.r_[inp.gt.image, inp.dt.image]
+    n_images = int(image.max()) + 1 if len(image) else 0
+    sample_of = np.full(n_images, -1, np.int64)
+    sample_of[image] = np.r_[inp.gt_sample, inp.dt_sample]
+    progress(0.1, f"scoring {len(inp.gt):,} labels and {len(inp.dt):,} predictions")
+    result = score_labels(
+        inp.gt, inp.dt, n_images, thresholds=limits,
+        progress=lambda f, m: progress(0.1 + 0.6 * f, m),
+    )  # fmt: skip
+    progress(0.7, "storing the scores")
+    objects = _objects(inp.gt.ann_id, inp.gt_sample, inp.dt.ann_id, inp.dt_sample, model, result)
+    # images without any box score 1 (nothing to doubt) and count no issue
+    image_score = np.ones(len(sample_ids))
+    image_counts = np.zeros((len(sample_ids), len(ISSUES)), np.int64)
+    has = sample_of >= 0
+    at = np.searchsorted(sample_ids, sample_of[has])
+    image_score[at] = result.image_score[has]
+    image_counts[at] = result.image_counts[has]
+    flagged = objects.column("flagged").to_numpy(zero_copy_only=False)
+    issue = objects.column("issue").to_numpy(zero_copy_only=False)
+    summary = {
+        "model": model,
+        "thresholds": limits,
+        "objects": objects.num_rows,
+        "images": len(sample_ids),
+        "flagged": {name: int(np.sum(flagged & (issue == name))) for name in ISSUES},
+        "images_flagged": int(np.sum(image_counts.sum(axis=1) > 0)),
+    }
+    save(catalog, inp.dataset_id, model, objects, sample_ids, image_score, image_counts, summary)
+    order = np.lexsort((sample_ids, image_score))
+    summary["seconds"] = round(time.monotonic() - started, 3)
+    progress(1.0, "done")
+    return {
+        "model": model,
+        "boxes": objects.select(["annotation_id", "sample_id", "source", "issue", "score"])
+        .sort_by([("score", "ascending"), ("annotation_id", "ascending")])
+        .to_pylist(),
+        "images": pa.table({"sample_id": sample_ids[order], "score": image_score[order]})
+        .to_pylist(),
+        "summary": summary,
+        "code": reproduce_code(dataset, model),
+    }  # fmt: skip
+
+
+def _objects(
+    gt_ann: np.ndarray,
+    gt_sample: np.ndarray,
+    dt_ann: np.ndarray,
+    dt_sample: np.ndarray,
+    model: str,
+    result: LabelQuality,
+) -> pa.Table:
+    """One row per object: ids, source, most likely issue, its score, flagged, type scores."""
+    n_gt, n_dt = len(gt_ann), len(dt_ann)
+    issue_idx = np.r_[result.gt_issue, result.dt_issue].astype(np.int64)
+    score = np.r_[result.gt_score, result.dt_score]
+    limit = np.array([result.thresholds[name] for name in ISSUES])
+    types = np.concatenate([result.gt_types, result.dt_types])
+    source = pa.DictionaryArray.from_arrays(
+        pa.array(np.r_[np.zeros(n_gt, np.int8), np.ones(n_dt, np.int8)]),
+        pa.array([GROUND_TRUTH, model]),
+    )
+    issue = pa.DictionaryArray.from_arrays(pa.array(issue_idx.astype(np.int8)), pa.array(ISSUES))
+    columns: dict[str, Any] = {
+        "annotation_id": np.r_[gt_ann, dt_ann].astype(np.int64),
+        "sample_id": np.r_[gt_sample, dt_sample].astype(np.int64),
+        "source": source.cast(pa.string()),
+        "issue": issue.cast(pa.string()),
+        "score": score,
+        "flagged": score < limit[issue_idx] if len(score) else np.zeros(0, bool),
+    }
+    for k, name in enumerate(ISSUES):
+        columns[name] = pa.array(types[:, k], from_pandas=True)  # NaN: not this side's type
+    return pa.table(columns)
