@@ -122,7 +122,7 @@ def _detector(
     hit = rng.random(n) < np.where(small, 0.75, 0.92)
     confused = rng.random(n) < 0.06
     det_cat = np.where(confused, (cat + rng.integers(1, n_classes, n)) % n_classes, cat)
-    conf = np.where(confused, rng.beta(3, 4, n), rng.beta(7, 1.5, n))
+    conf = np.where(confused, rng.beta(3, 4, n), rng.beta(9, 1, n))
     jitter = rng.normal(0, 0.05, (n, 4)) * np.column_stack([box[:, 2], box[:, 3]] * 2)
     det = box + jitter
     det[:, 2:] = np.maximum(det[:, 2:], 4)

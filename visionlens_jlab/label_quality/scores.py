@@ -39,17 +39,17 @@ ISSUES = ("overlooked", "swapped", "badly_located", "spurious")
 """The issue types, in the order of :attr:`LabelQuality.type_scores`' columns."""
 GT_ISSUES = ("swapped", "badly_located", "spurious")
 DEFAULT_THRESHOLDS = {
-    "overlooked": 0.3,
-    "swapped": 0.4,
-    "badly_located": 0.5,
-    "spurious": 0.5,
+    "overlooked": 0.38,
+    "swapped": 0.33,
+    "badly_located": 0.64,
+    "spurious": 0.54,
 }
 """A box is flagged when its type score is below these (chosen by
 ``benchmarks/bench_label_quality.py``: see benchmarks/results/label_quality.md)."""
 COVER_IOU = 0.5
 SWAP_IOU_LOW, SWAP_IOU_HIGH = 0.3, 0.6
 SUPPORT_IOU = 0.5
-SPURIOUS_WEIGHT = 0.7
+SPURIOUS_WEIGHT = 0.5
 TEMPERATURE = 0.1
 """Soft-min temperature of the image score: low, so one bad box marks its image."""
 PAIRS_PER_CHUNK = 4_000_000

@@ -130,16 +130,16 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
                 f"no label quality of {dataset!r} against {model!r} yet: POST this path, or "
                 f"run `visionlens label-quality {dataset} --model {model}`"
             )
-        boxes = cur.execute(
-            "SELECT ann_id, sample_id, source, issue, score FROM label_quality "
+        boxes = cur.sql(
+            "SELECT ann_id AS annotation_id, sample_id, source, issue, score FROM label_quality "
             "WHERE dataset_id = ? AND model = ? ORDER BY score, ann_id",
-            [dataset_id, model],
-        ).fetch_arrow_table()
-        images = cur.execute(
+            params=[dataset_id, model],
+        ).to_arrow_table()
+        images = cur.sql(
             "SELECT v.sample_id, v.num AS score FROM computed_values v "
             "WHERE v.dataset_id = ? AND v.field = 'lq_score' ORDER BY v.num, v.sample_id",
-            [dataset_id],
-        ).fetch_arrow_table()
+            params=[dataset_id],
+        ).to_arrow_table()
     summary = json.loads(run[0])
     if summary.get("model") != model or not _fields_of(catalog, dataset_id, model):
         images = images.slice(0, 0)  # the fields were overwritten by another model's run
