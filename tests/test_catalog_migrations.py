@@ -39,8 +39,8 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 8
-"""The schema version of this code: steps 1-8 (see docs/architecture.md)."""
+LATEST = 11
+"""The schema version of this code: steps 1-11 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -126,7 +126,13 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
         # step 6 added the (empty) table of image-level labels, and columns whose old rows
         # are NULL: an old object has no mask area and no keypoints
-        assert rows == {**EXPECTED["rows"], "classifications": 0}
+        # step 11: the (empty) label-quality tables
+        assert rows == {
+            **EXPECTED["rows"],
+            "classifications": 0,
+            "label_quality": 0,
+            "label_quality_runs": 0,
+        }
         with catalog.cursor() as cur:
             new_columns = cur.execute(
                 "SELECT COUNT(*), COUNT(keypoints), COUNT(num_keypoints), COUNT(mask_area) "

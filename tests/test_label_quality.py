@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tarfile
 import sys
 import warnings
 from collections import Counter
@@ -20,6 +21,7 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import facets, sample_ids
 from visionlens_jlab.evaluate.boxes import Boxes
 from visionlens_jlab.label_quality import ISSUES, score_labels, stored
+from visionlens_jlab.label_quality.job import run_label_quality
 from visionlens_jlab.label_quality.scores import check_thresholds
 
 from .label_quality_fixtures import ISSUE_OF, Scene, make_scene, write_coco
@@ -217,3 +219,20 @@ def test_cli_usage_errors(hostile_run: dict[str, Any]) -> None:
     assert done.returncode == 2 and "--threshold takes ISSUE=VALUE" in done.stderr
     done = cli(hostile_run["data"], "label-quality", "planted", "--model", "nope", "--json")
     assert done.returncode == 1 and "no model 'nope' on dataset 'planted'" in done.stderr
+
+
+def test_an_old_catalog_gets_the_tables_and_is_scored(tmp_path: Path) -> None:
+    """Migration step 11 on a catalog written before it (tests/fixtures/old_catalog)."""
+    with tarfile.open(REPO / "tests" / "fixtures" / "old_catalog" / "data.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    with Catalog(tmp_path / "data") as catalog:
+        with catalog.cursor() as cur:
+            model = cur.execute("SELECT name FROM models ORDER BY name").fetchall()[0][0]
+            (count,) = cur.execute("SELECT COUNT(*) FROM label_quality").fetchall()[0]
+            objects = cur.execute(
+                "SELECT COUNT(*) FROM annotations WHERE source IN ('ground_truth', ?)", [model]
+            ).fetchall()[0][0]
+        assert count == 0
+        out = run_label_quality(catalog, "demo", model)
+        assert len(out["boxes"]) == objects
+        assert stored(catalog, "demo", model)["summary"]["objects"] == objects

@@ -124,8 +124,8 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
         run = cur.execute(
             "SELECT summary, created_at FROM label_quality_runs WHERE dataset_id = ? AND model = ?",
             [dataset_id, model],
-        ).fetchone()
-        if run is None:
+        ).fetchall()
+        if not run:
             raise NotFoundError(
                 f"no label quality of {dataset!r} against {model!r} yet: POST this path, or "
                 f"run `visionlens label-quality {dataset} --model {model}`"
@@ -140,7 +140,7 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
             "WHERE v.dataset_id = ? AND v.field = 'lq_score' ORDER BY v.num, v.sample_id",
             params=[dataset_id],
         ).to_arrow_table()
-    summary = json.loads(run[0])
+    summary = json.loads(run[0][0])
     if summary.get("model") != model or not _fields_of(catalog, dataset_id, model):
         images = images.slice(0, 0)  # the fields were overwritten by another model's run
     return {
@@ -148,7 +148,7 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
         "boxes": boxes.to_pylist(),
         "images": images.to_pylist(),
         "summary": summary,
-        "created_at": run[1].isoformat(),
+        "created_at": run[0][1].isoformat(),
     }
 
 
@@ -158,5 +158,5 @@ def _fields_of(catalog: Catalog, dataset_id: int, model: str) -> bool:
         row = cur.execute(
             "SELECT params FROM computed_fields WHERE dataset_id = ? AND field = 'lq_score'",
             [dataset_id],
-        ).fetchone()
-    return row is not None and json.loads(row[0]).get("model") == model
+        ).fetchall()
+    return bool(row) and json.loads(row[0][0]).get("model") == model
