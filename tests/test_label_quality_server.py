@@ -1,0 +1,60 @@
+"""The label-quality REST job on a real Jupyter server: bad input, progress to done, the stored
+result read back, and the CLI going through the server while it owns the data dir."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visionlens_jlab.label_quality import ISSUES
+
+from .evaluate_fixtures import ingest, ingest_predictions
+from .label_quality_fixtures import ISSUE_OF, make_scene, write_coco
+
+MODEL = "det"
+
+
+@pytest.fixture
+def planted(vl_app: Any, http_server_client: Any, tmp_path: Path) -> Any:
+    """A planted scene in the server's catalog."""
+    scene = make_scene(60, 0.25, 3, ["car", "<b>bus</b>", "dog"])
+    gt, dt = write_coco(scene, tmp_path / "src")
+    ingest(vl_app.catalog, "planted", gt, "coco")
+    ingest_predictions(vl_app.catalog, "planted", MODEL, dt, "coco")
+    return scene
+
+
+async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, planted: Any) -> None:
+    for body, message in (
+        ({}, "'model' is required"),
+        ({"model": MODEL, "thresholds": {"swapped": 3}}, "must be a number in [0, 1]"),
+        ({"model": MODEL, "thresholds": {"nope": 0.1}}, "unknown issue type 'nope'"),
+        ({"model": MODEL, "thresholds": [0.1]}, "'thresholds' must be an object"),
+    ):
+        status, answer = await api("POST", "datasets/planted/label-quality", body)
+        assert status == 400 and message in answer["message"], answer
+    status, _ = await api("POST", "datasets/nope/label-quality", {"model": MODEL})
+    assert status == 404
+    status, answer = await api("GET", "datasets/planted/label-quality", params={"model": MODEL})
+    assert status == 404 and "no label quality" in answer["message"]
+
+    status, answer = await api("POST", "datasets/planted/label-quality", {"model": MODEL})
+    assert status == 202
+    job = await wait_job(answer["job"])
+    assert job["status"] == "done" and job["progress"] == 1.0, job
+    want = Counter(ISSUE_OF[kind] for kind in planted.planted.values())
+    assert job["result"]["summary"]["flagged"] == {i: want.get(i, 0) for i in ISSUES}
+
+    status, result = await api("GET", "datasets/planted/label-quality", params={"model": MODEL})
+    assert status == 200
+    assert len(result["boxes"]) == len(planted.labels) + len(planted.predictions)
+    assert len(result["images"]) == planted.n_images
+    k = len(planted.planted)
+    assert Counter(b["issue"] for b in result["boxes"][:k]) == want
+
+    status, answer = await api("POST", "datasets/planted/label-quality", {"model": "other"})
+    job = await wait_job(answer["job"])
+    assert job["status"] == "failed" and "no model 'other'" in job["error"]
