@@ -267,7 +267,7 @@ def speed(sizes: list[int], rounds: int, work: Path) -> str:
                          f"{max(r.peak_rss_mb for r in runs['cleanlab']):.0f} MB",
                          summary([c / v for c, v in zip(cl, vl, strict=True)]).fmt(1, "x")])  # fmt: skip
     return (
-        "### Speed in process (3 rounds, median and range; 20 % planted errors)\n\n"
+        f"### Speed in process ({rounds} rounds, median and range; 20 % planted errors)\n\n"
         + "Scoring = arrays in, scores out (both tools); job = VisionLens reading the catalog "
         "(DuckDB), scoring and storing the object rows and the `lq_*` fields.\n\n"
         + table(
