@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import label_quality_data as data
 from harness import (
+    Run,
     checked,
     cli_command,
     environment,
@@ -135,7 +136,10 @@ def accuracy(n_images: int, rates: list[float], seeds: int) -> tuple[str, dict[s
     """The accuracy tables and the thresholds chosen from the highest rate's runs."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    rows, chosen_pools = [], {name: ([], []) for name in ISSUES}
+    rows: list[list[str]] = []
+    chosen_pools: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {
+        name: ([], []) for name in ISSUES
+    }
     for rate in rates:
         figures: dict[str, list[float]] = {}
         for seed in range(seeds):
@@ -255,10 +259,14 @@ def speed(sizes: list[int], rounds: int, work: Path) -> str:
                                       "--data-dir", env_dir)) + f" > {out_file}"  # fmt: skip
         cl_cmd = [sys.executable, str(Path(__file__).resolve()), "--cleanlab-child",
                   str(gt_path), str(dt_path)]  # fmt: skip
-        runs = interleave(
-            {"visionlens": lambda _r, c=vl_cmd: checked(run_process(["sh", "-c", c]), "cli"),
-             "cleanlab": lambda _r, c=cl_cmd: checked(run_process(c), "cleanlab")}, rounds,
-        )  # fmt: skip
+
+        def visionlens_cli(_round: int, command: str = vl_cmd) -> Run:
+            return checked(run_process(["sh", "-c", command]), "visionlens label-quality")
+
+        def cleanlab_process(_round: int, command: list[str] = cl_cmd) -> Run:
+            return checked(run_process(command), "cleanlab")
+
+        runs = interleave({"visionlens": visionlens_cli, "cleanlab": cleanlab_process}, rounds)
         vl = [r.wall_s for r in runs["visionlens"]]
         cl = [r.wall_s for r in runs["cleanlab"]]
         e2e_rows.append([f"{n:,}", summary(vl).fmt(2, "s"),

@@ -50,10 +50,13 @@ def run_label_quality(
     progress(0.0, f"reading the boxes of {dataset!r} and {model!r}")
     inp = load_input(catalog, dataset, model)
     with catalog.cursor() as cur:
-        sample_ids = cur.execute(
-            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
-            [inp.dataset_id],
-        ).fetchnumpy()["sample_id"]
+        sample_ids = np.asarray(
+            cur.execute(
+                "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
+                [inp.dataset_id],
+            ).fetchnumpy()["sample_id"],
+            np.int64,
+        )
     # the evaluation's image index of every sample that has a box, as a sample id
     image = np.r_[inp.gt.image, inp.dt.image]
     n_images = int(image.max()) + 1 if len(image) else 0
