@@ -3,6 +3,7 @@ result read back, and the CLI going through the server while it owns the data di
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from visionlens_jlab.label_quality import ISSUES
 
 from .evaluate_fixtures import ingest, ingest_predictions
 from .label_quality_fixtures import ISSUE_OF, make_scene, write_coco
+from .notebook_fixtures import running_kernel
 
 MODEL = "det"
 
@@ -58,3 +60,21 @@ async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, plan
     status, answer = await api("POST", "datasets/planted/label-quality", {"model": "other"})
     job = await wait_job(answer["job"])
     assert job["status"] == "failed" and "no model 'other'" in job["error"]
+
+
+async def test_label_quality_frames_in_a_kernel(planted: Any) -> None:
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "boxes, images = vl.dataset('planted').label_quality('det', thresholds={'swapped': 0.5})\n"
+            "print(json.dumps({'cols': boxes.columns.tolist(), 'n': len(boxes), 'images': len(images),\n"
+            "  'worst': boxes.issue[:5].tolist(), 'flagged': boxes.attrs['summary']['flagged'],\n"
+            "  'thresholds': images.attrs['summary']['thresholds']}))"
+        )
+    got = json.loads(out)
+    assert got["cols"] == ["annotation_id", "sample_id", "source", "issue", "score"]
+    assert got["n"] == len(planted.labels) + len(planted.predictions)
+    assert got["images"] == planted.n_images and got["thresholds"]["swapped"] == 0.5
+    want = Counter(ISSUE_OF[kind] for kind in planted.planted.values())
+    assert got["flagged"] == {i: want.get(i, 0) for i in ISSUES}
+    assert set(got["worst"]) <= set(want)

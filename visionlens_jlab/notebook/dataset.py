@@ -356,6 +356,20 @@ class Dataset:
             run_blind_spots(self._client, dataset_path(self.name, "blindspots"), body)
         )
 
+    def label_quality(
+        self, model: str, *, thresholds: Mapping[str, float] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Score every label against ``model``'s predictions (a server job) and return
+        ``(boxes, images)``: one row per ground-truth and predicted object (annotation_id,
+        sample_id, source, issue: overlooked / swapped / badly_located / spurious, score;
+        lower = more likely wrong) and one per image (sample_id, score), worst first. The
+        samples also get the fields ``computed.lq_score`` and ``computed.lq_<issue>``.
+        """
+        from .label_quality import label_quality_frames
+
+        path = dataset_path(self.name, "label-quality")
+        return label_quality_frames(self._client, path, model, dict(thresholds or {}))
+
 
 def filter_body(spec: Filter | None) -> dict[str, Any] | None:
     """The JSON body of a filter given in a notebook (a mapping, or None for every sample)."""
