@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tarfile
 import sys
+import tarfile
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.reads.queries import facets, sample_ids
+from visionlens_jlab.catalog import Catalog, FilterError
+from visionlens_jlab.catalog.reads.queries import facets, sample_ids, samples_page
 from visionlens_jlab.evaluate.boxes import Boxes
 from visionlens_jlab.label_quality import ISSUES, score_labels, stored
 from visionlens_jlab.label_quality.job import run_label_quality
@@ -193,6 +193,28 @@ def test_stored_fields_filter_facet_and_read_back(hostile_run: dict[str, Any]) -
                     if ISSUE_OF[kind] == issue}  # fmt: skip
             got = sample_ids(catalog, "planted", {"sample": {f"computed.lq_{issue}": {"min": 1}}})
             assert set(got.to_pylist()) == want, issue
+            # the per-object rows as a label condition: the planted objects' samples
+            cond = {"model": HOSTILE_MODEL, "issue": [issue], "flagged": True}
+            got = sample_ids(catalog, "planted", {"labels": {"label_quality": cond}})
+            assert set(got.to_pylist()) == want, issue
+        worst = {"model": HOSTILE_MODEL, "score": {"max": 0.1}}
+        spec = {"labels": {"source": "ground_truth", "label_quality": worst}}
+        flipped = {
+            by_file[f"img_{i:04d}.jpg"] for i, kind in scene.planted.items() if kind == "flip"
+        }
+        assert set(sample_ids(catalog, "planted", spec).to_pylist()) == flipped
+        page = samples_page(catalog, "planted", spec, limit=50)
+        assert page["total"] == len(flipped)
+        assert {row["sample_id"] for row in page["samples"]} == flipped
+        counted = {f["name"]: f for f in facets(catalog, "planted", spec)["facets"]}
+        assert counted["computed.lq_swapped"]["count"] == len(flipped)
+        for bad, message in (
+            ({"issue": ["swapped"]}, "must be an object with a 'model'"),
+            ({"model": "m", "issue": ["nope"]}, "issue must be among"),
+            ({"model": "m", "colour": 1}, "unknown labels.label_quality keys"),
+        ):
+            with pytest.raises(FilterError, match=message):
+                sample_ids(catalog, "planted", {"labels": {"label_quality": bad}})
         low = sample_ids(catalog, "planted", {"sample": {"computed.lq_score": {"max": 0.7}}})
         assert len(low) == len(scene.planted)
         facet = {f["name"]: f for f in facets(catalog, "planted", None)["facets"]}[

@@ -6,9 +6,11 @@ its objects. Importing this package registers the label-quality tables (migratio
 and the ``computed.lq_*`` sample fields with the catalog (:mod:`.store`).
 """
 
+from . import label_filter, store
 from .scores import DEFAULT_THRESHOLDS, ISSUES, LabelQuality, score_labels
-from .store import install, stored
+from .store import stored
 
-install()
+store.install()
+label_filter.install()
 
 __all__ = ["DEFAULT_THRESHOLDS", "ISSUES", "LabelQuality", "score_labels", "stored"]
