@@ -20,10 +20,12 @@ import pytest
 from visionlens_jlab.catalog import Catalog, FilterError
 from visionlens_jlab.catalog.reads.queries import facets, sample_ids, samples_page
 from visionlens_jlab.evaluate.boxes import Boxes
+from visionlens_jlab.jobs import Job, JobCancelled, JobContext
 from visionlens_jlab.label_quality import ISSUES, score_labels, stored
 from visionlens_jlab.label_quality.job import run_label_quality
 from visionlens_jlab.label_quality.scores import check_thresholds
 
+from .evaluate_fixtures import ingest, ingest_predictions
 from .label_quality_fixtures import ISSUE_OF, Scene, make_scene, write_coco
 
 REPO = Path(__file__).resolve().parents[1]
@@ -258,3 +260,40 @@ def test_an_old_catalog_gets_the_tables_and_is_scored(tmp_path: Path) -> None:
         out = run_label_quality(catalog, "demo", model)
         assert len(out["boxes"]) == objects
         assert stored(catalog, "demo", model)["summary"]["objects"] == objects
+
+
+def test_a_cancelled_run_stores_nothing_and_reports_progress(tmp_path: Path) -> None:
+    scene = make_scene(30, 0.3, 4, CLASSES)
+    gt_path, dt_path = write_coco(scene, tmp_path / "src")
+    with Catalog(tmp_path / "data") as catalog:
+        ingest(catalog, "planted", gt_path, "coco")
+        ingest_predictions(catalog, "planted", "det", dt_path, "coco")
+        seen: list[tuple[float | None, str]] = []
+
+        class Watching(JobContext):
+            """Records the progress; with ``cancel``, cancels the job at its second report
+            (once the boxes are read, before anything is stored)."""
+
+            cancel = True
+
+            def progress(self, fraction: float | None, message: str = "") -> None:
+                seen.append((fraction, message))
+                super().progress(fraction, message)
+                if self.cancel and len(seen) == 2:
+                    self._job.cancel_event.set()
+
+        with pytest.raises(JobCancelled):
+            run_label_quality(catalog, "planted", "det", ctx=Watching(Job("j", "lq", "t")))
+        assert [m for _, m in seen][0].startswith("reading the boxes")
+        with catalog.cursor() as cur:
+            rows = cur.execute("SELECT COUNT(*) FROM label_quality").fetchall()[0][0]
+        assert (
+            rows == 0
+            and not sample_ids(
+                catalog, "planted", {"sample": {"computed.lq_score": {"is_null": False}}}
+            ).to_pylist()
+        )
+        done = Watching(Job("k", "lq", "t"))
+        done.cancel = False
+        run_label_quality(catalog, "planted", "det", ctx=done)
+        assert seen[-1] == (1.0, "done")
