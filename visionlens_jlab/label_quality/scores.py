@@ -39,10 +39,10 @@ ISSUES = ("overlooked", "swapped", "badly_located", "spurious")
 """The issue types, in the order of :attr:`LabelQuality.type_scores`' columns."""
 GT_ISSUES = ("swapped", "badly_located", "spurious")
 DEFAULT_THRESHOLDS = {
-    "overlooked": 0.38,
-    "swapped": 0.33,
-    "badly_located": 0.64,
-    "spurious": 0.54,
+    "overlooked": 0.36,
+    "swapped": 0.28,
+    "badly_located": 0.65,
+    "spurious": 0.53,
 }
 """A box is flagged when its type score is below these (chosen by
 ``benchmarks/bench_label_quality.py``: see benchmarks/results/label_quality.md)."""
