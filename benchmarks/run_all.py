@@ -54,6 +54,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--sizes", "10000", "100000", "1000000", "--out", "{out}"],
         ["--sizes", "10000", "--runs", "3", "--out", "{out}"],
     ),
+    "label_quality": (
+        ["--million", "--out", "{out}"],
+        ["--sizes", "20000", "--rounds", "1", "--accuracy-images", "5000", "--out", "{out}"],
+    ),
     "grid": ([], ["--samples", "10000"]),
     "map_render": ([], ["--points", "100000", "--runs", "1"]),
 }
