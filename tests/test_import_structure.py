@@ -45,6 +45,7 @@ PACKAGES = (
     {"embed", "evaluate"},
     {"maps", "dedup"},
     {"blindspots"},
+    {"image_quality"},  # cleanvision's issue types from the thumbnails (reads blindspots.pixels)
     {"plugins"},
     {"demo", "importing", "features"},  # features: what registers with the catalog
     {"cli", "notebook"},

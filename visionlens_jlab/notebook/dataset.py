@@ -297,6 +297,29 @@ class Dataset:
         body = {"threshold": threshold, "exact": exact, "model": model, "hashes": hashes}
         return duplicates_frame(self._client, self.name, body)
 
+    def image_quality(self) -> pd.DataFrame:
+        """Score every image for cleanvision's issue types (dark, light, blurry,
+        low_information, odd_aspect_ratio, odd_size, grayscale); runs as a server job and
+        waits for it. Returns one row per issue type: ``issue, count, threshold,
+        score_field, flag_field``; ``.attrs`` holds the full ``thresholds`` and ``code``.
+        The samples get ``computed.quality_<issue>_score`` and ``computed.is_<issue>_issue``
+        (filter with ``{"computed.is_dark_issue": {"eq": "true"}}``, sort by the score)."""
+        answer = self._client.post_json(dataset_path(self.name, "image-quality"), {})
+        result = job_result(self._client, answer["job"], "image quality", poll=0.25)
+        rows = [
+            (e["issue"], e["count"], e["thresholds"].get("threshold"), e["score_field"],
+             e["flag_field"])
+            for e in result["issues"]
+        ]  # fmt: skip
+        frame = pd.DataFrame(
+            rows, columns=["issue", "count", "threshold", "score_field", "flag_field"]
+        )
+        frame.attrs.update(
+            {"thresholds": {e["issue"]: e["thresholds"] for e in result["issues"]},
+             "code": result["code"]}
+        )  # fmt: skip
+        return frame
+
     def maps(self) -> list[dict[str, Any]]:
         """The stored maps of this dataset: id, space, method, params, points, stale..."""
         return list(self._client.get_json(dataset_path(self.name, "maps"))["maps"])
