@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+
+from .catalog_fixtures import RowsSource
 
 PLANTED = (
     "dark",
@@ -75,22 +81,49 @@ def planted_image(rng: np.random.Generator, issue: str) -> Image.Image:
     return im
 
 
-def write_planted(
-    root: Path, n: int, *, seed: int = 0, planted_share: float = 0.25, start: int = 0
-) -> dict[str, str]:
-    """Write ``n`` JPEGs under ``root`` (names ``img{k:06d}.jpg`` from ``start``); about
-    ``planted_share`` of them carry one planted issue, evenly over :data:`PLANTED`.
-    Returns ``{file_name: (issue or "clean", (width, height))}``."""
+def write_images(root: Path, issues: list[str], *, seed: int = 0, start: int = 0) -> dict[str, Any]:
+    """Write one JPEG per entry of ``issues`` (names ``img{k:06d}.jpg`` from ``start``).
+    Returns ``{file_name: (issue, (width, height))}``."""
     root.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for k in range(start, start + n):
-        rng = np.random.default_rng((seed, k))
-        issue = PLANTED[k % len(PLANTED)] if rng.random() < planted_share else "clean"
+    out: dict[str, Any] = {}
+    for k, issue in enumerate(issues, start):
+        image = planted_image(np.random.default_rng((seed, k)), issue)
         name = f"img{k:06d}.jpg"
-        image = planted_image(rng, issue)
         image.save(root / name, "JPEG", quality=88)
         out[name] = (issue, image.size)
     return out
+
+
+def planted_issues(
+    n: int, *, seed: int = 0, planted_share: float = 0.25, start: int = 0
+) -> list[str]:
+    """``n`` issue names: about ``planted_share`` of them planted, evenly over
+    :data:`PLANTED`, the rest ``clean``."""
+    rng = np.random.default_rng((seed, 1))
+    draws = rng.random(start + n)[start:]
+    return [
+        PLANTED[k % len(PLANTED)] if d < planted_share else "clean"
+        for k, d in enumerate(draws, start)
+    ]
+
+
+def add_dataset(catalog: Catalog, root: Path, files: dict[str, Any], name: str) -> dict[str, int]:
+    """Ingest the written images as a dataset (their true sizes, no objects); returns
+    ``{file_name: sample_id}``."""
+    samples = [
+        {"file_name": f, "location": str(root / f), "width": w, "height": h, "split": None,
+         "source_image_id": f, "fields": None}
+        for f, (_issue, (w, h)) in files.items()
+    ]  # fmt: skip
+    source = RowsSource(samples, [], ["thing"])
+    source.media_root = str(root)
+    write_dataset(catalog, name, source)
+    with catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT file_name, sample_id FROM samples WHERE dataset_id = ?",
+            [catalog.dataset_id(cur, name)],
+        ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
 
 
 def write_coco(root: Path, names: list[str], sizes: list[tuple[int, int]]) -> Path:
