@@ -12,8 +12,8 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -133,7 +133,8 @@ def worker_streams(
     stop = threading.Event()
 
     def pump(shard: list[QualityRef]) -> None:
-        stream = stream_from_worker(ctx, measure_quality, cache_root, shard)
+        # a generator (its close() ends the worker process)
+        stream = cast(Generator[Any], stream_from_worker(ctx, measure_quality, cache_root, shard))
         try:
             for part in stream:
                 if stop.is_set():
