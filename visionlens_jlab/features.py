@@ -24,7 +24,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.media.lookup",
     "visionlens_jlab.embed.spaces",
     "visionlens_jlab.dedup",
-    "visionlens_jlab.image_quality",
+    "visionlens_jlab.image_quality.fields",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

@@ -30,7 +30,7 @@ def flag_field(issue: str) -> str:
 
 
 def install() -> None:
-    """Register the fields (on import of the package)."""
+    """Register the fields (idempotent; runs when this module is imported)."""
     for issue in ISSUES:
         register_computed_field(
             score_field(issue),
@@ -42,3 +42,6 @@ def install() -> None:
             CATEGORICAL,
             f"image quality: {issue} (score below cleanvision's default threshold)",
         )
+
+
+install()
