@@ -54,6 +54,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--sizes", "10000", "100000", "1000000", "--out", "{out}"],
         ["--sizes", "10000", "--runs", "3", "--out", "{out}"],
     ),
+    "image_quality": (
+        ["--out", "{out}"],
+        ["--images", "1000", "--small-images", "300", "--rounds", "1", "--out", "{out}"],
+    ),
     "grid": ([], ["--samples", "10000"]),
     "map_render": ([], ["--points", "100000", "--runs", "1"]),
 }
