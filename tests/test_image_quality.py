@@ -25,6 +25,7 @@ from visionlens_jlab.jobs import JobManager
 from visionlens_jlab.media.imaging import render_thumbnail
 
 from .image_quality_fixtures import PLANTED, add_dataset, write_images
+from .notebook_fixtures import running_kernel
 from .test_cli_server_routing import run_cli
 
 # two of each planted issue among clean photos
@@ -204,6 +205,19 @@ async def test_rest_job_and_cli_through_the_server(
     assert {e["issue"]: e["count"] for e in json.loads(out)["issues"]} == counts
     code, out, err = await run_cli("image-quality", "photos", data_dir=vl_data_dir)
     assert code == 0 and "dark" in out and "threshold=0.32" in out
+    async with running_kernel() as k:  # the notebook API in a real kernel
+        out = await k.check(
+            "import json, visionlens_jlab as vl\n"
+            "f = vl.dataset('photos').image_quality()\n"
+            "print(json.dumps({'rows': f.values.tolist(), 'cols': f.columns.tolist(),\n"
+            "  'code': f.attrs['code'], 'fences': f.attrs['thresholds']['odd_size']}))\n"
+        )
+    got = json.loads(out)
+    assert got["cols"] == ["issue", "count", "threshold", "score_field", "flag_field"]
+    assert {r[0]: r[1] for r in got["rows"]} == counts
+    assert got["rows"][0][2:] == [0.32, "computed.quality_dark_score", "computed.is_dark_issue"]
+    assert got["code"] == "vl.dataset('photos').image_quality()"
+    assert got["fences"]["low"] < got["fences"]["high"]
 
 
 def test_cli_without_a_server(images: tuple, tmp_path: Path) -> None:
