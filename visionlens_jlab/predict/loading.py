@@ -94,10 +94,10 @@ def pick_device(device: str) -> tuple[str, Any]:
 
 def load_model(model: str, task: str, device: str = "auto") -> LoadedModel:
     """Load ``model`` for ``task`` (``detect`` or ``caption``) on ``device``, offline."""
+    ref = locate(model)  # before importing transformers: a wrong path fails at once
     import transformers
     from transformers.models.auto import modeling_auto
 
-    ref = locate(model)
     trust = _trust()
     try:
         config = transformers.AutoConfig.from_pretrained(

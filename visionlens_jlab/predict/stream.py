@@ -132,7 +132,7 @@ def detect(
         batch.ids, batch.decoded, batch.stored, results, strict=True
     ):
         fx, fy = sw / w, sh / h
-        boxes = result["boxes"].float().cpu().numpy()
+        boxes = result["boxes"].double().cpu().numpy()  # float32 widths could overrun the image
         scores = result["scores"].float().cpu().numpy()
         labels = result["labels"].cpu().numpy()
         for (x1, y1, x2, y2), score, label in zip(boxes, scores, labels, strict=True):
