@@ -40,8 +40,10 @@ def _options(name: str, body: dict[str, Any]) -> PredictOptions:
     view = body.get("filter")
     if view is not None and not isinstance(view, dict):
         raise HTTPError(400, "'filter' must be an object")
-    kept = {k: v for k, v in body.items() if v not in (None, "") and k != "classes"}
-    return PredictOptions(name, classes=tuple(classes) if classes else None, **kept)
+    kept = {k: v for k, v in body.items() if v not in (None, "") and k not in ("classes", "model")}
+    return PredictOptions(
+        name, body.get("model") or "", classes=tuple(classes) if classes else None, **kept
+    )
 
 
 class PredictHandler(VisionLensHandler):
