@@ -29,13 +29,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import (  # noqa: E402
+from benchmarks.harness import (
     REPO,
     checked,
     child_env,
@@ -109,7 +106,9 @@ def plain_loop(model_dir: Path, files: list[Path], batch: int, min_score: float)
         results = processor.post_process_object_detection(out, min_score, target_sizes=sizes)
         for f, r in zip(chunk, results, strict=True):
             for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
-                rows.append((f.name, model.config.id2label[int(label)], *box.tolist(), float(score)))
+                rows.append(
+                    (f.name, model.config.id2label[int(label)], *box.tolist(), float(score))
+                )
     return time.perf_counter() - t0, rows
 
 
@@ -279,10 +278,25 @@ def main() -> None:
     text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)
     text += "\nOutputs, job vs plain loop, per round:\n\n"
     text += table(
-        ["round", "plain boxes", "job boxes", "matched", "outside image", "min IoU", "max |Δscore|"],
         [
-            [str(i), str(c["plain"]), str(c["ours"]), str(c["matched"]), str(c["outside"]),
-             f"{c['min_iou']:.4f}", f"{c['max_score_diff']:.2e}"]  # fmt: skip
+            "round",
+            "plain boxes",
+            "job boxes",
+            "matched",
+            "outside image",
+            "min IoU",
+            "max |Δscore|",
+        ],
+        [
+            [
+                str(i),
+                str(c["plain"]),
+                str(c["ours"]),
+                str(c["matched"]),
+                str(c["outside"]),
+                f"{c['min_iou']:.4f}",
+                f"{c['max_score_diff']:.2e}",
+            ]  # fmt: skip
             for i, c in enumerate(checks)
         ],
     )

@@ -152,8 +152,9 @@ def test_a_run_cut_off_resumes_with_the_images_not_done(
     run_prediction(
         None,
         catalog,
-        PredictOptions("photos", str(models["detr"]), name="whole", batch_size=2,
-                       min_score=MIN_SCORE),
+        PredictOptions(
+            "photos", str(models["detr"]), name="whole", batch_size=2, min_score=MIN_SCORE
+        ),
         predict_stream,
     )
     assert [r[:2] for r in full_catalog_rows] == [r[:2] for r in stored(catalog, "whole")]
@@ -230,7 +231,9 @@ def test_a_captioner_is_not_a_detector_and_imported_names_are_kept(
         PredictOptions("photos", str(models["detr"]), task="segment")
     with pytest.raises(CatalogError, match="reserved"):
         run_prediction(
-            None, catalog, PredictOptions("photos", str(models["detr"]), name="ground_truth"),
+            None,
+            catalog,
+            PredictOptions("photos", str(models["detr"]), name="ground_truth"),
             predict_stream,
         )
 
@@ -251,7 +254,11 @@ def test_cli_json_through_the_entry_point(
         *("dataset", "model", "task", "processed", "skipped"),
         *("device", "dtype", "images_per_second", "seconds"),
     ]
-    assert (result["dataset"], result["task"], result["processed"]) == ("photos", "detect", N_IMAGES)
+    assert (result["dataset"], result["task"], result["processed"]) == (
+        "photos",
+        "detect",
+        N_IMAGES,
+    )
     assert result["model"] == str(models["detr"].resolve()) and result["device"] == "cpu"
     bad = subprocess.run(
         [*command[:6], str(tmp_path / "nothing"), *command[7:]],

@@ -62,7 +62,9 @@ class PredictOptions:
             raise PredictError("class names must not be empty")
         kind, _ = parse_runner(self.runner)
         if kind != "process":
-            raise PredictError(f"the {kind} runner is not available for model jobs yet: use process")
+            raise PredictError(
+                f"the {kind} runner is not available for model jobs yet: use process"
+            )
 
     @property
     def run_name(self) -> str:

@@ -145,7 +145,15 @@ def detect(
             else:
                 name = loaded.labels.get(int(label), str(int(label)))
             rows.append(
-                (sample_id, name, float(x1), float(y1), float(x2 - x1), float(y2 - y1), float(score))
+                (
+                    sample_id,
+                    name,
+                    float(x1),
+                    float(y1),
+                    float(x2 - x1),
+                    float(y2 - y1),
+                    float(score),
+                )
             )
     return rows
 
@@ -184,7 +192,9 @@ def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[t
             "device": loaded.device,
             "dtype": loaded.dtype,
             "batch_size": size,
-            "labels": prompts if loaded.kind == "open-vocabulary" else sorted(set(loaded.labels.values())),
+            "labels": prompts
+            if loaded.kind == "open-vocabulary"
+            else sorted(set(loaded.labels.values())),
             "pid": os.getpid(),
         },
     )
