@@ -109,7 +109,7 @@ class _Writer:
             append_captions(self.catalog, self.dataset_id, ids, captions)
             self.predictions += len(captions)
             return
-        columns = list(zip(*rows, strict=True)) if rows else [[]] * len(BOX_COLUMNS)
+        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[]] * len(BOX_COLUMNS)
         types = [pa.int64(), pa.string()] + [pa.float64()] * 5
         boxes = pa.table(
             {n: pa.array(c, t) for n, c, t in zip(BOX_COLUMNS, columns, types, strict=True)}

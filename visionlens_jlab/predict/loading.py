@@ -114,6 +114,8 @@ def load_model(model: str, task: str, device: str = "auto") -> LoadedModel:
             ) from exc
         raise PredictError(f"cannot read the configuration of {model!r}: {exc}") from exc
     model_type = getattr(config, "model_type", "")
+    auto_model: Any
+    auto_proc: Any
     if task == "detect":
         if model_type in modeling_auto.MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES:
             kind, auto_model, auto_proc = (
