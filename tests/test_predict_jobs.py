@@ -265,3 +265,34 @@ def test_cli_json_through_the_entry_point(
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
     assert bad.returncode != 0 and "no checkpoint at" in bad.stderr
+
+
+def test_zero_shot_classification_is_a_classification_prediction_set(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    from .embed_fixtures import save_tiny_clip
+
+    clip = save_tiny_clip(tmp_path / "clip")
+    classes = ("pottedplant", "sofa", "chair")
+    options = PredictOptions("photos", str(clip), task="classify", classes=classes, name="zs")
+    result = run_prediction(None, catalog, options, predict_stream)
+    assert result["processed"] == result["predictions"] == N_IMAGES
+    with catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT label, score, scores FROM classifications WHERE source = 'zs'"
+        ).fetchall()
+        (fmt,) = cur.execute("SELECT format FROM models WHERE name = 'zs'").fetchall()[0]
+    assert len(rows) == N_IMAGES and fmt == "model-run"
+    for label, score, scores in rows:
+        probs = json.loads(scores)
+        assert set(probs) == set(classes) and abs(sum(probs.values()) - 1) < 1e-4
+        assert label == max(probs, key=probs.get) and abs(score - probs[label]) < 1e-5
+    again = run_prediction(None, catalog, options, predict_stream)
+    assert again["skipped"] == N_IMAGES
+    with pytest.raises(PredictError, match="at least two classes"):
+        run_prediction(
+            None,
+            catalog,
+            PredictOptions("photos", str(clip), task="classify", classes=("sofa",), name="one"),
+            predict_stream,
+        )

@@ -28,17 +28,19 @@ def add_parser(subparsers: Any) -> None:
     """Register ``predict`` on the ``visionlens`` CLI."""
     p = subparsers.add_parser(
         "predict",
-        help="run a detector or a captioner on a dataset (only images not done yet)",
+        help="run a detector, a captioner or a zero-shot classifier on a dataset",
         description="Run a transformers model on a dataset's images, offline: a detector "
         "(DETR, RT-DETR, YOLOS; OWLv2 / Grounding-DINO prompted with the class names) makes "
         "a prediction set named after the model; a captioner (BLIP, GIT, ...) fills the "
-        "computed.caption field. Images the same run already did are skipped.",
+        "computed.caption field; an open_clip model (ARCH:TAG or checkpoint) classifies "
+        "zero-shot with the class names as prompts. Images the same run already did are "
+        "skipped.",
     )
     p.add_argument("dataset")
     p.add_argument(
         "--model", required=True, help="a checkpoint folder, or a hub id already in the cache"
     )
-    p.add_argument("--task", default="detect", choices=["detect", "caption"])
+    p.add_argument("--task", default="detect", choices=["detect", "caption", "classify"])
     p.add_argument("--name", help="the prediction set's name (default: the model's last part)")
     p.add_argument("--classes", help="comma-separated prompts of an open-vocabulary detector")
     p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")

@@ -26,6 +26,7 @@ from ..catalog.extensions.captions import append_captions, caption_run_state, st
 from ..catalog.reads.queries import sample_ids
 from ..catalog.writes.model_runs import (
     BOX_COLUMNS,
+    CLASSIFICATION_COLUMNS,
     append_model_predictions,
     dataset_class_names,
     model_run_state,
@@ -109,20 +110,30 @@ class _Writer:
             append_captions(self.catalog, self.dataset_id, ids, captions)
             self.predictions += len(captions)
             return
-        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[]] * len(BOX_COLUMNS)
-        types = [pa.int64(), pa.string()] + [pa.float64()] * 5
-        boxes = pa.table(
-            {n: pa.array(c, t) for n, c, t in zip(BOX_COLUMNS, columns, types, strict=True)}
-        )
         warnings = [unknown_class_warning(dict(self.unknown))] if self.unknown else []
+        boxes = labels = None
+        if self.options.task == "classify":  # (sample_id, label, score, scores) rows
+            labels = _table(CLASSIFICATION_COLUMNS, rows, _CLASSIFICATION_TYPES)
+        else:
+            boxes = _table(BOX_COLUMNS, rows, _BOX_TYPES)
         self.predictions = append_model_predictions(
             self.catalog,
             self.dataset_id,
             self.options.run_name,
             np.asarray(ids, np.int64),
             boxes,
+            labels,
             warnings=warnings,
         )
+
+
+_BOX_TYPES = (pa.int64(), pa.string(), *[pa.float64()] * 5)
+_CLASSIFICATION_TYPES = (pa.int64(), pa.string(), pa.float64(), pa.string())
+
+
+def _table(names: tuple[str, ...], rows: list[tuple[Any, ...]], types: tuple[Any, ...]) -> pa.Table:
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[]] * len(names)
+    return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types, strict=True)})
 
 
 def run_prediction(
@@ -195,7 +206,7 @@ def run_prediction(
                 t_first = time.monotonic()
                 if ctx is not None:  # the rate counts from here: loading is not predicting
                     ctx.items("predicting", 0, len(todo), f"{options.model} on {info['device']}")
-            elif kind in ("boxes", "captions"):
+            elif kind in ("boxes", "captions", "labels"):
                 _, ids, results, failed = message
                 writer.add(list(ids), list(results))
                 result["processed"] += len(ids)

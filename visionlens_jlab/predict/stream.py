@@ -10,6 +10,8 @@ writes). Messages are plain tuples of picklable values:
 * ``("boxes", processed ids, [(sample_id, label, x, y, w, h, score)], failed)``: boxes in
   pixels of the sample's stored size, clipped to the image;
 * ``("captions", processed ids, [caption per id], failed)``;
+* ``("labels", processed ids, [(sample_id, label, score, scores JSON)], failed)``
+  (zero-shot classification, :mod:`.zero_shot`);
 * ``("done", {})``.
 
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
@@ -36,6 +38,7 @@ from PIL import Image
 from ..media.sources import read_bytes
 from .base import PredictError
 from .loading import LoadedModel, load_model
+from .zero_shot import classify_stream
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
 
@@ -175,6 +178,9 @@ def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[t
     import torch
 
     task = request["task"]
+    if task == "classify":
+        yield from classify_stream(request, items)
+        return
     loaded = load_model(request["model"], task, request.get("device", "auto"))
     prompts = list(request.get("prompts") or [])
     if loaded.kind == "open-vocabulary" and not prompts:
