@@ -116,6 +116,49 @@ def save_tiny_blip(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+def save_tiny_owlv2(folder: Path, words: list[str], seed: int = 0) -> Path:
+    """A tiny OWLv2 open-vocabulary detector with a word-level CLIP tokenizer that knows
+    ``words`` (letters as a fallback), saved in ``folder``."""
+    import json
+
+    import torch
+    from transformers import (
+        CLIPTokenizer,
+        Owlv2Config,
+        Owlv2ForObjectDetection,
+        Owlv2ImageProcessor,
+        Owlv2Processor,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"!": 0}  # the pad token; OWL treats a query starting with id 0 as padding
+    for token in [w + "</w>" for w in words] + [
+        c + e for c in "abcdefghijklmnopqrstuvwxyz" for e in ("", "</w>")
+    ]:
+        vocab.setdefault(token, len(vocab))
+    vocab["<|startoftext|>"], vocab["<|endoftext|>"] = len(vocab), len(vocab) + 1
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    text = {
+        **{"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 37},
+        **{"num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 16},
+        **{"bos_token_id": len(vocab) - 2, "eos_token_id": len(vocab) - 1, "pad_token_id": 0},
+    }
+    vision = {
+        **{"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1},
+        **{"num_attention_heads": 2, "image_size": 64, "patch_size": 16},
+    }
+    torch.manual_seed(seed)
+    config = Owlv2Config(text_config=text, vision_config=vision, projection_dim=32)
+    Owlv2ForObjectDetection(config).eval().save_pretrained(folder)
+    tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), pad_token="!")
+    processor = Owlv2Processor(
+        image_processor=Owlv2ImageProcessor(size={"height": 64, "width": 64}), tokenizer=tokenizer
+    )
+    processor.save_pretrained(folder)
+    return folder
+
+
 def cartucho_subset(folder: Path, n: int) -> Path:
     """The first ``n`` cartucho-map photos with their ground truth (txt), copied to ``folder``."""
     images, truth = folder / "images", folder / "ground-truth"

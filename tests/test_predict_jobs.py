@@ -296,3 +296,48 @@ def test_zero_shot_classification_is_a_classification_prediction_set(
             PredictOptions("photos", str(clip), task="classify", classes=("sofa",), name="one"),
             predict_stream,
         )
+
+
+def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
+    catalog: Catalog, photos: Path, tmp_path: Path
+) -> None:
+    import torch
+    from PIL import Image
+    from transformers import AutoModelForZeroShotObjectDetection, AutoProcessor
+
+    from .predict_fixtures import save_tiny_owlv2
+
+    classes = ["sofa", "chair", "pottedplant"]
+    owl = save_tiny_owlv2(tmp_path / "owl", classes)
+    options = PredictOptions(
+        "photos", str(owl), classes=tuple(classes), batch_size=4, min_score=0.2, name="owl"
+    )
+    result = run_prediction(None, catalog, options, predict_stream)
+    rows = stored(catalog, "owl")
+    assert result["processed"] == N_IMAGES and result["unknown_classes"] == []
+    assert rows and {r[1] for r in rows} <= set(classes)
+    # by hand: the processor with the prompts, the grounded post-processing at the padded
+    # square's size (OWLv2 pads images to a square), boxes clipped to the image
+    model = AutoModelForZeroShotObjectDetection.from_pretrained(owl, local_files_only=True)
+    processor = AutoProcessor.from_pretrained(owl, local_files_only=True)
+    expected = []
+    for f in sorted((photos / "images").glob("*.jpg")):
+        image = Image.open(f).convert("RGB")
+        inputs = processor(text=[classes], images=[image], return_tensors="pt", padding=True)
+        with torch.no_grad():
+            out = model(**inputs)
+        side = max(image.size)
+        (r,) = processor.post_process_grounded_object_detection(
+            out, threshold=0.2, target_sizes=[(side, side)], text_labels=[classes]
+        )
+        for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
+            x1, y1, x2, y2 = (float(v) for v in box)
+            x1, x2 = min(max(x1, 0), image.width), min(max(x2, 0), image.width)
+            y1, y2 = min(max(y1, 0), image.height), min(max(y2, 0), image.height)
+            if x2 > x1 and y2 > y1:
+                expected.append(
+                    (f.name, classes[int(label)], x1, y1, x2 - x1, y2 - y1, float(score))
+                )
+    expected.sort()
+    assert [r[:2] for r in rows] == [e[:2] for e in expected]
+    np.testing.assert_allclose([r[2:] for r in rows], [e[2:] for e in expected], atol=1e-3)

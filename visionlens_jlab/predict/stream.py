@@ -92,7 +92,11 @@ def prepare(
         return out
     if loaded.kind == "open-vocabulary":
         out.inputs = loaded.processor(
-            text=[prompts] * len(images), images=images, return_tensors="pt"
+            text=[prompts] * len(images),
+            images=images,
+            return_tensors="pt",
+            padding=True,  # prompts of different lengths in one tensor
+            truncation=True,
         )
     else:
         out.inputs = loaded.processor(images=images, return_tensors="pt")
