@@ -222,9 +222,12 @@ def test_missing_weights_name_the_model_where_it_looked_and_the_fix(
         assert cur.execute("SELECT count(*) FROM models").fetchall()[0][0] == 0
 
 
-def test_a_captioner_is_not_a_detector_and_imported_names_are_kept(
+def test_a_wrong_model_task_or_name_is_refused_and_imported_predictions_stay(
     catalog: Catalog, models: dict[str, Path]
 ) -> None:
+    from .evaluate_fixtures import ingest_predictions
+    from .predict_fixtures import CARTUCHO
+
     with pytest.raises(PredictError, match="not an object detector"):
         run_prediction(None, catalog, PredictOptions("photos", str(models["blip"])), predict_stream)
     with pytest.raises(PredictError, match="unknown task"):
@@ -236,6 +239,20 @@ def test_a_captioner_is_not_a_detector_and_imported_names_are_kept(
             PredictOptions("photos", str(models["detr"]), name="ground_truth"),
             predict_stream,
         )
+    imported = ingest_predictions(
+        catalog, "photos", "sample", CARTUCHO / "detection-results", "txt"
+    )
+    assert imported.predictions > 0
+    with pytest.raises(CatalogError, match="already has imported predictions named 'sample'"):
+        run_prediction(
+            None,
+            catalog,
+            PredictOptions("photos", str(models["detr"]), name="sample"),
+            predict_stream,
+        )
+    with catalog.cursor() as cur:
+        (n,) = cur.execute("SELECT count(*) FROM annotations WHERE source = 'sample'").fetchall()[0]
+    assert n == imported.predictions
 
 
 def test_cli_json_through_the_entry_point(

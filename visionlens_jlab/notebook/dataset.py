@@ -275,7 +275,9 @@ class Dataset:
         ``model``: a checkpoint folder *on the server's machine* or a hub id already in its
         cache; ``task``: ``'detect'`` (a prediction set named ``name``, default the model's
         last path part; ``classes`` prompt an open-vocabulary detector) or ``'caption'``
-        (the ``computed.caption`` field). Images the same run already did are skipped.
+        (the ``computed.caption`` field) or ``'classify'`` (zero-shot with an open_clip
+        model, ``ARCH:TAG`` or a checkpoint, prompted with ``classes`` or the dataset's
+        classes). Images the same run already did are skipped.
         Returns the job result (processed, skipped, predictions, device, dtype,
         images_per_second, seconds, ...). Interrupting the cell cancels the job.
         """
