@@ -25,14 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.harness import (
+from harness import (
     REPO,
     checked,
     child_env,
@@ -56,21 +54,25 @@ def photos_root() -> Path:
     return shared / "datasets" / "cartucho-map"
 
 
+def untyped(options: dict[str, Any]) -> dict[str, Any]:
+    """Config keyword arguments that transformers accepts but its typed signatures omit."""
+    return options
+
+
 def save_detr_r50(folder: Path, shortest: int = 800, longest: int = 1333) -> Path:
     """A random DETR of DETR-ResNet-50's shape and its processor (stock: 800 / 1333)."""
     import torch
     from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor, ResNetConfig
 
     backbone = ResNetConfig(
+        **untyped({"out_features": ["stage4"]}),
         layer_type="bottleneck",
         hidden_sizes=[256, 512, 1024, 2048],
         depths=[3, 4, 6, 3],
-        out_features=["stage4"],
     )
     labels = {i: f"class{i}" for i in range(91)}
     config = DetrConfig(
-        use_timm_backbone=False,
-        use_pretrained_backbone=False,
+        **untyped({"use_timm_backbone": False, "use_pretrained_backbone": False}),
         backbone_config=backbone,
         id2label=labels,
         label2id={v: k for k, v in labels.items()},

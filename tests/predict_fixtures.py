@@ -25,21 +25,25 @@ CAPTION_WORDS = [
 ]
 
 
+def untyped(options: dict[str, Any]) -> dict[str, Any]:
+    """Config keyword arguments that transformers accepts but its typed signatures omit."""
+    return options
+
+
 def save_tiny_detr(folder: Path, seed: int = 0, *, shortest: int = 64, longest: int = 96) -> Path:
     """A tiny DETR (ResNet backbone, no timm) and its image processor, saved in ``folder``."""
     import torch
     from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor, ResNetConfig
 
     backbone = ResNetConfig(
+        **untyped({"out_features": ["stage4"]}),
         embedding_size=8,
         hidden_sizes=[8, 16, 16, 32],
         depths=[1, 1, 1, 1],
         layer_type="basic",
-        out_features=["stage4"],
     )
     config = DetrConfig(
-        use_timm_backbone=False,
-        use_pretrained_backbone=False,
+        **untyped({"use_timm_backbone": False, "use_pretrained_backbone": False}),
         backbone_config=backbone,
         d_model=32,
         encoder_layers=1,

@@ -47,8 +47,9 @@ def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[t
     if not hasattr(embedder, "embed_text") or not getattr(embedder, "has_text", False):
         raise PredictError(f"{request['model']!r} has no text tower: use a CLIP-like model")
     text = np.asarray(embedder.embed_text([PROMPT.format(c) for c in classes]), np.float32)
-    model = getattr(embedder, "model", None)
-    scale = float(model.logit_scale.detach().exp()) if hasattr(model, "logit_scale") else 100.0
+    logit_scale = getattr(getattr(embedder, "model", None), "logit_scale", None)
+    scale = float(logit_scale.detach().exp()) if logit_scale is not None else 100.0
+    embed_pixels = getattr(embedder, "embed_pixels", embedder.embed_images)
     size = request.get("batch_size") or DEFAULT_BATCH_SIZE.get(embedder.device, 32)
     yield (
         "meta",
@@ -68,7 +69,7 @@ def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[t
     for batch in iter_batches(pairs, embedder.input_spec, size, threads=threads):
         rows = []
         if batch.ids:
-            images = np.asarray(embedder.embed_pixels(batch.array()), np.float32)
+            images = np.asarray(embed_pixels(batch.array()), np.float32)
             probs = torch.softmax(torch.from_numpy(scale * images @ text.T), dim=1).numpy()
             for sample_id, p in zip(batch.ids, probs, strict=True):
                 best = int(p.argmax())
