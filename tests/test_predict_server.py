@@ -4,6 +4,9 @@ with rate and ETA, cancel (what was computed stays), resume, and the caption sea
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -76,3 +79,26 @@ async def test_detect_job_progress_cancel_resume_and_caption_search(
     status, found = await api("GET", "datasets/photos/captions/search", params={"q": word})
     assert status == 200 and found["query"] == word
     assert len(found["results"]) > 0 and all(word in r["caption"].split() for r in found["results"])
+
+
+async def test_cli_predict_goes_through_the_running_server(
+    vl_app: Any, vl_data_dir: Path, http_server_client: Any, tmp_path: Path
+) -> None:
+    # http_server_client makes pytest-jupyter serve on the port in server.json
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", 4))
+    detr = save_tiny_detr(tmp_path / "detr")
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "visionlens_jlab.cli", "predict", "photos"),
+        *("--model", str(detr), "--min-score", "0.05", "--json"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "VISIONLENS_DATA_DIR": str(vl_data_dir)},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 300)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    result = json.loads(out)
+    assert (result["processed"], result["skipped"], result["device"]) == (4, 0, "cpu")
+    assert [j.kind for j in vl_app.jobs.list()] == ["predict"]  # the server ran it
+    with vl_app.catalog.cursor() as cur:
+        (n,) = cur.execute("SELECT count(*) FROM annotations WHERE source = 'detr'").fetchall()[0]
+    assert n > 0
