@@ -256,6 +256,48 @@ class Dataset:
         answer = self._client.post_json(dataset_path(self.name, "exports"), body)
         return dict(job_result(self._client, answer["job"], "export", show=progress))
 
+    def predict(
+        self,
+        model: str,
+        task: str = "detect",
+        *,
+        name: str | None = None,
+        classes: Iterable[str] | None = None,
+        filter: Filter | None = None,
+        device: str = "auto",
+        batch_size: int | None = None,
+        min_score: float | None = None,
+        progress: bool = True,
+    ) -> dict[str, Any]:
+        """Run a transformers model on the dataset (or the samples matching ``filter``) as a
+        server job, offline, and wait for it with a progress bar.
+
+        ``model``: a checkpoint folder *on the server's machine* or a hub id already in its
+        cache; ``task``: ``'detect'`` (a prediction set named ``name``, default the model's
+        last path part; ``classes`` prompt an open-vocabulary detector) or ``'caption'``
+        (the ``computed.caption`` field) or ``'classify'`` (zero-shot with an open_clip
+        model, ``ARCH:TAG`` or a checkpoint, prompted with ``classes`` or the dataset's
+        classes). Images the same run already did are skipped.
+        Returns the job result (processed, skipped, predictions, device, dtype,
+        images_per_second, seconds, ...). Interrupting the cell cancels the job.
+        """
+        if os.path.exists(os.path.expanduser(model)):
+            model = os.path.abspath(os.path.expanduser(model))
+        body = {
+            "model": model,
+            "task": task,
+            "name": name,
+            "classes": _names(classes),
+            "filter": filter_body(filter),
+            "device": device,
+            "batch_size": batch_size,
+            "min_score": None if min_score is None else float(min_score),
+        }
+        answer = self._client.post_json(
+            dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}
+        )
+        return dict(job_result(self._client, answer["job"], "model", show=progress))
+
     def spaces(self) -> pd.DataFrame:
         """The dataset's vector spaces: space, model, version, dim, count, complete."""
         rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
