@@ -43,6 +43,7 @@ PACKAGES = (
     {"export"},  # views written as COCO / YOLO / VOC / trees / Parquet: reads, never writes
     {"search"},
     {"embed", "evaluate"},
+    {"edits"},  # label edits: the operation log, undo, versions
     {"maps", "dedup"},
     {"blindspots"},
     {"plugins"},

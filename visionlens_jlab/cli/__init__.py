@@ -237,6 +237,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.blindspots",
     "visionlens_jlab.cli.plugins",
     "visionlens_jlab.cli.export",
+    "visionlens_jlab.cli.edits",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

@@ -23,6 +23,7 @@ HANDLER_MODULES = [
     "blindspots",
     "plugins",
     "debug",
+    "edits",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 
