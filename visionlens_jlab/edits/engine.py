@@ -75,6 +75,7 @@ def commit_batch(
         target = answer.get("inverted", target)  # an undo or redo learns it in ``resolve``
         log_steps(cur, dataset_id, (int(batch_id), kind, target), steps, when, user)
         if samples:  # the boxes' derived structures, for the touched samples only
+            _unmatch_evaluations(cur, dataset_id, samples, sources)
             change = Change(dataset_id, Kind.LABELS, tuple(sorted(samples)), tuple(sorted(sources)))
             apply_change(catalog, cur, change)
         else:  # object tags alone: nothing derived is built from them
@@ -83,6 +84,28 @@ def commit_batch(
             "SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
     return {**answer, "annotations": int(annotations), "batch": int(batch_id), "kind": kind}
+
+
+def _unmatch_evaluations(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: set[int], sources: set[str]
+) -> None:
+    """The stored per-box results of the edited sources' boxes in the edited samples no
+    longer name their box (``ann_id`` becomes ``-1 - ann_id``), as after the sample writer's
+    replacement: the ``eval`` filter stops matching them while the evaluation's counts, of
+    its rows, stay those of the evaluation as it was run; the evaluation lists itself as
+    ``stale`` (edited since) until it is run again. The held evaluation index is patched the
+    same way (:mod:`visionlens_jlab.evaluate.eval_facet_index`)."""
+    cur.execute(
+        """
+        UPDATE box_evaluations SET ann_id = -1 - ann_id
+        WHERE dataset_id = $1 AND ann_id >= 0
+          AND sample_id IN (SELECT unnest($2::BIGINT[]))
+          AND ann_id IN (SELECT ann_id FROM annotations WHERE dataset_id = $1
+                         AND sample_id IN (SELECT unnest($2::BIGINT[]))
+                         AND source IN (SELECT unnest($3::VARCHAR[])))
+        """,
+        [dataset_id, sorted(samples), sorted(sources)],
+    )
 
 
 def _steps(
@@ -123,7 +146,7 @@ def _steps(
             if op.op == "accept":
                 if state["source"] == GROUND_TRUTH:
                     raise EditError(f"accept: object {ann_id} is ground truth already", op.index)
-                accepted = _AcceptedBox(op, state)
+                accepted = _AcceptedBox(op, state, sizes[state["sample_id"]])
                 new = _new_state(accepted, next_id, GROUND_TRUTH, state["sample_id"], sizes,
                                  classes_of)  # fmt: skip
                 steps.append(Step("accept", next_id, None, new))
@@ -139,10 +162,18 @@ def _steps(
 class _AcceptedBox:
     """The fields of an ``add`` built from the accepted prediction."""
 
-    def __init__(self, op: Operation, state: State) -> None:
+    def __init__(self, op: Operation, state: State, size: tuple[Any, Any]) -> None:
         self.index = op.index
         self.label = op.label or state["label"]
-        self.bbox = (state["x"], state["y"], state["w"], state["h"])
+        # a prediction may reach past the image, a ground-truth box may not: clamped
+        width, height = (float("inf") if v is None else v for v in size)
+        x, y = max(state["x"], 0.0), max(state["y"], 0.0)
+        right = min(state["x"] + state["w"], width)
+        bottom = min(state["y"] + state["h"], height)
+        if right <= x or bottom <= y:
+            raise EditError(f"accept: prediction {state['ann_id']} lies outside its image",
+                            op.index)  # fmt: skip
+        self.bbox = (x, y, right - x, bottom - y)
         self.score = None
         self.attributes = None
 
