@@ -49,7 +49,9 @@ def inside(rnd: random.Random, width: int | None, height: int | None) -> list[fl
 def within(obj: dict[str, Any]) -> bool:
     """Whether the object's box lies inside its image."""
     x, y, w, h = obj["bbox"]
-    return x >= 0 and y >= 0 and x + w <= (obj["width"] or 2000) and y + h <= (obj["height"] or 2000)
+    return (
+        x >= 0 and y >= 0 and x + w <= (obj["width"] or 2000) and y + h <= (obj["height"] or 2000)
+    )
 
 
 def random_ops(

@@ -76,7 +76,10 @@ def test_every_operation_kind_and_its_undo_and_redo(catalog: Catalog) -> None:  
     now = objects(catalog, ds)
     added = answer["added"]
     assert len(added) == 2 and now[added[0]]["label"] == "c3"
-    assert now[added[1]]["source"] == "ground_truth" and now[added[1]]["label"] == present[pred]["label"]
+    assert (
+        now[added[1]]["source"] == "ground_truth"
+        and now[added[1]]["label"] == present[pred]["label"]
+    )
     assert now[added[1]]["bbox"] == present[pred]["bbox"] and pred in now  # the prediction stays
     assert now[gt[1]]["bbox"] == [1, 2, 3, 4] and gt[2] not in now and gt[9] not in now
     assert now[gt[4]]["tags"] == ["<img src=x onerror=alert(1)>"]
@@ -106,8 +109,10 @@ BAD_OPERATIONS: list[tuple[dict[str, Any], str]] = [
     ({"op": "move", "annotation_id": "GT", "bbox": [0, 0, -1, 5]}, "positive"),
     ({"op": "move", "annotation_id": "GT", "bbox": [0, 0, float("nan"), 5]}, "finite"),
     ({"op": "add", "sample_id": 10**9, "label": "c1", "bbox": [0, 0, 1, 1]}, "no sample"),
-    ({"op": "add", "sample_id": "SAMPLE", "label": "c1", "bbox": [0, 0, 1, 1], "source": "m9"},
-     "no model"),
+    (
+        {"op": "add", "sample_id": "SAMPLE", "label": "c1", "bbox": [0, 0, 1, 1], "source": "m9"},
+        "no model",
+    ),
     ({"op": "accept", "annotation_id": "GT"}, "ground truth already"),
     ({"op": "explode"}, "'op' must be one of"),
     ({"op": "delete", "annotation_id": "GT", "colour": 1}, "unknown keys"),
@@ -192,7 +197,9 @@ def test_masks_and_keypoints_are_relabelled_deleted_and_restored_exactly(
     with pytest.raises(edits.EditError, match="mask or keypoints"):
         edits.apply_edits(catalog, "bare", [{"op": "move", "annotation_id": ann,
                                              "bbox": [0, 0, 2, 2]}], "t")  # fmt: skip
-    edits.apply_edits(catalog, "bare", [{"op": "relabel", "annotation_id": ann, "label": "c9"}], "t")
+    edits.apply_edits(
+        catalog, "bare", [{"op": "relabel", "annotation_id": ann, "label": "c9"}], "t"
+    )
     edits.apply_edits(catalog, "bare", [{"op": "delete", "annotation_id": ann}], "t")
     edits.undo(catalog, "bare", "t")
     edits.undo(catalog, "bare", "t")
@@ -204,7 +211,9 @@ def expected_diff(old: dict[int, Any], new: dict[int, Any]) -> dict[str, Any]:
     by_class: dict[str, dict[str, int]] = {}
 
     def bump(label: str, key: str) -> None:
-        counts = by_class.setdefault(label, dict.fromkeys(("added", "removed", "relabelled", "moved"), 0))
+        counts = by_class.setdefault(
+            label, dict.fromkeys(("added", "removed", "relabelled", "moved"), 0)
+        )
         counts[key] += 1
 
     samples = set()
@@ -212,8 +221,9 @@ def expected_diff(old: dict[int, Any], new: dict[int, Any]) -> dict[str, Any]:
         a, b = old.get(ann), new.get(ann)
         if a == b:
             continue
-        samples.add((a or b)["sample_id"])
+        samples.add((a or b or {})["sample_id"])
         if a is None:
+            assert b is not None
             bump(b["label"], "added")
         elif b is None:
             bump(a["label"], "removed")
@@ -222,7 +232,9 @@ def expected_diff(old: dict[int, Any], new: dict[int, Any]) -> dict[str, Any]:
                 bump(a["label"], "relabelled")
             if a["bbox"] != b["bbox"]:
                 bump(b["label"], "moved")
-    totals = {k: sum(c[k] for c in by_class.values()) for k in ("added", "removed", "relabelled", "moved")}
+    totals = {
+        k: sum(c[k] for c in by_class.values()) for k in ("added", "removed", "relabelled", "moved")
+    }
     return {**totals, "samples_changed": len(samples), "by_class": by_class}
 
 
@@ -243,13 +255,19 @@ def test_versions_diff_and_restore(catalog: Catalog) -> None:  # noqa: F811
     assert {k: back[k] for k in expected_diff(at_v2, at_v1)} == expected_diff(at_v2, at_v1)
     assert diff["added"] > 0 and diff["removed"] > 0 and diff["relabelled"] > 0
     edits.restore_version(catalog, "rich", 1, "tester")
-    assert rows(catalog, ds) == rows_v1 and edits.diff_versions(catalog, "rich", 1, "current")["samples_changed"] == 0
+    assert (
+        rows(catalog, ds) == rows_v1
+        and edits.diff_versions(catalog, "rich", 1, "current")["samples_changed"] == 0
+    )
     counts_agree(catalog, ds)
     edits.undo(catalog, "rich", "tester")  # a restore is undone like an edit
     assert rows(catalog, ds) == rows_v2
     with pytest.raises(edits.EditError, match="already as they were"):
         edits.restore_version(catalog, "rich", 2, "tester")
-    assert [v["message"] for v in edits.list_versions(catalog, "rich")] == ["before the fixes", "fixed"]
+    assert [v["message"] for v in edits.list_versions(catalog, "rich")] == [
+        "before the fixes",
+        "fixed",
+    ]
 
 
 def test_evaluations_say_they_are_stale_after_an_edit(catalog: Catalog) -> None:  # noqa: F811

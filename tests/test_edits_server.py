@@ -101,12 +101,16 @@ async def test_rest_edits_conflicts_undo_and_versions(api: Any, vl_app: Any, toy
     status, done = await api("POST", f"datasets/{toy}/edits", {"operations": ops})
     assert status == 200 and done["applied"] == 2 and done["annotations"] == 7
     # a second tab that saw the cat: a conflict naming the object and what it is now
-    stale = [{"op": "move", "annotation_id": ann, "bbox": [0, 0, 5, 5], "expected": {"label": "cat"}}]
+    stale = [
+        {"op": "move", "annotation_id": ann, "bbox": [0, 0, 5, 5], "expected": {"label": "cat"}}
+    ]
     status, conflict = await api("POST", f"datasets/{toy}/edits", {"operations": stale})
     assert status == 409 and conflict["conflict"]["annotation_id"] == ann
     assert conflict["conflict"]["current"]["label"] == "dog"
     assert conflict["conflict"]["current"]["tags"] == ["<script>alert(1)</script>"]
-    status, invalid = await api("POST", f"datasets/{toy}/edits", {"operations": [*ops, {"op": "x"}]})
+    status, invalid = await api(
+        "POST", f"datasets/{toy}/edits", {"operations": [*ops, {"op": "x"}]}
+    )
     assert status == 400 and invalid["index"] == 2 and "'op' must be one of" in invalid["reason"]
     status, _ = await api("POST", f"datasets/{toy}/edits", {"ops": []})
     assert status == 400
@@ -126,7 +130,7 @@ async def test_rest_edits_conflicts_undo_and_versions(api: Any, vl_app: Any, toy
     assert status == 200 and [v["version"] for v in listed["versions"]] == [1]
     status, missing = await api("GET", f"datasets/{toy}/versions/diff", params={"from": "7"})
     assert status == 404 and "no version 7" in missing["message"]
-    status, _ = await api("POST", f"datasets/nope/edits", {"operations": ops})
+    status, _ = await api("POST", "datasets/nope/edits", {"operations": ops})
     assert status == 404
 
 

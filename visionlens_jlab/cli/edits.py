@@ -121,7 +121,10 @@ def cmd_restore(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _applied(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
-    out = {"applied": int(result["applied"]), "annotations": int(result["annotations"])}
+    out: dict[str, Any] = {
+        "applied": int(result["applied"]),
+        "annotations": int(result["annotations"]),
+    }
     if not args.json:
         out["text"] = (
             f"{args.dataset}: {out['applied']} operations applied (batch {result['batch']}); "
@@ -167,10 +170,14 @@ def cmd_versions(args: argparse.Namespace) -> dict[str, Any]:
         return dict(client.get(f"datasets/{args.dataset}/versions"))
 
     listed = run_local_or_remote(args, local, remote)
-    out: dict[str, Any] = {"versions": [{k: v[k] for k in VERSION_KEYS} for v in listed["versions"]]}
+    out: dict[str, Any] = {
+        "versions": [{k: v[k] for k in VERSION_KEYS} for v in listed["versions"]]
+    }
     if not args.json:
         lines = [_version_line(v) for v in listed["versions"]]
-        out["text"] = "\n".join(lines) or f"{args.dataset} has no versions yet: `visionlens snapshot`"
+        out["text"] = (
+            "\n".join(lines) or f"{args.dataset} has no versions yet: `visionlens snapshot`"
+        )
     return out
 
 

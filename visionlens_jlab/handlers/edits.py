@@ -68,15 +68,22 @@ class EditsHandler(EditsBase):
     async def post(self, name: str) -> None:
         body = self.json_body()
         if "operations" not in body:
-            raise HTTPError(400, "the body must be {\"operations\": [...]}")
+            raise HTTPError(400, 'the body must be {"operations": [...]}')
         await self.answer(apply_edits, self.catalog, name, body["operations"], self.user_name)
 
 
 class UndoHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
-    async def post(self, name: str, action: str) -> None:
-        await self.answer(undo if action == "undo" else redo, self.catalog, name, self.user_name)
+    async def post(self, name: str) -> None:
+        await self.answer(undo, self.catalog, name, self.user_name)
+
+
+class RedoHandler(EditsBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        await self.answer(redo, self.catalog, name, self.user_name)
 
 
 class VersionsHandler(EditsBase):
@@ -114,7 +121,8 @@ class RestoreHandler(EditsBase):
 
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/edits", EditsHandler),
-    (r"/datasets/(?P<name>[^/]+)/edits/(?P<action>undo|redo)", UndoHandler),
+    (r"/datasets/(?P<name>[^/]+)/edits/undo", UndoHandler),
+    (r"/datasets/(?P<name>[^/]+)/edits/redo", RedoHandler),
     (r"/datasets/(?P<name>[^/]+)/versions", VersionsHandler),
     (r"/datasets/(?P<name>[^/]+)/versions/diff", DiffHandler),
     (r"/datasets/(?P<name>[^/]+)/versions/(?P<version>[0-9]+)/restore", RestoreHandler),

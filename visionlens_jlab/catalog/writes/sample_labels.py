@@ -48,7 +48,8 @@ def replace_labels(
         if not size:
             raise NotFoundError(f"no sample {sample_id} in dataset {dataset_id}")
         rows = [
-            box_columns(i, box, source, classes, size[0][0], size[0][1]) for i, box in enumerate(boxes)
+            box_columns(i, box, source, classes, size[0][0], size[0][1])
+            for i, box in enumerate(boxes)
         ]
         ((removed,),) = cur.execute(
             "DELETE FROM annotations WHERE dataset_id = ? AND sample_id = ? AND source = ?",
@@ -143,7 +144,9 @@ def box_columns(
     ]  # fmt: skip
 
 
-def adjust_box_count(cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, delta: int) -> None:
+def adjust_box_count(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, delta: int
+) -> None:
     """Keep the dataset's ground-truth count or the model's prediction count exact."""
     if source == GROUND_TRUTH:
         cur.execute(
