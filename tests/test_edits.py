@@ -118,6 +118,17 @@ BAD_OPERATIONS: list[tuple[dict[str, Any], str]] = [
     ({"op": "delete", "annotation_id": "GT", "colour": 1}, "unknown keys"),
     ({"op": "delete", "annotation_ids": ["GT", "GT"]}, "twice"),
     ({"op": "tag", "annotation_id": "GT", "tag": "t" * 201}, "at most 200"),
+    ({"op": "delete", "annotation_id": 2**64}, "non-negative integer"),
+    (
+        {
+            "op": "add",
+            "sample_id": "SAMPLE",
+            "label": "c1",
+            "bbox": [0, 0, 1, 1],
+            "attributes": {"x": float("nan")},
+        },
+        "cannot be stored as JSON",
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ since, the batch is refused with a conflict instead of overwriting it.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ def _parse(index: int, item: Any) -> Operation:
         if item.get("score") is not None:
             fields["score"] = item["score"]  # checked with the box, against the source
         if item.get("attributes") is not None:
-            fields["attributes"] = item["attributes"]
+            fields["attributes"] = _attributes(item["attributes"], index)
     else:
         fields["ann_ids"] = _ann_ids(op, item, index)
     if "label" in item:
@@ -132,9 +133,20 @@ def _ann_ids(op: str, item: Mapping[str, Any], index: int) -> tuple[int, ...]:
 
 
 def _integer(value: Any, name: str, index: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise EditError(f"{name!r} must be a non-negative integer id, got {value!r}", index)
     return int(value)
+
+
+def _attributes(value: Any, index: int) -> Mapping[str, Any]:
+    """An object storable as JSON (no NaN or infinity, which JSON cannot hold)."""
+    if not isinstance(value, Mapping):
+        raise EditError("'attributes' must be an object", index)
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise EditError(f"'attributes' cannot be stored as JSON: {exc}", index) from None
+    return value
 
 
 def _text(value: Any, name: str, index: int) -> str:
