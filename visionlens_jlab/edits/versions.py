@@ -34,8 +34,8 @@ def snapshot(catalog: Catalog, dataset: str, message: str, user: str) -> dict[st
     with catalog.cursor() as read:
         dataset_id = catalog.dataset_id(read, dataset)
     when = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write(dataset_id) as cur:
-        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
+    # a version changes no answer (no label, no derived row): the answers cache stays valid
+    with catalog.write_derived(dataset_id) as cur:
         ((version, seq, samples, annotations),) = cur.execute(
             """
             SELECT (SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE dataset_id = $1),
