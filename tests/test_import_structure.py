@@ -43,6 +43,7 @@ PACKAGES = (
     {"export"},  # views written as COCO / YOLO / VOC / trees / Parquet: reads, never writes
     {"search"},
     {"embed", "evaluate"},
+    {"edits"},  # label edits: the operation log, undo, versions
     {"maps", "dedup", "predict"},
     {"blindspots"},
     {"image_quality"},  # cleanvision's issue types from the thumbnails (reads blindspots.pixels)

@@ -239,6 +239,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.export",
     "visionlens_jlab.cli.predict",
     "visionlens_jlab.cli.image_quality",
+    "visionlens_jlab.cli.edits",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

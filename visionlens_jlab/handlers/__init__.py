@@ -25,6 +25,7 @@ HANDLER_MODULES = [
     "debug",
     "predict",
     "image_quality",
+    "edits",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

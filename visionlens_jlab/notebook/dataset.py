@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .connection import Client, VisionLensError, client, dataset_path
+from .edits import EditsMixin
 from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
 from .similarity import duplicates_frame, search_frame
@@ -48,7 +49,7 @@ def dataset(name: str) -> Dataset:
     return Dataset(name)
 
 
-class Dataset:
+class Dataset(EditsMixin):
     """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
 
     def __init__(self, name: str, *, _client: Client | None = None) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError
+from .edit_tables import create_edit_log, create_versions
 from .label_columns import add_keypoint_sigmas, add_label_columns
 from .registry import (
     SCHEMA_1_REGISTERED_TABLES,
@@ -104,3 +105,5 @@ register_step(
 )
 register_step(6, "add masks, keypoints and image-level classifications", add_label_columns)
 register_step(7, "add the keypoint classes' own OKS sigmas", add_keypoint_sigmas)
+register_step(9, "add the operation log of label edits and object tags", create_edit_log)
+register_step(10, "add named versions of the labels", create_versions)
