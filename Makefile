@@ -57,6 +57,20 @@ $(VENV)/.installed-lab-example: $(VENV)/.installed $(LAB_EXAMPLE)/package.json $
 	$(BIN)/pip install -q --no-deps --no-build-isolation ./$(LAB_EXAMPLE)
 	touch $@
 
+# Readers of the exports that cannot share the venv (their own pins): datumaro (VOC, 538 MB)
+# installed apart into a folder, FiftyOne (~1 GB) into an interpreter of its own. FiftyOne's
+# database package tries to download MongoDB while it installs, which fails offline; its
+# importers, all the export tests use, need no database.
+$(VENV)/datumaro/.installed: $(BIN)/python
+	$(BIN)/pip install -q --target $(VENV)/datumaro "datumaro>=1.13"
+	touch $@
+
+FIFTYONE_VENV := $(VENV)/fiftyone
+$(FIFTYONE_VENV)/.installed: $(BIN)/python
+	python3 -m venv $(FIFTYONE_VENV)
+	$(FIFTYONE_VENV)/bin/pip install -q "fiftyone>=1.22,<2"
+	touch $@
+
 # configurable-http-proxy (npm) for the real JupyterHub of the hub tests.
 tests/hub/node_modules/.installed: tests/hub/package.json tests/hub/package-lock.json
 	npm ci --prefix tests/hub --no-audit --no-fund
@@ -89,9 +103,10 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 	mypy
 	jlpm typecheck
 
-test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator)
+test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, datumaro, FiftyOne)
 	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
-	pytest -q -p no:cacheprovider
+	VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$(FIFTYONE_VENV)/bin/python \
+	  pytest -q -p no:cacheprovider
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test

@@ -54,6 +54,11 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--sizes", "10000", "100000", "1000000", "--out", "{out}"],
         ["--sizes", "10000", "--runs", "3", "--out", "{out}"],
     ),
+    "predict": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
+    "image_quality": (
+        ["--out", "{out}"],
+        ["--images", "1000", "--small-images", "300", "--rounds", "1", "--out", "{out}"],
+    ),
     "label_quality": (
         ["--million", "--out", "{out}"],
         ["--sizes", "20000", "--rounds", "1", "--accuracy-images", "5000", "--out", "{out}"],

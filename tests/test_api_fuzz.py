@@ -36,6 +36,7 @@ FUZZED = {
     ("POST", "/datasets/{name}/selection-code"),
     ("GET", "/datasets/{name}/samples/{sample_id}"),
     ("GET", "/datasets/{name}/samples/{sample_id}/image"),
+    ("POST", "/datasets/{name}/edits"),
 }
 
 SCHEMA = schemathesis.openapi.from_path(OPENAPI)

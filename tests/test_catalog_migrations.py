@@ -125,14 +125,11 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             rows = {t: cur.execute(f"SELECT COUNT(*) FROM {t}").fetchall()[0][0] for t in tables}  # noqa: S608 - names from the file
             meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
         # step 6 added the (empty) table of image-level labels, and columns whose old rows
-        # are NULL: an old object has no mask area and no keypoints
-        # step 11: the (empty) label-quality tables
-        assert rows == {
-            **EXPECTED["rows"],
-            "classifications": 0,
-            "label_quality": 0,
-            "label_quality_runs": 0,
-        }
+        # are NULL: an old object has no mask area and no keypoints; steps 9 and 10 the
+        # (empty) operation log, object tags and versions; step 11 the label-quality tables
+        edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
+        quality = dict.fromkeys(("label_quality", "label_quality_runs"), 0)
+        assert rows == {**EXPECTED["rows"], "classifications": 0, **edits, **quality}
         with catalog.cursor() as cur:
             new_columns = cur.execute(
                 "SELECT COUNT(*), COUNT(keypoints), COUNT(num_keypoints), COUNT(mask_area) "
@@ -236,3 +233,30 @@ def test_no_catalog_opens_before_the_features_are_loaded(tmp_path: Path) -> None
     ).stdout.splitlines()
     assert "visionlens_jlab.features.load() before opening a catalog" in out[0]
     assert out[1:] == ["opened"]
+
+
+def test_an_old_catalog_gets_an_empty_edit_log_and_takes_edits(
+    old_data: Path, tmp_path: Path
+) -> None:
+    with Catalog(old_data) as catalog:
+        with catalog.cursor() as cur:
+            for table in ("edit_batches", "edit_ops", "object_tags", "versions"):
+                assert cur.execute(f"SELECT COUNT(*) FROM {table}").fetchall() == [(0,)]  # noqa: S608 - test constants
+            ((ann, label),) = cur.execute(
+                "SELECT ann_id, label FROM annotations WHERE source = 'ground_truth' "
+                "ORDER BY ann_id LIMIT 1"
+            ).fetchall()
+            ((other,),) = cur.execute(
+                "SELECT name FROM categories WHERE name <> ? LIMIT 1", [label]
+            ).fetchall()
+    before = cli(old_data, "snapshot", DATASET, "--message", "as migrated")
+    ops = tmp_path / "ops.json"
+    ops.write_text(json.dumps([{"op": "relabel", "annotation_id": ann, "label": other}]))
+    assert cli(old_data, "edit", DATASET, "--ops", str(ops)) == {
+        "applied": 1,
+        "annotations": before["annotations"],
+    }
+    diff = cli(old_data, "diff", DATASET, str(before["version"]), "current")
+    assert diff["relabelled"] == 1 and diff["by_class"] == {
+        label: {"added": 0, "removed": 0, "relabelled": 1, "moved": 0}
+    }

@@ -16,6 +16,7 @@ from pycocotools.coco import COCO
 
 from tests.export_fixtures import leftovers, server_source
 from visionlens_jlab.export import export_view
+from visionlens_jlab.export import view as export_view_module
 
 
 @pytest.fixture
@@ -175,7 +176,7 @@ async def test_a_failing_export_is_the_jobs_clear_error(
 
 
 def test_progress_reports_the_stages_and_can_stop_the_export(
-    vl_app: Any, src: dict[str, Any], tmp_path: Path
+    vl_app: Any, src: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tuple[str, int, int, float]] = []
 
@@ -183,11 +184,23 @@ def test_progress_reports_the_stages_and_can_stop_the_export(
         seen.append((stage, done, total, fraction))
 
     out = tmp_path / "allowed" / "p"
+    monkeypatch.setattr(export_view_module, "BATCH_SAMPLES", 3)
     export_view(vl_app.catalog, "src", "coco", out, progress=progress)
-    assert [s[0] for s in seen[:3]] == ["reading", "writing", "images"]
+    stages = [s[0] for s in seen]
+    assert stages == sorted(stages, key=["reading", "writing", "images"].index)
+    # the label files' stage counts its samples batch by batch, then the images follow
+    assert [s[1:3] for s in seen if s[0] == "writing"] == [(0, 0), (3, 8), (6, 8), (8, 8)]
     assert seen[-1] == ("images", 8, 8, 1.0)
     fractions = [s[3] for s in seen]
     assert fractions == sorted(fractions)
+
+    def stop_writing(stage: str, done: int, total: int, fraction: float) -> None:
+        if stage == "writing" and done:
+            raise KeyboardInterrupt  # a cancel while the label files are written
+
+    with pytest.raises(KeyboardInterrupt):
+        export_view(vl_app.catalog, "src", "voc", tmp_path / "allowed" / "w", progress=stop_writing)
+    assert leftovers(tmp_path / "allowed", "w") == []
 
     def stop(stage: str, done: int, total: int, fraction: float) -> None:
         if stage == "images" and done:

@@ -96,7 +96,8 @@ def test_voc_export_reads_in_datumaro(
 ) -> None:
     """datumaro's VOC importer finds the same images, boxes, splits and classes. datumaro
     (538 MB with its pins: pyarrow 25, Pillow 12, pandas, OpenCV) is not in the test extra:
-    install it apart (``pip install --target DIR datumaro``) and set VISIONLENS_DATUMARO_PATH."""
+    ``make test-python`` installs it apart (``pip install --target DIR datumaro``) and sets
+    VISIONLENS_DATUMARO_PATH."""
     path = os.environ.get("VISIONLENS_DATUMARO_PATH")
     if not path:
         pytest.skip("VISIONLENS_DATUMARO_PATH (a folder datumaro is installed into) is not set")

@@ -43,9 +43,11 @@ PACKAGES = (
     {"export"},  # views written as COCO / YOLO / VOC / trees / Parquet: reads, never writes
     {"search"},
     {"embed", "evaluate"},
-    {"maps", "dedup"},
+    {"edits"},  # label edits: the operation log, undo, versions
+    {"maps", "dedup", "predict"},
     {"label_quality"},  # label errors scored from the evaluation's boxes
     {"blindspots"},
+    {"image_quality"},  # cleanvision's issue types from the thumbnails (reads blindspots.pixels)
     {"plugins"},
     {"demo", "importing", "features"},  # features: what registers with the catalog
     {"cli", "notebook"},

@@ -24,6 +24,8 @@ CATALOG_MODULES = (
     "visionlens_jlab.media.lookup",
     "visionlens_jlab.embed.spaces",
     "visionlens_jlab.dedup",
+    "visionlens_jlab.catalog.extensions.captions",
+    "visionlens_jlab.image_quality.fields",
     "visionlens_jlab.label_quality",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""

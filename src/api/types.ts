@@ -311,6 +311,12 @@ export interface ISample {
   annotations: IAnnotation[];
   /** Image-level labels: ground truth first, then each model's, best first. */
   classifications?: IClassification[];
+  /**
+   * Computed fields by name (`caption`, `dup_group`, plugin fields): a grid
+   * page and the single-sample payload carry them. Dataset content: any JSON
+   * value, shown only as text.
+   */
+  computed?: { [field: string]: unknown };
 }
 
 /** A page of `POST /samples/query`. */

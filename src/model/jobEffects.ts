@@ -16,6 +16,9 @@ import { IVisionLensModel } from './tokens';
 export const JOB_DATA_CHANGES: Readonly<Record<string, DataChangeKind>> = {
   ingest: 'samples',
   predictions: 'predictions',
+  // A model job (`visionlens predict`): a prediction set, or captions
+  // (`computed.caption`) that the sample view and the hover card show.
+  predict: 'predictions',
   evaluate: 'evaluation',
   embed: 'fields',
   duplicates: 'fields',
@@ -29,6 +32,7 @@ export const JOB_DATA_CHANGES: Readonly<Record<string, DataChangeKind>> = {
 const LIST_CHANGES: ReadonlySet<string> = new Set([
   'ingest',
   'predictions',
+  'predict',
   'evaluate',
   'embed'
 ]);

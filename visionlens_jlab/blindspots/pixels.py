@@ -59,7 +59,8 @@ def measure_pixels(rgb: np.ndarray) -> tuple[float, float, float, float, bool]:
     )
 
 
-def _thumbnail_bytes(cache: ThumbnailCache, location: str) -> bytes:
+def thumbnail_bytes(cache: ThumbnailCache, location: str) -> bytes:
+    """The cached 256-px thumbnail of ``location``, rendered (and cached) when missing."""
     version = sources.version(location)
     for variant in ("auto", "jpeg"):
         entry = cache.get(cache_key(location, version, THUMB_SIZE, variant))
@@ -89,7 +90,7 @@ def measure_images(cache_root: str, refs: list[ImageRef]) -> Iterator[pa.Table]:
         for ref in chunk:
             try:
                 rows.append(
-                    measure_pixels(decode_for_measure(_thumbnail_bytes(cache, ref.location)))
+                    measure_pixels(decode_for_measure(thumbnail_bytes(cache, ref.location)))
                 )
             except Exception:  # one bad image must not fail the job: its attributes stay null
                 rows.append(None)

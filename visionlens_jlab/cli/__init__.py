@@ -237,6 +237,9 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.blindspots",
     "visionlens_jlab.cli.plugins",
     "visionlens_jlab.cli.export",
+    "visionlens_jlab.cli.predict",
+    "visionlens_jlab.cli.image_quality",
+    "visionlens_jlab.cli.edits",
     "visionlens_jlab.cli.label_quality",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""

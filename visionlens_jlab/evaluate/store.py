@@ -188,7 +188,10 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             """
             SELECT e.eval_key, e.model, e.protocol, e.iou, e.params, e.created_at, e.latest,
                    json_extract(e.summary, '$.stats'),
-                   m.created_at IS NULL OR m.created_at > e.created_at AS stale
+                   m.created_at IS NULL OR m.created_at > e.created_at AS stale,
+                   EXISTS (SELECT 1 FROM edit_ops o WHERE o.dataset_id = e.dataset_id
+                           AND o.created_at > e.created_at
+                           AND o.source IN ('ground_truth', e.model)) AS edited
             FROM evaluations e
             LEFT JOIN models m ON m.dataset_id = e.dataset_id AND m.name = e.model
             WHERE e.dataset_id = ? ORDER BY e.created_at DESC, e.eval_key
@@ -206,7 +209,10 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             "created_at": r[5].isoformat(),
             "latest": bool(r[6]),
             "stats": json.loads(r[7]) if r[7] else {},
-            "stale": bool(r[8]),
+            # stale: the model was imported again, or its boxes or the ground truth were
+            # edited (the edit log) since: evaluate again for numbers of the labels now
+            "stale": bool(r[8] or r[9]),
+            "edited_since": bool(r[9]),
         }
         for r in rows
     ]

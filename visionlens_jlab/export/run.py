@@ -73,7 +73,10 @@ def export_view(
     report("reading", 0, 0, 0.0)
     view = read_view(catalog, dataset, spec, source, min_score, classes)
     split_of = _splits(view, ratios, seed)
+    # without images the label files are the rest of the export's time
+    written = 1.0 if images == "none" else WRITE_SHARE
     report("writing", 0, 0, READ_SHARE)
+    view.objects.progress = _writing_progress(report, written)
     with staged(out, overwrite) as root:
         texts: Sequence[tuple[str | Path, str]] = []
         if fmt == "coco":
@@ -87,7 +90,7 @@ def export_view(
         else:
             count, pairs = write_parquet(view, root, split_of)
         write_texts(texts)
-        report("images", 0, len(pairs) if images != "none" else 0, WRITE_SHARE)
+        report("images", 0, len(pairs) if images != "none" else 0, written)
         place_images(pairs, images, _images_progress(report, images))
         files = sum(len(names) for _, _, names in os.walk(root))
     return ExportResult(str(out), fmt, view.num_samples, count, files)
@@ -100,6 +103,16 @@ files they are most of an export's time)."""
 
 def _quiet(stage: str, done: int, total: int, fraction: float) -> None:
     """No progress reporting."""
+
+
+def _writing_progress(report: ExportProgress, until: float) -> Callable[[int, int], None]:
+    """The writing stage's share of ``report`` (from :data:`READ_SHARE` to ``until``):
+    ``(done, total)`` samples whose labels are written."""
+
+    def wrote(done: int, total: int) -> None:
+        report("writing", done, total, READ_SHARE + (until - READ_SHARE) * done / max(total, 1))
+
+    return wrote
 
 
 def _images_progress(report: ExportProgress, images: str) -> Callable[[int, int], None]:

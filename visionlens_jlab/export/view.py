@@ -9,7 +9,7 @@ in memory at once, and a batch is a few columnar arrays, not dicts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,10 @@ class Objects:
         )
         """Each sample's object count (samples with objects only)."""
         self._total = sum(self.counts.values())
+        self.progress: Callable[[int, int], None] | None = None
+        """Told ``(samples written, samples in the view)`` each time a writer asks for the
+        next batch (so the previous one is written); what it raises (a cancelled job) stops
+        the writer there."""
 
     def __len__(self) -> int:
         return self._total
@@ -120,6 +124,8 @@ class Objects:
                     end += 1
                 yield begin, end, _grouped(read(pa.array(ids[begin:end], pa.int64())))
                 begin = end
+                if self.progress is not None:
+                    self.progress(end, len(ids))
 
 
 @dataclass

@@ -23,6 +23,9 @@ HANDLER_MODULES = [
     "blindspots",
     "plugins",
     "debug",
+    "predict",
+    "image_quality",
+    "edits",
     "label_quality",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""

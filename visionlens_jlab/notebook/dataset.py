@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .connection import Client, VisionLensError, client, dataset_path
+from .edits import EditsMixin
 from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
 from .similarity import duplicates_frame, search_frame
@@ -48,7 +49,7 @@ def dataset(name: str) -> Dataset:
     return Dataset(name)
 
 
-class Dataset:
+class Dataset(EditsMixin):
     """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
 
     def __init__(self, name: str, *, _client: Client | None = None) -> None:
@@ -256,6 +257,48 @@ class Dataset:
         answer = self._client.post_json(dataset_path(self.name, "exports"), body)
         return dict(job_result(self._client, answer["job"], "export", show=progress))
 
+    def predict(
+        self,
+        model: str,
+        task: str = "detect",
+        *,
+        name: str | None = None,
+        classes: Iterable[str] | None = None,
+        filter: Filter | None = None,
+        device: str = "auto",
+        batch_size: int | None = None,
+        min_score: float | None = None,
+        progress: bool = True,
+    ) -> dict[str, Any]:
+        """Run a transformers model on the dataset (or the samples matching ``filter``) as a
+        server job, offline, and wait for it with a progress bar.
+
+        ``model``: a checkpoint folder *on the server's machine* or a hub id already in its
+        cache; ``task``: ``'detect'`` (a prediction set named ``name``, default the model's
+        last path part; ``classes`` prompt an open-vocabulary detector) or ``'caption'``
+        (the ``computed.caption`` field) or ``'classify'`` (zero-shot with an open_clip
+        model, ``ARCH:TAG`` or a checkpoint, prompted with ``classes`` or the dataset's
+        classes). Images the same run already did are skipped.
+        Returns the job result (processed, skipped, predictions, device, dtype,
+        images_per_second, seconds, ...). Interrupting the cell cancels the job.
+        """
+        if os.path.exists(os.path.expanduser(model)):
+            model = os.path.abspath(os.path.expanduser(model))
+        body = {
+            "model": model,
+            "task": task,
+            "name": name,
+            "classes": _names(classes),
+            "filter": filter_body(filter),
+            "device": device,
+            "batch_size": batch_size,
+            "min_score": None if min_score is None else float(min_score),
+        }
+        answer = self._client.post_json(
+            dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}
+        )
+        return dict(job_result(self._client, answer["job"], "model", show=progress))
+
     def spaces(self) -> pd.DataFrame:
         """The dataset's vector spaces: space, model, version, dim, count, complete."""
         rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
@@ -296,6 +339,29 @@ class Dataset:
         """
         body = {"threshold": threshold, "exact": exact, "model": model, "hashes": hashes}
         return duplicates_frame(self._client, self.name, body)
+
+    def image_quality(self) -> pd.DataFrame:
+        """Score every image for cleanvision's issue types (dark, light, blurry,
+        low_information, odd_aspect_ratio, odd_size, grayscale); runs as a server job and
+        waits for it. Returns one row per issue type: ``issue, count, threshold,
+        score_field, flag_field``; ``.attrs`` holds the full ``thresholds`` and ``code``.
+        The samples get ``computed.quality_<issue>_score`` and ``computed.is_<issue>_issue``
+        (filter with ``{"computed.is_dark_issue": {"eq": "true"}}``, sort by the score)."""
+        answer = self._client.post_json(dataset_path(self.name, "image-quality"), {})
+        result = job_result(self._client, answer["job"], "image quality", poll=0.25)
+        rows = [
+            (e["issue"], e["count"], e["thresholds"].get("threshold"), e["score_field"],
+             e["flag_field"])
+            for e in result["issues"]
+        ]  # fmt: skip
+        frame = pd.DataFrame(
+            rows, columns=["issue", "count", "threshold", "score_field", "flag_field"]
+        )
+        frame.attrs.update(
+            {"thresholds": {e["issue"]: e["thresholds"] for e in result["issues"]},
+             "code": result["code"]}
+        )  # fmt: skip
+        return frame
 
     def maps(self) -> list[dict[str, Any]]:
         """The stored maps of this dataset: id, space, method, params, points, stale..."""

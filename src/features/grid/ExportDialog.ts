@@ -8,7 +8,11 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
-import { currentView, startExport } from '../../model/sources/exports';
+import {
+  currentView,
+  IExportView,
+  startExport
+} from '../../model/sources/exports';
 import {
   ExportFormat,
   ExportImages,
@@ -87,7 +91,7 @@ export class ExportForm
   extends Widget
   implements Dialog.IBodyWidget<IExportForm>
 {
-  constructor(dataset: string, sources: string[], selected: number | null) {
+  constructor(dataset: string, sources: string[], view: IExportView) {
     super();
     this.addClass('jp-VisionLens-exportDialog');
     this._format = select(
@@ -137,10 +141,7 @@ export class ExportForm
       className: 'jp-VisionLens-exportOverwrite',
       attrs: { type: 'checkbox', 'aria-label': 'Replace a non-empty folder' }
     });
-    const what =
-      selected === null
-        ? `the samples of “${dataset}” matching the current filter`
-        : `the ${fmtInt(selected)} selected sample${selected === 1 ? '' : 's'} of “${dataset}”`;
+    const what = viewText(dataset, view);
     this.node.append(
       h('p', {
         text: `Export ${what}. The export runs as a job: the VisionLens jobs panel shows its progress.`
@@ -209,6 +210,20 @@ function row(label: string, control: HTMLElement): HTMLElement {
   );
 }
 
+/** The view in words: what the export will write. */
+function viewText(dataset: string, view: IExportView): string {
+  const n = view.count ?? 0;
+  const noun = n === 1 ? 'sample' : 'samples';
+  switch (view.kind) {
+    case 'selection':
+      return `the ${fmtInt(n)} selected ${noun} of “${dataset}”`;
+    case 'search':
+      return `the ${fmtInt(n)} ${noun} of “${dataset}” the search found`;
+    case 'filter':
+      return `the samples of “${dataset}” matching the current filter`;
+  }
+}
+
 /**
  * Ask how to export the grid's view of `dataset` and start the job: the job,
  * or null when the user cancelled. A form that cannot make a request, or a
@@ -225,7 +240,7 @@ export async function exportView(
   ];
   const result = await showDialog({
     title: 'Export',
-    body: new ExportForm(dataset, sources, view.selected),
+    body: new ExportForm(dataset, sources, view),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })]
   });
   if (!result.button.accept || result.value === null) {

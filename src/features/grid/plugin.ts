@@ -181,7 +181,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.exportView, {
       label: 'Export…',
       caption:
-        'Export the selected samples, or all matching the filter, to COCO, YOLO, VOC, a class tree or Parquet (a job)',
+        'Export the selected samples, else the search results, else all matching the filter, to COCO, YOLO, VOC, a class tree or Parquet (a job)',
       execute: async () => {
         await model.restored;
         const dataset = model.dataset;

@@ -21,6 +21,7 @@ import { fmtValue, h, sampleField } from '../../base/dom';
 import { renderTileOverlays } from '../../ui/contributions';
 import { fmtScore } from '../../model/similarity';
 import { imageUrl } from '../../model/sources/samples';
+import { sampleCaption } from '../../model/captions';
 import { visibleText } from '../../base/dataText';
 
 /** A tile element with its parts and the sample it shows. */
@@ -180,12 +181,16 @@ export function fillTooltip(
     predictions.boxes || predictions.classifications
       ? line(`predictions: ${countsText(predictions)}`)
       : '';
+  const caption = sampleCaption(sample);
   tip.replaceChildren(
     h('div', {
       className: 'jp-VisionLens-tooltipTitle',
       text: sample.file_name
     }),
     size ? line(size) : '',
+    caption === null
+      ? ''
+      : h('div', { className: 'jp-VisionLens-tooltipCaption', text: caption }),
     line(`ground truth: ${countsText(counts.groundTruth)}`),
     predicted,
     summary.text ? line(summary.text) : '',

@@ -1,6 +1,7 @@
 /**
- * The side tables of the sample view: fields (with "show on tiles" toggles)
- * and boxes. All values are set as text.
+ * The side tables of the sample view: the caption (if a caption job wrote
+ * one), fields (with "show on tiles" toggles) and boxes. All values are set
+ * as text.
  */
 import {
   GROUND_TRUTH,
@@ -9,6 +10,7 @@ import {
   IVisionLensModel
 } from '../../model/tokens';
 import { fmtValue, h } from '../../base/dom';
+import { sampleCaption } from '../../model/captions';
 
 /** The fields and boxes tables of a sample. */
 export function sampleTables(
@@ -67,7 +69,15 @@ export function sampleTables(
       s.annotations.filter(a => a.source === source)
     )
   );
+  const caption = sampleCaption(s);
   return [
+    ...(caption === null
+      ? []
+      : [
+          h('h3', { text: 'Caption' }),
+          // Text (h() passes it through visibleText), never markup.
+          h('p', { className: 'jp-VisionLens-sampleCaption', text: caption })
+        ]),
     h('h3', { text: 'Fields' }),
     fieldsTable,
     h('h3', { text: `Boxes (${s.annotations.length})` }),

@@ -63,6 +63,12 @@ describe('job effects', () => {
       kind: 'fields',
       datasets: false
     });
+    // A model job (detections or captions) refreshes the samples and the list.
+    expect(jobEffect(job('8', 'predict', 'done'))).toEqual({
+      dataset: 'cars',
+      kind: 'predictions',
+      datasets: true
+    });
     expect(jobEffect(job('3', 'evaluate', 'failed'))).toBeNull();
     expect(jobEffect(job('4', 'thumbnails', 'done'))).toBeNull();
     expect(jobEffect(job('5', 'ingest', 'done', null))).toBeNull();

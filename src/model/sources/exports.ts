@@ -1,23 +1,39 @@
 /**
  * Exports of a view: the view the grid shows (its selection when there is
- * one, else its filter) and the job that writes it to files on the server.
+ * one, else the search results while a search ranks the grid, else its
+ * filter) and the job that writes it to files on the server.
  */
 import { IExportRequest, IFilter, IJob, IVisionLensModel } from '../tokens';
 
-/** What the grid exports: the selected samples, or all matching the filter. */
+/** What the grid exports: the selection, the search results or the filter. */
 export interface IExportView {
   filter: IFilter;
-  /** How many samples are selected; null when the view is the filter. */
-  selected: number | null;
+  /** Which of the three the grid shows. */
+  kind: 'selection' | 'search' | 'filter';
+  /** How many samples the selection or the search results hold; null for the filter. */
+  count: number | null;
 }
 
-/** The grid's current view: the selection when there is one, else the filter. */
+/**
+ * The grid's current view: the selection when there is one; else, while a
+ * search ranks the grid, its results (the rows the grid shows, not every
+ * sample the filter matches); else the filter.
+ */
 export function currentView(model: IVisionLensModel): IExportView {
   const { mode, ids } = model.selection;
   if (mode === 'ids' && ids.size > 0) {
-    return { filter: model.selectionFilter(), selected: ids.size };
+    return {
+      filter: model.selectionFilter(),
+      kind: 'selection',
+      count: ids.size
+    };
   }
-  return { filter: model.filter, selected: null };
+  const ranking = model.query.ranking;
+  if (ranking !== null) {
+    const hits = [...new Set(ranking)].sort((a, b) => a - b);
+    return { filter: { ids: hits }, kind: 'search', count: hits.length };
+  }
+  return { filter: model.filter, kind: 'filter', count: null };
 }
 
 /** Start the export job of `dataset`; the jobs list refreshes to show it. */

@@ -198,6 +198,7 @@ def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, A
             raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
         annotations = sample_annotations(cur, sample_id)
         labels = classifications_for(cur, dataset_id, [sample_id]).get(sample_id, [])
+        computed = computed_values_for(cur, dataset_id, [sample_id]).get(sample_id, {})
     return {
         "sample_id": int(row[0]),
         "file_name": row[1],
@@ -209,6 +210,7 @@ def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, A
         "fields": json.loads(row[8]) if row[8] else {},
         "annotations": annotations,
         "classifications": labels,
+        "computed": computed,  # computed fields (duplicates, captions, plugin fields)
     }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError
+from .edit_tables import create_edit_log, create_versions
 from .label_columns import add_keypoint_sigmas, add_label_columns
 from .registry import (
     SCHEMA_1_REGISTERED_TABLES,
@@ -104,8 +105,5 @@ register_step(
 )
 register_step(6, "add masks, keypoints and image-level classifications", add_label_columns)
 register_step(7, "add the keypoint classes' own OKS sigmas", add_keypoint_sigmas)
-# Steps 9 and 10 belong to the label edits (branch ``edits``), step 11 to label quality
-# (:mod:`visionlens_jlab.label_quality.store`). Until the edits land, these two keep the
-# numbering without a gap; the merge replaces them with that branch's steps.
-register_step(9, "reserved for the label edits' operation log", lambda cur: None)
-register_step(10, "reserved for the label edits' versions", lambda cur: None)
+register_step(9, "add the operation log of label edits and object tags", create_edit_log)
+register_step(10, "add named versions of the labels", create_versions)

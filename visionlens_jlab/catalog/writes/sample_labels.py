@@ -40,7 +40,7 @@ def replace_labels(
     (:class:`CatalogError` naming the box and the problem); an unknown dataset, sample or
     model is :class:`NotFoundError`."""
     with catalog.write(dataset_id) as cur:
-        classes = _classes(cur, dataset_id, source)
+        classes = dataset_classes(cur, dataset_id, source)
         size = cur.execute(
             "SELECT width, height FROM samples WHERE dataset_id = ? AND sample_id = ?",
             [dataset_id, sample_id],
@@ -48,7 +48,8 @@ def replace_labels(
         if not size:
             raise NotFoundError(f"no sample {sample_id} in dataset {dataset_id}")
         rows = [
-            _row(i, box, source, classes, size[0][0], size[0][1]) for i, box in enumerate(boxes)
+            box_columns(i, box, source, classes, size[0][0], size[0][1])
+            for i, box in enumerate(boxes)
         ]
         ((removed,),) = cur.execute(
             "DELETE FROM annotations WHERE dataset_id = ? AND sample_id = ? AND source = ?",
@@ -62,12 +63,12 @@ def replace_labels(
                 "attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
                 [[first + i, sample_id, dataset_id, source, *row] for i, row in enumerate(rows)],
             )
-        _count(cur, dataset_id, source, len(rows) - int(removed))
+        adjust_box_count(cur, dataset_id, source, len(rows) - int(removed))
         apply_change(catalog, cur, Change(dataset_id, Kind.LABELS, (sample_id,), (source,)))
     return len(rows)
 
 
-def _classes(cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str) -> set[str]:
+def dataset_classes(cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str) -> set[str]:
     """The dataset's classes (its categories; without any, the labels of its ground truth),
     after checking that the dataset and ``source`` exist."""
     if not cur.execute("SELECT 1 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall():
@@ -89,7 +90,7 @@ def _classes(cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str) -> se
     return {r[0] for r in rows}
 
 
-def _row(
+def box_columns(
     i: int,
     box: Mapping[str, Any],
     source: str,
@@ -143,7 +144,9 @@ def _row(
     ]  # fmt: skip
 
 
-def _count(cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, delta: int) -> None:
+def adjust_box_count(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, delta: int
+) -> None:
     """Keep the dataset's ground-truth count or the model's prediction count exact."""
     if source == GROUND_TRUTH:
         cur.execute(

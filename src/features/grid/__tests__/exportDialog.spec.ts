@@ -70,9 +70,14 @@ describe('exportRequest', () => {
 });
 
 describe('currentView', () => {
-  function model(mode: 'ids' | 'all', ids: number[]): IVisionLensModel {
+  function model(
+    mode: 'ids' | 'all',
+    ids: number[],
+    ranking: number[] | null = null
+  ): IVisionLensModel {
     return {
       filter: FILTER,
+      query: { ranking },
       selection: { mode, ids: new Set(ids) },
       selectionFilter: () =>
         mode === 'all' ? FILTER : { ids: [...ids].sort((a, b) => a - b) }
@@ -80,31 +85,60 @@ describe('currentView', () => {
   }
 
   it('is the selection when samples are selected', () => {
-    expect(currentView(model('ids', [9, 3]))).toEqual({
+    expect(currentView(model('ids', [9, 3], [5, 1]))).toEqual({
       filter: { ids: [3, 9] },
-      selected: 2
+      kind: 'selection',
+      count: 2
     });
   });
 
-  it('is the filter when nothing, or everything matching, is selected', () => {
+  it('is the search results, not the whole filter, while a search ranks the grid', () => {
+    expect(currentView(model('ids', [], [42, 7, 19, 7]))).toEqual({
+      filter: { ids: [7, 19, 42] },
+      kind: 'search',
+      count: 3
+    });
+    expect(currentView(model('all', [], []))).toEqual({
+      filter: { ids: [] },
+      kind: 'search',
+      count: 0
+    });
+  });
+
+  it('is the filter when nothing, or everything matching, is selected and no search ranks', () => {
     expect(currentView(model('ids', []))).toEqual({
       filter: FILTER,
-      selected: null
+      kind: 'filter',
+      count: null
     });
     expect(currentView(model('all', []))).toEqual({
       filter: FILTER,
-      selected: null
+      kind: 'filter',
+      count: null
     });
   });
 });
 
 describe('ExportForm', () => {
   it('reads its controls, follows the format in the default folder, and disables the score on ground truth', () => {
-    const widget = new ExportForm('my data/set', ['ground_truth', 'm1'], 2);
+    const widget = new ExportForm('my data/set', ['ground_truth', 'm1'], {
+      filter: { ids: [1, 2] },
+      kind: 'selection',
+      count: 2
+    });
     const node = widget.node;
     expect(node.textContent).toContain(
       'the 2 selected samples of “my data/set”'
     );
+    const search = new ExportForm('d', ['ground_truth'], {
+      filter: { ids: [4] },
+      kind: 'search',
+      count: 1
+    });
+    expect(search.node.textContent).toContain(
+      'the 1 sample of “d” the search found'
+    );
+    search.dispose();
     const format = node.querySelector(
       '.jp-VisionLens-exportFormat'
     ) as HTMLSelectElement;

@@ -1,7 +1,8 @@
 /**
  * The grid's hover card counts every label type of the sample on both sides
  * (ground truth, visible models), following the view: a hidden model or a
- * prediction under the confidence threshold is not counted.
+ * prediction under the confidence threshold is not counted. A caption
+ * (`computed.caption`) is a line of text of its own.
  */
 import { ServerConnection } from '@jupyterlab/services';
 
@@ -105,5 +106,25 @@ describe('the grid tooltip', () => {
     const text = tip.textContent ?? '';
     expect(text).toContain('ground truth: 0 boxes');
     expect(text).not.toContain('predictions');
+  });
+
+  it('shows the caption of the page data as text', () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const tip = document.createElement('div');
+    fillTooltip(tip, makeModel(), {
+      ...sample,
+      computed: { caption: hostile }
+    });
+    const line = tip.querySelector('.jp-VisionLens-tooltipCaption');
+    expect(line?.textContent).toBe(hostile);
+    expect(tip.querySelector('img')).toBeNull();
+  });
+
+  it('has no caption line without a caption', () => {
+    for (const computed of [undefined, {}, { dup_group: 2 }, { caption: 1 }]) {
+      const tip = document.createElement('div');
+      fillTooltip(tip, makeModel(), { ...sample, computed });
+      expect(tip.querySelector('.jp-VisionLens-tooltipCaption')).toBeNull();
+    }
   });
 });

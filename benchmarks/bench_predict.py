@@ -1,0 +1,314 @@
+"""Model job throughput: ``visionlens predict`` against the plain transformers loop.
+
+The model is a randomly initialised DETR of DETR-ResNet-50's shape (ResNet-50 backbone,
+6+6 transformer layers, d_model 256, 100 queries, 91 classes) with the stock image
+processor (shortest edge 800, longest 1333): no weights can be downloaded here, and the
+time a forward pass takes depends on the shape, not on the weights. The images are real
+photos (the shared cartucho-map VOC images, 640x480 JPEGs).
+
+Per round, in rotating order:
+
+* **plain loop** (the reference): ``PIL.Image.open``, the model's processor,
+  ``model(**inputs)`` under ``torch.no_grad``, ``post_process_object_detection`` with the
+  images' sizes, batch by batch, in this process (model loading not timed);
+* **job in-process**: :func:`run_prediction` with the in-process source (what the CLI runs
+  without a server), images per second from the model's first batch (loading not timed);
+* **CLI end to end**: ``visionlens predict --json`` in a fresh process (start, imports,
+  model loading, catalog writes included): its wall time, and its own images per second.
+
+Outputs are compared: every box of the plain loop against the job's boxes of that image
+and class (best IoU ≥ 0.99 and the score within 1e-3), and the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from harness import (
+    REPO,
+    checked,
+    child_env,
+    cli_command,
+    environment,
+    header,
+    load_average,
+    run_locked,
+    run_process,
+    summary,
+    table,
+)
+
+RESULTS = REPO / "benchmarks" / "results" / "predict.md"
+
+
+def photos_root() -> Path:
+    import os
+
+    shared = Path(os.environ.get("VISIONLENS_SHARED", "/work/shared"))
+    return shared / "datasets" / "cartucho-map"
+
+
+def untyped(options: dict[str, Any]) -> dict[str, Any]:
+    """Config keyword arguments that transformers accepts but its typed signatures omit."""
+    return options
+
+
+def save_detr_r50(folder: Path, shortest: int = 800, longest: int = 1333) -> Path:
+    """A random DETR of DETR-ResNet-50's shape and its processor (stock: 800 / 1333)."""
+    import torch
+    from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor, ResNetConfig
+
+    backbone = ResNetConfig(
+        **untyped({"out_features": ["stage4"]}),
+        layer_type="bottleneck",
+        hidden_sizes=[256, 512, 1024, 2048],
+        depths=[3, 4, 6, 3],
+    )
+    labels = {i: f"class{i}" for i in range(91)}
+    config = DetrConfig(
+        **untyped({"use_timm_backbone": False, "use_pretrained_backbone": False}),
+        backbone_config=backbone,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    torch.manual_seed(0)
+    model = DetrForObjectDetection(config).eval()
+    with torch.no_grad():  # spread boxes and scores as a trained model's are
+        model.bbox_predictor.layers[-1].bias.normal_(0.0, 1.0)
+        model.class_labels_classifier.weight.normal_(0.0, 0.5)
+    model.save_pretrained(folder)
+    DetrImageProcessor(size={"shortest_edge": shortest, "longest_edge": longest}).save_pretrained(
+        folder
+    )
+    return folder
+
+
+def plain_loop(model_dir: Path, files: list[Path], batch: int, min_score: float) -> tuple:
+    """The reference: processor + model(...) + post-processing, batch by batch."""
+    import torch
+    from PIL import Image
+    from transformers import AutoImageProcessor, AutoModelForObjectDetection
+
+    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True).eval()
+    processor = AutoImageProcessor.from_pretrained(model_dir, local_files_only=True)
+    rows = []
+    t0 = time.perf_counter()
+    for start in range(0, len(files), batch):
+        chunk = files[start : start + batch]
+        images = [Image.open(f).convert("RGB") for f in chunk]
+        with torch.no_grad():
+            out = model(**processor(images=images, return_tensors="pt"))
+        sizes = [(im.height, im.width) for im in images]
+        results = processor.post_process_object_detection(out, min_score, target_sizes=sizes)
+        for f, r in zip(chunk, results, strict=True):
+            for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
+                rows.append(
+                    (f.name, model.config.id2label[int(label)], *box.tolist(), float(score))
+                )
+    return time.perf_counter() - t0, rows
+
+
+def job_rows(data_dir: Path, name: str) -> list[tuple]:
+    from visionlens_jlab.catalog import Catalog
+
+    catalog = Catalog(data_dir)
+    try:
+        with catalog.cursor() as cur:
+            return cur.execute(
+                "SELECT regexp_replace(s.file_name, '^.*/', ''), a.label, a.x, a.y, "
+                "a.x + a.w, a.y + a.h, a.score FROM annotations a JOIN samples s "
+                "USING (sample_id) WHERE a.source = ?",
+                [name],
+            ).fetchall()
+    finally:
+        catalog.close()
+
+
+def iou(a: tuple, b: tuple) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 1.0
+
+
+def compare(plain: list[tuple], ours: list[tuple], size: dict[str, tuple[int, int]]) -> dict:
+    """Every plain box against our boxes of its image and class (ours are clipped to the
+    image, so the plain box is clipped the same way first)."""
+    by_key: dict[tuple, list[tuple]] = {}
+    for r in ours:
+        by_key.setdefault((r[0], r[1]), []).append(r)
+    worst_iou, worst_score, matched, outside = 1.0, 0.0, 0, 0
+    for f, label, x1, y1, x2, y2, score in plain:
+        w, h = size[f]
+        box = (min(max(x1, 0), w), min(max(y1, 0), h), min(max(x2, 0), w), min(max(y2, 0), h))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            outside += 1  # wholly outside the image: the job drops it
+            continue
+        best = max(by_key.get((f, label), []), key=lambda r: iou(box, r[2:6]), default=None)
+        if best is None:
+            worst_iou = 0.0
+            continue
+        matched += 1
+        worst_iou = min(worst_iou, iou(box, best[2:6]))
+        worst_score = max(worst_score, abs(best[6] - score))
+    return {
+        "plain": len(plain),
+        "ours": len(ours),
+        "matched": matched,
+        "outside": outside,
+        "min_iou": worst_iou,
+        "max_score_diff": worst_score,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--min-score", type=float, default=0.02)
+    parser.add_argument(
+        "--shortest", type=int, default=480, help="the processor's shortest edge (stock: 800)"
+    )
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args()
+
+    from PIL import Image
+
+    from visionlens_jlab import features
+    from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+    from visionlens_jlab.ingest.open import open_dataset
+    from visionlens_jlab.predict.base import PredictOptions
+    from visionlens_jlab.predict.job import run_prediction
+    from visionlens_jlab.predict.stream import predict_stream
+
+    env, load_start = environment(), load_average()
+    work = Path(tempfile.mkdtemp(prefix="vl-bench-predict-"))
+    try:
+        root = photos_root()
+        images, truth = work / "images", work / "truth"
+        images.mkdir()
+        truth.mkdir()
+        files = []
+        for photo in sorted((root / "images").glob("*.jpg"))[: args.images]:
+            files.append(Path(shutil.copy(photo, images / photo.name)))
+            shutil.copy(root / "ground-truth" / f"{photo.stem}.txt", truth / f"{photo.stem}.txt")
+        size = {f.name: Image.open(f).size for f in files}
+        model_dir = save_detr_r50(work / "detr-r50", args.shortest, args.shortest * 1333 // 800)
+        features.load()
+        data_dir = work / "data"
+        catalog = Catalog(data_dir)
+        write_dataset(catalog, "photos", open_dataset(str(truth), "txt", images=str(images)))
+        catalog.close()
+
+        plain_s, job_s, job_ips, cli_s, cli_ips, checks = [], [], [], [], [], []
+        for run in range(args.runs):
+            order = ["plain", "job", "cli"]
+            order = order[run % 3 :] + order[: run % 3]
+            for what in order:
+                if what == "plain":
+                    seconds, plain = plain_loop(model_dir, files, args.batch_size, args.min_score)
+                    plain_s.append(seconds)
+                elif what == "job":
+                    catalog = Catalog(data_dir)
+                    options = PredictOptions(
+                        "photos",
+                        str(model_dir),
+                        name=f"job{run}",
+                        batch_size=args.batch_size,
+                        min_score=args.min_score,
+                    )
+                    result = run_prediction(None, catalog, options, predict_stream)
+                    catalog.close()
+                    job_ips.append(result["images_per_second"])
+                    job_s.append(len(files) / result["images_per_second"])
+                else:
+                    done = checked(
+                        run_process(
+                            cli_command(
+                                *("predict", "photos", "--model", str(model_dir)),
+                                *("--name", f"cli{run}", "--batch-size", str(args.batch_size)),
+                                *("--min-score", str(args.min_score)),
+                                *("--data-dir", str(data_dir), "--json"),
+                            ),
+                            env=child_env(),
+                        ),
+                        "visionlens predict",
+                    )
+                    cli_s.append(done.wall_s)
+                    cli_ips.append(float(done.inner["images_per_second"]))
+            checks.append(compare(plain, job_rows(data_dir, f"job{run}"), size))
+        load_end = load_average()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def fmt(values: list[float], unit: str = "s") -> str:
+        s = summary(values)
+        return f"{s.median:.2f} {unit} ({s.low:.2f}–{s.high:.2f})"
+
+    n = len(files)
+    rows = [
+        ["plain loop (reference)", fmt(plain_s), fmt([n / s for s in plain_s], "img/s"), "1.00"],
+        [
+            "job in-process",
+            fmt(job_s),
+            fmt(job_ips, "img/s"),
+            f"{summary([p / j for p, j in zip(plain_s, job_s, strict=True)]).median:.2f}",
+        ],
+        [
+            "`visionlens predict` end to end",
+            fmt(cli_s),
+            fmt(cli_ips, "img/s"),
+            f"{summary([p / c for p, c in zip(plain_s, cli_s, strict=True)]).median:.2f}",
+        ],
+    ]
+    text = header("Model job: random DETR-R50-shaped detector", env, load_start, load_end)
+    text += (
+        f"\n{n} photos (640x480 JPEG) at the processor's shortest edge {args.shortest}, batch "
+        f"{args.batch_size}, min score {args.min_score}, "
+        f"{args.runs} rounds in rotating order; CPU float32. Speed-up = plain wall / ours "
+        "(the CLI's includes process start, imports, model loading and catalog writes).\n\n"
+    )
+    text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)
+    text += "\nOutputs, job vs plain loop, per round:\n\n"
+    text += table(
+        [
+            "round",
+            "plain boxes",
+            "job boxes",
+            "matched",
+            "outside image",
+            "min IoU",
+            "max |Δscore|",
+        ],
+        [
+            [
+                str(i),
+                str(c["plain"]),
+                str(c["ours"]),
+                str(c["matched"]),
+                str(c["outside"]),
+                f"{c['min_iou']:.4f}",
+                f"{c['max_score_diff']:.2e}",
+            ]  # fmt: skip
+            for i, c in enumerate(checks)
+        ],
+    )
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = out.read_text() if out.exists() else "# Model jobs (`visionlens predict`)\n\n"
+    out.write_text(previous.rstrip() + "\n\n" + text)
+    print(json.dumps({"checks": checks}))
+
+
+if __name__ == "__main__":
+    run_locked(main)

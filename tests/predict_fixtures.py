@@ -1,0 +1,183 @@
+"""Tiny randomly initialised transformers models saved as checkpoints, and real photos.
+
+The models are real ``DetrForObjectDetection`` / ``BlipForConditionalGeneration`` built
+from small configs and written with ``save_pretrained`` (with their processors), so the
+tests load them by path through the code users run. What they predict is noise: the tests
+check plumbing (counts, boxes inside images, equality with the same model run by hand).
+The dataset is the first photos of the shared cartucho-map VOC images with their ground
+truth, ingested through the real parser.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .paths import DATASETS
+
+CARTUCHO = DATASETS / "cartucho-map"
+DETR_LABELS = {0: "potted plant", 1: "Dining_Table", 2: "zebra"}
+"""Mapped onto the dataset's ``pottedplant`` and ``diningtable``; ``zebra`` is unknown."""
+CAPTION_WORDS = [
+    *("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]"),
+    *("a", "cat", "dog", "on", "the", "sofa", "red", "car", "person", "with", "photo", "of"),
+]
+
+
+def untyped(options: dict[str, Any]) -> dict[str, Any]:
+    """Config keyword arguments that transformers accepts but its typed signatures omit."""
+    return options
+
+
+def save_tiny_detr(folder: Path, seed: int = 0, *, shortest: int = 64, longest: int = 96) -> Path:
+    """A tiny DETR (ResNet backbone, no timm) and its image processor, saved in ``folder``."""
+    import torch
+    from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor, ResNetConfig
+
+    backbone = ResNetConfig(
+        **untyped({"out_features": ["stage4"]}),
+        embedding_size=8,
+        hidden_sizes=[8, 16, 16, 32],
+        depths=[1, 1, 1, 1],
+        layer_type="basic",
+    )
+    config = DetrConfig(
+        **untyped({"use_timm_backbone": False, "use_pretrained_backbone": False}),
+        backbone_config=backbone,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        num_queries=12,
+        id2label=DETR_LABELS,
+        label2id={v: k for k, v in DETR_LABELS.items()},
+    )
+    torch.manual_seed(seed)
+    model = DetrForObjectDetection(config).eval()
+    with torch.no_grad():  # spread the boxes out: random init puts every query in one place
+        model.bbox_predictor.layers[-1].bias.normal_(0.0, 1.0)
+        model.class_labels_classifier.weight.normal_(0.0, 1.0)
+        model.class_labels_classifier.bias.copy_(torch.tensor([1.0, 1.0, 1.0, -1.0]))
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    DetrImageProcessor(size={"shortest_edge": shortest, "longest_edge": longest}).save_pretrained(
+        folder
+    )
+    return folder
+
+
+def save_tiny_blip(folder: Path, seed: int = 0) -> Path:
+    """A tiny BLIP captioner with a 20-word tokenizer, saved in ``folder``."""
+    import torch
+    from transformers import (
+        BertTokenizer,
+        BlipConfig,
+        BlipForConditionalGeneration,
+        BlipImageProcessor,
+        BlipProcessor,
+        BlipTextConfig,
+        BlipVisionConfig,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(CAPTION_WORDS) + "\n")
+    text = BlipTextConfig(
+        vocab_size=len(CAPTION_WORDS),
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        encoder_hidden_size=32,
+        max_position_embeddings=64,
+        bos_token_id=5,
+        sep_token_id=3,
+        pad_token_id=0,
+        eos_token_id=3,
+    )
+    vision = BlipVisionConfig(
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+    )
+    config = BlipConfig(
+        text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=32
+    )
+    torch.manual_seed(seed)
+    BlipForConditionalGeneration(config).eval().save_pretrained(folder)
+    processor = BlipProcessor(
+        image_processor=BlipImageProcessor(size={"height": 32, "width": 32}),
+        tokenizer=BertTokenizer(str(vocab), bos_token="[DEC]"),
+    )
+    processor.save_pretrained(folder)
+    return folder
+
+
+def save_tiny_owlv2(folder: Path, words: list[str], seed: int = 0) -> Path:
+    """A tiny OWLv2 open-vocabulary detector with a word-level CLIP tokenizer that knows
+    ``words`` (letters as a fallback), saved in ``folder``."""
+    import json
+
+    import torch
+    from transformers import (
+        CLIPTokenizer,
+        Owlv2Config,
+        Owlv2ForObjectDetection,
+        Owlv2ImageProcessor,
+        Owlv2Processor,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"!": 0}  # the pad token; OWL treats a query starting with id 0 as padding
+    for token in [w + "</w>" for w in words] + [
+        c + e for c in "abcdefghijklmnopqrstuvwxyz" for e in ("", "</w>")
+    ]:
+        vocab.setdefault(token, len(vocab))
+    vocab["<|startoftext|>"], vocab["<|endoftext|>"] = len(vocab), len(vocab) + 1
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    text = {
+        **{"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 37},
+        **{"num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 16},
+        **{"bos_token_id": len(vocab) - 2, "eos_token_id": len(vocab) - 1, "pad_token_id": 0},
+    }
+    vision = {
+        **{"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1},
+        **{"num_attention_heads": 2, "image_size": 64, "patch_size": 16},
+    }
+    torch.manual_seed(seed)
+    config = Owlv2Config(text_config=text, vision_config=vision, projection_dim=32)
+    Owlv2ForObjectDetection(config).eval().save_pretrained(folder)
+    tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), pad_token="!")
+    processor = Owlv2Processor(
+        image_processor=Owlv2ImageProcessor(size={"height": 64, "width": 64}), tokenizer=tokenizer
+    )
+    processor.save_pretrained(folder)
+    return folder
+
+
+def cartucho_subset(folder: Path, n: int) -> Path:
+    """The first ``n`` cartucho-map photos with their ground truth (txt), copied to ``folder``."""
+    images, truth = folder / "images", folder / "ground-truth"
+    images.mkdir(parents=True, exist_ok=True)
+    truth.mkdir(parents=True, exist_ok=True)
+    for photo in sorted((CARTUCHO / "images").glob("*.jpg"))[:n]:
+        shutil.copy(photo, images / photo.name)
+        shutil.copy(CARTUCHO / "ground-truth" / f"{photo.stem}.txt", truth / f"{photo.stem}.txt")
+    return folder
+
+
+def ingest_subset(catalog: Any, name: str, folder: Path) -> Any:
+    """Ingest a :func:`cartucho_subset` folder through the real parser and writer."""
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+    from visionlens_jlab.ingest.open import open_dataset
+
+    parsed = open_dataset(str(folder / "ground-truth"), "txt", images=str(folder / "images"))
+    return write_dataset(catalog, name, parsed)

@@ -1,0 +1,104 @@
+"""Model jobs through a real Jupyter server: the REST route, the worker process, progress
+with rate and ETA, cancel (what was computed stays), resume, and the caption search."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_blip, save_tiny_detr
+
+N_IMAGES = 60  # at batch 1 and 800 px, long enough to be cancelled mid-way
+
+
+async def wait_progress(api: Any, job: dict[str, Any], timeout: float = 300.0) -> dict[str, Any]:
+    """Wait until the job has processed some images (it is mid-way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, state = await api("GET", f"jobs/{job['id']}")
+        if state["stage"] == "predicting" and (state["progress"] or 0) > 0.05:
+            return state
+        assert state["status"] in ("queued", "running"), state
+        assert time.monotonic() < deadline, state
+        await asyncio.sleep(0.05)
+
+
+def run_count(vl_app: Any, source: str) -> int:
+    """Samples with a processed mark: a prediction, or listed as done without one."""
+    from visionlens_jlab.catalog.writes.model_runs import model_run_state
+
+    return len(model_run_state(vl_app.catalog, "photos", source).done)
+
+
+async def test_detect_job_progress_cancel_resume_and_caption_search(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", N_IMAGES))
+    detr = save_tiny_detr(tmp_path / "detr", shortest=800, longest=1333)
+    status, body = await api("POST", "datasets/photos/predict", {"task": "detect"})
+    assert status == 400 and "no model given" in body["message"]
+    status, _ = await api("POST", "datasets/nothing/predict", {"model": str(detr)})
+    assert status == 404
+    status, body = await api("POST", "datasets/photos/predict", {"model": str(detr), "x": 1})
+    assert status == 400 and "unknown keys" in body["message"]
+
+    request = {"model": str(detr), "batch_size": 1, "min_score": 0.05}
+    status, answer = await api("POST", "datasets/photos/predict", request)
+    assert status == 202 and answer["job"]["lane"] == "gpu"
+    state = await wait_progress(api, answer["job"])
+    assert state["items_per_second"] is not None and state["eta_seconds"] is not None
+    status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
+    assert status == 200
+    assert (await wait_job(answer["job"], 300))["status"] == "cancelled"
+    kept = run_count(vl_app, "detr")
+    assert 0 < kept < N_IMAGES  # what the worker computed before the cancel was written
+
+    job = await wait_job((await api("POST", "datasets/photos/predict", request))[1]["job"], 300)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["skipped"], result["processed"]) == (kept, N_IMAGES - kept)
+    assert (result["device"], result["runner"]) == ("cpu", "process")
+    assert run_count(vl_app, "detr") == N_IMAGES
+
+    blip = save_tiny_blip(tmp_path / "blip")
+    body = {"model": str(blip), "task": "caption", "batch_size": 8}
+    job = await wait_job((await api("POST", "datasets/photos/predict", body))[1]["job"], 300)
+    assert job["status"] == "done" and job["result"]["predictions"] == N_IMAGES, job
+    with vl_app.catalog.cursor() as cur:
+        (sample_id, caption) = cur.execute(
+            "SELECT sample_id, text FROM computed_values WHERE field = 'caption' LIMIT 1"
+        ).fetchall()[0]
+    status, sample = await api("GET", f"datasets/photos/samples/{sample_id}")
+    assert status == 200 and sample["computed"]["caption"] == caption
+    word = caption.split()[0]
+    status, found = await api("GET", "datasets/photos/captions/search", params={"q": word})
+    assert status == 200 and found["query"] == word
+    assert len(found["results"]) > 0 and all(word in r["caption"].split() for r in found["results"])
+
+
+async def test_cli_predict_goes_through_the_running_server(
+    vl_app: Any, vl_data_dir: Path, http_server_client: Any, tmp_path: Path
+) -> None:
+    # http_server_client makes pytest-jupyter serve on the port in server.json
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", 4))
+    detr = save_tiny_detr(tmp_path / "detr")
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "visionlens_jlab.cli", "predict", "photos"),
+        *("--model", str(detr), "--min-score", "0.05", "--json"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "VISIONLENS_DATA_DIR": str(vl_data_dir)},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 300)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    result = json.loads(out)
+    assert (result["processed"], result["skipped"], result["device"]) == (4, 0, "cpu")
+    assert [j.kind for j in vl_app.jobs.list()] == ["predict"]  # the server ran it
+    with vl_app.catalog.cursor() as cur:
+        (n,) = cur.execute("SELECT count(*) FROM annotations WHERE source = 'detr'").fetchall()[0]
+    assert n > 0

@@ -1,0 +1,93 @@
+"""Schema steps 9 and 10: the operation log of label edits, object tags, named versions.
+
+* ``edit_batches``: one row per batch of operations written in one transaction (an edit,
+  an undo, a redo or a restore), with who wrote it and when;
+* ``edit_ops``: one row per operation on one object, in the order applied (``seq``, per
+  dataset): the object's full state before and after (JSON, NULL when it did not exist
+  before or does not exist after), and the facts a diff folds typed beside them (label,
+  box, tags), so that a diff of millions of operations is one grouped statement;
+* ``object_tags``: the tags of an object (tagged through the edit API; an object without
+  tags has no row);
+* ``versions`` (step 10): a named position in the log (``seq``: the last operation it
+  includes) with the counts at that moment: a version costs one row, whatever the size of
+  the dataset.
+
+Every table is deleted with its dataset, so a dataset ingested again under the same name
+starts a new history.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .registry import register_dataset_table
+
+EDIT_LOG_DDL = [
+    """
+    CREATE TABLE IF NOT EXISTS edit_batches (
+        dataset_id INTEGER NOT NULL,
+        batch_id BIGINT NOT NULL,      -- 1, 2, ... per dataset
+        kind VARCHAR NOT NULL,         -- 'edit' | 'undo' | 'redo' | 'restore'
+        target BIGINT,                 -- undo/redo: the batch inverted; restore: the version
+        created_at TIMESTAMP NOT NULL,
+        user_name VARCHAR NOT NULL,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS edit_ops (
+        dataset_id INTEGER NOT NULL,
+        seq BIGINT NOT NULL,           -- 1, 2, ... per dataset, in the order applied
+        batch_id BIGINT NOT NULL,
+        op VARCHAR NOT NULL,           -- add | delete | relabel | move | accept | tag | untag
+        ann_id BIGINT NOT NULL,
+        sample_id BIGINT NOT NULL,
+        source VARCHAR NOT NULL,
+        label_before VARCHAR,          -- NULL: the object did not exist before
+        label_after VARCHAR,           -- NULL: the object does not exist after
+        box_before DOUBLE[],
+        box_after DOUBLE[],
+        tags_before VARCHAR[],
+        tags_after VARCHAR[],
+        before JSON,                   -- the object's whole state (undo, restore)
+        after JSON,
+        created_at TIMESTAMP NOT NULL,
+        user_name VARCHAR NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS object_tags (
+        dataset_id INTEGER NOT NULL,
+        ann_id BIGINT NOT NULL,
+        tags VARCHAR[] NOT NULL
+    )
+    """,
+]
+
+VERSIONS_DDL = """
+    CREATE TABLE IF NOT EXISTS versions (
+        dataset_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,      -- 1, 2, ... per dataset
+        seq BIGINT NOT NULL,           -- the last operation of the log it includes (0: none)
+        created_at TIMESTAMP NOT NULL,
+        user_name VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        samples BIGINT NOT NULL,
+        annotations BIGINT NOT NULL    -- ground-truth objects
+    )
+"""
+
+for _table in ("edit_batches", "edit_ops", "object_tags", "versions"):
+    register_dataset_table(_table)
+
+
+def create_edit_log(cur: duckdb.DuckDBPyConnection) -> None:
+    """Step 9: the operation log and object tags (empty in a catalog written before)."""
+    for statement in EDIT_LOG_DDL:
+        cur.execute(statement)
+
+
+def create_versions(cur: duckdb.DuckDBPyConnection) -> None:
+    """Step 10: the versions table (empty in a catalog written before)."""
+    cur.execute(VERSIONS_DDL)

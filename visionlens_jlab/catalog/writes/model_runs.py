@@ -1,0 +1,214 @@
+"""The writer of a model run: predictions that a job computes here, appended as it goes.
+
+An imported prediction set is written in one transaction
+(:func:`~.dataset_writer.write_predictions`). A model run on the dataset's own images takes
+minutes to hours, so its rows are appended in chunks (:func:`append_model_predictions`),
+each one transaction with its ``models`` row and the derived structures, and a cancelled or
+killed run resumes where it stopped: :func:`model_run_state` says which samples a run with
+the same parameters already did. The rows are those of an imported set (``annotations``
+with ``source`` = the model name, or ``classifications``), so evaluation, blind spots and
+label quality read them the same way; the ``models`` row's ``format`` is
+:data:`MODEL_RUN_FORMAT` and its report keeps the run's parameters and the samples it
+processed without a prediction (those have no row to show that they were done).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..base.errors import CatalogError
+from ..derived import Change, Kind, apply_change
+from ..store.catalog import Catalog, validate_name
+from ..store.schema import GROUND_TRUTH
+
+MODEL_RUN_FORMAT = "model-run"
+"""The ``models.format`` of predictions computed by a model job."""
+
+BOX_COLUMNS = ("sample_id", "label", "x", "y", "w", "h", "score")
+"""A chunk of boxes: absolute pixels of the stored image size, top-left corner and size."""
+CLASSIFICATION_COLUMNS = ("sample_id", "label", "score", "scores")
+"""A chunk of image labels: ``scores`` is JSON text ``{class: score}`` or null."""
+
+
+@dataclass
+class ModelRunState:
+    """What a model (by name) already has on a dataset."""
+
+    dataset_id: int
+    exists: bool = False
+    params: dict[str, Any] | None = None
+    done: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    """Sample ids a run with :attr:`params` processed (with or without a prediction)."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _check_name(model: str) -> None:
+    validate_name(model, "model")
+    if model in (GROUND_TRUTH, "predictions"):
+        raise CatalogError(f"{model!r} is reserved; choose another model name")
+
+
+def model_run_state(catalog: Catalog, dataset: str, model: str) -> ModelRunState:
+    """The run state of ``model`` on ``dataset``; :class:`CatalogError` when ``model`` names
+    predictions that were imported (a run would replace them: the user picks another name)."""
+    _check_name(model)
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        found = cur.execute(
+            "SELECT format, report FROM models WHERE dataset_id = ? AND name = ?",
+            [dataset_id, model],
+        ).fetchall()
+        if not found:
+            return ModelRunState(dataset_id)
+        row = found[0]
+        if row[0] != MODEL_RUN_FORMAT:
+            raise CatalogError(
+                f"{dataset!r} already has imported predictions named {model!r}; give the run "
+                "another name (--name) or delete them first"
+            )
+        report = json.loads(row[1])
+        done = cur.execute(
+            "SELECT DISTINCT sample_id FROM annotations WHERE dataset_id = ? AND source = ? "
+            "UNION SELECT DISTINCT sample_id FROM classifications "
+            "WHERE dataset_id = ? AND source = ?",
+            [dataset_id, model, dataset_id, model],
+        ).fetchnumpy()["sample_id"]
+    empty = np.asarray(report.get("run", {}).get("empty_sample_ids", []), np.int64)
+    ids = np.union1d(np.asarray(done, np.int64), empty)
+    return ModelRunState(dataset_id, True, report.get("run", {}).get("params"), ids)
+
+
+def start_model_run(
+    catalog: Catalog, dataset_id: int, model: str, source: str, params: dict[str, Any]
+) -> None:
+    """Begin a run of ``model`` from nothing: its previous rows (a run with other
+    parameters) go, and an empty ``models`` row with ``params`` takes their place."""
+    _check_name(model)
+    with catalog.write(dataset_id) as cur:
+        for labels in ("annotations", "classifications"):
+            cur.execute(
+                f"DELETE FROM {labels} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
+                [dataset_id, model],
+            )
+        cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
+        report = {
+            "errors": [],
+            "warnings": [],
+            "counts": {"predictions": 0},
+            "run": {"params": params, "empty_sample_ids": []},
+        }
+        cur.execute(
+            "INSERT INTO models VALUES (?, ?, ?, ?, ?, 0, ?)",
+            [dataset_id, model, MODEL_RUN_FORMAT, source, _now(), json.dumps(report)],
+        )
+        apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
+
+
+def append_model_predictions(
+    catalog: Catalog,
+    dataset_id: int,
+    model: str,
+    processed: np.ndarray,
+    boxes: pa.Table | None = None,
+    classifications: pa.Table | None = None,
+    warnings: list[dict[str, Any]] | None = None,
+) -> int:
+    """Append one chunk of a run, all or nothing: the predictions of the samples
+    ``processed`` (rows of those samples written before, by a run cut off after its write,
+    are replaced, so a chunk written twice counts once). ``warnings`` replace the run's
+    report warnings. Returns the model's prediction count after the chunk."""
+    ids = pa.array(np.asarray(processed, np.int64))
+    with catalog.write(dataset_id) as cur:
+        found = cur.execute(
+            "SELECT report FROM models WHERE dataset_id = ? AND name = ? AND format = ?",
+            [dataset_id, model, MODEL_RUN_FORMAT],
+        ).fetchall()
+        if not found:
+            raise CatalogError(f"no run of {model!r} was started on this dataset")
+        cur.register("_vl_done", pa.table({"sample_id": ids}))
+        for labels in ("annotations", "classifications"):
+            cur.execute(
+                f"DELETE FROM {labels} WHERE dataset_id = ? AND source = ? "  # noqa: S608 - fixed identifiers
+                "AND sample_id IN (SELECT sample_id FROM _vl_done)",
+                [dataset_id, model],
+            )
+        has_rows: set[int] = set()
+        if boxes is not None and boxes.num_rows:
+            first = catalog.next_annotation_id(cur)
+            cur.register("_vl_boxes", boxes.select(list(BOX_COLUMNS)))
+            cur.execute(
+                "INSERT INTO annotations (ann_id, sample_id, dataset_id, source, label, x, y, "
+                "w, h, score, area, iscrowd, difficult) "
+                "SELECT ? + row_number() OVER () - 1, sample_id, ?, ?, label, x, y, w, h, "
+                "score, w * h, FALSE, FALSE FROM _vl_boxes",
+                [first, dataset_id, model],
+            )
+            cur.unregister("_vl_boxes")
+            has_rows.update(boxes.column("sample_id").to_pylist())
+        if classifications is not None and classifications.num_rows:
+            cur.register("_vl_cls", classifications.select(list(CLASSIFICATION_COLUMNS)))
+            cur.execute(
+                "INSERT INTO classifications (dataset_id, sample_id, source, label, score, "
+                "scores) SELECT ?, sample_id, ?, label, score, scores::JSON FROM _vl_cls",
+                [dataset_id, model],
+            )
+            cur.unregister("_vl_cls")
+            has_rows.update(classifications.column("sample_id").to_pylist())
+        cur.unregister("_vl_done")
+        report = json.loads(found[0][0])
+        run = report.setdefault("run", {})
+        empty = set(run.get("empty_sample_ids", []))
+        for sample_id in ids.to_pylist():
+            if sample_id in has_rows:
+                empty.discard(sample_id)
+            else:
+                empty.add(sample_id)
+        run["empty_sample_ids"] = sorted(empty)
+        ((count,),) = cur.execute(
+            "SELECT (SELECT count(*) FROM annotations WHERE dataset_id = ? AND source = ?) + "
+            "(SELECT count(*) FROM classifications WHERE dataset_id = ? AND source = ?)",
+            [dataset_id, model, dataset_id, model],
+        ).fetchall()
+        report["counts"] = {"predictions": int(count)}
+        if warnings is not None:
+            report["warnings"] = warnings
+        cur.execute(
+            "UPDATE models SET num_predictions = ?, report = ? WHERE dataset_id = ? AND name = ?",
+            [int(count), json.dumps(report), dataset_id, model],
+        )
+        apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
+    return int(count)
+
+
+def run_samples(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str, int, int]]]:
+    """``(dataset_id, media_root, [(sample_id, location, width, height)])`` in id order:
+    what a model job reads (boxes are written in the stored width and height)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        ((root,),) = cur.execute(
+            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+        rows = cur.execute(
+            "SELECT sample_id, location, COALESCE(width, 0), COALESCE(height, 0) FROM samples "
+            "WHERE dataset_id = ? ORDER BY sample_id",
+            [dataset_id],
+        ).fetchall()
+    return dataset_id, str(root), [(int(a), str(b), int(c), int(d)) for a, b, c, d in rows]
+
+
+def dataset_class_names(catalog: Catalog, dataset_id: int) -> list[str]:
+    """The dataset's category names in category order."""
+    with catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT name FROM categories WHERE dataset_id = ? ORDER BY category_id", [dataset_id]
+        ).fetchall()
+    return [str(r[0]) for r in rows]

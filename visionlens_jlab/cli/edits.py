@@ -1,0 +1,209 @@
+"""Label edits and versions from the command line (issue #28).
+
+* ``visionlens edit NAME --ops OPS.json``: a JSON list of operations (``add``, ``delete``,
+  ``relabel``, ``move``, ``accept``, ``tag``, ``untag``: :mod:`visionlens_jlab.edits.operations`)
+  applied in one transaction; prints ``{"applied": N, "annotations": N}`` (operations
+  applied, ground-truth objects after). An invalid operation rejects the whole list with
+  its index and the reason (exit 1); nothing is written.
+* ``visionlens undo NAME`` / ``visionlens redo NAME``: invert the last batch / the last undo.
+* ``visionlens snapshot NAME [--message M]``: ``{"version", "created_at", "message",
+  "samples", "annotations"}``; ``visionlens versions NAME``: the list;
+  ``visionlens diff NAME V1 V2`` (V may be ``current``): ``{"added", "removed",
+  "relabelled", "moved", "samples_changed", "by_class"}``; ``visionlens restore NAME V``.
+
+Like every command, each goes through the running server's REST API when one owns the data
+directory (the log then records the server's user), and opens the catalog itself otherwise
+(the log records the OS user).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+from typing import Any
+
+from .common import CliError, add_common_options, run_local_or_remote, usage_errors
+
+DIFF_KEYS = ("added", "removed", "relabelled", "moved", "samples_changed", "by_class")
+VERSION_KEYS = ("version", "created_at", "message", "samples", "annotations")
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``edit``, ``undo``, ``redo``, ``snapshot``, ``versions``, ``diff`` and
+    ``restore``."""
+    p = subparsers.add_parser("edit", help="apply a JSON list of label edits in one transaction")
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("--ops", required=True, help="a JSON file holding the list of operations")
+    add_common_options(p, json_help='print {"applied", "annotations"}')
+    p.set_defaults(func=cmd_edit)
+    for name, what in (("undo", "the last batch of edits"), ("redo", "the last undo")):
+        p = subparsers.add_parser(name, help=f"{name} {what} (itself written to the log)")
+        p.add_argument("dataset", help="dataset name")
+        add_common_options(p, json_help='print {"applied", "annotations"}')
+        p.set_defaults(func=cmd_undo, action=name)
+    p = subparsers.add_parser("snapshot", help="name the dataset's labels now as a version")
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("--message", default="", help="what this version is")
+    add_common_options(p, json_help='print {"version", "created_at", "message", "samples", '
+                       '"annotations"}')  # fmt: skip
+    p.set_defaults(func=cmd_snapshot)
+    p = subparsers.add_parser("versions", help="list the versions of a dataset's labels")
+    p.add_argument("dataset", help="dataset name")
+    add_common_options(p, json_help='print {"versions": [...]}')
+    p.set_defaults(func=cmd_versions)
+    p = subparsers.add_parser("diff", help="what changed between two versions")
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("v1", help="a version number or 'current'")
+    p.add_argument("v2", help="a version number or 'current'")
+    add_common_options(p, json_help='print {"added", "removed", "relabelled", "moved", '
+                       '"samples_changed", "by_class"}')  # fmt: skip
+    p.set_defaults(func=cmd_diff)
+    p = subparsers.add_parser("restore", help="make the labels what they were at a version")
+    p.add_argument("dataset", help="dataset name")
+    p.add_argument("version", type=int, help="a version number")
+    add_common_options(p, json_help='print {"applied", "annotations"}')
+    p.set_defaults(func=cmd_restore)
+
+
+def os_user() -> str:
+    """Who runs the command, for the edit log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return f"uid {os.getuid()}"
+
+
+def cmd_edit(args: argparse.Namespace) -> dict[str, Any]:
+    """Apply the operations of ``--ops``."""
+    with usage_errors():
+        with open(args.ops, encoding="utf-8") as f:
+            ops = json.load(f)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..edits import apply_edits
+
+        return apply_edits(catalog, args.dataset, ops, os_user())
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(client.post(f"datasets/{args.dataset}/edits", {"operations": ops}))
+
+    return _applied(args, run_local_or_remote(args, local, remote))
+
+
+def cmd_undo(args: argparse.Namespace) -> dict[str, Any]:
+    """Undo or redo (``args.action``)."""
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from .. import edits
+
+        return dict(getattr(edits, args.action)(catalog, args.dataset, os_user()))
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(client.post(f"datasets/{args.dataset}/edits/{args.action}"))
+
+    return _applied(args, run_local_or_remote(args, local, remote))
+
+
+def cmd_restore(args: argparse.Namespace) -> dict[str, Any]:
+    """Restore version ``args.version``."""
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..edits import restore_version
+
+        return restore_version(catalog, args.dataset, args.version, os_user())
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(client.post(f"datasets/{args.dataset}/versions/{args.version}/restore"))
+
+    return _applied(args, run_local_or_remote(args, local, remote))
+
+
+def _applied(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "applied": int(result["applied"]),
+        "annotations": int(result["annotations"]),
+    }
+    if not args.json:
+        out["text"] = (
+            f"{args.dataset}: {out['applied']} operations applied (batch {result['batch']}); "
+            f"{out['annotations']} ground-truth objects"
+        )
+    return out
+
+
+def cmd_snapshot(args: argparse.Namespace) -> dict[str, Any]:
+    """Create a version."""
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..edits import snapshot
+
+        return snapshot(catalog, args.dataset, args.message, os_user())
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(client.post(f"datasets/{args.dataset}/versions", {"message": args.message}))
+
+    version = run_local_or_remote(args, local, remote)
+    out = {k: version[k] for k in VERSION_KEYS}
+    if not args.json:
+        out["text"] = _version_line(version)
+    return out
+
+
+def _version_line(v: dict[str, Any]) -> str:
+    return (
+        f"v{v['version']}  {v['created_at'][:19]}  {v['samples']} samples  "
+        f"{v['annotations']} objects  {v['message']}"
+    )
+
+
+def cmd_versions(args: argparse.Namespace) -> dict[str, Any]:
+    """List the versions."""
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..edits import list_versions
+
+        return {"versions": list_versions(catalog, args.dataset)}
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(client.get(f"datasets/{args.dataset}/versions"))
+
+    listed = run_local_or_remote(args, local, remote)
+    out: dict[str, Any] = {
+        "versions": [{k: v[k] for k in VERSION_KEYS} for v in listed["versions"]]
+    }
+    if not args.json:
+        lines = [_version_line(v) for v in listed["versions"]]
+        out["text"] = (
+            "\n".join(lines) or f"{args.dataset} has no versions yet: `visionlens snapshot`"
+        )
+    return out
+
+
+def cmd_diff(args: argparse.Namespace) -> dict[str, Any]:
+    """The diff of two versions."""
+    for v in (args.v1, args.v2):
+        if v != "current" and not v.isdigit():
+            raise CliError(f"a version is a number or 'current', got {v!r}", 2)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..edits import diff_versions
+
+        return diff_versions(catalog, args.dataset, args.v1, args.v2)
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(
+            client.get(f"datasets/{args.dataset}/versions/diff",
+                       params={"from": args.v1, "to": args.v2})
+        )  # fmt: skip
+
+    diff = run_local_or_remote(args, local, remote)
+    out = {k: diff[k] for k in DIFF_KEYS}
+    if not args.json:
+        lines = [f"{args.v1} -> {args.v2}: " + ", ".join(f"{diff[k]} {k}" for k in DIFF_KEYS[:5])]
+        for label, counts in diff["by_class"].items():
+            shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+            lines.append(f"  {label}: {shown}")
+        out["text"] = "\n".join(lines)
+    return out

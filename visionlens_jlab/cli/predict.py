@@ -1,0 +1,122 @@
+"""``visionlens predict``: run a detector or a captioner on a dataset (or a view of it)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..embed.base import EmbedError
+from .common import CliError, add_common_options, run_local_or_remote
+
+JSON_KEYS = (
+    "dataset",
+    "model",
+    "task",
+    "processed",
+    "skipped",
+    "device",
+    "dtype",
+    "images_per_second",
+    "seconds",
+)
+"""What ``--json`` prints: a stable contract."""
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``predict`` on the ``visionlens`` CLI."""
+    p = subparsers.add_parser(
+        "predict",
+        help="run a detector, a captioner or a zero-shot classifier on a dataset",
+        description="Run a transformers model on a dataset's images, offline: a detector "
+        "(DETR, RT-DETR, YOLOS; OWLv2 / Grounding-DINO prompted with the class names) makes "
+        "a prediction set named after the model; a captioner (BLIP, GIT, ...) fills the "
+        "computed.caption field; an open_clip model (ARCH:TAG or checkpoint) classifies "
+        "zero-shot with the class names as prompts. Images the same run already did are "
+        "skipped.",
+    )
+    p.add_argument("dataset")
+    p.add_argument(
+        "--model", required=True, help="a checkpoint folder, or a hub id already in the cache"
+    )
+    p.add_argument("--task", default="detect", choices=["detect", "caption", "classify"])
+    p.add_argument("--name", help="the prediction set's name (default: the model's last part)")
+    p.add_argument("--classes", help="comma-separated prompts of an open-vocabulary detector")
+    p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")
+    p.add_argument("--runner", default="process", help="process (default)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
+    p.add_argument("--min-score", type=float, help="drop detections below this score")
+    add_common_options(p)
+    p.set_defaults(func=cmd_predict)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    model = args.model
+    if Path(model).expanduser().exists():  # the server may run elsewhere: an absolute path
+        model = str(Path(model).expanduser().resolve())
+    try:
+        view = json.loads(args.filter) if args.filter else None
+    except ValueError as exc:
+        raise CliError(f"--filter is not JSON: {exc}") from exc
+    classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+    return {
+        "model": model,
+        "task": args.task,
+        "name": args.name,
+        "classes": classes,
+        "filter": view,
+        "runner": args.runner,
+        "device": args.device,
+        "batch_size": args.batch_size,
+        "min_score": args.min_score,
+    }
+
+
+def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
+    from ..predict.base import PredictOptions
+
+    body = _options(args)
+    try:
+        options = PredictOptions(
+            args.dataset, **{**body, "classes": tuple(body["classes"] or ()) or None}
+        )
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..predict.job import run_prediction
+        from ..predict.stream import predict_stream
+
+        return run_prediction(None, catalog, options, predict_stream)
+
+    def remote(client: Any) -> dict[str, Any]:
+        answer = client.post(
+            f"datasets/{args.dataset}/predict", {k: v for k, v in body.items() if v is not None}
+        )
+        job = client.wait_job(answer["job"]["id"])
+        if job["status"] != "done":
+            raise CliError(job.get("error") or f"the model job was {job['status']}")
+        return dict(job["result"])
+
+    try:
+        result = run_local_or_remote(args, local, remote)
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+    for sample in result.get("errors", []):
+        print(f"visionlens: sample {sample['sample_id']}: {sample['message']}", file=sys.stderr)
+    if args.json:
+        return {key: result.get(key) for key in JSON_KEYS}
+    what = "captions" if result["task"] == "caption" else f"predictions as {result['name']}"
+    result["text"] = (
+        f"{result['dataset']}: {result['processed']} images done, {result['skipped']} skipped, "
+        f"{result['failed']} unreadable; {result['predictions']} {what} "
+        f"({result['device'] or '-'} {result['dtype'] or ''}, "
+        f"{result['images_per_second']} images/s, {result['seconds']} s)"
+    )
+    if result.get("unknown_classes"):
+        result["text"] += "\nclasses the dataset lacks: " + ", ".join(result["unknown_classes"])
+    return result

@@ -1,0 +1,26 @@
+"""Label edits: an operation log written by the single writer, undo and redo, versions.
+
+* :mod:`.operations`: the operations a batch holds, checked for shape;
+* :mod:`.states`: objects as whole states, read and written set-wise, and the log rows;
+* :mod:`.engine`: a batch in one transaction (conflicts, derived structures), undo, redo;
+* :mod:`.versions`: named positions of the log, diffs folded per object, restores;
+* :mod:`.log`: the log as rows for the REST API and the notebook.
+"""
+
+from .engine import apply_edits, redo, undo
+from .errors import EditConflict, EditError
+from .log import edit_log
+from .versions import diff_versions, list_versions, restore_version, snapshot
+
+__all__ = [
+    "EditConflict",
+    "EditError",
+    "apply_edits",
+    "diff_versions",
+    "edit_log",
+    "list_versions",
+    "redo",
+    "restore_version",
+    "snapshot",
+    "undo",
+]

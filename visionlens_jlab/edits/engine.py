@@ -1,0 +1,338 @@
+"""Apply a batch of edits, undo and redo: one transaction each, through the single writer.
+
+:func:`apply_edits` reads the objects the operations name, applies the operations in order
+to their states in memory (so later operations see earlier ones), and only when every one
+is valid writes the net change of each object, the log rows and the derived structures of
+the touched samples (:func:`~visionlens_jlab.catalog.derived.apply_change`: summaries,
+facet parts, the held box index patched, not rebuilt) in one transaction. An undo writes the
+inverse steps of the last batch as a new batch, so it is itself in the log; a redo inverts
+that undo. Every batch checks, per object, that the object is still in the state the batch
+starts from (an edit's ``expected``, an undo's batch's result): otherwise it is refused as a
+:class:`~.errors.EditConflict` naming the object and its state now.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+
+from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.base.errors import CatalogError
+from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.writes.sample_labels import box_columns, dataset_classes
+from .errors import EditConflict, EditError
+from .operations import Operation, parse_operations
+from .states import State, Step, log_steps, net_changes, read_states, write_states
+
+Resolve = Callable[[duckdb.DuckDBPyConnection, int], tuple[list[Step], dict[str, Any]]]
+
+
+def apply_edits(catalog: Catalog, dataset: str, raw_ops: Any, user: str) -> dict[str, Any]:
+    """Apply the operations ``raw_ops`` (a list, :mod:`.operations`) to ``dataset`` as one
+    batch by ``user``; return ``{"applied", "annotations", "batch", "added"}`` (the
+    ground-truth count after, the ids of the objects added, in the order of their
+    operations). Nothing is written if any operation is invalid or conflicts."""
+    ops = parse_operations(raw_ops)
+
+    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], dict]:
+        steps, added = _steps(catalog, cur, dataset_id, ops)
+        return steps, {"applied": len(ops), "added": added}
+
+    return commit_batch(catalog, dataset, "edit", None, user, resolve)
+
+
+def commit_batch(
+    catalog: Catalog,
+    dataset: str,
+    kind: str,
+    target: int | None,
+    user: str,
+    resolve: Resolve,
+) -> dict[str, Any]:
+    """One transaction: ``resolve`` gives the steps, each object is checked against its
+    state now, the net change is written, logged as a batch and told to the registry."""
+    with catalog.cursor() as read:
+        dataset_id = catalog.dataset_id(read, dataset)
+    when = datetime.now(timezone.utc).replace(tzinfo=None)
+    with catalog.write(dataset_id) as cur:
+        steps, answer = resolve(cur, dataset_id)
+        if not steps:
+            raise EditError("the batch changes nothing")
+        net = net_changes(steps)
+        current = read_states(cur, dataset_id, net)
+        for ann_id, (before, _) in net.items():
+            if current.get(ann_id) != before:
+                raise EditConflict(ann_id, current.get(ann_id), what=f"the {kind} was prepared")
+        samples, sources = write_states(cur, dataset_id, net)
+        ((batch_id,),) = cur.execute(
+            "SELECT COALESCE(MAX(batch_id), 0) + 1 FROM edit_batches WHERE dataset_id = ?",
+            [dataset_id],
+        ).fetchall()
+        target = answer.get("inverted", target)  # an undo or redo learns it in ``resolve``
+        log_steps(cur, dataset_id, (int(batch_id), kind, target), steps, when, user)
+        if samples:  # the boxes' derived structures, for the touched samples only
+            _unmatch_evaluations(cur, dataset_id, samples, sources)
+            change = Change(dataset_id, Kind.LABELS, tuple(sorted(samples)), tuple(sorted(sources)))
+            apply_change(catalog, cur, change)
+        else:  # object tags alone: nothing derived is built from them
+            catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
+        ((annotations,),) = cur.execute(
+            "SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+    return {**answer, "annotations": int(annotations), "batch": int(batch_id), "kind": kind}
+
+
+def _unmatch_evaluations(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: set[int], sources: set[str]
+) -> None:
+    """The stored per-box results of the edited sources' boxes in the edited samples no
+    longer name their box (``ann_id`` becomes ``-1 - ann_id``), as after the sample writer's
+    replacement: the ``eval`` filter stops matching them while the evaluation's counts, of
+    its rows, stay those of the evaluation as it was run; the evaluation lists itself as
+    ``stale`` (edited since) until it is run again. The held evaluation index is patched the
+    same way (:mod:`visionlens_jlab.evaluate.eval_facet_index`)."""
+    cur.execute(
+        """
+        UPDATE box_evaluations SET ann_id = -1 - ann_id
+        WHERE dataset_id = $1 AND ann_id >= 0
+          AND sample_id IN (SELECT unnest($2::BIGINT[]))
+          AND ann_id IN (SELECT ann_id FROM annotations WHERE dataset_id = $1
+                         AND sample_id IN (SELECT unnest($2::BIGINT[]))
+                         AND source IN (SELECT unnest($3::VARCHAR[])))
+        """,
+        [dataset_id, sorted(samples), sorted(sources)],
+    )
+
+
+def _steps(
+    catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int, ops: Sequence[Operation]
+) -> tuple[list[Step], list[int]]:
+    """The steps of ``ops`` over the objects' states (the first problem raises)."""
+    states: dict[int, State | None] = dict(
+        read_states(cur, dataset_id, (a for op in ops for a in op.ann_ids))
+    )
+    sizes = _sample_sizes(cur, dataset_id, ops, states)
+    classes: dict[str, set[str]] = {}
+
+    def classes_of(source: str, index: int) -> set[str]:
+        if source not in classes:
+            try:
+                classes[source] = dataset_classes(cur, dataset_id, source)
+            except CatalogError as exc:
+                raise EditError(str(exc), index) from exc
+        return classes[source]
+
+    next_id = catalog.next_annotation_id(cur)
+    steps: list[Step] = []
+    added: list[int] = []
+    for op in ops:
+        if op.op == "add":
+            new = _new_state(op, next_id, op.source, op.sample_id, sizes, classes_of)
+            steps.append(Step("add", next_id, None, new))
+            states[next_id], next_id = new, next_id + 1
+            added.append(next_id - 1)
+            continue
+        for ann_id in op.ann_ids:
+            state = states.get(ann_id)
+            if state is None:
+                if op.expected is not None:
+                    raise EditConflict(ann_id, None, op.index)
+                raise EditError(f"{op.op}: no object {ann_id} in this dataset", op.index)
+            _check_expected(op, state)
+            if op.op == "accept":
+                if state["source"] == GROUND_TRUTH:
+                    raise EditError(f"accept: object {ann_id} is ground truth already", op.index)
+                accepted = _AcceptedBox(op, state, sizes[state["sample_id"]])
+                new = _new_state(accepted, next_id, GROUND_TRUTH, state["sample_id"], sizes,
+                                 classes_of)  # fmt: skip
+                steps.append(Step("accept", next_id, None, new))
+                states[next_id], next_id = new, next_id + 1
+                added.append(next_id - 1)
+                continue
+            after = _changed(op, state, sizes, classes_of)
+            steps.append(Step(op.op, ann_id, state, after))
+            states[ann_id] = after
+    return steps, added
+
+
+class _AcceptedBox:
+    """The fields of an ``add`` built from the accepted prediction."""
+
+    def __init__(self, op: Operation, state: State, size: tuple[Any, Any]) -> None:
+        self.index = op.index
+        self.label = op.label or state["label"]
+        # a prediction may reach past the image, a ground-truth box may not: clamped
+        width, height = (float("inf") if v is None else v for v in size)
+        x, y = max(state["x"], 0.0), max(state["y"], 0.0)
+        right = min(state["x"] + state["w"], width)
+        bottom = min(state["y"] + state["h"], height)
+        if right <= x or bottom <= y:
+            raise EditError(f"accept: prediction {state['ann_id']} lies outside its image",
+                            op.index)  # fmt: skip
+        self.bbox = (x, y, right - x, bottom - y)
+        self.score = None
+        self.attributes = None
+
+
+def _new_state(
+    op: Any,
+    ann_id: int,
+    source: str,
+    sample_id: int | None,
+    sizes: dict[int, tuple[Any, Any]],
+    classes_of: Callable[[str, int], set[str]],
+) -> State:
+    if sample_id not in sizes:
+        raise EditError(f"add: no sample {sample_id} in this dataset", op.index)
+    box = dict(zip(("x", "y", "w", "h"), op.bbox, strict=True))
+    columns = _box_columns(op.index, {"label": op.label, **box, "score": op.score,
+                                      "attributes": op.attributes}, source,
+                           classes_of(source, op.index), sizes[sample_id])  # fmt: skip
+    label, x, y, w, h, score, area, iscrowd, difficult, attributes = columns
+    return {
+        "ann_id": ann_id, "sample_id": sample_id, "source": source, "label": label,
+        "x": x, "y": y, "w": w, "h": h, "score": score, "area": area, "iscrowd": iscrowd,
+        "difficult": difficult, "source_ann_id": None, "segmentation": None,
+        "attributes": attributes, "keypoints": None, "num_keypoints": None,
+        "mask_area": None, "tags": [],
+    }  # fmt: skip
+
+
+def _changed(
+    op: Operation,
+    state: State,
+    sizes: dict[int, tuple[Any, Any]],
+    classes_of: Callable[[str, int], set[str]],
+) -> State | None:
+    """The object's state after ``op`` (None: deleted)."""
+    if op.op == "delete":
+        return None
+    after = dict(state)
+    if op.op == "tag":
+        after["tags"] = sorted({*state["tags"], op.tag})
+    elif op.op == "untag":
+        after["tags"] = [t for t in state["tags"] if t != op.tag]
+    elif op.op == "relabel":
+        if op.label not in classes_of(state["source"], op.index):
+            shown = ", ".join(sorted(classes_of(state["source"], op.index))[:10])
+            raise EditError(f"relabel: {op.label!r} is not a class of the dataset ({shown})",
+                            op.index)  # fmt: skip
+        after["label"] = op.label
+    elif op.op == "move":
+        if state["segmentation"] is not None or state["keypoints"] is not None:
+            raise EditError(
+                f"move: object {state['ann_id']} has a mask or keypoints, which a new box "
+                "would not follow: delete it and draw it again",
+                op.index,
+            )
+        box = dict(zip(("x", "y", "w", "h"), op.bbox or (), strict=True))
+        fields = {"label": state["label"], **box, "score": state["score"]}
+        columns = _box_columns(op.index, fields, state["source"],
+                               classes_of(state["source"], op.index),
+                               sizes[state["sample_id"]])  # fmt: skip
+        after.update(x=columns[1], y=columns[2], w=columns[3], h=columns[4], area=columns[6])
+    if after == state:
+        raise EditError(f"{op.op}: object {state['ann_id']} would not change", op.index)
+    return after
+
+
+def _box_columns(index: int, box: dict[str, Any], source: str, classes: set[str],
+                 size: tuple[Any, Any]) -> list[Any]:  # fmt: skip
+    """The sample writer's checks of a box (class, numbers, the image's bounds)."""
+    try:
+        return box_columns(index, box, source, classes, size[0], size[1])
+    except CatalogError as exc:
+        raise EditError(str(exc).removeprefix(f"box {index}: "), index) from exc
+
+
+def _check_expected(op: Operation, state: State) -> None:
+    if op.expected is None:
+        return
+    now = {"label": state["label"], "bbox": [state["x"], state["y"], state["w"], state["h"]],
+           "tags": state["tags"]}  # fmt: skip
+    if any(now[key] != value for key, value in op.expected.items()):
+        raise EditConflict(state["ann_id"], state, op.index, "the state the operation expected")
+
+
+def _sample_sizes(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    ops: Sequence[Operation],
+    states: dict[int, State | None],
+) -> dict[int, tuple[Any, Any]]:
+    """Width and height of every sample an ``add`` names or an object lives on."""
+    ids = {op.sample_id for op in ops if op.sample_id is not None}
+    ids |= {s["sample_id"] for s in states.values() if s is not None}
+    rows = cur.execute(
+        "SELECT sample_id, width, height FROM samples WHERE dataset_id = ? "
+        "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
+        [dataset_id, sorted(ids)],
+    ).fetchall()
+    return {int(r[0]): (r[1], r[2]) for r in rows}
+
+
+def undo(catalog: Catalog, dataset: str, user: str) -> dict[str, Any]:
+    """Invert the dataset's last batch not undone yet (a new batch of kind ``undo``)."""
+    return _invert(catalog, dataset, user, "undo")
+
+
+def redo(catalog: Catalog, dataset: str, user: str) -> dict[str, Any]:
+    """Invert the last undo, if no edit came after it (a new batch of kind ``redo``)."""
+    return _invert(catalog, dataset, user, "redo")
+
+
+def _invert(catalog: Catalog, dataset: str, user: str, kind: str) -> dict[str, Any]:
+    chosen: list[int] = []
+
+    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], dict]:
+        undoable, redoable = stacks(cur, dataset_id)
+        pile = undoable if kind == "undo" else redoable
+        if not pile:
+            raise EditError(f"nothing to {kind}")
+        chosen.append(pile[-1])
+        steps = [s.inverse() for s in reversed(batch_steps(cur, dataset_id, pile[-1]))]
+        return steps, {"applied": len(steps), "inverted": pile[-1]}
+
+    try:
+        return commit_batch(catalog, dataset, kind, None, user, resolve)
+    except EditConflict as exc:
+        raise EditConflict(exc.annotation_id, exc.current, what=f"batch {chosen[-1]}") from exc
+
+
+def stacks(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[int], list[int]]:
+    """The batches an undo would invert (last first out) and those a redo would, from the
+    log: an edit or a restore clears the redo pile, an undo moves its target there."""
+    undoable: list[int] = []
+    redoable: list[int] = []
+    for batch_id, kind in cur.execute(
+        "SELECT batch_id, kind FROM edit_batches WHERE dataset_id = ? ORDER BY batch_id",
+        [dataset_id],
+    ).fetchall():
+        if kind == "undo":
+            undoable.pop()
+            redoable.append(int(batch_id))
+        elif kind == "redo":
+            redoable.pop()
+            undoable.append(int(batch_id))
+        else:
+            undoable.append(int(batch_id))
+            redoable.clear()
+    return undoable, redoable
+
+
+def batch_steps(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) -> list[Step]:
+    """The steps of one logged batch, in the order applied."""
+    rows = cur.execute(
+        "SELECT op, ann_id, before, after FROM edit_ops WHERE dataset_id = ? AND batch_id = ? "
+        "ORDER BY seq",
+        [dataset_id, batch_id],
+    ).fetchall()
+    return [Step(op, int(a), _state(b), _state(c)) for op, a, b, c in rows]
+
+
+def _state(text: str | None) -> State | None:
+    return None if text is None else dict(json.loads(text))

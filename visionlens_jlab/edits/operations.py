@@ -1,0 +1,186 @@
+"""The operations a batch of edits may hold, checked for shape before the catalog is read.
+
+An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
+``ds.edit([...])`` carry):
+
+* ``{"op": "add", "sample_id", "label", "bbox": [x, y, w, h]}``, optionally ``"source"``
+  (default ``ground_truth``; a model's name adds a prediction, with ``"score"``) and
+  ``"attributes"``;
+* ``{"op": "delete", "annotation_id"}``;
+* ``{"op": "relabel", "annotation_id", "label"}``;
+* ``{"op": "move", "annotation_id", "bbox"}`` (boxes only: an object with a mask or
+  keypoints cannot be moved here);
+* ``{"op": "accept", "annotation_id"}``: a prediction becomes a new ground-truth object
+  (optionally with another ``"label"``);
+* ``{"op": "tag" | "untag", "annotation_id", "tag"}``.
+
+Every operation but ``add`` and ``move`` also takes ``"annotation_ids": [...]`` (a bulk
+form: the same change on each). An operation on one object may carry ``"expected"``: the
+object as the caller last saw it (any of ``label``, ``bbox``, ``tags``); if it changed
+since, the batch is refused with a conflict instead of overwriting it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..catalog import GROUND_TRUTH
+from .errors import EditError
+
+OPS = ("add", "delete", "relabel", "move", "accept", "tag", "untag")
+_ALLOWED = {
+    "add": {"sample_id", "label", "bbox", "source", "score", "attributes"},
+    "delete": {"annotation_id", "annotation_ids", "expected"},
+    "relabel": {"annotation_id", "annotation_ids", "label", "expected"},
+    "move": {"annotation_id", "bbox", "expected"},
+    "accept": {"annotation_id", "annotation_ids", "label", "expected"},
+    "tag": {"annotation_id", "annotation_ids", "tag", "expected"},
+    "untag": {"annotation_id", "annotation_ids", "tag", "expected"},
+}
+_REQUIRED = {
+    "add": ("sample_id", "label", "bbox"),
+    "relabel": ("label",),
+    "move": ("bbox",),
+    "tag": ("tag",),
+    "untag": ("tag",),
+}
+_EXPECTED_KEYS = {"label", "bbox", "tags"}
+MAX_TAG_LENGTH = 200
+MAX_OPERATIONS = 5_000_000
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One checked operation: ``index`` is its position in the caller's list."""
+
+    index: int
+    op: str
+    ann_ids: tuple[int, ...] = ()
+    sample_id: int | None = None
+    label: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    source: str = GROUND_TRUTH
+    score: float | None = None
+    attributes: Mapping[str, Any] | None = None
+    tag: str | None = None
+    expected: Mapping[str, Any] | None = None
+
+
+def parse_operations(raw: Any) -> list[Operation]:
+    """Check the shape of every operation of ``raw`` (a list); the first problem raises
+    :class:`EditError` with its index."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
+        raise EditError("the operations must be a JSON list of objects")
+    if not raw:
+        raise EditError("the list of operations is empty")
+    if len(raw) > MAX_OPERATIONS:
+        raise EditError(f"at most {MAX_OPERATIONS} operations in one batch, got {len(raw)}")
+    return [_parse(i, item) for i, item in enumerate(raw)]
+
+
+def _parse(index: int, item: Any) -> Operation:
+    if not isinstance(item, Mapping):
+        raise EditError("expected an object with an 'op'", index)
+    op = item.get("op")
+    if op not in OPS:
+        raise EditError(f"'op' must be one of {', '.join(OPS)}, got {op!r}", index)
+    unknown = set(item) - _ALLOWED[op] - {"op"}
+    if unknown:
+        raise EditError(f"{op}: unknown keys {sorted(unknown)}", index)
+    for key in _REQUIRED.get(op, ()):
+        if key not in item:
+            raise EditError(f"{op}: {key!r} is required", index)
+    fields: dict[str, Any] = {}
+    if op == "add":
+        fields["sample_id"] = _integer(item["sample_id"], "sample_id", index)
+        fields["source"] = _text(item.get("source", GROUND_TRUTH), "source", index)
+        if item.get("score") is not None:
+            fields["score"] = item["score"]  # checked with the box, against the source
+        if item.get("attributes") is not None:
+            fields["attributes"] = _attributes(item["attributes"], index)
+    else:
+        fields["ann_ids"] = _ann_ids(op, item, index)
+    if "label" in item:
+        fields["label"] = _text(item["label"], "label", index)
+    if "bbox" in item:
+        fields["bbox"] = _bbox(item["bbox"], index)
+    if "tag" in item:
+        tag = _text(item["tag"], "tag", index)
+        if len(tag) > MAX_TAG_LENGTH:
+            raise EditError(f"a tag has at most {MAX_TAG_LENGTH} characters", index)
+        fields["tag"] = tag
+    if item.get("expected") is not None:
+        fields["expected"] = _expected(item["expected"], fields["ann_ids"], index)
+    return Operation(index, op, **fields)
+
+
+def _ann_ids(op: str, item: Mapping[str, Any], index: int) -> tuple[int, ...]:
+    if ("annotation_id" in item) == ("annotation_ids" in item):
+        raise EditError(f"{op}: give 'annotation_id' or 'annotation_ids' (one of them)", index)
+    if "annotation_id" in item:
+        return (_integer(item["annotation_id"], "annotation_id", index),)
+    ids = item["annotation_ids"]
+    if not isinstance(ids, Sequence) or isinstance(ids, str | bytes) or not ids:
+        raise EditError(f"{op}: 'annotation_ids' must be a non-empty list of ids", index)
+    out = tuple(_integer(v, "annotation_ids", index) for v in ids)
+    if len(set(out)) != len(out):
+        raise EditError(f"{op}: 'annotation_ids' lists an object twice", index)
+    return out
+
+
+def _integer(value: Any, name: str, index: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise EditError(f"{name!r} must be a non-negative integer id, got {value!r}", index)
+    return int(value)
+
+
+def _attributes(value: Any, index: int) -> Mapping[str, Any]:
+    """An object storable as JSON (no NaN or infinity, which JSON cannot hold)."""
+    if not isinstance(value, Mapping):
+        raise EditError("'attributes' must be an object", index)
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise EditError(f"'attributes' cannot be stored as JSON: {exc}", index) from None
+    return value
+
+
+def _text(value: Any, name: str, index: int) -> str:
+    if not isinstance(value, str) or not value:
+        raise EditError(f"{name!r} must be a non-empty string, got {value!r}", index)
+    return value
+
+
+def _bbox(value: Any, index: int) -> tuple[float, float, float, float]:
+    if (
+        not isinstance(value, Sequence)
+        or isinstance(value, str | bytes)
+        or len(value) != 4
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value
+        )
+    ):
+        raise EditError(f"'bbox' must be [x, y, w, h], four finite numbers, got {value!r}", index)
+    x, y, w, h = (float(v) for v in value)
+    return (x, y, w, h)
+
+
+def _expected(value: Any, ann_ids: tuple[int, ...], index: int) -> Mapping[str, Any]:
+    if len(ann_ids) != 1:
+        raise EditError("'expected' goes with one 'annotation_id', not a bulk list", index)
+    if not isinstance(value, Mapping) or not set(value) <= _EXPECTED_KEYS:
+        raise EditError(f"'expected' may hold {sorted(_EXPECTED_KEYS)}, got {value!r}", index)
+    out = dict(value)
+    if "bbox" in out:
+        out["bbox"] = list(_bbox(out["bbox"], index))
+    if "tags" in out:
+        tags = out["tags"]
+        if not isinstance(tags, Sequence) or not all(isinstance(t, str) for t in tags):
+            raise EditError("'expected.tags' must be a list of strings", index)
+        out["tags"] = sorted(set(tags))
+    return out

@@ -1,0 +1,223 @@
+"""Named versions of a dataset's labels: positions in the operation log.
+
+A version is one row: the ``seq`` of the last operation it includes and the counts at that
+moment; it copies nothing, so it takes the same time and disk at 1K or 1M images. A diff
+folds the operations between two positions per object (its first state and its last) in
+one grouped statement over ``edit_ops``; a restore writes, as one batch of the log, the
+inverse of every change made since the version (so it can be undone).
+
+Only edits through the log are history: an ingest under the same name starts a new dataset
+(and a new, empty history); a model imported again replaces its predictions outside the
+log, so a restore that would touch that model's objects from before the import is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+
+from ..catalog import GROUND_TRUTH, Catalog, NotFoundError
+from .engine import commit_batch
+from .errors import EditError
+from .states import Step
+
+CURRENT = "current"
+
+
+def snapshot(catalog: Catalog, dataset: str, message: str, user: str) -> dict[str, Any]:
+    """Name the dataset's labels as they are now as a new version; return it."""
+    if not isinstance(message, str) or len(message) > 10_000:
+        raise EditError("the message must be a string of at most 10,000 characters")
+    with catalog.cursor() as read:
+        dataset_id = catalog.dataset_id(read, dataset)
+    when = datetime.now(timezone.utc).replace(tzinfo=None)
+    # a version changes no answer (no label, no derived row): the answers cache stays valid
+    with catalog.write_derived(dataset_id) as cur:
+        ((version, seq, samples, annotations),) = cur.execute(
+            """
+            SELECT (SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE dataset_id = $1),
+                   (SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = $1),
+                   num_samples, num_annotations
+            FROM datasets WHERE dataset_id = $1
+            """,
+            [dataset_id],
+        ).fetchall()
+        cur.execute(
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [dataset_id, version, seq, when, user, message, samples, annotations],
+        )
+    return _version_dict((version, seq, when, user, message, samples, annotations))
+
+
+def list_versions(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
+    """Every version of the dataset, oldest first."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            "SELECT version, seq, created_at, user_name, message, samples, annotations "
+            "FROM versions WHERE dataset_id = ? ORDER BY version",
+            [dataset_id],
+        ).fetchall()
+    return [_version_dict(r) for r in rows]
+
+
+def _version_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    version, seq, when, user, message, samples, annotations = row
+    return {
+        "version": int(version),
+        "created_at": when.isoformat(),
+        "message": message,
+        "samples": int(samples),
+        "annotations": int(annotations),
+        "seq": int(seq),
+        "user": user,
+    }
+
+
+def _position(cur: duckdb.DuckDBPyConnection, dataset_id: int, version: Any) -> int:
+    """The log position of ``version``: a version number, or ``current``."""
+    if version == CURRENT:
+        ((seq,),) = cur.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+        return int(seq)
+    try:
+        number = int(version)
+    except (TypeError, ValueError):
+        raise EditError(f"a version is a number or 'current', got {version!r}") from None
+    rows = cur.execute(
+        "SELECT seq FROM versions WHERE dataset_id = ? AND version = ?", [dataset_id, number]
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(f"no version {number} of this dataset (see `visionlens versions`)")
+    return int(rows[0][0])
+
+
+_DIFF_SQL = """
+WITH folded AS (
+    SELECT ann_id,
+           arg_min(struct_pack(l := label_before, b := box_before, t := tags_before,
+                               s := sample_id), seq) AS early,
+           arg_max(struct_pack(l := label_after, b := box_after, t := tags_after,
+                               s := sample_id), seq) AS late
+    FROM edit_ops
+    WHERE dataset_id = $dataset AND seq > $low AND seq <= $high AND source = $source
+    GROUP BY ann_id
+), sides AS (
+    SELECT CASE WHEN $forward THEN early ELSE late END AS a,
+           CASE WHEN $forward THEN late ELSE early END AS b
+    FROM folded
+), kinds AS (
+    SELECT a.s AS sample_id,
+           a.l IS NULL AND b.l IS NOT NULL AS added,
+           a.l IS NOT NULL AND b.l IS NULL AS removed,
+           a.l IS NOT NULL AND b.l IS NOT NULL AND a.l <> b.l AS relabelled,
+           a.l IS NOT NULL AND b.l IS NOT NULL AND a.b <> b.b AS moved,
+           a.l IS DISTINCT FROM b.l OR a.b IS DISTINCT FROM b.b
+               OR COALESCE(a.t, []) <> COALESCE(b.t, []) AS changed,
+           CASE WHEN a.l IS NULL THEN b.l ELSE a.l END AS label_from,
+           COALESCE(b.l, a.l) AS label_to
+    FROM sides
+)
+SELECT label, SUM(added), SUM(removed), SUM(relabelled), SUM(moved),
+       (SELECT COUNT(DISTINCT sample_id) FROM kinds WHERE changed)
+FROM (
+    SELECT label_to AS label, added::INT AS added, 0 AS removed, 0 AS relabelled,
+           moved::INT AS moved FROM kinds
+    UNION ALL
+    SELECT label_from, 0, removed::INT, relabelled::INT, 0 FROM kinds
+)
+GROUP BY label ORDER BY label
+"""
+"""Per class: objects added and moved (under their class in the later state), removed and
+relabelled (under their class in the earlier state); and the samples with any change."""
+
+
+def diff_versions(
+    catalog: Catalog, dataset: str, v1: Any, v2: Any, source: str = GROUND_TRUTH
+) -> dict[str, Any]:
+    """What changed from version ``v1`` to ``v2`` (either may be ``current``) among the
+    objects of ``source`` (ground truth by default): objects added, removed, relabelled
+    and moved, in total and per class, and how many samples changed (tags included)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        p1, p2 = _position(cur, dataset_id, v1), _position(cur, dataset_id, v2)
+        rows = cur.execute(
+            _DIFF_SQL,
+            {
+                "dataset": dataset_id,
+                "low": min(p1, p2),
+                "high": max(p1, p2),
+                "source": source,
+                "forward": p1 <= p2,
+            },
+        ).fetchall()
+    keys = ("added", "removed", "relabelled", "moved")
+    by_class = {
+        label: dict(zip(keys, (int(n or 0) for n in counts), strict=True))
+        for label, *counts, _ in rows
+    }
+    by_class = {label: c for label, c in by_class.items() if any(c.values())}
+    totals = {key: sum(c[key] for c in by_class.values()) for key in keys}
+    changed = int(rows[0][-1]) if rows else 0
+    return {**totals, "samples_changed": changed, "by_class": by_class,
+            "from": v1, "to": v2}  # fmt: skip
+
+
+def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> dict[str, Any]:
+    """Make the labels (and object tags) what they were at ``version``: the inverse of every
+    change since, written as one batch of kind ``restore`` (undo takes it back)."""
+
+    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], dict]:
+        position = _position(cur, dataset_id, version)
+        _refuse_reimported(cur, dataset_id, position, version)
+        rows = cur.execute(
+            """
+            SELECT ann_id, arg_min(struct_pack(v := before), seq).v,
+                   arg_max(struct_pack(v := after), seq).v
+            FROM edit_ops WHERE dataset_id = ? AND seq > ? GROUP BY ann_id ORDER BY ann_id
+            """,
+            [dataset_id, position],
+        ).fetchall()
+        steps = [
+            Step("restore", int(ann_id), _state(now), _state(then))
+            for ann_id, then, now in rows
+            if _state(now) != _state(then)
+        ]
+        if not steps:
+            raise EditError(f"the labels are already as they were at version {version}")
+        return steps, {"applied": len(steps), "restored": version}
+
+    return commit_batch(catalog, dataset, "restore", _number(version), user, resolve)
+
+
+def _refuse_reimported(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, position: int, version: Any
+) -> None:
+    """Refuse a restore over predictions a model import replaced after they were edited."""
+    rows = cur.execute(
+        """
+        SELECT DISTINCT m.name FROM edit_ops o
+        JOIN models m ON m.dataset_id = o.dataset_id AND m.name = o.source
+        WHERE o.dataset_id = ? AND o.seq > ? AND m.created_at > o.created_at
+        """,
+        [dataset_id, position],
+    ).fetchall()
+    if rows:
+        names = ", ".join(sorted(r[0] for r in rows))
+        raise EditError(
+            f"the predictions of {names} were imported again after they were edited: their "
+            f"history before that import is gone, so version {version} cannot be restored; "
+            "restore a version taken after the import, or import the model again"
+        )
+
+
+def _number(version: Any) -> int | None:
+    return None if version == CURRENT else int(version)
+
+
+def _state(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else dict(json.loads(text))

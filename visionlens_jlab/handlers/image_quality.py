@@ -1,0 +1,43 @@
+"""Image quality of a dataset (thin: parse, queue the job or read the stored summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..image_quality.job import run_image_quality, summary
+from ..jobs import JobContext
+from .base import VisionLensHandler
+
+
+class ImageQualityHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        await self.write_json(await self.run_blocking(summary, self.catalog, name))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        unknown = sorted(set(body) - {"workers"})
+        if unknown:
+            raise HTTPError(400, f"unknown option(s) {unknown}; known: ['workers']")
+        workers = body.get("workers")
+        if workers is not None and (
+            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+        ):
+            raise HTTPError(400, "'workers' must be a positive integer")
+        await self.run_blocking(self.catalog.get_dataset, name)  # 404 before queueing
+        catalog = self.catalog
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            return run_image_quality(catalog, name, ctx=ctx, workers=workers)
+
+        await self.submit_job("image_quality", run, title=f"Image quality of {name}", dataset=name)
+
+
+ROUTES = [(r"/datasets/(?P<name>[^/]+)/image-quality", ImageQualityHandler)]

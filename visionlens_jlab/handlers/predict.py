@@ -1,0 +1,77 @@
+"""Model jobs (detectors, captioners) and the caption search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..catalog.extensions.captions import search_captions
+from ..ingest.allowed_roots import check_allowed_source
+from ..predict.base import PredictOptions
+from ..predict.service import submit_prediction
+from .base import VisionLensHandler, engine_errors
+
+_STRINGS = ("model", "task", "name", "runner", "device")
+_KEYS = {*_STRINGS, "classes", "filter", "batch_size", "min_score"}
+MAX_RESULTS = 500
+
+
+def _options(name: str, body: dict[str, Any]) -> PredictOptions:
+    unknown = set(body) - _KEYS
+    if unknown:
+        raise HTTPError(400, f"unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+    for key in _STRINGS:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise HTTPError(400, f"'{key}' must be a string")
+    classes = body.get("classes")
+    if classes is not None and (
+        not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
+    ):
+        raise HTTPError(400, "'classes' must be a list of strings")
+    size = body.get("batch_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+        raise HTTPError(400, "'batch_size' must be an integer")
+    score = body.get("min_score")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+        raise HTTPError(400, "'min_score' must be a number")
+    view = body.get("filter")
+    if view is not None and not isinstance(view, dict):
+        raise HTTPError(400, "'filter' must be an object")
+    kept = {k: v for k, v in body.items() if v not in (None, "") and k not in ("classes", "model")}
+    return PredictOptions(
+        name, body.get("model") or "", classes=tuple(classes) if classes else None, **kept
+    )
+
+
+class PredictHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        with engine_errors():
+            options = _options(name, self.json_body())
+            if options.model.startswith(("/", "~", ".")):
+                # a server-side path: the rule of ingest sources and embedding checkpoints
+                check_allowed_source(options.model, self.app.allowed_roots)
+        job = await self.run_blocking(submit_prediction, self.app.catalog, self.app.jobs, options)
+        await self.write_json({"job": job.to_dict()}, status=202)
+
+
+class CaptionSearchHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        query = self.get_query_argument("q", "")
+        limit = self.int_argument("limit", 50)
+        if not 1 <= limit <= MAX_RESULTS:
+            raise HTTPError(400, f"'limit' must be in 1..{MAX_RESULTS}")
+        results = await self.run_blocking(search_captions, self.app.catalog, name, query, limit)
+        await self.write_json({"query": query, "results": results})
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/predict", PredictHandler),
+    (r"/datasets/(?P<name>[^/]+)/captions/search", CaptionSearchHandler),
+]

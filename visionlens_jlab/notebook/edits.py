@@ -1,0 +1,83 @@
+"""Label edits and versions from a notebook: ``ds.edit([...])``, ``ds.undo()``,
+``ds.edit_log()``, ``ds.snapshot(message)``, ``ds.versions()``, ``ds.diff(v1, v2)``,
+``ds.restore(v)``. Every call goes through the server's REST API, which alone writes the
+catalog; the log records the Jupyter user."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .connection import Client, dataset_path
+
+LOG_COLUMNS = [
+    "seq", "batch", "kind", "op", "annotation_id", "sample_id", "source", "label_before",
+    "label_after", "bbox_before", "bbox_after", "tags_before", "tags_after", "user",
+    "created_at",
+]  # fmt: skip
+
+
+class EditsMixin:
+    """The edit and version methods of :class:`~.dataset.Dataset`."""
+
+    _client: Client
+    name: str
+
+    def edit(self, operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Apply ``operations`` in one transaction (``{"op": "relabel", "annotation_id":
+        12, "label": "cat"}``, ``add``, ``delete``, ``move``, ``accept``, ``tag``,
+        ``untag``; see :mod:`visionlens_jlab.edits.operations`); returns ``{"applied",
+        "annotations", "batch", "added"}``. An invalid operation or a conflict raises
+        :class:`~.connection.VisionLensError` naming it, and nothing is written."""
+        body = {"operations": [dict(op) for op in operations]}
+        return dict(self._client.post_json(dataset_path(self.name, "edits"), body))
+
+    def undo(self) -> dict[str, Any]:
+        """Undo the last batch of edits (the undo is itself a batch of the log)."""
+        return dict(self._client.post_json(dataset_path(self.name, "edits", "undo"), {}))
+
+    def redo(self) -> dict[str, Any]:
+        """Redo the last undo."""
+        return dict(self._client.post_json(dataset_path(self.name, "edits", "redo"), {}))
+
+    def edit_log(self, limit: int = 1000) -> pd.DataFrame:
+        """The last ``limit`` operations, newest first: one row per object changed."""
+        answer = self._client.get_json(dataset_path(self.name, "edits"), limit=limit)
+        rows = []
+        for op in answer["operations"]:
+            row = {k: op[k] for k in LOG_COLUMNS if k in op}
+            for side in ("before", "after"):
+                state = op[side] or {}
+                row[f"label_{side}"] = state.get("label")
+                row[f"bbox_{side}"] = state.get("bbox")
+                row[f"tags_{side}"] = state.get("tags")
+            rows.append(row)
+        frame = pd.DataFrame(rows, columns=LOG_COLUMNS)
+        frame["created_at"] = pd.to_datetime(frame["created_at"])
+        return frame
+
+    def snapshot(self, message: str = "") -> dict[str, Any]:
+        """Name the labels as they are now as a version; returns it."""
+        body = {"message": message}
+        return dict(self._client.post_json(dataset_path(self.name, "versions"), body))
+
+    def versions(self) -> pd.DataFrame:
+        """The versions of this dataset's labels, oldest first."""
+        listed = self._client.get_json(dataset_path(self.name, "versions"))["versions"]
+        columns = ["version", "created_at", "message", "samples", "annotations", "user"]
+        frame = pd.DataFrame(listed, columns=columns)
+        frame["created_at"] = pd.to_datetime(frame["created_at"])
+        return frame
+
+    def diff(self, v1: int | str, v2: int | str = "current") -> dict[str, Any]:
+        """Objects added, removed, relabelled and moved from ``v1`` to ``v2`` (a version or
+        ``"current"``), in total and per class (``by_class``), and samples changed."""
+        path = dataset_path(self.name, "versions", "diff")
+        return dict(self._client.get_json(path, **{"from": str(v1), "to": str(v2)}))
+
+    def restore(self, version: int) -> dict[str, Any]:
+        """Make the labels what they were at ``version`` (undoable: ``ds.undo()``)."""
+        path = dataset_path(self.name, "versions", str(int(version)), "restore")
+        return dict(self._client.post_json(path, {}))

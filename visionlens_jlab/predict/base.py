@@ -1,0 +1,77 @@
+"""What a model job is asked to do (:class:`PredictOptions`) and the errors users see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..embed.base import EmbedError
+from ..embed.job import parse_runner
+from ..embed.stream import check_batch_size
+
+TASKS = ("detect", "caption", "classify")
+DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0}
+TRUST_REMOTE_CODE_ENV = "VISIONLENS_TRUST_REMOTE_CODE"
+"""Set to 1 to let models that ship their own Python code load (off by default: that code
+runs with the user's rights, and most such checkpoints fail offline under transformers 5)."""
+
+
+class PredictError(EmbedError):
+    """A model job that cannot be done, with a message meant for the user (an
+    :class:`EmbedError`, so every entry point reports it as a bad request)."""
+
+
+def default_run_name(model: str) -> str:
+    """The model name the predictions get when the user gives none: the checkpoint folder's
+    or the hub id's last part (``facebook/detr-resnet-50`` → ``detr-resnet-50``), cleaned
+    to the catalog's name rule."""
+    last = Path(model.rstrip("/\\")).name or "model"
+    if last.endswith((".pt", ".bin", ".safetensors")):
+        last = Path(last).stem
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", last).strip("-._") or "model"
+    return name[:128]
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """What the user asked for (CLI flags, REST body, notebook arguments)."""
+
+    dataset: str
+    model: str
+    task: str = "detect"
+    name: str | None = None
+    classes: tuple[str, ...] | None = None
+    filter: dict | None = None
+    runner: str = "process"
+    device: str = "auto"
+    batch_size: int | None = None
+    min_score: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            raise PredictError("no model given: pass --model HUB_ID or /path/to/checkpoint")
+        if self.task not in TASKS:
+            raise PredictError(f"unknown task {self.task!r}: use {', '.join(TASKS)}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise PredictError(f"unknown device {self.device!r}: use auto, cpu or cuda")
+        check_batch_size(self.batch_size)
+        if self.min_score is not None and not 0.0 <= float(self.min_score) <= 1.0:
+            raise PredictError(f"min score must be in 0..1, got {self.min_score}")
+        if self.classes is not None and not all(c.strip() for c in self.classes):
+            raise PredictError("class names must not be empty")
+        kind, _ = parse_runner(self.runner)
+        if kind != "process":
+            raise PredictError(
+                f"the {kind} runner is not available for model jobs yet: use process"
+            )
+
+    @property
+    def run_name(self) -> str:
+        """The model name the predictions are stored under."""
+        return self.name or default_run_name(self.model)
+
+    @property
+    def score_threshold(self) -> float:
+        """The score below which a prediction is dropped."""
+        return float(self.min_score if self.min_score is not None else DEFAULT_MIN_SCORE[self.task])

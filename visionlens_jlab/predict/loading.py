@@ -1,0 +1,160 @@
+"""Load a transformers model and its processor offline, from a folder or the local cache.
+
+Weights are never downloaded: every ``from_pretrained`` passes ``local_files_only=True``.
+``--model`` is either a checkpoint folder (``save_pretrained``'s output: ``config.json``,
+the weights, the processor's files) or a Hugging Face hub id whose files are already in the
+local cache (``HF_HOME``/``HF_HUB_CACHE``). When neither has the model, the error names
+the model, where it looked and how to point at a checkpoint. Models that ship their own
+Python code (``trust_remote_code``) load only with :data:`~.base.TRUST_REMOTE_CODE_ENV`
+set.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .base import TRUST_REMOTE_CODE_ENV, PredictError
+
+
+@dataclass
+class LoadedModel:
+    """A model on its device, with its processor and what kind of model it is."""
+
+    model: Any
+    processor: Any
+    kind: str
+    """``detector``, ``open-vocabulary`` (prompted with class names) or ``captioner``."""
+    device: str
+    dtype: str
+    labels: dict[int, str]
+
+
+def hf_cache_dir() -> str:
+    """Where transformers looks for hub ids (the same rules as ``huggingface_hub``)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+    )
+    return os.path.join(home, "hub")
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", ".", "~")) or os.sep + os.sep in model or model.count("/") > 1
+
+
+def locate(model: str) -> str:
+    """What ``from_pretrained`` gets for ``model``: a resolved checkpoint folder, or the hub
+    id itself (then only the local cache is read)."""
+    path = Path(model).expanduser()
+    if path.exists():
+        if not path.is_dir() or not (path / "config.json").is_file():
+            raise PredictError(
+                f"{model} is not a transformers checkpoint: point --model at a folder with "
+                "config.json and the weights (what save_pretrained writes)"
+            )
+        return str(path.resolve())
+    if _looks_like_path(model):
+        raise PredictError(
+            f"no checkpoint at {path}: point --model at a folder with config.json and the "
+            "weights (what save_pretrained writes), or give a hub id whose files are cached"
+        )
+    return model
+
+
+def _missing(model: str, ref: str, exc: BaseException) -> PredictError:
+    where = ref if ref != model else f"the Hugging Face cache at {hf_cache_dir()}"
+    return PredictError(
+        f"the weights of {model!r} are not on this machine (looked in {where}; nothing is "
+        f"downloaded): point at a local checkpoint with --model /path/to/checkpoint, or copy "
+        f"the model into that cache ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+    )
+
+
+def _trust() -> bool:
+    return os.environ.get(TRUST_REMOTE_CODE_ENV, "") in ("1", "true", "yes")
+
+
+def pick_device(device: str) -> tuple[str, Any]:
+    """``(device, torch dtype)``: CUDA in bf16 (fp16 where bf16 is missing), the CPU in
+    float32 (bf16 matmuls are slower than float32 on most CPUs)."""
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise PredictError("--device cuda, but torch sees no CUDA GPU here: use auto or cpu")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        return device, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return "cpu", torch.float32
+
+
+def load_model(model: str, task: str, device: str = "auto") -> LoadedModel:
+    """Load ``model`` for ``task`` (``detect`` or ``caption``) on ``device``, offline."""
+    ref = locate(model)  # before importing transformers: a wrong path fails at once
+    import transformers
+    from transformers.models.auto import modeling_auto
+
+    trust = _trust()
+    try:
+        config = transformers.AutoConfig.from_pretrained(
+            ref, local_files_only=True, trust_remote_code=trust
+        )
+    except OSError as exc:
+        raise _missing(model, ref, exc) from exc
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc):
+            raise PredictError(
+                f"{model!r} ships its own Python code, which VisionLens does not run unless "
+                f"{TRUST_REMOTE_CODE_ENV}=1 is set in the server's (or CLI's) environment; "
+                "prefer a natively supported model (DETR, RT-DETR, YOLOS, OWLv2, BLIP, GIT)"
+            ) from exc
+        raise PredictError(f"cannot read the configuration of {model!r}: {exc}") from exc
+    model_type = getattr(config, "model_type", "")
+    auto_model: Any
+    auto_proc: Any
+    if task == "detect":
+        if model_type in modeling_auto.MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES:
+            kind, auto_model, auto_proc = (
+                "open-vocabulary",
+                transformers.AutoModelForZeroShotObjectDetection,
+                transformers.AutoProcessor,
+            )
+        elif model_type in modeling_auto.MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES:
+            kind, auto_model, auto_proc = (
+                "detector",
+                transformers.AutoModelForObjectDetection,
+                transformers.AutoImageProcessor,
+            )
+        else:
+            raise PredictError(
+                f"{model!r} ({model_type or 'unknown type'}) is not an object detector: "
+                "use a DETR, RT-DETR, YOLOS, OWLv2 or Grounding-DINO checkpoint"
+            )
+    elif task == "caption":
+        if model_type not in modeling_auto.MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
+            raise PredictError(
+                f"{model!r} ({model_type or 'unknown type'}) is not an image-to-text model: "
+                "use a BLIP, BLIP-2, GIT or Florence-2 checkpoint"
+            )
+        kind, auto_model, auto_proc = (
+            "captioner",
+            transformers.AutoModelForImageTextToText,
+            transformers.AutoProcessor,
+        )
+    else:
+        raise PredictError(f"task {task!r} does not load a transformers model")
+    dev, dtype = pick_device(device)
+    try:
+        net = auto_model.from_pretrained(
+            ref, local_files_only=True, trust_remote_code=trust, dtype=dtype
+        )
+        processor = auto_proc.from_pretrained(ref, local_files_only=True, trust_remote_code=trust)
+    except OSError as exc:
+        raise _missing(model, ref, exc) from exc
+    net = net.to(dev).eval()
+    labels = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
+    return LoadedModel(net, processor, kind, dev, str(dtype).replace("torch.", ""), labels)

@@ -1,0 +1,235 @@
+"""What runs a model over images, wherever it runs: a worker process, or the CLI itself.
+
+:func:`predict_stream` loads the model (:mod:`.loading`), reads and decodes the images
+itself (local or GCS), runs the model's own processor and post-processing, and yields
+messages; it never touches the catalog (the server, or the CLI when no server runs,
+writes). Messages are plain tuples of picklable values:
+
+* ``("meta", {"model", "task", "kind", "device", "dtype", "batch_size", "labels", "pid"})``
+  before any result (``labels``: the model's class names, or the prompts it was given);
+* ``("boxes", processed ids, [(sample_id, label, x, y, w, h, score)], failed)``: boxes in
+  pixels of the sample's stored size, clipped to the image;
+* ``("captions", processed ids, [caption per id], failed)``;
+* ``("labels", processed ids, [(sample_id, label, score, scores JSON)], failed)``
+  (zero-shot classification, :mod:`.zero_shot`);
+* ``("done", {})``.
+
+``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
+processed (so a later run tries them again).
+
+Where the time goes on a CPU, and what this does about it: the model's forward pass takes
+most of it and uses every core already (intra-op threads), so the images of the next batch
+are read, decoded and run through the processor on a background thread while the model
+works on the current one; inference runs under ``torch.inference_mode`` (no autograd
+bookkeeping) and convolutional backbones in channels-last layout (oneDNN's fast path).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from ..media.sources import read_bytes
+from .base import PredictError
+from .loading import LoadedModel, load_model
+from .zero_shot import classify_stream
+
+Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
+
+Item = tuple[int, str, int, int]
+"""``(sample_id, location, stored width, stored height)``."""
+
+DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 32}
+MAX_NEW_TOKENS = 40
+
+
+@dataclass
+class Prepared:
+    """One batch ready for the model: the processor's tensors and where the images came from."""
+
+    ids: list[int] = field(default_factory=list)
+    decoded: list[tuple[int, int]] = field(default_factory=list)  # (h, w) as decoded
+    stored: list[tuple[int, int]] = field(default_factory=list)  # (w, h) of the catalog
+    inputs: Any = None
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def decode_image(data: bytes) -> Image.Image:
+    """Encoded bytes → an RGB PIL image, decoded fully (the model's processor resizes)."""
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im.convert("RGB") if im.mode != "RGB" else im
+
+
+def _read(item: Item) -> tuple[Image.Image | None, str]:
+    try:
+        return decode_image(read_bytes(item[1])), ""
+    except Exception as exc:  # every unreadable image is reported, none stops the job
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def prepare(
+    loaded: LoadedModel, batch: Sequence[Item], prompts: list[str], pool: ThreadPoolExecutor
+) -> Prepared:
+    """Read, decode and run the processor over one batch (on a background thread)."""
+    out = Prepared()
+    images = []
+    for item, (image, error) in zip(batch, pool.map(_read, batch), strict=True):
+        if image is None:
+            out.failed.append((item[0], error))
+            continue
+        out.ids.append(item[0])
+        out.decoded.append((image.height, image.width))
+        out.stored.append((item[2] or image.width, item[3] or image.height))
+        images.append(image)
+    if not images:
+        return out
+    if loaded.kind == "open-vocabulary":
+        out.inputs = loaded.processor(
+            text=[prompts] * len(images),
+            images=images,
+            return_tensors="pt",
+            padding=True,  # prompts of different lengths in one tensor
+            truncation=True,
+        )
+    else:
+        out.inputs = loaded.processor(images=images, return_tensors="pt")
+    return out
+
+
+def _to_device(loaded: LoadedModel, inputs: Any) -> dict[str, Any]:
+    import torch
+
+    moved = {}
+    for key, value in inputs.items():
+        if isinstance(value, torch.Tensor):
+            value = value.to(loaded.device)
+            if value.is_floating_point():
+                value = value.to(loaded.model.dtype)
+            if key == "pixel_values" and value.ndim == 4 and loaded.device == "cpu":
+                value = value.contiguous(memory_format=torch.channels_last)
+        moved[key] = value
+    return moved
+
+
+def detect(
+    loaded: LoadedModel, batch: Prepared, prompts: list[str], min_score: float
+) -> list[tuple[Any, ...]]:
+    """The boxes of one prepared batch: ``(sample_id, label, x, y, w, h, score)`` rows."""
+    outputs = loaded.model(**_to_device(loaded, batch.inputs))
+    if loaded.kind == "open-vocabulary":
+        # OWL-ViT/OWLv2 pad to a square at the bottom and right: boxes come in the padded
+        # square's coordinates, which are the image's own up to its longer side.
+        sizes = [(max(h, w), max(h, w)) for h, w in batch.decoded]
+        results = loaded.processor.post_process_grounded_object_detection(
+            outputs, threshold=min_score, target_sizes=sizes, text_labels=[prompts] * len(sizes)
+        )
+    else:
+        results = loaded.processor.post_process_object_detection(
+            outputs, threshold=min_score, target_sizes=batch.decoded
+        )
+    rows: list[tuple[Any, ...]] = []
+    for sample_id, (h, w), (sw, sh), result in zip(
+        batch.ids, batch.decoded, batch.stored, results, strict=True
+    ):
+        fx, fy = sw / w, sh / h
+        boxes = result["boxes"].double().cpu().numpy()  # float32 widths could overrun the image
+        scores = result["scores"].float().cpu().numpy()
+        labels = result["labels"].cpu().numpy()
+        for (x1, y1, x2, y2), score, label in zip(boxes, scores, labels, strict=True):
+            x1, x2 = min(max(x1, 0.0), w) * fx, min(max(x2, 0.0), w) * fx
+            y1, y2 = min(max(y1, 0.0), h) * fy, min(max(y2, 0.0), h) * fy
+            if x2 <= x1 or y2 <= y1:
+                continue  # wholly outside the image
+            if loaded.kind == "open-vocabulary":
+                name = prompts[int(label)]
+            else:
+                name = loaded.labels.get(int(label), str(int(label)))
+            rows.append(
+                (
+                    sample_id,
+                    name,
+                    float(x1),
+                    float(y1),
+                    float(x2 - x1),
+                    float(y2 - y1),
+                    float(score),
+                )
+            )
+    return rows
+
+
+def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
+    """Greedy-decoded captions of one prepared batch."""
+    generated = loaded.model.generate(
+        **_to_device(loaded, batch.inputs),
+        max_new_tokens=MAX_NEW_TOKENS,
+        do_sample=False,
+        num_beams=1,
+    )
+    return [t.strip() for t in loaded.processor.batch_decode(generated, skip_special_tokens=True)]
+
+
+def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
+    """Run ``request`` (``model``, ``task``, ``device``, ``batch_size``, ``min_score``,
+    ``prompts``) over ``items``; yields the messages described above."""
+    import torch
+
+    task = request["task"]
+    if task == "classify":
+        yield from classify_stream(request, items)
+        return
+    loaded = load_model(request["model"], task, request.get("device", "auto"))
+    prompts = list(request.get("prompts") or [])
+    if loaded.kind == "open-vocabulary" and not prompts:
+        raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
+    size = request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device]
+    min_score = float(request.get("min_score") or 0.0)
+    if loaded.device == "cpu" and task == "detect":
+        loaded.model = loaded.model.to(memory_format=torch.channels_last)
+    yield (
+        "meta",
+        {
+            "model": request["model"],
+            "task": task,
+            "kind": loaded.kind,
+            "device": loaded.device,
+            "dtype": loaded.dtype,
+            "batch_size": size,
+            "labels": prompts
+            if loaded.kind == "open-vocabulary"
+            else sorted(set(loaded.labels.values())),
+            "pid": os.getpid(),
+        },
+    )
+    batches = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    readers = max(1, min(4, os.cpu_count() or 1))
+    with (
+        ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
+        ThreadPoolExecutor(1, thread_name_prefix="vl-prepare") as ahead,
+        torch.inference_mode(),
+    ):
+        pending: Future[Prepared] | None = None
+        for index in range(len(batches)):
+            if pending is None:
+                pending = ahead.submit(prepare, loaded, batches[index], prompts, pool)
+            batch = pending.result()
+            # the next batch is read and processed while the model runs on this one
+            pending = (
+                ahead.submit(prepare, loaded, batches[index + 1], prompts, pool)
+                if index + 1 < len(batches)
+                else None
+            )
+            if not batch.ids:
+                yield ("boxes" if task == "detect" else "captions", [], [], batch.failed)
+            elif task == "detect":
+                yield ("boxes", batch.ids, detect(loaded, batch, prompts, min_score), batch.failed)
+            else:
+                yield ("captions", batch.ids, caption(loaded, batch), batch.failed)
+    yield ("done", {})

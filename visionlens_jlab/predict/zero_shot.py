@@ -1,0 +1,79 @@
+"""Zero-shot classification with an open_clip model's text tower: one label per image.
+
+Each class becomes the prompt ``a photo of a {class}``; the image and text embeddings
+(L2-normalised, from :class:`~visionlens_jlab.embed.openclip.OpenClipEmbedder`, which loads
+open_clip offline by ``ARCH:TAG`` or from a checkpoint) are compared by cosine, scaled by the
+model's own logit scale and soft-maxed over the classes. The image goes through the
+embedding job's input pipeline (:mod:`visionlens_jlab.embed.decode`: reduced-size JPEG
+decoding on reader threads, a few batches ahead). Messages as :mod:`.stream`'s, with
+``("labels", processed ids, [(sample_id, label, score, scores JSON)], failed)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embed.decode import iter_batches
+from ..embed.models import parse_model
+from ..embed.registry import load_embedder
+from .base import PredictError
+
+PROMPT = "a photo of a {}"
+DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256}
+
+
+def clip_spec(model: str) -> Any:
+    """The open_clip spec of ``--model``: a checkpoint (folder with ``open_clip_config.json``
+    or weights file) or ``ARCH:TAG`` whose weights are cached."""
+    if Path(model).expanduser().exists():
+        return parse_model(None, str(Path(model).expanduser().resolve()))
+    return parse_model(model)
+
+
+def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Label ``(sample_id, location, width, height)`` items with the best of the prompts."""
+    import torch
+
+    classes = list(request.get("prompts") or [])
+    if len(classes) < 2:
+        raise PredictError("zero-shot classification needs at least two classes (--classes a,b)")
+    embedder = load_embedder(clip_spec(request["model"]), device=request.get("device", "auto"))
+    if not hasattr(embedder, "embed_text") or not getattr(embedder, "has_text", False):
+        raise PredictError(f"{request['model']!r} has no text tower: use a CLIP-like model")
+    text = np.asarray(embedder.embed_text([PROMPT.format(c) for c in classes]), np.float32)
+    logit_scale = getattr(getattr(embedder, "model", None), "logit_scale", None)
+    scale = float(logit_scale.detach().exp()) if logit_scale is not None else 100.0
+    embed_pixels = getattr(embedder, "embed_pixels", embedder.embed_images)
+    size = request.get("batch_size") or DEFAULT_BATCH_SIZE.get(embedder.device, 32)
+    yield (
+        "meta",
+        {
+            "model": request["model"],
+            "task": "classify",
+            "kind": "zero-shot",
+            "device": embedder.device,
+            "dtype": embedder.dtype,
+            "batch_size": size,
+            "labels": classes,
+            "pid": os.getpid(),
+        },
+    )
+    threads = 1 if embedder.device == "cpu" else None  # the forward pass uses every core
+    pairs = [(int(i[0]), str(i[1])) for i in items]
+    for batch in iter_batches(pairs, embedder.input_spec, size, threads=threads):
+        rows = []
+        if batch.ids:
+            images = np.asarray(embed_pixels(batch.array()), np.float32)
+            probs = torch.softmax(torch.from_numpy(scale * images @ text.T), dim=1).numpy()
+            for sample_id, p in zip(batch.ids, probs, strict=True):
+                best = int(p.argmax())
+                scores = {c: round(float(v), 6) for c, v in zip(classes, p, strict=True)}
+                rows.append((sample_id, classes[best], float(p[best]), json.dumps(scores)))
+        yield ("labels", list(batch.ids), rows, batch.failed)
+    yield ("done", {})
