@@ -19,11 +19,17 @@ Every tool runs in its own process per round, on the same files, so each peak RS
   loaded from the same files (loading is reported separately as "load").
 
 Usage: ``python benchmarks/bench_evaluate_labels.py [--iou-types segm keypoints]
-[--sizes 10000 100000] [--rounds 3] [--reference-rounds 1] [--skip faster-coco-eval]``
+[--sizes 10000 100000] [--rounds 3] [--reference-rounds 1] [--skip faster-coco-eval]
+[--cache DIR] [--code before=/tmp/old --code after=.]``
 (``benchmarks/harness.py``: rounds in rotating order, median and range, the machine, commit and
 load average with the table). ``--reference-rounds N`` runs pycocotools in the first ``N``
 rounds only (its segm evaluation takes about half an hour at 100,000 images on 2 cores); the
 other tools' ratios are then taken against the median of its rounds instead of round by round.
+``--cache DIR`` keeps each size's files and catalog in ``DIR`` and reuses them in later runs
+(the data is seeded: the same every time; generating 100,000 segm images takes minutes).
+``--code label=checkout`` (repeatable) runs VisionLens from each checkout as its own tool
+``visionlens[label]``, interleaved with the others: a paired before/after of a change; with the
+references skipped, the ratios and differences are against the first checkout.
 """
 
 from __future__ import annotations
@@ -32,12 +38,13 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,6 +61,7 @@ from harness import (  # noqa: E402
     Run,
     bench_lock,
     checked,
+    child_env,
     environment,
     header,
     interleave,
@@ -203,14 +211,14 @@ def run_reference(tool: str, iou_type: str, folder: Path) -> dict[str, Any]:
             "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}  # fmt: skip
 
 
-def run_visionlens(iou_type: str, folder: Path) -> dict[str, Any]:
+def run_visionlens(iou_type: str, folder: Path, code: Path = ROOT) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "catalog"
         shutil.copytree(folder / "catalog", data)  # each round on the same untouched catalog
         # `load`, as the references' (their imports and reading the files): the imports the
         # evaluation needs (pandas is imported lazily by the report) and opening the catalog
         t_load = time.perf_counter()
-        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(code))
         import pandas  # noqa: F401
 
         import visionlens_jlab.evaluate as ev
@@ -306,11 +314,11 @@ class _Source:
         yield Batch(samples, labels)
 
 
-def child(tool: str, iou_type: str, folder: str) -> None:
+def child(tool: str, iou_type: str, folder: str, code: str = str(ROOT)) -> None:
     path = Path(folder)
     result = (
-        run_visionlens(iou_type, path)
-        if tool == "visionlens"
+        run_visionlens(iou_type, path, Path(code))
+        if tool.startswith("visionlens")
         else run_reference(tool, iou_type, path)
     )
     print(json.dumps(result))
@@ -326,21 +334,38 @@ def main() -> None:
         "--reference-rounds", type=int, default=None,
         help="rounds of pycocotools (default: --rounds); the first N rounds only",
     )  # fmt: skip
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="keep and reuse each size's files and catalog in this folder",
+    )
+    parser.add_argument(
+        "--code",
+        action="append",
+        default=None,
+        help="label=checkout: VisionLens from this checkout (repeatable)",
+    )
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    tools = [t for t in TOOLS if t not in args.skip]
+    codes = {t: str(ROOT) for t in TOOLS}
+    if args.code:
+        del codes["visionlens"]
+        pairs = [c.split("=", 1) for c in args.code]
+        codes = {f"visionlens[{label}]": str(Path(path).resolve()) for label, path in pairs}
+        codes |= {t: str(ROOT) for t in TOOLS[1:]}
+    tools = [t for t in codes if t not in args.skip]
     with bench_lock():
         load0, env = load_average(), environment()
         rows = []
         for iou_type in args.iou_types:
             for n in args.sizes:
-                with tempfile.TemporaryDirectory(prefix="vl-bench-labels-") as tmp:
-                    counts = prepare(iou_type, n, Path(tmp))
+                with _data_folder(args.cache, iou_type, n) as (folder, counts):
                     cases: dict[str, Callable[[int], Run]] = {
-                        t: partial(_round, t, iou_type, tmp) for t in tools
+                        t: partial(_round, t, iou_type, folder, codes[t]) for t in tools
                     }
                     runs = _interleave(cases, args.rounds, args.reference_rounds)
                     rows += _rows(iou_type, n, counts, runs)
@@ -376,13 +401,34 @@ def _interleave(
     return runs
 
 
-def _round(tool: str, iou_type: str, folder: str, r: int) -> Run:
-    argv = [sys.executable, __file__, "--child", tool, iou_type, folder]
-    return checked(run_process(argv), f"{tool} {iou_type}")
+@contextlib.contextmanager
+def _data_folder(cache: Path | None, iou_type: str, n: int) -> Iterator[tuple[str, str]]:
+    """The folder of one size's files and catalog, and their counts: prepared in a temporary
+    folder, or in ``cache`` (kept, and reused when a previous run completed it)."""
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix="vl-bench-labels-") as tmp:
+            yield tmp, prepare(iou_type, n, Path(tmp))
+        return
+    folder = cache / f"{iou_type}-{n}"
+    done = folder / "counts.txt"  # written last: a folder without it is incomplete
+    if not done.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        done.write_text(prepare(iou_type, n, folder))
+    yield str(folder), done.read_text()
+
+
+def _round(tool: str, iou_type: str, folder: str, code: str, r: int) -> Run:
+    argv = [sys.executable, __file__, "--child", tool, iou_type, folder, code]
+    env = child_env(
+        PYTHONPATH=os.pathsep.join([code, *filter(None, [os.environ.get("PYTHONPATH")])])
+    )
+    return checked(run_process(argv, env=env), f"{tool} {iou_type}")
 
 
 def _rows(iou_type: str, n: int, counts: str, runs: dict[str, list[Run]]) -> list[list[str]]:
-    ref_name = "pycocotools" if "pycocotools" in runs else "faster-coco-eval"
+    # pycocotools, else faster-coco-eval, else the first checkout of a before/after
+    ref_name = next((t for t in ("pycocotools", "faster-coco-eval") if t in runs), next(iter(runs)))
     ref = runs.get(ref_name)
     rows = []
     for tool, tool_runs in runs.items():

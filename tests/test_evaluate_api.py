@@ -139,3 +139,25 @@ async def test_cli_evaluate_goes_through_the_running_server(
     from visionlens_jlab.evaluate import list_evaluations
 
     assert [e["key"] for e in list_evaluations(vl_app.catalog, "scene")] == ["m1--coco-iou0.5"]
+
+
+def test_release_freed_memory_keeps_the_memory_limit(tmp_path: Any) -> None:
+    """Handing DuckDB's freed memory back re-applies the limit, never changes it; while a
+    writer holds the write lock it does nothing (and does not wait for it)."""
+    from visionlens_jlab.evaluate.api import release_freed_memory
+
+    def limit(catalog: Catalog) -> str:
+        with catalog.cursor() as cur:
+            return str(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    with Catalog(tmp_path / "c", memory_limit="300MB") as catalog:
+        before = limit(catalog)
+        release_freed_memory(catalog)
+        assert limit(catalog) == before
+        with catalog.write():
+            release_freed_memory(catalog)
+        assert limit(catalog) == before
+    with Catalog(tmp_path / "c") as catalog:  # DuckDB's default limit
+        before = limit(catalog)
+        release_freed_memory(catalog)
+        assert limit(catalog) == before

@@ -179,3 +179,24 @@ def test_small_chunks_give_identical_results(monkeypatch):
     np.testing.assert_allclose(
         [report.stats[n] for n in STAT_NAMES], expected["bbox"], rtol=0, atol=1e-12
     )
+
+
+def test_false_positives_explained_in_slices_identically(monkeypatch):
+    """The false positives are explained a slice at a time; tiny slices change nothing."""
+    import json
+
+    from visionlens_jlab.evaluate import analysis
+
+    from .paths import DATASETS
+
+    root = DATASETS / "coco-val2014-100"
+    gt = json.loads((root / "annotations/instances_val2014_100.json").read_text())
+    dets = json.loads((root / "results/instances_val2014_fakebbox100_results.json").read_text())
+    _, whole = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    errors = set(whole.dt_error[whole.dt_status == analysis.FP].tolist())
+    assert {analysis.DUPLICATE, analysis.CLASS_CONFUSION, analysis.LOCALIZATION} <= errors
+    assert (whole.gt_confused >= 0).any()  # a miss explained by a class confusion
+    monkeypatch.setattr(analysis, "FP_CHUNK", 3)
+    _, sliced = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    for name, value in vars(whole).items():
+        np.testing.assert_array_equal(getattr(sliced, name), value, err_msg=name)

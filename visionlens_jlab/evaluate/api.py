@@ -30,6 +30,7 @@ from .coco import (
     per_class_coco,
     summarize_coco,
 )
+from .heap import trim_heap
 from .iou_types import coco_params
 from .load import EvalInput, load_input, with_texts
 from .report import EvaluationReport
@@ -134,6 +135,7 @@ def evaluate_model(
     report_progress = progress or (lambda fraction, message: None)
     report_progress(0.0, "loading boxes")
     inp = load_input(catalog, dataset, model, iou_type)
+    release_freed_memory(catalog)
     report_progress(0.2, f"matching {len(inp.dt)} predictions to {len(inp.gt)} objects")
     key = eval_key(model, protocol, iou, plus_one, ignore_difficult, iou_type)
     params: dict[str, Any] = {
@@ -164,6 +166,7 @@ def evaluate_model(
     # The objects' arrays, masks' texts and keypoints are done with: let them go before the
     # catalog write needs its own memory (hundreds of MB at 100K images).
     del inp
+    release_freed_memory(catalog)
     report.key, report.dataset, report.model, report.params = key, dataset, model, params
     report.warnings.extend(sigma_warnings)
     if missing_scores:
@@ -177,6 +180,15 @@ def evaluate_model(
         )
     report_progress(1.0, "done")
     return report
+
+
+def release_freed_memory(catalog: Catalog) -> None:
+    """Hand the memory Arrow's and DuckDB's allocators keep from freed tables back to the
+    system: after reading the objects they keep ~320 MB at 100K segm images (of a 0.72 GB
+    RSS), which the matching and the write would otherwise add to."""
+    pa.default_memory_pool().release_unused()
+    catalog.release_freed_memory()
+    trim_heap()
 
 
 def dataset_sigmas(catalog: Catalog, dataset: str) -> tuple[list[float] | None, list[str]]:
@@ -234,10 +246,12 @@ def evaluate_arrays(
         t_index = int(np.argmin(np.abs(thresholds - iou)))
         cp = coco_params(inp, plus_one=plus_one, sigmas=sigmas)
         warnings = cp.warnings
+        trim_heap()  # the masks' decoding
         match = match_coco(
             gt, dt, n_cats, thresholds, area_ranges=cp.area_ranges,
-            max_det=cp.max_dets[-1], similarity=cp.similarity,
+            max_det=cp.max_dets[-1], similarity=cp.similarity, gt_at=t_index,
         )  # fmt: skip
+        trim_heap()  # the matching's candidate pairs
         precision, recall = accumulate_coco(gt, dt, match, n_cats, cp.max_dets)
         stats = summarize_coco(
             precision, recall, thresholds, specs=cp.stats,

@@ -61,7 +61,7 @@ class CocoMatch:
 
     ``matched``/``dt_ignored`` are shaped ``(A, T, n_dt)`` (``A`` area ranges, ``T``
     thresholds); ``dt_gt`` keeps the matched ground-truth index (or -1) for the first area
-    range ("all") only, which is all the per-box results need. ``kept`` marks the
+    range ("all") at threshold ``gt_at`` only, which is all the per-box results need. ``kept`` marks the
     predictions within the first ``maxDets[-1]`` of their group.
     """
 
@@ -71,7 +71,8 @@ class CocoMatch:
     matched: np.ndarray  # (A, T, n_dt) bool
     dt_ignored: np.ndarray  # (A, T, n_dt) bool
     gt_ignored: np.ndarray  # (A, n_gt) bool
-    dt_gt: np.ndarray  # (T, n_dt) int32: matched ground truth for area "all", or -1
+    dt_gt: np.ndarray  # (n_dt,) int32: matched ground truth for area "all" at gt_at, or -1
+    gt_at: int  # the threshold index of dt_gt
 
 
 def match_coco(
@@ -84,11 +85,12 @@ def match_coco(
     max_det: int = MAX_DETS[-1],
     plus_one: bool = False,
     similarity: PairSimilarity | None = None,
+    gt_at: int = 0,
 ) -> CocoMatch:
     """Match predictions to ground truth for every area range and threshold at once.
 
     ``similarity``: how pairs are scored (default: box IoU, ``plus_one`` picking the pixel
-    convention).
+    convention); ``gt_at``: the threshold (index) whose matched ground truth is kept.
     """
     sim = similarity or box_similarity(gt, dt, plus_one=plus_one)
     n_dt = len(dt)
@@ -107,8 +109,8 @@ def match_coco(
 
     matched = np.zeros((n_a, n_t, n_dt), dtype=bool)
     dt_ign = np.zeros((n_a, n_t, n_dt), dtype=bool)
-    dt_gt = np.full((n_t, n_dt), -1, dtype=np.int32)
-    match = CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt)
+    dt_gt = np.full(n_dt, -1, dtype=np.int32)
+    match = CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt, gt_at)
     thr = np.minimum(thresholds, 1 - 1e-10)
     # Process kept predictions rank-major, so the r-th predictions of all groups are contiguous.
     kept_idx = np.flatnonzero(kept)
@@ -125,8 +127,9 @@ def match_coco(
         p_dt, p_gt, iou = p_dt[order], p_gt[order], iou[order]
         _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, thr, match)
     dt_area = sim.dt_area
-    out_of_range = (dt_area[None, :] < areas[:, :1]) | (dt_area[None, :] > areas[:, 1:])
-    dt_ign |= ~matched & out_of_range[:, None, :]
+    for a in range(n_a):  # one area range at a time: no (A, T, n_dt) temporaries
+        out_of_range = (dt_area < areas[a, 0]) | (dt_area > areas[a, 1])
+        dt_ign[a] |= ~matched[a] & out_of_range[None, :]
     return match
 
 
@@ -152,7 +155,7 @@ def _greedy(
     n_t = len(thr)
     used = np.zeros((n_gt, n_a * n_t), dtype=bool)  # non-crowd ground truths already matched
     thr_cols = np.tile(thr, n_a)[None, :]  # column = a * T + t
-    ign_cols = np.repeat(gt_ign.T, n_t, axis=1)  # (n_gt, A*T)
+    gt_ign_rows = np.ascontiguousarray(gt_ign.T)  # (n_gt, A): a candidate's row, contiguous
     cand_start = np.searchsorted(p_dt, np.arange(len(proc)), side="left")
     cand_end = np.searchsorted(p_dt, np.arange(len(proc)), side="right")
     proc_rank = rank[proc]
@@ -174,7 +177,9 @@ def _greedy(
             seg = cand_start[dets] - lo
             local = np.arange(hi - lo) - np.repeat(seg, cand_end[dets] - cand_start[dets])
             eligible = (iou[lo:hi, None] >= thr_cols) & ~(used[g] & ~crowd[g, None])
-            key = local.astype(np.int32)[:, None] + np.where(ign_cols[g], zero, big32)
+            # (candidates, A*T), column a * T + t: (n_gt, A*T) for all would take 30 MB
+            ign = np.repeat(gt_ign_rows[g], n_t, axis=1)
+            key = local.astype(np.int32)[:, None] + np.where(ign, zero, big32)
             key[~eligible] = -1
             best = np.maximum.reduceat(key, seg, axis=0)  # (n_dets, A*T)
             hit_d, hit_c = np.nonzero(best >= 0)
@@ -184,8 +189,8 @@ def _greedy(
             a, t, d = hit_c // n_t, hit_c % n_t, proc[dets[hit_d]]
             out.matched[a, t, d] = True
             out.dt_ignored[a, t, d] = gt_ign[a, gidx]
-            first = a == 0
-            out.dt_gt[t[first], d[first]] = gidx[first]
+            kept_gt = (a == 0) & (t == out.gt_at)
+            out.dt_gt[d[kept_gt]] = gidx[kept_gt]
 
 
 def accumulate_coco(

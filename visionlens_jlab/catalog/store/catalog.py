@@ -102,6 +102,7 @@ class Catalog(WriteTransactions, IngestReservations):
                 raise CatalogError(f"invalid memory limit {limit!r}, e.g. '64MB'")
         self._init_ingests(ingest_memory_limit)
         if memory_limit is not None:
+            self.own_memory_limit = memory_limit
             self._set_memory_limit(memory_limit)
         if threads is not None:
             self._con.execute(f"SET threads = {max(1, int(threads))}")
