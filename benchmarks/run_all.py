@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--sizes", "10000", "100000", "1000000", "--out", "{out}"],
         ["--sizes", "10000", "--runs", "3", "--out", "{out}"],
     ),
+    "versions": (["--out", "{out}"], ["--sizes", "10000", "--runs", "1", "--out", "{out}"]),
     "predict": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
     "image_quality": (
         ["--out", "{out}"],
