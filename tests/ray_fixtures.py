@@ -107,7 +107,10 @@ class RayTestCluster:
         log = self.temp_dir / f"ray-start-{ip}.log"
         with open(log, "w") as out:
             starter = subprocess.Popen(
-                ["nice", "-n", str(START_NICENESS), RAY, *args], env=self.env, stdout=out, stderr=out
+                ["nice", "-n", str(START_NICENESS), RAY, *args],
+                env=self.env,
+                stdout=out,
+                stderr=out,
             )
         seen = False
         while starter.poll() is None:
@@ -194,8 +197,12 @@ class RayTestCluster:
 def _agent_ports(ip: str) -> list[str]:
     """Fixed agent ports: with port 0 the raylet waits for each agent to write its port to a
     file, and gives up (crashes) when the Python agents start slowly on a loaded machine."""
-    flags = ("metrics-export-port", "dashboard-agent-grpc-port", "dashboard-agent-listen-port")
-    flags += ("runtime-env-agent-port",)
+    flags = (
+        "metrics-export-port",
+        "dashboard-agent-grpc-port",
+        "dashboard-agent-listen-port",
+        "runtime-env-agent-port",
+    )
     return [f"--{flag}={free_port(ip)}" for flag in flags]
 
 

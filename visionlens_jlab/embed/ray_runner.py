@@ -157,7 +157,9 @@ def ray_embed_stream(
             keep = dedup.keep(ids)
             errors = batch["error"]
             ok = keep & np.array([not e for e in errors], bool)
-            failed = [(int(i), str(e)) for i, e, k in zip(ids, errors, keep, strict=True) if k and e]
+            failed = [
+                (int(i), str(e)) for i, e, k in zip(ids, errors, keep, strict=True) if k and e
+            ]
             images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
             dtype = next((json.loads(s)["dtype"] for s in batch["info"] if s), dtype)
             yield ("vectors", ids[ok], np.asarray(batch["vector"][ok], np.float32), failed)

@@ -141,7 +141,8 @@ def run_pipeline(
     rows = [{"sample_id": int(i), "location": str(loc)} for i, loc in items]
     blocks = max(1, math.ceil(len(rows) / block_rows))
     count, resources = model_actors(cluster)
-    ds = ray.data.from_items(rows, override_num_blocks=blocks)
+    model_resources: dict[str, Any] = dict(resources)
+    ds: Any = ray.data.from_items(rows, override_num_blocks=blocks)
     ds = ds.map_batches(
         prepare.fn, fn_kwargs=prepare.kwargs, batch_size=None, batch_format="numpy", num_cpus=1
     )
@@ -152,7 +153,7 @@ def run_pipeline(
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=count),
         ray_remote_args_fn=_spread,  # one model per node before two on one
-        **resources,
+        **model_resources,
     )
     yield from ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1)
 
