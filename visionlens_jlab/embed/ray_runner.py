@@ -17,11 +17,11 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 
-from .. import __version__
 from ..jobs.ray_pipeline import (
     Deduplicator,
     RayRunnerError,
@@ -39,6 +39,15 @@ from .models import ModelSpec
 from .registry import load_embedder
 from .stream import DEFAULT_BATCH_SIZE, check_batch_size
 
+
+def package_version() -> str:
+    """This installation's visionlens_jlab version (the cluster's must be the same)."""
+    try:
+        return version("visionlens_jlab")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 READ_THREADS = 4
 """Images read at once by one decode task: GCS reads wait on the network, not the CPU."""
 
@@ -54,7 +63,7 @@ def describe_embedder(spec_json: dict[str, Any], precision: str) -> dict[str, An
         "notice": getattr(embedder, "notice", ""),
         "input_size": spec.size,
         "input_mode": spec.mode,
-        "visionlens_version": __version__,
+        "visionlens_version": package_version(),
         "ray_version": ray.__version__,
     }
 
@@ -129,10 +138,10 @@ def ray_embed_stream(
             raise RayRunnerError(f"device cuda asked, but the Ray cluster at {address} has no GPU")
         on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
         remote = run_remote(describe_embedder, spec_json, precision)
-        if remote["visionlens_version"] != __version__:
+        if remote["visionlens_version"] != package_version():
             raise RayRunnerError(
                 f"the cluster runs visionlens_jlab {remote['visionlens_version']}, this server "
-                f"{__version__}: install the same version on both"
+                f"{package_version()}: install the same version on both"
             )
         size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE[on]
         yield (
