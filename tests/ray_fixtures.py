@@ -80,11 +80,11 @@ class RayTestCluster:
         self._ray(
             "start", "--head", f"--node-ip-address={self.head_ip}", f"--port={self.port}",
             "--include-dashboard=false", f"--temp-dir={self.temp_dir}", "--no-monitor",
-            *common, *_agent_ports(self.head_ip),
+            *common,
         )  # fmt: skip
         self._ray(
             "start", f"--address={self.address}", f"--node-ip-address={self.worker_ip}",
-            *common, *_agent_ports(self.worker_ip),
+            *common,
         )  # fmt: skip
         return self
 
@@ -101,28 +101,28 @@ class RayTestCluster:
                 raise RuntimeError(f"ray {' '.join(args[:2])} failed {START_TRIES} times")
 
     def _ray_start_once(self, args: tuple[str, ...]) -> bool:
-        """One ``ray start``; False (at once) when the node's raylet died while starting:
-        it gives a slow agent ~15 s to start, and ``ray start`` would wait 30 s more."""
+        """One ``ray start``; False (at once) when the node's raylet died while starting."""
         ip = next(a.split("=", 1)[1] for a in args if a.startswith("--node-ip-address="))
-        log = self.temp_dir / f"ray-start-{ip}.log"
-        with open(log, "w") as out:
+        ports = _agent_ports(ip)
+        argv = [RAY, *args, *(f"--{flag}={port}" for flag, port in ports.items())]
+        with open(self.temp_dir / f"ray-start-{ip}.log", "w") as out:
             starter = subprocess.Popen(
-                ["nice", "-n", str(START_NICENESS), RAY, *args],
-                env=self.env,
-                stdout=out,
-                stderr=out,
+                ["nice", "-n", str(START_NICENESS), *argv], env=self.env, stdout=out, stderr=out
             )
         seen = False
         while starter.poll() is None:
             try:
-                self.raylet(ip)
-                seen = True
+                raylet = self.raylet(ip)
             except LookupError:
                 if seen:  # started, then crashed
                     starter.kill()
                     starter.wait()
                     return False
-            time.sleep(0.5)
+            else:
+                if not seen:
+                    _write_port_files(raylet, ports)
+                seen = True
+            time.sleep(0.2)
         for proc in self.own():  # started: back to the normal priority
             with contextlib.suppress(psutil.Error):
                 proc.nice(0)
@@ -194,16 +194,36 @@ class RayTestCluster:
         _terminate(self.own(), grace=20)
 
 
-def _agent_ports(ip: str) -> list[str]:
-    """Fixed agent ports: with port 0 the raylet waits for each agent to write its port to a
-    file, and gives up (crashes) when the Python agents start slowly on a loaded machine."""
-    flags = (
-        "metrics-export-port",
-        "dashboard-agent-grpc-port",
-        "dashboard-agent-listen-port",
-        "runtime-env-agent-port",
-    )
-    return [f"--{flag}={free_port(ip)}" for flag in flags]
+AGENT_PORT_FILES = {
+    "metrics-export-port": "metrics_export_port",
+    "dashboard-agent-grpc-port": "metrics_agent_port",
+    "dashboard-agent-listen-port": "dashboard_agent_listen_port",
+    "runtime-env-agent-port": "runtime_env_agent_port",
+}
+
+
+def _agent_ports(ip: str) -> dict[str, int]:
+    """Fixed agent ports, one free port per ``ray start`` flag of :data:`AGENT_PORT_FILES`."""
+    return {flag: free_port(ip) for flag in AGENT_PORT_FILES}
+
+
+def _write_port_files(raylet: psutil.Process, ports: dict[str, int]) -> None:
+    """Write the agents' port files the raylet waits for (Ray writes ``NAME_NODEID`` files
+    in the session dir once each Python agent is up, and the raylet aborts when one is not
+    there within 30 s, which happens on a loaded 2-core machine). The ports are the fixed
+    ones the agents were given, so the files say what the agents will write themselves."""
+    args = dict(a[2:].split("=", 1) for a in _cmdline(raylet) if a.startswith("--") and "=" in a)
+    node_id = args.get("node_id")
+    socket_path = args.get("raylet_socket_name")
+    if not node_id or not socket_path:
+        return
+    session = Path(socket_path).parent.parent
+    for flag, name in AGENT_PORT_FILES.items():
+        target = session / f"{name}_{node_id}"
+        if not target.exists():
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(str(ports[flag]))
+            tmp.rename(target)
 
 
 def is_loopback(address: str) -> bool:

@@ -1,11 +1,14 @@
 """The ``ray`` runner on a real two-node Ray cluster on this machine (loopback addresses),
-through a real Jupyter server: the vectors equal the process runner's, resume, cancel,
-a worker node killed mid-job, and the cluster's sockets."""
+through a real Jupyter server and the CLI: the vectors equal the process runner's, resume,
+cancel, a worker node killed mid-job, and the cluster's sockets."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,7 +19,12 @@ import numpy as np
 import psutil
 import pytest
 
-from .embed_fixtures import add_photos
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.features import load as load_features
+from visionlens_jlab.vectors import open_vector_store
+
+from .embed_fixtures import add_photos, photos
+from .media_fixtures import add_dataset
 from .ray_fixtures import RayTestCluster, is_loopback
 
 pytestmark = pytest.mark.timeout(600)
@@ -127,6 +135,31 @@ def test_the_cluster_talks_only_on_loopback(ray_cluster: RayTestCluster) -> None
     native = ("gcs_server", "raylet", "ray::")
     assert [s for s in outside if not any(n in s.name for n in native)] == []
     assert [s for s in outside if s.local not in ("0.0.0.0", "::")] == []
+
+
+def test_the_cli_without_a_server_is_the_driver_and_the_writer(
+    ray_cluster: RayTestCluster, tmp_path: Path
+) -> None:
+    load_features()
+    data_dir = tmp_path / "cli-data"
+    files = photos()
+    with Catalog(data_dir) as catalog:
+        add_dataset(catalog, "photos", str(files[0].parent), [str(f) for f in files[:40]])
+    runner = f"ray:{ray_cluster.address}"
+    argv = ["embed", "photos", "--model", BUILTIN, "--runner", runner, "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", *argv, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert (result["runner"], result["embedded"], result["dim"]) == (runner, 40, 448)
+    assert result["cluster"]["address"] == ray_cluster.address
+    assert sum(w["images"] for w in result["cluster"]["workers"]) == 40
+    with open_vector_store(data_dir) as store:
+        assert store.count(result["space"]) == 40
 
 
 async def test_cancel_stops_the_work_on_the_cluster(
