@@ -90,10 +90,31 @@ def main() -> None:
     spec = parse_model(BUILTIN, None).to_json()
     work = Path(tempfile.mkdtemp(prefix="vlbench-ray-", dir="/tmp"))
     cluster = RayTestCluster(work / "ray").start()
-    lines: list[str] = []
+
+    def report(parts: list[str], complete: bool) -> None:
+        """The results file, rewritten after each step (a cut-off run keeps what it had)."""
+        header = [
+            "# The ray runner: two local workers vs the process runner; scaling from "
+            "measured costs",
+            "",
+            f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+            f"Load average at start: {load_start}; now: {loadavg()}. **The machine was "
+            "shared with other engineers' tests and benchmarks (2 cores): every timing is "
+            "under load.**" + ("" if complete else " (partial: the run was still going)"),
+            "",
+            "Command: `flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_ray.py "
+            f"--images {args.images} --runs {args.runs}`",
+            "",
+        ]
+        text = "\n".join(header + parts) + "\n"
+        Path(args.out).write_text(text)
+        print(text, flush=True)
+
     try:
         load_features()  # the features' tables, before the catalog opens
         with Catalog(work / "data") as catalog, open_vector_store(work / "data") as store:
+            costs = scaling(measure_costs(cluster, locations, spec, store))
+            report(costs, False)
             times: dict[str, list[float]] = {"process": [], "ray": []}
             for run in range(args.runs):
                 for runner in ("process", "ray"):
@@ -109,37 +130,27 @@ def main() -> None:
 
                     times[runner].append(embed_run(catalog, store, name, source))
                     print(runner, run, round(times[runner][-1], 2), loadavg(), flush=True)
-            p, r = statistics.median(times["process"]), statistics.median(times["ray"])
-            lines += [
-                f"## Part 1: {args.images} images, built-in embedder, {args.runs} runs",
-                "",
-                "| runner | seconds, median (range) | images/s (median) |",
-                "|---|---|---|",
-                f"| process (one worker process) | {med(times['process'])} | {args.images / p:.0f} |",
-                f"| ray (2 local nodes, 2 model actors) | {med(times['ray'])} | {args.images / r:.0f} |",
-                "",
-                f"Overhead of ray: **{100 * (r / p - 1):+.1f} %** (goal ≤ 15 %).",
-                "",
-            ]
-            costs = measure_costs(cluster, locations, spec, store)
-        lines += scaling(costs)
+                report(end_to_end(times, args.images) + costs, run == args.runs - 1)
     finally:
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
-    header = [
-        "# The ray runner: two local workers vs the process runner; scaling from measured costs",
+
+
+def end_to_end(times: dict[str, list[float]], images: int) -> list[str]:
+    p, r = statistics.median(times["process"]), statistics.median(times["ray"])
+    return [
+        f"## Part 1: {images} images, built-in embedder, {len(times['ray'])} runs",
         "",
-        f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        f"Load average at start: {load_start}; at end: {loadavg()}. **The machine was shared "
-        "with other engineers' tests and benchmarks (2 cores): every timing is under load.**",
+        "| runner | seconds, median (range) | images/s (median) |",
+        "|---|---|---|",
+        f"| process (one worker process) | {med(times['process'])} | {images / p:.0f} |",
+        f"| ray (2 local nodes, 2 model actors) | {med(times['ray'])} | {images / r:.0f} |",
         "",
-        "Command: `flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_ray.py "
-        f"--images {args.images} --runs {args.runs}`",
+        f"Overhead of ray: **{100 * (r / p - 1):+.1f} %** (goal ≤ 15 %). Each run: "
+        "planning, the runner (worker process start, or the Ray driver's connection, "
+        "the pipeline and its actors' start), writing the vectors and the space row.",
         "",
     ]
-    text = "\n".join(header + lines) + "\n"
-    Path(args.out).write_text(text)
-    print(text)
 
 
 def measure_costs(
