@@ -20,7 +20,6 @@ table for 8 and 64 GPUs is computed from those, with the assumptions printed bes
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -44,7 +43,6 @@ from visionlens_jlab.jobs.ray_pipeline import connect, disconnect, run_remote
 from visionlens_jlab.vectors import open_vector_store, space_name
 
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VISIONLENS_SHARED", str(Path("/work/shared")))
 from tests.embed_fixtures import photos
 from tests.media_fixtures import add_dataset
 from tests.ray_fixtures import RayTestCluster
