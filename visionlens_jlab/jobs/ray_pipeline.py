@@ -138,6 +138,8 @@ def run_pipeline(
     """
     import ray
 
+    if not items:  # Ray Data has no empty dataset of these columns: nothing to run
+        return
     rows = [{"sample_id": int(i), "location": str(loc)} for i, loc in items]
     blocks = max(1, math.ceil(len(rows) / block_rows))
     count, resources = model_actors(cluster)
