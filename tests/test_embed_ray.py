@@ -24,7 +24,7 @@ from visionlens_jlab.features import load as load_features
 from visionlens_jlab.vectors import open_vector_store
 
 from .embed_fixtures import add_photos, photos
-from .media_fixtures import add_dataset
+from .media_fixtures import add_dataset, gcs_bucket, gcs_upload
 from .ray_fixtures import RayTestCluster, is_loopback
 
 pytestmark = pytest.mark.timeout(600)
@@ -33,8 +33,9 @@ BUILTIN = "builtin-color-gradient"
 
 
 @pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[RayTestCluster]:
-    """One cluster for the module: a short temp dir (Ray's socket paths have a length limit)."""
+def ray_cluster(gcs_emulator: str) -> Iterator[RayTestCluster]:
+    """One cluster for the module: a short temp dir (Ray's socket paths have a length limit);
+    started after the GCS emulator, so its workers inherit ``STORAGE_EMULATOR_HOST``."""
     temp_dir = Path(tempfile.mkdtemp(prefix="vlray-", dir="/tmp"))
     cluster = RayTestCluster(temp_dir).start()
     try:
@@ -160,6 +161,25 @@ def test_the_cli_without_a_server_is_the_driver_and_the_writer(
     assert sum(w["images"] for w in result["cluster"]["workers"]) == 40
     with open_vector_store(data_dir) as store:
         assert store.count(result["space"]) == 40
+
+
+async def test_images_on_gcs_are_read_by_the_cluster_workers(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    files = photos()[:24]
+    bucket = gcs_bucket("vl-ray")
+    for f in files:
+        gcs_upload(bucket, f"imgs/{f.name}", f.read_bytes())
+    local = add_dataset(vl_app.catalog, "local", str(files[0].parent), [str(f) for f in files])
+    remote = [f"gs://vl-ray/imgs/{f.name}" for f in files]
+    in_gcs = add_dataset(vl_app.catalog, "gcs", "gs://vl-ray/imgs", remote)
+    _, answer = await api("POST", "datasets/local/embed", {"model": BUILTIN})
+    assert (await wait_job(answer["job"], timeout=240))["status"] == "done"
+    _, answer = await api("POST", "datasets/gcs/embed", {"model": BUILTIN, "runner": "ray"})
+    job = await wait_job(answer["job"], timeout=300)
+    assert job["status"] == "done", job
+    assert (job["result"]["embedded"], job["result"]["failed"]) == (24, 0)
+    assert cosines(vl_app.vector_store(), job["result"]["space"], local, in_gcs).min() >= 0.9999
 
 
 async def test_cancel_stops_the_work_on_the_cluster(
