@@ -75,6 +75,7 @@ class RayTestCluster:
 
     def start(self) -> RayTestCluster:
         """Start the head, then the second node (each retried on a start-up time-out)."""
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
         common = ["--num-cpus", str(self.cpus), "--object-store-memory", "300000000"]
         common += ["--disable-usage-stats"]
         self._ray(
