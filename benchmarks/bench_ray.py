@@ -67,8 +67,10 @@ def timed_runs(fn: Callable[[], Any], n: int = 5) -> list[float]:
     return out
 
 
-def embed_run(catalog: Catalog, store: Any, name: str, source: Callable[..., Any]) -> float:
-    options = EmbedOptions(name, parse_model(BUILTIN, None), runner="bench")
+def embed_run(
+    catalog: Catalog, store: Any, name: str, runner: str, source: Callable[..., Any]
+) -> float:
+    options = EmbedOptions(name, parse_model(BUILTIN, None), runner=runner)
     t = time.perf_counter()
     result = run_embedding(None, catalog, store, options, source)
     seconds = time.perf_counter() - t
@@ -126,7 +128,8 @@ def main() -> None:
                             None, ray_embed_stream, cluster.address, spec, list(items)
                         )
 
-                    times[runner].append(embed_run(catalog, store, name, source))
+                    label = runner if runner == "process" else f"ray:{cluster.address}"
+                    times[runner].append(embed_run(catalog, store, name, label, source))
                     print(runner, run, round(times[runner][-1], 2), loadavg(), flush=True)
                 report(end_to_end(times, args.images) + costs, run == args.runs - 1)
     finally:
