@@ -66,6 +66,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "grid": ([], ["--samples", "10000"]),
     "map_render": ([], ["--points", "100000", "--runs", "1"]),
+    "ray": (["--out", "{out}"], ["--images", "1000", "--runs", "1", "--out", "{out}"]),
 }
 BROWSER_BENCHMARKS = ("grid", "map_render")
 """JS benchmarks in headless Chromium, run with node (they need the browser prerequisites)."""

@@ -120,6 +120,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             self.vector_store,
             serverapp=self.serverapp,
             checkpoint=self.embedding_checkpoint or None,
+            ray_address=self.ray_address or None,
         )
         # Search encodes uploaded images and texts with the model that made the space.
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)

@@ -114,6 +114,15 @@ class VisionLensAppConfig(HasTraits):
             "Default: $VISIONLENS_EMBEDDING_CHECKPOINT."
         ),
     )
+    ray_address = Unicode(
+        "",
+        config=True,
+        help=(
+            "Ray cluster of embedding jobs run with the runner 'ray' (no address given): "
+            "HOST:PORT of a cluster this machine is a node of, or ray://HOST:PORT (Ray "
+            "Client). Default: $RAY_ADDRESS. See docs/deploy/ray.md."
+        ),
+    )
     gcs_timeout_s = Float(
         10.0,
         config=True,

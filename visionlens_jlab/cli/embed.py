@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -25,7 +26,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
     p.add_argument(
-        "--runner", default="process", help="process (default) or kernel[:KERNELSPEC] (server)"
+        "--runner",
+        default="process",
+        help="process (default), kernel[:KERNELSPEC] (server) or ray[:ADDRESS] (a Ray cluster)",
     )
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
     _common(p)
@@ -50,8 +53,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
     from ..embed.job import EmbedOptions, parse_runner, run_embedding
     from ..embed.models import parse_model
+    from ..embed.ray_runner import ray_embed_stream
     from ..embed.registry import describe
     from ..embed.stream import embed_stream
+    from ..jobs.ray_pipeline import RAY_ADDRESS_ENV, RayRunnerError
     from ..vectors import open_vector_store
 
     try:
@@ -64,17 +69,33 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
     print(f"visionlens: {describe(spec)}", file=sys.stderr)
 
     def local(catalog: Any) -> dict[str, Any]:
-        if parse_runner(args.runner)[0] == "kernel":
+        kind, target = parse_runner(args.runner)
+        if kind == "kernel":
             raise CliError("the kernel runner needs a running JupyterLab server on this data dir")
+        address = target or os.environ.get(RAY_ADDRESS_ENV)
+        if kind == "ray" and not address:
+            raise CliError("no Ray cluster address: use --runner ray:HOST:PORT or set $RAY_ADDRESS")
 
         def source(items: Any) -> Any:
+            if kind == "ray":  # this process is the driver (and the writer)
+                return ray_embed_stream(
+                    str(address),
+                    spec.to_json(),
+                    list(items),
+                    args.device,
+                    args.batch_size,
+                    args.precision,
+                )
             return embed_stream(
                 spec.to_json(), list(items), args.device, args.batch_size, args.precision
             )
 
         with open_vector_store(catalog.data_dir) as store:
-            result = run_embedding(None, catalog, store, options, source)
-        result["runner"] = "local"
+            try:
+                result = run_embedding(None, catalog, store, options, source)
+            except RayRunnerError as exc:
+                raise CliError(str(exc)) from exc
+        result["runner"] = f"ray:{address}" if kind == "ray" else "local"
         return result
 
     def remote(client: Any) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The embedding job: plan what is missing, run a source of vectors, write them.
 
-One job interface, three sources of the same messages (:mod:`visionlens_jlab.embed.stream`):
+One job interface, four sources of the same messages (:mod:`visionlens_jlab.embed.stream`):
 a spawned worker process (the ``process`` runner, the server's default), a headless Jupyter
-kernel (the ``kernel`` runner, :mod:`.kernel_runner`), or the calling process itself (the
-CLI when no server owns the data dir). Whatever computes, this module alone writes: vectors
+kernel (the ``kernel`` runner, :mod:`.kernel_runner`), a Ray cluster driven from a worker
+process (the ``ray`` runner, :mod:`.ray_runner`), or the calling process itself (the CLI
+when no server owns the data dir). Whatever computes, this module alone writes: vectors
 in batches keyed by sample id (idempotent), then the catalog's space row last
 (:mod:`visionlens_jlab.embed.spaces`), so a killed job leaves no half-written space visible
 and the next run embeds only what has no vector yet.
@@ -58,11 +59,14 @@ class EmbedOptions:
 
 
 def parse_runner(runner: str) -> tuple[str, str | None]:
-    """``process`` → (process, None); ``kernel`` / ``kernel:SPEC`` → (kernel, SPEC or None)."""
-    kind, _, kernelspec = (runner or "process").partition(":")
-    if kind not in ("process", "kernel") or (kind == "process" and kernelspec):
-        raise EmbedError(f"unknown runner {runner!r}: use process, kernel or kernel:KERNELSPEC")
-    return kind, kernelspec or None
+    """``process`` → (process, None); ``kernel`` / ``kernel:SPEC`` → (kernel, SPEC or None);
+    ``ray`` / ``ray:ADDRESS`` → (ray, ADDRESS or None: the server's default cluster)."""
+    kind, _, target = (runner or "process").partition(":")
+    if kind not in ("process", "kernel", "ray") or (kind == "process" and target):
+        raise EmbedError(
+            f"unknown runner {runner!r}: use process, kernel[:KERNELSPEC] or ray[:ADDRESS]"
+        )
+    return kind, target or None
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,8 @@ def run_embedding(
             result["dtype"] = message[1].get("dtype", result["dtype"])
             result["batch_size"] = message[1].get("batch_size", result["batch_size"])
             result["reduced_cosine"] = message[1].get("reduced_cosine")
+            if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
+                result["cluster"] = message[1]["cluster"]
     if t_first is None:
         raise EmbedError("the embedding worker sent no model description")
     embed_seconds = time.monotonic() - t_first

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import importlib.util
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -13,11 +14,13 @@ from typing import Any
 from ..catalog import Catalog
 from ..jobs.manager import Job, JobContext, JobManager
 from ..jobs.processes import stream_from_worker
+from ..jobs.ray_pipeline import RAY_ADDRESS_ENV
 from ..vectors import VectorStore, VectorStoreError
 from .base import EmbedError
 from .job import EmbedOptions, parse_runner, run_embedding
 from .kernel_runner import KernelInbox, kernel_source
 from .models import CHECKPOINT_ENV, parse_model
+from .ray_runner import ray_embed_stream
 from .registry import describe, list_models
 from .spaces import dataset_spaces, reconcile_all
 from .stream import embed_stream
@@ -57,12 +60,14 @@ class EmbeddingService:
         *,
         serverapp: Any,
         checkpoint: str | None = None,
+        ray_address: str | None = None,
     ) -> None:
         self.catalog = catalog
         self.jobs = jobs
         self._vectors = vectors
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
+        self.ray_address = ray_address or None
         self.inbox = KernelInbox()
         self._models_lock = threading.Lock()
         self._models: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
@@ -134,8 +139,9 @@ class EmbeddingService:
             self.catalog.dataset_id(cur, dataset)  # NotFoundError now, not in the job
         spec = parse_model(model, checkpoint or self.checkpoint)
         options = EmbedOptions(dataset, spec, device, batch_size, runner, precision)
-        kind, kernelspec = parse_runner(runner)
-        loop = self._kernel_loop(kernelspec) if kind == "kernel" else None
+        kind, target = parse_runner(runner)
+        loop = self._kernel_loop(target) if kind == "kernel" else None
+        ray_address = self._ray_address(target) if kind == "ray" else None
         store = self.store()
         worker_options = {
             "spec": spec.to_json(),
@@ -158,6 +164,17 @@ class EmbeddingService:
                         batch_size,
                         precision,
                     )
+                if kind == "ray":  # the driver runs in a worker: cancel terminates it
+                    return stream_from_worker(
+                        ctx,
+                        ray_embed_stream,
+                        ray_address,
+                        spec.to_json(),
+                        list(items),
+                        device,
+                        batch_size,
+                        precision,
+                    )
                 assert loop is not None
                 return kernel_source(
                     ctx,
@@ -165,7 +182,7 @@ class EmbeddingService:
                     loop=loop,
                     inbox=self.inbox,
                     job_id=ctx.job_id,
-                    kernelspec=kernelspec,
+                    kernelspec=target,
                     options=worker_options,
                     items=items,
                 )
@@ -175,6 +192,22 @@ class EmbeddingService:
         return self.jobs.submit(
             "embed", run, title=f"Embed {dataset} with {spec.label}", lane="gpu", dataset=dataset
         )
+
+    def _ray_address(self, address: str | None) -> str:
+        """The cluster of a ray job: the runner's, else the server's setting, else
+        ``$RAY_ADDRESS``; refused at once when Ray is not installed here."""
+        if importlib.util.find_spec("ray") is None:
+            raise EmbedError(
+                "the ray runner needs Ray in the server's environment: pip install "
+                "'visionlens_jlab[ray]' (the same Ray version as the cluster)"
+            )
+        address = address or self.ray_address or os.environ.get(RAY_ADDRESS_ENV)
+        if not address:
+            raise EmbedError(
+                "no Ray cluster address: use the runner ray:HOST:PORT (or ray:ray://HOST:PORT), "
+                "or set VisionLensApp.ray_address"
+            )
+        return address
 
     def _kernel_loop(self, kernelspec: str | None) -> asyncio.AbstractEventLoop:
         """The server's event loop (the kernel manager's), checking the kernelspec exists.

@@ -199,8 +199,9 @@ class Dataset(EditsMixin):
 
         ``model``: ``None`` (the default: open_clip ViT-B-32 if its weights are here, else
         ``builtin-color-gradient``), ``'ARCH'``, ``'ARCH:TAG'``; ``checkpoint`` a local
-        weights file or folder *on the server's machine*; ``runner``: ``'process'`` or
-        ``'kernel[:KERNELSPEC]'``. Shows a progress bar; returns the job result (model,
+        weights file or folder *on the server's machine*; ``runner``: ``'process'``,
+        ``'kernel[:KERNELSPEC]'`` or ``'ray[:ADDRESS]'`` (a Ray cluster; without an address
+        the server's ``ray_address`` setting). Shows a progress bar; returns the job result (model,
         space, dim, embedded, skipped, device, dtype, batch_size, runner, seconds,
         images_per_second). Interrupting the cell cancels the job.
         """

@@ -1,0 +1,221 @@
+"""The ``ray`` runner on a real two-node Ray cluster on this machine (loopback addresses),
+through a real Jupyter server and the CLI: the vectors equal the process runner's, resume,
+cancel, a worker node killed mid-job, and the cluster's sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+import pytest
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.features import load as load_features
+from visionlens_jlab.vectors import open_vector_store
+
+from .embed_fixtures import add_photos, photos
+from .media_fixtures import add_dataset, gcs_bucket, gcs_upload
+from .ray_fixtures import RayTestCluster, is_loopback
+
+pytestmark = pytest.mark.timeout(600)
+
+BUILTIN = "builtin-color-gradient"
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(gcs_emulator: str) -> Iterator[RayTestCluster]:
+    """One cluster for the module: a short temp dir (Ray's socket paths have a length limit);
+    started after the GCS emulator, so its workers inherit ``STORAGE_EMULATOR_HOST``."""
+    temp_dir = Path(tempfile.mkdtemp(prefix="vlray-", dir="/tmp"))
+    cluster = RayTestCluster(temp_dir).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def vl_settings(ray_cluster: RayTestCluster) -> dict[str, Any]:
+    return {"ray_address": ray_cluster.address}  # the server's default cluster
+
+
+def drivers() -> list[psutil.Process]:
+    """Job worker processes (the Ray drivers) this server process spawned."""
+    return [
+        p
+        for p in psutil.Process().children()
+        if p.is_running() and "spawn_main" in " ".join(p.cmdline())
+    ]
+
+
+async def wait_embedding(api: Any, job: dict[str, Any], timeout: float = 240.0) -> None:
+    """Wait until the job has written some vectors (it is mid-way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, state = await api("GET", f"jobs/{job['id']}")
+        if state["stage"] == "embedding" and (state["progress"] or 0) > 0:
+            return
+        assert state["status"] in ("queued", "running"), state
+        assert time.monotonic() < deadline, state
+        await asyncio.sleep(0.1)
+
+
+async def wait_until(check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not true after {timeout} s"
+        await asyncio.sleep(0.2)
+
+
+def cosines(store: Any, space: str, a: list[int], b: list[int]) -> np.ndarray:
+    """Row-wise cosine of the stored vectors of samples ``a`` and ``b``."""
+    ids_a, va = store.get_vectors(space, a)
+    ids_b, vb = store.get_vectors(space, b)
+    assert ids_a.tolist() == a and ids_b.tolist() == b
+    return np.einsum("ij,ij->i", va, vb) / (np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1))
+
+
+async def test_ray_vectors_equal_the_process_runner_and_resume_sends_only_the_missing(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    local = add_photos(vl_app, "local", 200)
+    remote = add_photos(vl_app, "cluster", 200)  # the same images, other samples
+    _, answer = await api("POST", "datasets/local/embed", {"model": BUILTIN})
+    reference = await wait_job(answer["job"], timeout=240)
+    assert reference["status"] == "done", reference
+    status, answer = await api(
+        "POST", "datasets/cluster/embed", {"model": BUILTIN, "runner": "ray"}
+    )
+    assert status == 202 and answer["job"]["lane"] == "gpu"
+    job = await wait_job(answer["job"], timeout=300)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["embedded"], result["skipped"], result["failed"]) == (200, 0, 0)
+    assert (result["runner"], result["device"], result["dim"]) == ("ray", "cpu", 448)
+    cluster = result["cluster"]
+    assert cluster["address"] == ray_cluster.address
+    assert cluster["nodes"] == sorted([ray_cluster.head_ip, ray_cluster.worker_ip])
+    assert sum(w["images"] for w in cluster["workers"]) == 200 and cluster["missing"] == 0
+    assert set(cluster["nodes_used"]) <= set(cluster["nodes"]) and cluster["workers"]
+    store = vl_app.vector_store()
+    space = result["space"]
+    assert cosines(store, space, local, remote).min() >= 0.9999
+
+    store.delete(remote[50:70], space=space)  # 20 samples lose their vector
+    runner = f"ray:{ray_cluster.address}"  # the address given explicitly this time
+    _, answer = await api("POST", "datasets/cluster/embed", {"model": BUILTIN, "runner": runner})
+    again = await wait_job(answer["job"], timeout=300)
+    assert again["status"] == "done", again
+    assert (again["result"]["embedded"], again["result"]["skipped"]) == (20, 180)
+    assert sum(w["images"] for w in again["result"]["cluster"]["workers"]) == 20
+    assert store.ids(space, None).tolist() == sorted(local + remote)
+    assert cosines(store, space, local, remote).min() >= 0.9999
+
+
+def test_the_cluster_talks_only_on_loopback(ray_cluster: RayTestCluster) -> None:
+    """Every connection of the cluster's processes stays on loopback, and every listener is
+    on a loopback address except the C++ gRPC servers (GCS, raylets, core workers), which
+    Ray 2.60 binds to the wildcard address with no setting to change it."""
+    sockets = ray_cluster.sockets()
+    connected = [s for s in sockets if s.remote]
+    assert connected  # the cluster's processes do talk to each other
+    assert [s for s in connected if not (is_loopback(s.local) and is_loopback(s.remote))] == []
+    listening = [s for s in sockets if s.status == psutil.CONN_LISTEN]
+    outside = [s for s in listening if not is_loopback(s.local)]
+    native = ("gcs_server", "raylet", "ray::")
+    assert [s for s in outside if not any(n in s.name for n in native)] == []
+    assert [s for s in outside if s.local not in ("0.0.0.0", "::")] == []
+
+
+def test_the_cli_without_a_server_is_the_driver_and_the_writer(
+    ray_cluster: RayTestCluster, tmp_path: Path
+) -> None:
+    load_features()
+    data_dir = tmp_path / "cli-data"
+    files = photos()
+    with Catalog(data_dir) as catalog:
+        add_dataset(catalog, "photos", str(files[0].parent), [str(f) for f in files[:40]])
+    runner = f"ray:{ray_cluster.address}"
+    argv = ["embed", "photos", "--model", BUILTIN, "--runner", runner, "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", *argv, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert (result["runner"], result["embedded"], result["dim"]) == (runner, 40, 448)
+    assert result["cluster"]["address"] == ray_cluster.address
+    assert sum(w["images"] for w in result["cluster"]["workers"]) == 40
+    with open_vector_store(data_dir) as store:
+        assert store.count(result["space"]) == 40
+
+
+async def test_images_on_gcs_are_read_by_the_cluster_workers(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    files = photos()[:24]
+    bucket = gcs_bucket("vl-ray")
+    for f in files:
+        gcs_upload(bucket, f"imgs/{f.name}", f.read_bytes())
+    local = add_dataset(vl_app.catalog, "local", str(files[0].parent), [str(f) for f in files])
+    remote = [f"gs://vl-ray/imgs/{f.name}" for f in files]
+    in_gcs = add_dataset(vl_app.catalog, "gcs", "gs://vl-ray/imgs", remote)
+    _, answer = await api("POST", "datasets/local/embed", {"model": BUILTIN})
+    assert (await wait_job(answer["job"], timeout=240))["status"] == "done"
+    _, answer = await api("POST", "datasets/gcs/embed", {"model": BUILTIN, "runner": "ray"})
+    job = await wait_job(answer["job"], timeout=300)
+    assert job["status"] == "done", job
+    assert (job["result"]["embedded"], job["result"]["failed"]) == (24, 0)
+    assert cosines(vl_app.vector_store(), job["result"]["space"], local, in_gcs).min() >= 0.9999
+
+
+async def test_cancel_stops_the_work_on_the_cluster(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    add_photos(vl_app, "photos", 400)
+    body = {"model": BUILTIN, "runner": "ray", "batch_size": 4}
+    _, answer = await api("POST", "datasets/photos/embed", body)
+    await wait_embedding(api, answer["job"])
+    assert ray_cluster.job_processes()  # decode tasks and model actors are running
+    status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
+    assert status == 200
+    assert (await wait_job(answer["job"]))["status"] == "cancelled"
+    await wait_until(lambda: not drivers(), 15)
+    await wait_until(lambda: not ray_cluster.job_processes(), 30)
+    _, spaces = await api("GET", "datasets/photos/spaces")
+    assert spaces["spaces"] == []  # nothing half-written is visible
+
+
+async def test_a_worker_node_killed_mid_job_loses_nothing_and_writes_nothing_twice(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    ids = add_photos(vl_app, "photos", 300)
+    body = {"model": BUILTIN, "runner": "ray", "batch_size": 8}
+    _, answer = await api("POST", "datasets/photos/embed", body)
+    await wait_embedding(api, answer["job"])
+    raylet = ray_cluster.raylet(ray_cluster.worker_ip)
+    node = [raylet, *raylet.children(recursive=True)]
+    for proc in node:  # the machine dies: kill -9, raylet first
+        proc.kill()
+    psutil.wait_procs(node, timeout=10)
+    job = await wait_job(answer["job"], timeout=300)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["embedded"], result["failed"], result["cluster"]["missing"]) == (300, 0, 0)
+    assert sum(w["images"] for w in result["cluster"]["workers"]) == 300  # each counted once
+    assert vl_app.vector_store().ids(result["space"]).tolist() == ids
+    _, spaces = await api("GET", "datasets/photos/spaces")
+    assert spaces["spaces"][0]["complete"] and spaces["spaces"][0]["count"] == 300

@@ -1,0 +1,52 @@
+"""The ``ray`` runner's arguments and its driver-side bookkeeping, without a cluster (the
+cluster tests are in test_embed_ray.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from visionlens_jlab.embed.base import EmbedError
+from visionlens_jlab.embed.job import parse_runner
+from visionlens_jlab.jobs.ray_pipeline import Deduplicator, model_actors
+
+from .embed_fixtures import add_photos
+
+
+def test_runner_names() -> None:
+    assert parse_runner("ray") == ("ray", None)
+    assert parse_runner("ray:127.0.0.2:6379") == ("ray", "127.0.0.2:6379")
+    assert parse_runner("ray:ray://head:10001") == ("ray", "ray://head:10001")
+    assert parse_runner("kernel:python3") == ("kernel", "python3")
+    with pytest.raises(EmbedError, match=r"ray\[:ADDRESS\]"):
+        parse_runner("dask")
+
+
+def test_a_retried_batch_is_kept_once_and_counted() -> None:
+    dedup = Deduplicator([1, 2, 3, 4, 5])
+    assert dedup.keep(np.array([1, 2, 3])).tolist() == [True, True, True]
+    assert dedup.keep(np.array([3, 4, 2])).tolist() == [False, True, False]  # a retry's repeats
+    assert (dedup.dropped, dedup.missing) == (2, 1)
+    assert dedup.keep(np.array([9])).tolist() == [False]  # never sent: not ours to write
+
+
+def test_one_model_per_gpu_else_one_per_node() -> None:
+    gpus = {"nodes": ["a", "b"], "cpus": 64.0, "gpus": 8.0}
+    assert model_actors(gpus) == (8, {"num_gpus": 1})
+    cpus = {"nodes": ["a", "b"], "cpus": 4.0, "gpus": 0.0}
+    assert model_actors(cpus) == (2, {"num_cpus": 1})
+    one_cpu = {"nodes": ["a"], "cpus": 1.0, "gpus": 0.0}
+    assert model_actors(one_cpu) == (1, {"num_cpus": 1})
+
+
+async def test_ray_without_an_address_is_refused_before_queueing(
+    api: Any, vl_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    add_photos(vl_app, "photos", 2)
+    status, answer = await api("POST", "datasets/photos/embed", {"runner": "ray"})
+    assert status == 400 and "no Ray cluster address" in answer["message"], answer
+    _, jobs = await api("GET", "jobs")
+    assert jobs["jobs"] == []

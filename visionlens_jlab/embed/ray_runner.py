@@ -1,0 +1,203 @@
+"""The ``ray`` runner of embedding jobs: the images decoded and embedded on a Ray cluster.
+
+:func:`ray_embed_stream` yields the same messages as :func:`~.stream.embed_stream`, so
+:func:`~.job.run_embedding` writes them exactly as for the other runners; the server runs
+it in a job worker process (cancel = terminate that driver: Ray then ends the job's tasks
+and actors). What runs on the cluster is in this module too (it must be installed there,
+at the same version): :func:`decode_block` (CPU tasks: read a block's images from their
+locations, local or ``gs://``, and decode them at the model's size) and
+:class:`EmbedModel` (the actor pool: one model per GPU). The pipeline itself is
+:func:`~visionlens_jlab.jobs.ray_pipeline.run_pipeline`, shared with the other model jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import numpy as np
+
+from ..jobs.ray_pipeline import (
+    Deduplicator,
+    RayRunnerError,
+    Stage,
+    connect,
+    disconnect,
+    model_actors,
+    run_pipeline,
+    run_remote,
+    worker_label,
+)
+from ..media.sources import read_bytes
+from .decode import InputSpec, decode
+from .models import ModelSpec
+from .registry import load_embedder
+from .stream import DEFAULT_BATCH_SIZE, check_batch_size
+
+
+def package_version() -> str:
+    """This installation's visionlens_jlab version (the cluster's must be the same)."""
+    try:
+        return version("visionlens_jlab")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+READ_THREADS = 4
+"""Images read at once by one decode task: GCS reads wait on the network, not the CPU."""
+
+
+def describe_embedder(spec_json: dict[str, Any], precision: str) -> dict[str, Any]:
+    """On the cluster: the model's description and input size, and the versions there."""
+    import ray
+
+    embedder = load_embedder(ModelSpec.from_json(spec_json), device="cpu", precision=precision)
+    spec: InputSpec = embedder.input_spec
+    return {
+        **embedder.info().to_json(),
+        "notice": getattr(embedder, "notice", ""),
+        "input_size": spec.size,
+        "input_mode": spec.mode,
+        "visionlens_version": package_version(),
+        "ray_version": ray.__version__,
+    }
+
+
+def _read_and_decode(location: str, spec: InputSpec) -> tuple[np.ndarray | None, str]:
+    try:
+        return decode(read_bytes(location), spec), ""
+    except Exception as exc:  # every unreadable image is reported, none stops the job
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def decode_block(batch: dict[str, np.ndarray], size: int, mode: str) -> dict[str, np.ndarray]:
+    """On the cluster (CPU task): a block's locations read and decoded to ``size`` px.
+
+    Unreadable images keep their row (zero pixels) with the reason in ``error``.
+    """
+    spec = InputSpec(size, mode)
+    locations = [str(loc) for loc in batch["location"]]
+    with ThreadPoolExecutor(min(READ_THREADS, max(1, len(locations)))) as pool:
+        decoded = list(pool.map(lambda loc: _read_and_decode(loc, spec), locations))
+    pixels = np.zeros((len(locations), size, size, 3), np.uint8)
+    errors = np.empty(len(locations), object)
+    for row, (image, error) in enumerate(decoded):
+        if image is not None:
+            pixels[row] = image
+        errors[row] = error
+    return {"sample_id": batch["sample_id"].astype(np.int64), "pixels": pixels, "error": errors}
+
+
+class EmbedModel:
+    """On the cluster (one actor per GPU): the embedder, loaded once, applied per batch."""
+
+    def __init__(self, spec_json: dict[str, Any], device: str, precision: str) -> None:
+        self.embedder = load_embedder(
+            ModelSpec.from_json(spec_json), device=device, precision=precision
+        )
+        self.embed = getattr(self.embedder, "embed_pixels", self.embedder.embed_images)
+        self.worker = worker_label()
+        self.info = json.dumps({"device": self.embedder.device, "dtype": self.embedder.dtype})
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Vectors of the decoded rows (zeros where decoding failed)."""
+        n = len(batch["sample_id"])
+        ok = np.array([not e for e in batch["error"]], bool)
+        vectors = np.zeros((n, self.embedder.dim), np.float32)
+        if ok.any():
+            vectors[ok] = np.asarray(self.embed(batch["pixels"][ok]), np.float32)
+        info = np.full(n, "", object)
+        info[0] = self.info  # once per batch: what the actor runs on
+        return {
+            "sample_id": batch["sample_id"],
+            "vector": vectors,
+            "error": batch["error"],
+            "worker": np.full(n, self.worker, object),
+            "info": info,
+        }
+
+
+def ray_embed_stream(
+    address: str,
+    spec_json: dict[str, Any],
+    items: Sequence[tuple[int, str]],
+    device: str = "auto",
+    batch_size: int | None = None,
+    precision: str = "auto",
+) -> Iterator[tuple[Any, ...]]:
+    """Embed ``(sample_id, location)`` items on the Ray cluster at ``address``; yields the
+    messages of :mod:`~.stream`, the ``done`` one with a ``cluster`` summary."""
+    cluster = connect(address)
+    try:
+        if device == "cuda" and cluster["gpus"] < 1:
+            raise RayRunnerError(f"device cuda asked, but the Ray cluster at {address} has no GPU")
+        on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
+        remote = run_remote(describe_embedder, spec_json, precision)
+        if remote["visionlens_version"] != package_version():
+            raise RayRunnerError(
+                f"the cluster runs visionlens_jlab {remote['visionlens_version']}, this server "
+                f"{package_version()}: install the same version on both"
+            )
+        size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE[on]
+        yield (
+            "meta",
+            {
+                **{k: remote[k] for k in ("name", "version", "dim", "preprocessing", "notice")},
+                "device": on,
+                "dtype": remote["dtype"],
+                "batch_size": size,
+                "pid": os.getpid(),
+            },
+        )
+        dedup = Deduplicator([i for i, _ in items])
+        images: Counter[str] = Counter()
+        dtype = remote["dtype"]
+        prepare = Stage(decode_block, {"size": remote["input_size"], "mode": remote["input_mode"]})
+        model = Stage(
+            EmbedModel, {"spec_json": spec_json, "device": on, "precision": precision}, size
+        )
+        for batch in run_pipeline(items, cluster, prepare, model):
+            ids = np.asarray(batch["sample_id"], np.int64)
+            keep = dedup.keep(ids)
+            errors = batch["error"]
+            ok = keep & np.array([not e for e in errors], bool)
+            failed = [
+                (int(i), str(e)) for i, e, k in zip(ids, errors, keep, strict=True) if k and e
+            ]
+            images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
+            dtype = next((json.loads(s)["dtype"] for s in batch["info"] if s), dtype)
+            yield ("vectors", ids[ok], np.asarray(batch["vector"][ok], np.float32), failed)
+        yield (
+            "done",
+            {
+                "dtype": dtype,
+                "batch_size": size,
+                "reduced_cosine": None,
+                "cluster": summary(cluster, images, dedup),
+            },
+        )
+    finally:
+        disconnect()
+
+
+def summary(cluster: dict[str, Any], images: Counter[str], dedup: Deduplicator) -> dict[str, Any]:
+    """What the job result says about the cluster: address, nodes, workers and their share."""
+    workers = [
+        {"worker": w, "node": w.rsplit(":", 1)[0], "images": n} for w, n in sorted(images.items())
+    ]
+    return {
+        "address": cluster["address"],
+        "ray_version": cluster["ray_version"],
+        "nodes": cluster["nodes"],
+        "gpus": cluster["gpus"],
+        "model_actors": model_actors(cluster)[0],
+        "workers": workers,
+        "nodes_used": sorted({w["node"] for w in workers}),
+        "duplicates_dropped": dedup.dropped,
+        "missing": dedup.missing,
+    }
