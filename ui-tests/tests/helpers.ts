@@ -146,6 +146,30 @@ export async function toolbarItem(
   return menu.locator(selector);
 }
 
+/**
+ * Click a toolbar item wherever it is, in its bar or in the bar's "…" popup.
+ * A reactive toolbar may move the item after `toolbarItem` found it (its
+ * card re-rendered after a dataset event, the bar measured again), so a
+ * click that finds nothing in time looks for the item again.
+ */
+export async function clickToolbarItem(
+  page: IJupyterLabPageFixture,
+  toolbar: Locator,
+  selector: string
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const item = await toolbarItem(page, toolbar, selector);
+    try {
+      await item.click({ timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt === 6) {
+        throw error;
+      }
+    }
+  }
+}
+
 /** Wait until every visible tile image finished loading (for screenshots). */
 export async function imagesLoaded(locator: Locator): Promise<void> {
   await locator.evaluate(

@@ -13,7 +13,7 @@ import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, runEnv, toolbarItem } from './helpers';
+import { api, clickToolbarItem, runEnv } from './helpers';
 
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
 const ROOT = runEnv('JUPYTERLAB_GALATA_ROOT_DIR');
@@ -42,7 +42,7 @@ async function openForm(page: IJupyterLabPageFixture): Promise<Locator> {
   await page.sidebar.openTab('visionlens-datasets');
   const panel = page.locator('#visionlens-datasets');
   const header = panel.locator('.jp-VisionLens-panelHeader');
-  await (await toolbarItem(page, header, '.jp-VisionLens-ingestToggle')).click();
+  await clickToolbarItem(page, header, '.jp-VisionLens-ingestToggle');
   return panel.locator('.jp-VisionLens-ingestForm');
 }
 

@@ -8,7 +8,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, openGrid, toolbarItem } from './helpers';
+import { api, clickToolbarItem, command, openGrid } from './helpers';
 
 const DEMO = 'demo';
 const EXAMPLE = 'visionlens-overlay-example';
@@ -104,7 +104,7 @@ test.describe('Plugins', () => {
     // Opened from the datasets panel's link.
     await command(page, 'visionlens:open-panel');
     const header = page.locator('#visionlens-datasets .jp-VisionLens-panelHeader');
-    await (await toolbarItem(page, header, '.jp-VisionLens-openPlugins')).click();
+    await clickToolbarItem(page, header, '.jp-VisionLens-openPlugins');
     const panel = page.locator('.jp-VisionLens-plugins');
     await expect(panel.locator('.jp-VisionLens-pluginRow')).toHaveCount(listing.plugins.length);
 

@@ -7,7 +7,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { command, fmt, openGrid, serverTotal, toolbarItem } from './helpers';
+import { clickToolbarItem, command, fmt, openGrid, serverTotal, toolbarItem } from './helpers';
 
 const DEMO = 'demo';
 
@@ -98,7 +98,7 @@ test.describe('Toolbars', () => {
     await tagBar.locator('.jp-Toolbar-responsive-opener').click();
     await expect(menu.locator('.jp-VisionLens-untagButton')).toBeVisible();
     await (await toolbarItem(page, tagBar, '.jp-VisionLens-tagInput')).fill('toolbar-menu-tag');
-    await (await toolbarItem(page, tagBar, '.jp-VisionLens-tagButton')).click();
+    await clickToolbarItem(page, tagBar, '.jp-VisionLens-tagButton');
     await expect(page.locator('.jp-VisionLens-tagStatus')).toHaveText('Select samples first.');
     await expect.poll(async () => (await cutItems(grid)).cut).toEqual([]);
   });

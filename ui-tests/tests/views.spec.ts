@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, fmt, openGrid, serverTotal, toolbarItem , openUnfiltered } from './helpers';
+import { api, clickToolbarItem, command, fmt, openGrid, openUnfiltered, serverTotal, toolbarItem } from './helpers';
 
 const DEMO = 'demo';
 
@@ -85,7 +85,7 @@ test.describe('Views', () => {
     await first.click();
     await third.click({ modifiers: ['Control'] });
     await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText('2 selected');
-    await (await toolbarItem(page, bar, '.jp-VisionLens-showSelected')).click();
+    await clickToolbarItem(page, bar, '.jp-VisionLens-showSelected');
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(`2 of ${all} samples`);
     const shown = await grid
       .locator('.jp-VisionLens-tile[data-sample-id]')

@@ -6,18 +6,7 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import {
-  api,
-  command,
-  fmt,
-  imagesLoaded,
-  openGrid,
-  serverTotal,
-  setTheme,
-  runEnv,
-  shot,
-  toolbarItem
-, openUnfiltered } from './helpers';
+import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openUnfiltered, runEnv, serverTotal, setTheme, shot } from './helpers';
 
 /** The run's own data folder and server (both set by playwright.config.js). */
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
@@ -62,7 +51,7 @@ test.describe('VisionLens', () => {
       await expect(card.locator('[data-stat="models"]')).toContainText(model.name);
     }
     const actions = card.locator('.jp-VisionLens-cardActions');
-    await (await toolbarItem(page, actions, '.jp-VisionLens-showReport')).click();
+    await clickToolbarItem(page, actions, '.jp-VisionLens-showReport');
     await expect(card.locator('.jp-VisionLens-report')).not.toHaveText('Loading report…');
     await shot(panel, 'sidepanel-light');
   });
@@ -103,7 +92,7 @@ test.describe('VisionLens', () => {
     await page.sidebar.openTab('visionlens-datasets');
     const panel = page.locator('#visionlens-datasets');
     const header = panel.locator('.jp-VisionLens-panelHeader');
-    await (await toolbarItem(page, header, '.jp-VisionLens-ingestToggle')).click();
+    await clickToolbarItem(page, header, '.jp-VisionLens-ingestToggle');
     const form = panel.locator('.jp-VisionLens-ingestForm');
     await form.locator('input[name="source"]').fill(path.join(dir, 'instances.json'));
     await form.locator('input[name="name"]').fill(name);
@@ -127,10 +116,10 @@ test.describe('VisionLens', () => {
     await expect(form.locator('.jp-VisionLens-jobText')).not.toContainText('Traceback');
 
     const actions = card.locator('.jp-VisionLens-cardActions');
-    await (await toolbarItem(page, actions, '.jp-VisionLens-delete')).click();
+    await clickToolbarItem(page, actions, '.jp-VisionLens-delete');
     await page.locator('.jp-Dialog .jp-mod-reject').click();
     await expect(card).toBeVisible();
-    await (await toolbarItem(page, actions, '.jp-VisionLens-delete')).click();
+    await clickToolbarItem(page, actions, '.jp-VisionLens-delete');
     await page.locator('.jp-Dialog .jp-mod-warn').click();
     await expect(card).toHaveCount(0);
     const { datasets } = await api(request, 'datasets');
