@@ -174,7 +174,9 @@ class RayTestCluster:
         for proc in self.own():
             try:
                 conns = proc.net_connections(kind="tcp")
-                name = " ".join(_cmdline(proc))[:80] or proc.name()
+                # the process name and the whole command line: a long install path cut short
+                # would hide the executable's name ("…/ray/gcs/gcs_ser")
+                name = " ".join([proc.name(), *_cmdline(proc)])
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
             for c in conns:
