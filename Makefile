@@ -106,7 +106,7 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, datumaro, FiftyOne)
 	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
 	VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$(FIFTYONE_VENV)/bin/python \
-	  pytest -q -p no:cacheprovider
+	  python tests/isolated_network.py pytest -q -p no:cacheprovider
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -126,7 +128,9 @@ async def test_ray_vectors_equal_the_process_runner_and_resume_sends_only_the_mi
 def test_the_cluster_talks_only_on_loopback(ray_cluster: RayTestCluster) -> None:
     """Every connection of the cluster's processes stays on loopback, and every listener is
     on a loopback address except the C++ gRPC servers (GCS, raylets, core workers), which
-    Ray 2.60 binds to the wildcard address with no setting to change it."""
+    Ray 2.60 binds to the wildcard address with no setting to change it. ``make test-python``
+    runs the suite in a network namespace that has only loopback
+    (``tests/isolated_network.py``), where the wildcard reaches nothing else."""
     sockets = ray_cluster.sockets()
     connected = [s for s in sockets if s.remote]
     assert connected  # the cluster's processes do talk to each other
@@ -136,6 +140,14 @@ def test_the_cluster_talks_only_on_loopback(ray_cluster: RayTestCluster) -> None
     native = ("gcs_server", "raylet", "ray::")
     assert [s for s in outside if not any(n in s.name for n in native)] == []
     assert [s for s in outside if s.local not in ("0.0.0.0", "::")] == []
+    if outside and os.environ.get("VISIONLENS_TEST_NETWORK") == "isolated":
+        interfaces = psutil.net_if_addrs()
+        assert set(interfaces) == {"lo"}
+        assert all(
+            is_loopback(a.address.split("%")[0])
+            for a in interfaces["lo"]
+            if a.family in (socket.AF_INET, socket.AF_INET6)
+        )
 
 
 def test_the_cli_without_a_server_is_the_driver_and_the_writer(
