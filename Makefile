@@ -71,6 +71,14 @@ $(FIFTYONE_VENV)/.installed: $(BIN)/python
 	$(FIFTYONE_VENV)/bin/pip install -q "fiftyone>=1.22,<2"
 	touch $@
 
+# Label Studio for the round-trip tests, in an environment of its own (it pins numpy < 2.3,
+# Django and its SDK's OpenCV); the tests start it on loopback with its data in a temp folder.
+LABEL_STUDIO_VENV := $(VENV)/labelstudio
+$(LABEL_STUDIO_VENV)/.installed: $(BIN)/python
+	python3 -m venv $(LABEL_STUDIO_VENV)
+	$(LABEL_STUDIO_VENV)/bin/pip install -q "label-studio==1.23.2" "label-studio-sdk==2.1.2"
+	touch $@
+
 # configurable-http-proxy (npm) for the real JupyterHub of the hub tests.
 tests/hub/node_modules/.installed: tests/hub/package.json tests/hub/package-lock.json
 	npm ci --prefix tests/hub --no-audit --no-fund
@@ -103,9 +111,10 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 	mypy
 	jlpm typecheck
 
-test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, datumaro, FiftyOne)
+test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed $(LABEL_STUDIO_VENV)/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, datumaro, FiftyOne, Label Studio)
 	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
 	VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$(FIFTYONE_VENV)/bin/python \
+	  VISIONLENS_LABEL_STUDIO=$(LABEL_STUDIO_VENV)/bin/label-studio \
 	  python tests/isolated_network.py pytest -q -p no:cacheprovider
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model

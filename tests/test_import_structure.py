@@ -44,6 +44,7 @@ PACKAGES = (
     {"search"},
     {"embed", "evaluate"},
     {"edits"},  # label edits: the operation log, undo, versions
+    {"labelstudio"},  # a view out to Label Studio, its annotations back as edits
     {"maps", "dedup", "predict"},
     {"label_quality"},  # label errors scored from the evaluation's boxes
     {"blindspots"},

@@ -241,6 +241,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.image_quality",
     "visionlens_jlab.cli.edits",
     "visionlens_jlab.cli.label_quality",
+    "visionlens_jlab.cli.labelstudio",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
@@ -288,6 +289,7 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.media.errors", "MediaError"),
     ("visionlens_jlab.media.errors", "MediaAccessError"),
     ("visionlens_jlab.vectors", "VectorStoreError"),
+    ("visionlens_jlab.labelstudio.errors", "LabelStudioError"),
 )
 """Errors reported as one line with exit code 1 (module, class), besides ``OSError``."""
 

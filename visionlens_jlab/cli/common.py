@@ -4,6 +4,7 @@ a command through the live server's REST API or on the catalog itself."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,19 @@ def usage_errors() -> Iterator[None]:
         yield
     except Exception as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
+
+
+def filter_option(text: str | None) -> dict[str, Any] | None:
+    """The ``--filter`` option's JSON object (None when not given)."""
+    if text is None:
+        return None
+    try:
+        spec = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"--filter is not JSON: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise ValueError("--filter must be a JSON object")
+    return spec
 
 
 def add_common_options(

@@ -1,7 +1,8 @@
 """Label edits and versions from a notebook: ``ds.edit([...])``, ``ds.undo()``,
 ``ds.edit_log()``, ``ds.snapshot(message)``, ``ds.versions()``, ``ds.diff(v1, v2)``,
-``ds.restore(v)``. Every call goes through the server's REST API, which alone writes the
-catalog; the log records the Jupyter user."""
+``ds.restore(v)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
+``ds.pull_from_label_studio(...)``. Every call goes through the server's REST API, which
+alone writes the catalog; the log records the Jupyter user."""
 
 from __future__ import annotations
 
@@ -81,3 +82,33 @@ class EditsMixin:
         """Make the labels what they were at ``version`` (undoable: ``ds.undo()``)."""
         path = dataset_path(self.name, "versions", str(int(version)), "restore")
         return dict(self._client.post_json(path, {}))
+
+    def send_to_label_studio(
+        self,
+        url: str,
+        token: str,
+        filter: Mapping[str, Any] | None = None,
+        model: str | None = None,
+        min_score: float | None = None,
+        title: str | None = None,
+    ) -> dict[str, Any]:
+        """A new Label Studio project of the samples matching ``filter`` (default: all):
+        their ground truth as annotations, ``model``'s objects as a prediction; returns
+        ``{"project", "url", "tasks", "objects"}`` (docs/labelstudio.md)."""
+        body = {
+            "label_studio": {"url": url, "token": token},
+            "filter": dict(filter) if filter is not None else None,
+            "model": model, "min_score": min_score, "title": title,
+        }  # fmt: skip
+        path = dataset_path(self.name, "labelstudio", "projects")
+        return dict(self._client.post_json(path, body))
+
+    def pull_from_label_studio(
+        self, url: str, token: str, project: int, apply: bool = False
+    ) -> dict[str, Any]:
+        """The annotations of Label Studio ``project`` as label edits: ``{"edits",
+        "operations", "skipped", ...}`` to read first; ``apply=True`` applies them as one
+        undoable batch (an object edited here since the send is a conflict)."""
+        body = {"label_studio": {"url": url, "token": token}, "apply": apply}
+        path = dataset_path(self.name, "labelstudio", "projects", str(int(project)), "pull")
+        return dict(self._client.post_json(path, body))

@@ -1,0 +1,72 @@
+"""An annotator's work on a Label Studio project, through ``label-studio-sdk``.
+
+Run by the tests with Label Studio's own interpreter (the SDK's pins keep it out of the
+VisionLens environment): ``python tests/labelstudio_annotator.py URL TOKEN PROJECT`` with a
+JSON list of changes on stdin, each for the task of one VisionLens sample:
+
+* ``{"sample_id", "move": REGION, "dx": PERCENT}``: shift a region right;
+* ``{"sample_id", "relabel": REGION, "label": CLASS}``;
+* ``{"sample_id", "delete": REGION}``;
+* ``{"sample_id", "add": {"x", "y", "width", "height"} (percent), "label": CLASS}``;
+* ``{"sample_id", "fresh": true}``: a second annotation made from scratch with the same
+  regions under new ids (what an annotator who ignores the pre-annotation leaves).
+
+Each task's first annotation is updated in place, as the Label Studio editor does. Prints
+``{"updated": N}``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import uuid
+
+from label_studio_sdk import LabelStudio
+
+
+def main(url: str, token: str, project: int) -> None:
+    changes = json.load(sys.stdin)
+    ls = LabelStudio(base_url=url, api_key=token)
+    tasks = {
+        t.data["visionlens"]["sample_id"]: t for t in ls.tasks.list(project=project, fields="all")
+    }
+    results: dict[int, list[dict]] = {}
+    for change in changes:
+        task = tasks[change["sample_id"]]
+        if change.get("fresh"):
+            sent = task.annotations[0]["result"]
+            fresh = [{**r, "id": uuid.uuid4().hex[:10]} for r in sent]
+            ls.annotations.create(id=task.id, result=fresh)
+            continue
+        result = results.setdefault(task.id, copy.deepcopy(task.annotations[0]["result"]))
+        regions = {r["id"]: r for r in result}
+        if "move" in change:
+            regions[change["move"]]["value"]["x"] += change["dx"]
+        elif "relabel" in change:
+            regions[change["relabel"]]["value"]["rectanglelabels"] = [change["label"]]
+        elif "delete" in change:
+            result.remove(regions[change["delete"]])
+        elif "add" in change:
+            first = result[0] if result else None
+            result.append(
+                {
+                    "id": uuid.uuid4().hex[:10],
+                    "from_name": "label",
+                    "to_name": "image",
+                    "type": "rectanglelabels",
+                    "original_width": first["original_width"] if first else 100,
+                    "original_height": first["original_height"] if first else 100,
+                    "value": {**change["add"], "rotation": 0, "rectanglelabels": [change["label"]]},
+                }
+            )
+    updated = 0
+    for task_id, result in results.items():
+        annotation = next(t for t in tasks.values() if t.id == task_id).annotations[0]
+        ls.annotations.update(id=annotation["id"], result=result)
+        updated += 1
+    print(json.dumps({"updated": updated}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))

@@ -1,0 +1,10 @@
+"""The one error a Label Studio round trip reports: a clear sentence, never a traceback."""
+
+
+class LabelStudioError(Exception):
+    """Label Studio cannot be reached or refused, or the selection or the project cannot make
+    a round trip (nothing is written in VisionLens when it is raised)."""
+
+
+class LabelStudioUnavailableError(LabelStudioError):
+    """Label Studio could not be reached, or refused the token or a request."""

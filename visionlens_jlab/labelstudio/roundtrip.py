@@ -1,0 +1,124 @@
+"""Send a view to Label Studio, and take the annotators' work back as label edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..catalog import Catalog
+from ..edits import apply_edits
+from ..edits.states import read_states
+from ..export.errors import ExportError
+from ..export.view import read_view
+from .changes import Changes, read_changes
+from .client import LabelStudioClient
+from .errors import LabelStudioError
+from .tasks import build_tasks, label_config
+
+
+def send_view(
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    client: LabelStudioClient,
+    server_url: str,
+    *,
+    title: str | None = None,
+    model: str | None = None,
+    min_score: float | None = None,
+) -> dict[str, Any]:
+    """Make a Label Studio project of the samples matching ``spec``: their ground truth as
+    each task's annotation and, with ``model``, its objects (at ``min_score`` or above) as a
+    prediction. Returns ``{"project", "url", "tasks", "objects"}``. A project whose tasks
+    could not all be imported is deleted again."""
+    try:
+        truth = read_view(catalog, dataset, spec)
+        predictions = (
+            read_view(catalog, dataset, spec, source=model, min_score=min_score) if model else None
+        )
+    except ExportError as exc:
+        raise LabelStudioError(str(exc)) from exc
+    names = list(truth.class_names)
+    if predictions is not None:
+        names += [n for n in predictions.class_names if n not in names]
+    config = label_config(names)
+    tasks = build_tasks(server_url, truth, predictions)
+    client.whoami()  # a wrong URL or token is said before a project is made
+    project = client.create_project(title or f"VisionLens: {dataset}", config)
+    try:
+        imported = client.import_tasks(project["id"], tasks)
+    except LabelStudioError:
+        client.delete_project(project["id"])
+        raise
+    return {
+        "project": int(project["id"]),
+        "url": f"{client.url}/projects/{int(project['id'])}",
+        "tasks": imported,
+        "objects": sum(len(t["annotations"][0]["result"]) for t in tasks),
+    }
+
+
+def pull_changes(
+    catalog: Catalog,
+    dataset: str,
+    client: LabelStudioClient,
+    project_id: int,
+    *,
+    apply: bool = False,
+    user: str = "",
+) -> dict[str, Any]:
+    """The edits that bring ``dataset``'s ground truth to what the annotators left in
+    project ``project_id``: ``{"project", "tasks", "annotated", "edits": {"added",
+    "deleted", "relabelled", "moved"}, "operations", "skipped", "applied", "batch"}``. With
+    ``apply`` they are applied as one batch (undoable; a conflict writes nothing)."""
+    changes = read_changes(dataset, client.tasks(project_id))
+    if changes.tasks == 0:
+        raise LabelStudioError(
+            f"project {project_id} holds no task sent from {dataset!r}: nothing to take back"
+        )
+    changes.operations = _not_yet_applied(catalog, dataset, changes)
+    out: dict[str, Any] = {
+        "project": int(project_id),
+        "tasks": changes.tasks,
+        "annotated": changes.annotated,
+        "edits": changes.counts(),
+        "operations": changes.operations,
+        "skipped": changes.skipped,
+        "applied": 0,
+        "batch": None,
+    }
+    if apply and changes.operations:
+        result = apply_edits(catalog, dataset, changes.operations, user)
+        out["applied"], out["batch"] = int(result["applied"]), result["batch"]
+    return out
+
+
+def _not_yet_applied(catalog: Catalog, dataset: str, changes: Changes) -> list[dict[str, Any]]:
+    """The operations whose result the ground truth does not show yet: a second pull of
+    the same project (after an ``--apply``) proposes nothing."""
+    ops = changes.operations
+    add_samples = sorted({op["sample_id"] for op in ops if op["op"] == "add"})
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        now = read_states(
+            cur, dataset_id, [op["annotation_id"] for op in ops if "annotation_id" in op]
+        )
+        rows = cur.execute(
+            "SELECT ann_id, sample_id, label, x, y, w, h FROM annotations "
+            "WHERE dataset_id = ? AND source = 'ground_truth' AND sample_id IN (SELECT UNNEST(?))",
+            [dataset_id, add_samples],
+        ).fetchall()
+    added = {(r[1], r[2], tuple(r[3:])) for r in rows if r[0] not in changes.sent}
+    return [op for op in ops if not _shown(op, now.get(op.get("annotation_id", -1)), added)]
+
+
+def _shown(op: dict[str, Any], state: dict[str, Any] | None, added: set[Any]) -> bool:
+    """Whether the ground truth shows ``op``'s result (``state``: its object now)."""
+    if op["op"] == "add":
+        return (op["sample_id"], op["label"], tuple(op["bbox"])) in added
+    if op["op"] == "delete":
+        return state is None
+    if state is None:
+        return False
+    if op["op"] == "relabel":
+        return bool(state["label"] == op["label"])
+    return [state["x"], state["y"], state["w"], state["h"]] == op["bbox"]

@@ -1,0 +1,171 @@
+"""A view of a dataset as a Label Studio project: the labelling config and one task per sample.
+
+Each task's image is the sample's URL on the VisionLens server (``…/samples/ID/image``), so
+an annotator's browser loads it with their own Jupyter login: Label Studio stores the URL
+and never fetches it. The ground truth goes in as the task's annotation, whose region ids
+are ``vl-<annotation id>``: Label Studio keeps them while the annotator edits, which is how
+:mod:`.changes` tells a moved or relabelled object from a new one. A model's objects go in
+as a prediction (with scores) to copy from. ``data.visionlens`` records what was sent
+(dataset, sample, and each object's class and box), which becomes each edit's ``expected``
+state: an object edited in VisionLens meanwhile is a conflict, not overwritten.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from ..catalog import GROUND_TRUTH
+from ..export.view import ExportView
+from .errors import LabelStudioError
+
+FROM_NAME = "label"
+TO_NAME = "image"
+REGION_PREFIX = "vl-"
+MAX_TASKS = 100_000
+"""Samples one project may receive: Label Studio imports them in one request."""
+
+
+def label_config(class_names: list[str]) -> str:
+    """Label Studio's XML config: an image and one rectangle label per class (each name an
+    XML attribute, quoted: a class name is data, never markup)."""
+    if not class_names:
+        raise LabelStudioError("the dataset has no classes to label with")
+    for name in class_names:
+        if name.startswith("$"):  # Label Studio reads "$x" as a reference to task data
+            raise LabelStudioError(f"class {name!r}: Label Studio cannot hold a leading '$'")
+    labels = "\n".join(f"    <Label value={quoteattr(n)}/>" for n in class_names)
+    return (
+        "<View>\n"
+        f'  <Image name="{TO_NAME}" value="$image" zoom="true"/>\n'
+        f'  <RectangleLabels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n'
+        "  </RectangleLabels>\n</View>"
+    )
+
+
+def image_url(server_url: str, dataset: str, sample_id: int) -> str:
+    """The sample's image on the VisionLens server at ``server_url`` (its base URL)."""
+    base = server_url if server_url.endswith("/") else server_url + "/"
+    name = urllib.parse.quote(dataset, safe="")
+    return f"{base}visionlens/api/datasets/{name}/samples/{int(sample_id)}/image"
+
+
+def region(
+    region_id: str, label: str, box: list[float], width: int, height: int, score: float | None
+) -> dict[str, Any]:
+    """One rectangle in Label Studio's units (percent of the image)."""
+    x, y, w, h = box
+    out: dict[str, Any] = {
+        "id": region_id,
+        "from_name": FROM_NAME,
+        "to_name": TO_NAME,
+        "type": "rectanglelabels",
+        "original_width": width,
+        "original_height": height,
+        "image_rotation": 0,
+        "value": {
+            "x": x / width * 100.0,
+            "y": y / height * 100.0,
+            "width": w / width * 100.0,
+            "height": h / height * 100.0,
+            "rotation": 0,
+            "rectanglelabels": [label],
+        },
+    }
+    if score is not None:
+        out["score"] = score
+    return out
+
+
+def build_tasks(
+    server_url: str, truth: ExportView, predictions: ExportView | None
+) -> list[dict[str, Any]]:
+    """One task per sample of ``truth`` (the ground truth of the view), with ``predictions``
+    (a model's objects on the same samples) when given."""
+    if truth.num_samples > MAX_TASKS:
+        raise LabelStudioError(
+            f"the view holds {truth.num_samples} samples; send at most {MAX_TASKS} at a time "
+            "(narrow it with a filter)"
+        )
+    sizes = dict(
+        zip(
+            truth.samples["sample_id"],
+            zip(truth.samples["width"], truth.samples["height"], strict=True),
+            strict=True,
+        )
+    )
+    missing = [sid for sid, (w, h) in sizes.items() if not w or not h]
+    if missing:
+        raise LabelStudioError(
+            f"{len(missing)} samples have no known image size (e.g. sample {missing[0]}): "
+            "Label Studio's boxes are in percent of it"
+        )
+    sent = _objects(truth, sizes, GROUND_TRUTH)
+    predicted = _objects(predictions, sizes, predictions.source) if predictions else {}
+    tasks = []
+    for sid in truth.samples["sample_id"]:
+        width, height = sizes[sid]
+        objects = sent.get(sid, [])
+        task: dict[str, Any] = {
+            "data": {
+                "image": image_url(server_url, truth.dataset, sid),
+                "visionlens": {
+                    "dataset": truth.dataset,
+                    "sample_id": sid,
+                    "width": width,
+                    "height": height,
+                    "sent": {
+                        str(o["id"]): {"label": o["label"], "bbox": o["box"], "shaped": o["shaped"]}
+                        for o in objects
+                    },
+                },
+            },
+            "annotations": [
+                {
+                    "result": [
+                        region(
+                            f"{REGION_PREFIX}{o['id']}", o["label"], o["box"], width, height, None
+                        )
+                        for o in objects
+                    ]
+                }
+            ],  # fmt: skip
+        }
+        if predictions is not None:
+            task["predictions"] = [
+                {
+                    "model_version": predictions.source,
+                    "result": [
+                        region(f"p{o['id']}", o["label"], o["box"], width, height, o["score"])
+                        for o in predicted.get(sid, [])
+                    ],
+                }
+            ]
+        tasks.append(task)
+    return tasks
+
+
+def _objects(
+    view: ExportView, sizes: dict[int, tuple[int, int]], source: str
+) -> dict[int, list[dict[str, Any]]]:
+    """Each sample's boxes of ``view``: ``{"id", "label", "box", "score", "shaped"}``."""
+    columns = ["ann_id", "label", "x", "y", "w", "h", "score", "segmentation", "keypoints"]
+    out: dict[int, list[dict[str, Any]]] = {}
+    for _, _, labels in view.objects.batches(columns):
+        cols = {name: labels.column(name) for name in ["sample_id", *columns]}
+        for i, sid in enumerate(cols["sample_id"]):
+            if cols["x"][i] is None:  # a classification-only or keypoint-only object
+                continue
+            out.setdefault(sid, []).append(
+                {
+                    "id": cols["ann_id"][i],
+                    "label": cols["label"][i],
+                    "box": [cols["x"][i], cols["y"][i], cols["w"][i], cols["h"][i]],
+                    "score": cols["score"][i] if source != GROUND_TRUTH else None,
+                    # a mask or keypoints go with the box: such an object is not moved here
+                    "shaped": cols["segmentation"][i] is not None
+                    or cols["keypoints"][i] is not None,
+                }
+            )
+    return out
