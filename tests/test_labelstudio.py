@@ -175,7 +175,8 @@ def test_an_object_edited_in_visionlens_since_the_send_is_a_conflict_not_overwri
                                               "dx": 1.0}])  # fmt: skip
     failed = cli(data, label_studio, "labelstudio-pull", "toy", "--project",
                  str(sent["project"]), "--apply", code=1)  # fmt: skip
-    assert "conflict" in failed["error"] and f"object {ann}" in failed["error"]
+    (error,) = failed["errors"]
+    assert "conflict" in error["message"] and f"object {ann}" in error["message"]
     with Catalog(data) as catalog:
         assert truth(catalog, "toy") == edited
 
