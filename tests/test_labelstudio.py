@@ -105,13 +105,18 @@ def assert_same(a: dict[int, list[Any]], b: dict[int, list[Any]]) -> None:
             assert x == pytest.approx(y, abs=1e-9), sample
 
 
-def test_cli_round_trip_applies_the_annotators_work_and_undo_takes_it_back(
-    label_studio: LabelStudioServer, tmp_path: Path
-) -> None:
+def toy_data(tmp_path: Path) -> tuple[Path, dict[int, tuple[int, str, list[float]]]]:
+    """A data folder holding the toy dataset (with model m1), and its ground truth."""
     data = tmp_path / "data"
     with Catalog(data) as catalog:
         write_toy(catalog, "toy")
-        before = truth(catalog, "toy")
+        return data, truth(catalog, "toy")
+
+
+def test_cli_round_trip_applies_the_annotators_work_and_undo_takes_it_back(
+    label_studio: LabelStudioServer, tmp_path: Path
+) -> None:
+    data, before = toy_data(tmp_path)
     sent = cli(data, label_studio, "labelstudio-send", "toy", "--model", MODEL,
                "--server-url", "http://127.0.0.1:8888/lab-base/")  # fmt: skip
     assert sent["tasks"] == 6 and sent["objects"] == len(before)
@@ -161,10 +166,7 @@ def test_cli_round_trip_applies_the_annotators_work_and_undo_takes_it_back(
 def test_an_object_edited_in_visionlens_since_the_send_is_a_conflict_not_overwritten(
     label_studio: LabelStudioServer, tmp_path: Path
 ) -> None:
-    data = tmp_path / "data"
-    with Catalog(data) as catalog:
-        write_toy(catalog, "toy")
-        before = truth(catalog, "toy")
+    data, before = toy_data(tmp_path)
     sent = cli(data, label_studio, "labelstudio-send", "toy", "--server-url", "http://h/")
     ann = min(before)
     with Catalog(data) as catalog:
