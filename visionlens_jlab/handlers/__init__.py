@@ -27,6 +27,7 @@ HANDLER_MODULES = [
     "image_quality",
     "edits",
     "label_quality",
+    "patches",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 
