@@ -34,6 +34,7 @@ export const PANELS = {
   map: { name: 'Embedding Map', icon: mapIcon },
   duplicates: { name: 'Duplicates and Leaks', icon: duplicateIcon },
   blindspots: { name: 'Blind Spots', icon: blindSpotsIcon },
+  patches: { name: 'Patches', icon: tableRowsIcon },
   jobs: { name: 'Jobs', icon: listIcon },
   plugins: { name: 'Plugins', icon: extensionIcon }
 } as const satisfies Record<string, IPanelName>;
