@@ -83,7 +83,7 @@ describe('patches through the client', () => {
   it('pages objects under a filter, sorted, with the exact total', async () => {
     const page = await client.queryPatches(
       'boxes',
-      { labels: { classes: ['cat'] } },
+      { labels: [{ classes: ['cat'] }] },
       {
         kind: 'objects',
         source: 'ground_truth',
@@ -97,7 +97,7 @@ describe('patches through the client', () => {
     expect(page.objects.every(o => o.label === 'cat')).toBe(true);
     const hostile = await client.queryPatches(
       'boxes',
-      { labels: { classes: [HOSTILE] } },
+      { labels: [{ classes: [HOSTILE] }] },
       { kind: 'objects' }
     );
     expect(hostile.objects.map(o => o.label)).toEqual([

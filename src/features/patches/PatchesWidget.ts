@@ -231,9 +231,18 @@ export class PatchesWidget extends Widget {
     );
   }
 
-  private _kind = h('select', { className: 'jp-VisionLens-patchesKind' });
-  private _sort = h('select', { className: 'jp-VisionLens-patchesSort' });
-  private _order = h('select', { className: 'jp-VisionLens-patchesOrder' });
+  private _kind = h('select', {
+    className: 'jp-VisionLens-patchesKind',
+    attrs: { 'aria-label': 'Objects' }
+  });
+  private _sort = h('select', {
+    className: 'jp-VisionLens-patchesSort',
+    attrs: { 'aria-label': 'Sort' }
+  });
+  private _order = h('select', {
+    className: 'jp-VisionLens-patchesOrder',
+    attrs: { 'aria-label': 'Order' }
+  });
   private _only = h('input', {
     className: 'jp-VisionLens-patchesOnlySelected',
     attrs: { type: 'checkbox' }

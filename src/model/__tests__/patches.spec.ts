@@ -166,12 +166,12 @@ describe('PatchesModel', () => {
     await patches.load(60);
     void patches.toggle(patches.page!.objects[0]); // its samples never answer
     expect(patches.selected.size).toBe(1);
-    view.filter = { labels: { classes: ['dog'] } };
+    view.filter = { labels: [{ classes: ['dog'] }] };
     view.filterChanged.emit(view.filter);
     await new Promise(r => setTimeout(r, 0));
     expect(patches.selected.size).toBe(0);
     expect(view.queries[view.queries.length - 1]).toMatchObject({
-      filter: { labels: { classes: ['dog'] } },
+      filter: { labels: [{ classes: ['dog'] }] },
       query: { offset: 0 }
     });
     patches.dispose();
