@@ -56,6 +56,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "versions": (["--out", "{out}"], ["--sizes", "10000", "--runs", "1", "--out", "{out}"]),
     "predict": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
+    "patches": (["--out", "{out}"], ["--images", "20000", "--runs", "1", "--out", "{out}"]),
     "image_quality": (
         ["--out", "{out}"],
         ["--images", "1000", "--small-images", "300", "--rounds", "1", "--out", "{out}"],

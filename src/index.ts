@@ -19,6 +19,7 @@ import { similarityPlugin } from './features/similarity/plugin';
 import { evaluationPlugin } from './features/evaluation/plugin';
 import { mapPlugin } from './features/map/plugin';
 import { blindSpotsPlugin } from './features/blindspots/plugin';
+import { patchesPlugin } from './features/patches/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -32,7 +33,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   evaluationPlugin,
   mapPlugin,
   pluginsPlugin,
-  blindSpotsPlugin
+  blindSpotsPlugin,
+  patchesPlugin
 ];
 
 export default plugins;

@@ -10,3 +10,4 @@ import './similarity.css';
 import './map.css';
 import './plugins.css';
 import './blindspots.css';
+import './patches.css';

@@ -37,6 +37,7 @@ FUZZED = {
     ("GET", "/datasets/{name}/samples/{sample_id}"),
     ("GET", "/datasets/{name}/samples/{sample_id}/image"),
     ("POST", "/datasets/{name}/edits"),
+    ("POST", "/datasets/{name}/patches"),
 }
 
 SCHEMA = schemathesis.openapi.from_path(OPENAPI)

@@ -38,6 +38,7 @@ import {
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import { IExportRequest } from './exportTypes';
+import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -380,6 +381,37 @@ export class VisionLensClient
   imageUrl(dataset: string, sampleId: number, size?: number): string {
     const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
     return size ? `${url}?size=${size}` : url;
+  }
+
+  queryPatches(
+    dataset: string,
+    filter: IFilter,
+    query: IPatchQuery,
+    signal?: AbortSignal
+  ): Promise<IPatchesPage> {
+    return this._post(
+      `datasets/${enc(dataset)}/patches`,
+      { filter, ...query },
+      signal
+    );
+  }
+
+  async patchSamples(
+    dataset: string,
+    annIds: number[],
+    signal?: AbortSignal
+  ): Promise<number[]> {
+    const data = await this._post<{ sample_ids: number[] }>(
+      `datasets/${enc(dataset)}/patches/samples`,
+      { ann_ids: annIds },
+      signal
+    );
+    return data.sample_ids;
+  }
+
+  cropUrl(dataset: string, annId: number, size = 128, context = 0.25): string {
+    const url = this.url(`datasets/${enc(dataset)}/objects/${annId}/crop`);
+    return `${url}?size=${size}&context=${context}`;
   }
 
   /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */

@@ -30,6 +30,7 @@ import {
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import { IExportRequest } from './exportTypes';
+import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -214,4 +215,24 @@ export interface IVisionLensClient {
   ): Promise<void>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
+  /** A page of objects (the patches view) of the samples `filter` selects. */
+  queryPatches(
+    dataset: string,
+    filter: IFilter,
+    query: IPatchQuery,
+    signal?: AbortSignal
+  ): Promise<IPatchesPage>;
+  /** The samples (ids, ascending, each once) of the objects `annIds`. */
+  patchSamples(
+    dataset: string,
+    annIds: number[],
+    signal?: AbortSignal
+  ): Promise<number[]>;
+  /** Plain HTTP URL of the crop of one object with `context` around it. */
+  cropUrl(
+    dataset: string,
+    annId: number,
+    size?: number,
+    context?: number
+  ): string;
 }

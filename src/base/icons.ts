@@ -36,3 +36,14 @@ export const blindSpotsIcon = new LabIcon({
   </g>
 </svg>`
 });
+
+/** Patches: a grid of four tiles, each a detection box. */
+export const patchesIcon = new LabIcon({
+  name: 'visionlens_jlab:patches',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M3 3h8v8H3V3zm1.5 1.5v5h5v-5h-5zM13 3h8v8h-8V3zm1.5 1.5v5h5v-5h-5zM3 13h8v8H3v-8zm1.5 1.5v5h5v-5h-5zM13 13h8v8h-8v-8zm1.5 1.5v5h5v-5h-5z"/>
+    <path d="M6 6h2v2H6zM16 6h2v2h-2zM6 16h2v2H6zM16 16h2v2h-2z"/>
+  </g>
+</svg>`
+});

@@ -16,7 +16,12 @@ import {
 
 import { Title, Widget } from '@lumino/widgets';
 
-import { blindSpotsIcon, mapIcon, visionLensIcon } from '../base/icons';
+import {
+  blindSpotsIcon,
+  mapIcon,
+  patchesIcon,
+  visionLensIcon
+} from '../base/icons';
 
 /** A panel's name (Title Case, without "VisionLens") and icon. */
 export interface IPanelName {
@@ -34,6 +39,7 @@ export const PANELS = {
   map: { name: 'Embedding Map', icon: mapIcon },
   duplicates: { name: 'Duplicates and Leaks', icon: duplicateIcon },
   blindspots: { name: 'Blind Spots', icon: blindSpotsIcon },
+  patches: { name: 'Patches', icon: patchesIcon },
   jobs: { name: 'Jobs', icon: listIcon },
   plugins: { name: 'Plugins', icon: extensionIcon }
 } as const satisfies Record<string, IPanelName>;

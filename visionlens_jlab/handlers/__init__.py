@@ -28,6 +28,7 @@ HANDLER_MODULES = [
     "edits",
     "label_quality",
     "labelstudio",
+    "patches",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

@@ -437,6 +437,35 @@ class Dataset(EditsMixin):
         path = dataset_path(self.name, "label-quality")
         return label_quality_frames(self._client, path, model, dict(thresholds or {}))
 
+    def patches(
+        self,
+        filter: Filter | None = None,
+        *,
+        kind: str = "objects",
+        source: str = "ground_truth",
+        model: str | None = None,
+        statuses: Iterable[str] | None = None,
+        sort: str | None = None,
+        order: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        lq_model: str | None = None,
+    ) -> pd.DataFrame:
+        """The objects of the view ``filter`` as a DataFrame, one row per object (the patches
+        view): ``kind='objects'`` the boxes of ``source`` (ground truth or a model),
+        ``kind='evaluation'`` the latest evaluation of ``model`` (``statuses`` of tp / fp /
+        fn, with iou and the matched box). ``sort``: a box field, ``iou``, ``lq_score``,
+        ``lq_<issue>`` or ``attributes.<key>``; ``limit`` None reads every object.
+        ``attrs['total']``: how many objects the view has."""
+        from .patches import patches_frame
+
+        body: dict[str, Any] = {
+            "filter": filter_body(filter), "kind": kind, "source": source, "model": model,
+            "statuses": None if statuses is None else list(statuses), "sort": sort,
+            "order": order, "offset": offset, "limit": limit, "lq_model": lq_model,
+        }  # fmt: skip
+        return patches_frame(self._client, dataset_path(self.name, "patches"), body)
+
 
 def filter_body(spec: Filter | None) -> dict[str, Any] | None:
     """The JSON body of a filter given in a notebook (a mapping, or None for every sample)."""

@@ -113,6 +113,13 @@ export class GridToolbar extends Panel {
       ],
       ['spacer', toolbarSpacer()],
       [
+        'patches',
+        commandButton(commands, CommandIDs.openPatches, {
+          label: 'Objects',
+          className: 'jp-VisionLens-openPatches'
+        })
+      ],
+      [
         'filters',
         commandButton(commands, CommandIDs.openFilters, {
           label: 'Filters',

@@ -1,0 +1,78 @@
+/**
+ * The patches view's wire types: `POST datasets/{name}/patches` (a page of
+ * objects), `.../patches/samples` (a patch selection's samples) and the crop
+ * of one object (`GET datasets/{name}/objects/{ann_id}/crop`).
+ */
+
+/** Which objects a patches page shows: a source's boxes or an evaluation's. */
+export type PatchKind = 'objects' | 'evaluation';
+
+/** An evaluation patch's status. */
+export type PatchStatus = 'tp' | 'fp' | 'fn';
+
+/** The objects and order of a patches page (besides the filter). */
+export interface IPatchQuery {
+  kind: PatchKind;
+  /** kind `objects`: 'ground_truth' or a model's name. */
+  source?: string;
+  /** kind `evaluation`: the model whose latest evaluation gives the patches. */
+  model?: string;
+  /** kind `evaluation`: which patches (all three when absent). */
+  statuses?: PatchStatus[];
+  /** A box field, 'iou', 'lq_score', 'lq_<issue>' or 'attributes.<key>'. */
+  sort?: string;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+  /** The label-quality run whose issue and score the objects carry. */
+  lq_model?: string;
+}
+
+/** The box an evaluation patch matched (its pair). */
+export interface IPatchMatch {
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number | null;
+}
+
+/** One object of a patches page. Text fields are data: shown as text only. */
+export interface IPatch {
+  ann_id: number;
+  sample_id: number;
+  source: string;
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number | null;
+  area: number | null;
+  iscrowd: boolean;
+  attributes: { [key: string]: unknown };
+  file_name: string;
+  image_width: number | null;
+  image_height: number | null;
+  status?: PatchStatus;
+  iou?: number | null;
+  matched_ann_id?: number | null;
+  error_type?: string | null;
+  confused_with?: string | null;
+  match?: IPatchMatch | null;
+  lq_issue?: string | null;
+  lq_score?: number | null;
+  lq_flagged?: boolean | null;
+}
+
+/** A page of objects and the exact number the view has. */
+export interface IPatchesPage {
+  total: number;
+  offset: number;
+  limit: number;
+  kind: PatchKind;
+  source: string;
+  lq_model: string | null;
+  objects: IPatch[];
+}

@@ -1,0 +1,104 @@
+/**
+ * The patches panel draws dataset text as text: a hostile class name is the
+ * caption's text, never markup; a click selects the tile.
+ */
+import { Signal } from '@lumino/signaling';
+
+import { PatchesModel } from '../../../model/patches';
+import { IPatch, IPatchesPage, IVisionLensModel } from '../../../model/tokens';
+import { patchCaption, PatchesWidget } from '../PatchesWidget';
+
+const HOSTILE = '<img src=x onerror="alert(1)">';
+
+function fakeModel(objects: IPatch[], shared: number[][]): IVisionLensModel {
+  return {
+    dataset: 'd',
+    filter: {},
+    currentInfo: { models: [{ name: 'det' }] },
+    filterChanged: new Signal<unknown, unknown>({}),
+    datasetChanged: new Signal<unknown, unknown>({}),
+    setSelection: (ids: Iterable<number>) => shared.push([...ids]),
+    client: {
+      queryPatches: async (): Promise<IPatchesPage> => ({
+        total: objects.length,
+        offset: 0,
+        limit: 60,
+        kind: 'evaluation',
+        source: 'det',
+        lq_model: null,
+        objects
+      }),
+      patchSamples: async (_: string, ids: number[]) => ids.map(i => i * 10),
+      cropUrl: (_: string, annId: number) => `/crop/${annId}`
+    }
+  } as unknown as IVisionLensModel;
+}
+
+const hostile: IPatch = {
+  ann_id: 7,
+  sample_id: 70,
+  source: 'det',
+  label: HOSTILE,
+  x: 0,
+  y: 0,
+  w: 5,
+  h: 5,
+  score: 0.876,
+  area: 25,
+  iscrowd: false,
+  attributes: {},
+  file_name: '<b>f</b>.jpg',
+  image_width: 10,
+  image_height: 10,
+  status: 'fp',
+  iou: null
+};
+
+describe('PatchesWidget', () => {
+  it('writes the class, score and status as text and selects on click', async () => {
+    const shared: number[][] = [];
+    const widget = new PatchesWidget(
+      new PatchesModel(fakeModel([hostile], shared)),
+      () => undefined
+    );
+    await widget.load();
+    const tile = widget.node.querySelector(
+      '.jp-VisionLens-patch'
+    ) as HTMLElement;
+    const caption = tile.querySelector('.jp-VisionLens-patchCaption')!;
+    expect(caption.textContent).toBe(`${HOSTILE} · 0.88 · FP`);
+    expect(caption.children.length).toBe(0);
+    expect(tile.querySelectorAll('img').length).toBe(1); // only the crop
+    expect(tile.querySelector('img')!.getAttribute('src')).toBe('/crop/7');
+    expect(tile.title).toBe('<b>f</b>.jpg (object 7)');
+    expect(tile.classList.contains('jp-mod-fp')).toBe(true);
+    const kinds = [
+      ...widget.node.querySelectorAll('.jp-VisionLens-patchesKind option')
+    ];
+    expect(kinds.map(o => o.textContent)).toEqual([
+      'Ground truth',
+      'Predictions: det',
+      'Evaluation: det'
+    ]);
+
+    tile.click();
+    await new Promise(r => setTimeout(r, 0));
+    expect(shared).toEqual([[70]]);
+    const again = widget.node.querySelector('.jp-VisionLens-patch')!;
+    expect(again.classList.contains('jp-mod-selected')).toBe(true);
+    widget.dispose();
+  });
+
+  it('captions a flagged label issue', () => {
+    expect(
+      patchCaption({
+        ...hostile,
+        label: 'cat',
+        status: undefined,
+        score: null,
+        lq_flagged: true,
+        lq_issue: 'badly_located'
+      })
+    ).toBe('cat · badly located');
+  });
+});

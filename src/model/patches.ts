@@ -1,0 +1,241 @@
+/**
+ * The patches view's state: which objects (a source's boxes or an
+ * evaluation's patches), their order, the page shown, and the patch
+ * selection. Pages come from the one REST client behind the model token,
+ * under the shared model's filter; a patch selection becomes the shared
+ * selection of its samples (so the grid and the notebook see it), and
+ * `onlySelectedSamples` goes back: the objects of the selected samples.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { IFilter } from '../api/types';
+import {
+  IPatch,
+  IPatchesPage,
+  IPatchQuery,
+  PatchKind,
+  PatchStatus
+} from '../api/patchTypes';
+import { GROUND_TRUTH, IVisionLensModel } from './tokens';
+
+/** Objects per page of the patches view. */
+export const PATCH_PAGE_SIZE = 60;
+
+/** What the patches view shows, besides the filter. */
+export interface IPatchesChoice {
+  kind: PatchKind;
+  /** kind `objects`: the boxes' source; kind `evaluation`: the model. */
+  source: string;
+  statuses?: PatchStatus[];
+  sort: string;
+  order: 'asc' | 'desc';
+}
+
+/** The patches view's state over the shared model. */
+export class PatchesModel implements IDisposable {
+  constructor(model: IVisionLensModel, pageSize = PATCH_PAGE_SIZE) {
+    this.model = model;
+    this._pageSize = pageSize;
+    model.filterChanged.connect(this._onViewChanged, this);
+    model.datasetChanged.connect(this._onDatasetChanged, this);
+  }
+
+  readonly model: IVisionLensModel;
+
+  /** Emitted when the page, the choice, the selection or the error changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get choice(): IPatchesChoice {
+    return this._choice;
+  }
+
+  /** The page shown, or null before the first answer. */
+  get page(): IPatchesPage | null {
+    return this._page;
+  }
+
+  /** The last request's error message, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** Whether only the objects of the shared selection's samples are shown. */
+  get onlySelectedSamples(): boolean {
+    return this._onlySelected;
+  }
+
+  /** The selected objects (annotation ids). */
+  get selected(): ReadonlySet<number> {
+    return this._selected;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._abort?.abort();
+    Signal.clearData(this);
+  }
+
+  /** The request body of the current choice at `offset`. */
+  query(offset: number): IPatchQuery {
+    const c = this._choice;
+    const query: IPatchQuery = {
+      kind: c.kind,
+      sort: c.sort || undefined,
+      order: c.order,
+      offset,
+      limit: this._pageSize
+    };
+    if (c.kind === 'evaluation') {
+      query.model = c.source;
+      query.statuses = c.statuses;
+    } else {
+      query.source = c.source;
+    }
+    return query;
+  }
+
+  /** The filter the pages are read under. */
+  filter(): IFilter {
+    return this._onlySelected
+      ? this.model.selectionFilter()
+      : this.model.filter;
+  }
+
+  /** Show other objects or another order (from the first page). */
+  setChoice(choice: Partial<IPatchesChoice>): Promise<void> {
+    const next = { ...this._choice, ...choice };
+    if (choice.kind && choice.kind !== this._choice.kind && !choice.sort) {
+      next.sort = choice.kind === 'evaluation' ? 'iou' : 'score';
+    }
+    this._choice = next;
+    this._selected = new Set();
+    return this.load(0);
+  }
+
+  /** Show only the objects of the shared selection's samples, or all again. */
+  setOnlySelectedSamples(only: boolean): Promise<void> {
+    this._onlySelected = only;
+    return this.load(0);
+  }
+
+  /** Read the page at `offset` (an older request still running is dropped). */
+  async load(offset: number): Promise<void> {
+    const dataset = this.model.dataset;
+    this._abort?.abort();
+    if (!dataset) {
+      this._page = null;
+      this._changed.emit();
+      return;
+    }
+    const abort = (this._abort = new AbortController());
+    try {
+      const page = await this.model.client.queryPatches(
+        dataset,
+        this.filter(),
+        this.query(Math.max(0, offset)),
+        abort.signal
+      );
+      if (abort.signal.aborted || this._disposed) {
+        return;
+      }
+      this._page = page;
+      this._error = null;
+    } catch (error) {
+      if (abort.signal.aborted || this._disposed) {
+        return;
+      }
+      this._error = (error as Error).message;
+    }
+    this._changed.emit();
+  }
+
+  /** The next / previous page (nothing past the ends). */
+  turn(pages: number): Promise<void> {
+    const page = this._page;
+    if (!page) {
+      return this.load(0);
+    }
+    const offset = page.offset + pages * this._pageSize;
+    if (offset < 0 || offset >= page.total) {
+      return Promise.resolve();
+    }
+    return this.load(offset);
+  }
+
+  isSelected(annId: number): boolean {
+    return this._selected.has(annId);
+  }
+
+  /**
+   * Select or unselect one patch; the shared selection becomes the samples of
+   * the selected patches (the grid, the map and the notebook see them).
+   */
+  async toggle(patch: IPatch): Promise<void> {
+    const next = new Set(this._selected);
+    if (!next.delete(patch.ann_id)) {
+      next.add(patch.ann_id);
+    }
+    this._selected = next;
+    this._changed.emit();
+    await this._share();
+  }
+
+  /** Unselect every patch (and the shared selection with them). */
+  async clear(): Promise<void> {
+    this._selected = new Set();
+    this._changed.emit();
+    await this._share();
+  }
+
+  private async _share(): Promise<void> {
+    const dataset = this.model.dataset;
+    if (!dataset) {
+      return;
+    }
+    const wanted = this._selected;
+    const ids = wanted.size
+      ? await this.model.client.patchSamples(dataset, [...wanted])
+      : [];
+    if (wanted === this._selected && !this._disposed) {
+      this.model.setSelection(ids); // a later click's answer wins
+    }
+  }
+
+  private _onViewChanged(): void {
+    this._selected = new Set();
+    void this.load(0);
+  }
+
+  private _onDatasetChanged(): void {
+    this._choice = { ...DEFAULT_CHOICE };
+    this._onlySelected = false;
+    this._onViewChanged();
+  }
+
+  private _pageSize: number;
+  private _choice: IPatchesChoice = { ...DEFAULT_CHOICE };
+  private _page: IPatchesPage | null = null;
+  private _error: string | null = null;
+  private _selected: Set<number> = new Set();
+  private _onlySelected = false;
+  private _abort: AbortController | null = null;
+  private _disposed = false;
+  private _changed = new Signal<this, void>(this);
+}
+
+const DEFAULT_CHOICE: IPatchesChoice = {
+  kind: 'objects',
+  source: GROUND_TRUTH,
+  sort: '',
+  order: 'asc'
+};

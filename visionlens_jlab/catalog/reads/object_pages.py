@@ -1,0 +1,314 @@
+"""Pages of objects (the patches view): ground-truth or predicted boxes, or evaluation patches.
+
+A patch is one object of a dataset. Its rows come from the grid's filter, read by the one
+parser and compiled by the one compiler (:mod:`..query.filters`):
+
+* the filter selects samples, as it does for the grid: a patch belongs to a selected sample;
+* its label conditions that apply to the patches' source also hold for the object itself
+  (:func:`..query.filters.label_match_sql`): ``{"labels": {"classes": ["cat"]}}`` pages cats,
+  not every object of images that have a cat.
+
+``kind`` picks the objects: ``objects`` (one ``source``: ground truth or a model) or
+``evaluation`` (the latest evaluation of ``model``: its true and false positives and the
+ground truth it missed, each with its status, IoU and the box it matched).
+
+The sort is any box column, ``iou`` (evaluation patches), ``lq_score`` / ``lq_<issue>``
+(the label-quality run of ``lq_model``) or ``attributes.<key>`` (numeric values); ties by
+annotation id. One statement gives the exact total and the page (offset paging: DuckDB's
+top-N keeps only ``offset + limit`` rows, so a page at 1M objects reads the column once).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from ..query.filter_model import ANNOTATION_COLUMNS, Filter
+from ..query.filter_parser import parse_filter
+from ..query.filters import (
+    FilterError,
+    Params,
+    annotation_field_sql,
+    compile_parsed,
+    label_match_sql,
+    sort_direction,
+    source_clause,
+)
+from ..store.catalog import Catalog, NotFoundError
+from ..store.schema import GROUND_TRUTH
+
+KINDS = ("objects", "evaluation")
+EVAL_STATUSES = ("tp", "fp", "fn")
+LQ_ISSUES = ("overlooked", "swapped", "badly_located", "spurious")
+MAX_PAGE = 1000
+_SORTABLE = tuple(c for c in ANNOTATION_COLUMNS if c != "source")
+
+
+@dataclass(frozen=True)
+class PatchQuery:
+    """Which objects a patches page shows and in which order (see the module docstring)."""
+
+    kind: str = "objects"
+    source: str = GROUND_TRUTH
+    model: str | None = None
+    statuses: tuple[str, ...] = EVAL_STATUSES
+    lq_model: str | None = None
+    sort: str | None = None
+    order: str | None = None
+    offset: int = 0
+    limit: int = 100
+
+
+def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
+    """A :class:`PatchQuery` from a request's JSON (FilterError says what is wrong)."""
+    kind = body.get("kind") or "objects"
+    if kind not in KINDS:
+        raise FilterError(f"'kind' must be one of {list(KINDS)}, not {kind!r}")
+    source = body.get("source") or GROUND_TRUTH
+    model = body.get("model")
+    for name, value in (("source", source), ("model", model), ("lq_model", body.get("lq_model"))):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise FilterError(f"'{name}' must be a non-empty string")
+    if kind == "evaluation" and not model:
+        raise FilterError("evaluation patches need 'model': the evaluated prediction set")
+    statuses = body.get("statuses") or list(EVAL_STATUSES)
+    if not isinstance(statuses, list) or any(s not in EVAL_STATUSES for s in statuses):
+        raise FilterError(f"'statuses' must be a list of {list(EVAL_STATUSES)}")
+    offset, limit = body.get("offset", 0), body.get("limit", 100)
+    for name, value in (("offset", offset), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise FilterError(f"'{name}' must be a non-negative integer")
+    sort = body.get("sort")
+    if sort is not None and not isinstance(sort, str):
+        raise FilterError("'sort' must be a field name")
+    order = body.get("order")
+    if order is not None and str(order).lower() not in ("asc", "desc"):
+        raise FilterError("'order' must be 'asc' or 'desc'")
+    return PatchQuery(
+        kind, source, model, tuple(statuses), body.get("lq_model"), sort, order,
+        offset, min(limit, MAX_PAGE),
+    )  # fmt: skip
+
+
+def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = cur.execute(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
+    """The label-quality run to join: the one asked for, the patches' model's, or the newest."""
+    if not _table_exists(cur, "label_quality_runs"):
+        return None
+    runs = cur.execute(
+        "SELECT model FROM label_quality_runs WHERE dataset_id = ? ORDER BY created_at DESC",
+        [dataset_id],
+    ).fetchall()
+    names = [r[0] for r in runs]
+    for wanted in (q.lq_model, q.model, q.source):
+        if wanted in names:
+            return wanted
+    if q.lq_model is not None:
+        raise FilterError(f"no label-quality run against {q.lq_model!r} on this dataset")
+    return names[0] if names else None
+
+
+def _sort_sql(q: PatchQuery, params: Params, lq: str | None) -> str:
+    sort = q.sort
+    if not sort:
+        return "a.ann_id"
+    if sort == "iou":
+        if q.kind != "evaluation":
+            raise FilterError("sort by 'iou' needs evaluation patches (kind 'evaluation')")
+        return "e.iou"
+    if sort == "lq_score" or (sort.startswith("lq_") and sort[3:] in LQ_ISSUES):
+        if lq is None:
+            raise FilterError(f"cannot sort by {sort!r}: no label-quality run on this dataset")
+        return "q.score" if sort == "lq_score" else f"q.{sort[3:]}"
+    if sort.startswith("attributes.") and len(sort) > 11:
+        return f"TRY_CAST({annotation_field_sql(sort, params)} AS DOUBLE)"
+    if sort in _SORTABLE:
+        return annotation_field_sql(sort, params)
+    raise FilterError(
+        f"cannot sort patches by {sort!r}: use one of {list(_SORTABLE)}, 'iou', 'lq_score', "
+        f"'lq_<issue>' or 'attributes.<key>'"
+    )
+
+
+def _from_where(
+    dataset_id: int, flt: Filter, q: PatchQuery, lq: str | None, params: Params
+) -> tuple[str, str]:
+    """The FROM (annotations ``a``, evaluation rows ``e``, label quality ``q``) and the
+    WHERE of the patches, values bound in text order."""
+    joins = ""
+    if q.kind == "evaluation":
+        joins += f"""
+            JOIN (SELECT be.* FROM box_evaluations be JOIN evaluations ev
+                    ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
+                  WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
+                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id
+            LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"""  # noqa: S608 - values bound
+    if lq is not None:
+        joins += f"""
+            LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
+                       AND model = {params.add(lq)}) q ON q.ann_id = a.ann_id"""  # noqa: S608
+    where = [f"a.dataset_id = {params.add(dataset_id)}"]
+    if q.kind == "evaluation":
+        statuses = [s for s in q.statuses if s != "fn"]
+        ors = []
+        if statuses:  # true and false positives are the model's boxes
+            ors.append(
+                f"(a.source = {params.add(q.model)} "
+                f"AND list_contains({params.add(statuses)}::VARCHAR[], e.status))"
+            )
+        if "fn" in q.statuses:  # a miss is a ground-truth box
+            ors.append(f"(a.source = {params.add(GROUND_TRUTH)} AND e.status = 'fn')")
+        where.append("(" + " OR ".join(ors) + ")")
+        sources = {str(q.model), GROUND_TRUTH}
+    else:
+        where.append(source_clause(q.source, params))
+        sources = {q.source}
+    own = [one for one in flt.labels if any(one.matches_source(s) for s in sources)]
+    match = label_match_sql(Filter(labels=tuple(own)), params)
+    if match is not None:
+        where.append(match)
+    if not flt.whole_dataset:
+        compiled = compile_parsed(dataset_id, flt)
+        where.append(
+            f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {compiled.where})"  # noqa: S608
+        )
+        params.values.extend(compiled.params)
+    return joins, " AND ".join(f"({w})" for w in where)
+
+
+_COLUMNS = (
+    "a.ann_id, a.sample_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.area, "
+    "a.iscrowd, CAST(a.attributes AS VARCHAR), s.file_name, s.width, s.height"
+)
+_EVAL_COLUMNS = (
+    ", e.status, e.iou, e.matched_ann_id, e.error_type, e.confused_with, "
+    "m.label, m.x, m.y, m.w, m.h, m.score"
+)
+_LQ_COLUMNS = ", q.issue, q.score, q.flagged"
+
+
+def patches_page(
+    catalog: Catalog, dataset: str, spec: Mapping[str, Any] | Filter | None, q: PatchQuery
+) -> dict[str, Any]:
+    """The exact total of the patches of ``q`` under filter ``spec`` and one page of them."""
+    flt = parse_filter(spec)
+    direction = sort_direction(q.order)
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        if q.kind == "evaluation" and not _evaluated(cur, dataset_id, str(q.model)):
+            raise NotFoundError(f"model {q.model!r} has no evaluation on dataset {dataset!r}")
+        lq = _lq_model(cur, dataset_id, q)
+        key_params, params = Params(), Params()
+        key = _sort_sql(q, key_params, lq)
+        joins, where = _from_where(dataset_id, flt, q, lq, params)
+        columns = _COLUMNS + (_EVAL_COLUMNS if q.kind == "evaluation" else "")
+        columns += _LQ_COLUMNS if lq is not None else ""
+        # one statement: the filter runs once for the total and the page; only the page's
+        # rows read the wide columns (the sample's name, attributes)
+        sql = f"""
+            WITH matched AS MATERIALIZED (
+                SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}),
+            page AS (SELECT ann_id, k FROM matched
+                     ORDER BY k {direction} NULLS LAST, ann_id ASC LIMIT ? OFFSET ?)
+            SELECT total.n, p.* FROM (SELECT COUNT(*) AS n FROM matched) total
+            LEFT JOIN (
+                SELECT {columns}, page.k AS k_ FROM page
+                JOIN annotations a ON a.ann_id = page.ann_id AND a.dataset_id = ? {joins}
+                JOIN samples s ON s.sample_id = a.sample_id
+            ) p ON TRUE
+            ORDER BY p.k_ {direction} NULLS LAST, p.ann_id ASC
+        """  # noqa: S608 - fixed SQL and whitelisted expressions; values bound
+        values = [*key_params.values, *params.values, q.limit, q.offset]
+        values += [dataset_id, *params.values[: _join_values(q, lq)]]
+        rows = cur.execute(sql, values).fetchall()
+    total = int(rows[0][0]) if rows else 0
+    objects = [_patch(r[1:-1], q.kind == "evaluation", lq) for r in rows if r[1] is not None]
+    return {
+        "total": total, "offset": q.offset, "limit": q.limit, "kind": q.kind,
+        "source": q.source if q.kind == "objects" else q.model, "lq_model": lq,
+        "objects": objects,
+    }  # fmt: skip
+
+
+def _join_values(q: PatchQuery, lq: str | None) -> int:
+    """How many bound values the joins of :func:`_from_where` take (they come first)."""
+    return (2 if q.kind == "evaluation" else 0) + (2 if lq is not None else 0)
+
+
+def _evaluated(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> bool:
+    if not _table_exists(cur, "evaluations"):
+        return False
+    found = cur.execute(
+        "SELECT COUNT(*) FROM evaluations WHERE dataset_id = ? AND model = ? AND latest",
+        [dataset_id, model],
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ann_id": int(r[0]), "sample_id": int(r[1]), "source": r[2], "label": r[3],
+        "x": r[4], "y": r[5], "w": r[6], "h": r[7], "score": r[8], "area": r[9],
+        "iscrowd": bool(r[10]), "attributes": json.loads(r[11]) if r[11] else {},
+        "file_name": r[12], "image_width": r[13], "image_height": r[14],
+    }  # fmt: skip
+    at = 15
+    if evaluation:
+        out.update(status=r[at], iou=r[at + 1], error_type=r[at + 3], confused_with=r[at + 4])
+        out["matched_ann_id"] = None if r[at + 2] is None else int(r[at + 2])
+        out["match"] = (
+            None
+            if r[at + 2] is None or r[at + 5] is None
+            else dict(zip(("label", "x", "y", "w", "h", "score"), r[at + 5 : at + 11], strict=True))
+        )
+        at += 11
+    if lq is not None:
+        out.update(lq_issue=r[at], lq_score=r[at + 1], lq_flagged=r[at + 2])
+    return out
+
+
+def patch_samples(catalog: Catalog, dataset: str, ann_ids: Sequence[int]) -> list[int]:
+    """The samples (ids, ascending, each once) of the objects ``ann_ids`` of ``dataset``:
+    where a patch selection goes in the shared selection. Ids of no object are ignored."""
+    ids = _checked_ids(ann_ids)
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            "SELECT DISTINCT sample_id FROM annotations WHERE dataset_id = ? "
+            "AND ann_id IN (SELECT unnest(?::BIGINT[])) ORDER BY sample_id",
+            [dataset_id, ids],
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def patch_box(
+    catalog: Catalog, dataset: str, ann_id: int
+) -> tuple[int, float, float, float, float]:
+    """``(sample_id, x, y, w, h)`` of one object of ``dataset`` (NotFoundError otherwise)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = cur.execute(
+            "SELECT sample_id, x, y, w, h FROM annotations WHERE dataset_id = ? AND ann_id = ?",
+            [dataset_id, ann_id],
+        ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no object {ann_id} in dataset {dataset!r}")
+    return int(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4])
+
+
+def _checked_ids(ids: Any) -> list[int]:
+    if not isinstance(ids, list | tuple) or any(
+        not isinstance(i, int) or isinstance(i, bool) for i in ids
+    ):
+        raise FilterError("'ann_ids' must be a list of integer object ids")
+    return [int(i) for i in ids]

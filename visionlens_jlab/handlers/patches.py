@@ -1,0 +1,92 @@
+"""The patches view: pages of objects, their samples, and the crop of one object.
+
+* ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
+  "sort", "order", "offset", "limit", "lq_model"}`` → the exact total and one page of
+  objects (:mod:`..catalog.reads.object_pages`).
+* ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...]}`` → ``{"sample_ids"}``:
+  the samples of a patch selection (back: a page whose filter is ``{"ids": sample_ids}``).
+* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25]``: the
+  object's crop with some context, as JPEG (bad media: the thumbnail placeholders).
+"""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..catalog.reads.object_pages import (
+    parse_patch_query,
+    patch_box,
+    patch_samples,
+    patches_page,
+)
+from ..media.crops import MAX_CONTEXT
+from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
+from .base import VisionLensHandler, engine_errors
+
+
+class PatchesHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        with engine_errors():
+            query = parse_patch_query(body)
+        page = await self.run_blocking(patches_page, self.catalog, name, body.get("filter"), query)
+        await self.write_json(page)
+
+
+class PatchSamplesHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        ann_ids = self.json_body().get("ann_ids")
+        ids = await self.run_blocking(patch_samples, self.catalog, name, ann_ids)
+        await self.write_json({"sample_ids": ids})
+
+
+class ObjectCropHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, ann_id: str) -> None:
+        if not ann_id.isdigit() or len(ann_id) > 18:
+            raise HTTPError(404, f"no object {ann_id!r} in dataset {name!r}")
+        size = _number(self.get_query_argument("size", "128"), "size", 1, 4096)
+        context = _number(self.get_query_argument("context", "0.25"), "context", 0, MAX_CONTEXT)
+        sample_id, *box = await self.run_blocking(patch_box, self.catalog, name, int(ann_id))
+        with engine_errors():
+            try:
+                response = await self.app.media.crop(
+                    name, sample_id, (box[0], box[1], box[2], box[3]), context, int(size)
+                )
+            except MediaAccessError as exc:
+                raise HTTPError(
+                    403, "the image of this object lies outside the dataset's media root"
+                ) from exc
+            except MediaUnavailableError as exc:
+                raise HTTPError(502, str(exc)) from exc
+        self.set_header("Cache-Control", response.cache_control)
+        if response.etag:
+            self.set_header("ETag", response.etag)
+        if response.error:
+            self.set_header(MEDIA_ERROR_HEADER, response.error)
+        self.set_status(response.status)
+        self.finish(response.body, set_content_type=response.content_type or "image/jpeg")
+
+
+def _number(raw: str, name: str, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise HTTPError(400, f"'{name}' must be a number in [{low}, {high}]") from exc
+    if not low <= value <= high:
+        raise HTTPError(400, f"'{name}' must be a number in [{low}, {high}]")
+    return value
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/patches", PatchesHandler),
+    (r"/datasets/(?P<name>[^/]+)/patches/samples", PatchSamplesHandler),
+    (r"/datasets/(?P<name>[^/]+)/objects/(?P<ann_id>[^/]+)/crop", ObjectCropHandler),
+]
