@@ -18,7 +18,8 @@ const OPENERS: Record<string, string> = {
   'visionlens-duplicates': 'visionlens:open-duplicates',
   'visionlens-blindspots': 'visionlens:open-blindspots',
   'visionlens-jobs': 'visionlens:open-jobs',
-  'visionlens-plugins-main': 'visionlens:open-plugins'
+  'visionlens-plugins-main': 'visionlens:open-plugins',
+  'visionlens-patches': 'visionlens:open-patches'
 };
 
 test('every panel: "VisionLens <Name>", its own icon, an "Open <Name>" command', async ({
