@@ -37,7 +37,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { IExportRequest } from './exportTypes';
+import { IExportRequest, ILabelVersion } from './exportTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -223,6 +223,17 @@ export class VisionLensClient
 
   async startExport(dataset: string, request: IExportRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/exports`, request);
+  }
+
+  async listVersions(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<ILabelVersion[]> {
+    const data = await this._request<{ versions: ILabelVersion[] }>(
+      `datasets/${enc(dataset)}/versions`,
+      { signal }
+    );
+    return data.versions;
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {
