@@ -81,6 +81,7 @@ def export_view(
     view.objects.progress = _writing_progress(report, written)
     with staged(out, overwrite) as root:
         texts: Sequence[tuple[str | Path, str]] = []
+        pairs: Sequence[tuple[str, str | Path]]
         if fmt == "coco":
             count, pairs = write_coco(view, root, split_of)
         elif fmt == "yolo":
