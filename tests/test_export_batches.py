@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -16,7 +17,7 @@ from tests.export_fixtures import coco_source, ingest_source, run_cli
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.export import view as export_view_module
 from visionlens_jlab.export.view import read_view
-from visionlens_jlab.export.yolo_text import row_texts
+from visionlens_jlab.export.yolo_text import rows_text
 from visionlens_jlab.features import load as load_features
 
 CASES = {
@@ -107,13 +108,22 @@ def test_a_sample_is_never_split_across_batches(
 
 
 def _repr_row(cls: int, values: list[float]) -> bytes:
-    return " ".join([str(cls), *map(repr, values)]).encode()
+    return " ".join([str(cls), *map(repr, values)]).encode() + b"\n"
+
+
+def _rows(table: pa.Table, sizes: list[tuple[int, int]], polygons: Any) -> list[bytes]:
+    """Each row of ``rows_text`` (``sizes``: each row's image size)."""
+    width, height = (np.array([size[k] for size in sizes], np.float64) for k in (0, 1))
+    text, bounds = rows_text(table, width, height, ["a", "b"], polygons)
+    assert bounds[0] == 0 and bounds[-1] == len(text)  # the rows, end to end
+    return [text[b:e] for b, e in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def test_yolo_rows_are_written_as_repr_writes_floats() -> None:
     """orjson's notation differs from ``repr``'s below 1e-4 and from 1e16 on: such values,
     a polygon of fewer than 3 points and a row without one are all written as ``repr`` does
-    (and DuckDB's DOUBLE to VARCHAR, which the pose rows use)."""
+    (and DuckDB's DOUBLE to VARCHAR, which the pose rows use); every row ends in a newline
+    and starts with its class id."""
     table = pa.table(
         {
             "sample_id": [1, 1, 2],
@@ -124,11 +134,10 @@ def test_yolo_rows_are_written_as_repr_writes_floats() -> None:
             "h": [4.0, 5.0, 1.0 / 3.0],
         }
     )
-    sizes = {1: (640, 480), 2: (100, 100)}
-    starts = {1: (0, 2), 2: (2, 3)}
+    sizes = [(640, 480), (640, 480), (100, 100)]
     polygon = [0.0064, 0.03, 2.0, 3.0, 4.0, 1e-3]
     polygons = pa.array([polygon, None, [1.0, 2.0]], pa.list_(pa.float64()))
-    got = row_texts(table, sizes, starts, ["a", "b"], polygons)
+    got = _rows(table, sizes, polygons)
     by = [640, 480] * 3
     assert got[0] == _repr_row(1, [v / d for v, d in zip(polygon, by, strict=True)])
     assert b"1e-05" in got[0] and b"0.00001" not in got[0]
@@ -137,7 +146,22 @@ def test_yolo_rows_are_written_as_repr_writes_floats() -> None:
     y1 = 1e-9 + 1.0 / 3.0
     y0 = 1e-9 / 100
     assert got[2] == _repr_row(1, [0.0, y0, 0.5, y0, 0.5, y1 / 100, 0.0, y1 / 100])
-    boxes = row_texts(table, sizes, starts, ["a", "b"], None)
+    boxes = _rows(table, sizes, None)
     assert boxes[2] == _repr_row(1, [25 / 100, (1e-9 + 1 / 6) / 100, 0.5, (1 / 3) / 100])
-    plain = row_texts(table.slice(0, 1), sizes, {1: (0, 1)}, ["a", "b"], None)  # orjson's path
+    plain = _rows(table.slice(0, 1), sizes[:1], None)  # orjson's path alone
     assert plain == [_repr_row(1, [(0.0064 + 1.5) / 640, 3 / 480, 3 / 640, 4 / 480])]
+
+
+def test_yolo_rows_hold_class_ids_of_any_width() -> None:
+    """Class ids of one and two digits, rows of several samples: each row is its class id,
+    its values and a newline, whatever the ids before it."""
+    names = [f"c{i}" for i in range(12)]
+    labels = ["c11", "c0", "c3", "c10", "c11"]
+    table = pa.table(
+        {"label": labels, "x": [1.0] * 5, "y": [2.0] * 5, "w": [4.0] * 5, "h": [8.0] * 5}
+    )
+    width, height = np.full(5, 16.0), np.full(5, 32.0)
+    text, bounds = rows_text(table, width, height, names, None)
+    rows = [text[b:e] for b, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    values = [(1 + 2) / 16, (2 + 4) / 32, 4 / 16, 8 / 32]
+    assert rows == [_repr_row(names.index(label), values) for label in labels]

@@ -37,7 +37,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { IExportRequest } from './exportTypes';
+import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
   BlindSpotVerdict,
@@ -224,6 +224,17 @@ export class VisionLensClient
 
   async startExport(dataset: string, request: IExportRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/exports`, request);
+  }
+
+  async listVersions(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<ILabelVersion[]> {
+    const data = await this._request<{ versions: ILabelVersion[] }>(
+      `datasets/${enc(dataset)}/versions`,
+      { signal }
+    );
+    return data.versions;
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

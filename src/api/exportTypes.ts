@@ -30,6 +30,18 @@ export interface IExportRequest {
   images?: ExportImages;
   /** Replace a non-empty `out`. */
   overwrite?: boolean;
+  /** The labels as they were at this saved version; as they are now when absent. */
+  version?: number | null;
+}
+
+/** A saved version of a dataset's labels (`GET /datasets/{name}/versions`). */
+export interface ILabelVersion {
+  version: number;
+  created_at: string;
+  message: string;
+  samples: number;
+  annotations: number;
+  user: string;
 }
 
 /** The result of a finished export job (what `visionlens export --json` prints). */

@@ -29,7 +29,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { IExportRequest } from './exportTypes';
+import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
   BlindSpotVerdict,
@@ -149,6 +149,8 @@ export interface IVisionLensClient {
   startEvaluation(dataset: string, request: IEvaluationRequest): Promise<IJob>;
   /** Start a job exporting a view of `dataset` to files on the server. */
   startExport(dataset: string, request: IExportRequest): Promise<IJob>;
+  /** The saved versions of a dataset's labels, oldest first. */
+  listVersions(dataset: string, signal?: AbortSignal): Promise<ILabelVersion[]>;
   /** Embedding models usable here (`GET /models`). */
   listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
   /** Start an embedding job (only samples without a vector for the model). */

@@ -44,6 +44,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the --splits draw (default 0)")
     p.add_argument("--images", default="copy", choices=("copy", "symlink", "none"))
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    p.add_argument(
+        "--version",
+        type=int,
+        help="the labels as they were at this version (see `visionlens versions`); "
+        "default: as they are now",
+    )
     add_common_options(p, json_help='print {"out", "format", "samples", "annotations", "files"}')
     p.set_defaults(func=cmd_export)
 
@@ -74,6 +80,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             seed=args.seed,
             images=args.images,
             overwrite=args.overwrite,
+            version=args.version,
         ).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
@@ -81,6 +88,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "format": args.format, "out": out, "filter": spec, "source": args.source,
             "min_score": args.min_score, "classes": classes, "splits": args.splits,
             "seed": args.seed, "images": args.images, "overwrite": args.overwrite,
+            "version": args.version,
         }  # fmt: skip
         return job_result(client, client.post(f"datasets/{args.dataset}/exports", body))
 

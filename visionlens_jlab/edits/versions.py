@@ -19,7 +19,8 @@ from typing import Any
 
 import duckdb
 
-from ..catalog import GROUND_TRUTH, Catalog, NotFoundError
+from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.reads.labels_at import changed_since, version_position
 from .engine import commit_batch
 from .errors import EditError
 from .states import Step
@@ -88,12 +89,7 @@ def _position(cur: duckdb.DuckDBPyConnection, dataset_id: int, version: Any) -> 
         number = int(version)
     except (TypeError, ValueError):
         raise EditError(f"a version is a number or 'current', got {version!r}") from None
-    rows = cur.execute(
-        "SELECT seq FROM versions WHERE dataset_id = ? AND version = ?", [dataset_id, number]
-    ).fetchall()
-    if not rows:
-        raise NotFoundError(f"no version {number} of this dataset (see `visionlens versions`)")
-    return int(rows[0][0])
+    return version_position(cur, dataset_id, number)
 
 
 _DIFF_SQL = """
@@ -175,12 +171,7 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
         position = _position(cur, dataset_id, version)
         _refuse_reimported(cur, dataset_id, position, version)
         rows = cur.execute(
-            """
-            SELECT ann_id, arg_min(struct_pack(v := before), seq).v,
-                   arg_max(struct_pack(v := after), seq).v
-            FROM edit_ops WHERE dataset_id = ? AND seq > ? GROUP BY ann_id ORDER BY ann_id
-            """,
-            [dataset_id, position],
+            f"SELECT * FROM ({changed_since(dataset_id, position)}) ORDER BY ann_id"  # noqa: S608 - integers only
         ).fetchall()
         steps = [
             Step("restore", int(ann_id), _state(now), _state(then))

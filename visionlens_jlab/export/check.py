@@ -12,7 +12,7 @@ from ..catalog.reads.export_queries import export_categories, export_label_names
 from .errors import ExportError
 from .splits import parse_ratios
 from .staging import IMAGE_MODES, check_out
-from .view import check_classes, check_source
+from .view import check_classes, check_source, version_position_of
 
 FORMATS = ("coco", "yolo", "voc", "classification", "parquet")
 
@@ -56,13 +56,16 @@ def check_export(
     splits: str | dict[str, float] | None = None,
     images: str = "copy",
     overwrite: bool = False,
+    version: int | None = None,
 ) -> None:
     """Everything :func:`~.run.export_view` would refuse before writing, checked with two
-    small catalog reads (the classes, the source's label names): :class:`ExportError`, or
-    the catalog's ``NotFoundError`` / ``FilterError`` for an unknown dataset or source."""
+    small catalog reads (the classes, the source's label names, the version):
+    :class:`ExportError`, or the catalog's ``NotFoundError`` / ``FilterError`` for an unknown
+    dataset, version or source."""
     check_options(fmt, images, splits)
     check_source(source, min_score)
     check_out(Path(out).expanduser().resolve(), overwrite)
+    version_position_of(catalog, dataset, version, source)
     names = [c["name"] for c in export_categories(catalog, dataset)]
     labels = export_label_names(catalog, dataset, source)
     if classes:

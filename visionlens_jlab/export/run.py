@@ -56,13 +56,15 @@ def export_view(
     seed: int = 0,
     images: str = "copy",
     overwrite: bool = False,
+    version: int | None = None,
     progress: ExportProgress | None = None,
 ) -> ExportResult:
     """Export the samples of ``dataset`` matching the filter ``spec`` to ``out`` as ``fmt``
     (one of :data:`FORMATS`), with the labels of ``source`` (ground truth or a model, its
     objects at ``min_score`` or above), only ``classes`` when given, the catalog's splits or
     ones re-drawn from ``splits`` ratios (``"train=0.8,val=0.2"``) and ``seed``, and the
-    images copied, symlinked or not written (``images``). A non-empty ``out`` is refused
+    images copied, symlinked or not written (``images``); the labels as they were at
+    ``version`` (a number of ``visionlens versions``) when given. A non-empty ``out`` is refused
     unless ``overwrite``; any failure leaves ``out`` as it was (:class:`ExportError` for bad
     input). ``progress`` hears each stage and the images placed (see :data:`ExportProgress`).
     """
@@ -71,7 +73,7 @@ def export_view(
     out = Path(out).expanduser().resolve()
     check_out(out, overwrite)  # before the reads: a refused folder costs nothing
     report("reading", 0, 0, 0.0)
-    view = read_view(catalog, dataset, spec, source, min_score, classes)
+    view = read_view(catalog, dataset, spec, source, min_score, classes, version)
     split_of = _splits(view, ratios, seed)
     # without images the label files are the rest of the export's time
     written = 1.0 if images == "none" else WRITE_SHARE
@@ -79,6 +81,7 @@ def export_view(
     view.objects.progress = _writing_progress(report, written)
     with staged(out, overwrite) as root:
         texts: Sequence[tuple[str | Path, str]] = []
+        pairs: Sequence[tuple[str, str | Path]]
         if fmt == "coco":
             count, pairs = write_coco(view, root, split_of)
         elif fmt == "yolo":

@@ -59,7 +59,7 @@ def staged(out: Path, overwrite: bool) -> Iterator[Path]:
 
 
 def place_images(
-    pairs: list[tuple[str, Path]],
+    pairs: Sequence[tuple[str, str | Path]],
     mode: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
@@ -74,11 +74,11 @@ def place_images(
     remote = any("://" in loc for loc, _ in pairs)
     if mode == "symlink" and remote:
         raise ExportError("images on GCS cannot be symlinked: use --images copy or none")
-    for parent in {dest.parent for _, dest in pairs}:
-        parent.mkdir(parents=True, exist_ok=True)
+    for parent in {os.path.dirname(dest) for _, dest in pairs}:
+        os.makedirs(parent, exist_ok=True)
 
-    def one(pair: tuple[str, Path]) -> None:
-        location, dest = pair
+    def one(pair: tuple[str, str | Path]) -> None:
+        location, dest = pair[0], Path(pair[1])
         try:
             if mode == "symlink":
                 os.symlink(location, dest)
@@ -115,7 +115,7 @@ def write_texts(files: Sequence[tuple[str | Path, str]]) -> None:
 
 
 @contextmanager
-def background_writes() -> Iterator[Callable[[list[tuple[str, bytes]]], None]]:
+def background_writes() -> Iterator[Callable[[Sequence[tuple[str, bytes | memoryview]]], None]]:
     """A ``write(files)`` that writes a batch of small files (path, bytes) on a thread of its
     own while the caller prepares the next batch; at most two batches wait, so their bytes
     are never all held at once. Leaving the block waits for every write (a failure too:
@@ -123,7 +123,7 @@ def background_writes() -> Iterator[Callable[[list[tuple[str, bytes]]], None]]:
     pending: deque[Future[None]] = deque()
     with ThreadPoolExecutor(1) as pool:
 
-        def write(files: list[tuple[str, bytes]]) -> None:
+        def write(files: Sequence[tuple[str, bytes | memoryview]]) -> None:
             while len(pending) >= 2:
                 pending.popleft().result()
             pending.append(pool.submit(write_files, files))
@@ -133,7 +133,7 @@ def background_writes() -> Iterator[Callable[[list[tuple[str, bytes]]], None]]:
             pending.popleft().result()
 
 
-def write_files(files: Sequence[tuple[str, bytes]]) -> None:
+def write_files(files: Sequence[tuple[str, bytes | memoryview]]) -> None:
     """Create each file (its folder exists) with its bytes: an ``os.open`` and one write,
     about half the system calls of ``open()`` (which also checks for a terminal and seeks),
     from one thread: on this project's machines more threads creating files in one folder

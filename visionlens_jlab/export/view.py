@@ -30,6 +30,7 @@ from ..catalog.reads.export_queries import (
     export_classifications,
     export_samples,
 )
+from ..catalog.reads.labels_at import replaced_sources, version_position
 from .errors import ExportError
 
 SAMPLE_COLUMNS = (
@@ -168,11 +169,15 @@ def read_view(
     source: str = GROUND_TRUTH,
     min_score: float | None = None,
     classes: list[str] | None = None,
+    version: int | None = None,
 ) -> ExportView:
     """Read the samples matching ``spec`` and their labels of ``source`` (ground truth or
-    a model's, at ``min_score`` or above), limited to ``classes`` when given. An empty view,
-    an unknown source or class is an :class:`ExportError`."""
+    a model's, at ``min_score`` or above), limited to ``classes`` when given, as they were
+    at ``version`` when given (the filter selects samples as they are now). An empty view,
+    an unknown source or class is an :class:`ExportError`, an unknown version the catalog's
+    ``NotFoundError``."""
     check_source(source, min_score)
+    position = version_position_of(catalog, dataset, version, source)
     categories = export_categories(catalog, dataset)
     with export_samples(catalog, dataset, spec, box_counts=False) as exp:
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
@@ -183,7 +188,10 @@ def read_view(
     samples = {name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS}
     ids = samples_table.column("sample_id")
     every = object_groups(
-        catalog, ObjectSelection(dataset, source), ids.combine_chunks(), ["label"]
+        catalog,
+        ObjectSelection(dataset, source, position=position),
+        ids.combine_chunks(),
+        ["label"],
     )
     names = [c["name"] for c in categories]
     extra = sorted(
@@ -197,7 +205,7 @@ def read_view(
     if min_score is not None:
         image_labels = image_labels.filter(pc.greater_equal(image_labels["score"], min_score))
     sel = ObjectSelection(
-        dataset, source, tuple(sorted(set(classes))) if classes else None, min_score
+        dataset, source, tuple(sorted(set(classes))) if classes else None, min_score, position
     )
     return ExportView(
         dataset=dataset,
@@ -208,6 +216,28 @@ def read_view(
         categories=categories,
         class_names=names,
     )
+
+
+def version_position_of(
+    catalog: Catalog, dataset: str, version: int | None, source: str
+) -> int | None:
+    """The operation log's position of ``version`` (None: the current labels), refusing a
+    version that is not a number and one whose labels of ``source`` cannot be rebuilt (a
+    model imported again after it was named)."""
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ExportError(f"a version is a number of `visionlens versions`, not {version!r}")
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        position = version_position(cur, dataset_id, version)
+        if replaced_sources(cur, dataset_id, version, [source]):
+            raise ExportError(
+                f"the predictions of {source} were imported after version {version}: that "
+                "version's predictions of it are gone (export its ground truth, or a later "
+                "version)"
+            )
+    return position
 
 
 def check_source(source: str, min_score: float | None) -> None:

@@ -28,7 +28,7 @@ import yaml
 from .errors import ExportError
 from .staging import background_writes, unique_names
 from .view import ExportView, Labels
-from .yolo_text import row_texts
+from .yolo_text import rows_text
 
 SPLITS = ("train", "val", "test")
 YAML_FILE = "data.yaml"
@@ -36,7 +36,7 @@ YAML_FILE = "data.yaml"
 
 def write_yolo(
     view: ExportView, root: Path, splits: dict[int, str | None]
-) -> tuple[int, list[tuple[str, Path]], list[tuple[str, str]]]:
+) -> tuple[int, list[tuple[str, str]], list[tuple[str, str]]]:
     """Lay out a YOLO dataset under ``root`` and write its label files; returns the object
     count, the images to place and no further files to write."""
     s = view.samples
@@ -60,9 +60,7 @@ def write_yolo(
         os.makedirs(f"{labels}/{split}")
     paths = [f"{labels}/{name.rsplit('.', 1)[0]}.txt" for name in names]
     count = _write_labels(view, task, points, paths)
-    pairs = [
-        (loc, Path(f"{images}/{name}")) for loc, name in zip(s["location"], names, strict=True)
-    ]
+    pairs = [(loc, f"{images}/{name}") for loc, name in zip(s["location"], names, strict=True)]
     config: dict[str, Any] = {
         "train": f"images/{'train' if 'train' in used else used[0]}",
         "val": f"images/{'val' if 'val' in used else used[0]}",
@@ -110,10 +108,11 @@ _COLUMNS = {
 
 def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) -> int:
     """Write every sample's label file (``paths``, in the view's order), a batch of samples
-    at a time: DuckDB formats a batch while a thread writes the previous one's files.
-    Returns how many objects were written."""
+    at a time: the batch's files are formatted into one buffer while a thread writes the
+    previous batch's files (slices of its buffer). Returns how many objects were written."""
     s = view.samples
     names = view.class_names
+    sizes = (np.array(s["width"], np.float64), np.array(s["height"], np.float64))  # None: nan
     con = duckdb.connect()
     written = 0
     try:
@@ -121,19 +120,33 @@ def _write_labels(view: ExportView, task: str, points: int, paths: list[str]) ->
         sql = _SQL.replace("{ROW}", _POSE_SQL).replace("{K}", str(points))
         with background_writes() as write:
             for begin, end, labels in view.objects.batches(_COLUMNS[task]):
-                for i in range(begin, end):
-                    if s["sample_id"][i] in labels.starts and not (
-                        s["width"][i] and s["height"][i]
-                    ):
-                        raise ExportError(
-                            f"{s['file_name'][i]} has no known size: YOLO needs it to normalise"
-                        )
-                texts = _label_texts(con, sql, labels, s, begin, end, task, names)
-                write([(paths[i], texts.get(s["sample_id"][i], b"")) for i in range(begin, end)])
+                texts = _label_texts(con, sql, labels, s, sizes, begin, end, task, names)
+                ids = s["sample_id"][begin:end]
+                write([(paths[begin + i], texts.get(sid, b"")) for i, sid in enumerate(ids)])
                 written += len(labels)
     finally:
         con.close()
     return written
+
+
+def _row_sizes(
+    labels: Labels,
+    s: dict[str, list[Any]],
+    sizes: tuple[np.ndarray, np.ndarray],
+    begin: int,
+    end: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each object's image width and height; a sample with objects and no known size is an
+    :class:`ExportError`."""
+    ids = np.array(s["sample_id"][begin:end], np.int64)
+    order = np.argsort(ids, kind="stable")
+    at = order[np.searchsorted(ids[order], labels.table.column("sample_id").to_numpy())]
+    width, height = sizes[0][begin:end][at], sizes[1][begin:end][at]
+    unknown = ~((width > 0) & (height > 0))  # nan (no size) compares false
+    if unknown.any():
+        first = begin + int(at[np.flatnonzero(unknown)[0]])
+        raise ExportError(f"{s['file_name'][first]} has no known size: YOLO needs it to normalise")
+    return width, height
 
 
 def _label_texts(
@@ -141,31 +154,27 @@ def _label_texts(
     sql: str,
     labels: Labels,
     s: dict[str, list[Any]],
+    sizes: tuple[np.ndarray, np.ndarray],
     begin: int,
     end: int,
     task: str,
     class_names: list[str],
-) -> dict[int, bytes]:
-    """Each sample's label file of one batch. Detection and segmentation rows are
-    formatted in numpy and orjson (:mod:`.yolo_text`), with the polygons parsed by DuckDB;
-    pose rows by the in-memory DuckDB ``con`` over the batch's Arrow columns (``sql``; its
-    DOUBLE to VARCHAR is the shortest exact text, as Python's ``repr``), a row's class id
-    being its class's position in the view's class list (the table ``c``)."""
+) -> dict[int, bytes | memoryview]:
+    """Each sample's label file of one batch (samples without objects: none). Detection and
+    segmentation rows are formatted in numpy and orjson (:mod:`.yolo_text`) into one buffer
+    a sample's file is a slice of, with the polygons parsed by DuckDB; pose rows by the
+    in-memory DuckDB ``con`` over the batch's Arrow columns (``sql``; its DOUBLE to VARCHAR
+    is the shortest exact text, as Python's ``repr``), a row's class id being its class's
+    position in the view's class list (the table ``c``)."""
     table = labels.table
     if table.num_rows == 0:
         return {}
+    width, height = _row_sizes(labels, s, sizes, begin, end)
     if task != "pose":
-        sizes = {
-            s["sample_id"][i]: (s["width"][i], s["height"][i])
-            for i in range(begin, end)
-            if s["sample_id"][i] in labels.starts
-        }
         polygons = _polygons(con, table) if task == "segment" else None
-        rows = row_texts(table, sizes, labels.starts, class_names, polygons)
-        return {
-            sid: b"\n".join(rows[first:last]) + b"\n"
-            for sid, (first, last) in labels.starts.items()
-        }
+        text, bounds = rows_text(table, width, height, class_names, polygons)
+        buffer, at = memoryview(text), bounds.tolist()
+        return {sid: buffer[at[first] : at[last]] for sid, (first, last) in labels.starts.items()}
     objects = table.rename_columns(
         ["kp" if n == "keypoints" else n for n in table.column_names]
     ).append_column("_i", pa.array(np.arange(table.num_rows)))

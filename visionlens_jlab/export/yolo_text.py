@@ -6,13 +6,12 @@ coordinates normalised in numpy (the same IEEE operations, in the same order, as
 reads back to the same float, as Python's ``repr`` and DuckDB's DOUBLE to VARCHAR do, about
 5x faster than DuckDB's per-value casts and string concatenation (which took most of a 100K
 YOLO export's CPU). Its notation differs outside [1e-4, 1e16) (``0.00001`` where ``repr``
-writes ``1e-05``): a batch holding such a value, or a non-finite one, is written with
-``repr`` (rare: a coordinate within 1e-4 of the image's edge).
+writes ``1e-05``): such a value, or a non-finite one, is written with ``repr`` (rare: a
+coordinate within 1e-4 of the image's edge). The rows of a batch are assembled in numpy too
+(the class ids inserted, the newlines set) into one buffer whose slices are the label files.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import orjson
@@ -20,36 +19,53 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def row_texts(
+def rows_text(
     table: pa.Table,
-    sizes: Mapping[int, tuple[float, float]],
-    starts: dict[int, tuple[int, int]],
+    big_w: np.ndarray,
+    big_h: np.ndarray,
     class_names: list[str],
     polygons: pa.ListArray | None,
-) -> list[bytes]:
-    """Each object's YOLO row (class id, then its values), in the rows' order. ``table``:
-    sample_id, label, x, y, w, h; ``sizes``: each sample's width and height; ``starts``:
-    each sample's rows; ``polygons``: the flattened polygon of each row (null: none), for
-    the segmentation task (a row with fewer than 6 values is written as its box's corners),
-    or None for detection (centre and size)."""
+) -> tuple[bytes, np.ndarray]:
+    """Every object's YOLO row (class id, then its values, then a newline), laid end to end
+    in the rows' order, and where each row begins (``bounds[k]:bounds[k + 1]`` is row k; a
+    sample's consecutive rows are one slice: its label file). ``table``: label, x, y, w, h;
+    ``big_w``, ``big_h``: each row's image size; ``polygons``: the flattened polygon of each
+    row (null: none), for the segmentation task (a row with fewer than 6 values is written
+    as its box's corners), or None for detection (centre and size). Built in numpy: no
+    Python step per row."""
     n = table.num_rows
-    big_w, big_h = np.empty(n), np.empty(n)
-    for sid, (first, last) in starts.items():
-        big_w[first:last], big_h[first:last] = sizes[sid]
     x, y, w, h = (table.column(c).to_numpy() for c in ("x", "y", "w", "h"))
     if polygons is None:
         values = np.column_stack(((x + w / 2) / big_w, (y + h / 2) / big_h, w / big_w, h / big_h))
         flat, offsets = values.ravel(), np.arange(0, 4 * n + 1, 4)
     else:
         flat, offsets = _segment_values(x, y, w, h, big_w, big_h, polygons)
-    ids = pc.index_in(table.column("label"), value_set=pa.array(class_names)).to_pylist()
-    prefix = [str(i).encode() + b" " for i in range(len(class_names))]
     text, ends = _shortest(flat)
-    # row k is the text from the end of value offsets[k] - 1 (its separator after it) to the
-    # end of value offsets[k + 1] - 1
-    stops = ends[offsets[1:] - 1].tolist()
-    begins = [0, *(stop + 1 for stop in stops[:-1])]
-    return [prefix[ids[k]] + text[begins[k] : stops[k]] for k in range(n)]
+    # row k's values end at the end of value offsets[k + 1] - 1, where the separator after
+    # it becomes the row's newline; the next row begins right after
+    stops = ends[offsets[1:] - 1]
+    lines = np.frombuffer(text + b" ", np.uint8).copy()
+    lines[stops] = ord("\n")
+    begins = np.concatenate(([0], stops[:-1] + 1))
+    ids = pc.index_in(table.column("label"), value_set=pa.array(class_names))
+    return _prefixed(lines, begins, ids.to_numpy(zero_copy_only=False), len(class_names))
+
+
+def _prefixed(
+    lines: np.ndarray, begins: np.ndarray, ids: np.ndarray, classes: int
+) -> tuple[bytes, np.ndarray]:
+    """``lines`` with each row's class id and a space inserted where it begins, and the
+    rows' new beginnings (plus the end)."""
+    prefixes = [f"{i} ".encode() for i in range(classes)]
+    table = np.frombuffer(b"".join(prefixes), np.uint8)
+    sizes = np.array([len(p) for p in prefixes], np.int64)
+    where = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    lengths = sizes[ids]
+    ahead = np.cumsum(lengths) - lengths  # prefix bytes inserted before row k's own
+    owner = np.repeat(np.arange(len(ids)), lengths)
+    within = np.arange(int(lengths.sum())) - np.repeat(ahead, lengths)
+    out = np.insert(lines, np.repeat(begins, lengths), table[where[ids][owner] + within])
+    return out.tobytes(), np.append(begins + ahead, len(out))
 
 
 def _segment_values(
@@ -98,10 +114,25 @@ def _shortest(values: np.ndarray) -> tuple[bytes, np.ndarray]:
         return b"", np.zeros(0, np.int64)
     size = np.abs(values)
     odd = ~np.isfinite(values) | ((values != 0) & ((size < 1e-4) | (size >= 1e16)))
-    if odd.any():  # rare: the batch through repr (the same text for the other values)
-        tokens = [repr(v) for v in values.tolist()]
-        text = " ".join(tokens).encode()
-        return text, np.cumsum([len(t) + 1 for t in tokens]) - 1
-    text = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].replace(b",", b" ")
-    spaces = np.flatnonzero(np.frombuffer(text, np.uint8) == ord(" "))
-    return text, np.append(spaces, len(text))
+    text = orjson.dumps(np.where(odd, 0.0, values), option=orjson.OPT_SERIALIZE_NUMPY)
+    text = text[1:-1].replace(b",", b" ")
+    ends = np.append(np.flatnonzero(np.frombuffer(text, np.uint8) == ord(" ")), len(text))
+    if odd.any():  # rare: those values' texts (a 0.0 placeholder) replaced by repr's
+        return _spliced(text, ends, values, np.flatnonzero(odd))
+    return text, ends
+
+
+def _spliced(
+    text: bytes, ends: np.ndarray, values: np.ndarray, odd: np.ndarray
+) -> tuple[bytes, np.ndarray]:
+    """``text`` with the values at the indices ``odd`` written by ``repr``, and the new ends."""
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    tokens = [repr(v).encode() for v in values[odd].tolist()]
+    pieces, prev = [], 0
+    for index, token in zip(odd.tolist(), tokens, strict=True):
+        pieces += [text[prev : starts[index]], token]
+        prev = int(ends[index])
+    pieces.append(text[prev:])
+    grown = np.zeros(len(values), np.int64)
+    grown[odd] = np.array([len(t) for t in tokens]) - (ends[odd] - starts[odd])
+    return b"".join(pieces), ends + np.cumsum(grown)

@@ -1,11 +1,11 @@
 """Export a view to files on the server as a background job.
 
 ``POST /datasets/{name}/exports`` body ``{format, out, filter, source, min_score, classes,
-splits, seed, images, overwrite}`` answers 202 with the job; its result is what
+splits, seed, images, overwrite, version}`` answers 202 with the job; its result is what
 ``visionlens export --json`` prints. ``out`` is a folder on the server's machine: a relative
 one lies under the server's root folder (what the file browser shows), and it must lie
 inside ``allowed_roots`` (403). What the export would refuse (unknown format, dataset,
-source or class, a non-empty ``out`` without ``overwrite``) is a 400/404 before any job
+source, class or version, a non-empty ``out`` without ``overwrite``) is a 400/404 before any job
 starts.
 """
 
@@ -26,7 +26,7 @@ from .base import VisionLensHandler
 
 EXPORT_KEYS = {
     "format", "out", "filter", "source", "min_score", "classes", "splits", "seed", "images",
-    "overwrite",
+    "overwrite", "version",
 }  # fmt: skip
 IMAGE_MODES = ("copy", "symlink", "none")
 
@@ -68,11 +68,15 @@ def export_params(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     overwrite = body.get("overwrite", False)
     if not isinstance(overwrite, bool):
         raise HTTPError(400, "'overwrite' must be true or false")
+    version = body.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise HTTPError(400, "'version' must be a version number (see GET .../versions)")
     return fmt, {
         "out": out.strip(), "spec": spec, "source": source,
         "min_score": None if min_score is None else float(min_score),
         "classes": [c.strip() for c in classes] if classes else None,
         "splits": splits or None, "seed": seed, "images": images, "overwrite": overwrite,
+        "version": version,
     }  # fmt: skip
 
 

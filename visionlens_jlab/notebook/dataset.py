@@ -230,6 +230,7 @@ class Dataset(EditsMixin):
         seed: int = 0,
         images: str = "copy",
         overwrite: bool = False,
+        version: int | None = None,
         progress: bool = True,
     ) -> dict[str, Any]:
         """Write the samples matching ``filter`` (a grid filter, ``{'ids': [...]}`` for a
@@ -240,7 +241,8 @@ class Dataset(EditsMixin):
         unless ``overwrite``; ``source``: ``'ground_truth'`` or a model's name (its labels at
         ``min_score`` or above); ``classes``: a subset (their ids stay); ``splits``: re-drawn
         with ``seed`` (``'train=0.8,val=0.2'``) or the catalog's; ``images``: ``'copy'``,
-        ``'symlink'`` or ``'none'``. Returns ``{out, format, samples, annotations, files}``;
+        ``'symlink'`` or ``'none'``; ``version``: the labels as they were at that version
+        (``ds.versions()``), not as they are now. Returns ``{out, format, samples, annotations, files}``;
         nothing is left in ``out`` when it fails. Interrupting the cell cancels the job.
         """
         body = {
@@ -254,6 +256,7 @@ class Dataset(EditsMixin):
             "seed": int(seed),
             "images": images,
             "overwrite": overwrite,
+            "version": version,
         }
         answer = self._client.post_json(dataset_path(self.name, "exports"), body)
         return dict(job_result(self._client, answer["job"], "export", show=progress))

@@ -272,6 +272,24 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect(refused.message).toContain('is not empty');
   }, 60000);
 
+  it('lists the versions an export may write and refuses an unknown one', async () => {
+    const file = path.join(server.dir, 'versioned.json');
+    writeCoco(file, 2);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'versioned' }),
+      { intervalMs: 50 }
+    );
+    expect(await client.listVersions('versioned')).toEqual([]);
+    const out = path.join(server.dir, 'exported-v3');
+    const refused = await client
+      .startExport('versioned', { format: 'coco', out, version: 3 })
+      .catch(e => e);
+    expect(refused).toBeInstanceOf(VisionLensAPIError);
+    expect(refused.status).toBe(404);
+    expect(refused.message).toContain('no version 3');
+    expect(fs.existsSync(out)).toBe(false);
+  }, 60000);
+
   it('rejects with the job when it fails', async () => {
     const file = path.join(server.dir, 'broken.json');
     fs.writeFileSync(file, '{"images": [ {"id": 1, ');

@@ -10,6 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { fmtInt, h } from '../../base/dom';
 import {
   currentView,
+  exportVersions,
   IExportView,
   startExport
 } from '../../model/sources/exports';
@@ -20,6 +21,7 @@ import {
   IExportRequest,
   IFilter,
   IJob,
+  ILabelVersion,
   IVisionLensModel
 } from '../../model/tokens';
 
@@ -47,6 +49,8 @@ export interface IExportForm {
   minScore: string;
   images: ExportImages;
   overwrite: boolean;
+  /** A saved version's number, as the select holds it; empty for the current labels. */
+  version: string;
 }
 
 /** The folder an export of `dataset` as `format` goes to unless the user says otherwise. */
@@ -83,6 +87,9 @@ export function exportRequest(
     }
     request.min_score = score;
   }
+  if (form.version !== '') {
+    request.version = Number(form.version);
+  }
   return request;
 }
 
@@ -91,7 +98,12 @@ export class ExportForm
   extends Widget
   implements Dialog.IBodyWidget<IExportForm>
 {
-  constructor(dataset: string, sources: string[], view: IExportView) {
+  constructor(
+    dataset: string,
+    sources: string[],
+    view: IExportView,
+    versions: ILabelVersion[] = []
+  ) {
     super();
     this.addClass('jp-VisionLens-exportDialog');
     this._format = select(
@@ -141,6 +153,14 @@ export class ExportForm
       className: 'jp-VisionLens-exportOverwrite',
       attrs: { type: 'checkbox', 'aria-label': 'Replace a non-empty folder' }
     });
+    // the current labels, or a saved version's (offered only when there are some)
+    this._version = select('jp-VisionLens-exportVersion', 'Labels as of', [
+      ['', 'now (the current labels)'],
+      ...versions
+        .slice()
+        .reverse()
+        .map((v): [string, string] => [String(v.version), versionText(v)])
+    ]);
     const what = viewText(dataset, view);
     this.node.append(
       h('p', {
@@ -153,6 +173,7 @@ export class ExportForm
         text: 'A folder on the server; a relative one lies under the file browser’s root.'
       }),
       row('Labels', this._source),
+      ...(versions.length ? [row('As of', this._version)] : []),
       row('Min score', this._minScore),
       row('Images', this._images),
       h(
@@ -171,7 +192,8 @@ export class ExportForm
       source: this._source.value,
       minScore: this._minScore.disabled ? '' : this._minScore.value,
       images: this._images.value as ExportImages,
-      overwrite: this._overwrite.checked
+      overwrite: this._overwrite.checked,
+      version: this._version.value
     };
   }
 
@@ -182,6 +204,13 @@ export class ExportForm
   private _minScore: HTMLInputElement;
   private _images: HTMLSelectElement;
   private _overwrite: HTMLInputElement;
+  private _version: HTMLSelectElement;
+}
+
+/** A version as the select shows it: its number, message and size. */
+function versionText(v: ILabelVersion): string {
+  const message = v.message ? ` “${v.message}”` : '';
+  return `version ${v.version}${message} (${fmtInt(v.annotations)} labels)`;
 }
 
 function select(
@@ -238,9 +267,10 @@ export async function exportView(
     GROUND_TRUTH,
     ...(model.currentInfo?.models ?? []).map(m => m.name)
   ];
+  const versions = await exportVersions(model, dataset);
   const result = await showDialog({
     title: 'Export',
-    body: new ExportForm(dataset, sources, view),
+    body: new ExportForm(dataset, sources, view, versions),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })]
   });
   if (!result.button.accept || result.value === null) {

@@ -3,7 +3,13 @@
  * one, else the search results while a search ranks the grid, else its
  * filter) and the job that writes it to files on the server.
  */
-import { IExportRequest, IFilter, IJob, IVisionLensModel } from '../tokens';
+import {
+  IExportRequest,
+  IFilter,
+  IJob,
+  ILabelVersion,
+  IVisionLensModel
+} from '../tokens';
 
 /** What the grid exports: the selection, the search results or the filter. */
 export interface IExportView {
@@ -45,4 +51,20 @@ export async function startExport(
   const job = await model.client.startExport(dataset, request);
   void model.jobs.refresh();
   return job;
+}
+
+/**
+ * The saved versions of `dataset`'s labels an export may write instead of the
+ * current ones; none when the server cannot list them (the export of the
+ * current labels still works).
+ */
+export async function exportVersions(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<ILabelVersion[]> {
+  try {
+    return await model.client.listVersions(dataset);
+  } catch {
+    return [];
+  }
 }

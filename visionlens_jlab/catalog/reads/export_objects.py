@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..query.filters import Params, source_clause
 from ..store.catalog import Catalog
-from .export_queries import OBJECT_COLUMNS, eval_join
+from .export_queries import EVAL_COLUMNS, OBJECT_COLUMNS, eval_join
+from .labels_at import objects_at
 
 VIEW_IDS = "_vl_export_view_ids"
 CHUNK_IDS = "_vl_export_chunk_ids"
@@ -30,12 +32,16 @@ CHUNK_IDS = "_vl_export_chunk_ids"
 @dataclass(frozen=True)
 class ObjectSelection:
     """Which objects of a dataset an export writes: one ``source`` (ground truth or a model),
-    only ``classes`` when given, only those scored ``min_score`` or above when given."""
+    only ``classes`` when given, only those scored ``min_score`` or above when given, at a
+    version's ``position`` when given."""
 
     dataset: str
     source: str
     classes: tuple[str, ...] | None = None
     min_score: float | None = None
+    position: int | None = None
+    """The objects as they were at this position of the operation log (a version's,
+    :func:`~.labels_at.version_position`); None: as they are now."""
 
 
 GROUP_KEYS = ("sample_id", "label")
@@ -55,7 +61,8 @@ def object_groups(
         params = Params()
         where = _selected(_where(dataset_id, sel.source, VIEW_IDS, params), sel, params)
         sql = f"""
-            SELECT {columns}, COUNT(*)::BIGINT AS n FROM annotations a WHERE {where}
+            SELECT {columns}, COUNT(*)::BIGINT AS n
+            FROM {_objects(cur, dataset_id, sel)} a WHERE {where}
             GROUP BY {columns} ORDER BY {columns}
         """  # noqa: S608 - fixed column names, values bound
         return cur.sql(sql, params=params.values).to_arrow_table()
@@ -73,7 +80,7 @@ def plain_source_ids(catalog: Catalog, sel: ObjectSelection, sample_ids: pa.Arra
             SELECT COUNT(*) = COUNT(DISTINCT i)
                    AND COALESCE(bool_and(i::VARCHAR IS NOT DISTINCT FROM a.source_ann_id), TRUE)
             FROM (SELECT TRY_CAST(a.source_ann_id AS BIGINT) AS i, a.source_ann_id
-                  FROM annotations a WHERE {where}) a
+                  FROM {_objects(cur, dataset_id, sel)} a WHERE {where}) a
         """  # noqa: S608 - fixed SQL, values bound
         return bool(cur.sql(sql, params=params.values).fetchall()[0][0])
 
@@ -89,12 +96,13 @@ def object_shapes(
         params = Params()
         where = _selected(_where(dataset_id, sel.source, VIEW_IDS, params), sel, params)
         points = cur.sql(
-            f"SELECT DISTINCT len(a.keypoints) // 3 FROM annotations a "  # noqa: S608 - fixed SQL
+            f"SELECT DISTINCT len(a.keypoints) // 3 FROM {_objects(cur, dataset_id, sel)} a "  # noqa: S608 - fixed SQL
             f"WHERE {where} AND a.keypoints IS NOT NULL",
             params=params.values,
         ).fetchall()
         polygon = cur.sql(
-            f"SELECT 1 FROM annotations a WHERE {where} AND a.segmentation IS NOT NULL "  # noqa: S608 - fixed SQL
+            f"SELECT 1 FROM {_objects(cur, dataset_id, sel)} a WHERE {where} "  # noqa: S608 - fixed SQL
+            "AND a.segmentation IS NOT NULL "
             "AND starts_with(CAST(a.segmentation AS VARCHAR), '[') LIMIT 1",
             params=params.values,
         ).fetchall()
@@ -118,13 +126,16 @@ def object_chunks(
         joins = ""
         if any(name.startswith("image_") for name in names):
             joins = "JOIN samples i ON i.sample_id = a.sample_id"
-        if columns is None:
+        if columns is None and sel.position is None:
             join = eval_join(cur, dataset_id, None, params)
             select, joins = f"{select}, {join.columns}", f"{joins} {join.sql}"
+        elif columns is None:  # an evaluation judged the current labels, not a version's
+            nulls = (f"NULL::{kind} AS {name}" for name, (_, kind) in EVAL_COLUMNS.items())
+            select = ", ".join((select, *nulls))
         where = _selected(_where(dataset_id, sel.source, CHUNK_IDS, params), sel, params)
         # the bounds let DuckDB skip the row groups of other samples (ingest order is by sample)
         sql = f"""
-            SELECT {select} FROM annotations a {joins}
+            SELECT {select} FROM {_objects(cur, dataset_id, sel)} a {joins}
             WHERE {where} AND a.sample_id BETWEEN ? AND ?
             ORDER BY a.sample_id, a.ann_id
         """  # noqa: S608 - fixed SQL and registered column expressions; values bound
@@ -143,6 +154,13 @@ def object_chunks(
             yield read
         finally:
             cur.execute("ROLLBACK")
+
+
+def _objects(cur: duckdb.DuckDBPyConnection, dataset_id: int, sel: ObjectSelection) -> str:
+    """The relation the objects are read from: the table, or the objects at a version."""
+    if sel.position is None:
+        return "annotations"
+    return objects_at(cur, dataset_id, sel.position)
 
 
 def _where(dataset_id: int, source: str, ids: str, params: Params) -> str:

@@ -22,6 +22,7 @@ function form(over: Partial<IExportForm> = {}): IExportForm {
     minScore: '',
     images: 'copy',
     overwrite: false,
+    version: '',
     ...over
   };
 }
@@ -55,6 +56,13 @@ describe('exportRequest', () => {
     expect(exportRequest(form({ source: 'm1' }), FILTER)).not.toHaveProperty(
       'min_score'
     );
+  });
+
+  it("sends a saved version's number, none for the current labels", () => {
+    expect(exportRequest(form({ version: '2' }), FILTER)).toMatchObject({
+      version: 2
+    });
+    expect(exportRequest(form(), FILTER)).not.toHaveProperty('version');
   });
 
   it('says what to fix', () => {
@@ -168,6 +176,40 @@ describe('ExportForm', () => {
       node.querySelector('.jp-VisionLens-exportOverwrite') as HTMLInputElement
     ).checked = true;
     expect(widget.getValue().overwrite).toBe(true);
+    widget.dispose();
+  });
+
+  it('offers the saved versions, newest first, only when there are some', () => {
+    const view = { filter: FILTER, kind: 'filter' as const, count: null };
+    const plain = new ExportForm('d', ['ground_truth'], view);
+    expect(plain.node.querySelector('.jp-VisionLens-exportVersion')).toBeNull();
+    expect(plain.getValue().version).toBe('');
+    plain.dispose();
+    const version = (n: number, message: string) => ({
+      version: n,
+      created_at: '2026-11-25T04:00:00',
+      message,
+      samples: 8,
+      annotations: 20 + n,
+      user: 'me'
+    });
+    const widget = new ExportForm('d', ['ground_truth'], view, [
+      version(1, 'first'),
+      version(2, '<b>cleaned</b>')
+    ]);
+    const choice = widget.node.querySelector(
+      '.jp-VisionLens-exportVersion'
+    ) as HTMLSelectElement;
+    expect([...choice.options].map(o => o.textContent)).toEqual([
+      'now (the current labels)',
+      'version 2 “<b>cleaned</b>” (22 labels)',
+      'version 1 “first” (21 labels)'
+    ]);
+    expect(choice.querySelector('b')).toBeNull(); // a message is text, never HTML
+    expect(widget.getValue().version).toBe('');
+    choice.value = '1';
+    expect(widget.getValue().version).toBe('1');
+    expect(exportRequest(widget.getValue(), FILTER).version).toBe(1);
     widget.dispose();
   });
 });
