@@ -9,11 +9,10 @@ server owns the data directory; when one does, it asks that server for the expor
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from typing import Any
 
-from .common import add_common_options, usage_errors
+from .common import add_common_options, filter_option, usage_errors
 
 FORMAT_CHOICES = ("coco", "yolo", "voc", "classification", "parquet")
 """:data:`visionlens_jlab.export.FORMATS`, spelled out: the parser is built without
@@ -60,7 +59,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     from .common import job_result, run_local_or_remote
 
     with usage_errors():
-        spec = _filter(args.filter)
+        spec = filter_option(args.filter)
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
     out = os.path.abspath(os.path.expanduser(args.out))  # the server's cwd is not ours
 
@@ -103,15 +102,3 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             **result,
         }
     return result
-
-
-def _filter(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        spec = json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"--filter is not JSON: {exc}") from exc
-    if not isinstance(spec, dict):
-        raise ValueError("--filter must be a JSON object")
-    return spec
