@@ -189,22 +189,6 @@ def append_model_predictions(
     return int(count)
 
 
-def run_samples(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str, int, int]]]:
-    """``(dataset_id, media_root, [(sample_id, location, width, height)])`` in id order:
-    what a model job reads (boxes are written in the stored width and height)."""
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        ((root,),) = cur.execute(
-            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()
-        rows = cur.execute(
-            "SELECT sample_id, location, COALESCE(width, 0), COALESCE(height, 0) FROM samples "
-            "WHERE dataset_id = ? ORDER BY sample_id",
-            [dataset_id],
-        ).fetchall()
-    return dataset_id, str(root), [(int(a), str(b), int(c), int(d)) for a, b, c, d in rows]
-
-
 def dataset_class_names(catalog: Catalog, dataset_id: int) -> list[str]:
     """The dataset's category names in category order."""
     with catalog.cursor() as cur:
