@@ -184,13 +184,15 @@ class DatasetSamples:
     samples: pa.Table
     """``sample_id``, ``location`` and the other columns asked for."""
 
+    def locations(self) -> list[tuple[int, str]]:
+        """``(sample_id, location)`` of every sample, as stored (not yet confined)."""
+        ids, locations = (self.samples[c].to_pylist() for c in ("sample_id", "location"))
+        return [(int(i), str(loc)) for i, loc in zip(ids, locations, strict=True)]
+
     def confine(self, tick: Callable[[int], None] | None = None) -> Confined:
         """The media route's rule applied to every sample: what a job may read
         (:func:`~.confine.confine`)."""
-        items = zip(
-            self.samples["sample_id"].to_pylist(), self.samples["location"].to_pylist(), strict=True
-        )
-        return confine(items, self.media_root, tick)
+        return confine(self.locations(), self.media_root, tick)
 
 
 def dataset_samples(catalog: Catalog, dataset: str, columns: Iterable[str] = ()) -> DatasetSamples:
@@ -216,10 +218,7 @@ def dataset_samples(catalog: Catalog, dataset: str, columns: Iterable[str] = ())
 def dataset_media(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str]]]:
     """``(dataset_id, media_root, [(sample_id, location), ...])`` in sample order."""
     read = dataset_samples(catalog, dataset)
-    items = zip(
-        read.samples["sample_id"].to_pylist(), read.samples["location"].to_pylist(), strict=True
-    )
-    return read.dataset_id, read.media_root, [(int(i), str(loc)) for i, loc in items]
+    return read.dataset_id, read.media_root, read.locations()
 
 
 def _now() -> datetime:
