@@ -125,3 +125,23 @@ def wait_job(api: ApiCall) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any
             await asyncio.sleep(0.05)
 
     return wait
+
+
+@pytest.fixture
+def wait_midway(api: ApiCall) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Poll a job through the API until its ``stage`` is past ``progress`` (the job is
+    mid-way); it failing, finishing or taking longer than ``timeout`` fails the test."""
+
+    async def wait(
+        job: dict[str, Any], stage: str, progress: float = 0.0, timeout: float = 60.0
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            _, state = await api("GET", f"jobs/{job['id']}")
+            if state["stage"] == stage and (state["progress"] or 0) > progress:
+                return dict(state)
+            assert state["status"] in ("queued", "running"), state
+            assert time.monotonic() < deadline, state
+            await asyncio.sleep(0.05)
+
+    return wait

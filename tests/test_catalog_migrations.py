@@ -32,6 +32,7 @@ from visionlens_jlab.catalog.store.registry import (
     steps,
     unregister_step,
 )
+from visionlens_jlab.catalog.writes.model_runs import model_run_state
 from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.config import CATALOG_FILE
 from visionlens_jlab.evaluate.api import report_for
@@ -39,8 +40,8 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 11
-"""The schema version of this code: steps 1-11 (see docs/architecture.md)."""
+LATEST = 13
+"""The schema version of this code: steps 1-13 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -126,10 +127,17 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
         # step 6 added the (empty) table of image-level labels, and columns whose old rows
         # are NULL: an old object has no mask area and no keypoints; steps 9 and 10 the
-        # (empty) operation log, object tags and versions; step 11 the label-quality tables
+        # (empty) operation log, object tags and versions; step 11 the label-quality tables;
+        # step 13 the model runs' samples done without a prediction
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
         quality = dict.fromkeys(("label_quality", "label_quality_runs"), 0)
-        assert rows == {**EXPECTED["rows"], "classifications": 0, **edits, **quality}
+        assert rows == {
+            **EXPECTED["rows"],
+            "classifications": 0,
+            **edits,
+            **quality,
+            "model_run_empty_samples": 0,
+        }
         with catalog.cursor() as cur:
             new_columns = cur.execute(
                 "SELECT COUNT(*), COUNT(keypoints), COUNT(num_keypoints), COUNT(mask_area) "
@@ -260,3 +268,51 @@ def test_an_old_catalog_gets_an_empty_edit_log_and_takes_edits(
     assert diff["relabelled"] == 1 and diff["by_class"] == {
         label: {"added": 0, "removed": 0, "relabelled": 1, "moved": 0}
     }
+
+
+def test_a_model_runs_resume_list_moves_from_its_report_into_a_table(old_data: Path) -> None:
+    """Step 13: a model run's samples done without a prediction, an id list in its report
+    JSON before, become table rows; the run resumes with the same samples done."""
+    with duckdb.connect(str(old_data / CATALOG_FILE)) as con:  # as the previous code wrote it
+        ((dataset_id,),) = con.execute(
+            "SELECT dataset_id FROM datasets WHERE name = ?", [DATASET]
+        ).fetchall()
+        first, second, third, fourth = (
+            r[0]
+            for r in con.execute(
+                "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id LIMIT 4",
+                [dataset_id],
+            ).fetchall()
+        )
+        ((ann_id,),) = con.execute("SELECT max(ann_id) + 1 FROM annotations").fetchall()
+        con.execute(
+            "INSERT INTO annotations (ann_id, sample_id, dataset_id, source, label, x, y, w, h, "
+            "score, area, iscrowd, difficult) "
+            "SELECT ?, ?, ?, 'run', name, 1, 2, 3, 4, 0.9, 12, FALSE, FALSE "
+            "FROM categories WHERE dataset_id = ? LIMIT 1",
+            [ann_id, first, dataset_id, dataset_id],
+        )
+        params = {"model": "detr", "min_score": 0.3}
+        report = {
+            "errors": [],
+            "warnings": [{"message": "kept"}],
+            "counts": {"predictions": 1},
+            "run": {"params": params, "empty_sample_ids": [fourth, second]},
+        }
+        con.execute(
+            "INSERT INTO models VALUES (?, 'run', 'model-run', 'detr', now(), 1, ?)",
+            [dataset_id, json.dumps(report)],
+        )
+    with Catalog(old_data) as catalog:
+        state = model_run_state(catalog, DATASET, "run")
+        with catalog.cursor() as cur:
+            moved = cur.execute(
+                "SELECT dataset_id, model, sample_id FROM model_run_empty_samples "
+                "ORDER BY sample_id"
+            ).fetchall()
+            ((kept,),) = cur.execute("SELECT report FROM models WHERE name = 'run'").fetchall()
+    assert moved == [(dataset_id, "run", second), (dataset_id, "run", fourth)]
+    assert json.loads(kept) == {**report, "run": {"params": params}}
+    assert state.params == params
+    assert state.done.tolist() == sorted([first, second, fourth])
+    assert third not in state.done

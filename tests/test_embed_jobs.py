@@ -25,18 +25,6 @@ def spawned_workers() -> list[psutil.Process]:
     ]
 
 
-async def wait_running(api: Any, job: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-    """Wait until the job has embedded something (it is mid-way)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        _, state = await api("GET", f"jobs/{job['id']}")
-        if state["stage"] == "embedding" and (state["progress"] or 0) > 0:
-            return state
-        assert state["status"] in ("queued", "running"), state
-        assert time.monotonic() < deadline, state
-        await asyncio.sleep(0.05)
-
-
 async def test_process_runner_embeds_then_only_what_is_missing(
     api: Any, wait_job: Any, vl_app: Any
 ) -> None:
@@ -115,13 +103,13 @@ async def test_bad_requests_are_refused_before_queueing(api: Any, vl_app: Any) -
 
 
 async def test_kill_9_of_the_worker_leaves_no_space_and_the_rerun_completes(
-    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+    api: Any, wait_job: Any, wait_midway: Any, vl_app: Any, tmp_path: Path
 ) -> None:
     ids = add_photos(vl_app, "photos", 600)
     tiny = save_tiny_clip(tmp_path / "tiny")
     body = {"checkpoint": str(tiny), "batch_size": 1}
     _, answer = await api("POST", "datasets/photos/embed", body)
-    await wait_running(api, answer["job"])
+    await wait_midway(answer["job"], "embedding")
     (worker,) = spawned_workers()
     worker.kill()  # SIGKILL, mid-job
     job = await wait_job(answer["job"])
@@ -142,7 +130,7 @@ async def test_kill_9_of_the_worker_leaves_no_space_and_the_rerun_completes(
 
 
 async def test_cancel_stops_the_worker_and_the_gpu_lane_queues(
-    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+    api: Any, wait_job: Any, wait_midway: Any, vl_app: Any, tmp_path: Path
 ) -> None:
     add_photos(vl_app, "photos", 600)
     tiny = save_tiny_clip(tmp_path / "tiny")
@@ -150,7 +138,7 @@ async def test_cancel_stops_the_worker_and_the_gpu_lane_queues(
     _, first = await api("POST", "datasets/photos/embed", body)
     _, second = await api("POST", "datasets/photos/embed", {"model": "builtin-color-gradient"})
     assert second["job"]["queue_position"] == 1 and second["job"]["status"] == "queued"
-    state = await wait_running(api, first["job"])
+    state = await wait_midway(first["job"], "embedding")
     assert state["queue_position"] is None and state["items_per_second"] is not None
     assert state["eta_seconds"] is not None and state["stage"] == "embedding"
     _, listed = await api("GET", f"jobs/{second['job']['id']}")

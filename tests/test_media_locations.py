@@ -78,3 +78,28 @@ def test_an_id_of_another_dataset_is_not_found(tmp_path: Path) -> None:
             memo.get("a", b[0])
         with pytest.raises(NotFoundError):
             memo.get("missing", a[0])
+
+
+def test_a_jobs_samples_come_in_id_order_and_confined_to_the_media_root(tmp_path: Path) -> None:
+    from visionlens_jlab.media.lookup import dataset_samples
+
+    root = tmp_path / "media"
+    root.mkdir()
+    with Catalog(tmp_path / "data") as catalog:
+        ids = ingest(catalog, "a", str(root), n=3)
+        with catalog.write() as cur:  # one location that climbs out of the media root
+            cur.execute(
+                "UPDATE samples SET location = ? WHERE sample_id = ?", ["../elsewhere.jpg", ids[1]]
+            )
+        read = dataset_samples(catalog, "a", ("width", "split"))
+        assert read.media_root == str(root)
+        assert read.samples.column_names == ["sample_id", "location", "width", "split"]
+        assert read.samples["sample_id"].to_pylist() == ids
+        assert read.samples["width"].to_pylist() == [8, 8, 8]
+        confined = read.confine()
+        assert [i for i, _ in confined.items] == [ids[0], ids[2]]
+        assert (confined.refused, confined.refused_examples) == (1, [ids[1]])
+        with pytest.raises(ValueError, match="not a samples column to read: dataset_id"):
+            dataset_samples(catalog, "a", ("dataset_id",))
+        with pytest.raises(NotFoundError):
+            dataset_samples(catalog, "nope")

@@ -170,6 +170,49 @@ def test_a_run_cut_off_resumes_with_the_images_not_done(
     assert all(r[6] >= 0.5 for r in stored(catalog, "detr"))
 
 
+def test_a_resumed_run_is_given_exactly_the_images_not_done(
+    catalog: Catalog, models: dict[str, Path]
+) -> None:
+    """Done: processed with predictions, or processed with none (a row of
+    ``model_run_empty_samples``); a resumed run gets every other image, each once."""
+    options = PredictOptions("photos", str(models["detr"]), batch_size=2, min_score=MIN_SCORE)
+    batches: list[list[int]] = []
+
+    def first_batch_empty_cut_at_the_third(request: dict[str, Any], items: Any) -> Iterator:
+        for message in predict_stream(request, items):
+            if message[0] == "boxes":
+                if len(batches) == 2:
+                    raise Interrupted()
+                if not batches:  # processed, but the model found nothing there
+                    message = (message[0], message[1], [], message[3])
+                batches.append([int(i) for i in message[1]])
+            yield message
+
+    with pytest.raises(Interrupted):
+        run_prediction(None, catalog, options, first_batch_empty_cut_at_the_third)
+    with catalog.cursor() as cur:
+        every = [r[0] for r in cur.execute("SELECT sample_id FROM samples").fetchall()]
+        empty = [
+            r[0] for r in cur.execute("SELECT sample_id FROM model_run_empty_samples").fetchall()
+        ]
+        with_rows = cur.execute(
+            "SELECT count(*) FROM annotations WHERE source = 'detr' AND list_contains(?, "
+            "sample_id)",
+            [batches[0]],
+        ).fetchall()
+    assert sorted(empty) == sorted(batches[0]) and with_rows == [(0,)]
+    given: list[int] = []
+
+    def recording(request: dict[str, Any], items: Any) -> Iterator:
+        given.extend(int(item[0]) for item in items)
+        yield from predict_stream(request, items)
+
+    again = run_prediction(None, catalog, options, recording)
+    done = set(batches[0]) | set(batches[1])
+    assert sorted(given) == sorted(set(every) - done) and len(done) == 4
+    assert (again["skipped"], again["processed"]) == (4, N_IMAGES - 4)
+
+
 def test_a_view_runs_on_its_samples_only(catalog: Catalog, models: dict[str, Path]) -> None:
     view = {"sample": {"file_name": {"contains": "2007_00003"}}}
     options = PredictOptions(

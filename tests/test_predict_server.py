@@ -7,25 +7,12 @@ import asyncio
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_blip, save_tiny_detr
 
 N_IMAGES = 60  # at batch 1 and 800 px, long enough to be cancelled mid-way
-
-
-async def wait_progress(api: Any, job: dict[str, Any], timeout: float = 300.0) -> dict[str, Any]:
-    """Wait until the job has processed some images (it is mid-way)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        _, state = await api("GET", f"jobs/{job['id']}")
-        if state["stage"] == "predicting" and (state["progress"] or 0) > 0.05:
-            return state
-        assert state["status"] in ("queued", "running"), state
-        assert time.monotonic() < deadline, state
-        await asyncio.sleep(0.05)
 
 
 def run_count(vl_app: Any, source: str) -> int:
@@ -36,7 +23,7 @@ def run_count(vl_app: Any, source: str) -> int:
 
 
 async def test_detect_job_progress_cancel_resume_and_caption_search(
-    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+    api: Any, wait_job: Any, wait_midway: Any, vl_app: Any, tmp_path: Path
 ) -> None:
     ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", N_IMAGES))
     detr = save_tiny_detr(tmp_path / "detr", shortest=800, longest=1333)
@@ -50,7 +37,7 @@ async def test_detect_job_progress_cancel_resume_and_caption_search(
     request = {"model": str(detr), "batch_size": 1, "min_score": 0.05}
     status, answer = await api("POST", "datasets/photos/predict", request)
     assert status == 202 and answer["job"]["lane"] == "gpu"
-    state = await wait_progress(api, answer["job"])
+    state = await wait_midway(answer["job"], "predicting", 0.05, timeout=300.0)
     assert state["items_per_second"] is not None and state["eta_seconds"] is not None
     status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
     assert status == 200

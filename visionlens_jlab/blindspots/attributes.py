@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH
 from ..catalog.extensions.measured import write_object_attributes, write_sample_attributes
-from ..media.confine import confine
+from ..media.lookup import dataset_samples
 from .geometry import object_attributes
 from .pixels import PIXEL_COLUMNS, ImageRef, measure_images
 
@@ -43,16 +43,9 @@ def compute_attributes(
     """
     started = time.monotonic()
     report = progress or (lambda fraction, message: None)
+    read = dataset_samples(catalog, dataset, ("width", "height"))
+    dataset_id, samples = read.dataset_id, read.samples
     with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        media_root = cur.execute(
-            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()[0][0]
-        samples = cur.sql(
-            "SELECT sample_id, location, width, height FROM samples WHERE dataset_id = ? "
-            "ORDER BY sample_id",
-            params=[dataset_id],
-        ).to_arrow_table()
         boxes = cur.sql(
             """
             SELECT a.ann_id, a.sample_id, a.x, a.y, a.w, a.h, a.area, s.width, s.height
@@ -73,10 +66,7 @@ def compute_attributes(
     write_object_attributes(catalog, dataset_id, objects)
 
     # the media route's rule: never read outside the media root, nor an impossible name
-    confined = confine(
-        zip(samples["sample_id"].to_pylist(), samples["location"].to_pylist(), strict=True),
-        media_root,
-    )
+    confined = read.confine()
     refs = [ImageRef(sample_id, location) for sample_id, location in confined.items]
     report(0.1, f"measuring {len(refs)} images")
     parts: list[pa.Table] = []

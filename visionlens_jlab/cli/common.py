@@ -104,10 +104,10 @@ def run_local_or_remote(
         catalog.close()
 
 
-def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
+def job_result(client: Any, answer: dict[str, Any], job_name: str = "job") -> dict[str, Any]:
     """Wait for the server job ``answer`` started and return its result (a failed or
-    cancelled job raises :class:`CliError`)."""
+    cancelled job raises :class:`CliError`: its error, or ``job_name`` and its status)."""
     job = client.wait_job(answer["job"]["id"])
     if job["status"] != "done":
-        raise CliError(job.get("error") or f"job {job['status']}")
+        raise CliError(job.get("error") or f"{job_name} {job['status']}")
     return dict(job["result"])

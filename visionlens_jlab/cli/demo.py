@@ -18,9 +18,11 @@ from ..config import resolve_data_dir
 from ..demo.generator import DemoFiles, existing_demo, generate_demo
 from ..demo.ingest import CLASSIFIER_NAME, dataset_counts
 from ..demo.signatures import MODEL_NAME
-from .common import add_common_options
+from .common import add_common_options, job_result
 
 DEMO_SOURCES = "demo-sources"
+ENDED = "the server's job ended"
+"""How a demo job that did not finish is named in the error (its status follows)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -144,13 +146,17 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
         _say(args, f"ingesting {files.annotations} as {args.name!r} through the running server")
         body = {"source": str(files.annotations), "name": args.name, "format": "coco",
                 "images": str(files.images), "image_labels": str(files.image_labels)}  # fmt: skip
-        dataset = job_result(client, client.post("datasets", body))
+        dataset = job_result(client, client.post("datasets", body), ENDED)
         try:
             body = {"source": str(files.predictions), "model": MODEL_NAME, "format": "coco"}
-            preds = job_result(client, client.post(f"datasets/{args.name}/predictions", body))
+            preds = job_result(
+                client, client.post(f"datasets/{args.name}/predictions", body), ENDED
+            )
             body = {"source": str(files.classifier), "model": CLASSIFIER_NAME,
                     "format": "classification"}  # fmt: skip
-            classifier = job_result(client, client.post(f"datasets/{args.name}/predictions", body))
+            classifier = job_result(
+                client, client.post(f"datasets/{args.name}/predictions", body), ENDED
+            )
         except BaseException:
             client.delete(f"datasets/{args.name}")
             raise
@@ -197,15 +203,6 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
     )
     out = cmd_embed(embed_args)
     return {k: out[k] for k in ("model", "space", "dim", "embedded", "skipped", "failed")}
-
-
-def job_result(client: Any, answer: dict[str, Any]) -> dict[str, Any]:
-    from .common import CliError
-
-    job = client.wait_job(answer["job"]["id"])
-    if job["status"] != "done":
-        raise CliError(job.get("error") or f"the server's job ended {job['status']}")
-    return dict(job["result"])
 
 
 def _remote_counts(client: Any, name: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from .common import CliError, add_common_options, run_local_or_remote
+from .common import CliError, add_common_options, job_result, run_local_or_remote
 
 
 def add_parser(subparsers: Any) -> None:
@@ -108,10 +108,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             "precision": args.precision,
         }
         answer = client.post(f"datasets/{args.dataset}/embed", body)
-        job = client.wait_job(answer["job"]["id"])
-        if job["status"] != "done":
-            raise CliError(job.get("error") or f"the embedding job was {job['status']}")
-        return dict(job["result"])
+        return job_result(client, answer, "the embedding job was")
 
     try:
         result = run_local_or_remote(args, local, remote)

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from .common import CliError, add_common_options, run_local_or_remote
+from .common import CliError, add_common_options, job_result, run_local_or_remote
 
 JSON_KEYS = (
     "dataset",
@@ -97,10 +97,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         answer = client.post(
             f"datasets/{args.dataset}/predict", {k: v for k, v in body.items() if v is not None}
         )
-        job = client.wait_job(answer["job"]["id"])
-        if job["status"] != "done":
-            raise CliError(job.get("error") or f"the model job was {job['status']}")
-        return dict(job["result"])
+        return job_result(client, answer, "the model job was")
 
     try:
         result = run_local_or_remote(args, local, remote)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog.extensions.computed import write_computed
-from ..media.confine import confine
+from ..jobs import job_progress
+from ..media.lookup import DatasetSamples, dataset_samples
 from ..search.spaces import NoVectorsError, choose_space, read_vectors
 from .compute import DuplicateInputs, find_duplicates
 from .hashes import DEFAULT_MAX_DISTANCE, hash_chunks
@@ -64,24 +65,11 @@ def run_duplicates(
     started = time.monotonic()
     threshold = check_threshold(threshold)
 
-    def progress(fraction: float, message: str) -> None:
-        if ctx is not None:
-            ctx.check_cancelled()
-            ctx.progress(fraction, message)
-
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        root = cur.execute(
-            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
-        ).fetchone()
-        media_root = str(root[0]) if root else ""
-        rows = cur.execute(
-            "SELECT sample_id, split, location FROM samples WHERE dataset_id = ? "
-            "ORDER BY sample_id",
-            [dataset_id],
-        ).fetchall()
-    sample_ids = np.array([r[0] for r in rows], dtype=np.int64)
-    data = DuplicateInputs(sample_ids, [r[1] for r in rows])
+    progress = job_progress(ctx)
+    read = dataset_samples(catalog, dataset, ("split",))
+    dataset_id = read.dataset_id
+    sample_ids = np.asarray(read.samples["sample_id"].to_numpy(), dtype=np.int64)
+    data = DuplicateInputs(sample_ids, read.samples["split"].to_pylist())
     notes: list[str] = []
     space_info = None
     try:
@@ -96,7 +84,7 @@ def run_duplicates(
         data.vector_ids, data.vectors = ids, normalize_rows(vectors)
     skipped: dict[str, Any] = {}
     if hashes:
-        data.content, data.phash, data.thumbs, skipped = _hashes(rows, media_root, progress, ctx)
+        data.content, data.phash, data.thumbs, skipped = _hashes(read, progress, ctx)
     result, fields = find_duplicates(
         data, threshold, exact=exact, max_hamming=max_hamming, progress=progress
     )
@@ -121,8 +109,7 @@ def run_duplicates(
 
 
 def _hashes(
-    rows: list[tuple[Any, ...]],
-    media_root: str,
+    read: DatasetSamples,
     progress: Callable[[float, str], None],
     ctx: JobContext | None,
 ) -> tuple[list[bytes | None], list[int | None], list[bytes | None], dict[str, Any]]:
@@ -131,12 +118,13 @@ def _hashes(
     from ..jobs.processes import stream_from_worker
 
     # outside the media root or an impossible name: never read (the media route refuses it too)
-    confined = confine(((int(r[0]), str(r[2])) for r in rows), media_root)
+    confined = read.confine()
     items = confined.items
-    index = {int(r[0]): k for k, r in enumerate(rows)}
-    content: list[bytes | None] = [None] * len(rows)
-    phash: list[int | None] = [None] * len(rows)
-    thumbs: list[bytes | None] = [None] * len(rows)
+    index = {int(s): k for k, s in enumerate(read.samples["sample_id"].to_pylist())}
+    count = len(read.samples)
+    content: list[bytes | None] = [None] * count
+    phash: list[int | None] = [None] * count
+    thumbs: list[bytes | None] = [None] * count
     done = 0
     for chunk in stream_from_worker(ctx, hash_chunks, items):
         for sample_id, digest, ph, thumb in chunk:

@@ -12,7 +12,7 @@ from ..catalog import CatalogError
 from ..evaluate import evaluate_model, get_evaluation, list_evaluations
 from ..evaluate.api import validate_params
 from ..evaluate.classification import evaluate_classification, is_classification_model
-from ..jobs import JobContext
+from ..jobs import JobContext, job_progress
 from .base import VisionLensHandler
 
 
@@ -63,10 +63,7 @@ class EvaluationsHandler(VisionLensHandler):
         catalog = self.catalog
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            def progress(fraction: float, message: str) -> None:
-                ctx.check_cancelled()
-                ctx.progress(fraction, message)
-
+            progress = job_progress(ctx)
             if is_classification_model(catalog, name, params["model"]):
                 # image-level labels: the whole report is the job's result (not stored)
                 return evaluate_classification(catalog, name, params["model"])

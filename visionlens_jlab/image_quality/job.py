@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from ..catalog.extensions.computed import write_computed
 from ..catalog.store.catalog import NotFoundError
-from ..media.confine import confine
+from ..jobs import job_progress
+from ..media.lookup import dataset_samples
 from .fields import PRODUCER, flag_field, score_field
 from .measure import CHUNK, RAW_COLUMNS, QualityRef, measure_quality
 from .scores import ISSUES, IssueScores, score_issues
@@ -56,30 +57,14 @@ def run_image_quality(
     processes; ``workers``: how many (default: one per core, at most :data:`MAX_WORKERS`).
     """
     started = time.monotonic()
-
-    def progress(fraction: float, message: str) -> None:
-        if ctx is not None:
-            ctx.check_cancelled()
-            ctx.progress(fraction, message)
-
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        media_root = cur.execute(
-            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()[0][0]
-        samples = cur.sql(
-            "SELECT sample_id, location, width, height FROM samples WHERE dataset_id = ? "
-            "ORDER BY sample_id",
-            params=[dataset_id],
-        ).to_arrow_table()
+    progress = job_progress(ctx)
+    read = dataset_samples(catalog, dataset, ("width", "height"))
+    samples = read.samples
     ids = samples["sample_id"].to_numpy()
     width = _floats(samples["width"])
     height = _floats(samples["height"])
     # the media route's rule: never read outside the media root, nor an impossible name
-    confined = confine(
-        zip(ids.tolist(), samples["location"].to_pylist(), strict=True),
-        str(media_root or ""),
-    )
+    confined = read.confine()
     position = {int(s): k for k, s in enumerate(ids)}
     refs = [
         QualityRef(sid, loc, _size(width[position[sid]]), _size(height[position[sid]]))
@@ -103,7 +88,7 @@ def run_image_quality(
     measure_seconds = time.monotonic() - measure_started
     scored = score_issues(raw, width, height)
     params = json.dumps({"thresholds": scored.thresholds})
-    write_computed(catalog, dataset_id, _fields(ids, scored), producer=PRODUCER, params=params)
+    write_computed(catalog, read.dataset_id, _fields(ids, scored), producer=PRODUCER, params=params)
     progress(1.0, "done")
     measured = int(np.isfinite(raw["entropy"]).sum())
     return {

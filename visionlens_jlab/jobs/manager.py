@@ -149,6 +149,19 @@ class JobContext:
         self.progress(fraction, message or stage)
 
 
+def job_progress(ctx: JobContext | None) -> Callable[[float, str], None]:
+    """A ``progress(fraction, message)`` for engine code that runs as a job or in the CLI:
+    it raises :class:`JobCancelled` when the job was cancelled and reports to ``ctx``, and
+    does nothing without a job (``ctx`` None)."""
+
+    def progress(fraction: float, message: str) -> None:
+        if ctx is not None:
+            ctx.check_cancelled()
+            ctx.progress(fraction, message)
+
+    return progress
+
+
 class JobManager:
     """Runs job functions on a thread pool and keeps their state for the REST API."""
 

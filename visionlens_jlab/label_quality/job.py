@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH
 from ..evaluate.load import load_input
+from ..jobs import job_progress
 from .scores import ISSUES, LabelQuality, check_thresholds, score_labels
 from .store import save
 
@@ -42,11 +43,7 @@ def run_label_quality(
     started = time.monotonic()
     limits = check_thresholds(thresholds)
 
-    def progress(fraction: float, message: str) -> None:
-        if ctx is not None:
-            ctx.check_cancelled()
-            ctx.progress(fraction, message)
-
+    progress = job_progress(ctx)
     progress(0.0, f"reading the boxes of {dataset!r} and {model!r}")
     inp = load_input(catalog, dataset, model)
     with catalog.cursor() as cur:

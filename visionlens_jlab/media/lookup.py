@@ -10,13 +10,18 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from ..catalog.store.catalog import Catalog, NotFoundError
 from ..catalog.store.registry import register_dataset_table
+from .confine import Confined, confine
 from .errors import MEDIA_ERROR_CODES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 MEDIA_STATUS_DDL = """
 CREATE TABLE IF NOT EXISTS media_status (
@@ -166,19 +171,54 @@ def _dataset_identity(catalog: Catalog, dataset: str) -> DatasetIdentity | None:
     return None if row is None else (int(row[0]), row[1], str(row[2]))
 
 
+SAMPLE_COLUMNS = ("sample_id", "file_name", "location", "width", "height", "split")
+"""The ``samples`` columns :func:`dataset_samples` can read."""
+
+
+@dataclass(frozen=True)
+class DatasetSamples:
+    """A dataset's media root and the samples a job reads, in sample id order."""
+
+    dataset_id: int
+    media_root: str
+    samples: pa.Table
+    """``sample_id``, ``location`` and the other columns asked for."""
+
+    def locations(self) -> list[tuple[int, str]]:
+        """``(sample_id, location)`` of every sample, as stored (not yet confined)."""
+        ids, locations = (self.samples[c].to_pylist() for c in ("sample_id", "location"))
+        return [(int(i), str(loc)) for i, loc in zip(ids, locations, strict=True)]
+
+    def confine(self, tick: Callable[[int], None] | None = None) -> Confined:
+        """The media route's rule applied to every sample: what a job may read
+        (:func:`~.confine.confine`)."""
+        return confine(self.locations(), self.media_root, tick)
+
+
+def dataset_samples(catalog: Catalog, dataset: str, columns: Iterable[str] = ()) -> DatasetSamples:
+    """Read ``dataset``'s media root and its samples' ids, locations and ``columns`` (of
+    :data:`SAMPLE_COLUMNS`) in sample id order; :class:`NotFoundError` for no such dataset."""
+    wanted = list(dict.fromkeys(["sample_id", "location", *columns]))
+    unknown = sorted(set(wanted) - set(SAMPLE_COLUMNS))
+    if unknown:
+        raise ValueError(f"not a samples column to read: {', '.join(unknown)}")
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        ((media_root,),) = cur.execute(
+            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+        samples = cur.sql(
+            f"SELECT {', '.join(wanted)} FROM samples WHERE dataset_id = ? "  # noqa: S608 - columns of SAMPLE_COLUMNS
+            "ORDER BY sample_id",
+            params=[dataset_id],
+        ).to_arrow_table()
+    return DatasetSamples(dataset_id, str(media_root), samples)
+
+
 def dataset_media(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str]]]:
     """``(dataset_id, media_root, [(sample_id, location), ...])`` in sample order."""
-    with catalog.cursor() as cur:
-        row = cur.execute(
-            "SELECT dataset_id, media_root FROM datasets WHERE name = ?", [dataset]
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no dataset named {dataset!r}")
-        rows = cur.execute(
-            "SELECT sample_id, location FROM samples WHERE dataset_id = ? ORDER BY sample_id",
-            [row[0]],
-        ).fetchall()
-    return int(row[0]), str(row[1]), [(int(r[0]), str(r[1])) for r in rows]
+    read = dataset_samples(catalog, dataset)
+    return read.dataset_id, read.media_root, read.locations()
 
 
 def _now() -> datetime:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..catalog.extensions.computed import write_computed
 from ..jobs.processes import WorkerError, stream_from_worker
-from ..media.confine import confine
+from ..media.lookup import dataset_samples
 from .discovery import PluginError
 from .field_compute import plugin_field_items
 
@@ -53,23 +53,18 @@ def compute_plugin_fields(
     """Compute ``fields`` of ``plugin`` for every sample of ``dataset`` and store them."""
     record = registry.loaded(plugin)
     kinds = {name: registry.fields[name][1].kind for name in fields}
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        media_root = str(
-            cur.execute(
-                "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
-            ).fetchall()[0][0]
-        )
-        stored = cur.execute(
-            "SELECT sample_id, file_name, location, width, height FROM samples "
-            "WHERE dataset_id = ? ORDER BY sample_id",
-            [dataset_id],
-        ).fetchall()
+    read = dataset_samples(catalog, dataset, ("file_name", "width", "height"))
+    dataset_id = read.dataset_id
     # The plugin sees (and its read_image reads) only what the image route would serve: the
     # resolved location of each sample inside the media root. The rest get no value.
-    confined = confine(((r[0], r[2]) for r in stored), media_root)
+    confined = read.confine()
     readable = dict(confined.items)
-    rows = [(r[0], r[1], readable[r[0]], r[3], r[4]) for r in stored if r[0] in readable]
+    stored = read.samples.select(["sample_id", "file_name", "width", "height"]).to_pylist()
+    rows = [
+        (r["sample_id"], r["file_name"], readable[r["sample_id"]], r["width"], r["height"])
+        for r in stored
+        if r["sample_id"] in readable
+    ]
     values: dict[str, list[Any]] = {name: [] for name in fields}
     settings = registry.setup_context(plugin).settings
     try:

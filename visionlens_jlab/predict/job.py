@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -30,11 +31,10 @@ from ..catalog.writes.model_runs import (
     append_model_predictions,
     dataset_class_names,
     model_run_state,
-    run_samples,
     start_model_run,
 )
 from ..jobs.manager import JobContext
-from ..media.confine import confine
+from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions
 from .classes import class_map, unknown_class_warning
 
@@ -147,12 +147,16 @@ def run_prediction(
     """Run ``options.model`` over what ``options.dataset`` (or its view) lacks; return the
     result object (the CLI's ``--json``)."""
     started = time.monotonic()
-    dataset_id, media_root, rows = run_samples(catalog, options.dataset)
+    read = dataset_samples(catalog, options.dataset, ("width", "height"))
     if options.filter:
         wanted = set(sample_ids(catalog, options.dataset, options.filter).to_pylist())
-        rows = [r for r in rows if r[0] in wanted]
-    sizes = {r[0]: (r[2], r[3]) for r in rows}
-    confined = confine(((r[0], r[1]) for r in rows), media_root)
+        keep = [s in wanted for s in read.samples["sample_id"].to_pylist()]
+        read = replace(read, samples=read.samples.filter(pa.array(keep, pa.bool_())))
+    dataset_id = read.dataset_id
+    columns = (read.samples[c].to_pylist() for c in ("sample_id", "width", "height"))
+    # boxes are written in the stored width and height (0 where the catalog has none)
+    sizes = {int(s): (int(w or 0), int(h or 0)) for s, w, h in zip(*columns, strict=True)}
+    confined = read.confine()
     classes = dataset_class_names(catalog, dataset_id)
     prompts = list(options.classes or classes)
     params = _params(options, prompts)

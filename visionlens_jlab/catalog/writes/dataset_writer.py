@@ -302,6 +302,10 @@ def write_predictions(
                 [dataset_id, model],
             )
         cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
+        cur.execute(  # a model run's samples done without a prediction go with it
+            "DELETE FROM model_run_empty_samples WHERE dataset_id = ? AND model = ?",
+            [dataset_id, model],
+        )
         cur.execute(
             """
             CREATE OR REPLACE TEMP TABLE _vl_image_keys AS

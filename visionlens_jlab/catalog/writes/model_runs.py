@@ -8,9 +8,10 @@ killed run resumes where it stopped: :func:`model_run_state` says which samples 
 the same parameters already did. The rows are those of an imported set (``annotations``
 with ``source`` = the model name, or ``classifications``), so evaluation, blind spots and
 label quality read them the same way; the ``models`` row's ``format`` is
-:data:`MODEL_RUN_FORMAT` and its report keeps the run's parameters and the samples it
-processed without a prediction (those have no row to show that they were done).
-"""
+:data:`MODEL_RUN_FORMAT` and its report keeps the run's parameters. The samples a run
+processed without a prediction (those have no row to show that they were done) are rows of
+``model_run_empty_samples`` (schema step 13; before it, an id list in the report JSON,
+rewritten whole by every chunk)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
 from ..base.errors import CatalogError
 from ..derived import Change, Kind, apply_change
 from ..store.catalog import Catalog, validate_name
+from ..store.registry import register_dataset_table, register_step
 from ..store.schema import GROUND_TRUTH
 
 MODEL_RUN_FORMAT = "model-run"
@@ -34,6 +37,40 @@ BOX_COLUMNS = ("sample_id", "label", "x", "y", "w", "h", "score")
 """A chunk of boxes: absolute pixels of the stored image size, top-left corner and size."""
 CLASSIFICATION_COLUMNS = ("sample_id", "label", "score", "scores")
 """A chunk of image labels: ``scores`` is JSON text ``{class: score}`` or null."""
+
+
+EMPTY_SAMPLES_DDL = """
+CREATE TABLE IF NOT EXISTS model_run_empty_samples (
+    dataset_id INTEGER NOT NULL,
+    model VARCHAR NOT NULL,          -- the run's name (models.name)
+    sample_id BIGINT NOT NULL        -- processed by the run, no prediction
+)
+"""
+
+
+def move_resume_lists(cur: duckdb.DuckDBPyConnection) -> None:
+    """Migration step 13: the model runs' ``run.empty_sample_ids`` report lists become rows
+    of ``model_run_empty_samples`` and leave the report."""
+    cur.execute(EMPTY_SAMPLES_DDL)
+    runs = cur.execute(
+        "SELECT dataset_id, name, report FROM models WHERE format = ?", [MODEL_RUN_FORMAT]
+    ).fetchall()
+    for dataset_id, model, text in runs:
+        report = json.loads(text)
+        empty = report.get("run", {}).pop("empty_sample_ids", [])
+        if empty:
+            cur.executemany(
+                "INSERT INTO model_run_empty_samples VALUES (?, ?, ?)",
+                [[dataset_id, model, int(sample_id)] for sample_id in sorted(set(empty))],
+            )
+        cur.execute(
+            "UPDATE models SET report = ? WHERE dataset_id = ? AND name = ?",
+            [json.dumps(report), dataset_id, model],
+        )
+
+
+register_dataset_table("model_run_empty_samples")
+register_step(13, "move the model runs' resume lists into a table", move_resume_lists)
 
 
 @dataclass
@@ -79,11 +116,12 @@ def model_run_state(catalog: Catalog, dataset: str, model: str) -> ModelRunState
         done = cur.execute(
             "SELECT DISTINCT sample_id FROM annotations WHERE dataset_id = ? AND source = ? "
             "UNION SELECT DISTINCT sample_id FROM classifications "
-            "WHERE dataset_id = ? AND source = ?",
-            [dataset_id, model, dataset_id, model],
+            "WHERE dataset_id = ? AND source = ? "
+            "UNION SELECT sample_id FROM model_run_empty_samples "
+            "WHERE dataset_id = ? AND model = ?",
+            [dataset_id, model] * 3,
         ).fetchnumpy()["sample_id"]
-    empty = np.asarray(report.get("run", {}).get("empty_sample_ids", []), np.int64)
-    ids = np.union1d(np.asarray(done, np.int64), empty)
+    ids = np.unique(np.asarray(done, np.int64))
     return ModelRunState(dataset_id, True, report.get("run", {}).get("params"), ids)
 
 
@@ -99,12 +137,16 @@ def start_model_run(
                 f"DELETE FROM {labels} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
                 [dataset_id, model],
             )
+        cur.execute(
+            "DELETE FROM model_run_empty_samples WHERE dataset_id = ? AND model = ?",
+            [dataset_id, model],
+        )
         cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
         report = {
             "errors": [],
             "warnings": [],
             "counts": {"predictions": 0},
-            "run": {"params": params, "empty_sample_ids": []},
+            "run": {"params": params},
         }
         cur.execute(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?, 0, ?)",
@@ -163,16 +205,22 @@ def append_model_predictions(
             )
             cur.unregister("_vl_cls")
             has_rows.update(classifications.column("sample_id").to_pylist())
+        # the chunk's samples without a prediction are done too: they get a row here
+        cur.execute(
+            "DELETE FROM model_run_empty_samples WHERE dataset_id = ? AND model = ? "
+            "AND sample_id IN (SELECT sample_id FROM _vl_done)",
+            [dataset_id, model],
+        )
+        empty = sorted(set(ids.to_pylist()) - has_rows)
+        if empty:
+            cur.register("_vl_empty", pa.table({"sample_id": pa.array(empty, pa.int64())}))
+            cur.execute(
+                "INSERT INTO model_run_empty_samples SELECT ?, ?, sample_id FROM _vl_empty",
+                [dataset_id, model],
+            )
+            cur.unregister("_vl_empty")
         cur.unregister("_vl_done")
         report = json.loads(found[0][0])
-        run = report.setdefault("run", {})
-        empty = set(run.get("empty_sample_ids", []))
-        for sample_id in ids.to_pylist():
-            if sample_id in has_rows:
-                empty.discard(sample_id)
-            else:
-                empty.add(sample_id)
-        run["empty_sample_ids"] = sorted(empty)
         ((count,),) = cur.execute(
             "SELECT (SELECT count(*) FROM annotations WHERE dataset_id = ? AND source = ?) + "
             "(SELECT count(*) FROM classifications WHERE dataset_id = ? AND source = ?)",
@@ -187,22 +235,6 @@ def append_model_predictions(
         )
         apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
     return int(count)
-
-
-def run_samples(catalog: Catalog, dataset: str) -> tuple[int, str, list[tuple[int, str, int, int]]]:
-    """``(dataset_id, media_root, [(sample_id, location, width, height)])`` in id order:
-    what a model job reads (boxes are written in the stored width and height)."""
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        ((root,),) = cur.execute(
-            "SELECT media_root FROM datasets WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()
-        rows = cur.execute(
-            "SELECT sample_id, location, COALESCE(width, 0), COALESCE(height, 0) FROM samples "
-            "WHERE dataset_id = ? ORDER BY sample_id",
-            [dataset_id],
-        ).fetchall()
-    return dataset_id, str(root), [(int(a), str(b), int(c), int(d)) for a, b, c, d in rows]
 
 
 def dataset_class_names(catalog: Catalog, dataset_id: int) -> list[str]:
