@@ -40,7 +40,7 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 13
+LATEST = 12
 """The schema version of this code: steps 1-13 (see docs/architecture.md)."""
 
 
@@ -128,7 +128,7 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # step 6 added the (empty) table of image-level labels, and columns whose old rows
         # are NULL: an old object has no mask area and no keypoints; steps 9 and 10 the
         # (empty) operation log, object tags and versions; step 11 the label-quality tables;
-        # step 13 the model runs' samples done without a prediction
+        # step 12 the model runs' samples done without a prediction
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
         quality = dict.fromkeys(("label_quality", "label_quality_runs"), 0)
         assert rows == {

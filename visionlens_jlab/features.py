@@ -9,12 +9,7 @@ refuses to open before the schema's tables are all registered.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-
-import duckdb
-
-from .catalog.store.registry import register_step
 
 CATALOG_MODULES = (
     "visionlens_jlab.catalog.sql.facet_keys",
@@ -37,19 +32,8 @@ CATALOG_MODULES = (
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 
 
-BRANCH_ONLY_STEPS = {12: "step 12 of another branch (a no-op on this one)"}
-"""Step numbers taken by branches merged beside this one. Until the merge brings the real
-step, a no-op stands in, so the steps after it have no gap: delete this at the merge."""
-
-
 def load() -> None:
     """Import every module of :data:`CATALOG_MODULES` (idempotent, cheap after the first)."""
     for module in CATALOG_MODULES:
         importlib.import_module(module)
-    for number, description in BRANCH_ONLY_STEPS.items():
-        with contextlib.suppress(ValueError):  # the real step is registered: it stays
-            register_step(number, description, _no_change)
 
-
-def _no_change(cur: duckdb.DuckDBPyConnection) -> None:
-    """What a step of :data:`BRANCH_ONLY_STEPS` does here: nothing."""

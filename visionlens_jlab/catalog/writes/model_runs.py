@@ -10,7 +10,7 @@ with ``source`` = the model name, or ``classifications``), so evaluation, blind 
 label quality read them the same way; the ``models`` row's ``format`` is
 :data:`MODEL_RUN_FORMAT` and its report keeps the run's parameters. The samples a run
 processed without a prediction (those have no row to show that they were done) are rows of
-``model_run_empty_samples`` (schema step 13; before it, an id list in the report JSON,
+``model_run_empty_samples`` (schema step 12; before it, an id list in the report JSON,
 rewritten whole by every chunk)."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS model_run_empty_samples (
 
 
 def move_resume_lists(cur: duckdb.DuckDBPyConnection) -> None:
-    """Migration step 13: the model runs' ``run.empty_sample_ids`` report lists become rows
+    """Migration step 12: the model runs' ``run.empty_sample_ids`` report lists become rows
     of ``model_run_empty_samples`` and leave the report."""
     cur.execute(EMPTY_SAMPLES_DDL)
     runs = cur.execute(
@@ -70,7 +70,7 @@ def move_resume_lists(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 register_dataset_table("model_run_empty_samples")
-register_step(13, "move the model runs' resume lists into a table", move_resume_lists)
+register_step(12, "move the model runs' resume lists into a table", move_resume_lists)
 
 
 @dataclass
