@@ -13,7 +13,7 @@ import pytest
 
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.evaluate import list_evaluations
+from visionlens_jlab.evaluate import evaluate_model, list_evaluations
 from visionlens_jlab.evaluate.api import evaluate_arrays, outcome_table
 from visionlens_jlab.evaluate.load import load_input
 
@@ -42,10 +42,10 @@ def stored_rows(cat: Catalog, ds: int, key: str) -> list[tuple[Any, ...]]:
     return sorted(rows, key=repr)
 
 
-def full_rows(cat: Catalog, name: str) -> list[tuple[Any, ...]]:
-    """The rows a full evaluation of m1 (COCO, IoU 0.5) would store now."""
+def full_rows(cat: Catalog, name: str, protocol: str) -> list[tuple[Any, ...]]:
+    """The rows a full evaluation of m1 (``protocol``, IoU 0.5) would store now."""
     inp = load_input(cat, name, "m1")
-    _, out = evaluate_arrays(inp, "coco", 0.5)
+    _, out = evaluate_arrays(inp, protocol, 0.5)
     table = outcome_table(inp, out).to_pylist()
     rows = [
         (r["ann_id"], r["sample_id"], r["status"], r["matched_ann_id"],
@@ -100,8 +100,10 @@ def pycocotools_matches(cat: Catalog, ds: int) -> dict[int, tuple[str, int | Non
 
 
 def check(cat: Catalog, ds: int, key: str, mp: pytest.MonkeyPatch) -> None:
+    for evaluation in list_evaluations(cat, "rich"):  # the VOC one too
+        rows = stored_rows(cat, ds, evaluation["key"])
+        assert rows == full_rows(cat, "rich", evaluation["protocol"]), evaluation["key"]
     stored = stored_rows(cat, ds, key)
-    assert stored == full_rows(cat, "rich")
     reference = pycocotools_matches(cat, ds)
     predicted = {r[0]: (r[2], r[3] if r[2] == "tp" else None) for r in stored if r[0] in reference}
     assert predicted == reference
@@ -118,7 +120,8 @@ def test_edits_match_the_touched_samples_again_as_a_full_evaluation(
     rnd = random.Random(8)
     ds = dataset(catalog, "rich")
     (evaluation,) = list_evaluations(catalog, "rich")
-    key = evaluation["key"]
+    key = evaluation["key"]  # COCO's; a VOC evaluation beside it (the latest: its facets)
+    evaluate_model(catalog, "rich", "m1", protocol="voc", iou=0.5)
     for spec in EVAL_SPECS:
         both(catalog, "rich", spec, monkeypatch)
     before = stored_rows(catalog, ds, key)
@@ -143,7 +146,8 @@ def test_edits_match_the_touched_samples_again_as_a_full_evaluation(
     check(catalog, ds, key, monkeypatch)
     assert stored_rows(catalog, ds, key) != before  # the edits changed matches
     assert builds[0] == 1  # the box index patched by every edit, never rebuilt
-    (listed,) = list_evaluations(catalog, "rich")
-    assert listed["edited_since"]  # the summary (AP) is still the run's
+    assert all(
+        e["edited_since"] for e in list_evaluations(catalog, "rich")
+    )  # the summary (AP) is still the run's
     assert table_rows(catalog, ds) == rebuilt_rows(catalog, ds)  # the summaries follow
     assert np.isfinite(evaluation["stats"].get("AP", 0.0))

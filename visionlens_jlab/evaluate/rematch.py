@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -30,9 +31,13 @@ import pyarrow.compute as pc
 from ..catalog import GROUND_TRUTH
 from ..catalog.sql.facet_parts import store_part, stored_parts
 from ..catalog.tables.box_summaries import refresh_eval_summaries
-from .api import evaluate_arrays, outcome_table
+from .analysis import BoxOutcomes, outcomes_from_coco, outcomes_from_voc
+from .api import outcome_table
 from .boxes import Boxes
+from .coco import match_coco
+from .iou_types import coco_params
 from .load import EvalInput
+from .voc import match_voc
 
 
 def rematch_samples(
@@ -64,10 +69,7 @@ def rematch_samples(
             [dataset_id, key, ids],
         )
         if len(inp.gt) or len(inp.dt):
-            _, outcomes = evaluate_arrays(
-                inp, protocol, float(iou), plus_one=bool(params.get("plus_one", False)),
-                ignore_difficult=bool(params.get("ignore_difficult", True)),
-            )  # fmt: skip
+            outcomes = _outcomes(inp, protocol, float(iou), params)
             _insert(cur, dataset_id, key, outcome_table(inp, outcomes))
         _patch_part(cur, dataset_id, key, was, _value_counts(cur, dataset_id, key, ids))
         matched.append(key)
@@ -131,6 +133,24 @@ def _patch_part(
             out.append({"name": facet, "type": "categorical", "source": model, "key": key,
                         "values": [{"value": v, "count": n} for v, n in values]})  # fmt: skip
     store_part(cur, dataset_id, part, out)
+
+
+def _outcomes(inp: EvalInput, protocol: str, iou: float, params: dict[str, Any]) -> BoxOutcomes:
+    """The per-box outcomes of :func:`~.api.evaluate_arrays` without its report (no
+    accumulation, no per-class table): at the one threshold ``iou``, which COCO matches
+    independently of the others."""
+    plus_one = bool(params.get("plus_one", False))
+    if protocol == "coco":
+        cp = coco_params(inp, plus_one=plus_one)
+        match = match_coco(
+            inp.gt, inp.dt, len(inp.classes), np.array([iou]), area_ranges=cp.area_ranges,
+            max_det=cp.max_dets[-1], similarity=cp.similarity, gt_at=0,
+        )  # fmt: skip
+        return outcomes_from_coco(inp.gt, inp.dt, match, 0, similarity=cp.similarity)
+    ignore_difficult = bool(params.get("ignore_difficult", True))
+    vm = match_voc(inp.gt, inp.dt, len(inp.classes), iou, plus_one=plus_one,
+                   ignore_difficult=ignore_difficult)  # fmt: skip
+    return outcomes_from_voc(inp.gt, inp.dt, vm, iou, plus_one=plus_one)
 
 
 def _insert(cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, rows: pa.Table) -> None:
