@@ -100,15 +100,18 @@ def test_folded_planes_equal_planes_built_from_the_rows() -> None:
     labels = rnd.integers(0, codes, len(positions))
     base = CodeCounts.of(labels, positions, codes, n)
     edited = np.unique(rnd.integers(0, n, 700))
-    keep = ~np.isin(positions, edited)
+    keep = ~np.isin(positions, edited) | (labels == 0)  # code 0 unchanged: its planes kept
     new_pos = rnd.choice(edited, 1500)
-    new_labels = rnd.integers(0, codes + 2, len(new_pos))  # two classes new to the index
+    new_labels = rnd.integers(1, codes + 2, len(new_pos))  # two classes new to the index
     now = np.zeros((len(edited), codes + 2), dtype=np.int64)
     np.add.at(now, (np.searchsorted(edited, new_pos), new_labels), 1)
+    was = box_patches.code_counts_at(base, edited)
+    now[:, 0] = was[:, 0]
     all_pos = np.concatenate([positions[keep], new_pos])
     all_labels = np.concatenate([labels[keep], new_labels])
     expected = CodeCounts.of(all_labels, all_pos, codes + 2, n)
-    folded = box_patches.fold_codes(base, edited, now, n)
+    folded = box_patches.fold_codes(base, edited, was, now, n)
+    assert folded.planes[0] is base.planes[0]
     levels = box_patches.fold_levels(Levels.of_rows(positions, n), edited, now.sum(axis=1), n)
     expected_levels = Levels.of_rows(all_pos, n)
     for _ in range(5):

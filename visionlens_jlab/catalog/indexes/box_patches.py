@@ -87,7 +87,7 @@ class PatchedCodes:
             merged[at, : counts.now.shape[1]] = counts.now[kept]
         merged[np.searchsorted(pos, positions), : now.shape[1]] = now
         if len(pos) > MAX_PATCHED:
-            return fold_codes(base, pos, merged, n)
+            return fold_codes(base, pos, was, merged, n)
         return PatchedCodes(base, pos, was, merged)
 
     def counts(self, bits: PackedMask) -> np.ndarray:
@@ -174,13 +174,23 @@ def code_counts_dense(counts: CodeCounts, code: int, n: int) -> np.ndarray:
     return out
 
 
-def fold_codes(base: CodeCounts, positions: np.ndarray, now: np.ndarray, n: int) -> CodeCounts:
-    """New planes of ``base`` with the samples ``positions`` given the rows per code ``now``
-    (one code's ``n`` counts in memory at a time: 8 MB at 1M images)."""
+def fold_codes(
+    base: CodeCounts, positions: np.ndarray, was: np.ndarray, now: np.ndarray, n: int
+) -> CodeCounts:
+    """New planes of ``base`` with the samples ``positions`` (whose rows per code in
+    ``base`` are ``was``) given the rows per code ``now``: a code none of them changed
+    keeps its planes (a bulk relabel changes two codes of many); the others are encoded
+    again, one code's ``n`` counts in memory at a time (8 MB at 1M images)."""
     planes: list[list[np.ndarray]] = []
     rest_pos: list[np.ndarray] = []
     rest_value: list[np.ndarray] = []
     for code in range(now.shape[1]):
+        if code < was.shape[1] and np.array_equal(was[:, code], now[:, code]):
+            lo, hi = int(base.starts[code]), int(base.starts[code + 1])
+            planes.append(base.planes[code])
+            rest_pos.append(base.rest_pos[lo:hi])
+            rest_value.append(base.rest_value[lo:hi])
+            continue
         dense = (
             code_counts_dense(base, code, n)
             if code < len(base.planes)
