@@ -11,7 +11,8 @@ request). Then ``--runs`` times:
 
 * **snapshot**: a version (one row) and the catalog file's growth for it (after a
   ``CHECKPOINT`` on either side);
-* **edit → new counts**: ``apply_edits`` of one relabel on a random ground-truth box, then
+* **edit → new counts**: ``apply_edits`` of one relabel on a random ground-truth box (the
+  touched sample's boxes matched again for the evaluation, ``evaluate/rematch.py``), then
   the next filtered facets request (answered from the patched index): the time from the edit
   request to the new counts;
 * **bulk relabel**: one batch relabelling ``--bulk`` random ground-truth boxes (one
