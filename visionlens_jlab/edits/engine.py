@@ -24,6 +24,7 @@ from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.writes.sample_labels import box_columns, dataset_classes
+from ..evaluate.rematch import rematch_samples
 from .errors import EditConflict, EditError
 from .operations import Operation, parse_operations
 from .states import State, Step, log_steps, net_changes, read_states, write_states
@@ -75,7 +76,7 @@ def commit_batch(
         target = answer.get("inverted", target)  # an undo or redo learns it in ``resolve``
         log_steps(cur, dataset_id, (int(batch_id), kind, target), steps, when, user)
         if samples:  # the boxes' derived structures, for the touched samples only
-            _unmatch_evaluations(cur, dataset_id, samples, sources)
+            rematch_samples(cur, dataset_id, sorted(samples), sources)
             change = Change(dataset_id, Kind.LABELS, tuple(sorted(samples)), tuple(sorted(sources)))
             apply_change(catalog, cur, change)
         else:  # object tags alone: nothing derived is built from them
@@ -84,28 +85,6 @@ def commit_batch(
             "SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
     return {**answer, "annotations": int(annotations), "batch": int(batch_id), "kind": kind}
-
-
-def _unmatch_evaluations(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: set[int], sources: set[str]
-) -> None:
-    """The stored per-box results of the edited sources' boxes in the edited samples no
-    longer name their box (``ann_id`` becomes ``-1 - ann_id``), as after the sample writer's
-    replacement: the ``eval`` filter stops matching them while the evaluation's counts, of
-    its rows, stay those of the evaluation as it was run; the evaluation lists itself as
-    ``stale`` (edited since) until it is run again. The held evaluation index is patched the
-    same way (:mod:`visionlens_jlab.evaluate.eval_facet_index`)."""
-    cur.execute(
-        """
-        UPDATE box_evaluations SET ann_id = -1 - ann_id
-        WHERE dataset_id = $1 AND ann_id >= 0
-          AND sample_id IN (SELECT unnest($2::BIGINT[]))
-          AND ann_id IN (SELECT ann_id FROM annotations WHERE dataset_id = $1
-                         AND sample_id IN (SELECT unnest($2::BIGINT[]))
-                         AND source IN (SELECT unnest($3::VARCHAR[])))
-        """,
-        [dataset_id, sorted(samples), sorted(sources)],
-    )
 
 
 def _steps(

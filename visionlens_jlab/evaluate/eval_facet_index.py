@@ -30,22 +30,26 @@ write that changes samples or boxes and dropped by every other write that may): 
 re-run evaluation changes the first, anything else that may touch these rows the second.
 It is built in one read transaction, so its rows are never older than its label. A label
 edit patches the held index instead (:func:`_patch`, registered with the registry of
-derived structures): only the ``eval`` label filter's matches of the edited samples change.
+derived structures): the edited samples' rows, read in the write (an edit matched them
+again, :mod:`.rematch`), replace their counts and matches.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..catalog.base.bit_levels import Levels, PackedMask
 from ..catalog.derived import Change, Kind, Structure, Written, register_structure
 from ..catalog.derived.memory_structures import BOX_INDEX
+from ..catalog.derived.sql_structures import EVAL_SUMMARIES
+from ..catalog.indexes.box_patches import PatchedLevels
 from ..catalog.indexes.facet_index import SampleSet, box_index
 from ..catalog.indexes.filtered_samples import FilteredSamples
 from ..catalog.indexes.index_warmer import register_warmer
@@ -64,8 +68,8 @@ class Evaluation:
 
     model: str
     key: str
-    status: list[tuple[str, Levels]]  # per status value
-    error: list[tuple[str, Levels]]  # per error type (NULL is never counted)
+    status: list[tuple[str, Levels | PatchedLevels]]  # per status value
+    error: list[tuple[str, Levels | PatchedLevels]]  # per error type (NULL is never counted)
     matches: Matches
 
 
@@ -170,30 +174,88 @@ def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> 
 register_warmer(_warm)
 
 
+_TOUCHED_ROWS = "evaluation rows of the edited samples"
+"""The note of :func:`_read_touched`: per evaluation key, the edited samples' rows."""
+
+
+def _read_touched(
+    catalog: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, written: Written
+) -> None:
+    """In the edit's transaction, when an index of the rows the write read is held: the
+    rows of the edited samples of each of its evaluations as the write commits them (an
+    edit matches them again, :mod:`.rematch`; another label write leaves them naming no
+    box), for :func:`_patch` after the commit."""
+    before = written.before[0]
+    if before is None or not change.scoped:
+        return
+    with _LOCK:
+        keys = {ev.key for k, index in _INDEXES.items() if k[0] == change.dataset_id
+                and k[2] == before for ev in index.evaluations}  # fmt: skip
+    sql = _ROWS_SQL + " AND b.sample_id IN (SELECT unnest(?::BIGINT[]))"
+    written.notes[_TOUCHED_ROWS] = {
+        key: cur.sql(sql, params=[change.dataset_id, key, change.sample_list]).to_arrow_table()
+        for key in sorted(keys)
+    }
+
+
 def _patch(catalog: Catalog, change: Change, written: Written) -> None:
     """After a committed label edit: the held index of the tokens the write read, its
-    edited samples out of the combinations of the edited sources (their evaluated rows now
-    name no box), relabelled with the new token; the status and error counts are of the
-    evaluation rows, which an edit keeps. Else nothing: the warmer builds it again."""
+    edited samples' counts and matches replaced by their rows read in the write
+    (:func:`_read_touched`), relabelled with the new token. Else nothing: the warmer builds
+    it again."""
     before, after = written.before[0], written.after[0]
+    touched: dict[str, pa.Table] = written.notes.get(_TOUCHED_ROWS, {})
     if before is None or after is None:
         return
-    sources = None if change.sources is None else list(change.sources)
     with _LOCK:
         for key in [k for k in _INDEXES if k[0] == change.dataset_id and k[2] == before]:
             index = _INDEXES.pop(key)
-            positions = index.samples.positions(np.asarray(change.sample_list, dtype=np.int64))
-            if positions is None:
+            ids = np.unique(np.asarray(change.sample_list, dtype=np.int64))
+            positions = index.samples.positions(ids)
+            if positions is None or any(ev.key not in touched for ev in index.evaluations):
                 continue
             evaluations = [
-                replace(ev, matches=ev.matches.without(positions.astype(np.int64), sources))
+                _patched(ev, index.samples, positions.astype(np.int64), touched[ev.key])
                 for ev in index.evaluations
             ]
-            _INDEXES[(key[0], key[1], after)] = EvalIndex(after, index.samples, evaluations)
+            if all(ev is not None for ev in evaluations):
+                _INDEXES[(key[0], key[1], after)] = EvalIndex(
+                    after, index.samples, [ev for ev in evaluations if ev is not None]
+                )
+
+
+def _patched(
+    ev: Evaluation, samples: SampleSet, positions: np.ndarray, rows: pa.Table
+) -> Evaluation | None:
+    """``ev`` with the samples at ``positions`` (ascending) given their ``rows`` now."""
+    matches = ev.matches.without(positions, None).with_rows(rows, samples)
+    at = samples.positions(np.asarray(rows.column("sample_id").to_numpy(), dtype=np.int64))
+    if matches is None or at is None:
+        return None
+    row_of = np.searchsorted(positions, at)
+    levels = []
+    for column, held in (("status", ev.status), ("error_type", ev.error)):
+        texts = rows.column(column)
+        by_value = dict(held)
+        seen = {t for t in pc.unique(texts).to_pylist() if t is not None}
+        out = []
+        for value in [*by_value, *sorted(seen - set(by_value))]:
+            hit = pc.fill_null(pc.equal(texts, value), False).to_numpy(zero_copy_only=False)
+            now = np.bincount(row_of[hit], minlength=len(positions)).astype(np.int64)
+            base = by_value.get(value) or Levels.of(np.zeros(samples.n, dtype=np.int64))
+            out.append((value, PatchedLevels.of(base, positions, now, samples.n)))
+        levels.append(out)
+    return Evaluation(ev.model, ev.key, levels[0], levels[1], matches)
 
 
 register_structure(
-    Structure("evaluation index", frozenset({Kind.LABELS}), None, _patch, after=(BOX_INDEX,))
+    Structure(
+        "evaluation index",
+        frozenset({Kind.LABELS}),
+        _read_touched,
+        _patch,
+        after=(BOX_INDEX, EVAL_SUMMARIES),
+    )
 )
 
 
@@ -287,7 +349,7 @@ def _evaluation(model: str, key: str, rows: pa.Table, samples: SampleSet) -> Eva
         return None
     status, status_values = codes_of(rows.column("status"))
     error, error_values = codes_of(rows.column("error_type"))
-    levels = []
+    levels: list[list[tuple[str, Levels | PatchedLevels]]] = []
     for codes, values in ((status, status_values), (error, error_values)):
         levels.append(
             [

@@ -88,6 +88,66 @@ class Matches:
             bits, kept[self.starts], self.positions[~drop], self.group, group_bits,
         )  # fmt: skip
 
+    def with_rows(self, rows: pa.Table, samples: SampleSet) -> Matches | None:
+        """These matches with the combinations of ``rows`` added (:func:`build_matches`'
+        columns, ``status`` and ``error_type`` as text): the rows of samples that
+        :meth:`without` took out, as they are now (a copy; None: a sample ``samples``
+        does not hold)."""
+        present = rows.column("box_sample").is_valid().to_numpy(zero_copy_only=False)
+        rows = rows.filter(pa.array(present))
+        pos = samples.positions(np.asarray(rows.column("box_sample").to_numpy(), np.int64))
+        if pos is None:
+            return None
+        values = {name: list(table) for name, table in self.values.items()}
+        codes = []
+        for name, column in (("status", "status"), ("error", "error_type"),
+                             ("source", "source"), ("label", "label")):  # fmt: skip
+            code_of = {v: c for c, v in enumerate(values[name])}
+            for v in rows.column(column).to_pylist():
+                code_of.setdefault(v, len(values[name]))
+                if code_of[v] == len(values[name]):
+                    values[name].append(v)
+            codes.append([code_of[v] for v in rows.column(column).to_pylist()])
+        combos = [list(map(int, a)) for a in (self.status, self.error, self.source, self.label)]
+        known = {c: k for k, c in enumerate(zip(*combos, strict=True))}
+        groups = {c[:3]: int(g) for c, g in zip(known, self.group.tolist(), strict=True)}
+        dense, group = list(map(int, self.dense)), list(map(int, self.group))
+        lists = [self.positions[self.starts[k] : self.starts[k + 1]] for k in range(len(dense))]
+        bits, group_bits = self.bits.copy(), list(self.group_bits)
+        added: dict[tuple[int, ...], list[int]] = {}
+        for combo, at in zip(zip(*codes, strict=True), pos.tolist(), strict=True):
+            added.setdefault(combo, []).append(at)
+        for combo, at_list in added.items():
+            at = np.unique(np.asarray(at_list, dtype=np.int64))
+            k = known.get(combo)
+            if k is None:  # a combination new to the index: its positions, its group's bits
+                k = known[combo] = len(dense)
+                for codes_of_part, code in zip(combos, combo, strict=True):
+                    codes_of_part.append(code)
+                if combo[:3] not in groups:
+                    groups[combo[:3]] = len(group_bits)
+                    group_bits.append(np.zeros((self.n + 7) // 8, np.uint8))
+                dense.append(-1)
+                group.append(groups[combo[:3]])
+                lists.append(np.zeros(0, np.int32))
+            byte, bit = at >> 3, (1 << (at & 7)).astype(np.uint8)
+            if dense[k] >= 0:
+                np.bitwise_or.at(bits[dense[k]], byte, bit)
+            else:
+                lists[k] = np.union1d(lists[k], at).astype(np.int32)
+            group_bits[group[k]] = group_bits[group[k]].copy()
+            np.bitwise_or.at(group_bits[group[k]], byte, bit)
+        starts = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in lists], out=starts[1:])
+        stacked = np.stack(group_bits) if group_bits else self.group_bits
+        status, error, source, label = (np.asarray(c, dtype=np.int64) for c in combos)
+        return Matches(
+            self.n, status, error, source, label, values,
+            np.asarray(dense, np.int32), bits, starts,
+            np.concatenate([np.zeros(0, np.int32), *lists]).astype(np.int32),
+            np.asarray(group, np.int32), stacked,
+        )  # fmt: skip
+
 
 def codes_of(column: Any) -> tuple[np.ndarray, list[str | None]]:
     """Codes of a text column and the value of each code (NULL's code is the last)."""

@@ -210,7 +210,8 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             "latest": bool(r[6]),
             "stats": json.loads(r[7]) if r[7] else {},
             # stale: the model was imported again, or its boxes or the ground truth were
-            # edited (the edit log) since: evaluate again for numbers of the labels now
+            # edited (the edit log) since: the per-box rows of the edited samples were
+            # matched again (.rematch), the summary is the run's: evaluate again for it
             "stale": bool(r[8] or r[9]),
             "edited_since": bool(r[9]),
         }

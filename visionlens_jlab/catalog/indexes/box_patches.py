@@ -7,8 +7,10 @@ changes the rows of one sample. Here the built structure stays as it is and the 
 samples are corrected on top: for each, its counts in the base (read back from the planes:
 a bit test per plane) and its counts now. A facet over a mask is the base's answer less the
 masked samples' base counts plus their counts now: a gather of a few positions more per
-request. Past :data:`MAX_PATCHED` samples the patch gives up (None) and the index is
-rebuilt by the warmer instead (an import's change is a rebuild anyway).
+request. Past :data:`MAX_PATCHED` samples (a bulk edit, an undo or a restore of one) the
+corrections are folded into new planes instead: each code's per-sample counts decoded from
+the planes (a pass over ``n`` samples per code, no read), the patched samples' counts set,
+encoded again; an import's change is a rebuild anyway.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..base.bit_levels import CodeCounts, Levels, PackedMask
+from ..base.bit_levels import BitCounts, CodeCounts, Levels, PackedMask, unpack
 from ..base.mask_counts import SortedValues
 
 MAX_PATCHED = 2048
 """Samples a patched source may correct (4 bytes per sample and code each way); past it
-the whole index is rebuilt."""
+the corrections are folded into new planes (:func:`fold_codes`, :func:`fold_levels`)."""
 
 
 def _bits_at(words: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -70,14 +72,13 @@ class PatchedCodes:
 
     @staticmethod
     def of(
-        counts: CodeCounts | PatchedCodes, positions: np.ndarray, now: np.ndarray
-    ) -> PatchedCodes | None:
-        """``counts`` with the samples ``positions`` given the rows per code ``now``
-        (columns: codes, maybe more than ``counts`` has); None past :data:`MAX_PATCHED`."""
+        counts: CodeCounts | PatchedCodes, positions: np.ndarray, now: np.ndarray, n: int
+    ) -> PatchedCodes | CodeCounts:
+        """``counts`` (over ``n`` samples) with the samples ``positions`` given the rows per
+        code ``now`` (columns: codes, maybe more than ``counts`` has); folded into new
+        planes past :data:`MAX_PATCHED` samples."""
         base = counts.base if isinstance(counts, PatchedCodes) else counts
         pos, was, old_now = _merged(counts, positions, code_counts_at(base, positions))
-        if len(pos) > MAX_PATCHED:
-            return None
         width = max(now.shape[1], old_now.shape[1] if old_now.size else 0)
         merged = np.zeros((len(pos), width), dtype=np.int64)
         if isinstance(counts, PatchedCodes):
@@ -85,6 +86,8 @@ class PatchedCodes:
             at = np.searchsorted(pos, counts.positions[kept])
             merged[at, : counts.now.shape[1]] = counts.now[kept]
         merged[np.searchsorted(pos, positions), : now.shape[1]] = now
+        if len(pos) > MAX_PATCHED:
+            return fold_codes(base, pos, was, merged, n)
         return PatchedCodes(base, pos, was, merged)
 
     def counts(self, bits: PackedMask) -> np.ndarray:
@@ -118,18 +121,19 @@ class PatchedLevels:
 
     @staticmethod
     def of(
-        levels: Levels | PatchedLevels, positions: np.ndarray, now: np.ndarray
-    ) -> PatchedLevels | None:
-        """``levels`` with the samples ``positions`` given ``now`` rows each."""
+        levels: Levels | PatchedLevels, positions: np.ndarray, now: np.ndarray, n: int
+    ) -> PatchedLevels | Levels:
+        """``levels`` (over ``n`` samples) with the samples ``positions`` given ``now``
+        rows each; folded into new levels past :data:`MAX_PATCHED` samples."""
         base = levels.base if isinstance(levels, PatchedLevels) else levels
         pos, was, old_now = _merged(levels, positions, level_counts_at(base, positions))
-        if len(pos) > MAX_PATCHED:
-            return None
         merged = np.zeros(len(pos), dtype=np.int64)
         if isinstance(levels, PatchedLevels):
             kept = ~np.isin(levels.positions, positions)
             merged[np.searchsorted(pos, levels.positions[kept])] = old_now[kept]
         merged[np.searchsorted(pos, positions)] = now
+        if len(pos) > MAX_PATCHED:
+            return fold_levels(base, pos, merged, n)
         return PatchedLevels(base, pos, was, merged)
 
     def total(self, bits: PackedMask) -> int:
@@ -158,6 +162,63 @@ class PatchedLevels:
     def nbytes(self) -> int:
         """Memory held."""
         return self.base.nbytes + self.positions.nbytes + self.was.nbytes + self.now.nbytes
+
+
+def code_counts_dense(counts: CodeCounts, code: int, n: int) -> np.ndarray:
+    """Every sample's rows with ``code`` (int64, ``n`` long), decoded from the planes."""
+    out = np.zeros(n, dtype=np.int64)
+    for k, plane in enumerate(counts.planes[code]):
+        out += unpack(plane, n).astype(np.int64) << k
+    lo, hi = int(counts.starts[code]), int(counts.starts[code + 1])
+    out[counts.rest_pos[lo:hi]] += counts.rest_value[lo:hi]
+    return out
+
+
+def fold_codes(
+    base: CodeCounts, positions: np.ndarray, was: np.ndarray, now: np.ndarray, n: int
+) -> CodeCounts:
+    """New planes of ``base`` with the samples ``positions`` (whose rows per code in
+    ``base`` are ``was``) given the rows per code ``now``: a code none of them changed
+    keeps its planes (a bulk relabel changes two codes of many); the others are encoded
+    again, one code's ``n`` counts in memory at a time (8 MB at 1M images)."""
+    planes: list[list[np.ndarray]] = []
+    rest_pos: list[np.ndarray] = []
+    rest_value: list[np.ndarray] = []
+    for code in range(now.shape[1]):
+        if code < was.shape[1] and np.array_equal(was[:, code], now[:, code]):
+            lo, hi = int(base.starts[code]), int(base.starts[code + 1])
+            planes.append(base.planes[code])
+            rest_pos.append(base.rest_pos[lo:hi])
+            rest_value.append(base.rest_value[lo:hi])
+            continue
+        dense = (
+            code_counts_dense(base, code, n)
+            if code < len(base.planes)
+            else np.zeros(n, dtype=np.int64)
+        )
+        dense[positions] = now[:, code]
+        found = BitCounts.of(dense)
+        planes.append(found.planes)
+        rest_pos.append(found.rest_pos)
+        rest_value.append(found.rest_high << len(found.planes))
+    starts = np.zeros(len(planes) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in rest_pos], out=starts[1:])
+    return CodeCounts(
+        planes,
+        np.concatenate([np.zeros(0, np.int32), *rest_pos]),
+        np.concatenate([np.zeros(0, np.int64), *rest_value]),
+        starts,
+    )
+
+
+def fold_levels(base: Levels, positions: np.ndarray, now: np.ndarray, n: int) -> Levels:
+    """New levels of ``base`` with the samples ``positions`` given ``now`` rows each."""
+    dense = np.zeros(n, dtype=np.int64)
+    for level in base.dense:
+        dense += unpack(level, n)
+    dense[base.rest_pos] += base.rest_extra
+    dense[positions] = now
+    return Levels.of(dense)
 
 
 def _merged(

@@ -243,8 +243,7 @@ def patched_index(
     committed under ``token``): the source's counts patched (:mod:`.box_patches`), its
     sorted box columns merged, everything else shared. None when it cannot be patched: a
     sample it does not know, a model's source (its score histogram index is not patched: a
-    model's predictions are replaced whole, by an import), or too many samples patched (the
-    warmer rebuilds it then)."""
+    model's predictions are replaced whole, by an import)."""
     if source != GROUND_TRUTH:
         return None
     src = index.sources.get(source)
@@ -268,10 +267,9 @@ def patched_index(
                        Levels.of_rows(empty, index.samples.n), None, {})  # fmt: skip
     else:
         base = src
-    labels = PatchedCodes.of(base.labels, positions, per_code)
-    box_counts = PatchedLevels.of(base.box_counts, positions, per_code.sum(axis=1))
-    if labels is None or box_counts is None:
-        return None
+    labels = PatchedCodes.of(base.labels, positions, per_code, index.samples.n)
+    box_counts = PatchedLevels.of(base.box_counts, positions, per_code.sum(axis=1),
+                                  index.samples.n)  # fmt: skip
     fields = {
         name: patch_sorted(held, positions, _floats(rows.column(name)), at)
         for name, held in base.fields.items()
