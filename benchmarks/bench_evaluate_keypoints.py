@@ -34,6 +34,7 @@ import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -154,7 +155,9 @@ def main() -> int:
         load0, env = load_average(), environment()
         for n in args.sizes:
             with data_folder(args.cache, "keypoints", n) as (folder, counts):
-                cases = {t: partial(_round, t, folder) for t in tools}
+                cases: dict[str, Callable[[int], Run]] = {
+                    t: partial(_round, t, folder) for t in tools
+                }
                 runs = interleave_reference(cases, args.rounds, args.reference_rounds)
                 size_rows, size_worst = _rows(n, counts, runs)
                 rows += size_rows
