@@ -55,6 +55,14 @@ N_CLASSES = 80
 WIDTH, HEIGHT = 640, 480
 TOOLS = ("visionlens", "pycocotools", "faster-coco-eval")
 ROOT = Path(__file__).resolve().parents[1]
+COCO_KEYPOINTS = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle",
+)  # fmt: skip
+"""COCO's person category: its 17 keypoints (evaluated with COCO's sigmas) and skeleton."""
+SKELETON = [[16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8],
+            [7, 9], [8, 10], [9, 11], [2, 3], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]  # fmt: skip
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # noqa: E402
@@ -173,8 +181,8 @@ def generate_keypoints(n_images: int, seed: int = 0) -> tuple[dict[str, Any], li
          "keypoints": d_kp[j].ravel().tolist()}
         for j, (k, s) in enumerate(zip(src, score, strict=True))
     ]  # fmt: skip
-    names = [f"kp{i}" for i in range(17)]
-    return _gt_dict(n_images, anns, [{"id": 1, "name": "person", "keypoints": names}]), dets
+    person = {"id": 1, "name": "person", "keypoints": list(COCO_KEYPOINTS), "skeleton": SKELETON}
+    return _gt_dict(n_images, anns, [person]), dets
 
 
 def _gt_dict(n_images: int, anns: list[dict[str, Any]], cats: list[dict[str, Any]]) -> dict:
@@ -363,11 +371,11 @@ def main() -> None:
         rows = []
         for iou_type in args.iou_types:
             for n in args.sizes:
-                with _data_folder(args.cache, iou_type, n) as (folder, counts):
+                with data_folder(args.cache, iou_type, n) as (folder, counts):
                     cases: dict[str, Callable[[int], Run]] = {
                         t: partial(_round, t, iou_type, folder, codes[t]) for t in tools
                     }
-                    runs = _interleave(cases, args.rounds, args.reference_rounds)
+                    runs = interleave_reference(cases, args.rounds, args.reference_rounds)
                     rows += _rows(iou_type, n, counts, runs)
         load1 = load_average()
     title = f"COCO segm / keypoints evaluation, {args.rounds} rounds"
@@ -386,7 +394,7 @@ def main() -> None:
     )
 
 
-def _interleave(
+def interleave_reference(
     cases: dict[str, Callable[[int], Run]], rounds: int, reference_rounds: int | None
 ) -> dict[str, list[Run]]:
     """:func:`interleave`, with pycocotools only in the first ``reference_rounds`` rounds."""
@@ -402,7 +410,7 @@ def _interleave(
 
 
 @contextlib.contextmanager
-def _data_folder(cache: Path | None, iou_type: str, n: int) -> Iterator[tuple[str, str]]:
+def data_folder(cache: Path | None, iou_type: str, n: int) -> Iterator[tuple[str, str]]:
     """The folder of one size's files and catalog, and their counts: prepared in a temporary
     folder, or in ``cache`` (kept, and reused when a previous run completed it)."""
     if cache is None:

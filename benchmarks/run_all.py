@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # name: (full arguments, --quick arguments); the script writes Markdown to stdout or --out
     "evaluate": ([], ["--sizes", "10000", "--rounds", "1"]),
     "evaluate_labels": ([], ["--sizes", "1000", "--rounds", "1"]),
+    "evaluate_keypoints": ([], ["--sizes", "1000", "--rounds", "1"]),
     "vectors": (
         ["--out", "{out}"],
         ["--n", "20000", "--n-local", "5000", "--runs", "1", "--out", "{out}"],
