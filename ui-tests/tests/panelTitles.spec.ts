@@ -19,7 +19,7 @@ const OPENERS: Record<string, string> = {
   'visionlens-blindspots': 'visionlens:open-blindspots',
   'visionlens-jobs': 'visionlens:open-jobs',
   'visionlens-plugins-main': 'visionlens:open-plugins',
-  'visionlens-patches': 'visionlens:open-patches'
+  'visionlens-patches-main': 'visionlens:open-patches'
 };
 
 test('every panel: "VisionLens <Name>", its own icon, an "Open <Name>" command', async ({
