@@ -22,6 +22,23 @@ test.describe('Patches view', () => {
     request
   }) => {
     const grid = await openGrid(page, DEMO);
+    // a notebook session on the dataset first: it follows the selection from here on
+    await page.notebook.createNew(NOTEBOOK);
+    await page.notebook.setCell(
+      0,
+      'code',
+      "import visionlens_jlab.notebook as vl\nsession = vl.open('demo')\nprint('opened')"
+    );
+    // vl.open() brings the grid forward, so the notebook's "Idle" status that
+    // runCell waits for is not shown: do not wait on it.
+    await page.notebook.runCell(0, { wait: false });
+    await page.notebook.activate(NOTEBOOK);
+    await expect(
+      page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-OutputArea-output')
+    ).toHaveText('opened', { timeout: 90000 });
+    await page.evaluate(() =>
+      (window as any).jupyterapp.shell.activateById('visionlens-grid-main')
+    );
     await clickToolbarItem(
       page,
       grid.locator('.jp-VisionLens-gridShownBar'),
@@ -75,17 +92,14 @@ test.describe('Patches view', () => {
       `${samples.length} selected`
     );
 
-    // and the notebook's selection sees the same samples
-    await page.notebook.createNew(NOTEBOOK);
-    await page.notebook.setCell(
-      0,
-      'code',
-      "import visionlens_jlab.notebook as vl\nsession = vl.open('demo')\nprint(sorted(session.selected))"
-    );
-    await page.notebook.runCell(0, { wait: false });
+    // and the notebook's session sees the same samples
     await page.notebook.activate(NOTEBOOK);
-    await expect(
-      page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-OutputArea-output')
-    ).toHaveText(`[${samples.join(', ')}]`, { timeout: 90000 });
+    await page.notebook.addCell('code', 'print(sorted(session.selected))');
+    const index = (await page.locator('.jp-Notebook .jp-Cell').count()) - 1;
+    await page.notebook.runCell(index);
+    const printed = ((await page.notebook.getCellTextOutput(index)) ?? [])
+      .join('')
+      .trim();
+    expect(printed).toBe(`[${samples.join(', ')}]`);
   });
 });

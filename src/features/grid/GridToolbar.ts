@@ -113,13 +113,6 @@ export class GridToolbar extends Panel {
       ],
       ['spacer', toolbarSpacer()],
       [
-        'patches',
-        commandButton(commands, CommandIDs.openPatches, {
-          label: 'Objects',
-          className: 'jp-VisionLens-openPatches'
-        })
-      ],
-      [
         'filters',
         commandButton(commands, CommandIDs.openFilters, {
           label: 'Filters',
@@ -138,6 +131,13 @@ export class GridToolbar extends Panel {
         commandButton(commands, CommandIDs.exportView, {
           label: 'Export…',
           className: 'jp-VisionLens-exportView'
+        })
+      ],
+      [
+        'patches',
+        commandButton(commands, CommandIDs.openPatches, {
+          label: 'Objects',
+          className: 'jp-VisionLens-openPatches'
         })
       ],
       [
