@@ -36,4 +36,3 @@ def load() -> None:
     """Import every module of :data:`CATALOG_MODULES` (idempotent, cheap after the first)."""
     for module in CATALOG_MODULES:
         importlib.import_module(module)
-
