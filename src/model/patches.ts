@@ -172,6 +172,11 @@ export class PatchesModel implements IDisposable {
     return this.load(offset);
   }
 
+  /** The URL of the crop of object `annId` of `dataset`, `size` px. */
+  cropUrl(dataset: string, annId: number, size: number): string {
+    return this.model.client.cropUrl(dataset, annId, size);
+  }
+
   isSelected(annId: number): boolean {
     return this._selected.has(annId);
   }

@@ -184,12 +184,11 @@ export class PatchesWidget extends Widget {
       : 'No objects';
     this._prev.disabled = page.offset === 0;
     this._next.disabled = last >= page.total;
-    const client = this.patches.model.client;
     this._tiles.replaceChildren(
       ...page.objects.map(patch => {
         const img = h('img', {
           attrs: {
-            src: client.cropUrl(dataset, patch.ann_id, 128),
+            src: this.patches.cropUrl(dataset, patch.ann_id, 128),
             alt: '',
             loading: 'lazy'
           }
