@@ -259,7 +259,15 @@ class CodeCounts:
             planes.append(found.planes)
             rest_pos.append(found.rest_pos)
             rest_value.append(found.rest_high << len(found.planes))
-        starts = np.zeros(n_codes + 1, dtype=np.int64)
+        return CodeCounts.joined(planes, rest_pos, rest_value)
+
+    @staticmethod
+    def joined(
+        planes: list[list[np.ndarray]], rest_pos: list[np.ndarray], rest_value: list[np.ndarray]
+    ) -> CodeCounts:
+        """The codes' planes and rest samples (one list entry per code, in code order) as
+        one structure: the rest arrays concatenated, with each code's start."""
+        starts = np.zeros(len(planes) + 1, dtype=np.int64)
         np.cumsum([len(p) for p in rest_pos], out=starts[1:])
         return CodeCounts(
             planes,

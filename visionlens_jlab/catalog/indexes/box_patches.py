@@ -201,14 +201,7 @@ def fold_codes(
         planes.append(found.planes)
         rest_pos.append(found.rest_pos)
         rest_value.append(found.rest_high << len(found.planes))
-    starts = np.zeros(len(planes) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in rest_pos], out=starts[1:])
-    return CodeCounts(
-        planes,
-        np.concatenate([np.zeros(0, np.int32), *rest_pos]),
-        np.concatenate([np.zeros(0, np.int64), *rest_value]),
-        starts,
-    )
+    return CodeCounts.joined(planes, rest_pos, rest_value)
 
 
 def fold_levels(base: Levels, positions: np.ndarray, now: np.ndarray, n: int) -> Levels:
