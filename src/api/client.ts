@@ -37,6 +37,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
+import { EditOperation, IEditResult } from './editTypes';
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
@@ -235,6 +236,21 @@ export class VisionLensClient
       { signal }
     );
     return data.versions;
+  }
+
+  applyEdits(
+    dataset: string,
+    operations: EditOperation[]
+  ): Promise<IEditResult> {
+    return this._post(`datasets/${enc(dataset)}/edits`, { operations });
+  }
+
+  undoEdit(dataset: string): Promise<IEditResult> {
+    return this._post(`datasets/${enc(dataset)}/edits/undo`, {});
+  }
+
+  redoEdit(dataset: string): Promise<IEditResult> {
+    return this._post(`datasets/${enc(dataset)}/edits/redo`, {});
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

@@ -29,6 +29,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
+import { EditOperation, IEditResult } from './editTypes';
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
@@ -151,6 +152,18 @@ export interface IVisionLensClient {
   startExport(dataset: string, request: IExportRequest): Promise<IJob>;
   /** The saved versions of a dataset's labels, oldest first. */
   listVersions(dataset: string, signal?: AbortSignal): Promise<ILabelVersion[]>;
+  /**
+   * Apply label edits as one batch (all or nothing); a 409 `VisionLensAPIError`
+   * whose body is an `IEditConflict` when an object changed since its `expected`.
+   */
+  applyEdits(
+    dataset: string,
+    operations: EditOperation[]
+  ): Promise<IEditResult>;
+  /** Undo the dataset's last edit batch (a 400 when there is none). */
+  undoEdit(dataset: string): Promise<IEditResult>;
+  /** Redo the last undone batch, if no edit came after it. */
+  redoEdit(dataset: string): Promise<IEditResult>;
   /** Embedding models usable here (`GET /models`). */
   listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
   /** Start an embedding job (only samples without a vector for the model). */

@@ -9,11 +9,15 @@ import { ServerConnection } from '@jupyterlab/services';
 /** The API prefix under the server's base URL. */
 export const API_PREFIX = 'visionlens/api';
 
-/** An error answer of the server, with its message when it sent one. */
+/**
+ * An error answer of the server, with its message when it sent one and its
+ * parsed body (a 409's conflict, a 400's operation index).
+ */
 export class VisionLensAPIError extends Error {
   constructor(
     message: string,
-    readonly status: number
+    readonly status: number,
+    readonly body: unknown = null
   ) {
     super(message);
     this.name = 'VisionLensAPIError';
@@ -80,7 +84,8 @@ export class RestTransport {
     if (!response.ok) {
       throw new VisionLensAPIError(
         errorMessage(data, response),
-        response.status
+        response.status,
+        data ?? null
       );
     }
     return data as T;

@@ -30,6 +30,7 @@ import {
 export * from '../api/types';
 export * from '../api/mapTypes';
 export * from '../api/blindSpotTypes';
+export * from '../api/editTypes';
 export * from '../api/exportTypes';
 export * from '../api/patchTypes';
 export * from '../api/interfaces';
@@ -176,6 +177,12 @@ export namespace CommandIDs {
   export const gridLast = 'visionlens:grid-last';
   export const gridTag = 'visionlens:grid-tag';
   export const sampleClose = 'visionlens:sample-close';
+  export const sampleDeleteObject = 'visionlens:sample-delete-object';
+  export const sampleRelabelObject = 'visionlens:sample-relabel-object';
+  export const sampleAcceptObject = 'visionlens:sample-accept-object';
+  export const sampleDrawBox = 'visionlens:sample-draw-box';
+  export const sampleUndoEdit = 'visionlens:sample-undo-edit';
+  export const sampleRedoEdit = 'visionlens:sample-redo-edit';
   export const samplePrevious = 'visionlens:sample-previous';
   export const sampleNext = 'visionlens:sample-next';
   export const clearSearch = 'visionlens:clear-search';

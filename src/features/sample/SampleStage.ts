@@ -2,8 +2,9 @@
  * The sample view's image stage: the full image with its labels (masks,
  * keypoints, boxes, classification chips), zoomed with the wheel (around the pointer) and panned
  * by dragging with the middle button, with Shift, or with the pan tool; a
- * plain drag is left to the tool in use (`select` does nothing yet: editing
- * tools come there). Fits the image on load and on resize.
+ * plain drag goes to the edit layer (`IStagePointer`: select, move and resize
+ * with `select`, a new box with `draw`), in image pixels. Fits the image on
+ * load and on resize.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
 import { KeypointClasses, LabelTypeToggles } from '../../model/labels';
@@ -37,7 +38,20 @@ export function labelPixelRatio(
 }
 
 /** What a plain primary-button drag on the stage does. */
-export type StageTool = 'select' | 'pan';
+export type StageTool = 'select' | 'draw' | 'pan';
+
+/** The edit layer: what a plain drag does under `select` and `draw`, in image pixels. */
+export interface IStagePointer {
+  /** The SVG the stage lays over the image (image pixels). */
+  readonly node: SVGSVGElement;
+  /** A press at `(x, y)`; true when it starts a drag the layer follows. */
+  down(x: number, y: number, tool: StageTool): boolean;
+  move(x: number, y: number): void;
+  up(x: number, y: number): void;
+  cancel(): void;
+  /** Draw again at `scale` screen pixels per image pixel (a zoom, another sample). */
+  render(scale: number): void;
+}
 
 /** Whether a pointer-down starts a pan under `tool`. */
 export function startsPan(
@@ -76,6 +90,13 @@ export class SampleStage {
 
   /** The stage element (put it in the view's body). */
   readonly node: HTMLDivElement;
+
+  /** Lay the edit layer over the image: plain drags go to it from now on. */
+  setPointer(pointer: IStagePointer): void {
+    this._pointer = pointer;
+    this._canvas.append(pointer.node);
+    pointer.render(this._scale);
+  }
 
   /** Show a sample's image (null: none) and fit it. */
   show(sample: ISample | null, url: string | null): void {
@@ -147,13 +168,25 @@ export class SampleStage {
         break;
       case 'pointerdown': {
         const e = event as PointerEvent;
-        if (!startsPan(this._tool, e)) {
+        if (startsPan(this._tool, e)) {
+          e.preventDefault();
+          this._drag = {
+            x: e.clientX,
+            y: e.clientY,
+            tx: this._tx,
+            ty: this._ty
+          };
+          this.node.classList.add('jp-mod-dragging');
+        } else if (
+          e.button === 0 &&
+          this._pointer?.down(...this._imagePoint(e), this._tool)
+        ) {
+          e.preventDefault();
+          this._editing = true;
+        } else {
           break;
         }
-        e.preventDefault();
-        this._drag = { x: e.clientX, y: e.clientY, tx: this._tx, ty: this._ty };
         this.node.setPointerCapture(e.pointerId);
-        this.node.classList.add('jp-mod-dragging');
         break;
       }
       case 'pointermove': {
@@ -162,15 +195,39 @@ export class SampleStage {
           this._tx = this._drag.tx + e.clientX - this._drag.x;
           this._ty = this._drag.ty + e.clientY - this._drag.y;
           this._applyTransform(false);
+        } else if (this._editing) {
+          this._pointer?.move(...this._imagePoint(e));
         }
         break;
       }
       case 'pointerup':
+        if (this._editing) {
+          this._pointer?.up(...this._imagePoint(event as PointerEvent));
+        }
+        this._endDrag();
+        break;
       case 'pointercancel':
-        this._drag = null;
-        this.node.classList.remove('jp-mod-dragging');
+        if (this._editing) {
+          this._pointer?.cancel();
+        }
+        this._endDrag();
         break;
     }
+  }
+
+  private _endDrag(): void {
+    this._drag = null;
+    this._editing = false;
+    this.node.classList.remove('jp-mod-dragging');
+  }
+
+  /** The image pixel under a pointer event. */
+  private _imagePoint(e: PointerEvent): [number, number] {
+    const rect = this.node.getBoundingClientRect();
+    return [
+      (e.clientX - rect.left - this._tx) / this._scale,
+      (e.clientY - rect.top - this._ty) / this._scale
+    ];
   }
 
   private _size(): [number, number] {
@@ -201,12 +258,15 @@ export class SampleStage {
     this._canvas.style.height = `${h}px`;
     this._canvas.style.transform = `translate(${this._tx}px, ${this._ty}px) scale(${this._scale})`;
     this._canvas.dataset.scale = this._scale.toFixed(4);
+    this._pointer?.render(this._scale);
     if (redraw) {
       this.redraw();
     }
   }
 
   private _tool: StageTool = 'select';
+  private _pointer: IStagePointer | null = null;
+  private _editing = false;
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;
   private _canvas: HTMLDivElement;

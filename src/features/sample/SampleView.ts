@@ -28,7 +28,8 @@ import {
   toolbarSpacer
 } from '../../ui/toolbar';
 import { renderSampleSections } from '../../ui/contributions';
-import { SampleStage } from './SampleStage';
+import { SampleEditing } from './SampleEditing';
+import { SampleStage, StageTool } from './SampleStage';
 import { sampleTables } from './sampleTables';
 import { IRowPlace, locateSample, sampleAt } from '../../model/sources/rows';
 import { getSample, imageUrl } from '../../model/sources/samples';
@@ -70,6 +71,12 @@ export class SampleView extends Widget {
 
     this._stage = new SampleStage(model, this.labelTypes);
     this.labelTypes.changed.connect(() => this._stage.redraw());
+    this.editing = new SampleEditing(
+      model,
+      commands,
+      this._stage,
+      () => this._sample
+    );
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
@@ -77,12 +84,12 @@ export class SampleView extends Widget {
       label: 'Pan',
       className: 'jp-VisionLens-panTool',
       tooltip: 'Drag to pan (also: middle button, or Shift and drag)',
-      onClick: () => {
-        const on = this._stage.tool !== 'pan';
-        this._stage.setTool(on ? 'pan' : 'select');
-        pan.pressed = on;
-      }
+      onClick: () =>
+        this.editing.setTool(this._stage.tool === 'pan' ? 'select' : 'pan')
     });
+    this.editing.onTool = (tool: StageTool) => {
+      pan.pressed = tool === 'pan';
+    };
     // Items go to the "…" menu from the end of a toolbar: the least used last.
     const moving = new OverflowToolbar('jp-VisionLens-sampleMoveBar').add(
       [
@@ -152,11 +159,14 @@ export class SampleView extends Widget {
       ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
       ['label-types', labelTypeControl(this.labelTypes)]
     );
+    const editBar = this.editing.createToolbar();
     const header = h(
       'div',
       { className: 'jp-VisionLens-gridToolbar' },
       moving.node,
-      tagging.node
+      tagging.node,
+      editBar.node,
+      this.editing.message
     );
     this.node.append(
       header,
@@ -171,6 +181,7 @@ export class SampleView extends Widget {
 
     embedWidget(this, moving);
     embedWidget(this, tagging);
+    embedWidget(this, editBar);
     model.viewChanged.connect(() => this._stage.redraw(), this);
     model.extensions.changed.connect(this._onExtensionsChanged, this);
     model.datasetsChanged.connect(this._renderSources, this);
@@ -179,6 +190,8 @@ export class SampleView extends Widget {
   }
 
   readonly model: IVisionLensModel;
+  /** Editing the shown sample's labels (the plugin's edit commands run its actions). */
+  readonly editing: SampleEditing;
   /** The label types drawn (toolbar and settings). */
   readonly labelTypes = new LabelTypeToggles();
 
@@ -275,6 +288,7 @@ export class SampleView extends Widget {
       this._name.textContent = '';
       this._position.textContent = '';
       this._stage.show(null, null);
+      this.editing.editor.select(null);
       this._side.replaceChildren();
       return;
     }
@@ -298,6 +312,7 @@ export class SampleView extends Widget {
       s,
       imageUrl(this.model, this.model.dataset as string, s.sample_id)
     );
+    void this.editing.sampleShown();
   }
 
   /** The fields and boxes tables, then the sections of other extensions. */

@@ -14,8 +14,9 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { openLabel, PANELS } from '../../ui/panelNames';
 import { LabelTypeSettings } from '../../model/labels';
 import { followSettings } from '../../ui/followSettings';
-import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
 import { SampleView } from './SampleView';
+import { SampleEditing } from './SampleEditing';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
@@ -100,6 +101,7 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         });
       }
     });
+    addEditCommands(app, () => sample.current?.content.editing ?? null);
     for (const [id, label, delta] of steps) {
       app.commands.addCommand(id, {
         label: `VisionLens Sample: ${label}`,
@@ -109,3 +111,76 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/** The commands editing the sample view's labels (keys in schema/sample.json). */
+function addEditCommands(
+  app: JupyterFrontEnd,
+  editing: () => SampleEditing | null
+): void {
+  const selected = () => editing()?.selection ?? null;
+  const commands: [
+    string,
+    string,
+    string,
+    () => boolean,
+    (e: SampleEditing) => unknown
+  ][] = [
+    [
+      CommandIDs.sampleDeleteObject,
+      'Delete the Selected Object',
+      'Delete the selected box (Delete)',
+      () => selected() !== null,
+      e => e.deleteSelected()
+    ],
+    [
+      CommandIDs.sampleRelabelObject,
+      'Relabel the Selected Object',
+      'Give the selected object the class picked beside',
+      () => selected() !== null,
+      e => e.relabelSelected()
+    ],
+    [
+      CommandIDs.sampleAcceptObject,
+      'Accept the Selected Prediction',
+      'Add the selected prediction to the ground truth',
+      () => (selected()?.source ?? GROUND_TRUTH) !== GROUND_TRUTH,
+      e => e.acceptSelected()
+    ],
+    [
+      CommandIDs.sampleUndoEdit,
+      'Undo the Last Label Edit',
+      "Undo the dataset's last label edit",
+      () => editing() !== null,
+      e => e.undo()
+    ],
+    [
+      CommandIDs.sampleRedoEdit,
+      'Redo the Last Undone Label Edit',
+      'Redo the last undone label edit',
+      () => editing() !== null,
+      e => e.redo()
+    ]
+  ];
+  for (const [id, label, caption, isEnabled, run] of commands) {
+    app.commands.addCommand(id, {
+      label: `VisionLens Sample: ${label}`,
+      caption,
+      isEnabled,
+      execute: () => {
+        const e = editing();
+        return e && isEnabled() ? run(e) : undefined;
+      }
+    });
+  }
+  app.commands.addCommand(CommandIDs.sampleDrawBox, {
+    label: 'VisionLens Sample: Draw a Box',
+    caption:
+      'Drag on the image to add a ground-truth box of the class picked beside (B)',
+    isEnabled: () => editing() !== null,
+    isToggled: () => editing()?.drawing ?? false,
+    execute: () => {
+      const e = editing();
+      e?.setTool(e.drawing ? 'select' : 'draw');
+    }
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * JSON of the edit routes (`POST /datasets/{name}/edits`, `.../edits/undo`,
+ * `.../edits/redo`), see docs/openapi.yaml and visionlens_jlab/edits/operations.py.
+ */
+
+/** A box `[x, y, width, height]` in image pixels. */
+export type EditBox = [number, number, number, number];
+
+/** An object as the caller last saw it: the server refuses the edit if it changed since. */
+export interface IEditExpected {
+  label?: string;
+  bbox?: EditBox;
+  tags?: string[];
+}
+
+/** One operation of a batch: a typed union on `op`, as the server checks it. */
+export type EditOperation =
+  | {
+      op: 'add';
+      sample_id: number;
+      label: string;
+      bbox: EditBox;
+      source?: string;
+      score?: number;
+    }
+  | { op: 'delete'; annotation_id: number; expected?: IEditExpected }
+  | {
+      op: 'relabel';
+      annotation_id: number;
+      label: string;
+      expected?: IEditExpected;
+    }
+  | {
+      op: 'move';
+      annotation_id: number;
+      bbox: EditBox;
+      expected?: IEditExpected;
+    }
+  | {
+      op: 'accept';
+      annotation_id: number;
+      label?: string;
+      expected?: IEditExpected;
+    };
+
+/** The answer of a batch, an undo or a redo. */
+export interface IEditResult {
+  /** Operations (or, for an undo or redo, objects) applied. */
+  applied: number;
+  /** Ground-truth objects of the dataset after the batch. */
+  annotations: number;
+  /** The batch's number in the dataset's log. */
+  batch: number;
+  kind: 'edit' | 'undo' | 'redo' | 'restore';
+  /** The ids of the objects an edit added, in the order of its operations. */
+  added?: number[];
+  /** For an undo or redo: the batch it inverted. */
+  inverted?: number;
+}
+
+/** An object as a conflict shows it now. */
+export interface IEditedObject {
+  annotation_id: number;
+  sample_id: number;
+  source: string;
+  label: string;
+  bbox: EditBox;
+  tags: string[];
+}
+
+/** The body of a 409: which object changed since the caller saw it, and how it is now. */
+export interface IEditConflict {
+  message: string;
+  conflict: {
+    index: number | null;
+    annotation_id: number;
+    /** Null: the object no longer exists. */
+    current: IEditedObject | null;
+  };
+}

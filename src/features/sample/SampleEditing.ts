@@ -1,0 +1,345 @@
+/**
+ * Editing the labels of the sample shown: the edit layer on the stage
+ * (select, move, resize, draw), the class the next box or relabel takes, the
+ * actions the plugin's commands run (delete, relabel, accept a prediction,
+ * undo, redo) and what came of the last one: a conflict with another tab is
+ * shown with its two ways out (apply mine over it, or keep theirs).
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import { h } from '../../base/dom';
+import { visibleText } from '../../base/dataText';
+import {
+  datasetClasses,
+  editLabels,
+  EditOutcome,
+  redoEdit,
+  undoEdit
+} from '../../model/sources/edits';
+import {
+  CommandIDs,
+  EditOperation,
+  GROUND_TRUTH,
+  IAnnotation,
+  IEditConflict,
+  ISample,
+  IVisionLensModel
+} from '../../model/tokens';
+import { commandButton, OverflowToolbar, toolbarItem } from '../../ui/toolbar';
+import {
+  acceptOperation,
+  deleteOperation,
+  moveOperation,
+  relabelOperation
+} from './boxEditing';
+import { BoxEditor } from './BoxEditor';
+import { SampleStage, StageTool } from './SampleStage';
+
+/** The edit state and actions of one sample view. */
+export class SampleEditing {
+  constructor(
+    model: IVisionLensModel,
+    commands: CommandRegistry,
+    stage: SampleStage,
+    sample: () => ISample | null
+  ) {
+    this._model = model;
+    this._commands = commands;
+    this._stage = stage;
+    this._sample = sample;
+    this.editor = new BoxEditor({
+      objects: () => this._drawnObjects(),
+      imageSize: () => {
+        const s = this._sample();
+        return [s?.width || 1, s?.height || 1];
+      },
+      selected: () => this._changed(),
+      moved: (object, box) => void this._apply([moveOperation(object, box)]),
+      drawn: box => void this._add(box)
+    });
+    stage.setPointer(this.editor);
+    this._classPicker = h('select', {
+      className: 'jp-VisionLens-editClass jp-mod-styled',
+      attrs: { 'aria-label': 'Class of a new box or a relabel' }
+    });
+    // Keys typed in the picker (a letter picks a class) are not the view's shortcuts.
+    this._classPicker.addEventListener('keydown', e => e.stopPropagation());
+    this.message = h('div', {
+      className: 'jp-VisionLens-editMessage',
+      attrs: { 'aria-live': 'polite' }
+    });
+    this.classItem = toolbarItem(
+      'jp-VisionLens-editClassItem',
+      this._classPicker
+    );
+  }
+
+  /** The edit layer over the image. */
+  readonly editor: BoxEditor;
+  /** The class picker, for the view's toolbar. */
+  readonly classItem: Widget;
+  /** What came of the last edit (and a conflict's choices), under the view's toolbars. */
+  readonly message: HTMLDivElement;
+
+  /** The edit row of the view's toolbar: the commands' buttons and the class picker. */
+  createToolbar(): OverflowToolbar {
+    const item = (id: string, label: string, className: string) =>
+      [id, commandButton(this._commands, id, { label, className })] as [
+        string,
+        Widget
+      ];
+    // Items go to the "…" menu from the end: the least used last.
+    return new OverflowToolbar('jp-VisionLens-sampleEditBar').add(
+      item(CommandIDs.sampleDrawBox, 'Draw box', 'jp-VisionLens-drawBox'),
+      ['class', this.classItem],
+      item(CommandIDs.sampleRelabelObject, 'Relabel', 'jp-VisionLens-relabel'),
+      item(
+        CommandIDs.sampleDeleteObject,
+        'Delete',
+        'jp-VisionLens-deleteObject'
+      ),
+      item(CommandIDs.sampleUndoEdit, 'Undo', 'jp-VisionLens-undoEdit'),
+      item(CommandIDs.sampleRedoEdit, 'Redo', 'jp-VisionLens-redoEdit'),
+      item(
+        CommandIDs.sampleAcceptObject,
+        'Accept',
+        'jp-VisionLens-acceptObject'
+      )
+    );
+  }
+
+  /** The selected object, if any. */
+  get selection(): IAnnotation | null {
+    return this.editor.selection;
+  }
+
+  /** Whether the draw tool is on. */
+  get drawing(): boolean {
+    return this._stage.tool === 'draw';
+  }
+
+  /** Called with the tool after every change (the view shows which is on). */
+  onTool: (tool: StageTool) => void = () => undefined;
+
+  /** Use `tool` for plain drags. */
+  setTool(tool: StageTool): void {
+    this._stage.setTool(tool);
+    this.editor.cancel();
+    this.onTool(tool);
+    this._commands.notifyCommandChanged(CommandIDs.sampleDrawBox);
+  }
+
+  /** The sample was read (again): keep the selection, read the dataset's classes. */
+  async sampleShown(): Promise<void> {
+    if (!this._selectAdded()) {
+      this.editor.refresh();
+    }
+    const dataset = this._model.dataset;
+    if (!dataset) {
+      return;
+    }
+    const classes = await datasetClasses(this._model, dataset);
+    const kept = this._classPicker.value;
+    this._classPicker.replaceChildren(
+      ...classes.map(c => h('option', { attrs: { value: c } }, visibleText(c)))
+    );
+    this._classPicker.value = classes.includes(kept)
+      ? kept
+      : (classes[0] ?? '');
+  }
+
+  /** Delete the selected object. */
+  deleteSelected(): Promise<void> {
+    return this._onSelected(a => deleteOperation(a));
+  }
+
+  /** Give the selected object the picked class. */
+  relabelSelected(): Promise<void> {
+    const label = this._classPicker.value;
+    return this._onSelected(a =>
+      label && label !== a.label ? relabelOperation(a, label) : null
+    );
+  }
+
+  /** Make the selected prediction a ground-truth object. */
+  acceptSelected(): Promise<void> {
+    return this._onSelected(a =>
+      a.source !== GROUND_TRUTH ? acceptOperation(a) : null
+    );
+  }
+
+  /** Undo the dataset's last edit. */
+  async undo(): Promise<void> {
+    const dataset = this._model.dataset;
+    if (dataset) {
+      this._show(await undoEdit(this._model, dataset), 'Undone');
+    }
+  }
+
+  /** Redo the last undone edit. */
+  async redo(): Promise<void> {
+    const dataset = this._model.dataset;
+    if (dataset) {
+      this._show(await redoEdit(this._model, dataset), 'Redone');
+    }
+  }
+
+  private async _onSelected(
+    operation: (a: IAnnotation) => EditOperation | null
+  ): Promise<void> {
+    const selected = this.editor.selection;
+    const op = selected ? operation(selected) : null;
+    if (selected && op) {
+      await this._apply([op]);
+    }
+  }
+
+  private async _add(box: [number, number, number, number]): Promise<void> {
+    const s = this._sample();
+    const label = this._classPicker.value;
+    if (!s || !label) {
+      this.editor.cancel();
+      this._say('Pick a class for the new box first.');
+      return;
+    }
+    const outcome = await this._apply([
+      { op: 'add', sample_id: s.sample_id, label, bbox: box }
+    ]);
+    this.setTool('select');
+    if (outcome?.kind === 'done') {
+      this._added = outcome.result.added?.[0] ?? null;
+      this._selectAdded(); // the sample may have been read again already
+    }
+  }
+
+  /** Select the object the last draw added once the sample shows it; whether it did. */
+  private _selectAdded(): boolean {
+    const added = this._drawnObjects().find(a => a.ann_id === this._added);
+    if (added) {
+      this._added = null;
+      this.editor.select(added);
+    }
+    return added !== undefined;
+  }
+
+  /** Apply a batch on the sample shown; what came of it (null: not sent). */
+  private async _apply(
+    operations: EditOperation[]
+  ): Promise<EditOutcome | null> {
+    const dataset = this._model.dataset;
+    const sampleId = this._sample()?.sample_id;
+    if (!dataset || sampleId === undefined) {
+      return null;
+    }
+    this._say('Saving…');
+    let outcome: EditOutcome;
+    try {
+      outcome = await editLabels(this._model, dataset, operations, [sampleId]);
+    } catch (error) {
+      this.editor.cancel();
+      this._say(`Could not save the edit: ${(error as Error).message}`);
+      return null;
+    }
+    if (outcome.kind === 'conflict') {
+      this._conflict(outcome.conflict, operations, sampleId);
+    } else {
+      this._show(outcome, 'Saved');
+    }
+    return outcome;
+  }
+
+  /** Another tab changed the object: offer to apply this edit over it, or to keep theirs. */
+  private _conflict(
+    conflict: IEditConflict,
+    operations: EditOperation[],
+    sampleId: number
+  ): void {
+    this.editor.cancel();
+    const current = conflict.conflict.current;
+    const mine = current
+      ? operations.map(op =>
+          'expected' in op
+            ? { ...op, expected: { label: current.label, bbox: current.bbox } }
+            : op
+        )
+      : null;
+    const buttons = [
+      ...(mine
+        ? [
+            button('Apply mine', 'jp-VisionLens-editApplyMine', () =>
+              this._apply(mine)
+            )
+          ]
+        : []),
+      button('Keep theirs', 'jp-VisionLens-editKeepTheirs', () => {
+        this._say('');
+        this._model.notifyDataChanged({
+          dataset: this._model.dataset as string,
+          kind: 'labels',
+          ids: [sampleId]
+        });
+      })
+    ];
+    this.message.classList.add('jp-mod-conflict');
+    this.message.replaceChildren(
+      visibleText(
+        current
+          ? `Changed in another tab: now ${current.label} at [${current.bbox.map(v => Math.round(v)).join(', ')}].`
+          : 'Deleted in another tab.'
+      ),
+      ...buttons
+    );
+  }
+
+  private _show(outcome: EditOutcome, done: string): void {
+    if (outcome.kind === 'done') {
+      this._say(`${done} (edit ${outcome.result.batch}).`);
+    } else if (outcome.kind === 'refused') {
+      this.editor.cancel();
+      this._say(outcome.message);
+    } else {
+      this._say(outcome.conflict.message);
+    }
+  }
+
+  private _say(text: string): void {
+    this.message.classList.remove('jp-mod-conflict');
+    this.message.textContent = visibleText(text);
+  }
+
+  /** The objects the stage draws now (a click picks among them). */
+  private _drawnObjects(): IAnnotation[] {
+    return (this._sample()?.annotations ?? []).filter(a =>
+      this._model.isBoxVisible(a.source, a.score)
+    );
+  }
+
+  private _changed(): void {
+    for (const id of [
+      CommandIDs.sampleDeleteObject,
+      CommandIDs.sampleRelabelObject,
+      CommandIDs.sampleAcceptObject
+    ]) {
+      this._commands.notifyCommandChanged(id);
+    }
+  }
+
+  private _model: IVisionLensModel;
+  private _commands: CommandRegistry;
+  private _stage: SampleStage;
+  private _sample: () => ISample | null;
+  private _classPicker: HTMLSelectElement;
+  /** The object the last draw added, until the sample shows it. */
+  private _added: number | null = null;
+}
+
+function button(
+  label: string,
+  className: string,
+  onClick: () => unknown
+): HTMLButtonElement {
+  const b = h('button', { className: `jp-mod-styled ${className}` }, label);
+  b.addEventListener('click', () => void onClick());
+  return b;
+}

@@ -1,0 +1,229 @@
+/**
+ * The geometry of editing boxes on the sample stage, in image pixels: which
+ * object a click picks, which handle of a box a press grabs, the box after a
+ * drag, a drawn box, and the operations an edit sends.
+ */
+import {
+  EditBox,
+  EditOperation,
+  GROUND_TRUTH,
+  IAnnotation
+} from '../../model/tokens';
+
+/** What a press on a selected box grabs: a corner, an edge, or the whole box. */
+export type BoxHandle =
+  'nw' | 'n' | 'ne' | 'e' | 'se' | 's' | 'sw' | 'w' | 'move';
+
+/** The eight resize handles, with their position as fractions of the box. */
+export const HANDLES: ReadonlyArray<[BoxHandle, number, number]> = [
+  ['nw', 0, 0],
+  ['n', 0.5, 0],
+  ['ne', 1, 0],
+  ['e', 1, 0.5],
+  ['se', 1, 1],
+  ['s', 0.5, 1],
+  ['sw', 0, 1],
+  ['w', 0, 0.5]
+];
+
+/** Smallest side of a box drawn or resized, in image pixels. */
+export const MIN_SIDE = 2;
+
+/** Whether an object can be moved and resized (a box without a mask or keypoints). */
+export function isMovable(a: IAnnotation): boolean {
+  const mask = a.segmentation !== undefined && a.segmentation !== null;
+  return !mask && !a.keypoints?.length;
+}
+
+/**
+ * The objects under `(x, y)` (their boxes within `slack` pixels), in the
+ * order clicks pick them: the smallest box first, so that a small box inside
+ * a large one can be picked, and ground truth before a prediction of the same
+ * box (a click again on the same spot picks the next one).
+ */
+export function objectsAt(
+  objects: readonly IAnnotation[],
+  x: number,
+  y: number,
+  slack: number
+): IAnnotation[] {
+  const area = (a: IAnnotation) => a.bbox[2] * a.bbox[3];
+  const truth = (a: IAnnotation) => (a.source === GROUND_TRUTH ? 0 : 1);
+  return objects
+    .filter(({ bbox: [bx, by, bw, bh] }) => {
+      return (
+        x >= bx - slack &&
+        x <= bx + bw + slack &&
+        y >= by - slack &&
+        y <= by + bh + slack
+      );
+    })
+    .sort((a, b) => area(a) - area(b) || truth(a) - truth(b));
+}
+
+/** The object a click at `(x, y)` picks (the first of `objectsAt`), or null. */
+export function objectAt(
+  objects: readonly IAnnotation[],
+  x: number,
+  y: number,
+  slack: number
+): IAnnotation | null {
+  return objectsAt(objects, x, y, slack)[0] ?? null;
+}
+
+/**
+ * The object a click at `(x, y)` on the selected object `selected` picks:
+ * the next one under the point (back to the first after the last).
+ */
+export function nextObjectAt(
+  objects: readonly IAnnotation[],
+  selected: IAnnotation,
+  x: number,
+  y: number,
+  slack: number
+): IAnnotation {
+  const under = objectsAt(objects, x, y, slack);
+  const at = under.findIndex(a => a.ann_id === selected.ann_id);
+  return under.length > 1 ? under[(at + 1) % under.length] : selected;
+}
+
+/**
+ * The handle of `box` under `(x, y)` (`slack`: the handles' reach in image
+ * pixels), `move` inside the box, null outside.
+ */
+export function handleAt(
+  box: EditBox,
+  x: number,
+  y: number,
+  slack: number
+): BoxHandle | null {
+  const [bx, by, bw, bh] = box;
+  for (const [handle, fx, fy] of HANDLES) {
+    if (
+      Math.abs(x - (bx + fx * bw)) <= slack &&
+      Math.abs(y - (by + fy * bh)) <= slack
+    ) {
+      return handle;
+    }
+  }
+  return x >= bx && x <= bx + bw && y >= by && y <= by + bh ? 'move' : null;
+}
+
+/**
+ * `box` after dragging `handle` by `(dx, dy)`, inside the `width` x `height`
+ * image: a moved box keeps its size; a resized one keeps the opposite edges,
+ * and edges dragged past each other swap; no side smaller than `MIN_SIDE`.
+ */
+export function dragBox(
+  box: EditBox,
+  handle: BoxHandle,
+  dx: number,
+  dy: number,
+  width: number,
+  height: number
+): EditBox {
+  const [x, y, w, h] = box;
+  if (handle === 'move') {
+    const nx = clamp(x + dx, 0, Math.max(0, width - w));
+    const ny = clamp(y + dy, 0, Math.max(0, height - h));
+    return rounded([nx, ny, w, h]);
+  }
+  let [x0, y0, x1, y1] = [x, y, x + w, y + h];
+  if (handle.includes('w')) {
+    x0 += dx;
+  }
+  if (handle.includes('e')) {
+    x1 += dx;
+  }
+  if (handle.includes('n')) {
+    y0 += dy;
+  }
+  if (handle.includes('s')) {
+    y1 += dy;
+  }
+  return spanBox(x0, y0, x1, y1, width, height);
+}
+
+/**
+ * The box spanned by two corners, inside the `width` x `height` image, or
+ * null when a side is under `MIN_SIDE` (a click, not a drawn box).
+ */
+export function drawnBox(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  width: number,
+  height: number
+): EditBox | null {
+  const box = spanBox(x0, y0, x1, y1, width, height);
+  return Math.abs(x1 - x0) < MIN_SIDE || Math.abs(y1 - y0) < MIN_SIDE
+    ? null
+    : box;
+}
+
+function spanBox(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  width: number,
+  height: number
+): EditBox {
+  const left = clamp(Math.min(x0, x1), 0, width - MIN_SIDE);
+  const top = clamp(Math.min(y0, y1), 0, height - MIN_SIDE);
+  const right = clamp(Math.max(x0, x1), left + MIN_SIDE, width);
+  const bottom = clamp(Math.max(y0, y1), top + MIN_SIDE, height);
+  return rounded([left, top, right - left, bottom - top]);
+}
+
+/** Whether two boxes are the same to a hundredth of a pixel. */
+export function sameBox(a: EditBox, b: EditBox): boolean {
+  return a.every((v, i) => Math.abs(v - b[i]) < 0.005);
+}
+
+/** The operation moving `a` to `box`, refused if `a` changed since it was read. */
+export function moveOperation(a: IAnnotation, box: EditBox): EditOperation {
+  return {
+    op: 'move',
+    annotation_id: a.ann_id,
+    bbox: box,
+    expected: { bbox: a.bbox }
+  };
+}
+
+/** The operation deleting `a`, refused if it changed since it was read. */
+export function deleteOperation(a: IAnnotation): EditOperation {
+  return {
+    op: 'delete',
+    annotation_id: a.ann_id,
+    expected: { label: a.label, bbox: a.bbox }
+  };
+}
+
+/** The operation relabelling `a`, refused if it changed since it was read. */
+export function relabelOperation(a: IAnnotation, label: string): EditOperation {
+  return {
+    op: 'relabel',
+    annotation_id: a.ann_id,
+    label,
+    expected: { label: a.label, bbox: a.bbox }
+  };
+}
+
+/** The operation making prediction `a` a ground-truth object. */
+export function acceptOperation(a: IAnnotation): EditOperation {
+  return {
+    op: 'accept',
+    annotation_id: a.ann_id,
+    expected: { label: a.label, bbox: a.bbox }
+  };
+}
+
+function rounded(box: EditBox): EditBox {
+  return box.map(v => Math.round(v * 100) / 100) as EditBox;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(Math.max(v, lo), Math.max(lo, hi));
+}

@@ -1,0 +1,192 @@
+/**
+ * Label edits as the panels make them (`model/sources/edits.ts`), through the
+ * REST client against a real Jupyter server: a move is written and told to the
+ * other panels, an edit whose object changed in another tab comes back as a
+ * conflict with the object as it is now (nothing written), applying it over
+ * the new state works, an invalid one is refused with the server's reason,
+ * undo and redo, and the classes an object may take.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { VisionLensClient } from '../../api/client';
+import { ITestServer, startServer } from '../../__tests__/jupyterServer';
+import {
+  datasetClasses,
+  editLabels,
+  redoEdit,
+  undoEdit
+} from '../sources/edits';
+import { IDataChange, IVisionLensModel } from '../tokens';
+
+/** Two 64x48 images with one box each (a cat, a dog). */
+function writeDataset(dir: string): string {
+  const python = process.env.VISIONLENS_PYTHON || 'python';
+  execFileSync(python, [
+    '-c',
+    'import sys; from PIL import Image\n' +
+      'for i in (1, 2): Image.new("RGB", (64, 48), (90, 90, 160)).save(f"{sys.argv[1]}/img{i}.png")',
+    dir
+  ]);
+  const file = path.join(dir, 'labels.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      images: [1, 2].map(id => ({
+        id,
+        file_name: `img${id}.png`,
+        width: 64,
+        height: 48
+      })),
+      annotations: [1, 2].map(id => ({
+        id,
+        image_id: id,
+        category_id: id,
+        bbox: [4, 4, 20, 10],
+        area: 200,
+        iscrowd: 0
+      })),
+      categories: [
+        { id: 1, name: 'cat' },
+        { id: 2, name: 'dog' }
+      ]
+    })
+  );
+  return file;
+}
+
+describe('label edits from the lab', () => {
+  let server: ITestServer;
+  let client: VisionLensClient;
+  const changes: IDataChange[] = [];
+  let refreshed = 0;
+  let model: IVisionLensModel;
+
+  beforeAll(async () => {
+    server = await startServer();
+    client = new VisionLensClient(server.settings);
+    const job = await client.ingest({
+      source: writeDataset(server.dir),
+      name: 'pets',
+      format: 'coco'
+    });
+    await client.waitForJob(job.id, { intervalMs: 50 });
+    // The parts of the shared model the edit source uses, over the real client.
+    model = {
+      client,
+      datasets: [],
+      notifyDataChanged: (change: IDataChange) => changes.push(change),
+      refreshDatasets: async () => {
+        refreshed += 1;
+        return [];
+      }
+    } as unknown as IVisionLensModel;
+  }, 120000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function catOf(sampleId: number) {
+    const sample = await client.getSample('pets', sampleId);
+    return sample.annotations[0];
+  }
+
+  it('writes a move and tells the other panels which sample changed', async () => {
+    const cat = await catOf(1);
+    const outcome = await editLabels(
+      model,
+      'pets',
+      [
+        {
+          op: 'move',
+          annotation_id: cat.ann_id,
+          bbox: [10, 8, 20, 10],
+          expected: { bbox: cat.bbox }
+        }
+      ],
+      [1]
+    );
+    expect(outcome.kind).toBe('done');
+    expect((await catOf(1)).bbox).toEqual([10, 8, 20, 10]);
+    expect(changes.at(-1)).toEqual({
+      dataset: 'pets',
+      kind: 'labels',
+      ids: [1]
+    });
+    expect(refreshed).toBeGreaterThan(0);
+  });
+
+  it('answers a conflict when the object changed in another tab, writing nothing', async () => {
+    const seen = await catOf(1);
+    // another tab relabels it first
+    await client.applyEdits('pets', [
+      { op: 'relabel', annotation_id: seen.ann_id, label: 'dog' }
+    ]);
+    const before = changes.length;
+    const outcome = await editLabels(
+      model,
+      'pets',
+      [
+        {
+          op: 'delete',
+          annotation_id: seen.ann_id,
+          expected: { label: seen.label, bbox: seen.bbox }
+        }
+      ],
+      [1]
+    );
+    expect(outcome.kind).toBe('conflict');
+    if (outcome.kind !== 'conflict') {
+      return;
+    }
+    expect(outcome.conflict.conflict.annotation_id).toBe(seen.ann_id);
+    expect(outcome.conflict.conflict.current?.label).toBe('dog');
+    expect(changes.length).toBe(before);
+    expect((await catOf(1)).label).toBe('dog');
+    // "Apply mine": the same delete, expecting the state it has now
+    const current = outcome.conflict.conflict.current!;
+    const again = await editLabels(
+      model,
+      'pets',
+      [
+        {
+          op: 'delete',
+          annotation_id: seen.ann_id,
+          expected: { label: current.label, bbox: current.bbox }
+        }
+      ],
+      [1]
+    );
+    expect(again.kind).toBe('done');
+    expect((await client.getSample('pets', 1)).annotations).toEqual([]);
+  });
+
+  it('refuses an invalid edit with the reason and undoes and redoes', async () => {
+    const refused = await editLabels(
+      model,
+      'pets',
+      [{ op: 'add', sample_id: 2, label: 'unicorn', bbox: [1, 1, 5, 5] }],
+      [2]
+    );
+    expect(refused.kind).toBe('refused');
+    if (refused.kind === 'refused') {
+      expect(refused.message).toContain('unicorn');
+    }
+    expect((await undoEdit(model, 'pets')).kind).toBe('done');
+    expect((await catOf(1)).label).toBe('dog'); // the delete undone
+    expect((await redoEdit(model, 'pets')).kind).toBe('done');
+    expect((await client.getSample('pets', 1)).annotations).toEqual([]);
+    expect(changes.at(-1)).toEqual({
+      dataset: 'pets',
+      kind: 'labels',
+      ids: null
+    });
+  });
+
+  it('reads the classes an object may take', async () => {
+    expect(await datasetClasses(model, 'pets')).toEqual(['cat', 'dog']);
+    expect(await datasetClasses(model, 'no-such-dataset')).toEqual([]);
+  });
+});

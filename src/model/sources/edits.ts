@@ -1,0 +1,116 @@
+/**
+ * Label edits as the panels make them: a batch of operations, undo and redo,
+ * each answered as an outcome a panel can show (done, a conflict to resolve,
+ * or the server's reason for refusing), and told to every panel through
+ * `dataChanged`. Also the classes an object may take.
+ */
+import { VisionLensAPIError } from '../../api/restTransport';
+import {
+  EditOperation,
+  IEditConflict,
+  IEditResult,
+  IVisionLensModel
+} from '../tokens';
+
+/** What became of an edit, an undo or a redo. */
+export type EditOutcome =
+  | { kind: 'done'; result: IEditResult }
+  /** An object changed since the caller saw it: nothing was written. */
+  | { kind: 'conflict'; conflict: IEditConflict }
+  /** The server refused the batch (invalid, nothing to undo): nothing was written. */
+  | { kind: 'refused'; message: string };
+
+/**
+ * Apply `operations` to `dataset` as one batch. `sampleIds` are the samples
+ * they touch (null: unknown), told to the other panels when it is written.
+ */
+export function editLabels(
+  model: IVisionLensModel,
+  dataset: string,
+  operations: EditOperation[],
+  sampleIds: readonly number[] | null
+): Promise<EditOutcome> {
+  return settle(
+    model,
+    dataset,
+    sampleIds,
+    model.client.applyEdits(dataset, operations)
+  );
+}
+
+/** Undo the dataset's last batch (any sample may change). */
+export function undoEdit(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<EditOutcome> {
+  return settle(model, dataset, null, model.client.undoEdit(dataset));
+}
+
+/** Redo the dataset's last undone batch (any sample may change). */
+export function redoEdit(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<EditOutcome> {
+  return settle(model, dataset, null, model.client.redoEdit(dataset));
+}
+
+async function settle(
+  model: IVisionLensModel,
+  dataset: string,
+  ids: readonly number[] | null,
+  request: Promise<IEditResult>
+): Promise<EditOutcome> {
+  let result: IEditResult;
+  try {
+    result = await request;
+  } catch (error) {
+    if (error instanceof VisionLensAPIError && error.status === 409) {
+      const conflict = asConflict(error.body);
+      if (conflict) {
+        return { kind: 'conflict', conflict };
+      }
+    }
+    if (error instanceof VisionLensAPIError && error.status < 500) {
+      return { kind: 'refused', message: error.message };
+    }
+    throw error;
+  }
+  model.notifyDataChanged({ dataset, kind: 'labels', ids });
+  void model.refreshDatasets(); // the object counts of the datasets list
+  return { kind: 'done', result };
+}
+
+function asConflict(body: unknown): IEditConflict | null {
+  const value = body as Partial<IEditConflict> | null;
+  return value && typeof value === 'object' && value.conflict
+    ? (value as IEditConflict)
+    : null;
+}
+
+const classesLoaded = new WeakMap<
+  IVisionLensModel,
+  { key: string; classes: Promise<string[]> }
+>();
+
+/**
+ * The classes of `dataset`'s ground truth (what an object may be relabelled
+ * to), read once per dataset (and again when it is ingested anew); none when
+ * they cannot be read.
+ */
+export function datasetClasses(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<string[]> {
+  const created = model.datasets.find(d => d.name === dataset)?.created_at;
+  const key = `${dataset}\u0000${created ?? ''}`;
+  const held = classesLoaded.get(model);
+  if (held && held.key === key) {
+    return held.classes;
+  }
+  const classes = model.client
+    .getDataset(dataset)
+    .then(detail => [...(detail.categories ?? [])])
+    .catch(() => [] as string[]);
+  classesLoaded.set(model, { key, classes });
+  return classes;
+}

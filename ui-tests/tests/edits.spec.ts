@@ -1,0 +1,159 @@
+/**
+ * Editing labels in the sample view, checked against the server: a click
+ * selects a box (handles shown), a drag moves it, Delete deletes it and
+ * Accel+Z brings it back, the toolbar's Relabel gives it the picked class,
+ * the draw tool adds a box of that class, a prediction is accepted as ground
+ * truth, and an object changed in another tab (here: the REST API) gives a
+ * conflict resolved with "Apply mine". Its own dataset (small20 with its
+ * boxes also as a model's predictions), so the other tests' counts stay.
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { APIRequestContext, Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { api, clickToolbarItem, command, runEnv } from './helpers';
+
+test.use({ autoGoto: true });
+
+const NAME = 'ui-edits';
+const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
+
+async function done(request: APIRequestContext, job: { id: string }): Promise<void> {
+  await expect
+    .poll(async () => (await api(request, `jobs/${job.id}`)).status, { timeout: 60000 })
+    .toBe('done');
+}
+
+/** `ui-edits` anew: small20's boxes as ground truth and as `copycat`'s predictions. */
+async function freshDataset(request: APIRequestContext, dir: string): Promise<void> {
+  const { datasets } = await api(request, 'datasets');
+  if (datasets.some((d: { name: string }) => d.name === NAME)) {
+    await request.delete(`${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`);
+  }
+  const source = path.join(SMALL, 'instances.json');
+  const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
+  await done(request, (await api(request, 'datasets', { source, name: NAME, format: 'coco', images })).job);
+  const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
+  const results = coco.annotations.map((a: any) => ({
+    image_id: a.image_id,
+    category_id: a.category_id,
+    bbox: a.bbox,
+    score: 0.9
+  }));
+  const file = path.join(dir, 'copycat.json');
+  fs.writeFileSync(file, JSON.stringify(results));
+  const body = { source: file, model: 'copycat', format: 'coco' };
+  await done(request, (await api(request, `datasets/${NAME}/predictions`, body)).job);
+}
+
+type Box = [number, number, number, number];
+
+/** The sample as the server has it: its ground-truth objects and predictions. */
+async function objects(request: APIRequestContext, sampleId: number, source = 'ground_truth') {
+  const sample = await api(request, `datasets/${NAME}/samples/${sampleId}`);
+  return (sample.annotations as { ann_id: number; label: string; bbox: Box; source: string }[]).filter(
+    a => a.source === source
+  );
+}
+
+/** The screen point of an image point of the stage. */
+async function screen(view: Locator, width: number, x: number, y: number): Promise<[number, number]> {
+  const r = await view.locator('.jp-VisionLens-canvas').boundingBox();
+  const scale = r!.width / width;
+  return [r!.x + x * scale, r!.y + y * scale];
+}
+
+async function drag(page: IJupyterLabPageFixture, from: [number, number], to: [number, number]) {
+  await page.mouse.move(...from);
+  await page.mouse.down();
+  await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, { steps: 3 });
+  await page.mouse.move(...to, { steps: 3 });
+  await page.mouse.up();
+}
+
+test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, accept, conflict', async ({
+  page,
+  request
+}) => {
+  await freshDataset(request, path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources'));
+  const { samples } = await api(request, `datasets/${NAME}/samples/query`, { filter: {}, offset: 0, limit: 1 });
+  const { sample_id: id, width } = samples[0];
+  const [first] = await objects(request, id);
+  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId: id });
+  const view = page.locator('#visionlens-sample-main');
+  const keys = page.locator('#visionlens-sample'); // the view itself: its shortcuts' target
+  const layer = view.locator('svg.jp-VisionLens-editLayer');
+  const message = view.locator('.jp-VisionLens-editMessage');
+  await expect(view.locator('.jp-VisionLens-fullImage')).toHaveJSProperty('complete', true);
+
+  // select with a click: the outline and its eight handles
+  const [bx, by, bw, bh] = first.bbox;
+  const centre = await screen(view, width, bx + bw / 2, by + bh / 2);
+  await page.mouse.click(...centre);
+  await expect(layer).toHaveAttribute('data-selected', String(first.ann_id));
+  await expect(layer.locator('[data-handle]')).toHaveCount(8);
+
+  // move: the server has the box moved by the drag, in image pixels
+  const scale = (await screen(view, width, 1, 0))[0] - (await screen(view, width, 0, 0))[0];
+  await drag(page, centre, [centre[0] + 12 * scale, centre[1] + 6 * scale]);
+  await expect(message).toHaveText(/^Saved \(edit \d+\)\.$/);
+  const moved = (await objects(request, id)).find(a => a.ann_id === first.ann_id)!;
+  expect(moved.bbox[0]).toBeCloseTo(Math.min(bx + 12, width - bw), 0);
+  expect(moved.bbox[2]).toBeCloseTo(bw, 1);
+
+  // Delete removes it, Accel+Z brings it back (the selection follows it)
+  const before = (await objects(request, id)).length;
+  await keys.focus();
+  await page.keyboard.press('Delete');
+  await expect.poll(async () => (await objects(request, id)).length).toBe(before - 1);
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await objects(request, id)).length).toBe(before);
+
+  // relabel with the picked class from the toolbar
+  const classes: string[] = (await api(request, `datasets/${NAME}`)).categories;
+  const other = classes.find(c => c !== first.label)!;
+  const [mx, my, mw, mh] = moved.bbox;
+  await page.mouse.click(...(await screen(view, width, mx + mw / 2, my + mh / 2)));
+  await expect(layer).toHaveAttribute('data-selected', String(first.ann_id));
+  await view.locator('select.jp-VisionLens-editClass').selectOption(other);
+  const bar = view.locator('.jp-VisionLens-sampleEditBar');
+  await clickToolbarItem(page, bar, '.jp-VisionLens-relabel');
+  await expect
+    .poll(async () => (await objects(request, id)).find(a => a.ann_id === first.ann_id)?.label)
+    .toBe(other);
+
+  // draw a new box of the picked class in a corner
+  const known = new Set((await objects(request, id)).map(a => a.ann_id));
+  await keys.focus();
+  await page.keyboard.press('b');
+  await expect(view.locator('.jp-VisionLens-stage')).toHaveAttribute('data-tool', 'draw');
+  await drag(page, await screen(view, width, 1, 1), await screen(view, width, 9, 7));
+  await expect.poll(async () => (await objects(request, id)).length).toBe(before + 1);
+  const drawn = (await objects(request, id)).find(a => !known.has(a.ann_id));
+  expect(drawn?.label).toBe(other);
+  drawn!.bbox.forEach((v, i) => expect(v).toBeCloseTo([1, 1, 8, 6][i], 1));
+  await expect(layer).toHaveAttribute('data-selected', String(drawn!.ann_id));
+
+  // accept a prediction (hide the ground truth, so a click picks the prediction)
+  const [prediction] = await objects(request, id, 'copycat');
+  await view.locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' }).locator('input').uncheck();
+  const [px, py, pw, ph] = prediction.bbox;
+  await page.mouse.click(...(await screen(view, width, px + pw / 2, py + ph / 2)));
+  await expect(layer).toHaveAttribute('data-selected', String(prediction.ann_id));
+  await command(page, 'visionlens:sample-accept-object');
+  await expect.poll(async () => (await objects(request, id)).length).toBe(before + 2);
+  await view.locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' }).locator('input').check();
+
+  // another tab relabels the drawn box; deleting it here is a conflict, then applied over it
+  await page.mouse.click(...(await screen(view, width, 5, 4)));
+  await expect(layer).toHaveAttribute('data-selected', String(drawn!.ann_id));
+  await api(request, `datasets/${NAME}/edits`, {
+    operations: [{ op: 'relabel', annotation_id: drawn!.ann_id, label: first.label }]
+  });
+  await command(page, 'visionlens:sample-delete-object');
+  await expect(message).toContainText(`Changed in another tab: now ${first.label}`);
+  expect((await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)).toBe(true);
+  await message.locator('.jp-VisionLens-editApplyMine').click();
+  await expect.poll(async () => (await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)).toBe(false);
+});
