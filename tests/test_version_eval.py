@@ -7,8 +7,11 @@ none at all, is refused with a sentence."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.evaluate import evaluate_model
 
 from .evaluate_fixtures import pycocotools_eval
+from .test_edits_server import cli, first_cat, write_toy
 
 CLASSES = ["cat", "dog", "person", "car"]
 N_IMAGES = 40
@@ -249,3 +253,62 @@ def test_same_labels_zero_deltas_and_the_refusals(catalog: Catalog) -> None:
         edits.diff_versions(catalog, "det", 1, "current", model="m1")
     edits.snapshot(catalog, "det", "after the import", "t")
     assert edits.diff_versions(catalog, "det", 2, "current", model="m1")["evaluation"]
+
+
+def test_cli_diff_with_a_model(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Catalog(data) as cat:
+        write_toy(cat, "toy")
+        ann = first_cat(cat, "toy")
+    cli(data, "snapshot", "toy")
+    ops = tmp_path / "ops.json"
+    ops.write_text(json.dumps([{"op": "relabel", "annotation_id": ann, "label": "dog"}]))
+    cli(data, "edit", "toy", "--ops", str(ops))
+    plain = cli(data, "diff", "toy", "1", "current")
+    assert "evaluation" not in plain and plain["relabelled"] == 1  # no model: no evaluation
+    diff = cli(data, "diff", "toy", "1", "current", "--model", "m1")
+    assert {k: diff[k] for k in plain} == plain
+    evaluation = diff["evaluation"]
+    assert evaluation["method"] == "coco" and set(evaluation["by_class"]) >= {"cat", "dog"}
+    cat_delta = evaluation["by_class"]["cat"]["delta"]
+    assert cat_delta["num_gt"] == -1 and evaluation["by_class"]["dog"]["delta"]["num_gt"] == 1
+    voc = cli(data, "diff", "toy", "current", "1", "--model", "m1", "--protocol", "voc")
+    assert voc["evaluation"]["method"] == "voc" and "mAP" in voc["evaluation"]["delta"]
+    assert voc["evaluation"]["by_class"]["cat"]["delta"]["num_gt"] == 1  # current -> 1
+    failed = cli(data, "diff", "toy", "1", "current", "--model", "nope", code=2)
+    assert "no model 'nope' on this dataset" in failed["errors"][0]["message"]
+    done = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "diff", "toy", "1", "current",
+         "--model", "m1", "--data-dir", str(data)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "COCO evaluation of 'm1' (IoU 0.5): AP " in done.stdout
+    assert "  cat: AP " in done.stdout
+
+
+async def test_rest_diff_with_a_model(api: Any, vl_app: Any, http_server_client: Any) -> None:
+    write_toy(vl_app.catalog, "toy")
+    ann = first_cat(vl_app.catalog, "toy")
+    status, _ = await api("POST", "datasets/toy/versions", {"message": "start"})
+    assert status == 200
+    ops = [{"op": "delete", "annotation_id": ann}]
+    status, _ = await api("POST", "datasets/toy/edits", {"operations": ops})
+    assert status == 200
+    path = "datasets/toy/versions/diff"
+    status, diff = await api("GET", path, params={"from": "1", "model": "m1"})
+    assert status == 200 and diff["removed"] == 1 and diff["to"] == "current"
+    evaluation = diff["evaluation"]
+    assert evaluation["by_class"]["cat"]["delta"]["num_gt"] == -1
+    assert evaluation["delta"]["fn"] == evaluation["to"]["fn"] - evaluation["from"]["fn"]
+    status, voc = await api(
+        "GET", path, params={"from": "current", "to": "1", "model": "m1", "protocol": "voc",
+                             "iou": "0.3"}
+    )  # fmt: skip
+    assert status == 200 and (voc["evaluation"]["method"], voc["evaluation"]["iou"]) == ("voc", 0.3)
+    for params, message in (
+        ({"model": "nope"}, "no model 'nope' on this dataset to evaluate (its models: m1)"),
+        ({"model": "m1", "iou": "x"}, "query argument 'iou' must be a number"),
+        ({"model": "m1", "protocol": "x"}, "unknown protocol"),
+    ):
+        status, refused = await api("GET", path, params={"from": "1", **params})
+        assert status == 400 and message in refused["message"], refused
