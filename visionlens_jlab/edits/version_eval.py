@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from ..catalog import GROUND_TRUTH, Catalog, CatalogError
 from ..catalog.reads.labels_at import replaced_sources
@@ -145,9 +146,9 @@ def _rows(report: EvaluationReport) -> dict[str, dict[str, Any]]:
 def _number(value: Any) -> Any:
     """A JSON-safe number: an int stays one, NaN and the protocol's -1 (undefined) are
     None."""
-    if value is None or isinstance(value, bool):
-        return value
-    if float(value).is_integer() and not isinstance(value, float):
+    if value is None:
+        return None
+    if isinstance(value, int | np.integer):  # the counts
         return int(value)
     value = float(value)
     return None if math.isnan(value) or value < 0 else value
