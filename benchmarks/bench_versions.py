@@ -18,15 +18,17 @@ request). Then ``--runs`` times:
 * **bulk relabel**: one batch relabelling ``--bulk`` random ground-truth boxes (one
   transaction; its log rows), and the next facets request (past ``MAX_PATCHED`` samples
   the patch is folded into the index's planes, :mod:`~visionlens_jlab.catalog.indexes.box_patches`);
-* **diff** from the run's version to ``current`` (the bulk batch folded per object), and
-  **restore** of that version (the inverse batch), and the next facets request.
+* **diff** from the run's version to ``current`` (the bulk batch folded per object), the
+  same diff with ``model="m1"`` (its predictions evaluated, COCO, on the labels at the
+  version and now: two loads and two evaluations), and **restore** of that version (the
+  inverse batch), and the next facets request.
 
 Whether the box index held at the start was ever rebuilt is noted under the table.
 
 Then the catalog is closed and the CLI runs end to end, ``--runs`` times each (a new
 process opening the catalog): ``visionlens edit`` of one operation, ``visionlens snapshot``
-and ``visionlens diff``. The disk the log takes is the file's growth over the whole run,
-shown beside the number of log rows written.
+and ``visionlens diff`` (without and with ``--model m1``). The disk the log takes is the
+file's growth over the whole run, shown beside the number of log rows written.
 """
 
 from __future__ import annotations
@@ -138,6 +140,10 @@ def measure(n: int, runs: int, bulk: int, cache: Path) -> tuple[dict[str, list[f
             times["diff version → current"].append(
                 ms(edits.diff_versions, cat, "bench", version["version"], "current")[0]
             )
+            times["diff version → current with m1's COCO evaluation"].append(
+                ms(lambda v: edits.diff_versions(cat, "bench", v, "current", model="m1"),
+                   version["version"])[0]
+            )  # fmt: skip
             times["restore version"].append(
                 ms(edits.restore_version, cat, "bench", version["version"], "bench")[0]
             )
@@ -156,6 +162,10 @@ def measure(n: int, runs: int, bulk: int, cache: Path) -> tuple[dict[str, list[f
                 ("CLI edit (1 op, end to end)", ["edit", "bench", "--ops", str(ops)]),
                 ("CLI snapshot (end to end)", ["snapshot", "bench"]),
                 ("CLI diff 1 → current (end to end)", ["diff", "bench", "1", "current"]),
+                (
+                    "CLI diff 1 → current --model m1 (end to end)",
+                    ["diff", "bench", "1", "current", "--model", "m1"],
+                ),
             ):
                 run = checked(run_process(cli_command(*argv, "--data-dir", tmp, "--json")), name)
                 times[name].append(run.wall_s * 1000)

@@ -163,6 +163,7 @@ async def test_notebook_edits_log_and_versions(toy: str) -> None:
             "                 'label': 'dog', 'bbox': [1, 1, 4, 4]}])\n"
             "log = ds.edit_log()\n"
             "d = ds.diff(v['version'])\n"
+            "e = ds.diff(v['version'], model='m1', protocol='voc')['evaluation']\n"
             "try:\n"
             "    ds.edit([{'op': 'relabel', 'annotation_id': cat, 'label': 'dog',\n"
             "              'expected': {'label': 'cat'}}])\n"
@@ -174,9 +175,10 @@ async def test_notebook_edits_log_and_versions(toy: str) -> None:
             "print(done['applied'], done['annotations'], len(log), list(log.op),\n"
             "      log.label_before.fillna('-').tolist(), log.label_after.tolist(),\n"
             "      d['added'], d['relabelled'], back['samples_changed'],\n"
-            "      len(ds.versions()), 'HTTP 409' in conflict, ds.diff(1)['added'])\n"
+            "      len(ds.versions()), 'HTTP 409' in conflict, ds.diff(1)['added'],\n"
+            "      e['method'], e['by_class']['cat']['delta']['num_gt'])\n"
         )
     assert out.split() == [
         "2", "8", "2", "['add',", "'relabel']", "['-',", "'cat']", "['dog',", "'person']",
-        "1", "1", "0", "1", "True", "1",
+        "1", "1", "0", "1", "True", "1", "voc", "-1",
     ]  # fmt: skip

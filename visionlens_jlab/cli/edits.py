@@ -9,7 +9,9 @@
 * ``visionlens snapshot NAME [--message M]``: ``{"version", "created_at", "message",
   "samples", "annotations"}``; ``visionlens versions NAME``: the list;
   ``visionlens diff NAME V1 V2`` (V may be ``current``): ``{"added", "removed",
-  "relabelled", "moved", "samples_changed", "by_class"}``; ``visionlens restore NAME V``.
+  "relabelled", "moved", "samples_changed", "by_class"}``, with ``--model M`` also
+  ``evaluation`` (M evaluated on the labels at V1 and at V2, the deltas per class);
+  ``visionlens restore NAME V``.
 
 Like every command, each goes through the running server's REST API when one owns the data
 directory (the log then records the server's user), and opens the catalog itself otherwise
@@ -24,7 +26,13 @@ import json
 import os
 from typing import Any
 
-from .common import CliError, add_common_options, run_local_or_remote, usage_errors
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    add_common_options,
+    run_local_or_remote,
+    usage_errors,
+)
 
 DIFF_KEYS = ("added", "removed", "relabelled", "moved", "samples_changed", "by_class")
 VERSION_KEYS = ("version", "created_at", "message", "samples", "annotations")
@@ -57,8 +65,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("dataset", help="dataset name")
     p.add_argument("v1", help="a version number or 'current'")
     p.add_argument("v2", help="a version number or 'current'")
+    p.add_argument("--model", help="also evaluate this model's predictions on the labels at "
+                   "V1 and at V2: the evaluation deltas, in total and per class")  # fmt: skip
+    p.add_argument("--protocol", default="coco", choices=["coco", "voc"],
+                   help="with --model: the evaluation protocol (bbox)")  # fmt: skip
+    p.add_argument("--iou", type=float, default=0.5,
+                   help="with --model: the IoU threshold (VOC's AP; COCO's counts)")  # fmt: skip
     add_common_options(p, json_help='print {"added", "removed", "relabelled", "moved", '
-                       '"samples_changed", "by_class"}')  # fmt: skip
+                       '"samples_changed", "by_class"} (and "evaluation" with --model)')  # fmt: skip
     p.set_defaults(func=cmd_diff)
     p = subparsers.add_parser("restore", help="make the labels what they were at a version")
     p.add_argument("dataset", help="dataset name")
@@ -182,28 +196,73 @@ def cmd_versions(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_diff(args: argparse.Namespace) -> dict[str, Any]:
-    """The diff of two versions."""
+    """The diff of two versions (with ``--model``, its evaluation deltas). A bad version,
+    model or parameter is a usage error (exit 2), locally or through the server."""
     for v in (args.v1, args.v2):
         if v != "current" and not v.isdigit():
-            raise CliError(f"a version is a number or 'current', got {v!r}", 2)
+            raise CliError(f"a version is a number or 'current', got {v!r}", EXIT_USAGE)
+    evaluated: dict[str, Any] = (
+        {} if args.model is None
+        else {"model": args.model, "protocol": args.protocol, "iou": args.iou}
+    )  # fmt: skip
 
     def local(catalog: Any) -> dict[str, Any]:
+        from ..catalog import CatalogError
         from ..edits import diff_versions
 
-        return diff_versions(catalog, args.dataset, args.v1, args.v2)
+        try:
+            return diff_versions(catalog, args.dataset, args.v1, args.v2, **evaluated)
+        except CatalogError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(
-            client.get(f"datasets/{args.dataset}/versions/diff",
-                       params={"from": args.v1, "to": args.v2})
-        )  # fmt: skip
+        from ..rest_client import ApiError
+
+        params = {"from": args.v1, "to": args.v2, **evaluated}
+        try:
+            return dict(client.get(f"datasets/{args.dataset}/versions/diff", params=params))
+        except ApiError as exc:
+            if exc.status in (400, 404):
+                raise CliError(f"the VisionLens server refused: {exc}", EXIT_USAGE) from exc
+            raise
 
     diff = run_local_or_remote(args, local, remote)
     out = {k: diff[k] for k in DIFF_KEYS}
+    if args.model is not None:
+        out["evaluation"] = diff["evaluation"]
     if not args.json:
         lines = [f"{args.v1} -> {args.v2}: " + ", ".join(f"{diff[k]} {k}" for k in DIFF_KEYS[:5])]
         for label, counts in diff["by_class"].items():
             shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
             lines.append(f"  {label}: {shown}")
+        if args.model is not None:
+            lines.extend(evaluation_lines(diff["evaluation"]))
         out["text"] = "\n".join(lines)
     return out
+
+
+def evaluation_lines(evaluation: dict[str, Any]) -> list[str]:
+    """The evaluation deltas as text: the headline numbers, then each class whose numbers
+    changed (AP and the counts)."""
+    head = "AP" if evaluation["method"] == "coco" else "mAP"
+    lines = [
+        f"{evaluation['method'].upper()} evaluation of {evaluation['model']!r} "
+        f"(IoU {evaluation['iou']:g}): {head} {_change(evaluation, head)}, "
+        + ", ".join(f"{k.upper()} {_change(evaluation, k)}" for k in ("tp", "fp", "fn"))
+    ]
+    for label, sides in evaluation["by_class"].items():
+        if any(v not in (0, None) for v in sides["delta"].values()):
+            shown = ", ".join(f"{k} {_change(sides, k)}" for k in ("AP", "tp", "fp", "fn"))
+            lines.append(f"  {label}: {shown}")
+    return lines
+
+
+def _change(sides: dict[str, Any], key: str) -> str:
+    """``from -> to`` of one number (``n/a`` where undefined)."""
+
+    def shown(value: Any) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    return f"{shown(sides['from'][key])} -> {shown(sides['to'][key])}"

@@ -4,6 +4,7 @@
 * :mod:`.states`: objects as whole states, read and written set-wise, and the log rows;
 * :mod:`.engine`: a batch in one transaction (conflicts, derived structures), undo, redo;
 * :mod:`.versions`: named positions of the log, diffs folded per object, restores;
+* :mod:`.version_eval`: a diff's evaluation deltas (a model evaluated at both versions);
 * :mod:`.log`: the log as rows for the REST API and the notebook.
 """
 

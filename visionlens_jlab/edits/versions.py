@@ -24,6 +24,7 @@ from ..catalog.reads.labels_at import changed_since, version_position
 from .engine import commit_batch
 from .errors import EditError
 from .states import Step
+from .version_eval import check_model, evaluation_diff, same_labels
 
 CURRENT = "current"
 
@@ -133,14 +134,31 @@ relabelled (under their class in the earlier state); and the samples with any ch
 
 
 def diff_versions(
-    catalog: Catalog, dataset: str, v1: Any, v2: Any, source: str = GROUND_TRUTH
+    catalog: Catalog,
+    dataset: str,
+    v1: Any,
+    v2: Any,
+    source: str = GROUND_TRUTH,
+    model: str | None = None,
+    protocol: str = "coco",
+    iou: float = 0.5,
 ) -> dict[str, Any]:
     """What changed from version ``v1`` to ``v2`` (either may be ``current``) among the
     objects of ``source`` (ground truth by default): objects added, removed, relabelled
-    and moved, in total and per class, and how many samples changed (tags included)."""
+    and moved, in total and per class, and how many samples changed (tags included).
+
+    With ``model``, also ``evaluation``: that model's predictions evaluated (``protocol``,
+    ``iou``) against the labels at ``v1`` and at ``v2``, and the deltas in total and per
+    class (:func:`~.version_eval.evaluation_diff`). No model is chosen by default: the
+    evaluation reads and matches every box twice, the label diff only the log."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         p1, p2 = _position(cur, dataset_id, v1), _position(cur, dataset_id, v2)
+        same = False
+        if model is not None:
+            numbered = [v for v in (v1, v2) if v != CURRENT]
+            check_model(cur, dataset_id, model, numbered, protocol, iou)
+            same = same_labels(cur, dataset_id, model, min(p1, p2), max(p1, p2))
         rows = cur.execute(
             _DIFF_SQL,
             {
@@ -159,8 +177,17 @@ def diff_versions(
     by_class = {label: c for label, c in by_class.items() if any(c.values())}
     totals = {key: sum(c[key] for c in by_class.values()) for key in keys}
     changed = int(rows[0][-1]) if rows else 0
-    return {**totals, "samples_changed": changed, "by_class": by_class,
-            "from": v1, "to": v2}  # fmt: skip
+    diff = {**totals, "samples_changed": changed, "by_class": by_class, "from": v1, "to": v2}
+    if model is not None:
+        sides = ((v1, _loaded(v1, p1)), (v2, _loaded(v2, p2)))
+        diff["evaluation"] = evaluation_diff(catalog, dataset, model, sides, protocol, iou, same)
+    return diff
+
+
+def _loaded(version: Any, position: int) -> int | None:
+    """The log position to read a version's labels at: None for ``current`` (the rows as
+    they are, without folding the log back)."""
+    return None if version == CURRENT else position
 
 
 def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> dict[str, Any]:

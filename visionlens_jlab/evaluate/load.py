@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
+from ..catalog.reads.labels_at import objects_at
 from .boxes import Boxes
 from .labels import ObjectLabels, TextSource
 
@@ -44,15 +45,27 @@ _HAS_LABEL = {"segm": "segmentation IS NOT NULL", "keypoints": "keypoints IS NOT
 _NAMES = {"segm": "masks", "keypoints": "keypoints"}
 
 
-def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox") -> EvalInput:
+def load_input(
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    iou_type: str = "bbox",
+    position: int | None = None,
+) -> EvalInput:
     """Ground truth and ``model``'s predictions of ``dataset``; :class:`NotFoundError` if absent.
 
     ``iou_type`` "segm" adds the masks, "keypoints" the keypoints (and keeps only the classes
     whose ground truth has keypoints: the others have no OKS); a :class:`CatalogError` when
-    the model or the ground truth has none of them.
+    the model or the ground truth has none of them. ``position``: both sides' objects as
+    they were at that position of the edit log (:func:`~..catalog.reads.labels_at.objects_at`,
+    what a version names; boxes and keypoints only); None: as they are now.
     """
+    if position is not None and iou_type == "segm":
+        # the masks' texts are read from the current rows, chunk by chunk (CatalogTexts)
+        raise CatalogError("masks are evaluated on the current labels only: use iou type bbox")
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        objects = "annotations" if position is None else objects_at(cur, dataset_id, position)
         known = cur.execute(
             "SELECT COUNT(*) FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model]
         ).fetchone()
@@ -88,7 +101,7 @@ def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox
         if iou_type != "bbox":
             _check_labels(cur, dataset_id, model, iou_type)
         only = (
-            "AND a.label IN (SELECT DISTINCT label FROM annotations WHERE dataset_id = ? "
+            f"AND a.label IN (SELECT DISTINCT label FROM {objects} WHERE dataset_id = ? "  # noqa: S608 - the catalog's own relation
             "AND source = ? AND keypoints IS NOT NULL)"
             if iou_type == "keypoints"
             else ""
@@ -100,9 +113,9 @@ def load_input(catalog: Catalog, dataset: str, model: str, iou_type: str = "bbox
             SELECT a.ann_id, a.sample_id, a.source = ? AS is_gt, a.label, a.x, a.y, a.w, a.h,
                    a.score, COALESCE(a.area, a.w * a.h) AS area, a.iscrowd, a.difficult,
                    s.width, s.height {_LABEL_SQL[iou_type]}
-            FROM annotations a JOIN samples s USING (sample_id)
+            FROM {objects} a JOIN samples s USING (sample_id)
             WHERE a.dataset_id = ? AND a.source IN (?, ?) {only}
-            """,  # noqa: S608 - fixed column lists
+            """,  # noqa: S608 - fixed column lists, the catalog's own relation
             params=[GROUND_TRUTH, dataset_id, GROUND_TRUTH, model]
             + ([dataset_id, GROUND_TRUTH] if only else []),
         ).to_arrow_reader(BATCH_ROWS)

@@ -109,7 +109,18 @@ class DiffHandler(EditsBase):
         if start is None:
             raise HTTPError(400, "query argument 'from' is required (a version or 'current')")
         source = self.get_query_argument("source", "ground_truth")
-        await self.answer(diff_versions, self.catalog, name, start, end, source)
+        model = self.get_query_argument("model", None) or None
+        protocol = self.get_query_argument("protocol", "coco")
+        raw_iou = self.get_query_argument("iou", "0.5")
+        try:
+            iou = float(raw_iou)
+        except ValueError:
+            raise HTTPError(
+                400, f"query argument 'iou' must be a number, got {raw_iou!r}"
+            ) from None
+        await self.answer(
+            diff_versions, self.catalog, name, start, end, source, model, protocol, iou
+        )
 
 
 class RestoreHandler(EditsBase):

@@ -72,11 +72,24 @@ class EditsMixin:
         frame["created_at"] = pd.to_datetime(frame["created_at"])
         return frame
 
-    def diff(self, v1: int | str, v2: int | str = "current") -> dict[str, Any]:
+    def diff(
+        self,
+        v1: int | str,
+        v2: int | str = "current",
+        model: str | None = None,
+        protocol: str = "coco",
+        iou: float = 0.5,
+    ) -> dict[str, Any]:
         """Objects added, removed, relabelled and moved from ``v1`` to ``v2`` (a version or
-        ``"current"``), in total and per class (``by_class``), and samples changed."""
+        ``"current"``), in total and per class (``by_class``), and samples changed. With
+        ``model``, also ``evaluation``: its predictions evaluated (``protocol``, ``iou``) on
+        the labels at ``v1`` and at ``v2``, and the deltas, in total and per class
+        (``evaluation["by_class"][CLASS]["delta"]["AP"]``)."""
         path = dataset_path(self.name, "versions", "diff")
-        return dict(self._client.get_json(path, **{"from": str(v1), "to": str(v2)}))
+        query: dict[str, Any] = {"from": str(v1), "to": str(v2)}
+        if model is not None:
+            query.update(model=model, protocol=protocol, iou=str(iou))
+        return dict(self._client.get_json(path, **query))
 
     def restore(self, version: int) -> dict[str, Any]:
         """Make the labels what they were at ``version`` (undoable: ``ds.undo()``)."""
