@@ -13,7 +13,12 @@ ingests a 20K-image / 140K-box COCO file over and over (POST, poll the job every
 the panel does, delete, again): every request of the run meets an ingest in progress or
 its thumbnail job. Another client keeps an embedding job running: it ingests the browse
 images again under a new name, embeds them with the weight-free built-in model (decoding
-every image in the job's worker process), deletes that dataset, again.
+every image in the job's worker process), deletes that dataset, again. And one editor fixes
+labels of the browse dataset as a person would, about three edits a second: reads a random
+sample, relabels, moves (by a pixel or two) or tags one of its ground-truth objects (one
+batch of the edit log each, which re-matches the sample's evaluation and updates the counts
+the browsing clients read), undoes every tenth edit, and every fiftieth names a version and
+diffs it against the current labels.
 
 Reported per run: requests and errors (any status >= 400 or transport error) per endpoint,
 p50/p95/p99 latency per endpoint, the server's event-loop lag (p50/p99/max of a wake-up due
@@ -95,6 +100,7 @@ class Run:
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.ingests = 0
         self.embeds = 0
+        self.edits = 0
 
     async def call(self, endpoint: str, method: str, path: str, body: Any = None) -> Any:
         start = time.perf_counter()
@@ -187,12 +193,58 @@ class Run:
                 self.embeds += 1
             await self.call("delete", "DELETE", f"datasets/{name}")
 
+    async def editing(self, deadline: float) -> None:
+        """Edit the browse dataset's labels as a person fixing them would (the docstring)."""
+        rnd = random.Random(7)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.3)
+            response = await self.call(
+                "sample", "GET", f"datasets/{BROWSE}/samples/{rnd.choice(self.ids)}"
+            )
+            if response is None:
+                continue
+            sample = json.loads(response.body)
+            truth = [a for a in sample["annotations"] if a["source"] == "ground_truth"]
+            if not truth:
+                continue
+            obj = rnd.choice(truth)
+            pick = rnd.random()
+            if pick < 0.4:
+                label = rnd.choice([c for c in CLASSES if c != obj["label"]])
+                op = {"op": "relabel", "annotation_id": obj["ann_id"], "label": label}
+            elif pick < 0.8:
+                x, y, w, h = obj["bbox"]
+                dx, dy = rnd.choice((-2, -1, 1, 2)), rnd.choice((-2, -1, 1, 2))
+                x = min(max(0.0, x + dx), sample["width"] - w)
+                y = min(max(0.0, y + dy), sample["height"] - h)
+                op = {"op": "move", "annotation_id": obj["ann_id"], "bbox": [x, y, w, h]}
+            else:
+                op = {
+                    "op": "tag",
+                    "annotation_id": obj["ann_id"],
+                    "tag": f"check{rnd.randint(0, 9)}",
+                }
+            if await self.call("edit", "POST", f"datasets/{BROWSE}/edits", {"operations": [op]}):
+                self.edits += 1
+            if self.edits % 10 == 9:
+                await self.call("undo", "POST", f"datasets/{BROWSE}/edits/undo", {})
+            if self.edits % 50 == 49:
+                made = await self.call("snapshot", "POST", f"datasets/{BROWSE}/versions", {})
+                if made is not None:
+                    version = json.loads(made.body)["version"]
+                    await self.call(
+                        "diff", "GET", f"datasets/{BROWSE}/versions/diff?from={version}&to=current"
+                    )
+
     async def run(self, churn_source: Path, browse_source: Path) -> dict[str, Any]:
         await self.call("lag", "GET", "debug/loop-lag")  # discard the samples before the run
         deadline = time.monotonic() + self.seconds
         tasks = [self.browse(seed, deadline) for seed in range(self.clients)]
         await asyncio.gather(
-            self.churn(churn_source, deadline), self.embedding(browse_source, deadline), *tasks
+            self.churn(churn_source, deadline),
+            self.embedding(browse_source, deadline),
+            self.editing(deadline),
+            *tasks,
         )
         lag_response = await self.call("lag", "GET", "debug/loop-lag")
         probe = json.loads(lag_response.body) if lag_response else {}
@@ -217,6 +269,7 @@ class Run:
             "heap": heap,
             "ingests": self.ingests,
             "embeds": self.embeds,
+            "edits": self.edits,
             "load": loadavg(),
         }
 

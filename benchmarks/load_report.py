@@ -9,7 +9,17 @@ from typing import Any
 
 from media_support import machine, pct
 
-ENDPOINTS = ("samples page", "facets", "thumbnail", "job poll")
+ENDPOINTS = (
+    "samples page",
+    "facets",
+    "thumbnail",
+    "job poll",
+    "sample",
+    "edit",
+    "undo",
+    "snapshot",
+    "diff",
+)
 INTERVAL_MS = 50
 """The server's event-loop probe: one wake-up due every this many ms."""
 LATE_MS = 100
@@ -96,7 +106,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, started: str
         lag = result["lag"] or [0.0]
         lines += [
             f"### Run {n}: {total} requests, {errors} errors, {result['ingests']} ingests "
-            f"and {result['embeds']} embedding jobs completed; event-loop lag p50 {pct(lag, 0.5):.1f} ms, p99 {pct(lag, 0.99):.1f} ms, "
+            f"and {result['embeds']} embedding jobs completed, {result.get('edits', 0)} edits; event-loop lag p50 {pct(lag, 0.5):.1f} ms, p99 {pct(lag, 0.99):.1f} ms, "
             f"max {max(lag):.1f} ms ({len(lag)} samples)",
             "",
             f"Late wake-ups: {late_breakdown(result['windows'])}.",

@@ -27,6 +27,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.catalog.extensions.captions",
     "visionlens_jlab.image_quality.fields",
     "visionlens_jlab.label_quality",
+    "visionlens_jlab.edits",
     "visionlens_jlab.catalog.writes.model_runs",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""

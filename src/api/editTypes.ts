@@ -13,6 +13,9 @@ export interface IEditExpected {
   tags?: string[];
 }
 
+/** The objects an operation changes: one, or several the same way (a bulk edit). */
+export type EditTarget = { annotation_id: number } | { annotation_ids: number[] };
+
 /** One operation of a batch: a typed union on `op`, as the server checks it. */
 export type EditOperation =
   | {
@@ -23,25 +26,16 @@ export type EditOperation =
       source?: string;
       score?: number;
     }
-  | { op: 'delete'; annotation_id: number; expected?: IEditExpected }
-  | {
-      op: 'relabel';
-      annotation_id: number;
-      label: string;
-      expected?: IEditExpected;
-    }
+  | ({ op: 'delete'; expected?: IEditExpected } & EditTarget)
+  | ({ op: 'relabel'; label: string; expected?: IEditExpected } & EditTarget)
   | {
       op: 'move';
       annotation_id: number;
       bbox: EditBox;
       expected?: IEditExpected;
     }
-  | {
-      op: 'accept';
-      annotation_id: number;
-      label?: string;
-      expected?: IEditExpected;
-    };
+  | ({ op: 'accept'; label?: string; expected?: IEditExpected } & EditTarget)
+  | ({ op: 'tag' | 'untag'; tag: string; expected?: IEditExpected } & EditTarget);
 
 /** The answer of a batch, an undo or a redo. */
 export interface IEditResult {

@@ -53,6 +53,8 @@ export interface IPatch {
   iscrowd: boolean;
   attributes: { [key: string]: unknown };
   file_name: string;
+  /** The object's tags (the edit API's `tag` / `untag`), sorted. */
+  tags?: string[];
   image_width: number | null;
   image_height: number | null;
   status?: PatchStatus;

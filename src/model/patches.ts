@@ -17,7 +17,7 @@ import {
   PatchKind,
   PatchStatus
 } from '../api/patchTypes';
-import { GROUND_TRUTH, IVisionLensModel } from './tokens';
+import { GROUND_TRUTH, IDataChange, IVisionLensModel } from './tokens';
 
 /** Objects per page of the patches view. */
 export const PATCH_PAGE_SIZE = 60;
@@ -39,6 +39,7 @@ export class PatchesModel implements IDisposable {
     this._pageSize = pageSize;
     model.filterChanged.connect(this._onViewChanged, this);
     model.datasetChanged.connect(this._onDatasetChanged, this);
+    model.dataChanged.connect(this._onDataChanged, this);
   }
 
   readonly model: IVisionLensModel;
@@ -69,7 +70,12 @@ export class PatchesModel implements IDisposable {
 
   /** The selected objects (annotation ids). */
   get selected(): ReadonlySet<number> {
-    return this._selected;
+    return new Set(this._selected.keys());
+  }
+
+  /** The selected objects, as their pages showed them. */
+  get selectedPatches(): IPatch[] {
+    return [...this._selected.values()];
   }
 
   get isDisposed(): boolean {
@@ -118,7 +124,7 @@ export class PatchesModel implements IDisposable {
       next.sort = choice.kind === 'evaluation' ? 'iou' : 'score';
     }
     this._choice = next;
-    this._selected = new Set();
+    this._selected = new Map();
     return this.load(0);
   }
 
@@ -186,9 +192,9 @@ export class PatchesModel implements IDisposable {
    * the selected patches (the grid, the map and the notebook see them).
    */
   async toggle(patch: IPatch): Promise<void> {
-    const next = new Set(this._selected);
+    const next = new Map(this._selected);
     if (!next.delete(patch.ann_id)) {
-      next.add(patch.ann_id);
+      next.set(patch.ann_id, patch);
     }
     this._selected = next;
     this._changed.emit();
@@ -197,7 +203,7 @@ export class PatchesModel implements IDisposable {
 
   /** Unselect every patch (and the shared selection with them). */
   async clear(): Promise<void> {
-    this._selected = new Set();
+    this._selected = new Map();
     this._changed.emit();
     await this._share();
   }
@@ -209,7 +215,7 @@ export class PatchesModel implements IDisposable {
     }
     const wanted = this._selected;
     const ids = wanted.size
-      ? await this.model.client.patchSamples(dataset, [...wanted])
+      ? await this.model.client.patchSamples(dataset, [...wanted.keys()])
       : [];
     if (wanted === this._selected && !this._disposed) {
       this.model.setSelection(ids); // a later click's answer wins
@@ -217,8 +223,37 @@ export class PatchesModel implements IDisposable {
   }
 
   private _onViewChanged(): void {
-    this._selected = new Set();
+    this._selected = new Map();
     void this.load(0);
+  }
+
+  /**
+   * Labels changed (an edit here or elsewhere): read the page again where it
+   * is; selected objects the page showed and no longer shows are unselected.
+   */
+  private async _onDataChanged(
+    _: IVisionLensModel,
+    change: IDataChange
+  ): Promise<void> {
+    const page = this._page;
+    if (
+      change.dataset !== this.model.dataset ||
+      !['labels', 'predictions', 'evaluation'].includes(change.kind)
+    ) {
+      return;
+    }
+    await this.load(page?.offset ?? 0);
+    const shown = new Set((this._page?.objects ?? []).map(p => p.ann_id));
+    const gone = (page?.objects ?? []).filter(
+      p => this._selected.has(p.ann_id) && !shown.has(p.ann_id)
+    );
+    if (gone.length) {
+      const next = new Map(this._selected);
+      gone.forEach(p => next.delete(p.ann_id));
+      this._selected = next;
+      this._changed.emit();
+      await this._share();
+    }
   }
 
   private _onDatasetChanged(): void {
@@ -231,7 +266,7 @@ export class PatchesModel implements IDisposable {
   private _choice: IPatchesChoice = { ...DEFAULT_CHOICE };
   private _page: IPatchesPage | null = null;
   private _error: string | null = null;
-  private _selected: Set<number> = new Set();
+  private _selected: Map<number, IPatch> = new Map();
   private _onlySelected = false;
   private _abort: AbortController | null = null;
   private _disposed = false;

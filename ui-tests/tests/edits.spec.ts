@@ -19,21 +19,41 @@ test.use({ autoGoto: true });
 const NAME = 'ui-edits';
 const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
 
-async function done(request: APIRequestContext, job: { id: string }): Promise<void> {
+async function done(
+  request: APIRequestContext,
+  job: { id: string }
+): Promise<void> {
   await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, { timeout: 60000 })
+    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
+      timeout: 60000
+    })
     .toBe('done');
 }
 
 /** `ui-edits` anew: small20's boxes as ground truth and as `copycat`'s predictions. */
-async function freshDataset(request: APIRequestContext, dir: string): Promise<void> {
+async function freshDataset(
+  request: APIRequestContext,
+  dir: string
+): Promise<void> {
   const { datasets } = await api(request, 'datasets');
   if (datasets.some((d: { name: string }) => d.name === NAME)) {
-    await request.delete(`${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`);
+    await request.delete(
+      `${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`
+    );
   }
   const source = path.join(SMALL, 'instances.json');
   const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-  await done(request, (await api(request, 'datasets', { source, name: NAME, format: 'coco', images })).job);
+  await done(
+    request,
+    (
+      await api(request, 'datasets', {
+        source,
+        name: NAME,
+        format: 'coco',
+        images
+      })
+    ).job
+  );
   const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
   const results = coco.annotations.map((a: any) => ({
     image_id: a.image_id,
@@ -44,30 +64,53 @@ async function freshDataset(request: APIRequestContext, dir: string): Promise<vo
   const file = path.join(dir, 'copycat.json');
   fs.writeFileSync(file, JSON.stringify(results));
   const body = { source: file, model: 'copycat', format: 'coco' };
-  await done(request, (await api(request, `datasets/${NAME}/predictions`, body)).job);
+  await done(
+    request,
+    (await api(request, `datasets/${NAME}/predictions`, body)).job
+  );
 }
 
 type Box = [number, number, number, number];
 
 /** The sample as the server has it: its ground-truth objects and predictions. */
-async function objects(request: APIRequestContext, sampleId: number, source = 'ground_truth') {
+async function objects(
+  request: APIRequestContext,
+  sampleId: number,
+  source = 'ground_truth'
+) {
   const sample = await api(request, `datasets/${NAME}/samples/${sampleId}`);
-  return (sample.annotations as { ann_id: number; label: string; bbox: Box; source: string }[]).filter(
-    a => a.source === source
-  );
+  return (
+    sample.annotations as {
+      ann_id: number;
+      label: string;
+      bbox: Box;
+      source: string;
+    }[]
+  ).filter(a => a.source === source);
 }
 
 /** The screen point of an image point of the stage. */
-async function screen(view: Locator, width: number, x: number, y: number): Promise<[number, number]> {
+async function screen(
+  view: Locator,
+  width: number,
+  x: number,
+  y: number
+): Promise<[number, number]> {
   const r = await view.locator('.jp-VisionLens-canvas').boundingBox();
   const scale = r!.width / width;
   return [r!.x + x * scale, r!.y + y * scale];
 }
 
-async function drag(page: IJupyterLabPageFixture, from: [number, number], to: [number, number]) {
+async function drag(
+  page: IJupyterLabPageFixture,
+  from: [number, number],
+  to: [number, number]
+) {
   await page.mouse.move(...from);
   await page.mouse.down();
-  await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, { steps: 3 });
+  await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, {
+    steps: 3
+  });
   await page.mouse.move(...to, { steps: 3 });
   await page.mouse.up();
 }
@@ -76,16 +119,29 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   page,
   request
 }) => {
-  await freshDataset(request, path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources'));
-  const { samples } = await api(request, `datasets/${NAME}/samples/query`, { filter: {}, offset: 0, limit: 1 });
+  await freshDataset(
+    request,
+    path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources')
+  );
+  const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
+    filter: {},
+    offset: 0,
+    limit: 1
+  });
   const { sample_id: id, width } = samples[0];
   const [first] = await objects(request, id);
-  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId: id });
+  await command(page, 'visionlens:open-sample', {
+    dataset: NAME,
+    sampleId: id
+  });
   const view = page.locator('#visionlens-sample-main');
   const keys = page.locator('#visionlens-sample'); // the view itself: its shortcuts' target
   const layer = view.locator('svg.jp-VisionLens-editLayer');
   const message = view.locator('.jp-VisionLens-editMessage');
-  await expect(view.locator('.jp-VisionLens-fullImage')).toHaveJSProperty('complete', true);
+  await expect(view.locator('.jp-VisionLens-fullImage')).toHaveJSProperty(
+    'complete',
+    true
+  );
 
   // select with a click: the outline and its eight handles
   const [bx, by, bw, bh] = first.bbox;
@@ -95,10 +151,13 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   await expect(layer.locator('[data-handle]')).toHaveCount(8);
 
   // move: the server has the box moved by the drag, in image pixels
-  const scale = (await screen(view, width, 1, 0))[0] - (await screen(view, width, 0, 0))[0];
+  const scale =
+    (await screen(view, width, 1, 0))[0] - (await screen(view, width, 0, 0))[0];
   await drag(page, centre, [centre[0] + 12 * scale, centre[1] + 6 * scale]);
   await expect(message).toHaveText(/^Saved \(edit \d+\)\.$/);
-  const moved = (await objects(request, id)).find(a => a.ann_id === first.ann_id)!;
+  const moved = (await objects(request, id)).find(
+    a => a.ann_id === first.ann_id
+  )!;
   expect(moved.bbox[0]).toBeCloseTo(Math.min(bx + 12, width - bw), 0);
   expect(moved.bbox[2]).toBeCloseTo(bw, 1);
 
@@ -106,30 +165,48 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   const before = (await objects(request, id)).length;
   await keys.focus();
   await page.keyboard.press('Delete');
-  await expect.poll(async () => (await objects(request, id)).length).toBe(before - 1);
+  await expect
+    .poll(async () => (await objects(request, id)).length)
+    .toBe(before - 1);
   await page.keyboard.press('Control+z');
-  await expect.poll(async () => (await objects(request, id)).length).toBe(before);
+  await expect
+    .poll(async () => (await objects(request, id)).length)
+    .toBe(before);
 
   // relabel with the picked class from the toolbar
   const classes: string[] = (await api(request, `datasets/${NAME}`)).categories;
   const other = classes.find(c => c !== first.label)!;
   const [mx, my, mw, mh] = moved.bbox;
-  await page.mouse.click(...(await screen(view, width, mx + mw / 2, my + mh / 2)));
+  await page.mouse.click(
+    ...(await screen(view, width, mx + mw / 2, my + mh / 2))
+  );
   await expect(layer).toHaveAttribute('data-selected', String(first.ann_id));
   await view.locator('select.jp-VisionLens-editClass').selectOption(other);
   const bar = view.locator('.jp-VisionLens-sampleEditBar');
   await clickToolbarItem(page, bar, '.jp-VisionLens-relabel');
   await expect
-    .poll(async () => (await objects(request, id)).find(a => a.ann_id === first.ann_id)?.label)
+    .poll(
+      async () =>
+        (await objects(request, id)).find(a => a.ann_id === first.ann_id)?.label
+    )
     .toBe(other);
 
   // draw a new box of the picked class in a corner
   const known = new Set((await objects(request, id)).map(a => a.ann_id));
   await keys.focus();
   await page.keyboard.press('b');
-  await expect(view.locator('.jp-VisionLens-stage')).toHaveAttribute('data-tool', 'draw');
-  await drag(page, await screen(view, width, 1, 1), await screen(view, width, 9, 7));
-  await expect.poll(async () => (await objects(request, id)).length).toBe(before + 1);
+  await expect(view.locator('.jp-VisionLens-stage')).toHaveAttribute(
+    'data-tool',
+    'draw'
+  );
+  await drag(
+    page,
+    await screen(view, width, 1, 1),
+    await screen(view, width, 9, 7)
+  );
+  await expect
+    .poll(async () => (await objects(request, id)).length)
+    .toBe(before + 1);
   const drawn = (await objects(request, id)).find(a => !known.has(a.ann_id));
   expect(drawn?.label).toBe(other);
   drawn!.bbox.forEach((v, i) => expect(v).toBeCloseTo([1, 1, 8, 6][i], 1));
@@ -137,23 +214,103 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
 
   // accept a prediction (hide the ground truth, so a click picks the prediction)
   const [prediction] = await objects(request, id, 'copycat');
-  await view.locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' }).locator('input').uncheck();
+  await view
+    .locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' })
+    .locator('input')
+    .uncheck();
   const [px, py, pw, ph] = prediction.bbox;
-  await page.mouse.click(...(await screen(view, width, px + pw / 2, py + ph / 2)));
-  await expect(layer).toHaveAttribute('data-selected', String(prediction.ann_id));
+  await page.mouse.click(
+    ...(await screen(view, width, px + pw / 2, py + ph / 2))
+  );
+  await expect(layer).toHaveAttribute(
+    'data-selected',
+    String(prediction.ann_id)
+  );
   await command(page, 'visionlens:sample-accept-object');
-  await expect.poll(async () => (await objects(request, id)).length).toBe(before + 2);
-  await view.locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' }).locator('input').check();
+  await expect
+    .poll(async () => (await objects(request, id)).length)
+    .toBe(before + 2);
+  await view
+    .locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' })
+    .locator('input')
+    .check();
 
   // another tab relabels the drawn box; deleting it here is a conflict, then applied over it
   await page.mouse.click(...(await screen(view, width, 5, 4)));
   await expect(layer).toHaveAttribute('data-selected', String(drawn!.ann_id));
   await api(request, `datasets/${NAME}/edits`, {
-    operations: [{ op: 'relabel', annotation_id: drawn!.ann_id, label: first.label }]
+    operations: [
+      { op: 'relabel', annotation_id: drawn!.ann_id, label: first.label }
+    ]
   });
   await command(page, 'visionlens:sample-delete-object');
-  await expect(message).toContainText(`Changed in another tab: now ${first.label}`);
-  expect((await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)).toBe(true);
+  await expect(message).toContainText(
+    `Changed in another tab: now ${first.label}`
+  );
+  expect(
+    (await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)
+  ).toBe(true);
   await message.locator('.jp-VisionLens-editApplyMine').click();
-  await expect.poll(async () => (await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)).toBe(false);
+  await expect
+    .poll(async () =>
+      (await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)
+    )
+    .toBe(false);
+});
+
+test('edit patches in bulk: tag two objects, filter by the tag, delete them, undo', async ({
+  page,
+  request
+}) => {
+  await freshDataset(
+    request,
+    path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources')
+  );
+  await command(page, 'visionlens:open-grid', { dataset: NAME });
+  await command(page, 'visionlens:open-patches');
+  const panel = page.locator('#visionlens-patches-main');
+  const tiles = panel.locator('.jp-VisionLens-patch');
+  await expect(tiles.first()).toBeVisible();
+  const ids = await tiles.evaluateAll(els =>
+    els.slice(0, 2).map(e => Number((e as HTMLElement).dataset.annId))
+  );
+  await tiles.nth(0).click();
+  await tiles.nth(1).click();
+  const row = panel.locator('.jp-VisionLens-patchesEdits');
+  await expect(row.locator('.jp-VisionLens-patchesSelected')).toHaveText(
+    '2 selected'
+  );
+  await row.locator('.jp-VisionLens-patchesTagInput').fill('<b>check</b>');
+  await row.locator('.jp-VisionLens-patchesTag').click();
+  await expect(row.locator('.jp-VisionLens-patchesEditMessage')).toHaveText(
+    /^Changed 2 objects/
+  );
+  // the tag is text in the captions, and a label filter on it finds exactly those objects
+  await expect(
+    panel.locator(
+      `.jp-VisionLens-patch[data-ann-id="${ids[0]}"] .jp-VisionLens-patchCaption`
+    )
+  ).toContainText('#<b>check</b>');
+  const tagged = await api(request, `datasets/${NAME}/patches`, {
+    filter: { labels: { source: 'ground_truth', tags: ['<b>check</b>'] } },
+    limit: 10
+  });
+  expect(
+    tagged.objects.map((o: { ann_id: number }) => o.ann_id).sort()
+  ).toEqual([...ids].sort());
+
+  const total = async () =>
+    (await api(request, `datasets/${NAME}/patches`, { filter: {}, limit: 0 }))
+      .total;
+  const before = await total();
+  await row.locator('.jp-VisionLens-patchesDelete').click();
+  await expect.poll(total).toBe(before - 2);
+  await expect(
+    panel.locator(`.jp-VisionLens-patch[data-ann-id="${ids[0]}"]`)
+  ).toHaveCount(0);
+  await expect(row.locator('.jp-VisionLens-patchesSelected')).toHaveText(
+    '0 selected'
+  );
+  await row.locator('.jp-VisionLens-patchesUndo').click();
+  await expect.poll(total).toBe(before);
 });

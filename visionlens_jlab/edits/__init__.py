@@ -5,13 +5,17 @@
 * :mod:`.engine`: a batch in one transaction (conflicts, derived structures), undo, redo;
 * :mod:`.versions`: named positions of the log, diffs folded per object, restores;
 * :mod:`.version_eval`: a diff's evaluation deltas (a model evaluated at both versions);
-* :mod:`.log`: the log as rows for the REST API and the notebook.
+* :mod:`.log`: the log as rows for the REST API and the notebook;
+* :mod:`.tag_filter`: the ``tags`` label condition (objects by their tags).
 """
 
+from . import tag_filter
 from .engine import apply_edits, redo, undo
 from .errors import EditConflict, EditError
 from .log import edit_log
 from .versions import diff_versions, list_versions, restore_version, snapshot
+
+tag_filter.install()
 
 __all__ = [
     "EditConflict",

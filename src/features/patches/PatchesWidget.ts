@@ -2,7 +2,8 @@
  * The patches view: the grid's objects mode. Tiles are objects (a source's
  * boxes or an evaluation's TP / FP / FN patches) cropped with some context,
  * their class and score written as text (dataset text is never HTML). A click
- * selects a patch; the selection's samples become the shared selection.
+ * selects a patch; the selection's samples become the shared selection, and
+ * the edit row (`PatchEdits`) relabels, deletes, accepts or tags it in bulk.
  */
 import { Widget } from '@lumino/widgets';
 
@@ -10,6 +11,7 @@ import { fmtInt, h } from '../../base/dom';
 import { nameTab } from '../../ui/panelNames';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
 import { PatchesModel } from '../../model/patches';
+import { PatchEdits } from './PatchEdits';
 
 /** The sorts offered, by kind (any box field works through the API). */
 const SORTS: { [kind: string]: [string, string][] } = {
@@ -28,7 +30,7 @@ const SORTS: { [kind: string]: [string, string][] } = {
   ]
 };
 
-/** The text under a tile: class, score, evaluation status, label issue. */
+/** The text under a tile: class, score, evaluation status, label issue, tags. */
 export function patchCaption(patch: IPatch): string {
   const parts = [patch.label];
   if (patch.score !== null && patch.score !== undefined) {
@@ -44,6 +46,7 @@ export function patchCaption(patch: IPatch): string {
   if (patch.lq_flagged && patch.lq_issue) {
     parts.push(patch.lq_issue.replace('_', ' '));
   }
+  parts.push(...(patch.tags ?? []).map(t => `#${t}`));
   return parts.join(' · ');
 }
 
@@ -89,6 +92,7 @@ export class PatchesWidget extends Widget {
         this._prev,
         this._next
       ),
+      new PatchEdits(patches).node,
       this._status,
       this._tiles
     );

@@ -7,7 +7,7 @@ import { Signal } from '@lumino/signaling';
 
 import { PatchesModel } from '../patches';
 import { IFilter, IPatch, IPatchesPage, IPatchQuery } from '../tokens';
-import { IVisionLensModel } from '../tokens';
+import { IDataChange, IVisionLensModel } from '../tokens';
 
 function patch(annId: number, sampleId: number): IPatch {
   return {
@@ -39,6 +39,7 @@ class FakeView {
   pending: ((ids: number[]) => void)[] = [];
   filterChanged = new Signal<unknown, IFilter>(this);
   datasetChanged = new Signal<unknown, string | null>(this);
+  dataChanged = new Signal<unknown, IDataChange>(this);
   model = {
     get dataset() {
       return view.dataset;
@@ -48,6 +49,7 @@ class FakeView {
     },
     filterChanged: this.filterChanged,
     datasetChanged: this.datasetChanged,
+    dataChanged: this.dataChanged,
     selectionFilter: () => ({ ids: [4, 5] }),
     setSelection: (ids: Iterable<number>) => this.shared.push([...ids]),
     client: {
@@ -175,5 +177,24 @@ describe('PatchesModel', () => {
       query: { offset: 0 }
     });
     patches.dispose();
+  });
+
+  it('reads the page again where it is after an edit, unselecting the objects gone', async () => {
+    const patches = new PatchesModel(view.model);
+    await patches.load(60);
+    const [a, b] = patches.page!.objects;
+    void patches.toggle(a);
+    void patches.toggle(b);
+    view.total = 61; // the edit deleted every object after the 61st
+    view.dataChanged.emit({ dataset: 'other', kind: 'labels', ids: null });
+    view.dataChanged.emit({ dataset: 'd', kind: 'tags', ids: null });
+    await new Promise(r => setTimeout(r, 0));
+    expect(view.queries.length).toBe(1); // another dataset, sample tags: nothing read
+    view.dataChanged.emit({ dataset: 'd', kind: 'labels', ids: [30] });
+    await new Promise(r => setTimeout(r, 0));
+    expect(view.queries[view.queries.length - 1].query.offset).toBe(60);
+    expect(patches.page!.objects.map(p => p.ann_id)).toEqual([60]);
+    expect([...patches.selected]).toEqual([60]);
+    expect(patches.selectedPatches.map(p => p.ann_id)).toEqual([60]);
   });
 });

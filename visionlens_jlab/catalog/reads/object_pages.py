@@ -188,7 +188,8 @@ def _from_where(
 
 _COLUMNS = (
     "a.ann_id, a.sample_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.area, "
-    "a.iscrowd, CAST(a.attributes AS VARCHAR), s.file_name, s.width, s.height"
+    "a.iscrowd, CAST(a.attributes AS VARCHAR), s.file_name, s.width, s.height, "
+    "(SELECT t.tags FROM object_tags t WHERE t.dataset_id = a.dataset_id AND t.ann_id = a.ann_id)"
 )
 _EVAL_COLUMNS = (
     ", e.status, e.iou, e.matched_ann_id, e.error_type, e.confused_with, "
@@ -261,8 +262,9 @@ def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]
         "x": r[4], "y": r[5], "w": r[6], "h": r[7], "score": r[8], "area": r[9],
         "iscrowd": bool(r[10]), "attributes": json.loads(r[11]) if r[11] else {},
         "file_name": r[12], "image_width": r[13], "image_height": r[14],
+        "tags": sorted(r[15] or []),
     }  # fmt: skip
-    at = 15
+    at = 16
     if evaluation:
         out.update(status=r[at], iou=r[at + 1], error_type=r[at + 3], confused_with=r[at + 4])
         out["matched_ann_id"] = None if r[at + 2] is None else int(r[at + 2])

@@ -10,10 +10,19 @@ import { patchCaption, PatchesWidget } from '../PatchesWidget';
 
 const HOSTILE = '<img src=x onerror="alert(1)">';
 
-function fakeModel(objects: IPatch[], shared: number[][]): IVisionLensModel {
+function fakeModel(
+  objects: IPatch[],
+  shared: number[][],
+  sent: unknown[][] = []
+): IVisionLensModel {
+  const changed = new Signal<unknown, unknown>({});
   return {
     dataset: 'd',
+    datasets: [],
     filter: {},
+    dataChanged: changed,
+    notifyDataChanged: (change: unknown) => changed.emit(change),
+    refreshDatasets: async () => [],
     currentInfo: { models: [{ name: 'det' }] },
     filterChanged: new Signal<unknown, unknown>({}),
     datasetChanged: new Signal<unknown, unknown>({}),
@@ -29,7 +38,12 @@ function fakeModel(objects: IPatch[], shared: number[][]): IVisionLensModel {
         objects
       }),
       patchSamples: async (_: string, ids: number[]) => ids.map(i => i * 10),
-      cropUrl: (_: string, annId: number) => `/crop/${annId}`
+      cropUrl: (_: string, annId: number) => `/crop/${annId}`,
+      getDataset: async () => ({ categories: ['cat', HOSTILE] }),
+      applyEdits: async (_: string, operations: unknown[]) => {
+        sent.push(operations);
+        return { applied: 1, annotations: 1, batch: sent.length, kind: 'edit' };
+      }
     }
   } as unknown as IVisionLensModel;
 }
@@ -100,5 +114,83 @@ describe('PatchesWidget', () => {
         lq_issue: 'badly_located'
       })
     ).toBe('cat · badly located');
+  });
+
+  it('captions the object tags as text', () => {
+    expect(
+      patchCaption({
+        ...hostile,
+        status: undefined,
+        score: null,
+        tags: ['a', HOSTILE]
+      })
+    ).toBe(`${HOSTILE} · #a · #${HOSTILE}`);
+  });
+
+  it('edits the selected patches in bulk: one batch over their ids', async () => {
+    const shared: number[][] = [];
+    const sent: unknown[][] = [];
+    const truth = {
+      ...hostile,
+      ann_id: 8,
+      sample_id: 80,
+      source: 'ground_truth'
+    };
+    const widget = new PatchesWidget(
+      new PatchesModel(fakeModel([hostile, truth], shared, sent)),
+      () => undefined
+    );
+    await widget.load();
+    const row = widget.node.querySelector(
+      '.jp-VisionLens-patchesEdits'
+    ) as HTMLElement;
+    expect(row.hidden).toBe(true);
+    const tiles = widget.node.querySelectorAll<HTMLElement>(
+      '.jp-VisionLens-patch'
+    );
+    tiles[1].click(); // the ground-truth object: nothing to accept
+    await new Promise(r => setTimeout(r, 0));
+    const accept = row.querySelector(
+      '.jp-VisionLens-patchesAccept'
+    ) as HTMLButtonElement;
+    expect(row.hidden).toBe(false);
+    expect(accept.disabled).toBe(true);
+    widget.node
+      .querySelectorAll<HTMLElement>('.jp-VisionLens-patch')[0]
+      .click();
+    await new Promise(r => setTimeout(r, 0));
+    expect(
+      row.querySelector('.jp-VisionLens-patchesSelected')!.textContent
+    ).toBe('2 selected');
+    expect(accept.disabled).toBe(false);
+    const classes = [
+      ...row.querySelectorAll('.jp-VisionLens-patchesClass option')
+    ];
+    expect(classes.map(o => o.textContent)).toEqual(['cat', HOSTILE]);
+
+    const select = row.querySelector(
+      '.jp-VisionLens-patchesClass'
+    ) as HTMLSelectElement;
+    select.value = HOSTILE;
+    (
+      row.querySelector('.jp-VisionLens-patchesRelabel') as HTMLButtonElement
+    ).click();
+    accept.click(); // the prediction only
+    (
+      row.querySelector('.jp-VisionLens-patchesTagInput') as HTMLInputElement
+    ).value = ' check ';
+    (
+      row.querySelector('.jp-VisionLens-patchesTag') as HTMLButtonElement
+    ).click();
+    await new Promise(r => setTimeout(r, 0));
+    expect(sent).toEqual([
+      [{ op: 'relabel', annotation_ids: [8, 7], label: HOSTILE }],
+      [{ op: 'accept', annotation_ids: [7] }],
+      [{ op: 'tag', annotation_ids: [8, 7], tag: 'check' }]
+    ]);
+    expect(
+      row.querySelector('.jp-VisionLens-patchesEditMessage')!.textContent
+    ).toMatch(/^Changed 2 objects \(edit 3\)\.$/);
+    widget.dispose();
   });
 });
