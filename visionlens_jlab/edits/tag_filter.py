@@ -32,9 +32,10 @@ def parse_object_tags(value: Any) -> tuple[str, ...]:
 
 def object_tags_sql(tags: tuple[str, ...], params: Params) -> str:
     """SQL over the box alias ``a``: the object carries one of ``tags``."""
+    bound = params.add(list(tags))  # a placeholder: the tags are bound values
     return (
-        "EXISTS (SELECT 1 FROM object_tags t WHERE t.dataset_id = a.dataset_id "
-        f"AND t.ann_id = a.ann_id AND list_has_any(t.tags, {params.add(list(tags))}::VARCHAR[]))"
+        "EXISTS (SELECT 1 FROM object_tags t WHERE t.dataset_id = a.dataset_id "  # noqa: S608
+        f"AND t.ann_id = a.ann_id AND list_has_any(t.tags, {bound}::VARCHAR[]))"
     )
 
 
