@@ -120,8 +120,8 @@ test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test
 
-test-ui: setup $(VENV)/.installed-embed $(VENV)/.installed-lab-example chromium ui-tests/node_modules/.installed tests/hub/node_modules/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder), then under a real JupyterHub
-	cd ui-tests && jlpm test
+test-ui: setup $(VENV)/.installed-embed $(VENV)/.installed-lab-example chromium ui-tests/node_modules/.installed tests/hub/node_modules/.installed $(LABEL_STUDIO_VENV)/.installed  ## Galata/Playwright in headless Debian Chromium (own server, port, data folder; a Label Studio it starts), then under a real JupyterHub
+	cd ui-tests && VISIONLENS_LABEL_STUDIO=$(LABEL_STUDIO_VENV)/bin/label-studio jlpm test
 	cd ui-tests && jlpm test:hub
 
 screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/

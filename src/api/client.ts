@@ -38,6 +38,12 @@ import {
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import { EditOperation, IEditResult } from './editTypes';
+import {
+  ILabelStudioChanges,
+  ILabelStudioConnection,
+  ILabelStudioProject,
+  ILabelStudioSend
+} from './labelStudioTypes';
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
@@ -251,6 +257,25 @@ export class VisionLensClient
 
   redoEdit(dataset: string): Promise<IEditResult> {
     return this._post(`datasets/${enc(dataset)}/edits/redo`, {});
+  }
+
+  sendToLabelStudio(
+    dataset: string,
+    request: ILabelStudioSend
+  ): Promise<ILabelStudioProject> {
+    return this._post(`datasets/${enc(dataset)}/labelstudio/projects`, request);
+  }
+
+  pullFromLabelStudio(
+    dataset: string,
+    project: number,
+    connection: ILabelStudioConnection,
+    apply: boolean
+  ): Promise<ILabelStudioChanges> {
+    return this._post(
+      `datasets/${enc(dataset)}/labelstudio/projects/${project}/pull`,
+      { label_studio: connection, apply }
+    );
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

@@ -14,7 +14,8 @@ export interface IEditExpected {
 }
 
 /** The objects an operation changes: one, or several the same way (a bulk edit). */
-export type EditTarget = { annotation_id: number } | { annotation_ids: number[] };
+export type EditTarget =
+  { annotation_id: number } | { annotation_ids: number[] };
 
 /** One operation of a batch: a typed union on `op`, as the server checks it. */
 export type EditOperation =
@@ -35,7 +36,11 @@ export type EditOperation =
       expected?: IEditExpected;
     }
   | ({ op: 'accept'; label?: string; expected?: IEditExpected } & EditTarget)
-  | ({ op: 'tag' | 'untag'; tag: string; expected?: IEditExpected } & EditTarget);
+  | ({
+      op: 'tag' | 'untag';
+      tag: string;
+      expected?: IEditExpected;
+    } & EditTarget);
 
 /** The answer of a batch, an undo or a redo. */
 export interface IEditResult {

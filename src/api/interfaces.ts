@@ -30,6 +30,12 @@ import {
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import { EditOperation, IEditResult } from './editTypes';
+import {
+  ILabelStudioChanges,
+  ILabelStudioConnection,
+  ILabelStudioProject,
+  ILabelStudioSend
+} from './labelStudioTypes';
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import {
@@ -164,6 +170,18 @@ export interface IVisionLensClient {
   undoEdit(dataset: string): Promise<IEditResult>;
   /** Redo the last undone batch, if no edit came after it. */
   redoEdit(dataset: string): Promise<IEditResult>;
+  /** Make a Label Studio project of a view (its images served by this server). */
+  sendToLabelStudio(
+    dataset: string,
+    request: ILabelStudioSend
+  ): Promise<ILabelStudioProject>;
+  /** A project's annotations as edits; with `apply`, applied as one undoable batch. */
+  pullFromLabelStudio(
+    dataset: string,
+    project: number,
+    connection: ILabelStudioConnection,
+    apply: boolean
+  ): Promise<ILabelStudioChanges>;
   /** Embedding models usable here (`GET /models`). */
   listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]>;
   /** Start an embedding job (only samples without a vector for the model). */

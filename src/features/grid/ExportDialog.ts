@@ -8,6 +8,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
+import { row, select } from './formControls';
 import {
   currentView,
   exportVersions,
@@ -178,7 +179,7 @@ export class ExportForm
       row('Images', this._images),
       h(
         'label',
-        { className: 'jp-VisionLens-exportRow' },
+        { className: 'jp-VisionLens-formRow' },
         this._overwrite,
         ' Replace the folder if it is not empty'
       )
@@ -211,32 +212,6 @@ export class ExportForm
 function versionText(v: ILabelVersion): string {
   const message = v.message ? ` “${v.message}”` : '';
   return `version ${v.version}${message} (${fmtInt(v.annotations)} labels)`;
-}
-
-function select(
-  className: string,
-  label: string,
-  options: [string, string][]
-): HTMLSelectElement {
-  const el = h('select', {
-    className: `${className} jp-mod-styled`,
-    attrs: { 'aria-label': label }
-  });
-  for (const [value, text] of options) {
-    const option = h('option', { text });
-    option.value = value;
-    el.append(option);
-  }
-  return el;
-}
-
-function row(label: string, control: HTMLElement): HTMLElement {
-  return h(
-    'label',
-    { className: 'jp-VisionLens-exportRow' },
-    h('span', { text: label }),
-    control
-  );
 }
 
 /** The view in words: what the export will write. */

@@ -146,6 +146,13 @@ export class GridToolbar extends Panel {
           label: 'Show only selected',
           className: 'jp-VisionLens-showSelected'
         })
+      ],
+      [
+        'label-studio',
+        commandButton(commands, CommandIDs.labelStudio, {
+          label: 'Label Studio…',
+          className: 'jp-VisionLens-labelStudio'
+        })
       ]
     );
     const tagged = new OverflowToolbar('jp-VisionLens-gridTagBar').add(

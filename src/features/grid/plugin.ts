@@ -22,6 +22,7 @@ import { CommandIDs, ISample, IVisionLensModel } from '../../model/tokens';
 import { GridFocus } from '../../ui/virtualGrid/gridFocus';
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
+import { labelStudioRoundTrip } from './LabelStudioDialog';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
@@ -178,6 +179,24 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => model.search.state !== null,
       execute: () => model.search.clear()
     });
+    app.commands.addCommand(CommandIDs.labelStudio, {
+      label: 'Label Studio…',
+      caption:
+        'Send the selected samples, else the search results, else all matching the filter, to a new Label Studio project, or take a project’s annotations back as edits',
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        if (!dataset) {
+          await showErrorMessage('Label Studio', 'Open a dataset first.');
+          return;
+        }
+        try {
+          await labelStudioRoundTrip(model, dataset);
+        } catch (error) {
+          await showErrorMessage('Label Studio', (error as Error).message);
+        }
+      }
+    });
     app.commands.addCommand(CommandIDs.exportView, {
       label: 'Export…',
       caption:
@@ -208,10 +227,9 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       command: CommandIDs.clearSearch,
       category: 'VisionLens'
     });
-    palette?.addItem({
-      command: CommandIDs.exportView,
-      category: 'VisionLens'
-    });
+    for (const command of [CommandIDs.exportView, CommandIDs.labelStudio]) {
+      palette?.addItem({ command, category: 'VisionLens' });
+    }
     launcher?.add({
       command: CommandIDs.openGrid,
       category: 'VisionLens',

@@ -1,0 +1,56 @@
+/**
+ * The Label Studio dialogs' text and checks: a connection as typed (an
+ * http(s) URL, no trailing slash), a pull's changes in words, each operation
+ * as a line (dataset text stays text: the dialog sets it as textContent).
+ */
+import { checkedConnection } from '../../../model/sources/labelStudio';
+import { ILabelStudioChanges } from '../../../model/tokens';
+import { changesText, operationText } from '../LabelStudioDialog';
+
+describe('the Label Studio round trip dialogs', () => {
+  it('checks the URL as typed', () => {
+    expect(checkedConnection(' http://127.0.0.1:8080/ ', ' t ')).toEqual({
+      url: 'http://127.0.0.1:8080',
+      token: 't'
+    });
+    expect(() => checkedConnection('localhost:8080', '')).toThrow(/http/);
+    expect(() => checkedConnection('', '')).toThrow(/URL/);
+    expect(() => checkedConnection('javascript:alert(1)', '')).toThrow(/http/);
+  });
+
+  it('says what a pull would change', () => {
+    const changes: ILabelStudioChanges = {
+      project: 3,
+      tasks: 20,
+      annotated: 4,
+      edits: { added: 1, deleted: 2, relabelled: 3, moved: 1200 },
+      operations: [],
+      skipped: [{}],
+      applied: 0,
+      batch: null
+    };
+    expect(changesText(changes)).toBe(
+      '4 of 20 tasks annotated: 1 added, 2 deleted, 3 relabelled, 1,200 moved; 1 annotations could not become edits.'
+    );
+  });
+
+  it('writes each operation as a line', () => {
+    expect(
+      operationText({
+        op: 'add',
+        sample_id: 5,
+        label: '<b>cat</b>',
+        bbox: [1.4, 2.6, 10, 20]
+      })
+    ).toBe('add <b>cat</b> [1, 3, 10, 20] on sample 5');
+    expect(
+      operationText({ op: 'move', annotation_id: 9, bbox: [0, 0, 5.5, 5] })
+    ).toBe('move object 9 to [0, 0, 6, 5]');
+    expect(
+      operationText({ op: 'relabel', annotation_id: 9, label: 'dog' })
+    ).toBe('relabel object 9 to dog');
+    expect(operationText({ op: 'delete', annotation_ids: [1, 2] })).toBe(
+      'delete objects'
+    );
+  });
+});
