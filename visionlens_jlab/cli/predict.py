@@ -38,11 +38,18 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("dataset")
     p.add_argument(
-        "--model", required=True, help="a checkpoint folder, or a hub id already in the cache"
+        "--model",
+        required=True,
+        help="a checkpoint folder, a hub id already in the cache, or torchvision:BUILDER"
+        "[=/path/weights.pth] (a torchvision detector; cached COCO weights without a path)",
     )
     p.add_argument("--task", default="detect", choices=["detect", "caption", "classify"])
     p.add_argument("--name", help="the prediction set's name (default: the model's last part)")
-    p.add_argument("--classes", help="comma-separated prompts of an open-vocabulary detector")
+    p.add_argument(
+        "--classes",
+        help="comma-separated prompts of an open-vocabulary detector, or a torchvision "
+        "checkpoint's class names in its label order",
+    )
     p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")
     p.add_argument("--runner", default="process", help="process (default)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -55,8 +62,16 @@ def add_parser(subparsers: Any) -> None:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     from pathlib import Path
 
+    from ..predict.base import is_torchvision, with_absolute_path
+
     model = args.model
-    if Path(model).expanduser().exists():  # the server may run elsewhere: an absolute path
+    # the server may run elsewhere: paths become absolute
+    if is_torchvision(model):
+        try:
+            model = with_absolute_path(model)
+        except EmbedError as exc:
+            raise CliError(str(exc)) from exc
+    elif Path(model).expanduser().exists():
         model = str(Path(model).expanduser().resolve())
     try:
         view = json.loads(args.filter) if args.filter else None

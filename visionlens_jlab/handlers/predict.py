@@ -10,7 +10,7 @@ from tornado.web import HTTPError
 
 from ..catalog.extensions.captions import search_captions
 from ..ingest.allowed_roots import check_allowed_source
-from ..predict.base import PredictOptions
+from ..predict.base import PredictOptions, is_torchvision, parse_spec
 from ..predict.service import submit_prediction
 from .base import VisionLensHandler, engine_errors
 
@@ -52,8 +52,11 @@ class PredictHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         with engine_errors():
             options = _options(name, self.json_body())
-            if options.model.startswith(("/", "~", ".")):
-                # a server-side path: the rule of ingest sources and embedding checkpoints
+            # a server-side path: the rule of ingest sources and embedding checkpoints
+            path = parse_spec(options.model)[1] if is_torchvision(options.model) else None
+            if path is not None:
+                check_allowed_source(path, self.app.allowed_roots)
+            elif options.model.startswith(("/", "~", ".")):
                 check_allowed_source(options.model, self.app.allowed_roots)
         job = await self.run_blocking(submit_prediction, self.app.catalog, self.app.jobs, options)
         await self.write_json({"job": job.to_dict()}, status=202)
