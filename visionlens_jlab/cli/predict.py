@@ -51,7 +51,11 @@ def add_parser(subparsers: Any) -> None:
         "checkpoint's class names in its label order",
     )
     p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")
-    p.add_argument("--runner", default="process", help="process (default)")
+    p.add_argument(
+        "--runner",
+        default="process",
+        help="process (default) or kernel[:KERNELSPEC] (a kernel the server starts)",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
     p.add_argument("--min-score", type=float, help="drop detections below this score")
@@ -103,8 +107,12 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(str(exc)) from exc
 
     def local(catalog: Any) -> dict[str, Any]:
+        from ..embed.job import parse_runner
         from ..predict.job import run_prediction
         from ..predict.stream import predict_stream
+
+        if parse_runner(options.runner)[0] == "kernel":
+            raise CliError("the kernel runner needs a running JupyterLab server on this data dir")
 
         return run_prediction(None, catalog, options, predict_stream)
 

@@ -95,9 +95,9 @@ class PredictOptions:
         if self.classes is not None and not all(c.strip() for c in self.classes):
             raise PredictError("class names must not be empty")
         kind, _ = parse_runner(self.runner)
-        if kind != "process":
+        if kind == "ray":
             raise PredictError(
-                f"the {kind} runner is not available for model jobs yet: use process"
+                "the ray runner is not available for model jobs: use process or kernel[:KERNELSPEC]"
             )
 
     @property
