@@ -203,3 +203,20 @@ def test_missing_or_mismatched_weights_are_clear_errors_and_write_nothing(
     assert "not a state_dict torch can load" in run(f"torchvision:{FASTER}={tmp_path / 'junk.pth'}")
     with catalog.cursor() as cur:  # nothing was written
         assert cur.execute("SELECT count(*) FROM models").fetchall()[0][0] == 0
+
+
+def test_the_cli_without_a_server_refuses_the_kernel_runner(
+    catalog: Catalog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from visionlens_jlab.cli import main
+
+    data_dir = catalog.data_dir
+    catalog.close()
+    weights = tmp_path / "w.pth"
+    argv = ["predict", "photos", "--model", f"torchvision:{FASTER}={weights}"]
+    code = main([*argv, "--runner", "kernel", "--data-dir", str(data_dir)])
+    assert (
+        code == 2 and "kernel runner needs a running JupyterLab server" in capsys.readouterr().err
+    )
+    code = main([*argv, "--runner", "ray", "--data-dir", str(data_dir)])
+    assert code == 2 and "ray runner is not available for model jobs" in capsys.readouterr().err

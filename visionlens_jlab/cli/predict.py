@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from .common import CliError, add_common_options, job_result, run_local_or_remote
+from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 JSON_KEYS = (
     "dataset",
@@ -74,7 +74,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         try:
             model = with_absolute_path(model)
         except EmbedError as exc:
-            raise CliError(str(exc)) from exc
+            raise CliError(str(exc), EXIT_USAGE) from exc
     elif Path(model).expanduser().exists():
         model = str(Path(model).expanduser().resolve())
     try:
@@ -104,7 +104,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
             args.dataset, **{**body, "classes": tuple(body["classes"] or ()) or None}
         )
     except EmbedError as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(str(exc), EXIT_USAGE) from exc
 
     def local(catalog: Any) -> dict[str, Any]:
         from ..embed.job import parse_runner
@@ -112,7 +112,10 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         from ..predict.stream import predict_stream
 
         if parse_runner(options.runner)[0] == "kernel":
-            raise CliError("the kernel runner needs a running JupyterLab server on this data dir")
+            raise CliError(
+                "the kernel runner needs a running JupyterLab server on this data dir",
+                EXIT_USAGE,
+            )
 
         return run_prediction(None, catalog, options, predict_stream)
 
