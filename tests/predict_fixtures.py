@@ -181,3 +181,17 @@ def ingest_subset(catalog: Any, name: str, folder: Path) -> Any:
 
     parsed = open_dataset(str(folder / "ground-truth"), "txt", images=str(folder / "images"))
     return write_dataset(catalog, name, parsed)
+
+
+def save_tiny_torchvision(path: Path, builder: str, num_classes: int, seed: int = 0) -> Path:
+    """A torchvision detector built without weights (random, ``num_classes`` classes with
+    the background), its ``state_dict`` saved at ``path`` with ``torch.save``. The 320-pixel
+    mobile builders keep it fast on a CPU."""
+    import torch
+    from torchvision.models import get_model
+
+    torch.manual_seed(seed)
+    model = get_model(builder, weights=None, weights_backbone=None, num_classes=num_classes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.eval().state_dict(), path)
+    return path

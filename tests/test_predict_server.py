@@ -89,3 +89,65 @@ async def test_cli_predict_goes_through_the_running_server(
     with vl_app.catalog.cursor() as cur:
         (n,) = cur.execute("SELECT count(*) FROM annotations WHERE source = 'detr'").fetchall()[0]
     assert n > 0
+
+
+def stored_rows(vl_app: Any, source: str) -> list[tuple]:
+    with vl_app.catalog.cursor() as cur:
+        return sorted(
+            cur.execute(
+                "SELECT sample_id, label, x, y, w, h, score FROM annotations WHERE source = ?",
+                [source],
+            ).fetchall()
+        )
+
+
+async def test_kernel_runner_predicts_in_a_kernel_equal_to_the_process_runner(
+    api: Any, wait_job: Any, vl_app: Any, jp_serverapp: Any, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from .predict_fixtures import save_tiny_torchvision
+
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", 5))
+    weights = save_tiny_torchvision(tmp_path / "w.pth", "fasterrcnn_mobilenet_v3_large_320_fpn", 4)
+    base = {
+        "model": f"torchvision:fasterrcnn_mobilenet_v3_large_320_fpn={weights}",
+        "classes": ["pottedplant", "sofa", "chair"],
+        "batch_size": 2,
+        "min_score": 0.2,
+    }
+    for bad, message in (("ray", "not available for model jobs"), ("kernel:nope", "no kernelspec")):
+        status, body = await api("POST", "datasets/photos/predict", {**base, "runner": bad})
+        assert status == 400 and message in body["message"]
+    by_process = {**base, "name": "by-process"}
+    job = await wait_job((await api("POST", "datasets/photos/predict", by_process))[1]["job"], 300)
+    assert job["status"] == "done", job
+    by_kernel = {**base, "name": "by-kernel", "runner": "kernel"}
+    job = await wait_job((await api("POST", "datasets/photos/predict", by_kernel))[1]["job"], 300)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["runner"], result["processed"], result["device"]) == ("kernel", 5, "cpu")
+    assert jp_serverapp.kernel_manager.list_kernel_ids() == []  # shut down after the job
+    process_rows, kernel_rows = stored_rows(vl_app, "by-process"), stored_rows(vl_app, "by-kernel")
+    assert len(kernel_rows) == len(process_rows) > 0
+    assert [r[:2] for r in kernel_rows] == [r[:2] for r in process_rows]
+    np.testing.assert_allclose(
+        [r[2:] for r in kernel_rows], [r[2:] for r in process_rows], atol=1e-5
+    )
+    again = await wait_job((await api("POST", "datasets/photos/predict", by_kernel))[1]["job"], 300)
+    assert again["result"]["skipped"] == 5  # resume works the same through a kernel
+
+    # a failure inside the kernel fails the job with the kernel's message; the kernel goes
+    missing = {**by_kernel, "model": f"torchvision:ssdlite320_mobilenet_v3_large={weights}"}
+    failed = await wait_job((await api("POST", "datasets/photos/predict", missing))[1]["job"], 300)
+    assert failed["status"] == "failed" and "does not fit" in failed["error"]
+    assert failed["error"].startswith("the kernel failed")  # it ran there, not in a worker
+    assert jp_serverapp.kernel_manager.list_kernel_ids() == []
+    status, body = await api("GET", "jobs/123-4/predictions")
+    assert status == 404 and "no kernel model job" in body["message"]
+    done = {"type": "done", "info": {}}
+    status, body = await api("POST", "jobs/123-4/predictions", done)
+    assert status == 404 and "no kernel model job" in body["message"]
+    rows = {"type": "boxes", "ids": [1], "results": [[1, "sofa", 0.5]], "failed": []}
+    status, body = await api("POST", "jobs/123-4/predictions", rows)
+    assert status == 400 and "malformed boxes message" in body["message"]

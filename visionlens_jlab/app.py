@@ -38,6 +38,7 @@ from .plugins.registry import (
     PluginRegistry,
     set_default_registry,
 )
+from .predict.service import PredictService
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .search.matrix_cache import VectorMatrixCache
 from .server_info import remove_server_info, write_server_info
@@ -69,6 +70,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
     media: MediaService
     vectors: LazyVectorStore
     embedding: EmbeddingService
+    predict: PredictService
     query_embedders: QueryEmbedders
     maps: MapJobs
     search_cache: VectorMatrixCache
@@ -122,6 +124,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             checkpoint=self.embedding_checkpoint or None,
             ray_address=self.ray_address or None,
         )
+        self.predict = PredictService(self.catalog, self.jobs, serverapp=self.serverapp)
         # Search encodes uploaded images and texts with the model that made the space.
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)

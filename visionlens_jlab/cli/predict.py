@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from .common import CliError, add_common_options, job_result, run_local_or_remote
+from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 JSON_KEYS = (
     "dataset",
@@ -38,13 +38,24 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("dataset")
     p.add_argument(
-        "--model", required=True, help="a checkpoint folder, or a hub id already in the cache"
+        "--model",
+        required=True,
+        help="a checkpoint folder, a hub id already in the cache, or torchvision:BUILDER"
+        "[=/path/weights.pth] (a torchvision detector; cached COCO weights without a path)",
     )
     p.add_argument("--task", default="detect", choices=["detect", "caption", "classify"])
     p.add_argument("--name", help="the prediction set's name (default: the model's last part)")
-    p.add_argument("--classes", help="comma-separated prompts of an open-vocabulary detector")
+    p.add_argument(
+        "--classes",
+        help="comma-separated prompts of an open-vocabulary detector, or a torchvision "
+        "checkpoint's class names in its label order",
+    )
     p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")
-    p.add_argument("--runner", default="process", help="process (default)")
+    p.add_argument(
+        "--runner",
+        default="process",
+        help="process (default) or kernel[:KERNELSPEC] (a kernel the server starts)",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
     p.add_argument("--min-score", type=float, help="drop detections below this score")
@@ -55,8 +66,16 @@ def add_parser(subparsers: Any) -> None:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     from pathlib import Path
 
+    from ..predict.base import is_torchvision, with_absolute_path
+
     model = args.model
-    if Path(model).expanduser().exists():  # the server may run elsewhere: an absolute path
+    # the server may run elsewhere: paths become absolute
+    if is_torchvision(model):
+        try:
+            model = with_absolute_path(model)
+        except EmbedError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
+    elif Path(model).expanduser().exists():
         model = str(Path(model).expanduser().resolve())
     try:
         view = json.loads(args.filter) if args.filter else None
@@ -85,11 +104,18 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
             args.dataset, **{**body, "classes": tuple(body["classes"] or ()) or None}
         )
     except EmbedError as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(str(exc), EXIT_USAGE) from exc
 
     def local(catalog: Any) -> dict[str, Any]:
+        from ..embed.job import parse_runner
         from ..predict.job import run_prediction
         from ..predict.stream import predict_stream
+
+        if parse_runner(options.runner)[0] == "kernel":
+            raise CliError(
+                "the kernel runner needs a running JupyterLab server on this data dir",
+                EXIT_USAGE,
+            )
 
         return run_prediction(None, catalog, options, predict_stream)
 

@@ -26,10 +26,11 @@ def embedding_path(job_id: str) -> str:
     return f"jobs/{job_id}/embeddings"
 
 
-def run_kernel_job(job_id: str, options: dict[str, Any]) -> int:
-    """Embed the job's work list and send the vectors to the server; returns how many.
+def server_client() -> RestClient:
+    """The client of the server that started this kernel (its URL and token are in the
+    kernel's environment).
 
-    The kernel exists for this job alone: it lowers its priority first, as worker
+    The kernel exists for one job alone: it lowers its priority first, as worker
     processes do (:mod:`~visionlens_jlab.worker_priority`), so the server stays responsive.
     """
     lower_priority()
@@ -38,7 +39,12 @@ def run_kernel_job(job_id: str, options: dict[str, Any]) -> int:
         raise RuntimeError(
             f"${SERVER_URL_ENV} is not set: this kernel was not started by a VisionLens server"
         )
-    client = RestClient(url, os.environ.get(TOKEN_ENV))
+    return RestClient(url, os.environ.get(TOKEN_ENV))
+
+
+def run_kernel_job(job_id: str, options: dict[str, Any]) -> int:
+    """Embed the job's work list and send the vectors to the server; returns how many."""
+    client = server_client()
     path = embedding_path(job_id)
     items = decode_items(client.request("GET", path, headers={"Accept": ARROW_STREAM}).content)
     sent = 0

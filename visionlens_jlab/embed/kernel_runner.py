@@ -7,6 +7,10 @@ work list and POSTs its results to the REST API (it has the server URL and token
 environment), where they land in this job's :class:`KernelInbox` queue; the job thread takes
 them from there and writes, exactly as for the process runner. The kernel is shut down when
 the job ends, also on failure or cancel (interrupted first).
+
+The same runner serves the model jobs (:mod:`visionlens_jlab.predict`): each kind of job
+has its own :class:`KernelInbox` (its work-list encoding and message decoding) and its own
+kernel-side entry point (``entry``).
 """
 
 from __future__ import annotations
@@ -15,18 +19,20 @@ import asyncio
 import json
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any
 
 from ..catalog import NotFoundError
 from ..jobs.manager import JobCancelled, JobContext
 from ..jobs.processes import WorkerError
+from .base import EmbedError
 from .wire import decode_message, encode_items
 
 POLL_SECONDS = 0.2
 READY_TIMEOUT = 120.0
 SHUTDOWN_WAIT = 30.0
+EMBED_ENTRY = "visionlens_jlab.embed.kernel_client.run_kernel_job"
 
 
 class InboxNotFoundError(NotFoundError):
@@ -34,18 +40,29 @@ class InboxNotFoundError(NotFoundError):
 
 
 class KernelInbox:
-    """Per-job queues of messages POSTed by kernels, and the work lists they fetch."""
+    """Per-job queues of messages POSTed by kernels, and the work lists they fetch.
 
-    def __init__(self) -> None:
+    ``encode_items`` turns a job's work list into the body the kernel fetches,
+    ``decode`` a POSTed body into a message; ``what`` names the jobs in errors. The
+    defaults are the embedding job's (Arrow IPC, :mod:`.wire`).
+    """
+
+    def __init__(
+        self,
+        encode_items: Callable[[Sequence[Any]], bytes] = encode_items,
+        decode: Callable[[bytes], tuple[Any, ...]] = decode_message,
+        what: str = "embedding",
+    ) -> None:
+        self._encode, self._decode, self.what = encode_items, decode, what
         self._lock = threading.Lock()
         self._queues: dict[str, queue.Queue[tuple[Any, ...]]] = {}
         self._items: dict[str, bytes] = {}
 
-    def open(self, job_id: str, items: Sequence[tuple[int, str]]) -> queue.Queue[tuple[Any, ...]]:
+    def open(self, job_id: str, items: Sequence[Any]) -> queue.Queue[tuple[Any, ...]]:
         inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
         with self._lock:
             self._queues[job_id] = inbox
-            self._items[job_id] = encode_items(items)
+            self._items[job_id] = self._encode(items)
         return inbox
 
     def close(self, job_id: str) -> None:
@@ -54,28 +71,48 @@ class KernelInbox:
             self._items.pop(job_id, None)
 
     def work_list(self, job_id: str) -> bytes:
-        """The job's ``(sample_id, location)`` items as Arrow IPC."""
+        """The job's work list, encoded (the embedding job's: ``(sample_id, location)``
+        items as Arrow IPC)."""
         with self._lock:
             if job_id not in self._items:
-                raise InboxNotFoundError(f"no kernel embedding job {job_id!r} is running")
+                raise InboxNotFoundError(f"no kernel {self.what} job {job_id!r} is running")
             return self._items[job_id]
 
     def deliver(self, job_id: str, body: bytes) -> None:
         """Decode one POSTed message and hand it to the job."""
-        message = decode_message(body)
+        message = self._decode(body)
         with self._lock:
             inbox = self._queues.get(job_id)
         if inbox is None:
-            raise InboxNotFoundError(f"no kernel embedding job {job_id!r} is running")
+            raise InboxNotFoundError(f"no kernel {self.what} job {job_id!r} is running")
         inbox.put(message)
 
 
-def kernel_code(job_id: str, options: dict[str, Any]) -> str:
-    """The code the kernel executes (arguments as JSON literals: no user text is code)."""
+def kernel_code(job_id: str, options: dict[str, Any], entry: str = EMBED_ENTRY) -> str:
+    """The code the kernel executes: ``entry(job_id, options)`` (``entry`` is one of this
+    package's functions; the arguments are JSON literals: no user text is code)."""
+    module, _, function = entry.rpartition(".")
     return (
-        "from visionlens_jlab.embed.kernel_client import run_kernel_job as _vl_run\n"
+        f"from {module} import {function} as _vl_run\n"
         f"_vl_run({json.dumps(job_id)}, __import__('json').loads({json.dumps(json.dumps(options))}))\n"
     )
+
+
+def kernel_loop(serverapp: Any, kernelspec: str | None) -> asyncio.AbstractEventLoop:
+    """The server's event loop (the kernel manager's), checking the kernelspec exists;
+    called on that loop (a request handler), before the job is queued."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise EmbedError("the kernel runner works only through a running Jupyter server") from None
+    if kernelspec is None:
+        return loop
+    specs = serverapp.kernel_spec_manager.find_kernel_specs()
+    if kernelspec not in specs:
+        raise EmbedError(
+            f"no kernelspec named {kernelspec!r}; installed: {', '.join(sorted(specs)) or 'none'}"
+        )
+    return loop
 
 
 async def _drive_kernel(
@@ -134,13 +171,16 @@ def kernel_source(
     job_id: str,
     kernelspec: str | None,
     options: dict[str, Any],
-    items: Sequence[tuple[int, str]],
+    items: Sequence[Any],
+    entry: str = EMBED_ENTRY,
 ) -> Iterator[tuple[Any, ...]]:
-    """Yield the messages a kernel posts for this job (to :func:`run_embedding`)."""
+    """Yield the messages a kernel posts for this job (to :func:`run_embedding`, or the
+    model job's :func:`~visionlens_jlab.predict.job.run_prediction`)."""
     messages = inbox.open(job_id, items)
     stop = threading.Event()
     future: Future[None] = asyncio.run_coroutine_threadsafe(
-        _drive_kernel(kernel_manager, kernelspec, kernel_code(job_id, options), stop), loop
+        _drive_kernel(kernel_manager, kernelspec, kernel_code(job_id, options, entry), stop),
+        loop,
     )
     completed = False
     try:

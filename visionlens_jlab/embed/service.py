@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import importlib.util
 import os
@@ -18,7 +17,7 @@ from ..jobs.ray_pipeline import RAY_ADDRESS_ENV
 from ..vectors import VectorStore, VectorStoreError
 from .base import EmbedError
 from .job import EmbedOptions, parse_runner, run_embedding
-from .kernel_runner import KernelInbox, kernel_source
+from .kernel_runner import KernelInbox, kernel_loop, kernel_source
 from .models import CHECKPOINT_ENV, parse_model
 from .ray_runner import ray_embed_stream
 from .registry import describe, list_models
@@ -140,7 +139,7 @@ class EmbeddingService:
         spec = parse_model(model, checkpoint or self.checkpoint)
         options = EmbedOptions(dataset, spec, device, batch_size, runner, precision)
         kind, target = parse_runner(runner)
-        loop = self._kernel_loop(target) if kind == "kernel" else None
+        loop = kernel_loop(self.serverapp, target) if kind == "kernel" else None
         ray_address = self._ray_address(target) if kind == "ray" else None
         store = self.store()
         worker_options = {
@@ -208,23 +207,3 @@ class EmbeddingService:
                 "or set VisionLensApp.ray_address"
             )
         return address
-
-    def _kernel_loop(self, kernelspec: str | None) -> asyncio.AbstractEventLoop:
-        """The server's event loop (the kernel manager's), checking the kernelspec exists.
-
-        Called from a request handler, on that loop.
-        """
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            raise EmbedError(
-                "the kernel runner works only through a running Jupyter server"
-            ) from None
-        if kernelspec is None:
-            return loop
-        specs = self.serverapp.kernel_spec_manager.find_kernel_specs()
-        if kernelspec not in specs:
-            raise EmbedError(
-                f"no kernelspec named {kernelspec!r}; installed: {', '.join(sorted(specs)) or 'none'}"
-            )
-        return loop

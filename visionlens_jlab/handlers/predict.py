@@ -1,4 +1,4 @@
-"""Model jobs (detectors, captioners) and the caption search."""
+"""Model jobs (detectors, captioners), their kernel runner's uploads, and the caption search."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from tornado.web import HTTPError
 
 from ..catalog.extensions.captions import search_captions
 from ..ingest.allowed_roots import check_allowed_source
-from ..predict.base import PredictOptions
-from ..predict.service import submit_prediction
+from ..predict.base import PredictOptions, is_torchvision, parse_spec
 from .base import VisionLensHandler, engine_errors
 
 _STRINGS = ("model", "task", "name", "runner", "device")
@@ -52,11 +51,37 @@ class PredictHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         with engine_errors():
             options = _options(name, self.json_body())
-            if options.model.startswith(("/", "~", ".")):
-                # a server-side path: the rule of ingest sources and embedding checkpoints
+            # a server-side path: the rule of ingest sources and embedding checkpoints
+            path = parse_spec(options.model)[1] if is_torchvision(options.model) else None
+            if path is not None:
+                check_allowed_source(path, self.app.allowed_roots)
+            elif options.model.startswith(("/", "~", ".")):
                 check_allowed_source(options.model, self.app.allowed_roots)
-        job = await self.run_blocking(submit_prediction, self.app.catalog, self.app.jobs, options)
+            # the kernel runner starts its kernel through the server's kernel manager,
+            # which lives on this loop
+            loop = self.app.predict.kernel_loop(options)
+        job = await self.run_blocking(self.app.predict.submit, options, loop)
         await self.write_json({"job": job.to_dict()}, status=202)
+
+
+class KernelPredictionsHandler(VisionLensHandler):
+    """Where a kernel-runner model job's kernel fetches its work list and posts its results."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        with engine_errors():
+            body = self.app.predict.inbox.work_list(job_id)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        with engine_errors():
+            await self.run_blocking(self.app.predict.inbox.deliver, job_id, self.request.body)
+        self.set_status(204)
+        self.finish()
 
 
 class CaptionSearchHandler(VisionLensHandler):
@@ -74,4 +99,5 @@ class CaptionSearchHandler(VisionLensHandler):
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/predict", PredictHandler),
     (r"/datasets/(?P<name>[^/]+)/captions/search", CaptionSearchHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/predictions", KernelPredictionsHandler),
 ]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..maps.jobs import MapJobs
     from ..media.service import MediaService
     from ..plugins.registry import PluginRegistry
+    from ..predict.service import PredictService
     from ..search.matrix_cache import VectorMatrixCache
     from ..vectors import VectorStore
 
@@ -31,6 +32,7 @@ class Services(Protocol):
     plugins: PluginRegistry
     media: MediaService
     embedding: EmbeddingService
+    predict: PredictService
     maps: MapJobs
     search_cache: VectorMatrixCache
     executor: ThreadPoolExecutor

@@ -272,6 +272,7 @@ class Dataset(EditsMixin):
         device: str = "auto",
         batch_size: int | None = None,
         min_score: float | None = None,
+        runner: str = "process",
         progress: bool = True,
     ) -> dict[str, Any]:
         """Run a transformers model on the dataset (or the samples matching ``filter``) as a
@@ -282,7 +283,10 @@ class Dataset(EditsMixin):
         last path part; ``classes`` prompt an open-vocabulary detector) or ``'caption'``
         (the ``computed.caption`` field) or ``'classify'`` (zero-shot with an open_clip
         model, ``ARCH:TAG`` or a checkpoint, prompted with ``classes`` or the dataset's
-        classes). Images the same run already did are skipped.
+        classes); ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision
+        detector. Images the same run already did are skipped. ``runner``: ``process``
+        (a worker process of the server) or ``kernel[:KERNELSPEC]`` (a kernel the server
+        starts for the job).
         Returns the job result (processed, skipped, predictions, device, dtype,
         images_per_second, seconds, ...). Interrupting the cell cancels the job.
         """
@@ -297,6 +301,7 @@ class Dataset(EditsMixin):
             "device": device,
             "batch_size": batch_size,
             "min_score": None if min_score is None else float(min_score),
+            "runner": runner,
         }
         answer = self._client.post_json(
             dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}

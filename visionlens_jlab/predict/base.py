@@ -22,11 +22,43 @@ class PredictError(EmbedError):
     :class:`EmbedError`, so every entry point reports it as a bad request)."""
 
 
+TORCHVISION_PREFIX = "torchvision:"
+"""``--model torchvision:BUILDER[=PATH]``: a torchvision detector (:mod:`.torchvision_detect`)."""
+
+
+def is_torchvision(model: str) -> bool:
+    """Whether ``--model`` names a torchvision detector."""
+    return model.startswith(TORCHVISION_PREFIX)
+
+
+def parse_spec(model: str) -> tuple[str, str | None]:
+    """``torchvision:BUILDER[=PATH]`` → ``(BUILDER, PATH or None)``."""
+    builder, _, path = model[len(TORCHVISION_PREFIX) :].partition("=")
+    builder = builder.strip()
+    if not builder:
+        raise PredictError(
+            "no torchvision builder named: use --model torchvision:fasterrcnn_resnet50_fpn "
+            "(cached COCO weights) or torchvision:NAME=/path/weights.pth"
+        )
+    return builder, path.strip() or None
+
+
+def with_absolute_path(model: str) -> str:
+    """The spec with its weights path made absolute (the server may run elsewhere)."""
+    builder, path = parse_spec(model)
+    if path is None:
+        return model
+    return f"{TORCHVISION_PREFIX}{builder}={Path(path).expanduser().resolve()}"
+
+
 def default_run_name(model: str) -> str:
     """The model name the predictions get when the user gives none: the checkpoint folder's
     or the hub id's last part (``facebook/detr-resnet-50`` → ``detr-resnet-50``), cleaned
-    to the catalog's name rule."""
-    last = Path(model.rstrip("/\\")).name or "model"
+    to the catalog's name rule; a torchvision model's builder name."""
+    if is_torchvision(model):
+        last = parse_spec(model)[0]
+    else:
+        last = Path(model.rstrip("/\\")).name or "model"
     if last.endswith((".pt", ".bin", ".safetensors")):
         last = Path(last).stem
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", last).strip("-._") or "model"
@@ -51,6 +83,8 @@ class PredictOptions:
     def __post_init__(self) -> None:
         if not self.model:
             raise PredictError("no model given: pass --model HUB_ID or /path/to/checkpoint")
+        if is_torchvision(self.model):
+            parse_spec(self.model)  # a spec with no builder fails here, not in the job
         if self.task not in TASKS:
             raise PredictError(f"unknown task {self.task!r}: use {', '.join(TASKS)}")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -61,9 +95,9 @@ class PredictOptions:
         if self.classes is not None and not all(c.strip() for c in self.classes):
             raise PredictError("class names must not be empty")
         kind, _ = parse_runner(self.runner)
-        if kind != "process":
+        if kind == "ray":
             raise PredictError(
-                f"the {kind} runner is not available for model jobs yet: use process"
+                "the ray runner is not available for model jobs: use process or kernel[:KERNELSPEC]"
             )
 
     @property

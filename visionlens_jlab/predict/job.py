@@ -59,6 +59,7 @@ def request_of(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
         "batch_size": options.batch_size,
         "min_score": options.score_threshold,
         "prompts": prompts,
+        "classes": list(options.classes) if options.classes else None,
     }
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import TRUST_REMOTE_CODE_ENV, PredictError
+from .base import TRUST_REMOTE_CODE_ENV, PredictError, is_torchvision
+from .torchvision_detect import load_torchvision
 
 
 @dataclass
@@ -26,7 +27,8 @@ class LoadedModel:
     model: Any
     processor: Any
     kind: str
-    """``detector``, ``open-vocabulary`` (prompted with class names) or ``captioner``."""
+    """``detector``, ``open-vocabulary`` (prompted with class names), ``captioner`` or
+    ``torchvision`` (a torchvision detector: no processor, :mod:`.torchvision_detect`)."""
     device: str
     dtype: str
     labels: dict[int, str]
@@ -92,8 +94,19 @@ def pick_device(device: str) -> tuple[str, Any]:
     return "cpu", torch.float32
 
 
-def load_model(model: str, task: str, device: str = "auto") -> LoadedModel:
-    """Load ``model`` for ``task`` (``detect`` or ``caption``) on ``device``, offline."""
+def load_model(
+    model: str, task: str, device: str = "auto", classes: list[str] | None = None
+) -> LoadedModel:
+    """Load ``model`` for ``task`` (``detect`` or ``caption``) on ``device``, offline;
+    ``classes``: the class names the user gave (a torchvision checkpoint's labels)."""
+    if is_torchvision(model):
+        if task != "detect":
+            raise PredictError(f"{model!r} is a torchvision detector: use --task detect")
+        dev, _ = pick_device(device)
+        net, labels, _ = load_torchvision(model, classes)
+        # float32 on every device: torchvision's box ops (NMS, RoIAlign) keep their own
+        # precision rules, and the weights were trained in float32
+        return LoadedModel(net.to(dev), None, "torchvision", dev, "float32", labels)
     ref = locate(model)  # before importing transformers: a wrong path fails at once
     import transformers
     from transformers.models.auto import modeling_auto

@@ -1,19 +1,26 @@
-"""The server's model jobs: queued on the GPU lane, computed in a worker process."""
+"""The server's model jobs: queued on the GPU lane, computed in a worker process (the
+``process`` runner) or in a headless Jupyter kernel the server starts (``kernel[:SPEC]``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from ..catalog import Catalog
+from ..embed.job import parse_runner
+from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.manager import Job, JobContext, JobManager
 from ..jobs.processes import stream_from_worker
 from .base import PredictOptions
-from .job import Item, run_prediction
+from .job import Item, Source, run_prediction
 from .stream import predict_stream
+from .wire import decode_message, encode_items
+
+KERNEL_ENTRY = "visionlens_jlab.predict.kernel_client.run_kernel_job"
 
 
-def worker_source(ctx: JobContext | None) -> Any:
+def worker_source(ctx: JobContext | None) -> Source:
     """The ``process`` runner: :func:`~.stream.predict_stream` in a spawned worker, so
     torch, the model and the decoding never run in the server process."""
 
@@ -23,19 +30,63 @@ def worker_source(ctx: JobContext | None) -> Any:
     return source
 
 
-def submit_prediction(catalog: Catalog, jobs: JobManager, options: PredictOptions) -> Job:
-    """Queue a model job; an unknown dataset is refused before anything is queued."""
-    with catalog.cursor() as cur:
-        catalog.dataset_id(cur, options.dataset)  # NotFoundError now, not in the job
+class PredictService:
+    """Model jobs of one server: the process runner and the kernel runner (whose kernels
+    fetch their work lists from, and post their messages to, :attr:`inbox`)."""
 
-    def run(ctx: JobContext) -> dict[str, Any]:
-        ctx.progress(None, f"{options.task}: {options.model}")
-        return run_prediction(ctx, catalog, options, worker_source(ctx))
+    def __init__(self, catalog: Catalog, jobs: JobManager, *, serverapp: Any) -> None:
+        self.catalog = catalog
+        self.jobs = jobs
+        self.serverapp = serverapp
+        self.inbox = KernelInbox(encode_items, decode_message, what="model")
 
-    return jobs.submit(
-        "predict",
-        run,
-        title=f"{options.task.capitalize()} {options.dataset} with {options.model}",
-        lane="gpu",
-        dataset=options.dataset,
-    )
+    def kernel_loop(self, options: PredictOptions) -> asyncio.AbstractEventLoop | None:
+        """For the kernel runner, the server's event loop (checking the kernelspec exists);
+        called on that loop, before :meth:`submit`."""
+        kind, target = parse_runner(options.runner)
+        return kernel_loop(self.serverapp, target) if kind == "kernel" else None
+
+    def submit(self, options: PredictOptions, loop: asyncio.AbstractEventLoop | None = None) -> Job:
+        """Queue a model job; an unknown dataset is refused before anything is queued.
+        ``loop``: what :meth:`kernel_loop` returned (the kernel runner needs it)."""
+        with self.catalog.cursor() as cur:
+            self.catalog.dataset_id(cur, options.dataset)  # NotFoundError now, not in the job
+        kind, kernelspec = parse_runner(options.runner)
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            ctx.progress(None, f"{options.task}: {options.model}")
+            if kind == "kernel":
+                assert loop is not None, "the kernel runner needs the server's event loop"
+                source = self._kernel_source(ctx, loop, kernelspec)
+            else:
+                source = worker_source(ctx)
+            return run_prediction(ctx, self.catalog, options, source)
+
+        return self.jobs.submit(
+            "predict",
+            run,
+            title=f"{options.task.capitalize()} {options.dataset} with {options.model}",
+            lane="gpu",
+            dataset=options.dataset,
+        )
+
+    def _kernel_source(
+        self, ctx: JobContext, loop: asyncio.AbstractEventLoop, kernelspec: str | None
+    ) -> Source:
+        """The ``kernel`` runner: :func:`~.stream.predict_stream` in a kernel of
+        ``kernelspec`` (:mod:`.kernel_client`), its messages through :attr:`inbox`."""
+
+        def source(request: dict[str, Any], items: Sequence[Item]) -> Any:
+            return kernel_source(
+                ctx,
+                kernel_manager=self.serverapp.kernel_manager,
+                loop=loop,
+                inbox=self.inbox,
+                job_id=ctx.job_id,
+                kernelspec=kernelspec,
+                options=request,
+                items=items,
+                entry=KERNEL_ENTRY,
+            )
+
+        return source

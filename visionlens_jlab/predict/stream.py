@@ -38,6 +38,7 @@ from PIL import Image
 from ..media.sources import read_bytes
 from .base import PredictError
 from .loading import LoadedModel, load_model
+from .torchvision_detect import run_detector, to_tensor
 from .zero_shot import classify_stream
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
@@ -90,7 +91,9 @@ def prepare(
         images.append(image)
     if not images:
         return out
-    if loaded.kind == "open-vocabulary":
+    if loaded.kind == "torchvision":  # the model resizes and normalises itself
+        out.inputs = [to_tensor(image) for image in images]
+    elif loaded.kind == "open-vocabulary":
         out.inputs = loaded.processor(
             text=[prompts] * len(images),
             images=images,
@@ -122,6 +125,9 @@ def detect(
     loaded: LoadedModel, batch: Prepared, prompts: list[str], min_score: float
 ) -> list[tuple[Any, ...]]:
     """The boxes of one prepared batch: ``(sample_id, label, x, y, w, h, score)`` rows."""
+    if loaded.kind == "torchvision":  # boxes come in the decoded image's pixels
+        results = run_detector(loaded.model, loaded.device, batch.inputs, min_score)
+        return _rows(loaded, batch, prompts, results)
     outputs = loaded.model(**_to_device(loaded, batch.inputs))
     if loaded.kind == "open-vocabulary":
         # OWL-ViT/OWLv2 pad to a square at the bottom and right: boxes come in the padded
@@ -134,6 +140,13 @@ def detect(
         results = loaded.processor.post_process_object_detection(
             outputs, threshold=min_score, target_sizes=batch.decoded
         )
+    return _rows(loaded, batch, prompts, results)
+
+
+def _rows(
+    loaded: LoadedModel, batch: Prepared, prompts: list[str], results: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Post-processed ``boxes``/``scores``/``labels`` per image → rows in the stored size."""
     rows: list[tuple[Any, ...]] = []
     for sample_id, (h, w), (sw, sh), result in zip(
         batch.ids, batch.decoded, batch.stored, results, strict=True
@@ -178,20 +191,23 @@ def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
 
 def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
     """Run ``request`` (``model``, ``task``, ``device``, ``batch_size``, ``min_score``,
-    ``prompts``) over ``items``; yields the messages described above."""
+    ``prompts``, ``classes``: the names the user gave, or None) over ``items``; yields the
+    messages described above."""
     import torch
 
     task = request["task"]
     if task == "classify":
         yield from classify_stream(request, items)
         return
-    loaded = load_model(request["model"], task, request.get("device", "auto"))
+    loaded = load_model(
+        request["model"], task, request.get("device", "auto"), request.get("classes")
+    )
     prompts = list(request.get("prompts") or [])
     if loaded.kind == "open-vocabulary" and not prompts:
         raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
     size = request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device]
     min_score = float(request.get("min_score") or 0.0)
-    if loaded.device == "cpu" and task == "detect":
+    if loaded.device == "cpu" and task == "detect" and loaded.kind != "torchvision":
         loaded.model = loaded.model.to(memory_format=torch.channels_last)
     yield (
         "meta",
