@@ -33,6 +33,7 @@ export * from '../api/blindSpotTypes';
 export * from '../api/editTypes';
 export * from '../api/exportTypes';
 export * from '../api/patchTypes';
+export * from '../api/versionTypes';
 export * from '../api/interfaces';
 export * from './interfaces';
 
@@ -193,6 +194,7 @@ export namespace CommandIDs {
   export const openBlindSpots = 'visionlens:open-blindspots';
   export const exportView = 'visionlens:export-view';
   export const openPatches = 'visionlens:open-patches';
+  export const openVersions = 'visionlens:open-versions';
 }
 /** Version of the registry interface: "major.minor". */
 export const VISIONLENS_EXTENSIONS_API_VERSION = '1.0';
