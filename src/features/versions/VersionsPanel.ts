@@ -60,6 +60,16 @@ export class VersionsPanel extends Widget {
           onClick: () => this._save()
         })
       ],
+      [
+        'refresh',
+        textButton({
+          label: 'Refresh',
+          className: 'jp-VisionLens-refreshVersions',
+          tooltip:
+            'Read the versions and the diff again (after edits from a notebook or the CLI)',
+          onClick: () => this.refresh()
+        })
+      ],
       ['status', toolbarItem('jp-VisionLens-versionsStatusItem', this._status)]
     );
     this.node.append(
