@@ -77,12 +77,15 @@ export class DiffView {
 
   /**
    * Offer `versions` and show the diff: from version `prefer` when given,
-   * else the choices made before that still exist.
+   * else the choices made before that still exist. The diff is asked for
+   * again only when the choices changed, or when `rediff`.
    */
   setVersions(
     versions: readonly ILabelVersion[],
-    prefer?: VersionRef
+    prefer?: VersionRef,
+    rediff = false
   ): Promise<void> {
+    const before = [this._from.value, this._to.value, this._versions];
     const from =
       prefer ?? (this._from.value ? parseVersionRef(this._from.value) : null);
     const to = this._to.value ? parseVersionRef(this._to.value) : null;
@@ -104,7 +107,20 @@ export class DiffView {
     this._from.value = keep(from, fallback?.from);
     this._to.value = keep(to, fallback?.to);
     this._versions = versions.length;
-    return this.run();
+    const after = [this._from.value, this._to.value, this._versions];
+    const changed = before.some((value, i) => value !== after[i]);
+    return changed || rediff ? this.run() : Promise.resolve();
+  }
+
+  /** Forget the choices and the diff shown (another dataset is open). */
+  reset(): void {
+    this._abort?.abort();
+    this._from.replaceChildren();
+    this._to.replaceChildren();
+    this._versions = 0;
+    this.node.replaceChildren();
+    delete this.node.dataset.state;
+    this.fillModels();
   }
 
   /** Offer the models of the open dataset ("None": no evaluation). */

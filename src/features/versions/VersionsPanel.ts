@@ -28,8 +28,11 @@ import {
 } from '../../ui/toolbar';
 import { DiffView } from './DiffView';
 
-/** The writes that change what a diff against the current labels shows. */
-const LABEL_WRITES = new Set(['labels', 'tags', 'predictions']);
+/**
+ * The writes that change what a diff against the current labels shows (an
+ * object's tags are edits too: `labels`).
+ */
+const LABEL_WRITES = new Set(['labels', 'predictions']);
 
 /** Main-area panel of a dataset's label versions. */
 export class VersionsPanel extends Widget {
@@ -67,7 +70,7 @@ export class VersionsPanel extends Widget {
           className: 'jp-VisionLens-refreshVersions',
           tooltip:
             'Read the versions and the diff again (after edits from a notebook or the CLI)',
-          onClick: () => this.refresh()
+          onClick: () => this.refresh(undefined, true)
         })
       ],
       ['status', toolbarItem('jp-VisionLens-versionsStatusItem', this._status)]
@@ -84,7 +87,7 @@ export class VersionsPanel extends Widget {
 
     model.datasetChanged.connect(() => {
       this._setStatus('');
-      this._diff.fillModels();
+      this._diff.reset();
       void this.refresh();
     }, this);
     model.datasetsChanged.connect(() => this._diff.fillModels(), this);
@@ -95,10 +98,12 @@ export class VersionsPanel extends Widget {
   readonly model: IVisionLensModel;
 
   /**
-   * Read the open dataset's versions again and show them and the diff (from
-   * version `from` when given, else as chosen before).
+   * Read the open dataset's versions again and show them, and the diff (from
+   * version `from` when given, else as chosen before): asked for again when
+   * `rediff` (the labels may have changed outside the lab), else only when
+   * the choices changed.
    */
-  async refresh(from?: number): Promise<void> {
+  async refresh(from?: number, rediff = true): Promise<void> {
     const dataset = this.model.dataset;
     nameTab(this.title, 'versions', dataset);
     const turn = ++this._turn;
@@ -122,7 +127,7 @@ export class VersionsPanel extends Widget {
       return; // another dataset, or a newer read
     }
     this._showList(dataset, versions);
-    await this._diff.setVersions(versions, from);
+    await this._diff.setVersions(versions, from, rediff);
   }
 
   dispose(): void {
@@ -133,10 +138,13 @@ export class VersionsPanel extends Widget {
     super.dispose();
   }
 
-  /** Shown again: versions may have been saved elsewhere (CLI, notebook). */
+  /**
+   * Shown again: versions may have been saved elsewhere (CLI, notebook); the
+   * diff is not asked for again (with a model it evaluates twice).
+   */
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    void this.refresh();
+    void this.refresh(undefined, false);
   }
 
   private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
@@ -221,7 +229,7 @@ export class VersionsPanel extends Widget {
     dataset: string,
     version: ILabelVersion
   ): Promise<void> {
-    const named = version.message ? ` (“${version.message}”)` : '';
+    const named = version.message ? ` (“${visibleText(version.message)}”)` : '';
     const result = await showDialog({
       title: `Restore version ${version.version}?`,
       body:

@@ -38,7 +38,7 @@ export const versionsPlugin: JupyterFrontEndPlugin<void> = {
       hideToolbar: true,
       prepare: () => model.restored,
       create: () => new VersionsPanel(model),
-      update: panel => panel.content.refresh(),
+      update: panel => panel.content.refresh(undefined, false),
       restore: { name: 'visionlens-versions' },
       palette,
       restorer
