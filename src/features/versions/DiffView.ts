@@ -220,7 +220,11 @@ export class DiffView {
           'span',
           { className: 'jp-VisionLens-diffTotal', attrs: { 'data-key': key } },
           h('b', { text: String(diff[key]) }),
-          key === 'samples_changed' ? ' samples changed' : ` ${key}`
+          key !== 'samples_changed'
+            ? ` ${key}`
+            : diff[key] === 1
+              ? ' sample changed'
+              : ' samples changed'
         )
       )
     );
@@ -276,7 +280,10 @@ function evaluationPart(evaluation: IEvaluationDiff): HTMLElement[] {
       )
     )
   );
-  const head = ['Class', ...CLASS_STATS.flatMap(s => [s, `Δ ${s}`])];
+  const head = [
+    'Class',
+    ...CLASS_STATS.map(capital).flatMap(s => [s, `Δ ${s}`])
+  ];
   const rows = evaluationRows(evaluation).map(row =>
     classRow(
       row.label,
