@@ -20,6 +20,7 @@ import { evaluationPlugin } from './features/evaluation/plugin';
 import { mapPlugin } from './features/map/plugin';
 import { blindSpotsPlugin } from './features/blindspots/plugin';
 import { patchesPlugin } from './features/patches/plugin';
+import { versionsPlugin } from './features/versions/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -34,7 +35,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   mapPlugin,
   pluginsPlugin,
   blindSpotsPlugin,
-  patchesPlugin
+  patchesPlugin,
+  versionsPlugin
 ];
 
 export default plugins;

@@ -11,3 +11,4 @@ import './map.css';
 import './plugins.css';
 import './blindspots.css';
 import './patches.css';
+import './versions.css';

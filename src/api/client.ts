@@ -46,6 +46,7 @@ import {
 } from './labelStudioTypes';
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
+import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -242,6 +243,40 @@ export class VisionLensClient
       { signal }
     );
     return data.versions;
+  }
+
+  saveVersion(dataset: string, message: string): Promise<ILabelVersion> {
+    return this._post(`datasets/${enc(dataset)}/versions`, { message });
+  }
+
+  diffVersions(
+    dataset: string,
+    query: IVersionDiffQuery,
+    signal?: AbortSignal
+  ): Promise<IVersionDiff> {
+    const params = new URLSearchParams({
+      from: String(query.from),
+      to: String(query.to)
+    });
+    if (query.source) {
+      params.set('source', query.source);
+    }
+    if (query.model) {
+      params.set('model', query.model);
+      params.set('protocol', query.protocol ?? 'coco');
+      params.set('iou', String(query.iou ?? 0.5));
+    }
+    return this._request(
+      `datasets/${enc(dataset)}/versions/diff?${params.toString()}`,
+      { signal }
+    );
+  }
+
+  restoreVersion(dataset: string, version: number): Promise<IEditResult> {
+    return this._post(
+      `datasets/${enc(dataset)}/versions/${enc(String(version))}/restore`,
+      {}
+    );
   }
 
   applyEdits(

@@ -55,6 +55,8 @@ export interface IEditResult {
   added?: number[];
   /** For an undo or redo: the batch it inverted. */
   inverted?: number;
+  /** For a restore: the version the labels are now as they were at. */
+  restored?: number;
 }
 
 /** An object as a conflict shows it now. */

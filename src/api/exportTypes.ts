@@ -42,6 +42,8 @@ export interface ILabelVersion {
   samples: number;
   annotations: number;
   user: string;
+  /** Its position in the dataset's edit log. */
+  seq?: number;
 }
 
 /** The result of a finished export job (what `visionlens export --json` prints). */

@@ -38,6 +38,7 @@ import {
 } from './labelStudioTypes';
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
+import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -158,6 +159,22 @@ export interface IVisionLensClient {
   startExport(dataset: string, request: IExportRequest): Promise<IJob>;
   /** The saved versions of a dataset's labels, oldest first. */
   listVersions(dataset: string, signal?: AbortSignal): Promise<ILabelVersion[]>;
+  /** Name the labels as they are now as a new version (copies nothing). */
+  saveVersion(dataset: string, message: string): Promise<ILabelVersion>;
+  /**
+   * What changed between two versions, per class and, with `query.model`,
+   * that model's evaluation deltas (a 400 for a model without predictions).
+   */
+  diffVersions(
+    dataset: string,
+    query: IVersionDiffQuery,
+    signal?: AbortSignal
+  ): Promise<IVersionDiff>;
+  /**
+   * Make the labels what they were at `version`: one undoable batch of kind
+   * `restore` (a 400 when they already are, a 409 with an `IEditConflict`).
+   */
+  restoreVersion(dataset: string, version: number): Promise<IEditResult>;
   /**
    * Apply label edits as one batch (all or nothing); a 409 `VisionLensAPIError`
    * whose body is an `IEditConflict` when an object changed since its `expected`.

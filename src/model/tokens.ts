@@ -34,6 +34,7 @@ export * from '../api/editTypes';
 export * from '../api/labelStudioTypes';
 export * from '../api/exportTypes';
 export * from '../api/patchTypes';
+export * from '../api/versionTypes';
 export * from '../api/interfaces';
 export * from './interfaces';
 
@@ -195,6 +196,7 @@ export namespace CommandIDs {
   export const exportView = 'visionlens:export-view';
   export const openPatches = 'visionlens:open-patches';
   export const labelStudio = 'visionlens:label-studio';
+  export const openVersions = 'visionlens:open-versions';
 }
 /** Version of the registry interface: "major.minor". */
 export const VISIONLENS_EXTENSIONS_API_VERSION = '1.0';

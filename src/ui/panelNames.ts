@@ -8,6 +8,7 @@ import {
   duplicateIcon,
   extensionIcon,
   filterIcon,
+  historyIcon,
   imageIcon,
   LabIcon,
   listIcon,
@@ -41,7 +42,8 @@ export const PANELS = {
   blindspots: { name: 'Blind Spots', icon: blindSpotsIcon },
   patches: { name: 'Patches', icon: patchesIcon },
   jobs: { name: 'Jobs', icon: listIcon },
-  plugins: { name: 'Plugins', icon: extensionIcon }
+  plugins: { name: 'Plugins', icon: extensionIcon },
+  versions: { name: 'Versions', icon: historyIcon }
 } as const satisfies Record<string, IPanelName>;
 
 /** The id of a panel of {@link PANELS}. */

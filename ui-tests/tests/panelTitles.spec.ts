@@ -19,7 +19,8 @@ const OPENERS: Record<string, string> = {
   'visionlens-blindspots': 'visionlens:open-blindspots',
   'visionlens-jobs': 'visionlens:open-jobs',
   'visionlens-plugins-main': 'visionlens:open-plugins',
-  'visionlens-patches-main': 'visionlens:open-patches'
+  'visionlens-patches-main': 'visionlens:open-patches',
+  'visionlens-versions-main': 'visionlens:open-versions'
 };
 
 test('every panel: "VisionLens <Name>", its own icon, an "Open <Name>" command', async ({

@@ -141,6 +141,13 @@ export class GridToolbar extends Panel {
         })
       ],
       [
+        'versions',
+        commandButton(commands, CommandIDs.openVersions, {
+          label: 'Versions',
+          className: 'jp-VisionLens-openVersions'
+        })
+      ],
+      [
         'show-selected',
         commandButton(commands, CommandIDs.showSelected, {
           label: 'Show only selected',

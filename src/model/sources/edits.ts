@@ -2,7 +2,8 @@
  * Label edits as the panels make them: a batch of operations, undo and redo,
  * each answered as an outcome a panel can show (done, a conflict to resolve,
  * or the server's reason for refusing), and told to every panel through
- * `dataChanged`. Also the classes an object may take.
+ * `dataChanged`; a version restored is one such batch too. Also the classes
+ * an object may take.
  */
 import { VisionLensAPIError } from '../../api/restTransport';
 import {
@@ -52,6 +53,23 @@ export function redoEdit(
   dataset: string
 ): Promise<EditOutcome> {
   return settle(model, dataset, null, model.client.redoEdit(dataset));
+}
+
+/**
+ * Make `dataset`'s labels what they were at saved `version`: one batch of
+ * kind `restore` (undo takes it back); any sample may change.
+ */
+export function restoreVersion(
+  model: IVisionLensModel,
+  dataset: string,
+  version: number
+): Promise<EditOutcome> {
+  return settle(
+    model,
+    dataset,
+    null,
+    model.client.restoreVersion(dataset, version)
+  );
 }
 
 async function settle(

@@ -1,0 +1,199 @@
+/**
+ * Versions of a dataset's labels as the versions panel reads and makes them
+ * (`model/sources/versions.ts`, and the restore of `model/sources/edits.ts`),
+ * through the REST client against a real Jupyter server: save a version,
+ * edit, diff it against the current labels (counts per class and a model's
+ * evaluation deltas, read into the panel's rows), a diff refused with the
+ * server's reason, and a restore told to every panel.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { VisionLensClient } from '../../api/client';
+import { ITestServer, startServer } from '../../__tests__/jupyterServer';
+import { diffRows, evaluationRows, trend } from '../../features/versions/logic';
+import { editLabels, restoreVersion } from '../sources/edits';
+import { diffVersions, listVersions, saveVersion } from '../sources/versions';
+import { IDataChange, IVisionLensModel } from '../tokens';
+
+const BOX = [4, 4, 20, 10];
+
+/** Two 64x48 images with one box each (a cat, a dog), and the same boxes as predictions. */
+function writeDataset(dir: string): { labels: string; predictions: string } {
+  const python = process.env.VISIONLENS_PYTHON || 'python';
+  execFileSync(python, [
+    '-c',
+    'import sys; from PIL import Image\n' +
+      'for i in (1, 2): Image.new("RGB", (64, 48), (90, 90, 160)).save(f"{sys.argv[1]}/img{i}.png")',
+    dir
+  ]);
+  const labels = path.join(dir, 'labels.json');
+  fs.writeFileSync(
+    labels,
+    JSON.stringify({
+      images: [1, 2].map(id => ({
+        id,
+        file_name: `img${id}.png`,
+        width: 64,
+        height: 48
+      })),
+      annotations: [1, 2].map(id => ({
+        id,
+        image_id: id,
+        category_id: id,
+        bbox: BOX,
+        area: 200,
+        iscrowd: 0
+      })),
+      categories: [
+        { id: 1, name: 'cat' },
+        { id: 2, name: 'dog' }
+      ]
+    })
+  );
+  const predictions = path.join(dir, 'copycat.json');
+  fs.writeFileSync(
+    predictions,
+    JSON.stringify(
+      [1, 2].map(id => ({
+        image_id: id,
+        category_id: id,
+        bbox: BOX,
+        score: 0.9
+      }))
+    )
+  );
+  return { labels, predictions };
+}
+
+describe('label versions from the lab', () => {
+  let server: ITestServer;
+  let client: VisionLensClient;
+  const changes: IDataChange[] = [];
+  let model: IVisionLensModel;
+
+  beforeAll(async () => {
+    server = await startServer();
+    client = new VisionLensClient(server.settings);
+    const files = writeDataset(server.dir);
+    const ingest = await client.ingest({
+      source: files.labels,
+      name: 'pets',
+      format: 'coco'
+    });
+    await client.waitForJob(ingest.id, { intervalMs: 50 });
+    const predictions = await client.importPredictions('pets', {
+      source: files.predictions,
+      model: 'copycat',
+      format: 'coco'
+    });
+    await client.waitForJob(predictions.id, { intervalMs: 50 });
+    // The parts of the shared model the sources use, over the real client.
+    model = {
+      client,
+      datasets: [],
+      notifyDataChanged: (change: IDataChange) => changes.push(change),
+      refreshDatasets: async () => []
+    } as unknown as IVisionLensModel;
+  }, 120000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function catOf(sampleId: number) {
+    const sample = await client.getSample('pets', sampleId);
+    return sample.annotations.filter(a => a.source === 'ground_truth')[0];
+  }
+
+  it('saves a version with its message and counts, and lists it', async () => {
+    expect(await listVersions(model, 'pets')).toEqual([]);
+    const saved = await saveVersion(model, 'pets', 'as ingested');
+    expect(saved).toMatchObject({
+      version: 1,
+      message: 'as ingested',
+      samples: 2,
+      annotations: 2
+    });
+    const listed = await listVersions(model, 'pets');
+    expect(listed.map(v => [v.version, v.message])).toEqual([
+      [1, 'as ingested']
+    ]);
+  });
+
+  it('diffs a version against the current labels, per class and with a model', async () => {
+    const cat = await catOf(1);
+    const edit = await editLabels(
+      model,
+      'pets',
+      [{ op: 'relabel', annotation_id: cat.ann_id, label: 'dog' }],
+      [1]
+    );
+    expect(edit.kind).toBe('done');
+
+    const plain = await diffVersions(model, 'pets', { from: 1, to: 'current' });
+    if (plain.kind !== 'done') {
+      throw new Error(plain.message);
+    }
+    expect(plain.diff).toMatchObject({
+      added: 0,
+      removed: 0,
+      relabelled: 1,
+      moved: 0,
+      samples_changed: 1
+    });
+    expect(plain.diff.evaluation).toBeUndefined();
+    expect(diffRows(plain.diff)).toEqual([
+      { label: 'cat', added: 0, removed: 0, relabelled: 1, moved: 0 }
+    ]);
+
+    const evaluated = await diffVersions(model, 'pets', {
+      from: 1,
+      to: 'current',
+      model: 'copycat'
+    });
+    if (evaluated.kind !== 'done') {
+      throw new Error(evaluated.message);
+    }
+    const rows = evaluationRows(evaluated.diff.evaluation!);
+    expect(rows.map(r => r.label)).toEqual(['cat', 'dog']);
+    // Two dog objects now for the one dog prediction: the dogs' recall halves;
+    // the cat has no object left, so its AP is undefined.
+    const dogRecall = rows[1].cells.find(c => c.stat === 'recall')!;
+    expect(dogRecall).toMatchObject({ from: 1, to: 0.5, delta: -0.5 });
+    expect(trend('recall', dogRecall.delta)).toBe('down');
+    const catAp = rows[0].cells.find(c => c.stat === 'AP')!;
+    expect(catAp.from).toBeCloseTo(1, 5);
+    expect(catAp.to).toBeNull();
+    expect(catAp.delta).toBeNull();
+    expect(rows[1].cells.map(c => c.delta)).toEqual(
+      ['AP', 'precision', 'recall'].map(
+        s => evaluated.diff.evaluation!.by_class.dog.delta[s]
+      )
+    );
+  });
+
+  it('answers a refused diff with the server’s reason', async () => {
+    const outcome = await diffVersions(model, 'pets', {
+      from: 1,
+      to: 'current',
+      model: 'nope'
+    });
+    expect(outcome.kind).toBe('refused');
+    expect(outcome.kind === 'refused' && outcome.message).toMatch(/copycat/);
+  });
+
+  it('restores a version and tells every panel that any sample may have changed', async () => {
+    changes.length = 0;
+    const outcome = await restoreVersion(model, 'pets', 1);
+    expect(outcome.kind).toBe('done');
+    expect(outcome.kind === 'done' && outcome.result.kind).toBe('restore');
+    expect((await catOf(1)).label).toBe('cat');
+    expect(changes).toEqual([{ dataset: 'pets', kind: 'labels', ids: null }]);
+
+    const again = await restoreVersion(model, 'pets', 1);
+    expect(again.kind).toBe('refused');
+    expect(changes).toHaveLength(1);
+  });
+});
