@@ -16,7 +16,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, openGrid, runEnv } from './helpers';
+import { api, clickToolbarItem, openGrid, runEnv } from './helpers';
 
 const NAME = 'ui-labelstudio';
 const REPO = path.resolve(__dirname, '..', '..');
@@ -206,7 +206,11 @@ test.describe('Label Studio round trip', () => {
     );
 
     // take it back: the form remembers where Label Studio is; the change listed, then applied
-    await command(page, 'visionlens:label-studio');
+    await clickToolbarItem(
+      page,
+      grid.locator('.jp-VisionLens-gridShownBar'),
+      '.jp-VisionLens-labelStudio'
+    );
     await expect(dialog.locator('.jp-VisionLens-lsUrl')).toHaveValue(ls.url);
     await dialog.locator('.jp-VisionLens-lsProject').fill(String(project));
     await dialog.getByRole('button', { name: 'Take back…' }).click();

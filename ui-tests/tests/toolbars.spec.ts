@@ -7,7 +7,14 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { clickToolbarItem, command, fmt, openGrid, serverTotal, toolbarItem } from './helpers';
+import {
+  clickToolbarItem,
+  command,
+  fmt,
+  openGrid,
+  serverTotal,
+  toolbarItem
+} from './helpers';
 
 const DEMO = 'demo';
 
@@ -15,16 +22,23 @@ const DEMO = 'demo';
  * The toolbars under `root` with every shown item, button or label that
  * sticks out of its toolbar or is narrower than its text.
  */
-async function cutItems(root: Locator): Promise<{ toolbars: number; cut: string[] }> {
+async function cutItems(
+  root: Locator
+): Promise<{ toolbars: number; cut: string[] }> {
   return root.evaluate(node => {
     const cut: string[] = [];
-    const toolbars = [...node.querySelectorAll<HTMLElement>('.jp-VisionLens-toolbar')].filter(
-      t => t.offsetParent !== null
-    );
+    const toolbars = [
+      ...node.querySelectorAll<HTMLElement>('.jp-VisionLens-toolbar')
+    ].filter(t => t.offsetParent !== null);
     for (const toolbar of toolbars) {
       const bar = toolbar.getBoundingClientRect();
-      for (const item of toolbar.querySelectorAll<HTMLElement>(':scope > .jp-Toolbar-item')) {
-        if (item.offsetParent === null || item.classList.contains('jp-Toolbar-spacer')) {
+      for (const item of toolbar.querySelectorAll<HTMLElement>(
+        ':scope > .jp-Toolbar-item'
+      )) {
+        if (
+          item.offsetParent === null ||
+          item.classList.contains('jp-Toolbar-spacer')
+        ) {
           continue;
         }
         const box = item.getBoundingClientRect();
@@ -50,7 +64,9 @@ async function cutItems(root: Locator): Promise<{ toolbars: number; cut: string[
 }
 
 test.describe('Toolbars', () => {
-  test('no toolbar label is cut at the default sidebar width', async ({ page }) => {
+  test('no toolbar label is cut at the default sidebar width', async ({
+    page
+  }) => {
     const grid = await openGrid(page, DEMO);
     await command(page, 'visionlens:open-filters');
     await command(page, 'visionlens:open-panel');
@@ -60,13 +76,17 @@ test.describe('Toolbars', () => {
     await expect(grid.locator('.jp-VisionLens-selectAll')).toBeVisible();
     await expect(grid.locator('.jp-VisionLens-openFilters')).toBeVisible();
     await expect(filters.locator('.jp-VisionLens-clearAll')).toBeVisible();
-    await expect(datasets.locator('.jp-VisionLens-openDataset').first()).toBeVisible();
+    await expect(
+      datasets.locator('.jp-VisionLens-openDataset').first()
+    ).toBeVisible();
     for (const root of [grid, filters, datasets]) {
       // The toolbars place their items after a resize, throttled.
-      await expect.poll(() => cutItems(root)).toEqual({
-        toolbars: expect.any(Number),
-        cut: []
-      });
+      await expect
+        .poll(() => cutItems(root))
+        .toEqual({
+          toolbars: expect.any(Number),
+          cut: []
+        });
       expect((await cutItems(root)).toolbars).toBeGreaterThan(0);
     }
   });
@@ -74,10 +94,14 @@ test.describe('Toolbars', () => {
   test('what does not fit is in the "…" menu', async ({ page }) => {
     await command(page, 'visionlens:open-panel');
     const datasets = page.locator('#visionlens-datasets');
-    const card = datasets.locator(`.jp-VisionLens-datasetCard[data-dataset="${DEMO}"]`);
+    const card = datasets.locator(
+      `.jp-VisionLens-datasetCard[data-dataset="${DEMO}"]`
+    );
     const actions = card.locator('.jp-VisionLens-cardActions');
     // Six actions never fit a sidebar card: the last ones are in its menu.
-    await expect(actions.locator('.jp-Toolbar-responsive-opener')).toBeVisible();
+    await expect(
+      actions.locator('.jp-Toolbar-responsive-opener')
+    ).toBeVisible();
     await expect(actions.locator('.jp-VisionLens-delete')).toHaveCount(0);
     const menu = page.locator('.jp-Toolbar-responsive-popup:visible');
     await actions.locator('.jp-Toolbar-responsive-opener').click();
@@ -97,9 +121,13 @@ test.describe('Toolbars', () => {
     await expect(tagBar.locator('.jp-VisionLens-untagButton')).toHaveCount(0);
     await tagBar.locator('.jp-Toolbar-responsive-opener').click();
     await expect(menu.locator('.jp-VisionLens-untagButton')).toBeVisible();
-    await (await toolbarItem(page, tagBar, '.jp-VisionLens-tagInput')).fill('toolbar-menu-tag');
+    await (
+      await toolbarItem(page, tagBar, '.jp-VisionLens-tagInput')
+    ).fill('toolbar-menu-tag');
     await clickToolbarItem(page, tagBar, '.jp-VisionLens-tagButton');
-    await expect(page.locator('.jp-VisionLens-tagStatus')).toHaveText('Select samples first.');
+    await expect(page.locator('.jp-VisionLens-tagStatus')).toHaveText(
+      'Select samples first.'
+    );
     await expect.poll(async () => (await cutItems(grid)).cut).toEqual([]);
   });
 
@@ -114,8 +142,13 @@ test.describe('Toolbars', () => {
     );
     expect(bindings.sort()).toEqual([
       'visionlens:sample-close Escape .jp-VisionLens-sample:focus',
+      'visionlens:sample-delete-object Backspace .jp-VisionLens-sample',
+      'visionlens:sample-delete-object Delete .jp-VisionLens-sample',
+      'visionlens:sample-draw-box B .jp-VisionLens-sample',
       'visionlens:sample-next ArrowRight .jp-VisionLens-sample',
-      'visionlens:sample-previous ArrowLeft .jp-VisionLens-sample'
+      'visionlens:sample-previous ArrowLeft .jp-VisionLens-sample',
+      'visionlens:sample-redo-edit Ctrl Shift Z .jp-VisionLens-sample',
+      'visionlens:sample-undo-edit Ctrl Z .jp-VisionLens-sample'
     ]);
     const grid = await openGrid(page, DEMO);
     await command(page, 'visionlens:clear-filters');

@@ -110,7 +110,7 @@ describe('label edits from the lab', () => {
     );
     expect(outcome.kind).toBe('done');
     expect((await catOf(1)).bbox).toEqual([10, 8, 20, 10]);
-    expect(changes.at(-1)).toEqual({
+    expect(changes[changes.length - 1]).toEqual({
       dataset: 'pets',
       kind: 'labels',
       ids: [1]
@@ -178,7 +178,7 @@ describe('label edits from the lab', () => {
     expect((await catOf(1)).label).toBe('dog'); // the delete undone
     expect((await redoEdit(model, 'pets')).kind).toBe('done');
     expect((await client.getSample('pets', 1)).annotations).toEqual([]);
-    expect(changes.at(-1)).toEqual({
+    expect(changes[changes.length - 1]).toEqual({
       dataset: 'pets',
       kind: 'labels',
       ids: null

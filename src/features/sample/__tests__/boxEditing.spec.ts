@@ -100,9 +100,8 @@ describe('box geometry', () => {
       bbox: [1, 2, 3, 4],
       expected: { bbox: [40, 30, 10, 10] }
     });
-    expect(deleteOperation(small).expected).toEqual({
-      label: 'cat',
-      bbox: [40, 30, 10, 10]
+    expect(deleteOperation(small)).toMatchObject({
+      expected: { label: 'cat', bbox: [40, 30, 10, 10] }
     });
     expect(relabelOperation(small, 'dog')).toMatchObject({
       op: 'relabel',
@@ -167,9 +166,9 @@ describe('the edit layer', () => {
     layer.cancel();
     layer.down(20, 20, 'select'); // a click again on the selected box: nothing beneath
     layer.up(20, 20);
-    expect(told.selected.at(-1)).toBe(7);
+    expect(told.selected[told.selected.length - 1]).toBe(7);
     expect(layer.down(80, 70, 'select')).toBe(false);
-    expect(told.selected.at(-1)).toBeNull();
+    expect(told.selected[told.selected.length - 1]).toBeNull();
   });
 
   it('draws a new box with the draw tool', () => {
