@@ -195,3 +195,12 @@ def test_the_cli_reads_a_questions_file_and_refuses_a_bad_one(
     bad.write_text(json.dumps([{"key": "sky", "question": "Sky?", "answers": ["yes"]}]))
     assert cli_main([*argv, "--questions", str(bad)]) == 2
     assert "2-16 distinct" in capsys.readouterr().err
+
+
+def test_answers_travel_the_kernel_runners_wire_unchanged() -> None:
+    from visionlens_jlab.predict.wire import decode_message, encode_message
+
+    message = ("answers", [3, 4], [["dim", "unknown"], ["bright", "none"]], [(5, "bad")])
+    assert decode_message(encode_message(message)) == message
+    with pytest.raises(PredictError, match="malformed answers"):
+        decode_message(b'{"type": "answers", "ids": [1], "results": [[1]], "failed": []}')
