@@ -111,6 +111,8 @@ def question_calibration(
     usable = kappa is not None and kappa >= threshold
     if kappa is None:
         reason = f"no kappa: label at least {MIN_PAIRS} samples it answered"
+        if measured is not None and n_measured == 0:
+            reason += " (or measure the images: visionlens attributes NAME)"
     elif not usable:
         reason = f"kappa {kappa:.3f} is below the threshold {threshold}"
     else:
