@@ -195,3 +195,78 @@ def save_tiny_torchvision(path: Path, builder: str, num_classes: int, seed: int 
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(model.eval().state_dict(), path)
     return path
+
+
+VLM_WORDS = (
+    "bright dim dark clear rain snow fog indoor outdoor none partial heavy empty few many "
+    "question answer is the image with one word"
+).split()
+
+
+def save_tiny_blip2(folder: Path, seed: int = 0) -> Path:
+    """A tiny BLIP-2 (OPT language model) whose byte-level tokenizer knows the default
+    questions' answers as whole words (letters otherwise), saved in ``folder``. The
+    prompt is a prefix of its output, as with any decoder-only VLM."""
+    import json
+
+    import torch
+    from transformers import (
+        Blip2Config,
+        Blip2ForConditionalGeneration,
+        Blip2Processor,
+        Blip2QFormerConfig,
+        Blip2VisionConfig,
+        BlipImageProcessor,
+        GPT2Tokenizer,
+        OPTConfig,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2, "<image>": 3}
+    for word in VLM_WORDS:
+        vocab.setdefault("\u0120" + word, len(vocab))  # "Ġword": the word after a space
+    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:?.,-/()_\u0120":
+        vocab.setdefault(c, len(vocab))
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    small: dict[str, Any] = {"num_hidden_layers": 1, "num_attention_heads": 2}
+    vision = Blip2VisionConfig(
+        hidden_size=32, intermediate_size=37, image_size=32, patch_size=8, **small
+    )
+    qformer = Blip2QFormerConfig(
+        hidden_size=32, intermediate_size=37, encoder_hidden_size=32, vocab_size=len(vocab), **small
+    )
+    text = OPTConfig(
+        **untyped({"word_embed_proj_dim": 32, "max_position_embeddings": 256}),
+        vocab_size=len(vocab),
+        hidden_size=32,
+        ffn_dim=37,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=1,
+        **small,
+    )
+    config = Blip2Config(
+        vision_config=vision.to_dict(),
+        qformer_config=qformer.to_dict(),
+        text_config=text.to_dict(),
+        num_query_tokens=4,
+        **untyped({"image_token_index": 3}),
+    )
+    torch.manual_seed(seed)
+    Blip2ForConditionalGeneration(config).eval().save_pretrained(folder)
+    tokenizer = GPT2Tokenizer(
+        str(folder / "vocab.json"),
+        str(folder / "merges.txt"),
+        unk_token="<unk>",
+        pad_token="<pad>",
+        bos_token="</s>",
+        eos_token="</s>",
+    )
+    processor = Blip2Processor(
+        image_processor=BlipImageProcessor(size={"height": 32, "width": 32}),
+        tokenizer=tokenizer,
+        num_query_tokens=4,
+    )
+    processor.save_pretrained(folder)
+    return folder

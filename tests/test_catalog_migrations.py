@@ -40,7 +40,7 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 12
+LATEST = 13
 """The schema version of this code: steps 1-13 (see docs/architecture.md)."""
 
 
@@ -128,7 +128,7 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # step 6 added the (empty) table of image-level labels, and columns whose old rows
         # are NULL: an old object has no mask area and no keypoints; steps 9 and 10 the
         # (empty) operation log, object tags and versions; step 11 the label-quality tables;
-        # step 12 the model runs' samples done without a prediction
+        # step 12 the model runs' samples done without a prediction; step 13 the VLM labels
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
         quality = dict.fromkeys(("label_quality", "label_quality_runs"), 0)
         assert rows == {
@@ -137,6 +137,7 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             **edits,
             **quality,
             "model_run_empty_samples": 0,
+            "vlm_labels": 0,
         }
         with catalog.cursor() as cur:
             new_columns = cur.execute(
@@ -316,3 +317,22 @@ def test_a_model_runs_resume_list_moves_from_its_report_into_a_table(old_data: P
     assert state.params == params
     assert state.done.tolist() == sorted([first, second, fourth])
     assert third not in state.done
+
+
+def test_an_old_catalog_gets_an_empty_vlm_labels_table_and_takes_labels(old_data: Path) -> None:
+    """Step 13: a catalog written before VLM attributes gets the (empty) table of the
+    user's VLM labels, which then stores labels."""
+    from visionlens_jlab.catalog.extensions.vlm import save_labels
+
+    with duckdb.connect(str(old_data / CATALOG_FILE)) as con:  # as the previous code wrote it
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        (first,) = con.execute("SELECT min(sample_id) FROM samples").fetchone() or (None,)
+    assert "vlm_labels" not in tables
+    with Catalog(old_data) as catalog:
+        with catalog.cursor() as cur:
+            assert cur.execute("SELECT COUNT(*) FROM vlm_labels").fetchall() == [(0,)]
+            assert schema_version(cur) == LATEST
+        assert save_labels(catalog, DATASET, [(int(first), "lighting", "dim")]) == 1
+        with catalog.cursor() as cur:
+            rows = cur.execute("SELECT sample_id, question, answer FROM vlm_labels").fetchall()
+    assert rows == [(first, "lighting", "dim")]

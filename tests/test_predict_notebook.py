@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.notebook_fixtures import running_kernel
 
-from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_detr
+from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_blip2, save_tiny_detr
 
 
 async def test_predict_from_a_kernel(api: Any, vl_app: Any, tmp_path: Path) -> None:
@@ -29,6 +29,15 @@ async def test_predict_from_a_kernel(api: Any, vl_app: Any, tmp_path: Path) -> N
         assert lines == ["R 4 0 tiny detect cpu", "R 4"]  # the second call finds all done
         failed = await k.execute(f"vl.dataset('photos').predict({str(detr)!r}, task='segment')")
         assert failed["error"] is not None and "unknown task" in failed["error"]
+        vlm = save_tiny_blip2(tmp_path / "blip2")
+        q = [{"key": "sky", "question": "Is there sky?", "answers": ["yes", "no"]}]
+        out = await k.execute(
+            f"r = ds.predict({str(vlm)!r}, task='vlm', questions={q!r}, progress=False)\n"
+            "print('R', r['processed'], r['predictions'])\n",
+            timeout=300,
+        )
+        assert out["error"] is None, out["error"]
+        assert [ln for ln in out["stdout"].splitlines() if ln.startswith("R ")] == ["R 4 4"]
     with vl_app.catalog.cursor() as cur:
         (n,) = cur.execute("SELECT count(*) FROM annotations WHERE source = 'tiny'").fetchall()[0]
     assert n > 0

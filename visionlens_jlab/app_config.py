@@ -183,3 +183,19 @@ class VisionLensAppConfig(HasTraits):
         config=True,
         help="Time limit of one plugin hook call (a chunk of samples for sample fields).",
     )
+    vlm_attributes = Bool(
+        False,
+        config=True,
+        help=(
+            "Let the blind-spot finder slice by VLM attributes (computed.vlm_<question>, "
+            "written by 'visionlens predict --task vlm'), those calibrated usable only."
+        ),
+    )
+    vlm_kappa_threshold = Float(
+        0.6,
+        config=True,
+        help=(
+            "Cohen's kappa a VLM attribute needs against the measured attributes and the "
+            "user's labels (GET .../vlm/calibration) before it counts."
+        ),
+    )

@@ -29,6 +29,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.label_quality",
     "visionlens_jlab.edits",
     "visionlens_jlab.catalog.writes.model_runs",
+    "visionlens_jlab.catalog.extensions.vlm",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

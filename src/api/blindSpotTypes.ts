@@ -42,6 +42,8 @@ export interface IBlindSpotFinding {
   /** The notebook call that reproduces it. */
   python: string;
   review?: BlindSpotVerdict | null;
+  /** Cohen's kappa of each VLM attribute the slice rests on (a model's answer). */
+  vlm_kappa?: Record<string, number>;
 }
 
 /** One test of the run's ledger and what became of it. */

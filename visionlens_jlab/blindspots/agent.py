@@ -204,12 +204,15 @@ def run_agent(
     min_n: int = 50,
     fdr: float = 0.05,
     llm: Model | None = None,
+    vlm_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Engine run + agent exploration; findings carry the agent's wording where it claimed
-    them, numbers from the ledger. ``llm`` overrides ``settings`` (tests: ``FunctionModel``)."""
+    them, numbers from the ledger. ``llm`` overrides ``settings`` (tests: ``FunctionModel``);
+    ``vlm_threshold`` as :func:`~.api.find_blind_spots`."""
     from ..catalog.extensions.measured import save_result
 
-    engine = BlindSpotEngine.open(catalog, dataset, model_name, EngineOptions(min_n, fdr))
+    options = EngineOptions(min_n, fdr, vlm_threshold=vlm_threshold)
+    engine = BlindSpotEngine.open(catalog, dataset, model_name, options)
     engine.run()
     model = llm if llm is not None else build_model(settings) if settings else None
     if model is None:

@@ -39,7 +39,12 @@ def run_engine(engine: BlindSpotEngine) -> dict[str, Any]:
         "tested": len(engine.ledger),
         "rejected": rejected,
         "tests": tested_list(engine, groups),
-        "params": {"min_n": o.min_n, "fdr": o.fdr, "seed": o.seed},
+        "params": {
+            "min_n": o.min_n,
+            "fdr": o.fdr,
+            "seed": o.seed,
+            "vlm_threshold": o.vlm_threshold,
+        },
     }
 
 
@@ -93,11 +98,14 @@ def find_blind_spots(
     fdr: float = 0.05,
     seed: int = 0,
     store: bool = True,
+    vlm_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Find ``model``'s blind spots on ``dataset`` (its latest evaluation) with the engine.
 
     Needs the dataset's attributes (:func:`~visionlens_jlab.blindspots.attributes.compute_attributes`);
     returns ``{"findings": [...], "tested": N, ...}`` and stores it as the last result.
+    With ``vlm_threshold`` the VLM attributes calibrated usable at that kappa are sliced
+    by too (:mod:`visionlens_jlab.predict.calibration`); their findings carry their kappa.
     """
     validate_options(min_n, fdr)
     started = time.monotonic()
@@ -110,7 +118,8 @@ def find_blind_spots(
             f"dataset {dataset!r} has no measured attributes yet: run the attributes job "
             f"first (visionlens attributes {dataset})"
         )
-    engine = BlindSpotEngine.open(catalog, dataset, model, EngineOptions(min_n, fdr, seed))
+    options = EngineOptions(min_n, fdr, seed, vlm_threshold=vlm_threshold)
+    engine = BlindSpotEngine.open(catalog, dataset, model, options)
     result = run_engine(engine)
     result["seconds"] = round(time.monotonic() - started, 3)
     if store:

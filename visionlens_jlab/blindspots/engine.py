@@ -49,6 +49,8 @@ class EngineOptions:
     fdr: float = 0.05
     seed: int = 0
     pairs: bool = True
+    vlm_threshold: float | None = None
+    """Slice by the VLM attributes calibrated usable at this kappa; None: never by a VLM's."""
 
 
 class BlindSpotEngine:
@@ -90,7 +92,8 @@ class BlindSpotEngine:
         cls, catalog: Catalog, dataset: str, model: str, options: EngineOptions | None = None
     ) -> BlindSpotEngine:
         """Load ``model``'s latest evaluation on ``dataset``."""
-        return cls(load_units(catalog, dataset, model), options)
+        threshold = options.vlm_threshold if options is not None else None
+        return cls(load_units(catalog, dataset, model, vlm_threshold=threshold), options)
 
     # ------------------------------------------------------------------ lookups
 

@@ -72,6 +72,9 @@ def finding(engine: BlindSpotEngine, test: SliceTest, related: list[SliceTest]) 
     }  # fmt: skip
     if test.metric == "confusion":
         out["confused_with"] = _top_confusion(engine, inside_all)
+    kappas = {a: units.vlm_kappas[a] for a, _ in test.parts if a in units.vlm_kappas}
+    if kappas:  # a VLM's answer, not a measurement: how far it agreed with known values
+        out["vlm_kappa"] = kappas
     return out
 
 

@@ -24,6 +24,7 @@ def blind_spots_run(
     clusters: int = 8,
     store: VectorStore | None = None,
     job: JobContext | None = None,
+    vlm_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Measure the attributes if the dataset has none yet, then find ``model``'s blind spots.
 
@@ -34,6 +35,8 @@ def blind_spots_run(
     the agent explores with the engine's tools and words the findings; without one the
     engine's findings come with templated wording (``"agent": "none"`` in the result).
     Worker processes measure pixels; this (server) process alone writes the catalog.
+    ``vlm_threshold`` (the server's ``vlm_attributes`` setting on): the engine also slices
+    by the VLM attributes calibrated usable at that kappa.
     """
     from ..catalog.extensions.measured import has_attributes
     from . import compute_attributes, find_blind_spots
@@ -71,9 +74,13 @@ def blind_spots_run(
 
         settings = agent_settings()
         if settings is not None:
-            result = run_agent(catalog, dataset, model, settings, min_n=min_n, fdr=fdr)
+            result = run_agent(
+                catalog, dataset, model, settings, min_n=min_n, fdr=fdr, vlm_threshold=vlm_threshold
+            )
     if result is None:
-        result = find_blind_spots(catalog, dataset, model, min_n=min_n, fdr=fdr)
+        result = find_blind_spots(
+            catalog, dataset, model, min_n=min_n, fdr=fdr, vlm_threshold=vlm_threshold
+        )
         result["agent"] = "none"
     if measured is not None:  # images refused or with impossible names were not measured
         result["attributes"] = measured

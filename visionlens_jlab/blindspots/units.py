@@ -11,7 +11,7 @@ Three kinds of units, each tied to its image (the cluster of the statistics):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,6 +55,8 @@ class Units:
     pr_tp: np.ndarray  # bool
     pr_score: np.ndarray
     pr_class: pa.ChunkedArray
+    vlm_kappas: dict[str, float] = field(default_factory=dict)
+    """``{image column: kappa}`` of the VLM attributes among the image columns."""
 
 
 def latest_eval_key(catalog: Catalog, dataset: str, model: str) -> str:
@@ -73,8 +75,11 @@ def latest_eval_key(catalog: Catalog, dataset: str, model: str) -> str:
     return str(rows[0][0])
 
 
-def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
-    """Every unit of ``model``'s latest evaluation on ``dataset``."""
+def load_units(
+    catalog: Catalog, dataset: str, model: str, *, vlm_threshold: float | None = None
+) -> Units:
+    """Every unit of ``model``'s latest evaluation on ``dataset``; with ``vlm_threshold``,
+    the VLM attributes calibrated usable at that kappa are image columns too."""
     key = latest_eval_key(catalog, dataset, model)
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
@@ -136,6 +141,13 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
     for c in SAMPLE_ATTRIBUTES:
         image_columns[f"measured.{c}"] = images[f"m_{c}"]
     image_columns.update(plugin_attribute_columns(catalog, dataset_id, sample_id))
+    vlm_kappas: dict[str, float] = {}
+    if vlm_threshold is not None:
+        from ..predict.calibration import usable_kappas
+
+        kappas = usable_kappas(catalog, dataset_id, vlm_threshold)
+        image_columns.update(computed_columns(catalog, dataset_id, sample_id, set(kappas)))
+        vlm_kappas = {f"computed.{name}": kappa for name, kappa in kappas.items()}
     if images["cluster"].null_count < len(images):  # the dataset was clustered
         image_columns[CLUSTER_COLUMN] = images["cluster"]
     object_columns: dict[str, Any] = {"object.class": gt["label"]}
@@ -167,6 +179,7 @@ def load_units(catalog: Catalog, dataset: str, model: str) -> Units:
         pr_tp=preds["tp"].to_numpy(zero_copy_only=False).astype(bool),
         pr_score=np.asarray(preds["score"].cast(pa.float64()).fill_null(1.0).to_numpy()),
         pr_class=preds["label"],
+        vlm_kappas=vlm_kappas,
     )
 
 
@@ -175,11 +188,20 @@ def plugin_attribute_columns(
 ) -> dict[str, Any]:
     """``computed.<name>`` image columns of the attributes plugins registered
     (:mod:`.extensions`) that this dataset has values for, aligned with ``sample_id``."""
-    from ..catalog.extensions.computed import computed_values_for, dataset_computed_fields
     from .extensions import image_attribute_fields
 
+    return computed_columns(catalog, dataset_id, sample_id, set(image_attribute_fields()))
+
+
+def computed_columns(
+    catalog: Catalog, dataset_id: int, sample_id: np.ndarray, names: set[str]
+) -> dict[str, Any]:
+    """``computed.<name>`` image columns of those of ``names`` the dataset has values for,
+    aligned with ``sample_id``."""
+    from ..catalog.extensions.computed import computed_values_for, dataset_computed_fields
+
     with catalog.cursor() as cur:
-        wanted = set(image_attribute_fields()) & set(dataset_computed_fields(cur, dataset_id))
+        wanted = names & set(dataset_computed_fields(cur, dataset_id))
         values = computed_values_for(cur, dataset_id, [int(i) for i in sample_id]) if wanted else {}
     return {
         f"computed.{name}": pa.chunked_array(

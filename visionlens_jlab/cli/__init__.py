@@ -242,6 +242,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.edits",
     "visionlens_jlab.cli.label_quality",
     "visionlens_jlab.cli.labelstudio",
+    "visionlens_jlab.cli.vlm",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

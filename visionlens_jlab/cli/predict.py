@@ -33,8 +33,9 @@ def add_parser(subparsers: Any) -> None:
         "(DETR, RT-DETR, YOLOS; OWLv2 / Grounding-DINO prompted with the class names) makes "
         "a prediction set named after the model; a captioner (BLIP, GIT, ...) fills the "
         "computed.caption field; an open_clip model (ARCH:TAG or checkpoint) classifies "
-        "zero-shot with the class names as prompts. Images the same run already did are "
-        "skipped.",
+        "zero-shot with the class names as prompts; a VLM (--task vlm) answers fixed "
+        "questions per image into computed.vlm_<question> fields. Images the same run "
+        "already did are skipped.",
     )
     p.add_argument("dataset")
     p.add_argument(
@@ -43,7 +44,12 @@ def add_parser(subparsers: Any) -> None:
         help="a checkpoint folder, a hub id already in the cache, or torchvision:BUILDER"
         "[=/path/weights.pth] (a torchvision detector; cached COCO weights without a path)",
     )
-    p.add_argument("--task", default="detect", choices=["detect", "caption", "classify"])
+    p.add_argument("--task", default="detect", choices=["detect", "caption", "classify", "vlm"])
+    p.add_argument(
+        "--questions",
+        help="--task vlm: a JSON file of questions, [{key, question, answers: [...]}] "
+        "(default: lighting, weather, occlusion, scene, crowding)",
+    )
     p.add_argument("--name", help="the prediction set's name (default: the model's last part)")
     p.add_argument(
         "--classes",
@@ -82,6 +88,14 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     except ValueError as exc:
         raise CliError(f"--filter is not JSON: {exc}") from exc
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
+    questions = None
+    if args.questions:
+        from ..predict.vlm import read_questions_file
+
+        try:
+            questions = read_questions_file(args.questions)
+        except EmbedError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
     return {
         "model": model,
         "task": args.task,
@@ -92,6 +106,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "device": args.device,
         "batch_size": args.batch_size,
         "min_score": args.min_score,
+        "questions": questions,
     }
 
 
@@ -101,7 +116,12 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
     body = _options(args)
     try:
         options = PredictOptions(
-            args.dataset, **{**body, "classes": tuple(body["classes"] or ()) or None}
+            args.dataset,
+            **{
+                **body,
+                "classes": tuple(body["classes"] or ()) or None,
+                "questions": tuple(body["questions"]) if body["questions"] else None,
+            },
         )
     except EmbedError as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
@@ -133,7 +153,9 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         print(f"visionlens: sample {sample['sample_id']}: {sample['message']}", file=sys.stderr)
     if args.json:
         return {key: result.get(key) for key in JSON_KEYS}
-    what = "captions" if result["task"] == "caption" else f"predictions as {result['name']}"
+    what = {"caption": "captions", "vlm": "answers"}.get(
+        result["task"], f"predictions as {result['name']}"
+    )
     result["text"] = (
         f"{result['dataset']}: {result['processed']} images done, {result['skipped']} skipped, "
         f"{result['failed']} unreadable; {result['predictions']} {what} "

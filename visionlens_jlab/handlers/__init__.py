@@ -29,6 +29,7 @@ HANDLER_MODULES = [
     "label_quality",
     "labelstudio",
     "patches",
+    "vlm",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

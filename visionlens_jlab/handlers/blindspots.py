@@ -55,8 +55,11 @@ class BlindSpotsHandler(VisionLensHandler):
                 store = await self.run_blocking(self.app.vector_store)
                 await self.run_blocking(store.space, params["space"])  # 404 before a job
 
+        # VLM attributes only behind the setting, and only those calibrated usable
+        vlm = float(self.app.vlm_kappa_threshold) if self.app.vlm_attributes else None
+
         def run(ctx: JobContext) -> dict[str, Any]:
-            return blind_spots_run(catalog, name, job=ctx, store=store, **params)
+            return blind_spots_run(catalog, name, job=ctx, store=store, vlm_threshold=vlm, **params)
 
         await self.submit_job(
             "blindspots", run, title=f"Blind spots of {params['model']} on {name}", dataset=name

@@ -14,7 +14,7 @@ from ..predict.base import PredictOptions, is_torchvision, parse_spec
 from .base import VisionLensHandler, engine_errors
 
 _STRINGS = ("model", "task", "name", "runner", "device")
-_KEYS = {*_STRINGS, "classes", "filter", "batch_size", "min_score"}
+_KEYS = {*_STRINGS, "classes", "filter", "batch_size", "min_score", "questions"}
 MAX_RESULTS = 500
 
 
@@ -39,9 +39,17 @@ def _options(name: str, body: dict[str, Any]) -> PredictOptions:
     view = body.get("filter")
     if view is not None and not isinstance(view, dict):
         raise HTTPError(400, "'filter' must be an object")
-    kept = {k: v for k, v in body.items() if v not in (None, "") and k not in ("classes", "model")}
+    questions = body.get("questions")
+    if questions is not None and not isinstance(questions, list):
+        raise HTTPError(400, "'questions' must be a list of {key, question, answers} objects")
+    skip = ("classes", "model", "questions")
+    kept = {k: v for k, v in body.items() if v not in (None, "") and k not in skip}
     return PredictOptions(
-        name, body.get("model") or "", classes=tuple(classes) if classes else None, **kept
+        name,
+        body.get("model") or "",
+        classes=tuple(classes) if classes else None,
+        questions=tuple(questions) if questions else None,
+        **kept,
     )
 
 

@@ -41,6 +41,10 @@ class Services(Protocol):
     """Where server-side paths of a request (ingest sources, checkpoints, exports) may lie."""
     resolved_data_dir: Path
     """The data directory (the catalog, thumbnails, vectors): no export may replace it."""
+    vlm_attributes: bool
+    """Whether the blind-spot finder may slice by calibrated VLM attributes."""
+    vlm_kappa_threshold: float
+    """The kappa a VLM attribute needs to count (calibration)."""
 
     def vector_store(self) -> VectorStore:
         """The vector store, opened on first use (blocking: call it off the event loop)."""

@@ -274,6 +274,7 @@ class Dataset(EditsMixin):
         min_score: float | None = None,
         runner: str = "process",
         progress: bool = True,
+        questions: Iterable[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Run a transformers model on the dataset (or the samples matching ``filter``) as a
         server job, offline, and wait for it with a progress bar.
@@ -283,8 +284,10 @@ class Dataset(EditsMixin):
         last path part; ``classes`` prompt an open-vocabulary detector) or ``'caption'``
         (the ``computed.caption`` field) or ``'classify'`` (zero-shot with an open_clip
         model, ``ARCH:TAG`` or a checkpoint, prompted with ``classes`` or the dataset's
-        classes); ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision
-        detector. Images the same run already did are skipped. ``runner``: ``process``
+        classes) or ``'vlm'`` (an image-text-to-text model answers ``questions``,
+        ``[{"key", "question", "answers": [...]}]``, default lighting, weather, occlusion,
+        scene and crowding, into ``computed.vlm_<key>`` fields; docs/models.md);
+        ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision detector. Images the same run already did are skipped. ``runner``: ``process``
         (a worker process of the server) or ``kernel[:KERNELSPEC]`` (a kernel the server
         starts for the job).
         Returns the job result (processed, skipped, predictions, device, dtype,
@@ -302,6 +305,7 @@ class Dataset(EditsMixin):
             "batch_size": batch_size,
             "min_score": None if min_score is None else float(min_score),
             "runner": runner,
+            "questions": None if questions is None else [dict(q) for q in questions],
         }
         answer = self._client.post_json(
             dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}

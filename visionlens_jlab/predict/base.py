@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..embed.base import EmbedError
 from ..embed.job import parse_runner
 from ..embed.stream import check_batch_size
 
-TASKS = ("detect", "caption", "classify")
-DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0}
+TASKS = ("detect", "caption", "classify", "vlm")
+DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0, "vlm": 0.0}
 TRUST_REMOTE_CODE_ENV = "VISIONLENS_TRUST_REMOTE_CODE"
 """Set to 1 to let models that ship their own Python code load (off by default: that code
 runs with the user's rights, and most such checkpoints fail offline under transformers 5)."""
@@ -79,6 +80,8 @@ class PredictOptions:
     device: str = "auto"
     batch_size: int | None = None
     min_score: float | None = None
+    questions: tuple[dict[str, Any], ...] | None = None
+    """A VLM's questions (``{"key", "question", "answers"}``); None: the default list."""
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -94,6 +97,12 @@ class PredictOptions:
             raise PredictError(f"min score must be in 0..1, got {self.min_score}")
         if self.classes is not None and not all(c.strip() for c in self.classes):
             raise PredictError("class names must not be empty")
+        if self.questions is not None:
+            if self.task != "vlm":
+                raise PredictError("questions are for --task vlm only")
+            from .vlm import parse_questions  # checks them: PredictError naming the fault
+
+            parse_questions(list(self.questions))
         kind, _ = parse_runner(self.runner)
         if kind == "ray":
             raise PredictError(

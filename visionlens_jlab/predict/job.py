@@ -8,7 +8,9 @@ another runner that yields them. Whatever computes, this module alone writes, in
 the job is cancelled or fails), so a run that stops resumes: the next run with the same
 parameters skips the samples done. Detections become a prediction set like an imported one
 (:mod:`visionlens_jlab.catalog.writes.model_runs`); captions the ``computed.caption``
-field (:mod:`visionlens_jlab.catalog.extensions.captions`).
+field (:mod:`visionlens_jlab.catalog.extensions.captions`); a VLM's answers the
+``computed.vlm_<question>`` fields (:mod:`visionlens_jlab.catalog.extensions.vlm`), written
+the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import Catalog
-from ..catalog.extensions.captions import append_captions, caption_run_state, start_captions
+from ..catalog.extensions.captions import (
+    CAPTION,
+    PRODUCER_PREFIX,
+    append_texts,
+    start_texts,
+    text_run_state,
+)
+from ..catalog.extensions.vlm import Question, register_question
 from ..catalog.reads.queries import sample_ids
 from ..catalog.writes.model_runs import (
     BOX_COLUMNS,
@@ -37,6 +46,9 @@ from ..jobs.manager import JobContext
 from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions
 from .classes import class_map, unknown_class_warning
+from .vlm import questions_of
+
+VLM_PRODUCER = "vlm:"
 
 FLUSH_SECONDS = 10.0
 """Results wait at most this long in memory before a write: every write refreshes the
@@ -60,17 +72,32 @@ def request_of(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
         "min_score": options.score_threshold,
         "prompts": prompts,
         "classes": list(options.classes) if options.classes else None,
+        "questions": list(options.questions) if options.questions else None,
     }
 
 
 def _params(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
     """What makes two runs the same run (resume) rather than a new one (start over)."""
-    return {
+    params: dict[str, Any] = {
         "model": options.model,
         "task": options.task,
         "min_score": options.score_threshold,
         "prompts": prompts,
     }
+    if options.task == "vlm":
+        params["questions"] = [q.to_dict() for q in _questions(options)]
+    return params
+
+
+def _questions(options: PredictOptions) -> tuple[Question, ...]:
+    return questions_of({"questions": list(options.questions or ())})
+
+
+def _text_fields(options: PredictOptions) -> list[str]:
+    """The computed fields a caption or VLM run writes."""
+    if options.task == "vlm":
+        return [q.field for q in _questions(options)]
+    return [CAPTION]
 
 
 class _Writer:
@@ -82,14 +109,15 @@ class _Writer:
         self.unknown: Counter[str] = Counter()
         self.ids: list[int] = []
         self.rows: list[tuple[Any, ...]] = []
-        self.captions: list[str] = []
+        self.texts: list[Any] = []  # a caption, or a VLM's answers, per sample
+        self.fields = _text_fields(options)
         self.predictions = 0
         self.last = time.monotonic()
 
     def add(self, ids: list[int], results: list[Any]) -> None:
         self.ids.extend(ids)
-        if self.options.task == "caption":
-            self.captions.extend(results)
+        if self.options.task in ("caption", "vlm"):
+            self.texts.extend(results)
             return
         for row in results:
             label = self.mapping.get(row[1])
@@ -104,12 +132,17 @@ class _Writer:
         job fails; the next run computes those samples again)."""
         if not self.ids or (not force and time.monotonic() - self.last < seconds):
             return
-        ids, rows, captions = self.ids, self.rows, self.captions
-        self.ids, self.rows, self.captions = [], [], []
+        ids, rows, texts = self.ids, self.rows, self.texts
+        self.ids, self.rows, self.texts = [], [], []
         self.last = time.monotonic()
         if self.options.task == "caption":
-            append_captions(self.catalog, self.dataset_id, ids, captions)
-            self.predictions += len(captions)
+            append_texts(self.catalog, self.dataset_id, ids, {CAPTION: texts})
+            self.predictions += len(texts)
+            return
+        if self.options.task == "vlm":  # one answer per question per sample
+            columns = {f: [row[i] for row in texts] for i, f in enumerate(self.fields)}
+            append_texts(self.catalog, self.dataset_id, ids, columns)
+            self.predictions += len(texts) * len(self.fields)
             return
         warnings = [unknown_class_warning(dict(self.unknown))] if self.unknown else []
         boxes = labels = None
@@ -161,8 +194,11 @@ def run_prediction(
     classes = dataset_class_names(catalog, dataset_id)
     prompts = list(options.classes or classes)
     params = _params(options, prompts)
-    if options.task == "caption":
-        recorded, done = caption_run_state(catalog, dataset_id)
+    if options.task in ("caption", "vlm"):
+        if options.task == "vlm":  # custom questions' fields become filterable here
+            for question in _questions(options):
+                register_question(question)
+        recorded, done = text_run_state(catalog, dataset_id, _text_fields(options))
         fresh = recorded != params
     else:
         state = model_run_state(catalog, options.dataset, options.run_name)
@@ -173,7 +209,7 @@ def run_prediction(
     result: dict[str, Any] = {
         "dataset": options.dataset,
         "model": options.model,
-        "name": options.run_name if options.task != "caption" else "caption",
+        "name": {"caption": CAPTION, "vlm": "vlm"}.get(options.task, options.run_name),
         "task": options.task,
         "processed": 0,
         "skipped": len(confined.items) - len(todo),
@@ -203,15 +239,17 @@ def run_prediction(
                 info = message[1]
                 result.update(device=info["device"], dtype=info["dtype"])
                 result["batch_size"] = info["batch_size"]
-                if fresh and options.task == "caption":
-                    start_captions(catalog, dataset_id, options.run_name, params)
+                if fresh and options.task in ("caption", "vlm"):
+                    producer = PRODUCER_PREFIX if options.task == "caption" else VLM_PRODUCER
+                    fields = _text_fields(options)
+                    start_texts(catalog, dataset_id, fields, producer + options.run_name, params)
                 elif fresh:
                     start_model_run(catalog, dataset_id, options.run_name, options.model, params)
                 writer.mapping = class_map(info["labels"], classes)
                 t_first = time.monotonic()
                 if ctx is not None:  # the rate counts from here: loading is not predicting
                     ctx.items("predicting", 0, len(todo), f"{options.model} on {info['device']}")
-            elif kind in ("boxes", "captions", "labels"):
+            elif kind in ("boxes", "captions", "labels", "answers"):
                 _, ids, results, failed = message
                 writer.add(list(ids), list(results))
                 result["processed"] += len(ids)

@@ -27,7 +27,8 @@ class LoadedModel:
     model: Any
     processor: Any
     kind: str
-    """``detector``, ``open-vocabulary`` (prompted with class names), ``captioner`` or
+    """``detector``, ``open-vocabulary`` (prompted with class names), ``captioner``, ``vlm``
+    (answers questions, :mod:`.vlm`) or
     ``torchvision`` (a torchvision detector: no processor, :mod:`.torchvision_detect`)."""
     device: str
     dtype: str
@@ -97,7 +98,7 @@ def pick_device(device: str) -> tuple[str, Any]:
 def load_model(
     model: str, task: str, device: str = "auto", classes: list[str] | None = None
 ) -> LoadedModel:
-    """Load ``model`` for ``task`` (``detect`` or ``caption``) on ``device``, offline;
+    """Load ``model`` for ``task`` (``detect``, ``caption`` or ``vlm``) on ``device``, offline;
     ``classes``: the class names the user gave (a torchvision checkpoint's labels)."""
     if is_torchvision(model):
         if task != "detect":
@@ -147,14 +148,15 @@ def load_model(
                 f"{model!r} ({model_type or 'unknown type'}) is not an object detector: "
                 "use a DETR, RT-DETR, YOLOS, OWLv2 or Grounding-DINO checkpoint"
             )
-    elif task == "caption":
+    elif task in ("caption", "vlm"):
         if model_type not in modeling_auto.MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
             raise PredictError(
-                f"{model!r} ({model_type or 'unknown type'}) is not an image-to-text model: "
-                "use a BLIP, BLIP-2, GIT or Florence-2 checkpoint"
+                f"{model!r} ({model_type or 'unknown type'}) is not an image-text-to-text "
+                "model: use a BLIP, BLIP-2, GIT, Florence-2, Idefics3/SmolVLM or Qwen2-VL "
+                "checkpoint"
             )
         kind, auto_model, auto_proc = (
-            "captioner",
+            "captioner" if task == "caption" else "vlm",
             transformers.AutoModelForImageTextToText,
             transformers.AutoProcessor,
         )

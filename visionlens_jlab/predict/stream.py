@@ -12,6 +12,9 @@ writes). Messages are plain tuples of picklable values:
 * ``("captions", processed ids, [caption per id], failed)``;
 * ``("labels", processed ids, [(sample_id, label, score, scores JSON)], failed)``
   (zero-shot classification, :mod:`.zero_shot`);
+* ``("answers", processed ids, [[answer per question] per id], failed)`` (a VLM's
+  answers to the request's questions, each one of its closed answers or ``unknown``,
+  :mod:`.vlm`);
 * ``("done", {})``.
 
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
@@ -39,6 +42,8 @@ from ..media.sources import read_bytes
 from .base import PredictError
 from .loading import LoadedModel, load_model
 from .torchvision_detect import run_detector, to_tensor
+from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
+from .vlm import Question, decode_answers, map_answer, questions_of, vlm_inputs
 from .zero_shot import classify_stream
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
@@ -48,6 +53,7 @@ Item = tuple[int, str, int, int]
 
 DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 32}
 MAX_NEW_TOKENS = 40
+RESULT_KIND = {"detect": "boxes", "caption": "captions", "vlm": "answers"}
 
 
 @dataclass
@@ -76,9 +82,14 @@ def _read(item: Item) -> tuple[Image.Image | None, str]:
 
 
 def prepare(
-    loaded: LoadedModel, batch: Sequence[Item], prompts: list[str], pool: ThreadPoolExecutor
+    loaded: LoadedModel,
+    batch: Sequence[Item],
+    prompts: list[str],
+    pool: ThreadPoolExecutor,
+    questions: Sequence[Question] = (),
 ) -> Prepared:
-    """Read, decode and run the processor over one batch (on a background thread)."""
+    """Read, decode and run the processor over one batch (on a background thread); a VLM
+    gets one set of inputs per question."""
     out = Prepared()
     images = []
     for item, (image, error) in zip(batch, pool.map(_read, batch), strict=True):
@@ -101,6 +112,8 @@ def prepare(
             padding=True,  # prompts of different lengths in one tensor
             truncation=True,
         )
+    elif loaded.kind == "vlm":
+        out.inputs = [vlm_inputs(loaded.processor, images, q) for q in questions]
     else:
         out.inputs = loaded.processor(images=images, return_tensors="pt")
     return out
@@ -189,6 +202,22 @@ def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
     return [t.strip() for t in loaded.processor.batch_decode(generated, skip_special_tokens=True)]
 
 
+def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) -> list[list[str]]:
+    """Greedy-decoded answers of one prepared batch: per image, one closed answer (or
+    ``unknown``) per question."""
+    per_question = []
+    for question, inputs in zip(questions, batch.inputs, strict=True):
+        generated = loaded.model.generate(
+            **_to_device(loaded, inputs),
+            max_new_tokens=VLM_NEW_TOKENS,
+            do_sample=False,
+            num_beams=1,
+        )
+        texts = decode_answers(loaded.processor, inputs["input_ids"], generated.cpu())
+        per_question.append([map_answer(t, question.answers) for t in texts])
+    return [list(row) for row in zip(*per_question, strict=True)]
+
+
 def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
     """Run ``request`` (``model``, ``task``, ``device``, ``batch_size``, ``min_score``,
     ``prompts``, ``classes``: the names the user gave, or None) over ``items``; yields the
@@ -203,6 +232,7 @@ def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[t
         request["model"], task, request.get("device", "auto"), request.get("classes")
     )
     prompts = list(request.get("prompts") or [])
+    questions = questions_of(request) if task == "vlm" else ()
     if loaded.kind == "open-vocabulary" and not prompts:
         raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
     size = request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device]
@@ -234,18 +264,20 @@ def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[t
         pending: Future[Prepared] | None = None
         for index in range(len(batches)):
             if pending is None:
-                pending = ahead.submit(prepare, loaded, batches[index], prompts, pool)
+                pending = ahead.submit(prepare, loaded, batches[index], prompts, pool, questions)
             batch = pending.result()
             # the next batch is read and processed while the model runs on this one
             pending = (
-                ahead.submit(prepare, loaded, batches[index + 1], prompts, pool)
+                ahead.submit(prepare, loaded, batches[index + 1], prompts, pool, questions)
                 if index + 1 < len(batches)
                 else None
             )
             if not batch.ids:
-                yield ("boxes" if task == "detect" else "captions", [], [], batch.failed)
+                yield (RESULT_KIND[task], [], [], batch.failed)
             elif task == "detect":
                 yield ("boxes", batch.ids, detect(loaded, batch, prompts, min_score), batch.failed)
+            elif task == "vlm":
+                yield ("answers", batch.ids, answer(loaded, batch, questions), batch.failed)
             else:
                 yield ("captions", batch.ids, caption(loaded, batch), batch.failed)
     yield ("done", {})

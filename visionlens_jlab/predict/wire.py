@@ -1,7 +1,7 @@
 """Model-job messages as JSON: how a kernel (the ``kernel`` runner) sends results to the server.
 
 One message of :mod:`.stream` per request body, ``{"type", ...}``: ``meta`` and ``done``
-carry ``info``; ``boxes``, ``captions`` and ``labels`` carry ``ids``, ``results`` and
+carry ``info``; ``boxes``, ``captions``, ``labels`` and ``answers`` carry ``ids``, ``results`` and
 ``failed``. The rows are short tuples of numbers and strings, so JSON keeps them exact
 (Python writes a float's shortest round-tripping form): the server writes what the process
 runner would. The work list travels the other way as ``{"items": [[sample_id, location,
@@ -16,7 +16,7 @@ from typing import Any
 
 from .base import PredictError
 
-RESULT_KINDS = ("boxes", "captions", "labels")
+RESULT_KINDS = ("boxes", "captions", "labels", "answers")
 ROW_LENGTH = {"boxes": 7, "labels": 4}
 
 
@@ -63,6 +63,10 @@ def _row(kind: str, row: Any) -> Any:
         if not isinstance(row, str):
             raise ValueError("a caption must be a string")
         return row
+    if kind == "answers":
+        if not isinstance(row, list) or not all(isinstance(a, str) for a in row):
+            raise ValueError("answers must be a list of strings")
+        return list(row)
     if not isinstance(row, list) or len(row) != ROW_LENGTH[kind]:
         raise ValueError(f"a {kind} row has {ROW_LENGTH[kind]} values")
     if kind == "boxes":

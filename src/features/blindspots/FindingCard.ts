@@ -6,7 +6,7 @@
  */
 import { button, h } from '../../base/dom';
 import { CodeSnippet } from '../../ui/CodeSnippet';
-import { barGeometry, formatValue, numbersLine } from './format';
+import { barGeometry, formatValue, numbersLine, vlmKappaLine } from './format';
 import { BlindSpotVerdict, IBlindSpotFinding } from '../../api/blindSpotTypes';
 
 /** What a card asks of its panel. */
@@ -53,6 +53,7 @@ export class FindingCard {
       },
       h('div', { className: 'jp-VisionLens-bsClaim', text: f.summary }),
       h('div', { className: 'jp-VisionLens-bsNumbers', text: numbersLine(f) }),
+      this._vlm(f),
       this._bar(f),
       this._evidence(f, actions),
       h(
@@ -75,6 +76,17 @@ export class FindingCard {
     this.finding.review = verdict;
     this._verdict.textContent = verdict ? verdict : '';
     this.node.dataset.review = verdict ?? '';
+  }
+
+  /** The VLM attributes' kappas (hidden when the slice rests on none). */
+  private _vlm(f: IBlindSpotFinding): HTMLElement {
+    const line = vlmKappaLine(f);
+    const node = h('div', {
+      className: 'jp-VisionLens-bsVlm',
+      text: line ?? ''
+    });
+    node.hidden = line === null;
+    return node;
   }
 
   /** The evidence's thumbnails under a caption (nothing without evidence). */

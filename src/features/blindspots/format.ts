@@ -72,6 +72,19 @@ export function numbersLine(f: IBlindSpotFinding): string {
   );
 }
 
+/**
+ * The caveat of a finding that rests on VLM attributes (a model's answers, not
+ * measurements): each with its calibration kappa; null when it rests on none.
+ */
+export function vlmKappaLine(f: IBlindSpotFinding): string | null {
+  const entries = Object.entries(f.vlm_kappa ?? {});
+  if (!entries.length) {
+    return null;
+  }
+  const parts = entries.map(([name, kappa]) => `${name} κ ${kappa.toFixed(2)}`);
+  return `Rests on a VLM's answers (calibrated): ${parts.join(', ')}`;
+}
+
 /** Where to draw a card's bar, in percent of its width. */
 export interface IBarGeometry {
   /** Length of the slice's bar (its value). */

@@ -2,10 +2,10 @@
 
 A caption is a categorical computed field (:mod:`.computed`), so filters, sorts, pages
 (``samples[].computed.caption``) and facets work on it with no other code. A caption job
-takes minutes, so it appends its captions chunk by chunk (:func:`append_captions`) and a
-cancelled run resumes: :func:`caption_run_state` says which samples a run with the same
+takes minutes, so it appends its captions chunk by chunk (:func:`append_texts`) and a
+cancelled run resumes: :func:`text_run_state` says which samples a run with the same
 parameters (model, prompt) already captioned; a run with other parameters starts over
-(:func:`start_captions`). :func:`search_captions` ranks samples by the words of a query
+(:func:`start_texts`). The VLM answers (:mod:`.vlm`) are text fields written the same way. :func:`search_captions` ranks samples by the words of a query
 their caption holds.
 """
 
@@ -30,70 +30,74 @@ MAX_QUERY_WORDS = 16
 register_computed_field(CAPTION, CATEGORICAL, "a caption written by an image-to-text model")
 
 
-def caption_run_state(
-    catalog: Catalog, dataset_id: int
+def text_run_state(
+    catalog: Catalog, dataset_id: int, fields: list[str]
 ) -> tuple[dict[str, Any] | None, np.ndarray]:
-    """``(params of the captions' run, or None; the sample ids that have a caption)``."""
+    """``(params of the run that wrote ``fields``, or None; the sample ids that have a value
+    of every one of them)``."""
     with catalog.cursor() as cur:
         rows = cur.execute(
             "SELECT params FROM computed_fields WHERE dataset_id = ? AND field = ?",
-            [dataset_id, CAPTION],
+            [dataset_id, fields[0]],
         ).fetchall()
         ids = cur.execute(
-            "SELECT sample_id FROM computed_values WHERE dataset_id = ? AND field = ?",
-            [dataset_id, CAPTION],
+            "SELECT sample_id FROM computed_values WHERE dataset_id = ? "
+            "AND list_contains(?, field) GROUP BY sample_id HAVING COUNT(DISTINCT field) = ?",
+            [dataset_id, fields, len(fields)],
         ).fetchnumpy()["sample_id"]
     params = json.loads(rows[0][0]) if rows and rows[0][0] else None
-    return params, np.asarray(ids, np.int64)
+    return params, np.sort(np.asarray(ids, np.int64))
 
 
-def _fields_row(cur: Any, dataset_id: int, producer: str, params: str) -> None:
-    cur.execute(
-        "DELETE FROM computed_fields WHERE dataset_id = ? AND field = ?", [dataset_id, CAPTION]
-    )
-    cur.execute(
-        "INSERT INTO computed_fields VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-        [dataset_id, CAPTION, producer, params, datetime.now(timezone.utc).replace(tzinfo=None)],
-    )
-
-
-def start_captions(catalog: Catalog, dataset_id: int, model: str, params: dict[str, Any]) -> None:
-    """Begin a caption run from nothing: the dataset's captions go, ``params`` are kept."""
+def start_texts(
+    catalog: Catalog, dataset_id: int, fields: list[str], producer: str, params: dict[str, Any]
+) -> None:
+    """Begin a run of text fields from nothing: the dataset's values of ``fields`` go, a
+    ``computed_fields`` row per field keeps ``producer`` and ``params``."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write(dataset_id) as cur:
-        cur.execute(
-            "DELETE FROM computed_values WHERE dataset_id = ? AND field = ?", [dataset_id, CAPTION]
-        )
-        _fields_row(cur, dataset_id, PRODUCER_PREFIX + model, json.dumps(params))
+        for table in ("computed_values", "computed_fields"):
+            cur.execute(
+                f"DELETE FROM {table} WHERE dataset_id = ? AND list_contains(?, field)",  # noqa: S608 - fixed names
+                [dataset_id, fields],
+            )
+        for field in fields:
+            cur.execute(
+                "INSERT INTO computed_fields VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+                [dataset_id, field, producer, json.dumps(params), now],
+            )
         apply_change(catalog, cur, Change(dataset_id, Kind.FIELDS))
 
 
-def append_captions(
-    catalog: Catalog, dataset_id: int, sample_ids: list[int], captions: list[str]
+def append_texts(
+    catalog: Catalog, dataset_id: int, sample_ids: list[int], values: dict[str, list[str]]
 ) -> None:
-    """Store one chunk of captions (replacing those samples' captions), one transaction."""
-    if len(sample_ids) != len(captions):
-        raise ValueError(f"{len(sample_ids)} sample ids for {len(captions)} captions")
-    table = pa.table(
-        {
-            "sample_id": pa.array(np.asarray(sample_ids, np.int64)),
-            "text": pa.array([str(c) for c in captions], pa.string()),
-        }
-    )
+    """Store one chunk of text values, ``{field: [text per sample]}`` (replacing those
+    samples' values of those fields), one transaction."""
+    ids = pa.array(np.asarray(sample_ids, np.int64))
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write(dataset_id) as cur:
-        cur.register("_vl_captions", table)
+        for field, texts in values.items():
+            if len(texts) != len(ids):
+                raise ValueError(f"{len(ids)} sample ids for {len(texts)} values of {field}")
+            table = pa.table({"sample_id": ids, "text": pa.array([str(t) for t in texts])})
+            cur.register("_vl_texts", table)
+            try:
+                cur.execute(
+                    "DELETE FROM computed_values WHERE dataset_id = ? AND field = ? "
+                    "AND sample_id IN (SELECT sample_id FROM _vl_texts)",
+                    [dataset_id, field],
+                )
+                cur.execute(
+                    "INSERT INTO computed_values SELECT ?, sample_id, ?, NULL, text FROM _vl_texts",
+                    [dataset_id, field],
+                )
+            finally:
+                cur.unregister("_vl_texts")
         cur.execute(
-            "DELETE FROM computed_values WHERE dataset_id = ? AND field = ? "
-            "AND sample_id IN (SELECT sample_id FROM _vl_captions)",
-            [dataset_id, CAPTION],
-        )
-        cur.execute(
-            "INSERT INTO computed_values SELECT ?, sample_id, ?, NULL, text FROM _vl_captions",
-            [dataset_id, CAPTION],
-        )
-        cur.unregister("_vl_captions")
-        cur.execute(
-            "UPDATE computed_fields SET updated_at = ? WHERE dataset_id = ? AND field = ?",
-            [datetime.now(timezone.utc).replace(tzinfo=None), dataset_id, CAPTION],
+            "UPDATE computed_fields SET updated_at = ? WHERE dataset_id = ? "
+            "AND list_contains(?, field)",
+            [now, dataset_id, list(values)],
         )
         apply_change(catalog, cur, Change(dataset_id, Kind.FIELDS))
 

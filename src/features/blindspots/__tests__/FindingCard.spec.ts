@@ -26,6 +26,24 @@ function finding(): IBlindSpotFinding {
 }
 
 describe('FindingCard', () => {
+  it("shows a VLM attribute's kappa only when the slice rests on one", () => {
+    const actions = {
+      showInGrid: () => undefined,
+      review: async () => undefined,
+      thumbnails: () => document.createElement('div')
+    };
+    const plain = new FindingCard(finding(), actions);
+    const none = plain.node.querySelector(
+      '.jp-VisionLens-bsVlm'
+    ) as HTMLElement;
+    expect(none.hidden).toBe(true);
+    const onVlm = { ...finding(), vlm_kappa: { 'computed.vlm_scene': 0.81 } };
+    const card = new FindingCard(onVlm, actions);
+    const line = card.node.querySelector('.jp-VisionLens-bsVlm') as HTMLElement;
+    expect(line.hidden).toBe(false);
+    expect(line.textContent).toContain('computed.vlm_scene κ 0.81');
+  });
+
   it('renders dataset strings as text, never as HTML', () => {
     const card = new FindingCard(finding(), {
       showInGrid: () => undefined,

@@ -8,7 +8,8 @@ import {
   numbersLine,
   rejectedTests,
   testedLine,
-  testLine
+  testLine,
+  vlmKappaLine
 } from '../format';
 import {
   IBlindSpotFinding,
@@ -62,6 +63,17 @@ describe('number formatting', () => {
   it('puts metric, value, baseline, effect, CI, q and N on one line', () => {
     expect(numbersLine(finding())).toBe(
       'Recall 0.132 vs 0.722 · effect −0.59 [−0.66, −0.51] · q < 0.001 · N 1,234'
+    );
+  });
+});
+
+describe('vlmKappaLine', () => {
+  it('names each VLM attribute of the slice with its kappa, and is null without one', () => {
+    expect(vlmKappaLine(finding())).toBeNull();
+    expect(
+      vlmKappaLine(finding({ vlm_kappa: { 'computed.vlm_lighting': 0.7234 } }))
+    ).toBe(
+      "Rests on a VLM's answers (calibrated): computed.vlm_lighting κ 0.72"
     );
   });
 });
