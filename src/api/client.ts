@@ -5,7 +5,8 @@
  * prefixes, tokens and XSRF cookies are handled as for every other JupyterLab
  * request. The model token exposes it; panels never build URLs or call
  * `fetch` themselves. The HTTP side (URLs, requests, error answers) is in
- * `restTransport.ts`; this file has one typed method per endpoint.
+ * `restTransport.ts`; this file and `labelsClient.ts` have one typed method
+ * per endpoint.
  */
 import {
   IIngestRequest,
@@ -37,23 +38,15 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { EditOperation, IEditResult } from './editTypes';
-import {
-  ILabelStudioChanges,
-  ILabelStudioConnection,
-  ILabelStudioProject,
-  ILabelStudioSend
-} from './labelStudioTypes';
-import { IExportRequest, ILabelVersion } from './exportTypes';
-import { IPatchesPage, IPatchQuery } from './patchTypes';
-import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
+import { IExportRequest } from './exportTypes';
+import { LabelsTransport } from './labelsClient';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
   IBlindSpotsResult
 } from './blindSpotTypes';
 import { followJob } from './jobs';
-import { RestTransport, VisionLensAPIError } from './restTransport';
+import { enc, VisionLensAPIError } from './restTransport';
 
 /** How often `waitForJob` polls by default, in ms. */
 export const JOB_POLL_MS = 500;
@@ -70,11 +63,12 @@ export class JobError extends Error {
   }
 }
 
-const enc = encodeURIComponent;
-
-/** The typed REST client behind the model token. */
+/**
+ * The typed REST client behind the model token (the labels' endpoints,
+ * edits, versions, Label Studio and patches, come from `LabelsTransport`).
+ */
 export class VisionLensClient
-  extends RestTransport
+  extends LabelsTransport
   implements IVisionLensClient
 {
   async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {
@@ -234,85 +228,6 @@ export class VisionLensClient
     return this._started(`datasets/${enc(dataset)}/exports`, request);
   }
 
-  async listVersions(
-    dataset: string,
-    signal?: AbortSignal
-  ): Promise<ILabelVersion[]> {
-    const data = await this._request<{ versions: ILabelVersion[] }>(
-      `datasets/${enc(dataset)}/versions`,
-      { signal }
-    );
-    return data.versions;
-  }
-
-  saveVersion(dataset: string, message: string): Promise<ILabelVersion> {
-    return this._post(`datasets/${enc(dataset)}/versions`, { message });
-  }
-
-  diffVersions(
-    dataset: string,
-    query: IVersionDiffQuery,
-    signal?: AbortSignal
-  ): Promise<IVersionDiff> {
-    const params = new URLSearchParams({
-      from: String(query.from),
-      to: String(query.to)
-    });
-    if (query.source) {
-      params.set('source', query.source);
-    }
-    if (query.model) {
-      params.set('model', query.model);
-      params.set('protocol', query.protocol ?? 'coco');
-      params.set('iou', String(query.iou ?? 0.5));
-    }
-    return this._request(
-      `datasets/${enc(dataset)}/versions/diff?${params.toString()}`,
-      { signal }
-    );
-  }
-
-  restoreVersion(dataset: string, version: number): Promise<IEditResult> {
-    return this._post(
-      `datasets/${enc(dataset)}/versions/${enc(String(version))}/restore`,
-      {}
-    );
-  }
-
-  applyEdits(
-    dataset: string,
-    operations: EditOperation[]
-  ): Promise<IEditResult> {
-    return this._post(`datasets/${enc(dataset)}/edits`, { operations });
-  }
-
-  undoEdit(dataset: string): Promise<IEditResult> {
-    return this._post(`datasets/${enc(dataset)}/edits/undo`, {});
-  }
-
-  redoEdit(dataset: string): Promise<IEditResult> {
-    return this._post(`datasets/${enc(dataset)}/edits/redo`, {});
-  }
-
-  sendToLabelStudio(
-    dataset: string,
-    request: ILabelStudioSend
-  ): Promise<ILabelStudioProject> {
-    return this._post(`datasets/${enc(dataset)}/labelstudio/projects`, request);
-  }
-
-  pullFromLabelStudio(
-    dataset: string,
-    project: number,
-    connection: ILabelStudioConnection,
-    apply: boolean
-  ): Promise<ILabelStudioChanges> {
-    return this._post(
-      `datasets/${enc(dataset)}/labelstudio/projects/${project}/pull`,
-      { label_studio: connection, apply }
-    );
-  }
-
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {
     // A bare list as specified in issue #11; `{models}` like the other lists too.
     const data = await this._request<
@@ -468,37 +383,6 @@ export class VisionLensClient
   imageUrl(dataset: string, sampleId: number, size?: number): string {
     const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
     return size ? `${url}?size=${size}` : url;
-  }
-
-  queryPatches(
-    dataset: string,
-    filter: IFilter,
-    query: IPatchQuery,
-    signal?: AbortSignal
-  ): Promise<IPatchesPage> {
-    return this._post(
-      `datasets/${enc(dataset)}/patches`,
-      { filter, ...query },
-      signal
-    );
-  }
-
-  async patchSamples(
-    dataset: string,
-    annIds: number[],
-    signal?: AbortSignal
-  ): Promise<number[]> {
-    const data = await this._post<{ sample_ids: number[] }>(
-      `datasets/${enc(dataset)}/patches/samples`,
-      { ann_ids: annIds },
-      signal
-    );
-    return data.sample_ids;
-  }
-
-  cropUrl(dataset: string, annId: number, size = 128, context = 0.25): string {
-    const url = this.url(`datasets/${enc(dataset)}/objects/${annId}/crop`);
-    return `${url}?size=${size}&context=${context}`;
   }
 
   /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */

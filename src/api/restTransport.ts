@@ -6,6 +6,9 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+/** A path segment as a URL holds it (dataset names may hold any character). */
+export const enc = encodeURIComponent;
+
 /** The API prefix under the server's base URL. */
 export const API_PREFIX = 'visionlens/api';
 
