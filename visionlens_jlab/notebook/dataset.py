@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .bodies import Filter, filter_body, plain_json
 from .connection import Client, VisionLensError, client, dataset_path
 from .edits import EditsMixin
 from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
+from .server_jobs import ServerJobsMixin
 from .similarity import duplicates_frame, search_frame
 
-Filter = Mapping[str, Any]
 COMPRESSION = "lz4"
 """Arrow buffer compression asked of the export endpoints (box tables shrink ~5x)."""
 
@@ -49,7 +49,7 @@ def dataset(name: str) -> Dataset:
     return Dataset(name)
 
 
-class Dataset(EditsMixin):
+class Dataset(EditsMixin, ServerJobsMixin):
     """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
 
     def __init__(self, name: str, *, _client: Client | None = None) -> None:
@@ -185,133 +185,6 @@ class Dataset(EditsMixin):
         )
         return int(body["updated"])
 
-    def embed(
-        self,
-        model: str | None = None,
-        *,
-        checkpoint: str | None = None,
-        device: str = "auto",
-        runner: str = "process",
-        batch_size: int | None = None,
-        progress: bool = True,
-    ) -> dict[str, Any]:
-        """Compute embeddings of the samples that have none yet, as a server job.
-
-        ``model``: ``None`` (the default: open_clip ViT-B-32 if its weights are here, else
-        ``builtin-color-gradient``), ``'ARCH'``, ``'ARCH:TAG'``; ``checkpoint`` a local
-        weights file or folder *on the server's machine*; ``runner``: ``'process'``,
-        ``'kernel[:KERNELSPEC]'`` or ``'ray[:ADDRESS]'`` (a Ray cluster; without an address
-        the server's ``ray_address`` setting). Shows a progress bar; returns the job result (model,
-        space, dim, embedded, skipped, device, dtype, batch_size, runner, seconds,
-        images_per_second). Interrupting the cell cancels the job.
-        """
-        body = {
-            "model": model,
-            "checkpoint": checkpoint,
-            "device": device,
-            "runner": runner,
-            "batch_size": batch_size,
-        }
-        answer = self._client.post_json(
-            dataset_path(self.name, "embed"), {k: v for k, v in body.items() if v is not None}
-        )
-        return dict(job_result(self._client, answer["job"], "embedding", show=progress))
-
-    def export(
-        self,
-        out: str | os.PathLike[str],
-        format: str = "coco",
-        *,
-        filter: Filter | None = None,
-        source: str = "ground_truth",
-        min_score: float | None = None,
-        classes: Iterable[str] | None = None,
-        splits: str | Mapping[str, float] | None = None,
-        seed: int = 0,
-        images: str = "copy",
-        overwrite: bool = False,
-        version: int | None = None,
-        progress: bool = True,
-    ) -> dict[str, Any]:
-        """Write the samples matching ``filter`` (a grid filter, ``{'ids': [...]}`` for a
-        selection) to the folder ``out`` as ``format`` (coco, yolo, voc, classification,
-        parquet), as a server job, and wait for it with a progress bar.
-
-        ``out`` is a folder on the server's machine (relative: to this kernel's folder), empty
-        unless ``overwrite``; ``source``: ``'ground_truth'`` or a model's name (its labels at
-        ``min_score`` or above); ``classes``: a subset (their ids stay); ``splits``: re-drawn
-        with ``seed`` (``'train=0.8,val=0.2'``) or the catalog's; ``images``: ``'copy'``,
-        ``'symlink'`` or ``'none'``; ``version``: the labels as they were at that version
-        (``ds.versions()``), not as they are now. Returns ``{out, format, samples, annotations, files}``;
-        nothing is left in ``out`` when it fails. Interrupting the cell cancels the job.
-        """
-        body = {
-            "format": format,
-            "out": os.path.abspath(os.path.expanduser(os.fspath(out))),
-            "filter": filter_body(filter),
-            "source": source,
-            "min_score": None if min_score is None else float(min_score),
-            "classes": _names(classes),
-            "splits": splits if splits is None or isinstance(splits, str) else _plain(splits),
-            "seed": int(seed),
-            "images": images,
-            "overwrite": overwrite,
-            "version": version,
-        }
-        answer = self._client.post_json(dataset_path(self.name, "exports"), body)
-        return dict(job_result(self._client, answer["job"], "export", show=progress))
-
-    def predict(
-        self,
-        model: str,
-        task: str = "detect",
-        *,
-        name: str | None = None,
-        classes: Iterable[str] | None = None,
-        filter: Filter | None = None,
-        device: str = "auto",
-        batch_size: int | None = None,
-        min_score: float | None = None,
-        runner: str = "process",
-        progress: bool = True,
-        questions: Iterable[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]:
-        """Run a transformers model on the dataset (or the samples matching ``filter``) as a
-        server job, offline, and wait for it with a progress bar.
-
-        ``model``: a checkpoint folder *on the server's machine* or a hub id already in its
-        cache; ``task``: ``'detect'`` (a prediction set named ``name``, default the model's
-        last path part; ``classes`` prompt an open-vocabulary detector) or ``'caption'``
-        (the ``computed.caption`` field) or ``'classify'`` (zero-shot with an open_clip
-        model, ``ARCH:TAG`` or a checkpoint, prompted with ``classes`` or the dataset's
-        classes) or ``'vlm'`` (an image-text-to-text model answers ``questions``,
-        ``[{"key", "question", "answers": [...]}]``, default lighting, weather, occlusion,
-        scene and crowding, into ``computed.vlm_<key>`` fields; docs/models.md);
-        ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision detector. Images the same run already did are skipped. ``runner``: ``process``
-        (a worker process of the server) or ``kernel[:KERNELSPEC]`` (a kernel the server
-        starts for the job).
-        Returns the job result (processed, skipped, predictions, device, dtype,
-        images_per_second, seconds, ...). Interrupting the cell cancels the job.
-        """
-        if os.path.exists(os.path.expanduser(model)):
-            model = os.path.abspath(os.path.expanduser(model))
-        body = {
-            "model": model,
-            "task": task,
-            "name": name,
-            "classes": _names(classes),
-            "filter": filter_body(filter),
-            "device": device,
-            "batch_size": batch_size,
-            "min_score": None if min_score is None else float(min_score),
-            "runner": runner,
-            "questions": None if questions is None else [dict(q) for q in questions],
-        }
-        answer = self._client.post_json(
-            dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}
-        )
-        return dict(job_result(self._client, answer["job"], "model", show=progress))
-
     def spaces(self) -> pd.DataFrame:
         """The dataset's vector spaces: space, model, version, dim, count, complete."""
         rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
@@ -399,7 +272,7 @@ class Dataset(EditsMixin):
         body = {
             "method": method,
             "space": space,
-            "params": _plain(dict(params)) if params is not None else None,
+            "params": plain_json(dict(params)) if params is not None else None,
             "recompute": recompute,
         }
         answer = self._client.post_json(dataset_path(self.name, "maps"), body)
@@ -477,35 +350,3 @@ class Dataset(EditsMixin):
             "order": order, "offset": offset, "limit": limit, "lq_model": lq_model,
         }  # fmt: skip
         return patches_frame(self._client, dataset_path(self.name, "patches"), body)
-
-
-def filter_body(spec: Filter | None) -> dict[str, Any] | None:
-    """The JSON body of a filter given in a notebook (a mapping, or None for every sample)."""
-    if spec is None:
-        return None
-    if not isinstance(spec, Mapping):
-        raise VisionLensError(
-            "a filter is a dict such as {'labels': {'classes': ['cat']}}; "
-            "see help(visionlens_jlab.catalog.query.filters)"
-        )
-    return _plain(dict(spec))
-
-
-def _names(classes: Iterable[str] | None) -> list[str] | None:
-    """A class subset as a JSON list (one name given as a string is one class)."""
-    if classes is None:
-        return None
-    return [classes] if isinstance(classes, str) else [str(c) for c in classes]
-
-
-def _plain(value: Any) -> Any:
-    """Numpy scalars/arrays and sets → JSON types, so ``{'ids': df.sample_id}`` just works."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, pd.Series | pd.Index | np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

@@ -20,8 +20,9 @@ import pandas as pd
 
 from ..int_unique import unique_ints
 from . import protocol as P
+from .bodies import Filter, filter_body
 from .connection import VisionLensError
-from .dataset import Dataset, Filter, filter_body
+from .dataset import Dataset
 from .dataset import dataset as _dataset
 
 SelectCallback = Callable[[list[int]], Any]
