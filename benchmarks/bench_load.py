@@ -214,16 +214,13 @@ class Run:
                 op = {"op": "relabel", "annotation_id": obj["ann_id"], "label": label}
             elif pick < 0.8:
                 x, y, w, h = obj["bbox"]
-                dx, dy = rnd.choice((-2, -1, 1, 2)), rnd.choice((-2, -1, 1, 2))
-                x = min(max(0.0, x + dx), sample["width"] - w)
-                y = min(max(0.0, y + dy), sample["height"] - h)
-                op = {"op": "move", "annotation_id": obj["ann_id"], "bbox": [x, y, w, h]}
-            else:
-                op = {
-                    "op": "tag",
-                    "annotation_id": obj["ann_id"],
-                    "tag": f"check{rnd.randint(0, 9)}",
-                }
+                # towards the middle: a box at an image edge still moves (a no-op is refused)
+                dx = rnd.choice((1, 2)) * (1 if x + w / 2 < sample["width"] / 2 else -1)
+                dy = rnd.choice((1, 2)) * (1 if y + h / 2 < sample["height"] / 2 else -1)
+                bbox = [x + dx, y + dy, w, h]
+                op = {"op": "move", "annotation_id": obj["ann_id"], "bbox": bbox}
+            else:  # a tag the object cannot have yet
+                op = {"op": "tag", "annotation_id": obj["ann_id"], "tag": f"check{self.edits}"}
             if await self.call("edit", "POST", f"datasets/{BROWSE}/edits", {"operations": [op]}):
                 self.edits += 1
             if self.edits % 10 == 9:

@@ -24,7 +24,7 @@ from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
 from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
-from .jobs.events import JobEvents
+from .jobs.events import JobEvents, LabelEvents
 from .jobs.journal import JobJournal
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
@@ -66,6 +66,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
 
     catalog: Catalog
     jobs: JobManager
+    label_events: LabelEvents
     plugins: PluginRegistry
     media: MediaService
     vectors: LazyVectorStore
@@ -103,6 +104,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             journal=JobJournal(self.resolved_data_dir),
             on_status=JobEvents(self.serverapp.event_logger, self.serverapp.io_loop),
         )
+        self.label_events = LabelEvents(self.serverapp.event_logger)
         self.media = MediaService(
             self.catalog,
             self.resolved_data_dir / "thumbnails",

@@ -19,8 +19,29 @@ export interface IJobEvent {
   readonly dataset: string | null;
 }
 
+/** The schema id of a batch of label edits (the server names the same). */
+export const LABELS_EVENT_SCHEMA =
+  'https://events.visionlens.dev/visionlens_jlab/labels/v1';
+
+/** A batch of label edits was written (an edit, undo, redo, restore, Label Studio pull). */
+export interface ILabelsEvent {
+  readonly type: 'labels';
+  readonly dataset: string;
+  readonly batch: number;
+  readonly kind: 'edit' | 'undo' | 'redo' | 'restore';
+  /** The samples it touched (null: too many to list, any may have changed). */
+  readonly sampleIds: readonly number[] | null;
+}
+
 /** Every VisionLens server event. */
-export type VisionLensEvent = IJobEvent;
+export type VisionLensEvent = IJobEvent | ILabelsEvent;
+
+const LABEL_KINDS: ReadonlySet<string> = new Set([
+  'edit',
+  'undo',
+  'redo',
+  'restore'
+]);
 
 const STATUSES: ReadonlySet<string> = new Set([
   'queued',
@@ -34,6 +55,9 @@ const STATUSES: ReadonlySet<string> = new Set([
 export function visionLensEvent(
   emission: Event.Emission
 ): VisionLensEvent | null {
+  if (emission.schema_id === LABELS_EVENT_SCHEMA) {
+    return labelsEvent(emission);
+  }
   if (emission.schema_id !== JOB_EVENT_SCHEMA) {
     return null;
   }
@@ -52,5 +76,26 @@ export function visionLensEvent(
     kind,
     status: status as JobStatus,
     dataset: typeof dataset === 'string' ? dataset : null
+  };
+}
+
+function labelsEvent(emission: Event.Emission): ILabelsEvent | null {
+  const { dataset, batch, kind } = emission;
+  const ids = emission.sample_ids;
+  if (
+    typeof dataset !== 'string' ||
+    typeof batch !== 'number' ||
+    typeof kind !== 'string' ||
+    !LABEL_KINDS.has(kind)
+  ) {
+    return null;
+  }
+  const listed = Array.isArray(ids) && ids.every(id => typeof id === 'number');
+  return {
+    type: 'labels',
+    dataset,
+    batch,
+    kind: kind as ILabelsEvent['kind'],
+    sampleIds: listed ? (ids as number[]) : null
   };
 }

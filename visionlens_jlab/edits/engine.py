@@ -29,6 +29,9 @@ from .errors import EditConflict, EditError
 from .operations import Operation, parse_operations
 from .states import State, Step, log_steps, net_changes, read_states, write_states
 
+MAX_TOLD_SAMPLES = 1000
+"""Most touched sample ids an answer lists (``sample_ids``; null past it: any may have)."""
+
 Resolve = Callable[[duckdb.DuckDBPyConnection, int], tuple[list[Step], dict[str, Any]]]
 
 
@@ -84,7 +87,10 @@ def commit_batch(
         ((annotations,),) = cur.execute(
             "SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
-    return {**answer, "annotations": int(annotations), "batch": int(batch_id), "kind": kind}
+    objects = {s["sample_id"] for pair in net.values() for s in pair if s is not None}
+    touched = sorted(objects) if len(objects) <= MAX_TOLD_SAMPLES else None
+    return {**answer, "annotations": int(annotations), "batch": int(batch_id), "kind": kind,
+            "sample_ids": touched}  # fmt: skip
 
 
 def _steps(

@@ -53,6 +53,15 @@ class EditsBase(VisionLensHandler):
         status, body = await self.run_blocking(_answered, call, *args)
         await self.write_json(body, status=status)
 
+    async def answer_batch(
+        self, call: Callable[..., dict[str, Any]], name: str, *args: Any
+    ) -> None:
+        """Answer a call that writes a batch of the log, and tell every open lab of it."""
+        status, body = await self.run_blocking(_answered, call, self.catalog, name, *args)
+        if status == 200:
+            self.app.label_events(name, body)
+        await self.write_json(body, status=status)
+
 
 class EditsHandler(EditsBase):
     @tornado.web.authenticated
@@ -69,21 +78,21 @@ class EditsHandler(EditsBase):
         body = self.json_body()
         if "operations" not in body:
             raise HTTPError(400, 'the body must be {"operations": [...]}')
-        await self.answer(apply_edits, self.catalog, name, body["operations"], self.user_name)
+        await self.answer_batch(apply_edits, name, body["operations"], self.user_name)
 
 
 class UndoHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        await self.answer(undo, self.catalog, name, self.user_name)
+        await self.answer_batch(undo, name, self.user_name)
 
 
 class RedoHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        await self.answer(redo, self.catalog, name, self.user_name)
+        await self.answer_batch(redo, name, self.user_name)
 
 
 class VersionsHandler(EditsBase):
@@ -127,7 +136,7 @@ class RestoreHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str, version: str) -> None:
-        await self.answer(restore_version, self.catalog, name, version, self.user_name)
+        await self.answer_batch(restore_version, name, version, self.user_name)
 
 
 ROUTES = [

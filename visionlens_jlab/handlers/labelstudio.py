@@ -69,6 +69,8 @@ class PullHandler(LabelStudioBase):
             pull_changes, self.catalog, name, client, int(project),
             apply=bool(body.get("apply")), user=self.user_name,
         )  # fmt: skip
+        if result["batch"] is not None:
+            self.app.label_events(name, {**result, "kind": "edit"})
         await self.write_json(result)
 
 

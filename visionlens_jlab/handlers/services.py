@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..embed.service import EmbeddingService
     from ..jobs import Job, JobManager
+    from ..jobs.events import LabelEvents
     from ..loop_lag import LoopLagProbe
     from ..maps.jobs import MapJobs
     from ..media.service import MediaService
@@ -29,6 +30,7 @@ class Services(Protocol):
 
     catalog: Catalog
     jobs: JobManager
+    label_events: LabelEvents
     plugins: PluginRegistry
     media: MediaService
     embedding: EmbeddingService

@@ -1,9 +1,13 @@
-"""Job status changes as Jupyter server events (``/api/events/subscribe``).
+"""Job status changes and label edits as Jupyter server events (``/api/events/subscribe``).
 
 The lab follows jobs started anywhere (its own panels, a notebook, the command line
 through the server) from these events instead of polling an idle server: an ingest that
 ends refreshes the datasets list, an evaluation the blind-spots panel. Events carry the
 job's id, kind, status and dataset only; the lab reads the rest from ``GET /jobs``.
+
+A batch of label edits written through the REST API (an edit, an undo or redo, a restore, a
+Label Studio pull) sends a labels event: every open lab (another tab, another user of the
+same server) reads the touched samples again, as the tab that made the edit does.
 """
 
 from __future__ import annotations
@@ -68,3 +72,55 @@ class JobEvents:
 
     def _emit(self, data: dict[str, Any]) -> None:
         self._logger.emit(schema_id=JOB_EVENT_SCHEMA_ID, data=data)
+
+
+LABELS_EVENT_SCHEMA_ID = "https://events.visionlens.dev/visionlens_jlab/labels/v1"
+"""The schema id of a batch of label edits (``src/api/serverEvents.ts`` names the same)."""
+
+MAX_EVENT_SAMPLES = 1000
+"""Most sample ids an event lists; a larger batch says ``null`` (any sample may have changed)."""
+
+LABELS_EVENT_SCHEMA: dict[str, Any] = {
+    "$id": LABELS_EVENT_SCHEMA_ID,
+    "version": "1",
+    "title": "VisionLens label edits",
+    "description": "A batch of label edits was written to a dataset (one entry of its log).",
+    "type": "object",
+    "required": ["dataset", "batch", "kind"],
+    "properties": {
+        "dataset": {"type": "string", "title": "Dataset", "description": "Its name."},
+        "batch": {"type": "integer", "title": "Batch", "description": "In the edit log."},
+        "kind": {
+            "enum": ["edit", "undo", "redo", "restore"],
+            "title": "Kind",
+            "description": "What wrote the batch.",
+        },
+        "sample_ids": {
+            "type": ["array", "null"],
+            "items": {"type": "integer"},
+            "title": "Samples",
+            "description": f"The samples it touched (null: more than {MAX_EVENT_SAMPLES}).",
+        },
+    },
+}
+
+
+class LabelEvents:
+    """Emits :data:`LABELS_EVENT_SCHEMA` events (from a handler, on the event loop)."""
+
+    def __init__(self, logger: EventLogger) -> None:
+        logger.register_event_schema(LABELS_EVENT_SCHEMA)
+        self._logger = logger
+
+    def __call__(self, dataset: str, result: dict[str, Any]) -> None:
+        """Tell of the batch an edit call answered with ``result``."""
+        samples = result.get("sample_ids")
+        self._logger.emit(
+            schema_id=LABELS_EVENT_SCHEMA_ID,
+            data={
+                "dataset": dataset,
+                "batch": int(result["batch"]),
+                "kind": result["kind"],
+                "sample_ids": samples if samples is not None else None,
+            },
+        )

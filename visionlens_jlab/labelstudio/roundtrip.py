@@ -69,7 +69,8 @@ def pull_changes(
     """The edits that bring ``dataset``'s ground truth to what the annotators left in
     project ``project_id``: ``{"project", "tasks", "annotated", "edits": {"added",
     "deleted", "relabelled", "moved"}, "operations", "skipped", "applied", "batch"}``. With
-    ``apply`` they are applied as one batch (undoable; a conflict writes nothing)."""
+    ``apply`` they are applied as one batch (undoable; a conflict writes nothing) and
+    ``sample_ids`` says which samples it touched."""
     changes = read_changes(dataset, client.tasks(project_id))
     if changes.tasks == 0:
         raise LabelStudioError(
@@ -89,6 +90,7 @@ def pull_changes(
     if apply and changes.operations:
         result = apply_edits(catalog, dataset, changes.operations, user)
         out["applied"], out["batch"] = int(result["applied"]), result["batch"]
+        out["sample_ids"] = result["sample_ids"]
     return out
 
 

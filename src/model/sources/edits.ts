@@ -5,7 +5,11 @@
  * `dataChanged`; a version restored is one such batch too. Also the classes
  * an object may take.
  */
+import { Event } from '@jupyterlab/services';
+import { ISignal } from '@lumino/signaling';
+
 import { VisionLensAPIError } from '../../api/restTransport';
+import { visionLensEvent } from '../../api/serverEvents';
 import {
   EditOperation,
   IEditConflict,
@@ -93,9 +97,50 @@ async function settle(
     }
     throw error;
   }
+  rememberBatch(model, dataset, result.batch);
   model.notifyDataChanged({ dataset, kind: 'labels', ids });
   void model.refreshDatasets(); // the object counts of the datasets list
   return { kind: 'done', result };
+}
+
+const ownBatches = new WeakMap<IVisionLensModel, Set<string>>();
+
+/** A batch this page wrote (its server event then changes nothing more). */
+export function rememberBatch(
+  model: IVisionLensModel,
+  dataset: string,
+  batch: number
+): void {
+  const own = ownBatches.get(model) ?? new Set<string>();
+  own.add(`${dataset}\u0000${batch}`);
+  ownBatches.set(model, own);
+}
+
+/**
+ * Follow the server's label events: a batch written elsewhere (another tab,
+ * another user, a notebook, the command line through the server) is told to
+ * the panels as this page's own edits are; this page's own are told already.
+ */
+export function followLabelEdits(
+  model: IVisionLensModel,
+  events: ISignal<unknown, Event.Emission> | null
+): void {
+  events?.connect((_, emission) => {
+    const event = visionLensEvent(emission);
+    if (event?.type !== 'labels') {
+      return;
+    }
+    const key = `${event.dataset}\u0000${event.batch}`;
+    if (ownBatches.get(model)?.delete(key)) {
+      return;
+    }
+    model.notifyDataChanged({
+      dataset: event.dataset,
+      kind: 'labels',
+      ids: event.sampleIds
+    });
+    model.refreshDatasets().catch(() => undefined);
+  });
 }
 
 function asConflict(body: unknown): IEditConflict | null {

@@ -12,6 +12,7 @@ import {
   ILabelStudioProject,
   IVisionLensModel
 } from '../tokens';
+import { rememberBatch } from './edits';
 import { currentView } from './exports';
 
 /** What a send asks besides the view. */
@@ -90,7 +91,8 @@ export async function pullFromLabelStudio(
     connection,
     apply
   );
-  if (changes.applied > 0) {
+  if (changes.applied > 0 && changes.batch !== null) {
+    rememberBatch(model, dataset, changes.batch);
     model.notifyDataChanged({ dataset, kind: 'labels', ids: null });
     void model.refreshDatasets();
   }
