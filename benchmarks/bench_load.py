@@ -114,7 +114,9 @@ class Run:
                 request_timeout=120,
             )
         except (HTTPClientError, OSError) as exc:
-            self.errors[endpoint].append(f"{method} {path}: {exc}")
+            response = getattr(exc, "response", None)
+            said = response.body.decode(errors="replace")[:300] if response is not None else ""
+            self.errors[endpoint].append(f"{method} {path}: {exc} {said}".rstrip())
             return None
         self.latency[endpoint].append((time.perf_counter() - start) * 1000)
         return response
@@ -220,7 +222,7 @@ class Run:
                 bbox = [x + dx, y + dy, w, h]
                 op = {"op": "move", "annotation_id": obj["ann_id"], "bbox": bbox}
             else:  # a tag the object cannot have yet
-                op = {"op": "tag", "annotation_id": obj["ann_id"], "tag": f"check{self.edits}"}
+                op = {"op": "tag", "annotation_id": obj["ann_id"], "tag": f"check-{time.time_ns()}"}
             if await self.call("edit", "POST", f"datasets/{BROWSE}/edits", {"operations": [op]}):
                 self.edits += 1
             if self.edits % 10 == 9:

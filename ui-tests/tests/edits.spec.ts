@@ -235,14 +235,28 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
     .locator('input')
     .check();
 
-  // another tab relabels the drawn box; deleting it here is a conflict, then applied over it
+  // another tab relabels the drawn box: its labels event makes this view read the
+  // sample again (held here, so that the view still shows the old state); deleting it
+  // meanwhile is a conflict, then applied over the other tab's change
   await page.mouse.click(...(await screen(view, width, 5, 4)));
   await expect(layer).toHaveAttribute('data-selected', String(drawn!.ann_id));
+  let reads = 0;
+  let release!: () => void;
+  const held = new Promise<void>(resolve => (release = resolve));
+  const sampleRead = new RegExp(
+    `/visionlens/api/datasets/${NAME}/samples/${id}(\\?.*)?$`
+  );
+  await page.route(sampleRead, async route => {
+    reads += 1;
+    await held;
+    await route.continue();
+  });
   await api(request, `datasets/${NAME}/edits`, {
     operations: [
       { op: 'relabel', annotation_id: drawn!.ann_id, label: first.label }
     ]
   });
+  await expect.poll(() => reads).toBeGreaterThan(0); // the event reached this tab
   await command(page, 'visionlens:sample-delete-object');
   await expect(message).toContainText(
     `Changed in another tab: now ${first.label}`
@@ -250,6 +264,8 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   expect(
     (await objects(request, id)).some(a => a.ann_id === drawn!.ann_id)
   ).toBe(true);
+  release();
+  await page.unroute(sampleRead);
   await message.locator('.jp-VisionLens-editApplyMine').click();
   await expect
     .poll(async () =>
