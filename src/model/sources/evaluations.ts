@@ -7,6 +7,7 @@ import {
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
+  IFilter,
   IJob,
   IVisionLensModel
 } from '../tokens';
@@ -18,6 +19,29 @@ export function listEvaluations(
   signal?: AbortSignal
 ): Promise<IEvaluationSummary[]> {
   return model.client.listEvaluations(dataset, signal);
+}
+
+/**
+ * The model whose evaluation colours boxes as TP/FP/FN: that of the
+ * filter's evaluation condition (`labels[].eval.key`) when it names a stored
+ * evaluation, else the model of the newest evaluation; null without any.
+ * The server then reads that model's latest evaluation.
+ */
+export async function evalColourModel(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<string | null> {
+  const evaluations = await listEvaluations(model, dataset, signal);
+  const keys = new Set(
+    (filter.labels ?? []).map(label => {
+      const cond = label['eval'] as { key?: unknown } | undefined;
+      return cond?.key;
+    })
+  );
+  const named = evaluations.find(e => keys.has(e.key));
+  return (named ?? evaluations.find(e => e.latest))?.model ?? null;
 }
 
 /** The report of one evaluation. */
