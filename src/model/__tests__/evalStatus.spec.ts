@@ -11,7 +11,7 @@ import * as path from 'path';
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { VisionLensModel } from '../model';
-import { evalColourModel } from '../sources/evaluations';
+import { evalColourModel, listEvaluations } from '../sources/evaluations';
 import { getSample, SamplesPageSource } from '../sources/samples';
 import { IAnnotation, IQueryOptions } from '../tokens';
 
@@ -92,19 +92,22 @@ describe('TP/FP/FN statuses through the sources', () => {
       format: 'coco'
     });
     await client.waitForJob(ingest.id, wait);
-    const preds = await client.importPredictions('ev', {
-      source: predictions,
-      model: 'det',
-      format: 'coco'
-    });
-    await client.waitForJob(preds.id, wait);
-    const evaluation = await client.startEvaluation('ev', {
-      model: 'det',
-      protocol: 'coco',
-      iou: 0.5,
-      plus_one: false
-    });
-    await client.waitForJob(evaluation.id, wait);
+    // two models, "other" evaluated first: "det" is the newest evaluation
+    for (const name of ['other', 'det']) {
+      const preds = await client.importPredictions('ev', {
+        source: predictions,
+        model: name,
+        format: 'coco'
+      });
+      await client.waitForJob(preds.id, wait);
+      const evaluation = await client.startEvaluation('ev', {
+        model: name,
+        protocol: 'coco',
+        iou: 0.5,
+        plus_one: false
+      });
+      await client.waitForJob(evaluation.id, wait);
+    }
     // the real client, its requests' options recorded
     const query = client.querySamples.bind(client);
     client.querySamples = (dataset, filter, options, signal) => {
@@ -118,8 +121,15 @@ describe('TP/FP/FN statuses through the sources', () => {
     await server?.stop();
   }, 30000);
 
-  it('picks the evaluated model', async () => {
+  it("picks the filter's evaluated model, else the newest", async () => {
     expect(await evalColourModel(model, 'ev', {})).toBe('det');
+    const byModel = { labels: [{ eval: { model: 'other', status: ['fp'] } }] };
+    expect(await evalColourModel(model, 'ev', byModel)).toBe('other');
+    const { key } = (await listEvaluations(model, 'ev')).find(
+      e => e.model === 'other'
+    )!;
+    const byKey = { labels: [{ source: 'other', eval: { key } }] };
+    expect(await evalColourModel(model, 'ev', byKey)).toBe('other');
   });
 
   it('asks the grid pages for statuses only with the colours on', async () => {
@@ -132,9 +142,9 @@ describe('TP/FP/FN statuses through the sources', () => {
       signal
     );
     expect(asked.map(o => o.eval_status)).toEqual([undefined]);
-    expect(
-      plain.rows.flatMap(s => s?.annotations ?? []).map(a => a.status)
-    ).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const objects = plain.rows.flatMap(s => s?.annotations ?? []);
+    expect(objects).toHaveLength(7);
+    expect(objects.every(a => a.status === undefined)).toBe(true);
     const source = new SamplesPageSource(model, query);
     source.setEvalColours(true);
     const coloured = await source.fetch(0, 10, signal);
@@ -144,7 +154,9 @@ describe('TP/FP/FN statuses through the sources', () => {
       'ground_truth dog 40': 'fn',
       'det cat 4': 'tp',
       'ground_truth cat 40': 'fn',
-      'det cat 2': 'fp'
+      'det cat 2': 'fp',
+      'other cat 4': null, // not judged by det's evaluation
+      'other cat 2': null
     });
   });
 
@@ -161,7 +173,8 @@ describe('TP/FP/FN statuses through the sources', () => {
     const coloured = await getSample(model, 'ev', id, undefined, {});
     expect(statuses(coloured.annotations)).toEqual({
       'ground_truth cat 40': 'fn',
-      'det cat 2': 'fp'
+      'det cat 2': 'fp',
+      'other cat 2': null
     });
   });
 });

@@ -22,10 +22,10 @@ export function listEvaluations(
 }
 
 /**
- * The model whose evaluation colours boxes as TP/FP/FN: that of the
- * filter's evaluation condition (`labels[].eval.key`) when it names a stored
- * evaluation, else the model of the newest evaluation; null without any.
- * The server then reads that model's latest evaluation.
+ * The model whose evaluation colours boxes as TP/FP/FN: the one the
+ * filter's evaluation condition names (`labels[].eval.model`, or the model of
+ * its stored `key`), else the model of the newest evaluation; null without
+ * any. The server then reads that model's latest evaluation.
  */
 export async function evalColourModel(
   model: IVisionLensModel,
@@ -34,14 +34,16 @@ export async function evalColourModel(
   signal?: AbortSignal
 ): Promise<string | null> {
   const evaluations = await listEvaluations(model, dataset, signal);
-  const keys = new Set(
-    (filter.labels ?? []).map(label => {
-      const cond = label['eval'] as { key?: unknown } | undefined;
-      return cond?.key;
-    })
-  );
-  const named = evaluations.find(e => keys.has(e.key));
-  return (named ?? evaluations.find(e => e.latest))?.model ?? null;
+  for (const label of filter.labels ?? []) {
+    const cond = label['eval'] as { key?: unknown; model?: unknown } | null;
+    const named = evaluations.find(
+      e => e.model === cond?.model || e.key === cond?.key
+    );
+    if (named) {
+      return named.model;
+    }
+  }
+  return evaluations.find(e => e.latest)?.model ?? null;
 }
 
 /** The report of one evaluation. */

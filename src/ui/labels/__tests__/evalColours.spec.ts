@@ -7,7 +7,8 @@ import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
 import { boxStroke, statusColours, statusLegend } from '../evalColours';
 import { ILabelStyle } from '../overlay';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
-import { ALL_LABEL_TYPES } from '../../../model/labels';
+import { ALL_LABEL_TYPES, LabelTypeToggles } from '../../../model/labels';
+import { evalColourControl } from '../labelTypeControl';
 
 const CLASS_COLOUR = '#123456';
 const STYLE: ILabelStyle = {
@@ -144,5 +145,31 @@ describe('TP/FP/FN colours', () => {
       { status: 'fp', text: 'FP', stroke: '#ff0002', dash: '8 4' },
       { status: 'fn', text: 'FN (missed)', stroke: '#ff9903', dash: '1.5 2.5' }
     ]);
+  });
+
+  it('are off by default; the toggle and the settings turn them on', () => {
+    const toggles = new LabelTypeToggles();
+    const control = evalColourControl(toggles);
+    const box = control.node.querySelector('input') as HTMLInputElement;
+    const legend = control.node.querySelector(
+      '.jp-VisionLens-evalLegend'
+    ) as HTMLElement;
+    expect([toggles.evalColours, box.checked, legend.hidden]).toEqual([
+      false,
+      false,
+      true
+    ]);
+    let changes = 0;
+    toggles.changed.connect(() => changes++);
+    box.checked = true;
+    box.dispatchEvent(new Event('change'));
+    expect([toggles.evalColours, legend.hidden, changes]).toEqual([
+      true,
+      false,
+      1
+    ]);
+    toggles.apply({ boxes: true, evalColours: false }); // the settings
+    expect([box.checked, legend.hidden, changes]).toEqual([false, true, 2]);
+    control.dispose();
   });
 });
