@@ -149,11 +149,14 @@ export class VisionLensClient
   getSample(
     dataset: string,
     sampleId: number,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    evalStatus?: string
   ): Promise<ISample> {
-    return this._request(`datasets/${enc(dataset)}/samples/${sampleId}`, {
-      signal
-    });
+    const query = evalStatus ? `?eval_status=${enc(evalStatus)}` : '';
+    return this._request(
+      `datasets/${enc(dataset)}/samples/${sampleId}${query}`,
+      { signal }
+    );
   }
 
   ids(

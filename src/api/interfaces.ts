@@ -116,10 +116,12 @@ export interface IVisionLensClient {
     options: IQueryOptions,
     signal?: AbortSignal
   ): Promise<ISamplesPage>;
+  /** With `evalStatus` (a model), each box's `status` in its latest evaluation. */
   getSample(
     dataset: string,
     sampleId: number,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    evalStatus?: string
   ): Promise<ISample>;
   ids(
     dataset: string,

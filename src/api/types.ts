@@ -280,7 +280,15 @@ export interface IAnnotation {
    * of them (absent otherwise: every object then counts as matching).
    */
   match?: boolean;
+  /**
+   * Asked with `eval_status`: the object's status in that model's latest
+   * evaluation (null: not judged by it, e.g. another model's box).
+   */
+  status?: EvalStatus | null;
 }
+
+/** A box's status in an evaluation (`box_evaluations.status`). */
+export type EvalStatus = 'tp' | 'fp' | 'fn' | 'ignored';
 
 /** An image-level label, ground truth or a model's. */
 export interface IClassification {
@@ -376,6 +384,8 @@ export interface IQueryOptions {
   limit: number;
   sort?: string;
   order?: 'asc' | 'desc';
+  /** A model: each box then carries its `status` in the model's latest evaluation. */
+  eval_status?: string;
 }
 
 /** One row of the per-class table (numbers are null where undefined). */

@@ -37,11 +37,12 @@ export const ALL_LABEL_TYPES: ReadonlySet<LabelType> = new Set(
 );
 
 /**
- * Which label types are shown (every one unless turned off), and whether
- * only the labels that match the filter's label conditions are drawn.
+ * Which label types are shown (every one unless turned off), whether only
+ * the labels that match the filter's label conditions are drawn, and whether
+ * boxes are coloured by their evaluation status (TP/FP/FN) instead of class.
  */
 export type LabelTypeSettings = Partial<
-  Record<LabelType | 'onlyMatching', boolean>
+  Record<LabelType | 'onlyMatching' | 'evalColours', boolean>
 >;
 
 /** The label types a view shows; `changed` after each change. */
@@ -75,12 +76,30 @@ export class LabelTypeToggles {
     this.apply({ onlyMatching: only });
   }
 
+  /**
+   * Whether boxes are coloured by their status in the evaluated model's
+   * latest evaluation (TP, FP, FN) instead of by class; off by default.
+   */
+  get evalColours(): boolean {
+    return this._evalColours;
+  }
+
+  /** Colour boxes by evaluation status, or by class. */
+  setEvalColours(on: boolean): void {
+    this.apply({ evalColours: on });
+  }
+
   /** Apply settings (a type not named keeps its state). */
   apply(settings: LabelTypeSettings): void {
     let changed = false;
     const only = settings.onlyMatching;
     if (typeof only === 'boolean' && only !== this._onlyMatching) {
       this._onlyMatching = only;
+      changed = true;
+    }
+    const colours = settings.evalColours;
+    if (typeof colours === 'boolean' && colours !== this._evalColours) {
+      this._evalColours = colours;
       changed = true;
     }
     for (const { type } of LABEL_TYPES) {
@@ -105,6 +124,7 @@ export class LabelTypeToggles {
 
   private _hidden = new Set<LabelType>();
   private _onlyMatching = true;
+  private _evalColours = false;
   private _changed = new Signal<this, void>(this);
 }
 

@@ -33,6 +33,7 @@ class SamplesHandler(VisionLensHandler):
         if sort is not None and not isinstance(sort, str):
             raise HTTPError(400, "'sort' must be a field name")
         direction = order if isinstance(order, str) else None
+        eval_status = _model_name(params.get("eval_status"))
 
         def read() -> dict[str, Any]:
             flt = parse_filter(params.get("filter"))  # once, for the page and its code
@@ -44,6 +45,7 @@ class SamplesHandler(VisionLensHandler):
                 limit=_int(params.get("limit"), 100, "limit"),
                 sort=sort,
                 order=direction,
+                eval_status=eval_status,
             )
             return {**page, "code": view_code.samples_code(name, flt, sort, direction)}
 
@@ -61,6 +63,7 @@ class SamplesHandler(VisionLensHandler):
                 "order": self.get_query_argument("order", None),
                 "offset": self.int_argument("offset", 0),
                 "limit": self.int_argument("limit", 100),
+                "eval_status": self.get_query_argument("eval_status", None),
             },
         )
 
@@ -76,7 +79,10 @@ class SampleHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, sample_id: str) -> None:
-        sample = await self.run_blocking(queries.sample_detail, self.catalog, name, int(sample_id))
+        model = _model_name(self.get_query_argument("eval_status", None))
+        sample = await self.run_blocking(
+            queries.sample_detail, self.catalog, name, int(sample_id), model
+        )
         await self.write_json(sample)
 
 
@@ -159,3 +165,12 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/facets", FacetsHandler),
     (r"/datasets/(?P<name>[^/]+)/selection-code", SelectionCodeHandler),
 ]
+
+
+def _model_name(value: Any) -> str | None:
+    """The ``eval_status`` option: a model name, or absent."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise HTTPError(400, "'eval_status' must be the name of an evaluated model")
+    return value

@@ -8,7 +8,10 @@ import { Panel, Widget } from '@lumino/widgets';
 
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
 import { LabelTypeToggles } from '../../model/labels';
-import { labelTypeControl } from '../../ui/labels/labelTypeControl';
+import {
+  evalColourControl,
+  labelTypeControl
+} from '../../ui/labels/labelTypeControl';
 import { fmtInt, h } from '../../base/dom';
 import {
   commandButton,
@@ -213,7 +216,8 @@ export class GridToolbar extends Panel {
         )
       ],
       ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
-      ['label-types', labelTypeControl(options.labelTypes, true)]
+      ['label-types', labelTypeControl(options.labelTypes, true)],
+      ['eval-colours', evalColourControl(options.labelTypes)]
     );
     this.addWidget(shown);
     this.addWidget(tagged);

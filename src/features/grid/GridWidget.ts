@@ -80,11 +80,11 @@ export class GridWidget extends Widget {
     this._tooltip = new GridTooltip(this.model);
     this._clicks = new GridClickSelection(this.model, this._pages);
     this._tiles = new SampleTileRenderer(this.model);
-    this._tiles.labelTypes = this.labelTypes.shown;
-    this._tiles.onlyMatching = this.labelTypes.onlyMatching;
+    this._tiles.follow(this.labelTypes);
     this.labelTypes.changed.connect(() => {
-      this._tiles.labelTypes = this.labelTypes.shown;
-      this._tiles.onlyMatching = this.labelTypes.onlyMatching;
+      if (this._tiles.follow(this.labelTypes)) {
+        this._resetPages(true); // TP/FP/FN colours: the rows with statuses
+      }
       this._grid.invalidate();
     });
     this._grid = new VirtualGrid<ISample, ITileEl>({
@@ -260,6 +260,7 @@ export class GridWidget extends Widget {
     this._shown = dataset
       ? new SamplesPageSource(this.model, { dataset, filter, sort, ranking })
       : null;
+    this._shown?.setEvalColours(this._tiles.evalColours); // boxes' statuses
     this._pages.reset(this._shown, keepStale);
   }
 

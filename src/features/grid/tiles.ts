@@ -7,7 +7,8 @@ import { ISample, IVisionLensModel } from '../../model/tokens';
 import {
   ALL_LABEL_TYPES,
   KeypointClasses,
-  LabelType
+  LabelType,
+  LabelTypeToggles
 } from '../../model/labels';
 import { classSummary } from '../../ui/labels/boxes';
 import { countsText, labelCounts } from '../../model/labelCounts';
@@ -46,6 +47,21 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   labelTypes: ReadonlySet<LabelType> = ALL_LABEL_TYPES;
   /** Draw only the labels that match the filter (see `LabelTypeToggles`). */
   onlyMatching = true;
+  /** Colour boxes by evaluation status (the rows then carry it). */
+  evalColours = false;
+
+  /**
+   * Draw what the grid's toggles say; true when the TP/FP/FN colours were
+   * turned on or off (the rows must then be fetched with or without the
+   * boxes' statuses).
+   */
+  follow(toggles: LabelTypeToggles): boolean {
+    const refetch = toggles.evalColours !== this.evalColours;
+    this.labelTypes = toggles.shown;
+    this.onlyMatching = toggles.onlyMatching;
+    this.evalColours = toggles.evalColours;
+    return refetch;
+  }
 
   /** The dataset's keypoint classes (skeletons). */
   keypointClasses: KeypointClasses = new Map();
@@ -146,6 +162,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
       strokeWidth: tile >= 160 ? 2 : 1.5,
       shown: this.labelTypes,
       onlyMatching: this.onlyMatching,
+      evalColours: this.evalColours,
       keypointClasses: this.keypointClasses,
       layout: { cssWidth: tile, cssHeight: tile, pixelRatio: ratio },
       compact: true,

@@ -133,6 +133,7 @@ export class SampleStage {
       displaySize: Math.max(w, h) * this._scale,
       labels: true,
       shown: this._labelTypes.shown,
+      evalColours: this._labelTypes.evalColours,
       keypointClasses: this.keypointClasses,
       layout: {
         cssWidth: w,

@@ -18,7 +18,10 @@ import {
 } from '../../model/tokens';
 import { fmtInt, h } from '../../base/dom';
 import { keypointClasses, LabelTypeToggles } from '../../model/labels';
-import { labelTypeControl } from '../../ui/labels/labelTypeControl';
+import {
+  evalColourControl,
+  labelTypeControl
+} from '../../ui/labels/labelTypeControl';
 import {
   commandButton,
   embedWidget,
@@ -70,7 +73,7 @@ export class SampleView extends Widget {
     this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
 
     this._stage = new SampleStage(model, this.labelTypes);
-    this.labelTypes.changed.connect(() => this._stage.redraw());
+    this.labelTypes.changed.connect(this._onLabelTypes, this);
     this.editing = new SampleEditing(
       model,
       commands,
@@ -157,7 +160,8 @@ export class SampleView extends Widget {
       ['tags', toolbarItem('jp-VisionLens-sampleTagsItem', this._tags)],
       ['spacer', toolbarSpacer()],
       ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
-      ['label-types', labelTypeControl(this.labelTypes)]
+      ['label-types', labelTypeControl(this.labelTypes)],
+      ['eval-colours', evalColourControl(this.labelTypes)]
     );
     const editBar = this.editing.createToolbar();
     const header = h(
@@ -214,8 +218,9 @@ export class SampleView extends Widget {
     this._ctl?.abort();
     const ctl = (this._ctl = new AbortController());
     try {
+      const colours = this.labelTypes.evalColours && this.model.query.filter;
       const [sample, classes] = await Promise.all([
-        getSample(this.model, dataset, sampleId, ctl.signal),
+        getSample(this.model, dataset, sampleId, ctl.signal, colours || null),
         keypointClasses(this.model, dataset)
       ]);
       if (ctl.signal.aborted) {
@@ -267,6 +272,16 @@ export class SampleView extends Widget {
     this._sample = null;
     this._place = NOWHERE;
     this._render();
+  }
+
+  /** Draw the toggled types; TP/FP/FN colours need the boxes' statuses. */
+  private _onLabelTypes(): void {
+    const shown = this._sample;
+    const unjudged = shown?.annotations.every(a => a.status === undefined);
+    if (shown && this.labelTypes.evalColours && unjudged) {
+      void this.showSample(shown.sample_id, this._place.index);
+    }
+    this._stage.redraw();
   }
 
   /** Data changed: show the sample again if the write may have touched it. */

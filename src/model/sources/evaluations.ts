@@ -7,6 +7,7 @@ import {
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
+  IFilter,
   IJob,
   IVisionLensModel
 } from '../tokens';
@@ -18,6 +19,31 @@ export function listEvaluations(
   signal?: AbortSignal
 ): Promise<IEvaluationSummary[]> {
   return model.client.listEvaluations(dataset, signal);
+}
+
+/**
+ * The model whose evaluation colours boxes as TP/FP/FN: the one the
+ * filter's evaluation condition names (`labels[].eval.model`, or the model of
+ * its stored `key`), else the model of the newest evaluation; null without
+ * any. The server then reads that model's latest evaluation.
+ */
+export async function evalColourModel(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  signal?: AbortSignal
+): Promise<string | null> {
+  const evaluations = await listEvaluations(model, dataset, signal);
+  for (const label of filter.labels ?? []) {
+    const cond = label['eval'] as { key?: unknown; model?: unknown } | null;
+    const named = evaluations.find(
+      e => e.model === cond?.model || e.key === cond?.key
+    );
+    if (named) {
+      return named.model;
+    }
+  }
+  return evaluations.find(e => e.latest)?.model ?? null;
 }
 
 /** The report of one evaluation. */

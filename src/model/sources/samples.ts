@@ -7,6 +7,7 @@
 import { IPage, IPageSource } from '../pageSource';
 import { orderByRanking } from '../similarity';
 import { sortQuery } from '../sorting';
+import { evalColourModel } from './evaluations';
 import {
   IFacets,
   IFilter,
@@ -30,14 +31,26 @@ export function imageUrl(
   return model.client.imageUrl(dataset, sampleId, size);
 }
 
-/** One sample with its boxes, tags and fields. */
-export function getSample(
+/**
+ * One sample with its boxes, tags and fields; with `evalColoursOf` (the
+ * view's filter: TP/FP/FN colours on), each box's status in the evaluation
+ * of `evalColourModel` (none without an evaluated model).
+ */
+export async function getSample(
   model: IVisionLensModel,
   dataset: string,
   sampleId: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  evalColoursOf?: IFilter | null
 ): Promise<ISample> {
-  return model.client.getSample(dataset, sampleId, signal);
+  const evalModel = evalColoursOf
+    ? await evalColourModel(model, dataset, evalColoursOf, signal).catch(
+        () => null
+      )
+    : null;
+  return evalModel
+    ? model.client.getSample(dataset, sampleId, signal, evalModel)
+    : model.client.getSample(dataset, sampleId, signal);
 }
 
 /** One page of the samples matching `filter`. */
@@ -177,13 +190,14 @@ export class SamplesPageSource implements IPageSource<ISample> {
     signal: AbortSignal
   ): Promise<IPage<ISample>> {
     const { dataset, filter, sort, ranking } = this.query;
+    const evalStatus = await this._evalStatus();
     if (ranking) {
       const ids = ranking.slice(offset, offset + limit);
       const page = await samplesPage(
         this._model,
         dataset,
         { ids },
-        { offset: 0, limit: ids.length },
+        { offset: 0, limit: ids.length, ...evalStatus },
         signal
       );
       return {
@@ -196,9 +210,34 @@ export class SamplesPageSource implements IPageSource<ISample> {
       this._model,
       dataset,
       filter,
-      { offset, limit, ...sortQuery(sort) },
+      { offset, limit, ...sortQuery(sort), ...evalStatus },
       signal
     );
     return { rows: page.samples, total: page.total, code: page.code ?? null };
   }
+
+  /**
+   * Fetch the boxes with their TP/FP/FN status (in `evalColourModel`'s
+   * evaluation), or without.
+   */
+  setEvalColours(on: boolean): void {
+    this._evalColours = on;
+  }
+
+  /** The `eval_status` option of the pages: only with the colours on. */
+  private _evalStatus(): Promise<{ eval_status?: string }> {
+    if (!this._evalColours) {
+      return Promise.resolve({});
+    }
+    // once per source (a new query is a new source): the evaluations listed once
+    this._evalModel ??= evalColourModel(
+      this._model,
+      this.query.dataset,
+      this.query.filter
+    ).catch(() => null);
+    return this._evalModel.then(m => (m ? { eval_status: m } : {}));
+  }
+
+  private _evalColours = false;
+  private _evalModel: Promise<string | null> | null = null;
 }

@@ -1,11 +1,13 @@
 /**
  * The renderer of `box` labels: ground truth solid, predictions dashed, one
- * colour per class, with class labels when asked (masks are drawn on the
- * canvas layer: masks.ts); and the hover summary of a sample's boxes.
+ * colour per class or, as an option, per evaluation status (evalColours.ts),
+ * with class labels when asked (masks are drawn on the canvas layer:
+ * masks.ts); and the hover summary of a sample's boxes.
  */
 import { BOX_KIND } from '../../model/labels';
 import { GROUND_TRUTH, IAnnotation } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
+import { boxStroke, isColouredStatus } from './evalColours';
 import { LabelPlacer } from './labelPlacement';
 import {
   ILabelDrawOptions,
@@ -23,14 +25,27 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
       style.isBoxVisible(ann.source, ann.score)
     );
     const labels = options.labels ? placeLabels(visible, options) : null;
+    const byStatus = options.evalColours ?? false;
     for (const ann of visible) {
-      const color = style.classColor(ann.label);
       const isGT = ann.source === GROUND_TRUTH;
+      const line = boxStroke(
+        style.classColor(ann.label),
+        isGT,
+        ann.status,
+        byStatus,
+        unit,
+        stroke
+      );
+      const color = line.color;
       const g = svgElement('g');
       g.setAttribute(
         'class',
         isGT ? 'jp-VisionLens-box jp-mod-gt' : 'jp-VisionLens-box jp-mod-pred'
       );
+      if (byStatus && isColouredStatus(ann.status)) {
+        g.classList.add(`jp-mod-${ann.status}`);
+        g.dataset.status = ann.status;
+      }
       const [x, y, w, h] = ann.bbox;
       const rect = svgElement('rect');
       rect.setAttribute('x', String(x));
@@ -39,9 +54,9 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
       rect.setAttribute('height', String(Math.max(0, h)));
       rect.setAttribute('fill', 'none');
       rect.setAttribute('stroke', color);
-      rect.setAttribute('stroke-width', String(stroke));
-      if (!isGT) {
-        rect.setAttribute('stroke-dasharray', `${4 * unit} ${3 * unit}`);
+      rect.setAttribute('stroke-width', String(line.width));
+      if (line.dash) {
+        rect.setAttribute('stroke-dasharray', line.dash);
       }
       g.appendChild(rect);
       const label = labels?.get(ann);

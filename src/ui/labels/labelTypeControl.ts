@@ -8,6 +8,7 @@ import { Widget } from '@lumino/widgets';
 import { LABEL_TYPES, LabelTypeToggles } from '../../model/labels';
 import { h } from '../../base/dom';
 import { toolbarItem } from '../toolbar';
+import { statusLegend } from './evalColours';
 
 /**
  * A toolbar item toggling the label types of `toggles`; with `matching`, also
@@ -61,6 +62,38 @@ export function labelTypeControl(
       );
     }
   };
+  toggles.changed.connect(sync);
+  item.disposed.connect(() => toggles.changed.disconnect(sync));
+  return item;
+}
+
+/**
+ * A toolbar item colouring the boxes by evaluation status (TP/FP/FN) instead
+ * of by class, with the legend of the colours while on.
+ */
+export function evalColourControl(toggles: LabelTypeToggles): Widget {
+  const box = h('input', { attrs: { type: 'checkbox' } });
+  box.addEventListener('change', () => toggles.setEvalColours(box.checked));
+  const legend = statusLegend();
+  const item = toolbarItem(
+    'jp-VisionLens-evalColoursItem',
+    h(
+      'label',
+      {
+        className: 'jp-VisionLens-labelTypeToggle jp-VisionLens-evalColours',
+        title:
+          "Colour boxes by their status in the evaluated model's latest evaluation: TP, FP, FN (missed)"
+      },
+      box,
+      'TP/FP/FN'
+    ),
+    legend
+  );
+  const sync = () => {
+    box.checked = toggles.evalColours;
+    legend.hidden = !toggles.evalColours;
+  };
+  sync();
   toggles.changed.connect(sync);
   item.disposed.connect(() => toggles.changed.disconnect(sync));
   return item;

@@ -36,6 +36,11 @@ export interface IOverlayOptions {
   labels?: boolean;
   /** Stroke width in screen pixels. */
   strokeWidth?: number;
+  /**
+   * Colour boxes by their evaluation status (`status`: TP/FP/FN) instead of
+   * their class (`evalColours.ts`).
+   */
+  evalColours?: boolean;
 }
 
 /** What a renderer draws with. */

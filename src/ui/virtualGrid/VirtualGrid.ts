@@ -52,6 +52,8 @@ export interface IVirtualGridOptions<T, E extends HTMLDivElement> {
 /** What a cell of the grid currently shows. */
 interface IGridCell extends HTMLDivElement {
   _key?: number;
+  /** The row drawn (a page fetched again, e.g. with more fields, is drawn again). */
+  _row?: unknown;
   _version?: number;
 }
 
@@ -223,10 +225,11 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
     }
     cell.classList.remove('jp-mod-loading');
     const key = this._pages.key(row);
-    if (cell._key === key && cell._version === this._version) {
+    if (cell._row === row && cell._version === this._version) {
       return;
     }
     cell._key = key;
+    cell._row = row;
     cell._version = this._version;
     const selected = this._o.isSelected?.(key) ?? false;
     cell.classList.toggle('jp-mod-selected', selected);
@@ -238,6 +241,7 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   private _clear(cell: E & IGridCell, size: number): void {
     if (cell._key !== undefined) {
       cell._key = undefined;
+      cell._row = undefined;
       cell.setAttribute('aria-selected', 'false');
       this._o.renderer.fill(cell, null, size);
     }

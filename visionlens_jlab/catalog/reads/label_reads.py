@@ -18,26 +18,66 @@ from typing import Any
 import duckdb
 import orjson
 
+from ..base.errors import NotFoundError
+
 _PAGE_ANNOTATIONS_SQL = """
     SELECT a.sample_id, a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.iscrowd,
            a.difficult, a.segmentation::VARCHAR, to_json(a.keypoints)::VARCHAR,
-           a.num_keypoints, a.mask_area, {match}
-    FROM annotations a WHERE a.sample_id IN (SELECT unnest(?::BIGINT[]))
+           a.num_keypoints, a.mask_area, {match}, {status}
+    FROM annotations a {status_join}
+    WHERE a.sample_id IN (SELECT unnest(?::BIGINT[]))
     ORDER BY a.sample_id, a.source, a.ann_id
 """
+
+# Each box's status in one evaluation: a LEFT JOIN with that evaluation's rows of the page's
+# samples only (not the evaluation's millions of rows), so a page stays about as fast.
+_STATUS_JOIN = """
+    LEFT JOIN (SELECT be.ann_id, be.status FROM box_evaluations be
+               WHERE be.dataset_id = ? AND be.eval_key = ?
+                 AND be.sample_id IN (SELECT unnest(?::BIGINT[]))) st ON st.ann_id = a.ann_id
+"""
+
+
+Evaluation = tuple[int, str]
+"""An evaluation: its dataset id and its key."""
+
+
+def latest_evaluation(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> Evaluation:
+    """The latest evaluation of ``model`` on a dataset; a :class:`NotFoundError`
+    (HTTP 404) that says so when the model has never been evaluated there."""
+    row = cur.execute(
+        "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND model = ? AND latest",
+        [dataset_id, model],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"model {model!r} has no evaluation on this dataset: evaluate it first "
+            "(visionlens evaluate, or the Evaluation panel)"
+        )
+    return dataset_id, str(row[0])
 
 
 def annotations_for(
     cur: duckdb.DuckDBPyConnection,
     sample_ids: list[int],
     match: tuple[str, list[Any]] | None = None,
+    evaluation: Evaluation | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
     """The objects of the given samples, grouped by sample id: boxes, and the masks and
     keypoints of those that have them (as JSON fragments). ``match``: compiled SQL over
     ``a`` and its values (``filters.label_match_sql``); each object then says whether it
-    meets it (``"match"``), so that a view can draw only the labels the filter is about."""
-    sql = _PAGE_ANNOTATIONS_SQL.format(match=match[0] if match else "NULL")
-    rows = cur.execute(sql, [*(match[1] if match else []), sample_ids]).fetchall()
+    meets it (``"match"``), so that a view can draw only the labels the filter is about.
+    ``evaluation``: an evaluation (:func:`latest_evaluation`); each object then carries its
+    ``"status"`` in it (``tp``, ``fp``, ``fn``, ``ignored``; null for a box it did not
+    judge, e.g. another model's)."""
+    sql = _PAGE_ANNOTATIONS_SQL.format(
+        match=match[0] if match else "NULL",
+        status="st.status" if evaluation else "NULL",
+        status_join=_STATUS_JOIN if evaluation else "",
+    )
+    status = [*evaluation, sample_ids] if evaluation else []
+    values = [*(match[1] if match else []), *status, sample_ids]
+    rows = cur.execute(sql, values).fetchall()
     out: dict[int, list[dict[str, Any]]] = {}
     fragment = orjson.Fragment
     for r in rows:
@@ -58,6 +98,8 @@ def annotations_for(
             ann["num_keypoints"] = r[13]
         if match:
             ann["match"] = bool(r[15])
+        if evaluation:
+            ann["status"] = r[16]
         out.setdefault(int(r[0]), []).append(ann)
     return out
 
@@ -83,15 +125,21 @@ def classifications_for(
     return out
 
 
-def sample_annotations(cur: duckdb.DuckDBPyConnection, sample_id: int) -> list[dict[str, Any]]:
-    """Every object of one sample with all it has (segmentation and attributes included)."""
+def sample_annotations(
+    cur: duckdb.DuckDBPyConnection, sample_id: int, evaluation: Evaluation | None = None
+) -> list[dict[str, Any]]:
+    """Every object of one sample with all it has (segmentation and attributes included);
+    with ``evaluation``, each object's ``status`` in that evaluation as in
+    :func:`annotations_for`."""
     rows = cur.execute(
-        """
-        SELECT ann_id, source, label, x, y, w, h, score, area, iscrowd, difficult,
-               source_ann_id, segmentation, attributes, keypoints, num_keypoints, mask_area
-        FROM annotations WHERE sample_id = ? ORDER BY source, ann_id
-        """,
-        [sample_id],
+        f"""
+        SELECT a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd,
+               a.difficult, a.source_ann_id, a.segmentation, a.attributes, a.keypoints,
+               a.num_keypoints, a.mask_area, {"st.status" if evaluation else "NULL"}
+        FROM annotations a {_STATUS_JOIN if evaluation else ""}
+        WHERE a.sample_id = ? ORDER BY a.source, a.ann_id
+        """,  # noqa: S608 - fixed SQL, bound values
+        [*([*evaluation, [sample_id]] if evaluation else []), sample_id],
     ).fetchall()
     out = []
     for b in rows:
@@ -113,5 +161,7 @@ def sample_annotations(cur: duckdb.DuckDBPyConnection, sample_id: int) -> list[d
         if b[14] is not None:
             ann["keypoints"] = list(b[14])
             ann["num_keypoints"] = b[15]
+        if evaluation:
+            ann["status"] = b[17]
         out.append(ann)
     return out

@@ -32,6 +32,7 @@ from ..store.result_cache import filter_key, params_key
 from .label_reads import (
     annotations_for,
     classifications_for,
+    latest_evaluation,
     sample_annotations,
 )
 
@@ -59,8 +60,12 @@ def samples_page(
     sort: str | None = None,
     order: str | None = None,
     include_annotations: bool = True,
+    eval_status: str | None = None,
 ) -> dict[str, Any]:
-    """The exact total of samples matching ``spec`` and one page of them, with their boxes."""
+    """The exact total of samples matching ``spec`` and one page of them, with their boxes.
+
+    ``eval_status``: a model; each box then carries its ``status`` in the latest evaluation
+    of that model (a 404 :class:`NotFoundError` if it has none)."""
     if offset < 0 or limit < 0:
         raise FilterError("offset and limit must be non-negative")
     limit = min(limit, MAX_PAGE)
@@ -75,11 +80,12 @@ def samples_page(
         total_key = filter_key("total", dataset_id, flt)
         page_key = filter_key(
             "page", dataset_id, flt, key, params_key(key_params.values), direction,
-            offset, limit, include_annotations,
+            offset, limit, include_annotations, eval_status,
         )  # fmt: skip
         cached = catalog.results.get(page_key, version)
         if cached is not None:
             return cached
+        evaluation = latest_evaluation(cur, dataset_id, eval_status) if eval_status else None
         if limit == 0:  # a count: any page or facets answer of this filter knows it
             known = catalog.results.get(total_key, version)
             if known is not None:
@@ -96,7 +102,7 @@ def samples_page(
             match_params = Params()
             match_sql = label_match_sql(flt.model, match_params)
             match = None if match_sql is None else (match_sql, match_params.values)
-            boxes = annotations_for(cur, ids, match)
+            boxes = annotations_for(cur, ids, match, evaluation)
             labels = classifications_for(cur, dataset_id, ids)
             for s in samples:
                 s["annotations"] = boxes.get(s["sample_id"], [])
@@ -179,9 +185,12 @@ def _filtered_page(
     return total, [_sample_row(r[1:]) for r in rows if r[1] is not None]
 
 
-def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, Any]:
+def sample_detail(
+    catalog: Catalog, dataset: str, sample_id: int, eval_status: str | None = None
+) -> dict[str, Any]:
     """One sample with every field, every object (segmentation, keypoints and attributes
-    included) and its image-level classifications."""
+    included) and its image-level classifications; with ``eval_status`` (a model) each
+    object's ``status`` in that model's latest evaluation, as :func:`samples_page`."""
     from ..store.catalog import NotFoundError
 
     with catalog.cursor() as cur:
@@ -196,7 +205,8 @@ def sample_detail(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, A
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
-        annotations = sample_annotations(cur, sample_id)
+        evaluation = latest_evaluation(cur, dataset_id, eval_status) if eval_status else None
+        annotations = sample_annotations(cur, sample_id, evaluation)
         labels = classifications_for(cur, dataset_id, [sample_id]).get(sample_id, [])
         computed = computed_values_for(cur, dataset_id, [sample_id]).get(sample_id, {})
     return {

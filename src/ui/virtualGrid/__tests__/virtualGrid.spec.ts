@@ -8,22 +8,26 @@ import { ITileRenderer, VirtualGrid } from '../VirtualGrid';
 
 const TOTAL = 10_000;
 
-/** Rows "word 0" ... "word 9999"; the key of a row is its number. */
+/**
+ * Rows "word 0" ... "word 9999" (and `suffix`); the key of a row is its
+ * number.
+ */
 class WordsSource implements IPageSource<string> {
   readonly total = null;
   fetched: number[] = [];
+  suffix = '';
 
   async fetch(offset: number, limit: number): Promise<IPage<string>> {
     this.fetched.push(offset);
     const end = Math.min(TOTAL, offset + limit);
     const rows = Array.from({ length: end - offset }, (_, i) => {
-      return `word ${offset + i}`;
+      return `word ${offset + i}${this.suffix}`;
     });
     return { rows, total: TOTAL, code: null };
   }
 
   key(row: string): number {
-    return Number(row.slice(5));
+    return parseInt(row.slice(5), 10);
   }
 }
 
@@ -161,6 +165,21 @@ describe('the virtual grid over rows of any type', () => {
     const after = [...grid.node.querySelectorAll('[role="row"]')];
     expect(before.every(row => after.includes(row))).toBe(true);
     expect(after).toHaveLength(10);
+  });
+
+  it('draws the rows of a page fetched again, the old ones shown meanwhile', async () => {
+    const { grid, pages, source } = setup();
+    await frame();
+    await frame();
+    // the same query with more in its rows (as the TP/FP/FN statuses)
+    source.suffix = ' again';
+    pages.reset(source, true);
+    grid.scheduleRender();
+    await frame();
+    await frame();
+    const texts = shown(grid);
+    expect(texts[0]).toBe('0:word 0 again');
+    expect(texts[71]).toBe('71:word 71 again');
   });
 
   it('reports focus and selection with tabindex and aria-selected', async () => {

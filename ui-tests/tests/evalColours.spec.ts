@@ -1,0 +1,120 @@
+/**
+ * TP/FP/FN colouring (#32 item 7): with the toolbar's "TP/FP/FN" toggle on,
+ * a tile's boxes are stroked in the theme's success / error / warning
+ * colours, FP and FN with their own line styles, as the server's statuses
+ * for that sample say (GET with `eval_status`), and the legend shows; off,
+ * the class colours come back.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import { api, openUnfiltered, toolbarItem } from './helpers';
+
+const DEMO = 'demo';
+
+/** How a tile's boxes are drawn, in drawing order. */
+interface IDrawn {
+  status: string | null;
+  stroke: string | null;
+  dash: string | null;
+  width: number;
+}
+
+test.describe('TP/FP/FN colours', () => {
+  test('colour the boxes by evaluation status, and by class again when off', async ({
+    page,
+    request
+  }) => {
+    const { grid } = await openUnfiltered(page, DEMO);
+    // the model the grid colours by without an evaluation filter: the newest evaluated
+    const { evaluations } = await api(request, `datasets/${DEMO}/evaluations`);
+    const model: string = evaluations.find((e: any) => e.latest).model;
+    const tile = grid.locator('.jp-VisionLens-tile[data-index="0"]');
+    const id = Number(await tile.getAttribute('data-sample-id'));
+    const sample = await api(
+      request,
+      `datasets/${DEMO}/samples/${id}?eval_status=${encodeURIComponent(model)}`
+    );
+    const bar = grid.locator('.jp-VisionLens-gridTagBar');
+    const threshold = Number(
+      await (await toolbarItem(page, bar, '.jp-VisionLens-confidence')).inputValue()
+    );
+    await page.keyboard.press('Escape');
+    const visible: any[] = sample.annotations.filter(
+      (a: any) => a.source === 'ground_truth' || a.score === null || a.score >= threshold
+    );
+    const judged = (s: unknown) => (s === 'tp' || s === 'fp' || s === 'fn' ? s : null);
+    const expected = visible.map(a => judged(a.status));
+    expect(expected.filter(s => s !== null).length).toBeGreaterThan(0);
+
+    const boxes = tile.locator('g.jp-VisionLens-box');
+    const drawn = () =>
+      boxes.evaluateAll(gs =>
+        gs.map(g => {
+          const rect = g.querySelector('rect') as SVGRectElement;
+          return {
+            status: (g as SVGGElement).dataset.status ?? null,
+            stroke: rect.getAttribute('stroke'),
+            dash: rect.getAttribute('stroke-dasharray'),
+            width: Number(rect.getAttribute('stroke-width'))
+          };
+        })
+      );
+    await expect(boxes).toHaveCount(visible.length);
+    const byClass: IDrawn[] = await drawn();
+    expect(byClass.every(b => b.status === null)).toBe(true);
+
+    const toggle = await toolbarItem(page, bar, '.jp-VisionLens-evalColours input');
+    await expect(toggle).not.toBeChecked();
+    await toggle.check();
+    const legend = (await toolbarItem(page, bar, '.jp-VisionLens-evalLegend')).first();
+    await expect(legend).toBeVisible();
+    await expect(legend.locator('[data-status]')).toHaveText(['TP', 'FP', 'FN (missed)']);
+    await page.keyboard.press('Escape');
+
+    // the page is fetched again with the statuses: the tile's boxes follow the server's
+    await expect
+      .poll(async () => (await drawn()).map(b => b.status))
+      .toEqual(expected);
+    const colours = await page.evaluate(() => {
+      const style = getComputedStyle(document.body);
+      const read = (name: string) => style.getPropertyValue(name).trim();
+      return {
+        tp: read('--jp-success-color1'),
+        fp: read('--jp-error-color1'),
+        fn: read('--jp-warn-color1')
+      };
+    });
+    const byStatus: IDrawn[] = await drawn();
+    const normal = Math.min(...byClass.map(b => b.width));
+    visible.forEach((a, i) => {
+      const box = byStatus[i];
+      const status = expected[i];
+      if (status === null) {
+        expect(box).toEqual(byClass[i]); // not judged: its class colour and line
+        return;
+      }
+      expect(box.stroke).toBe(colours[status]);
+      if (status === 'fp') {
+        expect(box.dash).not.toBeNull();
+        expect(box.width).toBeGreaterThan(normal);
+      } else if (status === 'fn') {
+        expect(box.dash).not.toBeNull();
+        expect(box.width).toBeGreaterThan(normal);
+      } else {
+        expect(box.dash).toBe(byClass[i].dash); // TP: the usual line
+      }
+    });
+    // the three statuses' lines differ without their colours
+    const lines = new Map(
+      byStatus.flatMap((b, i) => (expected[i] ? [[expected[i], `${b.dash}/${b.width}`]] : []))
+    );
+    expect(new Set(lines.values()).size).toBe(lines.size);
+
+    // off: the class colours and lines again, and no legend
+    const again = await toolbarItem(page, bar, '.jp-VisionLens-evalColours input');
+    await again.uncheck();
+    await expect(legend).toBeHidden();
+    await page.keyboard.press('Escape');
+    await expect.poll(drawn).toEqual(byClass);
+  });
+});
