@@ -114,8 +114,8 @@ class Run:
                 request_timeout=120,
             )
         except (HTTPClientError, OSError) as exc:
-            response = getattr(exc, "response", None)
-            said = response.body.decode(errors="replace")[:300] if response is not None else ""
+            refused = getattr(exc, "response", None)
+            said = refused.body.decode(errors="replace")[:300] if refused is not None else ""
             self.errors[endpoint].append(f"{method} {path}: {exc} {said}".rstrip())
             return None
         self.latency[endpoint].append((time.perf_counter() - start) * 1000)
