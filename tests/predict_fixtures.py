@@ -11,8 +11,13 @@ truth, ingested through the real parser.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from visionlens_jlab import features
+from visionlens_jlab.catalog import Catalog
 
 from .paths import DATASETS
 
@@ -181,6 +186,18 @@ def ingest_subset(catalog: Any, name: str, folder: Path) -> Any:
 
     parsed = open_dataset(str(folder / "ground-truth"), "txt", images=str(folder / "images"))
     return write_dataset(catalog, name, parsed)
+
+
+@contextmanager
+def photo_catalog(data: Path, photos: Path) -> Iterator[Catalog]:
+    """A catalog in ``data`` holding the :func:`cartucho_subset` ``photos`` as ``photos``."""
+    features.load()
+    catalog = Catalog(data)
+    try:
+        ingest_subset(catalog, "photos", photos)
+        yield catalog
+    finally:
+        catalog.close()
 
 
 def save_tiny_torchvision(path: Path, builder: str, num_classes: int, seed: int = 0) -> Path:

@@ -14,13 +14,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab import features
 from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
-from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_blip, save_tiny_detr
+from .predict_fixtures import (
+    cartucho_subset,
+    photo_catalog,
+    save_tiny_blip,
+    save_tiny_detr,
+)
 
 N_IMAGES = 7
 MIN_SCORE = 0.05
@@ -39,11 +43,8 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    features.load()
-    cat = Catalog(tmp_path / "data")
-    ingest_subset(cat, "photos", photos)
-    yield cat
-    cat.close()
+    with photo_catalog(tmp_path / "data", photos) as cat:
+        yield cat
 
 
 def by_hand(model_dir: Path, files: list[Path], batch: int, min_score: float) -> list[tuple]:

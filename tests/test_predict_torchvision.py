@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from visionlens_jlab import features
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
-from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_torchvision
+from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
 
 N_IMAGES = 5
 FASTER = "fasterrcnn_mobilenet_v3_large_320_fpn"
@@ -37,11 +36,8 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    features.load()
-    cat = Catalog(tmp_path / "data")
-    ingest_subset(cat, "photos", photos)
-    yield cat
-    cat.close()
+    with photo_catalog(tmp_path / "data", photos) as cat:
+        yield cat
 
 
 def by_hand(

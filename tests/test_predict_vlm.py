@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab import features
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.vlm import DEFAULT_QUESTIONS, UNKNOWN
 from visionlens_jlab.catalog.plan.facets import facets
@@ -21,7 +20,7 @@ from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 from visionlens_jlab.predict.vlm import map_answer, parse_questions, prompt_of
 
-from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_blip2
+from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_blip2
 
 N_IMAGES = 5
 
@@ -38,11 +37,8 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    features.load()
-    cat = Catalog(tmp_path / "data")
-    ingest_subset(cat, "photos", photos)
-    yield cat
-    cat.close()
+    with photo_catalog(tmp_path / "data", photos) as cat:
+        yield cat
 
 
 def answers_by_hand(model_dir: Path, files: list[Path], batch: int) -> dict[str, dict[str, str]]:

@@ -6,12 +6,10 @@
  * the new state works, an invalid one is refused with the server's reason,
  * undo and redo, and the classes an object may take.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
+import { writePets } from '../../__tests__/petsDataset';
 import {
   datasetClasses,
   editLabels,
@@ -19,42 +17,6 @@ import {
   undoEdit
 } from '../sources/edits';
 import { IDataChange, IVisionLensModel } from '../tokens';
-
-/** Two 64x48 images with one box each (a cat, a dog). */
-function writeDataset(dir: string): string {
-  const python = process.env.VISIONLENS_PYTHON || 'python';
-  execFileSync(python, [
-    '-c',
-    'import sys; from PIL import Image\n' +
-      'for i in (1, 2): Image.new("RGB", (64, 48), (90, 90, 160)).save(f"{sys.argv[1]}/img{i}.png")',
-    dir
-  ]);
-  const file = path.join(dir, 'labels.json');
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      images: [1, 2].map(id => ({
-        id,
-        file_name: `img${id}.png`,
-        width: 64,
-        height: 48
-      })),
-      annotations: [1, 2].map(id => ({
-        id,
-        image_id: id,
-        category_id: id,
-        bbox: [4, 4, 20, 10],
-        area: 200,
-        iscrowd: 0
-      })),
-      categories: [
-        { id: 1, name: 'cat' },
-        { id: 2, name: 'dog' }
-      ]
-    })
-  );
-  return file;
-}
 
 describe('label edits from the lab', () => {
   let server: ITestServer;
@@ -67,7 +29,7 @@ describe('label edits from the lab', () => {
     server = await startServer();
     client = new VisionLensClient(server.settings);
     const job = await client.ingest({
-      source: writeDataset(server.dir),
+      source: writePets(server.dir).labels,
       name: 'pets',
       format: 'coco'
     });

@@ -6,66 +6,14 @@
  * evaluation deltas, read into the panel's rows), a diff refused with the
  * server's reason, and a restore told to every panel.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
+import { writePets } from '../../__tests__/petsDataset';
 import { diffRows, evaluationRows, trend } from '../../features/versions/logic';
 import { editLabels, restoreVersion } from '../sources/edits';
 import { diffVersions, listVersions, saveVersion } from '../sources/versions';
 import { IDataChange, IVisionLensModel } from '../tokens';
-
-const BOX = [4, 4, 20, 10];
-
-/** Two 64x48 images with one box each (a cat, a dog), and the same boxes as predictions. */
-function writeDataset(dir: string): { labels: string; predictions: string } {
-  const python = process.env.VISIONLENS_PYTHON || 'python';
-  execFileSync(python, [
-    '-c',
-    'import sys; from PIL import Image\n' +
-      'for i in (1, 2): Image.new("RGB", (64, 48), (90, 90, 160)).save(f"{sys.argv[1]}/img{i}.png")',
-    dir
-  ]);
-  const labels = path.join(dir, 'labels.json');
-  fs.writeFileSync(
-    labels,
-    JSON.stringify({
-      images: [1, 2].map(id => ({
-        id,
-        file_name: `img${id}.png`,
-        width: 64,
-        height: 48
-      })),
-      annotations: [1, 2].map(id => ({
-        id,
-        image_id: id,
-        category_id: id,
-        bbox: BOX,
-        area: 200,
-        iscrowd: 0
-      })),
-      categories: [
-        { id: 1, name: 'cat' },
-        { id: 2, name: 'dog' }
-      ]
-    })
-  );
-  const predictions = path.join(dir, 'copycat.json');
-  fs.writeFileSync(
-    predictions,
-    JSON.stringify(
-      [1, 2].map(id => ({
-        image_id: id,
-        category_id: id,
-        bbox: BOX,
-        score: 0.9
-      }))
-    )
-  );
-  return { labels, predictions };
-}
 
 describe('label versions from the lab', () => {
   let server: ITestServer;
@@ -76,7 +24,7 @@ describe('label versions from the lab', () => {
   beforeAll(async () => {
     server = await startServer();
     client = new VisionLensClient(server.settings);
-    const files = writeDataset(server.dir);
+    const files = writePets(server.dir);
     const ingest = await client.ingest({
       source: files.labels,
       name: 'pets',
