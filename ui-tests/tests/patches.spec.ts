@@ -31,8 +31,10 @@ test.describe('Patches view', () => {
     );
     // vl.open() brings the grid forward, so the notebook's "Idle" status that
     // runCell waits for is not shown: do not wait on it.
+    // Nor activate the notebook here: the grid vl.open() brings forward may take
+    // the shell between galata's tab click and its read of the current widget.
+    // The output is read from the DOM, shown or not.
     await page.notebook.runCell(0, { wait: false });
-    await page.notebook.activate(NOTEBOOK);
     await expect(
       page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-OutputArea-output')
     ).toHaveText('opened', { timeout: 90000 });
