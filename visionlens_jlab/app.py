@@ -24,7 +24,7 @@ from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
 from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
-from .jobs.events import JobEvents, LabelEvents
+from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
@@ -67,6 +67,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
     catalog: Catalog
     jobs: JobManager
     label_events: LabelEvents
+    dataset_events: DatasetEvents
     plugins: PluginRegistry
     media: MediaService
     vectors: LazyVectorStore
@@ -99,12 +100,14 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             thread_name_prefix="visionlens-request",
         )
         assert self.serverapp is not None and self.serverapp.event_logger is not None
+        events, loop = self.serverapp.event_logger, self.serverapp.io_loop
+        self.dataset_events = DatasetEvents(events, loop)
         self.jobs = JobManager(
             max_workers=self.job_workers,
             journal=JobJournal(self.resolved_data_dir),
-            on_status=JobEvents(self.serverapp.event_logger, self.serverapp.io_loop),
+            on_status=JobEvents(events, loop, self.dataset_events),
         )
-        self.label_events = LabelEvents(self.serverapp.event_logger)
+        self.label_events = LabelEvents(events)
         self.media = MediaService(
             self.catalog,
             self.resolved_data_dir / "thumbnails",
@@ -239,7 +242,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
 
         Its queued and running jobs (thumbnails, embeddings, evaluations...) are cancelled
         first, and the running ones get :data:`JOB_STOP_SECONDS` to stop, so none fails later
-        on a missing dataset or writes vectors for it after the delete.
+        on a missing dataset or writes vectors for it after the delete. Every open lab is
+        told (a dataset event), whoever asked: a tab, a notebook, the CLI.
         """
         with self.catalog.cursor() as cur:
             dataset_id = self.catalog.dataset_id(cur, name)
@@ -249,6 +253,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
                     "VisionLens job %s (%s) still running at delete", job.id, job.title
                 )
         self.catalog.delete_dataset(name)
+        self.dataset_events(name, "removed")
         self.media.forget_dataset(dataset_id)
         self.vectors.delete_dataset(dataset_id)  # opens the store only if it may hold some
 

@@ -8,6 +8,15 @@ job's id, kind, status and dataset only; the lab reads the rest from ``GET /jobs
 A batch of label edits written through the REST API (an edit, an undo or redo, a restore, a
 Label Studio pull) sends a labels event: every open lab (another tab, another user of the
 same server) reads the touched samples again, as the tab that made the edit does.
+
+A dataset created (an ingest that ends), removed, or given new models or results (an import,
+a model run, an evaluation, an embedding that ends) sends a dataset event, so every open
+datasets list follows it.
+
+Other processes reach these events too: while a server holds the catalog no other process can
+open it (DuckDB takes one writer), so the ``visionlens`` CLI and notebook kernels send their
+writes to that server over REST (``server.json``), and each write is told once, by the server
+that made it.
 """
 
 from __future__ import annotations
@@ -55,20 +64,82 @@ def job_event(job: Job) -> dict[str, Any]:
     return {"id": job.id, "kind": job.kind, "status": job.status, "dataset": job.dataset}
 
 
+DATASET_EVENT_SCHEMA_ID = "https://events.visionlens.dev/visionlens_jlab/dataset/v1"
+"""The schema id of a change of a dataset as the datasets list shows it (``src/api/serverEvents.ts``
+names the same)."""
+
+DATASET_JOB_CHANGES: dict[str, str] = {
+    "ingest": "created",
+    "predictions": "changed",
+    "predict": "changed",
+    "evaluate": "changed",
+    "embed": "changed",
+}
+"""The job kinds whose successful end changes what the datasets list says (a new dataset; its
+models, evaluations, embedding spaces), and how."""
+
+DATASET_EVENT_SCHEMA: dict[str, Any] = {
+    "$id": DATASET_EVENT_SCHEMA_ID,
+    "version": "1",
+    "title": "VisionLens dataset change",
+    "description": "A dataset was created, removed, or given new models or results.",
+    "type": "object",
+    "required": ["dataset", "change"],
+    "properties": {
+        "dataset": {"type": "string", "title": "Dataset", "description": "Its name."},
+        "change": {
+            "enum": ["created", "removed", "changed"],
+            "title": "Change",
+            "description": "created: an ingest ended; removed: deleted; changed: an import, "
+            "a model run, an evaluation or an embedding ended.",
+        },
+        "job": {
+            "type": ["string", "null"],
+            "title": "Job",
+            "description": "The job that wrote the change (null for a delete).",
+        },
+    },
+}
+
+
+class DatasetEvents:
+    """Emits :data:`DATASET_EVENT_SCHEMA` events, from any thread (handed to the event loop,
+    where the event logger's listeners must run)."""
+
+    def __init__(self, logger: EventLogger, loop: IOLoop) -> None:
+        logger.register_event_schema(DATASET_EVENT_SCHEMA)
+        self._logger = logger
+        self._loop = loop
+
+    def __call__(self, dataset: str, change: str, job: str | None = None) -> None:
+        """Tell of ``change`` to ``dataset`` (made by ``job``, if a job made it)."""
+        data = {"dataset": dataset, "change": change, "job": job}
+        self._loop.add_callback(self._logger.emit, schema_id=DATASET_EVENT_SCHEMA_ID, data=data)
+
+    def job_ended(self, job: Job) -> None:
+        """Tell the change a job made, if it ended well and is of a kind that makes one."""
+        change = DATASET_JOB_CHANGES.get(job.kind)
+        if job.status == "done" and change is not None and job.dataset:
+            self(job.dataset, change, job.id)
+
+
 class JobEvents:
-    """A :class:`JobManager` status listener emitting :data:`JOB_EVENT_SCHEMA` events.
+    """A :class:`JobManager` status listener emitting :data:`JOB_EVENT_SCHEMA` events, and
+    the dataset event of a job that ended well (after its job event).
 
     Jobs change status on worker threads; the event logger's listeners (the events
     websocket) must run on the server's event loop, so each emission is handed to it.
     """
 
-    def __init__(self, logger: EventLogger, loop: IOLoop) -> None:
+    def __init__(self, logger: EventLogger, loop: IOLoop, datasets: DatasetEvents) -> None:
         logger.register_event_schema(JOB_EVENT_SCHEMA)
         self._logger = logger
         self._loop = loop
+        self._datasets = datasets
 
     def __call__(self, job: Job) -> None:
         self._loop.add_callback(self._emit, job_event(job))
+        self._datasets.job_ended(job)
 
     def _emit(self, data: dict[str, Any]) -> None:
         self._logger.emit(schema_id=JOB_EVENT_SCHEMA_ID, data=data)
