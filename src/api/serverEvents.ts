@@ -33,8 +33,33 @@ export interface ILabelsEvent {
   readonly sampleIds: readonly number[] | null;
 }
 
+/** The schema id of a dataset change (the server names the same). */
+export const DATASET_EVENT_SCHEMA =
+  'https://events.visionlens.dev/visionlens_jlab/dataset/v1';
+
+/** How a dataset changed: an ingest ended, a delete, an import or analysis ended. */
+export type DatasetChange = 'created' | 'removed' | 'changed';
+
+/**
+ * A dataset was created, removed, or given new models or results, by this
+ * lab, another one, a notebook or the command line (all write through the server).
+ */
+export interface IDatasetEvent {
+  readonly type: 'dataset';
+  readonly dataset: string;
+  readonly change: DatasetChange;
+  /** The job that made the change (null for a delete). */
+  readonly job: string | null;
+}
+
 /** Every VisionLens server event. */
-export type VisionLensEvent = IJobEvent | ILabelsEvent;
+export type VisionLensEvent = IJobEvent | ILabelsEvent | IDatasetEvent;
+
+const DATASET_CHANGES: ReadonlySet<string> = new Set([
+  'created',
+  'removed',
+  'changed'
+]);
 
 const LABEL_KINDS: ReadonlySet<string> = new Set([
   'edit',
@@ -57,6 +82,9 @@ export function visionLensEvent(
 ): VisionLensEvent | null {
   if (emission.schema_id === LABELS_EVENT_SCHEMA) {
     return labelsEvent(emission);
+  }
+  if (emission.schema_id === DATASET_EVENT_SCHEMA) {
+    return datasetEvent(emission);
   }
   if (emission.schema_id !== JOB_EVENT_SCHEMA) {
     return null;
@@ -97,5 +125,22 @@ function labelsEvent(emission: Event.Emission): ILabelsEvent | null {
     batch,
     kind: kind as ILabelsEvent['kind'],
     sampleIds: listed ? (ids as number[]) : null
+  };
+}
+
+function datasetEvent(emission: Event.Emission): IDatasetEvent | null {
+  const { dataset, change, job } = emission;
+  if (
+    typeof dataset !== 'string' ||
+    typeof change !== 'string' ||
+    !DATASET_CHANGES.has(change)
+  ) {
+    return null;
+  }
+  return {
+    type: 'dataset',
+    dataset,
+    change: change as DatasetChange,
+    job: typeof job === 'string' ? job : null
   };
 }

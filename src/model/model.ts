@@ -9,6 +9,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { JobEnds } from './jobEffects';
+import { followDatasetChanges } from './sources/datasets';
 import { followLabelEdits } from './sources/edits';
 import { JobsModel } from './jobs';
 import { Persistence } from './persistence';
@@ -58,6 +59,7 @@ export class VisionLensModel implements IVisionLensModel {
     this.jobs = new JobsModel(options.client);
     this._jobEnds = new JobEnds(this, options.events ?? null);
     followLabelEdits(this, options.events ?? null);
+    followDatasetChanges(this, options.events ?? null);
     this.search = new SearchModel(this);
     this.search.changed.connect(this._onSearchChanged, this);
     this._persistence = new Persistence(

@@ -1,7 +1,12 @@
 /**
  * Dataset-level reads and writes of the datasets panel: detail (the ingest
- * report), vector spaces, ingest, predictions import and delete.
+ * report), vector spaces, ingest, predictions import and delete, and the
+ * dataset changes the server tells of.
  */
+import { Event } from '@jupyterlab/services';
+import { ISignal } from '@lumino/signaling';
+
+import { visionLensEvent } from '../../api/serverEvents';
 import {
   IDatasetDetail,
   IIngestRequest,
@@ -38,6 +43,28 @@ export async function deleteDataset(
   if (model.dataset === name) {
     model.setDataset(null);
   }
+}
+
+/**
+ * Follow the server's dataset events: a dataset created, removed or changed
+ * anywhere (another tab, a notebook, `visionlens ingest` or `delete` in a
+ * terminal) reads the datasets list again, and a removed current dataset is
+ * forgotten as this page's own delete does.
+ */
+export function followDatasetChanges(
+  model: IVisionLensModel,
+  events: ISignal<unknown, Event.Emission> | null
+): void {
+  events?.connect((_, emission) => {
+    const event = visionLensEvent(emission);
+    if (event?.type !== 'dataset') {
+      return;
+    }
+    if (event.change === 'removed' && model.dataset === event.dataset) {
+      model.setDataset(null);
+    }
+    model.refreshDatasets().catch(() => undefined); // the next event tries again
+  });
 }
 
 /**
