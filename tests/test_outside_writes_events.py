@@ -14,6 +14,7 @@ from typing import Any
 
 from tornado.websocket import WebSocketClientConnection
 
+import visionlens_jlab.cli
 from visionlens_jlab.jobs.events import DATASET_EVENT_SCHEMA_ID, LABELS_EVENT_SCHEMA_ID
 
 from .conftest import ApiCall
@@ -138,3 +139,17 @@ async def test_cli_edit_sends_one_labels_event_with_its_samples(
     assert event["batch"] > tagged["batch"]
     assert event["sample_ids"] == [last_sample]
     socket.close()
+
+
+def test_every_cli_command_opens_the_catalog_only_where_no_server_runs() -> None:
+    # the events above hold because a CLI write goes through the server whenever one runs:
+    # run_local_or_remote (cli/common.py) is the only place that opens the catalog
+    cli = Path(visionlens_jlab.cli.__file__).parent
+    openers = [
+        path.name
+        for path in sorted(cli.glob("*.py"))
+        for line in path.read_text().splitlines()
+        if ("Catalog(" in line or "open_catalog(" in line or "duckdb.connect" in line)
+        and not line.lstrip().startswith("def ")
+    ]
+    assert openers == ["common.py", "common.py"]  # Catalog() in open_catalog, its one call
