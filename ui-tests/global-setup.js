@@ -10,7 +10,8 @@
  *   compute them with the tiny open_clip checkpoint written here;
  * - `hostile`: the dataset of hostile names of tests/hostile_fixtures.py;
  * - `labels`: masks (polygons, RLE), keypoints and image classes over 6 demo
- *   images (tests/label_document.py, ingested as the `ui-labels` plugin format).
+ *   images (tests/label_document.py, ingested as the `ui-labels` plugin format);
+ * - `visual`: a 24-image demo, evaluated, for visual.spec.ts alone.
  * The data folder is the run's own (see playwright.config.js); when it is
  * kept between runs (VISIONLENS_UI_DATA_DIR) both are created once.
  */
@@ -177,6 +178,9 @@ module.exports = async function globalSetup() {
   run(['demo', '--images', '300', '--name', 'demo']);
   // the blind-spots panel needs an evaluated model (idempotent: the same key is replaced)
   run(['evaluate', 'demo', '--model', 'simulated-model']);
+  // the visual-regression spec's own dataset: nothing else changes it
+  run(['demo', '--images', '24', '--name', 'visual', '--no-embed']);
+  run(['evaluate', 'visual', '--model', 'simulated-model']);
   const names = new Set(
     run(['datasets']).datasets.map((/** @type {{name: string}} */ d) => d.name)
   );

@@ -170,13 +170,19 @@ export async function clickToolbarItem(
   }
 }
 
-/** Wait until every visible tile image finished loading (for screenshots). */
+/**
+ * Wait until every visible tile image finished loading (for screenshots). A
+ * lazy image hidden or below the viewport may never load: not waited for.
+ */
 export async function imagesLoaded(locator: Locator): Promise<void> {
   await locator.evaluate(
     root =>
       Promise.all(
         [...root.querySelectorAll('img[src]')].map(img =>
-          (img as HTMLImageElement).complete
+          (img as HTMLImageElement).complete ||
+          ((img as HTMLImageElement).loading === 'lazy' &&
+            (img.getBoundingClientRect().width === 0 ||
+              img.getBoundingClientRect().top > window.innerHeight))
             ? null
             : new Promise(r => {
                 img.addEventListener('load', r, { once: true });
