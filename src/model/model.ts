@@ -232,6 +232,11 @@ export class VisionLensModel implements IVisionLensModel {
     this._viewChanged.emit();
   }
 
+  /** The JupyterLab theme changed: views redraw in its colours. */
+  themeChanged(): void {
+    this._viewChanged.emit();
+  }
+
   /** Set the threshold used until the user (or restored state) picks one. */
   setDefaultConfidenceThreshold(value: number): void {
     if (!this._view.thresholdRestored) {

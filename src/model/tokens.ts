@@ -121,7 +121,9 @@ export interface IVisionLensModel {
   /** Colour of a class in every view (settings overrides first). */
   classColor(label: string): string;
   setColorOverrides(overrides: { [label: string]: string }): void;
-  /** Emitted when sources, threshold or colours change. */
+  /** The JupyterLab theme changed: views redraw in its colours. */
+  themeChanged(): void;
+  /** Emitted when sources, threshold, colours or the theme change. */
   readonly viewChanged: ISignal<IVisionLensModel, void>;
 
   /** Add/remove tags on the selected samples; emits `dataChanged`. */

@@ -7,7 +7,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, openUnfiltered, toolbarItem } from './helpers';
+import { api, openUnfiltered, setTheme, toolbarItem } from './helpers';
 
 const DEMO = 'demo';
 
@@ -109,6 +109,24 @@ test.describe('TP/FP/FN colours', () => {
       byStatus.flatMap((b, i) => (expected[i] ? [[expected[i], `${b.dash}/${b.width}`]] : []))
     );
     expect(new Set(lines.values()).size).toBe(lines.size);
+
+    // a theme switch: the drawn statuses take the new theme's colours
+    const judgedAt = expected.findIndex(s => s !== null);
+    const judgedStatus = expected[judgedAt] as 'tp' | 'fp' | 'fn';
+    const variable = { tp: '--jp-success-color1', fp: '--jp-error-color1', fn: '--jp-warn-color1' }[
+      judgedStatus
+    ];
+    await setTheme(page, true);
+    const dark = await page.evaluate(
+      name => getComputedStyle(document.body).getPropertyValue(name).trim(),
+      variable
+    );
+    expect(dark).not.toBe(colours[judgedStatus]);
+    await expect.poll(async () => (await drawn())[judgedAt].stroke).toBe(dark);
+    await setTheme(page, false);
+    await expect
+      .poll(async () => (await drawn())[judgedAt].stroke)
+      .toBe(colours[judgedStatus]);
 
     // off: the class colours and lines again, and no legend
     const again = await toolbarItem(page, bar, '.jp-VisionLens-evalColours input');

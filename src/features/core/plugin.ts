@@ -6,7 +6,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 
@@ -23,12 +23,13 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
   description: 'The shared VisionLens model: dataset, filter, selection, view.',
   autoStart: true,
   provides: IVisionLensModel,
-  optional: [IStateDB, ISettingRegistry, ICommandPalette],
+  optional: [IStateDB, ISettingRegistry, ICommandPalette, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     state: IStateDB | null,
     settings: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    themes: IThemeManager | null
   ): IVisionLensModel => {
     const model = new VisionLensModel({
       client: new VisionLensClient(app.serviceManager.serverSettings),
@@ -48,6 +49,8 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
       },
       model.restored
     );
+    // Colours read from the theme (TP/FP/FN strokes) are drawn again in the new one.
+    themes?.themeChanged.connect(() => model.themeChanged());
     void model.restored.then(() =>
       model
         .refreshDatasets()

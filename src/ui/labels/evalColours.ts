@@ -12,7 +12,8 @@
  * Boxes the evaluation did not judge (another model's, ignored ones) keep
  * their class colour and line. The colours are JupyterLab's theme variables
  * (`--jp-success-color1`, `--jp-error-color1`, `--jp-warn-color1`), read
- * once from the computed style, so the dark theme gets its own shades.
+ * from the computed style once per theme, so the dark theme gets its own
+ * shades, also after a switch.
  */
 import { EvalStatus } from '../../model/tokens';
 import { h } from '../../base/dom';
@@ -47,19 +48,29 @@ export interface IBoxStroke {
   width: number;
 }
 
-let colours: Record<ColouredStatus, string> | null = null;
+/** The colours last read, and the theme they were read under. */
+let colours: { theme: string; values: Record<ColouredStatus, string> } | null =
+  null;
 
-/** The status colours, read once from the theme (fallbacks where unset). */
+/**
+ * The status colours of the current theme (fallbacks where unset): read from
+ * the computed style once per theme, not once per box, and again after the
+ * user switches themes (JupyterLab names the theme on the body).
+ */
 export function statusColours(): Record<ColouredStatus, string> {
-  if (!colours) {
+  const theme = document.body.dataset.jpThemeName ?? '';
+  if (!colours || colours.theme !== theme) {
     const style = getComputedStyle(document.body);
     const read = (status: ColouredStatus) => {
       const [name, fallback] = STATUS_COLOURS[status];
       return style.getPropertyValue(name).trim() || fallback;
     };
-    colours = { tp: read('tp'), fp: read('fp'), fn: read('fn') };
+    colours = {
+      theme,
+      values: { tp: read('tp'), fp: read('fp'), fn: read('fn') }
+    };
   }
-  return colours;
+  return colours.values;
 }
 
 /** Whether a box's status has its own colour. */

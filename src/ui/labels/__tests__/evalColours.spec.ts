@@ -17,8 +17,9 @@ const STYLE: ILabelStyle = {
 };
 
 // The theme's colours (dark-theme-like values: not the fallbacks), set
-// before the first read: they are read once.
+// before the first read: they are read once per theme.
 beforeAll(() => {
+  document.body.dataset.jpThemeName = 'JupyterLab Dark';
   document.body.style.setProperty('--jp-success-color1', '#00ff01');
   document.body.style.setProperty('--jp-error-color1', '#ff0002');
   document.body.style.setProperty('--jp-warn-color1', '#ff9903');
@@ -81,6 +82,19 @@ describe('TP/FP/FN colours', () => {
       fp: '#ff0002',
       fn: '#ff9903'
     });
+  });
+
+  it('are read again after a theme switch, not before', () => {
+    document.body.style.setProperty('--jp-success-color1', '#00aa11');
+    expect(statusColours().tp).toBe('#00ff01');
+    document.body.dataset.jpThemeName = 'JupyterLab Light';
+    try {
+      expect(statusColours().tp).toBe('#00aa11');
+    } finally {
+      document.body.style.setProperty('--jp-success-color1', '#00ff01');
+      document.body.dataset.jpThemeName = 'JupyterLab Dark';
+    }
+    expect(statusColours().tp).toBe('#00ff01');
   });
 
   it('give each status its own colour and line; others keep the class', () => {
