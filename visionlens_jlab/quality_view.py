@@ -34,11 +34,14 @@ def label_issue_view(dataset: str, model: str, issue: str, count: int) -> dict[s
     """One label-issue row: its count, the patches view of its members (filter, source,
     sort, order, lq_model) and the ``ds.patches(...)`` call that reads them."""
     source = model if issue == "overlooked" else GROUND_TRUTH  # the side the type scores
+    # a list of label conditions: the lab's filter model keeps `labels` as one
     flt = {
-        "labels": {
-            "source": source,
-            "label_quality": {"model": model, "issue": [issue], "flagged": True},
-        }
+        "labels": [
+            {
+                "source": source,
+                "label_quality": {"model": model, "issue": [issue], "flagged": True},
+            }
+        ]
     }
     code = (
         f"vl.dataset({dataset!r}).patches({flt!r}, source={source!r}, sort='lq_score', "
