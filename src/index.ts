@@ -21,6 +21,7 @@ import { mapPlugin } from './features/map/plugin';
 import { blindSpotsPlugin } from './features/blindspots/plugin';
 import { patchesPlugin } from './features/patches/plugin';
 import { versionsPlugin } from './features/versions/plugin';
+import { qualityPlugin } from './features/quality/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -36,7 +37,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   pluginsPlugin,
   blindSpotsPlugin,
   patchesPlugin,
-  versionsPlugin
+  versionsPlugin,
+  qualityPlugin
 ];
 
 export default plugins;

@@ -12,3 +12,4 @@ import './plugins.css';
 import './blindspots.css';
 import './patches.css';
 import './versions.css';
+import './quality.css';

@@ -39,7 +39,7 @@ import {
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import { IExportRequest } from './exportTypes';
-import { LabelsTransport } from './labelsClient';
+import { QualityTransport } from './qualityClient';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -65,10 +65,11 @@ export class JobError extends Error {
 
 /**
  * The typed REST client behind the model token (the labels' endpoints,
- * edits, versions, Label Studio and patches, come from `LabelsTransport`).
+ * edits, versions, Label Studio and patches, come from `LabelsTransport`;
+ * the quality view's from `QualityTransport`).
  */
 export class VisionLensClient
-  extends LabelsTransport
+  extends QualityTransport
   implements IVisionLensClient
 {
   async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {

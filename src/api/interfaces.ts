@@ -44,6 +44,7 @@ import {
   IBlindSpotsRequest,
   IBlindSpotsResult
 } from './blindSpotTypes';
+import { IQualityOverview } from './qualityTypes';
 
 /** The body of `POST /datasets` (an ingest). */
 export interface IIngestRequest {
@@ -287,4 +288,14 @@ export interface IVisionLensClient {
     size?: number,
     context?: number
   ): string;
+  /** The quality view: issue types with counts, views and code (`model`'s run). */
+  qualityOverview(
+    dataset: string,
+    model?: string | null,
+    signal?: AbortSignal
+  ): Promise<IQualityOverview>;
+  /** Start a label-quality job of `model` (its result is stored). */
+  startLabelQuality(dataset: string, model: string): Promise<IJob>;
+  /** Start an image-quality job (its result is stored as sample fields). */
+  startImageQuality(dataset: string): Promise<IJob>;
 }

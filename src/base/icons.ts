@@ -47,3 +47,14 @@ export const patchesIcon = new LabIcon({
   </g>
 </svg>`
 });
+
+/** Quality: a checklist whose last line is flagged. */
+export const qualityIcon = new LabIcon({
+  name: 'visionlens_jlab:quality',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M3 5.5l1.5-1.5L6 5.5 9 2.5l1.5 1.5L6 8.5 3 5.5zM12 4h9v2h-9V4zM3 12.5L4.5 11 6 12.5 9 9.5l1.5 1.5L6 15.5l-3-3zM12 11h9v2h-9v-2z"/>
+    <path d="M5 17h2v3H5v-3zm0 4h2v1.5H5V21zM12 18h9v2h-9v-2z"/>
+  </g>
+</svg>`
+});

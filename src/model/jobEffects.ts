@@ -22,6 +22,9 @@ export const JOB_DATA_CHANGES: Readonly<Record<string, DataChangeKind>> = {
   evaluate: 'evaluation',
   embed: 'fields',
   duplicates: 'fields',
+  // computed.quality_* / computed.lq_* sample fields (the quality view's counts)
+  image_quality: 'fields',
+  label_quality: 'fields',
   'plugin-field': 'fields'
 };
 

@@ -30,6 +30,8 @@ export interface IPatchesChoice {
   statuses?: PatchStatus[];
   sort: string;
   order: 'asc' | 'desc';
+  /** The label-quality run whose issue and score the objects carry (default: the server's). */
+  lqModel?: string;
 }
 
 /** The patches view's state over the shared model. */
@@ -107,6 +109,9 @@ export class PatchesModel implements IDisposable {
     } else {
       query.source = c.source;
     }
+    if (c.lqModel) {
+      query.lq_model = c.lqModel;
+    }
     return query;
   }
 
@@ -122,6 +127,9 @@ export class PatchesModel implements IDisposable {
     const next = { ...this._choice, ...choice };
     if (choice.kind && choice.kind !== this._choice.kind && !choice.sort) {
       next.sort = choice.kind === 'evaluation' ? 'iou' : 'score';
+    }
+    if (choice.source !== undefined && choice.lqModel === undefined) {
+      delete next.lqModel; // another source: its own model's run (the server's default)
     }
     this._choice = next;
     this._selected = new Map();

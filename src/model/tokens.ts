@@ -35,6 +35,7 @@ export * from '../api/labelStudioTypes';
 export * from '../api/exportTypes';
 export * from '../api/patchTypes';
 export * from '../api/versionTypes';
+export * from '../api/qualityTypes';
 export * from '../api/interfaces';
 export * from './interfaces';
 
@@ -199,6 +200,7 @@ export namespace CommandIDs {
   export const openPatches = 'visionlens:open-patches';
   export const labelStudio = 'visionlens:label-studio';
   export const openVersions = 'visionlens:open-versions';
+  export const openQuality = 'visionlens:open-quality';
 }
 /** Version of the registry interface: "major.minor". */
 export const VISIONLENS_EXTENSIONS_API_VERSION = '1.0';

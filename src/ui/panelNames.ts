@@ -21,6 +21,7 @@ import {
   blindSpotsIcon,
   mapIcon,
   patchesIcon,
+  qualityIcon,
   visionLensIcon
 } from '../base/icons';
 
@@ -43,7 +44,8 @@ export const PANELS = {
   patches: { name: 'Patches', icon: patchesIcon },
   jobs: { name: 'Jobs', icon: listIcon },
   plugins: { name: 'Plugins', icon: extensionIcon },
-  versions: { name: 'Versions', icon: historyIcon }
+  versions: { name: 'Versions', icon: historyIcon },
+  quality: { name: 'Quality', icon: qualityIcon }
 } as const satisfies Record<string, IPanelName>;
 
 /** The id of a panel of {@link PANELS}. */

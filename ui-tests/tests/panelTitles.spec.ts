@@ -20,7 +20,8 @@ const OPENERS: Record<string, string> = {
   'visionlens-jobs': 'visionlens:open-jobs',
   'visionlens-plugins-main': 'visionlens:open-plugins',
   'visionlens-patches-main': 'visionlens:open-patches',
-  'visionlens-versions-main': 'visionlens:open-versions'
+  'visionlens-versions-main': 'visionlens:open-versions',
+  'visionlens-quality': 'visionlens:open-quality'
 };
 
 test('every panel: "VisionLens <Name>", its own icon, an "Open <Name>" command', async ({

@@ -27,6 +27,7 @@ HANDLER_MODULES = [
     "image_quality",
     "edits",
     "label_quality",
+    "quality",
     "labelstudio",
     "patches",
     "vlm",

@@ -10,7 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { fmtInt, h } from '../../base/dom';
 import { nameTab } from '../../ui/panelNames';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
-import { PatchesModel } from '../../model/patches';
+import { IPatchesChoice, PatchesModel } from '../../model/patches';
 import { PatchEdits } from './PatchEdits';
 
 /** The sorts offered, by kind (any box field works through the API). */
@@ -115,6 +115,13 @@ export class PatchesWidget extends Widget {
   load(): Promise<void> {
     this._fillChoices();
     return this.patches.load(0);
+  }
+
+  /** Show these objects in this order (the open-patches command's arguments). */
+  async showChoice(choice: Partial<IPatchesChoice>): Promise<void> {
+    const done = this.patches.setChoice(choice);
+    this._fillChoices();
+    await done;
   }
 
   /** Ground truth, each model's boxes, each model's evaluation patches. */

@@ -1,7 +1,8 @@
 /**
  * Patches plugin: the grid's objects mode as its own main-area panel. The
  * grid's "Objects" button opens it (row kind `objects`); its "Images" button
- * goes back to the grid (row kind `samples`).
+ * goes back to the grid (row kind `samples`). With `{source, kind, sort,
+ * order, lqModel}` arguments it shows those objects in that order.
  */
 import {
   ILayoutRestorer,
@@ -9,12 +10,40 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { openLabel, panelTitle, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
-import { PatchesModel } from '../../model/patches';
+import { IPatchesChoice, PatchesModel } from '../../model/patches';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 import { PatchesWidget } from './PatchesWidget';
+
+/**
+ * The objects and order the command's arguments ask for (`{kind, source,
+ * sort, order, lqModel}`, e.g. a quality-view row), or null to keep the
+ * panel's own.
+ */
+export function choiceOf(
+  args: ReadonlyPartialJSONObject
+): Partial<IPatchesChoice> | null {
+  if (typeof args.source !== 'string') {
+    return null;
+  }
+  const choice: Partial<IPatchesChoice> = {
+    kind: args.kind === 'evaluation' ? 'evaluation' : 'objects',
+    source: args.source
+  };
+  if (typeof args.sort === 'string') {
+    choice.sort = args.sort;
+  }
+  if (args.order === 'asc' || args.order === 'desc') {
+    choice.order = args.order;
+  }
+  if (typeof args.lqModel === 'string') {
+    choice.lqModel = args.lqModel;
+  }
+  return choice;
+}
 
 export const patchesPlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:patches',
@@ -46,7 +75,10 @@ export const patchesPlugin: JupyterFrontEndPlugin<void> = {
           model.setRowKind('samples');
           void app.commands.execute(CommandIDs.openGrid);
         }),
-      update: panel => panel.content.load(),
+      update: (panel, args) => {
+        const choice = choiceOf(args);
+        return choice ? panel.content.showChoice(choice) : panel.content.load();
+      },
       restore: { name: 'visionlens-patches' },
       palette,
       restorer

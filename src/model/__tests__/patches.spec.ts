@@ -130,6 +130,28 @@ describe('PatchesModel', () => {
     expect(query.source).toBeUndefined();
   });
 
+  it('sorts by a chosen label-quality run until another source is shown', async () => {
+    const patches = new PatchesModel(view.model, 60);
+    await patches.setChoice({
+      kind: 'objects',
+      source: 'ground_truth',
+      sort: 'lq_score',
+      order: 'asc',
+      lqModel: 'm1'
+    });
+    expect(view.queries[view.queries.length - 1].query).toMatchObject({
+      source: 'ground_truth',
+      sort: 'lq_score',
+      lq_model: 'm1'
+    });
+    await patches.setChoice({ sort: 'area' });
+    expect(view.queries[view.queries.length - 1].query.lq_model).toBe('m1');
+    await patches.setChoice({ source: 'm2' });
+    expect(
+      view.queries[view.queries.length - 1].query.lq_model
+    ).toBeUndefined();
+  });
+
   it('puts the samples of the selected patches in the shared selection', async () => {
     const patches = new PatchesModel(view.model);
     await patches.load(0);

@@ -1,0 +1,68 @@
+/**
+ * The quality view's wire types: `GET datasets/{name}/quality` (issue types
+ * with counts, the view of their members worst first and the code of that
+ * view), and the jobs that compute them (`POST .../label-quality`,
+ * `POST .../image-quality`).
+ */
+import { IFilter } from './types';
+
+/** A label-quality issue type (the order the server lists them in). */
+export type LabelIssue =
+  'overlooked' | 'swapped' | 'badly_located' | 'spurious';
+
+/** One label-issue row: its flagged objects as a patches view, worst first. */
+export interface ILabelIssueRow {
+  issue: LabelIssue;
+  /** Flagged objects of this type in the stored run (what the CLI prints). */
+  count: number;
+  /** The samples filter whose label condition selects exactly the members. */
+  filter: IFilter;
+  /** The patches' source: the model for `overlooked`, else ground truth. */
+  source: string;
+  sort: string;
+  order: 'asc' | 'desc';
+  /** The run whose scores the patches carry and sort by. */
+  lq_model: string;
+  /** The notebook call returning the members in this order. */
+  code: string;
+}
+
+/** One image-issue row: its flagged images as a grid view, worst first. */
+export interface IImageIssueRow {
+  issue: string;
+  count: number;
+  filter: IFilter;
+  /** The sample sort key (the issue's score field). */
+  sort: string;
+  order: 'asc' | 'desc';
+  code: string | null;
+}
+
+/** The stored label-quality run of one model, as issue rows. */
+export interface ILabelQualityView {
+  model: string;
+  created_at: string;
+  thresholds: { [issue: string]: number };
+  objects: number;
+  issues: ILabelIssueRow[];
+}
+
+/** The stored image-quality fields, as issue rows. */
+export interface IImageQualityView {
+  images: number;
+  measured: number;
+  issues: IImageIssueRow[];
+}
+
+/** The answer of `GET datasets/{name}/quality[?model=]`. */
+export interface IQualityOverview {
+  dataset: string;
+  /** Models with a stored label-quality run, newest first. */
+  scored: string[];
+  /** The model whose run `label` shows, or null. */
+  model: string | null;
+  /** null: no run of that model yet. */
+  label: ILabelQualityView | null;
+  /** null: image quality never computed. */
+  image: IImageQualityView | null;
+}
