@@ -258,3 +258,10 @@ def test_a_torchvision_detector_runs_in_bfloat16_on_the_cpu_close_to_float32(
                 matched += 1
     assert total > 0 and matched >= 0.75 * total
     assert any(reference[s] != reduced[s] for s in reference)  # bf16 really ran
+
+
+def test_an_unknown_dtype_is_refused_naming_the_choices() -> None:
+    from visionlens_jlab.predict.base import PredictError
+
+    with pytest.raises(PredictError, match="auto, float32, bfloat16, float16"):
+        PredictOptions("photos", "torchvision:x", dtype="half")
