@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
+from ..jobs.accelerator import DTYPES
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 JSON_KEYS = (
@@ -63,7 +64,18 @@ def add_parser(subparsers: Any) -> None:
         help="process (default) or kernel[:KERNELSPEC] (a kernel the server starts)",
     )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        choices=list(DTYPES),
+        help="what the model computes in (auto: bfloat16 on a CUDA GPU that has it, float16 on "
+        "other CUDA GPUs, float32 on the CPU)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="images per forward pass (default by device; halved on CUDA out-of-memory)",
+    )
     p.add_argument("--min-score", type=float, help="drop detections below this score")
     add_common_options(p)
     p.set_defaults(func=cmd_predict)
@@ -104,6 +116,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "filter": view,
         "runner": args.runner,
         "device": args.device,
+        "dtype": args.dtype,
         "batch_size": args.batch_size,
         "min_score": args.min_score,
         "questions": questions,

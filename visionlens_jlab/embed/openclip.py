@@ -6,7 +6,8 @@ supports bf16 — kept only if the first batch's bf16 embeddings have cosine ≥
 bf16 *weights*, not ``torch.autocast``: measured here on ViT-B-32 (2 cores, AVX-512 BF16),
 autocast re-casts every weight on every forward and ran at 0.4x fp32, bf16 weights at 1.7x.
 On CUDA: fp16/bf16 weights, channels-last, pinned host memory and non-blocking copies; an
-out-of-memory error halves the batch and retries.
+out-of-memory error halves the batch and retries
+(:class:`~visionlens_jlab.jobs.accelerator.BatchSizer`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..jobs.accelerator import BatchSizer
 from ..worker_priority import compute_threads
 from .base import Embedder, EmbedError, l2_normalise
 from .decode import InputSpec, as_arrays
@@ -99,6 +101,8 @@ class OpenClipEmbedder(Embedder):
                 self._full, self.model, self._dtype = self.model, low, reduced
         self.dtype = _dtype_name(self._dtype)
         self.max_batch: int | None = None
+        """The batch size an out-of-memory error left (``None``: never halved)."""
+        self._sizer: BatchSizer | None = None
 
     @property
     def has_text(self) -> bool:
@@ -143,22 +147,10 @@ class OpenClipEmbedder(Embedder):
         return l2_normalise(out.float().cpu().numpy())
 
     def _forward_with_backoff(self, x: Any) -> np.ndarray:
-        torch = self._torch
-        n = len(x)
-        step = min(n, self.max_batch or n)
-        parts: list[np.ndarray] = []
-        start = 0
-        while start < n:
-            try:
-                parts.append(self._forward(x[start : start + step], self.model, self._dtype))
-                start += step
-            except torch.cuda.OutOfMemoryError:
-                if step == 1:
-                    raise EmbedError("CUDA out of memory even for one image") from None
-                torch.cuda.empty_cache()
-                step = max(1, step // 2)
-                self.max_batch = step
-                log.warning("CUDA out of memory: batch halved to %d", step)
+        if self._sizer is None:  # the job's batch size: the first batch's
+            self._sizer = BatchSizer(len(x), f"{self.name} ({self.version})")
+        parts = self._sizer.run(x, lambda part: self._forward(part, self.model, self._dtype))
+        self.max_batch = self._sizer.size if self._sizer.halved else None
         return np.concatenate(parts)
 
     def _check_reduced(self, sample: Any) -> None:

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import EmbedError
+from ..jobs.accelerator import lease_model
+from .base import Embedder, EmbedError
 from .decode import InputSpec, iter_batches
 from .models import BUILTIN, ModelSpec
 from .registry import load_embedder
@@ -45,9 +46,19 @@ def embed_stream(
     batch_size: int | None = None,
     precision: str = "auto",
 ) -> Iterator[tuple[Any, ...]]:
-    """Embed ``(sample_id, location)`` items; yields the messages described above."""
+    """Embed ``(sample_id, location)`` items; yields the messages described above. The
+    model is held through the accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
     spec = ModelSpec.from_json(spec_json)
-    embedder = load_embedder(spec, device=device, precision=precision)
+    with lease_model(
+        f"embed {spec.label} ({device}, {precision})",
+        lambda: load_embedder(spec, device=device, precision=precision),
+    ) as embedder:
+        yield from _embed(embedder, items, batch_size)
+
+
+def _embed(
+    embedder: Embedder, items: Sequence[tuple[int, str]], batch_size: int | None
+) -> Iterator[tuple[Any, ...]]:
     size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE.get(embedder.device, 32)
     yield (
         "meta",

@@ -13,7 +13,7 @@ from ..ingest.allowed_roots import check_allowed_source
 from ..predict.base import PredictOptions, is_torchvision, parse_spec
 from .base import VisionLensHandler, engine_errors
 
-_STRINGS = ("model", "task", "name", "runner", "device")
+_STRINGS = ("model", "task", "name", "runner", "device", "dtype")
 _KEYS = {*_STRINGS, "classes", "filter", "batch_size", "min_score", "questions"}
 MAX_RESULTS = 500
 

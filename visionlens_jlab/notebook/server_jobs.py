@@ -104,6 +104,7 @@ class ServerJobsMixin:
         classes: Iterable[str] | None = None,
         filter: Filter | None = None,
         device: str = "auto",
+        dtype: str = "auto",
         batch_size: int | None = None,
         min_score: float | None = None,
         runner: str = "process",
@@ -121,7 +122,9 @@ class ServerJobsMixin:
         classes) or ``'vlm'`` (an image-text-to-text model answers ``questions``,
         ``[{"key", "question", "answers": [...]}]``, default lighting, weather, occlusion,
         scene and crowding, into ``computed.vlm_<key>`` fields; docs/models.md);
-        ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision detector. Images the same run already did are skipped. ``runner``: ``process``
+        ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision detector. Images the same run already did are skipped. ``dtype``: ``auto``
+        (bf16 on a CUDA GPU that has it, fp16 on others, float32 on the CPU), ``float32``,
+        ``bfloat16`` or ``float16``. ``runner``: ``process``
         (a worker process of the server) or ``kernel[:KERNELSPEC]`` (a kernel the server
         starts for the job).
         Returns the job result (processed, skipped, predictions, device, dtype,
@@ -136,6 +139,7 @@ class ServerJobsMixin:
             "classes": class_names(classes),
             "filter": filter_body(filter),
             "device": device,
+            "dtype": dtype,
             "batch_size": batch_size,
             "min_score": None if min_score is None else float(min_score),
             "runner": runner,

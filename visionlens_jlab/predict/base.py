@@ -10,6 +10,7 @@ from typing import Any
 from ..embed.base import EmbedError
 from ..embed.job import parse_runner
 from ..embed.stream import check_batch_size
+from ..jobs.accelerator import DTYPES
 
 TASKS = ("detect", "caption", "classify", "vlm")
 DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0, "vlm": 0.0}
@@ -78,6 +79,8 @@ class PredictOptions:
     filter: dict | None = None
     runner: str = "process"
     device: str = "auto"
+    dtype: str = "auto"
+    """What the model computes in (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`)."""
     batch_size: int | None = None
     min_score: float | None = None
     questions: tuple[dict[str, Any], ...] | None = None
@@ -92,6 +95,8 @@ class PredictOptions:
             raise PredictError(f"unknown task {self.task!r}: use {', '.join(TASKS)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise PredictError(f"unknown device {self.device!r}: use auto, cpu or cuda")
+        if self.dtype not in DTYPES:
+            raise PredictError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)
         if self.min_score is not None and not 0.0 <= float(self.min_score) <= 1.0:
             raise PredictError(f"min score must be in 0..1, got {self.min_score}")

@@ -68,6 +68,7 @@ def request_of(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
         "model": options.model,
         "task": options.task,
         "device": options.device,
+        "dtype": options.dtype,
         "batch_size": options.batch_size,
         "min_score": options.score_threshold,
         "prompts": prompts,
@@ -261,6 +262,8 @@ def run_prediction(
                     n = result["processed"] + result["failed"]
                     ctx.items("predicting", n, len(todo), f"{n}/{len(todo)} images")
                     ctx.check_cancelled()
+            elif kind == "done":  # smaller than at the start after an out-of-memory error
+                result["batch_size"] = message[1].get("batch_size", result["batch_size"])
     finally:
         if t_first is not None:  # what was computed is kept, also when cancelled or failing
             writer.flush(force=True)

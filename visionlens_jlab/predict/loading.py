@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..jobs.accelerator import dtype_name, resolve_dtype
 from .base import TRUST_REMOTE_CODE_ENV, PredictError, is_torchvision
 from .torchvision_detect import load_torchvision
 
@@ -81,33 +82,38 @@ def _trust() -> bool:
     return os.environ.get(TRUST_REMOTE_CODE_ENV, "") in ("1", "true", "yes")
 
 
-def pick_device(device: str) -> tuple[str, Any]:
-    """``(device, torch dtype)``: CUDA in bf16 (fp16 where bf16 is missing), the CPU in
-    float32 (bf16 matmuls are slower than float32 on most CPUs)."""
+def pick_device(device: str, dtype: str = "auto") -> tuple[str, Any]:
+    """``(device, torch dtype)``: a CUDA GPU when there is one (``auto``), else the CPU;
+    the dtype as :func:`~visionlens_jlab.jobs.accelerator.resolve_dtype` says (``auto``:
+    bf16 on CUDA, fp16 where bf16 is missing, float32 on the CPU)."""
     import torch
 
     if device == "cuda" and not torch.cuda.is_available():
         raise PredictError("--device cuda, but torch sees no CUDA GPU here: use auto or cpu")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda":
-        return device, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return "cpu", torch.float32
+    return device, resolve_dtype(dtype, device)
 
 
 def load_model(
-    model: str, task: str, device: str = "auto", classes: list[str] | None = None
+    model: str,
+    task: str,
+    device: str = "auto",
+    classes: list[str] | None = None,
+    dtype: str = "auto",
 ) -> LoadedModel:
-    """Load ``model`` for ``task`` (``detect``, ``caption`` or ``vlm``) on ``device``, offline;
-    ``classes``: the class names the user gave (a torchvision checkpoint's labels)."""
+    """Load ``model`` for ``task`` (``detect``, ``caption`` or ``vlm``) on ``device`` in
+    ``dtype`` (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`), offline; ``classes``: the
+    class names the user gave (a torchvision checkpoint's labels)."""
     if is_torchvision(model):
         if task != "detect":
             raise PredictError(f"{model!r} is a torchvision detector: use --task detect")
-        dev, _ = pick_device(device)
+        dev, low = pick_device(device, dtype)
         net, labels, _ = load_torchvision(model, classes)
-        # float32 on every device: torchvision's box ops (NMS, RoIAlign) keep their own
-        # precision rules, and the weights were trained in float32
-        return LoadedModel(net.to(dev), None, "torchvision", dev, "float32", labels)
+        # the weights stay float32 and a reduced dtype runs under autocast
+        # (:func:`.torchvision_detect.run_detector`): torchvision's NMS has no bf16 kernel
+        # on the CPU, and its box ops compute in float32 under autocast
+        return LoadedModel(net.to(dev), None, "torchvision", dev, dtype_name(low), labels)
     ref = locate(model)  # before importing transformers: a wrong path fails at once
     import transformers
     from transformers.models.auto import modeling_auto
@@ -162,14 +168,14 @@ def load_model(
         )
     else:
         raise PredictError(f"task {task!r} does not load a transformers model")
-    dev, dtype = pick_device(device)
+    dev, torch_dtype = pick_device(device, dtype)
     try:
         net = auto_model.from_pretrained(
-            ref, local_files_only=True, trust_remote_code=trust, dtype=dtype
+            ref, local_files_only=True, trust_remote_code=trust, dtype=torch_dtype
         )
         processor = auto_proc.from_pretrained(ref, local_files_only=True, trust_remote_code=trust)
     except OSError as exc:
         raise _missing(model, ref, exc) from exc
     net = net.to(dev).eval()
     labels = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
-    return LoadedModel(net, processor, kind, dev, str(dtype).replace("torch.", ""), labels)
+    return LoadedModel(net, processor, kind, dev, dtype_name(torch_dtype), labels)

@@ -15,7 +15,8 @@ writes). Messages are plain tuples of picklable values:
 * ``("answers", processed ids, [[answer per question] per id], failed)`` (a VLM's
   answers to the request's questions, each one of its closed answers or ``unknown``,
   :mod:`.vlm`);
-* ``("done", {})``.
+* ``("done", {"batch_size"})``: the batch size at the end (smaller than the meta's after
+  an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`).
 
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
 processed (so a later run tries them again).
@@ -38,6 +39,7 @@ from typing import Any
 
 from PIL import Image
 
+from ..jobs.accelerator import BatchSizer, lease_model
 from ..media.sources import read_bytes
 from .base import PredictError
 from .loading import LoadedModel, load_model
@@ -139,7 +141,7 @@ def detect(
 ) -> list[tuple[Any, ...]]:
     """The boxes of one prepared batch: ``(sample_id, label, x, y, w, h, score)`` rows."""
     if loaded.kind == "torchvision":  # boxes come in the decoded image's pixels
-        results = run_detector(loaded.model, loaded.device, batch.inputs, min_score)
+        results = run_detector(loaded.model, loaded.device, batch.inputs, min_score, loaded.dtype)
         return _rows(loaded, batch, prompts, results)
     outputs = loaded.model(**_to_device(loaded, batch.inputs))
     if loaded.kind == "open-vocabulary":
@@ -219,23 +221,58 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
 
 
 def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
-    """Run ``request`` (``model``, ``task``, ``device``, ``batch_size``, ``min_score``,
-    ``prompts``, ``classes``: the names the user gave, or None) over ``items``; yields the
-    messages described above."""
-    import torch
-
+    """Run ``request`` (``model``, ``task``, ``device``, ``dtype``, ``batch_size``,
+    ``min_score``, ``prompts``, ``classes``: the names the user gave, or None) over
+    ``items``; yields the messages described above. The model is held through this
+    process's accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
     task = request["task"]
     if task == "classify":
         yield from classify_stream(request, items)
         return
-    loaded = load_model(
-        request["model"], task, request.get("device", "auto"), request.get("classes")
-    )
+    device, dtype = request.get("device", "auto"), request.get("dtype") or "auto"
+    with lease_model(
+        f"{task} {request['model']} ({device}, {dtype})",
+        lambda: load_model(request["model"], task, device, request.get("classes"), dtype),
+    ) as loaded:
+        yield from _run(loaded, request, items)
+
+
+def _compute(
+    loaded: LoadedModel,
+    task: str,
+    batch: Prepared,
+    prompts: list[str],
+    min_score: float,
+    questions: Sequence[Question],
+) -> tuple[Any, ...]:
+    """The result message of one prepared batch."""
+    if not batch.ids:
+        return (RESULT_KIND[task], [], [], batch.failed)
+    if task == "detect":
+        return ("boxes", batch.ids, detect(loaded, batch, prompts, min_score), batch.failed)
+    if task == "vlm":
+        return ("answers", batch.ids, answer(loaded, batch, questions), batch.failed)
+    return ("captions", batch.ids, caption(loaded, batch), batch.failed)
+
+
+def _run(
+    loaded: LoadedModel, request: dict[str, Any], items: Sequence[Item]
+) -> Iterator[tuple[Any, ...]]:
+    """The messages of ``request`` over ``items`` with ``loaded``.
+
+    Batches are cut at the current batch size as they are read: after an out-of-memory
+    error (:class:`~visionlens_jlab.jobs.accelerator.BatchSizer`) the failed batch is read
+    again in halves, and every later batch is cut at the smaller size."""
+    import torch
+
+    task = request["task"]
     prompts = list(request.get("prompts") or [])
     questions = questions_of(request) if task == "vlm" else ()
     if loaded.kind == "open-vocabulary" and not prompts:
         raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
-    size = request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device]
+    sizer = BatchSizer(
+        request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device], request["model"]
+    )
     min_score = float(request.get("min_score") or 0.0)
     if loaded.device == "cpu" and task == "detect" and loaded.kind != "torchvision":
         loaded.model = loaded.model.to(memory_format=torch.channels_last)
@@ -247,37 +284,53 @@ def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[t
             "kind": loaded.kind,
             "device": loaded.device,
             "dtype": loaded.dtype,
-            "batch_size": size,
+            "batch_size": sizer.size,
             "labels": prompts
             if loaded.kind == "open-vocabulary"
             else sorted(set(loaded.labels.values())),
             "pid": os.getpid(),
         },
     )
-    batches = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    start = 0
+
+    def cut() -> list[Item]:
+        nonlocal start
+        batch = list(items[start : start + sizer.size])
+        start += len(batch)
+        return batch
+
     readers = max(1, min(4, os.cpu_count() or 1))
     with (
         ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
         ThreadPoolExecutor(1, thread_name_prefix="vl-prepare") as ahead,
         torch.inference_mode(),
     ):
-        pending: Future[Prepared] | None = None
-        for index in range(len(batches)):
-            if pending is None:
-                pending = ahead.submit(prepare, loaded, batches[index], prompts, pool, questions)
-            batch = pending.result()
+        following = cut()
+        pending: Future[Prepared] | None = (
+            ahead.submit(prepare, loaded, following, prompts, pool, questions)
+            if following
+            else None
+        )
+        while pending is not None:
+            current, prepared = following, pending.result()
             # the next batch is read and processed while the model runs on this one
+            following = cut()
             pending = (
-                ahead.submit(prepare, loaded, batches[index + 1], prompts, pool, questions)
-                if index + 1 < len(batches)
+                ahead.submit(prepare, loaded, following, prompts, pool, questions)
+                if following
                 else None
             )
-            if not batch.ids:
-                yield (RESULT_KIND[task], [], [], batch.failed)
-            elif task == "detect":
-                yield ("boxes", batch.ids, detect(loaded, batch, prompts, min_score), batch.failed)
-            elif task == "vlm":
-                yield ("answers", batch.ids, answer(loaded, batch, questions), batch.failed)
-            else:
-                yield ("captions", batch.ids, caption(loaded, batch), batch.failed)
-    yield ("done", {})
+
+            def compute(
+                chunk: Sequence[Item], current: list[Item] = current, prepared: Prepared = prepared
+            ) -> tuple[Any, ...]:
+                # a slice of the batch (after an out-of-memory error) is read again
+                part = (
+                    prepared
+                    if len(chunk) == len(current)
+                    else prepare(loaded, chunk, prompts, pool, questions)
+                )
+                return _compute(loaded, task, part, prompts, min_score, questions)
+
+            yield from sizer.run(current, compute)
+    yield ("done", {"batch_size": sizer.size})

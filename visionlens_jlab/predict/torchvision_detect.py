@@ -154,10 +154,21 @@ def to_tensor(image: Any) -> Any:
     return pil_to_float(image)
 
 
-def run_detector(net: Any, device: str, tensors: list[Any], min_score: float) -> list[dict]:
+def run_detector(
+    net: Any, device: str, tensors: list[Any], min_score: float, dtype: str = "float32"
+) -> list[dict]:
     """The model's ``{"boxes", "scores", "labels"}`` per image (boxes ``x1 y1 x2 y2`` in the
-    given image's pixels), without the detections below ``min_score``."""
-    outputs = net([t.to(device) for t in tensors])
+    given image's pixels, float32), without the detections below ``min_score``. A
+    ``dtype`` other than float32 runs the forward pass under ``torch.autocast``:
+    convolutions and matmuls in that dtype, NMS and RoIAlign in float32."""
+    import torch
+
+    images = [t.to(device) for t in tensors]
+    if dtype == "float32":
+        outputs = net(images)
+    else:
+        with torch.autocast(device_type=device, dtype=getattr(torch, dtype)):
+            outputs = net(images)
     kept = []
     for out in outputs:
         keep = out["scores"] >= min_score

@@ -22,6 +22,7 @@ import numpy as np
 from ..embed.decode import iter_batches
 from ..embed.models import parse_model
 from ..embed.registry import load_embedder
+from ..jobs.accelerator import lease_model
 from .base import PredictError
 
 PROMPT = "a photo of a {}"
@@ -37,13 +38,24 @@ def clip_spec(model: str) -> Any:
 
 
 def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """Label ``(sample_id, location, width, height)`` items with the best of the prompts."""
-    import torch
-
+    """Label ``(sample_id, location, width, height)`` items with the best of the prompts; the
+    model is held through the accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
     classes = list(request.get("prompts") or [])
     if len(classes) < 2:
         raise PredictError("zero-shot classification needs at least two classes (--classes a,b)")
-    embedder = load_embedder(clip_spec(request["model"]), device=request.get("device", "auto"))
+    spec = clip_spec(request["model"])
+    device = request.get("device", "auto")
+    with lease_model(
+        f"classify {request['model']} ({device})", lambda: load_embedder(spec, device=device)
+    ) as embedder:
+        yield from _classify(embedder, request, classes, items)
+
+
+def _classify(
+    embedder: Any, request: dict[str, Any], classes: list[str], items: Sequence[Any]
+) -> Iterator[tuple[Any, ...]]:
+    import torch
+
     if not hasattr(embedder, "embed_text") or not getattr(embedder, "has_text", False):
         raise PredictError(f"{request['model']!r} has no text tower: use a CLIP-like model")
     text = np.asarray(embedder.embed_text([PROMPT.format(c) for c in classes]), np.float32)
@@ -76,4 +88,4 @@ def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[t
                 scores = {c: round(float(v), 6) for c, v in zip(classes, p, strict=True)}
                 rows.append((sample_id, classes[best], float(p[best]), json.dumps(scores)))
         yield ("labels", list(batch.ids), rows, batch.failed)
-    yield ("done", {})
+    yield ("done", {"batch_size": getattr(embedder, "max_batch", None) or size})
