@@ -11,7 +11,8 @@
  * - `hostile`: the dataset of hostile names of tests/hostile_fixtures.py;
  * - `labels`: masks (polygons, RLE), keypoints and image classes over 6 demo
  *   images (tests/label_document.py, ingested as the `ui-labels` plugin format);
- * - `visual`: a 24-image demo, evaluated, for visual.spec.ts alone.
+ * - `visual`: a 24-image demo, evaluated, its label and image quality
+ *   measured, for visual.spec.ts alone.
  * The data folder is the run's own (see playwright.config.js); when it is
  * kept between runs (VISIONLENS_UI_DATA_DIR) both are created once.
  */
@@ -181,6 +182,8 @@ module.exports = async function globalSetup() {
   // the visual-regression spec's own dataset: nothing else changes it
   run(['demo', '--images', '24', '--name', 'visual', '--no-embed']);
   run(['evaluate', 'visual', '--model', 'simulated-model']);
+  run(['label-quality', 'visual', '--model', 'simulated-model']);
+  run(['image-quality', 'visual']);
   const names = new Set(
     run(['datasets']).datasets.map((/** @type {{name: string}} */ d) => d.name)
   );

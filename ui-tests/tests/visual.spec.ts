@@ -101,6 +101,16 @@ test.describe('Visual regression', () => {
       );
     });
 
+    test(`the quality panel at three sidebar widths, ${theme} theme`, async ({ page }) => {
+      await setTheme(page, dark);
+      await openGrid(page, DATASET);
+      await sidePanel(page, 'visionlens:open-quality', 'visionlens-quality', theme, async panel => {
+        await expect(panel.locator('select[aria-label="Model"]')).toHaveValue(MODEL);
+        await expect(panel.locator('.jp-VisionLens-qualityLabelRows .jp-VisionLens-qualityRow')).toHaveCount(4);
+        await expect(panel.locator('.jp-VisionLens-qualityImageRows .jp-VisionLens-qualityRow')).toHaveCount(7);
+      });
+    });
+
     test(`main-area panels at three page widths, ${theme} theme`, async ({ page }) => {
       await setTheme(page, dark);
       const grid = await openGrid(page, DATASET);
