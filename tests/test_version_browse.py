@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.notebook_fixtures import running_kernel
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog, NotFoundError
 from visionlens_jlab.catalog.plan.planner import Strategy, plan_facets, plan_page
@@ -151,3 +152,29 @@ async def test_rest_browse_a_version_and_refuse_its_edits(
         "POST", f"datasets/{toy}/tags", {"filter": {}, "add": ["x"], "version": 1}
     )
     assert status == 409 and "read-only" in refused["message"]
+
+
+async def test_notebook_reads_a_version_read_only(toy: str) -> None:  # noqa: F811 - the fixture
+    async with running_kernel() as k:
+        out = await k.check(
+            "import visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('toy')\n"
+            "boxes = ds.annotations(source='ground_truth')\n"
+            "cat = boxes[boxes.label == 'cat'].iloc[0]\n"
+            "v = ds.snapshot('before')['version']\n"
+            "cats = {'labels': {'source': 'ground_truth', 'classes': ['cat']}}\n"
+            "before = ds.count(cats)\n"
+            "ds.edit([{'op': 'delete', 'annotation_id': int(cat.ann_id)}])\n"
+            "old = ds.version(v)\n"
+            "page = old.page(cats, limit=100)\n"
+            "one = old.sample(int(cat.sample_id))\n"
+            "try:\n"
+            "    ds.version(99)\n"
+            "except vl.VisionLensError as exc:\n"
+            "    missing = str(exc)\n"
+            "print(old.count(cats) == before, int(cat.ann_id) not in set(ds.annotations().ann_id),\n"
+            "      len(page) == before, int(cat.ann_id) in [a['ann_id'] for a in one['annotations']],\n"
+            "      'no version 99' in missing, 'total' in old.facets(cats), repr(old))\n"
+        )
+    assert out.split()[:6] == ["True"] * 6
+    assert "read-only" in out
