@@ -70,44 +70,53 @@ def labels_at(
     position = version_position(cur, dataset_id, version)
     ((database,),) = cur.execute("SELECT current_database()").fetchall()
     main = '"' + str(database).replace('"', '""') + '".main'
-    for name, sql in _views(cur, dataset_id, position, main):
-        cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    for statement in _shadows(cur, dataset_id, position, main):
+        cur.execute(statement)
     try:
         with reading_position(position):
             yield
     finally:
         for name in SHADOWED:
             cur.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+        for name in _FOLDS:
+            cur.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def _views(
+_FOLDS = ("_vl_changed", "_vl_touched")
+"""The temporary tables a version's read computes once: the fold of the log since the
+version and the samples it touched. The touched samples' box summaries stay a view:
+computed only by the reads that name ``box_summaries`` (a class filter, a box count)."""
+
+
+def _shadows(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, position: int, main: str
-) -> list[tuple[str, str]]:
-    """(name, SQL) of each shadowing view; ``main``: the qualified schema of the tables."""
+) -> list[str]:
+    """The statements making the temporary tables and views of a version's read, in order;
+    ``main``: the qualified schema of the tables. The fold is read from the log once per
+    request (temporary tables), not at every reference to the views."""
     ds = int(dataset_id)
-    changed = changed_since(ds, position)
-    samples = (
-        f"SELECT DISTINCT sample_id FROM {main}.edit_ops "  # noqa: S608 - integers only
-        f"WHERE dataset_id = {ds} AND seq > {int(position)}"
-    )
-    objects = objects_at(cur, ds, position, f"{main}.annotations")
-    tags = f"""
+    objects = objects_at(cur, ds, position, f"{main}.annotations", "temp.main._vl_changed")
+    return [
+        f"CREATE OR REPLACE TEMP TABLE _vl_changed AS {changed_since(ds, position)}",
+        "CREATE OR REPLACE TEMP TABLE _vl_touched AS "  # noqa: S608 - integers only
+        f"SELECT DISTINCT sample_id FROM {main}.edit_ops "
+        f"WHERE dataset_id = {ds} AND seq > {int(position)}",
+        f"CREATE OR REPLACE TEMP VIEW annotations AS {objects}",
+        f"""CREATE OR REPLACE TEMP VIEW object_tags AS
         SELECT * FROM {main}.object_tags
-        WHERE NOT (dataset_id = {ds} AND ann_id IN (SELECT ann_id FROM ({changed})))
+        WHERE NOT (dataset_id = {ds} AND ann_id IN (SELECT ann_id FROM temp.main._vl_changed))
         UNION ALL
         SELECT {ds}, ann_id, tags FROM (
             SELECT ann_id, json_transform(then_state -> 'tags', '["VARCHAR"]') AS tags
-            FROM ({changed}) WHERE then_state IS NOT NULL)
-        WHERE len(tags) > 0
-    """  # noqa: S608 - integers and the catalog's own names
-    summaries = f"""
+            FROM temp.main._vl_changed WHERE then_state IS NOT NULL)
+        WHERE len(tags) > 0""",  # noqa: S608 - integers and the catalog's own names
+        f"""CREATE OR REPLACE TEMP VIEW box_summaries AS
         SELECT * FROM {main}.box_summaries
-        WHERE NOT (dataset_id = {ds} AND sample_id IN ({samples}))
+        WHERE NOT (dataset_id = {ds} AND sample_id IN (SELECT sample_id FROM temp.main._vl_touched))
         UNION ALL
         SELECT {ds}, a.sample_id, a.source, {summary_aggregates()}
         FROM temp.main.annotations a JOIN {main}.summary_classes c
           ON c.dataset_id = {ds} AND c.label = a.label
-        WHERE a.sample_id IN ({samples})
-        GROUP BY a.sample_id, a.source
-    """  # noqa: S608 - integers and the catalog's own names
-    return [("annotations", objects), ("object_tags", tags), ("box_summaries", summaries)]
+        WHERE a.sample_id IN (SELECT sample_id FROM temp.main._vl_touched)
+        GROUP BY a.sample_id, a.source""",  # noqa: S608 - integers and the catalog's own names
+    ]
