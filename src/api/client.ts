@@ -46,7 +46,7 @@ import {
   IBlindSpotsResult
 } from './blindSpotTypes';
 import { followJob } from './jobs';
-import { enc, VisionLensAPIError } from './restTransport';
+import { enc, queryString, VisionLensAPIError } from './restTransport';
 
 /** How often `waitForJob` polls by default, in ms. */
 export const JOB_POLL_MS = 500;
@@ -151,9 +151,10 @@ export class VisionLensClient
     dataset: string,
     sampleId: number,
     signal?: AbortSignal,
-    evalStatus?: string
+    evalStatus?: string,
+    version?: number
   ): Promise<ISample> {
-    const query = evalStatus ? `?eval_status=${enc(evalStatus)}` : '';
+    const query = queryString({ eval_status: evalStatus, version });
     return this._request(
       `datasets/${enc(dataset)}/samples/${sampleId}${query}`,
       { signal }
@@ -180,10 +181,11 @@ export class VisionLensClient
   facets(
     dataset: string,
     filter: IFilter,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<IFacets> {
-    const q = enc(JSON.stringify(filter));
-    return this._request(`datasets/${enc(dataset)}/facets?filter=${q}`, {
+    const query = queryString({ filter: JSON.stringify(filter), version });
+    return this._request(`datasets/${enc(dataset)}/facets${query}`, {
       signal
     });
   }

@@ -117,12 +117,16 @@ export interface IVisionLensClient {
     options: IQueryOptions,
     signal?: AbortSignal
   ): Promise<ISamplesPage>;
-  /** With `evalStatus` (a model), each box's `status` in its latest evaluation. */
+  /**
+   * With `evalStatus` (a model), each box's `status` in its latest evaluation;
+   * with `version`, its objects as they were at that saved version.
+   */
   getSample(
     dataset: string,
     sampleId: number,
     signal?: AbortSignal,
-    evalStatus?: string
+    evalStatus?: string,
+    version?: number
   ): Promise<ISample>;
   ids(
     dataset: string,
@@ -135,10 +139,12 @@ export interface IVisionLensClient {
     add: string[],
     remove: string[]
   ): Promise<{ updated: number }>;
+  /** With `version`: counted over the labels of that saved version. */
   facets(
     dataset: string,
     filter: IFilter,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<IFacets>;
   /** The notebook call selecting `body`'s ids, or all matching its filter. */
   selectionCode(

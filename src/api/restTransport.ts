@@ -9,6 +9,16 @@ import { ServerConnection } from '@jupyterlab/services';
 /** A path segment as a URL holds it (dataset names may hold any character). */
 export const enc = encodeURIComponent;
 
+/** `?k=v&...` of the parameters that are set ('' when none is). */
+export function queryString(params: {
+  [key: string]: string | number | undefined;
+}): string {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${enc(k)}=${enc(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
 /** The API prefix under the server's base URL. */
 export const API_PREFIX = 'visionlens/api';
 

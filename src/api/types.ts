@@ -386,6 +386,8 @@ export interface IQueryOptions {
   order?: 'asc' | 'desc';
   /** A model: each box then carries its `status` in the model's latest evaluation. */
   eval_status?: string;
+  /** A saved version: the labels as they were then (read-only). */
+  version?: number;
 }
 
 /** One row of the per-class table (numbers are null where undefined). */

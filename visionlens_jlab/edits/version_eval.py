@@ -2,7 +2,7 @@
 they were at each of two versions, and the deltas, in total and per class.
 
 Each side is read as :func:`~..evaluate.load.load_input` reads the current labels, at the
-side's log position instead (:func:`~..catalog.reads.labels_at.objects_at`: the ground
+side's log position instead (:func:`~..catalog.tables.labels_at.objects_at`: the ground
 truth *and* the model's predictions, so predictions changed by edits belong to the version
 too), and evaluated by the one evaluator, :func:`~..evaluate.api.evaluate_arrays` (the
 numbers of ``visionlens evaluate``; nothing is stored). Box evaluations only (``bbox``):
@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 
 from ..catalog import GROUND_TRUTH, Catalog, CatalogError
-from ..catalog.reads.labels_at import replaced_sources
+from ..catalog.tables.labels_at import replaced_sources
 from ..evaluate.api import evaluate_arrays, release_freed_memory, validate_params
 from ..evaluate.load import load_input
 from ..evaluate.report import EvaluationReport

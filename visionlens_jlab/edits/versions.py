@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from ..catalog import GROUND_TRUTH, Catalog
-from ..catalog.reads.labels_at import changed_since, version_position
+from ..catalog.tables.labels_at import changed_since, version_position
 from .engine import commit_batch
 from .errors import EditError
 from .states import Step

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
-from ..catalog.reads.labels_at import objects_at
+from ..catalog.tables.labels_at import objects_at
 from .boxes import Boxes
 from .labels import ObjectLabels, TextSource
 
@@ -57,7 +57,7 @@ def load_input(
     ``iou_type`` "segm" adds the masks, "keypoints" the keypoints (and keeps only the classes
     whose ground truth has keypoints: the others have no OKS); a :class:`CatalogError` when
     the model or the ground truth has none of them. ``position``: both sides' objects as
-    they were at that position of the edit log (:func:`~..catalog.reads.labels_at.objects_at`,
+    they were at that position of the edit log (:func:`~..catalog.tables.labels_at.objects_at`,
     what a version names; boxes and keypoints only); None: as they are now.
     """
     if position is not None and iou_type == "segm":

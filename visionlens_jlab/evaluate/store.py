@@ -34,6 +34,7 @@ from ..catalog.query.filter_parser import register_label_condition
 from ..catalog.query.summary_filters import register_label_summary
 from ..catalog.reads.queries import register_facet_provider
 from ..catalog.sql.facet_parts import store_part, stored_parts
+from ..catalog.store.labels_position import labels_position
 from ..catalog.store.registry import register_dataset_table
 from .eval_facet_index import indexed_eval_rows
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
@@ -276,6 +277,8 @@ def eval_facet_entries(
     """
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
+    if labels_position() is not None:  # evaluations judged the current labels, not a version's
+        return []
     indexed = not forced()  # the evaluation index, unless the plans are forced to SQL
     if indexed and filtered is not None and not filtered.mask.all():  # one statement, then numpy
         rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered)

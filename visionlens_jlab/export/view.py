@@ -30,7 +30,7 @@ from ..catalog.reads.export_queries import (
     export_classifications,
     export_samples,
 )
-from ..catalog.reads.labels_at import replaced_sources, version_position
+from ..catalog.tables.labels_at import replaced_sources, version_position
 from .errors import ExportError
 
 SAMPLE_COLUMNS = (

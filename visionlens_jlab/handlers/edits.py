@@ -28,6 +28,7 @@ from ..edits import (
     undo,
 )
 from .base import VisionLensHandler
+from .samples import refuse_version_edit
 
 
 def _answered(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[int, dict[str, Any]]:
@@ -43,6 +44,16 @@ def _answered(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[int, dic
 
 class EditsBase(VisionLensHandler):
     """What the edit handlers share: who is editing, and answering an engine call."""
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse a write that names a saved version (a version is read-only)."""
+        await super().prepare(*args, **kwargs)
+        if self.request.method == "POST":
+            named = self.get_query_argument("version", None)
+            if named is None and self.request.body:
+                body = self.json_body()
+                named = body.get("version") if isinstance(body, dict) else None
+            refuse_version_edit(named)
 
     @property
     def user_name(self) -> str:

@@ -9,10 +9,12 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from ..catalog.base.errors import CatalogError
 from ..catalog.query import view_code
 from ..catalog.query.filter_conditions import checked_id_array
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.reads import queries
+from ..catalog.tables.labels_view import parse_version
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -34,6 +36,7 @@ class SamplesHandler(VisionLensHandler):
             raise HTTPError(400, "'sort' must be a field name")
         direction = order if isinstance(order, str) else None
         eval_status = _model_name(params.get("eval_status"))
+        version = _version(params.get("version"))
 
         def read() -> dict[str, Any]:
             flt = parse_filter(params.get("filter"))  # once, for the page and its code
@@ -46,6 +49,7 @@ class SamplesHandler(VisionLensHandler):
                 sort=sort,
                 order=direction,
                 eval_status=eval_status,
+                version=version,
             )
             return {**page, "code": view_code.samples_code(name, flt, sort, direction)}
 
@@ -64,6 +68,7 @@ class SamplesHandler(VisionLensHandler):
                 "offset": self.int_argument("offset", 0),
                 "limit": self.int_argument("limit", 100),
                 "eval_status": self.get_query_argument("eval_status", None),
+                "version": self.get_query_argument("version", None),
             },
         )
 
@@ -80,8 +85,9 @@ class SampleHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str, sample_id: str) -> None:
         model = _model_name(self.get_query_argument("eval_status", None))
+        version = _version(self.get_query_argument("version", None))
         sample = await self.run_blocking(
-            queries.sample_detail, self.catalog, name, int(sample_id), model
+            queries.sample_detail, self.catalog, name, int(sample_id), model, version
         )
         await self.write_json(sample)
 
@@ -104,6 +110,7 @@ class TagsHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.json_body()
+        refuse_version_edit(self.get_query_argument("version", None) or body.get("version"))
         spec = body.get("filter")
         if spec is None:
             raise HTTPError(400, "'filter' is required (use {} explicitly to tag every sample)")
@@ -121,13 +128,19 @@ class FacetsHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         spec = self.json_argument("filter")
-        await self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
+        version = _version(self.get_query_argument("version", None))
+        answer = await self.run_blocking(queries.facets, self.catalog, name, spec, version)
+        await self.write_json(answer)
 
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        spec = self.json_body().get("filter")
-        await self.write_json(await self.run_blocking(queries.facets, self.catalog, name, spec))
+        body = self.json_body()
+        version = _version(body.get("version"))
+        answer = await self.run_blocking(
+            queries.facets, self.catalog, name, body.get("filter"), version
+        )
+        await self.write_json(answer)
 
 
 class SelectionCodeHandler(VisionLensHandler):
@@ -165,6 +178,24 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/facets", FacetsHandler),
     (r"/datasets/(?P<name>[^/]+)/selection-code", SelectionCodeHandler),
 ]
+
+
+def _version(value: Any) -> int | None:
+    """The ``version`` option: a saved version's number, or None (absent / ``current``)."""
+    try:
+        return parse_version(value)
+    except CatalogError as exc:
+        raise HTTPError(400, str(exc)) from exc
+
+
+def refuse_version_edit(value: Any) -> None:
+    """A write naming a saved version: 409, a version is read-only."""
+    if value not in (None, "", "current"):
+        raise HTTPError(
+            409,
+            f"version {value} is read-only: go back to the current labels to edit "
+            "(or restore that version first)",
+        )
 
 
 def _model_name(value: Any) -> str | None:

@@ -1,6 +1,6 @@
 """Label edits and versions from a notebook: ``ds.edit([...])``, ``ds.undo()``,
-``ds.edit_log()``, ``ds.snapshot(message)``, ``ds.versions()``, ``ds.diff(v1, v2)``,
-``ds.restore(v)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
+``ds.edit_log()``, ``ds.snapshot(message)``, ``ds.versions()``, ``ds.version(v)`` (its
+labels read-only), ``ds.diff(v1, v2)``, ``ds.restore(v)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
 ``ds.pull_from_label_studio(...)``. Every call goes through the server's REST API, which
 alone writes the catalog; the log records the Jupyter user."""
 
@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .connection import Client, dataset_path
+from .version_view import VersionView
 
 LOG_COLUMNS = [
     "seq", "batch", "kind", "op", "annotation_id", "sample_id", "source", "label_before",
@@ -90,6 +91,11 @@ class EditsMixin:
         if model is not None:
             query.update(model=model, protocol=protocol, iou=str(iou))
         return dict(self._client.get_json(path, **query))
+
+    def version(self, version: int) -> VersionView:
+        """A saved version's labels, read-only: ``count``, ``page``, ``facets`` and
+        ``sample`` as the grid browses it (an unknown version raises)."""
+        return VersionView(self._client, self.name, version)
 
     def restore(self, version: int) -> dict[str, Any]:
         """Make the labels what they were at ``version`` (undoable: ``ds.undo()``)."""

@@ -22,6 +22,7 @@ import {
 } from '../../ui/toolbar';
 import { SearchBar } from './SearchBar';
 import { SelectionCode } from './SelectionCode';
+import { VersionBanner } from './VersionBanner';
 
 /** Options of the toolbar. */
 export interface IGridToolbarOptions {
@@ -223,6 +224,7 @@ export class GridToolbar extends Panel {
     this.addWidget(tagged);
     this.addWidget(new Widget({ node: this._selectionCode.node }));
     this.addWidget(new Widget({ node: this._search.node }));
+    this.insertWidget(0, new VersionBanner(model));
     model.viewChanged.connect(this._syncView, this);
     model.datasetChanged.connect(this._syncView, this);
     model.datasetsChanged.connect(this._syncView, this);

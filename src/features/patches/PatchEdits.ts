@@ -14,6 +14,7 @@ import {
   EditOutcome,
   undoEdit
 } from '../../model/sources/edits';
+import { versionBrowse } from '../../model/versionBrowse';
 import { EditOperation, GROUND_TRUTH } from '../../model/tokens';
 
 /** The edit row of the patches view (shown while patches are selected). */
@@ -71,7 +72,10 @@ export class PatchEdits {
   /** Show the selection's size, the actions it allows and the dataset's classes. */
   update(): void {
     const picked = this._patches.selectedPatches;
-    this.node.hidden = picked.length === 0 && !this._message.textContent;
+    // a browsed version is read-only: its patches take no bulk edit
+    const browsing = versionBrowse(this._patches.model).isBrowsing;
+    this.node.hidden =
+      browsing || (picked.length === 0 && !this._message.textContent);
     this._count.textContent = `${fmtInt(picked.length)} selected`;
     this._accept.disabled = !picked.some(p => p.source !== GROUND_TRUTH);
     for (const b of [this._relabel, this._delete]) {

@@ -17,6 +17,7 @@ import {
   redoEdit,
   undoEdit
 } from '../../model/sources/edits';
+import { versionBrowse } from '../../model/versionBrowse';
 import {
   CommandIDs,
   EditOperation,
@@ -90,7 +91,7 @@ export class SampleEditing {
         Widget
       ];
     // Items go to the "…" menu from the end: the least used last.
-    return new OverflowToolbar('jp-VisionLens-sampleEditBar').add(
+    const bar = new OverflowToolbar('jp-VisionLens-sampleEditBar').add(
       item(CommandIDs.sampleDrawBox, 'Draw box', 'jp-VisionLens-drawBox'),
       ['class', this.classItem],
       item(CommandIDs.sampleRelabelObject, 'Relabel', 'jp-VisionLens-relabel'),
@@ -107,6 +108,15 @@ export class SampleEditing {
         'jp-VisionLens-acceptObject'
       )
     );
+    // a browsed version is read-only: its edit tools step aside
+    const browse = versionBrowse(this._model);
+    const follow = () => {
+      bar.setHidden(browse.isBrowsing);
+      this.editor.node.style.pointerEvents = browse.isBrowsing ? 'none' : '';
+    };
+    browse.changed.connect(follow, bar);
+    follow();
+    return bar;
   }
 
   /** The selected object, if any. */

@@ -13,6 +13,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { openLabel, PANELS } from '../../ui/panelNames';
 import { LabelTypeSettings } from '../../model/labels';
+import { versionBrowse } from '../../model/versionBrowse';
 import { followSettings } from '../../ui/followSettings';
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
 import { SampleView } from './SampleView';
@@ -101,7 +102,11 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         });
       }
     });
-    addEditCommands(app, () => sample.current?.content.editing ?? null);
+    // a browsed version is read-only: no edit command runs on it
+    const browse = versionBrowse(model);
+    addEditCommands(app, () =>
+      browse.isBrowsing ? null : (sample.current?.content.editing ?? null)
+    );
     for (const [id, label, delta] of steps) {
       app.commands.addCommand(id, {
         label: `VisionLens Sample: ${label}`,

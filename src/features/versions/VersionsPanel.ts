@@ -14,6 +14,7 @@ import { visibleText } from '../../base/dataText';
 import { fmtDate, fmtInt, h } from '../../base/dom';
 import { restoreVersion } from '../../model/sources/edits';
 import { listVersions, saveVersion } from '../../model/sources/versions';
+import { versionBrowse } from '../../model/versionBrowse';
 import {
   IDataChange,
   ILabelVersion,
@@ -36,9 +37,14 @@ const LABEL_WRITES = new Set(['labels', 'predictions']);
 
 /** Main-area panel of a dataset's label versions. */
 export class VersionsPanel extends Widget {
-  constructor(model: IVisionLensModel) {
+  /** `showGrid`: open (or bring forward) the grid, after "Browse". */
+  constructor(
+    model: IVisionLensModel,
+    showGrid: () => Promise<unknown> = () => Promise.resolve()
+  ) {
     super();
     this.model = model;
+    this._showGrid = showGrid;
     this.id = 'visionlens-versions';
     this.addClass('jp-VisionLens-versions');
     this.title.closable = true;
@@ -185,6 +191,15 @@ export class VersionsPanel extends Widget {
         title: `Make the labels what they were at version ${v.version}`
       });
       restore.addEventListener('click', () => void this._restore(dataset, v));
+      const browse = h('button', {
+        className: 'jp-mod-styled jp-VisionLens-browseVersion',
+        text: 'Browse',
+        title: `Show the labels of version ${v.version} in the grid (read-only)`
+      });
+      browse.addEventListener('click', () => {
+        versionBrowse(this.model).browse(dataset, v);
+        void this._showGrid();
+      });
       return h(
         'tr',
         { attrs: { 'data-version': String(v.version) } },
@@ -197,7 +212,7 @@ export class VersionsPanel extends Widget {
           text: fmtInt(v.annotations),
           attrs: { 'data-key': 'annotations' }
         }),
-        h('td', {}, restore)
+        h('td', {}, browse, restore)
       );
     });
     this._list.replaceChildren(
@@ -279,4 +294,6 @@ export class VersionsPanel extends Widget {
   });
   private _status = h('span', { className: 'jp-VisionLens-versionsStatus' });
   private _list = h('div', { className: 'jp-VisionLens-versionList' });
+
+  private _showGrid: () => Promise<unknown>;
 }

@@ -37,7 +37,10 @@ export const versionsPlugin: JupyterFrontEndPlugin<void> = {
       icon: PANELS.versions.icon,
       hideToolbar: true,
       prepare: () => model.restored,
-      create: () => new VersionsPanel(model),
+      create: () =>
+        new VersionsPanel(model, () =>
+          app.commands.execute(CommandIDs.openGrid)
+        ),
       update: panel => panel.content.refresh(undefined, false),
       restore: { name: 'visionlens-versions' },
       palette,

@@ -16,6 +16,7 @@ import {
   IEditResult,
   IVisionLensModel
 } from '../tokens';
+import { versionBrowse } from '../versionBrowse';
 
 /** What became of an edit, an undo or a redo. */
 export type EditOutcome =
@@ -35,11 +36,14 @@ export function editLabels(
   operations: EditOperation[],
   sampleIds: readonly number[] | null
 ): Promise<EditOutcome> {
-  return settle(
-    model,
-    dataset,
-    sampleIds,
-    model.client.applyEdits(dataset, operations)
+  return (
+    readOnly(model, dataset) ??
+    settle(
+      model,
+      dataset,
+      sampleIds,
+      model.client.applyEdits(dataset, operations)
+    )
   );
 }
 
@@ -48,7 +52,10 @@ export function undoEdit(
   model: IVisionLensModel,
   dataset: string
 ): Promise<EditOutcome> {
-  return settle(model, dataset, null, model.client.undoEdit(dataset));
+  return (
+    readOnly(model, dataset) ??
+    settle(model, dataset, null, model.client.undoEdit(dataset))
+  );
 }
 
 /** Redo the dataset's last undone batch (any sample may change). */
@@ -56,7 +63,27 @@ export function redoEdit(
   model: IVisionLensModel,
   dataset: string
 ): Promise<EditOutcome> {
-  return settle(model, dataset, null, model.client.redoEdit(dataset));
+  return (
+    readOnly(model, dataset) ??
+    settle(model, dataset, null, model.client.redoEdit(dataset))
+  );
+}
+
+/**
+ * A refusal while a saved version of `dataset` is browsed (it is read-only:
+ * the edit would change the current labels the user does not see), or null.
+ */
+function readOnly(
+  model: IVisionLensModel,
+  dataset: string
+): Promise<EditOutcome> | null {
+  const { version } = versionBrowse(model).params(dataset);
+  return version === undefined
+    ? null
+    : Promise.resolve({
+        kind: 'refused',
+        message: `Version ${version} is read-only: go back to the current labels to edit.`
+      });
 }
 
 /**

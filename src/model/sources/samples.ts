@@ -7,6 +7,7 @@
 import { IPage, IPageSource } from '../pageSource';
 import { orderByRanking } from '../similarity';
 import { sortQuery } from '../sorting';
+import { versionBrowse } from '../versionBrowse';
 import { evalColourModel } from './evaluations';
 import {
   IFacets,
@@ -43,17 +44,28 @@ export async function getSample(
   signal?: AbortSignal,
   evalColoursOf?: IFilter | null
 ): Promise<ISample> {
-  const evalModel = evalColoursOf
-    ? await evalColourModel(model, dataset, evalColoursOf, signal).catch(
-        () => null
-      )
-    : null;
-  return evalModel
-    ? model.client.getSample(dataset, sampleId, signal, evalModel)
-    : model.client.getSample(dataset, sampleId, signal);
+  const { version } = versionBrowse(model).params(dataset);
+  // a browsed version's objects have no statuses: evaluations judged the current ones
+  const evalModel =
+    evalColoursOf && version === undefined
+      ? await evalColourModel(model, dataset, evalColoursOf, signal).catch(
+          () => null
+        )
+      : null;
+  return model.client.getSample(
+    dataset,
+    sampleId,
+    signal,
+    evalModel ?? undefined,
+    version
+  );
 }
 
-/** One page of the samples matching `filter`. */
+/**
+ * One page of the samples matching `filter`: of the browsed version's labels
+ * while one is browsed (without evaluation statuses, which are of the current
+ * labels).
+ */
 export function samplesPage(
   model: IVisionLensModel,
   dataset: string,
@@ -61,7 +73,12 @@ export function samplesPage(
   options: IQueryOptions,
   signal?: AbortSignal
 ): Promise<ISamplesPage> {
-  return model.client.querySamples(dataset, filter, options, signal);
+  const at = versionBrowse(model).params(dataset);
+  const asked =
+    at.version === undefined
+      ? options
+      : { ...options, eval_status: undefined, ...at };
+  return model.client.querySamples(dataset, filter, asked, signal);
 }
 
 /** Every id matching `filter`, in the default order, and their number. */
@@ -81,7 +98,8 @@ export function facets(
   filter: IFilter,
   signal?: AbortSignal
 ): Promise<IFacets> {
-  return model.client.facets(dataset, filter, signal);
+  const { version } = versionBrowse(model).params(dataset);
+  return model.client.facets(dataset, filter, signal, version);
 }
 
 /**

@@ -28,6 +28,7 @@ from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, MAX_FI
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
 from ..store.result_cache import Version, filter_key, same_filter
+from ..tables.labels_view import labels_at
 from .facet_indexed import indexed_facets
 from .planner import Plan, Strategy, forced, plan_facets
 
@@ -92,7 +93,9 @@ def unregister_facet_provider(provider: FacetProvider) -> None:
         del _MULTI_PICK[name]
 
 
-def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[str, Any]:
+def facets(
+    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, version: int | None = None
+) -> dict[str, Any]:
     """Value counts of categorical fields and histograms of numeric ones, over ``spec``'s samples.
 
     Covers the sample columns, every ``fields.<key>``, tags, label classes per source, the
@@ -100,15 +103,20 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
     facet the filter conditions on is counted without its own condition (multi-pick, see
     :mod:`.facet_exclusion`): only that facet is computed again, over the wider filter,
     or taken from the cached answer of the wider filter (usually the unfiltered view's).
-    Answers are cached until the next write (:mod:`.result_cache`).
+    Answers are cached until the next write (:mod:`.result_cache`). ``version``: count
+    the labels as they were at that saved version (:mod:`..tables.labels_view`).
     """
-    with catalog.cursor() as cur, reads_once(cur):  # each small read once: request_reads.py
+    with (
+        catalog.cursor() as cur,
+        reads_once(cur),  # each small read once: request_reads.py
+        labels_at(catalog, cur, dataset, version),
+    ):
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
-        version = catalog.version_of(dataset_id)
+        written = catalog.version_of(dataset_id)
         flt = compile_parsed(dataset_id, parse_filter(spec), shortcuts=not forced())
         key = filter_key("facets", dataset_id, flt)
-        cached = catalog.results.get(key, version)
+        cached = catalog.results.get(key, written)
         if cached is not None:
             return cached
         keys = shown_facet_keys(cur, dataset_id)
@@ -130,9 +138,9 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
                 out.extend(provider(cur, dataset_id, "_facet_samples"))
         for own in own_conditions(flt.model):
             if (own.name, own.source) in built_in:
-                entry = _wider_facet(catalog, cur, dataset_id, own, version)
+                entry = _wider_facet(catalog, cur, dataset_id, own, written)
             elif own.name in _MULTI_PICK:  # a provider's facet that says it is multi-pick
-                entry = _wider_provided(catalog, cur, dataset_id, own, version)
+                entry = _wider_provided(catalog, cur, dataset_id, own, written)
             else:  # other provider facets: plain semantics
                 continue
             if entry is None:
@@ -143,8 +151,8 @@ def facets(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> dict[
             if not any(same):
                 out.append(entry)
     answer = {"total": total, "facets": [f for f in out if f]}
-    catalog.results.put(key, version, answer)
-    catalog.results.put(same_filter(key, "total"), version, total)
+    catalog.results.put(key, written, answer)
+    catalog.results.put(same_filter(key, "total"), written, total)
     return answer
 
 

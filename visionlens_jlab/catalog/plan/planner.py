@@ -32,6 +32,7 @@ import numpy as np
 
 from ..indexes.facet_index import SampleSet
 from ..query.filter_model import SAMPLE_COLUMNS, Filter, LabelCondition, SampleCondition
+from ..store.labels_position import labels_position
 
 
 class Strategy(Enum):
@@ -140,8 +141,10 @@ def forced_sql() -> Iterator[None]:
 
 
 def forced() -> bool:
-    """Whether :func:`forced_sql` is on."""
-    return _FORCED.get()
+    """Whether every plan is SQL alone: :func:`forced_sql` is on, or the request reads a
+    saved version's labels (:func:`~..store.labels_position.labels_position`), which no
+    in-memory index, stored facet part nor registered summary holds."""
+    return _FORCED.get() or labels_position() is not None
 
 
 def held_sort(sort: str | None) -> bool:
@@ -181,7 +184,7 @@ def plan_facets(flt: Filter, rows: str = "samples", stored: bool = True) -> Plan
     not ``stored``: one facet of them missing), the box index's counts over the filter's
     mask, SQL."""
     _check_rows(rows)
-    if stored and flt.whole_dataset:
+    if stored and flt.whole_dataset and labels_position() is None:
         return Plan(rows, "facets", (Step(Strategy.STORED_PARTS),))
     return Plan(rows, "facets", (_SQL,) if forced() else (Step(Strategy.MASK), _SQL))
 

@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 
 from ..query.filters import Params, source_clause
 from ..store.catalog import Catalog
+from ..tables.labels_at import objects_at
 from .export_queries import EVAL_COLUMNS, OBJECT_COLUMNS, eval_join
-from .labels_at import objects_at
 
 VIEW_IDS = "_vl_export_view_ids"
 CHUNK_IDS = "_vl_export_chunk_ids"
@@ -41,7 +41,7 @@ class ObjectSelection:
     min_score: float | None = None
     position: int | None = None
     """The objects as they were at this position of the operation log (a version's,
-    :func:`~.labels_at.version_position`); None: as they are now."""
+    :func:`~..tables.labels_at.version_position`); None: as they are now."""
 
 
 GROUP_KEYS = ("sample_id", "label")

@@ -29,6 +29,7 @@ from ..query.filters import (
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
 from ..store.result_cache import filter_key, params_key
+from ..tables.labels_view import check_readable, labels_at
 from .label_reads import (
     annotations_for,
     classifications_for,
@@ -61,19 +62,26 @@ def samples_page(
     order: str | None = None,
     include_annotations: bool = True,
     eval_status: str | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """The exact total of samples matching ``spec`` and one page of them, with their boxes.
 
     ``eval_status``: a model; each box then carries its ``status`` in the latest evaluation
-    of that model (a 404 :class:`NotFoundError` if it has none)."""
+    of that model (a 404 :class:`NotFoundError` if it has none). ``version``: read the
+    labels as they were at that saved version (:mod:`..tables.labels_view`; None: current)."""
     if offset < 0 or limit < 0:
         raise FilterError("offset and limit must be non-negative")
+    check_readable(version, eval_status)
     limit = min(limit, MAX_PAGE)
     direction = sort_direction(order)
-    with catalog.cursor() as cur, reads_once(cur):  # the tokens once: request_reads.py
+    with (
+        catalog.cursor() as cur,
+        reads_once(cur),  # the tokens once: request_reads.py
+        labels_at(catalog, cur, dataset, version),
+    ):
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
-        version = catalog.version_of(dataset_id)
+        written = catalog.version_of(dataset_id)
         key_params = Params()
         key = sort_key_sql(sort, key_params)
         flt = compile_parsed(dataset_id, parse_filter(spec), shortcuts=not forced())
@@ -82,12 +90,12 @@ def samples_page(
             "page", dataset_id, flt, key, params_key(key_params.values), direction,
             offset, limit, include_annotations, eval_status,
         )  # fmt: skip
-        cached = catalog.results.get(page_key, version)
+        cached = catalog.results.get(page_key, written)
         if cached is not None:
             return cached
         evaluation = latest_evaluation(cur, dataset_id, eval_status) if eval_status else None
         if limit == 0:  # a count: any page or facets answer of this filter knows it
-            known = catalog.results.get(total_key, version)
+            known = catalog.results.get(total_key, written)
             if known is not None:
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
         plan = plan_page(flt.model, sort, direction)
@@ -112,8 +120,8 @@ def samples_page(
             for s in samples:
                 s["computed"] = computed.get(s["sample_id"], {})
     page = {"total": total, "offset": offset, "limit": limit, "samples": samples}
-    catalog.results.put(page_key, version, page)
-    catalog.results.put(total_key, version, total)
+    catalog.results.put(page_key, written, page)
+    catalog.results.put(total_key, written, total)
     return page
 
 
@@ -186,14 +194,20 @@ def _filtered_page(
 
 
 def sample_detail(
-    catalog: Catalog, dataset: str, sample_id: int, eval_status: str | None = None
+    catalog: Catalog,
+    dataset: str,
+    sample_id: int,
+    eval_status: str | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """One sample with every field, every object (segmentation, keypoints and attributes
     included) and its image-level classifications; with ``eval_status`` (a model) each
-    object's ``status`` in that model's latest evaluation, as :func:`samples_page`."""
+    object's ``status`` in that model's latest evaluation, as :func:`samples_page`;
+    ``version``: its objects as they were at that saved version."""
     from ..store.catalog import NotFoundError
 
-    with catalog.cursor() as cur:
+    check_readable(version, eval_status)
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         dataset_id = catalog.dataset_id(cur, dataset)
         row = cur.execute(
             """

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .labels_position import labels_position
+
 if TYPE_CHECKING:  # the key reads a compiled filter; the cache itself never compiles one
     from ..query.filters import CompiledFilter
 
@@ -33,8 +35,9 @@ Version = int | tuple[int, ...]
 
 
 def filter_key(kind: str, dataset_id: int, flt: CompiledFilter, *extra: Any) -> tuple[Any, ...]:
-    """The cache key of a query of ``kind`` over the samples ``flt`` selects."""
-    return (kind, dataset_id, flt.where, params_key(flt.params), *extra)
+    """The cache key of a query of ``kind`` over the samples ``flt`` selects, with the
+    labels read (:func:`~.labels_position.labels_position`: a version's, or None)."""
+    return (kind, dataset_id, flt.where, params_key(flt.params), labels_position(), *extra)
 
 
 def same_filter(key: tuple[Any, ...], kind: str) -> tuple[Any, ...]:

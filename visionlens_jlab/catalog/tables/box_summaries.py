@@ -94,6 +94,13 @@ _CLASS_AGGREGATES = ", ".join(
 """The class columns of a group of boxes ``a`` joined with their bits ``c``."""
 
 
+def summary_aggregates() -> str:
+    """The columns of ``box_summaries`` after dataset, sample and source, as aggregates of
+    boxes ``a`` joined with their class bits ``c`` (``summary_classes``), grouped by sample
+    and source: the one definition of a summary row (refreshes, a version's rows)."""
+    return f"COUNT(*), {_CLASS_AGGREGATES}, {_AGGREGATES}"
+
+
 SAMPLES_ONLY = " AND list_contains($samples, sample_id)"
 """The condition of a refresh limited to some samples (``$samples``: their ids)."""
 
@@ -146,7 +153,7 @@ def refresh_box_summaries(
     cur.execute(
         f"""
         INSERT INTO box_summaries
-        SELECT $ds, a.sample_id, a.source, COUNT(*), {_CLASS_AGGREGATES}, {_AGGREGATES}
+        SELECT $ds, a.sample_id, a.source, {summary_aggregates()}
         FROM annotations a JOIN summary_classes c
           ON c.dataset_id = $ds AND c.label = a.label
         WHERE a.dataset_id = $ds{only}  -- summary_classes has no source nor sample_id

@@ -60,13 +60,22 @@ def replaced_sources(
     return [r[0] for r in rows]
 
 
-def objects_at(cur: duckdb.DuckDBPyConnection, dataset_id: int, position: int) -> str:
+def objects_at(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    position: int,
+    table: str = "annotations",
+    changed: str | None = None,
+) -> str:
     """SQL of a relation with the columns of ``annotations``: the dataset's objects at log
     ``position``. The log's states decode to the table's own column types (a JSON column's
-    state holds its text)."""
+    state holds its text). ``table``: the name the current rows are read by (qualified when
+    a temporary view shadows the plain name, :mod:`.labels_view`); ``changed``: a relation
+    holding :func:`changed_since` already (read once), else that fold itself."""
     columns = cur.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_name = 'annotations' AND column_name <> 'dataset_id' "
+        "AND table_catalog = current_database() AND table_schema = 'main' "
         "ORDER BY ordinal_position"
     ).fetchall()
     shape = "{" + ", ".join(f'"{name}": "{_decoded(kind)}"' for name, kind in columns) + "}"
@@ -75,16 +84,16 @@ def objects_at(cur: duckdb.DuckDBPyConnection, dataset_id: int, position: int) -
         f"CAST(s.{name} AS JSON) AS {name}" if kind == "JSON" else f"s.{name}"
         for name, kind in columns
     )
-    changed = changed_since(dataset_id, position)
+    changed = changed or f"({changed_since(dataset_id, position)})"
     return f"""(
-        SELECT {int(dataset_id)} AS dataset_id, {names} FROM annotations
-        WHERE dataset_id = {int(dataset_id)} AND ann_id NOT IN (SELECT ann_id FROM ({changed}))
+        SELECT {int(dataset_id)} AS dataset_id, {names} FROM {table}
+        WHERE dataset_id = {int(dataset_id)} AND ann_id NOT IN (SELECT ann_id FROM {changed})
         UNION ALL
         SELECT {int(dataset_id)}, {decoded} FROM (
-            SELECT unnest(json_transform(then_state, '{shape}')) FROM ({changed})
+            SELECT unnest(json_transform(then_state, '{shape}')) FROM {changed}
             WHERE then_state IS NOT NULL
         ) s
-    )"""  # noqa: S608 - the catalog's own column names and types, integers
+    )"""  # noqa: S608 - the catalog's own column names and types, integers, a fixed name
 
 
 def _decoded(kind: str) -> str:
