@@ -40,14 +40,14 @@ async function prepare(
   }
 }
 
-/** The `index` argument (the sample's row in the view query), if given. */
-function indexArg(args: ReadonlyPartialJSONObject): number | null {
-  const index = Number(args.index);
-  return args.index === undefined ||
-    args.index === null ||
-    !Number.isInteger(index)
-    ? null
-    : index;
+/** A whole-number argument (`sampleId`; `index`: a row of the view query), if given. */
+function intArg(args: ReadonlyPartialJSONObject, name: string): number | null {
+  const value = args[name];
+  const given =
+    typeof value === 'number' ||
+    (typeof value === 'string' && value.trim() !== '');
+  const n = given ? Number(value) : NaN;
+  return Number.isInteger(n) ? n : null;
 }
 
 export const samplePlugin: JupyterFrontEndPlugin<void> = {
@@ -81,9 +81,9 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       prepare: () => prepare(model, {}),
       create: createView,
       update: async (panel, args) => {
-        const sampleId = Number(args.sampleId);
-        if (Number.isInteger(sampleId)) {
-          await panel.content.showSample(sampleId, indexArg(args));
+        const sampleId = intArg(args, 'sampleId');
+        if (sampleId !== null) {
+          await panel.content.showSample(sampleId, intArg(args, 'index'));
           void sample.tracker.save(panel);
         }
       },
@@ -126,10 +126,9 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       icon: PANELS.sample.icon,
       execute: async args => {
         await prepare(model, args);
-        const sampleId = Number(args.sampleId);
-        const where = (args.in as OpenIn | undefined) ?? openIn;
-        if (where === 'overlay' && Number.isInteger(sampleId)) {
-          await openOverlay(sampleId, indexArg(args));
+        const sampleId = intArg(args, 'sampleId');
+        if (openIn === 'overlay' && sampleId !== null) {
+          await openOverlay(sampleId, intArg(args, 'index'));
           return;
         }
         return app.commands.execute(CommandIDs.openSampleTab, args);
