@@ -159,6 +159,7 @@ export namespace CommandIDs {
   export const openPanel = 'visionlens:open-panel';
   export const openGrid = 'visionlens:open-grid';
   export const openSample = 'visionlens:open-sample';
+  export const openSampleTab = 'visionlens:open-sample-tab';
   export const openFilters = 'visionlens:open-filters';
   export const openJobs = 'visionlens:open-jobs';
   export const openInVisionLens = 'visionlens:open-in-visionlens';

@@ -5,7 +5,10 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, command, fmt, openGrid, serverTotal } from './helpers';
+import { api, command, fmt, openGrid, SAMPLE_IN_TAB, serverTotal } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 

@@ -12,7 +12,10 @@ import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, runEnv } from './helpers';
+import { api, clickToolbarItem, command, runEnv, SAMPLE_IN_TAB } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 test.use({ autoGoto: true });
 

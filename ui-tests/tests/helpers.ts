@@ -2,7 +2,7 @@
  * Helpers shared by the VisionLens UI tests: REST calls with the server's
  * token, opening panels, waiting for exact counts, saving screenshots.
  */
-import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { galata, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { APIRequestContext, expect, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +12,16 @@ import * as path from 'path';
  * ones in docs/ (`make screenshots` copies them there on purpose).
  */
 export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'build', 'screenshots');
+
+/**
+ * Settings under which a sample opens in a tab of its own
+ * (`#visionlens-sample-main`) instead of over the grid (the default): for
+ * `test.use({ mockSettings: SAMPLE_IN_TAB })` in the specs of that tab.
+ */
+export const SAMPLE_IN_TAB = {
+  ...galata.DEFAULT_SETTINGS,
+  'visionlens_jlab:sample': { openIn: 'tab' }
+};
 
 /** A variable playwright.config.js sets for the run (there is no default server). */
 export function runEnv(name: string): string {

@@ -6,7 +6,10 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { api, command, openGrid } from './helpers';
+import { api, command, openGrid, SAMPLE_IN_TAB } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DATASET = 'hostile';
 const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];

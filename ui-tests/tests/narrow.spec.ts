@@ -7,7 +7,10 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { command, openGrid } from './helpers';
+import { command, openGrid, SAMPLE_IN_TAB } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 

@@ -8,7 +8,10 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, clickToolbarItem, command, openGrid } from './helpers';
+import { api, clickToolbarItem, command, openGrid, SAMPLE_IN_TAB } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 const EXAMPLE = 'visionlens-overlay-example';

@@ -6,7 +6,10 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { command, fmt, openGrid, serverTotal } from './helpers';
+import { command, fmt, openGrid, SAMPLE_IN_TAB, serverTotal } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 const BIG = 'big10k';

@@ -8,7 +8,10 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 
-import { api, command, imagesLoaded, openGrid, shot , runBlindSpots } from './helpers';
+import { api, command, imagesLoaded, openGrid, runBlindSpots, SAMPLE_IN_TAB, shot } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';

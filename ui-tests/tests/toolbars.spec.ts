@@ -12,9 +12,13 @@ import {
   command,
   fmt,
   openGrid,
+  SAMPLE_IN_TAB,
   serverTotal,
   toolbarItem
 } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 

@@ -13,9 +13,10 @@ import { APIRequestContext } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, fmt, openGrid, runEnv } from './helpers';
+import { api, clickToolbarItem, command, fmt, openGrid, runEnv, SAMPLE_IN_TAB } from './helpers';
 
-test.use({ autoGoto: true });
+// the sample view in its own tab: the grid's banner stays in reach
+test.use({ autoGoto: true, mockSettings: SAMPLE_IN_TAB });
 
 const NAME = 'ui-version-browse';
 const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');

@@ -5,7 +5,10 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, clickToolbarItem, command, fmt, openGrid, openUnfiltered, serverTotal, toolbarItem } from './helpers';
+import { api, clickToolbarItem, command, fmt, openGrid, openUnfiltered, SAMPLE_IN_TAB, serverTotal, toolbarItem } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 const DEMO = 'demo';
 

@@ -6,7 +6,10 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openUnfiltered, runEnv, serverTotal, setTheme, shot } from './helpers';
+import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openUnfiltered, runEnv, SAMPLE_IN_TAB, serverTotal, setTheme, shot } from './helpers';
+
+// The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
+test.use({ mockSettings: SAMPLE_IN_TAB });
 
 /** The run's own data folder and server (both set by playwright.config.js). */
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');

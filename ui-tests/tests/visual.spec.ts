@@ -166,12 +166,16 @@ test.describe('Visual regression', () => {
         await page.evaluate(() =>
           (window as any).jupyterapp.shell.activateById('visionlens-grid-main')
         );
+        // the sample view over the grid (the default)
         await grid.locator('.jp-VisionLens-tile[data-index="0"]').dblclick();
-        const view = page.locator('#visionlens-sample-main');
+        const overlay = page.locator('#visionlens-sample-overlay');
+        const view = overlay.locator('#visionlens-sample-overlaid');
         await expect(view.locator('.jp-VisionLens-samplePosition')).toHaveText(/^1 of 24/);
         // (sample ids come from the catalog's sequence, shared by every dataset)
         const sampleId = view.locator('.jp-VisionLens-fieldsTable tr').first().locator('td').last();
-        await matches(view, `visionlens-sample-main-${width}-${theme}`, [sampleId]);
+        await matches(overlay, `visionlens-sample-overlay-${width}-${theme}`, [sampleId]);
+        await overlay.locator('.jp-VisionLens-sampleOverlayClose').click();
+        await expect(overlay).toBeHidden();
       }
     });
   }

@@ -1,7 +1,8 @@
 /**
  * Sample view plugin: one full-image view with zoom/pan, box toggles,
  * tables, ←/→ stepping within the current filter (commands bound in
- * schema/sample.json) and tagging.
+ * schema/sample.json) and tagging, shown over the grid (`SampleOverlay`,
+ * the default) or in its own tab (the setting "Open samples in").
  */
 import {
   ILayoutRestorer,
@@ -9,18 +10,46 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 
+import { MainAreaWidget } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { openLabel, PANELS } from '../../ui/panelNames';
 import { LabelTypeSettings } from '../../model/labels';
 import { versionBrowse } from '../../model/versionBrowse';
 import { followSettings } from '../../ui/followSettings';
 import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
+import { SampleOverlay } from './SampleOverlay';
 import { SampleView } from './SampleView';
 import { SampleEditing } from './SampleEditing';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
+
+/** Where a sample opens (the setting "Open samples in"). */
+type OpenIn = 'overlay' | 'tab';
+
+/** The command's dataset becomes the open one (no change when it already is). */
+async function prepare(
+  model: IVisionLensModel,
+  args: ReadonlyPartialJSONObject
+): Promise<void> {
+  await model.restored;
+  const dataset = args.dataset as string | undefined;
+  if (dataset && dataset !== model.dataset) {
+    model.setDataset(dataset);
+  }
+}
+
+/** A whole-number argument (`sampleId`; `index`: a row of the view query), if given. */
+function intArg(args: ReadonlyPartialJSONObject, name: string): number | null {
+  const value = args[name];
+  const given =
+    typeof value === 'number' ||
+    (typeof value === 'string' && value.trim() !== '');
+  const n = given ? Number(value) : NaN;
+  return Number.isInteger(n) ? n : null;
+}
 
 export const samplePlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -35,35 +64,27 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null
   ) => {
     let labelTypes: LabelTypeSettings = {};
+    let openIn: OpenIn = 'overlay';
+    const createView = (): SampleView => {
+      const view = new SampleView(model, app.commands, sampleId =>
+        app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
+      );
+      view.labelTypes.apply(labelTypes);
+      return view;
+    };
     const sample = addMainAreaPanel(app, {
       namespace: 'visionlens-sample',
-      command: CommandIDs.openSample,
-      label: openLabel('sample'),
+      command: CommandIDs.openSampleTab,
+      label: 'Open the Sample View in a Tab',
       icon: PANELS.sample.icon,
       hideToolbar: true,
       mode: 'tab-after',
-      prepare: async args => {
-        await model.restored;
-        const dataset = args.dataset as string | undefined;
-        if (dataset && dataset !== model.dataset) {
-          model.setDataset(dataset);
-        }
-      },
-      create: () => {
-        const view = new SampleView(model, app.commands, sampleId =>
-          app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
-        );
-        view.labelTypes.apply(labelTypes);
-        return view;
-      },
+      prepare: () => prepare(model, {}),
+      create: createView,
       update: async (panel, args) => {
-        const sampleId = Number(args.sampleId);
-        if (Number.isInteger(sampleId)) {
-          const index =
-            args.index === undefined || args.index === null
-              ? null
-              : Number(args.index);
-          await panel.content.showSample(sampleId, index);
+        const sampleId = intArg(args, 'sampleId');
+        if (sampleId !== null) {
+          await panel.content.showSample(sampleId, intArg(args, 'index'));
           void sample.tracker.save(panel);
         }
       },
@@ -74,9 +95,52 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       restorer
     });
 
+    // The overlay lives over the grid's panel (the one `openGrid` shows); a
+    // new grid panel gets a new overlay.
+    let overlay: SampleOverlay | null = null;
+    const openOverlay = async (sampleId: number, index: number | null) => {
+      const panel = await app.commands.execute(CommandIDs.openGrid);
+      const host = panel instanceof MainAreaWidget ? panel.content : null;
+      if (!host) {
+        return;
+      }
+      if (!overlay || overlay.isDisposed || overlay.host !== host) {
+        overlay?.dispose();
+        overlay = new SampleOverlay(host, createView(), app.commands);
+      }
+      await overlay.open(sampleId, index);
+    };
+    /** The view the keys act on: the one holding the focus, else the overlay. */
+    const active = (): SampleView | null => {
+      const views = [
+        overlay?.isOpen ? overlay.view : null,
+        sample.current?.content ?? null
+      ].filter((v): v is SampleView => v !== null);
+      const focused = views.find(v => v.node.contains(document.activeElement));
+      return focused ?? views[0] ?? null;
+    };
+
+    app.commands.addCommand(CommandIDs.openSample, {
+      label: openLabel('sample'),
+      caption:
+        'Show a sample over the grid, or in its own tab (setting "Open samples in")',
+      icon: PANELS.sample.icon,
+      execute: async args => {
+        await prepare(model, args);
+        const sampleId = intArg(args, 'sampleId');
+        if (openIn === 'overlay' && sampleId !== null) {
+          await openOverlay(sampleId, intArg(args, 'index'));
+          return;
+        }
+        return app.commands.execute(CommandIDs.openSampleTab, args);
+      }
+    });
+
     followSettings(settingRegistry, PLUGIN_ID, settings => {
       labelTypes = settings.get('labelTypes').composite as LabelTypeSettings;
+      openIn = settings.get('openIn').composite as OpenIn;
       sample.current?.content.labelTypes.apply(labelTypes);
+      overlay?.view.labelTypes.apply(labelTypes);
     });
 
     // ←/→ step through the rows of the view: bound in schema/sample.json to
@@ -91,12 +155,16 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       label: 'VisionLens Sample: Back to the Grid',
       caption: 'Close the sample view and focus its sample in the grid',
       execute: async () => {
-        const panel = sample.current;
-        if (!panel) {
+        const view = active();
+        let index: number | null;
+        if (overlay?.isOpen && view === overlay.view) {
+          index = overlay.close();
+        } else if (sample.current) {
+          index = sample.current.content.index;
+          sample.current.close();
+        } else {
           return;
         }
-        const index = panel.content.index;
-        panel.close();
         await app.commands.execute(CommandIDs.openGrid, {
           ...(index === null ? {} : { index })
         });
@@ -105,13 +173,13 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     // a browsed version is read-only: no edit command runs on it
     const browse = versionBrowse(model);
     addEditCommands(app, () =>
-      browse.isBrowsing ? null : (sample.current?.content.editing ?? null)
+      browse.isBrowsing ? null : (active()?.editing ?? null)
     );
     for (const [id, label, delta] of steps) {
       app.commands.addCommand(id, {
         label: `VisionLens Sample: ${label}`,
         caption: 'In the order of the grid (the current filter and sort)',
-        execute: () => sample.current?.content.step(delta)
+        execute: () => active()?.step(delta)
       });
     }
   }

@@ -1,0 +1,111 @@
+/**
+ * The sample view over the grid (FiftyOne's modal, the default of the
+ * setting "Open samples in"): a tile opens it over the grid panel with that
+ * sample, → shows the next sample of the grid's order (here across a page of
+ * the grid's queries), Escape closes it and focuses the tile of the sample
+ * shown last. The grid's keys are commands listed in the shortcut settings.
+ */
+import { expect, galata, test } from '@jupyterlab/galata';
+
+import { api, command, fmt, openGrid, serverTotal } from './helpers';
+
+const DEMO = 'demo';
+/** The grid asks for pages of 20 samples: tiles 19 and 20 are on two pages. */
+const PAGE = 20;
+
+test.use({
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    'visionlens_jlab:grid': { pageSize: PAGE }
+  }
+});
+
+test.describe('the sample view over the grid', () => {
+  test('a tile opens over the grid, → steps in its order, Escape focuses the tile', async ({
+    page,
+    request
+  }) => {
+    const grid = await openGrid(page, DEMO);
+    await command(page, 'visionlens:clear-filters');
+    const total = fmt(await serverTotal(request, DEMO, {}));
+    const tile = (i: number) =>
+      grid.locator(`.jp-VisionLens-tile[data-index="${i}"]`);
+    const idOf = async (i: number) =>
+      Number(await tile(i).getAttribute('data-sample-id'));
+    const nameOf = async (id: number) =>
+      (await api(request, `datasets/${DEMO}/samples/${id}`)).file_name;
+
+    await tile(PAGE - 1).scrollIntoViewIfNeeded();
+    const opened = await idOf(PAGE - 1);
+    await tile(PAGE - 1).dblclick();
+
+    const overlay = grid.locator('#visionlens-sample-overlay');
+    await expect(overlay).toBeVisible();
+    const position = overlay.locator('.jp-VisionLens-samplePosition');
+    const name = overlay.locator('.jp-VisionLens-sampleName');
+    await expect(position).toHaveText(`${PAGE} of ${total}`);
+    await expect(name).toHaveText(await nameOf(opened));
+    // Over the grid panel, not in a tab of its own.
+    const gridBox = await grid.locator('.jp-VisionLens-grid').boundingBox();
+    expect(await overlay.boundingBox()).toEqual(gridBox);
+    await expect(page.locator('#visionlens-sample-main')).toHaveCount(0);
+    await expect(overlay.locator('.jp-VisionLens-sample')).toBeFocused();
+
+    await page.keyboard.press('ArrowRight');
+    await expect(position).toHaveText(`${PAGE + 1} of ${total}`);
+    const shown = await name.textContent();
+    await page.keyboard.press('ArrowLeft');
+    await expect(position).toHaveText(`${PAGE} of ${total}`);
+    await page.keyboard.press('ArrowRight');
+    await expect(position).toHaveText(`${PAGE + 1} of ${total}`);
+
+    await page.keyboard.press('Escape');
+    await expect(overlay).toBeHidden();
+    await expect(tile(PAGE)).toBeFocused();
+    await expect(tile(PAGE)).toBeInViewport();
+    // The sample → showed is the grid's next tile.
+    expect(await nameOf(await idOf(PAGE))).toBe(shown);
+
+    // Enter on the focused tile opens it again, over the grid.
+    await page.keyboard.press('Enter');
+    await expect(overlay).toBeVisible();
+    await expect(position).toHaveText(`${PAGE + 1} of ${total}`);
+    await overlay.locator('.jp-VisionLens-sampleOverlayClose').click();
+    await expect(overlay).toBeHidden();
+    await expect(tile(PAGE)).toBeFocused();
+  });
+
+  test('the grid keys are commands listed in the shortcut settings', async ({
+    page
+  }) => {
+    await openGrid(page, DEMO);
+    const found = await page.evaluate(async () => {
+      const app = (window as any).jupyterapp;
+      const plugin = await app.serviceManager.settings.fetch(
+        'visionlens_jlab:grid'
+      );
+      const line = (b: any) => `${b.command} ${b.keys.join(' ')}`;
+      const listed = plugin.schema['jupyter.lab.shortcuts'] as any[];
+      return {
+        listed: listed.map(line),
+        bound: app.commands.keyBindings
+          .filter((b: any) => b.selector === '.jp-VisionLens-gridScroller')
+          .map(line),
+        labels: listed.map((b: any) => app.commands.label(b.command))
+      };
+    });
+    const keys = [
+      'visionlens:grid-toggle-selected Space',
+      'visionlens:grid-tag T',
+      'visionlens:grid-open-sample Enter',
+      'visionlens:grid-page-down PageDown',
+      'visionlens:grid-page-up PageUp'
+    ];
+    for (const key of keys) {
+      expect(found.listed).toContain(key);
+      expect(found.bound).toContain(key);
+    }
+    // The shortcut editor shows each command by its label.
+    expect(found.labels.filter((label: string) => !label)).toEqual([]);
+  });
+});
