@@ -13,7 +13,7 @@ import { button, fmtInt, h } from '../../base/dom';
 import { nameSidePanel } from '../../ui/panelNames';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { IImageIssueRow, ILabelIssueRow } from '../../model/tokens';
-import { issueTitle, QualityJobKind, QualityModel } from './qualityModel';
+import { issueTitle, QualityJobKind, QualityModel } from '../../model/quality';
 
 /** Sidebar panel of the open dataset's label and image issues. */
 export class QualityPanel extends Widget {

@@ -12,7 +12,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 
 import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
-import { QualityModel } from './qualityModel';
+import { QualityModel } from '../../model/quality';
 import { QualityPanel } from './QualityPanel';
 
 export const qualityPlugin: JupyterFrontEndPlugin<void> = {

@@ -7,6 +7,8 @@
  * undo and redo, and the classes an object may take.
  */
 
+import { Signal } from '@lumino/signaling';
+
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { writePets } from '../../__tests__/petsDataset';
@@ -38,6 +40,9 @@ describe('label edits from the lab', () => {
     model = {
       client,
       datasets: [],
+      dataset: 'pets',
+      // (the browse state of a saved version follows the open dataset)
+      datasetChanged: new Signal<unknown, string | null>({}),
       notifyDataChanged: (change: IDataChange) => changes.push(change),
       refreshDatasets: async () => {
         refreshed += 1;

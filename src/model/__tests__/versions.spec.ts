@@ -7,6 +7,8 @@
  * server's reason, and a restore told to every panel.
  */
 
+import { Signal } from '@lumino/signaling';
+
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { writePets } from '../../__tests__/petsDataset';
@@ -41,6 +43,9 @@ describe('label versions from the lab', () => {
     model = {
       client,
       datasets: [],
+      dataset: 'pets',
+      // (the browse state of a saved version follows the open dataset)
+      datasetChanged: new Signal<unknown, string | null>({}),
       notifyDataChanged: (change: IDataChange) => changes.push(change),
       refreshDatasets: async () => []
     } as unknown as IVisionLensModel;

@@ -8,7 +8,7 @@ import { Signal } from '@lumino/signaling';
 
 import { IQualityOverview } from '../../../model/tokens';
 import { choiceOf } from '../../patches/plugin';
-import { patchesArgs, QualityModel } from '../qualityModel';
+import { patchesArgs, QualityModel } from '../../../model/quality';
 import { QualityPanel } from '../QualityPanel';
 
 const HOSTILE = '<img src=x onerror="alert(1)">';

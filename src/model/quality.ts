@@ -8,7 +8,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { JobError } from '../../api/client';
+import { JobError } from '../api/client';
 import {
   IDataChange,
   IImageIssueRow,
@@ -16,7 +16,7 @@ import {
   ILabelIssueRow,
   IQualityOverview,
   IVisionLensModel
-} from '../../model/tokens';
+} from './tokens';
 
 /** The arguments of the open-patches command that show a label issue's members. */
 export interface IPatchesArgs {

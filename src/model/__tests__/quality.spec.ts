@@ -12,14 +12,14 @@ import {
   ILabelIssueRow,
   IQualityOverview,
   ISort
-} from '../../../model/tokens';
+} from '../tokens';
 import {
   IPatchesArgs,
   issueTitle,
   modelChoices,
   patchesArgs,
   QualityModel
-} from '../qualityModel';
+} from '../quality';
 
 const SWAPPED: ILabelIssueRow = {
   issue: 'swapped',
