@@ -49,6 +49,7 @@ PACKAGES = (
     {"label_quality"},  # label errors scored from the evaluation's boxes
     {"blindspots"},
     {"image_quality"},  # cleanvision's issue types from the thumbnails (reads blindspots.pixels)
+    {"quality_view"},  # the quality panel's overview: label and image issues, their views
     {"plugins"},
     {"demo", "importing", "features"},  # features: what registers with the catalog
     {"cli", "notebook"},
