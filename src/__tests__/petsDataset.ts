@@ -7,6 +7,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import type { VisionLensClient } from '../api/client';
+
 /** Every box of the dataset, `[x, y, w, h]`. */
 export const PET_BOX = [4, 4, 20, 10];
 
@@ -60,4 +62,22 @@ export function writePets(dir: string): {
     )
   );
   return { labels, predictions };
+}
+
+/**
+ * Write the pets files to `dir` and ingest `labels.json` as the dataset
+ * `pets` through the real client; the files, for what a spec adds next.
+ */
+export async function ingestPets(
+  client: VisionLensClient,
+  dir: string
+): Promise<{ labels: string; predictions: string }> {
+  const files = writePets(dir);
+  const job = await client.ingest({
+    source: files.labels,
+    name: 'pets',
+    format: 'coco'
+  });
+  await client.waitForJob(job.id, { intervalMs: 50 });
+  return files;
 }

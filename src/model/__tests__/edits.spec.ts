@@ -11,7 +11,7 @@ import { Signal } from '@lumino/signaling';
 
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
-import { writePets } from '../../__tests__/petsDataset';
+import { ingestPets } from '../../__tests__/petsDataset';
 import {
   datasetClasses,
   editLabels,
@@ -30,12 +30,7 @@ describe('label edits from the lab', () => {
   beforeAll(async () => {
     server = await startServer();
     client = new VisionLensClient(server.settings);
-    const job = await client.ingest({
-      source: writePets(server.dir).labels,
-      name: 'pets',
-      format: 'coco'
-    });
-    await client.waitForJob(job.id, { intervalMs: 50 });
+    await ingestPets(client, server.dir);
     // The parts of the shared model the edit source uses, over the real client.
     model = {
       client,

@@ -9,7 +9,7 @@
 
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
-import { writePets } from '../../__tests__/petsDataset';
+import { ingestPets } from '../../__tests__/petsDataset';
 import { VisionLensModel } from '../model';
 import { editLabels } from '../sources/edits';
 import { facets, getSample, samplesPage } from '../sources/samples';
@@ -28,13 +28,7 @@ describe('browsing a saved version', () => {
   beforeAll(async () => {
     server = await startServer();
     client = new VisionLensClient(server.settings);
-    const files = writePets(server.dir);
-    const ingest = await client.ingest({
-      source: files.labels,
-      name: 'pets',
-      format: 'coco'
-    });
-    await client.waitForJob(ingest.id, { intervalMs: 50 });
+    await ingestPets(client, server.dir);
     model = new VisionLensModel({ client });
     model.setDataset('pets');
     model.dataChanged.connect((_, change) => changes.push(change));

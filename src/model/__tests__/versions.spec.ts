@@ -11,7 +11,7 @@ import { Signal } from '@lumino/signaling';
 
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
-import { writePets } from '../../__tests__/petsDataset';
+import { ingestPets } from '../../__tests__/petsDataset';
 import { diffRows, evaluationRows, trend } from '../../features/versions/logic';
 import { editLabels, restoreVersion } from '../sources/edits';
 import { diffVersions, listVersions, saveVersion } from '../sources/versions';
@@ -26,13 +26,7 @@ describe('label versions from the lab', () => {
   beforeAll(async () => {
     server = await startServer();
     client = new VisionLensClient(server.settings);
-    const files = writePets(server.dir);
-    const ingest = await client.ingest({
-      source: files.labels,
-      name: 'pets',
-      format: 'coco'
-    });
-    await client.waitForJob(ingest.id, { intervalMs: 50 });
+    const files = await ingestPets(client, server.dir);
     const predictions = await client.importPredictions('pets', {
       source: files.predictions,
       model: 'copycat',

@@ -11,7 +11,7 @@ import { Widget } from '@lumino/widgets';
 
 import { VisionLensClient } from '../../../api/client';
 import { ITestServer, startServer } from '../../../__tests__/jupyterServer';
-import { writePets } from '../../../__tests__/petsDataset';
+import { ingestPets } from '../../../__tests__/petsDataset';
 import { VisionLensModel } from '../../../model/model';
 import { CommandIDs } from '../../../model/tokens';
 import { SampleOverlay } from '../SampleOverlay';
@@ -34,12 +34,7 @@ describe('the sample view over a panel', () => {
   beforeAll(async () => {
     server = await startServer();
     const client = new VisionLensClient(server.settings);
-    const job = await client.ingest({
-      source: writePets(server.dir).labels,
-      name: 'pets',
-      format: 'coco'
-    });
-    await client.waitForJob(job.id, { intervalMs: 50 });
+    await ingestPets(client, server.dir);
     model = new VisionLensModel({ client, state: null, saveDelay: 0 });
     model.setDataset('pets');
     const page = await client.querySamples(
