@@ -21,7 +21,7 @@ JUPYTER_ARGS ?=
 # jupyter refuses to start as root without --allow-root (containers often run as root).
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup run demo test lint typecheck test-python test-js test-ui chromium bench screenshots clean
+.PHONY: help setup run demo test test-deps checks-then-ui lint typecheck test-python test-js test-ui chromium bench screenshots clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]" --no-build-isolation
 	$(BIN)/pip install -q --no-deps --no-build-isolation $(foreach p,$(PY_PLUGINS),-e $(p))
 	jupyter labextension develop --overwrite .
+	touch $(VENV)/.built $@
+
+# The lab extension, rebuilt when its sources change (a file target, so that make -j never runs
+# two builds of it at once).
+$(VENV)/.built: $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json | $(VENV)/.installed
+	jlpm build
 	touch $@
 
 # The optional `embed` extra (torch, torchvision, open_clip): the tests need it, `make run` does
@@ -50,7 +56,7 @@ $(VENV)/.installed-embed: $(VENV)/.installed
 # empty node_modules stops the builder from running an install there), then pip-installed as
 # a prebuilt extension, as a user would (plugins.spec.ts checks its overlay and section).
 LAB_EXAMPLE := examples/plugins/visionlens-overlay-example
-$(VENV)/.installed-lab-example: $(VENV)/.installed $(LAB_EXAMPLE)/package.json $(LAB_EXAMPLE)/pyproject.toml $(LAB_EXAMPLE)/src/index.ts
+$(VENV)/.installed-lab-example: $(VENV)/.installed-embed $(LAB_EXAMPLE)/package.json $(LAB_EXAMPLE)/pyproject.toml $(LAB_EXAMPLE)/src/index.ts
 	mkdir -p $(LAB_EXAMPLE)/node_modules
 	node_modules/.bin/tsc -p $(LAB_EXAMPLE)
 	jupyter labextension build --core-path "$$(python -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" $(LAB_EXAMPLE)
@@ -84,8 +90,7 @@ tests/hub/node_modules/.installed: tests/hub/package.json tests/hub/package-lock
 	npm ci --prefix tests/hub --no-audit --no-fund
 	touch $@
 
-setup: $(VENV)/.installed  ## install Python + Node dependencies and build the lab extension
-	jlpm build
+setup: $(VENV)/.installed $(VENV)/.built  ## install Python + Node dependencies and build the lab extension
 
 demo: setup  ## generate and ingest the demo dataset into the data folder (DATA_DIR=... for another)
 	visionlens demo --images $(DEMO_IMAGES) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
@@ -98,7 +103,7 @@ chromium:  ## Debian's Chromium for the UI tests (never a downloaded browser)
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock | $(VENV)/.installed
 	cd ui-tests && jlpm install
 	touch $@
 
@@ -115,7 +120,7 @@ test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(
 	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
 	VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$(FIFTYONE_VENV)/bin/python \
 	  VISIONLENS_LABEL_STUDIO=$(LABEL_STUDIO_VENV)/bin/label-studio \
-	  python tests/isolated_network.py pytest -q -p no:cacheprovider
+	  python tests/isolated_network.py pytest -q -p no:cacheprovider --durations=25
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test
@@ -127,7 +132,23 @@ test-ui: setup $(VENV)/.installed-embed $(VENV)/.installed-lab-example chromium 
 screenshots:  ## copy the screenshots of the last UI test run (build/screenshots) into docs/
 	cp build/screenshots/*.png build/screenshots/readme-*.jpg docs/screenshots/
 
-test: lint typecheck test-js test-ui test-python  ## every test, from a fresh machine (pytest last: its summary closes the log)
+# Everything the suites need, in two rounds of installs side by side (-j, each target's output
+# kept whole): first the venv and what needs only its Python, npm or apt (the side environments,
+# the hub's proxy, Chromium), then what builds on the venv.
+test-deps:  ## install what every suite needs (side by side)
+	$(MAKE) -j4 -Otarget $(VENV)/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed \
+	  $(LABEL_STUDIO_VENV)/.installed tests/hub/node_modules/.installed chromium
+	$(MAKE) -j2 -Otarget setup $(VENV)/.installed-lab-example ui-tests/node_modules/.installed
+
+# The static checks and the browser suite run in turn beside pytest: each of the two keeps about
+# one of the 2 cores busy, so side by side they take the time of the longer (pytest) instead of
+# the sum. -Otarget prints pytest's log whole when it ends, after the browser suite's.
+test:  ## every test, from a fresh machine: installs, then lint, typecheck, jest and Galata beside pytest
+	$(MAKE) test-deps
+	$(MAKE) -j2 -Otarget checks-then-ui test-python
+
+checks-then-ui:
+	$(MAKE) -j1 lint typecheck test-js test-ui
 
 bench: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed  ## every benchmark in turn under /tmp/vl-bench.lock (grid last); tables in benchmarks/results/
 	python benchmarks/run_all.py $(BENCH_ARGS)
