@@ -222,3 +222,42 @@ async def test_patches_frame_in_a_kernel(vl_app: Any, scene: Any) -> None:
     assert got["n"] == int((boxes.label == HOSTILE).sum())
     assert got["area"] == sorted(got["area"], reverse=True)
     assert got["ev"] == ["fn"] and got["ev_n"] > 0
+
+
+async def test_a_true_positive_is_cropped_with_its_match(api: Any, scene: Any) -> None:
+    body = {"kind": "evaluation", "model": MODEL, "statuses": ["tp"], "limit": 1000}
+    status, page = await api("POST", "datasets/planted/patches", body)
+    assert status == 200 and page["objects"]
+    # the pair whose union differs most from the prediction alone
+    o = max(page["objects"], key=lambda o: abs(o["match"]["w"] * o["match"]["h"] - o["w"] * o["h"]))
+    m = o["match"]
+    assert o["crop_with"] == o["matched_ann_id"]
+    left, top = min(o["x"], m["x"]), min(o["y"], m["y"])
+    right, bottom = max(o["x"] + o["w"], m["x"] + m["w"]), max(o["y"] + o["h"], m["y"] + m["h"])
+    pad = max(right - left, bottom - top) * 0.25
+    region = (
+        max(int(left - pad), 0), max(int(top - pad), 0),
+        min(round(right + pad), 640), min(round(bottom + pad), 480),
+    )  # fmt: skip
+    x0, y0, x1, y1 = region
+    assert o["crop"] == [x0, y0, x1 - x0, y1 - y0]
+    alone = max(o["w"], o["h"]) * 0.25
+    assert (x0, y0) != (max(int(o["x"] - alone), 0), max(int(o["y"] - alone), 0))  # a union
+    path = f"datasets/planted/objects/{o['ann_id']}/crop"
+    status, data = await api("GET", path, params={"size": 256, "with": o["crop_with"]})
+    assert status == 200
+    crop = Image.open(io.BytesIO(data)).convert("RGB")
+    want = _image(640, 480).crop(region)
+    scale = min(1.0, 256 / max(want.size))
+    want = want.resize((max(1, round(want.size[0] * scale)), max(1, round(want.size[1] * scale))))
+    assert crop.size == want.size
+    diff = np.abs(np.asarray(crop, np.float32) - np.asarray(want, np.float32)).mean()
+    assert diff < 4  # JPEG's error only
+
+    fns = await api("POST", "datasets/planted/patches", {**body, "statuses": ["fn", "fp"]})
+    assert all("crop_with" not in p for p in fns[1]["objects"])  # only matches are pairs
+    elsewhere = next(p for p in fns[1]["objects"] if p["sample_id"] != o["sample_id"])
+    status, answer = await api("GET", path, params={"with": elsewhere["ann_id"]})
+    assert status == 400 and "different images" in answer["message"]
+    status, _ = await api("GET", path, params={"with": "x"})
+    assert status == 404

@@ -287,12 +287,16 @@ export interface IVisionLensClient {
     annIds: number[],
     signal?: AbortSignal
   ): Promise<number[]>;
-  /** Plain HTTP URL of the crop of one object with `context` around it. */
+  /**
+   * Plain HTTP URL of the crop of one object with `context` around it; with
+   * `pair` (another object of its image), of both (a matched pair).
+   */
   cropUrl(
     dataset: string,
     annId: number,
     size?: number,
-    context?: number
+    context?: number,
+    pair?: number
   ): string;
   /** The quality view: issue types with counts, views and code (`model`'s run). */
   qualityOverview(

@@ -124,8 +124,15 @@ export class LabelsTransport extends RestTransport {
     return data.sample_ids;
   }
 
-  cropUrl(dataset: string, annId: number, size = 128, context = 0.25): string {
+  cropUrl(
+    dataset: string,
+    annId: number,
+    size = 128,
+    context = 0.25,
+    pair?: number
+  ): string {
     const url = this.url(`datasets/${enc(dataset)}/objects/${annId}/crop`);
-    return `${url}?size=${size}&context=${context}`;
+    const both = pair === undefined ? '' : `&with=${pair}`;
+    return `${url}?size=${size}&context=${context}${both}`;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The patches view's wire types: `POST datasets/{name}/patches` (a page of
  * objects), `.../patches/samples` (a patch selection's samples) and the crop
- * of one object (`GET datasets/{name}/objects/{ann_id}/crop`).
+ * of one object, or of a matched pair (`GET datasets/{name}/objects/{ann_id}/crop`).
  */
 
 /** Which objects a patches page shows: a source's boxes or an evaluation's. */
@@ -57,6 +57,17 @@ export interface IPatch {
   tags?: string[];
   image_width: number | null;
   image_height: number | null;
+  /** The object's mask as stored (see `IAnnotation.segmentation`); untrusted. */
+  segmentation?: unknown;
+  /** The object's keypoints, flat `[x, y, v, ...]` in image pixels. */
+  keypoints?: number[];
+  /**
+   * The region of the image its tile's crop shows, `[x, y, w, h]` in image
+   * pixels (null: the image's size is unknown).
+   */
+  crop?: [number, number, number, number] | null;
+  /** A true positive shown as a pair: the matched ground truth's id (the crop's `with`). */
+  crop_with?: number | null;
   status?: PatchStatus;
   iou?: number | null;
   matched_ann_id?: number | null;

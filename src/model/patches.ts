@@ -17,7 +17,13 @@ import {
   PatchKind,
   PatchStatus
 } from '../api/patchTypes';
-import { GROUND_TRUTH, IDataChange, IVisionLensModel } from './tokens';
+import { LabelType } from './labels';
+import {
+  GROUND_TRUTH,
+  IAnnotation,
+  IDataChange,
+  IVisionLensModel
+} from './tokens';
 
 /** Objects per page of the patches view. */
 export const PATCH_PAGE_SIZE = 60;
@@ -32,6 +38,69 @@ export interface IPatchesChoice {
   order: 'asc' | 'desc';
   /** The label-quality run whose issue and score the objects carry (default: the server's). */
   lqModel?: string;
+}
+
+/** What a patch tile draws over its crop (`patchLabels`). */
+export interface IPatchLabels {
+  /** The image's size and the region of it the crop shows, `[x, y, w, h]`. */
+  width: number;
+  height: number;
+  region: [number, number, number, number];
+  /** The object, and for a pair the ground truth it matched first. */
+  annotations: IAnnotation[];
+  /** The label types drawn: masks and keypoints; a pair's two boxes too. */
+  shown: ReadonlySet<LabelType>;
+}
+
+const SHAPES: ReadonlySet<LabelType> = new Set(['masks', 'keypoints']);
+const PAIR: ReadonlySet<LabelType> = new Set(['boxes', 'masks', 'keypoints']);
+
+/**
+ * What the tile of `patch` draws over its crop, or null for nothing (no mask,
+ * no keypoints, no pair, or an image of unknown size). The crop shows the
+ * object itself, so its box is drawn only for a pair (a true positive with
+ * the ground truth it matched): there the two outlines are the point.
+ */
+export function patchLabels(patch: IPatch): IPatchLabels | null {
+  const { crop, image_width: width, image_height: height } = patch;
+  const match = patch.crop_with !== null && patch.crop_with !== undefined;
+  const own: IAnnotation = {
+    ann_id: patch.ann_id,
+    source: patch.source,
+    label: patch.label,
+    bbox: [patch.x, patch.y, patch.w, patch.h],
+    score: patch.score,
+    status: patch.status ?? null
+  };
+  if (patch.segmentation !== undefined && patch.segmentation !== null) {
+    own.segmentation = patch.segmentation;
+  }
+  if (Array.isArray(patch.keypoints)) {
+    own.keypoints = patch.keypoints;
+  }
+  const shapes = own.segmentation !== undefined || own.keypoints !== undefined;
+  if (!crop || !width || !height || !(shapes || (match && patch.match))) {
+    return null;
+  }
+  const annotations = [own];
+  if (match && patch.match) {
+    const m = patch.match;
+    annotations.unshift({
+      ann_id: patch.crop_with as number,
+      source: GROUND_TRUTH,
+      label: m.label,
+      bbox: [m.x, m.y, m.w, m.h],
+      score: null,
+      status: 'tp'
+    });
+  }
+  return {
+    width,
+    height,
+    region: crop,
+    annotations,
+    shown: annotations.length > 1 ? PAIR : SHAPES
+  };
 }
 
 /** The patches view's state over the shared model. */
@@ -186,9 +255,10 @@ export class PatchesModel implements IDisposable {
     return this.load(offset);
   }
 
-  /** The URL of the crop of object `annId` of `dataset`, `size` px. */
-  cropUrl(dataset: string, annId: number, size: number): string {
-    return this.model.client.cropUrl(dataset, annId, size);
+  /** The URL of the crop of `patch` of `dataset` (with its pair's), `size` px. */
+  cropUrl(dataset: string, patch: IPatch, size: number): string {
+    const pair = patch.crop_with ?? undefined;
+    return this.model.client.cropUrl(dataset, patch.ann_id, size, 0.25, pair);
   }
 
   isSelected(annId: number): boolean {

@@ -4,8 +4,10 @@
  * mask with keypoints (visible, labelled hidden, unlabelled) and an RLE mask,
  * and an image class. The grid tiles and the sample view must paint them on
  * their canvas (read back pixel by pixel), show the class chips, and hide
- * each label type with its toggle. Screenshots of both themes go to
- * build/screenshots/ (not committed).
+ * each label type with its toggle. A patch tile (the patches view) paints its
+ * object's mask and keypoints over the crop the same way, and on `demo` a true
+ * positive is one tile with both boxes and their IoU. Screenshots of both
+ * themes go to build/screenshots/ (not committed).
  */
 import { expect, test } from '@jupyterlab/galata';
 import { Locator, Page } from '@playwright/test';
@@ -24,22 +26,32 @@ const OUTSIDE: Spot = [0.03, 0.05];
 const VISIBLE_KEYPOINT: Spot = [0.27, 0.25];
 const HIDDEN_KEYPOINT: Spot = [0.4, 0.45];
 
-/** RGBA of a label canvas at an image point (the canvas letterboxes like the image). */
-async function pixel(canvas: Locator, size: [number, number], spot: Spot): Promise<number[]> {
+/**
+ * RGBA of a label canvas at an image point (the canvas letterboxes like the
+ * image); over a patch tile, the canvas shows the crop `region` ([x, y, w, h]
+ * in image pixels) of the image.
+ */
+async function pixel(
+  canvas: Locator,
+  size: [number, number],
+  spot: Spot,
+  region?: number[]
+): Promise<number[]> {
   return canvas.evaluate(
-    (el, { size, spot }) => {
+    (el, { size, spot, region }) => {
       const c = el as HTMLCanvasElement;
       const [w, h] = size;
+      const [rx, ry, rw, rh] = region ?? [0, 0, w, h];
       const cssW = c.clientWidth;
       const cssH = c.clientHeight;
-      const scale = Math.min(cssW / w, cssH / h);
+      const scale = Math.min(cssW / rw, cssH / rh);
       const ratio = c.width / cssW;
-      const x = ((cssW - w * scale) / 2 + spot[0] * w * scale) * ratio;
-      const y = ((cssH - h * scale) / 2 + spot[1] * h * scale) * ratio;
+      const x = ((cssW - rw * scale) / 2 + (spot[0] * w - rx) * scale) * ratio;
+      const y = ((cssH - rh * scale) / 2 + (spot[1] * h - ry) * scale) * ratio;
       const ctx = c.getContext('2d') as CanvasRenderingContext2D;
       return [...ctx.getImageData(Math.floor(x), Math.floor(y), 1, 1).data];
     },
-    { size, spot }
+    { size, spot, region }
   );
 }
 
@@ -156,5 +168,82 @@ test.describe('labels beyond the box', () => {
       await shot(view, `labels-sample-${dark ? 'dark' : 'light'}`);
     }
     await setTheme(page, false);
+  });
+
+  test('patch tiles draw their mask and keypoints over the crop, and a true positive as a pair', async ({
+    page,
+    request
+  }) => {
+    await openGrid(page, 'labels');
+    await command(page, 'visionlens:open-patches', { source: 'ground_truth' });
+    const panel = page.locator('#visionlens-patches-main');
+    const truth = await api(request, 'datasets/labels/patches', { filter: {}, limit: 100 });
+    const person = truth.objects.find((o: any) => o.label === 'person');
+    const blob = truth.objects.find((o: any) => o.label === 'blob');
+    const size: [number, number] = [person.image_width, person.image_height];
+    const tile = panel.locator(`.jp-VisionLens-patch[data-ann-id="${person.ann_id}"]`);
+    const canvas = tile.locator('canvas.jp-VisionLens-labelCanvas');
+    await imagesLoaded(tile);
+    await expect
+      .poll(async () => (await pixel(canvas, size, INSIDE_POLYGON, person.crop))[3])
+      .toBeGreaterThan(40);
+    const polygon = await pixel(canvas, size, INSIDE_POLYGON, person.crop);
+    expect(polygon[3]).toBeLessThan(200); // the translucent fill of the grid tiles
+    const corner: Spot = [(person.crop[0] + 1) / size[0], (person.crop[1] + 1) / size[1]];
+    expect((await pixel(canvas, size, corner, person.crop))[3]).toBe(0);
+    expect((await pixel(canvas, size, VISIBLE_KEYPOINT, person.crop))[3]).toBeGreaterThan(200);
+    // the RLE mask (made lazily) of the blob, in its own tile
+    const blobCanvas = panel
+      .locator(`.jp-VisionLens-patch[data-ann-id="${blob.ann_id}"]`)
+      .locator('canvas.jp-VisionLens-labelCanvas');
+    await expect
+      .poll(async () => (await pixel(blobCanvas, size, INSIDE_RLE, blob.crop))[3])
+      .toBeGreaterThan(40);
+    await shot(panel, 'labels-patches-light');
+
+    // the demo's evaluation, best IoU first: a true positive and its match in one tile
+    const model = 'simulated-model';
+    await openGrid(page, 'demo');
+    await command(page, 'visionlens:open-patches', {
+      kind: 'evaluation',
+      source: model,
+      sort: 'iou',
+      order: 'desc'
+    });
+    const best = (
+      await api(request, 'datasets/demo/patches', {
+        filter: {},
+        kind: 'evaluation',
+        model,
+        sort: 'iou',
+        order: 'desc',
+        limit: 1
+      })
+    ).objects[0];
+    expect(best.status).toBe('tp');
+    const pair = panel.locator('.jp-VisionLens-patch').first();
+    await expect(pair).toHaveAttribute('data-ann-id', String(best.ann_id));
+    const svg = pair.locator('svg.jp-VisionLens-overlay');
+    await expect(svg).toHaveAttribute('viewBox', best.crop.join(' '));
+    await expect(svg.locator('g.jp-VisionLens-box.jp-mod-gt rect')).toHaveCount(1);
+    await expect(svg.locator('g.jp-VisionLens-box.jp-mod-pred rect')).toHaveAttribute(
+      'stroke-dasharray',
+      /\d/
+    );
+    await expect(pair.locator('.jp-VisionLens-patchIoU')).toHaveText(
+      `IoU ${best.iou.toFixed(2)}`
+    );
+    await imagesLoaded(pair);
+    const natural = await pair
+      .locator('img')
+      .evaluate(img => [
+        (img as HTMLImageElement).naturalWidth,
+        (img as HTMLImageElement).naturalHeight
+      ]);
+    // the crop of both boxes (at most 128 px), in the region's proportions
+    const [, , rw, rh] = best.crop;
+    expect(Math.max(...natural)).toBe(Math.min(128, Math.max(rw, rh)));
+    expect(Math.abs(natural[0] / natural[1] - rw / rh)).toBeLessThan(0.1);
+    await shot(panel, 'demo-patches-pairs-light');
   });
 });

@@ -2,11 +2,13 @@
 
 * ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
   "sort", "order", "offset", "limit", "lq_model"}`` → the exact total and one page of
-  objects (:mod:`..catalog.reads.object_pages`).
+  objects (:mod:`..catalog.reads.object_pages`), each with the region its tile shows
+  (:func:`..media.crops.tile_regions`).
 * ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...]}`` → ``{"sample_ids"}``:
   the samples of a patch selection (back: a page whose filter is ``{"ids": sample_ids}``).
-* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25]``: the
-  object's crop with some context, as JPEG (bad media: the thumbnail placeholders).
+* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25&with=ID]``: the
+  object's crop with some context, as JPEG (bad media: the thumbnail placeholders); ``with``
+  another object of the same image: the crop of both (an evaluation's matched pair).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..catalog.reads.object_pages import (
     patch_samples,
     patches_page,
 )
-from ..media.crops import MAX_CONTEXT
+from ..media.crops import MAX_CONTEXT, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
 from .base import VisionLensHandler, engine_errors
 
@@ -34,6 +36,7 @@ class PatchesHandler(VisionLensHandler):
         with engine_errors():
             query = parse_patch_query(body)
         page = await self.run_blocking(patches_page, self.catalog, name, body.get("filter"), query)
+        tile_regions(page["objects"])
         await self.write_json(page)
 
 
@@ -50,16 +53,19 @@ class ObjectCropHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, ann_id: str) -> None:
-        if not ann_id.isdigit() or len(ann_id) > 18:
-            raise HTTPError(404, f"no object {ann_id!r} in dataset {name!r}")
         size = _number(self.get_query_argument("size", "128"), "size", 1, 4096)
         context = _number(self.get_query_argument("context", "0.25"), "context", 0, MAX_CONTEXT)
-        sample_id, *box = await self.run_blocking(patch_box, self.catalog, name, int(ann_id))
+        sample_id, *box = await self.run_blocking(patch_box, self.catalog, name, _id(ann_id, name))
+        region = (box[0], box[1], box[2], box[3])
+        pair = self.get_query_argument("with", None)
+        if pair is not None:
+            other, *more = await self.run_blocking(patch_box, self.catalog, name, _id(pair, name))
+            if other != sample_id:
+                raise HTTPError(400, f"objects {ann_id} and {pair} lie in different images")
+            region = union_box(region, (more[0], more[1], more[2], more[3]))
         with engine_errors():
             try:
-                response = await self.app.media.crop(
-                    name, sample_id, (box[0], box[1], box[2], box[3]), context, int(size)
-                )
+                response = await self.app.media.crop(name, sample_id, region, context, int(size))
             except MediaAccessError as exc:
                 raise HTTPError(
                     403, "the image of this object lies outside the dataset's media root"
@@ -73,6 +79,13 @@ class ObjectCropHandler(VisionLensHandler):
             self.set_header(MEDIA_ERROR_HEADER, response.error)
         self.set_status(response.status)
         self.finish(response.body, set_content_type=response.content_type or "image/jpeg")
+
+
+def _id(raw: str, dataset: str) -> int:
+    """An object id from a URL (a 404 for anything else)."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise HTTPError(404, f"no object {raw!r} in dataset {dataset!r}")
+    return int(raw)
 
 
 def _number(raw: str, name: str, low: float, high: float) -> float:

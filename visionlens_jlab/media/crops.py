@@ -4,9 +4,17 @@ Boxes are in the pixels of the image as its annotation saw it: the stored width 
 so EXIF orientation is applied before cropping (as every annotation tool displays it). The
 crop is the box grown by ``context`` (a share of its larger side) on every side, clipped to
 the image, and shrunk so its longest side is at most ``size`` (never enlarged).
+
+A true positive of an evaluation is cropped as a pair: the crop of the union of the prediction
+and the ground truth it matched, so its tile draws both boxes. :func:`tile_regions` tells each
+object of a patches page the region its tile shows, in image pixels, so that its labels line
+up with the crop.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -16,6 +24,10 @@ from .imaging import MAX_DECODE_PIXELS, encode, open_image
 CROP_SIZES = (64, 128, 256)
 """The only crop sizes served; any other request rounds to the nearest."""
 MAX_CONTEXT = 2.0
+DEFAULT_CONTEXT = 0.25
+"""The context of a patch tile's crop (the crop route's default)."""
+
+Box = tuple[float, float, float, float]
 
 
 def snap_crop_size(requested: int) -> int:
@@ -36,6 +48,32 @@ def crop_region(
     right = max(min(int(round(x + w + pad)), width), left + 1)
     bottom = max(min(int(round(y + h + pad)), height), top + 1)
     return left, top, right, bottom
+
+
+def union_box(a: Box, b: Box) -> Box:
+    """The smallest ``(x, y, w, h)`` box holding boxes ``a`` and ``b``."""
+    left, top = min(a[0], b[0]), min(a[1], b[1])
+    right, bottom = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return left, top, right - left, bottom - top
+
+
+def tile_regions(objects: Iterable[dict[str, Any]]) -> None:
+    """Give each object of a patches page what its tile shows: ``crop``, the crop's region
+    ``[x, y, w, h]`` in image pixels at :data:`DEFAULT_CONTEXT` (null when the image's size
+    is unknown), and for a true positive drawn as a pair ``crop_with``, the matched ground
+    truth's id (the crop route's ``with``)."""
+    for o in objects:
+        box: Box = (o["x"], o["y"], o["w"], o["h"])
+        match = o.get("match")
+        if o.get("status") == "tp" and match is not None and o.get("matched_ann_id") is not None:
+            box = union_box(box, (match["x"], match["y"], match["w"], match["h"]))
+            o["crop_with"] = o["matched_ann_id"]
+        width, height = o.get("image_width"), o.get("image_height")
+        if not width or not height:
+            o["crop"] = None
+            continue
+        left, top, right, bottom = crop_region(box, DEFAULT_CONTEXT, int(width), int(height))
+        o["crop"] = [left, top, right - left, bottom - top]
 
 
 def render_crop(

@@ -1,7 +1,9 @@
 /**
  * The patches view: the grid's objects mode. Tiles are objects (a source's
  * boxes or an evaluation's TP / FP / FN patches) cropped with some context,
- * their class and score written as text (dataset text is never HTML). A click
+ * their class and score written as text (dataset text is never HTML), their
+ * mask and keypoints drawn over the crop by the grid's label drawing, and a
+ * true positive as the pair (its match's box and its own). A click
  * selects a patch; the selection's samples become the shared selection, and
  * the edit row (`PatchEdits`) relabels, deletes, accepts or tags it in bulk.
  */
@@ -10,8 +12,17 @@ import { Widget } from '@lumino/widgets';
 import { fmtInt, h } from '../../base/dom';
 import { nameTab } from '../../ui/panelNames';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
-import { IPatchesChoice, PatchesModel } from '../../model/patches';
+import { KeypointClasses, keypointClasses } from '../../model/labels';
+import { IPatchesChoice, PatchesModel, patchLabels } from '../../model/patches';
+import { ILabelStyle } from '../../ui/labels/overlay';
+import {
+  createLabelLayers,
+  drawSampleLabels
+} from '../../ui/labels/sampleLabels';
 import { PatchEdits } from './PatchEdits';
+
+/** A tile's crop, CSS pixels (its longest side; the crop route's size). */
+const TILE = 128;
 
 /** The sorts offered, by kind (any box field works through the API). */
 const SORTS: { [kind: string]: [string, string][] } = {
@@ -98,7 +109,9 @@ export class PatchesWidget extends Widget {
     );
     patches.changed.connect(this._render, this);
     patches.model.datasetChanged.connect(this._fillChoices, this);
+    patches.model.datasetChanged.connect(this._loadKeypointClasses, this);
     this._fillChoices();
+    this._loadKeypointClasses();
   }
 
   readonly patches: PatchesModel;
@@ -199,7 +212,7 @@ export class PatchesWidget extends Widget {
       ...page.objects.map(patch => {
         const img = h('img', {
           attrs: {
-            src: this.patches.cropUrl(dataset, patch.ann_id, 128),
+            src: this.patches.cropUrl(dataset, patch, TILE),
             alt: '',
             loading: 'lazy'
           }
@@ -215,7 +228,7 @@ export class PatchesWidget extends Widget {
               tabindex: '0'
             }
           },
-          img,
+          this._crop(img, patch),
           h('div', {
             className: 'jp-VisionLens-patchCaption',
             text: patchCaption(patch)
@@ -241,6 +254,85 @@ export class PatchesWidget extends Widget {
     );
   }
 
+  /**
+   * The crop, and over it what `patchLabels` says the tile draws (masks and
+   * keypoints on a canvas, a pair's boxes in the SVG: the grid's drawing).
+   */
+  private _crop(img: HTMLImageElement, patch: IPatch): HTMLElement {
+    const labels = patchLabels(patch);
+    if (!labels) {
+      return img;
+    }
+    const layers = createLabelLayers();
+    const box = h(
+      'div',
+      { className: 'jp-VisionLens-patchImage' },
+      img,
+      layers.canvas,
+      layers.svg
+    );
+    if (labels.annotations.length > 1 && typeof patch.iou === 'number') {
+      // a pair: how well the two boxes agree, written over them
+      box.append(
+        h('div', {
+          className: 'jp-VisionLens-patchIoU',
+          text: `IoU ${patch.iou.toFixed(2)}`
+        })
+      );
+    }
+    const ratio = window.devicePixelRatio || 1;
+    const { width, height, region, annotations, shown } = labels;
+    const draw = (): void => {
+      drawSampleLabels(
+        layers,
+        this._style,
+        { width, height, annotations },
+        {
+          displaySize: TILE,
+          strokeWidth: 1.5,
+          evalColours: true,
+          region,
+          shown,
+          keypointClasses: this._keypointClasses,
+          layout: { cssWidth: TILE, cssHeight: TILE, pixelRatio: ratio },
+          compact: true,
+          maskStep: Math.max(
+            1,
+            Math.floor(Math.max(region[2], region[3]) / (TILE * ratio))
+          ),
+          onMaskReady: () => {
+            if (box.isConnected) {
+              draw();
+            }
+          }
+        }
+      );
+    };
+    draw();
+    return box;
+  }
+
+  /** The dataset's skeletons (keypoints are joined once they are known). */
+  private _loadKeypointClasses(): void {
+    const dataset = this.patches.model.dataset;
+    this._keypointClasses = new Map();
+    if (!dataset) {
+      return;
+    }
+    void keypointClasses(this.patches.model, dataset).then(classes => {
+      if (dataset === this.patches.model.dataset && !this.isDisposed) {
+        this._keypointClasses = classes;
+        this._render();
+      }
+    });
+  }
+
+  /** The grid's class colours; a tile's own object is always drawn. */
+  private readonly _style: ILabelStyle = {
+    isBoxVisible: () => true,
+    classColor: label => this.patches.model.classColor(label)
+  };
+  private _keypointClasses: KeypointClasses = new Map();
   private _kind = h('select', {
     className: 'jp-VisionLens-patchesKind',
     attrs: { 'aria-label': 'Objects' }

@@ -2,11 +2,12 @@
  * The canvas layer of a label overlay: masks and keypoints are drawn on a
  * canvas under the SVG boxes (a page of masks as SVG paths or images would
  * cost thousands of elements). The canvas covers the same box as the image
- * and draws in image pixels, letterboxed like `object-fit: contain`.
+ * and draws in image pixels, letterboxed like `object-fit: contain`; over a
+ * crop (a patch tile) it draws the crop's region of the image.
  */
 import { KeypointClasses, LabelType } from '../../model/labels';
 import { IAnnotation } from '../../model/tokens';
-import { ILabelStyle } from './overlay';
+import { ILabelStyle, ImageRegion } from './overlay';
 
 /** What a canvas renderer draws with. */
 export interface ICanvasDrawOptions {
@@ -48,6 +49,8 @@ export interface ICanvasLayout {
   cssHeight: number;
   /** Canvas pixels per CSS pixel. */
   pixelRatio: number;
+  /** The part of the image the canvas shows (a crop); all of it when absent. */
+  region?: ImageRegion;
 }
 
 /** Create the canvas of an overlay. */
@@ -98,10 +101,12 @@ export function drawLabelCanvas(
     canvas.dataset.drawn = '0';
     return drawn;
   }
-  // Image pixels to canvas pixels: fit and centre, as the image is.
-  const scale = Math.min(layout.cssWidth / width, layout.cssHeight / height);
-  const ox = (layout.cssWidth - width * scale) / 2;
-  const oy = (layout.cssHeight - height * scale) / 2;
+  // Image pixels to canvas pixels: fit and centre the part shown, as the
+  // image (or the crop of it) is; what lies outside it falls off the canvas.
+  const [rx, ry, rw, rh] = layout.region ?? [0, 0, width, height];
+  const scale = Math.min(layout.cssWidth / rw, layout.cssHeight / rh);
+  const ox = (layout.cssWidth - rw * scale) / 2 - rx * scale;
+  const oy = (layout.cssHeight - rh * scale) / 2 - ry * scale;
   const r = layout.pixelRatio;
   ctx.setTransform(r * scale, 0, 0, r * scale, r * ox, r * oy);
   const draw: ICanvasDrawOptions = {

@@ -28,6 +28,12 @@ export interface ILabelStyle {
   classColor(label: string): string;
 }
 
+/**
+ * A part of an image, `[x, y, w, h]` in its pixels: what a view shows of it
+ * (a patch tile shows the object's crop).
+ */
+export type ImageRegion = readonly [number, number, number, number];
+
 /** What a caller asks of an overlay. */
 export interface IOverlayOptions {
   /** Pixel size of the element on screen (to keep strokes ~constant). */
@@ -41,6 +47,8 @@ export interface IOverlayOptions {
    * their class (`evalColours.ts`).
    */
   evalColours?: boolean;
+  /** The part of the image shown (a crop); the whole image when absent. */
+  region?: ImageRegion;
 }
 
 /** What a renderer draws with. */
@@ -91,7 +99,8 @@ export class LabelRenderers<L> {
 
   /**
    * Draw the labels of an image of `width` × `height` px (null: unknown,
-   * nothing drawn). Returns how many labels were drawn.
+   * nothing drawn), or of the part `options.region` of it. Returns how many
+   * labels were drawn.
    */
   draw(
     overlay: SVGSVGElement,
@@ -108,9 +117,10 @@ export class LabelRenderers<L> {
       overlay.removeAttribute('viewBox');
       return 0;
     }
-    overlay.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    // User units per screen pixel (the image is scaled to fit displaySize).
-    const unit = Math.max(width, height) / Math.max(1, options.displaySize);
+    const [x, y, w, h] = options.region ?? [0, 0, width, height];
+    overlay.setAttribute('viewBox', `${x} ${y} ${w} ${h}`);
+    // User units per screen pixel (the part shown is scaled to fit displaySize).
+    const unit = Math.max(w, h) / Math.max(1, options.displaySize);
     const draw: ILabelDrawOptions = {
       ...options,
       style,

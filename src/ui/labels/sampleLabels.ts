@@ -56,11 +56,20 @@ export interface ISampleLabelsOptions extends IOverlayOptions {
 /** What was drawn, per label type. */
 export type DrawnLabels = Record<LabelType, number>;
 
-/** Draw (or, for null, clear) the labels of `sample` into `layers`. */
+/** What is drawn of an image: its size and labels (a sample, or one object). */
+export type LabelledImage = Pick<
+  ISample,
+  'width' | 'height' | 'annotations' | 'classifications'
+>;
+
+/**
+ * Draw (or, for null, clear) the labels of `sample` into `layers`; with
+ * `options.region`, of that part of the image (the layers cover a crop).
+ */
 export function drawSampleLabels(
   layers: ILabelLayers,
   style: ILabelStyle,
-  sample: ISample | null,
+  sample: LabelledImage | null,
   options: ISampleLabelsOptions
 ): DrawnLabels {
   const width = sample?.width ?? null;
@@ -84,7 +93,7 @@ export function drawSampleLabels(
     width,
     height,
     objects,
-    options.layout,
+    { ...options.layout, region: options.region },
     shown,
     {
       style,

@@ -12,6 +12,10 @@ parser and compiled by the one compiler (:mod:`..query.filters`):
 ``evaluation`` (the latest evaluation of ``model``: its true and false positives and the
 ground truth it missed, each with its status, IoU and the box it matched).
 
+An object that has a mask or keypoints carries them as stored (``segmentation``: COCO
+polygons or RLE; ``keypoints``: flat ``[x, y, v, ...]``), as :class:`orjson.Fragment` JSON
+text like a page of samples (:mod:`.label_reads`): its tile draws them over the crop.
+
 The sort is any box column, ``iou`` (evaluation patches), ``lq_score`` / ``lq_<issue>``
 (the label-quality run of ``lq_model``) or ``attributes.<key>`` (numeric values); ties by
 annotation id. One statement gives the exact total and the page (offset paging: DuckDB's
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import orjson
 
 from ..query.filter_model import ANNOTATION_COLUMNS, Filter
 from ..query.filter_parser import parse_filter
@@ -189,6 +194,7 @@ def _from_where(
 _COLUMNS = (
     "a.ann_id, a.sample_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.area, "
     "a.iscrowd, CAST(a.attributes AS VARCHAR), s.file_name, s.width, s.height, "
+    "a.segmentation::VARCHAR, to_json(a.keypoints)::VARCHAR, "
     "(SELECT t.tags FROM object_tags t WHERE t.dataset_id = a.dataset_id AND t.ann_id = a.ann_id)"
 )
 _EVAL_COLUMNS = (
@@ -262,9 +268,14 @@ def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]
         "x": r[4], "y": r[5], "w": r[6], "h": r[7], "score": r[8], "area": r[9],
         "iscrowd": bool(r[10]), "attributes": json.loads(r[11]) if r[11] else {},
         "file_name": r[12], "image_width": r[13], "image_height": r[14],
-        "tags": sorted(r[15] or []),
+        "tags": sorted(r[17] or []),
     }  # fmt: skip
-    at = 16
+    # a tile draws the object's mask and keypoints: the stored JSON text, never parsed here
+    if r[15] is not None:
+        out["segmentation"] = orjson.Fragment(r[15])
+    if r[16] is not None:
+        out["keypoints"] = orjson.Fragment(r[16])
+    at = 18
     if evaluation:
         out.update(status=r[at], iou=r[at + 1], error_type=r[at + 3], confused_with=r[at + 4])
         out["matched_ann_id"] = None if r[at + 2] is None else int(r[at + 2])
