@@ -174,7 +174,8 @@ async def test_notebook_reads_a_version_read_only(toy: str) -> None:  # noqa: F8
             "    missing = str(exc)\n"
             "print(old.count(cats) == before, int(cat.ann_id) not in set(ds.annotations().ann_id),\n"
             "      len(page) == before, int(cat.ann_id) in [a['ann_id'] for a in one['annotations']],\n"
-            "      'no version 99' in missing, 'total' in old.facets(cats), repr(old))\n"
+            "      'no version 99' in missing, 'total' in old.facets(cats),\n"
+            "      int(cat.ann_id) in set(old.patches(cats).ann_id), repr(old))\n"
         )
-    assert out.split()[:6] == ["True"] * 6
+    assert out.split()[:7] == ["True"] * 7
     assert "read-only" in out

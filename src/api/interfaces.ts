@@ -281,18 +281,26 @@ export interface IVisionLensClient {
     query: IPatchQuery,
     signal?: AbortSignal
   ): Promise<IPatchesPage>;
-  /** The samples (ids, ascending, each once) of the objects `annIds`. */
+  /**
+   * The samples (ids, ascending, each once) of the objects `annIds` (of
+   * saved `version`'s objects when given).
+   */
   patchSamples(
     dataset: string,
     annIds: number[],
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<number[]>;
-  /** Plain HTTP URL of the crop of one object with `context` around it. */
+  /**
+   * Plain HTTP URL of the crop of one object with `context` around it (where
+   * it was at saved `version` when given).
+   */
   cropUrl(
     dataset: string,
     annId: number,
     size?: number,
-    context?: number
+    context?: number,
+    version?: number
   ): string;
   /** The quality view: issue types with counts, views and code (`model`'s run). */
   qualityOverview(

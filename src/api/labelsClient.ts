@@ -114,18 +114,27 @@ export class LabelsTransport extends RestTransport {
   async patchSamples(
     dataset: string,
     annIds: number[],
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<number[]> {
+    const body = version === undefined ? {} : { version };
     const data = await this._post<{ sample_ids: number[] }>(
       `datasets/${enc(dataset)}/patches/samples`,
-      { ann_ids: annIds },
+      { ann_ids: annIds, ...body },
       signal
     );
     return data.sample_ids;
   }
 
-  cropUrl(dataset: string, annId: number, size = 128, context = 0.25): string {
+  cropUrl(
+    dataset: string,
+    annId: number,
+    size = 128,
+    context = 0.25,
+    version?: number
+  ): string {
     const url = this.url(`datasets/${enc(dataset)}/objects/${annId}/crop`);
-    return `${url}?size=${size}&context=${context}`;
+    const at = version === undefined ? '' : `&version=${version}`;
+    return `${url}?size=${size}&context=${context}${at}`;
   }
 }

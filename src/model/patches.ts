@@ -5,6 +5,8 @@
  * under the shared model's filter; a patch selection becomes the shared
  * selection of its samples (so the grid and the notebook see it), and
  * `onlySelectedSamples` goes back: the objects of the selected samples.
+ * While a saved version is browsed (`versionBrowse`), the pages, the crops
+ * and a selection's samples are of that version's objects.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -18,6 +20,7 @@ import {
   PatchStatus
 } from '../api/patchTypes';
 import { GROUND_TRUTH, IDataChange, IVisionLensModel } from './tokens';
+import { versionBrowse } from './versionBrowse';
 
 /** Objects per page of the patches view. */
 export const PATCH_PAGE_SIZE = 60;
@@ -93,7 +96,7 @@ export class PatchesModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** The request body of the current choice at `offset`. */
+  /** The request body of the current choice at `offset` (of the browsed version). */
   query(offset: number): IPatchQuery {
     const c = this._choice;
     const query: IPatchQuery = {
@@ -101,7 +104,8 @@ export class PatchesModel implements IDisposable {
       sort: c.sort || undefined,
       order: c.order,
       offset,
-      limit: this._pageSize
+      limit: this._pageSize,
+      ...versionBrowse(this.model).params(this.model.dataset)
     };
     if (c.kind === 'evaluation') {
       query.model = c.source;
@@ -186,9 +190,10 @@ export class PatchesModel implements IDisposable {
     return this.load(offset);
   }
 
-  /** The URL of the crop of object `annId` of `dataset`, `size` px. */
+  /** The URL of the crop of object `annId` of `dataset`, `size` px (where it was at the browsed version). */
   cropUrl(dataset: string, annId: number, size: number): string {
-    return this.model.client.cropUrl(dataset, annId, size);
+    const { version } = versionBrowse(this.model).params(dataset);
+    return this.model.client.cropUrl(dataset, annId, size, undefined, version);
   }
 
   isSelected(annId: number): boolean {
@@ -222,8 +227,14 @@ export class PatchesModel implements IDisposable {
       return;
     }
     const wanted = this._selected;
+    const { version } = versionBrowse(this.model).params(dataset);
     const ids = wanted.size
-      ? await this.model.client.patchSamples(dataset, [...wanted.keys()])
+      ? await this.model.client.patchSamples(
+          dataset,
+          [...wanted.keys()],
+          undefined,
+          version
+        )
       : [];
     if (wanted === this._selected && !this._disposed) {
       this.model.setSelection(ids); // a later click's answer wins

@@ -1,12 +1,16 @@
 """The patches view: pages of objects, their samples, and the crop of one object.
 
 * ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
-  "sort", "order", "offset", "limit", "lq_model"}`` → the exact total and one page of
-  objects (:mod:`..catalog.reads.object_pages`).
-* ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...]}`` → ``{"sample_ids"}``:
-  the samples of a patch selection (back: a page whose filter is ``{"ids": sample_ids}``).
-* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25]``: the
-  object's crop with some context, as JPEG (bad media: the thumbnail placeholders).
+  "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total and one
+  page of objects (:mod:`..catalog.reads.object_pages`).
+* ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...], "version"}`` →
+  ``{"sample_ids"}``: the samples of a patch selection (back: a page whose filter is
+  ``{"ids": sample_ids}``).
+* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25&version=N]``:
+  the object's crop with some context, as JPEG (bad media: the thumbnail placeholders).
+
+``version`` (a saved version's number; absent or ``current``: the current labels) reads the
+objects as they were at that version, as the samples routes do.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ..catalog.reads.object_pages import (
 from ..media.crops import MAX_CONTEXT
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
 from .base import VisionLensHandler, engine_errors
+from .samples import version_option
 
 
 class PatchesHandler(VisionLensHandler):
@@ -41,8 +46,11 @@ class PatchSamplesHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        ann_ids = self.json_body().get("ann_ids")
-        ids = await self.run_blocking(patch_samples, self.catalog, name, ann_ids)
+        body = self.json_body()
+        version = version_option(body.get("version"))
+        ids = await self.run_blocking(
+            patch_samples, self.catalog, name, body.get("ann_ids"), version
+        )
         await self.write_json({"sample_ids": ids})
 
 
@@ -54,7 +62,10 @@ class ObjectCropHandler(VisionLensHandler):
             raise HTTPError(404, f"no object {ann_id!r} in dataset {name!r}")
         size = _number(self.get_query_argument("size", "128"), "size", 1, 4096)
         context = _number(self.get_query_argument("context", "0.25"), "context", 0, MAX_CONTEXT)
-        sample_id, *box = await self.run_blocking(patch_box, self.catalog, name, int(ann_id))
+        version = version_option(self.get_query_argument("version", None))
+        sample_id, *box = await self.run_blocking(
+            patch_box, self.catalog, name, int(ann_id), version
+        )
         with engine_errors():
             try:
                 response = await self.app.media.crop(

@@ -1,7 +1,7 @@
 """Reads of a saved version's labels: the same queries, over the labels at that version.
 
-A request that names a version (``version=N`` on the samples page, counts, facets and one
-sample) runs on its own cursor, where temporary views shadow the three relations a read of
+A request that names a version (``version=N`` on the samples page, counts, facets, one
+sample and the patches view's objects) runs on its own cursor, where temporary views shadow the three relations a read of
 labels goes through: ``annotations`` (the objects at the version, :func:`.labels_at.objects_at`),
 ``object_tags`` (their tags then) and ``box_summaries`` (the summaries of the samples an
 operation changed since the version computed again from those objects, the others' rows as
@@ -46,13 +46,15 @@ def parse_version(value: Any) -> int | None:
     raise CatalogError(f"'version' must be a version number or 'current', got {value!r}")
 
 
-def check_readable(version: int | None, eval_status: str | None) -> None:
+def check_readable(
+    version: int | None, eval_status: str | None, option: str = "'eval_status'"
+) -> None:
     """Refuse what a version's read cannot answer: evaluation statuses, which judged the
-    current labels."""
+    current labels; ``option``: how the request asked for them (named in the message)."""
     if version is not None and eval_status:
         raise CatalogError(
             "evaluation statuses are of the current labels: browse version "
-            f"{version} without 'eval_status', or go back to the current labels"
+            f"{version} without {option}, or go back to the current labels"
         )
 
 
