@@ -3,7 +3,7 @@ through REST as a user runs it.
 
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_version_browse.py \\
         [--size 20000] [--edits 2000] [--runs 3] [--reps 5] [--cache /tmp/vl-browse-cache]
-        [--out FILE]
+        [--code DIR] [--out FILE]
 
 The browsing benchmark's synthetic dataset (``bench_browse.dataset_dir``: ``--size`` images,
 3 ground-truth boxes each, models ``m1`` and ``m2``, an evaluation of ``m1``) is copied to a
@@ -13,12 +13,16 @@ Each request below is then read at the current labels and at version 1:
 
 * **in process** (``queries.samples_page`` / ``queries.facets`` / ``patches_page`` on an open
   catalog with the answers cache off, the in-memory indexes held): per run, ``--reps``
-  requests each, the run's median; the first browse of the version (which may build what
-  later browses reuse) is timed apart;
+  requests each, the run's median; also the current labels with the planner forced to the
+  SQL route (``forced_sql``: the route a version's read takes, no in-memory index holding
+  a version); the first browse of the version (which copies it) is timed apart;
 * **through REST** (a real ``jupyter server`` started per run, the catalog opened by it,
   a keep-alive connection; a write that matches nothing before every request, so the
   answers cache cannot serve it): the same, plus the time from starting the server to the
   first answer at the version (process start, imports, catalog open included).
+
+``--code DIR``: measure the ``visionlens_jlab`` of another checkout (e.g. the code before
+a change: ``git archive REV visionlens_jlab | tar -x -C DIR``), in process and in the server.
 
 There is no CLI for a page, a count or facets: a user browses through the lab or a
 notebook, both of which send these REST requests.
@@ -39,18 +43,25 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+CODE = Path(__file__).resolve().parents[1]
+if "--code" in sys.argv:  # the measured checkout's package first, before anything imports it
+    CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_browse import TOUCH, Server, dataset_dir
-from harness import environment, header, load_average, run_locked, summary, table
+from bench_browse import TOUCH, Server, dataset_dir  # noqa: E402
+from harness import environment, header, load_average, run_locked, summary, table  # noqa: E402
 
-from visionlens_jlab import edits
-from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.reads import queries
-from visionlens_jlab.catalog.reads.object_pages import parse_patch_query, patches_page
-from visionlens_jlab.catalog.store.result_cache import ResultCache
-from visionlens_jlab.features import load as load_features
+sys.path.insert(0, str(CODE))  # after bench_browse, which puts this checkout first
+
+import visionlens_jlab  # noqa: E402
+from visionlens_jlab import edits  # noqa: E402
+from visionlens_jlab.catalog import Catalog  # noqa: E402
+from visionlens_jlab.catalog.plan.planner import forced_sql  # noqa: E402
+from visionlens_jlab.catalog.reads import queries  # noqa: E402
+from visionlens_jlab.catalog.reads.object_pages import parse_patch_query, patches_page  # noqa: E402
+from visionlens_jlab.catalog.store.result_cache import ResultCache  # noqa: E402
+from visionlens_jlab.features import load as load_features  # noqa: E402
 
 CLASSES = {"labels": {"source": "ground_truth", "classes": ["cat", "dog"]}}
 AREA = {"labels": {"source": "ground_truth", "where": {"area": {"min": 1000, "max": 5000}}}}
@@ -80,6 +91,20 @@ def in_process(cat: Catalog, path: str, body: dict[str, Any]) -> Any:
         cat, "bench", body.get("filter"), limit=body["limit"], sort=body.get("sort"),
         order=body.get("order"), version=version,
     )  # fmt: skip
+
+
+def sql_route(cat: Catalog, path: str, body: dict[str, Any]) -> Any:
+    """:func:`in_process` with every plan forced to the SQL route."""
+    with forced_sql():
+        return in_process(cat, path, body)
+
+
+SIDES: tuple[tuple[str, int | None, Callable[[Catalog, str, dict[str, Any]], Any]], ...] = (
+    ("current", None, in_process),
+    ("current, SQL route", None, sql_route),
+    ("v1", 1, in_process),
+)
+"""(name, version, call) of each side measured in process."""
 
 
 def ms(fn: Callable[[], Any]) -> float:
@@ -122,14 +147,14 @@ def measure_in_process(data: Path, runs: int, reps: int) -> dict[str, list[float
         times["first browse of v1: " + first[0]].append(
             ms(lambda: in_process(cat, first[1], {**first[2], "version": 1}))
         )
-        for _label, path, body in REQUESTS:  # warm-up: the indexes held, both sides answered
-            for side in (None, 1):
-                in_process(cat, path, {**body, "version": side})
+        for _label, path, body in REQUESTS:  # warm-up: the indexes held, every side answered
+            for _name, side, call in SIDES:
+                call(cat, path, {**body, "version": side})
         for _ in range(runs):
             for label, path, body in REQUESTS:
-                for side, name in ((None, "current"), (1, "v1")):
+                for name, side, call in SIDES:
                     asked = {**body, "version": side}
-                    one = [ms(partial(in_process, cat, path, asked)) for _ in range(reps)]
+                    one = [ms(partial(call, cat, path, asked)) for _ in range(reps)]
                     times[f"{label} | {name}"].append(statistics.median(one))
     finally:
         cat.close()
@@ -139,10 +164,9 @@ def measure_in_process(data: Path, runs: int, reps: int) -> dict[str, list[float
 def measure_rest(data: Path, runs: int, reps: int) -> dict[str, list[float]]:
     """As :func:`measure_in_process`, through a real server started per run."""
     times: dict[str, list[float]] = defaultdict(list)
-    code = Path(__file__).resolve().parents[1]
     for _ in range(runs):
         t0 = time.perf_counter()
-        server = Server(code, data)
+        server = Server(CODE, data)
         try:
             first = REQUESTS[0]
             status, raw = server.post(f"datasets/bench/{first[1]}", {**first[2], "version": 1})
@@ -170,19 +194,28 @@ def measure_rest(data: Path, runs: int, reps: int) -> dict[str, list[float]]:
 
 
 def rows_of(times: dict[str, list[float]]) -> list[list[str]]:
-    """Table rows: one per request with current, v1 and their ratio; then the others."""
+    """Table rows: one per request with current, current by the SQL route (in process),
+    v1 and the ratios of v1 to both; then the other figures."""
     rows, done = [], set()
     for key in times:
         if " | " not in key:
-            rows.append([key, summary(times[key]).fmt(1), "", ""])
+            rows.append([key, summary(times[key]).fmt(1), "", "", "", ""])
             continue
         label = key.split(" | ")[0]
         if label in done:
             continue
         done.add(label)
-        now, then = times[f"{label} | current"], times[f"{label} | v1"]
-        ratio = statistics.median(t / c for t, c in zip(then, now, strict=True))
-        rows.append([label, summary(now).fmt(1), summary(then).fmt(1), f"{ratio:.2f}"])
+        then = times[f"{label} | v1"]
+        cells = [label]
+        for name in ("current", "current, SQL route"):
+            now = times.get(f"{label} | {name}")
+            cells.append(summary(now).fmt(1) if now else "–")
+        cells.append(summary(then).fmt(1))
+        for name in ("current", "current, SQL route"):
+            now = times.get(f"{label} | {name}")
+            ratios = [t / c for t, c in zip(then, now or [], strict=True)]
+            cells.append(f"{statistics.median(ratios):.2f}" if ratios else "–")
+        rows.append(cells)
     return rows
 
 
@@ -193,8 +226,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
+    ap.add_argument("--code", type=Path, help="the checkout measured (default: this one)")
     ap.add_argument("--out", type=Path)
     opts = ap.parse_args()
+    if not Path(visionlens_jlab.__file__).resolve().is_relative_to(CODE):
+        raise SystemExit(f"measuring {visionlens_jlab.__file__}, not the code in {CODE}")
     load_features()
     env, load_start = environment(), load_average()
     source = dataset_dir(opts.cache, opts.size)
@@ -207,12 +243,12 @@ def main() -> None:
             edit_s = time.perf_counter() - t0
         local = measure_in_process(Path(tmp), opts.runs, opts.reps)
         rest = measure_rest(Path(tmp), opts.runs, opts.reps)
-    head = ["", "current", "version 1", "v1 / current"]
+    head = ["", "current", "current, SQL route", "version 1", "v1 / current", "v1 / SQL route"]
     text = header("Browsing a saved version", env, load_start, load_average())
     text += (
         f"\n{opts.size:,} images, {opts.edits:,} edits since version 1 (written in "
         f"{edit_s:.1f} s). {opts.runs} runs of {opts.reps} requests each: median of the "
-        "runs' medians (min–max) in ms; ratio: median over runs.\n\n"
+        f"runs' medians (min–max) in ms; ratio: median over runs. Code measured: `{CODE}`.\n\n"
     )
     text += "### In process\n\n" + table(head, rows_of(local))
     text += "\n### Through REST (a real server per run; a write before every request)\n\n"
