@@ -213,7 +213,7 @@ def rows_of(times: dict[str, list[float]]) -> list[list[str]]:
         cells.append(summary(then).fmt(1))
         for name in ("current", "current, SQL route"):
             now = times.get(f"{label} | {name}")
-            ratios = [t / c for t, c in zip(then, now or [], strict=True)]
+            ratios = [t / c for t, c in zip(then, now, strict=True)] if now else []
             cells.append(f"{statistics.median(ratios):.2f}" if ratios else "–")
         rows.append(cells)
     return rows
