@@ -56,6 +56,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--sizes", "10000", "--runs", "3", "--out", "{out}"],
     ),
     "versions": (["--out", "{out}"], ["--sizes", "10000", "--runs", "1", "--out", "{out}"]),
+    "version_browse": (
+        ["--out", "{out}"],
+        ["--size", "5000", "--edits", "500", "--runs", "1", "--out", "{out}"],
+    ),
     "predict": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
     "patches": (["--out", "{out}"], ["--images", "20000", "--runs", "1", "--out", "{out}"]),
     "image_quality": (

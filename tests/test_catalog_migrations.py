@@ -40,8 +40,8 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 13
-"""The schema version of this code: steps 1-13 (see docs/architecture.md)."""
+LATEST = 14
+"""The schema version of this code: steps 1-14 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -128,8 +128,11 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # step 6 added the (empty) table of image-level labels, and columns whose old rows
         # are NULL: an old object has no mask area and no keypoints; steps 9 and 10 the
         # (empty) operation log, object tags and versions; step 11 the label-quality tables;
-        # step 12 the model runs' samples done without a prediction; step 13 the VLM labels
+        # step 12 the model runs' samples done without a prediction; step 13 the VLM labels;
+        # step 14 the copies of browsed versions
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
+        copies = ("version_annotations", "version_object_tags", "version_box_summaries")
+        edits.update(dict.fromkeys((*copies, "version_copies"), 0))
         quality = dict.fromkeys(("label_quality", "label_quality_runs"), 0)
         assert rows == {
             **EXPECTED["rows"],
@@ -336,3 +339,33 @@ def test_an_old_catalog_gets_an_empty_vlm_labels_table_and_takes_labels(old_data
         with catalog.cursor() as cur:
             rows = cur.execute("SELECT sample_id, question, answer FROM vlm_labels").fetchall()
     assert rows == [(first, "lighting", "dim")]
+
+
+def test_an_old_catalog_browses_a_version_through_its_copy(old_data: Path) -> None:
+    """Step 14: a catalog written before the copies of browsed versions gets their (empty)
+    tables; a version browsed there is copied once and reads as the labels were."""
+    from visionlens_jlab import edits
+
+    with duckdb.connect(str(old_data / CATALOG_FILE)) as con:  # as the previous code wrote it
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "version_copies" not in tables and "version_annotations" not in tables
+    with Catalog(old_data) as catalog:
+        with catalog.cursor() as cur:
+            assert cur.execute("SELECT COUNT(*) FROM version_copies").fetchall() == [(0,)]
+            ((ann, label),) = cur.execute(
+                "SELECT ann_id, label FROM annotations WHERE source = 'ground_truth' "
+                "ORDER BY ann_id LIMIT 1"
+            ).fetchall()
+        spec = {"labels": {"source": "ground_truth", "classes": [label]}}
+        before = queries.samples_page(catalog, DATASET, spec, limit=0)["total"]
+        version = edits.snapshot(catalog, DATASET, "as migrated", "u")["version"]
+        edits.apply_edits(catalog, DATASET, [{"op": "delete", "annotation_id": ann}], "u")
+        assert queries.samples_page(catalog, DATASET, spec, limit=0, version=version)["total"] == (
+            before
+        )
+        with catalog.cursor() as cur:
+            copied = cur.execute("SELECT version FROM version_copies").fetchall()
+            kept = cur.execute(
+                "SELECT COUNT(*) FROM version_annotations WHERE ann_id = ?", [ann]
+            ).fetchall()
+        assert copied == [(version,)] and kept == [(1,)]

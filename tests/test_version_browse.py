@@ -81,6 +81,59 @@ def test_a_version_reads_as_the_labels_were_and_current_as_they_are(
     assert answers(catalog, name) == before
 
 
+def copies(cat: Catalog, ds: int) -> list[int]:
+    """The versions of dataset ``ds`` whose labels are copied, oldest copy first."""
+    with cat.cursor() as cur:
+        rows = cur.execute(
+            "SELECT version FROM version_copies WHERE dataset_id = ? ORDER BY created_at",
+            [ds],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_a_version_copy_answers_as_the_fold_after_edits_and_a_restore(
+    catalog: Catalog,  # noqa: F811 - the fixture
+) -> None:
+    name = "bare"
+    ds = dataset(catalog, name)
+    rnd = random.Random(9)
+    edits.apply_edits(catalog, name, random_ops(rnd, catalog, ds, 30), "u")
+    v1 = edits.snapshot(catalog, name, "one", "u")["version"]
+    for _ in range(2):
+        edits.apply_edits(catalog, name, random_ops(rnd, catalog, ds, 40), "u")
+    assert copies(catalog, ds) == []
+    at_v1 = answers(catalog, name, v1)  # the first browse copies the version
+    assert copies(catalog, ds) == [v1]
+    edits.apply_edits(catalog, name, random_ops(rnd, catalog, ds, 40), "u")
+    assert copies(catalog, ds) == [v1]  # an edit keeps the copy: a version never changes
+    assert answers(catalog, name, v1) == at_v1
+    v2 = edits.snapshot(catalog, name, "two", "u")["version"]
+    edits.restore_version(catalog, name, v1, "u")
+    edits.apply_edits(catalog, name, random_ops(rnd, catalog, ds, 40), "u")
+    at_v2 = answers(catalog, name, v2)
+    assert copies(catalog, ds) == [v1, v2]
+    path = catalog.data_dir
+    catalog.close()
+    with Catalog(path, read_only=True) as folded:  # cannot copy: it reads the fold's views
+        assert answers(folded, name, v1) == at_v1
+        assert answers(folded, name, v2) == at_v2
+        assert copies(folded, ds) == [v1, v2]
+    with Catalog(path) as cat:
+        v3 = edits.snapshot(cat, name, "three", "u")["version"]
+        assert answers(cat, name, v3) == answers(cat, name)
+        assert copies(cat, ds) == [v2, v3]  # the oldest copy past KEPT_COPIES is dropped
+        with cat.write(ds):  # a write outside the log may change labels: copies dropped
+            pass
+        assert copies(cat, ds) == []
+        assert answers(cat, name, v1) == at_v1 and copies(cat, ds) == [v1]
+        cat.delete_dataset(name)
+        with cat.cursor() as cur:
+            left = cur.execute(
+                "SELECT COUNT(*) FROM version_annotations WHERE dataset_id = ?", [ds]
+            ).fetchall()
+        assert left == [(0,)] and copies(cat, ds) == []
+
+
 def test_a_version_plans_the_sql_route_alone() -> None:
     flt = parse_filter({"labels": {"source": "ground_truth", "classes": ["cat"]}})
     assert plan_page(flt, None, "ASC").strategies[0] is not Strategy.SQL
@@ -174,7 +227,8 @@ async def test_notebook_reads_a_version_read_only(toy: str) -> None:  # noqa: F8
             "    missing = str(exc)\n"
             "print(old.count(cats) == before, int(cat.ann_id) not in set(ds.annotations().ann_id),\n"
             "      len(page) == before, int(cat.ann_id) in [a['ann_id'] for a in one['annotations']],\n"
-            "      'no version 99' in missing, 'total' in old.facets(cats), repr(old))\n"
+            "      'no version 99' in missing, 'total' in old.facets(cats),\n"
+            "      int(cat.ann_id) in set(old.patches(cats).ann_id), repr(old))\n"
         )
-    assert out.split()[:6] == ["True"] * 6
+    assert out.split()[:7] == ["True"] * 7
     assert "read-only" in out

@@ -281,22 +281,28 @@ export interface IVisionLensClient {
     query: IPatchQuery,
     signal?: AbortSignal
   ): Promise<IPatchesPage>;
-  /** The samples (ids, ascending, each once) of the objects `annIds`. */
+  /**
+   * The samples (ids, ascending, each once) of the objects `annIds` (of
+   * saved `version`'s objects when given).
+   */
   patchSamples(
     dataset: string,
     annIds: number[],
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<number[]>;
   /**
    * Plain HTTP URL of the crop of one object with `context` around it; with
-   * `pair` (another object of its image), of both (a matched pair).
+   * `pair` (another object of its image), of both (a matched pair); where it
+   * was at saved `version` when given.
    */
   cropUrl(
     dataset: string,
     annId: number,
     size?: number,
     context?: number,
-    pair?: number
+    pair?: number,
+    version?: number
   ): string;
   /** The quality view: issue types with counts, views and code (`model`'s run). */
   qualityOverview(

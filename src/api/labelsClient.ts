@@ -114,11 +114,13 @@ export class LabelsTransport extends RestTransport {
   async patchSamples(
     dataset: string,
     annIds: number[],
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<number[]> {
+    const body = version === undefined ? {} : { version };
     const data = await this._post<{ sample_ids: number[] }>(
       `datasets/${enc(dataset)}/patches/samples`,
-      { ann_ids: annIds },
+      { ann_ids: annIds, ...body },
       signal
     );
     return data.sample_ids;
@@ -129,10 +131,12 @@ export class LabelsTransport extends RestTransport {
     annId: number,
     size = 128,
     context = 0.25,
-    pair?: number
+    pair?: number,
+    version?: number
   ): string {
     const url = this.url(`datasets/${enc(dataset)}/objects/${annId}/crop`);
     const both = pair === undefined ? '' : `&with=${pair}`;
-    return `${url}?size=${size}&context=${context}${both}`;
+    const at = version === undefined ? '' : `&version=${version}`;
+    return `${url}?size=${size}&context=${context}${both}${at}`;
   }
 }

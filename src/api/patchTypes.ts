@@ -26,6 +26,12 @@ export interface IPatchQuery {
   limit?: number;
   /** The label-quality run whose issue and score the objects carry. */
   lq_model?: string;
+  /**
+   * A saved version's number: its objects as they were then (absent: the
+   * current ones). Not with evaluation patches or label quality, which
+   * judged the current labels.
+   */
+  version?: number;
 }
 
 /** The box an evaluation patch matched (its pair). */

@@ -5,6 +5,8 @@
  * under the shared model's filter; a patch selection becomes the shared
  * selection of its samples (so the grid and the notebook see it), and
  * `onlySelectedSamples` goes back: the objects of the selected samples.
+ * While a saved version is browsed (`versionBrowse`), the pages, the crops
+ * and a selection's samples are of that version's objects.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -24,6 +26,7 @@ import {
   IDataChange,
   IVisionLensModel
 } from './tokens';
+import { versionBrowse } from './versionBrowse';
 
 /** Objects per page of the patches view. */
 export const PATCH_PAGE_SIZE = 60;
@@ -162,7 +165,7 @@ export class PatchesModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** The request body of the current choice at `offset`. */
+  /** The request body of the current choice at `offset` (of the browsed version). */
   query(offset: number): IPatchQuery {
     const c = this._choice;
     const query: IPatchQuery = {
@@ -170,7 +173,8 @@ export class PatchesModel implements IDisposable {
       sort: c.sort || undefined,
       order: c.order,
       offset,
-      limit: this._pageSize
+      limit: this._pageSize,
+      ...versionBrowse(this.model).params(this.model.dataset)
     };
     if (c.kind === 'evaluation') {
       query.model = c.source;
@@ -255,10 +259,11 @@ export class PatchesModel implements IDisposable {
     return this.load(offset);
   }
 
-  /** The URL of the crop of `patch` of `dataset` (with its pair's), `size` px. */
+  /** The URL of the crop of `patch` of `dataset` (with its pair's), `size` px (where it was at the browsed version). */
   cropUrl(dataset: string, patch: IPatch, size: number): string {
     const pair = patch.crop_with ?? undefined;
-    return this.model.client.cropUrl(dataset, patch.ann_id, size, 0.25, pair);
+    const { version } = versionBrowse(this.model).params(dataset);
+    return this.model.client.cropUrl(dataset, patch.ann_id, size, 0.25, pair, version);
   }
 
   isSelected(annId: number): boolean {
@@ -292,8 +297,14 @@ export class PatchesModel implements IDisposable {
       return;
     }
     const wanted = this._selected;
+    const { version } = versionBrowse(this.model).params(dataset);
     const ids = wanted.size
-      ? await this.model.client.patchSamples(dataset, [...wanted.keys()])
+      ? await this.model.client.patchSamples(
+          dataset,
+          [...wanted.keys()],
+          undefined,
+          version
+        )
       : [];
     if (wanted === this._selected && !this._disposed) {
       this.model.setSelection(ids); // a later click's answer wins

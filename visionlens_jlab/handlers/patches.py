@@ -1,14 +1,18 @@
 """The patches view: pages of objects, their samples, and the crop of one object.
 
 * ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
-  "sort", "order", "offset", "limit", "lq_model"}`` → the exact total and one page of
-  objects (:mod:`..catalog.reads.object_pages`), each with the region its tile shows
+  "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total and one
+  page of objects (:mod:`..catalog.reads.object_pages`), each with the region its tile shows
   (:func:`..media.crops.tile_regions`).
-* ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...]}`` → ``{"sample_ids"}``:
-  the samples of a patch selection (back: a page whose filter is ``{"ids": sample_ids}``).
-* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25&with=ID]``: the
-  object's crop with some context, as JPEG (bad media: the thumbnail placeholders); ``with``
+* ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...], "version"}`` →
+  ``{"sample_ids"}``: the samples of a patch selection (back: a page whose filter is
+  ``{"ids": sample_ids}``).
+* ``GET /datasets/{name}/objects/{ann_id}/crop[?size=64|128|256&context=0.25&with=ID&version=N]``:
+  the object's crop with some context, as JPEG (bad media: the thumbnail placeholders); ``with``
   another object of the same image: the crop of both (an evaluation's matched pair).
+
+``version`` (a saved version's number; absent or ``current``: the current labels) reads the
+objects as they were at that version, as the samples routes do.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ..catalog.reads.object_pages import (
 from ..media.crops import MAX_CONTEXT, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
 from .base import VisionLensHandler, engine_errors
+from .samples import version_option
 
 
 class PatchesHandler(VisionLensHandler):
@@ -44,8 +49,11 @@ class PatchSamplesHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        ann_ids = self.json_body().get("ann_ids")
-        ids = await self.run_blocking(patch_samples, self.catalog, name, ann_ids)
+        body = self.json_body()
+        version = version_option(body.get("version"))
+        ids = await self.run_blocking(
+            patch_samples, self.catalog, name, body.get("ann_ids"), version
+        )
         await self.write_json({"sample_ids": ids})
 
 
@@ -55,11 +63,16 @@ class ObjectCropHandler(VisionLensHandler):
     async def get(self, name: str, ann_id: str) -> None:
         size = _number(self.get_query_argument("size", "128"), "size", 1, 4096)
         context = _number(self.get_query_argument("context", "0.25"), "context", 0, MAX_CONTEXT)
-        sample_id, *box = await self.run_blocking(patch_box, self.catalog, name, _id(ann_id, name))
+        version = version_option(self.get_query_argument("version", None))
+        sample_id, *box = await self.run_blocking(
+            patch_box, self.catalog, name, _id(ann_id, name), version
+        )
         region = (box[0], box[1], box[2], box[3])
         pair = self.get_query_argument("with", None)
         if pair is not None:
-            other, *more = await self.run_blocking(patch_box, self.catalog, name, _id(pair, name))
+            other, *more = await self.run_blocking(
+                patch_box, self.catalog, name, _id(pair, name), version
+            )
             if other != sample_id:
                 raise HTTPError(400, f"objects {ann_id} and {pair} lie in different images")
             region = union_box(region, (more[0], more[1], more[2], more[3]))

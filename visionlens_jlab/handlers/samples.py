@@ -36,7 +36,7 @@ class SamplesHandler(VisionLensHandler):
             raise HTTPError(400, "'sort' must be a field name")
         direction = order if isinstance(order, str) else None
         eval_status = _model_name(params.get("eval_status"))
-        version = _version(params.get("version"))
+        version = version_option(params.get("version"))
 
         def read() -> dict[str, Any]:
             flt = parse_filter(params.get("filter"))  # once, for the page and its code
@@ -85,7 +85,7 @@ class SampleHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str, sample_id: str) -> None:
         model = _model_name(self.get_query_argument("eval_status", None))
-        version = _version(self.get_query_argument("version", None))
+        version = version_option(self.get_query_argument("version", None))
         sample = await self.run_blocking(
             queries.sample_detail, self.catalog, name, int(sample_id), model, version
         )
@@ -128,7 +128,7 @@ class FacetsHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         spec = self.json_argument("filter")
-        version = _version(self.get_query_argument("version", None))
+        version = version_option(self.get_query_argument("version", None))
         answer = await self.run_blocking(queries.facets, self.catalog, name, spec, version)
         await self.write_json(answer)
 
@@ -136,7 +136,7 @@ class FacetsHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.json_body()
-        version = _version(body.get("version"))
+        version = version_option(body.get("version"))
         answer = await self.run_blocking(
             queries.facets, self.catalog, name, body.get("filter"), version
         )
@@ -180,7 +180,7 @@ ROUTES = [
 ]
 
 
-def _version(value: Any) -> int | None:
+def version_option(value: Any) -> int | None:
     """The ``version`` option: a saved version's number, or None (absent / ``current``)."""
     try:
         return parse_version(value)

@@ -1,7 +1,7 @@
 """A saved version of a dataset's labels, read-only, from a notebook: ``ds.version(2)``.
 
-Its reads are the grid's (``version=N`` on the samples page, counts, facets and one
-sample): the objects and their tags as they were at that version, through the same REST
+Its reads are the grid's (``version=N`` on the samples page, counts, facets, one sample and
+the patches view's objects): the objects and their tags as they were at that version, through the same REST
 routes and the server's one planner. It has no edit method; the server refuses an edit
 that names a version.
 """
@@ -56,6 +56,27 @@ class VersionView:
         """One sample with its objects as they were at this version."""
         path = dataset_path(self.dataset, "samples", str(int(sample_id)))
         return dict(self._client.get_json(path, version=str(self.version)))
+
+    def patches(
+        self,
+        filter: Filter | None = None,
+        *,
+        source: str = "ground_truth",
+        sort: str | None = None,
+        order: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """The objects of ``source`` in the view ``filter`` as they were at this version, one
+        row per object (the patches view; ``limit`` None reads every object). Evaluation
+        patches and label-quality scores judged the current labels: not here."""
+        from .patches import patches_frame
+
+        body: dict[str, Any] = {
+            "filter": filter_body(filter), "kind": "objects", "source": source, "sort": sort,
+            "order": order, "offset": offset, "limit": limit, "version": self.version,
+        }  # fmt: skip
+        return patches_frame(self._client, dataset_path(self.dataset, "patches"), body)
 
     def _page(self, filter: Filter | None, offset: int, limit: int, **sort: Any) -> Any:
         body = {"filter": filter_body(filter), "offset": offset, "limit": limit, **sort}

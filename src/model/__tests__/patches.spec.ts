@@ -6,8 +6,9 @@
 import { Signal } from '@lumino/signaling';
 
 import { PatchesModel } from '../patches';
+import { versionBrowse } from '../versionBrowse';
 import { IFilter, IPatch, IPatchesPage, IPatchQuery } from '../tokens';
-import { IDataChange, IVisionLensModel } from '../tokens';
+import { IDataChange, ILabelVersion, IVisionLensModel } from '../tokens';
 
 function patch(annId: number, sampleId: number): IPatch {
   return {
@@ -36,6 +37,7 @@ class FakeView {
   filter: IFilter = { tags: { any: ['x'] } };
   queries: { filter: IFilter; query: IPatchQuery }[] = [];
   shared: number[][] = [];
+  samplesAsked: { annIds: number[]; version?: number }[] = [];
   pending: ((ids: number[]) => void)[] = [];
   filterChanged = new Signal<unknown, IFilter>(this);
   datasetChanged = new Signal<unknown, string | null>(this);
@@ -52,6 +54,7 @@ class FakeView {
     dataChanged: this.dataChanged,
     selectionFilter: () => ({ ids: [4, 5] }),
     setSelection: (ids: Iterable<number>) => this.shared.push([...ids]),
+    notifyDataChanged: (change: IDataChange) => this.dataChanged.emit(change),
     client: {
       queryPatches: async (
         _dataset: string,
@@ -73,12 +76,27 @@ class FakeView {
           )
         };
       },
-      patchSamples: (_dataset: string, annIds: number[]) =>
-        new Promise<number[]>(resolve =>
+      cropUrl: (
+        dataset: string,
+        annId: number,
+        size?: number,
+        context?: number,
+        pair?: number,
+        version?: number
+      ) => `${dataset}/${annId}/${size}/${context}/${pair}/${version}`,
+      patchSamples: (
+        _dataset: string,
+        annIds: number[],
+        _signal?: AbortSignal,
+        version?: number
+      ) => {
+        this.samplesAsked.push({ annIds, version });
+        return new Promise<number[]>(resolve =>
           this.pending.push(() =>
             resolve([...new Set(annIds.map(a => Math.floor(a / 2)))].sort())
           )
-        )
+        );
+      }
     }
   } as unknown as IVisionLensModel;
 }
@@ -218,5 +236,28 @@ describe('PatchesModel', () => {
     expect(patches.page!.objects.map(p => p.ann_id)).toEqual([60]);
     expect([...patches.selected]).toEqual([60]);
     expect(patches.selectedPatches.map(p => p.ann_id)).toEqual([60]);
+  });
+
+  it('reads the objects of a browsed version, its crops and its samples', async () => {
+    const patches = new PatchesModel(view.model);
+    await patches.load(0);
+    const browse = versionBrowse(view.model);
+    const v3 = { version: 3 } as ILabelVersion;
+    browse.browse('d', v3); // every panel told: the page is read again, at the version
+    await new Promise(r => setTimeout(r, 0));
+    expect(view.queries.map(q => q.query.version)).toEqual([undefined, 3]);
+    const seven = { ...patches.page!.objects[0], ann_id: 7, crop_with: null };
+    expect(patches.cropUrl('d', seven, 128)).toBe('d/7/128/0.25/undefined/3');
+    expect(patches.cropUrl('d', { ...seven, crop_with: 8 }, 128)).toBe('d/7/128/0.25/8/3');
+    const picked = patches.toggle(patches.page!.objects[0]);
+    view.pending[0]([]);
+    await picked;
+    expect(view.samplesAsked).toEqual([{ annIds: [0], version: 3 }]);
+    await patches.setChoice({ kind: 'evaluation', source: 'det' });
+    expect(view.queries[view.queries.length - 1].query.version).toBe(3);
+    browse.browse('d', null);
+    await new Promise(r => setTimeout(r, 0));
+    expect(view.queries[view.queries.length - 1].query.version).toBeUndefined();
+    expect(patches.cropUrl('d', seven, 128)).toBe('d/7/128/0.25/undefined/undefined');
   });
 });

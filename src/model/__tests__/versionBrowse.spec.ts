@@ -2,7 +2,8 @@
  * Browsing a saved version read-only (`model/versionBrowse.ts`) with the
  * shared model over the REST client against a real Jupyter server: while
  * version 1 is browsed, the samples page, counts, facets and one sample read
- * its labels (a cat relabelled since is a cat again), every panel is told,
+ * its labels (a cat relabelled since is a cat again, in the patches view
+ * too), every panel is told,
  * edits are refused without a request, and "back to current" reads the
  * current labels; a new dataset ends the browsing.
  */
@@ -11,6 +12,7 @@ import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { ingestPets } from '../../__tests__/petsDataset';
 import { VisionLensModel } from '../model';
+import { PatchesModel } from '../patches';
 import { editLabels } from '../sources/edits';
 import { facets, getSample, samplesPage } from '../sources/samples';
 import { saveVersion } from '../sources/versions';
@@ -22,6 +24,7 @@ describe('browsing a saved version', () => {
   let client: VisionLensClient;
   let model: VisionLensModel;
   let v1: ILabelVersion;
+  let catId = 0;
   const changes: IDataChange[] = [];
   const cats = { labels: [{ source: 'ground_truth', classes: ['cat'] }] };
 
@@ -35,6 +38,7 @@ describe('browsing a saved version', () => {
     v1 = await saveVersion(model, 'pets', 'as ingested');
     const sample = await client.getSample('pets', 1);
     const cat = sample.annotations.find(a => a.label === 'cat')!;
+    catId = cat.ann_id;
     const edit = await editLabels(
       model,
       'pets',
@@ -80,6 +84,21 @@ describe('browsing a saved version', () => {
     expect(await catCount()).toBe(1);
     expect(await truthLabels()).toEqual(['cat']);
     expect(await facetClasses()).toEqual(['cat', 'dog']);
+  });
+
+  it("pages the browsed version's objects in the patches view", async () => {
+    const patches = new PatchesModel(model, 1000);
+    const label = async () => {
+      await patches.load(0);
+      expect(patches.error).toBeNull();
+      return patches.page!.objects.find(p => p.ann_id === catId)?.label;
+    };
+    expect(await label()).toBe('cat');
+    versionBrowse(model).browse('pets', null);
+    expect(await label()).toBe('dog');
+    versionBrowse(model).browse('pets', v1);
+    expect(await label()).toBe('cat');
+    patches.dispose();
   });
 
   it('refuses edits while browsing, without asking the server', async () => {

@@ -16,6 +16,11 @@ An object that has a mask or keypoints carries them as stored (``segmentation``:
 polygons or RLE; ``keypoints``: flat ``[x, y, v, ...]``), as :class:`orjson.Fragment` JSON
 text like a page of samples (:mod:`.label_reads`): its tile draws them over the crop.
 
+``version`` (a saved version's number) pages the objects as they were at that version: the
+same statement over the relations :func:`..tables.labels_view.labels_at` shadows on the
+request's cursor. Evaluations and label-quality runs judged the current labels, so a
+version's page has neither (asking for them is refused).
+
 The sort is any box column, ``iou`` (evaluation patches), ``lq_score`` / ``lq_<issue>``
 (the label-quality run of ``lq_model``) or ``attributes.<key>`` (numeric values); ties by
 annotation id. One statement gives the exact total and the page (offset paging: DuckDB's
@@ -45,6 +50,7 @@ from ..query.filters import (
 )
 from ..store.catalog import Catalog, NotFoundError
 from ..store.schema import GROUND_TRUTH
+from ..tables.labels_view import check_readable, labels_at, parse_version
 
 KINDS = ("objects", "evaluation")
 EVAL_STATUSES = ("tp", "fp", "fn")
@@ -66,6 +72,7 @@ class PatchQuery:
     order: str | None = None
     offset: int = 0
     limit: int = 100
+    version: int | None = None
 
 
 def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
@@ -93,9 +100,16 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
     order = body.get("order")
     if order is not None and str(order).lower() not in ("asc", "desc"):
         raise FilterError("'order' must be 'asc' or 'desc'")
+    version = parse_version(body.get("version"))
+    check_readable(version, model if kind == "evaluation" else None, "kind 'evaluation'")
+    if version is not None and (body.get("lq_model") or str(sort or "").startswith("lq_")):
+        raise FilterError(
+            f"label-quality scores are of the current labels: browse version {version} "
+            "without 'lq_model' or an 'lq_' sort, or go back to the current labels"
+        )
     return PatchQuery(
         kind, source, model, tuple(statuses), body.get("lq_model"), sort, order,
-        offset, min(limit, MAX_PAGE),
+        offset, min(limit, MAX_PAGE), version,
     )  # fmt: skip
 
 
@@ -107,8 +121,9 @@ def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
-    """The label-quality run to join: the one asked for, the patches' model's, or the newest."""
-    if not _table_exists(cur, "label_quality_runs"):
+    """The label-quality run to join: the one asked for, the patches' model's, or the newest
+    (none at a version: the runs judged the current labels)."""
+    if q.version is not None or not _table_exists(cur, "label_quality_runs"):
         return None
     runs = cur.execute(
         "SELECT model FROM label_quality_runs WHERE dataset_id = ? ORDER BY created_at DESC",
@@ -207,10 +222,11 @@ _LQ_COLUMNS = ", q.issue, q.score, q.flagged"
 def patches_page(
     catalog: Catalog, dataset: str, spec: Mapping[str, Any] | Filter | None, q: PatchQuery
 ) -> dict[str, Any]:
-    """The exact total of the patches of ``q`` under filter ``spec`` and one page of them."""
+    """The exact total of the patches of ``q`` under filter ``spec`` and one page of them
+    (of the objects at ``q.version`` when it names one)."""
     flt = parse_filter(spec)
     direction = sort_direction(q.order)
-    with catalog.cursor() as cur:
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, q.version):
         dataset_id = catalog.dataset_id(cur, dataset)
         if q.kind == "evaluation" and not _evaluated(cur, dataset_id, str(q.model)):
             raise NotFoundError(f"model {q.model!r} has no evaluation on dataset {dataset!r}")
@@ -290,11 +306,14 @@ def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]
     return out
 
 
-def patch_samples(catalog: Catalog, dataset: str, ann_ids: Sequence[int]) -> list[int]:
-    """The samples (ids, ascending, each once) of the objects ``ann_ids`` of ``dataset``:
-    where a patch selection goes in the shared selection. Ids of no object are ignored."""
+def patch_samples(
+    catalog: Catalog, dataset: str, ann_ids: Sequence[int], version: int | None = None
+) -> list[int]:
+    """The samples (ids, ascending, each once) of the objects ``ann_ids`` of ``dataset``
+    (at saved ``version``: of its objects): where a patch selection goes in the shared
+    selection. Ids of no object are ignored."""
     ids = _checked_ids(ann_ids)
-    with catalog.cursor() as cur:
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
             "SELECT DISTINCT sample_id FROM annotations WHERE dataset_id = ? "
@@ -305,10 +324,11 @@ def patch_samples(catalog: Catalog, dataset: str, ann_ids: Sequence[int]) -> lis
 
 
 def patch_box(
-    catalog: Catalog, dataset: str, ann_id: int
+    catalog: Catalog, dataset: str, ann_id: int, version: int | None = None
 ) -> tuple[int, float, float, float, float]:
-    """``(sample_id, x, y, w, h)`` of one object of ``dataset`` (NotFoundError otherwise)."""
-    with catalog.cursor() as cur:
+    """``(sample_id, x, y, w, h)`` of one object of ``dataset`` (at saved ``version``: where
+    it was then; NotFoundError when it has no such object)."""
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         dataset_id = catalog.dataset_id(cur, dataset)
         row = cur.execute(
             "SELECT sample_id, x, y, w, h FROM annotations WHERE dataset_id = ? AND ann_id = ?",

@@ -10,7 +10,14 @@
   tags has no row);
 * ``versions`` (step 10): a named position in the log (``seq``: the last operation it
   includes) with the counts at that moment: a version costs one row, whatever the size of
-  the dataset.
+  the dataset;
+* the copies of a browsed version's labels (step 14): ``version_annotations``,
+  ``version_object_tags`` and ``version_box_summaries`` hold the rows of ``annotations``,
+  ``object_tags`` and ``box_summaries`` as they were at a version (a ``version`` column
+  added), ``version_copies`` one row per version copied. A saved version never changes, so
+  its copy, made at its first browse (:mod:`..tables.labels_view`), serves every later one;
+  they are derived rows (``DERIVED_TABLES``): a write that may change labels outside the
+  log (a model's predictions imported again) drops them, and a browse copies again.
 
 Every table is deleted with its dataset, so a dataset ingested again under the same name
 starts a new history.
@@ -78,7 +85,27 @@ VERSIONS_DDL = """
     )
 """
 
+VERSION_COPIES = ("version_annotations", "version_object_tags", "version_box_summaries")
+"""The copies of a version's labels: each the shape of its table plus ``version``."""
+
+VERSION_COPIES_DDL = [
+    *(
+        f"CREATE TABLE IF NOT EXISTS {copy} AS "  # noqa: S608 - fixed names
+        f"SELECT *, 0::INTEGER AS version FROM {copy.removeprefix('version_')} WITH NO DATA"
+        for copy in VERSION_COPIES
+    ),
+    """
+    CREATE TABLE IF NOT EXISTS version_copies (
+        dataset_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,      -- its rows are in the three copies
+        created_at TIMESTAMP NOT NULL
+    )
+    """,
+]
+
 for _table in ("edit_batches", "edit_ops", "object_tags", "versions"):
+    register_dataset_table(_table)
+for _table in (*VERSION_COPIES, "version_copies"):
     register_dataset_table(_table)
 
 
@@ -91,3 +118,9 @@ def create_edit_log(cur: duckdb.DuckDBPyConnection) -> None:
 def create_versions(cur: duckdb.DuckDBPyConnection) -> None:
     """Step 10: the versions table (empty in a catalog written before)."""
     cur.execute(VERSIONS_DDL)
+
+
+def create_version_copies(cur: duckdb.DuckDBPyConnection) -> None:
+    """Step 14: the (empty) tables of browsed versions' copies."""
+    for statement in VERSION_COPIES_DDL:
+        cur.execute(statement)

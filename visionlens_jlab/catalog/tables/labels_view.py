@@ -1,15 +1,22 @@
 """Reads of a saved version's labels: the same queries, over the labels at that version.
 
-A request that names a version (``version=N`` on the samples page, counts, facets and one
-sample) runs on its own cursor, where temporary views shadow the three relations a read of
+A request that names a version (``version=N`` on the samples page, counts, facets, one
+sample and the patches view's objects) runs on its own cursor, where temporary views shadow the three relations a read of
 labels goes through: ``annotations`` (the objects at the version, :func:`.labels_at.objects_at`),
 ``object_tags`` (their tags then) and ``box_summaries`` (the summaries of the samples an
 operation changed since the version computed again from those objects, the others' rows as
 they are). Every compiled filter, sort, facet and box read then answers for the version
 without a second query path; the planner sees the position
 (:mod:`..store.labels_position`) and plans the SQL route alone, since no in-memory index
-holds a version's labels. The fold reads only the operations logged after the version, so
-a version's page costs the SQL route's cost plus that fold.
+holds a version's labels.
+
+A saved version never changes, so the fold is done once: the first browse of a version
+writes the three relations as they are in its views into the version's copies (step 14,
+:mod:`..store.edit_tables`: one derived write, all or nothing, through the single writer;
+at most :data:`KEPT_COPIES` versions per dataset), and every browse then shadows them with
+plain reads of those rows, whatever the number of edits since. A read-only catalog, which
+cannot write a copy, reads the views of the fold itself; the copies are the fold's rows,
+so both answer alike.
 
 Samples, their tags and image-level labels are not versioned (edits never change them):
 they read as they are now. Evaluations judged the current labels; a version's read does
@@ -20,18 +27,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
 
 from ..base.errors import CatalogError
 from ..store.catalog import Catalog
+from ..store.edit_tables import VERSION_COPIES
 from ..store.labels_position import reading_position
 from .box_summaries import summary_aggregates
 from .labels_at import changed_since, objects_at, version_position
 
 SHADOWED = ("annotations", "object_tags", "box_summaries")
-"""The relations a version's read sees at the version."""
+"""The relations a version's read sees at the version (their copies: ``VERSION_COPIES``)."""
+
+KEPT_COPIES = 2
+"""Versions of a dataset whose copies are kept: copying another drops the oldest copy (each
+copy is as large as the dataset's objects and box summaries)."""
 
 
 def parse_version(value: Any) -> int | None:
@@ -46,13 +59,15 @@ def parse_version(value: Any) -> int | None:
     raise CatalogError(f"'version' must be a version number or 'current', got {value!r}")
 
 
-def check_readable(version: int | None, eval_status: str | None) -> None:
+def check_readable(
+    version: int | None, eval_status: str | None, option: str = "'eval_status'"
+) -> None:
     """Refuse what a version's read cannot answer: evaluation statuses, which judged the
-    current labels."""
+    current labels; ``option``: how the request asked for them (named in the message)."""
     if version is not None and eval_status:
         raise CatalogError(
             "evaluation statuses are of the current labels: browse version "
-            f"{version} without 'eval_status', or go back to the current labels"
+            f"{version} without {option}, or go back to the current labels"
         )
 
 
@@ -68,18 +83,86 @@ def labels_at(
         return
     dataset_id = catalog.dataset_id(cur, dataset)
     position = version_position(cur, dataset_id, version)
-    ((database,),) = cur.execute("SELECT current_database()").fetchall()
-    main = '"' + str(database).replace('"', '""') + '".main'
-    for statement in _shadows(cur, dataset_id, position, main):
+    main = _main(cur)
+    if _copied(cur, dataset_id, version) or _copy(catalog, dataset_id, version, position):
+        statements = _copy_views(dataset_id, version, main)
+    else:  # a read-only catalog: the fold's own views
+        statements = _shadows(cur, dataset_id, position, main)
+    for statement in statements:
         cur.execute(statement)
     try:
         with reading_position(position):
             yield
     finally:
-        for name in SHADOWED:
-            cur.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
-        for name in _FOLDS:
-            cur.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+        _drop_shadows(cur)
+
+
+def _main(cur: duckdb.DuckDBPyConnection) -> str:
+    """The qualified schema of the catalog's tables (the views shadow their plain names)."""
+    ((database,),) = cur.execute("SELECT current_database()").fetchall()
+    return '"' + str(database).replace('"', '""') + '".main'
+
+
+def _drop_shadows(cur: duckdb.DuckDBPyConnection) -> None:
+    for name in SHADOWED:
+        cur.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+    for name in _FOLDS:
+        cur.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+
+
+def _copied(cur: duckdb.DuckDBPyConnection, dataset_id: int, version: int) -> bool:
+    rows = cur.execute(
+        "SELECT COUNT(*) FROM version_copies WHERE dataset_id = ? AND version = ?",
+        [dataset_id, version],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def _copy(catalog: Catalog, dataset_id: int, version: int, position: int) -> bool:
+    """Write the copies of ``version``'s labels (the fold's views, read once) in one derived
+    write, dropping the oldest copy past :data:`KEPT_COPIES`; False on a read-only catalog.
+    A concurrent browse that copied first wins: the copy is not written twice."""
+    if catalog.read_only:
+        return False
+    with catalog.write_derived(dataset_id) as cur:  # no answer changes: a version's rows
+        if _copied(cur, dataset_id, version):
+            return True
+        main = _main(cur)
+        for statement in _shadows(cur, dataset_id, position, main):
+            cur.execute(statement)
+        try:
+            for copy, shadow in zip(VERSION_COPIES, SHADOWED, strict=True):
+                cur.execute(
+                    f"INSERT INTO {main}.{copy} BY NAME "  # noqa: S608 - fixed names, integers
+                    f"SELECT *, {int(version)} AS version FROM temp.main.{shadow} "
+                    f"WHERE dataset_id = {int(dataset_id)}"
+                )
+        finally:
+            _drop_shadows(cur)
+        when = datetime.now(timezone.utc).replace(tzinfo=None)
+        cur.execute("INSERT INTO version_copies VALUES (?, ?, ?)", [dataset_id, version, when])
+        dropped = cur.execute(
+            "SELECT version FROM version_copies WHERE dataset_id = ? "
+            "ORDER BY created_at DESC, version DESC OFFSET ?",
+            [dataset_id, KEPT_COPIES],
+        ).fetchall()
+        for table in (*VERSION_COPIES, "version_copies"):
+            cur.execute(
+                f"DELETE FROM {table} WHERE dataset_id = ? "  # noqa: S608 - fixed names
+                "AND list_contains(?::INTEGER[], version)",
+                [dataset_id, [r[0] for r in dropped]],
+            )
+    return True
+
+
+def _copy_views(dataset_id: int, version: int, main: str) -> list[str]:
+    """The statements shadowing each relation with its copy's rows of ``version``."""
+    return [
+        f"CREATE OR REPLACE TEMP VIEW {shadow} AS "  # noqa: S608 - fixed names, integers
+        f"SELECT * EXCLUDE (version) FROM {main}.{copy} "
+        f"WHERE dataset_id = {int(dataset_id)} AND version = {int(version)}"
+        for copy, shadow in zip(VERSION_COPIES, SHADOWED, strict=True)
+    ]
 
 
 _FOLDS = ("_vl_changed", "_vl_touched")
