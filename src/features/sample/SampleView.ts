@@ -68,6 +68,10 @@ export class SampleView extends Widget {
       e.stopPropagation();
       if (e.key === 'Enter') {
         void this._tag(true);
+      } else if (e.key === 'Escape') {
+        // Cancels the tag being typed; the next Escape closes the view.
+        this._tagInput.value = '';
+        this.node.focus();
       }
     });
     this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
