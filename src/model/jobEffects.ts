@@ -98,7 +98,7 @@ export class JobEnds {
     });
     if (effect.datasets) {
       // A failed read leaves the list as it was; the Refresh button says why.
-      this._model.refreshDatasets().catch(() => undefined);
+      this._model.refreshDatasets(job.id).catch(() => undefined);
     }
   }
 

@@ -12,6 +12,7 @@ import { JobEnds } from './jobEffects';
 import { followDatasetChanges } from './sources/datasets';
 import { followLabelEdits } from './sources/edits';
 import { JobsModel } from './jobs';
+import { ListReads } from './listReads';
 import { Persistence } from './persistence';
 import { parseSort, QueryState } from './query';
 import { ExtensionRegistry } from './registry';
@@ -116,11 +117,8 @@ export class VisionLensModel implements IVisionLensModel {
     return this._datasets.find(d => d.name === this.dataset) ?? null;
   }
 
-  async refreshDatasets(): Promise<IDatasetInfo[]> {
-    const list = await this.client.listDatasets();
-    this._datasets = list;
-    this._datasetsChanged.emit(list);
-    return list;
+  refreshDatasets(job?: string): Promise<IDatasetInfo[]> {
+    return this._listReads.read(job);
   }
 
   get datasetsChanged(): ISignal<IVisionLensModel, readonly IDatasetInfo[]> {
@@ -406,6 +404,12 @@ export class VisionLensModel implements IVisionLensModel {
   private _persistence: Persistence;
   private _query = new QueryState();
   private _datasets: IDatasetInfo[] = [];
+  private _listReads = new ListReads(async () => {
+    const list = await this.client.listDatasets();
+    this._datasets = list;
+    this._datasetsChanged.emit(list);
+    return list;
+  });
   private _selection = new SelectionState();
   private _view = new ViewState();
   private _datasetChanged = new Signal<IVisionLensModel, string | null>(this);

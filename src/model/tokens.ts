@@ -64,7 +64,12 @@ export interface IVisionLensModel {
 
   /** Known datasets (from the last `refreshDatasets`). */
   readonly datasets: readonly IDatasetInfo[];
-  refreshDatasets(): Promise<IDatasetInfo[]>;
+  /**
+   * Read the datasets list again (calls in one tick share one read). `job`:
+   * the job whose change prompts it; its change is read for once, however
+   * often it is told (its job event, then its dataset event).
+   */
+  refreshDatasets(job?: string): Promise<IDatasetInfo[]>;
   readonly datasetsChanged: ISignal<IVisionLensModel, readonly IDatasetInfo[]>;
   /** The listing of the current dataset, if known. */
   readonly currentInfo: IDatasetInfo | null;

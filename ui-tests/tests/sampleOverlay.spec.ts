@@ -75,6 +75,71 @@ test.describe('the sample view over the grid', () => {
     await expect(tile(PAGE)).toBeFocused();
   });
 
+  test('Escape closes it wherever the focus is, once a dialog, a menu or a field had its Escape', async ({
+    page
+  }) => {
+    const grid = await openGrid(page, DEMO);
+    const overlay = grid.locator('#visionlens-sample-overlay');
+    const view = overlay.locator('.jp-VisionLens-sample');
+    const tile = grid.locator('.jp-VisionLens-tile[data-index="0"]');
+    const open = async () => {
+      await tile.dblclick();
+      await expect(overlay).toBeVisible();
+    };
+    const escapeCloses = async () => {
+      await page.keyboard.press('Escape');
+      await expect(overlay).toBeHidden();
+      await expect(tile).toBeFocused();
+    };
+
+    // after a click on a toolbar button
+    await open();
+    await overlay.locator('.jp-VisionLens-fit').click();
+    await escapeCloses();
+    // on a field of the side panel
+    await open();
+    const pin = overlay
+      .locator('.jp-VisionLens-fieldsTable input[type="checkbox"]')
+      .first();
+    await pin.click();
+    await expect(pin).toBeFocused();
+    await escapeCloses();
+    await open();
+    await pin.click(); // as it was
+    await escapeCloses();
+    // with nothing focused
+    await open();
+    await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+    await escapeCloses();
+
+    await open();
+    // a dialog's Escape closes the dialog only
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute('help:about');
+    });
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(overlay).toBeVisible();
+    // a menu's closes the menu only
+    await page.locator('.lm-MenuBar-item', { hasText: 'File' }).click();
+    const menu = page.locator('.lm-Menu');
+    await expect(menu).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+    await expect(overlay).toBeVisible();
+    // a text field's cancels what was typed and leaves the field
+    const tagInput = overlay.locator('.jp-VisionLens-tagInput');
+    await tagInput.fill('half-typed');
+    await page.keyboard.press('Escape');
+    await expect(tagInput).toHaveValue('');
+    await expect(view).toBeFocused();
+    await expect(overlay).toBeVisible();
+    // then Escape closes the overlay
+    await escapeCloses();
+  });
+
   test('the grid keys are commands listed in the shortcut settings', async ({
     page
   }) => {

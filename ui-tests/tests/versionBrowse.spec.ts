@@ -5,8 +5,10 @@
  * the class again and the grid's count for it is version 1's (the server's
  * answer with `version=1`), while "Back to current" shows the current count
  * (none). The sample view's edit tools are off on the version and back on
- * the current labels; the server refuses an edit naming the version. Its own
- * dataset (small20), so the other tests' counts stay.
+ * the current labels; the server refuses an edit naming the version. The
+ * sample view and the map show the banner too, and "Back to current" in the
+ * map's returns every view. Its own dataset (small20), so the other tests'
+ * counts stay.
  */
 import { expect, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
@@ -94,11 +96,25 @@ test('browse a saved version read-only in the grid, then back to current', async
   expect(refused.status()).toBe(409);
   expect((await refused.json()).message).toContain('read-only');
 
-  // back to current: the banner goes, the same filter counts none, edits are on again
+  // every view reading the version shows its banner: the sample view, the map
+  const viewBanner = view.locator('.jp-VisionLens-versionBanner');
+  await expect(viewBanner).toBeVisible();
+  await expect(viewBanner).toContainText(`Version ${version} (read-only)`);
+  await command(page, 'visionlens:open-map', { dataset: NAME });
+  const mapBanner = page.locator('#visionlens-map-main .jp-VisionLens-versionBanner');
+  await expect(mapBanner).toBeVisible();
+  await expect(mapBanner).toContainText(`Version ${version} (read-only)`);
+
+  // back to current from the map: every banner goes, edits are on again, the
+  // same filter counts none (the jest test goes back from the sample views)
+  await mapBanner.locator('.jp-VisionLens-versionBack').click();
+  await expect(mapBanner).toBeHidden();
+  await expect(viewBanner).toHaveClass(/lm-mod-hidden/);
+  await expect(banner).toHaveClass(/lm-mod-hidden/);
+  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId: first });
+  await expect(viewBanner).toBeHidden();
+  await expect(view.locator('.jp-VisionLens-sampleEditBar')).toBeVisible();
   await command(page, 'visionlens:open-grid', { dataset: NAME }); // the grid in front again
-  await banner.locator('.jp-VisionLens-versionBack').click();
   await expect(banner).toBeHidden();
   await expect(count).toHaveText(`0 of ${fmt(all)} samples`);
-  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId: first });
-  await expect(view.locator('.jp-VisionLens-sampleEditBar')).toBeVisible();
 });

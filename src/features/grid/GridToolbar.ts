@@ -22,7 +22,7 @@ import {
 } from '../../ui/toolbar';
 import { SearchBar } from './SearchBar';
 import { SelectionCode } from './SelectionCode';
-import { VersionBanner } from './VersionBanner';
+import { VersionBanner } from '../../ui/VersionBanner';
 
 /** Options of the toolbar. */
 export interface IGridToolbarOptions {

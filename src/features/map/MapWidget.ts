@@ -14,6 +14,8 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { nameTab } from '../../ui/panelNames';
+import { embedWidget } from '../../ui/toolbar';
+import { VersionBanner } from '../../ui/VersionBanner';
 import { fmtInt, h } from '../../base/dom';
 import { changeMovesRows } from '../../model/query';
 import { CommandIDs, IDataChange, IVisionLensModel } from '../../model/tokens';
@@ -69,7 +71,9 @@ export class MapWidget extends Widget {
     body.append(host, this._legend);
     this._legend.hidden = true;
     this._code = codeBox();
-    this.node.append(this._toolbar.node, body, this._code.node);
+    const banner = new VersionBanner(this._model);
+    this.node.append(banner.node, this._toolbar.node, body, this._code.node);
+    embedWidget(this, banner);
 
     this._canvas = new MapCanvas(host, {
       onViewChange: () => {

@@ -64,8 +64,15 @@ export class SampleEditing {
       className: 'jp-VisionLens-editClass jp-mod-styled',
       attrs: { 'aria-label': 'Class of a new box or a relabel' }
     });
-    // Keys typed in the picker (a letter picks a class) are not the view's shortcuts.
-    this._classPicker.addEventListener('keydown', e => e.stopPropagation());
+    // Keys typed in the picker (a letter picks a class) are not the view's
+    // shortcuts; Escape leaves it (the next one closes the view).
+    this._classPicker.addEventListener('keydown', e => {
+      e.stopPropagation();
+      if (e.key === 'Escape') {
+        const view = this._classPicker.closest('.jp-VisionLens-sample');
+        (view as HTMLElement | null)?.focus();
+      }
+    });
     this.message = h('div', {
       className: 'jp-VisionLens-editMessage',
       attrs: { 'aria-live': 'polite' }

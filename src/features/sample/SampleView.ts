@@ -31,6 +31,7 @@ import {
   toolbarSpacer
 } from '../../ui/toolbar';
 import { renderSampleSections } from '../../ui/contributions';
+import { VersionBanner } from '../../ui/VersionBanner';
 import { SampleEditing } from './SampleEditing';
 import { SampleStage, StageTool } from './SampleStage';
 import { sampleTables } from './sampleTables';
@@ -68,6 +69,10 @@ export class SampleView extends Widget {
       e.stopPropagation();
       if (e.key === 'Enter') {
         void this._tag(true);
+      } else if (e.key === 'Escape') {
+        // Cancels the tag being typed; the next Escape closes the view.
+        this._tagInput.value = '';
+        this.node.focus();
       }
     });
     this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
@@ -172,7 +177,9 @@ export class SampleView extends Widget {
       editBar.node,
       this.editing.message
     );
+    const banner = new VersionBanner(model);
     this.node.append(
+      banner.node,
       header,
       this._status,
       h(
@@ -183,6 +190,7 @@ export class SampleView extends Widget {
       )
     );
 
+    embedWidget(this, banner);
     embedWidget(this, moving);
     embedWidget(this, tagging);
     embedWidget(this, editBar);

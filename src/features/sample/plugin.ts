@@ -5,6 +5,7 @@
  * the default) or in its own tab (the setting "Open samples in").
  */
 import {
+  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -25,6 +26,13 @@ import { SampleEditing } from './SampleEditing';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
+
+/**
+ * On the body while the overlay is open over the active panel: Escape's
+ * binding (schema/sample.json) then closes it wherever the focus is. A
+ * dialog, a menu and the view's text fields handle Escape first and stop it.
+ */
+const OVERLAY_ACTIVE = 'jp-VisionLens-mod-sampleOverlay';
 
 /** Where a sample opens (the setting "Open samples in"). */
 type OpenIn = 'overlay' | 'tab';
@@ -56,12 +64,13 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
   description: 'VisionLens sample view.',
   autoStart: true,
   requires: [IVisionLensModel],
-  optional: [ILayoutRestorer, ISettingRegistry],
+  optional: [ILayoutRestorer, ISettingRegistry, ILabShell],
   activate: (
     app: JupyterFrontEnd,
     model: IVisionLensModel,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    labShell: ILabShell | null
   ) => {
     let labelTypes: LabelTypeSettings = {};
     let openIn: OpenIn = 'overlay';
@@ -109,7 +118,19 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         overlay = new SampleOverlay(host, createView(), app.commands);
       }
       await overlay.open(sampleId, index);
+      followActive();
     };
+    const followActive = () => {
+      const host = overlay?.isOpen ? overlay.host : null;
+      // focus nowhere (the body): the main area's current panel is the active view
+      const active = labShell?.activeWidget ?? app.shell.currentWidget;
+      document.body.classList.toggle(
+        OVERLAY_ACTIVE,
+        host !== null && host.isVisible && !!active?.node.contains(host.node)
+      );
+    };
+    labShell?.activeChanged.connect(followActive);
+    labShell?.currentChanged.connect(followActive);
     /** The view the keys act on: the one holding the focus, else the overlay. */
     const active = (): SampleView | null => {
       const views = [
@@ -149,8 +170,8 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       [CommandIDs.samplePrevious, 'Show the Previous Sample', -1],
       [CommandIDs.sampleNext, 'Show the Next Sample', 1]
     ];
-    // Escape on the view itself (not in its toolbar, where it closes a menu or
-    // leaves a field): back to the grid, its focus on the sample shown last.
+    // Escape (the overlay: wherever the focus is; a tab: on the view itself):
+    // back to the grid, its focus on the sample shown last.
     app.commands.addCommand(CommandIDs.sampleClose, {
       label: 'VisionLens Sample: Back to the Grid',
       caption: 'Close the sample view and focus its sample in the grid',
@@ -159,6 +180,7 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
         let index: number | null;
         if (overlay?.isOpen && view === overlay.view) {
           index = overlay.close();
+          followActive();
         } else if (sample.current) {
           index = sample.current.content.index;
           sample.current.close();

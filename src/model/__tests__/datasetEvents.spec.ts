@@ -8,7 +8,7 @@ import { Event, ServerConnection } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
 
 import { VisionLensClient } from '../../api/client';
-import { DATASET_EVENT_SCHEMA } from '../../api/serverEvents';
+import { DATASET_EVENT_SCHEMA, JOB_EVENT_SCHEMA } from '../../api/serverEvents';
 import { IDatasetInfo } from '../../api/types';
 import { VisionLensModel } from '../model';
 
@@ -38,6 +38,72 @@ describe('dataset events', () => {
     emit({ dataset: 'cars', change: 'removed', job: null });
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(model.dataset).toBeNull();
+    expect(listed).toBe(2); // the two removals of one tick: one read
+  });
+
+  it('reads the list once for a change told by its job event and its dataset event', async () => {
+    const client = new VisionLensClient(ServerConnection.makeSettings());
+    let listed = 0;
+    client.listDatasets = async () => {
+      listed += 1;
+      return [{ name: `v${listed}` }] as IDatasetInfo[];
+    };
+    client.listJobs = async () => [];
+    const events = new Signal<unknown, Event.Emission>({});
+    const model = new VisionLensModel({ client, state: null, events });
+    const nextTask = () => new Promise(resolve => setTimeout(resolve, 0));
+    const jobDone = (id: string, kind: string) =>
+      events.emit({
+        schema_id: JOB_EVENT_SCHEMA,
+        id,
+        kind,
+        status: 'done',
+        dataset: 'bikes'
+      });
+    const datasetEvent = (job: string | null) =>
+      events.emit({
+        schema_id: DATASET_EVENT_SCHEMA,
+        dataset: 'bikes',
+        change: 'created',
+        job
+      });
+
+    // as the server sends them: the job's end, then its dataset event (two messages)
+    jobDone('j1', 'ingest');
+    await nextTask();
+    datasetEvent('j1');
+    await nextTask();
+    expect(listed).toBe(1);
+    expect(model.datasets.map(d => d.name)).toEqual(['v1']);
+
+    // the other order, and another job's change: read again
+    datasetEvent('j2');
+    await nextTask();
+    jobDone('j2', 'predictions');
+    await nextTask();
+    expect(listed).toBe(2);
+
+    // a delete (no job) and calls of one tick share one read
+    datasetEvent(null);
+    const reads = [model.refreshDatasets(), model.refreshDatasets()];
+    await Promise.all(reads);
     expect(listed).toBe(3);
+    expect(model.datasets.map(d => d.name)).toEqual(['v3']);
+  });
+
+  it('reads again for a job whose read failed', async () => {
+    const client = new VisionLensClient(ServerConnection.makeSettings());
+    let listed = 0;
+    client.listDatasets = async () => {
+      listed += 1;
+      if (listed === 1) {
+        throw new Error('server away');
+      }
+      return [] as IDatasetInfo[];
+    };
+    const model = new VisionLensModel({ client, state: null, events: null });
+    await expect(model.refreshDatasets('j1')).rejects.toThrow('server away');
+    await model.refreshDatasets('j1');
+    expect(listed).toBe(2);
   });
 });

@@ -40,7 +40,7 @@ describe('label events', () => {
       { dataset: 'cars', kind: 'labels', ids: [3, 9] },
       { dataset: 'cars', kind: 'labels', ids: null }
     ]);
-    expect(listed).toBeGreaterThanOrEqual(2);
+    expect(listed).toBe(1); // the two batches told in one tick: one read of the list
     // the same batch number of another dataset is not this page's
     emit({ dataset: 'dogs', batch: 6, kind: 'edit', sample_ids: [1] });
     expect(changes[changes.length - 1]).toEqual({

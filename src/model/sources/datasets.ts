@@ -63,7 +63,8 @@ export function followDatasetChanges(
     if (event.change === 'removed' && model.dataset === event.dataset) {
       model.setDataset(null);
     }
-    model.refreshDatasets().catch(() => undefined); // the next event tries again
+    // A job's change was told by its job event too: one read for both.
+    model.refreshDatasets(event.job ?? undefined).catch(() => undefined); // the next event tries again
   });
 }
 

@@ -1,16 +1,18 @@
 /**
- * The grid's banner while a saved version is browsed: which version (its
- * number, message and date), that it is read-only, and the way back to the
- * current labels. Hidden otherwise.
+ * The banner of every view that reads the browsed version (the grid, the
+ * sample view in its tab and over the grid, the map, the patches) while a
+ * saved version is browsed: which version (its number, message and date),
+ * that it is read-only, and the way back to the current labels, for every
+ * view at once (the browse state is the model's). Hidden otherwise.
  */
 import { Widget } from '@lumino/widgets';
 
-import { h } from '../../base/dom';
-import { visibleText } from '../../base/dataText';
-import { IVisionLensModel } from '../../model/tokens';
-import { VersionBrowse, versionBrowse } from '../../model/versionBrowse';
+import { h } from '../base/dom';
+import { visibleText } from '../base/dataText';
+import { IVisionLensModel } from '../model/tokens';
+import { VersionBrowse, versionBrowse } from '../model/versionBrowse';
 
-/** The read-only banner of a browsed version, for the grid's toolbar. */
+/** The read-only banner of a browsed version, for the top of a view. */
 export class VersionBanner extends Widget {
   constructor(model: IVisionLensModel) {
     super();
