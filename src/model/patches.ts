@@ -263,7 +263,14 @@ export class PatchesModel implements IDisposable {
   cropUrl(dataset: string, patch: IPatch, size: number): string {
     const pair = patch.crop_with ?? undefined;
     const { version } = versionBrowse(this.model).params(dataset);
-    return this.model.client.cropUrl(dataset, patch.ann_id, size, 0.25, pair, version);
+    return this.model.client.cropUrl(
+      dataset,
+      patch.ann_id,
+      size,
+      0.25,
+      pair,
+      version
+    );
   }
 
   isSelected(annId: number): boolean {

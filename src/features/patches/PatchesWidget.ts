@@ -11,6 +11,8 @@ import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
 import { nameTab } from '../../ui/panelNames';
+import { embedWidget } from '../../ui/toolbar';
+import { VersionBanner } from '../../ui/VersionBanner';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
 import { KeypointClasses, keypointClasses } from '../../model/labels';
 import { IPatchesChoice, PatchesModel, patchLabels } from '../../model/patches';
@@ -90,7 +92,9 @@ export class PatchesWidget extends Widget {
     ]) {
       this._order.append(h('option', { text: label, attrs: { value } }));
     }
+    const banner = new VersionBanner(patches.model);
     this.node.append(
+      banner.node,
       h(
         'div',
         { className: 'jp-VisionLens-patchesBar' },
@@ -107,6 +111,7 @@ export class PatchesWidget extends Widget {
       this._status,
       this._tiles
     );
+    embedWidget(this, banner);
     patches.changed.connect(this._render, this);
     patches.model.datasetChanged.connect(this._fillChoices, this);
     patches.model.datasetChanged.connect(this._loadKeypointClasses, this);

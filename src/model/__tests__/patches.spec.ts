@@ -248,7 +248,9 @@ describe('PatchesModel', () => {
     expect(view.queries.map(q => q.query.version)).toEqual([undefined, 3]);
     const seven = { ...patches.page!.objects[0], ann_id: 7, crop_with: null };
     expect(patches.cropUrl('d', seven, 128)).toBe('d/7/128/0.25/undefined/3');
-    expect(patches.cropUrl('d', { ...seven, crop_with: 8 }, 128)).toBe('d/7/128/0.25/8/3');
+    expect(patches.cropUrl('d', { ...seven, crop_with: 8 }, 128)).toBe(
+      'd/7/128/0.25/8/3'
+    );
     const picked = patches.toggle(patches.page!.objects[0]);
     view.pending[0]([]);
     await picked;
@@ -258,6 +260,8 @@ describe('PatchesModel', () => {
     browse.browse('d', null);
     await new Promise(r => setTimeout(r, 0));
     expect(view.queries[view.queries.length - 1].query.version).toBeUndefined();
-    expect(patches.cropUrl('d', seven, 128)).toBe('d/7/128/0.25/undefined/undefined');
+    expect(patches.cropUrl('d', seven, 128)).toBe(
+      'd/7/128/0.25/undefined/undefined'
+    );
   });
 });

@@ -5,7 +5,13 @@
 import { Signal } from '@lumino/signaling';
 
 import { PatchesModel } from '../../../model/patches';
-import { IPatch, IPatchesPage, IVisionLensModel } from '../../../model/tokens';
+import { versionBrowse } from '../../../model/versionBrowse';
+import {
+  ILabelVersion,
+  IPatch,
+  IPatchesPage,
+  IVisionLensModel
+} from '../../../model/tokens';
 import { patchCaption, PatchesWidget } from '../PatchesWidget';
 
 const HOSTILE = '<img src=x onerror="alert(1)">';
@@ -192,5 +198,20 @@ describe('PatchesWidget', () => {
       row.querySelector('.jp-VisionLens-patchesEditMessage')!.textContent
     ).toMatch(/^Changed 2 objects \(edit 3\)\.$/);
     widget.dispose();
+  });
+
+  it('shows the read-only banner while a version is browsed', () => {
+    const model = fakeModel([hostile], []);
+    const widget = new PatchesWidget(new PatchesModel(model), () => undefined);
+    const banner = widget.node.querySelector(
+      '.jp-VisionLens-versionBanner'
+    ) as HTMLElement;
+    expect(banner.classList).toContain('lm-mod-hidden');
+    const v2 = { version: 2, message: '', created_at: 0 } as ILabelVersion;
+    versionBrowse(model).browse('d', v2);
+    expect(banner.classList).not.toContain('lm-mod-hidden');
+    expect(banner.textContent).toContain('Version 2 (read-only)');
+    versionBrowse(model).browse('d', null);
+    expect(banner.classList).toContain('lm-mod-hidden');
   });
 });
