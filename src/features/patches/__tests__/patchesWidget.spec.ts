@@ -207,7 +207,11 @@ describe('PatchesWidget', () => {
       '.jp-VisionLens-versionBanner'
     ) as HTMLElement;
     expect(banner.classList).toContain('lm-mod-hidden');
-    const v2 = { version: 2, message: '', created_at: 0 } as ILabelVersion;
+    const v2 = {
+      version: 2,
+      message: '',
+      created_at: '2026-11-25T10:00:00Z'
+    } as ILabelVersion;
     versionBrowse(model).browse('d', v2);
     expect(banner.classList).not.toContain('lm-mod-hidden');
     expect(banner.textContent).toContain('Version 2 (read-only)');
