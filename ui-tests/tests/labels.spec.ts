@@ -162,7 +162,7 @@ test.describe('labels beyond the box', () => {
     await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
       .locator('input[data-label-type="masks"]')
       .check();
-    await page.keyboard.press('Escape');
+    // No Escape for the "…" popup here: over the grid, Escape closes the sample overlay.
     for (const dark of [false, true]) {
       await setTheme(page, dark);
       await shot(view, `labels-sample-${dark ? 'dark' : 'light'}`);

@@ -146,6 +146,7 @@ test.describe('Toolbars', () => {
     );
     expect(bindings.sort()).toEqual([
       'visionlens:sample-close Escape .jp-VisionLens-sample:focus',
+      'visionlens:sample-close Escape body.jp-VisionLens-mod-sampleOverlay',
       'visionlens:sample-delete-object Backspace .jp-VisionLens-sample',
       'visionlens:sample-delete-object Delete .jp-VisionLens-sample',
       'visionlens:sample-draw-box B .jp-VisionLens-sample',
