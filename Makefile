@@ -140,9 +140,9 @@ test-deps:  ## install what every suite needs (side by side)
 	  $(LABEL_STUDIO_VENV)/.installed tests/hub/node_modules/.installed chromium
 	$(MAKE) -j2 -Otarget setup $(VENV)/.installed-lab-example ui-tests/node_modules/.installed
 
-# The static checks and the browser suite run in turn beside pytest: each of the two keeps about
-# one of the 2 cores busy, so side by side they take the time of the longer (pytest) instead of
-# the sum. -Otarget prints pytest's log whole when it ends, after the browser suite's.
+# The static checks and the browser suite run in turn beside pytest: neither keeps both cores busy
+# all the time (servers, kernels and the browser wait), so side by side they finish sooner than
+# one after the other. -Otarget prints pytest's log whole when it ends, after the browser suite's.
 test:  ## every test, from a fresh machine: installs, then lint, typecheck, jest and Galata beside pytest
 	$(MAKE) test-deps
 	$(MAKE) -j2 -Otarget checks-then-ui test-python
