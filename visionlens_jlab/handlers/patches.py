@@ -27,7 +27,7 @@ from ..catalog.reads.object_pages import (
     patch_samples,
     patches_page,
 )
-from ..media.crops import MAX_CONTEXT, tile_regions, union_box
+from ..media.crops import DEFAULT_CONTEXT, MAX_CONTEXT, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
 from .base import VisionLensHandler, engine_errors
 from .samples import version_option
@@ -62,7 +62,9 @@ class ObjectCropHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str, ann_id: str) -> None:
         size = _number(self.get_query_argument("size", "128"), "size", 1, 4096)
-        context = _number(self.get_query_argument("context", "0.25"), "context", 0, MAX_CONTEXT)
+        context = _number(
+            self.get_query_argument("context", str(DEFAULT_CONTEXT)), "context", 0, MAX_CONTEXT
+        )
         version = version_option(self.get_query_argument("version", None))
         sample_id, *box = await self.run_blocking(
             patch_box, self.catalog, name, _id(ann_id, name), version

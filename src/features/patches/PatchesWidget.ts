@@ -280,7 +280,7 @@ export class PatchesWidget extends Widget {
       // a pair: how well the two boxes agree, written over them
       box.append(
         h('div', {
-          className: 'jp-VisionLens-patchIoU',
+          className: 'jp-VisionLens-tileScore jp-VisionLens-patchIoU',
           text: `IoU ${patch.iou.toFixed(2)}`
         })
       );
