@@ -1,14 +1,14 @@
 """Reads of a saved version's labels: the same queries, over the labels at that version.
 
 A request that names a version (``version=N`` on the samples page, counts, facets, one
-sample and the patches view's objects) runs on its own cursor, where temporary views shadow the three relations a read of
-labels goes through: ``annotations`` (the objects at the version, :func:`.labels_at.objects_at`),
-``object_tags`` (their tags then) and ``box_summaries`` (the summaries of the samples an
-operation changed since the version computed again from those objects, the others' rows as
-they are). Every compiled filter, sort, facet and box read then answers for the version
-without a second query path; the planner sees the position
-(:mod:`..store.labels_position`) and plans the SQL route alone, since no in-memory index
-holds a version's labels.
+sample and the patches view's objects) runs on its own cursor, where temporary views shadow
+the three relations a read of labels goes through: ``annotations`` (the objects at the
+version, :func:`.labels_at.objects_at`), ``object_tags`` (their tags then) and
+``box_summaries`` (the summaries of the samples an operation changed since the version
+computed again from those objects, the others' rows as they are). Every compiled filter,
+sort, facet and box read then answers for the version without a second query path; the
+planner sees the position (:mod:`..store.labels_position`) and plans the SQL route alone,
+since no in-memory index holds a version's labels.
 
 A saved version never changes, so the fold is done once: the first browse of a version
 writes the three relations as they are in its views into the version's copies (step 14,
