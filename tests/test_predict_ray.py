@@ -1,0 +1,169 @@
+"""Model jobs on the ``ray`` runner, on the session's real Ray cluster (loopback addresses):
+detections, captions and zero-shot labels equal the process runner's, a resumed run sends
+only the images not done, and the REST route runs it with the cluster named in the result.
+
+The driver runs as the server runs it (:func:`~visionlens_jlab.predict.service.ray_source`:
+a spawned worker process); the models are tiny random checkpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.predict.base import PredictOptions
+from visionlens_jlab.predict.job import run_prediction
+from visionlens_jlab.predict.service import ray_source
+from visionlens_jlab.predict.stream import predict_stream
+
+from .embed_fixtures import save_tiny_clip
+from .predict_fixtures import (
+    cartucho_subset,
+    ingest_subset,
+    photo_catalog,
+    save_tiny_blip,
+    save_tiny_detr,
+)
+from .ray_fixtures import RayTestCluster, wait_until
+
+pytestmark = pytest.mark.timeout(600)
+
+N_IMAGES = 6
+MIN_SCORE = 0.05
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return cartucho_subset(tmp_path_factory.mktemp("photos"), N_IMAGES)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
+    with photo_catalog(tmp_path / "data", photos) as cat:
+        yield cat
+
+
+def boxes(catalog: Catalog, source: str) -> list[tuple]:
+    with catalog.cursor() as cur:
+        return sorted(
+            cur.execute(
+                "SELECT sample_id, label, x, y, w, h, score FROM annotations WHERE source = ?",
+                [source],
+            ).fetchall()
+        )
+
+
+def captions(catalog: Catalog) -> dict[int, str]:
+    with catalog.cursor() as cur:
+        rows = cur.execute("SELECT sample_id, text FROM computed_values WHERE field = 'caption'")
+        return dict(rows.fetchall())
+
+
+def labels(catalog: Catalog, source: str) -> list[tuple]:
+    with catalog.cursor() as cur:
+        return sorted(
+            cur.execute(
+                "SELECT sample_id, label, score, scores FROM classifications WHERE source = ?",
+                [source],
+            ).fetchall()
+        )
+
+
+def assert_cluster(result: dict[str, Any], cluster: RayTestCluster, images: int) -> None:
+    """The result names the runner's cluster and the workers that did the images."""
+    assert result["cluster"]["address"] == cluster.address
+    assert set(result["cluster"]["nodes"]) <= {cluster.head_ip, cluster.worker_ip}
+    assert sum(w["images"] for w in result["cluster"]["workers"]) == images
+    assert (result["cluster"]["missing"], result["cluster"]["duplicates_dropped"]) == (0, 0)
+
+
+def test_detections_equal_the_process_runner_and_a_resumed_run_sends_only_the_rest(
+    ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path
+) -> None:
+    detr = save_tiny_detr(tmp_path / "detr")
+    by_ray = ray_source(None, ray_cluster.address)
+    common = {"batch_size": 2, "min_score": MIN_SCORE}
+    local = PredictOptions("photos", str(detr), name="by-process", **common)  # type: ignore[arg-type]
+    assert run_prediction(None, catalog, local, predict_stream)["processed"] == N_IMAGES
+    view = {"sample": {"file_name": {"contains": "2007_00003"}}}
+    options = PredictOptions("photos", str(detr), name="by-ray", runner="ray", **common)  # type: ignore[arg-type]
+    first = run_prediction(None, catalog, replace(options, filter=view), by_ray)
+    assert 0 < first["processed"] < N_IMAGES and first["runner"] == "ray"
+    assert_cluster(first, ray_cluster, first["processed"])
+    given: list[int] = []
+
+    def recording(request: dict[str, Any], items: Any) -> Iterator[tuple[Any, ...]]:
+        given.extend(int(item[0]) for item in items)
+        yield from by_ray(request, items)
+
+    rest = run_prediction(None, catalog, options, recording)
+    assert (rest["skipped"], rest["processed"]) == (
+        first["processed"],
+        N_IMAGES - first["processed"],
+    )
+    assert len(given) == N_IMAGES - first["processed"]
+    assert_cluster(rest, ray_cluster, len(given))
+    assert (rest["device"], rest["failed"]) == ("cpu", 0)
+    reference, ray_rows = boxes(catalog, "by-process"), boxes(catalog, "by-ray")
+    assert len(ray_rows) == len(reference) > 0
+    assert [r[:2] for r in ray_rows] == [r[:2] for r in reference]
+    np.testing.assert_allclose([r[2:] for r in ray_rows], [r[2:] for r in reference], atol=1e-4)
+
+
+def test_captions_and_zero_shot_labels_equal_the_process_runner(
+    ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path
+) -> None:
+    by_ray = ray_source(None, ray_cluster.address)
+    blip = save_tiny_blip(tmp_path / "blip")
+    caption = PredictOptions("photos", str(blip), task="caption", batch_size=4)
+    run_prediction(None, catalog, caption, predict_stream)
+    reference = captions(catalog)
+    with catalog.cursor() as cur:  # the next run with the same parameters starts over
+        cur.execute("DELETE FROM computed_values WHERE field = 'caption'")
+    result = run_prediction(None, catalog, replace(caption, runner="ray"), by_ray)
+    assert (result["processed"], result["predictions"]) == (N_IMAGES, N_IMAGES)
+    assert captions(catalog) == reference and len(reference) == N_IMAGES
+    assert_cluster(result, ray_cluster, N_IMAGES)
+
+    clip = save_tiny_clip(tmp_path / "clip")
+    classes = ("pottedplant", "sofa", "chair")
+    zero_shot = {"task": "classify", "classes": classes, "batch_size": 4}
+    local = PredictOptions("photos", str(clip), name="zs-process", **zero_shot)  # type: ignore[arg-type]
+    run_prediction(None, catalog, local, predict_stream)
+    remote = PredictOptions("photos", str(clip), name="zs-ray", runner="ray", **zero_shot)  # type: ignore[arg-type]
+    result = run_prediction(None, catalog, remote, by_ray)
+    assert result["processed"] == N_IMAGES
+    reference_labels, ray_labels = labels(catalog, "zs-process"), labels(catalog, "zs-ray")
+    assert [r[:2] for r in ray_labels] == [r[:2] for r in reference_labels]
+    for (*_, score, scores), (*_, ref_score, ref_scores) in zip(
+        ray_labels, reference_labels, strict=True
+    ):
+        assert abs(score - ref_score) < 1e-5
+        got, want = json.loads(scores), json.loads(ref_scores)
+        assert got.keys() == want.keys() and all(abs(got[k] - want[k]) < 1e-5 for k in got)
+
+
+@pytest.fixture
+def vl_settings(ray_cluster: RayTestCluster) -> dict[str, Any]:
+    return {"ray_address": ray_cluster.address}  # the server's default cluster
+
+
+async def test_the_rest_route_runs_a_model_job_on_the_cluster(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster, tmp_path: Path
+) -> None:
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", 4))
+    detr = save_tiny_detr(tmp_path / "detr")
+    body = {"model": str(detr), "runner": "ray", "min_score": MIN_SCORE}
+    status, answer = await api("POST", "datasets/photos/predict", body)
+    assert status == 202 and answer["job"]["lane"] == "gpu"
+    job = await wait_job(answer["job"], 300)
+    assert job["status"] == "done", job
+    assert (job["result"]["runner"], job["result"]["processed"]) == ("ray", 4)
+    assert_cluster(job["result"], ray_cluster, 4)
+    wait_until(lambda: not ray_cluster.job_processes(), 30)  # the job's actors are gone
