@@ -156,8 +156,11 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
             )
         if kind != "ray":
             return run_prediction(None, catalog, options, predict_stream)
-        try:  # this process is the Ray driver, and the writer
+        try:
             address = resolve_address(target, None)
+        except RayRunnerError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
+        try:  # this process is the Ray driver, and the writer
             result = run_prediction(
                 None,
                 catalog,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +147,7 @@ def run_pipeline(
     prepare: Stage,
     model: Stage,
     *,
-    columns: dict[str, Sequence[Any]] | None = None,
+    columns: Mapping[str, Sequence[Any]] | None = None,
     block_rows: int = BLOCK_ROWS,
 ) -> Iterator[dict[str, np.ndarray]]:
     """Yield the model's output batches (numpy columns) for ``items``.

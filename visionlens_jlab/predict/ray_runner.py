@@ -102,8 +102,14 @@ class PredictModel:
                 )
             embedder = load_embedder(clip_spec(request["model"]), device=device)
             self.zero_shot = ZeroShot(embedder, request["model"], self.prompts)
-            described = {"kind": "zero-shot", "device": embedder.device, "dtype": embedder.dtype}
-            described.update(model=request["model"], task=self.task, labels=self.prompts)
+            described: dict[str, Any] = {
+                "model": request["model"],
+                "task": self.task,
+                "kind": "zero-shot",
+                "device": embedder.device,
+                "dtype": embedder.dtype,
+                "labels": self.prompts,
+            }
             default = CLASSIFY_BATCH_SIZE
         else:
             dtype = request.get("dtype") or "auto"
