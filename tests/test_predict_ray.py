@@ -1,6 +1,7 @@
 """Model jobs on the ``ray`` runner, on the session's real Ray cluster (loopback addresses):
 detections, captions and zero-shot labels equal the process runner's, a resumed run sends
-only the images not done, and the REST route runs it with the cluster named in the result.
+only the images not done, and a job through the REST route reports progress and is
+cancelled on the cluster.
 
 The driver runs as the server runs it (:func:`~visionlens_jlab.predict.service.ray_source`:
 a spawned worker process); the models are tiny random checkpoints."""
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import pytest
 
 from visionlens_jlab.catalog import Catalog
@@ -35,6 +37,7 @@ from .ray_fixtures import RayTestCluster, wait_until
 pytestmark = pytest.mark.timeout(600)
 
 N_IMAGES = 6
+CANCEL_IMAGES = 40
 MIN_SCORE = 0.05
 
 
@@ -154,16 +157,38 @@ def vl_settings(ray_cluster: RayTestCluster) -> dict[str, Any]:
     return {"ray_address": ray_cluster.address}  # the server's default cluster
 
 
-async def test_the_rest_route_runs_a_model_job_on_the_cluster(
-    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster, tmp_path: Path
+async def test_a_job_through_the_rest_route_reports_progress_and_cancel_stops_the_cluster(
+    api: Any,
+    wait_job: Any,
+    wait_midway: Any,
+    vl_app: Any,
+    ray_cluster: RayTestCluster,
+    tmp_path: Path,
 ) -> None:
-    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", 4))
-    detr = save_tiny_detr(tmp_path / "detr")
-    body = {"model": str(detr), "runner": "ray", "min_score": MIN_SCORE}
+    """``"runner": "ray"`` uses the server's default cluster; cancelling the job ends its
+    driver and the job's tasks and actors on the cluster, and what came back is kept."""
+    from visionlens_jlab.catalog.writes.model_runs import model_run_state
+
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", CANCEL_IMAGES))
+    detr = save_tiny_detr(tmp_path / "detr", shortest=800, longest=1333)  # slow enough
+    body = {"model": str(detr), "runner": "ray", "batch_size": 1, "min_score": MIN_SCORE}
     status, answer = await api("POST", "datasets/photos/predict", body)
     assert status == 202 and answer["job"]["lane"] == "gpu"
-    job = await wait_job(answer["job"], 300)
-    assert job["status"] == "done", job
-    assert (job["result"]["runner"], job["result"]["processed"]) == ("ray", 4)
-    assert_cluster(job["result"], ray_cluster, 4)
-    wait_until(lambda: not ray_cluster.job_processes(), 30)  # the job's actors are gone
+    await wait_midway(answer["job"], "predicting", 0.0, timeout=300.0)
+    assert ray_cluster.job_processes()  # decode tasks and model actors are running
+    status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
+    assert status == 200
+    assert (await wait_job(answer["job"], 120))["status"] == "cancelled"
+    wait_until(lambda: not drivers(), 15)
+    wait_until(lambda: not ray_cluster.job_processes(), 30)
+    kept = len(model_run_state(vl_app.catalog, "photos", "detr").done)
+    assert 0 < kept < CANCEL_IMAGES  # what came back before the cancel was written
+
+
+def drivers() -> list[psutil.Process]:
+    """Job worker processes (the Ray drivers) this server process spawned."""
+    return [
+        p
+        for p in psutil.Process().children()
+        if p.is_running() and "spawn_main" in " ".join(p.cmdline())
+    ]

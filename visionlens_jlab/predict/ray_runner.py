@@ -36,6 +36,7 @@ from ..embed.ray_runner import (
 from ..embed.registry import load_embedder
 from ..jobs.accelerator import BatchSizer
 from ..jobs.ray_pipeline import (
+    BLOCK_ROWS,
     Deduplicator,
     RayRunnerError,
     Stage,
@@ -56,6 +57,11 @@ from .zero_shot import DEFAULT_BATCH_SIZE as CLASSIFY_BATCH_SIZE
 from .zero_shot import ZeroShot, clip_spec
 
 Item = tuple[int, str, int, int]
+BLOCK_BATCHES = 4
+"""Model batches per Ray Data block. An actor answers a whole block at once, so a block is
+both the unit of progress (and of what a cancel keeps) and what spreads over the actors:
+a detector or captioner costs far more per image than an embedder, so its blocks are a few
+batches, not the embedding jobs' :data:`~visionlens_jlab.jobs.ray_pipeline.BLOCK_ROWS`."""
 NO_PIXELS = np.zeros((1, 1, 3), np.uint8)
 
 
@@ -244,7 +250,8 @@ def _stream(
     described = False
     columns = {"width": [int(i[2]) for i in items], "height": [int(i[3]) for i in items]}
     pairs = [(int(i[0]), str(i[1])) for i in items]
-    for batch in run_pipeline(pairs, cluster, prepare, model, columns=columns):
+    rows = min(BLOCK_ROWS, BLOCK_BATCHES * (model.batch_size or 1))
+    for batch in run_pipeline(pairs, cluster, prepare, model, columns=columns, block_rows=rows):
         info = next((json.loads(s) for s in batch["info"] if s), None)
         if info is not None:
             batch_size = min(batch_size or info["batch_size"], info["batch_size"])
