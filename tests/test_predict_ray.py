@@ -1,5 +1,5 @@
 """Model jobs on the ``ray`` runner, on the session's real Ray cluster (loopback addresses):
-detections, captions and zero-shot labels equal the process runner's, a resumed run sends
+detections, captions, VLM answers and zero-shot labels equal the process runner's, a resumed run sends
 only the images not done, and a job through the REST route reports progress and is
 cancelled on the cluster.
 
@@ -30,6 +30,7 @@ from .predict_fixtures import (
     ingest_subset,
     photo_catalog,
     save_tiny_blip,
+    save_tiny_blip2,
     save_tiny_detr,
 )
 from .ray_fixtures import RayTestCluster, wait_until
@@ -62,10 +63,15 @@ def boxes(catalog: Catalog, source: str) -> list[tuple]:
         )
 
 
-def captions(catalog: Catalog) -> dict[int, str]:
+def texts(catalog: Catalog, fields: str) -> dict[tuple[int, str], str]:
+    """The computed text values of the fields matching the LIKE pattern ``fields``, which
+    are then deleted (the next run with the same parameters computes every image again)."""
     with catalog.cursor() as cur:
-        rows = cur.execute("SELECT sample_id, text FROM computed_values WHERE field = 'caption'")
-        return dict(rows.fetchall())
+        rows = cur.execute(
+            "SELECT sample_id, field, text FROM computed_values WHERE field LIKE ?", [fields]
+        ).fetchall()
+        cur.execute("DELETE FROM computed_values WHERE field LIKE ?", [fields])
+    return {(sample_id, field): text for sample_id, field, text in rows}
 
 
 def labels(catalog: Catalog, source: str) -> list[tuple]:
@@ -119,20 +125,21 @@ def test_detections_equal_the_process_runner_and_a_resumed_run_sends_only_the_re
     np.testing.assert_allclose([r[2:] for r in ray_rows], [r[2:] for r in reference], atol=1e-4)
 
 
-def test_captions_and_zero_shot_labels_equal_the_process_runner(
+def test_captions_vlm_answers_and_zero_shot_labels_equal_the_process_runner(
     ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path
 ) -> None:
     by_ray = ray_source(None, ray_cluster.address)
-    blip = save_tiny_blip(tmp_path / "blip")
-    caption = PredictOptions("photos", str(blip), task="caption", batch_size=4)
-    run_prediction(None, catalog, caption, predict_stream)
-    reference = captions(catalog)
-    with catalog.cursor() as cur:  # the next run with the same parameters starts over
-        cur.execute("DELETE FROM computed_values WHERE field = 'caption'")
-    result = run_prediction(None, catalog, replace(caption, runner="ray"), by_ray)
-    assert (result["processed"], result["predictions"]) == (N_IMAGES, N_IMAGES)
-    assert captions(catalog) == reference and len(reference) == N_IMAGES
-    assert_cluster(result, ray_cluster, N_IMAGES)
+    for task, model, fields in (
+        ("caption", save_tiny_blip(tmp_path / "blip"), "caption"),
+        ("vlm", save_tiny_blip2(tmp_path / "blip2"), "vlm_%"),
+    ):
+        options = PredictOptions("photos", str(model), task=task, batch_size=4)
+        run_prediction(None, catalog, options, predict_stream)
+        reference = texts(catalog, fields)
+        result = run_prediction(None, catalog, replace(options, runner="ray"), by_ray)
+        assert (result["processed"], result["failed"]) == (N_IMAGES, 0)
+        assert texts(catalog, fields) == reference and len(reference) >= N_IMAGES
+        assert_cluster(result, ray_cluster, N_IMAGES)
 
     clip = save_tiny_clip(tmp_path / "clip")
     classes = ("pottedplant", "sofa", "chair")

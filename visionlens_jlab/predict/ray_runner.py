@@ -97,7 +97,7 @@ class PredictModel:
     """On the cluster (one actor per GPU): the model, loaded once, applied per batch."""
 
     def __init__(self, request: dict[str, Any], device: str) -> None:
-        self.request, self.task = request, request["task"]
+        self.task = request["task"]
         self.prompts = list(request.get("prompts") or [])
         self.questions = questions_of(request) if self.task == "vlm" else ()
         self.min_score = float(request.get("min_score") or 0.0)
@@ -162,9 +162,9 @@ class PredictModel:
         if self.task == "classify":
 
             def classify(rows: list[int]) -> tuple[Any, ...]:
+                done = [ids[r] for r in rows]
                 pixels = np.stack([batch["pixels"][r] for r in rows])
-                return ("labels", [ids[r] for r in rows], self.zero_shot.rows(
-                    [ids[r] for r in rows], pixels), [])  # fmt: skip
+                return ("labels", done, self.zero_shot.rows(done, pixels), [])
 
             return self.sizer.run(ok, classify)
         items: list[Item] = [
