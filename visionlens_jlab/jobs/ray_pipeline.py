@@ -96,7 +96,7 @@ def resolve_address(address: str | None, setting: str | None) -> str:
     if not found:
         raise RayRunnerError(
             "no Ray cluster address: use the runner ray:HOST:PORT (or ray:ray://HOST:PORT), "
-            "or set VisionLensApp.ray_address"
+            "set $RAY_ADDRESS, or (a server) set VisionLensApp.ray_address"
         )
     return found
 
