@@ -13,15 +13,19 @@ import contextlib
 import ipaddress
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -35,7 +39,25 @@ START_TRIES = 3
 # runs the command anyway otherwise), lowered back to normal once the node is up.
 START_NICENESS = -10
 # Processes of a model job (task and actor workers); idle workers are "ray::IDLE".
-JOB_TITLES = ("MapBatches", "MapWorker", "EmbedModel", "decode_block", "describe_embedder")
+JOB_TITLES = (
+    *("MapBatches", "MapWorker", "EmbedModel", "decode_block", "describe_embedder"),
+    *("PredictModel", "decode_images", "describe_model"),
+)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(gcs_emulator: str) -> Iterator[RayTestCluster]:
+    """One cluster for the whole session (starting one costs tens of seconds): a short temp
+    dir (Ray's socket paths have a length limit); started after the GCS emulator, so its
+    workers inherit ``STORAGE_EMULATOR_HOST``. A test may kill its second node: later tests
+    must not count on two nodes."""
+    temp_dir = Path(tempfile.mkdtemp(prefix="vlray-", dir="/tmp"))
+    cluster = RayTestCluster(temp_dir).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def free_port(host: str) -> int:

@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +29,6 @@ from .ray_fixtures import RayTestCluster, is_loopback
 pytestmark = pytest.mark.timeout(600)
 
 BUILTIN = "builtin-color-gradient"
-
-
-@pytest.fixture(scope="module")
-def ray_cluster(gcs_emulator: str) -> Iterator[RayTestCluster]:
-    """One cluster for the module: a short temp dir (Ray's socket paths have a length limit);
-    started after the GCS emulator, so its workers inherit ``STORAGE_EMULATOR_HOST``."""
-    temp_dir = Path(tempfile.mkdtemp(prefix="vlray-", dir="/tmp"))
-    cluster = RayTestCluster(temp_dir).start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 @pytest.fixture

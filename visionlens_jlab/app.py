@@ -129,7 +129,9 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             checkpoint=self.embedding_checkpoint or None,
             ray_address=self.ray_address or None,
         )
-        self.predict = PredictService(self.catalog, self.jobs, serverapp=self.serverapp)
+        self.predict = PredictService(
+            self.catalog, self.jobs, serverapp=self.serverapp, ray_address=self.ray_address or None
+        )
         # Search encodes uploaded images and texts with the model that made the space.
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)

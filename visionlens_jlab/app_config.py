@@ -118,7 +118,7 @@ class VisionLensAppConfig(HasTraits):
         "",
         config=True,
         help=(
-            "Ray cluster of embedding jobs run with the runner 'ray' (no address given): "
+            "Ray cluster of embedding and model jobs run with the runner 'ray' (no address given): "
             "HOST:PORT of a cluster this machine is a node of, or ray://HOST:PORT (Ray "
             "Client). Default: $RAY_ADDRESS. See docs/deploy/ray.md."
         ),

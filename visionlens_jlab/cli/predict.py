@@ -22,7 +22,8 @@ JSON_KEYS = (
     "images_per_second",
     "seconds",
 )
-"""What ``--json`` prints: a stable contract."""
+"""What ``--json`` prints: a stable contract (and, with the ray runner, ``runner`` and
+``cluster``)."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -61,7 +62,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--runner",
         default="process",
-        help="process (default) or kernel[:KERNELSPEC] (a kernel the server starts)",
+        help="process (default), kernel[:KERNELSPEC] (a kernel the server starts) or "
+        "ray[:ADDRESS] (a Ray cluster; default address: the server's setting or $RAY_ADDRESS)",
     )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument(
@@ -141,16 +143,34 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
 
     def local(catalog: Any) -> dict[str, Any]:
         from ..embed.job import parse_runner
+        from ..jobs.ray_pipeline import RayRunnerError, resolve_address
         from ..predict.job import run_prediction
+        from ..predict.ray_runner import ray_predict_stream
         from ..predict.stream import predict_stream
 
-        if parse_runner(options.runner)[0] == "kernel":
+        kind, target = parse_runner(options.runner)
+        if kind == "kernel":
             raise CliError(
                 "the kernel runner needs a running JupyterLab server on this data dir",
                 EXIT_USAGE,
             )
-
-        return run_prediction(None, catalog, options, predict_stream)
+        if kind != "ray":
+            return run_prediction(None, catalog, options, predict_stream)
+        try:
+            address = resolve_address(target, None)
+        except RayRunnerError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
+        try:  # this process is the Ray driver, and the writer
+            result = run_prediction(
+                None,
+                catalog,
+                options,
+                lambda request, items: ray_predict_stream(address, request, items),
+            )
+        except RayRunnerError as exc:
+            raise CliError(str(exc)) from exc
+        result["runner"] = f"ray:{address}"
+        return result
 
     def remote(client: Any) -> dict[str, Any]:
         answer = client.post(
@@ -165,7 +185,8 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
     for sample in result.get("errors", []):
         print(f"visionlens: sample {sample['sample_id']}: {sample['message']}", file=sys.stderr)
     if args.json:
-        return {key: result.get(key) for key in JSON_KEYS}
+        extra = ("runner", "cluster") if "cluster" in result else ()
+        return {key: result.get(key) for key in (*JSON_KEYS, *extra)}
     what = {"caption": "captions", "vlm": "answers"}.get(
         result["task"], f"predictions as {result['name']}"
     )

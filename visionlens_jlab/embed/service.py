@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -13,7 +12,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..jobs.manager import Job, JobContext, JobManager
 from ..jobs.processes import stream_from_worker
-from ..jobs.ray_pipeline import RAY_ADDRESS_ENV
+from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from ..vectors import VectorStore, VectorStoreError
 from .base import EmbedError
 from .job import EmbedOptions, parse_runner, run_embedding
@@ -193,17 +192,9 @@ class EmbeddingService:
         )
 
     def _ray_address(self, address: str | None) -> str:
-        """The cluster of a ray job: the runner's, else the server's setting, else
-        ``$RAY_ADDRESS``; refused at once when Ray is not installed here."""
-        if importlib.util.find_spec("ray") is None:
-            raise EmbedError(
-                "the ray runner needs Ray in the server's environment: pip install "
-                "'visionlens_jlab[ray]' (the same Ray version as the cluster)"
-            )
-        address = address or self.ray_address or os.environ.get(RAY_ADDRESS_ENV)
-        if not address:
-            raise EmbedError(
-                "no Ray cluster address: use the runner ray:HOST:PORT (or ray:ray://HOST:PORT), "
-                "or set VisionLensApp.ray_address"
-            )
-        return address
+        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.resolve_address`);
+        refused at once, as a bad request, when Ray is missing or no address is known."""
+        try:
+            return resolve_address(address, self.ray_address)
+        except RayRunnerError as exc:
+            raise EmbedError(str(exc)) from exc

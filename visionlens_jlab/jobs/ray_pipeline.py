@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,26 @@ def connect(address: str) -> dict[str, Any]:
     }
 
 
+def resolve_address(address: str | None, setting: str | None) -> str:
+    """The cluster of a ray job: the runner's ``ray:ADDRESS``, else the server's setting,
+    else ``$RAY_ADDRESS``; :class:`RayRunnerError` when Ray is not installed here or no
+    address is known."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise RayRunnerError(
+            "the ray runner needs Ray in the server's environment: pip install "
+            "'visionlens_jlab[ray]' (the same Ray version as the cluster)"
+        )
+    found = address or setting or os.environ.get(RAY_ADDRESS_ENV)
+    if not found:
+        raise RayRunnerError(
+            "no Ray cluster address: use the runner ray:HOST:PORT (or ray:ray://HOST:PORT), "
+            "set $RAY_ADDRESS, or (a server) set VisionLensApp.ray_address"
+        )
+    return found
+
+
 def disconnect() -> None:
     """Leave the cluster (the job's tasks and actors end with the driver)."""
     import ray
@@ -127,12 +147,13 @@ def run_pipeline(
     prepare: Stage,
     model: Stage,
     *,
+    columns: Mapping[str, Sequence[Any]] | None = None,
     block_rows: int = BLOCK_ROWS,
 ) -> Iterator[dict[str, np.ndarray]]:
     """Yield the model's output batches (numpy columns) for ``items``.
 
-    ``prepare.fn(batch, **kwargs)`` gets numpy columns ``sample_id`` and ``location`` and
-    runs as CPU tasks; ``model.fn`` is a class constructed with ``model.kwargs`` once per
+    ``prepare.fn(batch, **kwargs)`` gets numpy columns ``sample_id`` and ``location`` (and
+    ``columns``: more values per item, in the items' order) and runs as CPU tasks; ``model.fn`` is a class constructed with ``model.kwargs`` once per
     actor and called on batches of ``model.batch_size`` prepared rows. Its output is
     whatever columns it returns; it must keep ``sample_id``.
     """
@@ -141,6 +162,9 @@ def run_pipeline(
     if not items:  # Ray Data has no empty dataset of these columns: nothing to run
         return
     rows = [{"sample_id": int(i), "location": str(loc)} for i, loc in items]
+    for name, values in (columns or {}).items():
+        for row, value in zip(rows, values, strict=True):
+            row[name] = value
     blocks = max(1, math.ceil(len(rows) / block_rows))
     count, resources = model_actors(cluster)
     model_resources: dict[str, Any] = dict(resources)

@@ -125,8 +125,8 @@ class ServerJobsMixin:
         ``torchvision:BUILDER[=/path/weights.pth]`` runs a torchvision detector. Images the same run already did are skipped. ``dtype``: ``auto``
         (bf16 on a CUDA GPU that has it, fp16 on others, float32 on the CPU), ``float32``,
         ``bfloat16`` or ``float16``. ``runner``: ``process``
-        (a worker process of the server) or ``kernel[:KERNELSPEC]`` (a kernel the server
-        starts for the job).
+        (a worker process of the server), ``kernel[:KERNELSPEC]`` (a kernel the server
+        starts for the job) or ``ray[:ADDRESS]`` (a Ray cluster, docs/deploy/ray.md).
         Returns the job result (processed, skipped, predictions, device, dtype,
         images_per_second, seconds, ...). Interrupting the cell cancels the job.
         """

@@ -108,11 +108,7 @@ class PredictOptions:
             from .vlm import parse_questions  # checks them: PredictError naming the fault
 
             parse_questions(list(self.questions))
-        kind, _ = parse_runner(self.runner)
-        if kind == "ray":
-            raise PredictError(
-                "the ray runner is not available for model jobs: use process or kernel[:KERNELSPEC]"
-            )
+        parse_runner(self.runner)  # an unknown runner fails here, not in the job
 
     @property
     def run_name(self) -> str:

@@ -264,6 +264,8 @@ def run_prediction(
                     ctx.check_cancelled()
             elif kind == "done":  # smaller than at the start after an out-of-memory error
                 result["batch_size"] = message[1].get("batch_size", result["batch_size"])
+                if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
+                    result["cluster"] = message[1]["cluster"]
     finally:
         if t_first is not None:  # what was computed is kept, also when cancelled or failing
             writer.flush(force=True)

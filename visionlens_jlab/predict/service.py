@@ -1,5 +1,6 @@
 """The server's model jobs: queued on the GPU lane, computed in a worker process (the
-``process`` runner) or in a headless Jupyter kernel the server starts (``kernel[:SPEC]``)."""
+``process`` runner), in a headless Jupyter kernel the server starts (``kernel[:SPEC]``), or
+on a Ray cluster driven from a worker process (``ray[:ADDRESS]``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from ..embed.job import parse_runner
 from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.manager import Job, JobContext, JobManager
 from ..jobs.processes import stream_from_worker
-from .base import PredictOptions
+from ..jobs.ray_pipeline import RayRunnerError, resolve_address
+from .base import PredictError, PredictOptions
 from .job import Item, Source, run_prediction
+from .ray_runner import ray_predict_stream
 from .stream import predict_stream
 from .wire import decode_message, encode_items
 
@@ -30,14 +33,33 @@ def worker_source(ctx: JobContext | None) -> Source:
     return source
 
 
-class PredictService:
-    """Model jobs of one server: the process runner and the kernel runner (whose kernels
-    fetch their work lists from, and post their messages to, :attr:`inbox`)."""
+def ray_source(ctx: JobContext | None, address: str) -> Source:
+    """The ``ray`` runner: :func:`~.ray_runner.ray_predict_stream` driven from a spawned
+    worker (cancel terminates that driver, and Ray ends the job's tasks and actors)."""
 
-    def __init__(self, catalog: Catalog, jobs: JobManager, *, serverapp: Any) -> None:
+    def source(request: dict[str, Any], items: Sequence[Item]) -> Any:
+        return stream_from_worker(ctx, ray_predict_stream, address, request, list(items))
+
+    return source
+
+
+class PredictService:
+    """Model jobs of one server: the process runner, the ray runner (``ray_address``: the
+    default cluster) and the kernel runner (whose kernels fetch their work lists from, and
+    post their messages to, :attr:`inbox`)."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        jobs: JobManager,
+        *,
+        serverapp: Any,
+        ray_address: str | None = None,
+    ) -> None:
         self.catalog = catalog
         self.jobs = jobs
         self.serverapp = serverapp
+        self.ray_address = ray_address or None
         self.inbox = KernelInbox(encode_items, decode_message, what="model")
 
     def kernel_loop(self, options: PredictOptions) -> asyncio.AbstractEventLoop | None:
@@ -51,13 +73,16 @@ class PredictService:
         ``loop``: what :meth:`kernel_loop` returned (the kernel runner needs it)."""
         with self.catalog.cursor() as cur:
             self.catalog.dataset_id(cur, options.dataset)  # NotFoundError now, not in the job
-        kind, kernelspec = parse_runner(options.runner)
+        kind, target = parse_runner(options.runner)
+        address = self._ray_address(target) if kind == "ray" else ""
 
         def run(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(None, f"{options.task}: {options.model}")
             if kind == "kernel":
                 assert loop is not None, "the kernel runner needs the server's event loop"
-                source = self._kernel_source(ctx, loop, kernelspec)
+                source = self._kernel_source(ctx, loop, target)
+            elif kind == "ray":
+                source = ray_source(ctx, address)
             else:
                 source = worker_source(ctx)
             return run_prediction(ctx, self.catalog, options, source)
@@ -69,6 +94,14 @@ class PredictService:
             lane="gpu",
             dataset=options.dataset,
         )
+
+    def _ray_address(self, address: str | None) -> str:
+        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.resolve_address`);
+        refused at once, as a bad request, when Ray is missing or no address is known."""
+        try:
+            return resolve_address(address, self.ray_address)
+        except RayRunnerError as exc:
+            raise PredictError(str(exc)) from exc
 
     def _kernel_source(
         self, ctx: JobContext, loop: asyncio.AbstractEventLoop, kernelspec: str | None

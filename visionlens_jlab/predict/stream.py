@@ -90,34 +90,45 @@ def prepare(
     pool: ThreadPoolExecutor,
     questions: Sequence[Question] = (),
 ) -> Prepared:
-    """Read, decode and run the processor over one batch (on a background thread); a VLM
-    gets one set of inputs per question."""
+    """Read, decode and run the processor over one batch (on a background thread)."""
+    return prepare_images(loaded, batch, list(pool.map(_read, batch)), prompts, questions)
+
+
+def prepare_images(
+    loaded: LoadedModel,
+    batch: Sequence[Item],
+    images: Sequence[tuple[Image.Image | None, str]],
+    prompts: list[str],
+    questions: Sequence[Question] = (),
+) -> Prepared:
+    """Run the processor over one batch's decoded ``images`` (``(image, "")``, or ``(None,
+    reason)`` for an unreadable one, per item); a VLM gets one set of inputs per question."""
     out = Prepared()
-    images = []
-    for item, (image, error) in zip(batch, pool.map(_read, batch), strict=True):
+    decoded = []
+    for item, (image, error) in zip(batch, images, strict=True):
         if image is None:
             out.failed.append((item[0], error))
             continue
         out.ids.append(item[0])
         out.decoded.append((image.height, image.width))
         out.stored.append((item[2] or image.width, item[3] or image.height))
-        images.append(image)
-    if not images:
+        decoded.append(image)
+    if not decoded:
         return out
     if loaded.kind == "torchvision":  # the model resizes and normalises itself
-        out.inputs = [to_tensor(image) for image in images]
+        out.inputs = [to_tensor(image) for image in decoded]
     elif loaded.kind == "open-vocabulary":
         out.inputs = loaded.processor(
-            text=[prompts] * len(images),
-            images=images,
+            text=[prompts] * len(decoded),
+            images=decoded,
             return_tensors="pt",
             padding=True,  # prompts of different lengths in one tensor
             truncation=True,
         )
     elif loaded.kind == "vlm":
-        out.inputs = [vlm_inputs(loaded.processor, images, q) for q in questions]
+        out.inputs = [vlm_inputs(loaded.processor, decoded, q) for q in questions]
     else:
-        out.inputs = loaded.processor(images=images, return_tensors="pt")
+        out.inputs = loaded.processor(images=decoded, return_tensors="pt")
     return out
 
 
@@ -237,7 +248,7 @@ def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[t
         yield from _run(loaded, request, items)
 
 
-def _compute(
+def result_message(
     loaded: LoadedModel,
     task: str,
     batch: Prepared,
@@ -255,6 +266,28 @@ def _compute(
     return ("captions", batch.ids, caption(loaded, batch), batch.failed)
 
 
+def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
+    """Check ``request`` fits ``loaded`` and make it ready to run (channels-last on a CPU);
+    returns the meta message's description of the model (less batch size and pid)."""
+    import torch
+
+    prompts = list(request.get("prompts") or [])
+    if loaded.kind == "open-vocabulary" and not prompts:
+        raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
+    if loaded.device == "cpu" and request["task"] == "detect" and loaded.kind != "torchvision":
+        loaded.model = loaded.model.to(memory_format=torch.channels_last)
+    return {
+        "model": request["model"],
+        "task": request["task"],
+        "kind": loaded.kind,
+        "device": loaded.device,
+        "dtype": loaded.dtype,
+        "labels": prompts
+        if loaded.kind == "open-vocabulary"
+        else sorted(set(loaded.labels.values())),
+    }
+
+
 def _run(
     loaded: LoadedModel, request: dict[str, Any], items: Sequence[Item]
 ) -> Iterator[tuple[Any, ...]]:
@@ -268,29 +301,11 @@ def _run(
     task = request["task"]
     prompts = list(request.get("prompts") or [])
     questions = questions_of(request) if task == "vlm" else ()
-    if loaded.kind == "open-vocabulary" and not prompts:
-        raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
     sizer = BatchSizer(
         request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device], request["model"]
     )
     min_score = float(request.get("min_score") or 0.0)
-    if loaded.device == "cpu" and task == "detect" and loaded.kind != "torchvision":
-        loaded.model = loaded.model.to(memory_format=torch.channels_last)
-    yield (
-        "meta",
-        {
-            "model": request["model"],
-            "task": task,
-            "kind": loaded.kind,
-            "device": loaded.device,
-            "dtype": loaded.dtype,
-            "batch_size": sizer.size,
-            "labels": prompts
-            if loaded.kind == "open-vocabulary"
-            else sorted(set(loaded.labels.values())),
-            "pid": os.getpid(),
-        },
-    )
+    yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
     start = 0
 
     def cut() -> list[Item]:
@@ -330,7 +345,7 @@ def _run(
                     if len(chunk) == len(current)
                     else prepare(loaded, chunk, prompts, pool, questions)
                 )
-                return _compute(loaded, task, part, prompts, min_score, questions)
+                return result_message(loaded, task, part, prompts, min_score, questions)
 
             yield from sizer.run(current, compute)
     yield ("done", {"batch_size": sizer.size})

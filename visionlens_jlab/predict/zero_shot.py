@@ -51,17 +51,39 @@ def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[t
         yield from _classify(embedder, request, classes, items)
 
 
+class ZeroShot:
+    """An embedder's image tower scored against the class prompts' text embeddings."""
+
+    def __init__(self, embedder: Any, model: str, classes: list[str]) -> None:
+        if not hasattr(embedder, "embed_text") or not getattr(embedder, "has_text", False):
+            raise PredictError(f"{model!r} has no text tower: use a CLIP-like model")
+        self.embedder, self.classes = embedder, classes
+        self.text = np.asarray(embedder.embed_text([PROMPT.format(c) for c in classes]), np.float32)
+        logit_scale = getattr(getattr(embedder, "model", None), "logit_scale", None)
+        self.scale = float(logit_scale.detach().exp()) if logit_scale is not None else 100.0
+        self.embed_pixels = getattr(embedder, "embed_pixels", embedder.embed_images)
+
+    def rows(self, ids: Sequence[int], pixels: np.ndarray) -> list[tuple[Any, ...]]:
+        """``(sample_id, label, score, scores JSON)`` of decoded images (the model's input
+        size, :mod:`visionlens_jlab.embed.decode`)."""
+        import torch
+
+        if not len(ids):
+            return []
+        images = np.asarray(self.embed_pixels(pixels), np.float32)
+        probs = torch.softmax(torch.from_numpy(self.scale * images @ self.text.T), dim=1).numpy()
+        rows = []
+        for sample_id, p in zip(ids, probs, strict=True):
+            best = int(p.argmax())
+            scores = {c: round(float(v), 6) for c, v in zip(self.classes, p, strict=True)}
+            rows.append((int(sample_id), self.classes[best], float(p[best]), json.dumps(scores)))
+        return rows
+
+
 def _classify(
     embedder: Any, request: dict[str, Any], classes: list[str], items: Sequence[Any]
 ) -> Iterator[tuple[Any, ...]]:
-    import torch
-
-    if not hasattr(embedder, "embed_text") or not getattr(embedder, "has_text", False):
-        raise PredictError(f"{request['model']!r} has no text tower: use a CLIP-like model")
-    text = np.asarray(embedder.embed_text([PROMPT.format(c) for c in classes]), np.float32)
-    logit_scale = getattr(getattr(embedder, "model", None), "logit_scale", None)
-    scale = float(logit_scale.detach().exp()) if logit_scale is not None else 100.0
-    embed_pixels = getattr(embedder, "embed_pixels", embedder.embed_images)
+    zero_shot = ZeroShot(embedder, request["model"], classes)
     size = request.get("batch_size") or DEFAULT_BATCH_SIZE.get(embedder.device, 32)
     yield (
         "meta",
@@ -79,13 +101,6 @@ def _classify(
     threads = 1 if embedder.device == "cpu" else None  # the forward pass uses every core
     pairs = [(int(i[0]), str(i[1])) for i in items]
     for batch in iter_batches(pairs, embedder.input_spec, size, threads=threads):
-        rows = []
-        if batch.ids:
-            images = np.asarray(embed_pixels(batch.array()), np.float32)
-            probs = torch.softmax(torch.from_numpy(scale * images @ text.T), dim=1).numpy()
-            for sample_id, p in zip(batch.ids, probs, strict=True):
-                best = int(p.argmax())
-                scores = {c: round(float(v), 6) for c, v in zip(classes, p, strict=True)}
-                rows.append((sample_id, classes[best], float(p[best]), json.dumps(scores)))
+        rows = zero_shot.rows(batch.ids, batch.array()) if batch.ids else []
         yield ("labels", list(batch.ids), rows, batch.failed)
     yield ("done", {"batch_size": getattr(embedder, "max_batch", None) or size})

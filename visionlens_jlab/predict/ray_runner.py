@@ -1,0 +1,285 @@
+"""The ``ray`` runner of model jobs: detectors, captioners, zero-shot classifiers and VLMs
+on a Ray cluster, through the embedding jobs' pipeline
+(:func:`~visionlens_jlab.jobs.ray_pipeline.run_pipeline`).
+
+:func:`ray_predict_stream` yields the messages of :mod:`.stream`, so
+:func:`~.job.run_prediction` writes them exactly as for the other runners; the server runs
+it in a job worker process (cancel = terminate that driver: Ray then ends the job's tasks
+and actors). On the cluster, CPU tasks read and decode the images (:func:`decode_images`;
+zero-shot classification decodes at the model's input size with the embedding jobs'
+:func:`~visionlens_jlab.embed.ray_runner.decode_block`), and :class:`PredictModel` actors
+(one model per GPU) run the same model code as the process runner: :func:`.loading.load_model`,
+:func:`.stream.prepare_images` and :func:`.stream.result_message`, or :class:`.zero_shot.ZeroShot`.
+Each sample's results come back as its own JSON message (:mod:`.wire`), so a batch that Ray
+computes twice after a lost worker is written once (the first copy of each sample is kept).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ..embed.ray_runner import (
+    READ_THREADS,
+    decode_block,
+    describe_embedder,
+    package_version,
+    summary,
+)
+from ..embed.registry import load_embedder
+from ..jobs.accelerator import BatchSizer
+from ..jobs.ray_pipeline import (
+    BLOCK_ROWS,
+    Deduplicator,
+    RayRunnerError,
+    Stage,
+    connect,
+    disconnect,
+    run_pipeline,
+    run_remote,
+    worker_label,
+)
+from ..media.sources import read_bytes
+from .base import PredictError
+from .loading import load_model
+from .stream import DEFAULT_BATCH_SIZE, RESULT_KIND, prepare_images, ready, result_message
+from .stream import decode_image as decode_full
+from .vlm import questions_of
+from .wire import decode_message, encode_message
+from .zero_shot import DEFAULT_BATCH_SIZE as CLASSIFY_BATCH_SIZE
+from .zero_shot import ZeroShot, clip_spec
+
+Item = tuple[int, str, int, int]
+BLOCK_BATCHES = 4
+"""Model batches per Ray Data block. An actor answers a whole block at once, so a block is
+both the unit of progress (and of what a cancel keeps) and what spreads over the actors:
+a detector or captioner costs far more per image than an embedder, so its blocks are a few
+batches, not the embedding jobs' :data:`~visionlens_jlab.jobs.ray_pipeline.BLOCK_ROWS`."""
+NO_PIXELS = np.zeros((1, 1, 3), np.uint8)
+
+
+def _read(location: str) -> tuple[np.ndarray, str]:
+    try:
+        return np.asarray(decode_full(read_bytes(location))), ""
+    except Exception as exc:  # every unreadable image is reported, none stops the job
+        return NO_PIXELS, f"{type(exc).__name__}: {exc}"
+
+
+def decode_images(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """On the cluster (CPU task): a block's images read (local or ``gs://``) and decoded to
+    RGB at their full size (the model's processor resizes them, as in the process runner).
+
+    Unreadable images keep their row (one black pixel) with the reason in ``error``."""
+    locations = [str(loc) for loc in batch["location"]]
+    with ThreadPoolExecutor(min(READ_THREADS, max(1, len(locations)))) as pool:
+        decoded = list(pool.map(_read, locations))
+    pixels = np.empty(len(locations), object)
+    errors = np.empty(len(locations), object)
+    for row, (image, error) in enumerate(decoded):
+        pixels[row], errors[row] = image, error
+    return {
+        "sample_id": batch["sample_id"].astype(np.int64),
+        "width": batch["width"].astype(np.int64),
+        "height": batch["height"].astype(np.int64),
+        "pixels": pixels,
+        "error": errors,
+    }
+
+
+class PredictModel:
+    """On the cluster (one actor per GPU): the model, loaded once, applied per batch."""
+
+    def __init__(self, request: dict[str, Any], device: str) -> None:
+        self.task = request["task"]
+        self.prompts = list(request.get("prompts") or [])
+        self.questions = questions_of(request) if self.task == "vlm" else ()
+        self.min_score = float(request.get("min_score") or 0.0)
+        if self.task == "classify":
+            if len(self.prompts) < 2:
+                raise PredictError(
+                    "zero-shot classification needs at least two classes (--classes a,b)"
+                )
+            embedder = load_embedder(clip_spec(request["model"]), device=device)
+            self.zero_shot = ZeroShot(embedder, request["model"], self.prompts)
+            described: dict[str, Any] = {
+                "model": request["model"],
+                "task": self.task,
+                "kind": "zero-shot",
+                "device": embedder.device,
+                "dtype": embedder.dtype,
+                "labels": self.prompts,
+            }
+            default = CLASSIFY_BATCH_SIZE
+        else:
+            dtype = request.get("dtype") or "auto"
+            self.loaded = load_model(
+                request["model"], self.task, device, request.get("classes"), dtype
+            )
+            described = ready(self.loaded, request)
+            default = DEFAULT_BATCH_SIZE
+        self.sizer = BatchSizer(request.get("batch_size") or default[device], request["model"])
+        self.described = {**described, "visionlens_version": package_version()}
+        self.worker = worker_label()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each row's results as one JSON message of :mod:`.wire` (empty where the image
+        could not be read: ``error`` says why)."""
+        import torch
+
+        ids = [int(i) for i in batch["sample_id"]]
+        errors = [str(e) for e in batch["error"]]
+        ok = [row for row, error in enumerate(errors) if not error]
+        with torch.inference_mode():
+            messages = self._compute(batch, ids, ok) if ok else []
+        per_sample: dict[int, tuple[Any, ...]] = {}
+        for message in messages:
+            per_sample.update(split(message))
+        out = np.full(len(ids), "", object)
+        for row in ok:
+            out[row] = encode_message(per_sample[ids[row]]).decode()
+        info = np.full(len(ids), "", object)
+        info[0] = json.dumps({**self.described, "batch_size": self.sizer.size})
+        return {
+            "sample_id": np.asarray(ids, np.int64),
+            "message": out,
+            "error": np.asarray(errors, object),
+            "worker": np.full(len(ids), self.worker, object),
+            "info": info,
+        }
+
+    def _compute(
+        self, batch: dict[str, np.ndarray], ids: list[int], ok: list[int]
+    ) -> list[tuple[Any, ...]]:
+        """The result messages of the readable rows ``ok``, in slices of the batch size
+        (halved after an out-of-memory error, as in the process runner)."""
+        if self.task == "classify":
+
+            def classify(rows: list[int]) -> tuple[Any, ...]:
+                done = [ids[r] for r in rows]
+                pixels = np.stack([batch["pixels"][r] for r in rows])
+                return ("labels", done, self.zero_shot.rows(done, pixels), [])
+
+            return self.sizer.run(ok, classify)
+        items: list[Item] = [
+            (ids[r], "", int(batch["width"][r]), int(batch["height"][r])) for r in range(len(ids))
+        ]
+
+        def compute(rows: list[int]) -> tuple[Any, ...]:
+            images = [(Image.fromarray(np.asarray(batch["pixels"][r], np.uint8)), "") for r in rows]
+            prepared = prepare_images(
+                self.loaded, [items[r] for r in rows], images, self.prompts, self.questions
+            )
+            return result_message(
+                self.loaded, self.task, prepared, self.prompts, self.min_score, self.questions
+            )
+
+        return self.sizer.run(ok, compute)
+
+
+def split(message: tuple[Any, ...]) -> dict[int, tuple[Any, ...]]:
+    """A result message cut into one message per processed sample."""
+    kind, ids, results, _ = message
+    if kind in ("captions", "answers"):  # one result per id, in order
+        return {int(i): (kind, [int(i)], [r], []) for i, r in zip(ids, results, strict=True)}
+    rows: dict[int, list[Any]] = {int(i): [] for i in ids}
+    for row in results:  # boxes and labels start with their sample id
+        rows[int(row[0])].append(row)
+    return {i: (kind, [i], r, []) for i, r in rows.items()}
+
+
+def describe_model(request: dict[str, Any]) -> dict[str, Any]:
+    """On the cluster: the model's description (a job with no images still sends one)."""
+    return PredictModel(request, "cpu").described
+
+
+def ray_predict_stream(
+    address: str, request: dict[str, Any], items: Sequence[Item]
+) -> Iterator[tuple[Any, ...]]:
+    """Run ``request`` (as :func:`.stream.predict_stream`'s) over ``items`` on the Ray
+    cluster at ``address``; yields the messages of :mod:`.stream`, the ``done`` one with a
+    ``cluster`` summary (:func:`~visionlens_jlab.embed.ray_runner.summary`)."""
+    cluster = connect(address)
+    try:
+        device = request.get("device") or "auto"
+        if device == "cuda" and cluster["gpus"] < 1:
+            raise RayRunnerError(f"device cuda asked, but the Ray cluster at {address} has no GPU")
+        on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
+        if request["task"] == "classify":  # decoded at the model's input size, as embeddings
+            remote = run_remote(describe_embedder, clip_spec(request["model"]).to_json(), "auto")
+            _check_version(remote["visionlens_version"])
+            size = {"size": remote["input_size"], "mode": remote["input_mode"]}
+            prepare = Stage(decode_block, size)
+            batch_size = request.get("batch_size") or CLASSIFY_BATCH_SIZE[on]
+        else:
+            prepare = Stage(decode_images)
+            batch_size = request.get("batch_size") or DEFAULT_BATCH_SIZE[on]
+        model = Stage(PredictModel, {"request": request, "device": on}, batch_size)
+        yield from _stream(cluster, request, items, prepare, model)
+    finally:
+        disconnect()
+
+
+def _check_version(remote: str) -> None:
+    if remote != package_version():
+        raise RayRunnerError(
+            f"the cluster runs visionlens_jlab {remote}, this server {package_version()}: "
+            "install the same version on both"
+        )
+
+
+def _stream(
+    cluster: dict[str, Any],
+    request: dict[str, Any],
+    items: Sequence[Item],
+    prepare: Stage,
+    model: Stage,
+) -> Iterator[tuple[Any, ...]]:
+    """The pipeline's batches as messages: ``meta`` from the first batch's description,
+    one result message per batch (first copies only), ``done`` with the cluster summary."""
+    kind = RESULT_KIND.get(request["task"], "labels")
+    dedup = Deduplicator([i for i, *_ in items])
+    images: Counter[str] = Counter()
+    batch_size = model.batch_size
+    described = False
+    columns = {"width": [int(i[2]) for i in items], "height": [int(i[3]) for i in items]}
+    pairs = [(int(i[0]), str(i[1])) for i in items]
+    rows = min(BLOCK_ROWS, BLOCK_BATCHES * (model.batch_size or 1))
+    for batch in run_pipeline(pairs, cluster, prepare, model, columns=columns, block_rows=rows):
+        info = next((json.loads(s) for s in batch["info"] if s), None)
+        if info is not None:
+            batch_size = min(batch_size or info["batch_size"], info["batch_size"])
+        if not described:
+            assert info is not None, "every batch from the model actors describes the model"
+            _check_version(info.pop("visionlens_version"))
+            yield ("meta", {**info, "batch_size": model.batch_size, "pid": os.getpid()})
+            described = True
+        ids = np.asarray(batch["sample_id"], np.int64)
+        keep = dedup.keep(ids)
+        done: list[int] = []
+        results: list[Any] = []
+        failed: list[tuple[int, str]] = []
+        for sample_id, message, error, kept in zip(
+            ids.tolist(), batch["message"], batch["error"], keep, strict=True
+        ):
+            if not kept:
+                continue
+            if error:
+                failed.append((sample_id, str(error)))
+                continue
+            _, one, rows, _ = decode_message(str(message).encode())
+            done += one
+            results += rows
+        images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
+        yield (kind, done, results, failed)
+    if not described:  # no images: the model is still described (and checked)
+        info = run_remote(describe_model, request)
+        _check_version(info.pop("visionlens_version"))
+        yield ("meta", {**info, "batch_size": model.batch_size, "pid": os.getpid()})
+    yield ("done", {"batch_size": batch_size, "cluster": summary(cluster, images, dedup)})
