@@ -246,15 +246,19 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
             for ann_id, then, now in rows
             if _state(now) != _state(then)
         ]
+        since = sample_tags_since(dataset_id, position)
         tags = cur.sql(
-            "SELECT sample_id, now_tags AS tags_before, then_tags AS tags_after "  # noqa: S608 - integers only
-            f"FROM ({sample_tags_since(dataset_id, position)}) "
+            f"SELECT sample_id, now_tags AS tags_before, then_tags AS tags_after FROM ({since}) "  # noqa: S608 - integers only
             "WHERE list_sort(list_distinct(now_tags)) <> list_sort(list_distinct(then_tags)) "
             "ORDER BY sample_id"
-        ).to_arrow_table().cast(TAG_CHANGES)
+        ).to_arrow_table()
         if not steps and not tags.num_rows:
             raise EditError(f"the labels are already as they were at version {version}")
-        return steps, tags, {"applied": len(steps) + tags.num_rows, "restored": version}
+        return (
+            steps,
+            tags.cast(TAG_CHANGES),
+            {"applied": len(steps) + tags.num_rows, "restored": version},
+        )
 
     return commit_batch(catalog, dataset, "restore", _number(version), user, resolve)
 

@@ -117,10 +117,9 @@ class TagsHandler(VisionLensHandler):
         add, remove = body.get("add") or [], body.get("remove") or []
         if not isinstance(add, list) or not isinstance(remove, list):
             raise HTTPError(400, "'add' and 'remove' must be lists of strings")
-        user = self.current_user
-        who = str(getattr(user, "username", None) or getattr(user, "name", None) or user)
+        user = self.user_name
         updated = await self.run_blocking(
-            lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove, user=who)
+            lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove, user=user)
         )
         await self.write_json({"updated": updated})
 
