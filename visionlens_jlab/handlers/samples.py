@@ -96,8 +96,11 @@ class IdsHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        spec = self.json_body().get("filter")
-        ids = await self.run_blocking(queries.sample_ids, self.catalog, name, spec)
+        body = self.json_body()
+        version = version_option(body.get("version"))
+        ids = await self.run_blocking(
+            queries.sample_ids, self.catalog, name, body.get("filter"), version
+        )
         if ARROW_STREAM in self.request.headers.get("Accept", ""):
             table = pa.table({"sample_id": ids})
             self.finish(arrow_stream_bytes(table), set_content_type=ARROW_STREAM)

@@ -237,9 +237,12 @@ def sample_detail(
     }
 
 
-def sample_ids(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> pa.Array:
-    """Every sample id matching ``spec``, in id order, as an Arrow int64 array."""
-    with catalog.cursor() as cur:
+def sample_ids(
+    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, version: int | None = None
+) -> pa.Array:
+    """Every sample id matching ``spec``, in id order, as an Arrow int64 array; ``version``:
+    the labels (and tags) as they were at that saved version (None: current)."""
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         flt = compile_filter(catalog.dataset_id(cur, dataset), spec)
         table = cur.sql(
             f"SELECT s.sample_id FROM samples s WHERE {flt.where} ORDER BY s.sample_id",  # noqa: S608 - compiled, parameterized
