@@ -164,9 +164,14 @@ export class VisionLensClient
   ids(
     dataset: string,
     filter: IFilter,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<{ ids: number[]; total: number }> {
-    return this._post(`datasets/${enc(dataset)}/ids`, { filter }, signal);
+    return this._post(
+      `datasets/${enc(dataset)}/ids`,
+      { filter, ...(version === undefined ? {} : { version }) },
+      signal
+    );
   }
 
   tags(
@@ -372,9 +377,15 @@ export class VisionLensClient
     mapId: string,
     shape: MapShape,
     filter?: IFilter | null,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<ArrayBuffer> {
-    const body = filter ? { ...shape, filter } : shape;
+    // the filter reads the labels and tags of `version` (a browsed one)
+    const body = {
+      ...shape,
+      ...(filter ? { filter } : {}),
+      ...(version === undefined ? {} : { version })
+    };
     return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/select`, {
       method: 'POST',
       body: JSON.stringify(body),
