@@ -85,15 +85,22 @@ def rematch_samples(
 def _value_counts(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, ids: list[int]
 ) -> Counter[tuple[str, str]]:
-    """The rows of ``ids`` per (facet, value) of the eval facets."""
+    """The rows of ``ids`` per (facet, value) of the eval facets. The touched rows are
+    picked first (materialized) and only then counted per facet: a lateral unpivot of the
+    table before that filter read every row of the evaluation (1.7 s at 5M rows, 14 ms
+    this way; benchmarks/results/edit.md)."""
     rows = cur.execute(
         """
-        SELECT f.facet, f.value, COUNT(*) FROM box_evaluations b,
-        LATERAL (SELECT 'eval.status' AS facet, b.status AS value
-                 UNION ALL SELECT 'eval.error', b.error_type) f
-        WHERE b.dataset_id = ? AND b.eval_key = ? AND f.value IS NOT NULL
-          AND b.sample_id IN (SELECT unnest(?::BIGINT[]))
-        GROUP BY ALL
+        WITH touched AS MATERIALIZED (
+            SELECT status, error_type FROM box_evaluations
+            WHERE dataset_id = $1 AND eval_key = $2
+              AND sample_id IN (SELECT unnest($3::BIGINT[]))
+        )
+        SELECT 'eval.status', status, COUNT(*) FROM touched
+        WHERE status IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT 'eval.error', error_type, COUNT(*) FROM touched
+        WHERE error_type IS NOT NULL GROUP BY ALL
         """,
         [dataset_id, key, ids],
     ).fetchall()
