@@ -62,7 +62,7 @@ def rematch_samples(
             _unmatch(cur, dataset_id, key, ids, sources)
             continue
         inp = _input(cur, dataset_id, model, ids)
-        was = _value_counts(cur, dataset_id, key, ids)
+        was = touched_value_counts(cur, dataset_id, key, ids)
         cur.execute(
             "DELETE FROM box_evaluations WHERE dataset_id = ? AND eval_key = ? "
             "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
@@ -71,7 +71,7 @@ def rematch_samples(
         if len(inp.gt) or len(inp.dt):
             outcomes = _outcomes(inp, protocol, float(iou), params)
             _insert(cur, dataset_id, key, outcome_table(inp, outcomes))
-        _patch_part(cur, dataset_id, key, was, _value_counts(cur, dataset_id, key, ids))
+        _patch_part(cur, dataset_id, key, was, touched_value_counts(cur, dataset_id, key, ids))
         matched.append(key)
         others |= {GROUND_TRUTH, model} - sources
     # the other side's rows of these samples changed too (a relabelled truth box leaves a
@@ -82,7 +82,7 @@ def rematch_samples(
     return matched
 
 
-def _value_counts(
+def touched_value_counts(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, ids: list[int]
 ) -> Counter[tuple[str, str]]:
     """The rows of ``ids`` per (facet, value) of the eval facets. The touched rows are
