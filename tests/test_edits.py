@@ -290,3 +290,14 @@ def test_evaluations_say_they_are_stale_after_an_edit(catalog: Catalog) -> None:
     assert listed["stale"] and listed["edited_since"]
     evaluate_model(catalog, "bare", "m1")
     assert [e["stale"] for e in list_evaluations(catalog, "bare")] == [False]
+
+
+def test_an_edit_of_a_dataset_without_box_attributes_keeps_every_part_exact(
+    catalog: Catalog,  # noqa: F811 - the fixture
+) -> None:
+    """Its (empty) attributes part is stored without a pass over the samples."""
+    ds = dataset(catalog, "bare")
+    with catalog.cursor() as cur:
+        cur.execute("DELETE FROM facet_parts WHERE dataset_id = ? AND part = 'attributes'", [ds])
+    edits.apply_edits(catalog, "bare", random_ops(random.Random(2), catalog, ds, 20), "t")
+    assert table_rows(catalog, ds) == rebuilt_rows(catalog, ds)
