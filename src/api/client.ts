@@ -167,11 +167,8 @@ export class VisionLensClient
     signal?: AbortSignal,
     version?: number
   ): Promise<{ ids: number[]; total: number }> {
-    return this._post(
-      `datasets/${enc(dataset)}/ids`,
-      { filter, ...(version === undefined ? {} : { version }) },
-      signal
-    );
+    const body = { filter, version }; // an undefined version is left out
+    return this._post(`datasets/${enc(dataset)}/ids`, body, signal);
   }
 
   tags(
@@ -380,15 +377,9 @@ export class VisionLensClient
     signal?: AbortSignal,
     version?: number
   ): Promise<ArrayBuffer> {
-    // the filter reads the labels and tags of `version` (a browsed one)
-    const body = {
-      ...shape,
-      ...(filter ? { filter } : {}),
-      ...(version === undefined ? {} : { version })
-    };
     return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/select`, {
       method: 'POST',
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...shape, filter: filter || undefined, version }),
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/octet-stream'
