@@ -25,6 +25,11 @@ request). Then ``--runs`` times:
 
 Whether the box index held at the start was ever rebuilt is noted under the table.
 
+With ``--edits-only`` the run stops there and leaves out the diff with the evaluation and
+the CLI (minutes at 1M images); it adds, as the reference of the fix that brought the edit
+down, the touched sample's eval facet counts (``rematch.touched_value_counts``) by the query as it
+was (a lateral unpivot before the filter) and as it is, on the same catalog.
+
 Then the catalog is closed and the CLI runs end to end, ``--runs`` times each (a new
 process opening the catalog): ``visionlens edit`` of one operation, ``visionlens snapshot``
 and ``visionlens diff`` (without and with ``--model m1``). The disk the log takes is the
@@ -65,6 +70,7 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.plan import facets
 from visionlens_jlab.catalog.store.result_cache import ResultCache
 from visionlens_jlab.config import CATALOG_FILE
+from visionlens_jlab.evaluate.rematch import touched_value_counts
 from visionlens_jlab.features import load as load_features
 
 SPEC = {"labels": {"source": "ground_truth", "classes": ["cat", "dog"]}}
@@ -98,7 +104,33 @@ def relabels(cur: Any, rnd: random.Random, k: int) -> list[dict[str, Any]]:
     ]
 
 
-def measure(n: int, runs: int, bulk: int, cache: Path) -> tuple[dict[str, list[float]], str]:
+OLD_VALUE_COUNTS = """
+    SELECT f.facet, f.value, COUNT(*) FROM box_evaluations b,
+    LATERAL (SELECT 'eval.status' AS facet, b.status AS value
+             UNION ALL SELECT 'eval.error', b.error_type) f
+    WHERE b.dataset_id = ? AND b.eval_key = ? AND f.value IS NOT NULL
+      AND b.sample_id IN (SELECT unnest(?::BIGINT[]))
+    GROUP BY ALL
+"""
+"""``rematch.touched_value_counts``'s query before the fix (the reference of ``--edits-only``)."""
+
+
+def value_counts_rows(cat: Catalog, ds: int, rnd: random.Random, times: dict) -> None:
+    """The eval facet counts of one random sample, by the old query and by the current."""
+    with cat.cursor() as cur:
+        ((key,),) = cur.execute("SELECT eval_key FROM evaluations LIMIT 1").fetchall()
+        ((top,),) = cur.execute("SELECT MAX(sample_id) FROM samples").fetchall()
+        ids = [rnd.randint(1, int(top))]
+        old = ms(lambda: cur.execute(OLD_VALUE_COUNTS, [ds, key, ids]).fetchall())
+        new = ms(touched_value_counts, cur, ds, key, ids)
+    assert sorted(old[1]) == sorted((f, v, n) for (f, v), n in new[1].items())
+    times["reference: eval facet counts of 1 sample, old query"].append(old[0])
+    times["eval facet counts of 1 sample, as now"].append(new[0])
+
+
+def measure(
+    n: int, runs: int, bulk: int, cache: Path, edits_only: bool = False
+) -> tuple[dict[str, list[float]], str]:
     source = dataset_dir(cache, n)
     times: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix=f"vl-versions-{n}-") as tmp:
@@ -140,6 +172,9 @@ def measure(n: int, runs: int, bulk: int, cache: Path) -> tuple[dict[str, list[f
             times["diff version → current"].append(
                 ms(edits.diff_versions, cat, "bench", version["version"], "current")[0]
             )
+            if edits_only:
+                value_counts_rows(cat, ds, rnd, times)
+                continue
             times["diff version → current with m1's COCO evaluation"].append(
                 ms(lambda v: edits.diff_versions(cat, "bench", v, "current", model="m1"),
                    version["version"])[0]
@@ -154,6 +189,8 @@ def measure(n: int, runs: int, bulk: int, cache: Path) -> tuple[dict[str, list[f
         cat.close()
         note = f"{n:,} images: {logged:,} log rows written; the file grew {grown:.1f} MB in all"
         note += f"; facets requests answered by the index the edit left: {sum(kept)}/{len(kept)}"
+        if edits_only:
+            return times, note
         ops = path / "ops.json"
         with Catalog(tmp) as cat, cat.cursor() as cur:
             ops.write_text(json.dumps(relabels(cur, rnd, 1)))
@@ -181,10 +218,11 @@ def main() -> None:
     ap.add_argument("--bulk", type=int, default=10_000)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--edits-only", action="store_true", help="no model diff, no CLI")
     opts = ap.parse_args()
     load_features()
     env, load_start = environment(), load_average()
-    results = {n: measure(n, opts.runs, opts.bulk, opts.cache) for n in opts.sizes}
+    results = {n: measure(n, opts.runs, opts.bulk, opts.cache, opts.edits_only) for n in opts.sizes}
     rows = []
     for key in results[opts.sizes[0]][0]:
         cells = [summary(results[n][0][key]).fmt(1) for n in opts.sizes]

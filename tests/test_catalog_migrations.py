@@ -40,8 +40,8 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 14
-"""The schema version of this code: steps 1-14 (see docs/architecture.md)."""
+LATEST = 15
+"""The schema version of this code: steps 1-15 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -129,8 +129,9 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # are NULL: an old object has no mask area and no keypoints; steps 9 and 10 the
         # (empty) operation log, object tags and versions; step 11 the label-quality tables;
         # step 12 the model runs' samples done without a prediction; step 13 the VLM labels;
-        # step 14 the copies of browsed versions
+        # step 14 the copies of browsed versions; step 15 the sample tags' log and copies
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
+        edits.update(dict.fromkeys(("sample_tag_ops", "version_sample_tags"), 0))
         copies = ("version_annotations", "version_object_tags", "version_box_summaries")
         edits.update(dict.fromkeys((*copies, "version_copies"), 0))
         quality = dict.fromkeys(("label_quality", "label_quality_runs"), 0)
@@ -369,3 +370,32 @@ def test_an_old_catalog_browses_a_version_through_its_copy(old_data: Path) -> No
                 "SELECT COUNT(*) FROM version_annotations WHERE ann_id = ?", [ann]
             ).fetchall()
         assert copied == [(version,)] and kept == [(1,)]
+
+
+def test_an_old_catalog_keeps_its_sample_tags_and_logs_the_next(old_data: Path) -> None:
+    """Step 15: a catalog written before the sample tags' log keeps its tags (where their
+    history starts); a tag write after it is a batch that a version diffs and restores."""
+    from visionlens_jlab import edits
+
+    with duckdb.connect(str(old_data / CATALOG_FILE)) as con:  # as the previous code wrote it
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        old_tags = con.execute("SELECT sample_id, tags FROM samples ORDER BY sample_id").fetchall()
+    assert "sample_tag_ops" not in tables and any(t for _, t in old_tags)
+    with Catalog(old_data) as catalog:
+        with catalog.cursor() as cur:
+            kept = cur.execute("SELECT sample_id, tags FROM samples ORDER BY sample_id").fetchall()
+        assert kept == old_tags
+        version = edits.snapshot(catalog, DATASET, "as migrated", "u")["version"]
+        tagged = {"tags": {"any": ["after-migration"]}}
+        queries.update_tags(catalog, DATASET, {"ids": [old_tags[0][0]]}, add=["after-migration"])
+        diff = edits.diff_versions(catalog, DATASET, version, "current")
+        assert diff["samples_changed"] == 1 and diff["sample_tags"] == {"added": 1, "removed": 0}
+        assert (
+            queries.samples_page(catalog, DATASET, tagged, limit=0, version=version)["total"] == 0
+        )
+        edits.restore_version(catalog, DATASET, version, "u")
+        with catalog.cursor() as cur:
+            restored = cur.execute(
+                "SELECT sample_id, tags FROM samples ORDER BY sample_id"
+            ).fetchall()
+        assert restored == old_tags

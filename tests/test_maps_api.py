@@ -102,6 +102,11 @@ async def test_pca_map_job_cache_points_and_lasso(
         "POST", route, {"polygon": polygon, "filter": flt}, headers={"Accept": OCTET}
     )
     assert status == 200 and np.frombuffer(raw, "<i8").tolist() == want
+    # a browsed version's filter (test_maps_engine: its answers): named, checked, looked up
+    status, answer = await api("POST", route, {"polygon": polygon, "filter": flt, "version": 7})
+    assert status == 404 and "no version 7" in answer["message"]
+    status, answer = await api("POST", route, {"polygon": polygon, "version": "x"})
+    assert status == 400 and "'version'" in answer["message"]
 
     status, raw = await api(
         "GET", f"datasets/blobs/maps/{desc['id']}/values", params={"field": "split"}

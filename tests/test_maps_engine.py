@@ -315,3 +315,34 @@ def test_eval_values_count_boxes_per_point(catalog: Catalog, store: VectorStore)
         assert arrays["values"].tolist() == [float(want.get(i, 0)) for i in ids]
         assert header["evaluation"] == "m1--coco-iou0.5"
     assert sum(n for _, st, n in per_status if st == "fp") == 4  # the scene's known count
+
+
+def test_select_reads_the_filter_at_a_browsed_version(
+    catalog: Catalog, store: VectorStore, ds: MapDataset
+) -> None:
+    """The map's filter dimming and shape selection at a saved version: the class and tag
+    conditions read the labels and sample tags as they were then, like the grid's."""
+    from visionlens_jlab import edits
+    from visionlens_jlab.catalog.reads import queries
+
+    map_id = _pca_map(catalog, store, ds.name)["id"]
+    stored = read_points(catalog, ds.dataset_id, map_id)
+    everything = [float(stored.x.min()), float(stored.y.min())]
+    rect = [*everything, float(stored.x.max()), float(stored.y.max())]
+    label = "class0"
+    flt = {"labels": {"source": "ground_truth", "classes": [label]}, "tags": {"none": ["gone"]}}
+    version = edits.snapshot(catalog, ds.name, "before", "u")["version"]
+    before = select_ids(catalog, ds.name, map_id, rect=rect, spec=flt).tolist()
+    assert before == queries.sample_ids(catalog, ds.name, flt).to_pylist() and before
+    with catalog.cursor() as cur:
+        boxes = cur.execute(
+            "SELECT ann_id FROM annotations WHERE dataset_id = ? AND label = ? ORDER BY ann_id",
+            [ds.dataset_id, label],
+        ).fetchall()
+    gone = [a for (a,) in boxes[: len(boxes) // 2]]
+    edits.apply_edits(catalog, ds.name, [{"op": "delete", "annotation_ids": gone}], "u")
+    queries.update_tags(catalog, ds.name, {"ids": before[-3:]}, add=["gone"])
+    now = select_ids(catalog, ds.name, map_id, rect=rect, spec=flt).tolist()
+    assert len(now) < len(before)
+    at = select_ids(catalog, ds.name, map_id, rect=rect, spec=flt, version=version).tolist()
+    assert at == before == queries.sample_ids(catalog, ds.name, flt, version).to_pylist()

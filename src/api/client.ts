@@ -164,9 +164,11 @@ export class VisionLensClient
   ids(
     dataset: string,
     filter: IFilter,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<{ ids: number[]; total: number }> {
-    return this._post(`datasets/${enc(dataset)}/ids`, { filter }, signal);
+    const body = { filter, version }; // an undefined version is left out
+    return this._post(`datasets/${enc(dataset)}/ids`, body, signal);
   }
 
   tags(
@@ -372,12 +374,12 @@ export class VisionLensClient
     mapId: string,
     shape: MapShape,
     filter?: IFilter | null,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<ArrayBuffer> {
-    const body = filter ? { ...shape, filter } : shape;
     return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/select`, {
       method: 'POST',
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...shape, filter: filter || undefined, version }),
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/octet-stream'

@@ -131,7 +131,8 @@ export interface IVisionLensClient {
   ids(
     dataset: string,
     filter: IFilter,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<{ ids: number[]; total: number }>;
   tags(
     dataset: string,
@@ -248,13 +249,17 @@ export interface IVisionLensClient {
     model?: string | null,
     signal?: AbortSignal
   ): Promise<ArrayBuffer>;
-  /** Sample ids inside a lasso polygon or rectangle (int64 LE), filtered. */
+  /**
+   * Sample ids inside a lasso polygon or rectangle (int64 LE), filtered
+   * (over the labels and tags of saved `version` when given).
+   */
   mapSelect(
     dataset: string,
     mapId: string,
     shape: MapShape,
     filter?: IFilter | null,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    version?: number
   ): Promise<ArrayBuffer>;
   /** Python plugins of the server and their status (`GET /plugins`). */
   listPlugins(signal?: AbortSignal): Promise<IPluginsListing>;

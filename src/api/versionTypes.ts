@@ -57,10 +57,13 @@ export interface IEvaluationDiff {
 /**
  * What changed between two versions (`GET .../versions/diff`): added and
  * moved count under the class in the later state, removed and relabelled
- * under the earlier one; `samples_changed` counts tag changes too.
+ * under the earlier one; `samples_changed` counts tag changes too (an
+ * object's and a whole sample's).
  */
 export interface IVersionDiff extends IDiffCounts {
   samples_changed: number;
+  /** The tags added to and removed from samples (one per sample and tag). */
+  sample_tags: { added: number; removed: number };
   /** Only the classes with a change. */
   by_class: { [label: string]: IDiffCounts };
   /** The versions as the query named them (numbers come back as text). */

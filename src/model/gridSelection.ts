@@ -3,6 +3,7 @@
  * toggles one, Shift-click selects the range from the last clicked tile.
  */
 import { rangeIds } from './selection';
+import { sampleIds } from './sources/samples';
 import { IVisionLensModel } from './tokens';
 import { PageCache } from './pages';
 
@@ -46,7 +47,8 @@ export class GridClickSelection {
       model.setSelection([sampleId]);
     } else if (model.selection.mode === 'all') {
       // Materialize "all matching" before removing one sample from it.
-      const { ids } = await model.client.ids(
+      const { ids } = await sampleIds(
+        model,
         model.dataset as string,
         model.filter
       );
@@ -62,7 +64,8 @@ export class GridClickSelection {
     if (loaded) {
       return loaded;
     }
-    const { ids } = await this._model.client.ids(
+    const { ids } = await sampleIds(
+      this._model,
       this._model.dataset as string,
       this._model.filter
     );

@@ -9,7 +9,7 @@
 * ``visionlens snapshot NAME [--message M]``: ``{"version", "created_at", "message",
   "samples", "annotations"}``; ``visionlens versions NAME``: the list;
   ``visionlens diff NAME V1 V2`` (V may be ``current``): ``{"added", "removed",
-  "relabelled", "moved", "samples_changed", "by_class"}``, with ``--model M`` also
+  "relabelled", "moved", "samples_changed", "sample_tags", "by_class"}``, with ``--model M`` also
   ``evaluation`` (M evaluated on the labels at V1 and at V2, the deltas per class);
   ``visionlens restore NAME V``.
 
@@ -34,7 +34,9 @@ from .common import (
     usage_errors,
 )
 
-DIFF_KEYS = ("added", "removed", "relabelled", "moved", "samples_changed", "by_class")
+DIFF_KEYS = (
+    "added", "removed", "relabelled", "moved", "samples_changed", "sample_tags", "by_class",
+)  # fmt: skip
 VERSION_KEYS = ("version", "created_at", "message", "samples", "annotations")
 
 
@@ -72,7 +74,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--iou", type=float, default=0.5,
                    help="with --model: the IoU threshold (VOC's AP; COCO's counts)")  # fmt: skip
     add_common_options(p, json_help='print {"added", "removed", "relabelled", "moved", '
-                       '"samples_changed", "by_class"} (and "evaluation" with --model)')  # fmt: skip
+                       '"samples_changed", "sample_tags", "by_class"} (and "evaluation" with --model)')  # fmt: skip
     p.set_defaults(func=cmd_diff)
     p = subparsers.add_parser("restore", help="make the labels what they were at a version")
     p.add_argument("dataset", help="dataset name")
@@ -232,6 +234,9 @@ def cmd_diff(args: argparse.Namespace) -> dict[str, Any]:
         out["evaluation"] = diff["evaluation"]
     if not args.json:
         lines = [f"{args.v1} -> {args.v2}: " + ", ".join(f"{diff[k]} {k}" for k in DIFF_KEYS[:5])]
+        tags = diff["sample_tags"]
+        if tags["added"] or tags["removed"]:
+            lines.append(f"  sample tags: {tags['added']} added, {tags['removed']} removed")
         for label, counts in diff["by_class"].items():
             shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
             lines.append(f"  {label}: {shown}")

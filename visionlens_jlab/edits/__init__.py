@@ -1,5 +1,9 @@
 """Label edits: an operation log written by the single writer, undo and redo, versions.
 
+The log holds the objects' changes and the tags of whole samples (written by the sample tag
+writer, :mod:`visionlens_jlab.catalog.reads.sample_tags`); undo, redo, diff and restore
+take both.
+
 * :mod:`.operations`: the operations a batch holds, checked for shape;
 * :mod:`.states`: objects as whole states, read and written set-wise, and the log rows;
 * :mod:`.engine`: a batch in one transaction (conflicts, derived structures), undo, redo;
@@ -11,7 +15,7 @@
 
 from . import tag_filter
 from .engine import apply_edits, redo, undo
-from .errors import EditConflict, EditError
+from .errors import EditConflict, EditError, SampleTagConflict
 from .log import edit_log
 from .versions import diff_versions, list_versions, restore_version, snapshot
 
@@ -20,6 +24,7 @@ tag_filter.install()
 __all__ = [
     "EditConflict",
     "EditError",
+    "SampleTagConflict",
     "apply_edits",
     "diff_versions",
     "edit_log",

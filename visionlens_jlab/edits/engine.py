@@ -19,20 +19,27 @@ from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.reads.sample_tags import changed_sample_tags, write_sample_tags
+from ..catalog.tables.sample_tag_log import batch_sample_tags, inverse, next_batch
 from ..catalog.writes.sample_labels import box_columns, dataset_classes
 from ..evaluate.rematch import rematch_samples
-from .errors import EditConflict, EditError
+from .errors import EditConflict, EditError, SampleTagConflict
 from .operations import Operation, parse_operations
 from .states import State, Step, log_steps, net_changes, read_states, write_states
 
 MAX_TOLD_SAMPLES = 1000
 """Most touched sample ids an answer lists (``sample_ids``; null past it: any may have)."""
 
-Resolve = Callable[[duckdb.DuckDBPyConnection, int], tuple[list[Step], dict[str, Any]]]
+Resolve = Callable[
+    [duckdb.DuckDBPyConnection, int], tuple[list[Step], pa.Table | None, dict[str, Any]]
+]
+"""What a batch writes, learnt in its transaction: the steps of its objects, the change of
+sample tags (:data:`~..catalog.tables.sample_tag_log.TAG_CHANGES`; None: none), the answer."""
 
 
 def apply_edits(catalog: Catalog, dataset: str, raw_ops: Any, user: str) -> dict[str, Any]:
@@ -42,9 +49,9 @@ def apply_edits(catalog: Catalog, dataset: str, raw_ops: Any, user: str) -> dict
     operations). Nothing is written if any operation is invalid or conflicts."""
     ops = parse_operations(raw_ops)
 
-    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], dict]:
+    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], None, dict]:
         steps, added = _steps(catalog, cur, dataset_id, ops)
-        return steps, {"applied": len(ops), "added": added}
+        return steps, None, {"applied": len(ops), "added": added}
 
     return commit_batch(catalog, dataset, "edit", None, user, resolve)
 
@@ -57,39 +64,45 @@ def commit_batch(
     user: str,
     resolve: Resolve,
 ) -> dict[str, Any]:
-    """One transaction: ``resolve`` gives the steps, each object is checked against its
-    state now, the net change is written, logged as a batch and told to the registry."""
+    """One transaction: ``resolve`` gives the steps and the change of sample tags, each
+    object and sample is checked against its state now, the net change is written, logged as
+    one batch and told to the registry."""
     with catalog.cursor() as read:
         dataset_id = catalog.dataset_id(read, dataset)
     when = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write(dataset_id) as cur:
-        steps, answer = resolve(cur, dataset_id)
-        if not steps:
+        steps, tags, answer = resolve(cur, dataset_id)
+        tags = tags if tags is not None and tags.num_rows else None
+        if not steps and tags is None:
             raise EditError("the batch changes nothing")
         net = net_changes(steps)
         current = read_states(cur, dataset_id, net)
         for ann_id, (before, _) in net.items():
             if current.get(ann_id) != before:
                 raise EditConflict(ann_id, current.get(ann_id), what=f"the {kind} was prepared")
+        moved = None if tags is None else changed_sample_tags(cur, dataset_id, tags)
+        if moved is not None:
+            raise SampleTagConflict(*moved, what=f"the {kind} was prepared")
         samples, sources = write_states(cur, dataset_id, net)
-        ((batch_id,),) = cur.execute(
-            "SELECT COALESCE(MAX(batch_id), 0) + 1 FROM edit_batches WHERE dataset_id = ?",
-            [dataset_id],
-        ).fetchall()
+        batch_id = next_batch(cur, dataset_id)
         target = answer.get("inverted", target)  # an undo or redo learns it in ``resolve``
-        log_steps(cur, dataset_id, (int(batch_id), kind, target), steps, when, user)
+        log_steps(cur, dataset_id, (batch_id, kind, target), steps, when, user, tags)
+        if tags is not None:  # first: a box change after it sets the write's (wider) scope
+            write_sample_tags(catalog, cur, dataset_id, tags)
         if samples:  # the boxes' derived structures, for the touched samples only
             rematch_samples(cur, dataset_id, sorted(samples), sources)
             change = Change(dataset_id, Kind.LABELS, tuple(sorted(samples)), tuple(sorted(sources)))
             apply_change(catalog, cur, change)
-        else:  # object tags alone: nothing derived is built from them
+        elif tags is None:  # object tags alone: nothing derived is built from them
             catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         ((annotations,),) = cur.execute(
             "SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
     objects = {s["sample_id"] for pair in net.values() for s in pair if s is not None}
+    if tags is not None:
+        objects.update(tags.column("sample_id").to_pylist())
     touched = sorted(objects) if len(objects) <= MAX_TOLD_SAMPLES else None
-    return {**answer, "annotations": int(annotations), "batch": int(batch_id), "kind": kind,
+    return {**answer, "annotations": int(annotations), "batch": batch_id, "kind": kind,
             "sample_ids": touched}  # fmt: skip
 
 
@@ -273,17 +286,22 @@ def redo(catalog: Catalog, dataset: str, user: str) -> dict[str, Any]:
 def _invert(catalog: Catalog, dataset: str, user: str, kind: str) -> dict[str, Any]:
     chosen: list[int] = []
 
-    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], dict]:
+    def resolve(
+        cur: duckdb.DuckDBPyConnection, dataset_id: int
+    ) -> tuple[list[Step], pa.Table, dict]:
         undoable, redoable = stacks(cur, dataset_id)
         pile = undoable if kind == "undo" else redoable
         if not pile:
             raise EditError(f"nothing to {kind}")
         chosen.append(pile[-1])
         steps = [s.inverse() for s in reversed(batch_steps(cur, dataset_id, pile[-1]))]
-        return steps, {"applied": len(steps), "inverted": pile[-1]}
+        tags = inverse(batch_sample_tags(cur, dataset_id, pile[-1]))
+        return steps, tags, {"applied": len(steps) + tags.num_rows, "inverted": pile[-1]}
 
     try:
         return commit_batch(catalog, dataset, kind, None, user, resolve)
+    except SampleTagConflict as exc:
+        raise SampleTagConflict(exc.sample_id, exc.tags, what=f"batch {chosen[-1]}") from exc
     except EditConflict as exc:
         raise EditConflict(exc.annotation_id, exc.current, what=f"batch {chosen[-1]}") from exc
 

@@ -77,3 +77,30 @@ def summary(state: dict[str, Any]) -> str:
     """One line naming an object's label, box and tags (for error messages)."""
     shown = public_state(state) or {}
     return f"label {shown['label']!r}, bbox {shown['bbox']}, tags {shown['tags']}"
+
+
+class SampleTagConflict(EditConflict):
+    """A sample's tags changed since the batch being undone, redone or restored saw them.
+
+    ``tags``: the sample's tags now (None: the sample no longer exists); nothing was
+    written."""
+
+    def __init__(
+        self, sample_id: int, tags: list[str] | None, what: str = "the batch was prepared"
+    ) -> None:
+        now = "no longer exists" if tags is None else f"has tags {sorted(tags)} now"
+        ConflictError.__init__(
+            self,
+            f"conflict: the tags of sample {sample_id} changed since {what}: it {now}; "
+            "nothing was written",
+        )
+        self.index = None
+        self.sample_id = sample_id
+        self.tags = tags
+
+    def to_dict(self) -> dict[str, Any]:
+        """The conflict as the REST API answers it (HTTP 409)."""
+        return {
+            "message": str(self),
+            "conflict": {"index": None, "sample_id": self.sample_id, "tags": self.tags},
+        }

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ..catalog.tables.sample_tag_log import log_batch, log_position, log_sample_tags
 from ..catalog.writes.sample_labels import adjust_box_count
 
 State = dict[str, Any]
@@ -200,14 +201,12 @@ def log_steps(
     steps: Sequence[Step],
     when: datetime,
     user: str,
+    tags: pa.Table | None = None,
 ) -> tuple[int, int]:
-    """Append ``steps`` to the operation log as batch ``(id, kind, target)``; return the
-    first and last ``seq`` written."""
-    batch_id, kind, target = batch
-    ((top,),) = cur.execute(
-        "SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = ?", [dataset_id]
-    ).fetchall()
-    first = int(top) + 1
+    """Append ``steps`` and then the change of sample tags ``tags`` (if any) to the
+    operation log as batch ``(id, kind, target)``; return the first and last ``seq``."""
+    batch_id = batch[0]
+    first = log_position(cur, dataset_id) + 1
 
     def column(pick: Any, kind_: pa.DataType) -> pa.Array:
         return pa.array([pick(s) for s in steps], kind_)
@@ -229,22 +228,22 @@ def log_steps(
             "after": column(lambda s: _json(s.after), pa.string()),
         }
     )
-    cur.register("_vl_edit_log", table)
-    try:
-        cur.execute(
-            """
-            INSERT INTO edit_ops SELECT ?, seq, ?, op, ann_id, sample_id, source,
-                label_before, label_after, box_before, box_after, tags_before, tags_after,
-                CAST(before AS JSON), CAST(after AS JSON), ?, ?
-            FROM _vl_edit_log
-            """,
-            [dataset_id, batch_id, when, user],
-        )
-    finally:
-        cur.unregister("_vl_edit_log")
+    if steps:
+        cur.register("_vl_edit_log", table)
+        try:
+            cur.execute(
+                """
+                INSERT INTO edit_ops SELECT ?, seq, ?, op, ann_id, sample_id, source,
+                    label_before, label_after, box_before, box_after, tags_before, tags_after,
+                    CAST(before AS JSON), CAST(after AS JSON), ?, ?
+                FROM _vl_edit_log
+                """,
+                [dataset_id, batch_id, when, user],
+            )
+        finally:
+            cur.unregister("_vl_edit_log")
     last = first + len(steps) - 1
-    cur.execute(
-        "INSERT INTO edit_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [dataset_id, batch_id, kind, target, when, user, first, last],
-    )
+    if tags is not None:
+        last = log_sample_tags(cur, dataset_id, batch_id, last + 1, tags)
+    log_batch(cur, dataset_id, batch, (first, last), when, user)
     return first, last

@@ -1,9 +1,10 @@
-"""Named versions of a dataset's labels: positions in the operation log.
+"""Named versions of a dataset's labels and tags: positions in the operation log.
 
 A version is one row: the ``seq`` of the last operation it includes and the counts at that
 moment; it copies nothing, so it takes the same time and disk at 1K or 1M images. A diff
 folds the operations between two positions per object (its first state and its last) in
-one grouped statement over ``edit_ops``; a restore writes, as one batch of the log, the
+one grouped statement over ``edit_ops`` (and per sample over ``sample_tag_ops``, the tags
+of whole samples, :mod:`..catalog.tables.sample_tag_log`); a restore writes, as one batch of the log, the
 inverse of every change made since the version (so it can be undone).
 
 Only edits through the log are history: an ingest under the same name starts a new dataset
@@ -18,9 +19,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.tables.labels_at import changed_since, version_position
+from ..catalog.tables.sample_tag_log import TAG_CHANGES, log_position, sample_tags_since
 from .engine import commit_batch
 from .errors import EditError
 from .states import Step
@@ -38,15 +41,15 @@ def snapshot(catalog: Catalog, dataset: str, message: str, user: str) -> dict[st
     when = datetime.now(timezone.utc).replace(tzinfo=None)
     # a version changes no answer (no label, no derived row): the answers cache stays valid
     with catalog.write_derived(dataset_id) as cur:
-        ((version, seq, samples, annotations),) = cur.execute(
+        ((version, samples, annotations),) = cur.execute(
             """
             SELECT (SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE dataset_id = $1),
-                   (SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = $1),
                    num_samples, num_annotations
             FROM datasets WHERE dataset_id = $1
             """,
             [dataset_id],
         ).fetchall()
+        seq = log_position(cur, dataset_id)
         cur.execute(
             "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [dataset_id, version, seq, when, user, message, samples, annotations],
@@ -82,10 +85,7 @@ def _version_dict(row: tuple[Any, ...]) -> dict[str, Any]:
 def _position(cur: duckdb.DuckDBPyConnection, dataset_id: int, version: Any) -> int:
     """The log position of ``version``: a version number, or ``current``."""
     if version == CURRENT:
-        ((seq,),) = cur.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()
-        return int(seq)
+        return log_position(cur, dataset_id)
     try:
         number = int(version)
     except (TypeError, ValueError):
@@ -119,8 +119,7 @@ WITH folded AS (
            COALESCE(b.l, a.l) AS label_to
     FROM sides
 )
-SELECT label, SUM(added), SUM(removed), SUM(relabelled), SUM(moved),
-       (SELECT COUNT(DISTINCT sample_id) FROM kinds WHERE changed)
+SELECT label, SUM(added), SUM(removed), SUM(relabelled), SUM(moved)
 FROM (
     SELECT label_to AS label, added::INT AS added, 0 AS removed, 0 AS relabelled,
            moved::INT AS moved FROM kinds
@@ -130,7 +129,39 @@ FROM (
 GROUP BY label ORDER BY label
 """
 """Per class: objects added and moved (under their class in the later state), removed and
-relabelled (under their class in the earlier state); and the samples with any change."""
+relabelled (under their class in the earlier state)."""
+
+_SAMPLES_SQL = """
+WITH objects AS (
+    SELECT arg_min(struct_pack(l := label_before, b := box_before, t := tags_before), seq) AS a,
+           arg_max(struct_pack(l := label_after, b := box_after, t := tags_after), seq) AS b,
+           any_value(sample_id) AS sample_id
+    FROM edit_ops
+    WHERE dataset_id = $dataset AND seq > $low AND seq <= $high AND source = $source
+    GROUP BY ann_id
+), folded AS (
+    SELECT sample_id, arg_min(struct_pack(t := tags_before), seq).t AS early,
+           arg_max(struct_pack(t := tags_after), seq).t AS late
+    FROM sample_tag_ops WHERE dataset_id = $dataset AND seq > $low AND seq <= $high
+    GROUP BY sample_id
+), tagged AS (
+    SELECT sample_id,
+           list_distinct(CASE WHEN $forward THEN early ELSE late END) AS a,
+           list_distinct(CASE WHEN $forward THEN late ELSE early END) AS b
+    FROM folded
+)
+SELECT
+    (SELECT COUNT(*) FROM (
+        SELECT sample_id FROM objects
+        WHERE a.l IS DISTINCT FROM b.l OR a.b IS DISTINCT FROM b.b
+           OR COALESCE(a.t, []) <> COALESCE(b.t, [])
+        UNION
+        SELECT sample_id FROM tagged WHERE list_sort(a) <> list_sort(b))),
+    (SELECT COALESCE(SUM(len(list_filter(b, lambda t: NOT list_contains(a, t)))), 0) FROM tagged),
+    (SELECT COALESCE(SUM(len(list_filter(a, lambda t: NOT list_contains(b, t)))), 0) FROM tagged)
+"""
+"""The samples with any change (an object of ``source`` or the sample's tags), and the
+sample tags added and removed (one per sample and tag)."""
 
 
 def diff_versions(
@@ -145,7 +176,9 @@ def diff_versions(
 ) -> dict[str, Any]:
     """What changed from version ``v1`` to ``v2`` (either may be ``current``) among the
     objects of ``source`` (ground truth by default): objects added, removed, relabelled
-    and moved, in total and per class, and how many samples changed (tags included).
+    and moved, in total and per class; how many samples changed (an object's tags and the
+    sample's own tags included); ``sample_tags``: the tags added to and removed from
+    samples (each sample and tag counted once).
 
     With ``model``, also ``evaluation``: that model's predictions evaluated (``protocol``,
     ``iou``) against the labels at ``v1`` and at ``v2``, and the deltas in total and per
@@ -159,25 +192,30 @@ def diff_versions(
             numbered = [v for v in (v1, v2) if v != CURRENT]
             check_model(cur, dataset_id, model, numbered, protocol, iou)
             same = same_labels(cur, dataset_id, model, min(p1, p2), max(p1, p2))
-        rows = cur.execute(
-            _DIFF_SQL,
-            {
-                "dataset": dataset_id,
-                "low": min(p1, p2),
-                "high": max(p1, p2),
-                "source": source,
-                "forward": p1 <= p2,
-            },
-        ).fetchall()
+        bounds = {
+            "dataset": dataset_id,
+            "low": min(p1, p2),
+            "high": max(p1, p2),
+            "source": source,
+            "forward": p1 <= p2,
+        }
+        rows = cur.execute(_DIFF_SQL, bounds).fetchall()
+        ((changed, tags_added, tags_removed),) = cur.execute(_SAMPLES_SQL, bounds).fetchall()
     keys = ("added", "removed", "relabelled", "moved")
     by_class = {
         label: dict(zip(keys, (int(n or 0) for n in counts), strict=True))
-        for label, *counts, _ in rows
+        for label, *counts in rows
     }
     by_class = {label: c for label, c in by_class.items() if any(c.values())}
     totals = {key: sum(c[key] for c in by_class.values()) for key in keys}
-    changed = int(rows[0][-1]) if rows else 0
-    diff = {**totals, "samples_changed": changed, "by_class": by_class, "from": v1, "to": v2}
+    diff = {
+        **totals,
+        "samples_changed": int(changed),
+        "sample_tags": {"added": int(tags_added), "removed": int(tags_removed)},
+        "by_class": by_class,
+        "from": v1,
+        "to": v2,
+    }
     if model is not None:
         sides = ((v1, _loaded(v1, p1)), (v2, _loaded(v2, p2)))
         diff["evaluation"] = evaluation_diff(catalog, dataset, model, sides, protocol, iou, same)
@@ -191,10 +229,13 @@ def _loaded(version: Any, position: int) -> int | None:
 
 
 def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> dict[str, Any]:
-    """Make the labels (and object tags) what they were at ``version``: the inverse of every
-    change since, written as one batch of kind ``restore`` (undo takes it back)."""
+    """Make the labels, object tags and sample tags what they were at ``version``: the
+    inverse of every change since, written as one batch of kind ``restore`` (undo takes it
+    back)."""
 
-    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], dict]:
+    def resolve(
+        cur: duckdb.DuckDBPyConnection, dataset_id: int
+    ) -> tuple[list[Step], pa.Table, dict]:
         position = _position(cur, dataset_id, version)
         _refuse_reimported(cur, dataset_id, position, version)
         rows = cur.execute(
@@ -205,9 +246,19 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
             for ann_id, then, now in rows
             if _state(now) != _state(then)
         ]
-        if not steps:
+        since = sample_tags_since(dataset_id, position)
+        tags = cur.sql(
+            f"SELECT sample_id, now_tags AS tags_before, then_tags AS tags_after FROM ({since}) "  # noqa: S608 - integers only
+            "WHERE list_sort(list_distinct(now_tags)) <> list_sort(list_distinct(then_tags)) "
+            "ORDER BY sample_id"
+        ).to_arrow_table()
+        if not steps and not tags.num_rows:
             raise EditError(f"the labels are already as they were at version {version}")
-        return steps, {"applied": len(steps), "restored": version}
+        return (
+            steps,
+            tags.cast(TAG_CHANGES),
+            {"applied": len(steps) + tags.num_rows, "restored": version},
+        )
 
     return commit_batch(catalog, dataset, "restore", _number(version), user, resolve)
 

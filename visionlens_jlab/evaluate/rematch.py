@@ -62,7 +62,7 @@ def rematch_samples(
             _unmatch(cur, dataset_id, key, ids, sources)
             continue
         inp = _input(cur, dataset_id, model, ids)
-        was = _value_counts(cur, dataset_id, key, ids)
+        was = touched_value_counts(cur, dataset_id, key, ids)
         cur.execute(
             "DELETE FROM box_evaluations WHERE dataset_id = ? AND eval_key = ? "
             "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
@@ -71,7 +71,7 @@ def rematch_samples(
         if len(inp.gt) or len(inp.dt):
             outcomes = _outcomes(inp, protocol, float(iou), params)
             _insert(cur, dataset_id, key, outcome_table(inp, outcomes))
-        _patch_part(cur, dataset_id, key, was, _value_counts(cur, dataset_id, key, ids))
+        _patch_part(cur, dataset_id, key, was, touched_value_counts(cur, dataset_id, key, ids))
         matched.append(key)
         others |= {GROUND_TRUTH, model} - sources
     # the other side's rows of these samples changed too (a relabelled truth box leaves a
@@ -82,18 +82,25 @@ def rematch_samples(
     return matched
 
 
-def _value_counts(
+def touched_value_counts(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, ids: list[int]
 ) -> Counter[tuple[str, str]]:
-    """The rows of ``ids`` per (facet, value) of the eval facets."""
+    """The rows of ``ids`` per (facet, value) of the eval facets. The touched rows are
+    picked first (materialized) and only then counted per facet: a lateral unpivot of the
+    table before that filter read every row of the evaluation (1.7 s at 5M rows, 14 ms
+    this way; benchmarks/results/edit.md)."""
     rows = cur.execute(
         """
-        SELECT f.facet, f.value, COUNT(*) FROM box_evaluations b,
-        LATERAL (SELECT 'eval.status' AS facet, b.status AS value
-                 UNION ALL SELECT 'eval.error', b.error_type) f
-        WHERE b.dataset_id = ? AND b.eval_key = ? AND f.value IS NOT NULL
-          AND b.sample_id IN (SELECT unnest(?::BIGINT[]))
-        GROUP BY ALL
+        WITH touched AS MATERIALIZED (
+            SELECT status, error_type FROM box_evaluations
+            WHERE dataset_id = $1 AND eval_key = $2
+              AND sample_id IN (SELECT unnest($3::BIGINT[]))
+        )
+        SELECT 'eval.status', status, COUNT(*) FROM touched
+        WHERE status IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT 'eval.error', error_type, COUNT(*) FROM touched
+        WHERE error_type IS NOT NULL GROUP BY ALL
         """,
         [dataset_id, key, ids],
     ).fetchall()

@@ -61,6 +61,12 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         return self.app.catalog
 
     @property
+    def user_name(self) -> str:
+        """The Jupyter user making the request (what the operation log records)."""
+        user = self.current_user
+        return str(getattr(user, "username", None) or getattr(user, "name", None) or user)
+
+    @property
     def jobs(self) -> JobManager:
         return self.app.jobs
 

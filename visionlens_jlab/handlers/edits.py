@@ -55,11 +55,6 @@ class EditsBase(VisionLensHandler):
                 named = body.get("version") if isinstance(body, dict) else None
             refuse_version_edit(named)
 
-    @property
-    def user_name(self) -> str:
-        user = self.current_user
-        return str(getattr(user, "username", None) or getattr(user, "name", None) or user)
-
     async def answer(self, call: Callable[..., dict[str, Any]], *args: Any) -> None:
         status, body = await self.run_blocking(_answered, call, *args)
         await self.write_json(body, status=status)

@@ -12,6 +12,7 @@ from ..maps import answers, wire
 from ..maps.store import descriptor, list_descriptors
 from ..vectors import VectorStore, VectorStoreError
 from .base import VisionLensHandler
+from .samples import version_option
 
 OCTET_STREAM = "application/octet-stream"
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -97,6 +98,7 @@ class MapSelectHandler(_MapHandler):
     @authorized
     async def post(self, name: str, map_id: str) -> None:
         body: dict[str, Any] = self.json_body()
+        version = version_option(body.get("version"))
         ids = await self.run_blocking(
             lambda: answers.select_ids(
                 self.catalog,
@@ -107,6 +109,7 @@ class MapSelectHandler(_MapHandler):
                 spec=body.get("filter"),
                 mode=body.get("mode", "replace"),
                 ids_in=body.get("ids_in"),
+                version=version,
             )
         )
         self.set_header(COUNT_HEADER, str(len(ids)))

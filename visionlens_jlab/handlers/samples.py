@@ -96,8 +96,11 @@ class IdsHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        spec = self.json_body().get("filter")
-        ids = await self.run_blocking(queries.sample_ids, self.catalog, name, spec)
+        body = self.json_body()
+        version = version_option(body.get("version"))
+        ids = await self.run_blocking(
+            queries.sample_ids, self.catalog, name, body.get("filter"), version
+        )
         if ARROW_STREAM in self.request.headers.get("Accept", ""):
             table = pa.table({"sample_id": ids})
             self.finish(arrow_stream_bytes(table), set_content_type=ARROW_STREAM)
@@ -117,8 +120,9 @@ class TagsHandler(VisionLensHandler):
         add, remove = body.get("add") or [], body.get("remove") or []
         if not isinstance(add, list) or not isinstance(remove, list):
             raise HTTPError(400, "'add' and 'remove' must be lists of strings")
+        user = self.user_name
         updated = await self.run_blocking(
-            lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove)
+            lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove, user=user)
         )
         await self.write_json({"updated": updated})
 

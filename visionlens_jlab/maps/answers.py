@@ -97,10 +97,13 @@ def select_ids(
     spec: dict[str, Any] | None = None,
     mode: str = "replace",
     ids_in: Any = None,
+    version: int | None = None,
 ) -> np.ndarray:
     """Sorted sample ids selected by a lasso ``polygon`` or a ``rect`` on the map.
 
-    Only points matching the samples filter ``spec`` (when given) are selected.
+    Only points matching the samples filter ``spec`` (when given) are selected, the filter
+    read over the labels and tags of saved ``version`` when one is named (as the grid
+    browsing it reads them; None: the current ones).
     ``mode``: ``replace`` (the selection is what the shape holds), ``add`` (``ids_in`` plus
     it), ``subtract`` (``ids_in`` minus it).
     """
@@ -122,7 +125,9 @@ def select_ids(
         mask = points_in_rect(points.x, points.y, shape_rect)
     chosen = points.sample_ids[mask]  # sorted: points are in sample-id order
     if spec is not None:
-        allowed = sample_ids(catalog, dataset, spec).to_numpy().astype(np.int64, copy=False)
+        allowed = (
+            sample_ids(catalog, dataset, spec, version).to_numpy().astype(np.int64, copy=False)
+        )
         chosen = np.intersect1d(chosen, allowed, assume_unique=True)
     if mode == "add":
         return np.union1d(previous, chosen)

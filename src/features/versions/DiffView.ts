@@ -226,6 +226,17 @@ export class DiffView {
               ? ' sample changed'
               : ' samples changed'
         )
+      ),
+      ...(['added', 'removed'] as const).map(key =>
+        h(
+          'span',
+          {
+            className: 'jp-VisionLens-diffTotal',
+            attrs: { 'data-key': `sample_tags.${key}` }
+          },
+          h('b', { text: String(diff.sample_tags[key]) }),
+          ` sample tags ${key}`
+        )
       )
     );
     const rows = diffRows(diff);

@@ -4,7 +4,8 @@
  * through the REST client against a real Jupyter server: save a version,
  * edit, diff it against the current labels (counts per class and a model's
  * evaluation deltas, read into the panel's rows), a diff refused with the
- * server's reason, and a restore told to every panel.
+ * server's reason, a restore told to every panel, and the sample tags diffed
+ * and restored with the labels.
  */
 
 import { Signal } from '@lumino/signaling';
@@ -88,7 +89,8 @@ describe('label versions from the lab', () => {
       removed: 0,
       relabelled: 1,
       moved: 0,
-      samples_changed: 1
+      samples_changed: 1,
+      sample_tags: { added: 0, removed: 0 }
     });
     expect(plain.diff.evaluation).toBeUndefined();
     expect(diffRows(plain.diff)).toEqual([
@@ -142,5 +144,23 @@ describe('label versions from the lab', () => {
     const again = await restoreVersion(model, 'pets', 1);
     expect(again.kind).toBe('refused');
     expect(changes).toHaveLength(1);
+  });
+
+  it('diffs and restores the tags of whole samples with the labels', async () => {
+    await client.tags('pets', { ids: [2] }, ['recheck'], []);
+    const outcome = await diffVersions(model, 'pets', {
+      from: 1,
+      to: 'current'
+    });
+    if (outcome.kind !== 'done') {
+      throw new Error(outcome.message);
+    }
+    expect(outcome.diff).toMatchObject({
+      samples_changed: 1,
+      sample_tags: { added: 1, removed: 0 }
+    });
+    expect((await client.getSample('pets', 2)).tags).toContain('recheck');
+    expect((await restoreVersion(model, 'pets', 1)).kind).toBe('done');
+    expect((await client.getSample('pets', 2)).tags).not.toContain('recheck');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { IMapDescriptor, MapMethod, MapShape } from '../../api/mapTypes';
 import { IFilter, IJob, IVisionLensModel } from '../tokens';
+import { versionBrowse } from '../versionBrowse';
 import {
   decodeFrame,
   decodeIds,
@@ -77,7 +78,8 @@ export async function fetchValues(
 
 /**
  * Indices of the points matching `filter` (null: no filter, all match): the
- * select route over the map's bounds with the filter, the grid's SQL filter.
+ * select route over the map's bounds with the filter, the grid's SQL filter,
+ * over the labels and tags of the version browsed (as the grid reads them).
  */
 export async function filteredPoints(
   model: IVisionLensModel,
@@ -89,11 +91,14 @@ export async function filteredPoints(
   if (Object.keys(filter).length === 0) {
     return null;
   }
+  const { version } = versionBrowse(model).params(dataset);
   const buffer = await model.client.mapSelect(
     dataset,
     mapId,
     { rect: points.bounds },
-    filter
+    filter,
+    undefined,
+    version
   );
   return pointIndices(points.ids, decodeIds(buffer));
 }
@@ -125,7 +130,7 @@ export async function colorFieldOptions(
 
 /**
  * The sample ids of the points inside `shape` (and, when `filter` is given,
- * matching it), as the server selects them.
+ * matching it at the version browsed), as the server selects them.
  */
 export async function selectShape(
   model: IVisionLensModel,
@@ -134,5 +139,15 @@ export async function selectShape(
   shape: MapShape,
   filter: IFilter | null
 ): Promise<Float64Array> {
-  return decodeIds(await model.client.mapSelect(dataset, mapId, shape, filter));
+  const { version } = versionBrowse(model).params(dataset);
+  return decodeIds(
+    await model.client.mapSelect(
+      dataset,
+      mapId,
+      shape,
+      filter,
+      undefined,
+      version
+    )
+  );
 }

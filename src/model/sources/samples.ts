@@ -81,14 +81,15 @@ export function samplesPage(
   return model.client.querySamples(dataset, filter, asked, signal);
 }
 
-/** Every id matching `filter`, in the default order, and their number. */
+/** Every id matching `filter` (at the browsed version), in id order, and their number. */
 export function sampleIds(
   model: IVisionLensModel,
   dataset: string,
   filter: IFilter,
   signal?: AbortSignal
 ): Promise<{ ids: number[]; total: number }> {
-  return model.client.ids(dataset, filter, signal);
+  const { version } = versionBrowse(model).params(dataset);
+  return model.client.ids(dataset, filter, signal, version);
 }
 
 /** The facets (counts per value, histograms) of the samples matching `filter`. */

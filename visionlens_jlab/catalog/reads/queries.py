@@ -7,9 +7,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..derived import Change, Kind, apply_change
 from ..extensions.computed import computed_values_for
 from ..plan.facets import FacetProvider, facets, register_facet_provider
 from ..plan.page_routes import run_page
@@ -36,6 +34,7 @@ from .label_reads import (
     latest_evaluation,
     sample_annotations,
 )
+from .sample_tags import update_tags
 
 __all__ = [
     "FacetProvider",
@@ -238,55 +237,15 @@ def sample_detail(
     }
 
 
-def sample_ids(catalog: Catalog, dataset: str, spec: dict[str, Any] | None) -> pa.Array:
-    """Every sample id matching ``spec``, in id order, as an Arrow int64 array."""
-    with catalog.cursor() as cur:
+def sample_ids(
+    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, version: int | None = None
+) -> pa.Array:
+    """Every sample id matching ``spec``, in id order, as an Arrow int64 array; ``version``:
+    the labels (and tags) as they were at that saved version (None: current)."""
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         flt = compile_filter(catalog.dataset_id(cur, dataset), spec)
         table = cur.sql(
             f"SELECT s.sample_id FROM samples s WHERE {flt.where} ORDER BY s.sample_id",  # noqa: S608 - compiled, parameterized
             params=flt.params,
         ).to_arrow_table()
     return table.column(0).combine_chunks()
-
-
-MAX_TAGS_PER_SAMPLE = 1_000
-"""Tags one sample may carry: far more than any labelling workflow uses, and small enough
-that one sample's row, its facet and the grid's tag chips stay cheap."""
-
-
-def update_tags(
-    catalog: Catalog,
-    dataset: str,
-    spec: dict[str, Any] | None,
-    *,
-    add: list[str] | None = None,
-    remove: list[str] | None = None,
-) -> int:
-    """Add and remove tags on every sample matching ``spec``; return how many matched."""
-    add = [t for t in (add or []) if t]
-    remove = [t for t in (remove or []) if t]
-    for tag in add + remove:
-        if not isinstance(tag, str) or len(tag) > 200:
-            raise FilterError("tags must be strings of at most 200 characters")
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        flt = compile_filter(dataset_id, spec)
-        changed = cur.sql(
-            f"""
-            UPDATE samples s SET tags = list_distinct(list_filter(
-                list_concat(s.tags, ?::VARCHAR[]), lambda t: NOT list_contains(?::VARCHAR[], t)))
-            WHERE {flt.where}
-            RETURNING s.sample_id, s.tags
-            """,  # noqa: S608 - compiled, parameterized
-            params=[add, remove, *flt.params],
-        ).to_arrow_table()
-        most = pc.max(pc.list_value_length(changed.column("tags"))).as_py() or 0
-        if most > MAX_TAGS_PER_SAMPLE:  # raising rolls the whole update back
-            raise FilterError(
-                f"a sample may carry at most {MAX_TAGS_PER_SAMPLE:,} tags; this change would "
-                f"give one {most:,}"
-            )
-        ids = tuple(changed.column("sample_id").to_pylist())
-        # the tags facet and token, and once committed the held tag lists (derived/)
-        apply_change(catalog, cur, Change(dataset_id, Kind.TAGS, ids, tags=changed.column("tags")))
-    return changed.num_rows

@@ -1,4 +1,4 @@
-"""Schema steps 9 and 10: the operation log of label edits, object tags, named versions.
+"""Schema steps 9, 10, 14 and 15: the operation log of label edits, object tags, named versions.
 
 * ``edit_batches``: one row per batch of operations written in one transaction (an edit,
   an undo, a redo or a restore), with who wrote it and when;
@@ -17,7 +17,12 @@
   added), ``version_copies`` one row per version copied. A saved version never changes, so
   its copy, made at its first browse (:mod:`..tables.labels_view`), serves every later one;
   they are derived rows (``DERIVED_TABLES``): a write that may change labels outside the
-  log (a model's predictions imported again) drops them, and a browse copies again.
+  log (a model's predictions imported again) drops them, and a browse copies again;
+* the samples' tags in the log (step 15): ``sample_tag_ops``, one row per sample whose tags
+  an operation changed (its tags before and after), numbered in the same ``seq`` as
+  ``edit_ops`` and grouped in the same batches, so that one batch may change objects and
+  sample tags, and a version's position covers both; ``version_sample_tags``, the tags of
+  a browsed version's samples (those with any), copied with its labels.
 
 Every table is deleted with its dataset, so a dataset ingested again under the same name
 starts a new history.
@@ -103,9 +108,33 @@ VERSION_COPIES_DDL = [
     """,
 ]
 
+SAMPLE_TAGS_DDL = [
+    """
+    CREATE TABLE IF NOT EXISTS sample_tag_ops (
+        dataset_id INTEGER NOT NULL,
+        seq BIGINT NOT NULL,           -- shared with edit_ops: one position in one log
+        batch_id BIGINT NOT NULL,
+        sample_id BIGINT NOT NULL,
+        tags_before VARCHAR[] NOT NULL,
+        tags_after VARCHAR[] NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS version_sample_tags (
+        dataset_id INTEGER NOT NULL,
+        sample_id BIGINT NOT NULL,     -- a sample that had tags at the version
+        tags VARCHAR[] NOT NULL,
+        version INTEGER NOT NULL
+    )
+    """,
+]
+
+VERSION_SAMPLE_TAGS = "version_sample_tags"
+"""The copy of a browsed version's sample tags (a derived table, like ``VERSION_COPIES``)."""
+
 for _table in ("edit_batches", "edit_ops", "object_tags", "versions"):
     register_dataset_table(_table)
-for _table in (*VERSION_COPIES, "version_copies"):
+for _table in (*VERSION_COPIES, "version_copies", "sample_tag_ops", VERSION_SAMPLE_TAGS):
     register_dataset_table(_table)
 
 
@@ -124,3 +153,13 @@ def create_version_copies(cur: duckdb.DuckDBPyConnection) -> None:
     """Step 14: the (empty) tables of browsed versions' copies."""
     for statement in VERSION_COPIES_DDL:
         cur.execute(statement)
+
+
+def create_sample_tag_log(cur: duckdb.DuckDBPyConnection) -> None:
+    """Step 15: the sample tags' rows of the log and their version copy (empty: the tags a
+    catalog written before holds are where its history of them starts). The copies made
+    before lack the sample tags: dropped, a browse copies again."""
+    for statement in SAMPLE_TAGS_DDL:
+        cur.execute(statement)
+    for table in (*VERSION_COPIES, "version_copies"):
+        cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names

@@ -23,7 +23,12 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError
-from .edit_tables import create_edit_log, create_version_copies, create_versions
+from .edit_tables import (
+    create_edit_log,
+    create_sample_tag_log,
+    create_version_copies,
+    create_versions,
+)
 from .label_columns import add_keypoint_sigmas, add_label_columns
 from .registry import (
     SCHEMA_1_REGISTERED_TABLES,
@@ -108,3 +113,4 @@ register_step(7, "add the keypoint classes' own OKS sigmas", add_keypoint_sigmas
 register_step(9, "add the operation log of label edits and object tags", create_edit_log)
 register_step(10, "add named versions of the labels", create_versions)
 register_step(14, "add the copies of browsed versions' labels", create_version_copies)
+register_step(15, "add the samples' tags to the operation log", create_sample_tag_log)

@@ -2,24 +2,25 @@
 
 A request that names a version (``version=N`` on the samples page, counts, facets, one
 sample and the patches view's objects) runs on its own cursor, where temporary views shadow
-the three relations a read of labels goes through: ``annotations`` (the objects at the
-version, :func:`.labels_at.objects_at`), ``object_tags`` (their tags then) and
+the relations a read of labels goes through: ``annotations`` (the objects at the
+version, :func:`.labels_at.objects_at`), ``object_tags`` (their tags then),
 ``box_summaries`` (the summaries of the samples an operation changed since the version
-computed again from those objects, the others' rows as they are). Every compiled filter,
+computed again from those objects, the others' rows as they are) and ``samples`` (their
+rows as they are, with the tags they had then, :mod:`.sample_tag_log`). Every compiled filter,
 sort, facet and box read then answers for the version without a second query path; the
 planner sees the position (:mod:`..store.labels_position`) and plans the SQL route alone,
 since no in-memory index holds a version's labels.
 
 A saved version never changes, so the fold is done once: the first browse of a version
-writes the three relations as they are in its views into the version's copies (step 14,
-:mod:`..store.edit_tables`: one derived write, all or nothing, through the single writer;
+writes the relations as they are in its views into the version's copies (steps 14 and 15,
+:mod:`..store.edit_tables`: the samples' tags only, of those that had any; one derived write, all or nothing, through the single writer;
 at most :data:`KEPT_COPIES` versions per dataset), and every browse then shadows them with
 plain reads of those rows, whatever the number of edits since. A read-only catalog, which
 cannot write a copy, reads the views of the fold itself; the copies are the fold's rows,
 so both answer alike.
 
-Samples, their tags and image-level labels are not versioned (edits never change them):
-they read as they are now. Evaluations judged the current labels; a version's read does
+Samples (but their tags) and image-level labels are not versioned (edits never change
+them): they read as they are now. Evaluations judged the current labels; a version's read does
 not show their statuses (:func:`check_readable`).
 """
 
@@ -34,13 +35,15 @@ import duckdb
 
 from ..base.errors import CatalogError
 from ..store.catalog import Catalog
-from ..store.edit_tables import VERSION_COPIES
+from ..store.edit_tables import VERSION_COPIES, VERSION_SAMPLE_TAGS
 from ..store.labels_position import reading_position
 from .box_summaries import summary_aggregates
 from .labels_at import changed_since, objects_at, version_position
+from .sample_tag_log import sample_tags_since
 
 SHADOWED = ("annotations", "object_tags", "box_summaries")
-"""The relations a version's read sees at the version (their copies: ``VERSION_COPIES``)."""
+"""The relations a version's read sees at the version (their copies: ``VERSION_COPIES``);
+``samples`` is shadowed too, its tags from ``VERSION_SAMPLE_TAGS``."""
 
 KEPT_COPIES = 2
 """Versions of a dataset whose copies are kept: copying another drops the oldest copy (each
@@ -104,7 +107,7 @@ def _main(cur: duckdb.DuckDBPyConnection) -> str:
 
 
 def _drop_shadows(cur: duckdb.DuckDBPyConnection) -> None:
-    for name in SHADOWED:
+    for name in (*SHADOWED, "samples"):
         cur.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
     for name in _FOLDS:
         cur.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
@@ -137,6 +140,11 @@ def _copy(catalog: Catalog, dataset_id: int, version: int, position: int) -> boo
                     f"SELECT *, {int(version)} AS version FROM temp.main.{shadow} "
                     f"WHERE dataset_id = {int(dataset_id)}"
                 )
+            cur.execute(
+                f"INSERT INTO {main}.{VERSION_SAMPLE_TAGS} "  # noqa: S608 - fixed names, integers
+                f"SELECT dataset_id, sample_id, tags, {int(version)} FROM temp.main.samples "
+                f"WHERE dataset_id = {int(dataset_id)} AND len(tags) > 0"
+            )
         finally:
             _drop_shadows(cur)
         when = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -146,7 +154,7 @@ def _copy(catalog: Catalog, dataset_id: int, version: int, position: int) -> boo
             "ORDER BY created_at DESC, version DESC OFFSET ?",
             [dataset_id, KEPT_COPIES],
         ).fetchall()
-        for table in (*VERSION_COPIES, "version_copies"):
+        for table in (*VERSION_COPIES, VERSION_SAMPLE_TAGS, "version_copies"):
             cur.execute(
                 f"DELETE FROM {table} WHERE dataset_id = ? "  # noqa: S608 - fixed names
                 "AND list_contains(?::INTEGER[], version)",
@@ -157,17 +165,28 @@ def _copy(catalog: Catalog, dataset_id: int, version: int, position: int) -> boo
 
 def _copy_views(dataset_id: int, version: int, main: str) -> list[str]:
     """The statements shadowing each relation with its copy's rows of ``version``."""
+    ds, number = int(dataset_id), int(version)
     return [
-        f"CREATE OR REPLACE TEMP VIEW {shadow} AS "  # noqa: S608 - fixed names, integers
-        f"SELECT * EXCLUDE (version) FROM {main}.{copy} "
-        f"WHERE dataset_id = {int(dataset_id)} AND version = {int(version)}"
-        for copy, shadow in zip(VERSION_COPIES, SHADOWED, strict=True)
+        *(
+            f"CREATE OR REPLACE TEMP VIEW {shadow} AS "  # noqa: S608 - fixed names, integers
+            f"SELECT * EXCLUDE (version) FROM {main}.{copy} "
+            f"WHERE dataset_id = {ds} AND version = {number}"
+            for copy, shadow in zip(VERSION_COPIES, SHADOWED, strict=True)
+        ),
+        # a sample without a row had no tags at the version
+        f"""CREATE OR REPLACE TEMP VIEW samples AS
+        SELECT s.* REPLACE (
+            CASE WHEN s.dataset_id = {ds} THEN COALESCE(c.tags, []::VARCHAR[]) ELSE s.tags END
+            AS tags)
+        FROM {main}.samples s LEFT JOIN {main}.{VERSION_SAMPLE_TAGS} c
+          ON c.dataset_id = s.dataset_id AND c.sample_id = s.sample_id AND c.version = {number}""",  # noqa: S608 - fixed names, integers
     ]
 
 
-_FOLDS = ("_vl_changed", "_vl_touched")
+_FOLDS = ("_vl_changed", "_vl_touched", "_vl_sample_tags")
 """The temporary tables a version's read computes once: the fold of the log since the
-version and the samples it touched. The touched samples' box summaries stay a view:
+version, the samples it touched and the samples' tags it changed. The touched samples' box
+summaries stay a view:
 computed only by the reads that name ``box_summaries`` (a class filter, a box count)."""
 
 
@@ -184,7 +203,12 @@ def _shadows(
         "CREATE OR REPLACE TEMP TABLE _vl_touched AS "  # noqa: S608 - integers only
         f"SELECT DISTINCT sample_id FROM {main}.edit_ops "
         f"WHERE dataset_id = {ds} AND seq > {int(position)}",
+        f"CREATE OR REPLACE TEMP TABLE _vl_sample_tags AS {sample_tags_since(ds, position)}",
         f"CREATE OR REPLACE TEMP VIEW annotations AS {objects}",
+        f"""CREATE OR REPLACE TEMP VIEW samples AS
+        SELECT s.* REPLACE (COALESCE(t.then_tags, s.tags) AS tags)
+        FROM {main}.samples s LEFT JOIN temp.main._vl_sample_tags t
+          ON s.dataset_id = {ds} AND t.sample_id = s.sample_id""",  # noqa: S608 - integers and the catalog's own names
         f"""CREATE OR REPLACE TEMP VIEW object_tags AS
         SELECT * FROM {main}.object_tags
         WHERE NOT (dataset_id = {ds} AND ann_id IN (SELECT ann_id FROM temp.main._vl_changed))

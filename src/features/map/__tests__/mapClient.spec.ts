@@ -2,7 +2,8 @@
  * The map routes through the real REST client against a real Jupyter server:
  * binary frames made by the Python encoder decode to the dataset's ids and
  * the stored coordinates; values and lasso answers agree with JSON answers
- * and with a textbook ray-casting loop over the decoded points.
+ * and with a textbook ray-casting loop over the decoded points; while a saved
+ * version is browsed, the filter dimming and shape selection read its tags.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,6 +12,11 @@ import * as path from 'path';
 
 import { ServerConnection } from '@jupyterlab/services';
 
+import { VisionLensModel } from '../../../model/model';
+import { filteredPoints, selectShape } from '../../../model/sources/maps';
+import { sampleIds } from '../../../model/sources/samples';
+import { saveVersion } from '../../../model/sources/versions';
+import { versionBrowse } from '../../../model/versionBrowse';
 import { VisionLensClient } from '../../../api/client';
 import { ITestServer, startServer } from '../../../__tests__/jupyterServer';
 import { IMapDescriptor } from '../../../api/mapTypes';
@@ -170,5 +176,35 @@ describe('map routes through the client', () => {
       await client.mapSelect('blobs', desc.id, { rect: points.bounds })
     );
     expect(all.length).toBe(N);
+  });
+
+  it('dims and selects by the labels and tags of the version browsed', async () => {
+    const model = new VisionLensModel({ client });
+    model.setDataset('blobs');
+    const version = await saveVersion(model, 'blobs', 'before the tags');
+    const tagged = { tags: { any: ['recheck'] } };
+    const some = Array.from(points.ids.slice(0, 5));
+    await client.tags('blobs', { ids: some }, ['recheck'], []);
+    const shape = { rect: points.bounds };
+    const current = await filteredPoints(
+      model,
+      'blobs',
+      desc.id,
+      points,
+      tagged
+    );
+    expect(Array.from(current!).map(i => points.ids[i])).toEqual(some);
+    expect(
+      Array.from(await selectShape(model, 'blobs', desc.id, shape, tagged))
+    ).toEqual(some);
+    versionBrowse(model).browse('blobs', version);
+    const then = await filteredPoints(model, 'blobs', desc.id, points, tagged);
+    expect(then!.length).toBe(0);
+    expect(
+      (await selectShape(model, 'blobs', desc.id, shape, tagged)).length
+    ).toBe(0);
+    expect((await sampleIds(model, 'blobs', tagged)).total).toBe(0);
+    versionBrowse(model).browse('blobs', null);
+    expect((await sampleIds(model, 'blobs', tagged)).ids).toEqual(some);
   });
 });

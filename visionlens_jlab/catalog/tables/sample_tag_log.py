@@ -1,0 +1,119 @@
+"""The samples' tags in the operation log: one position, one batch numbering with the objects.
+
+A batch of the log (``edit_batches``) may change objects (``edit_ops``) and the tags of
+whole samples (``sample_tag_ops``, schema step 15); both tables take their ``seq`` from one
+counter per dataset (:func:`log_position`), so a version, which is a position, names the
+objects and the sample tags of one moment. A change of sample tags is an Arrow table of
+:data:`TAG_CHANGES` (a sample's tags before and after, one row per sample); the tag writer
+(:mod:`..reads.sample_tags`) and the edit engine (undo, redo, restore) log it here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+TAG_CHANGES = pa.schema(
+    [
+        ("sample_id", pa.int64()),
+        ("tags_before", pa.list_(pa.string())),
+        ("tags_after", pa.list_(pa.string())),
+    ]
+)
+"""The shape of a change of sample tags."""
+
+
+def log_position(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
+    """The dataset's last ``seq`` in the log (objects and sample tags), 0 when empty."""
+    ((seq,),) = cur.execute(
+        """
+        SELECT GREATEST(
+            (SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = $1),
+            (SELECT COALESCE(MAX(seq), 0) FROM sample_tag_ops WHERE dataset_id = $1))
+        """,
+        [dataset_id],
+    ).fetchall()
+    return int(seq)
+
+
+def next_batch(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
+    """The number the dataset's next batch takes."""
+    ((batch_id,),) = cur.execute(
+        "SELECT COALESCE(MAX(batch_id), 0) + 1 FROM edit_batches WHERE dataset_id = ?",
+        [dataset_id],
+    ).fetchall()
+    return int(batch_id)
+
+
+def log_batch(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    batch: tuple[int, str, int | None],
+    seqs: tuple[int, int],
+    when: datetime,
+    user: str,
+) -> None:
+    """The batch's row: ``(id, kind, target)``, its first and last ``seq``, who and when."""
+    batch_id, kind, target = batch
+    cur.execute(
+        "INSERT INTO edit_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [dataset_id, batch_id, kind, target, when, user, *seqs],
+    )
+
+
+def log_sample_tags(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    batch_id: int,
+    first: int,
+    changes: pa.Table,
+) -> int:
+    """Append ``changes`` (:data:`TAG_CHANGES`) to the log from ``seq`` ``first``, in their
+    order; return the last ``seq`` written (``first - 1`` when there are none)."""
+    if not changes.num_rows:
+        return first - 1
+    numbered = changes.append_column(
+        "seq", pa.array(range(first, first + changes.num_rows), pa.int64())
+    )
+    cur.register("_vl_tag_log", numbered)
+    try:
+        cur.execute(
+            "INSERT INTO sample_tag_ops SELECT ?, seq, ?, sample_id, tags_before, tags_after "
+            "FROM _vl_tag_log",
+            [dataset_id, batch_id],
+        )
+    finally:
+        cur.unregister("_vl_tag_log")
+    return first + changes.num_rows - 1
+
+
+def batch_sample_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) -> pa.Table:
+    """The change of sample tags one logged batch made, in the order applied."""
+    table = cur.sql(
+        "SELECT sample_id, tags_before, tags_after FROM sample_tag_ops "
+        "WHERE dataset_id = $1 AND batch_id = $2 ORDER BY seq",
+        params=[dataset_id, batch_id],
+    ).to_arrow_table()
+    return table.cast(TAG_CHANGES)
+
+
+def inverse(changes: pa.Table) -> pa.Table:
+    """The change that takes the samples' tags back (before and after swapped)."""
+    return pa.table(
+        [changes["sample_id"], changes["tags_after"], changes["tags_before"]],
+        schema=TAG_CHANGES,
+    )
+
+
+def sample_tags_since(dataset_id: int, position: int) -> str:
+    """SQL of the samples whose tags an operation after log ``position`` changed:
+    ``sample_id``, its tags at that position (``then_tags``) and now (``now_tags``). The
+    two numbers are written into the SQL as integers."""
+    return f"""
+        SELECT sample_id, arg_min(struct_pack(t := tags_before), seq).t AS then_tags,
+               arg_max(struct_pack(t := tags_after), seq).t AS now_tags
+        FROM sample_tag_ops WHERE dataset_id = {int(dataset_id)} AND seq > {int(position)}
+        GROUP BY sample_id
+    """  # noqa: S608 - integers only
