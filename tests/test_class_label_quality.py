@@ -18,6 +18,7 @@ from visionlens_jlab.catalog import Catalog, CatalogError, NotFoundError
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.label_quality.classification import run_class_label_quality
 
+from .test_cli_server_routing import run_cli
 from .test_evaluate_classification import CLASSES, LabelsSource
 
 K = 7  # the classes of the ground truth (LabelsSource declares seven)
@@ -82,7 +83,7 @@ def test_scores_and_issues_equal_cleanlabs(pictures: Any) -> None:
 
 
 async def test_quality_view_offers_what_it_can_score(
-    api: Any, vl_app: Any, http_server_client: Any, wait_job: Any
+    api: Any, vl_app: Any, vl_data_dir: Any, http_server_client: Any, wait_job: Any
 ) -> None:
     gt, full, top, given, probs = _data(4, 120)
     write_dataset(vl_app.catalog, "pics", LabelsSource(len(gt), gt))
@@ -124,3 +125,17 @@ async def test_quality_view_offers_what_it_can_score(
     got = [int(index[s["sample_id"]].split(".")[0]) for s in page["samples"]]
     assert sorted(got) == np.flatnonzero(issues).tolist()
     assert [conf[i] for i in got] == sorted(conf[i] for i in got)
+
+    # the stored result (GET) and the CLI (through this server) give the same images
+    status, stored = await api("GET", "datasets/pics/label-quality", params={"model": "clf"})
+    assert status == 200 and stored["boxes"] == [] and len(stored["images"]) == len(gt)
+    by_file = {s: int(index[s].split(".")[0]) for s in index}
+    assert [r["score"] for r in stored["images"]] == pytest.approx(
+        sorted(conf[by_file[r["sample_id"]]] for r in stored["images"])
+    )
+    code, out, err = await run_cli(
+        "label-quality", "pics", "--model", "clf", "--json", data_dir=vl_data_dir
+    )
+    assert code == 0, err
+    printed = json.loads(out)
+    assert printed["boxes"] == [] and printed["images"] == stored["images"]
