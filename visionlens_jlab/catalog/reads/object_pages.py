@@ -178,8 +178,7 @@ def _from_where(
             JOIN (SELECT be.* FROM box_evaluations be JOIN evaluations ev
                     ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
                   WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
-                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id
-            LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"""  # noqa: S608 - values bound
+                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id"""  # noqa: S608 - values bound
     if lq is not None:
         joins += f"""
             LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
@@ -242,6 +241,12 @@ def patches_page(
         key_params, params = Params(), Params()
         key = _sort_sql(q, key_params, lq)
         joins, where = _from_where(dataset_id, flt, q, lq, params)
+        # the partner's box: read for the page's rows only, not joined over every match
+        partner = (
+            "LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"
+            if q.kind == "evaluation"
+            else ""
+        )
         columns = _COLUMNS + (_EVAL_COLUMNS if q.kind == "evaluation" else "")
         columns += _LQ_COLUMNS if lq is not None else ""
         # one statement: the filter runs once for the total and the page; only the page's
@@ -254,7 +259,7 @@ def patches_page(
             SELECT total.n, p.* FROM (SELECT COUNT(*) AS n FROM matched) total
             LEFT JOIN (
                 SELECT {columns}, page.k AS k_ FROM page
-                JOIN annotations a ON a.ann_id = page.ann_id AND a.dataset_id = ? {joins}
+                JOIN annotations a ON a.ann_id = page.ann_id AND a.dataset_id = ? {joins} {partner}
                 JOIN samples s ON s.sample_id = a.sample_id
             ) p ON TRUE
             ORDER BY p.k_ {direction} NULLS LAST, p.ann_id ASC
