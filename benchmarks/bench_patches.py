@@ -41,6 +41,34 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
+def patches_dataset_dir(cache: Path, n: int, per_image: int = 5) -> Path:
+    """The browser benchmark's cached data dir (``bench_patches_browser.js``): ``n`` images of
+    ``per_image`` ground-truth boxes each (1M images x 5: 5M objects), a model ``m1`` of 2
+    boxes per image and its evaluation, every 7th image tagged ``review``; written on first
+    use through the real writers, as :func:`bench_browse.dataset_dir` writes its own."""
+    path = cache / f"patches-{n}x{per_image}"
+    if (path / ".complete").exists():
+        return path
+    from tests.notebook_fixtures import SyntheticSource
+    from visionlens_jlab import evaluate
+    from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.catalog.reads import queries
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.features import load as load_features
+
+    path.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    load_features()
+    catalog = Catalog(path)
+    write_dataset(catalog, "bench", SyntheticSource(n, per_image))
+    write_predictions(catalog, "bench", "m1", SyntheticSource(n, 2, predictions=True))
+    queries.update_tags(catalog, "bench", {"ids": list(range(1, n + 1, 7))}, add=["review"])
+    evaluate.evaluate_model(catalog, "bench", "m1")
+    catalog.close()
+    (path / ".complete").write_text(f"{time.perf_counter() - t0:.0f} s to write\n")
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=340_000)

@@ -255,9 +255,61 @@ async def test_a_true_positive_is_cropped_with_its_match(api: Any, scene: Any) -
     assert diff < 4  # JPEG's error only
 
     fns = await api("POST", "datasets/planted/patches", {**body, "statuses": ["fn", "fp"]})
-    assert all("crop_with" not in p for p in fns[1]["objects"])  # only matches are pairs
     elsewhere = next(p for p in fns[1]["objects"] if p["sample_id"] != o["sample_id"])
     status, answer = await api("GET", path, params={"with": elsewhere["ann_id"]})
     assert status == 400 and "different images" in answer["message"]
     status, _ = await api("GET", path, params={"with": "x"})
     assert status == 404
+
+
+async def test_false_positives_and_misses_are_pairs_with_their_partner(
+    api: Any, vl_app: Any, scene: Any
+) -> None:
+    """An FP's partner is the ground truth the evaluation explained it by, a miss's the
+    best-IoU false positive explained by it; both cropped as the union, with the IoU."""
+    rows = _table(
+        vl_app.catalog,
+        "SELECT be.ann_id, be.status, be.matched_ann_id, be.iou, be.error_type, a.source, "
+        "a.label, a.x, a.y, a.w, a.h FROM box_evaluations be "
+        "JOIN evaluations ev USING (eval_key) JOIN annotations a ON a.ann_id = be.ann_id "
+        "WHERE ev.latest",
+    )
+    boxes = rows.set_index("ann_id")
+    fps = rows[(rows.status == "fp") & (rows.source == MODEL)]
+    # independently: a miss's partner, of the false positives pointing at it, the best IoU
+    explained = fps[fps.matched_ann_id.notna()].sort_values(
+        ["matched_ann_id", "iou", "ann_id"], ascending=[True, False, True]
+    )
+    partner = explained.drop_duplicates("matched_ann_id").set_index("matched_ann_id")
+    body = {"kind": "evaluation", "model": MODEL, "statuses": ["fp", "fn"], "limit": 1000}
+    status, page = await api("POST", "datasets/planted/patches", body)
+    assert status == 200
+    seen = {"fp": 0, "fn": 0, "alone": 0}
+    for o in page["objects"]:
+        if o["status"] == "fp" and not pd.isna(boxes.loc[o["ann_id"]].matched_ann_id):
+            want_id, want_iou = int(boxes.loc[o["ann_id"]].matched_ann_id), o["iou"]
+            assert o["match"]["source"] == "ground_truth"
+        elif o["status"] == "fn" and o["ann_id"] in partner.index:
+            want_id, want_iou = int(partner.loc[o["ann_id"]].ann_id), partner.loc[o["ann_id"]].iou
+            assert o["match"]["source"] == MODEL and o["iou"] is None  # the miss has no match
+        else:  # a background error, a miss nothing overlapped: the object alone
+            assert o["match"] is None and "crop_with" not in o
+            seen["alone"] += 1
+            continue
+        seen[o["status"]] += 1
+        m, truth = o["match"], boxes.loc[want_id]
+        assert o["crop_with"] == m["ann_id"] == want_id
+        assert m["iou"] == pytest.approx(want_iou) and m["iou"] > 0
+        assert (m["label"], m["x"], m["w"]) == (truth.label, truth.x, truth.w)
+        left, right = min(o["x"], m["x"]), max(o["x"] + o["w"], m["x"] + m["w"])
+        assert o["crop"][0] <= left and o["crop"][0] + o["crop"][2] >= right  # the union
+    assert seen["fp"] > 0 and seen["fn"] > 0 and seen["alone"] > 0, seen
+    # the crop route draws any such pair (the same route as a true positive's)
+    pair = next(o for o in page["objects"] if o["status"] == "fn" and o["match"])
+    status, data = await api(
+        "GET", f"datasets/planted/objects/{pair['ann_id']}/crop",
+        params={"with": pair["crop_with"], "size": 4096, "context": 0.25},
+    )  # fmt: skip
+    assert status == 200
+    x, y, w, h = pair["crop"]
+    assert Image.open(io.BytesIO(data)).size == (w, h)

@@ -43,6 +43,7 @@ async def test_label_issues_counts_views_and_code(
     assert status == 200
     assert empty == {
         "dataset": "planted",
+        "models": [{"name": MODEL, "kind": "objects", "scorable": True, "reason": None}],
         "scored": [],
         "model": None,
         "label": None,

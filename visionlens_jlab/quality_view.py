@@ -4,7 +4,11 @@ first, and the notebook call that reproduces that view.
 Label issues (overlooked, swapped, badly located, spurious) come from the stored
 label-quality run of one model (``label_quality_runs``): their counts are the run's, as
 ``visionlens label-quality`` prints them, and their view is the patches view of the flagged
-objects of that issue (the ``label_quality`` label condition), lowest score first. Image
+objects of that issue (the ``label_quality`` label condition), lowest score first. A
+classification model (image-level labels only) has one issue type, ``mislabeled``
+(:mod:`.label_quality.classification`), whose view is the grid of the flagged images, lowest
+self-confidence first. ``models`` says of every prediction set whether it can be scored and,
+if not, why (a classification set with only a top label per image has no probabilities). Image
 issues come from the image-quality fields: their counts are
 :func:`~visionlens_jlab.image_quality.job.summary`'s, and their view is the grid filtered on
 the issue's flag, sorted by its score, lowest first. Nothing here computes: a missing run is
@@ -21,6 +25,7 @@ from .catalog.query import view_code
 from .catalog.query.filter_parser import parse_filter
 from .catalog.store.catalog import NotFoundError
 from .image_quality.job import summary as image_summary
+from .label_quality import classification as class_lq
 from .label_quality.scores import ISSUES
 
 if TYPE_CHECKING:
@@ -74,12 +79,54 @@ def image_issue_view(dataset: str, entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+TOP_LABEL_ONLY = (
+    "only a top label per image, no per-class scores: label quality needs the model's "
+    "probability of each class (import its predictions with per-class scores)"
+)
+
+
+def class_issue_view(dataset: str, run: dict[str, Any]) -> dict[str, Any]:
+    """The one row of a classification run: the grid of its flagged images, worst first."""
+    return {
+        "issue": class_lq.ISSUE,
+        "count": int(run["flagged"][class_lq.ISSUE]),
+        "filter": class_lq.MEMBERS,
+        "sort": f"computed.{class_lq.SCORE_FIELD}",
+        "order": WORST_FIRST,
+        "code": class_lq.members_code(dataset),
+    }
+
+
+def _prediction_sets(cur: Any, dataset_id: int) -> list[dict[str, Any]]:
+    """Every prediction set: ``{name, kind, scorable, reason}`` (``kind``: ``objects`` when it
+    has objects, else ``classification``), in name order."""
+    rows = cur.execute(
+        """
+        SELECT source, SUM(objects), SUM(labels), SUM(with_scores) FROM (
+            SELECT source, COUNT(*) AS objects, 0 AS labels, 0 AS with_scores
+              FROM annotations WHERE dataset_id = ? GROUP BY source
+            UNION ALL SELECT source, 0, COUNT(*), COUNT(scores)
+              FROM classifications WHERE dataset_id = ? GROUP BY source
+        ) WHERE source <> ? GROUP BY source ORDER BY source
+        """,
+        [dataset_id, dataset_id, GROUND_TRUTH],
+    ).fetchall()
+    out = []
+    for name, objects, _, with_scores in rows:
+        kind = "objects" if objects else "classification"
+        scorable = kind == "objects" or bool(with_scores)
+        out.append({"name": name, "kind": kind, "scorable": scorable,
+                    "reason": None if scorable else TOP_LABEL_ONLY})  # fmt: skip
+    return out
+
+
 def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any]:
-    """``{dataset, scored, model, label, image}``: the models with a stored label-quality run
+    """``{dataset, models, scored, model, label, image}``: every prediction set and whether it
+    can be scored (:func:`_prediction_sets`); the models with a stored label-quality run
     (newest first); the model shown (``model``, else the newest scored one, else null);
-    ``label``: ``{model, created_at, thresholds, objects, issues: [row]}`` of that model's
-    run or null; ``image``: ``{images, measured, issues: [row]}`` or null when image quality
-    was never computed. NotFoundError for no such dataset."""
+    ``label``: ``{model, kind, created_at, thresholds, objects, images, issues: [row]}`` of
+    that model's run or null; ``image``: ``{images, measured, issues: [row]}`` or null when
+    image quality was never computed. NotFoundError for no such dataset."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         runs = cur.execute(
@@ -87,17 +134,29 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
             "ORDER BY created_at DESC, model",
             [dataset_id],
         ).fetchall()
+        models = _prediction_sets(cur, dataset_id)
+    class_run = class_lq.stored_class_run(catalog, dataset_id)
     scored = [str(r[0]) for r in runs]
+    if class_run is not None:
+        scored.append(class_run["model"])
     shown = model if model is not None else (scored[0] if scored else None)
     label = None
+    if class_run is not None and class_run["model"] == shown:
+        label = {
+            "model": shown, "kind": "classification", "created_at": class_run["created_at"],
+            "thresholds": {}, "objects": 0, "images": class_run["images"],
+            "issues": [class_issue_view(dataset, class_run)],
+        }  # fmt: skip
     for name, created, raw in runs:
-        if name == shown:
+        if name == shown and label is None:
             summary = json.loads(raw)
             label = {
                 "model": name,
+                "kind": "objects",
                 "created_at": created.isoformat(),
                 "thresholds": summary["thresholds"],
                 "objects": summary["objects"],
+                "images": summary.get("images"),
                 "issues": [
                     label_issue_view(dataset, name, issue, int(summary["flagged"].get(issue, 0)))
                     for issue in ISSUES
@@ -113,4 +172,7 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
             "measured": stored["measured"],
             "issues": [image_issue_view(dataset, e) for e in stored["issues"]],
         }
-    return {"dataset": dataset, "scored": scored, "model": shown, "label": label, "image": image}
+    return {
+        "dataset": dataset, "models": models, "scored": scored, "model": shown,
+        "label": label, "image": image,
+    }  # fmt: skip

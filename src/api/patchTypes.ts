@@ -34,8 +34,18 @@ export interface IPatchQuery {
   version?: number;
 }
 
-/** The box an evaluation patch matched (its pair). */
+/**
+ * The partner an evaluation patch is drawn with (its pair): a true positive's
+ * matched ground truth, a false positive's explaining ground truth (the one it
+ * duplicates, confuses or badly locates), a miss's best-overlapping
+ * prediction (a false positive the evaluation explained by it).
+ */
 export interface IPatchMatch {
+  ann_id: number;
+  /** 'ground_truth' or the model's name. */
+  source: string;
+  /** The evaluation's IoU of the two (box or mask IoU, or OKS). */
+  iou: number | null;
   label: string;
   x: number;
   y: number;
@@ -72,7 +82,7 @@ export interface IPatch {
    * pixels (null: the image's size is unknown).
    */
   crop?: [number, number, number, number] | null;
-  /** A true positive shown as a pair: the matched ground truth's id (the crop's `with`). */
+  /** A patch shown as a pair: its partner's id (`match.ann_id`, the crop's `with`). */
   crop_with?: number | null;
   status?: PatchStatus;
   iou?: number | null;

@@ -38,13 +38,38 @@ export interface IImageIssueRow {
   code: string | null;
 }
 
-/** The stored label-quality run of one model, as issue rows. */
+/** The stored label-quality run of an object model, as issue rows (patches). */
 export interface ILabelQualityView {
+  kind: 'objects';
   model: string;
   created_at: string;
   thresholds: { [issue: string]: number };
   objects: number;
+  images?: number | null;
   issues: ILabelIssueRow[];
+}
+
+/**
+ * The stored label-quality run of a classification model: one issue type,
+ * `mislabeled` (the model gives another class a higher probability than the
+ * given label), whose row is a grid view of the flagged images, worst first.
+ */
+export interface IClassLabelQualityView {
+  kind: 'classification';
+  model: string;
+  created_at: string;
+  images: number;
+  issues: IImageIssueRow[];
+}
+
+/** A prediction set, and whether label quality can score it (else why not). */
+export interface IQualityModelInfo {
+  name: string;
+  /** `objects` when it has objects, else `classification` (image-level labels). */
+  kind: 'objects' | 'classification';
+  scorable: boolean;
+  /** Why it cannot be scored (e.g. only a top label per image), or null. */
+  reason: string | null;
 }
 
 /** The stored image-quality fields, as issue rows. */
@@ -57,12 +82,14 @@ export interface IImageQualityView {
 /** The answer of `GET datasets/{name}/quality[?model=]`. */
 export interface IQualityOverview {
   dataset: string;
+  /** Every prediction set of the dataset (by name), scorable or not. */
+  models: IQualityModelInfo[];
   /** Models with a stored label-quality run, newest first. */
   scored: string[];
   /** The model whose run `label` shows, or null. */
   model: string | null;
   /** null: no run of that model yet. */
-  label: ILabelQualityView | null;
+  label: ILabelQualityView | IClassLabelQualityView | null;
   /** null: image quality never computed. */
   image: IImageQualityView | null;
 }

@@ -14,6 +14,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { IFilter } from '../api/types';
 import {
   IPatch,
+  IPatchMatch,
   IPatchesPage,
   IPatchQuery,
   PatchKind,
@@ -61,12 +62,15 @@ const PAIR: ReadonlySet<LabelType> = new Set(['boxes', 'masks', 'keypoints']);
 /**
  * What the tile of `patch` draws over its crop, or null for nothing (no mask,
  * no keypoints, no pair, or an image of unknown size). The crop shows the
- * object itself, so its box is drawn only for a pair (a true positive with
- * the ground truth it matched): there the two outlines are the point.
+ * object itself, so its box is drawn only for a pair (an evaluation patch
+ * with its partner: a true positive's match, a false positive's explaining
+ * ground truth, a miss's best-overlapping prediction): there the two
+ * outlines are the point. The partner is drawn first, ground truth solid and
+ * predictions dashed; in a true positive both carry its status, otherwise
+ * the partner is drawn in its class colour (only the patch has the status).
  */
 export function patchLabels(patch: IPatch): IPatchLabels | null {
   const { crop, image_width: width, image_height: height } = patch;
-  const match = patch.crop_with !== null && patch.crop_with !== undefined;
   const own: IAnnotation = {
     ann_id: patch.ann_id,
     source: patch.source,
@@ -82,19 +86,19 @@ export function patchLabels(patch: IPatch): IPatchLabels | null {
     own.keypoints = patch.keypoints;
   }
   const shapes = own.segmentation !== undefined || own.keypoints !== undefined;
-  if (!crop || !width || !height || !(shapes || (match && patch.match))) {
+  const m = patchPartner(patch);
+  if (!crop || !width || !height || !(shapes || m)) {
     return null;
   }
   const annotations = [own];
-  if (match && patch.match) {
-    const m = patch.match;
+  if (m) {
     annotations.unshift({
-      ann_id: patch.crop_with as number,
-      source: GROUND_TRUTH,
+      ann_id: m.ann_id,
+      source: m.source,
       label: m.label,
       bbox: [m.x, m.y, m.w, m.h],
-      score: null,
-      status: 'tp'
+      score: m.score,
+      status: patch.status === 'tp' ? 'tp' : null
     });
   }
   return {
@@ -104,6 +108,15 @@ export function patchLabels(patch: IPatch): IPatchLabels | null {
     annotations,
     shown: annotations.length > 1 ? PAIR : SHAPES
   };
+}
+
+/**
+ * The partner `patch` is drawn with, or null: only one the server cropped
+ * with it (`crop_with`), so the boxes line up with the crop.
+ */
+export function patchPartner(patch: IPatch): IPatchMatch | null {
+  const m = patch.match;
+  return m && patch.crop_with === m.ann_id ? m : null;
 }
 
 /** The patches view's state over the shared model. */

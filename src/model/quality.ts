@@ -14,6 +14,7 @@ import {
   IImageIssueRow,
   IJob,
   ILabelIssueRow,
+  IQualityModelInfo,
   IQualityOverview,
   IVisionLensModel
 } from './tokens';
@@ -86,15 +87,34 @@ export class QualityModel implements IDisposable {
     return this._overview;
   }
 
-  /** The model whose run the label rows show (or that a run would score). */
+  /**
+   * The model whose run the label rows show (or that a run would score): the
+   * one chosen, else the overview's, else the first that can be scored.
+   */
   get chosenModel(): string | null {
-    return this._chosen ?? this._overview?.model ?? this.models[0] ?? null;
+    return (
+      this._chosen ??
+      this._overview?.model ??
+      this.models.find(m => this.modelInfo(m)?.scorable !== false) ??
+      null
+    );
   }
 
   /** The models of the open dataset, scored ones first. */
   get models(): string[] {
-    const names = (this.model.currentInfo?.models ?? []).map(m => m.name);
+    const listed = this._overview?.models;
+    const names = listed
+      ? listed.map(m => m.name)
+      : (this.model.currentInfo?.models ?? []).map(m => m.name);
     return modelChoices(names, this._overview?.scored ?? []);
+  }
+
+  /**
+   * What the server says of `model`: its kind, and whether label quality can
+   * score it and why not (undefined before the overview lists it).
+   */
+  modelInfo(model: string): IQualityModelInfo | undefined {
+    return this._overview?.models?.find(m => m.name === model);
   }
 
   /** The running job (its progress), or null. */
@@ -162,7 +182,13 @@ export class QualityModel implements IDisposable {
   async run(kind: QualityJobKind): Promise<void> {
     const dataset = this.model.dataset;
     const scored = this.chosenModel;
-    if (!dataset || this._running || (kind === 'label' && !scored)) {
+    const unscorable =
+      scored !== null && this.modelInfo(scored)?.scorable === false;
+    if (
+      !dataset ||
+      this._running ||
+      (kind === 'label' && (!scored || unscorable))
+    ) {
       return;
     }
     this._running = kind;
@@ -212,7 +238,10 @@ export class QualityModel implements IDisposable {
     await this._open.patches(patchesArgs(row));
   }
 
-  /** The grid of an image issue's members, worst first. */
+  /**
+   * The grid of an image issue's members (or of a classification model's
+   * mislabelled images), worst first.
+   */
   async openImageIssue(row: IImageIssueRow): Promise<void> {
     this.model.setRowKind('samples');
     this.model.setFilter(row.filter);

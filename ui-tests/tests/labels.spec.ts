@@ -6,7 +6,8 @@
  * their canvas (read back pixel by pixel), show the class chips, and hide
  * each label type with its toggle. A patch tile (the patches view) paints its
  * object's mask and keypoints over the crop the same way, and on `demo` a true
- * positive is one tile with both boxes and their IoU. Screenshots of both
+ * positive, and a false positive with the ground truth that explains it, is
+ * one tile with both boxes and their IoU. Screenshots of both
  * themes go to build/screenshots/ (not committed).
  */
 import { expect, test } from '@jupyterlab/galata';
@@ -245,5 +246,41 @@ test.describe('labels beyond the box', () => {
     expect(Math.max(...natural)).toBe(Math.min(128, Math.max(rw, rh)));
     expect(Math.abs(natural[0] / natural[1] - rw / rh)).toBeLessThan(0.1);
     await shot(panel, 'demo-patches-pairs-light');
+
+    // worst IoU first: a false positive with the ground truth that explains it, as a pair
+    await command(page, 'visionlens:open-patches', {
+      kind: 'evaluation',
+      source: model,
+      sort: 'iou',
+      order: 'asc'
+    });
+    const worst = (
+      await api(request, 'datasets/demo/patches', {
+        filter: {},
+        kind: 'evaluation',
+        model,
+        sort: 'iou',
+        order: 'asc',
+        limit: 1
+      })
+    ).objects[0];
+    expect(worst.status).toBe('fp');
+    expect(worst.match.source).toBe('ground_truth');
+    expect(worst.crop_with).toBe(worst.match.ann_id);
+    const fp = panel.locator('.jp-VisionLens-patch').first();
+    await expect(fp).toHaveAttribute('data-ann-id', String(worst.ann_id));
+    const fpSvg = fp.locator('svg.jp-VisionLens-overlay');
+    await expect(fpSvg).toHaveAttribute('viewBox', worst.crop.join(' '));
+    const truthRect = fpSvg.locator('g.jp-VisionLens-box.jp-mod-gt rect');
+    await expect(truthRect).toHaveCount(1);
+    expect(await truthRect.getAttribute('stroke-dasharray')).toBeNull();
+    await expect(fpSvg.locator('g.jp-VisionLens-box.jp-mod-pred.jp-mod-fp rect')).toHaveAttribute(
+      'stroke-dasharray',
+      /\d/
+    );
+    await expect(fp.locator('.jp-VisionLens-patchIoU')).toHaveText(
+      `IoU ${worst.match.iou.toFixed(2)}`
+    );
+    await expect(fp.locator('img')).toHaveAttribute('src', new RegExp(`with=${worst.crop_with}`));
   });
 });

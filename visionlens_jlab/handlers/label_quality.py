@@ -1,4 +1,8 @@
-"""Label quality of a dataset against a model: start a run (a job), read the stored result."""
+"""Label quality of a dataset against a model: start a run (a job), read the stored result.
+
+A classification model (image-level labels only) is scored by its images' labels
+(:mod:`~visionlens_jlab.label_quality.classification`, through the same job); one with only a
+top label per image is refused before a job starts (400, saying why)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from ..evaluate.classification import is_classification_model
 from ..jobs import JobContext
 from ..label_quality import stored
+from ..label_quality.classification import top_label_only
 from ..label_quality.job import run_label_quality
 from ..label_quality.scores import check_thresholds
 from .base import VisionLensHandler
@@ -42,15 +48,33 @@ class LabelQualityHandler(VisionLensHandler):
             raise HTTPError(400, str(exc)) from exc
         catalog = self.catalog
         await self.run_blocking(catalog.get_dataset, name)  # 404 before a job starts
+        if await self.run_blocking(is_classification_model, catalog, name, model):
+            await self._check_classification(name, model, bool(raw))
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            result = run_label_quality(catalog, name, model, thresholds=thresholds, ctx=ctx)
+            # none given: the defaults (a classification model takes none at all)
+            given = thresholds if raw else None
+            result = run_label_quality(catalog, name, model, thresholds=given, ctx=ctx)
             # the per-object lists can be long: they stay stored (GET this path)
             return {"model": model, "summary": result["summary"], "code": result["code"]}
 
         await self.submit_job(
             "label_quality", run, title=f"Label quality of {name} against {model}", dataset=name
         )
+
+    async def _check_classification(self, name: str, model: str, thresholds: bool) -> None:
+        """Refuse, before a job starts, what a classification model cannot be scored with:
+        thresholds (the rule is its top class against the given label), or no per-class
+        scores."""
+        if thresholds:
+            raise HTTPError(400, f"{model!r} is a classification model: it takes no 'thresholds'")
+        if await self.run_blocking(top_label_only, self.catalog, name, model):
+            raise HTTPError(
+                400,
+                f"cannot score labels against {model!r}: it has only a top label per image, "
+                "no per-class scores (label quality needs the model's probability of each "
+                "class: import its predictions with per-class scores)",
+            )
 
 
 ROUTES = [(r"/datasets/(?P<name>[^/]+)/label-quality", LabelQualityHandler)]

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..catalog import GROUND_TRUTH
+from ..catalog import GROUND_TRUTH, CatalogError
+from ..evaluate.classification import is_classification_model
 from ..evaluate.load import load_input
 from ..jobs import job_progress
+from .classification import run_class_label_quality
 from .scores import ISSUES, LabelQuality, check_thresholds, score_labels
 from .store import save
 
@@ -39,7 +41,15 @@ def run_label_quality(
 ) -> dict[str, Any]:
     """Score every object and image of ``dataset`` against ``model``, store the result and
     return it: ``{"model", "boxes": [{"annotation_id", "sample_id", "source", "issue",
-    "score"}], "images": [{"sample_id", "score"}], "summary"}``, worst first."""
+    "score"}], "images": [{"sample_id", "score"}], "summary"}``, worst first. A classification
+    model (image-level labels only) scores the images' labels instead
+    (:mod:`.classification`; no objects, no thresholds)."""
+    if is_classification_model(catalog, dataset, model):
+        if thresholds:
+            raise CatalogError(f"{model!r} is a classification model: it takes no thresholds")
+        out = run_class_label_quality(catalog, dataset, model, ctx=ctx)
+        images = [{"sample_id": i["sample_id"], "score": i["score"]} for i in out["images"]]
+        return {**out, "boxes": [], "images": images}
     started = time.monotonic()
     limits = check_thresholds(thresholds)
 

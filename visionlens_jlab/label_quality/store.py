@@ -22,6 +22,7 @@ import pyarrow as pa
 from ..catalog import NotFoundError
 from ..catalog.extensions.computed import NUMERIC, register_computed_field, write_computed
 from ..catalog.store.registry import register_dataset_table, register_step
+from .classification import SCORE_FIELD, stored_class_run
 from .scores import ISSUES
 
 if TYPE_CHECKING:
@@ -125,6 +126,8 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
             "SELECT summary, created_at FROM label_quality_runs WHERE dataset_id = ? AND model = ?",
             [dataset_id, model],
         ).fetchall()
+        if not run and (found := stored_class(catalog, dataset_id, model)) is not None:
+            return found
         if not run:
             raise NotFoundError(
                 f"no label quality of {dataset!r} against {model!r} yet: POST this path, or "
@@ -150,6 +153,23 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
         "summary": summary,
         "created_at": run[0][1].isoformat(),
     }
+
+
+def stored_class(catalog: Catalog, dataset_id: int, model: str) -> dict[str, Any] | None:
+    """The last classification run's result in :func:`stored`'s shape (no boxes; the images'
+    self-confidence, worst first), when it was ``model``'s; else None."""
+    run = stored_class_run(catalog, dataset_id)
+    if run is None or run.get("model") != model:
+        return None
+    with catalog.cursor() as cur:
+        images = cur.sql(
+            "SELECT sample_id, num AS score FROM computed_values WHERE dataset_id = ? "
+            "AND field = ? ORDER BY num, sample_id",
+            params=[dataset_id, SCORE_FIELD],
+        ).to_arrow_table()
+    created = run.pop("created_at")
+    return {"model": model, "boxes": [], "images": images.to_pylist(), "summary": run,
+            "created_at": created}  # fmt: skip
 
 
 def _fields_of(catalog: Catalog, dataset_id: int, model: str) -> bool:

@@ -5,8 +5,9 @@ so EXIF orientation is applied before cropping (as every annotation tool display
 crop is the box grown by ``context`` (a share of its larger side) on every side, clipped to
 the image, and shrunk so its longest side is at most ``size`` (never enlarged).
 
-A true positive of an evaluation is cropped as a pair: the crop of the union of the prediction
-and the ground truth it matched, so its tile draws both boxes. :func:`tile_regions` tells each
+An evaluation patch with a partner (a true positive and the ground truth it matched, a false
+positive and the ground truth that explains it, a miss and its best-overlapping prediction) is
+cropped as a pair: the crop of the union of both boxes, so its tile draws both. :func:`tile_regions` tells each
 object of a patches page the region its tile shows, in image pixels, so that its labels line
 up with the crop.
 """
@@ -60,14 +61,15 @@ def union_box(a: Box, b: Box) -> Box:
 def tile_regions(objects: Iterable[dict[str, Any]]) -> None:
     """Give each object of a patches page what its tile shows: ``crop``, the crop's region
     ``[x, y, w, h]`` in image pixels at :data:`DEFAULT_CONTEXT` (null when the image's size
-    is unknown), and for a true positive drawn as a pair ``crop_with``, the matched ground
-    truth's id (the crop route's ``with``)."""
+    is unknown), and for an evaluation patch drawn as a pair (one with a ``match``: a true
+    positive's ground truth, a false positive's explaining ground truth, a miss's
+    best-overlapping prediction) ``crop_with``, the partner's id (the crop route's ``with``)."""
     for o in objects:
         box: Box = (o["x"], o["y"], o["w"], o["h"])
         match = o.get("match")
-        if o.get("status") == "tp" and match is not None and o.get("matched_ann_id") is not None:
+        if match is not None and match.get("ann_id") is not None:
             box = union_box(box, (match["x"], match["y"], match["w"], match["h"]))
-            o["crop_with"] = o["matched_ann_id"]
+            o["crop_with"] = match["ann_id"]
         width, height = o.get("image_width"), o.get("image_height")
         if not width or not height:
             o["crop"] = None

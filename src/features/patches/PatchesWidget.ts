@@ -15,7 +15,12 @@ import { embedWidget } from '../../ui/toolbar';
 import { VersionBanner } from '../../ui/VersionBanner';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
 import { KeypointClasses, keypointClasses } from '../../model/labels';
-import { IPatchesChoice, PatchesModel, patchLabels } from '../../model/patches';
+import {
+  IPatchesChoice,
+  PatchesModel,
+  patchLabels,
+  patchPartner
+} from '../../model/patches';
 import { ILabelStyle } from '../../ui/labels/overlay';
 import {
   createLabelLayers,
@@ -276,12 +281,13 @@ export class PatchesWidget extends Widget {
       layers.canvas,
       layers.svg
     );
-    if (labels.annotations.length > 1 && typeof patch.iou === 'number') {
+    const iou = patchPartner(patch)?.iou;
+    if (labels.annotations.length > 1 && typeof iou === 'number') {
       // a pair: how well the two boxes agree, written over them
       box.append(
         h('div', {
           className: 'jp-VisionLens-tileScore jp-VisionLens-patchIoU',
-          text: `IoU ${patch.iou.toFixed(2)}`
+          text: `IoU ${iou.toFixed(2)}`
         })
       );
     }

@@ -1,7 +1,9 @@
 /**
  * The quality panel: for the open dataset, the label-issue types of one
- * model's stored label-quality run and the image-issue types of the image-
- * quality fields, each with its count. A row's button opens its members worst
+ * model's stored label-quality run (a classification model's: its
+ * mislabelled images) and the image-issue types of the image-quality fields,
+ * each with its count. A prediction set that cannot be scored (only a top
+ * label per image) is listed but not offered, with the reason. A row's button opens its members worst
  * first (label issues as patches, image issues in the grid); its code line is
  * the notebook call that reads the same members in the same order. A part
  * never computed offers its job (progress and cancel). Class names and other
@@ -74,31 +76,52 @@ export class QualityPanel extends Widget {
     const models = q.models;
     const chosen = q.chosenModel;
     this._modelSelect.replaceChildren(
-      ...models.map(m =>
-        h('option', {
-          text: overview?.scored.includes(m) ? m : `${m} (not scored)`,
+      ...models.map(m => {
+        // a set that cannot be scored is listed, not offered: its reason is
+        // its tooltip, and the note below says it when it is the chosen one
+        const reason = q.modelInfo(m)?.reason ?? null;
+        const option = h('option', {
+          text: reason
+            ? `${m} (cannot be scored)`
+            : overview?.scored.includes(m)
+              ? m
+              : `${m} (not scored)`,
           attrs: { value: m }
-        })
-      )
+        });
+        option.disabled = reason !== null;
+        if (reason) {
+          option.title = reason;
+        }
+        return option;
+      })
     );
     this._modelSelect.value = chosen ?? '';
     this._modelSelect.disabled = !models.length || !!running;
 
     const label = overview?.label ?? null;
+    const reason = chosen ? (q.modelInfo(chosen)?.reason ?? null) : null;
     this._labelNote.textContent = !dataset
       ? ''
       : !models.length
         ? "This dataset has no predictions: import a model's to score its labels."
-        : label
-          ? `${fmtInt(label.objects)} objects scored against ${label.model}; flagged:`
-          : `No label quality of ${chosen ?? ''} yet.`;
+        : reason
+          ? `${chosen} cannot be scored: ${reason}.`
+          : label?.kind === 'classification'
+            ? `${fmtInt(label.images)} image labels scored against ${label.model} (its probability of the given label); flagged:`
+            : label
+              ? `${fmtInt(label.objects)} objects scored against ${label.model}; flagged:`
+              : `No label quality of ${chosen ?? ''} yet.`;
     this._runLabel.textContent = label
       ? 'Score the labels again'
       : 'Score the labels';
-    this._runLabel.hidden = !dataset || !chosen;
+    this._runLabel.hidden = !dataset || !chosen || reason !== null;
     this._runLabel.disabled = !!running;
     this._labelRows.replaceChildren(
-      ...(label?.issues ?? []).map(row => this._labelRow(row))
+      ...(label?.kind === 'classification'
+        ? label.issues.map(row =>
+            this._imageRow(row, 'images whose model disagrees')
+          )
+        : (label?.issues ?? []).map(row => this._labelRow(row)))
     );
 
     const image = overview?.image ?? null;
@@ -133,12 +156,12 @@ export class QualityPanel extends Widget {
     );
   }
 
-  private _imageRow(row: IImageIssueRow): HTMLElement {
+  private _imageRow(row: IImageIssueRow, what = 'flagged images'): HTMLElement {
     return this._row(
       row.issue,
       row.count,
       row.code,
-      `Show the ${fmtInt(row.count)} flagged images in the grid, worst first`,
+      `Show the ${fmtInt(row.count)} ${what} in the grid, worst first`,
       () => this.quality.openImageIssue(row)
     );
   }

@@ -51,11 +51,18 @@ const DARK: IImageIssueRow = {
 function overview(model: string | null): IQualityOverview {
   return {
     dataset: 'd',
+    models: ['other', 'm'].map(name => ({
+      name,
+      kind: 'objects',
+      scorable: true,
+      reason: null
+    })),
     scored: ['m'],
     model,
     label:
       model === 'm'
         ? {
+            kind: 'objects',
             model: 'm',
             created_at: '2026-01-01T00:00:00',
             thresholds: {},

@@ -12,6 +12,13 @@ parser and compiled by the one compiler (:mod:`..query.filters`):
 ``evaluation`` (the latest evaluation of ``model``: its true and false positives and the
 ground truth it missed, each with its status, IoU and the box it matched).
 
+An evaluation patch carries its partner, ``match`` (the other box of its pair, with its id,
+source and IoU), when the evaluation recorded one: a true positive's matched ground truth; a
+false positive's explaining ground truth (the one it duplicates, confuses or badly locates);
+a missed ground truth's best-overlapping prediction among the false positives the evaluation
+explained by it (its class confusion, or a badly located box). IoUs are the evaluation's own
+(box or mask IoU, or OKS), so a pair's number is the one its status was decided by.
+
 An object that has a mask or keypoints carries them as stored (``segmentation``: COCO
 polygons or RLE; ``keypoints``: flat ``[x, y, v, ...]``), as :class:`orjson.Fragment` JSON
 text like a page of samples (:mod:`.label_reads`): its tile draws them over the crop.
@@ -171,8 +178,7 @@ def _from_where(
             JOIN (SELECT be.* FROM box_evaluations be JOIN evaluations ev
                     ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
                   WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
-                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id
-            LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"""  # noqa: S608 - values bound
+                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id"""  # noqa: S608 - values bound
     if lq is not None:
         joins += f"""
             LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
@@ -214,8 +220,9 @@ _COLUMNS = (
 )
 _EVAL_COLUMNS = (
     ", e.status, e.iou, e.matched_ann_id, e.error_type, e.confused_with, "
-    "m.label, m.x, m.y, m.w, m.h, m.score"
+    "m.ann_id, m.source, m.label, m.x, m.y, m.w, m.h, m.score"
 )
+_MATCH_KEYS = ("ann_id", "source", "label", "x", "y", "w", "h", "score")
 _LQ_COLUMNS = ", q.issue, q.score, q.flagged"
 
 
@@ -234,6 +241,12 @@ def patches_page(
         key_params, params = Params(), Params()
         key = _sort_sql(q, key_params, lq)
         joins, where = _from_where(dataset_id, flt, q, lq, params)
+        # the partner's box: read for the page's rows only, not joined over every match
+        partner = (
+            "LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"
+            if q.kind == "evaluation"
+            else ""
+        )
         columns = _COLUMNS + (_EVAL_COLUMNS if q.kind == "evaluation" else "")
         columns += _LQ_COLUMNS if lq is not None else ""
         # one statement: the filter runs once for the total and the page; only the page's
@@ -246,7 +259,7 @@ def patches_page(
             SELECT total.n, p.* FROM (SELECT COUNT(*) AS n FROM matched) total
             LEFT JOIN (
                 SELECT {columns}, page.k AS k_ FROM page
-                JOIN annotations a ON a.ann_id = page.ann_id AND a.dataset_id = ? {joins}
+                JOIN annotations a ON a.ann_id = page.ann_id AND a.dataset_id = ? {joins} {partner}
                 JOIN samples s ON s.sample_id = a.sample_id
             ) p ON TRUE
             ORDER BY p.k_ {direction} NULLS LAST, p.ann_id ASC
@@ -254,13 +267,51 @@ def patches_page(
         values = [*key_params.values, *params.values, q.limit, q.offset]
         values += [dataset_id, *params.values[: _join_values(q, lq)]]
         rows = cur.execute(sql, values).fetchall()
+        objects = [_patch(r[1:-1], q.kind == "evaluation", lq) for r in rows if r[1] is not None]
+        if q.kind == "evaluation":
+            _missed_partners(cur, dataset_id, str(q.model), objects)
     total = int(rows[0][0]) if rows else 0
-    objects = [_patch(r[1:-1], q.kind == "evaluation", lq) for r in rows if r[1] is not None]
     return {
         "total": total, "offset": q.offset, "limit": q.limit, "kind": q.kind,
         "source": q.source if q.kind == "objects" else q.model, "lq_model": lq,
         "objects": objects,
     }  # fmt: skip
+
+
+def _missed_partners(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str, objects: list[dict[str, Any]]
+) -> None:
+    """Give each missed ground truth of a page its partner: of the false positives of the
+    latest evaluation of ``model`` that it explains, the one of highest IoU (ties: lowest id).
+    The evaluation records a miss with no match, so this reads the other direction."""
+    missed = [o["ann_id"] for o in objects if o["status"] == "fn"]
+    if not missed:
+        return
+    rows = cur.execute(
+        """
+        SELECT be.matched_ann_id, be.ann_id, be.iou
+        FROM box_evaluations be JOIN evaluations ev
+          ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
+        WHERE be.dataset_id = ? AND ev.latest AND ev.model = ? AND be.status = 'fp'
+          AND be.matched_ann_id IN (SELECT unnest(?::BIGINT[]))
+        QUALIFY row_number() OVER (
+            PARTITION BY be.matched_ann_id ORDER BY be.iou DESC NULLS LAST, be.ann_id) = 1
+        """,
+        [dataset_id, model, missed],
+    ).fetchall()
+    best = {int(r[0]): (int(r[1]), r[2]) for r in rows}
+    if not best:
+        return
+    partners = cur.execute(
+        f"SELECT {', '.join(_MATCH_KEYS)} FROM annotations "  # noqa: S608 - fixed names
+        "WHERE dataset_id = ? AND ann_id IN (SELECT unnest(?::BIGINT[]))",
+        [dataset_id, [p for p, _ in best.values()]],
+    ).fetchall()
+    by_id = {int(r[0]): dict(zip(_MATCH_KEYS, r, strict=True)) for r in partners}
+    for o in objects:
+        found = best.get(o["ann_id"]) if o["status"] == "fn" else None
+        if found is not None and found[0] in by_id:
+            o["match"] = {**by_id[found[0]], "ann_id": found[0], "iou": found[1]}
 
 
 def _join_values(q: PatchQuery, lq: str | None) -> int:
@@ -295,12 +346,12 @@ def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]
     if evaluation:
         out.update(status=r[at], iou=r[at + 1], error_type=r[at + 3], confused_with=r[at + 4])
         out["matched_ann_id"] = None if r[at + 2] is None else int(r[at + 2])
-        out["match"] = (
-            None
-            if r[at + 2] is None or r[at + 5] is None
-            else dict(zip(("label", "x", "y", "w", "h", "score"), r[at + 5 : at + 11], strict=True))
-        )
-        at += 11
+        out["match"] = None
+        if r[at + 2] is not None and r[at + 5] is not None:
+            out["match"] = dict(zip(_MATCH_KEYS, r[at + 5 : at + 13], strict=True))
+            out["match"]["ann_id"] = int(out["match"]["ann_id"])
+            out["match"]["iou"] = r[at + 1]
+        at += 13
     if lq is not None:
         out.update(lq_issue=r[at], lq_score=r[at + 1], lq_flagged=r[at + 2])
     return out

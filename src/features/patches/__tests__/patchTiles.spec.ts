@@ -38,8 +38,55 @@ const PAIR: IPatch = {
   iou: 0.834,
   matched_ann_id: 4,
   crop_with: 4,
-  match: { label: 'cat', x: 44, y: 28, w: 20, h: 14, score: null },
+  match: {
+    ann_id: 4,
+    source: 'ground_truth',
+    iou: 0.834,
+    label: 'cat',
+    x: 44,
+    y: 28,
+    w: 20,
+    h: 14,
+    score: null
+  },
   crop: [30, 20, 40, 30]
+};
+
+/** A false positive and the ground truth of another class it was confused with. */
+const CONFUSED: IPatch = {
+  ...PAIR,
+  ann_id: 6,
+  label: 'dog',
+  status: 'fp',
+  iou: 0.61,
+  error_type: 'class_confusion',
+  confused_with: 'cat',
+  crop_with: 4,
+  match: { ...PAIR.match!, iou: 0.61 }
+};
+
+/** A missed ground truth and the prediction that best overlaps it (no match: no IoU of its own). */
+const MISSED: IPatch = {
+  ...BOX,
+  ann_id: 7,
+  source: 'ground_truth',
+  score: null,
+  status: 'fn',
+  iou: null,
+  matched_ann_id: null,
+  crop_with: 8,
+  match: {
+    ann_id: 8,
+    source: 'det',
+    iou: 0.42,
+    label: 'dog',
+    x: 46,
+    y: 33,
+    w: 22,
+    h: 12,
+    score: 0.7
+  },
+  crop: [30, 20, 45, 30]
 };
 
 describe('patchLabels', () => {
@@ -86,6 +133,28 @@ describe('patchLabels', () => {
     expect(labels.annotations[0].bbox).toEqual([44, 28, 20, 14]);
     // a match the server did not crop as a pair is drawn as its object alone
     expect(patchLabels({ ...PAIR, crop_with: null })).toBeNull();
+  });
+
+  it('draws a false positive with its explaining ground truth, a miss with its prediction', () => {
+    const fp = patchLabels(CONFUSED)!;
+    expect(fp.shown.has('boxes')).toBe(true);
+    // the partner in its class colour (no status), the patch in its own
+    expect(
+      fp.annotations.map(a => [a.ann_id, a.source, a.label, a.status])
+    ).toEqual([
+      [4, 'ground_truth', 'cat', null],
+      [6, 'det', 'dog', 'fp']
+    ]);
+    const fn = patchLabels(MISSED)!;
+    expect(fn.annotations.map(a => [a.ann_id, a.source, a.status])).toEqual([
+      [8, 'det', null],
+      [7, 'ground_truth', 'fn']
+    ]);
+    expect(fn.annotations[0].bbox).toEqual([46, 33, 22, 12]);
+    expect(fn.annotations[0].score).toBe(0.7);
+    expect(fn.region).toEqual([30, 20, 45, 30]);
+    // a partner another than the crop's is not drawn over it
+    expect(patchLabels({ ...MISSED, crop_with: 9 })).toBeNull();
   });
 });
 
@@ -177,6 +246,42 @@ describe('patch tiles', () => {
     expect(
       bare.querySelector('canvas, svg, .jp-VisionLens-patchIoU')
     ).toBeNull();
+    widget.dispose();
+  });
+
+  it("draws an FP's and an FN's pair: the crop with the partner, solid ground truth, dashed prediction, the IoU", async () => {
+    const widget = new PatchesWidget(
+      new PatchesModel(fakeModel([CONFUSED, MISSED])),
+      () => undefined
+    );
+    await widget.load();
+    const [fp, fn] = widget.node.querySelectorAll('.jp-VisionLens-patch');
+    expect(fp.querySelector('img')!.getAttribute('src')).toBe('/crop/6?with=4');
+    expect(fn.querySelector('img')!.getAttribute('src')).toBe('/crop/7?with=8');
+    const classes = (tile: Element) =>
+      [...tile.querySelectorAll('g.jp-VisionLens-box')].map(g =>
+        g.getAttribute('class')
+      );
+    expect(classes(fp)).toEqual([
+      'jp-VisionLens-box jp-mod-gt',
+      'jp-VisionLens-box jp-mod-pred jp-mod-fp'
+    ]);
+    expect(classes(fn)).toEqual([
+      'jp-VisionLens-box jp-mod-pred',
+      'jp-VisionLens-box jp-mod-gt jp-mod-fn'
+    ]);
+    const fnRects = [...fn.querySelectorAll('g.jp-VisionLens-box rect')];
+    expect(fnRects[0].getAttribute('stroke-dasharray')).toBeTruthy(); // the prediction
+    expect(
+      fp.querySelector('g.jp-mod-gt rect')!.getAttribute('stroke-dasharray')
+    ).toBeNull();
+    // the miss has no IoU of its own: the badge is the pair's
+    expect(fp.querySelector('.jp-VisionLens-patchIoU')!.textContent).toBe(
+      'IoU 0.61'
+    );
+    expect(fn.querySelector('.jp-VisionLens-patchIoU')!.textContent).toBe(
+      'IoU 0.42'
+    );
     widget.dispose();
   });
 

@@ -6,7 +6,7 @@
  */
 import { Signal } from '@lumino/signaling';
 
-import { IQualityOverview } from '../../../model/tokens';
+import { ILabelIssueRow, IQualityOverview } from '../../../model/tokens';
 import { choiceOf } from '../../patches/plugin';
 import { patchesArgs, QualityModel } from '../../../model/quality';
 import { QualityPanel } from '../QualityPanel';
@@ -15,9 +15,11 @@ const HOSTILE = '<img src=x onerror="alert(1)">';
 
 const OVERVIEW: IQualityOverview = {
   dataset: 'd',
+  models: [{ name: HOSTILE, kind: 'objects', scorable: true, reason: null }],
   scored: [HOSTILE],
   model: HOSTILE,
   label: {
+    kind: 'objects',
     model: HOSTILE,
     created_at: '2026-01-01T00:00:00',
     thresholds: {},
@@ -38,13 +40,57 @@ const OVERVIEW: IQualityOverview = {
   image: null
 };
 
-function panel(): QualityPanel {
+const TOP_LABEL_ONLY = 'only a top label per image, no per-class scores';
+
+/** A classification model scored, and one with top labels only (not scorable). */
+const CLASSIFICATION: IQualityOverview = {
+  dataset: 'd',
+  models: [
+    { name: 'clf', kind: 'classification', scorable: true, reason: null },
+    {
+      name: 'top1',
+      kind: 'classification',
+      scorable: false,
+      reason: TOP_LABEL_ONLY
+    }
+  ],
+  scored: ['clf'],
+  model: 'clf',
+  label: {
+    kind: 'classification',
+    model: 'clf',
+    created_at: '2026-01-01T00:00:00',
+    images: 120,
+    issues: [
+      {
+        issue: 'mislabeled',
+        count: 4,
+        filter: { sample: { 'computed.lq_class_mislabeled': { min: 1 } } },
+        sort: 'computed.lq_class_score',
+        order: 'asc',
+        code: "vl.dataset('d').samples(...)"
+      }
+    ]
+  },
+  image: null
+};
+
+function panel(
+  answer: IQualityOverview = OVERVIEW,
+  shared: { [key: string]: unknown } = {}
+): QualityPanel {
   const fake = {
     dataset: 'd',
     currentInfo: { models: [{ name: HOSTILE }] },
     datasetChanged: new Signal<unknown, unknown>({}),
     dataChanged: new Signal<unknown, unknown>({}),
-    client: { qualityOverview: async () => OVERVIEW }
+    client: {
+      qualityOverview: async (_: string, model: string | null) =>
+        model && model !== answer.model
+          ? { ...answer, model, label: null }
+          : answer
+    },
+    ...shared
   };
   const quality = new QualityModel(fake as any, {
     patches: async () => undefined,
@@ -78,9 +124,52 @@ describe('QualityPanel', () => {
     expect(widget.node.textContent).toContain('No image quality yet.');
   });
 
+  it("offers a classification model's mislabelled images; lists one it cannot score, with why", async () => {
+    const calls: string[] = [];
+    const widget = panel(CLASSIFICATION, {
+      setRowKind: (kind: string) => calls.push(`rows ${kind}`),
+      setFilter: (f: unknown) => calls.push(`filter ${JSON.stringify(f)}`),
+      setSort: (s: { field: string; order: string }) =>
+        calls.push(`sort ${s.field} ${s.order}`)
+    });
+    await widget.load();
+    const options = [...widget.node.querySelectorAll('option')];
+    expect(options.map(o => [o.value, o.textContent, o.disabled])).toEqual([
+      ['clf', 'clf', false],
+      ['top1', 'top1 (cannot be scored)', true]
+    ]);
+    expect(options[1].title).toBe(TOP_LABEL_ONLY);
+    expect(widget.node.textContent).toContain(
+      '120 image labels scored against clf'
+    );
+    const rows = widget.node.querySelectorAll('.jp-VisionLens-qualityRow');
+    expect(rows).toHaveLength(1);
+    const open = rows[0].querySelector('button')!;
+    expect(open.textContent).toBe('Mislabeled: 4');
+    open.click();
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(calls).toEqual([
+      'rows samples',
+      `filter ${JSON.stringify(CLASSIFICATION.label!.issues[0].filter)}`,
+      'sort computed.lq_class_score asc'
+    ]);
+
+    // chosen anyway (e.g. the last choice): the reason, and no run button
+    await widget.quality.choose('top1');
+    expect(widget.node.textContent).toContain(
+      `top1 cannot be scored: ${TOP_LABEL_ONLY}.`
+    );
+    const run = widget.node.querySelector(
+      '.jp-VisionLens-qualityRunLabel'
+    ) as HTMLButtonElement;
+    expect(run.hidden).toBe(true);
+    widget.dispose();
+  });
+
   it('gives the patches plugin the choice of the row', () => {
     const row = OVERVIEW.label!.issues[0];
-    expect(choiceOf(patchesArgs(row))).toEqual({
+    expect(OVERVIEW.label!.kind).toBe('objects');
+    expect(choiceOf(patchesArgs(row as ILabelIssueRow))).toEqual({
       kind: 'objects',
       source: 'ground_truth',
       sort: 'lq_score',
