@@ -61,7 +61,6 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
     tokenizer = Qwen2Tokenizer(
         vocab=vocab,
         merges=[],
-        unk_token=None,
         bos_token=None,
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
@@ -103,9 +102,7 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
     with torch.no_grad():  # the vocabulary's words win the first token: answers, not unknown
         model.lm_head.weight[: len(VLM_WORDS)] *= 30.0
     model.save_pretrained(folder)
-    image_processor = Qwen2VLImageProcessor(
-        size={"shortest_edge": PIXELS, "longest_edge": PIXELS}
-    )
+    image_processor = Qwen2VLImageProcessor(size={"shortest_edge": PIXELS, "longest_edge": PIXELS})
     processor = Qwen2VLProcessor(
         image_processor=image_processor,
         tokenizer=tokenizer,
