@@ -119,6 +119,7 @@ def main() -> None:
         catalog.close()
 
         plain_s, job_s, job_ips, checks = [], [], [], []
+        ran_in: set[str] = set()  # the job's device and dtype (auto: float32 on a CPU)
         for run in range(args.runs):
             order = ["plain", "job"] if run % 2 == 0 else ["job", "plain"]
             for what in order:
@@ -141,6 +142,7 @@ def main() -> None:
                     catalog.close()
                     job_ips.append(result["images_per_second"])
                     job_s.append(len(files) / result["images_per_second"])
+                    ran_in.add(f"{result['device']} {result['dtype']}")
             checks.append(compare(plain, job_rows(data_dir, f"tv{run}"), size))
         load_end = load_average()
     finally:
@@ -164,7 +166,8 @@ def main() -> None:
     text = header(f"Model job: random torchvision {args.builder}", env, load_start, load_end)
     text += (
         f"\n{n} photos (640x480 JPEG), batch {args.batch_size}, min score {args.min_score}, "
-        f"{args.runs} rounds in alternating order; CPU float32 (the job's `auto` on a CPU). "
+        f"{args.runs} rounds in alternating order; the job ran on {', '.join(sorted(ran_in))} "
+        "(`--dtype auto`), the plain loop in float32. "
         "Speed-up = plain wall / ours, paired per round (median, range).\n\n"
     )
     text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)
