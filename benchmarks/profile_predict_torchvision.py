@@ -8,6 +8,8 @@ photos and batches; per round, in rotating order, the wall time of:
 * ``plain-inference-mode``: the same under ``torch.inference_mode`` (what the job uses);
 * ``forward-no-grad`` / ``forward-inference-mode``: ``model(...)`` alone on tensors decoded
   before the clock starts (what overlapping the reading with the model could at best hide);
+* ``forward-channels-last``: the same with the weights in channels-last layout (what the
+  job does for transformers detectors, not for torchvision ones);
 * ``first-batch``: the first forward pass of a freshly built model (one-time set-up costs
   that a loop pays once).
 
@@ -66,11 +68,13 @@ def main() -> None:
                 [float(s) for s in r["scores"] if float(s) >= 0.3]
         return time.perf_counter() - t0
 
-    def forward(mode: Callable[[], Any]) -> float:
+    channels_last = build().to(memory_format=torch.channels_last)
+
+    def forward(mode: Callable[[], Any], net: torch.nn.Module = model) -> float:
         t0 = time.perf_counter()
         for tensors in decoded:
             with mode():
-                model(tensors)
+                net(tensors)
         return time.perf_counter() - t0
 
     def first_batch() -> float:
@@ -85,6 +89,7 @@ def main() -> None:
         "plain-inference-mode": lambda: loop(torch.inference_mode),
         "forward-no-grad": lambda: forward(torch.no_grad),
         "forward-inference-mode": lambda: forward(torch.inference_mode),
+        "forward-channels-last": lambda: forward(torch.inference_mode, channels_last),
         "first-batch": first_batch,
     }
     times: dict[str, list[float]] = {k: [] for k in cases}
