@@ -274,10 +274,7 @@ def _run(
         request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device], request["model"]
     )
     min_score = float(request.get("min_score") or 0.0)
-    if loaded.device == "cpu" and task == "detect":
-        # convolutions run faster in channels-last on the CPU (torchvision's Faster R-CNN
-        # MobileNetV3: 1.2x, benchmarks/profile_predict_torchvision.py); a torchvision
-        # model's own transform batches the images, its convolutions take them as they are
+    if loaded.device == "cpu" and task == "detect" and loaded.kind != "torchvision":
         loaded.model = loaded.model.to(memory_format=torch.channels_last)
     yield (
         "meta",
