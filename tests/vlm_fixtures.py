@@ -30,9 +30,11 @@ CHAT_TEMPLATE = (
 )
 """Qwen2-VL's template without the default system turn."""
 
-PIXELS = 28 * 56
-"""The image processor's pixel budget: a 640x480 photo becomes 28x56 (2x4 patches of 14,
-merged 2x2: two image tokens)."""
+PIXELS = (28 * 28, 56 * 56)
+"""The image processor's least and most pixels (patches of 14, merged 2x2 into image
+tokens): a 640x480 photo and a square crop of it get different numbers of image tokens, so
+their prompts differ in length. The tokenizer keeps its default right padding, as many
+checkpoints ship it: the job must pad on the left for batched generation."""
 
 
 def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
@@ -64,7 +66,6 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
         bos_token=None,
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
-        padding_side="left",
     )
     tokenizer.add_special_tokens({"additional_special_tokens": list(SPECIALS)})
     assert all(tokenizer.convert_tokens_to_ids(s) == i for s, i in ids.items())
@@ -102,7 +103,9 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
     with torch.no_grad():  # the vocabulary's words win the first token: answers, not unknown
         model.lm_head.weight[: len(VLM_WORDS)] *= 30.0
     model.save_pretrained(folder)
-    image_processor = Qwen2VLImageProcessor(size={"shortest_edge": PIXELS, "longest_edge": PIXELS})
+    image_processor = Qwen2VLImageProcessor(
+        size={"shortest_edge": PIXELS[0], "longest_edge": PIXELS[1]}
+    )
     processor = Qwen2VLProcessor(
         image_processor=image_processor,
         tokenizer=tokenizer,
