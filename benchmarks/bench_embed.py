@@ -63,7 +63,7 @@ def plain_loop(model: Any, preprocess: Any, files: list[Path]) -> np.ndarray:
 def ours(
     spec: dict[str, Any],
     files: list[Path],
-    precision: str = "auto",
+    asked: str = "auto",
     embed_seconds: list[float] | None = None,
 ) -> tuple[np.ndarray, str]:
     """Our embedding stream over ``files``; appends to ``embed_seconds`` the time from the
@@ -71,7 +71,7 @@ def ours(
     plain loop's figure covers (its model is built before its clock starts)."""
     items = [(i, str(p)) for i, p in enumerate(files)]
     vectors, dtype, loaded = [], "", 0.0
-    for message in embed_stream(spec, items, "cpu", BATCH, precision):
+    for message in embed_stream(spec, items, "cpu", BATCH, asked):
         if message[0] == "meta":
             loaded = time.perf_counter()
         elif message[0] == "vectors":
@@ -140,7 +140,7 @@ def main() -> None:
         ours_e: list[float] = []
         fp32_e: list[float] = []
         ours_t, (ours_v, dtype) = timed(lambda: ours(spec, files, "auto", ours_e), args.runs)
-        fp32_t, (fp32_v, _) = timed(lambda: ours(spec, files, "fp32", fp32_e), args.runs)
+        fp32_t, (fp32_v, _) = timed(lambda: ours(spec, files, "float32", fp32_e), args.runs)
         cli = [via_cli(files, "ViT-B-32", str(checkpoint), tmp, r) for r in range(args.runs)]
         cos_fp32 = (ours_v * fp32_v).sum(axis=1)
         cos_plain = (ours_v * plain_v).sum(axis=1)

@@ -210,6 +210,7 @@ def main() -> None:
         catalog.close()
 
         plain_s, job_s, job_ips, cli_s, cli_ips, checks = [], [], [], [], [], []
+        ran_in: set[str] = set()  # the jobs' device and dtype (auto: float32 on a CPU)
         for run in range(args.runs):
             order = ["plain", "job", "cli"]
             order = order[run % 3 :] + order[: run % 3]
@@ -230,6 +231,7 @@ def main() -> None:
                     catalog.close()
                     job_ips.append(result["images_per_second"])
                     job_s.append(len(files) / result["images_per_second"])
+                    ran_in.add(f"{result['device']} {result['dtype']}")
                 else:
                     done = checked(
                         run_process(
@@ -245,6 +247,7 @@ def main() -> None:
                     )
                     cli_s.append(done.wall_s)
                     cli_ips.append(float(done.inner["images_per_second"]))
+                    ran_in.add(f"{done.inner['device']} {done.inner['dtype']}")
             checks.append(compare(plain, job_rows(data_dir, f"job{run}"), size))
         load_end = load_average()
     finally:
@@ -274,7 +277,8 @@ def main() -> None:
     text += (
         f"\n{n} photos (640x480 JPEG) at the processor's shortest edge {args.shortest}, batch "
         f"{args.batch_size}, min score {args.min_score}, "
-        f"{args.runs} rounds in rotating order; CPU float32. Speed-up = plain wall / ours "
+        f"{args.runs} rounds in rotating order; the jobs ran on {', '.join(sorted(ran_in))} "
+        "(`--dtype auto`), the plain loop in float32. Speed-up = plain wall / ours "
         "(the CLI's includes process start, imports, model loading and catalog writes).\n\n"
     )
     text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)

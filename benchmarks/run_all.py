@@ -61,6 +61,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--size", "5000", "--edits", "500", "--runs", "1", "--out", "{out}"],
     ),
     "predict": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
+    "predict_torchvision": (
+        ["--out", "{out}"],
+        ["--images", "4", "--runs", "1", "--out", "{out}"],
+    ),
     "patches": (["--out", "{out}"], ["--images", "20000", "--runs", "1", "--out", "{out}"]),
     "image_quality": (
         ["--out", "{out}"],

@@ -72,14 +72,18 @@ async def test_tiny_open_clip_checkpoint_through_the_process_runner(
 ) -> None:
     add_photos(vl_app, "photos", 12)
     tiny = save_tiny_clip(tmp_path / "tiny")
-    body = {"checkpoint": str(tiny), "device": "auto", "batch_size": 5}
-    job = await wait_job((await api("POST", "datasets/photos/embed", body))[1]["job"])
+    # the deprecated precision: mapped to dtype bfloat16 (used as asked: no float32 check)
+    body = {"checkpoint": str(tiny), "device": "auto", "batch_size": 5, "precision": "bf16"}
+    status, answer = await api("POST", "datasets/photos/embed", body)
+    assert status == 202 and "use dtype bfloat16" in answer["notice"]
+    job = await wait_job(answer["job"])
     assert job["status"] == "done", job
     result = job["result"]
     assert (result["model"], result["dim"], result["embedded"]) == ("tiny", 32, 12)
     assert result["version"].startswith("checkpoint-")
     assert result["device"] == "cpu" and "no CUDA GPU" in result["notice"]
     assert result["batch_size"] == 5
+    assert (result["dtype"], result["reduced_cosine"]) == ("bfloat16", None)
     assert vl_app.vector_store().count(result["space"]) == 12
 
 
@@ -94,6 +98,9 @@ async def test_bad_requests_are_refused_before_queueing(api: Any, vl_app: Any) -
         ("datasets/photos/embed", {"checkpoint": "/no/such.bin"}, 400, "does not exist"),
         ("datasets/photos/embed", {"model": "ViT-L-14"}, 400, "which weights"),
         ("datasets/photos/embed", {"colour": 1}, 400, "unknown keys"),
+        ("datasets/photos/embed", {"dtype": "fp32"}, 400, "unknown dtype 'fp32'"),
+        ("datasets/photos/embed", {"precision": "half"}, 400, "unknown precision"),
+        ("datasets/photos/embed", {"precision": "bf16", "dtype": "float32"}, 400, "contradicts"),
     ]
     for path, body, code, text in cases:
         status, answer = await api("POST", path, body)

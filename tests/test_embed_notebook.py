@@ -30,6 +30,18 @@ async def test_embed_and_spaces_from_a_kernel(api: Any, vl_app: Any) -> None:
         )
         failed = await k.execute("vl.dataset('photos').embed(device='tpu')")
         assert failed["error"] is not None and "unknown device" in failed["error"]
+        failed = await k.execute("vl.dataset('photos').embed(dtype='fp32')")
+        assert failed["error"] is not None and "unknown dtype 'fp32'" in failed["error"]
+        # the deprecated precision still runs, with a FutureWarning naming the dtype
+        out = await k.check(
+            "import warnings\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            "    r = ds.embed(model='builtin-color-gradient', precision='fp32')\n"
+            "print(r['skipped'], [(w.category.__name__, str(w.message)) for w in caught])\n"
+        )
+        assert out.strip().startswith("20 [('FutureWarning', 'precision is deprecated: use ")
+        assert "dtype float32" in out
 
 
 def test_progress_line_shows_stage_rate_eta_and_queue() -> None:

@@ -29,7 +29,7 @@ def test_checkpoint_folder_loads_and_matches_open_clip_itself(tiny: Path) -> Non
     spec = parse_model(None, str(tiny))  # the default model, pointed at a checkpoint
     assert (spec.kind, spec.arch, spec.checkpoint) == ("open_clip", tiny.name, str(tiny))
     assert spec.version.startswith("checkpoint-")
-    embedder = load_embedder(spec, device="auto", precision="fp32")
+    embedder = load_embedder(spec, device="auto", dtype="float32")
     assert (embedder.dim, embedder.input_size, embedder.device) == (32, 64, "cpu")
     assert "no CUDA GPU" in embedder.notice  # device=auto on a machine without one
 
@@ -60,7 +60,7 @@ def test_weights_file_with_named_architecture(tmp_path: Path) -> None:
     config.write_text(__import__("json").dumps(TINY_CFG))
     open_clip.add_model_config(config)
     spec = parse_model(name, str(weights))
-    embedder = load_embedder(spec, precision="fp32")
+    embedder = load_embedder(spec, dtype="float32")
     vectors = embedder.embed_images(
         [np.zeros((80, 90, 3), np.uint8), np.full((64, 64, 3), 200, np.uint8)]
     )
@@ -69,13 +69,13 @@ def test_weights_file_with_named_architecture(tmp_path: Path) -> None:
 
 
 def test_text_tower_and_reduced_precision_check(tiny: Path) -> None:
-    embedder = load_embedder(parse_model(None, str(tiny)), precision="bf16")
+    embedder = load_embedder(parse_model(None, str(tiny)), dtype="bfloat16")
     assert embedder.has_text
     text = embedder.embed_text(["a photo of a dog", "a red car"])
     assert text.shape == (2, 32)
     images = embedder.embed_images([decode(p.read_bytes(), embedder.input_spec) for p in photos(4)])
     assert embedder.dtype == "bfloat16"
-    full = load_embedder(parse_model(None, str(tiny)), precision="fp32")
+    full = load_embedder(parse_model(None, str(tiny)), dtype="float32")
     reference = full.embed_images([decode(p.read_bytes(), full.input_spec) for p in photos(4)])
     assert ((images * reference).sum(axis=1) >= 0.99).all()
 

@@ -47,11 +47,11 @@ async def test_text_and_image_search_with_a_tiny_open_clip_checkpoint(
 ) -> None:
     ids = add_photos(vl_app, "photos", 12)
     tiny = save_tiny_clip(tmp_path / "tiny")
-    result = await embed(api, wait_job, {"checkpoint": str(tiny), "precision": "fp32"})
+    result = await embed(api, wait_job, {"checkpoint": str(tiny), "dtype": "float32"})
     reference = load_embedder(
         QueryEmbedders(vl_app.catalog).spec_of(vl_app.vector_store().space(result["space"])),
         "cpu",
-        "fp32",
+        "float32",
     )
 
     status, out = await api("POST", "datasets/photos/search", {"text": "a red car", "k": 5})

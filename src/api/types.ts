@@ -161,7 +161,8 @@ export interface IEmbedRequest {
   device?: 'auto' | 'cpu' | 'cuda';
   batch_size?: number;
   runner?: string;
-  precision?: 'auto' | 'fp32' | 'bf16';
+  /** The dtype the model runs in (`auto`: bf16 where it matches float32 on the first batch). */
+  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16';
 }
 
 /** One vector space of a dataset (`GET /datasets/{name}/spaces`). */

@@ -197,7 +197,7 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
         device="cpu",
         batch_size=None,
         runner="process",
-        precision="auto",
+        dtype="auto",
         data_dir=args.data_dir,
         json=True,
     )

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
+from ..jobs.accelerator import DTYPES, PRECISION_ALIASES, dtype_option
 from .common import CliError, add_common_options, job_result, run_local_or_remote
 
 
@@ -30,7 +31,17 @@ def add_parser(subparsers: Any) -> None:
         default="process",
         help="process (default), kernel[:KERNELSPEC] (server) or ray[:ADDRESS] (a Ray cluster)",
     )
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    p.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        help="auto (default: bf16 where the CPU or GPU has it and it matches float32 on the "
+        "first batch), float32, bfloat16 or float16",
+    )
+    p.add_argument(
+        "--precision",
+        choices=sorted(PRECISION_ALIASES),
+        help="deprecated spelling of --dtype: fp32 = float32, bf16 = bfloat16",
+    )
     _common(p)
     p.set_defaults(func=cmd_embed)
 
@@ -59,11 +70,16 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
     from ..jobs.ray_pipeline import RAY_ADDRESS_ENV, RayRunnerError
     from ..vectors import open_vector_store
 
+    precision = getattr(args, "precision", None)
+    try:
+        dtype, _ = dtype_option(args.dtype, precision)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if precision is not None:
+        print(f"visionlens: --precision is deprecated: use --dtype {dtype}", file=sys.stderr)
     try:
         spec = parse_model(args.model, args.checkpoint)
-        options = EmbedOptions(
-            args.dataset, spec, args.device, args.batch_size, args.runner, args.precision
-        )
+        options = EmbedOptions(args.dataset, spec, args.device, args.batch_size, args.runner, dtype)
     except EmbedError as exc:
         raise CliError(str(exc)) from exc
     print(f"visionlens: {describe(spec)}", file=sys.stderr)
@@ -84,11 +100,9 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
                     list(items),
                     args.device,
                     args.batch_size,
-                    args.precision,
+                    dtype,
                 )
-            return embed_stream(
-                spec.to_json(), list(items), args.device, args.batch_size, args.precision
-            )
+            return embed_stream(spec.to_json(), list(items), args.device, args.batch_size, dtype)
 
         with open_vector_store(catalog.data_dir) as store:
             try:
@@ -105,7 +119,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             "device": args.device,
             "batch_size": args.batch_size,
             "runner": args.runner,
-            "precision": args.precision,
+            "dtype": dtype,
         }
         answer = client.post(f"datasets/{args.dataset}/embed", body)
         return job_result(client, answer, "the embedding job was")

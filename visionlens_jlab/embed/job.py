@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog
+from ..jobs.accelerator import DTYPES
 from ..jobs.manager import JobContext
 from ..media.confine import Confined, confine
 from ..media.lookup import dataset_media
@@ -47,13 +48,13 @@ class EmbedOptions:
     device: str = "auto"
     batch_size: int | None = None
     runner: str = "process"
-    precision: str = "auto"
+    dtype: str = "auto"
 
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
             raise EmbedError(f"unknown device {self.device!r}: use auto, cpu or cuda")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise EmbedError(f"unknown precision {self.precision!r}: use auto, fp32 or bf16")
+        if self.dtype not in DTYPES:
+            raise EmbedError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)
         parse_runner(self.runner)
 

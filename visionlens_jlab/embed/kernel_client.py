@@ -54,7 +54,7 @@ def run_kernel_job(job_id: str, options: dict[str, Any]) -> int:
         items,
         device=options.get("device", "auto"),
         batch_size=options.get("batch_size"),
-        precision=options.get("precision", "auto"),
+        dtype=options.get("dtype", "auto"),
     ):
         client.request("POST", path, data=encode_message(message), headers=headers)
         if message[0] == "vectors":

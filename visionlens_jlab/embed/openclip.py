@@ -2,7 +2,8 @@
 
 Speed on a CPU: ``torch.inference_mode`` and a bf16 copy of the weights where the CPU
 supports bf16 — kept only if the first batch's bf16 embeddings have cosine ≥
-``MIN_REDUCED_COSINE`` to fp32 (checked at run time, reported as ``reduced_cosine``).
+``MIN_REDUCED_COSINE`` to fp32 (checked at run time, reported as ``reduced_cosine``). That
+is ``dtype="auto"``; ``float32``, ``bfloat16`` and ``float16`` are used as asked, unchecked.
 bf16 *weights*, not ``torch.autocast``: measured here on ViT-B-32 (2 cores, AVX-512 BF16),
 autocast re-casts every weight on every forward and ran at 0.4x fp32, bf16 weights at 1.7x.
 On CUDA: fp16/bf16 weights, channels-last, pinned host memory and non-blocking copies; an
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jobs.accelerator import BatchSizer
+from ..jobs.accelerator import BatchSizer, resolve_dtype
 from ..worker_priority import compute_threads
 from .base import Embedder, EmbedError, l2_normalise
 from .decode import InputSpec, as_arrays
@@ -58,7 +59,7 @@ def _cpu_bf16() -> bool:
 class OpenClipEmbedder(Embedder):
     """An open_clip model (image and text towers)."""
 
-    def __init__(self, spec: ModelSpec, device: str = "auto", precision: str = "auto") -> None:
+    def __init__(self, spec: ModelSpec, device: str = "auto", dtype: str = "auto") -> None:
         import torch
 
         self.spec = spec
@@ -87,15 +88,17 @@ class OpenClipEmbedder(Embedder):
         )
         self.reduced_cosine: float | None = None
         reduced: Any = None
-        if precision != "fp32" and self.device == "cuda":
-            reduced = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        elif precision == "bf16" or (precision == "auto" and self.device == "cpu" and _cpu_bf16()):
+        if dtype in ("bfloat16", "float16"):
+            reduced = getattr(torch, dtype)
+        elif dtype == "auto" and self.device == "cuda":
+            reduced = resolve_dtype("auto", "cuda")
+        elif dtype == "auto" and _cpu_bf16():
             reduced = torch.bfloat16
         self._dtype: Any = None  # the input dtype of self.model (None: float32)
         self._full: Any = None  # the fp32 model, kept until the reduced one is checked
         if reduced is not None:
             low = copy.deepcopy(self.model).to(reduced)
-            if precision == "bf16":  # asked for: no check
+            if dtype != "auto":  # asked for: no check
                 self.model, self._dtype = low, reduced
             else:
                 self._full, self.model, self._dtype = self.model, low, reduced

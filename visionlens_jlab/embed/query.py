@@ -53,7 +53,7 @@ class QueryEmbedders:
     ) -> None:
         self.catalog = catalog
         self.checkpoint = checkpoint
-        self._loader = loader or (lambda spec: load_embedder(spec, "cpu", "fp32"))
+        self._loader = loader or (lambda spec: load_embedder(spec, "cpu", "float32"))
         self._loaded: OrderedDict[ModelSpec, Embedder] = OrderedDict()
         self._lock = threading.Lock()
 

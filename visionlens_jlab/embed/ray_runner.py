@@ -52,11 +52,11 @@ READ_THREADS = 4
 """Images read at once by one decode task: GCS reads wait on the network, not the CPU."""
 
 
-def describe_embedder(spec_json: dict[str, Any], precision: str) -> dict[str, Any]:
+def describe_embedder(spec_json: dict[str, Any], dtype: str) -> dict[str, Any]:
     """On the cluster: the model's description and input size, and the versions there."""
     import ray
 
-    embedder = load_embedder(ModelSpec.from_json(spec_json), device="cpu", precision=precision)
+    embedder = load_embedder(ModelSpec.from_json(spec_json), device="cpu", dtype=dtype)
     spec: InputSpec = embedder.input_spec
     return {
         **embedder.info().to_json(),
@@ -96,10 +96,8 @@ def decode_block(batch: dict[str, np.ndarray], size: int, mode: str) -> dict[str
 class EmbedModel:
     """On the cluster (one actor per GPU): the embedder, loaded once, applied per batch."""
 
-    def __init__(self, spec_json: dict[str, Any], device: str, precision: str) -> None:
-        self.embedder = load_embedder(
-            ModelSpec.from_json(spec_json), device=device, precision=precision
-        )
+    def __init__(self, spec_json: dict[str, Any], device: str, dtype: str) -> None:
+        self.embedder = load_embedder(ModelSpec.from_json(spec_json), device=device, dtype=dtype)
         self.embed = getattr(self.embedder, "embed_pixels", self.embedder.embed_images)
         self.worker = worker_label()
         self.info = json.dumps({"device": self.embedder.device, "dtype": self.embedder.dtype})
@@ -128,7 +126,7 @@ def ray_embed_stream(
     items: Sequence[tuple[int, str]],
     device: str = "auto",
     batch_size: int | None = None,
-    precision: str = "auto",
+    dtype: str = "auto",
 ) -> Iterator[tuple[Any, ...]]:
     """Embed ``(sample_id, location)`` items on the Ray cluster at ``address``; yields the
     messages of :mod:`~.stream`, the ``done`` one with a ``cluster`` summary."""
@@ -137,7 +135,7 @@ def ray_embed_stream(
         if device == "cuda" and cluster["gpus"] < 1:
             raise RayRunnerError(f"device cuda asked, but the Ray cluster at {address} has no GPU")
         on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
-        remote = run_remote(describe_embedder, spec_json, precision)
+        remote = run_remote(describe_embedder, spec_json, dtype)
         if remote["visionlens_version"] != package_version():
             raise RayRunnerError(
                 f"the cluster runs visionlens_jlab {remote['visionlens_version']}, this server "
@@ -156,11 +154,9 @@ def ray_embed_stream(
         )
         dedup = Deduplicator([i for i, _ in items])
         images: Counter[str] = Counter()
-        dtype = remote["dtype"]
+        ran_in = remote["dtype"]
         prepare = Stage(decode_block, {"size": remote["input_size"], "mode": remote["input_mode"]})
-        model = Stage(
-            EmbedModel, {"spec_json": spec_json, "device": on, "precision": precision}, size
-        )
+        model = Stage(EmbedModel, {"spec_json": spec_json, "device": on, "dtype": dtype}, size)
         for batch in run_pipeline(items, cluster, prepare, model):
             ids = np.asarray(batch["sample_id"], np.int64)
             keep = dedup.keep(ids)
@@ -170,12 +166,12 @@ def ray_embed_stream(
                 (int(i), str(e)) for i, e, k in zip(ids, errors, keep, strict=True) if k and e
             ]
             images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
-            dtype = next((json.loads(s)["dtype"] for s in batch["info"] if s), dtype)
+            ran_in = next((json.loads(s)["dtype"] for s in batch["info"] if s), ran_in)
             yield ("vectors", ids[ok], np.asarray(batch["vector"][ok], np.float32), failed)
         yield (
             "done",
             {
-                "dtype": dtype,
+                "dtype": ran_in,
                 "batch_size": size,
                 "reduced_cosine": None,
                 "cluster": summary(cluster, images, dedup),

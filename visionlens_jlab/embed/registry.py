@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..jobs.accelerator import DTYPES
 from .base import Embedder, EmbedError
 from .builtin import DIM as BUILTIN_DIM
 from .builtin import ColorGradientEmbedder
@@ -22,10 +23,14 @@ from .models import (
 )
 
 
-def load_embedder(spec: ModelSpec, device: str = "auto", precision: str = "auto") -> Embedder:
-    """The loaded model of ``spec`` on ``device`` (``auto``: CUDA if present, else CPU)."""
+def load_embedder(spec: ModelSpec, device: str = "auto", dtype: str = "auto") -> Embedder:
+    """The loaded model of ``spec`` on ``device`` (``auto``: CUDA if present, else CPU) in
+    ``dtype`` (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`; the built-in and plugin
+    embedders have their own and ignore it)."""
     if device not in ("auto", "cpu", "cuda"):
         raise EmbedError(f"unknown device {device!r}: use auto, cpu or cuda")
+    if dtype not in DTYPES:
+        raise EmbedError(f"unknown dtype {dtype!r}: use {', '.join(DTYPES)}")
     if spec.kind == "builtin":
         if device == "cuda":
             raise EmbedError(f"{spec.arch} runs on the CPU only (numpy): use --device cpu or auto")
@@ -40,7 +45,7 @@ def load_embedder(spec: ModelSpec, device: str = "auto", precision: str = "auto"
         )
     from .openclip import OpenClipEmbedder
 
-    return OpenClipEmbedder(spec, device=device, precision=precision)
+    return OpenClipEmbedder(spec, device=device, dtype=dtype)
 
 
 def load_plugin_embedder(spec: ModelSpec) -> Embedder:

@@ -130,13 +130,13 @@ class EmbeddingService:
         device: str = "auto",
         batch_size: int | None = None,
         runner: str = "process",
-        precision: str = "auto",
+        dtype: str = "auto",
     ) -> Job:
         """Queue an embedding job; bad arguments are refused before anything is queued."""
         with self.catalog.cursor() as cur:
             self.catalog.dataset_id(cur, dataset)  # NotFoundError now, not in the job
         spec = parse_model(model, checkpoint or self.checkpoint)
-        options = EmbedOptions(dataset, spec, device, batch_size, runner, precision)
+        options = EmbedOptions(dataset, spec, device, batch_size, runner, dtype)
         kind, target = parse_runner(runner)
         loop = kernel_loop(self.serverapp, target) if kind == "kernel" else None
         ray_address = self._ray_address(target) if kind == "ray" else None
@@ -145,7 +145,7 @@ class EmbeddingService:
             "spec": spec.to_json(),
             "device": device,
             "batch_size": batch_size,
-            "precision": precision,
+            "dtype": dtype,
         }
 
         def run(ctx: JobContext) -> dict[str, Any]:
@@ -160,7 +160,7 @@ class EmbeddingService:
                         list(items),
                         device,
                         batch_size,
-                        precision,
+                        dtype,
                     )
                 if kind == "ray":  # the driver runs in a worker: cancel terminates it
                     return stream_from_worker(
@@ -171,7 +171,7 @@ class EmbeddingService:
                         list(items),
                         device,
                         batch_size,
-                        precision,
+                        dtype,
                     )
                 assert loop is not None
                 return kernel_source(

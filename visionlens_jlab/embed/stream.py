@@ -44,14 +44,14 @@ def embed_stream(
     items: Sequence[tuple[int, str]],
     device: str = "auto",
     batch_size: int | None = None,
-    precision: str = "auto",
+    dtype: str = "auto",
 ) -> Iterator[tuple[Any, ...]]:
     """Embed ``(sample_id, location)`` items; yields the messages described above. The
     model is held through the accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
     spec = ModelSpec.from_json(spec_json)
     with lease_model(
-        f"embed {spec.label} ({device}, {precision})",
-        lambda: load_embedder(spec, device=device, precision=precision),
+        f"embed {spec.label} ({device}, {dtype})",
+        lambda: load_embedder(spec, device=device, dtype=dtype),
     ) as embedder:
         yield from _embed(embedder, items, batch_size)
 

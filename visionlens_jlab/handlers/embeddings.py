@@ -11,22 +11,30 @@ from tornado.web import HTTPError
 
 from ..embed.wire import ARROW_STREAM
 from ..ingest.allowed_roots import check_allowed_source
+from ..jobs.accelerator import dtype_option
 from .base import VisionLensHandler, engine_errors
 
-_EMBED_KEYS = {"model", "checkpoint", "device", "batch_size", "runner", "precision"}
+_EMBED_KEYS = {"model", "checkpoint", "device", "batch_size", "runner", "dtype", "precision"}
 
 
-def _embed_options(body: dict[str, Any]) -> dict[str, Any]:
+def _embed_options(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The job's options from a request body, and a notice when it used the deprecated
+    ``precision`` (mapped to ``dtype``)."""
     unknown = set(body) - _EMBED_KEYS
     if unknown:
         raise HTTPError(400, f"unknown keys {sorted(unknown)}; allowed: {sorted(_EMBED_KEYS)}")
-    for key in ("model", "checkpoint", "device", "runner", "precision"):
+    for key in ("model", "checkpoint", "device", "runner", "dtype", "precision"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise HTTPError(400, f"'{key}' must be a string")
     size = body.get("batch_size")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
         raise HTTPError(400, "'batch_size' must be an integer")
-    return {k: v for k, v in body.items() if v not in (None, "")}
+    options = {k: v for k, v in body.items() if v not in (None, "")}
+    try:
+        dtype, notice = dtype_option(options.get("dtype"), options.pop("precision", None))
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from exc
+    return {**options, "dtype": dtype}, notice
 
 
 class ModelsHandler(VisionLensHandler):
@@ -41,7 +49,7 @@ class EmbedHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        options = _embed_options(self.json_body())
+        options, notice = _embed_options(self.json_body())
         with engine_errors():
             # a server-side path: the rule of ingest sources (a 403 outside allowed_roots,
             # checked before the path is looked at, so nothing tells whether it exists)
@@ -53,7 +61,10 @@ class EmbedHandler(VisionLensHandler):
         await self.run_blocking(self.app.vector_store)
         with engine_errors():
             job = self.app.embedding.submit(name, **options)
-        await self.write_json({"job": job.to_dict()}, status=202)
+        answer: dict[str, Any] = {"job": job.to_dict()}
+        if notice:
+            answer["notice"] = notice
+        await self.write_json(answer, status=202)
 
 
 class SpacesHandler(VisionLensHandler):

@@ -13,6 +13,8 @@ zero-shot classification), wherever its stream runs (a worker process, a kernel,
   smaller size is kept for the rest of the job (and reported as its batch size).
 * :func:`resolve_dtype`: ``auto`` is bfloat16 on a CUDA GPU that has it, float16 on other
   CUDA GPUs, float32 on the CPU (bf16 matmuls are slower than float32 on most CPUs).
+  :data:`DTYPES` is the one vocabulary of every model job's ``dtype`` option (torch's
+  spelling); :func:`dtype_option` also takes the embedding jobs' old ``precision`` values.
 
 Nothing here imports torch unless a model job already did (the built-in embedder runs
 without it).
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
+PRECISION_ALIASES = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16"}
+"""The deprecated ``precision`` option of embedding jobs, as :data:`DTYPES` values."""
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -45,6 +50,26 @@ def check_dtype(dtype: str) -> str:
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r}: use {', '.join(DTYPES)}")
     return dtype
+
+
+def dtype_option(dtype: str | None, precision: str | None) -> tuple[str, str]:
+    """``(dtype, notice)`` from a job's ``dtype`` option and the deprecated ``precision``
+    one (``auto|fp32|bf16``): the notice says what to write instead when ``precision`` was
+    used. Unknown values, or both options given with different meanings, raise a
+    ``ValueError`` naming the accepted values."""
+    if precision is None:
+        return check_dtype(dtype or "auto"), ""
+    if precision not in PRECISION_ALIASES:
+        raise ValueError(
+            f"unknown precision {precision!r}: use auto, fp32 or bf16 (deprecated: prefer "
+            f"dtype, one of {', '.join(DTYPES)})"
+        )
+    mapped = PRECISION_ALIASES[precision]
+    if dtype is not None and check_dtype(dtype) != mapped:
+        raise ValueError(
+            f"precision {precision!r} (dtype {mapped}) contradicts dtype {dtype!r}: give dtype only"
+        )
+    return mapped, f"precision is deprecated: use dtype {mapped} (precision {precision})"
 
 
 def resolve_dtype(requested: str, device: str) -> Any:

@@ -5,6 +5,7 @@ the job; the server alone writes the catalog."""
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +28,8 @@ class ServerJobsMixin:
         device: str = "auto",
         runner: str = "process",
         batch_size: int | None = None,
+        dtype: str = "auto",
+        precision: str | None = None,
         progress: bool = True,
     ) -> dict[str, Any]:
         """Compute embeddings of the samples that have none yet, as a server job.
@@ -35,9 +38,12 @@ class ServerJobsMixin:
         ``builtin-color-gradient``), ``'ARCH'``, ``'ARCH:TAG'``; ``checkpoint`` a local
         weights file or folder *on the server's machine*; ``runner``: ``'process'``,
         ``'kernel[:KERNELSPEC]'`` or ``'ray[:ADDRESS]'`` (a Ray cluster; without an address
-        the server's ``ray_address`` setting). Shows a progress bar; returns the job result (model,
-        space, dim, embedded, skipped, device, dtype, batch_size, runner, seconds,
-        images_per_second). Interrupting the cell cancels the job.
+        the server's ``ray_address`` setting). ``dtype``: ``auto`` (bf16 where the device
+        has it and it matches float32 on the first batch), ``float32``, ``bfloat16`` or
+        ``float16``; ``precision`` (``fp32``/``bf16``) is its deprecated spelling and warns.
+        Shows a progress bar; returns the job result (model, space, dim, embedded, skipped,
+        device, dtype, batch_size, runner, seconds, images_per_second). Interrupting the
+        cell cancels the job.
         """
         body = {
             "model": model,
@@ -45,10 +51,15 @@ class ServerJobsMixin:
             "device": device,
             "runner": runner,
             "batch_size": batch_size,
+            # the server maps the deprecated precision (and refuses a contradiction)
+            "dtype": None if precision is not None and dtype == "auto" else dtype,
+            "precision": precision,
         }
         answer = self._client.post_json(
             dataset_path(self.name, "embed"), {k: v for k, v in body.items() if v is not None}
         )
+        if answer.get("notice"):
+            warnings.warn(answer["notice"], FutureWarning, stacklevel=2)
         return dict(job_result(self._client, answer["job"], "embedding", show=progress))
 
     def export(

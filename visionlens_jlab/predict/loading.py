@@ -177,5 +177,11 @@ def load_model(
     except OSError as exc:
         raise _missing(model, ref, exc) from exc
     net = net.to(dev).eval()
+    tokenizer = getattr(processor, "tokenizer", None)
+    if task in ("caption", "vlm") and tokenizer is not None:
+        # generation continues each row of a batch from its last position: prompts of
+        # different lengths (images with different numbers of image tokens) must be padded
+        # on the left, whatever side the checkpoint's tokenizer pads on by default
+        tokenizer.padding_side = "left"
     labels = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
     return LoadedModel(net, processor, kind, dev, dtype_name(torch_dtype), labels)

@@ -44,9 +44,10 @@ def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[t
     if len(classes) < 2:
         raise PredictError("zero-shot classification needs at least two classes (--classes a,b)")
     spec = clip_spec(request["model"])
-    device = request.get("device", "auto")
+    device, dtype = request.get("device", "auto"), request.get("dtype") or "auto"
     with lease_model(
-        f"classify {request['model']} ({device})", lambda: load_embedder(spec, device=device)
+        f"classify {request['model']} ({device}, {dtype})",
+        lambda: load_embedder(spec, device=device, dtype=dtype),
     ) as embedder:
         yield from _classify(embedder, request, classes, items)
 
