@@ -194,8 +194,8 @@ const spread = (/** @type {number[]} */ xs, unit = '', digits = 0) =>
 function report(
   /** @type {any[]} */ rounds,
   /** @type {string} */ note,
-  load0,
-  load1
+  /** @type {number[]} */ load0,
+  /** @type {number[]} */ load1
 ) {
   const over = (/** @type {any} */ r, /** @type {string | null} */ phase) =>
     r.rec.longtasks.filter(

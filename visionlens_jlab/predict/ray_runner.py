@@ -106,7 +106,9 @@ class PredictModel:
                 raise PredictError(
                     "zero-shot classification needs at least two classes (--classes a,b)"
                 )
-            embedder = load_embedder(clip_spec(request["model"]), device=device)
+            embedder = load_embedder(
+                clip_spec(request["model"]), device=device, dtype=request.get("dtype") or "auto"
+            )
             self.zero_shot = ZeroShot(embedder, request["model"], self.prompts)
             described: dict[str, Any] = {
                 "model": request["model"],
