@@ -23,12 +23,17 @@
  * Needs: `jlpm install` in ui-tests/ (playwright-core), /usr/bin/chromium,
  * the labextension built (`jlpm build`) and found by `jupyter lab`.
  */
-const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { opt, launchChromium, QUIET_SWITCHES } = require('./browser_support');
+const {
+  opt,
+  launchChromium,
+  startLab,
+  waitForServer,
+  QUIET_SWITCHES
+} = require('./browser_support');
 const { prepareData, tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
 const { report } = require('./grid_report');
@@ -43,26 +48,6 @@ const OUT = opt('out', '');
 const JUMPS = 20;
 const FILTER_CHANGES = 5;
 const SCROLL_SAMPLES = 5000;
-
-/**
- * @param {string} url
- * @param {number} ms
- */
-async function waitForServer(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) {
-        return;
-      }
-    } catch {
-      // not up yet
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error(`server did not start: ${url}`);
-}
 
 /** @param {import('playwright-core').CDPSession} cdp */
 async function heap(cdp) {
@@ -203,35 +188,8 @@ async function main() {
   console.error(`data dir ${dataDir}`);
   const load0 = os.loadavg();
   const data = prepareData(DATA, dataDir, SAMPLES, CACHE, LABELS);
-  const server = spawn(
-    tool('jupyter'),
-    [
-      'lab',
-      '--no-browser',
-      '--allow-root',
-      `--port=${PORT}`,
-      '--ServerApp.port_retries=0',
-      '--IdentityProvider.token=',
-      '--ServerApp.password=',
-      '--ServerApp.disable_check_xsrf=True',
-      '--LabApp.expose_app_in_browser=True',
-      `--ServerApp.root_dir=${rootDir}`
-    ],
-    {
-      env: { ...process.env, VISIONLENS_DATA_DIR: dataDir },
-      stdio: ['ignore', 'ignore', 'pipe']
-    }
-  );
-  // A `timeout` around the benchmark must not leave the server behind.
-  process.once('SIGTERM', () => {
-    server.kill('SIGTERM');
-    process.exit(143);
-  });
-  let serverLog = '';
-  server.stderr.on('data', d => {
-    serverLog = (serverLog + d).slice(-20000);
-  });
-  const base = `http://localhost:${PORT}`;
+  const lab = startLab(tool('jupyter'), String(PORT), dataDir, rootDir);
+  const base = lab.base;
   /** @type {any[]} */
   const rounds = [];
   let browser;
@@ -251,14 +209,12 @@ async function main() {
     if (browser) {
       await browser.close();
     }
-    const exited = new Promise(r => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await lab.stop();
     fs.rmSync(rootDir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   if (rounds.length < ROUNDS) {
-    console.error(serverLog.slice(-3000));
+    console.error(lab.log.slice(-3000));
     throw new Error('benchmark did not complete');
   }
   const md = report({

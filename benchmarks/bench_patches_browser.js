@@ -24,7 +24,7 @@
  * Needs what bench_grid.js needs (playwright-core in ui-tests, Chromium, the
  * labextension built and found by `jupyter lab`).
  */
-const { execFileSync, spawn } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -33,7 +33,9 @@ const {
   opt,
   launchChromium,
   QUIET_SWITCHES,
-  ROOT
+  ROOT,
+  startLab,
+  waitForServer
 } = require('./browser_support');
 const { tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
@@ -85,24 +87,6 @@ function prepare(/** @type {string} */ dataDir) {
     .readFileSync(path.join(cached, '.complete'), 'utf-8')
     .trim();
   return `${IMAGES.toLocaleString('en-US')} images x ${PER_IMAGE} ground-truth boxes, model m1 (2 per image) and its evaluation; cached in ${cached} (${written}; found in ${seconds} s), catalog copied into a fresh data folder`;
-}
-
-async function waitForServer(
-  /** @type {string} */ url,
-  /** @type {number} */ ms
-) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) {
-        return;
-      }
-    } catch {
-      // not up yet
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error(`server did not start: ${url}`);
 }
 
 /** @param {import('playwright-core').CDPSession} cdp */
@@ -326,35 +310,8 @@ async function main() {
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vl-bench-root-'));
   const note = prepare(dataDir);
   const load0 = os.loadavg();
-  const server = spawn(
-    tool('jupyter'),
-    [
-      'lab',
-      '--no-browser',
-      '--allow-root',
-      `--port=${PORT}`,
-      '--ip=127.0.0.1',
-      '--ServerApp.port_retries=0',
-      '--IdentityProvider.token=',
-      '--ServerApp.password=',
-      '--ServerApp.disable_check_xsrf=True',
-      '--LabApp.expose_app_in_browser=True',
-      `--ServerApp.root_dir=${rootDir}`
-    ],
-    {
-      env: { ...process.env, VISIONLENS_DATA_DIR: dataDir },
-      stdio: ['ignore', 'ignore', 'pipe']
-    }
-  );
-  process.once('SIGTERM', () => {
-    server.kill('SIGTERM');
-    process.exit(143);
-  });
-  let serverLog = '';
-  server.stderr.on('data', d => {
-    serverLog = (serverLog + d).slice(-20000);
-  });
-  const base = `http://127.0.0.1:${PORT}`;
+  const lab = startLab(tool('jupyter'), String(PORT), dataDir, rootDir);
+  const base = lab.base;
   const rounds = [];
   let browser;
   try {
@@ -373,14 +330,12 @@ async function main() {
     if (browser) {
       await browser.close();
     }
-    const exited = new Promise(r => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await lab.stop();
     fs.rmSync(rootDir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   if (rounds.length < ROUNDS) {
-    console.error(serverLog.slice(-3000));
+    console.error(lab.log.slice(-3000));
     throw new Error('benchmark did not complete');
   }
   const md = report(rounds, note, load0, os.loadavg());

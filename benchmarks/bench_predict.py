@@ -54,6 +54,36 @@ def photos_root() -> Path:
     return shared / "datasets" / "cartucho-map"
 
 
+def photos_dataset(
+    work: Path, n_images: int
+) -> tuple[list[Path], dict[str, tuple[int, int]], Path]:
+    """The first ``n_images`` photos of the shared cartucho set copied under ``work`` and
+    ingested as dataset ``photos`` (their ground truth) into the catalog at ``work/data``:
+    the image files, each one's size by name, and the data folder."""
+    from PIL import Image
+
+    from visionlens_jlab import features
+    from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+    from visionlens_jlab.ingest.open import open_dataset
+
+    root = photos_root()
+    images, truth = work / "images", work / "truth"
+    images.mkdir()
+    truth.mkdir()
+    files = []
+    for photo in sorted((root / "images").glob("*.jpg"))[:n_images]:
+        files.append(Path(shutil.copy(photo, images / photo.name)))
+        shutil.copy(root / "ground-truth" / f"{photo.stem}.txt", truth / f"{photo.stem}.txt")
+    size = {f.name: Image.open(f).size for f in files}
+    features.load()
+    data_dir = work / "data"
+    catalog = Catalog(data_dir)
+    write_dataset(catalog, "photos", open_dataset(str(truth), "txt", images=str(images)))
+    catalog.close()
+    return files, size, data_dir
+
+
 def untyped(options: dict[str, Any]) -> dict[str, Any]:
     """Config keyword arguments that transformers accepts but its typed signatures omit."""
     return options
@@ -180,12 +210,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
 
-    from PIL import Image
-
-    from visionlens_jlab import features
     from visionlens_jlab.catalog import Catalog
-    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
-    from visionlens_jlab.ingest.open import open_dataset
     from visionlens_jlab.predict.base import PredictOptions
     from visionlens_jlab.predict.job import run_prediction
     from visionlens_jlab.predict.stream import predict_stream
@@ -193,21 +218,8 @@ def main() -> None:
     env, load_start = environment(), load_average()
     work = Path(tempfile.mkdtemp(prefix="vl-bench-predict-"))
     try:
-        root = photos_root()
-        images, truth = work / "images", work / "truth"
-        images.mkdir()
-        truth.mkdir()
-        files = []
-        for photo in sorted((root / "images").glob("*.jpg"))[: args.images]:
-            files.append(Path(shutil.copy(photo, images / photo.name)))
-            shutil.copy(root / "ground-truth" / f"{photo.stem}.txt", truth / f"{photo.stem}.txt")
-        size = {f.name: Image.open(f).size for f in files}
+        files, size, data_dir = photos_dataset(work, args.images)
         model_dir = save_detr_r50(work / "detr-r50", args.shortest, args.shortest * 1333 // 800)
-        features.load()
-        data_dir = work / "data"
-        catalog = Catalog(data_dir)
-        write_dataset(catalog, "photos", open_dataset(str(truth), "txt", images=str(images)))
-        catalog.close()
 
         plain_s, job_s, job_ips, cli_s, cli_ips, checks = [], [], [], [], [], []
         ran_in: set[str] = set()  # the jobs' device and dtype (auto: float32 on a CPU)

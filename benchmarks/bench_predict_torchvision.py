@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_predict import RESULTS, compare, job_rows, photos_root
+from bench_predict import RESULTS, compare, job_rows, photos_dataset
 from harness import environment, header, load_average, run_locked, summary, table
 
 
@@ -88,12 +88,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
 
-    from PIL import Image
-
-    from visionlens_jlab import features
     from visionlens_jlab.catalog import Catalog
-    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
-    from visionlens_jlab.ingest.open import open_dataset
     from visionlens_jlab.predict.base import PredictOptions
     from visionlens_jlab.predict.job import run_prediction
     from visionlens_jlab.predict.stream import predict_stream
@@ -101,22 +96,9 @@ def main() -> None:
     env, load_start = environment(), load_average()
     work = Path(tempfile.mkdtemp(prefix="vl-bench-predict-tv-"))
     try:
-        root = photos_root()
-        images, truth = work / "images", work / "truth"
-        images.mkdir()
-        truth.mkdir()
-        files = []
-        for photo in sorted((root / "images").glob("*.jpg"))[: args.images]:
-            files.append(Path(shutil.copy(photo, images / photo.name)))
-            shutil.copy(root / "ground-truth" / f"{photo.stem}.txt", truth / f"{photo.stem}.txt")
-        size = {f.name: Image.open(f).size for f in files}
+        files, size, data_dir = photos_dataset(work, args.images)
         weights = work / f"{args.builder}.pth"
         names = save_detector(weights, args.builder)
-        features.load()
-        data_dir = work / "data"
-        catalog = Catalog(data_dir)
-        write_dataset(catalog, "photos", open_dataset(str(truth), "txt", images=str(images)))
-        catalog.close()
 
         plain_s, job_s, job_ips, checks = [], [], [], []
         ran_in: set[str] = set()  # the job's device and dtype (auto: float32 on a CPU)

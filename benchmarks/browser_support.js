@@ -1,9 +1,10 @@
 /**
  * What the browser benchmarks (bench_grid.js, bench_map_render.js) share: the
  * repository root, playwright-core's chromium from ui-tests/node_modules, their
- * `--name value` options, and the system Chromium they run (ui-tests/chromium-launch.js).
+ * `--name value` options, the system Chromium they run (ui-tests/chromium-launch.js)
+ * and the JupyterLab server they measure.
  */
-const { execFileSync } = require('child_process');
+const { execFileSync, spawn } = require('child_process');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -49,11 +50,86 @@ function chromiumVersion() {
   }).trim();
 }
 
+/**
+ * A JupyterLab server of the benchmark's own: loopback, `port` (never retried), no token
+ * (the benchmark's browser is its only client), VisionLens on `dataDir`. SIGTERM to the
+ * benchmark stops it too (a `timeout` around a run must not leave it behind).
+ * @param {string} jupyter the `jupyter` executable
+ * @param {string} port
+ * @param {string} dataDir
+ * @param {string} rootDir
+ */
+function startLab(jupyter, port, dataDir, rootDir) {
+  const server = spawn(
+    jupyter,
+    [
+      'lab',
+      '--no-browser',
+      '--allow-root',
+      `--port=${port}`,
+      '--ip=127.0.0.1',
+      '--ServerApp.port_retries=0',
+      '--IdentityProvider.token=',
+      '--ServerApp.password=',
+      '--ServerApp.disable_check_xsrf=True',
+      '--LabApp.expose_app_in_browser=True',
+      `--ServerApp.root_dir=${rootDir}`
+    ],
+    {
+      env: { ...process.env, VISIONLENS_DATA_DIR: dataDir },
+      stdio: ['ignore', 'ignore', 'pipe']
+    }
+  );
+  process.once('SIGTERM', () => {
+    server.kill('SIGTERM');
+    process.exit(143);
+  });
+  const lab = {
+    server,
+    base: `http://127.0.0.1:${port}`,
+    /** The server log's last 20,000 characters. */
+    log: '',
+    /** Stop the server and wait for it to exit. */
+    stop: async () => {
+      const exited = new Promise(r => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  };
+  server.stderr?.on('data', d => {
+    lab.log = (lab.log + d).slice(-20000);
+  });
+  return lab;
+}
+
+/**
+ * Resolve once `url` answers 200 (polled every half second); throw after `ms`.
+ * @param {string} url
+ * @param {number} ms
+ */
+async function waitForServer(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) {
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error(`server did not start: ${url}`);
+}
+
 module.exports = {
   ROOT,
   QUIET_SWITCHES,
   chromium,
   opt,
   launchChromium,
-  chromiumVersion
+  chromiumVersion,
+  startLab,
+  waitForServer
 };
