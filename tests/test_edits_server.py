@@ -154,6 +154,7 @@ async def test_cli_edits_through_the_running_server(
 async def test_notebook_edits_log_and_versions(toy: str) -> None:
     async with running_kernel() as k:
         out = await k.check(
+            "import pandas as pd\n"
             "import visionlens_jlab.notebook as vl\n"
             "ds = vl.dataset('toy')\n"
             "boxes = ds.annotations(source='ground_truth')\n"
@@ -162,7 +163,13 @@ async def test_notebook_edits_log_and_versions(toy: str) -> None:
             "done = ds.edit([{'op': 'relabel', 'annotation_id': cat, 'label': 'person'},\n"
             "                {'op': 'add', 'sample_id': int(boxes.sample_id.min()),\n"
             "                 'label': 'dog', 'bbox': [1, 1, 4, 4]}])\n"
+            "first = int(boxes.sample_id.min())\n"
+            "ds.tag(['<b>seen</b>'], {'ids': [first]})\n"
             "log = ds.edit_log()\n"
+            "t = log.iloc[0]\n"
+            "print(t.sample_id == first, list(t.tags_before), list(t.tags_after),\n"
+            "      pd.isna(t.annotation_id), log.annotation_id.dtype, t.batch == done['batch'] + 1,\n"
+            "      t.user == log.user.iloc[1], t.created_at >= log.created_at.iloc[1])\n"
             "d = ds.diff(v['version'])\n"
             "e = ds.diff(v['version'], model='m1', protocol='voc')['evaluation']\n"
             "try:\n"
@@ -174,12 +181,17 @@ async def test_notebook_edits_log_and_versions(toy: str) -> None:
             "back = ds.diff(v['version'])\n"
             "ds.undo()\n"
             "print(done['applied'], done['annotations'], len(log), list(log.op),\n"
-            "      log.label_before.fillna('-').tolist(), log.label_after.tolist(),\n"
+            "      log.label_before.fillna('-').tolist(), log.label_after.fillna('-').tolist(),\n"
             "      d['added'], d['relabelled'], back['samples_changed'],\n"
             "      len(ds.versions()), 'HTTP 409' in conflict, ds.diff(1)['added'],\n"
             "      e['method'], e['by_class']['cat']['delta']['num_gt'])\n"
         )
-    assert out.split() == [
-        "2", "8", "2", "['add',", "'relabel']", "['-',", "'cat']", "['dog',", "'person']",
+    tag_row, _, rest = out.strip().partition("\n")
+    assert tag_row.split() == [
+        "True", "[]", "['<b>seen</b>']", "True", "Int64", "True", "True", "True",
+    ]  # fmt: skip
+    assert rest.split() == [
+        "2", "8", "3", "['sample_tags',", "'add',", "'relabel']", "['-',", "'-',", "'cat']",
+        "['-',", "'dog',", "'person']",
         "1", "1", "0", "1", "True", "1", "voc", "-1",
     ]  # fmt: skip

@@ -1,9 +1,10 @@
 """Exporting a saved version: the labels as they were at ``visionlens snapshot``, rebuilt
 from the operation log, not as they are now. Proven by the readers (pycocotools for COCO,
-pyarrow for Parquet's every column) against the catalog's rows taken at the snapshot, after
-relabels (one object twice), a delete (of an object also edited before the snapshot) and an add; through
-the CLI, the REST job and ``ds.export(version=...)`` in a real kernel. An unknown version is
-a clear error that leaves no folder behind."""
+pyarrow for Parquet's every column, the samples' tags included) against the catalog's rows
+taken at the snapshot, after relabels (one object twice), a delete (of an object also
+edited before the snapshot), an add and a change of sample tags; through the CLI, the REST
+job and ``ds.export(version=...)`` in a real kernel. An unknown version is a clear error
+that leaves no folder behind."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.export_fixtures import (
 )
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
 
 COMPARED = ("file_name", "label", "x", "y", "w", "h", "area", "iscrowd", "segmentation")
 
@@ -86,14 +88,34 @@ def versioned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         data_dir = ingest_source(capsys, root / "src", root / "vl")
         ids = _ann_ids(data_dir)
         _edit(capsys, data_dir, [{"op": "relabel", "annotation_id": ids[3], "label": "class1"}])
+        first = _sample_id(data_dir)
+        _tag(data_dir, [first, first + 1], add=["old"])
         code, version = run_cli(capsys, data_dir, "snapshot", "src", "--message", "v1")
         assert code == 0 and version["version"] == 1, version
-        at_snapshot = label_rows(data_dir, "src")
-        _edit(capsys, data_dir, _edits_after(ids, _sample_id(data_dir)))
+        at_snapshot, tags_at_snapshot = label_rows(data_dir, "src"), _sample_tags(data_dir)
+        _edit(capsys, data_dir, _edits_after(ids, first))
+        _tag(data_dir, [first, first + 2], add=["new"], remove=("old",))  # after the snapshot
         _edit(capsys, data_dir, [{"op": "relabel", "annotation_id": ids[1], "label": "class5"}])
-    now = label_rows(data_dir, "src")
+    now, tags_now = label_rows(data_dir, "src"), _sample_tags(data_dir)
     assert _compared(now) != _compared(at_snapshot)  # the edits changed what is exported
-    return {"data_dir": data_dir, "at_snapshot": at_snapshot, "now": now}
+    assert tags_now != tags_at_snapshot
+    return {"data_dir": data_dir, "at_snapshot": at_snapshot, "now": now,
+            "tags_at_snapshot": tags_at_snapshot, "tags_now": tags_now}  # fmt: skip
+
+
+def _tag(
+    data_dir: Path, sample_ids: list[int], add: list[str], remove: tuple[str, ...] = ()
+) -> None:
+    """Tag samples as the grid and ``ds.tag`` do: one logged batch of sample tags."""
+    with Catalog(data_dir) as cat:
+        queries.update_tags(cat, "src", {"ids": sample_ids}, add=add, remove=list(remove))
+
+
+def _sample_tags(data_dir: Path) -> dict[int, list[str]]:
+    """Every sample's tags (sorted) by id, as the catalog holds them now."""
+    with Catalog(data_dir) as cat, cat.cursor() as cur:
+        rows = cur.execute("SELECT sample_id, list_sort(tags) FROM samples").fetchall()
+    return {int(s): list(t) for s, t in rows}
 
 
 def _sample_id(data_dir: Path) -> int:
@@ -173,6 +195,22 @@ def test_a_parquet_export_of_a_version_keeps_every_column(
     )  # fmt: skip
     assert got == want
     assert all(o["eval_status"] is None for o in objects)  # no evaluation of a version
+
+
+def test_a_parquet_export_of_a_version_has_the_samples_tags_then(
+    versioned: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tags = {}
+    for name, version in (("then", ["--version", "1"]), ("now", [])):
+        code, result = run_cli(
+            capsys, versioned["data_dir"], "export", "src", "--format", "parquet", "--out",
+            str(tmp_path / name), "--images", "none", *version,
+        )  # fmt: skip
+        assert code == 0, result
+        rows = pq.read_table(tmp_path / name / "samples.parquet").to_pylist()
+        tags[name] = {r["sample_id"]: sorted(r["tags"]) for r in rows}
+    assert tags["then"] == versioned["tags_at_snapshot"]
+    assert tags["now"] == versioned["tags_now"]
 
 
 def _json(text: str | None) -> str | None:

@@ -5,6 +5,7 @@ is a conflict."""
 from __future__ import annotations
 
 import random
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -74,6 +75,42 @@ def test_a_tag_write_is_one_batch_undone_and_redone(catalog: Catalog) -> None:  
     assert views(catalog) == shown  # the tags facet and filter follow (derived and held)
     edits.redo(catalog, NAME, "bob")
     assert tags_of(catalog, ds) == after
+
+
+def test_the_edit_log_lists_each_sample_a_tag_batch_changed(catalog: Catalog) -> None:  # noqa: F811
+    ds = dataset(catalog, NAME)
+    before = tags_of(catalog, ds)
+    some = {"ids": sorted(before)[:40]}
+    queries.update_tags(catalog, NAME, some, add=["x"], remove=["t1"], user="ann")
+    after = tags_of(catalog, ds)
+    edited = edits.apply_edits(catalog, NAME, random_ops(random.Random(4), catalog, ds, 1), "bob")
+    log = edits.edit_log(catalog, NAME)["operations"]
+    seqs = [o["seq"] for o in log]
+    assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == len(seqs)
+    assert log[0]["batch"] == edited["batch"] and log[0]["op"] != "sample_tags"
+    tagged = [o for o in log if o["batch"] == edited["batch"] - 1]
+    changed = tag_diff(before, after)[2]
+    assert changed and {o["sample_id"] for o in tagged} == changed
+    for o in tagged:
+        sid = o["sample_id"]
+        assert (o["op"], o["kind"], o["user"], o["annotation_id"], o["source"]) == (
+            "sample_tags", "edit", "ann", None, None)  # fmt: skip
+        assert sorted(o["before"]["tags"]) == before[sid] and o["before"]["sample_id"] == sid
+        assert sorted(o["after"]["tags"]) == after[sid] and o["after"]["sample_id"] == sid
+        assert datetime.fromisoformat(o["created_at"]) <= datetime.now(timezone.utc).replace(
+            tzinfo=None
+        )
+    # paging back from the object row reaches the tag rows, newest first
+    page = edits.edit_log(catalog, NAME, limit=2, before_seq=log[0]["seq"])["operations"]
+    assert page == tagged[:2]
+    edits.undo(catalog, NAME, "cy")  # the object edit
+    undone = edits.undo(catalog, NAME, "cy")  # the tags: the undo lists them swapped
+    back = [o for o in edits.edit_log(catalog, NAME)["operations"] if o["batch"] == undone["batch"]]
+    assert {
+        (o["sample_id"], tuple(o["before"]["tags"]), tuple(o["after"]["tags"])) for o in back
+    } == {(o["sample_id"], tuple(o["after"]["tags"]), tuple(o["before"]["tags"])) for o in tagged}
+    assert {(o["kind"], o["user"]) for o in back} == {("undo", "cy")}
+    assert tags_of(catalog, ds) == before
 
 
 def test_a_version_diffs_restores_and_browses_the_sample_tags(

@@ -173,13 +173,13 @@ def read_view(
 ) -> ExportView:
     """Read the samples matching ``spec`` and their labels of ``source`` (ground truth or
     a model's, at ``min_score`` or above), limited to ``classes`` when given, as they were
-    at ``version`` when given (the filter selects samples as they are now). An empty view,
-    an unknown source or class is an :class:`ExportError`, an unknown version the catalog's
-    ``NotFoundError``."""
+    at ``version`` when given, the samples' tags too (the filter selects samples as they
+    are now). An empty view, an unknown source or class is an :class:`ExportError`, an
+    unknown version the catalog's ``NotFoundError``."""
     check_source(source, min_score)
     position = version_position_of(catalog, dataset, version, source)
     categories = export_categories(catalog, dataset)
-    with export_samples(catalog, dataset, spec, box_counts=False) as exp:
+    with export_samples(catalog, dataset, spec, box_counts=False, position=position) as exp:
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
     if samples_table.num_rows == 0:
         raise ExportError(f"the view of {dataset!r} selects no samples: nothing to export")

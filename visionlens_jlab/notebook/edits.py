@@ -45,7 +45,9 @@ class EditsMixin:
         return dict(self._client.post_json(dataset_path(self.name, "edits", "redo"), {}))
 
     def edit_log(self, limit: int = 1000) -> pd.DataFrame:
-        """The last ``limit`` operations, newest first: one row per object changed."""
+        """The last ``limit`` operations, newest first: one row per object changed, and one
+        per sample whose tags a batch changed (op ``sample_tags``: ``annotation_id``,
+        ``source``, labels and boxes empty; ``tags_before`` / ``tags_after``: the sample's)."""
         answer = self._client.get_json(dataset_path(self.name, "edits"), limit=limit)
         rows = []
         for op in answer["operations"]:
@@ -58,6 +60,8 @@ class EditsMixin:
             rows.append(row)
         frame = pd.DataFrame(rows, columns=LOG_COLUMNS)
         frame["created_at"] = pd.to_datetime(frame["created_at"])
+        # a sample-tag row has no object: integer ids with gaps, not floats
+        frame["annotation_id"] = frame["annotation_id"].astype("Int64")
         return frame
 
     def snapshot(self, message: str = "") -> dict[str, Any]:

@@ -32,6 +32,7 @@ from ..query.filters import (
 )
 from ..store.catalog import Catalog
 from ..store.schema import GROUND_TRUTH
+from ..tables.sample_tag_log import samples_at
 
 BATCH_ROWS = 65_536
 BOX_COUNT_PREFIX = "box_count."
@@ -95,6 +96,7 @@ def export_samples(
     order: str | None = None,
     *,
     box_counts: bool = True,
+    position: int | None = None,
 ) -> Iterator[Export]:
     """Samples matching ``spec`` with ``box_count.<source>`` for every source, in id order
     or sorted as the samples page sorts (``sort``, ``order``: the same rows, same order).
@@ -102,7 +104,9 @@ def export_samples(
     Columns: sample_id, file_name, location, width, height, split, source_image_id,
     tags (list<string>), fields (JSON text), then one int64 count column per source (none
     without ``box_counts``: a file export counts its own, and counting every source's boxes
-    is a scan of all of them).
+    is a scan of all of them). ``position``: the tags are those the samples had at this
+    position of the operation log (a version's; the filter still selects by the samples
+    now), read as a browsed version reads them (:func:`..tables.sample_tag_log.samples_at`).
     """
     model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
@@ -129,13 +133,14 @@ def export_samples(
             select_counts = "".join(
                 f", COALESCE(c.c{i}, 0)::BIGINT AS c{i}" for i in range(len(sources))
             )
+        rows = "sel" if position is None else samples_at(dataset_id, position, "sel")
         sql = f"""
             WITH sel AS MATERIALIZED (SELECT s.*, {key} AS _k FROM samples s WHERE {where})
             {counts}
             SELECT sel.sample_id, sel.file_name, sel.location, sel.width, sel.height,
                    sel.split, sel.source_image_id, sel.tags,
                    CAST(sel.fields AS VARCHAR) AS fields{select_counts}
-            FROM sel {"LEFT JOIN c ON c.sample_id = sel.sample_id" if sources else ""}
+            FROM {rows} sel {"LEFT JOIN c ON c.sample_id = sel.sample_id" if sources else ""}
             ORDER BY sel._k {sort_direction(order)} NULLS LAST, sel.sample_id ASC
         """  # noqa: S608 - compiled filter and positional aliases only; values are bound
         values = [*key_params.values, *flt.params, *params.values]

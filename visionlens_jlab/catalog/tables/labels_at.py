@@ -9,7 +9,8 @@ not exist then). :func:`changed_since` is that fold, the one reading of the log'
 that a restore (which writes them back) and an export of a version (which reads them as
 rows, :func:`objects_at`) share.
 
-Only objects are versioned: edits never change samples or image-level labels.
+Objects only: the samples' tags, the one part of a sample the log changes, are folded
+back by :mod:`.sample_tag_log`; image-level labels are not versioned.
 """
 
 from __future__ import annotations

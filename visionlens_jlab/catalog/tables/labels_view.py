@@ -39,7 +39,7 @@ from ..store.edit_tables import VERSION_COPIES, VERSION_SAMPLE_TAGS
 from ..store.labels_position import reading_position
 from .box_summaries import summary_aggregates
 from .labels_at import changed_since, objects_at, version_position
-from .sample_tag_log import sample_tags_since
+from .sample_tag_log import sample_tags_since, samples_at
 
 SHADOWED = ("annotations", "object_tags", "box_summaries")
 """The relations a version's read sees at the version (their copies: ``VERSION_COPIES``);
@@ -205,10 +205,8 @@ def _shadows(
         f"WHERE dataset_id = {ds} AND seq > {int(position)}",
         f"CREATE OR REPLACE TEMP TABLE _vl_sample_tags AS {sample_tags_since(ds, position)}",
         f"CREATE OR REPLACE TEMP VIEW annotations AS {objects}",
-        f"""CREATE OR REPLACE TEMP VIEW samples AS
-        SELECT s.* REPLACE (COALESCE(t.then_tags, s.tags) AS tags)
-        FROM {main}.samples s LEFT JOIN temp.main._vl_sample_tags t
-          ON s.dataset_id = {ds} AND t.sample_id = s.sample_id""",  # noqa: S608 - integers and the catalog's own names
+        "CREATE OR REPLACE TEMP VIEW samples AS SELECT * FROM "  # noqa: S608 - the fold's SQL
+        + samples_at(ds, position, f"{main}.samples", "temp.main._vl_sample_tags"),
         f"""CREATE OR REPLACE TEMP VIEW object_tags AS
         SELECT * FROM {main}.object_tags
         WHERE NOT (dataset_id = {ds} AND ann_id IN (SELECT ann_id FROM temp.main._vl_changed))

@@ -117,3 +117,17 @@ def sample_tags_since(dataset_id: int, position: int) -> str:
         FROM sample_tag_ops WHERE dataset_id = {int(dataset_id)} AND seq > {int(position)}
         GROUP BY sample_id
     """  # noqa: S608 - integers only
+
+
+def samples_at(dataset_id: int, position: int, samples: str, changed: str | None = None) -> str:
+    """SQL of the rows of ``samples`` (a relation with the samples' columns, any dataset's)
+    with the tags the dataset's samples had at log ``position``: their tags then where an
+    operation since changed them, else their tags now. What a browsed version's ``samples``
+    shadow (:mod:`.labels_view`) and an export of a version read. ``changed``: a relation
+    holding :func:`sample_tags_since` already (read once), else that fold itself."""
+    changed = changed or f"({sample_tags_since(dataset_id, position)})"
+    return f"""(
+        SELECT s.* REPLACE (COALESCE(t.then_tags, s.tags) AS tags)
+        FROM {samples} s LEFT JOIN {changed} t
+          ON s.dataset_id = {int(dataset_id)} AND t.sample_id = s.sample_id
+    )"""  # noqa: S608 - integers and the catalog's own names
