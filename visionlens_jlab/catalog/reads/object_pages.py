@@ -121,10 +121,8 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
 
 
 def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = cur.execute(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()
-    return bool(found[0][0])
+    sql = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
+    return bool(cur.execute(sql, [name]).fetchall()[0][0])
 
 
 def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
@@ -167,34 +165,44 @@ def _sort_sql(q: PatchQuery, params: Params, lq: str | None) -> str:
     )
 
 
-def _from_where(
-    dataset_id: int, flt: Filter, q: PatchQuery, lq: str | None, params: Params
-) -> tuple[str, str]:
-    """The FROM (annotations ``a``, evaluation rows ``e``, label quality ``q``) and the
-    WHERE of the patches, values bound in text order."""
+def _joins(dataset_id: int, keys: list[str], lq: str | None, params: Params) -> str:
+    """The joins of the annotations ``a``: the per-box rows ``e`` of evaluations ``keys``
+    (the model's latest, read first: a constant key keeps the join with the small
+    ``evaluations`` table off every per-box row), the label quality ``q``."""
     joins = ""
-    if q.kind == "evaluation":
+    if keys:
         joins += f"""
-            JOIN (SELECT be.* FROM box_evaluations be JOIN evaluations ev
-                    ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
-                  WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
-                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id"""  # noqa: S608 - values bound
+            JOIN (SELECT * FROM box_evaluations WHERE dataset_id = {params.add(dataset_id)}
+                  AND eval_key IN (SELECT unnest({params.add(keys)}::VARCHAR[]))) e
+              ON e.ann_id = a.ann_id"""  # noqa: S608 - values bound
     if lq is not None:
         joins += f"""
             LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
                        AND model = {params.add(lq)}) q ON q.ann_id = a.ann_id"""  # noqa: S608
+    return joins
+
+
+def _branches(q: PatchQuery) -> list[tuple[str, list[str]]]:
+    """The parts of the patches, each one source of boxes ``a`` and (evaluation patches) the
+    statuses of their rows ``e``: true and false positives are the model's boxes, a miss a
+    ground-truth box. The parts share no row (their statuses differ); each scan of ``a``
+    keeps its part's source only, where one OR over both joined every box of the two."""
+    if q.kind != "evaluation":
+        return [(q.source, [])]
+    positives = [s for s in q.statuses if s != "fn"]
+    out: list[tuple[str, list[str]]] = [(str(q.model), positives)] if positives else []
+    return out + ([(GROUND_TRUTH, ["fn"])] if "fn" in q.statuses else [])
+
+
+def _where(
+    dataset_id: int, flt: Filter, q: PatchQuery, branch: tuple[str, list[str]], params: Params
+) -> str:
+    """The WHERE of one part of the patches (:func:`_branches`), values bound in text order."""
+    source, statuses = branch
     where = [f"a.dataset_id = {params.add(dataset_id)}"]
     if q.kind == "evaluation":
-        statuses = [s for s in q.statuses if s != "fn"]
-        ors = []
-        if statuses:  # true and false positives are the model's boxes
-            ors.append(
-                f"(a.source = {params.add(q.model)} "
-                f"AND list_contains({params.add(statuses)}::VARCHAR[], e.status))"
-            )
-        if "fn" in q.statuses:  # a miss is a ground-truth box
-            ors.append(f"(a.source = {params.add(GROUND_TRUTH)} AND e.status = 'fn')")
-        where.append("(" + " OR ".join(ors) + ")")
+        where.append(f"a.source = {params.add(source)}")
+        where.append(f"list_contains({params.add(statuses)}::VARCHAR[], e.status)")
         sources = {str(q.model), GROUND_TRUTH}
     else:
         where.append(source_clause(q.source, params))
@@ -209,7 +217,7 @@ def _from_where(
             f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {compiled.where})"  # noqa: S608
         )
         params.values.extend(compiled.params)
-    return joins, " AND ".join(f"({w})" for w in where)
+    return " AND ".join(f"({w})" for w in where)
 
 
 _COLUMNS = (
@@ -235,25 +243,27 @@ def patches_page(
     direction = sort_direction(q.order)
     with catalog.cursor() as cur, labels_at(catalog, cur, dataset, q.version):
         dataset_id = catalog.dataset_id(cur, dataset)
-        if q.kind == "evaluation" and not _evaluated(cur, dataset_id, str(q.model)):
+        keys = _latest_keys(cur, dataset_id, str(q.model)) if q.kind == "evaluation" else []
+        if q.kind == "evaluation" and not keys:
             raise NotFoundError(f"model {q.model!r} has no evaluation on dataset {dataset!r}")
         lq = _lq_model(cur, dataset_id, q)
-        key_params, params = Params(), Params()
+        key_params, join_params = Params(), Params()
         key = _sort_sql(q, key_params, lq)
-        joins, where = _from_where(dataset_id, flt, q, lq, params)
+        joins = _joins(dataset_id, keys, lq, join_params)
+        parts, values = [], []
+        for branch in _branches(q):
+            params = Params()
+            where = _where(dataset_id, flt, q, branch, params)
+            parts.append(f"SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}")  # noqa: S608
+            values += [*key_params.values, *join_params.values, *params.values]
         # the partner's box: read for the page's rows only, not joined over every match
-        partner = (
-            "LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"
-            if q.kind == "evaluation"
-            else ""
-        )
+        partner = "LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id" if keys else ""
         columns = _COLUMNS + (_EVAL_COLUMNS if q.kind == "evaluation" else "")
         columns += _LQ_COLUMNS if lq is not None else ""
         # one statement: the filter runs once for the total and the page; only the page's
         # rows read the wide columns (the sample's name, attributes)
         sql = f"""
-            WITH matched AS MATERIALIZED (
-                SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}),
+            WITH matched AS MATERIALIZED ({" UNION ALL ".join(parts)}),
             page AS (SELECT ann_id, k FROM matched
                      ORDER BY k {direction} NULLS LAST, ann_id ASC LIMIT ? OFFSET ?)
             SELECT total.n, p.* FROM (SELECT COUNT(*) AS n FROM matched) total
@@ -264,8 +274,7 @@ def patches_page(
             ) p ON TRUE
             ORDER BY p.k_ {direction} NULLS LAST, p.ann_id ASC
         """  # noqa: S608 - fixed SQL and whitelisted expressions; values bound
-        values = [*key_params.values, *params.values, q.limit, q.offset]
-        values += [dataset_id, *params.values[: _join_values(q, lq)]]
+        values += [q.limit, q.offset, dataset_id, *join_params.values]
         rows = cur.execute(sql, values).fetchall()
         objects = [_patch(r[1:-1], q.kind == "evaluation", lq) for r in rows if r[1] is not None]
         if q.kind == "evaluation":
@@ -314,19 +323,12 @@ def _missed_partners(
             o["match"] = {**by_id[found[0]], "ann_id": found[0], "iou": found[1]}
 
 
-def _join_values(q: PatchQuery, lq: str | None) -> int:
-    """How many bound values the joins of :func:`_from_where` take (they come first)."""
-    return (2 if q.kind == "evaluation" else 0) + (2 if lq is not None else 0)
-
-
-def _evaluated(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> bool:
+def _latest_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> list[str]:
+    """The keys of the latest evaluation of ``model`` (none: never evaluated)."""
     if not _table_exists(cur, "evaluations"):
-        return False
-    found = cur.execute(
-        "SELECT COUNT(*) FROM evaluations WHERE dataset_id = ? AND model = ? AND latest",
-        [dataset_id, model],
-    ).fetchall()
-    return bool(found[0][0])
+        return []
+    sql = "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND model = ? AND latest"
+    return sorted(str(r[0]) for r in cur.execute(sql, [dataset_id, model]).fetchall())
 
 
 def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]:
