@@ -185,8 +185,8 @@ def _joins(dataset_id: int, keys: list[str], lq: str | None, params: Params) -> 
 def _branches(q: PatchQuery) -> list[tuple[str, list[str]]]:
     """The parts of the patches, each one source of boxes ``a`` and (evaluation patches) the
     statuses of their rows ``e``: true and false positives are the model's boxes, a miss a
-    ground-truth box. The parts share no row (their statuses differ); each scan of ``a``
-    keeps its part's source only, where one OR over both joined every box of the two."""
+    ground-truth box. The parts share no row (their statuses differ); each scans only its
+    source of ``a`` and, its statuses an IN list, only their rows of ``e``."""
     if q.kind != "evaluation":
         return [(q.source, [])]
     positives = [s for s in q.statuses if s != "fn"]
@@ -202,7 +202,7 @@ def _where(
     where = [f"a.dataset_id = {params.add(dataset_id)}"]
     if q.kind == "evaluation":
         where.append(f"a.source = {params.add(source)}")
-        where.append(f"list_contains({params.add(statuses)}::VARCHAR[], e.status)")
+        where.append(f"e.status IN ({', '.join(params.add(s) for s in statuses)})")
         sources = {str(q.model), GROUND_TRUTH}
     else:
         where.append(source_clause(q.source, params))
