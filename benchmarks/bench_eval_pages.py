@@ -38,6 +38,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("FN only, by id", {}, {"statuses": ["fn"]}),
     ("all statuses, by IoU, tag 'review' (1/7 images)", {"tags": {"any": ["review"]}},
      {"sort": "iou"}),
+    ("FN only, by id, class 'person'", {"labels": {"classes": ["person"]}}, {"statuses": ["fn"]}),
 ]  # fmt: skip
 
 
