@@ -1,8 +1,10 @@
-"""Evaluation patches pages against the statement they had before per-source parts and a
-constant evaluation key (kept here verbatim as the reference): the same total and page for
-random statuses, sorts, orders, offsets and filters, on a catalog whose latest evaluation of
-one model names boxes that are gone (its predictions were imported again) and whose other
-model's evaluation shares the ground truth."""
+"""Evaluation patches pages against the statement they had before per-source parts, a
+constant evaluation key and the rows read alone over an unbroken run of box ids (kept here
+as the reference): the same total and page for random statuses, sorts, orders, offsets and
+filters, on a catalog whose latest evaluation of one model names boxes that are gone (its
+predictions were imported again), whose other model's evaluation shares the ground truth,
+and (once as imported, once after a deleted box left a gap in its ids) whose ground truth's
+misses are read alone or through the join."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from typing import Any
 
 import pytest
 
+from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.query.filter_model import Filter
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import Params, compile_parsed, label_match_sql
+from visionlens_jlab.catalog.reads.evaluation_rows import id_range
 from visionlens_jlab.catalog.reads.object_pages import parse_patch_query, patches_page
 from visionlens_jlab.evaluate.api import evaluate_model
 
@@ -34,8 +38,8 @@ FILTERS: list[dict[str, Any]] = [
 KEYS = {None: "a.ann_id", "iou": "e.iou", "score": "a.score", "area": "a.area"}
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+@pytest.fixture(scope="module", params=["runs", "gap"])
+def catalog(tmp_path_factory: pytest.TempPathFactory, request: Any) -> Iterator[Catalog]:
     folder: Path = tmp_path_factory.mktemp("evalpages")
     first = make_scene(60, 0.3, 11, CLASSES)
     gt, dt = write_coco(first, folder / "a")
@@ -47,6 +51,12 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
         evaluate_model(cat, "scene", "alt")
         evaluate_model(cat, "scene", "det")
         ingest_predictions(cat, "scene", "det", other, "coco")  # det's rows now name old boxes
+        if request.param == "gap":  # a gap in the ground truth's ids: its misses need the join
+            with cat.cursor() as cur:
+                ((gap,),) = cur.execute(
+                    "SELECT MEDIAN(ann_id)::BIGINT FROM annotations WHERE source = 'ground_truth'"
+                ).fetchall()
+            edits.apply_edits(cat, "scene", [{"op": "delete", "annotation_id": gap}], "tester")
         yield cat
 
 
@@ -92,9 +102,10 @@ def _reference(cat: Catalog, spec: dict[str, Any], body: dict[str, Any]) -> tupl
     return (rows[0][4] if rows else 0), [tuple(r[:4]) for r in page]
 
 
-def test_gone_boxes_are_in_the_reference(catalog: Catalog) -> None:
-    """The catalog exercises what the join decides: rows of boxes that are gone and true
-    positives on both sides of a pair."""
+def test_gone_boxes_are_in_the_reference(catalog: Catalog, request: Any) -> None:
+    """The catalog exercises what the join decides: rows of boxes that are gone, true
+    positives on both sides of a pair; the models' ids are runs, the ground truth's too
+    until one of its boxes is deleted."""
     with catalog.cursor() as cur:
         ((gone, tp_gt),) = cur.execute(
             """SELECT COUNT(*) FILTER (WHERE a.ann_id IS NULL),
@@ -104,6 +115,11 @@ def test_gone_boxes_are_in_the_reference(catalog: Catalog) -> None:
                WHERE v.latest AND v.model = 'det'"""
         ).fetchall()
     assert gone > 0 and tp_gt > 0
+    with catalog.cursor() as cur:
+        ((dataset_id,),) = cur.execute("SELECT dataset_id FROM datasets").fetchall()
+        spans = [id_range(cur, dataset_id, s) for s in ("det", "alt", "ground_truth")]
+    gap = request.node.callspec.params["catalog"] == "gap"
+    assert spans[0] is not None and spans[1] is not None and (spans[2] is None) == gap
 
 
 @pytest.mark.parametrize("model", ["det", "alt"])

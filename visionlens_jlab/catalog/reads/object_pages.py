@@ -58,6 +58,15 @@ from ..query.filters import (
 from ..store.catalog import Catalog, NotFoundError
 from ..store.schema import GROUND_TRUTH
 from ..tables.labels_view import check_readable, labels_at, parse_version
+from .evaluation_rows import (
+    MATCH_KEYS,
+    evaluation_rows_sql,
+    id_range,
+    latest_keys,
+    missed_partners,
+    rows_part,
+    table_exists,
+)
 
 KINDS = ("objects", "evaluation")
 EVAL_STATUSES = ("tp", "fp", "fn")
@@ -120,15 +129,10 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
     )  # fmt: skip
 
 
-def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
-    sql = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
-    return bool(cur.execute(sql, [name]).fetchall()[0][0])
-
-
 def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
     """The label-quality run to join: the one asked for, the patches' model's, or the newest
     (none at a version: the runs judged the current labels)."""
-    if q.version is not None or not _table_exists(cur, "label_quality_runs"):
+    if q.version is not None or not table_exists(cur, "label_quality_runs"):
         return None
     runs = cur.execute(
         "SELECT model FROM label_quality_runs WHERE dataset_id = ? ORDER BY created_at DESC",
@@ -171,10 +175,7 @@ def _joins(dataset_id: int, keys: list[str], lq: str | None, params: Params) -> 
     ``evaluations`` table off every per-box row), the label quality ``q``."""
     joins = ""
     if keys:
-        joins += f"""
-            JOIN (SELECT * FROM box_evaluations WHERE dataset_id = {params.add(dataset_id)}
-                  AND eval_key IN (SELECT unnest({params.add(keys)}::VARCHAR[]))) e
-              ON e.ann_id = a.ann_id"""  # noqa: S608 - values bound
+        joins += f" JOIN {evaluation_rows_sql(dataset_id, keys, params)} e ON e.ann_id = a.ann_id"
     if lq is not None:
         joins += f"""
             LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
@@ -230,7 +231,6 @@ _EVAL_COLUMNS = (
     ", e.status, e.iou, e.matched_ann_id, e.error_type, e.confused_with, "
     "m.ann_id, m.source, m.label, m.x, m.y, m.w, m.h, m.score"
 )
-_MATCH_KEYS = ("ann_id", "source", "label", "x", "y", "w", "h", "score")
 _LQ_COLUMNS = ", q.issue, q.score, q.flagged"
 
 
@@ -243,7 +243,7 @@ def patches_page(
     direction = sort_direction(q.order)
     with catalog.cursor() as cur, labels_at(catalog, cur, dataset, q.version):
         dataset_id = catalog.dataset_id(cur, dataset)
-        keys = _latest_keys(cur, dataset_id, str(q.model)) if q.kind == "evaluation" else []
+        keys = latest_keys(cur, dataset_id, str(q.model)) if q.kind == "evaluation" else []
         if q.kind == "evaluation" and not keys:
             raise NotFoundError(f"model {q.model!r} has no evaluation on dataset {dataset!r}")
         lq = _lq_model(cur, dataset_id, q)
@@ -251,8 +251,14 @@ def patches_page(
         key = _sort_sql(q, key_params, lq)
         joins = _joins(dataset_id, keys, lq, join_params)
         parts, values = [], []
+        alone = keys and flt.whole_dataset and key in ("e.iou", "a.ann_id")
         for branch in _branches(q):
             params = Params()
+            span = id_range(cur, dataset_id, branch[0]) if alone else None
+            if span is not None:  # the rows' ids say that their boxes are there
+                parts.append(rows_part(dataset_id, keys, key, branch[1], span, params))
+                values += params.values
+                continue
             where = _where(dataset_id, flt, q, branch, params)
             parts.append(f"SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}")  # noqa: S608
             values += [*key_params.values, *join_params.values, *params.values]
@@ -278,57 +284,13 @@ def patches_page(
         rows = cur.execute(sql, values).fetchall()
         objects = [_patch(r[1:-1], q.kind == "evaluation", lq) for r in rows if r[1] is not None]
         if q.kind == "evaluation":
-            _missed_partners(cur, dataset_id, str(q.model), objects)
+            missed_partners(cur, dataset_id, str(q.model), objects)
     total = int(rows[0][0]) if rows else 0
     return {
         "total": total, "offset": q.offset, "limit": q.limit, "kind": q.kind,
         "source": q.source if q.kind == "objects" else q.model, "lq_model": lq,
         "objects": objects,
     }  # fmt: skip
-
-
-def _missed_partners(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str, objects: list[dict[str, Any]]
-) -> None:
-    """Give each missed ground truth of a page its partner: of the false positives of the
-    latest evaluation of ``model`` that it explains, the one of highest IoU (ties: lowest id).
-    The evaluation records a miss with no match, so this reads the other direction."""
-    missed = [o["ann_id"] for o in objects if o["status"] == "fn"]
-    if not missed:
-        return
-    rows = cur.execute(
-        """
-        SELECT be.matched_ann_id, be.ann_id, be.iou
-        FROM box_evaluations be JOIN evaluations ev
-          ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
-        WHERE be.dataset_id = ? AND ev.latest AND ev.model = ? AND be.status = 'fp'
-          AND be.matched_ann_id IN (SELECT unnest(?::BIGINT[]))
-        QUALIFY row_number() OVER (
-            PARTITION BY be.matched_ann_id ORDER BY be.iou DESC NULLS LAST, be.ann_id) = 1
-        """,
-        [dataset_id, model, missed],
-    ).fetchall()
-    best = {int(r[0]): (int(r[1]), r[2]) for r in rows}
-    if not best:
-        return
-    partners = cur.execute(
-        f"SELECT {', '.join(_MATCH_KEYS)} FROM annotations "  # noqa: S608 - fixed names
-        "WHERE dataset_id = ? AND ann_id IN (SELECT unnest(?::BIGINT[]))",
-        [dataset_id, [p for p, _ in best.values()]],
-    ).fetchall()
-    by_id = {int(r[0]): dict(zip(_MATCH_KEYS, r, strict=True)) for r in partners}
-    for o in objects:
-        found = best.get(o["ann_id"]) if o["status"] == "fn" else None
-        if found is not None and found[0] in by_id:
-            o["match"] = {**by_id[found[0]], "ann_id": found[0], "iou": found[1]}
-
-
-def _latest_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> list[str]:
-    """The keys of the latest evaluation of ``model`` (none: never evaluated)."""
-    if not _table_exists(cur, "evaluations"):
-        return []
-    sql = "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND model = ? AND latest"
-    return sorted(str(r[0]) for r in cur.execute(sql, [dataset_id, model]).fetchall())
 
 
 def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]:
@@ -350,7 +312,7 @@ def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]
         out["matched_ann_id"] = None if r[at + 2] is None else int(r[at + 2])
         out["match"] = None
         if r[at + 2] is not None and r[at + 5] is not None:
-            out["match"] = dict(zip(_MATCH_KEYS, r[at + 5 : at + 13], strict=True))
+            out["match"] = dict(zip(MATCH_KEYS, r[at + 5 : at + 13], strict=True))
             out["match"]["ann_id"] = int(out["match"]["ann_id"])
             out["match"]["iou"] = r[at + 1]
         at += 13
