@@ -212,10 +212,13 @@ def _where(
     match = label_match_sql(Filter(labels=tuple(own)), params)
     if match is not None:
         where.append(match)
-    if not flt.whole_dataset:  # and the rows ``e`` of those samples: far fewer rows to join
+    if not flt.whole_dataset:
         compiled = compile_parsed(dataset_id, flt)
         samples = f"SELECT s.sample_id FROM samples s WHERE {compiled.where}"  # noqa: S608
-        for alias in ("a", "e") if q.kind == "evaluation" else ("a",):
+        # and the rows ``e`` of those samples: fewer rows to join, unless the samples' own
+        # conditions on boxes (a second pass over them) cost more than they spare
+        e_too = q.kind == "evaluation" and not (flt.labels or flt.box_counts)
+        for alias in ("a", "e") if e_too else ("a",):
             where.append(f"{alias}.sample_id IN ({samples})")
             params.values.extend(compiled.params)
     return " AND ".join(f"({w})" for w in where)
