@@ -58,6 +58,15 @@ from ..query.filters import (
 from ..store.catalog import Catalog, NotFoundError
 from ..store.schema import GROUND_TRUTH
 from ..tables.labels_view import check_readable, labels_at, parse_version
+from .evaluation_rows import (
+    MATCH_KEYS,
+    evaluation_rows_sql,
+    id_range,
+    latest_keys,
+    missed_partners,
+    rows_part,
+    table_exists,
+)
 
 KINDS = ("objects", "evaluation")
 EVAL_STATUSES = ("tp", "fp", "fn")
@@ -120,17 +129,10 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
     )  # fmt: skip
 
 
-def _table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = cur.execute(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()
-    return bool(found[0][0])
-
-
 def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
     """The label-quality run to join: the one asked for, the patches' model's, or the newest
     (none at a version: the runs judged the current labels)."""
-    if q.version is not None or not _table_exists(cur, "label_quality_runs"):
+    if q.version is not None or not table_exists(cur, "label_quality_runs"):
         return None
     runs = cur.execute(
         "SELECT model FROM label_quality_runs WHERE dataset_id = ? ORDER BY created_at DESC",
@@ -167,34 +169,41 @@ def _sort_sql(q: PatchQuery, params: Params, lq: str | None) -> str:
     )
 
 
-def _from_where(
-    dataset_id: int, flt: Filter, q: PatchQuery, lq: str | None, params: Params
-) -> tuple[str, str]:
-    """The FROM (annotations ``a``, evaluation rows ``e``, label quality ``q``) and the
-    WHERE of the patches, values bound in text order."""
+def _joins(dataset_id: int, keys: list[str], lq: str | None, params: Params) -> str:
+    """The joins of the annotations ``a``: the per-box rows ``e`` of evaluations ``keys``
+    (the model's latest, read first: a constant key keeps the join with the small
+    ``evaluations`` table off every per-box row), the label quality ``q``."""
     joins = ""
-    if q.kind == "evaluation":
-        joins += f"""
-            JOIN (SELECT be.* FROM box_evaluations be JOIN evaluations ev
-                    ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
-                  WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
-                    AND ev.model = {params.add(q.model)}) e ON e.ann_id = a.ann_id"""  # noqa: S608 - values bound
+    if keys:
+        joins += f" JOIN {evaluation_rows_sql(dataset_id, keys, params)} e ON e.ann_id = a.ann_id"
     if lq is not None:
         joins += f"""
             LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
                        AND model = {params.add(lq)}) q ON q.ann_id = a.ann_id"""  # noqa: S608
+    return joins
+
+
+def _branches(q: PatchQuery) -> list[tuple[str, list[str]]]:
+    """The parts of the patches, each one source of boxes ``a`` and (evaluation patches) the
+    statuses of their rows ``e``: true and false positives are the model's boxes, a miss a
+    ground-truth box. The parts share no row (their statuses differ); each scans only its
+    source of ``a`` and, its statuses an IN list, only their rows of ``e``."""
+    if q.kind != "evaluation":
+        return [(q.source, [])]
+    positives = [s for s in q.statuses if s != "fn"]
+    out: list[tuple[str, list[str]]] = [(str(q.model), positives)] if positives else []
+    return out + ([(GROUND_TRUTH, ["fn"])] if "fn" in q.statuses else [])
+
+
+def _where(
+    dataset_id: int, flt: Filter, q: PatchQuery, branch: tuple[str, list[str]], params: Params
+) -> str:
+    """The WHERE of one part of the patches (:func:`_branches`), values bound in text order."""
+    source, statuses = branch
     where = [f"a.dataset_id = {params.add(dataset_id)}"]
     if q.kind == "evaluation":
-        statuses = [s for s in q.statuses if s != "fn"]
-        ors = []
-        if statuses:  # true and false positives are the model's boxes
-            ors.append(
-                f"(a.source = {params.add(q.model)} "
-                f"AND list_contains({params.add(statuses)}::VARCHAR[], e.status))"
-            )
-        if "fn" in q.statuses:  # a miss is a ground-truth box
-            ors.append(f"(a.source = {params.add(GROUND_TRUTH)} AND e.status = 'fn')")
-        where.append("(" + " OR ".join(ors) + ")")
+        where.append(f"a.source = {params.add(source)}")
+        where.append(f"e.status IN ({', '.join(params.add(s) for s in statuses)})")
         sources = {str(q.model), GROUND_TRUTH}
     else:
         where.append(source_clause(q.source, params))
@@ -205,11 +214,14 @@ def _from_where(
         where.append(match)
     if not flt.whole_dataset:
         compiled = compile_parsed(dataset_id, flt)
-        where.append(
-            f"a.sample_id IN (SELECT s.sample_id FROM samples s WHERE {compiled.where})"  # noqa: S608
-        )
-        params.values.extend(compiled.params)
-    return joins, " AND ".join(f"({w})" for w in where)
+        samples = f"SELECT s.sample_id FROM samples s WHERE {compiled.where}"  # noqa: S608
+        # and the rows ``e`` of those samples: fewer rows to join, unless the samples' own
+        # conditions on boxes (a second pass over them) cost more than they spare
+        e_too = q.kind == "evaluation" and not (flt.labels or flt.box_counts)
+        for alias in ("a", "e") if e_too else ("a",):
+            where.append(f"{alias}.sample_id IN ({samples})")
+            params.values.extend(compiled.params)
+    return " AND ".join(f"({w})" for w in where)
 
 
 _COLUMNS = (
@@ -222,7 +234,6 @@ _EVAL_COLUMNS = (
     ", e.status, e.iou, e.matched_ann_id, e.error_type, e.confused_with, "
     "m.ann_id, m.source, m.label, m.x, m.y, m.w, m.h, m.score"
 )
-_MATCH_KEYS = ("ann_id", "source", "label", "x", "y", "w", "h", "score")
 _LQ_COLUMNS = ", q.issue, q.score, q.flagged"
 
 
@@ -235,25 +246,33 @@ def patches_page(
     direction = sort_direction(q.order)
     with catalog.cursor() as cur, labels_at(catalog, cur, dataset, q.version):
         dataset_id = catalog.dataset_id(cur, dataset)
-        if q.kind == "evaluation" and not _evaluated(cur, dataset_id, str(q.model)):
+        keys = latest_keys(cur, dataset_id, str(q.model)) if q.kind == "evaluation" else []
+        if q.kind == "evaluation" and not keys:
             raise NotFoundError(f"model {q.model!r} has no evaluation on dataset {dataset!r}")
         lq = _lq_model(cur, dataset_id, q)
-        key_params, params = Params(), Params()
+        key_params, join_params = Params(), Params()
         key = _sort_sql(q, key_params, lq)
-        joins, where = _from_where(dataset_id, flt, q, lq, params)
+        joins = _joins(dataset_id, keys, lq, join_params)
+        parts, values = [], []
+        alone = keys and flt.whole_dataset and key in ("e.iou", "a.ann_id")
+        for branch in _branches(q):
+            params = Params()
+            span = id_range(cur, dataset_id, branch[0]) if alone else None
+            if span is not None:  # the rows' ids say that their boxes are there
+                parts.append(rows_part(dataset_id, keys, key, branch[1], span, params))
+                values += params.values
+                continue
+            where = _where(dataset_id, flt, q, branch, params)
+            parts.append(f"SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}")  # noqa: S608
+            values += [*key_params.values, *join_params.values, *params.values]
         # the partner's box: read for the page's rows only, not joined over every match
-        partner = (
-            "LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id"
-            if q.kind == "evaluation"
-            else ""
-        )
+        partner = "LEFT JOIN annotations m ON m.ann_id = e.matched_ann_id" if keys else ""
         columns = _COLUMNS + (_EVAL_COLUMNS if q.kind == "evaluation" else "")
         columns += _LQ_COLUMNS if lq is not None else ""
         # one statement: the filter runs once for the total and the page; only the page's
         # rows read the wide columns (the sample's name, attributes)
         sql = f"""
-            WITH matched AS MATERIALIZED (
-                SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}),
+            WITH matched AS MATERIALIZED ({" UNION ALL ".join(parts)}),
             page AS (SELECT ann_id, k FROM matched
                      ORDER BY k {direction} NULLS LAST, ann_id ASC LIMIT ? OFFSET ?)
             SELECT total.n, p.* FROM (SELECT COUNT(*) AS n FROM matched) total
@@ -264,69 +283,17 @@ def patches_page(
             ) p ON TRUE
             ORDER BY p.k_ {direction} NULLS LAST, p.ann_id ASC
         """  # noqa: S608 - fixed SQL and whitelisted expressions; values bound
-        values = [*key_params.values, *params.values, q.limit, q.offset]
-        values += [dataset_id, *params.values[: _join_values(q, lq)]]
+        values += [q.limit, q.offset, dataset_id, *join_params.values]
         rows = cur.execute(sql, values).fetchall()
         objects = [_patch(r[1:-1], q.kind == "evaluation", lq) for r in rows if r[1] is not None]
         if q.kind == "evaluation":
-            _missed_partners(cur, dataset_id, str(q.model), objects)
+            missed_partners(cur, dataset_id, str(q.model), objects)
     total = int(rows[0][0]) if rows else 0
     return {
         "total": total, "offset": q.offset, "limit": q.limit, "kind": q.kind,
         "source": q.source if q.kind == "objects" else q.model, "lq_model": lq,
         "objects": objects,
     }  # fmt: skip
-
-
-def _missed_partners(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str, objects: list[dict[str, Any]]
-) -> None:
-    """Give each missed ground truth of a page its partner: of the false positives of the
-    latest evaluation of ``model`` that it explains, the one of highest IoU (ties: lowest id).
-    The evaluation records a miss with no match, so this reads the other direction."""
-    missed = [o["ann_id"] for o in objects if o["status"] == "fn"]
-    if not missed:
-        return
-    rows = cur.execute(
-        """
-        SELECT be.matched_ann_id, be.ann_id, be.iou
-        FROM box_evaluations be JOIN evaluations ev
-          ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
-        WHERE be.dataset_id = ? AND ev.latest AND ev.model = ? AND be.status = 'fp'
-          AND be.matched_ann_id IN (SELECT unnest(?::BIGINT[]))
-        QUALIFY row_number() OVER (
-            PARTITION BY be.matched_ann_id ORDER BY be.iou DESC NULLS LAST, be.ann_id) = 1
-        """,
-        [dataset_id, model, missed],
-    ).fetchall()
-    best = {int(r[0]): (int(r[1]), r[2]) for r in rows}
-    if not best:
-        return
-    partners = cur.execute(
-        f"SELECT {', '.join(_MATCH_KEYS)} FROM annotations "  # noqa: S608 - fixed names
-        "WHERE dataset_id = ? AND ann_id IN (SELECT unnest(?::BIGINT[]))",
-        [dataset_id, [p for p, _ in best.values()]],
-    ).fetchall()
-    by_id = {int(r[0]): dict(zip(_MATCH_KEYS, r, strict=True)) for r in partners}
-    for o in objects:
-        found = best.get(o["ann_id"]) if o["status"] == "fn" else None
-        if found is not None and found[0] in by_id:
-            o["match"] = {**by_id[found[0]], "ann_id": found[0], "iou": found[1]}
-
-
-def _join_values(q: PatchQuery, lq: str | None) -> int:
-    """How many bound values the joins of :func:`_from_where` take (they come first)."""
-    return (2 if q.kind == "evaluation" else 0) + (2 if lq is not None else 0)
-
-
-def _evaluated(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> bool:
-    if not _table_exists(cur, "evaluations"):
-        return False
-    found = cur.execute(
-        "SELECT COUNT(*) FROM evaluations WHERE dataset_id = ? AND model = ? AND latest",
-        [dataset_id, model],
-    ).fetchall()
-    return bool(found[0][0])
 
 
 def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]:
@@ -348,7 +315,7 @@ def _patch(r: Sequence[Any], evaluation: bool, lq: str | None) -> dict[str, Any]
         out["matched_ann_id"] = None if r[at + 2] is None else int(r[at + 2])
         out["match"] = None
         if r[at + 2] is not None and r[at + 5] is not None:
-            out["match"] = dict(zip(_MATCH_KEYS, r[at + 5 : at + 13], strict=True))
+            out["match"] = dict(zip(MATCH_KEYS, r[at + 5 : at + 13], strict=True))
             out["match"]["ann_id"] = int(out["match"]["ann_id"])
             out["match"]["iou"] = r[at + 1]
         at += 13
