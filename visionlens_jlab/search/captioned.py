@@ -61,15 +61,21 @@ def text_search(
     when ``dataset`` has captions: each result then says its ``sources`` (``clip``,
     ``caption``) and its ``caption`` when that matched, and ``fusion`` says how."""
     k = check_k(k)
-    clip_query = {"filter_spec": filter_spec, "k": k, "model": model, "cache": cache}
+
+    def by_clip() -> dict[str, Any]:
+        query = Query(text=text)
+        return search(
+            catalog, store, dataset, query, filter_spec=filter_spec, k=k, model=model, cache=cache
+        )
+
     if not has_captions(catalog, dataset):
-        return {**search(catalog, store, dataset, Query(text=text), **clip_query), "fusion": None}
+        return {**by_clip(), "fusion": None}
     within = None if not filter_spec else sample_ids(catalog, dataset, filter_spec).to_pylist()
     captions = search_captions(catalog, dataset, text, k, within)
     clip: dict[str, Any] | None = None
     clip_error = None
     try:
-        clip = search(catalog, store, dataset, Query(text=text), **clip_query)
+        clip = by_clip()
     except VectorStoreError as exc:  # no vectors, or no text tower: the captions alone
         if not captions:
             raise
