@@ -11,7 +11,7 @@ from typing import Any
 from visionlens_jlab.catalog.extensions.captions import CAPTION, append_texts, start_texts
 from visionlens_jlab.embed.query import QueryEmbedders
 from visionlens_jlab.embed.registry import load_embedder
-from visionlens_jlab.search.captioned import fuse
+from visionlens_jlab.search.captioned import fuse, text_search
 
 from .embed_fixtures import save_tiny_clip
 from .test_embed_jobs import add_photos
@@ -91,6 +91,12 @@ async def test_text_search_fuses_clip_and_captions(
         assert hit["sources"] == expected
         assert (hit["caption"] is not None) == ("caption" in expected)
         assert (hit["clip_score"] is not None) == ("clip" in expected)
+
+    # what the CLI runs without a server: the same ranking; the snippet is ds.search's,
+    # which goes through the route above
+    local = text_search(vl_app.catalog, vl_app.vector_store(), "photos", "red car", k=k)
+    assert [r["sample_id"] for r in local["results"]] == [r["sample_id"] for r in out["results"]]
+    assert out["code"] == local["code"] and "text='red car'" in out["code"]
 
     # a filter restricts both rankings
     only_red = {"sample": {"computed.caption": {"contains": "red"}}}

@@ -231,8 +231,8 @@ export interface ISearchResult {
   /** Samples the filter matched (null without a filter). */
   matched?: number | null;
   results: ISearchHit[];
-  /** The notebook call reproducing this search (null for a fused text search). */
-  code?: string | null;
+  /** The notebook call reproducing this search. */
+  code?: string;
   /** Null or absent unless a text query met captions. */
   fusion?: ISearchFusion | null;
 }
@@ -360,7 +360,7 @@ export interface ISamplesPage {
   samples: ISample[];
   /** The notebook call returning this view's rows in this order (null for a
    * filter of too many ids to write out). */
-  code?: string | null;
+  code?: string;
 }
 
 /** The body of `POST /selection-code`: an explicit selection's ids, or the

@@ -203,18 +203,6 @@ export function describeResult(result: ISearchResult): string {
 }
 
 /**
- * The notebook snippet of a fused text search: the notebook's search is CLIP's
- * alone, so the snippet says it reproduces that part only.
- */
-export function fusedSearchCode(code: string): string {
-  return (
-    "# CLIP's ranking alone: the search bar fused it with the captions' " +
-    '(reciprocal rank fusion)\n' +
-    code
-  );
-}
-
-/**
  * Said after a refused text search: the models with text search that this
  * machine has, from `GET /models` as the embed dialog lists them, so that the
  * search row never suggests a model whose weights are not here.

@@ -25,7 +25,7 @@ from ..catalog.extensions.captions import has_captions, search_captions
 from ..catalog.reads.queries import sample_ids
 from ..vectors import VectorStore, VectorStoreError
 from ..vectors.base import check_k
-from .engine import Query, file_names, search
+from .engine import Query, file_names, reproduce_code, search
 from .limits import DEFAULT_K
 from .matrix_cache import VectorMatrixCache
 
@@ -102,7 +102,8 @@ def text_search(
             for sample_id, score, found in fused
         ],
         "warning": None if clip is None else clip["warning"],
-        "code": None,  # the notebook's search is CLIP's alone: no call reproduces this
+        # the notebook's search goes through this route: the same call gets this answer
+        "code": reproduce_code(dataset, Query(text=text), filter_spec, k, model),
         "fusion": {
             "method": "rrf",
             "rrf_k": RRF_K,

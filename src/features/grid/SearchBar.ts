@@ -13,7 +13,6 @@ import { button, fmtInt, h } from '../../base/dom';
 import { MAX_K } from '../../model/search';
 import {
   describeQuery,
-  fusedSearchCode,
   searchCode,
   textModelsHint
 } from '../../model/similarity';
@@ -207,10 +206,9 @@ export class SearchBar implements IDisposable {
       clear
     );
     this._chip.hidden = false;
-    const code =
-      state.result?.code ??
-      searchCode(state.dataset, state.query, state.filter);
-    this._code.set(state.result?.fusion ? fusedSearchCode(code) : code);
+    this._code.set(
+      state.result?.code ?? searchCode(state.dataset, state.query, state.filter)
+    );
   }
 
   /** A refused text search also says which models with text search are here. */
