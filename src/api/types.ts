@@ -194,14 +194,36 @@ export interface ISearchRequest {
 /** One hit of a search, best first. */
 export interface ISearchHit {
   sample_id: number;
+  /** The cosine, or the fused score when the answer has `fusion`. */
   score: number;
   file_name: string;
+  /** With `fusion`: the rankings that hold the sample. */
+  sources?: SearchSource[];
+  /** With `fusion`: its caption, when the caption matched (dataset text). */
+  caption?: string | null;
+  /** With `fusion`: its CLIP cosine, when CLIP ranked it. */
+  clip_score?: number | null;
+}
+
+/** A ranking a text search fuses: CLIP's, or the caption keyword ranking. */
+export type SearchSource = 'clip' | 'caption';
+
+/** How a text search fused CLIP's ranking with the captions' (`search/captioned.py`). */
+export interface ISearchFusion {
+  method: 'rrf';
+  rrf_k: number;
+  /** Results CLIP gave, and results the captions gave. */
+  clip: number;
+  caption: number;
+  /** Why CLIP gave none (no vectors, no text tower), or null. */
+  clip_error: string | null;
 }
 
 /** The answer of `POST /datasets/{name}/search`. */
 export interface ISearchResult {
-  model: string;
-  space: string;
+  /** Null when the captions answered alone. */
+  model: string | null;
+  space: string | null;
   /** How the server searched within the filter (memory, dataset, exact-ids, ...). */
   strategy?: string;
   /** Why the results may miss samples (an unfinished embedding run), or null. */
@@ -211,6 +233,8 @@ export interface ISearchResult {
   results: ISearchHit[];
   /** The notebook call reproducing this search. */
   code?: string;
+  /** Null or absent unless a text query met captions. */
+  fusion?: ISearchFusion | null;
 }
 
 /** The body of `POST /datasets/{name}/duplicates`. */
@@ -336,7 +360,7 @@ export interface ISamplesPage {
   samples: ISample[];
   /** The notebook call returning this view's rows in this order (null for a
    * filter of too many ids to write out). */
-  code?: string | null;
+  code?: string;
 }
 
 /** The body of `POST /selection-code`: an explicit selection's ids, or the

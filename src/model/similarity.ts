@@ -6,7 +6,13 @@
  */
 import { DEFAULT_K } from './search';
 import { SearchQuery } from './tokens';
-import { IEmbeddingModel, IFilter, ISample } from '../api/types';
+import {
+  IEmbeddingModel,
+  IFilter,
+  ISample,
+  ISearchResult,
+  SearchSource
+} from '../api/types';
 
 /** The line a snippet starts with, so that it runs in a fresh notebook. */
 export const IMPORT_LINE = 'import visionlens_jlab as vl';
@@ -166,6 +172,34 @@ export function describeQuery(query: SearchQuery): string {
 /** A similarity score as tiles show it. */
 export function fmtScore(score: number): string {
   return score.toFixed(3);
+}
+
+/** The rankings that found a result, in words ("CLIP + caption"); null without. */
+export function sourcesLabel(
+  sources: readonly SearchSource[] | undefined
+): string | null {
+  if (!sources || sources.length === 0) {
+    return null;
+  }
+  return sources.map(s => (s === 'clip' ? 'CLIP' : 'caption')).join(' + ');
+}
+
+/**
+ * The search status of an answer: its count and model, and for a text search
+ * fused with captions, what answered and how many results both rankings hold.
+ */
+export function describeResult(result: ISearchResult): string {
+  const n = result.results.length;
+  const count = `${n.toLocaleString('en-US')} result${n === 1 ? '' : 's'}`;
+  const fusion = result.fusion;
+  if (!fusion) {
+    return `${count} · ${result.model ?? ''}`;
+  }
+  if (fusion.clip_error !== null || result.model === null) {
+    return `${count} · captions only`;
+  }
+  const both = result.results.filter(r => (r.sources ?? []).length > 1).length;
+  return `${count} · ${result.model} + captions (rank fusion, ${both.toLocaleString('en-US')} in both)`;
 }
 
 /**

@@ -52,11 +52,17 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         image = path.read_bytes()
 
     def local(catalog: Any) -> dict[str, Any]:
+        from ..search.captioned import text_search
         from ..search.engine import Query, search
         from ..vectors import open_vector_store
 
         query = Query(like=args.like, text=args.text, image=image)
         with open_vector_store(catalog.data_dir) as store:
+            if args.text is not None:  # captions rank too, as through the server
+                return text_search(
+                    catalog, store, args.dataset, args.text, filter_spec=flt, k=args.k,
+                    model=args.model,
+                )  # fmt: skip
             return search(
                 catalog, store, args.dataset, query, filter_spec=flt, k=args.k, model=args.model
             )

@@ -14,6 +14,7 @@ from ..dedup import last_result
 from ..dedup.job import check_threshold, run_duplicates
 from ..dedup.near import DEFAULT_THRESHOLD
 from ..jobs import JobContext
+from ..search.captioned import text_search
 from ..search.encoders import QueryEncoderError
 from ..search.engine import Query, search
 from ..search.limits import DEFAULT_K, MAX_IMAGE_BYTES
@@ -58,6 +59,22 @@ class SearchHandler(VisionLensHandler):
         if flt is not None and not isinstance(flt, dict):
             raise HTTPError(400, "'filter' must be a JSON object (the samples filter)")
         model = _optional_str(body, "model")
+        if query.text is not None:  # captions rank too, when the dataset has them
+            text = query.text
+            out = await self.run_blocking(
+                lambda: text_search(
+                    self.catalog,
+                    self.app.vector_store(),
+                    name,
+                    text,
+                    filter_spec=flt,
+                    k=k,
+                    model=model,
+                    cache=self.app.search_cache,
+                )
+            )
+            await self.write_json(out)
+            return
         out = await self.run_blocking(
             lambda: search(
                 self.catalog,

@@ -1,6 +1,6 @@
 """Background jobs: progress, cancellation, and worker processes for heavy work."""
 
-from .manager import Job, JobCancelled, JobContext, JobManager, job_progress
+from .manager import Job, JobCancelled, JobContext, JobManager, JobPaused, job_progress
 from .processes import WorkerError, stream_from_worker
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "JobCancelled",
     "JobContext",
     "JobManager",
+    "JobPaused",
     "WorkerError",
     "job_progress",
     "stream_from_worker",

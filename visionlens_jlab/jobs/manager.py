@@ -1,6 +1,6 @@
 """The job manager: runs job functions off the event loop and tracks their progress.
 
-A job function takes a :class:`JobContext` and returns a JSON-able result. It runs on a
+A job function takes a :class:`~.job.JobContext` and returns a JSON-able result. It runs on a
 thread of a small pool; CPU-heavy parts run in worker processes (:mod:`.processes`) so the
 server's GIL stays free and a crash cannot take the server down.
 """
@@ -15,151 +15,19 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
+from .gpu_lane import LaneQueue
+from .job import Job, JobCancelled, JobContext, JobPaused, job_progress
 from .journal import JobJournal
+
+# the job vocabulary is defined in .job; job functions import it from here, with the manager
+__all__ = ["Job", "JobCancelled", "JobContext", "JobManager", "JobPaused", "job_progress"]
 
 log = logging.getLogger(__name__)
 
-JobFunction = Callable[["JobContext"], Any]
+JobFunction = Callable[[JobContext], Any]
 MAX_FINISHED_JOBS = 200
-
-
-class JobCancelled(Exception):
-    """Raised inside a job function (by :meth:`JobContext.check_cancelled`) to stop it."""
-
-
-@dataclass
-class Job:
-    """One background job as the REST API shows it."""
-
-    id: str
-    kind: str
-    title: str
-    status: str = "queued"  # queued | running | done | failed | cancelled
-    progress: float | None = None
-    message: str = ""
-    result: Any = None
-    error: str | None = None
-    created_at: str = field(
-        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
-    )
-    updated: float = field(default_factory=time.monotonic)
-    lane: str = "default"
-    """``"gpu"``: the one-at-a-time queue of heavy model jobs (embeddings)."""
-    stage: str = ""
-    items_per_second: float | None = None
-    eta_seconds: float | None = None
-    queue_position: int | None = None
-    """1-based place among the queued jobs of its lane; ``None`` once running."""
-    dataset: str | None = None
-    """The dataset the job works on: deleting it cancels the job (see
-    :meth:`JobManager.cancel_dataset`)."""
-    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "failed", "cancelled")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "title": self.title,
-            "status": self.status,
-            "progress": self.progress,
-            "message": self.message,
-            "result": self.result,
-            "error": self.error,
-            "created_at": self.created_at,
-            "lane": self.lane,
-            "stage": self.stage,
-            "items_per_second": self.items_per_second,
-            "eta_seconds": self.eta_seconds,
-            "queue_position": self.queue_position,
-            "dataset": self.dataset,
-        }
-
-
-class JobContext:
-    """What a running job function sees: progress reporting and cancellation."""
-
-    def __init__(self, job: Job) -> None:
-        self._job = job
-        self._rate_start: tuple[str, float, int] | None = None  # stage, time, items done
-
-    @property
-    def job_id(self) -> str:
-        return self._job.id
-
-    @property
-    def cancelled(self) -> bool:
-        return self._job.cancel_event.is_set()
-
-    def check_cancelled(self) -> None:
-        """Raise :class:`JobCancelled` if the job was cancelled."""
-        if self.cancelled:
-            raise JobCancelled()
-
-    def progress(self, fraction: float | None, message: str = "") -> None:
-        """Report progress: ``fraction`` in [0, 1], or ``None``/negative when unknown."""
-        job = self._job
-        if fraction is not None and fraction >= 0:
-            job.progress = min(1.0, float(fraction))
-        if message:
-            job.message = message
-        job.updated = time.monotonic()
-
-    def items(
-        self,
-        stage: str,
-        done: int,
-        total: int,
-        message: str = "",
-        *,
-        fraction: float | None = None,
-    ) -> None:
-        """Report ``done`` of ``total`` items in ``stage``: progress, items/s and ETA.
-
-        The rate is measured from the first report of the stage, so model loading or a
-        queue wait before it does not count; the ETA is the stage's. ``fraction`` is the
-        job's overall progress when the stage is one of several (default ``done/total``).
-        """
-        job, now = self._job, time.monotonic()
-        if self._rate_start is None or self._rate_start[0] != stage:
-            self._rate_start = (stage, now, done)
-        _, t0, done0 = self._rate_start
-        job.stage = stage
-        if now > t0 and done > done0:
-            rate = (done - done0) / (now - t0)
-            job.items_per_second = round(rate, 2)
-            job.eta_seconds = round(max(0, total - done) / rate, 1)
-        if fraction is None:
-            fraction = done / total if total else 1.0
-        self.progress(fraction, message or f"{stage}: {done}/{total}")
-
-    def stage(self, stage: str, message: str = "", *, fraction: float | None = None) -> None:
-        """Enter a stage with no item count (loading a model, writing): no rate, no ETA."""
-        job = self._job
-        if job.stage != stage:
-            job.items_per_second = job.eta_seconds = None
-        job.stage = stage
-        self.progress(fraction, message or stage)
-
-
-def job_progress(ctx: JobContext | None) -> Callable[[float, str], None]:
-    """A ``progress(fraction, message)`` for engine code that runs as a job or in the CLI:
-    it raises :class:`JobCancelled` when the job was cancelled and reports to ``ctx``, and
-    does nothing without a job (``ctx`` None)."""
-
-    def progress(fraction: float, message: str) -> None:
-        if ctx is not None:
-            ctx.check_cancelled()
-            ctx.progress(fraction, message)
-
-    return progress
 
 
 class JobManager:
@@ -175,7 +43,9 @@ class JobManager:
             max_workers=max_workers, thread_name_prefix="visionlens-job"
         )
         self._gpu_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="visionlens-gpu")
-        self._gpu_queue: list[Job] = []  # queued jobs of the gpu lane, in order
+        # the queued gpu jobs and how to run each; the gpu thread gets one task per
+        # entry ever queued and runs whatever is first when the task comes up
+        self._gpu_queue: LaneQueue[Job] = LaneQueue()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -198,15 +68,19 @@ class JobManager:
         then: Callable[[Any], None] | None = None,
         lane: str = "default",
         dataset: str | None = None,
+        yields: bool = False,
     ) -> Job:
         """Queue ``fn(ctx)``; ``then(result)`` runs after it succeeds (e.g. a follow-up job).
 
         ``lane="gpu"`` jobs run one at a time, in order, on their own thread (they hold a
-        GPU or every core), and show their ``queue_position`` while they wait. ``dataset``:
-        the dataset it works on, whose deletion cancels it.
+        GPU or every core), and show their ``queue_position`` while they wait; those with
+        ``yields`` make way for the others (:mod:`.gpu_lane`). ``dataset``: the dataset it
+        works on, whose deletion cancels it.
         """
         if lane not in ("default", "gpu"):
             raise ValueError(f"unknown job lane {lane!r}")
+        if yields and lane != "gpu":
+            raise ValueError("only gpu jobs yield")
         if self._stopping:
             raise RuntimeError("the server is stopping: no new jobs")
         job = Job(
@@ -215,38 +89,56 @@ class JobManager:
             title=title or kind,
             lane=lane,
             dataset=dataset,
+            yields=yields,
         )
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
-            if lane == "gpu":
-                self._gpu_queue.append(job)
-                self._renumber()
+        if lane == "gpu":
+            self._gpu_queue.put(job, (fn, then))
         self._status_changed(job)  # queued is said before a worker can say running
-        (self._gpu_pool if lane == "gpu" else self._pool).submit(self._run, job, fn, then)
+        if lane == "gpu":
+            self._gpu_pool.submit(self._run_next)
+        else:
+            self._pool.submit(self._run, job, fn, then)
         return job
 
-    def _renumber(self) -> None:
-        """Queue positions of the gpu lane; call with the lock held."""
-        for position, queued in enumerate(self._gpu_queue, start=1):
-            queued.queue_position = position
+    def _run_next(self) -> None:
+        """The gpu thread's task: run the first queued gpu job (none when a cancel took
+        it out of the queue)."""
+        entry = self._gpu_queue.pop()
+        if entry is not None:
+            job, (fn, then) = entry
+            self._run(job, fn, then)
 
-    def _leave_queue(self, job: Job) -> None:
-        with self._lock:
-            if job in self._gpu_queue:
-                self._gpu_queue.remove(job)
-                job.queue_position = None
-                self._renumber()
+    def _pause(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
+        """Queue a job that stopped to make way, to run again after the urgent ones. It is
+        queued before it reads as queued: a cancel meanwhile sees it running and sets its
+        event, which the gpu thread honours when the job comes up."""
+        self._gpu_queue.put(job, (fn, then), resumed=True)
+        job.stage, job.items_per_second, job.eta_seconds = "", None, None
+        job.status, job.message = "queued", "paused: another model job goes first"
+        self._status_changed(job)
+        try:
+            self._gpu_pool.submit(self._run_next)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            self._gpu_queue.remove(job)
+            self._finish(job, "cancelled", self._cancel_message())
 
     def _run(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
-        self._leave_queue(job)
         if job.cancel_event.is_set():
             self._finish(job, "cancelled", self._cancel_message())
             return
         job.status = "running"
         self._status_changed(job)
         try:
-            result = fn(JobContext(job))
+            result = fn(JobContext(job, self._gpu_queue.urgent_waiting))
+        except JobPaused:
+            if job.cancel_event.is_set() or self._stopping:
+                self._finish(job, "cancelled", self._cancel_message())
+            else:
+                self._pause(job, fn, then)
+            return
         except JobCancelled:
             self._finish(job, "cancelled", self._cancel_message())
             return
@@ -285,7 +177,7 @@ class JobManager:
         if job is not None and not job.finished:
             job.cancel_event.set()
             if job.status == "queued":
-                self._leave_queue(job)
+                self._gpu_queue.remove(job)
                 self._finish(job, "cancelled", "cancelled")
         return job
 
@@ -320,7 +212,7 @@ class JobManager:
             if not job.finished:
                 job.cancel_event.set()
                 if job.status == "queued":
-                    self._leave_queue(job)
+                    self._gpu_queue.remove(job)
                     self._finish(job, "cancelled", self._cancel_message())
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._gpu_pool.shutdown(wait=False, cancel_futures=True)

@@ -39,7 +39,9 @@ def search_frame(
 ) -> pd.DataFrame:
     """POST the search; a DataFrame ``sample_id, score, file_name`` best first, with the
     server's ``model``, ``space``, ``strategy``, ``warning`` (None, or why the space may not
-    cover every sample) and ``code`` in ``DataFrame.attrs``."""
+    cover every sample), ``code`` and ``fusion`` in ``DataFrame.attrs``. A text search that
+    the server fused with captions (``fusion`` set) adds the columns ``sources`` and
+    ``caption``."""
     if (text is None) == (like is None):
         raise VisionLensError("search() needs exactly one of text= or like=")
     body: dict[str, Any] = {"k": k, "filter": filter, "model": model}
@@ -52,10 +54,13 @@ def search_frame(
     else:
         body["image"] = base64.b64encode(image_bytes(like)).decode()
     answer = client.post_json(dataset_path(dataset, "search"), body)
-    frame = pd.DataFrame(answer["results"], columns=["sample_id", "score", "file_name"])
+    columns = ["sample_id", "score", "file_name"]
+    if answer.get("fusion"):
+        columns += ["sources", "caption"]
+    frame = pd.DataFrame(answer["results"], columns=columns)
     frame = frame.astype({"sample_id": "int64", "score": "float64"})
     frame.attrs.update(
-        {k: answer.get(k) for k in ("model", "space", "strategy", "warning", "code")}
+        {k: answer.get(k) for k in ("model", "space", "strategy", "warning", "code", "fusion")}
     )
     return frame
 

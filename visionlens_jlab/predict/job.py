@@ -42,7 +42,7 @@ from ..catalog.writes.model_runs import (
     model_run_state,
     start_model_run,
 )
-from ..jobs.manager import JobContext
+from ..jobs.manager import JobContext, JobPaused
 from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions
 from .classes import class_map, unknown_class_warning
@@ -180,7 +180,11 @@ def run_prediction(
     flush_seconds: float = FLUSH_SECONDS,
 ) -> dict[str, Any]:
     """Run ``options.model`` over what ``options.dataset`` (or its view) lacks; return the
-    result object (the CLI's ``--json``)."""
+    result object (the CLI's ``--json``).
+
+    A job that yields (captions) stops after a batch when its job context says to make
+    way: what it computed is written, the source closed (a worker process ends, and its
+    model with it), and :class:`JobPaused` carries the result so far (:func:`combined`)."""
     started = time.monotonic()
     read = dataset_samples(catalog, options.dataset, ("width", "height"))
     if options.filter:
@@ -224,6 +228,7 @@ def run_prediction(
         "seconds": 0.0,
         "unknown_classes": [],
         "errors": [],
+        "paused": 0,
         **confined.summary(),
     }
     if not todo and not fresh:
@@ -233,8 +238,10 @@ def run_prediction(
     if ctx is not None:
         ctx.stage("loading", f"loading {options.model}")
     t_first: float | None = None
+    paused = False
+    stream = source(request_of(options, prompts), todo)
     try:
-        for message in source(request_of(options, prompts), todo):
+        for message in stream:
             kind = message[0]
             if kind == "meta":
                 info = message[1]
@@ -262,11 +269,17 @@ def run_prediction(
                     n = result["processed"] + result["failed"]
                     ctx.items("predicting", n, len(todo), f"{n}/{len(todo)} images")
                     ctx.check_cancelled()
+                    if n < len(todo) and ctx.should_make_way():
+                        paused = True
+                        break
             elif kind == "done":  # smaller than at the start after an out-of-memory error
                 result["batch_size"] = message[1].get("batch_size", result["batch_size"])
                 if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
                     result["cluster"] = message[1]["cluster"]
     finally:
+        close = getattr(stream, "close", None)
+        if close is not None:  # ends the worker, and frees its accelerator, right now
+            close()
         if t_first is not None:  # what was computed is kept, also when cancelled or failing
             writer.flush(force=True)
     if t_first is None:
@@ -276,7 +289,26 @@ def run_prediction(
     result["unknown_classes"] = sorted(writer.unknown)
     result["images_per_second"] = round(result["processed"] / seconds, 2) if seconds > 0 else 0.0
     result["seconds"] = round(time.monotonic() - started, 3)
+    if paused:
+        raise JobPaused(result)
     return result
+
+
+def combined(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The result of a job that paused (:class:`JobPaused`) ``len(parts) - 1`` times: the
+    last run's, with the counts and seconds of every run summed and the first run's
+    ``skipped`` (the images done before the job began)."""
+    out = dict(parts[-1])
+    out["skipped"] = parts[0]["skipped"]
+    for key in ("processed", "failed", "predictions", "seconds"):
+        out[key] = sum(part[key] for part in parts)
+    out["seconds"] = round(out["seconds"], 3)
+    busy = sum(p["processed"] / p["images_per_second"] for p in parts if p["images_per_second"])
+    out["images_per_second"] = round(out["processed"] / busy, 2) if busy > 0 else 0.0
+    out["errors"] = [e for part in parts for e in part["errors"]][:FAILED_EXAMPLES]
+    out["unknown_classes"] = sorted({c for part in parts for c in part["unknown_classes"]})
+    out["paused"] = len(parts) - 1
+    return out
 
 
 def _todo(

@@ -11,11 +11,11 @@ from typing import Any
 from ..catalog import Catalog
 from ..embed.job import parse_runner
 from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
-from ..jobs.manager import Job, JobContext, JobManager
+from ..jobs.manager import Job, JobContext, JobManager, JobPaused
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from .base import PredictError, PredictOptions
-from .job import Item, Source, run_prediction
+from .job import Item, Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
 from .stream import predict_stream
 from .wire import decode_message, encode_items
@@ -75,6 +75,7 @@ class PredictService:
             self.catalog.dataset_id(cur, options.dataset)  # NotFoundError now, not in the job
         kind, target = parse_runner(options.runner)
         address = self._ray_address(target) if kind == "ray" else ""
+        earlier: list[dict[str, Any]] = []  # the results of runs that paused to make way
 
         def run(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(None, f"{options.task}: {options.model}")
@@ -85,14 +86,22 @@ class PredictService:
                 source = ray_source(ctx, address)
             else:
                 source = worker_source(ctx)
-            return run_prediction(ctx, self.catalog, options, source)
+            try:
+                result = run_prediction(ctx, self.catalog, options, source)
+            except JobPaused as paused:
+                earlier.append(paused.partial)
+                raise
+            return combined([*earlier, result])
 
+        # captions are background work: resumable (a rerun skips the images captioned),
+        # so they make way for every other model job (docs/architecture.md, GPU lane)
         return self.jobs.submit(
             "predict",
             run,
             title=f"{options.task.capitalize()} {options.dataset} with {options.model}",
             lane="gpu",
             dataset=options.dataset,
+            yields=options.task == "caption",
         )
 
     def _ray_address(self, address: str | None) -> str:

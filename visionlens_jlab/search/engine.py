@@ -140,7 +140,7 @@ def search(
         if matrix is not None:
             names = matrix.names_of(hit_ids, lambda: _all_file_names(cur, dataset_id))
         else:
-            names = _file_names(cur, dataset_id, hit_ids)
+            names = file_names(cur, dataset_id, hit_ids)
         warning = coverage_warning(state, dataset, space, n_points)
     return {
         "model": space.model,
@@ -273,7 +273,8 @@ def _all_file_names(cur: Any, dataset_id: int) -> tuple[np.ndarray, pa.Array]:
     return ids, table.column(1).combine_chunks()
 
 
-def _file_names(cur: Any, dataset_id: int, sample_ids: list[int]) -> dict[int, str | None]:
+def file_names(cur: Any, dataset_id: int, sample_ids: list[int]) -> dict[int, str | None]:
+    """The file names of these samples of the dataset, by sample id."""
     if not sample_ids:
         return {}
     rows = cur.execute(

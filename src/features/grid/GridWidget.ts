@@ -37,6 +37,7 @@ import { SortControl } from './SortControl';
 import { ITileEl, SampleTileRenderer } from './tiles';
 import { datasetTotal, SamplesPageSource } from '../../model/sources/samples';
 import { visibleText } from '../../base/dataText';
+import { sourcesLabel } from '../../model/similarity';
 
 /** Options of the grid. */
 export interface IGridOptions {
@@ -290,6 +291,10 @@ export class GridWidget extends Widget {
     }
     const hits = current ? (state.result?.results ?? []) : [];
     this._tiles.scores = new Map(hits.map(hit => [hit.sample_id, hit.score]));
+    const found = hits.map(hit => [hit.sample_id, sourcesLabel(hit.sources)]);
+    this._tiles.sources = new Map(
+      found.filter((f): f is [number, string] => f[1] !== null)
+    );
     this._grid.invalidate();
   }
 

@@ -4,7 +4,8 @@
  * while the results are shown: a space that covers only part of the dataset
  * must never pass for the whole truth.
  */
-import { fmtInt, h } from '../../base/dom';
+import { h } from '../../base/dom';
+import { describeResult } from '../../model/similarity';
 import { ISearchState } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
 
@@ -19,14 +20,18 @@ export class SearchStatus {
     this.warning.hidden = true;
   }
 
-  /** "Searching…", "N results · model" or the error. */
+  /**
+   * "Searching…", "N results · model" (with "+ captions" when a text search
+   * was fused with them, its title then why CLIP gave none) or the error.
+   */
   readonly message: HTMLSpanElement;
   /** The answer's `warning` (the server's text, shown as text), hidden when null. */
   readonly warning: HTMLSpanElement;
 
   /** A one-off message of the row (a refused image, no dataset). */
-  say(text: string, error = false): void {
+  say(text: string, error = false, title = ''): void {
     this.message.textContent = visibleText(text);
+    this.message.title = visibleText(title);
     this.message.classList.toggle('jp-mod-error', error);
   }
 
@@ -43,10 +48,8 @@ export class SearchStatus {
     } else if (!state.result) {
       this.say('Searching…');
     } else {
-      const n = state.result.results.length;
-      this.say(
-        `${fmtInt(n)} result${n === 1 ? '' : 's'} · ${state.result.model}`
-      );
+      const clipError = state.result.fusion?.clip_error ?? '';
+      this.say(describeResult(state.result), false, clipError);
     }
   }
 }

@@ -42,6 +42,8 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
 
   /** Similarity scores by sample id (a search's results), shown as a badge. */
   scores: ReadonlyMap<number, number> = new Map();
+  /** The rankings that found each result of a fused text search ("CLIP + caption"). */
+  sources: ReadonlyMap<number, string> = new Map();
 
   /** The label types drawn (the grid's toggles). */
   labelTypes: ReadonlySet<LabelType> = ALL_LABEL_TYPES;
@@ -116,7 +118,10 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     }
     const score = this.scores.get(sample.sample_id) ?? null;
     const badge = el._score as HTMLDivElement;
-    badge.textContent = score === null ? '' : fmtScore(score);
+    const found = this.sources.get(sample.sample_id) ?? null;
+    badge.textContent =
+      score === null ? '' : fmtScore(score) + (found ? ` · ${found}` : '');
+    badge.title = found ? `Matched by ${found}` : '';
     badge.hidden = score === null;
     if (score === null) {
       delete el.dataset.score;

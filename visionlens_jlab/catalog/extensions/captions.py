@@ -108,14 +108,30 @@ def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
 
 
+def has_captions(catalog: Catalog, dataset: str) -> bool:
+    """Whether a sample of ``dataset`` has a caption."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = cur.execute(
+            "SELECT 1 FROM computed_values WHERE dataset_id = ? AND field = ? LIMIT 1",
+            [dataset_id, CAPTION],
+        ).fetchone()
+    return row is not None
+
+
 def search_captions(
-    catalog: Catalog, dataset: str, query: str, limit: int = 50
+    catalog: Catalog,
+    dataset: str,
+    query: str,
+    limit: int = 50,
+    within: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Samples whose caption holds words of ``query``, best first: the most distinct query
     words, then the most occurrences, then the shortest caption (the most specific), then
-    the sample id. Words match whole words, case-insensitively."""
+    the sample id. Words match whole words, case-insensitively. ``within``: only these
+    sample ids (a filter's), None for all."""
     words = query_words(query)
-    if not words:
+    if not words or within == []:
         return []
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
@@ -126,12 +142,13 @@ def search_captions(
                        list_filter(regexp_split_to_array(lower(text), '[^[:alnum:]]+'),
                                    lambda w: list_contains(?::VARCHAR[], w)) AS hits
                 FROM computed_values WHERE dataset_id = ? AND field = ?
+                  AND (?::BIGINT[] IS NULL OR sample_id IN (SELECT unnest(?::BIGINT[])))
             )
             SELECT sample_id, text, len(list_distinct(hits)) AS words, len(hits) AS hits
             FROM t WHERE len(hits) > 0
             ORDER BY words DESC, hits DESC, length(text), sample_id LIMIT ?
             """,
-            [words, dataset_id, CAPTION, int(limit)],
+            [words, dataset_id, CAPTION, within, within, int(limit)],
         ).fetchall()
     return [
         {"sample_id": int(r[0]), "caption": r[1], "words": int(r[2]), "hits": int(r[3])}
