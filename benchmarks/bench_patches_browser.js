@@ -35,6 +35,7 @@ const {
   QUIET_SWITCHES,
   ROOT,
   startLab,
+  openLab,
   waitForServer
 } = require('./browser_support');
 const { tool } = require('./grid_data');
@@ -101,20 +102,7 @@ async function measureRound(
   /** @type {import('playwright-core').Browser} */ browser,
   /** @type {string} */ base
 ) {
-  const page = await browser.newPage({
-    viewport: { width: 1280, height: 800 }
-  });
-  const cdp = await page.context().newCDPSession(page);
-  await page.goto(`${base}/lab?reset`);
-  await page
-    .locator('#jupyterlab-splash')
-    .waitFor({ state: 'detached', timeout: 120000 });
-  await page.waitForFunction(
-    () =>
-      window.jupyterapp &&
-      window.jupyterapp.commands.hasCommand('visionlens:open-patches')
-  );
-  await page.waitForTimeout(1000);
+  const { page, cdp } = await openLab(browser, base, 'visionlens:open-patches');
   await page.evaluate(installProbes);
   await page.evaluate(installPatchProbes);
   /** @type {any} */

@@ -123,6 +123,33 @@ async function waitForServer(url, ms) {
   throw new Error(`server did not start: ${url}`);
 }
 
+/**
+ * A fresh 1280x800 page of JupyterLab at `base`, its DevTools session, once the
+ * splash screen is gone and `command` exists (the extension is loaded), plus a
+ * second for the first layout to settle.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} base
+ * @param {string} command
+ */
+async function openLab(browser, base, command) {
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 800 }
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await page.goto(`${base}/lab?reset`);
+  await page
+    .locator('#jupyterlab-splash')
+    .waitFor({ state: 'detached', timeout: 120000 });
+  await page.waitForFunction(
+    id =>
+      /** @type {any} */ (window).jupyterapp &&
+      /** @type {any} */ (window).jupyterapp.commands.hasCommand(id),
+    command
+  );
+  await page.waitForTimeout(1000);
+  return { page, cdp };
+}
+
 module.exports = {
   ROOT,
   QUIET_SWITCHES,
@@ -131,5 +158,6 @@ module.exports = {
   launchChromium,
   chromiumVersion,
   startLab,
+  openLab,
   waitForServer
 };

@@ -59,35 +59,16 @@ class SearchHandler(VisionLensHandler):
         if flt is not None and not isinstance(flt, dict):
             raise HTTPError(400, "'filter' must be a JSON object (the samples filter)")
         model = _optional_str(body, "model")
-        if query.text is not None:  # captions rank too, when the dataset has them
-            text = query.text
-            out = await self.run_blocking(
-                lambda: text_search(
-                    self.catalog,
-                    self.app.vector_store(),
-                    name,
-                    text,
-                    filter_spec=flt,
-                    k=k,
-                    model=model,
-                    cache=self.app.search_cache,
-                )
-            )
-            await self.write_json(out)
-            return
-        out = await self.run_blocking(
-            lambda: search(
-                self.catalog,
-                self.app.vector_store(),
-                name,
-                query,
-                filter_spec=flt,
-                k=k,
-                model=model,
-                cache=self.app.search_cache,
-            )
-        )
-        await self.write_json(out)
+        text = query.text
+
+        def answer() -> dict[str, Any]:
+            common = {"filter_spec": flt, "k": k, "model": model, "cache": self.app.search_cache}
+            store = self.app.vector_store()
+            if text is not None:  # captions rank too, when the dataset has them
+                return text_search(self.catalog, store, name, text, **common)
+            return search(self.catalog, store, name, query, **common)
+
+        await self.write_json(await self.run_blocking(answer))
 
 
 class DuplicatesHandler(VisionLensHandler):
