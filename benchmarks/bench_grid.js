@@ -31,6 +31,7 @@ const {
   opt,
   launchChromium,
   startLab,
+  openLab,
   waitForServer,
   QUIET_SWITCHES
 } = require('./browser_support');
@@ -85,20 +86,7 @@ async function splitSelector(base) {
  * @returns {Promise<any>}
  */
 async function measureRound(browser, base, withImages, round) {
-  const page = await browser.newPage({
-    viewport: { width: 1280, height: 800 }
-  });
-  const cdp = await page.context().newCDPSession(page);
-  await page.goto(`${base}/lab?reset`);
-  await page
-    .locator('#jupyterlab-splash')
-    .waitFor({ state: 'detached', timeout: 120000 });
-  await page.waitForFunction(
-    () =>
-      window.jupyterapp &&
-      window.jupyterapp.commands.hasCommand('visionlens:open-grid')
-  );
-  await page.waitForTimeout(1000);
+  const { page, cdp } = await openLab(browser, base, 'visionlens:open-grid');
   await page.evaluate(installProbes);
   const profile = process.env.VL_GRID_PROFILE;
   if (profile) {
