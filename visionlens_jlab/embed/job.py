@@ -21,7 +21,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..jobs.accelerator import DTYPES
-from ..jobs.manager import JobContext
+from ..jobs.job import JobContext
 from ..media.confine import Confined, confine
 from ..media.lookup import dataset_media
 from ..vectors import SpaceNotFoundError, VectorStore, space_name

@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..catalog import NotFoundError
-from ..jobs.manager import JobCancelled, JobContext
+from ..jobs.job import JobCancelled, JobContext
 from ..jobs.processes import WorkerError
 from .base import EmbedError
 from .wire import decode_message, encode_items

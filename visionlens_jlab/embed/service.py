@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
-from ..jobs.manager import Job, JobContext, JobManager
+from ..jobs.job import Job, JobContext
+from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from ..vectors import VectorStore, VectorStoreError

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.writes.dataset_writer import write_dataset, write_predictions
-from ..jobs.manager import Job, JobContext, JobManager
+from ..jobs.job import Job, JobContext
+from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..records.batches import Batch
 from ..records.report import IngestReport

@@ -1,6 +1,7 @@
 """Background jobs: progress, cancellation, and worker processes for heavy work."""
 
-from .manager import Job, JobCancelled, JobContext, JobManager, JobPaused, job_progress
+from .job import Job, JobCancelled, JobContext, JobPaused, job_progress
+from .manager import JobManager
 from .processes import WorkerError, stream_from_worker
 
 __all__ = [

@@ -26,7 +26,7 @@ from typing import Any
 from jupyter_events import EventLogger
 from tornado.ioloop import IOLoop
 
-from .manager import Job
+from .job import Job
 
 JOB_EVENT_SCHEMA_ID = "https://events.visionlens.dev/visionlens_jlab/job/v1"
 """The schema id the lab listens for (``src/api/serverEvents.ts`` names the same)."""

@@ -18,11 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .gpu_lane import LaneQueue
-from .job import Job, JobCancelled, JobContext, JobPaused, job_progress
+from .job import Job, JobCancelled, JobContext, JobPaused
 from .journal import JobJournal
-
-# the job vocabulary is defined in .job; job functions import it from here, with the manager
-__all__ = ["Job", "JobCancelled", "JobContext", "JobManager", "JobPaused", "job_progress"]
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..worker_priority import lower_priority
-from .manager import JobCancelled, JobContext
+from .job import JobCancelled, JobContext
 
 _POLL_SECONDS = 0.2
 

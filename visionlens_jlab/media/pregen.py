@@ -128,7 +128,7 @@ def pregenerate_thumbnails(
 
 def _cancelled_error() -> Exception:
     try:
-        from ..jobs.manager import JobCancelled
+        from ..jobs.job import JobCancelled
     except ImportError:  # pragma: no cover - the jobs package is part of the product
         return PregenCancelled()
     return JobCancelled()

@@ -42,7 +42,7 @@ from ..catalog.writes.model_runs import (
     model_run_state,
     start_model_run,
 )
-from ..jobs.manager import JobContext, JobPaused
+from ..jobs.job import JobContext, JobPaused
 from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions
 from .classes import class_map, unknown_class_warning

@@ -11,7 +11,8 @@ from typing import Any
 from ..catalog import Catalog
 from ..embed.job import parse_runner
 from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
-from ..jobs.manager import Job, JobContext, JobManager, JobPaused
+from ..jobs.job import Job, JobContext, JobPaused
+from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from .base import PredictError, PredictOptions
