@@ -40,12 +40,11 @@ RAW_COLUMNS = (
     "grayscale_hist_std",
     "single_channel",
 )
-# brightness² · 255² · 1000 as integers (the weights times 1000 are whole numbers, the sum
-# stays below 2³¹): per-channel lookup tables, and the percentiles' order statistics found
-# on int32, ~4x faster than float64 arithmetic, and exact
-_LEVELS = np.arange(256, dtype=np.int32) ** 2
-_SQUARES = (_LEVELS * 241, _LEVELS * 691, _LEVELS * 68)
-_GREY_SQUARES = _LEVELS * 1000
+# brightness² · 255² as float32: squaring uint8 levels is exact in float32 and one BLAS
+# matrix-vector product weighs the channels, ~5x faster than per-channel lookup tables (the
+# weighted sum rounds at float32's 24 bits, a relative 1e-7 that moves no percentile past a
+# threshold)
+_WEIGHTS = np.array([0.241, 0.691, 0.068], np.float32)
 
 
 @dataclass(frozen=True)
@@ -108,21 +107,21 @@ def measure_image(data: bytes, width: int | None, height: int | None) -> tuple[f
         im.load()
         single = im.mode == "L"
         rgb = im if single or im.mode == "RGB" else im.convert("RGB")
-        px = np.asarray(rgb)
-        if single:
-            squared = _GREY_SQUARES[px].ravel()
-        else:
-            squared = (
-                _SQUARES[0][px[..., 0]] + _SQUARES[1][px[..., 1]] + _SQUARES[2][px[..., 2]]
-            ).ravel()
-        p99, p5 = (v / (255 * np.sqrt(1000)) for v in _percentiles(squared, (99, 5)))
+        levels = np.asarray(rgb, np.float32)
+        levels *= levels
+        squared = (levels if single else levels @ _WEIGHTS).ravel()
+        p99, p5 = (v / 255 for v in _percentiles(squared, (99, 5)))
         entropy = float(rgb.entropy())
         w, h = (width, height) if width and height else rgb.size
         target = blur_size(w, h)
         if (target[0] > target[1]) != (rgb.size[0] > rgb.size[1]):  # EXIF-rotated thumbnail
             target = (target[1], target[0])
-        small = rgb if target == rgb.size else rgb.resize(target, Image.Resampling.BICUBIC)
-        gray = np.asarray(small.convert("L"))
+        # grey first, then resized: a third of the resampling work of cleanvision's order
+        # (resize, then grey), which rounds differently by at most a level here and there
+        gray_image = rgb if single else rgb.convert("L")
+        if target != gray_image.size:
+            gray_image = gray_image.resize(target, Image.Resampling.BICUBIC)
+        gray = np.asarray(gray_image)
     hist = np.bincount(gray.ravel(), minlength=256)
     return (
         float(p99),
