@@ -65,6 +65,27 @@ export function clear(el: Element): void {
 }
 
 /** A number with thousands separators. */
+/**
+ * Replace `container`'s children; a control inside it that had the focus
+ * keeps it in the new children (the one with the same `aria-label`), so a
+ * redraw after a write does not throw a keyboard user out.
+ */
+export function replaceKeepingFocus(
+  container: Element,
+  children: Node[]
+): void {
+  const active = document.activeElement;
+  const focused = container.contains(active)
+    ? active?.getAttribute('aria-label')
+    : null;
+  container.replaceChildren(...children);
+  if (focused) {
+    [...container.querySelectorAll<HTMLElement>('[aria-label]')]
+      .find(el => el.getAttribute('aria-label') === focused)
+      ?.focus();
+  }
+}
+
 export function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined ? '–' : n.toLocaleString('en-US');
 }

@@ -75,6 +75,30 @@ test.describe('the sample view over the grid', () => {
     await expect(tile(PAGE)).toBeFocused();
   });
 
+  test('the image fits its stage again when only the stage changes size', async ({
+    page
+  }) => {
+    const grid = await openGrid(page, DEMO);
+    await grid.locator('.jp-VisionLens-tile[data-index="0"]').dblclick();
+    const stage = grid.locator('#visionlens-sample-overlay .jp-VisionLens-stage');
+    const image = stage.locator('img.jp-VisionLens-fullImage');
+    await expect(image).toHaveJSProperty('complete', true);
+    // Fitted: inside the stage, touching it on one side.
+    const fitted = async (): Promise<boolean> => {
+      const s = (await stage.boundingBox())!;
+      const c = (await image.boundingBox())!;
+      const inside = c.width <= s.width + 1 && c.height <= s.height + 1;
+      return inside && (s.width - c.width < 1 || s.height - c.height < 1);
+    };
+    await expect.poll(fitted).toBe(true);
+    // A size change no Lumino message reports (a style, as when a neighbour grows).
+    await stage.evaluate(el => {
+      el.style.flex = '0 0 auto';
+      el.style.height = `${Math.round(el.clientHeight / 2)}px`;
+    });
+    await expect.poll(fitted).toBe(true);
+  });
+
   test('Escape closes it wherever the focus is, once a dialog, a menu or a field had its Escape', async ({
     page
   }) => {
@@ -119,6 +143,10 @@ test.describe('the sample view over the grid', () => {
     });
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toBeVisible();
+    // (the dialog takes the focus once attached: its Escape is heard from then on)
+    await expect
+      .poll(() => page.evaluate(() => !!document.activeElement?.closest('.jp-Dialog')))
+      .toBe(true);
     await page.keyboard.press('Escape');
     await expect(dialog).toBeHidden();
     await expect(overlay).toBeVisible();

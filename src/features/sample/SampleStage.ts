@@ -4,7 +4,7 @@
  * by dragging with the middle button, with Shift, or with the pan tool; a
  * plain drag goes to the edit layer (`IStagePointer`: select, move and resize
  * with `select`, a new box with `draw`), in image pixels. Fits the image on
- * load and on resize.
+ * load and whenever the stage's own size changes.
  */
 import { ISample, IVisionLensModel } from '../../model/tokens';
 import { KeypointClasses, LabelTypeToggles } from '../../model/labels';
@@ -86,6 +86,23 @@ export class SampleStage {
     this.node.addEventListener('pointerup', this);
     this.node.addEventListener('pointercancel', this);
     this._img.addEventListener('load', () => this.fit());
+    // The stage's size follows the panel and whatever shares it (toolbars that
+    // overflow, the side tables filled after the image): watch the node itself,
+    // since not every such change reaches the view as a Lumino resize.
+    this._resizes = new ResizeObserver(() => {
+      if (
+        this.node.clientWidth !== this._fitted[0] ||
+        this.node.clientHeight !== this._fitted[1]
+      ) {
+        this.fit();
+      }
+    });
+    this._resizes.observe(this.node);
+  }
+
+  /** Stop watching the stage's size (the view is disposed). */
+  dispose(): void {
+    this._resizes.disconnect();
   }
 
   /** The stage element (put it in the view's body). */
@@ -112,8 +129,9 @@ export class SampleStage {
   /** Scale the image to fit the stage, centred. */
   fit(): void {
     const [w, h] = this._size();
-    const sw = this.node.clientWidth || 1;
-    const sh = this.node.clientHeight || 1;
+    this._fitted = [this.node.clientWidth, this.node.clientHeight];
+    const sw = this._fitted[0] || 1;
+    const sh = this._fitted[1] || 1;
     this._scale = Math.min(sw / w, sh / h);
     this._tx = (sw - w * this._scale) / 2;
     this._ty = (sh - h * this._scale) / 2;
@@ -265,6 +283,8 @@ export class SampleStage {
     }
   }
 
+  private _resizes: ResizeObserver;
+  private _fitted: [number, number] = [0, 0];
   private _tool: StageTool = 'select';
   private _pointer: IStagePointer | null = null;
   private _editing = false;

@@ -16,7 +16,7 @@ import {
   ISample,
   IVisionLensModel
 } from '../../model/tokens';
-import { fmtInt, h } from '../../base/dom';
+import { fmtInt, h, replaceKeepingFocus } from '../../base/dom';
 import { keypointClasses, LabelTypeToggles } from '../../model/labels';
 import {
   evalColourControl,
@@ -272,8 +272,11 @@ export class SampleView extends Widget {
     this.node.focus();
   }
 
-  protected onResize(msg: Widget.ResizeMessage): void {
-    this._stage.fit();
+  dispose(): void {
+    if (!this.isDisposed) {
+      this._stage.dispose();
+    }
+    super.dispose();
   }
 
   private _onDatasetChanged(): void {
@@ -338,16 +341,18 @@ export class SampleView extends Widget {
     void this.editing.sampleShown();
   }
 
-  /** The fields and boxes tables, then the sections of other extensions. */
+  /** The fields and boxes tables, then the sections of other extensions
+   * (a focused control stays focused: a reload follows any write). */
   private _renderSide(): void {
     const s = this._sample;
-    this._side.replaceChildren(
-      ...(s
+    replaceKeepingFocus(
+      this._side,
+      s
         ? [
             ...sampleTables(this.model, s),
             ...renderSampleSections(this.model, s)
           ]
-        : [])
+        : []
     );
   }
 

@@ -3,7 +3,7 @@
  * Jupyter server: hidden until opened, it shows the sample asked for, steps
  * through the rows of the view query in its sort (→ past the last row stays),
  * says on closing which row it showed last (what the grid focuses), keeps the
- * focus when its host is activated, and goes with its host.
+ * focus when its host is activated or a write reloads it, and goes with its host.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Message, MessageLoop } from '@lumino/messaging';
@@ -108,6 +108,27 @@ describe('the sample view over a panel', () => {
     expect(shown(overlay)).toEqual({ name: 'img2.png', index: 1 });
     await overlay.step(-1);
     expect(shown(overlay)).toEqual({ name: 'img1.png', index: 0 });
+    host.dispose();
+  }, 60000);
+
+  it('keeps a focused field control focused when a write reloads the sample', async () => {
+    const { host, overlay } = overHost();
+    await overlay.open(ids.get('img1.png') as number, null);
+    const label = 'Show split on grid tiles';
+    const pin = () =>
+      overlay.view.node.querySelector<HTMLInputElement>(
+        `input[aria-label="${label}"]`
+      );
+    const before = pin();
+    before?.focus();
+    expect(document.activeElement).toBe(before);
+
+    model.notifyDataChanged({ dataset: 'pets', kind: 'tags', ids: null });
+    for (let i = 0; i < 200 && pin() === before; i++) {
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    expect(pin()).not.toBe(before); // the tables were drawn again
+    expect(document.activeElement).toBe(pin());
     host.dispose();
   }, 60000);
 
