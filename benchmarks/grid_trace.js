@@ -125,20 +125,31 @@ function samples(/** @type {any[]} */ trace, /** @type {string} */ key) {
         p.nodes.set(n.id, n);
       }
       const deltas = e.args.data.timeDeltas ?? [];
-      (cpu.samples ?? []).forEach((/** @type {number} */ id, /** @type {number} */ i) => {
-        p.t += deltas[i] ?? 0;
-        /** @type {string[]} */
-        const frames = [];
-        for (let n = p.nodes.get(id); n; n = p.nodes.get(n.parent)) {
-          const f = n.callFrame;
-          frames.push(f.functionName || (f.url ? '(anonymous)' : f.url === '' ? '(root)' : '?'));
-          if (!n.parent) {
-            break;
+      (cpu.samples ?? []).forEach(
+        (/** @type {number} */ id, /** @type {number} */ i) => {
+          p.t += deltas[i] ?? 0;
+          /** @type {string[]} */
+          const frames = [];
+          for (let n = p.nodes.get(id); n; n = p.nodes.get(n.parent)) {
+            const f = n.callFrame;
+            frames.push(
+              f.functionName ||
+                (f.url ? '(anonymous)' : f.url === '' ? '(root)' : '?')
+            );
+            if (!n.parent) {
+              break;
+            }
           }
+          const leaf = p.nodes.get(id)?.callFrame;
+          out.push([
+            p.t,
+            leaf
+              ? leaf.functionName || `(${leaf.url ? 'anonymous' : 'program'})`
+              : '?',
+            frames
+          ]);
         }
-        const leaf = p.nodes.get(id)?.callFrame;
-        out.push([p.t, leaf ? leaf.functionName || `(${leaf.url ? 'anonymous' : 'program'})` : '?', frames]);
-      });
+      );
     }
   }
   return out.sort((a, b) => a[0] - b[0]);
@@ -149,7 +160,9 @@ function table(m, total, /** @type {string} */ what) {
   const rows = [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP);
   const lines = [`| ${what} | ms | share |`, '|---|---|---|'];
   for (const [name, us] of rows) {
-    lines.push(`| ${name} | ${(us / 1000).toFixed(0)} | ${((100 * us) / total).toFixed(1)} % |`);
+    lines.push(
+      `| ${name} | ${(us / 1000).toFixed(0)} | ${((100 * us) / total).toFixed(1)} % |`
+    );
   }
   return lines.join('\n');
 }
@@ -158,7 +171,9 @@ function main() {
   const raw = JSON.parse(fs.readFileSync(file, 'utf-8'));
   const trace = Array.isArray(raw) ? raw : raw.traceEvents;
   const { key, phases } = mainThread(trace);
-  const thread = spans(trace.filter((/** @type {any} */ e) => `${e.pid}:${e.tid}` === key));
+  const thread = spans(
+    trace.filter((/** @type {any} */ e) => `${e.pid}:${e.tid}` === key)
+  );
   const phaseAt = (/** @type {number} */ ts) => {
     let p = 'before';
     for (const m of phases) {
@@ -190,7 +205,14 @@ function main() {
     /** @type {any[]} */
     const inner = [];
     for (let k = j; k < thread.length && thread[k].ts < t.end; k++) {
-      if (thread[k] !== t && !(thread[k].ts === t.ts && thread[k].end === t.end && TASKS.has(thread[k].name))) {
+      if (
+        thread[k] !== t &&
+        !(
+          thread[k].ts === t.ts &&
+          thread[k].end === t.end &&
+          TASKS.has(thread[k].name)
+        )
+      ) {
         inner.push(thread[k]);
       }
     }
