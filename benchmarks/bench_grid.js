@@ -49,6 +49,21 @@ const OUT = opt('out', '');
 const JUMPS = 20;
 const FILTER_CHANGES = 5;
 const SCROLL_SAMPLES = 5000;
+/**
+ * What `VL_GRID_TRACE=PREFIX` records of each round (PREFIX.N.json, read by
+ * grid_trace.js): the main thread's tasks with their layout, paint, raster
+ * and script steps, the phase marks and the JavaScript samples.
+ */
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'blink.user_timing',
+  'v8.execute',
+  'blink',
+  'cc',
+  'disabled-by-default-v8.cpu_profiler'
+];
 
 /** @param {import('playwright-core').CDPSession} cdp */
 async function heap(cdp) {
@@ -89,6 +104,10 @@ async function measureRound(browser, base, withImages, round) {
   const { page, cdp } = await openLab(browser, base, 'visionlens:open-grid');
   await page.evaluate(installProbes);
   const profile = process.env.VL_GRID_PROFILE;
+  const trace = process.env.VL_GRID_TRACE;
+  if (trace) {
+    await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  }
   if (profile) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
@@ -166,6 +185,9 @@ async function measureRound(browser, base, withImages, round) {
     /** @type {any} */ (window).__vlBench.countTiles()
   );
   r.slowRequests = slow;
+  if (trace) {
+    fs.writeFileSync(`${trace}.${round}.json`, await browser.stopTracing());
+  }
   await page.close();
   return r;
 }

@@ -7,7 +7,8 @@
  *     each tagged with the phase of the benchmark it fell in;
  *   - the most tile elements in the grid's DOM at any checkpoint;
  * and offers the steps of a round (open, scroll, jumps, filter changes), each
- * resolving once every visible tile shows its sample (boxes drawn).
+ * resolving once every visible tile shows its sample (boxes drawn, and masks and
+ * keypoints where a tile draws them in a later frame: `data-labels-pending`).
  */
 
 /* eslint-disable no-undef */
@@ -22,6 +23,11 @@ function installProbes() {
     gaps: /** @type {Entry[]} */ ([]),
     maxTiles: 0,
     maxHeap: 0
+  };
+  /** Enter a phase; the mark puts it on a performance trace's timeline too. */
+  const setPhase = (/** @type {string} */ phase) => {
+    rec.phase = phase;
+    performance.mark(`vl-phase:${phase}`);
   };
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) {
@@ -104,6 +110,8 @@ function installProbes() {
         tiles.every(
           t =>
             t.dataset.sampleId &&
+            // masks and keypoints drawn too (a tile may draw them a few frames later)
+            t.dataset.labelsPending === undefined &&
             (!withImages || (image(t).complete && image(t).naturalWidth > 0))
         );
       if (ready) {
@@ -133,7 +141,7 @@ function installProbes() {
     /** @type {string} */ dataset,
     /** @type {boolean} */ withImages
   ) => {
-    rec.phase = 'open';
+    setPhase('open');
     const t0 = performance.now();
     window.jupyterapp.commands.execute('visionlens:open-grid', { dataset });
     let countMs = null;
@@ -167,7 +175,7 @@ function installProbes() {
 
   /** Scroll one screen per frame until `samples` samples went by (a wheel / PageDown user). */
   const scrollSamples = async (/** @type {number} */ samples) => {
-    rec.phase = 'scroll';
+    setPhase('scroll');
     const el = scroller();
     let shown = null;
     while (!shown || shown.last < samples) {
@@ -182,7 +190,7 @@ function installProbes() {
     /** @type {number} */ frames,
     /** @type {number} */ total
   ) => {
-    rec.phase = 'end';
+    setPhase('end');
     const el = scroller();
     const start = el.scrollTop;
     const t0 = performance.now();
@@ -201,7 +209,7 @@ function installProbes() {
 
   /** `n` jumps to random positions (seeded): ms until each one's tiles show. */
   const jumps = async (/** @type {number} */ n, /** @type {number} */ seed) => {
-    rec.phase = 'jumps';
+    setPhase('jumps');
     const el = scroller();
     let s = seed >>> 0;
     const rand = () => {
@@ -221,7 +229,7 @@ function installProbes() {
 
   /** Click a facet value's checkbox: ms until the new exact count and its tiles show. */
   const filterClick = async (/** @type {string} */ selector) => {
-    rec.phase = 'filters';
+    setPhase('filters');
     const count = countEl();
     const before = count.textContent;
     const t0 = performance.now();
@@ -242,9 +250,7 @@ function installProbes() {
     jumps,
     filterClick,
     countTiles,
-    setPhase: (/** @type {string} */ phase) => {
-      rec.phase = phase;
-    }
+    setPhase
   };
 }
 

@@ -17,6 +17,7 @@ import {
   drawSampleLabels,
   ILabelLayers
 } from '../../ui/labels/sampleLabels';
+import { FrameQueue } from '../../ui/labels/frameQueue';
 import { ITileRenderer } from '../../ui/virtualGrid/VirtualGrid';
 import { fmtValue, h, sampleField } from '../../base/dom';
 import { renderTileOverlays } from '../../ui/contributions';
@@ -30,6 +31,8 @@ export interface ITileEl extends HTMLDivElement {
   _sampleId?: number;
   _img?: HTMLImageElement;
   _labels?: ILabelLayers;
+  /** The drawing of its canvas for the sample shown now, if it has one. */
+  _drawCanvas?: () => void;
   /** The layer of the registered tile overlays (other extensions). */
   _ext?: HTMLDivElement;
   _caption?: HTMLDivElement;
@@ -67,6 +70,12 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
 
   /** The dataset's keypoint classes (skeletons). */
   keypointClasses: KeypointClasses = new Map();
+
+  /**
+   * The tiles' mask and keypoint canvases, drawn a few per frame: a screen
+   * of them at once made long tasks while scrolling (issue #26).
+   */
+  private readonly _canvasQueue = new FrameQueue<ITileEl>();
 
   create(cell: HTMLDivElement): ITileEl {
     const el = cell as ITileEl;
@@ -155,13 +164,17 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   }
 
   /**
-   * Draw a tile's labels. RLE masks are sampled down to the tile's pixels
-   * and made lazily; the tile is drawn again when they are ready, if it
-   * still shows the same sample.
+   * Draw a tile's labels: boxes and chips now, masks and keypoints in a
+   * coming frame (`data-labels-pending` on the tile until then). RLE masks
+   * are sampled down to the tile's pixels and made lazily; the tile is drawn
+   * again when they are ready, if it still shows the same sample.
    */
   private _drawLabels(el: ITileEl, sample: ISample | null, tile: number): void {
+    this._canvasQueue.cancel(el);
+    delete el.dataset.labelsPending;
     const ratio = window.devicePixelRatio || 1;
     const longest = Math.max(sample?.width ?? 0, sample?.height ?? 0);
+    el._drawCanvas = undefined;
     drawSampleLabels(el._labels as ILabelLayers, this._model, sample, {
       displaySize: tile,
       strokeWidth: tile >= 160 ? 2 : 1.5,
@@ -172,13 +185,27 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
       layout: { cssWidth: tile, cssHeight: tile, pixelRatio: ratio },
       compact: true,
       maskStep: Math.max(1, Math.floor(longest / (tile * ratio))),
+      deferCanvas: draw => {
+        el._drawCanvas = draw;
+        this._queueCanvas(el, draw);
+      },
+      // The boxes are drawn already: only the canvas again (its latest drawing).
       onMaskReady: sample
         ? () => {
-            if (el._sampleId === sample.sample_id) {
-              this._drawLabels(el, sample, tile);
+            if (el._sampleId === sample.sample_id && el._drawCanvas) {
+              this._queueCanvas(el, el._drawCanvas);
             }
           }
         : null
+    });
+  }
+
+  /** Draw a tile's canvas in a coming frame. */
+  private _queueCanvas(el: ITileEl, draw: () => void): void {
+    el.dataset.labelsPending = '';
+    this._canvasQueue.put(el, () => {
+      delete el.dataset.labelsPending;
+      draw();
     });
   }
 }

@@ -5,7 +5,7 @@
  * the view shows it.
  */
 import { KeypointClasses, LabelType } from '../../model/labels';
-import { ISample } from '../../model/tokens';
+import { IAnnotation, ISample } from '../../model/tokens';
 import { h } from '../../base/dom';
 import {
   createLabelCanvas,
@@ -51,6 +51,13 @@ export interface ISampleLabelsOptions extends IOverlayOptions {
   chipsPerModel?: number;
   /** Leave out the objects a filtered page marks as not matching. */
   onlyMatching?: boolean;
+  /**
+   * Given: the canvas (masks, keypoints) is cleared now and its drawing is
+   * handed to this to run later (a grid spreads its tiles' canvases over
+   * frames: `FrameQueue`); its labels are then not counted in the answer.
+   * Not called when the canvas has nothing to draw.
+   */
+  deferCanvas?: (draw: () => void) => void;
 }
 
 /** What was drawn, per label type. */
@@ -87,22 +94,34 @@ export function drawSampleLabels(
     shown.has('boxes') ? objects : [],
     options
   );
-  const onCanvas = drawLabelCanvas(
-    layers.canvas,
-    canvasRenderers,
-    width,
-    height,
-    objects,
-    { ...options.layout, region: options.region },
-    shown,
-    {
-      style,
-      compact: options.compact,
-      keypointClasses: options.keypointClasses,
-      maskStep: options.maskStep,
-      onMaskReady: options.onMaskReady
-    }
-  );
+  const drawCanvas = (onIt: readonly IAnnotation[]) =>
+    drawLabelCanvas(
+      layers.canvas,
+      canvasRenderers,
+      width,
+      height,
+      onIt,
+      { ...options.layout, region: options.region },
+      shown,
+      {
+        style,
+        compact: options.compact,
+        keypointClasses: options.keypointClasses,
+        maskStep: options.maskStep,
+        onMaskReady: options.onMaskReady
+      }
+    );
+  const { deferCanvas } = options;
+  const later =
+    deferCanvas &&
+    width &&
+    height &&
+    canvasRenderers.some(r => shown.has(r.type) && objects.some(r.carries));
+  // Deferred: the previous sample's masks must not stay under the new boxes.
+  const onCanvas = drawCanvas(later ? [] : objects);
+  if (later) {
+    deferCanvas(() => drawCanvas(objects));
+  }
   const chips = renderChips(
     layers.chips,
     style,

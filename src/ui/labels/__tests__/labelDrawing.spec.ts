@@ -230,7 +230,11 @@ describe('a sample drawn with label type toggles', () => {
     ]
   };
 
-  function draw(shown: LabelType[], layers = createLabelLayers()) {
+  function draw(
+    shown: LabelType[],
+    layers = createLabelLayers(),
+    deferCanvas?: (draw: () => void) => void
+  ) {
     canvasCalls = [];
     const calls = canvasCalls;
     const drawn = drawSampleLabels(layers, STYLE, sample, {
@@ -240,10 +244,47 @@ describe('a sample drawn with label type toggles', () => {
       layout: { cssWidth: 200, cssHeight: 200, pixelRatio: 1 },
       compact: true,
       maskStep: 1,
-      onMaskReady: null
+      onMaskReady: null,
+      deferCanvas
     });
     return { drawn, layers, calls };
   }
+
+  const ALL: LabelType[] = ['boxes', 'masks', 'keypoints', 'classifications'];
+  const painted = (calls: Call[]) =>
+    calls.filter(c => c[0] === 'fill' || c[0] === 'stroke').length;
+
+  it('hands the canvas to a deferral and clears the last sample masks now', () => {
+    const layers = createLabelLayers();
+    const shown = draw(ALL, layers); // a previous sample's masks, drawn
+    const before = painted(shown.calls);
+    expect(before).toBeGreaterThan(0);
+    const later: (() => void)[] = [];
+    const now = draw(ALL, layers, job => later.push(job));
+    // boxes and chips now; the canvas only cleared, its drawing handed over
+    expect(now.drawn).toEqual({
+      boxes: 2,
+      masks: 0,
+      keypoints: 0,
+      classifications: 2
+    });
+    expect(now.calls.map(c => c[0])).toEqual(['setTransform', 'clearRect']);
+    expect(layers.canvas.dataset.drawn).toBe('0');
+    expect(later).toHaveLength(1);
+    later[0]();
+    // the deferred drawing paints what drawing at once did
+    expect(painted(canvasCalls)).toBe(before);
+    expect(layers.canvas.dataset.drawn).toBe('2');
+  });
+
+  it('does not defer a canvas with nothing to draw', () => {
+    const later: (() => void)[] = [];
+    const { calls } = draw(['boxes', 'classifications'], undefined, job =>
+      later.push(job)
+    );
+    expect(later).toHaveLength(0);
+    expect(calls).toEqual([]); // a fresh canvas is not touched
+  });
 
   it('draws every type when all are shown', () => {
     const { drawn, layers, calls } = draw([
