@@ -149,6 +149,8 @@ class RayDriver:
     def _cancel(self) -> None:
         """Tell the driver to cancel its job; wait for it, or end the process."""
         conn = self._conn
+        if conn is None:  # the driver did not start, or is already ended
+            return
         try:
             conn.send(("cancel",))
             deadline = time.monotonic() + CANCEL_SECONDS

@@ -190,38 +190,40 @@ def run_pipeline(
     decode: Any = ray.remote(prepare.fn).options(num_cpus=1, max_retries=3)
     queue = deque((index, 0) for index in range(len(blocks)))
     pending: dict[Any, tuple[int, int, Any, Any]] = {}  # result -> block, try, actor, task
-    while queue or pending:
-        if cancelled():
-            for ref, (_, _, _, task) in pending.items():
-                ray.cancel(ref)  # queued on its actor: never run (a running one ends)
-                ray.cancel(task)
-            raise PipelineCancelled()
-        if not pool.actors:
-            pool.fill(cluster())
-        busy = Counter(id(actor) for _, _, actor, _ in pending.values())
-        while queue:
-            actor = min(pool.actors, key=lambda a: busy[id(a)])
-            if busy[id(actor)] >= IN_FLIGHT:
-                break
-            index, tries = queue.popleft()
-            task = decode.remote(blocks[index], **prepare.kwargs)
-            pending[actor.run.remote(task, pool.model.batch_size or block_rows)] = (
-                index, tries, actor, task,
-            )  # fmt: skip
-            busy[id(actor)] += 1
-        done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-        for ref in done:
-            index, tries, actor, _ = pending.pop(ref)
-            try:
-                yield ray.get(ref)
-            except ray.exceptions.RayTaskError as exc:  # the code failed: no retry helps
-                raise RayRunnerError(f"on the cluster: {exc.cause}") from exc
-            except ray.exceptions.RayError as exc:  # a task, actor or object lost
-                if isinstance(exc, ray.exceptions.RayActorError):
-                    pool.drop(actor)
-                if tries + 1 >= BLOCK_TRIES:
-                    raise RayRunnerError(f"a block failed {BLOCK_TRIES} times: {exc}") from exc
-                queue.append((index, tries + 1))
+    try:
+        while queue or pending:
+            if cancelled():
+                raise PipelineCancelled()
+            if not pool.actors:
+                pool.fill(cluster())
+            busy = Counter(id(actor) for _, _, actor, _ in pending.values())
+            while queue:
+                actor = min(pool.actors, key=lambda a: busy[id(a)])
+                if busy[id(actor)] >= IN_FLIGHT:
+                    break
+                index, tries = queue.popleft()
+                task = decode.remote(blocks[index], **prepare.kwargs)
+                pending[actor.run.remote(task, pool.model.batch_size or block_rows)] = (
+                    index, tries, actor, task,
+                )  # fmt: skip
+                busy[id(actor)] += 1
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+            for ref in done:
+                index, tries, actor, _ = pending.pop(ref)
+                try:
+                    yield ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:  # the code failed: no retry helps
+                    raise RayRunnerError(f"on the cluster: {exc.cause}") from exc
+                except ray.exceptions.RayError as exc:  # a task, actor or object lost
+                    if isinstance(exc, ray.exceptions.RayActorError):
+                        pool.drop(actor)
+                    if tries + 1 >= BLOCK_TRIES:
+                        raise RayRunnerError(f"a block failed {BLOCK_TRIES} times: {exc}") from exc
+                    queue.append((index, tries + 1))
+    finally:  # cancelled, failed, or the reader stopped: no work of this job goes on
+        for ref, (_, _, _, task) in pending.items():
+            ray.cancel(ref)  # queued on its actor: never run (a running call finishes)
+            ray.cancel(task)
 
 
 def worker_label() -> str:
