@@ -51,7 +51,7 @@ from .zero_shot import ZeroShot, clip_spec
 
 Item = tuple[int, str, int, int]
 BLOCK_BATCHES = 4
-"""Model batches per Ray Data block. An actor answers a whole block at once, so a block is
+"""Model batches per block. An actor answers a whole block at once, so a block is
 both the unit of progress (and of what a cancel keeps) and what spreads over the actors:
 a detector or captioner costs far more per image than an embedder, so its blocks are a few
 batches, not the embedding jobs' :data:`~visionlens_jlab.jobs.ray_pipeline.BLOCK_ROWS`."""
