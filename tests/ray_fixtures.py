@@ -38,11 +38,11 @@ START_TRIES = 3
 # loaded 2-core machine: the processes start at a higher priority (where allowed; `nice`
 # runs the command anyway otherwise), lowered back to normal once the node is up.
 START_NICENESS = -10
-# Processes of a model job (task and actor workers); idle workers are "ray::IDLE".
-JOB_TITLES = (
-    *("MapBatches", "MapWorker", "EmbedModel", "decode_block", "describe_embedder"),
-    *("PredictModel", "decode_images", "describe_model"),
-)
+# Processes working for a model job: decode tasks, and model actors running a method
+# ("ray::ModelActor.run"). Idle task workers are "ray::IDLE"; an idle (warm) actor is
+# "ray::ModelActor".
+JOB_TITLES = ("ModelActor.", "decode_block", "decode_images")
+MODEL_ACTOR = "ray::ModelActor"
 
 
 @pytest.fixture(scope="session")
@@ -189,6 +189,10 @@ class RayTestCluster:
         """Titles of the workers running a model job's tasks or actors right now."""
         titles = [" ".join(_cmdline(p)) for p in self.own()]
         return [t for t in titles if t.startswith("ray::") and any(j in t for j in JOB_TITLES)]
+
+    def model_actors(self) -> set[int]:
+        """PIDs of the model actors alive (idle or working) on this cluster."""
+        return {p.pid for p in self.own() if " ".join(_cmdline(p)).startswith(MODEL_ACTOR)}
 
     def sockets(self) -> list[Socket]:
         """The TCP sockets of every process of this cluster."""

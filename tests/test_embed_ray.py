@@ -1,6 +1,7 @@
 """The ``ray`` runner on a real two-node Ray cluster on this machine (loopback addresses),
 through a real Jupyter server and the CLI: the vectors equal the process runner's, resume,
-cancel, a worker node killed mid-job, and the cluster's sockets."""
+the warm model actors reused by the next job (replaced by another model's, released when
+idle), cancel, a worker node killed mid-job, and the cluster's sockets."""
 
 from __future__ import annotations
 
@@ -32,8 +33,14 @@ BUILTIN = "builtin-color-gradient"
 
 
 @pytest.fixture
-def vl_settings(ray_cluster: RayTestCluster) -> dict[str, Any]:
-    return {"ray_address": ray_cluster.address}  # the server's default cluster
+def vl_settings(request: pytest.FixtureRequest, ray_cluster: RayTestCluster) -> dict[str, Any]:
+    """The server's default cluster, and a test's own settings (``indirect`` parameter)."""
+    return {"ray_address": ray_cluster.address, **getattr(request, "param", {})}
+
+
+def actor_pids(cluster: dict[str, Any]) -> set[int]:
+    """The PIDs of the model actors that did a job's images (its workers)."""
+    return {int(w["worker"].rsplit(":", 1)[1]) for w in cluster["workers"]}
 
 
 def drivers() -> list[psutil.Process]:
@@ -105,6 +112,11 @@ async def test_ray_vectors_equal_the_process_runner_and_resume_sends_only_the_mi
     assert again["status"] == "done", again
     assert (again["result"]["embedded"], again["result"]["skipped"]) == (20, 180)
     assert sum(w["images"] for w in again["result"]["cluster"]["workers"]) == 20
+    # the second job ran on the first job's model actors, still loaded: no model loaded again
+    assert cluster["actors_started"] == cluster["model_actors"] > 0
+    assert again["result"]["cluster"]["actors_started"] == 0
+    reused = actor_pids(again["result"]["cluster"])
+    assert reused and reused <= actor_pids(cluster) and reused <= ray_cluster.model_actors()
     assert store.ids(space, None).tolist() == sorted(local + remote)
     assert cosines(store, space, local, remote).min() >= 0.9999
 
@@ -181,7 +193,7 @@ async def test_images_on_gcs_are_read_by_the_cluster_workers(
 async def test_cancel_stops_the_work_on_the_cluster(
     api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
 ) -> None:
-    add_photos(vl_app, "photos", 400)
+    add_photos(vl_app, "photos", 5000)  # a model actor computes a block (256) per call
     body = {"model": BUILTIN, "runner": "ray", "batch_size": 4}
     _, answer = await api("POST", "datasets/photos/embed", body)
     await wait_embedding(api, answer["job"])
@@ -189,10 +201,36 @@ async def test_cancel_stops_the_work_on_the_cluster(
     status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
     assert status == 200
     assert (await wait_job(answer["job"]))["status"] == "cancelled"
-    await wait_until(lambda: not drivers(), 15)
-    await wait_until(lambda: not ray_cluster.job_processes(), 30)
+    await wait_until(lambda: not ray_cluster.job_processes(), 30)  # no task, no actor busy
     _, spaces = await api("GET", "datasets/photos/spaces")
     assert spaces["spaces"] == []  # nothing half-written is visible
+    driver = vl_app.ray_drivers.get(ray_cluster.address)  # kept, its actors warm
+    assert driver.pid in [p.pid for p in drivers()] and ray_cluster.model_actors()
+
+
+@pytest.mark.parametrize("vl_settings", [{"ray_idle_timeout_s": 8.0}], indirect=True)
+async def test_another_model_replaces_the_warm_actors_and_an_idle_driver_releases_them(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    add_photos(vl_app, "a", 40)
+    add_photos(vl_app, "b", 40)
+    _, answer = await api("POST", "datasets/a/embed", {"model": BUILTIN, "runner": "ray"})
+    first = (await wait_job(answer["job"], timeout=300))["result"]["cluster"]
+    assert first["actors_started"] > 0 and actor_pids(first) <= ray_cluster.model_actors()
+    other = {"model": BUILTIN, "runner": "ray", "dtype": "float32"}  # other settings
+    _, answer = await api("POST", "datasets/b/embed", other)
+    second = (await wait_job(answer["job"], timeout=300))["result"]["cluster"]
+    assert second["actors_started"] > 0 and not actor_pids(first) & actor_pids(second)
+    await wait_until(lambda: not actor_pids(first) & ray_cluster.model_actors(), 30)
+    assert actor_pids(second) <= ray_cluster.model_actors()
+    driver = vl_app.ray_drivers.get(ray_cluster.address)
+    pid = driver.pid
+    assert pid in [p.pid for p in drivers()]
+    # 8 s without a job: the driver process ends, and Ray ends the actors it owned
+    await wait_until(
+        lambda: pid not in [p.pid for p in drivers()] and not ray_cluster.model_actors(), 60
+    )
+    assert driver.pid is None
 
 
 async def test_a_worker_node_killed_mid_job_loses_nothing_and_writes_nothing_twice(

@@ -4,7 +4,8 @@ only the images not done, and a job through the REST route reports progress and 
 cancelled on the cluster.
 
 The driver runs as the server runs it (:func:`~visionlens_jlab.predict.service.ray_source`:
-a spawned worker process); the models are tiny random checkpoints."""
+a long-lived driver process, its model actors kept between jobs); the models are tiny
+random checkpoints."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import psutil
 import pytest
 
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.jobs.ray_driver import RayDriver
 from visionlens_jlab.predict.base import PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.service import ray_source
@@ -51,6 +53,14 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
     with photo_catalog(tmp_path / "data", photos) as cat:
         yield cat
+
+
+@pytest.fixture
+def ray_driver(ray_cluster: RayTestCluster) -> Iterator[RayDriver]:
+    """The server's driver of the cluster, ended (its actors with it) after the test."""
+    driver = RayDriver(ray_cluster.address, idle_timeout=120)
+    yield driver
+    driver.close()
 
 
 def boxes(catalog: Catalog, source: str) -> list[tuple]:
@@ -93,10 +103,10 @@ def assert_cluster(result: dict[str, Any], cluster: RayTestCluster, images: int)
 
 
 def test_detections_equal_the_process_runner_and_a_resumed_run_sends_only_the_rest(
-    ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path
+    ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path, ray_driver: RayDriver
 ) -> None:
     detr = save_tiny_detr(tmp_path / "detr")
-    by_ray = ray_source(None, ray_cluster.address)
+    by_ray = ray_source(None, ray_driver)
     common = {"batch_size": 2, "min_score": MIN_SCORE}
     local = PredictOptions("photos", str(detr), name="by-process", **common)  # type: ignore[arg-type]
     assert run_prediction(None, catalog, local, predict_stream)["processed"] == N_IMAGES
@@ -118,6 +128,8 @@ def test_detections_equal_the_process_runner_and_a_resumed_run_sends_only_the_re
     )
     assert len(given) == N_IMAGES - first["processed"]
     assert_cluster(rest, ray_cluster, len(given))
+    assert first["cluster"]["actors_started"] > 0  # the detector loaded once, for both runs
+    assert rest["cluster"]["actors_started"] == 0
     assert (rest["device"], rest["failed"]) == ("cpu", 0)
     reference, ray_rows = boxes(catalog, "by-process"), boxes(catalog, "by-ray")
     assert len(ray_rows) == len(reference) > 0
@@ -126,9 +138,9 @@ def test_detections_equal_the_process_runner_and_a_resumed_run_sends_only_the_re
 
 
 def test_captions_vlm_answers_and_zero_shot_labels_equal_the_process_runner(
-    ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path
+    ray_cluster: RayTestCluster, catalog: Catalog, tmp_path: Path, ray_driver: RayDriver
 ) -> None:
-    by_ray = ray_source(None, ray_cluster.address)
+    by_ray = ray_source(None, ray_driver)
     for task, model, fields in (
         ("caption", save_tiny_blip(tmp_path / "blip"), "caption"),
         ("vlm", save_tiny_blip2(tmp_path / "blip2"), "vlm_%"),
@@ -172,8 +184,9 @@ async def test_a_job_through_the_rest_route_reports_progress_and_cancel_stops_th
     ray_cluster: RayTestCluster,
     tmp_path: Path,
 ) -> None:
-    """``"runner": "ray"`` uses the server's default cluster; cancelling the job ends its
-    driver and the job's tasks and actors on the cluster, and what came back is kept."""
+    """``"runner": "ray"`` uses the server's default cluster; cancelling the job cancels
+    its tasks and actor calls on the cluster (the driver and its actors stay, warm), and
+    what came back is kept."""
     from visionlens_jlab.catalog.writes.model_runs import model_run_state
 
     ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", CANCEL_IMAGES))
@@ -186,8 +199,8 @@ async def test_a_job_through_the_rest_route_reports_progress_and_cancel_stops_th
     status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
     assert status == 200
     assert (await wait_job(answer["job"], 120))["status"] == "cancelled"
-    wait_until(lambda: not drivers(), 15)
-    wait_until(lambda: not ray_cluster.job_processes(), 30)
+    wait_until(lambda: not ray_cluster.job_processes(), 30)  # no task, no actor busy
+    assert vl_app.ray_drivers.get(ray_cluster.address).pid in [p.pid for p in drivers()]
     kept = len(model_run_state(vl_app.catalog, "photos", "detr").done)
     assert 0 < kept < CANCEL_IMAGES  # what came back before the cancel was written
 

@@ -26,6 +26,7 @@ from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
+from .jobs.ray_driver import RayDrivers
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
@@ -121,6 +122,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             edge_in_child=self.vector_store_process,
         )
         self.search_cache = VectorMatrixCache(self.search_cache_mb * 2**20)
+        self.ray_drivers = RayDrivers(self.ray_idle_timeout_s)
         self.embedding = EmbeddingService(
             self.catalog,
             self.jobs,
@@ -128,9 +130,14 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             serverapp=self.serverapp,
             checkpoint=self.embedding_checkpoint or None,
             ray_address=self.ray_address or None,
+            ray_drivers=self.ray_drivers,
         )
         self.predict = PredictService(
-            self.catalog, self.jobs, serverapp=self.serverapp, ray_address=self.ray_address or None
+            self.catalog,
+            self.jobs,
+            serverapp=self.serverapp,
+            ray_address=self.ray_address or None,
+            ray_drivers=self.ray_drivers,
         )
         # Search encodes uploaded images and texts with the model that made the space.
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
@@ -302,6 +309,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
         for job in unfinished:
             self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
+        await asyncio.to_thread(self.ray_drivers.close)  # their actors on the cluster too
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)
         set_default_registry(None)

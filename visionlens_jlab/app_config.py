@@ -123,6 +123,15 @@ class VisionLensAppConfig(HasTraits):
             "Client). Default: $RAY_ADDRESS. See docs/deploy/ray.md."
         ),
     )
+    ray_idle_timeout_s = Float(
+        600.0,
+        config=True,
+        help=(
+            "Seconds the server keeps its Ray driver connected, and the last model's actors "
+            "loaded on the cluster (holding their GPUs), after a ray job: the next job of the "
+            "same model and settings then starts at once. 0 releases them after each job."
+        ),
+    )
     gcs_timeout_s = Float(
         10.0,
         config=True,

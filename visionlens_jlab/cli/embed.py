@@ -68,6 +68,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
     from ..embed.registry import describe
     from ..embed.stream import embed_stream
     from ..jobs.ray_pipeline import RAY_ADDRESS_ENV, RayRunnerError
+    from ..jobs.ray_pool import run_once
     from ..vectors import open_vector_store
 
     precision = getattr(args, "precision", None)
@@ -94,8 +95,9 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
 
         def source(items: Any) -> Any:
             if kind == "ray":  # this process is the driver (and the writer)
-                return ray_embed_stream(
+                return run_once(
                     str(address),
+                    ray_embed_stream,
                     spec.to_json(),
                     list(items),
                     args.device,

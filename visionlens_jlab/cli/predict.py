@@ -144,6 +144,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
         from ..embed.job import parse_runner
         from ..jobs.ray_pipeline import RayRunnerError, resolve_address
+        from ..jobs.ray_pool import run_once
         from ..predict.job import run_prediction
         from ..predict.ray_runner import ray_predict_stream
         from ..predict.stream import predict_stream
@@ -165,7 +166,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
                 None,
                 catalog,
                 options,
-                lambda request, items: ray_predict_stream(address, request, items),
+                lambda request, items: run_once(address, ray_predict_stream, request, items),
             )
         except RayRunnerError as exc:
             raise CliError(str(exc)) from exc

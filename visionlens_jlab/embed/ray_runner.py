@@ -2,12 +2,13 @@
 
 :func:`ray_embed_stream` yields the same messages as :func:`~.stream.embed_stream`, so
 :func:`~.job.run_embedding` writes them exactly as for the other runners; the server runs
-it in a job worker process (cancel = terminate that driver: Ray then ends the job's tasks
-and actors). What runs on the cluster is in this module too (it must be installed there,
+it in its long-lived driver process (:mod:`~visionlens_jlab.jobs.ray_driver`), the CLI in
+its own process (:func:`~visionlens_jlab.jobs.ray_pool.run_once`). What runs on the cluster is in this module too (it must be installed there,
 at the same version): :func:`decode_block` (CPU tasks: read a block's images from their
 locations, local or ``gs://``, and decode them at the model's size) and
-:class:`EmbedModel` (the actor pool: one model per GPU). The pipeline itself is
-:func:`~visionlens_jlab.jobs.ray_pipeline.run_pipeline`, shared with the other model jobs.
+:class:`EmbedModel` (the warm actor pool: one model per GPU, kept between jobs). The
+pipeline and the pool are :mod:`~visionlens_jlab.jobs.ray_pipeline` and
+:mod:`~visionlens_jlab.jobs.ray_pool`, shared with the other model jobs.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
@@ -26,46 +26,18 @@ from ..jobs.ray_pipeline import (
     Deduplicator,
     RayRunnerError,
     Stage,
-    connect,
-    disconnect,
-    model_actors,
     run_pipeline,
-    run_remote,
     worker_label,
 )
+from ..jobs.ray_pool import ModelPool, RaySession, never
 from ..media.sources import read_bytes
 from .decode import InputSpec, decode
 from .models import ModelSpec
 from .registry import load_embedder
 from .stream import DEFAULT_BATCH_SIZE, check_batch_size
 
-
-def package_version() -> str:
-    """This installation's visionlens_jlab version (the cluster's must be the same)."""
-    try:
-        return version("visionlens_jlab")
-    except PackageNotFoundError:  # run from a source tree that is not installed
-        return "unknown"
-
-
 READ_THREADS = 4
 """Images read at once by one decode task: GCS reads wait on the network, not the CPU."""
-
-
-def describe_embedder(spec_json: dict[str, Any], dtype: str) -> dict[str, Any]:
-    """On the cluster: the model's description and input size, and the versions there."""
-    import ray
-
-    embedder = load_embedder(ModelSpec.from_json(spec_json), device="cpu", dtype=dtype)
-    spec: InputSpec = embedder.input_spec
-    return {
-        **embedder.info().to_json(),
-        "notice": getattr(embedder, "notice", ""),
-        "input_size": spec.size,
-        "input_mode": spec.mode,
-        "visionlens_version": package_version(),
-        "ray_version": ray.__version__,
-    }
 
 
 def _read_and_decode(location: str, spec: InputSpec) -> tuple[np.ndarray | None, str]:
@@ -102,6 +74,16 @@ class EmbedModel:
         self.worker = worker_label()
         self.info = json.dumps({"device": self.embedder.device, "dtype": self.embedder.dtype})
 
+    def describe(self) -> dict[str, Any]:
+        """The model's description and input size (what the job's ``meta`` says)."""
+        spec: InputSpec = self.embedder.input_spec
+        return {
+            **self.embedder.info().to_json(),
+            "notice": getattr(self.embedder, "notice", ""),
+            "input_size": spec.size,
+            "input_mode": spec.mode,
+        }
+
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Vectors of the decoded rows (zeros where decoding failed)."""
         n = len(batch["sample_id"])
@@ -121,68 +103,67 @@ class EmbedModel:
 
 
 def ray_embed_stream(
-    address: str,
+    session: RaySession,
     spec_json: dict[str, Any],
     items: Sequence[tuple[int, str]],
     device: str = "auto",
     batch_size: int | None = None,
     dtype: str = "auto",
+    cancelled: Callable[[], bool] = never,
 ) -> Iterator[tuple[Any, ...]]:
-    """Embed ``(sample_id, location)`` items on the Ray cluster at ``address``; yields the
-    messages of :mod:`~.stream`, the ``done`` one with a ``cluster`` summary."""
-    cluster = connect(address)
-    try:
-        if device == "cuda" and cluster["gpus"] < 1:
-            raise RayRunnerError(f"device cuda asked, but the Ray cluster at {address} has no GPU")
-        on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
-        remote = run_remote(describe_embedder, spec_json, dtype)
-        if remote["visionlens_version"] != package_version():
-            raise RayRunnerError(
-                f"the cluster runs visionlens_jlab {remote['visionlens_version']}, this server "
-                f"{package_version()}: install the same version on both"
-            )
-        size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE[on]
-        yield (
-            "meta",
-            {
-                **{k: remote[k] for k in ("name", "version", "dim", "preprocessing", "notice")},
-                "device": on,
-                "dtype": remote["dtype"],
-                "batch_size": size,
-                "pid": os.getpid(),
-            },
+    """Embed ``(sample_id, location)`` items on the cluster of ``session`` (its warm
+    actors when they hold this model); yields the messages of :mod:`~.stream`, the ``done``
+    one with a ``cluster`` summary."""
+    cluster = session.cluster()
+    if device == "cuda" and cluster["gpus"] < 1:
+        raise RayRunnerError(
+            f"device cuda asked, but the Ray cluster at {session.address} has no GPU"
         )
-        dedup = Deduplicator([i for i, _ in items])
-        images: Counter[str] = Counter()
-        ran_in = remote["dtype"]
-        prepare = Stage(decode_block, {"size": remote["input_size"], "mode": remote["input_mode"]})
-        model = Stage(EmbedModel, {"spec_json": spec_json, "device": on, "dtype": dtype}, size)
-        for batch in run_pipeline(items, cluster, prepare, model):
-            ids = np.asarray(batch["sample_id"], np.int64)
-            keep = dedup.keep(ids)
-            errors = batch["error"]
-            ok = keep & np.array([not e for e in errors], bool)
-            failed = [
-                (int(i), str(e)) for i, e, k in zip(ids, errors, keep, strict=True) if k and e
-            ]
-            images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
-            ran_in = next((json.loads(s)["dtype"] for s in batch["info"] if s), ran_in)
-            yield ("vectors", ids[ok], np.asarray(batch["vector"][ok], np.float32), failed)
-        yield (
-            "done",
-            {
-                "dtype": ran_in,
-                "batch_size": size,
-                "reduced_cosine": None,
-                "cluster": summary(cluster, images, dedup),
-            },
-        )
-    finally:
-        disconnect()
+    on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
+    size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE[on]
+    pool = session.pool_for(
+        Stage(EmbedModel, {"spec_json": spec_json, "device": on, "dtype": dtype}, size)
+    )
+    remote = pool.ready(cluster)
+    yield (
+        "meta",
+        {
+            **{k: remote[k] for k in ("name", "version", "dim", "preprocessing", "notice")},
+            "device": on,
+            "dtype": remote["dtype"],
+            "batch_size": size,
+            "pid": os.getpid(),
+        },
+    )
+    dedup = Deduplicator([i for i, _ in items])
+    images: Counter[str] = Counter()
+    ran_in = remote["dtype"]
+    prepare = Stage(decode_block, {"size": remote["input_size"], "mode": remote["input_mode"]})
+    for batch in run_pipeline(items, pool, session.cluster, prepare, cancelled=cancelled):
+        ids = np.asarray(batch["sample_id"], np.int64)
+        keep = dedup.keep(ids)
+        errors = batch["error"]
+        ok = keep & np.array([not e for e in errors], bool)
+        failed = [(int(i), str(e)) for i, e, k in zip(ids, errors, keep, strict=True) if k and e]
+        images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
+        ran_in = next((json.loads(s)["dtype"] for s in batch["info"] if s), ran_in)
+        yield ("vectors", ids[ok], np.asarray(batch["vector"][ok], np.float32), failed)
+    yield (
+        "done",
+        {
+            "dtype": ran_in,
+            "batch_size": size,
+            "reduced_cosine": None,
+            "cluster": summary(cluster, images, dedup, pool),
+        },
+    )
 
 
-def summary(cluster: dict[str, Any], images: Counter[str], dedup: Deduplicator) -> dict[str, Any]:
-    """What the job result says about the cluster: address, nodes, workers and their share."""
+def summary(
+    cluster: dict[str, Any], images: Counter[str], dedup: Deduplicator, pool: ModelPool
+) -> dict[str, Any]:
+    """What the job result says about the cluster: address, nodes, workers and their share,
+    and how many model actors the job started (0: the pool was warm)."""
     workers = [
         {"worker": w, "node": w.rsplit(":", 1)[0], "images": n} for w, n in sorted(images.items())
     ]
@@ -191,7 +172,8 @@ def summary(cluster: dict[str, Any], images: Counter[str], dedup: Deduplicator) 
         "ray_version": cluster["ray_version"],
         "nodes": cluster["nodes"],
         "gpus": cluster["gpus"],
-        "model_actors": model_actors(cluster)[0],
+        "model_actors": len(pool.actors),
+        "actors_started": pool.started,
         "workers": workers,
         "nodes_used": sorted({w["node"] for w in workers}),
         "duplicates_dropped": dedup.dropped,

@@ -13,6 +13,7 @@ from ..catalog import Catalog
 from ..jobs.job import Job, JobContext
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
+from ..jobs.ray_driver import RayDrivers
 from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from ..vectors import VectorStore, VectorStoreError
 from .base import EmbedError
@@ -49,7 +50,9 @@ def _stamp(path: Path) -> tuple[str, int, int] | None:
 
 
 class EmbeddingService:
-    """Embedding jobs of one server: the process runner, the kernel runner, the model list."""
+    """Embedding jobs of one server: the process runner, the kernel runner, the ray runner
+    (``ray_address``: the default cluster; ``ray_drivers``: the server's long-lived drivers,
+    shared with the model jobs), the model list."""
 
     def __init__(
         self,
@@ -60,10 +63,12 @@ class EmbeddingService:
         serverapp: Any,
         checkpoint: str | None = None,
         ray_address: str | None = None,
+        ray_drivers: RayDrivers | None = None,
     ) -> None:
         self.catalog = catalog
         self.jobs = jobs
         self._vectors = vectors
+        self.ray_drivers = ray_drivers or RayDrivers(0)
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.ray_address = ray_address or None
@@ -163,11 +168,11 @@ class EmbeddingService:
                         batch_size,
                         dtype,
                     )
-                if kind == "ray":  # the driver runs in a worker: cancel terminates it
-                    return stream_from_worker(
+                if kind == "ray":  # the server's driver of that cluster, its actors warm
+                    assert ray_address is not None
+                    return self.ray_drivers.get(ray_address).stream(
                         ctx,
                         ray_embed_stream,
-                        ray_address,
                         spec.to_json(),
                         list(items),
                         device,

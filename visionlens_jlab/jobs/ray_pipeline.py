@@ -1,19 +1,20 @@
-"""The ``ray`` runner's driver side: a job's work list through a Ray Data pipeline.
+"""The ``ray`` runner's driver side: a job's work list through the cluster.
 
 Any model job (embeddings, detectors, captions) has the same shape: a list of
 ``(sample_id, location)`` items, a CPU step that reads and prepares each image, and a model
-step that turns a batch of prepared images into results. :func:`run_pipeline` builds that
-as Ray Data: the items are split into blocks, the CPU step runs as Ray tasks
-(``num_cpus=1``), the model step as an actor pool with one model per GPU (``num_gpus=1``;
-one per node on the CPU when the cluster has no GPU, spread over the nodes), and the
-result batches stream back to this process, the driver. The driver never opens the catalog:
-it runs in the server's job worker process (or the CLI), whose caller alone writes.
+step that turns a batch of prepared images into results. :func:`run_pipeline` runs that on
+the cluster: the items are split into blocks, the CPU step runs as Ray tasks
+(``num_cpus=1``), the model step on a warm pool of model actors (:mod:`.ray_pool`: one
+model per GPU, ``num_gpus=1``; one per node on the CPU when the cluster has no GPU, spread
+over the nodes), and the result blocks stream back to this process, the driver. The driver
+never opens the catalog: it runs in the server's long-lived driver process
+(:mod:`.ray_driver`) or the CLI, whose caller alone writes.
 
 Locations, not bytes, travel to the cluster: workers read local paths (a shared file
-system) or ``gs://`` objects themselves. A worker lost mid-job is Ray's to recover: tasks
-are retried and actors restarted (Ray Data's defaults), so a batch may come back twice:
-:class:`Deduplicator` keeps the first result of each sample. Cancelling the job terminates
-the driver's process; Ray then ends the job's tasks and actors on every node.
+system) or ``gs://`` objects themselves. A worker lost mid-job is recovered here: a block
+whose task or actor was lost is sent again, so a block may come back twice:
+:class:`Deduplicator` keeps the first result of each sample. Cancelling the job cancels
+its queued tasks and actor calls (a block being computed finishes; the actors stay, warm).
 
 Ray is imported only inside these functions (it is an optional extra).
 """
@@ -21,16 +22,24 @@ Ray is imported only inside these functions (it is an optional extra).
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from .ray_pool import ModelPool
+
 BLOCK_ROWS = 256
-"""Items per Ray Data block: one CPU task reads and prepares this many images."""
+"""Items per block: one CPU task reads and prepares this many images."""
+IN_FLIGHT = 3
+"""Blocks sent to one model actor at a time: one computed while the next are decoded."""
+BLOCK_TRIES = 4
+"""Sends of one block (its task or actor lost with a node) before the job fails."""
+POLL_SECONDS = 0.2
 RAY_ADDRESS_ENV = "RAY_ADDRESS"
 
 
@@ -38,8 +47,9 @@ class RayRunnerError(Exception):
     """The Ray cluster cannot run the job (not installed, unreachable, mismatched)."""
 
 
-def connect(address: str) -> dict[str, Any]:
-    """Connect this process to the cluster at ``address``; returns what it offers.
+def connect(address: str, already: bool = False) -> dict[str, Any]:
+    """Connect this process to the cluster at ``address`` (unless ``already``); returns
+    what it offers now (nodes alive, CPUs, GPUs).
 
     ``host:port`` is a cluster this machine is a node of (the driver attaches to the
     local raylet); on a loopback host that host is also the driver's node address, since
@@ -48,12 +58,25 @@ def connect(address: str) -> dict[str, Any]:
     """
     try:
         import ray
-        from ray.data import DataContext
     except ImportError as exc:
         raise RayRunnerError(
             "the ray runner needs Ray in the server's environment: pip install "
             "'visionlens_jlab[ray]' (the same Ray version as the cluster)"
         ) from exc
+    if not already:
+        _init(ray, address)
+    resources = ray.cluster_resources()
+    nodes = sorted(n["NodeManagerAddress"] for n in ray.nodes() if n.get("Alive"))
+    return {
+        "address": address,
+        "nodes": nodes,
+        "cpus": float(resources.get("CPU", 0)),
+        "gpus": float(resources.get("GPU", 0)),
+        "ray_version": ray.__version__,
+    }
+
+
+def _init(ray: Any, address: str) -> None:
     kwargs: dict[str, Any] = {
         "address": address,
         "log_to_driver": False,
@@ -67,18 +90,6 @@ def connect(address: str) -> dict[str, Any]:
         ray.init(**kwargs)
     except Exception as exc:  # ConnectionError, timeouts, version mismatches
         raise RayRunnerError(f"cannot connect to the Ray cluster at {address}: {exc}") from exc
-    context = DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
-    resources = ray.cluster_resources()
-    nodes = sorted(n["NodeManagerAddress"] for n in ray.nodes() if n.get("Alive"))
-    return {
-        "address": address,
-        "nodes": nodes,
-        "cpus": float(resources.get("CPU", 0)),
-        "gpus": float(resources.get("GPU", 0)),
-        "ray_version": ray.__version__,
-    }
 
 
 def resolve_address(address: str | None, setting: str | None) -> str:
@@ -141,51 +152,78 @@ def model_actors(cluster: dict[str, Any]) -> tuple[int, dict[str, float]]:
     return max(1, min(len(cluster["nodes"]), int(cluster["cpus"]) // 2)), {"num_cpus": 1}
 
 
+class PipelineCancelled(Exception):
+    """The job was cancelled: its queued work on the cluster was cancelled too."""
+
+
 def run_pipeline(
     items: Sequence[tuple[int, str]],
-    cluster: dict[str, Any],
+    pool: ModelPool,
+    cluster: Callable[[], dict[str, Any]],
     prepare: Stage,
-    model: Stage,
     *,
     columns: Mapping[str, Sequence[Any]] | None = None,
     block_rows: int = BLOCK_ROWS,
+    cancelled: Callable[[], bool],
 ) -> Iterator[dict[str, np.ndarray]]:
-    """Yield the model's output batches (numpy columns) for ``items``.
+    """Yield the model's output blocks (numpy columns) for ``items``, as they come back.
 
-    ``prepare.fn(batch, **kwargs)`` gets numpy columns ``sample_id`` and ``location`` (and
-    ``columns``: more values per item, in the items' order) and runs as CPU tasks; ``model.fn`` is a class constructed with ``model.kwargs`` once per
-    actor and called on batches of ``model.batch_size`` prepared rows. Its output is
-    whatever columns it returns; it must keep ``sample_id``.
+    The items are cut into blocks of ``block_rows`` rows: numpy columns ``sample_id`` and
+    ``location`` (and ``columns``: more values per item, in the items' order). Each block
+    is prepared by ``prepare.fn(block, **prepare.kwargs)`` as a CPU task, whose result goes
+    straight (on the cluster) to one of the pool's model actors, at most
+    :data:`IN_FLIGHT` blocks per actor at a time. A block whose task or actor was lost with
+    its node is sent again (the pool refilled on the nodes alive); the caller drops repeats
+    (:class:`Deduplicator`). ``cancelled()`` true: the queued work is cancelled, and
+    :class:`PipelineCancelled` raised.
     """
     import ray
 
-    if not items:  # Ray Data has no empty dataset of these columns: nothing to run
-        return
-    rows = [{"sample_id": int(i), "location": str(loc)} for i, loc in items]
+    rows = {"sample_id": np.asarray([int(i) for i, _ in items], np.int64)}
+    rows["location"] = np.asarray([str(loc) for _, loc in items], object)
     for name, values in (columns or {}).items():
-        for row, value in zip(rows, values, strict=True):
-            row[name] = value
-    blocks = max(1, math.ceil(len(rows) / block_rows))
-    count, resources = model_actors(cluster)
-    model_resources: dict[str, Any] = dict(resources)
-    ds: Any = ray.data.from_items(rows, override_num_blocks=blocks)
-    ds = ds.map_batches(
-        prepare.fn, fn_kwargs=prepare.kwargs, batch_size=None, batch_format="numpy", num_cpus=1
-    )
-    ds = ds.map_batches(
-        model.fn,
-        fn_constructor_kwargs=model.kwargs,
-        batch_size=model.batch_size,
-        batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=count),
-        ray_remote_args_fn=_spread,  # one model per node before two on one
-        **model_resources,
-    )
-    yield from ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1)
-
-
-def _spread() -> dict[str, Any]:
-    return {"scheduling_strategy": "SPREAD"}
+        rows[name] = np.asarray(list(values))
+    blocks = [
+        {k: v[start : start + block_rows] for k, v in rows.items()}
+        for start in range(0, len(items), block_rows)
+    ]
+    decode: Any = ray.remote(prepare.fn).options(num_cpus=1, max_retries=3)
+    queue = deque((index, 0) for index in range(len(blocks)))
+    pending: dict[Any, tuple[int, int, Any, Any]] = {}  # result -> block, try, actor, task
+    try:
+        while queue or pending:
+            if cancelled():
+                raise PipelineCancelled()
+            if not pool.actors:
+                pool.fill(cluster())
+            busy = Counter(id(actor) for _, _, actor, _ in pending.values())
+            while queue:
+                actor = min(pool.actors, key=lambda a: busy[id(a)])
+                if busy[id(actor)] >= IN_FLIGHT:
+                    break
+                index, tries = queue.popleft()
+                task = decode.remote(blocks[index], **prepare.kwargs)
+                pending[actor.run.remote(task, pool.model.batch_size or block_rows)] = (
+                    index, tries, actor, task,
+                )  # fmt: skip
+                busy[id(actor)] += 1
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+            for ref in done:
+                index, tries, actor, _ = pending.pop(ref)
+                try:
+                    yield ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:  # the code failed: no retry helps
+                    raise RayRunnerError(f"on the cluster: {exc.cause}") from exc
+                except ray.exceptions.RayError as exc:  # a task, actor or object lost
+                    if isinstance(exc, ray.exceptions.RayActorError):
+                        pool.drop(actor)
+                    if tries + 1 >= BLOCK_TRIES:
+                        raise RayRunnerError(f"a block failed {BLOCK_TRIES} times: {exc}") from exc
+                    queue.append((index, tries + 1))
+    finally:  # cancelled, failed, or the reader stopped: no work of this job goes on
+        for ref, (_, _, _, task) in pending.items():
+            ray.cancel(ref)  # queued on its actor: never run (a running call finishes)
+            ray.cancel(task)
 
 
 def worker_label() -> str:

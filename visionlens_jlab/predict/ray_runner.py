@@ -4,11 +4,12 @@ on a Ray cluster, through the embedding jobs' pipeline
 
 :func:`ray_predict_stream` yields the messages of :mod:`.stream`, so
 :func:`~.job.run_prediction` writes them exactly as for the other runners; the server runs
-it in a job worker process (cancel = terminate that driver: Ray then ends the job's tasks
-and actors). On the cluster, CPU tasks read and decode the images (:func:`decode_images`;
+it in its long-lived driver process (:mod:`~visionlens_jlab.jobs.ray_driver`: cancel
+cancels the job's work on the cluster, the model actors stay loaded for the next job of
+the same model and settings). On the cluster, CPU tasks read and decode the images (:func:`decode_images`;
 zero-shot classification decodes at the model's input size with the embedding jobs'
 :func:`~visionlens_jlab.embed.ray_runner.decode_block`), and :class:`PredictModel` actors
-(one model per GPU) run the same model code as the process runner: :func:`.loading.load_model`,
+(the warm pool of :mod:`~visionlens_jlab.jobs.ray_pool`, one model per GPU) run the same model code as the process runner: :func:`.loading.load_model`,
 :func:`.stream.prepare_images` and :func:`.stream.result_message`, or :class:`.zero_shot.ZeroShot`.
 Each sample's results come back as its own JSON message (:mod:`.wire`), so a batch that Ray
 computes twice after a lost worker is written once (the first copy of each sample is kept).
@@ -19,20 +20,14 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from ..embed.ray_runner import (
-    READ_THREADS,
-    decode_block,
-    describe_embedder,
-    package_version,
-    summary,
-)
+from ..embed.ray_runner import READ_THREADS, decode_block, summary
 from ..embed.registry import load_embedder
 from ..jobs.accelerator import BatchSizer
 from ..jobs.ray_pipeline import (
@@ -40,12 +35,10 @@ from ..jobs.ray_pipeline import (
     Deduplicator,
     RayRunnerError,
     Stage,
-    connect,
-    disconnect,
     run_pipeline,
-    run_remote,
     worker_label,
 )
+from ..jobs.ray_pool import ModelPool, RaySession, never
 from ..media.sources import read_bytes
 from .base import PredictError
 from .loading import load_model
@@ -58,7 +51,7 @@ from .zero_shot import ZeroShot, clip_spec
 
 Item = tuple[int, str, int, int]
 BLOCK_BATCHES = 4
-"""Model batches per Ray Data block. An actor answers a whole block at once, so a block is
+"""Model batches per block. An actor answers a whole block at once, so a block is
 both the unit of progress (and of what a cancel keeps) and what spreads over the actors:
 a detector or captioner costs far more per image than an embedder, so its blocks are a few
 batches, not the embedding jobs' :data:`~visionlens_jlab.jobs.ray_pipeline.BLOCK_ROWS`."""
@@ -119,6 +112,7 @@ class PredictModel:
                 "labels": self.prompts,
             }
             default = CLASSIFY_BATCH_SIZE
+            self.input = {"size": embedder.input_spec.size, "mode": embedder.input_spec.mode}
         else:
             dtype = request.get("dtype") or "auto"
             self.loaded = load_model(
@@ -126,9 +120,15 @@ class PredictModel:
             )
             described = ready(self.loaded, request)
             default = DEFAULT_BATCH_SIZE
+            self.input = {}
         self.sizer = BatchSizer(request.get("batch_size") or default[device], request["model"])
-        self.described = {**described, "visionlens_version": package_version()}
+        self.described = described
         self.worker = worker_label()
+
+    def describe(self) -> dict[str, Any]:
+        """The model's description (the job's ``meta``) and, for zero-shot classification,
+        its ``input`` size (the images are decoded at it, as for embeddings)."""
+        return {**self.described, "batch_size": self.sizer.size, "input": self.input}
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each row's results as one JSON message of :mod:`.wire` (empty where the image
@@ -196,72 +196,60 @@ def split(message: tuple[Any, ...]) -> dict[int, tuple[Any, ...]]:
     return {i: (kind, [i], r, []) for i, r in rows.items()}
 
 
-def describe_model(request: dict[str, Any]) -> dict[str, Any]:
-    """On the cluster: the model's description (a job with no images still sends one)."""
-    return PredictModel(request, "cpu").described
-
-
 def ray_predict_stream(
-    address: str, request: dict[str, Any], items: Sequence[Item]
+    session: RaySession,
+    request: dict[str, Any],
+    items: Sequence[Item],
+    cancelled: Callable[[], bool] = never,
 ) -> Iterator[tuple[Any, ...]]:
-    """Run ``request`` (as :func:`.stream.predict_stream`'s) over ``items`` on the Ray
-    cluster at ``address``; yields the messages of :mod:`.stream`, the ``done`` one with a
-    ``cluster`` summary (:func:`~visionlens_jlab.embed.ray_runner.summary`)."""
-    cluster = connect(address)
-    try:
-        device = request.get("device") or "auto"
-        if device == "cuda" and cluster["gpus"] < 1:
-            raise RayRunnerError(f"device cuda asked, but the Ray cluster at {address} has no GPU")
-        on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
-        if request["task"] == "classify":  # decoded at the model's input size, as embeddings
-            remote = run_remote(describe_embedder, clip_spec(request["model"]).to_json(), "auto")
-            _check_version(remote["visionlens_version"])
-            size = {"size": remote["input_size"], "mode": remote["input_mode"]}
-            prepare = Stage(decode_block, size)
-            batch_size = request.get("batch_size") or CLASSIFY_BATCH_SIZE[on]
-        else:
-            prepare = Stage(decode_images)
-            batch_size = request.get("batch_size") or DEFAULT_BATCH_SIZE[on]
-        model = Stage(PredictModel, {"request": request, "device": on}, batch_size)
-        yield from _stream(cluster, request, items, prepare, model)
-    finally:
-        disconnect()
-
-
-def _check_version(remote: str) -> None:
-    if remote != package_version():
+    """Run ``request`` (as :func:`.stream.predict_stream`'s) over ``items`` on the cluster
+    of ``session`` (its warm actors when they hold this model and settings); yields the
+    messages of :mod:`.stream`, the ``done`` one with a ``cluster`` summary
+    (:func:`~visionlens_jlab.embed.ray_runner.summary`)."""
+    cluster = session.cluster()
+    device = request.get("device") or "auto"
+    if device == "cuda" and cluster["gpus"] < 1:
         raise RayRunnerError(
-            f"the cluster runs visionlens_jlab {remote}, this server {package_version()}: "
-            "install the same version on both"
+            f"device cuda asked, but the Ray cluster at {session.address} has no GPU"
         )
+    on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
+    default = CLASSIFY_BATCH_SIZE if request["task"] == "classify" else DEFAULT_BATCH_SIZE
+    batch_size = request.get("batch_size") or default[on]
+    pool = session.pool_for(Stage(PredictModel, {"request": request, "device": on}, batch_size))
+    info = pool.ready(cluster)
+    for key in ("visionlens_version", "ray_version", "actor_pid"):
+        info.pop(key)
+    size = info.pop("input")
+    # zero-shot classification decodes at the model's input size, as embeddings do
+    prepare = Stage(decode_block, size) if size else Stage(decode_images)
+    yield ("meta", {**info, "batch_size": batch_size, "pid": os.getpid()})
+    yield from _stream(session, pool, cluster, request, items, prepare, cancelled)
 
 
 def _stream(
+    session: RaySession,
+    pool: ModelPool,
     cluster: dict[str, Any],
     request: dict[str, Any],
     items: Sequence[Item],
     prepare: Stage,
-    model: Stage,
+    cancelled: Callable[[], bool],
 ) -> Iterator[tuple[Any, ...]]:
-    """The pipeline's batches as messages: ``meta`` from the first batch's description,
-    one result message per batch (first copies only), ``done`` with the cluster summary."""
+    """The pipeline's blocks as messages: one result message per block (first copies
+    only), then ``done`` with the cluster summary."""
     kind = RESULT_KIND.get(request["task"], "labels")
     dedup = Deduplicator([i for i, *_ in items])
     images: Counter[str] = Counter()
-    batch_size = model.batch_size
-    described = False
+    batch_size = pool.model.batch_size
     columns = {"width": [int(i[2]) for i in items], "height": [int(i[3]) for i in items]}
     pairs = [(int(i[0]), str(i[1])) for i in items]
-    rows = min(BLOCK_ROWS, BLOCK_BATCHES * (model.batch_size or 1))
-    for batch in run_pipeline(pairs, cluster, prepare, model, columns=columns, block_rows=rows):
+    rows = min(BLOCK_ROWS, BLOCK_BATCHES * (batch_size or 1))
+    for batch in run_pipeline(
+        pairs, pool, session.cluster, prepare, columns=columns, block_rows=rows, cancelled=cancelled
+    ):
         info = next((json.loads(s) for s in batch["info"] if s), None)
         if info is not None:
             batch_size = min(batch_size or info["batch_size"], info["batch_size"])
-        if not described:
-            assert info is not None, "every batch from the model actors describes the model"
-            _check_version(info.pop("visionlens_version"))
-            yield ("meta", {**info, "batch_size": model.batch_size, "pid": os.getpid()})
-            described = True
         ids = np.asarray(batch["sample_id"], np.int64)
         keep = dedup.keep(ids)
         done: list[int] = []
@@ -280,8 +268,5 @@ def _stream(
             results += rows
         images.update(w for w, k in zip(batch["worker"], keep, strict=True) if k)
         yield (kind, done, results, failed)
-    if not described:  # no images: the model is still described (and checked)
-        info = run_remote(describe_model, request)
-        _check_version(info.pop("visionlens_version"))
-        yield ("meta", {**info, "batch_size": model.batch_size, "pid": os.getpid()})
-    yield ("done", {"batch_size": batch_size, "cluster": summary(cluster, images, dedup)})
+    done_info = {"batch_size": batch_size, "cluster": summary(cluster, images, dedup, pool)}
+    yield ("done", done_info)

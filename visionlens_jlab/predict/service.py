@@ -1,6 +1,6 @@
 """The server's model jobs: queued on the GPU lane, computed in a worker process (the
 ``process`` runner), in a headless Jupyter kernel the server starts (``kernel[:SPEC]``), or
-on a Ray cluster driven from a worker process (``ray[:ADDRESS]``)."""
+on a Ray cluster driven from the server's long-lived driver process (``ray[:ADDRESS]``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.job import Job, JobContext, JobPaused
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
+from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from .base import PredictError, PredictOptions
 from .job import Item, Source, combined, run_prediction
@@ -34,19 +35,20 @@ def worker_source(ctx: JobContext | None) -> Source:
     return source
 
 
-def ray_source(ctx: JobContext | None, address: str) -> Source:
-    """The ``ray`` runner: :func:`~.ray_runner.ray_predict_stream` driven from a spawned
-    worker (cancel terminates that driver, and Ray ends the job's tasks and actors)."""
+def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
+    """The ``ray`` runner: :func:`~.ray_runner.ray_predict_stream` in the server's
+    long-lived driver of the cluster (cancel cancels the job's work there; the model
+    actors stay loaded for the next job of the same model)."""
 
     def source(request: dict[str, Any], items: Sequence[Item]) -> Any:
-        return stream_from_worker(ctx, ray_predict_stream, address, request, list(items))
+        return driver.stream(ctx, ray_predict_stream, request, list(items))
 
     return source
 
 
 class PredictService:
     """Model jobs of one server: the process runner, the ray runner (``ray_address``: the
-    default cluster) and the kernel runner (whose kernels fetch their work lists from, and
+    default cluster; ``ray_drivers``: the server's long-lived drivers) and the kernel runner (whose kernels fetch their work lists from, and
     post their messages to, :attr:`inbox`)."""
 
     def __init__(
@@ -56,11 +58,13 @@ class PredictService:
         *,
         serverapp: Any,
         ray_address: str | None = None,
+        ray_drivers: RayDrivers | None = None,
     ) -> None:
         self.catalog = catalog
         self.jobs = jobs
         self.serverapp = serverapp
         self.ray_address = ray_address or None
+        self.ray_drivers = ray_drivers or RayDrivers(0)
         self.inbox = KernelInbox(encode_items, decode_message, what="model")
 
     def kernel_loop(self, options: PredictOptions) -> asyncio.AbstractEventLoop | None:
@@ -84,7 +88,7 @@ class PredictService:
                 assert loop is not None, "the kernel runner needs the server's event loop"
                 source = self._kernel_source(ctx, loop, target)
             elif kind == "ray":
-                source = ray_source(ctx, address)
+                source = ray_source(ctx, self.ray_drivers.get(address))
             else:
                 source = worker_source(ctx)
             try:
