@@ -52,7 +52,7 @@ def captions_by_hand(model_dir: Path, files: list[Path], batch: int) -> list[tup
 
     model = BlipForConditionalGeneration.from_pretrained(model_dir, local_files_only=True).eval()
     processor = BlipProcessor.from_pretrained(model_dir, local_files_only=True)
-    out = []
+    out: list[tuple[str, str]] = []
     for start in range(0, len(files), batch):
         chunk = files[start : start + batch]
         images = [Image.open(f).convert("RGB") for f in chunk]
@@ -141,7 +141,7 @@ def test_a_cancel_ends_every_worker_and_a_resume_sends_only_the_rest(
 
 def test_the_memory_cap_and_the_device_pick_the_number_of_workers() -> None:
     gib = 2**30
-    common = {"on_cuda": False, "threads": 4, "images": 100}
+    common: dict[str, Any] = {"on_cuda": False, "threads": 4, "images": 100}
     assert worker_count(None, model_bytes=gib, available_bytes=64 * gib, **common) == 4
     fits_two = int(2.5 * MEMORY_HEADROOM * gib)
     assert worker_count(None, model_bytes=gib, available_bytes=fits_two, **common) == 2
