@@ -17,8 +17,9 @@ Both run in one process, after an untimed warm-up batch of plain generate.
 * **plain generate** (the reference): ``PIL.Image.open``, the model's processor,
   ``model.generate(**inputs, max_new_tokens=40, do_sample=False, num_beams=1)`` under
   ``torch.no_grad``, ``batch_decode``, batch by batch, in this process (loading not timed);
-* **job in-process**: :func:`run_prediction` with the in-process source (what the CLI runs
-  without a server) on a fresh catalog, images per second from the model's first batch
+* **job in-process**: :func:`run_prediction` with the CLI's source (what the CLI runs
+  without a server: the images over single-threaded worker processes,
+  ``visionlens_jlab/predict/workers.py``, one per compute thread) on a fresh catalog, images per second from the model's first batch
   (loading not timed; decoding, batching and the catalog writes are).
 
 Outputs are compared: every image's caption, job against plain, must be identical.
@@ -147,7 +148,7 @@ def main() -> None:
     from visionlens_jlab.ingest.open import open_dataset
     from visionlens_jlab.predict.base import PredictOptions
     from visionlens_jlab.predict.job import run_prediction
-    from visionlens_jlab.predict.stream import predict_stream
+    from visionlens_jlab.predict.workers import sharded_source
 
     env, load_start = environment(), load_average()
     work = Path(tempfile.mkdtemp(prefix="vl-bench-caption-"))
@@ -182,13 +183,15 @@ def main() -> None:
                     options = PredictOptions(
                         "photos", str(model_dir), task="caption", batch_size=args.batch_size
                     )
-                    result = run_prediction(None, catalog, options, predict_stream)
+                    result = run_prediction(None, catalog, options, sharded_source(None))
                     ours = job_captions(catalog)
                 finally:
                     catalog.close()
                 job_ips.append(result["images_per_second"])
                 job_s.append(len(files) / result["images_per_second"])
-                ran_in.add(f"{result['device']} {result['dtype']}")
+                ran_in.add(
+                    f"{result['device']} {result['dtype']}, {result.get('workers', 1)} worker(s)"
+                )
             mismatches.append(
                 sum(plain[f.name] != ours.get(f.name) for f in files) + abs(len(ours) - len(files))
             )

@@ -11,8 +11,10 @@ Per round, in rotating order:
 * **plain loop** (the reference): ``PIL.Image.open``, the model's processor,
   ``model(**inputs)`` under ``torch.no_grad``, ``post_process_object_detection`` with the
   images' sizes, batch by batch, in this process (model loading not timed);
-* **job in-process**: :func:`run_prediction` with the in-process source (what the CLI runs
-  without a server), images per second from the model's first batch (loading not timed);
+* **job in-process**: :func:`run_prediction` with the CLI's source (what the CLI runs
+  without a server: the images over single-threaded worker processes,
+  ``visionlens_jlab/predict/workers.py``), images per second from the model's first batch
+  (loading not timed);
 * **CLI end to end**: ``visionlens predict --json`` in a fresh process (start, imports,
   model loading, catalog writes included): its wall time, and its own images per second.
 
@@ -213,7 +215,7 @@ def main() -> None:
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.predict.base import PredictOptions
     from visionlens_jlab.predict.job import run_prediction
-    from visionlens_jlab.predict.stream import predict_stream
+    from visionlens_jlab.predict.workers import sharded_source
 
     env, load_start = environment(), load_average()
     work = Path(tempfile.mkdtemp(prefix="vl-bench-predict-"))
@@ -239,11 +241,13 @@ def main() -> None:
                         batch_size=args.batch_size,
                         min_score=args.min_score,
                     )
-                    result = run_prediction(None, catalog, options, predict_stream)
+                    result = run_prediction(None, catalog, options, sharded_source(None))
                     catalog.close()
                     job_ips.append(result["images_per_second"])
                     job_s.append(len(files) / result["images_per_second"])
-                    ran_in.add(f"{result['device']} {result['dtype']}")
+                    ran_in.add(
+                        f"{result['device']} {result['dtype']}, {result.get('workers', 1)} worker(s)"
+                    )
                 else:
                     done = checked(
                         run_process(

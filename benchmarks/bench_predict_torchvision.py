@@ -15,8 +15,9 @@ Per round, in rotating order:
   (``torchvision.transforms.functional.to_tensor``: what ``Weights.transforms()`` does for
   detection), ``model(list_of_tensors)`` under ``torch.no_grad``, the score threshold,
   batch by batch, in this process (model loading not timed);
-* **job in-process**: :func:`run_prediction` with the in-process source (what the CLI runs
-  without a server), images per second from the model's first batch (loading not timed).
+* **job in-process**: :func:`run_prediction` with the CLI's source (what the CLI runs
+  without a server: the images over single-threaded worker processes,
+  ``visionlens_jlab/predict/workers.py``, one per compute thread), images per second from the model's first batch (loading not timed).
 
 Outputs are compared as in ``bench_predict.py``: every box of the plain loop against the
 job's boxes of that image and class (best IoU ≥ 0.99, score within 1e-3), and the counts.
@@ -91,7 +92,7 @@ def main() -> None:
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.predict.base import PredictOptions
     from visionlens_jlab.predict.job import run_prediction
-    from visionlens_jlab.predict.stream import predict_stream
+    from visionlens_jlab.predict.workers import sharded_source
 
     env, load_start = environment(), load_average()
     work = Path(tempfile.mkdtemp(prefix="vl-bench-predict-tv-"))
@@ -120,11 +121,13 @@ def main() -> None:
                         batch_size=args.batch_size,
                         min_score=args.min_score,
                     )
-                    result = run_prediction(None, catalog, options, predict_stream)
+                    result = run_prediction(None, catalog, options, sharded_source(None))
                     catalog.close()
                     job_ips.append(result["images_per_second"])
                     job_s.append(len(files) / result["images_per_second"])
-                    ran_in.add(f"{result['device']} {result['dtype']}")
+                    ran_in.add(
+                        f"{result['device']} {result['dtype']}, {result.get('workers', 1)} worker(s)"
+                    )
             checks.append(compare(plain, job_rows(data_dir, f"tv{run}"), size))
         load_end = load_average()
     finally:

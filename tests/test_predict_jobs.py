@@ -307,7 +307,7 @@ def test_cli_json_through_the_entry_point(
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "visionlens_jlab.cli", "predict", "photos", "--model",
                str(models["detr"]), "--min-score", "0.2", "--batch-size", "4",
-               "--data-dir", str(data_dir), "--json"]  # fmt: skip
+               "--data-dir", str(data_dir), "--json", "--workers", "2"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)

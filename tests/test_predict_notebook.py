@@ -18,15 +18,16 @@ async def test_predict_from_a_kernel(api: Any, vl_app: Any, tmp_path: Path) -> N
         out = await k.execute(
             "import visionlens_jlab as vl\n"
             "ds = vl.dataset('photos')\n"
-            f"r = ds.predict({str(detr)!r}, name='tiny', batch_size=2, min_score=0.05)\n"
-            "print('R', r['processed'], r['skipped'], r['name'], r['task'], r['device'])\n"
+            f"r = ds.predict({str(detr)!r}, name='tiny', batch_size=2, min_score=0.05, workers=2)\n"
+            "print('R', r['processed'], r['skipped'], r['name'], r['task'], r['device'], "
+            "r['workers'])\n"
             f"r = ds.predict({str(detr)!r}, name='tiny', min_score=0.05, progress=False)\n"
             "print('R', r['skipped'])\n",
             timeout=300,  # two worker processes that import torch and transformers
         )
         assert out["error"] is None, out["error"]
         lines = [line for line in out["stdout"].splitlines() if line.startswith("R ")]
-        assert lines == ["R 4 0 tiny detect cpu", "R 4"]  # the second call finds all done
+        assert lines == ["R 4 0 tiny detect cpu 2", "R 4"]  # the second call finds all done
         failed = await k.execute(f"vl.dataset('photos').predict({str(detr)!r}, task='segment')")
         assert failed["error"] is not None and "unknown task" in failed["error"]
         vlm = save_tiny_blip2(tmp_path / "blip2")

@@ -79,6 +79,13 @@ def add_parser(subparsers: Any) -> None:
         help="images per forward pass (default by device; halved on CUDA out-of-memory)",
     )
     p.add_argument("--min-score", type=float, help="drop detections below this score")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes on a CPU, each with one torch thread, each over a share of "
+        "the images (default: the compute threads, fewer if the model copies would not fit "
+        "in memory; always 1 on CUDA)",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_predict)
 
@@ -122,6 +129,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "min_score": args.min_score,
         "questions": questions,
+        "workers": args.workers,
     }
 
 
@@ -147,7 +155,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         from ..jobs.ray_pool import run_once
         from ..predict.job import run_prediction
         from ..predict.ray_runner import ray_predict_stream
-        from ..predict.stream import predict_stream
+        from ..predict.workers import sharded_source
 
         kind, target = parse_runner(options.runner)
         if kind == "kernel":
@@ -156,7 +164,8 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
                 EXIT_USAGE,
             )
         if kind != "ray":
-            return run_prediction(None, catalog, options, predict_stream)
+            # the same worker processes as the server's process runner (this process writes)
+            return run_prediction(None, catalog, options, sharded_source(None, options.workers))
         try:
             address = resolve_address(target, None)
         except RayRunnerError as exc:

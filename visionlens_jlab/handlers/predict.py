@@ -14,7 +14,7 @@ from ..predict.base import PredictOptions, is_torchvision, parse_spec
 from .base import VisionLensHandler, engine_errors
 
 _STRINGS = ("model", "task", "name", "runner", "device", "dtype")
-_KEYS = {*_STRINGS, "classes", "filter", "batch_size", "min_score", "questions"}
+_KEYS = {*_STRINGS, "classes", "filter", "batch_size", "min_score", "questions", "workers"}
 MAX_RESULTS = 500
 
 
@@ -30,9 +30,10 @@ def _options(name: str, body: dict[str, Any]) -> PredictOptions:
         not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
     ):
         raise HTTPError(400, "'classes' must be a list of strings")
-    size = body.get("batch_size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
-        raise HTTPError(400, "'batch_size' must be an integer")
+    for key in ("batch_size", "workers"):
+        size = body.get(key)
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise HTTPError(400, f"'{key}' must be an integer")
     score = body.get("min_score")
     if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
         raise HTTPError(400, "'min_score' must be a number")

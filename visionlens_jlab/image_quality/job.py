@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import threading
 import time
-from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -104,58 +102,15 @@ def worker_streams(
     ctx: JobContext | None, cache_root: str, refs: list[QualityRef], workers: int | None
 ) -> Iterator[pa.Table]:
     """The measured chunks of ``refs`` from ``workers`` spawned worker processes, each given
-    a contiguous share, in the order they arrive. A worker's failure or the job's cancel
-    (every worker's stream checks it) ends all of them."""
-    from ..jobs import stream_from_worker
+    a contiguous share, in the order they arrive
+    (:func:`~visionlens_jlab.jobs.processes.stream_from_workers`)."""
+    from ..jobs.processes import stream_from_workers
 
     n = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     n = max(1, min(n, -(-len(refs) // CHUNK)))
-    if n == 1:
-        yield from stream_from_worker(ctx, measure_quality, cache_root, refs)
-        return
     share = -(-len(refs) // n)
-    parts: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * n)
-    stop = threading.Event()
-
-    def pump(shard: list[QualityRef]) -> None:
-        # a generator (its close() ends the worker process)
-        stream = cast(Generator[Any], stream_from_worker(ctx, measure_quality, cache_root, shard))
-        try:
-            for part in stream:
-                if stop.is_set():
-                    return
-                parts.put(("part", part))
-            parts.put(("done", None))
-        except BaseException as exc:  # handed to the reader, which raises it
-            parts.put(("error", exc))
-        finally:
-            stream.close()  # the worker process ends with its stream
-
-    threads = [
-        threading.Thread(target=pump, args=(refs[k * share : (k + 1) * share],), daemon=True)
-        for k in range(n)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        running = n
-        while running:
-            kind, payload = parts.get()
-            if kind == "part":
-                yield payload
-            elif kind == "done":
-                running -= 1
-            else:
-                raise payload
-    finally:
-        stop.set()
-        while any(t.is_alive() for t in threads):  # unblock pumps waiting on a full queue
-            try:
-                parts.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        for thread in threads:
-            thread.join()
+    shards = [refs[k * share : (k + 1) * share] for k in range(n)]
+    yield from stream_from_workers(ctx, measure_quality, (cache_root,), shards)
 
 
 def summary(catalog: Catalog, dataset: str) -> dict[str, Any]:

@@ -9,12 +9,13 @@ cancelling the job terminates the worker.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from ..worker_priority import lower_priority
 from .job import JobCancelled, JobContext
@@ -101,3 +102,56 @@ def stream_from_worker(
             proc.terminate()
         proc.join(timeout=5)
         reader.close()
+
+
+def stream_from_workers(
+    ctx: JobContext | None,
+    func: Callable[..., Iterable[Any]],
+    args: tuple[Any, ...],
+    shards: Sequence[Any],
+) -> Iterator[Any]:
+    """The items of ``func(*args, shard)`` for every shard, each computed in its own
+    spawned worker (:func:`stream_from_worker`), in the order they arrive. A worker's
+    failure or the job's cancel (every worker's stream checks it) ends all of them."""
+    if len(shards) == 1:
+        yield from stream_from_worker(ctx, func, *args, shards[0])
+        return
+    parts: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * len(shards))
+    stop = threading.Event()
+
+    def pump(shard: Any) -> None:
+        # a generator (its close() ends the worker process)
+        stream = cast(Generator[Any], stream_from_worker(ctx, func, *args, shard))
+        try:
+            for part in stream:
+                if stop.is_set():
+                    return
+                parts.put(("part", part))
+            parts.put(("done", None))
+        except BaseException as exc:  # handed to the reader, which raises it
+            parts.put(("error", exc))
+        finally:
+            stream.close()  # the worker process ends with its stream
+
+    threads = [threading.Thread(target=pump, args=(shard,), daemon=True) for shard in shards]
+    for thread in threads:
+        thread.start()
+    try:
+        running = len(threads)
+        while running:
+            kind, payload = parts.get()
+            if kind == "part":
+                yield payload
+            elif kind == "done":
+                running -= 1
+            else:
+                raise payload
+    finally:
+        stop.set()
+        while any(t.is_alive() for t in threads):  # unblock pumps waiting on a full queue
+            try:
+                parts.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        for thread in threads:
+            thread.join()

@@ -121,6 +121,7 @@ class ServerJobsMixin:
         runner: str = "process",
         progress: bool = True,
         questions: Iterable[dict[str, Any]] | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any]:
         """Run a transformers model on the dataset (or the samples matching ``filter``) as a
         server job, offline, and wait for it with a progress bar.
@@ -138,6 +139,8 @@ class ServerJobsMixin:
         ``bfloat16`` or ``float16``. ``runner``: ``process``
         (a worker process of the server), ``kernel[:KERNELSPEC]`` (a kernel the server
         starts for the job) or ``ray[:ADDRESS]`` (a Ray cluster, docs/deploy/ray.md).
+        ``workers``: on a CPU, the worker processes (one torch thread each) that share the
+        images; default as many as the job's compute threads that fit in memory.
         Returns the job result (processed, skipped, predictions, device, dtype,
         images_per_second, seconds, ...). Interrupting the cell cancels the job.
         """
@@ -155,6 +158,7 @@ class ServerJobsMixin:
             "min_score": None if min_score is None else float(min_score),
             "runner": runner,
             "questions": None if questions is None else [dict(q) for q in questions],
+            "workers": workers,
         }
         answer = self._client.post_json(
             dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}

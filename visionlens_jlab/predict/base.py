@@ -85,6 +85,8 @@ class PredictOptions:
     min_score: float | None = None
     questions: tuple[dict[str, Any], ...] | None = None
     """A VLM's questions (``{"key", "question", "answers"}``); None: the default list."""
+    workers: int | None = None
+    """Worker processes on a CPU (:mod:`.workers`); None: as many as the compute threads."""
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -98,6 +100,8 @@ class PredictOptions:
         if self.dtype not in DTYPES:
             raise PredictError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)
+        if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
+            raise PredictError(f"workers must be a positive integer, got {self.workers!r}")
         if self.min_score is not None and not 0.0 <= float(self.min_score) <= 1.0:
             raise PredictError(f"min score must be in 0..1, got {self.min_score}")
         if self.classes is not None and not all(c.strip() for c in self.classes):

@@ -247,6 +247,8 @@ def run_prediction(
                 info = message[1]
                 result.update(device=info["device"], dtype=info["dtype"])
                 result["batch_size"] = info["batch_size"]
+                if "workers" in info:  # the worker processes that share the images
+                    result["workers"] = info["workers"]
                 if fresh and options.task in ("caption", "vlm"):
                     producer = PRODUCER_PREFIX if options.task == "caption" else VLM_PRODUCER
                     fields = _text_fields(options)

@@ -13,26 +13,15 @@ from ..embed.job import parse_runner
 from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.job import Job, JobContext, JobPaused
 from ..jobs.manager import JobManager
-from ..jobs.processes import stream_from_worker
 from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.ray_pipeline import RayRunnerError, resolve_address
 from .base import PredictError, PredictOptions
 from .job import Item, Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
-from .stream import predict_stream
 from .wire import decode_message, encode_items
+from .workers import sharded_source
 
 KERNEL_ENTRY = "visionlens_jlab.predict.kernel_client.run_kernel_job"
-
-
-def worker_source(ctx: JobContext | None) -> Source:
-    """The ``process`` runner: :func:`~.stream.predict_stream` in a spawned worker, so
-    torch, the model and the decoding never run in the server process."""
-
-    def source(request: dict[str, Any], items: Sequence[Item]) -> Any:
-        return stream_from_worker(ctx, predict_stream, request, list(items))
-
-    return source
 
 
 def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
@@ -90,7 +79,8 @@ class PredictService:
             elif kind == "ray":
                 source = ray_source(ctx, self.ray_drivers.get(address))
             else:
-                source = worker_source(ctx)
+                # spawned workers: torch, the model and the decoding never run in the server
+                source = sharded_source(ctx, options.workers)
             try:
                 result = run_prediction(ctx, self.catalog, options, source)
             except JobPaused as paused:

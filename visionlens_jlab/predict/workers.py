@@ -1,0 +1,131 @@
+"""Model jobs on a CPU over several worker processes, each running torch on one thread.
+
+Measured on the 2-core machine (benchmarks/results/caption.md): one process whose torch
+uses both cores is slower than two processes with one intra-op thread each over half the
+images, and it collapses when another process takes a core (its threads wait for each
+other at every operator). So a CPU job splits its images into contiguous shards, one per
+worker process (:func:`~visionlens_jlab.jobs.processes.stream_from_workers`): as many as
+the compute threads the job may use (:func:`~visionlens_jlab.worker_priority.compute_threads`),
+fewer where that many copies of the model would not fit in the memory available. A CUDA
+job keeps one process (the GPU is the parallel part). The job (:mod:`.job`) still writes
+alone: it sees one ``meta``, the result messages of all workers in arrival order, and one
+``done``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..jobs.job import JobContext
+from ..jobs.processes import stream_from_workers
+from ..worker_priority import compute_threads
+from .job import Item, Source
+
+MEMORY_HEADROOM = 3.0
+"""A worker holds its model's weights, torch's own allocations and the activations of a
+batch: budgeted at this many times the weights' bytes."""
+MIN_SHARD = 2
+"""No worker for fewer images than this: loading the model costs more than it saves."""
+
+
+def worker_count(
+    requested: int | None,
+    *,
+    on_cuda: bool,
+    threads: int,
+    model_bytes: int | None,
+    available_bytes: int | None,
+    images: int,
+) -> int:
+    """How many worker processes a model job runs: ``requested`` (``--workers``) or the
+    compute ``threads``, capped so that each holds a copy of a ``model_bytes`` model in
+    ``available_bytes`` (:data:`MEMORY_HEADROOM`; unknown sizes cap nothing) and each has
+    :data:`MIN_SHARD` images; always 1 on CUDA."""
+    if on_cuda:
+        return 1
+    n = requested if requested else threads
+    if model_bytes and available_bytes:
+        n = min(n, int(available_bytes // (model_bytes * MEMORY_HEADROOM)))
+    return max(1, min(n, images // MIN_SHARD))
+
+
+def model_bytes(model: str) -> int | None:
+    """The weights' size on disk of a checkpoint folder or file (None: a hub id or a
+    torchvision spec, whose size is not known before loading)."""
+    path = Path(model)
+    if path.is_file():
+        return path.stat().st_size
+    if not path.is_dir():
+        return None
+    weights = [f for f in path.rglob("*") if f.suffix in (".safetensors", ".bin", ".pt", ".pth")]
+    return sum(f.stat().st_size for f in weights) or None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (psutil), None where unknown."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:  # no psutil or no reading: cap nothing
+        return None
+
+
+def cuda_visible() -> bool:
+    """Whether this machine has an NVIDIA GPU, without importing torch in the server."""
+    return os.path.exists("/proc/driver/nvidia/version")
+
+
+def single_thread_stream(
+    request: dict[str, Any], items: Sequence[Item]
+) -> Iterator[tuple[Any, ...]]:
+    """:func:`~.stream.predict_stream` with torch on one intra-op thread (a shard's worker)."""
+    import torch
+
+    from .stream import predict_stream
+
+    torch.set_num_threads(1)
+    yield from predict_stream(request, items)
+
+
+def sharded_source(ctx: JobContext | None, workers: int | None = None) -> Source:
+    """The ``process`` runner (and the CLI's): the request's images over
+    :func:`worker_count` spawned worker processes, their messages merged into one stream
+    (one ``meta``, the results in arrival order, one ``done`` with the smallest batch
+    size any worker ended at). A worker's failure or the job's cancel ends all of them."""
+
+    def source(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
+        device = request.get("device") or "auto"
+        n = worker_count(
+            workers,
+            on_cuda=device == "cuda" or (device == "auto" and cuda_visible()),
+            threads=compute_threads(),
+            model_bytes=model_bytes(request["model"]),
+            available_bytes=available_memory(),
+            images=len(items),
+        )
+        share = -(-len(items) // n)
+        shards = [list(items[k * share : (k + 1) * share]) for k in range(n)]
+        func = single_thread_stream if n > 1 else _predict_stream()
+        meta_sent, sizes = False, []
+        for message in stream_from_workers(ctx, func, (request,), shards):
+            if message[0] == "meta":
+                if not meta_sent:
+                    meta_sent = True
+                    yield ("meta", {**message[1], "workers": n})
+            elif message[0] == "done":
+                sizes.append(message[1].get("batch_size"))
+            else:
+                yield message
+        yield ("done", {"batch_size": min((s for s in sizes if s), default=None)})
+
+    return source
+
+
+def _predict_stream() -> Any:
+    from .stream import predict_stream
+
+    return predict_stream
