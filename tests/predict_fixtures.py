@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from visionlens_jlab import features
 from visionlens_jlab.catalog import Catalog
 
@@ -287,3 +289,51 @@ def save_tiny_blip2(folder: Path, seed: int = 0) -> Path:
     )
     processor.save_pretrained(folder)
     return folder
+
+
+def photo_fixtures(n: int) -> tuple[Any, Any]:
+    """A test module's ``photos`` fixture (the first ``n`` cartucho-map photos, once per
+    module) and ``catalog`` fixture (a fresh catalog holding them as ``photos``, per test):
+    ``photos, catalog = photo_fixtures(N_IMAGES)``."""
+
+    @pytest.fixture(scope="module")
+    def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return cartucho_subset(tmp_path_factory.mktemp("photos"), n)
+
+    @pytest.fixture
+    def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
+        with photo_catalog(tmp_path / "data", photos) as cat:
+            yield cat
+
+    return photos, catalog
+
+
+def detections_by_hand(
+    model_dir: Path, files: list[Path], batch: int, min_score: float
+) -> list[tuple[Any, ...]]:
+    """A transformers detector run by hand: its processor, ``model(...)``, its
+    post-processing at the images' sizes, boxes clipped to the image; sorted rows
+    ``(file name, model class, x, y, w, h, score)``."""
+    import torch
+    from PIL import Image
+    from transformers import AutoImageProcessor, AutoModelForObjectDetection
+
+    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True).eval()
+    processor = AutoImageProcessor.from_pretrained(model_dir, local_files_only=True)
+    rows = []
+    for start in range(0, len(files), batch):
+        chunk = files[start : start + batch]
+        images = [Image.open(f).convert("RGB") for f in chunk]
+        with torch.no_grad():
+            out = model(**processor(images=images, return_tensors="pt"))
+        sizes = [(im.height, im.width) for im in images]
+        results = processor.post_process_object_detection(out, min_score, target_sizes=sizes)
+        for f, (h, w), r in zip(chunk, sizes, results, strict=True):
+            for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
+                x1, y1, x2, y2 = (float(v) for v in box)
+                x1, x2 = min(max(x1, 0), w), min(max(x2, 0), w)
+                y1, y2 = min(max(y1, 0), h), min(max(y2, 0), h)
+                if x2 > x1 and y2 > y1:
+                    name = model.config.id2label[int(label)]
+                    rows.append((f.name, name, x1, y1, x2 - x1, y2 - y1, float(score)))
+    return sorted(rows)

@@ -6,7 +6,7 @@ post-processing), which is what tells a family's processor or post-processing ap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from visionlens_jlab.predict.base import PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
-from .predict_fixtures import DETR_LABELS, cartucho_subset, photo_catalog, untyped
+from .predict_fixtures import DETR_LABELS, detections_by_hand, photo_fixtures, untyped
 
 N_IMAGES = 7  # the first 7 photos hold both pottedplant and diningtable
 MIN_SCORE = 0.05
@@ -101,43 +101,7 @@ def save_tiny_yolos(folder: Path) -> Path:
 FAMILIES: dict[str, Callable[[Path], Path]] = {"rtdetr": save_tiny_rtdetr, "yolos": save_tiny_yolos}
 
 
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cartucho_subset(tmp_path_factory.mktemp("photos"), N_IMAGES)
-
-
-@pytest.fixture
-def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    with photo_catalog(tmp_path / "data", photos) as cat:
-        yield cat
-
-
-def by_hand(model_dir: Path, files: list[Path], batch: int) -> list[tuple]:
-    """transformers alone: processor, ``model(...)``, post-processing at the images' sizes,
-    boxes clipped to the image; rows ``(file, dataset class, x, y, w, h, score)``."""
-    import torch
-    from PIL import Image
-    from transformers import AutoImageProcessor, AutoModelForObjectDetection
-
-    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True).eval()
-    processor = AutoImageProcessor.from_pretrained(model_dir, local_files_only=True)
-    rows = []
-    for start in range(0, len(files), batch):
-        chunk = files[start : start + batch]
-        images = [Image.open(f).convert("RGB") for f in chunk]
-        with torch.no_grad():
-            out = model(**processor(images=images, return_tensors="pt"))
-        sizes = [(im.height, im.width) for im in images]
-        results = processor.post_process_object_detection(out, MIN_SCORE, target_sizes=sizes)
-        for f, (h, w), r in zip(chunk, sizes, results, strict=True):
-            for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
-                x1, y1, x2, y2 = (float(v) for v in box)
-                x1, x2 = min(max(x1, 0), w), min(max(x2, 0), w)
-                y1, y2 = min(max(y1, 0), h), min(max(y2, 0), h)
-                if x2 > x1 and y2 > y1:
-                    name = RENAME[model.config.id2label[int(label)]]
-                    rows.append((f.name, name, x1, y1, x2 - x1, y2 - y1, float(score)))
-    return sorted(rows)
+photos, catalog = photo_fixtures(N_IMAGES)
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -156,7 +120,10 @@ def test_a_detector_family_lands_equal_to_the_model_by_hand(
                 [family],
             ).fetchall()
         )
-    expected = by_hand(model_dir, sorted((photos / "images").glob("*.jpg")), 3)
+    files = sorted((photos / "images").glob("*.jpg"))
+    expected = [
+        (f, RENAME[n], *v) for f, n, *v in detections_by_hand(model_dir, files, 3, MIN_SCORE)
+    ]
     assert result["predictions"] == len(rows) == len(expected) > 0
     assert [r[:2] for r in rows] == [e[:2] for e in expected]
     np.testing.assert_allclose([r[2:] for r in rows], [e[2:] for e in expected], atol=1e-3)

@@ -20,8 +20,8 @@ from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
 from .predict_fixtures import (
-    cartucho_subset,
-    photo_catalog,
+    detections_by_hand,
+    photo_fixtures,
     save_tiny_blip,
     save_tiny_detr,
 )
@@ -36,42 +36,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"detr": save_tiny_detr(root / "detr"), "blip": save_tiny_blip(root / "blip")}
 
 
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cartucho_subset(tmp_path_factory.mktemp("photos"), N_IMAGES)
-
-
-@pytest.fixture
-def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    with photo_catalog(tmp_path / "data", photos) as cat:
-        yield cat
-
-
-def by_hand(model_dir: Path, files: list[Path], batch: int, min_score: float) -> list[tuple]:
-    """The same model through transformers alone: its processor, model(...), its
-    post-processing at the images' sizes, boxes clipped to the image."""
-    import torch
-    from PIL import Image
-    from transformers import AutoImageProcessor, AutoModelForObjectDetection
-
-    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True).eval()
-    processor = AutoImageProcessor.from_pretrained(model_dir, local_files_only=True)
-    rows = []
-    for start in range(0, len(files), batch):
-        images = [Image.open(f).convert("RGB") for f in files[start : start + batch]]
-        with torch.no_grad():
-            out = model(**processor(images=images, return_tensors="pt"))
-        sizes = [(im.height, im.width) for im in images]
-        results = processor.post_process_object_detection(out, min_score, target_sizes=sizes)
-        for f, (h, w), r in zip(files[start : start + batch], sizes, results, strict=True):
-            for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
-                x1, y1, x2, y2 = (float(v) for v in box)
-                x1, x2 = min(max(x1, 0), w), min(max(x2, 0), w)
-                y1, y2 = min(max(y1, 0), h), min(max(y2, 0), h)
-                if x2 > x1 and y2 > y1:
-                    name = model.config.id2label[int(label)]
-                    rows.append((f.name, name, x1, y1, x2 - x1, y2 - y1, float(score)))
-    return sorted(rows)
+photos, catalog = photo_fixtures(N_IMAGES)
 
 
 def stored(catalog: Catalog, source: str) -> list[tuple]:
@@ -94,7 +59,7 @@ def test_detections_land_as_a_prediction_set_equal_to_the_model_by_hand(
     assert (result["device"], result["dtype"], result["name"]) == ("cpu", "float32", "detr")
     rows = stored(catalog, "detr")
     files = sorted((photos / "images").glob("*.jpg"))
-    expected = by_hand(models["detr"], files, 3, MIN_SCORE)
+    expected = detections_by_hand(models["detr"], files, 3, MIN_SCORE)
     assert result["predictions"] == len(rows) == len(expected) > 0
     # model classes map onto the dataset's names; the one it lacks keeps the model's name
     rename = {"potted plant": "pottedplant", "Dining_Table": "diningtable", "zebra": "zebra"}

@@ -30,7 +30,7 @@ from .embed_fixtures import save_tiny_clip
 from .predict_fixtures import (
     cartucho_subset,
     ingest_subset,
-    photo_catalog,
+    photo_fixtures,
     save_tiny_blip,
     save_tiny_blip2,
     save_tiny_detr,
@@ -44,15 +44,7 @@ CANCEL_IMAGES = 40
 MIN_SCORE = 0.05
 
 
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cartucho_subset(tmp_path_factory.mktemp("photos"), N_IMAGES)
-
-
-@pytest.fixture
-def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    with photo_catalog(tmp_path / "data", photos) as cat:
-        yield cat
+photos, catalog = photo_fixtures(N_IMAGES)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
-from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
+from .predict_fixtures import photo_fixtures, save_tiny_torchvision
 
 N_IMAGES = 5
 FASTER = "fasterrcnn_mobilenet_v3_large_320_fpn"
@@ -29,15 +28,7 @@ CLASSES = ("potted plant", "sofa", "zebra")
 RENAME = {"potted plant": "pottedplant", "sofa": "sofa", "zebra": "zebra"}
 
 
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cartucho_subset(tmp_path_factory.mktemp("photos"), N_IMAGES)
-
-
-@pytest.fixture
-def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    with photo_catalog(tmp_path / "data", photos) as cat:
-        yield cat
+photos, catalog = photo_fixtures(N_IMAGES)
 
 
 def by_hand(

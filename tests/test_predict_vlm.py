@@ -20,7 +20,7 @@ from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 from visionlens_jlab.predict.vlm import map_answer, parse_questions, prompt_of
 
-from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_blip2
+from .predict_fixtures import photo_fixtures, save_tiny_blip2
 
 N_IMAGES = 5
 
@@ -30,15 +30,7 @@ def vlm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_blip2(tmp_path_factory.mktemp("models") / "blip2")
 
 
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cartucho_subset(tmp_path_factory.mktemp("photos"), N_IMAGES)
-
-
-@pytest.fixture
-def catalog(tmp_path: Path, photos: Path) -> Iterator[Catalog]:
-    with photo_catalog(tmp_path / "data", photos) as cat:
-        yield cat
+photos, catalog = photo_fixtures(N_IMAGES)
 
 
 def answers_by_hand(model_dir: Path, files: list[Path], batch: int) -> dict[str, dict[str, str]]:

@@ -19,8 +19,8 @@ from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import MAX_NEW_TOKENS
 from visionlens_jlab.predict.workers import MEMORY_HEADROOM, sharded_source, worker_count
 
-from .predict_fixtures import photo_catalog
-from .test_predict_jobs import MIN_SCORE, N_IMAGES, by_hand, models, photos, stored
+from .predict_fixtures import detections_by_hand, photo_catalog
+from .test_predict_jobs import MIN_SCORE, N_IMAGES, models, photos, stored
 
 __all__ = ["models", "photos"]  # the module-scoped fixtures, shared
 
@@ -82,7 +82,9 @@ def test_two_workers_give_the_boxes_and_captions_of_one_and_of_the_plain_loop(
             assert captions(one) == captions(both) == captions_by_hand(model, files, 2)
             continue
         rename = {"potted plant": "pottedplant", "Dining_Table": "diningtable"}
-        expected = [(f, rename.get(n, n), *v) for f, n, *v in by_hand(model, files, 2, MIN_SCORE)]
+        expected = [
+            (f, rename.get(n, n), *v) for f, n, *v in detections_by_hand(model, files, 2, MIN_SCORE)
+        ]
         for rows in (stored(one, "detr"), stored(both, "detr")):
             assert [r[:2] for r in rows] == [e[:2] for e in sorted(expected)] and rows
             np.testing.assert_allclose(
