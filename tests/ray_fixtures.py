@@ -43,6 +43,8 @@ START_NICENESS = -10
 # "ray::ModelActor".
 JOB_TITLES = ("ModelActor.", "decode_block", "decode_images")
 MODEL_ACTOR = "ray::ModelActor"
+CANCEL_SETTLE_S = 120
+"""How long a cancelled job's work on the cluster may take to stop (the blocks in flight)."""
 
 
 @pytest.fixture(scope="session")

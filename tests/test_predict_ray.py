@@ -35,7 +35,7 @@ from .predict_fixtures import (
     save_tiny_blip2,
     save_tiny_detr,
 )
-from .ray_fixtures import RayTestCluster, wait_until
+from .ray_fixtures import CANCEL_SETTLE_S, RayTestCluster, wait_until
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -191,7 +191,10 @@ async def test_a_job_through_the_rest_route_reports_progress_and_cancel_stops_th
     status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
     assert status == 200
     assert (await wait_job(answer["job"], 120))["status"] == "cancelled"
-    wait_until(lambda: not ray_cluster.job_processes(), 30)  # no task, no actor busy
+    # no task, no actor busy: queued work is cancelled at once, a block already being
+    # computed (one per actor and per decode task) finishes first, which on a machine
+    # busy with other suites (CI runs the browser tests beside pytest) takes tens of s
+    wait_until(lambda: not ray_cluster.job_processes(), CANCEL_SETTLE_S)
     assert vl_app.ray_drivers.get(ray_cluster.address).pid in [p.pid for p in drivers()]
     kept = len(model_run_state(vl_app.catalog, "photos", "detr").done)
     assert 0 < kept < CANCEL_IMAGES  # what came back before the cancel was written
