@@ -44,7 +44,7 @@ from visionlens_jlab.embed.stream import embed_stream
 from visionlens_jlab.features import load as load_features
 from visionlens_jlab.jobs.processes import stream_from_worker
 from visionlens_jlab.jobs.ray_driver import RayDriver
-from visionlens_jlab.jobs.ray_pipeline import connect, disconnect, run_remote
+from visionlens_jlab.jobs.ray_pipeline import connect, disconnect
 from visionlens_jlab.vectors import open_vector_store, space_name
 
 sys.path.insert(0, str(ROOT))
@@ -57,6 +57,13 @@ ASSUMED_VIT_GPU = 2500.0
 """Images/s of ViT-B-32 (fp16, batch 256) on one A100-class GPU: an assumption (no GPU
 here), of the order open_clip's published inference throughput gives."""
 CPUS_PER_GPU = 8
+
+
+def run_remote(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` computed once on the cluster (a task on one of its workers)."""
+    import ray
+
+    return ray.get(ray.remote(num_cpus=1, max_retries=3)(func).remote(*args))
 
 
 def med(values: list[float]) -> str:

@@ -126,16 +126,6 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def run_remote(func: Callable[..., Any], *args: Any, num_cpus: float = 1) -> Any:
-    """``func(*args)`` computed once on the cluster (e.g. to describe the model)."""
-    import ray
-
-    try:
-        return ray.get(ray.remote(num_cpus=num_cpus, max_retries=3)(func).remote(*args))
-    except ray.exceptions.RayTaskError as exc:
-        raise RayRunnerError(f"on the cluster: {exc.cause}") from exc
-
-
 @dataclass(frozen=True)
 class Stage:
     """One step of the pipeline: a function (CPU tasks) or a class (the model actors)."""
