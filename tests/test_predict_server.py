@@ -33,6 +33,10 @@ async def test_detect_job_progress_cancel_resume_and_caption_search(
     assert status == 404
     status, body = await api("POST", "datasets/photos/predict", {"model": str(detr), "x": 1})
     assert status == 400 and "unknown keys" in body["message"]
+    for workers, message in (("two", "'workers' must be an integer"), (0, "positive integer")):
+        bad = {"model": str(detr), "workers": workers}
+        status, body = await api("POST", "datasets/photos/predict", bad)
+        assert status == 400 and message in body["message"]
 
     request = {"model": str(detr), "batch_size": 1, "min_score": 0.05}
     status, answer = await api("POST", "datasets/photos/predict", request)
