@@ -92,6 +92,19 @@ def test_two_workers_give_the_boxes_and_captions_of_one_and_of_the_plain_loop(
             )
 
 
+def spawned_workers() -> list[psutil.Process]:
+    """This process's spawned workers (not multiprocessing's resource tracker, nor a child
+    of an earlier test that is gone or a zombie by now)."""
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(p.cmdline()):
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
+
+
 def test_a_cancel_ends_every_worker_and_a_resume_sends_only_the_rest(
     two: tuple[Catalog, Catalog], models: dict[str, Path]
 ) -> None:
@@ -104,12 +117,10 @@ def test_a_cancel_ends_every_worker_and_a_resume_sends_only_the_rest(
 
     def cancelled_after_the_first_batch(request: dict[str, Any], items: Any) -> Iterator:
         for message in inner(request, items):
+            # every message until the cancel: a worker may start late or end early
+            seen = {w.pid for w in workers}
+            workers.extend(w for w in spawned_workers() if w.pid not in seen)
             if message[0] == "boxes":
-                workers.extend(  # the spawned workers (not multiprocessing's resource tracker)
-                    p
-                    for p in psutil.Process().children(recursive=True)
-                    if "spawn_main" in " ".join(p.cmdline())
-                )
                 received.extend(int(i) for i in message[1])
                 job.cancel_event.set()
             yield message
