@@ -99,13 +99,17 @@ def save_blip(folder: Path, base: bool) -> Path:
     return folder
 
 
-def plain_generate(model_dir: Path, files: list[Path], batch: int) -> tuple[float, dict]:
-    """The reference: processor + ``generate`` + ``batch_decode``, batch by batch."""
+def plain_generate(
+    model_dir: Path, files: list[Path], batch: int, device: str = "cpu"
+) -> tuple[float, dict]:
+    """The reference: processor + ``generate`` + ``batch_decode``, batch by batch, on
+    ``device`` in float32."""
     import torch
     from PIL import Image
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    model = AutoModelForImageTextToText.from_pretrained(model_dir, local_files_only=True).eval()
+    model: Any = AutoModelForImageTextToText.from_pretrained(model_dir, local_files_only=True)
+    model = model.to(device).eval()
     processor = AutoProcessor.from_pretrained(model_dir, local_files_only=True)
     captions: dict[str, str] = {}
     t0 = time.perf_counter()
@@ -114,7 +118,7 @@ def plain_generate(model_dir: Path, files: list[Path], batch: int) -> tuple[floa
         images = [Image.open(f).convert("RGB") for f in chunk]
         with torch.no_grad():
             out = model.generate(
-                **processor(images=images, return_tensors="pt"),
+                **processor(images=images, return_tensors="pt").to(device),
                 max_new_tokens=MAX_NEW_TOKENS,
                 do_sample=False,
                 num_beams=1,
@@ -139,6 +143,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--base", action="store_true", help="BLIP-base's shape")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--dtype", default="auto", help="the job's dtype (plain: float32)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
 
@@ -166,13 +172,13 @@ def main() -> None:
 
         # untimed: the process's first generate pays torch's one-off set-up (~5 s here),
         # which would otherwise land on whichever path ran first
-        plain_generate(model_dir, files[: args.batch_size], args.batch_size)
+        plain_generate(model_dir, files[: args.batch_size], args.batch_size, args.device)
         plain_s, job_s, job_ips, mismatches = [], [], [], []
         ran_in: set[str] = set()
         for run in range(args.runs):
             for what in ["plain", "job"] if run % 2 == 0 else ["job", "plain"]:
                 if what == "plain":
-                    seconds, plain = plain_generate(model_dir, files, args.batch_size)
+                    seconds, plain = plain_generate(model_dir, files, args.batch_size, args.device)
                     plain_s.append(seconds)
                     continue
                 catalog = Catalog(work / f"data{run}")  # fresh: a rerun would skip them all
@@ -181,7 +187,12 @@ def main() -> None:
                         catalog, "photos", open_dataset(str(truth), "txt", images=str(images))
                     )
                     options = PredictOptions(
-                        "photos", str(model_dir), task="caption", batch_size=args.batch_size
+                        "photos",
+                        str(model_dir),
+                        task="caption",
+                        device=args.device,
+                        dtype=args.dtype,
+                        batch_size=args.batch_size,
                     )
                     result = run_prediction(None, catalog, options, sharded_source(None))
                     ours = job_captions(catalog)
@@ -219,7 +230,7 @@ def main() -> None:
     text += (
         f"\n{n} photos (640x480 JPEG), batch {args.batch_size}, greedy, {MAX_NEW_TOKENS} new "
         f"tokens at most, {args.runs} rounds in alternating order; the job ran on "
-        f"{', '.join(sorted(ran_in))} (`--dtype auto`), plain generate in float32. "
+        f"{', '.join(sorted(ran_in))} (`--dtype {args.dtype}`), plain generate in float32. "
         "Speed-up = plain wall / the job's (its images/s from the first batch).\n\n"
     )
     text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)

@@ -48,14 +48,14 @@ from media_fixtures import add_dataset
 BATCH = 32
 
 
-def plain_loop(model: Any, preprocess: Any, files: list[Path]) -> np.ndarray:
+def plain_loop(model: Any, preprocess: Any, files: list[Path], device: str) -> np.ndarray:
     import torch
 
     out = []
     with torch.no_grad():
         for i in range(0, len(files), BATCH):
             x = torch.stack([preprocess(Image.open(p)) for p in files[i : i + BATCH]])
-            out.append(model.encode_image(x).numpy())
+            out.append(model.encode_image(x.to(device)).cpu().numpy())
     v = np.concatenate(out)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
@@ -65,13 +65,14 @@ def ours(
     files: list[Path],
     asked: str = "auto",
     embed_seconds: list[float] | None = None,
+    device: str = "cpu",
 ) -> tuple[np.ndarray, str]:
     """Our embedding stream over ``files``; appends to ``embed_seconds`` the time from the
     model being loaded (the stream's ``meta`` message) to the last vector, the part the
     plain loop's figure covers (its model is built before its clock starts)."""
     items = [(i, str(p)) for i, p in enumerate(files)]
     vectors, dtype, loaded = [], "", 0.0
-    for message in embed_stream(spec, items, "cpu", BATCH, asked):
+    for message in embed_stream(spec, items, device, BATCH, asked):
         if message[0] == "meta":
             loaded = time.perf_counter()
         elif message[0] == "vectors":
@@ -84,14 +85,14 @@ def ours(
 
 
 def via_cli(
-    files: list[Path], model: str, checkpoint: str | None, tmp: Path, run: int
+    files: list[Path], model: str, checkpoint: str | None, tmp: Path, run: int, device: str
 ) -> dict[str, Any]:
     data_dir = tmp / f"cli-{model}-{run}"
     load_features()  # the features' tables, before the catalog opens
     with Catalog(data_dir) as catalog:
         add_dataset(catalog, "bench", str(files[0].parent), [str(p) for p in files])
     cmd = [sys.executable, "-m", "visionlens_jlab.cli", "embed", "bench", "--model", model,
-           "--batch-size", str(BATCH), "--device", "cpu", "--data-dir", str(data_dir), "--json"]  # fmt: skip
+           "--batch-size", str(BATCH), "--device", device, "--data-dir", str(data_dir), "--json"]  # fmt: skip
     if checkpoint:
         cmd += ["--checkpoint", checkpoint]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -104,6 +105,15 @@ def via_cli(
     return {"wall": wall, **result}
 
 
+def gpu_name(device: str) -> str:
+    """``, GPU NAME`` when the run is on CUDA."""
+    if device != "cuda":
+        return ""
+    import torch
+
+    return f", GPU {torch.cuda.get_device_name(0)}"
+
+
 def rate(n: int, times: list[float]) -> str:
     rates = sorted(n / t for t in times)
     return f"{statistics.median(rates):.1f} ({rates[0]:.1f}-{rates[-1]:.1f})"
@@ -114,14 +124,16 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=96)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, help="append the markdown table to this file")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
+    device = args.device
     import open_clip
     import torch
 
     lines = [
         f"## Embedding benchmark, {time.strftime('%Y-%m-%d %H:%M')}",
         "",
-        f"- machine: {machine()}; torch {torch.__version__} ({torch.get_num_threads()} threads), open_clip {open_clip.__version__}",
+        f"- machine: {machine()}{gpu_name(device)}; torch {torch.__version__} ({torch.get_num_threads()} threads), open_clip {open_clip.__version__}",
         f"- load average before: {loadavg()}",
         f"- {args.images} images 640x480 JPEG q90 (mosaics of real photos), batch {BATCH}, {args.runs} runs each: median (min-max) images/s",
         "",
@@ -131,17 +143,22 @@ def main() -> None:
         files = make_images(tmp / "img", args.images)["640x480 q90"]
         torch.manual_seed(0)
         model, _, preprocess = open_clip.create_model_and_transforms("ViT-B-32", pretrained=None)
-        model.eval()
+        model.eval().to(device)
         checkpoint = tmp / "vit-b-32-random.pt"
-        torch.save(model.state_dict(), checkpoint)
+        torch.save(model.cpu().state_dict(), checkpoint)
+        model.to(device)
         spec = parse_model("ViT-B-32", str(checkpoint)).to_json()
 
-        plain_t, plain_v = timed(lambda: plain_loop(model, preprocess, files), args.runs)
+        plain_t, plain_v = timed(lambda: plain_loop(model, preprocess, files, device), args.runs)
         ours_e: list[float] = []
         fp32_e: list[float] = []
-        ours_t, (ours_v, dtype) = timed(lambda: ours(spec, files, "auto", ours_e), args.runs)
-        fp32_t, (fp32_v, _) = timed(lambda: ours(spec, files, "float32", fp32_e), args.runs)
-        cli = [via_cli(files, "ViT-B-32", str(checkpoint), tmp, r) for r in range(args.runs)]
+        ours_t, (ours_v, dtype) = timed(
+            lambda: ours(spec, files, "auto", ours_e, device), args.runs
+        )
+        fp32_t, (fp32_v, _) = timed(lambda: ours(spec, files, "float32", fp32_e, device), args.runs)
+        cli = [
+            via_cli(files, "ViT-B-32", str(checkpoint), tmp, r, device) for r in range(args.runs)
+        ]
         cos_fp32 = (ours_v * fp32_v).sum(axis=1)
         cos_plain = (ours_v * plain_v).sum(axis=1)
         cos_pipeline = (fp32_v * plain_v).sum(axis=1)
@@ -149,7 +166,7 @@ def main() -> None:
         plain_med = statistics.median(plain_t)
         speedup = plain_med / statistics.median(ours_e)
         lines += [
-            "| ViT-B-32 (random weights), CPU | images/s | vs plain loop |",
+            f"| ViT-B-32 (random weights), {device.upper()} | images/s | vs plain loop |",
             "|---|---|---|",
             f"| plain open_clip loop (PIL open → preprocess → encode_image, fp32; model built before the clock starts) | {rate(n, plain_t)} | 1.00x |",
             f"| ours in-process, {dtype} (from the model loaded: decode, preprocess, precision check, forward) | {rate(n, ours_e)} | **{speedup:.2f}x** |",
@@ -174,9 +191,9 @@ def main() -> None:
             im.save(thumbs[-1], "JPEG", quality=80)
         builtin = BUILTIN.to_json()
         many_full, many_thumbs = files * 10, thumbs * 10
-        full_t, _ = timed(lambda: ours(builtin, many_full), args.runs)
-        thumb_t, _ = timed(lambda: ours(builtin, many_thumbs), args.runs)
-        cli_b = [via_cli(many_thumbs, BUILTIN.name, None, tmp, r) for r in range(args.runs)]
+        full_t, _ = timed(lambda: ours(builtin, many_full, device=device), args.runs)
+        thumb_t, _ = timed(lambda: ours(builtin, many_thumbs, device=device), args.runs)
+        cli_b = [via_cli(many_thumbs, BUILTIN.name, None, tmp, r, device) for r in range(args.runs)]
         lines += [
             f"| builtin-color-gradient ({len(many_full)} images) | images/s |",
             "|---|---|",

@@ -121,13 +121,17 @@ def save_detr_r50(folder: Path, shortest: int = 800, longest: int = 1333) -> Pat
     return folder
 
 
-def plain_loop(model_dir: Path, files: list[Path], batch: int, min_score: float) -> tuple:
-    """The reference: processor + model(...) + post-processing, batch by batch."""
+def plain_loop(
+    model_dir: Path, files: list[Path], batch: int, min_score: float, device: str = "cpu"
+) -> tuple:
+    """The reference: processor + model(...) + post-processing, batch by batch, on
+    ``device`` in float32."""
     import torch
     from PIL import Image
     from transformers import AutoImageProcessor, AutoModelForObjectDetection
 
-    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True).eval()
+    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True)
+    model = model.to(device).eval()
     processor = AutoImageProcessor.from_pretrained(model_dir, local_files_only=True)
     rows = []
     t0 = time.perf_counter()
@@ -135,7 +139,7 @@ def plain_loop(model_dir: Path, files: list[Path], batch: int, min_score: float)
         chunk = files[start : start + batch]
         images = [Image.open(f).convert("RGB") for f in chunk]
         with torch.no_grad():
-            out = model(**processor(images=images, return_tensors="pt"))
+            out = model(**processor(images=images, return_tensors="pt").to(device))
         sizes = [(im.height, im.width) for im in images]
         results = processor.post_process_object_detection(out, min_score, target_sizes=sizes)
         for f, r in zip(chunk, results, strict=True):
@@ -209,6 +213,8 @@ def main() -> None:
     parser.add_argument(
         "--shortest", type=int, default=480, help="the processor's shortest edge (stock: 800)"
     )
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--dtype", default="auto", help="the jobs' dtype (the plain loop: float32)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
 
@@ -230,7 +236,9 @@ def main() -> None:
             order = order[run % 3 :] + order[: run % 3]
             for what in order:
                 if what == "plain":
-                    seconds, plain = plain_loop(model_dir, files, args.batch_size, args.min_score)
+                    seconds, plain = plain_loop(
+                        model_dir, files, args.batch_size, args.min_score, args.device
+                    )
                     plain_s.append(seconds)
                 elif what == "job":
                     catalog = Catalog(data_dir)
@@ -238,6 +246,8 @@ def main() -> None:
                         "photos",
                         str(model_dir),
                         name=f"job{run}",
+                        device=args.device,
+                        dtype=args.dtype,
                         batch_size=args.batch_size,
                         min_score=args.min_score,
                     )
@@ -255,6 +265,7 @@ def main() -> None:
                                 *("predict", "photos", "--model", str(model_dir)),
                                 *("--name", f"cli{run}", "--batch-size", str(args.batch_size)),
                                 *("--min-score", str(args.min_score)),
+                                *("--device", args.device, "--dtype", args.dtype),
                                 *("--data-dir", str(data_dir), "--json"),
                             ),
                             env=child_env(),
@@ -294,7 +305,7 @@ def main() -> None:
         f"\n{n} photos (640x480 JPEG) at the processor's shortest edge {args.shortest}, batch "
         f"{args.batch_size}, min score {args.min_score}, "
         f"{args.runs} rounds in rotating order; the jobs ran on {', '.join(sorted(ran_in))} "
-        "(`--dtype auto`), the plain loop in float32. Speed-up = plain wall / ours "
+        f"(`--dtype {args.dtype}`), the plain loop in float32. Speed-up = plain wall / ours "
         "(the CLI's includes process start, imports, model loading and catalog writes).\n\n"
     )
     text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)

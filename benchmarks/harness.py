@@ -277,12 +277,23 @@ def git_commit() -> str:
     return (head or "unknown") + ("+dirty" if dirty else "")
 
 
+def accelerator() -> str:
+    """``; torch VERSION, GPU NAME`` where the measured code imported torch and it sees a
+    CUDA device, ``; torch VERSION`` where it sees none, else nothing (read at the end of a
+    run, so a benchmark that imports torch lazily still names it)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return ""
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
+    return f"; torch {torch.__version__}" + (f", **GPU {gpu}**" if gpu else "")
+
+
 def header(title: str, env: dict[str, str], load_start: str, load_end: str) -> str:
     """The markdown lines that go above every result table."""
     return (
         f"## {title} ({env['date']})\n\n"
         f"Machine `{env['host']}`: {env['cpu']}, **{env['cores']} cores**, {env['ram']} RAM, "
-        f"{env['os']}; {env['versions']}. Code at `{env['commit']}`. "
+        f"{env['os']}; {env['versions']}{accelerator()}. Code at `{env['commit']}`. "
         f"Load average (1 / 5 / 15 min) **{load_start} at the start, {load_end} at the end**.\n"
     )
 
