@@ -95,7 +95,10 @@ def via_cli(
            "--batch-size", str(BATCH), "--device", device, "--data-dir", str(data_dir), "--json"]  # fmt: skip
     if checkpoint:
         cmd += ["--checkpoint", checkpoint]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     env.pop("VISIONLENS_DATA_DIR", None)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)

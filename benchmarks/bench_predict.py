@@ -59,8 +59,8 @@ def photos_root() -> Path:
 def photos_dataset(
     work: Path, n_images: int
 ) -> tuple[list[Path], dict[str, tuple[int, int]], Path]:
-    """The first ``n_images`` photos of the shared cartucho set copied under ``work`` and
-    ingested as dataset ``photos`` (their ground truth) into the catalog at ``work/data``:
+    """``n_images`` photos of the shared cartucho set (past its 85, the same photos again
+    under new names) copied under ``work`` and ingested as dataset ``photos`` (their ground truth) into the catalog at ``work/data``:
     the image files, each one's size by name, and the data folder."""
     from PIL import Image
 
@@ -74,9 +74,12 @@ def photos_dataset(
     images.mkdir()
     truth.mkdir()
     files = []
-    for photo in sorted((root / "images").glob("*.jpg"))[:n_images]:
-        files.append(Path(shutil.copy(photo, images / photo.name)))
-        shutil.copy(root / "ground-truth" / f"{photo.stem}.txt", truth / f"{photo.stem}.txt")
+    photos = sorted((root / "images").glob("*.jpg"))
+    for i in range(n_images):  # past the set's size, the photos again under new names
+        photo, lap = photos[i % len(photos)], i // len(photos)
+        stem = photo.stem if lap == 0 else f"{photo.stem}-{lap}"
+        files.append(Path(shutil.copy(photo, images / f"{stem}.jpg")))
+        shutil.copy(root / "ground-truth" / f"{photo.stem}.txt", truth / f"{stem}.txt")
     size = {f.name: Image.open(f).size for f in files}
     features.load()
     data_dir = work / "data"
