@@ -190,6 +190,36 @@ async def test_images_on_gcs_are_read_by_the_cluster_workers(
     assert cosines(vl_app.vector_store(), job["result"]["space"], local, in_gcs).min() >= 0.9999
 
 
+@pytest.mark.parametrize("vl_settings", [{"ray_warm_model": BUILTIN}], indirect=True)
+async def test_the_warm_model_setting_loads_the_actors_before_the_first_job(
+    api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    warm_up = vl_app.ray_warm_up  # started with the server, before any request
+    assert warm_up is not None
+    await asyncio.to_thread(warm_up.join, 240)
+    assert not warm_up.is_alive()
+    driver = vl_app.ray_drivers.get(ray_cluster.address)
+    assert driver.pid in [p.pid for p in drivers()]
+    loaded = ray_cluster.model_actors()
+    assert loaded
+    add_photos(vl_app, "photos", 40)
+    _, answer = await api("POST", "datasets/photos/embed", {"model": BUILTIN, "runner": "ray"})
+    job = await wait_job(answer["job"], timeout=300)
+    assert job["status"] == "done", job
+    cluster = job["result"]["cluster"]
+    # the server's first job ran on the actors the warm-up loaded: none started for it
+    assert cluster["actors_started"] == 0 and actor_pids(cluster) <= loaded
+
+
+@pytest.mark.parametrize("vl_settings", [{"ray_warm_model": "no-such-model"}], indirect=True)
+async def test_a_warm_model_that_cannot_load_leaves_the_server_working(
+    api: Any, vl_app: Any, ray_cluster: RayTestCluster
+) -> None:
+    assert vl_app.ray_warm_up is None  # refused before anything started (logged)
+    status, _ = await api("GET", "datasets")
+    assert status == 200
+
+
 async def test_cancel_stops_the_work_on_the_cluster(
     api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
 ) -> None:

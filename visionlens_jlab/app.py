@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from .app_config import VisionLensAppConfig
 from .catalog import Catalog
 from .catalog.indexes.index_warmer import IndexWarmer
 from .config import DATA_DIR_ENV, resolve_data_dir
+from .embed.base import EmbedError
 from .embed.query import QueryEmbedders
 from .embed.service import EmbeddingService
 from .features import load as load_features
@@ -139,6 +141,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             ray_address=self.ray_address or None,
             ray_drivers=self.ray_drivers,
         )
+        self.ray_warm_up = self._warm_ray() if self.ray_warm_model else None
         # Search encodes uploaded images and texts with the model that made the space.
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)
@@ -172,6 +175,19 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
                 self.log.info(
                     "VisionLens plugin %s %s: %s", record.name, record.version, record.status
                 )
+
+    def _warm_ray(self) -> threading.Thread | None:
+        """Start loading ``ray_warm_model`` on the Ray cluster; a warning if it cannot."""
+
+        def failed(err: BaseException) -> None:
+            self.log.warning("VisionLens: ray_warm_model %s not loaded: %s", model, err)
+
+        model = self.ray_warm_model
+        try:
+            return self.embedding.warm_ray(model, failed)
+        except EmbedError as err:  # no cluster address, or no such model
+            failed(err)
+            return None
 
     def mark_job_activity(self) -> None:
         """Count a running job as activity of this server (called every 30 s).

@@ -132,6 +132,18 @@ class VisionLensAppConfig(HasTraits):
             "same model and settings then starts at once. 0 releases them after each job."
         ),
     )
+    ray_warm_model = Unicode(
+        "",
+        config=True,
+        help=(
+            "An embedding model (as the embed dialog names it, e.g. ViT-B-32 or "
+            "builtin-color-gradient) the server loads on the Ray cluster's actors "
+            "(ray_address) as soon as it starts, so the first ray embedding job of that "
+            "model with the default device and dtype starts at once instead of connecting "
+            "and loading first. The actors hold their GPUs until ray_idle_timeout_s passes "
+            "without a job. Empty: nothing runs on the cluster before the first ray job."
+        ),
+    )
     gcs_timeout_s = Float(
         10.0,
         config=True,

@@ -114,16 +114,8 @@ def ray_embed_stream(
     """Embed ``(sample_id, location)`` items on the cluster of ``session`` (its warm
     actors when they hold this model); yields the messages of :mod:`~.stream`, the ``done``
     one with a ``cluster`` summary."""
-    cluster = session.cluster()
-    if device == "cuda" and cluster["gpus"] < 1:
-        raise RayRunnerError(
-            f"device cuda asked, but the Ray cluster at {session.address} has no GPU"
-        )
-    on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
-    size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE[on]
-    pool = session.pool_for(
-        Stage(EmbedModel, {"spec_json": spec_json, "device": on, "dtype": dtype}, size)
-    )
+    cluster, on, pool = _embed_pool(session, spec_json, device, batch_size, dtype)
+    size = pool.model.batch_size
     remote = pool.ready(cluster)
     yield (
         "meta",
@@ -157,6 +149,42 @@ def ray_embed_stream(
             "cluster": summary(cluster, images, dedup, pool),
         },
     )
+
+
+def warm_embed_pool(
+    session: RaySession,
+    spec_json: dict[str, Any],
+    device: str = "auto",
+    dtype: str = "auto",
+    cancelled: Callable[[], bool] = never,
+) -> Iterator[dict[str, Any]]:
+    """Load ``spec_json``'s model on the cluster's actors ahead of any job (the server's
+    ``ray_warm_model``): a later job of that model, ``device`` and ``dtype`` finds them
+    loaded. Yields the model's description once one actor has it."""
+    cluster, _, pool = _embed_pool(session, spec_json, device, None, dtype)
+    yield pool.ready(cluster)
+
+
+def _embed_pool(
+    session: RaySession,
+    spec_json: dict[str, Any],
+    device: str,
+    batch_size: int | None,
+    dtype: str,
+) -> tuple[dict[str, Any], str, ModelPool]:
+    """The cluster, the device the actors run on, and the pool of this embedding model
+    (warm when the last job or warm-up had the same model, device and dtype)."""
+    cluster = session.cluster()
+    if device == "cuda" and cluster["gpus"] < 1:
+        raise RayRunnerError(
+            f"device cuda asked, but the Ray cluster at {session.address} has no GPU"
+        )
+    on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
+    size = check_batch_size(batch_size) or DEFAULT_BATCH_SIZE[on]
+    pool = session.pool_for(
+        Stage(EmbedModel, {"spec_json": spec_json, "device": on, "dtype": dtype}, size)
+    )
+    return cluster, on, pool
 
 
 def summary(

@@ -20,7 +20,7 @@ from .base import EmbedError
 from .job import EmbedOptions, parse_runner, run_embedding
 from .kernel_runner import KernelInbox, kernel_loop, kernel_source
 from .models import CHECKPOINT_ENV, parse_model
-from .ray_runner import ray_embed_stream
+from .ray_runner import ray_embed_stream, warm_embed_pool
 from .registry import describe, list_models
 from .spaces import dataset_spaces, reconcile_all
 from .stream import embed_stream
@@ -196,6 +196,28 @@ class EmbeddingService:
         return self.jobs.submit(
             "embed", run, title=f"Embed {dataset} with {spec.label}", lane="gpu", dataset=dataset
         )
+
+    def warm_ray(self, model: str, on_error: Callable[[BaseException], None]) -> threading.Thread:
+        """Load ``model`` on the default Ray cluster's actors in a background thread (the
+        server's ``ray_warm_model``), so the first ray job of that model with the default
+        device and dtype starts on warm actors; they are released after the idle timeout
+        like any job's. A job submitted meanwhile waits for the warm-up (one driver, one
+        job at a time). ``on_error`` gets what went wrong; nothing is retried."""
+        spec = parse_model(model, self.checkpoint)
+        address = self._ray_address(None)
+
+        def run() -> None:
+            try:
+                for _ in self.ray_drivers.get(address).stream(
+                    None, warm_embed_pool, spec.to_json()
+                ):
+                    pass
+            except Exception as err:  # reported; the first job loads the model itself
+                on_error(err)
+
+        thread = threading.Thread(target=run, name="visionlens-ray-warm", daemon=True)
+        thread.start()
+        return thread
 
     def _ray_address(self, address: str | None) -> str:
         """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.resolve_address`);

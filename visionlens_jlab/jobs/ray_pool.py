@@ -102,15 +102,18 @@ class ModelPool:
 
     def ready(self, cluster: dict[str, Any]) -> dict[str, Any]:
         """Fill the pool, drop actors that died (their node lost), and return the model's
-        description; :class:`RayRunnerError` when the model cannot be loaded there."""
+        description as soon as one actor has loaded it (the job's blocks queue on the
+        others meanwhile); :class:`RayRunnerError` when the model cannot be loaded there."""
         import ray
 
         for _ in range(2):  # a warm pool may have lost every actor with its node
             self.fill(cluster)
-            answers = []
-            for actor in list(self.actors):
+            asked = {actor.describe.remote(): actor for actor in self.actors}
+            while asked:
+                done, _ = ray.wait(list(asked), num_returns=1)
+                actor = asked.pop(done[0])
                 try:
-                    answers.append(ray.get(actor.describe.remote()))
+                    described = ray.get(done[0])
                 except ray.exceptions.RayActorError as exc:
                     self.drop(actor)
                     if exc.actor_init_failed:  # the model's constructor raised: say why
@@ -119,8 +122,7 @@ class ModelPool:
                         raise RayRunnerError(
                             f"the model cannot be loaded on the cluster: {lines[-1].strip()}"
                         ) from exc
-            if answers:
-                described = answers[0]
+                    continue
                 if described["visionlens_version"] != package_version():
                     self.release()
                     raise RayRunnerError(
@@ -167,13 +169,15 @@ class RaySession:
         return info
 
     def pool_for(self, model: Stage) -> ModelPool:
-        """The pool of ``model``: the warm one when it is the same model and settings, else
-        a new one (the previous model's actors are killed first)."""
+        """The pool of ``model``: the warm one when it is the same model and settings (it
+        takes this job's batch size), else a new one (the previous model's actors are
+        killed first)."""
         if self.pool is not None and self.pool.key != pool_key(model):
             self.pool.release()
             self.pool = None
         if self.pool is None:
             self.pool = ModelPool(model)
+        self.pool.model = model
         self.pool.begin_job()
         return self.pool
 
