@@ -10,8 +10,10 @@ fresh dataset through :func:`run_embedding` (planning, the runner, writing to Qd
 recording the space). Each of the ``--runs`` runs: a process job, then a new long-lived
 Ray driver (:class:`~visionlens_jlab.jobs.ray_driver.RayDriver`, as the server keeps one)
 with its first job (cold: it connects, starts the model actors, loads the model) and
-``--warm-jobs`` more (its actors warm); the cold and warm jobs are reported apart, against
-the process runner, median and range.
+``--warm-jobs`` more (its actors warm), then a second new driver that first loads the model
+as a server with ``ray_warm_model`` does at its start (the warm-up timed apart) and its first
+job; the cold, warm and warmed-up jobs are reported apart, against the process runner,
+median and range.
 
 Part 2, the per-batch costs a bigger cluster's throughput is computed from, each measured
 here (median of 5): decoding one image (one core, at 64 px for the built-in and 224 px for
@@ -39,7 +41,12 @@ from media_support import ROOT, loadavg, machine
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.embed.job import EmbedOptions, run_embedding
 from visionlens_jlab.embed.models import parse_model
-from visionlens_jlab.embed.ray_runner import EmbedModel, decode_block, ray_embed_stream
+from visionlens_jlab.embed.ray_runner import (
+    EmbedModel,
+    decode_block,
+    ray_embed_stream,
+    warm_embed_pool,
+)
 from visionlens_jlab.embed.stream import embed_stream
 from visionlens_jlab.features import load as load_features
 from visionlens_jlab.jobs.processes import stream_from_worker
@@ -141,21 +148,37 @@ def main() -> None:
         with Catalog(work / "data") as catalog, open_vector_store(work / "data") as store:
             costs = scaling(measure_costs(cluster, locations, spec, store))
             report(costs, False)
-            times: dict[str, list[float]] = {"process": [], "ray cold": [], "ray warm": []}
+            times: dict[str, list[float]] = {
+                "process": [],
+                "ray cold": [],
+                "ray warm": [],
+                "ray warmed": [],
+            }
             firsts: dict[str, list[float]] = {k: [] for k in times}
-            started: dict[str, list[int]] = {"ray cold": [], "ray warm": []}
+            started: dict[str, list[int]] = {"ray cold": [], "ray warm": [], "ray warmed": []}
+            warm_ups: list[float] = []
             for run in range(args.runs):
                 # a new driver per run: its first job is cold (connect, start the actors,
                 # load the model), the next ones run on its warm actors
                 driver = RayDriver(cluster.address, idle_timeout=600)
-                jobs = ["process", "ray cold", *["ray warm"] * args.warm_jobs]
+                # a server with ray_warm_model: its driver loaded the model when it started
+                warmed = RayDriver(cluster.address, idle_timeout=600)
+                jobs = ["process", "ray cold", *["ray warm"] * args.warm_jobs, "ray warmed"]
                 try:
                     for number, runner in enumerate(jobs):
                         name = f"run{run}-{number}"
                         add_dataset(catalog, name, str(files[0].parent), locations)
+                        if runner == "ray warmed":
+                            driver.close()  # its actors go: the warm-up starts its own
+                            t = time.perf_counter()
+                            for _ in warmed.stream(None, warm_embed_pool, spec):
+                                pass
+                            warm_ups.append(time.perf_counter() - t)
 
                         def source(
-                            items: Any, runner: str = runner, driver: RayDriver = driver
+                            items: Any,
+                            runner: str = runner,
+                            driver: RayDriver = warmed if runner == "ray warmed" else driver,
                         ) -> Iterator[Any]:
                             if runner == "process":
                                 return stream_from_worker(None, embed_stream, spec, list(items))
@@ -170,8 +193,10 @@ def main() -> None:
                         print(runner, run, round(seconds, 2), round(first, 2), actors, loadavg())
                 finally:
                     driver.close()
+                    warmed.close()
                 report(
-                    end_to_end(times, firsts, started, args.images) + costs, run == args.runs - 1
+                    end_to_end(times, firsts, started, warm_ups, args.images) + costs,
+                    run == args.runs - 1,
                 )
     finally:
         cluster.stop()
@@ -182,6 +207,7 @@ def end_to_end(
     times: dict[str, list[float]],
     firsts: dict[str, list[float]],
     started: dict[str, list[int]],
+    warm_ups: list[float],
     images: int,
 ) -> list[str]:
     p = statistics.median(times["process"])
@@ -208,6 +234,14 @@ def end_to_end(
             "ray cold",
         ),
         row("ray, following jobs (warm driver and actors)", "ray warm"),
+        row(
+            "ray, first job of a driver that loaded the model at the server's start "
+            "(`ray_warm_model`)",
+            "ray warmed",
+        ),
+        "",
+        f"The warm-up itself (connect, start the actors, load the model; at the server's "
+        f"start, before any job): {med(warm_ups)} s, median (range).",
         "",
         "Goal: ray overhead ≤ 15 %. Each run: a process job, then a new Ray driver's first "
         "job and its next jobs (2 local nodes, 2 model actors), each job a fresh dataset "

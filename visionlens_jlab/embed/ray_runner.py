@@ -27,6 +27,7 @@ from ..jobs.ray_pipeline import (
     RayRunnerError,
     Stage,
     run_pipeline,
+    start_task_workers,
     worker_label,
 )
 from ..jobs.ray_pool import ModelPool, RaySession, never
@@ -160,9 +161,11 @@ def warm_embed_pool(
 ) -> Iterator[dict[str, Any]]:
     """Load ``spec_json``'s model on the cluster's actors ahead of any job (the server's
     ``ray_warm_model``): a later job of that model, ``device`` and ``dtype`` finds them
-    loaded. Yields the model's description once one actor has it."""
+    loaded. Yields the model's description once every actor has it."""
     cluster, _, pool = _embed_pool(session, spec_json, device, None, dtype)
-    yield pool.ready(cluster)
+    described = pool.ready(cluster)
+    pool.wait_loaded()
+    yield described
 
 
 def _embed_pool(
@@ -184,6 +187,7 @@ def _embed_pool(
     pool = session.pool_for(
         Stage(EmbedModel, {"spec_json": spec_json, "device": on, "dtype": dtype}, size)
     )
+    start_task_workers(cluster, decode_block)  # while the actors start
     return cluster, on, pool
 
 

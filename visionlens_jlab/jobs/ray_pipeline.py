@@ -142,6 +142,24 @@ def model_actors(cluster: dict[str, Any]) -> tuple[int, dict[str, float]]:
     return max(1, min(len(cluster["nodes"]), int(cluster["cpus"]) // 2)), {"num_cpus": 1}
 
 
+def start_task_workers(cluster: dict[str, Any], fn: Callable[..., Any]) -> None:
+    """Have the cluster start, without waiting, a worker process per node for this
+    driver's CPU tasks, with ``fn``'s module imported there: Ray starts a driver's task
+    workers on its first tasks, which then wait for them (~4 s on the 2-core test cluster,
+    benchmarks/results/ray.md); started with the model actors, the two overlap."""
+    import ray
+
+    touch: Any = ray.remote(import_only).options(num_cpus=1, scheduling_strategy="SPREAD")
+    for _ in cluster["nodes"]:
+        touch.remote(fn)
+
+
+def import_only(fn: Callable[..., Any]) -> str:
+    """A CPU task whose work is receiving ``fn``: pickled by reference, it is unpickled
+    by importing its module."""
+    return fn.__qualname__
+
+
 class PipelineCancelled(Exception):
     """The job was cancelled: its queued work on the cluster was cancelled too."""
 

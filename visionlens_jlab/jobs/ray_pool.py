@@ -132,6 +132,14 @@ class ModelPool:
                 return described
         raise RayRunnerError("no model actor could start on the cluster")
 
+    def wait_loaded(self) -> None:
+        """Wait until every actor has loaded its model or died (a warm-up, which no job
+        waits for, waits for all of them; a job starts with the first)."""
+        import ray
+
+        asked = [actor.describe.remote() for actor in self.actors]
+        ray.wait(asked, num_returns=len(asked))
+
     def drop(self, actor: Any) -> None:
         """Forget an actor that died."""
         self.actors = [a for a in self.actors if a is not actor]

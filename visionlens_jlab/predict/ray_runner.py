@@ -36,6 +36,7 @@ from ..jobs.ray_pipeline import (
     RayRunnerError,
     Stage,
     run_pipeline,
+    start_task_workers,
     worker_label,
 )
 from ..jobs.ray_pool import ModelPool, RaySession, never
@@ -216,6 +217,7 @@ def ray_predict_stream(
     default = CLASSIFY_BATCH_SIZE if request["task"] == "classify" else DEFAULT_BATCH_SIZE
     batch_size = request.get("batch_size") or default[on]
     pool = session.pool_for(Stage(PredictModel, {"request": request, "device": on}, batch_size))
+    start_task_workers(cluster, decode_images)  # while the actors start
     info = pool.ready(cluster)
     for key in ("visionlens_version", "ray_version", "actor_pid"):
         info.pop(key)
