@@ -101,8 +101,8 @@ def _scan(f: Any, path: str, keys: tuple[str, ...]) -> JsonLayout:
 
 def _escaped(key: str) -> str:
     """``key`` as a pattern that Python's ``re`` (on bytes) and RE2 read alike: every
-    character as its ``\\xHH`` escape (the keys are ASCII: ``\\xHH`` is a byte to ``re`` but
-    a code point to RE2)."""
+    character as its ``\\xHH`` escape, which is a byte to ``re`` and a code point to RE2,
+    hence the same character only for ASCII keys (the COCO keys are)."""
     if not key.isascii():
         raise ValueError(f"not an ASCII key: {key!r}")
     return "".join(f"\\x{b:02x}" for b in key.encode())
