@@ -111,8 +111,8 @@ def _escaped(key: str) -> str:
 def _may_contain(pattern: str, buf: bytes) -> bool:
     """Whether ``pattern`` occurs in ``buf``, by Arrow's RE2 on the bytes in place: a DFA at
     ~1.5 GB/s where Python's ``re`` stops at every quote of a JSON file (``scan_layout`` of
-    the 270-400 MB benchmark files: 0.18-0.27 s of CPU against 0.32-0.46 s, all before the
-    first image is read). Its unanchored search steps over any byte, so invalid UTF-8 hides
+    the 270-400 MB benchmark files: a median 0.19-0.26 s of CPU against 0.33-0.46 s, all
+    before the first image is read). Its unanchored search steps over any byte, so invalid UTF-8 hides
     no key (``tests/test_ingest_jsonstream.py``)."""
     offsets = pa.py_buffer(struct.pack("<qq", 0, len(buf)))
     chunk = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(buf)])
