@@ -53,3 +53,21 @@ def test_offsets_are_the_values_at_any_chunk_size(
             whole.first_chars,
             whole.ambiguous,
         ), chunk
+
+
+@pytest.mark.parametrize("chunk", [80, 97, 1 << 20])
+def test_keys_beside_invalid_utf8(tmp_path: Path, monkeypatch: Any, chunk: int) -> None:
+    # the chunks without a key are skipped by Arrow's RE2 (UTF-8 by default): a key right
+    # after a stray lead byte, or in a chunk of them, is still found
+    pad = b'{"pad":"' + b"\xff" * 150 + b'",'
+    text = pad + b'"x":"\xe2\x82","images":[1],"y":"\xc3","annotations":[2],"categories":[]}'
+    path = tmp_path / "doc.json"
+    path.write_bytes(text)
+    monkeypatch.setattr(jsonstream, "_CHUNK", chunk)
+    layout = scan_layout(str(path), KEYS)
+    assert {k: text[o : o + 3] for k, o in layout.offsets.items()} == {
+        "images": b"[1]",
+        "annotations": b"[2]",
+        "categories": b"[]}",
+    }
+    assert not layout.ambiguous
