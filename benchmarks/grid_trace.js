@@ -7,7 +7,9 @@
  *   node benchmarks/grid_trace.js PREFIX.0.json [--over 100] [--top 25] [--tree 3]
  *
  * Finds the page's main thread (the one with the benchmark's phase marks),
- * its top-level tasks longer than `--over` ms, the phase each began in, and
+ * its top-level tasks longer than `--over` ms, the phase each began in and
+ * the thread's CPU time in it (the rest of a task's time the thread waited:
+ * for a core, or for the compositor thread's commit), and
  * sums within them the self time of every traced step (script, style, layout,
  * paint, canvas raster, GC, ...) and of every JavaScript function (the
  * sampling profiler's leaf frames, and inclusive); with `--tree N`, each long
@@ -59,7 +61,13 @@ function spans(/** @type {any[]} */ events) {
   const open = [];
   for (const e of events) {
     if (e.ph === 'X' && typeof e.dur === 'number') {
-      out.push({ name: e.name, ts: e.ts, end: e.ts + e.dur, args: e.args });
+      out.push({
+        name: e.name,
+        ts: e.ts,
+        end: e.ts + e.dur,
+        tdur: e.tdur,
+        args: e.args
+      });
     } else if (e.ph === 'B') {
       open.push(e);
     } else if (e.ph === 'E') {
@@ -291,7 +299,9 @@ function main() {
     const phase = phaseAt(t.ts);
     const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 4);
     each.push(
-      `| ${phase} | ${((t.end - t.ts) / 1000).toFixed(0)} | ` +
+      `| ${phase} | ${((t.end - t.ts) / 1000).toFixed(0)} | ${
+        typeof t.tdur === 'number' ? (t.tdur / 1000).toFixed(0) : '?'
+      } | ` +
         top.map(([n, us]) => `${n} ${(us / 1000).toFixed(0)}`).join(', ') +
         ' |'
     );
@@ -329,8 +339,8 @@ function main() {
     `${file}: ${long.length} main-thread tasks over ${OVER_MS} ms, ${(total / 1000).toFixed(0)} ms in all; by phase: ` +
       [...byPhase].map(([p, n]) => `${p} ${n}`).join(', '),
     '',
-    '| phase | ms | largest steps (self ms) |',
-    '|---|---|---|',
+    '| phase | ms | main-thread CPU ms | largest steps (self ms) |',
+    '|---|---|---|---|',
     ...each,
     '',
     table(steps, total, 'traced step (self time)'),
