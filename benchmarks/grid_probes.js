@@ -8,8 +8,7 @@
  *   - the most tile elements in the grid's DOM at any checkpoint;
  * and offers the steps of a round (open, scroll, jumps, filter changes), each
  * resolving once every visible tile shows its sample (boxes drawn, and masks and
- * keypoints where a tile draws them in a later frame: `data-labels-pending`;
- * filled, where the grid fills tiles over a few frames: `data-pending`).
+ * keypoints where a tile draws them in a later frame: `data-labels-pending`).
  */
 
 /* eslint-disable no-undef */
@@ -111,8 +110,6 @@ function installProbes() {
         tiles.every(
           t =>
             t.dataset.sampleId &&
-            // filled (a grid may fill a screen's tiles over a few frames)
-            t.dataset.pending === undefined &&
             // masks and keypoints drawn too (a tile may draw them a few frames later)
             t.dataset.labelsPending === undefined &&
             (!withImages || (image(t).complete && image(t).naturalWidth > 0))

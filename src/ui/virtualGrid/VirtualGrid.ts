@@ -4,8 +4,7 @@
  * recycled while scrolling, grids taller than a browser lays out included),
  * a `role="grid"` of `gridcell` tiles with `aria-selected`, a roving keyboard
  * focus, and pages fetched for where the view settles. What a tile shows is
- * its {@link ITileRenderer}'s business; a frame fills only as many tiles as
- * fit in {@link FILL_BUDGET_MS}, the rest in the next frames.
+ * its {@link ITileRenderer}'s business.
  */
 import { h } from '../../base/dom';
 import { IRowPages } from '../../model/pageSource';
@@ -18,15 +17,6 @@ import { GridRows } from './gridRows';
  * for where it stops rather than one per frame on the way.
  */
 const SETTLE_MS = 50;
-
-/**
- * Time (ms) a frame spends filling tiles before it leaves the rest to the
- * next frames (at least one tile per frame). A screen of new tiles filled,
- * styled, laid out and painted in one frame made tasks over 100 ms while
- * scrolling at 1M (issue #26, benchmarks/results/grid.md); a tile that waits
- * has `data-pending` and shows no stale content meanwhile.
- */
-export const FILL_BUDGET_MS = 8;
 
 /** Draws rows of type `T` into tiles of type `E`. */
 export interface ITileRenderer<T, E extends HTMLDivElement = HTMLDivElement> {
@@ -57,10 +47,6 @@ export interface IVirtualGridOptions<T, E extends HTMLDivElement> {
   onOpen?: (row: T, index: number) => unknown;
   /** Called first in each frame; false: nothing to draw (hidden, no query). */
   beforeRender?: () => boolean;
-  /** Time per frame for filling tiles (ms; {@link FILL_BUDGET_MS}). */
-  fillBudgetMs?: number;
-  /** The clock the budget is measured with. */
-  now?: () => number;
 }
 
 /** What a cell of the grid currently shows. */
@@ -84,7 +70,6 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
     this._o = options;
     this._pages = options.pages;
     this._tileSize = options.tileSize;
-    this._now = options.now ?? (() => performance.now());
     this.node = h('div', {
       className: 'jp-VisionLens-gridScroller',
       attrs: {
@@ -205,15 +190,9 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
       this._topPending = false;
       this._rows.scrollToTop();
     }
-    this._frameStart = this._now();
-    this._filled = 0;
-    this._deferred = false;
     const view = this._rows.render(total, this._tileSize, (el, index, size) =>
       this._fill(el, index, total, size)
     );
-    if (this._deferred) {
-      this.scheduleRender();
-    }
     this.focus.afterRender();
     window.clearTimeout(this._settle);
     if (view.moved > 2 * view.viewport) {
@@ -256,59 +235,25 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
       cell.classList.remove('jp-mod-loading');
     }
     const key = this._pages.key(row);
-    const changed = cell._row !== row;
-    if (!changed && cell._version === this._version) {
-      this._setPending(cell, false);
-      return;
-    }
-    const selected = this._o.isSelected?.(key) ?? false;
-    cell.classList.toggle('jp-mod-selected', selected);
-    cell.setAttribute('aria-selected', String(selected));
-    // Over budget: another sample's tile waits hidden; the same sample's
-    // (a selection or style change) keeps showing until drawn again.
-    if (this._wait(cell, changed)) {
+    if (cell._row === row && cell._version === this._version) {
       return;
     }
     cell._key = key;
     cell._row = row;
     cell._version = this._version;
+    const selected = this._o.isSelected?.(key) ?? false;
+    cell.classList.toggle('jp-mod-selected', selected);
+    cell.setAttribute('aria-selected', String(selected));
     this._o.renderer.fill(cell, row, size);
   }
 
   /** Empty a tile that showed a row. */
   private _clear(cell: E & IGridCell, size: number): void {
-    if (cell._key === undefined) {
-      this._setPending(cell, false);
-    } else if (!this._wait(cell, true)) {
+    if (cell._key !== undefined) {
       cell._key = undefined;
       cell._row = undefined;
       cell.setAttribute('aria-selected', 'false');
       this._o.renderer.fill(cell, null, size);
-    }
-  }
-
-  /**
-   * Whether this frame's budget is spent: then the tile is filled in a
-   * coming frame and, if `hide`, marked `data-pending` meanwhile. Else it
-   * counts as filled in this frame.
-   */
-  private _wait(cell: E & IGridCell, hide: boolean): boolean {
-    const budget = this._o.fillBudgetMs ?? FILL_BUDGET_MS;
-    if (this._filled > 0 && this._now() - this._frameStart >= budget) {
-      this._deferred = true;
-      if (hide) {
-        this._setPending(cell, true);
-      }
-      return true;
-    }
-    this._filled++;
-    this._setPending(cell, false);
-    return false;
-  }
-
-  private _setPending(cell: E & IGridCell, pending: boolean): void {
-    if (pending !== (cell.dataset.pending !== undefined)) {
-      cell.toggleAttribute('data-pending', pending);
     }
   }
 
@@ -325,7 +270,6 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   }
 
   private readonly _o: IVirtualGridOptions<T, E>;
-  private readonly _now: () => number;
   private readonly _pages: IRowPages<T>;
   private readonly _sizer: HTMLDivElement;
   private readonly _rows: GridRows<E>;
@@ -335,8 +279,4 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   private _version = 0;
   private _disposed = false;
   private _topPending = false;
-  /** When this frame's filling began, tiles filled in it, tiles left. */
-  private _frameStart = 0;
-  private _filled = 0;
-  private _deferred = false;
 }

@@ -144,18 +144,6 @@ export class GridRows<E extends HTMLElement = HTMLElement> {
         row._y = y;
         row.style.transform = `translateY(${y}px)`;
       }
-    }
-    // The rows in view first, then the overscan nearest to them: a frame
-    // may fill only some tiles (VirtualGrid's budget), the ones seen first.
-    const inView = Math.floor(top / rowH);
-    const inViewLast = Math.ceil((top + viewport) / rowH);
-    const distance = (r: number) =>
-      r < inView ? inView - r : r > inViewLast ? r - inViewLast : 0;
-    const order = [...this._rows.keys()].sort(
-      (a, b) => distance(a) - distance(b) || a - b
-    );
-    for (const r of order) {
-      const row = this._rows.get(r) as IRowEl;
       for (let c = 0; c < cols; c++) {
         fill(row.children[c] as E, r * cols + c, tile);
       }

@@ -34,8 +34,6 @@ class WordsSource implements IPageSource<string> {
 /** Writes the word into the tile; counts what it drew. */
 class WordTiles implements ITileRenderer<string> {
   fills = 0;
-  /** Called on every fill (a test's clock moves on). */
-  onFill = () => {};
 
   create(cell: HTMLDivElement): HTMLDivElement {
     cell.className += ' test-word';
@@ -44,7 +42,6 @@ class WordTiles implements ITileRenderer<string> {
 
   fill(tile: HTMLDivElement, row: string | null): void {
     this.fills++;
-    this.onFill();
     tile.textContent = row ?? '';
   }
 }
@@ -60,13 +57,9 @@ async function frame(): Promise<void> {
  * measures are set on the scroller): tiles of 100 px are 9 to a row,
  * stretched to 104 px, rows 110 px apart. While `view.hidden` the grid is as
  * in a background tab: it draws nothing and, like a `display: none` element,
- * keeps its `scrollTop` whatever is set. Tiles are filled without a time
- * budget unless `clock` is given (the grid's clock, in ms).
+ * keeps its `scrollTop` whatever is set.
  */
-function setup(
-  view = { hidden: false },
-  clock: { ms: number; budget: number } | null = null
-) {
+function setup(view = { hidden: false }) {
   const source = new WordsSource();
   const tiles = new WordTiles();
   const selected = new Set<number>();
@@ -92,9 +85,7 @@ function setup(
       grid.invalidate();
     },
     onOpen: (_, index) => opened.push(index),
-    beforeRender: () => !view.hidden,
-    fillBudgetMs: clock ? clock.budget : Infinity,
-    now: clock ? () => clock.ms : undefined
+    beforeRender: () => !view.hidden
   });
   let top = 0;
   Object.defineProperty(grid.node, 'clientWidth', { value: 1000 });
@@ -248,65 +239,5 @@ describe('the virtual grid over rows of any type', () => {
     await frame();
     expect(grid.node.scrollTop).toBe(0);
     expect(shown(grid)[0]).toBe('0:word 0');
-  });
-
-  it('fills a frame within its time budget, the tiles in view first, the rest hidden until their frame', async () => {
-    // Each tile takes 3 ms: 3 tiles a frame within 8 ms.
-    const clock = { ms: 0, budget: 8 };
-    const { grid, tiles } = setup({ hidden: false }, clock);
-    tiles.onFill = () => {
-      clock.ms += 3;
-    };
-    const pending = () =>
-      [...grid.node.querySelectorAll<HTMLElement>('[data-pending]')].map(el =>
-        Number(el.dataset.index)
-      );
-    for (let i = 0; i < 40 && shown(grid).length < 72; i++) {
-      await frame();
-    }
-    for (let i = 0; i < 40 && pending().length; i++) {
-      await frame();
-    }
-    expect(pending()).toEqual([]);
-    expect(shown(grid)[71]).toBe('71:word 71');
-
-    // Down by 8 rows: 90 tiles, of which 18 (rows 6 and 7) drawn already.
-    grid.node.scrollTop = 880;
-    grid.node.dispatchEvent(new Event('scroll'));
-    tiles.fills = 0;
-    await frame();
-    expect(tiles.fills).toBe(3);
-    // The first row in view (8) before the overscan (rows 6, 7 and 16, 17).
-    const cell = (i: number) =>
-      grid.node.querySelector<HTMLElement>(
-        `[data-index="${i}"]`
-      ) as HTMLElement;
-    expect([72, 73, 74].map(i => cell(i).textContent)).toEqual([
-      'word 72',
-      'word 73',
-      'word 74'
-    ]);
-    expect(pending()).not.toContain(72);
-    // Every other changed tile waits, marked (its old word is not shown).
-    expect(pending()).toContain(75);
-    expect(cell(75).textContent).not.toBe('word 75');
-    for (let i = 0; i < 60 && pending().length; i++) {
-      await frame();
-    }
-    expect(pending()).toEqual([]);
-    const texts = shown(grid);
-    expect(texts[0]).toBe('54:word 54');
-    expect(texts[texts.length - 1]).toBe('143:word 143');
-
-    // A redraw of the same rows (a selection) hides nothing meanwhile.
-    tiles.fills = 0;
-    grid.invalidate();
-    await frame();
-    expect(tiles.fills).toBe(3);
-    expect(pending()).toEqual([]);
-    for (let i = 0; i < 40 && tiles.fills < 90; i++) {
-      await frame();
-    }
-    expect(tiles.fills).toBe(90);
   });
 });
