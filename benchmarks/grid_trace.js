@@ -4,14 +4,18 @@
  * Chromium performance trace `VL_GRID_TRACE=PREFIX node bench_grid.js ...`
  * writes (PREFIX.N.json per round):
  *
- *   node benchmarks/grid_trace.js PREFIX.0.json [--over 100] [--top 25]
+ *   node benchmarks/grid_trace.js PREFIX.0.json [--over 100] [--top 25] [--tree 3]
  *
  * Finds the page's main thread (the one with the benchmark's phase marks),
- * its top-level tasks longer than `--over` ms, the phase each began in, and
+ * its top-level tasks longer than `--over` ms, the phase each began in and
+ * the thread's CPU time in it (the rest of a task's time the thread waited:
+ * for a core, or for the compositor thread's commit), and
  * sums within them the self time of every traced step (script, style, layout,
  * paint, canvas raster, GC, ...) and of every JavaScript function (the
- * sampling profiler's leaf frames, and inclusive). Not a benchmark: it prints
- * where the time of the long tasks goes, as Markdown.
+ * sampling profiler's leaf frames, and inclusive); with `--tree N`, each long
+ * task's steps of 2 ms or more as a tree N levels deep (which frame, which
+ * callback, which response). Not a benchmark: it prints where the time of the
+ * long tasks goes, as Markdown.
  */
 const fs = require('fs');
 
@@ -24,6 +28,7 @@ const num = (name, dflt) => {
 };
 const OVER_MS = num('over', 100);
 const TOP = num('top', 25);
+const TREE = num('tree', 0);
 /** Only the tasks that began in these phases (comma-separated; all when absent). */
 const PHASES = args.includes('--phases')
   ? new Set(args[args.indexOf('--phases') + 1].split(','))
@@ -56,7 +61,13 @@ function spans(/** @type {any[]} */ events) {
   const open = [];
   for (const e of events) {
     if (e.ph === 'X' && typeof e.dur === 'number') {
-      out.push({ name: e.name, ts: e.ts, end: e.ts + e.dur, args: e.args });
+      out.push({
+        name: e.name,
+        ts: e.ts,
+        end: e.ts + e.dur,
+        tdur: e.tdur,
+        args: e.args
+      });
     } else if (e.ph === 'B') {
       open.push(e);
     } else if (e.ph === 'E') {
@@ -91,6 +102,67 @@ function selfTimes(/** @type {any} */ task, /** @type {any[]} */ inner) {
   const top = stack[0];
   self.set('(task itself)', top.end - top.ts - top.child);
   return self;
+}
+
+/**
+ * A task's steps over 2 ms, nested to `depth` levels, as indented lines
+ * (with the function, URL or frame the trace names).
+ */
+function tree(
+  /** @type {any} */ task,
+  /** @type {any[]} */ inner,
+  /** @type {[number, string, string[]][]} */ all,
+  depth = TREE
+) {
+  /** @type {string[]} */
+  const out = [];
+  /** @type {any[]} */
+  const stack = [task];
+  for (const s of inner) {
+    while (stack.length > 1 && stack[stack.length - 1].end <= s.ts) {
+      stack.pop();
+    }
+    const level = stack.length;
+    stack.push(s);
+    if (level <= depth && s.end - s.ts >= 2000) {
+      const data = s.args?.data ?? s.args?.beginData ?? {};
+      const what = data.url ?? data.functionName ?? '';
+      out.push(
+        `${'  '.repeat(level)}- ${labelOf(s)} ${((s.end - s.ts) / 1000).toFixed(1)} ms ${String(what).slice(-60)}${
+          s.name === 'FireAnimationFrame' || s.name === 'FunctionCall'
+            ? ` (JS: ${jsIn(all, s)})`
+            : ''
+        }`
+      );
+    }
+  }
+  return out;
+}
+
+/** The JavaScript functions sampled during span `s` (inclusive ms, top 6). */
+function jsIn(
+  /** @type {[number, string, string[]][]} */ all,
+  /** @type {any} */ s
+) {
+  /** @type {Map<string, number>} */
+  const ms = new Map();
+  let prev = s.ts;
+  for (const [ts, , frames] of all) {
+    if (ts < s.ts || ts > s.end) {
+      continue;
+    }
+    for (const f of new Set(frames)) {
+      if (!f.startsWith('(')) {
+        ms.set(f, (ms.get(f) ?? 0) + (ts - prev) / 1000);
+      }
+    }
+    prev = ts;
+  }
+  return [...ms]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([f, t]) => `${f} ${t.toFixed(0)}`)
+    .join(', ');
 }
 
 /** An event's name, with the script's function where the trace gives it. */
@@ -198,6 +270,9 @@ function main() {
   let j = 0;
   /** @type {string[]} */
   const each = [];
+  /** @type {string[]} */
+  const trees = [];
+  const all = samples(trace, key);
   for (const t of long) {
     while (j < thread.length && thread[j].ts < t.ts) {
       j++;
@@ -224,17 +299,24 @@ function main() {
     const phase = phaseAt(t.ts);
     const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 4);
     each.push(
-      `| ${phase} | ${((t.end - t.ts) / 1000).toFixed(0)} | ` +
+      `| ${phase} | ${((t.end - t.ts) / 1000).toFixed(0)} | ${
+        typeof t.tdur === 'number' ? (t.tdur / 1000).toFixed(0) : '?'
+      } | ` +
         top.map(([n, us]) => `${n} ${(us / 1000).toFixed(0)}`).join(', ') +
         ' |'
     );
     byPhase.set(phase, (byPhase.get(phase) ?? 0) + 1);
+    if (TREE) {
+      trees.push(
+        `- ${phase} task ${((t.end - t.ts) / 1000).toFixed(0)} ms`,
+        ...tree(t, inner, all)
+      );
+    }
   }
   /** @type {Map<string, number>} */
   const leaf = new Map();
   /** @type {Map<string, number>} */
   const inclusive = new Map();
-  const all = samples(trace, key);
   let s = 0;
   let inLong = 0;
   for (const t of long) {
@@ -257,15 +339,16 @@ function main() {
     `${file}: ${long.length} main-thread tasks over ${OVER_MS} ms, ${(total / 1000).toFixed(0)} ms in all; by phase: ` +
       [...byPhase].map(([p, n]) => `${p} ${n}`).join(', '),
     '',
-    '| phase | ms | largest steps (self ms) |',
-    '|---|---|---|',
+    '| phase | ms | main-thread CPU ms | largest steps (self ms) |',
+    '|---|---|---|---|',
     ...each,
     '',
     table(steps, total, 'traced step (self time)'),
     '',
     table(leaf, inLong || 1, 'JS profiler leaf'),
     '',
-    table(inclusive, inLong || 1, 'JS profiler frame (inclusive)')
+    table(inclusive, inLong || 1, 'JS profiler frame (inclusive)'),
+    ...(TREE ? ['', ...trees] : [])
   ];
   console.log(lines.join('\n'));
 }

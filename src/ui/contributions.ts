@@ -13,7 +13,9 @@ export function renderTileOverlays(
   sample: ISample | null,
   size: number
 ): void {
-  layer.replaceChildren();
+  if (layer.firstChild) {
+    layer.replaceChildren();
+  }
   if (!sample) {
     return;
   }

@@ -13,6 +13,7 @@ import {
   ILabelDrawOptions,
   ILabelRenderer,
   ILabelStyle,
+  setAttr,
   svgElement
 } from './overlay';
 
@@ -37,47 +38,73 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
         stroke
       );
       const color = line.color;
-      const g = svgElement('g');
-      g.setAttribute(
+      // A tile's <g><rect/>[<text/>]</g> of its last sample, when it had one.
+      const g = options.reuse.next('g');
+      const status =
+        byStatus && isColouredStatus(ann.status) ? ann.status : null;
+      setAttr(
+        g,
         'class',
-        isGT ? 'jp-VisionLens-box jp-mod-gt' : 'jp-VisionLens-box jp-mod-pred'
+        (isGT
+          ? 'jp-VisionLens-box jp-mod-gt'
+          : 'jp-VisionLens-box jp-mod-pred') +
+          (status ? ` jp-mod-${status}` : '')
       );
-      if (byStatus && isColouredStatus(ann.status)) {
-        g.classList.add(`jp-mod-${ann.status}`);
-        g.dataset.status = ann.status;
+      if (status) {
+        setAttr(g, 'data-status', status);
+      } else if (g.hasAttribute('data-status')) {
+        g.removeAttribute('data-status');
       }
       const [x, y, w, h] = ann.bbox;
-      const rect = svgElement('rect');
-      rect.setAttribute('x', String(x));
-      rect.setAttribute('y', String(y));
-      rect.setAttribute('width', String(Math.max(0, w)));
-      rect.setAttribute('height', String(Math.max(0, h)));
-      rect.setAttribute('fill', 'none');
-      rect.setAttribute('stroke', color);
-      rect.setAttribute('stroke-width', String(line.width));
+      const rect = child(g, 0, 'rect');
+      setAttr(rect, 'x', String(x));
+      setAttr(rect, 'y', String(y));
+      setAttr(rect, 'width', String(Math.max(0, w)));
+      setAttr(rect, 'height', String(Math.max(0, h)));
+      setAttr(rect, 'fill', 'none');
+      setAttr(rect, 'stroke', color);
+      setAttr(rect, 'stroke-width', String(line.width));
       if (line.dash) {
-        rect.setAttribute('stroke-dasharray', line.dash);
+        setAttr(rect, 'stroke-dasharray', line.dash);
+      } else if (rect.hasAttribute('stroke-dasharray')) {
+        rect.removeAttribute('stroke-dasharray');
       }
-      g.appendChild(rect);
       const label = labels?.get(ann);
       if (label) {
-        const text = svgElement('text');
+        const text = child(g, 1, 'text');
         const size = 12 * unit;
-        text.setAttribute('x', String(label.x + stroke));
+        setAttr(text, 'x', String(label.x + stroke));
         // y is the baseline: a line of text sits ~0.95 em below its top.
-        text.setAttribute('y', String(label.y + 0.95 * size));
-        text.setAttribute('font-size', String(size));
-        text.setAttribute('fill', color);
-        text.setAttribute('class', 'jp-VisionLens-boxLabel');
-        text.setAttribute('stroke-width', String(3 * unit));
-        text.textContent = label.text;
-        g.appendChild(text);
+        setAttr(text, 'y', String(label.y + 0.95 * size));
+        setAttr(text, 'font-size', String(size));
+        setAttr(text, 'fill', color);
+        setAttr(text, 'class', 'jp-VisionLens-boxLabel');
+        setAttr(text, 'stroke-width', String(3 * unit));
+        if (text.textContent !== label.text) {
+          text.textContent = label.text;
+        }
+      } else {
+        g.children[1]?.remove();
       }
-      svg.appendChild(g);
     }
     return visible.length;
   }
 };
+
+/** The `index`th child of `g` if it is a `name`, else a new one put there. */
+function child<K extends 'rect' | 'text'>(
+  g: SVGGElement,
+  index: number,
+  name: K
+): SVGElementTagNameMap[K] {
+  const old = g.children[index];
+  if (old?.localName === name) {
+    return old as SVGElementTagNameMap[K];
+  }
+  const el = svgElement(name);
+  g.insertBefore(el, old ?? null);
+  return el;
+}
 
 /** "class" or "class 0.87": what a box's label reads. */
 function labelText(ann: IAnnotation): string {

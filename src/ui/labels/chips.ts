@@ -17,6 +17,13 @@ export function renderChips(
   perModel = 1
 ): number {
   const chips = classificationChips(classifications, style, perModel);
+  if (chips.length === 0 && !container.firstChild) {
+    // Most tiles have no chips: leave the empty layer untouched.
+    if (!container.hidden) {
+      container.hidden = true;
+    }
+    return 0;
+  }
   container.replaceChildren(
     ...chips.map(chip => {
       const el = h('span', {

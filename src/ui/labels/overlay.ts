@@ -51,6 +51,54 @@ export interface IOverlayOptions {
   region?: ImageRegion;
 }
 
+/**
+ * Set an attribute only when its value changes: a tile's overlay is drawn
+ * again for every sample it shows, and most attributes stay the same.
+ */
+export function setAttr(el: Element, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) {
+    el.setAttribute(name, value);
+  }
+}
+
+/**
+ * The elements an overlay had before a draw, handed out again in order: a
+ * grid tile's overlay keeps its elements from sample to sample and changes
+ * only their attributes (no element made or dropped while scrolling).
+ */
+export class SvgReuse {
+  constructor(private readonly _overlay: SVGSVGElement) {
+    this._old = [...(_overlay.children as HTMLCollectionOf<SVGElement>)];
+  }
+
+  /**
+   * The next element of the overlay if it is a `name`, else a new one put in
+   * its place; it is in the overlay either way.
+   */
+  next<K extends keyof SVGElementTagNameMap>(name: K): SVGElementTagNameMap[K] {
+    const old = this._old[this._at];
+    if (old && old.localName === name) {
+      this._at++;
+      return old as SVGElementTagNameMap[K];
+    }
+    const el = svgElement(name);
+    this._overlay.insertBefore(el, old ?? null);
+    return el;
+  }
+
+  /** Remove the old elements not handed out. */
+  finish(): void {
+    for (const el of this._old.slice(this._at)) {
+      el.remove();
+    }
+    this._old = [];
+    this._at = 0;
+  }
+
+  private _old: SVGElement[];
+  private _at = 0;
+}
+
 /** What a renderer draws with. */
 export interface ILabelDrawOptions extends IOverlayOptions {
   style: ILabelStyle;
@@ -61,13 +109,21 @@ export interface ILabelDrawOptions extends IOverlayOptions {
   /** The image's width and height in pixels (the overlay's user units). */
   width: number;
   height: number;
+  /**
+   * The overlay's elements of the last draw, to reuse in order (what a
+   * renderer does not take is removed after the draw).
+   */
+  reuse: SvgReuse;
 }
 
 /** Draws the labels of one kind into an overlay. */
 export interface ILabelRenderer<L> {
   /** The label kind it draws (`src/model/labels.ts`). */
   readonly kind: string;
-  /** Append the visible `labels` to `overlay`; returns how many were drawn. */
+  /**
+   * Add the visible `labels` to `overlay` (new elements appended, or taken
+   * from `options.reuse`); returns how many were drawn.
+   */
   draw(
     overlay: SVGSVGElement,
     labels: readonly L[],
@@ -76,8 +132,9 @@ export interface ILabelRenderer<L> {
 }
 
 /**
- * Label renderers by kind. `draw` clears the overlay, fits it to the image
- * and hands each kind's labels to its renderer; a kind with none is skipped.
+ * Label renderers by kind. `draw` fits the overlay to the image, hands each
+ * kind's labels to its renderer (a kind with none is skipped) and removes
+ * what was drawn before and not reused.
  */
 export class LabelRenderers<L> {
   constructor(
@@ -110,15 +167,14 @@ export class LabelRenderers<L> {
     labels: readonly L[],
     options: IOverlayOptions
   ): number {
-    while (overlay.firstChild) {
-      overlay.removeChild(overlay.firstChild);
-    }
+    const reuse = new SvgReuse(overlay);
     if (!width || !height) {
+      reuse.finish();
       overlay.removeAttribute('viewBox');
       return 0;
     }
     const [x, y, w, h] = options.region ?? [0, 0, width, height];
-    overlay.setAttribute('viewBox', `${x} ${y} ${w} ${h}`);
+    setAttr(overlay, 'viewBox', `${x} ${y} ${w} ${h}`);
     // User units per screen pixel (the part shown is scaled to fit displaySize).
     const unit = Math.max(w, h) / Math.max(1, options.displaySize);
     const draw: ILabelDrawOptions = {
@@ -127,7 +183,8 @@ export class LabelRenderers<L> {
       unit,
       stroke: (options.strokeWidth ?? 2) * unit,
       width,
-      height
+      height,
+      reuse
     };
     let drawn = 0;
     for (const [kind, ofKind] of this._byKindOf(labels)) {
@@ -136,6 +193,7 @@ export class LabelRenderers<L> {
         drawn += renderer.draw(overlay, ofKind, draw);
       }
     }
+    reuse.finish();
     return drawn;
   }
 

@@ -210,12 +210,20 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
     const cell = el as E & IGridCell;
     this.focus.mark(cell, index);
     if (index >= total) {
-      cell.style.visibility = 'hidden';
+      if (cell.style.visibility !== 'hidden') {
+        cell.style.visibility = 'hidden';
+      }
       this._clear(cell, size);
       return;
     }
-    cell.style.visibility = '';
-    cell.dataset.index = String(index);
+    // Every tile in view comes here at every frame: write only changes.
+    if (cell.style.visibility) {
+      cell.style.visibility = '';
+    }
+    const position = String(index);
+    if (cell.dataset.index !== position) {
+      cell.dataset.index = position;
+    }
     const row = this._pages.get(index);
     if (!row) {
       this._clear(cell, size);
@@ -223,7 +231,9 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
       cell.classList.remove('jp-mod-selected');
       return;
     }
-    cell.classList.remove('jp-mod-loading');
+    if (cell.classList.contains('jp-mod-loading')) {
+      cell.classList.remove('jp-mod-loading');
+    }
     const key = this._pages.key(row);
     if (cell._row === row && cell._version === this._version) {
       return;

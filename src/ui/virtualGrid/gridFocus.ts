@@ -80,7 +80,11 @@ export class GridFocus<T> {
 
   /** A tile was filled for `index`: only the focused one is tabbable. */
   mark(el: HTMLElement, index: number): void {
-    el.tabIndex = index === this._index ? 0 : -1;
+    const tabIndex = index === this._index ? 0 : -1;
+    // Called for every tile in view at every frame: write only a change.
+    if (el.tabIndex !== tabIndex) {
+      el.tabIndex = tabIndex;
+    }
   }
 
   /** After a render: focus the tile the keyboard moved to, once it is there. */

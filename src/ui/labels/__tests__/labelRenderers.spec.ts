@@ -31,6 +31,20 @@ function recorder(kind: string, seen: string[]): ILabelRenderer<ITestLabel> {
   };
 }
 
+/** An element's tags, attributes (in order of name) and text, as a string. */
+function shape(el: Element | undefined): string {
+  if (!el) {
+    return '';
+  }
+  const attrs = [...el.attributes]
+    .map(a => `${a.name}=${a.value}`)
+    .sort()
+    .join(' ');
+  const kids = [...el.children].map(shape).join('');
+  const text = el.children.length ? '' : (el.textContent ?? '');
+  return `<${el.localName} ${attrs}>${text}${kids}</${el.localName}>`;
+}
+
 function box(source: string, label: string): IAnnotation {
   return { ann_id: 1, source, label, bbox: [1, 2, 30, 40], score: 0.9 };
 }
@@ -84,6 +98,53 @@ describe('the label renderer registry', () => {
     expect([...svg.querySelectorAll('text')].map(t => t.textContent)).toEqual([
       'cat',
       'dog 0.90'
+    ]);
+  });
+
+  it('draws into the elements of the last draw what a new overlay shows', () => {
+    const svgOf = () =>
+      document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    const at = (
+      source: string,
+      label: string,
+      bbox: [number, number, number, number],
+      score: number | null
+    ): IAnnotation => ({ ann_id: 1, source, label, bbox, score });
+    const draws: [IAnnotation[], boolean][] = [
+      [
+        [
+          at(GROUND_TRUTH, 'cat', [1, 2, 30, 40], null),
+          at('m', 'dog', [50, 5, 20, 20], 0.5)
+        ],
+        true
+      ],
+      [[at('m', 'bird', [3, 3, 10, 10], 0.25)], true],
+      [
+        [
+          at(GROUND_TRUTH, 'a', [0, 0, 5, 5], null),
+          at(GROUND_TRUTH, 'b', [9, 9, 5, 5], null)
+        ],
+        false
+      ],
+      [
+        [
+          at('m', 'cow', [7, 7, 50, 50], 0.75),
+          at(GROUND_TRUTH, 'cow', [8, 8, 50, 50], null)
+        ],
+        true
+      ]
+    ];
+    const svg = svgOf();
+    for (const [labels, named] of draws) {
+      const options = { displaySize: 100, labels: named };
+      labelRenderers.draw(svg, STYLE, 100, 100, labels, options);
+      const fresh = svgOf();
+      labelRenderers.draw(fresh, STYLE, 100, 100, labels, options);
+      expect(shape(svg)).toBe(shape(fresh));
+    }
+    expect([...svg.querySelectorAll('text')].map(t => t.textContent)).toEqual([
+      'cow 0.75',
+      'cow'
     ]);
   });
 });

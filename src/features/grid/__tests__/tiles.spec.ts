@@ -1,0 +1,112 @@
+/**
+ * A grid tile keeps its label elements from sample to sample (scrolling
+ * refills the same tiles): what it shows after any sequence of samples must
+ * be what a new tile shows for the last one.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import { VisionLensClient } from '../../../api/client';
+import { VisionLensModel } from '../../../model/model';
+import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
+import { SampleTileRenderer } from '../tiles';
+
+/** An element's tags, attributes (in order of name) and text, as a string. */
+function shape(el: Element | undefined): string {
+  if (!el) {
+    return '';
+  }
+  const attrs = [...el.attributes]
+    .map(a => `${a.name}=${a.value}`)
+    .sort()
+    .join(' ');
+  const kids = [...el.children].map(shape).join('');
+  const text = el.children.length ? '' : (el.textContent ?? '');
+  return `<${el.localName} ${attrs}>${text}${kids}</${el.localName}>`;
+}
+
+let nextId = 1;
+
+function box(
+  source: string,
+  label: string,
+  bbox: [number, number, number, number],
+  score: number | null = null,
+  status: IAnnotation['status'] = undefined
+): IAnnotation {
+  return { ann_id: nextId++, source, label, bbox, score, status };
+}
+
+function sample(id: number, annotations: IAnnotation[]): ISample {
+  return {
+    sample_id: id,
+    file_name: `${id}.jpg`,
+    width: 640,
+    height: 480,
+    split: null,
+    tags: [],
+    fields: {},
+    annotations
+  };
+}
+
+const SAMPLES = [
+  sample(1, [
+    box(GROUND_TRUTH, 'cat', [10, 10, 100, 80], null, 'tp'),
+    box(GROUND_TRUTH, 'dog', [200, 50, 90, 120], null, 'fn'),
+    box('m1', 'cat', [12, 11, 98, 82], 0.9, 'tp'),
+    box('m1', 'bird', [400, 300, 50, 40], 0.6, 'fp')
+  ]),
+  // fewer boxes, a prediction where ground truth was
+  sample(2, [
+    box('m1', 'dog', [5, 5, 60, 60], 0.7, 'fp'),
+    box(GROUND_TRUTH, 'person', [300, 100, 120, 300], null, 'fn')
+  ]),
+  sample(3, []),
+  // more boxes than any before
+  sample(
+    4,
+    Array.from({ length: 7 }, (_, i) =>
+      box(i % 2 ? 'm1' : GROUND_TRUTH, `c${i}`, [i * 50, i * 30, 40, 40], 0.8)
+    )
+  ),
+  sample(5, [box(GROUND_TRUTH, 'cat', [0, 0, 640, 480])])
+];
+
+function renderer(): SampleTileRenderer {
+  const model = new VisionLensModel({
+    client: new VisionLensClient(ServerConnection.makeSettings()),
+    state: null,
+    saveDelay: 0
+  });
+  model.setDataset('demo');
+  return new SampleTileRenderer(model);
+}
+
+describe('a grid tile drawn again for other samples', () => {
+  it.each([false, true])(
+    'shows the boxes a new tile shows (TP/FP/FN colours %s)',
+    evalColours => {
+      const tiles = renderer();
+      tiles.evalColours = evalColours;
+      const tile = tiles.create(document.createElement('div'));
+      const svg = tile._labels?.svg as SVGSVGElement;
+      let before: Element[] = [];
+      for (const s of [...SAMPLES, SAMPLES[1], SAMPLES[0], SAMPLES[3]]) {
+        tiles.fill(tile, s, 192);
+        const fresh = tiles.create(document.createElement('div'));
+        tiles.fill(fresh, s, 192);
+        expect(shape(svg)).toBe(shape(fresh._labels?.svg));
+        const boxes = [...svg.querySelectorAll('g.jp-VisionLens-box')];
+        expect(boxes).toHaveLength(s.annotations?.length ?? 0);
+        // The previous sample's elements are used again, not made anew.
+        const reused = boxes.slice(0, before.length);
+        expect(reused).toEqual(before.slice(0, reused.length));
+        reused.forEach((g, i) => expect(g).toBe(before[i]));
+        before = boxes;
+      }
+      tiles.fill(tile, null, 192);
+      expect(svg.children).toHaveLength(0);
+      expect(svg.hasAttribute('viewBox')).toBe(false);
+    }
+  );
+});
