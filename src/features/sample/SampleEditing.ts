@@ -30,6 +30,7 @@ import {
 import { commandButton, OverflowToolbar, toolbarItem } from '../../ui/toolbar';
 import {
   acceptOperation,
+  afterSaved,
   deleteOperation,
   moveOperation,
   relabelOperation
@@ -262,6 +263,12 @@ export class SampleEditing {
       this._conflict(outcome.conflict, operations, sampleId);
     } else {
       this._show(outcome, 'Saved');
+    }
+    const selected = this.editor.selection;
+    const saved = selected && afterSaved(selected, operations);
+    if (outcome.kind === 'done' && saved !== selected) {
+      // a Delete right after a move must not wait for the sample to be read again
+      this.editor.select(saved);
     }
     return outcome;
   }

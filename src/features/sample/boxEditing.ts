@@ -220,6 +220,35 @@ export function acceptOperation(a: IAnnotation): EditOperation {
   };
 }
 
+/**
+ * `a` as a saved batch of `operations` left it (its moves and relabels), for
+ * the edit after it: until the sample is read again, an edit of the same
+ * object must expect what the server now has, not what was read before.
+ */
+export function afterSaved(
+  a: IAnnotation,
+  operations: readonly EditOperation[]
+): IAnnotation {
+  let now = a;
+  for (const op of operations) {
+    const ids =
+      'annotation_id' in op
+        ? [op.annotation_id]
+        : 'annotation_ids' in op
+          ? op.annotation_ids
+          : [];
+    if (!ids.includes(a.ann_id)) {
+      continue;
+    }
+    if (op.op === 'move') {
+      now = { ...now, bbox: op.bbox };
+    } else if (op.op === 'relabel') {
+      now = { ...now, label: op.label };
+    }
+  }
+  return now;
+}
+
 function rounded(box: EditBox): EditBox {
   return box.map(v => Math.round(v * 100) / 100) as EditBox;
 }

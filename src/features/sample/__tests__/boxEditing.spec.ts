@@ -7,6 +7,7 @@
 import { EditBox, IAnnotation } from '../../../model/tokens';
 import { BoxEditor, IBoxEdits } from '../BoxEditor';
 import {
+  afterSaved,
   deleteOperation,
   dragBox,
   drawnBox,
@@ -179,5 +180,29 @@ describe('the edit layer', () => {
     layer.up(70, 65);
     expect(told.drawn).toEqual([[50, 50, 20, 15]]);
     expect(told.selected).toEqual([]);
+  });
+});
+
+describe('the selected object after a saved edit', () => {
+  const a = object(7, [10, 20, 30, 40]);
+
+  it('has the saved box and class, so the next edit expects what the server has', () => {
+    const moved = afterSaved(a, [moveOperation(a, [12, 26, 30, 40])]);
+    expect(moved.bbox).toEqual([12, 26, 30, 40]);
+    const relabelled = afterSaved(moved, [relabelOperation(moved, 'dog')]);
+    expect(relabelled.label).toBe('dog');
+    expect(deleteOperation(relabelled)).toMatchObject({
+      expected: { label: 'dog', bbox: [12, 26, 30, 40] }
+    });
+  });
+
+  it('is the same object when the batch did not change it', () => {
+    const other = object(8, [0, 0, 5, 5]);
+    expect(afterSaved(a, [moveOperation(other, [1, 1, 5, 5])])).toBe(a);
+    expect(afterSaved(a, [deleteOperation(a)])).toBe(a);
+    expect(
+      afterSaved(a, [{ op: 'relabel', annotation_ids: [7, 8], label: 'dog' }])
+        .label
+    ).toBe('dog');
   });
 });
