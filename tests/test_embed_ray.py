@@ -44,12 +44,17 @@ def actor_pids(cluster: dict[str, Any]) -> set[int]:
 
 
 def drivers() -> list[psutil.Process]:
-    """Job worker processes (the Ray drivers) this server process spawned."""
-    return [
-        p
-        for p in psutil.Process().children()
-        if p.is_running() and "spawn_main" in " ".join(p.cmdline())
-    ]
+    """Job worker processes (the Ray drivers) this server process spawned and that still
+    run: one that ended is gone or a zombie until reaped, and reads as none."""
+    found = []
+    for p in psutil.Process().children():
+        try:
+            running = p.status() != psutil.STATUS_ZOMBIE
+            if running and "spawn_main" in " ".join(p.cmdline()):
+                found.append(p)
+        except psutil.Error:  # it ended while being read
+            continue
+    return found
 
 
 async def wait_embedding(api: Any, job: dict[str, Any], timeout: float = 240.0) -> None:
