@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -197,10 +198,23 @@ def test_the_cli_limit_does_not_starve_the_final_summaries(tmp_path: Path) -> No
 def test_a_dataset_too_big_for_the_finishing_limit_is_retried_under_the_catalogs_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the finishing limit as low as the streaming one: the last transaction fails, rolls
-    # back, and runs again under the catalog's own limit
-    monkeypatch.setattr(ingest_reservations, "INGEST_FINISH_MEMORY_LIMIT", INGEST_MEMORY_LIMIT)
+    # a finishing limit below the streaming one (on one thread the summaries fit in the
+    # streaming limit at this size): the last transaction fails, rolls back, and runs again
+    # under the catalog's own limit
+    monkeypatch.setattr(ingest_reservations, "INGEST_FINISH_MEMORY_LIMIT", "8MB")
+    seen: list[tuple[bool, str]] = []
+    lift = ingest_reservations.IngestReservations.lift_ingest_memory_limit
+
+    def spy(self: Catalog, *, to_default: bool = False) -> None:
+        lift(self, to_default=to_default)
+        threads = self._con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        seen.append((to_default, str(threads)))
+
+    monkeypatch.setattr(ingest_reservations.IngestReservations, "lift_ingest_memory_limit", spy)
     ingest_under_the_cli_limit(tmp_path)
+    # the retry runs on the catalog's own threads (DuckDB's default here), as on its own limit
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert seen == [(False, "1"), (True, str(default))]
 
 
 def ingest_under_the_cli_limit(tmp_path: Path, n: int = 60_000, per: int = 5) -> None:
@@ -219,3 +233,28 @@ def ingest_under_the_cli_limit(tmp_path: Path, n: int = 60_000, per: int = 5) ->
             "SELECT (SELECT COUNT(*) FROM datasets), SUM(n) FROM box_summaries"
         ).fetchall()
         assert got == [(1, n * per)]
+
+
+def test_the_cli_finishes_on_one_thread_and_gives_the_catalog_its_threads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A parallel aggregate holds a hash table per thread: at two threads the box summaries
+    # of the 100K extra_keys file overran the finishing limit in some runs, and the retry
+    # under the catalog's own limit raised the CLI's peak by ~110 MB
+    samples, boxes = rows(40)
+    with Catalog(tmp_path, threads=2, ingest_memory_limit=INGEST_MEMORY_LIMIT) as catalog:
+
+        def threads() -> int:
+            return int(count(catalog, "SELECT current_setting('threads')"))
+
+        seen: list[tuple[bool, int]] = []
+        lift = catalog.lift_ingest_memory_limit
+
+        def spy(*, to_default: bool = False) -> None:
+            lift(to_default=to_default)
+            seen.append((to_default, threads()))
+
+        monkeypatch.setattr(catalog, "lift_ingest_memory_limit", spy)
+        write_dataset(catalog, "ds", RowsSource(samples, boxes, ["cat"], batch_size=7))
+        assert seen == [(False, 1)]
+        assert threads() == 2

@@ -28,6 +28,13 @@ INGEST_FINISH_MEMORY_LIMIT = "64MB"
 whole dataset (box summaries, facet parts) and fails under the streaming limit; the parser's
 memory is released by then, so this keeps the CLI's peak where streaming put it."""
 
+INGEST_FINISH_THREADS = 1
+"""DuckDB's worker threads for that last transaction. Each thread of a parallel aggregate
+builds its own hash table, so at two threads the box summaries of the 100K ``extra_keys``
+benchmark file ran out of the 64 MB in some runs and not in others (DuckDB 2.0.1), and the
+retry under the catalog's own limit put the CLI's peak at ~410 MB instead of ~290 MB
+(benchmarks/results/ingest.md)."""
+
 MEMORY_SIZE_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]?i?B$")
 """A DuckDB size string, e.g. ``64MB``: the only text ever put into ``SET memory_limit``."""
 
@@ -60,6 +67,7 @@ class IngestReservations:
         """Whether this process does nothing else while it ingests (the CLI): the dataset
         writer may then hold the write lock while the parser works."""
         self._memory_limit: str | None = None  # the limit to restore after the last ingest
+        self._threads: int | None = None  # the thread count to restore after the last ingest
         self.own_memory_limit: str | None = None
         """The catalog's ``memory_limit`` (None: DuckDB's default)."""
 
@@ -95,6 +103,7 @@ class IngestReservations:
             self._memory_limit = str(
                 cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
             )
+            self._threads = int(cur.execute("SELECT current_setting('threads')").fetchall()[0][0])
             self._set_memory_limit(self._ingest_memory_limit)
         self._ingests[ids.dataset_id] = ids
         return ids
@@ -102,14 +111,15 @@ class IngestReservations:
     def lift_ingest_memory_limit(self, *, to_default: bool = False) -> None:
         """Raise the streaming limit for the rest of an ingest: its last transaction
         summarises the whole dataset (box summaries, facet parts), which the streaming limit
-        cannot hold. :data:`INGEST_FINISH_MEMORY_LIMIT`, or with ``to_default`` the
-        catalog's own limit (for a dataset too big to summarise within that);
-        :meth:`end_ingest` restores the catalog's own limit as before."""
+        cannot hold. :data:`INGEST_FINISH_MEMORY_LIMIT` on :data:`INGEST_FINISH_THREADS`, or
+        with ``to_default`` the catalog's own limit and threads (for a dataset too big to
+        summarise within that); :meth:`end_ingest` restores the catalog's own as before."""
         with self._write_lock:
-            if self._memory_limit is not None:
+            if self._memory_limit is not None and self._threads is not None:
                 self._set_memory_limit(
                     self._memory_limit if to_default else INGEST_FINISH_MEMORY_LIMIT
                 )
+                self._set_threads(self._threads if to_default else INGEST_FINISH_THREADS)
 
     def end_ingest(self, ids: IngestIds) -> None:
         """Release the reservation made by :meth:`begin_ingest`."""
@@ -118,6 +128,9 @@ class IngestReservations:
             if not self._ingests and self._memory_limit is not None:
                 self._set_memory_limit(self._memory_limit)
                 self._memory_limit = None
+            if not self._ingests and self._threads is not None:
+                self._set_threads(self._threads)
+                self._threads = None
 
     def release_freed_memory(self) -> None:
         """Hand the memory DuckDB's allocator keeps from freed query results back to the
@@ -154,6 +167,13 @@ class IngestReservations:
                 cur.execute(f"SET memory_limit = '{limit}'")
             finally:
                 cur.close()
+
+    def _set_threads(self, threads: int) -> None:
+        cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
+        try:
+            cur.execute(f"SET threads = {int(threads)}")
+        finally:
+            cur.close()
 
     def next_annotation_id(self, cur: duckdb.DuckDBPyConnection) -> int:
         """The first free annotation id for a one-transaction writer; inside :meth:`write`."""
