@@ -9,20 +9,7 @@ import { VisionLensClient } from '../../../api/client';
 import { VisionLensModel } from '../../../model/model';
 import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
 import { SampleTileRenderer } from '../tiles';
-
-/** An element's tags, attributes (in order of name) and text, as a string. */
-function shape(el: Element | undefined): string {
-  if (!el) {
-    return '';
-  }
-  const attrs = [...el.attributes]
-    .map(a => `${a.name}=${a.value}`)
-    .sort()
-    .join(' ');
-  const kids = [...el.children].map(shape).join('');
-  const text = el.children.length ? '' : (el.textContent ?? '');
-  return `<${el.localName} ${attrs}>${text}${kids}</${el.localName}>`;
-}
+import { shape } from '../../../__tests__/domShape';
 
 let nextId = 1;
 

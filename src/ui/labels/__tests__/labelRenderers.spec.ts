@@ -2,6 +2,7 @@ import { labelKind } from '../../../model/labels';
 import { GROUND_TRUTH, IAnnotation } from '../../../model/tokens';
 import { ILabelRenderer, ILabelStyle, LabelRenderers } from '../overlay';
 import { labelRenderers } from '../registry';
+import { shape } from '../../../__tests__/domShape';
 
 /** Every label visible, one colour. */
 const STYLE: ILabelStyle = {
@@ -29,20 +30,6 @@ function recorder(kind: string, seen: string[]): ILabelRenderer<ITestLabel> {
       return labels.length;
     }
   };
-}
-
-/** An element's tags, attributes (in order of name) and text, as a string. */
-function shape(el: Element | undefined): string {
-  if (!el) {
-    return '';
-  }
-  const attrs = [...el.attributes]
-    .map(a => `${a.name}=${a.value}`)
-    .sort()
-    .join(' ');
-  const kids = [...el.children].map(shape).join('');
-  const text = el.children.length ? '' : (el.textContent ?? '');
-  return `<${el.localName} ${attrs}>${text}${kids}</${el.localName}>`;
 }
 
 function box(source: string, label: string): IAnnotation {
