@@ -148,11 +148,7 @@ class IngestReservations:
             if self.own_memory_limit is not None:
                 self._set_memory_limit(self.own_memory_limit)
                 return
-            cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
-            try:
-                cur.execute("RESET memory_limit")
-            finally:
-                cur.close()
+            self._execute("RESET memory_limit")
         finally:
             self._write_lock.release()
 
@@ -162,16 +158,15 @@ class IngestReservations:
         # ingest's memory (benchmarks/results/ingest.md). It is global to the instance, hence
         # never lowered in the server, where concurrent readers would run out of memory.
         if MEMORY_SIZE_RE.match(limit):  # a DuckDB size string: never untrusted text
-            cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
-            try:
-                cur.execute(f"SET memory_limit = '{limit}'")
-            finally:
-                cur.close()
+            self._execute(f"SET memory_limit = '{limit}'")
 
     def _set_threads(self, threads: int) -> None:
+        self._execute(f"SET threads = {int(threads)}")
+
+    def _execute(self, statement: str) -> None:
         cur = self._con.cursor()  # own cursor: the shared connection is not thread-safe
         try:
-            cur.execute(f"SET threads = {int(threads)}")
+            cur.execute(statement)
         finally:
             cur.close()
 
