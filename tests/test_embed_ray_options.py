@@ -10,7 +10,9 @@ import pytest
 
 from visionlens_jlab.embed.base import EmbedError
 from visionlens_jlab.embed.job import parse_runner
-from visionlens_jlab.jobs.ray_pipeline import Deduplicator, model_actors
+from visionlens_jlab.embed.ray_runner import EmbedModel
+from visionlens_jlab.jobs.ray_pipeline import Deduplicator, Stage, model_actors
+from visionlens_jlab.jobs.ray_pool import RaySession
 
 from .embed_fixtures import add_photos
 
@@ -30,6 +32,17 @@ def test_a_retried_batch_is_kept_once_and_counted() -> None:
     assert dedup.keep(np.array([3, 4, 2])).tolist() == [False, True, False]  # a retry's repeats
     assert (dedup.dropped, dedup.missing) == (2, 1)
     assert dedup.keep(np.array([9])).tolist() == [False]  # never sent: not ours to write
+
+
+def test_a_warm_pool_runs_each_job_at_its_own_batch_size() -> None:
+    session = RaySession("127.0.0.1:1")  # never connected: choosing a pool needs no cluster
+    settings = {"spec_json": {"model": "m"}, "device": "cpu", "dtype": "auto"}
+    first = session.pool_for(Stage(EmbedModel, settings, 32))
+    again = session.pool_for(Stage(EmbedModel, dict(settings), 4))
+    assert again is first  # same model and settings: the warm actors are kept
+    assert again.model.batch_size == 4  # but the blocks are cut at this job's batch size
+    other = session.pool_for(Stage(EmbedModel, {**settings, "dtype": "float32"}, 4))
+    assert other is not first
 
 
 def test_one_model_per_gpu_else_one_per_node() -> None:
