@@ -162,12 +162,15 @@ class RayTestCluster:
         _terminate([raylet, *_descendants(raylet)], grace=10)
 
     def own(self) -> list[psutil.Process]:
-        """Every process of this cluster: those naming its temp dir, and their descendants."""
+        """Every process of this cluster: those naming its temp dir or its address (the head's
+        Ray Client server names only the address), and their descendants."""
         mark = str(self.temp_dir)
+        address = f"--address={self.address}"
         roots = []
         for proc in psutil.process_iter(["cmdline"]):
             try:
-                if any(mark in part for part in proc.info["cmdline"] or ()):
+                cmdline = proc.info["cmdline"] or ()
+                if address in cmdline or any(mark in part for part in cmdline):
                     roots.append(proc)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue

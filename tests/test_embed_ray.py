@@ -236,9 +236,10 @@ async def test_cancel_stops_the_work_on_the_cluster(
     status, _ = await api("DELETE", f"jobs/{answer['job']['id']}")
     assert status == 200
     assert (await wait_job(answer["job"]))["status"] == "cancelled"
-    # no task, no actor busy: queued work is cancelled at once, a block already being
-    # computed (one per actor and per decode task) finishes first, which on a machine
-    # busy with other suites (CI runs the browser tests beside pytest) takes tens of s
+    # no task, no actor busy: the queued actor calls are cancelled at once; a block being
+    # computed and the decode tasks already sent (at most IN_FLIGHT per actor) finish,
+    # which on a machine busy with other suites (CI runs the browser tests beside pytest)
+    # takes tens of s. A decode task interrupted by ray.cancel could hang for good.
     await wait_until(lambda: not ray_cluster.job_processes(), CANCEL_SETTLE_S)
     _, spaces = await api("GET", "datasets/photos/spaces")
     assert spaces["spaces"] == []  # nothing half-written is visible

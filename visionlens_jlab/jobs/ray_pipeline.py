@@ -14,7 +14,8 @@ Locations, not bytes, travel to the cluster: workers read local paths (a shared 
 system) or ``gs://`` objects themselves. A worker lost mid-job is recovered here: a block
 whose task or actor was lost is sent again, so a block may come back twice:
 :class:`Deduplicator` keeps the first result of each sample. Cancelling the job cancels
-its queued tasks and actor calls (a block being computed finishes; the actors stay, warm).
+its queued actor calls (a block being computed finishes, and so do the CPU tasks already
+sent; the actors stay, warm).
 
 Ray is imported only inside these functions (it is an optional extra).
 """
@@ -197,14 +198,14 @@ def run_pipeline(
     ]
     decode: Any = ray.remote(prepare.fn).options(num_cpus=1, max_retries=3)
     queue = deque((index, 0) for index in range(len(blocks)))
-    pending: dict[Any, tuple[int, int, Any, Any]] = {}  # result -> block, try, actor, task
+    pending: dict[Any, tuple[int, int, Any]] = {}  # result -> block, try, actor
     try:
         while queue or pending:
             if cancelled():
                 raise PipelineCancelled()
             if not pool.actors:
                 pool.fill(cluster())
-            busy = Counter(id(actor) for _, _, actor, _ in pending.values())
+            busy = Counter(id(actor) for _, _, actor in pending.values())
             while queue:
                 actor = min(pool.actors, key=lambda a: busy[id(a)])
                 if busy[id(actor)] >= IN_FLIGHT:
@@ -212,12 +213,12 @@ def run_pipeline(
                 index, tries = queue.popleft()
                 task = decode.remote(blocks[index], **prepare.kwargs)
                 pending[actor.run.remote(task, pool.model.batch_size or block_rows)] = (
-                    index, tries, actor, task,
+                    index, tries, actor,
                 )  # fmt: skip
                 busy[id(actor)] += 1
             done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
             for ref in done:
-                index, tries, actor, _ = pending.pop(ref)
+                index, tries, actor = pending.pop(ref)
                 try:
                     yield ray.get(ref)
                 except ray.exceptions.RayTaskError as exc:  # the code failed: no retry helps
@@ -228,10 +229,13 @@ def run_pipeline(
                     if tries + 1 >= BLOCK_TRIES:
                         raise RayRunnerError(f"a block failed {BLOCK_TRIES} times: {exc}") from exc
                     queue.append((index, tries + 1))
-    finally:  # cancelled, failed, or the reader stopped: no work of this job goes on
-        for ref, (_, _, _, task) in pending.items():
+    finally:  # cancelled, failed, or the reader stopped: no more work of this job starts
+        for ref in pending:
             ray.cancel(ref)  # queued on its actor: never run (a running call finishes)
-            ray.cancel(task)
+        # The blocks' CPU tasks are left to finish (a few seconds each): ray.cancel raises
+        # KeyboardInterrupt in a running task, which can land inside its thread pool's lock
+        # bookkeeping and leave that worker hung for good, holding its CPU (seen under load:
+        # the pool's threads waiting on a lock the interrupted main thread never released).
 
 
 def worker_label() -> str:

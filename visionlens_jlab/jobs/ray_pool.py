@@ -38,6 +38,10 @@ def package_version() -> str:
         return "unknown"
 
 
+class BlockCancelled(Exception):
+    """A model actor's call stopped part-way: its job was cancelled."""
+
+
 class ModelActor:
     """On the cluster (one actor per GPU): a model class constructed once, called on blocks.
 
@@ -59,13 +63,21 @@ class ModelActor:
         }
 
     def run(self, block: dict[str, np.ndarray], batch_size: int) -> dict[str, np.ndarray]:
-        """The model's output for a block, computed ``batch_size`` rows at a time."""
+        """The model's output for a block, computed ``batch_size`` rows at a time.
+
+        A call cancelled while it runs (the job was cancelled) stops after the batch in
+        hand: Ray only flags a running actor call, and a block of a large model on the CPU
+        takes minutes."""
+        import ray
+
+        context = ray.get_runtime_context()
         n = len(block["sample_id"])
         step = max(1, batch_size)
-        parts = [
-            self.model({k: v[start : start + step] for k, v in block.items()})
-            for start in range(0, n, step)
-        ]
+        parts = []
+        for start in range(0, n, step):
+            if context.is_canceled():
+                raise BlockCancelled(f"cancelled after {start} of {n} rows")
+            parts.append(self.model({k: v[start : start + step] for k, v in block.items()}))
         if len(parts) == 1:
             return parts[0]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
