@@ -69,10 +69,11 @@ async def wait_embedding(api: Any, job: dict[str, Any], timeout: float = 240.0) 
         await asyncio.sleep(0.1)
 
 
-async def wait_until(check: Any, timeout: float) -> None:
+async def wait_until(check: Any, timeout: float, still: Any = None) -> None:
+    """Poll ``check()``; after ``timeout`` s fail, saying what ``still()`` finds then."""
     deadline = time.monotonic() + timeout
     while not check():
-        assert time.monotonic() < deadline, f"not true after {timeout} s"
+        assert time.monotonic() < deadline, f"not true after {timeout} s: {still and still()}"
         await asyncio.sleep(0.2)
 
 
@@ -240,7 +241,9 @@ async def test_cancel_stops_the_work_on_the_cluster(
     # computed and the decode tasks already sent (at most IN_FLIGHT per actor) finish,
     # which on a machine busy with other suites (CI runs the browser tests beside pytest)
     # takes tens of s. A decode task interrupted by ray.cancel could hang for good.
-    await wait_until(lambda: not ray_cluster.job_processes(), CANCEL_SETTLE_S)
+    await wait_until(
+        lambda: not ray_cluster.job_processes(), CANCEL_SETTLE_S, ray_cluster.job_processes
+    )
     _, spaces = await api("GET", "datasets/photos/spaces")
     assert spaces["spaces"] == []  # nothing half-written is visible
     driver = vl_app.ray_drivers.get(ray_cluster.address)  # kept, its actors warm
