@@ -1,18 +1,54 @@
 """The Ray runner's model actors on the session's real cluster (loopback addresses), driven
-as the server drives them (a long-lived driver process)."""
+as the server drives them (a long-lived driver process), and the test cluster's own
+processes."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import psutil
 import pytest
 
 from visionlens_jlab.jobs.ray_driver import RayDriver
+from visionlens_jlab.jobs.ray_pipeline import Stage
+from visionlens_jlab.jobs.ray_pool import RaySession
 
-from .ray_fixtures import RayTestCluster
-from .ray_slow_model import cancel_a_running_block
+from .ray_fixtures import RayTestCluster, wait_until
+from .ray_slow_model import SlowModel
 
 pytestmark = pytest.mark.timeout(600)
+
+
+def cancel_a_running_block(
+    session: RaySession,
+    rows: int,
+    seconds: float,
+    started: str,
+    cancelled: Callable[[], bool],
+) -> Iterator[dict[str, Any]]:
+    """In the driver: one :class:`SlowModel` actor runs a block of ``rows`` one row per
+    batch; once its first batch started, the call is cancelled. Yields how the call ended
+    and how many batches the model ran."""
+    import ray
+
+    pool = session.pool_for(Stage(SlowModel, {"seconds": seconds, "started": started}, 1))
+    pool.ready(session.cluster())
+    actor = pool.actors[0]
+    call = actor.run.remote({"sample_id": np.arange(rows)}, 1)
+    wait_until(Path(started).exists, 120, step=0.05)
+    ray.cancel(call)
+    try:
+        ray.get(call)
+        ended = "finished"
+    except ray.exceptions.TaskCancelledError:
+        ended = "cancelled"
+    except ray.exceptions.RayTaskError as exc:
+        ended = type(exc.cause).__name__
+    yield {"ended": ended, "batches": ray.get(actor.describe.remote())["batches"]}
 
 
 def test_a_cancelled_call_stops_its_block_after_the_batch_in_hand(
@@ -25,6 +61,16 @@ def test_a_cancelled_call_stops_its_block_after_the_batch_in_hand(
         [outcome] = list(driver.stream(None, cancel_a_running_block, rows, 0.1, started))
     finally:
         driver.close()
-    assert Path(started).exists()  # the call ran before it was cancelled
     assert outcome["ended"] != "finished", outcome
     assert 1 <= outcome["batches"] < rows, outcome
+
+
+def test_the_clusters_processes_include_the_heads_client_server(
+    ray_cluster: RayTestCluster,
+) -> None:
+    # its command line names only the cluster's address: stop() must find it all the same
+    titles = []
+    for proc in ray_cluster.own():
+        with contextlib.suppress(psutil.Error):  # one that ended meanwhile
+            titles.append(" ".join(proc.cmdline()))
+    assert any("ray.util.client.server" in t for t in titles), titles

@@ -14,8 +14,8 @@ Locations, not bytes, travel to the cluster: workers read local paths (a shared 
 system) or ``gs://`` objects themselves. A worker lost mid-job is recovered here: a block
 whose task or actor was lost is sent again, so a block may come back twice:
 :class:`Deduplicator` keeps the first result of each sample. Cancelling the job cancels
-its queued actor calls (a block being computed finishes, and so do the CPU tasks already
-sent; the actors stay, warm).
+its queued actor calls; a call already running stops after the batch in hand, the CPU
+tasks already sent finish, and the actors stay, warm.
 
 Ray is imported only inside these functions (it is an optional extra).
 """
@@ -231,7 +231,7 @@ def run_pipeline(
                     queue.append((index, tries + 1))
     finally:  # cancelled, failed, or the reader stopped: no more work of this job starts
         for ref in pending:
-            ray.cancel(ref)  # queued on its actor: never run (a running call finishes)
+            ray.cancel(ref)  # queued: never run; running: stops after its batch (ModelActor)
         # The blocks' CPU tasks are left to finish (a few seconds each): ray.cancel raises
         # KeyboardInterrupt in a running task, which can land inside its thread pool's lock
         # bookkeeping and leave that worker hung for good, holding its CPU (seen under load:
