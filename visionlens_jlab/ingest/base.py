@@ -37,6 +37,15 @@ def to_json(value: Any) -> str:
 
 
 SAMPLE_BATCH_ROWS = 10_000
+SPLIT_FOLDERS = {
+    "train": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "test": "test",
+}
+"""Folder names that mean a split, and the split each is stored as (Roboflow and FiftyOne
+write ``valid``/``validation`` where YOLO's data.yaml says ``val``)."""
 ANNOTATION_BATCH_ROWS = 10_000
 
 

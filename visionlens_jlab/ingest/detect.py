@@ -8,6 +8,7 @@ from ..records.report import IngestError
 from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
+from .coco.splits import SPLIT_FILE, split_files
 from .images import list_images
 from .txt import list_txt
 from .voc_layout import is_fiftyone_voc
@@ -16,7 +17,8 @@ from .yolo_layout import YAML_FILES
 
 DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
-    "a COCO .json file or a folder of labels.json + data/ (FiftyOne's export); a YOLO root "
+    "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of split "
+    f"folders each with a COCO file ({SPLIT_FILE}, Roboflow's export); a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
     "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
@@ -65,6 +67,8 @@ def detect_dataset_format(path: str) -> str:
         return "yolo"
     if any(e.startswith("obj_") and e.endswith("_data") for e in entries):
         return "yolo"
+    if split_files(path):
+        return "coco"
     if any(e.lower().endswith(".xml") for e in entries):
         return "voc"
     jsons = [e for e in entries if e.lower().endswith(".json")]

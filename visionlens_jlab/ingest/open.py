@@ -16,6 +16,7 @@ from .class_table import ClassificationPredictions, ClassificationTable, is_tabl
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
+from .coco.splits import CocoSplits, split_files
 from .detect import (
     DATASET_FORMATS,
     coco_export_file,
@@ -50,7 +51,8 @@ def open_dataset(
 ) -> ParsedSource:
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
-    ``source``: a COCO json file or FiftyOne's COCO export (``labels.json`` + ``data/``); a
+    ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``) or a
+    folder of split folders with a COCO file each (Roboflow's, :mod:`.coco.splits`); a
     YOLO root (data.yaml / classes.txt / darknet obj.data); a VOC root, FiftyOne's VOC export
     (``labels/`` + ``data/``) or a folder of VOC XMLs; a folder of per-image txt files
     (``txt``: ``class left top right bottom``, ``txt-xywh``); ``classification``: a
@@ -91,9 +93,11 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
     if fmt == "coco":
         if os.path.isdir(source):
             exported = coco_export_file(source)
-            if exported is None:
-                raise IngestError(f"{source} is a folder: pass the COCO .json file")
-            return CocoDataset(exported, images or os.path.join(source, "data"), split)
+            if exported is not None:
+                return CocoDataset(exported, images or os.path.join(source, "data"), split)
+            if split_files(source):
+                return CocoSplits(source, images, split)
+            raise IngestError(f"{source} is a folder: pass the COCO .json file")
         return CocoDataset(source, images, split)
     if fmt == "yolo":
         return YoloDataset(source, images, split)

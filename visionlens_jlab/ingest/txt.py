@@ -34,6 +34,8 @@ from .class_names import NAME_FILES
 from .images import image_size, join_location, list_images
 
 TXT_FORMATS = ("txt", "txt-xywh", "yolo", "txt-rel")
+NOTE_PREFIXES = ("README", "LICENSE", "LICENCE")
+"""Text files exporters put beside the labels (Roboflow's ``README.roboflow.txt``...)."""
 
 
 def list_txt(folder: str) -> list[str]:
@@ -43,7 +45,11 @@ def list_txt(folder: str) -> list[str]:
     except OSError as exc:
         raise IngestError(f"cannot list {folder}: {exc.strerror or exc}") from exc
     skip = {*NAME_FILES, "train.txt", "val.txt", "test.txt", "valid.txt"}
-    return sorted(n for n in names if n.endswith(".txt") and n not in skip)
+    return sorted(
+        n
+        for n in names
+        if n.endswith(".txt") and n not in skip and not n.upper().startswith(NOTE_PREFIXES)
+    )
 
 
 class LineParser:

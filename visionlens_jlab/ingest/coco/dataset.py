@@ -134,6 +134,10 @@ class CocoDataset(ParsedBase):
             return os.path.dirname(os.path.normpath(first_file))
         candidates = [here, os.path.join(here, "images"), os.path.join(here, "..", "images")]
         candidates += [os.path.join(here, "..", "..", "images"), os.path.join(here, "..")]
+        # COCO's own layout: annotations/instances_val2017.json beside val2017/
+        stem = os.path.splitext(os.path.basename(self.path))[0]
+        if "_" in stem:
+            candidates.append(os.path.join(here, "..", stem.rsplit("_", 1)[1]))
         if first_file:
             for root in candidates:
                 if os.path.exists(join_location(root, first_file)):

@@ -1,0 +1,157 @@
+"""COCO exported one file per split folder (Roboflow's COCO export) and COCO's own layout
+(``annotations/instances_<split>.json`` beside ``<split>/``) ingest with one command.
+
+The export is built from the real padilla-review-voc100 COCO file and photos, written as
+Roboflow writes it: a ``_annotations.coco.json`` in ``train/``, ``valid/`` and ``test/``
+beside that split's images (renamed ``<stem>_jpg.rf.<hash>.jpg``), image ids from 0 in each
+file, an extra category 0 naming the project, ``segmentation: []`` on every box and README
+text files at the root. Each split's file is the oracle for what the catalog must hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.paths import DATASETS
+from tests.test_ingest_exports import cli
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.detect import detect_dataset_format
+from visionlens_jlab.records.report import IngestError
+
+VOC100 = DATASETS / "padilla-review-voc100"
+SPLITS = {"train": 6, "valid": 3, "test": 2}  # images per split folder
+
+
+def _roboflow_coco(root: Path) -> dict[str, dict[str, Any]]:
+    """Write the export under ``root``; returns each split folder's COCO document."""
+    source = json.loads((VOC100 / "gts" / "coco_format_v1" / "instances_default.json").read_text())
+    categories = [{"id": 0, "name": "voc-objects", "supercategory": "none"}] + [
+        {**c, "supercategory": "voc-objects"} for c in source["categories"]
+    ]
+    images = iter(sorted(source["images"], key=lambda i: i["file_name"]))
+    docs = {}
+    for folder, n in SPLITS.items():
+        (root / folder).mkdir(parents=True)
+        doc: dict[str, Any] = {
+            "info": {"description": "Exported from roboflow.com"},
+            "categories": categories,
+            "images": [],
+            "annotations": [],
+        }
+        for new_id in range(n):
+            image = next(images)
+            stem = Path(image["file_name"]).stem
+            name = f"{stem}_jpg.rf.{hashlib.md5(stem.encode()).hexdigest()}.jpg"
+            shutil.copy(VOC100 / "images" / image["file_name"], root / folder / name)
+            doc["images"].append({**image, "id": new_id, "file_name": name})
+            for ann in source["annotations"]:
+                if ann["image_id"] == image["id"]:
+                    doc["annotations"].append(
+                        {
+                            **ann,
+                            "id": len(doc["annotations"]),
+                            "image_id": new_id,
+                            "segmentation": [],
+                        }
+                    )
+        (root / folder / "_annotations.coco.json").write_text(json.dumps(doc))
+        docs[folder] = doc
+    for note in ("README.dataset.txt", "README.roboflow.txt"):
+        (root / note).write_text("Exported via roboflow.com\n")
+    return docs
+
+
+def _expected(docs: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """``(split, file name, class, x, y, w, h)`` of every box, from the split files."""
+    out = []
+    for folder, doc in docs.items():
+        split = "val" if folder == "valid" else folder
+        names = {c["id"]: c["name"] for c in doc["categories"]}
+        files = {i["id"]: i["file_name"] for i in doc["images"]}
+        for ann in doc["annotations"]:
+            row = (split, f"{folder}/{files[ann['image_id']]}", names[ann["category_id"]])
+            out.append((*row, *(float(v) for v in ann["bbox"])))
+    return sorted(out)
+
+
+def _rows(catalog: Catalog, name: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The dataset's boxes as :func:`_expected` gives them, and its samples' (split, file
+    name, location, source image id)."""
+    with catalog.cursor() as cur:
+        boxes = cur.execute(
+            "SELECT s.split, s.file_name, a.label, a.x, a.y, a.w, a.h FROM annotations a "
+            "JOIN samples s USING (sample_id) JOIN datasets d ON d.dataset_id = a.dataset_id "
+            "WHERE d.name = ? ORDER BY ALL",
+            [name],
+        ).fetchall()
+        samples = cur.execute(
+            "SELECT s.split, s.file_name, s.location, s.source_image_id FROM samples s "
+            "JOIN datasets d USING (dataset_id) WHERE d.name = ? ORDER BY s.sample_id",
+            [name],
+        ).fetchall()
+    return boxes, samples
+
+
+def test_a_roboflow_coco_export_ingests_with_one_command(tmp_path: Path) -> None:
+    root = tmp_path / "export"
+    docs = _roboflow_coco(root)
+    data = tmp_path / "vl"
+    assert detect_dataset_format(str(root)) == "coco"
+    whole = cli(data, "ingest", str(root), "--name", "rf")
+    boxes = sum(len(d["annotations"]) for d in docs.values())
+    assert (whole["samples"], whole["annotations"]) == (sum(SPLITS.values()), boxes)
+    assert (whole["errors"], whole["warnings"]) == ([], [])  # the README files are not labels
+    val = cli(data, "ingest", str(root), "--name", "rf-val", "--split", "val")
+    assert (val["samples"], val["annotations"]) == (3, len(docs["valid"]["annotations"]))
+    with Catalog(data) as catalog:
+        got, samples = _rows(catalog, "rf")
+        assert got == _expected(docs)
+        # train, val, test in that order; every file where its name says, every id apart
+        assert [s[0] for s in samples] == ["train"] * 6 + ["val"] * 3 + ["test"] * 2
+        assert all(Path(loc) == root / name for _, name, loc, _ in samples)
+        assert [s[3] for s in samples[:7]] == [*(f"train/{i}" for i in range(6)), "valid/0"]
+        assert catalog.get_dataset("rf")["media_root"] == str(root)
+        assert {s[0] for s in _rows(catalog, "rf-val")[1]} == {"val"}
+        with catalog.cursor() as cur:
+            classes = cur.execute(
+                "SELECT c.name FROM categories c JOIN datasets d USING (dataset_id) "
+                "WHERE d.name = 'rf' ORDER BY c.category_id"
+            ).fetchall()
+        assert [c[0] for c in classes] == [c["name"] for c in docs["train"]["categories"]]
+
+
+def test_an_unknown_split_names_the_splits_there(tmp_path: Path) -> None:
+    _roboflow_coco(tmp_path / "export")
+    with pytest.raises(IngestError, match="no split 'dev'; its splits: test, train, val"):
+        from visionlens_jlab.ingest.open import open_dataset
+
+        open_dataset(str(tmp_path / "export"), split="dev")
+
+
+def test_cocos_own_layout_finds_the_images_beside_the_annotations_folder(tmp_path: Path) -> None:
+    """``annotations/instances_val2017.json`` names bare file names that live in
+    ``val2017/``: that folder is where they are looked for, with no ``--images``."""
+    source = json.loads((VOC100 / "gts" / "coco_format_v1" / "instances_default.json").read_text())
+    images = sorted(source["images"], key=lambda i: i["file_name"])[:3]
+    (tmp_path / "coco" / "annotations").mkdir(parents=True)
+    (tmp_path / "coco" / "val2017").mkdir()
+    for image in images:
+        shutil.copy(VOC100 / "images" / image["file_name"], tmp_path / "coco" / "val2017")
+    ids = {i["id"] for i in images}
+    doc = {
+        **source,
+        "images": images,
+        "annotations": [a for a in source["annotations"] if a["image_id"] in ids],
+    }
+    file = tmp_path / "coco" / "annotations" / "instances_val2017.json"
+    file.write_text(json.dumps(doc))
+    out = cli(tmp_path / "vl", "ingest", str(file), "--name", "coco")
+    assert (out["samples"], out["warnings"]) == (3, [])
+    with Catalog(tmp_path / "vl") as catalog:
+        assert catalog.get_dataset("coco")["media_root"] == str(tmp_path / "coco" / "val2017")
