@@ -1,11 +1,13 @@
-"""COCO exported one file per split folder (Roboflow's COCO export) and COCO's own layout
-(``annotations/instances_<split>.json`` beside ``<split>/``) ingest with one command.
+"""Datasets exported one folder per split (Roboflow's COCO and VOC exports) and COCO's own
+layout (``annotations/instances_<split>.json`` beside ``<split>/``) ingest with one command.
 
 The export is built from the real padilla-review-voc100 COCO file and photos, written as
 Roboflow writes it: a ``_annotations.coco.json`` in ``train/``, ``valid/`` and ``test/``
 beside that split's images (renamed ``<stem>_jpg.rf.<hash>.jpg``), image ids from 0 in each
 file, an extra category 0 naming the project, ``segmentation: []`` on every box and README
-text files at the root. Each split's file is the oracle for what the catalog must hold.
+text files at the root. Each split's file is the oracle for what the catalog must hold. The
+VOC export holds each split's images beside their ``.xml`` files; its oracle is the same XMLs
+read as one flat folder.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.paths import DATASETS
 from tests.test_ingest_exports import cli
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.detect import detect_dataset_format
+from visionlens_jlab.ingest.open import open_dataset
 from visionlens_jlab.records.report import IngestError
 
 VOC100 = DATASETS / "padilla-review-voc100"
@@ -129,8 +132,6 @@ def test_a_roboflow_coco_export_ingests_with_one_command(tmp_path: Path) -> None
 def test_an_unknown_split_names_the_splits_there(tmp_path: Path) -> None:
     _roboflow_coco(tmp_path / "export")
     with pytest.raises(IngestError, match="no split 'dev'; its splits: test, train, val"):
-        from visionlens_jlab.ingest.open import open_dataset
-
         open_dataset(str(tmp_path / "export"), split="dev")
 
 
@@ -155,3 +156,48 @@ def test_cocos_own_layout_finds_the_images_beside_the_annotations_folder(tmp_pat
     assert (out["samples"], out["warnings"]) == (3, [])
     with Catalog(tmp_path / "vl") as catalog:
         assert catalog.get_dataset("coco")["media_root"] == str(tmp_path / "coco" / "val2017")
+
+
+def test_a_roboflow_voc_export_ingests_with_its_splits(tmp_path: Path) -> None:
+    root, flat = tmp_path / "export", tmp_path / "flat"
+    flat.mkdir()
+    xmls = sorted((VOC100 / "gts" / "pascalvoc_format").glob("*.xml"))
+    start = 0
+    for folder, n in SPLITS.items():
+        (root / folder).mkdir(parents=True)
+        for xml in xmls[start : start + n]:
+            for dest in (root / folder, flat):
+                shutil.copy(xml, dest)
+                shutil.copy(VOC100 / "images" / f"{xml.stem}.jpg", dest)
+        start += n
+    (root / "README.roboflow.txt").write_text("Exported via roboflow.com\n")
+    assert detect_dataset_format(str(root)) == "voc"
+    data = tmp_path / "vl"
+    out = cli(data, "ingest", str(root), "--name", "rf")
+    cli(data, "ingest", str(flat), "--name", "flat")
+    assert out["samples"] == sum(SPLITS.values())
+    with Catalog(data) as catalog:
+        got, samples = _rows(catalog, "rf")
+        want, _ = _rows(catalog, "flat")
+        stems = {f"{x.stem}.jpg": folder for folder, x in _folder_of(xmls)}
+        assert got == sorted(
+            ("val" if stems[name] == "valid" else stems[name], f"{stems[name]}/{name}", *rest)
+            for _, name, *rest in want
+        )
+        assert [s[0] for s in samples] == ["train"] * 6 + ["val"] * 3 + ["test"] * 2
+
+
+def _folder_of(xmls: list[Path]) -> list[tuple[str, Path]]:
+    """Each of the first XMLs with the split folder :data:`SPLITS` puts it in."""
+    folders = [folder for folder, n in SPLITS.items() for _ in range(n)]
+    return list(zip(folders, xmls, strict=False))
+
+
+def test_split_folders_of_bare_images_are_not_classes(tmp_path: Path) -> None:
+    """Split folders holding images but no class folders are not a classification tree
+    whose classes are ``train`` and ``val``."""
+    for folder in ("train", "val"):
+        (tmp_path / "splits" / folder).mkdir(parents=True)
+        shutil.copy(VOC100 / "images" / "2007_000027.jpg", tmp_path / "splits" / folder)
+    with pytest.raises(IngestError, match="cannot tell the format"):
+        detect_dataset_format(str(tmp_path / "splits"))

@@ -8,8 +8,8 @@ from ..records.report import IngestError
 from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
-from .coco.splits import SPLIT_FILE, split_files
 from .images import list_images
+from .split_folders import COCO_SPLIT_FILE, coco_split_files, voc_split_folders
 from .txt import list_txt
 from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
@@ -18,9 +18,10 @@ from .yolo_layout import YAML_FILES
 DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
     "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of split "
-    f"folders each with a COCO file ({SPLIT_FILE}, Roboflow's export); a YOLO root "
+    f"folders each with a COCO file ({COCO_SPLIT_FILE}, Roboflow's export); a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
-    "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/) or a folder of VOC .xml files; "
+    "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/), a folder of VOC .xml files or of "
+    "split folders holding them (Roboflow's); "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one) or a .csv/.parquet of file, label"
@@ -67,8 +68,10 @@ def detect_dataset_format(path: str) -> str:
         return "yolo"
     if any(e.startswith("obj_") and e.endswith("_data") for e in entries):
         return "yolo"
-    if split_files(path):
+    if coco_split_files(path):
         return "coco"
+    if voc_split_folders(path):
+        return "voc"
     if any(e.lower().endswith(".xml") for e in entries):
         return "voc"
     jsons = [e for e in entries if e.lower().endswith(".json")]

@@ -16,7 +16,6 @@ from .class_table import ClassificationPredictions, ClassificationTable, is_tabl
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
-from .coco.splits import CocoSplits, split_files
 from .detect import (
     DATASET_FORMATS,
     coco_export_file,
@@ -24,6 +23,7 @@ from .detect import (
     detect_plugin_format,
     detect_predictions_format,
 )
+from .split_folders import SplitFolders, coco_split_files, voc_split_folders
 from .txt import TXT_FORMATS, TxtSource, list_txt
 from .voc import VocDataset
 from .yolo import YoloDataset
@@ -52,9 +52,9 @@ def open_dataset(
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
     ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``) or a
-    folder of split folders with a COCO file each (Roboflow's, :mod:`.coco.splits`); a
+    folder of split folders with a COCO file each (Roboflow's, :mod:`.split_folders`); a
     YOLO root (data.yaml / classes.txt / darknet obj.data); a VOC root, FiftyOne's VOC export
-    (``labels/`` + ``data/``) or a folder of VOC XMLs; a folder of per-image txt files
+    (``labels/`` + ``data/``), a folder of VOC XMLs or of split folders holding them; a folder of per-image txt files
     (``txt``: ``class left top right bottom``, ``txt-xywh``); ``classification``: a
     folder-per-class tree or a CSV/Parquet of (file, label[, score]). ``fmt``: ``auto`` or one of
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
@@ -95,13 +95,17 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
             exported = coco_export_file(source)
             if exported is not None:
                 return CocoDataset(exported, images or os.path.join(source, "data"), split)
-            if split_files(source):
-                return CocoSplits(source, images, split)
+            parts = coco_split_files(source)
+            if parts:
+                return SplitFolders("coco", source, parts, CocoDataset, images, split)
             raise IngestError(f"{source} is a folder: pass the COCO .json file")
         return CocoDataset(source, images, split)
     if fmt == "yolo":
         return YoloDataset(source, images, split)
     if fmt == "voc":
+        parts = voc_split_folders(source)
+        if parts:
+            return SplitFolders("voc", source, parts, VocDataset, images, split)
         return VocDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)

@@ -73,6 +73,14 @@ class IngestReport:
                 break
             entry.examples.append(str(item)[:300])
 
+    def merge(self, other: IngestReport) -> None:
+        """Add ``other``'s entries and counts to this report's (a dataset read in parts)."""
+        for mine, theirs in ((self._warnings, other._warnings), (self._errors, other._errors)):
+            for entry in theirs.values():
+                self._add(mine, entry.code, entry.message, None, entry.count, entry.examples)
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+
     @property
     def warnings(self) -> list[dict[str, Any]]:
         return [_as_dict(e) for e in self._warnings.values()]
