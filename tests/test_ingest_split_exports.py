@@ -129,6 +129,20 @@ def test_a_roboflow_coco_export_ingests_with_one_command(tmp_path: Path) -> None
         assert [c[0] for c in classes] == [c["name"] for c in docs["train"]["categories"]]
 
 
+def test_the_report_counts_over_every_split(tmp_path: Path) -> None:
+    """A bad box in two split files: one report row counting both, with both examples."""
+    root = tmp_path / "export"
+    docs = _roboflow_coco(root)
+    for folder in ("valid", "test"):
+        docs[folder]["annotations"][0]["bbox"] = [1, 2, -3, 4]
+        (root / folder / "_annotations.coco.json").write_text(json.dumps(docs[folder]))
+    out = cli(tmp_path / "vl", "ingest", str(root), "--name", "rf")
+    boxes = sum(len(d["annotations"]) for d in docs.values())
+    assert out["annotations"] == boxes - 2
+    [row] = [e for e in out["errors"] if e["code"] == "coco_bad_bbox"]
+    assert row["count"] == 2 and len(row["examples"]) == 2
+
+
 def test_an_unknown_split_names_the_splits_there(tmp_path: Path) -> None:
     _roboflow_coco(tmp_path / "export")
     with pytest.raises(IngestError, match="no split 'dev'; its splits: test, train, val"):
