@@ -17,7 +17,8 @@ from .yolo_layout import YAML_FILES
 
 DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
-    "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of split "
+    "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of one .json "
+    "+ images/ (Label Studio's) or of split "
     f"folders each with a COCO file ({COCO_SPLIT_FILE}, Roboflow's export); a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
     "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/), a folder of VOC .xml files or of "
@@ -28,16 +29,22 @@ LOOKED_FOR = (
 )
 COCO_EXPORT_FILE = "labels.json"
 """The COCO file of FiftyOne's COCODetectionDataset export (beside its ``data/`` folder)."""
+NOT_COCO_FILES = ("data.json", "notes.json")
+"""JSON files exporters write beside their labels (Label Studio's YOLO export's class list)."""
 
 
 def coco_export_file(path: str) -> str | None:
     """The COCO file of a folder exported as FiftyOne writes COCO (``labels.json`` beside
-    ``data/``), or the folder's only .json file beside ``data/``; else None."""
-    if not os.path.isdir(os.path.join(path, "data")):
+    ``data/``), or the folder's only .json file beside ``data/``, or beside ``images/`` with
+    no ``labels/`` (Label Studio's COCO export: ``result.json``); else None."""
+    if os.path.isdir(os.path.join(path, "data")):
+        if os.path.isfile(os.path.join(path, COCO_EXPORT_FILE)):
+            return os.path.join(path, COCO_EXPORT_FILE)
+    elif not os.path.isdir(os.path.join(path, "images")) or os.path.isdir(
+        os.path.join(path, "labels")
+    ):
         return None
-    if os.path.isfile(os.path.join(path, COCO_EXPORT_FILE)):
-        return os.path.join(path, COCO_EXPORT_FILE)
-    jsons = [e for e in os.listdir(path) if e.lower().endswith(".json") and e != "data.json"]
+    jsons = [e for e in os.listdir(path) if e.lower().endswith(".json") and e not in NOT_COCO_FILES]
     return os.path.join(path, jsons[0]) if len(jsons) == 1 else None
 
 
@@ -60,10 +67,10 @@ def detect_dataset_format(path: str) -> str:
     entries = set(os.listdir(path))
     if "Annotations" in entries or is_fiftyone_voc(path) or has_segmentation(path):
         return "voc"
-    if coco_export_file(path):
-        return "coco"
     if entries & set(YAML_FILES) or "obj.data" in entries:
         return "yolo"
+    if coco_export_file(path):
+        return "coco"
     if "labels" in entries and os.path.isdir(os.path.join(path, "labels")):
         return "yolo"
     if any(e.startswith("obj_") and e.endswith("_data") for e in entries):

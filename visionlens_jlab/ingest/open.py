@@ -51,7 +51,8 @@ def open_dataset(
 ) -> ParsedSource:
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
-    ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``) or a
+    ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``), Label
+    Studio's (a .json beside ``images/``) or a
     folder of split folders with a COCO file each (Roboflow's, :mod:`.split_folders`); a
     YOLO root (data.yaml / classes.txt / darknet obj.data); a VOC root, FiftyOne's VOC export
     (``labels/`` + ``data/``), a folder of VOC XMLs or of split folders holding them; a folder of per-image txt files
@@ -94,7 +95,10 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
         if os.path.isdir(source):
             exported = coco_export_file(source)
             if exported is not None:
-                return CocoDataset(exported, images or os.path.join(source, "data"), split)
+                data = os.path.join(source, "data")
+                return CocoDataset(
+                    exported, images or (data if os.path.isdir(data) else None), split
+                )
             parts = coco_split_files(source)
             if parts:
                 return SplitFolders("coco", source, parts, CocoDataset, images, split)
