@@ -1,5 +1,6 @@
 """Datasets exported one folder per split (Roboflow's COCO and VOC exports) and COCO's own
-layout (``annotations/instances_<split>.json`` beside ``<split>/``) ingest with one command.
+layout (``annotations/instances_<split>.json`` beside ``<split>/``, or ``images/<split>/`` as
+datumaro and CVAT write it) ingest with one command.
 
 The export is built from the real padilla-review-voc100 COCO file and photos, written as
 Roboflow writes it: a ``_annotations.coco.json`` in ``train/``, ``valid/`` and ``test/``
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +155,8 @@ def test_an_unknown_split_names_the_splits_there(tmp_path: Path) -> None:
 
 def test_cocos_own_layout_finds_the_images_beside_the_annotations_folder(tmp_path: Path) -> None:
     """``annotations/instances_val2017.json`` names bare file names that live in
-    ``val2017/``: that folder is where they are looked for, with no ``--images``."""
+    ``val2017/``: that folder is where they are looked for, with no ``--images``, whether
+    the file or its dataset folder is given."""
     source = json.loads((VOC100 / "gts" / "coco_format_v1" / "instances_default.json").read_text())
     images = sorted(source["images"], key=lambda i: i["file_name"])[:3]
     (tmp_path / "coco" / "annotations").mkdir(parents=True)
@@ -168,8 +173,14 @@ def test_cocos_own_layout_finds_the_images_beside_the_annotations_folder(tmp_pat
     file.write_text(json.dumps(doc))
     out = cli(tmp_path / "vl", "ingest", str(file), "--name", "coco")
     assert (out["samples"], out["warnings"]) == (3, [])
+    folder = cli(tmp_path / "vl", "ingest", str(tmp_path / "coco"), "--name", "folder")
+    assert (folder["samples"], folder["warnings"]) == (3, [])
     with Catalog(tmp_path / "vl") as catalog:
         assert catalog.get_dataset("coco")["media_root"] == str(tmp_path / "coco" / "val2017")
+        _, samples = _rows(catalog, "folder")
+    # one subset: its name is the split, the ids stay COCO's own (results files match them)
+    want = [("val2017", f"val2017/{i['file_name']}", str(i["id"])) for i in images]
+    assert [(s[0], s[1], s[3]) for s in samples] == want
 
 
 def test_a_roboflow_voc_export_ingests_with_its_splits(tmp_path: Path) -> None:
@@ -215,3 +226,51 @@ def test_split_folders_of_bare_images_are_not_classes(tmp_path: Path) -> None:
         shutil.copy(VOC100 / "images" / "2007_000027.jpg", tmp_path / "splits" / folder)
     with pytest.raises(IngestError, match="cannot tell the format"):
         detect_dataset_format(str(tmp_path / "splits"))
+
+
+DATUMARO_EXPORT = """
+import sys
+import datumaro as dm
+
+dm.Dataset.import_from(sys.argv[1], "coco_instances").export(sys.argv[2], "coco", save_media=True)
+"""
+
+
+def test_a_datumaro_coco_export_with_two_subsets_ingests_with_one_command(tmp_path: Path) -> None:
+    """datumaro (CVAT's COCO export is datumaro's) writes ``annotations/instances_<subset>.json``
+    and ``images/<subset>/``; its input here is the Roboflow export's train and valid files
+    in COCO's own layout, which are also the oracle."""
+    path = os.environ.get("VISIONLENS_DATUMARO_PATH")
+    if not path:
+        pytest.skip("VISIONLENS_DATUMARO_PATH (a folder datumaro is installed into) is not set")
+    docs = _roboflow_coco(tmp_path / "rf")
+    source = tmp_path / "source"
+    (source / "annotations").mkdir(parents=True)
+    for subset, folder in (("train", "train"), ("val", "valid")):
+        shutil.copytree(tmp_path / "rf" / folder, source / "images" / subset)
+        (source / "images" / subset / "_annotations.coco.json").unlink()
+        doc = {**docs[folder], "categories": docs[folder]["categories"][1:]}  # used ones only
+        (source / "annotations" / f"instances_{subset}.json").write_text(json.dumps(doc))
+    done = subprocess.run(
+        [sys.executable, "-c", DATUMARO_EXPORT, str(source), str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": path},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = tmp_path / "vl"
+    assert detect_dataset_format(str(tmp_path / "out")) == "coco"
+    out = cli(data, "ingest", str(tmp_path / "out"), "--name", "dm")
+    # datumaro takes annotation id 0 for "no id" and numbers it after the others, onto an id
+    # in use: one duplicate per file, every box kept and counted
+    assert out["samples"] == 9
+    assert [(w["code"], w["count"]) for w in out["warnings"]] == [
+        ("coco_duplicate_annotation_id", 2)
+    ]
+    with Catalog(data) as catalog:
+        got, samples = _rows(catalog, "dm")
+    want = [
+        (split, f"images/{split}/{name.split('/', 1)[1]}", *rest)
+        for split, name, *rest in _expected({k: docs[k] for k in ("train", "valid")})
+    ]
+    assert got == sorted(want)
+    assert [s[0] for s in samples] == ["train"] * 6 + ["val"] * 3

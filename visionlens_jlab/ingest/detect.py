@@ -9,7 +9,12 @@ from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
 from .images import list_images
-from .split_folders import COCO_SPLIT_FILE, coco_split_files, voc_split_folders
+from .split_folders import (
+    COCO_SPLIT_FILE,
+    coco_annotation_files,
+    coco_split_files,
+    voc_split_folders,
+)
 from .txt import list_txt
 from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
@@ -19,7 +24,8 @@ DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
     "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of one .json "
     "+ images/ (Label Studio's) or of split "
-    f"folders each with a COCO file ({COCO_SPLIT_FILE}, Roboflow's export); a YOLO root "
+    f"folders each with a COCO file ({COCO_SPLIT_FILE}, Roboflow's export), or COCO's "
+    "annotations/instances_<split>.json beside <split>/ or images/<split>/; a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
     "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/), a folder of VOC .xml files or of "
     "split folders holding them (Roboflow's); "
@@ -75,7 +81,7 @@ def detect_dataset_format(path: str) -> str:
         return "yolo"
     if any(e.startswith("obj_") and e.endswith("_data") for e in entries):
         return "yolo"
-    if coco_split_files(path):
+    if coco_split_files(path) or coco_annotation_files(path):
         return "coco"
     if voc_split_folders(path):
         return "voc"

@@ -23,7 +23,12 @@ from .detect import (
     detect_plugin_format,
     detect_predictions_format,
 )
-from .split_folders import SplitFolders, coco_split_files, voc_split_folders
+from .split_folders import (
+    SplitFolders,
+    coco_annotation_files,
+    coco_split_files,
+    voc_split_folders,
+)
 from .txt import TXT_FORMATS, TxtSource, list_txt
 from .voc import VocDataset
 from .yolo import YoloDataset
@@ -99,7 +104,7 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
                 return CocoDataset(
                     exported, images or (data if os.path.isdir(data) else None), split
                 )
-            parts = coco_split_files(source)
+            parts = coco_split_files(source) or coco_annotation_files(source)
             if parts:
                 return SplitFolders("coco", source, parts, CocoDataset, images, split)
             raise IngestError(f"{source} is a folder: pass the COCO .json file")

@@ -1,21 +1,28 @@
-"""A dataset exported as one labelled folder per split, as Roboflow exports COCO
-(``train/_annotations.coco.json`` beside that split's images, the same for ``valid/`` and
-``test/``) and Pascal VOC (each split folder holding its images and their ``.xml`` files).
+"""A dataset exported as one labelled part per split, read as one dataset:
 
-Each split folder is read by the format's own parser in turn and its batches are
-renumbered into one dataset: sample indices run on across the splits, file names gain the
-split folder (``valid/img.jpg``, so that images with one name in two splits stay apart), and
-so do the image ids (``valid/12``: every split's COCO file numbers its images from the
-start, so a bare id would match an image of each split). The folder's name gives the split
-(:data:`~.base.SPLIT_FOLDERS`: ``valid`` and ``validation`` are stored as ``val``, as the
-class tree and YOLO's ``data.yaml`` do), unless an image has its own ``split`` key. Classes
-are matched by name across the parts, the first declaration kept.
+- Roboflow's COCO export: ``train/_annotations.coco.json`` beside that split's images, the
+  same for ``valid/`` and ``test/``; its VOC export: each split folder holding its images and
+  their ``.xml`` files;
+- COCO's own layout, ``annotations/instances_<subset>.json`` with the images in ``<subset>/``
+  (COCO 2017) or ``images/<subset>/`` (datumaro's and CVAT's COCO exports; a lone subset is
+  ``default``, which means no split).
+
+Each part is read by the format's own parser in turn and its batches are renumbered into one
+dataset: sample indices run on across the parts, file names gain the part's image folder
+(``valid/img.jpg``, relative to the dataset's media root, so that images with one name in
+two splits stay apart), and with several parts so do the image ids (``valid/12``: every
+split's COCO file numbers its images from the start, so a bare id would match an image of
+each split). The part's name gives the split (:data:`~.base.SPLIT_FOLDERS`: ``valid`` and
+``validation`` are stored as ``val``, as the class tree and YOLO's ``data.yaml`` do), unless
+an image has its own ``split`` key. Classes are matched by name across the parts, the first
+declaration kept.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,9 +34,22 @@ from .base import SPLIT_FOLDERS, ParsedBase
 
 COCO_SPLIT_FILE = "_annotations.coco.json"
 """The COCO file Roboflow writes in each split folder."""
+COCO_FILE_PREFIXES = ("instances_", "person_keypoints_")
+"""The ground-truth files of COCO's ``annotations/`` folder, in the order one is chosen for a
+subset that has both (the instances file holds every object)."""
+NO_SUBSET = "default"
+"""The subset name datumaro and CVAT give a dataset without subsets."""
 
-OpenPart = Callable[[str, str, str], ParsedSource]
+OpenPart = Callable[[str, str, str | None], ParsedSource]
 """Opens one part: ``(its source, its images folder, its split)`` (a parser class)."""
+
+
+class SplitPart(NamedTuple):
+    """One part: its name (the split), its labels, its images folder under the root."""
+
+    name: str
+    source: str
+    images: str
 
 
 def _subfolders(path: str) -> list[str]:
@@ -39,41 +59,63 @@ def _subfolders(path: str) -> list[str]:
         return []
 
 
-def split_name(folder: str) -> str:
-    """The split a folder's samples get: :data:`SPLIT_FOLDERS`' name, else the folder's."""
-    return SPLIT_FOLDERS.get(folder.lower(), folder)
+def split_name(name: str) -> str | None:
+    """The split a part's samples get: :data:`SPLIT_FOLDERS`' name, none for
+    :data:`NO_SUBSET`, else the part's name."""
+    return None if name == NO_SUBSET else SPLIT_FOLDERS.get(name.lower(), name)
 
 
-def _in_split_order(parts: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+def _in_split_order(parts: list[SplitPart]) -> list[SplitPart] | None:
     order = list(dict.fromkeys(SPLIT_FOLDERS.values()))  # train, val, test, then the others
 
-    def rank(part: tuple[str, str]) -> tuple[int, str]:
-        split = split_name(part[0])
-        return (order.index(split) if split in order else len(order), part[0])
+    def rank(part: SplitPart) -> tuple[int, str]:
+        split = split_name(part.name)
+        return (order.index(split) if split in order else len(order), part.name)
 
     return sorted(parts, key=rank) or None
 
 
-def coco_split_files(path: str) -> list[tuple[str, str]] | None:
-    """``(split folder, its COCO file)`` for each subfolder of ``path`` that holds
-    :data:`COCO_SPLIT_FILE`, or, named like a split, exactly one .json file; None when
-    there is none."""
+def coco_split_files(path: str) -> list[SplitPart] | None:
+    """The parts of a folder whose subfolders hold :data:`COCO_SPLIT_FILE` or, named like a
+    split, exactly one .json file beside their images; None when there is none."""
     found = []
     for folder in _subfolders(path):
         sub = os.path.join(path, folder)
         if os.path.isfile(os.path.join(sub, COCO_SPLIT_FILE)):
-            found.append((folder, os.path.join(sub, COCO_SPLIT_FILE)))
+            found.append(SplitPart(folder, os.path.join(sub, COCO_SPLIT_FILE), folder))
         elif folder.lower() in SPLIT_FOLDERS:
             jsons = [e for e in os.listdir(sub) if e.lower().endswith(".json")]
             if len(jsons) == 1:
-                found.append((folder, os.path.join(sub, jsons[0])))
+                found.append(SplitPart(folder, os.path.join(sub, jsons[0]), folder))
     return _in_split_order(found)
 
 
-def voc_split_folders(path: str) -> list[tuple[str, str]] | None:
-    """``(split folder, the folder)`` for each subfolder of ``path`` named like a split that
-    holds VOC ``.xml`` files; None when there is none, or when ``path`` is a VOC folder
-    itself (``Annotations/`` or .xml files of its own)."""
+def coco_annotation_files(path: str) -> list[SplitPart] | None:
+    """The parts of COCO's own layout: one per subset of ``annotations/instances_<subset>.json``
+    (or ``person_keypoints_``), its images in ``images/<subset>/``, ``<subset>/`` or
+    ``images/``; None when ``path`` has no such file."""
+    folder = os.path.join(path, "annotations")
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    files: dict[str, str] = {}
+    for prefix in COCO_FILE_PREFIXES:
+        for name in names:
+            if name.startswith(prefix) and name.endswith(".json"):
+                files.setdefault(name[len(prefix) : -len(".json")], os.path.join(folder, name))
+    parts = []
+    for subset, file in files.items():
+        candidates = (f"images/{subset}", subset, "images")
+        images = next((c for c in candidates if os.path.isdir(os.path.join(path, c))), subset)
+        parts.append(SplitPart(subset, file, images))
+    return _in_split_order(parts)
+
+
+def voc_split_folders(path: str) -> list[SplitPart] | None:
+    """The parts of a folder whose subfolders, named like a split, hold VOC ``.xml`` files
+    beside their images; None when there is none, or when ``path`` is a VOC folder itself
+    (``Annotations/`` or .xml files of its own)."""
     try:
         own = os.listdir(path)
     except OSError:
@@ -86,19 +128,19 @@ def voc_split_folders(path: str) -> list[tuple[str, str]] | None:
         if folder.lower() in SPLIT_FOLDERS and any(
             e.lower().endswith(".xml") for e in os.listdir(sub)
         ):
-            found.append((folder, sub))
+            found.append(SplitPart(folder, sub, folder))
     return _in_split_order(found)
 
 
 class SplitFolders(ParsedBase):
-    """The parts of a folder's split subfolders as one
+    """The parts of a dataset's splits as one
     :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
     def __init__(
         self,
         fmt: str,
         path: str,
-        parts: list[tuple[str, str]],
+        parts: list[SplitPart],
         open_part: OpenPart,
         images_root: str | None = None,
         split: str | None = None,
@@ -107,9 +149,9 @@ class SplitFolders(ParsedBase):
         remote = images_root if images_root and "://" in images_root else None
         super().__init__(fmt, path, remote or os.path.abspath(images_root or path))
         if split:
-            chosen = [p for p in parts if split in (split_name(p[0]), p[0])]
+            chosen = [p for p in parts if split in (split_name(p.name), p.name)]
             if not chosen:
-                known = ", ".join(sorted({split_name(f) for f, _ in parts}))
+                known = ", ".join(sorted({str(split_name(p.name)) for p in parts}))
                 raise IngestError(f"{path} has no split {split!r}; its splits: {known}")
             parts = chosen
         self.parts = parts
@@ -118,16 +160,17 @@ class SplitFolders(ParsedBase):
 
     def batches(self) -> Iterator[Batch]:
         offset = 0
-        for folder, source in self.parts:
-            root = f"{self.media_root.rstrip('/')}/{folder}"
-            part = self.open_part(source, root, split_name(folder))
+        for part in self.parts:
+            root = f"{self.media_root.rstrip('/')}/{part.images}"
+            parsed = self.open_part(part.source, root, split_name(part.name))
+            ids = part.name if len(self.parts) > 1 else None
             rows = 0
-            for batch in part.batches():
+            for batch in parsed.batches():
                 if batch.samples is not None:
                     rows += batch.samples.num_rows
-                yield _renumbered(batch, offset, folder)
-            self.report.merge(part.report)
-            for name, *rest in part.categories():
+                yield _renumbered(batch, offset, part.images, ids)
+            self.report.merge(parsed.report)
+            for name, *rest in parsed.categories():
                 self.add_class(name, *rest[:2], **dict(zip(_POINT_KEYS, rest[2:], strict=False)))
             offset += rows
 
@@ -135,13 +178,15 @@ class SplitFolders(ParsedBase):
 _POINT_KEYS = ("keypoint_names", "skeleton", "keypoint_sigmas")
 
 
-def _renumbered(batch: Batch, offset: int, folder: str) -> Batch:
-    """``batch`` with its sample indices moved by ``offset``, and its samples' relative file
-    names and image ids under ``folder``."""
+def _renumbered(batch: Batch, offset: int, images: str, ids: str | None) -> Batch:
+    """``batch`` with its sample indices moved by ``offset``, its samples' relative file
+    names under ``images`` and, given ``ids``, their image ids under it."""
     samples = batch.samples
     if samples is not None:
         samples = _shifted(samples, offset)
-        for column in ("file_name", "source_image_id"):
+        for column, folder in (("file_name", images), ("source_image_id", ids)):
+            if folder is None:
+                continue
             values = [_under(folder, v) for v in samples.column(column).to_pylist()]
             i = samples.schema.get_field_index(column)
             samples = samples.set_column(i, column, pa.array(values, pa.string()))

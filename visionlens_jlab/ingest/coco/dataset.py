@@ -134,10 +134,13 @@ class CocoDataset(ParsedBase):
             return os.path.dirname(os.path.normpath(first_file))
         candidates = [here, os.path.join(here, "images"), os.path.join(here, "..", "images")]
         candidates += [os.path.join(here, "..", "..", "images"), os.path.join(here, "..")]
-        # COCO's own layout: annotations/instances_val2017.json beside val2017/
+        # COCO's own layout: annotations/instances_val2017.json beside val2017/, or
+        # images/val2017/ as datumaro and CVAT write it
         stem = os.path.splitext(os.path.basename(self.path))[0]
         if "_" in stem:
-            candidates.append(os.path.join(here, "..", stem.rsplit("_", 1)[1]))
+            subset = stem.rsplit("_", 1)[1]
+            candidates += [os.path.join(here, "..", subset)]
+            candidates += [os.path.join(here, "..", "images", subset)]
         if first_file:
             for root in candidates:
                 if os.path.exists(join_location(root, first_file)):
