@@ -147,6 +147,16 @@ def test_the_report_counts_over_every_split(tmp_path: Path) -> None:
     assert row["count"] == 2 and len(row["examples"]) == 2
 
 
+def test_a_damaged_split_file_fails_at_open_naming_it(tmp_path: Path) -> None:
+    """Every split's file is opened before any batch: a truncated last file stops the ingest
+    before the first split is read, and the message names the file."""
+    _roboflow_coco(tmp_path / "export")
+    damaged = tmp_path / "export" / "test" / "_annotations.coco.json"
+    damaged.write_text('{"images": [')
+    with pytest.raises(IngestError, match=f"{damaged} is not valid JSON"):
+        open_dataset(str(tmp_path / "export"))
+
+
 def test_an_unknown_split_names_the_splits_there(tmp_path: Path) -> None:
     _roboflow_coco(tmp_path / "export")
     with pytest.raises(IngestError, match="no split 'dev'; its splits: test, train, val"):

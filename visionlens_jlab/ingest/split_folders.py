@@ -154,15 +154,17 @@ class SplitFolders(ParsedBase):
                 known = ", ".join(sorted({str(split_name(p.name)) for p in parts}))
                 raise IngestError(f"{path} has no split {split!r}; its splits: {known}")
             parts = chosen
-        self.parts = parts
-        self.open_part = open_part
+        # every part opened now: a damaged file of the last split fails before any write
+        root = self.media_root.rstrip("/")
+        self.parts = [
+            (part, open_part(part.source, f"{root}/{part.images}", split_name(part.name)))
+            for part in parts
+        ]
         self.json_checked = bool(getattr(open_part, "json_checked", False))
 
     def batches(self) -> Iterator[Batch]:
         offset = 0
-        for part in self.parts:
-            root = f"{self.media_root.rstrip('/')}/{part.images}"
-            parsed = self.open_part(part.source, root, split_name(part.name))
+        for part, parsed in self.parts:
             ids = part.name if len(self.parts) > 1 else None
             rows = 0
             for batch in parsed.batches():
