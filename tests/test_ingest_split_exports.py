@@ -13,7 +13,9 @@ read as one flat folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -27,6 +29,7 @@ import pytest
 from tests.paths import DATASETS
 from tests.test_ingest_exports import cli
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.ingest.detect import detect_dataset_format
 from visionlens_jlab.ingest.open import open_dataset
 from visionlens_jlab.records.report import IngestError
@@ -147,14 +150,23 @@ def test_the_report_counts_over_every_split(tmp_path: Path) -> None:
     assert row["count"] == 2 and len(row["examples"]) == 2
 
 
-def test_a_damaged_split_file_fails_at_open_naming_it(tmp_path: Path) -> None:
-    """Every split's file is opened before any batch: a truncated last file stops the ingest
-    before the first split is read, and the message names the file."""
+def test_a_bad_split_file_fails_naming_it_and_writes_nothing(tmp_path: Path) -> None:
+    """Every split's file is opened before any batch: a results list in the last split's
+    place stops the ingest before the first split is read. A truncated one fails while
+    it is read, after the other splits: the dataset is written whole or not at all."""
     _roboflow_coco(tmp_path / "export")
-    damaged = tmp_path / "export" / "test" / "_annotations.coco.json"
-    damaged.write_text('{"images": [')
-    with pytest.raises(IngestError, match=f"{damaged} is not valid JSON"):
+    bad = tmp_path / "export" / "test" / "_annotations.coco.json"
+    bad.write_text("[]")
+    with pytest.raises(IngestError, match=f"{bad} is a JSON array"):
         open_dataset(str(tmp_path / "export"))
+    bad.write_text('{"images": [')
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli_main(["ingest", str(tmp_path / "export"), "--name", "rf", "--json",
+                         "--data-dir", str(tmp_path / "vl")])  # fmt: skip
+    assert code != 0 and f"{bad} is not valid JSON" in out.getvalue()
+    with Catalog(tmp_path / "vl") as catalog:
+        assert catalog.list_datasets() == []
 
 
 def test_an_unknown_split_names_the_splits_there(tmp_path: Path) -> None:
