@@ -4,6 +4,7 @@ them (test_catalog_migrations.py has the other steps)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tarfile
 from pathlib import Path
@@ -70,14 +71,26 @@ def test_objects_stored_without_mask_areas_get_the_ingests_areas(
         for table in expected:
             con.execute(f"UPDATE {table} SET mask_area = NULL")  # noqa: S608 - test constants
             con.execute(f"UPDATE {table} SET area = NULL WHERE source = 'segm'")  # noqa: S608
+        logged = con.execute("SELECT seq, before FROM edit_ops ORDER BY seq").fetchall()
+        con.execute(
+            "UPDATE edit_ops SET before = json_merge_patch(before, '{\"mask_area\": null}')"
+        )
         con.execute("UPDATE meta SET value = '15' WHERE key = 'schema_version'")
     with Catalog(data) as catalog:
         with catalog.cursor() as cur:
             assert schema_version(cur) == latest_version() == 16
             for table, rows in expected.items():
                 assert cur.execute(AREAS.format(table)).fetchall() == rows, table
+            # the log's states too: the deleted object comes back with its area
+            states = cur.execute("SELECT seq, before FROM edit_ops ORDER BY seq").fetchall()
+            assert [(q, json.loads(b)) for q, b in states] == [
+                (q, json.loads(b)) for q, b in logged
+            ]
         facets = mask_facets(catalog, "coco")
         found = queries.samples_page(catalog, "coco", MASKS, limit=0)["total"]
+        edits.undo(catalog, "coco", "u")
+        with catalog.cursor() as cur:
+            after_undo = cur.execute(AREAS.format("annotations")).fetchall()
     assert sum(1 for _, area, _ in expected["annotations"] if area is not None) == 838 + 734
     assert facets == [
         ("label_type", "ground_truth", 838),
@@ -86,6 +99,12 @@ def test_objects_stored_without_mask_areas_get_the_ingests_areas(
         ("mask_area", "segm", 734),
     ]
     assert found == 100
+    ((_, before),) = logged
+    back = json.loads(before)
+    assert back["mask_area"] == back["area"]  # a COCO polygon's area, kept by ingest
+    assert after_undo == sorted(
+        [*expected["annotations"], (back["ann_id"], back["area"], back["area"])]
+    )
 
 
 def test_the_pre_migration_fixtures_polygons_are_masks(tmp_path: Path) -> None:
