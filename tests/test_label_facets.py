@@ -150,7 +150,9 @@ def test_the_unfiltered_facets_are_the_stored_part(catalog: Catalog) -> None:  #
     assert [f for f in answer["facets"] if f["name"] in LABEL_FACETS] == from_rows
 
 
-def test_a_catalog_from_before_step_6_answers_empty_label_facets(tmp_path: Path) -> None:
+def test_a_catalog_from_before_step_6_counts_its_label_facets_from_rows(tmp_path: Path) -> None:
+    """Written before the stored part (no part: counted from the rows), with polygons that
+    migration step 16 gave their mask areas (test_catalog_migration_masks.py)."""
     with tarfile.open(OLD_CATALOG / "data.tar.gz") as tar:
         tar.extractall(tmp_path, filter="data")
     with Catalog(tmp_path / "data") as old:
@@ -160,6 +162,11 @@ def test_a_catalog_from_before_step_6_answers_empty_label_facets(tmp_path: Path)
             parts = cur.execute(
                 "SELECT COUNT(*) FROM facet_parts WHERE dataset_id = ? AND part = ?", [ds, PART]
             ).fetchall()
+            ((masks, with_masks),) = cur.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT sample_id) FROM annotations "
+                "WHERE dataset_id = ? AND segmentation IS NOT NULL",
+                [ds],
+            ).fetchall()
         assert parts == [(0,)]  # written before the part existed
         whole = queries.facets(old, name, None)
         some = queries.facets(old, name, {"labels": {"type": "mask"}})
@@ -168,9 +175,12 @@ def test_a_catalog_from_before_step_6_answers_empty_label_facets(tmp_path: Path)
             "classifications": {"source": "predictions", "differs_from_ground_truth": True}
         }
         page = queries.samples_page(old, name, mismatched, limit=5)
-    assert whole["total"] > 0 and not label_facets(whole)
-    assert some["total"] == 0 and not label_facets(some)
-    assert narrowed["total"] > 0 and not label_facets(narrowed)
+    facets = label_facets(whole)
+    assert masks > 0 and set(facets) == {("label_type", GT), ("mask_area", GT)}
+    assert facets[("label_type", GT)]["values"] == [{"value": "mask", "count": masks}]
+    assert facets[("mask_area", GT)]["count"] == masks
+    assert some["total"] == with_masks and label_facets(some) == facets
+    assert narrowed["total"] == whole["total"] and label_facets(narrowed) == facets
     assert page["total"] == 0
 
 

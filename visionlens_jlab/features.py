@@ -30,6 +30,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.edits",
     "visionlens_jlab.catalog.writes.model_runs",
     "visionlens_jlab.catalog.extensions.vlm",
+    "visionlens_jlab.importing.mask_areas",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

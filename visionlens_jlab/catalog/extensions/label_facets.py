@@ -11,7 +11,8 @@ Entries (each with its ``source``), over the filtered samples:
 * ``classification_score`` (numeric, models): their scores.
 
 A source with none of these labels has no entry: a dataset without them (one ingested
-before schema step 6 included) answers an empty list. The unfiltered view's entries are
+before schema step 6 with boxes only included; step 16 measured its COCO masks) answers an
+empty list. The unfiltered view's entries are
 stored by the writer as the ``labels`` facet part (:mod:`..sql.facet_parts`), refreshed with
 the rows they count; a dataset without that part (written before it existed) is counted
 from its rows. An empty stored part answers every filter at once (most datasets have boxes
