@@ -29,6 +29,7 @@ import pytest
 from tests.paths import DATASETS
 from tests.test_ingest_exports import cli
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.ingest.detect import detect_dataset_format
 from visionlens_jlab.ingest.open import open_dataset
@@ -125,7 +126,7 @@ def test_a_roboflow_coco_export_ingests_with_one_command(tmp_path: Path) -> None
         # train, val, test in that order; every file where its name says, every id apart
         assert [s[0] for s in samples] == ["train"] * 6 + ["val"] * 3 + ["test"] * 2
         assert all(Path(loc) == root / name for _, name, loc, _ in samples)
-        assert [s[3] for s in samples[:7]] == [*(f"train/{i}" for i in range(6)), "valid/0"]
+        assert [s[3] for s in samples[:7]] == [*(f"train/{i}" for i in range(6)), "val/0"]
         assert catalog.get_dataset("rf")["media_root"] == str(root)
         assert {s[0] for s in _rows(catalog, "rf-val")[1]} == {"val"}
         with catalog.cursor() as cur:
@@ -160,11 +161,8 @@ def test_a_bad_split_file_fails_naming_it_and_writes_nothing(tmp_path: Path) -> 
     with pytest.raises(IngestError, match=f"{bad} is a JSON array"):
         open_dataset(str(tmp_path / "export"))
     bad.write_text('{"images": [')
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = cli_main(["ingest", str(tmp_path / "export"), "--name", "rf", "--json",
-                         "--data-dir", str(tmp_path / "vl")])  # fmt: skip
-    assert code != 0 and f"{bad} is not valid JSON" in out.getvalue()
+    code, text = _cli_failure(tmp_path / "vl", "ingest", str(tmp_path / "export"), "--name", "rf")
+    assert code != 0 and f"{bad} is not valid JSON" in text
     with Catalog(tmp_path / "vl") as catalog:
         assert catalog.list_datasets() == []
 
@@ -296,3 +294,59 @@ def test_a_datumaro_coco_export_with_two_subsets_ingests_with_one_command(tmp_pa
     ]
     assert got == sorted(want)
     assert [s[0] for s in samples] == ["train"] * 6 + ["val"] * 3
+
+
+def test_a_results_file_of_one_split_imports_with_split(tmp_path: Path) -> None:
+    """A COCO results file made against the ``valid`` split's own file names its images by
+    that file's ids, which every split's file reuses: ``--split val`` matches them among
+    the val samples; without it they match nothing, and an unknown split is named."""
+    root = tmp_path / "export"
+    docs = _roboflow_coco(root)
+    data = tmp_path / "vl"
+    cli(data, "ingest", str(root), "--name", "rf")
+    valid = docs["valid"]
+    results = [
+        {"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"],
+         "score": 0.5}
+        for a in valid["annotations"]
+    ]  # fmt: skip
+    file = tmp_path / "valid_results.json"
+    file.write_text(json.dumps(results))
+    out = cli(data, "predictions", "rf", str(file), "--model", "m", "--split", "val")
+    assert out["predictions"] == len(results)
+    with Catalog(data) as catalog, catalog.cursor() as cur:
+        got = cur.execute(
+            "SELECT s.split, s.file_name, a.label, a.x, a.y, a.w, a.h FROM annotations a "
+            "JOIN samples s USING (sample_id) WHERE a.source = 'm' ORDER BY ALL"
+        ).fetchall()
+    assert got == [row for row in _expected(docs) if row[0] == "val"]
+    code, text = _cli_failure(data, "predictions", "rf", str(file), "--model", "m2")
+    assert code != 0 and "no prediction could be matched" in text
+    code, text = _cli_failure(data, "predictions", "rf", str(file), "--model", "m3", "--split",
+                              "valid")  # fmt: skip
+    assert code != 0 and "no split 'valid'; its splits: test, train, val" in text
+
+
+async def test_the_rest_import_takes_a_split(
+    vl_app: Any, api: Any, wait_job: Any, tmp_path: Path
+) -> None:
+    docs = _roboflow_coco(tmp_path / "export")
+    write_dataset(vl_app.catalog, "rf", open_dataset(str(tmp_path / "export")))
+    file = tmp_path / "valid_results.json"
+    results = [{**a, "score": 0.5} for a in docs["valid"]["annotations"]]
+    file.write_text(json.dumps(results))
+    body = {"source": str(file), "model": "m", "split": "val"}
+    status, answer = await api("POST", "datasets/rf/predictions", body)
+    assert status == 202, answer
+    job = await wait_job(answer["job"])
+    assert job["status"] == "done" and job["result"]["predictions"] == len(results), job
+    status, answer = await api("POST", "datasets/rf/predictions", {**body, "split": "dev"})
+    job = await wait_job(answer["job"])
+    assert job["status"] == "failed" and "no split 'dev'" in json.dumps(job), job
+
+
+def _cli_failure(data: Path, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli_main([*argv, "--data-dir", str(data), "--json"])
+    return code, out.getvalue()

@@ -248,10 +248,15 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             then=after,
         )
 
-    def import_predictions(self, *, dataset: str, **options: str) -> Job:
+    def import_predictions(
+        self, *, dataset: str, source: str, model: str, fmt: str, split: str | None = None
+    ) -> Job:
         """Queue a predictions import job (its source must lie inside :attr:`allowed_roots`)."""
-        check_allowed_source(options["source"], self.allowed_roots)
-        return submit_predictions(self.jobs, self.catalog, dataset=dataset, **options)
+        check_allowed_source(source, self.allowed_roots)
+        return submit_predictions(
+            self.jobs, self.catalog, dataset=dataset, source=source, model=model, fmt=fmt,
+            split=split,
+        )  # fmt: skip
 
     def pregenerate(self, dataset: str) -> Job:
         """Queue thumbnail pre-generation for a dataset (worker processes)."""

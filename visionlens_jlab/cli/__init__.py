@@ -71,10 +71,14 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
         parsed = open_predictions(
             args.source, args.format, **prediction_maps(catalog, args.dataset)
         )
-        return write_predictions(catalog, args.dataset, args.model, parsed).to_dict()
+        return write_predictions(
+            catalog, args.dataset, args.model, parsed, split=args.split
+        ).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"source": _absolute(args.source), "model": args.model, "format": args.format}
+        if args.split:
+            body["split"] = args.split
         return job_result(client, client.post(f"datasets/{args.dataset}/predictions", body))
 
     with without_pandas():
@@ -197,6 +201,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--model", required=True)
     p.add_argument("--format", default="auto", choices=PREDICTION_FORMAT_CHOICES)
+    p.add_argument(
+        "--split",
+        help="match the predictions' images among this split's samples only (train, val...), "
+        "by bare image id too: a COCO results file made against one split's file",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_predictions)
 

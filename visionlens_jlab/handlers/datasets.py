@@ -97,8 +97,11 @@ class PredictionsHandler(VisionLensHandler):
             _required_str(body, "model"),
             _format(body, formats=PREDICTION_FORMATS),
         )
+        split = _optional_str(body, "split")
         job = await self.run_blocking(  # reads the dataset's classes from the catalog
-            lambda: self.app.import_predictions(dataset=name, source=source, model=model, fmt=fmt)
+            lambda: self.app.import_predictions(
+                dataset=name, source=source, model=model, fmt=fmt, split=split
+            )
         )
         await self.write_json({"job": job.to_dict()}, status=202)
 

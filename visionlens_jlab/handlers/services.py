@@ -65,7 +65,9 @@ class Services(Protocol):
         """Queue an ingest job."""
         ...
 
-    def import_predictions(self, *, dataset: str, **options: str) -> Job:
+    def import_predictions(
+        self, *, dataset: str, source: str, model: str, fmt: str, split: str | None = None
+    ) -> Job:
         """Queue an import of a model's predictions."""
         ...
 

@@ -90,15 +90,19 @@ def submit_predictions(
     source: str,
     model: str,
     fmt: str = "auto",
+    split: str | None = None,
 ) -> Job:
-    """Start a predictions import job for ``model`` on ``dataset``."""
+    """Start a predictions import job for ``model`` on ``dataset`` (matched among the
+    samples of ``split`` when one is given, see ``write_predictions``)."""
     validate_name(model, "model")
     options = {"source": source, "fmt": fmt, **prediction_maps(catalog, dataset)}
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "predictions", options)
-        return write_predictions(catalog, dataset, model, parsed, progress=ctx.progress).to_dict()
+        return write_predictions(
+            catalog, dataset, model, parsed, split=split, progress=ctx.progress
+        ).to_dict()
 
     return jobs.submit(
         "predictions", run, title=f"Predictions {model} on {dataset}", dataset=dataset

@@ -10,9 +10,10 @@
 Each part is read by the format's own parser in turn and its batches are renumbered into one
 dataset: sample indices run on across the parts, file names gain the part's image folder
 (``valid/img.jpg``, relative to the dataset's media root, so that images with one name in
-two splits stay apart), and with several parts so do the image ids (``valid/12``: every
-split's COCO file numbers its images from the start, so a bare id would match an image of
-each split). The part's name gives the split (:data:`~.base.SPLIT_FOLDERS`: ``valid`` and
+two splits stay apart), and with several parts the image ids gain the split (``val/12``:
+every split's COCO file numbers its images from the start, so a bare id would match an
+image of each split; ``visionlens predictions --split val`` matches a results file made
+against one split's file by its bare ids). The part's name gives the split (:data:`~.base.SPLIT_FOLDERS`: ``valid`` and
 ``validation`` are stored as ``val``, as the class tree and YOLO's ``data.yaml`` do), unless
 an image has its own ``split`` key. Classes are matched by name across the parts, the first
 declaration kept.
@@ -165,7 +166,7 @@ class SplitFolders(ParsedBase):
     def batches(self) -> Iterator[Batch]:
         offset = 0
         for part, parsed in self.parts:
-            ids = part.name if len(self.parts) > 1 else None
+            ids = (split_name(part.name) or part.name) if len(self.parts) > 1 else None
             rows = 0
             for batch in parsed.batches():
                 if batch.samples is not None:

@@ -32,6 +32,7 @@ from ..store.catalog import Catalog, validate_name
 from ..store.ingest_reservations import IngestIds
 from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
+from .image_keys import create_image_keys
 from .label_rows import (
     GROUND_TRUTH_CLASSIFICATIONS_SQL,
     category_row,
@@ -281,13 +282,15 @@ def write_predictions(
     model: str,
     parsed: ParsedSource,
     *,
+    split: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestSummary:
     """Replace model ``model``'s predictions on ``dataset`` atomically.
 
     Prediction rows name their image by ``image_ref``: the source image id, the file name,
-    its base name or its stem, tried in that order. Rows whose image is not in the dataset
-    are counted in the report, never silently dropped.
+    its base name or its stem, tried in that order; given a ``split``, among that split's
+    samples only (:mod:`.image_keys`). Rows whose image is not in the dataset are counted
+    in the report, never silently dropped.
     """
     validate_name(model, "model")
     if model in (GROUND_TRUTH, "predictions"):
@@ -306,26 +309,7 @@ def write_predictions(
             "DELETE FROM model_run_empty_samples WHERE dataset_id = ? AND model = ?",
             [dataset_id, model],
         )
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _vl_image_keys AS
-            SELECT key, MIN(sample_id) AS sample_id, MIN(width) AS width,
-                   MIN(height) AS height, MIN(priority) AS priority
-            FROM (
-                SELECT source_image_id AS key, sample_id, width, height, 0 AS priority
-                  FROM samples WHERE dataset_id = ? AND source_image_id IS NOT NULL
-                UNION ALL SELECT file_name, sample_id, width, height, 1
-                  FROM samples WHERE dataset_id = ?
-                UNION ALL SELECT regexp_replace(file_name, '^.*[/\\\\]', ''), sample_id,
-                                 width, height, 2
-                  FROM samples WHERE dataset_id = ?
-                UNION ALL SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''),
-                                                '\\.[^.]*$', ''), sample_id, width, height, 3
-                  FROM samples WHERE dataset_id = ?
-            ) GROUP BY key
-            """,
-            [dataset_id] * 4,
-        )
+        create_image_keys(cur, dataset_id, split)
         ann_next = catalog.next_annotation_id(cur)
         n_preds = 0
         for batch in parsed.batches():

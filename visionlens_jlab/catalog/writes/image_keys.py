@@ -1,0 +1,63 @@
+"""The names a prediction may give its image, and the sample each one means.
+
+A prediction row names its image by ``image_ref``: the source image id, the file name, its
+base name or its stem, tried in that order (the ``priority`` column). The prediction writer
+and the classification writer join their rows to the temporary table ``_vl_image_keys``
+made here.
+
+Given a split, only that split's samples have keys, and an id stored under the split
+(``val/12``: a dataset read one split at a time, whose files number their images each from
+the start, :mod:`visionlens_jlab.ingest.split_folders`) is also found by its bare id, so a
+COCO results file made against one split's file matches that split's images.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..base.errors import CatalogError
+
+_NAMES = """
+SELECT source_image_id AS key, sample_id, width, height, 0 AS priority
+  FROM samples WHERE dataset_id = $dataset AND source_image_id IS NOT NULL {only}
+UNION ALL SELECT file_name, sample_id, width, height, 1
+  FROM samples WHERE dataset_id = $dataset {only}
+UNION ALL SELECT regexp_replace(file_name, '^.*[/\\\\]', ''), sample_id, width, height, 2
+  FROM samples WHERE dataset_id = $dataset {only}
+UNION ALL SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''), '\\.[^.]*$', ''),
+                 sample_id, width, height, 3
+  FROM samples WHERE dataset_id = $dataset {only}
+"""
+_SPLIT_IDS = """
+UNION ALL SELECT source_image_id[length($split) + 2:], sample_id, width, height, 0
+  FROM samples WHERE dataset_id = $dataset AND split = $split
+   AND starts_with(source_image_id, $split || '/')
+"""
+
+
+def create_image_keys(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, split: str | None = None
+) -> None:
+    """Make ``_vl_image_keys`` (key, sample_id, width, height, priority) for the samples of
+    ``dataset_id``, or of its ``split`` (a :class:`CatalogError` naming the splits there
+    when it has none)."""
+    params: dict[str, object] = {"dataset": dataset_id}
+    names = _NAMES.format(only="")
+    if split is not None:
+        params["split"] = split
+        names = _NAMES.format(only="AND split = $split") + _SPLIT_IDS
+        found = cur.execute(
+            "SELECT count(*) FILTER (split = $split), list(DISTINCT split ORDER BY split) "
+            "FROM samples WHERE dataset_id = $dataset",
+            params,
+        ).fetchone()
+        if not found or not found[0]:
+            known = ", ".join(str(s) for s in (found[1] if found else []) if s is not None)
+            raise CatalogError(f"the dataset has no split {split!r}; its splits: {known or 'none'}")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE _vl_image_keys AS "  # noqa: S608 - fixed text
+        "SELECT key, MIN(sample_id) AS sample_id, MIN(width) AS width, "
+        "MIN(height) AS height, MIN(priority) AS priority "
+        f"FROM ({names}) GROUP BY key",
+        params,
+    )
