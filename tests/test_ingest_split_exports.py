@@ -350,3 +350,30 @@ def _cli_failure(data: Path, *argv: str) -> tuple[int, str]:
     with contextlib.redirect_stdout(out):
         code = cli_main([*argv, "--data-dir", str(data), "--json"])
     return code, out.getvalue()
+
+
+def test_a_hugging_face_imagefolder_ingests_with_its_splits(tmp_path: Path) -> None:
+    """``imagefolder``: ``train/metadata.csv`` (file_name, label) beside the split's images;
+    the tables are the oracle."""
+    root = tmp_path / "hf"
+    photos = iter(sorted((VOC100 / "images").glob("*.jpg")))
+    want = []
+    for split, labels in (("train", ["cat", "dog", "cat"]), ("test", ["dog", "dog"])):
+        (root / split).mkdir(parents=True)
+        rows = ["file_name,label"]
+        for label in labels:
+            photo = next(photos)
+            shutil.copy(photo, root / split)
+            rows.append(f"{photo.name},{label}")
+            want.append((split, f"{split}/{photo.name}", label))
+        (root / split / "metadata.csv").write_text("\n".join(rows) + "\n")
+    assert detect_dataset_format(str(root)) == "classification"
+    data = tmp_path / "vl"
+    out = cli(data, "ingest", str(root), "--name", "hf")
+    assert (out["samples"], out["annotations"], out["warnings"]) == (5, 5, [])
+    with Catalog(data) as catalog, catalog.cursor() as cur:
+        got = cur.execute(
+            "SELECT s.split, s.file_name, c.label FROM classifications c "
+            "JOIN samples s USING (sample_id) ORDER BY s.sample_id"
+        ).fetchall()
+    assert got == want

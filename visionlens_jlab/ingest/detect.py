@@ -13,6 +13,7 @@ from .split_folders import (
     COCO_SPLIT_FILE,
     coco_annotation_files,
     coco_split_files,
+    table_split_files,
     voc_split_folders,
 )
 from .txt import list_txt
@@ -31,7 +32,8 @@ LOOKED_FOR = (
     "split folders holding them (Roboflow's); "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
-    "classification for one) or a .csv/.parquet of file, label"
+    "classification for one), a .csv/.parquet of file, label or split folders each holding "
+    "one (Hugging Face's imagefolder: train/metadata.csv)"
 )
 COCO_EXPORT_FILE = "labels.json"
 """The COCO file of FiftyOne's COCODetectionDataset export (beside its ``data/`` folder)."""
@@ -93,7 +95,7 @@ def detect_dataset_format(path: str) -> str:
     txts = list_txt(path)
     if txts:
         return "yolo" if _looks_normalised(path, txts) and (entries & set(NAME_FILES)) else "txt"
-    if tree_splits(path, min_classes=2) is not None:
+    if table_split_files(path) or tree_splits(path, min_classes=2) is not None:
         return "classification"
     hint = " (it holds only images)" if list_images(path) else ""
     raise IngestError(f"cannot tell the format of {path}{hint}: looked for {LOOKED_FOR}")

@@ -27,6 +27,7 @@ from .split_folders import (
     SplitFolders,
     coco_annotation_files,
     coco_split_files,
+    table_split_files,
     voc_split_folders,
 )
 from .txt import TXT_FORMATS, TxtSource, list_txt
@@ -119,6 +120,11 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":
+        tables = table_split_files(source) if os.path.isdir(source) else None
+        if tables:
+            return SplitFolders(
+                "classification", source, tables, ClassificationTable, images, split
+            )
         if os.path.isdir(source):
             return ClassificationTree(source, split)
         return ClassificationTable(source, images, split)

@@ -3,6 +3,8 @@
 - Roboflow's COCO export: ``train/_annotations.coco.json`` beside that split's images, the
   same for ``valid/`` and ``test/``; its VOC export: each split folder holding its images and
   their ``.xml`` files;
+- Hugging Face's ``imagefolder``: ``train/metadata.csv`` (file, label) beside that split's
+  images;
 - COCO's own layout, ``annotations/instances_<subset>.json`` with the images in ``<subset>/``
   (COCO 2017) or ``images/<subset>/`` (datumaro's and CVAT's COCO exports; a lone subset is
   ``default``, which means no split).
@@ -32,6 +34,7 @@ from ..records.batches import Batch
 from ..records.parsed import ParsedSource
 from ..records.report import IngestError
 from .base import SPLIT_FOLDERS, ParsedBase
+from .class_table import TABLE_EXTENSIONS
 
 COCO_SPLIT_FILE = "_annotations.coco.json"
 """The COCO file Roboflow writes in each split folder."""
@@ -111,6 +114,20 @@ def coco_annotation_files(path: str) -> list[SplitPart] | None:
         images = next((c for c in candidates if os.path.isdir(os.path.join(path, c))), subset)
         parts.append(SplitPart(subset, file, images))
     return _in_split_order(parts)
+
+
+def table_split_files(path: str) -> list[SplitPart] | None:
+    """The parts of a folder whose subfolders, named like a split, each hold one CSV or
+    Parquet table of (file, label) beside their images (Hugging Face's ``imagefolder``:
+    ``train/metadata.csv``); None when there is none."""
+    found = []
+    for folder in _subfolders(path):
+        sub = os.path.join(path, folder)
+        if folder.lower() in SPLIT_FOLDERS:
+            tables = [e for e in os.listdir(sub) if e.lower().endswith(TABLE_EXTENSIONS)]
+            if len(tables) == 1:
+                found.append(SplitPart(folder, os.path.join(sub, tables[0]), folder))
+    return _in_split_order(found)
 
 
 def voc_split_folders(path: str) -> list[SplitPart] | None:
