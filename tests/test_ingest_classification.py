@@ -70,6 +70,26 @@ def test_tree_with_split_folders(catalog: Catalog, tmp_path: Path) -> None:
         open_dataset(str(root), split="test")
 
 
+def test_a_test_split_without_class_folders_holds_unlabeled_images(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """``train/<class>/``, ``val/<class>/`` and a bare ``test/`` of images (an unlabeled test
+    set) is a tree of two classes, not of the classes train, val and test."""
+    root = tmp_path / "tree"
+    _images(root, "train/cat/a.jpg", "train/dog/b.jpg", "val/cat/c.jpg", "test/d.jpg")
+    assert detect_dataset_format(str(root)) == "classification"
+    s = ingest(catalog, "tree", root)
+    assert s.samples == 4
+    assert [row[:3] for row in _labels(catalog, "tree")] == [
+        ("train/cat/a.jpg", "train", "cat"),
+        ("train/dog/b.jpg", "train", "dog"),
+        ("val/cat/c.jpg", "val", "cat"),
+    ]
+    with catalog.cursor() as cur:
+        splits = cur.execute("SELECT file_name, split FROM samples ORDER BY ALL").fetchall()
+    assert ("test/d.jpg", "test") in splits
+
+
 def test_fiftyone_directory_tree(catalog: Catalog, tmp_path: Path) -> None:
     # ImageClassificationDirectoryTreeExporter: <label>/<filename>, a clash gets "-2",
     # samples without a label go to _unlabeled

@@ -377,3 +377,11 @@ def test_a_hugging_face_imagefolder_ingests_with_its_splits(tmp_path: Path) -> N
             "JOIN samples s USING (sample_id) ORDER BY s.sample_id"
         ).fetchall()
     assert got == want
+
+
+def test_readme_and_licence_files_are_not_labels_but_similar_names_are(tmp_path: Path) -> None:
+    from visionlens_jlab.ingest.txt import list_txt
+
+    for name in ("README.roboflow.txt", "LICENSE.txt", "licence.txt", "license_plate_1.txt"):
+        (tmp_path / name).write_text("0 0.5 0.5 0.1 0.1\n")
+    assert list_txt(str(tmp_path)) == ["license_plate_1.txt"]

@@ -48,12 +48,10 @@ def tree_splits(path: str, min_classes: int = 1) -> list[tuple[str | None, str]]
         pairs: list[tuple[str | None, str]] = [
             (SPLIT_FOLDERS[f.lower()], os.path.join(path, f)) for f in folders
         ]
+        # a split without class folders holds unlabeled images (a test split, say); split
+        # folders of which none has class folders are not classes named train and val
         classes = {c for _, folder in pairs for c in _folders(folder)}
-        if all(_folders(folder) for _, folder in pairs) and len(classes) >= min_classes:
-            return pairs
-        # split folders of images without class folders (a detection export's splits, say)
-        # are not classes named train and val
-        return None
+        return pairs if len(classes) >= min_classes else None
     if sum(_has_images(os.path.join(path, f)) for f in folders) >= min_classes:
         return [(None, path)]
     return None

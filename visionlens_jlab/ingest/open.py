@@ -58,12 +58,12 @@ def open_dataset(
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
     ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``), Label
-    Studio's (a .json beside ``images/``) or a
-    folder of split folders with a COCO file each (Roboflow's, :mod:`.split_folders`); a
-    YOLO root (data.yaml / classes.txt / darknet obj.data); a VOC root, FiftyOne's VOC export
-    (``labels/`` + ``data/``), a folder of VOC XMLs or of split folders holding them; a folder of per-image txt files
-    (``txt``: ``class left top right bottom``, ``txt-xywh``); ``classification``: a
-    folder-per-class tree or a CSV/Parquet of (file, label[, score]). ``fmt``: ``auto`` or one of
+    Studio's (a .json beside ``images/``); a YOLO root (data.yaml / classes.txt / darknet
+    obj.data); a VOC root, FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC
+    XMLs; a folder of per-image txt files (``txt``: ``class left top right bottom``,
+    ``txt-xywh``); ``classification``: a folder-per-class tree or a CSV/Parquet of (file,
+    label[, score]); or a dataset of one labelled part per split (:mod:`.split_folders`:
+    Roboflow's COCO and VOC, COCO's ``annotations/`` layout, Hugging Face's imagefolder). ``fmt``: ``auto`` or one of
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the

@@ -34,8 +34,9 @@ from .class_names import NAME_FILES
 from .images import image_size, join_location, list_images
 
 TXT_FORMATS = ("txt", "txt-xywh", "yolo", "txt-rel")
-NOTE_PREFIXES = ("README", "LICENSE", "LICENCE")
-"""Text files exporters put beside the labels (Roboflow's ``README.roboflow.txt``...)."""
+NOTE_NAMES = ("README", "LICENSE", "LICENCE")
+"""Text files exporters put beside the labels, by their name up to its first dot
+(Roboflow's ``README.roboflow.txt``...)."""
 
 
 def list_txt(folder: str) -> list[str]:
@@ -48,7 +49,7 @@ def list_txt(folder: str) -> list[str]:
     return sorted(
         n
         for n in names
-        if n.endswith(".txt") and n not in skip and not n.upper().startswith(NOTE_PREFIXES)
+        if n.endswith(".txt") and n not in skip and n.split(".", 1)[0].upper() not in NOTE_NAMES
     )
 
 
