@@ -62,6 +62,11 @@ export interface IPredictionsRequest {
   /** The model's name in the dataset (replaces its earlier predictions). */
   model: string;
   format?: string;
+  /**
+   * Match the images among this split's samples only, by bare image id too (a
+   * COCO results file made against one split's file).
+   */
+  split?: string;
 }
 
 /**

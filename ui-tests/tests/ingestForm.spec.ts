@@ -2,7 +2,7 @@
  * The ingest form (issue 32 items 4 and 10): its last line warns when the
  * report found problems instead of saying "Done", files are ingested from the
  * file browser's context menu without typing a path, and a model's
- * predictions are added from the form.
+ * predictions are added from the form, each with the split it is meant for.
  *
  * The COCO file is global-setup's 20-image `small20` (its images live in the
  * demo's folder, named in its IMAGES file), copied into the test's folder of
@@ -13,7 +13,7 @@ import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, runEnv } from './helpers';
+import { api, clickToolbarItem, runEnv, serverTotal } from './helpers';
 
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
 const ROOT = runEnv('JUPYTERLAB_GALATA_ROOT_DIR');
@@ -88,6 +88,10 @@ test.describe('ingest form', () => {
     const name = 'ui-from-browser';
     await drop(request, name);
     const source = copyCoco(tmpPath, 'instances.json');
+    // without the images' own split keys, the form's split is every image's
+    const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
+    coco.images.forEach((image: any) => delete image.split);
+    fs.writeFileSync(source, JSON.stringify(coco));
     const form = await fromBrowser(page, tmpPath, 'instances.json', 'Ingest into VisionLens');
     // The server reads its own disk: the path is the absolute one.
     await expect(form.locator('input[name="source"]')).toHaveValue(
@@ -100,12 +104,14 @@ test.describe('ingest form', () => {
     await expect(form.locator('input[name="name"]')).toHaveValue('instances');
     await form.locator('input[name="name"]').fill(name);
     await form.locator('input[name="images"]').fill(IMAGES());
+    await form.locator('input[name="split"]').fill('val');
     await form.locator('.jp-VisionLens-ingestSubmit').click();
     const status = form.locator('.jp-VisionLens-jobText');
     await expect(status).toHaveText(new RegExp(`^Done: '${name}' \\(20 samples`), {
       timeout: 60000
     });
     await expect(status).not.toHaveClass(/jp-mod-warning/);
+    expect(await serverTotal(request, name, { sample: { split: { in: ['val'] } } })).toBe(20);
     const card = page.locator(`.jp-VisionLens-datasetCard[data-dataset="${name}"]`);
     await expect(card.locator('[data-stat="samples"] .jp-VisionLens-statValue')).toHaveText(
       '20'
@@ -161,6 +167,13 @@ test.describe('ingest form', () => {
     );
     const { models } = await api(request, `datasets/${name}`);
     expect(models.map((m: any) => m.name)).toContain('detector-v2');
+
+    // A split the dataset lacks: the server's answer names the splits it has.
+    await form.locator('input[name="split"]').fill('nope');
+    await form.locator('.jp-VisionLens-ingestSubmit').click();
+    await expect(status).toHaveClass(/jp-mod-error/, { timeout: 60000 });
+    await expect(status).toContainText("Predictions import failed: the dataset has no split 'nope'");
+    await form.locator('input[name="split"]').fill('');
 
     // Results on images the dataset lacks: the same warning line, not "Done".
     fs.writeFileSync(

@@ -1,8 +1,8 @@
 /**
  * The ingest form of the datasets panel: a new dataset (source, name, format,
- * images folder) or a model's predictions for an existing dataset (file,
- * dataset, model, format); starts the job and follows it until it ends, then
- * says what its report found (see `ingestStatus`).
+ * images folder, split) or a model's predictions for an existing dataset
+ * (file, dataset, model, format, split); starts the job and follows it until
+ * it ends, then says what its report found (see `ingestStatus`).
  */
 import { JobError } from '../../api/client';
 import { button, h } from '../../base/dom';
@@ -29,8 +29,22 @@ export interface IIngestPrefill {
 
 /** The formats the server reads, per mode (`auto` detects). */
 const FORMATS: Record<IngestMode, string[]> = {
-  dataset: ['auto', 'coco', 'yolo', 'voc'],
-  predictions: ['auto', 'coco', 'yolo', 'txt']
+  dataset: ['auto', 'coco', 'yolo', 'voc', 'txt', 'classification'],
+  predictions: [
+    'auto',
+    'coco',
+    'yolo-conf-last',
+    'yolo',
+    'txt',
+    'txt-xywh',
+    'classification'
+  ]
+};
+
+/** What the split field means, per mode. */
+const SPLIT_HINTS: Record<IngestMode, string> = {
+  dataset: 'split (optional: only this one, or the split of every image)',
+  predictions: "split (optional: match among this split's images)"
 };
 
 /** Extensions dropped from a file name to make a dataset name. */
@@ -62,7 +76,8 @@ export class IngestForm {
       dataset: select('dataset'),
       model: input('model', 'model name', true),
       format: select('format'),
-      images: input('images', 'images folder (optional)')
+      images: input('images', 'images folder (optional)'),
+      split: input('split', SPLIT_HINTS.dataset)
     };
     this._inputs.dataset.required = true;
     this._sourceLabel = h('span', { text: 'Annotations' });
@@ -73,7 +88,8 @@ export class IngestForm {
         typeof label === 'string' ? h('span', { text: label }) : label,
         control
       );
-    const { source, name, dataset, model, format, images } = this._inputs;
+    const { source, name, dataset, model, format, images, split } =
+      this._inputs;
     this._fields = {
       name: field('Name', name),
       dataset: field('Dataset', dataset),
@@ -103,6 +119,7 @@ export class IngestForm {
       this._fields.model,
       field('Format', format),
       this._fields.images,
+      field('Split', split),
       h('div', { className: 'jp-VisionLens-formActions' }, submit, close),
       this._progress,
       this._jobText
@@ -164,6 +181,7 @@ export class IngestForm {
     }
     this._sourceLabel.textContent =
       mode === 'dataset' ? 'Annotations' : 'Predictions';
+    this._inputs.split.placeholder = SPLIT_HINTS[mode];
     this._submitButton.textContent =
       mode === 'dataset' ? 'Ingest' : 'Add predictions';
     const format = this._inputs.format;
@@ -189,9 +207,13 @@ export class IngestForm {
   }
 
   private async _submit(): Promise<void> {
-    const { source, name, dataset, model, format, images } = this._inputs;
+    const { source, name, dataset, model, format, images, split } =
+      this._inputs;
     const path = source.value.trim();
-    const fmt = format.value !== 'auto' ? { format: format.value } : {};
+    const fmt = {
+      ...(format.value !== 'auto' ? { format: format.value } : {}),
+      ...(split.value.trim() ? { split: split.value.trim() } : {})
+    };
     let target: IngestTarget;
     let start: (follow: Parameters<typeof ingest>[2]) => Promise<IJob>;
     if (this._mode() === 'dataset') {
@@ -271,6 +293,7 @@ export class IngestForm {
     model: HTMLInputElement;
     format: HTMLSelectElement;
     images: HTMLInputElement;
+    split: HTMLInputElement;
   };
   /** The fields only one mode shows. */
   private _fields: {
