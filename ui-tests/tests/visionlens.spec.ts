@@ -82,6 +82,13 @@ test.describe('VisionLens', () => {
     await expect(page.locator('.lm-Menu').getByText('Ingest into VisionLens')).toBeHidden();
     await expect(page.locator('.lm-Menu').getByText('Add as predictions in VisionLens')).toBeHidden();
     await page.keyboard.press('Escape');
+    // A folder (Ultralytics' labels/ of per-image txt files) may hold either.
+    await page.contents.uploadContent('0 0.5 0.5 0.1 0.1 0.9', 'text', `${tmpPath}/preds/a.txt`);
+    await page.filebrowser.refresh();
+    await page.locator('.jp-DirListing-item', { hasText: 'preds' }).click({ button: 'right' });
+    await expect(page.locator('.lm-Menu').getByText('Ingest into VisionLens')).toBeVisible();
+    await expect(page.locator('.lm-Menu').getByText('Add as predictions in VisionLens')).toBeVisible();
+    await page.keyboard.press('Escape');
   });
 
   test('ingest form runs a job with progress, then delete asks first', async ({

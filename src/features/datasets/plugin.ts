@@ -23,8 +23,11 @@ import { DatasetsPanel } from './DatasetsPanel';
  * YOLO yaml or darknet .data, txt lists, classification tables.
  */
 const INGESTIBLE = /\.(json|xml|txt|ya?ml|data|csv|parquet)$/i;
-/** Prediction files offered "Add as predictions" (COCO results lists). */
-const PREDICTIONS = /\.json$/i;
+/**
+ * Prediction files offered "Add as predictions" (besides folders of per-image
+ * txt files): COCO results lists, classification tables.
+ */
+const PREDICTIONS = /\.(json|csv|parquet|pq)$/i;
 
 export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:datasets',
@@ -77,9 +80,10 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
         if (!sel) {
           return false;
         }
-        return asPredictions(args)
-          ? !sel.isDir && PREDICTIONS.test(sel.path)
-          : sel.isDir || INGESTIBLE.test(sel.path);
+        return (
+          sel.isDir ||
+          (asPredictions(args) ? PREDICTIONS : INGESTIBLE).test(sel.path)
+        );
       },
       execute: args => {
         const rel =
@@ -106,7 +110,7 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
     app.contextMenu.addItem({
       command: CommandIDs.openInVisionLens,
       args: { mode: 'predictions' },
-      selector: '.jp-DirListing-item[data-isdir="false"]',
+      selector: '.jp-DirListing-item[data-isdir]',
       rank: 21
     });
     palette?.addItem({ command: CommandIDs.openPanel, category: 'VisionLens' });
