@@ -177,7 +177,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         default="auto",
-        help="auto (default), coco, yolo, voc, txt, classification, or a plugin's format "
+        help="auto (default), coco, yolo, voc, cvat, txt, classification, or a plugin's format "
         "(visionlens plugins)",
     )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")

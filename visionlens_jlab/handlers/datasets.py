@@ -9,7 +9,7 @@ from tornado.web import HTTPError
 from ..media.lookup import bad_media_counts
 from .base import VisionLensHandler
 
-FORMATS = {"auto", "coco", "yolo", "voc", "txt", "classification"}
+FORMATS = {"auto", "coco", "yolo", "voc", "cvat", "txt", "classification"}
 PREDICTION_FORMATS = {
     *("auto", "coco", "yolo", "txt", "txt-xywh", "txt-rel", "yolo-conf-last", "classification")
 }

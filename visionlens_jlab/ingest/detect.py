@@ -8,6 +8,7 @@ from ..records.report import IngestError
 from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
+from .cvat import cvat_file, is_cvat_xml
 from .images import list_images
 from .split_folders import (
     COCO_SPLIT_FILE,
@@ -21,7 +22,7 @@ from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
 from .yolo_layout import YAML_FILES
 
-DATASET_FORMATS = ("coco", "yolo", "voc", "txt", "txt-xywh", "classification")
+DATASET_FORMATS = ("coco", "yolo", "voc", "cvat", "txt", "txt-xywh", "classification")
 LOOKED_FOR = (
     "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of one .json "
     "+ images/ (Label Studio's) or of split "
@@ -29,7 +30,7 @@ LOOKED_FOR = (
     "annotations/instances_<split>.json beside <split>/ or images/<split>/; a YOLO root "
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
     "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/), a folder of VOC .xml files or of "
-    "split folders holding them (Roboflow's); "
+    "split folders holding them (Roboflow's); CVAT for images XML (annotations.xml + images/); "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one), a .csv/.parquet of file, label or split folders each holding "
@@ -70,11 +71,15 @@ def detect_dataset_format(path: str) -> str:
         if low.endswith((".yaml", ".yml", ".data")):
             return "yolo"
         if low.endswith(".xml"):
+            if is_cvat_xml(path):
+                return "cvat"
             raise IngestError(f"{path}: give the folder that holds the VOC .xml files")
         raise IngestError(f"cannot tell the format of {path}; expected {LOOKED_FOR}")
     entries = set(os.listdir(path))
     if "Annotations" in entries or is_fiftyone_voc(path) or has_segmentation(path):
         return "voc"
+    if cvat_file(path):
+        return "cvat"
     if entries & set(YAML_FILES) or "obj.data" in entries:
         return "yolo"
     if coco_export_file(path):

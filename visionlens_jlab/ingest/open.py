@@ -16,6 +16,7 @@ from .class_table import ClassificationPredictions, ClassificationTable, is_tabl
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
+from .cvat import CvatDataset
 from .detect import (
     DATASET_FORMATS,
     coco_export_file,
@@ -60,7 +61,7 @@ def open_dataset(
     ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``), Label
     Studio's (a .json beside ``images/``); a YOLO root (data.yaml / classes.txt / darknet
     obj.data); a VOC root, FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC
-    XMLs; a folder of per-image txt files (``txt``: ``class left top right bottom``,
+    XMLs; CVAT for images XML (``annotations.xml`` + ``images/``); a folder of per-image txt files (``txt``: ``class left top right bottom``,
     ``txt-xywh``); ``classification``: a folder-per-class tree or a CSV/Parquet of (file,
     label[, score]); or a dataset of one labelled part per split (:mod:`.split_folders`:
     Roboflow's COCO and VOC, COCO's ``annotations/`` layout, Hugging Face's imagefolder). ``fmt``: ``auto`` or one of
@@ -117,6 +118,8 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
         if parts:
             return SplitFolders("voc", source, parts, VocDataset, images, split)
         return VocDataset(source, images, split)
+    if fmt == "cvat":
+        return CvatDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":

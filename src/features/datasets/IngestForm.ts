@@ -29,7 +29,7 @@ export interface IIngestPrefill {
 
 /** The formats the server reads, per mode (`auto` detects). */
 const FORMATS: Record<IngestMode, string[]> = {
-  dataset: ['auto', 'coco', 'yolo', 'voc', 'txt', 'classification'],
+  dataset: ['auto', 'coco', 'yolo', 'voc', 'cvat', 'txt', 'classification'],
   predictions: [
     'auto',
     'coco',
