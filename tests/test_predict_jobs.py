@@ -324,8 +324,9 @@ def test_zero_shot_classification_is_a_classification_prediction_set(
         )
 
 
+@pytest.mark.parametrize("version", [1, 2])
 def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
-    catalog: Catalog, photos: Path, tmp_path: Path
+    version: int, catalog: Catalog, photos: Path, tmp_path: Path
 ) -> None:
     import torch
     from PIL import Image
@@ -334,7 +335,7 @@ def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
     from .predict_fixtures import save_tiny_owlv2
 
     classes = ["sofa", "chair", "pottedplant"]
-    owl = save_tiny_owlv2(tmp_path / "owl", classes)
+    owl = save_tiny_owlv2(tmp_path / "owl", classes, version=version)
     options = PredictOptions(
         "photos", str(owl), classes=tuple(classes), batch_size=4, min_score=0.2, name="owl"
     )
@@ -343,7 +344,8 @@ def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
     assert result["processed"] == N_IMAGES and result["unknown_classes"] == []
     assert rows and {r[1] for r in rows} <= set(classes)
     # by hand: the processor with the prompts, the grounded post-processing at the padded
-    # square's size (OWLv2 pads images to a square), boxes clipped to the image
+    # square's size (OWLv2 pads images to a square; OWL-ViT stretches them to one: its boxes
+    # are fractions of the image's own sides), boxes clipped to the image
     model = AutoModelForZeroShotObjectDetection.from_pretrained(owl, local_files_only=True)
     processor = AutoProcessor.from_pretrained(owl, local_files_only=True)
     expected = []
@@ -353,8 +355,9 @@ def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
         with torch.no_grad():
             out = model(**inputs)
         side = max(image.size)
+        size = (side, side) if version == 2 else (image.height, image.width)
         (r,) = processor.post_process_grounded_object_detection(
-            out, threshold=0.2, target_sizes=[(side, side)], text_labels=[classes]
+            out, threshold=0.2, target_sizes=[size], text_labels=[classes]
         )
         for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
             x1, y1, x2, y2 = (float(v) for v in box)
