@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog, CatalogError
+from visionlens_jlab.embed.base import EmbedError
 from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
@@ -237,8 +238,15 @@ def test_a_wrong_model_task_or_name_is_refused_and_imported_predictions_stay(
     from .evaluate_fixtures import ingest_predictions
     from .predict_fixtures import CARTUCHO
 
-    with pytest.raises(PredictError, match="not an object detector"):
-        run_prediction(None, catalog, PredictOptions("photos", str(models["blip"])), predict_stream)
+    blip = str(models["blip"])
+    with pytest.raises(PredictError, match=r"\(blip\) is not an object detector \(it reads "):
+        run_prediction(None, catalog, PredictOptions("photos", blip), predict_stream)
+    detr = PredictOptions("photos", str(models["detr"]), task="caption")
+    with pytest.raises(
+        PredictError,
+        match=r"\(detr\) is not an image-text-to-text model \(it is a detector: use --task detect\)",
+    ):
+        run_prediction(None, catalog, detr, predict_stream)
     with pytest.raises(PredictError, match="unknown task"):
         PredictOptions("photos", str(models["detr"]), task="segment")
     with pytest.raises(CatalogError, match="reserved"):
@@ -315,6 +323,12 @@ def test_zero_shot_classification_is_a_classification_prediction_set(
         assert label == max(probs, key=probs.get) and abs(score - probs[label]) < 1e-5
     again = run_prediction(None, catalog, options, predict_stream)
     assert again["skipped"] == N_IMAGES
+    hf = tmp_path / "transformers-clip"  # a transformers CLIP: open_clip models only
+    hf.mkdir()
+    (hf / "config.json").write_text('{"model_type": "clip"}')
+    on_hf = PredictOptions("photos", str(hf), task="classify", classes=classes, name="hf")
+    with pytest.raises(EmbedError, match="holds a transformers model .* open_clip models only"):
+        run_prediction(None, catalog, on_hf, predict_stream)
     with pytest.raises(PredictError, match="at least two classes"):
         run_prediction(
             None,
