@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.predict.base import PredictOptions
+from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import MAX_NEW_TOKENS, predict_stream
 from visionlens_jlab.predict.vlm import CAPTION_REQUEST
@@ -112,3 +112,21 @@ def test_florence2_is_told_its_caption_task(photos: Path, models: Callable[[str]
     prepared = prepare_images(loaded, [(1, "", 0, 0)], [(image, "")], [])
     text = loaded.processor.batch_decode(prepared.inputs["input_ids"], skip_special_tokens=True)
     assert text == ["What does the image describe?"]  # what Florence-2 makes of <CAPTION>
+
+
+def test_a_processor_that_needs_a_missing_package_is_refused_naming_it(
+    catalog: Catalog, models: Callable[[str], Path], tmp_path: Path
+) -> None:
+    import importlib.util
+    import json
+    import shutil
+
+    if importlib.util.find_spec("num2words") is not None:
+        pytest.skip("num2words is installed: SmolVLM's processor loads")
+    folder = Path(shutil.copytree(models("qwen2_vl"), tmp_path / "smolvlm-processor"))
+    config = json.loads((folder / "processor_config.json").read_text())
+    config["processor_class"] = "SmolVLMProcessor"  # what a SmolVLM checkpoint names
+    (folder / "processor_config.json").write_text(json.dumps(config))
+    options = PredictOptions("photos", str(folder), task="caption")
+    with pytest.raises(PredictError, match="needs a Python package .* num2words"):
+        run_prediction(None, catalog, options, predict_stream)

@@ -189,6 +189,11 @@ def load_model(
         processor = auto_proc.from_pretrained(ref, local_files_only=True, trust_remote_code=trust)
     except OSError as exc:
         raise _missing(model, ref, exc) from exc
+    except ImportError as exc:  # SmolVLM's processor wants num2words, others timm, ...
+        raise PredictError(
+            f"{model!r} ({model_type}) needs a Python package that is not installed where the "
+            f"model runs: {exc}"
+        ) from exc
     net = net.to(dev).eval()
     tokenizer = getattr(processor, "tokenizer", None)
     if task in ("caption", "vlm") and tokenizer is not None:
