@@ -1,8 +1,9 @@
 """Captioners of other shapes than BLIP through the caption job, each equal to the same tiny
 random checkpoint run by hand: GIT (a CLIP image processor and a BERT tokenizer in one
 processor, the image alone), Florence-2 (told its task by the ``<CAPTION>`` token: it
-captions nothing without one) and a chat model, Qwen2-VL (its processor wants an image token
-in the text: the caption request as one user turn, the prompt cut off its output)."""
+captions nothing without one), PaliGemma (``caption en``: its processor given no text gives
+the model no image tokens) and a chat model, Qwen2-VL (its processor wants an image token in
+the text: the caption request as one user turn, the prompt cut off its output)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,19 @@ from visionlens_jlab.predict.stream import MAX_NEW_TOKENS, predict_stream
 from visionlens_jlab.predict.vlm import CAPTION_REQUEST
 
 from .predict_fixtures import photo_fixtures
-from .vlm_fixtures import save_tiny_florence2, save_tiny_git, save_tiny_qwen2_vl
+from .vlm_fixtures import (
+    save_tiny_florence2,
+    save_tiny_git,
+    save_tiny_paligemma,
+    save_tiny_qwen2_vl,
+)
 
 N_IMAGES = 3
 CAPTIONERS: dict[str, Callable[[Path], Path]] = {
     "git": save_tiny_git,
     "florence2": save_tiny_florence2,
     "qwen2_vl": save_tiny_qwen2_vl,
+    "paligemma": save_tiny_paligemma,
 }
 
 photos, catalog = photo_fixtures(N_IMAGES)
@@ -48,6 +55,8 @@ def prompt_by_hand(family: str, processor: Any) -> str | None:
     """The text each family is captioned with, written out here."""
     if family == "florence2":
         return "<CAPTION>"
+    if family == "paligemma":
+        return "caption en"
     if family == "qwen2_vl":
         return (
             "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>"
@@ -74,7 +83,7 @@ def captions_by_hand(family: str, model_dir: Path, files: list[Path]) -> list[st
         )
         with torch.no_grad():
             ids = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False)
-        if family == "qwen2_vl":
+        if family in ("qwen2_vl", "paligemma"):  # decoder-only: the prompt comes back first
             ids = ids[:, inputs["input_ids"].shape[1] :]
         out.append(processor.batch_decode(ids, skip_special_tokens=True)[0].strip())
     return out

@@ -230,3 +230,60 @@ def save_tiny_florence2(folder: Path, seed: int = 0) -> Path:
     )
     Florence2Processor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(folder)
     return folder
+
+
+def save_tiny_paligemma(folder: Path, seed: int = 0) -> Path:
+    """A tiny PaliGemma (a 1-layer SigLIP tower, a 1-layer Gemma) with a tokenizer that
+    knows the default questions' answers as whole words (letters otherwise); 32-pixel images
+    make 16 image tokens. Its output head favours the words, as the Qwen2-VL fixture's."""
+    import torch
+    from transformers import (
+        GemmaConfig,
+        GemmaTokenizer,
+        PaliGemmaConfig,
+        PaliGemmaForConditionalGeneration,
+        PaliGemmaProcessor,
+        SiglipImageProcessor,
+        SiglipVisionConfig,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<image>": 4}
+    for word in VLM_WORDS:
+        vocab.setdefault("\u2581" + word, len(vocab))  # "▁word": the word after a space
+    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:?.,-/()_\u2581\n":
+        vocab.setdefault(c, len(vocab))
+    tokenizer = GemmaTokenizer(
+        vocab=vocab, merges=[], bos_token="<bos>", eos_token="<eos>", pad_token="<pad>"
+    )
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    small = untyped({"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1})
+    vision = SiglipVisionConfig(**small, num_attention_heads=2, image_size=32, patch_size=8)
+    text = GemmaConfig(
+        **small,
+        vocab_size=len(vocab),
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=16,
+        max_position_embeddings=512,
+        bos_token_id=2,
+        eos_token_id=1,
+        pad_token_id=0,
+    )
+    config = PaliGemmaConfig(
+        vision_config=vision.to_dict(),
+        text_config=text.to_dict(),
+        projection_dim=32,
+        **untyped({"image_token_index": 4}),
+    )
+    torch.manual_seed(seed)
+    model = PaliGemmaForConditionalGeneration(config).eval()
+    with torch.no_grad():  # the words win the first token: text, not the end at once
+        model.lm_head.weight[5 : 5 + len(VLM_WORDS)] *= 30.0
+    model.save_pretrained(folder)
+    image_processor = SiglipImageProcessor(
+        size={"height": 32, "width": 32},
+        **untyped({"image_seq_length": 16}),  # read by PaliGemmaProcessor
+    )
+    PaliGemmaProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder

@@ -105,13 +105,15 @@ def vlm_inputs(processor: Any, images: list[Any], question: Question) -> Any:
 
 
 CAPTION_REQUEST = "Describe the image in one sentence."
-TASK_TOKENS = {"florence2": "<CAPTION>"}
-"""Captioners that are told their task by a token (Florence-2 captions nothing without it)."""
+TASK_TOKENS = {"florence2": "<CAPTION>", "paligemma": "caption en"}
+"""Captioners told their task by a prompt of their own: Florence-2 captions nothing without
+its task token; PaliGemma's processor given no text gives the model no image tokens."""
 
 
 def caption_inputs(processor: Any, model_type: str, images: list[Any]) -> Any:
     """The processor's tensors to caption ``images``: a captioner that takes the image alone
-    (BLIP, BLIP-2, GIT) gets it alone; Florence-2 its caption task token; a chat model
+    (BLIP, BLIP-2, GIT) gets it alone; Florence-2 and PaliGemma their caption prompts
+    (:data:`TASK_TOKENS`); a chat model
     (Qwen2-VL, Idefics3/SmolVLM, LLaVA, ...), whose processor wants an image token in the
     text, :data:`CAPTION_REQUEST` as one user turn."""
     if model_type in TASK_TOKENS:
