@@ -139,3 +139,38 @@ def test_a_processor_that_needs_a_missing_package_is_refused_naming_it(
     options = PredictOptions("photos", str(folder), task="caption")
     with pytest.raises(PredictError, match="needs a Python package .* num2words"):
         run_prediction(None, catalog, options, predict_stream)
+
+
+def test_git_answers_the_questions_though_its_tokenizer_writes_token_type_ids(
+    catalog: Catalog, photos: Path, models: Callable[[str], Path]
+) -> None:
+    """GIT's BERT tokenizer writes ``token_type_ids``, which GIT's ``generate`` refuses."""
+    import torch
+    from PIL import Image
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    from visionlens_jlab.catalog.extensions.vlm import DEFAULT_QUESTIONS
+    from visionlens_jlab.predict.vlm import MAX_NEW_TOKENS as ANSWER_TOKENS
+    from visionlens_jlab.predict.vlm import map_answer, prompt_of
+
+    from .test_predict_vlm import stored_answers
+
+    git = models("git")
+    options = PredictOptions("photos", str(git), task="vlm", batch_size=2)
+    result = run_prediction(None, catalog, options, predict_stream)
+    assert (result["processed"], result["failed"]) == (N_IMAGES, 0)
+    model = AutoModelForImageTextToText.from_pretrained(git, local_files_only=True).eval()
+    processor = AutoProcessor.from_pretrained(git, local_files_only=True)
+    expected: dict[str, dict[str, str]] = {}
+    for f in sorted((photos / "images").glob("*.jpg")):
+        image = Image.open(f).convert("RGB")
+        for q in DEFAULT_QUESTIONS:
+            inputs = processor(images=[image], text=[prompt_of(q)], return_tensors="pt")
+            assert "token_type_ids" in inputs
+            del inputs["token_type_ids"]
+            with torch.no_grad():
+                ids = model.generate(**inputs, max_new_tokens=ANSWER_TOKENS, do_sample=False)
+            new = ids[:, inputs["input_ids"].shape[1] :]
+            text = processor.batch_decode(new, skip_special_tokens=True)[0]
+            expected.setdefault(f.name, {})[q.key] = map_answer(text, q.answers)
+    assert stored_answers(catalog) == expected

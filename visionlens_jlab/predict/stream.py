@@ -50,6 +50,7 @@ from .vlm import (
     Question,
     caption_inputs,
     decode_answers,
+    generation_inputs,
     map_answer,
     questions_of,
     vlm_inputs,
@@ -210,7 +211,7 @@ def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
     """Greedy-decoded captions of one prepared batch (less the prompt a decoder-only model
     repeats before them)."""
     generated = loaded.model.generate(
-        **_to_device(loaded, batch.inputs),
+        **generation_inputs(loaded.model, _to_device(loaded, batch.inputs)),
         max_new_tokens=MAX_NEW_TOKENS,
         do_sample=False,
         num_beams=1,
@@ -227,7 +228,7 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
     per_question = []
     for question, inputs in zip(questions, batch.inputs, strict=True):
         generated = loaded.model.generate(
-            **_to_device(loaded, inputs),
+            **generation_inputs(loaded.model, _to_device(loaded, inputs)),
             max_new_tokens=VLM_NEW_TOKENS,
             do_sample=False,
             num_beams=1,

@@ -132,3 +132,20 @@ def decode_answers(processor: Any, input_ids: Any, generated: Any) -> list[str]:
     if generated.shape[1] >= n and bool((generated[:, :n] == input_ids).all()):
         generated = generated[:, n:]
     return [t.strip() for t in processor.batch_decode(generated, skip_special_tokens=True)]
+
+
+def generation_inputs(model: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """``inputs`` less ``token_type_ids`` where ``model.generate`` would refuse them: a BERT
+    tokenizer writes them (GIT's), and generation takes only what the model's
+    ``prepare_inputs_for_generation`` (or, where that passes ``**kwargs`` on, ``forward``)
+    names, as transformers checks it."""
+    import inspect
+
+    if "token_type_ids" not in inputs:
+        return inputs
+    accepted = set(inspect.signature(model.prepare_inputs_for_generation).parameters)
+    if accepted & {"kwargs", "model_kwargs"}:
+        accepted |= set(inspect.signature(model.forward).parameters)
+    if "token_type_ids" in accepted:
+        return inputs
+    return {k: v for k, v in inputs.items() if k != "token_type_ids"}
