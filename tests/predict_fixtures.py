@@ -127,18 +127,19 @@ def save_tiny_blip(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def save_tiny_owlv2(folder: Path, words: list[str], seed: int = 0) -> Path:
-    """A tiny OWLv2 open-vocabulary detector with a word-level CLIP tokenizer that knows
-    ``words`` (letters as a fallback), saved in ``folder``."""
+def save_tiny_owlv2(folder: Path, words: list[str], seed: int = 0, *, version: int = 2) -> Path:
+    """A tiny OWLv2 open-vocabulary detector (OWL-ViT with ``version=1``: its processor
+    stretches images to the square input where OWLv2's pads them) with a word-level CLIP
+    tokenizer that knows ``words`` (letters as a fallback), saved in ``folder``."""
     import json
 
     import torch
-    from transformers import (
-        CLIPTokenizer,
-        Owlv2Config,
-        Owlv2ForObjectDetection,
-        Owlv2ImageProcessor,
-        Owlv2Processor,
+    import transformers
+
+    prefix = "Owlv2" if version == 2 else "OwlViT"
+    config_class, model_class, image_processor_class, processor_class = (
+        getattr(transformers, prefix + part)
+        for part in ("Config", "ForObjectDetection", "ImageProcessor", "Processor")
     )
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,11 +161,15 @@ def save_tiny_owlv2(folder: Path, words: list[str], seed: int = 0) -> Path:
         **{"num_attention_heads": 2, "image_size": 64, "patch_size": 16},
     }
     torch.manual_seed(seed)
-    config = Owlv2Config(text_config=text, vision_config=vision, projection_dim=32)
-    Owlv2ForObjectDetection(config).eval().save_pretrained(folder)
-    tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), pad_token="!")
-    processor = Owlv2Processor(
-        image_processor=Owlv2ImageProcessor(size={"height": 64, "width": 64}), tokenizer=tokenizer
+    config = config_class(text_config=text, vision_config=vision, projection_dim=32)
+    model_class(config).eval().save_pretrained(folder)
+    tokenizer = transformers.CLIPTokenizer(
+        str(folder / "vocab.json"), str(folder / "merges.txt"), pad_token="!"
+    )
+    square = {"height": 64, "width": 64}
+    crop = {} if version == 2 else {"crop_size": square}
+    processor = processor_class(
+        image_processor=image_processor_class(size=square, **crop), tokenizer=tokenizer
     )
     processor.save_pretrained(folder)
     return folder

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog, CatalogError
+from visionlens_jlab.embed.base import EmbedError
 from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
@@ -237,8 +238,15 @@ def test_a_wrong_model_task_or_name_is_refused_and_imported_predictions_stay(
     from .evaluate_fixtures import ingest_predictions
     from .predict_fixtures import CARTUCHO
 
-    with pytest.raises(PredictError, match="not an object detector"):
-        run_prediction(None, catalog, PredictOptions("photos", str(models["blip"])), predict_stream)
+    blip = str(models["blip"])
+    with pytest.raises(PredictError, match=r"\(blip\) is not an object detector \(it reads "):
+        run_prediction(None, catalog, PredictOptions("photos", blip), predict_stream)
+    detr = PredictOptions("photos", str(models["detr"]), task="caption")
+    with pytest.raises(
+        PredictError,
+        match=r"\(detr\) is not an image-text-to-text model \(it is a detector: use --task detect\)",
+    ):
+        run_prediction(None, catalog, detr, predict_stream)
     with pytest.raises(PredictError, match="unknown task"):
         PredictOptions("photos", str(models["detr"]), task="segment")
     with pytest.raises(CatalogError, match="reserved"):
@@ -315,6 +323,12 @@ def test_zero_shot_classification_is_a_classification_prediction_set(
         assert label == max(probs, key=probs.get) and abs(score - probs[label]) < 1e-5
     again = run_prediction(None, catalog, options, predict_stream)
     assert again["skipped"] == N_IMAGES
+    hf = tmp_path / "transformers-clip"  # a transformers CLIP: open_clip models only
+    hf.mkdir()
+    (hf / "config.json").write_text('{"model_type": "clip"}')
+    on_hf = PredictOptions("photos", str(hf), task="classify", classes=classes, name="hf")
+    with pytest.raises(EmbedError, match="holds a transformers model .* open_clip models only"):
+        run_prediction(None, catalog, on_hf, predict_stream)
     with pytest.raises(PredictError, match="at least two classes"):
         run_prediction(
             None,
@@ -324,8 +338,9 @@ def test_zero_shot_classification_is_a_classification_prediction_set(
         )
 
 
+@pytest.mark.parametrize("version", [1, 2])
 def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
-    catalog: Catalog, photos: Path, tmp_path: Path
+    version: int, catalog: Catalog, photos: Path, tmp_path: Path
 ) -> None:
     import torch
     from PIL import Image
@@ -334,7 +349,7 @@ def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
     from .predict_fixtures import save_tiny_owlv2
 
     classes = ["sofa", "chair", "pottedplant"]
-    owl = save_tiny_owlv2(tmp_path / "owl", classes)
+    owl = save_tiny_owlv2(tmp_path / "owl", classes, version=version)
     options = PredictOptions(
         "photos", str(owl), classes=tuple(classes), batch_size=4, min_score=0.2, name="owl"
     )
@@ -343,7 +358,8 @@ def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
     assert result["processed"] == N_IMAGES and result["unknown_classes"] == []
     assert rows and {r[1] for r in rows} <= set(classes)
     # by hand: the processor with the prompts, the grounded post-processing at the padded
-    # square's size (OWLv2 pads images to a square), boxes clipped to the image
+    # square's size (OWLv2 pads images to a square; OWL-ViT stretches them to one: its boxes
+    # are fractions of the image's own sides), boxes clipped to the image
     model = AutoModelForZeroShotObjectDetection.from_pretrained(owl, local_files_only=True)
     processor = AutoProcessor.from_pretrained(owl, local_files_only=True)
     expected = []
@@ -353,8 +369,9 @@ def test_an_open_vocabulary_detector_is_prompted_with_the_class_names(
         with torch.no_grad():
             out = model(**inputs)
         side = max(image.size)
+        size = (side, side) if version == 2 else (image.height, image.width)
         (r,) = processor.post_process_grounded_object_detection(
-            out, threshold=0.2, target_sizes=[(side, side)], text_labels=[classes]
+            out, threshold=0.2, target_sizes=[size], text_labels=[classes]
         )
         for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
             x1, y1, x2, y2 = (float(v) for v in box)

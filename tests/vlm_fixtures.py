@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .predict_fixtures import VLM_WORDS
+from .predict_fixtures import CAPTION_WORDS, VLM_WORDS, untyped
 
 SPECIALS = (
     "<|endoftext|>",
@@ -113,4 +113,177 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
         chat_template=CHAT_TEMPLATE,
     )
     processor.save_pretrained(folder)
+    return folder
+
+
+def save_tiny_git(folder: Path, seed: int = 0) -> Path:
+    """A tiny GIT captioner (a 1-layer CLIP vision tower feeding a 1-layer BERT-style
+    decoder; a CLIP image processor and a word-level BERT tokenizer), saved in ``folder``."""
+    import torch
+    from transformers import (
+        BertTokenizer,
+        CLIPImageProcessor,
+        GitConfig,
+        GitForCausalLM,
+        GitProcessor,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(CAPTION_WORDS) + "\n")
+    vision = {"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1}
+    vision |= {"num_attention_heads": 2, "image_size": 32, "patch_size": 8}
+    config = GitConfig(
+        vision_config=vision,
+        vocab_size=len(CAPTION_WORDS),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=64,
+        bos_token_id=2,  # [CLS] starts a caption, [SEP] ends it
+        eos_token_id=3,
+        pad_token_id=0,
+    )
+    torch.manual_seed(seed)
+    GitForCausalLM(config).eval().save_pretrained(folder)
+    GitProcessor(
+        image_processor=CLIPImageProcessor(
+            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+        ),
+        tokenizer=BertTokenizer(str(folder / "vocab.txt")),
+    ).save_pretrained(folder)
+    return folder
+
+
+def save_tiny_florence2(folder: Path, seed: int = 0) -> Path:
+    """A tiny Florence-2 (a 2-stage DaViT vision tower, a 1-layer BART) with a byte-level
+    tokenizer that knows the caption words whole (letters otherwise) and Florence-2's image
+    token; 32-pixel images make 4x4 patches and one pooled token, 17 image tokens. Its output
+    head favours the words, so that it says something rather than ending at once."""
+    import json
+
+    import torch
+    from transformers import (
+        BartConfig,
+        BartTokenizer,
+        CLIPImageProcessor,
+        Florence2Config,
+        Florence2ForConditionalGeneration,
+        Florence2Processor,
+        Florence2VisionConfig,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "<image>": 4}
+    words = [*CAPTION_WORDS[6:], *VLM_WORDS]
+    for word in words:
+        vocab.setdefault("\u0120" + word, len(vocab))
+    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:?.,-/()_<>\u0120":
+        vocab.setdefault(c, len(vocab))
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    tokenizer = BartTokenizer(
+        str(folder / "vocab.json"),
+        str(folder / "merges.txt"),
+        extra_special_tokens={"image_token": "<image>"},
+    )
+    vision = Florence2VisionConfig(
+        depths=[1, 1],
+        patch_size=[7, 3],
+        patch_stride=[4, 2],
+        patch_padding=[3, 1],
+        patch_prenorm=[False, True],
+        embed_dim=[16, 32],
+        num_heads=[2, 2],
+        num_groups=[2, 2],
+        window_size=2,
+        projection_dim=32,
+        max_position_embeddings=16,
+        drop_path_rate=0.0,
+    )
+    text = BartConfig(
+        vocab_size=len(vocab),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=37,
+        decoder_ffn_dim=37,
+        max_position_embeddings=256,  # the questions, spelt letter by letter, fit
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        forced_eos_token_id=2,
+    )
+    config = Florence2Config(text_config=text, vision_config=vision, image_token_id=4)
+    torch.manual_seed(seed)
+    model = Florence2ForConditionalGeneration(config).eval()
+    with torch.no_grad():  # the words win over the end token: a caption, not ""
+        model.lm_head.weight[5 : 5 + len(words)] *= 30.0
+    model.save_pretrained(folder)
+    image_processor = CLIPImageProcessor(
+        size={"height": 32, "width": 32},
+        do_center_crop=False,
+        **untyped({"image_seq_length": 17}),  # read by Florence2Processor
+    )
+    Florence2Processor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder
+
+
+def save_tiny_paligemma(folder: Path, seed: int = 0) -> Path:
+    """A tiny PaliGemma (a 1-layer SigLIP tower, a 1-layer Gemma) with a tokenizer that
+    knows the default questions' answers as whole words (letters otherwise); 32-pixel images
+    make 16 image tokens. Its output head favours the words, as the Qwen2-VL fixture's."""
+    import torch
+    from transformers import (
+        GemmaConfig,
+        GemmaTokenizer,
+        PaliGemmaConfig,
+        PaliGemmaForConditionalGeneration,
+        PaliGemmaProcessor,
+        SiglipImageProcessor,
+        SiglipVisionConfig,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<image>": 4}
+    for word in VLM_WORDS:
+        vocab.setdefault("\u2581" + word, len(vocab))  # "▁word": the word after a space
+    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:?.,-/()_\u2581\n":
+        vocab.setdefault(c, len(vocab))
+    tokenizer = GemmaTokenizer(
+        vocab=vocab, merges=[], bos_token="<bos>", eos_token="<eos>", pad_token="<pad>"
+    )
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    small = untyped({"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1})
+    vision = SiglipVisionConfig(**small, num_attention_heads=2, image_size=32, patch_size=8)
+    text = GemmaConfig(
+        **small,
+        vocab_size=len(vocab),
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=16,
+        max_position_embeddings=512,
+        bos_token_id=2,
+        eos_token_id=1,
+        pad_token_id=0,
+    )
+    config = PaliGemmaConfig(
+        vision_config=vision.to_dict(),
+        text_config=text.to_dict(),
+        projection_dim=32,
+        **untyped({"image_token_index": 4}),
+    )
+    torch.manual_seed(seed)
+    model = PaliGemmaForConditionalGeneration(config).eval()
+    with torch.no_grad():  # the words win the first token: text, not the end at once
+        model.lm_head.weight[5 : 5 + len(VLM_WORDS)] *= 30.0
+    model.save_pretrained(folder)
+    image_processor = SiglipImageProcessor(
+        size={"height": 32, "width": 32},
+        **untyped({"image_seq_length": 16}),  # read by PaliGemmaProcessor
+    )
+    PaliGemmaProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(folder)
     return folder

@@ -144,6 +144,13 @@ def _checked_checkpoint(path: str, arch: str) -> str:
     if not p.exists():
         raise EmbedError(f"the checkpoint {p} for model {arch} does not exist. {HOW_TO_POINT}")
     if p.is_dir() and not (p / LOCAL_DIR_CONFIG).is_file():
+        if (p / "config.json").is_file():
+            raise EmbedError(
+                f"the checkpoint folder {p} holds a transformers model (config.json), and "
+                "embeddings and zero-shot classification load open_clip models only: pass an "
+                f"open_clip checkpoint (a folder with {LOCAL_DIR_CONFIG}, or a weights file "
+                "with --model ARCH)"
+            )
         raise EmbedError(
             f"the checkpoint folder {p} has no {LOCAL_DIR_CONFIG}: pass the weights file itself "
             "(with --model ARCH), or a folder exported with open_clip's config and weights"

@@ -95,6 +95,17 @@ def pick_device(device: str, dtype: str = "auto") -> tuple[str, Any]:
     return device, resolve_dtype(dtype, device)
 
 
+def _other_task(model_type: str, modeling_auto: Any) -> str:
+    """What the model is for, when another task runs it (``""`` when none does)."""
+    if model_type in modeling_auto.MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES or (
+        model_type in modeling_auto.MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES
+    ):
+        return " (it is a detector: use --task detect)"
+    if model_type in modeling_auto.MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
+        return " (it reads images into text: use --task caption or --task vlm)"
+    return ""
+
+
 def load_model(
     model: str,
     task: str,
@@ -151,15 +162,17 @@ def load_model(
             )
         else:
             raise PredictError(
-                f"{model!r} ({model_type or 'unknown type'}) is not an object detector: "
-                "use a DETR, RT-DETR, YOLOS, OWLv2 or Grounding-DINO checkpoint"
+                f"{model!r} ({model_type or 'unknown type'}) is not an object detector"
+                f"{_other_task(model_type, modeling_auto)}: use a DETR-family (DETR, "
+                "Conditional/Deformable/DAB-DETR, RT-DETR, D-FINE), YOLOS, OWL-ViT/OWLv2 or "
+                "Grounding DINO checkpoint, or torchvision:BUILDER"
             )
     elif task in ("caption", "vlm"):
         if model_type not in modeling_auto.MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
             raise PredictError(
                 f"{model!r} ({model_type or 'unknown type'}) is not an image-text-to-text "
-                "model: use a BLIP, BLIP-2, GIT, Florence-2, Idefics3/SmolVLM or Qwen2-VL "
-                "checkpoint"
+                f"model{_other_task(model_type, modeling_auto)}: use a BLIP, BLIP-2, GIT, "
+                "Florence-2, Idefics3/SmolVLM, LLaVA or Qwen2-VL checkpoint"
             )
         kind, auto_model, auto_proc = (
             "captioner" if task == "caption" else "vlm",
@@ -176,6 +189,11 @@ def load_model(
         processor = auto_proc.from_pretrained(ref, local_files_only=True, trust_remote_code=trust)
     except OSError as exc:
         raise _missing(model, ref, exc) from exc
+    except ImportError as exc:  # SmolVLM's processor wants num2words, others timm, ...
+        raise PredictError(
+            f"{model!r} ({model_type}) needs a Python package that is not installed where the "
+            f"model runs: {exc}"
+        ) from exc
     net = net.to(dev).eval()
     tokenizer = getattr(processor, "tokenizer", None)
     if task in ("caption", "vlm") and tokenizer is not None:

@@ -43,9 +43,18 @@ from ..jobs.accelerator import BatchSizer, lease_model
 from ..media.sources import read_bytes
 from .base import PredictError
 from .loading import LoadedModel, load_model
+from .open_vocab import open_vocab_detect, open_vocab_inputs, prompt_chunks
 from .torchvision_detect import run_detector, to_tensor
 from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
-from .vlm import Question, decode_answers, map_answer, questions_of, vlm_inputs
+from .vlm import (
+    Question,
+    caption_inputs,
+    decode_answers,
+    generation_inputs,
+    map_answer,
+    questions_of,
+    vlm_inputs,
+)
 from .zero_shot import classify_stream
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
@@ -118,15 +127,12 @@ def prepare_images(
     if loaded.kind == "torchvision":  # the model resizes and normalises itself
         out.inputs = [to_tensor(image) for image in decoded]
     elif loaded.kind == "open-vocabulary":
-        out.inputs = loaded.processor(
-            text=[prompts] * len(decoded),
-            images=decoded,
-            return_tensors="pt",
-            padding=True,  # prompts of different lengths in one tensor
-            truncation=True,
-        )
+        out.inputs = open_vocab_inputs(loaded, decoded, prompts)
     elif loaded.kind == "vlm":
         out.inputs = [vlm_inputs(loaded.processor, decoded, q) for q in questions]
+    elif loaded.kind == "captioner":
+        model_type = loaded.model.config.model_type
+        out.inputs = caption_inputs(loaded.processor, model_type, decoded)
     else:
         out.inputs = loaded.processor(images=decoded, return_tensors="pt")
     return out
@@ -154,18 +160,15 @@ def detect(
     if loaded.kind == "torchvision":  # boxes come in the decoded image's pixels
         results = run_detector(loaded.model, loaded.device, batch.inputs, min_score, loaded.dtype)
         return _rows(loaded, batch, prompts, results)
+    if loaded.kind == "open-vocabulary":  # prompted with the class names
+        results = open_vocab_detect(
+            loaded, batch.inputs, prompts, batch.decoded, min_score, _to_device
+        )
+        return _rows(loaded, batch, prompts, results)
     outputs = loaded.model(**_to_device(loaded, batch.inputs))
-    if loaded.kind == "open-vocabulary":
-        # OWL-ViT/OWLv2 pad to a square at the bottom and right: boxes come in the padded
-        # square's coordinates, which are the image's own up to its longer side.
-        sizes = [(max(h, w), max(h, w)) for h, w in batch.decoded]
-        results = loaded.processor.post_process_grounded_object_detection(
-            outputs, threshold=min_score, target_sizes=sizes, text_labels=[prompts] * len(sizes)
-        )
-    else:
-        results = loaded.processor.post_process_object_detection(
-            outputs, threshold=min_score, target_sizes=batch.decoded
-        )
+    results = loaded.processor.post_process_object_detection(
+        outputs, threshold=min_score, target_sizes=batch.decoded
+    )
     return _rows(loaded, batch, prompts, results)
 
 
@@ -205,13 +208,17 @@ def _rows(
 
 
 def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
-    """Greedy-decoded captions of one prepared batch."""
+    """Greedy-decoded captions of one prepared batch (less the prompt a decoder-only model
+    repeats before them)."""
     generated = loaded.model.generate(
-        **_to_device(loaded, batch.inputs),
+        **generation_inputs(loaded.model, _to_device(loaded, batch.inputs)),
         max_new_tokens=MAX_NEW_TOKENS,
         do_sample=False,
         num_beams=1,
     )
+    prompt = batch.inputs.get("input_ids")
+    if prompt is not None:
+        return decode_answers(loaded.processor, prompt, generated.cpu())
     return [t.strip() for t in loaded.processor.batch_decode(generated, skip_special_tokens=True)]
 
 
@@ -221,7 +228,7 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
     per_question = []
     for question, inputs in zip(questions, batch.inputs, strict=True):
         generated = loaded.model.generate(
-            **_to_device(loaded, inputs),
+            **generation_inputs(loaded.model, _to_device(loaded, inputs)),
             max_new_tokens=VLM_NEW_TOKENS,
             do_sample=False,
             num_beams=1,
@@ -272,8 +279,10 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     prompts = list(request.get("prompts") or [])
-    if loaded.kind == "open-vocabulary" and not prompts:
-        raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
+    if loaded.kind == "open-vocabulary":
+        if not prompts:
+            raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
+        prompt_chunks(loaded.processor, loaded.model.config, prompts)  # each class fits
     if loaded.device == "cpu" and request["task"] == "detect" and loaded.kind != "torchvision":
         loaded.model = loaded.model.to(memory_format=torch.channels_last)
     return {

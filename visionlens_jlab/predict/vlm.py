@@ -89,13 +89,39 @@ def questions_of(request: dict[str, Any]) -> tuple[Question, ...]:
     return parse_questions(given) if given else DEFAULT_QUESTIONS
 
 
+def _chat(processor: Any, text: str) -> str:
+    """``text`` as a processor with a chat template (Idefics3, Qwen2-VL, ...) wants it: one
+    user turn holding the image; unchanged for a processor without one."""
+    if not getattr(processor, "chat_template", None):
+        return text
+    turn = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+    return str(processor.apply_chat_template(turn, add_generation_prompt=True))
+
+
 def vlm_inputs(processor: Any, images: list[Any], question: Question) -> Any:
-    """The processor's tensors for ``images`` and ``question``; a processor with a chat
-    template (Idefics3, Qwen2-VL, ...) gets the prompt as one user turn holding the image."""
-    text = prompt_of(question)
-    if getattr(processor, "chat_template", None):
-        turn = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
-        text = processor.apply_chat_template(turn, add_generation_prompt=True)
+    """The processor's tensors for ``images`` and ``question``."""
+    text = _chat(processor, prompt_of(question))
+    return processor(images=images, text=[text] * len(images), return_tensors="pt", padding=True)
+
+
+CAPTION_REQUEST = "Describe the image in one sentence."
+TASK_TOKENS = {"florence2": "<CAPTION>", "paligemma": "caption en"}
+"""Captioners told their task by a prompt of their own: Florence-2 captions nothing without
+its task token; PaliGemma's processor given no text gives the model no image tokens."""
+
+
+def caption_inputs(processor: Any, model_type: str, images: list[Any]) -> Any:
+    """The processor's tensors to caption ``images``: a captioner that takes the image alone
+    (BLIP, BLIP-2, GIT) gets it alone; Florence-2 and PaliGemma their caption prompts
+    (:data:`TASK_TOKENS`); a chat model
+    (Qwen2-VL, Idefics3/SmolVLM, LLaVA, ...), whose processor wants an image token in the
+    text, :data:`CAPTION_REQUEST` as one user turn."""
+    if model_type in TASK_TOKENS:
+        text = TASK_TOKENS[model_type]
+    elif getattr(processor, "chat_template", None):
+        text = _chat(processor, CAPTION_REQUEST)
+    else:
+        return processor(images=images, return_tensors="pt")
     return processor(images=images, text=[text] * len(images), return_tensors="pt", padding=True)
 
 
@@ -106,3 +132,20 @@ def decode_answers(processor: Any, input_ids: Any, generated: Any) -> list[str]:
     if generated.shape[1] >= n and bool((generated[:, :n] == input_ids).all()):
         generated = generated[:, n:]
     return [t.strip() for t in processor.batch_decode(generated, skip_special_tokens=True)]
+
+
+def generation_inputs(model: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """``inputs`` less ``token_type_ids`` where ``model.generate`` would refuse them: a BERT
+    tokenizer writes them (GIT's), and generation takes only what the model's
+    ``prepare_inputs_for_generation`` (or, where that passes ``**kwargs`` on, ``forward``)
+    names, as transformers checks it."""
+    import inspect
+
+    if "token_type_ids" not in inputs:
+        return inputs
+    accepted = set(inspect.signature(model.prepare_inputs_for_generation).parameters)
+    if accepted & {"kwargs", "model_kwargs"}:
+        accepted |= set(inspect.signature(model.forward).parameters)
+    if "token_type_ids" in accepted:
+        return inputs
+    return {k: v for k, v in inputs.items() if k != "token_type_ids"}
