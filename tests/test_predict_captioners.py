@@ -2,8 +2,9 @@
 random checkpoint run by hand: GIT (a CLIP image processor and a BERT tokenizer in one
 processor, the image alone), Florence-2 (told its task by the ``<CAPTION>`` token: it
 captions nothing without one), PaliGemma (``caption en``: its processor given no text gives
-the model no image tokens) and a chat model, Qwen2-VL (its processor wants an image token in
-the text: the caption request as one user turn, the prompt cut off its output)."""
+the model no image tokens) and chat models, Qwen2-VL and SmolVLM (their processors want an
+image token in the text: the caption request as one user turn, the prompt cut off its
+output; SmolVLM's splits the photo into tiles)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .vlm_fixtures import (
     save_tiny_git,
     save_tiny_paligemma,
     save_tiny_qwen2_vl,
+    save_tiny_smolvlm,
 )
 
 N_IMAGES = 3
@@ -33,6 +35,7 @@ CAPTIONERS: dict[str, Callable[[Path], Path]] = {
     "florence2": save_tiny_florence2,
     "qwen2_vl": save_tiny_qwen2_vl,
     "paligemma": save_tiny_paligemma,
+    "smolvlm": save_tiny_smolvlm,
 }
 
 photos, catalog = photo_fixtures(N_IMAGES)
@@ -62,6 +65,8 @@ def prompt_by_hand(family: str, processor: Any) -> str | None:
             "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>"
             f"{CAPTION_REQUEST}<|im_end|>\n<|im_start|>assistant\n"
         )
+    if family == "smolvlm":  # its processor expands <image> into the tiles' placeholders
+        return f"<|im_start|>User:<image>{CAPTION_REQUEST}<end_of_utterance>\nAssistant:"
     return None
 
 
@@ -83,7 +88,7 @@ def captions_by_hand(family: str, model_dir: Path, files: list[Path]) -> list[st
         )
         with torch.no_grad():
             ids = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False)
-        if family in ("qwen2_vl", "paligemma"):  # decoder-only: the prompt comes back first
+        if family in ("qwen2_vl", "paligemma", "smolvlm"):  # decoder-only: the prompt first
             ids = ids[:, inputs["input_ids"].shape[1] :]
         out.append(processor.batch_decode(ids, skip_special_tokens=True)[0].strip())
     return out
@@ -124,14 +129,15 @@ def test_florence2_is_told_its_caption_task(photos: Path, models: Callable[[str]
 
 
 def test_a_processor_that_needs_a_missing_package_is_refused_naming_it(
-    catalog: Catalog, models: Callable[[str], Path], tmp_path: Path
+    catalog: Catalog, models: Callable[[str], Path], tmp_path: Path, monkeypatch: Any
 ) -> None:
-    import importlib.util
     import json
     import shutil
 
-    if importlib.util.find_spec("num2words") is not None:
-        pytest.skip("num2words is installed: SmolVLM's processor loads")
+    from transformers.models.smolvlm import processing_smolvlm
+
+    # what transformers' module holds when num2words is not installed
+    monkeypatch.setattr(processing_smolvlm, "num2words", None)
     folder = Path(shutil.copytree(models("qwen2_vl"), tmp_path / "smolvlm-processor"))
     config = json.loads((folder / "processor_config.json").read_text())
     config["processor_class"] = "SmolVLMProcessor"  # what a SmolVLM checkpoint names

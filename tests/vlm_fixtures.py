@@ -7,6 +7,7 @@ answers is noise: the tests check plumbing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .predict_fixtures import CAPTION_WORDS, VLM_WORDS, untyped
 
@@ -37,6 +38,27 @@ their prompts differ in length. The tokenizer keeps its default right padding, a
 checkpoints ship it: the job must pad on the left for batched generation."""
 
 
+def byte_tokenizer(
+    specials: tuple[str, ...], *, eos: str, pad: str, bos: str | None = None
+) -> tuple[Any, dict[str, int]]:
+    """A byte-level BPE tokenizer (Qwen2's class) that knows the default questions' answers as
+    whole words and letters otherwise, with ``specials`` as special tokens; returns it and
+    the specials' ids."""
+    from transformers import Qwen2Tokenizer
+
+    vocab: dict[str, int] = {}
+    for word in VLM_WORDS:
+        vocab.setdefault("\u0120" + word, len(vocab))  # "Ġword": the word after a space
+    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:?.,-/()_<>|!\u0120\u010a":
+        vocab.setdefault(c, len(vocab))  # "Ċ": the newline byte
+    ids = {s: len(vocab) + i for i, s in enumerate(specials)}
+    vocab.update(ids)  # in the vocabulary, and marked special below (never split)
+    tokenizer = Qwen2Tokenizer(vocab=vocab, merges=[], bos_token=bos, eos_token=eos, pad_token=pad)
+    tokenizer.add_special_tokens({"additional_special_tokens": list(specials)})
+    assert all(tokenizer.convert_tokens_to_ids(s) == i for s, i in ids.items())
+    return tokenizer, ids
+
+
 def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
     """A tiny Qwen2-VL (2-layer vision tower, 1-layer language model, hidden size 32) whose
     tokenizer knows the default questions' answers as whole words (letters otherwise); its
@@ -44,7 +66,6 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
     ``unknown``."""
     import torch
     from transformers import (
-        Qwen2Tokenizer,
         Qwen2VLConfig,
         Qwen2VLForConditionalGeneration,
         Qwen2VLImageProcessor,
@@ -53,23 +74,8 @@ def save_tiny_qwen2_vl(folder: Path, seed: int = 0) -> Path:
     )
 
     folder.mkdir(parents=True, exist_ok=True)
-    vocab: dict[str, int] = {}
-    for word in VLM_WORDS:
-        vocab.setdefault("\u0120" + word, len(vocab))  # "Ġword": the word after a space
-    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:?.,-/()_\u0120\u010a":
-        vocab.setdefault(c, len(vocab))  # "Ċ": the newline byte
-    ids = {s: len(vocab) + i for i, s in enumerate(SPECIALS)}
-    vocab.update(ids)  # in the vocabulary, and marked special below (never split)
-    tokenizer = Qwen2Tokenizer(
-        vocab=vocab,
-        merges=[],
-        bos_token=None,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-    )
-    tokenizer.add_special_tokens({"additional_special_tokens": list(SPECIALS)})
-    assert all(tokenizer.convert_tokens_to_ids(s) == i for s, i in ids.items())
-    size = len(vocab)
+    tokenizer, ids = byte_tokenizer(SPECIALS, eos="<|im_end|>", pad="<|endoftext|>")
+    size = len(tokenizer)
     text = {
         "vocab_size": size,
         "hidden_size": 32,
@@ -286,4 +292,79 @@ def save_tiny_paligemma(folder: Path, seed: int = 0) -> Path:
         **untyped({"image_seq_length": 16}),  # read by PaliGemmaProcessor
     )
     PaliGemmaProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder
+
+
+SMOLVLM_SPECIALS = (
+    "<|im_start|>",
+    "<end_of_utterance>",
+    "<|endoftext|>",
+    "<fake_token_around_image>",
+    "<image>",
+    "<global-img>",
+    *(f"<row_{r}_col_{c}>" for r in range(1, 7) for c in range(1, 7)),
+)
+SMOLVLM_TEMPLATE = (
+    "<|im_start|>{% for message in messages %}{{ message['role'] | capitalize }}"
+    "{% if message['content'][0]['type'] == 'image' %}{{ ':' }}{% else %}{{ ': ' }}{% endif %}"
+    "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{ line['text'] }}"
+    "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}"
+    "<end_of_utterance>\n{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
+)
+"""SmolVLM's chat template (one line per turn, the image as ``<image>``)."""
+
+
+def save_tiny_smolvlm(folder: Path, seed: int = 0) -> Path:
+    """A tiny SmolVLM (1-layer SigLIP-shaped vision tower and Llama, hidden size 32) whose
+    image processor splits a photo into tiles, each a row/column placeholder in the prompt,
+    as SmolVLM's does (its processor needs ``num2words``)."""
+    import torch
+    from transformers import (
+        LlamaConfig,
+        SmolVLMConfig,
+        SmolVLMForConditionalGeneration,
+        SmolVLMImageProcessor,
+        SmolVLMProcessor,
+        SmolVLMVideoProcessor,
+        SmolVLMVisionConfig,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer, ids = byte_tokenizer(
+        SMOLVLM_SPECIALS, eos="<end_of_utterance>", pad="<|endoftext|>", bos="<|im_start|>"
+    )
+    shape = {"hidden_size": 32, "intermediate_size": 37, "num_attention_heads": 2}
+    vision = SmolVLMVisionConfig(**untyped(shape), num_hidden_layers=1, image_size=32, patch_size=8)
+    text = LlamaConfig(
+        **untyped(shape),
+        vocab_size=len(tokenizer),
+        num_hidden_layers=1,
+        num_key_value_heads=1,
+        max_position_embeddings=1024,
+        bos_token_id=ids["<|im_start|>"],
+        eos_token_id=ids["<end_of_utterance>"],
+        pad_token_id=ids["<|endoftext|>"],
+    )
+    config = SmolVLMConfig(
+        vision_config=vision.to_dict(),
+        text_config=text.to_dict(),
+        image_token_id=ids["<image>"],
+        scale_factor=2,
+    )
+    torch.manual_seed(seed)
+    model = SmolVLMForConditionalGeneration(config).eval()
+    with torch.no_grad():  # the vocabulary's words win the first token
+        model.lm_head.weight[: len(VLM_WORDS)] *= 30.0
+    model.save_pretrained(folder)
+    SmolVLMProcessor(
+        image_processor=SmolVLMImageProcessor(
+            size={"longest_edge": 64},
+            max_image_size={"longest_edge": 32},
+            do_image_splitting=True,
+        ),
+        tokenizer=tokenizer,
+        video_processor=SmolVLMVideoProcessor(),  # required by the processor, unused
+        image_seq_len=4,
+        chat_template=SMOLVLM_TEMPLATE,
+    ).save_pretrained(folder)
     return folder

@@ -98,10 +98,21 @@ def _chat(processor: Any, text: str) -> str:
     return str(processor.apply_chat_template(turn, add_generation_prompt=True))
 
 
+def _prompted(processor: Any, images: list[Any], text: str) -> Any:
+    """The processor's tensors for each image with ``text``. The images go one list per
+    prompt: SmolVLM's and Idefics3's processors count a flat list as every image of each
+    prompt; the others read both forms alike."""
+    return processor(
+        images=[[image] for image in images],
+        text=[text] * len(images),
+        return_tensors="pt",
+        padding=True,
+    )
+
+
 def vlm_inputs(processor: Any, images: list[Any], question: Question) -> Any:
     """The processor's tensors for ``images`` and ``question``."""
-    text = _chat(processor, prompt_of(question))
-    return processor(images=images, text=[text] * len(images), return_tensors="pt", padding=True)
+    return _prompted(processor, images, _chat(processor, prompt_of(question)))
 
 
 CAPTION_REQUEST = "Describe the image in one sentence."
@@ -122,7 +133,7 @@ def caption_inputs(processor: Any, model_type: str, images: list[Any]) -> Any:
         text = _chat(processor, CAPTION_REQUEST)
     else:
         return processor(images=images, return_tensors="pt")
-    return processor(images=images, text=[text] * len(images), return_tensors="pt", padding=True)
+    return _prompted(processor, images, text)
 
 
 def decode_answers(processor: Any, input_ids: Any, generated: Any) -> list[str]:
