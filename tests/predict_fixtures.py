@@ -37,18 +37,27 @@ def untyped(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def save_tiny_detr(folder: Path, seed: int = 0, *, shortest: int = 64, longest: int = 96) -> Path:
-    """A tiny DETR (ResNet backbone, no timm) and its image processor, saved in ``folder``."""
-    import torch
-    from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor, ResNetConfig
+def tiny_resnet(out_features: list[str], config_class: Any = None) -> Any:
+    """A tiny ResNet backbone config (4 one-block stages of 8-32 channels, no timm), of
+    ``config_class`` (transformers' ``ResNetConfig`` unless given: RT-DETR has its own)."""
+    if config_class is None:
+        from transformers import ResNetConfig as config_class
 
-    backbone = ResNetConfig(
-        **untyped({"out_features": ["stage4"]}),
+    return config_class(
+        **untyped({"out_features": out_features}),
         embedding_size=8,
         hidden_sizes=[8, 16, 16, 32],
         depths=[1, 1, 1, 1],
         layer_type="basic",
     )
+
+
+def save_tiny_detr(folder: Path, seed: int = 0, *, shortest: int = 64, longest: int = 96) -> Path:
+    """A tiny DETR (ResNet backbone, no timm) and its image processor, saved in ``folder``."""
+    import torch
+    from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor
+
+    backbone = tiny_resnet(["stage4"])
     config = DetrConfig(
         **untyped({"use_timm_backbone": False, "use_pretrained_backbone": False}),
         backbone_config=backbone,

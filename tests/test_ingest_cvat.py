@@ -189,6 +189,14 @@ def test_bad_cvat_input_is_refused_or_reported(export: Path) -> None:
     list(parsed.batches())
     assert [e["code"] for e in parsed.report.errors] == ["cvat_bad_shape"]
     assert "mask runs cover 12 pixels, not 4x5" in parsed.report.errors[0]["examples"][0]
+    track = '<track id="0" label="dog"><box frame="0" xtl="1" ytl="1" xbr="5" ybr="5"/></track>'
+    xml.write_text(text.replace("</meta>", "</meta>" + track))
+    parsed = open_dataset(str(export))
+    list(parsed.batches())
+    assert [(w["code"], w["count"]) for w in parsed.report.warnings] == [
+        ("cvat_track_skipped", 1),
+        ("cvat_shape_skipped", 1),
+    ]
     xml.write_text(text.replace("<annotations>", '<!DOCTYPE x [<!ENTITY a "b">]><annotations>'))
     with pytest.raises(IngestError, match="DTD is refused"):
         open_dataset(str(xml), fmt="cvat")

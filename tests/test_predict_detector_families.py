@@ -18,7 +18,7 @@ from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
-from .predict_fixtures import DETR_LABELS, detections_by_hand, photo_fixtures, untyped
+from .predict_fixtures import DETR_LABELS, detections_by_hand, photo_fixtures, tiny_resnet, untyped
 
 N_IMAGES = 7  # the first 7 photos hold both pottedplant and diningtable
 MIN_SCORE = 0.05
@@ -36,13 +36,7 @@ def save_tiny_rtdetr(folder: Path) -> Path:
         RTDetrResNetConfig,
     )
 
-    backbone = RTDetrResNetConfig(
-        **untyped({"out_features": ["stage2", "stage3", "stage4"]}),
-        embedding_size=8,
-        hidden_sizes=[8, 16, 16, 32],
-        depths=[1, 1, 1, 1],
-        layer_type="basic",
-    )
+    backbone = tiny_resnet(["stage2", "stage3", "stage4"], RTDetrResNetConfig)
     config = RTDetrConfig(
         **untyped({"use_timm_backbone": False, "use_pretrained_backbone": False}),
         backbone_config=backbone,
@@ -117,20 +111,13 @@ def save_tiny_grounding_dino(folder: Path, words: list[str]) -> Path:
         GroundingDinoForObjectDetection,
         GroundingDinoImageProcessor,
         GroundingDinoProcessor,
-        ResNetConfig,
     )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", *words]
     vocab += [p + c for c in "abcdefghijklmnopqrstuvwxyz" for p in ("", "##")]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    backbone = ResNetConfig(
-        **untyped({"out_features": ["stage2", "stage3", "stage4"]}),
-        embedding_size=8,
-        hidden_sizes=[8, 16, 16, 32],
-        depths=[1, 1, 1, 1],
-        layer_type="basic",
-    )
+    backbone = tiny_resnet(["stage2", "stage3", "stage4"])
     text = BertConfig(
         vocab_size=len(vocab),
         hidden_size=32,

@@ -15,8 +15,8 @@ labels:
 
 ``occluded``, ``z_order``, ``group_id``, ``source`` and the ``<attribute>`` children become the
 object's attributes. Polylines, ellipses and cuboids are counted in the report and skipped, as
-are shapes with an unreadable coordinate. Documents with a DTD are refused before parsing
-(the billion-laughs / external-entity family).
+are shapes with an unreadable coordinate and the tracks of CVAT for video. Documents with a
+DTD are refused before parsing (the billion-laughs / external-entity family).
 """
 
 from __future__ import annotations
@@ -116,6 +116,13 @@ class CvatDataset(ParsedBase):
                     )
                 else:
                     self._shape(el, index, size, objects)
+            elif el.tag == "track":  # CVAT for video: shapes per frame, no <image>
+                self.report.warn(
+                    "cvat_track_skipped",
+                    "tracks (CVAT for video) are not read: export the task as CVAT for images",
+                    el.get("label"),
+                )
+                el.clear()
             elif el.tag == "image":
                 index = None
                 el.clear()
