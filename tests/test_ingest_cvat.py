@@ -189,6 +189,12 @@ def test_bad_cvat_input_is_refused_or_reported(export: Path) -> None:
     list(parsed.batches())
     assert [e["code"] for e in parsed.report.errors] == ["cvat_bad_shape"]
     assert "mask runs cover 12 pixels, not 4x5" in parsed.report.errors[0]["examples"][0]
+    xml.write_text(text.replace('<image id="1" name="', '<image id="1" nom="'))
+    parsed = open_dataset(str(export))
+    batches = list(parsed.batches())
+    assert [e["code"] for e in parsed.report.errors] == ["cvat_bad_image"]
+    assert sum(b.samples.num_rows for b in batches if b.samples is not None) == 1
+    assert sum(b.annotations.num_rows for b in batches if b.annotations is not None) == 3
     track = '<track id="0" label="dog"><box frame="0" xtl="1" ytl="1" xbr="5" ybr="5"/></track>'
     xml.write_text(text.replace("</meta>", "</meta>" + track))
     parsed = open_dataset(str(export))

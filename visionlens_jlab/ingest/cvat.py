@@ -151,8 +151,15 @@ class CvatDataset(ParsedBase):
         elif name:
             self.add_class(name)
 
-    def _image(self, el: ET.Element, samples: SampleRows) -> tuple[int, tuple[int, int] | None]:
-        name = el.get("name") or ""
+    def _image(
+        self, el: ET.Element, samples: SampleRows
+    ) -> tuple[int | None, tuple[int, int] | None]:
+        name = el.get("name")
+        if not name:
+            self.report.error(
+                "cvat_bad_image", "images without a name (skipped with their shapes)", el.attrib
+            )
+            return None, None
         location = join_location(self.media_root, name)
         flag_bad_name(self.report, name, location)
         width, height = as_int(el.get("width")), as_int(el.get("height"))

@@ -205,11 +205,9 @@ def _renumbered(batch: Batch, offset: int, images: str, ids: str | None) -> Batc
     if samples is not None:
         samples = _shifted(samples, offset)
         for column, folder in (("file_name", images), ("source_image_id", ids)):
-            if folder is None:
-                continue
-            values = [_under(folder, v) for v in samples.column(column).to_pylist()]
-            i = samples.schema.get_field_index(column)
-            samples = samples.set_column(i, column, pa.array(values, pa.string()))
+            if folder is not None:
+                i = samples.schema.get_field_index(column)
+                samples = samples.set_column(i, column, _under(folder, samples.column(i)))
     return Batch(
         samples=samples,
         annotations=None if batch.annotations is None else _shifted(batch.annotations, offset),
@@ -219,10 +217,10 @@ def _renumbered(batch: Batch, offset: int, images: str, ids: str | None) -> Batc
     )
 
 
-def _under(folder: str, value: str | None) -> str | None:
-    if value is None or value.startswith("/") or "://" in value:
-        return value
-    return f"{folder}/{value}"
+def _under(folder: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``folder/value`` for each relative value; absolute paths, URIs and nulls as they are."""
+    kept = pc.or_(pc.starts_with(values, "/"), pc.match_substring(values, "://"))
+    return pc.if_else(kept, values, pc.binary_join_element_wise(folder, values, "/"))
 
 
 def _shifted(table: pa.Table, offset: int) -> pa.Table:
