@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# The interpreter the venvs are made from (`make PYTHON=python3.12 test` for another).
+PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 # package.json scripts call `python` and `jupyter`: make them the venv's.
@@ -27,14 +29,18 @@ help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(BIN)/python:
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# The project is installed with pip's build isolation, so that a dependency published only as a
+# source distribution (num2words' docopt) builds with its own backend, as on any new machine;
+# SKIP_JUPYTER_BUILDER: the lab extension is built by jlpm here, not again inside pip's build.
+# The example plugins bring no dependencies: they build with the venv's hatchling.
 $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
-	$(BIN)/pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.9" editables
+	$(BIN)/pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.9"
 	jlpm install
 	jlpm build
-	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]" --no-build-isolation
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]"
 	$(BIN)/pip install -q --no-deps --no-build-isolation $(foreach p,$(PY_PLUGINS),-e $(p))
 	jupyter labextension develop --overwrite .
 	touch $(VENV)/.built $@
@@ -49,7 +55,7 @@ $(VENV)/.built: $(shell find src style schema -type f 2>/dev/null) package.json 
 # not (the demo's vectors come from the weight-free built-in embedder). Its torch/torchvision
 # pins are the pair this machine's pip takes from local wheels, never a CUDA download.
 $(VENV)/.installed-embed: $(VENV)/.installed
-	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test,embed]" --no-build-isolation
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test,embed]"
 	touch $@
 
 # The example lab-extension plugin: compiled and built with the root's node_modules (its own
@@ -73,7 +79,7 @@ $(VENV)/datumaro/.installed: $(BIN)/python
 
 FIFTYONE_VENV := $(VENV)/fiftyone
 $(FIFTYONE_VENV)/.installed: $(BIN)/python
-	python3 -m venv $(FIFTYONE_VENV)
+	$(PYTHON) -m venv $(FIFTYONE_VENV)
 	$(FIFTYONE_VENV)/bin/pip install -q "fiftyone>=1.22,<2"
 	touch $@
 
@@ -81,7 +87,7 @@ $(FIFTYONE_VENV)/.installed: $(BIN)/python
 # Django and its SDK's OpenCV); the tests start it on loopback with its data in a temp folder.
 LABEL_STUDIO_VENV := $(VENV)/labelstudio
 $(LABEL_STUDIO_VENV)/.installed: $(BIN)/python
-	python3 -m venv $(LABEL_STUDIO_VENV)
+	$(PYTHON) -m venv $(LABEL_STUDIO_VENV)
 	$(LABEL_STUDIO_VENV)/bin/pip install -q "label-studio==1.23.2" "label-studio-sdk==2.1.2"
 	touch $@
 
