@@ -35,9 +35,10 @@ $(BIN)/python:
 # The project is installed with pip's build isolation, so that a dependency published only as a
 # source distribution (num2words' docopt) builds with its own backend, as on any new machine;
 # SKIP_JUPYTER_BUILDER: the lab extension is built by jlpm here, not again inside pip's build.
-# The example plugins bring no dependencies: they build with the venv's hatchling.
+# The example plugins bring no dependencies: they build with the venv's hatchling (and editables,
+# its editable wheels' helper).
 $(VENV)/.installed: $(BIN)/python pyproject.toml package.json
-	$(BIN)/pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.9"
+	$(BIN)/pip install -q "jupyterlab>=4.4,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.9" editables
 	jlpm install
 	jlpm build
 	SKIP_JUPYTER_BUILDER=1 $(BIN)/pip install -q -e ".[test]"
