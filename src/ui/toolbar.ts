@@ -51,9 +51,68 @@ export class OverflowToolbar extends ReactiveToolbar {
     if (this.isDisposed) {
       return;
     }
+    this._listen(false);
     this._observer.disconnect();
     window.clearTimeout(this._again);
     super.dispose();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._listen(true);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._listen(false);
+    this.popupOpener.hidePopup();
+    super.onBeforeDetach(msg);
+  }
+
+  /**
+   * JupyterLab's "…" menu closes only on a second click of its button: this
+   * one also closes on Escape and on a press anywhere outside it, as menus do.
+   * Window-level capture listeners, so that the Escape that closes the menu is
+   * not also the keybinding that closes the view beneath it.
+   */
+  private _listen(on: boolean): void {
+    if (on) {
+      window.addEventListener('pointerdown', this._onPointerDown, true);
+      window.addEventListener('keydown', this._onKeyDown, true);
+    } else {
+      window.removeEventListener('pointerdown', this._onPointerDown, true);
+      window.removeEventListener('keydown', this._onKeyDown, true);
+    }
+  }
+
+  private _onPointerDown = (event: PointerEvent): void => {
+    const menu = this._openMenu();
+    const target = event.target;
+    if (
+      menu &&
+      target instanceof Node &&
+      !menu.contains(target) &&
+      !this.popupOpener.node.contains(target)
+    ) {
+      this.popupOpener.hidePopup();
+    }
+  };
+
+  private _onKeyDown = (event: KeyboardEvent): void => {
+    if (event.key === 'Escape' && this._openMenu()) {
+      this.popupOpener.hidePopup();
+      event.stopPropagation();
+      event.preventDefault();
+    }
+  };
+
+  /** The "…" menu's node while it is open (it lives in the body), else null. */
+  private _openMenu(): HTMLElement | null {
+    const opener = this.popupOpener;
+    const first = opener.widgetCount() > 0 ? opener.widgetAt(0) : undefined;
+    const menu = first?.node.closest<HTMLElement>(
+      '.jp-Toolbar-responsive-popup'
+    );
+    return menu && !menu.classList.contains('lm-mod-hidden') ? menu : null;
   }
 
   /**

@@ -135,6 +135,34 @@ test.describe('Toolbars', () => {
     await expect.poll(async () => (await cutItems(grid)).cut).toEqual([]);
   });
 
+  test('the "…" menu closes on Escape and on a click outside it', async ({
+    page
+  }) => {
+    await page.setViewportSize({ width: 520, height: 800 });
+    const grid = await openGrid(page, DEMO);
+    const tagBar = grid.locator('.jp-VisionLens-gridTagBar');
+    const opener = tagBar.locator('.jp-Toolbar-responsive-opener');
+    const menu = page.locator('.jp-Toolbar-responsive-popup:visible');
+    await expect(opener).toBeVisible();
+    await opener.click();
+    await expect(menu).toHaveCount(1);
+    // A click inside the menu (its tag input) keeps it open.
+    await menu.locator('.jp-VisionLens-tagInput').click();
+    await expect(menu).toHaveCount(1);
+    await page.keyboard.press('Escape');
+    await expect(menu).toHaveCount(0);
+    // The grid is still there: Escape closed the menu only.
+    await expect(grid).toBeVisible();
+    await opener.click();
+    await expect(menu).toHaveCount(1);
+    await grid.locator('.jp-VisionLens-tile[data-index="0"]').click();
+    await expect(menu).toHaveCount(0);
+    await opener.click();
+    await expect(menu).toHaveCount(1);
+    await opener.click();
+    await expect(menu).toHaveCount(0);
+  });
+
   test('←/→ in the sample view step samples through its keybindings', async ({
     page,
     request
