@@ -39,6 +39,26 @@ test.describe('Evaluation panel', () => {
     await expect(page.locator('#visionlens-grid-main')).toBeAttached();
   });
 
+  test('offers no Evaluate on a dataset without predictions', async ({
+    page
+  }) => {
+    // `hostile` (global-setup.js) has ground truth only.
+    await openGrid(page, 'hostile');
+    await command(page, 'visionlens:open-evaluation');
+    const panel = page.locator('#visionlens-evaluation-main');
+    const run = panel.locator('.jp-VisionLens-evalRun');
+    const status = panel.locator('.jp-VisionLens-evalStatus');
+    await expect(run).toBeDisabled();
+    await expect(status).toContainText('No predictions to evaluate');
+    await expect(status).toContainText('Add as predictions in VisionLens');
+    await openGrid(page, DEMO);
+    await expect(run).toBeEnabled();
+    await expect(panel.locator('select[aria-label="Model"]')).toHaveValue(
+      MODEL
+    );
+    await expect(status).not.toContainText('No predictions');
+  });
+
   test('offers the iou types the model has and shows a segm report', async ({
     page
   }) => {

@@ -24,6 +24,11 @@ import { evaluationKinds, evaluationLabel, evaluationRequest } from './logic';
 import { ReportView } from './ReportView';
 import { visibleText } from '../../base/dataText';
 
+/** The status line, and the Evaluate button's tooltip, of a dataset without predictions. */
+const NO_PREDICTIONS =
+  "No predictions to evaluate: add a model's predictions to this dataset " +
+  '(right-click its results file or folder, then "Add as predictions in VisionLens").';
+
 /** Main-area widget listing evaluations and comparing two of them. */
 export class EvaluationPanel extends Widget {
   constructor(model: IVisionLensModel) {
@@ -80,10 +85,11 @@ export class EvaluationPanel extends Widget {
     this._sigmasLabel = h('label', { text: 'Sigmas ' }, this._sigmas);
     this._iouType.addEventListener('change', () => this._syncForm());
     const run = h('button', {
-      className: 'jp-mod-styled jp-mod-accept',
+      className: 'jp-mod-styled jp-mod-accept jp-VisionLens-evalRun',
       text: 'Evaluate'
     });
     run.addEventListener('click', () => void this._run());
+    this._runButton = run;
     this._status = h('span', { className: 'jp-VisionLens-evalStatus' });
     this._left = h('select', {
       className: 'jp-mod-styled',
@@ -147,7 +153,7 @@ export class EvaluationPanel extends Widget {
       this._setStatus('Open a dataset first.');
       return;
     }
-    if (!this._running) {
+    if (!this._running && this._status.textContent !== NO_PREDICTIONS) {
       this._setStatus(''); // "Open a dataset first." no longer holds
     }
     try {
@@ -171,6 +177,16 @@ export class EvaluationPanel extends Widget {
     }
     if (models.some(m => m.name === current)) {
       this._modelSelect.value = current;
+    }
+    // Nothing to evaluate: say how to get predictions instead of offering a
+    // button the server can only refuse.
+    const none = this.model.currentInfo !== null && models.length === 0;
+    this._runButton.disabled = none;
+    this._runButton.title = none ? NO_PREDICTIONS : '';
+    if (none && !this._running) {
+      this._setStatus(NO_PREDICTIONS);
+    } else if (!none && this._status.textContent === NO_PREDICTIONS) {
+      this._setStatus('');
     }
     this._fillIouTypes();
   }
@@ -338,6 +354,7 @@ export class EvaluationPanel extends Widget {
   /** How many times reports were shown: stale loads are dropped. */
   private _shown = 0;
   private _status: HTMLSpanElement;
+  private _runButton: HTMLButtonElement;
   private _left: HTMLSelectElement;
   private _right: HTMLSelectElement;
   private _reports: HTMLDivElement;
