@@ -76,6 +76,31 @@ async def test_unevaluated_model_is_404(api: Any, evaluated: dict[int, str | Non
     for body in ({"eval_status": "other"}, {"eval_status": "nope"}):
         status, answer = await api("POST", "datasets/scene/samples/query", body)
         assert status == 404, answer
-        assert "evaluate it first" in json.dumps(answer)
+        assert "evaluate the model first" in json.dumps(answer)
     status, answer = await api("POST", "datasets/scene/samples/query", {"eval_status": 3})
     assert status == 400, answer
+
+
+async def test_an_evaluation_key_chooses_that_evaluation(
+    api: Any, vl_app: Any, evaluated: dict[int, str | None]
+) -> None:
+    """A model evaluated twice: its key colours by the first, its name by the latest."""
+    first = evaluate_model(vl_app.catalog, "scene", MODEL).key
+    latest = evaluate_model(vl_app.catalog, "scene", MODEL, iou=0.95).key
+    assert first != latest
+
+    def stored(key: str) -> dict[int, str]:
+        with vl_app.catalog.cursor() as cur:
+            rows = cur.execute(
+                "SELECT ann_id, status FROM box_evaluations WHERE eval_key = ?", [key]
+            ).fetchall()
+        return {int(a): s for a, s in rows}
+
+    assert stored(first) != stored(latest)  # matches of IoU about 0.9 fail at 0.95
+    for name, key in ((first, first), (latest, latest), (MODEL, latest)):
+        status, page = await api(
+            "POST", "datasets/scene/samples/query", {"limit": 1000, "eval_status": name}
+        )
+        assert status == 200, page
+        got = {a["ann_id"]: a["status"] for s in page["samples"] for a in s["annotations"]}
+        assert {a: s for a, s in got.items() if s is not None} == stored(key)

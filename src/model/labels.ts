@@ -89,6 +89,22 @@ export class LabelTypeToggles {
     this.apply({ evalColours: on });
   }
 
+  /**
+   * What the TP/FP/FN legend names: the evaluation whose statuses the view
+   * shows (`evaluationLabel`), or null while none is known.
+   */
+  get evaluationShown(): string | null {
+    return this._evaluationShown;
+  }
+
+  /** The view's labels now carry this evaluation's statuses. */
+  setEvaluationShown(name: string | null): void {
+    if (name !== this._evaluationShown) {
+      this._evaluationShown = name;
+      this._changed.emit();
+    }
+  }
+
   /** Apply settings (a type not named keeps its state). */
   apply(settings: LabelTypeSettings): void {
     let changed = false;
@@ -125,6 +141,7 @@ export class LabelTypeToggles {
   private _hidden = new Set<LabelType>();
   private _onlyMatching = true;
   private _evalColours = false;
+  private _evaluationShown: string | null = null;
   private _changed = new Signal<this, void>(this);
 }
 

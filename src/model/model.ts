@@ -96,6 +96,7 @@ export class VisionLensModel implements IVisionLensModel {
       return;
     }
     this._selection.clear();
+    this._evalKey = null; // an evaluation of the previous dataset
     this._view.showAllSources();
     this._datasetChanged.emit(name);
     this._filterChanged.emit(this.filter);
@@ -103,6 +104,21 @@ export class VisionLensModel implements IVisionLensModel {
     this._selectionChanged.emit(this._selection);
     this._viewChanged.emit();
     this._scheduleSave();
+  }
+
+  get evalKey(): string | null {
+    return this._evalKey;
+  }
+
+  setEvalKey(key: string | null): void {
+    if (key !== this._evalKey) {
+      this._evalKey = key;
+      this._evalKeyChanged.emit(key);
+    }
+  }
+
+  get evalKeyChanged(): ISignal<IVisionLensModel, string | null> {
+    return this._evalKeyChanged;
   }
 
   get datasetChanged(): ISignal<IVisionLensModel, string | null> {
@@ -413,6 +429,8 @@ export class VisionLensModel implements IVisionLensModel {
   private _selection = new SelectionState();
   private _view = new ViewState();
   private _datasetChanged = new Signal<IVisionLensModel, string | null>(this);
+  private _evalKey: string | null = null;
+  private _evalKeyChanged = new Signal<IVisionLensModel, string | null>(this);
   private _datasetsChanged = new Signal<
     IVisionLensModel,
     readonly IDatasetInfo[]

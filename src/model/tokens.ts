@@ -113,6 +113,15 @@ export interface IVisionLensModel {
   selectionFilter(): IFilter;
   readonly selectionChanged: ISignal<IVisionLensModel, ISelection>;
 
+  /**
+   * The evaluation picked in the Evaluation panel (its key, FiftyOne's eval
+   * key): the one whose TP/FP/FN statuses colour the labels when the filter
+   * names none; null (after a dataset change too): the newest evaluation.
+   */
+  readonly evalKey: string | null;
+  setEvalKey(key: string | null): void;
+  readonly evalKeyChanged: ISignal<IVisionLensModel, string | null>;
+
   /** Box sources hidden in every view. */
   isSourceVisible(source: string): boolean;
   setSourceVisible(source: string, visible: boolean): void;

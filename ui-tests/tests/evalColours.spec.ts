@@ -7,9 +7,10 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { api, openUnfiltered, setTheme, toolbarItem } from './helpers';
+import { api, command, openUnfiltered, setTheme, toolbarItem } from './helpers';
 
 const DEMO = 'demo';
+const MODEL = 'simulated-model';
 
 /** How a tile's boxes are drawn, in drawing order. */
 interface IDrawn {
@@ -134,5 +135,69 @@ test.describe('TP/FP/FN colours', () => {
     await expect(legend).toBeHidden();
     await page.keyboard.press('Escape');
     await expect.poll(drawn).toEqual(byClass);
+  });
+
+  test('colour by the report shown in the Evaluation panel, named in the legend', async ({
+    page,
+    request
+  }) => {
+    // The demo's detector evaluated as keypoints, then as boxes (the latest).
+    const keys: { [type: string]: string } = {};
+    for (const iouType of ['keypoints', 'bbox']) {
+      const { job } = await api(request, `datasets/${DEMO}/evaluations`, {
+        model: MODEL,
+        protocol: 'coco',
+        iou: 0.5,
+        plus_one: false,
+        iou_type: iouType
+      });
+      await expect
+        .poll(async () => (await api(request, `jobs/${job.id}`)).status, { timeout: 120000 })
+        .toBe('done');
+      keys[iouType] = (await api(request, `jobs/${job.id}`)).result.key;
+    }
+    const { grid } = await openUnfiltered(page, DEMO);
+    const bar = grid.locator('.jp-VisionLens-gridTagBar');
+    const threshold = Number(
+      await (await toolbarItem(page, bar, '.jp-VisionLens-confidence')).inputValue()
+    );
+    await page.keyboard.press('Escape');
+    const tile = grid.locator('.jp-VisionLens-tile[data-index="0"]');
+    const id = Number(await tile.getAttribute('data-sample-id'));
+    /** The statuses of the tile's drawn boxes in one evaluation, as the server has them. */
+    const stored = async (key: string) => {
+      const sample = await api(request, `datasets/${DEMO}/samples/${id}?eval_status=${key}`);
+      return sample.annotations
+        .filter((a: any) => a.source === 'ground_truth' || a.score === null || a.score >= threshold)
+        .map((a: any) => (['tp', 'fp', 'fn'].includes(a.status) ? a.status : null));
+    };
+    const byBoxes = await stored(keys.bbox);
+    const byKeypoints = await stored(keys.keypoints);
+    expect(byBoxes).not.toEqual(byKeypoints); // keypoints judge the stars only
+    const drawn = () =>
+      tile
+        .locator('g.jp-VisionLens-box')
+        .evaluateAll(gs => gs.map(g => (g as SVGGElement).dataset.status ?? null));
+
+    await (await toolbarItem(page, bar, '.jp-VisionLens-evalColours input')).check();
+    // the legend names the evaluation (in the bar, or in its "…" menu)
+    const named = grid
+      .locator('.jp-VisionLens-evalLegendOf')
+      .or(page.locator('.jp-Toolbar-responsive-popup .jp-VisionLens-evalLegendOf'))
+      .first();
+    await expect(named).toHaveText(`${MODEL} · COCO bbox @0.5:`);
+    await page.keyboard.press('Escape');
+    await expect.poll(drawn).toEqual(byBoxes); // no report picked: the newest
+
+    await command(page, 'visionlens:open-evaluation');
+    const report = page.locator('#visionlens-evaluation-main select[aria-label="Report"]');
+    await report.selectOption(keys.keypoints);
+    await expect.poll(drawn).toEqual(byKeypoints);
+    await expect(named).toHaveText(`${MODEL} · COCO keypoints @0.5:`);
+    await report.selectOption(keys.bbox);
+    await expect.poll(drawn).toEqual(byBoxes);
+    await expect(named).toHaveText(`${MODEL} · COCO bbox @0.5:`);
+    await (await toolbarItem(page, bar, '.jp-VisionLens-evalColours input')).uncheck();
+    await page.keyboard.press('Escape');
   });
 });

@@ -203,9 +203,11 @@ def refuse_version_edit(value: Any) -> None:
 
 
 def _model_name(value: Any) -> str | None:
-    """The ``eval_status`` option: a model name, or absent."""
+    """The ``eval_status`` option: an evaluation's key or a model name, or absent."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise HTTPError(400, "'eval_status' must be the name of an evaluated model")
+        raise HTTPError(
+            400, "'eval_status' must be an evaluation's key or the name of an evaluated model"
+        )
     return value

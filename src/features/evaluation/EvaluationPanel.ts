@@ -9,6 +9,7 @@ import { JobError } from '../../api/client';
 import { clear, h } from '../../base/dom';
 import { datasetDetail } from '../../model/sources/datasets';
 import {
+  evaluationLabel,
   evaluationReport,
   listEvaluations,
   runEvaluation
@@ -20,7 +21,7 @@ import {
   IVisionLensModel
 } from '../../model/tokens';
 import { ClassificationView } from './ClassificationView';
-import { evaluationKinds, evaluationLabel, evaluationRequest } from './logic';
+import { evaluationKinds, evaluationRequest } from './logic';
 import { ReportView } from './ReportView';
 import { visibleText } from '../../base/dataText';
 
@@ -83,6 +84,9 @@ export class EvaluationPanel extends Widget {
       }
     });
     this._sigmasLabel = h('label', { text: 'Sigmas ' }, this._sigmas);
+    this._protocolLabel = h('label', { text: 'Protocol ' }, this._protocol);
+    this._iouLabel = h('label', { text: 'IoU ' }, this._iou);
+    this._plusOneLabel = h('label', { text: ' +1 px ' }, this._plusOne);
     this._iouType.addEventListener('change', () => this._syncForm());
     const run = h('button', {
       className: 'jp-mod-styled jp-mod-accept jp-VisionLens-evalRun',
@@ -99,7 +103,11 @@ export class EvaluationPanel extends Widget {
       className: 'jp-mod-styled',
       attrs: { 'aria-label': 'Compare with' }
     });
-    this._left.addEventListener('change', () => void this._showReports());
+    this._left.addEventListener('change', () => {
+      // the report picked replaces a classification result shown above it
+      this._classification = null;
+      void this._showReports();
+    });
     this._right.addEventListener('change', () => void this._showReports());
     this._reports = h('div', { className: 'jp-VisionLens-evalReports' });
 
@@ -108,11 +116,11 @@ export class EvaluationPanel extends Widget {
         'div',
         { className: 'jp-VisionLens-evalToolbar' },
         h('label', { text: 'Model ' }, this._modelSelect),
-        h('label', { text: 'Protocol ' }, this._protocol),
+        this._protocolLabel,
         h('label', { text: 'IoU type ' }, this._iouType),
         this._sigmasLabel,
-        h('label', { text: 'IoU ' }, this._iou),
-        h('label', { text: ' +1 px ' }, this._plusOne),
+        this._iouLabel,
+        this._plusOneLabel,
         run,
         this._status
       ),
@@ -249,6 +257,10 @@ export class EvaluationPanel extends Widget {
         ? this._classification
         : null;
     const keys = [this._left.value, this._right.value].filter(k => k);
+    // The report on screen is the evaluation whose TP/FP/FN colour the labels.
+    if (dataset === this.model.dataset) {
+      this.model.setEvalKey(this._left.value || null);
+    }
     // A later call (a new selection) supersedes this one's stored reports.
     const generation = ++this._shown;
     clear(this._reports);
@@ -287,6 +299,11 @@ export class EvaluationPanel extends Widget {
     }
     this._protocol.disabled = !boxes;
     this._sigmasLabel.hidden = this._iouType.value !== 'keypoints';
+    // a classifier is scored per image: no matching protocol, no IoU
+    const perImage = this._iouType.value === 'classification';
+    this._protocolLabel.hidden = perImage;
+    this._iouLabel.hidden = perImage;
+    this._plusOneLabel.hidden = perImage;
   }
 
   private async _run(): Promise<void> {
@@ -349,6 +366,9 @@ export class EvaluationPanel extends Widget {
   private _iouType: HTMLSelectElement;
   private _sigmas: HTMLInputElement;
   private _sigmasLabel: HTMLLabelElement;
+  private _protocolLabel: HTMLLabelElement;
+  private _iouLabel: HTMLLabelElement;
+  private _plusOneLabel: HTMLLabelElement;
   /** The last classification report run here (the server stores none). */
   private _classification: IClassificationReport | null = null;
   /** How many times reports were shown: stale loads are dropped. */

@@ -4,6 +4,7 @@
  * textContent / SVG text nodes.
  */
 import { clear, fmtInt, h } from '../../base/dom';
+import { evaluationLabel, iouTypeOf } from '../../model/sources/evaluations';
 import { IVisionLensModel } from '../../model/tokens';
 import { confusionTable } from './confusionTable';
 import {
@@ -11,9 +12,7 @@ import {
   classColumns,
   COUNT_COLUMNS,
   curvePoints,
-  evaluationLabel,
   fmtMetric,
-  iouTypeOf,
   sortRows
 } from './logic';
 import { IClassRow, IEvaluationReport } from '../../api/types';

@@ -1,14 +1,14 @@
 /**
  * Pure helpers of the evaluation panel: the filter a confusion-matrix cell sets,
- * labels of evaluations, the per-class columns of each iou type, the sigmas
+ * the per-class columns of each iou type, the sigmas
  * field, table sorting, and PR-curve geometry. No DOM here (unit-tested).
  */
 import { GROUND_TRUTH, IFilter, ILabelFilter } from '../../model/tokens';
+import { iouTypeOf } from '../../model/sources/evaluations';
 import {
   IClassRow,
   IEvaluationReport,
   IEvaluationRequest,
-  IEvaluationSummary,
   IModelInfo,
   IouType
 } from '../../api/types';
@@ -87,21 +87,6 @@ export function cellFilter(
 
 /** The iou types the evaluate form offers, in its order. */
 export const IOU_TYPES: readonly IouType[] = ['bbox', 'segm', 'keypoints'];
-
-/** The iou type of a report or listing entry (older ones carry none: bbox). */
-export function iouTypeOf(e: Pick<IEvaluationSummary, 'iou_type'>): IouType {
-  return e.iou_type ?? 'bbox';
-}
-
-/** How an evaluation is named in lists and titles: "m1 · COCO segm @0.5". */
-export function evaluationLabel(
-  e: Pick<IEvaluationSummary, 'model' | 'protocol' | 'iou' | 'iou_type'> & {
-    stale?: boolean;
-  }
-): string {
-  const stale = e.stale ? ' (stale)' : '';
-  return `${e.model} · ${e.protocol.toUpperCase()} ${iouTypeOf(e)} @${e.iou}${stale}`;
-}
 
 /** The count columns of the per-class table (integers, not metrics). */
 export const COUNT_COLUMNS: readonly string[] = ['tp', 'fp', 'fn', 'num_gt'];

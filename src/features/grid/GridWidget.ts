@@ -36,6 +36,7 @@ import { PageCache } from '../../model/pages';
 import { SortControl } from './SortControl';
 import { ITileEl, SampleTileRenderer } from './tiles';
 import { datasetTotal, SamplesPageSource } from '../../model/sources/samples';
+import { evaluationLabel } from '../../model/sources/evaluations';
 import { visibleText } from '../../base/dataText';
 import { sourcesLabel } from '../../model/similarity';
 
@@ -137,6 +138,7 @@ export class GridWidget extends Widget {
     this.model.dataChanged.connect(this._onDataChanged, this);
     this.model.selectionChanged.connect(this._onSelectionChanged, this);
     this.model.viewChanged.connect(this._onViewChanged, this);
+    this.model.evalKeyChanged.connect(this._onEvalKeyChanged, this);
     this.model.datasetsChanged.connect(this._updateCounts, this);
     this.model.search.changed.connect(this._onSearchChanged, this);
     this.model.extensions.changed.connect(this._onExtensionsChanged, this);
@@ -263,6 +265,19 @@ export class GridWidget extends Widget {
       : null;
     this._shown?.setEvalColours(this._tiles.evalColours); // boxes' statuses
     this._pages.reset(this._shown, keepStale);
+    const shown = this._shown;
+    void (shown?.evaluation() ?? Promise.resolve(null)).then(e => {
+      if (shown === this._shown && !this.isDisposed) {
+        this.labelTypes.setEvaluationShown(e ? evaluationLabel(e) : null);
+      }
+    });
+  }
+
+  /** Another evaluation picked: with TP/FP/FN on, its statuses are fetched. */
+  private _onEvalKeyChanged(): void {
+    if (this._tiles.evalColours) {
+      this._resetPages(true);
+    }
   }
 
   /** The ranking shown, or null. */

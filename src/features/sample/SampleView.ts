@@ -37,6 +37,10 @@ import { SampleStage, StageTool } from './SampleStage';
 import { sampleTables } from './sampleTables';
 import { IRowPlace, locateSample, sampleAt } from '../../model/sources/rows';
 import { getSample, imageUrl } from '../../model/sources/samples';
+import {
+  colouringEvaluation,
+  evaluationLabel
+} from '../../model/sources/evaluations';
 
 /** Not a row of the view (nothing shown yet). */
 const NOWHERE: IRowPlace = { index: null, total: null, inView: false };
@@ -79,6 +83,7 @@ export class SampleView extends Widget {
 
     this._stage = new SampleStage(model, this.labelTypes);
     this.labelTypes.changed.connect(this._onLabelTypes, this);
+    model.evalKeyChanged.connect(this._onEvalKeyChanged, this);
     this.editing = new SampleEditing(
       model,
       commands,
@@ -226,14 +231,24 @@ export class SampleView extends Widget {
     this._ctl?.abort();
     const ctl = (this._ctl = new AbortController());
     try {
-      const colours = this.labelTypes.evalColours && this.model.query.filter;
+      const evaluation = this.labelTypes.evalColours
+        ? await colouringEvaluation(
+            this.model,
+            dataset,
+            this.model.query.filter,
+            ctl.signal
+          ).catch(() => null)
+        : null;
       const [sample, classes] = await Promise.all([
-        getSample(this.model, dataset, sampleId, ctl.signal, colours || null),
+        getSample(this.model, dataset, sampleId, ctl.signal, evaluation),
         keypointClasses(this.model, dataset)
       ]);
       if (ctl.signal.aborted) {
         return;
       }
+      this.labelTypes.setEvaluationShown(
+        evaluation ? evaluationLabel(evaluation) : null
+      );
       this._stage.keypointClasses = classes;
       this._sample = sample;
       this._place = await locateSample(
@@ -283,6 +298,14 @@ export class SampleView extends Widget {
     this._sample = null;
     this._place = NOWHERE;
     this._render();
+  }
+
+  /** Another evaluation picked: with TP/FP/FN on, its statuses are read. */
+  private _onEvalKeyChanged(): void {
+    const shown = this._sample;
+    if (shown && this.labelTypes.evalColours) {
+      void this.showSample(shown.sample_id, this._place.index);
+    }
   }
 
   /** Draw the toggled types; TP/FP/FN colours need the boxes' statuses. */

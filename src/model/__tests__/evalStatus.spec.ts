@@ -11,9 +11,9 @@ import * as path from 'path';
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { VisionLensModel } from '../model';
-import { evalColourModel, listEvaluations } from '../sources/evaluations';
+import { colouringEvaluation, listEvaluations } from '../sources/evaluations';
 import { getSample, SamplesPageSource } from '../sources/samples';
-import { IAnnotation, IQueryOptions } from '../tokens';
+import { IAnnotation, IFilter, IQueryOptions } from '../tokens';
 
 /**
  * Two 64x48 images: image 1 has a cat the model finds (TP, TP) and a dog it
@@ -121,15 +121,25 @@ describe('TP/FP/FN statuses through the sources', () => {
     await server?.stop();
   }, 30000);
 
-  it("picks the filter's evaluated model, else the newest", async () => {
-    expect(await evalColourModel(model, 'ev', {})).toBe('det');
+  it("picks the filter's evaluation, else the one picked, else the newest", async () => {
+    const chosen = async (filter: IFilter) =>
+      (await colouringEvaluation(model, 'ev', filter))?.model;
+    expect(await chosen({})).toBe('det');
     const byModel = { labels: [{ eval: { model: 'other', status: ['fp'] } }] };
-    expect(await evalColourModel(model, 'ev', byModel)).toBe('other');
+    expect(await chosen(byModel)).toBe('other');
     const { key } = (await listEvaluations(model, 'ev')).find(
       e => e.model === 'other'
     )!;
     const byKey = { labels: [{ source: 'other', eval: { key } }] };
-    expect(await evalColourModel(model, 'ev', byKey)).toBe('other');
+    expect(await chosen(byKey)).toBe('other');
+    // the Evaluation panel's report (the model's evalKey) when the filter names none
+    model.setEvalKey(key);
+    expect(await chosen({})).toBe('other');
+    // ... and the filter's evaluation before it
+    expect(await chosen({ labels: [{ eval: { model: 'det' } }] })).toBe('det');
+    model.setEvalKey('no-such-evaluation');
+    expect(await chosen({})).toBe('det');
+    model.setEvalKey(null);
   });
 
   it('asks the grid pages for statuses only with the colours on', async () => {
@@ -148,7 +158,10 @@ describe('TP/FP/FN statuses through the sources', () => {
     const source = new SamplesPageSource(model, query);
     source.setEvalColours(true);
     const coloured = await source.fetch(0, 10, signal);
-    expect(asked.map(o => o.eval_status)).toEqual([undefined, 'det']);
+    const det = (await listEvaluations(model, 'ev')).find(
+      e => e.model === 'det'
+    )!;
+    expect(asked.map(o => o.eval_status)).toEqual([undefined, det.key]);
     expect(statuses(coloured.rows.flatMap(s => s?.annotations ?? []))).toEqual({
       'ground_truth cat 4': 'tp',
       'ground_truth dog 40': 'fn',
@@ -170,7 +183,10 @@ describe('TP/FP/FN statuses through the sources', () => {
     const id = page.rows[1]?.sample_id ?? -1;
     const plain = await getSample(model, 'ev', id);
     expect(plain.annotations.every(a => a.status === undefined)).toBe(true);
-    const coloured = await getSample(model, 'ev', id, undefined, {});
+    const det = (await listEvaluations(model, 'ev')).find(
+      e => e.model === 'det'
+    )!;
+    const coloured = await getSample(model, 'ev', id, undefined, det);
     expect(statuses(coloured.annotations)).toEqual({
       'ground_truth cat 40': 'fn',
       'det cat 2': 'fp',

@@ -9,6 +9,7 @@ import {
   IEvaluationSummary,
   IFilter,
   IJob,
+  IouType,
   IVisionLensModel
 } from '../tokens';
 
@@ -22,28 +23,47 @@ export function listEvaluations(
 }
 
 /**
- * The model whose evaluation colours boxes as TP/FP/FN: the one the
- * filter's evaluation condition names (`labels[].eval.model`, or the model of
- * its stored `key`), else the model of the newest evaluation; null without
- * any. The server then reads that model's latest evaluation.
+ * The evaluation whose statuses colour the labels as TP/FP/FN: the one the
+ * filter's evaluation condition names (its stored `key`, or the latest of
+ * its `model`), else the one chosen in the Evaluation panel
+ * (`model.evalKey`, FiftyOne's eval key), else the newest; null without any.
  */
-export async function evalColourModel(
+export async function colouringEvaluation(
   model: IVisionLensModel,
   dataset: string,
   filter: IFilter,
   signal?: AbortSignal
-): Promise<string | null> {
+): Promise<IEvaluationSummary | null> {
   const evaluations = await listEvaluations(model, dataset, signal);
   for (const label of filter.labels ?? []) {
     const cond = label['eval'] as { key?: unknown; model?: unknown } | null;
-    const named = evaluations.find(
-      e => e.model === cond?.model || e.key === cond?.key
-    );
+    const named =
+      evaluations.find(e => e.key === cond?.key) ??
+      evaluations.find(e => e.model === cond?.model && e.latest);
     if (named) {
-      return named.model;
+      return named;
     }
   }
-  return evaluations.find(e => e.latest)?.model ?? null;
+  return (
+    evaluations.find(e => e.key === model.evalKey) ??
+    evaluations.find(e => e.latest) ??
+    null
+  );
+}
+
+/** An evaluation's iou type (bbox for servers older than segm/keypoints). */
+export function iouTypeOf(e: Pick<IEvaluationSummary, 'iou_type'>): IouType {
+  return e.iou_type ?? 'bbox';
+}
+
+/** How an evaluation is named in lists, titles and legends: "m1 · COCO segm @0.5". */
+export function evaluationLabel(
+  e: Pick<IEvaluationSummary, 'model' | 'protocol' | 'iou' | 'iou_type'> & {
+    stale?: boolean;
+  }
+): string {
+  const stale = e.stale ? ' (stale)' : '';
+  return `${e.model} · ${e.protocol.toUpperCase()} ${iouTypeOf(e)} @${e.iou}${stale}`;
 }
 
 /** The report of one evaluation. */

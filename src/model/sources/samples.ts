@@ -8,8 +8,9 @@ import { IPage, IPageSource } from '../pageSource';
 import { orderByRanking } from '../similarity';
 import { sortQuery } from '../sorting';
 import { versionBrowse } from '../versionBrowse';
-import { evalColourModel } from './evaluations';
+import { colouringEvaluation } from './evaluations';
 import {
+  IEvaluationSummary,
   IFacets,
   IFilter,
   IQueryOptions,
@@ -33,32 +34,20 @@ export function imageUrl(
 }
 
 /**
- * One sample with its boxes, tags and fields; with `evalColoursOf` (the
- * view's filter: TP/FP/FN colours on), each box's status in the evaluation
- * of `evalColourModel` (none without an evaluated model).
+ * One sample with its boxes, tags and fields; with `evaluation` (TP/FP/FN
+ * colours on: the `colouringEvaluation` of the view), each box's status in it.
  */
 export async function getSample(
   model: IVisionLensModel,
   dataset: string,
   sampleId: number,
   signal?: AbortSignal,
-  evalColoursOf?: IFilter | null
+  evaluation?: IEvaluationSummary | null
 ): Promise<ISample> {
   const { version } = versionBrowse(model).params(dataset);
   // a browsed version's objects have no statuses: evaluations judged the current ones
-  const evalModel =
-    evalColoursOf && version === undefined
-      ? await evalColourModel(model, dataset, evalColoursOf, signal).catch(
-          () => null
-        )
-      : null;
-  return model.client.getSample(
-    dataset,
-    sampleId,
-    signal,
-    evalModel ?? undefined,
-    version
-  );
+  const judged = version === undefined ? evaluation?.key : undefined;
+  return model.client.getSample(dataset, sampleId, signal, judged, version);
 }
 
 /**
@@ -236,27 +225,36 @@ export class SamplesPageSource implements IPageSource<ISample> {
   }
 
   /**
-   * Fetch the boxes with their TP/FP/FN status (in `evalColourModel`'s
-   * evaluation), or without.
+   * Fetch the boxes with their TP/FP/FN status (in the `colouringEvaluation`),
+   * or without.
    */
   setEvalColours(on: boolean): void {
     this._evalColours = on;
   }
 
-  /** The `eval_status` option of the pages: only with the colours on. */
-  private _evalStatus(): Promise<{ eval_status?: string }> {
+  /**
+   * The evaluation whose statuses the pages carry (what the legend names):
+   * null with the colours off or without an evaluation. Read once per source
+   * (a new query, or another evaluation picked, is a new source).
+   */
+  evaluation(): Promise<IEvaluationSummary | null> {
     if (!this._evalColours) {
-      return Promise.resolve({});
+      return Promise.resolve(null);
     }
-    // once per source (a new query is a new source): the evaluations listed once
-    this._evalModel ??= evalColourModel(
+    this._evaluation ??= colouringEvaluation(
       this._model,
       this.query.dataset,
       this.query.filter
     ).catch(() => null);
-    return this._evalModel.then(m => (m ? { eval_status: m } : {}));
+    return this._evaluation;
+  }
+
+  /** The `eval_status` option of the pages: only with the colours on. */
+  private async _evalStatus(): Promise<{ eval_status?: string }> {
+    const evaluation = await this.evaluation();
+    return evaluation ? { eval_status: evaluation.key } : {};
   }
 
   private _evalColours = false;
-  private _evalModel: Promise<string | null> | null = null;
+  private _evaluation: Promise<IEvaluationSummary | null> | null = null;
 }

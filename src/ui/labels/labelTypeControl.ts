@@ -6,6 +6,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { LABEL_TYPES, LabelTypeToggles } from '../../model/labels';
+import { visibleText } from '../../base/dataText';
 import { h } from '../../base/dom';
 import { toolbarItem } from '../toolbar';
 import { statusLegend } from './evalColours';
@@ -82,16 +83,22 @@ export function evalColourControl(toggles: LabelTypeToggles): Widget {
       {
         className: 'jp-VisionLens-labelTypeToggle jp-VisionLens-evalColours',
         title:
-          "Colour boxes by their status in the evaluated model's latest evaluation: TP, FP, FN (missed)"
+          'Colour labels by their status in the evaluation shown in the Evaluation panel (else the newest): TP, FP, FN (missed)'
       },
       box,
       'TP/FP/FN'
     ),
     legend
   );
+  // Which evaluation judged what is drawn: the legend says (text, never HTML).
+  const of = h('span', { className: 'jp-VisionLens-evalLegendOf' });
+  legend.prepend(of);
   const sync = () => {
     box.checked = toggles.evalColours;
     legend.hidden = !toggles.evalColours;
+    const shown = toggles.evaluationShown;
+    of.textContent = shown ? `${visibleText(shown)}:` : '';
+    of.title = shown ? `TP/FP/FN in the evaluation ${visibleText(shown)}` : '';
   };
   sync();
   toggles.changed.connect(sync);

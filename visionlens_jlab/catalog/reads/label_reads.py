@@ -42,17 +42,26 @@ Evaluation = tuple[int, str]
 """An evaluation: its dataset id and its key."""
 
 
-def latest_evaluation(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> Evaluation:
-    """The latest evaluation of ``model`` on a dataset; a :class:`NotFoundError`
-    (HTTP 404) that says so when the model has never been evaluated there."""
+def chosen_evaluation(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> Evaluation:
+    """The evaluation ``name`` designates on a dataset: the one of that key, else the latest
+    evaluation of the model of that name; a :class:`NotFoundError` (HTTP 404) that says so
+    when there is neither.
+
+    A key chooses one evaluation of a model evaluated several ways (bbox, segm, keypoints),
+    as FiftyOne's eval keys do; a model name keeps meaning its latest evaluation.
+    """
     row = cur.execute(
-        "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND model = ? AND latest",
-        [dataset_id, model],
+        """
+        SELECT eval_key FROM evaluations
+        WHERE dataset_id = $d AND (eval_key = $name OR (model = $name AND latest))
+        ORDER BY eval_key = $name DESC LIMIT 1
+        """,
+        {"d": dataset_id, "name": name},
     ).fetchone()
     if row is None:
         raise NotFoundError(
-            f"model {model!r} has no evaluation on this dataset: evaluate it first "
-            "(visionlens evaluate, or the Evaluation panel)"
+            f"{name!r} is neither an evaluation nor an evaluated model of this dataset: "
+            "evaluate the model first (visionlens evaluate, or the Evaluation panel)"
         )
     return dataset_id, str(row[0])
 
@@ -67,7 +76,7 @@ def annotations_for(
     keypoints of those that have them (as JSON fragments). ``match``: compiled SQL over
     ``a`` and its values (``filters.label_match_sql``); each object then says whether it
     meets it (``"match"``), so that a view can draw only the labels the filter is about.
-    ``evaluation``: an evaluation (:func:`latest_evaluation`); each object then carries its
+    ``evaluation``: an evaluation (:func:`chosen_evaluation`); each object then carries its
     ``"status"`` in it (``tp``, ``fp``, ``fn``, ``ignored``; null for a box it did not
     judge, e.g. another model's)."""
     sql = _PAGE_ANNOTATIONS_SQL.format(

@@ -31,7 +31,7 @@ from ..tables.labels_view import check_readable, labels_at
 from .label_reads import (
     annotations_for,
     classifications_for,
-    latest_evaluation,
+    chosen_evaluation,
     sample_annotations,
 )
 from .sample_tags import update_tags
@@ -65,8 +65,8 @@ def samples_page(
 ) -> dict[str, Any]:
     """The exact total of samples matching ``spec`` and one page of them, with their boxes.
 
-    ``eval_status``: a model; each box then carries its ``status`` in the latest evaluation
-    of that model (a 404 :class:`NotFoundError` if it has none). ``version``: read the
+    ``eval_status``: an evaluation's key, or a model (its latest evaluation); each box then
+    carries its ``status`` in that evaluation (a 404 :class:`NotFoundError` if there is none). ``version``: read the
     labels as they were at that saved version (:mod:`..tables.labels_view`; None: current)."""
     if offset < 0 or limit < 0:
         raise FilterError("offset and limit must be non-negative")
@@ -92,7 +92,7 @@ def samples_page(
         cached = catalog.results.get(page_key, written)
         if cached is not None:
             return cached
-        evaluation = latest_evaluation(cur, dataset_id, eval_status) if eval_status else None
+        evaluation = chosen_evaluation(cur, dataset_id, eval_status) if eval_status else None
         if limit == 0:  # a count: any page or facets answer of this filter knows it
             known = catalog.results.get(total_key, written)
             if known is not None:
@@ -200,8 +200,8 @@ def sample_detail(
     version: int | None = None,
 ) -> dict[str, Any]:
     """One sample with every field, every object (segmentation, keypoints and attributes
-    included) and its image-level classifications; with ``eval_status`` (a model) each
-    object's ``status`` in that model's latest evaluation, as :func:`samples_page`;
+    included) and its image-level classifications; with ``eval_status`` (an evaluation's key,
+    or a model) each object's ``status`` in that evaluation, as :func:`samples_page`;
     ``version``: its objects as they were at that saved version."""
     from ..store.catalog import NotFoundError
 
@@ -218,7 +218,7 @@ def sample_detail(
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
-        evaluation = latest_evaluation(cur, dataset_id, eval_status) if eval_status else None
+        evaluation = chosen_evaluation(cur, dataset_id, eval_status) if eval_status else None
         annotations = sample_annotations(cur, sample_id, evaluation)
         labels = classifications_for(cur, dataset_id, [sample_id]).get(sample_id, [])
         computed = computed_values_for(cur, dataset_id, [sample_id]).get(sample_id, {})

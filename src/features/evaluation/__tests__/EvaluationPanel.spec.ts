@@ -70,8 +70,12 @@ function fakeModel(): IVisionLensModel & { requests: IEvaluationRequest[] } {
     status: 'queued',
     progress: 0
   };
-  return {
+  const model = {
     requests,
+    evalKey: null as string | null,
+    setEvalKey: (key: string | null) => {
+      model.evalKey = key;
+    },
     dataset: 'people',
     currentInfo: { models: [{ name: 'pose', num_predictions: 2 }] },
     datasetChanged: new Signal(owner),
@@ -91,7 +95,10 @@ function fakeModel(): IVisionLensModel & { requests: IEvaluationRequest[] } {
         result: CLASSIFICATION
       })
     }
-  } as unknown as IVisionLensModel & { requests: IEvaluationRequest[] };
+  };
+  return model as unknown as IVisionLensModel & {
+    requests: IEvaluationRequest[];
+  };
 }
 
 const flush = () => new Promise(resolve => setTimeout(resolve, 0));
@@ -180,8 +187,13 @@ describe('EvaluationPanel', () => {
     const iouType = field<HTMLSelectElement>(panel, 'IoU type');
     const options = () => Array.from(iouType.options).map(o => o.value);
     expect(options()).toEqual(['bbox', 'segm']);
+    const hidden = (label: string) =>
+      (field<HTMLElement>(panel, label).parentElement as HTMLElement).hidden;
+    expect([hidden('Protocol'), hidden('IoU')]).toEqual([false, false]);
     choose(field<HTMLSelectElement>(panel, 'Model'), 'cls');
     expect(options()).toEqual(['classification']);
+    // a classifier is scored per image: no protocol, no IoU
+    expect([hidden('Protocol'), hidden('IoU')]).toEqual([true, true]);
     evaluate(panel);
     await flush();
     await flush();
@@ -226,5 +238,21 @@ describe('EvaluationPanel', () => {
     expect(view?.querySelector('b')).toBeNull();
     expect(view?.textContent).toContain(EVIL);
     expect(view?.textContent).toContain('0.250');
+    // The report picked next replaces it: one report at a time.
+    choose(field<HTMLSelectElement>(panel, 'Report'), 'pose--coco-iou0.5');
+    await flush();
+    expect(
+      panel.node.querySelector('.jp-VisionLens-evalClassification')
+    ).toBeNull();
+  });
+
+  it('makes the report on screen the one that colours TP/FP/FN', async () => {
+    const model = fakeModel();
+    const panel = new EvaluationPanel(model);
+    await flush();
+    expect(model.evalKey).toBe('pose--coco-keypoints-iou0.5');
+    choose(field<HTMLSelectElement>(panel, 'Report'), 'pose--coco-iou0.5');
+    await flush();
+    expect(model.evalKey).toBe('pose--coco-iou0.5');
   });
 });

@@ -5,7 +5,6 @@ import {
   classColumns,
   curvePoints,
   evaluationKinds,
-  evaluationLabel,
   evaluationRequest,
   fmtMetric,
   IEvaluateForm,
@@ -13,6 +12,7 @@ import {
   sortRows
 } from '../logic';
 import { IClassRow } from '../../../api/types';
+import { evaluationLabel } from '../../../model/sources/evaluations';
 
 const report = { key: 'm1--coco-iou0.5', model: 'm1' };
 
