@@ -30,8 +30,8 @@ from ..store.result_cache import filter_key, params_key
 from ..tables.labels_view import check_readable, labels_at
 from .label_reads import (
     annotations_for,
-    classifications_for,
     chosen_evaluation,
+    classifications_for,
     sample_annotations,
 )
 from .sample_tags import update_tags
