@@ -3,7 +3,6 @@ images into a staging folder, and rename it to ``out`` once everything is writte
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from .destination import resolve_out
 from .media_files import Skipped, confine_images, dataset_media_roots
 from .parquet_files import write_parquet
 from .splits import draw_splits
-from .staging import check_out, place_images, staged, write_texts
+from .staging import check_out, count_files, place_images, staged, write_texts
 from .view import ExportView, read_view
 from .voc import write_voc
 from .yolo import write_yolo
@@ -122,7 +121,7 @@ def export_view(
         write_texts(texts)
         report("images", 0, len(pairs) if images != "none" else 0, written)
         place_images(pairs, images, _images_progress(report, images))
-        files = sum(len(names) for _, _, names in os.walk(root))
+        files = count_files(root)
     return ExportResult(
         str(out), fmt, view.num_samples, count, files,
         skipped.refused, skipped.bad_names, skipped.samples,

@@ -161,6 +161,13 @@ def _empty(name: str, dir_fd: int) -> bool:
         os.close(fd)
 
 
+def count_files(root: Path) -> int:
+    """The files written under the staging folder ``root`` (its marker is not one of them:
+    it goes before ``root`` becomes the export)."""
+    files = sum(len(names) for _, _, names in os.walk(root))
+    return files - (root / leftovers.MARKER).is_file()
+
+
 def place_images(
     pairs: Sequence[tuple[str, str | Path]],
     mode: str,
