@@ -52,7 +52,7 @@ async def test_export_job_writes_a_coco_that_pycocotools_reads(
     anns = [a for a in src["annotations"] if a["image_id"] in val_ids]
     assert job["result"] == {
         "out": str(out), "format": "coco", "samples": len(val_ids), "annotations": len(anns),
-        "files": len(val_ids) + 1,
+        "files": len(val_ids) + 1, "refused": 0, "bad_names": 0, "skipped": [],
     }  # fmt: skip
     assert job["progress"] == 1.0 and job["stage"] == "images"
     coco = _coco(out / "labels.json")

@@ -60,7 +60,9 @@ def test_coco_export_evaluates_like_the_source(
         capsys, data_dir, "export", "src", "--format", "coco", "--out", str(tmp_path / "gt")
     )
     assert code == 0, result
-    assert set(result) == {"out", "format", "samples", "annotations", "files"}
+    assert set(result) == {
+        "out", "format", "samples", "annotations", "files", "refused", "bad_names", "skipped",
+    }  # fmt: skip
     assert (result["samples"], result["files"]) == (8, 9)  # labels.json + 8 images
     code, result = run_cli(
         capsys, data_dir, "export", "src", "--format", "coco", "--out", str(tmp_path / "dt"),

@@ -50,7 +50,8 @@ async def test_the_cli_exports_through_the_server(
     result = json.loads(stdout)
     assert result == {
         "out": str(out), "format": "coco", "samples": 8,
-        "annotations": len(src["annotations"]), "files": 9,
+        "annotations": len(src["annotations"]), "files": 9, "refused": 0, "bad_names": 0,
+        "skipped": [],
     }  # fmt: skip
     assert coco_counts(out / "labels.json") == (8, len(src["annotations"]))
     [job] = _export_jobs(vl_app)  # the server ran it: the CLI did not open the catalog
@@ -95,7 +96,8 @@ async def test_the_notebook_exports_a_view(
         result = json.loads(out.strip().splitlines()[-1])
         assert result == {
             "out": str(tmp_path / "nb" / "coco"), "format": "coco", "samples": len(val_ids),
-            "annotations": val_anns, "files": len(val_ids) + 1,
+            "annotations": val_anns, "files": len(val_ids) + 1, "refused": 0, "bad_names": 0,
+            "skipped": [],
         }  # fmt: skip
         assert coco_counts(tmp_path / "nb" / "coco" / "labels.json") == (len(val_ids), val_anns)
         answer = await k.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from visionlens_jlab.jobs import (
     WorkerError,
     stream_from_worker,
 )
+from visionlens_jlab.jobs.journal import JobJournal
 
 
 def count_to(n: int) -> Iterator[int]:
@@ -156,3 +158,39 @@ def test_stages_of_a_multi_stage_job_carry_their_own_rate_and_eta() -> None:
         assert layout["items_per_second"] is None and layout["eta_seconds"] is None
     finally:
         jobs.shutdown()
+
+
+COLOURED = "\x1b[31mCUDA out of memory\x1b[0m\x07 at \x1b]0;title\x07step\r 3\x00\x9b"
+
+
+def shout_coloured(n: int) -> Iterator[int]:
+    yield from range(n)
+    raise RuntimeError(COLOURED)
+
+
+def test_job_errors_lose_ansi_codes_and_control_characters(tmp_path: Path) -> None:
+    jobs = JobManager(max_workers=1, journal=JobJournal(tmp_path))
+    try:
+
+        def in_thread(ctx: JobContext) -> None:
+            raise RuntimeError(COLOURED + "\nsecond line\tkept")
+
+        def in_worker(ctx: JobContext) -> None:
+            list(stream_from_worker(ctx, shout_coloured, 2))
+
+        failed = jobs.wait(jobs.submit("t", in_thread).id)
+        assert failed.error == "CUDA out of memory at step 3\nsecond line\tkept"
+        failed = jobs.wait(jobs.submit("t", in_worker).id, timeout=60)
+        assert failed.error is not None and "CUDA out of memory at step 3" in failed.error
+        assert not any(c in failed.error for c in "\x1b\x07\x00\r\x9b"), repr(failed.error)
+    finally:
+        jobs.shutdown()
+    # a journal of an older server, whose errors were stored as raised, shows them clean
+    records = json.loads((tmp_path / "jobs.json").read_text())
+    records["jobs"][0]["error"] = COLOURED
+    (tmp_path / "jobs.json").write_text(json.dumps(records))
+    again = JobManager(max_workers=1, journal=JobJournal(tmp_path))
+    try:
+        assert {j.error for j in again.list()} >= {"CUDA out of memory at step 3"}
+    finally:
+        again.shutdown()

@@ -21,6 +21,7 @@ from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.base import EmbedError
 from .embed.query import QueryEmbedders
 from .embed.service import EmbeddingService
+from .export.leftovers import sweep_recorded
 from .features import load as load_features
 from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
@@ -90,6 +91,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         for note in notes:
             self.log.warning("VisionLens: %s", note)
         configure_gcs(self.gcs_timeout_s)
+        for folder in sweep_recorded(self.resolved_data_dir):
+            self.log.info("VisionLens: removed %s, left by an export that was killed", folder)
         load_features()  # their tables and migration steps, before the catalog opens
         self.catalog = Catalog(
             self.resolved_data_dir,

@@ -49,7 +49,11 @@ def add_parser(subparsers: Any) -> None:
         help="the labels as they were at this version (see `visionlens versions`); "
         "default: as they are now",
     )
-    add_common_options(p, json_help='print {"out", "format", "samples", "annotations", "files"}')
+    add_common_options(
+        p,
+        json_help='print {"out", "format", "samples", "annotations", "files", "refused", '
+        '"bad_names", "skipped"}',
+    )
     p.set_defaults(func=cmd_export)
 
 
@@ -96,9 +100,15 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     with without_pandas():  # pyarrow would import pandas (~0.4 s) for nothing
         result = run_local_or_remote(args, local, remote)
     if not args.json:
-        result = {
-            "text": f"{result['samples']} samples, {result['annotations']} labels, "
-            f"{result['files']} files -> {result['out']} ({result['format']})",
-            **result,
-        }
+        left_out = result.get("refused", 0) + result.get("bad_names", 0)
+        text = (
+            f"{result['samples']} samples, {result['annotations']} labels, "
+            f"{result['files']} files -> {result['out']} ({result['format']})"
+        )
+        if left_out:
+            text += (
+                f"; {left_out} samples left out: their images lie outside the dataset's "
+                "media root or their names cannot exist (see --json's skipped)"
+            )
+        result = {"text": text, **result}
     return result

@@ -5,6 +5,7 @@ writes the catalog.
 """
 
 from .check import FORMATS, check_export
+from .destination import OutNotAllowedError
 from .errors import ExportError
 from .run import ExportProgress, ExportResult, export_view
 
@@ -13,6 +14,7 @@ __all__ = [
     "ExportError",
     "ExportProgress",
     "ExportResult",
+    "OutNotAllowedError",
     "check_export",
     "export_view",
 ]

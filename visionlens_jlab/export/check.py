@@ -5,11 +5,14 @@ so a bad request is refused at once instead of failing in the jobs list."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..catalog import Catalog
 from ..catalog.reads.export_queries import export_categories, export_label_names
+from .destination import resolve_out
 from .errors import ExportError
+from .media_files import dataset_media_roots
 from .splits import parse_ratios
 from .staging import IMAGE_MODES, check_out
 from .view import check_classes, check_source, version_position_of
@@ -57,14 +60,25 @@ def check_export(
     images: str = "copy",
     overwrite: bool = False,
     version: int | None = None,
+    allowed_roots: Sequence[str] = (),
+    protected: Sequence[str] = (),
 ) -> None:
-    """Everything :func:`~.run.export_view` would refuse before writing, checked with two
-    small catalog reads (the classes, the source's label names, the version):
-    :class:`ExportError`, or the catalog's ``NotFoundError`` / ``FilterError`` for an unknown
-    dataset, version or source."""
+    """Everything :func:`~.run.export_view` would refuse before writing, checked with a few
+    small catalog reads (the datasets' media roots, the classes, the source's label names,
+    the version): :class:`ExportError` (:class:`~.destination.OutNotAllowedError` for an
+    ``out`` outside ``allowed_roots``), or the catalog's ``NotFoundError`` / ``FilterError``
+    for an unknown dataset, version or source."""
     check_options(fmt, images, splits)
     check_source(source, min_score)
-    check_out(Path(out).expanduser().resolve(), overwrite)
+    own_root, media_roots = dataset_media_roots(catalog, dataset)
+    real = resolve_out(
+        out,
+        roots=allowed_roots,
+        protected=protected,
+        media_roots=media_roots,
+        own_media_root=own_root,
+    )
+    check_out(real, overwrite)
     version_position_of(catalog, dataset, version, source)
     names = [c["name"] for c in export_categories(catalog, dataset)]
     labels = export_label_names(catalog, dataset, source)

@@ -3,9 +3,8 @@ images into a staging folder, and rename it to ``out`` once everything is writte
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,11 @@ from ..catalog import GROUND_TRUTH, Catalog
 from .check import check_options
 from .classification import write_classification
 from .coco import write_coco
+from .destination import resolve_out
+from .media_files import Skipped, confine_images, dataset_media_roots
 from .parquet_files import write_parquet
 from .splits import draw_splits
-from .staging import check_out, place_images, staged, write_texts
+from .staging import check_out, count_files, place_images, staged, write_texts
 from .view import ExportView, read_view
 from .voc import write_voc
 from .yolo import write_yolo
@@ -36,6 +37,12 @@ class ExportResult:
     samples: int
     annotations: int
     files: int
+    refused: int = 0
+    """Samples left out: their image lies outside the dataset's media root."""
+    bad_names: int = 0
+    """Samples left out: their file name cannot exist on a file system."""
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    """``{"sample_id", "error"}`` of the samples left out (the first 100)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The result as a JSON-ready dict."""
@@ -58,6 +65,8 @@ def export_view(
     overwrite: bool = False,
     version: int | None = None,
     progress: ExportProgress | None = None,
+    allowed_roots: Sequence[str] = (),
+    protected: Sequence[str] = (),
 ) -> ExportResult:
     """Export the samples of ``dataset`` matching the filter ``spec`` to ``out`` as ``fmt``
     (one of :data:`FORMATS`), with the labels of ``source`` (ground truth or a model, its
@@ -67,19 +76,36 @@ def export_view(
     ``version`` (a number of ``visionlens versions``) when given. A non-empty ``out`` is refused
     unless ``overwrite``; any failure leaves ``out`` as it was (:class:`ExportError` for bad
     input). ``progress`` hears each stage and the images placed (see :data:`ExportProgress`).
+
+    ``out`` is resolved here, once, and must lie inside ``allowed_roots`` when given (a
+    server's: checked again now, as a request's folder may have been swapped for a symlink
+    since it was checked) and must not be or hold a ``protected`` folder or a dataset's
+    images, nor lie inside the exported dataset's images (:func:`~.destination.resolve_out`).
+    Copied or linked images are only those the image route serves: a sample whose image
+    lies outside the dataset's media root is left out and named in the result.
     """
     report = progress or _quiet
     ratios = check_options(fmt, images, splits)
-    out = Path(out).expanduser().resolve()
+    own_root, media_roots = dataset_media_roots(catalog, dataset)
+    out = resolve_out(
+        out,
+        roots=allowed_roots,
+        protected=protected,
+        media_roots=media_roots,
+        own_media_root=own_root,
+    )
     check_out(out, overwrite)  # before the reads: a refused folder costs nothing
     report("reading", 0, 0, 0.0)
     view = read_view(catalog, dataset, spec, source, min_score, classes, version)
+    skipped = Skipped()
+    if images != "none":  # only files read are confined: a labels-only export reads none
+        view, skipped = confine_images(view, own_root)
     split_of = _splits(view, ratios, seed)
     # without images the label files are the rest of the export's time
     written = 1.0 if images == "none" else WRITE_SHARE
     report("writing", 0, 0, READ_SHARE)
     view.objects.progress = _writing_progress(report, written)
-    with staged(out, overwrite) as root:
+    with staged(out, overwrite, catalog.data_dir) as root:
         texts: Sequence[tuple[str | Path, str]] = []
         pairs: Sequence[tuple[str, str | Path]]
         if fmt == "coco":
@@ -95,8 +121,11 @@ def export_view(
         write_texts(texts)
         report("images", 0, len(pairs) if images != "none" else 0, written)
         place_images(pairs, images, _images_progress(report, images))
-        files = sum(len(names) for _, _, names in os.walk(root))
-    return ExportResult(str(out), fmt, view.num_samples, count, files)
+        files = count_files(root)
+    return ExportResult(
+        str(out), fmt, view.num_samples, count, files,
+        skipped.refused, skipped.bad_names, skipped.samples,
+    )  # fmt: skip
 
 
 READ_SHARE, WRITE_SHARE = 0.1, 0.2

@@ -5,8 +5,10 @@ a failure or Ctrl-C leaves nothing behind; and the images, copied, symlinked or 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
+import stat
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..media.errors import MediaAccessError, MediaError
+from . import leftovers
 from .errors import ExportError
 
 IMAGE_MODES = ("copy", "symlink", "none")
@@ -22,40 +25,147 @@ WRITE_THREADS = 8
 PROGRESS_STEPS = 200
 """How many times at most the images' progress is reported (a callback per file of 100K
 costs more than it tells)."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def check_out(out: Path, overwrite: bool) -> None:
     """Refuse an existing ``out`` that is a file, or a non-empty folder without
     ``overwrite``, before anything is read or written."""
-    if out.is_file() or out.is_symlink():
-        raise ExportError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise ExportError(
-            f"{out} exists and is not empty: pass --overwrite (overwrite=True in the notebook "
-            "and the REST API) to replace it"
-        )
+    try:
+        if out.is_file() or out.is_symlink():
+            raise ExportError(f"{out} exists and is not a folder")
+        if out.is_dir() and any(out.iterdir()) and not overwrite:
+            raise ExportError(
+                f"{out} exists and is not empty: pass --overwrite (overwrite=True in the "
+                "notebook and the REST API) to replace it"
+            )
+    except OSError as exc:  # a path too long, a folder we may not list
+        raise ExportError(f"cannot export to {out}: {_reason(exc)}") from exc
 
 
 @contextmanager
-def staged(out: Path, overwrite: bool) -> Iterator[Path]:
+def staged(out: Path, overwrite: bool, data_dir: Path | None = None) -> Iterator[Path]:
     """A fresh folder beside ``out`` to write into; on success it replaces ``out`` (the old
-    contents go only then), on any failure it is removed and ``out`` stays as it was."""
-    out = out.expanduser().resolve()
+    contents go only then), on any failure it is removed and ``out`` stays as it was.
+
+    ``out`` is resolved (no symlink in it, :func:`~.destination.resolve_out`). Its parent
+    is opened once and held: the staging folder is made in it, and the final renames are
+    made in it, after checking that the path still leads to it. A folder swapped for a
+    symlink meanwhile makes the export fail; nothing is written or replaced through the
+    link. Abandoned staging folders of killed exports in the parent are removed first
+    (:mod:`.leftovers`); ``data_dir`` keeps a note of this one while it is in use, so a
+    server start-up removes it if this process is killed.
+    """
     check_out(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    parent = out.parent
     try:
-        yield tmp
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "x")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:  # KeyboardInterrupt included: nothing half written stays
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        parent.mkdir(parents=True, exist_ok=True)
+        dir_fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+    except OSError as exc:
+        raise ExportError(f"cannot create the export folder {out}: {_reason(exc)}") from exc
+    try:
+        _check_parent(parent, dir_fd)
+        leftovers.sweep_parent(parent)
+        tmp_name = _make_folder(f".{out.name}.export-", dir_fd)
+        note = None if data_dir is None else leftovers.record(data_dir, parent / tmp_name)
+        try:
+            yield parent / tmp_name
+            leftovers.unmark(Path(tmp_name), dir_fd)
+            _check_parent(parent, dir_fd)  # the place of the rename, just before it
+            _replace(parent, out.name, tmp_name, overwrite, dir_fd)
+        except BaseException as exc:  # KeyboardInterrupt included: nothing half written stays
+            _remove(parent, tmp_name, dir_fd)
+            if isinstance(exc, OSError | ExportError) and not _intact(parent, dir_fd):
+                # a write failed as the folder went away: say why, not which file failed
+                raise ExportError(_MOVED.format(parent=parent)) from exc
+            raise
+        finally:
+            if note is not None:
+                leftovers.forget(note)
+    finally:
+        os.close(dir_fd)
+
+
+def _check_parent(parent: Path, dir_fd: int) -> None:
+    """Refuse to go on when ``parent`` no longer leads to the folder held open: one of its
+    folders was replaced (by a symlink, or moved) since the export resolved it."""
+    if not _intact(parent, dir_fd):
+        raise ExportError(_MOVED.format(parent=parent))
+
+
+def _intact(parent: Path, dir_fd: int) -> bool:
+    """Whether the path ``parent`` still leads to the folder held open, through no symlink."""
+    try:
+        held, now = os.fstat(dir_fd), os.stat(parent, follow_symlinks=False)
+        return os.path.realpath(parent) == str(parent) and (held.st_dev, held.st_ino) == (
+            now.st_dev,
+            now.st_ino,
+        )
+    except OSError:
+        return False
+
+
+_MOVED = (
+    "the folder {parent} was replaced or moved while the export ran (a symlink put in its "
+    "place?): nothing was written there; run the export again"
+)
+
+
+def _make_folder(prefix: str, dir_fd: int) -> str:
+    """A new folder named ``prefix`` + a random suffix in the held folder, with the marker
+    of :mod:`.leftovers`; returns its name."""
+    for _ in range(100):
+        name = prefix + secrets.token_hex(6)
+        try:
+            os.mkdir(name, 0o700, dir_fd=dir_fd)
+        except FileExistsError:
+            continue
+        leftovers.mark(Path(name), dir_fd)
+        return name
+    raise ExportError(f"cannot create a staging folder {prefix}XXXX: every name is taken")
+
+
+def _replace(parent: Path, out_name: str, tmp_name: str, overwrite: bool, dir_fd: int) -> None:
+    """Rename the staging folder to ``out_name`` in the held folder; an existing ``out``
+    (empty, or any with ``overwrite``, checked again here) is moved aside first and removed
+    only once the new one is in place."""
+    try:
+        st = os.stat(out_name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        os.rename(tmp_name, out_name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        return
+    if not stat.S_ISDIR(st.st_mode):  # a symlink or a file appeared meanwhile
+        raise ExportError(f"{out_name} appeared as something other than a folder meanwhile")
+    if not overwrite and not _empty(out_name, dir_fd):
+        raise ExportError(f"{out_name} was filled meanwhile: pass --overwrite to replace it")
+    old_name = _make_folder(f".{out_name}.old-", dir_fd)
+    os.rename(out_name, f"{old_name}/x", src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    os.rename(tmp_name, out_name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    _remove(parent, old_name, dir_fd)
+
+
+def _remove(parent: Path, name: str, dir_fd: int) -> None:
+    """Remove the folder ``name`` of the held folder ``parent``, whatever it holds."""
+    if sys.version_info >= (3, 11):
+        shutil.rmtree(name, ignore_errors=True, dir_fd=dir_fd)
+    else:  # no dir_fd before 3.11: by path, through the folder checked just before
+        shutil.rmtree(parent / name, ignore_errors=True)
+
+
+def _empty(name: str, dir_fd: int) -> bool:
+    """Whether the folder ``name`` in the held folder (not a symlink) is empty."""
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW, dir_fd=dir_fd)
+    try:
+        return not os.listdir(fd)
+    finally:
+        os.close(fd)
+
+
+def count_files(root: Path) -> int:
+    """The files written under the staging folder ``root`` (its marker is not one of them:
+    it goes before ``root`` becomes the export)."""
+    files = sum(len(names) for _, _, names in os.walk(root))
+    return files - (root / leftovers.MARKER).is_file()
 
 
 def place_images(

@@ -86,6 +86,10 @@ class Objects:
     def __len__(self) -> int:
         return self._total
 
+    def subset(self, sample_ids: list[int]) -> Objects:
+        """The same selection limited to ``sample_ids`` (a few of the view's left out)."""
+        return Objects(self._catalog, self._sel, sample_ids)
+
     def _groups(self, keys: list[str]) -> pa.Table:
         return object_groups(self._catalog, self._sel, self._id_array, keys)
 
@@ -151,6 +155,23 @@ class ExportView:
     def predictions(self) -> bool:
         """Whether the labels are a model's (they carry scores)."""
         return self.source != GROUND_TRUTH
+
+    def keep(self, positions: list[int], locations: list[str]) -> ExportView:
+        """The view of the samples at ``positions`` only, read from ``locations`` (one per
+        kept sample), their labels with them; the classes stay (their ids too)."""
+        samples = {name: [column[i] for i in positions] for name, column in self.samples.items()}
+        samples["location"] = list(locations)
+        table = self.classifications.table
+        image_labels = table.filter(pc.is_in(table["sample_id"], pa.array(samples["sample_id"])))
+        return ExportView(
+            dataset=self.dataset,
+            source=self.source,
+            samples=samples,
+            objects=self.objects.subset(samples["sample_id"]),
+            classifications=_grouped(image_labels),
+            categories=self.categories,
+            class_names=self.class_names,
+        )
 
     def sample_labels(self) -> dict[int, list[str]]:
         """The classes of each sample's labels (objects and image labels), each once."""

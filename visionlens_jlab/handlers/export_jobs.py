@@ -4,8 +4,10 @@
 splits, seed, images, overwrite, version}`` answers 202 with the job; its result is what
 ``visionlens export --json`` prints. ``out`` is a folder on the server's machine: a relative
 one lies under the server's root folder (what the file browser shows), and it must lie
-inside ``allowed_roots`` (403). What the export would refuse (unknown format, dataset,
-source, class or version, a non-empty ``out`` without ``overwrite``) is a 400/404 before any job
+inside ``allowed_roots`` (403), checked when the request arrives and again when the job
+starts. What the export would refuse (unknown format, dataset, source, class or version, a
+non-empty ``out`` without ``overwrite``, an ``out`` that is or holds the server's folders or
+a dataset's images, or lies inside the dataset's images) is a 400/404 before any job
 starts.
 """
 
@@ -20,7 +22,6 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..export import FORMATS, check_export, export_view
-from ..ingest.allowed_roots import SourceNotAllowedError, check_allowed_source
 from ..jobs import JobContext
 from .base import VisionLensHandler
 
@@ -80,30 +81,6 @@ def export_params(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     }  # fmt: skip
 
 
-def check_out_path(out: str, roots: list[str], protected: list[str]) -> None:
-    """Refuse (403) an ``out`` outside the allowed ``roots`` (the ingest rule), and (400) one
-    that is, or holds, a ``protected`` folder (the server's root, an allowed root, the data
-    directory): with ``overwrite`` the export would replace that folder whole."""
-    try:
-        check_allowed_source(out, roots)
-    except SourceNotAllowedError:
-        raise HTTPError(
-            403,
-            f"{out!r} is outside the folders this server may write to ({', '.join(roots)}): "
-            "export under one of them, or ask the administrator to add its folder to "
-            "c.VisionLensApp.allowed_roots",
-        ) from None
-    real = os.path.realpath(out)
-    for path in protected:
-        other = os.path.realpath(os.path.expanduser(path))
-        if other == real or other.startswith(real.rstrip(os.sep) + os.sep):
-            raise HTTPError(
-                400,
-                f"{out!r} holds {other!r} (the server's root, an allowed root or its data "
-                "folder): export to a folder of its own inside it",
-            )
-
-
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -119,9 +96,13 @@ class ExportJobsHandler(VisionLensHandler):
         roots, data_dir = self.app.allowed_roots, str(self.app.resolved_data_dir)
         checks = {k: v for k, v in params.items() if k not in ("out", "spec", "seed")}
 
+        # what no export may replace: the server's root, its allowed roots, its data folder
+        protected = [root, *roots, data_dir]
+
         def check() -> None:  # off the loop: the checks look at the file system and catalog
-            check_out_path(out, roots, [root, *roots, data_dir])
-            check_export(catalog, name, fmt, out, **checks)
+            check_export(
+                catalog, name, fmt, out, allowed_roots=roots, protected=protected, **checks
+            )
 
         await self.run_blocking(check)
 
@@ -133,7 +114,13 @@ class ExportJobsHandler(VisionLensHandler):
                 else:
                     ctx.stage(stage, fraction=fraction)
 
-            return export_view(catalog, name, fmt, progress=progress, **params).to_dict()
+            # ``out`` is resolved and checked again: a symlink swapped in since the request
+            # would take the export elsewhere
+            result = export_view(
+                catalog, name, fmt, progress=progress, allowed_roots=roots, protected=protected,
+                **params,
+            )  # fmt: skip
+            return result.to_dict()
 
         title = f"Export {name} as {fmt.upper()} to {os.path.basename(out) or out}"
         await self.submit_job("export", run, title=title, dataset=name)

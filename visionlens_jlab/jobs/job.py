@@ -3,6 +3,7 @@ cancel, making way): the job manager's (:mod:`.manager`) vocabulary."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -150,6 +151,21 @@ class JobContext:
             job.items_per_second = job.eta_seconds = None
         job.stage = stage
         self.progress(fraction, message or stage)
+
+
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves (ANSI)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[@-_]?"  # other escapes, a lone ESC
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other C0 and C1 controls (tab, newline stay)
+)
+
+
+def clean_error(text: str) -> str:
+    """``text`` as a job's error shows it: without ANSI escape codes (a library's coloured
+    message, a subprocess's output) and control characters, which a terminal or a log
+    viewer would act on and the browser shows as garbage."""
+    return _ESCAPES.sub("", text)
 
 
 def job_progress(ctx: JobContext | None) -> Callable[[float, str], None]:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .gpu_lane import LaneQueue
-from .job import Job, JobCancelled, JobContext, JobPaused
+from .job import Job, JobCancelled, JobContext, JobPaused, clean_error
 from .journal import JobJournal
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class JobManager:
             if job.cancel_event.is_set():
                 self._finish(job, "cancelled", self._cancel_message())
                 return
-            job.error = str(exc) or type(exc).__name__
+            job.error = clean_error(str(exc)) or type(exc).__name__
             log.warning("job %s (%s) failed: %s", job.id, job.kind, job.error)
             log.debug("%s", traceback.format_exc())
             self._finish(job, "failed", job.message)
@@ -268,7 +268,7 @@ def _job_from_record(record: dict[str, Any]) -> Job:
         progress=record.get("progress"),
         message=str(record.get("message", "")),
         result=record.get("result"),
-        error=record.get("error"),
+        error=clean_error(str(record["error"])) if record.get("error") else None,
         created_at=str(record.get("created_at", "")),
         dataset=record.get("dataset"),
     )
