@@ -60,6 +60,8 @@ still running then leaves rows the next start removes."""
 JOB_ACTIVITY_SECONDS = 30
 """How often a running job is reported as server activity (see :meth:`mark_job_activity`)."""
 ACTIVITY_SETTING = "visionlens_jobs_last_activity"
+OUTBOUND_THREADS = 4
+"""Calls to other services (Label Studio) waiting at once; more wait their turn."""
 
 
 class VisionLensApp(VisionLensAppConfig, ExtensionApp):
@@ -82,6 +84,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
     search_cache: VectorMatrixCache
     resolved_data_dir: Path
     executor: ThreadPoolExecutor
+    outbound_executor: ThreadPoolExecutor
     loop_lag: LoopLagProbe | None = None
 
     def initialize_settings(self) -> None:
@@ -104,6 +107,10 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         self.executor = ThreadPoolExecutor(
             max_workers=self.request_threads or (os.cpu_count() or 1) + 1,
             thread_name_prefix="visionlens-request",
+        )
+        # calls to other services wait on the network, not on cores: threads of their own
+        self.outbound_executor = ThreadPoolExecutor(
+            max_workers=OUTBOUND_THREADS, thread_name_prefix="visionlens-outbound"
         )
         assert self.serverapp is not None and self.serverapp.event_logger is not None
         events, loop = self.serverapp.event_logger, self.serverapp.io_loop
@@ -338,6 +345,10 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             set_default_query_encoder(None)
         set_default_registry(None)
         self.media.close()  # before the catalog: it may still record bad-media rows
+        # not waited for: a call waiting on Label Studio may take its read timeout (minutes
+        # for an import), past the hub's SIGTERM; a pull's edits are one transaction, which
+        # the catalog closing under it fails whole
+        self.outbound_executor.shutdown(wait=False, cancel_futures=True)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.vectors.close()
         self.catalog.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -114,15 +115,18 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         except ValueError as exc:
             raise HTTPError(400, f"query argument {name!r} must be an integer") from exc
 
-    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run catalog work off the event loop, mapping engine errors to HTTP errors; its
-        reads stop if the client closes the connection first (:meth:`on_connection_close`)."""
+    async def run_blocking(
+        self, fn: Callable[..., T], *args: Any, executor: Executor | None = None
+    ) -> T:
+        """Run catalog work off the event loop (on the request threads, or ``executor``),
+        mapping engine errors to HTTP errors; its reads stop if the client closes the
+        connection first (:meth:`on_connection_close`)."""
         scope = ReadScope()
         self._read_scopes.add(scope)
         try:
             with engine_errors():
                 return await IOLoop.current().run_in_executor(
-                    self.app.executor, scope.run, fn, *args
+                    executor or self.app.executor, scope.run, fn, *args
                 )
         finally:
             self._read_scopes.discard(scope)

@@ -2,8 +2,11 @@
 travels in the body, never in a URL) and serves the tasks' images itself.
 
 A view the round trip cannot send, or a project with nothing from the dataset, answers 400;
-Label Studio unreachable or refusing answers 502; a pulled edit that conflicts with one made
-in VisionLens since the send answers 409 and writes nothing.
+Label Studio unreachable, refusing, silent past the client's timeouts or answering something
+other than its JSON answers 502 (:mod:`visionlens_jlab.outbound`); a pulled edit that
+conflicts with one made in VisionLens since the send answers 409 and writes nothing. The
+calls run on the outbound threads, so a Label Studio that never answers holds no thread
+other requests need.
 """
 
 from __future__ import annotations
@@ -33,8 +36,13 @@ class LabelStudioBase(EditsBase):
             raise HTTPError(400, str(exc)) from exc
 
     async def call(self, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """``fn(*args, **kwargs)`` on the outbound threads: it waits on Label Studio."""
         try:
-            return dict(await self.run_blocking(lambda: fn(*args, **kwargs)))
+            return dict(
+                await self.run_blocking(
+                    lambda: fn(*args, **kwargs), executor=self.app.outbound_executor
+                )
+            )
         except LabelStudioUnavailableError as exc:
             raise HTTPError(502, str(exc)) from exc
         except LabelStudioError as exc:

@@ -38,6 +38,10 @@ class Services(Protocol):
     maps: MapJobs
     search_cache: VectorMatrixCache
     executor: ThreadPoolExecutor
+    """The request threads: catalog reads and JSON encoding of every handler."""
+    outbound_executor: ThreadPoolExecutor
+    """The threads that wait on other services (Label Studio): a service that never answers
+    holds these, never the request threads."""
     loop_lag: LoopLagProbe | None
     allowed_roots: list[str]
     """Where server-side paths of a request (ingest sources, checkpoints, exports) may lie."""

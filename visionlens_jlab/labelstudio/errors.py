@@ -7,4 +7,9 @@ class LabelStudioError(Exception):
 
 
 class LabelStudioUnavailableError(LabelStudioError):
-    """Label Studio could not be reached, or refused the token or a request."""
+    """Label Studio could not be reached, refused the token or a request, or gave an answer
+    that is not what was asked. ``status``: the HTTP error status it answered, if any."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

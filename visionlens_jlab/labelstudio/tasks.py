@@ -18,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 from ..catalog import GROUND_TRUTH
 from ..export.view import ExportView
+from ..outbound import http_url
 from .errors import LabelStudioError
 
 FROM_NAME = "label"
@@ -82,7 +83,12 @@ def build_tasks(
     server_url: str, truth: ExportView, predictions: ExportView | None
 ) -> list[dict[str, Any]]:
     """One task per sample of ``truth`` (the ground truth of the view), with ``predictions``
-    (a model's objects on the same samples) when given."""
+    (a model's objects on the same samples) when given. ``server_url`` must be an http(s)
+    URL: each task's image is a link under it that annotators open."""
+    try:
+        http_url(server_url, "the VisionLens server URL (server_url)")
+    except ValueError as exc:
+        raise LabelStudioError(str(exc)) from exc
     if truth.num_samples > MAX_TASKS:
         raise LabelStudioError(
             f"the view holds {truth.num_samples} samples; send at most {MAX_TASKS} at a time "
