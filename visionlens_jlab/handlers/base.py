@@ -25,6 +25,7 @@ from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
 from ..export import ExportError
 from ..ingest.allowed_roots import SourceNotAllowedError
+from ..jobs.ray_pipeline import RunnerNotAllowedError
 from ..maps.params import MapError
 from ..records.report import IngestError
 from ..search.encoders import QueryImageTooLargeError
@@ -187,7 +188,7 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(404, str(exc)) from exc
     except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down
         raise HTTPError(503, str(exc)) from exc
-    except SourceNotAllowedError as exc:
+    except (SourceNotAllowedError, RunnerNotAllowedError) as exc:
         raise HTTPError(403, str(exc)) from exc
     except QueryImageTooLargeError as exc:
         raise HTTPError(413, str(exc)) from exc
