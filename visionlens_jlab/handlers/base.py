@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,7 +25,7 @@ from ..catalog import (
 from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
 from ..export import ExportError
-from ..ingest.allowed_roots import SourceNotAllowedError
+from ..ingest.allowed_roots import SourceNotAllowedError, confine_local_path
 from ..jobs.ray_pipeline import RunnerNotAllowedError
 from ..maps.params import MapError
 from ..records.report import IngestError
@@ -114,6 +115,15 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
             return int(raw)
         except ValueError as exc:
             raise HTTPError(400, f"query argument {name!r} must be an integer") from exc
+
+    def local_path(self, value: str) -> str | None:
+        """The absolute path a request's model or checkpoint names on this machine, inside
+        ``allowed_roots`` (else :class:`SourceNotAllowedError`: a 403); None for a name
+        that is no local path (a hub id). Relative paths are read under the server's root
+        folder, then its working folder (:func:`~..ingest.allowed_roots.confine_local_path`)."""
+        cwd = os.getcwd()
+        root = os.path.abspath(os.path.expanduser(self.settings.get("server_root_dir") or cwd))
+        return confine_local_path(value, [root, cwd], self.app.allowed_roots)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Run catalog work off the event loop, mapping engine errors to HTTP errors; its

@@ -36,6 +36,28 @@ def check_allowed_source(location: str, roots: Sequence[str]) -> None:
     )
 
 
+def confine_local_path(value: str, bases: Sequence[str], roots: Sequence[str]) -> str | None:
+    """The absolute path a request's ``value`` names on this machine, inside ``roots``
+    (:func:`check_allowed_source`); None when it names no local path (a hub id).
+
+    A relative ``value`` is read under the first of ``bases`` (the server's root folder)
+    when it is written as a path (``/``, ``~``, ``.`` first, or a ``..`` part): checked
+    before anything looks at it, so a refusal never tells whether it exists. Any other
+    string is a local path only where it exists, under the first of ``bases`` that holds
+    it (the working folder, where worker processes start, comes next). The answer is what
+    the job must load: the very path checked, whichever runner's folder it starts in.
+    """
+    expanded = os.path.expanduser(value)
+    places = [os.path.normpath(os.path.join(base, expanded)) for base in bases]
+    if value.startswith(("/", "~", ".")) or ".." in expanded.replace("\\", "/").split("/"):
+        found: str | None = places[0]
+    else:
+        found = next((place for place in places if os.path.lexists(place)), None)
+    if found is not None:
+        check_allowed_source(found, roots)
+    return found
+
+
 def read_allowed_roots(roots: Sequence[str]) -> tuple[list[str], list[str]]:
     """The configured roots as a list, and a warning for each item that looks like a list.
 
