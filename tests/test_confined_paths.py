@@ -5,10 +5,13 @@ ingest source names (a YOLO data.yaml's ``path``/``train``, an image list's line
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.ingest_fixtures import tiny_jpeg
 from visionlens_jlab.ingest.allowed_roots import SourceNotAllowedError, confine_local_path
@@ -74,3 +77,98 @@ def test_local_model_paths_are_resolved_where_the_job_reads_them(tmp_path: Path)
     with pytest.raises(SourceNotAllowedError, match="allowed_roots"):
         confine_local_path("models/../../nowhere/x", bases, roots)
     assert confine_local_path("anything", bases, []) is None  # no roots: a laptop
+
+
+# --- B: every file an ingest source names ------------------------------------------------
+
+
+def _yolo(root: Path, yaml_text: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "data.yaml").write_text(yaml_text)
+    return root / "data.yaml"
+
+
+async def _ingest(api: Any, wait_job: Any, source: Path, name: str) -> dict[str, Any]:
+    status, answer = await api("POST", "datasets", {"source": str(source), "name": name})
+    assert status == 202, answer
+    return await wait_job(answer["job"], timeout=120)
+
+
+async def test_a_yolo_yaml_cannot_lead_the_ingest_out_of_the_roots(
+    api: Any, wait_job: Any, tmp_path: Path, outside: Path, vl_app: Any
+) -> None:
+    allowed = tmp_path / "allowed"
+    (allowed / "listed").mkdir()
+    (allowed / "listed" / "train.txt").write_text(f"{outside / 'images/train/secret.jpg'}\n")
+    (allowed / "linked" / "images").mkdir(parents=True)
+    (allowed / "linked" / "images" / "train").symlink_to(outside / "images" / "train")
+    sources = {
+        "climb": _yolo(allowed / "climb", "path: ../../outside\ntrain: images/train\nnames: [a]\n"),
+        "absolute": _yolo(
+            allowed / "absolute", f"path: {outside}\ntrain: images/train\nnames: [a]\n"
+        ),
+        "split": _yolo(allowed / "split", f"train: {outside / 'images/train'}\nnames: [a]\n"),
+        "listed": _yolo(allowed / "listed", "train: train.txt\nnames: [a]\n"),
+        "linked": _yolo(allowed / "linked", "train: images/train\nnames: [a]\n"),
+    }
+    for name, source in sources.items():
+        job = await _ingest(api, wait_job, source, name)
+        assert job["status"] == "failed", (name, job)
+        assert "outside the folders this server may ingest from" in job["error"], job
+        assert "allowed_roots" in job["error"]
+    assert vl_app.catalog.list_datasets() == []
+    # the same layout inside the roots ingests (the interpreter's own files stay readable)
+    inside = allowed / "inside"
+    for part in ("images", "labels"):
+        (inside / part / "train").mkdir(parents=True)
+    (inside / "images" / "train" / "a.jpg").write_bytes(tiny_jpeg(20, 10))
+    (inside / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    job = await _ingest(api, wait_job, _yolo(inside, "train: images/train\nnames: [a]\n"), "ok")
+    assert job["status"] == "done", job
+    assert job["result"]["samples"] == 1, job["result"]
+
+
+async def test_image_files_named_by_an_annotation_file_are_confined(
+    api: Any, wait_job: Any, tmp_path: Path, outside: Path
+) -> None:
+    """A COCO image without a size is read for one: never outside the roots."""
+    folder = tmp_path / "allowed" / "coco"
+    folder.mkdir(parents=True)
+    secret = outside / "images" / "train" / "secret.jpg"
+    coco = {
+        "images": [{"id": 1, "file_name": os.path.relpath(secret, folder)}],
+        "categories": [{"id": 1, "name": "cat"}],
+        "annotations": [],
+    }
+    (folder / "ann.json").write_text(json.dumps(coco))
+    job = await _ingest(api, wait_job, folder / "ann.json", "coco")
+    assert job["status"] == "failed", job
+    assert "allowed_roots" in job["error"], job
+    (folder / "a.jpg").write_bytes(tiny_jpeg(20, 10))  # an image inside is read for its size
+    coco["images"] = [{"id": 1, "file_name": "a.jpg"}]
+    (folder / "ann.json").write_text(json.dumps(coco))
+    job = await _ingest(api, wait_job, folder / "ann.json", "coco2")
+    assert job["status"] == "done", job
+
+
+async def test_a_voc_mask_linked_out_of_the_roots_is_not_read(
+    api: Any, wait_job: Any, tmp_path: Path, outside: Path
+) -> None:
+    root = tmp_path / "allowed" / "voc"
+    for part in ("Annotations", "JPEGImages", "SegmentationClass"):
+        (root / part).mkdir(parents=True)
+    (root / "JPEGImages" / "a.jpg").write_bytes(tiny_jpeg(20, 10))
+    (root / "Annotations" / "a.xml").write_text(
+        "<annotation><filename>a.jpg</filename><size><width>20</width><height>10</height>"
+        "<depth>3</depth></size><segmented>1</segmented><object><name>cat</name>"
+        "<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox>"
+        "</object></annotation>"
+    )
+    Image.new("P", (20, 10), 8).save(outside / "secret.png")
+    (root / "SegmentationClass" / "a.png").symlink_to(outside / "secret.png")
+    job = await _ingest(api, wait_job, root, "voc")
+    assert job["status"] == "failed", job
+    assert "allowed_roots" in job["error"], job
+    (root / "SegmentationClass" / "a.png").unlink()  # without the link, the same tree ingests
+    job = await _ingest(api, wait_job, root, "voc2")
+    assert job["status"] == "done", job

@@ -246,6 +246,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             split=split,
             image_labels=image_labels,
             then=after,
+            roots=self.allowed_roots,
         )
 
     def import_predictions(
@@ -255,7 +256,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         check_allowed_source(source, self.allowed_roots)
         return submit_predictions(
             self.jobs, self.catalog, dataset=dataset, source=source, model=model, fmt=fmt,
-            split=split,
+            split=split, roots=self.allowed_roots,
         )  # fmt: skip
 
     def pregenerate(self, dataset: str) -> Job:

@@ -11,7 +11,16 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REMOTE_READ_EVENT = "visionlens.remote_read"
+"""The audit event a reader raises (``sys.audit``) before it reads a ``gs://`` object, so
+:func:`confine_reads` sees remote reads as it sees local ones."""
+_READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", REMOTE_READ_EVENT})
 
 
 class SourceNotAllowedError(Exception):
@@ -56,6 +65,39 @@ def confine_local_path(value: str, bases: Sequence[str], roots: Sequence[str]) -
     if found is not None:
         check_allowed_source(found, roots)
     return found
+
+
+def confine_reads(roots: Sequence[str]) -> None:
+    """From now on, this process refuses (:class:`SourceNotAllowedError`) to open or list
+    anything outside ``roots``: a check at the moment each file is used, whatever named it
+    (a data.yaml's ``path``/``train``, an image list's lines, a COCO ``file_name``, a VOC
+    mask, a symlink on the way). Nothing changes when ``roots`` is empty.
+
+    It is an audit hook (:func:`sys.addaudithook`), which cannot be removed: call it only in
+    a worker process spawned for one ingest. The interpreter's and this package's folders
+    stay readable (imports happen late), and temporary files go to a private folder of its
+    own. Readers announce ``gs://`` reads with :data:`REMOTE_READ_EVENT`.
+    """
+    if not roots:
+        return
+    roots = list(roots)
+    tempfile.tempdir = tempfile.mkdtemp(prefix="visionlens-ingest-")
+    package = Path(__file__).resolve().parents[2]  # site-packages, or an editable checkout
+    folders = [tempfile.tempdir, str(package), sys.prefix, sys.base_prefix, sys.exec_prefix]
+    folders += [p for p in sys.path if p and os.path.isabs(p)]
+    code = [os.path.realpath(f).rstrip(os.sep) + os.sep for f in folders]
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event not in _READ_EVENTS or not args or isinstance(args[0], int):
+            return
+        location = os.fsdecode(args[0]) if args[0] is not None else "."
+        if not location.startswith("gs://"):
+            real = os.path.realpath(os.path.expanduser(location)) + os.sep
+            if any(real.startswith(folder) for folder in code):
+                return
+        check_allowed_source(location, roots)
+
+    sys.addaudithook(hook)
 
 
 def read_allowed_roots(roots: Sequence[str]) -> tuple[list[str], list[str]]:
