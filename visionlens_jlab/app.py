@@ -17,6 +17,7 @@ from tornado.ioloop import PeriodicCallback
 from .app_config import VisionLensAppConfig
 from .catalog import Catalog
 from .catalog.indexes.index_warmer import IndexWarmer
+from .catalog.writes.ingest_limits import IngestLimits
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.base import EmbedError
 from .embed.query import QueryEmbedders
@@ -247,6 +248,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             image_labels=image_labels,
             then=after,
             roots=self.allowed_roots,
+            limits=IngestLimits(self.max_categories, self.max_labels_per_image),
         )
 
     def import_predictions(

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..catalog import Catalog, ConflictError, validate_name
-from ..catalog.writes.dataset_writer import write_dataset, write_predictions
-from ..jobs.job import Job, JobContext
+from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
+from ..catalog.writes.ingest_limits import IngestLimits
+from ..jobs.job import Job, JobContext, job_progress
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..records.batches import Batch
@@ -71,10 +72,12 @@ def submit_ingest(
     image_labels: str | None = None,
     then: Callable[[Any], None] | None = None,
     roots: Sequence[str] = (),
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> Job:
     """Start a dataset ingest job; the name is validated before anything is queued.
     ``image_labels``: a table of ground-truth image labels (see ``open_dataset``).
     ``roots``: the folders every file the parsers read must lie in (none: anywhere).
+    ``limits``: the bounds on classes and labels per image (``write_dataset``).
 
     ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
     """
@@ -88,7 +91,10 @@ def submit_ingest(
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "dataset", options, roots)
-        return write_dataset(catalog, name, parsed, split=split, progress=ctx.progress).to_dict()
+        # job_progress: a cancel stops the writer at its next transaction
+        return write_dataset(
+            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits
+        ).to_dict()
 
     return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
 
