@@ -333,6 +333,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
         for job in unfinished:
             self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
+        if unfinished:  # one inside a long statement holds the write lock the close needs
+            await asyncio.to_thread(self.catalog.interrupt_writes, JOB_STOP_SECONDS)
         await asyncio.to_thread(self.ray_drivers.close)  # their actors on the cluster too
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)
