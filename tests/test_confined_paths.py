@@ -14,13 +14,14 @@ import pytest
 from PIL import Image
 
 from tests.ingest_fixtures import tiny_jpeg
+from tests.plugin_fixtures import FIELD_PLUGIN_TEMPLATE
 from visionlens_jlab.ingest.allowed_roots import SourceNotAllowedError, confine_local_path
 
 
 @pytest.fixture
 def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
     (tmp_path / "allowed").mkdir()
-    return {"allowed_roots": [str(tmp_path / "allowed"), str(jp_root_dir)]}
+    return {"allowed_roots": [str(tmp_path / "allowed"), str(jp_root_dir)], "plugin_folder": "on"}
 
 
 @pytest.fixture
@@ -171,4 +172,21 @@ async def test_a_voc_mask_linked_out_of_the_roots_is_not_read(
     assert "allowed_roots" in job["error"], job
     (root / "SegmentationClass" / "a.png").unlink()  # without the link, the same tree ingests
     job = await _ingest(api, wait_job, root, "voc2")
+    assert job["status"] == "done", job
+
+
+async def test_the_plugin_folder_outside_the_roots_still_loads(
+    api: Any, wait_job: Any, tmp_path: Path, vl_data_dir: Path
+) -> None:
+    """The server's own plugins (in its data folder, outside the roots) are not the
+    source's references: a table ingest, which asks the plugins for a format, works."""
+    (vl_data_dir / "plugins").mkdir(parents=True, exist_ok=True)
+    (vl_data_dir / "plugins" / "reader.py").write_text(
+        FIELD_PLUGIN_TEMPLATE.format(name="reader", field="f", body="return {}")
+    )
+    folder = tmp_path / "allowed" / "table"
+    folder.mkdir(parents=True)
+    (folder / "a.jpg").write_bytes(tiny_jpeg(20, 10))
+    (folder / "labels.csv").write_text("file,label\na.jpg,cat\n")
+    job = await _ingest(api, wait_job, folder / "labels.csv", "table")
     assert job["status"] == "done", job

@@ -17,6 +17,12 @@ def parse_items(
     from ..ingest.open import open_dataset, open_predictions
     from ..records.batches import without_pandas
 
+    if roots:
+        from ..plugins.registry import default_registry
+
+        # the server's plugins (its data folder: outside the roots) load before the
+        # confinement; only what the source names is confined
+        default_registry()
     confine_reads(roots)  # this worker process parses this one source, then ends
 
     with without_pandas():  # this process only parses: pyarrow would import it for nothing
