@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +192,28 @@ async def test_the_plugin_folder_outside_the_roots_still_loads(
     (folder / "labels.csv").write_text("file,label\na.jpg,cat\n")
     job = await _ingest(api, wait_job, folder / "labels.csv", "table")
     assert job["status"] == "done", job
+
+
+def test_the_working_folder_on_sys_path_does_not_widen_the_confinement(tmp_path: Path) -> None:
+    """``python -m`` and PYTHONPATH put the working folder on sys.path; the code folders stay
+    readable (a late import works), the working folder's data does not."""
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "outside.txt").write_text("secret")
+    script = f"""
+import sys
+from visionlens_jlab.ingest.allowed_roots import SourceNotAllowedError, confine_reads
+confine_reads([{str(tmp_path / "allowed")!r}])
+import fractions  # a late import of the standard library
+for path in ("outside.txt", {str(tmp_path / "outside.txt")!r}):
+    try:
+        open(path).read()
+    except SourceNotAllowedError:
+        continue
+    sys.exit("read " + path)
+print("confined")
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "confined", done.stderr

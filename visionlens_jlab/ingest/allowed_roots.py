@@ -82,9 +82,14 @@ def confine_reads(roots: Sequence[str]) -> None:
         return
     roots = list(roots)
     tempfile.tempdir = tempfile.mkdtemp(prefix="visionlens-ingest-")
-    package = Path(__file__).resolve().parents[2]  # site-packages, or an editable checkout
+    package = Path(__file__).resolve().parents[1]  # visionlens_jlab itself
     folders = [tempfile.tempdir, str(package), sys.prefix, sys.base_prefix, sys.exec_prefix]
-    folders += [p for p in sys.path if p and os.path.isabs(p)]
+    # sys.path may hold the working or home folder (python -m, PYTHONPATH): not code
+    data = [os.path.realpath(p) + os.sep for p in (os.getcwd(), os.path.expanduser("~"))]
+    for entry in sys.path:
+        real = os.path.realpath(entry) + os.sep if entry and os.path.isabs(entry) else ""
+        if real and not any(d.startswith(real) for d in data):
+            folders.append(real)
     code = [os.path.realpath(f).rstrip(os.sep) + os.sep for f in folders]
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
