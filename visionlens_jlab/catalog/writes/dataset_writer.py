@@ -245,11 +245,12 @@ def _publish(
     """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
     in one transaction: the dataset appears whole or not at all. Returns the label counts
     by type."""
+    classes = categories_table(categories)  # before the lock: other writers wait on it
     with catalog.write() as cur:
         _check_free(cur, name)
         limits.check_labels_per_image(cur, dataset_id, parsed.source)
-        if categories:
-            _append(cur, categories_table(categories), CATEGORIES_SQL, [dataset_id])
+        if classes.num_rows:
+            _append(cur, classes, CATEGORIES_SQL, [dataset_id])
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
