@@ -4,6 +4,8 @@ On a laptop the server runs as its user and may read whatever that user can: no 
 restriction. On a shared hub an administrator may confine ingests (annotation files and
 image folders) to, say, the user's home and a shared datasets volume. Media are later served
 only from inside a dataset's media root, so confining the ingest confines the media too.
+A request's checkpoint or model path follows the same rule (:func:`confine_local_path`), and
+so does every file an ingest's parse worker opens, whatever named it (:func:`confine_reads`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any
 REMOTE_READ_EVENT = "visionlens.remote_read"
 """The audit event a reader raises (``sys.audit``) before it reads a ``gs://`` object, so
 :func:`confine_reads` sees remote reads as it sees local ones."""
-_READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", REMOTE_READ_EVENT})
+_READ_EVENTS = frozenset(
+    {"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2", REMOTE_READ_EVENT}
+)
 
 
 class SourceNotAllowedError(Exception):
