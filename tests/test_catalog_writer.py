@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from tests.catalog_fixtures import RowsSource
@@ -199,3 +201,35 @@ def test_arrow_uses_the_system_allocator_while_writing(tmp_path: Path) -> None:
             pass
         assert backend() == "system"  # the outer one still holds
     assert backend() == before
+
+
+def test_a_stopping_server_interrupts_a_write_stuck_in_one_statement(tmp_path: Path) -> None:
+    """The write lock a long statement holds comes free (the transaction rolled back), so
+    the server's stop can close the catalog instead of waiting for it (issue #46)."""
+    catalog = Catalog(tmp_path / "data")
+    inside = threading.Event()
+    failed: list[BaseException] = []
+
+    def stuck() -> None:
+        try:
+            with catalog.write() as cur:
+                cur.execute("CREATE TABLE kept_not (n BIGINT)")
+                inside.set()
+                cur.execute("SELECT sum(a.range * b.range) FROM range(100000000) a, range(100) b")
+        except BaseException as exc:  # the interrupt, as the job would see it
+            failed.append(exc)
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    assert inside.wait(30)
+    started = time.monotonic()
+    assert catalog.interrupt_writes(30)
+    thread.join(30)
+    assert not thread.is_alive() and time.monotonic() - started < 30
+    assert len(failed) == 1 and isinstance(failed[0], duckdb.InterruptException), failed
+    with catalog.cursor() as cur:  # rolled back
+        assert cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kept_not'"
+        ).fetchone() == (0,)
+    assert catalog.interrupt_writes(0)  # nothing in progress: free at once
+    catalog.close()

@@ -17,6 +17,7 @@ from tornado.ioloop import PeriodicCallback
 from .app_config import VisionLensAppConfig
 from .catalog import Catalog
 from .catalog.indexes.index_warmer import IndexWarmer
+from .catalog.writes.ingest_limits import IngestLimits
 from .config import DATA_DIR_ENV, resolve_data_dir
 from .embed.base import EmbedError
 from .embed.query import QueryEmbedders
@@ -256,6 +257,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             split=split,
             image_labels=image_labels,
             then=after,
+            roots=self.allowed_roots,
+            limits=IngestLimits(self.max_categories, self.max_labels_per_image),
         )
 
     def import_predictions(
@@ -265,7 +268,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         check_allowed_source(source, self.allowed_roots)
         return submit_predictions(
             self.jobs, self.catalog, dataset=dataset, source=source, model=model, fmt=fmt,
-            split=split,
+            split=split, roots=self.allowed_roots,
         )  # fmt: skip
 
     def pregenerate(self, dataset: str) -> Job:
@@ -340,6 +343,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)
         for job in unfinished:
             self.log.warning("VisionLens job %s (%s) still running at stop", job.id, job.title)
+        if unfinished:  # one inside a long statement holds the write lock the close needs
+            await asyncio.to_thread(self.catalog.interrupt_writes, JOB_STOP_SECONDS)
         await asyncio.to_thread(self.ray_drivers.close)  # their actors on the cluster too
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from traitlets import Bool, CaselessStrEnum, Dict, Float, HasTraits, Integer, List, Unicode
 
 from .catalog.store.catalog import SERVER_MEMORY_LIMIT
+from .catalog.writes.ingest_limits import DEFAULT_MAX_CATEGORIES, DEFAULT_MAX_LABELS_PER_IMAGE
 from .config import DATA_DIR_ENV
 from .worker_priority import DEFAULT_NICE
 
@@ -179,6 +180,24 @@ class VisionLensAppConfig(HasTraits):
             "a laptop. On a shared hub, e.g. ['~', '/srv/datasets']. An item written as a "
             'JSON list in a string (\'["/a", "/b"]\', as a JSON config file may hold it) '
             "is read as that list, with a warning at start."
+        ),
+    )
+
+    max_categories = Integer(
+        DEFAULT_MAX_CATEGORIES,
+        config=True,
+        help=(
+            "Most classes one ingested dataset may declare; a source with more is refused "
+            "with an error (a COCO file of a million categories would otherwise load every "
+            "class list with them). 0: no bound."
+        ),
+    )
+    max_labels_per_image = Integer(
+        DEFAULT_MAX_LABELS_PER_IMAGE,
+        config=True,
+        help=(
+            "Most labels (objects and image labels) one image of an ingested dataset may "
+            "have; a source with more is refused with an error naming the image. 0: no bound."
         ),
     )
 

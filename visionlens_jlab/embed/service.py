@@ -14,7 +14,7 @@ from ..jobs.job import Job, JobContext
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_driver import RayDrivers
-from ..jobs.ray_pipeline import RayRunnerError, resolve_address
+from ..jobs.ray_pipeline import RayRunnerError, server_address
 from ..vectors import VectorStore, VectorStoreError
 from .base import EmbedError
 from .job import EmbedOptions, parse_runner, run_embedding
@@ -220,9 +220,10 @@ class EmbeddingService:
         return thread
 
     def _ray_address(self, address: str | None) -> str:
-        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.resolve_address`);
-        refused at once, as a bad request, when Ray is missing or no address is known."""
+        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.server_address`):
+        refused at once, as a bad request, when Ray is missing or no address is known, and as
+        forbidden when the request names a cluster other than the configured one."""
         try:
-            return resolve_address(address, self.ray_address)
+            return server_address(address, self.ray_address)
         except RayRunnerError as exc:
             raise EmbedError(str(exc)) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -25,7 +26,8 @@ from ..catalog import (
 from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
 from ..embed.base import EmbedError
 from ..export import ExportError, OutNotAllowedError
-from ..ingest.allowed_roots import SourceNotAllowedError
+from ..ingest.allowed_roots import SourceNotAllowedError, confine_local_path
+from ..jobs.ray_pipeline import RunnerNotAllowedError
 from ..maps.params import MapError
 from ..records.report import IngestError
 from ..search.encoders import QueryImageTooLargeError
@@ -115,6 +117,15 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         except ValueError as exc:
             raise HTTPError(400, f"query argument {name!r} must be an integer") from exc
 
+    def local_path(self, value: str) -> str | None:
+        """The absolute path a request's model or checkpoint names on this machine, inside
+        ``allowed_roots`` (else :class:`SourceNotAllowedError`: a 403); None for a name
+        that is no local path (a hub id). Relative paths are read under the server's root
+        folder, then its working folder (:func:`~..ingest.allowed_roots.confine_local_path`)."""
+        cwd = os.getcwd()
+        root = os.path.abspath(os.path.expanduser(self.settings.get("server_root_dir") or cwd))
+        return confine_local_path(value, [root, cwd], self.app.allowed_roots)
+
     async def run_blocking(
         self, fn: Callable[..., T], *args: Any, executor: Executor | None = None
     ) -> T:
@@ -191,7 +202,7 @@ def engine_errors() -> Iterator[None]:
         raise HTTPError(404, str(exc)) from exc
     except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down
         raise HTTPError(503, str(exc)) from exc
-    except (SourceNotAllowedError, OutNotAllowedError) as exc:
+    except (SourceNotAllowedError, OutNotAllowedError, RunnerNotAllowedError) as exc:
         raise HTTPError(403, str(exc)) from exc
     except QueryImageTooLargeError as exc:
         raise HTTPError(413, str(exc)) from exc

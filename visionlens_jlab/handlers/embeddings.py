@@ -10,7 +10,6 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..embed.wire import ARROW_STREAM
-from ..ingest.allowed_roots import check_allowed_source
 from ..jobs.accelerator import dtype_option
 from .base import VisionLensHandler, engine_errors
 
@@ -51,10 +50,12 @@ class EmbedHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         options, notice = _embed_options(self.json_body())
         with engine_errors():
-            # a server-side path: the rule of ingest sources (a 403 outside allowed_roots,
-            # checked before the path is looked at, so nothing tells whether it exists)
+            # a server-side path: the rule of ingest sources (a 403 outside allowed_roots);
+            # the job loads the very path checked, whichever runner's folder it starts in
             if "checkpoint" in options:
-                check_allowed_source(options["checkpoint"], self.app.allowed_roots)
+                options["checkpoint"] = (
+                    self.local_path(options["checkpoint"]) or options["checkpoint"]
+                )
         # The store's first use loads every Edge shard and reconciles it with the catalog:
         # do that off the event loop. Submitting itself stays on the loop (the kernel
         # runner starts its kernel through the server's kernel manager, which lives there).

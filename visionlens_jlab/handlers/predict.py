@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import tornado.web
@@ -9,8 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..catalog.extensions.captions import search_captions
-from ..ingest.allowed_roots import check_allowed_source
-from ..predict.base import PredictOptions, is_torchvision, parse_spec
+from ..predict.base import PredictOptions, with_local_path
 from .base import VisionLensHandler, engine_errors
 
 _STRINGS = ("model", "task", "name", "runner", "device", "dtype")
@@ -60,12 +60,9 @@ class PredictHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         with engine_errors():
             options = _options(name, self.json_body())
-            # a server-side path: the rule of ingest sources and embedding checkpoints
-            path = parse_spec(options.model)[1] if is_torchvision(options.model) else None
-            if path is not None:
-                check_allowed_source(path, self.app.allowed_roots)
-            elif options.model.startswith(("/", "~", ".")):
-                check_allowed_source(options.model, self.app.allowed_roots)
+            # a server-side path: the rule of ingest sources and embedding checkpoints; the
+            # job loads the very path checked, whichever runner's folder it starts in
+            options = replace(options, model=with_local_path(options.model, self.local_path))
             # the kernel runner starts its kernel through the server's kernel manager,
             # which lives on this loop
             loop = self.app.predict.kernel_loop(options)

@@ -8,12 +8,13 @@ rolls back cleanly and never blocks the tornado event loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..catalog import Catalog, ConflictError, validate_name
-from ..catalog.writes.dataset_writer import write_dataset, write_predictions
-from ..jobs.job import Job, JobContext
+from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
+from ..catalog.writes.ingest_limits import IngestLimits
+from ..jobs.job import Job, JobContext, job_progress
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..records.batches import Batch
@@ -24,10 +25,17 @@ from .parse_process import parse_items
 class WorkerParsedSource:
     """A :class:`~visionlens_jlab.records.parsed.ParsedSource` whose parsing happens in a worker process."""
 
-    def __init__(self, ctx: JobContext | None, kind: str, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        ctx: JobContext | None,
+        kind: str,
+        options: dict[str, Any],
+        roots: Sequence[str] = (),
+    ) -> None:
         self._ctx = ctx
         self._kind = kind
         self._options = options
+        self._roots = list(roots)
         self.format = options.get("fmt", "auto")
         self.source = str(options["source"])
         self.media_root = ""
@@ -35,7 +43,9 @@ class WorkerParsedSource:
         self._categories: list[tuple[Any, ...]] = []
 
     def batches(self) -> Iterator[Batch]:
-        for tag, payload in stream_from_worker(self._ctx, parse_items, self._kind, self._options):
+        for tag, payload in stream_from_worker(
+            self._ctx, parse_items, self._kind, self._options, self._roots
+        ):
             if tag == "batch":
                 yield payload
             elif tag == "meta":
@@ -61,9 +71,13 @@ def submit_ingest(
     split: str | None = None,
     image_labels: str | None = None,
     then: Callable[[Any], None] | None = None,
+    roots: Sequence[str] = (),
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> Job:
     """Start a dataset ingest job; the name is validated before anything is queued.
     ``image_labels``: a table of ground-truth image labels (see ``open_dataset``).
+    ``roots``: the folders every file the parsers read must lie in (none: anywhere).
+    ``limits``: the bounds on classes and labels per image (``write_dataset``).
 
     ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
     """
@@ -76,8 +90,11 @@ def submit_ingest(
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
-        parsed = WorkerParsedSource(ctx, "dataset", options)
-        return write_dataset(catalog, name, parsed, split=split, progress=ctx.progress).to_dict()
+        parsed = WorkerParsedSource(ctx, "dataset", options, roots)
+        # job_progress: a cancel stops the writer at its next transaction
+        return write_dataset(
+            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits
+        ).to_dict()
 
     return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
 
@@ -91,15 +108,17 @@ def submit_predictions(
     model: str,
     fmt: str = "auto",
     split: str | None = None,
+    roots: Sequence[str] = (),
 ) -> Job:
     """Start a predictions import job for ``model`` on ``dataset`` (matched among the
-    samples of ``split`` when one is given, see ``write_predictions``)."""
+    samples of ``split`` when one is given, see ``write_predictions``); ``roots`` as for
+    :func:`submit_ingest`."""
     validate_name(model, "model")
     options = {"source": source, "fmt": fmt, **prediction_maps(catalog, dataset)}
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
-        parsed = WorkerParsedSource(ctx, "predictions", options)
+        parsed = WorkerParsedSource(ctx, "predictions", options, roots)
         return write_predictions(
             catalog, dataset, model, parsed, split=split, progress=ctx.progress
         ).to_dict()

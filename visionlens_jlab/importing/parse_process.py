@@ -3,14 +3,27 @@ parsers, never DuckDB or the catalog (``tests/test_layers.py`` checks)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 
-def parse_items(kind: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """Open the source and yield ``meta``, every ``batch``, then ``end``."""
+def parse_items(
+    kind: str, options: dict[str, Any], roots: Sequence[str] = ()
+) -> Iterator[tuple[str, Any]]:
+    """Open the source and yield ``meta``, every ``batch``, then ``end``. With ``roots``
+    (the server's ``allowed_roots``), every file the parsers open or list must lie inside
+    them, whatever file named it (:func:`~..ingest.allowed_roots.confine_reads`)."""
+    from ..ingest.allowed_roots import confine_reads
     from ..ingest.open import open_dataset, open_predictions
     from ..records.batches import without_pandas
+
+    if roots:
+        from ..plugins.registry import default_registry
+
+        # the server's plugins (its data folder: outside the roots) load before the
+        # confinement; only what the source names is confined
+        default_registry()
+    confine_reads(roots)  # this worker process parses this one source, then ends
 
     with without_pandas():  # this process only parses: pyarrow would import it for nothing
         parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)

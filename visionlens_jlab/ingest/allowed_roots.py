@@ -4,6 +4,8 @@ On a laptop the server runs as its user and may read whatever that user can: no 
 restriction. On a shared hub an administrator may confine ingests (annotation files and
 image folders) to, say, the user's home and a shared datasets volume. Media are later served
 only from inside a dataset's media root, so confining the ingest confines the media too.
+A request's checkpoint or model path follows the same rule (:func:`confine_local_path`), and
+so does every file an ingest's parse worker opens, whatever named it (:func:`confine_reads`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,18 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REMOTE_READ_EVENT = "visionlens.remote_read"
+"""The audit event a reader raises (``sys.audit``) before it reads a ``gs://`` object, so
+:func:`confine_reads` sees remote reads as it sees local ones."""
+_READ_EVENTS = frozenset(
+    {"open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2", REMOTE_READ_EVENT}
+)
 
 
 class SourceNotAllowedError(Exception):
@@ -34,6 +47,66 @@ def check_allowed_source(location: str, roots: Sequence[str]) -> None:
         f"({', '.join(roots)}): copy the data under one of them, or ask the administrator "
         "to add its folder to c.VisionLensApp.allowed_roots"
     )
+
+
+def confine_local_path(value: str, bases: Sequence[str], roots: Sequence[str]) -> str | None:
+    """The absolute path a request's ``value`` names on this machine, inside ``roots``
+    (:func:`check_allowed_source`); None when it names no local path (a hub id).
+
+    A relative ``value`` is read under the first of ``bases`` (the server's root folder)
+    when it is written as a path (``/``, ``~``, ``.`` first, or a ``..`` part): checked
+    before anything looks at it, so a refusal never tells whether it exists. Any other
+    string is a local path only where it exists, under the first of ``bases`` that holds
+    it (the working folder, where worker processes start, comes next). The answer is what
+    the job must load: the very path checked, whichever runner's folder it starts in.
+    """
+    expanded = os.path.expanduser(value)
+    places = [os.path.normpath(os.path.join(base, expanded)) for base in bases]
+    if value.startswith(("/", "~", ".")) or ".." in expanded.replace("\\", "/").split("/"):
+        found: str | None = places[0]
+    else:
+        found = next((place for place in places if os.path.lexists(place)), None)
+    if found is not None:
+        check_allowed_source(found, roots)
+    return found
+
+
+def confine_reads(roots: Sequence[str]) -> None:
+    """From now on, this process refuses (:class:`SourceNotAllowedError`) to open or list
+    anything outside ``roots``: a check at the moment each file is used, whatever named it
+    (a data.yaml's ``path``/``train``, an image list's lines, a COCO ``file_name``, a VOC
+    mask, a symlink on the way). Nothing changes when ``roots`` is empty.
+
+    It is an audit hook (:func:`sys.addaudithook`), which cannot be removed: call it only in
+    a worker process spawned for one ingest. The interpreter's and this package's folders
+    stay readable (imports happen late), and temporary files go to a private folder of its
+    own. Readers announce ``gs://`` reads with :data:`REMOTE_READ_EVENT`.
+    """
+    if not roots:
+        return
+    roots = list(roots)
+    tempfile.tempdir = tempfile.mkdtemp(prefix="visionlens-ingest-")
+    package = Path(__file__).resolve().parents[1]  # visionlens_jlab itself
+    folders = [tempfile.tempdir, str(package), sys.prefix, sys.base_prefix, sys.exec_prefix]
+    # sys.path may hold the working or home folder (python -m, PYTHONPATH): not code
+    data = [os.path.realpath(p) + os.sep for p in (os.getcwd(), os.path.expanduser("~"))]
+    for entry in sys.path:
+        real = os.path.realpath(entry) + os.sep if entry and os.path.isabs(entry) else ""
+        if real and not any(d.startswith(real) for d in data):
+            folders.append(real)
+    code = [os.path.realpath(f).rstrip(os.sep) + os.sep for f in folders]
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event not in _READ_EVENTS or not args or isinstance(args[0], int):
+            return
+        location = os.fsdecode(args[0]) if args[0] is not None else "."
+        if not location.startswith("gs://"):
+            real = os.path.realpath(os.path.expanduser(location)) + os.sep
+            if any(real.startswith(folder) for folder in code):
+                return
+        check_allowed_source(location, roots)
+
+    sys.addaudithook(hook)
 
 
 def read_allowed_roots(roots: Sequence[str]) -> tuple[list[str], list[str]]:

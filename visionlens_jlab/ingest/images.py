@@ -10,6 +10,7 @@ first bytes of the object.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from ..media.errors import MediaNameError
 from ..media.names import check_name
 from ..records.report import IngestReport
+from .allowed_roots import REMOTE_READ_EVENT
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 """Extensions treated as images when listing folders (compared lower-case)."""
@@ -70,6 +72,7 @@ def image_size(location: str) -> tuple[int, int] | None:
     one frame.
     """
     if is_gcs(location):
+        sys.audit(REMOTE_READ_EVENT, location)  # confined like a local read (confine_reads)
         try:
             from ..media.sources import image_size as remote_size
         except ImportError:
@@ -135,6 +138,7 @@ def _list_remote(folder: str) -> list[str]:
     except ImportError:  # pragma: no cover - the media package is part of the install
         return []
     prefix = folder.rstrip("/") + "/"
+    sys.audit(REMOTE_READ_EVENT, prefix)
     try:
         names = [loc[len(prefix) :] for loc in remote_list(prefix) if loc.startswith(prefix)]
     except Exception:

@@ -48,6 +48,10 @@ class RayRunnerError(Exception):
     """The Ray cluster cannot run the job (not installed, unreachable, mismatched)."""
 
 
+class RunnerNotAllowedError(Exception):
+    """A request names a Ray cluster other than the server's configured one (HTTP 403)."""
+
+
 def connect(address: str, already: bool = False) -> dict[str, Any]:
     """Connect this process to the cluster at ``address`` (unless ``already``); returns
     what it offers now (nodes alive, CPUs, GPUs).
@@ -111,6 +115,29 @@ def resolve_address(address: str | None, setting: str | None) -> str:
             "set $RAY_ADDRESS, or (a server) set VisionLensApp.ray_address"
         )
     return found
+
+
+def server_address(requested: str | None, setting: str | None) -> str:
+    """The cluster of a ray job a server runs: the one its administrator configured
+    (``setting``, else the server's ``$RAY_ADDRESS``), through :func:`resolve_address`.
+
+    A request may name that cluster (``ray:ADDRESS``) but no other:
+    :class:`RunnerNotAllowedError` before anything connects, since the server's driver
+    would otherwise join, and run code on, whatever cluster a request names.
+    """
+    configured = setting or os.environ.get(RAY_ADDRESS_ENV) or None
+    if requested is not None and requested.strip() != configured:
+        where = (
+            "its configured cluster: use the runner 'ray'"
+            if configured
+            else "none configured: ask the administrator to set c.VisionLensApp.ray_address"
+        )
+        raise RunnerNotAllowedError(
+            f"the runner 'ray:{requested}' names a Ray cluster this server may not use: a "
+            f"request may run Ray jobs only on the cluster the administrator set ({where}), "
+            "or use the runner 'process' or 'kernel'"
+        )
+    return resolve_address(None, configured)
 
 
 def disconnect() -> None:

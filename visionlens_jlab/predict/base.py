@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,17 @@ def with_absolute_path(model: str) -> str:
     if path is None:
         return model
     return f"{TORCHVISION_PREFIX}{builder}={Path(path).expanduser().resolve()}"
+
+
+def with_local_path(model: str, locate: Callable[[str], str | None]) -> str:
+    """``model`` with the local path it names (a torchvision spec's weights, else the whole
+    string) replaced by ``locate(path)``: an absolute, checked path, or None for a hub id
+    (``model`` kept as given)."""
+    builder, path = parse_spec(model) if is_torchvision(model) else ("", model)
+    found = locate(path) if path is not None else None
+    if found is None:
+        return model
+    return f"{TORCHVISION_PREFIX}{builder}={found}" if builder else found
 
 
 def default_run_name(model: str) -> str:

@@ -14,7 +14,7 @@ from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.job import Job, JobContext, JobPaused
 from ..jobs.manager import JobManager
 from ..jobs.ray_driver import RayDriver, RayDrivers
-from ..jobs.ray_pipeline import RayRunnerError, resolve_address
+from ..jobs.ray_pipeline import RayRunnerError, server_address
 from .base import PredictError, PredictOptions
 from .job import Item, Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
@@ -100,10 +100,11 @@ class PredictService:
         )
 
     def _ray_address(self, address: str | None) -> str:
-        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.resolve_address`);
-        refused at once, as a bad request, when Ray is missing or no address is known."""
+        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.server_address`):
+        refused at once, as a bad request, when Ray is missing or no address is known, and as
+        forbidden when the request names a cluster other than the configured one."""
         try:
-            return resolve_address(address, self.ray_address)
+            return server_address(address, self.ray_address)
         except RayRunnerError as exc:
             raise PredictError(str(exc)) from exc
 

@@ -9,6 +9,7 @@ for all of them otherwise (see :mod:`.result_cache`).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,7 @@ class WriteTransactions:
         self._bump = True
         self._after_commit: list[Callable[[int | None], None]] = []
         self._on_commit: list[Callable[[], None]] = []  # this transaction's, under the lock
+        self._writer: duckdb.DuckDBPyConnection | None = None  # the open transaction's cursor
 
     def after_commit(self, callback: Callable[[int | None], None]) -> None:
         """Call ``callback(dataset_id)`` after every committed :meth:`write` but those that
@@ -61,6 +63,25 @@ class WriteTransactions:
         if not self._write_lock.locked():
             raise CatalogError("when_committed is only meaningful inside Catalog.write")
         self._on_commit.append(callback)
+
+    def interrupt_writes(self, timeout: float) -> bool:
+        """Interrupt the statement of the write transaction in progress, until the write
+        lock comes free or ``timeout`` seconds pass; returns whether it is free.
+
+        For a server that stops while a job is inside one long statement (nothing checks
+        a cancel there): the statement fails, the transaction rolls back, its writer gets
+        the error, and closing the catalog no longer waits for it. DuckDB forgets an
+        interrupt that arrives between two statements, hence the retries.
+        """
+        deadline = time.monotonic() + timeout
+        while self._write_lock.locked():
+            if time.monotonic() >= deadline:
+                return False
+            writer = self._writer
+            if writer is not None:
+                writer.interrupt()
+            time.sleep(0.05)
+        return True
 
     @contextmanager
     def write(
@@ -97,7 +118,7 @@ class WriteTransactions:
             self._write_scope, self._keeps_derived, self._bump = dataset_id, keeps_derived, bump
             self._keeps_indexes = False
             self._on_commit = []
-            cur = self._con.cursor()
+            cur = self._writer = self._con.cursor()
             committed = False
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -120,6 +141,7 @@ class WriteTransactions:
                     "larger disk) and try again"
                 ) from exc
             finally:
+                self._writer = None
                 cur.close()
                 # after the commit (or rollback): a reader that read the old version may
                 # have seen this write, never the other way round (see result_cache.py)

@@ -33,9 +33,11 @@ from ..store.ingest_reservations import IngestIds
 from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
 from .image_keys import create_image_keys
+from .ingest_limits import IngestLimits
 from .label_rows import (
+    CATEGORIES_SQL,
     GROUND_TRUTH_CLASSIFICATIONS_SQL,
-    category_row,
+    categories_table,
     ground_truth_annotations_sql,
     label_type_counts,
     prediction_annotations_sql,
@@ -44,6 +46,7 @@ from .label_rows import (
 )
 
 ProgressCallback = Callable[[float, str], None]
+DEFAULT_LIMITS = IngestLimits()
 log = logging.getLogger(__name__)
 
 
@@ -108,8 +111,10 @@ def write_dataset(
     *,
     split: str | None = None,
     progress: ProgressCallback | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> IngestSummary:
     """Write a parsed dataset under ``name``; it appears atomically, and return its summary.
+    A dataset past ``limits`` (classes, labels per image) is refused: :class:`IngestError`.
 
     Samples and annotations are committed under a reserved dataset id that has no
     ``datasets`` row yet; every read path finds datasets through that table, so the rows
@@ -128,7 +133,7 @@ def write_dataset(
         catalog.scope_write(ids.dataset_id, keeps_derived=True)  # a dataset nobody sees yet
     try:
         with system_allocator():
-            summary = _write_rows(catalog, name, ids, parsed, split, progress)
+            summary = _write_rows(catalog, name, ids, parsed, split, progress, limits)
     except BaseException:
         _discard(catalog, ids.dataset_id)
         raise
@@ -152,6 +157,7 @@ def _write_rows(
     parsed: ParsedSource,
     split: str | None,
     progress: ProgressCallback | None,
+    limits: IngestLimits,
 ) -> IngestSummary:
     dataset_id = ids.dataset_id
     # A process that does nothing else while it ingests (the CLI) streams the parser's
@@ -206,14 +212,15 @@ def _write_rows(
     if n_samples == 0:
         raise IngestError(_nothing_read(parsed))
     categories = parsed.categories()
+    limits.check_categories(len(categories), parsed.source)
     parsed.report.counts.update(samples=n_samples, annotations=n_labels)
     # the last transaction summarises the whole dataset: more than the streaming limit holds
     catalog.lift_ingest_memory_limit()
     try:
-        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
+        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels, limits)
     except duckdb.OutOfMemoryException:  # rolled back: retry under the catalog's own limit
         catalog.lift_ingest_memory_limit(to_default=True)
-        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels)
+        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels, limits)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
@@ -233,19 +240,17 @@ def _publish(
     categories: list[Any],
     n_samples: int,
     n_boxes: int,
+    limits: IngestLimits,
 ) -> dict[str, int]:
     """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
     in one transaction: the dataset appears whole or not at all. Returns the label counts
     by type."""
+    classes = categories_table(categories)  # before the lock: other writers wait on it
     with catalog.write() as cur:
         _check_free(cur, name)
-        if categories:
-            cur.executemany(
-                "INSERT INTO categories (dataset_id, category_id, name, supercategory, "
-                "source_category_id, keypoint_names, skeleton, keypoint_sigmas) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [[dataset_id, i, *category_row(c)] for i, c in enumerate(categories)],
-            )
+        limits.check_labels_per_image(cur, dataset_id, parsed.source)
+        if classes.num_rows:
+            _append(cur, classes, CATEGORIES_SQL, [dataset_id])
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -123,6 +123,35 @@ def category_row(category: tuple[Any, ...]) -> list[Any]:
     ]
 
 
+CATEGORIES_SQL = """
+    INSERT INTO categories (dataset_id, category_id, name, supercategory, source_category_id,
+                            keypoint_names, skeleton, keypoint_sigmas)
+    SELECT ?, category_id, name, supercategory, source_category_id, keypoint_names,
+           skeleton::JSON, keypoint_sigmas
+    FROM _vl_batch
+"""
+"""Insert the :func:`categories_table` of a dataset; parameter: the dataset id."""
+
+
+def categories_table(categories: list[tuple[Any, ...]]) -> pa.Table:
+    """The classes a parser declared (:func:`category_row` each), numbered in order, as one
+    Arrow table: one insert of a million classes takes a second, where a parameterised
+    insert per class took ~0.5 ms each (over 8 minutes, holding the write lock)."""
+    rows = [category_row(c) for c in categories]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    return pa.table(
+        {
+            "category_id": pa.array(range(len(rows)), pa.int32()),
+            "name": pa.array(columns[0], pa.string()),
+            "supercategory": pa.array(columns[1], pa.string()),
+            "source_category_id": pa.array(columns[2], pa.int64()),
+            "keypoint_names": pa.array(columns[3], pa.list_(pa.string())),
+            "skeleton": pa.array(columns[4], pa.string()),
+            "keypoint_sigmas": pa.array(columns[5], pa.list_(pa.float64())),
+        }
+    )
+
+
 def write_classification_predictions(
     cur: duckdb.DuckDBPyConnection,
     table: pa.Table,
