@@ -21,8 +21,12 @@ import { Widget } from '@lumino/widgets';
 /** After a width change, how long until the items are placed once more (ms). */
 const RELAYOUT_AGAIN_MS = 600;
 
-/** How many more placements a toolbar tries while its items still overflow. */
-const RELAYOUT_TRIES = 8;
+/**
+ * How many more placements a toolbar tries while its items still overflow:
+ * about 15 s, as a busy machine renders a new panel's items late (8 tries
+ * left a narrow grid's toolbar unplaced while the test suites ran beside).
+ */
+const RELAYOUT_TRIES = 25;
 
 /** A toolbar that overflows into a "…" menu instead of cutting its labels. */
 export class OverflowToolbar extends ReactiveToolbar {
