@@ -21,12 +21,8 @@ import { Widget } from '@lumino/widgets';
 /** After a width change, how long until the items are placed once more (ms). */
 const RELAYOUT_AGAIN_MS = 600;
 
-/**
- * How many more placements a toolbar tries while its items still overflow:
- * about 15 s, as a busy machine renders a new panel's items late (8 tries
- * left a narrow grid's toolbar unplaced while the test suites ran beside).
- */
-const RELAYOUT_TRIES = 25;
+/** How many more placements a toolbar tries while its items still overflow. */
+const RELAYOUT_TRIES = 8;
 
 /** A toolbar that overflows into a "…" menu instead of cutting its labels. */
 export class OverflowToolbar extends ReactiveToolbar {
@@ -41,12 +37,21 @@ export class OverflowToolbar extends ReactiveToolbar {
     // hand-built header changes width without one.
     this._observer = new ResizeObserver(() => this._relayout());
     this._observer.observe(this.node);
+    // An item that renders late (React, a busy machine) may grow past the
+    // bar's edge after the placements above: place again then (later, never
+    // inside the observer's own callback, where moving items would loop it).
+    this._items = new ResizeObserver(() => {
+      if (this._placeable() && this._overflows()) {
+        this._placeLater(RELAYOUT_TRIES);
+      }
+    });
   }
 
   /** Add items at the end, in order; returns the toolbar. */
   add(...items: [name: string, item: Widget][]): this {
     for (const [name, item] of items) {
       this.addItem(name, item);
+      this._items.observe(item.node);
     }
     return this;
   }
@@ -57,6 +62,7 @@ export class OverflowToolbar extends ReactiveToolbar {
     }
     this._listen(false);
     this._observer.disconnect();
+    this._items.disconnect();
     window.clearTimeout(this._again);
     super.dispose();
   }
@@ -166,6 +172,7 @@ export class OverflowToolbar extends ReactiveToolbar {
   }
 
   private _observer: ResizeObserver;
+  private _items: ResizeObserver;
   private _again = 0;
 }
 
