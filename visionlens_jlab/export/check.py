@@ -70,14 +70,8 @@ def check_export(
     for an unknown dataset, version or source."""
     check_options(fmt, images, splits)
     check_source(source, min_score)
-    own_root, media_roots = dataset_media_roots(catalog, dataset)
-    real = resolve_out(
-        out,
-        roots=allowed_roots,
-        protected=protected,
-        media_roots=media_roots,
-        own_media_root=own_root,
-    )
+    media_roots = dataset_media_roots(catalog, dataset)[1]
+    real = resolve_out(out, roots=allowed_roots, protected=protected, media_roots=media_roots)
     check_out(real, overwrite)
     version_position_of(catalog, dataset, version, source)
     names = [c["name"] for c in export_categories(catalog, dataset)]

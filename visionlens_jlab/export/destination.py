@@ -27,15 +27,14 @@ def resolve_out(
     roots: Sequence[str] = (),
     protected: Sequence[str] = (),
     media_roots: Sequence[str] = (),
-    own_media_root: str | None = None,
 ) -> Path:
     """``out`` with every symlink and ``..`` resolved: the folder the export writes.
 
     Refused (:class:`OutNotAllowedError`) outside ``roots`` when there are any; refused
     (:class:`ExportError`) when it is, or holds, a ``protected`` folder or one of
-    ``media_roots`` (with ``overwrite`` the export would replace it whole), when it lies
-    inside ``own_media_root`` (the exported dataset's images: the copies would become part
-    of it), and when it is not a path a file system can hold (a NUL byte, a name too long).
+    ``media_roots`` (with ``overwrite`` the export would replace it whole), and when it is
+    not a path a file system can hold (a NUL byte, a name too long). A folder of its own
+    inside a dataset's image folder is allowed (an export beside the data it comes from).
     """
     text = os.fspath(out)
     check_path_text(text)
@@ -65,11 +64,6 @@ def resolve_out(
                 f"{text!r} holds the images of a dataset ({_real(folder)!r}): export to a "
                 "folder of its own elsewhere"
             )
-    if own_media_root and _local(own_media_root) and _holds(_real(own_media_root), real):
-        raise ExportError(
-            f"{text!r} lies inside the dataset's image folder ({_real(own_media_root)!r}): the "
-            "export would add files to the dataset it reads; export to a folder elsewhere"
-        )
     return Path(real)
 
 

@@ -80,20 +80,14 @@ def export_view(
     ``out`` is resolved here, once, and must lie inside ``allowed_roots`` when given (a
     server's: checked again now, as a request's folder may have been swapped for a symlink
     since it was checked) and must not be or hold a ``protected`` folder or a dataset's
-    images, nor lie inside the exported dataset's images (:func:`~.destination.resolve_out`).
+    images (:func:`~.destination.resolve_out`).
     Copied or linked images are only those the image route serves: a sample whose image
     lies outside the dataset's media root is left out and named in the result.
     """
     report = progress or _quiet
     ratios = check_options(fmt, images, splits)
     own_root, media_roots = dataset_media_roots(catalog, dataset)
-    out = resolve_out(
-        out,
-        roots=allowed_roots,
-        protected=protected,
-        media_roots=media_roots,
-        own_media_root=own_root,
-    )
+    out = resolve_out(out, roots=allowed_roots, protected=protected, media_roots=media_roots)
     check_out(out, overwrite)  # before the reads: a refused folder costs nothing
     report("reading", 0, 0, 0.0)
     view = read_view(catalog, dataset, spec, source, min_score, classes, version)
