@@ -109,10 +109,11 @@ def submit_predictions(
     fmt: str = "auto",
     split: str | None = None,
     roots: Sequence[str] = (),
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> Job:
     """Start a predictions import job for ``model`` on ``dataset`` (matched among the
     samples of ``split`` when one is given, see ``write_predictions``); ``roots`` as for
-    :func:`submit_ingest`."""
+    :func:`submit_ingest`; ``limits``: its bound on predictions per image."""
     validate_name(model, "model")
     options = {"source": source, "fmt": fmt, **prediction_maps(catalog, dataset)}
 
@@ -120,7 +121,7 @@ def submit_predictions(
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "predictions", options, roots)
         return write_predictions(
-            catalog, dataset, model, parsed, split=split, progress=ctx.progress
+            catalog, dataset, model, parsed, split=split, progress=ctx.progress, limits=limits
         ).to_dict()
 
     return jobs.submit(

@@ -289,13 +289,15 @@ def write_predictions(
     *,
     split: str | None = None,
     progress: ProgressCallback | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> IngestSummary:
     """Replace model ``model``'s predictions on ``dataset`` atomically.
 
     Prediction rows name their image by ``image_ref``: the source image id, the file name,
     its base name or its stem, tried in that order; given a ``split``, among that split's
     samples only (:mod:`.image_keys`). Rows whose image is not in the dataset are counted
-    in the report, never silently dropped.
+    in the report, never silently dropped. A set with more predictions on one image than
+    ``limits`` allow is refused (:class:`IngestError`), the previous set kept.
     """
     validate_name(model, "model")
     if model in (GROUND_TRUTH, "predictions"):
@@ -357,6 +359,7 @@ def write_predictions(
                 _nothing_read(parsed)
                 + " (no prediction could be matched to an image of the dataset)"
             )
+        limits.check_labels_per_image(cur, dataset_id, parsed.source, labels=model)
         report.counts.update(predictions=n_preds)
         types = label_type_counts(cur, dataset_id, model)
         apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
