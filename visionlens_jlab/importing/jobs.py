@@ -91,10 +91,12 @@ def submit_ingest(
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "dataset", options, roots)
-        # job_progress: a cancel stops the writer at its next transaction
+        # job_progress: a cancel stops the writer at its next transaction; cancelled: it
+        # interrupts the last one (the dataset's aggregates: seconds on a big dataset)
         return write_dataset(
-            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits
-        ).to_dict()
+            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits,
+            cancelled=lambda: ctx.cancelled,
+        ).to_dict()  # fmt: skip
 
     return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
 
