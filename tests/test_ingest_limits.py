@@ -85,3 +85,37 @@ async def test_the_servers_bounds_refuse_a_source_past_them(
         assert cur.execute("SELECT count(*) FROM annotations").fetchone() == (0,)
     job = await _ingest(api, wait_job, _coco(tmp_path / "fits", 5, boxes=3), "fits")
     assert job["status"] == "done", job
+
+
+def _predictions(folder: Path, boxes: int) -> Path:
+    """A COCO results list of ``boxes`` predictions on the one image of :func:`_coco`."""
+    rows = [
+        {"image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "score": 0.5} for _ in range(boxes)
+    ]
+    path = folder / f"preds-{boxes}.json"
+    path.write_text(json.dumps(rows))
+    return path
+
+
+async def test_the_labels_per_image_bound_holds_for_a_predictions_import(
+    api: Any, wait_job: Any, tmp_path: Path, vl_app: Any
+) -> None:
+    """An imported prediction set is refused past ``max_labels_per_image`` as a dataset is,
+    naming the image, the count and the setting; the model's previous set stays."""
+    job = await _ingest(api, wait_job, _coco(tmp_path / "fits", 2), "fits")
+    assert job["status"] == "done", job
+
+    async def import_predictions(boxes: int) -> dict[str, Any]:
+        body = {"source": str(_predictions(tmp_path, boxes)), "model": "m"}
+        status, answer = await api("POST", "datasets/fits/predictions", body)
+        assert status == 202, answer
+        return await wait_job(answer["job"], timeout=120)
+
+    job = await import_predictions(3)
+    assert job["status"] == "done" and job["result"]["predictions"] == 3, job
+    job = await import_predictions(4)
+    assert job["status"] == "failed", job
+    assert "'a.jpg' has 4 predictions of 'm', more than the 3" in job["error"], job
+    assert "c.VisionLensApp.max_labels_per_image" in job["error"], job
+    with vl_app.catalog.cursor() as cur:  # rolled back whole: the earlier set is intact
+        assert cur.execute("SELECT count(*) FROM annotations WHERE source = 'm'").fetchone() == (3,)

@@ -258,7 +258,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             image_labels=image_labels,
             then=after,
             roots=self.allowed_roots,
-            limits=IngestLimits(self.max_categories, self.max_labels_per_image),
+            limits=self.ingest_limits(),
         )
 
     def import_predictions(
@@ -268,8 +268,13 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         check_allowed_source(source, self.allowed_roots)
         return submit_predictions(
             self.jobs, self.catalog, dataset=dataset, source=source, model=model, fmt=fmt,
-            split=split, roots=self.allowed_roots,
+            split=split, roots=self.allowed_roots, limits=self.ingest_limits(),
         )  # fmt: skip
+
+    def ingest_limits(self) -> IngestLimits:
+        """The bounds of an ingest or a predictions import (``max_categories``,
+        ``max_labels_per_image``)."""
+        return IngestLimits(self.max_categories, self.max_labels_per_image)
 
     def pregenerate(self, dataset: str) -> Job:
         """Queue thumbnail pre-generation for a dataset (worker processes)."""

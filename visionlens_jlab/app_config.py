@@ -197,7 +197,8 @@ class VisionLensAppConfig(HasTraits):
         config=True,
         help=(
             "Most labels (objects and image labels) one image of an ingested dataset may "
-            "have; a source with more is refused with an error naming the image. 0: no bound."
+            "have, and most predictions one image may get from an imported prediction set; "
+            "a source with more is refused with an error naming the image. 0: no bound."
         ),
     )
 

@@ -7,6 +7,7 @@ from .base.errors import (
     ConflictError,
     DiskFullError,
     NotFoundError,
+    WriteCancelled,
 )
 from .query.filters import FilterError, compile_filter
 from .store.catalog import Catalog, validate_name
@@ -22,6 +23,7 @@ __all__ = [
     "DiskFullError",
     "FilterError",
     "NotFoundError",
+    "WriteCancelled",
     "compile_filter",
     "validate_name",
 ]

@@ -91,10 +91,12 @@ def submit_ingest(
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "dataset", options, roots)
-        # job_progress: a cancel stops the writer at its next transaction
+        # job_progress: a cancel stops the writer at its next transaction; cancelled: it
+        # interrupts the last one (the dataset's aggregates: seconds on a big dataset)
         return write_dataset(
-            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits
-        ).to_dict()
+            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits,
+            cancelled=lambda: ctx.cancelled,
+        ).to_dict()  # fmt: skip
 
     return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
 
@@ -109,10 +111,11 @@ def submit_predictions(
     fmt: str = "auto",
     split: str | None = None,
     roots: Sequence[str] = (),
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> Job:
     """Start a predictions import job for ``model`` on ``dataset`` (matched among the
     samples of ``split`` when one is given, see ``write_predictions``); ``roots`` as for
-    :func:`submit_ingest`."""
+    :func:`submit_ingest`; ``limits``: its bound on predictions per image."""
     validate_name(model, "model")
     options = {"source": source, "fmt": fmt, **prediction_maps(catalog, dataset)}
 
@@ -120,7 +123,7 @@ def submit_predictions(
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "predictions", options, roots)
         return write_predictions(
-            catalog, dataset, model, parsed, split=split, progress=ctx.progress
+            catalog, dataset, model, parsed, split=split, progress=ctx.progress, limits=limits
         ).to_dict()
 
     return jobs.submit(

@@ -25,3 +25,7 @@ class CatalogBusyError(CatalogError):
 
 class DiskFullError(CatalogError):
     """The disk holding the catalog is full; the failed write was rolled back."""
+
+
+class WriteCancelled(CatalogError):
+    """A write stopped because its caller was cancelled (a job); it was rolled back."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..base.errors import CatalogError, DiskFullError
+from ..base.errors import CatalogError, DiskFullError, WriteCancelled
 from .edit_tables import VERSION_COPIES, VERSION_SAMPLE_TAGS
 
 DERIVED_TABLES = ["facet_parts", "version_copies", *VERSION_COPIES, VERSION_SAMPLE_TAGS]
@@ -25,6 +25,8 @@ the copies of browsed versions' labels (:mod:`.edit_tables`) too: an edit keeps 
 version never changes), a write outside the log may not."""
 
 _NO_SPACE = "No space left on device"
+_CANCEL_POLL_SECONDS = 0.1
+"""How often :meth:`WriteTransactions.interrupted_when` asks whether its caller cancelled."""
 
 
 class WriteTransactions:
@@ -82,6 +84,37 @@ class WriteTransactions:
                 writer.interrupt()
             time.sleep(0.05)
         return True
+
+    @contextmanager
+    def interrupted_when(self, cancelled: Callable[[], bool] | None) -> Iterator[None]:
+        """Inside :meth:`write`: interrupt the block's statements once ``cancelled()`` is
+        true (a job's cancel, polled on a helper thread), so that a long statement (the
+        aggregates of a big dataset) fails at once and the transaction rolls back instead of
+        running to its end. A cancel that arrives after the block's last statement raises
+        :class:`WriteCancelled` as the block ends, so it is rolled back too. ``None``:
+        nothing can cancel (the CLI)."""
+        writer = self._writer
+        if writer is None or not self._write_lock.locked():
+            raise CatalogError("interrupted_when is only meaningful inside Catalog.write")
+        if cancelled is None:
+            yield
+            return
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(_CANCEL_POLL_SECONDS):
+                if cancelled():  # again until the block ends: see interrupt_writes
+                    writer.interrupt()
+
+        thread = threading.Thread(target=watch, name="visionlens-write-cancel", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+        if cancelled():
+            raise WriteCancelled("the write was cancelled: nothing of it was kept")
 
     @contextmanager
     def write(

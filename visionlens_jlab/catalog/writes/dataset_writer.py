@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -112,9 +113,12 @@ def write_dataset(
     split: str | None = None,
     progress: ProgressCallback | None = None,
     limits: IngestLimits = DEFAULT_LIMITS,
+    cancelled: Callable[[], bool] | None = None,
 ) -> IngestSummary:
     """Write a parsed dataset under ``name``; it appears atomically, and return its summary.
     A dataset past ``limits`` (classes, labels per image) is refused: :class:`IngestError`.
+    A job stops the writer by raising from ``progress`` (between transactions) and by
+    ``cancelled()``, which interrupts the last transaction's long statements.
 
     Samples and annotations are committed under a reserved dataset id that has no
     ``datasets`` row yet; every read path finds datasets through that table, so the rows
@@ -133,7 +137,7 @@ def write_dataset(
         catalog.scope_write(ids.dataset_id, keeps_derived=True)  # a dataset nobody sees yet
     try:
         with system_allocator():
-            summary = _write_rows(catalog, name, ids, parsed, split, progress, limits)
+            summary = _write_rows(catalog, name, ids, parsed, split, progress, limits, cancelled)
     except BaseException:
         _discard(catalog, ids.dataset_id)
         raise
@@ -158,6 +162,7 @@ def _write_rows(
     split: str | None,
     progress: ProgressCallback | None,
     limits: IngestLimits,
+    cancelled: Callable[[], bool] | None,
 ) -> IngestSummary:
     dataset_id = ids.dataset_id
     # A process that does nothing else while it ingests (the CLI) streams the parser's
@@ -214,13 +219,18 @@ def _write_rows(
     categories = parsed.categories()
     limits.check_categories(len(categories), parsed.source)
     parsed.report.counts.update(samples=n_samples, annotations=n_labels)
+    if progress:  # a cancel now stops the writer before its longest transaction
+        progress(-1.0, f"summarising {n_samples} samples, {n_boxes} objects")
+    publish = partial(
+        _publish, catalog, name, dataset_id, parsed, categories, n_samples, n_labels, limits
+    )
     # the last transaction summarises the whole dataset: more than the streaming limit holds
     catalog.lift_ingest_memory_limit()
     try:
-        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels, limits)
+        types = publish(cancelled)
     except duckdb.OutOfMemoryException:  # rolled back: retry under the catalog's own limit
         catalog.lift_ingest_memory_limit(to_default=True)
-        types = _publish(catalog, name, dataset_id, parsed, categories, n_samples, n_labels, limits)
+        types = publish(cancelled)
     return IngestSummary(
         dataset=name,
         samples=n_samples,
@@ -241,12 +251,14 @@ def _publish(
     n_samples: int,
     n_boxes: int,
     limits: IngestLimits,
+    cancelled: Callable[[], bool] | None,
 ) -> dict[str, int]:
     """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
-    in one transaction: the dataset appears whole or not at all. Returns the label counts
+    in one transaction: the dataset appears whole or not at all (a cancel meanwhile rolls it
+    back, see :meth:`~..store.catalog.Catalog.interrupted_when`). Returns the label counts
     by type."""
     classes = categories_table(categories)  # before the lock: other writers wait on it
-    with catalog.write() as cur:
+    with catalog.write() as cur, catalog.interrupted_when(cancelled):
         _check_free(cur, name)
         limits.check_labels_per_image(cur, dataset_id, parsed.source)
         if classes.num_rows:
@@ -289,13 +301,15 @@ def write_predictions(
     *,
     split: str | None = None,
     progress: ProgressCallback | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> IngestSummary:
     """Replace model ``model``'s predictions on ``dataset`` atomically.
 
     Prediction rows name their image by ``image_ref``: the source image id, the file name,
     its base name or its stem, tried in that order; given a ``split``, among that split's
     samples only (:mod:`.image_keys`). Rows whose image is not in the dataset are counted
-    in the report, never silently dropped.
+    in the report, never silently dropped. A set with more predictions on one image than
+    ``limits`` allow is refused (:class:`IngestError`), the previous set kept.
     """
     validate_name(model, "model")
     if model in (GROUND_TRUTH, "predictions"):
@@ -357,6 +371,7 @@ def write_predictions(
                 _nothing_read(parsed)
                 + " (no prediction could be matched to an image of the dataset)"
             )
+        limits.check_labels_per_image(cur, dataset_id, parsed.source, labels=model)
         report.counts.update(predictions=n_preds)
         types = label_type_counts(cur, dataset_id, model)
         apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))

@@ -2,7 +2,8 @@
 
 A source far past them is a mistake or an attack (a COCO file of a million categories):
 every class list, legend and facet would carry it, and a million boxes on one image make
-its view useless. Such an ingest is refused with a clear error, rolled back whole.
+its view useless. Such an ingest is refused with a clear error, rolled back whole. The
+labels-per-image bound holds for an imported prediction set too (a model's labels).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ...records.report import IngestError
+from ..store.schema import GROUND_TRUTH
 
 DEFAULT_MAX_CATEGORIES = 100_000
 """Well above the largest class lists in use (ImageNet-21k: ~21K; iNaturalist: ~10K)."""
@@ -37,28 +39,36 @@ class IngestLimits:
             )
 
     def check_labels_per_image(
-        self, cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        dataset_id: int,
+        source: str,
+        labels: str = GROUND_TRUTH,
     ) -> None:
         """Raise :class:`IngestError` when an image of the dataset being written has more
-        labels (objects and image labels) than allowed; names the first such image."""
+        labels (objects and image labels) of ``labels`` (the ground truth, or a model's
+        name: its predictions) than allowed; names the first such image."""
         if not self.max_labels_per_image:
             return
         found = cur.execute(
             """
             SELECT s.file_name, l.n FROM (
                 SELECT sample_id, count(*) AS n FROM (
-                    SELECT sample_id FROM annotations WHERE dataset_id = $id
+                    SELECT sample_id FROM annotations
+                    WHERE dataset_id = $id AND source = $labels
                     UNION ALL
-                    SELECT sample_id FROM classifications WHERE dataset_id = $id
+                    SELECT sample_id FROM classifications
+                    WHERE dataset_id = $id AND source = $labels
                 ) GROUP BY sample_id HAVING count(*) > $most
             ) l JOIN samples s USING (sample_id)
             ORDER BY l.n DESC, s.file_name LIMIT 1
             """,
-            {"id": dataset_id, "most": self.max_labels_per_image},
+            {"id": dataset_id, "labels": labels, "most": self.max_labels_per_image},
         ).fetchone()
         if found:
+            what = "labels" if labels == GROUND_TRUTH else f"predictions of {labels!r}"
             raise IngestError(
-                f"{source}: the image {found[0]!r} has {found[1]:,} labels, more than the "
-                f"{self.max_labels_per_image:,} an image may hold: fix the source, or raise "
-                "the bound (c.VisionLensApp.max_labels_per_image on a server)"
+                f"{source}: the image {found[0]!r} has {found[1]:,} {what}, more than the "
+                f"{self.max_labels_per_image:,} labels an image may hold: fix the source, or "
+                "raise the bound (c.VisionLensApp.max_labels_per_image on a server)"
             )
