@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,22 @@ def write_images(folder: Path, images: list[dict[str, Any]]) -> Path:
     for im in images:
         (folder / im["file_name"]).write_bytes(tiny_jpeg(im["width"], im["height"]))
     return folder
+
+
+def hold_image_copies(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Make an export's image copies wait: ``started`` is set by the first copy, and every
+    copy waits (30 s at most) until the test sets ``release``, so that the test can act in
+    the middle of a job (cancel it, swap its folder)."""
+    started, release = threading.Event(), threading.Event()
+    copy = shutil.copyfile
+
+    def held_copy(source: Any, dest: Any) -> Any:
+        started.set()
+        release.wait(30)
+        return copy(source, dest)
+
+    monkeypatch.setattr(shutil, "copyfile", held_copy)
+    return started, release
 
 
 def coco_source(root: Path, kind: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

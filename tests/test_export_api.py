@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pycocotools.coco import COCO
 
-from tests.export_fixtures import leftovers, server_source
+from tests.export_fixtures import hold_image_copies, leftovers, server_source
 from visionlens_jlab.export import export_view
 from visionlens_jlab.export import view as export_view_module
 
@@ -214,18 +214,7 @@ def test_progress_reports_the_stages_and_can_stop_the_export(
 async def test_cancelling_an_export_job_leaves_nothing(
     api: Any, wait_job: Any, src: dict[str, Any], tmp_path: Path, monkeypatch: Any
 ) -> None:
-    import shutil
-    import threading
-
-    started, release = threading.Event(), threading.Event()
-    copy = shutil.copyfile
-
-    def slow_copy(source: Any, dest: Any) -> Any:
-        started.set()
-        release.wait(30)  # each image waits until the test has cancelled the job
-        return copy(source, dest)
-
-    monkeypatch.setattr(shutil, "copyfile", slow_copy)
+    started, release = hold_image_copies(monkeypatch)  # until the job is cancelled
     out = tmp_path / "allowed" / "cancelled"
     status, answer = await api("POST", "datasets/src/exports", {"format": "coco", "out": str(out)})
     assert status == 202, answer

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.export_fixtures import leftovers
+from tests.export_fixtures import hold_image_copies, leftovers
 from tests.hostile_fixtures import BAD_NAMES, READABLE, HostileDataset, write_hostile_dataset
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
@@ -152,15 +152,7 @@ async def test_a_folder_swapped_while_the_job_writes_is_refused_at_the_rename(
     api: Any, wait_job: Any, hostile: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data, _ids = hostile
-    started, release = threading.Event(), threading.Event()
-    copy = shutil.copyfile
-
-    def slow_copy(source: Any, dest: Any) -> Any:
-        started.set()
-        release.wait(30)  # the images wait until the test has swapped the folder
-        return copy(source, dest)
-
-    monkeypatch.setattr(shutil, "copyfile", slow_copy)
+    started, release = hold_image_copies(monkeypatch)  # until the folder is swapped
     parent = tmp_path / "allowed" / "exports"
     parent.mkdir()
     victim = tmp_path / "victim"
