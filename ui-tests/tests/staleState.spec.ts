@@ -44,7 +44,9 @@ test.describe('State made elsewhere', () => {
     const evaluation = page.locator('#visionlens-evaluation');
     await expect(evaluation).toContainText('Open a dataset first.');
     await command(page, 'visionlens:open-grid', { dataset: NAME });
-    await expect(evaluation.locator('.jp-VisionLens-evalStatus')).toHaveText('');
+    // ... for what this dataset lacks (it has no predictions yet)
+    const status = evaluation.locator('.jp-VisionLens-evalStatus');
+    await expect(status).toHaveText(/^No predictions to evaluate/);
 
     await command(page, 'visionlens:open-blindspots');
     const blindSpots = page.locator('#visionlens-blindspots');
@@ -56,6 +58,9 @@ test.describe('State made elsewhere', () => {
       model: MODEL
     });
     await expect(card).toContainText(MODEL, { timeout: 60000 });
+    // ... and the evaluation panel offers to evaluate them
+    await expect(status).toHaveText('');
+    await expect(evaluation.locator('.jp-VisionLens-evalRun')).toBeEnabled();
 
     // an evaluation run elsewhere: the blind-spots panel offers its model,
     // the evaluation panel lists its report
