@@ -146,8 +146,8 @@ test.describe('Toolbars', () => {
     await expect(opener).toBeVisible();
     await opener.click();
     await expect(menu).toHaveCount(1);
-    // A click inside the menu (its tag input) keeps it open.
-    await menu.locator('.jp-VisionLens-tagInput').click();
+    // A press inside the menu keeps it open (whichever items it holds).
+    await menu.click({ position: { x: 2, y: 2 } });
     await expect(menu).toHaveCount(1);
     await page.keyboard.press('Escape');
     await expect(menu).toHaveCount(0);
