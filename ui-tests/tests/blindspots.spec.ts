@@ -3,7 +3,7 @@
  * model): a run gives finding cards, "Show in grid" filters the grid to the
  * finding's slice, and a verdict survives a reload.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, fmt, openGrid, serverTotal , runBlindSpots } from './helpers';
 

@@ -3,7 +3,7 @@
  * view's notebook call, and multi-pick facets in the filter sidebar. Every
  * expected number and id comes from the server's REST answer for the same state.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, fmt, openGrid, SAMPLE_IN_TAB, serverTotal } from './helpers';
 

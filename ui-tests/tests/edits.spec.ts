@@ -7,7 +7,8 @@
  * conflict resolved with "Apply mine". Its own dataset (small20 with its
  * boxes also as a model's predictions), so the other tests' counts stay.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -5,7 +5,7 @@
  * for that sample say (GET with `eval_status`), and the legend shows; off,
  * the class colours come back.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, openUnfiltered, setTheme, toolbarItem } from './helpers';
 

@@ -5,7 +5,7 @@
  * keypoints (segm and keypoints are offered, a segm evaluation gives a report);
  * its shape classifier has image labels only (a classification evaluation).
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { command, openGrid } from './helpers';
 

@@ -3,7 +3,7 @@
  * COCO into a folder under the server's root; the jobs panel follows the job
  * to done and the files are there, as pycocotools-shaped JSON.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 

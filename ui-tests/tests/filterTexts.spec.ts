@@ -4,7 +4,7 @@
  * truth)", "match is TP (model …)"), never raw JSON; a cell click replaces
  * the whole filter; every facet says whether it counts objects or samples.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, fmt, serverTotal , openUnfiltered } from './helpers';
 

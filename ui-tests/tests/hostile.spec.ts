@@ -4,7 +4,8 @@
  * `constructor`, `__proto__`, `toString`; markup that must never run; bidi
  * controls shown escaped (`[U+202E]`), never applied.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, openGrid, SAMPLE_IN_TAB } from './helpers';
 

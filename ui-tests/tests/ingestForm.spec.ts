@@ -8,7 +8,8 @@
  * demo's folder, named in its IMAGES file), copied into the test's folder of
  * the Jupyter root so the file browser shows it.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';

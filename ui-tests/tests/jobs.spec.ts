@@ -2,7 +2,7 @@
  * The jobs panel in Chromium: a job started elsewhere (REST, like the CLI or
  * a notebook would) appears with its state; Cancel stops a running one.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -7,7 +7,7 @@
  * "Take back…" lists that change and applies it only when asked. Its own
  * dataset, so the other tests' counts stay.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as crypto from 'crypto';

@@ -10,7 +10,7 @@
  * one tile with both boxes and their IoU. Screenshots of both
  * themes go to build/screenshots/ (not committed).
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { Locator, Page } from '@playwright/test';
 
 import { api, command, imagesLoaded, openGrid, setTheme, shot, toolbarItem } from './helpers';

@@ -6,7 +6,8 @@
  * and dark screenshots.
  * Data: the 300-image demo with class-clustered vectors (map_test_data.py).
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';

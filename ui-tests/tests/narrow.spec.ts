@@ -4,7 +4,7 @@
  * panel, and in the sample view ground-truth and prediction labels do not
  * cover each other and the boxes tables fit the side panel.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import type { Locator } from '@playwright/test';
 
 import { command, openGrid, SAMPLE_IN_TAB } from './helpers';

@@ -2,7 +2,8 @@
  * The notebook bridge in a real JupyterLab: a real kernel, the real comm, the
  * real grid. Uses the `demo` dataset created by global-setup.js.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { serverTotal } from './helpers';
 

@@ -3,7 +3,7 @@
  * item 6: "VisionLens jobs", "VisionLens duplicates and leaks" and
  * "VisionLens: Blind Spots" once stood side by side, three sharing one icon).
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { command, openGrid } from './helpers';
 

@@ -5,7 +5,7 @@
  * a patch selection reaches the grid and a notebook as its samples, and a
  * class name is drawn as text.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, clickToolbarItem, fmt, openGrid } from './helpers';
 

@@ -6,7 +6,7 @@
  * Python plugins (ui-tests/folder-plugins.js) with their status and the
  * error of the ones that failed, and the lab-side contributions.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, clickToolbarItem, command, openGrid, SAMPLE_IN_TAB } from './helpers';
 

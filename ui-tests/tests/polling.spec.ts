@@ -4,7 +4,7 @@
  * hub culls idle servers by their proxied traffic); showing the jobs panel
  * again refreshes it at once.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { command } from './helpers';
 

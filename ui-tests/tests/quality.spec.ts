@@ -5,7 +5,7 @@
  * that many objects, worst first; an image-issue click filters the grid to
  * its images, worst first. Each row carries its notebook code.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, fmt, openGrid } from './helpers';
 

@@ -6,7 +6,8 @@
  * fails here instead of landing in the README. `make screenshots` copies the
  * pictures (build/screenshots/readme-*.jpg) into docs/screenshots/.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 

@@ -3,7 +3,8 @@
  * dataset opened while the grid's tab is hidden shows its grid from the top;
  * choosing the dataset already open again keeps its filter and sample view.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { Locator } from '@playwright/test';
 
 import { command, fmt, openGrid, SAMPLE_IN_TAB, serverTotal } from './helpers';

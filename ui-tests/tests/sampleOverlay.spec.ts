@@ -5,7 +5,8 @@
  * the grid's queries), Escape closes it and focuses the tile of the sample
  * shown last. The grid's keys are commands listed in the shortcut settings.
  */
-import { expect, galata, test } from '@jupyterlab/galata';
+import { galata } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, command, fmt, openGrid, serverTotal } from './helpers';
 

@@ -6,7 +6,8 @@
  * built-in embedder's text search shows the server's refusal; a duplicates run
  * shows its groups and a click selects one.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext, Locator } from '@playwright/test';
 
 import { api, command, imagesLoaded, openGrid, shot } from './helpers';

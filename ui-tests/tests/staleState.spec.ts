@@ -4,7 +4,7 @@
  * CLI and notebooks do, reach the open panels through the server's job events,
  * with no Refresh and nothing re-opened.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as path from 'path';
 
 import { api, command, runEnv } from './helpers';

@@ -5,7 +5,8 @@
  * listed, first ones and "+K more", loaded images, and a click opens that
  * sample in the sample view.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext, Locator } from '@playwright/test';
 
 import { api, command, imagesLoaded, openGrid, runBlindSpots, SAMPLE_IN_TAB, shot } from './helpers';

@@ -4,7 +4,7 @@
  * that do not fit are in the "…" menu, and the sample view's ←/→ are
  * keybindings of commands (schema/sample.json).
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import type { Locator } from '@playwright/test';
 
 import {

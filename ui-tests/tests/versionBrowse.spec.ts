@@ -10,7 +10,7 @@
  * map's returns every view. Its own dataset (small20), so the other tests'
  * counts stay.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';

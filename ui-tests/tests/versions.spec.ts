@@ -7,7 +7,7 @@
  * labels are back). Its own dataset (small20 with its boxes also as a
  * model's predictions), so the other tests' counts stay.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';

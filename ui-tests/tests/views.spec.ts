@@ -3,7 +3,7 @@
  * that match the filter (a toggle brings every label back), and the
  * selection becomes the view ("Show only selected", undone by Undo).
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 
 import { api, clickToolbarItem, command, fmt, openGrid, openUnfiltered, SAMPLE_IN_TAB, serverTotal, toolbarItem } from './helpers';
 

@@ -2,7 +2,7 @@
  * VisionLens in a real JupyterLab with a real server and real Chromium.
  * Datasets come from global-setup.js (`demo`: 300 images, `big10k`: 10,000).
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 

@@ -11,7 +11,8 @@
  * the map's layout) is masked. A forgotten style sheet, a toolbar that wraps
  * or a cut label shows as a difference larger than the tolerance.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import type { Locator } from '@playwright/test';
 
 import { command, imagesLoaded, openGrid, setTheme } from './helpers';
