@@ -5,6 +5,7 @@ statements are interrupted and it rolls back, and the rows written before go too
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from tests.ingest_fixtures import count, write_coco
 from visionlens_jlab.catalog import Catalog, WriteCancelled
 from visionlens_jlab.catalog.writes import dataset_writer
-from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.ingest.open import open_dataset, open_predictions
 
 ENDLESS = "SELECT sum(range) FROM range(10_000_000_000_000)"
 """Hours of work: stands in for a summarising statement that takes long on a big dataset."""
@@ -117,3 +118,42 @@ def test_a_cancel_before_the_summarising_transaction_stops_the_writer(
             )
         _nothing_kept(catalog)
     assert messages[-1] == "summarising 50 samples, 150 objects", messages
+
+
+def test_a_cancelled_predictions_import_keeps_the_models_previous_set(
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A predictions import is one transaction too: a cancel in its last statements rolls
+    the replacement back and the model's previous predictions stay."""
+    categories = {i: f"class_{i - 1}" for i in range(1, 81)}
+
+    def import_set(catalog: Catalog, images: int, cancelled: Any = None) -> None:
+        path = tmp_path / f"preds-{images}.json"
+        rows = [
+            {"image_id": i, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 0.5}
+            for i in range(1, images + 1)
+        ]
+        path.write_text(json.dumps(rows))
+        parsed = open_predictions(str(path), "coco", categories=categories)
+        dataset_writer.write_predictions(catalog, "toy", "m", parsed, cancelled=cancelled)
+
+    kept = "SELECT count(*) FROM annotations WHERE source = 'm'"
+    with Catalog(tmp_path / "data") as catalog:
+        dataset_writer.write_dataset(catalog, "toy", open_dataset(str(source), "coco"))
+        import_set(catalog, 50)
+        assert count(catalog, kept) == 50
+        cancel = threading.Event()
+
+        def then_cancelled(catalog: Catalog, cur: Any, change: Any) -> Any:
+            written = apply_change(catalog, cur, change)
+            cancel.set()  # after every statement of the replacement but the commit
+            return written
+
+        apply_change = dataset_writer.apply_change
+        monkeypatch.setattr(dataset_writer, "apply_change", then_cancelled)
+        with pytest.raises(WriteCancelled):
+            import_set(catalog, 20, cancel.is_set)
+        assert count(catalog, kept) == 50
+        monkeypatch.undo()
+        import_set(catalog, 20)  # the same import, not cancelled, replaces the set
+        assert count(catalog, kept) == 20

@@ -120,6 +120,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             max_workers=self.job_workers,
             journal=JobJournal(self.resolved_data_dir),
             on_status=JobEvents(events, loop, self.dataset_events),
+            max_seconds=self.max_job_seconds,
         )
         self.label_events = LabelEvents(events)
         self.media = MediaService(

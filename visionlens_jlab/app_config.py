@@ -13,6 +13,7 @@ from traitlets import Bool, CaselessStrEnum, Dict, Float, HasTraits, Integer, Li
 from .catalog.store.catalog import SERVER_MEMORY_LIMIT
 from .catalog.writes.ingest_limits import DEFAULT_MAX_CATEGORIES, DEFAULT_MAX_LABELS_PER_IMAGE
 from .config import DATA_DIR_ENV
+from .jobs.manager import DEFAULT_MAX_JOB_SECONDS
 from .worker_priority import DEFAULT_NICE
 
 
@@ -199,6 +200,18 @@ class VisionLensAppConfig(HasTraits):
             "Most labels (objects and image labels) one image of an ingested dataset may "
             "have, and most predictions one image may get from an imported prediction set; "
             "a source with more is refused with an error naming the image. 0: no bound."
+        ),
+    )
+
+    max_job_seconds = Float(
+        DEFAULT_MAX_JOB_SECONDS,
+        config=True,
+        help=(
+            "Longest a background job (ingest, export, embeddings, model runs, evaluation) "
+            "may run, in seconds, time spent queued or paused not counted; a job past it is "
+            "stopped as a cancel would stop it, and fails saying so. Jobs that resume "
+            "(embeddings, predictions, captions) continue where they stopped when started "
+            "again. 0: no bound."
         ),
     )
 

@@ -123,8 +123,9 @@ def submit_predictions(
         ctx.progress(None, f"reading {source}")
         parsed = WorkerParsedSource(ctx, "predictions", options, roots)
         return write_predictions(
-            catalog, dataset, model, parsed, split=split, progress=ctx.progress, limits=limits
-        ).to_dict()
+            catalog, dataset, model, parsed, split=split, progress=ctx.progress, limits=limits,
+            cancelled=lambda: ctx.cancelled,
+        ).to_dict()  # fmt: skip
 
     return jobs.submit(
         "predictions", run, title=f"Predictions {model} on {dataset}", dataset=dataset

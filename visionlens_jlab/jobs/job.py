@@ -55,10 +55,25 @@ class Job:
     """The dataset the job works on: deleting it cancels the job (see
     :meth:`~.manager.JobManager.cancel_dataset`)."""
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    run_seconds: float = 0.0
+    """Time spent running in earlier turns (a paused job runs in several); queued time
+    does not count."""
+    running_since: float | None = None
+    """``time.monotonic()`` when the current turn began; ``None`` when not running."""
+    timed_out: bool = False
+    """Stopped by the manager's time bound (its cancel reads as a failure)."""
 
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed", "cancelled")
+
+    def running_seconds(self, now: float | None = None) -> float:
+        """How long the job has run so far, all turns together."""
+        if self.running_since is None:
+            return self.run_seconds
+        return (
+            self.run_seconds + (now if now is not None else time.monotonic()) - self.running_since
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -25,16 +25,23 @@ log = logging.getLogger(__name__)
 
 JobFunction = Callable[[JobContext], Any]
 MAX_FINISHED_JOBS = 200
+DEFAULT_MAX_JOB_SECONDS = 24 * 3600.0
+"""A day of running: far more than any job on one machine needs, short of a hung one."""
 
 
 class JobManager:
-    """Runs job functions on a thread pool and keeps their state for the REST API."""
+    """Runs job functions on a thread pool and keeps their state for the REST API.
+
+    ``max_seconds`` (0: none) bounds how long one job may run: a job past it is cancelled
+    and fails saying so.
+    """
 
     def __init__(
         self,
         max_workers: int = 2,
         journal: JobJournal | None = None,
         on_status: Callable[[Job], None] | None = None,
+        max_seconds: float = 0.0,
     ) -> None:
         self._pool = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="visionlens-job"
@@ -50,6 +57,12 @@ class JobManager:
         self._journal = journal
         self._save_lock = threading.Lock()
         self._on_status = on_status
+        self._max_seconds = max_seconds
+        self._closed = threading.Event()
+        if max_seconds > 0:
+            threading.Thread(
+                target=self._enforce_time_bound, name="visionlens-job-timer", daemon=True
+            ).start()
         if journal is not None:
             for record in journal.load():
                 job = _job_from_record(record)
@@ -124,24 +137,33 @@ class JobManager:
 
     def _run(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
         if job.cancel_event.is_set():
-            self._finish(job, "cancelled", self._cancel_message())
+            self._stop(job)
             return
         job.status = "running"
+        job.running_since = time.monotonic()
         self._status_changed(job)
+        try:
+            self._run_turn(job, fn, then)
+        finally:
+            job.run_seconds = job.running_seconds()
+            job.running_since = None
+
+    def _run_turn(self, job: Job, fn: JobFunction, then: Callable[[Any], None] | None) -> None:
+        """One turn of a running job: to its end, a failure, a cancel or a pause."""
         try:
             result = fn(JobContext(job, self._gpu_queue.urgent_waiting))
         except JobPaused:
             if job.cancel_event.is_set() or self._stopping:
-                self._finish(job, "cancelled", self._cancel_message())
+                self._stop(job)
             else:
                 self._pause(job, fn, then)
             return
         except JobCancelled:
-            self._finish(job, "cancelled", self._cancel_message())
+            self._stop(job)
             return
         except Exception as exc:
             if job.cancel_event.is_set():
-                self._finish(job, "cancelled", self._cancel_message())
+                self._stop(job)
                 return
             job.error = clean_error(str(exc)) or type(exc).__name__
             log.warning("job %s (%s) failed: %s", job.id, job.kind, job.error)
@@ -158,6 +180,32 @@ class JobManager:
             except Exception:
                 log.exception("follow-up of job %s failed", job.id)
         self._finish(job, "done", job.message)
+
+    def _stop(self, job: Job) -> None:
+        """End a job that honoured its cancel: cancelled, or failed when the time bound
+        cancelled it (the user did not ask for that, and should see why)."""
+        if not job.timed_out:
+            self._finish(job, "cancelled", self._cancel_message())
+            return
+        job.error = (
+            f"stopped after running longer than {self._max_seconds:g} s, the server's bound "
+            "per job (c.VisionLensApp.max_job_seconds); nothing half-done was kept"
+        )
+        self._finish(job, "failed", "stopped: ran past the time bound")
+
+    def _enforce_time_bound(self) -> None:
+        """Cancel each job that has run longer than ``max_seconds`` (running time only: a
+        queued or paused job is not using the machine)."""
+        interval = min(1.0, self._max_seconds / 10)
+        while not self._closed.wait(interval):
+            now = time.monotonic()
+            with self._lock:
+                running = [j for j in self._jobs.values() if j.running_since is not None]
+            for job in running:
+                if job.running_seconds(now) > self._max_seconds and not job.cancel_event.is_set():
+                    log.warning("job %s (%s) ran past the time bound", job.id, job.kind)
+                    job.timed_out = True
+                    job.cancel_event.set()
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, if known."""
@@ -205,6 +253,7 @@ class JobManager:
         jobs to wind down (a cancelled ingest deletes what it wrote; the catalog must stay
         open until it has). Returns the jobs still running after the wait."""
         self._stopping = True
+        self._closed.set()
         for job in list(self._jobs.values()):
             if not job.finished:
                 job.cancel_event.set()

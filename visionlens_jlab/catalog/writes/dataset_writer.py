@@ -302,8 +302,10 @@ def write_predictions(
     split: str | None = None,
     progress: ProgressCallback | None = None,
     limits: IngestLimits = DEFAULT_LIMITS,
+    cancelled: Callable[[], bool] | None = None,
 ) -> IngestSummary:
-    """Replace model ``model``'s predictions on ``dataset`` atomically.
+    """Replace model ``model``'s predictions on ``dataset`` atomically (a ``cancelled()``
+    that turns true before the end rolls the whole replacement back).
 
     Prediction rows name their image by ``image_ref``: the source image id, the file name,
     its base name or its stem, tried in that order; given a ``split``, among that split's
@@ -315,7 +317,7 @@ def write_predictions(
     if model in (GROUND_TRUTH, "predictions"):
         raise CatalogError(f"{model!r} is reserved; choose another model name")
     report = parsed.report
-    with catalog.write() as cur:
+    with catalog.write() as cur, catalog.interrupted_when(cancelled):
         dataset_id = catalog.dataset_id(cur, dataset)
         catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
         for labels in ("annotations", "classifications"):
