@@ -117,7 +117,13 @@ async def test_a_yolo_yaml_cannot_lead_the_ingest_out_of_the_roots(
     for name, source in sources.items():
         job = await _ingest(api, wait_job, source, name)
         assert job["status"] == "failed", (name, job)
-        assert "outside the folders this server may ingest from" in job["error"], job
+        # a listed image is one image refused (the only one: nothing is left to ingest)
+        said = (
+            "images outside the server's allowed roots"
+            if name == "listed"
+            else "outside the folders this server may ingest from"
+        )
+        assert said in job["error"], job
         assert "allowed_roots" in job["error"]
     assert vl_app.catalog.list_datasets() == []
     # the same layout inside the roots ingests (the interpreter's own files stay readable)
@@ -132,26 +138,32 @@ async def test_a_yolo_yaml_cannot_lead_the_ingest_out_of_the_roots(
 
 
 async def test_image_files_named_by_an_annotation_file_are_confined(
-    api: Any, wait_job: Any, tmp_path: Path, outside: Path
+    api: Any, wait_job: Any, tmp_path: Path, outside: Path, vl_app: Any
 ) -> None:
-    """A COCO image without a size is read for one: never outside the roots."""
+    """A COCO image without a size is read for one: never outside the roots. One outside is
+    reported by name and kept without a size; the images inside are read as usual."""
     folder = tmp_path / "allowed" / "coco"
     folder.mkdir(parents=True)
     secret = outside / "images" / "train" / "secret.jpg"
+    (folder / "a.jpg").write_bytes(tiny_jpeg(20, 10))  # an image inside is read for its size
     coco = {
-        "images": [{"id": 1, "file_name": os.path.relpath(secret, folder)}],
+        "images": [
+            {"id": 1, "file_name": os.path.relpath(secret, folder)},
+            {"id": 2, "file_name": "a.jpg"},
+        ],
         "categories": [{"id": 1, "name": "cat"}],
         "annotations": [],
     }
     (folder / "ann.json").write_text(json.dumps(coco))
     job = await _ingest(api, wait_job, folder / "ann.json", "coco")
-    assert job["status"] == "failed", job
-    assert "allowed_roots" in job["error"], job
-    (folder / "a.jpg").write_bytes(tiny_jpeg(20, 10))  # an image inside is read for its size
-    coco["images"] = [{"id": 1, "file_name": "a.jpg"}]
-    (folder / "ann.json").write_text(json.dumps(coco))
-    job = await _ingest(api, wait_job, folder / "ann.json", "coco2")
     assert job["status"] == "done", job
+    (refused,) = [
+        w for w in job["result"]["warnings"] if w["code"] == "image_outside_allowed_roots"
+    ]
+    assert refused["count"] == 1 and refused["examples"] == [str(secret)], refused
+    with vl_app.catalog.cursor() as cur:
+        sizes = cur.execute("SELECT file_name, width FROM samples ORDER BY file_name").fetchall()
+    assert sizes == [(os.path.relpath(secret, folder), None), ("a.jpg", 20)]
 
 
 async def test_a_voc_mask_linked_out_of_the_roots_is_not_read(

@@ -98,7 +98,7 @@ class ParsedBase:
         """Add an image of the source by its path under the media root, with its header's
         size (an unreadable one is kept without a size, and reported); returns its index."""
         location = join_location(self.media_root, file_name)
-        size = image_size(location)
+        size = image_size(location, self.report)
         if size is None:
             self.report.warn(
                 "image_unreadable", "images missing or unreadable (kept without a size)", file_name
@@ -131,7 +131,7 @@ def add_unannotated_images(
             file_name,
         )
         location = join_location(parsed.media_root, file_name)
-        size = image_size(location)
+        size = image_size(location, parsed.report)
         samples.add(
             file_name,
             location,

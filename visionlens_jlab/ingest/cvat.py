@@ -164,7 +164,7 @@ class CvatDataset(ParsedBase):
         flag_bad_name(self.report, name, location)
         width, height = as_int(el.get("width")), as_int(el.get("height"))
         if not width or not height or width <= 0 or height <= 0:
-            found = image_size(location)
+            found = image_size(location, self.report)
             width, height = found if found else (None, None)
             self.report.warn(
                 "cvat_image_size_missing",

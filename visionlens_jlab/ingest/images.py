@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from ..media.errors import MediaNameError
 from ..media.names import check_name
 from ..records.report import IngestReport
-from .allowed_roots import REMOTE_READ_EVENT
+from .allowed_roots import REMOTE_READ_EVENT, SourceNotAllowedError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 """Extensions treated as images when listing folders (compared lower-case)."""
@@ -64,13 +64,28 @@ def flag_bad_name(report: IngestReport, file_name: str, location: str) -> None:
         )
 
 
-def image_size(location: str) -> tuple[int, int] | None:
+def image_size(location: str, report: IngestReport | None = None) -> tuple[int, int] | None:
     """``(width, height)`` as displayed, from the image header, or ``None`` if unreadable.
 
     Never decodes pixels. EXIF orientation is applied, as in every view (thumbnails, the
     browser) and as annotation tools and YOLO trainers read images, so boxes and sizes share
-    one frame.
+    one frame. An image outside the server's allowed roots (``confine_reads``) is not read:
+    it is one image without a size, counted in ``report``, not the end of the ingest.
     """
+    try:
+        return _header_size(location)
+    except SourceNotAllowedError:
+        if report is not None:
+            report.warn(
+                "image_outside_allowed_roots",
+                "images outside the server's allowed roots (c.VisionLensApp.allowed_roots): "
+                "never read, kept without a size, not served",
+                location,
+            )
+        return None
+
+
+def _header_size(location: str) -> tuple[int, int] | None:
     if is_gcs(location):
         sys.audit(REMOTE_READ_EVENT, location)  # confined like a local read (confine_reads)
         try:

@@ -220,7 +220,7 @@ class TxtSource(ParsedBase):
             seen.add(stem)
             file_name = by_stem.get(stem) or stem + ".jpg"
             location = join_location(self.media_root, file_name)
-            size = image_size(location) if stem in by_stem or "://" in location else None
+            size = image_size(location, report) if stem in by_stem or "://" in location else None
             if size is None:
                 report.warn(
                     "image_size_unknown", "images not found or unreadable (size unknown)", file_name

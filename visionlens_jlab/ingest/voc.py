@@ -184,7 +184,7 @@ class VocDataset(ParsedBase):
         """An image with segmentation PNGs and no XML: its objects from the PNGs alone."""
         file_name = by_stem.get(stem) or stem + ".jpg"
         location = join_location(self.media_root, file_name)
-        size = image_size(location)
+        size = image_size(location, self.report)
         if size is None:
             self.report.warn(
                 "image_unreadable", "images missing or unreadable (kept without a size)", file_name
@@ -247,7 +247,7 @@ class VocDataset(ParsedBase):
                         f"{xml_name}: {_text(size, key)!r}",
                     )
         if not width or not height or width <= 0 or height <= 0:
-            got = image_size(location)
+            got = image_size(location, report)
             width, height = got if got else (None, None)
             if got is None:
                 report.warn(

@@ -102,7 +102,7 @@ class YoloDataset(ParsedBase):
                         item.label,
                     )
                 continue
-            size = image_size(item.location)
+            size = image_size(item.location, report)
             if size is None:
                 report.error(
                     "image_unreadable",

@@ -227,7 +227,7 @@ class CocoDataset(ParsedBase):
                 missing += not os.path.exists(location)
             width, height = as_int(img.get("width")), as_int(img.get("height"))
             if width is None or height is None or width <= 0 or height <= 0:
-                size = image_size(location)
+                size = image_size(location, report)
                 if size is None:
                     report.warn(
                         "coco_image_size_missing",
