@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
 from tests.ingest_fixtures import tiny_jpeg
 from tests.plugin_fixtures import FIELD_PLUGIN_TEMPLATE
+from visionlens_jlab.importing.parse_process import parse_items
 from visionlens_jlab.ingest.allowed_roots import SourceNotAllowedError, confine_local_path
+from visionlens_jlab.jobs import WorkerError, stream_from_worker
 
 
 @pytest.fixture
@@ -229,3 +235,33 @@ print("confined")
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stdout.strip() == "confined", done.stderr
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_image_label_table_swapped_for_a_link_out_after_the_request_is_not_read(
+    tmp_path: Path, outside: Path, suffix: str
+) -> None:
+    """The server checks the table when the request arrives; the parse worker reads it later
+    through pyarrow. A table replaced by a link out of the roots in between is refused
+    there, as every other file the worker opens."""
+    allowed = tmp_path / "allowed"
+    for part in ("images", "labels"):
+        (allowed / "yolo" / part / "train").mkdir(parents=True)
+    (allowed / "yolo" / "images" / "train" / "a.jpg").write_bytes(tiny_jpeg(20, 10))
+    (allowed / "yolo" / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    source = _yolo(allowed / "yolo", "train: images/train\nnames: [a]\n")
+    table = pa.table({"file": ["a.jpg"], "label": ["a"]})
+    secret = outside / f"labels{suffix}"
+    if suffix == ".csv":
+        pa_csv.write_csv(table, secret)
+    else:
+        pq.write_table(table, secret)
+    labels = allowed / f"labels{suffix}"
+    options = {"source": str(source), "fmt": "yolo", "image_labels": str(labels)}
+    shutil.copy(secret, labels)
+    items = list(stream_from_worker(None, parse_items, "dataset", options, [str(allowed)]))
+    assert items[-1][0] == "end"  # the table inside the roots is read
+    labels.unlink()
+    labels.symlink_to(secret)  # the swap
+    with pytest.raises(WorkerError, match="outside the folders this server may ingest from"):
+        list(stream_from_worker(None, parse_items, "dataset", options, [str(allowed)]))
