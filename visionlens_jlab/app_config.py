@@ -40,6 +40,16 @@ class VisionLensAppConfig(HasTraits):
             "threads than cores only contend for the GIL with the event loop."
         ),
     )
+    max_request_seconds = Float(
+        300.0,
+        config=True,
+        help=(
+            "Longest a REST request's catalog reads may run, in seconds: past it they are "
+            "stopped and the request answers 503 saying so, so one costly filter cannot hold "
+            "a request thread (there are few) for ever. Jobs have their own bound "
+            "(max_job_seconds). 0: no bound."
+        ),
+    )
     catalog_threads = Integer(
         0,
         config=True,

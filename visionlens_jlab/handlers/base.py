@@ -23,7 +23,7 @@ from ..catalog import (
     FilterError,
     NotFoundError,
 )
-from ..catalog.store.read_cancel import ReadCancelledError, ReadScope
+from ..catalog.store.read_cancel import ReadCancelledError, ReadScope, ReadTimedOutError
 from ..embed.base import EmbedError
 from ..export import ExportError, OutNotAllowedError
 from ..ingest.allowed_roots import SourceNotAllowedError, confine_local_path
@@ -131,15 +131,20 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
     ) -> T:
         """Run catalog work off the event loop (on the request threads, or ``executor``),
         mapping engine errors to HTTP errors; its reads stop if the client closes the
-        connection first (:meth:`on_connection_close`)."""
+        connection first (:meth:`on_connection_close`) or when it runs past the server's
+        ``max_request_seconds`` (a 503 that says so)."""
         scope = ReadScope()
         self._read_scopes.add(scope)
+        loop, bound = IOLoop.current(), self.app.max_request_seconds
+        timer = loop.call_later(bound, scope.time_out, bound) if bound > 0 else None
         try:
             with engine_errors():
-                return await IOLoop.current().run_in_executor(
+                return await loop.run_in_executor(
                     executor or self.app.executor, scope.run, fn, *args
                 )
         finally:
+            if timer is not None:
+                loop.remove_timeout(timer)
             self._read_scopes.discard(scope)
 
     async def submit_job(
@@ -198,6 +203,8 @@ def engine_errors() -> Iterator[None]:
         yield
     except ReadCancelledError as exc:  # nobody reads this answer: nginx's name for the case
         raise HTTPError(499, str(exc), reason="Client Closed Request") from exc
+    except ReadTimedOutError as exc:
+        raise HTTPError(503, str(exc)) from exc
     except (NotFoundError, SpaceNotFoundError) as exc:
         raise HTTPError(404, str(exc)) from exc
     except VectorStoreUnavailableError as exc:  # a store held elsewhere, a server down

@@ -45,6 +45,8 @@ class Services(Protocol):
     loop_lag: LoopLagProbe | None
     allowed_roots: list[str]
     """Where server-side paths of a request (ingest sources, checkpoints, exports) may lie."""
+    max_request_seconds: float
+    """How long a request's catalog reads may run (0: no bound)."""
     resolved_data_dir: Path
     """The data directory (the catalog, thumbnails, vectors): no export may replace it."""
     vlm_attributes: bool

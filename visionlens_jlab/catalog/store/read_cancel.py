@@ -15,6 +15,9 @@ write the client stopped waiting for still commits or rolls back whole.
 
 DuckDB forgets an interrupt that arrives while its cursor runs no statement, so a cancel that
 lands between two statements of one cursor stops the next cursor, not the next statement.
+
+The same cancel bounds a request's time (:meth:`ReadScope.time_out`, the server's
+``max_request_seconds``): its reads stop, and it answers :class:`ReadTimedOutError`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import duckdb
 
@@ -39,6 +42,10 @@ class ReadCancelledError(Exception):
     left to read a message about it."""
 
 
+class ReadTimedOutError(Exception):
+    """A read stopped because its request ran past the server's time bound per request."""
+
+
 class ReadScope:
     """The read cursors of one request, so that the request can be cancelled from any thread."""
 
@@ -46,6 +53,7 @@ class ReadScope:
         self._lock = threading.Lock()  # guards _cursors and cancelled against cancel()
         self._cursors: set[duckdb.DuckDBPyConnection] = set()
         self.cancelled = False
+        self._timed_out_after: float | None = None  # seconds, once time_out() stopped it
 
     def run(self, fn: Callable[..., T], *args: object) -> T:
         """Call ``fn(*args)`` with this scope current; an interrupt that this scope's
@@ -53,12 +61,31 @@ class ReadScope:
         token = _current.set(self)
         try:
             return fn(*args)
-        except duckdb.InterruptException as exc:
+        except (duckdb.InterruptException, ReadCancelledError) as exc:
             if not self.cancelled:
                 raise
-            raise ReadCancelledError("the request was cancelled by its client") from exc
+            self._raise_why(exc)
         finally:
             _current.reset(token)
+
+    def _raise_why(self, exc: BaseException) -> NoReturn:
+        if self._timed_out_after is not None:
+            raise ReadTimedOutError(
+                f"the request ran longer than {self._timed_out_after:g} s, the server's bound "
+                "per request (c.VisionLensApp.max_request_seconds): narrow the filter or ask "
+                "an administrator to raise the bound"
+            ) from exc
+        if isinstance(exc, ReadCancelledError):
+            raise exc
+        raise ReadCancelledError("the request was cancelled by its client") from exc
+
+    def time_out(self, seconds: float) -> None:
+        """Stop the scope's reads because its request ran ``seconds``, longer than allowed:
+        a cancel whose error says so."""
+        with self._lock:
+            if not self.cancelled:
+                self._timed_out_after = seconds
+        self.cancel()
 
     def cancel(self) -> None:
         """Interrupt every statement the scope's cursors run now, and refuse new cursors."""
