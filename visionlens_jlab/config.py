@@ -1,7 +1,9 @@
-"""Where VisionLens keeps its data, shared by the CLI, the server extension and the notebook API."""
+"""Where VisionLens keeps its data and who runs it, shared by the CLI, the server extension and
+the notebook API."""
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -28,3 +30,12 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit).expanduser().resolve()
     return default_data_dir()
+
+
+def os_user() -> str:
+    """The login name of whoever runs this process (the CLI's and a token server's edits
+    are logged under it)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return f"uid {os.getuid()}"

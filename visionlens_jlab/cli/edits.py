@@ -21,11 +21,10 @@ directory (the log then records the server's user), and opens the catalog itself
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 from typing import Any
 
+from ..config import os_user
 from .common import (
     EXIT_USAGE,
     CliError,
@@ -81,14 +80,6 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("version", type=int, help="a version number")
     add_common_options(p, json_help='print {"applied", "annotations"}')
     p.set_defaults(func=cmd_restore)
-
-
-def os_user() -> str:
-    """Who runs the command, for the edit log."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return f"uid {os.getuid()}"
 
 
 def cmd_edit(args: argparse.Namespace) -> dict[str, Any]:

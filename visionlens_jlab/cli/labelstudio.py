@@ -22,6 +22,7 @@ import argparse
 import os
 from typing import Any
 
+from ..config import os_user
 from .common import (
     CliError,
     add_common_options,
@@ -29,7 +30,6 @@ from .common import (
     run_local_or_remote,
     usage_errors,
 )
-from .edits import os_user
 
 URL_ENV = "LABEL_STUDIO_URL"
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"

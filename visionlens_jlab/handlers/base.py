@@ -10,6 +10,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
+from jupyter_server.auth.identity import (
+    IdentityProvider,
+    LegacyIdentityProvider,
+    PasswordIdentityProvider,
+)
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado.ioloop import IOLoop
@@ -24,6 +29,7 @@ from ..catalog import (
     NotFoundError,
 )
 from ..catalog.store.read_cancel import ReadCancelledError, ReadScope, ReadTimedOutError
+from ..config import os_user
 from ..embed.base import EmbedError
 from ..export import ExportError, OutNotAllowedError
 from ..ingest.allowed_roots import SourceNotAllowedError, confine_local_path
@@ -39,6 +45,9 @@ if TYPE_CHECKING:
     from ..jobs import JobContext, JobManager
 
 T = TypeVar("T")
+
+_TOKEN_PROVIDERS = (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
+"""Jupyter's own identity providers: whoever has the token or password is the one user."""
 
 
 class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
@@ -65,7 +74,15 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def user_name(self) -> str:
-        """The Jupyter user making the request (what the operation log records)."""
+        """The Jupyter user making the request, as the operation log records it.
+
+        Behind a real identity provider (JupyterHub, a collaboration setup) that is the
+        user's name. Jupyter's own token and password providers know only whoever holds the server's
+        token and calls them by a random hex id: the person who started the server, so
+        their login name is recorded instead (a version table of hex ids tells nobody who
+        edited what)."""
+        if type(self.identity_provider) in _TOKEN_PROVIDERS:
+            return os_user()
         user = self.current_user
         return str(getattr(user, "username", None) or getattr(user, "name", None) or user)
 
