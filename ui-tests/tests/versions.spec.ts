@@ -10,6 +10,7 @@
 import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 import { api, clickToolbarItem, openGrid, runEnv, toolbarItem } from './helpers';
@@ -77,6 +78,9 @@ test('versions panel: save, diff an edit, evaluation deltas per class, restore',
   const [saved] = (await api(request, `datasets/${NAME}/versions`)).versions;
   const row = panel.locator('tr[data-version="1"]');
   await expect(row.locator('[data-key="message"]')).toHaveText('as ingested');
+  // who saved it, by the login of the person who started the server (Jupyter's token
+  // provider would name them by a random hex id)
+  await expect(row.locator('[data-key="user"]')).toHaveText(os.userInfo().username);
   await expect(row.locator('[data-key="samples"]')).toHaveText(saved.samples.toLocaleString('en-US'));
   await expect(row.locator('[data-key="annotations"]')).toHaveText(saved.annotations.toLocaleString('en-US'));
 
