@@ -91,6 +91,25 @@ function messageBeyondStage(job: IJob): string {
     : message;
 }
 
+/** Longest error headline a job row shows (characters); the rest is behind "Details". */
+export const ERROR_HEADLINE_CHARS = 140;
+
+/**
+ * The start of a job's error, for a row a sidebar wide: its first line, cut at a
+ * word before {@link ERROR_HEADLINE_CHARS} characters with an ellipsis. An error
+ * the server wrote for a whole source (every problem of an ingest, with
+ * examples) otherwise fills the panel.
+ */
+export function errorHeadline(error: string): string {
+  const first = error.trim().split('\n', 1)[0];
+  if (first.length <= ERROR_HEADLINE_CHARS) {
+    return first === error.trim() ? first : `${first} …`;
+  }
+  const cut = first.slice(0, ERROR_HEADLINE_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${space > ERROR_HEADLINE_CHARS / 2 ? cut.slice(0, space) : cut} …`;
+}
+
 /**
  * What a jobs list shows of a job's progress: queue position, stage, percent,
  * rate and ETA as far as the server reports them.
@@ -118,7 +137,7 @@ export function describeProgress(job: IJob): string {
     }
   }
   if (job.status === 'failed' && job.error) {
-    parts.push(job.error);
+    parts.push(errorHeadline(job.error));
   } else if (job.message && job.status !== 'done') {
     parts.push(messageBeyondStage(job));
   }

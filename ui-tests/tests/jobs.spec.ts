@@ -65,4 +65,50 @@ test.describe('VisionLens jobs', () => {
     await expect(running.locator('.jp-VisionLens-jobCancel')).toHaveCount(0);
     await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
   });
+
+  test('a failed job shows the start of its error, the rest under Details', async ({
+    page,
+    request
+  }) => {
+    await command(page, 'visionlens:open-jobs');
+    const panel = page.locator('#visionlens-jobs');
+    // nothing usable in it: the error names every problem, with examples (~380 characters)
+    const source = path.join(DATA_DIR, 'ui-sources', 'jobs-unusable.json');
+    fs.writeFileSync(
+      source,
+      JSON.stringify({
+        images: [],
+        annotations: [
+          { id: 1, image_id: 99, category_id: 7, bbox: [0, 0, 1, 1] },
+          { id: 2, image_id: 98, category_id: 1, bbox: [0, 0, 1, 1] },
+          { id: 3, image_id: 97, category_id: 1 }
+        ],
+        categories: [{ id: 1, name: 'cat' }]
+      })
+    );
+    const { job } = await api(request, 'datasets', {
+      source,
+      name: 'ui-unusable',
+      format: 'coco'
+    });
+    const row = panel.locator(`[data-job="${job.id}"]`);
+    await expect(row).toHaveAttribute('data-status', 'failed', { timeout: 60000 });
+    const error: string = (await api(request, `jobs/${job.id}`)).error;
+    expect(error.length).toBeGreaterThan(300);
+    const headline = (await row.locator('.jp-VisionLens-jobProgress').textContent()) ?? '';
+    expect(headline.startsWith('nothing usable could be read from')).toBe(true);
+    expect(headline.endsWith(' …')).toBe(true);
+    expect(headline.length).toBeLessThanOrEqual(142);
+    const details = row.locator('.jp-VisionLens-jobError');
+    await expect(details.locator('pre')).toBeHidden();
+    await details.locator('summary').click();
+    await expect(details.locator('pre')).toHaveText(error);
+    // a redraw (the next job event) keeps it open
+    const next = (await api(request, 'datasets', { source, name: 'ui-unusable-2', format: 'coco' }))
+      .job;
+    await expect(panel.locator(`[data-job="${next.id}"]`)).toHaveAttribute('data-status', 'failed', {
+      timeout: 60000
+    });
+    await expect(row.locator('.jp-VisionLens-jobError pre')).toBeVisible();
+  });
 });

@@ -10,7 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { nameSidePanel } from '../../ui/panelNames';
 import { button, fmtDate, h } from '../../base/dom';
 import { isActive } from '../../api/jobs';
-import { describeProgress } from '../../model/jobs';
+import { describeProgress, errorHeadline } from '../../model/jobs';
 import { IJob, IJobsModel } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
 
@@ -97,6 +97,12 @@ export class JobsPanel extends Widget {
     );
     row.dataset.job = job.id;
     row.dataset.status = job.status;
+    if (job.status === 'failed' && job.error) {
+      const full = job.error.trim();
+      if (errorHeadline(full) !== full) {
+        row.append(this._errorDetails(job.id, full));
+      }
+    }
     if (job.status === 'running' && typeof job.progress === 'number') {
       const bar = h('progress', { className: 'jp-VisionLens-progress' });
       bar.max = 1;
@@ -109,6 +115,29 @@ export class JobsPanel extends Widget {
       );
     }
     return row;
+  }
+
+  /**
+   * A failed job's whole error, folded under "Details" (the row shows its
+   * headline). The panel redraws its rows on every job event: a fold the
+   * user opened stays open.
+   */
+  private _errorDetails(id: string, error: string): HTMLElement {
+    const details = h(
+      'details',
+      { className: 'jp-VisionLens-jobError' },
+      h('summary', { text: 'Details' }),
+      h('pre', { text: error })
+    );
+    details.open = this._openErrors.has(id);
+    details.addEventListener('toggle', () => {
+      if (details.open) {
+        this._openErrors.add(id);
+      } else {
+        this._openErrors.delete(id);
+      }
+    });
+    return details;
   }
 
   private async _cancel(job: IJob): Promise<void> {
@@ -129,4 +158,5 @@ export class JobsPanel extends Widget {
   private _list: HTMLDivElement;
   private _message: HTMLDivElement;
   private _watch: IDisposable | null = null;
+  private _openErrors = new Set<string>();
 }

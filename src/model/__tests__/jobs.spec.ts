@@ -1,5 +1,11 @@
 import { isActive } from '../../api/jobs';
-import { describeProgress, fmtDuration, orderJobs } from '../jobs';
+import {
+  describeProgress,
+  ERROR_HEADLINE_CHARS,
+  errorHeadline,
+  fmtDuration,
+  orderJobs
+} from '../jobs';
 import { IJob, JobStatus } from '../../api/types';
 
 function job(id: string, status: JobStatus, extra: Partial<IJob> = {}): IJob {
@@ -65,6 +71,19 @@ describe('jobs list', () => {
     expect(describeProgress(job('a', 'done', { message: 'all good' }))).toBe(
       ''
     );
+  });
+
+  it('shows the headline of a long or many-line error', () => {
+    expect(errorHeadline('no weights')).toBe('no weights');
+    expect(errorHeadline('bad file\nTraceback: ...')).toBe('bad file …');
+    const long = `nothing usable could be read: ${'problem; '.repeat(40)}`;
+    const headline = errorHeadline(long);
+    expect(headline.endsWith(' …')).toBe(true);
+    expect(headline.length).toBeLessThanOrEqual(ERROR_HEADLINE_CHARS + 2);
+    expect(long.startsWith(headline.slice(0, -2))).toBe(true);
+    expect(
+      describeProgress(job('a', 'failed', { error: long, message: 'x' }))
+    ).toBe(headline);
   });
 
   it('formats durations', () => {
