@@ -158,15 +158,18 @@ export function orderByRanking(
   return ranking.map(id => byId.get(id) ?? null);
 }
 
-/** How a chip names a search: its text, the sample it is like, or an image. */
+/**
+ * How a chip names a search, as a phrase of its own: the sample the results
+ * are like, the text they match, or an uploaded image.
+ */
 export function describeQuery(query: SearchQuery): string {
   if (query.like !== undefined && query.like !== null) {
-    return `like sample ${query.like}`;
+    return `Similar to sample ${query.like}`;
   }
   if (query.text !== undefined && query.text !== null) {
-    return `“${query.text}”`;
+    return `Matching “${query.text}”`;
   }
-  return 'like an image';
+  return 'Similar to the uploaded image';
 }
 
 /** A similarity score as tiles show it. */

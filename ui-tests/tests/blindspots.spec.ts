@@ -43,8 +43,16 @@ test.describe('Blind spots', () => {
     const rejected = result.tests.filter(
       (t: any) => t.outcome === 'rejected'
     ).length;
-    await expect(panel.locator('.jp-VisionLens-bsTested')).toHaveText(
-      `tested: ${fmt(result.tested)}, rejected: ${fmt(rejected)}`
+    // the counts come with what they count
+    const tested = panel.locator('.jp-VisionLens-bsTested');
+    await expect(tested).toContainText(
+      `${fmt(result.tested)} slice tests (a metric on a slice of the images, against the rest)`
+    );
+    await expect(tested).toContainText(
+      `${fmt(result.findings.length)} blind spot${result.findings.length === 1 ? '' : 's'} found`
+    );
+    await expect(tested).toContainText(
+      `${fmt(rejected)} rejected: no significant gap, or not confirmed on the held-out half`
     );
     expect(
       result.tests.some((t: any) =>

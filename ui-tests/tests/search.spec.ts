@@ -117,8 +117,8 @@ test.describe('VisionLens search and duplicates', () => {
     const like = Number(await tile.getAttribute('data-sample-id'));
     await tile.click({ button: 'right' });
     await page.locator('.lm-Menu-item', { hasText: 'More like this' }).click();
-    await expect(grid.locator('.jp-VisionLens-searchChip')).toContainText(
-      `like sample ${like}`
+    await expect(grid.locator('.jp-VisionLens-searchChipText')).toHaveText(
+      `Similar to sample ${like}`
     );
     await expectServerRanking(grid, request, { like });
     await imagesLoaded(grid);
@@ -127,8 +127,8 @@ test.describe('VisionLens search and duplicates', () => {
     const text = grid.locator('.jp-VisionLens-searchText');
     await text.fill('a red square on grass');
     await text.press('Enter');
-    await expect(grid.locator('.jp-VisionLens-searchChip')).toContainText(
-      '“a red square on grass”'
+    await expect(grid.locator('.jp-VisionLens-searchChipText')).toHaveText(
+      'Matching “a red square on grass”'
     );
     await expectServerRanking(grid, request, { text: 'a red square on grass' });
 

@@ -134,12 +134,23 @@ export function rejectedTests(result: IBlindSpotsResult): IBlindSpotTest[] {
   return (result.tests ?? []).filter(t => t.outcome === 'rejected');
 }
 
-/** "tested: 1,272, rejected: 1,229" of a result. */
+/**
+ * What a run tested, in words a reader new to blind spots follows: how many
+ * slice tests (a metric on a slice, against the rest of the dataset), how
+ * many became the findings above, how many were rejected and why.
+ */
 export function testedLine(result: IBlindSpotsResult): string {
   const rejected = result.tests
     ? rejectedTests(result).length
     : result.rejected.length;
-  return `tested: ${result.tested.toLocaleString('en-US')}, rejected: ${rejected.toLocaleString('en-US')}`;
+  const n = (value: number) => value.toLocaleString('en-US');
+  const found = result.findings.length;
+  return (
+    `${n(result.tested)} slice tests (a metric on a slice of the images, ` +
+    `against the rest) · ${n(found)} blind spot${found === 1 ? '' : 's'} ` +
+    `found · ${n(rejected)} rejected: no significant gap, or not confirmed ` +
+    'on the held-out half (listed under “What was tested and rejected”)'
+  );
 }
 
 /** One line of the tested list: "recall · night and small · effect −0.59, q < 0.001". */

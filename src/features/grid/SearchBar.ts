@@ -201,7 +201,7 @@ export class SearchBar implements IDisposable {
     this._chip.replaceChildren(
       h('span', {
         className: 'jp-VisionLens-searchChipText',
-        text: `Similar ${describeQuery(state.query)}`
+        text: describeQuery(state.query)
       }),
       clear
     );

@@ -88,9 +88,11 @@ describe('reproducing code', () => {
   });
 
   it('names queries for the chip', () => {
-    expect(describeQuery({ like: 3 })).toBe('like sample 3');
-    expect(describeQuery({ text: 'cat' })).toBe('“cat”');
-    expect(describeQuery({ image: 'AAAA' })).toBe('like an image');
+    expect(describeQuery({ like: 3 })).toBe('Similar to sample 3');
+    expect(describeQuery({ text: 'cat' })).toBe('Matching “cat”');
+    expect(describeQuery({ image: 'AAAA' })).toBe(
+      'Similar to the uploaded image'
+    );
   });
 });
 

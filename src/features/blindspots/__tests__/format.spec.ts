@@ -154,12 +154,17 @@ describe('tested and rejected', () => {
 
   it('counts the rejected tests of the ledger', () => {
     expect(rejectedTests(base).map(t => t.id)).toEqual(['c']);
-    expect(testedLine(base)).toBe('tested: 1,272, rejected: 1');
+    expect(testedLine(base)).toBe(
+      '1,272 slice tests (a metric on a slice of the images, against the rest) · 1 blind spot found · 1 rejected: no significant gap, or not confirmed on the held-out half (listed under “What was tested and rejected”)'
+    );
   });
 
   it("falls back to the agent's rejections for results without the list", () => {
     expect(testedLine({ ...base, tests: undefined })).toBe(
-      'tested: 1,272, rejected: 1'
+      '1,272 slice tests (a metric on a slice of the images, against the rest) · 1 blind spot found · 1 rejected: no significant gap, or not confirmed on the held-out half (listed under “What was tested and rejected”)'
+    );
+    expect(testedLine({ ...base, findings: [] })).toContain(
+      '· 0 blind spots found ·'
     );
   });
 
