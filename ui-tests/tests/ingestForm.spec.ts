@@ -38,6 +38,11 @@ async function drop(request: APIRequestContext, ...names: string[]) {
   }
 }
 
+/** A folder name as the form makes it a dataset or model name (src/features/datasets/suggestName.ts). */
+function asName(folder: string): string {
+  return path.basename(folder).replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
 /** Open the datasets panel's ingest form. */
 async function openForm(page: IJupyterLabPageFixture): Promise<Locator> {
   await page.sidebar.openTab('visionlens-datasets');
@@ -102,7 +107,8 @@ test.describe('ingest form', () => {
       fs.realpathSync(source)
     );
     await expect(form.locator('select[name="mode"]')).toHaveValue('dataset');
-    await expect(form.locator('input[name="name"]')).toHaveValue('instances');
+    // 'instances' says what the file is, not which data: the folder names it
+    await expect(form.locator('input[name="name"]')).toHaveValue(asName(tmpPath));
     await form.locator('input[name="name"]').fill(name);
     await form.locator('input[name="images"]').fill(IMAGES());
     await form.locator('input[name="split"]').fill('val');
@@ -154,6 +160,9 @@ test.describe('ingest form', () => {
     await expect(form.locator('select[name="mode"]')).toHaveValue('predictions');
     await expect(form.locator('input[name="name"]')).toBeHidden();
     await expect(form.locator('.jp-VisionLens-ingestSubmit')).toHaveText('Add predictions');
+    // the user picks the dataset (there are several); the model is named after the path
+    await expect(form.locator('select[name="dataset"]')).toHaveValue('');
+    await expect(form.locator('input[name="model"]')).toHaveValue(asName(tmpPath));
     await form.locator('select[name="dataset"]').selectOption(name);
     await form.locator('input[name="model"]').fill('detector-v2');
     await form.locator('.jp-VisionLens-ingestSubmit').click();
@@ -186,6 +195,11 @@ test.describe('ingest form', () => {
     await expect(status).toContainText(
       `Added predictions of 'detector-v2' on '${name}' with warnings:`
     );
+    // opened again for another file, the form keeps no word of the last import
+    await form.locator('.jp-VisionLens-ingestClose').click();
+    await fromBrowser(page, tmpPath, 'detections.json', 'Add as predictions in VisionLens');
+    await expect(status).toHaveText('');
+    await expect(form.locator('select[name="dataset"]')).toHaveValue(name);
     await drop(request, name);
   });
 });

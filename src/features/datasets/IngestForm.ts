@@ -15,6 +15,7 @@ import {
 } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
 import { ingestStatus, IngestTarget } from './ingestStatus';
+import { suggestName } from './suggestName';
 
 /** What the form adds: a new dataset, or predictions to an existing one. */
 export type IngestMode = 'dataset' | 'predictions';
@@ -47,9 +48,6 @@ const SPLIT_HINTS: Record<IngestMode, string> = {
   predictions: "split (optional: match among this split's images)"
 };
 
-/** Extensions dropped from a file name to make a dataset name. */
-const SOURCE_EXT = /\.(json|xml|txt|ya?ml|data|csv|parquet)$/i;
-
 /** The form (its `node` goes into the datasets panel). */
 export class IngestForm {
   constructor(private readonly _model: IVisionLensModel) {
@@ -80,6 +78,8 @@ export class IngestForm {
       split: input('split', SPLIT_HINTS.dataset)
     };
     this._inputs.dataset.required = true;
+    // a path typed or pasted suggests the names, as one from the file browser does
+    this._inputs.source.addEventListener('change', () => this._suggestNames());
     this._sourceLabel = h('span', { text: 'Annotations' });
     const field = (label: string | HTMLElement, control: HTMLElement) =>
       h(
@@ -138,14 +138,18 @@ export class IngestForm {
   /** Show the form, optionally pre-filled (file browser command). */
   show(prefill?: IIngestPrefill): void {
     this.node.hidden = false;
+    if (!this._running) {
+      // what the last ingest said is not news about this one
+      this._setText('');
+      delete this._jobText.dataset.status;
+    }
     if (prefill?.mode) {
       this._inputs.mode.value = prefill.mode;
     }
     this._setMode();
     if (prefill?.source !== undefined) {
       this._inputs.source.value = prefill.source;
-      const base = prefill.source.replace(/\/+$/, '').split('/').pop() ?? '';
-      this._inputs.name.value = prefill.name ?? base.replace(SOURCE_EXT, '');
+      this._suggestNames(prefill.name);
     }
     if (prefill?.format && FORMATS[this._mode()].includes(prefill.format)) {
       this._inputs.format.value = prefill.format;
@@ -193,17 +197,44 @@ export class IngestForm {
     this._fillDatasets();
   }
 
-  /** The datasets predictions can go to; keeps the choice, else the current dataset. */
+  /**
+   * Name the dataset and the model after the source path (see `suggestName`),
+   * unless the user typed their own: a field still holding the last
+   * suggestion, or empty, takes the new one.
+   */
+  private _suggestNames(given?: string): void {
+    const suggested = given ?? suggestName(this._inputs.source.value.trim());
+    for (const field of [this._inputs.name, this._inputs.model]) {
+      if (field.value === '' || field.value === this._suggested) {
+        field.value = suggested;
+      }
+    }
+    this._suggested = suggested;
+  }
+
+  /**
+   * The datasets predictions can go to. The user picks one (predictions matched
+   * to the wrong dataset's images by file name would be wrong, quietly), unless
+   * there is only one; a choice made stays while it exists.
+   */
   private _fillDatasets(): void {
     const select = this._inputs.dataset;
-    const kept = select.value || this._model.dataset || '';
+    const kept = select.value;
     const names = this._model.datasets.map(d => d.name);
+    const choose = h('option', {
+      text: 'Choose the dataset…',
+      attrs: { value: '' }
+    });
+    choose.disabled = true;
     select.replaceChildren(
+      choose,
       ...names.map(n => h('option', { text: n, attrs: { value: n } }))
     );
-    if (names.includes(kept)) {
-      select.value = kept;
-    }
+    select.value = names.includes(kept)
+      ? kept
+      : names.length === 1
+        ? names[0]
+        : '';
   }
 
   private async _submit(): Promise<void> {
@@ -238,6 +269,7 @@ export class IngestForm {
       return;
     }
     this._setText('Starting…');
+    this._running = true;
     try {
       const job = await start({
         signal: this._abort.signal,
@@ -260,6 +292,7 @@ export class IngestForm {
         'error'
       );
     } finally {
+      this._running = false;
       this._progress.hidden = true;
     }
     await this._model.refreshDatasets().catch(() => undefined);
@@ -285,6 +318,10 @@ export class IngestForm {
   }
 
   private _abort = new AbortController();
+  /** Whether a job this form started is being followed. */
+  private _running = false;
+  /** The name last suggested (a field still holding it may take the next). */
+  private _suggested = '';
   private _inputs: {
     mode: HTMLSelectElement;
     source: HTMLInputElement;
