@@ -79,7 +79,7 @@ export class IngestForm {
     };
     this._inputs.dataset.required = true;
     // a path typed or pasted suggests the names, as one from the file browser does
-    this._inputs.source.addEventListener('change', () => this._suggestNames());
+    this._inputs.source.addEventListener('input', () => this._suggestNames());
     this._sourceLabel = h('span', { text: 'Annotations' });
     const field = (label: string | HTMLElement, control: HTMLElement) =>
       h(
