@@ -15,7 +15,7 @@ import pytest
 
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter

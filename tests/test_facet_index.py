@@ -1,4 +1,4 @@
-"""Filtered facets from the in-memory indexes (catalog/facet_index.py, facet_indexed.py,
+"""Filtered facets from the in-memory indexes (catalog/indexes/box_index.py, indexes/facet_index.py, facet_indexed.py,
 evaluate/eval_facet_index.py): for random filters, and after every kind of write, the
 answer equals the SQL path's (the same numbers, the same order), and the indexed path is
 the one that answered."""

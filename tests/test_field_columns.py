@@ -24,7 +24,7 @@ import pytest
 import visionlens_jlab.catalog.indexes.field_columns as fc
 import visionlens_jlab.catalog.sql.facet_keys as facet_keys_module
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.plan.filter_masks import filtered_mask
 from visionlens_jlab.catalog.query.filter_parser import parse_condition, parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.catalog.indexes.box_index as box_indexes
 import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.index_warmer import IndexWarmer
@@ -27,10 +27,10 @@ CLASSES = [f"c{k}" for k in range(12)]
 SPEC = {"labels": {"source": "m1", "score": {"min": 0.5}}}
 
 
-def held(cat: Catalog, name: str) -> facet_index.BoxIndex | None:
+def held(cat: Catalog, name: str) -> box_indexes.BoxIndex | None:
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, name)
-    return facet_index.held_index(cat, ds)
+    return box_indexes.held_index(cat, ds)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_a_model_import_is_indexed_before_the_next_request(
     def no_build(*args: Any) -> Any:
         raise AssertionError("the request rebuilt the index")
 
-    monkeypatch.setattr(facet_index, "_build", no_build)
+    monkeypatch.setattr(box_indexes, "_build", no_build)
     with plain(cat):
         fast = queries.facets(cat, "a", SPEC)
     with plain(cat), monkeypatch.context() as m:

@@ -15,7 +15,7 @@ import pytest
 
 import visionlens_jlab.catalog.indexes.tag_lists as tag_lists_module
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.indexes.tag_lists import TagLists, tag_lists
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.request_reads import reads_once

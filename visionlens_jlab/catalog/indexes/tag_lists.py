@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from ..sql.facet_sql import MAX_CATEGORICAL_VALUES
 from ..store.catalog import Catalog
 from ..store.token_cache import row_tokens
-from .facet_index import SampleSet
+from .box_index import SampleSet
 
 Label = tuple[str | None, str | None]
 """(box index token, tags token) of the rows the lists are of."""
