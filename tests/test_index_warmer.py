@@ -18,6 +18,7 @@ from visionlens_jlab.catalog.indexes.index_warmer import IndexWarmer
 from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -80,7 +81,7 @@ def test_a_tag_write_keeps_the_index_and_schedules_nothing(
     before = held(cat, "a")
     scheduled: list[int | None] = []
     monkeypatch.setattr(warmer, "_rebuild", lambda pending: scheduled.extend(pending))
-    queries.update_tags(cat, "a", {"ids": [1, 2, 3]}, add=["t"])
+    update_tags(cat, "a", {"ids": [1, 2, 3]}, add=["t"])
     assert warmer.idle(30)
     assert held(cat, "a") is before
     assert scheduled == []  # no statement runs beside the next requests
