@@ -1,4 +1,4 @@
-"""Two-bound ranges on a box field (catalog/box_ranges.py): the value columns and lists.
+"""Two-bound ranges on a box field (catalog/sql/box_ranges.py): the value columns and lists.
 
 The oracle is plain Python over the boxes (no SQL shared with the code under test):
 randomised ranges on every numeric box field and source, bounds that equal box values,
@@ -92,7 +92,7 @@ def _spec(source: str | None, field: str, lo: float, hi: float) -> dict[str, Any
 @pytest.fixture(autouse=True)
 def sql_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lists speed up the SQL path of a page; the box index's mask answers first
-    whenever it can (catalog/sorted_pages.py), so these tests take the SQL path."""
+    whenever it can (catalog/plan/sorted_pages.py), so these tests take the SQL path."""
     monkeypatch.setattr(page_routes, "sorted_page", lambda *a: None)
 
 

@@ -1,4 +1,4 @@
-"""Per-sample box summaries (catalog/box_summaries.py) and the paths that read them
+"""Per-sample box summaries (catalog/tables/box_summaries.py) and the paths that read them
 (summary_filters.py, summary_pages.py).
 
 Every answer is compared with an oracle written here in plain Python over the boxes, the

@@ -1,4 +1,4 @@
-"""Pre-aggregated unfiltered facets (catalog/facet_parts.py): after every kind of write the
+"""Pre-aggregated unfiltered facets (catalog/sql/facet_parts.py): after every kind of write the
 facets answered from the writer's parts equal the facets computed from the rows (the same
 numbers, the same order), and a write that does not keep them drops them."""
 

@@ -1,4 +1,4 @@
-"""The field index in memory (catalog/field_columns.py) against the SQL over ``field_values``.
+"""The field index in memory (catalog/indexes/field_columns.py) against the SQL over ``field_values``.
 
 Random datasets whose fields hold strings (ASCII and not), integers, floats, booleans,
 numbers written as strings ("5", "5.0", " 4"), JSON nulls, nested values, NaN and infinite

@@ -1,4 +1,4 @@
-"""The index of sample fields (catalog/field_index.py) and the filters that read it.
+"""The index of sample fields (catalog/tables/field_index.py) and the filters that read it.
 
 The reference is the plain JSON path the filters compiled to before the index:
 ``json_extract_string(s.fields, <pointer>)`` over every sample, with the same operators.

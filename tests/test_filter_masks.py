@@ -1,4 +1,4 @@
-"""A filter's samples as a mask from the box index (catalog/filter_masks.py): for random
+"""A filter's samples as a mask from the box index (catalog/plan/filter_masks.py): for random
 filters of every shape it answers in memory, mixed with shapes it leaves to SQL, the mask
 is exactly the samples the compiled SQL filter keeps; the in-memory shapes run no SQL; a
 new model's boxes are what the next mask sees."""

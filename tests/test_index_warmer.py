@@ -1,4 +1,4 @@
-"""The index warmer (catalog/index_warmer.py): after a write that changes a dataset's boxes,
+"""The index warmer (catalog/indexes/index_warmer.py): after a write that changes a dataset's boxes,
 the held box index is rebuilt in the background, so the next filtered facets request
 builds nothing and answers as the SQL path; a dataset never indexed is left alone; a
 deleted one gets no token; close stops the thread."""
@@ -114,7 +114,7 @@ def test_a_model_import_sorts_the_held_orders_again(
     warmed: tuple[Catalog, IndexWarmer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page sorted by a box summary after a model import: its order was sorted again in
-    the background (catalog/sorted_pages.py), and the page is the SQL's."""
+    the background (catalog/plan/sorted_pages.py), and the page is the SQL's."""
     cat, warmer = warmed
 
     def sorted_page() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The answers cache (catalog/result_cache.py): every cached or reused answer equals the
+"""The answers cache (catalog/store/result_cache.py): every cached or reused answer equals the
 plain query's on randomised filters (same ids, same order, same counts, same facets), and
 every kind of write makes the next answer the plain query's again."""
 

@@ -1,4 +1,4 @@
-"""Tag lists held in memory across tag writes (catalog/tag_lists.py): after random
+"""Tag lists held in memory across tag writes (catalog/indexes/tag_lists.py): after random
 sequences of tag writes and of every other kind of write, the lists a request uses are
 exactly a fresh read's; a tag write patches them (no read by the next request); a request
 never uses lists of other tokens than the ones its own statement read; the facets with
