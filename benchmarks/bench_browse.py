@@ -99,8 +99,8 @@ def dataset_dir(cache: Path, n: int, labels: str = "boxes") -> Path:
     from tests.notebook_fixtures import SyntheticSource
     from visionlens_jlab import evaluate
     from visionlens_jlab.catalog import Catalog
-    from visionlens_jlab.catalog.reads import queries
     from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.catalog.writes.sample_tags import update_tags
     from visionlens_jlab.features import load as load_features
 
     path.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def dataset_dir(cache: Path, n: int, labels: str = "boxes") -> Path:
     write_dataset(catalog, "bench", source(3, False))
     write_predictions(catalog, "bench", "m1", source(2, True))
     write_predictions(catalog, "bench", "m2", source(2, True))
-    queries.update_tags(catalog, "bench", {"ids": list(range(1, n + 1, 7))}, add=["review"])
+    update_tags(catalog, "bench", {"ids": list(range(1, n + 1, 7))}, add=["review"])
     evaluate.evaluate_model(catalog, "bench", "m1")
     catalog.close()
     (path / ".complete").write_text(f"{time.perf_counter() - t0:.0f} s to write\n")

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_browse import dataset_dir
 from harness import environment, header, load_average, run_locked, summary, table
 
-import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.catalog.indexes.box_index as box_indexes
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.derived import (
     Change,
@@ -112,9 +112,9 @@ def measure(n: int, runs: int, cache: Path) -> dict[str, list[float]]:
                 ).fetchall()
             box = {"label": rnd.choice(["cat", "dog"]), "x": 1, "y": 1, "w": w / 3, "h": h / 3}
             edit = ms(replace_labels, cat, ds, sample, "ground_truth", [box])
-            held = facet_index.held_index(cat, ds)
+            held = box_indexes.held_index(cat, ds)
             answer = ms(facets.facets, cat, "bench", SPEC)
-            assert facet_index.held_index(cat, ds) is held, "the request rebuilt the index"
+            assert box_indexes.held_index(cat, ds) is held, "the request rebuilt the index"
             times["edit"].append(edit)
             times["next facets"].append(answer)
             times["edit + facets"].append(edit + answer)
@@ -130,7 +130,7 @@ def measure(n: int, runs: int, cache: Path) -> dict[str, list[float]]:
                 del steps[key][steps_before.get(key, 0) :]
             with cat.cursor() as cur:
                 times["full rebuild: box index"].append(
-                    ms(lambda: facet_index.box_index(cat, cur, ds))
+                    ms(lambda: box_indexes.box_index(cat, cur, ds))
                 )
             times["full rebuild: next facets"].append(ms(facets.facets, cat, "bench", SPEC))
         cat.close()

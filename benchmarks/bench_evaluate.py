@@ -220,6 +220,7 @@ def write_catalog(n_images: int, data_dir: Path) -> None:
 
     class Source:
         format, source, media_root = "coco", "generated", "/nowhere"
+        json_checked = False
 
         def __init__(self, batch: Batch) -> None:
             self.report = IngestReport()

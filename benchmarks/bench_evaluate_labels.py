@@ -267,6 +267,7 @@ class _Source:
     COCO ingest stores: segmentation JSON, keypoints, num_keypoints), for the writer."""
 
     format, source, media_root = "coco", "generated", "/nowhere"
+    json_checked = False
 
     def __init__(self, gt: dict[str, Any], anns: list[dict[str, Any]], predictions: bool):
         from visionlens_jlab.records.report import IngestReport

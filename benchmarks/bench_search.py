@@ -68,6 +68,7 @@ class Samples:
     format = "coco"
     source = "/bench/annotations.json"
     media_root = "/bench"
+    json_checked = False
 
     def __init__(self, n: int, u: np.ndarray) -> None:
         self.n, self.u = n, u

@@ -65,7 +65,7 @@ from harness import (
     table,
 )
 
-import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.catalog.indexes.box_index as box_indexes
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.plan import facets
@@ -145,9 +145,9 @@ def measure(
         kept: list[bool] = []  # per facets request: it answered from the index the write left
 
         def counts_after() -> float:
-            held = facet_index.held_index(cat, ds)
+            held = box_indexes.held_index(cat, ds)
             took = ms(facets.facets, cat, "bench", SPEC)[0]
-            kept.append(held is not None and facet_index.held_index(cat, ds) is held)
+            kept.append(held is not None and box_indexes.held_index(cat, ds) is held)
             return took
 
         rnd = random.Random(n)

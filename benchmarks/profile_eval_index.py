@@ -32,7 +32,7 @@ from profile_facets import filters
 
 import visionlens_jlab.evaluate  # noqa: F401 - registers the eval filter
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import visionlens_jlab.catalog.extensions.computed  # noqa: F401 - registers its facet provider
 import visionlens_jlab.evaluate.store as eval_store
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.plan import facets
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.catalog.sql.facet_keys import FacetKeys, shown_facet_keys

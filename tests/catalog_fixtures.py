@@ -25,6 +25,7 @@ class RowsSource:
         self.format = fmt
         self.source = "/data/annotations.json"
         self.media_root = "/data/images"
+        self.json_checked = False
         self.report = IngestReport()
         self._samples = samples
         self._boxes = boxes

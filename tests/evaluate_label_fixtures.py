@@ -267,6 +267,7 @@ class CocoLabelSource:
         self.format = "coco"
         self.source = "/data/annotations.json"
         self.media_root = "/data/images"
+        self.json_checked = False
         self.report = IngestReport()
         self._gt = gt
         self._predictions = predictions

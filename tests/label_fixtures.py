@@ -135,6 +135,7 @@ class LabelSource:
     format = "coco"
     source = "/data/labels.json"
     media_root = "/data/images"
+    json_checked = False
 
     def __init__(self, rows: dict[str, Any]) -> None:
         self.report = IngestReport()

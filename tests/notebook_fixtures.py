@@ -43,6 +43,7 @@ class SyntheticSource:
     format: str = "coco"
     source: str = "synthetic.json"
     media_root: str = "/nonexistent"
+    json_checked: bool = False
     report: IngestReport = field(default_factory=IngestReport)
 
     def batches(self) -> Iterator[Batch]:

@@ -1,4 +1,4 @@
-"""Per-sample counts as bit levels (catalog/bit_levels.py) against plain numpy: random
+"""Per-sample counts as bit levels (catalog/base/bit_levels.py) against plain numpy: random
 counts with long tails (samples with many rows of one value), codes from dominant to
 sparse, masks from empty to full, a single sample, and sizes that are not a multiple of a
 word."""

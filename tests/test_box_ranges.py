@@ -1,4 +1,4 @@
-"""Two-bound ranges on a box field (catalog/box_ranges.py): the value columns and lists.
+"""Two-bound ranges on a box field (catalog/sql/box_ranges.py): the value columns and lists.
 
 The oracle is plain Python over the boxes (no SQL shared with the code under test):
 randomised ranges on every numeric box field and source, bounds that equal box values,
@@ -21,6 +21,7 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.plan import page_routes
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -91,7 +92,7 @@ def _spec(source: str | None, field: str, lo: float, hi: float) -> dict[str, Any
 @pytest.fixture(autouse=True)
 def sql_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lists speed up the SQL path of a page; the box index's mask answers first
-    whenever it can (catalog/sorted_pages.py), so these tests take the SQL path."""
+    whenever it can (catalog/plan/sorted_pages.py), so these tests take the SQL path."""
     monkeypatch.setattr(page_routes, "sorted_page", lambda *a: None)
 
 
@@ -142,7 +143,7 @@ def test_writes_keep_the_lists_exact(tmp_path: Path) -> None:
         rich = cat.dataset_id(cur, "rich")
     assert _built(cat) == [(rich, "area"), (rich, "score")]
     # tags and an evaluation do not touch boxes: the lists stay
-    queries.update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
+    update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     assert _built(cat) == [(rich, "area"), (rich, "score")]
     # new predictions of m1 replace its boxes: dropped, rebuilt on the next request, exact

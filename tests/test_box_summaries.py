@@ -1,4 +1,4 @@
-"""Per-sample box summaries (catalog/box_summaries.py) and the paths that read them
+"""Per-sample box summaries (catalog/tables/box_summaries.py) and the paths that read them
 (summary_filters.py, summary_pages.py).
 
 Every answer is compared with an oracle written here in plain Python over the boxes, the
@@ -18,6 +18,7 @@ import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -37,7 +38,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
     write_dataset(cat, "other", RowsSource(other, other_boxes, ["c0"]))
     write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 2, False)))
     write_predictions(cat, "rich", "m2", PredictionRowsSource(_predictions(rnd, N, 3, False)))
-    queries.update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
+    update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
     cat.close()
@@ -354,7 +355,7 @@ def test_every_write_keeps_the_summaries_exact(tmp_path: Any) -> None:
     ev.evaluate_model(cat, "b", "m2")
     _check(cat)
     before = _stored(cat)
-    queries.update_tags(cat, "a", {"labels": {"classes": ["c3"]}}, add=["x"])
+    update_tags(cat, "a", {"labels": {"classes": ["c3"]}}, add=["x"])
     assert _stored(cat) == before, "tags do not touch the summaries"
     cat.delete_dataset("b")
     _check(cat)

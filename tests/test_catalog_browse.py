@@ -17,6 +17,7 @@ from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 
@@ -113,8 +114,8 @@ def test_score_box_count_and_tag_facets_exclude_their_own_condition(catalog: Cat
     facets = by_key(queries.facets(catalog, "toy", spec))
     assert facets[("box_count", "ground_truth")]["count"] == 6
     assert facets[("box_count", "m1")]["count"] == 2
-    queries.update_tags(catalog, "toy", {"sample": {"split": {"in": ["val"]}}}, add=["review"])
-    queries.update_tags(catalog, "toy", {"sample": {"file_name": {"eq": "a.jpg"}}}, add=["x"])
+    update_tags(catalog, "toy", {"sample": {"split": {"in": ["val"]}}}, add=["review"])
+    update_tags(catalog, "toy", {"sample": {"file_name": {"eq": "a.jpg"}}}, add=["x"])
     facets = by_key(queries.facets(catalog, "toy", {"tags": {"any": ["review"]}}))
     assert counts(facets[("tags", None)]) == {"review": 2, "x": 1}  # the write shows at once
     assert counts(facets[("split", None)]) == {"val": 2}

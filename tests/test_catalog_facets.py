@@ -22,6 +22,7 @@ from visionlens_jlab.catalog.sql.facet_exclusion import own_conditions
 from visionlens_jlab.catalog.sql.facet_keys import facet_keys
 from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.config import CATALOG_FILE
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
@@ -126,8 +127,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Any:
     write_predictions(cat, "rich", "m2", PredictionRowsSource(_predictions(rnd, 600, 3, True)))
     other, other_boxes = _rows(rnd, 50)  # a second dataset, which must never leak in
     write_dataset(cat, "other", RowsSource(other, other_boxes, ["c0"]))
-    queries.update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1", "z"])
-    queries.update_tags(cat, "rich", {"labels": {"classes": ["c2"]}}, add=["t2"])
+    update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1", "z"])
+    update_tags(cat, "rich", {"labels": {"classes": ["c2"]}}, add=["t2"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
     cat.close()

@@ -33,6 +33,7 @@ from visionlens_jlab.catalog.store.registry import (
     unregister_step,
 )
 from visionlens_jlab.catalog.writes.model_runs import model_run_state
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.config import CATALOG_FILE
 from visionlens_jlab.evaluate.api import report_for
@@ -399,7 +400,7 @@ def test_an_old_catalog_keeps_its_sample_tags_and_logs_the_next(old_data: Path) 
         assert kept == old_tags
         version = edits.snapshot(catalog, DATASET, "as migrated", "u")["version"]
         tagged = {"tags": {"any": ["after-migration"]}}
-        queries.update_tags(catalog, DATASET, {"ids": [old_tags[0][0]]}, add=["after-migration"])
+        update_tags(catalog, DATASET, {"ids": [old_tags[0][0]]}, add=["after-migration"])
         diff = edits.diff_versions(catalog, DATASET, version, "current")
         assert diff["samples_changed"] == 1 and diff["sample_tags"] == {"added": 1, "removed": 0}
         assert (

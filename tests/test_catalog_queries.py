@@ -9,6 +9,7 @@ import pytest
 from visionlens_jlab.catalog import Catalog, ConflictError, FilterError, NotFoundError
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.records.report import IngestError
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
@@ -137,14 +138,10 @@ def test_page_carries_boxes(catalog: Catalog) -> None:
 
 
 def test_tags_round_trip(catalog: Catalog) -> None:
-    n = queries.update_tags(
-        catalog, "toy", {"sample": {"split": {"in": ["val"]}}}, add=["review", "x'y"]
-    )
+    n = update_tags(catalog, "toy", {"sample": {"split": {"in": ["val"]}}}, add=["review", "x'y"])
     assert n == 2
     assert names(catalog, {"tags": {"any": ["x'y"]}}) == ["c.jpg", "d.jpg"]
-    queries.update_tags(
-        catalog, "toy", {"sample": {"file_name": {"in": ["c.jpg"]}}}, remove=["review"]
-    )
+    update_tags(catalog, "toy", {"sample": {"file_name": {"in": ["c.jpg"]}}}, remove=["review"])
     assert names(catalog, {"tags": {"all": ["review", "x'y"]}}) == ["d.jpg"]
     assert len(names(catalog, {"tags": {"none": ["review"]}})) == 5
 

@@ -14,7 +14,7 @@ import pytest
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.base.bit_levels import CodeCounts, Levels, PackedMask
-from visionlens_jlab.catalog.indexes import box_patches, facet_index
+from visionlens_jlab.catalog.indexes import box_index, box_patches
 
 from .edit_fixtures import CLASSES, objects
 from .test_facet_index import both, catalog  # noqa: F401 - the fixture
@@ -37,7 +37,7 @@ def truth_counts(cat: Catalog, ds: int) -> dict[str, int]:
 
 def indexed_truth_counts(cat: Catalog, ds: int) -> dict[str, int]:
     """The same counts from the held box index over every sample."""
-    index = facet_index.held_index(cat, ds)
+    index = box_index.held_index(cat, ds)
     assert index is not None
     src = index.sources["ground_truth"]
     every = PackedMask.of(np.ones(index.samples.n, dtype=bool))
@@ -89,7 +89,7 @@ def test_bulk_edits_undo_redo_and_restore_keep_the_counts_in_memory(
     edits.restore_version(catalog, "rich", version, "t")
     agree(catalog, ds, monkeypatch)
     assert builds[0] == 1  # patched or folded by every batch, never rebuilt
-    labels = facet_index.held_index(catalog, ds).sources["ground_truth"].labels  # type: ignore[union-attr]
+    labels = box_index.held_index(catalog, ds).sources["ground_truth"].labels  # type: ignore[union-attr]
     assert isinstance(labels, CodeCounts) == (limit == 3)  # the path the parameter names
 
 

@@ -15,12 +15,12 @@ import pytest
 
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.indexes.filtered_samples import FilteredSamples
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
-from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
 from visionlens_jlab.evaluate.store import _EVAL_FACETS_SQL
@@ -181,7 +181,7 @@ def deleted_evaluation(cat: Catalog) -> None:  # no API yet: the rows as a write
 
 
 def tags(cat: Catalog) -> None:
-    queries.update_tags(cat, "d", {"ids": list(range(1, 2 * N, 4))}, add=["t9"])
+    update_tags(cat, "d", {"ids": list(range(1, 2 * N, 4))}, add=["t9"])
 
 
 def new_predictions(cat: Catalog) -> None:  # m1's evaluated boxes are replaced

@@ -37,6 +37,7 @@ class LabelsSource:
         self.format = "folders"
         self.source = "/data"
         self.media_root = "/data"
+        self.json_checked = False
         self.report = IngestReport()
         self._n, self._rows, self._predictions = n, rows, predictions
 

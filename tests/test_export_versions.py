@@ -28,7 +28,7 @@ from tests.export_fixtures import (
 )
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 COMPARED = ("file_name", "label", "x", "y", "w", "h", "area", "iscrowd", "segmentation")
 
@@ -108,7 +108,7 @@ def _tag(
 ) -> None:
     """Tag samples as the grid and ``ds.tag`` do: one logged batch of sample tags."""
     with Catalog(data_dir) as cat:
-        queries.update_tags(cat, "src", {"ids": sample_ids}, add=add, remove=list(remove))
+        update_tags(cat, "src", {"ids": sample_ids}, add=add, remove=list(remove))
 
 
 def _sample_tags(data_dir: Path) -> dict[int, list[str]]:

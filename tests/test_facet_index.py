@@ -1,4 +1,4 @@
-"""Filtered facets from the in-memory indexes (catalog/facet_index.py, facet_indexed.py,
+"""Filtered facets from the in-memory indexes (catalog/indexes/box_index.py, indexes/facet_index.py, facet_indexed.py,
 evaluate/eval_facet_index.py): for random filters, and after every kind of write, the
 answer equals the SQL path's (the same numbers, the same order), and the indexed path is
 the one that answered."""
@@ -22,6 +22,7 @@ from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.tables.box_summaries import refresh_box_summaries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.writes.sample_labels import replace_labels
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -50,7 +51,7 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
         samples, boxes = rows(rnd, N)
         write_dataset(cat, name, RowsSource(samples, boxes, CLASSES))
         write_predictions(cat, name, "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
-        queries.update_tags(cat, name, {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
+        update_tags(cat, name, {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
         ev.evaluate_model(cat, name, "m1")
     yield cat
     cat.close()
@@ -121,7 +122,7 @@ def test_random_filters_answer_as_the_sql_path(
 
 
 def tag_some(cat: Catalog) -> None:
-    queries.update_tags(cat, "bare", {"ids": list(range(N, 2 * N, 3))}, add=["t3"])
+    update_tags(cat, "bare", {"ids": list(range(N, 2 * N, 3))}, add=["t3"])
 
 
 def new_model(cat: Catalog) -> None:
@@ -147,7 +148,7 @@ def computed_field(cat: Catalog) -> None:
 
 
 def other_dataset(cat: Catalog) -> None:
-    queries.update_tags(cat, "rich", None, add=["o"])
+    update_tags(cat, "rich", None, add=["o"])
     cat.delete_dataset("rich")
 
 

@@ -1,4 +1,4 @@
-"""Pre-aggregated unfiltered facets (catalog/facet_parts.py): after every kind of write the
+"""Pre-aggregated unfiltered facets (catalog/sql/facet_parts.py): after every kind of write the
 facets answered from the writer's parts equal the facets computed from the rows (the same
 numbers, the same order), and a write that does not keep them drops them."""
 
@@ -18,6 +18,7 @@ from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_keys import shown_facet_keys
 from visionlens_jlab.catalog.sql.facet_parts import needed_parts
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -36,7 +37,7 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
     samples, boxes = _rows(rnd, N)
     write_dataset(cat, "rich", RowsSource(samples, boxes, CLASSES))
     write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
-    queries.update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
+    update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
     cat.close()
@@ -83,11 +84,11 @@ def from_parts(cat: Catalog, name: str = "rich") -> list[dict[str, Any]]:
 
 
 def tag_by_filter(cat: Catalog) -> None:  # the filter matches on the tag it removes
-    queries.update_tags(cat, "rich", {"tags": {"any": ["t1"]}}, add=["t2"], remove=["t1"])
+    update_tags(cat, "rich", {"tags": {"any": ["t1"]}}, add=["t2"], remove=["t1"])
 
 
 def tag_some(cat: Catalog) -> None:
-    queries.update_tags(cat, "rich", {"ids": list(range(1, N, 3))}, add=["t3", "t4"])
+    update_tags(cat, "rich", {"ids": list(range(1, N, 3))}, add=["t3", "t4"])
 
 
 def new_model(cat: Catalog) -> None:  # a new source, and new attribute keys
@@ -111,7 +112,7 @@ def computed_field(cat: Catalog) -> None:
 def other_dataset(cat: Catalog) -> None:
     samples, boxes = _rows(random.Random(8), 50)
     write_dataset(cat, "other", RowsSource(samples, boxes, CLASSES))
-    queries.update_tags(cat, "other", None, add=["o"])
+    update_tags(cat, "other", None, add=["o"])
     cat.delete_dataset("other")
 
 

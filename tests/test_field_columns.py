@@ -1,4 +1,4 @@
-"""The field index in memory (catalog/field_columns.py) against the SQL over ``field_values``.
+"""The field index in memory (catalog/indexes/field_columns.py) against the SQL over ``field_values``.
 
 Random datasets whose fields hold strings (ASCII and not), integers, floats, booleans,
 numbers written as strings ("5", "5.0", " 4"), JSON nulls, nested values, NaN and infinite
@@ -24,7 +24,7 @@ import pytest
 import visionlens_jlab.catalog.indexes.field_columns as fc
 import visionlens_jlab.catalog.sql.facet_keys as facet_keys_module
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.plan.filter_masks import filtered_mask
 from visionlens_jlab.catalog.query.filter_parser import parse_condition, parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter

@@ -1,4 +1,4 @@
-"""``fields.<key>`` facets from the field index (catalog/field_facets.py) against the
+"""``fields.<key>`` facets from the field index (catalog/sql/field_facets.py) against the
 facets' JSON branch over the same filtered samples: randomised filters over fields with
 strings, numbers, numbers written as strings, booleans, nested values and missing keys
 give the same entries (value counts, ranges, histograms)."""

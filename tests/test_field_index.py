@@ -1,4 +1,4 @@
-"""The index of sample fields (catalog/field_index.py) and the filters that read it.
+"""The index of sample fields (catalog/tables/field_index.py) and the filters that read it.
 
 The reference is the plain JSON path the filters compiled to before the index:
 ``json_extract_string(s.fields, <pointer>)`` over every sample, with the same operators.
@@ -26,6 +26,7 @@ from visionlens_jlab.catalog.query.filter_parser import parse_condition
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.tables import field_index
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions
@@ -198,7 +199,7 @@ def test_every_writer_keeps_the_index(
     before = _index(cat)
     assert before
     # tags, predictions and computed (plugin) fields do not write samples.fields
-    queries.update_tags(cat, "a", {"sample": {"split": {"in": ["val"]}}}, add=["t"])
+    update_tags(cat, "a", {"sample": {"split": {"in": ["val"]}}}, add=["t"])
     preds = _predictions(rnd, 120, 2, False)
     write_predictions(cat, "a", "m1", PredictionRowsSource(preds))
     with cat.cursor() as cur:

@@ -1,4 +1,4 @@
-"""A filter's samples as a mask from the box index (catalog/filter_masks.py): for random
+"""A filter's samples as a mask from the box index (catalog/plan/filter_masks.py): for random
 filters of every shape it answers in memory, mixed with shapes it leaves to SQL, the mask
 is exactly the samples the compiled SQL filter keeps; the in-memory shapes run no SQL; a
 new model's boxes are what the next mask sees."""
@@ -14,12 +14,12 @@ import pytest
 
 import visionlens_jlab.catalog.plan.filter_masks as filter_masks
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.indexes.tag_lists import tag_lists
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
-from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -43,8 +43,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
         if k % 13 == 0:
             p["score"] = None
     write_predictions(cat, "d", "m1", PredictionRowsSource(preds))
-    queries.update_tags(cat, "d", {"ids": list(range(1, N, 4))}, add=["t1"])
-    queries.update_tags(cat, "d", {"ids": list(range(1, N, 6))}, add=["t2", "t3"])
+    update_tags(cat, "d", {"ids": list(range(1, N, 4))}, add=["t1"])
+    update_tags(cat, "d", {"ids": list(range(1, N, 6))}, add=["t2", "t3"])
     yield cat
     cat.close()
 

@@ -23,8 +23,8 @@ from tests.media_fixtures import png_claiming_size
 from tests.plugin_fixtures import FIELD_PLUGIN_TEMPLATE
 from visionlens_jlab.blindspots.attributes import compute_attributes
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.reads.sample_tags import MAX_TAGS_PER_SAMPLE
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import MAX_TAGS_PER_SAMPLE
 from visionlens_jlab.cli import main
 from visionlens_jlab.embed.job import plan
 from visionlens_jlab.embed.models import BUILTIN

@@ -10,6 +10,7 @@ still a dependency), except those under ``if TYPE_CHECKING``.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -242,6 +243,35 @@ def test_catalog_floors_import_only_downward() -> None:
             if here is not None and there is not None and there > here:
                 upward.add((module, imported))
     assert upward == set()
+
+
+WRITE_CALLS = {"write", "scope_write", "begin_ingest"}
+"""The catalog's write entry points (``Catalog.write`` and its kin)."""
+WRITE_SQL = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\w+(\s+\w+)?\s+SET|DELETE\s+FROM)\b", re.I)
+
+
+def writes_in(path: Path) -> list[str]:
+    """Where a module calls a catalog write entry point or holds write SQL."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in WRITE_CALLS
+        ):
+            found.append(f"{path.name}:{node.lineno}: .{node.func.attr}()")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if WRITE_SQL.search(node.value):
+                found.append(f"{path.name}:{node.lineno}: write SQL")
+    return found
+
+
+def test_the_read_floor_never_writes() -> None:
+    """``catalog/reads/`` is what handlers, the CLI and the notebook read through; every
+    writer (datasets, predictions, labels, sample tags) lives in ``catalog/writes/``."""
+    found = [w for p in sorted((CATALOG / "reads").glob("*.py")) for w in writes_in(p)]
+    assert found == []
+    assert writes_in(CATALOG / "writes" / "sample_tags.py")  # the check sees a writer
 
 
 def test_every_module_imports() -> None:

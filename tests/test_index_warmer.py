@@ -1,4 +1,4 @@
-"""The index warmer (catalog/index_warmer.py): after a write that changes a dataset's boxes,
+"""The index warmer (catalog/indexes/index_warmer.py): after a write that changes a dataset's boxes,
 the held box index is rebuilt in the background, so the next filtered facets request
 builds nothing and answers as the SQL path; a dataset never indexed is left alone; a
 deleted one gets no token; close stops the thread."""
@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.catalog.indexes.box_index as box_indexes
 import visionlens_jlab.catalog.plan.sorted_pages as sorted_pages
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.index_warmer import IndexWarmer
 from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -27,10 +28,10 @@ CLASSES = [f"c{k}" for k in range(12)]
 SPEC = {"labels": {"source": "m1", "score": {"min": 0.5}}}
 
 
-def held(cat: Catalog, name: str) -> facet_index.BoxIndex | None:
+def held(cat: Catalog, name: str) -> box_indexes.BoxIndex | None:
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, name)
-    return facet_index.held_index(cat, ds)
+    return box_indexes.held_index(cat, ds)
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_a_model_import_is_indexed_before_the_next_request(
     def no_build(*args: Any) -> Any:
         raise AssertionError("the request rebuilt the index")
 
-    monkeypatch.setattr(facet_index, "_build", no_build)
+    monkeypatch.setattr(box_indexes, "_build", no_build)
     with plain(cat):
         fast = queries.facets(cat, "a", SPEC)
     with plain(cat), monkeypatch.context() as m:
@@ -80,7 +81,7 @@ def test_a_tag_write_keeps_the_index_and_schedules_nothing(
     before = held(cat, "a")
     scheduled: list[int | None] = []
     monkeypatch.setattr(warmer, "_rebuild", lambda pending: scheduled.extend(pending))
-    queries.update_tags(cat, "a", {"ids": [1, 2, 3]}, add=["t"])
+    update_tags(cat, "a", {"ids": [1, 2, 3]}, add=["t"])
     assert warmer.idle(30)
     assert held(cat, "a") is before
     assert scheduled == []  # no statement runs beside the next requests
@@ -113,7 +114,7 @@ def test_a_model_import_sorts_the_held_orders_again(
     warmed: tuple[Catalog, IndexWarmer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page sorted by a box summary after a model import: its order was sorted again in
-    the background (catalog/sorted_pages.py), and the page is the SQL's."""
+    the background (catalog/plan/sorted_pages.py), and the page is the SQL's."""
     cat, warmer = warmed
 
     def sorted_page() -> dict[str, Any]:

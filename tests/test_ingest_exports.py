@@ -194,7 +194,8 @@ def test_new_label_columns_cross_the_parse_worker(tmp_path: Path) -> None:
     with Catalog(tmp_path / "vl") as catalog:
         for name, source in (("seg", seg), ("tree", tree)):
             options = {"source": str(source), "fmt": "auto", "images": None, "split": None}
-            write_dataset(catalog, name, WorkerParsedSource(None, "dataset", options))
+            with WorkerParsedSource(None, "dataset", options) as parsed:
+                write_dataset(catalog, name, parsed)
         with catalog.cursor() as cur:
             mask = cur.execute("SELECT segmentation, mask_area FROM annotations").fetchone()
             labels = cur.execute("SELECT label FROM classifications ORDER BY 1").fetchall()

@@ -1,4 +1,4 @@
-"""How the dataset writer cuts an ingest into transactions (``catalog/row_group_feed.py``) and
+"""How the dataset writer cuts an ingest into transactions (``catalog/store/row_group_feed.py``) and
 which JSON it trusts: the CLI streams the parser into one transaction, the server commits
 buffered row groups, and only this package's parsers skip DuckDB's JSON validation."""
 
@@ -155,7 +155,7 @@ def test_plugin_formats_never_skip_the_json_validation(tmp_path: Path) -> None:
         parsed = open_module.open_plugin_format(str(tmp_path), "claims-trust", None, None)
     finally:
         del registry.ingest_formats["claims-trust"]
-    assert getattr(parsed, "json_checked", False) is False
+    assert parsed.json_checked is False
     with cli_catalog(tmp_path / "data") as catalog:
         with pytest.raises(Exception, match="(?i)json"):
             write_dataset(catalog, "p", parsed)
@@ -175,7 +175,7 @@ def test_coco_through_the_sql_path_is_stored_the_same_by_the_cli_and_the_server(
     ):
         with catalog:
             parsed = open_dataset(str(path), "coco")
-            assert getattr(parsed, "json_checked", False) is True
+            assert parsed.json_checked is True
             write_dataset(catalog, name, parsed)
             tables.append(
                 catalog._con.execute(
@@ -186,6 +186,49 @@ def test_coco_through_the_sql_path_is_stored_the_same_by_the_cli_and_the_server(
             )
     assert len(tables[0]) == 300 and tables[0] == tables[1]
     assert all(row[-1] for row in tables[0])  # the SQL path's JSON is valid by construction
+
+
+def test_the_servers_ingest_job_hands_the_writer_the_parsers_json_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's ingest parses in a spawned worker (``importing/jobs.py``): the parser's
+    ``json_checked`` and its ``arrow.json`` columns must cross the pipe to the writer, or
+    DuckDB validates again every segmentation the COCO parser already checked."""
+    from visionlens_jlab.catalog.writes import dataset_writer
+    from visionlens_jlab.importing.jobs import submit_ingest
+    from visionlens_jlab.jobs import JobManager
+
+    handed: list[bool] = []
+    types: set[pa.DataType] = set()
+
+    class Spy(row_group_feed.RowGroupFeed):
+        def __init__(self, batches: Iterator[Batch], *, json_checked: bool, live: bool) -> None:
+            super().__init__(batches, json_checked=json_checked, live=live)
+            handed.append(json_checked)
+
+        def streams(self) -> Iterator[tuple[str, pa.RecordBatchReader]]:
+            for table, reader in super().streams():
+                if table == "annotations":
+                    types.add(reader.schema.field("segmentation").type)
+                yield table, reader
+
+    monkeypatch.setattr(dataset_writer, "RowGroupFeed", Spy)
+    path = tmp_path / "coco.json"
+    # big enough for the DuckDB JSON path, the one whose columns are arrow.json (a patched
+    # threshold would not reach the spawned worker)
+    write_coco(path, 6000, 7)
+    assert path.stat().st_size >= 1.2 * sql_source.SQL_MIN_BYTES  # the annotations array alone
+    jobs = JobManager(max_workers=1)
+    with Catalog(tmp_path / "vl") as catalog:
+        try:
+            done = jobs.wait(submit_ingest(jobs, catalog, source=str(path), name="c").id, 120)
+        finally:
+            jobs.shutdown()
+        assert done.status == "done", done.error
+        valid = count(catalog, "SELECT COUNT(*) FROM annotations WHERE json_valid(segmentation)")
+    assert handed == [True]
+    assert types and all(isinstance(t, pa.JsonType) for t in types)
+    assert valid == 6000 * 7
 
 
 def test_the_cli_limit_does_not_starve_the_final_summaries(tmp_path: Path) -> None:

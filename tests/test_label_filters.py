@@ -15,7 +15,7 @@ import pytest
 
 from visionlens_jlab import features
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.plan import filter_masks
 from visionlens_jlab.catalog.plan.planner import (
     Held,

@@ -324,6 +324,7 @@ def test_select_reads_the_filter_at_a_browsed_version(
     conditions read the labels and sample tags as they were then, like the grid's."""
     from visionlens_jlab import edits
     from visionlens_jlab.catalog.reads import queries
+    from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
     map_id = _pca_map(catalog, store, ds.name)["id"]
     stored = read_points(catalog, ds.dataset_id, map_id)
@@ -341,7 +342,7 @@ def test_select_reads_the_filter_at_a_browsed_version(
         ).fetchall()
     gone = [a for (a,) in boxes[: len(boxes) // 2]]
     edits.apply_edits(catalog, ds.name, [{"op": "delete", "annotation_ids": gone}], "u")
-    queries.update_tags(catalog, ds.name, {"ids": before[-3:]}, add=["gone"])
+    update_tags(catalog, ds.name, {"ids": before[-3:]}, add=["gone"])
     now = select_ids(catalog, ds.name, map_id, rect=rect, spec=flt).tolist()
     assert len(now) < len(before)
     at = select_ids(catalog, ds.name, map_id, rect=rect, spec=flt, version=version).tolist()

@@ -1,5 +1,5 @@
 """Histograms of a float column over a sample mask from cuts of bit levels
-(catalog/mask_counts.py ``BinnedValues``) against plain numpy: ties, NaN rows, infinities,
+(catalog/base/mask_counts.py ``BinnedValues``) against plain numpy: ties, NaN rows, infinities,
 ranges past the largest double, one value, rows of one sample or several, masks from
 empty to full, masks of only the lowest or highest rows (the range is found by a search
 over the cuts), and any number of cuts."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from visionlens_jlab.catalog import Catalog, NotFoundError
-from visionlens_jlab.catalog.reads.queries import update_tags
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.media.lookup import NEIGHBOURS, SampleMediaCache
 
 from .catalog_fixtures import RowsSource

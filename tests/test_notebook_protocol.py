@@ -1,6 +1,6 @@
 """The Python side of the comm protocol agrees with its one description, comm_messages.json.
 
-(The TypeScript side is checked against the same file by src/bridge/__tests__/protocol.spec.ts.)
+(The TypeScript side is checked against the same file by src/features/bridge/__tests__/protocol.spec.ts.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reads made once per request (catalog/request_reads.py): made once within a scope,
+"""Reads made once per request (catalog/store/request_reads.py): made once within a scope,
 again outside or after ``forget``; and a path that reads less because of them (the eval
 facets without the box index's mask) still answers as the SQL join."""
 
@@ -65,7 +65,7 @@ def test_a_filtered_page_reads_the_tokens_once(
     catalog: Catalog,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A page from the box index's mask (catalog/sorted_pages.py) asks for the row tokens
+    """A page from the box index's mask (catalog/plan/sorted_pages.py) asks for the row tokens
     for the box index, the field columns and the tag lists: one statement reads them."""
     made: list[object] = []
     real = token_cache.read_once

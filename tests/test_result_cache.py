@@ -1,4 +1,4 @@
-"""The answers cache (catalog/result_cache.py): every cached or reused answer equals the
+"""The answers cache (catalog/store/result_cache.py): every cached or reused answer equals the
 plain query's on randomised filters (same ids, same order, same counts, same facets), and
 every kind of write makes the next answer the plain query's again."""
 
@@ -18,6 +18,7 @@ from visionlens_jlab.catalog.extensions.computed import register_computed_field,
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.result_cache import ResultCache
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -34,7 +35,7 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
     samples, boxes = _rows(rnd, N)
     write_dataset(cat, "rich", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
     write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 2, False)))
-    queries.update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
+    update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
     cat.close()
@@ -119,7 +120,7 @@ def test_multi_pick_takes_the_wider_filters_cached_answer(catalog: Catalog) -> N
 
 
 def touch_tags(cat: Catalog) -> None:
-    queries.update_tags(cat, "rich", {"sample": {"split": {"in": ["train"]}}}, add=["t9"])
+    update_tags(cat, "rich", {"sample": {"split": {"in": ["train"]}}}, add=["t9"])
 
 
 def new_predictions(cat: Catalog) -> None:

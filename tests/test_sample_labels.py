@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import visionlens_jlab.catalog.indexes.facet_index as facet_index
+import visionlens_jlab.catalog.indexes.box_index as box_indexes
 import visionlens_jlab.evaluate.eval_facet_index as eval_facet_index
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.base.errors import CatalogError, NotFoundError
@@ -129,7 +129,7 @@ def counted_builds(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[int]:
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """How many times a whole box index was built."""
-    yield counted_builds(monkeypatch, facet_index)
+    yield counted_builds(monkeypatch, box_indexes)
 
 
 def test_the_registry_orders_by_declared_dependencies() -> None:
@@ -195,13 +195,13 @@ def test_an_edit_patches_the_held_index(
     spec = SPECS[1]  # with an eval label filter: the evaluation index is held too
     evaluation_builds = counted_builds(monkeypatch, eval_facet_index)
     both(catalog, "bare", spec, monkeypatch)
-    held = facet_index.held_index(catalog, ds)
+    held = box_indexes.held_index(catalog, ds)
     assert held is not None and builds[0] == 1 and evaluation_builds[0] == 1
     sample = nth(catalog, ds, 7)
     w, h = size(catalog, sample)
     box = {"label": "c4", "x": 0, "y": 0, "w": w / 2, "h": h / 2}
     replace_labels(catalog, ds, sample, "ground_truth", [box, box])
-    now = facet_index.held_index(catalog, ds)
+    now = box_indexes.held_index(catalog, ds)
     assert now is not None and now.token != held.token  # relabelled: current, not stale
     assert now.samples is held.samples and now.width is held.width  # shared, not rebuilt
     fast, slow = both(catalog, "bare", spec, monkeypatch)

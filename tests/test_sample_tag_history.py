@@ -13,6 +13,7 @@ import pytest
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .edit_fixtures import random_ops
 from .test_facet_index import catalog  # noqa: F401 - the fixture
@@ -52,7 +53,7 @@ def test_a_tag_write_is_one_batch_undone_and_redone(catalog: Catalog) -> None:  
     before, shown = tags_of(catalog, ds), views(catalog)
     undo_before = edits.edit_log(catalog, NAME)["undo"]
     some = {"ids": sorted(before)[:120]}
-    matched = queries.update_tags(catalog, NAME, some, add=["x"], remove=["t1"], user="ann")
+    matched = update_tags(catalog, NAME, some, add=["x"], remove=["t1"], user="ann")
     after = tags_of(catalog, ds)
     assert matched > 0 and after != before
     with catalog.cursor() as cur:
@@ -68,7 +69,7 @@ def test_a_tag_write_is_one_batch_undone_and_redone(catalog: Catalog) -> None:  
     assert (kind, user) == ("edit", "ann") and batch != undo_before
     assert logged == [(len(tag_diff(before, after)[2]),)] == [(last - first + 1,)]
     # a write that changes nothing logs nothing
-    queries.update_tags(catalog, NAME, some, add=["x"])
+    update_tags(catalog, NAME, some, add=["x"])
     assert edits.edit_log(catalog, NAME)["undo"] == batch
     undone = edits.undo(catalog, NAME, "bob")
     assert tags_of(catalog, ds) == before and undone["inverted"] == batch
@@ -81,7 +82,7 @@ def test_the_edit_log_lists_each_sample_a_tag_batch_changed(catalog: Catalog) ->
     ds = dataset(catalog, NAME)
     before = tags_of(catalog, ds)
     some = {"ids": sorted(before)[:40]}
-    queries.update_tags(catalog, NAME, some, add=["x"], remove=["t1"], user="ann")
+    update_tags(catalog, NAME, some, add=["x"], remove=["t1"], user="ann")
     after = tags_of(catalog, ds)
     edited = edits.apply_edits(catalog, NAME, random_ops(random.Random(4), catalog, ds, 1), "bob")
     log = edits.edit_log(catalog, NAME)["operations"]
@@ -121,8 +122,8 @@ def test_a_version_diffs_restores_and_browses_the_sample_tags(
     v1 = edits.snapshot(catalog, NAME, "before", "u")["version"]
     at_v1, shown_v1 = tags_of(catalog, ds), views(catalog)
     ids = sorted(at_v1)
-    queries.update_tags(catalog, NAME, {"ids": ids[::3]}, add=["x"])
-    queries.update_tags(catalog, NAME, {"ids": ids[::5]}, remove=["t1"])
+    update_tags(catalog, NAME, {"ids": ids[::3]}, add=["x"])
+    update_tags(catalog, NAME, {"ids": ids[::5]}, remove=["t1"])
     answer = edits.apply_edits(catalog, NAME, random_ops(rnd, catalog, ds, 10), "u")
     now = tags_of(catalog, ds)
     added, removed, tag_samples = tag_diff(at_v1, now)
@@ -155,7 +156,7 @@ def test_a_sample_whose_tags_changed_outside_the_batch_is_a_conflict(
 ) -> None:
     ds = dataset(catalog, NAME)
     first, second = sorted(tags_of(catalog, ds))[:2]
-    queries.update_tags(catalog, NAME, {"ids": [first, second]}, add=["x"])
+    update_tags(catalog, NAME, {"ids": [first, second]}, add=["x"])
     before = tags_of(catalog, ds)
     with catalog.write(ds) as cur:  # what no writer of the package does: a change unlogged
         cur.execute("UPDATE samples SET tags = ['y'] WHERE sample_id = ?", [first])

@@ -1,4 +1,4 @@
-"""Sorted pages from held orders (catalog/sorted_pages.py) against the SQL path's.
+"""Sorted pages from held orders (catalog/plan/sorted_pages.py) against the SQL path's.
 
 Random filters x every kind of sort key x both directions x offsets: the total and the
 page's ids equal the statement that sorts the filtered samples, before and after every

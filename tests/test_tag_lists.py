@@ -1,4 +1,4 @@
-"""Tag lists held in memory across tag writes (catalog/tag_lists.py): after random
+"""Tag lists held in memory across tag writes (catalog/indexes/tag_lists.py): after random
 sequences of tag writes and of every other kind of write, the lists a request uses are
 exactly a fresh read's; a tag write patches them (no read by the next request); a request
 never uses lists of other tokens than the ones its own statement read; the facets with
@@ -15,11 +15,11 @@ import pytest
 
 import visionlens_jlab.catalog.indexes.tag_lists as tag_lists_module
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.indexes.facet_index import box_index
+from visionlens_jlab.catalog.indexes.box_index import box_index
 from visionlens_jlab.catalog.indexes.tag_lists import TagLists, tag_lists
-from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.request_reads import reads_once
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
 from .test_catalog_facets import _predictions, _rows
@@ -90,7 +90,7 @@ def random_spec(rnd: random.Random) -> dict[str, Any] | None:
 def random_tag_write(rnd: random.Random, cat: Catalog, name: str) -> None:
     add = rnd.sample(TAGS, rnd.randint(0, 3))
     remove = rnd.sample(TAGS, rnd.randint(0, 2))
-    queries.update_tags(cat, name, random_spec(rnd), add=add, remove=remove)
+    update_tags(cat, name, random_spec(rnd), add=add, remove=remove)
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_a_request_uses_only_the_lists_of_its_own_tokens(catalog: Catalog) -> No
         mine = tag_lists(catalog, cur, ds, boxes.samples)  # its tokens read here, once
         assert mine is held
         before = fresh(catalog, "one")
-        queries.update_tags(catalog, "one", None, add=["new"])  # committed, held patched
+        update_tags(catalog, "one", None, add=["new"])  # committed, held patched
         again = tag_lists(catalog, cur, ds, boxes.samples)
         assert again is None or as_read(again) == before  # never the newer lists
     after = request_lists(catalog, "one")
@@ -188,7 +188,7 @@ def test_a_read_between_commit_and_patch_is_kept(
         real(*args)
 
     monkeypatch.setattr(tag_lists_module, "patch_held", late)
-    queries.update_tags(catalog, "one", {"ids": list(range(1, 50))}, add=["x"])
+    update_tags(catalog, "one", {"ids": list(range(1, 50))}, add=["x"])
     monkeypatch.undo()
     read_before = reads[0]
     assert as_read(request_lists(catalog, "one")) == fresh(catalog, "one")

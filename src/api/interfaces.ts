@@ -240,7 +240,7 @@ export interface IVisionLensClient {
     dataset: string,
     request: IMapRequest
   ): Promise<{ map?: IMapDescriptor; job?: IJob }>;
-  /** A map's points as the binary frame (src/map/wire.ts decodes it). */
+  /** A map's points as the binary frame (src/api/mapWire.ts decodes it). */
   mapPoints(
     dataset: string,
     mapId: string,

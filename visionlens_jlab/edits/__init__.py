@@ -1,7 +1,7 @@
 """Label edits: an operation log written by the single writer, undo and redo, versions.
 
 The log holds the objects' changes and the tags of whole samples (written by the sample tag
-writer, :mod:`visionlens_jlab.catalog.reads.sample_tags`); undo, redo, diff and restore
+writer, :mod:`visionlens_jlab.catalog.writes.sample_tags`); undo, redo, diff and restore
 take both.
 
 * :mod:`.operations`: the operations a batch holds, checked for shape;

@@ -24,9 +24,9 @@ import pyarrow as pa
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
-from ..catalog.reads.sample_tags import changed_sample_tags, write_sample_tags
 from ..catalog.tables.sample_tag_log import batch_sample_tags, inverse, next_batch
 from ..catalog.writes.sample_labels import box_columns, dataset_classes
+from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
 from .errors import EditConflict, EditError, SampleTagConflict
 from .operations import Operation, parse_operations

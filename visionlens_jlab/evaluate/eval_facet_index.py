@@ -25,7 +25,7 @@ The label is read by one statement over the small ``evaluations`` table, once pe
 that statement and the counting, about 1-2 ms.
 
 **Validity.** An index is labelled with the latest evaluations' models, keys and creation
-times and the box index token of ``facet_parts`` (:mod:`..catalog.indexes.facet_index`, renewed by every
+times and the box index token of ``facet_parts`` (:mod:`..catalog.indexes.box_index`, renewed by every
 write that changes samples or boxes and dropped by every other write that may): a new or
 re-run evaluation changes the first, anything else that may touch these rows the second.
 It is built in one read transaction, so its rows are never older than its label. A label
@@ -49,8 +49,8 @@ from ..catalog.base.bit_levels import Levels, PackedMask
 from ..catalog.derived import Change, Kind, Structure, Written, register_structure
 from ..catalog.derived.memory_structures import BOX_INDEX
 from ..catalog.derived.sql_structures import EVAL_SUMMARIES
+from ..catalog.indexes.box_index import SampleSet, box_index
 from ..catalog.indexes.box_patches import PatchedLevels
-from ..catalog.indexes.facet_index import SampleSet, box_index
 from ..catalog.indexes.filtered_samples import FilteredSamples
 from ..catalog.indexes.index_warmer import register_warmer
 from ..catalog.store.catalog import Catalog

@@ -23,7 +23,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from ..catalog.indexes.facet_index import SampleSet
+from ..catalog.indexes.box_index import SampleSet
 from ..catalog.query.filter_model import LabelCondition
 from .eval_facet_index import Evaluation, current
 from .eval_filter import EvalCondition

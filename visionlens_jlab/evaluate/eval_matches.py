@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..catalog.indexes.facet_index import SampleSet
+from ..catalog.indexes.box_index import SampleSet
 
 
 @dataclass(frozen=True)

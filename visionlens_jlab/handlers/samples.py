@@ -15,6 +15,7 @@ from ..catalog.query.filter_conditions import checked_id_array
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.reads import queries
 from ..catalog.tables.labels_view import parse_version
+from ..catalog.writes.sample_tags import update_tags
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -122,7 +123,7 @@ class TagsHandler(VisionLensHandler):
             raise HTTPError(400, "'add' and 'remove' must be lists of strings")
         user = self.user_name
         updated = await self.run_blocking(
-            lambda: queries.update_tags(self.catalog, name, spec, add=add, remove=remove, user=user)
+            lambda: update_tags(self.catalog, name, spec, add=add, remove=remove, user=user)
         )
         await self.write_json({"updated": updated})
 

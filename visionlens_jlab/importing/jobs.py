@@ -8,8 +8,8 @@ rolls back cleanly and never blocks the tornado event loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any, cast
 
 from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
@@ -23,7 +23,10 @@ from .parse_process import parse_items
 
 
 class WorkerParsedSource:
-    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` whose parsing happens in a worker process."""
+    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` whose parsing happens in a
+    worker process. Use it as a context manager: entering starts the worker and waits for
+    the source's fields (the parser's ``json_checked`` among them, which the writer reads
+    before the first batch); leaving ends the worker if its batches were not all read."""
 
     def __init__(
         self,
@@ -39,19 +42,30 @@ class WorkerParsedSource:
         self.format = options.get("fmt", "auto")
         self.source = str(options["source"])
         self.media_root = ""
+        self.json_checked = False
         self.report = IngestReport()
         self._categories: list[tuple[Any, ...]] = []
+        self._stream: Generator[tuple[str, Any]] | None = None
+
+    def __enter__(self) -> WorkerParsedSource:
+        stream = stream_from_worker(self._ctx, parse_items, self._kind, self._options, self._roots)
+        self._stream = cast(Generator[tuple[str, Any]], stream)
+        tag, meta = next(self._stream)  # the worker's first item, once it opened the source
+        assert tag == "meta", tag
+        self.format, self.source = meta["format"], meta["source"]
+        self.media_root, self.json_checked = meta["media_root"], meta["json_checked"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._stream is not None:
+            self._stream.close()  # the worker process ends with its stream
 
     def batches(self) -> Iterator[Batch]:
-        for tag, payload in stream_from_worker(
-            self._ctx, parse_items, self._kind, self._options, self._roots
-        ):
+        if self._stream is None:
+            raise RuntimeError("enter the WorkerParsedSource before reading its batches")
+        for tag, payload in self._stream:
             if tag == "batch":
                 yield payload
-            elif tag == "meta":
-                self.format = payload["format"]
-                self.source = payload["source"]
-                self.media_root = payload["media_root"]
             elif tag == "end":
                 self._categories = [tuple(c) for c in payload["categories"]]
                 self.report = IngestReport.from_dict(payload["report"])
@@ -90,13 +104,13 @@ def submit_ingest(
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
-        parsed = WorkerParsedSource(ctx, "dataset", options, roots)
         # job_progress: a cancel stops the writer at its next transaction; cancelled: it
         # interrupts the last one (the dataset's aggregates: seconds on a big dataset)
-        return write_dataset(
-            catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits,
-            cancelled=lambda: ctx.cancelled,
-        ).to_dict()  # fmt: skip
+        with WorkerParsedSource(ctx, "dataset", options, roots) as parsed:
+            return write_dataset(
+                catalog, name, parsed, split=split, progress=job_progress(ctx), limits=limits,
+                cancelled=lambda: ctx.cancelled,
+            ).to_dict()  # fmt: skip
 
     return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
 
@@ -121,11 +135,11 @@ def submit_predictions(
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")
-        parsed = WorkerParsedSource(ctx, "predictions", options, roots)
-        return write_predictions(
-            catalog, dataset, model, parsed, split=split, progress=ctx.progress, limits=limits,
-            cancelled=lambda: ctx.cancelled,
-        ).to_dict()  # fmt: skip
+        with WorkerParsedSource(ctx, "predictions", options, roots) as parsed:
+            return write_predictions(
+                catalog, dataset, model, parsed, split=split, progress=ctx.progress,
+                limits=limits, cancelled=lambda: ctx.cancelled,
+            ).to_dict()  # fmt: skip
 
     return jobs.submit(
         "predictions", run, title=f"Predictions {model} on {dataset}", dataset=dataset

@@ -10,9 +10,10 @@ from typing import Any
 def parse_items(
     kind: str, options: dict[str, Any], roots: Sequence[str] = ()
 ) -> Iterator[tuple[str, Any]]:
-    """Open the source and yield ``meta``, every ``batch``, then ``end``. With ``roots``
-    (the server's ``allowed_roots``), every file the parsers open or list must lie inside
-    them, whatever file named it (:func:`~..ingest.allowed_roots.confine_reads`)."""
+    """Open the source and yield ``meta`` (the parsed source's fields), every ``batch``,
+    then ``end``. With ``roots`` (the server's ``allowed_roots``), every file the parsers
+    open or list must lie inside them, whatever file named it
+    (:func:`~..ingest.allowed_roots.confine_reads`)."""
     from ..ingest.allowed_roots import confine_reads
     from ..ingest.open import open_dataset, open_predictions
     from ..records.batches import without_pandas
@@ -29,7 +30,12 @@ def parse_items(
         parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)
         yield (
             "meta",
-            {"format": parsed.format, "source": parsed.source, "media_root": parsed.media_root},
+            {
+                "format": parsed.format,
+                "source": parsed.source,
+                "media_root": parsed.media_root,
+                "json_checked": parsed.json_checked,
+            },
         )
         for batch in parsed.batches():
             yield "batch", batch

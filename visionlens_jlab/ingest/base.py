@@ -55,7 +55,7 @@ class ParsedBase:
     format: str
     source: str
     media_root: str
-    json_checked = False
+    json_checked: bool = False
     """Whether the JSON columns of this parser's batches typed ``arrow.json`` are text it
     serialised itself (the catalog writer then skips DuckDB's validation of them). True only
     for parsers of this package that say so; plugin formats are always validated."""

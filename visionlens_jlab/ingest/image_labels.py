@@ -24,7 +24,7 @@ class WithImageLabels:
         self.dataset, self.labels = dataset, labels
         self.format, self.source = dataset.format, dataset.source
         self.media_root, self.report = dataset.media_root, dataset.report
-        self.json_checked = getattr(dataset, "json_checked", False)
+        self.json_checked = dataset.json_checked  # the image labels are rows of this package
 
     def categories(self) -> list[tuple[Any, ...]]:
         """The dataset's categories (the image labels name classes among them or not)."""

@@ -157,9 +157,9 @@ def open_plugin_format(
         raise IngestError(
             f"format {fmt} of plugin {plugin} could not open {source}: {type(exc).__name__}: {exc}"
         ) from exc
-    if getattr(parsed, "json_checked", False):
-        # DuckDB validates a plugin's JSON columns on insert, whatever the plugin declares
-        parsed.json_checked = False  # type: ignore[attr-defined]
+    # DuckDB validates a plugin's JSON columns on insert, whatever the plugin declares (and
+    # a plugin's parser that is no ParsedBase may declare nothing: the writer reads the field)
+    parsed.json_checked = False
     return parsed
 
 

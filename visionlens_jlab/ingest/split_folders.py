@@ -178,7 +178,7 @@ class SplitFolders(ParsedBase):
             (part, open_part(part.source, f"{root}/{part.images}", split_name(part.name)))
             for part in parts
         ]
-        self.json_checked = bool(getattr(open_part, "json_checked", False))
+        self.json_checked = all(parsed.json_checked for _, parsed in self.parts)
 
     def batches(self) -> Iterator[Batch]:
         offset = 0

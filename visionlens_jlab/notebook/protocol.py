@@ -6,7 +6,7 @@ lists. ``id`` is unique per sender; an answer names the message it answers in ``
 
 The message types and their fields are described once, in ``comm_messages.json`` (shipped
 with the package): the TypedDicts below and the TypeScript types of the lab extension
-(``src/bridge/protocol.ts``) are checked against it by tests on both sides, and every message
+(``src/features/bridge/protocol.ts``) are checked against it by tests on both sides, and every message
 sent or received here is validated against it at run time.
 """
 

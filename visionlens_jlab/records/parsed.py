@@ -21,6 +21,11 @@ class ParsedSource(Protocol):
     source: str  # the annotation path as the user gave it
     media_root: str  # where images resolve
     report: IngestReport
+    json_checked: bool
+    """Whether the JSON columns its batches type ``arrow.json`` are text this package's own
+    parser serialised (the writer then skips DuckDB's validation of them); False for plugin
+    formats. Known before :meth:`batches` is called, also for a source parsed in a worker
+    process, which sends it with the source's other fields."""
 
     def batches(self) -> Iterator[Batch]:
         """Yield batches; may report progress through the report's counts."""

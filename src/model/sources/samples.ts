@@ -94,7 +94,7 @@ export function facets(
 
 /**
  * The notebook call returning the samples matching `filter` (the server's
- * `code` of a samples page, `catalog/view_code.py`), or null when it has none.
+ * `code` of a samples page, `catalog/query/view_code.py`), or null when it has none.
  */
 export async function viewCode(
   model: IVisionLensModel,

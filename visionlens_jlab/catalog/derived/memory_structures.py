@@ -5,7 +5,7 @@ Every in-memory structure is labelled with the tokens of the rows it was built f
 :class:`~..indexes.index_warmer.IndexWarmer` rebuilds what is held (about 1 s per index at
 1M images). Patched instead, from rows read in the write's transaction:
 
-* the box index (:mod:`..indexes.facet_index`) after a ground-truth label edit: the edited
+* the box index (:mod:`..indexes.box_index`) after a ground-truth label edit: the edited
   samples' counts are corrected on top of the built planes (:mod:`..indexes.box_patches`),
   in the write (the facet parts count the edited source from it) and swapped in after;
   a rebuild reads every box (1M images: ~1 s, ~80 MB), the patch reads the edited
@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..indexes import facet_index, field_columns, tag_lists
+from ..indexes import box_index, field_columns, tag_lists
 from ..store.catalog import Catalog
 from .changes import Change, Kind
 from .registry import Structure, Written, register_structure
@@ -42,7 +42,7 @@ def _patch_in_write(
     """In the transaction: the held index of the rows the write read, patched with the
     edited samples' boxes as the write commits them (noted for the facet parts and the
     swap after the commit); nothing when no such index is held."""
-    held = facet_index.held_index(catalog, change.dataset_id)
+    held = box_index.held_index(catalog, change.dataset_id)
     if held is None or held.token != written.before[0]:
         return
     ids = np.asarray(change.sample_list, dtype=np.int64)
@@ -64,16 +64,16 @@ def _patch_in_write(
                 params=[change.dataset_id, source, change.sample_list],
             ).to_arrow_table(),
         )
-    patched = facet_index.patched(held, rows)
+    patched = box_index.patched(held, rows)
     if patched is not None:
         written.notes[PATCHED_INDEX] = patched
 
 
 def _patch_box_index(catalog: Catalog, change: Change, written: Written) -> None:
-    patched: facet_index.BoxIndex | None = written.notes.get(PATCHED_INDEX)
+    patched: box_index.BoxIndex | None = written.notes.get(PATCHED_INDEX)
     after = written.after[0]
     if patched is not None and after is not None:
-        facet_index.swap_held(catalog, change.dataset_id, written.before[0], patched, after)
+        box_index.swap_held(catalog, change.dataset_id, written.before[0], patched, after)
 
 
 def _relabel_columns(catalog: Catalog, change: Change, written: Written) -> None:

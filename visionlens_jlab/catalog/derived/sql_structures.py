@@ -28,7 +28,8 @@ import duckdb
 import numpy as np
 
 from ..base.bit_levels import PackedMask
-from ..indexes.facet_index import BoxIndex, source_entries
+from ..indexes.box_index import BoxIndex
+from ..indexes.facet_index import source_entries
 from ..sql import box_ranges
 from ..sql.facet_entries import numeric_entry
 from ..sql.facet_keys import patch_facet_keys, refresh_facet_keys

@@ -1,6 +1,6 @@
 """Per-sample counts of the box index with a few samples' rows replaced, without a rebuild.
 
-The box index (:mod:`.facet_index`) holds, per source, each sample's boxes of every label
+The box index (:mod:`.box_index`) holds, per source, each sample's boxes of every label
 (:class:`~..base.bit_levels.CodeCounts`) and its box count (:class:`~..base.bit_levels.Levels`)
 as bit planes over every sample: about 80 MB and 1 s to build at 1M images. A label edit
 changes the rows of one sample. Here the built structure stays as it is and the edited

@@ -6,7 +6,7 @@ A filtered facets request counted its ``fields.<key>`` facets with a SQL semi-jo
 changes only with ingest, so this module keeps, per dataset and key:
 
 * the code of every sample's value, in ascending sample id order (the positions of the
-  box index's :class:`~.facet_index.SampleSet`), with one code for "no value" (a sample
+  box index's :class:`~.box_index.SampleSet`), with one code for "no value" (a sample
   without a row: the JSON path's NULL), in the smallest unsigned dtype;
 * the distinct texts as one Arrow string array (compact even when every sample has its
   own value), sorted in byte order, which is DuckDB's VARCHAR order: the codes sort like
@@ -26,7 +26,7 @@ that the caller keeps the SQL.
 
 **Validity** is the box index's: the columns are labelled with the ``facet_parts`` token
 (part ``index``) read in the same read transaction as their rows. Every write that changes
-samples renews or drops that token (:mod:`.facet_index`), and ``field_values`` changes only
+samples renews or drops that token (:mod:`.box_index`), and ``field_values`` changes only
 with such writes (ingest), so columns whose token equals the current one hold the current
 rows. A label edit moves the token without changing a sample: the registry of derived
 structures relabels the held columns then (:func:`relabel_held`).
@@ -50,7 +50,7 @@ from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES
 from ..store.catalog import Catalog
 from ..store.token_cache import TokenCache, token_snapshot
 from ..tables.field_index import needs_rows
-from .facet_index import SampleSet
+from .box_index import SampleSet
 from .index_warmer import register_warmer
 
 Numeric = Callable[[str, int, Any, Any, dict[int, int]], dict[str, Any]]

@@ -1,7 +1,7 @@
 """The filtered samples of a facets request as a mask over the box index's samples.
 
-When the in-memory box index (:mod:`.facet_index`) answered a filtered facets request, the
-filter's samples are already a boolean mask over the index's :class:`~.facet_index.SampleSet`.
+When the in-memory box index (:mod:`.box_index`) answered a filtered facets request, the
+filter's samples are already a boolean mask over the index's :class:`~.box_index.SampleSet`.
 Facet providers registered with ``takes_filtered`` (:func:`.facets.register_facet_provider`)
 receive it, so they need not read the ids back from ``_facet_samples`` through SQL and
 build the same mask again; one that needs them in SQL registers them on demand
@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .facet_index import SampleSet
+from .box_index import SampleSet
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The in-memory indexes rebuilt in the background after a write, not by the next request.
 
 A write that changes a dataset's boxes or samples (ingest, a model import, an evaluation)
-makes its in-memory indexes stale (:mod:`.facet_index` and the indexes registered here).
+makes its in-memory indexes stale (:mod:`.box_index` and the indexes registered here).
 Built lazily, the first filtered facets request after such a write paid for the rebuild:
 about 1 s per index at 1M images. The server attaches an :class:`IndexWarmer` to its
 catalog: after every committed write it rebuilds, on one background thread, the indexes

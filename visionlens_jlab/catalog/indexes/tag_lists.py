@@ -12,7 +12,7 @@ number of distinct tags (one bool mask per tag would cost 1 MB per tag at 1M sam
 **Validity.** The held lists are labelled with the pair of tokens of ``facet_parts``
 (:mod:`.token_cache`): the box index token (their positions are over that index's
 samples; renewed or dropped by every write that may change samples) and the tags token,
-which the tag writer (:func:`.queries.update_tags`, the only writer of ``samples.tags``
+which the tag writer (:func:`..writes.sample_tags.update_tags`, the only writer of ``samples.tags``
 for an existing dataset; an ingest writes a new dataset under a new index token) renews
 in its transaction. A request uses the held lists only when that pair is exactly the pair
 its own statement read (:func:`.token_cache.row_tokens`, once per request): the lists are
@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from ..sql.facet_sql import MAX_CATEGORICAL_VALUES
 from ..store.catalog import Catalog
 from ..store.token_cache import row_tokens
-from .facet_index import SampleSet
+from .box_index import SampleSet
 
 Label = tuple[str | None, str | None]
 """(box index token, tags token) of the rows the lists are of."""

@@ -1,4 +1,4 @@
-"""Filtered facets answered from the box index (:mod:`.facet_index`) and cheap reads.
+"""Filtered facets answered from the box index (:mod:`..indexes.box_index`) and cheap reads.
 
 The SQL path (:func:`.facet_compute.facets_over`) reads every filtered sample's columns
 through the filter's WHERE clause and scans their boxes: at 1M images the join of the
@@ -28,7 +28,8 @@ from typing import Any
 import duckdb
 
 from ..base.bit_levels import PackedMask
-from ..indexes.facet_index import BoxIndex, sample_entries, source_entries
+from ..indexes.box_index import BoxIndex
+from ..indexes.facet_index import sample_entries, source_entries
 from ..indexes.field_columns import FieldColumns
 from ..indexes.filtered_samples import FilteredSamples
 from ..indexes.tag_lists import tag_lists as held_tag_lists

@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 
 import duckdb
 
-from ..indexes.facet_index import box_index
+from ..indexes.box_index import box_index
 from ..indexes.field_columns import field_columns
 from ..indexes.filtered_samples import FilteredSamples
 from ..query.filter_parser import parse_filter

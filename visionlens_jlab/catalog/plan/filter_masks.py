@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from ..indexes.facet_index import BoxIndex, box_field
+from ..indexes.box_index import BoxIndex, box_field
 from ..indexes.field_columns import FieldColumns
 from ..indexes.tag_lists import TagLists
 from ..query.filter_model import (

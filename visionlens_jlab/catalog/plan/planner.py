@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from ..indexes.facet_index import SampleSet
+from ..indexes.box_index import SampleSet
 from ..query.filter_model import SAMPLE_COLUMNS, Filter, LabelCondition, SampleCondition
 from ..store.labels_position import labels_position
 

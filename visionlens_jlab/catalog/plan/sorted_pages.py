@@ -8,7 +8,7 @@ sample; ``fields.<key>`` reads the JSON). The grid asks for a page at each scrol
 Here the *order* of the whole dataset under one sort is computed once, by that same SQL
 (``ORDER BY key {direction} NULLS LAST, sample_id ASC`` over every sample, so ties, NULLs,
 JSON texts and numbers sort exactly as on the SQL path), and kept as sample positions of
-the box index (:mod:`.facet_index`): 4 bytes per sample. A page of a filter is then the
+the box index (:mod:`..indexes.box_index`): 4 bytes per sample. A page of a filter is then the
 filter's mask (:mod:`.filter_masks`, the facets' exact mask) gathered in that order, chunk
 by chunk until ``offset + limit`` samples are found: a few milliseconds at 1M, at any
 offset. Filtering never changes the relative order of the samples it keeps, so the page
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from ..indexes.facet_index import BoxIndex, box_index
+from ..indexes.box_index import BoxIndex, box_index
 from ..indexes.field_columns import field_columns
 from ..indexes.index_warmer import register_warmer
 from ..indexes.tag_lists import tag_lists

@@ -12,7 +12,7 @@ A filter is a JSON object; every key present must hold (AND)::
                  "width": {"min": 100, "max": 640},
                  "file_name": {"contains": "cat"},
                  "fields.weather": {"in": ["rain"]},
-                 "computed.dup_count": {"min": 1}},  # computed fields (catalog/computed.py)
+                 "computed.dup_count": {"min": 1}},  # computed fields (catalog/extensions/computed.py)
       "tags": {"any": ["review"], "all": [], "none": ["bad"]},
       "labels": {"source": "ground_truth",           # or "predictions" or a model name
                  "classes": ["cat", "dog"],

@@ -34,7 +34,6 @@ from .label_reads import (
     classifications_for,
     sample_annotations,
 )
-from .sample_tags import update_tags
 
 __all__ = [
     "FacetProvider",
@@ -44,7 +43,6 @@ __all__ = [
     "sample_detail",
     "sample_ids",
     "samples_page",
-    "update_tags",
 ]
 
 MAX_PAGE = 1000

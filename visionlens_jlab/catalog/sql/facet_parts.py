@@ -115,7 +115,7 @@ def write_parts(
             grouped[part].append(entry)
     for part, part_entries in grouped.items():
         store_part(cur, dataset_id, part, part_entries)
-    new_token(cur, dataset_id)  # the rows changed (or were never indexed): see facet_index
+    new_token(cur, dataset_id)  # the rows changed (or were never indexed): see indexes/box_index.py
     return entries
 
 

@@ -71,7 +71,7 @@ DDL = [
     """,
     """
     CREATE TABLE IF NOT EXISTS facet_keys (
-        -- what facets exist for a dataset (see catalog/facet_keys.py): written by the writer
+        -- what facets exist for a dataset (see catalog/sql/facet_keys.py): written by the writer
         -- with the rows they come from, so facet requests need not scan the whole dataset
         dataset_id INTEGER NOT NULL,
         field_keys VARCHAR[] NOT NULL,      -- top-level keys of samples.fields, sorted
@@ -81,7 +81,7 @@ DDL = [
     """,
     """
     CREATE TABLE IF NOT EXISTS facet_parts (
-        -- pre-aggregated facets of a dataset's unfiltered view (catalog/facet_parts.py),
+        -- pre-aggregated facets of a dataset's unfiltered view (catalog/sql/facet_parts.py),
         -- kept exact by the writer in the transaction that changes their rows
         dataset_id INTEGER NOT NULL,
         part VARCHAR NOT NULL,     -- 'samples', 'tags', 'attributes' or 'source:<name>'

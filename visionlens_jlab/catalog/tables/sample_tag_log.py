@@ -5,7 +5,7 @@ whole samples (``sample_tag_ops``, schema step 15); both tables take their ``seq
 counter per dataset (:func:`log_position`), so a version, which is a position, names the
 objects and the sample tags of one moment. A change of sample tags is an Arrow table of
 :data:`TAG_CHANGES` (a sample's tags before and after, one row per sample); the tag writer
-(:mod:`..reads.sample_tags`) and the edit engine (undo, redo, restore) log it here.
+(:mod:`..writes.sample_tags`) and the edit engine (undo, redo, restore) log it here.
 """
 
 from __future__ import annotations

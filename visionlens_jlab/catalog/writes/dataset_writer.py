@@ -171,7 +171,7 @@ def _write_rows(
     # cannot stall other writers (tags, other ingests).
     feed = RowGroupFeed(
         parsed.batches(),
-        json_checked=getattr(parsed, "json_checked", False),
+        json_checked=parsed.json_checked,
         live=catalog.ingests_alone,
     )
     while True:
