@@ -189,6 +189,24 @@ async def test_bad_media_placeholders_and_counts(
     assert bad_media_counts(vl_app.catalog, "voc")["corrupt"] == 1
 
 
+async def test_bad_media_placeholder_has_the_recorded_shape(
+    jp_fetch: Any, media: dict[str, Any], vl_app: Any
+) -> None:
+    # The UI draws a sample's labels in its recorded frame: a 4:3 placeholder for a tall
+    # image left its boxes above and below it (issue #47). Unknown size: 4:3.
+    root = media["root"]
+    tall, unknown = add_dataset(
+        vl_app.catalog, "shaped", str(root), [str(root / "tall.jpg"), str(root / "gone.jpg")]
+    )
+    with vl_app.catalog.write() as cur:
+        cur.execute("UPDATE samples SET width = 480, height = 640 WHERE sample_id = ?", [tall])
+    for params, side in (({"size": "256"}, 256), ({}, 512)):
+        for sid, size in ((tall, (side * 3 // 4, side)), (unknown, (side, side * 3 // 4))):
+            resp = await jp_fetch(*image_path("shaped", sid), params=params)
+            assert resp.headers["X-VisionLens-Media-Error"] == "missing"
+            assert Image.open(io.BytesIO(resp.body)).size == size
+
+
 async def test_only_the_datasets_own_images_are_served(
     jp_fetch: Any,
     media: dict[str, Any],

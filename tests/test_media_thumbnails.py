@@ -135,6 +135,16 @@ def test_placeholder_is_an_image() -> None:
         assert out.format == "JPEG" and out.size == (256, 192)
 
 
+def test_placeholder_takes_the_shape_of_its_frame() -> None:
+    assert imaging.placeholder_size(256, (480, 640)) == (192, 256)
+    assert imaging.placeholder_size(256, (1000, 300)) == (256, 77)
+    assert imaging.placeholder_size(512, (None, None)) == (512, 384)
+    assert imaging.placeholder_size(512, (0, 10)) == (512, 384)
+    for frame in ((480, 640), (1000, 300), (10000, 10)):
+        out = decode(imaging.placeholder("missing", 256, frame=frame))
+        assert out.size == imaging.placeholder_size(256, frame)
+
+
 def test_original_content_type() -> None:
     assert imaging.original_content_type(encode(photo(), "PNG")) == "image/png"
     assert imaging.original_content_type(encode(photo(), "JPEG")) == "image/jpeg"

@@ -6,6 +6,8 @@
  * truth, and an object changed in another tab (here: the REST API) gives a
  * conflict resolved with "Apply mine". Its own dataset (small20 with its
  * boxes also as a model's predictions), so the other tests' counts stay.
+ * An object with a mask (the demo's, only read here) is selected without
+ * handles, and the edit row says what applies to it.
  */
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect, test } from './fixtures';
@@ -333,4 +335,83 @@ test('edit patches in bulk: tag two objects, filter by the tag, delete them, und
   );
   await row.locator('.jp-VisionLens-patchesUndo').click();
   await expect.poll(total).toBe(before);
+});
+
+test('a masked object is selected without handles, and the edit row says what applies to it', async ({
+  page,
+  request
+}) => {
+  // The demo's objects all have masks (issue #47, item 2): find one whose
+  // box centre lies in no other box, so that a click there picks it.
+  type Ann = { ann_id: number; bbox: Box; segmentation?: unknown };
+  const inside = ([x, y]: number[], [bx, by, bw, bh]: Box) =>
+    x >= bx && x <= bx + bw && y >= by && y <= by + bh;
+  const { samples } = await api(request, 'datasets/demo/samples/query', {
+    filter: {},
+    offset: 0,
+    limit: 20
+  });
+  const free = (p: number[], all: Ann[], but: Ann | null) =>
+    all.every(o => o === but || !inside(p, o.bbox));
+  let found: { id: number; width: number; object: Ann; empty: number[] } | null =
+    null;
+  for (const s of samples) {
+    const all: Ann[] = (await api(request, `datasets/demo/samples/${s.sample_id}`))
+      .annotations;
+    const object = all.find(
+      a =>
+        a.segmentation &&
+        free([a.bbox[0] + a.bbox[2] / 2, a.bbox[1] + a.bbox[3] / 2], all, a)
+    );
+    // a spot of the image no box reaches (a click there selects nothing)
+    const empty = [
+      [4, 4],
+      [s.width - 4, 4],
+      [4, s.height - 4],
+      [s.width - 4, s.height - 4]
+    ].find(p => all.every(o => !inside(p, [o.bbox[0] - 8, o.bbox[1] - 8, o.bbox[2] + 16, o.bbox[3] + 16])));
+    if (object && empty) {
+      found = { id: s.sample_id, width: s.width, object, empty };
+      break;
+    }
+  }
+  expect(found).not.toBeNull();
+  const { id, width, object, empty } = found!;
+  await command(page, 'visionlens:open-sample', { dataset: 'demo', sampleId: id });
+  const view = page.locator('#visionlens-sample-main');
+  const layer = view.locator('svg.jp-VisionLens-editLayer');
+  const hint = view.locator('.jp-VisionLens-editHint');
+  await expect(view.locator('.jp-VisionLens-fullImage')).toHaveJSProperty(
+    'complete',
+    true
+  );
+  await expect(hint).toBeHidden();
+
+  const [bx, by, bw, bh] = object.bbox;
+  const centre = await screen(view, width, bx + bw / 2, by + bh / 2);
+  await page.mouse.click(...centre);
+  await expect(layer).toHaveAttribute('data-selected', String(object.ann_id));
+  await expect(layer.locator('[data-handle]')).toHaveCount(0);
+  await expect(hint).toBeVisible();
+  await expect(hint).toContainText(/has a (polygon )?mask/);
+  await expect(hint).toContainText('Relabel or Delete it');
+  await expect(hint).toContainText('Only plain boxes can be moved or resized');
+  // Relabel and Delete apply to it
+  const enabled = (id: string) =>
+    page.evaluate(id => (window as any).jupyterapp.commands.isEnabled(id), id);
+  expect(await enabled('visionlens:sample-relabel-object')).toBe(true);
+  expect(await enabled('visionlens:sample-delete-object')).toBe(true);
+
+  // a drag leaves it where it was
+  await drag(page, centre, [centre[0] + 30, centre[1] + 20]);
+  const after = (
+    await api(request, `datasets/demo/samples/${id}`)
+  ).annotations.find((a: Ann) => a.ann_id === object.ann_id);
+  expect(after.bbox).toEqual(object.bbox);
+  await expect(view.locator('.jp-VisionLens-editMessage')).toBeHidden();
+
+  // nothing selected: no hint
+  await page.mouse.click(...(await screen(view, width, empty[0], empty[1])));
+  await expect(layer).toHaveAttribute('data-selected', '');
+  await expect(hint).toBeHidden();
 });

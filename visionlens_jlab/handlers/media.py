@@ -6,7 +6,8 @@
   WebP (browsers' ``<img>`` requests do); ``format=`` forces one. ``Vary: Accept``.
 * ``ETag`` + ``Cache-Control: private, max-age=600``; ``If-None-Match`` answers 304.
 * Bad media (missing, corrupt/truncated, too large, unsupported): 200 with a placeholder
-  image and ``X-VisionLens-Media-Error: missing|corrupt|too_large|unsupported``.
+  image shaped like the sample's recorded size and
+  ``X-VisionLens-Media-Error: missing|corrupt|too_large|unsupported``.
 * 404: unknown dataset, or a sample id that is not in this dataset (ids only: no path ever
   comes from the request). 403: the sample's stored location resolves outside the
   dataset's media root (``..``, symlinks). 502: the storage (GCS) could not be reached.

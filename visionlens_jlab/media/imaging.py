@@ -253,39 +253,58 @@ _PLACEHOLDER_TEXT = {
 }
 
 
+def placeholder_size(size: int, frame: tuple[int | None, int | None] | None) -> tuple[int, int]:
+    """The placeholder's pixel size: longest side ``size``, with the aspect of ``frame`` (the
+    sample's recorded width and height) where it is known, else 4:3. The UI draws a sample's
+    labels in its recorded frame: a placeholder of another shape would leave them beside it."""
+    fw, fh = frame or (None, None)
+    if not fw or not fh or fw <= 0 or fh <= 0:
+        return size, max(1, size * 3 // 4)
+    if fw >= fh:
+        return size, max(1, round(size * fh / fw))
+    return max(1, round(size * fw / fh)), size
+
+
+def placeholder(
+    code: str,
+    size: int,
+    fmt: str = "jpeg",
+    frame: tuple[int | None, int | None] | None = None,
+) -> bytes:
+    """A neutral grey tile naming the problem, encoded: longest side ``size``, shaped like
+    ``frame`` (:func:`placeholder_size`)."""
+    return _placeholder(code, *placeholder_size(size, frame), fmt)
+
+
 @lru_cache(maxsize=64)
-def placeholder(code: str, size: int, fmt: str = "jpeg") -> bytes:
-    """A neutral grey tile (4:3, longest side ``size``) naming the problem, encoded."""
-    width, height = size, max(1, size * 3 // 4)
+def _placeholder(code: str, width: int, height: int, fmt: str) -> bytes:
     im = Image.new("RGB", (width, height), (224, 224, 224))
     draw = ImageDraw.Draw(im)
+    size = max(width, height)
     inset = max(2, size // 32)
-    draw.rectangle(
-        [inset, inset, width - 1 - inset, height - 1 - inset],
-        outline=(160, 160, 160),
-        width=max(1, size // 128),
-    )
+    line = max(1, size // 128)
+    right, bottom = max(inset, width - 1 - inset), max(inset, height - 1 - inset)
+    draw.rectangle([inset, inset, right, bottom], outline=(160, 160, 160), width=line)
     # A crossed-out frame reads as "no picture" without any font.
-    draw.line(
-        [inset, inset, width - 1 - inset, height - 1 - inset],
-        fill=(190, 190, 190),
-        width=max(1, size // 128),
-    )
-    draw.line(
-        [inset, height - 1 - inset, width - 1 - inset, inset],
-        fill=(190, 190, 190),
-        width=max(1, size // 128),
-    )
+    draw.line([inset, inset, right, bottom], fill=(190, 190, 190), width=line)
+    draw.line([inset, bottom, right, inset], fill=(190, 190, 190), width=line)
     text = _PLACEHOLDER_TEXT.get(code, code)
     try:
         from PIL import ImageFont
 
-        font = ImageFont.load_default(size=max(10, size // 12))
-        box = draw.textbbox((0, 0), text, font=font)
-        pos = ((width - (box[2] - box[0])) / 2, (height - (box[3] - box[1])) / 2)
+        # The largest font up to the square tile's whose text fits inside the frame (a
+        # narrow placeholder gets smaller text, a very flat one none).
+        for font_size in range(max(10, size // 12), 7, -1):
+            font = ImageFont.load_default(size=font_size)
+            box = draw.textbbox((0, 0), text, font=font)
+            tw, th = box[2] - box[0], box[3] - box[1]
+            if tw + 4 * inset <= width and th + 4 * inset <= height:
+                break
+        else:
+            return encode(im, fmt)
+        pos = ((width - tw) / 2, (height - th) / 2)
         draw.rectangle(
-            [pos[0] - 4, pos[1] - 2, pos[0] + box[2] - box[0] + 4, pos[1] + box[3] - box[1] + 6],
-            fill=(224, 224, 224),
+            [pos[0] - 4, pos[1] - 2, pos[0] + tw + 4, pos[1] + th + 6], fill=(224, 224, 224)
         )
         draw.text(pos, text, fill=(80, 80, 80), font=font)
     except Exception:  # no FreeType: the crossed frame alone still says it

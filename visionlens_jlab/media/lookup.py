@@ -46,6 +46,9 @@ class SampleMedia:
     sample_id: int
     location: str
     media_root: str
+    width: int | None = None
+    """The recorded size (None: unknown): a placeholder for a bad image takes its shape."""
+    height: int | None = None
 
 
 DatasetIdentity = tuple[int, object, str]
@@ -154,13 +157,23 @@ def _sample_window(
     with catalog.cursor() as cur:
         rows = cur.execute(
             """
-            SELECT s.sample_id, s.dataset_id, s.location, d.media_root
+            SELECT s.sample_id, s.dataset_id, s.location, d.media_root, s.width, s.height
             FROM samples s JOIN datasets d ON d.dataset_id = s.dataset_id
             WHERE d.name = ? AND s.sample_id BETWEEN ? AND ?
             """,
             [dataset, sample_id - radius, sample_id + radius],
         ).fetchall()
-    return [SampleMedia(int(r[1]), int(r[0]), str(r[2]), str(r[3])) for r in rows]
+    return [
+        SampleMedia(
+            int(r[1]),
+            int(r[0]),
+            str(r[2]),
+            str(r[3]),
+            None if r[4] is None else int(r[4]),
+            None if r[5] is None else int(r[5]),
+        )
+        for r in rows
+    ]
 
 
 def _dataset_identity(catalog: Catalog, dataset: str) -> DatasetIdentity | None:

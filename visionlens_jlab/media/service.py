@@ -163,7 +163,7 @@ class MediaService:
         except MediaUnavailableError:
             return MediaResponse(
                 200,
-                placeholder(UNAVAILABLE, size),
+                placeholder(UNAVAILABLE, size, frame=(media.width, media.height)),
                 "image/jpeg",
                 None,
                 CACHE_CONTROL_ERROR,
@@ -249,7 +249,7 @@ class MediaService:
             location = sources.resolve_within(media.location, media.media_root)
             version = await self._version(location)
         except MediaError as exc:
-            return self._bad_media(media, exc.code, str(exc), THUMBNAIL_SIZES[0])
+            return self._bad_media(media, exc.code, str(exc), THUMBNAIL_SIZES[0], crop=True)
         variant = "crop:" + ":".join(f"{v:.6g}" for v in (*box, context))
         key = cache_key(location, version, size, variant)
         entry = self.cache.get(key)
@@ -258,11 +258,11 @@ class MediaService:
                 data = await self._run(sources.read_bytes, location)
                 body = await self._run(render_crop, data, box, context, size, media.location)
             except MediaError as exc:
-                return self._bad_media(media, exc.code, str(exc), THUMBNAIL_SIZES[0])
+                return self._bad_media(media, exc.code, str(exc), THUMBNAIL_SIZES[0], crop=True)
             self.cache.put(key, body)
             return MediaResponse(200, body, "image/jpeg", f'"{key[:32]}"')
         if entry.error is not None:
-            return self._bad_media(media, entry.error, "", THUMBNAIL_SIZES[0])
+            return self._bad_media(media, entry.error, "", THUMBNAIL_SIZES[0], crop=True)
         return MediaResponse(200, entry.data, "image/jpeg", f'"{key[:32]}"')
 
     def pregenerate(
@@ -324,12 +324,21 @@ class MediaService:
         return CachedEntry(thumb, None)
 
     def _bad_media(
-        self, media: lookup.SampleMedia, code: MediaErrorCode, detail: str, size: int
+        self,
+        media: lookup.SampleMedia,
+        code: MediaErrorCode,
+        detail: str,
+        size: int,
+        *,
+        crop: bool = False,
     ) -> MediaResponse:
         self._note_error(media, code, detail)
+        # Shaped like the sample, whose labels the UI draws in its recorded frame; a crop's
+        # region has another shape, so its placeholder keeps the default one.
+        frame = None if crop else (media.width, media.height)
         return MediaResponse(
             200,
-            placeholder(code, size),
+            placeholder(code, size, frame=frame),
             "image/jpeg",
             None,
             CACHE_CONTROL_ERROR,

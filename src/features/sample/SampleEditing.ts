@@ -33,7 +33,8 @@ import {
   afterSaved,
   deleteOperation,
   moveOperation,
-  relabelOperation
+  relabelOperation,
+  shapeHint
 } from './boxEditing';
 import { BoxEditor } from './BoxEditor';
 import { SampleStage, StageTool } from './SampleStage';
@@ -78,6 +79,10 @@ export class SampleEditing {
       className: 'jp-VisionLens-editMessage',
       attrs: { 'aria-live': 'polite' }
     });
+    this.hint = h('div', {
+      className: 'jp-VisionLens-editHint',
+      attrs: { 'aria-live': 'polite' }
+    });
     this.classItem = toolbarItem(
       'jp-VisionLens-editClassItem',
       this._classPicker
@@ -90,6 +95,8 @@ export class SampleEditing {
   readonly classItem: Widget;
   /** What came of the last edit (and a conflict's choices), under the view's toolbars. */
   readonly message: HTMLDivElement;
+  /** What can be done with the selected object when a drag cannot move it. */
+  readonly hint: HTMLDivElement;
 
   /** The edit row of the view's toolbar: the commands' buttons and the class picker. */
   createToolbar(): OverflowToolbar {
@@ -340,6 +347,8 @@ export class SampleEditing {
   }
 
   private _changed(): void {
+    const selected = this.editor.selection;
+    this.hint.textContent = (selected && shapeHint(selected)) ?? '';
     for (const id of [
       CommandIDs.sampleDeleteObject,
       CommandIDs.sampleRelabelObject,

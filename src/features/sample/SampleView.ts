@@ -180,7 +180,8 @@ export class SampleView extends Widget {
       moving.node,
       tagging.node,
       editBar.node,
-      this.editing.message
+      this.editing.message,
+      this.editing.hint
     );
     const banner = new VersionBanner(model);
     this.node.append(

@@ -9,6 +9,7 @@ import {
   GROUND_TRUTH,
   IAnnotation
 } from '../../model/tokens';
+import { maskOf } from '../../model/labelShapes';
 
 /** What a press on a selected box grabs: a corner, an edge, or the whole box. */
 export type BoxHandle =
@@ -33,6 +34,34 @@ export const MIN_SIDE = 2;
 export function isMovable(a: IAnnotation): boolean {
   const mask = a.segmentation !== undefined && a.segmentation !== null;
   return !mask && !a.keypoints?.length;
+}
+
+/**
+ * What the edit row says of a selected object that cannot be moved or resized
+ * (null for a plain box): a press on it selects it but a drag does nothing, and
+ * without a word that reads as editing being broken (issue #47).
+ */
+export function shapeHint(a: IAnnotation): string | null {
+  if (isMovable(a)) {
+    return null;
+  }
+  const shapes: string[] = [];
+  if (a.segmentation !== undefined && a.segmentation !== null) {
+    shapes.push(
+      maskOf(a.segmentation)?.kind === 'polygons' ? 'a polygon mask' : 'a mask'
+    );
+  }
+  if (a.keypoints?.length) {
+    shapes.push('keypoints');
+  }
+  const actions =
+    a.source === GROUND_TRUTH
+      ? 'Relabel or Delete it'
+      : 'Accept, Relabel or Delete it';
+  return (
+    `This object has ${shapes.join(' and ')}: ${actions}. ` +
+    'Only plain boxes can be moved or resized for now.'
+  );
 }
 
 /**

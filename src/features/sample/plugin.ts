@@ -223,7 +223,7 @@ function addEditCommands(
     [
       CommandIDs.sampleDeleteObject,
       'Delete the Selected Object',
-      'Delete the selected box (Delete)',
+      'Delete the selected object (Delete)',
       () => selected() !== null,
       e => e.deleteSelected()
     ],

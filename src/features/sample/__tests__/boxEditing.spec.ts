@@ -17,7 +17,8 @@ import {
   nextObjectAt,
   objectAt,
   objectsAt,
-  relabelOperation
+  relabelOperation,
+  shapeHint
 } from '../boxEditing';
 
 function object(
@@ -204,5 +205,26 @@ describe('the selected object after a saved edit', () => {
       afterSaved(a, [{ op: 'relabel', annotation_ids: [7, 8], label: 'dog' }])
         .label
     ).toBe('dog');
+  });
+});
+
+describe('the hint on a selected object a drag cannot edit', () => {
+  it('names its shape and what applies to it; nothing for a plain box', () => {
+    const polygon = object(1, [0, 0, 10, 10], {
+      segmentation: [[0, 0, 10, 0, 10, 10]]
+    });
+    expect(shapeHint(polygon)).toBe(
+      'This object has a polygon mask: Relabel or Delete it. ' +
+        'Only plain boxes can be moved or resized for now.'
+    );
+    const rle = object(2, [0, 0, 10, 10], {
+      source: 'model',
+      segmentation: { size: [10, 10], counts: 'abc' },
+      keypoints: [1, 1, 2]
+    });
+    expect(shapeHint(rle)).toMatch(
+      /^This object has a mask and keypoints: Accept, Relabel or Delete it\./
+    );
+    expect(shapeHint(object(3, [0, 0, 10, 10]))).toBeNull();
   });
 });
