@@ -216,6 +216,7 @@ export namespace CommandIDs {
   export const labelStudio = 'visionlens:label-studio';
   export const openVersions = 'visionlens:open-versions';
   export const openQuality = 'visionlens:open-quality';
+  export const openEvaluation = 'visionlens:open-evaluation';
 }
 /** Version of the registry interface: "major.minor". */
 export const VISIONLENS_EXTENSIONS_API_VERSION = '1.0';

@@ -29,6 +29,8 @@ import {
 export interface IPanelName {
   readonly name: string;
   readonly icon: LabIcon;
+  /** A sidebar tab's label where the name is too long for it. */
+  readonly tab?: string;
 }
 
 /** The panels, by the short id their DOM id is built from. */
@@ -39,7 +41,11 @@ export const PANELS = {
   filters: { name: 'Filters', icon: filterIcon },
   evaluation: { name: 'Evaluation', icon: checkIcon },
   map: { name: 'Embedding Map', icon: mapIcon },
-  duplicates: { name: 'Duplicates and Leaks', icon: duplicateIcon },
+  duplicates: {
+    name: 'Duplicates and Leaks',
+    icon: duplicateIcon,
+    tab: 'Duplicates'
+  },
   blindspots: { name: 'Blind Spots', icon: blindSpotsIcon },
   patches: { name: 'Patches', icon: patchesIcon },
   jobs: { name: 'Jobs', icon: listIcon },
@@ -69,8 +75,13 @@ export function tabLabel(id: PanelId, dataset: string | null): string {
 /** What {@link nameSidePanel} and {@link nameTab} set of a widget's title. */
 type ITitle = Pick<Title<Widget>, 'label' | 'caption' | 'icon'>;
 
-/** A sidebar panel shows its icon; its caption (the tooltip) is its title. */
+/**
+ * A sidebar panel's tab shows its icon and name (an icon alone says little to
+ * a new user); its caption (the tooltip) is its title.
+ */
 export function nameSidePanel(title: ITitle, id: PanelId): void {
+  const panel: IPanelName = PANELS[id];
+  title.label = panel.tab ?? panel.name;
   title.caption = panelTitle(id);
   title.icon = PANELS[id].icon;
 }

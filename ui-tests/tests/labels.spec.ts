@@ -7,8 +7,10 @@
  * each label type with its toggle. A patch tile (the patches view) paints its
  * object's mask and keypoints over the crop the same way, and on `demo` a true
  * positive, and a false positive with the ground truth that explains it, is
- * one tile with both boxes and their IoU. Screenshots of both
- * themes go to build/screenshots/ (not committed).
+ * one tile with both boxes and their IoU. The sample view names an object's
+ * keypoints only while the pointer is on it (issue #47: names drawn for every
+ * object buried it). Screenshots of both themes go to build/screenshots/ (not
+ * committed).
  */
 import { expect, test } from './fixtures';
 import { Locator, Page } from '@playwright/test';
@@ -54,6 +56,36 @@ async function pixel(
     },
     { size, spot, region }
   );
+}
+
+/**
+ * How many opaque canvas pixels lie where a keypoint's name is written: just
+ * right of and above the point (screen pixels 7 to 30 right, 1 to 8 up). The
+ * mask under it is translucent and the bones leave the point downwards.
+ */
+async function nameInk(canvas: Locator, spot: Spot): Promise<number> {
+  return canvas.evaluate((el, spot) => {
+    const c = el as HTMLCanvasElement;
+    const k = c.width / c.getBoundingClientRect().width; // canvas px per screen px
+    const x = spot[0] * c.width;
+    const y = spot[1] * c.height;
+    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
+    const data = ctx.getImageData(Math.round(x + 7 * k), Math.round(y - 8 * k), Math.round(23 * k), Math.round(7 * k)).data;
+    let ink = 0;
+    for (let i = 3; i < data.length; i += 4) {
+      ink += data[i] > 200 ? 1 : 0;
+    }
+    return ink;
+  }, spot);
+}
+
+/** Move the mouse over image point `spot` of the sample view's canvas. */
+async function hover(page: Page, canvas: Locator, spot: Spot): Promise<void> {
+  const box = await canvas.boundingBox();
+  if (!box) {
+    throw new Error('the label canvas is not shown');
+  }
+  await page.mouse.move(box.x + spot[0] * box.width, box.y + spot[1] * box.height, { steps: 4 });
 }
 
 /** RGB of a CSS colour, as the page's canvas reads it. */
@@ -169,6 +201,32 @@ test.describe('labels beyond the box', () => {
       await shot(view, `labels-sample-${dark ? 'dark' : 'light'}`);
     }
     await setTheme(page, false);
+  });
+
+  test('the sample view names the keypoints of the object under the pointer only', async ({
+    page,
+    request
+  }) => {
+    const first = (await api(request, 'datasets/labels/samples/query', { limit: 1 })).samples[0];
+    await openGrid(page, 'labels');
+    await command(page, 'visionlens:open-sample', { dataset: 'labels', sampleId: first.sample_id });
+    const stage = page.locator('.jp-VisionLens-sample:visible .jp-VisionLens-stage');
+    const canvas = stage.locator('canvas.jp-VisionLens-labelCanvas');
+    await imagesLoaded(stage);
+    await hover(page, canvas, OUTSIDE);
+    const dot = async () => (await pixel(canvas, [first.width, first.height], VISIBLE_KEYPOINT))[3];
+    await expect.poll(dot).toBeGreaterThan(200); // the points are drawn...
+    expect(await nameInk(canvas, VISIBLE_KEYPOINT)).toBe(0); // ...without their names
+
+    await hover(page, canvas, VISIBLE_KEYPOINT); // on the person's head: its names
+    await expect.poll(() => nameInk(canvas, VISIBLE_KEYPOINT)).toBeGreaterThan(10);
+    await hover(page, canvas, OUTSIDE);
+    await expect.poll(() => nameInk(canvas, VISIBLE_KEYPOINT)).toBe(0);
+    // Inside the object, between its points: named too.
+    await hover(page, canvas, [0.3, 0.5]);
+    await expect.poll(() => nameInk(canvas, VISIBLE_KEYPOINT)).toBeGreaterThan(10);
+    expect(await dot()).toBeGreaterThan(200);
+    await shot(stage, 'labels-sample-keypoint-names-light');
   });
 
   test('patch tiles draw their mask and keypoints over the crop, and a true positive as a pair', async ({

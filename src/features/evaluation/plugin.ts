@@ -1,6 +1,7 @@
 /**
  * Evaluation plugin: a main-area panel with summary numbers, per-class table,
- * PR curves and a confusion matrix whose cells set the shared filter.
+ * PR curves and a confusion matrix whose cells set the shared filter; opened
+ * from the launcher, the grid's toolbar and the palette.
  */
 import {
   ILayoutRestorer,
@@ -8,14 +9,12 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 
-import { openLabel, PANELS } from '../../ui/panelNames';
+import { openLabel, PANELS, panelTitle } from '../../ui/panelNames';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
-import { IVisionLensModel } from '../../model/tokens';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { EvaluationPanel } from './EvaluationPanel';
-
-/** Command opening the evaluation panel. */
-export const OPEN_EVALUATION = 'visionlens:open-evaluation';
 
 export const evaluationPlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:evaluation',
@@ -23,17 +22,19 @@ export const evaluationPlugin: JupyterFrontEndPlugin<void> = {
     'VisionLens evaluation panel: AP, per-class table, PR curves, confusion.',
   autoStart: true,
   requires: [IVisionLensModel],
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, ILauncher],
   activate: (
     app: JupyterFrontEnd,
     model: IVisionLensModel,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    launcher: ILauncher | null
   ) => {
     addMainAreaPanel(app, {
       namespace: 'visionlens-evaluation',
-      command: OPEN_EVALUATION,
-      label: openLabel('evaluation'),
+      command: CommandIDs.openEvaluation,
+      label: args =>
+        args.isLauncher ? panelTitle('evaluation') : openLabel('evaluation'),
       icon: PANELS.evaluation.icon,
       caption: 'Evaluate predictions of the current dataset and compare models',
       mode: 'split-right',
@@ -42,6 +43,13 @@ export const evaluationPlugin: JupyterFrontEndPlugin<void> = {
       restore: { name: 'evaluation' },
       palette,
       restorer
+    });
+    // Beside the grid's card: a new user looks for the panels there.
+    launcher?.add({
+      command: CommandIDs.openEvaluation,
+      category: 'VisionLens',
+      rank: 2,
+      args: { isLauncher: true }
     });
   }
 };

@@ -131,6 +131,13 @@ export class GridToolbar extends Panel {
         })
       ],
       [
+        'evaluation',
+        commandButton(commands, CommandIDs.openEvaluation, {
+          label: 'Evaluation',
+          className: 'jp-VisionLens-openEvaluation'
+        })
+      ],
+      [
         'export',
         commandButton(commands, CommandIDs.exportView, {
           label: 'Export…',
@@ -149,6 +156,28 @@ export class GridToolbar extends Panel {
         commandButton(commands, CommandIDs.openVersions, {
           label: 'Versions',
           className: 'jp-VisionLens-openVersions'
+        })
+      ],
+      // The sidebar panels too: their tabs are far from the samples.
+      [
+        'quality',
+        commandButton(commands, CommandIDs.openQuality, {
+          label: 'Quality',
+          className: 'jp-VisionLens-openQuality'
+        })
+      ],
+      [
+        'duplicates',
+        commandButton(commands, CommandIDs.openDuplicates, {
+          label: 'Duplicates',
+          className: 'jp-VisionLens-openDuplicates'
+        })
+      ],
+      [
+        'blind-spots',
+        commandButton(commands, CommandIDs.openBlindSpots, {
+          label: 'Blind spots',
+          className: 'jp-VisionLens-openBlindSpots'
         })
       ],
       [

@@ -1,19 +1,24 @@
 /**
  * The sample view's image stage: the full image with its labels (masks,
  * keypoints, boxes, classification chips), zoomed with the wheel (around the pointer) and panned
- * by dragging with the middle button, with Shift, or with the pan tool; a
+ * by dragging with the middle button, with Shift, or with the pan tool; the
+ * keypoint names of the object under the pointer only (`keypointObjectAt`); a
  * plain drag goes to the edit layer (`IStagePointer`: select, move and resize
  * with `select`, a new box with `draw`), in image pixels. Fits the image on
  * load and whenever the stage's own size changes.
  */
-import { ISample, IVisionLensModel } from '../../model/tokens';
+import { IAnnotation, ISample, IVisionLensModel } from '../../model/tokens';
 import { KeypointClasses, LabelTypeToggles } from '../../model/labels';
 import {
   createLabelLayers,
   drawSampleLabels,
   ILabelLayers
 } from '../../ui/labels/sampleLabels';
+import { keypointObjectAt } from '../../ui/labels/keypoints';
 import { h } from '../../base/dom';
+
+/** How near a keypoint (screen pixels) the pointer names its object's points. */
+const KEYPOINT_REACH = 12;
 
 /** Most canvas pixels of the label layer (a zoomed-in large image). */
 const MAX_CANVAS_PIXELS = 16e6;
@@ -85,6 +90,7 @@ export class SampleStage {
     this.node.addEventListener('pointermove', this);
     this.node.addEventListener('pointerup', this);
     this.node.addEventListener('pointercancel', this);
+    this.node.addEventListener('pointerleave', this);
     this._img.addEventListener('load', () => this.fit());
     // The stage's size follows the panel and whatever shares it (toolbars that
     // overflow, the side tables filled after the image): watch the node itself,
@@ -118,6 +124,7 @@ export class SampleStage {
   /** Show a sample's image (null: none) and fit it. */
   show(sample: ISample | null, url: string | null): void {
     this._sample = sample;
+    this._named = null;
     if (!url) {
       this._img.removeAttribute('src');
     } else if (this._img.getAttribute('src') !== url) {
@@ -153,6 +160,7 @@ export class SampleStage {
       shown: this._labelTypes.shown,
       evalColours: this._labelTypes.evalColours,
       keypointClasses: this.keypointClasses,
+      namedKeypoints: this._named,
       layout: {
         cssWidth: w,
         cssHeight: h,
@@ -216,9 +224,14 @@ export class SampleStage {
           this._applyTransform(false);
         } else if (this._editing) {
           this._pointer?.move(...this._imagePoint(e));
+        } else {
+          this._name(this._keypointObject(...this._imagePoint(e)));
         }
         break;
       }
+      case 'pointerleave':
+        this._name(null);
+        break;
       case 'pointerup':
         if (this._editing) {
           this._pointer?.up(...this._imagePoint(event as PointerEvent));
@@ -231,6 +244,28 @@ export class SampleStage {
         }
         this._endDrag();
         break;
+    }
+  }
+
+  /** The object whose keypoints are at image point (x, y), if drawn. */
+  private _keypointObject(x: number, y: number): IAnnotation | null {
+    if (!this._labelTypes.shown.has('keypoints')) {
+      return null;
+    }
+    return keypointObjectAt(
+      this._sample?.annotations ?? [],
+      x,
+      y,
+      KEYPOINT_REACH / this._scale,
+      a => this._model.isBoxVisible(a.source, a.score)
+    );
+  }
+
+  /** Draw the keypoint names of `object` (null: of none). */
+  private _name(object: IAnnotation | null): void {
+    if (object !== this._named) {
+      this._named = object;
+      this.redraw();
     }
   }
 
@@ -290,6 +325,7 @@ export class SampleStage {
   private _editing = false;
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;
+  private _named: IAnnotation | null = null;
   private _canvas: HTMLDivElement;
   private _img: HTMLImageElement;
   private _labels: ILabelLayers;

@@ -17,9 +17,11 @@ export interface ICanvasDrawOptions {
   /** The image's size in pixels (an RLE of another size is scaled to it). */
   imageWidth: number;
   imageHeight: number;
-  /** A tile: thinner lines, no keypoint names. */
+  /** A tile: thinner lines. */
   compact: boolean;
   keypointClasses: KeypointClasses;
+  /** The object whose keypoint names are drawn (the one hovered); none when absent. */
+  namedObject?: IAnnotation | null;
   /** Image pixels per pixel of an RLE mask's bitmap (1: full size). */
   maskStep: number;
   /**

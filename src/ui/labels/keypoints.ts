@@ -1,11 +1,13 @@
 /**
  * The renderer of keypoints: the class's skeleton between labelled points,
  * visible points (v = 2) filled, labelled hidden ones (v = 1) hollow,
- * unlabelled ones (v = 0) not drawn; predictions with dashed bones; point
- * names only in the sample view (a tile is too small for them).
+ * unlabelled ones (v = 0) not drawn; predictions with dashed bones. Point
+ * names only of the object under the pointer in the sample view (as in
+ * FiftyOne, where they show on hover): drawn for every object, the names of
+ * a ground truth and of its prediction cover the object and each other.
  */
 import { keypointDots, skeletonSegments } from '../../model/labelShapes';
-import { GROUND_TRUTH } from '../../model/tokens';
+import { GROUND_TRUTH, IAnnotation } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
 import { ICanvasLabelRenderer } from './canvasLayer';
 
@@ -54,7 +56,7 @@ export const keypointRenderer: ICanvasLabelRenderer = {
         ctx.stroke();
       }
       const names = keypointClass?.keypoint_names;
-      if (!compact && Array.isArray(names)) {
+      if (ann === options.namedObject && Array.isArray(names)) {
         ctx.font = `${11 * unit}px sans-serif`;
         ctx.fillStyle = color;
         ctx.strokeStyle = 'rgba(0, 0, 0, 0.7)';
@@ -74,3 +76,43 @@ export const keypointRenderer: ICanvasLabelRenderer = {
     return drawn;
   }
 };
+
+/**
+ * The object whose keypoints are under image point (`x`, `y`): of the objects
+ * with a drawn point within `reach` (image pixels) or whose points' bounds,
+ * grown by `reach`, hold the point, the one with the nearest point (over a
+ * ground truth and its prediction: the one the pointer is closer to). Only
+ * objects `visible` says are drawn count; null when there is none.
+ */
+export function keypointObjectAt(
+  annotations: readonly IAnnotation[],
+  x: number,
+  y: number,
+  reach: number,
+  visible: (annotation: IAnnotation) => boolean
+): IAnnotation | null {
+  let best: IAnnotation | null = null;
+  let bestDistance = Infinity;
+  for (const ann of annotations) {
+    const dots = ann.keypoints ? keypointDots(ann.keypoints) : [];
+    if (!dots.length || !visible(ann)) {
+      continue;
+    }
+    const xs = dots.map(d => d.x);
+    const ys = dots.map(d => d.y);
+    const inside =
+      x >= Math.min(...xs) - reach &&
+      x <= Math.max(...xs) + reach &&
+      y >= Math.min(...ys) - reach &&
+      y <= Math.max(...ys) + reach;
+    if (!inside) {
+      continue;
+    }
+    const distance = Math.min(...dots.map(d => Math.hypot(d.x - x, d.y - y)));
+    if (distance < bestDistance) {
+      best = ann;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}

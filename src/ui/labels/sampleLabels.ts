@@ -41,8 +41,10 @@ export interface ISampleLabelsOptions extends IOverlayOptions {
   keypointClasses: KeypointClasses;
   /** Where the canvas is (it covers the image's box). */
   layout: ICanvasLayout;
-  /** A tile: thin lines, no keypoint names. */
+  /** A tile: thin lines. */
   compact: boolean;
+  /** The object whose keypoint names are drawn (the one hovered). */
+  namedKeypoints?: IAnnotation | null;
   /** Image pixels per pixel of RLE bitmaps. */
   maskStep: number;
   /** See `ICanvasDrawOptions.onMaskReady`. */
@@ -107,6 +109,7 @@ export function drawSampleLabels(
         style,
         compact: options.compact,
         keypointClasses: options.keypointClasses,
+        namedObject: options.namedKeypoints,
         maskStep: options.maskStep,
         onMaskReady: options.onMaskReady
       }

@@ -6,7 +6,7 @@
 import { LabelType } from '../../../model/labels';
 import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
 import { ICanvasDrawOptions } from '../canvasLayer';
-import { keypointRenderer } from '../keypoints';
+import { keypointObjectAt, keypointRenderer } from '../keypoints';
 import { maskRenderer } from '../masks';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
 
@@ -182,33 +182,69 @@ describe('the keypoint renderer', () => {
     keypoints: [10, 10, 2, 20, 30, 1, 0, 0, 0]
   });
 
-  it('draws visible points filled, hidden ones hollow, the bones between them and names', () => {
+  it('draws visible points filled, hidden ones hollow, the bones between them and the names of the hovered object', () => {
     const calls: Call[] = [];
-    expect(keypointRenderer.draw(recorder(calls), [person], options())).toBe(1);
+    const other = { ...person, ann_id: 2 };
+    expect(
+      keypointRenderer.draw(
+        recorder(calls),
+        [person, other],
+        options({ namedObject: person })
+      )
+    ).toBe(2);
     expect(
       calls.filter(c => c[0] === 'lineTo').map(c => c.slice(1, 3))
-    ).toEqual([[20, 30]]);
+    ).toEqual([
+      [20, 30],
+      [20, 30]
+    ]);
     expect(calls.filter(c => c[0] === 'arc').map(c => c.slice(1, 3))).toEqual([
+      [10, 10],
+      [20, 30],
       [10, 10],
       [20, 30]
     ]);
-    expect(calls.filter(c => c[0] === 'fill')).toHaveLength(1); // only the visible one
+    expect(calls.filter(c => c[0] === 'fill')).toHaveLength(2); // only the visible ones
+    // The names of the hovered object alone, not of the one beneath it.
     expect(calls.filter(c => c[0] === 'fillText').map(c => c[1])).toEqual([
       'head',
       '<b>hand</b>' // text on a canvas: never markup
     ]);
   });
 
-  it('leaves the names out on a tile and skips hidden sources', () => {
+  it('draws no names when no object is hovered and skips hidden sources', () => {
     const calls: Call[] = [];
     const hidden = { ...person, source: 'hidden' };
-    keypointRenderer.draw(
-      recorder(calls),
-      [person, hidden],
-      options({ compact: true })
-    );
+    keypointRenderer.draw(recorder(calls), [person, hidden], options());
     expect(calls.filter(c => c[0] === 'fillText')).toHaveLength(0);
     expect(calls.filter(c => c[0] === 'arc')).toHaveLength(2);
+  });
+});
+
+describe('the object under the pointer', () => {
+  const gt = object({ keypoints: [10, 10, 2, 30, 30, 2] });
+  const pred = object({
+    ann_id: 2,
+    source: 'model',
+    keypoints: [12, 10, 2, 32, 30, 1]
+  });
+  const shown = () => true;
+
+  it('is the object with the nearest point, within its points or near them', () => {
+    expect(keypointObjectAt([gt, pred], 10, 11, 4, shown)).toBe(gt);
+    expect(keypointObjectAt([gt, pred], 33, 30, 4, shown)).toBe(pred);
+    // Between the points, inside their bounds: the object is hovered too.
+    expect(keypointObjectAt([gt], 20, 20, 4, shown)).toBe(gt);
+    expect(keypointObjectAt([gt], 7, 8, 4, shown)).toBe(gt);
+    expect(keypointObjectAt([gt, pred], 50, 50, 4, shown)).toBeNull();
+  });
+
+  it('leaves out objects not drawn and objects without drawn points', () => {
+    const unlabelled = object({ ann_id: 3, keypoints: [20, 20, 0] });
+    const onlyGt = (a: IAnnotation) => a.source === GROUND_TRUTH;
+    expect(keypointObjectAt([gt, pred], 32, 30, 4, onlyGt)).toBe(gt);
+    expect(keypointObjectAt([unlabelled], 20, 20, 4, shown)).toBeNull();
+    expect(keypointObjectAt([object({})], 5, 5, 4, shown)).toBeNull();
   });
 });
 
