@@ -138,7 +138,9 @@ test.describe('Notebook bridge', () => {
       'code',
       "import visionlens_jlab.notebook as vl\nsession = vl.open('demo')\nsession"
     );
-    await page.notebook.runCell(0);
+    // Not waiting for the notebook's Idle: a grid that took the front would
+    // hide it, and the checks below say so sooner than a timeout.
+    await page.notebook.runCell(0, { wait: false });
 
     // The grid opens to the right of the notebook; the notebook stays current
     // and keeps the keyboard focus.
