@@ -155,6 +155,7 @@ class KernelHarness:
         self.comm_opens: list[dict[str, Any]] = []
         self.comm_msgs: list[dict[str, Any]] = []
         self.comm_closes: list[dict[str, Any]] = []
+        self.displays: list[dict[str, Any]] = []
 
     def _route(self, msg: dict[str, Any]) -> None:
         kind = msg["header"]["msg_type"]
@@ -164,6 +165,8 @@ class KernelHarness:
             self.comm_msgs.append(msg)
         elif kind == "comm_close":
             self.comm_closes.append(msg)
+        elif kind in ("display_data", "update_display_data"):
+            self.displays.append(msg)
 
     async def execute(self, code: str, timeout: float = 60.0) -> dict[str, Any]:
         """Run ``code``; return its stdout, last expression value and error (if any)."""
@@ -206,16 +209,23 @@ class KernelHarness:
 
     async def wait_comm_msg(self, pred: Any, timeout: float = 30.0) -> dict[str, Any]:
         """The first comm message (from the kernel) whose data satisfies ``pred``."""
+        return await self._wait(self.comm_msgs, lambda m: pred(m["content"]["data"]), timeout)
+
+    async def wait_display(self, pred: Any, timeout: float = 30.0) -> dict[str, Any]:
+        """The first ``display_data`` or ``update_display_data`` that satisfies ``pred``."""
+        return await self._wait(self.displays, pred, timeout)
+
+    async def _wait(self, seen: list[dict[str, Any]], pred: Any, timeout: float) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            for msg in self.comm_msgs:
-                if pred(msg["content"]["data"]):
-                    self.comm_msgs.remove(msg)
+            for msg in seen:
+                if pred(msg):
+                    seen.remove(msg)
                     return msg
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise TimeoutError("no matching comm message from the kernel")
+                raise TimeoutError("no matching message from the kernel")
             try:
                 self._route(await self.kc.get_iopub_msg(timeout=remaining))
             except queue.Empty:

@@ -3,6 +3,10 @@
  * creates the panel once (a MainAreaWidget around the plugin's content), adds
  * it to the shell where it belongs and activates it; a tracker so that the
  * layout restorer reopens it with the same command; a palette item.
+ *
+ * The command's arguments `mode`, `ref` and `activate: false` open the panel
+ * beside another widget without taking the focus from it (the notebook bridge
+ * shows the grid beside the notebook that ran `vl.open()`).
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import {
@@ -13,10 +17,12 @@ import {
 import { LabIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { Widget } from '@lumino/widgets';
+import { DockPanel, Widget } from '@lumino/widgets';
 
 /** How the shell opens a panel in the main area (JupyterLab's open modes). */
 export type PanelMode = 'split-right' | 'tab-after';
+
+const PANEL_MODES: readonly string[] = ['split-right', 'tab-after'];
 
 /** Options of {@link addMainAreaPanel}. */
 export interface IMainAreaPanelOptions<T extends Widget> {
@@ -100,14 +106,19 @@ export function addMainAreaPanel<T extends Widget>(
       if (!panel || panel.isDisposed) {
         panel = create();
       }
+      const given = String(args.mode);
+      const mode = PANEL_MODES.includes(given)
+        ? (given as PanelMode)
+        : options.mode;
+      const ref = typeof args.ref === 'string' ? args.ref : undefined;
+      const activate = args.activate !== false;
       if (!panel.isAttached) {
-        app.shell.add(
-          panel,
-          'main',
-          options.mode ? { mode: options.mode } : undefined
-        );
+        app.shell.add(panel, 'main', { mode, ref, activate });
+      } else if (activate) {
+        app.shell.activateById(panel.id);
+      } else {
+        reveal(app, panel, mode, ref);
       }
-      app.shell.activateById(panel.id);
       await options.update?.(panel, args);
       return panel;
     }
@@ -129,4 +140,34 @@ export function addMainAreaPanel<T extends Widget>(
       return panel && !panel.isDisposed ? panel : null;
     }
   };
+}
+
+/**
+ * Make an open panel visible without activating it: the current tab of its
+ * tab area, or, when it shares a tab area with `ref` (showing it would hide
+ * `ref`), moved beside `ref` as `mode` says. In single-document mode only one
+ * widget shows at a time, so `ref` stays in front.
+ */
+function reveal(
+  app: JupyterFrontEnd,
+  panel: Widget,
+  mode: PanelMode | undefined,
+  ref: string | undefined
+): void {
+  const dock = panel.parent;
+  if (!(dock instanceof DockPanel)) {
+    return;
+  }
+  const sharesTabs =
+    ref !== undefined &&
+    [...dock.tabBars()].some(
+      bar =>
+        bar.titles.includes(panel.title) &&
+        bar.titles.some(title => title.owner.id === ref)
+    );
+  if (!sharesTabs) {
+    dock.selectWidget(panel);
+  } else if (dock.mode === 'multiple-document' && mode) {
+    app.shell.add(panel, 'main', { mode, ref, activate: false });
+  }
 }

@@ -54,6 +54,8 @@ class Session:
         """The dataset the panels show now (as last reported)."""
         self.last_error: str | None = None
         self.closed = False
+        self._display_id = f"visionlens-session-{self.id}"
+        self._displayed: str | None = None  # the status text last put into the cell(s)
         self._comm = (
             _comm
             if _comm is not None
@@ -69,6 +71,42 @@ class Session:
         return (
             f"<Session {self.dataset.name!r} ({state}): {len(self._ids)} selected, "
             f"view={self._view!r}>"
+        )
+
+    def _ipython_display_(self) -> None:
+        """Show the session in the cell as a status line that follows the link.
+
+        The cell runs before the lab has answered, so a snapshot would always say "opening";
+        the line is a display with an id that :meth:`_refresh_display` updates once the lab
+        has attached and whenever what the panels show changes. Plain text only: the dataset
+        name is user content.
+        """
+        from IPython.display import display
+
+        self._displayed = self.status()
+        display({"text/plain": self._displayed}, raw=True, display_id=self._display_id)
+
+    def status(self) -> str:
+        """What the session's cell output says: where the dataset is shown, selection, filter."""
+        name = self.dataset.name
+        head = f"VisionLens: {name!r} ({self.dataset.num_samples:,} samples)"
+        if self.closed:
+            return (
+                f"{head}: this session is closed (the panels went away, or VisionLens is not "
+                f"enabled in this JupyterLab); vl.open({name!r}) opens a new one"
+            )
+        if self.frontend is None:
+            return f"{head}: opening in the VisionLens grid beside this notebook…"
+        if self.shown_dataset != name:
+            return (
+                f"{head}: the panels show {self.shown_dataset!r} now; session.show() brings "
+                f"{name!r} back beside this notebook"
+            )
+        filtered = ", filtered (session.view)" if self._view else ""
+        return (
+            f"{head} is open in the VisionLens grid beside this notebook: "
+            f"{len(self._ids):,} selected{filtered}\n"
+            "session.selected, .selection(), .select(ids), .filter({...}), .show()"
         )
 
     # ------------------------------------------------------------------------------ reads
@@ -143,8 +181,10 @@ class Session:
         return count
 
     def show(self) -> None:
-        """Open (or bring forward) the grid on this session's dataset."""
+        """Show the grid on this session's dataset beside the notebook, and its status in the
+        cell (FiftyOne's ``session.show()``); the notebook keeps the focus."""
         self._send(P.message("request", method="open", params={"dataset": self.dataset.name}))
+        self._ipython_display_()
 
     def on_select(self, callback: SelectCallback, *, remove: bool = False) -> None:
         """Call ``callback(selected_ids)`` whenever the selection changes in the panels."""
@@ -158,6 +198,7 @@ class Session:
         if not self.closed:
             self.closed = True
             self._comm.close()
+            self._refresh_display()
 
     # -------------------------------------------------------------------------- internals
 
@@ -261,6 +302,18 @@ class Session:
         elif data["type"] == "error":
             self.last_error = data["message"]
             warnings.warn(f"VisionLens panels: {self.last_error}", stacklevel=1)
+        # Not after a hello: the view that follows it says whether the grid shows our dataset.
+        if data["type"] in ("selection", "view"):
+            self._refresh_display()
+
+    def _refresh_display(self) -> None:
+        """Update the status lines this session put into cells, if their text changed."""
+        if self._displayed is None or self._displayed == self.status():
+            return
+        from IPython.display import update_display
+
+        self._displayed = self.status()
+        update_display({"text/plain": self._displayed}, raw=True, display_id=self._display_id)
 
     def _notify(self) -> None:
         ids = self._ids.tolist()
@@ -272,6 +325,7 @@ class Session:
 
     def _on_close(self, msg: dict[str, Any]) -> None:
         self.closed = True
+        self._refresh_display()
 
 
 def _get_id(data: Any) -> Any:

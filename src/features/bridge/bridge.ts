@@ -5,7 +5,9 @@
  * given; each comm a kernel opens (`vl.open(ds)`) becomes a session bound to
  * one dataset. What Python sets is applied to the shared model (so every panel
  * shows it); every change of the model's selection or filter is sent to the
- * sessions of the dataset it concerns.
+ * sessions of the dataset it concerns. The grid a session opens goes beside
+ * the session's notebook, which keeps the focus: the user is still typing
+ * there (FiftyOne's `session.show()`).
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
@@ -29,11 +31,20 @@ import { BridgeSession } from './session';
 /** The frontend's name in `hello` answers. */
 export const FRONTEND_NAME = 'visionlens_jlab';
 
+/**
+ * The id of the main-area widget (a notebook, a console) whose kernel is
+ * `kernel`, for the grid to open beside; null when none is known.
+ */
+export type WidgetOfKernel = (
+  kernel: Kernel.IKernelConnection
+) => string | null;
+
 /** The bridge between kernels and the shared model. */
 export class NotebookBridge {
   constructor(
     private readonly _model: IVisionLensModel,
-    private readonly _commands: CommandRegistry
+    private readonly _commands: CommandRegistry,
+    private readonly _widgetOf: WidgetOfKernel = () => null
   ) {
     _model.selectionChanged.connect(this._onSelectionChanged, this);
     // setDataset() emits filterChanged and selectionChanged too: no need to
@@ -142,7 +153,7 @@ export class NotebookBridge {
       })
     );
     if (data.open) {
-      await this._openGrid(data.dataset);
+      await this._openGrid(session, data.dataset);
     }
     this._sendState(session);
   }
@@ -266,7 +277,10 @@ export class NotebookBridge {
     msg: IRequestMessage
   ): Promise<void> {
     if (msg.method === 'open') {
-      await this._openGrid(msg.params?.dataset ?? session.dataset ?? '');
+      await this._openGrid(
+        session,
+        msg.params?.dataset ?? session.dataset ?? ''
+      );
     } else if (msg.method !== 'state') {
       throw new Error(`unknown request method ${JSON.stringify(msg.method)}`);
     }
@@ -276,12 +290,22 @@ export class NotebookBridge {
     this._sendState(session);
   }
 
-  private async _openGrid(dataset: string): Promise<void> {
+  /** Show the grid on `dataset` beside the session's notebook, not activated. */
+  private async _openGrid(
+    session: BridgeSession,
+    dataset: string
+  ): Promise<void> {
     if (!dataset) {
       return;
     }
     if (this._commands.hasCommand(CommandIDs.openGrid)) {
-      await this._commands.execute(CommandIDs.openGrid, { dataset });
+      const ref = this._widgetOf(session.kernel);
+      await this._commands.execute(CommandIDs.openGrid, {
+        dataset,
+        mode: 'split-right',
+        activate: false,
+        ...(ref ? { ref } : {})
+      });
     } else {
       // No grid plugin: at least show the dataset in the other panels.
       await this._applyAs(null, dataset, () => undefined);

@@ -8,6 +8,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ISessionContext } from '@jupyterlab/apputils';
+import { Kernel } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
 import { IVisionLensModel } from '../../model/tokens';
@@ -34,7 +35,6 @@ export const bridgePlugin: JupyterFrontEndPlugin<void> = {
     model: IVisionLensModel,
     labShell: ILabShell | null
   ) => {
-    const bridge = new NotebookBridge(model, app.commands);
     const seen = new WeakSet<ISessionContext>();
 
     // Every kernel-backed widget: notebooks and consoles
@@ -48,6 +48,23 @@ export const bridgePlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     };
+    // The widget the grid opens beside: the current one if it runs the
+    // kernel (the notebook whose cell ran vl.open()), else the first that does.
+    const widgetOf = (kernel: Kernel.IKernelConnection): string | null => {
+      const runs = (widget: Widget) =>
+        sessionContextOf(widget)?.session?.kernel?.id === kernel.id;
+      const current = app.shell.currentWidget;
+      if (current && runs(current)) {
+        return current.id;
+      }
+      for (const widget of widgets()) {
+        if (runs(widget)) {
+          return widget.id;
+        }
+      }
+      return null;
+    };
+    const bridge = new NotebookBridge(model, app.commands, widgetOf);
     const scan = () => {
       for (const widget of widgets()) {
         const ctx = sessionContextOf(widget);
