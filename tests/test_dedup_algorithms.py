@@ -161,7 +161,22 @@ def test_groups_fields_and_leaks() -> None:
             "duplicate_split": "train",
             "similarity": 0.99,
             "kind": "near",
+            "kinds": ["near"],
         }
+    ]
+
+
+def test_a_leak_found_by_several_kinds_is_listed_once() -> None:
+    ids = np.array([10, 11, 12], dtype=np.int64)
+    splits: list[str | None] = ["train", "val", "train"]
+    exact = Pairs("exact", np.array([0]), np.array([1]), np.array([1.0], np.float32))
+    perceptual = Pairs("perceptual", np.array([0]), np.array([1]), np.array([1.0], np.float32))
+    near = Pairs("near", np.array([0, 1]), np.array([1, 2]), np.array([0.999, 0.98], np.float32))
+    rows = leaks(ids, splits, [exact, perceptual, near])
+    assert [(r["sample_id"], r["duplicate_id"]) for r in rows] == [(11, 10), (11, 12)]
+    assert [(r["kind"], r["kinds"], r["similarity"]) for r in rows] == [
+        ("exact", ["exact", "perceptual", "near"], 1.0),
+        ("near", ["near"], 0.98),
     ]
 
 

@@ -49,6 +49,10 @@ def test_planted_duplicates_found_with_exact_counts(planted: tuple) -> None:
     )
     assert sorted(result["groups"]) == expected_groups
     assert Counter(leak["kind"] for leak in result["leaks"]) == EXPECTED_LEAKS
+    # one row per pair, whichever kinds found it (each leak is also a near duplicate)
+    pairs = {(leak["sample_id"], leak["duplicate_id"]) for leak in result["leaks"]}
+    assert len(pairs) == len(result["leaks"])
+    assert all("near" in leak["kinds"] for leak in result["leaks"])
     leaked = {leak["sample_id"] for leak in result["leaks"]}
     by_id = {v: k for k, v in ids.items()}
     assert sorted(by_id[i] for i in leaked) == [

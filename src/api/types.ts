@@ -246,14 +246,18 @@ export interface IDuplicatesRequest {
   model?: string;
 }
 
-/** A val/test sample with a duplicate in train. */
+/** A val/test sample with a duplicate in train (one per pair). */
 export interface ILeak {
   sample_id: number;
   split: string | null;
   duplicate_id: number;
   duplicate_split: string | null;
+  /** Of `kind`. */
   similarity: number | null;
+  /** The strongest kind that found the pair (exact, perceptual, near). */
   kind?: string;
+  /** Every kind that found it. */
+  kinds?: string[];
 }
 
 /** The result of a duplicates job (`GET /datasets/{name}/duplicates`: the last one). */

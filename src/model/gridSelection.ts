@@ -1,10 +1,12 @@
 /**
  * Mouse selection in the grid: click selects one sample, Ctrl/Cmd-click
  * toggles one, Shift-click selects the range from the last clicked tile.
+ * A double-click opens a sample without selecting it: its first click is
+ * taken back (`undoClick`).
  */
 import { rangeIds } from './selection';
 import { sampleIds } from './sources/samples';
-import { IVisionLensModel } from './tokens';
+import { IVisionLensModel, SelectionMode } from './tokens';
 import { PageCache } from './pages';
 
 /** The modifier keys of a click. */
@@ -33,6 +35,10 @@ export class GridClickSelection {
     keys: IClickKeys
   ): Promise<void> {
     const model = this._model;
+    this._before = {
+      mode: model.selection.mode,
+      ids: [...model.selection.ids]
+    };
     if (keys.shift && this._anchor !== null) {
       const ids = await this._idsBetween(this._anchor, index);
       if (keys.additive) {
@@ -58,6 +64,23 @@ export class GridClickSelection {
     }
   }
 
+  /**
+   * Put back the selection of before the last click: that click was the
+   * first of a double-click, which opens a sample and must not select it.
+   */
+  undoClick(): void {
+    const before = this._before;
+    this._before = null;
+    if (!before) {
+      return;
+    }
+    if (before.mode === 'all') {
+      this._model.selectAllMatching();
+    } else {
+      this._model.setSelection(before.ids);
+    }
+  }
+
   /** Ids of the positions between two indices (loaded pages, else the server). */
   private async _idsBetween(from: number, to: number): Promise<number[]> {
     const loaded = this._pages.idsBetween(from, to);
@@ -74,4 +97,6 @@ export class GridClickSelection {
   }
 
   private _anchor: number | null = null;
+  /** The selection before the last click (what `undoClick` restores). */
+  private _before: { mode: SelectionMode; ids: number[] } | null = null;
 }

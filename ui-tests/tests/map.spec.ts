@@ -2,8 +2,8 @@
  * The embedding map in real JupyterLab and Chromium (software WebGL2): a lasso
  * drawn in test coordinates selects exactly the server's ids for its polygon
  * and the grid shows them; filter counts agree with the grid; colour legends;
- * thumbnails once zoomed in; WebGL context loss keeps the selection; light
- * and dark screenshots.
+ * the colour field outlives the panel; thumbnails once zoomed in; WebGL
+ * context loss keeps the selection; light and dark screenshots.
  * Data: the 300-image demo with class-clustered vectors (map_test_data.py).
  */
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
@@ -232,6 +232,22 @@ test.describe('VisionLens map', () => {
     }
     await map.locator('.jp-VisionLens-mapColor').selectOption('box_count');
     await expect(legend.locator('.jp-VisionLens-mapLegendRamp')).toBeVisible();
+  });
+
+  test('a reopened map colours by the field picked before', async ({ page }) => {
+    await openGrid(page, DEMO);
+    let map = await openMap(page);
+    const title = () => map.locator('.jp-VisionLens-mapLegend .jp-VisionLens-mapLegendTitle');
+    // one of the dataset's own fields (offered once its facets are read)
+    await map.locator('.jp-VisionLens-mapColor').selectOption('fields.weather');
+    await expect(title()).toHaveText('fields.weather');
+
+    await page.locator('.lm-TabBar-tab[data-id="visionlens-map-main"] .lm-TabBar-tabCloseIcon').click();
+    await expect(page.locator('#visionlens-map-main')).toHaveCount(0);
+    map = await openMap(page);
+    await expect(map.locator('.jp-VisionLens-mapColor')).toHaveValue('fields.weather');
+    await expect(title()).toHaveText('fields.weather');
+    await map.locator('.jp-VisionLens-mapColor').selectOption('');
   });
 
   test('a lost WebGL context is rebuilt and keeps the selection', async ({ page }) => {

@@ -76,6 +76,38 @@ test.describe('the sample view over the grid', () => {
     await expect(tile(PAGE)).toBeFocused();
   });
 
+  test('opening a sample leaves the selection as it was', async ({ page }) => {
+    const grid = await openGrid(page, DEMO);
+    await command(page, 'visionlens:clear-filters');
+    await command(page, 'visionlens:clear-selection');
+    const tile = (i: number) =>
+      grid.locator(`.jp-VisionLens-tile[data-index="${i}"]`);
+    const count = grid.locator('.jp-VisionLens-selectionCount');
+    const overlay = grid.locator('#visionlens-sample-overlay');
+    const openAndClose = async (i: number) => {
+      await tile(i).dblclick();
+      await expect(overlay).toBeVisible();
+      await page.keyboard.press('Escape');
+      await expect(overlay).toBeHidden();
+    };
+
+    // Nothing selected: opening selects nothing (Export offers no "1 selected").
+    await openAndClose(3);
+    await expect(count).toHaveAttribute('data-count', '0');
+    await expect(tile(3)).toHaveAttribute('aria-selected', 'false');
+
+    // Two selected: opening a third keeps those two, and only them.
+    await tile(0).click();
+    await tile(1).click({ modifiers: ['Control'] });
+    await expect(count).toHaveText('2 selected');
+    await openAndClose(3);
+    await expect(count).toHaveText('2 selected');
+    await expect(tile(3)).toHaveAttribute('aria-selected', 'false');
+    await expect(tile(0)).toHaveAttribute('aria-selected', 'true');
+    await expect(tile(1)).toHaveAttribute('aria-selected', 'true');
+    await command(page, 'visionlens:clear-selection');
+  });
+
   test('the image fits its stage again when only the stage changes size', async ({
     page
   }) => {

@@ -5,7 +5,8 @@
  * diff's), choose a model (its per-class evaluation deltas are the REST
  * answer's), and restore version 1 after the confirmation (the server's
  * labels are back). Its own dataset (small20 with its boxes also as a
- * model's predictions), so the other tests' counts stay.
+ * model's predictions), so the other tests' counts stay. A restore also
+ * clears the sample view's message of the edit it undid.
  */
 import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
@@ -13,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { api, clickToolbarItem, openGrid, runEnv, toolbarItem } from './helpers';
+import { api, clickToolbarItem, command, openGrid, runEnv, toolbarItem } from './helpers';
 
 test.use({ autoGoto: true });
 
@@ -176,4 +177,43 @@ test('versions panel: save, diff an edit, evaluation deltas per class, restore',
   for (const kind of KINDS) {
     await expect(result.locator(`.jp-VisionLens-diffTotal[data-key="${kind}"] b`)).toHaveText('0');
   }
+});
+
+test('a restore clears the sample view\'s "Saved (edit N)."', async ({ page, request }) => {
+  await freshDataset(request, path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources'));
+  await api(request, `datasets/${NAME}/versions`, { message: 'as ingested' });
+  const { samples } = await api(request, `datasets/${NAME}/samples/query`, { filter: {}, offset: 0, limit: 1 });
+  const { sample_id: id, width } = samples[0];
+  const sample = await api(request, `datasets/${NAME}/samples/${id}`);
+  const [first] = (sample.annotations as Obj[]).filter(a => a.source === 'ground_truth');
+  const grid = await openGrid(page, NAME);
+  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId: id });
+  const view = grid.locator('#visionlens-sample-overlay');
+  await expect(view.locator('.jp-VisionLens-fullImage')).toHaveJSProperty('complete', true);
+
+  // an edit in the view: select the first object, delete it
+  const canvas = (await view.locator('.jp-VisionLens-canvas').boundingBox())!;
+  const scale = canvas.width / width;
+  const [bx, by, bw, bh] = first.bbox;
+  await page.mouse.click(canvas.x + (bx + bw / 2) * scale, canvas.y + (by + bh / 2) * scale);
+  await expect(view.locator('svg.jp-VisionLens-editLayer')).toHaveAttribute('data-selected', String(first.ann_id));
+  await clickToolbarItem(page, view.locator('.jp-VisionLens-sampleEditBar'), '.jp-VisionLens-deleteObject');
+  const message = view.locator('.jp-VisionLens-editMessage');
+  await expect(message).toHaveText(/^Saved \(edit \d+\)\.$/);
+
+  // restore version 1 from the versions panel: the edit is gone, and so is its message
+  await command(page, 'visionlens:open-versions');
+  const panel = page.locator('#visionlens-versions-main');
+  await panel.locator('tr[data-version="1"] .jp-VisionLens-restoreVersion').click();
+  await page.locator('.jp-Dialog .jp-Dialog-button.jp-mod-warn').click();
+  await expect
+    .poll(async () => {
+      const diff = await api(request, `datasets/${NAME}/versions/diff?from=1&to=current`);
+      return KINDS.map(k => diff[k]);
+    })
+    .toEqual([0, 0, 0, 0]);
+  await openGrid(page, NAME);
+  await expect(view.locator('svg.jp-VisionLens-editLayer')).toBeVisible();
+  await expect(message).toHaveText('');
+  await expect(message).toBeHidden();
 });

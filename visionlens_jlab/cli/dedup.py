@@ -91,7 +91,7 @@ def summary_text(result: dict[str, Any]) -> str:
     for leak in result["leaks"][:LEAKS_PRINTED]:
         lines.append(
             f"  leak: {leak['split']} {leak['sample_id']} ~ {leak['duplicate_split']} "
-            f"{leak['duplicate_id']} ({leak['kind']}, {leak['similarity']:.4f})"
+            f"{leak['duplicate_id']} ({'/'.join(leak.get('kinds', [leak['kind']]))}, {leak['similarity']:.4f})"
         )
     if len(result["leaks"]) > LEAKS_PRINTED:
         lines.append(f"  ... {len(result['leaks']) - LEAKS_PRINTED} more (--json for all)")

@@ -90,24 +90,34 @@ def sample_fields(
 def leaks(
     sample_ids: np.ndarray, splits: list[str | None], pairs: list[Pairs]
 ) -> list[dict[str, Any]]:
-    """Every non-train sample with a duplicate in train (one row per such pair and kind),
-    most similar first."""
+    """Every non-train sample with a duplicate in train, one row per such pair, most similar
+    first.
+
+    A pair found by several kinds (a byte copy is also a perceptual and a near duplicate) is
+    one leak: ``kinds`` lists them all, ``kind`` and ``similarity`` are those of the first
+    kind in ``pairs`` that found it (the strongest evidence: exact, perceptual, near).
+    """
     is_train = np.array([s == TRAIN_SPLIT for s in splits], dtype=bool)
     other = np.array([s is not None and s != TRAIN_SPLIT for s in splits], dtype=bool)
-    rows: list[dict[str, Any]] = []
+    found: dict[tuple[int, int], dict[str, Any]] = {}
     for p in pairs:
         for held, train in ((p.i, p.j), (p.j, p.i)):
             hit = other[held] & is_train[train]
             for h, t, s in zip(held[hit], train[hit], p.similarity[hit], strict=True):
-                rows.append(
-                    {
-                        "sample_id": int(sample_ids[h]),
-                        "split": splits[h],
-                        "duplicate_id": int(sample_ids[t]),
-                        "duplicate_split": splits[t],
-                        "similarity": round(float(s), 6),
-                        "kind": p.kind,
-                    }
-                )
+                key = (int(sample_ids[h]), int(sample_ids[t]))
+                if key in found:
+                    if p.kind not in found[key]["kinds"]:
+                        found[key]["kinds"].append(p.kind)
+                    continue
+                found[key] = {
+                    "sample_id": key[0],
+                    "split": splits[h],
+                    "duplicate_id": key[1],
+                    "duplicate_split": splits[t],
+                    "similarity": round(float(s), 6),
+                    "kind": p.kind,
+                    "kinds": [p.kind],
+                }
+    rows = list(found.values())
     rows.sort(key=lambda r: (-r["similarity"], r["sample_id"], r["duplicate_id"], r["kind"]))
     return rows

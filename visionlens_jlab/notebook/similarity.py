@@ -77,7 +77,8 @@ def duplicates_frame(client: Client, dataset: str, body: dict[str, Any]) -> pd.D
     )
     group_of = {sid: min(group) for group in result["groups"] for sid in group}
     frame["group"] = frame["sample_id"].map(group_of).astype("Int64")
-    leak_columns = ["sample_id", "split", "duplicate_id", "duplicate_split", "similarity", "kind"]
+    leak_columns = ["sample_id", "split", "duplicate_id", "duplicate_split", "similarity"]
+    leak_columns += ["kind", "kinds"]
     frame.attrs.update(
         {
             "groups": result["groups"],

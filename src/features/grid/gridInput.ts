@@ -1,7 +1,7 @@
 /**
  * Pointer input on the grid's tiles: click / Shift / Ctrl selection (the
  * clicked tile takes the keyboard focus), double-click opens the sample
- * view, hover shows the summary. Keys are commands (`gridFocus.ts`).
+ * view and leaves the selection as it was, hover shows the summary. Keys are commands (`gridFocus.ts`).
  */
 import { CommandRegistry } from '@lumino/commands';
 
@@ -32,6 +32,7 @@ export class GridInput {
         void this._onClick(event as MouseEvent);
         break;
       case 'dblclick':
+        this._o.clicks.undoClick();
         this._openTile(event.target as Element);
         break;
       case 'mouseover':
@@ -52,7 +53,9 @@ export class GridInput {
 
   private async _onClick(event: MouseEvent): Promise<void> {
     const hit = this._tileOf(event.target);
-    if (hit) {
+    // the second click of a double-click: the first already acted (and the
+    // dblclick that follows takes it back)
+    if (hit && event.detail < 2) {
       this._o.grid.focus.set(hit.index);
       await this._o.clicks.click(hit.index, hit.sample.sample_id, {
         shift: event.shiftKey,

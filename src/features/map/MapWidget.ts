@@ -25,6 +25,7 @@ import { MapPointer } from './MapPointer';
 import { MapPointState } from './mapPointState';
 import { MapToolbar } from './MapToolbar';
 import { SchemePicker } from './schemes';
+import { MapColorMemory } from './colorMemory';
 import { MapLoader } from './mapLoader';
 import { ShapeSelection } from './shapeSelection';
 import { IMapSettings, MAP_DEFAULTS } from './settings';
@@ -41,6 +42,8 @@ export interface IMapWidgetOptions {
   model: IVisionLensModel;
   commands: CommandRegistry;
   settings?: Partial<IMapSettings>;
+  /** The colour field picked per dataset (kept by the plugin across panels). */
+  colors?: MapColorMemory;
 }
 
 export class MapWidget extends Widget {
@@ -49,6 +52,7 @@ export class MapWidget extends Widget {
     this._model = options.model;
     this._commands = options.commands;
     this._settings = { ...MAP_DEFAULTS, ...options.settings };
+    this._colors = options.colors ?? new MapColorMemory();
     this.addClass('jp-VisionLens-map');
     nameTab(this.title, 'map');
     this.title.closable = true;
@@ -56,7 +60,7 @@ export class MapWidget extends Widget {
 
     this._toolbar = new MapToolbar(this._settings, {
       method: () => void this.load(),
-      color: () => void this._loadColors(),
+      color: () => this._colorPicked(),
       redraw: () => this._redraw(),
       tool: tool => this._setTool(tool),
       fitAll: () => this.fitAll(),
@@ -157,6 +161,8 @@ export class MapWidget extends Widget {
     if (!dataset) {
       this._setStatus('Pick a dataset in the VisionLens panel first.');
     } else {
+      await this._colors.restored;
+      this._colors.apply(this._toolbar.color, dataset);
       void this._loadFieldOptions(dataset);
     }
     await this._loader.load(dataset, wanted);
@@ -228,14 +234,31 @@ export class MapWidget extends Widget {
   }
 
   private async _loadFieldOptions(dataset: string): Promise<void> {
+    const picker = this._toolbar.color;
     try {
-      setOptions(
-        this._toolbar.color,
-        await colorFieldOptions(this._model, dataset)
-      );
+      const options = await colorFieldOptions(this._model, dataset);
+      if (dataset !== this._model.dataset) {
+        return;
+      }
+      const before = picker.value;
+      setOptions(picker, options);
+      // the remembered field may be one of the dataset's own
+      this._colors.apply(picker, dataset);
+      if (picker.value !== before) {
+        void this._loadColors();
+      }
     } catch {
       // The base fields stay offered.
     }
+  }
+
+  /** A colour picked: remembered for the dataset, the points coloured by it. */
+  private _colorPicked(): void {
+    const dataset = this._model.dataset;
+    if (dataset) {
+      this._colors.set(dataset, this._toolbar.colorField);
+    }
+    void this._loadColors();
   }
 
   private async _loadColors(): Promise<void> {
@@ -369,6 +392,7 @@ export class MapWidget extends Widget {
   private readonly _model: IVisionLensModel;
   private readonly _commands: CommandRegistry;
   private _settings: IMapSettings;
+  private readonly _colors: MapColorMemory;
   private readonly _canvas: MapCanvas;
   private readonly _pointer: MapPointer;
   private readonly _toolbar: MapToolbar;

@@ -1,7 +1,8 @@
 /**
  * Map plugin: the embedding map panel in the main area, its command (from
  * the palette, the datasets panel and the grid toolbar), settings and layout
- * restoration. It requires only the shared model token.
+ * restoration, and the colour field picked per dataset (kept in the state
+ * database). It requires only the shared model token.
  */
 import {
   ILayoutRestorer,
@@ -10,11 +11,13 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 
 import { openLabel, PANELS } from '../../ui/panelNames';
 import { followSettings } from '../../ui/followSettings';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { MapColorMemory } from './colorMemory';
 import { MapWidget } from './MapWidget';
 import { IMapSettings } from './settings';
 import { MapMethod } from '../../api/mapTypes';
@@ -26,15 +29,18 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
   description: 'VisionLens embedding map (deck.gl).',
   autoStart: true,
   requires: [IVisionLensModel],
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     model: IVisionLensModel,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    stateDB: IStateDB | null
   ) => {
     let settings: Partial<IMapSettings> = {};
+    // outlives each map panel: a reopened one colours by the same field
+    const colors = new MapColorMemory(stateDB);
     const map = addMainAreaPanel(app, {
       namespace: 'visionlens-map',
       command: CommandIDs.openMap,
@@ -51,7 +57,8 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
           model.setDataset(dataset);
         }
       },
-      create: () => new MapWidget({ model, commands: app.commands, settings }),
+      create: () =>
+        new MapWidget({ model, commands: app.commands, settings, colors }),
       update: async (panel, args) => {
         const dataset = args.dataset as string | undefined;
         const method = args.method as MapMethod | undefined;

@@ -174,6 +174,19 @@ export class SampleEditing {
       : (classes[0] ?? '');
   }
 
+  /**
+   * The shown sample's labels were written (an edit here, or a restore, an
+   * undo, an edit from elsewhere): the last outcome ("Saved (edit 4).") is
+   * no longer what the labels are. An edit or undo of this view says its own
+   * right after (its change is told before its answer arrives); a conflict
+   * stays, its choices still pending.
+   */
+  labelsChanged(): void {
+    if (!this.message.classList.contains('jp-mod-conflict')) {
+      this._say('');
+    }
+  }
+
   /** Delete the selected object. */
   deleteSelected(): Promise<void> {
     return this._onSelected(a => deleteOperation(a));

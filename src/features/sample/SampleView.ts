@@ -327,6 +327,9 @@ export class SampleView extends Widget {
       change.dataset === this.model.dataset &&
       (change.ids === null || change.ids.includes(shown.sample_id))
     ) {
+      if (change.kind === 'labels') {
+        this.editing.labelsChanged();
+      }
       void this.showSample(shown.sample_id, this._place.index);
     }
   }

@@ -273,7 +273,7 @@ export class DuplicatesPanel extends Widget {
         h('td', {
           text: leak.similarity === null ? '' : leak.similarity.toFixed(3)
         }),
-        h('td', { text: leak.kind ?? '' })
+        h('td', { text: (leak.kinds ?? [leak.kind ?? '']).join(', ') })
       );
       tr.addEventListener('click', () =>
         this.model.setSelection([leak.sample_id, leak.duplicate_id])
