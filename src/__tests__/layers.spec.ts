@@ -178,7 +178,8 @@ describe('the layers of src/', () => {
     const callers = [...graph.keys()].filter(
       file =>
         (layerOf(file) === 'ui' || layerOf(file) === 'features') &&
-        /\.client\b|requestAPI|\bfetch\(/.test(
+        // the global fetch(), not a method of that name (IStateDB.fetch)
+        /\.client\b|requestAPI|(?<![.\w])fetch\(/.test(
           fs.readFileSync(path.join(SRC, file), 'utf8')
         )
     );
