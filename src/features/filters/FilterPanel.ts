@@ -177,7 +177,8 @@ export class FilterPanel extends Widget {
         const el = h(
           'span',
           { className: 'jp-VisionLens-chip', title: chip.text },
-          chip.text,
+          // The text gives way (ellipsised), never the × beside it.
+          h('span', { className: 'jp-VisionLens-chipText', text: chip.text }),
           close
         );
         el.dataset.chip = chip.id;

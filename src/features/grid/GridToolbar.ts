@@ -260,6 +260,11 @@ export class GridToolbar extends Panel {
     this._syncView();
   }
 
+  /** The search's notebook call (the grid shows it in its view row). */
+  get searchCode(): HTMLElement {
+    return this._search.codeNode;
+  }
+
   dispose(): void {
     if (this.isDisposed) {
       return;

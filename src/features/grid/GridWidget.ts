@@ -77,7 +77,9 @@ export class GridWidget extends Widget {
       onTileSize: size => this.setTileSize(size)
     });
     this._sort = new SortControl(sort => this.model.setSort(sort));
-    this._code = new CodeSnippet('jp-VisionLens-viewCode');
+    this._code = new CodeSnippet('jp-VisionLens-viewCode', {
+      collapsible: true
+    });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
     this._tooltip = new GridTooltip(this.model);
     this._clicks = new GridClickSelection(this.model, this._pages);
@@ -119,7 +121,8 @@ export class GridWidget extends Widget {
         'div',
         { className: 'jp-VisionLens-toolbarRow jp-VisionLens-viewRow' },
         this._sort.node,
-        this._code.node
+        this._code.node,
+        this._toolbar.searchCode
       ),
       this._status,
       this._grid.node,

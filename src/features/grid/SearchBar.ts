@@ -2,7 +2,7 @@
  * The grid's search row: compute embeddings, search by text, by an uploaded
  * or pasted image, the number of results (k), the active search as a chip
  * with its state and a clear button, the server's coverage warning, and the
- * notebook call reproducing it.
+ * notebook call reproducing it (`codeNode`, which the grid places).
  *
  * It only reads and changes `model.search` (the grid shows the results).
  */
@@ -107,7 +107,9 @@ export class SearchBar implements IDisposable {
     this._chip = h('span', { className: 'jp-VisionLens-searchChip' });
     this._chip.hidden = true;
     this._status = new SearchStatus();
-    this._code = new CodeSnippet('jp-VisionLens-searchCode');
+    this._code = new CodeSnippet('jp-VisionLens-searchCode', {
+      collapsible: true
+    });
 
     this.node = h(
       'div',
@@ -123,14 +125,21 @@ export class SearchBar implements IDisposable {
         this._chip,
         this._status.message,
         this._status.warning
-      ),
-      this._code.node
+      )
     );
     search.changed.connect(this._render, this);
     this._render(search, search.state);
   }
 
   readonly node: HTMLDivElement;
+
+  /**
+   * The search's notebook call: the grid shows it in its view row, where the
+   * view's own call is while no search is active (issue #47: one line less).
+   */
+  get codeNode(): HTMLDivElement {
+    return this._code.node;
+  }
 
   get isDisposed(): boolean {
     return this._disposed;

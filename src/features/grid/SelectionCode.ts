@@ -18,7 +18,9 @@ const SETTLE_MS = 150;
 /** The selection's notebook call, kept in step with the model. */
 export class SelectionCode implements IDisposable {
   constructor(private readonly _model: IVisionLensModel) {
-    this._code = new CodeSnippet('jp-VisionLens-selectionCode');
+    this._code = new CodeSnippet('jp-VisionLens-selectionCode', {
+      collapsible: true
+    });
     this._note = h('div', { className: 'jp-VisionLens-selectionCodeNote' });
     this._note.hidden = true;
     this.node = h('div', {}, this._code.node, this._note);
