@@ -28,6 +28,9 @@ import {
 } from '../../api/blindSpotTypes';
 import { visibleText } from '../../base/dataText';
 
+/** The class of the labelled pickers (their width is the form's, see blindspots.css). */
+const PICKER = 'jp-VisionLens-bsPicker';
+
 /** The panel's settings (schema/blindspots.json). */
 export interface IBlindSpotsSettings {
   minN: number;
@@ -104,9 +107,9 @@ export class BlindSpotsPanel extends Widget {
       h(
         'div',
         { className: 'jp-VisionLens-bsControls' },
-        h('label', { text: 'Dataset ' }, this._dataset),
-        h('label', { text: 'Model ' }, this._modelSelect),
-        h('label', { text: 'Clusters of ' }, this._space),
+        h('label', { className: PICKER, text: 'Dataset ' }, this._dataset),
+        h('label', { className: PICKER, text: 'Model ' }, this._modelSelect),
+        h('label', { className: PICKER, text: 'Clusters of ' }, this._space),
         h('label', { text: 'Min N ' }, this._minN),
         h('label', { text: 'FDR ' }, this._fdr),
         h('label', { text: 'Agent ' }, this._agent),
