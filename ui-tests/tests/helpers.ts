@@ -23,6 +23,15 @@ export const SAMPLE_IN_TAB = {
   'visionlens_jlab:sample': { openIn: 'tab' }
 };
 
+/**
+ * The name the ingest form suggests for a file in `folder` whose own name says
+ * only what kind of file it is (instances.json, detections.json): the folder's
+ * (src/features/datasets/suggestName.ts).
+ */
+export function suggestedName(folder: string): string {
+  return path.basename(folder).replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
 /** A variable playwright.config.js sets for the run (there is no default server). */
 export function runEnv(name: string): string {
   const value = process.env[name];

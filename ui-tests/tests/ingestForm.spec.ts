@@ -14,7 +14,7 @@ import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, runEnv, serverTotal } from './helpers';
+import { api, clickToolbarItem, runEnv, serverTotal, suggestedName } from './helpers';
 
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
 const ROOT = runEnv('JUPYTERLAB_GALATA_ROOT_DIR');
@@ -36,11 +36,6 @@ async function drop(request: APIRequestContext, ...names: string[]) {
   for (const name of names) {
     await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
   }
-}
-
-/** A folder name as the form makes it a dataset or model name (src/features/datasets/suggestName.ts). */
-function asName(folder: string): string {
-  return path.basename(folder).replace(/[^A-Za-z0-9._-]+/g, '-');
 }
 
 /** Open the datasets panel's ingest form. */
@@ -108,7 +103,7 @@ test.describe('ingest form', () => {
     );
     await expect(form.locator('select[name="mode"]')).toHaveValue('dataset');
     // 'instances' says what the file is, not which data: the folder names it
-    await expect(form.locator('input[name="name"]')).toHaveValue(asName(tmpPath));
+    await expect(form.locator('input[name="name"]')).toHaveValue(suggestedName(tmpPath));
     await form.locator('input[name="name"]').fill(name);
     await form.locator('input[name="images"]').fill(IMAGES());
     await form.locator('input[name="split"]').fill('val');
@@ -162,7 +157,7 @@ test.describe('ingest form', () => {
     await expect(form.locator('.jp-VisionLens-ingestSubmit')).toHaveText('Add predictions');
     // the user picks the dataset (there are several); the model is named after the path
     await expect(form.locator('select[name="dataset"]')).toHaveValue('');
-    await expect(form.locator('input[name="model"]')).toHaveValue(asName(tmpPath));
+    await expect(form.locator('input[name="model"]')).toHaveValue(suggestedName(tmpPath));
     await form.locator('select[name="dataset"]').selectOption(name);
     await form.locator('input[name="model"]').fill('detector-v2');
     await form.locator('.jp-VisionLens-ingestSubmit').click();

@@ -6,7 +6,7 @@ import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openUnfiltered, runEnv, SAMPLE_IN_TAB, serverTotal, setTheme, shot } from './helpers';
+import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openUnfiltered, runEnv, SAMPLE_IN_TAB, serverTotal, setTheme, shot, suggestedName } from './helpers';
 
 // The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
 test.use({ mockSettings: SAMPLE_IN_TAB });
@@ -75,7 +75,8 @@ test.describe('VisionLens', () => {
     await expect(form.locator('input[name="source"]')).toHaveValue(
       new RegExp(`^/.*${tmpPath}/instances\\.json$`)
     );
-    await expect(form.locator('input[name="name"]')).toHaveValue('instances');
+    // 'instances' says what the file is, not which data: the folder names it
+    await expect(form.locator('input[name="name"]')).toHaveValue(suggestedName(tmpPath));
     // Not offered on files it cannot ingest.
     await page.sidebar.openTab('filebrowser');
     await page.locator('.jp-DirListing-item', { hasText: 'notes.md' }).click({ button: 'right' });
