@@ -6,6 +6,7 @@
  * sample view keeps its labels inside that frame. Its own dataset: a COCO
  * file whose images were never copied.
  */
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 import { expect, test } from './fixtures';
 import * as fs from 'fs';
@@ -111,6 +112,19 @@ async function sampleId(
     .sample_id;
 }
 
+/** The sample view of sample `id`, its (placeholder) picture loaded. */
+async function openSampleView(
+  page: IJupyterLabPageFixture,
+  id: number
+): Promise<{ stage: Locator; img: Locator }> {
+  await openGrid(page, NAME);
+  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId: id });
+  const stage = page.locator('.jp-VisionLens-stage');
+  const img = stage.locator('.jp-VisionLens-fullImage');
+  await expect(img).toHaveJSProperty('complete', true);
+  return { stage, img };
+}
+
 test.describe('samples whose image is missing', () => {
   test('a tile draws the boxes on the placeholder, not beside it', async ({
     page,
@@ -142,14 +156,7 @@ test.describe('samples whose image is missing', () => {
     request
   }) => {
     const id = await sampleId(request, 'tall.jpg');
-    await openGrid(page, NAME);
-    await command(page, 'visionlens:open-sample', {
-      dataset: NAME,
-      sampleId: id
-    });
-    const stage = page.locator('.jp-VisionLens-stage');
-    const img = stage.locator('.jp-VisionLens-fullImage');
-    await expect(img).toHaveJSProperty('complete', true);
+    const { stage, img } = await openSampleView(page, id);
     // not a 4:3 picture stretched into the tall frame
     const [w, h] = await img.evaluate(el => [
       (el as HTMLImageElement).naturalWidth,
@@ -171,14 +178,7 @@ test.describe('samples whose image is missing', () => {
     request
   }) => {
     const id = await sampleId(request, 'unknown-size.jpg');
-    await openGrid(page, NAME);
-    await command(page, 'visionlens:open-sample', {
-      dataset: NAME,
-      sampleId: id
-    });
-    const stage = page.locator('.jp-VisionLens-stage');
-    const img = stage.locator('.jp-VisionLens-fullImage');
-    await expect(img).toHaveJSProperty('complete', true);
+    const { stage, img } = await openSampleView(page, id);
     const picture = (await img.boundingBox())!;
     const box = stage.locator('.jp-VisionLens-overlay rect').first();
     await expect(box).toHaveCount(1);
