@@ -42,7 +42,7 @@ export const ALL_LABEL_TYPES: ReadonlySet<LabelType> = new Set(
  * boxes are coloured by their evaluation status (TP/FP/FN) instead of class.
  */
 export type LabelTypeSettings = Partial<
-  Record<LabelType | 'onlyMatching' | 'evalColours', boolean>
+  Record<LabelType | 'onlyMatching' | 'evalColours' | 'names', boolean>
 >;
 
 /** The label types a view shows; `changed` after each change. */
@@ -74,6 +74,19 @@ export class LabelTypeToggles {
   /** Draw only the matching labels, or every label. */
   setOnlyMatching(only: boolean): void {
     this.apply({ onlyMatching: only });
+  }
+
+  /**
+   * Whether boxes carry their class (and a prediction its score) as text; on
+   * by default. The grid draws them on tiles large enough to read them.
+   */
+  get names(): boolean {
+    return this._names;
+  }
+
+  /** Write class names on the boxes, or not. */
+  setNames(on: boolean): void {
+    this.apply({ names: on });
   }
 
   /**
@@ -113,6 +126,11 @@ export class LabelTypeToggles {
       this._onlyMatching = only;
       changed = true;
     }
+    const names = settings.names;
+    if (typeof names === 'boolean' && names !== this._names) {
+      this._names = names;
+      changed = true;
+    }
     const colours = settings.evalColours;
     if (typeof colours === 'boolean' && colours !== this._evalColours) {
       this._evalColours = colours;
@@ -141,6 +159,7 @@ export class LabelTypeToggles {
   private _hidden = new Set<LabelType>();
   private _onlyMatching = true;
   private _evalColours = false;
+  private _names = true;
   private _evaluationShown: string | null = null;
   private _changed = new Signal<this, void>(this);
 }

@@ -341,4 +341,39 @@ test.describe('labels beyond the box', () => {
     );
     await expect(fp.locator('img')).toHaveAttribute('src', new RegExp(`with=${worst.crop_with}`));
   });
+
+  test("grid tiles write their boxes' classes, and the Names toggle takes them off", async ({
+    page,
+    request
+  }) => {
+    // Issue #47: tiles carried no class names (a VOC dataset's boxes were bare shapes).
+    const sample = (await api(request, 'datasets/demo/samples/query', { limit: 1 })).samples[0];
+    const truth = sample.annotations
+      .filter((a: { source: string }) => a.source === 'ground_truth')
+      .map((a: { label: string }) => a.label);
+    expect(truth.length).toBeGreaterThan(0);
+    const grid = await openGrid(page, 'demo');
+    const tile = grid.locator(`.jp-VisionLens-tile[data-sample-id="${sample.sample_id}"]`);
+    const names = tile.locator('g.jp-VisionLens-box.jp-mod-gt text.jp-VisionLens-boxLabel');
+    await expect(names).toHaveCount(truth.length);
+    expect((await names.allTextContents()).sort()).toEqual([...truth].sort());
+    // Predictions carry their score beside the class.
+    for (const text of await tile.locator('g.jp-mod-pred text').allTextContents()) {
+      expect(text).toMatch(/^.+ [01]\.\d\d$/);
+    }
+
+    const toolbar = grid.locator('.jp-VisionLens-gridTagBar');
+    const toggle = async (on: boolean) => {
+      const names = (await toolbarItem(page, toolbar, '.jp-VisionLens-labelTypesItem')).locator(
+        '.jp-VisionLens-boxNames input'
+      );
+      await (on ? names.check() : names.uncheck());
+      await page.keyboard.press('Escape'); // close the "…" menu if it was opened
+    };
+    await toggle(false);
+    await expect(tile.locator('text.jp-VisionLens-boxLabel')).toHaveCount(0);
+    await expect(tile.locator('g.jp-VisionLens-box.jp-mod-gt')).toHaveCount(truth.length);
+    await toggle(true);
+    await expect(names).toHaveCount(truth.length);
+  });
 });

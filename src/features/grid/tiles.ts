@@ -39,6 +39,14 @@ export interface ITileEl extends HTMLDivElement {
   _score?: HTMLDivElement;
 }
 
+/**
+ * The smallest tile (CSS px) whose boxes carry their class names: on a smaller
+ * one a name covers most of a typical box.
+ */
+const NAMED_TILE_SIZE = 120;
+/** The text size (CSS px) of a tile's box names: smaller than the sample view's. */
+const TILE_LABEL_SIZE = 10;
+
 /** Draws samples into the grid's tiles. */
 export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   constructor(private readonly _model: IVisionLensModel) {}
@@ -54,6 +62,8 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
   onlyMatching = true;
   /** Colour boxes by evaluation status (the rows then carry it). */
   evalColours = false;
+  /** Write the boxes' classes on tiles large enough to read them. */
+  names = true;
 
   /**
    * Draw what the grid's toggles say; true when the TP/FP/FN colours were
@@ -65,6 +75,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     this.labelTypes = toggles.shown;
     this.onlyMatching = toggles.onlyMatching;
     this.evalColours = toggles.evalColours;
+    this.names = toggles.names;
     return refetch;
   }
 
@@ -181,6 +192,8 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
       shown: this.labelTypes,
       onlyMatching: this.onlyMatching,
       evalColours: this.evalColours,
+      labels: this.names && tile >= NAMED_TILE_SIZE,
+      labelSize: TILE_LABEL_SIZE,
       keypointClasses: this.keypointClasses,
       layout: { cssWidth: tile, cssHeight: tile, pixelRatio: ratio },
       compact: true,

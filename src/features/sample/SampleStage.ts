@@ -156,7 +156,7 @@ export class SampleStage {
     const zoom = this._scale * (window.devicePixelRatio || 1);
     drawSampleLabels(this._labels, this._model, sample, {
       displaySize: Math.max(w, h) * this._scale,
-      labels: true,
+      labels: this._labelTypes.names,
       shown: this._labelTypes.shown,
       evalColours: this._labelTypes.evalColours,
       keypointClasses: this.keypointClasses,

@@ -72,14 +72,14 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
       const label = labels?.get(ann);
       if (label) {
         const text = child(g, 1, 'text');
-        const size = 12 * unit;
+        const size = (options.labelSize ?? 12) * unit;
         setAttr(text, 'x', String(label.x + stroke));
         // y is the baseline: a line of text sits ~0.95 em below its top.
         setAttr(text, 'y', String(label.y + 0.95 * size));
         setAttr(text, 'font-size', String(size));
         setAttr(text, 'fill', color);
         setAttr(text, 'class', 'jp-VisionLens-boxLabel');
-        setAttr(text, 'stroke-width', String(3 * unit));
+        setAttr(text, 'stroke-width', String(size / 4));
         if (text.textContent !== label.text) {
           text.textContent = label.text;
         }
@@ -124,7 +124,7 @@ function placeLabels(
   visible: readonly IAnnotation[],
   options: ILabelDrawOptions
 ): Map<IAnnotation, { x: number; y: number; text: string }> {
-  const size = 12 * options.unit;
+  const size = (options.labelSize ?? 12) * options.unit;
   const placer = new LabelPlacer(options.width, options.height, size);
   const byGroundTruthFirst = [...visible].sort(
     (a, b) =>

@@ -1,7 +1,7 @@
 /**
  * The toolbar control of the label types a view draws: one checkbox per
- * type (boxes, masks, keypoints, classifications), following the view's
- * toggles (also set from the settings).
+ * type (boxes, masks, keypoints, classifications) and one for the boxes'
+ * class names, following the view's toggles (also set from the settings).
  */
 import { Widget } from '@lumino/widgets';
 
@@ -35,6 +35,18 @@ export function labelTypeControl(
       title
     );
   });
+  const names = h('input', { attrs: { type: 'checkbox' } });
+  names.checked = toggles.names;
+  names.addEventListener('change', () => toggles.setNames(names.checked));
+  const namesLabel = h(
+    'label',
+    {
+      className: 'jp-VisionLens-labelTypeToggle jp-VisionLens-boxNames',
+      title: "Write each box's class (and a prediction's score) beside it"
+    },
+    names,
+    'Names'
+  );
   const only = h('input', { attrs: { type: 'checkbox' } });
   only.checked = toggles.onlyMatching;
   only.addEventListener('change', () => toggles.setOnlyMatching(only.checked));
@@ -51,10 +63,12 @@ export function labelTypeControl(
   const item = toolbarItem(
     'jp-VisionLens-labelTypesItem',
     ...boxes,
+    namesLabel,
     ...(matching ? [onlyLabel] : [])
   );
   const sync = () => {
     only.checked = toggles.onlyMatching;
+    names.checked = toggles.names;
     for (const box of item.node.querySelectorAll<HTMLInputElement>(
       'input[data-label-type]'
     )) {

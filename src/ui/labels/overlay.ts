@@ -40,6 +40,8 @@ export interface IOverlayOptions {
   displaySize: number;
   /** Draw class (+ score) labels. */
   labels?: boolean;
+  /** Their text size in screen pixels (12 when not given). */
+  labelSize?: number;
   /** Stroke width in screen pixels. */
   strokeWidth?: number;
   /**
