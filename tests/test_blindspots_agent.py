@@ -105,6 +105,7 @@ def test_false_claims_are_rejected_and_true_ones_keep_engine_numbers(tmp_path: P
     assert all("fog" not in json.dumps(f["slice"]) for f in result["findings"])
     # stored as the last result, numbers from the ledger (the claim only words it)
     stored = last_result(catalog, "demo", "simulated-model")
+    assert stored is not None
     same = next(f for f in stored["findings"] if f["id"] == claimed[0]["id"])
     assert same["claim"] == "the engine's strongest pattern"
     assert (

@@ -64,7 +64,8 @@ def test_planted_duplicates_found_with_exact_counts(planted: tuple) -> None:
         assert by_id[leak["duplicate_id"]].startswith("train/t")
         assert leak["similarity"] >= (THRESHOLD if leak["kind"] == "near" else 0.9)
     assert result["code"] == "vl.dataset('planted').duplicates(threshold=0.98)"
-    assert last_result(catalog, "planted")["groups"] == result["groups"]
+    stored = last_result(catalog, "planted")
+    assert stored is not None and stored["groups"] == result["groups"]
 
 
 def test_computed_fields_filter_facet_sort_and_page(planted: tuple) -> None:
@@ -127,6 +128,7 @@ def test_rerun_replaces_and_delete_removes(planted: tuple) -> None:
 def test_without_vectors_hashes_still_work(tmp_path: Path) -> None:
     with Catalog(tmp_path / "data") as catalog, EdgeVectorStore(tmp_path / "edge") as store:
         add_planted_dataset(catalog, None, tmp_path / "images", name="novec")
+        assert last_result(catalog, "novec") is None  # none computed yet
         result = run_duplicates(catalog, store, "novec")
         assert {k: v["pairs"] for k, v in result["counts"].items()} == {
             "exact": 3,

@@ -280,12 +280,14 @@ export class VisionLensClient
     signal?: AbortSignal
   ): Promise<IDuplicatesResult | null> {
     try {
-      return await this._request<IDuplicatesResult>(
+      // 204 (undefined): none computed yet.
+      const result = await this._request<IDuplicatesResult | undefined>(
         `datasets/${enc(dataset)}/duplicates`,
         { signal }
       );
+      return result ?? null;
     } catch (error) {
-      // 404 is also "no such dataset": that one is not news to a panel showing it.
+      // 404: no such dataset (deleted meanwhile), not news to a panel showing it.
       if (error instanceof VisionLensAPIError && error.status === 404) {
         return null;
       }
@@ -303,12 +305,14 @@ export class VisionLensClient
     signal?: AbortSignal
   ): Promise<IBlindSpotsResult | null> {
     try {
-      return await this._request<IBlindSpotsResult>(
+      // 204 (undefined): no result for this model yet.
+      const result = await this._request<IBlindSpotsResult | undefined>(
         `datasets/${enc(dataset)}/blindspots?model=${enc(model)}`,
         { signal }
       );
+      return result ?? null;
     } catch (error) {
-      // 404: no result for this model yet (or no such dataset, which the panel shows).
+      // 404: no such dataset (deleted meanwhile), which the panel shows.
       if (error instanceof VisionLensAPIError && error.status === 404) {
         return null;
       }

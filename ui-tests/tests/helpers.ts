@@ -64,6 +64,11 @@ export async function api<T = any>(
   return (await response.json()) as T;
 }
 
+/** The status code of a GET of the VisionLens REST API (for answers without JSON). */
+export async function apiStatus(request: APIRequestContext, endpoint: string): Promise<number> {
+  return (await request.get(apiUrl(endpoint))).status();
+}
+
 /** The server's exact total for a filter. */
 export async function serverTotal(
   request: APIRequestContext,

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.extensions.computed import CATEGORICAL, NUMERIC, register_computed_field
-from ..catalog.store.catalog import NotFoundError
 from ..catalog.store.registry import register_dataset_table
 
 if TYPE_CHECKING:
@@ -50,8 +49,9 @@ def save_result(catalog: Catalog, dataset_id: int, result: dict[str, Any]) -> No
         )
 
 
-def last_result(catalog: Catalog, dataset: str) -> dict[str, Any]:
-    """The dataset's last duplicates result, with ``created_at``; NotFoundError if none."""
+def last_result(catalog: Catalog, dataset: str) -> dict[str, Any] | None:
+    """The dataset's last duplicates result, with ``created_at``; None while none was computed
+    (NotFoundError: no such dataset)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         row = cur.execute(
@@ -59,10 +59,7 @@ def last_result(catalog: Catalog, dataset: str) -> dict[str, Any]:
             [dataset_id],
         ).fetchone()
     if row is None:
-        raise NotFoundError(
-            f"no duplicates computed for {dataset!r} yet: POST this path, or run "
-            f"`visionlens duplicates {dataset}`"
-        )
+        return None
     out: dict[str, Any] = json.loads(row[0])
     out["created_at"] = row[1].isoformat()
     return out

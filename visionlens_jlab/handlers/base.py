@@ -98,6 +98,16 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         self.finish(body)  # APIHandler.finish sets application/json
 
+    async def write_result(self, result: Any | None) -> None:
+        """Finish with a stored result as JSON, or 204 No Content while none is computed yet:
+        not an error (a panel asks before anything has run), so no 404 in the browser's
+        console; an unknown dataset stays a 404."""
+        if result is None:
+            self.set_status(204)
+            self.finish()
+        else:
+            await self.write_json(result)
+
     def compute_etag(self) -> str | None:
         """No automatic ETag: hashing every JSON answer on the event loop buys nothing (the
         panels do not revalidate them); images set their own."""

@@ -41,7 +41,7 @@ class BlindSpotsHandler(VisionLensHandler):
     @authorized
     async def get(self, name: str) -> None:
         model = self.get_query_argument("model", None)
-        await self.write_json(await self.run_blocking(last_result, self.catalog, name, model))
+        await self.write_result(await self.run_blocking(last_result, self.catalog, name, model))
 
     @tornado.web.authenticated
     @authorized

@@ -75,7 +75,7 @@ class DuplicatesHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        await self.write_json(await self.run_blocking(last_result, self.catalog, name))
+        await self.write_result(await self.run_blocking(last_result, self.catalog, name))
 
     @tornado.web.authenticated
     @authorized

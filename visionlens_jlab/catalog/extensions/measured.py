@@ -202,8 +202,9 @@ def save_result(catalog: Catalog, dataset_id: int, model: str, result: dict[str,
         )
 
 
-def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any]:
-    """The last stored result (of ``model``, or of any model), with the reviews merged in."""
+def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any] | None:
+    """The last stored result (of ``model``, or of any model), with the reviews merged in;
+    None while none was computed (NotFoundError: no such dataset)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         sql = "SELECT result, created_at FROM blindspot_results WHERE dataset_id = ?"
@@ -220,8 +221,7 @@ def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dic
             ).fetchall()
         )
     if not rows:
-        what = f"model {model!r}" if model else "any model"
-        raise NotFoundError(f"no blind-spot result for {what} on dataset {dataset!r} yet")
+        return None
     result: dict[str, Any] = json.loads(rows[0][0])
     result["created_at"] = rows[0][1].isoformat()
     for finding in result.get("findings", []):
