@@ -121,6 +121,39 @@ test.describe('ingest form', () => {
     await drop(request, name);
   });
 
+  test('"Browse…" picks the annotation file among the server\'s files', async ({
+    page,
+    tmpPath
+  }) => {
+    // Issue #47: the form needed a typed server path.
+    const source = copyCoco(tmpPath, 'instances.json');
+    const form = await openForm(page);
+    await form.locator('input[name="source"]').fill('');
+    await form.locator('.jp-VisionLens-browsePath').first().click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toBeVisible();
+    await dialog.locator('.jp-DirListing-item', { hasText: tmpPath }).dblclick();
+    await dialog.locator('.jp-DirListing-item', { hasText: 'instances.json' }).click();
+    await dialog.getByRole('button', { name: 'Select' }).click();
+    await expect(dialog).toBeHidden();
+    // The server reads its own disk: the path is the absolute one, named as typed.
+    const picked = form.locator('input[name="source"]');
+    await expect(picked).toHaveValue(new RegExp(`/${tmpPath}/instances\\.json$`));
+    expect(fs.realpathSync(await picked.inputValue())).toBe(fs.realpathSync(source));
+    await expect(form.locator('input[name="name"]')).toHaveValue(suggestedName(tmpPath));
+
+    // The images field picks a folder the same way; Cancel leaves it as it was.
+    const images = form.locator('input[name="images"]');
+    await form.locator('.jp-VisionLens-browsePath').nth(1).click();
+    await expect(dialog).toBeVisible();
+    await dialog.locator('.jp-DirListing-item', { hasText: tmpPath }).click();
+    await dialog.getByRole('button', { name: 'Select' }).click();
+    await expect(images).toHaveValue(new RegExp(`/${tmpPath}$`));
+    await form.locator('.jp-VisionLens-browsePath').nth(1).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(images).toHaveValue(new RegExp(`/${tmpPath}$`));
+  });
+
   test('predictions added from the form appear on the dataset', async ({
     page,
     request,

@@ -28,13 +28,18 @@ import {
   IVectorSpace,
   IVisionLensModel
 } from '../../model/tokens';
-import { IIngestPrefill, IngestForm } from './IngestForm';
+import { IIngestPrefill, IngestForm, PathPicker } from './IngestForm';
 import { renderReport, stat } from './ingestReport';
 import { visibleText } from '../../base/dataText';
 
 /** The side panel. */
 export class DatasetsPanel extends Widget {
-  constructor(model: IVisionLensModel, commands: CommandRegistry) {
+  /** `pickPath`: the ingest form's "Browse…" (none without a file browser). */
+  constructor(
+    model: IVisionLensModel,
+    commands: CommandRegistry,
+    pickPath: PathPicker | null = null
+  ) {
     super();
     this.model = model;
     this._commands = commands;
@@ -79,7 +84,7 @@ export class DatasetsPanel extends Widget {
     );
     this._list = h('div', { className: 'jp-VisionLens-datasetList' });
     this._message = h('div', { className: 'jp-VisionLens-message' });
-    this._form = new IngestForm(model);
+    this._form = new IngestForm(model, pickPath);
     this.node.append(header.node, this._form.node, this._message, this._list);
     embedWidget(this, header);
     model.datasetsChanged.connect(this._render, this);

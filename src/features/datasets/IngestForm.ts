@@ -28,6 +28,12 @@ export interface IIngestPrefill {
   mode?: IngestMode;
 }
 
+/**
+ * Asks the user for a file or folder of the server (JupyterLab's file dialog)
+ * and answers its path on the server's disk, or null when they cancel.
+ */
+export type PathPicker = (title: string) => Promise<string | null>;
+
 /** The formats the server reads, per mode (`auto` detects). */
 const FORMATS: Record<IngestMode, string[]> = {
   dataset: ['auto', 'coco', 'yolo', 'voc', 'cvat', 'txt', 'classification'],
@@ -50,7 +56,11 @@ const SPLIT_HINTS: Record<IngestMode, string> = {
 
 /** The form (its `node` goes into the datasets panel). */
 export class IngestForm {
-  constructor(private readonly _model: IVisionLensModel) {
+  /** With `pickPath`, the path fields get a "Browse…" button. */
+  constructor(
+    private readonly _model: IVisionLensModel,
+    pickPath: PathPicker | null = null
+  ) {
     const input = (name: string, placeholder: string, required = false) =>
       h('input', {
         className: 'jp-mod-styled',
@@ -90,11 +100,27 @@ export class IngestForm {
       );
     const { source, name, dataset, model, format, images, split } =
       this._inputs;
+    // A path is picked in the server's files, as in the file browser, or typed.
+    const withBrowse = (input: HTMLInputElement, title: string) => {
+      if (!pickPath) {
+        return input;
+      }
+      const browse = button('Browse…', 'jp-VisionLens-browsePath', () => {
+        void pickPath(title).then(path => {
+          if (path !== null) {
+            input.value = path;
+            input.dispatchEvent(new Event('input'));
+          }
+        });
+      });
+      browse.title = `${title}: pick it among the server's files`;
+      return h('div', { className: 'jp-VisionLens-pathInput' }, input, browse);
+    };
     this._fields = {
       name: field('Name', name),
       dataset: field('Dataset', dataset),
       model: field('Model', model),
-      images: field('Images', images)
+      images: field('Images', withBrowse(images, 'The folder of the images'))
     };
     this._progress = h('progress', { className: 'jp-VisionLens-progress' });
     this._progress.max = 1;
@@ -113,7 +139,10 @@ export class IngestForm {
       'form',
       { className: 'jp-VisionLens-ingestForm' },
       field('Action', mode),
-      field(this._sourceLabel, source),
+      field(
+        this._sourceLabel,
+        withBrowse(source, 'The annotation (or predictions) file or folder')
+      ),
       this._fields.name,
       this._fields.dataset,
       this._fields.model,

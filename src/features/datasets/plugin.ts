@@ -10,7 +10,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
-import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { openLabel, PANELS } from '../../ui/panelNames';
@@ -42,7 +42,24 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
     browser: IDefaultFileBrowser | null,
     palette: ICommandPalette | null
   ) => {
-    const panel = new DatasetsPanel(model, app.commands);
+    // The server reads paths on its own disk: the file browser's are relative to its root.
+    const serverPath = (rel: string) => {
+      const root = PageConfig.getOption('serverRoot');
+      return root && !rel.startsWith('/')
+        ? `${root.replace(/\/+$/, '')}/${rel}`
+        : rel;
+    };
+    const pickPath = browser
+      ? async (title: string) => {
+          const picked = await FileDialog.getOpenFiles({
+            manager: browser.model.manager,
+            title
+          });
+          const item = picked.button.accept ? picked.value?.[0] : undefined;
+          return item ? serverPath(item.path) : null;
+        }
+      : null;
+    const panel = new DatasetsPanel(model, app.commands, pickPath);
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id);
     void model.restored.then(() => panel.refresh());
@@ -86,14 +103,9 @@ export const datasetsPlugin: JupyterFrontEndPlugin<void> = {
         );
       },
       execute: args => {
-        const rel =
-          (args.path as string | undefined) ?? selectedPath()?.path ?? '';
-        // The server reads paths on its own disk: make them absolute.
-        const root = PageConfig.getOption('serverRoot');
-        const source =
-          root && !rel.startsWith('/')
-            ? `${root.replace(/\/+$/, '')}/${rel}`
-            : rel;
+        const source = serverPath(
+          (args.path as string | undefined) ?? selectedPath()?.path ?? ''
+        );
         app.shell.activateById(panel.id);
         panel.showIngestForm({
           source,
