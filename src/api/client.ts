@@ -186,10 +186,9 @@ export class VisionLensClient
     signal?: AbortSignal,
     version?: number
   ): Promise<IFacets> {
-    const query = queryString({ filter: JSON.stringify(filter), version });
-    return this._request(`datasets/${enc(dataset)}/facets${query}`, {
-      signal
-    });
+    // POST: a filter of many ids or values outgrows a URL.
+    const body = { filter, version }; // an undefined version is left out
+    return this._post(`datasets/${enc(dataset)}/facets`, body, signal);
   }
 
   selectionCode(

@@ -246,6 +246,19 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect((await client.listJobs()).map(j => j.id)).toContain(started.id);
   }, 60000);
 
+  it('counts facets of a filter too long for a URL (a large selection)', async () => {
+    // 30,000 ids: ~200 kB of filter, past what a server takes in a URL.
+    const ids = Array.from({ length: 30000 }, (_, i) => i + 1);
+    const all = await client.facets('small', {});
+    const some = await client.facets('small', { ids });
+    expect(all.total).toBe(3);
+    expect(some.total).toBe(3);
+    const none = await client.facets('small', {
+      ids: ids.map(i => i + 1_000_000_000)
+    });
+    expect(none.total).toBe(0);
+  }, 60000);
+
   it('starts an export job and reports a refused one', async () => {
     const file = path.join(server.dir, 'toexport.json');
     writeCoco(file, 3);
