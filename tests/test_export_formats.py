@@ -24,8 +24,6 @@ from tests.export_fixtures import (
 )
 from tests.ingest_fixtures import tiny_jpeg, write_voc
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.cli.export import FORMAT_CHOICES
-from visionlens_jlab.export import FORMATS
 from visionlens_jlab.export.staging import staged
 
 BOX = ("label", "x", "y", "difficult")
@@ -276,8 +274,3 @@ def test_interrupted_export_leaves_nothing(tmp_path: Path) -> None:
         (root / "labels.json").write_text("{")
         raise KeyboardInterrupt
     assert leftovers(tmp_path, "out") == []
-
-
-def test_cli_format_choices_are_the_writers() -> None:
-    """The CLI spells the formats out (its parser imports no writer): the same list."""
-    assert FORMAT_CHOICES == FORMATS

@@ -33,7 +33,7 @@ FLOORS = (
 )
 PACKAGES = (
     # modules with no dependency inside the package
-    {"config", "int_unique", "gc_pauses", "loop_lag", "worker_priority", "stop_signals"},
+    {"config", "formats", "int_unique", "gc_pauses", "loop_lag", "worker_priority", "stop_signals"},
     {"server_info", "rest_client", "outbound"},  # outbound: calls to other services
     {"records"},  # what parsers yield and the catalog writes
     {"catalog"},

@@ -14,10 +14,8 @@ import pytest
 
 from tests.ingest_fixtures import tiny_jpeg
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.cli import PREDICTION_FORMAT_CHOICES
 from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.ingest.detect import detect_dataset_format
-from visionlens_jlab.ingest.open import PREDICTION_FORMATS
 
 
 def cli(data: Path, *argv: str) -> dict[str, Any]:
@@ -169,10 +167,6 @@ def test_a_folder_with_a_json_but_no_data_folder_still_asks_for_the_file(tmp_pat
     (tmp_path / "only" / "instances.json").write_text("{}")
     with pytest.raises(IngestError, match="pass the file itself"):
         detect_dataset_format(str(tmp_path / "only"))
-
-
-def test_cli_prediction_formats_are_the_parsers() -> None:
-    assert PREDICTION_FORMAT_CHOICES == ("auto", *PREDICTION_FORMATS)
 
 
 def test_new_label_columns_cross_the_parse_worker(tmp_path: Path) -> None:

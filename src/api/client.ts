@@ -25,6 +25,7 @@ import {
   IEvaluationRequest,
   IEvaluationSummary,
   IFacets,
+  IFileFormats,
   IFilter,
   IJob,
   IPluginsListing,
@@ -77,6 +78,10 @@ export class VisionLensClient
       signal
     });
     return data.datasets;
+  }
+
+  formats(signal?: AbortSignal): Promise<IFileFormats> {
+    return this._request('formats', { signal });
   }
 
   getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail> {

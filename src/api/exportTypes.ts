@@ -4,9 +4,8 @@
  */
 import { IFilter } from './types';
 
-/** The file formats an export writes. */
-export type ExportFormat =
-  'coco' | 'yolo' | 'voc' | 'classification' | 'parquet';
+/** A file format an export writes: one of `GET /formats`' `exports`. */
+export type ExportFormat = string;
 
 /** What an export does with the images: copies, symbolic links, or nothing. */
 export type ExportImages = 'copy' | 'symlink' | 'none';

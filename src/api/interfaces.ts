@@ -15,6 +15,7 @@ import {
   IEvaluationRequest,
   IEvaluationSummary,
   IFacets,
+  IFileFormats,
   IFilter,
   IJob,
   IPluginsListing,
@@ -100,6 +101,8 @@ export interface IVisionLensClient {
   /** The Jupyter server connection every request goes through. */
   readonly serverSettings: ServerConnection.ISettings;
   listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]>;
+  /** The formats ingest reads (plugins' too) and export writes. */
+  formats(signal?: AbortSignal): Promise<IFileFormats>;
   getDataset(name: string, signal?: AbortSignal): Promise<IDatasetDetail>;
   /** Start an ingest job. */
   ingest(body: IIngestRequest): Promise<IJob>;

@@ -380,6 +380,25 @@ export interface ISelectionCode {
   max_ids: number;
 }
 
+/** A file format ingest reads or export writes (`GET /formats`). */
+export interface IFileFormat {
+  /** What a request's `format` names. */
+  name: string;
+  /** What a form shows. */
+  title: string;
+  /** The plugin that reads it (ingest formats of plugins). */
+  plugin?: string;
+}
+
+/** `GET /formats`: declared once on the server (`visionlens_jlab/formats.py`). */
+export interface IFileFormats {
+  /** The format that detects among the others. */
+  auto: string;
+  datasets: IFileFormat[];
+  predictions: IFileFormat[];
+  exports: IFileFormat[];
+}
+
 /** A categorical facet. */
 export interface ICategoricalFacet {
   name: string;

@@ -154,6 +154,28 @@ test.describe('ingest form', () => {
     await expect(images).toHaveValue(new RegExp(`/${tmpPath}$`));
   });
 
+  test("the format menus offer the server's formats, a plugin's included", async ({
+    page,
+    request
+  }) => {
+    const known = await api(request, 'formats');
+    const form = await openForm(page);
+    const options = form.locator('select[name="format"] option');
+    const values = async () =>
+      options.evaluateAll(list => list.map(o => (o as HTMLOptionElement).value));
+    // ui-labels: the folder plugin of global-setup.js reads that format.
+    await expect.poll(values).toEqual([
+      'auto',
+      ...known.datasets.map((f: { name: string }) => f.name)
+    ]);
+    expect(await values()).toContain('ui-labels');
+    await form.locator('select[name="mode"]').selectOption('predictions');
+    await expect.poll(values).toEqual([
+      'auto',
+      ...known.predictions.map((f: { name: string }) => f.name)
+    ]);
+  });
+
   test('predictions added from the form appear on the dataset', async ({
     page,
     request,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CATALOG_FILE, DATA_DIR_ENV, resolve_data_dir
+from ..formats import AUTO, DATASET_FORMATS, PREDICTION_FORMATS, names
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -177,7 +178,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         default="auto",
-        help="auto (default), coco, yolo, voc, cvat, txt, classification, or a plugin's format "
+        help=f"{AUTO} (default), {', '.join(names(DATASET_FORMATS))}, or a plugin's format "
         "(visionlens plugins)",
     )
     p.add_argument("--images", help="where the images are (folder or gs://bucket/prefix)")
@@ -200,7 +201,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--save-txt --save-conf: boxes, masks or keypoints) or a classification CSV/Parquet",
     )
     p.add_argument("--model", required=True)
-    p.add_argument("--format", default="auto", choices=PREDICTION_FORMAT_CHOICES)
+    p.add_argument("--format", default=AUTO, choices=PREDICTION_FORMAT_CHOICES)
     p.add_argument(
         "--split",
         help="match the predictions' images among this split's samples only (train, val...), "
@@ -224,12 +225,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-PREDICTION_FORMAT_CHOICES = (
-    "auto",
-    *("coco", "txt", "txt-xywh", "yolo", "txt-rel", "yolo-conf-last", "classification"),
-)
-"""``auto`` and :data:`visionlens_jlab.ingest.open.PREDICTION_FORMATS`, spelled out: the CLI
-starts without importing the parsers (a test keeps the two equal)."""
+PREDICTION_FORMAT_CHOICES = (AUTO, *names(PREDICTION_FORMATS))
 
 
 CORE_COMMANDS = frozenset({"ingest", "predictions", "datasets", "delete"})

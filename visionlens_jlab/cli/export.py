@@ -12,11 +12,10 @@ import argparse
 import os
 from typing import Any
 
+from ..formats import EXPORT_FORMATS, names
 from .common import add_common_options, filter_option, usage_errors
 
-FORMAT_CHOICES = ("coco", "yolo", "voc", "classification", "parquet")
-""":data:`visionlens_jlab.export.FORMATS`, spelled out: the parser is built without
-importing the writers."""
+FORMAT_CHOICES = names(EXPORT_FORMATS)
 
 
 def add_parser(subparsers: Any) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..catalog.reads.export_queries import export_categories, export_label_names
+from ..formats import EXPORT_FORMATS, names
 from .destination import resolve_out
 from .errors import ExportError
 from .media_files import dataset_media_roots
@@ -17,7 +18,7 @@ from .splits import parse_ratios
 from .staging import IMAGE_MODES, check_out
 from .view import check_classes, check_source, version_position_of
 
-FORMATS = ("coco", "yolo", "voc", "classification", "parquet")
+FORMATS = names(EXPORT_FORMATS)
 
 
 def check_options(

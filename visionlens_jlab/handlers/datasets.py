@@ -6,13 +6,13 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from .. import formats
+from ..formats import AUTO, DATASET_FORMATS, FileFormat, names
 from ..media.lookup import bad_media_counts
 from .base import VisionLensHandler
 
-FORMATS = {"auto", "coco", "yolo", "voc", "cvat", "txt", "classification"}
-PREDICTION_FORMATS = {
-    *("auto", "coco", "yolo", "txt", "txt-xywh", "txt-rel", "yolo-conf-last", "classification")
-}
+FORMATS = {AUTO, *names(DATASET_FORMATS)}
+PREDICTION_FORMATS = {AUTO, *names(formats.PREDICTION_FORMATS)}
 
 
 def _required_str(body: dict, key: str) -> str:
@@ -39,6 +39,32 @@ def _format(
         known = sorted(formats | plugin_formats)
         raise HTTPError(400, f"unknown format {fmt!r}; use one of {known}")
     return fmt
+
+
+def _listed(formats: tuple[FileFormat, ...]) -> list[dict[str, str]]:
+    return [{"name": f.name, "title": f.title} for f in formats]
+
+
+class FormatsHandler(VisionLensHandler):
+    """The formats ingest reads (plugins' included) and export writes: the lab's forms offer
+    these, so a format declared once (``visionlens_jlab/formats.py``) or by a plugin appears
+    there without a change to the lab."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        plugin_formats = [
+            {"name": name, "title": fmt.description or name, "plugin": plugin}
+            for name, (plugin, fmt) in sorted(self.app.plugins.ingest_formats.items())
+        ]
+        await self.write_json(
+            {
+                "auto": AUTO,
+                "datasets": _listed(DATASET_FORMATS) + plugin_formats,
+                "predictions": _listed(formats.PREDICTION_FORMATS),
+                "exports": _listed(formats.EXPORT_FORMATS),
+            }
+        )
 
 
 class DatasetsHandler(VisionLensHandler):
@@ -107,6 +133,7 @@ class PredictionsHandler(VisionLensHandler):
 
 
 ROUTES = [
+    (r"/formats", FormatsHandler),
     (r"/datasets", DatasetsHandler),
     (r"/datasets/(?P<name>[^/]+)", DatasetHandler),
     (r"/datasets/(?P<name>[^/]+)/predictions", PredictionsHandler),

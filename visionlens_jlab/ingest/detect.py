@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from .. import formats
+from ..formats import names
 from ..records.report import IngestError
 from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
@@ -22,7 +24,7 @@ from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
 from .yolo_layout import YAML_FILES
 
-DATASET_FORMATS = ("coco", "yolo", "voc", "cvat", "txt", "txt-xywh", "classification")
+DATASET_FORMATS = names(formats.DATASET_FORMATS)
 LOOKED_FOR = (
     "a COCO .json file, a folder of labels.json + data/ (FiftyOne's export) or of one .json "
     "+ images/ (Label Studio's) or of split "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from .. import formats
+from ..formats import names
 from ..records.parsed import ParsedSource
 from ..records.report import IngestError
 from .class_names import read_names
@@ -37,7 +39,7 @@ from .yolo import YoloDataset
 from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
 from .yolo_predictions import YoloPredictions
 
-PREDICTION_FORMATS = ("coco", *TXT_FORMATS, YOLO_PREDICTIONS, "classification")
+PREDICTION_FORMATS = names(formats.PREDICTION_FORMATS)
 
 __all__ = [
     "DATASET_FORMATS",

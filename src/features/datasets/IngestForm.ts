@@ -6,9 +6,14 @@
  */
 import { JobError } from '../../api/client';
 import { button, h } from '../../base/dom';
-import { importPredictions, ingest } from '../../model/sources/datasets';
+import {
+  fileFormats,
+  importPredictions,
+  ingest
+} from '../../model/sources/datasets';
 import {
   IIngestRequest,
+  IFileFormats,
   IIngestSummary,
   IJob,
   IVisionLensModel
@@ -33,20 +38,6 @@ export interface IIngestPrefill {
  * and answers its path on the server's disk, or null when they cancel.
  */
 export type PathPicker = (title: string) => Promise<string | null>;
-
-/** The formats the server reads, per mode (`auto` detects). */
-const FORMATS: Record<IngestMode, string[]> = {
-  dataset: ['auto', 'coco', 'yolo', 'voc', 'cvat', 'txt', 'classification'],
-  predictions: [
-    'auto',
-    'coco',
-    'yolo-conf-last',
-    'yolo',
-    'txt',
-    'txt-xywh',
-    'classification'
-  ]
-};
 
 /** What the split field means, per mode. */
 const SPLIT_HINTS: Record<IngestMode, string> = {
@@ -160,6 +151,14 @@ export class IngestForm {
     });
     this._setMode();
     _model.datasetsChanged.connect(this._fillDatasets, this);
+    // The server's formats, plugins' included: the menu offers "auto" until they arrive.
+    void fileFormats(_model).then(
+      known => {
+        this._formats = known;
+        this._setMode();
+      },
+      () => undefined
+    );
   }
 
   readonly node: HTMLFormElement;
@@ -180,7 +179,7 @@ export class IngestForm {
       this._inputs.source.value = prefill.source;
       this._suggestNames(prefill.name);
     }
-    if (prefill?.format && FORMATS[this._mode()].includes(prefill.format)) {
+    if (prefill?.format && this._formatNames().includes(prefill.format)) {
       this._inputs.format.value = prefill.format;
     }
     this._inputs.source.focus();
@@ -190,6 +189,11 @@ export class IngestForm {
   dispose(): void {
     this._abort.abort();
     this._model.datasetsChanged.disconnect(this._fillDatasets, this);
+  }
+
+  /** The names the format menu offers now. */
+  private _formatNames(): string[] {
+    return [...this._inputs.format.options].map(o => o.value);
   }
 
   private _mode(): IngestMode {
@@ -219,10 +223,25 @@ export class IngestForm {
       mode === 'dataset' ? 'Ingest' : 'Add predictions';
     const format = this._inputs.format;
     const kept = format.value;
+    const known = this._formats;
+    const offered = known
+      ? known[mode === 'dataset' ? 'datasets' : 'predictions']
+      : [];
     format.replaceChildren(
-      ...FORMATS[mode].map(f => h('option', { text: f, attrs: { value: f } }))
+      h('option', {
+        text: 'auto (detect)',
+        attrs: { value: known?.auto ?? 'auto' }
+      }),
+      ...offered.map(f =>
+        h('option', {
+          text: f.plugin ? `${f.name} (plugin ${f.plugin})` : f.name,
+          attrs: { value: f.name, title: f.title }
+        })
+      )
     );
-    format.value = FORMATS[mode].includes(kept) ? kept : 'auto';
+    format.value = this._formatNames().includes(kept)
+      ? kept
+      : format.options[0].value;
     this._fillDatasets();
   }
 
@@ -351,6 +370,8 @@ export class IngestForm {
   private _running = false;
   /** The name last suggested (a field still holding it may take the next). */
   private _suggested = '';
+  /** The server's formats, once known. */
+  private _formats: IFileFormats | null = null;
   private _inputs: {
     mode: HTMLSelectElement;
     source: HTMLInputElement;

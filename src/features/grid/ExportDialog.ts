@@ -15,25 +15,18 @@ import {
   IExportView,
   startExport
 } from '../../model/sources/exports';
+import { fileFormats } from '../../model/sources/datasets';
 import {
   ExportFormat,
   ExportImages,
   GROUND_TRUTH,
   IExportRequest,
+  IFileFormat,
   IFilter,
   IJob,
   ILabelVersion,
   IVisionLensModel
 } from '../../model/tokens';
-
-/** The formats offered, with what the select shows. */
-export const EXPORT_FORMATS: [ExportFormat, string][] = [
-  ['coco', 'COCO (labels.json + images)'],
-  ['yolo', 'YOLO (Ultralytics data.yaml + split folders)'],
-  ['voc', 'Pascal VOC (XML per image)'],
-  ['classification', 'Classification folder tree'],
-  ['parquet', 'Parquet (samples and labels tables)']
-];
 
 const IMAGE_MODES: [ExportImages, string][] = [
   ['copy', 'copy the images'],
@@ -99,10 +92,12 @@ export class ExportForm
   extends Widget
   implements Dialog.IBodyWidget<IExportForm>
 {
+  /** `formats`: what the server writes (`GET /formats`), in its order. */
   constructor(
     dataset: string,
     sources: string[],
     view: IExportView,
+    formats: IFileFormat[],
     versions: ILabelVersion[] = []
   ) {
     super();
@@ -110,13 +105,13 @@ export class ExportForm
     this._format = select(
       'jp-VisionLens-exportFormat',
       'Format',
-      EXPORT_FORMATS
+      formats.map(f => [f.name, f.title])
     );
     this._out = h('input', {
       className: 'jp-VisionLens-exportOut jp-mod-styled',
       attrs: { 'aria-label': 'Output folder', spellcheck: 'false' }
     });
-    this._out.value = defaultOut(dataset, 'coco');
+    this._out.value = defaultOut(dataset, this._format.value);
     this._out.addEventListener('input', () => (this._outEdited = true));
     this._format.addEventListener('change', () => {
       if (!this._outEdited) {
@@ -242,10 +237,13 @@ export async function exportView(
     GROUND_TRUTH,
     ...(model.currentInfo?.models ?? []).map(m => m.name)
   ];
-  const versions = await exportVersions(model, dataset);
+  const [versions, formats] = await Promise.all([
+    exportVersions(model, dataset),
+    fileFormats(model)
+  ]);
   const result = await showDialog({
     title: 'Export',
-    body: new ExportForm(dataset, sources, view, versions),
+    body: new ExportForm(dataset, sources, view, formats.exports, versions),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })]
   });
   if (!result.button.accept || result.value === null) {

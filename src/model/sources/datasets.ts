@@ -9,6 +9,7 @@ import { ISignal } from '@lumino/signaling';
 import { visionLensEvent } from '../../api/serverEvents';
 import {
   IDatasetDetail,
+  IFileFormats,
   IIngestRequest,
   IJob,
   IPredictionsRequest,
@@ -16,6 +17,23 @@ import {
   IVisionLensModel,
   IWaitForJobOptions
 } from '../tokens';
+
+/** The server's formats, asked once per model (they change with a restart only). */
+const formatsOf = new WeakMap<IVisionLensModel, Promise<IFileFormats>>();
+
+/**
+ * The formats ingest reads, plugins' included, and export writes; asked again
+ * after a failure.
+ */
+export function fileFormats(model: IVisionLensModel): Promise<IFileFormats> {
+  let held = formatsOf.get(model);
+  if (!held) {
+    held = model.client.formats();
+    formatsOf.set(model, held);
+    held.catch(() => formatsOf.delete(model));
+  }
+  return held;
+}
 
 /** A dataset with its ingest report. */
 export function datasetDetail(

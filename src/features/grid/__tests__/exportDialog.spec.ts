@@ -127,22 +127,35 @@ describe('currentView', () => {
   });
 });
 
+/** What `GET /formats` lists as export formats (the form offers them in order). */
+const FORMATS = [
+  { name: 'coco', title: 'COCO' },
+  { name: 'voc', title: 'Pascal VOC' }
+];
+
 describe('ExportForm', () => {
   it('reads its controls, follows the format in the default folder, and disables the score on ground truth', () => {
-    const widget = new ExportForm('my data/set', ['ground_truth', 'm1'], {
-      filter: { ids: [1, 2] },
-      kind: 'selection',
-      count: 2
-    });
+    const widget = new ExportForm(
+      'my data/set',
+      ['ground_truth', 'm1'],
+      { filter: { ids: [1, 2] }, kind: 'selection', count: 2 },
+      FORMATS
+    );
+    expect(
+      [
+        ...widget.node.querySelectorAll('.jp-VisionLens-exportFormat option')
+      ].map(o => o.textContent)
+    ).toEqual(['COCO', 'Pascal VOC']);
     const node = widget.node;
     expect(node.textContent).toContain(
       'the 2 selected samples of “my data/set”'
     );
-    const search = new ExportForm('d', ['ground_truth'], {
-      filter: { ids: [4] },
-      kind: 'search',
-      count: 1
-    });
+    const search = new ExportForm(
+      'd',
+      ['ground_truth'],
+      { filter: { ids: [4] }, kind: 'search', count: 1 },
+      FORMATS
+    );
     expect(search.node.textContent).toContain(
       'the 1 sample of “d” the search found'
     );
@@ -181,7 +194,7 @@ describe('ExportForm', () => {
 
   it('offers the saved versions, newest first, only when there are some', () => {
     const view = { filter: FILTER, kind: 'filter' as const, count: null };
-    const plain = new ExportForm('d', ['ground_truth'], view);
+    const plain = new ExportForm('d', ['ground_truth'], view, FORMATS);
     expect(plain.node.querySelector('.jp-VisionLens-exportVersion')).toBeNull();
     expect(plain.getValue().version).toBe('');
     plain.dispose();
@@ -193,7 +206,7 @@ describe('ExportForm', () => {
       annotations: 20 + n,
       user: 'me'
     });
-    const widget = new ExportForm('d', ['ground_truth'], view, [
+    const widget = new ExportForm('d', ['ground_truth'], view, FORMATS, [
       version(1, 'first'),
       version(2, '<b>cleaned</b>')
     ]);

@@ -1,0 +1,60 @@
+"""The file formats VisionLens reads and writes, declared once.
+
+The REST routes, the CLI's choices, the parsers' dispatch, the error messages and the lab's
+forms (``GET /formats``) all read these tuples, so a format is added here and in its parser or
+writer, nowhere else. Plugin ingest formats join the dataset formats at run time (the plugin
+registry). This module imports nothing: the CLI builds its parser from it without importing
+the parsers or writers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One format: the name a request or ``--format`` gives, and what a form shows."""
+
+    name: str
+    title: str
+
+
+DATASET_FORMATS = (
+    FileFormat("coco", "COCO JSON (a file, or FiftyOne's, Label Studio's, Roboflow's folders)"),
+    FileFormat("yolo", "YOLO (data.yaml, images/ + labels/, or darknet's lists)"),
+    FileFormat("voc", "Pascal VOC (XML per image, segmentation PNGs)"),
+    FileFormat("cvat", "CVAT for images XML"),
+    FileFormat("txt", "txt per image: class left top right bottom, pixels"),
+    FileFormat("txt-xywh", "txt per image: class left top width height, pixels"),
+    FileFormat("classification", "Image classes (class folders, or a CSV/Parquet table)"),
+)
+"""What ``ingest`` reads as a dataset (``auto`` detects among them)."""
+
+PREDICTION_FORMATS = (
+    FileFormat("coco", "COCO results JSON (image_id, category_id, bbox, score)"),
+    FileFormat("txt", "txt per image: class conf left top right bottom, pixels"),
+    FileFormat("txt-xywh", "txt per image: class conf left top width height, pixels"),
+    FileFormat("yolo", "txt per image: class conf x_center y_center width height, normalised"),
+    FileFormat("txt-rel", "the same as yolo"),
+    FileFormat("yolo-conf-last", "Ultralytics' --save-txt --save-conf rows (confidence last)"),
+    FileFormat("classification", "Image classes with scores (a CSV/Parquet table)"),
+)
+"""What ``predictions`` reads as a model's predictions (``auto`` detects among them)."""
+
+EXPORT_FORMATS = (
+    FileFormat("coco", "COCO (labels.json + images)"),
+    FileFormat("yolo", "YOLO (Ultralytics data.yaml + split folders)"),
+    FileFormat("voc", "Pascal VOC (XML per image)"),
+    FileFormat("classification", "Classification folder tree"),
+    FileFormat("parquet", "Parquet (samples and labels tables)"),
+)
+"""What ``export`` writes."""
+
+AUTO = "auto"
+"""The format a read detects (datasets and predictions)."""
+
+
+def names(formats: tuple[FileFormat, ...]) -> tuple[str, ...]:
+    """The formats' names, in order."""
+    return tuple(f.name for f in formats)
