@@ -14,6 +14,7 @@ import pytest
 
 from visionlens_jlab.image_quality.job import run_image_quality
 from visionlens_jlab.label_quality import ISSUES
+from visionlens_jlab.label_quality.job import run_label_quality
 
 from .evaluate_fixtures import ingest, ingest_predictions
 from .image_quality_fixtures import PLANTED, add_dataset, write_images
@@ -125,3 +126,38 @@ async def test_image_issues_counts_views_and_code(
                 "print(df.sample_id.tolist() if len(df) else [])"
             )
             assert json.loads(out) == pages[row["issue"]], row["code"]
+
+
+async def test_flagged_objects_carry_the_object_they_disagree_with(
+    api: Any, vl_app: Any, planted: Any
+) -> None:
+    run_label_quality(vl_app.catalog, "planted", MODEL)
+    status, view = await api("GET", "datasets/planted/quality")
+    assert status == 200
+    rows = {r["issue"]: r for r in view["label"]["issues"]}
+    for issue, row in rows.items():
+        body = {k: row[k] for k in ("filter", "source", "sort", "order", "lq_model")}
+        status, page = await api("POST", "datasets/planted/patches", {**body, "limit": 1000})
+        assert status == 200 and len(page["objects"]) == row["count"] > 0, issue
+        for o in page["objects"]:
+            m = o["match"]
+            if issue in ("overlooked", "spurious"):
+                # a dropped label leaves nothing under the prediction; a spawned box sits in
+                # a cell the detector left empty
+                assert m is None, (issue, o)
+                continue
+            assert m["source"] == MODEL and m["score"] == pytest.approx(0.97), (issue, o)
+            assert o["crop_with"] == m["ann_id"]  # the tile draws the two as a pair
+            if issue == "swapped":  # the detector's class at the flipped label's place
+                assert m["label"] != o["label"] and m["iou"] > 0.85
+            else:  # badly located: the same class, where the box was before the shift
+                assert m["label"] == o["label"] and 0.3 < m["iou"] < 0.75
+        # the row's example is its view's first object, drawn the same way
+        assert row["example"] == page["objects"][0]
+    # an object the run did not flag is drawn alone
+    status, page = await api("POST", "datasets/planted/patches", {"limit": 1000})
+    assert status == 200 and page["lq_model"] == MODEL
+    assert all("match" not in o for o in page["objects"] if not o["lq_flagged"])
+    assert sum(1 for o in page["objects"] if "match" in o) == sum(
+        rows[i]["count"] for i in ("swapped", "badly_located", "spurious")
+    )

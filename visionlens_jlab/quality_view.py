@@ -4,7 +4,9 @@ first, and the notebook call that reproduces that view.
 Label issues (overlooked, swapped, badly located, spurious) come from the stored
 label-quality run of one model (``label_quality_runs``): their counts are the run's, as
 ``visionlens label-quality`` prints them, and their view is the patches view of the flagged
-objects of that issue (the ``label_quality`` label condition), lowest score first. A
+objects of that issue (the ``label_quality`` label condition), lowest score first; its
+``example`` is that view's first object, with the object it disagrees with as its ``match``
+(:mod:`.label_quality.conflicts`) and its tile's crop, or null for none. A
 classification model (image-level labels only) has one issue type, ``mislabeled``
 (:mod:`.label_quality.classification`), whose view is the grid of the flagged images, lowest
 self-confidence first. ``models`` says of every prediction set whether it can be scored and,
@@ -23,10 +25,13 @@ from typing import TYPE_CHECKING, Any
 from .catalog import GROUND_TRUTH
 from .catalog.query import view_code
 from .catalog.query.filter_parser import parse_filter
+from .catalog.reads.object_pages import PatchQuery, patches_page
 from .catalog.store.catalog import NotFoundError
 from .image_quality.job import summary as image_summary
 from .label_quality import classification as class_lq
+from .label_quality.conflicts import attach_conflicts
 from .label_quality.scores import ISSUES
+from .media.crops import tile_regions
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -62,6 +67,23 @@ def label_issue_view(dataset: str, model: str, issue: str, count: int) -> dict[s
         "lq_model": model,
         "code": code,
     }
+
+
+def label_issue_example(
+    catalog: Catalog, dataset: str, row: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The worst member of a label-issue row (its view's first patch, as the patches route
+    gives it: its conflicting object as ``match``, its tile's ``crop``), or None."""
+    if not row["count"]:
+        return None
+    query = PatchQuery(
+        kind="objects", source=row["source"], lq_model=row["lq_model"], sort=row["sort"],
+        order=row["order"], limit=1,
+    )  # fmt: skip
+    page = patches_page(catalog, dataset, row["filter"], query)
+    attach_conflicts(catalog, dataset, page)
+    tile_regions(page["objects"])
+    return page["objects"][0] if page["objects"] else None
 
 
 def image_issue_view(dataset: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -125,8 +147,9 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
     can be scored (:func:`_prediction_sets`); the models with a stored label-quality run
     (newest first); the model shown (``model``, else the newest scored one, else null);
     ``label``: ``{model, kind, created_at, thresholds, objects, images, issues: [row]}`` of
-    that model's run or null; ``image``: ``{images, measured, issues: [row]}`` or null when
-    image quality was never computed. NotFoundError for no such dataset."""
+    that model's run or null (an object model's rows with their ``example``); ``image``:
+    ``{images, measured, issues: [row]}`` or null when image quality was never computed.
+    NotFoundError for no such dataset."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         runs = cur.execute(
@@ -162,6 +185,8 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
                     for issue in ISSUES
                 ],
             }
+            for row in label["issues"]:
+                row["example"] = label_issue_example(catalog, dataset, row)
     try:
         stored = image_summary(catalog, dataset)
     except NotFoundError:

@@ -35,16 +35,19 @@ export interface IPatchQuery {
 }
 
 /**
- * The partner an evaluation patch is drawn with (its pair): a true positive's
- * matched ground truth, a false positive's explaining ground truth (the one it
- * duplicates, confuses or badly locates), a miss's best-overlapping
- * prediction (a false positive the evaluation explained by it).
+ * The partner a patch is drawn with (its pair). Of an evaluation patch: a
+ * true positive's matched ground truth, a false positive's explaining ground
+ * truth (the one it duplicates, confuses or badly locates), a miss's
+ * best-overlapping prediction (a false positive the evaluation explained by
+ * it). Of an object a label-quality run flagged: the object it disagrees with
+ * (the model's prediction behind the score; for an overlooked prediction, the
+ * nearest label).
  */
 export interface IPatchMatch {
   ann_id: number;
   /** 'ground_truth' or the model's name. */
   source: string;
-  /** The evaluation's IoU of the two (box or mask IoU, or OKS). */
+  /** The IoU of the two (an evaluation's: box or mask IoU, or OKS). */
   iou: number | null;
   label: string;
   x: number;

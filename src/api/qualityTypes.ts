@@ -4,6 +4,7 @@
  * view), and the jobs that compute them (`POST .../label-quality`,
  * `POST .../image-quality`).
  */
+import { IPatch } from './patchTypes';
 import { IFilter } from './types';
 
 /** A label-quality issue type (the order the server lists them in). */
@@ -25,6 +26,13 @@ export interface ILabelIssueRow {
   lq_model: string;
   /** The notebook call returning the members in this order. */
   code: string;
+  /**
+   * The worst member (the view's first patch), with the object it disagrees
+   * with as its `match` (a prediction of `lq_model`, or for `overlooked` the
+   * nearest label; null where there is none) and its tile's `crop`; null when
+   * the row has no member.
+   */
+  example: IPatch | null;
 }
 
 /** One image-issue row: its flagged images as a grid view, worst first. */

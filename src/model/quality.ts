@@ -9,6 +9,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { JobError } from '../api/client';
+import { IPatch } from '../api/patchTypes';
 import {
   IDataChange,
   IImageIssueRow,
@@ -37,12 +38,6 @@ export interface IQualityOpeners {
 
 /** Which job the view runs: label quality of the chosen model, or image quality. */
 export type QualityJobKind = 'label' | 'image';
-
-/** An issue type as a row title: `badly_located` is "Badly located". */
-export function issueTitle(issue: string): string {
-  const words = issue.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
 
 /** The open-patches arguments of a label-issue row (its members, worst first). */
 export function patchesArgs(row: ILabelIssueRow): IPatchesArgs {
@@ -115,6 +110,24 @@ export class QualityModel implements IDisposable {
    */
   modelInfo(model: string): IQualityModelInfo | undefined {
     return this._overview?.models?.find(m => m.name === model);
+  }
+
+  /**
+   * The URL of the crop of a row's example (with the object it disagrees
+   * with, the pair its `crop` was computed for), `size` px; null without a
+   * dataset.
+   */
+  exampleCropUrl(patch: IPatch, size: number): string | null {
+    const dataset = this.model.dataset;
+    return dataset
+      ? this.model.client.cropUrl(
+          dataset,
+          patch.ann_id,
+          size,
+          0.25,
+          patch.crop_with ?? undefined
+        )
+      : null;
   }
 
   /** The running job (its progress), or null. */

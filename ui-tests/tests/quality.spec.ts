@@ -3,7 +3,10 @@
  * global-setup.js): its jobs run from the panel with progress, a label-issue
  * count equals the server's and a click opens the patches view of exactly
  * that many objects, worst first; an image-issue click filters the grid to
- * its images, worst first. Each row carries its notebook code.
+ * its images, worst first. The label part says what its scores are
+ * (disagreements with the model, not label errors), each label row shows its
+ * worst example drawn with the prediction it disagrees with (its class and
+ * score), and each row's notebook code stays hidden until asked for.
  */
 import { expect, test } from './fixtures';
 
@@ -45,11 +48,44 @@ test.describe('Quality view', () => {
         String(row.count)
       );
     }
+    // what the scores are: disagreements with the model, with the run's parameters
+    const total = issues.reduce((sum: number, r: any) => sum + r.count, 0);
+    await expect(panel.locator('.jp-VisionLens-qualityHeadline')).toHaveText(
+      `${fmt(total)} possible label ${total === 1 ? 'issue' : 'issues'} (disagreements with ${MODEL})`
+    );
+    await expect(panel.locator('.jp-VisionLens-qualityParams')).toContainText(
+      `${fmt(overview.label.objects)} labels and predictions compared with ${MODEL}`
+    );
+    await expect(panel).not.toContainText('label error');
+
+    // a wrong-class row's worst example: the prediction it disagrees with, drawn with its class and score
+    const swapped = issues.find((r: any) => r.issue === 'swapped');
+    expect(swapped.count).toBeGreaterThan(0); // the simulated model confuses classes
+    const { example } = swapped;
+    expect(example.match.source).toBe(MODEL);
+    expect(example.match.label).not.toBe(example.label);
+    const said = `${example.match.label} ${example.match.score.toFixed(2)}`;
+    const worst0 = panel.locator('.jp-VisionLens-qualityRow[data-issue="swapped"] .jp-VisionLens-qualityExample');
+    await expect(worst0).toHaveAttribute('data-match-id', String(example.match.ann_id));
+    await expect(worst0.locator('.jp-VisionLens-qualityExampleText')).toHaveText(
+      `Worst: ${MODEL} says '${example.match.label}' (${example.match.score.toFixed(2)}) ` +
+        `where the label says '${example.label}'`
+    );
+    await expect(worst0.locator('g.jp-mod-pred text')).toHaveText(said);
+    await expect(worst0.locator('g.jp-mod-pred rect')).toHaveAttribute('stroke-dasharray', /\d/);
+    await expect(worst0.locator('g.jp-mod-gt text')).toHaveText(example.label);
+
     const row = issues.reduce((a, b) => (b.count > a.count ? b : a));
     expect(row.count).toBeGreaterThan(0);
     const shown = panel.locator(`.jp-VisionLens-qualityRow[data-issue="${row.issue}"]`);
     await expect(shown.locator('.jp-VisionLens-qualityOpen')).toContainText(fmt(row.count));
-    await expect(shown.locator('.jp-VisionLens-codeText')).toContainText(row.code);
+    // the code is out of the way until asked for
+    const code = shown.locator('.jp-VisionLens-qualityCode');
+    await expect(code).toBeHidden();
+    await expect(panel.locator('.jp-VisionLens-qualityCode:visible')).toHaveCount(0);
+    await shown.locator('.jp-VisionLens-qualityCodeToggle').click();
+    await expect(code).toBeVisible();
+    await expect(code.locator('.jp-VisionLens-codeText')).toContainText(row.code);
 
     await shown.locator('.jp-VisionLens-qualityOpen').click();
     const patches = page.locator('#visionlens-patches-main');
@@ -73,6 +109,15 @@ test.describe('Quality view', () => {
     await expect(tiles).toHaveCount(last);
     const shownIds = await tiles.evaluateAll(els => els.map(e => Number(e.getAttribute('data-ann-id'))));
     expect(shownIds).toEqual(worst.objects.map((o: any) => o.ann_id)); // worst first
+    // each patch with a conflicting object draws it, with its class (and a prediction's score)
+    const paired = worst.objects.findIndex((o: any) => o.match);
+    if (paired >= 0) {
+      const m = worst.objects[paired].match;
+      const mine = m.source === MODEL ? 'g.jp-mod-pred' : 'g.jp-mod-gt';
+      await expect(tiles.nth(paired).locator(`${mine} text`)).toHaveText(
+        m.score === null ? m.label : `${m.label} ${m.score.toFixed(2)}`
+      );
+    }
     await expect(patches.locator('select[aria-label="Sort"]')).toHaveValue('lq_score');
 
     // image issues: measure from the panel, then a click filters the grid

@@ -3,7 +3,8 @@
 * ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
   "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total and one
   page of objects (:mod:`..catalog.reads.object_pages`), each with the region its tile shows
-  (:func:`..media.crops.tile_regions`).
+  (:func:`..media.crops.tile_regions`); with a label-quality run, a flagged object's
+  ``match`` is the object it disagrees with (:mod:`..label_quality.conflicts`).
 * ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...], "version"}`` →
   ``{"sample_ids"}``: the samples of a patch selection (back: a page whose filter is
   ``{"ids": sample_ids}``).
@@ -17,20 +18,32 @@ objects as they were at that version, as the samples routes do.
 
 from __future__ import annotations
 
+from typing import Any
+
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from ..catalog import Catalog
 from ..catalog.reads.object_pages import (
+    PatchQuery,
     parse_patch_query,
     patch_box,
     patch_samples,
     patches_page,
 )
+from ..label_quality.conflicts import attach_conflicts
 from ..media.crops import DEFAULT_CONTEXT, MAX_CONTEXT, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
 from .base import VisionLensHandler, engine_errors
 from .samples import version_option
+
+
+def read_patches(catalog: Catalog, name: str, spec: Any, query: PatchQuery) -> dict[str, Any]:
+    """A page of patches, each flagged one with the object it disagrees with."""
+    page = patches_page(catalog, name, spec, query)
+    attach_conflicts(catalog, name, page)
+    return page
 
 
 class PatchesHandler(VisionLensHandler):
@@ -40,7 +53,7 @@ class PatchesHandler(VisionLensHandler):
         body = self.json_body()
         with engine_errors():
             query = parse_patch_query(body)
-        page = await self.run_blocking(patches_page, self.catalog, name, body.get("filter"), query)
+        page = await self.run_blocking(read_patches, self.catalog, name, body.get("filter"), query)
         tile_regions(page["objects"])
         await self.write_json(page)
 

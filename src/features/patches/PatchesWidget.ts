@@ -3,7 +3,8 @@
  * boxes or an evaluation's TP / FP / FN patches) cropped with some context,
  * their class and score written as text (dataset text is never HTML), their
  * mask and keypoints drawn over the crop by the grid's label drawing, and a
- * true positive as the pair (its match's box and its own). A click
+ * pair (an evaluation patch and its match, or a flagged label and the
+ * prediction it disagrees with) as both boxes (`patchCrop`). A click
  * selects a patch; the selection's samples become the shared selection, and
  * the edit row (`PatchEdits`) relabels, deletes, accepts or tags it in bulk.
  */
@@ -15,17 +16,9 @@ import { embedWidget } from '../../ui/toolbar';
 import { VersionBanner } from '../../ui/VersionBanner';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
 import { KeypointClasses, keypointClasses } from '../../model/labels';
-import {
-  IPatchesChoice,
-  PatchesModel,
-  patchLabels,
-  patchPartner
-} from '../../model/patches';
+import { IPatchesChoice, PatchesModel } from '../../model/patches';
 import { ILabelStyle } from '../../ui/labels/overlay';
-import {
-  createLabelLayers,
-  drawSampleLabels
-} from '../../ui/labels/sampleLabels';
+import { patchCrop } from '../../ui/patchCrop';
 import { PatchEdits } from './PatchEdits';
 
 /** A tile's crop, CSS pixels (its longest side; the crop route's size). */
@@ -238,7 +231,7 @@ export class PatchesWidget extends Widget {
               tabindex: '0'
             }
           },
-          this._crop(img, patch),
+          patchCrop(img, patch, this._style, TILE, this._keypointClasses),
           h('div', {
             className: 'jp-VisionLens-patchCaption',
             text: patchCaption(patch)
@@ -262,65 +255,6 @@ export class PatchesWidget extends Widget {
         return tile;
       })
     );
-  }
-
-  /**
-   * The crop, and over it what `patchLabels` says the tile draws (masks and
-   * keypoints on a canvas, a pair's boxes in the SVG: the grid's drawing).
-   */
-  private _crop(img: HTMLImageElement, patch: IPatch): HTMLElement {
-    const labels = patchLabels(patch);
-    if (!labels) {
-      return img;
-    }
-    const layers = createLabelLayers();
-    const box = h(
-      'div',
-      { className: 'jp-VisionLens-patchImage' },
-      img,
-      layers.canvas,
-      layers.svg
-    );
-    const iou = patchPartner(patch)?.iou;
-    if (labels.annotations.length > 1 && typeof iou === 'number') {
-      // a pair: how well the two boxes agree, written over them
-      box.append(
-        h('div', {
-          className: 'jp-VisionLens-tileScore jp-VisionLens-patchIoU',
-          text: `IoU ${iou.toFixed(2)}`
-        })
-      );
-    }
-    const ratio = window.devicePixelRatio || 1;
-    const { width, height, region, annotations, shown } = labels;
-    const draw = (): void => {
-      drawSampleLabels(
-        layers,
-        this._style,
-        { width, height, annotations },
-        {
-          displaySize: TILE,
-          strokeWidth: 1.5,
-          evalColours: true,
-          region,
-          shown,
-          keypointClasses: this._keypointClasses,
-          layout: { cssWidth: TILE, cssHeight: TILE, pixelRatio: ratio },
-          compact: true,
-          maskStep: Math.max(
-            1,
-            Math.floor(Math.max(region[2], region[3]) / (TILE * ratio))
-          ),
-          onMaskReady: () => {
-            if (box.isConnected) {
-              draw();
-            }
-          }
-        }
-      );
-    };
-    draw();
-    return box;
   }
 
   /** The dataset's skeletons (keypoints are joined once they are known). */

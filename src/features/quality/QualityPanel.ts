@@ -2,20 +2,36 @@
  * The quality panel: for the open dataset, the label-issue types of one
  * model's stored label-quality run (a classification model's: its
  * mislabelled images) and the image-issue types of the image-quality fields,
- * each with its count. A prediction set that cannot be scored (only a top
- * label per image) is listed but not offered, with the reason. A row's button opens its members worst
- * first (label issues as patches, image issues in the grid); its code line is
- * the notebook call that reads the same members in the same order. A part
- * never computed offers its job (progress and cancel). Class names and other
- * dataset text are set as text, never HTML.
+ * each with its count. Label issues are what they are: disagreements between
+ * the ground truth and that model (`qualityText`), counted as possible label
+ * issues, with the run's parameters, and each row shows its worst example
+ * drawn with the prediction it disagrees with. A prediction set that cannot
+ * be scored (only a top label per image) is listed but not offered, with the
+ * reason. A row's button opens its members worst first (label issues as
+ * patches, image issues in the grid); its code (the notebook call that reads
+ * the same members in the same order) stays hidden behind a small toggle
+ * until asked for. A part never computed offers its job (progress and
+ * cancel). Class names and other dataset text are set as text, never HTML.
  */
 import { Widget } from '@lumino/widgets';
 
 import { button, fmtInt, h } from '../../base/dom';
 import { nameSidePanel } from '../../ui/panelNames';
 import { CodeSnippet } from '../../ui/CodeSnippet';
-import { IImageIssueRow, ILabelIssueRow } from '../../model/tokens';
-import { issueTitle, QualityJobKind, QualityModel } from '../../model/quality';
+import { patchCrop } from '../../ui/patchCrop';
+import { ILabelStyle } from '../../ui/labels/overlay';
+import { IImageIssueRow, ILabelIssueRow, IPatch } from '../../model/tokens';
+import { QualityJobKind, QualityModel } from '../../model/quality';
+import {
+  exampleSentence,
+  issueMeaning,
+  issueTitle,
+  labelHeadline,
+  labelRunParams
+} from '../../model/qualityText';
+
+/** An example's crop, CSS pixels (its longest side; a crop route size). */
+const EXAMPLE = 128;
 
 /** Sidebar panel of the open dataset's label and image issues. */
 export class QualityPanel extends Widget {
@@ -38,6 +54,7 @@ export class QualityPanel extends Widget {
       h('h3', { className: 'jp-VisionLens-qualityHeading', text: 'Labels' }),
       h('label', { text: 'Model ' }, this._modelSelect),
       this._labelNote,
+      this._labelParams,
       this._runLabel,
       this._labelRows,
       h('h3', { className: 'jp-VisionLens-qualityHeading', text: 'Images' }),
@@ -106,11 +123,11 @@ export class QualityPanel extends Widget {
         ? "This dataset has no predictions: import a model's to score its labels."
         : reason
           ? `${chosen} cannot be scored: ${reason}.`
-          : label?.kind === 'classification'
-            ? `${fmtInt(label.images)} image labels scored against ${label.model} (its probability of the given label); flagged:`
-            : label
-              ? `${fmtInt(label.objects)} objects scored against ${label.model}; flagged:`
-              : `No label quality of ${chosen ?? ''} yet.`;
+          : label
+            ? labelHeadline(label)
+            : `No label quality of ${chosen ?? ''} yet.`;
+    this._labelParams.textContent = label ? labelRunParams(label) : '';
+    this._labelParams.hidden = !label;
     this._runLabel.textContent = label
       ? 'Score the labels again'
       : 'Score the labels';
@@ -119,7 +136,11 @@ export class QualityPanel extends Widget {
     this._labelRows.replaceChildren(
       ...(label?.kind === 'classification'
         ? label.issues.map(row =>
-            this._imageRow(row, 'images whose model disagrees')
+            this._imageRow(
+              row,
+              `images where ${label.model} disagrees`,
+              issueMeaning(row.issue, label.model)
+            )
           )
         : (label?.issues ?? []).map(row => this._labelRow(row)))
     );
@@ -147,26 +168,65 @@ export class QualityPanel extends Widget {
   }
 
   private _labelRow(row: ILabelIssueRow): HTMLElement {
-    return this._row(
+    const model = row.lq_model;
+    const node = this._row(
       row.issue,
       row.count,
       row.code,
-      `Open the ${fmtInt(row.count)} flagged objects as patches, worst first`,
+      `${issueMeaning(row.issue, model)}. Open the ${fmtInt(row.count)} ` +
+        'objects as patches, worst first',
       () => this.quality.openLabelIssue(row)
+    );
+    if (row.example) {
+      node.insertBefore(
+        this._example(row.issue, model, row.example),
+        node.querySelector('.jp-VisionLens-qualityCode')
+      );
+    }
+    return node;
+  }
+
+  /** The worst member of a label-issue row: its crop with the pair drawn, and in words. */
+  private _example(issue: string, model: string, patch: IPatch): HTMLElement {
+    const src = this.quality.exampleCropUrl(patch, EXAMPLE);
+    const img = h('img', { attrs: { src: src ?? '', alt: '' } });
+    const m = patch.match;
+    return h(
+      'div',
+      {
+        className: 'jp-VisionLens-qualityExample',
+        title: `${patch.file_name} (object ${patch.ann_id})`,
+        attrs: {
+          'data-ann-id': String(patch.ann_id),
+          ...(m ? { 'data-match-id': String(m.ann_id) } : {})
+        }
+      },
+      patchCrop(img, patch, this._style, EXAMPLE),
+      h('div', {
+        className: 'jp-VisionLens-qualityExampleText',
+        text: `Worst: ${exampleSentence(issue, model, patch)}`
+      })
     );
   }
 
-  private _imageRow(row: IImageIssueRow, what = 'flagged images'): HTMLElement {
+  private _imageRow(
+    row: IImageIssueRow,
+    what = 'flagged images',
+    meaning = ''
+  ): HTMLElement {
     return this._row(
       row.issue,
       row.count,
       row.code,
-      `Show the ${fmtInt(row.count)} ${what} in the grid, worst first`,
+      `${meaning ? `${meaning}. ` : ''}Show the ${fmtInt(row.count)} ${what} in the grid, worst first`,
       () => this.quality.openImageIssue(row)
     );
   }
 
-  /** One issue type: its name and count (a button that opens the members) and its code. */
+  /**
+   * One issue type: its name and count (a button that opens the members) and
+   * its code, hidden until its toggle shows it (kept shown across renders).
+   */
   private _row(
     issue: string,
     count: number,
@@ -183,13 +243,36 @@ export class QualityPanel extends Widget {
     openButton.disabled = count === 0;
     const snippet = new CodeSnippet('jp-VisionLens-qualityCode');
     snippet.set(code);
+    const toggle = button('</>', 'jp-VisionLens-qualityCodeToggle', () =>
+      show(snippet.node.hidden)
+    );
+    const show = (shown: boolean): void => {
+      snippet.node.hidden = !shown;
+      toggle.setAttribute('aria-expanded', String(shown));
+      toggle.title = shown
+        ? 'Hide the code'
+        : 'Show the notebook code of this view';
+      toggle.setAttribute('aria-label', toggle.title);
+      if (shown) {
+        this._codeShown.add(issue);
+      } else {
+        this._codeShown.delete(issue);
+      }
+    };
+    show(this._codeShown.has(issue));
+    toggle.hidden = !code;
     return h(
       'div',
       {
         className: 'jp-VisionLens-qualityRow',
         attrs: { 'data-issue': issue, 'data-count': String(count) }
       },
-      openButton,
+      h(
+        'div',
+        { className: 'jp-VisionLens-qualityRowHead' },
+        openButton,
+        toggle
+      ),
       snippet.node
     );
   }
@@ -208,7 +291,19 @@ export class QualityPanel extends Widget {
     className: 'jp-VisionLens-qualityModel jp-mod-styled',
     attrs: { 'aria-label': 'Model' }
   });
-  private _labelNote = h('div', { className: 'jp-VisionLens-qualityNote' });
+  private _labelNote = h('div', {
+    className: 'jp-VisionLens-qualityNote jp-VisionLens-qualityHeadline'
+  });
+  private _labelParams = h('div', {
+    className: 'jp-VisionLens-qualityParams'
+  });
+  /** The rows whose code the user showed (by issue type). */
+  private _codeShown = new Set<string>();
+  /** The grid's class colours; an example's own object is always drawn. */
+  private readonly _style: ILabelStyle = {
+    isBoxVisible: () => true,
+    classColor: label => this.quality.model.classColor(label)
+  };
   private _imageNote = h('div', { className: 'jp-VisionLens-qualityNote' });
   private _runLabel = this._runButton('label', 'jp-VisionLens-qualityRunLabel');
   private _runImage = this._runButton('image', 'jp-VisionLens-qualityRunImage');

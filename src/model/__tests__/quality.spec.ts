@@ -15,7 +15,6 @@ import {
 } from '../tokens';
 import {
   IPatchesArgs,
-  issueTitle,
   modelChoices,
   patchesArgs,
   QualityModel
@@ -36,7 +35,8 @@ const SWAPPED: ILabelIssueRow = {
   sort: 'lq_score',
   order: 'asc',
   lq_model: 'm',
-  code: "vl.dataset('d').patches(...)"
+  code: "vl.dataset('d').patches(...)",
+  example: null
 };
 
 const DARK: IImageIssueRow = {
@@ -129,11 +129,6 @@ function make(): {
 }
 
 describe('quality view logic', () => {
-  it('names issue types as titles', () => {
-    expect(issueTitle('badly_located')).toBe('Badly located');
-    expect(issueTitle('odd_aspect_ratio')).toBe('Odd aspect ratio');
-  });
-
   it('offers scored models first, then the others, only of this dataset', () => {
     expect(modelChoices(['a', 'b', 'c'], ['c', 'gone'])).toEqual([
       'c',

@@ -285,6 +285,52 @@ describe('patch tiles', () => {
     widget.dispose();
   });
 
+  it('draws a flagged label with the prediction it disagrees with: both classes, its score', async () => {
+    const swapped: IPatch = {
+      ...BOX,
+      ann_id: 9,
+      source: 'ground_truth',
+      label: 'diamond',
+      score: null,
+      lq_issue: 'swapped',
+      lq_score: 0.1,
+      lq_flagged: true,
+      crop_with: 10,
+      match: {
+        ann_id: 10,
+        source: 'det',
+        iou: 0.9,
+        label: 'square',
+        x: 41,
+        y: 30,
+        w: 20,
+        h: 10,
+        score: 0.93
+      },
+      crop: [30, 20, 40, 30]
+    };
+    const widget = new PatchesWidget(
+      new PatchesModel(fakeModel([swapped, PAIR])),
+      () => undefined
+    );
+    await widget.load();
+    const [tile, tp] = widget.node.querySelectorAll('.jp-VisionLens-patch');
+    expect(tile.querySelector('img')!.getAttribute('src')).toBe(
+      '/crop/9?with=10'
+    );
+    const text = (t: Element) =>
+      [...t.querySelectorAll('g.jp-VisionLens-box text')].map(
+        x => x.textContent
+      );
+    expect(text(tile).sort()).toEqual(['diamond', 'square 0.93']);
+    expect(
+      tile.querySelector('g.jp-mod-pred rect')!.getAttribute('stroke-dasharray')
+    ).toBeTruthy();
+    // an evaluation pair keeps its outlines without class text
+    expect(text(tp)).toEqual([]);
+    widget.dispose();
+  });
+
   it("maps the crop's region onto the tile's canvas for a mask", async () => {
     const masked = { ...BOX, segmentation: POLYGON };
     const widget = new PatchesWidget(

@@ -1,8 +1,10 @@
 /**
  * The quality panel draws its rows from the overview (a count per issue type,
- * its code) and dataset text as text: a hostile model name is an option's and
- * a note's text, never markup. The open-patches arguments a row gives are
- * what the patches plugin turns into its choice.
+ * its worst example, its code behind a toggle) and says what the scores are
+ * (disagreements with the model); dataset text is text: a hostile model or
+ * class name is an option's, a note's and an example's text, never markup.
+ * The open-patches arguments a row gives are what the patches plugin turns
+ * into its choice.
  */
 import { Signal } from '@lumino/signaling';
 
@@ -33,7 +35,40 @@ const OVERVIEW: IQualityOverview = {
         sort: 'lq_score',
         order: 'asc',
         lq_model: HOSTILE,
-        code: "vl.dataset('d').patches()"
+        code: "vl.dataset('d').patches()",
+        example: {
+          ann_id: 7,
+          sample_id: 3,
+          source: 'ground_truth',
+          label: HOSTILE,
+          x: 10,
+          y: 10,
+          w: 20,
+          h: 20,
+          score: null,
+          area: 400,
+          iscrowd: false,
+          attributes: {},
+          file_name: 'a.jpg',
+          image_width: 100,
+          image_height: 100,
+          crop: [0, 0, 60, 60],
+          crop_with: 8,
+          lq_issue: 'badly_located',
+          lq_score: 0.3,
+          lq_flagged: true,
+          match: {
+            ann_id: 8,
+            source: HOSTILE,
+            label: HOSTILE,
+            x: 20,
+            y: 10,
+            w: 20,
+            h: 20,
+            score: 0.91,
+            iou: 0.33
+          }
+        }
       }
     ]
   },
@@ -82,9 +117,17 @@ function panel(
   const fake = {
     dataset: 'd',
     currentInfo: { models: [{ name: HOSTILE }] },
+    classColor: () => '#f00',
     datasetChanged: new Signal<unknown, unknown>({}),
     dataChanged: new Signal<unknown, unknown>({}),
     client: {
+      cropUrl: (
+        _: string,
+        id: number,
+        size: number,
+        __: number,
+        pair?: number
+      ) => `crop/${id}?size=${size}&with=${pair}`,
       qualityOverview: async (_: string, model: string | null) =>
         model && model !== answer.model
           ? { ...answer, model, label: null }
@@ -100,24 +143,61 @@ function panel(
 }
 
 describe('QualityPanel', () => {
-  it('shows a row per issue with its count and code, dataset text as text', async () => {
+  it('shows a row per issue: its count as a disagreement, its worst example, its code on request', async () => {
     const widget = panel();
     await widget.load();
     const rows = widget.node.querySelectorAll('.jp-VisionLens-qualityRow');
     expect(rows.length).toBe(1);
     expect(rows[0].getAttribute('data-count')).toBe('5');
-    expect(rows[0].querySelector('button')?.textContent).toBe(
-      'Badly located: 5'
-    );
-    expect(rows[0].querySelector('code')?.textContent).toContain(
-      "vl.dataset('d').patches()"
-    );
+    expect(
+      rows[0].querySelector('.jp-VisionLens-qualityOpen')?.textContent
+    ).toBe('Box placed differently: 5');
     const option = widget.node.querySelector('option');
     expect(option?.textContent).toBe(HOSTILE);
-    expect(widget.node.querySelector('img')).toBeNull();
     expect(widget.node.textContent).toContain(
-      `1,234 objects scored against ${HOSTILE}`
+      `5 possible label issues (disagreements with ${HOSTILE})`
     );
+    expect(widget.node.textContent).toContain(
+      `1,234 labels and predictions compared with ${HOSTILE}`
+    );
+    expect(widget.node.textContent).not.toContain('label errors');
+
+    // the worst example: its crop with the prediction it disagrees with, and in words
+    const example = rows[0].querySelector('.jp-VisionLens-qualityExample')!;
+    expect(example.getAttribute('data-match-id')).toBe('8');
+    expect(example.querySelector('img')?.getAttribute('src')).toBe(
+      'crop/7?size=128&with=8'
+    );
+    expect(
+      example.querySelector('.jp-VisionLens-qualityExampleText')?.textContent
+    ).toBe(
+      `Worst: ${HOSTILE}'s '${HOSTILE}' (0.91) overlaps the label '${HOSTILE}' at IoU 0.33 only`
+    );
+    const drawn = [...example.querySelectorAll('text')].map(t => t.textContent);
+    expect(drawn).toContain(`${HOSTILE} 0.91`); // the prediction's class and score
+    expect(example.querySelector('rect[stroke-dasharray]')).not.toBeNull();
+
+    // the code: hidden until its toggle is clicked, and kept shown on a render
+    const code = rows[0].querySelector(
+      '.jp-VisionLens-qualityCode'
+    ) as HTMLElement;
+    const toggle = rows[0].querySelector(
+      '.jp-VisionLens-qualityCodeToggle'
+    ) as HTMLButtonElement;
+    expect(code.hidden).toBe(true);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    toggle.click();
+    expect(code.hidden).toBe(false);
+    expect(code.querySelector('code')?.textContent).toContain(
+      "vl.dataset('d').patches()"
+    );
+    await widget.load();
+    const again = widget.node.querySelector('.jp-VisionLens-qualityRow')!;
+    expect(
+      (again.querySelector('.jp-VisionLens-qualityCode') as HTMLElement).hidden
+    ).toBe(false);
+    // no markup from dataset text anywhere
+    expect(widget.node.querySelector('[onerror]')).toBeNull();
     expect(
       widget.node.querySelector('.jp-VisionLens-qualityImageRows')?.children
     ).toHaveLength(0);
@@ -140,12 +220,17 @@ describe('QualityPanel', () => {
     ]);
     expect(options[1].title).toBe(TOP_LABEL_ONLY);
     expect(widget.node.textContent).toContain(
-      '120 image labels scored against clf'
+      '4 possible label issues (disagreements with clf)'
+    );
+    expect(widget.node.textContent).toContain(
+      "120 image labels compared with clf's class probabilities"
     );
     const rows = widget.node.querySelectorAll('.jp-VisionLens-qualityRow');
     expect(rows).toHaveLength(1);
-    const open = rows[0].querySelector('button')!;
-    expect(open.textContent).toBe('Mislabeled: 4');
+    const open = rows[0].querySelector(
+      '.jp-VisionLens-qualityOpen'
+    ) as HTMLButtonElement;
+    expect(open.textContent).toBe('Labelled as another class: 4');
     open.click();
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(calls).toEqual([
