@@ -28,6 +28,7 @@ FUZZED = {
     ("GET", "/datasets/{name}/samples"),
     ("POST", "/datasets/{name}/samples/query"),
     ("POST", "/datasets/{name}/ids"),
+    ("POST", "/datasets/{name}/position"),
     ("POST", "/datasets/{name}/export/samples"),
     ("POST", "/datasets/{name}/export/annotations"),
     ("GET", "/datasets/{name}/facets"),

@@ -10,7 +10,9 @@
  */
 import {
   IIngestRequest,
+  IPositionRequest,
   IPredictionsRequest,
+  ISelectionPosition,
   IVisionLensClient,
   IWaitForJobOptions
 } from './interfaces';
@@ -174,6 +176,14 @@ export class VisionLensClient
   ): Promise<{ ids: number[]; total: number }> {
     const body = { filter, version }; // an undefined version is left out
     return this._post(`datasets/${enc(dataset)}/ids`, body, signal);
+  }
+
+  selectionPosition(
+    dataset: string,
+    body: IPositionRequest,
+    signal?: AbortSignal
+  ): Promise<ISelectionPosition> {
+    return this._post(`datasets/${enc(dataset)}/position`, body, signal);
   }
 
   tags(

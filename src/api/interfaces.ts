@@ -86,6 +86,30 @@ export interface IIngestSummary {
   errors: IReportItem[];
 }
 
+/** The body of `POST /datasets/{name}/position`. */
+export interface IPositionRequest {
+  filter: IFilter;
+  /** The samples to find (a selection). */
+  ids: number[];
+  /** The pages' sort key and order (absent: by sample id, ascending). */
+  sort?: string;
+  order?: 'asc' | 'desc';
+  /** The labels of this saved version (absent: the current ones). */
+  version?: number;
+}
+
+/** An answer of `POST /datasets/{name}/position` (`catalog/reads/positions.py`). */
+export interface ISelectionPosition {
+  /** The position of the first of the ids in the pages (null: none shown). */
+  index: number | null;
+  /** The sample at `index` (null: none). */
+  sample_id: number | null;
+  /** How many of the ids the filter shows. */
+  shown: number;
+  /** How many of the ids are samples of the dataset the filter hides. */
+  hidden: number;
+}
+
 /** How `waitForJob` follows a job. */
 export interface IWaitForJobOptions {
   /** Stop waiting (the job itself goes on): the promise rejects with an AbortError. */
@@ -142,6 +166,15 @@ export interface IVisionLensClient {
     signal?: AbortSignal,
     version?: number
   ): Promise<{ ids: number[]; total: number }>;
+  /**
+   * Where the first of `body.ids` stands among the rows of `body.filter` in
+   * the samples pages' order, and how many of them the filter shows and hides.
+   */
+  selectionPosition(
+    dataset: string,
+    body: IPositionRequest,
+    signal?: AbortSignal
+  ): Promise<ISelectionPosition>;
   tags(
     dataset: string,
     filter: IFilter,

@@ -42,15 +42,15 @@ export class GridClickSelection {
     if (keys.shift && this._anchor !== null) {
       const ids = await this._idsBetween(this._anchor, index);
       if (keys.additive) {
-        model.addToSelection(ids);
+        model.addToSelection(ids, 'grid');
       } else {
-        model.setSelection(ids);
+        model.setSelection(ids, 'grid');
       }
       return;
     }
     this._anchor = index;
     if (!keys.additive) {
-      model.setSelection([sampleId]);
+      model.setSelection([sampleId], 'grid');
     } else if (model.selection.mode === 'all') {
       // Materialize "all matching" before removing one sample from it.
       const { ids } = await sampleIds(
@@ -58,9 +58,12 @@ export class GridClickSelection {
         model.dataset as string,
         model.filter
       );
-      model.setSelection(ids.filter(id => id !== sampleId));
+      model.setSelection(
+        ids.filter(id => id !== sampleId),
+        'grid'
+      );
     } else {
-      model.toggleSelected(sampleId);
+      model.toggleSelected(sampleId, 'grid');
     }
   }
 
@@ -77,7 +80,7 @@ export class GridClickSelection {
     if (before.mode === 'all') {
       this._model.selectAllMatching();
     } else {
-      this._model.setSelection(before.ids);
+      this._model.setSelection(before.ids, 'grid');
     }
   }
 

@@ -103,6 +103,22 @@ export interface IQueryChange {
   readonly changed: ReadonlySet<QueryPart>;
 }
 
+/**
+ * Where a selection change comes from: the grid's own clicks and keys, the
+ * Patches view's, or anywhere else (the map, a panel, a notebook, a plugin).
+ */
+export type SelectionOrigin = 'grid' | 'patches' | 'other';
+
+/**
+ * A selection made elsewhere than the grid (`selectionRevealRequested`): the
+ * views showing samples bring it into view.
+ */
+export interface IRevealRequest {
+  readonly origin: SelectionOrigin;
+  /** The selected sample ids. */
+  readonly ids: readonly number[];
+}
+
 /** What kind of server-side data a write changed. */
 export type DataChangeKind =
   'tags' | 'labels' | 'predictions' | 'evaluation' | 'fields' | 'samples';

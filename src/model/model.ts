@@ -24,11 +24,13 @@ import {
   IFilter,
   IJob,
   IQueryChange,
+  IRevealRequest,
   ISearchState,
   ISort,
   IViewQuery,
   QueryPart,
   RowKind,
+  SelectionOrigin,
   IVisionLensExtensions,
   IJobsModel,
   IPersistedState,
@@ -181,16 +183,19 @@ export class VisionLensModel implements IVisionLensModel {
     return this._selection;
   }
 
-  setSelection(ids: Iterable<number>): void {
-    this._selectionUpdate(this._selection.set(ids));
+  setSelection(ids: Iterable<number>, origin: SelectionOrigin = 'other'): void {
+    this._selectionUpdate(this._selection.set(ids), origin);
   }
 
-  toggleSelected(id: number): void {
-    this._selectionUpdate(this._selection.toggle(id));
+  toggleSelected(id: number, origin: SelectionOrigin = 'other'): void {
+    this._selectionUpdate(this._selection.toggle(id), origin);
   }
 
-  addToSelection(ids: Iterable<number>): void {
-    this._selectionUpdate(this._selection.add(ids));
+  addToSelection(
+    ids: Iterable<number>,
+    origin: SelectionOrigin = 'other'
+  ): void {
+    this._selectionUpdate(this._selection.add(ids), origin);
   }
 
   selectAllMatching(): void {
@@ -211,6 +216,10 @@ export class VisionLensModel implements IVisionLensModel {
 
   get selectionChanged(): ISignal<IVisionLensModel, ISelection> {
     return this._selectionChanged;
+  }
+
+  get selectionRevealRequested(): ISignal<IVisionLensModel, IRevealRequest> {
+    return this._revealRequested;
   }
 
   isSourceVisible(source: string): boolean {
@@ -406,10 +415,20 @@ export class VisionLensModel implements IVisionLensModel {
     }
   }
 
-  private _selectionUpdate(changed: boolean): void {
-    if (changed) {
-      this._selectionChanged.emit(this._selection);
-      this._scheduleSave();
+  /**
+   * Tell a selection change; explicit ids selected from elsewhere than the
+   * grid (`origin`) are also to be brought into view. "All matching" and an
+   * empty selection have nothing to bring.
+   */
+  private _selectionUpdate(changed: boolean, origin?: SelectionOrigin): void {
+    if (!changed) {
+      return;
+    }
+    this._selectionChanged.emit(this._selection);
+    this._scheduleSave();
+    const { mode, ids } = this._selection;
+    if (origin && origin !== 'grid' && mode === 'ids' && ids.size > 0) {
+      this._revealRequested.emit({ origin, ids: [...ids] });
     }
   }
 
@@ -437,6 +456,7 @@ export class VisionLensModel implements IVisionLensModel {
   >(this);
   private _filterChanged = new Signal<IVisionLensModel, IFilter>(this);
   private _selectionChanged = new Signal<IVisionLensModel, ISelection>(this);
+  private _revealRequested = new Signal<IVisionLensModel, IRevealRequest>(this);
   private _viewChanged = new Signal<IVisionLensModel, void>(this);
   private _queryChanged = new Signal<IVisionLensModel, IQueryChange>(this);
   private _dataChanged = new Signal<IVisionLensModel, IDataChange>(this);

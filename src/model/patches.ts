@@ -327,7 +327,7 @@ export class PatchesModel implements IDisposable {
         )
       : [];
     if (wanted === this._selected && !this._disposed) {
-      this.model.setSelection(ids); // a later click's answer wins
+      this.model.setSelection(ids, 'patches'); // a later click's answer wins
     }
   }
 

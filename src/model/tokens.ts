@@ -20,11 +20,13 @@ import {
   IDataChange,
   IJobsModel,
   IQueryChange,
+  IRevealRequest,
   ISearchModel,
   ISelection,
   ISort,
   IViewQuery,
-  RowKind
+  RowKind,
+  SelectionOrigin
 } from './interfaces';
 
 export * from '../api/types';
@@ -100,11 +102,15 @@ export interface IVisionLensModel {
 
   /** The selection shared by every view (the grid, the map, other extensions). */
   readonly selection: ISelection;
-  /** Select exactly these sample ids (of the current dataset). */
-  setSelection(ids: Iterable<number>): void;
-  toggleSelected(id: number): void;
-  /** Add these sample ids to the selection. */
-  addToSelection(ids: Iterable<number>): void;
+  /**
+   * Select exactly these sample ids (of the current dataset). `origin`: who
+   * selects (default `other`); a selection made elsewhere than the grid is
+   * brought into view (`selectionRevealRequested`).
+   */
+  setSelection(ids: Iterable<number>, origin?: SelectionOrigin): void;
+  toggleSelected(id: number, origin?: SelectionOrigin): void;
+  /** Add these sample ids to the selection (`origin`: as `setSelection`). */
+  addToSelection(ids: Iterable<number>, origin?: SelectionOrigin): void;
   /** Select every sample matching the current filter (mode `all`). */
   selectAllMatching(): void;
   clearSelection(): void;
@@ -112,6 +118,12 @@ export interface IVisionLensModel {
   /** The filter that designates the selected samples (for tagging, export). */
   selectionFilter(): IFilter;
   readonly selectionChanged: ISignal<IVisionLensModel, ISelection>;
+  /**
+   * Emitted after `selectionChanged` when explicit ids were selected from
+   * elsewhere than the grid: the grid scrolls to them (and comes in front of
+   * the Patches view), saying how many the filter hides.
+   */
+  readonly selectionRevealRequested: ISignal<IVisionLensModel, IRevealRequest>;
 
   /**
    * The evaluation picked in the Evaluation panel (its key, FiftyOne's eval

@@ -1,4 +1,5 @@
-"""Samples: filtered pages, one sample, id lists, tags, facets and the selection as code."""
+"""Samples: filtered pages, one sample, id lists, a selection's position, tags, facets and the
+selection as code."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..catalog.query import view_code
 from ..catalog.query.filter_conditions import checked_id_array
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.reads import queries
+from ..catalog.reads.positions import selection_position
 from ..catalog.tables.labels_view import parse_version
 from ..catalog.writes.sample_tags import update_tags
 from .base import VisionLensHandler
@@ -109,6 +111,34 @@ class IdsHandler(VisionLensHandler):
         await self.write_json({"total": len(ids), "ids": ids.to_pylist()})
 
 
+class PositionHandler(VisionLensHandler):
+    """Where the first of ``ids`` stands in the pages of ``filter`` sorted by ``sort`` /
+    ``order``, and how many of ``ids`` the filter shows and hides."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        sort, order = body.get("sort"), body.get("order")
+        if sort is not None and not isinstance(sort, str):
+            raise HTTPError(400, "'sort' must be a field name")
+        if "ids" not in body:
+            raise HTTPError(400, "'ids' (the samples to find) is required")
+        version = version_option(body.get("version"))
+        answer = await self.run_blocking(
+            lambda: selection_position(
+                self.catalog,
+                name,
+                body.get("filter"),
+                body["ids"],
+                sort=sort,
+                order=order if isinstance(order, str) else None,
+                version=version,
+            )
+        )
+        await self.write_json(answer)
+
+
 class TagsHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
@@ -179,6 +209,7 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/samples/query", SamplesQueryHandler),
     (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>\d+)", SampleHandler),
     (r"/datasets/(?P<name>[^/]+)/ids", IdsHandler),
+    (r"/datasets/(?P<name>[^/]+)/position", PositionHandler),
     (r"/datasets/(?P<name>[^/]+)/tags", TagsHandler),
     (r"/datasets/(?P<name>[^/]+)/facets", FacetsHandler),
     (r"/datasets/(?P<name>[^/]+)/selection-code", SelectionCodeHandler),

@@ -259,6 +259,38 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect(none.total).toBe(0);
   }, 60000);
 
+  it('finds where a selection stands in a filtered, sorted view', async () => {
+    const file = path.join(server.dir, 'positions.json');
+    writeCoco(file, 6);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'positions' }),
+      { intervalMs: 50 }
+    );
+    const { ids } = await client.ids('positions', {});
+    const filter = { ids: ids.slice(0, 4) };
+    const order = await client.querySamples('positions', filter, {
+      offset: 0,
+      limit: 10,
+      sort: 'sample_id',
+      order: 'desc'
+    });
+    const shown = order.samples.map(s => s.sample_id);
+    // two samples the filter shows, one it hides
+    const wanted = [shown[3], shown[1], ids[5]];
+    const answer = await client.selectionPosition('positions', {
+      filter,
+      ids: wanted,
+      sort: 'sample_id',
+      order: 'desc'
+    });
+    expect(answer).toEqual({
+      index: 1,
+      sample_id: shown[1],
+      shown: 2,
+      hidden: 1
+    });
+  }, 60000);
+
   it('starts an export job and reports a refused one', async () => {
     const file = path.join(server.dir, 'toexport.json');
     writeCoco(file, 3);

@@ -18,6 +18,7 @@ import {
   CommandIDs,
   IDataChange,
   IQueryChange,
+  IRevealRequest,
   ISample,
   ISearchModel,
   ISearchState,
@@ -33,6 +34,7 @@ import { GridToolbar } from './GridToolbar';
 import { embedWidget } from '../../ui/toolbar';
 import { GridTooltip } from './GridTooltip';
 import { PageCache } from '../../model/pages';
+import { SelectionReveal } from './selectionReveal';
 import { SortControl } from './SortControl';
 import { ITileEl, SampleTileRenderer } from './tiles';
 import { datasetTotal, SamplesPageSource } from '../../model/sources/samples';
@@ -97,7 +99,7 @@ export class GridWidget extends Widget {
       tileSize,
       label: 'Samples',
       isSelected: id => this.model.isSelected(id),
-      onToggle: sample => this.model.toggleSelected(sample.sample_id),
+      onToggle: sample => this.model.toggleSelected(sample.sample_id, 'grid'),
       onOpen: (sample, index) =>
         this._commands.execute(CommandIDs.openSample, {
           dataset: this.model.dataset,
@@ -107,6 +109,12 @@ export class GridWidget extends Widget {
       beforeRender: () => this._beforeRender()
     });
     this.focus = this._grid.focus;
+    this._reveal = new SelectionReveal({
+      model: this.model,
+      commands: this._commands,
+      shown: () => this._shown?.query ?? null,
+      reveal: index => this._grid.reveal(index)
+    });
     this._input = new GridInput({
       model: this.model,
       commands: this._commands,
@@ -125,6 +133,7 @@ export class GridWidget extends Widget {
         this._toolbar.searchCode
       ),
       this._status,
+      this._reveal.node,
       this._grid.node,
       this._tooltip.node
     );
@@ -163,6 +172,11 @@ export class GridWidget extends Widget {
     return this._grid.tileCount;
   }
 
+  /** Bring a selection made elsewhere into view (the model's requests are followed). */
+  revealSelection(request: IRevealRequest): void {
+    this._reveal.request(request);
+  }
+
   /** Change the tile size (px). */
   setTileSize(size: number): void {
     const s = Math.max(64, Math.min(512, Math.round(size)));
@@ -186,6 +200,7 @@ export class GridWidget extends Widget {
       return;
     }
     this._pages.dispose();
+    this._reveal.dispose();
     this._toolbar.dispose();
     this._grid.dispose();
     super.dispose();
@@ -414,6 +429,7 @@ export class GridWidget extends Widget {
   private _status: HTMLDivElement;
   private _tooltip: GridTooltip;
   private _clicks: GridClickSelection;
+  private _reveal: SelectionReveal;
   private _input: GridInput;
   private _tiles: SampleTileRenderer;
   private _grid: VirtualGrid<ISample, ITileEl>;

@@ -12,6 +12,7 @@ import {
 import {
   ICommandPalette,
   InputDialog,
+  MainAreaWidget,
   showErrorMessage
 } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -83,6 +84,24 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       restore: { name: 'grid' },
       palette,
       restorer
+    });
+
+    // A selection made elsewhere while the Patches view is in front (the
+    // objects row kind) shows in the grid, brought in front without taking
+    // the focus; a grid opened now scrolls to it too.
+    model.selectionRevealRequested.connect((_, request) => {
+      if (request.origin === 'patches' || model.query.rowKind !== 'objects') {
+        return;
+      }
+      const opened = grid.current;
+      model.setRowKind('samples');
+      void app.commands
+        .execute(CommandIDs.openGrid, { activate: false })
+        .then((panel: MainAreaWidget<GridWidget>) => {
+          if (panel !== opened) {
+            panel.content.revealSelection(request);
+          }
+        });
     });
 
     followSettings(settingRegistry, PLUGIN_ID, settings => {

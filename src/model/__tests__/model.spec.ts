@@ -85,6 +85,25 @@ describe('VisionLensModel selection', () => {
     expect(model.selectionFilter()).toEqual({ ids: [] });
   });
 
+  it('asks to bring into view explicit ids selected elsewhere than the grid', () => {
+    const model = makeModel();
+    model.setDataset('d');
+    const asked: unknown[] = [];
+    model.selectionRevealRequested.connect((_, r) => asked.push(r));
+    model.setSelection([7, 3]); // the map, a panel, a notebook
+    model.setSelection([7, 3]); // no change: nothing asked
+    model.addToSelection([9], 'patches');
+    model.setSelection([1], 'grid'); // a click in the grid: no jump
+    model.toggleSelected(2, 'grid');
+    model.addToSelection([4], 'grid');
+    model.selectAllMatching();
+    model.clearSelection();
+    expect(asked).toEqual([
+      { origin: 'other', ids: [7, 3] },
+      { origin: 'patches', ids: [7, 3, 9] }
+    ]);
+  });
+
   it('computes shift-click ranges in either direction', () => {
     const ordered = [10, 11, 12, 13, 14];
     expect(rangeIds(ordered, 1, 3)).toEqual([11, 12, 13]);

@@ -4,6 +4,7 @@
  * and of a selection. Panels go through these,
  * never through the REST client.
  */
+import { ISelectionPosition } from '../../api/interfaces';
 import { IPage, IPageSource } from '../pageSource';
 import { orderByRanking } from '../similarity';
 import { sortQuery } from '../sorting';
@@ -79,6 +80,38 @@ export function sampleIds(
 ): Promise<{ ids: number[]; total: number }> {
   const { version } = versionBrowse(model).params(dataset);
   return model.client.ids(dataset, filter, signal, version);
+}
+
+/**
+ * Where the first of `ids` stands among the grid's rows of `query`, and how
+ * many of `ids` they show and hide (the selection brought into view). With a
+ * ranking, its order and members answer; else the server, in the sorted
+ * pages' order (at the browsed version).
+ */
+export async function selectionPosition(
+  model: IVisionLensModel,
+  query: ISamplesQuery,
+  ids: readonly number[],
+  signal?: AbortSignal
+): Promise<ISelectionPosition> {
+  const { dataset, filter, sort, ranking } = query;
+  if (ranking) {
+    const wanted = new Set(ids);
+    const index = ranking.findIndex(id => wanted.has(id));
+    const shown = ranking.filter(id => wanted.has(id)).length;
+    return {
+      index: index < 0 ? null : index,
+      sample_id: index < 0 ? null : ranking[index],
+      shown,
+      hidden: wanted.size - shown
+    };
+  }
+  const { version } = versionBrowse(model).params(dataset);
+  return model.client.selectionPosition(
+    dataset,
+    { filter, ids: [...ids], ...sortQuery(sort), version },
+    signal
+  );
 }
 
 /** The facets (counts per value, histograms) of the samples matching `filter`. */

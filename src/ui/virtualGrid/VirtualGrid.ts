@@ -18,6 +18,12 @@ import { GridRows } from './gridRows';
  */
 const SETTLE_MS = 50;
 
+/**
+ * Renders a reveal may take to reach its position (a jump in a grid taller
+ * than a browser lays out may move one screen at a time near the target).
+ */
+const REVEAL_TRIES = 8;
+
 /** Draws rows of type `T` into tiles of type `E`. */
 export interface ITileRenderer<T, E extends HTMLDivElement = HTMLDivElement> {
   /** Add the tile's parts to a new, empty cell (sized and placed by the grid). */
@@ -120,6 +126,7 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
 
   /** A new query: back to the top, first tile focused, rows rebuilt. */
   reset(): void {
+    this._reveal = null;
     this.focus.reset();
     this._toTop();
     this._rows.clear();
@@ -128,8 +135,20 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
 
   /** A new order of the same rows (a ranking): back to the top. */
   scrollToTop(): void {
+    this._reveal = null;
     this.focus.reset();
     this._toTop();
+    this.invalidate();
+  }
+
+  /**
+   * Scroll position `index` into view (a selection made elsewhere), at the
+   * next render the grid is shown at; the keyboard focus moves there without
+   * taking the page's focus.
+   */
+  reveal(index: number): void {
+    this.focus.set(index);
+    this._reveal = { index, tries: REVEAL_TRIES };
     this.invalidate();
   }
 
@@ -193,6 +212,9 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
     const view = this._rows.render(total, this._tileSize, (el, index, size) =>
       this._fill(el, index, total, size)
     );
+    if (this._reveal && this._revealMoved(total)) {
+      return; // the scroll event renders where it went
+    }
     this.focus.afterRender();
     window.clearTimeout(this._settle);
     if (view.moved > 2 * view.viewport) {
@@ -200,6 +222,21 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
     } else {
       this._pages.ensure(view.first, view.last);
     }
+  }
+
+  /**
+   * Move towards the position to reveal, once the rows are laid out; true when
+   * the view moved (it renders again there).
+   */
+  private _revealMoved(total: number): boolean {
+    const reveal = this._reveal as { index: number; tries: number };
+    const index = Math.min(reveal.index, total - 1);
+    if (index < 0 || this._rows.center(index) || --reveal.tries <= 0) {
+      this._reveal = null;
+      return false;
+    }
+    this.scheduleRender();
+    return true;
   }
 
   /**
@@ -279,4 +316,6 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
   private _version = 0;
   private _disposed = false;
   private _topPending = false;
+  /** A position to scroll into view at the next renders, and how often to try. */
+  private _reveal: { index: number; tries: number } | null = null;
 }

@@ -83,6 +83,26 @@ export class GridRows<E extends HTMLElement = HTMLElement> {
     }
   }
 
+  /**
+   * Bring position `index` into view from any distance, its row in the
+   * middle of the viewport; true when it is in view already (nothing moved).
+   * A jump in a scaled grid may take more than one call (`scrollTopFor`).
+   */
+  center(index: number): boolean {
+    if (this._cols === 0) {
+      return false;
+    }
+    const rowH = this._tile + GAP;
+    const y = Math.floor(index / this._cols) * rowH;
+    const viewport = this._scroller.clientHeight || 600;
+    if (y >= this._top && y + rowH <= this._top + viewport) {
+      return true;
+    }
+    const top = y - Math.max(0, (viewport - rowH) / 2);
+    this._scroller.scrollTop = this._scroll.scrollTopFor(top);
+    return false;
+  }
+
   /** Back to the top (a new query). */
   scrollToTop(): void {
     this._scroller.scrollTop = 0;

@@ -57,6 +57,30 @@ export class ScrollMap {
     return this._top;
   }
 
+  /**
+   * The `scrollTop` that moves the content to `top` (clamped) from where it
+   * is: unscaled, `top` itself; scaled, a move of up to one screen passes on
+   * pixel for pixel, a longer one goes to `top`'s fraction of the content,
+   * unless that `scrollTop` is itself within a screen (it would be taken for a
+   * short move): then one screen towards `top`, and the caller asks again.
+   */
+  scrollTopFor(top: number): number {
+    const target = Math.max(0, Math.min(top, this._maxTop()));
+    if (!this.scaled) {
+      return target;
+    }
+    const delta = target - this._top;
+    if (Math.abs(delta) <= this._viewport) {
+      return this._scrollTop + delta;
+    }
+    const maxScroll = this.sizerHeight - this._viewport;
+    const jump = Math.round((target / this._maxTop()) * maxScroll);
+    if (Math.abs(jump - this._scrollTop) > this._viewport) {
+      return jump;
+    }
+    return this._scrollTop + Math.sign(delta) * this._viewport;
+  }
+
   /** Back to the top (a new query). */
   reset(): void {
     this._top = 0;

@@ -1,7 +1,7 @@
 """The planner: which way answers which condition of a parsed filter, per request.
 
-A request (a page, a sorted page, a count, facets, the ids of an export) over a row kind
-(``samples``; ``objects``, one row per box, is the next) gets a :class:`Plan`: its
+A request (a page, a sorted page, a count, facets, the ids of an export, a position) over
+a row kind (``samples``; ``objects``, one row per box, is the next) gets a :class:`Plan`: its
 *routes*, whole answers tried in order, each a :class:`Step` naming its strategy; the last
 route is always :attr:`Strategy.SQL`, the compiled filter (:mod:`..query.filters`, the
 reference), which also answers when no index is held. A route answers None when what it
@@ -177,6 +177,15 @@ def plan_page(flt: Filter, sort: str | None, direction: str, rows: str = "sample
         routes.extend(_filtered_by_id(flt))
     routes.append(_SQL)
     return Plan(rows, "page", tuple(routes))
+
+
+def plan_position(flt: Filter, sort: str | None, direction: str, rows: str = "samples") -> Plan:
+    """The routes of a position request: where the first of some samples stands among the
+    pages of ``flt`` sorted by ``sort`` (the grid scrolls to a selection made elsewhere).
+    The SQL route alone: one statement ranks the filtered samples in the pages' order, once
+    per selection made elsewhere rather than once per scroll."""
+    _check_rows(rows)
+    return Plan(rows, "position", (_SQL,))
 
 
 def plan_facets(flt: Filter, rows: str = "samples", stored: bool = True) -> Plan:

@@ -74,4 +74,29 @@ describe('GridRows', () => {
     const view = rows.render(10_000, 192, () => undefined);
     expect(view.first).toBe(0);
   });
+
+  it('centres a far position, of a grid that fits or of 1M samples', () => {
+    for (const total of [10_000, 1_000_000]) {
+      const el = scroller();
+      const sizer = document.createElement('div');
+      el.append(sizer);
+      const rows = new GridRows(el, sizer, cell);
+      const shown = new Set<number>();
+      const fill = (_: HTMLElement, index: number) => shown.add(index);
+      rows.render(total, 192, fill);
+      const target = Math.floor(total * 0.7) + 3;
+      let inView = false;
+      for (let tries = 0; tries < 8 && !inView; tries++) {
+        inView = rows.center(target);
+        shown.clear();
+        rows.render(total, 192, fill);
+      }
+      expect(inView).toBe(true);
+      expect(shown.has(target)).toBe(true);
+      // in view now: nothing moves
+      const top = el.scrollTop;
+      expect(rows.center(target)).toBe(true);
+      expect(el.scrollTop).toBe(top);
+    }
+  });
 });

@@ -4,6 +4,37 @@ import { MAX_SCROLL_PX, ScrollMap } from '../scrollMap';
 const CONTENT = Math.ceil(1_000_000 / 6) * 204 + 6;
 const VIEWPORT = 700;
 
+describe('ScrollMap.scrollTopFor', () => {
+  it('is the content position itself while the content fits', () => {
+    const map = new ScrollMap();
+    map.setSize(2_000_000, VIEWPORT);
+    expect(map.scrollTopFor(1_234_567)).toBe(1_234_567);
+    expect(map.scrollTopFor(5_000_000)).toBe(2_000_000 - VIEWPORT);
+    expect(map.scrollTopFor(-5)).toBe(0);
+  });
+
+  it('reaches any content position of a scaled grid, jumps included', () => {
+    const map = new ScrollMap();
+    map.setSize(CONTENT, VIEWPORT);
+    map.contentTop(0);
+    // from the top, to far positions, back near the top, to short moves
+    for (const target of [
+      20_000_000,
+      CONTENT - VIEWPORT,
+      1500,
+      1000,
+      15_000_000,
+      15_000_400
+    ]) {
+      let top = -1;
+      for (let tries = 0; tries < 8 && Math.abs(top - target) > 3; tries++) {
+        top = map.contentTop(map.scrollTopFor(target));
+      }
+      expect(Math.abs(top - target)).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
 describe('ScrollMap', () => {
   it('is the identity while the content fits under the cap', () => {
     const map = new ScrollMap();
