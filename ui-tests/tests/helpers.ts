@@ -195,6 +195,32 @@ export async function clickToolbarItem(
 }
 
 /**
+ * Check or uncheck a checkbox inside a toolbar item, wherever the toolbar put
+ * the item (see `clickToolbarItem`: it may move between the bar and its "…"
+ * popup after it was found, so a box that is not there in time is looked for
+ * again).
+ */
+export async function setToolbarCheckbox(
+  page: IJupyterLabPageFixture,
+  toolbar: Locator,
+  item: string,
+  checkbox: string,
+  checked: boolean
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const box = (await toolbarItem(page, toolbar, item)).locator(checkbox);
+    try {
+      await box.setChecked(checked, { timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt === 6) {
+        throw error;
+      }
+    }
+  }
+}
+
+/**
  * Wait until every visible tile image finished loading (for screenshots). A
  * lazy image hidden or below the viewport may never load: not waited for.
  */

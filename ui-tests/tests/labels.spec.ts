@@ -15,7 +15,16 @@
 import { expect, test } from './fixtures';
 import { Locator, Page } from '@playwright/test';
 
-import { api, command, imagesLoaded, openGrid, setTheme, shot, toolbarItem } from './helpers';
+import {
+  api,
+  command,
+  imagesLoaded,
+  openGrid,
+  setTheme,
+  setToolbarCheckbox,
+  shot,
+  toolbarItem
+} from './helpers';
 
 test.use({ autoGoto: true });
 
@@ -364,10 +373,13 @@ test.describe('labels beyond the box', () => {
 
     const toolbar = grid.locator('.jp-VisionLens-gridTagBar');
     const toggle = async (on: boolean) => {
-      const names = (await toolbarItem(page, toolbar, '.jp-VisionLens-labelTypesItem')).locator(
-        '.jp-VisionLens-boxNames input'
+      await setToolbarCheckbox(
+        page,
+        toolbar,
+        '.jp-VisionLens-labelTypesItem',
+        '.jp-VisionLens-boxNames input',
+        on
       );
-      await (on ? names.check() : names.uncheck());
       await page.keyboard.press('Escape'); // close the "…" menu if it was opened
     };
     await toggle(false);
