@@ -6,59 +6,16 @@
  * context loss keeps the selection; light and dark screenshots.
  * Data: the 300-image demo with class-clustered vectors (map_test_data.py).
  */
-import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect, test } from './fixtures';
-import { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { api, command, fmt, openGrid, serverTotal, setTheme } from './helpers';
+import { lasso, openMap, serverIds } from './mapHelpers';
 
 const DEMO = 'demo';
 /** Screenshots go to the build folder, not docs/. */
 const SHOTS = path.resolve(__dirname, '..', 'test-results', 'map-screenshots');
-
-async function openMap(page: IJupyterLabPageFixture): Promise<Locator> {
-  await command(page, 'visionlens:open-map', { dataset: DEMO, method: 'pca' });
-  const map = page.locator('#visionlens-map-main .jp-VisionLens-map');
-  await expect(map).toHaveAttribute('data-points', /\d+/, { timeout: 60000 });
-  return map;
-}
-
-/** Drag a lasso through `fractions` of the map body (test coordinates). */
-async function lasso(
-  page: IJupyterLabPageFixture,
-  map: Locator,
-  fractions: [number, number][],
-  modifier?: 'Shift' | 'Alt'
-): Promise<void> {
-  await map.locator('.jp-VisionLens-mapTool[data-tool="lasso"]').click();
-  const box = (await map.locator('.jp-VisionLens-mapBody').boundingBox())!;
-  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height];
-  if (modifier) {
-    await page.keyboard.down(modifier);
-  }
-  const [x0, y0] = at(fractions[0]);
-  await page.mouse.move(x0, y0);
-  await page.mouse.down();
-  for (const f of [...fractions.slice(1), fractions[0]]) {
-    const [x, y] = at(f);
-    await page.mouse.move(x, y, { steps: 6 });
-  }
-  await page.mouse.up();
-  if (modifier) {
-    await page.keyboard.up(modifier);
-  }
-}
-
-/** The server's ids for the shape the map last sent. */
-async function serverIds(request: any, map: Locator): Promise<number[]> {
-  const shape = JSON.parse((await map.getAttribute('data-last-shape')) as string);
-  const mapId = await map.getAttribute('data-map-id');
-  const answer = await api(request, `datasets/${DEMO}/maps/${mapId}/select`, shape);
-  expect(answer.count).toBe(answer.ids.length);
-  return answer.ids;
-}
 
 test.describe('VisionLens map', () => {
   test.beforeEach(async ({ page }) => {
@@ -71,7 +28,7 @@ test.describe('VisionLens map', () => {
     request
   }) => {
     const grid = await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     const total = await serverTotal(request, DEMO, {});
     await expect(map.locator('.jp-VisionLens-mapCount')).toHaveText(`${fmt(total)} points`);
 
@@ -83,7 +40,7 @@ test.describe('VisionLens map', () => {
       [0.25, 0.7]
     ]);
     await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(/selected/);
-    const ids = await serverIds(request, map);
+    const ids = await serverIds(request, map, DEMO);
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.length).toBeLessThan(total);
     await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(`${fmt(ids.length)} selected`);
@@ -115,7 +72,7 @@ test.describe('VisionLens map', () => {
       ],
       'Alt'
     );
-    const removed = new Set(await serverIds(request, map));
+    const removed = new Set(await serverIds(request, map, DEMO));
     const left = ids.filter(id => !removed.has(id)).length;
     await expect(grid.locator('.jp-VisionLens-selectionCount')).toHaveText(
       left ? `${fmt(left)} selected` : ''
@@ -127,7 +84,7 @@ test.describe('VisionLens map', () => {
     request
   }) => {
     const grid = await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await page.sidebar.openTab('visionlens-filters');
     const filters = page.locator('#visionlens-filters');
     const label = filters.locator('details[data-facet="label@ground_truth"]');
@@ -149,7 +106,7 @@ test.describe('VisionLens map', () => {
     request
   }) => {
     await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await map.locator('.jp-VisionLens-mapFitAll').click();
     const mapId = await map.getAttribute('data-map-id');
     // The points frame as the server sends it (magic, header length, JSON header, x, y).
@@ -220,7 +177,7 @@ test.describe('VisionLens map', () => {
 
   test('colour by a field shows its legend', async ({ page, request }) => {
     await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await map.locator('.jp-VisionLens-mapColor').selectOption('top_class');
     const legend = map.locator('.jp-VisionLens-mapLegend');
     await expect(legend.locator('.jp-VisionLens-mapLegendTitle')).toHaveText('top_class');
@@ -236,7 +193,7 @@ test.describe('VisionLens map', () => {
 
   test('a reopened map colours by the field picked before', async ({ page }) => {
     await openGrid(page, DEMO);
-    let map = await openMap(page);
+    let map = await openMap(page, DEMO);
     const title = () => map.locator('.jp-VisionLens-mapLegend .jp-VisionLens-mapLegendTitle');
     // one of the dataset's own fields (offered once its facets are read)
     await map.locator('.jp-VisionLens-mapColor').selectOption('fields.weather');
@@ -244,7 +201,7 @@ test.describe('VisionLens map', () => {
 
     await page.locator('.lm-TabBar-tab[data-id="visionlens-map-main"] .lm-TabBar-tabCloseIcon').click();
     await expect(page.locator('#visionlens-map-main')).toHaveCount(0);
-    map = await openMap(page);
+    map = await openMap(page, DEMO);
     await expect(map.locator('.jp-VisionLens-mapColor')).toHaveValue('fields.weather');
     await expect(title()).toHaveText('fields.weather');
     await map.locator('.jp-VisionLens-mapColor').selectOption('');
@@ -252,7 +209,7 @@ test.describe('VisionLens map', () => {
 
   test('a lost WebGL context is rebuilt and keeps the selection', async ({ page }) => {
     await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await lasso(page, map, [
       [0.1, 0.1],
       [0.9, 0.1],
@@ -274,7 +231,7 @@ test.describe('VisionLens map', () => {
 
   test('zoomed in to a few points, thumbnails replace the dots', async ({ page, request }) => {
     await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await map.locator('.jp-VisionLens-mapFitAll').click();
     const thumbs = map.locator('img.jp-VisionLens-mapThumb');
     // The whole demo map in view: dots, no thumbnails.
@@ -315,7 +272,7 @@ test.describe('VisionLens map', () => {
 
   test('screenshots in light and dark themes', async ({ page }) => {
     await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await map.locator('.jp-VisionLens-mapColor').selectOption('top_class');
     await expect(map.locator('.jp-VisionLens-mapLegendTitle')).toHaveText('top_class');
     fs.mkdirSync(SHOTS, { recursive: true });

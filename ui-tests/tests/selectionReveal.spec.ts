@@ -7,15 +7,13 @@
  * for the same shapes. Data: the 300-image demo with vectors (map_test_data.py).
  */
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { Locator } from '@playwright/test';
+import { APIRequestContext, Locator } from '@playwright/test';
 import { expect, test } from './fixtures';
 
 import { api, command, fmt, openGrid, serverTotal } from './helpers';
+import { lasso, openMap, serverIds, Shape } from './mapHelpers';
 
 const DEMO = 'demo';
-
-/** A lasso's corners, as fractions of the map body. */
-type Shape = [number, number][];
 
 const SMALL: Shape = [
   [0.3, 0.3],
@@ -37,44 +35,18 @@ const CLUSTER: Shape = [
   [0.25, 0.7]
 ];
 
-async function openMap(page: IJupyterLabPageFixture): Promise<Locator> {
-  await command(page, 'visionlens:open-map', { dataset: DEMO, method: 'pca' });
-  const map = page.locator('#visionlens-map-main .jp-VisionLens-map');
-  await expect(map).toHaveAttribute('data-points', /\d+/, { timeout: 60000 });
-  return map;
-}
-
-/** Drag a lasso through `fractions` of the map body; answers the server's ids for it. */
-async function lasso(
+/** Draw a lasso through `fractions` of the map; answers the server's ids for it once the map
+ * says how many it selected. */
+async function select(
   page: IJupyterLabPageFixture,
-  request: any,
+  request: APIRequestContext,
   map: Locator,
   fractions: Shape
 ): Promise<number[]> {
-  const before = await map.getAttribute('data-last-shape');
-  await map.locator('.jp-VisionLens-mapTool[data-tool="lasso"]').click();
-  const box = (await map.locator('.jp-VisionLens-mapBody').boundingBox())!;
-  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height];
-  const [x0, y0] = at(fractions[0]);
-  await page.mouse.move(x0, y0);
-  await page.mouse.down();
-  for (const f of [...fractions.slice(1), fractions[0]]) {
-    const [x, y] = at(f);
-    await page.mouse.move(x, y, { steps: 6 });
-  }
-  await page.mouse.up();
-  if (before === null) {
-    await expect(map).toHaveAttribute('data-last-shape', /\S/);
-  } else {
-    await expect(map).not.toHaveAttribute('data-last-shape', before);
-  }
-  const shape = JSON.parse((await map.getAttribute('data-last-shape')) as string);
-  const mapId = await map.getAttribute('data-map-id');
-  const answer = await api(request, `datasets/${DEMO}/maps/${mapId}/select`, shape);
-  await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(
-    `${fmt(answer.ids.length)} selected`
-  );
-  return answer.ids;
+  await lasso(page, map, fractions);
+  const ids = await serverIds(request, map, DEMO);
+  await expect(map.locator('.jp-VisionLens-mapSelection')).toHaveText(`${fmt(ids.length)} selected`);
+  return ids;
 }
 
 /** Whether the grid shows the tile of `id` whole inside its scroller. */
@@ -127,10 +99,10 @@ test.describe('A selection made elsewhere is brought into view', () => {
     request
   }) => {
     const grid = await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     const total = await serverTotal(request, DEMO, {});
     await scrollGrid(grid, 1e9); // the grid at its last samples
-    const ids = await lasso(page, request, map, CLUSTER);
+    const ids = await select(page, request, map, CLUSTER);
     expect(ids.length).toBeGreaterThan(0);
     const first = await position(request, ids);
     expect(first.shown).toBe(ids.length);
@@ -149,8 +121,8 @@ test.describe('A selection made elsewhere is brought into view', () => {
     request
   }) => {
     const grid = await openGrid(page, DEMO);
-    const map = await openMap(page);
-    const small = await lasso(page, request, map, SMALL);
+    const map = await openMap(page, DEMO);
+    const small = await select(page, request, map, SMALL);
     expect(small.length).toBeGreaterThan(0);
     await command(page, 'visionlens:show-selected');
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(
@@ -158,7 +130,7 @@ test.describe('A selection made elsewhere is brought into view', () => {
     );
     // Dimmed, the points outside the filter can be lassoed.
     await map.locator('.jp-VisionLens-mapFilterMode').selectOption('dim');
-    const large = await lasso(page, request, map, LARGE);
+    const large = await select(page, request, map, LARGE);
     const inFilter = new Set(small);
     const hidden = large.filter(id => !inFilter.has(id)).length;
     const shown = large.length - hidden;
@@ -185,7 +157,7 @@ test.describe('A selection made elsewhere is brought into view', () => {
     request
   }) => {
     const grid = await openGrid(page, DEMO);
-    const map = await openMap(page);
+    const map = await openMap(page, DEMO);
     await page.evaluate(() =>
       (window as any).jupyterapp.shell.activateById('visionlens-grid-main')
     );
@@ -194,7 +166,7 @@ test.describe('A selection made elsewhere is brought into view', () => {
     await expect(patches).toBeVisible();
     await expect(grid).toBeHidden();
 
-    const ids = await lasso(page, request, map, CLUSTER);
+    const ids = await select(page, request, map, CLUSTER);
     const first = await position(request, ids);
     await expect(grid).toBeVisible();
     await expect(patches).toBeHidden();
