@@ -30,6 +30,7 @@ from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
+from .jobs.kernel_client import SERVER_URL_ENV, TOKEN_ENV
 from .jobs.ray_driver import RayDrivers
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
@@ -51,8 +52,6 @@ from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
 from .worker_priority import NICE_ENV, THREADS_ENV, default_worker_threads
 
-SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
-TOKEN_ENV = "VISIONLENS_TOKEN"
 JOB_STOP_SECONDS = 6.0
 """How long a stopping server waits for cancelled jobs to wind down (a cancelled ingest
 deletes what it wrote) before it closes the catalog anyway. JupyterHub's spawner sends

@@ -295,6 +295,7 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.export.errors", "ExportError"),
     ("visionlens_jlab.records.report", "IngestError"),
     ("visionlens_jlab.jobs", "WorkerError"),
+    ("visionlens_jlab.jobs.runners", "RunnerError"),
     ("visionlens_jlab.maps", "MapError"),
     ("visionlens_jlab.media.errors", "MediaError"),
     ("visionlens_jlab.media.errors", "MediaAccessError"),

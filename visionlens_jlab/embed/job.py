@@ -2,9 +2,9 @@
 
 One job interface, four sources of the same messages (:mod:`visionlens_jlab.embed.stream`):
 a spawned worker process (the ``process`` runner, the server's default), a headless Jupyter
-kernel (the ``kernel`` runner, :mod:`.kernel_runner`), a Ray cluster driven from a worker
-process (the ``ray`` runner, :mod:`.ray_runner`), or the calling process itself (the CLI
-when no server owns the data dir). Whatever computes, this module alone writes: vectors
+kernel (the ``kernel`` runner, :mod:`visionlens_jlab.jobs.kernel_runner`), a Ray cluster
+driven from a worker process (the ``ray`` runner, :mod:`.ray_runner`), or the calling
+process itself (the CLI when no server owns the data dir). Whatever computes, this module alone writes: vectors
 in batches keyed by sample id (idempotent), then the catalog's space row last
 (:mod:`visionlens_jlab.embed.spaces`), so a killed job leaves no half-written space visible
 and the next run embeds only what has no vector yet.

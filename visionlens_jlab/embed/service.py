@@ -11,6 +11,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..jobs.job import Job, JobContext
+from ..jobs.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_driver import RayDrivers
@@ -18,12 +19,14 @@ from ..jobs.ray_pipeline import RayRunnerError, server_address
 from ..vectors import VectorStore, VectorStoreError
 from .base import EmbedError
 from .job import EmbedOptions, parse_runner, run_embedding
-from .kernel_runner import KernelInbox, kernel_loop, kernel_source
 from .models import CHECKPOINT_ENV, parse_model
 from .ray_runner import ray_embed_stream, warm_embed_pool
 from .registry import describe, list_models
 from .spaces import dataset_spaces, reconcile_all
 from .stream import embed_stream
+from .wire import decode_message, encode_items
+
+KERNEL_ENTRY = "visionlens_jlab.embed.kernel_client.run_kernel_job"
 
 
 def _models_items(checkpoint: str | None) -> Any:
@@ -72,7 +75,7 @@ class EmbeddingService:
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.ray_address = ray_address or None
-        self.inbox = KernelInbox()
+        self.inbox = KernelInbox(encode_items, decode_message, what="embedding")
         self._models_lock = threading.Lock()
         self._models: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
 
@@ -189,6 +192,7 @@ class EmbeddingService:
                     kernelspec=target,
                     options=worker_options,
                     items=items,
+                    entry=KERNEL_ENTRY,
                 )
 
             return run_embedding(ctx, self.catalog, store, options, source)

@@ -10,8 +10,8 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..embed.job import parse_runner
-from ..embed.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.job import Job, JobContext, JobPaused
+from ..jobs.kernel_runner import KernelInbox, kernel_loop, kernel_source
 from ..jobs.manager import JobManager
 from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.ray_pipeline import RayRunnerError, server_address
