@@ -32,6 +32,7 @@ from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
 from .jobs.kernel_client import SERVER_URL_ENV, TOKEN_ENV
 from .jobs.ray_driver import RayDrivers
+from .jobs.runners import RunnerError
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
@@ -196,7 +197,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         model = self.ray_warm_model
         try:
             return self.embedding.warm_ray(model, failed)
-        except EmbedError as err:  # no cluster address, or no such model
+        except (EmbedError, RunnerError) as err:  # no such model, or no cluster address
             failed(err)
             return None
 

@@ -27,7 +27,6 @@ from typing import Any
 from ..catalog import NotFoundError
 from .job import JobCancelled, JobContext
 from .processes import WorkerError
-from .runners import RunnerError
 
 POLL_SECONDS = 0.2
 READY_TIMEOUT = 120.0
@@ -94,23 +93,6 @@ def kernel_code(job_id: str, options: dict[str, Any], entry: str) -> str:
         f"from {module} import {function} as _vl_run\n"
         f"_vl_run({json.dumps(job_id)}, __import__('json').loads({json.dumps(json.dumps(options))}))\n"
     )
-
-
-def kernel_loop(serverapp: Any, kernelspec: str | None) -> asyncio.AbstractEventLoop:
-    """The server's event loop (the kernel manager's), checking the kernelspec exists;
-    called on that loop (a request handler), before the job is queued."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise RunnerError("the kernel runner works only through a running Jupyter server") from None
-    if kernelspec is None:
-        return loop
-    specs = serverapp.kernel_spec_manager.find_kernel_specs()
-    if kernelspec not in specs:
-        raise RunnerError(
-            f"no kernelspec named {kernelspec!r}; installed: {', '.join(sorted(specs)) or 'none'}"
-        )
-    return loop
 
 
 async def _drive_kernel(

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..embed.base import EmbedError
-from ..embed.job import parse_runner
 from ..embed.stream import check_batch_size
 from ..jobs.accelerator import DTYPES
+from ..jobs.runners import RunnerError, parse_runner
 
 TASKS = ("detect", "caption", "classify", "vlm")
 DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0, "vlm": 0.0}
@@ -124,7 +124,10 @@ class PredictOptions:
             from .vlm import parse_questions  # checks them: PredictError naming the fault
 
             parse_questions(list(self.questions))
-        parse_runner(self.runner)  # an unknown runner fails here, not in the job
+        try:  # an unknown runner fails here, not in the job
+            parse_runner(self.runner)
+        except RunnerError as exc:
+            raise PredictError(str(exc)) from exc
 
     @property
     def run_name(self) -> str:
