@@ -13,8 +13,8 @@ from ..jobs.kernel_runner import KernelInbox, kernel_source
 from ..jobs.manager import JobManager
 from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.runners import Runner, server_runner
-from .base import PredictOptions
-from .job import Item, Source, combined, run_prediction
+from .base import PredictOptions, WorkItem
+from .job import Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
 from .wire import decode_message, encode_items
 from .workers import sharded_source
@@ -27,7 +27,7 @@ def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
     long-lived driver of the cluster (cancel cancels the job's work there; the model
     actors stay loaded for the next job of the same model)."""
 
-    def source(request: dict[str, Any], items: Sequence[Item]) -> Any:
+    def source(request: dict[str, Any], items: Sequence[WorkItem]) -> Any:
         return driver.stream(ctx, ray_predict_stream, request, list(items))
 
     return source
@@ -100,7 +100,7 @@ class PredictService:
         assert runner.loop is not None, "the kernel runner needs the server's event loop"
         loop = runner.loop
 
-        def source(request: dict[str, Any], items: Sequence[Item]) -> Any:
+        def source(request: dict[str, Any], items: Sequence[WorkItem]) -> Any:
             return kernel_source(
                 ctx,
                 kernel_manager=self.serverapp.kernel_manager,
