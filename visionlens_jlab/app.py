@@ -30,7 +30,6 @@ from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
-from .jobs.kernel_client import SERVER_URL_ENV, TOKEN_ENV
 from .jobs.ray_driver import RayDrivers
 from .jobs.runners import RunnerError
 from .loop_lag import LoopLagProbe
@@ -46,6 +45,7 @@ from .plugins.registry import (
     set_default_registry,
 )
 from .predict.service import PredictService
+from .rest_client import SERVER_URL_ENV, TOKEN_ENV
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .search.matrix_cache import VectorMatrixCache
 from .server_info import remove_server_info, write_server_info

@@ -55,7 +55,7 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
         }
         if args.image_labels:
             body["image_labels"] = _absolute(args.image_labels)
-        return job_result(client, client.post("datasets", body))
+        return job_result(client, client.post_json("datasets", body))
 
     with without_pandas():  # ~50 MB and ~0.4 s that pyarrow would spend on it
         return run_local_or_remote(args, local, remote)
@@ -79,7 +79,7 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
         body = {"source": _absolute(args.source), "model": args.model, "format": args.format}
         if args.split:
             body["split"] = args.split
-        return job_result(client, client.post(f"datasets/{args.dataset}/predictions", body))
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/predictions", body))
 
     with without_pandas():
         return run_local_or_remote(args, local, remote)
@@ -93,7 +93,7 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
     listing = run_local_or_remote(
         args,
         lambda catalog: {"datasets": catalog.list_datasets()},
-        lambda client: client.get("datasets"),
+        lambda client: client.get_json("datasets"),
     )
     return {**listing, "data_dir": str(data_dir)}
 

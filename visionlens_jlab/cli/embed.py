@@ -121,7 +121,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             "runner": args.runner,
             "dtype": dtype,
         }
-        answer = client.post(f"datasets/{args.dataset}/embed", body)
+        answer = client.post_json(f"datasets/{args.dataset}/embed", body)
         return job_result(client, answer, "the embedding job was")
 
     try:
@@ -169,7 +169,7 @@ def cmd_reconcile(args: argparse.Namespace) -> dict[str, Any]:
         with open_vector_store(catalog.data_dir) as store:
             return reconcile_all(catalog, store)
 
-    result = run_local_or_remote(args, local, lambda client: client.post("vectors/reconcile"))
+    result = run_local_or_remote(args, local, lambda client: client.post_json("vectors/reconcile"))
     if not args.json:
         removed = sum(s["removed"] for s in result["spaces"].values())
         missing = {name: s["missing"] for name, s in result["spaces"].items() if s["missing"]}

@@ -178,7 +178,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         return result
 
     def remote(client: Any) -> dict[str, Any]:
-        answer = client.post(
+        answer = client.post_json(
             f"datasets/{args.dataset}/predict", {k: v for k, v in body.items() if v is not None}
         )
         return job_result(client, answer, "the model job was")

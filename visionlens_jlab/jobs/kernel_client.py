@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 
-from ..rest_client import RestClient
+from ..rest_client import CONNECT_GRACE_S, SERVER_URL_ENV, TOKEN_ENV, RestClient
 from ..worker_priority import lower_priority
-
-SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
-TOKEN_ENV = "VISIONLENS_TOKEN"
-"""Where the server extension puts its URL and token for the kernels it starts."""
 
 
 def server_client() -> RestClient:
@@ -30,4 +26,6 @@ def server_client() -> RestClient:
         raise RuntimeError(
             f"${SERVER_URL_ENV} is not set: this kernel was not started by a VisionLens server"
         )
-    return RestClient(url, os.environ.get(TOKEN_ENV))
+    return RestClient(
+        url, os.environ.get(TOKEN_ENV), origin=f"${SERVER_URL_ENV}", connect_grace=CONNECT_GRACE_S
+    )
