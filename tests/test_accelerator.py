@@ -18,7 +18,7 @@ from visionlens_jlab.embed.models import parse_model
 from visionlens_jlab.embed.stream import embed_stream
 from visionlens_jlab.jobs.accelerator import MODELS, AcceleratorError, BatchSizer
 from visionlens_jlab.predict import stream as predict_module
-from visionlens_jlab.predict.base import PredictOptions
+from visionlens_jlab.predict.base import PredictOptions, WorkItem
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 
@@ -75,10 +75,10 @@ def detect_request(weights: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
-def detect_items(photos: Path) -> list[tuple[int, str, int, int]]:
+def detect_items(photos: Path) -> list[WorkItem]:
     files = sorted((photos / "images").glob("*.jpg"))
     assert len(files) == N_IMAGES
-    return [(i, str(f), 0, 0) for i, f in enumerate(files)]
+    return [WorkItem(i, str(f), 0, 0) for i, f in enumerate(files)]
 
 
 def test_two_jobs_in_sequence_never_hold_two_models(

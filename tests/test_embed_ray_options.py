@@ -8,22 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visionlens_jlab.embed.base import EmbedError
-from visionlens_jlab.embed.job import parse_runner
 from visionlens_jlab.embed.ray_runner import EmbedModel
 from visionlens_jlab.jobs.ray_pipeline import Deduplicator, Stage, model_actors
 from visionlens_jlab.jobs.ray_pool import RaySession
 
 from .embed_fixtures import add_photos
-
-
-def test_runner_names() -> None:
-    assert parse_runner("ray") == ("ray", None)
-    assert parse_runner("ray:127.0.0.2:6379") == ("ray", "127.0.0.2:6379")
-    assert parse_runner("ray:ray://head:10001") == ("ray", "ray://head:10001")
-    assert parse_runner("kernel:python3") == ("kernel", "python3")
-    with pytest.raises(EmbedError, match=r"ray\[:ADDRESS\]"):
-        parse_runner("dask")
 
 
 def test_a_retried_batch_is_kept_once_and_counted() -> None:

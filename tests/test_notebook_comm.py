@@ -11,7 +11,7 @@ import pytest
 from tests.notebook_fixtures import KernelHarness, running_kernel
 from tests.test_notebook_api import toy  # noqa: F401 - fixture
 from visionlens_jlab.notebook import protocol as P
-from visionlens_jlab.notebook.connection import VisionLensError
+from visionlens_jlab.rest_client import VisionLensError
 
 
 def ids_buffer(ids: list[int]) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.predict.base import PredictError, PredictOptions
+from visionlens_jlab.predict.base import PredictError, PredictOptions, WorkItem
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import MAX_NEW_TOKENS, predict_stream
 from visionlens_jlab.predict.vlm import CAPTION_REQUEST
@@ -123,7 +123,7 @@ def test_florence2_is_told_its_caption_task(photos: Path, models: Callable[[str]
 
     loaded = load_model(str(models("florence2")), "caption", "cpu")
     image = Image.open(sorted((photos / "images").glob("*.jpg"))[0]).convert("RGB")
-    prepared = prepare_images(loaded, [(1, "", 0, 0)], [(image, "")], [])
+    prepared = prepare_images(loaded, [WorkItem(1, "", 0, 0)], [(image, "")], [])
     text = loaded.processor.batch_decode(prepared.inputs["input_ids"], skip_special_tokens=True)
     assert text == ["What does the image describe?"]  # what Florence-2 makes of <CAPTION>
 

@@ -103,7 +103,7 @@ def test_a_cut_off_run_resumes_with_the_images_not_done(catalog: Catalog, vlm: P
     given: list[list[int]] = []
 
     def cut_after_one_batch(request: dict[str, Any], items: Any) -> Iterator[tuple]:
-        given.append([i[0] for i in items])
+        given.append([i.sample_id for i in items])
         for message in predict_stream(request, items):
             yield message
             if message[0] == "answers":
@@ -192,3 +192,18 @@ def test_answers_travel_the_kernel_runners_wire_unchanged() -> None:
     assert decode_message(encode_message(message)) == message
     with pytest.raises(PredictError, match="malformed answers"):
         decode_message(b'{"type": "answers", "ids": [1], "results": [[1]], "failed": []}')
+
+
+def test_the_work_list_travels_the_kernel_runners_wire_as_work_items() -> None:
+    from visionlens_jlab.predict.base import WorkItem
+    from visionlens_jlab.predict.wire import decode_items, encode_items
+
+    items = [WorkItem(7, "gs://b/a b.jpg", 640, 480), WorkItem(9, "/data/c.png", 0, 0)]
+    back = decode_items(encode_items(items))
+    assert back == items and all(isinstance(i, WorkItem) for i in back)
+    assert (back[0].sample_id, back[0].location, back[0].width, back[0].height) == (
+        7,
+        "gs://b/a b.jpg",
+        640,
+        480,
+    )

@@ -31,6 +31,7 @@ from .jobs import Job, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
 from .jobs.ray_driver import RayDrivers
+from .jobs.runners import RunnerError
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
@@ -44,6 +45,7 @@ from .plugins.registry import (
     set_default_registry,
 )
 from .predict.service import PredictService
+from .rest_client import SERVER_URL_ENV, TOKEN_ENV
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .search.matrix_cache import VectorMatrixCache
 from .server_info import remove_server_info, write_server_info
@@ -51,8 +53,6 @@ from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
 from .worker_priority import NICE_ENV, THREADS_ENV, default_worker_threads
 
-SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
-TOKEN_ENV = "VISIONLENS_TOKEN"
 JOB_STOP_SECONDS = 6.0
 """How long a stopping server waits for cancelled jobs to wind down (a cancelled ingest
 deletes what it wrote) before it closes the catalog anyway. JupyterHub's spawner sends
@@ -197,7 +197,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         model = self.ray_warm_model
         try:
             return self.embedding.warm_ray(model, failed)
-        except EmbedError as err:  # no cluster address, or no such model
+        except (EmbedError, RunnerError) as err:  # no such model, or no cluster address
             failed(err)
             return None
 

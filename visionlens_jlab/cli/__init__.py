@@ -56,7 +56,7 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
         }
         if args.image_labels:
             body["image_labels"] = _absolute(args.image_labels)
-        return job_result(client, client.post("datasets", body))
+        return job_result(client, client.post_json("datasets", body))
 
     with without_pandas():  # ~50 MB and ~0.4 s that pyarrow would spend on it
         return run_local_or_remote(args, local, remote)
@@ -80,7 +80,7 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
         body = {"source": _absolute(args.source), "model": args.model, "format": args.format}
         if args.split:
             body["split"] = args.split
-        return job_result(client, client.post(f"datasets/{args.dataset}/predictions", body))
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/predictions", body))
 
     with without_pandas():
         return run_local_or_remote(args, local, remote)
@@ -94,7 +94,7 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
     listing = run_local_or_remote(
         args,
         lambda catalog: {"datasets": catalog.list_datasets()},
-        lambda client: client.get("datasets"),
+        lambda client: client.get_json("datasets"),
     )
     return {**listing, "data_dir": str(data_dir)}
 
@@ -291,6 +291,7 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.export.errors", "ExportError"),
     ("visionlens_jlab.records.report", "IngestError"),
     ("visionlens_jlab.jobs", "WorkerError"),
+    ("visionlens_jlab.jobs.runners", "RunnerError"),
     ("visionlens_jlab.maps", "MapError"),
     ("visionlens_jlab.media.errors", "MediaError"),
     ("visionlens_jlab.media.errors", "MediaAccessError"),

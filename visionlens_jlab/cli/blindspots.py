@@ -50,7 +50,9 @@ def cmd_blindspots(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"model": args.model, **options}
-        return dict(job_result(client, client.post(f"datasets/{args.dataset}/blindspots", body)))
+        return dict(
+            job_result(client, client.post_json(f"datasets/{args.dataset}/blindspots", body))
+        )
 
     out = run_local_or_remote(args, local, remote)
     if not args.json:

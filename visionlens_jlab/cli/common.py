@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..config import resolve_data_dir
+from ..config import SERVER_INFO_FILE, resolve_data_dir
 from ..server_info import read_server_info
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -59,9 +59,14 @@ def server_client(data_dir: Path) -> Any:
     info = read_server_info(data_dir)
     if info is None:
         return None
-    from ..rest_client import RestClient
+    from ..rest_client import CONNECT_GRACE_S, RestClient
 
-    return RestClient(info["url"], info.get("token"))
+    return RestClient(
+        info["url"],
+        info.get("token"),
+        origin=str(data_dir / SERVER_INFO_FILE),
+        connect_grace=CONNECT_GRACE_S,
+    )
 
 
 def open_catalog(data_dir: Path) -> Any:
@@ -91,11 +96,11 @@ def run_local_or_remote(
     data_dir = resolve_data_dir(args.data_dir)
     client = server_client(data_dir)
     if client is not None:
-        from ..rest_client import ApiError  # requests: only when there is a server to call
+        from ..rest_client import VisionLensError  # requests: only with a server to call
 
         try:
             return remote(client)
-        except ApiError as exc:
+        except VisionLensError as exc:
             raise CliError(f"the VisionLens server refused: {exc}") from exc
     catalog = open_catalog(data_dir)
     try:

@@ -69,7 +69,7 @@ def cmd_duplicates(args: argparse.Namespace) -> dict[str, Any]:
             "hashes": not args.no_hashes,
             "model": args.model,
         }
-        return job_result(client, client.post(f"datasets/{args.dataset}/duplicates", body))
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/duplicates", body))
 
     try:
         out = run_local_or_remote(args, local, remote)

@@ -146,16 +146,16 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
         _say(args, f"ingesting {files.annotations} as {args.name!r} through the running server")
         body = {"source": str(files.annotations), "name": args.name, "format": "coco",
                 "images": str(files.images), "image_labels": str(files.image_labels)}  # fmt: skip
-        dataset = job_result(client, client.post("datasets", body), ENDED)
+        dataset = job_result(client, client.post_json("datasets", body), ENDED)
         try:
             body = {"source": str(files.predictions), "model": MODEL_NAME, "format": "coco"}
             preds = job_result(
-                client, client.post(f"datasets/{args.name}/predictions", body), ENDED
+                client, client.post_json(f"datasets/{args.name}/predictions", body), ENDED
             )
             body = {"source": str(files.classifier), "model": CLASSIFIER_NAME,
                     "format": "classification"}  # fmt: skip
             classifier = job_result(
-                client, client.post(f"datasets/{args.name}/predictions", body), ENDED
+                client, client.post_json(f"datasets/{args.name}/predictions", body), ENDED
             )
         except BaseException:
             client.delete(f"datasets/{args.name}")
@@ -206,7 +206,7 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _remote_counts(client: Any, name: str) -> dict[str, Any] | None:
-    for ds in client.get("datasets")["datasets"]:
+    for ds in client.get_json("datasets")["datasets"]:
         if ds["name"] == name:
             return dataset_counts(ds)
     return None

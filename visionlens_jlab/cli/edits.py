@@ -94,7 +94,7 @@ def cmd_edit(args: argparse.Namespace) -> dict[str, Any]:
         return apply_edits(catalog, args.dataset, ops, os_user())
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(client.post(f"datasets/{args.dataset}/edits", {"operations": ops}))
+        return dict(client.post_json(f"datasets/{args.dataset}/edits", {"operations": ops}))
 
     return _applied(args, run_local_or_remote(args, local, remote))
 
@@ -108,7 +108,7 @@ def cmd_undo(args: argparse.Namespace) -> dict[str, Any]:
         return dict(getattr(edits, args.action)(catalog, args.dataset, os_user()))
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(client.post(f"datasets/{args.dataset}/edits/{args.action}"))
+        return dict(client.post_json(f"datasets/{args.dataset}/edits/{args.action}"))
 
     return _applied(args, run_local_or_remote(args, local, remote))
 
@@ -122,7 +122,7 @@ def cmd_restore(args: argparse.Namespace) -> dict[str, Any]:
         return restore_version(catalog, args.dataset, args.version, os_user())
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(client.post(f"datasets/{args.dataset}/versions/{args.version}/restore"))
+        return dict(client.post_json(f"datasets/{args.dataset}/versions/{args.version}/restore"))
 
     return _applied(args, run_local_or_remote(args, local, remote))
 
@@ -149,7 +149,9 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, Any]:
         return snapshot(catalog, args.dataset, args.message, os_user())
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(client.post(f"datasets/{args.dataset}/versions", {"message": args.message}))
+        return dict(
+            client.post_json(f"datasets/{args.dataset}/versions", {"message": args.message})
+        )
 
     version = run_local_or_remote(args, local, remote)
     out = {k: version[k] for k in VERSION_KEYS}
@@ -174,7 +176,7 @@ def cmd_versions(args: argparse.Namespace) -> dict[str, Any]:
         return {"versions": list_versions(catalog, args.dataset)}
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(client.get(f"datasets/{args.dataset}/versions"))
+        return dict(client.get_json(f"datasets/{args.dataset}/versions"))
 
     listed = run_local_or_remote(args, local, remote)
     out: dict[str, Any] = {
@@ -209,12 +211,12 @@ def cmd_diff(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(str(exc), EXIT_USAGE) from exc
 
     def remote(client: Any) -> dict[str, Any]:
-        from ..rest_client import ApiError
+        from ..rest_client import VisionLensError
 
         params = {"from": args.v1, "to": args.v2, **evaluated}
         try:
-            return dict(client.get(f"datasets/{args.dataset}/versions/diff", params=params))
-        except ApiError as exc:
+            return dict(client.get_json(f"datasets/{args.dataset}/versions/diff", **params))
+        except VisionLensError as exc:
             if exc.status in (400, 404):
                 raise CliError(f"the VisionLens server refused: {exc}", EXIT_USAGE) from exc
             raise

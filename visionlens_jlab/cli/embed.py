@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 from ..embed.base import EmbedError
 from ..jobs.accelerator import DTYPES, PRECISION_ALIASES, dtype_option
-from .common import CliError, add_common_options, job_result, run_local_or_remote
+from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 
 def add_parser(subparsers: Any) -> None:
@@ -62,13 +61,14 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
-    from ..embed.job import EmbedOptions, parse_runner, run_embedding
+    from ..embed.job import EmbedOptions, run_embedding
     from ..embed.models import parse_model
     from ..embed.ray_runner import ray_embed_stream
     from ..embed.registry import describe
     from ..embed.stream import embed_stream
-    from ..jobs.ray_pipeline import RAY_ADDRESS_ENV, RayRunnerError
+    from ..jobs.ray_pipeline import RayRunnerError
     from ..jobs.ray_pool import run_once
+    from ..jobs.runners import RunnerError, local_runner
     from ..vectors import open_vector_store
 
     precision = getattr(args, "precision", None)
@@ -86,17 +86,15 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
     print(f"visionlens: {describe(spec)}", file=sys.stderr)
 
     def local(catalog: Any) -> dict[str, Any]:
-        kind, target = parse_runner(args.runner)
-        if kind == "kernel":
-            raise CliError("the kernel runner needs a running JupyterLab server on this data dir")
-        address = target or os.environ.get(RAY_ADDRESS_ENV)
-        if kind == "ray" and not address:
-            raise CliError("no Ray cluster address: use --runner ray:HOST:PORT or set $RAY_ADDRESS")
+        try:
+            runner = local_runner(args.runner)
+        except RunnerError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
 
         def source(items: Any) -> Any:
-            if kind == "ray":  # this process is the driver (and the writer)
+            if runner.address is not None:  # ray: this process is the driver (and the writer)
                 return run_once(
-                    str(address),
+                    runner.address,
                     ray_embed_stream,
                     spec.to_json(),
                     list(items),
@@ -111,7 +109,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
                 result = run_embedding(None, catalog, store, options, source)
             except RayRunnerError as exc:
                 raise CliError(str(exc)) from exc
-        result["runner"] = f"ray:{address}" if kind == "ray" else "local"
+        result["runner"] = f"ray:{runner.address}" if runner.address else "local"
         return result
 
     def remote(client: Any) -> dict[str, Any]:
@@ -123,7 +121,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             "runner": args.runner,
             "dtype": dtype,
         }
-        answer = client.post(f"datasets/{args.dataset}/embed", body)
+        answer = client.post_json(f"datasets/{args.dataset}/embed", body)
         return job_result(client, answer, "the embedding job was")
 
     try:
@@ -171,7 +169,7 @@ def cmd_reconcile(args: argparse.Namespace) -> dict[str, Any]:
         with open_vector_store(catalog.data_dir) as store:
             return reconcile_all(catalog, store)
 
-    result = run_local_or_remote(args, local, lambda client: client.post("vectors/reconcile"))
+    result = run_local_or_remote(args, local, lambda client: client.post_json("vectors/reconcile"))
     if not args.json:
         removed = sum(s["removed"] for s in result["spaces"].values())
         missing = {name: s["missing"] for name, s in result["spaces"].items() if s["missing"]}

@@ -110,10 +110,10 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
         }
         if args.sigmas is not None:
             body["sigmas"] = args.sigmas
-        result = job_result(client, client.post(f"datasets/{args.dataset}/evaluations", body))
+        result = job_result(client, client.post_json(f"datasets/{args.dataset}/evaluations", body))
         if result.get("kind") == "classification":  # the whole report: nothing is stored
             return dict(result)
-        return dict(client.get(f"datasets/{args.dataset}/evaluations/{result['key']}"))
+        return dict(client.get_json(f"datasets/{args.dataset}/evaluations/{result['key']}"))
 
     out = run_local_or_remote(args, local, remote)
     if not args.json:

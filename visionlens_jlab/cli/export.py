@@ -92,7 +92,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed, "images": args.images, "overwrite": args.overwrite,
             "version": args.version,
         }  # fmt: skip
-        return job_result(client, client.post(f"datasets/{args.dataset}/exports", body))
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/exports", body))
 
     from ..records.batches import without_pandas
 

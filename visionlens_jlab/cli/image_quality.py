@@ -43,7 +43,7 @@ def cmd_image_quality(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {} if args.workers is None else {"workers": args.workers}
-        return job_result(client, client.post(f"datasets/{args.dataset}/image-quality", body))
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/image-quality", body))
 
     out = run_local_or_remote(args, local, remote)
     if not args.json:

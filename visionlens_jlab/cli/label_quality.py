@@ -72,8 +72,8 @@ def cmd_label_quality(args: argparse.Namespace) -> dict[str, Any]:
     def remote(client: Any) -> dict[str, Any]:
         path = f"datasets/{args.dataset}/label-quality"
         body = {"model": args.model, "thresholds": thresholds}
-        summary = job_result(client, client.post(path, body))
-        return {**client.get(path, params={"model": args.model}), "summary": summary["summary"]}
+        summary = job_result(client, client.post_json(path, body))
+        return {**client.get_json(path, model=args.model), "summary": summary["summary"]}
 
     out = run_local_or_remote(args, local, remote)
     if args.json:

@@ -98,7 +98,7 @@ def cmd_send(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"label_studio": ls, "filter": spec, **options}
-        return dict(client.post(f"datasets/{args.dataset}/labelstudio/projects", body))
+        return dict(client.post_json(f"datasets/{args.dataset}/labelstudio/projects", body))
 
     result = run_local_or_remote(args, local, remote)
     if not args.json:
@@ -121,7 +121,7 @@ def cmd_pull(args: argparse.Namespace) -> dict[str, Any]:
     def remote(client: Any) -> dict[str, Any]:
         body = {"label_studio": ls, "apply": args.apply}
         path = f"datasets/{args.dataset}/labelstudio/projects/{args.project}/pull"
-        return dict(client.post(path, body))
+        return dict(client.post_json(path, body))
 
     result = run_local_or_remote(args, local, remote)
     if not args.json:

@@ -70,7 +70,7 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
             "params": params,
             "recompute": args.recompute,
         }
-        answer = client.post(f"datasets/{args.dataset}/maps", body)
+        answer = client.post_json(f"datasets/{args.dataset}/maps", body)
         desc = answer["map"] if "map" in answer else job_result(client, answer)
         if args.out:
             sample_ids, x, y = _remote_points(client, args.dataset, desc["id"])
@@ -100,7 +100,7 @@ def _remote_points(client: Any, dataset: str, map_id: str) -> tuple[np.ndarray, 
     if header["id_ranges"] is not None:
         ids = ids_from_ranges(header["id_ranges"])
     else:
-        ids = np.asarray(client.post(f"datasets/{dataset}/ids", {})["ids"], dtype=np.int64)
+        ids = np.asarray(client.post_json(f"datasets/{dataset}/ids", {})["ids"], dtype=np.int64)
     return ids[arrays["index"].astype(np.int64)], arrays["x"], arrays["y"]
 
 

@@ -38,14 +38,14 @@ def _local_registry() -> Any:
 def cmd_plugins(args: argparse.Namespace) -> dict[str, Any]:
     """The plugins document (``GET plugins``); a table unless ``--json``."""
     from ..config import resolve_data_dir
-    from ..rest_client import ApiError
+    from ..rest_client import VisionLensError
     from .common import CliError, server_client
 
     client = server_client(resolve_data_dir(args.data_dir))
     if client is not None:
         try:
-            document: dict[str, Any] = client.get("plugins")
-        except ApiError as exc:
+            document: dict[str, Any] = client.get_json("plugins")
+        except VisionLensError as exc:
             raise CliError(f"the VisionLens server refused: {exc}") from exc
     else:
         document = _local_registry().document()
@@ -84,7 +84,7 @@ def cmd_plugin_field(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"plugin": args.plugin, "field": args.field}
-        return job_result(client, client.post(f"datasets/{args.dataset}/plugin-fields", body))
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/plugin-fields", body))
 
     try:
         result = run_local_or_remote(args, local, remote)

@@ -150,26 +150,21 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(str(exc), EXIT_USAGE) from exc
 
     def local(catalog: Any) -> dict[str, Any]:
-        from ..embed.job import parse_runner
-        from ..jobs.ray_pipeline import RayRunnerError, resolve_address
+        from ..jobs.ray_pipeline import RayRunnerError
         from ..jobs.ray_pool import run_once
+        from ..jobs.runners import RunnerError, local_runner
         from ..predict.job import run_prediction
         from ..predict.ray_runner import ray_predict_stream
         from ..predict.workers import sharded_source
 
-        kind, target = parse_runner(options.runner)
-        if kind == "kernel":
-            raise CliError(
-                "the kernel runner needs a running JupyterLab server on this data dir",
-                EXIT_USAGE,
-            )
-        if kind != "ray":
+        try:
+            runner = local_runner(options.runner)
+        except RunnerError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
+        address = runner.address
+        if address is None:
             # the same worker processes as the server's process runner (this process writes)
             return run_prediction(None, catalog, options, sharded_source(None, options.workers))
-        try:
-            address = resolve_address(target, None)
-        except RayRunnerError as exc:
-            raise CliError(str(exc), EXIT_USAGE) from exc
         try:  # this process is the Ray driver, and the writer
             result = run_prediction(
                 None,
@@ -183,7 +178,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         return result
 
     def remote(client: Any) -> dict[str, Any]:
-        answer = client.post(
+        answer = client.post_json(
             f"datasets/{args.dataset}/predict", {k: v for k, v in body.items() if v is not None}
         )
         return job_result(client, answer, "the model job was")

@@ -75,7 +75,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
             body["text"] = args.text
         else:
             body["image"] = base64.b64encode(image or b"").decode()
-        return dict(client.post(f"datasets/{args.dataset}/search", body))
+        return dict(client.post_json(f"datasets/{args.dataset}/search", body))
 
     try:
         out = run_local_or_remote(args, local, remote)

@@ -31,7 +31,7 @@ def cmd_vlm_calibration(args: argparse.Namespace) -> dict[str, Any]:
         return calibration(catalog, args.dataset)
 
     def remote(client: Any) -> dict[str, Any]:
-        return dict(client.get(f"datasets/{args.dataset}/vlm/calibration"))
+        return dict(client.get_json(f"datasets/{args.dataset}/vlm/calibration"))
 
     out = run_local_or_remote(args, local, remote)
     if not args.json:

@@ -2,9 +2,9 @@
 
 One job interface, four sources of the same messages (:mod:`visionlens_jlab.embed.stream`):
 a spawned worker process (the ``process`` runner, the server's default), a headless Jupyter
-kernel (the ``kernel`` runner, :mod:`.kernel_runner`), a Ray cluster driven from a worker
-process (the ``ray`` runner, :mod:`.ray_runner`), or the calling process itself (the CLI
-when no server owns the data dir). Whatever computes, this module alone writes: vectors
+kernel (the ``kernel`` runner, :mod:`visionlens_jlab.jobs.kernel_runner`), a Ray cluster
+driven from a worker process (the ``ray`` runner, :mod:`.ray_runner`), or the calling
+process itself (the CLI when no server owns the data dir). Whatever computes, this module alone writes: vectors
 in batches keyed by sample id (idempotent), then the catalog's space row last
 (:mod:`visionlens_jlab.embed.spaces`), so a killed job leaves no half-written space visible
 and the next run embeds only what has no vector yet.
@@ -22,6 +22,7 @@ import numpy as np
 from ..catalog import Catalog
 from ..jobs.accelerator import DTYPES
 from ..jobs.job import JobContext
+from ..jobs.runners import RunnerError, parse_runner
 from ..media.confine import Confined, confine
 from ..media.lookup import dataset_media
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
@@ -56,18 +57,10 @@ class EmbedOptions:
         if self.dtype not in DTYPES:
             raise EmbedError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)
-        parse_runner(self.runner)
-
-
-def parse_runner(runner: str) -> tuple[str, str | None]:
-    """``process`` → (process, None); ``kernel`` / ``kernel:SPEC`` → (kernel, SPEC or None);
-    ``ray`` / ``ray:ADDRESS`` → (ray, ADDRESS or None: the server's default cluster)."""
-    kind, _, target = (runner or "process").partition(":")
-    if kind not in ("process", "kernel", "ray") or (kind == "process" and target):
-        raise EmbedError(
-            f"unknown runner {runner!r}: use process, kernel[:KERNELSPEC] or ray[:ADDRESS]"
-        )
-    return kind, target or None
+        try:
+            parse_runner(self.runner)
+        except RunnerError as exc:
+            raise EmbedError(str(exc)) from exc
 
 
 @dataclass(frozen=True)

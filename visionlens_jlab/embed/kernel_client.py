@@ -1,45 +1,24 @@
-"""The kernel side of the ``kernel`` runner: runs inside a headless Jupyter kernel.
+"""The kernel side of an embedding job's ``kernel`` runner: runs inside a headless kernel.
 
-The server starts a kernel of the chosen kernelspec and executes
-``run_kernel_job(job_id, options)`` there. This code fetches the work list from the
-server, reads and decodes the images itself (local or GCS), embeds them with whatever
-torch/GPU that kernel's environment has, and POSTs each message back as Arrow IPC. It never
-opens the catalog or the vector store: the server alone writes them.
+The server starts a kernel of the chosen kernelspec and executes ``run_kernel_job(job_id,
+options)`` there (:mod:`visionlens_jlab.jobs.kernel_runner`). This code fetches the work
+list from the server, reads and decodes the images itself (local or GCS), embeds them with
+whatever torch/GPU that kernel's environment has, and POSTs each message back as Arrow IPC.
+It never opens the catalog or the vector store: the server alone writes them.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from ..rest_client import RestClient
-from ..worker_priority import lower_priority
+from ..jobs.kernel_client import server_client
 from .stream import embed_stream
 from .wire import ARROW_STREAM, decode_items, encode_message
-
-SERVER_URL_ENV = "VISIONLENS_SERVER_URL"
-TOKEN_ENV = "VISIONLENS_TOKEN"
 
 
 def embedding_path(job_id: str) -> str:
     """The REST path (under ``visionlens/api/``) of a kernel job's work list and uploads."""
     return f"jobs/{job_id}/embeddings"
-
-
-def server_client() -> RestClient:
-    """The client of the server that started this kernel (its URL and token are in the
-    kernel's environment).
-
-    The kernel exists for one job alone: it lowers its priority first, as worker
-    processes do (:mod:`~visionlens_jlab.worker_priority`), so the server stays responsive.
-    """
-    lower_priority()
-    url = os.environ.get(SERVER_URL_ENV)
-    if not url:
-        raise RuntimeError(
-            f"${SERVER_URL_ENV} is not set: this kernel was not started by a VisionLens server"
-        )
-    return RestClient(url, os.environ.get(TOKEN_ENV))
 
 
 def run_kernel_job(job_id: str, options: dict[str, Any]) -> int:

@@ -11,19 +11,21 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..jobs.job import Job, JobContext
+from ..jobs.kernel_runner import KernelInbox, kernel_source
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_driver import RayDrivers
-from ..jobs.ray_pipeline import RayRunnerError, server_address
+from ..jobs.runners import server_runner
 from ..vectors import VectorStore, VectorStoreError
-from .base import EmbedError
-from .job import EmbedOptions, parse_runner, run_embedding
-from .kernel_runner import KernelInbox, kernel_loop, kernel_source
+from .job import EmbedOptions, run_embedding
 from .models import CHECKPOINT_ENV, parse_model
 from .ray_runner import ray_embed_stream, warm_embed_pool
 from .registry import describe, list_models
 from .spaces import dataset_spaces, reconcile_all
 from .stream import embed_stream
+from .wire import decode_message, encode_items
+
+KERNEL_ENTRY = "visionlens_jlab.embed.kernel_client.run_kernel_job"
 
 
 def _models_items(checkpoint: str | None) -> Any:
@@ -72,7 +74,7 @@ class EmbeddingService:
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.ray_address = ray_address or None
-        self.inbox = KernelInbox()
+        self.inbox = KernelInbox(encode_items, decode_message, what="embedding")
         self._models_lock = threading.Lock()
         self._models: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
 
@@ -138,14 +140,13 @@ class EmbeddingService:
         runner: str = "process",
         dtype: str = "auto",
     ) -> Job:
-        """Queue an embedding job; bad arguments are refused before anything is queued."""
+        """Queue an embedding job; bad arguments are refused before anything is queued.
+        Called on the server's event loop (the kernel runner's kernel manager lives there)."""
         with self.catalog.cursor() as cur:
             self.catalog.dataset_id(cur, dataset)  # NotFoundError now, not in the job
         spec = parse_model(model, checkpoint or self.checkpoint)
         options = EmbedOptions(dataset, spec, device, batch_size, runner, dtype)
-        kind, target = parse_runner(runner)
-        loop = kernel_loop(self.serverapp, target) if kind == "kernel" else None
-        ray_address = self._ray_address(target) if kind == "ray" else None
+        chosen = server_runner(runner, self.serverapp, self.ray_address)
         store = self.store()
         worker_options = {
             "spec": spec.to_json(),
@@ -158,7 +159,7 @@ class EmbeddingService:
             ctx.progress(None, describe(spec))
 
             def source(items: Sequence[tuple[int, str]]) -> Any:
-                if kind == "process":
+                if chosen.kind == "process":
                     return stream_from_worker(
                         ctx,
                         embed_stream,
@@ -168,9 +169,9 @@ class EmbeddingService:
                         batch_size,
                         dtype,
                     )
-                if kind == "ray":  # the server's driver of that cluster, its actors warm
-                    assert ray_address is not None
-                    return self.ray_drivers.get(ray_address).stream(
+                if chosen.kind == "ray":  # the server's driver of that cluster, its actors warm
+                    assert chosen.address is not None
+                    return self.ray_drivers.get(chosen.address).stream(
                         ctx,
                         ray_embed_stream,
                         spec.to_json(),
@@ -179,16 +180,17 @@ class EmbeddingService:
                         batch_size,
                         dtype,
                     )
-                assert loop is not None
+                assert chosen.loop is not None
                 return kernel_source(
                     ctx,
                     kernel_manager=self.serverapp.kernel_manager,
-                    loop=loop,
+                    loop=chosen.loop,
                     inbox=self.inbox,
                     job_id=ctx.job_id,
-                    kernelspec=target,
+                    kernelspec=chosen.kernelspec,
                     options=worker_options,
                     items=items,
+                    entry=KERNEL_ENTRY,
                 )
 
             return run_embedding(ctx, self.catalog, store, options, source)
@@ -204,7 +206,8 @@ class EmbeddingService:
         like any job's. A job submitted meanwhile waits for the warm-up (one driver, one
         job at a time). ``on_error`` gets what went wrong; nothing is retried."""
         spec = parse_model(model, self.checkpoint)
-        address = self._ray_address(None)
+        address = server_runner("ray", self.serverapp, self.ray_address).address
+        assert address is not None
 
         def run() -> None:
             try:
@@ -218,12 +221,3 @@ class EmbeddingService:
         thread = threading.Thread(target=run, name="visionlens-ray-warm", daemon=True)
         thread.start()
         return thread
-
-    def _ray_address(self, address: str | None) -> str:
-        """The cluster of a ray job (:func:`~visionlens_jlab.jobs.ray_pipeline.server_address`):
-        refused at once, as a bad request, when Ray is missing or no address is known, and as
-        forbidden when the request names a cluster other than the configured one."""
-        try:
-            return server_address(address, self.ray_address)
-        except RayRunnerError as exc:
-            raise EmbedError(str(exc)) from exc

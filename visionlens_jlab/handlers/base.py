@@ -34,6 +34,7 @@ from ..embed.base import EmbedError
 from ..export import ExportError, OutNotAllowedError
 from ..ingest.allowed_roots import SourceNotAllowedError, confine_local_path
 from ..jobs.ray_pipeline import RunnerNotAllowedError
+from ..jobs.runners import RunnerError
 from ..maps.params import MapError
 from ..records.report import IngestError
 from ..search.encoders import QueryImageTooLargeError
@@ -254,6 +255,7 @@ def engine_errors() -> Iterator[None]:
         IngestError,
         VectorStoreError,
         EmbedError,
+        RunnerError,
         MapError,
         ExportError,
     ) as exc:

@@ -65,8 +65,8 @@ class PredictHandler(VisionLensHandler):
             options = replace(options, model=with_local_path(options.model, self.local_path))
             # the kernel runner starts its kernel through the server's kernel manager,
             # which lives on this loop
-            loop = self.app.predict.kernel_loop(options)
-        job = await self.run_blocking(self.app.predict.submit, options, loop)
+            runner = self.app.predict.runner(options)
+        job = await self.run_blocking(self.app.predict.submit, options, runner)
         await self.write_json({"job": job.to_dict()}, status=202)
 
 

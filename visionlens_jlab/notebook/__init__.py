@@ -12,7 +12,8 @@ The kernel reaches the server through its REST API (Arrow IPC for tables) using 
 token the server extension put into the kernel's environment; see :func:`connect`.
 """
 
-from .connection import VisionLensError, connect
+from ..rest_client import VisionLensError
+from .connection import connect
 from .dataset import Dataset, dataset, datasets
 from .session import Session, open
 

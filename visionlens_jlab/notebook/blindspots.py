@@ -9,14 +9,14 @@ from .progress import job_result
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .connection import Client
+    from ..rest_client import RestClient
 
 COLUMNS = ["summary", "metric", "value", "baseline", "effect", "ci_low", "ci_high", "q", "n",
            "images", "filter", "evidence", "python"]  # fmt: skip
 
 
 def run_blind_spots(
-    client: Client, path: str, body: dict[str, Any], *, timeout: float = 3600.0
+    client: RestClient, path: str, body: dict[str, Any], *, timeout: float = 3600.0
 ) -> dict[str, Any]:
     """POST the blind-spot job at ``path`` and wait for its result."""
     job = client.post_json(path, body)["job"]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .connection import VisionLensError
+from ..rest_client import VisionLensError
 
 Filter = Mapping[str, Any]
 

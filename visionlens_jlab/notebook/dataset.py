@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..rest_client import RestClient, VisionLensError, dataset_path
 from .bodies import Filter, filter_body, plain_json
-from .connection import Client, VisionLensError, client, dataset_path
+from .connection import client
 from .edits import EditsMixin
 from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
@@ -52,7 +53,7 @@ def dataset(name: str) -> Dataset:
 class Dataset(EditsMixin, ServerJobsMixin):
     """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
 
-    def __init__(self, name: str, *, _client: Client | None = None) -> None:
+    def __init__(self, name: str, *, _client: RestClient | None = None) -> None:
         self._client = _client or client()
         self.name = name
         self._info = self._client.get_json(dataset_path(name))

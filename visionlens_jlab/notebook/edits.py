@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .connection import Client, dataset_path
+from ..rest_client import RestClient, dataset_path
 from .version_view import VersionView
 
 LOG_COLUMNS = [
@@ -24,7 +24,7 @@ LOG_COLUMNS = [
 class EditsMixin:
     """The edit and version methods of :class:`~.dataset.Dataset`."""
 
-    _client: Client
+    _client: RestClient
     name: str
 
     def edit(self, operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -9,13 +9,13 @@ from .progress import job_result
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .connection import Client
+    from ..rest_client import RestClient
 
 BOX_COLUMNS = ["annotation_id", "sample_id", "source", "issue", "score"]
 
 
 def label_quality_frames(
-    client: Client,
+    client: RestClient,
     path: str,
     model: str,
     thresholds: dict[str, float] | None,

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .connection import Client
+    from ..rest_client import RestClient
 
 PAGE = 1000
 """Objects per request (the server's largest page)."""
 
 
-def patches_frame(client: Client, path: str, body: dict[str, Any]) -> pd.DataFrame:
+def patches_frame(client: RestClient, path: str, body: dict[str, Any]) -> pd.DataFrame:
     """POST ``body`` to the patches route at ``path`` and return its objects as a frame;
     with no ``limit`` every object from ``offset`` on, a page of :data:`PAGE` at a time.
     ``attrs``: the exact ``total``, ``kind``, ``source`` and ``lq_model``."""

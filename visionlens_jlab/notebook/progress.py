@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .connection import Client, VisionLensError
+from ..rest_client import RestClient, VisionLensError
 
 BAR_WIDTH = 30
 FINISHED = ("done", "failed", "cancelled")
@@ -60,7 +60,7 @@ class _Display:
 
 
 def follow_job(
-    client: Client,
+    client: RestClient,
     job: Mapping[str, Any],
     *,
     poll: float = 0.5,
@@ -87,12 +87,12 @@ def follow_job(
                 )
             time.sleep(poll)
     except KeyboardInterrupt:
-        client._request("DELETE", f"jobs/{job['id']}")
+        client.cancel_job(job["id"])
         raise VisionLensError(f"interrupted: job {job['id']} cancelled") from None
 
 
 def job_result(
-    client: Client,
+    client: RestClient,
     job: Mapping[str, Any],
     what: str,
     *,

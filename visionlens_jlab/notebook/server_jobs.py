@@ -9,15 +9,15 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..rest_client import RestClient, dataset_path
 from .bodies import Filter, class_names, filter_body, plain_json
-from .connection import Client, dataset_path
 from .progress import job_result
 
 
 class ServerJobsMixin:
     """The job methods of :class:`~.dataset.Dataset`."""
 
-    _client: Client
+    _client: RestClient
     name: str
 
     def embed(

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..int_unique import unique_ints
+from ..rest_client import VisionLensError
 from . import protocol as P
 from .bodies import Filter, filter_body
-from .connection import VisionLensError
 from .dataset import Dataset
 from .dataset import dataset as _dataset
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .connection import Client, VisionLensError, dataset_path
+from ..rest_client import RestClient, VisionLensError, dataset_path
 from .progress import job_result
 
 JOB_POLL_SECONDS = 0.25
@@ -28,7 +28,7 @@ def image_bytes(image: Any) -> bytes:
 
 
 def search_frame(
-    client: Client,
+    client: RestClient,
     dataset: str,
     *,
     text: str | None,
@@ -65,7 +65,7 @@ def search_frame(
     return frame
 
 
-def duplicates_frame(client: Client, dataset: str, body: dict[str, Any]) -> pd.DataFrame:
+def duplicates_frame(client: RestClient, dataset: str, body: dict[str, Any]) -> pd.DataFrame:
     """Run the duplicates job and return its pairs as a DataFrame
     ``sample_id, duplicate_id, kind, similarity, group``; ``attrs`` holds ``groups``,
     ``counts``, ``leaks`` (a DataFrame), ``notes`` and ``code``."""

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..rest_client import RestClient, dataset_path
 from .bodies import Filter, filter_body
-from .connection import Client, dataset_path
 
 PAGE_COLUMNS = ["sample_id", "file_name", "width", "height", "split", "tags", "annotations"]
 
@@ -21,7 +21,7 @@ PAGE_COLUMNS = ["sample_id", "file_name", "width", "height", "split", "tags", "a
 class VersionView:
     """The labels of ``dataset`` at saved ``version`` (read-only)."""
 
-    def __init__(self, client: Client, dataset: str, version: int) -> None:
+    def __init__(self, client: RestClient, dataset: str, version: int) -> None:
         self._client = client
         self.dataset = dataset
         self.version = int(version)

@@ -1,4 +1,5 @@
-"""What a model job is asked to do (:class:`PredictOptions`) and the errors users see."""
+"""What a model job is asked to do (:class:`PredictOptions`), what it works on
+(:class:`WorkItem`) and the errors users see."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..embed.base import EmbedError
-from ..embed.job import parse_runner
 from ..embed.stream import check_batch_size
 from ..jobs.accelerator import DTYPES
+from ..jobs.runners import RunnerError, parse_runner
 
 TASKS = ("detect", "caption", "classify", "vlm")
 DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0, "vlm": 0.0}
@@ -23,6 +24,19 @@ runs with the user's rights, and most such checkpoints fail offline under transf
 class PredictError(EmbedError):
     """A model job that cannot be done, with a message meant for the user (an
     :class:`EmbedError`, so every entry point reports it as a bad request)."""
+
+
+class WorkItem(NamedTuple):
+    """One image of a model job's work list, as every runner gets it: pickled to worker
+    processes, as JSON to a kernel (:mod:`.wire`), as columns to a Ray cluster."""
+
+    sample_id: int
+    location: str
+    """Where the image is read from (resolved, inside the media root)."""
+    width: int
+    """The catalog's stored size, the one boxes are scaled to (0: unknown, the decoded
+    image's size is used)."""
+    height: int
 
 
 TORCHVISION_PREFIX = "torchvision:"
@@ -124,7 +138,10 @@ class PredictOptions:
             from .vlm import parse_questions  # checks them: PredictError naming the fault
 
             parse_questions(list(self.questions))
-        parse_runner(self.runner)  # an unknown runner fails here, not in the job
+        try:  # an unknown runner fails here, not in the job
+            parse_runner(self.runner)
+        except RunnerError as exc:
+            raise PredictError(str(exc)) from exc
 
     @property
     def run_name(self) -> str:

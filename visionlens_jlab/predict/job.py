@@ -44,7 +44,7 @@ from ..catalog.writes.model_runs import (
 )
 from ..jobs.job import JobContext, JobPaused
 from ..media.lookup import dataset_samples
-from .base import PredictError, PredictOptions
+from .base import PredictError, PredictOptions, WorkItem
 from .classes import class_map, unknown_class_warning
 from .vlm import questions_of
 
@@ -56,10 +56,8 @@ model's derived structures (whole-model work), so writing each small batch would
 quadratic time on a large dataset, while a crash loses at most this much work."""
 FAILED_EXAMPLES = 5
 
-Item = tuple[int, str, int, int]
-Source = Callable[[dict[str, Any], Sequence[Item]], Iterator[tuple[Any, ...]]]
-"""Given the request and the ``(sample_id, location, width, height)`` items, yields the
-messages of :mod:`.stream`."""
+Source = Callable[[dict[str, Any], Sequence[WorkItem]], Iterator[tuple[Any, ...]]]
+"""Given the request and the work list, yields the messages of :mod:`.stream`."""
 
 
 def request_of(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
@@ -315,7 +313,7 @@ def combined(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def _todo(
     items: list[tuple[int, str]], sizes: dict[int, tuple[int, int]], done: np.ndarray
-) -> list[Item]:
+) -> list[WorkItem]:
     ids = np.fromiter((i for i, _ in items), np.int64, len(items))
     keep = ~np.isin(ids, done)
-    return [(i, loc, *sizes[i]) for (i, loc), k in zip(items, keep, strict=True) if k]
+    return [WorkItem(i, loc, *sizes[i]) for (i, loc), k in zip(items, keep, strict=True) if k]

@@ -1,7 +1,7 @@
 """The kernel side of a model job's ``kernel`` runner: runs inside a headless Jupyter kernel.
 
 The server starts a kernel of the chosen kernelspec and executes
-``run_kernel_job(job_id, request)`` there (:mod:`visionlens_jlab.embed.kernel_runner`). This
+``run_kernel_job(job_id, request)`` there (:mod:`visionlens_jlab.jobs.kernel_runner`). This
 fetches the work list, runs :func:`~.stream.predict_stream` with whatever torch/GPU that
 kernel's environment has, and POSTs each message back (:mod:`.wire`). It never opens the
 catalog: the server alone writes.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..embed.kernel_client import server_client
+from ..jobs.kernel_client import server_client
 from .stream import predict_stream
 from .wire import decode_items, encode_message
 

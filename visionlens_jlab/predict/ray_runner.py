@@ -41,7 +41,7 @@ from ..jobs.ray_pipeline import (
 )
 from ..jobs.ray_pool import ModelPool, RaySession, never
 from ..media.sources import read_bytes
-from .base import PredictError
+from .base import PredictError, WorkItem
 from .loading import load_model
 from .stream import DEFAULT_BATCH_SIZE, RESULT_KIND, prepare_images, ready, result_message
 from .stream import decode_image as decode_full
@@ -50,7 +50,6 @@ from .wire import decode_message, encode_message
 from .zero_shot import DEFAULT_BATCH_SIZE as CLASSIFY_BATCH_SIZE
 from .zero_shot import ZeroShot, clip_spec
 
-Item = tuple[int, str, int, int]
 BLOCK_BATCHES = 4
 """Model batches per block. An actor answers a whole block at once, so a block is
 both the unit of progress (and of what a cancel keeps) and what spreads over the actors:
@@ -170,8 +169,9 @@ class PredictModel:
                 return ("labels", done, self.zero_shot.rows(done, pixels), [])
 
             return self.sizer.run(ok, classify)
-        items: list[Item] = [
-            (ids[r], "", int(batch["width"][r]), int(batch["height"][r])) for r in range(len(ids))
+        items = [
+            WorkItem(ids[r], "", int(batch["width"][r]), int(batch["height"][r]))
+            for r in range(len(ids))
         ]
 
         def compute(rows: list[int]) -> tuple[Any, ...]:
@@ -200,7 +200,7 @@ def split(message: tuple[Any, ...]) -> dict[int, tuple[Any, ...]]:
 def ray_predict_stream(
     session: RaySession,
     request: dict[str, Any],
-    items: Sequence[Item],
+    items: Sequence[WorkItem],
     cancelled: Callable[[], bool] = never,
 ) -> Iterator[tuple[Any, ...]]:
     """Run ``request`` (as :func:`.stream.predict_stream`'s) over ``items`` on the cluster
@@ -233,18 +233,18 @@ def _stream(
     pool: ModelPool,
     cluster: dict[str, Any],
     request: dict[str, Any],
-    items: Sequence[Item],
+    items: Sequence[WorkItem],
     prepare: Stage,
     cancelled: Callable[[], bool],
 ) -> Iterator[tuple[Any, ...]]:
     """The pipeline's blocks as messages: one result message per block (first copies
     only), then ``done`` with the cluster summary."""
     kind = RESULT_KIND.get(request["task"], "labels")
-    dedup = Deduplicator([i for i, *_ in items])
+    dedup = Deduplicator([i.sample_id for i in items])
     images: Counter[str] = Counter()
     batch_size = pool.model.batch_size
-    columns = {"width": [int(i[2]) for i in items], "height": [int(i[3]) for i in items]}
-    pairs = [(int(i[0]), str(i[1])) for i in items]
+    columns = {"width": [int(i.width) for i in items], "height": [int(i.height) for i in items]}
+    pairs = [(int(i.sample_id), str(i.location)) for i in items]
     rows = min(BLOCK_ROWS, BLOCK_BATCHES * (batch_size or 1))
     for batch in run_pipeline(
         pairs, pool, session.cluster, prepare, columns=columns, block_rows=rows, cancelled=cancelled

@@ -41,7 +41,7 @@ from PIL import Image
 
 from ..jobs.accelerator import BatchSizer, lease_model
 from ..media.sources import read_bytes
-from .base import PredictError
+from .base import PredictError, WorkItem
 from .loading import LoadedModel, load_model
 from .open_vocab import open_vocab_detect, open_vocab_inputs, prompt_chunks
 from .torchvision_detect import run_detector, to_tensor
@@ -58,9 +58,6 @@ from .vlm import (
 from .zero_shot import classify_stream
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
-
-Item = tuple[int, str, int, int]
-"""``(sample_id, location, stored width, stored height)``."""
 
 DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 32}
 MAX_NEW_TOKENS = 40
@@ -85,16 +82,16 @@ def decode_image(data: bytes) -> Image.Image:
     return im.convert("RGB") if im.mode != "RGB" else im
 
 
-def _read(item: Item) -> tuple[Image.Image | None, str]:
+def _read(item: WorkItem) -> tuple[Image.Image | None, str]:
     try:
-        return decode_image(read_bytes(item[1])), ""
+        return decode_image(read_bytes(item.location)), ""
     except Exception as exc:  # every unreadable image is reported, none stops the job
         return None, f"{type(exc).__name__}: {exc}"
 
 
 def prepare(
     loaded: LoadedModel,
-    batch: Sequence[Item],
+    batch: Sequence[WorkItem],
     prompts: list[str],
     pool: ThreadPoolExecutor,
     questions: Sequence[Question] = (),
@@ -105,7 +102,7 @@ def prepare(
 
 def prepare_images(
     loaded: LoadedModel,
-    batch: Sequence[Item],
+    batch: Sequence[WorkItem],
     images: Sequence[tuple[Image.Image | None, str]],
     prompts: list[str],
     questions: Sequence[Question] = (),
@@ -116,11 +113,11 @@ def prepare_images(
     decoded = []
     for item, (image, error) in zip(batch, images, strict=True):
         if image is None:
-            out.failed.append((item[0], error))
+            out.failed.append((item.sample_id, error))
             continue
-        out.ids.append(item[0])
+        out.ids.append(item.sample_id)
         out.decoded.append((image.height, image.width))
-        out.stored.append((item[2] or image.width, item[3] or image.height))
+        out.stored.append((item.width or image.width, item.height or image.height))
         decoded.append(image)
     if not decoded:
         return out
@@ -238,7 +235,7 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
     return [list(row) for row in zip(*per_question, strict=True)]
 
 
-def predict_stream(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
+def predict_stream(request: dict[str, Any], items: Sequence[WorkItem]) -> Iterator[tuple[Any, ...]]:
     """Run ``request`` (``model``, ``task``, ``device``, ``dtype``, ``batch_size``,
     ``min_score``, ``prompts``, ``classes``: the names the user gave, or None) over
     ``items``; yields the messages described above. The model is held through this
@@ -298,7 +295,7 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(
-    loaded: LoadedModel, request: dict[str, Any], items: Sequence[Item]
+    loaded: LoadedModel, request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
     """The messages of ``request`` over ``items`` with ``loaded``.
 
@@ -317,7 +314,7 @@ def _run(
     yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
     start = 0
 
-    def cut() -> list[Item]:
+    def cut() -> list[WorkItem]:
         nonlocal start
         batch = list(items[start : start + sizer.size])
         start += len(batch)
@@ -346,7 +343,9 @@ def _run(
             )
 
             def compute(
-                chunk: Sequence[Item], current: list[Item] = current, prepared: Prepared = prepared
+                chunk: Sequence[WorkItem],
+                current: list[WorkItem] = current,
+                prepared: Prepared = prepared,
             ) -> tuple[Any, ...]:
                 # a slice of the batch (after an out-of-memory error) is read again
                 part = (

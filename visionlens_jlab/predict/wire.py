@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .base import PredictError
+from .base import PredictError, WorkItem
 
 RESULT_KINDS = ("boxes", "captions", "labels", "answers")
 ROW_LENGTH = {"boxes": 7, "labels": 4}
@@ -74,13 +74,14 @@ def _row(kind: str, row: Any) -> Any:
     return (int(row[0]), str(row[1]), float(row[2]), str(row[3]))
 
 
-def encode_items(items: Sequence[Any]) -> bytes:
-    """The work list ``(sample_id, location, width, height)`` as a JSON body."""
-    return json.dumps(
-        {"items": [[int(i), str(loc), int(w), int(h)] for i, loc, w, h in items]}
-    ).encode()
+def encode_items(items: Sequence[WorkItem]) -> bytes:
+    """The work list as a JSON body: each item ``[sample_id, location, width, height]``."""
+    rows = [[int(i.sample_id), str(i.location), int(i.width), int(i.height)] for i in items]
+    return json.dumps({"items": rows}).encode()
 
 
-def decode_items(body: bytes) -> list[tuple[int, str, int, int]]:
+def decode_items(body: bytes) -> list[WorkItem]:
     """The work list back from its JSON body."""
-    return [(int(i), str(loc), int(w), int(h)) for i, loc, w, h in json.loads(body)["items"]]
+    return [
+        WorkItem(int(i), str(loc), int(w), int(h)) for i, loc, w, h in json.loads(body)["items"]
+    ]

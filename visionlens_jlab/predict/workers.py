@@ -22,7 +22,8 @@ from typing import Any
 from ..jobs.job import JobContext
 from ..jobs.processes import stream_from_workers
 from ..worker_priority import compute_threads
-from .job import Item, Source
+from .base import WorkItem
+from .job import Source
 
 MEMORY_HEADROOM = 3.0
 """A worker holds its model's weights, torch's own allocations and the activations of a
@@ -80,7 +81,7 @@ def cuda_visible() -> bool:
 
 
 def single_thread_stream(
-    request: dict[str, Any], items: Sequence[Item]
+    request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
     """:func:`~.stream.predict_stream` with torch on one intra-op thread (a shard's worker)."""
     import torch
@@ -97,7 +98,7 @@ def sharded_source(ctx: JobContext | None, workers: int | None = None) -> Source
     (one ``meta``, the results in arrival order, one ``done`` with the smallest batch
     size any worker ended at). A worker's failure or the job's cancel ends all of them."""
 
-    def source(request: dict[str, Any], items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
+    def source(request: dict[str, Any], items: Sequence[WorkItem]) -> Iterator[tuple[Any, ...]]:
         device = request.get("device") or "auto"
         n = worker_count(
             workers,

@@ -23,7 +23,7 @@ from ..embed.decode import iter_batches
 from ..embed.models import parse_model
 from ..embed.registry import load_embedder
 from ..jobs.accelerator import lease_model
-from .base import PredictError
+from .base import PredictError, WorkItem
 
 PROMPT = "a photo of a {}"
 DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256}
@@ -37,8 +37,10 @@ def clip_spec(model: str) -> Any:
     return parse_model(model)
 
 
-def classify_stream(request: dict[str, Any], items: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """Label ``(sample_id, location, width, height)`` items with the best of the prompts; the
+def classify_stream(
+    request: dict[str, Any], items: Sequence[WorkItem]
+) -> Iterator[tuple[Any, ...]]:
+    """Label the work items with the best of the prompts (by their images alone); the
     model is held through the accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
     classes = list(request.get("prompts") or [])
     if len(classes) < 2:
@@ -82,7 +84,7 @@ class ZeroShot:
 
 
 def _classify(
-    embedder: Any, request: dict[str, Any], classes: list[str], items: Sequence[Any]
+    embedder: Any, request: dict[str, Any], classes: list[str], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
     zero_shot = ZeroShot(embedder, request["model"], classes)
     size = request.get("batch_size") or DEFAULT_BATCH_SIZE.get(embedder.device, 32)
@@ -100,7 +102,7 @@ def _classify(
         },
     )
     threads = 1 if embedder.device == "cpu" else None  # the forward pass uses every core
-    pairs = [(int(i[0]), str(i[1])) for i in items]
+    pairs = [(int(i.sample_id), str(i.location)) for i in items]
     for batch in iter_batches(pairs, embedder.input_spec, size, threads=threads):
         rows = zero_shot.rows(batch.ids, batch.array()) if batch.ids else []
         yield ("labels", list(batch.ids), rows, batch.failed)

@@ -2,15 +2,16 @@
 
 On JupyterHub the GPU and torch often live only in a kernel environment (or behind a
 gateway), not in the server's. The server's own kernel manager starts a kernel of the chosen
-kernelspec and executes :func:`~.kernel_client.run_kernel_job` in it; the kernel reads the
-work list and POSTs its results to the REST API (it has the server URL and token in its
-environment), where they land in this job's :class:`KernelInbox` queue; the job thread takes
-them from there and writes, exactly as for the process runner. The kernel is shut down when
-the job ends, also on failure or cancel (interrupted first).
+kernelspec and executes the job's kernel-side entry point in it (``entry``: the embedding
+job's ``embed/kernel_client.py``, the model job's ``predict/kernel_client.py``); the kernel
+reads the work list and POSTs its results to the REST API (it has the server URL and token
+in its environment, :mod:`.kernel_client`), where they land in this job's
+:class:`KernelInbox` queue; the job thread takes them from there and writes, exactly as for
+the process runner. The kernel is shut down when the job ends, also on failure or cancel
+(interrupted first).
 
-The same runner serves the model jobs (:mod:`visionlens_jlab.predict`): each kind of job
-has its own :class:`KernelInbox` (its work-list encoding and message decoding) and its own
-kernel-side entry point (``entry``).
+Each kind of job has its own :class:`KernelInbox` (its work-list encoding and message
+decoding) and its own entry point; this module knows neither.
 """
 
 from __future__ import annotations
@@ -24,15 +25,12 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..catalog import NotFoundError
-from ..jobs.job import JobCancelled, JobContext
-from ..jobs.processes import WorkerError
-from .base import EmbedError
-from .wire import decode_message, encode_items
+from .job import JobCancelled, JobContext
+from .processes import WorkerError
 
 POLL_SECONDS = 0.2
 READY_TIMEOUT = 120.0
 SHUTDOWN_WAIT = 30.0
-EMBED_ENTRY = "visionlens_jlab.embed.kernel_client.run_kernel_job"
 
 
 class InboxNotFoundError(NotFoundError):
@@ -43,15 +41,15 @@ class KernelInbox:
     """Per-job queues of messages POSTed by kernels, and the work lists they fetch.
 
     ``encode_items`` turns a job's work list into the body the kernel fetches,
-    ``decode`` a POSTed body into a message; ``what`` names the jobs in errors. The
-    defaults are the embedding job's (Arrow IPC, :mod:`.wire`).
+    ``decode`` a POSTed body into a message (each kind of job has its wire format:
+    ``embed/wire.py``, ``predict/wire.py``); ``what`` names the jobs in errors.
     """
 
     def __init__(
         self,
-        encode_items: Callable[[Sequence[Any]], bytes] = encode_items,
-        decode: Callable[[bytes], tuple[Any, ...]] = decode_message,
-        what: str = "embedding",
+        encode_items: Callable[[Sequence[Any]], bytes],
+        decode: Callable[[bytes], tuple[Any, ...]],
+        what: str,
     ) -> None:
         self._encode, self._decode, self.what = encode_items, decode, what
         self._lock = threading.Lock()
@@ -71,8 +69,7 @@ class KernelInbox:
             self._items.pop(job_id, None)
 
     def work_list(self, job_id: str) -> bytes:
-        """The job's work list, encoded (the embedding job's: ``(sample_id, location)``
-        items as Arrow IPC)."""
+        """The job's work list, encoded by ``encode_items``."""
         with self._lock:
             if job_id not in self._items:
                 raise InboxNotFoundError(f"no kernel {self.what} job {job_id!r} is running")
@@ -88,7 +85,7 @@ class KernelInbox:
         inbox.put(message)
 
 
-def kernel_code(job_id: str, options: dict[str, Any], entry: str = EMBED_ENTRY) -> str:
+def kernel_code(job_id: str, options: dict[str, Any], entry: str) -> str:
     """The code the kernel executes: ``entry(job_id, options)`` (``entry`` is one of this
     package's functions; the arguments are JSON literals: no user text is code)."""
     module, _, function = entry.rpartition(".")
@@ -96,23 +93,6 @@ def kernel_code(job_id: str, options: dict[str, Any], entry: str = EMBED_ENTRY) 
         f"from {module} import {function} as _vl_run\n"
         f"_vl_run({json.dumps(job_id)}, __import__('json').loads({json.dumps(json.dumps(options))}))\n"
     )
-
-
-def kernel_loop(serverapp: Any, kernelspec: str | None) -> asyncio.AbstractEventLoop:
-    """The server's event loop (the kernel manager's), checking the kernelspec exists;
-    called on that loop (a request handler), before the job is queued."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise EmbedError("the kernel runner works only through a running Jupyter server") from None
-    if kernelspec is None:
-        return loop
-    specs = serverapp.kernel_spec_manager.find_kernel_specs()
-    if kernelspec not in specs:
-        raise EmbedError(
-            f"no kernelspec named {kernelspec!r}; installed: {', '.join(sorted(specs)) or 'none'}"
-        )
-    return loop
 
 
 async def _drive_kernel(
@@ -172,10 +152,10 @@ def kernel_source(
     kernelspec: str | None,
     options: dict[str, Any],
     items: Sequence[Any],
-    entry: str = EMBED_ENTRY,
+    entry: str,
 ) -> Iterator[tuple[Any, ...]]:
-    """Yield the messages a kernel posts for this job (to :func:`run_embedding`, or the
-    model job's :func:`~visionlens_jlab.predict.job.run_prediction`)."""
+    """Yield the messages a kernel running ``entry`` posts for this job (to the job's
+    writer: the embedding job's ``run_embedding``, the model job's ``run_prediction``)."""
     messages = inbox.open(job_id, items)
     stop = threading.Event()
     future: Future[None] = asyncio.run_coroutine_threadsafe(
