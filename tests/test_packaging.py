@@ -43,3 +43,5 @@ def test_wheel_contains_labextension_and_server_config(tmp_path: Path) -> None:
     )
     # The comm protocol's description: the kernel side validates against it at run time.
     assert "visionlens_jlab/notebook/comm_messages.json" in names
+    # The label kinds' description: parsers, catalog and filters read it at import.
+    assert "visionlens_jlab/records/label_kinds.json" in names

@@ -22,6 +22,7 @@ import {
   setClassificationScore,
   setHasClassification
 } from './classificationFilters';
+import { isObjectLabelType } from './labels';
 import {
   IBoxCountFilter,
   ICondition,
@@ -250,9 +251,7 @@ export function setCategorical(
     });
   }
   if (key.name === 'label_type') {
-    const types = unique.filter(
-      (t): t is ObjectLabelType => t === 'mask' || t === 'keypoints'
-    );
+    const types = unique.filter(isObjectLabelType);
     const withTypes = withLabelEntry(filter, key.source, entry => {
       const { type: _old, ...rest } = entry;
       return types.length ? { ...rest, type: types } : rest;

@@ -3,10 +3,20 @@
  * (`src/ui/labels/registry.ts`); the label types (boxes, masks, keypoints,
  * classifications) are what a view shows or hides with its toggles; and the
  * keypoint classes (point names and skeleton) of the current dataset.
+ *
+ * The kinds are declared once, in `visionlens_jlab/records/label_kinds.json`;
+ * a jest test checks the constants below against it (label types and their
+ * titles, the `labels.type` words, the box kind).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IAnnotation, IKeypointClass, IVisionLensModel } from './tokens';
+import {
+  IAnnotation,
+  IKeypointClass,
+  IouType,
+  IVisionLensModel,
+  ObjectLabelType
+} from './tokens';
 
 /** The kind of the labels the server sends today. */
 export const BOX_KIND = 'box';
@@ -20,6 +30,20 @@ export function labelKind(label: IAnnotation): string {
   return BOX_KIND;
 }
 
+/**
+ * The `labels.type` words of a filter: the kinds an object may have besides
+ * its box, in declaration order.
+ */
+export const OBJECT_LABEL_TYPES: readonly ObjectLabelType[] = [
+  'mask',
+  'keypoints'
+];
+
+/** Whether `word` is a `labels.type` word. */
+export function isObjectLabelType(word: string): word is ObjectLabelType {
+  return (OBJECT_LABEL_TYPES as readonly string[]).includes(word);
+}
+
 /** What a view can show or hide. */
 export type LabelType = 'boxes' | 'masks' | 'keypoints' | 'classifications';
 
@@ -29,6 +53,19 @@ export const LABEL_TYPES: readonly { type: LabelType; title: string }[] = [
   { type: 'masks', title: 'Masks' },
   { type: 'keypoints', title: 'Keypoints' },
   { type: 'classifications', title: 'Classes' }
+];
+
+/**
+ * How evaluation compares objects (its iou types, in the evaluate form's
+ * order) and the label type each needs a model to have.
+ */
+export const EVALUATED_KINDS: readonly {
+  iouType: IouType;
+  labelType: LabelType;
+}[] = [
+  { iouType: 'bbox', labelType: 'boxes' },
+  { iouType: 'segm', labelType: 'masks' },
+  { iouType: 'keypoints', labelType: 'keypoints' }
 ];
 
 /** Every label type (what a view shows unless told otherwise). */

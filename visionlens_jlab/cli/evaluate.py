@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..records.label_kinds import IOU_KINDS
 from .common import add_common_options
 
 
@@ -44,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--iou-type",
         default="bbox",
-        choices=["bbox", "segm", "keypoints"],
+        choices=list(IOU_KINDS),
         help="COCO: compare boxes (bbox), masks (segm, mask IoU) or keypoints (OKS)",
     )
     p.add_argument(

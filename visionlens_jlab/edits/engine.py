@@ -30,7 +30,16 @@ from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
 from .errors import EditConflict, EditError, SampleTagConflict
 from .operations import Operation, parse_operations
-from .states import State, Step, log_steps, net_changes, read_states, write_states
+from .states import (
+    WITHOUT_LABELS,
+    State,
+    Step,
+    held_kinds,
+    log_steps,
+    net_changes,
+    read_states,
+    write_states,
+)
 
 MAX_TOLD_SAMPLES = 1000
 """Most touched sample ids an answer lists (``sample_ids``; null past it: any may have)."""
@@ -194,9 +203,8 @@ def _new_state(
     return {
         "ann_id": ann_id, "sample_id": sample_id, "source": source, "label": label,
         "x": x, "y": y, "w": w, "h": h, "score": score, "area": area, "iscrowd": iscrowd,
-        "difficult": difficult, "source_ann_id": None, "segmentation": None,
-        "attributes": attributes, "keypoints": None, "num_keypoints": None,
-        "mask_area": None, "tags": [],
+        "difficult": difficult, "source_ann_id": None, "attributes": attributes,
+        **WITHOUT_LABELS, "tags": [],
     }  # fmt: skip
 
 
@@ -221,10 +229,12 @@ def _changed(
                             op.index)  # fmt: skip
         after["label"] = op.label
     elif op.op == "move":
-        if state["segmentation"] is not None or state["keypoints"] is not None:
+        held = held_kinds(state)
+        if held:
+            kinds = ", ".join(k.name for k in held)
             raise EditError(
-                f"move: object {state['ann_id']} has a mask or keypoints, which a new box "
-                "would not follow: delete it and draw it again",
+                f"move: object {state['ann_id']} has labels beyond its box ({kinds}), which "
+                "a new box would not follow: delete it and draw it again",
                 op.index,
             )
         box = dict(zip(("x", "y", "w", "h"), op.bbox or (), strict=True))

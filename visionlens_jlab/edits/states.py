@@ -20,25 +20,35 @@ import pyarrow as pa
 
 from ..catalog.tables.sample_tag_log import log_batch, log_position, log_sample_tags
 from ..catalog.writes.sample_labels import adjust_box_count
+from ..records.label_kinds import OBJECT_KINDS, LabelKind
 
 State = dict[str, Any]
 
-COLUMNS = (
-    "ann_id", "sample_id", "source", "label", "x", "y", "w", "h", "score", "area",
-    "iscrowd", "difficult", "source_ann_id", "segmentation", "attributes", "keypoints",
-    "num_keypoints", "mask_area",
-)  # fmt: skip
+_OBJECT_ROW = [
+    ("ann_id", pa.int64()), ("sample_id", pa.int64()), ("source", pa.string()),
+    ("label", pa.string()), ("score", pa.float64()), ("area", pa.float64()),
+    ("iscrowd", pa.bool_()), ("difficult", pa.bool_()), ("source_ann_id", pa.string()),
+    ("attributes", pa.string()),
+]  # fmt: skip
+"""An object's own columns; its labels' columns come from the kinds' declarations."""
 _SCHEMA = pa.schema(
-    [
-        ("ann_id", pa.int64()), ("sample_id", pa.int64()), ("source", pa.string()),
-        ("label", pa.string()), ("x", pa.float64()), ("y", pa.float64()),
-        ("w", pa.float64()), ("h", pa.float64()), ("score", pa.float64()),
-        ("area", pa.float64()), ("iscrowd", pa.bool_()), ("difficult", pa.bool_()),
-        ("source_ann_id", pa.string()), ("segmentation", pa.string()),
-        ("attributes", pa.string()), ("keypoints", pa.list_(pa.float64())),
-        ("num_keypoints", pa.int32()), ("mask_area", pa.float64()),
-    ]
-)  # fmt: skip
+    [*_OBJECT_ROW, *(column.field for kind in OBJECT_KINDS for column in kind.columns)]
+)
+COLUMNS = tuple(_SCHEMA.names)
+"""Every column of an object's state (its ``annotations`` row), ``tags`` aside."""
+_JSON_COLUMNS = {"attributes"} | {
+    column.name for kind in OBJECT_KINDS for column in kind.columns if column.duckdb == "JSON"
+}
+
+WITHOUT_LABELS: State = {
+    column.name: None for kind in OBJECT_KINDS if kind.presence for column in kind.columns
+}
+"""The state's columns of the kinds a new box does not have (a mask, keypoints, ...)."""
+
+
+def held_kinds(state: State) -> list[LabelKind]:
+    """The kinds beyond the box that the object of ``state`` has."""
+    return [k for k in OBJECT_KINDS if k.presence and state[k.presence] is not None]
 
 
 @dataclass(frozen=True)
@@ -134,9 +144,7 @@ def _untagged(state: State | None) -> State | None:
 def _annotation_rows(dataset_id: int, afters: list[State]) -> tuple[pa.Table, str]:
     table = pa.Table.from_pylist([{c: s[c] for c in COLUMNS} for s in afters], schema=_SCHEMA)
     cols = ", ".join(COLUMNS)
-    picked = ", ".join(
-        f"CAST({c} AS JSON)" if c in ("segmentation", "attributes") else c for c in COLUMNS
-    )
+    picked = ", ".join(f"CAST({c} AS JSON)" if c in _JSON_COLUMNS else c for c in COLUMNS)
     return table, (
         f"INSERT INTO annotations ({cols}, dataset_id) "  # noqa: S608 - fixed column names
         f"SELECT {picked}, {int(dataset_id)} FROM _vl_edit_rows"

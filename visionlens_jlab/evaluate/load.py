@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
 from ..catalog.tables.labels_at import objects_at
+from ..records.label_kinds import IOU_KINDS, presence_sql
 from .boxes import Boxes
 from .labels import ObjectLabels, TextSource
 
@@ -41,8 +42,8 @@ _LABEL_SQL = {
 }
 BATCH_ROWS = 65_536
 """Rows per Arrow batch streamed from DuckDB."""
-_HAS_LABEL = {"segm": "segmentation IS NOT NULL", "keypoints": "keypoints IS NOT NULL"}
-_NAMES = {"segm": "masks", "keypoints": "keypoints"}
+_HAS_LABEL = {t: presence_sql(k, "") for t, k in IOU_KINDS.items() if k.presence}
+_NAMES = {t: k.label_type for t, k in IOU_KINDS.items()}
 
 
 def load_input(

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..records.label_kinds import IOU_KINDS
 from .boxes import Boxes, pair_iou
 
 PairScores = Callable[[np.ndarray, np.ndarray, bool], np.ndarray]
 """``(prediction indices, ground-truth indices, crowd)`` -> one similarity per pair;
 ``crowd``: score crowd regions as the matching does (False: every pair as a plain one)."""
 
-IOU_TYPES = ("bbox", "segm", "keypoints")
+IOU_TYPES = tuple(IOU_KINDS)
+"""How objects are compared: by box, mask or keypoints (the label kinds' iou types)."""
 
 
 @dataclass(frozen=True)

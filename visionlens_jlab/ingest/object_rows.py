@@ -3,7 +3,7 @@ image-level classifications.
 
 :class:`ObjectRows` is :class:`~visionlens_jlab.ingest.base.AnnotationRows` plus the optional
 columns of :data:`~visionlens_jlab.records.batches.ANNOTATION_LABEL_FIELDS`; its tables always
-carry all three, so every batch of a parser has one schema (one stream for the writer).
+carry all of them, so every batch of a parser has one schema (one stream for the writer).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class ObjectRows(AnnotationRows):
 
     def _reset(self) -> None:
         super()._reset()
-        self.extras: dict[int, tuple[list[float] | None, int | None, float | None]] = {}
+        self.extras: dict[int, dict[str, Any]] = {}
 
     def set_labels(
         self,
@@ -38,23 +38,19 @@ class ObjectRows(AnnotationRows):
         keypoints (absolute pixels), their labelled count and the mask's pixel area."""
         if row < 0:
             row += len(self.label)
-        kept = self.extras.get(row, (None, None, None))
-        self.extras[row] = (
-            kept[0] if keypoints is None else keypoints,
-            kept[1] if num_keypoints is None else num_keypoints,
-            kept[2] if mask_area is None else mask_area,
-        )
+        given = {"keypoints": keypoints, "num_keypoints": num_keypoints, "mask_area": mask_area}
+        kept = self.extras.setdefault(row, {})
+        kept.update((name, value) for name, value in given.items() if value is not None)
 
     def take(self) -> pa.Table | None:
         n, extras = len(self.label), self.extras
         table = super().take()  # resets every list, ours included
         if table is None:
             return None
-        columns: list[list[Any]] = [[None] * n, [None] * n, [None] * n]
-        for row, values in extras.items():
-            for target, value in zip(columns, values, strict=True):
-                target[row] = value
-        for field, column in zip(ANNOTATION_LABEL_FIELDS, columns, strict=True):
+        for field in ANNOTATION_LABEL_FIELDS:  # by name: the kinds declare the columns
+            column: list[Any] = [None] * n
+            for row, values in extras.items():
+                column[row] = values.get(field.name)
             table = table.append_column(field, pa.array(column, field.type))
         return table
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from .label_kinds import OBJECT_KINDS
+
 SAMPLE_SCHEMA = pa.schema(
     [
         ("sample_index", pa.int64()),  # 0-based, in the order the parser meets images
@@ -54,14 +56,15 @@ ANNOTATION_SCHEMA = pa.schema(
 """The columns every annotation batch has. A batch may add any of
 :data:`ANNOTATION_LABEL_FIELDS` (the writer stores NULL for those it lacks)."""
 
-ANNOTATION_LABEL_FIELDS = (
-    # flat [x1, y1, v1, ...] (absolute pixels, or fractions with ``normalized``), or null
-    pa.field("keypoints", pa.list_(pa.float64())),
-    pa.field("num_keypoints", pa.int32()),  # labelled keypoints (v > 0), or null
-    pa.field("mask_area", pa.float64()),  # pixel area of the mask in ``segmentation``, or null
+ANNOTATION_LABEL_FIELDS = tuple(
+    column.field
+    for kind in OBJECT_KINDS
+    for column in kind.columns
+    if column.name not in ANNOTATION_SCHEMA.names
 )
-"""Optional annotation columns of the labels beyond the box (see
-:mod:`visionlens_jlab.catalog.store.label_columns`)."""
+"""Optional annotation columns of the labels beyond the box: every column an object kind
+declares (:mod:`.label_kinds`) that the base schema lacks (keypoints, num_keypoints,
+mask_area; absolute pixels, or fractions with ``normalized``)."""
 
 CLASSIFICATION_SCHEMA = pa.schema(
     [

@@ -3,6 +3,7 @@
  * the per-class columns of each iou type, the sigmas
  * field, table sorting, and PR-curve geometry. No DOM here (unit-tested).
  */
+import { EVALUATED_KINDS } from '../../model/labels';
 import { GROUND_TRUTH, IFilter, ILabelFilter } from '../../model/tokens';
 import { iouTypeOf } from '../../model/sources/evaluations';
 import {
@@ -86,7 +87,9 @@ export function cellFilter(
 }
 
 /** The iou types the evaluate form offers, in its order. */
-export const IOU_TYPES: readonly IouType[] = ['bbox', 'segm', 'keypoints'];
+export const IOU_TYPES: readonly IouType[] = EVALUATED_KINDS.map(
+  k => k.iouType
+);
 
 /** The count columns of the per-class table (integers, not metrics). */
 export const COUNT_COLUMNS: readonly string[] = ['tp', 'fp', 'fn', 'num_gt'];
@@ -155,12 +158,10 @@ export function evaluationKinds(
   if (types.boxes === 0 && types.classifications > 0) {
     return [CLASSIFICATION];
   }
-  return IOU_TYPES.filter(
-    t =>
-      t === 'bbox' ||
-      (t === 'segm' && types.masks > 0) ||
-      (t === 'keypoints' && types.keypoints > 0)
-  );
+  // every object is a box; the other kinds only where the model has some
+  return EVALUATED_KINDS.filter(
+    k => k.labelType === 'boxes' || types[k.labelType] > 0
+  ).map(k => k.iouType);
 }
 
 /** The evaluate form's fields, as the user left them. */

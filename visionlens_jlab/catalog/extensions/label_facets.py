@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from ...records.label_kinds import FILTER_WORDS, presence_sql
 from ..derived import Change, Kind, Structure, Written, register_structure
 from ..derived.sql_structures import FACET_PARTS
 from ..indexes.filtered_samples import FilteredSamples
@@ -42,12 +43,21 @@ PART = "labels"
 NUMERIC_FACETS = ("mask_area", "num_keypoints", "visible_keypoints", "classification_score")
 
 _LAST_BIN = FACET_HISTOGRAM_BINS - 1
+# One flag and one count per object kind a filter can ask for (labels.type): its facet value
+# is its filter word, counted over the objects that have it.
+_HAS_KIND = ", ".join(f"{presence_sql(k)} AS has_{k.name}" for k in FILTER_WORDS.values())
+_ANY_KIND = " OR ".join(presence_sql(k) for k in FILTER_WORDS.values())
+_TYPE_COUNTS = "\n    UNION ALL ".join(
+    f"SELECT source, '{word}' AS value, COUNT(*) FILTER (WHERE has_{k.name}) AS n "  # noqa: S608 - declared words
+    "FROM objs GROUP BY source"
+    for word, k in FILTER_WORDS.items()
+)
 _SQL = f"""
 WITH objs AS MATERIALIZED (
-    SELECT a.source, a.mask_area, a.num_keypoints, a.keypoints IS NOT NULL AS has_points,
+    SELECT a.source, a.mask_area, a.num_keypoints, {_HAS_KIND},
            {VISIBLE_KEYPOINTS_SQL} AS visible_keypoints
     FROM annotations a
-    WHERE a.dataset_id = $ds AND (a.mask_area IS NOT NULL OR a.keypoints IS NOT NULL)
+    WHERE a.dataset_id = $ds AND ({_ANY_KIND})
       {{only_filtered_a}}),
 cls AS MATERIALIZED (
     SELECT c.source, c.label, c.score FROM classifications c
@@ -70,16 +80,14 @@ hist AS (  -- the bins of the box facets: the same width, the last bin capped
 SELECT 'r' AS kind, name, source, NULL AS value, n, lo, hi FROM ranges
 UNION ALL SELECT 'h', name, source, NULL, n, NULL, bin FROM hist
 UNION ALL SELECT 't', 'label_type', source, t.value, t.n, NULL, NULL FROM (
-    SELECT source, 'mask' AS value, COUNT(mask_area) AS n FROM objs GROUP BY source
-    UNION ALL SELECT source, 'keypoints', COUNT(*) FILTER (WHERE has_points) FROM objs
-        GROUP BY source
+    {_TYPE_COUNTS}
     UNION ALL SELECT source, 'classification', COUNT(*) FROM cls GROUP BY source) t
     WHERE t.n > 0
 UNION ALL SELECT 'c', 'classification', source, label, COUNT(*), NULL, NULL FROM cls
     GROUP BY ALL
 """  # noqa: S608 - fixed SQL, values bound
 _ONLY_FILTERED = "AND {alias}.sample_id IN (SELECT sample_id FROM {table})"
-_TYPE_ORDER = {"mask": 0, "keypoints": 1, "classification": 2}
+_TYPE_ORDER = {word: i for i, word in enumerate([*FILTER_WORDS, "classification"])}
 
 
 def label_facet_entries(

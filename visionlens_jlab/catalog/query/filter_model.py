@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...records.label_kinds import FILTER_WORDS
 from ..store.schema import GROUND_TRUTH
 from ..tables.box_summaries import SUMMARY_FIELDS
 
@@ -27,9 +28,10 @@ ANNOTATION_COLUMNS = ("ann_id", "label", "x", "y", "w", "h", "score", "area", "i
 """Box fields a label condition may name (``mask_area``: NULL without a mask,
 ``num_keypoints``: the labelled points (v > 0), ``visible_keypoints``: the visible ones
 (v = 2), both NULL without keypoints)."""
-LABEL_TYPES = ("mask", "keypoints")
+LABEL_TYPES = tuple(FILTER_WORDS)
 """``labels.type`` (one or a list): objects that have a mask / keypoints (every object has
-a box); a list keeps objects that have any of them."""
+a box; the words are the object kinds' :data:`~visionlens_jlab.records.label_kinds.FILTER_WORDS`);
+a list keeps objects that have any of them."""
 BOX_SUMMARY_FIELDS = ("score", "area", "w", "h", "x", "y")
 """Numeric box fields whose per-sample maximum / minimum a filter or sort may name."""
 _RANGE_COLUMNS = ("x", "y", "w", "h", "area", "score")

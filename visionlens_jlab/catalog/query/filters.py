@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from ...records.label_kinds import FILTER_WORDS, presence_sql
 from ..store.schema import GROUND_TRUTH
 from ..tables import field_index
 from . import summary_filters
@@ -245,7 +246,7 @@ def _source(params: Params) -> Callable[[Any], str]:
     return lambda source: source_clause(source, params)
 
 
-_HAS_TYPE = {"mask": "a.mask_area IS NOT NULL", "keypoints": "a.keypoints IS NOT NULL"}
+_HAS_TYPE = {word: presence_sql(kind) for word, kind in FILTER_WORDS.items()}
 
 
 def label_conditions(label: LabelCondition, params: Params) -> list[str]:

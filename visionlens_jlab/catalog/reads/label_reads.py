@@ -19,11 +19,14 @@ import duckdb
 import orjson
 
 from ..base.errors import NotFoundError
+from .object_fields import KindFields, kind_columns
+
+_KIND_TEXTS = kind_columns(as_text=True)
+_KIND_COLUMNS = kind_columns()
 
 _PAGE_ANNOTATIONS_SQL = """
-    SELECT a.sample_id, a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.iscrowd,
-           a.difficult, a.segmentation::VARCHAR, to_json(a.keypoints)::VARCHAR,
-           a.num_keypoints, a.mask_area, {match}, {status}
+    SELECT a.sample_id, a.ann_id, a.source, a.label, a.score, a.iscrowd, a.difficult,
+           {kinds}, {match} AS match, {status} AS status
     FROM annotations a {status_join}
     WHERE a.sample_id IN (SELECT unnest(?::BIGINT[]))
     ORDER BY a.sample_id, a.source, a.ann_id
@@ -36,6 +39,15 @@ _STATUS_JOIN = """
                WHERE be.dataset_id = ? AND be.eval_key = ?
                  AND be.sample_id IN (SELECT unnest(?::BIGINT[]))) st ON st.ann_id = a.ann_id
 """
+
+
+def _column_names(result: duckdb.DuckDBPyConnection) -> list[str]:
+    return [d[0] for d in result.description or ()]
+
+
+def _parsed(value: Any) -> Any:
+    """A stored JSON value as the sample answer carries it: text parsed, lists as they are."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 Evaluation = tuple[int, str]
@@ -80,35 +92,30 @@ def annotations_for(
     ``"status"`` in it (``tp``, ``fp``, ``fn``, ``ignored``; null for a box it did not
     judge, e.g. another model's)."""
     sql = _PAGE_ANNOTATIONS_SQL.format(
+        kinds=_KIND_TEXTS,
         match=match[0] if match else "NULL",
         status="st.status" if evaluation else "NULL",
         status_join=_STATUS_JOIN if evaluation else "",
     )
     status = [*evaluation, sample_ids] if evaluation else []
     values = [*(match[1] if match else []), *status, sample_ids]
-    rows = cur.execute(sql, values).fetchall()
+    result = cur.execute(sql, values)
+    fields = KindFields(_column_names(result), orjson.Fragment)
     out: dict[int, list[dict[str, Any]]] = {}
-    fragment = orjson.Fragment
-    for r in rows:
+    for r in result.fetchall():
         ann: dict[str, Any] = {
             "ann_id": int(r[1]),
             "source": r[2],
             "label": r[3],
-            "bbox": [r[4], r[5], r[6], r[7]],
-            "score": r[8],
-            "iscrowd": bool(r[9]),
-            "difficult": bool(r[10]),
+            "score": r[4],
+            "iscrowd": bool(r[5]),
+            "difficult": bool(r[6]),
         }
-        if r[11] is not None:
-            ann["segmentation"] = fragment(r[11])
-            ann["mask_area"] = r[14]
-        if r[12] is not None:
-            ann["keypoints"] = fragment(r[12])
-            ann["num_keypoints"] = r[13]
+        fields.add(ann, r)
         if match:
-            ann["match"] = bool(r[15])
+            ann["match"] = bool(r[-2])
         if evaluation:
-            ann["status"] = r[16]
+            ann["status"] = r[-1]
         out.setdefault(int(r[0]), []).append(ann)
     return out
 
@@ -140,37 +147,32 @@ def sample_annotations(
     """Every object of one sample with all it has (segmentation and attributes included);
     with ``evaluation``, each object's ``status`` in that evaluation as in
     :func:`annotations_for`."""
-    rows = cur.execute(
+    result = cur.execute(
         f"""
-        SELECT a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd,
-               a.difficult, a.source_ann_id, a.segmentation, a.attributes, a.keypoints,
-               a.num_keypoints, a.mask_area, {"st.status" if evaluation else "NULL"}
+        SELECT a.ann_id, a.source, a.label, a.score, a.area, a.iscrowd, a.difficult,
+               a.source_ann_id, a.attributes, {_KIND_COLUMNS},
+               {"st.status" if evaluation else "NULL"} AS status
         FROM annotations a {_STATUS_JOIN if evaluation else ""}
         WHERE a.sample_id = ? ORDER BY a.source, a.ann_id
         """,  # noqa: S608 - fixed SQL, bound values
         [*([*evaluation, [sample_id]] if evaluation else []), sample_id],
-    ).fetchall()
+    )
+    fields = KindFields(_column_names(result), _parsed)
     out = []
-    for b in rows:
+    for b in result.fetchall():
         ann = {
             "ann_id": int(b[0]),
             "source": b[1],
             "label": b[2],
-            "bbox": [b[3], b[4], b[5], b[6]],
-            "score": b[7],
-            "area": b[8],
-            "iscrowd": bool(b[9]),
-            "difficult": bool(b[10]),
-            "source_ann_id": b[11],
-            "segmentation": json.loads(b[12]) if b[12] else None,
-            "attributes": json.loads(b[13]) if b[13] else {},
+            "score": b[3],
+            "area": b[4],
+            "iscrowd": bool(b[5]),
+            "difficult": bool(b[6]),
+            "source_ann_id": b[7],
+            "attributes": json.loads(b[8]) if b[8] else {},
         }
-        if b[12]:
-            ann["mask_area"] = b[16]
-        if b[14] is not None:
-            ann["keypoints"] = list(b[14])
-            ann["num_keypoints"] = b[15]
+        fields.add(ann, b)
         if evaluation:
-            ann["status"] = b[17]
+            ann["status"] = b[-1]
         out.append(ann)
     return out

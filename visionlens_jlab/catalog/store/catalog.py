@@ -22,8 +22,10 @@ from typing import Any
 import duckdb
 
 from ...config import CATALOG_FILE
+from ...records.label_kinds import LABEL_TYPES
 from ..base.errors import CatalogBusyError, CatalogError, CatalogLockedError, NotFoundError
 from .ingest_reservations import MEMORY_SIZE_RE, IngestReservations
+from .label_columns import label_counts
 from .migrations import check_registered, check_version, migrate, schema_version
 from .read_cancel import attached
 from .registry import dataset_tables, latest_version
@@ -252,26 +254,9 @@ class Catalog(WriteTransactions, IngestReservations):
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - registered identifiers
 
 
-LABEL_TYPES = ("boxes", "masks", "keypoints", "classifications")
-"""The label types a model's ``label_types`` counts (as ``ingest --json`` prints them)."""
-
-
 def _model_label_types(cur: Any, dataset_id: int) -> dict[str, dict[str, int]]:
-    """Every prediction source's label counts by type, in one query: objects (each a box),
-    those with a mask, those with keypoints, and image-level labels."""
-    rows = cur.execute(
-        """
-        SELECT source, sum(boxes), sum(masks), sum(keypoints), sum(classifications) FROM (
-            SELECT source, count(*) AS boxes, count(segmentation) AS masks,
-                   count(keypoints) AS keypoints, 0 AS classifications
-              FROM annotations WHERE dataset_id = ? GROUP BY source
-            UNION ALL SELECT source, 0, 0, 0, count(*)
-              FROM classifications WHERE dataset_id = ? GROUP BY source
-        ) GROUP BY source
-        """,
-        [dataset_id, dataset_id],
-    ).fetchall()
-    return {r[0]: dict(zip(LABEL_TYPES, map(int, r[1:]), strict=True)) for r in rows}
+    """Every prediction source's label counts by type (:func:`.label_columns.label_counts`)."""
+    return label_counts(cur, dataset_id)
 
 
 _ID_COLUMNS = {

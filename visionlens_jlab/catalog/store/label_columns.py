@@ -23,7 +23,11 @@ are passed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
+
+from ...records.label_kinds import LABEL_KINDS, LABEL_TYPES, LabelKind
 
 CLASSIFICATIONS_DDL = """
     CREATE TABLE IF NOT EXISTS classifications (
@@ -55,3 +59,44 @@ def add_label_columns(cur: duckdb.DuckDBPyConnection) -> None:
 def add_keypoint_sigmas(cur: duckdb.DuckDBPyConnection) -> None:
     """Add ``categories.keypoint_sigmas`` (step 7; existing classes get NULL: no sigmas)."""
     cur.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS keypoint_sigmas DOUBLE[]")
+
+
+def _label_counts_sql(one_source: bool) -> str:
+    """Per source, one count per label kind (:mod:`~visionlens_jlab.records.label_kinds`):
+    one scan of the annotations counts the objects having each object kind, and an image
+    kind counts the rows of its own table."""
+
+    def object_count(kind: LabelKind) -> str:
+        if kind.scope != "object":
+            return "0"
+        return "count(*)" if kind.presence is None else f"count({kind.presence})"
+
+    scans = {"annotations": [object_count(k) for k in LABEL_KINDS]}
+    for kind in LABEL_KINDS:
+        if kind.scope == "image" and kind.table:
+            scans[kind.table] = ["count(*)" if k is kind else "0" for k in LABEL_KINDS]
+    where = "dataset_id = $ds" + (" AND source = $source" if one_source else "")
+    union = " UNION ALL ".join(
+        f"SELECT source, {', '.join(counts)} FROM {table} WHERE {where} GROUP BY source"  # noqa: S608 - declared identifiers
+        for table, counts in scans.items()
+    )
+    names = [f"c{i}" for i in range(len(LABEL_KINDS))]
+    sums = ", ".join(f"sum({n})" for n in names)
+    return f"SELECT source, {sums} FROM ({union}) t(source, {', '.join(names)}) GROUP BY source"  # noqa: S608 - declared identifiers
+
+
+_COUNTS_SQL = {one: _label_counts_sql(one) for one in (False, True)}
+
+
+def label_counts(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str | None = None
+) -> dict[str, dict[str, int]]:
+    """How many labels of each type (``boxes``, ``masks``, ...: the kinds' label types) each
+    source (ground truth or a model) has in a dataset, in one query; only ``source`` when
+    given. Every object is a box; masks and keypoints are objects with one; an image kind
+    counts its rows."""
+    values: dict[str, Any] = {"ds": dataset_id}
+    if source is not None:
+        values["source"] = source
+    rows = cur.execute(_COUNTS_SQL[source is not None], values).fetchall()
+    return {r[0]: dict(zip(LABEL_TYPES, map(int, r[1:]), strict=True)) for r in rows}

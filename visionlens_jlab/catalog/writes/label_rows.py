@@ -13,7 +13,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ...records.label_kinds import LABEL_TYPES
 from ...records.report import IngestReport
+from ..store.label_columns import label_counts
 
 _ANNOTATION_COLUMNS = """
     ann_id, sample_id, dataset_id, source, label, x, y, w, h, score, area, iscrowd,
@@ -94,18 +96,10 @@ def prediction_annotations_sql(schema: pa.Schema) -> str:
 def label_type_counts(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str
 ) -> dict[str, int]:
-    """``{"boxes", "masks", "keypoints", "classifications"}``: how many labels of each type
-    ``source`` (ground truth or a model) has in the dataset, in one query. Every object is a
-    box; masks and keypoints are objects with one; classifications are image-level labels."""
-    (row,) = cur.execute(
-        """
-        SELECT count(*), count(segmentation), count(keypoints),
-               (SELECT count(*) FROM classifications WHERE dataset_id = ? AND source = ?)
-        FROM annotations WHERE dataset_id = ? AND source = ?
-        """,
-        [dataset_id, source, dataset_id, source],
-    ).fetchall()
-    return dict(zip(("boxes", "masks", "keypoints", "classifications"), map(int, row), strict=True))
+    """How many labels of each type ``source`` (ground truth or a model) has in the dataset
+    (:func:`~visionlens_jlab.catalog.store.label_columns.label_counts`; zeros for none)."""
+    counts = label_counts(cur, dataset_id, source)
+    return counts.get(source, dict.fromkeys(LABEL_TYPES, 0))
 
 
 def category_row(category: tuple[Any, ...]) -> list[Any]:
