@@ -3,6 +3,8 @@ parsers' batches and the filter agree with the declaration."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +23,8 @@ from visionlens_jlab.records.label_kinds import (
     OBJECT_KINDS,
     kind_named,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _columns(catalog: Catalog, table: str) -> dict[str, str]:
@@ -80,3 +84,12 @@ def test_filter_words_are_the_kinds_words() -> None:
 def test_evaluation_compares_by_the_kinds_iou_types() -> None:
     assert IOU_TYPES == ("bbox", "segm", "keypoints")
     assert [IOU_KINDS[t].name for t in IOU_TYPES] == ["box", "mask", "keypoints"]
+
+
+def test_the_labs_label_kinds_are_generated_from_the_declaration() -> None:
+    """src/api/labelKinds.ts is what docs/tools/label_kinds_ts.py makes of the JSON now."""
+    out = subprocess.run(
+        [sys.executable, "docs/tools/label_kinds_ts.py", "--check"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr

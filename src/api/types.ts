@@ -3,6 +3,18 @@
  * documented in docs/openapi.yaml).
  */
 
+import { ILabelTypeCounts, IouType, ObjectLabelType } from './labelKinds';
+
+export type {
+  ILabelKind,
+  ILabelTypeCounts,
+  IouType,
+  LabelKindName,
+  LabelType,
+  ObjectLabelType
+} from './labelKinds';
+export { LABEL_KINDS } from './labelKinds';
+
 /** The source name of ground-truth boxes (everything else is a model name). */
 export const GROUND_TRUTH = 'ground_truth';
 
@@ -19,9 +31,6 @@ export interface ICondition extends IRange {
   contains?: string;
   is_null?: boolean;
 }
-
-/** What an object may have besides its box (`labels.type`). */
-export type ObjectLabelType = 'mask' | 'keypoints';
 
 /** One label condition: some box of `source` meets every key. */
 export interface ILabelFilter {
@@ -71,14 +80,6 @@ export interface IModelInfo {
   created_at?: string | null;
   /** `GET datasets/{name}` only: the model's labels by type. */
   label_types?: ILabelTypeCounts;
-}
-
-/** Labels by type: objects (each a box), those with a mask or keypoints, image labels. */
-export interface ILabelTypeCounts {
-  boxes: number;
-  masks: number;
-  keypoints: number;
-  classifications: number;
 }
 
 /** One dataset as listed by `GET /datasets`. */
@@ -452,7 +453,6 @@ export interface IClassRow {
 }
 
 /** What a COCO evaluation matches: boxes (IoU), masks (mask IoU) or keypoints (OKS). */
-export type IouType = 'bbox' | 'segm' | 'keypoints';
 
 /** `GET /datasets/{name}/evaluations/{key}`: a full report. */
 export interface IEvaluationReport {

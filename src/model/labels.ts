@@ -4,9 +4,9 @@
  * classifications) are what a view shows or hides with its toggles; and the
  * keypoint classes (point names and skeleton) of the current dataset.
  *
- * The kinds are declared once, in `visionlens_jlab/records/label_kinds.json`;
- * a jest test checks the constants below against it (label types and their
- * titles, the `labels.type` words, the box kind).
+ * The kinds are declared once, in `visionlens_jlab/records/label_kinds.json`,
+ * and reach the lab as `LABEL_KINDS` (`src/api/labelKinds.ts`, generated from
+ * it): the constants below are read from those declarations.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -15,6 +15,8 @@ import {
   IKeypointClass,
   IouType,
   IVisionLensModel,
+  LABEL_KINDS,
+  LabelType,
   ObjectLabelType
 } from './tokens';
 
@@ -34,26 +36,19 @@ export function labelKind(label: IAnnotation): string {
  * The `labels.type` words of a filter: the kinds an object may have besides
  * its box, in declaration order.
  */
-export const OBJECT_LABEL_TYPES: readonly ObjectLabelType[] = [
-  'mask',
-  'keypoints'
-];
+export const OBJECT_LABEL_TYPES: readonly ObjectLabelType[] =
+  LABEL_KINDS.flatMap(k => (k.filterWord ? [k.filterWord] : []));
 
 /** Whether `word` is a `labels.type` word. */
 export function isObjectLabelType(word: string): word is ObjectLabelType {
   return (OBJECT_LABEL_TYPES as readonly string[]).includes(word);
 }
 
-/** What a view can show or hide. */
-export type LabelType = 'boxes' | 'masks' | 'keypoints' | 'classifications';
+export type { LabelType } from './tokens';
 
 /** Every label type, in toolbar order, with its short title. */
-export const LABEL_TYPES: readonly { type: LabelType; title: string }[] = [
-  { type: 'boxes', title: 'Boxes' },
-  { type: 'masks', title: 'Masks' },
-  { type: 'keypoints', title: 'Keypoints' },
-  { type: 'classifications', title: 'Classes' }
-];
+export const LABEL_TYPES: readonly { type: LabelType; title: string }[] =
+  LABEL_KINDS.map(k => ({ type: k.labelType, title: k.title }));
 
 /**
  * How evaluation compares objects (its iou types, in the evaluate form's
@@ -62,11 +57,9 @@ export const LABEL_TYPES: readonly { type: LabelType; title: string }[] = [
 export const EVALUATED_KINDS: readonly {
   iouType: IouType;
   labelType: LabelType;
-}[] = [
-  { iouType: 'bbox', labelType: 'boxes' },
-  { iouType: 'segm', labelType: 'masks' },
-  { iouType: 'keypoints', labelType: 'keypoints' }
-];
+}[] = LABEL_KINDS.flatMap(k =>
+  k.iouType ? [{ iouType: k.iouType, labelType: k.labelType }] : []
+);
 
 /** Every label type (what a view shows unless told otherwise). */
 export const ALL_LABEL_TYPES: ReadonlySet<LabelType> = new Set(

@@ -3,10 +3,12 @@
 ``label_kinds.json`` (shipped with the package) describes each kind: its name, the label
 type a view toggles and a model's counts name, its columns with their Arrow and DuckDB types,
 the column whose NULL marks an object without it, its ``labels.type`` filter word and the
-fields an answer's object is made of. This module reads it into typed :class:`LabelKind`
-values; the parsers' batch schema, the catalog's label counts, the filter model, the label
-facets and the label reads use them instead of their own lists, and the lab's label types
-(``src/model/labelKinds.ts``) are checked against the same file by a jest test.
+fields an answer's object is made of, and how evaluation compares objects by it. This
+module reads it into typed :class:`LabelKind` values; the parsers' batch schema, the
+catalog's label counts, the filter model, the label facets, the label reads, the edit
+states and the evaluation's iou types use them instead of lists of their own, and the lab's
+vocabularies (``src/api/labelKinds.ts``) are generated from the same file
+(``docs/tools/label_kinds_ts.py``).
 """
 
 from __future__ import annotations
