@@ -310,10 +310,22 @@ def test_cli_counts_label_types(tmp_path: Path, capsys: pytest.CaptureFixture[st
     data = ["--data-dir", str(tmp_path / "data")]
     out = cli_json(["ingest", str(gt), "--name", "kp", *data], capsys)
     assert out["annotations"] == len(GOOD)
-    assert out["label_types"] == {"boxes": 6, "masks": 4, "keypoints": 2, "classifications": 0}
+    assert out["label_types"] == {
+        "boxes": 6,
+        "rotated_boxes": 0,
+        "masks": 4,
+        "keypoints": 2,
+        "classifications": 0,
+    }
     out = cli_json(["predictions", "kp", str(res), "--model", "m", *data], capsys)
     assert out["predictions"] == 3
-    assert out["label_types"] == {"boxes": 3, "masks": 2, "keypoints": 1, "classifications": 0}
+    assert out["label_types"] == {
+        "boxes": 3,
+        "rotated_boxes": 0,
+        "masks": 2,
+        "keypoints": 1,
+        "classifications": 0,
+    }
     with duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"), read_only=True) as con:
         stored = con.execute(
             "SELECT source_ann_id, keypoints, num_keypoints, mask_area FROM annotations "
@@ -336,10 +348,22 @@ def test_real_coco_val2014_masks_and_segm_results(
     res = root / "results" / "instances_val2014_fakesegm100_results.json"
     data = ["--data-dir", str(tmp_path / "data")]
     out = cli_json(["ingest", str(gt), "--name", "val", *data], capsys)
-    assert out["label_types"] == {"boxes": 839, "masks": 839, "keypoints": 0, "classifications": 0}
+    assert out["label_types"] == {
+        "boxes": 839,
+        "rotated_boxes": 0,
+        "masks": 839,
+        "keypoints": 0,
+        "classifications": 0,
+    }
     assert not any("polygon" in w["code"] or "rle" in w["code"] for w in out["warnings"])
     out = cli_json(["predictions", "val", str(res), "--model", "segm", *data], capsys)
-    assert out["label_types"] == {"boxes": 734, "masks": 734, "keypoints": 0, "classifications": 0}
+    assert out["label_types"] == {
+        "boxes": 734,
+        "rotated_boxes": 0,
+        "masks": 734,
+        "keypoints": 0,
+        "classifications": 0,
+    }
     coco = COCO(str(gt))
     loaded = coco.loadRes(str(res))
     with duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"), read_only=True) as con:

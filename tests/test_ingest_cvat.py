@@ -123,7 +123,13 @@ def test_cvat_export_ingests_every_shape_as_datumaro_reads_it(export: Path, tmp_
     out = cli(tmp_path / "vl", "ingest", str(export), "--name", "cv")
     assert (out["samples"], out["annotations"], out["errors"]) == (2, 6, [])
     assert [(w["code"], w["count"]) for w in out["warnings"]] == [("cvat_shape_skipped", 1)]
-    assert out["label_types"] == {"boxes": 5, "masks": 2, "keypoints": 2, "classifications": 1}
+    assert out["label_types"] == {
+        "boxes": 5,
+        "rotated_boxes": 0,
+        "masks": 2,
+        "keypoints": 2,
+        "classifications": 1,
+    }
     # datumaro reads one subset per file (named by it) and has no skeletons (it would read
     # their points as shapes of their own): the other shapes, without the subsets
     text = (export / "annotations.xml").read_text()

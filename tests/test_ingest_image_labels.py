@@ -49,7 +49,13 @@ def test_image_labels_join_the_objects_and_unknown_images_are_reported(tmp_path:
             ).fetchall()
     assert rows == [("a/one.jpg", "ground_truth", "indoor"), ("a/two.jpg", "ground_truth",
                                                              "outdoor")]  # fmt: skip
-    assert summary.label_types == {"boxes": 1, "masks": 0, "keypoints": 0, "classifications": 2}
+    assert summary.label_types == {
+        "boxes": 1,
+        "rotated_boxes": 0,
+        "masks": 0,
+        "keypoints": 0,
+        "classifications": 2,
+    }
     (warning,) = [w for w in summary.warnings if w["code"] == "image_label_unknown_image"]
     assert warning["count"] == 1 and warning["examples"] == ["three.jpg"]
     (again,) = [w for w in summary.warnings if w["code"] == "image_label_duplicate"]

@@ -81,7 +81,13 @@ def test_segmentation_predictions_written_by_ultralytics(catalog: Catalog, tmp_p
     # the run's folder (runs/segment/predict: images and labels/) reads as its labels/
     s = ingest_predictions(catalog, "seg", "m", preds.parent, **prediction_maps(catalog, "seg"))
     assert s.errors == [] and s.predictions == 2
-    assert s.label_types == {"boxes": 2, "masks": 2, "keypoints": 0, "classifications": 0}
+    assert s.label_types == {
+        "boxes": 2,
+        "rotated_boxes": 0,
+        "masks": 2,
+        "keypoints": 0,
+        "classifications": 0,
+    }
     rows = stored_rows(catalog, "seg", "a", "m")
     assert [r["label"] for r in rows] == ["cat", "dog"]
     assert [r["score"] for r in rows] == pytest.approx(expected["conf"], abs=1e-6)

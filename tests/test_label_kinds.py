@@ -73,11 +73,11 @@ def test_parsers_batches_carry_every_object_column() -> None:
 
 
 def test_filter_words_are_the_kinds_words() -> None:
-    assert FILTER_LABEL_TYPES == tuple(FILTER_WORDS) == ("mask", "keypoints")
-    assert LABEL_TYPES == ("boxes", "masks", "keypoints", "classifications")
+    assert FILTER_LABEL_TYPES == tuple(FILTER_WORDS) == ("rotated", "mask", "keypoints")
+    assert LABEL_TYPES == ("boxes", "rotated_boxes", "masks", "keypoints", "classifications")
     for word in FILTER_WORDS:
         parse_filter({"labels": {"type": word}})
-    with pytest.raises(FilterError, match="labels.type must be one of mask, keypoints"):
+    with pytest.raises(FilterError, match="labels.type must be one of rotated, mask, keypoints"):
         parse_filter({"labels": {"type": "box"}})
 
 

@@ -25,6 +25,7 @@ DATASET_FORMATS = (
     FileFormat("yolo", "YOLO (data.yaml, images/ + labels/, or darknet's lists)"),
     FileFormat("voc", "Pascal VOC (XML per image, segmentation PNGs)"),
     FileFormat("cvat", "CVAT for images XML"),
+    FileFormat("dota", "DOTA oriented boxes (labelTxt/ + images/)"),
     FileFormat("txt", "txt per image: class left top right bottom, pixels"),
     FileFormat("txt-xywh", "txt per image: class left top width height, pixels"),
     FileFormat("classification", "Image classes (class folders, or a CSV/Parquet table)"),

@@ -4,13 +4,15 @@
  */
 
 /** A kind of label. */
-export type LabelKindName = 'box' | 'mask' | 'keypoints' | 'classification';
+export type LabelKindName =
+  'box' | 'rotated_box' | 'mask' | 'keypoints' | 'classification';
 
 /** What a view shows or hides, and what a model's label counts name. */
-export type LabelType = 'boxes' | 'masks' | 'keypoints' | 'classifications';
+export type LabelType =
+  'boxes' | 'rotated_boxes' | 'masks' | 'keypoints' | 'classifications';
 
 /** What an object may have besides its box (`labels.type` of a filter). */
-export type ObjectLabelType = 'mask' | 'keypoints';
+export type ObjectLabelType = 'rotated' | 'mask' | 'keypoints';
 
 /** How evaluation compares two objects. */
 export type IouType = 'bbox' | 'segm' | 'keypoints';
@@ -42,6 +44,15 @@ export const LABEL_KINDS: readonly ILabelKind[] = [
     filterWord: null,
     iouType: 'bbox',
     fields: ['bbox']
+  },
+  {
+    name: 'rotated_box',
+    labelType: 'rotated_boxes',
+    title: 'Rotated',
+    scope: 'object',
+    filterWord: 'rotated',
+    iouType: null,
+    fields: ['obb']
   },
   {
     name: 'mask',

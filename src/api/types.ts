@@ -304,6 +304,11 @@ export interface IAnnotation {
   keypoints?: number[];
   /** Labelled keypoints (v > 0). */
   num_keypoints?: number | null;
+  /**
+   * A rotated box's corners `[x1, y1, ..., x4, y4]` in pixels (DOTA's order;
+   * `bbox` is their hull); absent for other objects. Untrusted.
+   */
+  obb?: number[];
   attributes?: { [key: string]: unknown };
   /**
    * Pages of a filter with label conditions: whether this object meets one

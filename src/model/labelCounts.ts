@@ -5,15 +5,10 @@
  * one (`maskOf`), keypoints only with at least one labelled point.
  */
 import { IChipStyle, maskOf } from './labelShapes';
-import { GROUND_TRUTH, ISample } from './tokens';
+import { GROUND_TRUTH, ILabelTypeCounts, ISample, LABEL_KINDS } from './tokens';
 
-/** The labels of one side of a sample. */
-export interface ILabelCounts {
-  boxes: number;
-  masks: number;
-  keypoints: number;
-  classifications: number;
-}
+/** The labels of one side of a sample, by label type. */
+export type ILabelCounts = ILabelTypeCounts;
 
 /** A sample's visible labels: ground truth and every visible model together. */
 export interface ISampleLabelCounts {
@@ -21,12 +16,10 @@ export interface ISampleLabelCounts {
   predictions: ILabelCounts;
 }
 
-const none = (): ILabelCounts => ({
-  boxes: 0,
-  masks: 0,
-  keypoints: 0,
-  classifications: 0
-});
+const none = (): ILabelCounts =>
+  Object.fromEntries(
+    LABEL_KINDS.map(k => [k.labelType, 0])
+  ) as unknown as ILabelCounts;
 
 /** Whether a flat `[x, y, v, ...]` has a labelled (v > 0) point. */
 function hasLabelledPoint(points: unknown): boolean {
@@ -61,6 +54,9 @@ export function labelCounts(
     if (hasLabelledPoint(ann.keypoints)) {
       counts.keypoints++;
     }
+    if (Array.isArray(ann.obb)) {
+      counts.rotated_boxes++;
+    }
   }
   for (const c of sample.classifications ?? []) {
     const gt = c.source === GROUND_TRUTH;
@@ -75,12 +71,15 @@ const plural = (n: number, one: string, many: string) =>
   `${n} ${n === 1 ? one : many}`;
 
 /**
- * "3 boxes · 3 masks · 1 with keypoints · 1 classification": the non-zero
+ * "3 boxes · 2 rotated · 3 masks · 1 with keypoints · 1 classification": the non-zero
  * counts of one side (boxes always, so an image without objects says
  * "0 boxes").
  */
 export function countsText(counts: ILabelCounts): string {
   const parts = [plural(counts.boxes, 'box', 'boxes')];
+  if (counts.rotated_boxes) {
+    parts.push(`${counts.rotated_boxes} rotated`);
+  }
   if (counts.masks) {
     parts.push(plural(counts.masks, 'mask', 'masks'));
   }

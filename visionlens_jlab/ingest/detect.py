@@ -11,6 +11,7 @@ from .class_names import NAME_FILES
 from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
 from .cvat import cvat_file, is_cvat_xml
+from .dota import label_folder
 from .images import list_images
 from .split_folders import (
     COCO_SPLIT_FILE,
@@ -33,6 +34,7 @@ LOOKED_FOR = (
     "(data.yaml, obj.data, images/ + labels/, obj_*_data/); a VOC root (Annotations/ + "
     "JPEGImages/, or SegmentationClass/ / SegmentationObject/ PNGs), FiftyOne's VOC export (labels/ + data/), a folder of VOC .xml files or of "
     "split folders holding them (Roboflow's); CVAT for images XML (annotations.xml + images/); "
+    "DOTA (labelTxt/ + images/); "
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one), a .csv/.parquet of file, label or split folders each holding "
@@ -60,7 +62,7 @@ def coco_export_file(path: str) -> str | None:
 
 
 def detect_dataset_format(path: str) -> str:
-    """``coco``, ``yolo``, ``voc``, ``txt`` or ``classification`` for a dataset path, else
+    """``coco``, ``yolo``, ``voc``, ``cvat``, ``dota``, ``txt`` or ``classification`` for a dataset path, else
     :class:`IngestError`."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
@@ -82,6 +84,8 @@ def detect_dataset_format(path: str) -> str:
         return "voc"
     if cvat_file(path):
         return "cvat"
+    if label_folder(path):
+        return "dota"
     if entries & set(YAML_FILES) or "obj.data" in entries:
         return "yolo"
     if coco_export_file(path):

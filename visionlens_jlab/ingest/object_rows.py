@@ -16,6 +16,8 @@ import pyarrow as pa
 from ..records.batches import ANNOTATION_LABEL_FIELDS, CLASSIFICATION_SCHEMA, ColumnBuffer
 from .base import AnnotationRows
 
+_LABEL_NAMES = {f.name for f in ANNOTATION_LABEL_FIELDS}
+
 
 class ObjectRows(AnnotationRows):
     """Column lists for objects that may have keypoints and a mask: boxes are added with
@@ -26,21 +28,18 @@ class ObjectRows(AnnotationRows):
         super()._reset()
         self.extras: dict[int, dict[str, Any]] = {}
 
-    def set_labels(
-        self,
-        row: int = -1,
-        *,
-        keypoints: list[float] | None = None,
-        num_keypoints: int | None = None,
-        mask_area: float | None = None,
-    ) -> None:
-        """Give buffered row ``row`` (default: the last added) the flat ``[x, y, v, ...]``
-        keypoints (absolute pixels), their labelled count and the mask's pixel area."""
+    def set_labels(self, row: int = -1, **labels: Any) -> None:
+        """Give buffered row ``row`` (default: the last added) label columns by name: the
+        flat ``[x, y, v, ...]`` ``keypoints`` (absolute pixels), their labelled count
+        ``num_keypoints``, the mask's pixel area ``mask_area``, a rotated box's corners
+        ``obb``..., any column of :data:`ANNOTATION_LABEL_FIELDS` (None: left as it is)."""
+        unknown = labels.keys() - _LABEL_NAMES
+        if unknown:
+            raise TypeError(f"not label columns: {sorted(unknown)} (known: {sorted(_LABEL_NAMES)})")
         if row < 0:
             row += len(self.label)
-        given = {"keypoints": keypoints, "num_keypoints": num_keypoints, "mask_area": mask_area}
         kept = self.extras.setdefault(row, {})
-        kept.update((name, value) for name, value in given.items() if value is not None)
+        kept.update((name, value) for name, value in labels.items() if value is not None)
 
     def take(self) -> pa.Table | None:
         n, extras = len(self.label), self.extras

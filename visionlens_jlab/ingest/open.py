@@ -26,6 +26,8 @@ from .detect import (
     detect_plugin_format,
     detect_predictions_format,
 )
+from .dota import FORMAT as DOTA
+from .dota import DotaSource
 from .split_folders import (
     SplitFolders,
     coco_annotation_files,
@@ -122,6 +124,8 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
         return VocDataset(source, images, split)
     if fmt == "cvat":
         return CvatDataset(source, images, split)
+    if fmt == DOTA:
+        return DotaSource(source, images, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":

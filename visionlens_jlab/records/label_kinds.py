@@ -32,6 +32,8 @@ class LabelColumn:
     duckdb: str
     json: bool
     """Whether the catalog keeps JSON text (or a list) an answer carries as it is stored."""
+    points: str | None = None
+    """``xy``: a flat list of x, y pairs (scaled from fractions like a box); None: not points."""
 
     @property
     def arrow(self) -> pa.DataType:
@@ -83,7 +85,7 @@ class LabelKind:
 
 def _kind(entry: dict[str, Any]) -> LabelKind:
     columns = tuple(
-        LabelColumn(c["name"], c["arrow"], c["duckdb"], bool(c.get("json")))
+        LabelColumn(c["name"], c["arrow"], c["duckdb"], bool(c.get("json")), c.get("points"))
         for c in entry["columns"]
     )
     return LabelKind(

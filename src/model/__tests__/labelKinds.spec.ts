@@ -29,7 +29,26 @@ const kinds: IKindEntry[] = JSON.parse(
   fs.readFileSync(DESCRIPTION_FILE, 'utf-8')
 ).kinds;
 
+/** A settings schema's label types (its `labelTypes` object's properties). */
+function schemaLabelTypes(name: string): string[] {
+  const file = path.resolve(__dirname, `../../../schema/${name}.json`);
+  const schema = JSON.parse(fs.readFileSync(file, 'utf-8'));
+  const toggles = schema.properties.labelTypes;
+  return Object.keys(toggles.properties).filter(k =>
+    Object.prototype.hasOwnProperty.call(toggles.default, k)
+  );
+}
+
 describe('label kinds', () => {
+  it('has a setting for every label type in the grid and the sample view', () => {
+    for (const name of ['grid', 'sample']) {
+      const types = schemaLabelTypes(name);
+      for (const kind of kinds) {
+        expect(types).toContain(kind.label_type);
+      }
+    }
+  });
+
   it('lists the declared label types with their titles, in order', () => {
     expect(LABEL_TYPES).toEqual(
       kinds.map(k => ({ type: k.label_type, title: k.title }))

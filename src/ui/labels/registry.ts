@@ -9,6 +9,7 @@ import { boxRenderer } from './boxes';
 import { ICanvasLabelRenderer } from './canvasLayer';
 import { keypointRenderer } from './keypoints';
 import { maskRenderer } from './masks';
+import { rotatedBoxRenderer } from './rotatedBoxes';
 import { LabelRenderers } from './overlay';
 
 /** The SVG renderers every overlay draws through. */
@@ -16,8 +17,9 @@ export const labelRenderers = new LabelRenderers<IAnnotation>(labelKind, [
   boxRenderer
 ]);
 
-/** The canvas renderers, in drawing order (masks under keypoints). */
+/** The canvas renderers, in drawing order (masks under rotated boxes and keypoints). */
 export const canvasRenderers: readonly ICanvasLabelRenderer[] = [
   maskRenderer,
+  rotatedBoxRenderer,
   keypointRenderer
 ];

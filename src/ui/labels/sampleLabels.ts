@@ -131,10 +131,8 @@ export function drawSampleLabels(
     shown.has('classifications') ? sample?.classifications : [],
     options.chipsPerModel
   );
-  return {
-    boxes,
-    masks: onCanvas.get('masks') ?? 0,
-    keypoints: onCanvas.get('keypoints') ?? 0,
-    classifications: chips
-  };
+  const drawn = Object.fromEntries(
+    canvasRenderers.map(r => [r.type, onCanvas.get(r.type) ?? 0])
+  );
+  return { ...drawn, boxes, classifications: chips } as DrawnLabels;
 }

@@ -15,6 +15,10 @@ everything built on boxes keeps working; the new facts sit beside it:
 * ``classifications``: image-level labels, ground truth or a model's, with an optional score
   and per-class scores.
 
+Step 17 adds the columns of rotated boxes (``annotations.obb``) with
+:func:`add_declared_columns`, which adds whatever columns the declared object kinds have
+that a catalog lacks.
+
 Step 7 adds ``categories.keypoint_sigmas``: the class's own per-keypoint OKS sigmas, as its
 source gives them (a COCO category's ``sigmas``, an Ultralytics data.yaml's
 ``kpt_oks_sigmas``), NULL where it gives none; keypoint evaluation uses them when no sigmas
@@ -28,6 +32,10 @@ from typing import Any
 import duckdb
 
 from ...records.label_kinds import LABEL_KINDS, LABEL_TYPES, LabelKind
+from .edit_tables import VERSION_COPIES
+
+VERSION_ANNOTATIONS = VERSION_COPIES[0]
+"""The objects' copy of browsed versions (step 14), which has every column of theirs."""
 
 CLASSIFICATIONS_DDL = """
     CREATE TABLE IF NOT EXISTS classifications (
@@ -59,6 +67,20 @@ def add_label_columns(cur: duckdb.DuckDBPyConnection) -> None:
 def add_keypoint_sigmas(cur: duckdb.DuckDBPyConnection) -> None:
     """Add ``categories.keypoint_sigmas`` (step 7; existing classes get NULL: no sigmas)."""
     cur.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS keypoint_sigmas DOUBLE[]")
+
+
+def add_declared_columns(cur: duckdb.DuckDBPyConnection) -> None:
+    """Add every object kind's declared column that ``annotations`` and its version copy
+    lack (existing objects get NULL: they do not have that kind). A new object kind needs
+    no migration code of its own: a step that runs this adds its columns to older catalogs."""
+    for table in ("annotations", VERSION_ANNOTATIONS):
+        for kind in LABEL_KINDS:
+            if kind.scope != "object":
+                continue
+            for column in kind.columns:
+                cur.execute(
+                    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column.name} {column.duckdb}"
+                )
 
 
 def _label_counts_sql(one_source: bool) -> str:

@@ -29,7 +29,7 @@ from .edit_tables import (
     create_version_copies,
     create_versions,
 )
-from .label_columns import add_keypoint_sigmas, add_label_columns
+from .label_columns import add_declared_columns, add_keypoint_sigmas, add_label_columns
 from .registry import (
     SCHEMA_1_REGISTERED_TABLES,
     latest_version,
@@ -114,3 +114,4 @@ register_step(9, "add the operation log of label edits and object tags", create_
 register_step(10, "add named versions of the labels", create_versions)
 register_step(14, "add the copies of browsed versions' labels", create_version_copies)
 register_step(15, "add the samples' tags to the operation log", create_sample_tag_log)
+register_step(17, "add the columns of rotated boxes", add_declared_columns)

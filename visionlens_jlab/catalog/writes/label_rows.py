@@ -13,13 +13,18 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ...records.label_kinds import LABEL_TYPES
+from ...records.label_kinds import LABEL_TYPES, OBJECT_KINDS, LabelColumn
 from ...records.report import IngestReport
 from ..store.label_columns import label_counts
 
-_ANNOTATION_COLUMNS = """
+_OWN_RULES = {"x", "y", "w", "h", "segmentation", "keypoints", "num_keypoints", "mask_area"}
+"""Kind columns written by rules of their own below (COCO's keypoint count, YOLO-seg's
+polygons); every other declared column is written as the batch gives it."""
+_DECLARED = [c for k in OBJECT_KINDS for c in k.columns if c.name not in _OWN_RULES]
+_ANNOTATION_COLUMNS = f"""
     ann_id, sample_id, dataset_id, source, label, x, y, w, h, score, area, iscrowd,
     difficult, source_ann_id, segmentation, attributes, keypoints, num_keypoints, mask_area
+    {"".join(f", {c.name}" for c in _DECLARED)}
 """
 
 GROUND_TRUTH_CLASSIFICATIONS_SQL = """
@@ -60,7 +65,21 @@ def _label_columns(schema: pa.Schema, *, normalized: bool = False) -> str:
     area = "mask_area" if "mask_area" in names else "NULL::DOUBLE"
     if normalized and "mask_area" in names:
         area = "CASE WHEN normalized THEN mask_area * img_w * img_h ELSE mask_area END"
-    return f"{keypoints}, {count}, {area}"
+    declared = "".join(f", {_declared_column(c, names, normalized)}" for c in _DECLARED)
+    return f"{keypoints}, {count}, {area}{declared}"
+
+
+def _declared_column(column: LabelColumn, names: set[str], normalized: bool) -> str:
+    """A declared kind column as a batch gives it (NULL where it lacks it); x, y points of
+    a normalised prediction scaled to the image's pixels."""
+    if column.name not in names:
+        return f"NULL::{column.duckdb}"
+    if normalized and column.points == "xy":  # list_transform's index counts from 1: x first
+        return (
+            f"CASE WHEN normalized THEN list_transform({column.name}, lambda v, i: "
+            f"CASE WHEN i % 2 = 1 THEN v * img_w ELSE v * img_h END) ELSE {column.name} END"
+        )
+    return column.name
 
 
 def ground_truth_annotations_sql(schema: pa.Schema) -> str:

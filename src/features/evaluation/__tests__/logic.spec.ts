@@ -203,7 +203,13 @@ describe('the evaluate form', () => {
       keypoints: number,
       cls = 0
     ) => ({
-      label_types: { boxes, masks, keypoints, classifications: cls }
+      label_types: {
+        boxes,
+        rotated_boxes: 0,
+        masks,
+        keypoints,
+        classifications: cls
+      }
     });
     expect(evaluationKinds(undefined)).toEqual(['bbox', 'segm', 'keypoints']);
     expect(evaluationKinds({})).toEqual(['bbox', 'segm', 'keypoints']);

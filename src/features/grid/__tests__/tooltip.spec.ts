@@ -69,12 +69,25 @@ describe('the grid tooltip', () => {
     const model = makeModel();
     model.setConfidenceThreshold(0.5);
     expect(labelCounts(model, sample)).toEqual({
-      groundTruth: { boxes: 3, masks: 2, keypoints: 1, classifications: 1 },
-      predictions: { boxes: 2, masks: 1, keypoints: 0, classifications: 2 }
+      groundTruth: {
+        boxes: 3,
+        rotated_boxes: 0,
+        masks: 2,
+        keypoints: 1,
+        classifications: 1
+      },
+      predictions: {
+        boxes: 2,
+        rotated_boxes: 0,
+        masks: 1,
+        keypoints: 0,
+        classifications: 2
+      }
     });
     model.setSourceVisible('m2', false);
     expect(labelCounts(model, sample).predictions).toEqual({
       boxes: 1,
+      rotated_boxes: 0,
       masks: 1,
       keypoints: 0,
       classifications: 1
@@ -94,6 +107,26 @@ describe('the grid tooltip', () => {
       'predictions: 2 boxes · 1 mask · 2 classifications'
     );
     expect(lines).toContain('640×480');
+  });
+
+  it('counts rotated boxes', () => {
+    const tip = document.createElement('div');
+    const obb = [10, 10, 50, 20, 45, 40, 5, 30];
+    fillTooltip(tip, makeModel(), {
+      ...sample,
+      annotations: [
+        {
+          ann_id: 9,
+          source: GROUND_TRUTH,
+          label: 'plane',
+          bbox: [5, 10, 45, 30],
+          score: null,
+          obb
+        }
+      ],
+      classifications: []
+    });
+    expect(tip.textContent).toContain('ground truth: 1 box · 1 rotated');
   });
 
   it('says 0 boxes and leaves predictions out for an image without labels', () => {

@@ -8,6 +8,7 @@ import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
 import { ICanvasDrawOptions } from '../canvasLayer';
 import { keypointObjectAt, keypointRenderer } from '../keypoints';
 import { maskRenderer } from '../masks';
+import { obbCorners, rotatedBoxRenderer } from '../rotatedBoxes';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
 
 /** Calls made on a context (method name and arguments) and styles set. */
@@ -119,6 +120,48 @@ function object(over: Partial<IAnnotation>): IAnnotation {
 }
 
 const SQUARE = [[10, 10, 50, 10, 50, 50, 10, 50]];
+
+describe('the rotated box renderer', () => {
+  const OBB = [10, 10, 50, 20, 45, 40, 5, 30];
+
+  it('outlines the four corners, predictions dashed, the heading thicker', () => {
+    const calls: Call[] = [];
+    const drawn = rotatedBoxRenderer.draw(
+      recorder(calls),
+      [
+        object({ obb: OBB }),
+        object({ ann_id: 2, source: 'm1', score: 0.9, obb: OBB }),
+        object({ ann_id: 3, obb: [1, 2, 3, 4] }), // not four corners
+        object({ ann_id: 4, obb: [1, 2, 3, 4, 5, 6, 7, Number.NaN] }),
+        object({ ann_id: 5, source: 'hidden', obb: OBB }),
+        object({ ann_id: 6 }) // no rotated box
+      ],
+      options()
+    );
+    expect(drawn).toBe(2);
+    const path = calls
+      .filter(([name]) => name === 'moveTo' || name === 'lineTo')
+      .slice(0, 4)
+      .map(([, x, y]) => [x, y]);
+    expect(path).toEqual([
+      [10, 10],
+      [50, 20],
+      [45, 40],
+      [5, 30]
+    ]);
+    const strokes = calls.filter(([name]) => name === 'stroke');
+    // outline then heading, per object: ground truth solid, the prediction dashed
+    expect(strokes.map(c => c[3])).toEqual([false, false, true, false]);
+  });
+
+  it('reads only four finite corners', () => {
+    expect(obbCorners(OBB)).toHaveLength(4);
+    expect(obbCorners('1,2,3')).toBeNull();
+    expect(obbCorners([1, 2, 3, 4, 5, 6, 7, '8'])).toBeNull();
+    expect(rotatedBoxRenderer.carries(object({ obb: OBB }))).toBe(true);
+    expect(rotatedBoxRenderer.carries(object({}))).toBe(false);
+  });
+});
 
 describe('the mask renderer', () => {
   it('fills ground truth translucent and solid, predictions hatched and dashed', () => {
@@ -299,6 +342,7 @@ describe('a sample drawn with label type toggles', () => {
     const now = draw(ALL, layers, job => later.push(job));
     // boxes and chips now; the canvas only cleared, its drawing handed over
     expect(now.drawn).toEqual({
+      rotated_boxes: 0,
       boxes: 2,
       masks: 0,
       keypoints: 0,
@@ -330,6 +374,7 @@ describe('a sample drawn with label type toggles', () => {
       'classifications'
     ]);
     expect(drawn).toEqual({
+      rotated_boxes: 0,
       boxes: 2,
       masks: 1,
       keypoints: 1,
@@ -358,6 +403,7 @@ describe('a sample drawn with label type toggles', () => {
   it('hides what is toggled off', () => {
     const { drawn, layers, calls } = draw(['keypoints']);
     expect(drawn).toEqual({
+      rotated_boxes: 0,
       boxes: 0,
       masks: 0,
       keypoints: 1,
