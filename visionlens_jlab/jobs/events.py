@@ -28,7 +28,7 @@ from jupyter_events import EventLogger
 from tornado.ioloop import IOLoop
 
 from .job import Job
-from .kinds import DataChange
+from .kinds import DataChange, DatasetChange
 
 JOB_EVENT_SCHEMA_ID = "https://events.visionlens.dev/visionlens_jlab/job/v1"
 """The schema id the lab listens for (``src/api/serverEvents.ts`` names the same)."""
@@ -72,7 +72,7 @@ JOB_EVENT_SCHEMA: dict[str, Any] = {
                     "sample fields).",
                 },
                 "datasets": {
-                    "enum": ["created", "changed", None],
+                    "enum": [*get_args(DatasetChange), None],
                     "title": "Datasets list",
                     "description": "How the datasets list changed: created (a new dataset), "
                     "changed (its models, evaluations or embedding spaces); null: not at all.",

@@ -9,7 +9,7 @@ from typing import Any, Literal, get_args
 
 DataChange = Literal["samples", "predictions", "evaluation", "fields"]
 """What a job writes that a panel shows: new samples (an ingest), a prediction set (or
-captions), an evaluation, computed sample fields (``computed.*``, vectors' neighbours)."""
+captions), an evaluation, computed sample fields (``computed.*``) or vectors."""
 
 DatasetChange = Literal["created", "changed"]
 """How a job's end changes the datasets list: a new dataset, or new models, evaluations or
@@ -32,10 +32,11 @@ class JobEffects:
         """The effects :meth:`to_dict` wrote (a journal's record of an earlier run)."""
         data = tuple(d for d in record.get("data", ()) if d in _DATA_CHANGES)
         datasets = record.get("datasets")
-        return cls(data, datasets if datasets in ("created", "changed") else None)
+        return cls(data, datasets if datasets in _DATASET_CHANGES else None)
 
 
 _DATA_CHANGES: frozenset[str] = frozenset(get_args(DataChange))
+_DATASET_CHANGES: frozenset[str] = frozenset(get_args(DatasetChange))
 
 
 @dataclass(frozen=True)
