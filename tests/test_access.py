@@ -16,8 +16,9 @@ from tornado.web import HTTPError
 from visionlens_jlab.app import ACTIVITY_SETTING
 from visionlens_jlab.catalog import Catalog, CatalogBusyError
 from visionlens_jlab.handlers.base import engine_errors
+from visionlens_jlab.importing.jobs import INGEST_JOB
 from visionlens_jlab.ingest.allowed_roots import SourceNotAllowedError, check_allowed_source
-from visionlens_jlab.jobs import JobManager
+from visionlens_jlab.jobs import JobEffects, JobKind, JobManager
 from visionlens_jlab.jobs.journal import INTERRUPTED, JobJournal
 
 
@@ -134,7 +135,7 @@ async def test_running_jobs_count_as_server_activity(vl_app: Any, jp_serverapp: 
     vl_app.mark_job_activity()  # nothing running: nothing to report
     assert ACTIVITY_SETTING not in settings
     release = threading.Event()
-    job = vl_app.jobs.submit("test", lambda ctx: release.wait(30))
+    job = vl_app.jobs.submit(JobKind("test", JobEffects()), lambda ctx: release.wait(30))
     try:
         while job.status != "running":
             release.wait(0.01)
@@ -152,9 +153,9 @@ def test_the_journal_shows_interrupted_jobs_after_a_restart(tmp_path: Path) -> N
     journal = JobJournal(tmp_path)
     first = JobManager(max_workers=1, journal=journal)
     release = threading.Event()
-    done = first.submit("quick", lambda ctx: 42, title="Quick")
+    done = first.submit(JobKind("quick", JobEffects()), lambda ctx: 42, title="Quick")
     first.wait(done.id)
-    hung = first.submit("ingest", lambda ctx: release.wait(30), title="Ingest big")
+    hung = first.submit(INGEST_JOB, lambda ctx: release.wait(30), title="Ingest big")
     while hung.status != "running":
         release.wait(0.01)
     # a kill -9 now: the journal on disk is all that is left of this manager

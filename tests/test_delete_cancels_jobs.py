@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
-from visionlens_jlab.jobs import JobContext
+from visionlens_jlab.jobs import JobContext, JobEffects, JobKind
 
 from .catalog_fixtures import RowsSource, toy_rows
 
@@ -27,7 +27,7 @@ async def test_deleting_a_dataset_cancels_its_queued_and_running_jobs(
     for name in ("toy", "keep"):
         write_dataset(vl_app.catalog, name, RowsSource(*toy_rows()))
     release = threading.Event()
-    blocker = vl_app.jobs.submit("blocker", lambda ctx: release.wait(30))
+    blocker = vl_app.jobs.submit(JobKind("blocker", JobEffects()), lambda ctx: release.wait(30))
     stopped = threading.Event()
 
     def runs_until_cancelled(ctx: JobContext) -> None:
@@ -36,8 +36,10 @@ async def test_deleting_a_dataset_cancels_its_queued_and_running_jobs(
         stopped.set()
         ctx.check_cancelled()
 
-    running = vl_app.jobs.submit("probe", runs_until_cancelled, lane="gpu", dataset="toy")
-    other = vl_app.jobs.submit("probe", lambda ctx: "ran", dataset="keep")
+    running = vl_app.jobs.submit(
+        JobKind("probe", JobEffects()), runs_until_cancelled, lane="gpu", dataset="toy"
+    )
+    other = vl_app.jobs.submit(JobKind("probe", JobEffects()), lambda ctx: "ran", dataset="keep")
     status, body = await api("POST", "datasets/toy/duplicates", {"hashes": True})
     assert status == 202, body
     queued = body["job"]

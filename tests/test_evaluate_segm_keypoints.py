@@ -14,6 +14,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.evaluate import evaluate_arrays, evaluate_model, list_evaluations, report_for
 from visionlens_jlab.evaluate.coco import STAT_NAMES
 from visionlens_jlab.evaluate.keypoints import KEYPOINT_STATS
+from visionlens_jlab.handlers.evaluate import EVALUATE_JOB
 
 from .evaluate_fixtures import ingest, ingest_predictions
 from .evaluate_label_fixtures import (
@@ -148,7 +149,7 @@ def test_segm_reads_the_masks_per_chunk_of_images_or_all_for_a_worker(catalog, m
     np.testing.assert_allclose([report.stats[n] for n in STAT_NAMES], expected, rtol=0, atol=1e-9)
     manager = JobManager(max_workers=1)
     try:
-        job = manager.submit("evaluate", lambda ctx: evaluate_model(
+        job = manager.submit(EVALUATE_JOB, lambda ctx: evaluate_model(
             catalog, "shapes", "m", iou_type="segm", job=ctx, worker_min_boxes=0))  # fmt: skip
         done = manager.wait(job.id, timeout=120)
     finally:

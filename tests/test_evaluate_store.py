@@ -9,6 +9,7 @@ import pytest
 import visionlens_jlab.evaluate as ev
 from visionlens_jlab.catalog import Catalog, FilterError, NotFoundError
 from visionlens_jlab.catalog.reads.queries import samples_page
+from visionlens_jlab.handlers.evaluate import EVALUATE_JOB
 
 from .evaluate_fixtures import write_scene
 
@@ -222,7 +223,7 @@ def test_worker_process_path_gives_the_same_results(catalog):
     manager = JobManager(max_workers=1)
     try:
         job = manager.submit(
-            "evaluate",
+            EVALUATE_JOB,
             lambda ctx: ev.evaluate_model(catalog, "scene", "m1", job=ctx, worker_min_boxes=0),
         )
         done = manager.wait(job.id, timeout=120)

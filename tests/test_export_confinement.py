@@ -25,6 +25,7 @@ from tests.export_fixtures import hold_image_copies, leftovers
 from tests.hostile_fixtures import BAD_NAMES, READABLE, HostileDataset, write_hostile_dataset
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
+from visionlens_jlab.jobs import JobEffects, JobKind
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def _hold_jobs(vl_app: Any) -> threading.Event:
         started.set()
         release.wait(60)
 
-    vl_app.jobs.submit("hold", wait, title="hold")
+    vl_app.jobs.submit(JobKind("hold", JobEffects()), wait, title="hold")
     assert started.wait(30)
     return release
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.jobs import Job, JobContext, JobManager, JobPaused
+from visionlens_jlab.embed.service import EMBED_JOB
+from visionlens_jlab.jobs import Job, JobContext, JobEffects, JobKind, JobManager, JobPaused
+from visionlens_jlab.predict.service import PREDICT_JOB
 
 
 def wait_for(predicate: Any, timeout: float = 30.0) -> None:
@@ -44,12 +46,12 @@ def test_yielding_jobs_queue_behind_the_others(jobs: JobManager) -> None:
     def record(name: str) -> Any:
         return lambda ctx: order.append(name)
 
-    first = jobs.submit("embed", blocker, lane="gpu")
+    first = jobs.submit(EMBED_JOB, blocker, lane="gpu")
     wait_for(lambda: first.status == "running")
-    caption_a = jobs.submit("predict", record("caption a"), lane="gpu", yields=True)
-    caption_b = jobs.submit("predict", record("caption b"), lane="gpu", yields=True)
-    embed_a = jobs.submit("embed", record("embed a"), lane="gpu")
-    embed_b = jobs.submit("embed", record("embed b"), lane="gpu")
+    caption_a = jobs.submit(PREDICT_JOB, record("caption a"), lane="gpu", yields=True)
+    caption_b = jobs.submit(PREDICT_JOB, record("caption b"), lane="gpu", yields=True)
+    embed_a = jobs.submit(EMBED_JOB, record("embed a"), lane="gpu")
+    embed_b = jobs.submit(EMBED_JOB, record("embed b"), lane="gpu")
     positions = [j.queue_position for j in (embed_a, embed_b, caption_a, caption_b)]
     assert positions == [1, 2, 3, 4]
     assert embed_a.to_dict()["yields"] is False and caption_a.to_dict()["yields"] is True
@@ -88,10 +90,10 @@ def test_a_running_yielding_job_makes_way_and_resumes(
         assert not ctx.should_make_way()  # only yielding jobs make way
         return len(done)
 
-    running = jobs.submit("predict", caption, lane="gpu", yields=True)
-    queued = jobs.submit("predict", caption, lane="gpu", yields=True)
+    running = jobs.submit(PREDICT_JOB, caption, lane="gpu", yields=True)
+    queued = jobs.submit(PREDICT_JOB, caption, lane="gpu", yields=True)
     assert first_batch.wait(30)
-    urgent = jobs.submit("embed", embed, lane="gpu")
+    urgent = jobs.submit(EMBED_JOB, embed, lane="gpu")
     assert jobs.wait(urgent.id).status == "done"
     assert 0 < urgent.result < 200  # it ran while the caption job had work left
     assert jobs.wait(running.id).status == "done" and jobs.wait(queued.id).status == "done"
@@ -115,9 +117,9 @@ def test_cancelling_a_paused_job(jobs: JobManager) -> None:
     def embed(ctx: JobContext) -> None:
         gate.wait(30)
 
-    paused = jobs.submit("predict", caption, lane="gpu", yields=True)
+    paused = jobs.submit(PREDICT_JOB, caption, lane="gpu", yields=True)
     wait_for(lambda: paused.status == "running")
-    urgent = jobs.submit("embed", embed, lane="gpu")
+    urgent = jobs.submit(EMBED_JOB, embed, lane="gpu")
     wait_for(lambda: urgent.status == "running")
     assert (paused.status, paused.queue_position) == ("queued", 1)
     jobs.cancel(paused.id)
@@ -128,6 +130,6 @@ def test_cancelling_a_paused_job(jobs: JobManager) -> None:
 
 def test_only_gpu_jobs_yield(jobs: JobManager) -> None:
     with pytest.raises(ValueError, match="only gpu jobs yield"):
-        jobs.submit("predict", lambda ctx: None, yields=True)
-    job: Job = jobs.submit("t", lambda ctx: None)
+        jobs.submit(PREDICT_JOB, lambda ctx: None, yields=True)
+    job: Job = jobs.submit(JobKind("t", JobEffects()), lambda ctx: None)
     assert jobs.wait(job.id).to_dict()["yields"] is False

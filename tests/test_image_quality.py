@@ -17,6 +17,7 @@ from PIL import Image
 
 from visionlens_jlab.catalog import Catalog, NotFoundError
 from visionlens_jlab.catalog.reads.queries import facets, sample_ids, samples_page
+from visionlens_jlab.handlers.image_quality import IMAGE_QUALITY_JOB
 from visionlens_jlab.image_quality import ISSUES
 from visionlens_jlab.image_quality.job import run_image_quality, summary
 from visionlens_jlab.image_quality.measure import RAW_COLUMNS, edge_std, measure_image
@@ -166,7 +167,7 @@ def test_cancelled_job_writes_nothing(catalog_with_images: tuple) -> None:
     jobs = JobManager(max_workers=1)
     try:
         job = jobs.submit(
-            "image_quality", lambda ctx: run_image_quality(catalog, "photos", ctx=ctx)
+            IMAGE_QUALITY_JOB, lambda ctx: run_image_quality(catalog, "photos", ctx=ctx)
         )
         jobs.cancel(job.id)  # while the workers start
         done = jobs.wait(job.id, timeout=60)

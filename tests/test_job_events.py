@@ -14,6 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import WebSocketClientConnection
 
+from visionlens_jlab.handlers.evaluate import EVALUATE_JOB
 from visionlens_jlab.jobs.events import JOB_EVENT_SCHEMA_ID, LABELS_EVENT_SCHEMA_ID
 
 from .conftest import ApiCall
@@ -58,7 +59,7 @@ async def test_a_failed_job_ends_in_failed(
     def broken(ctx: Any) -> None:
         raise ValueError("no such model")
 
-    job = vl_app.jobs.submit("evaluate", broken, dataset="cars")
+    job = vl_app.jobs.submit(EVALUATE_JOB, broken, dataset="cars")
     events = await job_events(socket, job.id, "failed")
     last = events[-1]
     assert (last["kind"], last["status"], last["dataset"]) == ("evaluate", "failed", "cars")

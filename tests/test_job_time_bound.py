@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.test_jobs import forever
-from visionlens_jlab.jobs import JobContext, JobManager, stream_from_worker
+from visionlens_jlab.jobs import JobContext, JobEffects, JobKind, JobManager, stream_from_worker
 
 
 def test_a_job_past_the_bound_fails_and_its_worker_ends_while_a_queued_one_is_spared() -> None:
@@ -27,9 +27,9 @@ def test_a_job_past_the_bound_fails_and_its_worker_ends_while_a_queued_one_is_sp
             time.sleep(0.5)
             return "finished"
 
-        long_job = jobs.submit("t", endless)
+        long_job = jobs.submit(JobKind("t", JobEffects()), endless)
         # queued behind it for more than the bound, then runs well inside it
-        waiting = jobs.submit("t", short)
+        waiting = jobs.submit(JobKind("t", JobEffects()), short)
         stopped = jobs.wait(long_job.id, timeout=30)
         assert stopped.status == "failed", stopped
         assert "c.VisionLensApp.max_job_seconds" in (stopped.error or "")
@@ -51,7 +51,7 @@ def test_a_cancel_by_the_user_still_reads_as_cancelled() -> None:
                 ctx.check_cancelled()
                 time.sleep(0.01)
 
-        job = jobs.submit("t", waits)
+        job = jobs.submit(JobKind("t", JobEffects()), waits)
         while job.status != "running":
             time.sleep(0.01)
         jobs.cancel(job.id)

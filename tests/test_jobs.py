@@ -14,11 +14,14 @@ from tests.main_script import run_as_main_script
 from visionlens_jlab.jobs import (
     JobCancelled,
     JobContext,
+    JobEffects,
+    JobKind,
     JobManager,
     WorkerError,
     stream_from_worker,
 )
 from visionlens_jlab.jobs.journal import JobJournal
+from visionlens_jlab.maps.jobs import MAP_JOB
 
 
 def count_to(n: int) -> Iterator[int]:
@@ -77,12 +80,12 @@ def test_jobs_progress_result_failure_and_cancel() -> None:
                 pass
 
         followed: list[object] = []
-        done = jobs.wait(jobs.submit("t", ok, then=followed.append).id)
+        done = jobs.wait(jobs.submit(JobKind("t", JobEffects()), ok, then=followed.append).id)
         assert (done.status, done.result, done.progress) == ("done", {"n": 3}, 1.0)
         assert followed == [{"n": 3}]
-        failed = jobs.wait(jobs.submit("t", broken).id)
+        failed = jobs.wait(jobs.submit(JobKind("t", JobEffects()), broken).id)
         assert failed.status == "failed" and "annotations.json" in (failed.error or "")
-        running = jobs.submit("t", endless)
+        running = jobs.submit(JobKind("t", JobEffects()), endless)
         deadline = time.monotonic() + 30
         while running.status != "running" and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -102,7 +105,7 @@ def test_check_cancelled_raises() -> None:
                 ctx.check_cancelled()
                 time.sleep(0.01)
 
-        job = jobs.submit("t", waits)
+        job = jobs.submit(JobKind("t", JobEffects()), waits)
         time.sleep(0.05)
         jobs.cancel(job.id)
         assert jobs.wait(job.id, timeout=10).status == "cancelled"
@@ -147,7 +150,7 @@ def test_stages_of_a_multi_stage_job_carry_their_own_rate_and_eta() -> None:
             ctx.stage("layout", fraction=0.4)
             snapshot(ctx)
 
-        job = jobs.submit("map", stages)
+        job = jobs.submit(MAP_JOB, stages)
         assert jobs.wait(job.id, timeout=10).status == "done"
         reading, layout = states
         assert reading["stage"] == "reading vectors" and reading["progress"] == 0.1
@@ -178,9 +181,9 @@ def test_job_errors_lose_ansi_codes_and_control_characters(tmp_path: Path) -> No
         def in_worker(ctx: JobContext) -> None:
             list(stream_from_worker(ctx, shout_coloured, 2))
 
-        failed = jobs.wait(jobs.submit("t", in_thread).id)
+        failed = jobs.wait(jobs.submit(JobKind("t", JobEffects()), in_thread).id)
         assert failed.error == "CUDA out of memory at step 3\nsecond line\tkept"
-        failed = jobs.wait(jobs.submit("t", in_worker).id, timeout=60)
+        failed = jobs.wait(jobs.submit(JobKind("t", JobEffects()), in_worker).id, timeout=60)
         assert failed.error is not None and "CUDA out of memory at step 3" in failed.error
         assert not any(c in failed.error for c in "\x1b\x07\x00\r\x9b"), repr(failed.error)
     finally:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from visionlens_jlab.app import THUMBNAILS_JOB
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.jobs import JobManager
 from visionlens_jlab.media.cache import ThumbnailCache, cache_key
@@ -69,7 +70,7 @@ def test_pregeneration_job_fills_the_cache_and_counts_bad_media(
     locations = local_dataset(catalog, tmp_path / "media")
     cache = ThumbnailCache(tmp_path / "data" / "thumbnails")
     job = jobs.submit(
-        "thumbnails",
+        THUMBNAILS_JOB,
         lambda ctx: pregenerate_thumbnails(ctx, catalog, "ds", cache, sizes=(256, 128), workers=2),
     )
     job = jobs.wait(job.id, timeout=120)
@@ -137,7 +138,7 @@ def test_cancelling_stops_the_job(tmp_path: Path, catalog: Catalog, jobs: JobMan
     add_dataset(catalog, "many", str(root), sorted(str(p) for p in root.iterdir()))
     cache = ThumbnailCache(tmp_path / "thumbs")
     job = jobs.submit(
-        "thumbnails", lambda ctx: pregenerate_thumbnails(ctx, catalog, "many", cache, workers=1)
+        THUMBNAILS_JOB, lambda ctx: pregenerate_thumbnails(ctx, catalog, "many", cache, workers=1)
     )
     jobs.cancel(job.id)
     job = jobs.wait(job.id, timeout=60)

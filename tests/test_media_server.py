@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from tornado.httpclient import HTTPClientError
 
+from visionlens_jlab.app import THUMBNAILS_JOB
 from visionlens_jlab.media.lookup import bad_media_counts
 
 from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
@@ -324,7 +325,7 @@ async def test_pregeneration_job_in_the_server(
     jp_fetch: Any, vl_app: Any, media: dict[str, Any]
 ) -> None:
     service = vl_app.media
-    job = vl_app.jobs.submit("thumbnails", lambda ctx: service.pregenerate(ctx, "voc", workers=1))
+    job = vl_app.jobs.submit(THUMBNAILS_JOB, lambda ctx: service.pregenerate(ctx, "voc", workers=1))
     for _ in range(600):
         if job.finished:
             break

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.cli.common import server_client
-from visionlens_jlab.jobs import JobContext
+from visionlens_jlab.jobs import JobContext, JobEffects, JobKind
 from visionlens_jlab.notebook.progress import follow_job
 from visionlens_jlab.rest_client import RestClient, VisionLensError
 from visionlens_jlab.server_info import read_server_info
@@ -29,7 +29,9 @@ def waiting_job(vl_app: Any) -> tuple[Any, threading.Event]:
             time.sleep(0.02)
         ctx.check_cancelled()
 
-    return vl_app.jobs.submit("test", run, title="waits for a cancel"), running
+    return vl_app.jobs.submit(
+        JobKind("test", JobEffects()), run, title="waits for a cancel"
+    ), running
 
 
 async def test_cancel_job_cancels_a_running_job(

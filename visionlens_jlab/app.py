@@ -27,7 +27,7 @@ from .features import load as load_features
 from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
 from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
-from .jobs import Job, JobManager
+from .jobs import Job, JobEffects, JobKind, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
 from .jobs.ray_driver import RayDrivers
@@ -52,6 +52,9 @@ from .server_info import remove_server_info, write_server_info
 from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
 from .worker_priority import NICE_ENV, THREADS_ENV, default_worker_threads
+
+THUMBNAILS_JOB = JobKind("thumbnails", JobEffects())
+"""Thumbnails in the media cache: no data a panel reads changes."""
 
 JOB_STOP_SECONDS = 6.0
 """How long a stopping server waits for cancelled jobs to wind down (a cancelled ingest
@@ -280,7 +283,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
     def pregenerate(self, dataset: str) -> Job:
         """Queue thumbnail pre-generation for a dataset (worker processes)."""
         return self.jobs.submit(
-            "thumbnails",
+            THUMBNAILS_JOB,
             lambda ctx: self.media.pregenerate(ctx, dataset),
             title=f"Thumbnails of {dataset}",
             dataset=dataset,

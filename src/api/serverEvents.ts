@@ -4,7 +4,7 @@
  */
 import { Event } from '@jupyterlab/services';
 
-import { JobStatus } from './types';
+import { IJobEffects, JobDataChange, JobStatus } from './types';
 
 /** The schema id of a job status change (the server names the same). */
 export const JOB_EVENT_SCHEMA =
@@ -17,6 +17,8 @@ export interface IJobEvent {
   readonly kind: string;
   readonly status: JobStatus;
   readonly dataset: string | null;
+  /** What the job changed (null unless it is done, or the event was malformed). */
+  readonly effects: IJobEffects | null;
 }
 
 /** The schema id of a batch of label edits (the server names the same). */
@@ -68,6 +70,13 @@ const LABEL_KINDS: ReadonlySet<string> = new Set([
   'restore'
 ]);
 
+const DATA_CHANGES: ReadonlySet<string> = new Set([
+  'samples',
+  'predictions',
+  'evaluation',
+  'fields'
+]);
+
 const STATUSES: ReadonlySet<string> = new Set([
   'queued',
   'running',
@@ -103,7 +112,28 @@ export function visionLensEvent(
     id,
     kind,
     status: status as JobStatus,
-    dataset: typeof dataset === 'string' ? dataset : null
+    dataset: typeof dataset === 'string' ? dataset : null,
+    effects: jobEffects(emission.effects)
+  };
+}
+
+/**
+ * A job's `effects` as the server sent them, or null when it sent none or
+ * not of that shape; data kinds this lab does not know are left out.
+ */
+export function jobEffects(raw: unknown): IJobEffects | null {
+  if (typeof raw !== 'object' || raw === null) {
+    return null;
+  }
+  const { data, datasets } = raw as { [key: string]: unknown };
+  if (!Array.isArray(data)) {
+    return null;
+  }
+  return {
+    data: data.filter(
+      (d): d is JobDataChange => typeof d === 'string' && DATA_CHANGES.has(d)
+    ),
+    datasets: datasets === 'created' || datasets === 'changed' ? datasets : null
   };
 }
 

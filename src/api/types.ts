@@ -138,10 +138,29 @@ export interface IJob {
   queue_position?: number | null;
   /** The dataset the job works on, when it works on one. */
   dataset?: string | null;
+  /** What the job changed, as its kind declares it; null unless it is done. */
+  effects?: IJobEffects | null;
 }
 
 /** The states of a job; the last three are final. */
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * The data a job writes that panels show: new samples (an ingest), a
+ * prediction set or captions, an evaluation, computed sample fields.
+ */
+export type JobDataChange = 'samples' | 'predictions' | 'evaluation' | 'fields';
+
+/**
+ * What a job changed when it ended well, as the server declares it for the
+ * job's kind (`visionlens_jlab/jobs/kinds.py`).
+ */
+export interface IJobEffects {
+  /** The data it wrote that panels show (each a `dataChanged`). */
+  readonly data: readonly JobDataChange[];
+  /** How the datasets list changed: a new dataset, or its models or results; null: not. */
+  readonly datasets: 'created' | 'changed' | null;
+}
 
 /** One embedding model of `GET /models`. */
 export interface IEmbeddingModel {

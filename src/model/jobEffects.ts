@@ -1,63 +1,48 @@
 /**
  * What a finished server job changed. Jobs started from the lab, the notebook
- * or the command line all send the server's job events, so the model turns
- * each job's end into `dataChanged` (and a fresh datasets list) once, and
- * panels follow those signals instead of asking each other or polling.
+ * or the command line all send the server's job events, and a job that ends
+ * well says what it changed (`effects`, declared by the server for its kind),
+ * so the model turns each job's end into `dataChanged` (and a fresh datasets
+ * list) once, and panels follow those signals instead of asking each other or
+ * polling.
  */
 import { Event } from '@jupyterlab/services';
 import { ISignal } from '@lumino/signaling';
 
-import { visionLensEvent } from '../api/serverEvents';
+import { jobEffects, visionLensEvent } from '../api/serverEvents';
 import { IJob } from '../api/types';
 import { DataChangeKind } from './interfaces';
 import { IVisionLensModel } from './tokens';
 
-/** The data each job kind writes when it ends well; other kinds write none a panel shows. */
-export const JOB_DATA_CHANGES: Readonly<Record<string, DataChangeKind>> = {
-  ingest: 'samples',
-  predictions: 'predictions',
-  // A model job (`visionlens predict`): a prediction set, or captions
-  // (`computed.caption`) that the sample view and the hover card show.
-  predict: 'predictions',
-  evaluate: 'evaluation',
-  embed: 'fields',
-  duplicates: 'fields',
-  // computed.quality_* / computed.lq_* sample fields (the quality view's counts)
-  image_quality: 'fields',
-  label_quality: 'fields',
-  'plugin-field': 'fields'
-};
-
-/**
- * Job kinds whose end changes what the datasets list says (sample counts,
- * models, label types, embedding spaces).
- */
-const LIST_CHANGES: ReadonlySet<string> = new Set([
-  'ingest',
-  'predictions',
-  'predict',
-  'evaluate',
-  'embed'
-]);
-
 /** What one finished job changed. */
 export interface IJobEffect {
   readonly dataset: string;
-  readonly kind: DataChangeKind;
+  /** The kinds of data it wrote, each a `dataChanged` (none: only the list changed). */
+  readonly kinds: readonly DataChangeKind[];
   /** Whether the datasets list should be read again. */
   readonly datasets: boolean;
 }
 
 /** What the effects read of a job: a listed job or a job event. */
-export type JobEnd = Pick<IJob, 'id' | 'kind' | 'status' | 'dataset'>;
+export type JobEnd = Pick<
+  IJob,
+  'id' | 'kind' | 'status' | 'dataset' | 'effects'
+>;
 
-/** The effect of a job that ended well, or null when it changed nothing shown. */
+/**
+ * The effect of a job that ended well, as the server declared it (`effects`,
+ * null until a job is done), or null when it changed nothing shown.
+ */
 export function jobEffect(job: JobEnd): IJobEffect | null {
-  const kind = JOB_DATA_CHANGES[job.kind];
-  if (job.status !== 'done' || !kind || !job.dataset) {
+  const effects = jobEffects(job.effects);
+  if (job.status !== 'done' || !effects || !job.dataset) {
     return null;
   }
-  return { dataset: job.dataset, kind, datasets: LIST_CHANGES.has(job.kind) };
+  const datasets = effects.datasets !== null;
+  if (!effects.data.length && !datasets) {
+    return null;
+  }
+  return { dataset: job.dataset, kinds: effects.data, datasets };
 }
 
 /**
@@ -91,11 +76,13 @@ export class JobEnds {
     if (!effect) {
       return;
     }
-    this._model.notifyDataChanged({
-      dataset: effect.dataset,
-      kind: effect.kind,
-      ids: null
-    });
+    for (const kind of effect.kinds) {
+      this._model.notifyDataChanged({
+        dataset: effect.dataset,
+        kind,
+        ids: null
+      });
+    }
     if (effect.datasets) {
       // A failed read leaves the list as it was; the Refresh button says why.
       this._model.refreshDatasets(job.id).catch(() => undefined);

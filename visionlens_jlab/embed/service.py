@@ -12,6 +12,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..jobs.job import Job, JobContext
 from ..jobs.kernel_runner import KernelInbox, kernel_source
+from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_driver import RayDrivers
@@ -26,6 +27,9 @@ from .stream import embed_stream
 from .wire import decode_message, encode_items
 
 KERNEL_ENTRY = "visionlens_jlab.embed.kernel_client.run_kernel_job"
+
+EMBED_JOB = JobKind("embed", JobEffects(data=("fields",), datasets="changed"))
+"""Vectors of a model: what similarity fields read, and a new embedding space in the list."""
 
 
 def _models_items(checkpoint: str | None) -> Any:
@@ -196,7 +200,7 @@ class EmbeddingService:
             return run_embedding(ctx, self.catalog, store, options, source)
 
         return self.jobs.submit(
-            "embed", run, title=f"Embed {dataset} with {spec.label}", lane="gpu", dataset=dataset
+            EMBED_JOB, run, title=f"Embed {dataset} with {spec.label}", lane="gpu", dataset=dataset
         )
 
     def warm_ray(self, model: str, on_error: Callable[[BaseException], None]) -> threading.Thread:

@@ -33,6 +33,7 @@ from ..config import os_user
 from ..embed.base import EmbedError
 from ..export import ExportError, OutNotAllowedError
 from ..ingest.allowed_roots import SourceNotAllowedError, confine_local_path
+from ..jobs.kinds import JobKind
 from ..jobs.ray_pipeline import RunnerNotAllowedError
 from ..jobs.runners import RunnerError
 from ..maps.params import MapError
@@ -176,7 +177,7 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
             self._read_scopes.discard(scope)
 
     async def submit_job(
-        self, kind: str, run: Callable[[JobContext], Any], *, title: str, dataset: str
+        self, kind: JobKind, run: Callable[[JobContext], Any], *, title: str, dataset: str
     ) -> None:
         """Queue ``run`` as a background job on ``dataset`` and answer 202 with the job."""
         with engine_errors():

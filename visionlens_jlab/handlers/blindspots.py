@@ -12,7 +12,7 @@ from ..blindspots.api import validate_options
 from ..blindspots.job import blind_spots_run
 from ..catalog import CatalogError
 from ..catalog.extensions.measured import VERDICTS, last_result, save_review
-from ..jobs import JobContext
+from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler, engine_errors
 
 
@@ -34,6 +34,10 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
         raise HTTPError(400, "'clusters' must be an integer from 2 to 64")
     return {"model": model.strip(), "min_n": min_n, "fdr": float(fdr), "agent": agent,
             "space": space, "clusters": clusters}  # fmt: skip
+
+
+BLIND_SPOTS_JOB = JobKind("blindspots", JobEffects())
+"""Findings the blind-spots panel reads from its own job's result: nothing else shown."""
 
 
 class BlindSpotsHandler(VisionLensHandler):
@@ -62,7 +66,7 @@ class BlindSpotsHandler(VisionLensHandler):
             return blind_spots_run(catalog, name, job=ctx, store=store, vlm_threshold=vlm, **params)
 
         await self.submit_job(
-            "blindspots", run, title=f"Blind spots of {params['model']} on {name}", dataset=name
+            BLIND_SPOTS_JOB, run, title=f"Blind spots of {params['model']} on {name}", dataset=name
         )
 
 

@@ -12,7 +12,7 @@ from ..catalog import CatalogError
 from ..evaluate import evaluate_model, get_evaluation, list_evaluations
 from ..evaluate.api import validate_params
 from ..evaluate.classification import evaluate_classification, is_classification_model
-from ..jobs import JobContext, job_progress
+from ..jobs import JobContext, JobEffects, JobKind, job_progress
 from .base import VisionLensHandler
 
 
@@ -41,6 +41,10 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
         "iou_type": iou_type,
         "sigmas": sigmas,
     }
+
+
+EVALUATE_JOB = JobKind("evaluate", JobEffects(data=("evaluation",), datasets="changed"))
+"""An evaluation: the blind-spots and evaluation panels, and the list's evaluated models."""
 
 
 class EvaluationsHandler(VisionLensHandler):
@@ -94,7 +98,7 @@ class EvaluationsHandler(VisionLensHandler):
             }
 
         await self.submit_job(
-            "evaluate",
+            EVALUATE_JOB,
             run,
             title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
             dataset=name,

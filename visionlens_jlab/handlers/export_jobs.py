@@ -22,7 +22,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..export import FORMATS, check_export, export_view
-from ..jobs import JobContext
+from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler
 
 EXPORT_KEYS = {
@@ -85,6 +85,10 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+EXPORT_JOB = JobKind("export", JobEffects())
+"""Files outside the catalog: nothing shown changes."""
+
+
 class ExportJobsHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
@@ -123,7 +127,7 @@ class ExportJobsHandler(VisionLensHandler):
             return result.to_dict()
 
         title = f"Export {name} as {fmt.upper()} to {os.path.basename(out) or out}"
-        await self.submit_job("export", run, title=title, dataset=name)
+        await self.submit_job(EXPORT_JOB, run, title=title, dataset=name)
 
 
 ROUTES = [

@@ -9,8 +9,11 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..image_quality.job import run_image_quality, summary
-from ..jobs import JobContext
+from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler
+
+IMAGE_QUALITY_JOB = JobKind("image_quality", JobEffects(data=("fields",)))
+"""``computed.quality_*`` sample fields (the quality view's counts)."""
 
 
 class ImageQualityHandler(VisionLensHandler):
@@ -37,7 +40,9 @@ class ImageQualityHandler(VisionLensHandler):
         def run(ctx: JobContext) -> dict[str, Any]:
             return run_image_quality(catalog, name, ctx=ctx, workers=workers)
 
-        await self.submit_job("image_quality", run, title=f"Image quality of {name}", dataset=name)
+        await self.submit_job(
+            IMAGE_QUALITY_JOB, run, title=f"Image quality of {name}", dataset=name
+        )
 
 
 ROUTES = [(r"/datasets/(?P<name>[^/]+)/image-quality", ImageQualityHandler)]

@@ -13,7 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..evaluate.classification import is_classification_model
-from ..jobs import JobContext
+from ..jobs import JobContext, JobEffects, JobKind
 from ..label_quality import stored
 from ..label_quality.classification import top_label_only
 from ..label_quality.job import run_label_quality
@@ -25,6 +25,10 @@ def _model(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise HTTPError(400, "'model' is required: the name of a prediction set of the dataset")
     return value
+
+
+LABEL_QUALITY_JOB = JobKind("label_quality", JobEffects(data=("fields",)))
+"""``computed.lq_*`` sample fields (the quality view's counts)."""
 
 
 class LabelQualityHandler(VisionLensHandler):
@@ -59,7 +63,7 @@ class LabelQualityHandler(VisionLensHandler):
             return {"model": model, "summary": result["summary"], "code": result["code"]}
 
         await self.submit_job(
-            "label_quality", run, title=f"Label quality of {name} against {model}", dataset=name
+            LABEL_QUALITY_JOB, run, title=f"Label quality of {name} against {model}", dataset=name
         )
 
     async def _check_classification(self, name: str, model: str, thresholds: bool) -> None:

@@ -13,7 +13,7 @@ from tornado.web import HTTPError
 from ..dedup import last_result
 from ..dedup.job import check_threshold, run_duplicates
 from ..dedup.near import DEFAULT_THRESHOLD
-from ..jobs import JobContext
+from ..jobs import JobContext, JobEffects, JobKind
 from ..search.captioned import text_search
 from ..search.encoders import QueryEncoderError
 from ..search.engine import Query, search
@@ -46,6 +46,10 @@ def _query(body: dict[str, Any]) -> Query:
         return Query(like=like, text=text, image=data)
     except QueryEncoderError as exc:
         raise HTTPError(400, str(exc)) from exc
+
+
+DUPLICATES_JOB = JobKind("duplicates", JobEffects(data=("fields",)))
+"""Near-duplicate groups: ``computed.*`` sample fields."""
 
 
 class SearchHandler(VisionLensHandler):
@@ -108,7 +112,7 @@ class DuplicatesHandler(VisionLensHandler):
             # the pair list can be long: it stays in the stored result (GET this path)
             return {k: v for k, v in result.items() if k != "pair_list"}
 
-        await self.submit_job("duplicates", run, title=f"Duplicates in {name}", dataset=name)
+        await self.submit_job(DUPLICATES_JOB, run, title=f"Duplicates in {name}", dataset=name)
 
 
 ROUTES = [

@@ -15,11 +15,18 @@ from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
 from ..catalog.writes.ingest_limits import IngestLimits
 from ..jobs.job import Job, JobContext, job_progress
+from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..records.batches import Batch
 from ..records.report import IngestReport
 from .parse_process import parse_items
+
+INGEST_JOB = JobKind("ingest", JobEffects(data=("samples",), datasets="created"))
+"""A new dataset: its samples, and a new entry of the datasets list."""
+
+PREDICTIONS_JOB = JobKind("predictions", JobEffects(data=("predictions",), datasets="changed"))
+"""A prediction set imported from a file: a new model of the dataset."""
 
 
 class WorkerParsedSource:
@@ -112,7 +119,7 @@ def submit_ingest(
                 cancelled=lambda: ctx.cancelled,
             ).to_dict()  # fmt: skip
 
-    return jobs.submit("ingest", run, title=f"Ingest {name}", then=then, dataset=name)
+    return jobs.submit(INGEST_JOB, run, title=f"Ingest {name}", then=then, dataset=name)
 
 
 def submit_predictions(
@@ -142,7 +149,7 @@ def submit_predictions(
             ).to_dict()  # fmt: skip
 
     return jobs.submit(
-        "predictions", run, title=f"Predictions {model} on {dataset}", dataset=dataset
+        PREDICTIONS_JOB, run, title=f"Predictions {model} on {dataset}", dataset=dataset
     )
 
 

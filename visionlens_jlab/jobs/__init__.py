@@ -1,6 +1,7 @@
 """Background jobs: progress, cancellation, and worker processes for heavy work."""
 
 from .job import Job, JobCancelled, JobContext, JobPaused, job_progress
+from .kinds import JobEffects, JobKind
 from .manager import JobManager
 from .processes import WorkerError, stream_from_worker
 
@@ -8,6 +9,8 @@ __all__ = [
     "Job",
     "JobCancelled",
     "JobContext",
+    "JobEffects",
+    "JobKind",
     "JobManager",
     "JobPaused",
     "WorkerError",

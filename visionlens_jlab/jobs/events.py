@@ -3,7 +3,8 @@
 The lab follows jobs started anywhere (its own panels, a notebook, the command line
 through the server) from these events instead of polling an idle server: an ingest that
 ends refreshes the datasets list, an evaluation the blind-spots panel. Events carry the
-job's id, kind, status and dataset only; the lab reads the rest from ``GET /jobs``.
+job's id, kind, status, dataset and, once it is done, its effects (what data it changed, as
+its kind declares them: :mod:`.kinds`); the lab reads the rest from ``GET /jobs``.
 
 A batch of label edits written through the REST API (an edit, an undo or redo, a restore, a
 Label Studio pull) sends a labels event: every open lab (another tab, another user of the
@@ -21,12 +22,13 @@ that made it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from jupyter_events import EventLogger
 from tornado.ioloop import IOLoop
 
 from .job import Job
+from .kinds import DataChange, DatasetChange
 
 JOB_EVENT_SCHEMA_ID = "https://events.visionlens.dev/visionlens_jlab/job/v1"
 """The schema id the lab listens for (``src/api/serverEvents.ts`` names the same)."""
@@ -55,28 +57,46 @@ JOB_EVENT_SCHEMA: dict[str, Any] = {
             "title": "Dataset",
             "description": "The dataset the job works on, if any.",
         },
+        "effects": {
+            "type": ["object", "null"],
+            "title": "Effects",
+            "description": "What the job changed (null unless its status is done).",
+            "required": ["data", "datasets"],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {"enum": list(get_args(DataChange))},
+                    "title": "Data",
+                    "description": "The data it wrote that panels show: samples (an ingest), "
+                    "predictions (an import, a model run), evaluation, fields (computed "
+                    "sample fields).",
+                },
+                "datasets": {
+                    "enum": [*get_args(DatasetChange), None],
+                    "title": "Datasets list",
+                    "description": "How the datasets list changed: created (a new dataset), "
+                    "changed (its models, evaluations or embedding spaces); null: not at all.",
+                },
+            },
+        },
     },
 }
 
 
 def job_event(job: Job) -> dict[str, Any]:
     """The event data of ``job``'s current status."""
-    return {"id": job.id, "kind": job.kind, "status": job.status, "dataset": job.dataset}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "dataset": job.dataset,
+        "effects": job.done_effects(),
+    }
 
 
 DATASET_EVENT_SCHEMA_ID = "https://events.visionlens.dev/visionlens_jlab/dataset/v1"
 """The schema id of a change of a dataset as the datasets list shows it (``src/api/serverEvents.ts``
 names the same)."""
-
-DATASET_JOB_CHANGES: dict[str, str] = {
-    "ingest": "created",
-    "predictions": "changed",
-    "predict": "changed",
-    "evaluate": "changed",
-    "embed": "changed",
-}
-"""The job kinds whose successful end changes what the datasets list says (a new dataset; its
-models, evaluations, embedding spaces), and how."""
 
 DATASET_EVENT_SCHEMA: dict[str, Any] = {
     "$id": DATASET_EVENT_SCHEMA_ID,
@@ -117,8 +137,8 @@ class DatasetEvents:
         self._loop.add_callback(self._logger.emit, schema_id=DATASET_EVENT_SCHEMA_ID, data=data)
 
     def job_ended(self, job: Job) -> None:
-        """Tell the change a job made, if it ended well and is of a kind that makes one."""
-        change = DATASET_JOB_CHANGES.get(job.kind)
+        """Tell the change a job made, if it ended well and its kind declares one."""
+        change = job.effects.datasets
         if job.status == "done" and change is not None and job.dataset:
             self(job.dataset, change, job.id)
 

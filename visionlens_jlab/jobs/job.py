@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .kinds import JobEffects
+
 
 class JobCancelled(Exception):
     """Raised inside a job function (by :meth:`JobContext.check_cancelled`) to stop it."""
@@ -62,6 +64,9 @@ class Job:
     """``time.monotonic()`` when the current turn began; ``None`` when not running."""
     timed_out: bool = False
     """Stopped by the manager's time bound (its cancel reads as a failure)."""
+    effects: JobEffects = field(default_factory=JobEffects)
+    """What its kind changes when it ends well (:class:`~.kinds.JobKind`): shown once
+    the job is ``done``."""
 
     @property
     def finished(self) -> bool:
@@ -93,7 +98,13 @@ class Job:
             "eta_seconds": self.eta_seconds,
             "queue_position": self.queue_position,
             "dataset": self.dataset,
+            "effects": self.done_effects(),
         }
+
+    def done_effects(self) -> dict[str, Any] | None:
+        """What the job changed: its kind's effects once it is ``done``, else ``None``
+        (a queued, running, failed or cancelled job is not said to have changed anything)."""
+        return self.effects.to_dict() if self.status == "done" else None
 
 
 class JobContext:

@@ -20,6 +20,7 @@ from typing import Any
 from .gpu_lane import LaneQueue
 from .job import Job, JobCancelled, JobContext, JobPaused, clean_error
 from .journal import JobJournal
+from .kinds import JobEffects, JobKind
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class JobManager:
 
     def submit(
         self,
-        kind: str,
+        kind: JobKind,
         fn: JobFunction,
         *,
         title: str = "",
@@ -80,7 +81,8 @@ class JobManager:
         dataset: str | None = None,
         yields: bool = False,
     ) -> Job:
-        """Queue ``fn(ctx)``; ``then(result)`` runs after it succeeds (e.g. a follow-up job).
+        """Queue ``fn(ctx)`` as a job of ``kind`` (which says what it changes when it ends
+        well); ``then(result)`` runs after it succeeds (e.g. a follow-up job).
 
         ``lane="gpu"`` jobs run one at a time, in order, on their own thread (they hold a
         GPU or every core), and show their ``queue_position`` while they wait; those with
@@ -95,11 +97,12 @@ class JobManager:
             raise RuntimeError("the server is stopping: no new jobs")
         job = Job(
             id=f"{int(time.time())}-{next(self._ids)}",
-            kind=kind,
-            title=title or kind,
+            kind=kind.name,
+            title=title or kind.name,
             lane=lane,
             dataset=dataset,
             yields=yields,
+            effects=kind.effects,
         )
         with self._lock:
             self._jobs[job.id] = job
@@ -320,4 +323,5 @@ def _job_from_record(record: dict[str, Any]) -> Job:
         error=clean_error(str(record["error"])) if record.get("error") else None,
         created_at=str(record.get("created_at", "")),
         dataset=record.get("dataset"),
+        effects=JobEffects.from_dict(record.get("effects") or {}),
     )

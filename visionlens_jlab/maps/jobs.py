@@ -24,6 +24,7 @@ import numpy as np
 
 from ..catalog.extensions.maps import get_map, read_points, update_points, write_map
 from ..jobs import stream_from_worker
+from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobContext
 from .params import MapError
 from .pca import PcaBasis
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..jobs.manager import Job, JobManager
     from ..vectors import VectorStore
+
+MAP_JOB = JobKind("map", JobEffects())
+"""A 2-D map: the map panel reads it from its own job; no sample data changes."""
 
 READ_SHARE = 0.2
 """Share of a job's progress bar spent reading vectors from the store."""
@@ -255,7 +259,7 @@ class MapJobs:
                 else f"{key.method.upper()} map of {dataset} ({key.space.model})"
             )
             self._running = {k: j for k, j in self._running.items() if not j.finished}
-            job = self._jobs.submit("map", run, title=title, dataset=dataset)
+            job = self._jobs.submit(MAP_JOB, run, title=title, dataset=dataset)
             self._running[key.id] = job
             return None, job
 

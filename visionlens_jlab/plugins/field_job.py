@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog.extensions.computed import write_computed
+from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.processes import WorkerError, stream_from_worker
 from ..media.lookup import dataset_samples
 from .discovery import PluginError
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..jobs.manager import Job, JobContext, JobManager
     from .registry import PluginRegistry
+
+
+PLUGIN_FIELD_JOB = JobKind("plugin-field", JobEffects(data=("fields",)))
+"""A plugin's ``computed.*`` sample fields."""
 
 
 def plugin_fields_to_compute(
@@ -132,5 +137,5 @@ def submit_plugin_fields(
         return compute_plugin_fields(catalog, registry, dataset, plugin, fields, ctx)
 
     return jobs.submit(
-        "plugin-field", run, title=f"{plugin}: {', '.join(fields)} of {dataset}", dataset=dataset
+        PLUGIN_FIELD_JOB, run, title=f"{plugin}: {', '.join(fields)} of {dataset}", dataset=dataset
     )

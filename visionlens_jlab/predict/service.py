@@ -10,6 +10,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..jobs.job import Job, JobContext, JobPaused
 from ..jobs.kernel_runner import KernelInbox, kernel_source
+from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobManager
 from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.runners import Runner, server_runner
@@ -20,6 +21,10 @@ from .wire import decode_message, encode_items
 from .workers import sharded_source
 
 KERNEL_ENTRY = "visionlens_jlab.predict.kernel_client.run_kernel_job"
+
+PREDICT_JOB = JobKind("predict", JobEffects(data=("predictions",), datasets="changed"))
+"""A model run: a prediction set, or captions (``computed.caption``) that the sample view and
+the hover card show with the predictions."""
 
 
 def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
@@ -86,7 +91,7 @@ class PredictService:
         # captions are background work: resumable (a rerun skips the images captioned),
         # so they make way for every other model job (docs/architecture.md, GPU lane)
         return self.jobs.submit(
-            "predict",
+            PREDICT_JOB,
             run,
             title=f"{options.task.capitalize()} {options.dataset} with {options.model}",
             lane="gpu",

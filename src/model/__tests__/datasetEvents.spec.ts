@@ -52,13 +52,18 @@ describe('dataset events', () => {
     const events = new Signal<unknown, Event.Emission>({});
     const model = new VisionLensModel({ client, state: null, events });
     const nextTask = () => new Promise(resolve => setTimeout(resolve, 0));
+    // as the server declares them: both change the datasets list
     const jobDone = (id: string, kind: string) =>
       events.emit({
         schema_id: JOB_EVENT_SCHEMA,
         id,
         kind,
         status: 'done',
-        dataset: 'bikes'
+        dataset: 'bikes',
+        effects: {
+          data: kind === 'ingest' ? ['samples'] : ['predictions'],
+          datasets: kind === 'ingest' ? 'created' : 'changed'
+        }
       });
     const datasetEvent = (job: string | null) =>
       events.emit({

@@ -1,7 +1,9 @@
 /**
  * Jobs that end anywhere reach every panel once (issue #32, item 3): the
  * model's `dataChanged` and datasets list follow the server's job events and
- * the jobs list, with a client that answers what a test sets. The real
+ * the jobs list, with a client that answers what a test sets. What a job
+ * changed is what the server says (its `effects`, issue #48 item 2): the
+ * jobs here are shaped as the server sends them, effects only once done. The real
  * server's events are tests/test_job_events.py's; panels in Chromium are
  * ui-tests/tests/staleState.spec.ts's.
  */
@@ -10,18 +12,29 @@ import { Signal } from '@lumino/signaling';
 
 import { VisionLensClient } from '../../api/client';
 import { JOB_EVENT_SCHEMA, visionLensEvent } from '../../api/serverEvents';
-import { IDatasetInfo, IJob, JobStatus } from '../../api/types';
+import { IDatasetInfo, IJob, IJobEffects, JobStatus } from '../../api/types';
 import { jobEffect } from '../jobEffects';
 import { VisionLensModel } from '../model';
 import { IDataChange } from '../tokens';
 
+/** What the server declares for the kinds these tests run. */
+const DECLARED: Readonly<Record<string, IJobEffects>> = {
+  ingest: { data: ['samples'], datasets: 'created' },
+  evaluate: { data: ['evaluation'], datasets: 'changed' },
+  duplicates: { data: ['fields'], datasets: null },
+  thumbnails: { data: [], datasets: null }
+};
+
+/** A job as `GET /jobs` lists it: its kind's effects once it is done. */
 function job(
   id: string,
   kind: string,
   status: JobStatus,
-  dataset: string | null = 'cars'
+  dataset: string | null = 'cars',
+  effects: IJobEffects | undefined = DECLARED[kind]
 ): IJob {
-  return { id, kind, status, progress: null, dataset };
+  const told = status === 'done' ? (effects ?? null) : null;
+  return { id, kind, status, progress: null, dataset, effects: told };
 }
 
 /** A model over a client whose jobs list and datasets list a test sets. */
@@ -43,7 +56,10 @@ function setUp(initial: IJob[]) {
       id: j.id,
       kind: j.kind,
       status: j.status,
-      dataset: j.dataset ?? null
+      dataset: j.dataset ?? null,
+      effects: j.effects
+        ? { data: [...j.effects.data], datasets: j.effects.datasets }
+        : null
     });
   return { server, model, changes, emit };
 }
@@ -52,26 +68,34 @@ function setUp(initial: IJob[]) {
 const settle = () => new Promise(resolve => setTimeout(resolve, 0));
 
 describe('job effects', () => {
-  it('maps a job that ended well to what it changed', () => {
+  it('maps a job that ended well to what the server says it changed', () => {
     expect(jobEffect(job('1', 'evaluate', 'done'))).toEqual({
       dataset: 'cars',
-      kind: 'evaluation',
+      kinds: ['evaluation'],
       datasets: true
     });
     expect(jobEffect(job('2', 'duplicates', 'done'))).toEqual({
       dataset: 'cars',
-      kind: 'fields',
+      kinds: ['fields'],
       datasets: false
     });
-    // A model job (detections or captions) refreshes the samples and the list.
-    expect(jobEffect(job('8', 'predict', 'done'))).toEqual({
+    // No table of kinds here: a kind the lab never heard of, writing two kinds.
+    const both: IJobEffects = {
+      data: ['predictions', 'fields'],
+      datasets: null
+    };
+    expect(jobEffect(job('8', 'new-kind', 'done', 'cars', both))).toEqual({
       dataset: 'cars',
-      kind: 'predictions',
-      datasets: true
+      kinds: ['predictions', 'fields'],
+      datasets: false
     });
     expect(jobEffect(job('3', 'evaluate', 'failed'))).toBeNull();
     expect(jobEffect(job('4', 'thumbnails', 'done'))).toBeNull();
     expect(jobEffect(job('5', 'ingest', 'done', null))).toBeNull();
+    // a done job whose server told no effects changed nothing the lab knows of
+    expect(
+      jobEffect({ ...job('6', 'ingest', 'done'), effects: null })
+    ).toBeNull();
   });
 
   it('reads only well-formed VisionLens events', () => {
@@ -80,17 +104,23 @@ describe('job effects', () => {
       id: '7',
       kind: 'ingest',
       status: 'done',
-      dataset: 'cars'
+      dataset: 'cars',
+      effects: { data: ['samples', 'holograms'], datasets: 'created' }
     };
     expect(visionLensEvent(emission)).toEqual({
       type: 'job',
       id: '7',
       kind: 'ingest',
       status: 'done',
-      dataset: 'cars'
+      dataset: 'cars',
+      effects: { data: ['samples'], datasets: 'created' } // unknown data left out
     });
     expect(visionLensEvent({ ...emission, status: 'exploded' })).toBeNull();
     expect(visionLensEvent({ ...emission, schema_id: 'other' })).toBeNull();
+    const malformed = { ...emission, effects: { data: 'samples' } };
+    expect(visionLensEvent(malformed)).toMatchObject({ effects: null });
+    const queued = { ...emission, status: 'queued', effects: null };
+    expect(visionLensEvent(queued)).toMatchObject({ effects: null });
   });
 
   it('announces a job that ended elsewhere once, from its events', async () => {
@@ -103,7 +133,7 @@ describe('job effects', () => {
     expect(changes).toEqual([]);
     expect(model.jobs.jobs.map(j => j.status)).toEqual(['queued']); // listed
 
-    server.jobs = [{ ...evaluation, status: 'done' }];
+    server.jobs = [job('2', 'evaluate', 'done')]; // now with its effects
     emit(server.jobs[0]);
     await settle();
     expect(changes).toEqual([
@@ -134,5 +164,22 @@ describe('job effects', () => {
     await settle();
     expect(changes).toHaveLength(1);
     expect(server.listed).toBe(0);
+  });
+
+  it('announces each kind of data a job wrote, once', async () => {
+    const { server, changes, emit } = setUp([]);
+    const effects: IJobEffects = {
+      data: ['predictions', 'fields'],
+      datasets: 'changed'
+    };
+    const run = job('9', 'new-kind', 'done', 'cars', effects);
+    emit(run);
+    emit(run);
+    await settle();
+    expect(changes).toEqual([
+      { dataset: 'cars', kind: 'predictions', ids: null },
+      { dataset: 'cars', kind: 'fields', ids: null }
+    ]);
+    expect(server.listed).toBe(1);
   });
 });
