@@ -16,10 +16,11 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.derived import registry as derived
 from visionlens_jlab.catalog.derived.changes import Change
 from visionlens_jlab.cli import build_parser
-from visionlens_jlab.predict.base import PredictError, PredictOptions
+from visionlens_jlab.predict.base import PredictError, PredictOptions, WorkItem
 from visionlens_jlab.predict.job import request_of, run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 from visionlens_jlab.predict.tasks import REGISTRY, TASK_NAMES, task_of
+from visionlens_jlab.predict.wire import RESULT_KINDS
 
 from .embed_fixtures import save_tiny_clip
 from .predict_fixtures import photo_fixtures, save_tiny_blip, save_tiny_blip2, save_tiny_detr
@@ -76,6 +77,14 @@ def test_every_task_has_a_model_here() -> None:
     assert set(MODELS) == set(REGISTRY)
 
 
+def test_each_task_has_its_own_kind_of_result_message() -> None:
+    """The wire format (kernel and Ray runners) carries every task's results, and no two
+    tasks' messages can be mistaken for each other."""
+    kinds = [task.result_kind for task in REGISTRY.values()]
+    assert len(set(kinds)) == len(kinds)
+    assert set(kinds) == set(RESULT_KINDS)
+
+
 @pytest.mark.parametrize("name", TASK_NAMES)
 def test_a_tasks_declared_effects_are_the_changes_a_real_run_makes(
     name: str, catalog: Catalog, models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
@@ -103,10 +112,8 @@ def test_a_tasks_declared_effects_are_the_changes_a_real_run_makes(
 
 @pytest.mark.parametrize("name", TASK_NAMES)
 def test_a_tasks_stream_yields_its_declared_result_kind(
-    name: str, photos: Path, catalog: Catalog, models: dict[str, Path]
+    name: str, photos: Path, models: dict[str, Path]
 ) -> None:
-    from visionlens_jlab.predict.base import WorkItem
-
     task = task_of(name)
     options = PredictOptions("photos", str(models[name]), task=name, classes=CLASSES)
     files = sorted(p for p in photos.rglob("*.jpg"))[:2]
