@@ -17,7 +17,7 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.embed.models import parse_model
 from visionlens_jlab.embed.stream import embed_stream
 from visionlens_jlab.jobs.accelerator import MODELS, AcceleratorError, BatchSizer
-from visionlens_jlab.predict import stream as predict_module
+from visionlens_jlab.predict import loading as loading_module
 from visionlens_jlab.predict.base import PredictOptions, WorkItem
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
@@ -127,11 +127,11 @@ def test_two_jobs_in_sequence_never_hold_two_models(
 
 
 def wrap_out_of_memory(limit: int) -> Any:
-    """A ``load_model`` whose real detector raises torch's own ``torch.OutOfMemoryError``
+    """A ``load_detector`` whose real detector raises torch's own ``torch.OutOfMemoryError``
     for batches of more than ``limit`` images (what CUDA raises when a batch does not fit)."""
     import torch
 
-    real_load = predict_module.load_model
+    real_load = loading_module.load_detector
 
     class RaisesAbove(torch.nn.Module):
         def __init__(self, net: Any) -> None:
@@ -173,7 +173,7 @@ def test_out_of_memory_halves_the_batch_and_keeps_the_predictions(
     model = f"torchvision:{FASTER}={weights}"
     plain = PredictOptions("photos", model, name="plain", classes=CLASSES, batch_size=2)
     expected = run_prediction(None, catalog, plain, predict_stream)
-    monkeypatch.setattr(predict_module, "load_model", wrap_out_of_memory(2))
+    monkeypatch.setattr(loading_module, "load_detector", wrap_out_of_memory(2))
     options = PredictOptions("photos", model, name="halved", classes=CLASSES, batch_size=8)
     result = run_prediction(None, catalog, options, predict_stream)
     assert (result["processed"], result["batch_size"]) == (N_IMAGES, 2)
@@ -182,7 +182,7 @@ def test_out_of_memory_halves_the_batch_and_keeps_the_predictions(
     assert len(rows) == len(want) > 0
     assert rows == want
 
-    monkeypatch.setattr(predict_module, "load_model", wrap_out_of_memory(0))
+    monkeypatch.setattr(loading_module, "load_detector", wrap_out_of_memory(0))
     never = PredictOptions("photos", model, name="never", classes=CLASSES, batch_size=4)
     with pytest.raises(AcceleratorError, match="even one image at a time.*--device cpu"):
         run_prediction(None, catalog, never, predict_stream)

@@ -118,10 +118,10 @@ def test_a_captioner_family_captions_equal_to_the_model_by_hand(
 def test_florence2_is_told_its_caption_task(photos: Path, models: Callable[[str], Path]) -> None:
     from PIL import Image
 
-    from visionlens_jlab.predict.loading import load_model
+    from visionlens_jlab.predict.loading import load_image_text
     from visionlens_jlab.predict.stream import prepare_images
 
-    loaded = load_model(str(models("florence2")), "caption", "cpu")
+    loaded = load_image_text(str(models("florence2")), "captioner", "cpu")
     image = Image.open(sorted((photos / "images").glob("*.jpg"))[0]).convert("RGB")
     prepared = prepare_images(loaded, [WorkItem(1, "", 0, 0)], [(image, "")], [])
     text = loaded.processor.batch_decode(prepared.inputs["input_ids"], skip_special_tokens=True)

@@ -9,6 +9,8 @@ from typing import Any
 
 from ..embed.base import EmbedError
 from ..jobs.accelerator import DTYPES
+from ..predict.tasks import REGISTRY, TASK_NAMES
+from ..predict.tasks.protocol import FIELDS
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 JSON_KEYS = (
@@ -46,7 +48,7 @@ def add_parser(subparsers: Any) -> None:
         help="a checkpoint folder, a hub id already in the cache, or torchvision:BUILDER"
         "[=/path/weights.pth] (a torchvision detector; cached COCO weights without a path)",
     )
-    p.add_argument("--task", default="detect", choices=["detect", "caption", "classify", "vlm"])
+    p.add_argument("--task", default=TASK_NAMES[0], choices=TASK_NAMES)
     p.add_argument(
         "--questions",
         help="--task vlm: a JSON file of questions, [{key, question, answers: [...]}] "
@@ -192,9 +194,8 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
     if args.json:
         extra = ("runner", "cluster") if "cluster" in result else ()
         return {key: result.get(key) for key in (*JSON_KEYS, *extra)}
-    what = {"caption": "captions", "vlm": "answers"}.get(
-        result["task"], f"predictions as {result['name']}"
-    )
+    task = REGISTRY[result["task"]]  # fields count their values, prediction sets their rows
+    what = task.result_kind if FIELDS in task.effects else f"predictions as {result['name']}"
     result["text"] = (
         f"{result['dataset']}: {result['processed']} images done, {result['skipped']} skipped, "
         f"{result['failed']} unreadable; {result['predictions']} {what} "

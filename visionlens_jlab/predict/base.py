@@ -13,9 +13,8 @@ from ..embed.base import EmbedError
 from ..embed.stream import check_batch_size
 from ..jobs.accelerator import DTYPES
 from ..jobs.runners import RunnerError, parse_runner
+from .tasks import REGISTRY, task_of
 
-TASKS = ("detect", "caption", "classify", "vlm")
-DEFAULT_MIN_SCORE = {"detect": 0.3, "classify": 0.0, "caption": 0.0, "vlm": 0.0}
 TRUST_REMOTE_CODE_ENV = "VISIONLENS_TRUST_REMOTE_CODE"
 """Set to 1 to let models that ship their own Python code load (off by default: that code
 runs with the user's rights, and most such checkpoints fail offline under transformers 5)."""
@@ -119,8 +118,7 @@ class PredictOptions:
             raise PredictError("no model given: pass --model HUB_ID or /path/to/checkpoint")
         if is_torchvision(self.model):
             parse_spec(self.model)  # a spec with no builder fails here, not in the job
-        if self.task not in TASKS:
-            raise PredictError(f"unknown task {self.task!r}: use {', '.join(TASKS)}")
+        task = task_of(self.task)  # an unknown task fails here, naming the tasks
         if self.device not in ("auto", "cpu", "cuda"):
             raise PredictError(f"unknown device {self.device!r}: use auto, cpu or cuda")
         if self.dtype not in DTYPES:
@@ -133,8 +131,9 @@ class PredictOptions:
         if self.classes is not None and not all(c.strip() for c in self.classes):
             raise PredictError("class names must not be empty")
         if self.questions is not None:
-            if self.task != "vlm":
-                raise PredictError("questions are for --task vlm only")
+            if not task.takes_questions:
+                asking = [t.name for t in REGISTRY.values() if t.takes_questions]
+                raise PredictError(f"questions are for --task {' or '.join(asking)} only")
             from .vlm import parse_questions  # checks them: PredictError naming the fault
 
             parse_questions(list(self.questions))
@@ -151,4 +150,6 @@ class PredictOptions:
     @property
     def score_threshold(self) -> float:
         """The score below which a prediction is dropped."""
-        return float(self.min_score if self.min_score is not None else DEFAULT_MIN_SCORE[self.task])
+        if self.min_score is not None:
+            return float(self.min_score)
+        return float(task_of(self.task).min_score)

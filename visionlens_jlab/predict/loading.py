@@ -12,6 +12,7 @@ set.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,25 +107,83 @@ def _other_task(model_type: str, modeling_auto: Any) -> str:
     return ""
 
 
-def load_model(
-    model: str,
-    task: str,
-    device: str = "auto",
-    classes: list[str] | None = None,
-    dtype: str = "auto",
+def load_detector(
+    model: str, device: str = "auto", classes: list[str] | None = None, dtype: str = "auto"
 ) -> LoadedModel:
-    """Load ``model`` for ``task`` (``detect``, ``caption`` or ``vlm``) on ``device`` in
-    ``dtype`` (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`), offline; ``classes``: the
-    class names the user gave (a torchvision checkpoint's labels)."""
+    """Load the object detector ``model`` on ``device`` in ``dtype``
+    (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`), offline: a transformers detector
+    (``detector``, or ``open-vocabulary``, prompted with class names) or a torchvision
+    one; ``classes``: the class names the user gave (a torchvision checkpoint's labels)."""
     if is_torchvision(model):
-        if task != "detect":
-            raise PredictError(f"{model!r} is a torchvision detector: use --task detect")
         dev, low = pick_device(device, dtype)
         net, labels, _ = load_torchvision(model, classes)
         # the weights stay float32 and a reduced dtype runs under autocast
         # (:func:`.torchvision_detect.run_detector`): torchvision's NMS has no bf16 kernel
         # on the CPU, and its box ops compute in float32 under autocast
         return LoadedModel(net.to(dev), None, "torchvision", dev, dtype_name(low), labels)
+
+    def pick(model_type: str, modeling_auto: Any) -> tuple[str, Any, Any]:
+        import transformers
+
+        if model_type in modeling_auto.MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES:
+            return (
+                "open-vocabulary",
+                transformers.AutoModelForZeroShotObjectDetection,
+                transformers.AutoProcessor,
+            )
+        if model_type in modeling_auto.MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES:
+            return (
+                "detector",
+                transformers.AutoModelForObjectDetection,
+                transformers.AutoImageProcessor,
+            )
+        raise PredictError(
+            f"{model!r} ({model_type or 'unknown type'}) is not an object detector"
+            f"{_other_task(model_type, modeling_auto)}: use a DETR-family (DETR, "
+            "Conditional/Deformable/DAB-DETR, RT-DETR, D-FINE), YOLOS, OWL-ViT/OWLv2 or "
+            "Grounding DINO checkpoint, or torchvision:BUILDER"
+        )
+
+    return _load_transformers(model, device, dtype, pick)
+
+
+def load_image_text(
+    model: str, kind: str, device: str = "auto", dtype: str = "auto"
+) -> LoadedModel:
+    """Load the image-text-to-text ``model`` as ``kind`` (``captioner`` or ``vlm``) on
+    ``device`` in ``dtype``, offline; its tokenizer pads on the left (batched generation)."""
+    if is_torchvision(model):
+        raise PredictError(f"{model!r} is a torchvision detector: use --task detect")
+
+    def pick(model_type: str, modeling_auto: Any) -> tuple[str, Any, Any]:
+        import transformers
+
+        if model_type not in modeling_auto.MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
+            raise PredictError(
+                f"{model!r} ({model_type or 'unknown type'}) is not an image-text-to-text "
+                f"model{_other_task(model_type, modeling_auto)}: use a BLIP, BLIP-2, GIT, "
+                "Florence-2, Idefics3/SmolVLM, LLaVA or Qwen2-VL checkpoint"
+            )
+        return kind, transformers.AutoModelForImageTextToText, transformers.AutoProcessor
+
+    loaded = _load_transformers(model, device, dtype, pick)
+    tokenizer = getattr(loaded.processor, "tokenizer", None)
+    if tokenizer is not None:
+        # generation continues each row of a batch from its last position: prompts of
+        # different lengths (images with different numbers of image tokens) must be padded
+        # on the left, whatever side the checkpoint's tokenizer pads on by default
+        tokenizer.padding_side = "left"
+    return loaded
+
+
+def _load_transformers(
+    model: str,
+    device: str,
+    dtype: str,
+    pick: Callable[[str, Any], tuple[str, Any, Any]],
+) -> LoadedModel:
+    """Load a transformers ``model``: ``pick(model_type, modeling_auto)`` gives its kind,
+    its auto model class and its auto processor class (or refuses the model)."""
     ref = locate(model)  # before importing transformers: a wrong path fails at once
     import transformers
     from transformers.models.auto import modeling_auto
@@ -145,42 +204,7 @@ def load_model(
             ) from exc
         raise PredictError(f"cannot read the configuration of {model!r}: {exc}") from exc
     model_type = getattr(config, "model_type", "")
-    auto_model: Any
-    auto_proc: Any
-    if task == "detect":
-        if model_type in modeling_auto.MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES:
-            kind, auto_model, auto_proc = (
-                "open-vocabulary",
-                transformers.AutoModelForZeroShotObjectDetection,
-                transformers.AutoProcessor,
-            )
-        elif model_type in modeling_auto.MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES:
-            kind, auto_model, auto_proc = (
-                "detector",
-                transformers.AutoModelForObjectDetection,
-                transformers.AutoImageProcessor,
-            )
-        else:
-            raise PredictError(
-                f"{model!r} ({model_type or 'unknown type'}) is not an object detector"
-                f"{_other_task(model_type, modeling_auto)}: use a DETR-family (DETR, "
-                "Conditional/Deformable/DAB-DETR, RT-DETR, D-FINE), YOLOS, OWL-ViT/OWLv2 or "
-                "Grounding DINO checkpoint, or torchvision:BUILDER"
-            )
-    elif task in ("caption", "vlm"):
-        if model_type not in modeling_auto.MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES:
-            raise PredictError(
-                f"{model!r} ({model_type or 'unknown type'}) is not an image-text-to-text "
-                f"model{_other_task(model_type, modeling_auto)}: use a BLIP, BLIP-2, GIT, "
-                "Florence-2, Idefics3/SmolVLM, LLaVA or Qwen2-VL checkpoint"
-            )
-        kind, auto_model, auto_proc = (
-            "captioner" if task == "caption" else "vlm",
-            transformers.AutoModelForImageTextToText,
-            transformers.AutoProcessor,
-        )
-    else:
-        raise PredictError(f"task {task!r} does not load a transformers model")
+    kind, auto_model, auto_proc = pick(model_type, modeling_auto)
     dev, torch_dtype = pick_device(device, dtype)
     try:
         net = auto_model.from_pretrained(
@@ -195,11 +219,5 @@ def load_model(
             f"model runs: {exc}"
         ) from exc
     net = net.to(dev).eval()
-    tokenizer = getattr(processor, "tokenizer", None)
-    if task in ("caption", "vlm") and tokenizer is not None:
-        # generation continues each row of a batch from its last position: prompts of
-        # different lengths (images with different numbers of image tokens) must be padded
-        # on the left, whatever side the checkpoint's tokenizer pads on by default
-        tokenizer.padding_side = "left"
     labels = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
     return LoadedModel(net, processor, kind, dev, dtype_name(torch_dtype), labels)

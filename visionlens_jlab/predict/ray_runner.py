@@ -9,8 +9,8 @@ cancels the job's work on the cluster, the model actors stay loaded for the next
 the same model and settings). On the cluster, CPU tasks read and decode the images (:func:`decode_images`;
 zero-shot classification decodes at the model's input size with the embedding jobs'
 :func:`~visionlens_jlab.embed.ray_runner.decode_block`), and :class:`PredictModel` actors
-(the warm pool of :mod:`~visionlens_jlab.jobs.ray_pool`, one model per GPU) run the same model code as the process runner: :func:`.loading.load_model`,
-:func:`.stream.prepare_images` and :func:`.stream.result_message`, or :class:`.zero_shot.ZeroShot`.
+(the warm pool of :mod:`~visionlens_jlab.jobs.ray_pool`, one model per GPU) run the same model code as the process runner, what the task
+declares (:meth:`.tasks.Task.on_cluster`): :class:`ModelBatches` or :class:`ZeroShotBatches`.
 Each sample's results come back as its own JSON message (:mod:`.wire`), so a batch that Ray
 computes twice after a lost worker is written once (the first copy of each sample is kept).
 """
@@ -28,7 +28,6 @@ import numpy as np
 from PIL import Image
 
 from ..embed.ray_runner import READ_THREADS, decode_block, summary
-from ..embed.registry import load_embedder
 from ..jobs.accelerator import BatchSizer
 from ..jobs.ray_pipeline import (
     BLOCK_ROWS,
@@ -42,13 +41,11 @@ from ..jobs.ray_pipeline import (
 from ..jobs.ray_pool import ModelPool, RaySession, never
 from ..media.sources import read_bytes
 from .base import PredictError, WorkItem
-from .loading import load_model
-from .stream import DEFAULT_BATCH_SIZE, RESULT_KIND, prepare_images, ready, result_message
 from .stream import decode_image as decode_full
-from .vlm import questions_of
+from .stream import prepare_images, ready, result_message
+from .tasks import Task, batch_args, task_of
 from .wire import decode_message, encode_message
-from .zero_shot import DEFAULT_BATCH_SIZE as CLASSIFY_BATCH_SIZE
-from .zero_shot import ZeroShot, clip_spec
+from .zero_shot import ZeroShot
 
 BLOCK_BATCHES = 4
 """Model batches per block. An actor answers a whole block at once, so a block is
@@ -87,48 +84,21 @@ def decode_images(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 class PredictModel:
-    """On the cluster (one actor per GPU): the model, loaded once, applied per batch."""
+    """On the cluster (one actor per GPU): the model of the request's task, loaded once
+    (:meth:`.tasks.Task.on_cluster`), applied per batch."""
 
     def __init__(self, request: dict[str, Any], device: str) -> None:
-        self.task = request["task"]
-        self.prompts = list(request.get("prompts") or [])
-        self.questions = questions_of(request) if self.task == "vlm" else ()
-        self.min_score = float(request.get("min_score") or 0.0)
-        if self.task == "classify":
-            if len(self.prompts) < 2:
-                raise PredictError(
-                    "zero-shot classification needs at least two classes (--classes a,b)"
-                )
-            embedder = load_embedder(
-                clip_spec(request["model"]), device=device, dtype=request.get("dtype") or "auto"
-            )
-            self.zero_shot = ZeroShot(embedder, request["model"], self.prompts)
-            described: dict[str, Any] = {
-                "model": request["model"],
-                "task": self.task,
-                "kind": "zero-shot",
-                "device": embedder.device,
-                "dtype": embedder.dtype,
-                "labels": self.prompts,
-            }
-            default = CLASSIFY_BATCH_SIZE
-            self.input = {"size": embedder.input_spec.size, "mode": embedder.input_spec.mode}
-        else:
-            dtype = request.get("dtype") or "auto"
-            self.loaded = load_model(
-                request["model"], self.task, device, request.get("classes"), dtype
-            )
-            described = ready(self.loaded, request)
-            default = DEFAULT_BATCH_SIZE
-            self.input = {}
-        self.sizer = BatchSizer(request.get("batch_size") or default[device], request["model"])
-        self.described = described
+        self.model = task_of(request["task"]).on_cluster(request, device)
         self.worker = worker_label()
 
     def describe(self) -> dict[str, Any]:
         """The model's description (the job's ``meta``) and, for zero-shot classification,
         its ``input`` size (the images are decoded at it, as for embeddings)."""
-        return {**self.described, "batch_size": self.sizer.size, "input": self.input}
+        return {
+            **self.model.described,
+            "batch_size": self.model.sizer.size,
+            "input": self.model.input,
+        }
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each row's results as one JSON message of :mod:`.wire` (empty where the image
@@ -139,7 +109,7 @@ class PredictModel:
         errors = [str(e) for e in batch["error"]]
         ok = [row for row, error in enumerate(errors) if not error]
         with torch.inference_mode():
-            messages = self._compute(batch, ids, ok) if ok else []
+            messages = self.model.compute(batch, ids, ok) if ok else []
         per_sample: dict[int, tuple[Any, ...]] = {}
         for message in messages:
             per_sample.update(split(message))
@@ -147,7 +117,7 @@ class PredictModel:
         for row in ok:
             out[row] = encode_message(per_sample[ids[row]]).decode()
         info = np.full(len(ids), "", object)
-        info[0] = json.dumps({**self.described, "batch_size": self.sizer.size})
+        info[0] = json.dumps({**self.model.described, "batch_size": self.model.sizer.size})
         return {
             "sample_id": np.asarray(ids, np.int64),
             "message": out,
@@ -156,19 +126,26 @@ class PredictModel:
             "info": info,
         }
 
-    def _compute(
+
+class ModelBatches:
+    """An actor's model of a task run by a loaded model (:class:`.tasks.model.ModelTask`):
+    decoded images through :func:`.stream.prepare_images` and
+    :func:`.stream.result_message`, as in the process runner."""
+
+    def __init__(self, task: Task, request: dict[str, Any], device: str) -> None:
+        self.task = task
+        self.args = batch_args(task, request)
+        self.loaded = task.load(request, device)
+        self.described = ready(self.loaded, request)
+        self.input: dict[str, Any] = {}  # the images come at their full size
+        size = request.get("batch_size") or task.batch_sizes[device]
+        self.sizer = BatchSizer(size, request["model"])
+
+    def compute(
         self, batch: dict[str, np.ndarray], ids: list[int], ok: list[int]
     ) -> list[tuple[Any, ...]]:
         """The result messages of the readable rows ``ok``, in slices of the batch size
         (halved after an out-of-memory error, as in the process runner)."""
-        if self.task == "classify":
-
-            def classify(rows: list[int]) -> tuple[Any, ...]:
-                done = [ids[r] for r in rows]
-                pixels = np.stack([batch["pixels"][r] for r in rows])
-                return ("labels", done, self.zero_shot.rows(done, pixels), [])
-
-            return self.sizer.run(ok, classify)
         items = [
             WorkItem(ids[r], "", int(batch["width"][r]), int(batch["height"][r]))
             for r in range(len(ids))
@@ -176,14 +153,56 @@ class PredictModel:
 
         def compute(rows: list[int]) -> tuple[Any, ...]:
             images = [(Image.fromarray(np.asarray(batch["pixels"][r], np.uint8)), "") for r in rows]
+            args = self.args
             prepared = prepare_images(
-                self.loaded, [items[r] for r in rows], images, self.prompts, self.questions
+                self.loaded, [items[r] for r in rows], images, args.prompts, args.questions
             )
-            return result_message(
-                self.loaded, self.task, prepared, self.prompts, self.min_score, self.questions
-            )
+            return result_message(self.task, self.loaded, prepared, args)
 
         return self.sizer.run(ok, compute)
+
+
+class ZeroShotBatches:
+    """An actor's zero-shot classifier (:class:`.zero_shot.ZeroShot`): images decoded at
+    the model's input size."""
+
+    def __init__(self, task: Task, request: dict[str, Any], device: str) -> None:
+        self.task = task
+        self.args = batch_args(task, request)
+        if len(self.args.prompts) < 2:
+            raise PredictError(
+                "zero-shot classification needs at least two classes (--classes a,b)"
+            )
+        embedder = task.load(request, device)
+        self.zero_shot = ZeroShot(embedder, request["model"], self.args.prompts)
+        self.described: dict[str, Any] = {
+            "model": request["model"],
+            "task": task.name,
+            "kind": "zero-shot",
+            "device": embedder.device,
+            "dtype": embedder.dtype,
+            "labels": self.args.prompts,
+        }
+        self.input = {"size": embedder.input_spec.size, "mode": embedder.input_spec.mode}
+        size = request.get("batch_size") or task.batch_sizes[device]
+        self.sizer = BatchSizer(size, request["model"])
+
+    def compute(
+        self, batch: dict[str, np.ndarray], ids: list[int], ok: list[int]
+    ) -> list[tuple[Any, ...]]:
+        """The ``labels`` messages of the readable rows ``ok``, in slices of the batch size."""
+
+        def classify(rows: list[int]) -> tuple[Any, ...]:
+            done = [ids[r] for r in rows]
+            pixels = np.stack([batch["pixels"][r] for r in rows])
+            return (
+                self.task.result_kind,
+                done,
+                self.task.batch(self.zero_shot, (done, pixels), self.args),
+                [],
+            )
+
+        return self.sizer.run(ok, classify)
 
 
 def split(message: tuple[Any, ...]) -> dict[int, tuple[Any, ...]]:
@@ -214,8 +233,7 @@ def ray_predict_stream(
             f"device cuda asked, but the Ray cluster at {session.address} has no GPU"
         )
     on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
-    default = CLASSIFY_BATCH_SIZE if request["task"] == "classify" else DEFAULT_BATCH_SIZE
-    batch_size = request.get("batch_size") or default[on]
+    batch_size = request.get("batch_size") or task_of(request["task"]).batch_sizes[on]
     pool = session.pool_for(Stage(PredictModel, {"request": request, "device": on}, batch_size))
     start_task_workers(cluster, decode_images)  # while the actors start
     info = pool.ready(cluster)
@@ -239,7 +257,7 @@ def _stream(
 ) -> Iterator[tuple[Any, ...]]:
     """The pipeline's blocks as messages: one result message per block (first copies
     only), then ``done`` with the cluster summary."""
-    kind = RESULT_KIND.get(request["task"], "labels")
+    kind = task_of(request["task"]).result_kind
     dedup = Deduplicator([i.sample_id for i in items])
     images: Counter[str] = Counter()
     batch_size = pool.model.batch_size

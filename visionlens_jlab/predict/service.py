@@ -17,6 +17,7 @@ from ..jobs.runners import Runner, server_runner
 from .base import PredictOptions, WorkItem
 from .job import Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
+from .tasks import task_of
 from .wire import decode_message, encode_items
 from .workers import sharded_source
 
@@ -88,15 +89,16 @@ class PredictService:
                 raise
             return combined([*earlier, result])
 
-        # captions are background work: resumable (a rerun skips the images captioned),
-        # so they make way for every other model job (docs/architecture.md, GPU lane)
+        # a task that yields (captions) is background work: resumable (a rerun skips the
+        # images done), so it makes way for every other model job (docs/architecture.md)
+        task = task_of(options.task)
         return self.jobs.submit(
             PREDICT_JOB,
             run,
             title=f"{options.task.capitalize()} {options.dataset} with {options.model}",
-            lane="gpu",
+            lane=task.lane,
             dataset=options.dataset,
-            yields=options.task == "caption",
+            yields=task.yields,
         )
 
     def _kernel_source(self, ctx: JobContext, runner: Runner) -> Source:

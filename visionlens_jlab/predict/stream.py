@@ -42,8 +42,9 @@ from PIL import Image
 from ..jobs.accelerator import BatchSizer, lease_model
 from ..media.sources import read_bytes
 from .base import PredictError, WorkItem
-from .loading import LoadedModel, load_model
+from .loading import LoadedModel
 from .open_vocab import open_vocab_detect, open_vocab_inputs, prompt_chunks
+from .tasks import BatchArgs, Task, batch_args, task_of
 from .torchvision_detect import run_detector, to_tensor
 from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
 from .vlm import (
@@ -52,16 +53,12 @@ from .vlm import (
     decode_answers,
     generation_inputs,
     map_answer,
-    questions_of,
     vlm_inputs,
 )
-from .zero_shot import classify_stream
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
 
-DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 32}
 MAX_NEW_TOKENS = 40
-RESULT_KIND = {"detect": "boxes", "caption": "captions", "vlm": "answers"}
 
 
 @dataclass
@@ -238,36 +235,32 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
 def predict_stream(request: dict[str, Any], items: Sequence[WorkItem]) -> Iterator[tuple[Any, ...]]:
     """Run ``request`` (``model``, ``task``, ``device``, ``dtype``, ``batch_size``,
     ``min_score``, ``prompts``, ``classes``: the names the user gave, or None) over
-    ``items``; yields the messages described above. The model is held through this
-    process's accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
-    task = request["task"]
-    if task == "classify":
-        yield from classify_stream(request, items)
-        return
+    ``items``; yields the messages described above, as its task
+    (:mod:`.tasks`) computes them."""
+    yield from task_of(request["task"]).stream(request, items)
+
+
+def model_stream(
+    task: Task, request: dict[str, Any], items: Sequence[WorkItem]
+) -> Iterator[tuple[Any, ...]]:
+    """The messages of a task run by a loaded model (:class:`.tasks.model.ModelTask`),
+    the model held through this process's accelerator lease
+    (:mod:`visionlens_jlab.jobs.accelerator`)."""
     device, dtype = request.get("device", "auto"), request.get("dtype") or "auto"
     with lease_model(
-        f"{task} {request['model']} ({device}, {dtype})",
-        lambda: load_model(request["model"], task, device, request.get("classes"), dtype),
+        f"{task.name} {request['model']} ({device}, {dtype})",
+        lambda: task.load(request, device),
     ) as loaded:
-        yield from _run(loaded, request, items)
+        yield from _run(task, loaded, request, items)
 
 
 def result_message(
-    loaded: LoadedModel,
-    task: str,
-    batch: Prepared,
-    prompts: list[str],
-    min_score: float,
-    questions: Sequence[Question],
+    task: Task, loaded: LoadedModel, batch: Prepared, args: BatchArgs
 ) -> tuple[Any, ...]:
     """The result message of one prepared batch."""
     if not batch.ids:
-        return (RESULT_KIND[task], [], [], batch.failed)
-    if task == "detect":
-        return ("boxes", batch.ids, detect(loaded, batch, prompts, min_score), batch.failed)
-    if task == "vlm":
-        return ("answers", batch.ids, answer(loaded, batch, questions), batch.failed)
-    return ("captions", batch.ids, caption(loaded, batch), batch.failed)
+        return (task.result_kind, [], [], batch.failed)
+    return (task.result_kind, batch.ids, task.batch(loaded, batch, args), batch.failed)
 
 
 def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +273,7 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
         if not prompts:
             raise PredictError("an open-vocabulary detector needs class names (--classes a,b)")
         prompt_chunks(loaded.processor, loaded.model.config, prompts)  # each class fits
-    if loaded.device == "cpu" and request["task"] == "detect" and loaded.kind != "torchvision":
+    if loaded.device == "cpu" and loaded.kind in ("detector", "open-vocabulary"):
         loaded.model = loaded.model.to(memory_format=torch.channels_last)
     return {
         "model": request["model"],
@@ -295,7 +288,7 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(
-    loaded: LoadedModel, request: dict[str, Any], items: Sequence[WorkItem]
+    task: Task, loaded: LoadedModel, request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
     """The messages of ``request`` over ``items`` with ``loaded``.
 
@@ -304,13 +297,11 @@ def _run(
     again in halves, and every later batch is cut at the smaller size."""
     import torch
 
-    task = request["task"]
-    prompts = list(request.get("prompts") or [])
-    questions = questions_of(request) if task == "vlm" else ()
+    args = batch_args(task, request)
+    prompts, questions = args.prompts, args.questions
     sizer = BatchSizer(
-        request.get("batch_size") or DEFAULT_BATCH_SIZE[loaded.device], request["model"]
+        request.get("batch_size") or task.batch_sizes[loaded.device], request["model"]
     )
-    min_score = float(request.get("min_score") or 0.0)
     yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
     start = 0
 
@@ -353,7 +344,7 @@ def _run(
                     if len(chunk) == len(current)
                     else prepare(loaded, chunk, prompts, pool, questions)
                 )
-                return result_message(loaded, task, part, prompts, min_score, questions)
+                return result_message(task, loaded, part, args)
 
             yield from sizer.run(current, compute)
     yield ("done", {"batch_size": sizer.size})

@@ -21,12 +21,11 @@ import numpy as np
 
 from ..embed.decode import iter_batches
 from ..embed.models import parse_model
-from ..embed.registry import load_embedder
 from ..jobs.accelerator import lease_model
 from .base import PredictError, WorkItem
+from .tasks import Task, batch_args
 
 PROMPT = "a photo of a {}"
-DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256}
 
 
 def clip_spec(model: str) -> Any:
@@ -38,20 +37,21 @@ def clip_spec(model: str) -> Any:
 
 
 def classify_stream(
-    request: dict[str, Any], items: Sequence[WorkItem]
+    task: Task, request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
     """Label the work items with the best of the prompts (by their images alone); the
-    model is held through the accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`)."""
+    model (``task``'s, :mod:`.tasks.classify`) is held through the accelerator lease
+    (:mod:`visionlens_jlab.jobs.accelerator`)."""
     classes = list(request.get("prompts") or [])
     if len(classes) < 2:
         raise PredictError("zero-shot classification needs at least two classes (--classes a,b)")
-    spec = clip_spec(request["model"])
+    clip_spec(request["model"])  # a model that is no open_clip one fails before the lease
     device, dtype = request.get("device", "auto"), request.get("dtype") or "auto"
     with lease_model(
-        f"classify {request['model']} ({device}, {dtype})",
-        lambda: load_embedder(spec, device=device, dtype=dtype),
+        f"{task.name} {request['model']} ({device}, {dtype})",
+        lambda: task.load(request, device),
     ) as embedder:
-        yield from _classify(embedder, request, classes, items)
+        yield from _classify(task, embedder, request, classes, items)
 
 
 class ZeroShot:
@@ -84,15 +84,19 @@ class ZeroShot:
 
 
 def _classify(
-    embedder: Any, request: dict[str, Any], classes: list[str], items: Sequence[WorkItem]
+    task: Task,
+    embedder: Any,
+    request: dict[str, Any],
+    classes: list[str],
+    items: Sequence[WorkItem],
 ) -> Iterator[tuple[Any, ...]]:
     zero_shot = ZeroShot(embedder, request["model"], classes)
-    size = request.get("batch_size") or DEFAULT_BATCH_SIZE.get(embedder.device, 32)
+    size = request.get("batch_size") or task.batch_sizes.get(embedder.device, 32)
     yield (
         "meta",
         {
             "model": request["model"],
-            "task": "classify",
+            "task": task.name,
             "kind": "zero-shot",
             "device": embedder.device,
             "dtype": embedder.dtype,
@@ -101,9 +105,10 @@ def _classify(
             "pid": os.getpid(),
         },
     )
+    args = batch_args(task, request)
     threads = 1 if embedder.device == "cpu" else None  # the forward pass uses every core
     pairs = [(int(i.sample_id), str(i.location)) for i in items]
     for batch in iter_batches(pairs, embedder.input_spec, size, threads=threads):
-        rows = zero_shot.rows(batch.ids, batch.array()) if batch.ids else []
-        yield ("labels", list(batch.ids), rows, batch.failed)
+        rows = task.batch(zero_shot, (batch.ids, batch.array()), args) if batch.ids else []
+        yield (task.result_kind, list(batch.ids), rows, batch.failed)
     yield ("done", {"batch_size": getattr(embedder, "max_batch", None) or size})
