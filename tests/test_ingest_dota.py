@@ -131,3 +131,23 @@ def test_an_old_catalog_gets_the_rotated_box_column(tmp_path: Path) -> None:
             "SELECT count(obb), count(*) FROM annotations"
         ).fetchall()
     assert with_obb == 0 and total > 0
+
+
+def test_an_edit_logged_before_rotated_boxes_is_undone(tmp_path: Path, dota: Path) -> None:
+    """A state the log kept before the kind was declared has no ``obb``: undoing it restores
+    the object without one (not a KeyError)."""
+    catalog, _ = _ingested(tmp_path, dota)
+    with catalog:
+        with catalog.cursor() as cur:
+            ((ann,),) = cur.execute(
+                "SELECT max(ann_id) FROM annotations WHERE label = 'ship'"
+            ).fetchall()
+        edits.apply_edits(catalog, "dota", [{"op": "delete", "annotation_id": ann}], "u")
+        with catalog.write() as cur:  # as the code before rotated boxes logged it
+            cur.execute("UPDATE edit_ops SET before = json_merge_patch(before, '{\"obb\": null}')")
+        edits.undo(catalog, "dota", "u")
+        with catalog.cursor() as cur:
+            ((label, obb),) = cur.execute(
+                "SELECT label, obb FROM annotations WHERE ann_id = ?", [ann]
+            ).fetchall()
+    assert (label, obb) == ("ship", None)

@@ -48,7 +48,7 @@ WITHOUT_LABELS: State = {
 
 def held_kinds(state: State) -> list[LabelKind]:
     """The kinds beyond the box that the object of ``state`` has."""
-    return [k for k in OBJECT_KINDS if k.presence and state[k.presence] is not None]
+    return [k for k in OBJECT_KINDS if k.presence and state.get(k.presence) is not None]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,8 @@ def _untagged(state: State | None) -> State | None:
 
 
 def _annotation_rows(dataset_id: int, afters: list[State]) -> tuple[pa.Table, str]:
-    table = pa.Table.from_pylist([{c: s[c] for c in COLUMNS} for s in afters], schema=_SCHEMA)
+    # a state logged before a kind was declared lacks its columns: the object had none
+    table = pa.Table.from_pylist([{c: s.get(c) for c in COLUMNS} for s in afters], schema=_SCHEMA)
     cols = ", ".join(COLUMNS)
     picked = ", ".join(f"CAST({c} AS JSON)" if c in _JSON_COLUMNS else c for c in COLUMNS)
     return table, (

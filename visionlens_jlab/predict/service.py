@@ -5,27 +5,34 @@ on a Ray cluster driven from the server's long-lived driver process (``ray[:ADDR
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..catalog import Catalog
 from ..jobs.job import Job, JobContext, JobPaused
 from ..jobs.kernel_runner import KernelInbox, kernel_source
-from ..jobs.kinds import JobEffects, JobKind
+from ..jobs.kinds import DataChange, JobEffects, JobKind
 from ..jobs.manager import JobManager
 from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.runners import Runner, server_runner
 from .base import PredictOptions, WorkItem
 from .job import Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
-from .tasks import task_of
+from .tasks import REGISTRY, task_of
 from .wire import decode_message, encode_items
 from .workers import sharded_source
 
 KERNEL_ENTRY = "visionlens_jlab.predict.kernel_client.run_kernel_job"
+TASK_EFFECTS = [task.effects for task in REGISTRY.values()]
 
-PREDICT_JOB = JobKind("predict", JobEffects(data=("predictions",), datasets="changed"))
-"""A model run: a prediction set, or captions (``computed.caption``) that the sample view and
-the hover card show with the predictions."""
+PREDICT_JOB = JobKind(
+    "predict",
+    JobEffects(
+        data=tuple(cast(DataChange, e) for e in sorted(set().union(*TASK_EFFECTS))),
+        datasets="changed",
+    ),
+)
+"""A model run: what any task writes (its declared effects: a prediction set, or captions and
+answers as ``computed.*`` fields), so the lab reads both again whichever task ran."""
 
 
 def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
