@@ -15,7 +15,7 @@ export type LabelType =
 export type ObjectLabelType = 'rotated' | 'mask' | 'keypoints';
 
 /** How evaluation compares two objects. */
-export type IouType = 'bbox' | 'segm' | 'keypoints';
+export type IouType = 'bbox' | 'rotated' | 'segm' | 'keypoints';
 
 /** Labels by type: objects (each a box), those with each further kind, image labels. */
 export type ILabelTypeCounts = Record<LabelType, number>;
@@ -51,7 +51,7 @@ export const LABEL_KINDS: readonly ILabelKind[] = [
     title: 'Rotated',
     scope: 'object',
     filterWord: 'rotated',
-    iouType: null,
+    iouType: 'rotated',
     fields: ['obb']
   },
   {

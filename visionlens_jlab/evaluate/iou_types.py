@@ -15,6 +15,7 @@ from .keypoints import (
 from .labels import ObjectLabels
 from .load import EvalInput
 from .masks import mask_similarity
+from .rotated import rotated_similarity
 from .similarity import PairSimilarity, box_similarity
 
 
@@ -43,6 +44,8 @@ def coco_params(
     if inp.iou_type == "segm":
         sim, warnings = mask_similarity(gt, dt, gt_labels, dt_labels)
         return CocoParams(sim, warnings=warnings)
+    if inp.iou_type == "rotated":
+        return CocoParams(rotated_similarity(gt, dt, gt_labels, dt_labels))
     if inp.iou_type != "keypoints":
         raise ValueError(f"unknown iou type {inp.iou_type!r}")
     sim, warnings = keypoint_similarity(gt, dt, gt_labels, dt_labels, sigmas)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,9 @@ class ObjectLabels:
     ``mask_area``: the stored mask area (NaN where unknown); keypoints as one flat array,
     object ``i``'s ``[x1, y1, v1, ...]`` at ``keypoints[offsets[i]:offsets[i + 1]]``;
     ``num_keypoints``: the stored count of labelled points (0 where NULL); ``height`` and
-    ``width``: the size of the object's image (the size polygons are rasterised at).
+    ``width``: the size of the object's image (the size polygons are rasterised at);
+    ``obb``: rotated boxes' corners as ``(n, 8)`` (NaN rows for objects without; empty when
+    none were loaded).
     """
 
     segmentation: list[str | None] | Any
@@ -39,6 +41,7 @@ class ObjectLabels:
     num_keypoints: np.ndarray
     height: np.ndarray
     width: np.ndarray
+    obb: np.ndarray = field(default_factory=lambda: np.zeros((0, 8)))
 
     @classmethod
     def empty(cls, n: int) -> ObjectLabels:
@@ -85,4 +88,5 @@ class ObjectLabels:
             self.num_keypoints[idx],
             self.height[idx],
             self.width[idx],
+            self.obb[idx] if len(self.obb) else self.obb,
         )

@@ -39,6 +39,7 @@ _LABEL_SQL = {
     "bbox": "",
     "segm": ", a.mask_area",  # the masks' texts: per side, by CatalogTexts
     "keypoints": ", a.keypoints, COALESCE(a.num_keypoints, 0) AS num_keypoints",
+    "rotated": ", a.obb",
 }
 BATCH_ROWS = 65_536
 """Rows per Arrow batch streamed from DuckDB."""
@@ -180,7 +181,7 @@ def load_input(
 
     is_gt = cols["is_gt"].astype(bool)
     gt, dt = boxes(is_gt), boxes(~is_gt)
-    labels = _labels(table, iou_type) if iou_type == "keypoints" else None
+    labels = _labels(table, iou_type) if iou_type in ("keypoints", "rotated") else None
     # Predictions are never crowd regions or difficult, whatever their source file says.
     dt.crowd[:] = False
     dt.difficult[:] = False
@@ -314,14 +315,28 @@ def _side_labels(
 
 
 def _labels(table: pa.Table, iou_type: str) -> ObjectLabels:
-    """The keypoint columns of ``table`` (masks: :func:`_side_labels`)."""
+    """The keypoint or rotated-box columns of ``table`` (masks: :func:`_side_labels`)."""
     n = table.num_rows
     out = ObjectLabels.empty(n)
     out.height = table.column("height").to_numpy().astype(np.int64)
     out.width = table.column("width").to_numpy().astype(np.int64)
+    if iou_type == "rotated":
+        out.obb = _corners(table.column("obb").combine_chunks())
+        return out
     points = table.column("keypoints").combine_chunks()
     lengths = pc.list_value_length(points).fill_null(0).to_numpy(zero_copy_only=False)
     out.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     out.keypoints = pc.list_flatten(points).to_numpy(zero_copy_only=False).astype(float)
     out.num_keypoints = table.column("num_keypoints").to_numpy().astype(np.int64)
+    return out
+
+
+def _corners(obb: pa.Array) -> np.ndarray:
+    """Rotated boxes' corners as ``(n, 8)``: NaN rows for objects without four corners."""
+    out = np.full((len(obb), 8), np.nan)
+    lengths = pc.list_value_length(obb).fill_null(0).to_numpy(zero_copy_only=False)
+    whole = lengths == 8
+    if whole.any():
+        kept = pc.list_flatten(obb.filter(pa.array(whole))).to_numpy(zero_copy_only=False)
+        out[whole] = kept.reshape(-1, 8)
     return out

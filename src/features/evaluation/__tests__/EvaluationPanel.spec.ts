@@ -139,7 +139,7 @@ describe('EvaluationPanel', () => {
     ]);
   });
 
-  it('offers sigmas for keypoints only and COCO only for segm and keypoints', async () => {
+  it('offers sigmas for keypoints only and COCO only beyond boxes', async () => {
     const panel = new EvaluationPanel(fakeModel());
     await flush();
     const iouType = field<HTMLSelectElement>(panel, 'IoU type');
@@ -147,6 +147,7 @@ describe('EvaluationPanel', () => {
     const sigmas = field<HTMLInputElement>(panel, 'OKS sigmas');
     expect(Array.from(iouType.options).map(o => o.value)).toEqual([
       'bbox',
+      'rotated',
       'segm',
       'keypoints'
     ]);

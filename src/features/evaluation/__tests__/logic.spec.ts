@@ -201,18 +201,20 @@ describe('the evaluate form', () => {
       boxes: number,
       masks: number,
       keypoints: number,
-      cls = 0
+      cls = 0,
+      rotated = 0
     ) => ({
       label_types: {
         boxes,
-        rotated_boxes: 0,
+        rotated_boxes: rotated,
         masks,
         keypoints,
         classifications: cls
       }
     });
-    expect(evaluationKinds(undefined)).toEqual(['bbox', 'segm', 'keypoints']);
-    expect(evaluationKinds({})).toEqual(['bbox', 'segm', 'keypoints']);
+    const all = ['bbox', 'rotated', 'segm', 'keypoints'];
+    expect(evaluationKinds(undefined)).toEqual(all);
+    expect(evaluationKinds({})).toEqual(all);
     expect(evaluationKinds(counts(5, 0, 0))).toEqual(['bbox']);
     expect(evaluationKinds(counts(5, 5, 0))).toEqual(['bbox', 'segm']);
     expect(evaluationKinds(counts(5, 0, 2))).toEqual(['bbox', 'keypoints']);
@@ -222,6 +224,7 @@ describe('the evaluate form', () => {
       'keypoints'
     ]);
     expect(evaluationKinds(counts(0, 0, 0, 3))).toEqual(['classification']);
+    expect(evaluationKinds(counts(5, 0, 0, 0, 5))).toEqual(['bbox', 'rotated']);
   });
 
   it('asks a classification model for its classification report', () => {
