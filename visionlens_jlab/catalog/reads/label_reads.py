@@ -19,6 +19,7 @@ import duckdb
 import orjson
 
 from ..base.errors import NotFoundError
+from ..store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, relation
 
 _PAGE_ANNOTATIONS_SQL = """
     SELECT a.sample_id, a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.iscrowd,
@@ -29,13 +30,17 @@ _PAGE_ANNOTATIONS_SQL = """
     ORDER BY a.sample_id, a.source, a.ann_id
 """
 
-# Each box's status in one evaluation: a LEFT JOIN with that evaluation's rows of the page's
-# samples only (not the evaluation's millions of rows), so a page stays about as fast.
-_STATUS_JOIN = """
-    LEFT JOIN (SELECT be.ann_id, be.status FROM box_evaluations be
+
+def status_join() -> str:
+    """Each box's status in one evaluation: a LEFT JOIN with that evaluation's rows of the
+    page's samples only (not the evaluation's millions of rows), so a page stays about as
+    fast; its values: the dataset id, the evaluation key, the sample ids. The rows are the
+    evaluation's per-box results, as its manifest supplies them."""
+    return f"""
+    LEFT JOIN (SELECT be.ann_id, be.status FROM {relation(EVAL_BOX_RESULTS)} be
                WHERE be.dataset_id = ? AND be.eval_key = ?
                  AND be.sample_id IN (SELECT unnest(?::BIGINT[]))) st ON st.ann_id = a.ann_id
-"""
+    """  # noqa: S608 - the feature's fixed SQL, values bound
 
 
 Evaluation = tuple[int, str]
@@ -51,11 +56,11 @@ def chosen_evaluation(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str
     as FiftyOne's eval keys do; a model name keeps meaning its latest evaluation.
     """
     row = cur.execute(
-        """
-        SELECT eval_key FROM evaluations
+        f"""
+        SELECT eval_key FROM {relation(EVAL_RUNS)} runs
         WHERE dataset_id = $d AND (eval_key = $name OR (model = $name AND latest))
         ORDER BY eval_key = $name DESC LIMIT 1
-        """,
+        """,  # noqa: S608 - the feature's fixed SQL, values bound
         {"d": dataset_id, "name": name},
     ).fetchone()
     if row is None:
@@ -82,7 +87,7 @@ def annotations_for(
     sql = _PAGE_ANNOTATIONS_SQL.format(
         match=match[0] if match else "NULL",
         status="st.status" if evaluation else "NULL",
-        status_join=_STATUS_JOIN if evaluation else "",
+        status_join=status_join() if evaluation else "",
     )
     status = [*evaluation, sample_ids] if evaluation else []
     values = [*(match[1] if match else []), *status, sample_ids]
@@ -145,7 +150,7 @@ def sample_annotations(
         SELECT a.ann_id, a.source, a.label, a.x, a.y, a.w, a.h, a.score, a.area, a.iscrowd,
                a.difficult, a.source_ann_id, a.segmentation, a.attributes, a.keypoints,
                a.num_keypoints, a.mask_area, {"st.status" if evaluation else "NULL"}
-        FROM annotations a {_STATUS_JOIN if evaluation else ""}
+        FROM annotations a {status_join() if evaluation else ""}
         WHERE a.sample_id = ? ORDER BY a.source, a.ann_id
         """,  # noqa: S608 - fixed SQL, bound values
         [*([*evaluation, [sample_id]] if evaluation else []), sample_id],

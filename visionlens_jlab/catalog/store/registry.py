@@ -10,13 +10,15 @@ nothing above it; the entry points import the registering modules before any cat
 * :func:`register_dataset_table`: a table whose rows carry a ``dataset_id`` and go with
   their dataset (on delete, and as orphans of an ingest that never finished); with a
   ``ddl``, a table of schema 1, created by migration step 1 (:mod:`.migrations`).
+* :func:`register_schema_1_tables`: a feature's tables of schema 1, declared in its
+  manifest (:mod:`..extensions.manifest`).
 * :func:`register_step`: a numbered migration step; every schema change after version 1
   is one (see docs/architecture.md, "Schema migrations").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -39,7 +41,6 @@ while its row exists the dataset is visible)."""
 SCHEMA_1_REGISTERED_TABLES = (
     "blindspot_results",
     "blindspot_reviews",
-    "box_evaluations",
     "box_summaries",
     "box_value_fields",
     "box_value_lists",
@@ -47,7 +48,6 @@ SCHEMA_1_REGISTERED_TABLES = (
     "computed_values",
     "duplicate_results",
     "eval_summaries",
-    "evaluations",
     "field_values",
     "map_points",
     "maps",
@@ -63,6 +63,10 @@ registered would create a catalog without them, so it is refused
 (:func:`.migrations.check_registered`); a table outside this list is created by a numbered
 step, never by schema 1's DDL (:func:`register_dataset_table`)."""
 
+SCHEMA_1_FEATURES = ("evaluation",)
+"""The features whose manifest declares tables of schema 1 (the catalog knows the feature,
+never its tables: :func:`register_schema_1_tables`); refused like a missing table."""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -76,6 +80,7 @@ class Step:
 _STEPS: dict[int, Step] = {}
 _REGISTERED_TABLES: list[str] = []
 _SCHEMA_1_DDL: dict[str, str] = {}
+_SCHEMA_1_FEATURES_SEEN: set[str] = set()
 
 
 def register_dataset_table(table: str, ddl: str | None = None) -> None:
@@ -93,6 +98,27 @@ def register_dataset_table(table: str, ddl: str | None = None) -> None:
         _REGISTERED_TABLES.insert(0, table)  # before the core tables, which go last
     if ddl is not None:
         _SCHEMA_1_DDL[table] = ddl
+
+
+def register_schema_1_tables(feature: str, ddl: Mapping[str, str]) -> None:
+    """Add the tables of schema 1 that feature ``feature`` (one of
+    :data:`SCHEMA_1_FEATURES`) declares, by name: dataset tables created by step 1."""
+    if feature not in SCHEMA_1_FEATURES:
+        raise ValueError(
+            f"feature {feature!r} had no tables in schema 1: create them in a numbered step"
+        )
+    for table, text in ddl.items():
+        if table not in _REGISTERED_TABLES:
+            _REGISTERED_TABLES.insert(0, table)
+        _SCHEMA_1_DDL[table] = text
+    _SCHEMA_1_FEATURES_SEEN.add(feature)
+
+
+def missing_schema_1() -> list[str]:
+    """The tables and features of schema 1 that nothing registered yet."""
+    tables = set(SCHEMA_1_REGISTERED_TABLES) - set(_SCHEMA_1_DDL)
+    features = {f"feature {f}" for f in set(SCHEMA_1_FEATURES) - _SCHEMA_1_FEATURES_SEEN}
+    return sorted(tables | features)
 
 
 def dataset_tables() -> list[str]:
