@@ -5,15 +5,13 @@ tables, the reads the catalog makes of them, and the ``eval`` label filter
 (``{"labels": {"source": "m1", "eval": {"status": ["fp"]}}}``).
 """
 
-from ..catalog.extensions.manifest import install
 from .api import PROTOCOLS, eval_key, evaluate_arrays, evaluate_model, report_for
 from .manifest import MANIFEST
 from .report import EvaluationReport
 from .store import eval_facet_entries, eval_facets, get_evaluation, list_evaluations
 
-install(MANIFEST)
-
 __all__ = [
+    "MANIFEST",
     "PROTOCOLS",
     "EvaluationReport",
     "eval_facet_entries",

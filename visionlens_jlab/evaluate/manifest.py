@@ -1,4 +1,5 @@
-"""What the evaluation adds to the catalog: its manifest, installed on import of the package.
+"""What the evaluation adds to the catalog: its manifest, installed when this module is
+imported (:mod:`visionlens_jlab.features` and the package import it).
 
 Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`), the reads the
 catalog makes of them (a box's status in a page, an export's evaluation columns, the
@@ -11,9 +12,15 @@ from __future__ import annotations
 
 from ..catalog.derived import Kind, Structure
 from ..catalog.derived.sql_structures import EVAL_SUMMARIES
-from ..catalog.extensions.manifest import FacetContribution, LabelConditionKind, Manifest, Table
+from ..catalog.extensions.manifest import (
+    FacetContribution,
+    LabelConditionKind,
+    Manifest,
+    Table,
+    install,
+)
 from ..catalog.plan.planner import LabelBackend
-from ..catalog.store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, READS, Relation
+from ..catalog.store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, columns_of
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
 from .eval_label_mask import eval_label_mask
 from .eval_map_values import PREFIX, eval_point_counts
@@ -23,14 +30,8 @@ MANIFEST = Manifest(
     "evaluation",
     tables=(Table("evaluations", EVAL_DDL[0]), Table("box_evaluations", EVAL_DDL[1])),
     reads={
-        EVAL_BOX_RESULTS: Relation(
-            f"SELECT {', '.join(READS[EVAL_BOX_RESULTS])} FROM box_evaluations",  # noqa: S608 - fixed names
-            ("box_evaluations",),
-        ),
-        EVAL_RUNS: Relation(
-            f"SELECT {', '.join(READS[EVAL_RUNS])} FROM evaluations",  # noqa: S608 - fixed names
-            ("evaluations",),
-        ),
+        EVAL_BOX_RESULTS: columns_of(EVAL_BOX_RESULTS, "box_evaluations"),
+        EVAL_RUNS: columns_of(EVAL_RUNS, "evaluations"),
     },
     structures=(
         Structure(
@@ -47,3 +48,5 @@ MANIFEST = Manifest(
     point_counts={PREFIX: eval_point_counts},
 )
 """The evaluation's catalog extension (see the module docstring)."""
+
+install(MANIFEST)

@@ -8,11 +8,8 @@ manifest (:mod:`.manifest`): the label-quality tables (migration step 11), the r
 catalog makes of them, the ``label_quality`` label filter and the ``computed.lq_*`` fields.
 """
 
-from ..catalog.extensions.manifest import install
 from .manifest import MANIFEST
 from .scores import DEFAULT_THRESHOLDS, ISSUES, LabelQuality, score_labels
 from .store import stored
 
-install(MANIFEST)
-
-__all__ = ["DEFAULT_THRESHOLDS", "ISSUES", "LabelQuality", "score_labels", "stored"]
+__all__ = ["MANIFEST", "DEFAULT_THRESHOLDS", "ISSUES", "LabelQuality", "score_labels", "stored"]

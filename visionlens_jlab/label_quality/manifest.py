@@ -1,4 +1,5 @@
-"""What label quality adds to the catalog: its manifest, installed on import of the package.
+"""What label quality adds to the catalog: its manifest, installed when this module is
+imported (:mod:`visionlens_jlab.features` and the package import it).
 
 Its tables (``label_quality``, ``label_quality_runs``: migration step 11, :mod:`.store`), the
 reads the catalog makes of them (a patches page's label-quality scores and sort), the
@@ -9,8 +10,14 @@ fields of object and classification runs (:mod:`.store`, :mod:`.classification`)
 from __future__ import annotations
 
 from ..catalog.extensions.computed import NUMERIC
-from ..catalog.extensions.manifest import ComputedFieldKind, LabelConditionKind, Manifest, Table
-from ..catalog.store.feature_reads import LQ_OBJECT_SCORES, LQ_RUNS, READS, Relation
+from ..catalog.extensions.manifest import (
+    ComputedFieldKind,
+    LabelConditionKind,
+    Manifest,
+    Table,
+    install,
+)
+from ..catalog.store.feature_reads import LQ_OBJECT_SCORES, LQ_RUNS, columns_of
 from ..catalog.store.registry import Step
 from . import classification, store
 from .label_filter import label_quality_sql, parse_label_quality
@@ -20,14 +27,8 @@ MANIFEST = Manifest(
     tables=(Table("label_quality"), Table("label_quality_runs")),
     steps=(Step(11, "add the label-quality tables", store.create_tables),),
     reads={
-        LQ_OBJECT_SCORES: Relation(
-            f"SELECT {', '.join(READS[LQ_OBJECT_SCORES])} FROM label_quality",  # noqa: S608 - fixed names
-            ("label_quality",),
-        ),
-        LQ_RUNS: Relation(
-            f"SELECT {', '.join(READS[LQ_RUNS])} FROM label_quality_runs",  # noqa: S608 - fixed names
-            ("label_quality_runs",),
-        ),
+        LQ_OBJECT_SCORES: columns_of(LQ_OBJECT_SCORES, "label_quality"),
+        LQ_RUNS: columns_of(LQ_RUNS, "label_quality_runs"),
     },
     label_conditions=(LabelConditionKind("label_quality", label_quality_sql, parse_label_quality),),
     computed_fields=tuple(
@@ -37,3 +38,5 @@ MANIFEST = Manifest(
     ),
 )
 """Label quality's catalog extension (see the module docstring)."""
+
+install(MANIFEST)

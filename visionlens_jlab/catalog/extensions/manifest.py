@@ -57,7 +57,8 @@ class LabelConditionKind:
 
 @dataclass(frozen=True)
 class FacetContribution:
-    """A facet provider and how the facets call it (:func:`..plan.facets.register_facet_provider`)."""
+    """A facet provider and how the facets call it
+    (:func:`..plan.facets.register_facet_provider`)."""
 
     provider: FacetProvider
     takes_filtered: bool = False

@@ -25,7 +25,8 @@ MATCH_KEYS = ("ann_id", "source", "label", "x", "y", "w", "h", "score")
 def evaluation_rows_sql(dataset_id: int, keys: list[str], params: Params) -> str:
     """The per-box rows of evaluations ``keys`` (the model's latest, read first: a constant
     key keeps the join with the small table of evaluation runs off every row), values bound."""
-    return f"""(SELECT * FROM {relation(EVAL_BOX_RESULTS)} be WHERE dataset_id = {params.add(dataset_id)}
+    results = relation(EVAL_BOX_RESULTS)
+    return f"""(SELECT * FROM {results} be WHERE dataset_id = {params.add(dataset_id)}
                 AND eval_key IN (SELECT unnest({params.add(keys)}::VARCHAR[])))"""  # noqa: S608
 
 
@@ -104,5 +105,6 @@ def latest_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> 
     """The keys of the latest evaluation of ``model`` (none: never evaluated)."""
     if not available(cur, EVAL_RUNS):
         return []
-    sql = f"SELECT eval_key FROM {relation(EVAL_RUNS)} ev WHERE dataset_id = ? AND model = ? AND latest"  # noqa: S608
+    runs = relation(EVAL_RUNS)
+    sql = f"SELECT eval_key FROM {runs} ev WHERE dataset_id = ? AND model = ? AND latest"  # noqa: S608
     return sorted(str(r[0]) for r in cur.execute(sql, [dataset_id, model]).fetchall())

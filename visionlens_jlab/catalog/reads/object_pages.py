@@ -134,10 +134,8 @@ def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) ->
     (none at a version: the runs judged the current labels)."""
     if q.version is not None or not available(cur, LQ_RUNS):
         return None
-    runs = cur.execute(
-        f"SELECT model FROM {relation(LQ_RUNS)} r WHERE dataset_id = ? ORDER BY created_at DESC",  # noqa: S608
-        [dataset_id],
-    ).fetchall()
+    sql = f"SELECT model FROM {relation(LQ_RUNS)} r WHERE dataset_id = ? ORDER BY created_at DESC"  # noqa: S608
+    runs = cur.execute(sql, [dataset_id]).fetchall()
     names = [r[0] for r in runs]
     for wanted in (q.lq_model, q.model, q.source):
         if wanted in names:

@@ -56,6 +56,11 @@ class Relation:
     tables: tuple[str, ...]
 
 
+def columns_of(name: str, table: str) -> Relation:
+    """The relation of read ``name`` from one ``table`` that has its columns by name."""
+    return Relation(f"SELECT {', '.join(READS[name])} FROM {table}", (table,))  # noqa: S608 - the feature's names
+
+
 _RELATIONS: dict[str, Relation] = {}
 
 

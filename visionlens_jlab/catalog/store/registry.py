@@ -2,7 +2,8 @@
 
 The store creates, migrates and cleans up tables it does not know the code of: derived
 tables (box summaries, the field index, facet keys, box value lists) and feature tables
-(evaluations, maps, vectors' spaces...) register here when their module is imported, and
+(maps, blind spots...; a feature with a manifest through it: the evaluation, label quality,
+duplicates, vector spaces, media status) register here when their module is imported, and
 the catalog reads this registry when it opens or deletes a dataset. So the store imports
 nothing above it; the entry points import the registering modules before any catalog opens
 (:mod:`visionlens_jlab.features`).
@@ -46,16 +47,13 @@ SCHEMA_1_REGISTERED_TABLES = (
     "box_value_lists",
     "computed_fields",
     "computed_values",
-    "duplicate_results",
     "eval_summaries",
     "field_values",
     "map_points",
     "maps",
-    "media_status",
     "object_attributes",
     "sample_attributes",
     "summary_classes",
-    "vector_spaces",
 )
 """The tables of schema 1 that the floors above the store and the features register (the
 store's own are in :data:`.schema.DDL`). Opening a catalog before every one of them is
@@ -63,7 +61,7 @@ registered would create a catalog without them, so it is refused
 (:func:`.migrations.check_registered`); a table outside this list is created by a numbered
 step, never by schema 1's DDL (:func:`register_dataset_table`)."""
 
-SCHEMA_1_FEATURES = ("evaluation",)
+SCHEMA_1_FEATURES = ("dedup", "embed", "evaluation", "media")
 """The features whose manifest declares tables of schema 1 (the catalog knows the feature,
 never its tables: :func:`register_schema_1_tables`); refused like a missing table."""
 
