@@ -1,7 +1,9 @@
 """The modules that extend the catalog, imported by every entry point before a catalog opens.
 
 Importing one of these registers, with the catalog's store, the tables it owns (created by
-the migrations, deleted with their dataset), its migration steps, and its filters and facets.
+the migrations, deleted with their dataset), its migration steps, and its filters and facets;
+a feature's ``manifest`` module declares all of them in one value and installs it
+(:mod:`visionlens_jlab.catalog.extensions.manifest`).
 The catalog imports none of them (nothing in it imports upward); the server, the CLI and the
 tests' fixtures call :func:`load` first, and :class:`~visionlens_jlab.catalog.Catalog`
 refuses to open before the schema's tables are all registered.
