@@ -5,7 +5,8 @@ Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`), the 
 catalog makes of them (a box's status in a page, an export's evaluation columns, the
 evaluation patches, the evaluation summaries), the ``eval`` label condition with its summary
 clause and its mask from the evaluation index, the eval facets and their stored part, and
-the map's ``eval.*`` point values.
+the map's ``eval.*`` point values, and the evaluation index (in memory: patched after a label
+edit, rebuilt by the index warmer).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..catalog.extensions.manifest import (
 )
 from ..catalog.plan.planner import LabelBackend
 from ..catalog.store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, columns_of
+from .eval_facet_index import EVALUATION_INDEX, warm
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
 from .eval_label_mask import eval_label_mask
 from .eval_map_values import PREFIX, eval_point_counts
@@ -40,7 +42,9 @@ MANIFEST = Manifest(
             store_facet_part,
             after=(EVAL_SUMMARIES,),
         ),
+        EVALUATION_INDEX,
     ),
+    warmers=(warm,),
     label_conditions=(LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),),
     label_summaries={"eval": eval_summary_clause},
     label_backends=(LabelBackend("evaluation index", "eval", eval_label_mask),),

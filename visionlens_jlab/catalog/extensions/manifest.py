@@ -9,7 +9,8 @@ catalog opens). The manifest says:
 * its migration steps (:class:`~..store.registry.Step`);
 * the reads it supplies (:mod:`..store.feature_reads`): the catalog's pages, exports and
   summaries read the feature's rows through these, never by its table names;
-* its derived structures (:class:`~..derived.registry.Structure`), label conditions
+* its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
+  in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
   (:class:`LabelConditionKind`), label summaries, label backends, facet providers
   (:class:`FacetContribution`), map point counts and computed fields.
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..derived import Structure, register_structure
+from ..indexes.index_warmer import Warm, register_warmer
 from ..plan.facets import FacetProvider, register_facet_provider
 from ..plan.planner import LabelBackend, register_label_backend
 from ..query.filter_parser import register_label_condition
@@ -83,6 +85,7 @@ class Manifest:
     steps: tuple[Step, ...] = ()
     reads: Mapping[str, Relation] = field(default_factory=dict)
     structures: tuple[Structure, ...] = ()
+    warmers: tuple[Warm, ...] = ()
     label_conditions: tuple[LabelConditionKind, ...] = ()
     label_summaries: Mapping[str, LabelSummary] = field(default_factory=dict)
     label_backends: tuple[LabelBackend, ...] = ()
@@ -119,6 +122,8 @@ def install(manifest: Manifest) -> None:
         register_relation(name, relation)
     for structure in manifest.structures:
         register_structure(structure)
+    for warm in manifest.warmers:
+        register_warmer(warm)
     for condition in manifest.label_conditions:
         register_label_condition(condition.key, condition.compile, condition.parse)
     for key, summary in manifest.label_summaries.items():
