@@ -5,6 +5,7 @@ bbox evaluation when every rotated box is upright."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -79,9 +80,11 @@ def test_the_iou_is_the_rasterised_overlap() -> None:
     rng = np.random.default_rng(2)
     scale = 20  # 20 grid cells per unit
     for _ in range(12):
-        a = rectangle(*rng.uniform(30, 70, 2), *rng.uniform(10, 40, 2), rng.uniform(0, 3))
-        b = rectangle(*(a.mean(0) + rng.normal(0, 8, 2)), *rng.uniform(10, 40, 2),
-                      rng.uniform(0, 3))  # fmt: skip
+        cx, cy, w, h = rng.uniform(30, 70, 2).tolist() + rng.uniform(10, 40, 2).tolist()
+        a = rectangle(cx, cy, w, h, rng.uniform(0, 3))
+        bx, by = (a.mean(0) + rng.normal(0, 8, 2)).tolist()
+        bw, bh = rng.uniform(10, 40, 2).tolist()
+        b = rectangle(bx, by, bw, bh, rng.uniform(0, 3))
         masks = []
         for quad in (a, b):
             img = Image.new("1", (100 * scale, 100 * scale))
@@ -98,9 +101,10 @@ def _labels(quads: np.ndarray) -> ObjectLabels:
     return out
 
 
-def _case(seed: int) -> tuple[dict, list[dict]]:
+def _case(seed: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     rng = np.random.default_rng(seed)
-    gt_anns, dets = [], []
+    gt_anns: list[dict[str, Any]] = []
+    dets: list[dict[str, Any]] = []
     for image in range(1, 9):
         for _ in range(rng.integers(0, 6)):
             x, y = rng.uniform(0, 150, 2)

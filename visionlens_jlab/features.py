@@ -1,7 +1,9 @@
 """The modules that extend the catalog, imported by every entry point before a catalog opens.
 
 Importing one of these registers, with the catalog's store, the tables it owns (created by
-the migrations, deleted with their dataset), its migration steps, and its filters and facets.
+the migrations, deleted with their dataset), its migration steps, and its filters and facets;
+a feature's ``manifest`` module declares all of them in one value and installs it
+(:mod:`visionlens_jlab.catalog.extensions.manifest`).
 The catalog imports none of them (nothing in it imports upward); the server, the CLI and the
 tests' fixtures call :func:`load` first, and :class:`~visionlens_jlab.catalog.Catalog`
 refuses to open before the schema's tables are all registered.
@@ -20,14 +22,14 @@ CATALOG_MODULES = (
     "visionlens_jlab.catalog.extensions.maps",
     "visionlens_jlab.catalog.extensions.measured",
     "visionlens_jlab.catalog.extensions.label_facets",
-    "visionlens_jlab.evaluate",
-    "visionlens_jlab.media.lookup",
-    "visionlens_jlab.embed.spaces",
-    "visionlens_jlab.dedup",
+    "visionlens_jlab.evaluate.manifest",
+    "visionlens_jlab.media.manifest",
+    "visionlens_jlab.embed.manifest",
+    "visionlens_jlab.dedup.manifest",
     "visionlens_jlab.catalog.extensions.captions",
-    "visionlens_jlab.image_quality.fields",
-    "visionlens_jlab.label_quality",
-    "visionlens_jlab.edits",
+    "visionlens_jlab.image_quality.manifest",
+    "visionlens_jlab.label_quality.manifest",
+    "visionlens_jlab.edits.manifest",
     "visionlens_jlab.catalog.writes.model_runs",
     "visionlens_jlab.catalog.extensions.vlm",
     "visionlens_jlab.importing.mask_areas",

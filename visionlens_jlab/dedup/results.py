@@ -1,4 +1,5 @@
-"""The last duplicates result of each dataset, and the computed fields it writes."""
+"""The last duplicates result of each dataset, and the computed fields it writes (both
+declared in the feature's manifest, :mod:`.manifest`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.extensions.computed import CATEGORICAL, NUMERIC, register_computed_field
-from ..catalog.store.registry import register_dataset_table
+from ..catalog.extensions.computed import CATEGORICAL, NUMERIC
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -29,13 +29,6 @@ FIELDS = {
     "nearest_similarity": (NUMERIC, "cosine similarity to the most similar other sample"),
     "uniqueness": (NUMERIC, "1 - nearest_similarity, clipped to [0, 1]"),
 }
-
-
-def install() -> None:
-    """Register the results table and the computed fields (on import of the package)."""
-    register_dataset_table("duplicate_results", RESULTS_DDL)
-    for name, (kind, description) in FIELDS.items():
-        register_computed_field(name, kind, description)
 
 
 def save_result(catalog: Catalog, dataset_id: int, result: dict[str, Any]) -> None:

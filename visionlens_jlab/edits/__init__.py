@@ -13,15 +13,14 @@ take both.
 * :mod:`.tag_filter`: the ``tags`` label condition (objects by their tags).
 """
 
-from . import tag_filter
 from .engine import apply_edits, redo, undo
 from .errors import EditConflict, EditError, SampleTagConflict
 from .log import edit_log
+from .manifest import MANIFEST
 from .versions import diff_versions, list_versions, restore_version, snapshot
 
-tag_filter.install()
-
 __all__ = [
+    "MANIFEST",
     "EditConflict",
     "EditError",
     "SampleTagConflict",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog.query.filter_parser import register_label_condition
 from ..catalog.query.filters import FilterError, Params
 from .operations import MAX_TAG_LENGTH
 
@@ -37,8 +36,3 @@ def object_tags_sql(tags: tuple[str, ...], params: Params) -> str:
         "EXISTS (SELECT 1 FROM object_tags t WHERE t.dataset_id = a.dataset_id "  # noqa: S608
         f"AND t.ann_id = a.ann_id AND list_has_any(t.tags, {bound}::VARCHAR[]))"
     )
-
-
-def install() -> None:
-    """Register the condition with the filter parser (on import of the package)."""
-    register_label_condition("tags", object_tags_sql, parse_object_tags)

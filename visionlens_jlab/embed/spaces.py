@@ -4,7 +4,8 @@ A row is written when an embedding job ends (done or cancelled), in one transact
 its vectors: a job killed mid-way leaves vectors in the store but no row, so no half-written
 space is visible; the next run embeds only the samples without a vector and writes the row.
 Vectors are upserted by sample id, so re-sending a batch after a crash is harmless. Rows go
-with their dataset (``register_dataset_table``).
+with their dataset (a table of schema 1, declared in the embeddings' catalog manifest,
+:mod:`.manifest`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-
-from ..catalog.store.registry import register_dataset_table
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -33,7 +32,6 @@ CREATE TABLE IF NOT EXISTS vector_spaces (
     updated_at TIMESTAMP NOT NULL
 )
 """
-register_dataset_table("vector_spaces", SPACES_DDL)
 
 
 def record_space(

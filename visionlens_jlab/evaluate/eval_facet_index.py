@@ -29,7 +29,7 @@ times and the box index token of ``facet_parts`` (:mod:`..catalog.indexes.box_in
 write that changes samples or boxes and dropped by every other write that may): a new or
 re-run evaluation changes the first, anything else that may touch these rows the second.
 It is built in one read transaction, so its rows are never older than its label. A label
-edit patches the held index instead (:func:`_patch`, registered with the registry of
+edit patches the held index instead (:func:`patch`, registered with the registry of
 derived structures): the edited samples' rows, read in the write (an edit matched them
 again, :mod:`.rematch`), replace their counts and matches.
 """
@@ -46,13 +46,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog.base.bit_levels import Levels, PackedMask
-from ..catalog.derived import Change, Kind, Structure, Written, register_structure
+from ..catalog.derived import Change, Kind, Structure, Written
 from ..catalog.derived.memory_structures import BOX_INDEX
 from ..catalog.derived.sql_structures import EVAL_SUMMARIES
 from ..catalog.indexes.box_index import SampleSet, box_index
 from ..catalog.indexes.box_patches import PatchedLevels
 from ..catalog.indexes.filtered_samples import FilteredSamples
-from ..catalog.indexes.index_warmer import register_warmer
 from ..catalog.store.catalog import Catalog
 from ..catalog.store.request_reads import read_once
 from ..catalog.store.token_cache import index_token
@@ -162,7 +161,7 @@ def eval_index(
     return current(cur, dataset_id, token, samples).index
 
 
-def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+def warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """The index of the dataset's latest evaluations, built in the background after a
     write (:mod:`..catalog.indexes.index_warmer`), sharing the box index's samples as a request
     does."""
@@ -171,20 +170,17 @@ def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> 
         current(cur, dataset_id, boxes.token, boxes.samples)
 
 
-register_warmer(_warm)
-
-
 _TOUCHED_ROWS = "evaluation rows of the edited samples"
-"""The note of :func:`_read_touched`: per evaluation key, the edited samples' rows."""
+"""The note of :func:`read_touched`: per evaluation key, the edited samples' rows."""
 
 
-def _read_touched(
+def read_touched(
     catalog: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, written: Written
 ) -> None:
     """In the edit's transaction, when an index of the rows the write read is held: the
     rows of the edited samples of each of its evaluations as the write commits them (an
     edit matches them again, :mod:`.rematch`; another label write leaves them naming no
-    box), for :func:`_patch` after the commit."""
+    box), for :func:`patch` after the commit."""
     before = written.before[0]
     if before is None or not change.scoped:
         return
@@ -198,10 +194,10 @@ def _read_touched(
     }
 
 
-def _patch(catalog: Catalog, change: Change, written: Written) -> None:
+def patch(catalog: Catalog, change: Change, written: Written) -> None:
     """After a committed label edit: the held index of the tokens the write read, its
     edited samples' counts and matches replaced by their rows read in the write
-    (:func:`_read_touched`), relabelled with the new token. Else nothing: the warmer builds
+    (:func:`read_touched`), relabelled with the new token. Else nothing: the warmer builds
     it again."""
     before, after = written.before[0], written.after[0]
     touched: dict[str, pa.Table] = written.notes.get(_TOUCHED_ROWS, {})
@@ -248,15 +244,15 @@ def _patched(
     return Evaluation(ev.model, ev.key, levels[0], levels[1], matches)
 
 
-register_structure(
-    Structure(
-        "evaluation index",
-        frozenset({Kind.LABELS}),
-        _read_touched,
-        _patch,
-        after=(BOX_INDEX, EVAL_SUMMARIES),
-    )
+EVALUATION_INDEX = Structure(
+    "evaluation index",
+    frozenset({Kind.LABELS}),
+    read_touched,
+    patch,
+    after=(BOX_INDEX, EVAL_SUMMARIES),
 )
+"""The evaluation index in the registry of derived structures (declared in the evaluation's
+manifest, :mod:`.manifest`): patched after a label edit, else left to the warmer (:func:`warm`)."""
 
 
 def indexed_eval_rows(

@@ -1,5 +1,5 @@
 """The ``eval`` label condition: parsed once, compiled to SQL, and read from the evaluation
-summaries when that is exact (registered into the catalog by :func:`.store.install`).
+summaries when that is exact (registered into the catalog by its manifest, :mod:`.manifest`).
 
 ``{"key"?, "model"?, "status"?: [...], "error"?: [...], "confused_with"?: [class...],
 "confused"?: bool, "iou"?: {"min", "max"}}``; ``confused`` tells whether a missed ground

@@ -15,7 +15,7 @@ types. The evaluations read are ``key``'s, or else the latest of ``model`` (or o
 model); a ground-truth box is evaluated by every model, a prediction by its own. A box row
 whose box is gone (replaced predictions) matches nothing. Only these keys are answered;
 anything else returns None and the caller keeps the SQL. Registered as the planner's
-backend of ``eval`` label conditions (:func:`.store.install`).
+backend of ``eval`` label conditions (:mod:`.manifest`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Map fields ``eval.tp`` / ``eval.fp`` / ``eval.fn``: a sample's boxes with that status in
 the latest evaluation of ``model`` (needed when several models were evaluated); registered
 into the catalog's map values (:func:`..catalog.extensions.map_values.register_point_counts`)
-by :func:`.store.install`."""
+by its manifest (:mod:`.manifest`)."""
 
 from __future__ import annotations
 

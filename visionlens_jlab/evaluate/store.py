@@ -1,6 +1,7 @@
-"""Evaluation tables in the catalog: summaries, per-box results, the ``eval`` label filter.
+"""Evaluation tables in the catalog: summaries, per-box results, the eval facets.
 
-Two tables, both removed with their dataset (:func:`~visionlens_jlab.catalog.store.registry.register_dataset_table`):
+Two tables, both removed with their dataset (declared in the feature's manifest,
+:mod:`.manifest`):
 
 * ``evaluations``: one row per (dataset, eval key) with the report JSON; ``latest`` marks the
   most recent evaluation of each model;
@@ -25,21 +26,12 @@ import duckdb
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH
-from ..catalog.derived import Change, Kind, Structure, Written, apply_change, register_structure
-from ..catalog.derived.sql_structures import EVAL_SUMMARIES
-from ..catalog.extensions.map_values import register_point_counts
+from ..catalog.derived import Change, Kind, Written, apply_change
 from ..catalog.indexes.filtered_samples import FilteredSamples
-from ..catalog.plan.planner import LabelBackend, forced, register_label_backend
-from ..catalog.query.filter_parser import register_label_condition
-from ..catalog.query.summary_filters import register_label_summary
-from ..catalog.reads.queries import register_facet_provider
+from ..catalog.plan.planner import forced
 from ..catalog.sql.facet_parts import store_part, stored_parts
 from ..catalog.store.labels_position import labels_position
-from ..catalog.store.registry import register_dataset_table
 from .eval_facet_index import indexed_eval_rows
-from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
-from .eval_label_mask import eval_label_mask
-from .eval_map_values import PREFIX, eval_point_counts
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -72,28 +64,6 @@ EVAL_DDL = [
     )
     """,
 ]
-
-
-def install() -> None:
-    """Register the tables, the ``eval`` label filter and the eval facets with the catalog
-    (run on import of the package, which every catalog does before it opens)."""
-    register_dataset_table("box_evaluations", EVAL_DDL[1])
-    register_dataset_table("evaluations", EVAL_DDL[0])
-    # the catalog's plug-ins: the condition (parsed once, its SQL), its summary table, its
-    # mask from the evaluation index, its facets
-    register_label_condition("eval", compile_eval_condition, parse_eval_condition)
-    register_label_summary("eval", eval_summary_clause)
-    register_label_backend(LabelBackend("evaluation index", "eval", eval_label_mask))
-    register_facet_provider(eval_facet_entries, takes_filtered=True)
-    register_point_counts(PREFIX, eval_point_counts)
-    register_structure(
-        Structure(
-            "evaluation facet part",
-            frozenset({Kind.EVALUATION}),
-            _store_facet_part,
-            after=(EVAL_SUMMARIES,),
-        )
-    )
 
 
 def write_evaluation(
@@ -170,7 +140,7 @@ def _one_thread(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
         cur.execute(f"SET threads = {int(threads)}")
 
 
-def _store_facet_part(
+def store_facet_part(
     _: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written
 ) -> None:
     """An evaluation's facets over the whole dataset, stored with the rows they count: the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..catalog.extensions.computed import CATEGORICAL, NUMERIC, register_computed_field
+from ..catalog.extensions.computed import CATEGORICAL, NUMERIC
 from .scores import ISSUES
 
 PRODUCER = "image_quality"
@@ -29,19 +29,20 @@ def flag_field(issue: str) -> str:
     return f"is_{issue}_issue"
 
 
-def install() -> None:
-    """Register the fields (idempotent; runs when this module is imported)."""
-    for issue in ISSUES:
-        register_computed_field(
-            score_field(issue),
+FIELDS = {
+    **{
+        score_field(issue): (
             NUMERIC,
             f"image quality, {issue}: {_MEANING[issue]} (0-1, lower is worse; cleanvision's score)",
         )
-        register_computed_field(
-            flag_field(issue),
+        for issue in ISSUES
+    },
+    **{
+        flag_field(issue): (
             CATEGORICAL,
             f"image quality: {issue} (score below cleanvision's default threshold)",
         )
-
-
-install()
+        for issue in ISSUES
+    },
+}
+"""Every field's kind and description (declared in the feature's manifest, :mod:`.manifest`)."""

@@ -29,7 +29,7 @@ import numpy as np
 import orjson
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
-from ..catalog.extensions.computed import NUMERIC, register_computed_field, write_computed
+from ..catalog.extensions.computed import write_computed
 from ..catalog.query import view_code
 from ..catalog.query.filter_parser import parse_filter
 from ..jobs import job_progress
@@ -43,19 +43,12 @@ SCORE_FIELD, FLAG_FIELD = "lq_class_score", "lq_class_mislabeled"
 ISSUE = "mislabeled"
 MEMBERS = {"sample": {f"computed.{FLAG_FIELD}": {"min": 1}}}
 """The filter of the flagged images (their view is the grid, worst first)."""
-
-
-def install() -> None:
-    """Register the computed fields (on import of the package)."""
-    register_computed_field(
-        SCORE_FIELD,
-        NUMERIC,
-        "label quality of the image's class: the model's probability of the given label "
-        "(cleanlab's self-confidence; lower: worse)",
-    )
-    register_computed_field(
-        FLAG_FIELD, NUMERIC, "1 if the model gives another class a higher probability"
-    )
+FIELDS = {
+    SCORE_FIELD: "label quality of the image's class: the model's probability of the given "
+    "label (cleanlab's self-confidence; lower: worse)",
+    FLAG_FIELD: "1 if the model gives another class a higher probability",
+}
+"""The computed sample fields of a classification run (declared in :mod:`.manifest`)."""
 
 
 def top_label_only(catalog: Catalog, dataset: str, model: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..catalog.query.filter_conditions import condition_sql
 from ..catalog.query.filter_model import Condition
-from ..catalog.query.filter_parser import parse_condition, register_label_condition
+from ..catalog.query.filter_parser import parse_condition
 from ..catalog.query.filters import FilterError, Params
 from .scores import ISSUES
 
@@ -57,8 +57,3 @@ def label_quality_sql(cond: LabelQualityCondition, params: Params) -> str:
     if flagged is not None:
         where.append(f"q.flagged = {params.add(flagged)}")
     return f"EXISTS (SELECT 1 FROM label_quality q WHERE {' AND '.join(where)})"  # noqa: S608 - fixed columns, bound values
-
-
-def install() -> None:
-    """Register the condition with the filter parser (on import of the package)."""
-    register_label_condition("label_quality", label_quality_sql, parse_label_quality)

@@ -1,5 +1,7 @@
 """Where label-quality results live: per-object rows, per-image computed fields, the run.
 
+The tables, their step and the fields are declared in the feature's manifest (:mod:`.manifest`).
+
 * ``label_quality`` (migration step 11): one row per ground-truth and predicted object of
   the last run per (dataset, model): its four type scores, its most likely issue and that
   score, and whether it is flagged (score below its type's threshold).
@@ -20,8 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import NotFoundError
-from ..catalog.extensions.computed import NUMERIC, register_computed_field, write_computed
-from ..catalog.store.registry import register_dataset_table, register_step
+from ..catalog.extensions.computed import write_computed
 from .classification import SCORE_FIELD, stored_class_run
 from .scores import ISSUES
 
@@ -61,15 +62,6 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
     """Migration step 11: the label-quality tables."""
     cur.execute(OBJECTS_DDL)
     cur.execute(RUNS_DDL)
-
-
-def install() -> None:
-    """Register the tables, their migration step and the computed fields (on import)."""
-    register_dataset_table("label_quality")
-    register_dataset_table("label_quality_runs")
-    register_step(11, "add the label-quality tables", create_tables)
-    for name, description in FIELDS.items():
-        register_computed_field(name, NUMERIC, description)
 
 
 def save(

@@ -2,7 +2,8 @@
 
 Bad media (missing, corrupt, too large, unsupported images found while serving or
 pre-generating thumbnails) are kept one row per sample in ``media_status``, so the dataset
-view can show counts without decoding anything.
+view can show counts without decoding anything (a table of schema 1, declared in the media's
+catalog manifest, :mod:`.manifest`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..catalog.store.catalog import Catalog, NotFoundError
-from ..catalog.store.registry import register_dataset_table
 from .confine import Confined, confine
 from .errors import MEDIA_ERROR_CODES
 
@@ -32,10 +32,6 @@ CREATE TABLE IF NOT EXISTS media_status (
     checked_at TIMESTAMP NOT NULL
 )
 """
-
-
-# Deleting a dataset removes its rows (catalog.delete_dataset skips tables not created yet).
-register_dataset_table("media_status", MEDIA_STATUS_DDL)
 
 
 @dataclass(frozen=True)

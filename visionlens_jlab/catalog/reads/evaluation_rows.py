@@ -1,6 +1,7 @@
 """The rows of an evaluation that a patches page reads (:mod:`.object_pages`).
 
-The page's evaluation patches are the per-box rows ``e`` (``box_evaluations``) of the latest
+The page's evaluation patches are the per-box rows ``e`` (the evaluation's per-box results,
+read through its manifest: :data:`..store.feature_reads.EVAL_BOX_RESULTS`) of the latest
 evaluation of a model whose box ``a`` is still there with the source of its status. When the
 view is the whole dataset and the order is the rows' own (IoU, box id), the join of every row
 with its box only says whether the box is there; :func:`id_range` says so from three numbers
@@ -15,21 +16,17 @@ from typing import Any
 import duckdb
 
 from ..query.filters import Params
+from ..store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, available, relation
 
 MATCH_KEYS = ("ann_id", "source", "label", "x", "y", "w", "h", "score")
 """The partner box's fields of an evaluation patch."""
 
 
-def table_exists(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the catalog has table ``name`` (the evaluation tables come with a feature)."""
-    sql = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
-    return bool(cur.execute(sql, [name]).fetchall()[0][0])
-
-
 def evaluation_rows_sql(dataset_id: int, keys: list[str], params: Params) -> str:
     """The per-box rows of evaluations ``keys`` (the model's latest, read first: a constant
-    key keeps the join with the small ``evaluations`` table off every row), values bound."""
-    return f"""(SELECT * FROM box_evaluations WHERE dataset_id = {params.add(dataset_id)}
+    key keeps the join with the small table of evaluation runs off every row), values bound."""
+    results = relation(EVAL_BOX_RESULTS)
+    return f"""(SELECT * FROM {results} be WHERE dataset_id = {params.add(dataset_id)}
                 AND eval_key IN (SELECT unnest({params.add(keys)}::VARCHAR[])))"""  # noqa: S608
 
 
@@ -78,15 +75,15 @@ def missed_partners(
     if not missed:
         return
     rows = cur.execute(
-        """
+        f"""
         SELECT be.matched_ann_id, be.ann_id, be.iou
-        FROM box_evaluations be JOIN evaluations ev
+        FROM {relation(EVAL_BOX_RESULTS)} be JOIN {relation(EVAL_RUNS)} ev
           ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
         WHERE be.dataset_id = ? AND ev.latest AND ev.model = ? AND be.status = 'fp'
           AND be.matched_ann_id IN (SELECT unnest(?::BIGINT[]))
         QUALIFY row_number() OVER (
             PARTITION BY be.matched_ann_id ORDER BY be.iou DESC NULLS LAST, be.ann_id) = 1
-        """,
+        """,  # noqa: S608 - the feature's fixed SQL, values bound
         [dataset_id, model, missed],
     ).fetchall()
     best = {int(r[0]): (int(r[1]), r[2]) for r in rows}
@@ -106,7 +103,8 @@ def missed_partners(
 
 def latest_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) -> list[str]:
     """The keys of the latest evaluation of ``model`` (none: never evaluated)."""
-    if not table_exists(cur, "evaluations"):
+    if not available(cur, EVAL_RUNS):
         return []
-    sql = "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND model = ? AND latest"
+    runs = relation(EVAL_RUNS)
+    sql = f"SELECT eval_key FROM {runs} ev WHERE dataset_id = ? AND model = ? AND latest"  # noqa: S608
     return sorted(str(r[0]) for r in cur.execute(sql, [dataset_id, model]).fetchall())

@@ -31,6 +31,7 @@ from ..query.filters import (
     source_clause,
 )
 from ..store.catalog import Catalog
+from ..store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, available, relation
 from ..store.schema import GROUND_TRUTH
 from ..tables.sample_tag_log import samples_at
 
@@ -290,13 +291,12 @@ def eval_join(
 ) -> _Join:
     """The evaluation columns: a join on the latest evaluations, or typed NULLs if none."""
     nulls = _Join(", ".join(f"NULL::{t} AS {name}" for name, (_, t) in EVAL_COLUMNS.items()), "")
-    exists = cur.execute(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'evaluations'"
-    ).fetchall()
-    if not exists[0][0]:
+    if not available(cur, EVAL_RUNS) or not available(cur, EVAL_BOX_RESULTS):
         return nulls  # the evaluation module never ran on this catalog
+    runs = relation(EVAL_RUNS)
     latest = cur.execute(
-        "SELECT model FROM evaluations WHERE dataset_id = ? AND latest", [dataset_id]
+        f"SELECT model FROM {runs} ev WHERE dataset_id = ? AND latest",  # noqa: S608 - the feature's SQL
+        [dataset_id],
     ).fetchall()
     models = {r[0] for r in latest}
     if not models:
@@ -305,8 +305,8 @@ def eval_join(
     columns = ", ".join(f"e.{col} AS {name}" for name, (col, _) in EVAL_COLUMNS.items())
     sql = f"""
         LEFT JOIN (
-            SELECT be.*, ev.model FROM box_evaluations be
-            JOIN evaluations ev ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
+            SELECT be.*, ev.model FROM {relation(EVAL_BOX_RESULTS)} be
+            JOIN {runs} ev ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
             WHERE be.dataset_id = {params.add(dataset_id)} AND ev.latest
         ) e ON e.ann_id = a.ann_id
            AND (e.model = a.source OR (a.source = {params.add(GROUND_TRUTH)}

@@ -19,6 +19,7 @@ import duckdb
 import orjson
 
 from ..base.errors import NotFoundError
+from ..store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, relation
 from .object_fields import KindFields, kind_columns
 
 _KIND_TEXTS = kind_columns(as_text=True)
@@ -32,13 +33,17 @@ _PAGE_ANNOTATIONS_SQL = """
     ORDER BY a.sample_id, a.source, a.ann_id
 """
 
-# Each box's status in one evaluation: a LEFT JOIN with that evaluation's rows of the page's
-# samples only (not the evaluation's millions of rows), so a page stays about as fast.
-_STATUS_JOIN = """
-    LEFT JOIN (SELECT be.ann_id, be.status FROM box_evaluations be
+
+def status_join() -> str:
+    """Each box's status in one evaluation: a LEFT JOIN with that evaluation's rows of the
+    page's samples only (not the evaluation's millions of rows), so a page stays about as
+    fast; its values: the dataset id, the evaluation key, the sample ids. The rows are the
+    evaluation's per-box results, as its manifest supplies them."""
+    return f"""
+    LEFT JOIN (SELECT be.ann_id, be.status FROM {relation(EVAL_BOX_RESULTS)} be
                WHERE be.dataset_id = ? AND be.eval_key = ?
                  AND be.sample_id IN (SELECT unnest(?::BIGINT[]))) st ON st.ann_id = a.ann_id
-"""
+    """  # noqa: S608 - the feature's fixed SQL, values bound
 
 
 def _column_names(result: duckdb.DuckDBPyConnection) -> list[str]:
@@ -63,11 +68,11 @@ def chosen_evaluation(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str
     as FiftyOne's eval keys do; a model name keeps meaning its latest evaluation.
     """
     row = cur.execute(
-        """
-        SELECT eval_key FROM evaluations
+        f"""
+        SELECT eval_key FROM {relation(EVAL_RUNS)} runs
         WHERE dataset_id = $d AND (eval_key = $name OR (model = $name AND latest))
         ORDER BY eval_key = $name DESC LIMIT 1
-        """,
+        """,  # noqa: S608 - the feature's fixed SQL, values bound
         {"d": dataset_id, "name": name},
     ).fetchone()
     if row is None:
@@ -95,7 +100,7 @@ def annotations_for(
         kinds=_KIND_TEXTS,
         match=match[0] if match else "NULL",
         status="st.status" if evaluation else "NULL",
-        status_join=_STATUS_JOIN if evaluation else "",
+        status_join=status_join() if evaluation else "",
     )
     status = [*evaluation, sample_ids] if evaluation else []
     values = [*(match[1] if match else []), *status, sample_ids]
@@ -152,7 +157,7 @@ def sample_annotations(
         SELECT a.ann_id, a.source, a.label, a.score, a.area, a.iscrowd, a.difficult,
                a.source_ann_id, a.attributes, {_KIND_COLUMNS},
                {"st.status" if evaluation else "NULL"} AS status
-        FROM annotations a {_STATUS_JOIN if evaluation else ""}
+        FROM annotations a {status_join() if evaluation else ""}
         WHERE a.sample_id = ? ORDER BY a.source, a.ann_id
         """,  # noqa: S608 - fixed SQL, bound values
         [*([*evaluation, [sample_id]] if evaluation else []), sample_id],

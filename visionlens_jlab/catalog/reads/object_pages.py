@@ -56,6 +56,7 @@ from ..query.filters import (
     source_clause,
 )
 from ..store.catalog import Catalog, NotFoundError
+from ..store.feature_reads import LQ_OBJECT_SCORES, LQ_RUNS, available, relation
 from ..store.schema import GROUND_TRUTH
 from ..tables.labels_view import check_readable, labels_at, parse_version
 from .evaluation_rows import (
@@ -65,7 +66,6 @@ from .evaluation_rows import (
     latest_keys,
     missed_partners,
     rows_part,
-    table_exists,
 )
 
 KINDS = ("objects", "evaluation")
@@ -132,12 +132,10 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
 def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
     """The label-quality run to join: the one asked for, the patches' model's, or the newest
     (none at a version: the runs judged the current labels)."""
-    if q.version is not None or not table_exists(cur, "label_quality_runs"):
+    if q.version is not None or not available(cur, LQ_RUNS):
         return None
-    runs = cur.execute(
-        "SELECT model FROM label_quality_runs WHERE dataset_id = ? ORDER BY created_at DESC",
-        [dataset_id],
-    ).fetchall()
+    sql = f"SELECT model FROM {relation(LQ_RUNS)} r WHERE dataset_id = ? ORDER BY created_at DESC"  # noqa: S608
+    runs = cur.execute(sql, [dataset_id]).fetchall()
     names = [r[0] for r in runs]
     for wanted in (q.lq_model, q.model, q.source):
         if wanted in names:
@@ -172,13 +170,14 @@ def _sort_sql(q: PatchQuery, params: Params, lq: str | None) -> str:
 def _joins(dataset_id: int, keys: list[str], lq: str | None, params: Params) -> str:
     """The joins of the annotations ``a``: the per-box rows ``e`` of evaluations ``keys``
     (the model's latest, read first: a constant key keeps the join with the small
-    ``evaluations`` table off every per-box row), the label quality ``q``."""
+    table of evaluation runs off every per-box row), the label quality ``q``."""
     joins = ""
     if keys:
         joins += f" JOIN {evaluation_rows_sql(dataset_id, keys, params)} e ON e.ann_id = a.ann_id"
     if lq is not None:
         joins += f"""
-            LEFT JOIN (SELECT * FROM label_quality WHERE dataset_id = {params.add(dataset_id)}
+            LEFT JOIN (SELECT * FROM {relation(LQ_OBJECT_SCORES)} lq
+                       WHERE dataset_id = {params.add(dataset_id)}
                        AND model = {params.add(lq)}) q ON q.ann_id = a.ann_id"""  # noqa: S608
     return joins
 

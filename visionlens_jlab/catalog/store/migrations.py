@@ -30,22 +30,16 @@ from .edit_tables import (
     create_versions,
 )
 from .label_columns import add_declared_columns, add_keypoint_sigmas, add_label_columns
-from .registry import (
-    SCHEMA_1_REGISTERED_TABLES,
-    latest_version,
-    register_step,
-    schema_1_ddl,
-    steps,
-)
+from .registry import latest_version, missing_schema_1, register_step, schema_1_ddl, steps
 from .schema import DDL
 
 
 def check_registered() -> None:
     """Refuse to open a catalog before the modules that extend it are imported."""
-    missing = sorted(set(SCHEMA_1_REGISTERED_TABLES) - set(schema_1_ddl()))
+    missing = missing_schema_1()
     if missing:
         raise CatalogError(
-            f"no module registered the catalog tables {missing}: call "
+            f"no module registered the catalog's tables or features {missing}: call "
             "visionlens_jlab.features.load() before opening a catalog"
         )
     steps()  # numbered without a gap

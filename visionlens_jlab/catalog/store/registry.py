@@ -2,7 +2,8 @@
 
 The store creates, migrates and cleans up tables it does not know the code of: derived
 tables (box summaries, the field index, facet keys, box value lists) and feature tables
-(evaluations, maps, vectors' spaces...) register here when their module is imported, and
+(maps, blind spots...; a feature with a manifest through it: the evaluation, label quality,
+duplicates, vector spaces, media status) register here when their module is imported, and
 the catalog reads this registry when it opens or deletes a dataset. So the store imports
 nothing above it; the entry points import the registering modules before any catalog opens
 (:mod:`visionlens_jlab.features`).
@@ -10,13 +11,15 @@ nothing above it; the entry points import the registering modules before any cat
 * :func:`register_dataset_table`: a table whose rows carry a ``dataset_id`` and go with
   their dataset (on delete, and as orphans of an ingest that never finished); with a
   ``ddl``, a table of schema 1, created by migration step 1 (:mod:`.migrations`).
+* :func:`register_schema_1_tables`: a feature's tables of schema 1, declared in its
+  manifest (:mod:`..extensions.manifest`).
 * :func:`register_step`: a numbered migration step; every schema change after version 1
   is one (see docs/architecture.md, "Schema migrations").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -39,29 +42,28 @@ while its row exists the dataset is visible)."""
 SCHEMA_1_REGISTERED_TABLES = (
     "blindspot_results",
     "blindspot_reviews",
-    "box_evaluations",
     "box_summaries",
     "box_value_fields",
     "box_value_lists",
     "computed_fields",
     "computed_values",
-    "duplicate_results",
     "eval_summaries",
-    "evaluations",
     "field_values",
     "map_points",
     "maps",
-    "media_status",
     "object_attributes",
     "sample_attributes",
     "summary_classes",
-    "vector_spaces",
 )
 """The tables of schema 1 that the floors above the store and the features register (the
 store's own are in :data:`.schema.DDL`). Opening a catalog before every one of them is
 registered would create a catalog without them, so it is refused
 (:func:`.migrations.check_registered`); a table outside this list is created by a numbered
 step, never by schema 1's DDL (:func:`register_dataset_table`)."""
+
+SCHEMA_1_FEATURES = ("dedup", "embed", "evaluation", "media")
+"""The features whose manifest declares tables of schema 1 (the catalog knows the feature,
+never its tables: :func:`register_schema_1_tables`); refused like a missing table."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Step:
 _STEPS: dict[int, Step] = {}
 _REGISTERED_TABLES: list[str] = []
 _SCHEMA_1_DDL: dict[str, str] = {}
+_SCHEMA_1_FEATURES_SEEN: set[str] = set()
 
 
 def register_dataset_table(table: str, ddl: str | None = None) -> None:
@@ -93,6 +96,27 @@ def register_dataset_table(table: str, ddl: str | None = None) -> None:
         _REGISTERED_TABLES.insert(0, table)  # before the core tables, which go last
     if ddl is not None:
         _SCHEMA_1_DDL[table] = ddl
+
+
+def register_schema_1_tables(feature: str, ddl: Mapping[str, str]) -> None:
+    """Add the tables of schema 1 that feature ``feature`` (one of
+    :data:`SCHEMA_1_FEATURES`) declares, by name: dataset tables created by step 1."""
+    if feature not in SCHEMA_1_FEATURES:
+        raise ValueError(
+            f"feature {feature!r} had no tables in schema 1: create them in a numbered step"
+        )
+    for table, text in ddl.items():
+        if table not in _REGISTERED_TABLES:
+            _REGISTERED_TABLES.insert(0, table)
+        _SCHEMA_1_DDL[table] = text
+    _SCHEMA_1_FEATURES_SEEN.add(feature)
+
+
+def missing_schema_1() -> list[str]:
+    """The tables and features of schema 1 that nothing registered yet."""
+    tables = set(SCHEMA_1_REGISTERED_TABLES) - set(_SCHEMA_1_DDL)
+    features = {f"feature {f}" for f in set(SCHEMA_1_FEATURES) - _SCHEMA_1_FEATURES_SEEN}
+    return sorted(tables | features)
 
 
 def dataset_tables() -> list[str]:

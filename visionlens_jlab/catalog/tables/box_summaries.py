@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ..store.feature_reads import EVAL_BOX_RESULTS, available, relation
 from ..store.registry import register_dataset_table, register_step
 
 SUMMARIES_VERSION = "2"
@@ -171,12 +172,11 @@ def refresh_eval_summaries(
     samples: list[int] | None = None,
 ) -> None:
     """Recompute the evaluation summaries of a dataset (of one evaluation, the boxes of one
-    source and / or the sample ids ``samples`` only, if given) from ``box_evaluations`` and
+    source and / or the sample ids ``samples`` only, if given) from the evaluation's per-box
+    results (read through its manifest, :data:`..store.feature_reads.EVAL_BOX_RESULTS`) and
     the boxes they name; call inside ``Catalog.write``. Skipped when the evaluation tables
     do not exist yet."""
-    if not cur.execute(
-        "SELECT 1 FROM duckdb_tables() WHERE table_name = 'box_evaluations'"
-    ).fetchall():
+    if not available(cur, EVAL_BOX_RESULTS):
         return
     only, args = _scope(dataset_id, source, samples)
     if eval_key is not None:
@@ -189,7 +189,7 @@ def refresh_eval_summaries(
         SELECT * FROM (
             SELECT $ds AS dataset_id, e.eval_key, a.sample_id, a.source, e.status,
                    {_CLASS_AGGREGATES}
-            FROM box_evaluations e JOIN annotations a ON a.ann_id = e.ann_id
+            FROM {relation(EVAL_BOX_RESULTS)} e JOIN annotations a ON a.ann_id = e.ann_id
             JOIN summary_classes c ON c.dataset_id = $ds AND c.label = a.label
             WHERE e.dataset_id = $ds AND a.dataset_id = $ds
             GROUP BY e.eval_key, a.sample_id, a.source, e.status

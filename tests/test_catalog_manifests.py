@@ -1,0 +1,138 @@
+"""Features extend the catalog through manifests, and the catalog names none of their tables.
+
+A feature (evaluation, label quality) declares its tables, steps, reads, filters and facets
+in a :class:`~visionlens_jlab.catalog.extensions.manifest.Manifest` in its own folder; the
+catalog reads the feature's rows through the named reads of
+:mod:`visionlens_jlab.catalog.store.feature_reads`. A catalog module that names a feature's
+table again (SQL, a quoted name, a docstring's literal) is an upward dependency the import
+tests cannot see: :func:`test_the_catalog_names_no_feature_table` finds it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from visionlens_jlab.catalog import Catalog, CatalogError
+from visionlens_jlab.catalog.extensions.manifest import Manifest, Table, install, manifests
+from visionlens_jlab.catalog.store import registry
+from visionlens_jlab.catalog.store.feature_reads import (
+    EVAL_BOX_RESULTS,
+    EVAL_RUNS,
+    LQ_OBJECT_SCORES,
+    LQ_RUNS,
+    READS,
+    Relation,
+    available,
+    register_relation,
+    relation,
+)
+from visionlens_jlab.catalog.store.registry import missing_schema_1, register_schema_1_tables, steps
+
+CATALOG = Path(__file__).resolve().parents[1] / "visionlens_jlab" / "catalog"
+
+
+def naming(text: str, tables: set[str]) -> list[str]:
+    """Where ``text`` names one of ``tables``: a name with an underscore anywhere as a whole
+    identifier (``label_quality.runs``, a read's name, is not the table ``label_quality``);
+    a plain word (``evaluations``) only after a SQL keyword or in quotes, so prose
+    ("tags, evaluations, computed fields") is not a read."""
+    found = []
+    for table in sorted(tables):
+        name = re.escape(table)
+        if "_" in table:
+            pattern = rf"(?<![\w.]){name}(?![\w.])"
+        else:
+            pattern = rf"(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s+|['\"`]){name}(?![\w.])"
+        found += [f"{table}: {m.group(0)!r}" for m in re.finditer(pattern, text)]
+    return found
+
+
+def feature_tables() -> set[str]:
+    return {table for manifest in manifests() for table in manifest.table_names()}
+
+
+def test_the_features_declare_their_tables() -> None:
+    by_name = {m.name: m.table_names() for m in manifests()}
+    assert by_name["evaluation"] == {"evaluations", "box_evaluations"}
+    assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
+    assert by_name["dedup"] == {"duplicate_results"}
+    assert (by_name["media"], by_name["embed"]) == ({"media_status"}, {"vector_spaces"})
+    assert by_name["image_quality"] == by_name["edits"] == set()  # fields, a label condition
+
+
+def test_the_catalog_names_no_feature_table() -> None:
+    tables = feature_tables()
+    found = [
+        f"{path.relative_to(CATALOG)}: {hit}"
+        for path in sorted(CATALOG.rglob("*.py"))
+        for hit in naming(path.read_text(), tables)
+    ]
+    assert found == []
+
+
+def test_the_scan_sees_a_feature_table_named() -> None:
+    tables = feature_tables()
+    assert naming("SELECT status FROM box_evaluations WHERE dataset_id = ?", tables)
+    assert naming('table_exists(cur, "label_quality_runs")', tables)
+    assert naming("JOIN evaluations ev ON ev.eval_key = be.eval_key", tables)
+    assert naming("the rows of ``evaluations`` of a model", tables)
+    assert naming("LEFT JOIN (SELECT * FROM label_quality WHERE", tables)
+    assert not naming("tags, evaluations, computed fields do not touch boxes", tables)
+    assert not naming('LQ_RUNS = "label_quality.runs"', tables)
+
+
+def test_every_read_of_the_catalog_is_supplied_with_its_columns(
+    tmp_path: Path,
+) -> None:
+    with duckdb.connect(str(tmp_path / "c.duckdb")) as con:
+        for manifest in manifests():
+            for step in manifest.steps:
+                step.run(con)
+            for table in manifest.tables:
+                if table.ddl is not None:
+                    con.execute(table.ddl)
+        for name, columns in READS.items():
+            assert available(con, name), name
+            described = con.execute(f"DESCRIBE SELECT * FROM {relation(name)} r").fetchall()  # noqa: S608
+            assert tuple(row[0] for row in described) == columns, name
+
+
+def test_a_read_is_unavailable_until_its_tables_exist() -> None:
+    with duckdb.connect() as con:
+        assert not any(available(con, name) for name in (EVAL_BOX_RESULTS, EVAL_RUNS))
+        assert not any(available(con, name) for name in (LQ_OBJECT_SCORES, LQ_RUNS))
+
+
+def test_the_catalog_refuses_a_read_it_does_not_make_and_a_second_supplier() -> None:
+    with pytest.raises(ValueError, match="makes no read"):
+        register_relation("evaluation.other", Relation("SELECT 1", ("t",)))
+    with pytest.raises(ValueError, match="supplied already"):
+        register_relation(EVAL_RUNS, Relation("SELECT 1", ("elsewhere",)))
+
+
+def test_installing_a_manifest_twice_is_a_no_op_and_a_rival_is_refused() -> None:
+    evaluation = next(m for m in manifests() if m.name == "evaluation")
+    install(evaluation)
+    assert [m.name for m in manifests()].count("evaluation") == 1
+    with pytest.raises(ValueError, match="another manifest"):
+        install(Manifest("evaluation", tables=(Table("other"),)))
+    with pytest.raises(ValueError, match="had no tables in schema 1"):
+        register_schema_1_tables("label_quality", {"x": "CREATE TABLE x (dataset_id INTEGER)"})
+    assert steps()[10].description == "add the label-quality tables"  # its step 11
+
+
+def test_a_catalog_refuses_to_open_without_the_evaluation_manifest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Its tables are of schema 1: a catalog created without them would lack them."""
+    assert missing_schema_1() == []
+    seen = set(registry.SCHEMA_1_FEATURES) - {"evaluation"}
+    monkeypatch.setattr(registry, "_SCHEMA_1_FEATURES_SEEN", seen)
+    assert missing_schema_1() == ["feature evaluation"]
+    with pytest.raises(CatalogError, match=r"feature evaluation.*features.load\(\)"):
+        Catalog(tmp_path)
+    assert not list(tmp_path.iterdir())  # refused before the file was made

@@ -1,0 +1,144 @@
+"""A feature's catalog-extension manifest: everything it adds to the catalog, in one value.
+
+A feature (the evaluation, label quality) declares a :class:`Manifest` in its own folder
+and calls :func:`install` when its package is imported (``features.load()``, before any
+catalog opens). The manifest says:
+
+* its tables (:class:`Table`): dataset tables, deleted with their dataset; those of schema 1
+  with their DDL (created by step 1), the others created by its migration steps;
+* its migration steps (:class:`~..store.registry.Step`);
+* the reads it supplies (:mod:`..store.feature_reads`): the catalog's pages, exports and
+  summaries read the feature's rows through these, never by its table names;
+* its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
+  in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
+  (:class:`LabelConditionKind`), label summaries, label backends, facet providers
+  (:class:`FacetContribution`), map point counts and computed fields.
+
+:func:`install` hands each part to the registry of its floor; installing the same manifest
+again is a no-op. :func:`manifests` lists the installed ones (the test that the catalog names
+no feature table reads it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..derived import Structure, register_structure
+from ..indexes.index_warmer import Warm, register_warmer
+from ..plan.facets import FacetProvider, register_facet_provider
+from ..plan.planner import LabelBackend, register_label_backend
+from ..query.filter_parser import register_label_condition
+from ..query.filters import Params
+from ..query.summary_filters import LabelSummary, register_label_summary
+from ..store.feature_reads import Relation, register_relation
+from ..store.registry import Step, register_dataset_table, register_schema_1_tables, register_step
+from .computed import register_computed_field
+from .map_values import PointCounts, register_point_counts
+
+
+@dataclass(frozen=True)
+class Table:
+    """A feature's dataset table (rows carry ``dataset_id``); ``ddl``: a table of schema 1,
+    created by step 1 (a later table leaves it out and a step of the manifest creates it)."""
+
+    name: str
+    ddl: str | None = None
+
+
+@dataclass(frozen=True)
+class LabelConditionKind:
+    """A label filter key (``{"labels": {key: ...}}``): ``parse`` checks the request's value
+    once, ``compile`` returns SQL over the box alias ``a`` (:mod:`..query.filter_parser`)."""
+
+    key: str
+    compile: Callable[[Any, Params], str]
+    parse: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class FacetContribution:
+    """A facet provider and how the facets call it
+    (:func:`..plan.facets.register_facet_provider`)."""
+
+    provider: FacetProvider
+    takes_filtered: bool = False
+    multi_pick: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComputedFieldKind:
+    """A ``computed.<name>`` sample field the feature writes (:mod:`.computed`)."""
+
+    name: str
+    kind: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What feature ``name`` adds to the catalog (see the module docstring)."""
+
+    name: str
+    tables: tuple[Table, ...] = ()
+    steps: tuple[Step, ...] = ()
+    reads: Mapping[str, Relation] = field(default_factory=dict)
+    structures: tuple[Structure, ...] = ()
+    warmers: tuple[Warm, ...] = ()
+    label_conditions: tuple[LabelConditionKind, ...] = ()
+    label_summaries: Mapping[str, LabelSummary] = field(default_factory=dict)
+    label_backends: tuple[LabelBackend, ...] = ()
+    facets: tuple[FacetContribution, ...] = ()
+    point_counts: Mapping[str, PointCounts] = field(default_factory=dict)
+    computed_fields: tuple[ComputedFieldKind, ...] = ()
+
+    def table_names(self) -> set[str]:
+        """The feature's tables: those it declares and those its reads name."""
+        return {t.name for t in self.tables} | {
+            table for found in self.reads.values() for table in found.tables
+        }
+
+
+_INSTALLED: dict[str, Manifest] = {}
+
+
+def install(manifest: Manifest) -> None:
+    """Register every part of ``manifest`` with the catalog (idempotent per manifest)."""
+    known = _INSTALLED.get(manifest.name)
+    if known is manifest:
+        return
+    if known is not None:
+        raise ValueError(f"another manifest of feature {manifest.name!r} is installed")
+    schema_1 = {t.name: t.ddl for t in manifest.tables if t.ddl is not None}
+    if schema_1:
+        register_schema_1_tables(manifest.name, schema_1)
+    for table in manifest.tables:
+        if table.ddl is None:
+            register_dataset_table(table.name)
+    for step in manifest.steps:
+        register_step(step.number, step.description, step.run)
+    for name, relation in manifest.reads.items():
+        register_relation(name, relation)
+    for structure in manifest.structures:
+        register_structure(structure)
+    for warm in manifest.warmers:
+        register_warmer(warm)
+    for condition in manifest.label_conditions:
+        register_label_condition(condition.key, condition.compile, condition.parse)
+    for key, summary in manifest.label_summaries.items():
+        register_label_summary(key, summary)
+    for backend in manifest.label_backends:
+        register_label_backend(backend)
+    for facet in manifest.facets:
+        register_facet_provider(facet.provider, facet.takes_filtered, facet.multi_pick)
+    for prefix, counts in manifest.point_counts.items():
+        register_point_counts(prefix, counts)
+    for computed in manifest.computed_fields:
+        register_computed_field(computed.name, computed.kind, computed.description)
+    _INSTALLED[manifest.name] = manifest
+
+
+def manifests() -> list[Manifest]:
+    """The installed manifests, in the order they were installed."""
+    return list(_INSTALLED.values())

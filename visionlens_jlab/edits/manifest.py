@@ -1,0 +1,17 @@
+"""What label edits add to the catalog: its manifest, installed when this module is imported
+(:mod:`visionlens_jlab.features` and the package import it): the ``tags`` label condition
+(objects by their tags, :mod:`.tag_filter`). The operation log's tables are the store's own
+(:mod:`visionlens_jlab.catalog.store.edit_tables`): every label writer writes them.
+"""
+
+from __future__ import annotations
+
+from ..catalog.extensions.manifest import LabelConditionKind, Manifest, install
+from .tag_filter import object_tags_sql, parse_object_tags
+
+MANIFEST = Manifest(
+    "edits", label_conditions=(LabelConditionKind("tags", object_tags_sql, parse_object_tags),)
+)
+"""The label edits' catalog extension (see the module docstring)."""
+
+install(MANIFEST)

@@ -1,0 +1,56 @@
+"""What the evaluation adds to the catalog: its manifest, installed when this module is
+imported (:mod:`visionlens_jlab.features` and the package import it).
+
+Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`), the reads the
+catalog makes of them (a box's status in a page, an export's evaluation columns, the
+evaluation patches, the evaluation summaries), the ``eval`` label condition with its summary
+clause and its mask from the evaluation index, the eval facets and their stored part, and
+the map's ``eval.*`` point values, and the evaluation index (in memory: patched after a label
+edit, rebuilt by the index warmer).
+"""
+
+from __future__ import annotations
+
+from ..catalog.derived import Kind, Structure
+from ..catalog.derived.sql_structures import EVAL_SUMMARIES
+from ..catalog.extensions.manifest import (
+    FacetContribution,
+    LabelConditionKind,
+    Manifest,
+    Table,
+    install,
+)
+from ..catalog.plan.planner import LabelBackend
+from ..catalog.store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, columns_of
+from .eval_facet_index import EVALUATION_INDEX, warm
+from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
+from .eval_label_mask import eval_label_mask
+from .eval_map_values import PREFIX, eval_point_counts
+from .store import EVAL_DDL, eval_facet_entries, store_facet_part
+
+MANIFEST = Manifest(
+    "evaluation",
+    tables=(Table("evaluations", EVAL_DDL[0]), Table("box_evaluations", EVAL_DDL[1])),
+    reads={
+        EVAL_BOX_RESULTS: columns_of(EVAL_BOX_RESULTS, "box_evaluations"),
+        EVAL_RUNS: columns_of(EVAL_RUNS, "evaluations"),
+    },
+    structures=(
+        Structure(
+            "evaluation facet part",
+            frozenset({Kind.EVALUATION}),
+            store_facet_part,
+            after=(EVAL_SUMMARIES,),
+        ),
+        EVALUATION_INDEX,
+    ),
+    warmers=(warm,),
+    label_conditions=(LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),),
+    label_summaries={"eval": eval_summary_clause},
+    label_backends=(LabelBackend("evaluation index", "eval", eval_label_mask),),
+    facets=(FacetContribution(eval_facet_entries, takes_filtered=True),),
+    point_counts={PREFIX: eval_point_counts},
+)
+"""The evaluation's catalog extension (see the module docstring)."""
+
+install(MANIFEST)
