@@ -1,5 +1,6 @@
 """Rotated boxes, a label kind added by its declaration (#48 item 6): DOTA folders ingest with
-their corners, and the catalog stores, counts, filters, facets, reads and edits them."""
+their corners, and the catalog stores, counts, filters, facets, reads and edits them; a model's
+DOTA Task1 results (``Task1_<class>.txt``) are its predictions, with their corners too."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import orjson
 import pytest
 from PIL import Image
 
-from tests.ingest_fixtures import ingest
+from tests.export_fixtures import run_cli
+from tests.ingest_fixtures import ingest, ingest_predictions
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
-from visionlens_jlab.ingest.detect import detect_dataset_format
+from visionlens_jlab.ingest.detect import detect_dataset_format, detect_predictions_format
 from visionlens_jlab.ingest.dota import quad_area
+from visionlens_jlab.ingest.open import open_predictions
+from visionlens_jlab.records.report import IngestError
 
 OLD_CATALOG = Path(__file__).resolve().parent / "fixtures" / "old_catalog" / "data.tar.gz"
 PLANE = [10.0, 10.0, 50.0, 20.0, 45.0, 40.0, 5.0, 30.0]  # a rotated quadrilateral
@@ -151,3 +155,119 @@ def test_an_edit_logged_before_rotated_boxes_is_undone(tmp_path: Path, dota: Pat
                 "SELECT label, obb FROM annotations WHERE ann_id = ?", [ann]
             ).fetchall()
     assert (label, obb) == ("ship", None)
+
+
+KITE = [30.0, 10.0, 50.0, 30.0, 30.0, 50.0, 10.0, 30.0]  # a square turned 45 degrees
+
+
+def _task1(folder: Path, prefix: str = "Task1_") -> Path:
+    """DOTA Task1 results as the devkit, mmrotate and Ultralytics write them (one file per
+    class, ``image score x1 y1 ... x4 y4``): three detections on the dataset's images, one on
+    an image it does not have, bad lines and a class found nowhere."""
+    folder.mkdir()
+    (folder / f"{prefix}plane.txt").write_text(
+        f"P0001 0.9 {_corners(PLANE)}\n"
+        f"P0002 0.35 {_corners(KITE)}\n"
+        "\n"
+        f"P0009 0.8 {_corners(PLANE)}\n"  # no such image
+        "P0001 0.5 1 2 3 4\n"  # corners missing
+        f"P0001 high {_corners(PLANE)}\n"  # a word for the score
+        "P0001 0.5 1 2 3 nan 5 6 7 8\n"
+    )
+    (folder / f"{prefix}ship.txt").write_text(f"P0001 0.7 {_corners(SHIP)}\n")
+    (folder / f"{prefix}harbor.txt").write_text("")
+    return folder
+
+
+def _predicted(catalog: Catalog, model: str) -> list[tuple[Any, ...]]:
+    with catalog.cursor() as cur:
+        return cur.execute(
+            "SELECT s.source_image_id, a.label, a.score, a.obb, a.x, a.y, a.w, a.h, a.area "
+            "FROM annotations a JOIN samples s USING (sample_id) WHERE a.source = ? "
+            "ORDER BY a.ann_id",
+            [model],
+        ).fetchall()
+
+
+def _check_predictions(rows: list[tuple[Any, ...]]) -> None:
+    assert [r[:4] for r in rows] == [
+        ("P0001", "plane", 0.9, PLANE), ("P0002", "plane", 0.35, KITE), ("P0001", "ship", 0.7, SHIP)
+    ]  # fmt: skip
+    assert [r[4:8] for r in rows] == [(5, 10, 45, 30), (10, 10, 40, 40), (60, 60, 30, 20)]
+    assert [r[8] for r in rows] == pytest.approx([quad_area(PLANE), 800, 600])
+
+
+@pytest.mark.parametrize("prefix", ["Task1_", ""])
+def test_dota_task1_results_are_a_models_rotated_boxes(
+    tmp_path: Path, dota: Path, prefix: str
+) -> None:
+    preds = _task1(tmp_path / "preds", prefix)
+    assert detect_predictions_format(str(preds)) == "dota"
+    catalog, _ = _ingested(tmp_path, dota)
+    with catalog:
+        for model, fmt in (("m", "dota"), ("auto", "auto")):
+            s = ingest_predictions(catalog, "dota", model, preds, fmt=fmt)
+            assert s.predictions == 3
+            assert {e["code"]: e["count"] for e in s.errors} == {
+                "dota_bad_line": 1, "dota_bad_value": 2
+            }  # fmt: skip
+            (unknown,) = s.warnings
+            assert (unknown["code"], unknown["count"]) == ("prediction_unknown_image", 1)
+            assert unknown["examples"] == ["P0009"]
+            assert s.label_types == {
+                "boxes": 3, "rotated_boxes": 3, "masks": 0, "keypoints": 0, "classifications": 0
+            }  # fmt: skip
+            _check_predictions(_predicted(catalog, model))
+        with catalog.cursor() as cur:
+            stored = cur.execute("SELECT format, report FROM models ORDER BY name").fetchall()
+        assert [f for f, _ in stored] == ["dota", "dota"]
+        report = json.loads(stored[0][1])
+        assert [(w["code"], w["count"]) for w in report["warnings"]] == [
+            ("prediction_unknown_image", 1)
+        ]
+
+
+def test_a_folder_that_is_no_task1_results_is_refused(tmp_path: Path) -> None:
+    """Without the Task1_ prefix a folder's files must hold 10 fields a line: per-image
+    txt boxes are refused as DOTA results, and an empty folder holds none."""
+    boxes = tmp_path / "boxes"
+    boxes.mkdir()
+    (boxes / "P0001.txt").write_text("plane 0.9 10 10 50 40\n")
+    assert detect_predictions_format(str(boxes)) == "txt"
+    with pytest.raises(IngestError, match=r"P0001.txt is no DOTA Task1 results file"):
+        open_predictions(str(boxes), "dota")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IngestError, match="holds no Task1_<class>.txt files"):
+        open_predictions(str(tmp_path / "empty"), "dota")
+
+
+def test_beside_task1_files_other_txt_files_are_skipped(tmp_path: Path) -> None:
+    """DOTA's devkit writes Task2_ (upright boxes) results beside Task1_ ones."""
+    preds = _task1(tmp_path / "preds")
+    (preds / "Task2_plane.txt").write_text("P0001 0.9 5 10 50 40\n")
+    parsed = open_predictions(str(preds), "dota")
+    rows = sum(b.annotations.num_rows for b in parsed.batches() if b.annotations is not None)
+    assert rows == 4  # P0009's too: matching images is the writer's
+    assert [(w["code"], w["examples"]) for w in parsed.report.warnings] == [
+        ("dota_not_task1", ["Task2_plane.txt"])
+    ]
+
+
+def test_the_cli_reads_dota_task1_results(
+    tmp_path: Path, dota: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    code, _ = run_cli(capsys, data, "ingest", str(dota), "--name", "dota")
+    assert code == 0
+    preds = _task1(tmp_path / "preds")
+    for model, fmt in (("m", "dota"), ("auto", "auto")):
+        code, result = run_cli(
+            capsys, data, "predictions", "dota", str(preds), "--model", model, "--format", fmt
+        )
+        assert code == 0, result
+        assert result["predictions"] == 3 and result["label_types"]["rotated_boxes"] == 3
+        assert [w["code"] for w in result["warnings"]] == ["prediction_unknown_image"]
+        assert sorted(e["code"] for e in result["errors"]) == ["dota_bad_line", "dota_bad_value"]
+    with Catalog(data) as catalog:
+        for model in ("m", "auto"):
+            _check_predictions(_predicted(catalog, model))

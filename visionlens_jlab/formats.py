@@ -39,6 +39,7 @@ PREDICTION_FORMATS = (
     FileFormat("yolo", "txt per image: class conf x_center y_center width height, normalised"),
     FileFormat("txt-rel", "the same as yolo"),
     FileFormat("yolo-conf-last", "Ultralytics' --save-txt --save-conf rows (confidence last)"),
+    FileFormat("dota", "DOTA Task1 results (Task1_<class>.txt: image score 4 corners)"),
     FileFormat("classification", "Image classes with scores (a CSV/Parquet table)"),
 )
 """What ``predictions`` reads as a model's predictions (``auto`` detects among them)."""

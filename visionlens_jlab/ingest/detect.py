@@ -12,6 +12,7 @@ from .class_table import TABLE_EXTENSIONS
 from .class_tree import tree_splits
 from .cvat import cvat_file, is_cvat_xml
 from .dota import label_folder
+from .dota_predictions import task1_files
 from .images import list_images
 from .split_folders import (
     COCO_SPLIT_FILE,
@@ -130,9 +131,11 @@ def detect_plugin_format(path: str) -> str | None:
 
 
 def detect_predictions_format(path: str) -> str:
-    """``coco`` for a .json file, ``classification`` for a table; for a txt folder ``txt``,
-    ``txt-xywh``, ``yolo`` or ``yolo-conf-last`` (Ultralytics' rows: polygons or keypoints,
-    longer than a box, every value normalised; or boxes with the confidence last)."""
+    """``coco`` for a .json file, ``classification`` for a table; for a txt folder ``dota``
+    (DOTA's Task1 results: every file ``Task1_<class>.txt``, or most rows an image, a score
+    and 4 corners in pixels), ``txt``, ``txt-xywh``, ``yolo`` or ``yolo-conf-last``
+    (Ultralytics' rows: polygons or keypoints, longer than a box, every value normalised; or
+    boxes with the confidence last)."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
@@ -147,6 +150,8 @@ def detect_predictions_format(path: str) -> str:
     txts = list_txt(path)
     if not txts:
         raise IngestError(f"{path} holds no .json or per-image .txt predictions")
+    if len(task1_files(txts)) == len(txts):
+        return "dota"
     rows = _sample_rows(path, txts, 200)
     if rows and any(len(r) > 6 for r in rows) and all(-0.5 <= v <= 2.0 for r in rows for v in r):
         return "yolo-conf-last"
@@ -159,6 +164,8 @@ def detect_predictions_format(path: str) -> str:
         return "yolo-conf-last" if last > sum(_inside(r[2:6]) for r in rows) else "yolo"
     if rows and any(len(r) == 6 and (r[4] <= r[2] or r[5] <= r[3]) for r in rows):
         return "txt-xywh"  # "right <= left" is impossible for corners: these are widths
+    if rows and sum(len(r) == 10 for r in rows) > len(rows) / 2:
+        return "dota"  # image score and 4 corners in pixels: DOTA's <class>.txt results
     return "txt"
 
 

@@ -11,7 +11,7 @@ Layouts: a folder with ``labelTxt/`` (or ``labelTxt-v1.0/``, ``labelTxt-v1.5/``,
 ``labelTxt-v2.0/``) and ``images/`` (DOTA's own ``train/`` and ``val/``), or the label
 folder itself with ``images=``. A line that cannot be read (field count, a non-number, a
 corner outside the image by more than a pixel is kept as given with a warning) is a report
-row.
+row. A model's DOTA results (``Task1_<class>.txt``) are read by :mod:`.dota_predictions`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator
 
 from ..records.batches import Batch, dumps_or_none
-from ..records.report import IngestError
+from ..records.report import IngestError, IngestReport
 from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, add_unannotated_images
 from .images import image_size, join_location, list_images
 from .object_rows import ObjectRows
@@ -46,6 +46,41 @@ def quad_area(corners: list[float]) -> float:
     """The shoelace area of a quadrilateral given as ``[x1, y1, ..., x4, y4]``."""
     xs, ys = corners[0::2], corners[1::2]
     return abs(sum(xs[i] * ys[i - 3] - xs[i - 3] * ys[i] for i in range(4))) / 2.0
+
+
+def read_lines(folder: str, name: str, report: IngestReport) -> list[str] | None:
+    """The lines of text file ``name`` of ``folder``, or None with a ``dota_bad_file`` report
+    row."""
+    try:
+        with open(os.path.join(folder, name), "rb") as f:
+            return f.read().decode("utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        report.error("dota_bad_file", "files that could not be read", f"{name}: {exc}")
+        return None
+
+
+def read_corners(
+    fields: list[str], line: str, where: str, report: IngestReport
+) -> list[float] | None:
+    """The eight corner numbers of a line's fields, or None with a ``dota_bad_value`` report
+    row (a non-number, NaN or infinity)."""
+    try:
+        corners = [float(v) for v in fields]
+    except ValueError:
+        report.error("dota_bad_value", "non-numeric corner: line skipped",
+                     f"{where}: {line.strip()!r}")  # fmt: skip
+        return None
+    if not all(map(math.isfinite, corners)):
+        report.error("dota_bad_value", "NaN or infinite corner: line skipped", where)
+        return None
+    return corners
+
+
+def hull(corners: list[float]) -> tuple[float, float, float, float]:
+    """The axis-aligned hull ``(x, y, w, h)`` of ``[x1, y1, ..., x4, y4]``."""
+    xs, ys = corners[0::2], corners[1::2]
+    x, y = min(xs), min(ys)
+    return x, y, max(xs) - x, max(ys) - y
 
 
 class DotaSource(ParsedBase):
@@ -81,7 +116,7 @@ class DotaSource(ParsedBase):
             file_name = by_stem.get(stem) or stem + ".png"
             location = join_location(self.media_root, file_name)
             size = image_size(location, report) if stem in by_stem or "://" in location else None
-            lines = self._lines(name)
+            lines = read_lines(self.source, name, self.report)
             if lines is None:
                 continue
             gsd = _gsd(lines)
@@ -95,14 +130,6 @@ class DotaSource(ParsedBase):
         add_unannotated_images(self, samples, by_stem, seen, "a DOTA label file")
         report.counts["files"] = len(self.files)
         yield Batch(samples=samples.take(), annotations=objects.take())
-
-    def _lines(self, name: str) -> list[str] | None:
-        try:
-            with open(os.path.join(self.source, name), "rb") as f:
-                return f.read().decode("utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            self.report.error("dota_bad_file", "files that could not be read", f"{name}: {exc}")
-            return None
 
     def _object(
         self,
@@ -123,19 +150,11 @@ class DotaSource(ParsedBase):
                 f"{where}: {line.strip()!r}",
             )
             return
-        try:
-            corners = [float(v) for v in parts[:8]]
-        except ValueError:
-            self.report.error("dota_bad_value", "non-numeric corner: line skipped",
-                              f"{where}: {line.strip()!r}")  # fmt: skip
-            return
-        if not all(map(math.isfinite, corners)):
-            self.report.error("dota_bad_value", "NaN or infinite corner: line skipped", where)
+        corners = read_corners(parts[:8], line, where, self.report)
+        if corners is None:
             return
         label, difficult = parts[8], len(parts) == 10 and parts[9] == "1"
-        xs, ys = corners[0::2], corners[1::2]
-        x, y = min(xs), min(ys)
-        w, h = max(xs) - x, max(ys) - y
+        x, y, w, h = hull(corners)
         if w <= 0 or h <= 0:
             self.report.warn("dota_empty_box", "rotated box with no area: skipped", where)
             return

@@ -28,6 +28,7 @@ from .detect import (
 )
 from .dota import FORMAT as DOTA
 from .dota import DotaSource
+from .dota_predictions import DotaPredictions
 from .split_folders import (
     SplitFolders,
     coco_annotation_files,
@@ -182,9 +183,10 @@ def open_predictions(
     (``class conf left top right bottom``), ``txt-xywh`` (``class conf left top w h``),
     ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``
     (Ultralytics' ``predict --save-txt --save-conf``: detection, segmentation and pose rows
-    ending with the confidence), ``classification`` (a CSV/Parquet of file, label, score or
-    of per-class scores). ``classes``: class names (or a names-file path) that integer class
-    ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
+    ending with the confidence), ``dota`` (DOTA's Task1 results: ``Task1_<class>.txt`` files
+    of ``image score x1 y1 ... x4 y4``, oriented boxes), ``classification`` (a CSV/Parquet
+    of file, label, score or of per-class scores). ``classes``: class names (or a
+    names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
     of the dataset's keypoint classes (what makes a ``yolo-conf-last`` row a pose row). A
     folder without txt files but with a ``labels/`` of them (Ultralytics'
@@ -208,6 +210,8 @@ def open_predictions(
         return TxtSource(source, fmt, predictions=True, classes=classes)
     if fmt == YOLO_PREDICTIONS:
         return YoloPredictions(source, classes, keypoint_classes)
+    if fmt == DOTA:
+        return DotaPredictions(source)
     if fmt == "classification":
         return ClassificationPredictions(source, classes)
     raise IngestError(
