@@ -5,6 +5,7 @@ bbox evaluation when every rotated box is upright."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.evaluate_fixtures import coco_input, pycocotools_eval
-from visionlens_jlab.evaluate.api import evaluate_arrays
+from tests.ingest_fixtures import ingest, ingest_predictions
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.evaluate.api import evaluate_arrays, evaluate_model
 from visionlens_jlab.evaluate.boxes import Boxes, pair_iou
 from visionlens_jlab.evaluate.labels import ObjectLabels
 from visionlens_jlab.evaluate.rotated import corners, rotated_iou
@@ -158,3 +161,34 @@ def test_a_thin_object_turned_the_other_way_is_a_box_match_but_no_rotated_match(
     assert boxes.stats["AP50"] == pytest.approx(1.0)
     assert rotated.stats["AP50"] == 0.0
     assert rotated_iou(across[None], along[None])[0] < 0.1
+
+
+def test_a_dota_dataset_and_its_task1_results_evaluate_by_their_corners(tmp_path: Path) -> None:
+    """From files to AP: DOTA ground truth, Task1 results; the turned ship matches its
+    hull as a box (bbox AP50 1) but not as a rotated box (half the objects found)."""
+    plane = rectangle(30, 30, 30, 10, 0.5)
+    ship = rectangle(70, 70, 40, 4, math.pi / 4)
+    crossed = rectangle(70, 70, 40, 4, -math.pi / 4)  # the same hull, the other diagonal
+    root = tmp_path / "dota"
+    (root / "images").mkdir(parents=True)
+    (root / "labelTxt").mkdir()
+    Image.new("RGB", (100, 100)).save(root / "images" / "P1.png")
+
+    def flat(quad: np.ndarray) -> str:
+        return " ".join(f"{v:.6f}" for v in quad.ravel())
+
+    (root / "labelTxt" / "P1.txt").write_text(f"{flat(plane)} plane 0\n{flat(ship)} ship 0\n")
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "Task1_plane.txt").write_text(f"P1 0.9 {flat(plane)}\n")
+    (results / "Task1_ship.txt").write_text(f"P1 0.8 {flat(crossed)}\n")
+    with Catalog(tmp_path / "data") as catalog:
+        ingest(catalog, "dota", root)
+        ingest_predictions(catalog, "dota", "m", results)
+        rotated = evaluate_model(catalog, "dota", "m", iou_type="rotated")
+        boxes = evaluate_model(catalog, "dota", "m")
+    assert boxes.stats["AP50"] == pytest.approx(1.0)
+    per_class = rotated.per_class.set_index("class")
+    assert per_class.loc["plane", "tp"] == 1 and per_class.loc["ship", "fp"] == 1
+    assert rotated.stats["AP50"] == pytest.approx(0.5)
+    assert rotated.key == "m--coco-rotated-iou0.5"
