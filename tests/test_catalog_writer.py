@@ -87,9 +87,8 @@ def test_orphans_of_a_killed_ingest_are_removed_on_open(tmp_path: Path) -> None:
                 "height, split, source_image_id, tags, fields FROM samples"
             )
             cur.execute(
-                "INSERT INTO annotations SELECT ann_id + 100, sample_id + 100, 99, source, "
-                "label, x, y, w, h, score, area, iscrowd, difficult, source_ann_id, "
-                "segmentation, attributes, keypoints, num_keypoints, mask_area FROM annotations"
+                "INSERT INTO annotations SELECT * REPLACE (ann_id + 100 AS ann_id, "
+                "sample_id + 100 AS sample_id, 99 AS dataset_id) FROM annotations"
             )
             cur.execute(
                 "INSERT INTO classifications SELECT 99, sample_id + 100, 'ground_truth', "
