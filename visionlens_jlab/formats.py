@@ -48,6 +48,7 @@ EXPORT_FORMATS = (
     FileFormat("coco", "COCO (labels.json + images)"),
     FileFormat("yolo", "YOLO (Ultralytics data.yaml + split folders)"),
     FileFormat("voc", "Pascal VOC (XML per image)"),
+    FileFormat("dota", "DOTA (labelTxt/ + images/: rotated boxes, other boxes as corners)"),
     FileFormat("classification", "Classification folder tree"),
     FileFormat("parquet", "Parquet (samples and labels tables)"),
 )

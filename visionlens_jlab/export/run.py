@@ -13,6 +13,7 @@ from .check import check_options
 from .classification import write_classification
 from .coco import write_coco
 from .destination import resolve_out
+from .dota import write_dota
 from .media_files import Skipped, confine_images, dataset_media_roots
 from .parquet_files import write_parquet
 from .splits import draw_splits
@@ -108,6 +109,8 @@ def export_view(
             count, pairs, texts = write_yolo(view, root, split_of)
         elif fmt == "voc":
             count, pairs, texts = write_voc(view, root, split_of)
+        elif fmt == "dota":
+            count, pairs = write_dota(view, root, split_of)
         elif fmt == "classification":
             count, pairs = write_classification(view, root, split_of)
         else:

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ...records.label_kinds import OBJECT_KINDS
 from ..plan.planner import Strategy, plan_export
 from ..query.filter_model import Filter
 from ..query.filter_parser import parse_filter
@@ -48,6 +49,14 @@ OBJECT_COLUMNS = {
     "segmentation": "CAST(a.segmentation AS VARCHAR)",
     "attributes": "CAST(a.attributes AS VARCHAR)",
     **{name: f"a.{name}" for name in ("keypoints", "num_keypoints", "mask_area")},
+    # the other declared label columns (rotated boxes' corners...): JSON as text
+    **{
+        c.name: f"CAST(a.{c.name} AS VARCHAR)" if c.duckdb == "JSON" else f"a.{c.name}"
+        for kind in OBJECT_KINDS
+        for c in kind.columns
+        if c.name
+        not in ("x", "y", "w", "h", "segmentation", "keypoints", "num_keypoints", "mask_area")
+    },
     # the image size travels with each box: the notebook rasterises polygons at it
     "image_width": "i.width",
     "image_height": "i.height",
