@@ -41,7 +41,7 @@ from visionlens_jlab.evaluate.api import report_for
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 17
+LATEST = 18
 """The schema version of this code: steps 1-16 (see docs/architecture.md)."""
 
 
@@ -140,7 +140,7 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # (empty) operation log, object tags and versions; step 11 the label-quality tables;
         # step 12 the model runs' samples done without a prediction; step 13 the VLM labels;
         # step 14 the copies of browsed versions; step 15 the sample tags' log and copies;
-        # step 16 measured masks; step 17 the rotated boxes' column (no table)
+        # step 16 measured masks; steps 17-18 the rotated boxes' and polylines' columns
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
         edits.update(dict.fromkeys(("sample_tag_ops", "version_sample_tags"), 0))
         copies = ("version_annotations", "version_object_tags", "version_box_summaries")

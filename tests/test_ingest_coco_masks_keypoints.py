@@ -313,6 +313,7 @@ def test_cli_counts_label_types(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert out["label_types"] == {
         "boxes": 6,
         "rotated_boxes": 0,
+        "polylines": 0,
         "masks": 4,
         "keypoints": 2,
         "classifications": 0,
@@ -322,6 +323,7 @@ def test_cli_counts_label_types(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert out["label_types"] == {
         "boxes": 3,
         "rotated_boxes": 0,
+        "polylines": 0,
         "masks": 2,
         "keypoints": 1,
         "classifications": 0,
@@ -351,6 +353,7 @@ def test_real_coco_val2014_masks_and_segm_results(
     assert out["label_types"] == {
         "boxes": 839,
         "rotated_boxes": 0,
+        "polylines": 0,
         "masks": 839,
         "keypoints": 0,
         "classifications": 0,
@@ -360,6 +363,7 @@ def test_real_coco_val2014_masks_and_segm_results(
     assert out["label_types"] == {
         "boxes": 734,
         "rotated_boxes": 0,
+        "polylines": 0,
         "masks": 734,
         "keypoints": 0,
         "classifications": 0,

@@ -23,6 +23,7 @@ from pycocotools import mask as mask_utils
 from tests.paths import DATASETS
 from tests.test_ingest_exports import cli
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.ingest.detect import detect_dataset_format
 from visionlens_jlab.ingest.open import open_dataset
 from visionlens_jlab.records.report import IngestError
@@ -77,9 +78,9 @@ for item in ds:
     for a in item.annotations:
         row = {"image": item.media.path.rsplit("/", 1)[-1], "type": a.type.name,
                "label": names[a.label].name}
-        if a.type.name in ("bbox", "polygon", "mask", "points"):
+        if a.type.name in ("bbox", "polygon", "polyline", "mask", "points"):
             row["bbox"] = [float(v) for v in a.get_bbox()]
-        if a.type.name in ("polygon", "points"):
+        if a.type.name in ("polygon", "polyline", "points"):
             row["points"] = [float(v) for v in a.points]
         if a.type.name == "mask":
             row["area"] = int(a.image.sum())
@@ -108,10 +109,11 @@ def _objects(data: Path) -> list[dict[str, Any]]:
     with Catalog(data) as catalog, catalog.cursor() as cur:
         rows = cur.execute(
             "SELECT s.file_name, s.split, a.label, a.x, a.y, a.w, a.h, a.segmentation, "
-            "a.mask_area, a.keypoints, a.num_keypoints, a.attributes FROM annotations a "
+            "a.mask_area, a.keypoints, a.num_keypoints, a.attributes, a.polyline FROM annotations a "
             "JOIN samples s USING (sample_id) ORDER BY a.ann_id"
         ).fetchall()
-    keys = ("image", "split", "label", "x", "y", "w", "h", "seg", "mask_area", "kp", "n", "attrs")
+    keys = ("image", "split", "label", "x", "y", "w", "h", "seg", "mask_area", "kp", "n", "attrs",
+            "line")  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
@@ -121,11 +123,12 @@ def test_cvat_export_ingests_every_shape_as_datumaro_reads_it(export: Path, tmp_
         pytest.skip("VISIONLENS_DATUMARO_PATH (a folder datumaro is installed into) is not set")
     assert detect_dataset_format(str(export)) == "cvat"
     out = cli(tmp_path / "vl", "ingest", str(export), "--name", "cv")
-    assert (out["samples"], out["annotations"], out["errors"]) == (2, 6, [])
-    assert [(w["code"], w["count"]) for w in out["warnings"]] == [("cvat_shape_skipped", 1)]
+    assert (out["samples"], out["annotations"], out["errors"]) == (2, 7, [])
+    assert out["warnings"] == []  # the polyline is stored now
     assert out["label_types"] == {
-        "boxes": 5,
+        "boxes": 6,
         "rotated_boxes": 0,
+        "polylines": 1,
         "masks": 2,
         "keypoints": 2,
         "classifications": 1,
@@ -149,9 +152,6 @@ def test_cvat_export_ingests_every_shape_as_datumaro_reads_it(export: Path, tmp_
     for ref in reference:
         if ref["type"] == "label":
             continue  # the tag: below
-        if ref["type"] == "polyline":
-            assert not any(k[0] == ref["image"] and k[1] == "dog" and k[2] == 1.0 for k in ours)
-            continue
         x, y, w, h = ref["bbox"]
         mine = ours[(ref["image"], ref["label"], x, y)]
         assert [mine["w"], mine["h"]] == pytest.approx([w, h])
@@ -162,6 +162,8 @@ def test_cvat_export_ingests_every_shape_as_datumaro_reads_it(export: Path, tmp_
             assert int(mask_utils.area(rle)) == ref["area"] == mine["mask_area"]
         if ref["type"] == "points":
             assert mine["kp"][0::3] == ref["points"][0::2] and mine["kp"][2::3] == [2.0, 2.0]
+        if ref["type"] == "polyline":
+            assert mine["line"] == ref["points"] and mine["seg"] is None
     assert sorted(r["type"] for r in reference) == [
         "bbox", "label", "mask", "points", "polygon", "polyline"
     ]  # fmt: skip
@@ -180,6 +182,22 @@ def test_cvat_labels_beyond_the_box(export: Path, tmp_path: Path) -> None:
     # the points in their declared order: nose, left_eye (outside), right_eye (occluded)
     assert person["kp"] == [50.0, 30.0, 2.0, 0.0, 0.0, 0.0, 60.0, 20.0, 1.0]
     assert (person["n"], person["x"], person["y"], person["w"], person["h"]) == (2, 50, 20, 10, 10)
+    (line,) = [o for o in objects if o["line"] is not None]  # a polyline: its points, boxed
+    assert (line["label"], line["line"], line["seg"], line["kp"]) == (
+        "dog",
+        [1, 1, 5, 5],
+        None,
+        None,
+    )
+    assert (line["x"], line["y"], line["w"], line["h"]) == (1, 1, 4, 4)
+    with Catalog(tmp_path / "vl") as catalog:  # filtered, faceted and read like every kind
+        lines = {"labels": {"type": "polyline"}}
+        (sample_id,) = queries.sample_ids(catalog, "cv", lines).to_pylist()
+        facets = queries.facets(catalog, "cv", lines)["facets"]
+        (types,) = [f for f in facets if f["name"] == "label_type"]
+        assert {"value": "polyline", "count": 1} in types["values"]
+        detail = queries.sample_detail(catalog, "cv", sample_id)
+        assert [o["polyline"] for o in detail["annotations"] if "polyline" in o] == [[1, 1, 5, 5]]
     with Catalog(tmp_path / "vl") as catalog, catalog.cursor() as cur:
         tags = cur.execute("SELECT label FROM classifications").fetchall()
         names = cur.execute("SELECT name FROM categories ORDER BY category_id").fetchall()
@@ -205,10 +223,7 @@ def test_bad_cvat_input_is_refused_or_reported(export: Path) -> None:
     xml.write_text(text.replace("</meta>", "</meta>" + track))
     parsed = open_dataset(str(export))
     list(parsed.batches())
-    assert [(w["code"], w["count"]) for w in parsed.report.warnings] == [
-        ("cvat_track_skipped", 1),
-        ("cvat_shape_skipped", 1),
-    ]
+    assert [(w["code"], w["count"]) for w in parsed.report.warnings] == [("cvat_track_skipped", 1)]
     xml.write_text(text.replace("<annotations>", '<!DOCTYPE x [<!ENTITY a "b">]><annotations>'))
     with pytest.raises(IngestError, match="DTD is refused"):
         open_dataset(str(xml), fmt="cvat")

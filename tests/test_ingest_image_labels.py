@@ -52,6 +52,7 @@ def test_image_labels_join_the_objects_and_unknown_images_are_reported(tmp_path:
     assert summary.label_types == {
         "boxes": 1,
         "rotated_boxes": 0,
+        "polylines": 0,
         "masks": 0,
         "keypoints": 0,
         "classifications": 2,

@@ -84,6 +84,7 @@ def test_segmentation_predictions_written_by_ultralytics(catalog: Catalog, tmp_p
     assert s.label_types == {
         "boxes": 2,
         "rotated_boxes": 0,
+        "polylines": 0,
         "masks": 2,
         "keypoints": 0,
         "classifications": 0,

@@ -251,7 +251,10 @@ def test_differs_from_ground_truth_on_known_rows(catalog: Catalog, rows: dict[st
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"labels": {"type": "polygon"}}, "labels.type must be one of rotated, mask, keypoints"),
+        (
+            {"labels": {"type": "polygon"}},
+            "labels.type must be one of rotated, polyline, mask, keypoints",
+        ),
         ({"labels": {"type": []}}, "or a list of them, not \\[\\]"),
         ({"labels": {"type": ["mask", 3]}}, "labels.type must be one of"),
         ({"labels": {"where": {"mask": {"min": 1}}}}, "unknown label field 'mask'"),

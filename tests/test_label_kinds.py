@@ -73,17 +73,21 @@ def test_parsers_batches_carry_every_object_column() -> None:
 
 
 def test_filter_words_are_the_kinds_words() -> None:
-    assert FILTER_LABEL_TYPES == tuple(FILTER_WORDS) == ("rotated", "mask", "keypoints")
-    assert LABEL_TYPES == ("boxes", "rotated_boxes", "masks", "keypoints", "classifications")
+    assert FILTER_LABEL_TYPES == tuple(FILTER_WORDS) == ("rotated", "polyline", "mask", "keypoints")
+    assert LABEL_TYPES == (
+        "boxes", "rotated_boxes", "polylines", "masks", "keypoints", "classifications"
+    )  # fmt: skip
     for word in FILTER_WORDS:
         parse_filter({"labels": {"type": word}})
-    with pytest.raises(FilterError, match="labels.type must be one of rotated, mask, keypoints"):
+    with pytest.raises(
+        FilterError, match="labels.type must be one of rotated, polyline, mask, keypoints"
+    ):
         parse_filter({"labels": {"type": "box"}})
 
 
 def test_evaluation_compares_by_the_kinds_iou_types() -> None:
-    assert IOU_TYPES == ("bbox", "segm", "keypoints")
-    assert [IOU_KINDS[t].name for t in IOU_TYPES] == ["box", "mask", "keypoints"]
+    assert IOU_TYPES == ("bbox", "rotated", "segm", "keypoints")
+    assert [IOU_KINDS[t].name for t in IOU_TYPES] == ["box", "rotated_box", "mask", "keypoints"]
 
 
 def test_the_labs_label_kinds_are_generated_from_the_declaration() -> None:

@@ -5,14 +5,19 @@
 
 /** A kind of label. */
 export type LabelKindName =
-  'box' | 'rotated_box' | 'mask' | 'keypoints' | 'classification';
+  'box' | 'rotated_box' | 'polyline' | 'mask' | 'keypoints' | 'classification';
 
 /** What a view shows or hides, and what a model's label counts name. */
 export type LabelType =
-  'boxes' | 'rotated_boxes' | 'masks' | 'keypoints' | 'classifications';
+  | 'boxes'
+  | 'rotated_boxes'
+  | 'polylines'
+  | 'masks'
+  | 'keypoints'
+  | 'classifications';
 
 /** What an object may have besides its box (`labels.type` of a filter). */
-export type ObjectLabelType = 'rotated' | 'mask' | 'keypoints';
+export type ObjectLabelType = 'rotated' | 'polyline' | 'mask' | 'keypoints';
 
 /** How evaluation compares two objects. */
 export type IouType = 'bbox' | 'rotated' | 'segm' | 'keypoints';
@@ -53,6 +58,15 @@ export const LABEL_KINDS: readonly ILabelKind[] = [
     filterWord: 'rotated',
     iouType: 'rotated',
     fields: ['obb']
+  },
+  {
+    name: 'polyline',
+    labelType: 'polylines',
+    title: 'Lines',
+    scope: 'object',
+    filterWord: 'polyline',
+    iouType: null,
+    fields: ['polyline']
   },
   {
     name: 'mask',

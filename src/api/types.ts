@@ -328,6 +328,11 @@ export interface IAnnotation {
    * `bbox` is their hull); absent for other objects. Untrusted.
    */
   obb?: number[];
+  /**
+   * A polyline's points `[x1, y1, x2, y2, ...]` in pixels, in order (`bbox`
+   * is their extent); absent for other objects. Untrusted.
+   */
+  polyline?: number[];
   attributes?: { [key: string]: unknown };
   /**
    * Pages of a filter with label conditions: whether this object meets one

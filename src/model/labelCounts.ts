@@ -16,10 +16,12 @@ export interface ISampleLabelCounts {
   predictions: ILabelCounts;
 }
 
-const none = (): ILabelCounts =>
-  Object.fromEntries(
+/** A count of 0 for every label type. */
+export function noLabelCounts(): ILabelCounts {
+  return Object.fromEntries(
     LABEL_KINDS.map(k => [k.labelType, 0])
   ) as unknown as ILabelCounts;
+}
 
 /** Whether a flat `[x, y, v, ...]` has a labelled (v > 0) point. */
 function hasLabelledPoint(points: unknown): boolean {
@@ -39,7 +41,7 @@ export function labelCounts(
   style: IChipStyle,
   sample: Pick<ISample, 'annotations' | 'classifications'>
 ): ISampleLabelCounts {
-  const out = { groundTruth: none(), predictions: none() };
+  const out = { groundTruth: noLabelCounts(), predictions: noLabelCounts() };
   const side = (source: string) =>
     source === GROUND_TRUTH ? out.groundTruth : out.predictions;
   for (const ann of sample.annotations ?? []) {
@@ -56,6 +58,9 @@ export function labelCounts(
     }
     if (Array.isArray(ann.obb)) {
       counts.rotated_boxes++;
+    }
+    if (Array.isArray(ann.polyline)) {
+      counts.polylines++;
     }
   }
   for (const c of sample.classifications ?? []) {
@@ -79,6 +84,9 @@ export function countsText(counts: ILabelCounts): string {
   const parts = [plural(counts.boxes, 'box', 'boxes')];
   if (counts.rotated_boxes) {
     parts.push(`${counts.rotated_boxes} rotated`);
+  }
+  if (counts.polylines) {
+    parts.push(plural(counts.polylines, 'line', 'lines'));
   }
   if (counts.masks) {
     parts.push(plural(counts.masks, 'mask', 'masks'));

@@ -11,10 +11,11 @@ labels:
 - ``<points>``: the points as keypoints (all visible); ``<skeleton>``: its named points as
   keypoints in the order the label's points are declared in ``<meta>`` (``outside``: not
   labelled, ``occluded``: labelled but not visible), boxed by the labelled ones;
+- ``<polyline>``: its points as the object's polyline, boxed by their extent;
 - ``<tag>``: an image-level label.
 
 ``occluded``, ``z_order``, ``group_id``, ``source`` and the ``<attribute>`` children become the
-object's attributes. Polylines, ellipses and cuboids are counted in the report and skipped, as
+object's attributes. Ellipses and cuboids are counted in the report and skipped, as
 are shapes with an unreadable coordinate and the tracks of CVAT for video. Documents with a
 DTD are refused before parsing (the billion-laughs / external-entity family).
 """
@@ -36,8 +37,8 @@ from .images import flag_bad_name, image_size, join_location
 from .object_rows import ObjectRows, classification_rows, polygon_areas
 
 ROOT_TAG = b"<annotations"
-SKIPPED_SHAPES = ("polyline", "ellipse", "cuboid")
-_SHAPES = ("box", "polygon", "mask", "points", "skeleton", *SKIPPED_SHAPES)
+SKIPPED_SHAPES = ("ellipse", "cuboid")
+_SHAPES = ("box", "polygon", "polyline", "mask", "points", "skeleton", *SKIPPED_SHAPES)
 _FLAGS = ("occluded", "z_order", "group_id", "source", "rotation")
 
 
@@ -111,7 +112,7 @@ class CvatDataset(ParsedBase):
                 elif el.tag in SKIPPED_SHAPES:
                     self.report.warn(
                         "cvat_shape_skipped",
-                        "polylines, ellipses and cuboids (not stored: no label type holds them)",
+                        "ellipses and cuboids (not stored: no label type holds them)",
                         el.tag,
                     )
                 else:
@@ -194,6 +195,10 @@ class CvatDataset(ParsedBase):
             )
             return
         x, y, w, h, segmentation, area, keypoints = shape
+        if el.tag == "polyline":  # its points: the extent is the box, a line has no area
+            rows.add(index, None, label, x, y, w, h, attributes=dumps_or_none(attributes))
+            rows.set_labels(polyline=keypoints)
+            return
         rows.add(
             index, None, label, x, y, w, h,
             iscrowd=False, area=area,
@@ -219,7 +224,8 @@ Shape = tuple[float, float, float, float, Any, float | None, list[float] | None]
 
 
 def _read_shape(el: ET.Element, size: tuple[int, int] | None, names: list[str] | None) -> Shape:
-    """``(x, y, w, h, COCO segmentation, area, keypoints)`` of a shape element."""
+    """``(x, y, w, h, COCO segmentation, area, keypoints)`` of a shape element (a polyline's
+    flat ``[x1, y1, ...]`` in the keypoints' place)."""
     if el.tag == "box":
         x1, y1, x2, y2 = (_number(el.get(k)) for k in ("xtl", "ytl", "xbr", "ybr"))
         return x1, y1, x2 - x1, y2 - y1, None, (x2 - x1) * (y2 - y1), None
@@ -232,6 +238,12 @@ def _read_shape(el: ET.Element, size: tuple[int, int] | None, names: list[str] |
         return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys), [flat], area, None
     if el.tag == "mask":
         return _mask(el, size)
+    if el.tag == "polyline":  # its flat points in the last place
+        flat = _points(el.get("points"))
+        if len(flat) < 4:
+            raise ValueError("a polyline needs 2 points")
+        xs, ys = flat[0::2], flat[1::2]
+        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys), None, None, flat
     if el.tag == "points":
         flat = _points(el.get("points"))
         keypoints = [v for x, y in zip(flat[0::2], flat[1::2], strict=True) for v in (x, y, 2.0)]

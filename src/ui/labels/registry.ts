@@ -9,6 +9,7 @@ import { boxRenderer } from './boxes';
 import { ICanvasLabelRenderer } from './canvasLayer';
 import { keypointRenderer } from './keypoints';
 import { maskRenderer } from './masks';
+import { polylineRenderer } from './polylines';
 import { rotatedBoxRenderer } from './rotatedBoxes';
 import { LabelRenderers } from './overlay';
 
@@ -17,9 +18,10 @@ export const labelRenderers = new LabelRenderers<IAnnotation>(labelKind, [
   boxRenderer
 ]);
 
-/** The canvas renderers, in drawing order (masks under rotated boxes and keypoints). */
+/** The canvas renderers, in drawing order (masks under lines, rotated boxes, keypoints). */
 export const canvasRenderers: readonly ICanvasLabelRenderer[] = [
   maskRenderer,
+  polylineRenderer,
   rotatedBoxRenderer,
   keypointRenderer
 ];

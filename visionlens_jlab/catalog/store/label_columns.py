@@ -15,7 +15,8 @@ everything built on boxes keeps working; the new facts sit beside it:
 * ``classifications``: image-level labels, ground truth or a model's, with an optional score
   and per-class scores.
 
-Step 17 adds the columns of rotated boxes (``annotations.obb``) with
+Steps 17 and 18 add the columns of rotated boxes (``annotations.obb``) and polylines
+(``annotations.polyline``) with
 :func:`add_declared_columns`, which adds whatever columns the declared object kinds have
 that a catalog lacks.
 

@@ -12,6 +12,7 @@ import {
   sortRows
 } from '../logic';
 import { IClassRow } from '../../../api/types';
+import { noLabelCounts } from '../../../model/labelCounts';
 import { evaluationLabel } from '../../../model/sources/evaluations';
 
 const report = { key: 'm1--coco-iou0.5', model: 'm1' };
@@ -205,6 +206,7 @@ describe('the evaluate form', () => {
       rotated = 0
     ) => ({
       label_types: {
+        ...noLabelCounts(),
         boxes,
         rotated_boxes: rotated,
         masks,

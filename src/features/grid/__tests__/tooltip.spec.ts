@@ -8,7 +8,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { VisionLensClient } from '../../../api/client';
 import { GROUND_TRUTH, IAnnotation, ISample } from '../../../api/types';
-import { labelCounts } from '../../../model/labelCounts';
+import { labelCounts, noLabelCounts } from '../../../model/labelCounts';
 import { VisionLensModel } from '../../../model/model';
 import { fillTooltip } from '../tiles';
 
@@ -70,15 +70,15 @@ describe('the grid tooltip', () => {
     model.setConfidenceThreshold(0.5);
     expect(labelCounts(model, sample)).toEqual({
       groundTruth: {
+        ...noLabelCounts(),
         boxes: 3,
-        rotated_boxes: 0,
         masks: 2,
         keypoints: 1,
         classifications: 1
       },
       predictions: {
+        ...noLabelCounts(),
         boxes: 2,
-        rotated_boxes: 0,
         masks: 1,
         keypoints: 0,
         classifications: 2
@@ -86,8 +86,8 @@ describe('the grid tooltip', () => {
     });
     model.setSourceVisible('m2', false);
     expect(labelCounts(model, sample).predictions).toEqual({
+      ...noLabelCounts(),
       boxes: 1,
-      rotated_boxes: 0,
       masks: 1,
       keypoints: 0,
       classifications: 1
@@ -109,7 +109,7 @@ describe('the grid tooltip', () => {
     expect(lines).toContain('640×480');
   });
 
-  it('counts rotated boxes', () => {
+  it('counts rotated boxes and lines', () => {
     const tip = document.createElement('div');
     const obb = [10, 10, 50, 20, 45, 40, 5, 30];
     fillTooltip(tip, makeModel(), {
@@ -122,11 +122,21 @@ describe('the grid tooltip', () => {
           bbox: [5, 10, 45, 30],
           score: null,
           obb
+        },
+        {
+          ann_id: 10,
+          source: GROUND_TRUTH,
+          label: 'lane',
+          bbox: [0, 0, 10, 10],
+          score: null,
+          polyline: [0, 0, 10, 10]
         }
       ],
       classifications: []
     });
-    expect(tip.textContent).toContain('ground truth: 1 box · 1 rotated');
+    expect(tip.textContent).toContain(
+      'ground truth: 2 boxes · 1 rotated · 1 line'
+    );
   });
 
   it('says 0 boxes and leaves predictions out for an image without labels', () => {

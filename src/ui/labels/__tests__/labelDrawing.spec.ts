@@ -3,11 +3,13 @@
  * no canvas, so these check the decisions (which objects draw what, how, and
  * the toggles); the pixels are checked in a browser (ui-tests/tests/labels.spec.ts).
  */
+import { noLabelCounts } from '../../../model/labelCounts';
 import { LabelType } from '../../../model/labels';
 import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
 import { ICanvasDrawOptions } from '../canvasLayer';
 import { keypointObjectAt, keypointRenderer } from '../keypoints';
 import { maskRenderer } from '../masks';
+import { linePoints, polylineRenderer } from '../polylines';
 import { obbCorners, rotatedBoxRenderer } from '../rotatedBoxes';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
 
@@ -120,6 +122,49 @@ function object(over: Partial<IAnnotation>): IAnnotation {
 }
 
 const SQUARE = [[10, 10, 50, 10, 50, 50, 10, 50]];
+
+describe('the polyline renderer', () => {
+  const LINE = [10, 10, 40, 20, 70, 15];
+
+  it('joins the points in order, predictions dashed, the start marked', () => {
+    const calls: Call[] = [];
+    const drawn = polylineRenderer.draw(
+      recorder(calls),
+      [
+        object({ polyline: LINE }),
+        object({ ann_id: 2, source: 'm1', score: 0.9, polyline: LINE }),
+        object({ ann_id: 3, polyline: [1, 2] }), // one point
+        object({ ann_id: 4, polyline: [1, 2, 3] }), // an odd count
+        object({ ann_id: 5, source: 'hidden', polyline: LINE }),
+        object({ ann_id: 6 })
+      ],
+      options()
+    );
+    expect(drawn).toBe(2);
+    const path = calls
+      .filter(([name]) => name === 'moveTo' || name === 'lineTo')
+      .slice(0, 3)
+      .map(([, x, y]) => [x, y]);
+    expect(path).toEqual([
+      [10, 10],
+      [40, 20],
+      [70, 15]
+    ]);
+    const strokes = calls.filter(([name]) => name === 'stroke');
+    expect(strokes.map(c => c[3])).toEqual([false, true]);
+    const starts = calls.filter(([name]) => name === 'arc');
+    expect(starts.map(([, x, y]) => [x, y])).toEqual([
+      [10, 10],
+      [10, 10]
+    ]);
+  });
+
+  it('reads only two or more finite points', () => {
+    expect(linePoints(LINE)).toHaveLength(3);
+    expect(linePoints([1, Number.POSITIVE_INFINITY, 3, 4])).toBeNull();
+    expect(linePoints({ 0: 1 })).toBeNull();
+  });
+});
 
 describe('the rotated box renderer', () => {
   const OBB = [10, 10, 50, 20, 45, 40, 5, 30];
@@ -342,7 +387,7 @@ describe('a sample drawn with label type toggles', () => {
     const now = draw(ALL, layers, job => later.push(job));
     // boxes and chips now; the canvas only cleared, its drawing handed over
     expect(now.drawn).toEqual({
-      rotated_boxes: 0,
+      ...noLabelCounts(),
       boxes: 2,
       masks: 0,
       keypoints: 0,
@@ -374,7 +419,7 @@ describe('a sample drawn with label type toggles', () => {
       'classifications'
     ]);
     expect(drawn).toEqual({
-      rotated_boxes: 0,
+      ...noLabelCounts(),
       boxes: 2,
       masks: 1,
       keypoints: 1,
@@ -403,7 +448,7 @@ describe('a sample drawn with label type toggles', () => {
   it('hides what is toggled off', () => {
     const { drawn, layers, calls } = draw(['keypoints']);
     expect(drawn).toEqual({
-      rotated_boxes: 0,
+      ...noLabelCounts(),
       boxes: 0,
       masks: 0,
       keypoints: 1,
