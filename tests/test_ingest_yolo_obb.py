@@ -14,7 +14,7 @@ import pytest
 
 from tests.export_fixtures import run_cli
 from tests.ingest_fixtures import ingest, ingest_predictions
-from tests.yolo_fixtures import H, W, stored_rows, yolo_dataset, yolo_row
+from tests.yolo_fixtures import H, W, run_ultralytics, stored_rows, yolo_dataset, yolo_row
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.dota import quad_area
 
@@ -187,3 +187,44 @@ def test_the_cli_reads_yolo_obb_predictions(
     assert result["predictions"] == 3 and result["label_types"]["rotated_boxes"] == 3
     with Catalog(data) as catalog:
         _check_predictions(_objects(catalog, "obb", "m"))
+
+
+ULTRALYTICS_OBB = """
+import json, sys
+import numpy as np
+import torch
+from ultralytics.engine.results import Results
+
+args = json.loads(sys.stdin.read())
+result = Results(np.zeros((args["h"], args["w"], 3), np.uint8), "a.jpg", {0: "plane", 1: "ship"},
+                 obb=torch.tensor(args["obb"]))
+result.save_txt(args["file"], save_conf=True)
+print(json.dumps({"corners": result.obb.xyxyxyxy.reshape(-1, 8).tolist(),
+                  "conf": result.obb.conf.tolist()}))
+"""
+
+
+def test_ultralytics_obb_rows_read_back(catalog: Catalog, tmp_path: Path) -> None:
+    """Ultralytics' own writer (``Results.save_txt`` of an OBB result, what ``yolo predict
+    task=obb save_txt save_conf`` runs) as the oracle: its rows, read as predictions and,
+    without the confidence, as ground truth, hold the corners of its boxes in pixels."""
+    boxes = [  # x_center y_center width height angle (pixels, radians) confidence class
+        [60.0, 40.0, 50.0, 20.0, 0.5, 0.9, 0.0],
+        [140.0, 60.0, 30.0, 20.0, -0.3, 0.6, 1.0],
+    ]
+    preds = tmp_path / "preds"
+    oracle = run_ultralytics(
+        tmp_path, ULTRALYTICS_OBB, {"w": W, "h": H, "obb": boxes, "file": str(preds / "a.txt")}
+    )
+    rows = (preds / "a.txt").read_text().splitlines()
+    truth = "".join(" ".join(row.split()[:-1]) + "\n" for row in rows)
+    ingest(catalog, "u", yolo_dataset(tmp_path / "u", YAML, {"a": truth}), fmt="yolo-obb")
+    s = ingest_predictions(catalog, "u", "m", preds, fmt="yolo-obb", classes=["plane", "ship"])
+    assert s.errors == [] and s.warnings == []
+    for source in ("ground_truth", "m"):
+        objects = _objects(catalog, "u", source)
+        assert [o[1] for o in objects] == ["plane", "ship"]
+        for obb, corners in zip([o[3] for o in objects], oracle["corners"], strict=True):
+            assert obb == pytest.approx(corners, abs=1e-3)
+    scores = [o[2] for o in _objects(catalog, "u", "m")]
+    assert scores == pytest.approx(oracle["conf"], abs=1e-6)
