@@ -155,19 +155,22 @@ def test_voc_truncated_or_corrupted(
 @given(
     text=st.text(alphabet=st.sampled_from(list("0123456789 .-e\t\r\nabcnaif")), max_size=80),
     raw=st.binary(max_size=30),
+    fmt=st.sampled_from(["yolo", "yolo-obb"]),
 )
-def test_yolo_random_label_files(catalog: Catalog, workdir: Path, text: str, raw: bytes) -> None:
+def test_yolo_random_label_files(
+    catalog: Catalog, workdir: Path, text: str, raw: bytes, fmt: str
+) -> None:
     root = workdir / "yolo"
     if not root.exists():
         shutil.copytree(MAL / "yolo" / "valid_base", root)
     (root / "obj_train_data" / "1.txt").write_bytes(text.encode() + raw)
-    _try_dataset(catalog, root, "yolo")
+    _try_dataset(catalog, root, fmt)
 
 
 @FUZZ
 @given(
     text=st.text(alphabet=st.sampled_from(list("0123456789 .-e\t\r\ncatdog")), max_size=80),
-    fmt=st.sampled_from(["auto", "txt", "txt-xywh", "yolo", "yolo-conf-last"]),
+    fmt=st.sampled_from(["auto", "txt", "txt-xywh", "yolo", "yolo-conf-last", "yolo-obb"]),
 )
 def test_txt_predictions_random(catalog: Catalog, workdir: Path, text: str, fmt: str) -> None:
     if "gt" not in {d["name"] for d in catalog.list_datasets()}:

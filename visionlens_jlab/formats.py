@@ -26,6 +26,7 @@ DATASET_FORMATS = (
     FileFormat("voc", "Pascal VOC (XML per image, segmentation PNGs)"),
     FileFormat("cvat", "CVAT for images XML"),
     FileFormat("dota", "DOTA oriented boxes (labelTxt/ + images/)"),
+    FileFormat("yolo-obb", "Ultralytics OBB (YOLO layout, rows class x1 y1 ... x4 y4)"),
     FileFormat("txt", "txt per image: class left top right bottom, pixels"),
     FileFormat("txt-xywh", "txt per image: class left top width height, pixels"),
     FileFormat("classification", "Image classes (class folders, or a CSV/Parquet table)"),
@@ -40,6 +41,7 @@ PREDICTION_FORMATS = (
     FileFormat("txt-rel", "the same as yolo"),
     FileFormat("yolo-conf-last", "Ultralytics' --save-txt --save-conf rows (confidence last)"),
     FileFormat("dota", "DOTA Task1 results (Task1_<class>.txt: image score 4 corners)"),
+    FileFormat("yolo-obb", "Ultralytics OBB rows: class x1 y1 ... x4 y4 conf, normalised"),
     FileFormat("classification", "Image classes with scores (a CSV/Parquet table)"),
 )
 """What ``predictions`` reads as a model's predictions (``auto`` detects among them)."""

@@ -198,8 +198,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "source",
         help="COCO results JSON, a folder of YOLO / txt files (Ultralytics' predict "
-        "--save-txt --save-conf: boxes, masks or keypoints), of DOTA Task1_<class>.txt "
-        "results (rotated boxes) or a classification CSV/Parquet",
+        "--save-txt --save-conf: boxes, masks or keypoints; --format yolo-obb: rotated boxes), "
+        "of DOTA Task1_<class>.txt results (rotated boxes) or a classification CSV/Parquet",
     )
     p.add_argument("--model", required=True)
     p.add_argument("--format", default=AUTO, choices=PREDICTION_FORMAT_CHOICES)

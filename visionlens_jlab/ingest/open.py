@@ -39,6 +39,7 @@ from .split_folders import (
 from .txt import TXT_FORMATS, TxtSource, list_txt
 from .voc import VocDataset
 from .yolo import YoloDataset
+from .yolo_obb import FORMAT as YOLO_OBB
 from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
 from .yolo_predictions import YoloPredictions
 
@@ -65,8 +66,8 @@ def open_dataset(
 
     ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``), Label
     Studio's (a .json beside ``images/``); a YOLO root (data.yaml / classes.txt / darknet
-    obj.data); a VOC root, FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC
-    XMLs; CVAT for images XML (``annotations.xml`` + ``images/``); a folder of per-image txt files (``txt``: ``class left top right bottom``,
+    obj.data; ``yolo-obb``: the same layout of Ultralytics OBB rows); a VOC root,
+    FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC XMLs; CVAT for images XML (``annotations.xml`` + ``images/``); a folder of per-image txt files (``txt``: ``class left top right bottom``,
     ``txt-xywh``); ``classification``: a folder-per-class tree or a CSV/Parquet of (file,
     label[, score]); or a dataset of one labelled part per split (:mod:`.split_folders`:
     Roboflow's COCO and VOC, COCO's ``annotations/`` layout, Hugging Face's imagefolder). ``fmt``: ``auto`` or one of
@@ -116,8 +117,8 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
                 return SplitFolders("coco", source, parts, CocoDataset, images, split)
             raise IngestError(f"{source} is a folder: pass the COCO .json file")
         return CocoDataset(source, images, split)
-    if fmt == "yolo":
-        return YoloDataset(source, images, split)
+    if fmt in ("yolo", YOLO_OBB):
+        return YoloDataset(source, images, split, obb=fmt == YOLO_OBB)
     if fmt == "voc":
         parts = voc_split_folders(source)
         if parts:
@@ -184,7 +185,9 @@ def open_predictions(
     ``yolo``/``txt-rel`` (``class conf xc yc w h`` normalised), ``yolo-conf-last``
     (Ultralytics' ``predict --save-txt --save-conf``: detection, segmentation and pose rows
     ending with the confidence), ``dota`` (DOTA's Task1 results: ``Task1_<class>.txt`` files
-    of ``image score x1 y1 ... x4 y4``, oriented boxes), ``classification`` (a CSV/Parquet
+    of ``image score x1 y1 ... x4 y4``, oriented boxes), ``yolo-obb`` (Ultralytics'
+    ``predict task=obb save_txt save_conf``: ``class x1 y1 ... x4 y4 conf`` normalised,
+    oriented boxes), ``classification`` (a CSV/Parquet
     of file, label, score or of per-class scores). ``classes``: class names (or a
     names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
@@ -210,6 +213,8 @@ def open_predictions(
         return TxtSource(source, fmt, predictions=True, classes=classes)
     if fmt == YOLO_PREDICTIONS:
         return YoloPredictions(source, classes, keypoint_classes)
+    if fmt == YOLO_OBB:
+        return YoloPredictions(source, classes, obb=True)
     if fmt == DOTA:
         return DotaPredictions(source)
     if fmt == "classification":

@@ -3,8 +3,9 @@ images/ + labels/ pair with classes.txt, or the darknet/CVAT layout (obj.data, o
 train.txt, obj_train_data/).
 
 Rows are detection boxes, YOLO-seg polygons or pose rows (``kpt_shape`` in the data.yaml),
-all normalised to the image size (:mod:`.yolo_labels` reads them). Sizes come from the image
-headers, so everything is stored in pixels.
+or with ``obb`` (format ``yolo-obb``) Ultralytics OBB rows (:mod:`.yolo_obb`), all normalised
+to the image size (:mod:`.yolo_labels` reads them). Sizes come from the image headers, so
+everything is stored in pixels.
 
 Policies: an empty label file is an image without boxes; CRLF, tabs and a BOM are fine; bad
 rows are reported by :mod:`.yolo_labels`; an image without a label file is kept without
@@ -24,10 +25,12 @@ from .images import image_size
 from .object_rows import ObjectRows
 from .yolo_labels import LabelFileReader
 from .yolo_layout import find_layout
+from .yolo_obb import FORMAT as OBB
 
 
 class YoloDataset(ParsedBase):
-    """A YOLO dataset as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
+    """A YOLO dataset as a :class:`~visionlens_jlab.records.parsed.ParsedSource`; with
+    ``obb``, one of Ultralytics OBB rows (format ``yolo-obb``)."""
 
     def __init__(
         self,
@@ -35,8 +38,11 @@ class YoloDataset(ParsedBase):
         images_root: str | None = None,
         split: str | None = None,
         classes: list[str] | None = None,
+        *,
+        obb: bool = False,
     ) -> None:
-        super().__init__("yolo", path, "")
+        super().__init__(OBB if obb else "yolo", path, "")
+        self.obb = obb
         self.layout = find_layout(path, images_root, self.report)
         self.media_root = self.layout.media_root
         self.names = classes or self.layout.names
@@ -63,7 +69,7 @@ class YoloDataset(ParsedBase):
                 )
             )
         self.items = items
-        self.pose = self.layout.pose
+        self.pose = None if obb else self.layout.pose  # an OBB row has no keypoints
         for cls, name in enumerate(self.names or []):
             self._declare(name, cls)
         if self.names is None:
@@ -89,7 +95,7 @@ class YoloDataset(ParsedBase):
     def _batches(self) -> Iterator[Batch]:
         report = self.report
         samples, boxes = SampleRows(), ObjectRows()
-        reader = LabelFileReader(self.names, self.pose, report, self._declare)
+        reader = LabelFileReader(self.names, self.pose, report, self._declare, obb=self.obb)
         empty = 0
         for item in self.items:
             if item.location is None or (

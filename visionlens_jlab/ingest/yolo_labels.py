@@ -1,6 +1,6 @@
-"""One YOLO label file: detection, segmentation and pose rows, told apart per row; ground
-truth, or a model's predictions with a trailing confidence (Ultralytics' ``predict
---save-txt --save-conf``).
+"""One YOLO label file: detection, segmentation and pose rows, told apart per row, or
+Ultralytics OBB rows when the format says so (:mod:`.yolo_obb`); ground truth, or a model's
+predictions with a trailing confidence (Ultralytics' ``predict --save-txt --save-conf``).
 
 - detection: ``class x_center y_center width height``;
 - segmentation (Ultralytics YOLO-seg): ``class x1 y1 x2 y2 ...``, at least 3 points, stored
@@ -42,6 +42,7 @@ from .base import as_int
 from .coco.mask_geometry import self_intersecting
 from .object_rows import ObjectRows, polygon_areas
 from .yolo_layout import PoseConfig
+from .yolo_obb import add_rotated_box, obb_shape_ok
 
 FLAT_AREA_FRACTION = 1e-9
 """A polygon whose area is at most this fraction of its extent's is flat."""
@@ -81,7 +82,7 @@ class LabelFileReader:
 
     ``pose``: the data.yaml's keypoint settings (ground truth). ``scored``: rows end with a
     confidence (predictions); ``keypoint_classes``: ``{class: K}`` of the dataset's keypoint
-    classes, which tells a prediction's pose rows apart."""
+    classes, which tells a prediction's pose rows apart; ``obb``: every row is an OBB row."""
 
     def __init__(
         self,
@@ -92,10 +93,11 @@ class LabelFileReader:
         *,
         scored: bool = False,
         keypoint_classes: dict[str, int] | None = None,
+        obb: bool = False,
     ) -> None:
         self.names, self.pose, self.report, self.declare = names, pose, report, declare
-        self.scored, self.keypoint_classes = scored, keypoint_classes or {}
-        self.kinds = {"boxes": 0, "polygons": 0, "poses": 0}
+        self.scored, self.keypoint_classes, self.obb = scored, keypoint_classes or {}, obb
+        self.kinds = {"rotated_boxes": 0} if obb else {"boxes": 0, "polygons": 0, "poses": 0}
 
     def read(
         self,
@@ -128,7 +130,11 @@ class LabelFileReader:
             row = self._row(parts, f"{base}:{lineno}", line)
             if row is None:
                 continue
-            if row.points:
+            if self.obb:
+                added = add_rotated_box(row, target, rows, self.report)
+                self.kinds["rotated_boxes"] += added
+                n += added
+            elif row.points:
                 n += self._pose(row, target, rows)
             elif len(row.values) == 4:
                 n += self._box(row, target, rows, None)
@@ -202,6 +208,8 @@ class LabelFileReader:
         False (reported) when the count fits no row kind."""
         report, where = self.report, row.where
         conf = " and the confidence" if self.scored else ""
+        if self.obb:
+            return obb_shape_ok(count, self.scored, where, row.line, report)
         if self.pose is not None:
             want = 4 + self.pose.points * self.pose.dims
             if count != want:

@@ -7,9 +7,12 @@ txt file per image, named by its stem, one row per object ending with the confid
   and ``conf``; K is the number of keypoints of the class in the dataset (its ground truth
   named them), so pose rows are told apart from polygons.
 
+With ``obb`` (format ``yolo-obb``: ``yolo predict task=obb save_txt save_conf``) every row
+is an OBB row, ``class x1 y1 x2 y2 x3 y3 x4 y4 conf`` (:mod:`.yolo_obb`).
+
 Rows are read by :mod:`.yolo_labels` with the ground truth's report rows; coordinates stay
-normalised and the writer scales boxes, polygons, mask areas and keypoints by the size of the
-image each file matches (by stem). Class ids index the dataset's class names.
+normalised and the writer scales boxes, polygons, mask areas, keypoints and rotated boxes (with
+their areas) by the size of the image each file matches (by stem). Class ids index the dataset's class names.
 """
 
 from __future__ import annotations
@@ -23,23 +26,27 @@ from .base import ANNOTATION_BATCH_ROWS, ParsedBase, prefetch
 from .object_rows import ObjectRows
 from .txt import list_txt
 from .yolo_labels import LabelFileReader
+from .yolo_obb import FORMAT as OBB
 
 FORMAT = "yolo-conf-last"
 
 
 class YoloPredictions(ParsedBase):
-    """A folder of Ultralytics prediction txt files (detection, segmentation or pose rows)."""
+    """A folder of Ultralytics prediction txt files (detection, segmentation or pose rows;
+    with ``obb``, OBB rows)."""
 
     def __init__(
         self,
         path: str,
         classes: list[str] | None = None,
         keypoint_classes: dict[str, int] | None = None,
+        *,
+        obb: bool = False,
     ) -> None:
         path = os.path.abspath(path)
         if not os.path.isdir(path):
             raise IngestError(f"{path}: give the folder that holds one txt file per image")
-        super().__init__(FORMAT, path, "")
+        super().__init__(OBB if obb else FORMAT, path, "")
         self.files = list_txt(path)
         self.reader = LabelFileReader(
             classes or None,
@@ -48,6 +55,7 @@ class YoloPredictions(ParsedBase):
             self._ids_as_names,
             scored=True,
             keypoint_classes=keypoint_classes,
+            obb=obb,
         )
 
     def _ids_as_names(self, name: str, cls: int) -> None:

@@ -97,7 +97,8 @@ def ground_truth_annotations_sql(schema: pa.Schema) -> str:
 
 def prediction_annotations_sql(schema: pa.Schema) -> str:
     """Insert the matched predictions (``_vl_matched``) of a batch of ``schema``, converting
-    normalised coordinates (boxes, polygons, mask areas, keypoints); parameters: annotation id base, dataset id, the model name."""
+    normalised coordinates (boxes, areas, polygons, mask areas, keypoints, rotated boxes);
+    parameters: annotation id base, dataset id, the model name."""
     return f"""
         INSERT INTO annotations ({_ANNOTATION_COLUMNS})
         SELECT ? + _vl_row, matched_id, ?, ?, label,
@@ -105,7 +106,8 @@ def prediction_annotations_sql(schema: pa.Schema) -> str:
                CASE WHEN normalized THEN y * img_h ELSE y END,
                CASE WHEN normalized THEN w * img_w ELSE w END,
                CASE WHEN normalized THEN h * img_h ELSE h END,
-               score, area, COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
+               score, CASE WHEN normalized THEN area * img_w * img_h ELSE area END,
+               COALESCE(iscrowd, FALSE), COALESCE(difficult, FALSE),
                source_ann_id, {_NORMALIZED_POLYGONS}, attributes::JSON,
                {_label_columns(schema, normalized=True)}
         FROM _vl_matched WHERE matched_id IS NOT NULL ORDER BY _vl_row
