@@ -103,7 +103,7 @@ def test_obb_rows_are_rotated_boxes_in_pixels(catalog: Catalog, obb: Path) -> No
     _, _, w, h = _hull(_pixels(PLANE))
     assert quad_area(_pixels(PLANE)) < w * h  # the plane's area is its own, not its hull's
     _check_report(s.errors, s.warnings)
-    assert s.label_types == {"boxes": 3, "rotated_boxes": 3, **NO_OTHER_KINDS}
+    assert s.label_types == {"boxes": 3, "rotated_boxes": 3, "polylines": 0, **NO_OTHER_KINDS}
     dataset = catalog.get_dataset("obb")
     assert dataset["format"] == "yolo-obb"
     assert dataset["report"]["counts"]["yolo_rotated_boxes"] == 3
@@ -117,7 +117,12 @@ def test_the_cli_ingests_yolo_obb(
         capsys, data, "ingest", str(obb), "--name", "obb", "--format", "yolo-obb"
     )
     assert code == 0, result
-    assert result["label_types"] == {"boxes": 3, "rotated_boxes": 3, **NO_OTHER_KINDS}
+    assert result["label_types"] == {
+        "boxes": 3,
+        "rotated_boxes": 3,
+        "polylines": 0,
+        **NO_OTHER_KINDS,
+    }
     _check_report(result["errors"], result["warnings"])
     with Catalog(data) as catalog:
         _check_rotated(_objects(catalog, "obb"), GROUND_TRUTH)
@@ -128,7 +133,7 @@ def test_the_same_rows_read_as_yolo_are_polygons(catalog: Catalog, obb: Path) ->
     rows OBB refuses are a box and a triangle)."""
     s = ingest(catalog, "seg", obb, fmt="yolo")
     assert s.label_types == {
-        "boxes": 5, "rotated_boxes": 0, "masks": 4, "keypoints": 0, "classifications": 0
+        "boxes": 5, "rotated_boxes": 0, "polylines": 0, "masks": 4, "keypoints": 0, "classifications": 0
     }  # fmt: skip
     assert {e["code"] for e in s.errors} == {"yolo_bad_value"}
     (plane, ship) = stored_rows(catalog, "seg", "a")
@@ -162,7 +167,7 @@ def test_obb_predictions_are_scaled_by_the_writer(
     preds = _predictions(tmp_path / "preds")
     s = ingest_predictions(catalog, "obb", "m", preds, fmt="yolo-obb", classes=["plane", "ship"])
     assert s.predictions == 3
-    assert s.label_types == {"boxes": 3, "rotated_boxes": 3, **NO_OTHER_KINDS}
+    assert s.label_types == {"boxes": 3, "rotated_boxes": 3, "polylines": 0, **NO_OTHER_KINDS}
     (bad,) = s.errors
     assert (bad["code"], bad["count"]) == ("yolo_bad_line", 1)
     assert "class x1 y1 x2 y2 x3 y3 x4 y4 conf" in bad["message"]

@@ -53,7 +53,7 @@ _FIELDS = ("bbox center x", "bbox center y", "bbox width", "bbox height")
 UNIT = (1.0, 1.0)  # the "size" of normalised predictions: coordinates stay fractions
 
 
-class _Row:
+class LabelRow:
     """One readable row: its class, numbers (confidence removed), confidence and kind."""
 
     __slots__ = ("label", "values", "score", "where", "line", "points", "dims")
@@ -65,7 +65,7 @@ class _Row:
         self.points = self.dims = 0  # a pose row's K and D; 0 for boxes and polygons
 
 
-class _Target:
+class LabelTarget:
     """Where a file's objects go: a ground-truth sample (``idx``, its pixel ``size``) or a
     prediction's image reference (``ref``, coordinates kept normalised)."""
 
@@ -120,7 +120,7 @@ class LabelFileReader:
             )
             return 1
         base = os.path.basename(path)
-        target = _Target(idx, ref, size)
+        target = LabelTarget(idx, ref, size)
         polygons: list[tuple[int, np.ndarray]] = []  # (row in ``rows``, polygon)
         n = 0
         for lineno, line in enumerate(text.splitlines(), 1):
@@ -148,12 +148,12 @@ class LabelFileReader:
             self._set_areas(polygons, rows, base)
         return n
 
-    def _row(self, parts: list[str], where: str, line: str) -> _Row | None:
+    def _row(self, parts: list[str], where: str, line: str) -> LabelRow | None:
         """The row's class, kind and numbers, or None (reported)."""
         label = self._label(parts, where)
         if label is None:
             return None
-        row = _Row(label, where, line)
+        row = LabelRow(label, where, line)
         if not self._shape(row, len(parts) - 1 - self.scored):
             return None
         try:
@@ -203,7 +203,7 @@ class LabelFileReader:
             return None
         return self.names[cls]
 
-    def _shape(self, row: _Row, count: int) -> bool:
+    def _shape(self, row: LabelRow, count: int) -> bool:
         """Set a pose row's K and D from its ``count`` numbers (the confidence left out);
         False (reported) when the count fits no row kind."""
         report, where = self.report, row.where
@@ -255,8 +255,8 @@ class LabelFileReader:
 
     def _box(
         self,
-        row: _Row,
-        target: _Target,
+        row: LabelRow,
+        target: LabelTarget,
         rows: ObjectRows,
         keypoints: tuple[list[float], int] | None,
     ) -> int:
@@ -294,7 +294,7 @@ class LabelFileReader:
             rows.set_labels(keypoints=keypoints[0], num_keypoints=keypoints[1])
         return 1
 
-    def _polygon(self, row: _Row, target: _Target) -> np.ndarray | None:
+    def _polygon(self, row: LabelRow, target: LabelTarget) -> np.ndarray | None:
         """The polygon, clamped to the image (reported): in pixels rounded to 3 decimals
         (ground truth), or normalised (predictions: the writer scales and rounds it); None
         when nothing of it is inside."""
@@ -316,7 +316,9 @@ class LabelFileReader:
             return values
         return np.round((values.reshape(-1, 2) * np.array(target.size)).ravel(), 3)
 
-    def _add_polygon(self, row: _Row, poly: np.ndarray, target: _Target, rows: ObjectRows) -> None:
+    def _add_polygon(
+        self, row: LabelRow, poly: np.ndarray, target: LabelTarget, rows: ObjectRows
+    ) -> None:
         xs, ys = poly[0::2], poly[1::2]
         x, y = float(xs.min()), float(ys.min())
         rows.add(
@@ -362,7 +364,7 @@ class LabelFileReader:
                 count=crossed,
             )
 
-    def _pose(self, row: _Row, target: _Target, rows: ObjectRows) -> int:
+    def _pose(self, row: LabelRow, target: LabelTarget, rows: ObjectRows) -> int:
         points = np.array(row.values[4:]).reshape(row.points, row.dims)
         xy = points[:, :2]
         if row.dims == 3:

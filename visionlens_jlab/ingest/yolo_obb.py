@@ -25,7 +25,7 @@ from .dota import hull, quad_area
 from .object_rows import ObjectRows
 
 if TYPE_CHECKING:
-    from .yolo_labels import _Row, _Target
+    from .yolo_labels import LabelRow, LabelTarget
 
 FORMAT = "yolo-obb"
 COORDINATES = 8
@@ -49,7 +49,9 @@ def obb_shape_ok(count: int, scored: bool, where: str, line: str, report: Ingest
     return False
 
 
-def add_rotated_box(row: _Row, target: _Target, rows: ObjectRows, report: IngestReport) -> int:
+def add_rotated_box(
+    row: LabelRow, target: LabelTarget, rows: ObjectRows, report: IngestReport
+) -> int:
     """Append the rotated box of OBB row ``row`` to ``rows``, its corners clamped to the image
     (reported): in pixels rounded to 3 decimals (ground truth), or normalised (predictions:
     the writer scales them). Returns 1, or 0 when nothing of it is inside (reported)."""
