@@ -5,7 +5,7 @@ import {
   skeletonSegments
 } from '../labelShapes';
 import { LabelTypeToggles } from '../labels';
-import { GROUND_TRUTH, IClassification } from '../tokens';
+import { GROUND_TRUTH, IClassification, LABEL_KINDS } from '../tokens';
 
 describe('maskOf', () => {
   it('reads polygons, leaving out the ones that are not polygons', () => {
@@ -120,21 +120,13 @@ describe('label type toggles', () => {
     const toggles = new LabelTypeToggles();
     let changes = 0;
     toggles.changed.connect(() => changes++);
-    expect([...toggles.shown]).toEqual([
-      'boxes',
-      'masks',
-      'keypoints',
-      'classifications'
-    ]);
+    const every = LABEL_KINDS.map(k => k.labelType);
+    expect([...toggles.shown]).toEqual(every);
     toggles.apply({ masks: false, keypoints: true });
     toggles.setShown('masks', false); // no change
     expect(changes).toBe(1);
     expect(toggles.isShown('masks')).toBe(false);
-    expect([...toggles.shown]).toEqual([
-      'boxes',
-      'keypoints',
-      'classifications'
-    ]);
+    expect([...toggles.shown]).toEqual(every.filter(t => t !== 'masks'));
     toggles.apply({ masks: 'no' } as never); // not a boolean: ignored
     expect(toggles.isShown('masks')).toBe(false);
   });
