@@ -278,7 +278,10 @@ async def test_another_model_replaces_the_warm_actors_and_an_idle_driver_release
 async def test_a_worker_node_killed_mid_job_loses_nothing_and_writes_nothing_twice(
     api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
 ) -> None:
-    ids = add_photos(vl_app, "photos", 300)
+    # enough images that the job is still running when the test sees it mid-way, even on a
+    # loaded machine (the kill must land mid-job)
+    n = 600
+    ids = add_photos(vl_app, "photos", n)
     body = {"model": BUILTIN, "runner": "ray", "batch_size": 8}
     _, answer = await api("POST", "datasets/photos/embed", body)
     await wait_embedding(api, answer["job"])
@@ -290,8 +293,8 @@ async def test_a_worker_node_killed_mid_job_loses_nothing_and_writes_nothing_twi
     job = await wait_job(answer["job"], timeout=300)
     assert job["status"] == "done", job
     result = job["result"]
-    assert (result["embedded"], result["failed"], result["cluster"]["missing"]) == (300, 0, 0)
-    assert sum(w["images"] for w in result["cluster"]["workers"]) == 300  # each counted once
+    assert (result["embedded"], result["failed"], result["cluster"]["missing"]) == (n, 0, 0)
+    assert sum(w["images"] for w in result["cluster"]["workers"]) == n  # each counted once
     assert vl_app.vector_store().ids(result["space"]).tolist() == ids
     _, spaces = await api("GET", "datasets/photos/spaces")
-    assert spaces["spaces"][0]["complete"] and spaces["spaces"][0]["count"] == 300
+    assert spaces["spaces"][0]["complete"] and spaces["spaces"][0]["count"] == n

@@ -66,7 +66,7 @@ async def test_export_annotations_endpoint(api: Any, toy: str) -> None:
     assert table.column_names == [
         "ann_id", "sample_id", "source", "label", "x", "y", "w", "h", "score", "area",
         "iscrowd", "difficult", "source_ann_id", "segmentation", "attributes",
-        "keypoints", "num_keypoints", "mask_area", "image_width", "image_height",
+        "keypoints", "num_keypoints", "mask_area", "obb", "polyline", "image_width", "image_height",
         "eval_status", "eval_iou", "eval_matched_ann_id", "eval_error_type", "eval_confused_with",
     ]  # fmt: skip
 
