@@ -27,6 +27,21 @@ const isFiniteNumber = (v: unknown): v is number =>
   typeof v === 'number' && Number.isFinite(v);
 
 /**
+ * A flat `[x1, y1, x2, y2, ...]` (a rotated box's corners, a polyline) as
+ * x, y pairs, or null when it is not an even list of finite numbers.
+ */
+export function xyPoints(flat: unknown): [number, number][] | null {
+  if (!Array.isArray(flat) || flat.length % 2 || !flat.every(isFiniteNumber)) {
+    return null;
+  }
+  const points: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    points.push([flat[i], flat[i + 1]]);
+  }
+  return points;
+}
+
+/**
  * The mask of a `segmentation` value, or null (none, or not a mask: nothing
  * is drawn). Polygons with an odd or short coordinate list, or a non-number,
  * are left out; an RLE needs a positive integer size and string counts or

@@ -55,6 +55,23 @@ export interface ICanvasLayout {
   region?: ImageRegion;
 }
 
+/** Stroke a path through `points` (closed: back to the first). */
+export function strokePoints(
+  ctx: CanvasRenderingContext2D,
+  points: readonly (readonly [number, number])[],
+  closed: boolean
+): void {
+  ctx.beginPath();
+  ctx.moveTo(points[0][0], points[0][1]);
+  for (const [x, y] of points.slice(1)) {
+    ctx.lineTo(x, y);
+  }
+  if (closed) {
+    ctx.closePath();
+  }
+  ctx.stroke();
+}
+
 /** Create the canvas of an overlay. */
 export function createLabelCanvas(className: string): HTMLCanvasElement {
   const canvas = document.createElement('canvas');

@@ -5,23 +5,14 @@
  * direction reads. The points are untrusted: anything but at least two finite
  * x, y pairs draws nothing.
  */
+import { xyPoints } from '../../model/labelShapes';
 import { GROUND_TRUTH } from '../../model/tokens';
-import { ICanvasLabelRenderer } from './canvasLayer';
+import { ICanvasLabelRenderer, strokePoints } from './canvasLayer';
 
 /** The points of a polyline as x, y pairs, or null when they are not. */
 export function linePoints(polyline: unknown): [number, number][] | null {
-  if (!Array.isArray(polyline) || polyline.length < 4 || polyline.length % 2) {
-    return null;
-  }
-  if (!polyline.every(v => typeof v === 'number' && Number.isFinite(v))) {
-    return null;
-  }
-  const v = polyline as number[];
-  const points: [number, number][] = [];
-  for (let i = 0; i < v.length; i += 2) {
-    points.push([v[i], v[i + 1]]);
-  }
-  return points;
+  const points = xyPoints(polyline);
+  return points && points.length >= 2 ? points : null;
 }
 
 /** Draws the polylines of the visible objects. */
@@ -44,12 +35,7 @@ export const polylineRenderer: ICanvasLabelRenderer = {
       ctx.strokeStyle = color;
       ctx.lineWidth = width;
       ctx.setLineDash(ann.source !== GROUND_TRUTH ? [4 * unit, 3 * unit] : []);
-      ctx.beginPath();
-      ctx.moveTo(points[0][0], points[0][1]);
-      for (const [x, y] of points.slice(1)) {
-        ctx.lineTo(x, y);
-      }
-      ctx.stroke();
+      strokePoints(ctx, points, false);
       ctx.setLineDash([]);
       ctx.beginPath(); // the start: where the line's direction begins
       ctx.arc(points[0][0], points[0][1], 1.5 * width, 0, 2 * Math.PI);

@@ -5,19 +5,14 @@
  * box's heading (DOTA's first corner) reads at a glance. The corners are
  * untrusted: a list of anything but four finite x, y pairs draws nothing.
  */
+import { xyPoints } from '../../model/labelShapes';
 import { GROUND_TRUTH } from '../../model/tokens';
-import { ICanvasLabelRenderer } from './canvasLayer';
+import { ICanvasLabelRenderer, strokePoints } from './canvasLayer';
 
 /** The corners of a rotated box as four points, or null when they are not. */
 export function obbCorners(obb: unknown): [number, number][] | null {
-  if (!Array.isArray(obb) || obb.length !== 8) {
-    return null;
-  }
-  if (!obb.every(v => typeof v === 'number' && Number.isFinite(v))) {
-    return null;
-  }
-  const v = obb as number[];
-  return [0, 2, 4, 6].map(i => [v[i], v[i + 1]]);
+  const points = xyPoints(obb);
+  return points && points.length === 4 ? points : null;
 }
 
 /** Draws the rotated boxes of the visible objects. */
@@ -40,20 +35,11 @@ export const rotatedBoxRenderer: ICanvasLabelRenderer = {
       ctx.lineWidth = width;
       const predicted = ann.source !== GROUND_TRUTH;
       ctx.setLineDash(predicted ? [4 * unit, 3 * unit] : []);
-      ctx.beginPath();
-      ctx.moveTo(corners[0][0], corners[0][1]);
-      for (const [x, y] of corners.slice(1)) {
-        ctx.lineTo(x, y);
-      }
-      ctx.closePath();
-      ctx.stroke();
+      strokePoints(ctx, corners, true);
       // the heading: the first edge drawn again, thicker
       ctx.setLineDash([]);
       ctx.lineWidth = 2 * width;
-      ctx.beginPath();
-      ctx.moveTo(corners[0][0], corners[0][1]);
-      ctx.lineTo(corners[1][0], corners[1][1]);
-      ctx.stroke();
+      strokePoints(ctx, corners.slice(0, 2), false);
       drawn++;
     }
     return drawn;
