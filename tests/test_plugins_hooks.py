@@ -53,7 +53,7 @@ async def test_embedder_attribute_and_tool_hooks(
     assert extras["status"] == "loaded", extras
     assert extras["hooks"] == ["embedders", "blindspot_attributes", "agent_tools"]
 
-    status, models = await api("GET", "models")
+    status, models = await api("GET", "models", timeout=120)  # starts a worker: slow under load
     row = next(m for m in models["models"] if m["name"] == "meancolour")
     assert (row["dim"], row["source"], row["pretrained"]) == (3, "plugin extras", "plugin-0.3")
 
