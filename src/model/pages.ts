@@ -115,6 +115,19 @@ export class PageCache<T> implements IRowPages<T> {
     return (this._source as IPageSource<T>).key(row);
   }
 
+  /** The rows of the current query's pages loaded so far (not the stale ones). */
+  loadedRows(): T[] {
+    const out: T[] = [];
+    for (const rows of this._pages.values()) {
+      for (const row of rows) {
+        if (row !== null) {
+          out.push(row);
+        }
+      }
+    }
+    return out;
+  }
+
   /** The loaded key at each position in [from, to], or null if one is missing. */
   idsBetween(from: number, to: number): number[] | null {
     const out: number[] = [];

@@ -1,6 +1,7 @@
 /**
  * The patches view's state: which objects (a source's boxes or an
- * evaluation's patches), their order, the page shown, and the patch
+ * evaluation's patches), their order, their pages (a `PageCache` over a
+ * `PatchesPageSource`, read for the view's virtual grid), and the patch
  * selection. Pages come from the one REST client behind the model token,
  * under the shared model's filter; a patch selection becomes the shared
  * selection of its samples (so the grid and the notebook see it), and
@@ -14,22 +15,21 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { IFilter } from '../api/types';
 import {
   IPatch,
-  IPatchMatch,
-  IPatchesPage,
   IPatchQuery,
   PatchKind,
   PatchStatus
 } from '../api/patchTypes';
-import { LabelType } from './labels';
+import { PageCache } from './pages';
+import { PatchesPageSource } from './sources/patches';
 import {
   GROUND_TRUTH,
-  IAnnotation,
   IDataChange,
+  ISelection,
   IVisionLensModel
 } from './tokens';
 import { versionBrowse } from './versionBrowse';
 
-/** Objects per page of the patches view. */
+/** Objects per page of the patches view's requests. */
 export const PATCH_PAGE_SIZE = 60;
 
 /** What the patches view shows, besides the filter. */
@@ -44,105 +44,46 @@ export interface IPatchesChoice {
   lqModel?: string;
 }
 
-/** What a patch tile draws over its crop (`patchLabels`). */
-export interface IPatchLabels {
-  /** The image's size and the region of it the crop shows, `[x, y, w, h]`. */
-  width: number;
-  height: number;
-  region: [number, number, number, number];
-  /** The object, and for a pair the ground truth it matched first. */
-  annotations: IAnnotation[];
-  /** The label types drawn: masks and keypoints; a pair's two boxes too. */
-  shown: ReadonlySet<LabelType>;
-}
-
-const SHAPES: ReadonlySet<LabelType> = new Set(['masks', 'keypoints']);
-const PAIR: ReadonlySet<LabelType> = new Set(['boxes', 'masks', 'keypoints']);
-
-/**
- * What the tile of `patch` draws over its crop, or null for nothing (no mask,
- * no keypoints, no pair, or an image of unknown size). The crop shows the
- * object itself, so its box is drawn only for a pair (an evaluation patch
- * with its partner: a true positive's match, a false positive's explaining
- * ground truth, a miss's best-overlapping prediction): there the two
- * outlines are the point. The partner is drawn first, ground truth solid and
- * predictions dashed; in a true positive both carry its status, otherwise
- * the partner is drawn in its class colour (only the patch has the status).
- */
-export function patchLabels(patch: IPatch): IPatchLabels | null {
-  const { crop, image_width: width, image_height: height } = patch;
-  const own: IAnnotation = {
-    ann_id: patch.ann_id,
-    source: patch.source,
-    label: patch.label,
-    bbox: [patch.x, patch.y, patch.w, patch.h],
-    score: patch.score,
-    status: patch.status ?? null
-  };
-  if (patch.segmentation !== undefined && patch.segmentation !== null) {
-    own.segmentation = patch.segmentation;
-  }
-  if (Array.isArray(patch.keypoints)) {
-    own.keypoints = patch.keypoints;
-  }
-  const shapes = own.segmentation !== undefined || own.keypoints !== undefined;
-  const m = patchPartner(patch);
-  if (!crop || !width || !height || !(shapes || m)) {
-    return null;
-  }
-  const annotations = [own];
-  if (m) {
-    annotations.unshift({
-      ann_id: m.ann_id,
-      source: m.source,
-      label: m.label,
-      bbox: [m.x, m.y, m.w, m.h],
-      score: m.score,
-      status: patch.status === 'tp' ? 'tp' : null
-    });
-  }
-  return {
-    width,
-    height,
-    region: crop,
-    annotations,
-    shown: annotations.length > 1 ? PAIR : SHAPES
-  };
-}
-
-/**
- * The partner `patch` is drawn with, or null: only one the server cropped
- * with it (`crop_with`), so the boxes line up with the crop.
- */
-export function patchPartner(patch: IPatch): IPatchMatch | null {
-  const m = patch.match;
-  return m && patch.crop_with === m.ann_id ? m : null;
-}
-
 /** The patches view's state over the shared model. */
 export class PatchesModel implements IDisposable {
   constructor(model: IVisionLensModel, pageSize = PATCH_PAGE_SIZE) {
     this.model = model;
-    this._pageSize = pageSize;
+    this.pages = new PageCache<IPatch>({
+      pageSize,
+      onUpdate: () => this._onPage(),
+      onError: error => this._onError(error)
+    });
     model.filterChanged.connect(this._onViewChanged, this);
     model.datasetChanged.connect(this._onDatasetChanged, this);
     model.dataChanged.connect(this._onDataChanged, this);
+    model.selectionChanged.connect(this._onSharedSelection, this);
   }
 
   readonly model: IVisionLensModel;
 
-  /** Emitted when the page, the choice, the selection or the error changed. */
+  /**
+   * The objects of the current query, a page at a time (`PatchesPageSource`):
+   * the view's virtual grid reads and fetches the pages in view.
+   */
+  readonly pages: PageCache<IPatch>;
+
+  /** Emitted when a page arrived, the choice, the selection or the error changed. */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /** Emitted when a new query starts from its first object (the view goes to the top). */
+  get started(): ISignal<this, void> {
+    return this._started;
   }
 
   get choice(): IPatchesChoice {
     return this._choice;
   }
 
-  /** The page shown, or null before the first answer. */
-  get page(): IPatchesPage | null {
-    return this._page;
+  /** The server's exact number of objects of the query, or null before it answered. */
+  get total(): number | null {
+    return this.pages.total;
   }
 
   /** The last request's error message, or null. */
@@ -174,19 +115,18 @@ export class PatchesModel implements IDisposable {
       return;
     }
     this._disposed = true;
-    this._abort?.abort();
+    this.pages.dispose();
+    this._flushWaiting();
     Signal.clearData(this);
   }
 
-  /** The request body of the current choice at `offset` (of the browsed version). */
-  query(offset: number): IPatchQuery {
+  /** The request body of the current choice, of the browsed version (without offset and limit). */
+  query(): Omit<IPatchQuery, 'offset' | 'limit'> {
     const c = this._choice;
-    const query: IPatchQuery = {
+    const query: Omit<IPatchQuery, 'offset' | 'limit'> = {
       kind: c.kind,
       sort: c.sort || undefined,
       order: c.order,
-      offset,
-      limit: this._pageSize,
       ...versionBrowse(this.model).params(this.model.dataset)
     };
     if (c.kind === 'evaluation') {
@@ -208,7 +148,7 @@ export class PatchesModel implements IDisposable {
       : this.model.filter;
   }
 
-  /** Show other objects or another order (from the first page). */
+  /** Show other objects or another order (from the first object). */
   setChoice(choice: Partial<IPatchesChoice>): Promise<void> {
     const next = { ...this._choice, ...choice };
     if (choice.kind && choice.kind !== this._choice.kind && !choice.sort) {
@@ -219,57 +159,31 @@ export class PatchesModel implements IDisposable {
     }
     this._choice = next;
     this._selected = new Map();
-    return this.load(0);
+    return this.start();
   }
 
   /** Show only the objects of the shared selection's samples, or all again. */
   setOnlySelectedSamples(only: boolean): Promise<void> {
     this._onlySelected = only;
-    return this.load(0);
+    return this.start();
   }
 
-  /** Read the page at `offset` (an older request still running is dropped). */
-  async load(offset: number): Promise<void> {
-    const dataset = this.model.dataset;
-    this._abort?.abort();
-    if (!dataset) {
-      this._page = null;
-      this._changed.emit();
-      return;
-    }
-    const abort = (this._abort = new AbortController());
-    try {
-      const page = await this.model.client.queryPatches(
-        dataset,
-        this.filter(),
-        this.query(Math.max(0, offset)),
-        abort.signal
-      );
-      if (abort.signal.aborted || this._disposed) {
-        return;
-      }
-      this._page = page;
-      this._error = null;
-    } catch (error) {
-      if (abort.signal.aborted || this._disposed) {
-        return;
-      }
-      this._error = (error as Error).message;
-    }
+  /**
+   * Start the current query from its first object (requests of the last one
+   * are aborted, their late answers dropped); resolves once its first page
+   * answered.
+   */
+  start(): Promise<void> {
+    this._recheck = null;
+    this._restart(false);
+    this._started.emit();
     this._changed.emit();
-  }
-
-  /** The next / previous page (nothing past the ends). */
-  turn(pages: number): Promise<void> {
-    const page = this._page;
-    if (!page) {
-      return this.load(0);
-    }
-    const offset = page.offset + pages * this._pageSize;
-    if (offset < 0 || offset >= page.total) {
+    if (!this.pages.source) {
       return Promise.resolve();
     }
-    return this.load(offset);
+    const answered = new Promise<void>(resolve => this._waiting.push(resolve));
+    this.pages.ensure(0, 0);
+    return answered;
   }
 
   /** The URL of the crop of `patch` of `dataset` (with its pair's), `size` px (where it was at the browsed version). */
@@ -331,37 +245,88 @@ export class PatchesModel implements IDisposable {
     }
   }
 
-  private _onViewChanged(): void {
-    this._selected = new Map();
-    void this.load(0);
+  /** A new source for the current query; with `keepStale` the old rows show until replaced. */
+  private _restart(keepStale: boolean): void {
+    const dataset = this.model.dataset;
+    const source = dataset
+      ? new PatchesPageSource(this.model, {
+          dataset,
+          filter: this.filter(),
+          query: this.query()
+        })
+      : null;
+    this.pages.reset(source, keepStale);
+  }
+
+  private _onPage(): void {
+    this._error = null;
+    if (this._recheck && this.pages.pending === 0) {
+      this._dropGone(this._recheck);
+      this._recheck = null;
+    }
+    this._flushWaiting();
+    this._changed.emit();
+  }
+
+  private _onError(error: Error): void {
+    this._error = error.message;
+    this._flushWaiting();
+    this._changed.emit();
+  }
+
+  private _flushWaiting(): void {
+    const waiting = this._waiting;
+    this._waiting = [];
+    waiting.forEach(resolve => resolve());
   }
 
   /**
-   * Labels changed (an edit here or elsewhere): read the page again where it
-   * is; selected objects the page showed and no longer shows are unselected.
+   * After an edit, once the pages in view are read again: the selected
+   * objects they showed before (`before`) and no longer show are unselected.
    */
-  private async _onDataChanged(
-    _: IVisionLensModel,
-    change: IDataChange
-  ): Promise<void> {
-    const page = this._page;
+  private _dropGone(before: readonly number[]): void {
+    const shown = new Set(this.pages.loadedRows().map(p => p.ann_id));
+    const gone = before.filter(id => this._selected.has(id) && !shown.has(id));
+    if (gone.length) {
+      const next = new Map(this._selected);
+      gone.forEach(id => next.delete(id));
+      this._selected = next;
+      void this._share();
+    }
+  }
+
+  private _onViewChanged(): void {
+    this._selected = new Map();
+    void this.start();
+  }
+
+  /**
+   * Labels changed (an edit here or elsewhere, a version browsed): the
+   * objects are read again where the view is, the old ones shown until then
+   * (`_dropGone` follows).
+   */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
     if (
       change.dataset !== this.model.dataset ||
       !['labels', 'predictions', 'evaluation'].includes(change.kind)
     ) {
       return;
     }
-    await this.load(page?.offset ?? 0);
-    const shown = new Set((this._page?.objects ?? []).map(p => p.ann_id));
-    const gone = (page?.objects ?? []).filter(
-      p => this._selected.has(p.ann_id) && !shown.has(p.ann_id)
-    );
-    if (gone.length) {
-      const next = new Map(this._selected);
-      gone.forEach(p => next.delete(p.ann_id));
-      this._selected = next;
+    const loaded = new Set(this.pages.loadedRows().map(p => p.ann_id));
+    this._recheck = [...this._selected.keys()].filter(id => loaded.has(id));
+    this._restart(true);
+    this._changed.emit();
+  }
+
+  /** The shared selection emptied elsewhere (Escape, Clear): no patch stays selected. */
+  private _onSharedSelection(_: IVisionLensModel, selection: ISelection): void {
+    if (
+      selection.mode === 'ids' &&
+      selection.ids.size === 0 &&
+      this._selected.size
+    ) {
+      this._selected = new Map();
       this._changed.emit();
-      await this._share();
     }
   }
 
@@ -371,15 +336,16 @@ export class PatchesModel implements IDisposable {
     this._onViewChanged();
   }
 
-  private _pageSize: number;
   private _choice: IPatchesChoice = { ...DEFAULT_CHOICE };
-  private _page: IPatchesPage | null = null;
   private _error: string | null = null;
   private _selected: Map<number, IPatch> = new Map();
   private _onlySelected = false;
-  private _abort: AbortController | null = null;
+  /** After an edit: the selected objects the pages showed, to check once read again. */
+  private _recheck: number[] | null = null;
+  private _waiting: (() => void)[] = [];
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
+  private _started = new Signal<this, void>(this);
 }
 
 const DEFAULT_CHOICE: IPatchesChoice = {

@@ -9,7 +9,7 @@
 import { h } from '../base/dom';
 import { IPatch } from '../api/patchTypes';
 import { KeypointClasses } from '../model/labels';
-import { patchLabels, patchPartner } from '../model/patches';
+import { patchLabels, patchPartner } from '../model/patchLabels';
 import { ILabelStyle } from './labels/overlay';
 import { createLabelLayers, drawSampleLabels } from './labels/sampleLabels';
 

@@ -19,8 +19,8 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { openLabel, PANELS, panelTitle } from '../../ui/panelNames';
-import { CommandIDs, ISample, IVisionLensModel } from '../../model/tokens';
-import { GridFocus } from '../../ui/virtualGrid/gridFocus';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { focusedGrid, GridKeys } from '../../ui/virtualGrid/VirtualGrid';
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
@@ -116,7 +116,9 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
 
     // The grid's keys: commands bound in schema/grid.json (arrow keys, Space,
     // Enter; Escape and Accel A run the core selection commands).
-    const focused = () => grid.current?.content.focus ?? null;
+    // They act on the grid whose keys were pressed (the patches view's too),
+    // else on the sample grid (the command palette).
+    const focused = () => focusedGrid() ?? grid.current?.content.focus ?? null;
     const moves: [string, string, number, number][] = [
       [CommandIDs.gridMoveLeft, 'Focus the Tile on the Left', -1, 0],
       [CommandIDs.gridMoveRight, 'Focus the Tile on the Right', 1, 0],
@@ -137,7 +139,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       label: 'VisionLens Grid: Open the Focused Tile',
       execute: () => focused()?.open()
     });
-    const jumps: [string, string, (focus: GridFocus<ISample>) => void][] = [
+    const jumps: [string, string, (focus: GridKeys) => void][] = [
       [CommandIDs.gridPageDown, 'Next Page of Tiles', f => f.movePages(1)],
       [CommandIDs.gridPageUp, 'Previous Page of Tiles', f => f.movePages(-1)],
       [CommandIDs.gridFirst, 'First Tile', f => f.goTo(0)],

@@ -7,7 +7,12 @@
  * prediction it disagrees with) as both boxes (`patchCrop`). A click
  * selects a patch; the selection's samples become the shared selection, and
  * the edit row (`PatchEdits`) relabels, deletes, accepts or tags it in bulk.
+ * The tiles are the generic `VirtualGrid`'s, as the sample grid's: it
+ * scrolls through every object, fetching only the pages in view, with the
+ * grid's keys (arrows, Page Up/Down, Home/End, Space and Enter select) and
+ * roles (grid, row, gridcell, `aria-selected`).
  */
+import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
@@ -18,11 +23,9 @@ import { GROUND_TRUTH, IPatch } from '../../model/tokens';
 import { KeypointClasses, keypointClasses } from '../../model/labels';
 import { IPatchesChoice, PatchesModel } from '../../model/patches';
 import { ILabelStyle } from '../../ui/labels/overlay';
-import { patchCrop } from '../../ui/patchCrop';
+import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { PatchEdits } from './PatchEdits';
-
-/** A tile's crop, CSS pixels (its longest side; the crop route's size). */
-const TILE = 128;
+import { IPatchTileEl, PATCH_TILE, PatchTileRenderer } from './patchTiles';
 
 /** The sorts offered, by kind (any box field works through the API). */
 const SORTS: { [kind: string]: [string, string][] } = {
@@ -40,26 +43,6 @@ const SORTS: { [kind: string]: [string, string][] } = {
     ['label', 'Class']
   ]
 };
-
-/** The text under a tile: class, score, evaluation status, label issue, tags. */
-export function patchCaption(patch: IPatch): string {
-  const parts = [patch.label];
-  if (patch.score !== null && patch.score !== undefined) {
-    parts.push(patch.score.toFixed(2));
-  }
-  if (patch.status) {
-    const iou =
-      patch.iou === null || patch.iou === undefined
-        ? ''
-        : ` ${patch.iou.toFixed(2)}`;
-    parts.push(`${patch.status.toUpperCase()}${iou}`);
-  }
-  if (patch.lq_flagged && patch.lq_issue) {
-    parts.push(patch.lq_issue.replace('_', ' '));
-  }
-  parts.push(...(patch.tags ?? []).map(t => `#${t}`));
-  return parts.join(' · ');
-}
 
 /** The patches panel (opened from the grid's "Objects" toggle). */
 export class PatchesWidget extends Widget {
@@ -82,8 +65,28 @@ export class PatchesWidget extends Widget {
     this._only.addEventListener('change', () => {
       void this.patches.setOnlySelectedSamples(this._only.checked);
     });
-    this._prev.addEventListener('click', () => void this.patches.turn(-1));
-    this._next.addEventListener('click', () => void this.patches.turn(1));
+    this.grid = new VirtualGrid<IPatch, IPatchTileEl>({
+      pages: patches.pages,
+      renderer: new PatchTileRenderer({
+        cropUrl: (patch, size) =>
+          patches.cropUrl(patches.model.dataset as string, patch, size),
+        style: this._style,
+        keypointClasses: () => this._keypointClasses
+      }),
+      tileSize: PATCH_TILE,
+      label: 'Objects',
+      isSelected: annId => patches.isSelected(annId),
+      onToggle: patch => void patches.toggle(patch),
+      onOpen: patch => patches.toggle(patch),
+      beforeRender: () => this._beforeRender()
+    });
+    this.grid.node.addEventListener('click', event => {
+      const hit = this.grid.rowAt(event.target);
+      if (hit) {
+        this.grid.focus.set(hit.index);
+        void this.patches.toggle(hit.row);
+      }
+    });
     for (const [value, label] of [
       ['asc', 'Ascending'],
       ['desc', 'Descending']
@@ -101,16 +104,15 @@ export class PatchesWidget extends Widget {
         h('label', { text: 'Sort ' }, this._sort),
         this._order,
         h('label', { text: ' Selected images only' }, this._only),
-        this._count,
-        this._prev,
-        this._next
+        this._count
       ),
       new PatchEdits(patches).node,
       this._status,
-      this._tiles
+      this.grid.node
     );
     embedWidget(this, banner);
     patches.changed.connect(this._render, this);
+    patches.started.connect(() => this.grid.reset(), this);
     patches.model.datasetChanged.connect(this._fillChoices, this);
     patches.model.datasetChanged.connect(this._loadKeypointClasses, this);
     this._fillChoices();
@@ -118,19 +120,38 @@ export class PatchesWidget extends Widget {
   }
 
   readonly patches: PatchesModel;
+  /** The objects' grid (its `focus` is what the grid's keys move). */
+  readonly grid: VirtualGrid<IPatch, IPatchTileEl>;
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
+    this.grid.dispose();
     this.patches.dispose();
     super.dispose();
   }
 
-  /** Read the first page (when opened). */
+  /** Show the objects from the first one (when opened). */
   load(): Promise<void> {
     this._fillChoices();
-    return this.patches.load(0);
+    return this.patches.start();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    this.grid.scheduleRender();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    this.grid.scheduleRender();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    this.grid.scheduleRender();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    this.grid.node.focus();
   }
 
   /** Show these objects in this order (the open-patches command's arguments). */
@@ -195,65 +216,27 @@ export class PatchesWidget extends Widget {
     });
   }
 
+  /** A page arrived, the selection or the error changed: counts, status, tiles. */
   private _render(): void {
-    const { page, error } = this.patches;
+    const { total, error } = this.patches;
     const dataset = this.patches.model.dataset;
     this._status.textContent =
       error ?? (dataset ? '' : 'Open a dataset from the VisionLens panel.');
-    if (!page || !dataset) {
-      this._tiles.replaceChildren();
-      this._count.textContent = '';
-      return;
-    }
-    const last = Math.min(page.offset + page.objects.length, page.total);
-    this._count.textContent = page.total
-      ? `${fmtInt(page.offset + 1)}–${fmtInt(last)} of ${fmtInt(page.total)} objects`
-      : 'No objects';
-    this._prev.disabled = page.offset === 0;
-    this._next.disabled = last >= page.total;
-    this._tiles.replaceChildren(
-      ...page.objects.map(patch => {
-        const img = h('img', {
-          attrs: {
-            src: this.patches.cropUrl(dataset, patch, TILE),
-            alt: '',
-            loading: 'lazy'
-          }
-        });
-        const tile = h(
-          'div',
-          {
-            className: 'jp-VisionLens-patch',
-            title: `${patch.file_name} (object ${patch.ann_id})`,
-            attrs: {
-              'data-ann-id': String(patch.ann_id),
-              role: 'button',
-              tabindex: '0'
-            }
-          },
-          patchCrop(img, patch, this._style, TILE, this._keypointClasses),
-          h('div', {
-            className: 'jp-VisionLens-patchCaption',
-            text: patchCaption(patch)
-          })
-        );
-        if (patch.status) {
-          tile.classList.add(`jp-mod-${patch.status}`);
-        }
-        tile.classList.toggle(
-          'jp-mod-selected',
-          this.patches.isSelected(patch.ann_id)
-        );
-        const toggle = () => void this.patches.toggle(patch);
-        tile.addEventListener('click', toggle);
-        tile.addEventListener('keydown', event => {
-          if (event.key === ' ' || event.key === 'Enter') {
-            event.preventDefault();
-            toggle();
-          }
-        });
-        return tile;
-      })
+    this._count.textContent =
+      total === null || !dataset
+        ? ''
+        : total
+          ? `${fmtInt(total)} objects`
+          : 'No objects';
+    this.grid.invalidate();
+  }
+
+  /** Draw only while shown, with a dataset and a known total. */
+  private _beforeRender(): boolean {
+    return (
+      !!this.patches.model.dataset &&
+      this.patches.total !== null &&
+      this.isVisible
     );
   }
 
@@ -295,17 +278,5 @@ export class PatchesWidget extends Widget {
     attrs: { type: 'checkbox' }
   });
   private _count = h('span', { className: 'jp-VisionLens-patchesCount' });
-  private _prev = h('button', {
-    className: 'jp-VisionLens-patchesPrev jp-mod-styled',
-    text: '‹ Previous'
-  });
-  private _next = h('button', {
-    className: 'jp-VisionLens-patchesNext jp-mod-styled',
-    text: 'Next ›'
-  });
   private _status = h('div', { className: 'jp-VisionLens-patchesStatus' });
-  private _tiles = h('div', {
-    className: 'jp-VisionLens-patchTiles',
-    attrs: { role: 'grid' }
-  });
 }

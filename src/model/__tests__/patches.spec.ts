@@ -1,13 +1,20 @@
 /**
  * The patches view's state: the request bodies it sends through the client,
- * paging, and a patch selection reaching the shared selection (a later click's
+ * its page source (only the pages asked for, cached, stale answers dropped),
+ * and a patch selection reaching the shared selection (a later click's
  * answer wins), with a client that records calls and a model's signals.
  */
 import { Signal } from '@lumino/signaling';
 
 import { PatchesModel } from '../patches';
 import { versionBrowse } from '../versionBrowse';
-import { IFilter, IPatch, IPatchesPage, IPatchQuery } from '../tokens';
+import {
+  IFilter,
+  IPatch,
+  IPatchesPage,
+  IPatchQuery,
+  ISelection
+} from '../tokens';
 import { IDataChange, ILabelVersion, IVisionLensModel } from '../tokens';
 
 function patch(annId: number, sampleId: number): IPatch {
@@ -30,18 +37,23 @@ function patch(annId: number, sampleId: number): IPatch {
   };
 }
 
-/** A shared model whose client answers pages of `total` objects (sample = ann // 2). */
+/**
+ * A shared model whose client answers pages of `total` objects (sample = ann
+ * // 2; sorted by area, ids from 1000); while `gate` is set, answers wait for it.
+ */
 class FakeView {
   constructor(public total = 130) {}
   dataset: string | null = 'd';
   filter: IFilter = { tags: { any: ['x'] } };
-  queries: { filter: IFilter; query: IPatchQuery }[] = [];
+  queries: { filter: IFilter; query: IPatchQuery; signal?: AbortSignal }[] = [];
   shared: number[][] = [];
   samplesAsked: { annIds: number[]; version?: number }[] = [];
   pending: ((ids: number[]) => void)[] = [];
+  gate: Promise<void> | null = null;
   filterChanged = new Signal<unknown, IFilter>(this);
   datasetChanged = new Signal<unknown, string | null>(this);
   dataChanged = new Signal<unknown, IDataChange>(this);
+  selectionChanged = new Signal<unknown, ISelection>(this);
   model = {
     get dataset() {
       return view.dataset;
@@ -52,6 +64,7 @@ class FakeView {
     filterChanged: this.filterChanged,
     datasetChanged: this.datasetChanged,
     dataChanged: this.dataChanged,
+    selectionChanged: this.selectionChanged,
     selectionFilter: () => ({ ids: [4, 5] }),
     setSelection: (ids: Iterable<number>) => this.shared.push([...ids]),
     notifyDataChanged: (change: IDataChange) => this.dataChanged.emit(change),
@@ -59,11 +72,14 @@ class FakeView {
       queryPatches: async (
         _dataset: string,
         filter: IFilter,
-        query: IPatchQuery
+        query: IPatchQuery,
+        signal?: AbortSignal
       ): Promise<IPatchesPage> => {
-        this.queries.push({ filter, query });
+        this.queries.push({ filter, query, signal });
+        await this.gate;
         const offset = query.offset ?? 0;
         const n = Math.max(0, Math.min(query.limit ?? 0, this.total - offset));
+        const first = offset + (query.sort === 'area' ? 1000 : 0);
         return {
           total: this.total,
           offset,
@@ -72,7 +88,7 @@ class FakeView {
           source: query.source ?? query.model ?? '',
           lq_model: null,
           objects: Array.from({ length: n }, (_, i) =>
-            patch(offset + i, Math.floor((offset + i) / 2))
+            patch(first + i, Math.floor((offset + i) / 2))
           )
         };
       },
@@ -107,28 +123,75 @@ beforeEach(() => {
   view = new FakeView();
 });
 
+/** Let the client's answers and the cache's callbacks run. */
+const settle = () => new Promise(r => setTimeout(r, 0));
+
+/** The ann ids the cache holds at positions [from, to). */
+function shownIds(patches: PatchesModel, from: number, to: number) {
+  return Array.from(
+    { length: to - from },
+    (_, i) => patches.pages.get(from + i)?.ann_id ?? null
+  );
+}
+
 describe('PatchesModel', () => {
-  it('reads pages under the shared filter and turns them within bounds', async () => {
+  it('reads only the pages asked for, under the shared filter, and keeps them', async () => {
     const patches = new PatchesModel(view.model, 60);
-    await patches.load(0);
-    expect(view.queries[0]).toEqual({
-      filter: view.filter,
-      query: {
-        kind: 'objects',
-        source: 'ground_truth',
-        order: 'asc',
-        offset: 0,
-        limit: 60,
-        sort: undefined
+    await patches.start();
+    expect(
+      view.queries.map(q => ({ filter: q.filter, query: q.query }))
+    ).toEqual([
+      {
+        filter: view.filter,
+        query: {
+          kind: 'objects',
+          source: 'ground_truth',
+          order: 'asc',
+          offset: 0,
+          limit: 60,
+          sort: undefined
+        }
       }
-    });
-    await patches.turn(1);
-    await patches.turn(1);
-    expect(patches.page?.offset).toBe(120);
-    expect(patches.page?.objects.length).toBe(10);
-    await patches.turn(1); // past the end: nothing asked
-    await patches.turn(-3); // before the start: nothing asked
+    ]);
+    expect(patches.total).toBe(130);
+    expect(patches.pages.get(60)).toBeNull(); // not in view: not read
+    // the view scrolls to the last rows: their pages only, then from the cache
+    patches.pages.ensure(100, 129);
+    await settle();
+    patches.pages.ensure(100, 129);
+    patches.pages.ensure(0, 10);
+    await settle();
     expect(view.queries.map(q => q.query.offset)).toEqual([0, 60, 120]);
+    expect(shownIds(patches, 118, 130)).toEqual([
+      118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129
+    ]);
+    patches.pages.ensure(200, 300); // past the end: nothing asked
+    await settle();
+    expect(view.queries.length).toBe(3);
+    patches.dispose();
+  });
+
+  it('re-queries from the first object on another sort, dropping the older answer', async () => {
+    const patches = new PatchesModel(view.model, 60);
+    let open = () => undefined as void;
+    view.gate = new Promise<void>(resolve => (open = resolve));
+    let starts = 0;
+    patches.started.connect(() => starts++);
+    const first = patches.start();
+    const sorted = patches.setChoice({ sort: 'area', order: 'desc' });
+    expect(starts).toBe(2);
+    expect(view.queries.map(q => [q.query.sort, q.query.offset])).toEqual([
+      [undefined, 0],
+      ['area', 0]
+    ]);
+    expect(view.queries[0].signal!.aborted).toBe(true); // the stale request
+    expect(view.queries[1].signal!.aborted).toBe(false);
+    open();
+    await Promise.all([first, sorted]);
+    // the older answer (ids from 0) came too, and was dropped
+    expect(shownIds(patches, 0, 3)).toEqual([1000, 1001, 1002]);
+    expect(view.queries[1].query.order).toBe('desc');
+    patches.dispose();
   });
 
   it('asks evaluation patches of a model, sorted by IoU by default', async () => {
@@ -143,7 +206,8 @@ describe('PatchesModel', () => {
       kind: 'evaluation',
       model: 'det',
       statuses: ['fp'],
-      sort: 'iou'
+      sort: 'iou',
+      offset: 0
     });
     expect(query.source).toBeUndefined();
   });
@@ -172,8 +236,8 @@ describe('PatchesModel', () => {
 
   it('puts the samples of the selected patches in the shared selection', async () => {
     const patches = new PatchesModel(view.model);
-    await patches.load(0);
-    const [a, b, c] = patches.page!.objects;
+    await patches.start();
+    const [a, b, c] = [0, 1, 2].map(i => patches.pages.get(i)!);
     const first = patches.toggle(a);
     const second = patches.toggle(c);
     expect([...patches.selected]).toEqual([0, 2]);
@@ -193,6 +257,16 @@ describe('PatchesModel', () => {
     expect(view.shared[2]).toEqual([]);
   });
 
+  it('unselects its patches when the shared selection is emptied elsewhere', async () => {
+    const patches = new PatchesModel(view.model);
+    await patches.start();
+    void patches.toggle(patches.pages.get(3)!);
+    view.selectionChanged.emit({ mode: 'ids', ids: new Set([1]) });
+    expect(patches.selected.size).toBe(1);
+    view.selectionChanged.emit({ mode: 'ids', ids: new Set() });
+    expect(patches.selected.size).toBe(0);
+  });
+
   it('goes back from the shared selection: the objects of its samples', async () => {
     const patches = new PatchesModel(view.model);
     await patches.setOnlySelectedSamples(true);
@@ -203,62 +277,75 @@ describe('PatchesModel', () => {
     expect(view.queries[view.queries.length - 1].filter).toBe(view.filter);
   });
 
-  it('reloads from the first page and drops its selection when the filter changes', async () => {
+  it('reads from the first object and drops its selection when the filter changes', async () => {
     const patches = new PatchesModel(view.model);
-    await patches.load(60);
-    void patches.toggle(patches.page!.objects[0]); // its samples never answer
+    await patches.start();
+    patches.pages.ensure(60, 61);
+    await settle();
+    void patches.toggle(patches.pages.get(60)!); // its samples never answer
     expect(patches.selected.size).toBe(1);
+    let starts = 0;
+    patches.started.connect(() => starts++);
     view.filter = { labels: [{ classes: ['dog'] }] };
     view.filterChanged.emit(view.filter);
-    await new Promise(r => setTimeout(r, 0));
+    await settle();
+    expect(starts).toBe(1);
     expect(patches.selected.size).toBe(0);
     expect(view.queries[view.queries.length - 1]).toMatchObject({
       filter: { labels: [{ classes: ['dog'] }] },
       query: { offset: 0 }
     });
+    expect(patches.pages.get(60)).toBeNull(); // the old query's pages are gone
     patches.dispose();
   });
 
-  it('reads the page again where it is after an edit, unselecting the objects gone', async () => {
+  it('reads the pages in view again after an edit, unselecting the objects gone', async () => {
     const patches = new PatchesModel(view.model);
-    await patches.load(60);
-    const [a, b] = patches.page!.objects;
-    void patches.toggle(a);
-    void patches.toggle(b);
+    await patches.start();
+    patches.pages.ensure(60, 119);
+    await settle();
+    void patches.toggle(patches.pages.get(60)!);
+    void patches.toggle(patches.pages.get(61)!);
     view.total = 61; // the edit deleted every object after the 61st
     view.dataChanged.emit({ dataset: 'other', kind: 'labels', ids: null });
     view.dataChanged.emit({ dataset: 'd', kind: 'tags', ids: null });
-    await new Promise(r => setTimeout(r, 0));
-    expect(view.queries.length).toBe(1); // another dataset, sample tags: nothing read
+    await settle();
+    expect(view.queries.length).toBe(2); // another dataset, sample tags: nothing read
     view.dataChanged.emit({ dataset: 'd', kind: 'labels', ids: [30] });
-    await new Promise(r => setTimeout(r, 0));
-    expect(view.queries[view.queries.length - 1].query.offset).toBe(60);
-    expect(patches.page!.objects.map(p => p.ann_id)).toEqual([60]);
+    // the old objects stay shown until the pages in view are read again
+    expect(patches.pages.get(61)?.ann_id).toBe(61);
+    patches.pages.ensure(60, 119);
+    await settle();
+    expect(view.queries.map(q => q.query.offset)).toEqual([0, 60, 60]);
+    expect(patches.total).toBe(61);
+    expect(patches.pages.get(61)).toBeNull();
     expect([...patches.selected]).toEqual([60]);
     expect(patches.selectedPatches.map(p => p.ann_id)).toEqual([60]);
   });
 
   it('reads the objects of a browsed version, its crops and its samples', async () => {
     const patches = new PatchesModel(view.model);
-    await patches.load(0);
+    await patches.start();
     const browse = versionBrowse(view.model);
     const v3 = { version: 3 } as ILabelVersion;
-    browse.browse('d', v3); // every panel told: the page is read again, at the version
-    await new Promise(r => setTimeout(r, 0));
+    browse.browse('d', v3); // every panel told: the pages in view are read again, at the version
+    patches.pages.ensure(0, 59);
+    await settle();
     expect(view.queries.map(q => q.query.version)).toEqual([undefined, 3]);
-    const seven = { ...patches.page!.objects[0], ann_id: 7, crop_with: null };
+    const seven = { ...patches.pages.get(0)!, ann_id: 7, crop_with: null };
     expect(patches.cropUrl('d', seven, 128)).toBe('d/7/128/0.25/undefined/3');
     expect(patches.cropUrl('d', { ...seven, crop_with: 8 }, 128)).toBe(
       'd/7/128/0.25/8/3'
     );
-    const picked = patches.toggle(patches.page!.objects[0]);
+    const picked = patches.toggle(patches.pages.get(0)!);
     view.pending[0]([]);
     await picked;
     expect(view.samplesAsked).toEqual([{ annIds: [0], version: 3 }]);
     await patches.setChoice({ kind: 'evaluation', source: 'det' });
     expect(view.queries[view.queries.length - 1].query.version).toBe(3);
     browse.browse('d', null);
-    await new Promise(r => setTimeout(r, 0));
+    patches.pages.ensure(0, 59);
+    await settle();
     expect(view.queries[view.queries.length - 1].query.version).toBeUndefined();
     expect(patches.cropUrl('d', seven, 128)).toBe(
       'd/7/128/0.25/undefined/undefined'

@@ -24,6 +24,27 @@ const SETTLE_MS = 50;
  */
 const REVEAL_TRIES = 8;
 
+/** What the grid's keys do to a grid's focus, whatever its row type. */
+export type GridKeys = Pick<
+  GridFocus<unknown>,
+  'move' | 'movePages' | 'goTo' | 'toggle' | 'open'
+>;
+
+/** The keyboard focus of each grid, by its scroller. */
+const focuses = new WeakMap<Element, GridKeys>();
+
+/**
+ * The keyboard focus of the grid holding the page's focus (the grid whose
+ * keys were pressed), or null: the grid commands (arrow keys, Page Up/Down,
+ * Home/End, Space, Enter) act on it, whichever panel it is in.
+ */
+export function focusedGrid(
+  active: Element | null = document.activeElement
+): GridKeys | null {
+  const scroller = active?.closest?.('.jp-VisionLens-gridScroller');
+  return scroller ? (focuses.get(scroller) ?? null) : null;
+}
+
 /** Draws rows of type `T` into tiles of type `E`. */
 export interface ITileRenderer<T, E extends HTMLDivElement = HTMLDivElement> {
   /** Add the tile's parts to a new, empty cell (sized and placed by the grid). */
@@ -98,6 +119,7 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
       onToggle: options.onToggle,
       onOpen: options.onOpen
     });
+    focuses.set(this.node, this.focus);
     this.node.addEventListener('scroll', () => this.scheduleRender(), {
       passive: true
     });

@@ -7,7 +7,8 @@
  */
 import { Signal } from '@lumino/signaling';
 
-import { PatchesModel, patchLabels } from '../../../model/patches';
+import { PatchesModel } from '../../../model/patches';
+import { patchLabels } from '../../../model/patchLabels';
 import { IPatch, IPatchesPage, IVisionLensModel } from '../../../model/tokens';
 import { PatchesWidget } from '../PatchesWidget';
 
