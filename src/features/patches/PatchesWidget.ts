@@ -226,7 +226,7 @@ export class PatchesWidget extends Widget {
       total === null || !dataset
         ? ''
         : total
-          ? `${fmtInt(total)} objects`
+          ? `${fmtInt(total)} object${total === 1 ? '' : 's'}`
           : 'No objects';
     this.grid.invalidate();
   }

@@ -11,6 +11,7 @@ import { PatchesModel } from '../../../model/patches';
 import { patchLabels } from '../../../model/patchLabels';
 import { IPatch, IPatchesPage, IVisionLensModel } from '../../../model/tokens';
 import { PatchesWidget } from '../PatchesWidget';
+import { patchTiles, showPatches } from './showPatches';
 
 const BOX: IPatch = {
   ann_id: 5,
@@ -168,6 +169,7 @@ function fakeModel(objects: IPatch[]): IVisionLensModel {
     dataChanged: changed,
     currentInfo: { models: [{ name: 'det' }] },
     filterChanged: new Signal<unknown, unknown>({}),
+    selectionChanged: new Signal<unknown, unknown>({}),
     datasetChanged: new Signal<unknown, unknown>({}),
     classColor: (label: string) => (label === 'cat' ? '#aa0000' : '#00aa00'),
     setSelection: () => undefined,
@@ -225,8 +227,8 @@ describe('patch tiles', () => {
       new PatchesModel(fakeModel([PAIR, BOX])),
       () => undefined
     );
-    await widget.load();
-    const [pair, bare] = widget.node.querySelectorAll('.jp-VisionLens-patch');
+    await showPatches(widget);
+    const [pair, bare] = patchTiles(widget);
     expect(pair.querySelector('img')!.getAttribute('src')).toBe(
       '/crop/5?with=4'
     );
@@ -255,8 +257,8 @@ describe('patch tiles', () => {
       new PatchesModel(fakeModel([CONFUSED, MISSED])),
       () => undefined
     );
-    await widget.load();
-    const [fp, fn] = widget.node.querySelectorAll('.jp-VisionLens-patch');
+    await showPatches(widget);
+    const [fp, fn] = patchTiles(widget);
     expect(fp.querySelector('img')!.getAttribute('src')).toBe('/crop/6?with=4');
     expect(fn.querySelector('img')!.getAttribute('src')).toBe('/crop/7?with=8');
     const classes = (tile: Element) =>
@@ -314,8 +316,8 @@ describe('patch tiles', () => {
       new PatchesModel(fakeModel([swapped, PAIR])),
       () => undefined
     );
-    await widget.load();
-    const [tile, tp] = widget.node.querySelectorAll('.jp-VisionLens-patch');
+    await showPatches(widget);
+    const [tile, tp] = patchTiles(widget);
     expect(tile.querySelector('img')!.getAttribute('src')).toBe(
       '/crop/9?with=10'
     );
@@ -338,8 +340,8 @@ describe('patch tiles', () => {
       new PatchesModel(fakeModel([masked])),
       () => undefined
     );
-    await widget.load();
-    const tile = widget.node.querySelector('.jp-VisionLens-patch')!;
+    await showPatches(widget);
+    const tile = patchTiles(widget)[0];
     expect(
       tile.querySelector('canvas.jp-VisionLens-labelCanvas')
     ).not.toBeNull();

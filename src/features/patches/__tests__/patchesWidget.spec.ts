@@ -12,7 +12,9 @@ import {
   IPatchesPage,
   IVisionLensModel
 } from '../../../model/tokens';
-import { patchCaption, PatchesWidget } from '../PatchesWidget';
+import { PatchesWidget } from '../PatchesWidget';
+import { patchCaption } from '../patchTiles';
+import { frame, patchTiles, showPatches } from './showPatches';
 
 const HOSTILE = '<img src=x onerror="alert(1)">';
 
@@ -31,6 +33,7 @@ function fakeModel(
     refreshDatasets: async () => [],
     currentInfo: { models: [{ name: 'det' }] },
     filterChanged: new Signal<unknown, unknown>({}),
+    selectionChanged: new Signal<unknown, unknown>({}),
     datasetChanged: new Signal<unknown, unknown>({}),
     setSelection: (ids: Iterable<number>) => shared.push([...ids]),
     client: {
@@ -81,10 +84,10 @@ describe('PatchesWidget', () => {
       new PatchesModel(fakeModel([hostile], shared)),
       () => undefined
     );
-    await widget.load();
-    const tile = widget.node.querySelector(
-      '.jp-VisionLens-patch'
-    ) as HTMLElement;
+    await showPatches(widget);
+    const tile = patchTiles(widget)[0];
+    expect(tile.getAttribute('role')).toBe('gridcell');
+    expect(tile.getAttribute('aria-selected')).toBe('false');
     const caption = tile.querySelector('.jp-VisionLens-patchCaption')!;
     expect(caption.textContent).toBe(`${HOSTILE} · 0.88 · FP`);
     expect(caption.children.length).toBe(0);
@@ -101,11 +104,16 @@ describe('PatchesWidget', () => {
       'Evaluation: det'
     ]);
 
+    expect(
+      widget.node.querySelector('.jp-VisionLens-patchesCount')!.textContent
+    ).toBe('1 object');
+
     tile.click();
-    await new Promise(r => setTimeout(r, 0));
+    await frame();
     expect(shared).toEqual([[70]]);
-    const again = widget.node.querySelector('.jp-VisionLens-patch')!;
+    const again = patchTiles(widget)[0];
     expect(again.classList.contains('jp-mod-selected')).toBe(true);
+    expect(again.getAttribute('aria-selected')).toBe('true');
     widget.dispose();
   });
 
@@ -146,14 +154,12 @@ describe('PatchesWidget', () => {
       new PatchesModel(fakeModel([hostile, truth], shared, sent)),
       () => undefined
     );
-    await widget.load();
+    await showPatches(widget);
     const row = widget.node.querySelector(
       '.jp-VisionLens-patchesEdits'
     ) as HTMLElement;
     expect(row.hidden).toBe(true);
-    const tiles = widget.node.querySelectorAll<HTMLElement>(
-      '.jp-VisionLens-patch'
-    );
+    const tiles = patchTiles(widget);
     tiles[1].click(); // the ground-truth object: nothing to accept
     await new Promise(r => setTimeout(r, 0));
     const accept = row.querySelector(
@@ -161,9 +167,7 @@ describe('PatchesWidget', () => {
     ) as HTMLButtonElement;
     expect(row.hidden).toBe(false);
     expect(accept.disabled).toBe(true);
-    widget.node
-      .querySelectorAll<HTMLElement>('.jp-VisionLens-patch')[0]
-      .click();
+    patchTiles(widget)[0].click();
     await new Promise(r => setTimeout(r, 0));
     expect(
       row.querySelector('.jp-VisionLens-patchesSelected')!.textContent

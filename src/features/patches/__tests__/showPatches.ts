@@ -1,0 +1,32 @@
+/**
+ * Shows a patches view in jsdom: the sizes a browser measures set on its
+ * grid's scroller (1000 × 500 px: tiles of 158 px are 6 to a row), attached
+ * to the document, its first page read and drawn.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { PatchesWidget } from '../PatchesWidget';
+
+/** The next animation frame and the promises it settles. */
+export async function frame(): Promise<void> {
+  await new Promise(resolve => requestAnimationFrame(resolve));
+  await new Promise(resolve => setTimeout(resolve, 0));
+}
+
+/** Attach `widget`, read its first page and draw it. */
+export async function showPatches(widget: PatchesWidget): Promise<void> {
+  Object.defineProperty(widget.grid.node, 'clientWidth', { value: 1000 });
+  Object.defineProperty(widget.grid.node, 'clientHeight', { value: 500 });
+  Widget.attach(widget, document.body);
+  await widget.load();
+  await frame();
+}
+
+/** The tiles showing an object, in the grid's order. */
+export function patchTiles(widget: PatchesWidget): HTMLElement[] {
+  return [
+    ...widget.node.querySelectorAll<HTMLElement>(
+      '.jp-VisionLens-patch[data-ann-id]'
+    )
+  ].sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index));
+}
