@@ -13,9 +13,10 @@ export const GAP = 6;
 /** Rows rendered above and below the viewport. */
 const OVERSCAN_ROWS = 2;
 
-/** A row of tiles, with the offset it is placed at (px in the sizer). */
+/** A row of tiles, with the offset it is placed at (px in the sizer) and the row it shows. */
 interface IRowEl extends HTMLDivElement {
   _y?: number;
+  _r?: number;
 }
 
 /** What one render showed. */
@@ -130,6 +131,11 @@ export class GridRows<E extends HTMLElement = HTMLElement> {
       this.clear();
     }
     const rowCount = Math.ceil(total / cols);
+    // Assistive technologies announce "row r of n" though most rows are not in the DOM.
+    const rowsLabel = String(rowCount);
+    if (this._scroller.getAttribute('aria-rowcount') !== rowsLabel) {
+      this._scroller.setAttribute('aria-rowcount', rowsLabel);
+    }
     const viewport = this._scroller.clientHeight || 600;
     this._scroll.setSize(rowCount * rowH + GAP, viewport);
     const sizerHeight = `${this._scroll.sizerHeight}px`;
@@ -158,6 +164,10 @@ export class GridRows<E extends HTMLElement = HTMLElement> {
         row = this._free.pop() ?? this._createRow(cols, tile);
         row.style.display = '';
         this._rows.set(r, row);
+      }
+      if (row._r !== r) {
+        row._r = r;
+        row.setAttribute('aria-rowindex', String(r + 1));
       }
       const y = Math.round(r * rowH + GAP + shift);
       if (row._y !== y) {

@@ -111,6 +111,7 @@ describe('the patches view on the virtual grid', () => {
     const grid = widget.grid.node;
     expect(grid.getAttribute('role')).toBe('grid');
     expect(grid.getAttribute('aria-label')).toBe('Objects');
+    expect(grid.getAttribute('aria-rowcount')).toBe('167'); // 1,000 in rows of 6
     expect(grid.querySelector('[role="row"] [role="gridcell"]')).not.toBeNull();
     expect(
       widget.node.querySelector(

@@ -136,6 +136,9 @@ describe('the virtual grid over rows of any type', () => {
     const rows = grid.node.querySelectorAll('[role="row"]');
     expect(rows).toHaveLength(8);
     expect(rows[0].querySelectorAll('[role="gridcell"]')).toHaveLength(9);
+    // 10,000 words in rows of 9: the rows not in the DOM are counted too
+    expect(grid.node.getAttribute('aria-rowcount')).toBe('1112');
+    expect(rows[7].getAttribute('aria-rowindex')).toBe('8');
     // The pages of those rows only: 72 words in pages of 50.
     expect(source.fetched).toEqual([0, 50]);
   });
@@ -165,6 +168,12 @@ describe('the virtual grid over rows of any type', () => {
     const after = [...grid.node.querySelectorAll('[role="row"]')];
     expect(before.every(row => after.includes(row))).toBe(true);
     expect(after).toHaveLength(10);
+    // a reused row says which row it shows now (rows 6-15: 7-16 counted from 1)
+    const indices = after
+      .filter(row => (row as HTMLElement).style.display !== 'none')
+      .map(row => Number(row.getAttribute('aria-rowindex')))
+      .sort((a, b) => a - b);
+    expect(indices).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   });
 
   it('draws the rows of a page fetched again, the old ones shown meanwhile', async () => {
