@@ -13,12 +13,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IFilter } from '../api/types';
-import {
-  IPatch,
-  IPatchQuery,
-  PatchKind,
-  PatchStatus
-} from '../api/patchTypes';
+import { IPatch, IPatchQuery, PatchKind, PatchStatus } from '../api/patchTypes';
 import { PageCache } from './pages';
 import { PatchesPageSource } from './sources/patches';
 import {

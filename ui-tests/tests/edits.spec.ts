@@ -15,7 +15,14 @@ import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, runEnv, SAMPLE_IN_TAB } from './helpers';
+import {
+  api,
+  clickToolbarItem,
+  command,
+  patchTile,
+  runEnv,
+  SAMPLE_IN_TAB
+} from './helpers';
 
 // The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
 test.use({ mockSettings: SAMPLE_IN_TAB });
@@ -291,13 +298,14 @@ test('edit patches in bulk: tag two objects, filter by the tag, delete them, und
   await command(page, 'visionlens:open-grid', { dataset: NAME });
   await command(page, 'visionlens:open-patches');
   const panel = page.locator('#visionlens-patches-main');
-  const tiles = panel.locator('.jp-VisionLens-patch');
-  await expect(tiles.first()).toBeVisible();
-  const ids = await tiles.evaluateAll(els =>
-    els.slice(0, 2).map(e => Number((e as HTMLElement).dataset.annId))
+  await expect(patchTile(panel, 1)).toBeVisible();
+  const ids = await Promise.all(
+    [0, 1].map(async i =>
+      Number(await patchTile(panel, i).getAttribute('data-ann-id'))
+    )
   );
-  await tiles.nth(0).click();
-  await tiles.nth(1).click();
+  await patchTile(panel, 0).click();
+  await patchTile(panel, 1).click();
   const row = panel.locator('.jp-VisionLens-patchesEdits');
   await expect(row.locator('.jp-VisionLens-patchesSelected')).toHaveText(
     '2 selected'

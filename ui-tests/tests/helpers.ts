@@ -309,3 +309,22 @@ export async function openUnfiltered(
   await page.sidebar.openTab('visionlens-filters');
   return { grid, filters: page.locator('#visionlens-filters') };
 }
+
+/**
+ * The patches view's tile at grid position `index` (0: the first object of the
+ * order): the patches view is a virtual grid, so only the rows in view are
+ * tiles, and a row scrolled away is hidden and kept for reuse.
+ */
+export function patchTile(panel: Locator, index: number): Locator {
+  return panel.locator(`.jp-VisionLens-patch[data-index="${index}"]:visible`);
+}
+
+/** The patches view's tiles showing an object (the rows in view). */
+export function patchTiles(panel: Locator): Locator {
+  return panel.locator('.jp-VisionLens-patch[data-ann-id]:visible');
+}
+
+/** The patches view's count: the server's exact number of objects. */
+export function patchesCount(total: number): string {
+  return `${fmt(total)} object${total === 1 ? '' : 's'}`;
+}

@@ -20,6 +20,7 @@ import {
   command,
   imagesLoaded,
   openGrid,
+  patchTile,
   setTheme,
   setToolbarCheckbox,
   shot,
@@ -289,7 +290,7 @@ test.describe('labels beyond the box', () => {
       })
     ).objects[0];
     expect(best.status).toBe('tp');
-    const pair = panel.locator('.jp-VisionLens-patch').first();
+    const pair = patchTile(panel, 0);
     await expect(pair).toHaveAttribute('data-ann-id', String(best.ann_id));
     const svg = pair.locator('svg.jp-VisionLens-overlay');
     await expect(svg).toHaveAttribute('viewBox', best.crop.join(' '));
@@ -334,7 +335,7 @@ test.describe('labels beyond the box', () => {
     expect(worst.status).toBe('fp');
     expect(worst.match.source).toBe('ground_truth');
     expect(worst.crop_with).toBe(worst.match.ann_id);
-    const fp = panel.locator('.jp-VisionLens-patch').first();
+    const fp = patchTile(panel, 0);
     await expect(fp).toHaveAttribute('data-ann-id', String(worst.ann_id));
     const fpSvg = fp.locator('svg.jp-VisionLens-overlay');
     await expect(fpSvg).toHaveAttribute('viewBox', worst.crop.join(' '));

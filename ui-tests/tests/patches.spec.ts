@@ -3,11 +3,20 @@
  * and evaluated by global-setup.js): the grid's "Objects" button opens it, its
  * count is the server's exact total, evaluation patches carry their status,
  * a patch selection reaches the grid and a notebook as its samples, and a
- * class name is drawn as text.
+ * class name is drawn as text. Its tiles are the generic virtual grid's: it
+ * scrolls to the last object (no prev / next), and the grid's keys move the
+ * focus across patches and select them.
  */
 import { expect, test } from './fixtures';
 
-import { api, clickToolbarItem, fmt, openGrid } from './helpers';
+import {
+  api,
+  clickToolbarItem,
+  openGrid,
+  patchesCount,
+  patchTile,
+  patchTiles
+} from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -52,10 +61,46 @@ test.describe('Patches view', () => {
       limit: 0
     });
     await expect(panel.locator('.jp-VisionLens-patchesCount')).toHaveText(
-      `1–60 of ${fmt(truth.total)} objects`
+      patchesCount(truth.total)
     );
-    const tiles = panel.locator('.jp-VisionLens-patch');
-    await expect(tiles).toHaveCount(60);
+    const scroller = panel.locator('.jp-VisionLens-gridScroller');
+    await expect(scroller).toHaveAttribute('role', 'grid');
+    await expect(scroller).toHaveAttribute('aria-label', 'Objects');
+    await expect(panel.locator('.jp-VisionLens-patchesPrev')).toHaveCount(0);
+    // the rows in view only, in the server's order
+    const first = await api(request, `datasets/${DEMO}/patches`, {
+      filter: {},
+      limit: 3
+    });
+    for (const [i, o] of first.objects.entries()) {
+      await expect(patchTile(panel, i)).toHaveAttribute(
+        'data-ann-id',
+        String(o.ann_id)
+      );
+    }
+    expect(await patchTiles(panel).count()).toBeLessThan(truth.total);
+    // scrolling reaches the last object (its page read when it comes into view)
+    const last = await api(request, `datasets/${DEMO}/patches`, {
+      filter: {},
+      offset: truth.total - 1,
+      limit: 1
+    });
+    await scroller.evaluate(el => el.scrollTo(0, el.scrollHeight));
+    await expect(patchTile(panel, truth.total - 1)).toHaveAttribute(
+      'data-ann-id',
+      String(last.objects[0].ann_id)
+    );
+    // the grid's keys: Home, then the arrows move the focus; Space selects
+    await patchTile(panel, truth.total - 1).click();
+    await page.keyboard.press('Home');
+    await expect(patchTile(panel, 0)).toBeFocused();
+    await page.keyboard.press('ArrowRight');
+    await expect(patchTile(panel, 1)).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(patchTile(panel, 1)).toHaveAttribute('aria-selected', 'true');
+    await expect(
+      panel.locator('.jp-VisionLens-patch.jp-mod-selected:visible')
+    ).toHaveCount(2); // the last object clicked, and this one
 
     // evaluation patches of the demo's model, worst IoU first
     await panel
@@ -69,20 +114,26 @@ test.describe('Patches view', () => {
       limit: 3
     });
     await expect(panel.locator('.jp-VisionLens-patchesCount')).toHaveText(
-      `1–60 of ${fmt(evaluated.total)} objects`
+      patchesCount(evaluated.total)
     );
-    await expect(tiles.first()).toHaveAttribute(
+    // another choice starts from the first object, nothing selected
+    await expect(patchTile(panel, 0)).toHaveAttribute(
       'data-ann-id',
       String(evaluated.objects[0].ann_id)
     );
-    const caption = tiles.first().locator('.jp-VisionLens-patchCaption');
+    await expect(
+      panel.locator('.jp-VisionLens-patch.jp-mod-selected:visible')
+    ).toHaveCount(0);
+    const caption = patchTile(panel, 0).locator('.jp-VisionLens-patchCaption');
     await expect(caption).toContainText(evaluated.objects[0].label);
     await expect(caption.locator('*')).toHaveCount(0); // text, never markup
 
     // two patches selected: their samples become the shared selection
-    await tiles.nth(0).click();
-    await tiles.nth(1).click();
-    await expect(panel.locator('.jp-VisionLens-patch.jp-mod-selected')).toHaveCount(2);
+    await patchTile(panel, 0).click();
+    await patchTile(panel, 1).click();
+    await expect(
+      panel.locator('.jp-VisionLens-patch.jp-mod-selected:visible')
+    ).toHaveCount(2);
     const annIds = evaluated.objects.slice(0, 2).map((o: any) => o.ann_id);
     const samples: number[] = (
       await api(request, `datasets/${DEMO}/patches/samples`, { ann_ids: annIds })

@@ -10,7 +10,15 @@
  */
 import { expect, test } from './fixtures';
 
-import { api, command, fmt, openGrid } from './helpers';
+import {
+  api,
+  command,
+  fmt,
+  openGrid,
+  patchesCount,
+  patchTile,
+  patchTiles
+} from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -91,7 +99,7 @@ test.describe('Quality view', () => {
     const patches = page.locator('#visionlens-patches-main');
     const last = Math.min(60, row.count);
     await expect(patches.locator('.jp-VisionLens-patchesCount')).toHaveText(
-      `1–${last} of ${fmt(row.count)} objects`
+      patchesCount(row.count)
     );
     const worst = await api(request, `datasets/${DEMO}/patches`, {
       filter: row.filter,
@@ -105,16 +113,22 @@ test.describe('Quality view', () => {
     const scores = worst.objects.map((o: any) => o.lq_score);
     expect(scores).toEqual([...scores].sort((a: number, b: number) => a - b));
     expect(worst.objects.every((o: any) => o.lq_issue === row.issue && o.lq_flagged)).toBe(true);
-    const tiles = patches.locator('.jp-VisionLens-patch');
-    await expect(tiles).toHaveCount(last);
-    const shownIds = await tiles.evaluateAll(els => els.map(e => Number(e.getAttribute('data-ann-id'))));
-    expect(shownIds).toEqual(worst.objects.map((o: any) => o.ann_id)); // worst first
+    // the rows in view (a virtual grid), worst first
+    await expect(patchTile(patches, 0)).toHaveAttribute('data-ann-id', String(worst.objects[0].ann_id));
+    const shownIds = await patchTiles(patches).evaluateAll(els =>
+      els
+        .map(e => [Number(e.getAttribute('data-index')), Number(e.getAttribute('data-ann-id'))])
+        .sort((a, b) => a[0] - b[0])
+        .map(([, id]) => id)
+    );
+    expect(shownIds.length).toBeGreaterThan(0);
+    expect(shownIds).toEqual(worst.objects.slice(0, shownIds.length).map((o: any) => o.ann_id));
     // each patch with a conflicting object draws it, with its class (and a prediction's score)
-    const paired = worst.objects.findIndex((o: any) => o.match);
+    const paired = worst.objects.slice(0, shownIds.length).findIndex((o: any) => o.match);
     if (paired >= 0) {
       const m = worst.objects[paired].match;
       const mine = m.source === MODEL ? 'g.jp-mod-pred' : 'g.jp-mod-gt';
-      await expect(tiles.nth(paired).locator(`${mine} text`)).toHaveText(
+      await expect(patchTile(patches, paired).locator(`${mine} text`)).toHaveText(
         m.score === null ? m.label : `${m.label} ${m.score.toFixed(2)}`
       );
     }

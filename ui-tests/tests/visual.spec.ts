@@ -15,7 +15,13 @@ import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect, test } from './fixtures';
 import type { Locator } from '@playwright/test';
 
-import { command, imagesLoaded, openGrid, setTheme } from './helpers';
+import {
+  command,
+  imagesLoaded,
+  openGrid,
+  patchTile,
+  setTheme
+} from './helpers';
 
 const DATASET = 'visual';
 const MODEL = 'simulated-model';
@@ -141,7 +147,7 @@ test.describe('Visual regression', () => {
           'visionlens-patches-main',
           {},
           async panel => {
-            await expect(panel.locator('.jp-VisionLens-patch').first()).toBeVisible();
+            await expect(patchTile(panel, 0)).toBeVisible();
           }
         ],
         [

@@ -89,9 +89,9 @@ describe('browsing a saved version', () => {
   it("pages the browsed version's objects in the patches view", async () => {
     const patches = new PatchesModel(model, 1000);
     const label = async () => {
-      await patches.load(0);
+      await patches.start();
       expect(patches.error).toBeNull();
-      return patches.page!.objects.find(p => p.ann_id === catId)?.label;
+      return patches.pages.loadedRows().find(p => p.ann_id === catId)?.label;
     };
     expect(await label()).toBe('cat');
     versionBrowse(model).browse('pets', null);
