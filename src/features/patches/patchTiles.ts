@@ -48,9 +48,10 @@ export interface IPatchTileOptions {
   keypointClasses: () => KeypointClasses;
 }
 
-/** A patch tile: the object it shows. */
+/** A patch tile: the row it drew, with the skeletons it drew it with. */
 export interface IPatchTileEl extends HTMLDivElement {
-  _annId?: number;
+  _patch?: IPatch;
+  _classes?: KeypointClasses;
 }
 
 /** Draws patches into the grid's cells. */
@@ -63,16 +64,20 @@ export class PatchTileRenderer implements ITileRenderer<IPatch, IPatchTileEl> {
   }
 
   fill(tile: IPatchTileEl, patch: IPatch | null): void {
+    const classes = this._o.keypointClasses();
+    if (patch && tile._patch === patch && tile._classes === classes) {
+      return; // a selection change: the grid updated the tile's state, the crop stays
+    }
     tile.classList.remove('jp-mod-tp', 'jp-mod-fp', 'jp-mod-fn');
+    tile._patch = patch ?? undefined;
+    tile._classes = classes;
     if (!patch) {
-      tile._annId = undefined;
       delete tile.dataset.annId;
       tile.removeAttribute('title');
       tile.removeAttribute('aria-label');
       tile.replaceChildren();
       return;
     }
-    tile._annId = patch.ann_id;
     tile.dataset.annId = String(patch.ann_id);
     tile.title = `${patch.file_name} (object ${patch.ann_id})`;
     const caption = patchCaption(patch);
@@ -89,13 +94,7 @@ export class PatchTileRenderer implements ITileRenderer<IPatch, IPatchTileEl> {
     });
     img.draggable = false;
     tile.replaceChildren(
-      patchCrop(
-        img,
-        patch,
-        this._o.style,
-        PATCH_CROP,
-        this._o.keypointClasses()
-      ),
+      patchCrop(img, patch, this._o.style, PATCH_CROP, classes),
       h('div', {
         className: 'jp-VisionLens-patchCaption',
         text: visibleText(caption)

@@ -108,12 +108,14 @@ describe('PatchesWidget', () => {
       widget.node.querySelector('.jp-VisionLens-patchesCount')!.textContent
     ).toBe('1 object');
 
+    const img = tile.querySelector('img');
     tile.click();
     await frame();
     expect(shared).toEqual([[70]]);
     const again = patchTiles(widget)[0];
     expect(again.classList.contains('jp-mod-selected')).toBe(true);
     expect(again.getAttribute('aria-selected')).toBe('true');
+    expect(again.querySelector('img')).toBe(img); // the crop is not loaded again
     widget.dispose();
   });
 
