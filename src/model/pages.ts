@@ -65,7 +65,10 @@ export class PageCache<T> implements IRowPages<T> {
       ctl.abort();
     }
     this._pending.clear();
-    this._stale = keepStale ? this._pages : new Map();
+    // a second reset before any page answered keeps the rows still shown
+    this._stale = keepStale
+      ? new Map([...this._stale, ...this._pages])
+      : new Map();
     this._pages = new Map();
     if (!keepStale) {
       this._total = null;

@@ -307,8 +307,11 @@ export class PatchesModel implements IDisposable {
     ) {
       return;
     }
+    // An edit may be announced twice (by its caller and by the server's event):
+    // the second finds the pages already dropped, so it adds to the recheck.
     const loaded = new Set(this.pages.loadedRows().map(p => p.ann_id));
-    this._recheck = [...this._selected.keys()].filter(id => loaded.has(id));
+    const shown = [...this._selected.keys()].filter(id => loaded.has(id));
+    this._recheck = [...new Set([...(this._recheck ?? []), ...shown])];
     this._restart(true);
     this._changed.emit();
   }

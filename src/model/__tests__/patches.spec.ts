@@ -312,6 +312,7 @@ describe('PatchesModel', () => {
     await settle();
     expect(view.queries.length).toBe(2); // another dataset, sample tags: nothing read
     view.dataChanged.emit({ dataset: 'd', kind: 'labels', ids: [30] });
+    view.dataChanged.emit({ dataset: 'd', kind: 'evaluation', ids: null }); // the same edit, twice
     // the old objects stay shown until the pages in view are read again
     expect(patches.pages.get(61)?.ann_id).toBe(61);
     patches.pages.ensure(60, 119);
