@@ -25,13 +25,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..catalog import Catalog
-from ..catalog.reads.object_pages import (
-    PatchQuery,
-    parse_patch_query,
-    patch_box,
-    patch_samples,
-    patches_page,
-)
+from ..catalog.reads.object_pages import PatchQuery, parse_patch_query, patches_page
+from ..catalog.reads.patch_objects import patch_box, patch_samples
 from ..label_quality.conflicts import attach_conflicts
 from ..media.crops import DEFAULT_CONTEXT, MAX_CONTEXT, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
