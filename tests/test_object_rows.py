@@ -18,11 +18,13 @@ import pytest
 
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.base.errors import CatalogError
 from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.reads.object_pages import parse_patch_query, patches_page
 from visionlens_jlab.catalog.tables import labels_view
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
+from visionlens_jlab.evaluate.api import evaluate_model
 from visionlens_jlab.records.batches import (
     ANNOTATION_LABEL_FIELDS,
     ANNOTATION_SCHEMA,
@@ -145,3 +147,39 @@ def test_a_version_of_patches_is_a_parameter_not_a_context(
     assert wire({**then, "version": None}) == wire(before)
     # the current objects are still the current ones (the cache keys on the version)
     assert wire(patches_page(catalog, "bare", {}, parse_patch_query(body))) == wire(now)
+
+
+def test_an_evaluation_colours_objects_and_names_evaluation_patches(
+    catalog: Catalog,  # noqa: F811 - the fixture
+) -> None:
+    evaluate_model(catalog, "rich", "m1")
+    ds = dataset(catalog, "rich")
+    with catalog.cursor() as cur:
+        ((key,),) = cur.execute(
+            "SELECT eval_key FROM evaluations WHERE dataset_id = ? AND model = 'm1' AND latest",
+            [ds],
+        ).fetchall()
+        judged = dict(
+            cur.execute(
+                "SELECT ann_id, status FROM box_evaluations WHERE eval_key = ?", [key]
+            ).fetchall()
+        )
+    body = {"sort": "area", "limit": 200}
+    plain = patches_page(catalog, "rich", {}, parse_patch_query(body))
+    coloured = patches_page(catalog, "rich", {}, parse_patch_query({**body, "evaluation": "m1"}))
+    assert coloured["evaluation"] == key and plain["evaluation"] is None
+    assert [o["ann_id"] for o in coloured["objects"]] == [o["ann_id"] for o in plain["objects"]]
+    assert all("status" not in o for o in plain["objects"])
+    statuses = [o["status"] for o in coloured["objects"]]
+    assert statuses == [judged.get(o["ann_id"]) for o in coloured["objects"]]
+    assert "fn" in statuses  # ground truth the model missed: the miss colour
+    # evaluation patches of the key are those of the model's latest evaluation
+    by_model = patches_page(
+        catalog, "rich", {}, parse_patch_query({"kind": "evaluation", "model": "m1"})
+    )
+    by_key = patches_page(
+        catalog, "rich", {}, parse_patch_query({"kind": "evaluation", "evaluation": key})
+    )
+    assert by_key == by_model and by_key["evaluation"] == key and by_key["source"] == "m1"
+    with pytest.raises(CatalogError, match="evaluation statuses are of the current labels"):
+        parse_patch_query({"evaluation": key, "version": 1})
