@@ -1,8 +1,10 @@
 """The patches view: pages of objects, their samples, and the crop of one object.
 
-* ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
-  "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total and one
-  page of objects (:mod:`..catalog.reads.object_pages`), each with the region its tile shows
+* ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "evaluation",
+  "statuses", "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total
+  and one page of objects (:mod:`..catalog.reads.object_pages`: rows of the planner's
+  ``objects`` kind; the version read and the evaluation named in the answer, each object's
+  ``status`` in that evaluation the key of its colour), each with the region its tile shows
   (:func:`..media.crops.tile_regions`); with a label-quality run, a flagged object's
   ``match`` is the object it disagrees with (:mod:`..label_quality.conflicts`).
 * ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...], "version"}`` →
