@@ -7,7 +7,8 @@ The dataset is :mod:`bench_browse`'s synthetic one (3 ground-truth boxes per ima
 models of 2 boxes, an evaluation of ``m1``), written once into ``--cache``: 340K images
 give 1.02M ground-truth objects. Each request below is one call of
 :func:`visionlens_jlab.catalog.reads.object_pages.patches_page` (what ``POST
-.../patches`` runs; the answers are not cached), timed ``--runs`` times after a warm-up:
+.../patches`` runs, on a catalog without the page cache: each call runs its plan), timed
+``--runs`` times after a warm-up:
 median and range in ms. The first page, a deep page (offset 500K) and a filtered page,
 each with the exact total.
 """
@@ -85,7 +86,7 @@ def main() -> None:
         load_features()
         load_start = load_average()
         lines = ["| request | objects (exact total) | ms median | range |", "|---|---|---|---|"]
-        with Catalog(data) as catalog:
+        with Catalog(data, result_cache_mb=0) as catalog:  # every call plans and reads
             for name, flt, body in CASES:
                 query = parse_patch_query({"limit": 100, **body})
                 page = patches_page(catalog, "bench", flt, query)  # warm-up

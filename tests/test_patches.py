@@ -213,8 +213,10 @@ async def test_patches_frame_in_a_kernel(vl_app: Any, scene: Any) -> None:
             "ds = vl.dataset('planted')\n"
             f"df = ds.patches({{'labels': {{'classes': [{HOSTILE!r}]}}}}, sort='area', order='desc')\n"
             "ev = ds.patches(kind='evaluation', model='det', statuses=['fn'])\n"
+            "gt = ds.patches(evaluation='det', limit=500)\n"
             "print(json.dumps({'n': len(df), 'total': df.attrs['total'], 'labels': sorted(set(df.label)),\n"
-            "  'area': df.area.tolist(), 'ev': sorted(set(ev.status)), 'ev_n': len(ev)}))"
+            "  'area': df.area.tolist(), 'ev': sorted(set(ev.status)), 'ev_n': len(ev),\n"
+            "  'gt': sorted(set(gt.status.dropna())), 'key': gt.attrs['evaluation']}))"
         )
     got = json.loads(out)
     boxes = _table(vl_app.catalog, "SELECT * FROM annotations WHERE source = 'ground_truth'")
@@ -222,6 +224,8 @@ async def test_patches_frame_in_a_kernel(vl_app: Any, scene: Any) -> None:
     assert got["n"] == int((boxes.label == HOSTILE).sum())
     assert got["area"] == sorted(got["area"], reverse=True)
     assert got["ev"] == ["fn"] and got["ev_n"] > 0
+    # ground truth coloured by the model's latest evaluation: matched or missed
+    assert set(got["gt"]) <= {"tp", "fn"} and "fn" in got["gt"] and got["key"]
 
 
 async def test_a_true_positive_is_cropped_with_its_match(api: Any, scene: Any) -> None:

@@ -134,6 +134,17 @@ def test_forced_sql_is_sql_alone() -> None:
     assert not forced()
 
 
-def test_objects_are_not_planned_yet() -> None:
-    with pytest.raises(ValueError, match="objects"):
-        plan_page(parse_filter({}), None, "ASC", rows="objects")
+def test_objects_are_planned_for_pages() -> None:
+    assert plan_page(parse_filter({}), None, "ASC", rows="objects").strategies == (S.SQL,)
+    whole = plan_page(parse_filter({}), "iou", "ASC", rows="objects", evaluation=True)
+    assert whole.rows == "objects" and whole.strategies == (S.EVALUATION_ROWS, S.SQL)
+    # a filter, another order or a saved version: the compiled statement alone
+    for flt, sort, version in ((CLASS, "iou", None), ({}, "area", None), ({}, "iou", 2)):
+        plan = plan_page(
+            parse_filter(flt), sort, "ASC", "objects", version=version, evaluation=True
+        )
+        assert plan.strategies == (S.SQL,)
+    with pytest.raises(ValueError, match="objects are planned for pages"):
+        plan_facets(parse_filter({}), rows="objects")
+    with pytest.raises(ValueError, match="rows of kind 'frames'"):
+        plan_page(parse_filter({}), None, "ASC", rows="frames")

@@ -17,6 +17,13 @@ export interface IPatchQuery {
   source?: string;
   /** kind `evaluation`: the model whose latest evaluation gives the patches. */
   model?: string;
+  /**
+   * An evaluation's key, or a model (its latest evaluation). Of kind
+   * `evaluation`: the evaluation whose patches the page shows; of kind
+   * `objects`: each object then carries its `status` in it (its colour).
+   * Not with a `version`.
+   */
+  evaluation?: string;
   /** kind `evaluation`: which patches (all three when absent). */
   statuses?: PatchStatus[];
   /** A box field, 'iou', 'lq_score', 'lq_<issue>' or 'attributes.<key>'. */
@@ -80,6 +87,16 @@ export interface IPatch {
   segmentation?: unknown;
   /** The object's keypoints, flat `[x, y, v, ...]` in image pixels. */
   keypoints?: number[];
+  /** Its box as `[x, y, w, h]` (the box kind's declared field; the same as x, y, w, h). */
+  bbox?: [number, number, number, number];
+  /** A rotated box's four corners `[x1, y1, ..., x4, y4]` in image pixels. */
+  obb?: number[];
+  /** A polyline's points `[x1, y1, x2, y2, ...]` in image pixels. */
+  polyline?: number[];
+  /** The mask's pixel area (with `segmentation`). */
+  mask_area?: number | null;
+  /** How many keypoints are labelled (with `keypoints`). */
+  num_keypoints?: number | null;
   /**
    * The region of the image its tile's crop shows, `[x, y, w, h]` in image
    * pixels (null: the image's size is unknown).
@@ -87,7 +104,11 @@ export interface IPatch {
   crop?: [number, number, number, number] | null;
   /** A patch shown as a pair: its partner's id (`match.ann_id`, the crop's `with`). */
   crop_with?: number | null;
-  status?: PatchStatus;
+  /**
+   * Its status in the page's evaluation: the key of the patch's colour (null:
+   * that evaluation did not judge the object).
+   */
+  status?: PatchStatus | null;
   iou?: number | null;
   matched_ann_id?: number | null;
   error_type?: string | null;
@@ -106,5 +127,9 @@ export interface IPatchesPage {
   kind: PatchKind;
   source: string;
   lq_model: string | null;
+  /** The saved version read (null or absent: the current labels). */
+  version?: number | null;
+  /** The evaluation key the objects' statuses are of (null or absent: none). */
+  evaluation?: string | null;
   objects: IPatch[];
 }

@@ -1,8 +1,10 @@
 """The patches view: pages of objects, their samples, and the crop of one object.
 
-* ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "statuses",
-  "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total and one
-  page of objects (:mod:`..catalog.reads.object_pages`), each with the region its tile shows
+* ``POST /datasets/{name}/patches``: ``{"filter", "kind", "source", "model", "evaluation",
+  "statuses", "sort", "order", "offset", "limit", "lq_model", "version"}`` → the exact total
+  and one page of objects (:mod:`..catalog.reads.object_pages`: rows of the planner's
+  ``objects`` kind; the version read and the evaluation named in the answer, each object's
+  ``status`` in that evaluation the key of its colour), each with the region its tile shows
   (:func:`..media.crops.tile_regions`); with a label-quality run, a flagged object's
   ``match`` is the object it disagrees with (:mod:`..label_quality.conflicts`).
 * ``POST /datasets/{name}/patches/samples``: ``{"ann_ids": [...], "version"}`` →
@@ -25,13 +27,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..catalog import Catalog
-from ..catalog.reads.object_pages import (
-    PatchQuery,
-    parse_patch_query,
-    patch_box,
-    patch_samples,
-    patches_page,
-)
+from ..catalog.reads.object_pages import PatchQuery, parse_patch_query, patches_page
+from ..catalog.reads.patch_objects import patch_box, patch_samples
 from ..label_quality.conflicts import attach_conflicts
 from ..media.crops import DEFAULT_CONTEXT, MAX_CONTEXT, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError

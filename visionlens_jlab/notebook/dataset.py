@@ -336,12 +336,15 @@ class Dataset(EditsMixin, ServerJobsMixin):
         offset: int = 0,
         limit: int | None = None,
         lq_model: str | None = None,
+        evaluation: str | None = None,
     ) -> pd.DataFrame:
         """The objects of the view ``filter`` as a DataFrame, one row per object (the patches
         view): ``kind='objects'`` the boxes of ``source`` (ground truth or a model),
         ``kind='evaluation'`` the latest evaluation of ``model`` (``statuses`` of tp / fp /
         fn, with iou and the matched box). ``sort``: a box field, ``iou``, ``lq_score``,
         ``lq_<issue>`` or ``attributes.<key>``; ``limit`` None reads every object.
+        ``evaluation``: an evaluation's key or a model (its latest): of evaluation patches,
+        the evaluation they are of; of objects, each row's ``status`` in it.
         ``attrs['total']``: how many objects the view has."""
         from .patches import patches_frame
 
@@ -349,5 +352,6 @@ class Dataset(EditsMixin, ServerJobsMixin):
             "filter": filter_body(filter), "kind": kind, "source": source, "model": model,
             "statuses": None if statuses is None else list(statuses), "sort": sort,
             "order": order, "offset": offset, "limit": limit, "lq_model": lq_model,
+            "evaluation": evaluation,
         }  # fmt: skip
         return patches_frame(self._client, dataset_path(self.name, "patches"), body)

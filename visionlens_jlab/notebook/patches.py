@@ -16,7 +16,8 @@ PAGE = 1000
 def patches_frame(client: RestClient, path: str, body: dict[str, Any]) -> pd.DataFrame:
     """POST ``body`` to the patches route at ``path`` and return its objects as a frame;
     with no ``limit`` every object from ``offset`` on, a page of :data:`PAGE` at a time.
-    ``attrs``: the exact ``total``, ``kind``, ``source`` and ``lq_model``."""
+    ``attrs``: the exact ``total``, ``kind``, ``source``, ``lq_model``, the ``version`` read
+    and the ``evaluation`` key of the rows' statuses."""
     import pandas as pd
 
     limit = body.pop("limit", None)
@@ -29,5 +30,6 @@ def patches_frame(client: RestClient, path: str, body: dict[str, Any]) -> pd.Dat
         if len(page["objects"]) < size or (limit is not None and len(rows) >= limit) or not size:
             break
     frame = pd.DataFrame(rows)
-    frame.attrs.update({k: page[k] for k in ("total", "kind", "source", "lq_model")})
+    keys = ("total", "kind", "source", "lq_model", "version", "evaluation")
+    frame.attrs.update({k: page.get(k) for k in keys})
     return frame

@@ -1,7 +1,8 @@
 """The planner: which way answers which condition of a parsed filter, per request.
 
 A request (a page, a sorted page, a count, facets, the ids of an export, a position) over
-a row kind (``samples``; ``objects``, one row per box, is the next) gets a :class:`Plan`: its
+a row kind (``samples``, or ``objects``: one row per object, the patches view's pages and
+counts) gets a :class:`Plan`: its
 *routes*, whole answers tried in order, each a :class:`Step` naming its strategy; the last
 route is always :attr:`Strategy.SQL`, the compiled filter (:mod:`..query.filters`, the
 reference), which also answers when no index is held. A route answers None when what it
@@ -13,6 +14,13 @@ The :attr:`Strategy.MASK` route ANDs per-condition masks over the box index's sa
 itself (ids, split, width / height, a label condition of one source with classes only or
 one range on one box column), the field columns, the tag lists, a registered backend
 (:func:`register_label_backend`: the evaluation's), and one SQL step for the rest.
+
+**Objects** (:func:`plan_page` with ``rows="objects"``): the rows are the objects of one
+source (or an evaluation's patches) that the filter's label conditions of that source keep,
+of the samples the filter keeps (:mod:`..reads.object_pages` compiles them); the SQL route
+gives the exact total and the page in one statement, and the :attr:`Strategy.EVALUATION_ROWS`
+route reads an evaluation's per-box rows alone. The version a request reads is a parameter
+of the plan (``version``), not a state of the context.
 
 Planning reads only the typed filter: a few attribute tests, microseconds per request.
 :func:`forced_sql` makes every plan the SQL route alone (the randomised equality tests).
@@ -69,6 +77,10 @@ class Strategy(Enum):
     """Facets route: no filter, the writer's stored pre-aggregates."""
     ID_TABLE = "id_table"
     """Export step: the id set joined as an Arrow table (not a bound list)."""
+    EVALUATION_ROWS = "evaluation_rows"
+    """Objects page route: an evaluation's patches of every sample in the rows' own order
+    (IoU or object id): its per-box rows alone, where each source's objects are one run of
+    ids (:func:`..reads.evaluation_rows.id_range`)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,7 @@ class Held:
     tag_lists: bool = False
 
 
-ROW_KINDS = ("samples",)
+ROW_KINDS = ("samples", "objects")
 _FORCED = contextvars.ContextVar("visionlens_forced_sql", default=False)
 _SQL = Step(Strategy.SQL)
 
@@ -140,11 +152,12 @@ def forced_sql() -> Iterator[None]:
         _FORCED.reset(token)
 
 
-def forced() -> bool:
+def forced(version: int | None = None) -> bool:
     """Whether every plan is SQL alone: :func:`forced_sql` is on, or the request reads a
-    saved version's labels (:func:`~..store.labels_position.labels_position`), which no
-    in-memory index, stored facet part nor registered summary holds."""
-    return _FORCED.get() or labels_position() is not None
+    saved version's labels (``version``, or the context's
+    :func:`~..store.labels_position.labels_position`), which no in-memory index, stored
+    facet part nor registered summary holds."""
+    return _FORCED.get() or version is not None or labels_position() is not None
 
 
 def held_sort(sort: str | None) -> bool:
@@ -158,10 +171,22 @@ def held_sort(sort: str | None) -> bool:
     )
 
 
-def plan_page(flt: Filter, sort: str | None, direction: str, rows: str = "samples") -> Plan:
-    """The routes of a page (or a count: a page of no rows) of ``flt`` sorted by ``sort``."""
+def plan_page(
+    flt: Filter,
+    sort: str | None,
+    direction: str,
+    rows: str = "samples",
+    *,
+    version: int | None = None,
+    evaluation: bool = False,
+) -> Plan:
+    """The routes of a page (or a count: a page of no rows) of ``flt`` sorted by ``sort``:
+    of samples, or of objects (``rows="objects"``; ``evaluation``: an evaluation's patches)
+    at saved ``version`` (None: the current labels)."""
     _check_rows(rows)
-    if forced():
+    if rows == "objects":
+        return Plan(rows, "page", _object_routes(flt, sort, version, evaluation))
+    if forced(version):
         return Plan(rows, "page", (_SQL,))
     by_id = not sort or sort == "sample_id"
     active = flt.active
@@ -184,7 +209,7 @@ def plan_position(flt: Filter, sort: str | None, direction: str, rows: str = "sa
     pages of ``flt`` sorted by ``sort`` (the grid scrolls to a selection made elsewhere).
     The SQL route alone: one statement ranks the filtered samples in the pages' order, once
     per selection made elsewhere rather than once per scroll."""
-    _check_rows(rows)
+    _check_rows(rows, "position")
     return Plan(rows, "position", (_SQL,))
 
 
@@ -192,7 +217,7 @@ def plan_facets(flt: Filter, rows: str = "samples", stored: bool = True) -> Plan
     """The routes of a facets request: the stored parts of the unfiltered view (unless
     not ``stored``: one facet of them missing), the box index's counts over the filter's
     mask, SQL."""
-    _check_rows(rows)
+    _check_rows(rows, "facets")
     if stored and flt.whole_dataset and labels_position() is None:
         return Plan(rows, "facets", (Step(Strategy.STORED_PARTS),))
     return Plan(rows, "facets", (_SQL,) if forced() else (Step(Strategy.MASK), _SQL))
@@ -200,7 +225,7 @@ def plan_facets(flt: Filter, rows: str = "samples", stored: bool = True) -> Plan
 
 def plan_export(flt: Filter, rows: str = "samples") -> Plan:
     """The steps of an export's rows: the id set as a joined table, the rest in SQL."""
-    _check_rows(rows)
+    _check_rows(rows, "export_ids")
     steps = (Step(Strategy.ID_TABLE, ("ids",)),) if flt.ids is not None else ()
     return Plan(rows, "export_ids", (*steps, _SQL))
 
@@ -274,6 +299,18 @@ def _filtered_by_id(flt: Filter) -> list[Step]:
     return [Step(Strategy.LABEL_SUMMARY, (label,))]
 
 
+def _object_routes(
+    flt: Filter, sort: str | None, version: int | None, evaluation: bool
+) -> tuple[Step, ...]:
+    """The routes of a page of objects: an evaluation's rows alone when every sample is
+    kept and the order is theirs (IoU or object id), then SQL."""
+    if forced(version) or not (evaluation and flt.whole_dataset):
+        return (_SQL,)
+    if sort in (None, "ann_id", "iou"):
+        return (Step(Strategy.EVALUATION_ROWS, (sort,)), _SQL)
+    return (_SQL,)
+
+
 def _summary_sort(sort: str | None, direction: str) -> bool:
     """Whether the summary rows order ``sort`` exactly (see :mod:`.summary_pages`)."""
     if not sort:
@@ -290,6 +327,8 @@ def _one_source(source: str) -> bool:
     return bool(source) and source != "predictions"
 
 
-def _check_rows(rows: str) -> None:
+def _check_rows(rows: str, request: str = "page") -> None:
     if rows not in ROW_KINDS:
         raise ValueError(f"no plans for rows of kind {rows!r} (known: {ROW_KINDS})")
+    if rows == "objects" and request != "page":
+        raise ValueError(f"objects are planned for pages and counts, not {request}")

@@ -66,10 +66,10 @@ def rows_part(
 
 
 def missed_partners(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str, objects: list[dict[str, Any]]
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, keys: list[str], objects: list[dict[str, Any]]
 ) -> None:
     """Give each missed ground truth of a page its partner: of the false positives of the
-    latest evaluation of ``model`` that it explains, the one of highest IoU (ties: lowest id).
+    evaluation ``keys`` that it explains, the one of highest IoU (ties: lowest id).
     The evaluation records a miss with no match, so this reads the other direction."""
     missed = [o["ann_id"] for o in objects if o["status"] == "fn"]
     if not missed:
@@ -77,14 +77,13 @@ def missed_partners(
     rows = cur.execute(
         f"""
         SELECT be.matched_ann_id, be.ann_id, be.iou
-        FROM {relation(EVAL_BOX_RESULTS)} be JOIN {relation(EVAL_RUNS)} ev
-          ON ev.dataset_id = be.dataset_id AND ev.eval_key = be.eval_key
-        WHERE be.dataset_id = ? AND ev.latest AND ev.model = ? AND be.status = 'fp'
-          AND be.matched_ann_id IN (SELECT unnest(?::BIGINT[]))
+        FROM {relation(EVAL_BOX_RESULTS)} be
+        WHERE be.dataset_id = ? AND be.eval_key IN (SELECT unnest(?::VARCHAR[]))
+          AND be.status = 'fp' AND be.matched_ann_id IN (SELECT unnest(?::BIGINT[]))
         QUALIFY row_number() OVER (
             PARTITION BY be.matched_ann_id ORDER BY be.iou DESC NULLS LAST, be.ann_id) = 1
         """,  # noqa: S608 - the feature's fixed SQL, values bound
-        [dataset_id, model, missed],
+        [dataset_id, keys, missed],
     ).fetchall()
     best = {int(r[0]): (int(r[1]), r[2]) for r in rows}
     if not best:

@@ -75,14 +75,17 @@ def check_readable(
 
 
 @contextmanager
-def labels_at(
+def labels_shadowed(
     catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset: str, version: int | None
-) -> Iterator[None]:
-    """Within the block, reads on ``cur`` (and the plans of this context) see the labels
-    of ``dataset`` at ``version``; None: the current labels, nothing changes. An unknown
-    version is a 404 (:class:`~..base.errors.NotFoundError`) naming how to list them."""
+) -> Iterator[int | None]:
+    """Within the block, reads on ``cur`` see the labels of ``dataset`` at ``version``
+    (None: the current labels, nothing changes); yields the version's log position (None
+    for the current labels) for the caller to pass on explicitly: the context itself is
+    left as it is (the patches view's reads name their version, :mod:`..reads.object_pages`).
+    An unknown version is a 404 (:class:`~..base.errors.NotFoundError`) naming how to list
+    them."""
     if version is None:
-        yield
+        yield None
         return
     dataset_id = catalog.dataset_id(cur, dataset)
     position = version_position(cur, dataset_id, version)
@@ -94,10 +97,23 @@ def labels_at(
     for statement in statements:
         cur.execute(statement)
     try:
-        with reading_position(position):
-            yield
+        yield position
     finally:
         _drop_shadows(cur)
+
+
+@contextmanager
+def labels_at(
+    catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset: str, version: int | None
+) -> Iterator[None]:
+    """:func:`labels_shadowed`, and the plans of this context (the samples routes' reads)
+    see the version's position (:mod:`..store.labels_position`)."""
+    with labels_shadowed(catalog, cur, dataset, version) as position:
+        if position is None:
+            yield
+            return
+        with reading_position(position):
+            yield
 
 
 def _main(cur: duckdb.DuckDBPyConnection) -> str:
