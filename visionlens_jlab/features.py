@@ -19,7 +19,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.catalog.tables.box_summaries",
     "visionlens_jlab.catalog.tables.field_index",
     "visionlens_jlab.catalog.extensions.computed",
-    "visionlens_jlab.catalog.extensions.maps",
+    "visionlens_jlab.maps.manifest",
     "visionlens_jlab.catalog.extensions.measured",
     "visionlens_jlab.catalog.extensions.label_facets",
     "visionlens_jlab.evaluate.manifest",

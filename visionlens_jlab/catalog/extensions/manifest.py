@@ -35,7 +35,7 @@ from ..query.summary_filters import LabelSummary, register_label_summary
 from ..store.feature_reads import Relation, register_relation
 from ..store.registry import Step, register_dataset_table, register_schema_1_tables, register_step
 from .computed import register_computed_field
-from .map_values import PointCounts, register_point_counts
+from .point_counts import PointCounts, register_point_counts
 
 
 @dataclass(frozen=True)
