@@ -89,12 +89,8 @@ def test_every_read_of_the_catalog_is_supplied_with_its_columns(
     tmp_path: Path,
 ) -> None:
     with duckdb.connect(str(tmp_path / "c.duckdb")) as con:
-        for manifest in manifests():
-            for step in manifest.steps:
-                step.run(con)
-            for table in manifest.tables:
-                if table.ddl is not None:
-                    con.execute(table.ddl)
+        for step in steps():  # as a catalog of schema 1 migrates: every feature's steps
+            step.run(con)
         for name, columns in READS.items():
             assert available(con, name), name
             described = con.execute(f"DESCRIBE SELECT * FROM {relation(name)} r").fetchall()  # noqa: S608

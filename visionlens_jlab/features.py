@@ -30,9 +30,9 @@ CATALOG_MODULES = (
     "visionlens_jlab.image_quality.manifest",
     "visionlens_jlab.label_quality.manifest",
     "visionlens_jlab.edits.manifest",
-    "visionlens_jlab.catalog.writes.model_runs",
+    "visionlens_jlab.predict.manifest",
     "visionlens_jlab.catalog.extensions.vlm",
-    "visionlens_jlab.importing.mask_areas",
+    "visionlens_jlab.importing.manifest",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

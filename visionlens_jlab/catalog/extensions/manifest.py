@@ -15,7 +15,7 @@ catalog opens). The manifest says:
   (:class:`FacetContribution`), map point counts and computed fields.
 
 :func:`install` hands each part to the registry of its floor; installing the same manifest
-again is a no-op. :func:`manifests` lists the installed ones (the test that the catalog names
+again (or an equal one) is a no-op. :func:`manifests` lists the installed ones (the test that the catalog names
 no feature table reads it).
 """
 
@@ -33,7 +33,13 @@ from ..query.filter_parser import register_label_condition
 from ..query.filters import Params
 from ..query.summary_filters import LabelSummary, register_label_summary
 from ..store.feature_reads import Relation, register_relation
-from ..store.registry import Step, register_dataset_table, register_schema_1_tables, register_step
+from ..store.registry import (
+    Step,
+    register_dataset_table,
+    register_model_table,
+    register_schema_1_tables,
+    register_step,
+)
 from .computed import register_computed_field
 from .point_counts import PointCounts, register_point_counts
 
@@ -41,10 +47,13 @@ from .point_counts import PointCounts, register_point_counts
 @dataclass(frozen=True)
 class Table:
     """A feature's dataset table (rows carry ``dataset_id``); ``ddl``: a table of schema 1,
-    created by step 1 (a later table leaves it out and a step of the manifest creates it)."""
+    created by step 1 (a later table leaves it out and a step of the manifest creates it);
+    ``model_column``: its rows of a model (named in that column) go when the model's
+    predictions are replaced."""
 
     name: str
     ddl: str | None = None
+    model_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,7 @@ _INSTALLED: dict[str, Manifest] = {}
 def install(manifest: Manifest) -> None:
     """Register every part of ``manifest`` with the catalog (idempotent per manifest)."""
     known = _INSTALLED.get(manifest.name)
-    if known is manifest:
+    if known == manifest:  # the same declaration again (a plugin's, when hooks reinstall)
         return
     if known is not None:
         raise ValueError(f"another manifest of feature {manifest.name!r} is installed")
@@ -116,6 +125,8 @@ def install(manifest: Manifest) -> None:
     for table in manifest.tables:
         if table.ddl is None:
             register_dataset_table(table.name)
+        if table.model_column is not None:
+            register_model_table(table.name, table.model_column)
     for step in manifest.steps:
         register_step(step.number, step.description, step.run)
     for name, relation in manifest.reads.items():

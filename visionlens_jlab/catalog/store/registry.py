@@ -77,6 +77,7 @@ _STEPS: dict[int, Step] = {}
 _REGISTERED_TABLES: list[str] = []
 _SCHEMA_1_DDL: dict[str, str] = {}
 _SCHEMA_1_FEATURES_SEEN: set[str] = set()
+_MODEL_TABLES: dict[str, str] = {}
 
 
 def register_dataset_table(table: str, ddl: str | None = None) -> None:
@@ -108,6 +109,17 @@ def register_schema_1_tables(feature: str, ddl: Mapping[str, str]) -> None:
             _REGISTERED_TABLES.insert(0, table)
         _SCHEMA_1_DDL[table] = text
     _SCHEMA_1_FEATURES_SEEN.add(feature)
+
+
+def register_model_table(table: str, column: str) -> None:
+    """Say that dataset table ``table`` keeps rows of a model, named in ``column``: they go
+    when the model's predictions are replaced (an import under its name)."""
+    _MODEL_TABLES[table] = column
+
+
+def model_tables() -> dict[str, str]:
+    """The registered tables of per-model rows: table name → the column naming the model."""
+    return dict(_MODEL_TABLES)
 
 
 def missing_schema_1() -> list[str]:
