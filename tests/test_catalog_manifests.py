@@ -10,6 +10,7 @@ tests cannot see: :func:`test_the_catalog_names_no_feature_table` finds it.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from visionlens_jlab.catalog.store.feature_reads import (
 )
 from visionlens_jlab.catalog.store.registry import missing_schema_1, register_schema_1_tables, steps
 
-CATALOG = Path(__file__).resolve().parents[1] / "visionlens_jlab" / "catalog"
+PACKAGE = Path(__file__).resolve().parents[1] / "visionlens_jlab"
+CATALOG = PACKAGE / "catalog"
 
 
 def naming(text: str, tables: set[str]) -> list[str]:
@@ -57,11 +59,59 @@ def feature_tables() -> set[str]:
 
 def test_the_features_declare_their_tables() -> None:
     by_name = {m.name: m.table_names() for m in manifests()}
-    assert by_name["evaluation"] == {"evaluations", "box_evaluations"}
+    assert by_name["evaluation"] == {"evaluations", "box_evaluations", "eval_summaries"}
     assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
     assert by_name["dedup"] == {"duplicate_results"}
     assert (by_name["media"], by_name["embed"]) == ({"media_status"}, {"vector_spaces"})
     assert by_name["image_quality"] == by_name["edits"] == set()  # fields, a label condition
+    assert by_name["embedding_maps"] == {"maps", "map_points"}
+    assert by_name["model_runs"] == {"model_run_empty_samples"}
+    assert by_name["mask_areas"] == by_name["blindspots"] == set()  # a step, a field
+
+
+def catalog_registrations(text: str) -> list[str]:
+    """The calls in module ``text`` of a ``register_*`` function imported from the catalog
+    (``line: name``)."""
+    tree = ast.parse(text)
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and "catalog" in (node.module or "").split(".")
+        for alias in node.names
+        if alias.name.startswith("register_")
+    }
+    return [
+        f"{node.lineno}: {node.func.id}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in imported
+    ]
+
+
+STILL_PIECEWISE = {"predict/writers.py"}
+"""Features outside the catalog that still register with it directly: the VLM's questions
+(``register_question`` of ``catalog/extensions/vlm.py``, which moves with the VLM labels)."""
+
+
+def test_features_outside_the_catalog_register_only_through_their_manifest() -> None:
+    found = [
+        f"{path.relative_to(PACKAGE)}:{hit}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if CATALOG not in path.parents and str(path.relative_to(PACKAGE)) not in STILL_PIECEWISE
+        for hit in catalog_registrations(path.read_text())
+    ]
+    assert found == []
+
+
+def test_the_registration_scan_sees_a_direct_call() -> None:
+    text = (
+        "from ..catalog.store.registry import register_step as step\n"
+        "from ..catalog.extensions.manifest import install\n"
+        "from ..blindspots.extensions import register_agent_tool\n"
+        "step(99, 'x', run)\ninstall(MANIFEST)\nregister_agent_tool('t', f, 'd')\n"
+    )
+    assert catalog_registrations(text) == ["4: step"]
 
 
 def test_the_catalog_names_no_feature_table() -> None:

@@ -33,6 +33,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.predict.manifest",
     "visionlens_jlab.catalog.extensions.vlm",
     "visionlens_jlab.importing.manifest",
+    "visionlens_jlab.blindspots.manifest",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

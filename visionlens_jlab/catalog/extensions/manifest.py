@@ -12,7 +12,8 @@ catalog opens). The manifest says:
 * its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
   in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
   (:class:`LabelConditionKind`), label summaries, label backends, facet providers
-  (:class:`FacetContribution`), map point counts and computed fields.
+  (:class:`FacetContribution`), map point counts, computed fields, and summaries over the
+  box summaries' class bits (:class:`~..tables.box_summaries.FeatureSummary`).
 
 :func:`install` hands each part to the registry of its floor; installing the same manifest
 again (or an equal one) is a no-op. :func:`manifests` lists the installed ones (the test that the catalog names
@@ -40,6 +41,7 @@ from ..store.registry import (
     register_schema_1_tables,
     register_step,
 )
+from ..tables.box_summaries import FeatureSummary, register_feature_summary
 from .computed import register_computed_field
 from .point_counts import PointCounts, register_point_counts
 
@@ -101,6 +103,7 @@ class Manifest:
     facets: tuple[FacetContribution, ...] = ()
     point_counts: Mapping[str, PointCounts] = field(default_factory=dict)
     computed_fields: tuple[ComputedFieldKind, ...] = ()
+    summaries: tuple[FeatureSummary, ...] = ()
 
     def table_names(self) -> set[str]:
         """The feature's tables: those it declares and those its reads name."""
@@ -145,6 +148,8 @@ def install(manifest: Manifest) -> None:
         register_facet_provider(facet.provider, facet.takes_filtered, facet.multi_pick)
     for prefix, counts in manifest.point_counts.items():
         register_point_counts(prefix, counts)
+    for rebuilt in manifest.summaries:
+        register_feature_summary(rebuilt)
     for computed in manifest.computed_fields:
         register_computed_field(computed.name, computed.kind, computed.description)
     _INSTALLED[manifest.name] = manifest

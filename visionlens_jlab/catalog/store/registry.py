@@ -47,7 +47,6 @@ SCHEMA_1_REGISTERED_TABLES = (
     "box_value_lists",
     "computed_fields",
     "computed_values",
-    "eval_summaries",
     "field_values",
     "object_attributes",
     "sample_attributes",
