@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog, CatalogError
@@ -182,3 +183,37 @@ def test_a_catalog_refuses_to_open_without_the_evaluation_manifest(
     with pytest.raises(CatalogError, match=r"feature evaluation.*features.load\(\)"):
         Catalog(tmp_path)
     assert not list(tmp_path.iterdir())  # refused before the file was made
+
+
+def test_a_models_rows_in_a_feature_table_go_when_its_predictions_are_replaced(
+    tmp_path: Path,
+) -> None:
+    """``model_run_empty_samples`` is the model runs' (``model_column``): an import under a
+    run's name clears the run's rows without the catalog naming the table."""
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.predict.model_runs import append_model_predictions, start_model_run
+
+    from .catalog_fixtures import PredictionRowsSource, RowsSource
+    from .evaluate_fixtures import scene_rows
+
+    assert registry.model_tables() == {"model_run_empty_samples": "model"}
+    samples, boxes, classes, preds = scene_rows()
+    catalog = Catalog(tmp_path)
+    try:
+        write_dataset(catalog, "scene", RowsSource(samples, boxes, classes))
+        with catalog.cursor() as cur:
+            ds = catalog.dataset_id(cur, "scene")
+            ids = [r[0] for r in cur.execute("SELECT sample_id FROM samples").fetchall()]
+        start_model_run(catalog, ds, "m1", "hf:detector", {"threshold": 0.5})
+        append_model_predictions(catalog, ds, "m1", np.asarray(ids, np.int64))  # none found
+
+        def run_rows() -> int:
+            with catalog.cursor() as cur:
+                sql = "SELECT COUNT(*) FROM model_run_empty_samples WHERE model = 'm1'"
+                return int(cur.execute(sql).fetchall()[0][0])
+
+        assert run_rows() == len(ids) == 3
+        write_predictions(catalog, "scene", "m1", PredictionRowsSource(preds))
+        assert run_rows() == 0
+    finally:
+        catalog.close()
