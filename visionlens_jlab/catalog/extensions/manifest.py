@@ -7,8 +7,8 @@ catalog opens). The manifest says:
 * its tables (:class:`Table`): dataset tables, deleted with their dataset; those of schema 1
   with their DDL (created by step 1), the others created by its migration steps;
 * its migration steps (:class:`~..store.registry.Step`);
-* the reads it supplies (:mod:`..store.feature_reads`): the catalog's pages, exports and
-  summaries read the feature's rows through these, never by its table names;
+* the reads it supplies (:mod:`..store.feature_reads`): the catalog's pages and exports
+  read the feature's rows through these, never by its table names;
 * its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
   in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
   (:class:`LabelConditionKind`), label summaries, label backends, facet providers
