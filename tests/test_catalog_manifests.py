@@ -20,6 +20,7 @@ import pytest
 
 from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.catalog.extensions.manifest import Manifest, Table, install, manifests
+from visionlens_jlab.catalog.query.filters import Params
 from visionlens_jlab.catalog.store import registry
 from visionlens_jlab.catalog.store.feature_reads import (
     EVAL_BOX_RESULTS,
@@ -170,6 +171,23 @@ def test_installing_a_manifest_twice_is_a_no_op_and_a_rival_is_refused() -> None
     with pytest.raises(ValueError, match="had no tables in schema 1"):
         register_schema_1_tables("label_quality", {"x": "CREATE TABLE x (dataset_id INTEGER)"})
     assert steps()[10].description == "add the label-quality tables"  # its step 11
+
+
+def test_a_plugins_manifest_made_again_replaces_the_one_before() -> None:
+    """Two servers in one process may load two versions of a plugin (its fields differ)."""
+    from visionlens_jlab.catalog.extensions.computed import NUMERIC, computed_field_sql
+    from visionlens_jlab.catalog.extensions.manifest import ComputedFieldKind
+
+    first = Manifest("plugin.t_replaced", computed_fields=(ComputedFieldKind("t_f", NUMERIC, "f"),))
+    second = Manifest(
+        "plugin.t_replaced", computed_fields=(ComputedFieldKind("t_g", NUMERIC, "g"),)
+    )
+    install(first, replace=True)
+    with pytest.raises(ValueError, match="another manifest"):
+        install(second)
+    install(second, replace=True)
+    assert next(m for m in manifests() if m.name == "plugin.t_replaced") is second
+    computed_field_sql("t_g", Params())  # declared: no FilterError
 
 
 def test_a_catalog_refuses_to_open_without_the_evaluation_manifest(

@@ -17,7 +17,7 @@ def install_plugin_hooks(registry: PluginRegistry) -> None:
         description = spec.description or f"from plugin {plugin}"
         fields.setdefault(plugin, []).append(ComputedFieldKind(name, spec.kind, description))
     for plugin, kinds in fields.items():
-        install(Manifest(f"plugin.{plugin}", computed_fields=tuple(kinds)))
+        install(Manifest(f"plugin.{plugin}", computed_fields=tuple(kinds)), replace=True)
     for name, (plugin, _attribute) in registry.blindspot_attributes.items():
         register_image_attribute(name, plugin)
     for name, (plugin, tool) in registry.agent_tools.items():

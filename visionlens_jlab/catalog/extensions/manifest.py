@@ -115,12 +115,16 @@ class Manifest:
 _INSTALLED: dict[str, Manifest] = {}
 
 
-def install(manifest: Manifest) -> None:
-    """Register every part of ``manifest`` with the catalog (idempotent per manifest)."""
+def install(manifest: Manifest, *, replace: bool = False) -> None:
+    """Register every part of ``manifest`` with the catalog (idempotent per manifest).
+
+    ``replace``: a manifest made at run time (a loaded plugin's fields) takes the place of
+    the one of that name installed before (a server started again in the same process may
+    load another version of the plugin); its parts register over the earlier ones."""
     known = _INSTALLED.get(manifest.name)
-    if known == manifest:  # the same declaration again (a plugin's, when hooks reinstall)
+    if known == manifest:  # the same declaration again
         return
-    if known is not None:
+    if known is not None and not replace:
         raise ValueError(f"another manifest of feature {manifest.name!r} is installed")
     schema_1 = {t.name: t.ddl for t in manifest.tables if t.ddl is not None}
     if schema_1:
