@@ -49,8 +49,8 @@ from visionlens_jlab.catalog.derived import (
 )
 from visionlens_jlab.catalog.plan import facets
 from visionlens_jlab.catalog.store.result_cache import ResultCache
-from visionlens_jlab.catalog.tables.box_summaries import refresh_eval_summaries
 from visionlens_jlab.catalog.writes.sample_labels import replace_labels
+from visionlens_jlab.evaluate.eval_summaries import refresh_eval_summaries
 from visionlens_jlab.features import load as load_features
 
 SPEC = {"labels": {"source": "ground_truth", "classes": ["cat", "dog"]}}

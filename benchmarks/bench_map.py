@@ -43,11 +43,11 @@ from harness import timed  # noqa: E402
 from map_report import loadavg, stat, write_report  # noqa: E402
 
 from visionlens_jlab.catalog import Catalog  # noqa: E402
-from visionlens_jlab.catalog.extensions.maps import MapPoints, write_map  # noqa: E402
 from visionlens_jlab.features import load as load_features  # noqa: E402
 from visionlens_jlab.maps.lasso import points_in_polygon  # noqa: E402
 from visionlens_jlab.maps.params import normalize_params  # noqa: E402
 from visionlens_jlab.maps.pca import pca_coordinates  # noqa: E402
+from visionlens_jlab.maps.tables import MapPoints, write_map  # noqa: E402
 from visionlens_jlab.maps.wire import encode_ids, encode_points, encode_points_arrow  # noqa: E402
 
 DIM = 512

@@ -10,14 +10,17 @@ tests cannot see: :func:`test_the_catalog_names_no_feature_table` finds it.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.catalog.extensions.manifest import Manifest, Table, install, manifests
+from visionlens_jlab.catalog.query.filters import Params
 from visionlens_jlab.catalog.store import registry
 from visionlens_jlab.catalog.store.feature_reads import (
     EVAL_BOX_RESULTS,
@@ -32,7 +35,8 @@ from visionlens_jlab.catalog.store.feature_reads import (
 )
 from visionlens_jlab.catalog.store.registry import missing_schema_1, register_schema_1_tables, steps
 
-CATALOG = Path(__file__).resolve().parents[1] / "visionlens_jlab" / "catalog"
+PACKAGE = Path(__file__).resolve().parents[1] / "visionlens_jlab"
+CATALOG = PACKAGE / "catalog"
 
 
 def naming(text: str, tables: set[str]) -> list[str]:
@@ -57,11 +61,59 @@ def feature_tables() -> set[str]:
 
 def test_the_features_declare_their_tables() -> None:
     by_name = {m.name: m.table_names() for m in manifests()}
-    assert by_name["evaluation"] == {"evaluations", "box_evaluations"}
+    assert by_name["evaluation"] == {"evaluations", "box_evaluations", "eval_summaries"}
     assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
     assert by_name["dedup"] == {"duplicate_results"}
     assert (by_name["media"], by_name["embed"]) == ({"media_status"}, {"vector_spaces"})
     assert by_name["image_quality"] == by_name["edits"] == set()  # fields, a label condition
+    assert by_name["embedding_maps"] == {"maps", "map_points"}
+    assert by_name["model_runs"] == {"model_run_empty_samples"}
+    assert by_name["mask_areas"] == by_name["blindspots"] == set()  # a step, a field
+
+
+def catalog_registrations(text: str) -> list[str]:
+    """The calls in module ``text`` of a ``register_*`` function imported from the catalog
+    (``line: name``)."""
+    tree = ast.parse(text)
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and "catalog" in (node.module or "").split(".")
+        for alias in node.names
+        if alias.name.startswith("register_")
+    }
+    return [
+        f"{node.lineno}: {node.func.id}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in imported
+    ]
+
+
+STILL_PIECEWISE = {"predict/writers.py"}
+"""Features outside the catalog that still register with it directly: the VLM's questions
+(``register_question`` of ``catalog/extensions/vlm.py``, which moves with the VLM labels)."""
+
+
+def test_features_outside_the_catalog_register_only_through_their_manifest() -> None:
+    found = [
+        f"{path.relative_to(PACKAGE)}:{hit}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if CATALOG not in path.parents and str(path.relative_to(PACKAGE)) not in STILL_PIECEWISE
+        for hit in catalog_registrations(path.read_text())
+    ]
+    assert found == []
+
+
+def test_the_registration_scan_sees_a_direct_call() -> None:
+    text = (
+        "from ..catalog.store.registry import register_step as step\n"
+        "from ..catalog.extensions.manifest import install\n"
+        "from ..blindspots.extensions import register_agent_tool\n"
+        "step(99, 'x', run)\ninstall(MANIFEST)\nregister_agent_tool('t', f, 'd')\n"
+    )
+    assert catalog_registrations(text) == ["4: step"]
 
 
 def test_the_catalog_names_no_feature_table() -> None:
@@ -89,12 +141,8 @@ def test_every_read_of_the_catalog_is_supplied_with_its_columns(
     tmp_path: Path,
 ) -> None:
     with duckdb.connect(str(tmp_path / "c.duckdb")) as con:
-        for manifest in manifests():
-            for step in manifest.steps:
-                step.run(con)
-            for table in manifest.tables:
-                if table.ddl is not None:
-                    con.execute(table.ddl)
+        for step in steps():  # as a catalog of schema 1 migrates: every feature's steps
+            step.run(con)
         for name, columns in READS.items():
             assert available(con, name), name
             described = con.execute(f"DESCRIBE SELECT * FROM {relation(name)} r").fetchall()  # noqa: S608
@@ -125,6 +173,23 @@ def test_installing_a_manifest_twice_is_a_no_op_and_a_rival_is_refused() -> None
     assert steps()[10].description == "add the label-quality tables"  # its step 11
 
 
+def test_a_plugins_manifest_made_again_replaces_the_one_before() -> None:
+    """Two servers in one process may load two versions of a plugin (its fields differ)."""
+    from visionlens_jlab.catalog.extensions.computed import NUMERIC, computed_field_sql
+    from visionlens_jlab.catalog.extensions.manifest import ComputedFieldKind
+
+    first = Manifest("plugin.t_replaced", computed_fields=(ComputedFieldKind("t_f", NUMERIC, "f"),))
+    second = Manifest(
+        "plugin.t_replaced", computed_fields=(ComputedFieldKind("t_g", NUMERIC, "g"),)
+    )
+    install(first, replace=True)
+    with pytest.raises(ValueError, match="another manifest"):
+        install(second)
+    install(second, replace=True)
+    assert next(m for m in manifests() if m.name == "plugin.t_replaced") is second
+    computed_field_sql("t_g", Params())  # declared: no FilterError
+
+
 def test_a_catalog_refuses_to_open_without_the_evaluation_manifest(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -136,3 +201,37 @@ def test_a_catalog_refuses_to_open_without_the_evaluation_manifest(
     with pytest.raises(CatalogError, match=r"feature evaluation.*features.load\(\)"):
         Catalog(tmp_path)
     assert not list(tmp_path.iterdir())  # refused before the file was made
+
+
+def test_a_models_rows_in_a_feature_table_go_when_its_predictions_are_replaced(
+    tmp_path: Path,
+) -> None:
+    """``model_run_empty_samples`` is the model runs' (``model_column``): an import under a
+    run's name clears the run's rows without the catalog naming the table."""
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+    from visionlens_jlab.predict.model_runs import append_model_predictions, start_model_run
+
+    from .catalog_fixtures import PredictionRowsSource, RowsSource
+    from .evaluate_fixtures import scene_rows
+
+    assert registry.model_tables() == {"model_run_empty_samples": "model"}
+    samples, boxes, classes, preds = scene_rows()
+    catalog = Catalog(tmp_path)
+    try:
+        write_dataset(catalog, "scene", RowsSource(samples, boxes, classes))
+        with catalog.cursor() as cur:
+            ds = catalog.dataset_id(cur, "scene")
+            ids = [r[0] for r in cur.execute("SELECT sample_id FROM samples").fetchall()]
+        start_model_run(catalog, ds, "m1", "hf:detector", {"threshold": 0.5})
+        append_model_predictions(catalog, ds, "m1", np.asarray(ids, np.int64))  # none found
+
+        def run_rows() -> int:
+            with catalog.cursor() as cur:
+                sql = "SELECT COUNT(*) FROM model_run_empty_samples WHERE model = 'm1'"
+                return int(cur.execute(sql).fetchall()[0][0])
+
+        assert run_rows() == len(ids) == 3
+        write_predictions(catalog, "scene", "m1", PredictionRowsSource(preds))
+        assert run_rows() == 0
+    finally:
+        catalog.close()

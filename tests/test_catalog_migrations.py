@@ -32,11 +32,11 @@ from visionlens_jlab.catalog.store.registry import (
     steps,
     unregister_step,
 )
-from visionlens_jlab.catalog.writes.model_runs import model_run_state
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.config import CATALOG_FILE
 from visionlens_jlab.evaluate.api import report_for
+from visionlens_jlab.predict.model_runs import model_run_state
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())

@@ -19,7 +19,7 @@ import pytest
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab import cli
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.extensions.maps import read_points
+from visionlens_jlab.maps.tables import read_points
 from visionlens_jlab.maps.wire import decode_frame, ids_from_ranges
 
 from .map_fixtures import (

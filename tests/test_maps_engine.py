@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog, FilterError
-from visionlens_jlab.catalog.extensions.maps import read_points
 from visionlens_jlab.maps import MapError, normalize_params
 from visionlens_jlab.maps.answers import points_frame, select_ids, values_frame
 from visionlens_jlab.maps.jobs import plan_map, run_map
 from visionlens_jlab.maps.lasso import points_in_polygon
 from visionlens_jlab.maps.pca import PcaBasis, fit_pca, pca_coordinates
 from visionlens_jlab.maps.store import list_descriptors, resolve
+from visionlens_jlab.maps.tables import read_points
 from visionlens_jlab.maps.wire import (
     POINTS_MAGIC,
     VALUES_MAGIC,

@@ -247,7 +247,7 @@ def one_thread() -> Iterator[None]:
 def test_grounding_dino_is_prompted_with_the_datasets_classes_in_captions_that_fit(
     catalog: Catalog, photos: Path, tmp_path: Path
 ) -> None:
-    from visionlens_jlab.catalog.writes.model_runs import dataset_class_names
+    from visionlens_jlab.predict.model_runs import dataset_class_names
 
     with catalog.cursor() as cur:
         classes = dataset_class_names(catalog, catalog.dataset_id(cur, "photos"))

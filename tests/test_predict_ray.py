@@ -179,7 +179,7 @@ async def test_a_job_through_the_rest_route_reports_progress_and_cancel_stops_th
     """``"runner": "ray"`` uses the server's default cluster; cancelling the job cancels
     its tasks and actor calls on the cluster (the driver and its actors stay, warm), and
     what came back is kept."""
-    from visionlens_jlab.catalog.writes.model_runs import model_run_state
+    from visionlens_jlab.predict.model_runs import model_run_state
 
     ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", CANCEL_IMAGES))
     detr = save_tiny_detr(tmp_path / "detr", shortest=800, longest=1333)  # slow enough

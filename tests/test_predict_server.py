@@ -17,7 +17,7 @@ N_IMAGES = 60  # at batch 1 and 800 px, long enough to be cancelled mid-way
 
 def run_count(vl_app: Any, source: str) -> int:
     """Samples with a processed mark: a prediction, or listed as done without one."""
-    from visionlens_jlab.catalog.writes.model_runs import model_run_state
+    from visionlens_jlab.predict.model_runs import model_run_state
 
     return len(model_run_state(vl_app.catalog, "photos", source).done)
 

@@ -19,8 +19,8 @@ from visionlens_jlab.catalog.derived import Change, Kind, apply_change
 from visionlens_jlab.catalog.derived.registry import ordered
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql import box_ranges
-from visionlens_jlab.catalog.tables.box_summaries import refresh_eval_summaries
 from visionlens_jlab.catalog.writes.sample_labels import replace_labels
+from visionlens_jlab.evaluate.eval_summaries import refresh_eval_summaries
 
 from .test_facet_index import CLASSES, both, catalog  # noqa: F401 - the fixture
 from .test_sorted_pages import check_one

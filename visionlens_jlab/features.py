@@ -19,7 +19,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.catalog.tables.box_summaries",
     "visionlens_jlab.catalog.tables.field_index",
     "visionlens_jlab.catalog.extensions.computed",
-    "visionlens_jlab.catalog.extensions.maps",
+    "visionlens_jlab.maps.manifest",
     "visionlens_jlab.catalog.extensions.measured",
     "visionlens_jlab.catalog.extensions.label_facets",
     "visionlens_jlab.evaluate.manifest",
@@ -30,9 +30,10 @@ CATALOG_MODULES = (
     "visionlens_jlab.image_quality.manifest",
     "visionlens_jlab.label_quality.manifest",
     "visionlens_jlab.edits.manifest",
-    "visionlens_jlab.catalog.writes.model_runs",
+    "visionlens_jlab.predict.manifest",
     "visionlens_jlab.catalog.extensions.vlm",
-    "visionlens_jlab.importing.mask_areas",
+    "visionlens_jlab.importing.manifest",
+    "visionlens_jlab.blindspots.manifest",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

@@ -3,7 +3,8 @@
 Images that look alike fail alike more often than any measured attribute says: a cluster of
 the embedding space is a slice the engine can test like ``fields.scene``. The labels are
 stored as the categorical computed field ``computed.embedding_cluster`` (``c0``, ``c1``...),
-so the grid filters by them and the engine reads them as an image attribute.
+so the grid filters by them and the engine reads them as an image attribute; the blind-spot
+finder's manifest (:mod:`.manifest`) declares the field.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.extensions.computed import CATEGORICAL, register_computed_field, write_computed
+from ..catalog.extensions.computed import write_computed
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -23,8 +24,6 @@ FIELD = "embedding_cluster"
 COLUMN = "computed." + FIELD
 DEFAULT_K = 8
 MAX_ITERATIONS = 100
-
-register_computed_field(FIELD, CATEGORICAL, "k-means cluster of the image's embedding")
 
 
 def kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:

@@ -48,9 +48,9 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
 
     def local(catalog: Any) -> dict[str, Any]:
-        from ..catalog.extensions.maps import read_points
         from ..maps.jobs import run_map
         from ..maps.store import resolve
+        from ..maps.tables import read_points
         from ..vectors import open_vector_store
 
         with open_vector_store(catalog.data_dir) as store:

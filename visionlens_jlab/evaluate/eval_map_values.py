@@ -1,13 +1,13 @@
 """Map fields ``eval.tp`` / ``eval.fp`` / ``eval.fn``: a sample's boxes with that status in
 the latest evaluation of ``model`` (needed when several models were evaluated); registered
-into the catalog's map values (:func:`..catalog.extensions.map_values.register_point_counts`)
+into the catalog's map values (:func:`..catalog.extensions.point_counts.register_point_counts`)
 by its manifest (:mod:`.manifest`)."""
 
 from __future__ import annotations
 
 import duckdb
 
-from ..catalog.extensions.map_values import CountedRows
+from ..catalog.extensions.point_counts import CountedRows
 from ..catalog.query.filters import FilterError
 
 PREFIX = "eval."

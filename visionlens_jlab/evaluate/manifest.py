@@ -1,9 +1,10 @@
 """What the evaluation adds to the catalog: its manifest, installed when this module is
 imported (:mod:`visionlens_jlab.features` and the package import it).
 
-Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`), the reads the
-catalog makes of them (a box's status in a page, an export's evaluation columns, the
-evaluation patches, the evaluation summaries), the ``eval`` label condition with its summary
+Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`; ``eval_summaries``:
+schema 1, :mod:`.eval_summaries`, refreshed as a derived structure and rebuilt by step 4), the
+reads the catalog makes of them (a box's status in a page, an export's evaluation columns, the
+evaluation patches), the ``eval`` label condition with its summary
 clause and its mask from the evaluation index, the eval facets and their stored part, and
 the map's ``eval.*`` point values, and the evaluation index (in memory: patched after a label
 edit, rebuilt by the index warmer).
@@ -26,11 +27,16 @@ from .eval_facet_index import EVALUATION_INDEX, warm
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
 from .eval_label_mask import eval_label_mask
 from .eval_map_values import PREFIX, eval_point_counts
+from .eval_summaries import EVAL_SUMMARIES_DDL, STRUCTURE, SUMMARY
 from .store import EVAL_DDL, eval_facet_entries, store_facet_part
 
 MANIFEST = Manifest(
     "evaluation",
-    tables=(Table("evaluations", EVAL_DDL[0]), Table("box_evaluations", EVAL_DDL[1])),
+    tables=(
+        Table("evaluations", EVAL_DDL[0]),
+        Table("box_evaluations", EVAL_DDL[1]),
+        Table("eval_summaries", EVAL_SUMMARIES_DDL),
+    ),
     reads={
         EVAL_BOX_RESULTS: columns_of(EVAL_BOX_RESULTS, "box_evaluations"),
         EVAL_RUNS: columns_of(EVAL_RUNS, "evaluations"),
@@ -43,6 +49,7 @@ MANIFEST = Manifest(
             after=(EVAL_SUMMARIES,),
         ),
         EVALUATION_INDEX,
+        STRUCTURE,
     ),
     warmers=(warm,),
     label_conditions=(LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),),
@@ -50,6 +57,7 @@ MANIFEST = Manifest(
     label_backends=(LabelBackend("evaluation index", "eval", eval_label_mask),),
     facets=(FacetContribution(eval_facet_entries, takes_filtered=True),),
     point_counts={PREFIX: eval_point_counts},
+    summaries=(SUMMARY,),
 )
 """The evaluation's catalog extension (see the module docstring)."""
 

@@ -30,11 +30,11 @@ import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH
 from ..catalog.sql.facet_parts import store_part, stored_parts
-from ..catalog.tables.box_summaries import refresh_eval_summaries
 from .analysis import BoxOutcomes, outcomes_from_coco, outcomes_from_voc
 from .api import outcome_table
 from .boxes import Boxes
 from .coco import match_coco
+from .eval_summaries import refresh_eval_summaries
 from .iou_types import coco_params
 from .load import EvalInput
 from .voc import match_voc

@@ -4,7 +4,9 @@ detects), streamed with orjson one image and one object at a time.
 Masks are written as the catalog keeps them (polygons or RLE, the stored JSON text passed
 through untouched), keypoints with ``num_keypoints``, categories with their keypoint names,
 skeleton and sigmas. Ids come back as the source had them (image, object and category ids)
-when every one is an integer and unique, else they are numbered from 1.
+when every one is an integer and unique, else they are numbered from 1. What an annotation
+holds of each kind of label is one hook per kind (:data:`KINDS`); rotated boxes and
+polylines have no COCO field and are left out (their object's box is written).
 
 A model's labels are written as a COCO dataset whose annotations carry ``score``: the same
 file is a dataset ``pycocotools.coco.COCO`` loads (its ``dataset["annotations"]`` go to
@@ -15,6 +17,7 @@ ground truth's category ids beside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ExportError
+from .kind_hooks import KindHooks
 from .staging import image_name, unique_names
 from .view import ExportView
 
@@ -123,7 +127,7 @@ def _images(
 def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int]) -> Any:
     """The view's objects as COCO annotations, a batch of samples at a time."""
     source_ids = view.objects.plain_source_ids()
-    fragment, loads = orjson.Fragment, orjson.loads
+    loads, writers = orjson.loads, KINDS.in_order()
     predictions = view.predictions
     done = 0
     for _, _, labels in view.objects.batches(_OBJECT_COLUMNS):
@@ -132,27 +136,47 @@ def _objects(view: ExportView, image_id: dict[int, int], class_id: dict[str, int
         c = {name: part.column(name).to_pylist() for name in _OBJECT_COLUMNS}
         ids = _source_ids(part) if source_ids else range(done + 1, done + rows + 1)
         for i in range(rows):
-            w, h = c["w"][i], c["h"][i]
-            area = c["area"][i]
             ann: dict[str, Any] = loads(c["attributes"][i]) if c["attributes"][i] else {}
             ann.update(
-                id=ids[i],
-                image_id=image_id[c["sample_id"][i]],
-                category_id=class_id[c["label"][i]],
-                bbox=[c["x"][i], c["y"][i], w, h],
-                area=w * h if area is None else area,
-                iscrowd=int(c["iscrowd"][i]),
+                id=ids[i], image_id=image_id[c["sample_id"][i]], category_id=class_id[c["label"][i]]
             )
-            if c["segmentation"][i] is not None:
-                ann["segmentation"] = fragment(c["segmentation"][i])
-            if c["keypoints"][i] is not None:
-                ann["keypoints"] = c["keypoints"][i]
-                ann["num_keypoints"] = c["num_keypoints"][i]
+            for write in writers:
+                write(ann, c, i)
             if predictions:
                 ann["score"] = c["score"][i]
             yield ann
         done += rows
 
+
+def _box(ann: dict[str, Any], c: dict[str, list[Any]], i: int) -> None:
+    """Every object's box, its area (the mask's where the source gave one) and crowd flag."""
+    w, h, area = c["w"][i], c["h"][i], c["area"][i]
+    ann.update(
+        bbox=[c["x"][i], c["y"][i], w, h],
+        area=w * h if area is None else area,
+        iscrowd=int(c["iscrowd"][i]),
+    )
+
+
+def _mask(ann: dict[str, Any], c: dict[str, list[Any]], i: int) -> None:
+    """The mask as stored (polygons or RLE JSON text, passed through)."""
+    if c["segmentation"][i] is not None:
+        ann["segmentation"] = orjson.Fragment(c["segmentation"][i])
+
+
+def _keypoints(ann: dict[str, Any], c: dict[str, list[Any]], i: int) -> None:
+    """The points (x, y, v triples) and how many are labelled."""
+    if c["keypoints"][i] is not None:
+        ann["keypoints"] = c["keypoints"][i]
+        ann["num_keypoints"] = c["num_keypoints"][i]
+
+
+KINDS: KindHooks[Callable[[dict[str, Any], dict[str, list[Any]], int], None]] = KindHooks(
+    "coco",
+    {"box": _box, "mask": _mask, "keypoints": _keypoints},
+    left_out=("rotated_box", "polyline"),
+)
+"""What a COCO annotation holds of each kind of label: ``hook(annotation, columns, row)``."""
 
 _OBJECT_COLUMNS = (
     "sample_id", "source_ann_id", "label", "x", "y", "w", "h", "score", "area", "iscrowd",

@@ -3,7 +3,8 @@
 
 A rotated box is written with its corners as stored (DOTA's order kept); any other object
 with its box's corners (top-left first, clockwise), so that every object of the view has a
-line and a re-ingest gives the same quadrilaterals back. Samples of one split (or none) are
+line and a re-ingest gives the same quadrilaterals back (one hook per kind of label,
+:data:`KINDS`). Samples of one split (or none) are
 one DOTA root; a view with several splits is written a root per split (``train/images``,
 ``train/labelTxt``, ...), as DOTA itself ships. Masks and keypoints have no place in DOTA's
 lines and are left out; a class name with white space cannot be a DOTA class and is refused.
@@ -11,10 +12,12 @@ lines and are left out; a class name with white space cannot be a DOTA class and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .errors import ExportError
+from .kind_hooks import KindHooks
 from .staging import background_writes, unique_names
 from .view import ExportView
 
@@ -33,12 +36,32 @@ def check_dota_names(names: list[str]) -> None:
             )
 
 
-def _corners(cols: dict[str, list[Any]], j: int) -> list[float]:
+def _rotated_corners(cols: dict[str, list[Any]], j: int) -> list[float] | None:
+    """A rotated box's four corners as stored; None for an object without one."""
     obb = cols["obb"][j]
-    if obb is not None and len(obb) == 8:
-        return [float(v) for v in obb]
+    return [float(v) for v in obb] if obb is not None and len(obb) == 8 else None
+
+
+def _box_corners(cols: dict[str, list[Any]], j: int) -> list[float] | None:
+    """The box's corners, top-left first, clockwise (every object has a box)."""
     x, y, w, h = cols["x"][j], cols["y"][j], cols["w"][j], cols["h"][j]
     return [x, y, x + w, y, x + w, y + h, x, y + h]
+
+
+KINDS: KindHooks[Callable[[dict[str, list[Any]], int], list[float] | None]] = KindHooks(
+    "dota",
+    {"rotated_box": _rotated_corners, "box": _box_corners},
+    left_out=("polyline", "mask", "keypoints"),
+)
+"""A DOTA line's corners per kind of label: ``hook(columns, row)``, None where the object
+has no label of that kind."""
+
+_PRECEDENCE = (KINDS.hook("rotated_box"), KINDS.hook("box"))
+"""An object's corners: its rotated box's where it has one, else its box's."""
+
+
+def _corners(cols: dict[str, list[Any]], j: int) -> list[float]:
+    return next(c for corners in _PRECEDENCE if (c := corners(cols, j)) is not None)
 
 
 def _line(cols: dict[str, list[Any]], j: int) -> str:

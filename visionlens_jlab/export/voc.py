@@ -4,12 +4,14 @@ Corners are written as ``xmin = x``, ``xmax = x + w`` with every float digit (no
 shift, as VisionLens reads them), so a re-ingest gives x and y back exactly and w and h to
 float rounding. ``difficult``, ``truncated``, ``occluded`` and ``pose`` are elements; the
 other attributes go in ``<attributes>`` name/value pairs (which VisionLens and CVAT read).
-Masks and keypoints have no place in the XML and are left out. Samples without a split are
+Masks, keypoints, rotated boxes and polylines have no place in the XML and are left out (one
+hook per kind of label, :data:`KINDS`). Samples without a split are
 listed in ``ImageSets/Main/default.txt`` (and come back with the split ``default``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,6 +19,7 @@ from xml.sax.saxutils import escape
 import orjson
 
 from .errors import ExportError
+from .kind_hooks import KindHooks
 from .staging import background_writes, unique_names
 from .view import ExportView
 
@@ -88,8 +91,24 @@ def write_voc(
 _COLUMNS = ("label", "x", "y", "w", "h", "difficult", "attributes")
 
 
-def _object(cols: dict[str, list[Any]], j: int) -> str:
+def _bndbox(cols: dict[str, list[Any]], j: int) -> str:
+    """The box's corners (``xmax = x + w``, every float digit)."""
     x, y, w, h = cols["x"][j], cols["y"][j], cols["w"][j], cols["h"][j]
+    return (
+        f"<bndbox><xmin>{x!r}</xmin><ymin>{y!r}</ymin><xmax>{x + w!r}</xmax>"
+        f"<ymax>{y + h!r}</ymax></bndbox>"
+    )
+
+
+KINDS: KindHooks[Callable[[dict[str, list[Any]], int], str]] = KindHooks(
+    "voc", {"box": _bndbox}, left_out=("rotated_box", "polyline", "mask", "keypoints")
+)
+"""What a VOC ``<object>`` holds of each kind of label: ``hook(columns, row)`` → XML."""
+
+_WRITERS = KINDS.in_order()
+
+
+def _object(cols: dict[str, list[Any]], j: int) -> str:
     attrs: dict[str, Any] = orjson.loads(cols["attributes"][j]) if cols["attributes"][j] else {}
     parts = [f"<object><name>{escape(cols['label'][j])}</name>"]
     pose = attrs.pop("pose", None)
@@ -100,10 +119,7 @@ def _object(cols: dict[str, list[Any]], j: int) -> str:
         if value is not None:
             parts.append(f"<{flag}>{int(bool(value))}</{flag}>")
     parts.append(f"<difficult>{int(bool(cols['difficult'][j]))}</difficult>")
-    parts.append(
-        f"<bndbox><xmin>{x!r}</xmin><ymin>{y!r}</ymin><xmax>{x + w!r}</xmax>"
-        f"<ymax>{y + h!r}</ymax></bndbox>"
-    )
+    parts.extend(write(cols, j) for write in _WRITERS)
     if attrs:
         pairs = "".join(
             f"<attribute><name>{escape(str(k))}</name><value>{escape(_text(v))}</value></attribute>"

@@ -5,7 +5,8 @@ The task follows the labels: pose when any object has keypoints (every row a pos
 ``kpt_shape: [K, 3]``, all keypoint classes must share K; an object without keypoints gets
 K unlabelled points), segmentation when any object has a polygon (objects with an RLE mask
 or none are written as their box's four corners), else detection. Every image gets a label
-file, an empty one when it has no object (Ultralytics' "background" image).
+file, an empty one when it has no object (Ultralytics' "background" image). Rotated boxes and
+polylines are left out (their objects' boxes are written; :data:`TASKS`).
 
 Coordinates are normalised by the image size and written as Python's shortest exact repr, so a
 re-ingest gives back the pixels to within float rounding (the tests allow 1e-6 pixel); an
@@ -26,11 +27,19 @@ import pyarrow as pa
 import yaml
 
 from .errors import ExportError
+from .kind_hooks import KindHooks
 from .staging import background_writes, unique_names
 from .view import ExportView, Labels
 from .yolo_text import rows_text
 
 SPLITS = ("train", "val", "test")
+TASKS: KindHooks[str] = KindHooks(
+    "yolo",
+    {"box": "detect", "mask": "segment", "keypoints": "pose"},
+    left_out=("rotated_box", "polyline"),
+)
+"""The Ultralytics task each kind of label is written as; a view's task is that of the
+last kind it has, in the kinds' declared order (keypoints over masks over boxes)."""
 YAML_FILE = "data.yaml"
 
 
@@ -53,7 +62,8 @@ def write_yolo(
     class_id = {name: i for i, name in enumerate(view.class_names)}
     lengths, polygons = view.objects.shapes()
     points = _keypoint_count(view, lengths)
-    task = "pose" if points else ("segment" if polygons else "detect")
+    present = {"box", *(["mask"] if polygons else []), *(["keypoints"] if points else [])}
+    task = [task for kind, task in TASKS.items() if kind in present][-1]
     used = [x for x in SPLITS if x in split_of]
     labels, images = str(root / "labels"), str(root / "images")
     for split in used:

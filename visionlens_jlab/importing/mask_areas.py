@@ -10,6 +10,7 @@ else pycocotools' area of the mask, which then fills a missing ``area`` too (as 
 predictions); a mask pycocotools cannot read keeps NULL, as at ingest. The same goes for the
 browsed versions' copies and for the object states of the operation log (an undo or a
 restore writes them back), and the label facets stored per dataset are counted again.
+The step is declared by the ingest's manifest (:mod:`.manifest`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import duckdb
 import pyarrow as pa
 
 from ..catalog.extensions.label_facets import recount_stored_parts
-from ..catalog.store.registry import register_step
 from ..ingest.coco.mask_geometry import mask_area
 
 TABLES = ("annotations", "version_annotations")
@@ -103,6 +103,3 @@ def _update(cur: duckdb.DuckDBPyConnection, sql: str, columns: dict[str, pa.Arra
         cur.execute(sql)
     finally:
         cur.unregister("_measured")
-
-
-register_step(16, "measure the masks of objects stored before mask areas", measure_old_masks)

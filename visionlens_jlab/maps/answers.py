@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.extensions.map_values import map_values
-from ..catalog.extensions.maps import MapPoints, read_points, require_map
 from ..catalog.reads.queries import sample_ids
 from ..int_unique import unique_ints
 from .lasso import as_polygon, as_rect, points_in_polygon, points_in_rect
 from .params import MapError
 from .store import dataset_id_of
+from .tables import MapPoints, read_points, require_map
+from .values import map_values
 from .wire import encode_points, encode_points_arrow, encode_values
 
 if TYPE_CHECKING:

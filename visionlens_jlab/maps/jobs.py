@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog.extensions.maps import get_map, read_points, update_points, write_map
 from ..jobs import stream_from_worker
 from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobContext
@@ -31,6 +30,7 @@ from .pca import PcaBasis
 from .progress import WRITING, Progress, scaled
 from .reduce import reduce_vectors
 from .store import MapKey, describe, read_vectors, resolve, space_ids
+from .tables import get_map, read_points, update_points, write_map
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog import NotFoundError
-from ..catalog.extensions.maps import get_map, list_maps, read_points
 from ..search.spaces import dataset_spaces
 from ..vectors import SpaceInfo, SpaceNotFoundError, VectorStore, VectorStoreError
 from .params import MapError, map_id, normalize_params
 from .progress import READING, Progress
+from .tables import get_map, list_maps, read_points
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

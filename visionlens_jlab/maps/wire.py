@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..catalog.extensions.map_values import PointValues
-from ..catalog.extensions.maps import MapPoints
+from .tables import MapPoints
+from .values import PointValues
 
 POINTS_MAGIC = b"VLMP"
 VALUES_MAGIC = b"VLMV"

@@ -22,10 +22,10 @@ import pyarrow as pa
 
 from ..catalog import Catalog
 from ..catalog.reads.queries import sample_ids
-from ..catalog.writes.model_runs import dataset_class_names
 from ..jobs.job import JobContext, JobPaused
 from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions, WorkItem
+from .model_runs import dataset_class_names
 from .tasks import task_of
 from .writers import FLUSH_SECONDS, ResultWriter
 

@@ -1,7 +1,7 @@
 """Where a model job's results go: the result writers a task (:mod:`.tasks`) names.
 
 Detections and zero-shot labels become a prediction set like an imported one
-(:mod:`visionlens_jlab.catalog.writes.model_runs`); captions the ``computed.caption`` field
+(:mod:`visionlens_jlab.predict.model_runs`); captions the ``computed.caption`` field
 (:mod:`visionlens_jlab.catalog.extensions.captions`); a VLM's answers the
 ``computed.vlm_<question>`` fields (:mod:`visionlens_jlab.catalog.extensions.vlm`), written
 the same way. Each writer buffers results and writes them in chunks (one transaction each,
@@ -27,15 +27,15 @@ from ..catalog.extensions.captions import (
     text_run_state,
 )
 from ..catalog.extensions.vlm import Question, register_question
-from ..catalog.writes.model_runs import (
+from .base import PredictOptions
+from .classes import class_map, unknown_class_warning
+from .model_runs import (
     BOX_COLUMNS,
     CLASSIFICATION_COLUMNS,
     append_model_predictions,
     model_run_state,
     start_model_run,
 )
-from .base import PredictOptions
-from .classes import class_map, unknown_class_warning
 from .vlm import questions_of
 
 VLM_PRODUCER = "vlm:"

@@ -6,7 +6,8 @@ Registered with :mod:`.registry` in this order of dependence (each names those i
   label edit only the new boxes' sources and attribute keys are added and probed away;
 * box summaries (:mod:`..tables.box_summaries`): whole, one model's, or the edited
   samples' rows; numbers new classes, so it comes before the evaluation summaries;
-* evaluation summaries: one evaluation's, one model's, or the edited samples';
+* evaluation summaries (the evaluation's manifest, ``evaluate/eval_summaries.py``): one
+  evaluation's, one model's, or the edited samples';
 * the field index (:mod:`..tables.field_index`): ``samples.fields`` changes only by ingest;
 * box value lists (:mod:`..sql.box_ranges`): dropped by a model import (1.5-2 s per field
   at 1M to build, done on the next range request), the edited samples' listed again;
@@ -35,14 +36,14 @@ from ..sql.facet_entries import numeric_entry
 from ..sql.facet_keys import patch_facet_keys, refresh_facet_keys
 from ..sql.facet_parts import refresh_parts, store_part, write_tags_part
 from ..store.catalog import Catalog
-from ..tables.box_summaries import refresh_box_summaries, refresh_eval_summaries
+from ..tables.box_summaries import refresh_box_summaries
 from ..tables.field_index import refresh_field_index
 from .changes import Change, Kind
 from .registry import Structure, Written, register_structure
 
 FACET_KEYS = "facet keys"
 BOX_SUMMARIES = "box summaries"
-EVAL_SUMMARIES = "evaluation summaries"
+EVAL_SUMMARIES = "evaluation summaries"  # registered by the evaluation's manifest
 FIELD_INDEX = "field index"
 VALUE_LISTS = "box value lists"
 FACET_PARTS = "facet parts"
@@ -67,21 +68,6 @@ def _box_summaries(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, _
     samples = change.sample_list if change.scoped else None
     for source in change.sources or (None,):
         refresh_box_summaries(cur, change.dataset_id, source, samples)
-
-
-def _eval_summaries(
-    _: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written
-) -> None:
-    if change.kind is Kind.EVALUATION:
-        # one source of the evaluated boxes at a time, in order: the same rows in the same
-        # order, with the join and grouping of part of them only (the evaluation's peak)
-        for source in sorted(change.sources) if change.sources else (None,):
-            refresh_eval_summaries(cur, change.dataset_id, change.eval_key, source)
-        return
-    samples = change.sample_list if change.scoped else None
-    # the replaced boxes' evaluation rows now name other boxes or none
-    for source in change.sources or (None,):
-        refresh_eval_summaries(cur, change.dataset_id, source=source, samples=samples)
 
 
 def _field_index(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written) -> None:
@@ -116,14 +102,6 @@ def _facet_parts(
 
 register_structure(Structure(FACET_KEYS, _BOXES, _facet_keys))
 register_structure(Structure(BOX_SUMMARIES, _BOXES, _box_summaries))
-register_structure(
-    Structure(
-        EVAL_SUMMARIES,
-        frozenset({Kind.PREDICTIONS, Kind.LABELS, Kind.EVALUATION}),
-        _eval_summaries,
-        after=(BOX_SUMMARIES,),  # the class bits it uses are numbered there
-    )
-)
 register_structure(
     Structure(FIELD_INDEX, frozenset({Kind.SAMPLES_ADDED}), _field_index, after=(FACET_KEYS,))
 )

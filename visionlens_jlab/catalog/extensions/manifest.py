@@ -7,15 +7,16 @@ catalog opens). The manifest says:
 * its tables (:class:`Table`): dataset tables, deleted with their dataset; those of schema 1
   with their DDL (created by step 1), the others created by its migration steps;
 * its migration steps (:class:`~..store.registry.Step`);
-* the reads it supplies (:mod:`..store.feature_reads`): the catalog's pages, exports and
-  summaries read the feature's rows through these, never by its table names;
+* the reads it supplies (:mod:`..store.feature_reads`): the catalog's pages and exports
+  read the feature's rows through these, never by its table names;
 * its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
   in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
   (:class:`LabelConditionKind`), label summaries, label backends, facet providers
-  (:class:`FacetContribution`), map point counts and computed fields.
+  (:class:`FacetContribution`), map point counts, computed fields, and summaries over the
+  box summaries' class bits (:class:`~..tables.box_summaries.FeatureSummary`).
 
 :func:`install` hands each part to the registry of its floor; installing the same manifest
-again is a no-op. :func:`manifests` lists the installed ones (the test that the catalog names
+again (or an equal one) is a no-op. :func:`manifests` lists the installed ones (the test that the catalog names
 no feature table reads it).
 """
 
@@ -33,18 +34,28 @@ from ..query.filter_parser import register_label_condition
 from ..query.filters import Params
 from ..query.summary_filters import LabelSummary, register_label_summary
 from ..store.feature_reads import Relation, register_relation
-from ..store.registry import Step, register_dataset_table, register_schema_1_tables, register_step
+from ..store.registry import (
+    Step,
+    register_dataset_table,
+    register_model_table,
+    register_schema_1_tables,
+    register_step,
+)
+from ..tables.box_summaries import FeatureSummary, register_feature_summary
 from .computed import register_computed_field
-from .map_values import PointCounts, register_point_counts
+from .point_counts import PointCounts, register_point_counts
 
 
 @dataclass(frozen=True)
 class Table:
     """A feature's dataset table (rows carry ``dataset_id``); ``ddl``: a table of schema 1,
-    created by step 1 (a later table leaves it out and a step of the manifest creates it)."""
+    created by step 1 (a later table leaves it out and a step of the manifest creates it);
+    ``model_column``: its rows of a model (named in that column) go when the model's
+    predictions are replaced."""
 
     name: str
     ddl: str | None = None
+    model_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,7 @@ class Manifest:
     facets: tuple[FacetContribution, ...] = ()
     point_counts: Mapping[str, PointCounts] = field(default_factory=dict)
     computed_fields: tuple[ComputedFieldKind, ...] = ()
+    summaries: tuple[FeatureSummary, ...] = ()
 
     def table_names(self) -> set[str]:
         """The feature's tables: those it declares and those its reads name."""
@@ -103,12 +115,16 @@ class Manifest:
 _INSTALLED: dict[str, Manifest] = {}
 
 
-def install(manifest: Manifest) -> None:
-    """Register every part of ``manifest`` with the catalog (idempotent per manifest)."""
+def install(manifest: Manifest, *, replace: bool = False) -> None:
+    """Register every part of ``manifest`` with the catalog (idempotent per manifest).
+
+    ``replace``: a manifest made at run time (a loaded plugin's fields) takes the place of
+    the one of that name installed before (a server started again in the same process may
+    load another version of the plugin); its parts register over the earlier ones."""
     known = _INSTALLED.get(manifest.name)
-    if known is manifest:
+    if known == manifest:  # the same declaration again
         return
-    if known is not None:
+    if known is not None and not replace:
         raise ValueError(f"another manifest of feature {manifest.name!r} is installed")
     schema_1 = {t.name: t.ddl for t in manifest.tables if t.ddl is not None}
     if schema_1:
@@ -116,6 +132,8 @@ def install(manifest: Manifest) -> None:
     for table in manifest.tables:
         if table.ddl is None:
             register_dataset_table(table.name)
+        if table.model_column is not None:
+            register_model_table(table.name, table.model_column)
     for step in manifest.steps:
         register_step(step.number, step.description, step.run)
     for name, relation in manifest.reads.items():
@@ -134,6 +152,8 @@ def install(manifest: Manifest) -> None:
         register_facet_provider(facet.provider, facet.takes_filtered, facet.multi_pick)
     for prefix, counts in manifest.point_counts.items():
         register_point_counts(prefix, counts)
+    for rebuilt in manifest.summaries:
+        register_feature_summary(rebuilt)
     for computed in manifest.computed_fields:
         register_computed_field(computed.name, computed.kind, computed.description)
     _INSTALLED[manifest.name] = manifest

@@ -1,7 +1,7 @@
 """The reads the catalog makes of feature tables, by name: the feature owns the SQL.
 
 A feature (the evaluation, label quality) keeps its rows in tables of its own, which the
-catalog's pages, exports and summaries must read: a box's status, an object's label-quality
+catalog's pages and exports must read: a box's status, an object's label-quality
 score. The catalog never names those tables. It names a *read* from :data:`READS` (the
 columns it relies on), and the feature's manifest
 (:class:`~visionlens_jlab.catalog.extensions.manifest.Manifest`) supplies the relation: a

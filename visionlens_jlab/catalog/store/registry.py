@@ -2,8 +2,8 @@
 
 The store creates, migrates and cleans up tables it does not know the code of: derived
 tables (box summaries, the field index, facet keys, box value lists) and feature tables
-(maps, blind spots...; a feature with a manifest through it: the evaluation, label quality,
-duplicates, vector spaces, media status) register here when their module is imported, and
+(blind spots...; a feature with a manifest through it: the evaluation, label quality,
+duplicates, vector spaces, media status, maps) register here when their module is imported, and
 the catalog reads this registry when it opens or deletes a dataset. So the store imports
 nothing above it; the entry points import the registering modules before any catalog opens
 (:mod:`visionlens_jlab.features`).
@@ -47,10 +47,7 @@ SCHEMA_1_REGISTERED_TABLES = (
     "box_value_lists",
     "computed_fields",
     "computed_values",
-    "eval_summaries",
     "field_values",
-    "map_points",
-    "maps",
     "object_attributes",
     "sample_attributes",
     "summary_classes",
@@ -61,7 +58,7 @@ registered would create a catalog without them, so it is refused
 (:func:`.migrations.check_registered`); a table outside this list is created by a numbered
 step, never by schema 1's DDL (:func:`register_dataset_table`)."""
 
-SCHEMA_1_FEATURES = ("dedup", "embed", "evaluation", "media")
+SCHEMA_1_FEATURES = ("dedup", "embed", "embedding_maps", "evaluation", "media")
 """The features whose manifest declares tables of schema 1 (the catalog knows the feature,
 never its tables: :func:`register_schema_1_tables`); refused like a missing table."""
 
@@ -79,6 +76,7 @@ _STEPS: dict[int, Step] = {}
 _REGISTERED_TABLES: list[str] = []
 _SCHEMA_1_DDL: dict[str, str] = {}
 _SCHEMA_1_FEATURES_SEEN: set[str] = set()
+_MODEL_TABLES: dict[str, str] = {}
 
 
 def register_dataset_table(table: str, ddl: str | None = None) -> None:
@@ -110,6 +108,17 @@ def register_schema_1_tables(feature: str, ddl: Mapping[str, str]) -> None:
             _REGISTERED_TABLES.insert(0, table)
         _SCHEMA_1_DDL[table] = text
     _SCHEMA_1_FEATURES_SEEN.add(feature)
+
+
+def register_model_table(table: str, column: str) -> None:
+    """Say that dataset table ``table`` keeps rows of a model, named in ``column``: they go
+    when the model's predictions are replaced (an import under its name)."""
+    _MODEL_TABLES[table] = column
+
+
+def model_tables() -> dict[str, str]:
+    """The registered tables of per-model rows: table name → the column naming the model."""
+    return dict(_MODEL_TABLES)
 
 
 def missing_schema_1() -> list[str]:

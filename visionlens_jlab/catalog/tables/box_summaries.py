@@ -9,12 +9,13 @@ summaries that agree:
 * ``box_summaries``: one row per (sample, source) that has at least one box: the box count,
   the classes present (bits of ``summary_classes``, :data:`MASK_WORDS`), and the max / min
   of every numeric box field a filter or sort may name (:data:`SUMMARY_FIELDS`);
-* ``eval_summaries``: one row per (sample, evaluation, source of the box, status): the
-  classes of the sample's boxes of that source with that status;
 * ``summary_classes``: the bit of each class name of a dataset.
 
+A feature adds summaries over the same class bits (the evaluation's per-status summaries,
+``evaluate/eval_summaries.py``) through its manifest (:class:`FeatureSummary`).
+
 Writers never call the refreshes: they describe their change to the registry of derived
-structures (:mod:`..derived`), which refreshes both in the write's transaction, for the
+structures (:mod:`..derived`), which refreshes them in the write's transaction, for the
 whole dataset, one source, one evaluation or only the changed samples (a label edit):
 the replaced boxes' evaluation rows then point at other boxes or none, exactly as the plain
 box query sees them. Both are dataset tables (removed with it, and with orphans).
@@ -25,9 +26,11 @@ Tags, computed fields, plugin fields and maps do not touch boxes, so they leave 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import duckdb
 
-from ..store.feature_reads import EVAL_BOX_RESULTS, available, relation
 from ..store.registry import register_dataset_table, register_step
 
 SUMMARIES_VERSION = "2"
@@ -44,7 +47,7 @@ MASK_WORDS = 4
 by name in ``rest``. Measured at 1M samples: testing a bit is a few ms where a list of
 class names cost 10x more, and building the bits at ingest half the time of the lists."""
 
-_CLASS_COLUMNS = ", ".join(
+CLASS_COLUMNS = ", ".join(
     [*(f"mask{k} UBIGINT NOT NULL" for k in range(MASK_WORDS)), "rest VARCHAR[]"]
 )
 
@@ -62,27 +65,37 @@ BOX_SUMMARIES_DDL = f"""
         sample_id BIGINT NOT NULL,
         source VARCHAR NOT NULL,
         n BIGINT NOT NULL,                -- boxes of this source on this sample (>= 1)
-        {_CLASS_COLUMNS},                 -- the classes of those boxes
+        {CLASS_COLUMNS},                 -- the classes of those boxes
         {", ".join(f"{f}_max DOUBLE, {f}_min DOUBLE" for f in SUMMARY_FIELDS)}
     )
 """
 
-EVAL_SUMMARIES_DDL = f"""
-    CREATE TABLE IF NOT EXISTS eval_summaries (
-        dataset_id INTEGER NOT NULL,
-        eval_key VARCHAR NOT NULL,
-        sample_id BIGINT NOT NULL,
-        source VARCHAR NOT NULL,          -- the source of the evaluated boxes
-        status VARCHAR NOT NULL,          -- tp | fp | fn | ignored
-        {_CLASS_COLUMNS}                  -- the classes of those boxes
-    )
-"""
+SUMMARY_TABLES = ("box_summaries", "summary_classes")
 
-SUMMARY_TABLES = ("box_summaries", "eval_summaries", "summary_classes")
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    """A feature's per-sample summary over the class bits of ``summary_classes`` (the
+    evaluation's, ``evaluate/eval_summaries.py``), declared in its manifest: migration step 4
+    drops ``table``, creates it again with ``ddl`` and fills it with ``refresh(cur,
+    dataset_id)`` for every dataset, after the box summaries."""
+
+    table: str
+    ddl: str
+    refresh: Callable[[duckdb.DuckDBPyConnection, int], None]
+
+
+_FEATURE_SUMMARIES: dict[str, FeatureSummary] = {}
+
+
+def register_feature_summary(summary: FeatureSummary) -> None:
+    """Have step 4 rebuild ``summary`` with the box summaries (by table name, idempotent)."""
+    _FEATURE_SUMMARIES[summary.table] = summary
+
 
 _AGGREGATES = ", ".join(f"MAX(a.{f}), MIN(a.{f})" for f in SUMMARY_FIELDS)
 
-_CLASS_AGGREGATES = ", ".join(
+CLASS_AGGREGATES = ", ".join(
     [
         *(
             f"bit_or(CASE WHEN c.bit // 64 = {k} THEN 1::UBIGINT << (c.bit % 64) "
@@ -99,14 +112,14 @@ def summary_aggregates() -> str:
     """The columns of ``box_summaries`` after dataset, sample and source, as aggregates of
     boxes ``a`` joined with their class bits ``c`` (``summary_classes``), grouped by sample
     and source: the one definition of a summary row (refreshes, a version's rows)."""
-    return f"COUNT(*), {_CLASS_AGGREGATES}, {_AGGREGATES}"
+    return f"COUNT(*), {CLASS_AGGREGATES}, {_AGGREGATES}"
 
 
 SAMPLES_ONLY = " AND list_contains($samples, sample_id)"
 """The condition of a refresh limited to some samples (``$samples``: their ids)."""
 
 
-def _scope(
+def summary_scope(
     dataset_id: int, source: str | None, samples: list[int] | None
 ) -> tuple[str, dict[str, object]]:
     """The extra condition and arguments of a refresh of one source and / or some samples."""
@@ -146,7 +159,7 @@ def refresh_box_summaries(
     """Recompute the box summaries of a dataset (of one ``source`` and / or the sample ids
     ``samples`` only, if given) from its boxes; call inside ``Catalog.write``, in the
     transaction that changed the boxes (the registry of derived structures does)."""
-    only, args = _scope(dataset_id, source, samples)
+    only, args = summary_scope(dataset_id, source, samples)
     _number_classes(cur, dataset_id, only, args)
     cur.execute(f"DELETE FROM box_summaries WHERE dataset_id = $ds{only}", args)  # noqa: S608 - fixed SQL
     # ordered by source, then sample: a source's rows are contiguous, so DuckDB's zone maps
@@ -164,63 +177,27 @@ def refresh_box_summaries(
     )
 
 
-def refresh_eval_summaries(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    eval_key: str | None = None,
-    source: str | None = None,
-    samples: list[int] | None = None,
-) -> None:
-    """Recompute the evaluation summaries of a dataset (of one evaluation, the boxes of one
-    source and / or the sample ids ``samples`` only, if given) from the evaluation's per-box
-    results (read through its manifest, :data:`..store.feature_reads.EVAL_BOX_RESULTS`) and
-    the boxes they name; call inside ``Catalog.write``. Skipped when the evaluation tables
-    do not exist yet."""
-    if not available(cur, EVAL_BOX_RESULTS):
-        return
-    only, args = _scope(dataset_id, source, samples)
-    if eval_key is not None:
-        only += " AND eval_key = $key"
-        args["key"] = eval_key
-    cur.execute(f"DELETE FROM eval_summaries WHERE dataset_id = $ds{only}", args)  # noqa: S608 - fixed SQL
-    cur.execute(
-        f"""
-        INSERT INTO eval_summaries
-        SELECT * FROM (
-            SELECT $ds AS dataset_id, e.eval_key, a.sample_id, a.source, e.status,
-                   {_CLASS_AGGREGATES}
-            FROM {relation(EVAL_BOX_RESULTS)} e JOIN annotations a ON a.ann_id = e.ann_id
-            JOIN summary_classes c ON c.dataset_id = $ds AND c.label = a.label
-            WHERE e.dataset_id = $ds AND a.dataset_id = $ds
-            GROUP BY e.eval_key, a.sample_id, a.source, e.status
-        ) t
-        WHERE TRUE{only}
-        ORDER BY eval_key, source, status, sample_id
-        """,  # noqa: S608 - fixed SQL, bound values
-        args,
-    )
-
-
 def backfill(cur: duckdb.DuckDBPyConnection) -> None:
     """Summarise every dataset of a catalog written before the summaries (or by another
     summaries version); call inside ``Catalog.write`` after the tables exist."""
     row = cur.execute("SELECT value FROM meta WHERE key = 'box_summaries'").fetchall()
     if row and row[0][0] == SUMMARIES_VERSION:
         return
-    for table in SUMMARY_TABLES:
+    features = list(_FEATURE_SUMMARIES.values())
+    for table in [*SUMMARY_TABLES, *(f.table for f in features)]:
         cur.execute(f"DROP TABLE IF EXISTS {table}")
-    for ddl in (SUMMARY_CLASSES_DDL, BOX_SUMMARIES_DDL, EVAL_SUMMARIES_DDL):
+    for ddl in (SUMMARY_CLASSES_DDL, BOX_SUMMARIES_DDL, *(f.ddl for f in features)):
         cur.execute(ddl)  # another version's columns
     for (dataset_id,) in cur.execute(
         "SELECT dataset_id FROM datasets ORDER BY dataset_id"
     ).fetchall():
         refresh_box_summaries(cur, int(dataset_id))
-        refresh_eval_summaries(cur, int(dataset_id))
+        for feature in features:
+            feature.refresh(cur, int(dataset_id))
     cur.execute("DELETE FROM meta WHERE key = 'box_summaries'")
     cur.execute("INSERT INTO meta VALUES ('box_summaries', ?)", [SUMMARIES_VERSION])
 
 
 register_dataset_table("box_summaries", BOX_SUMMARIES_DDL)
-register_dataset_table("eval_summaries", EVAL_SUMMARIES_DDL)
 register_dataset_table("summary_classes", SUMMARY_CLASSES_DDL)
 register_step(4, "summarise the boxes of catalogs written before the box summaries", backfill)

@@ -31,6 +31,7 @@ from ..base.errors import CatalogError, ConflictError
 from ..derived import Change, Kind, apply_change
 from ..store.catalog import Catalog, validate_name
 from ..store.ingest_reservations import IngestIds
+from ..store.registry import model_tables
 from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
 from .image_keys import create_image_keys
@@ -326,10 +327,11 @@ def write_predictions(
                 [dataset_id, model],
             )
         cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
-        cur.execute(  # a model run's samples done without a prediction go with it
-            "DELETE FROM model_run_empty_samples WHERE dataset_id = ? AND model = ?",
-            [dataset_id, model],
-        )
+        for kept, column in model_tables().items():  # features' rows of the model go too
+            cur.execute(
+                f"DELETE FROM {kept} WHERE dataset_id = ? AND {column} = ?",  # noqa: S608 - registered identifiers
+                [dataset_id, model],
+            )
         create_image_keys(cur, dataset_id, split)
         ann_next = catalog.next_annotation_id(cur)
         n_preds = 0

@@ -6,8 +6,9 @@ Fields (``field`` argument):
 * ``box_count`` (ground-truth boxes) or ``box_count.<source>`` (a model's predictions);
 * ``class.<name>``: ground-truth boxes of that class (0 = class absent);
 * ``top_class``: the sample's most frequent ground-truth class (ties: first by name);
-* ``<prefix><name>`` of a registered per-sample count (:func:`register_point_counts`:
-  the evaluation's statuses, ``evaluate/eval_map_values.py``).
+* ``<prefix><name>`` of a per-sample count a feature's manifest declares
+  (:mod:`visionlens_jlab.catalog.extensions.point_counts`: the evaluation's statuses,
+  ``evaluate/eval_map_values.py``).
 
 Numbers come back as float32 (NaN = no value); anything else as categories: uint16 codes
 into a legend sorted by frequency, ``NULL_CODE`` for no value, the rarest values beyond
@@ -16,7 +17,6 @@ into a legend sorted by frequency, ``NULL_CODE`` for no value, the rarest values
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING, Any
@@ -25,39 +25,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..query.filters import FilterError, Params, json_pointer, sample_field_sql
-from ..store.schema import GROUND_TRUTH
+from ..catalog.extensions.point_counts import CountedRows, point_counts
+from ..catalog.query.filters import FilterError, Params, json_pointer, sample_field_sql
+from ..catalog.store.schema import GROUND_TRUTH
 
 if TYPE_CHECKING:
     import duckdb
 
-    from ..store.catalog import Catalog
+    from ..catalog import Catalog
 
 NULL_CODE = 65535
 MAX_CATEGORIES = 1000
 NUMERIC_COLUMNS = ("sample_id", "width", "height")
-
-PointCounts = Callable[["duckdb.DuckDBPyConnection", int, str, "str | None"], "CountedRows"]
-_COUNTS: dict[str, PointCounts] = {}
-
-
-@dataclass(frozen=True)
-class CountedRows:
-    """The rows a per-sample count counts: ``table`` (fixed identifier, with columns
-    ``dataset_id`` and ``sample_id``), ``cond`` (SQL over it, values in ``args``) and what
-    the answer tells besides the values (``info``)."""
-
-    table: str
-    cond: str
-    args: list[Any]
-    info: dict[str, Any] = dataclass_field(default_factory=dict)
-
-
-def register_point_counts(prefix: str, counts: PointCounts) -> None:
-    """Let an engine module add map fields ``<prefix><name>``: ``counts(cur, dataset_id,
-    name, model)`` returns the :class:`CountedRows` each point's value counts (raising
-    :class:`FilterError` for an unknown name)."""
-    _COUNTS[prefix] = counts
 
 
 @dataclass
@@ -92,7 +71,7 @@ def map_values(
     if not isinstance(name, str) or not name:
         raise FilterError("'field' is required, e.g. split, fields.weather, top_class, eval.fp")
     with catalog.cursor() as cur:
-        if name == "top_class" or name.startswith(("class.", "box_count", *_COUNTS)):
+        if name == "top_class" or name.startswith(("class.", "box_count", *point_counts())):
             return _label_values(cur, dataset_id, map_id, name, model)
         params = Params()
         expr = sample_field_sql(name, params)
@@ -143,8 +122,9 @@ def _label_values(
             raise FilterError("box_count.<source> needs a source: ground_truth or a model name")
         rows = CountedRows("annotations", "source = ?", [source])
     else:
-        prefix = next(p for p in _COUNTS if name.startswith(p))
-        rows = _COUNTS[prefix](cur, dataset_id, name[len(prefix) :], model)
+        counts = point_counts()
+        prefix = next(p for p in counts if name.startswith(p))
+        rows = counts[prefix](cur, dataset_id, name[len(prefix) :], model)
     sql = f"""
         WITH c AS (SELECT sample_id, COUNT(*) AS n FROM {rows.table}
                    WHERE dataset_id = ? AND {rows.cond} GROUP BY sample_id)

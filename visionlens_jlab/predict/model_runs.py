@@ -1,7 +1,7 @@
 """The writer of a model run: predictions that a job computes here, appended as it goes.
 
 An imported prediction set is written in one transaction
-(:func:`~.dataset_writer.write_predictions`). A model run on the dataset's own images takes
+(:func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`). A model run on the dataset's own images takes
 minutes to hours, so its rows are appended in chunks (:func:`append_model_predictions`),
 each one transaction with its ``models`` row and the derived structures, and a cancelled or
 killed run resumes where it stopped: :func:`model_run_state` says which samples a run with
@@ -11,7 +11,8 @@ label quality read them the same way; the ``models`` row's ``format`` is
 :data:`MODEL_RUN_FORMAT` and its report keeps the run's parameters. The samples a run
 processed without a prediction (those have no row to show that they were done) are rows of
 ``model_run_empty_samples`` (schema step 12; before it, an id list in the report JSON,
-rewritten whole by every chunk)."""
+rewritten whole by every chunk), declared with its step by the model runs' manifest
+(:mod:`.manifest`)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..base.errors import CatalogError
-from ..derived import Change, Kind, apply_change
-from ..store.catalog import Catalog, validate_name
-from ..store.registry import register_dataset_table, register_step
-from ..store.schema import GROUND_TRUTH
+from ..catalog.base.errors import CatalogError
+from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.store.catalog import Catalog, validate_name
+from ..catalog.store.schema import GROUND_TRUTH
 
 MODEL_RUN_FORMAT = "model-run"
 """The ``models.format`` of predictions computed by a model job."""
@@ -67,10 +67,6 @@ def move_resume_lists(cur: duckdb.DuckDBPyConnection) -> None:
             "UPDATE models SET report = ? WHERE dataset_id = ? AND name = ?",
             [json.dumps(report), dataset_id, model],
         )
-
-
-register_dataset_table("model_run_empty_samples")
-register_step(12, "move the model runs' resume lists into a table", move_resume_lists)
 
 
 @dataclass

@@ -2,9 +2,10 @@
 
 A map is keyed by (dataset, vector space, method, parameters) through its ``map_id``
 (:func:`visionlens_jlab.maps.params.map_id`); computing it again replaces its rows. Both
-tables are dataset tables (:func:`~visionlens_jlab.catalog.store.registry.register_dataset_table`):
+tables are dataset tables of schema 1, declared by the maps' manifest (:mod:`.manifest`):
 they go with their dataset. Points are written and read in sample-id order, which is the
-order of every binary answer about a map.
+order of every binary answer about a map. Records are read by column name
+(:data:`RECORD_COLUMNS`), never by position.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..store.catalog import NotFoundError
-from ..store.registry import register_dataset_table
+from ..catalog import NotFoundError
 
 if TYPE_CHECKING:
     import duckdb
 
-    from ..store.catalog import Catalog
+    from ..catalog import Catalog
 
 MAPS_DDL = """
     CREATE TABLE IF NOT EXISTS maps (
@@ -50,12 +50,6 @@ MAP_POINTS_DDL = """
         y FLOAT NOT NULL
     )
 """
-
-
-def install() -> None:
-    """Register the map tables with the catalog (on import: every catalog imports this)."""
-    register_dataset_table("map_points", MAP_POINTS_DDL)
-    register_dataset_table("maps", MAPS_DDL)
 
 
 @dataclass(frozen=True)
@@ -170,63 +164,74 @@ def update_points(
                 [dataset_id, map_id, np.asarray(remove_ids, dtype=np.int64).tolist()],
             )
         _insert_points(cur, dataset_id, map_id, table)
-        row = cur.execute(
-            "SELECT COUNT(*), MIN(x), MIN(y), MAX(x), MAX(y) FROM map_points "
-            "WHERE dataset_id = ? AND map_id = ?",
+        cur.execute(
+            "SELECT COUNT(*) AS n, MIN(x) AS xmin, MIN(y) AS ymin, MAX(x) AS xmax, "
+            "MAX(y) AS ymax FROM map_points WHERE dataset_id = ? AND map_id = ?",
             [dataset_id, map_id],
-        ).fetchall()[0]
+        )
+        (row,) = _named(cur)
         cur.execute(
             "UPDATE maps SET num_points = ?, xmin = ?, ymin = ?, xmax = ?, ymax = ?, "
             "updated_at = ? WHERE dataset_id = ? AND map_id = ?",
-            [int(row[0]), row[1], row[2], row[3], row[4], now, dataset_id, map_id],
-        )
-    return int(row[0])
+            [int(row["n"]), row["xmin"], row["ymin"], row["xmax"], row["ymax"], now,
+             dataset_id, map_id],
+        )  # fmt: skip
+    return int(row["n"])
 
 
-_COLUMNS = (
-    "map_id, space, method, params, created_at, updated_at, num_points, "
-    "xmin, ymin, xmax, ymax, seconds"
-)
+RECORD_COLUMNS = (
+    "map_id", "space", "method", "params", "created_at", "updated_at", "num_points",
+    "xmin", "ymin", "xmax", "ymax", "seconds",
+)  # fmt: skip
+"""The columns of a map's record (:func:`list_maps`), selected and read by name."""
+
+_SELECT = ", ".join(RECORD_COLUMNS)
 
 
-def _record(r: tuple[Any, ...]) -> dict[str, Any]:
+def _named(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of ``cur``'s last query as ``{column: value}``."""
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _record(r: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": r[0],
-        "space": r[1],
-        "method": r[2],
-        "params": json.loads(r[3]),
-        "created_at": r[4].isoformat(),
-        "updated_at": r[5].isoformat(),
-        "points": int(r[6]),
-        "bounds": [r[7], r[8], r[9], r[10]],
-        "seconds": float(r[11]),
+        "id": r["map_id"],
+        "space": r["space"],
+        "method": r["method"],
+        "params": json.loads(r["params"]),
+        "created_at": r["created_at"].isoformat(),
+        "updated_at": r["updated_at"].isoformat(),
+        "points": int(r["num_points"]),
+        "bounds": [r["xmin"], r["ymin"], r["xmax"], r["ymax"]],
+        "seconds": float(r["seconds"]),
     }
 
 
 def list_maps(catalog: Catalog, dataset_id: int) -> list[dict[str, Any]]:
     """Every stored map of a dataset (newest first), without points or staleness."""
     with catalog.cursor() as cur:
-        rows = cur.execute(
-            f"SELECT {_COLUMNS} FROM maps WHERE dataset_id = ? "  # noqa: S608 - fixed columns
+        cur.execute(
+            f"SELECT {_SELECT} FROM maps WHERE dataset_id = ? "  # noqa: S608 - fixed columns
             "ORDER BY created_at DESC, map_id",
             [dataset_id],
-        ).fetchall()
+        )
+        rows = _named(cur)
     return [_record(r) for r in rows]
 
 
 def get_map(catalog: Catalog, dataset_id: int, map_id: str) -> dict[str, Any] | None:
     """One stored map's record (with its ``transform`` blob), or ``None``."""
     with catalog.cursor() as cur:
-        rows = cur.execute(
-            f"SELECT {_COLUMNS}, transform FROM maps "  # noqa: S608 - fixed columns
+        cur.execute(
+            f"SELECT {_SELECT}, transform FROM maps "  # noqa: S608 - fixed columns
             "WHERE dataset_id = ? AND map_id = ?",
             [dataset_id, map_id],
-        ).fetchall()
+        )
+        rows = _named(cur)
     if not rows:
         return None
-    out = _record(rows[0])
-    out["transform"] = rows[0][12]
-    return out
+    return {**_record(rows[0]), "transform": rows[0]["transform"]}
 
 
 def require_map(catalog: Catalog, dataset_id: int, map_id: str, dataset: str) -> dict[str, Any]:
@@ -246,10 +251,7 @@ def read_points(catalog: Catalog, dataset_id: int, map_id: str) -> MapPoints:
             params=[dataset_id, map_id],
         ).to_arrow_table()
     return MapPoints(
-        sample_ids=table.column(0).to_numpy().astype(np.int64, copy=False),
-        x=table.column(1).to_numpy().astype(np.float32, copy=False),
-        y=table.column(2).to_numpy().astype(np.float32, copy=False),
+        sample_ids=table.column("sample_id").to_numpy().astype(np.int64, copy=False),
+        x=table.column("x").to_numpy().astype(np.float32, copy=False),
+        y=table.column("y").to_numpy().astype(np.float32, copy=False),
     )
-
-
-install()
