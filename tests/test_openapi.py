@@ -1,4 +1,4 @@
-"""docs/openapi.yaml documents every route the server registers (and nothing that is gone)."""
+"""visionlens_jlab/openapi.yaml documents every route the server registers (and nothing that is gone)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import yaml
 
 from visionlens_jlab.handlers import API_PREFIX, routes
 
-OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[1] / "visionlens_jlab" / "openapi.yaml"
 
 
 def documented_paths() -> set[str]:

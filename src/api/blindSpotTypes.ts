@@ -1,6 +1,6 @@
 /**
  * JSON of the blind-spots routes (`/datasets/{name}/blindspots`), see
- * docs/openapi.yaml and visionlens_jlab/blindspots/findings.py.
+ * visionlens_jlab/openapi.yaml and visionlens_jlab/blindspots/findings.py.
  */
 import { IFilter } from './types';
 

@@ -1,6 +1,6 @@
 /**
  * JSON of the export route (`POST /datasets/{name}/exports`), see
- * docs/openapi.yaml and visionlens_jlab/handlers/export_jobs.py.
+ * visionlens_jlab/openapi.yaml and visionlens_jlab/handlers/export_jobs.py.
  */
 import { IFilter } from './types';
 

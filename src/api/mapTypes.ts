@@ -1,6 +1,6 @@
 /**
  * JSON shapes of the map routes (`/datasets/{name}/maps...`, see
- * docs/openapi.yaml and visionlens_jlab/maps/).
+ * visionlens_jlab/openapi.yaml and visionlens_jlab/maps/).
  */
 
 /** Reduction methods the server knows. */

@@ -1,6 +1,6 @@
 /**
  * The JSON shapes of the VisionLens REST API (`{base_url}visionlens/api/`,
- * documented in docs/openapi.yaml).
+ * documented in visionlens_jlab/openapi.yaml).
  */
 
 import { ILabelTypeCounts, IouType, ObjectLabelType } from './labelKinds';
