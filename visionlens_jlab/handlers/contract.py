@@ -123,7 +123,7 @@ def _message(error: ValidationError) -> str:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and "properties" in schema:
         text += f"; allowed: {sorted(schema['properties'])}"
-    elif error.validator in ("type", "enum", "minimum", "maximum", "minItems"):
+    elif error.validator in ("type", "enum", "pattern", "minimum", "maximum", "minItems"):
         description = schema.get("description")
         if isinstance(description, str) and len(description) <= 120:
             text += f" ({description})"
