@@ -108,11 +108,24 @@ def check_body(path: str, method: str, body: Any) -> None:
         return
     error = best_match(validator.iter_errors(body))
     if error is not None:
-        raise ContractError(_message(error))
+        raise ContractError(_message(_branch(error)))
 
 
 class ContractError(ValueError):
     """A request body the document refuses; the message names the field and what it takes."""
+
+
+def _branch(error: ValidationError) -> ValidationError:
+    """Of a value no branch of an ``anyOf`` / ``oneOf`` takes, the error of the branch it
+    came closest to (never the ``null`` branch of a nullable field): "[1] is not of type
+    'object'" rather than "not valid under any of the given schemas"."""
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        branches = [e for e in error.context if e.validator_value != "null"]
+        inner = best_match(branches)
+        if inner is None:
+            break
+        error = inner
+    return error
 
 
 def _message(error: ValidationError) -> str:
@@ -125,7 +138,7 @@ def _message(error: ValidationError) -> str:
         text += f"; allowed: {sorted(schema['properties'])}"
     elif error.validator in ("type", "enum", "pattern", "minimum", "maximum", "minItems"):
         description = schema.get("description")
-        if isinstance(description, str) and len(description) <= 120:
+        if isinstance(description, str) and len(description) <= 120 and "\n" not in description:
             text += f" ({description})"
     return f"{where}: {text}" if where else f"request body: {text}"
 
