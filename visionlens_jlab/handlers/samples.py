@@ -31,7 +31,9 @@ def arrow_stream_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-class SamplesHandler(VisionLensHandler):
+class _PageHandler(VisionLensHandler):
+    """A page of samples, asked by GET (query arguments) or POST (a body)."""
+
     async def _page(self, name: str, params: dict[str, Any]) -> None:
         """A page of ``params``: typed query arguments (GET) or a body the contract
         checked (POST, ``openapi.yaml``)."""
@@ -57,6 +59,8 @@ class SamplesHandler(VisionLensHandler):
         page = await self.run_blocking(read)
         await self.write_json(page)
 
+
+class SamplesHandler(_PageHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str) -> None:
@@ -74,7 +78,7 @@ class SamplesHandler(VisionLensHandler):
         )
 
 
-class SamplesQueryHandler(SamplesHandler):
+class SamplesQueryHandler(_PageHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
