@@ -5,6 +5,9 @@ names the field and what it takes."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from tornado.web import RequestHandler
 
 from visionlens_jlab.handlers import API_PREFIX, contract, routes
 
+REPO = Path(__file__).resolve().parents[1]
 VERBS = ("get", "post", "put", "patch", "delete")
 
 
@@ -116,3 +120,14 @@ async def test_a_body_the_contract_takes_reaches_the_handler(
 ) -> None:
     status, answer = await api("POST", path, body)
     assert status == 404 and "nope" in answer["message"], answer
+
+
+def test_the_lab_wire_types_are_generated_from_the_document() -> None:
+    """src/api/wireTypes.ts is what docs/tools/openapi_ts.py writes from openapi.yaml."""
+    out = subprocess.run(
+        [sys.executable, "docs/tools/openapi_ts.py", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr

@@ -3,6 +3,12 @@
  * documented in visionlens_jlab/openapi.yaml).
  */
 
+import type {
+  IWireDuplicatesRequest,
+  IWireEmbedRequest,
+  IWireSearchRequest
+} from './wireTypes';
+
 import { ILabelTypeCounts, IouType, ObjectLabelType } from './labelKinds';
 
 export type {
@@ -175,15 +181,7 @@ export interface IEmbeddingModel {
 }
 
 /** The body of `POST /datasets/{name}/embed`. */
-export interface IEmbedRequest {
-  model?: string;
-  checkpoint?: string;
-  device?: 'auto' | 'cpu' | 'cuda';
-  batch_size?: number;
-  runner?: string;
-  /** The dtype the model runs in (`auto`: bf16 where it matches float32 on the first batch). */
-  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16';
-}
+export type IEmbedRequest = IWireEmbedRequest;
 
 /** One vector space of a dataset (`GET /datasets/{name}/spaces`). */
 export interface IVectorSpace {
@@ -200,16 +198,7 @@ export interface IVectorSpace {
 }
 
 /** The body of `POST /datasets/{name}/search`: one of text, like, image. */
-export interface ISearchRequest {
-  text?: string;
-  /** A sample id: "more like this". */
-  like?: number;
-  /** An image, base64-encoded. */
-  image?: string;
-  filter?: IFilter;
-  k?: number;
-  model?: string;
-}
+export type ISearchRequest = IWireSearchRequest;
 
 /** One hit of a search, best first. */
 export interface ISearchHit {
@@ -258,13 +247,7 @@ export interface ISearchResult {
 }
 
 /** The body of `POST /datasets/{name}/duplicates`. */
-export interface IDuplicatesRequest {
-  threshold: number;
-  exact?: boolean;
-  /** Read every image for the content hash and pHash (default true). */
-  hashes?: boolean;
-  model?: string;
-}
+export type IDuplicatesRequest = IWireDuplicatesRequest;
 
 /** A val/test sample with a duplicate in train (one per pair). */
 export interface ILeak {
