@@ -160,8 +160,7 @@ async def test_kernel_errors_are_clear(toy: str) -> None:
         assert out["error"] == "VisionLensError: no dataset named 'missing' (HTTP 404)"
         out = await k.execute("vl.dataset('toy').samples(filter={'labels': {'score': 'high'}})")
         assert out["error"] == (
-            "VisionLensError: condition on 'labels.score' must be an object such as "
-            "{'in': [...]} (HTTP 400)"
+            "VisionLensError: 'filter.labels.score': 'high' is not of type 'object' (HTTP 400)"
         )
         out = await k.execute("vl.dataset('toy').annotations(source='nobody')")
         assert "unknown source 'nobody'" in out["error"]

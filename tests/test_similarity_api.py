@@ -122,7 +122,10 @@ async def test_duplicates_job_fields_and_facets(
     assert await api("GET", "datasets/planted/duplicates") == (204, b"")
     code, answer = await api("GET", "datasets/nope/duplicates")
     assert code == 404 and "nope" in answer["message"]
-    for body, needle in (({"threshold": 2}, "in (0, 1]"), ({"exact": "yes"}, "'exact' must be")):
+    for body, needle in (
+        ({"threshold": 2}, "'threshold': 2 is greater than the maximum of 1"),
+        ({"exact": "yes"}, "'exact': 'yes' is not of type 'boolean'"),
+    ):
         code, answer = await api("POST", "datasets/planted/duplicates", body)
         assert code == 400 and needle in answer["message"]
     code, answer = await api("POST", "datasets/planted/duplicates", {"threshold": THRESHOLD})

@@ -6,6 +6,8 @@
 import type {
   IWireDuplicatesRequest,
   IWireEmbedRequest,
+  IWireJob,
+  IWireJobEffects,
   IWireSearchRequest
 } from './wireTypes';
 
@@ -126,27 +128,7 @@ export interface IDatasetDetail extends IDatasetInfo {
 }
 
 /** A background job. */
-export interface IJob {
-  id: string;
-  kind: string;
-  title?: string | null;
-  status: JobStatus;
-  progress: number | null;
-  message?: string | null;
-  result?: { [key: string]: unknown } | null;
-  error?: string | null;
-  created_at?: string | null;
-  /** What the job does now (e.g. `decoding`, `embedding`), when it says. */
-  stage?: string | null;
-  items_per_second?: number | null;
-  eta_seconds?: number | null;
-  /** 1 = next to run; absent or null when not queued. */
-  queue_position?: number | null;
-  /** The dataset the job works on, when it works on one. */
-  dataset?: string | null;
-  /** What the job changed, as its kind declares it; null unless it is done. */
-  effects?: IJobEffects | null;
-}
+export type IJob = IWireJob;
 
 /** The states of a job; the last three are final. */
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -161,12 +143,7 @@ export type JobDataChange = 'samples' | 'predictions' | 'evaluation' | 'fields';
  * What a job changed when it ended well, as the server declares it for the
  * job's kind (`visionlens_jlab/jobs/kinds.py`).
  */
-export interface IJobEffects {
-  /** The data it wrote that panels show (each a `dataChanged`). */
-  readonly data: readonly JobDataChange[];
-  /** How the datasets list changed: a new dataset, or its models or results; null: not. */
-  readonly datasets: 'created' | 'changed' | null;
-}
+export type IJobEffects = IWireJobEffects;
 
 /** One embedding model of `GET /models`. */
 export interface IEmbeddingModel {

@@ -5,6 +5,7 @@
 
 /** Every key present must hold. Values are always bound as SQL parameters. */
 export interface IWireFilter {
+  /** sample ids (64-bit integers) */
   ids?: number[];
   /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source> */
   sample?: { [key: string]: IWireCondition };
@@ -102,30 +103,31 @@ export interface IWireIssue {
   examples?: string[];
 }
 
+/** A background job (visionlens_jlab/jobs/job.py: Job.to_dict, every key always present) */
 export interface IWireJob {
-  id?: string;
-  kind?: string;
-  title?: string;
-  status?: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  progress?: number | null;
-  message?: string;
-  result?: { [key: string]: unknown } | null;
-  error?: string | null;
-  created_at?: string;
+  id: string;
+  kind: string;
+  title: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  progress: number | null;
+  message: string;
+  result: { [key: string]: unknown } | null;
+  error: string | null;
+  created_at: string;
   /** gpu: heavy model jobs, one at a time */
-  lane?: 'default' | 'gpu';
+  lane: 'default' | 'gpu';
   /** a gpu job that makes way (caption jobs): queued behind the other gpu jobs, and paused between batches (status back to queued) while one waits, then resumed */
-  yields?: boolean;
+  yields: boolean;
   /** e.g. loading, embedding, indexing, writing */
-  stage?: string;
-  items_per_second?: number | null;
-  eta_seconds?: number | null;
+  stage: string;
+  items_per_second: number | null;
+  eta_seconds: number | null;
   /** 1-based place among the queued jobs of its lane; null once running */
-  queue_position?: number | null;
+  queue_position: number | null;
   /** the dataset the job works on; deleting it cancels the job */
-  dataset?: string | null;
+  dataset: string | null;
   /** what the job changed, as its kind declares it; null unless its status is done (the job event carries the same) */
-  effects?: IWireJobEffects | null;
+  effects: IWireJobEffects | null;
 }
 
 /** What a job of a kind changes when it ends well (visionlens_jlab/jobs/kinds.py) */

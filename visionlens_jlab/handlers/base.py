@@ -133,16 +133,17 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
         return self._checked(body)
 
     def _checked(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``body``, checked against the documented operation this request is."""
+        """``body`` checked against the documented operation this request is (its optional
+        fields sent as null left out)."""
         prefix = url_path_join(self.base_url, API_PREFIX)
         path = self.request.path[len(prefix) :] if self.request.path.startswith(prefix) else ""
         operation = contract.operation_path(path, self.request.method or "")
-        if operation is not None:
-            try:
-                contract.check_body(operation, self.request.method or "", body)
-            except contract.ContractError as exc:
-                raise HTTPError(400, str(exc)) from exc
-        return body
+        if operation is None:
+            return body
+        try:
+            return contract.check_body(operation, self.request.method or "", body)
+        except contract.ContractError as exc:
+            raise HTTPError(400, str(exc)) from exc
 
     def json_argument(self, name: str) -> Any:
         """A query argument holding JSON (e.g. ``filter``), or ``None``; 400 if malformed."""

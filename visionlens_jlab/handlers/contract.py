@@ -7,7 +7,9 @@ types from the same ``components/schemas``.
 
 OpenAPI 3.0 schemas are JSON Schema with ``nullable``; :func:`json_schema` rewrites that
 into a ``null`` type so a 2020-12 validator reads them. An ``integer`` is a JSON integer
-only (``1.0`` and ``true`` are refused, as the hand checks did).
+only (``1.0`` and ``true`` are refused, as the hand checks did). A body's optional field
+sent as ``null`` is absent (the document's ``info`` says so): the Python clients send
+``None`` for an option not given, and the handlers then see the default.
 """
 
 from __future__ import annotations
@@ -100,15 +102,19 @@ def _validator(path: str, method: str) -> Any:
     return _Validator(root)
 
 
-def check_body(path: str, method: str, body: Any) -> None:
-    """Raise :class:`ContractError` when ``body`` breaks the request schema of the
-    documented operation ``path`` / ``method`` (see :func:`operation_path`)."""
+def check_body(path: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without its optional fields that are ``null``, or :class:`ContractError`
+    when it breaks the request schema of the documented operation ``path`` / ``method``
+    (see :func:`operation_path`)."""
     validator = _validator(path, method.lower())
     if validator is None:
-        return
+        return body
+    required = set(validator.schema.get("required") or ())
+    body = {k: v for k, v in body.items() if v is not None or k in required}
     error = best_match(validator.iter_errors(body))
     if error is not None:
         raise ContractError(_message(_branch(error)))
+    return body
 
 
 class ContractError(ValueError):
