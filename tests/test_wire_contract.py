@@ -75,6 +75,14 @@ def test_nullable_becomes_a_null_type() -> None:
     }
 
 
+def test_an_optional_null_is_absent_and_a_required_null_is_refused() -> None:
+    op = "/datasets/{name}/exports"
+    body = {"format": "coco", "out": "x", "seed": None, "images": None}
+    assert contract.check_body(op, "post", body) == {"format": "coco", "out": "x"}
+    with pytest.raises(contract.ContractError, match="'out': None is not of type 'string'"):
+        contract.check_body(op, "post", {"format": "coco", "out": None})
+
+
 @pytest.mark.parametrize(
     ("path", "body", "needle"),
     [
