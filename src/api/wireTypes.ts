@@ -5,7 +5,6 @@
 
 /** Every key present must hold. Values are always bound as SQL parameters. */
 export interface IWireFilter {
-  /** sample ids (64-bit integers) */
   ids?: number[];
   /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source> */
   sample?: { [key: string]: IWireCondition };
