@@ -1,4 +1,4 @@
-"""Filters and query inputs fuzzed against docs/openapi.yaml with schemathesis: whatever a
+"""Filters and query inputs fuzzed against visionlens_jlab/openapi.yaml with schemathesis: whatever a
 client sends, the server answers a 4xx with a message or a result, never a 500.
 
 Runs against a real ``jupyter server`` process (schemathesis calls are synchronous), bounded
@@ -22,7 +22,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 
 pytestmark = pytest.mark.slow
 
-OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[1] / "visionlens_jlab" / "openapi.yaml"
 MAX_EXAMPLES = 40
 FUZZED = {
     ("GET", "/datasets/{name}/samples"),

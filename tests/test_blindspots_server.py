@@ -30,10 +30,10 @@ def demo(vl_app: Any, http_server_client: Any, tmp_path: Path) -> str:
 @pytest.mark.slow
 async def test_blindspots_job_result_and_reviews(api: Any, wait_job: Any, demo: str) -> None:
     for bad, message in (
-        ({}, "'model' is required"),
+        ({}, "'model' is a required property"),
         ({"model": MODEL, "min_n": 1}, "min_n must be an integer of at least 2"),
         ({"model": MODEL, "fdr": 2}, "fdr must be a number between 0 and 1"),
-        ({"model": MODEL, "agent": "yes"}, "'agent' must be true or false"),
+        ({"model": MODEL, "agent": "yes"}, "'agent': 'yes' is not of type 'boolean'"),
     ):
         status, body = await api("POST", f"datasets/{demo}/blindspots", bad)
         assert status == 400 and message in body["message"], body
@@ -91,8 +91,12 @@ async def test_blindspots_job_clusters_a_vector_space(
     vl_app: Any, api: Any, wait_job: Any, demo: str
 ) -> None:
     for bad, status_code, message in (
-        ({"model": MODEL, "space": ""}, 400, "'space' must be the name"),
-        ({"model": MODEL, "space": "x", "clusters": 1}, 400, "'clusters' must be an integer"),
+        ({"model": MODEL, "space": ""}, 400, "'space': '' does not match"),
+        (
+            {"model": MODEL, "space": "x", "clusters": 1},
+            400,
+            "'clusters': 1 is less than the minimum of 2",
+        ),
         ({"model": MODEL, "space": "no-such-space"}, 404, "no-such-space"),
     ):
         status, body = await api("POST", f"datasets/{demo}/blindspots", bad)

@@ -210,4 +210,4 @@ async def test_a_min_score_that_is_not_a_number_is_a_400(api: Any, hostile: Any)
     body = {"format": "coco", "out": "x", "source": "m", "min_score": "abc"}
     status, answer = await api("POST", "datasets/hostile/exports", body)
     assert status == 400, answer
-    assert "'min_score' must be a number" in answer["message"]
+    assert "'min_score': 'abc' is not of type 'number'" in answer["message"]

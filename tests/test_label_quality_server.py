@@ -31,10 +31,13 @@ def planted(vl_app: Any, http_server_client: Any, tmp_path: Path) -> Any:
 
 async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, planted: Any) -> None:
     for body, message in (
-        ({}, "'model' is required"),
-        ({"model": MODEL, "thresholds": {"swapped": 3}}, "must be a number in [0, 1]"),
-        ({"model": MODEL, "thresholds": {"nope": 0.1}}, "unknown issue type 'nope'"),
-        ({"model": MODEL, "thresholds": [0.1]}, "'thresholds' must be an object"),
+        ({}, "'model' is a required property"),
+        (
+            {"model": MODEL, "thresholds": {"swapped": 3}},
+            "'thresholds.swapped': 3 is greater than the maximum of 1",
+        ),
+        ({"model": MODEL, "thresholds": {"nope": 0.1}}, "('nope' was unexpected)"),
+        ({"model": MODEL, "thresholds": [0.1]}, "'thresholds': [0.1] is not of type 'object'"),
     ):
         status, answer = await api("POST", "datasets/planted/label-quality", body)
         assert status == 400 and message in answer["message"], answer

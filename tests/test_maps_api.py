@@ -121,8 +121,14 @@ async def test_pca_map_job_cache_points_and_lasso(
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "needle"),
     [
-        ("POST", "datasets/blobs/maps", {"method": "kmeans"}, 400, "unknown map method"),
-        ("POST", "datasets/blobs/maps", {}, 400, "'method' is required"),
+        (
+            "POST",
+            "datasets/blobs/maps",
+            {"method": "kmeans"},
+            400,
+            "'method': 'kmeans' is not one of",
+        ),
+        ("POST", "datasets/blobs/maps", {}, 400, "'method' is a required property"),
         (
             "POST",
             "datasets/blobs/maps",
@@ -157,7 +163,7 @@ async def test_select_and_values_errors(api: Any, wait_job: Any, blobs: MapDatas
     route = f"datasets/blobs/maps/{map_id}"
     for body, needle in [
         ({}, "exactly one"),
-        ({"polygon": [[0, 0], [1, 1]]}, "3 to"),
+        ({"polygon": [[0, 0], [1, 1]]}, "'polygon': [[0, 0], [1, 1]] is too short"),
         ({"polygon": "x"}, "polygon"),
         ({"rect": [0, 0, 1]}, "rect"),
         ({"rect": [0, 0, 1, 1], "mode": "xor"}, "mode"),

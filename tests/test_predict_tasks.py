@@ -26,7 +26,7 @@ from .embed_fixtures import save_tiny_clip
 from .predict_fixtures import photo_fixtures, save_tiny_blip, save_tiny_blip2, save_tiny_detr
 
 N_IMAGES = 3
-OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[1] / "visionlens_jlab" / "openapi.yaml"
 
 photos, catalog = photo_fixtures(N_IMAGES)
 

@@ -85,7 +85,7 @@ async def test_bad_requests_are_400_with_a_message(api: Any, toy: str) -> None:
     # id sets: past 64 bits (orjson refuses the body, json parses it), booleans, floats
     for ids in ([1, 2**64], [-(2**63) - 1], [1, True], [1.0]):
         status, body = await api("POST", "datasets/toy/samples/query", {"filter": {"ids": ids}})
-        assert status == 400 and "integer sample ids" in body["message"], ids
+        assert status == 400 and "'filter.ids[" in body["message"], (ids, body)
     status, body = await api("POST", "datasets/toy/samples/query", {"filter": {"ids": [2**63 - 1]}})
     assert status == 200 and body["total"] == 0
     status, body = await api("POST", "datasets", {"source": "/x", "name": "../etc"})

@@ -15,6 +15,7 @@ import pytest
 from .predict_fixtures import cartucho_subset, ingest_subset, save_tiny_blip2
 
 N_IMAGES = 12
+QUESTION = {"key": "mood", "question": "What mood?", "answers": ["calm", "busy"]}
 
 
 @pytest.fixture
@@ -29,9 +30,15 @@ async def test_vlm_job_labels_and_calibration(
     ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", N_IMAGES))
     model = str(save_tiny_blip2(tmp_path / "blip2"))
     for bad, message in (
-        ({"model": model, "task": "vlm", "questions": "lighting"}, "'questions' must be a list"),
-        ({"model": model, "task": "vlm", "questions": [{"key": "x"}]}, "key, question and answers"),
-        ({"model": model, "task": "caption", "questions": [{}]}, "--task vlm only"),
+        (
+            {"model": model, "task": "vlm", "questions": "lighting"},
+            "'questions': 'lighting' is not",
+        ),
+        (
+            {"model": model, "task": "vlm", "questions": [{"key": "x"}]},
+            "'questions[0]': 'question' is a required",
+        ),
+        ({"model": model, "task": "caption", "questions": [QUESTION]}, "--task vlm only"),
     ):
         status, body = await api("POST", "datasets/photos/predict", bad)
         assert status == 400 and message in body["message"], body
@@ -50,10 +57,10 @@ async def test_vlm_job_labels_and_calibration(
 
     ids = sorted(answers)
     for body, message, code in (
-        ({}, "the body must be", 400),
+        ({}, "'labels' is a required property", 400),
         ({"labels": [{"sample_id": ids[0], "question": "mood", "answer": "x"}]}, "unknown question", 400),
         ({"labels": [{"sample_id": ids[0], "question": "occlusion", "answer": "some"}]}, "not an answer of occlusion", 400),
-        ({"labels": [{"sample_id": "1", "question": "occlusion", "answer": "none"}]}, "must be an integer", 400),
+        ({"labels": [{"sample_id": "1", "question": "occlusion", "answer": "none"}]}, "is not of type 'integer'", 400),
         ({"labels": [{"sample_id": 10**9, "question": "occlusion", "answer": "none"}]}, "not samples of dataset", 400),
     ):  # fmt: skip
         status, answer = await api("POST", "datasets/photos/vlm/labels", body)

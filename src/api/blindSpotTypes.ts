@@ -1,7 +1,9 @@
 /**
  * JSON of the blind-spots routes (`/datasets/{name}/blindspots`), see
- * docs/openapi.yaml and visionlens_jlab/blindspots/findings.py.
+ * visionlens_jlab/openapi.yaml and visionlens_jlab/blindspots/findings.py.
  */
+
+import type { IWireBlindspotsRequest } from './wireTypes';
 import { IFilter } from './types';
 
 /** The metrics the engine tests a slice on. */
@@ -78,14 +80,4 @@ export interface IBlindSpotsResult {
 }
 
 /** The body of `POST /datasets/{name}/blindspots` (a job). */
-export interface IBlindSpotsRequest {
-  model: string;
-  min_n?: number;
-  fdr?: number;
-  /** Let the configured LLM agent explore and word the findings. */
-  agent?: boolean;
-  /** Cluster the images by their vectors in this space first (k-means). */
-  space?: string;
-  /** Number of clusters of `space` (8). */
-  clusters?: number;
-}
+export type IBlindSpotsRequest = IWireBlindspotsRequest;

@@ -1,6 +1,6 @@
 /**
  * JSON of the edit routes (`POST /datasets/{name}/edits`, `.../edits/undo`,
- * `.../edits/redo`), see docs/openapi.yaml and visionlens_jlab/edits/operations.py.
+ * `.../edits/redo`), see visionlens_jlab/openapi.yaml and visionlens_jlab/edits/operations.py.
  */
 
 /** A box `[x, y, width, height]` in image pixels. */

@@ -46,29 +46,13 @@ import {
   IBlindSpotsResult
 } from './blindSpotTypes';
 import { IQualityOverview } from './qualityTypes';
+import type { IWireIngestRequest, IWirePredictionsRequest } from './wireTypes';
 
 /** The body of `POST /datasets` (an ingest). */
-export interface IIngestRequest {
-  source: string;
-  name: string;
-  format?: string;
-  images?: string;
-  split?: string;
-}
+export type IIngestRequest = IWireIngestRequest;
 
 /** The body of `POST /datasets/{name}/predictions` (a model's predictions). */
-export interface IPredictionsRequest {
-  /** The predictions file, on the server's disk. */
-  source: string;
-  /** The model's name in the dataset (replaces its earlier predictions). */
-  model: string;
-  format?: string;
-  /**
-   * Match the images among this split's samples only, by bare image id too (a
-   * COCO results file made against one split's file).
-   */
-  split?: string;
-}
+export type IPredictionsRequest = IWirePredictionsRequest;
 
 /**
  * The result of a finished ingest or predictions job: what was written, and

@@ -1,6 +1,6 @@
 /**
  * JSON of the Label Studio round trip (`POST /datasets/{name}/labelstudio/projects`
- * and `.../projects/{id}/pull`), see docs/openapi.yaml and docs/labelstudio.md.
+ * and `.../projects/{id}/pull`), see visionlens_jlab/openapi.yaml and docs/labelstudio.md.
  */
 import { EditOperation } from './editTypes';
 import { IFilter } from './types';

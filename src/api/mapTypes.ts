@@ -1,7 +1,9 @@
 /**
  * JSON shapes of the map routes (`/datasets/{name}/maps...`, see
- * docs/openapi.yaml and visionlens_jlab/maps/).
+ * visionlens_jlab/openapi.yaml and visionlens_jlab/maps/).
  */
+
+import type { IWireMapsRequest } from './wireTypes';
 
 /** Reduction methods the server knows. */
 export type MapMethod = 'pca' | 'umap' | 'tsne';
@@ -27,12 +29,7 @@ export interface IMapDescriptor {
 }
 
 /** The body of `POST /datasets/{name}/maps`. */
-export interface IMapRequest {
-  method: MapMethod;
-  space?: string;
-  params?: { [key: string]: unknown };
-  recompute?: boolean;
-}
+export type IMapRequest = IWireMapsRequest;
 
 /** A shape on the map in data coordinates. */
 export type MapShape =

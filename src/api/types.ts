@@ -1,7 +1,15 @@
 /**
  * The JSON shapes of the VisionLens REST API (`{base_url}visionlens/api/`,
- * documented in docs/openapi.yaml).
+ * documented in visionlens_jlab/openapi.yaml).
  */
+
+import type {
+  IWireDuplicatesRequest,
+  IWireEmbedRequest,
+  IWireJob,
+  IWireJobEffects,
+  IWireSearchRequest
+} from './wireTypes';
 
 import { ILabelTypeCounts, IouType, ObjectLabelType } from './labelKinds';
 
@@ -120,27 +128,7 @@ export interface IDatasetDetail extends IDatasetInfo {
 }
 
 /** A background job. */
-export interface IJob {
-  id: string;
-  kind: string;
-  title?: string | null;
-  status: JobStatus;
-  progress: number | null;
-  message?: string | null;
-  result?: { [key: string]: unknown } | null;
-  error?: string | null;
-  created_at?: string | null;
-  /** What the job does now (e.g. `decoding`, `embedding`), when it says. */
-  stage?: string | null;
-  items_per_second?: number | null;
-  eta_seconds?: number | null;
-  /** 1 = next to run; absent or null when not queued. */
-  queue_position?: number | null;
-  /** The dataset the job works on, when it works on one. */
-  dataset?: string | null;
-  /** What the job changed, as its kind declares it; null unless it is done. */
-  effects?: IJobEffects | null;
-}
+export type IJob = IWireJob;
 
 /** The states of a job; the last three are final. */
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -155,12 +143,7 @@ export type JobDataChange = 'samples' | 'predictions' | 'evaluation' | 'fields';
  * What a job changed when it ended well, as the server declares it for the
  * job's kind (`visionlens_jlab/jobs/kinds.py`).
  */
-export interface IJobEffects {
-  /** The data it wrote that panels show (each a `dataChanged`). */
-  readonly data: readonly JobDataChange[];
-  /** How the datasets list changed: a new dataset, or its models or results; null: not. */
-  readonly datasets: 'created' | 'changed' | null;
-}
+export type IJobEffects = IWireJobEffects;
 
 /** One embedding model of `GET /models`. */
 export interface IEmbeddingModel {
@@ -175,15 +158,7 @@ export interface IEmbeddingModel {
 }
 
 /** The body of `POST /datasets/{name}/embed`. */
-export interface IEmbedRequest {
-  model?: string;
-  checkpoint?: string;
-  device?: 'auto' | 'cpu' | 'cuda';
-  batch_size?: number;
-  runner?: string;
-  /** The dtype the model runs in (`auto`: bf16 where it matches float32 on the first batch). */
-  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16';
-}
+export type IEmbedRequest = IWireEmbedRequest;
 
 /** One vector space of a dataset (`GET /datasets/{name}/spaces`). */
 export interface IVectorSpace {
@@ -200,16 +175,7 @@ export interface IVectorSpace {
 }
 
 /** The body of `POST /datasets/{name}/search`: one of text, like, image. */
-export interface ISearchRequest {
-  text?: string;
-  /** A sample id: "more like this". */
-  like?: number;
-  /** An image, base64-encoded. */
-  image?: string;
-  filter?: IFilter;
-  k?: number;
-  model?: string;
-}
+export type ISearchRequest = IWireSearchRequest;
 
 /** One hit of a search, best first. */
 export interface ISearchHit {
@@ -258,13 +224,7 @@ export interface ISearchResult {
 }
 
 /** The body of `POST /datasets/{name}/duplicates`. */
-export interface IDuplicatesRequest {
-  threshold: number;
-  exact?: boolean;
-  /** Read every image for the content hash and pHash (default true). */
-  hashes?: boolean;
-  model?: string;
-}
+export type IDuplicatesRequest = IWireDuplicatesRequest;
 
 /** A val/test sample with a duplicate in train (one per pair). */
 export interface ILeak {

@@ -1,6 +1,6 @@
 /**
  * JSON of the version routes (`GET/POST /datasets/{name}/versions`,
- * `.../versions/diff`, `.../versions/{v}/restore`), see docs/openapi.yaml,
+ * `.../versions/diff`, `.../versions/{v}/restore`), see visionlens_jlab/openapi.yaml,
  * docs/evaluation.md ("Between two versions") and visionlens_jlab/edits/versions.py.
  */
 

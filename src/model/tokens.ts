@@ -39,6 +39,7 @@ export * from '../api/patchTypes';
 export * from '../api/versionTypes';
 export * from '../api/qualityTypes';
 export * from '../api/interfaces';
+export * from '../api/wireTypes';
 export * from './interfaces';
 
 /**

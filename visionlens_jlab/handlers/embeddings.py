@@ -13,21 +13,11 @@ from ..embed.wire import ARROW_STREAM
 from ..jobs.accelerator import dtype_option
 from .base import VisionLensHandler, engine_errors
 
-_EMBED_KEYS = {"model", "checkpoint", "device", "batch_size", "runner", "dtype", "precision"}
-
 
 def _embed_options(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The job's options from a request body, and a notice when it used the deprecated
-    ``precision`` (mapped to ``dtype``)."""
-    unknown = set(body) - _EMBED_KEYS
-    if unknown:
-        raise HTTPError(400, f"unknown keys {sorted(unknown)}; allowed: {sorted(_EMBED_KEYS)}")
-    for key in ("model", "checkpoint", "device", "runner", "dtype", "precision"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise HTTPError(400, f"'{key}' must be a string")
-    size = body.get("batch_size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
-        raise HTTPError(400, "'batch_size' must be an integer")
+    ``precision`` (mapped to ``dtype``); the body's keys and types are the contract's
+    (``openapi.yaml``, checked by :meth:`~.base.VisionLensHandler.json_body`)."""
     options = {k: v for k, v in body.items() if v not in (None, "")}
     try:
         dtype, notice = dtype_option(options.get("dtype"), options.pop("precision", None))

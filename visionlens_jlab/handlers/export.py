@@ -18,14 +18,12 @@ from typing import Any
 import pyarrow as pa
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from tornado.web import HTTPError
 
 from ..catalog.reads import export_queries
 from ..catalog.reads.export_queries import Export
 from .base import VisionLensHandler, engine_errors
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
-COMPRESSIONS = (None, "lz4", "zstd")
 
 
 class _Chunks:
@@ -82,14 +80,9 @@ class _ExportHandler(VisionLensHandler):
             await self.run_blocking(manager.__exit__, None, None, None)
 
     def body_filter(self) -> tuple[dict[str, Any], Any, str | None]:
+        """The body (checked by the contract, ``openapi.yaml``), its filter and compression."""
         body = self.json_body()
-        spec = body.get("filter")
-        if spec is not None and not isinstance(spec, dict):
-            raise HTTPError(400, "'filter' must be a JSON object")
-        compression = body.get("compression")
-        if compression not in COMPRESSIONS:
-            raise HTTPError(400, "'compression' must be null, 'lz4' or 'zstd'")
-        return body, spec, compression
+        return body, body.get("filter"), body.get("compression")
 
 
 def _write_next(reader: pa.RecordBatchReader, writer: Any) -> bool:
@@ -109,10 +102,6 @@ class ExportSamplesHandler(_ExportHandler):
     async def post(self, name: str) -> None:
         body, spec, compression = self.body_filter()
         sort, order = body.get("sort"), body.get("order")
-        if sort is not None and not isinstance(sort, str):
-            raise HTTPError(400, "'sort' must be a field name")
-        if order is not None and order not in ("asc", "desc"):
-            raise HTTPError(400, "'order' must be 'asc' or 'desc'")
         await self.stream(
             lambda: export_queries.export_samples(self.catalog, name, spec, sort, order),
             compression,
@@ -125,10 +114,6 @@ class ExportAnnotationsHandler(_ExportHandler):
     async def post(self, name: str) -> None:
         body, spec, compression = self.body_filter()
         source, evaluation = body.get("source"), body.get("evaluation")
-        if source is not None and not isinstance(source, str):
-            raise HTTPError(400, "'source' must be 'ground_truth', 'predictions' or a model name")
-        if evaluation is not None and not isinstance(evaluation, str):
-            raise HTTPError(400, "'evaluation' must be a model name")
         await self.stream(
             lambda: export_queries.export_annotations(self.catalog, name, spec, source, evaluation),
             compression,
@@ -141,8 +126,6 @@ class ExportClassificationsHandler(_ExportHandler):
     async def post(self, name: str) -> None:
         body, spec, compression = self.body_filter()
         source = body.get("source")
-        if source is not None and not isinstance(source, str):
-            raise HTTPError(400, "'source' must be 'ground_truth', 'predictions' or a model name")
         await self.stream(
             lambda: export_queries.export_classifications(self.catalog, name, spec, source),
             compression,

@@ -6,7 +6,6 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from tornado.web import HTTPError
 
 from ..image_quality.job import run_image_quality, summary
 from ..jobs import JobContext, JobEffects, JobKind
@@ -25,15 +24,7 @@ class ImageQualityHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        body = self.json_body()
-        unknown = sorted(set(body) - {"workers"})
-        if unknown:
-            raise HTTPError(400, f"unknown option(s) {unknown}; known: ['workers']")
-        workers = body.get("workers")
-        if workers is not None and (
-            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-        ):
-            raise HTTPError(400, "'workers' must be a positive integer")
+        workers = self.json_body().get("workers")  # the contract: a positive integer or null
         await self.run_blocking(self.catalog.get_dataset, name)  # 404 before queueing
         catalog = self.catalog
 

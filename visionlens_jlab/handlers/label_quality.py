@@ -42,10 +42,8 @@ class LabelQualityHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.json_body()
-        model = _model(body.get("model"))
+        model = body["model"]  # the contract: a non-empty string
         raw = body.get("thresholds") or {}
-        if not isinstance(raw, dict):
-            raise HTTPError(400, "'thresholds' must be an object {issue: value}")
         try:
             thresholds = check_thresholds(raw)
         except ValueError as exc:

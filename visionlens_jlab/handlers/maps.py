@@ -6,7 +6,6 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from tornado.web import HTTPError
 
 from ..maps import answers, wire
 from ..maps.store import descriptor, list_descriptors
@@ -46,8 +45,6 @@ class MapsHandler(_MapHandler):
     async def post(self, name: str) -> None:
         body = self.json_body()
         recompute = body.get("recompute", False)
-        if not isinstance(recompute, bool):
-            raise HTTPError(400, "'recompute' must be true or false")
         desc, job = await self.run_blocking(
             lambda: self.app.maps.request(
                 name,

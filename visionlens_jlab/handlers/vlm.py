@@ -13,26 +13,11 @@ from ..catalog.extensions.vlm import DEFAULT_QUESTIONS, Question, save_labels, v
 from ..predict.calibration import calibration
 from .base import VisionLensHandler, engine_errors
 
-MAX_LABELS = 10_000
-
 
 def _labels(body: dict[str, Any]) -> list[tuple[int, str, str]]:
-    labels = body.get("labels")
-    if set(body) != {"labels"} or not isinstance(labels, list) or not labels:
-        raise HTTPError(400, 'the body must be {"labels": [{sample_id, question, answer}, ...]}')
-    if len(labels) > MAX_LABELS:
-        raise HTTPError(400, f"at most {MAX_LABELS} labels per request")
-    out = []
-    for i, label in enumerate(labels):
-        if not isinstance(label, dict) or set(label) != {"sample_id", "question", "answer"}:
-            raise HTTPError(400, f"label {i} must be an object with sample_id, question, answer")
-        sample_id, question, answer = label["sample_id"], label["question"], label["answer"]
-        if isinstance(sample_id, bool) or not isinstance(sample_id, int):
-            raise HTTPError(400, f"label {i}: 'sample_id' must be an integer")
-        if not isinstance(question, str) or not isinstance(answer, str):
-            raise HTTPError(400, f"label {i}: 'question' and 'answer' must be strings")
-        out.append((sample_id, question, answer))
-    return out
+    """The labels of a body the contract checked (``openapi.yaml``: at most 10,000, each
+    exactly ``{sample_id, question, answer}``)."""
+    return [(label["sample_id"], label["question"], label["answer"]) for label in body["labels"]]
 
 
 def store_labels(catalog: Catalog, dataset: str, labels: list[tuple[int, str, str]]) -> int:

@@ -16,6 +16,7 @@ import { IDatasetInfo, IJob, IJobEffects, JobStatus } from '../../api/types';
 import { jobEffect } from '../jobEffects';
 import { VisionLensModel } from '../model';
 import { IDataChange } from '../tokens';
+import { wireJob } from '../../__tests__/wireJob';
 
 /** What the server declares for the kinds these tests run. */
 const DECLARED: Readonly<Record<string, IJobEffects>> = {
@@ -34,7 +35,7 @@ function job(
   effects: IJobEffects | undefined = DECLARED[kind]
 ): IJob {
   const told = status === 'done' ? (effects ?? null) : null;
-  return { id, kind, status, progress: null, dataset, effects: told };
+  return wireJob({ id, kind, status, dataset, effects: told });
 }
 
 /** A model over a client whose jobs list and datasets list a test sets. */

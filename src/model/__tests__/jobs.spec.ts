@@ -7,16 +7,10 @@ import {
   orderJobs
 } from '../jobs';
 import { IJob, JobStatus } from '../../api/types';
+import { wireJob } from '../../__tests__/wireJob';
 
 function job(id: string, status: JobStatus, extra: Partial<IJob> = {}): IJob {
-  return {
-    id,
-    kind: 'embed',
-    status,
-    progress: null,
-    created_at: '2026-01-01T00:00:00Z',
-    ...extra
-  };
+  return wireJob({ id, kind: 'embed', status, ...extra });
 }
 
 describe('jobs list', () => {

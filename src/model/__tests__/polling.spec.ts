@@ -8,9 +8,10 @@ import { followJob } from '../../api/jobs';
 import { IDLE_MAX_POLL_MS, JobsModel } from '../jobs';
 import { IVisionLensClient } from '../tokens';
 import { IJob, JobStatus } from '../../api/types';
+import { wireJob } from '../../__tests__/wireJob';
 
 function job(id: string, status: JobStatus): IJob {
-  return { id, kind: 'ingest', status, progress: null };
+  return wireJob({ id, kind: 'ingest', status });
 }
 
 /** The jobs a fake server lists, and how often it was asked. */

@@ -7,6 +7,7 @@ import {
   IJob
 } from '../../../api/types';
 import { IVisionLensModel } from '../../../model/tokens';
+import { wireJob } from '../../../__tests__/wireJob';
 
 const EVIL = '<b>tulip</b>';
 
@@ -64,12 +65,7 @@ const CLASSIFICATION = {
 function fakeModel(): IVisionLensModel & { requests: IEvaluationRequest[] } {
   const requests: IEvaluationRequest[] = [];
   const owner = {};
-  const job: IJob = {
-    id: 'j1',
-    kind: 'evaluate',
-    status: 'queued',
-    progress: 0
-  };
+  const job: IJob = wireJob({ id: 'j1', kind: 'evaluate', progress: 0 });
   const model = {
     requests,
     evalKey: null as string | null,

@@ -5,16 +5,10 @@
 import { IJob } from '../../../model/tokens';
 import { MapToolbar } from '../MapToolbar';
 import { MAP_DEFAULTS } from '../settings';
+import { wireJob } from '../../../__tests__/wireJob';
 
 function running(extra: Partial<IJob>): IJob {
-  return {
-    id: 'j1',
-    kind: 'map',
-    status: 'running',
-    progress: null,
-    created_at: '2026-01-01T00:00:00Z',
-    ...extra
-  };
+  return wireJob({ id: 'j1', kind: 'map', status: 'running', ...extra });
 }
 
 function label(job: IJob): string {

@@ -1,0 +1,642 @@
+/**
+ * The wire types, generated from `visionlens_jlab/openapi.yaml` by
+ * `docs/tools/openapi_ts.py`: do not edit (a test fails when stale).
+ */
+
+/** Every key present must hold. Values are always bound as SQL parameters. */
+export interface IWireFilter {
+  ids?: number[];
+  /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source> */
+  sample?: { [key: string]: IWireCondition };
+  tags?: {
+    any?: string[];
+    all?: string[];
+    none?: string[];
+  };
+  labels?: IWireLabelFilter | IWireLabelFilter[];
+  /** Boxes per sample of one source (with optional label conditions), or a list of such conditions (one per source: ground truth and each model), all of which must hold */
+  box_count?: WireBoxCountFilter | WireBoxCountFilter[];
+  /** Image-level labels: samples with a label meeting every condition, or a list of such conditions, all of which must hold */
+  classifications?: IWireClassificationFilter | IWireClassificationFilter[];
+}
+
+/** Samples with at least one image-level label meeting every condition. */
+export interface IWireClassificationFilter {
+  /** ground_truth, predictions (any model) or a model name */
+  source?: string;
+  classes?: string[];
+  score?: IWireCondition;
+  /** A model's source only: true keeps labels that are not among the sample's ground-truth labels (on samples that have some), false those that are */
+  differs_from_ground_truth?: boolean;
+}
+
+export type WireBoxCountFilter = IWireLabelFilter & {
+  min?: number;
+  max?: number;
+};
+
+export interface IWireCondition {
+  in?: unknown[];
+  eq?: unknown;
+  min?: number;
+  max?: number;
+  contains?: string;
+  is_null?: boolean;
+}
+
+/** Samples with at least one box meeting every condition. */
+export interface IWireLabelFilter {
+  /** ground_truth, predictions (any model) or a model name */
+  source?: string;
+  classes?: string[];
+  score?: IWireCondition;
+  /** Only objects that have a rotated box / a polyline / a mask / keypoints (a list: any of them) */
+  type?:
+    | ('rotated' | 'polyline' | 'mask' | 'keypoints')
+    | ('rotated' | 'polyline' | 'mask' | 'keypoints')[];
+  /** Box columns (label, x, y, w, h, score, area, iscrowd, difficult, mask_area: the mask's pixel area, num_keypoints: the labelled keypoints (v > 0), visible_keypoints: the visible ones (v = 2)) or attributes.<key> */
+  where?: { [key: string]: IWireCondition };
+  /** Evaluation status of the box (see evaluations). */
+  eval?: { [key: string]: unknown };
+}
+
+/** A saved version's number (GET .../versions); absent, null, empty or current: the current labels */
+export type WireVersion = number | string | null;
+
+export interface IWireDataset {
+  id?: number;
+  name?: string;
+  /** coco, yolo, voc, cvat, dota, yolo-obb, txt, classification, or the name of a plugin ingest format */
+  format?: string;
+  source?: string;
+  media_root?: string;
+  created_at?: string;
+  num_samples?: number;
+  num_annotations?: number;
+  num_categories?: number;
+  models?: {
+    name?: string;
+    num_predictions?: number;
+    format?: string;
+    created_at?: string;
+    /** GET datasets/{name} only: the model's labels by type (objects, each a box; objects with a mask; objects with keypoints; image-level labels) */
+    label_types?: {
+      boxes?: number;
+      masks?: number;
+      keypoints?: number;
+      classifications?: number;
+    };
+  }[];
+}
+
+export interface IWireReport {
+  counts?: { [key: string]: number };
+  warnings?: IWireIssue[];
+  errors?: IWireIssue[];
+}
+
+export interface IWireIssue {
+  code?: string;
+  message?: string;
+  count?: number;
+  examples?: string[];
+}
+
+/** A background job (visionlens_jlab/jobs/job.py: Job.to_dict, every key always present) */
+export interface IWireJob {
+  id: string;
+  kind: string;
+  title: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  progress: number | null;
+  message: string;
+  result: { [key: string]: unknown } | null;
+  error: string | null;
+  created_at: string;
+  /** gpu: heavy model jobs, one at a time */
+  lane: 'default' | 'gpu';
+  /** a gpu job that makes way (caption jobs): queued behind the other gpu jobs, and paused between batches (status back to queued) while one waits, then resumed */
+  yields: boolean;
+  /** e.g. loading, embedding, indexing, writing */
+  stage: string;
+  items_per_second: number | null;
+  eta_seconds: number | null;
+  /** 1-based place among the queued jobs of its lane; null once running */
+  queue_position: number | null;
+  /** the dataset the job works on; deleting it cancels the job */
+  dataset: string | null;
+  /** what the job changed, as its kind declares it; null unless its status is done (the job event carries the same) */
+  effects: IWireJobEffects | null;
+}
+
+/** What a job of a kind changes when it ends well (visionlens_jlab/jobs/kinds.py) */
+export interface IWireJobEffects {
+  /** the data it wrote that panels show: samples (an ingest), predictions (an import, a model run, captions), evaluation, fields (computed sample fields: duplicates, quality, plugin fields, embeddings) */
+  data: ('samples' | 'predictions' | 'evaluation' | 'fields')[];
+  /** how the datasets list changed: created (a new dataset), changed (its models, evaluations or embedding spaces); null: not at all */
+  datasets: 'created' | 'changed' | null;
+}
+
+/** The result of an embedding job (also what `visionlens embed --json` prints) */
+export interface IWireEmbedResult {
+  dataset?: string;
+  model?: string;
+  /** pretrained tag, checkpoint-<sha256 prefix>, or the built-in's version */
+  version?: string;
+  space?: string;
+  dim?: number | null;
+  embedded?: number;
+  /** samples that already had a vector */
+  skipped?: number;
+  /** unreadable images */
+  failed?: number;
+  errors?: {
+    sample_id?: number;
+    message?: string;
+  }[];
+  /** cpu or cuda; null when nothing needed embedding */
+  device?: string | null;
+  /** float32, bfloat16 or float16 */
+  dtype?: string | null;
+  batch_size?: number | null;
+  /** process, kernel[:spec], ray[:address] (server) or local (CLI without a server) */
+  runner?: string;
+  /** ray runner only: address, ray_version, nodes, gpus, model_actors, actors_started (0: the job ran on warm actors), workers [{worker, node, images}], nodes_used, duplicates_dropped, missing */
+  cluster?: { [key: string]: unknown };
+  seconds?: number;
+  /** embedded images per second once the model was loaded */
+  images_per_second?: number;
+  /** the process that computed the vectors */
+  pid?: number | null;
+  notice?: string;
+  /** min cosine of bf16/fp16 vs fp32 embeddings on the first batch */
+  reduced_cosine?: number | null;
+  /** images outside the dataset's media root: never read (as the image route's 403) */
+  refused?: number;
+  /** up to 5 sample ids */
+  refused_examples?: number[];
+  /** file names no file system can hold (a NUL byte, too long): never read */
+  bad_names?: number;
+  /** up to 5 sample ids */
+  bad_name_examples?: number[];
+}
+
+export interface IWireMapDescriptor {
+  /** method + hash of (dataset, space, method, params) */
+  id?: string;
+  dataset?: string;
+  space?: string;
+  method?: 'pca' | 'umap' | 'tsne';
+  /** Every parameter */
+  params?: { [key: string]: unknown };
+  points?: number;
+  /** Samples were embedded or unembedded since (null: vector store unavailable) */
+  stale?: boolean | null;
+  /** Embedded samples the map lacks */
+  missing?: number | null;
+  /** Map points whose vector is gone */
+  removed?: number | null;
+  created_at?: string;
+  updated_at?: string;
+  /** [xmin, ymin, xmax, ymax] */
+  bounds?: number[];
+  compute_seconds?: number;
+  /** POST only: answered from the store */
+  cached?: boolean;
+}
+
+export interface IWireBox {
+  ann_id?: number;
+  source?: string;
+  label?: string;
+  /** x, y, w, h in pixels */
+  bbox?: number[];
+  score?: number | null;
+  iscrowd?: boolean;
+  difficult?: boolean;
+  /** The object's mask as stored, in COCO's form: polygons [[x1, y1, x2, y2, ...], ...] in pixels, or RLE {size: [h, w], counts: compressed string | run lengths (column-major)}. Absent when the object has no mask. */
+  segmentation?:
+    | number[][]
+    | {
+        size?: number[];
+        counts?: string | number[];
+      };
+  /** pixel area of the mask (present with segmentation) */
+  mask_area?: number | null;
+  /** flat [x1, y1, v1, ...] in pixels (COCO: v 0 not labelled, 1 labelled hidden, 2 visible); absent without keypoints */
+  keypoints?: number[];
+  /** labelled keypoints (v > 0); present with keypoints */
+  num_keypoints?: number | null;
+  /** a polyline's points [x1, y1, x2, y2, ...] in pixels, in order; bbox is their extent; absent for other objects */
+  polyline?: number[];
+  /** a rotated box's corners [x1, y1, ..., x4, y4] in pixels, in the source's order (DOTA); bbox is their hull; absent for other objects */
+  obb?: number[];
+  /** page answers of a filter with label conditions only: whether this object meets one of them (views draw only these when showing the matching labels) */
+  match?: boolean;
+}
+
+/** An image-level label, ground truth or a model's */
+export interface IWireClassification {
+  /** ground_truth or the model's name */
+  source?: string;
+  label?: string;
+  /** null for ground truth */
+  score?: number | null;
+}
+
+export interface IWireSample {
+  sample_id?: number;
+  file_name?: string;
+  width?: number | null;
+  height?: number | null;
+  split?: string | null;
+  source_image_id?: string | null;
+  tags?: string[];
+  fields?: { [key: string]: unknown };
+  /** computed sample fields (e.g. dup_count, uniqueness), by name */
+  computed?: { [key: string]: unknown };
+  annotations?: IWireBox[];
+  /** image-level labels: ground truth first, then each model's, best score first */
+  classifications?: IWireClassification[];
+}
+
+export interface IWireFacet {
+  name?: string;
+  type?: 'categorical' | 'numeric';
+  source?: string;
+  values?: {
+    value?: unknown;
+    count?: number;
+  }[];
+  min?: number;
+  max?: number;
+  count?: number;
+  histogram?: {
+    lo?: number;
+    hi?: number;
+    count?: number;
+  }[];
+}
+
+/** The body of `POST /datasets`. */
+export interface IWireIngestRequest {
+  /** annotation file or dataset folder (server-side path) */
+  source: string;
+  name: string;
+  /** auto, coco, yolo, voc, cvat, dota, yolo-obb (Ultralytics OBB: the YOLO layout, rows class x1 y1 ... x4 y4 normalised, rotated boxes; never auto-detected), txt, classification, or a plugin ingest format (GET plugins) */
+  format?: string | null;
+  /** image folder or gs://bucket/prefix */
+  images?: string | null;
+  split?: string | null;
+  /** a CSV or Parquet of (file, label) on the server: the samples' ground-truth image labels, for formats without them (COCO, YOLO, VOC) */
+  image_labels?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/predictions`. */
+export interface IWirePredictionsRequest {
+  source: string;
+  model: string;
+  /** auto, coco, yolo, txt, txt-xywh, txt-rel, yolo-conf-last, dota, yolo-obb or classification (GET /formats: predictions). yolo-conf-last: Ultralytics' predict --save-txt --save-conf files (detection, segmentation and pose rows, the confidence last; pose rows where the dataset's class has keypoints). dota: DOTA Task1 results, a folder of Task1_<class>.txt files of image score x1 y1 ... x4 y4 (rotated boxes). yolo-obb: Ultralytics' predict task=obb save_txt save_conf files, rows class x1 y1 ... x4 y4 conf normalised (rotated boxes; never auto-detected) */
+  format?: string | null;
+  /** match the images among this split's samples only, by bare image id too (a COCO results file made against one split's file of a dataset read split by split) */
+  split?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/samples/query`. */
+export interface IWireSamplesQueryRequest {
+  filter?: IWireFilter | null;
+  sort?: string | null;
+  order?: string | null;
+  offset?: number | null;
+  limit?: number | null;
+  /** as GET samples' eval_status */
+  eval_status?: string | null;
+  /** as GET samples' version: the page and total of that saved version's labels */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/ids`. */
+export interface IWireIdsRequest {
+  filter?: IWireFilter | null;
+  /** match the labels and tags as they were at this saved version */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/position`. */
+export interface IWirePositionRequest {
+  /** the samples to find (a selection), in any order */
+  ids: number[];
+  filter?: IWireFilter | null;
+  /** as GET samples' sort (default: sample id) */
+  sort?: string | null;
+  order?: 'asc' | 'desc' | null;
+  /** match the labels and tags as they were at this saved version */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/export/samples`. */
+export interface IWireExportSamplesRequest {
+  filter?: IWireFilter | null;
+  /** as GET samples' sort (default: sample id) */
+  sort?: string | null;
+  order?: 'asc' | 'desc' | null;
+  /** Arrow IPC buffer compression */
+  compression?: 'lz4' | 'zstd' | null;
+}
+
+/** The body of `POST /datasets/{name}/export/annotations`. */
+export interface IWireExportAnnotationsRequest {
+  filter?: IWireFilter | null;
+  /** ground_truth, predictions (every model), a model name, or null for all */
+  source?: string | null;
+  /** Model whose latest evaluation gives ground-truth boxes their status (default: the only evaluated model) */
+  evaluation?: string | null;
+  compression?: 'lz4' | 'zstd' | null;
+}
+
+/** The body of `POST /datasets/{name}/export/classifications`. */
+export interface IWireExportClassificationsRequest {
+  filter?: IWireFilter | null;
+  /** ground_truth, predictions (every model), a model name, or null for all */
+  source?: string | null;
+  compression?: 'lz4' | 'zstd' | null;
+}
+
+/** The body of `POST /datasets/{name}/exports`. */
+export interface IWireExportsRequest {
+  /** coco, yolo, voc, dota, classification or parquet (GET /formats: exports) */
+  format: string;
+  /** output folder on the server (created) */
+  out: string;
+  filter?: IWireFilter | null;
+  /** ground_truth or one model's name */
+  source?: string | null;
+  /** a model's labels: keep those at this score or above */
+  min_score?: number | null;
+  /** only these classes (their ids stay those of the full list) */
+  classes?: string[] | null;
+  /** re-draw the splits, stratified by class (default: the catalog's) */
+  splits?: string | { [key: string]: number } | null;
+  /** seed of the splits draw */
+  seed?: number;
+  images?: 'copy' | 'symlink' | 'none';
+  /** replace a non-empty out */
+  overwrite?: boolean;
+  /** the labels as they were at this saved version (GET .../versions), and the samples' tags then (Parquet's samples.parquet, the one format that writes them); the filter selects samples as they are now */
+  version?: number | null;
+}
+
+/** The body of `POST /datasets/{name}/tags`. */
+export interface IWireTagsRequest {
+  filter: IWireFilter;
+  add?: string[] | null;
+  remove?: string[] | null;
+}
+
+/** The body of `POST /datasets/{name}/facets`. */
+export interface IWireFacetsRequest {
+  filter?: IWireFilter | null;
+  /** as the version parameter */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/selection-code`. */
+export interface IWireSelectionCodeRequest {
+  /** the selected sample ids, in any order */
+  ids?: number[];
+  filter?: IWireFilter | null;
+}
+
+/** The body of `POST /datasets/{name}/evaluations`. */
+export interface IWireEvaluationsRequest {
+  /** the predictions to evaluate */
+  model: string;
+  protocol?: 'coco' | 'voc';
+  /** VOC AP threshold; COCO per-box threshold */
+  iou?: number;
+  /** VOC "+1 pixel" IoU */
+  plus_one?: boolean;
+  ignore_difficult?: boolean;
+  /** COCO: box IoU, rotated-box IoU (the four corners' overlap; an object without them counts as its box), mask IoU or OKS */
+  iou_type?: 'bbox' | 'rotated' | 'segm' | 'keypoints';
+  /** keypoints: per-keypoint OKS sigmas (default: the dataset's own, stored at ingest from COCO category sigmas or Ultralytics kpt_oks_sigmas; else COCO's 17, else 1/K) */
+  sigmas?: number[];
+}
+
+/** The body of `POST /datasets/{name}/embed`. */
+export interface IWireEmbedRequest {
+  /** builtin-color-gradient, ARCH or ARCH:TAG; default: ViT-B-32 laion2b if its weights are here, else the built-in */
+  model?: string | null;
+  /** local open_clip weights file, or a folder with open_clip_config.json, on the server's machine */
+  checkpoint?: string | null;
+  device?: 'auto' | 'cpu' | 'cuda' | null;
+  batch_size?: number | null;
+  /** process (default), kernel[:KERNELSPEC] or ray (the ray_address setting's cluster; ray:ADDRESS only when it names that same cluster) */
+  runner?: string | null;
+  /** the dtype the model runs in; auto: bf16 where the device has it and the first batch matches float32 (cosine >= 0.99), else float32 (the predict jobs' vocabulary) */
+  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16' | null;
+  /** deprecated spelling of dtype (fp32 = float32, bf16 = bfloat16); the answer then carries a notice */
+  precision?: 'auto' | 'fp32' | 'bf16' | null;
+}
+
+/** The body of `POST /datasets/{name}/search`. */
+export interface IWireSearchRequest {
+  /** a sample id of the dataset */
+  like?: number | null;
+  text?: string | null;
+  /** the image file, base64; at most 20 MiB decoded */
+  image?: string | null;
+  /** the samples filter (see /samples/query) */
+  filter?: IWireFilter | null;
+  k?: number;
+  /** embedding model (or space name); default: the dataset's newest space */
+  model?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/duplicates`. */
+export interface IWireDuplicatesRequest {
+  threshold?: number;
+  /** exact all-pairs search instead of the approximate IVF self-join (recall >= 0.95) */
+  exact?: boolean;
+  /** read every image for the content hash and pHash */
+  hashes?: boolean;
+  model?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/maps`. */
+export interface IWireMapsRequest {
+  method: 'pca' | 'umap' | 'tsne';
+  /** Vector space name; default: the only space holding this dataset */
+  space?: string;
+  /** umap: n_neighbors (15), min_dist (0.1), n_epochs (null: umap-learn's choice), pca_dims (50; 0 = none), metric (auto|cosine|euclidean), seed (null). tsne: perplexity (30), n_iter (500), pca_dims (50), metric, seed (42). pca: none. */
+  params?: { [key: string]: unknown };
+  recompute?: boolean;
+}
+
+/** The body of `POST /datasets/{name}/maps/{map_id}/select`. */
+export interface IWireMapsSelectRequest {
+  polygon?: number[][];
+  /** [xmin, ymin, xmax, ymax] */
+  rect?: number[];
+  filter?: IWireFilter | null;
+  mode?: 'replace' | 'add' | 'subtract';
+  ids_in?: number[];
+  /** the filter reads the labels and tags as they were at this saved version (the map of a browsed version) */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/blindspots`. */
+export interface IWireBlindspotsRequest {
+  /** An evaluated model (its latest evaluation is used) */
+  model: string;
+  /** Fewest units (per half) a claim needs */
+  min_n?: number;
+  /** Benjamini-Hochberg false discovery rate */
+  fdr?: number;
+  /** Let the configured LLM agent explore (engine only when none is configured) */
+  agent?: boolean;
+  /** Cluster the images by their vectors in this space first (k-means, stored as computed.embedding_cluster, sliced like any image attribute) */
+  space?: string | null;
+  /** Number of k-means clusters of `space` */
+  clusters?: number;
+}
+
+/** The body of `POST /datasets/{name}/blindspots/{finding_id}/review`. */
+export interface IWireBlindspotsReviewRequest {
+  verdict: 'confirmed' | 'rejected';
+}
+
+/** The body of `POST /datasets/{name}/plugin-fields`. */
+export interface IWirePluginFieldsRequest {
+  /** A loaded plugin with the sample_fields hook */
+  plugin: string;
+  /** One of its fields (default: all) */
+  field?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/predict`. */
+export interface IWirePredictRequest {
+  /** a checkpoint folder on the server's machine (save_pretrained's output), a hub id whose files are in the local cache, or torchvision:BUILDER[=/path/weights.pth] (a torchvision detector: a saved state_dict, or the builder's COCO weights in torchvision's cache); nothing is downloaded */
+  model: string;
+  /** classify: zero-shot with an open_clip model (ARCH:TAG or a checkpoint), the classes as prompts; vlm: an image-text-to-text model answers the questions into computed.vlm_<key> fields (docs/models.md) */
+  task?: 'detect' | 'caption' | 'classify' | 'vlm' | null;
+  /** task vlm only: the questions (default: lighting, weather, occlusion, scene, crowding); each answer is one of its answers or 'unknown' */
+  questions?:
+    | {
+        key: string;
+        question: string;
+        answers: string[];
+      }[]
+    | null;
+  /** the prediction set's name (default: the model's last path part) */
+  name?: string | null;
+  /** prompts of an open-vocabulary detector (default: the dataset's classes), or a torchvision checkpoint's class names in its label order */
+  classes?: string[] | null;
+  /** a view: only the matching samples */
+  filter?: IWireFilter | null;
+  /** process (default: a worker process), kernel[:KERNELSPEC] (a kernel the server starts for the job) or ray (the Ray cluster of the ray_address setting, else $RAY_ADDRESS; ray:ADDRESS only when it names that same cluster) */
+  runner?: string | null;
+  device?: 'auto' | 'cpu' | 'cuda' | null;
+  /** what the model computes in; auto: bfloat16 on a CUDA GPU that has it, float16 on other CUDA GPUs, float32 on the CPU (torchvision detectors: under autocast) */
+  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16' | null;
+  /** images per forward pass (default by device); halved on CUDA out-of-memory */
+  batch_size?: number | null;
+  min_score?: number | null;
+  /** process runner on a CPU: worker processes, each with one torch thread over a contiguous share of the images (default: the job's compute threads, fewer where that many copies of the model would not fit in the available memory; always 1 on CUDA) */
+  workers?: number | null;
+}
+
+/** The body of `POST /datasets/{name}/vlm/labels`. */
+export interface IWireVlmLabelsRequest {
+  labels: {
+    sample_id: number;
+    question: string;
+    answer: string;
+  }[];
+}
+
+/** The body of `POST /datasets/{name}/image-quality`. */
+export interface IWireImageQualityRequest {
+  /** worker processes (default: one per core, at most 4) */
+  workers?: number | null;
+}
+
+/** The body of `POST /datasets/{name}/edits`. */
+export interface IWireEditsRequest {
+  operations: { [key: string]: unknown }[];
+}
+
+/** The body of `POST /datasets/{name}/versions`. */
+export interface IWireVersionsRequest {
+  message?: string;
+}
+
+/** The body of `POST /datasets/{name}/label-quality`. */
+export interface IWireLabelQualityRequest {
+  /** A prediction set of the dataset */
+  model: string;
+  /** Flag an issue type below this score (defaults from benchmarks/results/label_quality.md) */
+  thresholds?: {
+    overlooked?: number;
+    swapped?: number;
+    badly_located?: number;
+    spurious?: number;
+  } | null;
+}
+
+/** The body of `POST /datasets/{name}/labelstudio/projects`. */
+export interface IWireLabelstudioProjectsRequest {
+  label_studio: {
+    /** Label Studio's URL, http(s)://host[:port] */
+    url: string;
+    /** A legacy API token or a personal access token */
+    token?: string | null;
+  };
+  /** The samples filter (as the grid's) */
+  filter?: IWireFilter | null;
+  /** Also send this model's objects as a prediction */
+  model?: string | null;
+  /** The model's objects at this score or above */
+  min_score?: number | null;
+  /** The project's title (default: VisionLens: NAME) */
+  title?: string | null;
+  /** The http(s) base URL the annotators open for the images (default: this request's) */
+  server_url?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/labelstudio/projects/{project}/pull`. */
+export interface IWireLabelstudioProjectsPullRequest {
+  label_studio: {
+    url: string;
+    token?: string | null;
+  };
+  apply?: boolean | null;
+}
+
+/** The body of `POST /datasets/{name}/patches`. */
+export interface IWirePatchesRequest {
+  filter?: IWireFilter;
+  kind?: 'objects' | 'evaluation';
+  /** kind objects: ground_truth or a model's name */
+  source?: string;
+  /** kind evaluation: the model whose latest evaluation gives the patches */
+  model?: string;
+  /** kind evaluation: which patches (default all three) */
+  statuses?: ('tp' | 'fp' | 'fn')[];
+  /** a box field (label, score, area, x, y, w, h, ann_id, ...), iou (evaluation), lq_score, lq_<issue> (label quality) or attributes.<key> (numeric) */
+  sort?: string;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+  /** the label-quality run whose lq_issue / lq_score the objects carry (default: the patches' model's, else the newest) */
+  lq_model?: string;
+  /** a saved version's number (or current): the objects and their tags as they were at that version (as GET samples' version); no label-quality columns then. Refused (400) with kind evaluation, lq_model or an lq_ sort: they judged the current labels */
+  version?: number;
+}
+
+/** The body of `POST /datasets/{name}/patches/samples`. */
+export interface IWirePatchesSamplesRequest {
+  ann_ids: number[];
+  /** a saved version's number (or current): the samples of its objects */
+  version?: number;
+}
