@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from tornado.web import RequestHandler
 
 from visionlens_jlab.handlers import API_PREFIX, contract, routes
+from visionlens_jlab.records.label_kinds import FILTER_WORDS, IOU_KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 VERBS = ("get", "post", "put", "patch", "delete")
@@ -121,6 +122,8 @@ async def test_a_body_the_contract_refuses_is_a_400_naming_the_field(
         ("datasets/nope/samples/query", {"version": "current", "filter": None}),
         ("datasets/nope/facets", {"version": 3, "filter": {"ids": [1]}}),
         ("datasets/nope/exports", {"format": "coco", "out": "x", "splits": {"train": 1}}),
+        ("datasets/nope/patches", {"version": "current", "limit": 1}),
+        ("datasets/nope/patches/samples", {"ann_ids": [1], "version": "2"}),
     ],
 )
 async def test_a_body_the_contract_takes_reaches_the_handler(
@@ -139,3 +142,15 @@ def test_the_lab_wire_types_are_generated_from_the_document() -> None:
         text=True,
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_the_documents_label_kind_words_are_the_declared_ones() -> None:
+    """The filter's ``labels.type`` words and the evaluation's iou types in openapi.yaml are
+    those of records/label_kinds.json: a kind declared there is a word the contract takes."""
+    schemas = contract.document()["components"]["schemas"]
+    words = schemas["LabelFilter"]["properties"]["type"]["oneOf"]
+    assert set(words[0]["enum"]) == set(FILTER_WORDS)
+    assert set(words[1]["items"]["enum"]) == set(FILTER_WORDS)
+    evaluate = contract.document()["paths"]["/datasets/{name}/evaluations"]["post"]
+    body = evaluate["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]["iou_type"]["enum"]) == set(IOU_KINDS)

@@ -619,8 +619,10 @@ export interface IWirePatchesRequest {
   kind?: 'objects' | 'evaluation';
   /** kind objects: ground_truth or a model's name */
   source?: string;
-  /** kind evaluation: the model whose latest evaluation gives the patches */
+  /** kind evaluation: the model whose latest evaluation gives the patches (or name the evaluation) */
   model?: string;
+  /** an evaluation's key, or a model (its latest evaluation). kind evaluation: the evaluation whose patches the page shows (its model's boxes and the ground truth it missed). kind objects: each object carries its status in it (tp, fp or fn - the key of its colour; null where it judged none). Refused (400) with a version. 404 when no evaluation has that key and no evaluated model that name */
+  evaluation?: string;
   /** kind evaluation: which patches (default all three) */
   statuses?: ('tp' | 'fp' | 'fn')[];
   /** a box field (label, score, area, x, y, w, h, ann_id, ...), iou (evaluation), lq_score, lq_<issue> (label quality) or attributes.<key> (numeric) */
@@ -630,13 +632,13 @@ export interface IWirePatchesRequest {
   limit?: number;
   /** the label-quality run whose lq_issue / lq_score the objects carry (default: the patches' model's, else the newest) */
   lq_model?: string;
-  /** a saved version's number (or current): the objects and their tags as they were at that version (as GET samples' version); no label-quality columns then. Refused (400) with kind evaluation, lq_model or an lq_ sort: they judged the current labels */
-  version?: number;
+  /** a saved version's number (or current): the objects and their tags as they were at that version (as GET samples' version); no label-quality columns then. Refused (400) with kind evaluation, evaluation, lq_model or an lq_ sort: they judged the current labels */
+  version?: WireVersion;
 }
 
 /** The body of `POST /datasets/{name}/patches/samples`. */
 export interface IWirePatchesSamplesRequest {
   ann_ids: number[];
   /** a saved version's number (or current): the samples of its objects */
-  version?: number;
+  version?: WireVersion;
 }
