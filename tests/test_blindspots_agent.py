@@ -18,8 +18,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from visionlens_jlab.blindspots import compute_attributes, find_blind_spots
 from visionlens_jlab.blindspots.agent import INSTRUCTIONS, AgentSettings, agent_settings, run_agent
+from visionlens_jlab.blindspots.results import last_result
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.extensions.measured import last_result
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.generator import DemoFiles
 from visionlens_jlab.demo.ingest import ingest_demo

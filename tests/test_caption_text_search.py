@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from visionlens_jlab.catalog.extensions.captions import CAPTION, append_texts, start_texts
 from visionlens_jlab.embed.query import QueryEmbedders
 from visionlens_jlab.embed.registry import load_embedder
 from visionlens_jlab.search.captioned import fuse, text_search
+from visionlens_jlab.search.captions import CAPTION, append_texts, start_texts
 
 from .embed_fixtures import save_tiny_clip
 from .test_embed_jobs import add_photos

@@ -68,7 +68,9 @@ def test_the_features_declare_their_tables() -> None:
     assert by_name["image_quality"] == by_name["edits"] == set()  # fields, a label condition
     assert by_name["embedding_maps"] == {"maps", "map_points"}
     assert by_name["model_runs"] == {"model_run_empty_samples"}
-    assert by_name["mask_areas"] == by_name["blindspots"] == set()  # a step, a field
+    assert (by_name["vlm"], by_name["captions"]) == ({"vlm_labels"}, set())
+    assert by_name["mask_areas"] == set()  # a step
+    assert by_name["blindspots"] == {"blindspot_results", "blindspot_reviews"}
 
 
 def catalog_registrations(text: str) -> list[str]:
@@ -91,16 +93,11 @@ def catalog_registrations(text: str) -> list[str]:
     ]
 
 
-STILL_PIECEWISE = {"predict/writers.py"}
-"""Features outside the catalog that still register with it directly: the VLM's questions
-(``register_question`` of ``catalog/extensions/vlm.py``, which moves with the VLM labels)."""
-
-
 def test_features_outside_the_catalog_register_only_through_their_manifest() -> None:
     found = [
         f"{path.relative_to(PACKAGE)}:{hit}"
         for path in sorted(PACKAGE.rglob("*.py"))
-        if CATALOG not in path.parents and str(path.relative_to(PACKAGE)) not in STILL_PIECEWISE
+        if CATALOG not in path.parents
         for hit in catalog_registrations(path.read_text())
     ]
     assert found == []
@@ -124,6 +121,66 @@ def test_the_catalog_names_no_feature_table() -> None:
         for hit in naming(path.read_text(), tables)
     ]
     assert found == []
+
+
+CATALOG_TABLES = {
+    # the store's schema (store/schema.py, store/label_columns.py)
+    *("meta", "datasets", "categories", "samples", "annotations", "classifications", "models"),
+    *("facet_keys", "facet_parts"),
+    # the operation log of edits and the versions (store/edit_tables.py)
+    *("edit_batches", "edit_ops", "object_tags", "versions", "version_copies"),
+    *("sample_tag_ops", "version_sample_tags"),
+    # derived tables (tables/, sql/box_ranges.py)
+    *("box_summaries", "summary_classes", "field_values", "box_value_lists", "box_value_fields"),
+    # the catalog's extension mechanisms: computed and measured fields (extensions/)
+    *("computed_fields", "computed_values", "sample_attributes", "object_attributes"),
+}
+"""The tables the catalog itself defines; a feature's tables are defined in its own folder
+and declared by its manifest."""
+
+
+def defined_tables(text: str) -> set[str]:
+    """The tables module ``text`` defines: created by a ``CREATE TABLE`` (not a temporary
+    one) or registered by name (``register_dataset_table("name", ...)``)."""
+    created = re.findall(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_]\w*)", text)
+    registered = re.findall(r"register_dataset_table\(\s*['\"](\w+)['\"]", text)
+    return set(created) | set(registered)
+
+
+def test_the_catalog_defines_no_feature_table() -> None:
+    """A feature's table under ``catalog/`` (as the blind spots' results, the VLM labels
+    were) is a feature stored inside the catalog: it belongs in the feature's folder."""
+    defined = {
+        table: str(path.relative_to(CATALOG))
+        for path in sorted(CATALOG.rglob("*.py"))
+        for table in defined_tables(path.read_text())
+    }
+    assert {t: p for t, p in defined.items() if t not in CATALOG_TABLES} == {}
+    assert set(defined) == CATALOG_TABLES  # the list above names no table gone
+    assert not CATALOG_TABLES & feature_tables()
+
+
+def test_the_table_scan_sees_a_definition() -> None:
+    text = (
+        'DDL = "CREATE TABLE IF NOT EXISTS blindspot_results (dataset_id INTEGER)"\n'
+        'register_dataset_table("vlm_labels")\n'
+        'cur.execute("CREATE OR REPLACE TEMP TABLE _vl_changed AS SELECT 1")\n'
+    )
+    assert defined_tables(text) == {"blindspot_results", "vlm_labels"}
+
+
+def test_a_vlm_question_is_declared_by_a_manifest_of_its_own() -> None:
+    from visionlens_jlab.catalog.extensions.computed import computed_field_sql
+    from visionlens_jlab.predict.manifest import declare_question
+    from visionlens_jlab.predict.vlm_labels import Question
+
+    question = Question("t_glare", "Is there glare: yes or no?", ("yes", "no"))
+    declare_question(question)
+    declare_question(question)  # again: a no-op
+    assert next(m for m in manifests() if m.name == "vlm.t_glare").computed_fields[0].name == (
+        "vlm_t_glare"
+    )
+    computed_field_sql("vlm_t_glare", Params())  # declared: no FilterError
 
 
 def test_the_scan_sees_a_feature_table_named() -> None:

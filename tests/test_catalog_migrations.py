@@ -340,7 +340,7 @@ def test_a_model_runs_resume_list_moves_from_its_report_into_a_table(old_data: P
 def test_an_old_catalog_gets_an_empty_vlm_labels_table_and_takes_labels(old_data: Path) -> None:
     """Step 13: a catalog written before VLM attributes gets the (empty) table of the
     user's VLM labels, which then stores labels."""
-    from visionlens_jlab.catalog.extensions.vlm import save_labels
+    from visionlens_jlab.predict.vlm_labels import save_labels
 
     with duckdb.connect(str(old_data / CATALOG_FILE)) as con:  # as the previous code wrote it
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}

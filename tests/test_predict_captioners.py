@@ -155,9 +155,9 @@ def test_git_answers_the_questions_though_its_tokenizer_writes_token_type_ids(
     from PIL import Image
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    from visionlens_jlab.catalog.extensions.vlm import DEFAULT_QUESTIONS
     from visionlens_jlab.predict.vlm import MAX_NEW_TOKENS as ANSWER_TOKENS
     from visionlens_jlab.predict.vlm import map_answer, prompt_of
+    from visionlens_jlab.predict.vlm_labels import DEFAULT_QUESTIONS
 
     from .test_predict_vlm import stored_answers
 

@@ -194,8 +194,8 @@ def test_a_view_runs_on_its_samples_only(catalog: Catalog, models: dict[str, Pat
 
 
 def test_captions_are_a_searchable_sample_field(catalog: Catalog, models: dict[str, Path]) -> None:
-    from visionlens_jlab.catalog.extensions.captions import search_captions
     from visionlens_jlab.catalog.reads.queries import sample_ids
+    from visionlens_jlab.search.captions import search_captions
 
     options = PredictOptions("photos", str(models["blip"]), task="caption", batch_size=4)
     result = run_prediction(None, catalog, options, predict_stream)

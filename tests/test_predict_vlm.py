@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.extensions.vlm import DEFAULT_QUESTIONS, UNKNOWN
 from visionlens_jlab.catalog.plan.facets import facets
 from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.cli import main as cli_main
@@ -19,6 +18,7 @@ from visionlens_jlab.predict.base import PredictError, PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 from visionlens_jlab.predict.vlm import map_answer, parse_questions, prompt_of
+from visionlens_jlab.predict.vlm_labels import DEFAULT_QUESTIONS, UNKNOWN
 
 from .predict_fixtures import photo_fixtures, save_tiny_blip2
 

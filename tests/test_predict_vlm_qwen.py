@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.extensions.vlm import DEFAULT_QUESTIONS, UNKNOWN
 from visionlens_jlab.predict.base import PredictOptions
 from visionlens_jlab.predict.job import run_prediction
 from visionlens_jlab.predict.stream import predict_stream
 from visionlens_jlab.predict.vlm import MAX_NEW_TOKENS, map_answer, prompt_of
+from visionlens_jlab.predict.vlm_labels import DEFAULT_QUESTIONS, UNKNOWN
 
 from .predict_fixtures import cartucho_subset, photo_catalog
 from .test_predict_vlm import stored_answers

@@ -20,12 +20,12 @@ from visionlens_jlab import features
 from visionlens_jlab.blindspots import BlindSpotEngine, EngineOptions, compute_attributes
 from visionlens_jlab.blindspots.api import find_blind_spots
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.extensions.captions import append_texts, start_texts
-from visionlens_jlab.catalog.extensions.vlm import DEFAULT_QUESTIONS, save_labels
 from visionlens_jlab.demo import generate_demo
 from visionlens_jlab.demo.ingest import ingest_demo
 from visionlens_jlab.evaluate import evaluate_model
 from visionlens_jlab.predict.calibration import MIN_PAIRS, calibration, cohen_kappa
+from visionlens_jlab.predict.vlm_labels import DEFAULT_QUESTIONS, save_labels
+from visionlens_jlab.search.captions import append_texts, start_texts
 
 MODEL = "simulated-model"
 IMAGES = 300

@@ -14,6 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from tornado.web import RequestHandler
 
+from visionlens_jlab.blindspots.results import VERDICTS
 from visionlens_jlab.handlers import API_PREFIX, contract, routes
 from visionlens_jlab.records.label_kinds import FILTER_WORDS, IOU_KINDS
 
@@ -154,3 +155,10 @@ def test_the_documents_label_kind_words_are_the_declared_ones() -> None:
     evaluate = contract.document()["paths"]["/datasets/{name}/evaluations"]["post"]
     body = evaluate["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["properties"]["iou_type"]["enum"]) == set(IOU_KINDS)
+
+
+def test_the_documents_verdicts_are_the_stored_ones() -> None:
+    """A blind-spot review's verdicts in openapi.yaml are those the results table keeps."""
+    review = contract.document()["paths"]["/datasets/{name}/blindspots/{finding_id}/review"]
+    body = review["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert tuple(body["properties"]["verdict"]["enum"]) == VERDICTS

@@ -26,12 +26,11 @@ CATALOG_MODULES = (
     "visionlens_jlab.media.manifest",
     "visionlens_jlab.embed.manifest",
     "visionlens_jlab.dedup.manifest",
-    "visionlens_jlab.catalog.extensions.captions",
+    "visionlens_jlab.search.manifest",
     "visionlens_jlab.image_quality.manifest",
     "visionlens_jlab.label_quality.manifest",
     "visionlens_jlab.edits.manifest",
     "visionlens_jlab.predict.manifest",
-    "visionlens_jlab.catalog.extensions.vlm",
     "visionlens_jlab.importing.manifest",
     "visionlens_jlab.blindspots.manifest",
 )

@@ -27,6 +27,7 @@ from .api import run_engine
 from .engine import BlindSpotEngine, EngineOptions, describe_attributes
 from .extensions import agent_tools
 from .findings import evidence as finding_evidence
+from .results import save_result
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -209,8 +210,6 @@ def run_agent(
     """Engine run + agent exploration; findings carry the agent's wording where it claimed
     them, numbers from the ledger. ``llm`` overrides ``settings`` (tests: ``FunctionModel``);
     ``vlm_threshold`` as :func:`~.api.find_blind_spots`."""
-    from ..catalog.extensions.measured import save_result
-
     options = EngineOptions(min_n, fdr, vlm_threshold=vlm_threshold)
     engine = BlindSpotEngine.open(catalog, dataset, model_name, options)
     engine.run()

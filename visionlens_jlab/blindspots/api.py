@@ -6,11 +6,12 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.extensions.measured import has_attributes, save_result
+from ..catalog.extensions.measured import has_attributes
 from .engine import BlindSpotEngine, EngineOptions
 from .findings import finding
 from .ledger import SliceTest
 from .metrics import MIN_EFFECT
+from .results import save_result
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

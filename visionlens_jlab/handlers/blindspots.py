@@ -10,8 +10,8 @@ from tornado.web import HTTPError
 
 from ..blindspots.api import validate_options
 from ..blindspots.job import blind_spots_run
+from ..blindspots.results import last_result, save_review
 from ..catalog import CatalogError
-from ..catalog.extensions.measured import last_result, save_review
 from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler, engine_errors
 

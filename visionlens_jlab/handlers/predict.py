@@ -9,8 +9,8 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
-from ..catalog.extensions.captions import search_captions
 from ..predict.base import PredictOptions, with_local_path
+from ..search.captions import search_captions
 from .base import VisionLensHandler, engine_errors
 
 MAX_RESULTS = 500

@@ -9,8 +9,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..catalog import Catalog
-from ..catalog.extensions.vlm import DEFAULT_QUESTIONS, Question, save_labels, vlm_questions
 from ..predict.calibration import calibration
+from ..predict.vlm_labels import DEFAULT_QUESTIONS, Question, save_labels, vlm_questions
 from .base import VisionLensHandler, engine_errors
 
 

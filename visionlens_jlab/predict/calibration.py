@@ -4,7 +4,7 @@ Per question, Cohen's kappa (:func:`cohen_kappa`) between the VLM's answers and
 
 * a measured attribute, where one maps onto the question (:data:`MEASURED`: lighting from
   the measured brightness, binned into bright / dim / dark), and
-* the labels the user gave a few samples (:mod:`visionlens_jlab.catalog.extensions.vlm`).
+* the labels the user gave a few samples (:mod:`.vlm_labels`).
 
 A kappa needs :data:`MIN_PAIRS` samples with both values. A question is *usable* (a
 candidate slicing attribute of the blind-spot finder) when it has at least one kappa and
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ..catalog.extensions.vlm import Question, answer_pairs, vlm_questions
+from .vlm_labels import Question, answer_pairs, vlm_questions
 
 if TYPE_CHECKING:
     from ..catalog import Catalog

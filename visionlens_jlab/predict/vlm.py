@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..catalog.extensions.vlm import ANSWER_RE, DEFAULT_QUESTIONS, KEY_RE, UNKNOWN, Question
 from .base import PredictError
+from .vlm_labels import ANSWER_RE, DEFAULT_QUESTIONS, KEY_RE, UNKNOWN, Question
 
 MAX_QUESTIONS = 16
 MAX_ANSWERS = 16

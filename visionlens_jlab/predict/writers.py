@@ -2,8 +2,8 @@
 
 Detections and zero-shot labels become a prediction set like an imported one
 (:mod:`visionlens_jlab.predict.model_runs`); captions the ``computed.caption`` field
-(:mod:`visionlens_jlab.catalog.extensions.captions`); a VLM's answers the
-``computed.vlm_<question>`` fields (:mod:`visionlens_jlab.catalog.extensions.vlm`), written
+(:mod:`visionlens_jlab.search.captions`); a VLM's answers the
+``computed.vlm_<question>`` fields (:mod:`.vlm_labels`), written
 the same way. Each writer buffers results and writes them in chunks (one transaction each,
 at most every :data:`FLUSH_SECONDS`), and says what a run is (its parameters, for resume)
 and what it already did.
@@ -19,16 +19,16 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import Catalog
-from ..catalog.extensions.captions import (
+from ..search.captions import (
     CAPTION,
     PRODUCER_PREFIX,
     append_texts,
     start_texts,
     text_run_state,
 )
-from ..catalog.extensions.vlm import Question, register_question
 from .base import PredictOptions
 from .classes import class_map, unknown_class_warning
+from .manifest import declare_question
 from .model_runs import (
     BOX_COLUMNS,
     CLASSIFICATION_COLUMNS,
@@ -37,6 +37,7 @@ from .model_runs import (
     start_model_run,
 )
 from .vlm import questions_of
+from .vlm_labels import Question
 
 VLM_PRODUCER = "vlm:"
 FLUSH_SECONDS = 10.0
@@ -193,7 +194,7 @@ class AnswersWriter(TextWriter):
 
     def state(self) -> tuple[Any, np.ndarray]:
         for question in self.questions:
-            register_question(question)
+            declare_question(question)
         return super().state()
 
     def columns(self, results: list[Any]) -> dict[str, list[Any]]:

@@ -1,5 +1,5 @@
 """Text search that also reads captions: the CLIP ranking of a text query (:func:`.engine.search`)
-and the caption keyword ranking (:func:`~visionlens_jlab.catalog.extensions.captions.search_captions`)
+and the caption keyword ranking (:func:`.captions.search_captions`)
 fused by reciprocal rank fusion.
 
 RRF (Cormack, Clarke and Büttcher, 2009): a sample's score is the sum, over the rankings
@@ -21,10 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import Catalog
-from ..catalog.extensions.captions import has_captions, search_captions
 from ..catalog.reads.queries import sample_ids
 from ..vectors import VectorStore, VectorStoreError
 from ..vectors.base import check_k
+from .captions import has_captions, search_captions
 from .engine import Query, file_names, reproduce_code, search
 from .limits import DEFAULT_K
 from .matrix_cache import VectorMatrixCache

@@ -1,4 +1,4 @@
-"""Measured attributes and blind-spot results in the catalog.
+"""Measured attributes in the catalog: per-image and per-object measurements.
 
 Tables (removed with their dataset):
 
@@ -10,16 +10,16 @@ Tables (removed with their dataset):
   and grid fields like every other derived field;
 * ``object_attributes``: per ground-truth box, from its geometry (COCO size class, aspect,
   truncated at the border, crowding, relative position); filterable as the label condition
-  ``measured`` (``{"labels": {"source": "ground_truth", "measured": {"size": ["small"]}}}``);
-* ``blindspot_results`` (the last result per model) and ``blindspot_reviews`` (verdicts).
+  ``measured`` (``{"labels": {"source": "ground_truth", "measured": {"size": ["small"]}}}``).
+
+The blind-spot finder (:mod:`visionlens_jlab.blindspots`) reads them; its results and
+reviews are its own tables (:mod:`visionlens_jlab.blindspots.results`).
 
 Every write goes through the functions here.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -32,7 +32,6 @@ from ..query.filter_parser import (
     register_sample_field_prefix,
 )
 from ..query.filters import FilterError, Params
-from ..store.catalog import NotFoundError
 from ..store.registry import register_dataset_table
 from .computed import CATEGORICAL, NUMERIC, register_computed_field, write_computed
 
@@ -65,13 +64,7 @@ _DDL = {
     "(dataset_id INTEGER NOT NULL, ann_id BIGINT NOT NULL, sample_id BIGINT NOT NULL, "
     + ", ".join(f"{k} {t}" for k, t in OBJECT_ATTRIBUTES.items())
     + ")",
-    "blindspot_results": "CREATE TABLE IF NOT EXISTS blindspot_results (dataset_id INTEGER "
-    "NOT NULL, model VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, result JSON NOT NULL)",
-    "blindspot_reviews": "CREATE TABLE IF NOT EXISTS blindspot_reviews (dataset_id INTEGER "
-    "NOT NULL, finding_id VARCHAR NOT NULL, verdict VARCHAR NOT NULL, "
-    "created_at TIMESTAMP NOT NULL)",
 }
-VERDICTS = ("confirmed", "rejected")
 COMPUTED_PREFIX = "measured_"
 """Computed-field names of the per-image attributes: ``computed.measured_brightness``..."""
 _DESCRIPTIONS = {
@@ -187,73 +180,6 @@ def has_attributes(catalog: Catalog, dataset_id: int) -> bool:
             "SELECT 1 FROM sample_attributes WHERE dataset_id = ? LIMIT 1", [dataset_id]
         ).fetchall()
     return len(rows) == 2
-
-
-def save_result(catalog: Catalog, dataset_id: int, model: str, result: dict[str, Any]) -> None:
-    """Store the last blind-spot result of ``model`` (replacing the previous one)."""
-    created = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
-        cur.execute(
-            "DELETE FROM blindspot_results WHERE dataset_id = ? AND model = ?", [dataset_id, model]
-        )
-        cur.execute(
-            "INSERT INTO blindspot_results VALUES (?, ?, ?, ?)",
-            [dataset_id, model, created, json.dumps(result)],
-        )
-
-
-def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any] | None:
-    """The last stored result (of ``model``, or of any model), with the reviews merged in;
-    None while none was computed (NotFoundError: no such dataset)."""
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        sql = "SELECT result, created_at FROM blindspot_results WHERE dataset_id = ?"
-        args: list[Any] = [dataset_id]
-        if model is not None:
-            sql += " AND model = ?"
-            args.append(model)
-        rows = cur.execute(sql + " ORDER BY created_at DESC LIMIT 1", args).fetchall()
-        reviews = dict(
-            cur.execute(
-                "SELECT finding_id, arg_max(verdict, created_at) FROM blindspot_reviews "
-                "WHERE dataset_id = ? GROUP BY finding_id",
-                [dataset_id],
-            ).fetchall()
-        )
-    if not rows:
-        return None
-    result: dict[str, Any] = json.loads(rows[0][0])
-    result["created_at"] = rows[0][1].isoformat()
-    for finding in result.get("findings", []):
-        finding["review"] = reviews.get(finding["id"])
-    return result
-
-
-def save_review(catalog: Catalog, dataset: str, finding_id: str, verdict: str) -> None:
-    """Record a user's verdict on a finding (the newest verdict wins).
-
-    :class:`NotFoundError` (HTTP 404) unless a stored result of the dataset holds a finding
-    with that id: a verdict on nothing would be kept forever and merged into nothing.
-    """
-    if verdict not in VERDICTS:
-        raise ValueError(f"verdict must be one of {list(VERDICTS)}")
-    created = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        catalog.scope_write(dataset_id, keeps_derived=True)  # not samples nor boxes
-        stored = cur.execute(
-            "SELECT result FROM blindspot_results WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()
-        if not any(
-            finding.get("id") == finding_id
-            for (result,) in stored
-            for finding in json.loads(result).get("findings", [])
-        ):
-            raise NotFoundError(f"no blind-spot finding {finding_id!r} on dataset {dataset!r}")
-        cur.execute(
-            "INSERT INTO blindspot_reviews VALUES (?, ?, ?, ?)",
-            [dataset_id, finding_id, verdict, created],
-        )
 
 
 install()

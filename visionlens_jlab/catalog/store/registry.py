@@ -2,8 +2,8 @@
 
 The store creates, migrates and cleans up tables it does not know the code of: derived
 tables (box summaries, the field index, facet keys, box value lists) and feature tables
-(blind spots...; a feature with a manifest through it: the evaluation, label quality,
-duplicates, vector spaces, media status, maps) register here when their module is imported, and
+(each feature through its manifest: the evaluation, label quality, duplicates, vector
+spaces, media status, maps, blind spots...) register here when their module is imported, and
 the catalog reads this registry when it opens or deletes a dataset. So the store imports
 nothing above it; the entry points import the registering modules before any catalog opens
 (:mod:`visionlens_jlab.features`).
@@ -40,8 +40,6 @@ CORE_DATASET_TABLES = (
 while its row exists the dataset is visible)."""
 
 SCHEMA_1_REGISTERED_TABLES = (
-    "blindspot_results",
-    "blindspot_reviews",
     "box_summaries",
     "box_value_fields",
     "box_value_lists",
@@ -58,7 +56,7 @@ registered would create a catalog without them, so it is refused
 (:func:`.migrations.check_registered`); a table outside this list is created by a numbered
 step, never by schema 1's DDL (:func:`register_dataset_table`)."""
 
-SCHEMA_1_FEATURES = ("dedup", "embed", "embedding_maps", "evaluation", "media")
+SCHEMA_1_FEATURES = ("blindspots", "dedup", "embed", "embedding_maps", "evaluation", "media")
 """The features whose manifest declares tables of schema 1 (the catalog knows the feature,
 never its tables: :func:`register_schema_1_tables`); refused like a missing table."""
 

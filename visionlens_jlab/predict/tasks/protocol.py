@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from ...catalog import Catalog
-    from ...catalog.extensions.vlm import Question
     from ..base import PredictOptions, WorkItem
+    from ..vlm_labels import Question
     from ..writers import ResultWriter
 
 PREDICTIONS = "predictions"

@@ -1,11 +1,13 @@
 """Captions: one computed sample field (``computed.caption``) written by a caption job.
 
-A caption is a categorical computed field (:mod:`.computed`), so filters, sorts, pages
-(``samples[].computed.caption``) and facets work on it with no other code. A caption job
+A caption is a categorical computed field (:mod:`visionlens_jlab.catalog.extensions.computed`,
+declared by :mod:`.manifest`), so filters, sorts, pages (``samples[].computed.caption``) and
+facets work on it with no other code. A caption job
 takes minutes, so it appends its captions chunk by chunk (:func:`append_texts`) and a
 cancelled run resumes: :func:`text_run_state` says which samples a run with the same
 parameters (model, prompt) already captioned; a run with other parameters starts over
-(:func:`start_texts`). The VLM answers (:mod:`.vlm`) are text fields written the same way. :func:`search_captions` ranks samples by the words of a query
+(:func:`start_texts`). The VLM answers (:mod:`visionlens_jlab.predict.vlm_labels`) are text
+fields written the same way. :func:`search_captions` ranks samples by the words of a query
 their caption holds.
 """
 
@@ -19,15 +21,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..derived import Change, Kind, apply_change
-from ..store.catalog import Catalog
-from .computed import CATEGORICAL, register_computed_field
+from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.store.catalog import Catalog
 
 CAPTION = "caption"
 PRODUCER_PREFIX = "caption:"
 MAX_QUERY_WORDS = 16
-
-register_computed_field(CAPTION, CATEGORICAL, "a caption written by an image-to-text model")
 
 
 def text_run_state(

@@ -1,16 +1,18 @@
 """VLM attributes: a vision-language model's answers to fixed questions, and the user's labels.
 
-Each question has a closed set of answers; a VLM job (:mod:`visionlens_jlab.predict.vlm`)
-stores one answer per image and question as the categorical computed field
-``computed.vlm_<question>`` (written like captions, :func:`.captions.append_texts`), so
-filters, sorts and facets work on them with no other code. To judge whether an answer can
-be trusted, the user labels a few samples by hand: ``vlm_labels`` (one row per sample and
-question, added by migration step 13) holds those labels, which calibration
-(:mod:`visionlens_jlab.predict.calibration`) compares with the model's answers.
+Each question has a closed set of answers; a VLM job (:mod:`.vlm`) stores one answer per
+image and question as the categorical computed field ``computed.vlm_<question>`` (written
+like captions, :func:`visionlens_jlab.search.captions.append_texts`), so filters, sorts and
+facets work on them with no other code. To judge whether an answer can be trusted, the user
+labels a few samples by hand: ``vlm_labels`` (one row per sample and question, added by
+migration step 13) holds those labels, which calibration (:mod:`.calibration`) compares with
+the model's answers. The table, its step and the questions' fields are declared by the VLM's
+manifest (:mod:`.manifest`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,11 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ..store.registry import register_dataset_table, register_step
-from .computed import CATEGORICAL, register_computed_field
-
 if TYPE_CHECKING:
-    from ..store.catalog import Catalog
+    from ..catalog import Catalog
 
 FIELD_PREFIX = "vlm_"
 """``computed.vlm_<question>``: the field of one question's answers."""
@@ -77,11 +76,6 @@ CREATE TABLE IF NOT EXISTS vlm_labels (
 """
 
 
-def register_question(question: Question) -> None:
-    """Make ``computed.vlm_<key>`` a filterable, faceted field (idempotent)."""
-    register_computed_field(question.field, CATEGORICAL, f"a VLM's answer to: {question.text[:80]}")
-
-
 def save_labels(catalog: Catalog, dataset: str, labels: list[tuple[int, str, str]]) -> int:
     """Store the user's ``(sample_id, question, answer)`` labels (a sample's label of a
     question replaces its earlier one), one transaction; returns how many were stored.
@@ -114,8 +108,6 @@ def save_labels(catalog: Catalog, dataset: str, labels: list[tuple[int, str, str
 
 def vlm_questions(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[Question]:
     """The questions the dataset's last VLM run answered (from the run's params)."""
-    import json
-
     rows = cur.execute(
         "SELECT field, params FROM computed_fields WHERE dataset_id = ? AND starts_with(field, ?)"
         " ORDER BY field",
@@ -145,14 +137,3 @@ def answer_pairs(
 def create_labels_table(cur: duckdb.DuckDBPyConnection) -> None:
     """Migration step 13: the (empty) table of the user's VLM labels."""
     cur.execute(LABELS_DDL)
-
-
-def install() -> None:
-    """Register the default questions' fields, the labels table and its step (on import)."""
-    for question in DEFAULT_QUESTIONS:
-        register_question(question)
-    register_dataset_table("vlm_labels")
-    register_step(13, "add the table of the user's VLM labels", create_labels_table)
-
-
-install()
