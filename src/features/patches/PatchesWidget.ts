@@ -9,7 +9,8 @@
  * the edit row (`PatchEdits`) relabels, deletes, accepts or tags it in bulk.
  * The tiles are the generic `VirtualGrid`'s, as the sample grid's: it
  * scrolls through every object, fetching only the pages in view, with the
- * grid's keys (arrows, Page Up/Down, Home/End, Space and Enter select) and
+ * grid's keys (arrows, Page Up/Down, Home/End, Space and Enter select; T
+ * tags the selected objects, Accel A selects none of them) and
  * roles (grid, row, gridcell, `aria-selected`). "Colour by" names an
  * evaluation whose TP / FP / FN status each object then carries (part of the
  * query: its caption says the status, its border has the status colour).
@@ -57,6 +58,7 @@ export class PatchesWidget extends Widget {
   constructor(patches: PatchesModel, onImages: () => void) {
     super();
     this.patches = patches;
+    this._edits = new PatchEdits(patches);
     this.id = 'visionlens-patches';
     this.addClass('jp-VisionLens-patches');
     nameTab(this.title, 'patches');
@@ -91,7 +93,10 @@ export class PatchesWidget extends Widget {
       isSelected: annId => patches.isSelected(annId),
       onToggle: patch => void patches.toggle(patch),
       onOpen: patch => patches.toggle(patch),
-      beforeRender: () => this._beforeRender()
+      beforeRender: () => this._beforeRender(),
+      // Accel A: every object of the query is no selection the server can
+      // share (it takes object ids), so the key selects nothing here
+      selectionKeys: { selectAll: null, tag: () => this._edits.focusTag() }
     });
     this.grid.node.addEventListener('click', event => {
       const hit = this.grid.rowAt(event.target);
@@ -120,7 +125,7 @@ export class PatchesWidget extends Widget {
         h('label', { text: ' Selected images only' }, this._only),
         this._count
       ),
-      new PatchEdits(patches).node,
+      this._edits.node,
       this._status,
       this.grid.node
     );
@@ -327,6 +332,7 @@ export class PatchesWidget extends Widget {
     isBoxVisible: () => true,
     classColor: label => this.patches.model.classColor(label)
   };
+  private readonly _edits: PatchEdits;
   private _keypointClasses: KeypointClasses = new Map();
   /** The dataset whose evaluations "Colour by" lists. */
   private _evaluationsOf: string | null | undefined = undefined;
