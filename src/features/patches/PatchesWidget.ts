@@ -288,7 +288,7 @@ export class PatchesWidget extends Widget {
 
   /**
    * The dataset's evaluations, "Colour by"'s options ("None" first); a
-   * chosen one no longer stored colours no more.
+   * chosen one no longer stored is dropped (the objects are read uncoloured).
    */
   private _loadEvaluations(): void {
     const dataset = this.patches.model.dataset;
