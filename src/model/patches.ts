@@ -37,6 +37,13 @@ export interface IPatchesChoice {
   order: 'asc' | 'desc';
   /** The label-quality run whose issue and score the objects carry (default: the server's). */
   lqModel?: string;
+  /**
+   * kind `objects`: the evaluation (its key) whose TP / FP / FN status each
+   * object carries, its colour (absent: none). Part of the query: choosing
+   * one reads the pages again. Not sent while a saved version is browsed
+   * (evaluations judged the current labels).
+   */
+  evaluation?: string;
 }
 
 /** The patches view's state over the shared model. */
@@ -118,17 +125,21 @@ export class PatchesModel implements IDisposable {
   /** The request body of the current choice, of the browsed version (without offset and limit). */
   query(): Omit<IPatchQuery, 'offset' | 'limit'> {
     const c = this._choice;
+    const browsed = versionBrowse(this.model).params(this.model.dataset);
     const query: Omit<IPatchQuery, 'offset' | 'limit'> = {
       kind: c.kind,
       sort: c.sort || undefined,
       order: c.order,
-      ...versionBrowse(this.model).params(this.model.dataset)
+      ...browsed
     };
     if (c.kind === 'evaluation') {
       query.model = c.source;
       query.statuses = c.statuses;
     } else {
       query.source = c.source;
+      if (c.evaluation && browsed.version === undefined) {
+        query.evaluation = c.evaluation;
+      }
     }
     if (c.lqModel) {
       query.lq_model = c.lqModel;

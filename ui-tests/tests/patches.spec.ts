@@ -2,7 +2,8 @@
  * The patches view (the grid's objects mode) on the `demo` dataset (created
  * and evaluated by global-setup.js): the grid's "Objects" button opens it, its
  * count is the server's exact total, evaluation patches carry their status,
- * a patch selection reaches the grid and a notebook as its samples, and a
+ * objects coloured by an evaluation ("Colour by") caption their status, a
+ * patch selection reaches the grid and a notebook as its samples, and a
  * class name is drawn as text. Its tiles are the generic virtual grid's: it
  * scrolls to the last object (no prev / next), and the grid's keys move the
  * focus across patches and select them.
@@ -101,6 +102,49 @@ test.describe('Patches view', () => {
     await expect(
       panel.locator('.jp-VisionLens-patchesSelected')
     ).toHaveText('2 selected'); // the last object clicked (scrolled out), and this one
+    // T in the patches grid: the objects' own tag input, not the samples' dialog
+    await page.keyboard.press('t');
+    await expect(panel.locator('.jp-VisionLens-patchesTagInput')).toBeFocused();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+    // the model's predictions coloured by its latest evaluation: each tile's
+    // caption says its status (text), its border has the status colour
+    await panel
+      .locator('select[aria-label="Objects"]')
+      .selectOption(`objects:${MODEL}`);
+    const { evaluations } = await api(request, `datasets/${DEMO}/evaluations`);
+    const latest = evaluations.find((e: any) => e.model === MODEL && e.latest);
+    expect(latest).toBeTruthy();
+    const colourBy = panel.locator('select[aria-label="Colour by"]');
+    await expect(colourBy).toHaveValue('');
+    await colourBy.selectOption(latest.key);
+    const coloured = await api(request, `datasets/${DEMO}/patches`, {
+      filter: {},
+      kind: 'objects',
+      source: MODEL,
+      evaluation: latest.key,
+      limit: 6
+    });
+    expect(coloured.evaluation).toBe(latest.key);
+    const judged = coloured.objects.filter(
+      (o: any) => o.status === 'tp' || o.status === 'fp'
+    );
+    expect(judged.length).toBeGreaterThan(0);
+    await expect(panel.locator('.jp-VisionLens-patchesCount')).toHaveText(
+      patchesCount(coloured.total)
+    );
+    for (const [i, o] of coloured.objects.entries()) {
+      const tile = patchTile(panel, i);
+      await expect(tile).toHaveAttribute('data-ann-id', String(o.ann_id));
+      const text = tile.locator('.jp-VisionLens-patchCaption');
+      if (o.status) {
+        await expect(text).toContainText(o.status.toUpperCase());
+        await expect(tile).toHaveClass(new RegExp(`jp-mod-${o.status}\\b`));
+      } else {
+        await expect(text).not.toContainText(/\b(TP|FP|FN)\b/);
+      }
+      await expect(text.locator('*')).toHaveCount(0); // text, never markup
+    }
 
     // evaluation patches of the demo's model, worst IoU first
     await panel
@@ -116,6 +160,7 @@ test.describe('Patches view', () => {
     await expect(panel.locator('.jp-VisionLens-patchesCount')).toHaveText(
       patchesCount(evaluated.total)
     );
+    await expect(colourBy).toBeHidden(); // evaluation patches carry their own status
     // another choice starts from the first object, nothing selected
     await expect(patchTile(panel, 0)).toHaveAttribute(
       'data-ann-id',

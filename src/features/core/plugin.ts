@@ -15,8 +15,25 @@ import { isEmptyFilter } from '../../model/filters';
 import { VisionLensModel } from '../../model/model';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { followSettings } from '../../ui/followSettings';
+import { focusedSelectionKeys } from '../../ui/virtualGrid/VirtualGrid';
 
 const PLUGIN_ID = 'visionlens_jlab:core';
+
+/**
+ * Select all samples matching the view (Accel A, the toolbar's button, the
+ * palette), unless the keys were pressed in a grid of other rows (the
+ * patches view's objects): there its own select-all runs, or nothing.
+ */
+export function selectAllMatching(
+  model: Pick<IVisionLensModel, 'selectAllMatching'>
+): void {
+  const own = focusedSelectionKeys();
+  if (own) {
+    own.selectAll?.();
+  } else {
+    model.selectAllMatching();
+  }
+}
 
 export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
   id: PLUGIN_ID,
@@ -78,7 +95,7 @@ export const corePlugin: JupyterFrontEndPlugin<IVisionLensModel> = {
     commands.addCommand(CommandIDs.selectAll, {
       label: 'VisionLens: Select All Matching Samples',
       isEnabled: () => model.dataset !== null,
-      execute: () => model.selectAllMatching()
+      execute: () => selectAllMatching(model)
     });
     commands.addCommand(CommandIDs.clearSelection, {
       label: 'VisionLens: Clear Selection',

@@ -20,7 +20,11 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { openLabel, PANELS, panelTitle } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
-import { focusedGrid, GridKeys } from '../../ui/virtualGrid/VirtualGrid';
+import {
+  focusedGrid,
+  focusedSelectionKeys,
+  GridKeys
+} from '../../ui/virtualGrid/VirtualGrid';
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
@@ -158,8 +162,14 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     }
     app.commands.addCommand(CommandIDs.gridTag, {
       label: 'VisionLens Grid: Tag the Selected Samples…',
-      caption: 'Ask for a tag and add it to the selected samples',
+      caption:
+        'Ask for a tag and add it to the selected samples (in the patches view: to the selected objects)',
       execute: async () => {
+        const own = focusedSelectionKeys();
+        if (own) {
+          own.tag(); // the keys of a grid of objects: its own tag input
+          return;
+        }
         const answer = await InputDialog.getText({
           title: 'Tag the selected samples',
           label: 'Tag',

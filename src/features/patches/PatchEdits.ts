@@ -84,6 +84,20 @@ export class PatchEdits {
     void this._fillClasses();
   }
 
+  /**
+   * The T key in the patches view: the tag input of the selected objects,
+   * focused (nothing selected: says so).
+   */
+  focusTag(): void {
+    if (this._patches.selectedPatches.length === 0) {
+      this._say('Select objects to tag first.');
+      return;
+    }
+    this._say('');
+    this._tag.focus();
+    this._tag.select();
+  }
+
   private async _fillClasses(): Promise<void> {
     const dataset = this._patches.model.dataset;
     const classes = dataset

@@ -9,19 +9,28 @@
  * the edit row (`PatchEdits`) relabels, deletes, accepts or tags it in bulk.
  * The tiles are the generic `VirtualGrid`'s, as the sample grid's: it
  * scrolls through every object, fetching only the pages in view, with the
- * grid's keys (arrows, Page Up/Down, Home/End, Space and Enter select) and
- * roles (grid, row, gridcell, `aria-selected`).
+ * grid's keys (arrows, Page Up/Down, Home/End, Space and Enter select; T
+ * tags the selected objects, Accel A selects none of them) and
+ * roles (grid, row, gridcell, `aria-selected`). "Colour by" names an
+ * evaluation whose TP / FP / FN status each object then carries (part of the
+ * query: its caption says the status, its border has the status colour).
  */
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
+import { visibleText } from '../../base/dataText';
 import { nameTab } from '../../ui/panelNames';
 import { embedWidget } from '../../ui/toolbar';
 import { VersionBanner } from '../../ui/VersionBanner';
 import { GROUND_TRUTH, IPatch } from '../../model/tokens';
 import { KeypointClasses, keypointClasses } from '../../model/labels';
 import { IPatchesChoice, PatchesModel } from '../../model/patches';
+import {
+  evaluationLabel,
+  listEvaluations
+} from '../../model/sources/evaluations';
+import { versionBrowse } from '../../model/versionBrowse';
 import { ILabelStyle } from '../../ui/labels/overlay';
 import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { PatchEdits } from './PatchEdits';
@@ -49,6 +58,7 @@ export class PatchesWidget extends Widget {
   constructor(patches: PatchesModel, onImages: () => void) {
     super();
     this.patches = patches;
+    this._edits = new PatchEdits(patches);
     this.id = 'visionlens-patches';
     this.addClass('jp-VisionLens-patches');
     nameTab(this.title, 'patches');
@@ -62,6 +72,11 @@ export class PatchesWidget extends Widget {
     this._kind.addEventListener('change', () => this._onKind());
     this._sort.addEventListener('change', () => this._onSort());
     this._order.addEventListener('change', () => this._onSort());
+    this._colourBy.addEventListener('change', () => {
+      void this.patches.setChoice({
+        evaluation: this._colourBy.value || undefined
+      });
+    });
     this._only.addEventListener('change', () => {
       void this.patches.setOnlySelectedSamples(this._only.checked);
     });
@@ -78,7 +93,10 @@ export class PatchesWidget extends Widget {
       isSelected: annId => patches.isSelected(annId),
       onToggle: patch => void patches.toggle(patch),
       onOpen: patch => patches.toggle(patch),
-      beforeRender: () => this._beforeRender()
+      beforeRender: () => this._beforeRender(),
+      // Accel A: every object of the query is no selection the server can
+      // share (it takes object ids), so the key selects nothing here
+      selectionKeys: { selectAll: null, tag: () => this._edits.focusTag() }
     });
     this.grid.node.addEventListener('click', event => {
       const hit = this.grid.rowAt(event.target);
@@ -103,10 +121,11 @@ export class PatchesWidget extends Widget {
         this._kind,
         h('label', { text: 'Sort ' }, this._sort),
         this._order,
+        this._colourByLabel,
         h('label', { text: ' Selected images only' }, this._only),
         this._count
       ),
-      new PatchEdits(patches).node,
+      this._edits.node,
       this._status,
       this.grid.node
     );
@@ -115,8 +134,15 @@ export class PatchesWidget extends Widget {
     patches.started.connect(() => this.grid.reset(), this);
     patches.model.datasetChanged.connect(this._fillChoices, this);
     patches.model.datasetChanged.connect(this._loadKeypointClasses, this);
+    patches.model.datasetChanged.connect(this._loadEvaluations, this);
+    patches.model.dataChanged.connect((_, change) => {
+      if (change.kind === 'evaluation') {
+        this._loadEvaluations(); // a new evaluation to colour by
+      }
+    }, this);
     this._fillChoices();
     this._loadKeypointClasses();
+    this._loadEvaluations();
   }
 
   readonly patches: PatchesModel;
@@ -186,6 +212,7 @@ export class PatchesWidget extends Widget {
     );
     const c = this.patches.choice;
     this._kind.value = `${c.kind}:${c.source}`;
+    this._colourBy.value = c.evaluation ?? '';
     this._fillSorts();
     nameTab(this.title, 'patches', this.patches.model.dataset);
   }
@@ -199,6 +226,8 @@ export class PatchesWidget extends Widget {
     );
     this._sort.value = c.sort;
     this._order.value = c.order;
+    // evaluation patches carry their own evaluation's status
+    this._colourByLabel.hidden = c.kind !== 'objects';
   }
 
   private _onKind(): void {
@@ -228,6 +257,8 @@ export class PatchesWidget extends Widget {
         : total
           ? `${fmtInt(total)} object${total === 1 ? '' : 's'}`
           : 'No objects';
+    // a browsed version's objects were not judged: no colours to read
+    this._colourBy.disabled = versionBrowse(this.patches.model).isBrowsing;
     this.grid.invalidate();
   }
 
@@ -255,12 +286,56 @@ export class PatchesWidget extends Widget {
     });
   }
 
+  /**
+   * The dataset's evaluations, "Colour by"'s options ("None" first); a
+   * chosen one no longer stored is dropped (the objects are read uncoloured).
+   */
+  private _loadEvaluations(): void {
+    const dataset = this.patches.model.dataset;
+    const fill = (options: [string, string][]) => {
+      this._colourBy.replaceChildren(
+        ...options.map(([value, text]) =>
+          h('option', { text: visibleText(text), attrs: { value } })
+        )
+      );
+      this._colourBy.value = this.patches.choice.evaluation ?? '';
+    };
+    if (dataset !== this._evaluationsOf) {
+      fill([['', 'None']]); // not another dataset's while its own are read
+      this._evaluationsOf = dataset;
+    }
+    if (!dataset) {
+      return;
+    }
+    void listEvaluations(this.patches.model, dataset)
+      .catch(() => [])
+      .then(evaluations => {
+        if (dataset !== this.patches.model.dataset || this.isDisposed) {
+          return;
+        }
+        const chosen = this.patches.choice.evaluation;
+        if (chosen && !evaluations.some(e => e.key === chosen)) {
+          void this.patches.setChoice({ evaluation: undefined });
+        }
+        fill([
+          ['', 'None'],
+          ...evaluations.map((e): [string, string] => [
+            e.key,
+            evaluationLabel(e)
+          ])
+        ]);
+      });
+  }
+
   /** The grid's class colours; a tile's own object is always drawn. */
   private readonly _style: ILabelStyle = {
     isBoxVisible: () => true,
     classColor: label => this.patches.model.classColor(label)
   };
+  private readonly _edits: PatchEdits;
   private _keypointClasses: KeypointClasses = new Map();
+  /** The dataset whose evaluations "Colour by" lists. */
+  private _evaluationsOf: string | null | undefined = undefined;
   private _kind = h('select', {
     className: 'jp-VisionLens-patchesKind',
     attrs: { 'aria-label': 'Objects' }
@@ -273,6 +348,11 @@ export class PatchesWidget extends Widget {
     className: 'jp-VisionLens-patchesOrder',
     attrs: { 'aria-label': 'Order' }
   });
+  private _colourBy = h('select', {
+    className: 'jp-VisionLens-patchesColourBy',
+    attrs: { 'aria-label': 'Colour by' }
+  });
+  private _colourByLabel = h('label', { text: 'Colour by ' }, this._colourBy);
   private _only = h('input', {
     className: 'jp-VisionLens-patchesOnlySelected',
     attrs: { type: 'checkbox' }

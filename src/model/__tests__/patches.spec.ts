@@ -212,6 +212,39 @@ describe('PatchesModel', () => {
     expect(query.source).toBeUndefined();
   });
 
+  it('colours objects by a chosen evaluation: part of the query, read from the first object', async () => {
+    const patches = new PatchesModel(view.model);
+    await patches.start();
+    expect(view.queries[0].query.evaluation).toBeUndefined();
+    patches.pages.ensure(60, 119);
+    await settle();
+    await patches.setChoice({ evaluation: 'ev1' });
+    const last = () => view.queries[view.queries.length - 1].query;
+    expect(last()).toMatchObject({
+      kind: 'objects',
+      source: 'ground_truth',
+      evaluation: 'ev1',
+      offset: 0
+    });
+    // another source keeps the colours; evaluation patches carry their own status
+    await patches.setChoice({ source: 'det' });
+    expect(last()).toMatchObject({ source: 'det', evaluation: 'ev1' });
+    await patches.setChoice({ kind: 'evaluation', source: 'det' });
+    expect(last().evaluation).toBeUndefined();
+    await patches.setChoice({ kind: 'objects', source: 'det' });
+    expect(last().evaluation).toBe('ev1');
+    // a browsed version: its objects were not judged (the server refuses both)
+    const browse = versionBrowse(view.model);
+    browse.browse('d', { version: 2 } as ILabelVersion);
+    patches.pages.ensure(0, 59);
+    await settle();
+    expect(last()).toMatchObject({ version: 2 });
+    expect(last().evaluation).toBeUndefined();
+    browse.browse('d', null);
+    await patches.setChoice({ evaluation: undefined });
+    expect(last().evaluation).toBeUndefined();
+  });
+
   it('sorts by a chosen label-quality run until another source is shown', async () => {
     const patches = new PatchesModel(view.model, 60);
     await patches.setChoice({

@@ -34,6 +34,20 @@ export type GridKeys = Pick<
 const focuses = new WeakMap<Element, GridKeys>();
 
 /**
+ * What the selection keys do in a grid whose rows are not the samples (the
+ * patches view's objects), so that they act on its rows, not on the samples.
+ */
+export interface IGridSelectionKeys {
+  /** Accel A: select every row of the query; null: none (the key does nothing there). */
+  selectAll: (() => void) | null;
+  /** T: tag the selected rows. */
+  tag: () => void;
+}
+
+/** The selection keys of each grid of other rows, by its scroller. */
+const ownKeys = new WeakMap<Element, IGridSelectionKeys>();
+
+/**
  * The keyboard focus of the grid holding the page's focus (the grid whose
  * keys were pressed), or null: the grid commands (arrow keys, Page Up/Down,
  * Home/End, Space, Enter) act on it, whichever panel it is in.
@@ -43,6 +57,18 @@ export function focusedGrid(
 ): GridKeys | null {
   const scroller = active?.closest?.('.jp-VisionLens-gridScroller');
   return scroller ? (focuses.get(scroller) ?? null) : null;
+}
+
+/**
+ * The selection keys of the grid holding the page's focus when its rows are
+ * not the samples, or null: Accel A and T act on the samples (the sample
+ * grid, the toolbar's buttons, the command palette).
+ */
+export function focusedSelectionKeys(
+  active: Element | null = document.activeElement
+): IGridSelectionKeys | null {
+  const scroller = active?.closest?.('.jp-VisionLens-gridScroller');
+  return scroller ? (ownKeys.get(scroller) ?? null) : null;
 }
 
 /** Draws rows of type `T` into tiles of type `E`. */
@@ -74,6 +100,8 @@ export interface IVirtualGridOptions<T, E extends HTMLDivElement> {
   onOpen?: (row: T, index: number) => unknown;
   /** Called first in each frame; false: nothing to draw (hidden, no query). */
   beforeRender?: () => boolean;
+  /** Rows that are not samples: what Accel A and T do to them (absent: the samples' commands). */
+  selectionKeys?: IGridSelectionKeys;
 }
 
 /** What a cell of the grid currently shows. */
@@ -120,6 +148,9 @@ export class VirtualGrid<T, E extends HTMLDivElement = HTMLDivElement> {
       onOpen: options.onOpen
     });
     focuses.set(this.node, this.focus);
+    if (options.selectionKeys) {
+      ownKeys.set(this.node, options.selectionKeys);
+    }
     this.node.addEventListener('scroll', () => this.scheduleRender(), {
       passive: true
     });

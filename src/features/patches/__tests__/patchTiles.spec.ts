@@ -174,6 +174,7 @@ function fakeModel(objects: IPatch[]): IVisionLensModel {
     classColor: (label: string) => (label === 'cat' ? '#aa0000' : '#00aa00'),
     setSelection: () => undefined,
     client: {
+      listEvaluations: async () => [],
       queryPatches: async (): Promise<IPatchesPage> => ({
         total: objects.length,
         offset: 0,

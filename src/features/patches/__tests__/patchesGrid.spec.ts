@@ -33,6 +33,7 @@ function fakeModel(offsets: number[], shared: number[][]): IVisionLensModel {
     setSelection: (ids: Iterable<number>) => shared.push([...ids]),
     classColor: () => '#00aa00',
     client: {
+      listEvaluations: async () => [],
       queryPatches: async (
         _: string,
         __: unknown,

@@ -37,6 +37,7 @@ function fakeModel(
     datasetChanged: new Signal<unknown, unknown>({}),
     setSelection: (ids: Iterable<number>) => shared.push([...ids]),
     client: {
+      listEvaluations: async () => [],
       queryPatches: async (): Promise<IPatchesPage> => ({
         total: objects.length,
         offset: 0,
