@@ -178,12 +178,12 @@ async def test_bad_input_and_unauthenticated(
     api: Any, jp_fetch: Any, vl_app: Any, scene: Any
 ) -> None:
     for body, message in (
-        ({"kind": "boxes"}, "'kind' must be one of"),
+        ({"kind": "boxes"}, "'kind': 'boxes' is not one of ['objects', 'evaluation']"),
         ({"kind": "evaluation"}, "need 'model'"),
         ({"sort": "nope"}, "cannot sort patches by 'nope'"),
         ({"sort": "iou"}, "needs evaluation patches"),
-        ({"limit": -1}, "non-negative"),
-        ({"statuses": ["xx"], "kind": "evaluation", "model": MODEL}, "'statuses'"),
+        ({"limit": -1}, "'limit': -1 is less than the minimum of 0"),
+        ({"statuses": ["xx"], "kind": "evaluation", "model": MODEL}, "'statuses[0]': 'xx'"),
         ({"filter": {"labels": {"nope": 1}}}, "unknown label filter key 'nope'"),
     ):
         status, answer = await api("POST", "datasets/planted/patches", body)

@@ -94,7 +94,7 @@ async def test_patches_of_a_version_refuse_what_judged_current_labels(
     status, missing = await api("POST", path, {"version": 9})
     assert status == 404 and "no version 9" in missing["message"]
     status, bad = await api("POST", path, {"version": "one"})
-    assert status == 400 and "'version' must be" in bad["message"]
+    assert status == 400 and "'version': 'one' does not match" in bad["message"]
     status, bad = await api("GET", f"datasets/{toy}/objects/1/crop", params={"version": "0"})
     assert status == 400 and "'version' must be" in bad["message"]
     status, current = await api("POST", path, {"version": "current"})
