@@ -97,10 +97,14 @@ def old_page(page: dict[str, Any]) -> Any:
 
 def old_facets(answer: dict[str, Any]) -> Any:
     """Facets without the label facets: step 16 makes the polygons masks
-    (test_catalog_migration_masks.py)."""
-    return plain(
-        {**answer, "facets": [f for f in answer["facets"] if f["name"] not in LABEL_FACETS]}
-    )
+    (test_catalog_migration_masks.py); without each facet's place, which the answer states
+    since and test_facet_places.py checks."""
+    counts = [
+        {k: v for k, v in f.items() if k not in ("filter", "unit")}
+        for f in answer["facets"]
+        if f["name"] not in LABEL_FACETS
+    ]
+    return plain({**answer, "facets": counts})
 
 
 def cli(data: Path, *argv: str) -> dict[str, Any]:

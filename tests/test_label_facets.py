@@ -17,6 +17,7 @@ import pandas as pd
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.extensions.label_facets import PART, label_entries
 from visionlens_jlab.catalog.plan.planner import forced_sql
+from visionlens_jlab.catalog.query.facet_places import described
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.sql.facet_sql import FACET_HISTOGRAM_BINS
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
@@ -147,7 +148,10 @@ def test_the_unfiltered_facets_are_the_stored_part(catalog: Catalog) -> None:  #
     assert len(stored) == 1 and from_rows
     with plain(catalog):
         answer = queries.facets(catalog, "d", None)
-    assert [f for f in answer["facets"] if f["name"] in LABEL_FACETS] == from_rows
+    # the answer adds each facet's declared place (facet_places.py)
+    assert [f for f in answer["facets"] if f["name"] in LABEL_FACETS] == [
+        described(f) for f in from_rows
+    ]
 
 
 def test_a_catalog_from_before_step_6_counts_its_label_facets_from_rows(tmp_path: Path) -> None:

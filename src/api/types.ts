@@ -6,6 +6,8 @@
 import type {
   IWireDuplicatesRequest,
   IWireEmbedRequest,
+  IWireFacet,
+  IWireFacetFilter,
   IWireJob,
   IWireJobEffects,
   IWireSearchRequest
@@ -389,19 +391,35 @@ export interface IFileFormats {
   exports: IFileFormat[];
 }
 
-/** A categorical facet. */
-export interface ICategoricalFacet {
+/**
+ * A facet's place in the filter JSON (`path`, and `key` inside it), stated by
+ * the server where the facet is defined: the lab filters by it, never by the
+ * facet's name.
+ */
+export type IFacetFilter = IWireFacetFilter;
+
+/** The things a facet's counts are numbers of. */
+export type FacetUnit = NonNullable<IWireFacet['unit']>;
+
+/** What every facet says besides its counts. */
+interface IFacetBase {
   name: string;
-  type: 'categorical';
   source?: string;
+  /** Where its values or range go in the filter; null: counted only. */
+  filter: IFacetFilter | null;
+  /** What its counts are numbers of. */
+  unit: FacetUnit;
+}
+
+/** A categorical facet. */
+export interface ICategoricalFacet extends IFacetBase {
+  type: 'categorical';
   values: { value: string | number | boolean | null; count: number }[];
 }
 
 /** A numeric facet with its histogram. */
-export interface INumericFacet {
-  name: string;
+export interface INumericFacet extends IFacetBase {
   type: 'numeric';
-  source?: string;
   min: number | null;
   max: number | null;
   count: number;

@@ -1,17 +1,16 @@
 /**
  * Pure functions that read and compose the filter JSON of the API.
  *
- * A facet of `GET /facets` (name + optional source) maps to one place in the
- * filter: sample columns and `fields.*` to `sample`, `tags` to `tags.any`,
- * `label` / `score` / `attributes.*` to the `labels` entry of their source,
- * `box_count` to its source's entry of the `box_count` list (ground truth and
- * each model can each have one). Labels beyond the box: `label_type` maps to
- * its source's `labels` entry `type` (mask, keypoints) and to its
- * `classifications` entry (classification), `mask_area` / `num_keypoints` to the
- * `where` of its source's labels entry, `classification` and
- * `classification_score` to its source's `classifications` entry
- * (`./classificationFilters`). Every function returns a new object; filters are
- * never mutated, so an old filter can be kept for undo.
+ * A facet of `POST /facets` says where it filters (`facet.filter`: a `path`
+ * and, for sample columns and label attributes, a `key`), as the server
+ * declares it where the facet is defined (catalog/query/facet_places.py). The
+ * functions here put a facet's values at that place: `sample[key]`,
+ * `tags.any`, the `classes` / `score` / `where[key]` / `type` of the `labels`
+ * entry of the facet's source, its source's entry of the `box_count` list, or
+ * the `classes` / `score` of its source's `classifications` entry
+ * (`./classificationFilters`). A `labels.type` value `classification` asks for
+ * the source's `classifications` entry. Every function returns a new object;
+ * filters are never mutated, so an old filter can be kept for undo.
  */
 import {
   classificationEntries,
@@ -26,26 +25,19 @@ import { isObjectLabelType } from './labels';
 import {
   IBoxCountFilter,
   ICondition,
+  IFacetFilter,
   IFilter,
   ILabelFilter,
   IRange,
   ObjectLabelType
 } from './tokens';
 
-/** What a facet is: its name and, for label facets, its box source. */
+/** What a facet is: its name, its label source, and its place in the filter. */
 export interface IFacetKey {
   name: string;
   source?: string;
-}
-
-const SAMPLE_COLUMNS = new Set(['split', 'width', 'height', 'file_name']);
-
-/** Box columns of a source's label entry `where` with a numeric facet. */
-const BOX_FIELDS = new Set(['mask_area', 'num_keypoints', 'visible_keypoints']);
-
-/** True for facets filtered through a label entry's `where`. */
-function isBoxField(name: string): boolean {
-  return BOX_FIELDS.has(name) || name.startsWith('attributes.');
+  /** The facet's `filter` as the server answers it (null: not filterable). */
+  filter: IFacetFilter | null;
 }
 
 /** The object label types (`labels.type`) of a label entry, as a list. */
@@ -54,13 +46,9 @@ function objectTypes(entry: ILabelFilter | undefined): ObjectLabelType[] {
   return found === undefined ? [] : Array.isArray(found) ? found : [found];
 }
 
-/** True for facets filtered through the `sample` conditions. */
-function isSampleFacet(name: string): boolean {
-  return (
-    SAMPLE_COLUMNS.has(name) ||
-    name.startsWith('fields.') ||
-    name.startsWith('computed.')
-  );
+/** The column or attribute a keyed place (`sample`, `labels.where`) names. */
+function placeKey(key: IFacetKey): string {
+  return key.filter?.key ?? key.name; // keyed places carry it: the same column
 }
 
 /** Deep copy of a JSON filter. */
@@ -180,28 +168,27 @@ function setCondition(
 
 /** Values checked for a categorical facet (empty when none). */
 export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
-  if (key.name === 'tags') {
-    return filter.tags?.any ?? [];
+  const column = placeKey(key);
+  switch (key.filter?.path) {
+    case 'tags':
+      return filter.tags?.any ?? [];
+    case 'sample':
+      return filter.sample?.[column]?.in ?? [];
+    case 'labels.classes':
+      return labelEntry(filter, key.source)?.classes ?? [];
+    case 'labels.type': {
+      const types: string[] = objectTypes(labelEntry(filter, key.source));
+      return hasClassification(filter, key.source)
+        ? [...types, 'classification']
+        : types;
+    }
+    case 'classifications.classes':
+      return getClassificationClasses(filter, key.source);
+    case 'labels.where':
+      return labelEntry(filter, key.source)?.where?.[column]?.in ?? [];
+    default:
+      return [];
   }
-  if (isSampleFacet(key.name)) {
-    return filter.sample?.[key.name]?.in ?? [];
-  }
-  if (key.name === 'label') {
-    return labelEntry(filter, key.source)?.classes ?? [];
-  }
-  if (key.name === 'label_type') {
-    const types: string[] = objectTypes(labelEntry(filter, key.source));
-    return hasClassification(filter, key.source)
-      ? [...types, 'classification']
-      : types;
-  }
-  if (key.name === 'classification') {
-    return getClassificationClasses(filter, key.source);
-  }
-  if (key.name.startsWith('attributes.')) {
-    return labelEntry(filter, key.source)?.where?.[key.name]?.in ?? [];
-  }
-  return [];
 }
 
 /** Set the checked values of a categorical facet (an empty list clears it). */
@@ -211,7 +198,9 @@ export function setCategorical(
   values: string[]
 ): IFilter {
   const unique = [...new Set(values)];
-  if (key.name === 'tags') {
+  const path = key.filter?.path;
+  const column = placeKey(key);
+  if (path === 'tags') {
     const out = cloneFilter(filter);
     const tags = { ...(out.tags ?? {}) };
     if (unique.length) {
@@ -226,12 +215,12 @@ export function setCategorical(
     }
     return out;
   }
-  if (isSampleFacet(key.name)) {
+  if (path === 'sample') {
     const out = cloneFilter(filter);
-    const prev = out.sample?.[key.name] ?? {};
+    const prev = out.sample?.[column] ?? {};
     const { in: _old, ...rest } = prev;
     const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
-    const sample = setCondition(out.sample, key.name, cond);
+    const sample = setCondition(out.sample, column, cond);
     if (sample) {
       out.sample = sample;
     } else {
@@ -239,7 +228,7 @@ export function setCategorical(
     }
     return out;
   }
-  if (key.name === 'label') {
+  if (path === 'labels.classes') {
     return withLabelEntry(filter, key.source, entry => {
       const next = { ...entry };
       if (unique.length) {
@@ -250,7 +239,7 @@ export function setCategorical(
       return next;
     });
   }
-  if (key.name === 'label_type') {
+  if (path === 'labels.type') {
     const types = unique.filter(isObjectLabelType);
     const withTypes = withLabelEntry(filter, key.source, entry => {
       const { type: _old, ...rest } = entry;
@@ -261,15 +250,15 @@ export function setCategorical(
       ? withTypes
       : setHasClassification(withTypes, key.source, wanted);
   }
-  if (key.name === 'classification') {
+  if (path === 'classifications.classes') {
     return setClassificationClasses(filter, key.source, unique);
   }
-  if (key.name.startsWith('attributes.')) {
+  if (path === 'labels.where') {
     return withLabelEntry(filter, key.source, entry => {
-      const prev = entry.where?.[key.name] ?? {};
+      const prev = entry.where?.[column] ?? {};
       const { in: _old, ...rest } = prev;
       const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
-      return { ...entry, where: setCondition(entry.where, key.name, cond) };
+      return { ...entry, where: setCondition(entry.where, column, cond) };
     });
   }
   throw new Error(`not a categorical facet: ${key.name}`);
@@ -291,20 +280,22 @@ function pickRange(cond: IRange | undefined): IRange | null {
 
 /** The range set on a numeric facet, or null. */
 export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
-  if (isSampleFacet(key.name)) {
-    return pickRange(filter.sample?.[key.name]);
+  const path = key.filter?.path;
+  const column = placeKey(key);
+  if (path === 'sample') {
+    return pickRange(filter.sample?.[column]);
   }
-  if (key.name === 'box_count') {
+  if (path === 'box_count') {
     return pickRange(boxCounts(filter).find(b => b.source === key.source));
   }
-  if (key.name === 'score') {
+  if (path === 'labels.score') {
     return pickRange(labelEntry(filter, key.source)?.score);
   }
-  if (key.name === 'classification_score') {
+  if (path === 'classifications.score') {
     return pickRange(getClassificationScore(filter, key.source) ?? undefined);
   }
-  if (isBoxField(key.name)) {
-    return pickRange(labelEntry(filter, key.source)?.where?.[key.name]);
+  if (path === 'labels.where') {
+    return pickRange(labelEntry(filter, key.source)?.where?.[column]);
   }
   return null;
 }
@@ -316,11 +307,13 @@ export function setRange(
   range: IRange | null
 ): IFilter {
   const r = range ? pickRange(range) : null;
-  if (isSampleFacet(key.name)) {
+  const path = key.filter?.path;
+  const column = placeKey(key);
+  if (path === 'sample') {
     const out = cloneFilter(filter);
-    const prev = out.sample?.[key.name] ?? {};
+    const prev = out.sample?.[column] ?? {};
     const { min: _a, max: _b, ...rest } = prev;
-    const sample = setCondition(out.sample, key.name, {
+    const sample = setCondition(out.sample, column, {
       ...rest,
       ...(r ?? {})
     });
@@ -331,7 +324,7 @@ export function setRange(
     }
     return out;
   }
-  if (key.name === 'box_count') {
+  if (path === 'box_count') {
     // One condition per source: ground truth and each model can all have one.
     const out = cloneFilter(filter);
     const counts = boxCounts(out).filter(b => b.source !== key.source);
@@ -345,7 +338,7 @@ export function setRange(
     }
     return out;
   }
-  if (key.name === 'score') {
+  if (path === 'labels.score') {
     return withLabelEntry(filter, key.source, entry => {
       const next = { ...entry };
       if (r) {
@@ -356,16 +349,16 @@ export function setRange(
       return next;
     });
   }
-  if (key.name === 'classification_score') {
+  if (path === 'classifications.score') {
     return setClassificationScore(filter, key.source, r);
   }
-  if (isBoxField(key.name)) {
+  if (path === 'labels.where') {
     return withLabelEntry(filter, key.source, entry => {
-      const prev = entry.where?.[key.name] ?? {};
+      const prev = entry.where?.[column] ?? {};
       const { min: _a, max: _b, ...rest } = prev;
       return {
         ...entry,
-        where: setCondition(entry.where, key.name, { ...rest, ...(r ?? {}) })
+        where: setCondition(entry.where, column, { ...rest, ...(r ?? {}) })
       };
     });
   }

@@ -22,6 +22,7 @@ from ..catalog.extensions.manifest import (
     install,
 )
 from ..catalog.plan.planner import LabelBackend
+from ..catalog.query.facet_places import FacetPlace
 from ..catalog.store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, columns_of
 from .eval_facet_index import EVALUATION_INDEX, warm
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
@@ -55,7 +56,15 @@ MANIFEST = Manifest(
     label_conditions=(LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),),
     label_summaries={"eval": eval_summary_clause},
     label_backends=(LabelBackend("evaluation index", "eval", eval_label_mask),),
-    facets=(FacetContribution(eval_facet_entries, takes_filtered=True),),
+    facets=(
+        FacetContribution(
+            eval_facet_entries,
+            takes_filtered=True,
+            # counted per box; the panel's filter has no place for them (the eval condition
+            # of a labels entry is the Evaluation panel's)
+            places=(FacetPlace("eval.", None, "objects"),),
+        ),
+    ),
     point_counts={PREFIX: eval_point_counts},
     summaries=(SUMMARY,),
 )

@@ -36,7 +36,7 @@ import { button, fmtInt, h } from '../../base/dom';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { commandButton, embedWidget, OverflowToolbar } from '../../ui/toolbar';
 import { Histogram } from './Histogram';
-import { countText, facetUnit, unitText } from './facetUnits';
+import { countText, unitText } from './facetUnits';
 import { facets, viewCode } from '../../model/sources/samples';
 import { ownValue } from '../../base/dataText';
 
@@ -193,7 +193,11 @@ export class FilterPanel extends Widget {
     this._total.dataset.total = String(facets.total);
     this._body.replaceChildren(
       ...facets.facets.map(facet => {
-        const key: IFacetKey = { name: facet.name, source: facet.source };
+        const key: IFacetKey = {
+          name: facet.name,
+          source: facet.source,
+          filter: facet.filter
+        };
         const id = facetId(key);
         const details = h('details', { className: 'jp-VisionLens-facet' });
         details.dataset.facet = id;
@@ -207,7 +211,7 @@ export class FilterPanel extends Widget {
           (facet.type === 'categorical'
             ? getCategorical(this.model.filter, key).length > 0
             : getRange(this.model.filter, key) !== null) ||
-          (facet.name === 'classification' &&
+          (facet.filter?.path === 'classifications.classes' &&
             getDiffers(this.model.filter, key.source) !== null);
         if (active) {
           details.open = true;
@@ -220,7 +224,7 @@ export class FilterPanel extends Widget {
             facetTitle(facet),
             h('span', {
               className: 'jp-VisionLens-facetUnit',
-              text: unitText(facetUnit(facet.name))
+              text: unitText(facet.unit)
             })
           ),
           facet.type === 'categorical'
@@ -258,7 +262,7 @@ export class FilterPanel extends Widget {
       });
       const bar = h('span', { className: 'jp-VisionLens-valueBar' });
       bar.style.width = `${(100 * v.count) / max}%`;
-      if (facet.name === 'label') {
+      if (facet.filter?.path === 'labels.classes') {
         bar.style.background = this.model.classColor(v.value ?? '');
       }
       const row = h(
@@ -273,7 +277,7 @@ export class FilterPanel extends Widget {
         h('span', {
           className: 'jp-VisionLens-valueCount',
           text: fmtInt(v.count),
-          title: countText(v.count, facetUnit(facet.name))
+          title: countText(v.count, facet.unit)
         }),
         bar
       );
@@ -288,7 +292,10 @@ export class FilterPanel extends Widget {
         h('div', { className: 'jp-VisionLens-empty', text: 'no values' })
       );
     }
-    if (facet.name === 'classification' && key.source !== GROUND_TRUTH) {
+    if (
+      facet.filter?.path === 'classifications.classes' &&
+      key.source !== GROUND_TRUTH
+    ) {
       list.prepend(this._differsControl(key));
     }
     if (values.length > SHOWN_VALUES) {
@@ -329,7 +336,7 @@ export class FilterPanel extends Widget {
 
   private _numeric(facet: INumericFacet, key: IFacetKey): HTMLElement {
     const range = getRange(this.model.filter, key);
-    const histogram = new Histogram(facet, facetUnit(facet.name), range, r =>
+    const histogram = new Histogram(facet, facet.unit, range, r =>
       this.model.setFilter(setRange(this.model.filter, key, r))
     );
     return histogram.node;

@@ -1,3 +1,4 @@
+import { facetKey } from './facetKeys';
 import { getDiffers, setDiffers } from '../classificationFilters';
 import {
   getCategorical,
@@ -11,7 +12,7 @@ import { IFilter } from '../tokens';
 
 describe('filters on labels beyond the box', () => {
   it('maps the label type facet to the label entry and the image labels', () => {
-    const key = { name: 'label_type', source: 'ground_truth' };
+    const key = facetKey('label_type', 'ground_truth');
     let f: IFilter = setCategorical({}, key, ['mask', 'classification']);
     expect(f).toEqual({
       labels: [{ source: 'ground_truth', type: ['mask'] }],
@@ -22,26 +23,20 @@ describe('filters on labels beyond the box', () => {
     expect(f).toEqual({
       labels: [{ source: 'ground_truth', type: ['mask', 'keypoints'] }]
     });
-    expect(getCategorical(f, { name: 'label_type', source: 'm1' })).toEqual([]);
+    expect(getCategorical(f, facetKey('label_type', 'm1'))).toEqual([]);
     // the single string the notebook API may send reads as a list
     const single: IFilter = { labels: [{ source: 'm1', type: 'keypoints' }] };
-    expect(
-      getCategorical(single, { name: 'label_type', source: 'm1' })
-    ).toEqual(['keypoints']);
+    expect(getCategorical(single, facetKey('label_type', 'm1'))).toEqual([
+      'keypoints'
+    ]);
     expect(setCategorical(f, key, [])).toEqual({});
   });
 
   it('keeps mask area and keypoint ranges in the where of their source', () => {
-    let f: IFilter = setCategorical({}, { name: 'label', source: 'm1' }, [
-      'cat'
-    ]);
-    f = setRange(f, { name: 'mask_area', source: 'm1' }, { min: 100 });
-    f = setRange(
-      f,
-      { name: 'num_keypoints', source: 'm1' },
-      { min: 3, max: 9 }
-    );
-    f = setRange(f, { name: 'visible_keypoints', source: 'm1' }, { min: 2 });
+    let f: IFilter = setCategorical({}, facetKey('label', 'm1'), ['cat']);
+    f = setRange(f, facetKey('mask_area', 'm1'), { min: 100 });
+    f = setRange(f, facetKey('num_keypoints', 'm1'), { min: 3, max: 9 });
+    f = setRange(f, facetKey('visible_keypoints', 'm1'), { min: 2 });
     expect(f.labels).toEqual([
       {
         source: 'm1',
@@ -53,23 +48,23 @@ describe('filters on labels beyond the box', () => {
         }
       }
     ]);
-    expect(getRange(f, { name: 'num_keypoints', source: 'm1' })).toEqual({
+    expect(getRange(f, facetKey('num_keypoints', 'm1'))).toEqual({
       min: 3,
       max: 9
     });
-    f = setRange(f, { name: 'mask_area', source: 'm1' }, null);
-    f = setRange(f, { name: 'num_keypoints', source: 'm1' }, null);
-    f = setRange(f, { name: 'visible_keypoints', source: 'm1' }, null);
+    f = setRange(f, facetKey('mask_area', 'm1'), null);
+    f = setRange(f, facetKey('num_keypoints', 'm1'), null);
+    f = setRange(f, facetKey('visible_keypoints', 'm1'), null);
     expect(f.labels).toEqual([{ source: 'm1', classes: ['cat'] }]);
   });
 
   it('keeps one image-label condition per source: classes, score, differs', () => {
-    const cls = { name: 'classification', source: 'clf' };
-    const score = { name: 'classification_score', source: 'clf' };
+    const cls = facetKey('classification', 'clf');
+    const score = facetKey('classification_score', 'clf');
     let f: IFilter = setCategorical({}, cls, ['night', 'indoor']);
     f = setRange(f, score, { min: 0.5 });
     f = setDiffers(f, 'clf', true);
-    f = setCategorical(f, { name: 'classification', source: 'ground_truth' }, [
+    f = setCategorical(f, facetKey('classification', 'ground_truth'), [
       'night'
     ]);
     expect(f.classifications).toEqual([

@@ -1,3 +1,4 @@
+import { facetKey } from './facetKeys';
 import { ServerConnection } from '@jupyterlab/services';
 import { StateDB } from '@jupyterlab/statedb';
 
@@ -22,8 +23,8 @@ describe('VisionLensModel filters', () => {
     model.filterChanged.connect((_, f) => seen.push(f));
     model.setDataset('d');
     seen.length = 0;
-    const a = setCategorical({}, { name: 'split' }, ['val']);
-    const b = setRange(a, { name: 'width' }, { min: 10 });
+    const a = setCategorical({}, facetKey('split'), ['val']);
+    const b = setRange(a, facetKey('width'), { min: 10 });
     model.setFilter(a);
     model.setFilter(b);
     model.setFilter(JSON.parse(JSON.stringify(b))); // same filter: ignored

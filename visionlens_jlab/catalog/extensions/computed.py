@@ -33,6 +33,7 @@ import pyarrow as pa
 from ..derived import Change, Kind, apply_change
 from ..indexes.filtered_samples import FilteredSamples
 from ..plan.facets import register_facet_provider
+from ..query.facet_places import FacetPlace
 from ..query.filters import FilterError, Params, register_sample_field_prefix
 from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
 from ..store.registry import register_dataset_table
@@ -276,7 +277,11 @@ def install() -> None:
     register_dataset_table("computed_values", VALUES_DDL)
     register_dataset_table("computed_fields", FIELDS_DDL)
     register_sample_field_prefix(PREFIX, computed_field_sql)
-    register_facet_provider(computed_facet_entries, takes_filtered=True)
+    register_facet_provider(
+        computed_facet_entries,
+        takes_filtered=True,
+        places=(FacetPlace(PREFIX, "sample", "samples", keyed=True),),
+    )
 
 
 install()

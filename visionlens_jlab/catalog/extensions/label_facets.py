@@ -31,6 +31,7 @@ from ..derived import Change, Kind, Structure, Written, register_structure
 from ..derived.sql_structures import FACET_PARTS
 from ..indexes.filtered_samples import FilteredSamples
 from ..plan.facets import register_facet_provider
+from ..query.facet_places import FacetPlace
 from ..query.filters import VISIBLE_KEYPOINTS_SQL
 from ..sql.facet_entries import numeric_entry
 from ..sql.facet_parts import store_part, stored_parts
@@ -203,6 +204,16 @@ def install() -> None:
         label_facet_entries,
         takes_filtered=True,
         multi_pick=("label_type", "classification", "classification_score"),
+        places=(
+            # object types of a labels entry and, for "classification", its classifications entry
+            FacetPlace("label_type", "labels.type", "labels"),
+            *(
+                FacetPlace(name, "labels.where", "objects", keyed=True)
+                for name in ("mask_area", "num_keypoints", "visible_keypoints")
+            ),
+            FacetPlace("classification", "classifications.classes", "image labels"),
+            FacetPlace("classification_score", "classifications.score", "image labels"),
+        ),
     )
     register_structure(
         Structure(

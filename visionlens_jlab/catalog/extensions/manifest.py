@@ -30,6 +30,7 @@ from ..derived import Structure, register_structure
 from ..indexes.index_warmer import Warm, register_warmer
 from ..plan.facets import FacetProvider, register_facet_provider
 from ..plan.planner import LabelBackend, register_label_backend
+from ..query.facet_places import FacetPlace
 from ..query.filter_parser import register_label_condition
 from ..query.filters import Params
 from ..query.summary_filters import LabelSummary, register_label_summary
@@ -76,6 +77,7 @@ class FacetContribution:
     provider: FacetProvider
     takes_filtered: bool = False
     multi_pick: tuple[str, ...] = ()
+    places: tuple[FacetPlace, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,9 @@ def install(manifest: Manifest, *, replace: bool = False) -> None:
     for backend in manifest.label_backends:
         register_label_backend(backend)
     for facet in manifest.facets:
-        register_facet_provider(facet.provider, facet.takes_filtered, facet.multi_pick)
+        register_facet_provider(
+            facet.provider, facet.takes_filtered, facet.multi_pick, facet.places
+        )
     for prefix, counts in manifest.point_counts.items():
         register_point_counts(prefix, counts)
     for rebuilt in manifest.summaries:

@@ -18,6 +18,7 @@ import duckdb
 from ..indexes.box_index import box_index
 from ..indexes.field_columns import field_columns
 from ..indexes.filtered_samples import FilteredSamples
+from ..query.facet_places import FacetPlace, described, register_facet_places
 from ..query.filter_parser import parse_filter
 from ..query.filters import CompiledFilter, compile_filter, compile_parsed
 from ..sql.facet_compute import facets_over
@@ -62,7 +63,10 @@ class FilteredFacetProvider(Protocol):
 
 
 def register_facet_provider(
-    provider: FacetProvider, takes_filtered: bool = False, multi_pick: tuple[str, ...] = ()
+    provider: FacetProvider,
+    takes_filtered: bool = False,
+    multi_pick: tuple[str, ...] = (),
+    places: tuple[FacetPlace, ...] = (),
 ) -> None:
     """Let an engine module add facets (e.g. evaluation status).
 
@@ -74,8 +78,10 @@ def register_facet_provider(
     reads the table (registering costs milliseconds that a provider answering from the
     mask, or with nothing to count, need not pay). ``multi_pick``: the provider's facets
     that :func:`.facet_exclusion.own_conditions` names, counted without their own
-    condition like the built-in ones (over the samples of the wider filter).
+    condition like the built-in ones (over the samples of the wider filter). ``places``:
+    where the provider's facets filter and what they count (:mod:`..query.facet_places`).
     """
+    register_facet_places(*places)
     if provider not in _FACET_PROVIDERS:
         _FACET_PROVIDERS.append(provider)
         if takes_filtered:
@@ -150,7 +156,7 @@ def facets(
             out = [entry if hit else f for f, hit in zip(out, same, strict=True)]
             if not any(same):
                 out.append(entry)
-    answer = {"total": total, "facets": [f for f in out if f]}
+    answer = {"total": total, "facets": [described(f) for f in out if f]}
     catalog.results.put(key, written, answer)
     catalog.results.put(same_filter(key, "total"), written, total)
     return answer

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from ..query.facet_places import FacetPlace, register_facet_places
 from ..query.filters import CompiledFilter
 from .facet_entries import Facet, assemble_entries
 from .facet_sql import CATEGORICAL, JSON, NUMERIC, facets_sql, samples_table_sql
@@ -53,6 +54,18 @@ def sql_entries(
 ) -> list[dict[str, Any]]:
     """The entries of a :mod:`.facet_sql` statement over no source."""
     return assemble_entries(_plan(fields, [], attributes), rows)
+
+
+# where the built-in facets of :func:`_plan` filter and what they count
+register_facet_places(
+    *(FacetPlace(name, "sample", "samples", keyed=True) for name in ("split", "width", "height")),
+    FacetPlace("fields.", "sample", "samples", keyed=True),
+    FacetPlace("tags", "tags", "samples"),  # the tags.any list
+    FacetPlace("label", "labels.classes", "objects"),
+    FacetPlace("box_count", "box_count", "samples"),
+    FacetPlace("score", "labels.score", "objects"),
+    FacetPlace("attributes.", "labels.where", "objects", keyed=True),
+)
 
 
 def _plan(fields: list[str], sources: list[str], attributes: list[str]) -> list[Facet]:

@@ -1,30 +1,11 @@
-import { countText, facetUnit, unitText } from '../facetUnits';
+import { countText, unitText } from '../facetUnits';
 import { Histogram } from '../Histogram';
 import { INumericFacet } from '../../../model/tokens';
 
 describe('facet units', () => {
-  it('tells the facets of objects from those of samples', () => {
-    for (const name of [
-      'label',
-      'score',
-      'mask_area',
-      'attributes.truncated',
-      'eval.status'
-    ]) {
-      expect(unitText(facetUnit(name))).toBe('counts objects');
-    }
-    for (const name of [
-      'split',
-      'width',
-      'tags',
-      'fields.weather',
-      'computed.dup_count',
-      'box_count'
-    ]) {
-      expect(unitText(facetUnit(name))).toBe('counts samples');
-    }
-    expect(facetUnit('classification')).toBe('image labels');
-    expect(facetUnit('label_type')).toBe('labels');
+  it("says the unit the server states, whatever the facet's name", () => {
+    expect(unitText('objects')).toBe('counts objects');
+    expect(unitText('image labels')).toBe('counts image labels');
   });
 
   it('writes counts with their unit', () => {
@@ -41,14 +22,11 @@ describe('facet units', () => {
       min: 0,
       max: 1,
       count: 1204,
-      histogram: [{ lo: 0, hi: 1, count: 1204 }]
+      histogram: [{ lo: 0, hi: 1, count: 1204 }],
+      filter: { path: 'labels.score' },
+      unit: 'objects'
     };
-    const node = new Histogram(
-      facet,
-      facetUnit(facet.name),
-      null,
-      () => undefined
-    ).node;
+    const node = new Histogram(facet, facet.unit, null, () => undefined).node;
     expect(node.querySelector('.jp-VisionLens-valueCount')?.textContent).toBe(
       '1,204 objects'
     );

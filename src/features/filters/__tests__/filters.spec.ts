@@ -1,3 +1,4 @@
+import { facetKey } from '../../../model/__tests__/facetKeys';
 import {
   getCategorical,
   getRange,
@@ -14,12 +15,12 @@ import { IFilter } from '../../../model/tokens';
 describe('filter composition', () => {
   it('maps categorical facets to the API filter', () => {
     let f: IFilter = {};
-    f = setCategorical(f, { name: 'split' }, ['val']);
-    f = setCategorical(f, { name: 'tags' }, ['review', 'bad']);
-    f = setCategorical(f, { name: 'fields.weather' }, ['rain']);
-    f = setCategorical(f, { name: 'label', source: 'ground_truth' }, ['cat']);
-    f = setCategorical(f, { name: 'label', source: 'yolo' }, ['dog']);
-    f = setCategorical(f, { name: 'attributes.truncated' }, ['true']);
+    f = setCategorical(f, facetKey('split'), ['val']);
+    f = setCategorical(f, facetKey('tags'), ['review', 'bad']);
+    f = setCategorical(f, facetKey('fields.weather'), ['rain']);
+    f = setCategorical(f, facetKey('label', 'ground_truth'), ['cat']);
+    f = setCategorical(f, facetKey('label', 'yolo'), ['dog']);
+    f = setCategorical(f, facetKey('attributes.truncated'), ['true']);
     expect(f).toEqual({
       sample: { split: { in: ['val'] }, 'fields.weather': { in: ['rain'] } },
       tags: { any: ['review', 'bad'] },
@@ -29,40 +30,38 @@ describe('filter composition', () => {
         { where: { 'attributes.truncated': { in: ['true'] } } }
       ]
     });
-    expect(getCategorical(f, { name: 'label', source: 'yolo' })).toEqual([
-      'dog'
-    ]);
-    expect(getCategorical(f, { name: 'label', source: 'other' })).toEqual([]);
+    expect(getCategorical(f, facetKey('label', 'yolo'))).toEqual(['dog']);
+    expect(getCategorical(f, facetKey('label', 'other'))).toEqual([]);
   });
 
   it('maps numeric facets to ranges', () => {
     let f: IFilter = {};
-    f = setRange(f, { name: 'width' }, { min: 100, max: 640 });
-    f = setRange(f, { name: 'score', source: 'yolo' }, { min: 0.5 });
-    f = setRange(f, { name: 'box_count', source: 'ground_truth' }, { max: 3 });
+    f = setRange(f, facetKey('width'), { min: 100, max: 640 });
+    f = setRange(f, facetKey('score', 'yolo'), { min: 0.5 });
+    f = setRange(f, facetKey('box_count', 'ground_truth'), { max: 3 });
     expect(f).toEqual({
       sample: { width: { min: 100, max: 640 } },
       labels: [{ source: 'yolo', score: { min: 0.5 } }],
       box_count: [{ source: 'ground_truth', max: 3 }]
     });
-    expect(getRange(f, { name: 'width' })).toEqual({ min: 100, max: 640 });
-    expect(getRange(f, { name: 'box_count', source: 'yolo' })).toBeNull();
+    expect(getRange(f, facetKey('width'))).toEqual({ min: 100, max: 640 });
+    expect(getRange(f, facetKey('box_count', 'yolo'))).toBeNull();
     // One box_count condition per source: ground truth and each model
-    f = setRange(f, { name: 'box_count', source: 'yolo' }, { min: 1 });
+    f = setRange(f, facetKey('box_count', 'yolo'), { min: 1 });
     expect(f.box_count).toEqual([
       { source: 'ground_truth', max: 3 },
       { source: 'yolo', min: 1 }
     ]);
-    expect(getRange(f, { name: 'box_count', source: 'ground_truth' })).toEqual({
+    expect(getRange(f, facetKey('box_count', 'ground_truth'))).toEqual({
       max: 3
     });
-    f = setRange(f, { name: 'box_count', source: 'ground_truth' }, null);
+    f = setRange(f, facetKey('box_count', 'ground_truth'), null);
     expect(f.box_count).toEqual([{ source: 'yolo', min: 1 }]);
-    f = setRange(f, { name: 'box_count', source: 'yolo' }, null);
+    f = setRange(f, facetKey('box_count', 'yolo'), null);
     expect(f.box_count).toBeUndefined();
     // the single object the notebook API may send reads as a one-entry list
     const single: IFilter = { box_count: { source: 'yolo', min: 2 } };
-    expect(getRange(single, { name: 'box_count', source: 'yolo' })).toEqual({
+    expect(getRange(single, facetKey('box_count', 'yolo'))).toEqual({
       min: 2
     });
     expect(normalizeFilter(single).box_count).toEqual([
@@ -72,48 +71,48 @@ describe('filter composition', () => {
 
   it('keeps class and score of one model in one label entry', () => {
     let f: IFilter = {};
-    f = setCategorical(f, { name: 'label', source: 'yolo' }, ['cat']);
-    f = setRange(f, { name: 'score', source: 'yolo' }, { min: 0.3 });
+    f = setCategorical(f, facetKey('label', 'yolo'), ['cat']);
+    f = setRange(f, facetKey('score', 'yolo'), { min: 0.3 });
     expect(f.labels).toEqual([
       { source: 'yolo', classes: ['cat'], score: { min: 0.3 } }
     ]);
-    f = setCategorical(f, { name: 'label', source: 'yolo' }, []);
+    f = setCategorical(f, facetKey('label', 'yolo'), []);
     expect(f.labels).toEqual([{ source: 'yolo', score: { min: 0.3 } }]);
-    f = setRange(f, { name: 'score', source: 'yolo' }, null);
+    f = setRange(f, facetKey('score', 'yolo'), null);
     expect(f).toEqual({});
   });
 
   it('clears to an empty filter and never mutates its input', () => {
     const start: IFilter = { sample: { split: { in: ['val'] } } };
     const frozen = JSON.stringify(start);
-    const next = setCategorical(start, { name: 'split' }, []);
+    const next = setCategorical(start, facetKey('split'), []);
     expect(JSON.stringify(start)).toBe(frozen);
     expect(next).toEqual({});
     expect(isEmptyFilter(next)).toBe(true);
-    const both = setCategorical(start, { name: 'split' }, ['val', 'train']);
+    const both = setCategorical(start, facetKey('split'), ['val', 'train']);
     expect(both.sample?.split.in).toEqual(['val', 'train']);
   });
 
   it('combines range and list conditions on one field', () => {
     let f = setFileNameSearch({}, 'cat');
-    f = setRange(f, { name: 'fields.iso' }, { min: 100 });
-    f = setCategorical(f, { name: 'fields.iso' }, ['200']);
+    f = setRange(f, facetKey('fields.iso'), { min: 100 });
+    f = setCategorical(f, facetKey('fields.iso'), ['200']);
     expect(f.sample).toEqual({
       file_name: { contains: 'cat' },
       'fields.iso': { min: 100, in: ['200'] }
     });
-    f = setRange(f, { name: 'fields.iso' }, null);
+    f = setRange(f, facetKey('fields.iso'), null);
     expect(f.sample?.['fields.iso']).toEqual({ in: ['200'] });
     expect(setFileNameSearch(f, '').sample?.file_name).toBeUndefined();
   });
 
   it('describes every condition as a chip and removes it again', () => {
     let f: IFilter = { ids: [3, 1] };
-    f = setCategorical(f, { name: 'split' }, ['val']);
-    f = setCategorical(f, { name: 'tags' }, ['review']);
-    f = setCategorical(f, { name: 'label', source: 'ground_truth' }, ['cat']);
-    f = setRange(f, { name: 'box_count' }, { min: 2 });
-    f = setRange(f, { name: 'box_count', source: 'yolo' }, { max: 0 });
+    f = setCategorical(f, facetKey('split'), ['val']);
+    f = setCategorical(f, facetKey('tags'), ['review']);
+    f = setCategorical(f, facetKey('label', 'ground_truth'), ['cat']);
+    f = setRange(f, facetKey('box_count'), { min: 2 });
+    f = setRange(f, facetKey('box_count', 'yolo'), { max: 0 });
     const chips = describeFilter(f);
     expect(chips.map(c => c.text)).toEqual([
       '2 chosen samples',
@@ -140,14 +139,41 @@ describe('filter composition', () => {
 
   it('maps computed fields (duplicates) to sample conditions', () => {
     let f: IFilter = {};
-    f = setRange(f, { name: 'computed.dup_count' }, { min: 1 });
-    f = setCategorical(f, { name: 'computed.dup_group' }, ['3']);
+    f = setRange(f, facetKey('computed.dup_count'), { min: 1 });
+    f = setCategorical(f, facetKey('computed.dup_group'), ['3']);
     expect(f).toEqual({
       sample: {
         'computed.dup_count': { min: 1 },
         'computed.dup_group': { in: ['3'] }
       }
     });
-    expect(getRange(f, { name: 'computed.dup_count' })).toEqual({ min: 1 });
+    expect(getRange(f, facetKey('computed.dup_count'))).toEqual({ min: 1 });
+  });
+
+  it('filters a facet of a new name by the place the server states', () => {
+    // a label attribute no name rule knows: its place alone says where it goes
+    const angle = {
+      name: 'rotation_angle',
+      source: 'yolo',
+      filter: { path: 'labels.where' as const, key: 'angle' }
+    };
+    let f: IFilter = setRange({}, angle, { min: 10, max: 45 });
+    expect(f).toEqual({
+      labels: [{ source: 'yolo', where: { angle: { min: 10, max: 45 } } }]
+    });
+    expect(getRange(f, angle)).toEqual({ min: 10, max: 45 });
+    const lane = {
+      name: 'lane_kind',
+      filter: { path: 'labels.where' as const, key: 'kind' }
+    };
+    f = setCategorical(f, lane, ['dashed']);
+    expect(getCategorical(f, lane)).toEqual(['dashed']);
+    expect(f.labels).toContainEqual({ where: { kind: { in: ['dashed'] } } });
+  });
+
+  it('leaves a facet without a place out of the filter', () => {
+    const status = { name: 'eval.status', source: 'yolo', filter: null };
+    expect(getCategorical({}, status)).toEqual([]);
+    expect(() => setCategorical({}, status, ['fp'])).toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { facetKey } from '../../../model/__tests__/facetKeys';
 import { setDiffers } from '../../../model/classificationFilters';
 import { setCategorical, setRange } from '../../../model/filters';
 import { IFilter } from '../../../model/tokens';
@@ -7,15 +8,11 @@ describe('chips of labels beyond the box', () => {
   it('shows a chip per condition and removes it', () => {
     let f: IFilter = setCategorical(
       {},
-      { name: 'label_type', source: 'ground_truth' },
+      facetKey('label_type', 'ground_truth'),
       ['keypoints', 'classification']
     );
     f = setDiffers(f, 'clf', true);
-    f = setRange(
-      f,
-      { name: 'classification_score', source: 'clf' },
-      { min: 0.25 }
-    );
+    f = setRange(f, facetKey('classification_score', 'clf'), { min: 0.25 });
     const chips = describeFilter(f);
     expect(chips.map(c => c.text)).toEqual([
       'with keypoints (ground truth)',
