@@ -163,12 +163,18 @@ export class OverflowToolbar extends ReactiveToolbar {
     );
   }
 
-  /** Whether an item shown in the bar ends past its right edge. */
+  /**
+   * Whether an item shown in the bar ends past its right edge, or has wrapped
+   * onto a second row (the bar wraps: a placement dropped while items were
+   * still rendering leaves them on several rows, none past the edge).
+   */
   private _overflows(): boolean {
     const right = this.node.getBoundingClientRect().right + 0.5;
-    return Array.from(this.node.children).some(
-      item => item.getBoundingClientRect().right > right
-    );
+    const shown = Array.from(this.node.children)
+      .map(item => item.getBoundingClientRect())
+      .filter(box => box.width > 0);
+    const firstRowEnd = shown.length ? shown[0].bottom : 0;
+    return shown.some(box => box.right > right || box.top >= firstRowEnd);
   }
 
   private _observer: ResizeObserver;

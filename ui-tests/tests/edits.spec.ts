@@ -109,7 +109,18 @@ async function screen(
   x: number,
   y: number
 ): Promise<[number, number]> {
-  const r = await view.locator('.jp-VisionLens-canvas').boundingBox();
+  // the stage fits the image once the panel settles: wait for two equal reads
+  // (a point computed while it still moves lands off the object on a loaded machine)
+  const canvas = view.locator('.jp-VisionLens-canvas');
+  let r = await canvas.boundingBox();
+  for (let tries = 0; tries < 20; tries++) {
+    await view.page().waitForTimeout(50);
+    const again = await canvas.boundingBox();
+    if (JSON.stringify(again) === JSON.stringify(r)) {
+      break;
+    }
+    r = again;
+  }
   const scale = r!.width / width;
   return [r!.x + x * scale, r!.y + y * scale];
 }
@@ -166,7 +177,8 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   // move: the server has the box moved by the drag, in image pixels
   const scale =
     (await screen(view, width, 1, 0))[0] - (await screen(view, width, 0, 0))[0];
-  await drag(page, centre, [centre[0] + 12 * scale, centre[1] + 6 * scale]);
+  const from = await screen(view, width, bx + bw / 2, by + bh / 2);
+  await drag(page, from, [from[0] + 12 * scale, from[1] + 6 * scale]);
   await expect(message).toHaveText(/^Saved \(edit \d+\)\.$/);
   const moved = (await objects(request, id)).find(
     a => a.ann_id === first.ann_id
