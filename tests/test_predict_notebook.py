@@ -29,7 +29,7 @@ async def test_predict_from_a_kernel(api: Any, vl_app: Any, tmp_path: Path) -> N
         lines = [line for line in out["stdout"].splitlines() if line.startswith("R ")]
         assert lines == ["R 4 0 tiny detect cpu 2", "R 4"]  # the second call finds all done
         failed = await k.execute(f"vl.dataset('photos').predict({str(detr)!r}, task='segment')")
-        assert failed["error"] is not None and "unknown task" in failed["error"]
+        assert failed["error"] is not None and "'task': 'segment' is not one of" in failed["error"]
         vlm = save_tiny_blip2(tmp_path / "blip2")
         q = [{"key": "sky", "question": "Is there sky?", "answers": ["yes", "no"]}]
         out = await k.execute(
