@@ -16,6 +16,8 @@ from tornado.web import RequestHandler
 
 from visionlens_jlab.blindspots.results import VERDICTS
 from visionlens_jlab.handlers import API_PREFIX, contract, routes
+from visionlens_jlab.jobs.accelerator import DTYPES
+from visionlens_jlab.predict.tasks import TASK_NAMES
 from visionlens_jlab.records.label_kinds import FILTER_WORDS, IOU_KINDS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,3 +164,19 @@ def test_the_documents_verdicts_are_the_stored_ones() -> None:
     review = contract.document()["paths"]["/datasets/{name}/blindspots/{finding_id}/review"]
     body = review["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert tuple(body["properties"]["verdict"]["enum"]) == VERDICTS
+
+
+def _body(path: str) -> dict[str, Any]:
+    """The POST request body schema of a documented path."""
+    operation = contract.document()["paths"][path]["post"]
+    schema: dict[str, Any] = operation["requestBody"]["content"]["application/json"]["schema"]
+    return schema
+
+
+def test_the_documents_model_job_words_are_the_registered_ones() -> None:
+    """A predict job's tasks and the model jobs' dtypes in openapi.yaml are the task registry's
+    and the accelerator's: a task registered in predict/tasks is a task the contract takes."""
+    predict = _body("/datasets/{name}/predict")["properties"]
+    assert set(predict["task"]["enum"]) == set(TASK_NAMES)
+    for path in ("/datasets/{name}/predict", "/datasets/{name}/embed"):
+        assert tuple(_body(path)["properties"]["dtype"]["enum"]) == DTYPES
