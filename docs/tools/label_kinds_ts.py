@@ -12,9 +12,10 @@ Prettier (``node_modules/.bin/prettier``). tests/test_label_kinds.py runs ``--ch
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
+
+from generated_ts import write_or_check
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "visionlens_jlab" / "records" / "label_kinds.json"
@@ -87,29 +88,8 @@ export const LABEL_KINDS: readonly ILabelKind[] = [
 """
 
 
-def formatted() -> str:
-    """The TypeScript text as Prettier formats it."""
-    prettier = REPO / "node_modules" / ".bin" / "prettier"
-    out = subprocess.run(
-        [str(prettier), "--stdin-filepath", str(OUTPUT)],
-        input=generate(),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    return out.stdout
-
-
 def main(argv: list[str]) -> int:
-    text = formatted()
-    if "--check" in argv:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT} is stale: run python docs/tools/label_kinds_ts.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUTPUT, generate(), "docs/tools/label_kinds_ts.py", argv)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from generated_ts import write_or_check
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "visionlens_jlab" / "openapi.yaml"
@@ -158,29 +158,8 @@ def generate() -> str:
     return "\n".join(parts)
 
 
-def formatted() -> str:
-    """The TypeScript text as Prettier formats it."""
-    prettier = REPO / "node_modules" / ".bin" / "prettier"
-    out = subprocess.run(
-        [str(prettier), "--stdin-filepath", str(OUTPUT)],
-        input=generate(),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    return out.stdout
-
-
 def main(argv: list[str]) -> int:
-    text = formatted()
-    if "--check" in argv:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT} is stale: run python docs/tools/openapi_ts.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(OUTPUT, generate(), "docs/tools/openapi_ts.py", argv)
 
 
 if __name__ == "__main__":
