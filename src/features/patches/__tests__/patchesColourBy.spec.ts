@@ -15,7 +15,7 @@ import {
   IVisionLensModel
 } from '../../../model/tokens';
 import { PatchesWidget } from '../PatchesWidget';
-import { frame, patchTiles, showPatches } from './showPatches';
+import { frame, patchObject, patchTiles, showPatches } from './showPatches';
 
 const HOSTILE = '<b>m</b>';
 
@@ -33,24 +33,7 @@ const evaluation = (key: string, model: string): IEvaluationSummary => ({
 });
 
 function object(annId: number, status: IPatch['status']): IPatch {
-  return {
-    ann_id: annId,
-    sample_id: annId * 10,
-    source: 'ground_truth',
-    label: 'cat',
-    x: 0,
-    y: 0,
-    w: 5,
-    h: 5,
-    score: null,
-    area: 25,
-    iscrowd: false,
-    attributes: {},
-    file_name: 'a.jpg',
-    image_width: 10,
-    image_height: 10,
-    ...(status === undefined ? {} : { status })
-  };
+  return patchObject(annId, status === undefined ? {} : { status });
 }
 
 /** A model whose pages carry statuses only when the query names an evaluation. */

@@ -8,14 +8,13 @@ import { Signal } from '@lumino/signaling';
 
 import { PatchesModel } from '../../../model/patches';
 import {
-  IPatch,
   IPatchesPage,
   IPatchQuery,
   IVisionLensModel
 } from '../../../model/tokens';
 import { focusedGrid } from '../../../ui/virtualGrid/VirtualGrid';
 import { PatchesWidget } from '../PatchesWidget';
-import { frame, patchTiles, showPatches } from './showPatches';
+import { frame, patchObject, patchTiles, showPatches } from './showPatches';
 
 const TOTAL = 1000;
 
@@ -49,23 +48,9 @@ function fakeModel(offsets: number[], shared: number[][]): IVisionLensModel {
           kind: 'objects',
           source: 'ground_truth',
           lq_model: null,
-          objects: Array.from({ length: n }, (_, i): IPatch => ({
-            ann_id: offset + i,
-            sample_id: (offset + i) * 10,
-            source: 'ground_truth',
-            label: 'cat',
-            x: 0,
-            y: 0,
-            w: 5,
-            h: 5,
-            score: null,
-            area: 25,
-            iscrowd: false,
-            attributes: {},
-            file_name: `${offset + i}.jpg`,
-            image_width: 10,
-            image_height: 10
-          }))
+          objects: Array.from({ length: n }, (_, i) =>
+            patchObject(offset + i, { file_name: `${offset + i}.jpg` })
+          )
         };
       },
       patchSamples: async (_: string, ids: number[]) => ids.map(i => i * 10),

@@ -19,25 +19,9 @@ import {
 import { selectAllMatching } from '../../core/plugin';
 import { gridPlugin } from '../../grid/plugin';
 import { PatchesWidget } from '../PatchesWidget';
-import { frame, patchTiles, showPatches } from './showPatches';
+import { frame, patchObject, patchTiles, showPatches } from './showPatches';
 
-const object = (annId: number): IPatch => ({
-  ann_id: annId,
-  sample_id: annId * 10,
-  source: 'ground_truth',
-  label: 'cat',
-  x: 0,
-  y: 0,
-  w: 5,
-  h: 5,
-  score: null,
-  area: 25,
-  iscrowd: false,
-  attributes: {},
-  file_name: 'a.jpg',
-  image_width: 10,
-  image_height: 10
-});
+const object = (annId: number): IPatch => patchObject(annId);
 
 /** A model of two objects that counts its select-alls and tag writes. */
 function fakeModel(calls: string[]): IVisionLensModel {

@@ -5,7 +5,33 @@
  */
 import { Widget } from '@lumino/widgets';
 
+import { IPatch } from '../../../model/tokens';
 import { PatchesWidget } from '../PatchesWidget';
+
+/** A 5 × 5 px ground-truth cat of sample `annId * 10`, with `extra` fields. */
+export function patchObject(
+  annId: number,
+  extra: Partial<IPatch> = {}
+): IPatch {
+  return {
+    ann_id: annId,
+    sample_id: annId * 10,
+    source: 'ground_truth',
+    label: 'cat',
+    x: 0,
+    y: 0,
+    w: 5,
+    h: 5,
+    score: null,
+    area: 25,
+    iscrowd: false,
+    attributes: {},
+    file_name: 'a.jpg',
+    image_width: 10,
+    image_height: 10,
+    ...extra
+  };
+}
 
 /** The next animation frame and the promises it settles. */
 export async function frame(): Promise<void> {
