@@ -5,7 +5,7 @@
  */
 import { expect, test } from './fixtures';
 
-import { api, command, fmt, openGrid, SAMPLE_IN_TAB, serverTotal } from './helpers';
+import { api, command, fmt, openGrid, openSidebar, SAMPLE_IN_TAB, serverTotal } from './helpers';
 
 // The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
 test.use({ mockSettings: SAMPLE_IN_TAB });
@@ -85,7 +85,7 @@ test.describe('Browsing', () => {
       (f: any) => f.name === 'label' && f.source === 'ground_truth'
     );
     const [first, second] = label.values as { value: string; count: number }[];
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     const filters = page.locator('#visionlens-filters');
     const facet = filters.locator('details[data-facet="label@ground_truth"]');
     await facet.locator(`.jp-VisionLens-facetValue[data-value="${first.value}"] input`).check();

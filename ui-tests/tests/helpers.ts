@@ -106,6 +106,23 @@ export async function command(
   );
 }
 
+/**
+ * Show a sidebar panel and wait until it is visible. The shell activates it:
+ * galata's `sidebar.openTab` clicks the tab after reading whether it is open,
+ * and a layout restored between the read and the click (seen under CI load)
+ * turns that click into a close.
+ */
+export async function openSidebar(
+  page: IJupyterLabPageFixture,
+  id: string
+): Promise<Locator> {
+  const panel = page.locator(`#${id}`);
+  await panel.waitFor({ state: 'attached' });
+  await page.evaluate(id => (window as any).jupyterapp.shell.activateById(id), id);
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
 /** Open the grid on a dataset and wait for its exact count. */
 export async function openGrid(
   page: IJupyterLabPageFixture,
@@ -306,8 +323,7 @@ export async function openUnfiltered(
 ): Promise<{ grid: Locator; filters: Locator }> {
   const grid = await openGrid(page, dataset);
   await command(page, 'visionlens:clear-filters');
-  await page.sidebar.openTab('visionlens-filters');
-  return { grid, filters: page.locator('#visionlens-filters') };
+  return { grid, filters: await openSidebar(page, 'visionlens-filters') };
 }
 
 /**

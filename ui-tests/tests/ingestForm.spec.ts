@@ -14,7 +14,7 @@ import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, runEnv, serverTotal, suggestedName } from './helpers';
+import { api, clickToolbarItem, openSidebar, runEnv, serverTotal, suggestedName } from './helpers';
 
 const DATA_DIR = runEnv('VISIONLENS_DATA_DIR');
 const ROOT = runEnv('JUPYTERLAB_GALATA_ROOT_DIR');
@@ -40,7 +40,7 @@ async function drop(request: APIRequestContext, ...names: string[]) {
 
 /** Open the datasets panel's ingest form. */
 async function openForm(page: IJupyterLabPageFixture): Promise<Locator> {
-  await page.sidebar.openTab('visionlens-datasets');
+  await openSidebar(page, 'visionlens-datasets');
   const panel = page.locator('#visionlens-datasets');
   const header = panel.locator('.jp-VisionLens-panelHeader');
   await clickToolbarItem(page, header, '.jp-VisionLens-ingestToggle');

@@ -10,7 +10,7 @@ import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, command, fmt, openGrid, serverTotal, setTheme } from './helpers';
+import { api, command, fmt, openGrid, openSidebar, serverTotal, setTheme } from './helpers';
 import { lasso, openMap, serverIds } from './mapHelpers';
 
 const DEMO = 'demo';
@@ -85,7 +85,7 @@ test.describe('VisionLens map', () => {
   }) => {
     const grid = await openGrid(page, DEMO);
     const map = await openMap(page, DEMO);
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     const filters = page.locator('#visionlens-filters');
     const label = filters.locator('details[data-facet="label@ground_truth"]');
     const first = label.locator('.jp-VisionLens-facetValue').first();

@@ -7,7 +7,7 @@
 import { expect, test } from './fixtures';
 import type { Locator } from '@playwright/test';
 
-import { command, openGrid, SAMPLE_IN_TAB } from './helpers';
+import { command, openGrid, openSidebar, SAMPLE_IN_TAB } from './helpers';
 
 // The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
 test.use({ mockSettings: SAMPLE_IN_TAB });
@@ -45,7 +45,7 @@ test.describe('Narrow layouts', () => {
     await page.setViewportSize({ width: 1000, height: 800 });
     const grid = await openGrid(page, DEMO);
     await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     await page.sidebar.setWidth(250, 'right');
     const filters = page.locator('#visionlens-filters');
     // A filter, so the filters panel shows its notebook call.

@@ -17,6 +17,7 @@ import {
   fmt,
   imagesLoaded,
   openGrid,
+  openSidebar,
   SCREENSHOTS,
   serverTotal
 } from './helpers';
@@ -67,7 +68,7 @@ test.describe('README screenshots', () => {
     await command(page, 'visionlens:clear-filters');
 
     // 1. The grid filtered to the validation split and one class.
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     const filters = page.locator('#visionlens-filters');
     await filters
       .locator(

@@ -7,7 +7,7 @@ import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect, test } from './fixtures';
 import { Locator } from '@playwright/test';
 
-import { command, fmt, openGrid, SAMPLE_IN_TAB, serverTotal } from './helpers';
+import { command, fmt, openGrid, openSidebar, SAMPLE_IN_TAB, serverTotal } from './helpers';
 
 // The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
 test.use({ mockSettings: SAMPLE_IN_TAB });
@@ -80,7 +80,7 @@ test.describe('Reopening datasets', () => {
   }) => {
     const grid = await openGrid(page, DEMO);
     await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     const value = page
       .locator(
         '#visionlens-filters details[data-facet="label@ground_truth"] .jp-VisionLens-facetValue'

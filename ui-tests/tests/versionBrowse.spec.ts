@@ -15,7 +15,7 @@ import { APIRequestContext } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, fmt, openGrid, runEnv, SAMPLE_IN_TAB } from './helpers';
+import { api, clickToolbarItem, command, fmt, openGrid, openSidebar, runEnv, SAMPLE_IN_TAB } from './helpers';
 
 // the sample view in its own tab: the grid's banner stays in reach
 test.use({ autoGoto: true, mockSettings: SAMPLE_IN_TAB });
@@ -74,7 +74,7 @@ test('browse a saved version read-only in the grid, then back to current', async
   await expect(banner).toContainText('as ingested');
 
   // the filters count the deleted class on the version: pick it
-  await page.sidebar.openTab('visionlens-filters');
+  await openSidebar(page, 'visionlens-filters');
   const filters = page.locator('#visionlens-filters');
   const facet = filters.locator('details[data-facet="label@ground_truth"]');
   const value = facet.locator(`.jp-VisionLens-facetValue[data-value="${cls}"]`);

@@ -6,7 +6,7 @@ import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openUnfiltered, runEnv, SAMPLE_IN_TAB, serverTotal, setTheme, shot, suggestedName } from './helpers';
+import { api, clickToolbarItem, command, fmt, imagesLoaded, openGrid, openSidebar, openUnfiltered, runEnv, SAMPLE_IN_TAB, serverTotal, setTheme, shot, suggestedName } from './helpers';
 
 // The sample view in its own tab (`#visionlens-sample-main`), not over the grid.
 test.use({ mockSettings: SAMPLE_IN_TAB });
@@ -100,7 +100,7 @@ test.describe('VisionLens', () => {
     await request.delete(`${BASE}/visionlens/api/datasets/${name}`);
     const dir = path.join(DATA_DIR, 'ui-sources', 'small20');
     const images = fs.readFileSync(path.join(dir, 'IMAGES'), 'utf-8');
-    await page.sidebar.openTab('visionlens-datasets');
+    await openSidebar(page, 'visionlens-datasets');
     const panel = page.locator('#visionlens-datasets');
     const header = panel.locator('.jp-VisionLens-panelHeader');
     await clickToolbarItem(page, header, '.jp-VisionLens-ingestToggle');
@@ -296,7 +296,7 @@ test.describe('VisionLens', () => {
     expect(ids).toEqual(chosen);
 
     // Tags are a facet: filtering on it shows exactly the tagged samples.
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     const tags = page.locator('#visionlens-filters details[data-facet="tags"]');
     await tags.locator(`.jp-VisionLens-facetValue[data-value="${tag}"] input`).check();
     await expect(grid.locator('.jp-VisionLens-count')).toHaveText(/^4 of /);
@@ -379,7 +379,7 @@ test.describe('VisionLens', () => {
     const restored = page.locator('#visionlens-grid-main');
     await expect(restored.locator('.jp-VisionLens-count')).toHaveText(countText);
     await expect(restored.locator('.jp-VisionLens-selectionCount')).toHaveText('1 selected');
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     await expect(page.locator('#visionlens-filters .jp-VisionLens-chip')).toHaveText([
       `${SPLIT} is val×`
     ]);
@@ -393,10 +393,10 @@ test.describe('VisionLens screenshots', () => {
     await setTheme(page, true);
     const grid = await openGrid(page, DEMO);
     await command(page, 'visionlens:clear-filters');
-    await page.sidebar.openTab('visionlens-datasets');
+    await openSidebar(page, 'visionlens-datasets');
     await expect(page.locator('#visionlens-datasets .jp-VisionLens-datasetCard').first()).toBeVisible();
     await shot(page.locator('#visionlens-datasets'), 'sidepanel-dark');
-    await page.sidebar.openTab('visionlens-filters');
+    await openSidebar(page, 'visionlens-filters');
     const filters = page.locator('#visionlens-filters');
     await filters
       .locator(`details[data-facet="${SPLIT}"] .jp-VisionLens-facetValue[data-value="val"] input`)
