@@ -11,7 +11,7 @@ import yaml
 
 import visionlens_jlab
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.query.facet_places import PATHS, UNITS, FacetPlace
+from visionlens_jlab.catalog.query.facet_places import KEYED_PATHS, PATHS, UNITS, FacetPlace
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.demo.generator import generate_demo
@@ -94,5 +94,7 @@ def test_a_place_outside_the_filter_is_refused() -> None:
 def test_the_document_states_the_same_places_and_units() -> None:
     doc = yaml.safe_load((Path(visionlens_jlab.__file__).parent / "openapi.yaml").read_text())
     schemas = doc["components"]["schemas"]
-    assert tuple(schemas["FacetFilter"]["properties"]["path"]["enum"]) == PATHS
+    keyed, single = (s["properties"]["path"]["enum"] for s in schemas["FacetFilter"]["oneOf"])
+    assert set(keyed) == set(KEYED_PATHS)
+    assert set(keyed) | set(single) == set(PATHS)
     assert tuple(schemas["Facet"]["properties"]["unit"]["enum"]) == UNITS

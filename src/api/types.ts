@@ -7,10 +7,10 @@ import type {
   IWireDuplicatesRequest,
   IWireEmbedRequest,
   IWireFacet,
-  IWireFacetFilter,
   IWireJob,
   IWireJobEffects,
-  IWireSearchRequest
+  IWireSearchRequest,
+  WireFacetFilter
 } from './wireTypes';
 
 import { ILabelTypeCounts, IouType, ObjectLabelType } from './labelKinds';
@@ -396,7 +396,7 @@ export interface IFileFormats {
  * the server where the facet is defined: the lab filters by it, never by the
  * facet's name.
  */
-export type IFacetFilter = IWireFacetFilter;
+export type IFacetFilter = WireFacetFilter;
 
 /** The things a facet's counts are numbers of. */
 export type FacetUnit = NonNullable<IWireFacet['unit']>;

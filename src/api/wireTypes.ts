@@ -277,26 +277,28 @@ export interface IWireFacet {
     count?: number;
   }[];
   /** where the facet's values or range go in the filter; null: counted only (the evaluation facets) */
-  filter?: IWireFacetFilter | null;
+  filter?: WireFacetFilter | null;
   /** what its counts are numbers of */
   unit?: 'samples' | 'objects' | 'image labels' | 'labels';
 }
 
 /** A facet's place in the filter JSON, declared by the facet's definition on the server (visionlens_jlab/catalog/query/facet_places.py). `sample`: `sample[key]`; `tags`: `tags.any`; `labels.classes` / `labels.score` / `labels.where` (`where[key]`) / `labels.type`: the labels entry of the facet's source (a `classification` value of `labels.type` asks for its classifications entry); `box_count`: its source's entry of the box_count list; `classifications.classes` / `classifications.score`: the classifications entry of its source. */
-export interface IWireFacetFilter {
-  path:
-    | 'sample'
-    | 'tags'
-    | 'labels.classes'
-    | 'labels.score'
-    | 'labels.where'
-    | 'labels.type'
-    | 'box_count'
-    | 'classifications.classes'
-    | 'classifications.score';
-  /** the column or attribute inside that place (sample, labels.where) */
-  key?: string;
-}
+export type WireFacetFilter =
+  | {
+      path: 'sample' | 'labels.where';
+      /** the column or attribute inside that place */
+      key: string;
+    }
+  | {
+      path:
+        | 'tags'
+        | 'labels.classes'
+        | 'labels.score'
+        | 'labels.type'
+        | 'box_count'
+        | 'classifications.classes'
+        | 'classifications.score';
+    };
 
 /** The body of `POST /datasets`. */
 export interface IWireIngestRequest {

@@ -46,11 +46,6 @@ function objectTypes(entry: ILabelFilter | undefined): ObjectLabelType[] {
   return found === undefined ? [] : Array.isArray(found) ? found : [found];
 }
 
-/** The column or attribute a keyed place (`sample`, `labels.where`) names. */
-function placeKey(key: IFacetKey): string {
-  return key.filter?.key ?? key.name; // keyed places carry it: the same column
-}
-
 /** Deep copy of a JSON filter. */
 export function cloneFilter(filter: IFilter): IFilter {
   return JSON.parse(JSON.stringify(filter ?? {}));
@@ -168,12 +163,12 @@ function setCondition(
 
 /** Values checked for a categorical facet (empty when none). */
 export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
-  const column = placeKey(key);
-  switch (key.filter?.path) {
+  const place = key.filter;
+  switch (place?.path) {
     case 'tags':
       return filter.tags?.any ?? [];
     case 'sample':
-      return filter.sample?.[column]?.in ?? [];
+      return filter.sample?.[place.key]?.in ?? [];
     case 'labels.classes':
       return labelEntry(filter, key.source)?.classes ?? [];
     case 'labels.type': {
@@ -185,7 +180,7 @@ export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
     case 'classifications.classes':
       return getClassificationClasses(filter, key.source);
     case 'labels.where':
-      return labelEntry(filter, key.source)?.where?.[column]?.in ?? [];
+      return labelEntry(filter, key.source)?.where?.[place.key]?.in ?? [];
     default:
       return [];
   }
@@ -198,9 +193,8 @@ export function setCategorical(
   values: string[]
 ): IFilter {
   const unique = [...new Set(values)];
-  const path = key.filter?.path;
-  const column = placeKey(key);
-  if (path === 'tags') {
+  const place = key.filter;
+  if (place?.path === 'tags') {
     const out = cloneFilter(filter);
     const tags = { ...(out.tags ?? {}) };
     if (unique.length) {
@@ -215,12 +209,12 @@ export function setCategorical(
     }
     return out;
   }
-  if (path === 'sample') {
+  if (place?.path === 'sample') {
     const out = cloneFilter(filter);
-    const prev = out.sample?.[column] ?? {};
+    const prev = out.sample?.[place.key] ?? {};
     const { in: _old, ...rest } = prev;
     const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
-    const sample = setCondition(out.sample, column, cond);
+    const sample = setCondition(out.sample, place.key, cond);
     if (sample) {
       out.sample = sample;
     } else {
@@ -228,7 +222,7 @@ export function setCategorical(
     }
     return out;
   }
-  if (path === 'labels.classes') {
+  if (place?.path === 'labels.classes') {
     return withLabelEntry(filter, key.source, entry => {
       const next = { ...entry };
       if (unique.length) {
@@ -239,7 +233,7 @@ export function setCategorical(
       return next;
     });
   }
-  if (path === 'labels.type') {
+  if (place?.path === 'labels.type') {
     const types = unique.filter(isObjectLabelType);
     const withTypes = withLabelEntry(filter, key.source, entry => {
       const { type: _old, ...rest } = entry;
@@ -250,15 +244,15 @@ export function setCategorical(
       ? withTypes
       : setHasClassification(withTypes, key.source, wanted);
   }
-  if (path === 'classifications.classes') {
+  if (place?.path === 'classifications.classes') {
     return setClassificationClasses(filter, key.source, unique);
   }
-  if (path === 'labels.where') {
+  if (place?.path === 'labels.where') {
     return withLabelEntry(filter, key.source, entry => {
-      const prev = entry.where?.[column] ?? {};
+      const prev = entry.where?.[place.key] ?? {};
       const { in: _old, ...rest } = prev;
       const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
-      return { ...entry, where: setCondition(entry.where, column, cond) };
+      return { ...entry, where: setCondition(entry.where, place.key, cond) };
     });
   }
   throw new Error(`not a categorical facet: ${key.name}`);
@@ -280,22 +274,21 @@ function pickRange(cond: IRange | undefined): IRange | null {
 
 /** The range set on a numeric facet, or null. */
 export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
-  const path = key.filter?.path;
-  const column = placeKey(key);
-  if (path === 'sample') {
-    return pickRange(filter.sample?.[column]);
+  const place = key.filter;
+  if (place?.path === 'sample') {
+    return pickRange(filter.sample?.[place.key]);
   }
-  if (path === 'box_count') {
+  if (place?.path === 'box_count') {
     return pickRange(boxCounts(filter).find(b => b.source === key.source));
   }
-  if (path === 'labels.score') {
+  if (place?.path === 'labels.score') {
     return pickRange(labelEntry(filter, key.source)?.score);
   }
-  if (path === 'classifications.score') {
+  if (place?.path === 'classifications.score') {
     return pickRange(getClassificationScore(filter, key.source) ?? undefined);
   }
-  if (path === 'labels.where') {
-    return pickRange(labelEntry(filter, key.source)?.where?.[column]);
+  if (place?.path === 'labels.where') {
+    return pickRange(labelEntry(filter, key.source)?.where?.[place.key]);
   }
   return null;
 }
@@ -307,13 +300,12 @@ export function setRange(
   range: IRange | null
 ): IFilter {
   const r = range ? pickRange(range) : null;
-  const path = key.filter?.path;
-  const column = placeKey(key);
-  if (path === 'sample') {
+  const place = key.filter;
+  if (place?.path === 'sample') {
     const out = cloneFilter(filter);
-    const prev = out.sample?.[column] ?? {};
+    const prev = out.sample?.[place.key] ?? {};
     const { min: _a, max: _b, ...rest } = prev;
-    const sample = setCondition(out.sample, column, {
+    const sample = setCondition(out.sample, place.key, {
       ...rest,
       ...(r ?? {})
     });
@@ -324,7 +316,7 @@ export function setRange(
     }
     return out;
   }
-  if (path === 'box_count') {
+  if (place?.path === 'box_count') {
     // One condition per source: ground truth and each model can all have one.
     const out = cloneFilter(filter);
     const counts = boxCounts(out).filter(b => b.source !== key.source);
@@ -338,7 +330,7 @@ export function setRange(
     }
     return out;
   }
-  if (path === 'labels.score') {
+  if (place?.path === 'labels.score') {
     return withLabelEntry(filter, key.source, entry => {
       const next = { ...entry };
       if (r) {
@@ -349,16 +341,16 @@ export function setRange(
       return next;
     });
   }
-  if (path === 'classifications.score') {
+  if (place?.path === 'classifications.score') {
     return setClassificationScore(filter, key.source, r);
   }
-  if (path === 'labels.where') {
+  if (place?.path === 'labels.where') {
     return withLabelEntry(filter, key.source, entry => {
-      const prev = entry.where?.[column] ?? {};
+      const prev = entry.where?.[place.key] ?? {};
       const { min: _a, max: _b, ...rest } = prev;
       return {
         ...entry,
-        where: setCondition(entry.where, column, { ...rest, ...(r ?? {}) })
+        where: setCondition(entry.where, place.key, { ...rest, ...(r ?? {}) })
       };
     });
   }

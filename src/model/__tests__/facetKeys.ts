@@ -8,33 +8,36 @@ import { IFacetFilter } from '../tokens';
 
 type Path = IFacetFilter['path'];
 
-/** The place of each built-in facet, or of a family (`fields.`): [path, keyed]. */
-const PLACES: { [name: string]: [Path, boolean] } = {
-  split: ['sample', true],
-  width: ['sample', true],
-  height: ['sample', true],
-  'fields.': ['sample', true],
-  'computed.': ['sample', true],
-  tags: ['tags', false],
-  label: ['labels.classes', false],
-  score: ['labels.score', false],
-  box_count: ['box_count', false],
-  'attributes.': ['labels.where', true],
-  mask_area: ['labels.where', true],
-  num_keypoints: ['labels.where', true],
-  visible_keypoints: ['labels.where', true],
-  label_type: ['labels.type', false],
-  classification: ['classifications.classes', false],
-  classification_score: ['classifications.score', false]
+/** The place of each built-in facet, or of a family (`fields.`). */
+const PLACES: { [name: string]: Path } = {
+  split: 'sample',
+  width: 'sample',
+  height: 'sample',
+  'fields.': 'sample',
+  'computed.': 'sample',
+  tags: 'tags',
+  label: 'labels.classes',
+  score: 'labels.score',
+  box_count: 'box_count',
+  'attributes.': 'labels.where',
+  mask_area: 'labels.where',
+  num_keypoints: 'labels.where',
+  visible_keypoints: 'labels.where',
+  label_type: 'labels.type',
+  classification: 'classifications.classes',
+  classification_score: 'classifications.score'
 };
 
 /** The key of facet `name` (of `source`) as the server's answer describes it. */
 export function facetKey(name: string, source?: string): IFacetKey {
-  const place = PLACES[name] ?? PLACES[name.split('.')[0] + '.'];
-  if (!place) {
+  const path = PLACES[name] ?? PLACES[name.split('.')[0] + '.'];
+  if (!path) {
     throw new Error(`no place for facet ${name}`);
   }
-  const [path, keyed] = place;
-  const filter: IFacetFilter = keyed ? { path, key: name } : { path };
+  // a keyed place holds one condition per column or attribute: the facet's name
+  const filter: IFacetFilter =
+    path === 'sample' || path === 'labels.where'
+      ? { path, key: name }
+      : { path };
   return source === undefined ? { name, filter } : { name, source, filter };
 }

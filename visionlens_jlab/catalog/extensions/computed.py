@@ -280,7 +280,7 @@ def install() -> None:
     register_facet_provider(
         computed_facet_entries,
         takes_filtered=True,
-        places=(FacetPlace(PREFIX, "sample", "samples", keyed=True),),
+        places=(FacetPlace(PREFIX, "sample", "samples"),),
     )
 
 

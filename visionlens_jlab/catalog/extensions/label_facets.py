@@ -208,7 +208,7 @@ def install() -> None:
             # object types of a labels entry and, for "classification", its classifications entry
             FacetPlace("label_type", "labels.type", "labels"),
             *(
-                FacetPlace(name, "labels.where", "objects", keyed=True)
+                FacetPlace(name, "labels.where", "objects")
                 for name in ("mask_area", "num_keypoints", "visible_keypoints")
             ),
             FacetPlace("classification", "classifications.classes", "image labels"),

@@ -28,6 +28,8 @@ PATHS = (
     "classifications.classes",
     "classifications.score",
 )
+# The places that hold many conditions, one per key (a column or an attribute).
+KEYED_PATHS = ("sample", "labels.where")
 UNITS = ("samples", "objects", "image labels", "labels")
 
 
@@ -36,13 +38,12 @@ class FacetPlace:
     """A facet kind's place in the filter and unit of its counts.
 
     ``name``: the facet's name, or a family's prefix ending in ``.`` (``fields.``);
-    ``path``: one of :data:`PATHS`, None for a facet the filter has no place for;
-    ``keyed``: the facet's name is its key inside that place (a column or attribute)."""
+    ``path``: one of :data:`PATHS`, None for a facet the filter has no place for (in a
+    keyed place, :data:`KEYED_PATHS`, the facet's name is its key: a column or attribute)."""
 
     name: str
     path: str | None
     unit: str
-    keyed: bool = False
 
     def __post_init__(self) -> None:
         if self.path is not None and self.path not in PATHS:
@@ -74,5 +75,8 @@ def described(entry: dict[str, Any]) -> dict[str, Any]:
     if place is None or place.path is None:
         where = None
     else:
-        where = {"path": place.path, **({"key": entry["name"]} if place.keyed else {})}
+        where = {
+            "path": place.path,
+            **({"key": entry["name"]} if place.path in KEYED_PATHS else {}),
+        }
     return {**entry, "filter": where, "unit": place.unit if place else "samples"}

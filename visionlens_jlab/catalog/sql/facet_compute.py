@@ -58,13 +58,13 @@ def sql_entries(
 
 # where the built-in facets of :func:`_plan` filter and what they count
 register_facet_places(
-    *(FacetPlace(name, "sample", "samples", keyed=True) for name in ("split", "width", "height")),
-    FacetPlace("fields.", "sample", "samples", keyed=True),
+    *(FacetPlace(name, "sample", "samples") for name in ("split", "width", "height")),
+    FacetPlace("fields.", "sample", "samples"),
     FacetPlace("tags", "tags", "samples"),  # the tags.any list
     FacetPlace("label", "labels.classes", "objects"),
     FacetPlace("box_count", "box_count", "samples"),
     FacetPlace("score", "labels.score", "objects"),
-    FacetPlace("attributes.", "labels.where", "objects", keyed=True),
+    FacetPlace("attributes.", "labels.where", "objects"),
 )
 
 
