@@ -3,12 +3,22 @@
  * objects), `.../patches/samples` (a patch selection's samples) and the crop
  * of one object, or of a matched pair (`GET datasets/{name}/objects/{ann_id}/crop`).
  */
+import { IWirePatchesRequest } from './wireTypes';
 
 /** Which objects a patches page shows: a source's boxes or an evaluation's. */
 export type PatchKind = 'objects' | 'evaluation';
 
+/** The statuses of evaluation patches, as the contract names them. */
+export const PATCH_STATUSES = [
+  'tp',
+  'fp',
+  'fn'
+] as const satisfies readonly NonNullable<
+  IWirePatchesRequest['statuses']
+>[number][];
+
 /** An evaluation patch's status. */
-export type PatchStatus = 'tp' | 'fp' | 'fn';
+export type PatchStatus = (typeof PATCH_STATUSES)[number];
 
 /** The objects and order of a patches page (besides the filter). */
 export interface IPatchQuery {

@@ -2,7 +2,8 @@
  * Patches plugin: the grid's objects mode as its own main-area panel. The
  * grid's "Objects" button opens it (row kind `objects`); its "Images" button
  * goes back to the grid (row kind `samples`). With `{source, kind, sort,
- * order, lqModel}` arguments it shows those objects in that order.
+ * order, lqModel, evaluation, statuses}` arguments it shows those objects in
+ * that order.
  */
 import {
   ILayoutRestorer,
@@ -15,13 +16,15 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { openLabel, panelTitle, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { IPatchesChoice, PatchesModel } from '../../model/patches';
+import { PATCH_STATUSES } from '../../api/patchTypes';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 import { PatchesWidget } from './PatchesWidget';
 
 /**
  * The objects and order the command's arguments ask for (`{kind, source,
- * sort, order, lqModel}`, e.g. a quality-view row), or null to keep the
- * panel's own.
+ * sort, order, lqModel, evaluation, statuses}`, e.g. a quality-view row: the
+ * evaluation whose TP / FP / FN colours the objects carry, the statuses of
+ * evaluation patches), or null to keep the panel's own.
  */
 export function choiceOf(
   args: ReadonlyPartialJSONObject
@@ -41,6 +44,14 @@ export function choiceOf(
   }
   if (typeof args.lqModel === 'string') {
     choice.lqModel = args.lqModel;
+  }
+  if (typeof args.evaluation === 'string') {
+    choice.evaluation = args.evaluation;
+  }
+  if (Array.isArray(args.statuses)) {
+    choice.statuses = PATCH_STATUSES.filter(s =>
+      (args.statuses as readonly unknown[]).includes(s)
+    );
   }
   return choice;
 }
