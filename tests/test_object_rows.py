@@ -2,7 +2,8 @@
 of objects sorted by score is the plain query's page, kept in the page cache until a write;
 a patch carries every declared label kind's fields (a rotated box's corners, a polyline's
 points); a saved version's patches are read with the version as a parameter of the query,
-not a state of the request's context."""
+not a state of the request's context; the sort is parsed once into a typed value that the
+planner's object plan carries and checks."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ import pytest
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.base.errors import CatalogError
-from visionlens_jlab.catalog.plan.planner import forced_sql
+from visionlens_jlab.catalog.plan.planner import Strategy, forced_sql, plan_page
+from visionlens_jlab.catalog.query.filter_parser import parse_filter
+from visionlens_jlab.catalog.query.filters import FilterError
+from visionlens_jlab.catalog.query.object_sort import SORTABLE_COLUMNS, ObjectSort
 from visionlens_jlab.catalog.reads.object_pages import parse_patch_query, patches_page
 from visionlens_jlab.catalog.tables import labels_view
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
@@ -183,3 +187,43 @@ def test_an_evaluation_colours_objects_and_names_evaluation_patches(
     assert by_key == by_model and by_key["evaluation"] == key and by_key["source"] == "m1"
     with pytest.raises(CatalogError, match="evaluation statuses are of the current labels"):
         parse_patch_query({"evaluation": key, "version": 1})
+
+
+def test_a_sort_is_parsed_once_and_the_object_plan_carries_it() -> None:
+    typed = {
+        "area": ObjectSort("column", "area", "DESC"),
+        "iou": ObjectSort("iou", "iou", "DESC"),
+        "lq_score": ObjectSort("label_quality", "score", "DESC"),
+        "lq_swapped": ObjectSort("label_quality", "swapped", "DESC"),
+        "attributes.depth": ObjectSort("attribute", "depth", "DESC"),
+    }
+    for word, want in typed.items():
+        query = parse_patch_query(
+            {"kind": "evaluation", "model": "m1", "sort": word, "order": "DESC"}
+        )
+        assert query.sort == want and query.sort.field == word
+    assert parse_patch_query({}).sort == ObjectSort("column", "ann_id", "ASC")
+    # a bad sort or order names the choices
+    for body, words in (
+        ({"sort": "nope"}, ["cannot sort patches by 'nope'", *map(repr, SORTABLE_COLUMNS),
+                            "'iou'", "'lq_score'", "'lq_<issue>'", "'attributes.<key>'"]),
+        ({"sort": "lq_nope"}, ["cannot sort patches by 'lq_nope'"]),
+        ({"sort": "attributes."}, ["cannot sort patches by 'attributes.'"]),
+        ({"sort": 3}, ["'sort' must be a field name"]),
+        ({"order": "up"}, ["'order' must be 'asc' or 'desc'"]),
+    ):  # fmt: skip
+        with pytest.raises(FilterError) as refused:
+            parse_patch_query(body)
+        assert all(w in str(refused.value) for w in words), (body, refused.value)
+    # the planner's object plan carries the typed sort and picks the route it needs
+    whole = parse_filter({})
+    by_iou = plan_page(whole, typed["iou"], "DESC", "objects", evaluation=True)
+    assert by_iou.sort == typed["iou"]
+    assert by_iou.routes[0].strategy is Strategy.EVALUATION_ROWS
+    assert by_iou.routes[0].parts == (typed["iou"],)
+    by_area = plan_page(whole, typed["area"], "DESC", "objects", evaluation=True)
+    assert by_area.sort == typed["area"] and by_area.strategies == (Strategy.SQL,)
+    assert plan_page(whole, None, "ASC", "objects").sort == ObjectSort()
+    with pytest.raises(FilterError, match="sort by 'iou' needs evaluation patches"):
+        plan_page(whole, typed["iou"], "DESC", "objects")
+    assert plan_page(whole, "width", "ASC").sort is None  # samples' sort stays a name

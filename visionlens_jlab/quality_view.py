@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .catalog import GROUND_TRUTH
 from .catalog.query import view_code
 from .catalog.query.filter_parser import parse_filter
+from .catalog.query.object_sort import parse_object_sort
 from .catalog.reads.object_pages import PatchQuery, patches_page
 from .catalog.store.catalog import NotFoundError
 from .image_quality.job import summary as image_summary
@@ -77,8 +78,8 @@ def label_issue_example(
     if not row["count"]:
         return None
     query = PatchQuery(
-        kind="objects", source=row["source"], lq_model=row["lq_model"], sort=row["sort"],
-        order=row["order"], limit=1,
+        kind="objects", source=row["source"], lq_model=row["lq_model"],
+        sort=parse_object_sort(row["sort"], row["order"]), limit=1,
     )  # fmt: skip
     page = patches_page(catalog, dataset, row["filter"], query)
     attach_conflicts(catalog, dataset, page)

@@ -19,8 +19,11 @@ one range on one box column), the field columns, the tag lists, a registered bac
 source (or an evaluation's patches) that the filter's label conditions of that source keep,
 of the samples the filter keeps (:mod:`..reads.object_pages` compiles them); the SQL route
 gives the exact total and the page in one statement, and the :attr:`Strategy.EVALUATION_ROWS`
-route reads an evaluation's per-box rows alone. The version a request reads is a parameter
-of the plan (``version``), not a state of the context.
+route reads an evaluation's per-box rows alone. Their sort is typed
+(:class:`..query.object_sort.ObjectSort`, carried by the plan as :attr:`Plan.sort`): the
+planner refuses one the rows cannot give (``iou`` of objects that are not an evaluation's
+patches) and picks the evaluation's rows for the orders they hold (IoU, object id). The
+version a request reads is a parameter of the plan (``version``), not a state of the context.
 
 Planning reads only the typed filter: a few attribute tests, microseconds per request.
 :func:`forced_sql` makes every plan the SQL route alone (the randomised equality tests).
@@ -39,7 +42,9 @@ import duckdb
 import numpy as np
 
 from ..indexes.box_index import SampleSet
+from ..query.filter_conditions import FilterError
 from ..query.filter_model import SAMPLE_COLUMNS, Filter, LabelCondition, SampleCondition
+from ..query.object_sort import ObjectSort, parse_object_sort
 from ..store.labels_position import labels_position
 
 
@@ -117,11 +122,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Plan:
-    """The routes of one request, tried in order (the last one is SQL)."""
+    """The routes of one request, tried in order (the last one is SQL); ``sort``: the typed
+    sort of a page of objects (None for samples, whose routes carry their sort's name)."""
 
     rows: str
     request: str
     routes: tuple[Step, ...]
+    sort: ObjectSort | None = None
 
     @property
     def strategies(self) -> tuple[Strategy, ...]:
@@ -173,7 +180,7 @@ def held_sort(sort: str | None) -> bool:
 
 def plan_page(
     flt: Filter,
-    sort: str | None,
+    sort: str | ObjectSort | None,
     direction: str,
     rows: str = "samples",
     *,
@@ -182,10 +189,19 @@ def plan_page(
 ) -> Plan:
     """The routes of a page (or a count: a page of no rows) of ``flt`` sorted by ``sort``:
     of samples, or of objects (``rows="objects"``; ``evaluation``: an evaluation's patches)
-    at saved ``version`` (None: the current labels)."""
+    at saved ``version`` (None: the current labels). Objects' ``sort`` is typed (a word is
+    parsed with ``direction`` by :func:`..query.object_sort.parse_object_sort`); FilterError
+    when their rows cannot give it."""
     _check_rows(rows)
     if rows == "objects":
-        return Plan(rows, "page", _object_routes(flt, sort, version, evaluation))
+        typed = sort if isinstance(sort, ObjectSort) else parse_object_sort(sort, direction)
+        if typed.evaluation and not evaluation:
+            raise FilterError(
+                f"sort by {typed.field!r} needs evaluation patches (kind 'evaluation')"
+            )
+        return Plan(rows, "page", _object_routes(flt, typed, version, evaluation), typed)
+    if isinstance(sort, ObjectSort):
+        raise TypeError("a typed sort is of objects: samples are sorted by a field's name")
     if forced(version):
         return Plan(rows, "page", (_SQL,))
     by_id = not sort or sort == "sample_id"
@@ -300,13 +316,13 @@ def _filtered_by_id(flt: Filter) -> list[Step]:
 
 
 def _object_routes(
-    flt: Filter, sort: str | None, version: int | None, evaluation: bool
+    flt: Filter, sort: ObjectSort, version: int | None, evaluation: bool
 ) -> tuple[Step, ...]:
     """The routes of a page of objects: an evaluation's rows alone when every sample is
     kept and the order is theirs (IoU or object id), then SQL."""
     if forced(version) or not (evaluation and flt.whole_dataset):
         return (_SQL,)
-    if sort in (None, "ann_id", "iou"):
+    if sort.by_id or sort.evaluation:
         return (Step(Strategy.EVALUATION_ROWS, (sort,)), _SQL)
     return (_SQL,)
 

@@ -37,9 +37,11 @@ the request's cursor, the version passed to the planner and the cache key as a p
 (no state of the request's context). Evaluations and label-quality runs judged the current
 labels, so a version's page has neither (asking for them is refused).
 
-The sort is any box column, ``iou`` (evaluation patches), ``lq_score`` / ``lq_<issue>``
-(the label-quality run of ``lq_model``) or ``attributes.<key>`` (numeric values); ties by
-annotation id (offset paging: DuckDB's top-N keeps only ``offset + limit`` rows).
+The sort is typed (:class:`..query.object_sort.ObjectSort`, parsed with the query): any box
+column, ``iou`` (evaluation patches: the planner refuses it of other objects), ``lq_score`` /
+``lq_<issue>`` (the label-quality run of ``lq_model``) or ``attributes.<key>`` (numeric
+values), ascending or descending; ties by annotation id (offset paging: DuckDB's top-N keeps
+only ``offset + limit`` rows).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ import duckdb
 import orjson
 
 from ..plan.planner import Plan, Strategy, forced, plan_page
-from ..query.filter_model import ANNOTATION_COLUMNS, Filter
+from ..query.filter_model import Filter
 from ..query.filter_parser import parse_filter
 from ..query.filters import (
     FilterError,
@@ -60,9 +62,9 @@ from ..query.filters import (
     annotation_field_sql,
     compile_parsed,
     label_match_sql,
-    sort_direction,
     source_clause,
 )
+from ..query.object_sort import ObjectSort
 from ..store.catalog import Catalog, NotFoundError
 from ..store.feature_reads import EVAL_RUNS, LQ_OBJECT_SCORES, LQ_RUNS, available, relation
 from ..store.result_cache import params_key
@@ -81,9 +83,6 @@ from .object_fields import KindFields, kind_columns
 from .patch_query import EVAL_STATUSES, KINDS, MAX_PAGE, PatchQuery, parse_patch_query
 
 __all__ = ["EVAL_STATUSES", "KINDS", "MAX_PAGE", "PatchQuery", "parse_patch_query"]
-
-LQ_ISSUES = ("overlooked", "swapped", "badly_located", "spurious")
-_SORTABLE = tuple(c for c in ANNOTATION_COLUMNS if c != "source")
 
 
 def _lq_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, q: PatchQuery) -> str | None:
@@ -126,26 +125,20 @@ def _evaluation(
     return keys, q.model
 
 
-def _sort_sql(q: PatchQuery, params: Params, lq: str | None) -> str:
-    sort = q.sort
-    if not sort:
-        return "a.ann_id"
-    if sort == "iou":
-        if q.kind != "evaluation":
-            raise FilterError("sort by 'iou' needs evaluation patches (kind 'evaluation')")
+def _sort_sql(sort: ObjectSort, params: Params, lq: str | None) -> str:
+    """The SQL of the sort key over the annotations ``a``, their evaluation rows ``e`` and
+    label-quality scores ``q`` (run ``lq``: None, refused for a label-quality sort)."""
+    if sort.evaluation:
         return "e.iou"
-    if sort == "lq_score" or (sort.startswith("lq_") and sort[3:] in LQ_ISSUES):
+    if sort.label_quality:
         if lq is None:
-            raise FilterError(f"cannot sort by {sort!r}: no label-quality run on this dataset")
-        return "q.score" if sort == "lq_score" else f"q.{sort[3:]}"
-    if sort.startswith("attributes.") and len(sort) > 11:
-        return f"TRY_CAST({annotation_field_sql(sort, params)} AS DOUBLE)"
-    if sort in _SORTABLE:
-        return annotation_field_sql(sort, params)
-    raise FilterError(
-        f"cannot sort patches by {sort!r}: use one of {list(_SORTABLE)}, 'iou', 'lq_score', "
-        f"'lq_<issue>' or 'attributes.<key>'"
-    )
+            raise FilterError(
+                f"cannot sort by {sort.field!r}: no label-quality run on this dataset"
+            )
+        return f"q.{sort.name}"  # score, or an issue's column (object_sort.LQ_ISSUES)
+    if sort.kind == "attribute":
+        return f"TRY_CAST({annotation_field_sql(sort.field, params)} AS DOUBLE)"
+    return annotation_field_sql(sort.name, params)  # one of object_sort.SORTABLE_COLUMNS
 
 
 def _joins(
@@ -253,10 +246,8 @@ def _matched(
         values: list[Any] = []
         for branch in _branches(q, model):
             params = Params()
-            if route.strategy is Strategy.EVALUATION_ROWS:
-                span = (
-                    id_range(cur, dataset_id, branch[0]) if key in ("e.iou", "a.ann_id") else None
-                )
+            if route.strategy is Strategy.EVALUATION_ROWS:  # by IoU or id: the rows' orders
+                span = id_range(cur, dataset_id, branch[0])
                 if span is None:  # the rows alone do not say whether their boxes are there
                     break
                 parts.append(rows_part(dataset_id, keys, key, branch[1], span, params))
@@ -278,24 +269,24 @@ def patches_page(
     objects (:func:`..plan.planner.plan_page`); answers are kept in the catalog's page
     cache until the dataset's next write."""
     flt = parse_filter(spec)
-    direction = sort_direction(q.order)
+    direction = q.sort.direction
     with catalog.cursor() as cur, labels_shadowed(catalog, cur, dataset, q.version):
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
         written = catalog.version_of(dataset_id)
         ev = _evaluation(cur, dataset_id, dataset, q)
         lq = _lq_model(cur, dataset_id, q)
-        cache_key = _cache_key(dataset_id, flt, q, ev[0], lq, direction)
+        cache_key = _cache_key(dataset_id, flt, q, ev[0], lq)
         cached = catalog.results.get(cache_key, written)
         if cached is not None:
             return cached
-        key_params, join_params = Params(), Params()
-        key = _sort_sql(q, key_params, lq)
         evaluation = q.kind == "evaluation"
-        joins = _joins(dataset_id, ev[0] if evaluation else [], lq, join_params)
         plan = plan_page(
             flt, q.sort, direction, "objects", version=q.version, evaluation=evaluation
         )
+        key_params, join_params = Params(), Params()
+        key = _sort_sql(q.sort, key_params, lq)
+        joins = _joins(dataset_id, ev[0] if evaluation else [], lq, join_params)
         parts, values = _matched(
             cur,
             plan,
@@ -348,7 +339,7 @@ def patches_page(
 
 
 def _cache_key(
-    dataset_id: int, flt: Filter, q: PatchQuery, keys: list[str], lq: str | None, direction: str
+    dataset_id: int, flt: Filter, q: PatchQuery, keys: list[str], lq: str | None
 ) -> tuple[Any, ...]:
     """The page cache's key of a patches page: everything that decides its rows, the
     version read and the evaluation chosen included (the filter compiled, as the samples
@@ -356,7 +347,7 @@ def _cache_key(
     compiled = compile_parsed(dataset_id, flt, shortcuts=False)
     return (
         "patches", dataset_id, compiled.where, params_key(compiled.params), q.version,
-        q.kind, q.source, tuple(keys), q.statuses, lq, q.sort, direction, q.offset, q.limit,
+        q.kind, q.source, tuple(keys), q.statuses, lq, q.sort, q.offset, q.limit,
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..query.filters import FilterError
+from ..query.object_sort import ObjectSort, parse_object_sort
 from ..store.schema import GROUND_TRUTH
 from ..tables.labels_view import check_readable, parse_version
 
@@ -30,15 +31,15 @@ class PatchQuery:
     ``evaluation``: an evaluation's key, or a model (its latest evaluation). Of evaluation
     patches (kind ``evaluation``), the evaluation whose rows they are (default: the latest
     of ``model``); of objects, the evaluation whose status (``tp``, ``fp``, ``fn``) each
-    object carries, null where it did not judge the object."""
+    object carries, null where it did not judge the object. ``sort``: the typed order
+    (:func:`..query.object_sort.parse_object_sort`), its direction included."""
 
     kind: str = "objects"
     source: str = GROUND_TRUTH
     model: str | None = None
     statuses: tuple[str, ...] = EVAL_STATUSES
     lq_model: str | None = None
-    sort: str | None = None
-    order: str | None = None
+    sort: ObjectSort = ObjectSort()
     offset: int = 0
     limit: int = 100
     version: int | None = None
@@ -69,22 +70,17 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
     for name, value in (("offset", offset), ("limit", limit)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise FilterError(f"'{name}' must be a non-negative integer")
-    sort = body.get("sort")
-    if sort is not None and not isinstance(sort, str):
-        raise FilterError("'sort' must be a field name")
-    order = body.get("order")
-    if order is not None and str(order).lower() not in ("asc", "desc"):
-        raise FilterError("'order' must be 'asc' or 'desc'")
+    sort = parse_object_sort(body.get("sort"), body.get("order"))
     version = parse_version(body.get("version"))
     if kind == "evaluation":
         check_readable(version, model or evaluation, "kind 'evaluation'")
     check_readable(version, evaluation, "'evaluation'")
-    if version is not None and (body.get("lq_model") or str(sort or "").startswith("lq_")):
+    if version is not None and (body.get("lq_model") or sort.label_quality):
         raise FilterError(
             f"label-quality scores are of the current labels: browse version {version} "
             "without 'lq_model' or an 'lq_' sort, or go back to the current labels"
         )
     return PatchQuery(
-        kind, source, model, tuple(statuses), body.get("lq_model"), sort, order,
+        kind, source, model, tuple(statuses), body.get("lq_model"), sort,
         offset, min(limit, MAX_PAGE), version, evaluation,
     )  # fmt: skip
