@@ -16,7 +16,7 @@ from tornado.web import RequestHandler
 
 from visionlens_jlab.blindspots.results import VERDICTS
 from visionlens_jlab.handlers import API_PREFIX, contract, routes
-from visionlens_jlab.jobs.accelerator import DTYPES
+from visionlens_jlab.jobs.accelerator import DEVICES, DTYPES
 from visionlens_jlab.predict.tasks import TASK_NAMES
 from visionlens_jlab.records.label_kinds import FILTER_WORDS, IOU_KINDS
 
@@ -174,9 +174,11 @@ def _body(path: str) -> dict[str, Any]:
 
 
 def test_the_documents_model_job_words_are_the_registered_ones() -> None:
-    """A predict job's tasks and the model jobs' dtypes in openapi.yaml are the task registry's
-    and the accelerator's: a task registered in predict/tasks is a task the contract takes."""
+    """A predict job's tasks and the model jobs' dtypes and devices in openapi.yaml are the
+    task registry's and the accelerator's: a task registered in predict/tasks is a task the
+    contract takes, a device the jobs run on is one it names."""
     predict = _body("/datasets/{name}/predict")["properties"]
     assert set(predict["task"]["enum"]) == set(TASK_NAMES)
     for path in ("/datasets/{name}/predict", "/datasets/{name}/embed"):
         assert tuple(_body(path)["properties"]["dtype"]["enum"]) == DTYPES
+        assert tuple(_body(path)["properties"]["device"]["enum"]) == DEVICES

@@ -84,7 +84,11 @@ class _Writer:
         if kind == "boolean":
             return "boolean"
         if kind == "array":
-            return f"{self._part(schema.get('items', {}), indent)}[]"
+            item = self._part(schema.get("items", {}), indent)
+            size = schema.get("minItems")
+            if size is not None and size == schema.get("maxItems") and size <= 4:
+                return f"[{', '.join([item] * size)}]"  # a box, a pair: a tuple
+            return f"{item}[]"
         if kind == "object" or "properties" in schema:
             return self.object(schema, indent)
         return "unknown"

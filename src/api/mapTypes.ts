@@ -3,30 +3,13 @@
  * visionlens_jlab/openapi.yaml and visionlens_jlab/maps/).
  */
 
-import type { IWireMapsRequest } from './wireTypes';
+import type { IWireMapDescriptor, IWireMapsRequest } from './wireTypes';
 
 /** Reduction methods the server knows. */
-export type MapMethod = 'pca' | 'umap' | 'tsne';
+export type MapMethod = IWireMapDescriptor['method'];
 
 /** A stored map as described by `GET /datasets/{name}/maps[/{id}]`. */
-export interface IMapDescriptor {
-  id: string;
-  dataset?: string;
-  space: string;
-  method: MapMethod;
-  params: { [key: string]: unknown };
-  points: number;
-  /** `[xmin, ymin, xmax, ymax]` (nulls for an empty map). */
-  bounds: (number | null)[];
-  created_at?: string;
-  updated_at?: string;
-  compute_seconds?: number;
-  /** Samples were embedded or removed since (null: the store could not be asked). */
-  stale: boolean | null;
-  missing?: number | null;
-  removed?: number | null;
-  cached?: boolean;
-}
+export type IMapDescriptor = IWireMapDescriptor;
 
 /** The body of `POST /datasets/{name}/maps`. */
 export type IMapRequest = IWireMapsRequest;

@@ -4,16 +4,23 @@
  */
 
 import type {
+  IWireBox,
+  IWireClassification,
+  IWireDataset,
   IWireDuplicatesRequest,
   IWireEmbedRequest,
   IWireFacet,
+  IWireFilter,
   IWireJob,
   IWireJobEffects,
+  IWireKeypointClass,
+  IWireModel,
+  IWireSample,
   IWireSearchRequest,
   WireFacetFilter
 } from './wireTypes';
 
-import { ILabelTypeCounts, IouType, ObjectLabelType } from './labelKinds';
+import { IouType, ObjectLabelType } from './labelKinds';
 
 export type {
   ILabelKind,
@@ -70,11 +77,14 @@ export interface IClassificationFilter {
   differs_from_ground_truth?: boolean;
 }
 
-/** The filter JSON of the REST API (see `visionlens_jlab/catalog/query/filters.py`). */
-export interface IFilter {
-  ids?: number[];
+/**
+ * The filter JSON the lab writes: the wire filter (`IWireFilter`, see
+ * `visionlens_jlab/catalog/query/filters.py`) in the lab's normal form, its
+ * label conditions always a list. Extending the wire type makes the compiler
+ * check that every filter the lab sends is one the contract takes.
+ */
+export interface IFilter extends IWireFilter {
   sample?: { [field: string]: ICondition };
-  tags?: { any?: string[]; all?: string[]; none?: string[] };
   labels?: ILabelFilter[];
   /** One condition per source (the API also reads a single object). */
   box_count?: IBoxCountFilter | IBoxCountFilter[];
@@ -83,28 +93,10 @@ export interface IFilter {
 }
 
 /** A model (prediction source) of a dataset. */
-export interface IModelInfo {
-  name: string;
-  num_predictions: number;
-  format?: string | null;
-  created_at?: string | null;
-  /** `GET datasets/{name}` only: the model's labels by type. */
-  label_types?: ILabelTypeCounts;
-}
+export type IModelInfo = IWireModel;
 
 /** One dataset as listed by `GET /datasets`. */
-export interface IDatasetInfo {
-  id: number;
-  name: string;
-  format: string;
-  source?: string | null;
-  media_root?: string | null;
-  created_at?: string | null;
-  num_samples: number;
-  num_annotations: number;
-  num_categories?: number;
-  models: IModelInfo[];
-}
+export type IDatasetInfo = IWireDataset;
 
 /** One warning or error line of an ingest report. */
 export interface IReportItem {
@@ -121,13 +113,11 @@ export interface IIngestReport {
   errors?: IReportItem[];
 }
 
-/** `GET /datasets/{name}`. */
-export interface IDatasetDetail extends IDatasetInfo {
-  report?: IIngestReport | null;
-  categories?: string[];
-  /** The keypoint classes by name (classes without keypoints are absent). */
-  category_keypoints?: { [label: string]: IKeypointClass };
-}
+/**
+ * `GET /datasets/{name}`: a listed dataset with its report, classes, keypoint
+ * classes and media counts (the same schema, those keys present).
+ */
+export type IDatasetDetail = IWireDataset;
 
 /** A background job. */
 export type IJob = IWireJob;
@@ -262,91 +252,24 @@ export interface IDuplicatesResult {
   created_at?: string;
 }
 
-/** A box of a sample. */
-export interface IAnnotation {
-  ann_id: number;
-  source: string;
-  label: string;
-  bbox: [number, number, number, number];
-  score: number | null;
-  iscrowd?: boolean;
-  difficult?: boolean;
-  area?: number | null;
-  source_ann_id?: string | null;
-  /**
-   * The object's mask as stored, COCO's form: polygons `[[x1, y1, ...], ...]`
-   * or RLE `{size: [h, w], counts: string | number[]}`; absent without a
-   * mask. Untrusted: read through `maskOf` (src/model/labelShapes.ts).
-   */
-  segmentation?: unknown;
-  /** Pixel area of the mask (with `segmentation`). */
-  mask_area?: number | null;
-  /** Flat `[x1, y1, v1, ...]` in pixels (v: 0 unlabelled, 1 hidden, 2 visible). */
-  keypoints?: number[];
-  /** Labelled keypoints (v > 0). */
-  num_keypoints?: number | null;
-  /**
-   * A rotated box's corners `[x1, y1, ..., x4, y4]` in pixels (DOTA's order;
-   * `bbox` is their hull); absent for other objects. Untrusted.
-   */
-  obb?: number[];
-  /**
-   * A polyline's points `[x1, y1, x2, y2, ...]` in pixels, in order (`bbox`
-   * is their extent); absent for other objects. Untrusted.
-   */
-  polyline?: number[];
-  attributes?: { [key: string]: unknown };
-  /**
-   * Pages of a filter with label conditions: whether this object meets one
-   * of them (absent otherwise: every object then counts as matching).
-   */
-  match?: boolean;
-  /**
-   * Asked with `eval_status`: the object's status in that model's latest
-   * evaluation (null: not judged by it, e.g. another model's box).
-   */
-  status?: EvalStatus | null;
-}
+/**
+ * An object of a sample: its box, and the fields of its other kinds where it
+ * has them. `segmentation`, `obb` and `polyline` are untrusted: read them
+ * through `maskOf` and the shape readers (src/model/labelShapes.ts).
+ */
+export type IAnnotation = IWireBox;
 
 /** A box's status in an evaluation (`box_evaluations.status`). */
 export type EvalStatus = 'tp' | 'fp' | 'fn' | 'ignored';
 
 /** An image-level label, ground truth or a model's. */
-export interface IClassification {
-  source: string;
-  label: string;
-  /** Null for ground truth. */
-  score: number | null;
-}
+export type IClassification = IWireClassification;
 
 /** The point names and skeleton (COCO's 1-based pairs) of a keypoint class. */
-export interface IKeypointClass {
-  keypoint_names: string[];
-  skeleton: [number, number][];
-  /** The class's own OKS sigmas, where its source gave them. */
-  sigmas?: number[] | null;
-}
+export type IKeypointClass = IWireKeypointClass;
 
 /** A sample of a page, or a full sample (`GET /samples/{id}`). */
-export interface ISample {
-  sample_id: number;
-  file_name: string;
-  width: number | null;
-  height: number | null;
-  split?: string | null;
-  source_image_id?: string | null;
-  tags: string[];
-  fields: { [key: string]: unknown };
-  annotations: IAnnotation[];
-  /** Image-level labels: ground truth first, then each model's, best first. */
-  classifications?: IClassification[];
-  /**
-   * Computed fields by name (`caption`, `dup_group`, plugin fields): a grid
-   * page and the single-sample payload carry them. Dataset content: any JSON
-   * value, shown only as text.
-   */
-  computed?: { [field: string]: unknown };
-}
+export type ISample = IWireSample;
 
 /** A page of `POST /samples/query`. */
 export interface ISamplesPage {

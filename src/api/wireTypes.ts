@@ -63,29 +63,68 @@ export interface IWireLabelFilter {
 /** A saved version's number (GET .../versions); absent, null, empty or current: the current labels */
 export type WireVersion = number | string | null;
 
+/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints and media, and each model's label_types and report */
 export interface IWireDataset {
-  id?: number;
-  name?: string;
+  id: number;
+  name: string;
   /** coco, yolo, voc, cvat, dota, yolo-obb, txt, classification, or the name of a plugin ingest format */
-  format?: string;
-  source?: string;
-  media_root?: string;
-  created_at?: string;
-  num_samples?: number;
-  num_annotations?: number;
-  num_categories?: number;
-  models?: {
-    name?: string;
-    num_predictions?: number;
-    format?: string;
-    created_at?: string;
-    /** GET datasets/{name} only: the model's labels by type (objects, each a box; objects with a mask; objects with keypoints; image-level labels) */
-    label_types?: {
-      boxes?: number;
-      masks?: number;
-      keypoints?: number;
-      classifications?: number;
-    };
+  format: string;
+  source: string;
+  media_root: string;
+  created_at: string;
+  num_samples: number;
+  num_annotations: number;
+  num_categories: number;
+  models: IWireModel[];
+  /** GET datasets/{name} only: the ingest report */
+  report?: IWireReport;
+  /** GET datasets/{name} only: the class names, in class-id order */
+  categories?: string[];
+  /** GET datasets/{name} only: the keypoint classes by name, their point names and skeleton (COCO's 1-based index pairs); classes without keypoints are absent */
+  category_keypoints?: { [key: string]: IWireKeypointClass };
+  /** GET datasets/{name} only: the images the image route could not serve */
+  media?: IWireMediaCounts;
+}
+
+/** A model (prediction source) of a dataset */
+export interface IWireModel {
+  name: string;
+  num_predictions: number;
+  format: string;
+  created_at: string;
+  /** GET datasets/{name} only: the model's labels by type (visionlens_jlab/records/label_kinds.json) */
+  label_types?: {
+    boxes: number;
+    rotated_boxes: number;
+    polylines: number;
+    masks: number;
+    keypoints: number;
+    classifications: number;
+  };
+  /** GET datasets/{name} only: the import report */
+  report?: IWireReport;
+}
+
+/** The point names and skeleton of a keypoint class */
+export interface IWireKeypointClass {
+  keypoint_names: string[];
+  skeleton: [number, number][];
+  /** The class's own per-keypoint OKS sigmas (a COCO category's sigmas, an Ultralytics data.yaml's kpt_oks_sigmas); null where its source gave none */
+  sigmas?: number[] | null;
+}
+
+/** Images of the dataset the image route answered with a placeholder, by error (visionlens_jlab/media/lookup.py: bad_media_counts) */
+export interface IWireMediaCounts {
+  missing: number;
+  corrupt: number;
+  too_large: number;
+  unsupported: number;
+  total: number;
+  /** up to 5 */
+  examples: {
+    sample_id?: number;
+    error?: string;
+    detail?: string | null;
   }[];
 }
 
@@ -96,8 +135,8 @@ export interface IWireReport {
 }
 
 export interface IWireIssue {
-  code?: string;
-  message?: string;
+  code: string;
+  message: string;
   count?: number;
   examples?: string[];
 }
@@ -181,44 +220,46 @@ export interface IWireEmbedResult {
   bad_name_examples?: number[];
 }
 
+/** A stored map (visionlens_jlab/maps/store.py: describe) */
 export interface IWireMapDescriptor {
   /** method + hash of (dataset, space, method, params) */
-  id?: string;
-  dataset?: string;
-  space?: string;
-  method?: 'pca' | 'umap' | 'tsne';
+  id: string;
+  dataset: string;
+  space: string;
+  method: 'pca' | 'umap' | 'tsne';
   /** Every parameter */
-  params?: { [key: string]: unknown };
-  points?: number;
+  params: { [key: string]: unknown };
+  points: number;
   /** Samples were embedded or unembedded since (null: vector store unavailable) */
-  stale?: boolean | null;
+  stale: boolean | null;
   /** Embedded samples the map lacks */
-  missing?: number | null;
+  missing: number | null;
   /** Map points whose vector is gone */
-  removed?: number | null;
-  created_at?: string;
-  updated_at?: string;
-  /** [xmin, ymin, xmax, ymax] */
-  bounds?: number[];
-  compute_seconds?: number;
+  removed: number | null;
+  created_at: string;
+  updated_at: string;
+  /** [xmin, ymin, xmax, ymax] (nulls for an empty map) */
+  bounds: [number | null, number | null, number | null, number | null];
+  compute_seconds: number;
   /** POST only: answered from the store */
   cached?: boolean;
 }
 
+/** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */
 export interface IWireBox {
-  ann_id?: number;
-  source?: string;
-  label?: string;
+  ann_id: number;
+  source: string;
+  label: string;
   /** x, y, w, h in pixels */
-  bbox?: number[];
-  score?: number | null;
-  iscrowd?: boolean;
-  difficult?: boolean;
+  bbox: [number, number, number, number];
+  score: number | null;
+  iscrowd: boolean;
+  difficult: boolean;
   /** The object's mask as stored, in COCO's form: polygons [[x1, y1, x2, y2, ...], ...] in pixels, or RLE {size: [h, w], counts: compressed string | run lengths (column-major)}. Absent when the object has no mask. */
   segmentation?:
     | number[][]
     | {
-        size?: number[];
+        size?: [number, number];
         counts?: string | number[];
       };
   /** pixel area of the mask (present with segmentation) */
@@ -233,31 +274,40 @@ export interface IWireBox {
   obb?: number[];
   /** page answers of a filter with label conditions only: whether this object meets one of them (views draw only these when showing the matching labels) */
   match?: boolean;
+  /** asked with eval_status only: the object's status in that evaluation (null: not judged by it, e.g. another model's box) */
+  status?: 'tp' | 'fp' | 'fn' | 'ignored' | null;
+  /** GET samples/{sample_id} only: the area the source gave */
+  area?: number | null;
+  /** GET samples/{sample_id} only: the object's id in the source file */
+  source_ann_id?: string | null;
+  /** GET samples/{sample_id} only: the source's other keys of the object (dataset content) */
+  attributes?: { [key: string]: unknown };
 }
 
 /** An image-level label, ground truth or a model's */
 export interface IWireClassification {
   /** ground_truth or the model's name */
-  source?: string;
-  label?: string;
+  source: string;
+  label: string;
   /** null for ground truth */
-  score?: number | null;
+  score: number | null;
 }
 
+/** A sample of a page (visionlens_jlab/catalog/reads/queries.py: samples_page) or GET samples/{sample_id} (sample_detail) */
 export interface IWireSample {
-  sample_id?: number;
-  file_name?: string;
-  width?: number | null;
-  height?: number | null;
-  split?: string | null;
-  source_image_id?: string | null;
-  tags?: string[];
-  fields?: { [key: string]: unknown };
+  sample_id: number;
+  file_name: string;
+  width: number | null;
+  height: number | null;
+  split: string | null;
+  source_image_id: string | null;
+  tags: string[];
+  fields: { [key: string]: unknown };
   /** computed sample fields (e.g. dup_count, uniqueness), by name */
-  computed?: { [key: string]: unknown };
-  annotations?: IWireBox[];
+  computed: { [key: string]: unknown };
+  annotations: IWireBox[];
   /** image-level labels: ground truth first, then each model's, best score first */
-  classifications?: IWireClassification[];
+  classifications: IWireClassification[];
 }
 
 export interface IWireFacet {
@@ -497,9 +547,9 @@ export interface IWireMapsRequest {
 
 /** The body of `POST /datasets/{name}/maps/{map_id}/select`. */
 export interface IWireMapsSelectRequest {
-  polygon?: number[][];
+  polygon?: [number, number][];
   /** [xmin, ymin, xmax, ymax] */
-  rect?: number[];
+  rect?: [number, number, number, number];
   filter?: IWireFilter | null;
   mode?: 'replace' | 'add' | 'subtract';
   ids_in?: number[];

@@ -40,6 +40,10 @@ export function patchLabels(patch: IPatch): IPatchLabels | null {
     label: patch.label,
     bbox: [patch.x, patch.y, patch.w, patch.h],
     score: patch.score,
+    // A tile draws no crowd or difficult flag: a patch carries the one, a
+    // partner neither.
+    iscrowd: patch.iscrowd,
+    difficult: false,
     status: patch.status ?? null
   };
   if (patch.segmentation !== undefined && patch.segmentation !== null) {
@@ -61,6 +65,8 @@ export function patchLabels(patch: IPatch): IPatchLabels | null {
       label: m.label,
       bbox: [m.x, m.y, m.w, m.h],
       score: m.score,
+      iscrowd: false,
+      difficult: false,
       status: patch.status === 'tp' ? 'tp' : null
     });
   }

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from ..jobs.accelerator import DTYPES, PRECISION_ALIASES, dtype_option
+from ..jobs.accelerator import DEVICES, DTYPES, PRECISION_ALIASES, dtype_option
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 
@@ -23,7 +23,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("dataset")
     p.add_argument("--model", help="builtin-color-gradient, ARCH or ARCH:TAG (see `models`)")
     p.add_argument("--checkpoint", help="local open_clip weights file or exported folder")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
     p.add_argument(
         "--runner",

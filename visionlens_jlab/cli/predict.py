@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..embed.base import EmbedError
-from ..jobs.accelerator import DTYPES
+from ..jobs.accelerator import DEVICES, DTYPES
 from ..predict.tasks import REGISTRY, TASK_NAMES
 from ..predict.tasks.protocol import FIELDS
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
@@ -67,7 +67,7 @@ def add_parser(subparsers: Any) -> None:
         help="process (default), kernel[:KERNELSPEC] (a kernel the server starts) or "
         "ray[:ADDRESS] (a Ray cluster; default address: the server's setting or $RAY_ADDRESS)",
     )
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument(
         "--dtype",
         default="auto",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog
-from ..jobs.accelerator import DTYPES
+from ..jobs.accelerator import DEVICES, DTYPES
 from ..jobs.job import JobContext
 from ..jobs.runners import RunnerError, parse_runner
 from ..media.confine import Confined, confine
@@ -52,8 +52,8 @@ class EmbedOptions:
     dtype: str = "auto"
 
     def __post_init__(self) -> None:
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise EmbedError(f"unknown device {self.device!r}: use auto, cpu or cuda")
+        if self.device not in DEVICES:
+            raise EmbedError(f"unknown device {self.device!r}: use {', '.join(DEVICES)}")
         if self.dtype not in DTYPES:
             raise EmbedError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jobs.accelerator import BatchSizer, resolve_dtype
+from ..jobs.accelerator import DEVICES, BatchSizer, resolve_dtype
 from ..worker_priority import compute_threads
 from .base import Embedder, EmbedError, l2_normalise
 from .decode import InputSpec, as_arrays
@@ -38,8 +38,8 @@ def pick_device(requested: str) -> tuple[str, str]:
     """``(device, notice)`` for ``auto`` / ``cpu`` / ``cuda`` (no GPU → CPU, with a notice)."""
     import torch
 
-    if requested not in ("auto", "cpu", "cuda"):
-        raise EmbedError(f"unknown device {requested!r}: use auto, cpu or cuda")
+    if requested not in DEVICES:
+        raise EmbedError(f"unknown device {requested!r}: use {', '.join(DEVICES)}")
     if requested == "cpu":
         return "cpu", ""
     if torch.cuda.is_available():

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..jobs.accelerator import DTYPES
+from ..jobs.accelerator import DEVICES, DTYPES
 from .base import Embedder, EmbedError
 from .builtin import DIM as BUILTIN_DIM
 from .builtin import ColorGradientEmbedder
@@ -27,8 +27,8 @@ def load_embedder(spec: ModelSpec, device: str = "auto", dtype: str = "auto") ->
     """The loaded model of ``spec`` on ``device`` (``auto``: CUDA if present, else CPU) in
     ``dtype`` (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`; the built-in and plugin
     embedders have their own and ignore it)."""
-    if device not in ("auto", "cpu", "cuda"):
-        raise EmbedError(f"unknown device {device!r}: use auto, cpu or cuda")
+    if device not in DEVICES:
+        raise EmbedError(f"unknown device {device!r}: use {', '.join(DEVICES)}")
     if dtype not in DTYPES:
         raise EmbedError(f"unknown dtype {dtype!r}: use {', '.join(DTYPES)}")
     if spec.kind == "builtin":

@@ -95,7 +95,21 @@ def _validator(path: str, method: str) -> Any:
     """The validator of an operation's JSON request body, or None where it states none."""
     operation = document()["paths"][path][method]
     content = (operation.get("requestBody") or {}).get("content") or {}
-    schema = (content.get("application/json") or {}).get("schema")
+    return _of((content.get("application/json") or {}).get("schema"))
+
+
+@cache
+def answer_validator(path: str, method: str, status: str = "200") -> Any:
+    """The validator of the JSON answer of the documented operation ``path`` / ``method``
+    with ``status``, or None where the document states no schema for it (the tests check
+    the server's answers against the document with it)."""
+    response = document()["paths"][path][method.lower()]["responses"].get(status) or {}
+    content = response.get("content") or {}
+    return _of((content.get("application/json") or {}).get("schema"))
+
+
+def _of(schema: dict[str, Any] | None) -> Any:
+    """A validator of ``schema``, its ``$ref``s read in the document's components."""
     if schema is None:
         return None
     root = {**json_schema(schema), "components": json_schema(document()["components"])}

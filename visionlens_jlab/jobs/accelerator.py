@@ -14,7 +14,8 @@ zero-shot classification), wherever its stream runs (a worker process, a kernel,
 * :func:`resolve_dtype`: ``auto`` is bfloat16 on a CUDA GPU that has it, float16 on other
   CUDA GPUs, float32 on the CPU (bf16 matmuls are slower than float32 on most CPUs).
   :data:`DTYPES` is the one vocabulary of every model job's ``dtype`` option (torch's
-  spelling); :func:`dtype_option` also takes the embedding jobs' old ``precision`` values.
+  spelling), :data:`DEVICES` of its ``device``; :func:`dtype_option` also takes the
+  embedding jobs' old ``precision`` values.
 
 Nothing here imports torch unless a model job already did (the built-in embedder runs
 without it).
@@ -33,6 +34,10 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+DEVICES = ("auto", "cpu", "cuda")
+"""The one vocabulary of every model job's ``device`` option: ``auto`` is CUDA where torch
+sees a GPU, else the CPU."""
 
 PRECISION_ALIASES = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16"}
 """The deprecated ``precision`` option of embedding jobs, as :data:`DTYPES` values."""

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from ..embed.base import EmbedError
 from ..embed.stream import check_batch_size
-from ..jobs.accelerator import DTYPES
+from ..jobs.accelerator import DEVICES, DTYPES
 from ..jobs.runners import RunnerError, parse_runner
 from .tasks import REGISTRY, task_of
 
@@ -119,8 +119,8 @@ class PredictOptions:
         if is_torchvision(self.model):
             parse_spec(self.model)  # a spec with no builder fails here, not in the job
         task = task_of(self.task)  # an unknown task fails here, naming the tasks
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise PredictError(f"unknown device {self.device!r}: use auto, cpu or cuda")
+        if self.device not in DEVICES:
+            raise PredictError(f"unknown device {self.device!r}: use {', '.join(DEVICES)}")
         if self.dtype not in DTYPES:
             raise PredictError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)

@@ -20,6 +20,7 @@ import {
   renderSampleSections,
   renderTileOverlays
 } from '../../ui/contributions';
+import { wireBox, wireSample } from '../../__tests__/wireSample';
 
 function makeModel(): VisionLensModel {
   return new VisionLensModel({
@@ -29,31 +30,17 @@ function makeModel(): VisionLensModel {
   });
 }
 
-const SAMPLE: ISample = {
+const SAMPLE: ISample = wireSample({
   sample_id: 7,
   file_name: 'a/cat.jpg',
   width: 100,
   height: 50,
   split: 'train',
-  tags: [],
-  fields: {},
   annotations: [
-    {
-      ann_id: 1,
-      source: 'gt',
-      label: 'cat',
-      bbox: [1, 2, 30, 20],
-      score: null
-    },
-    {
-      ann_id: 2,
-      source: 'gt',
-      label: 'dog',
-      bbox: [40, 2, 30, 20],
-      score: null
-    }
+    wireBox({ ann_id: 1, source: 'gt', label: 'cat', bbox: [1, 2, 30, 20] }),
+    wireBox({ ann_id: 2, source: 'gt', label: 'dog', bbox: [40, 2, 30, 20] })
   ]
-};
+});
 
 /** An overlay writing its id and the box count into its element. */
 function badge(id: string, rank?: number): ITileOverlay {

@@ -19,17 +19,10 @@ import {
   describeModel,
   embedRequestOf
 } from '../../features/similarity/EmbedDialog';
+import { wireSample } from '../../__tests__/wireSample';
 
 function sample(id: number): ISample {
-  return {
-    sample_id: id,
-    file_name: `${id}.jpg`,
-    width: 1,
-    height: 1,
-    tags: [],
-    fields: {},
-    annotations: []
-  };
+  return wireSample({ sample_id: id, width: 1, height: 1 });
 }
 
 describe('Python reprs', () => {

@@ -65,11 +65,12 @@ export interface ISampleLabelsOptions extends IOverlayOptions {
 /** What was drawn, per label type. */
 export type DrawnLabels = Record<LabelType, number>;
 
-/** What is drawn of an image: its size and labels (a sample, or one object). */
-export type LabelledImage = Pick<
-  ISample,
-  'width' | 'height' | 'annotations' | 'classifications'
->;
+/**
+ * What is drawn of an image: its size and labels (a sample, or one object:
+ * an object's crop has no image-level labels).
+ */
+export type LabelledImage = Pick<ISample, 'width' | 'height' | 'annotations'> &
+  Partial<Pick<ISample, 'classifications'>>;
 
 /**
  * Draw (or, for null, clear) the labels of `sample` into `layers`; with

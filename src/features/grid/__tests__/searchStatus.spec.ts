@@ -10,6 +10,7 @@ import { describeResult, sourcesLabel } from '../../../model/similarity';
 import { ISearchResult, ISearchState } from '../../../model/tokens';
 import { SearchStatus } from '../SearchStatus';
 import { SampleTileRenderer } from '../tiles';
+import { wireSample } from '../../../__tests__/wireSample';
 
 const WARNING =
   "only 7 of the 24 samples of '<b>demo</b>' have a clip vector: results " +
@@ -148,16 +149,12 @@ describe('a text search fused with captions', () => {
     tiles.scores = new Map([[3, 1 / 61 + 1 / 62]]);
     tiles.sources = new Map([[3, 'CLIP + caption']]);
     const tile = tiles.create(document.createElement('div'));
-    const sample = {
+    const sample = wireSample({
       sample_id: 3,
       file_name: 'a.jpg',
       width: 10,
-      height: 10,
-      split: null,
-      tags: [],
-      fields: {},
-      annotations: []
-    };
+      height: 10
+    });
     tiles.fill(tile, sample, 128);
     expect(tile._score?.textContent).toBe('0.033 · CLIP + caption');
     expect(tile._score?.title).toBe('Matched by CLIP + caption');

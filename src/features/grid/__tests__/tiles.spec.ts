@@ -10,6 +10,7 @@ import { VisionLensModel } from '../../../model/model';
 import { GROUND_TRUTH, IAnnotation, ISample } from '../../../model/tokens';
 import { SampleTileRenderer } from '../tiles';
 import { shape } from '../../../__tests__/domShape';
+import { wireBox, wireSample } from '../../../__tests__/wireSample';
 
 let nextId = 1;
 
@@ -20,20 +21,11 @@ function box(
   score: number | null = null,
   status: IAnnotation['status'] = undefined
 ): IAnnotation {
-  return { ann_id: nextId++, source, label, bbox, score, status };
+  return wireBox({ ann_id: nextId++, source, label, bbox, score, status });
 }
 
 function sample(id: number, annotations: IAnnotation[]): ISample {
-  return {
-    sample_id: id,
-    file_name: `${id}.jpg`,
-    width: 640,
-    height: 480,
-    split: null,
-    tags: [],
-    fields: {},
-    annotations
-  };
+  return wireSample({ sample_id: id, annotations });
 }
 
 const SAMPLES = [

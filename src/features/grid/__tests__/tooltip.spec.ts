@@ -11,9 +11,11 @@ import { GROUND_TRUTH, IAnnotation, ISample } from '../../../api/types';
 import { labelCounts, noLabelCounts } from '../../../model/labelCounts';
 import { VisionLensModel } from '../../../model/model';
 import { fillTooltip } from '../tiles';
+import { wireBox, wireSample } from '../../../__tests__/wireSample';
 
 const square = [[0, 0, 10, 0, 10, 10, 0, 10]];
-const rle = { size: [4, 4], counts: '04L0' };
+const rle = { size: [4, 4] as [number, number], counts: '04L0' };
+const NOT_A_MASK = 'not a mask' as unknown as IAnnotation['segmentation'];
 
 function ann(
   id: number,
@@ -21,23 +23,19 @@ function ann(
   score: number | null,
   extra: Partial<IAnnotation> = {}
 ): IAnnotation {
-  return {
+  return wireBox({
     ann_id: id,
     source,
     label: 'cat',
     bbox: [0, 0, 10, 10],
     score,
     ...extra
-  };
+  });
 }
 
-const sample: ISample = {
+const sample: ISample = wireSample({
   sample_id: 1,
   file_name: 'a.jpg',
-  width: 640,
-  height: 480,
-  tags: [],
-  fields: {},
   annotations: [
     ann(1, GROUND_TRUTH, null, { segmentation: square }),
     ann(2, GROUND_TRUTH, null, {
@@ -47,14 +45,15 @@ const sample: ISample = {
     ann(3, GROUND_TRUTH, null, { keypoints: [1, 1, 0] }), // no labelled point
     ann(4, 'm1', 0.9, { segmentation: square }),
     ann(5, 'm1', 0.2, { segmentation: square }),
-    ann(6, 'm2', 0.8, { segmentation: 'not a mask' })
+    // untrusted: a value that is no mask draws nothing
+    ann(6, 'm2', 0.8, { segmentation: NOT_A_MASK })
   ],
   classifications: [
     { source: GROUND_TRUTH, label: 'indoor', score: null },
     { source: 'm1', label: 'indoor', score: 0.7 },
     { source: 'm2', label: 'outdoor', score: 0.6 }
   ]
-};
+});
 
 function makeModel(): VisionLensModel {
   return new VisionLensModel({
@@ -115,22 +114,12 @@ describe('the grid tooltip', () => {
     fillTooltip(tip, makeModel(), {
       ...sample,
       annotations: [
-        {
-          ann_id: 9,
-          source: GROUND_TRUTH,
+        ann(9, GROUND_TRUTH, null, {
           label: 'plane',
           bbox: [5, 10, 45, 30],
-          score: null,
           obb
-        },
-        {
-          ann_id: 10,
-          source: GROUND_TRUTH,
-          label: 'lane',
-          bbox: [0, 0, 10, 10],
-          score: null,
-          polyline: [0, 0, 10, 10]
-        }
+        }),
+        ann(10, GROUND_TRUTH, null, { label: 'lane', polyline: [0, 0, 10, 10] })
       ],
       classifications: []
     });
@@ -164,7 +153,7 @@ describe('the grid tooltip', () => {
   });
 
   it('has no caption line without a caption', () => {
-    for (const computed of [undefined, {}, { dup_group: 2 }, { caption: 1 }]) {
+    for (const computed of [{}, { dup_group: 2 }, { caption: 1 }]) {
       const tip = document.createElement('div');
       fillTooltip(tip, makeModel(), { ...sample, computed });
       expect(tip.querySelector('.jp-VisionLens-tooltipCaption')).toBeNull();

@@ -20,20 +20,20 @@ import {
   relabelOperation,
   shapeHint
 } from '../boxEditing';
+import { wireBox } from '../../../__tests__/wireSample';
 
 function object(
   annId: number,
   bbox: EditBox,
   extra: Partial<IAnnotation> = {}
 ): IAnnotation {
-  return {
+  return wireBox({
     ann_id: annId,
     source: 'ground_truth',
     label: 'cat',
     bbox,
-    score: null,
     ...extra
-  };
+  });
 }
 
 describe('box geometry', () => {
@@ -113,7 +113,8 @@ describe('box geometry', () => {
 
   it('moves boxes only: not an object with a mask or keypoints', () => {
     expect(isMovable(small)).toBe(true);
-    expect(isMovable(object(5, [0, 0, 5, 5], { segmentation: null }))).toBe(
+    const noMask = null as unknown as IAnnotation['segmentation'];
+    expect(isMovable(object(5, [0, 0, 5, 5], { segmentation: noMask }))).toBe(
       true
     );
     expect(isMovable(object(3, [0, 0, 5, 5], { segmentation: [[0, 0]] }))).toBe(

@@ -9,6 +9,7 @@ import { VisionLensClient } from '../../../api/client';
 import { ISample } from '../../../api/types';
 import { VisionLensModel } from '../../../model/model';
 import { sampleTables } from '../sampleTables';
+import { wireSample } from '../../../__tests__/wireSample';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -21,16 +22,13 @@ function makeModel(): VisionLensModel {
 }
 
 function sample(computed?: { [field: string]: unknown }): ISample {
-  return {
+  return wireSample({
     sample_id: 7,
     file_name: 'a.jpg',
     width: 4,
     height: 3,
-    tags: [],
-    fields: {},
-    annotations: [],
     ...(computed === undefined ? {} : { computed })
-  };
+  });
 }
 
 /** The side panel of the sample view, as the view fills it. */

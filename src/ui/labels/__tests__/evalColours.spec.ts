@@ -9,6 +9,7 @@ import { ILabelStyle } from '../overlay';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
 import { ALL_LABEL_TYPES, LabelTypeToggles } from '../../../model/labels';
 import { evalColourControl } from '../labelTypeControl';
+import { wireBox, wireSample } from '../../../__tests__/wireSample';
 
 const CLASS_COLOUR = '#123456';
 const STYLE: ILabelStyle = {
@@ -30,30 +31,25 @@ function box(
   source: string,
   status: IAnnotation['status']
 ): IAnnotation {
-  return {
+  return wireBox({
     ann_id,
     source,
     label: 'cat',
     bbox: [10, 10, 40, 30],
     score: source === GROUND_TRUTH ? null : 0.9,
     status
-  };
+  });
 }
 
 function draw(annotations: IAnnotation[], evalColours: boolean) {
   const layers = createLabelLayers();
-  const sample: ISample = {
+  const sample: ISample = wireSample({
     sample_id: 1,
     file_name: 'a.png',
     width: 100,
     height: 100,
-    split: null,
-    source_image_id: null,
-    tags: [],
-    fields: {},
-    annotations,
-    classifications: []
-  } as unknown as ISample;
+    annotations
+  });
   drawSampleLabels(layers, STYLE, sample, {
     displaySize: 100,
     shown: ALL_LABEL_TYPES,

@@ -12,6 +12,7 @@ import { maskRenderer } from '../masks';
 import { linePoints, polylineRenderer } from '../polylines';
 import { obbCorners, rotatedBoxRenderer } from '../rotatedBoxes';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
+import { wireBox, wireSample } from '../../../__tests__/wireSample';
 
 /** Calls made on a context (method name and arguments) and styles set. */
 type Call = [string, ...unknown[]];
@@ -111,14 +112,13 @@ function options(over: Partial<ICanvasDrawOptions> = {}): ICanvasDrawOptions {
 }
 
 function object(over: Partial<IAnnotation>): IAnnotation {
-  return {
+  return wireBox({
     ann_id: 1,
     source: GROUND_TRUTH,
     label: 'cat',
     bbox: [0, 0, 10, 10],
-    score: null,
     ...over
-  };
+  });
 }
 
 const SQUARE = [[10, 10, 50, 10, 50, 50, 10, 50]];
@@ -337,13 +337,11 @@ describe('the object under the pointer', () => {
 });
 
 describe('a sample drawn with label type toggles', () => {
-  const sample: ISample = {
+  const sample: ISample = wireSample({
     sample_id: 1,
     file_name: 'a.png',
     width: 100,
     height: 80,
-    tags: [],
-    fields: {},
     annotations: [
       object({ segmentation: SQUARE }),
       object({ ann_id: 2, label: 'person', keypoints: [5, 5, 2, 9, 9, 2] })
@@ -352,7 +350,7 @@ describe('a sample drawn with label type toggles', () => {
       { source: GROUND_TRUTH, label: 'indoor', score: null },
       { source: 'm1', label: '<i>outdoor</i>', score: 0.75 }
     ]
-  };
+  });
 
   function draw(
     shown: LabelType[],

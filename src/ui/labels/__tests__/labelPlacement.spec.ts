@@ -2,6 +2,7 @@ import { GROUND_TRUTH, IAnnotation } from '../../../model/tokens';
 import { LabelPlacer, overlaps, Rect } from '../labelPlacement';
 import { labelRenderers } from '../registry';
 import { createLabelLayers, drawSampleLabels } from '../sampleLabels';
+import { wireBox } from '../../../__tests__/wireSample';
 
 describe('label placement', () => {
   it('puts the label above its box, and a second one on the same box elsewhere', () => {
@@ -33,13 +34,14 @@ describe('label placement', () => {
   });
 
   it('draws a ground-truth box and its prediction with labels that do not cover each other', () => {
-    const ann = (source: string, score: number | null): IAnnotation => ({
-      ann_id: 1,
-      source,
-      label: 'dog',
-      bbox: [20, 30, 50, 40],
-      score
-    });
+    const ann = (source: string, score: number | null): IAnnotation =>
+      wireBox({
+        ann_id: 1,
+        source,
+        label: 'dog',
+        bbox: [20, 30, 50, 40],
+        score
+      });
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     // The prediction first: ground truth still gets the place above the box.
     labelRenderers.draw(
@@ -66,14 +68,14 @@ describe('the labels a view draws', () => {
     jest
       .spyOn(HTMLCanvasElement.prototype, 'getContext')
       .mockImplementation(() => null);
-    const box = (ann_id: number, match?: boolean): IAnnotation => ({
-      ann_id,
-      source: GROUND_TRUTH,
-      label: 'cat',
-      bbox: [1, 1, 10, 10],
-      score: null,
-      ...(match === undefined ? {} : { match })
-    });
+    const box = (ann_id: number, match?: boolean): IAnnotation =>
+      wireBox({
+        ann_id,
+        source: GROUND_TRUTH,
+        label: 'cat',
+        bbox: [1, 1, 10, 10],
+        ...(match === undefined ? {} : { match })
+      });
     const sample = {
       sample_id: 1,
       file_name: 'a.jpg',

@@ -3,6 +3,7 @@ import { GROUND_TRUTH, IAnnotation } from '../../../model/tokens';
 import { ILabelRenderer, ILabelStyle, LabelRenderers } from '../overlay';
 import { labelRenderers } from '../registry';
 import { shape } from '../../../__tests__/domShape';
+import { wireBox } from '../../../__tests__/wireSample';
 
 /** Every label visible, one colour. */
 const STYLE: ILabelStyle = {
@@ -33,7 +34,13 @@ function recorder(kind: string, seen: string[]): ILabelRenderer<ITestLabel> {
 }
 
 function box(source: string, label: string): IAnnotation {
-  return { ann_id: 1, source, label, bbox: [1, 2, 30, 40], score: 0.9 };
+  return wireBox({
+    ann_id: 1,
+    source,
+    label,
+    bbox: [1, 2, 30, 40],
+    score: 0.9
+  });
 }
 
 describe('the label renderer registry', () => {
@@ -96,7 +103,7 @@ describe('the label renderer registry', () => {
       label: string,
       bbox: [number, number, number, number],
       score: number | null
-    ): IAnnotation => ({ ann_id: 1, source, label, bbox, score });
+    ): IAnnotation => wireBox({ ann_id: 1, source, label, bbox, score });
     const draws: [IAnnotation[], boolean][] = [
       [
         [

@@ -1,0 +1,108 @@
+"""The document describes the real answers (issue #48 item 5): the JSON a real Jupyter server
+sends for the datasets list, one dataset, samples pages, one sample, facets, jobs and maps
+is valid against the response schemas of ``visionlens_jlab/openapi.yaml``, the schemas the
+lab's types are generated from. Dataset, Sample (its objects and image labels) and
+MapDescriptor refuse keys they do not name, so a field the server starts sending without the
+document (and so without the lab's type) fails here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema.exceptions import best_match
+
+from visionlens_jlab.handlers import contract
+from visionlens_jlab.records.label_kinds import LABEL_TYPES
+
+from .map_fixtures import write_map_dataset
+from .test_label_reads import labelled  # noqa: F401 - the fixture
+
+DATASET = "/datasets/{name}"
+SAMPLES = "/datasets/{name}/samples"
+
+
+def assert_answers(path: str, method: str, answer: Any, status: str = "200") -> None:
+    """``answer`` is valid against the document's schema of that answer (which it has)."""
+    validator = contract.answer_validator(path, method, status)
+    assert validator is not None, f"{method} {path} {status}: the document states no schema"
+    error = best_match(validator.iter_errors(answer))
+    assert error is None, f"{method} {path}: {list(error.absolute_path)}: {error.message}"
+
+
+def test_an_answer_with_an_unnamed_or_mistyped_field_is_refused() -> None:
+    """The check bites: a key the Sample schema does not name, or a wrong type, fails."""
+    sample = {
+        "sample_id": 1, "file_name": "a.jpg", "width": None, "height": 3, "split": None,
+        "source_image_id": None, "tags": [], "fields": {}, "annotations": [],
+        "classifications": [], "computed": {},
+    }  # fmt: skip
+    page = {"total": 1, "offset": 0, "limit": 1, "samples": [sample]}
+    assert_answers(SAMPLES, "get", page)
+    for broken in ({**sample, "colour": "red"}, {**sample, "width": "3"}):
+        with pytest.raises(AssertionError, match="samples"):
+            assert_answers(SAMPLES, "get", {**page, "samples": [broken]})
+
+
+def test_a_models_label_types_are_the_declared_ones() -> None:
+    """A model's ``label_types`` in the document are the label kinds' types."""
+    model = contract.document()["components"]["schemas"]["Model"]
+    label_types = model["properties"]["label_types"]
+    assert tuple(label_types["properties"]) == LABEL_TYPES
+    assert tuple(label_types["required"]) == LABEL_TYPES
+
+
+async def test_datasets_samples_and_facets_answer_as_documented(
+    api: Any,
+    labelled: str,  # noqa: F811 - the fixture
+) -> None:
+    status, listing = await api("GET", "datasets")
+    assert status == 200 and [d["name"] for d in listing["datasets"]] == [labelled]
+    assert_answers("/datasets", "get", listing)
+
+    status, one = await api("GET", f"datasets/{labelled}")
+    assert status == 200 and one["category_keypoints"] and one["models"], one
+    assert_answers(DATASET, "get", one)
+
+    flt = {"labels": [{"classes": ["person"]}]}  # objects then carry `match`
+    status, page = await api("GET", f"datasets/{labelled}/samples", params={"limit": 10})
+    assert status == 200 and page["samples"], page
+    assert_answers(SAMPLES, "get", page)
+    query = {"filter": flt, "sort": "width", "order": "desc"}
+    status, matched = await api("POST", f"datasets/{labelled}/samples/query", query)
+    assert status == 200 and any("match" in a for a in matched["samples"][0]["annotations"])
+    assert_answers(SAMPLES, "get", matched)  # "As GET samples"
+
+    sample_id = page["samples"][0]["sample_id"]
+    status, sample = await api("GET", f"datasets/{labelled}/samples/{sample_id}")
+    assert status == 200 and sample["annotations"] and sample["classifications"], sample
+    assert_answers(f"{SAMPLES}/{{sample_id}}", "get", sample)
+
+    for params in (None, {"filter": json.dumps(flt)}):
+        status, facets = await api("GET", f"datasets/{labelled}/facets", params=params)
+        assert status == 200 and facets["facets"], facets
+        assert_answers("/datasets/{name}/facets", "get", facets)
+
+
+async def test_a_map_and_its_job_answer_as_documented(api: Any, wait_job: Any, vl_app: Any) -> None:
+    write_map_dataset(vl_app.catalog, vl_app.vector_store(), "tiny", 24, dim=8, clusters=2)
+    maps = "/datasets/{name}/maps"
+    status, queued = await api("POST", "datasets/tiny/maps", {"method": "pca"})
+    assert status == 202, queued
+    assert_answers(maps, "post", queued, "202")
+    job = await wait_job(queued["job"], timeout=120)
+    assert job["status"] == "done", job
+    assert_answers("/jobs/{job_id}", "get", job)
+    assert_answers("/jobs", "get", (await api("GET", "jobs"))[1])
+    assert_answers(f"{maps}/{{map_id}}", "get", job["result"])  # the MapDescriptor
+
+    status, stored = await api("POST", "datasets/tiny/maps", {"method": "pca"})
+    assert status == 200 and stored["map"]["cached"] is True, stored
+    assert_answers(maps, "post", stored)
+    status, listed = await api("GET", "datasets/tiny/maps")
+    assert status == 200 and len(listed["maps"]) == 1, listed
+    assert_answers(maps, "get", listed)
+    status, one = await api("GET", f"datasets/tiny/maps/{stored['map']['id']}")
+    assert status == 200, one
+    assert_answers(f"{maps}/{{map_id}}", "get", one)
