@@ -147,7 +147,7 @@ def test_a_file_of_bad_rows_or_without_keys_writes_nothing(
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "visionlens_jlab.cli", "embeddings-import", *args,
+        [sys.executable, "-m", "visionlens_jlab.cli", *args,
          "--data-dir", str(data_dir), "--json"],
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
@@ -158,7 +158,7 @@ def test_cli_json_output_and_failure(data: tuple[Path, list[int]], tmp_path: Pat
     m = vectors()
     keys = [*NAMES, "missing.jpg"]
     pq.write_table(vector_table(keys, [*m.tolist(), m[0].tolist()]), tmp_path / "v.parquet")
-    out = cli(data_dir, "ds", str(tmp_path / "v.parquet"), "--space", "mine")
+    out = cli(data_dir, "embeddings-import", "ds", str(tmp_path / "v.parquet"), "--space", "mine")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert set(result) >= {"dataset", "space", "dim", "imported", "rejected", "seconds"}
@@ -166,7 +166,36 @@ def test_cli_json_output_and_failure(data: tuple[Path, list[int]], tmp_path: Pat
     assert result["rejected"]["unknown_key"]["examples"] == ["missing.jpg"]
     assert isinstance(result["seconds"], float)
     assert nearest(data_dir, ids[3])[1] == ids[7]
+    # the map and the duplicates read the imported space as a computed one
+    out = cli(data_dir, "map", "ds", "--space", result["space"])
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["points"] == N
+    out = cli(data_dir, "duplicates", "ds", "--model", "mine", "--threshold", "0.99", "--no-hashes")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["groups"] == [sorted([ids[3], ids[7]])]
     pq.write_table(vector_table(["missing.jpg"], [m[0].tolist()]), tmp_path / "bad.parquet")
-    out = cli(data_dir, "ds", str(tmp_path / "bad.parquet"), "--space", "other")
+    out = cli(
+        data_dir, "embeddings-import", "ds", str(tmp_path / "bad.parquet"), "--space", "other"
+    )
     assert out.returncode == 1
     assert "none of the 1 rows" in json.loads(out.stdout)["errors"][0]["message"]
+
+
+def test_image_ids_match_the_source_ids_only(data: tuple[Path, list[int]], tmp_path: Path) -> None:
+    data_dir, ids = data
+    with Catalog(data_dir) as catalog, catalog.write() as cur:
+        cur.executemany(
+            "UPDATE samples SET source_image_id = ? WHERE sample_id = ?",
+            [[str(100 + i), sid] for i, sid in enumerate(ids)],
+        )
+    m = vectors()
+    # COCO's integer image ids; a stem is no image id
+    keys = [100 + i for i in range(N)]
+    table = pa.table({"image_id": pa.array(keys), "vector": pa.array(m.tolist())})
+    pq.write_table(table.append_column("x", pa.array([0] * N)), tmp_path / "v.parquet")
+    result = run_import(data_dir, tmp_path / "v.parquet")
+    assert (result["imported"], result["key"]) == (N, "image_id")
+    assert nearest(data_dir, ids[3])[1] == ids[7]
+    pq.write_table(vector_table(["img00"], [m[0].tolist()], "image_id"), tmp_path / "s.parquet")
+    with pytest.raises(EmbedError, match="1 unknown_key"):
+        run_import(data_dir, tmp_path / "s.parquet")
