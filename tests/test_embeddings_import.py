@@ -97,6 +97,9 @@ def test_npy_with_an_ids_file_and_arrow_ipc(data: tuple[Path, list[int]], tmp_pa
     with pa.ipc.new_file(tmp_path / "v.arrow", table.schema) as writer:
         writer.write_table(table, max_chunksize=4)
     assert run_import(data_dir, tmp_path / "v.arrow")["imported"] == N - 6
+    with pa.ipc.new_stream(tmp_path / "v.arrows", table.schema) as stream:  # the stream format
+        stream.write_table(table.slice(0, 2))
+    assert run_import(data_dir, tmp_path / "v.arrows", space="other")["imported"] == 2
     assert nearest(data_dir, ids[7])[1] == ids[3]
     (tmp_path / "ids.csv").write_text("x,file_name\n" + "".join(f"1,{n}\n" for n in NAMES[:6]))
     again = run_import(data_dir, tmp_path / "v.npy", ids=str(tmp_path / "ids.csv"))
@@ -137,6 +140,9 @@ def test_a_file_of_bad_rows_or_without_keys_writes_nothing(
     pq.write_table(pa.table({"name": ["a"], "vector": [[1.0] * DIM]}), tmp_path / "nokey.parquet")
     with pytest.raises(EmbedError, match="no key column: add one of sample_id"):
         run_import(data_dir, tmp_path / "nokey.parquet")
+    pq.write_table(pa.table({"sample_id": [1], "vector": [["a"]]}), tmp_path / "text.parquet")
+    with pytest.raises(EmbedError, match="must be a list of floats, not list<element: string>"):
+        run_import(data_dir, tmp_path / "text.parquet")
     np.save(tmp_path / "v.npy", np.ones((2, DIM)))
     with pytest.raises(EmbedError, match="--ids"):
         run_import(data_dir, tmp_path / "v.npy")

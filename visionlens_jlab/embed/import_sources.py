@@ -101,8 +101,10 @@ def _key_column(schema: pa.Schema, key: str | None, path: str) -> str:
             f"{VECTOR_COLUMN!r} (its columns: {', '.join(schema.names)})"
         )
     kind = schema.field(VECTOR_COLUMN).type
-    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)
-            or pa.types.is_fixed_size_list(kind)):  # fmt: skip
+    listed = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    if not (listed or pa.types.is_fixed_size_list(kind)) or not (
+        pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)
+    ):
         raise EmbedError(f"the {VECTOR_COLUMN!r} column must be a list of floats, not {kind}")
     return found[0]
 
