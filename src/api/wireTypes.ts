@@ -511,6 +511,18 @@ export interface IWireEmbedRequest {
   precision?: 'auto' | 'fp32' | 'bf16' | null;
 }
 
+/** The body of `POST /datasets/{name}/embeddings/import`. */
+export interface IWireEmbeddingsImportRequest {
+  /** Parquet or Arrow IPC file with a vector column and a sample_id, image_id or file_name column, or a .npy 2-D array (with ids) */
+  source: string;
+  /** the space's name (its model); importing again into it adds or replaces vectors */
+  space: string;
+  /** the keys of a .npy file's rows: text (one a line), CSV with a header naming the key, or a JSON list */
+  ids?: string | null;
+  /** what the keys are (default: the file's key column; integers in an ids file are sample ids) */
+  key?: 'sample_id' | 'image_id' | 'file_name' | null;
+}
+
 /** The body of `POST /datasets/{name}/search`. */
 export interface IWireSearchRequest {
   /** a sample id of the dataset */

@@ -50,6 +50,27 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=cmd_models)
 
     p = subparsers.add_parser(
+        "embeddings-import",
+        help="import embeddings computed elsewhere into a vector space of a dataset",
+        description="Import vectors from a Parquet or Arrow file (a 'vector' column beside "
+        "a sample_id, image_id or file_name column) or a .npy array with an ids file, into "
+        "the space SPACE: searched, mapped and de-duplicated like computed ones. Bad rows "
+        "(unknown key, wrong dimension, NaN, duplicate key) are reported, not imported.",
+    )
+    p.add_argument("dataset")
+    p.add_argument("file", help="Parquet, Arrow IPC or .npy file of vectors")
+    p.add_argument("--space", required=True, help="the space's name (e.g. my-clip)")
+    p.add_argument("--ids", help="the keys of a .npy file's rows: text, CSV or JSON list")
+    p.add_argument(
+        "--key",
+        choices=["sample_id", "image_id", "file_name"],
+        help="what the keys are (default: the file's key column; for --ids integers are "
+        "sample ids, other keys file names)",
+    )
+    _common(p)
+    p.set_defaults(func=cmd_embeddings_import)
+
+    p = subparsers.add_parser(
         "reconcile", help="repair drift between the catalog and the vector store"
     )
     _common(p)
@@ -141,6 +162,44 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             f"failed {result['failed']} with {result['model']} ({result['version']}) -> space "
             f"{result['space']} ({result['dim']}-d) on {result['device']} {result['dtype']}, "
             f"{result['images_per_second']} images/s, {result['seconds']} s"
+        )
+    return result
+
+
+def cmd_embeddings_import(args: argparse.Namespace) -> dict[str, Any]:
+    from ..embed.imported import import_embeddings
+    from ..vectors import open_vector_store
+
+    source, ids = _absolute(args.file), _absolute(args.ids)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        with open_vector_store(catalog.data_dir) as store:
+            return import_embeddings(
+                None, catalog, store, args.dataset, args.space, str(source), ids=ids, key=args.key
+            )
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"source": source, "space": args.space, "ids": ids, "key": args.key}
+        answer = client.post_json(
+            f"datasets/{args.dataset}/embeddings/import",
+            {k: v for k, v in body.items() if v is not None},
+        )
+        return job_result(client, answer, "the embeddings import was")
+
+    try:
+        result = run_local_or_remote(args, local, remote)
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+    if not args.json:
+        bad = ", ".join(
+            f"{r['count']} {code} (e.g. {', '.join(r['examples'][:3])})"
+            for code, r in result["rejected"].items()
+            if r["count"]
+        )
+        result["text"] = (
+            f"{result['dataset']}: imported {result['imported']} of {result['rows']} vectors "
+            f"({result['dim']}-d) into space {result['space']}, {result['seconds']} s"
+            + (f"; rejected {bad}" if bad else "")
         )
     return result
 

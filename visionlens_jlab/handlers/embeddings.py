@@ -9,7 +9,9 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from ..embed.imported import import_embeddings
 from ..embed.wire import ARROW_STREAM
+from ..jobs import JobContext, JobEffects, JobKind
 from ..jobs.accelerator import dtype_option
 from .base import VisionLensHandler, engine_errors
 
@@ -58,6 +60,32 @@ class EmbedHandler(VisionLensHandler):
         await self.write_json(answer, status=202)
 
 
+IMPORT_JOB = JobKind("embeddings_import", JobEffects(data=("fields",), datasets="changed"))
+"""Imported vectors: a new or grown vector space of the dataset (as an embedding job)."""
+
+
+class ImportHandler(VisionLensHandler):
+    """Embeddings computed elsewhere, read from a file on this machine, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()  # the contract: source and space required, ids and key
+        with engine_errors():  # the rule of ingest sources: a 403 outside allowed_roots
+            source = self.local_path(body["source"]) or body["source"]
+            ids = body.get("ids") and (self.local_path(body["ids"]) or body["ids"])
+        await self.run_blocking(self.catalog.get_dataset, name)  # 404 before queueing
+        catalog, app, space, key = self.catalog, self.app, body["space"], body.get("key")
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            store = app.vector_store()  # opened in the job: it may take a while the first time
+            return import_embeddings(ctx, catalog, store, name, space, source, ids=ids, key=key)
+
+        await self.submit_job(
+            IMPORT_JOB, run, title=f"Import embeddings into {name} ({space})", dataset=name
+        )
+
+
 class SpacesHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
@@ -97,6 +125,7 @@ class ReconcileHandler(VisionLensHandler):
 ROUTES = [
     (r"/models", ModelsHandler),
     (r"/datasets/(?P<name>[^/]+)/embed", EmbedHandler),
+    (r"/datasets/(?P<name>[^/]+)/embeddings/import", ImportHandler),
     (r"/datasets/(?P<name>[^/]+)/spaces", SpacesHandler),
     (r"/jobs/(?P<job_id>[^/]+)/embeddings", KernelEmbeddingsHandler),
     (r"/vectors/reconcile", ReconcileHandler),

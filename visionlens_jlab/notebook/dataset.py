@@ -192,6 +192,28 @@ class Dataset(EditsMixin, ServerJobsMixin):
         columns = ["space", "model", "version", "dim", "count", "complete", "preprocessing"]
         return pd.DataFrame(rows, columns=[*columns, "updated_at"])
 
+    def import_embeddings(
+        self,
+        data: pd.DataFrame | np.ndarray,
+        *,
+        space: str,
+        ids: Iterable[Any] | None = None,
+        key: str | None = None,
+        progress: bool = True,
+    ) -> dict[str, Any]:
+        """Import embeddings computed elsewhere into the vector space ``space``, as a server
+        job (what ``visionlens embeddings-import`` does): ``data`` a DataFrame with a
+        ``vector`` column beside ``sample_id``, ``image_id`` or ``file_name``, or a 2-D
+        array whose rows' keys are ``ids``. Returns the report: ``imported``, ``rejected``
+        (``unknown_key``, ``wrong_dimension``, ``not_finite``, ``duplicate_key``, each with
+        ``count`` and example keys), ``space``, ``dim``, ``seconds``. Search, maps and
+        duplicates then take ``model=space``."""
+        from .embeddings_import import import_embeddings
+
+        return import_embeddings(
+            self._client, self.name, data, space=space, ids=ids, key=key, progress=progress
+        )
+
     def search(
         self,
         text: str | None = None,

@@ -1,0 +1,181 @@
+"""The files ``visionlens embeddings-import`` reads, as a stream of ``(keys, vectors)`` chunks.
+
+Parquet and Arrow IPC files hold a ``vector`` column (a list or fixed-size list of floats)
+beside one key column, ``sample_id``, ``image_id`` or ``file_name``; they are read one record
+batch at a time. A ``.npy`` file (a 2-D float array, memory-mapped and read in row chunks)
+takes its keys from an ids file: text (one key a line), CSV (a header naming the key kind)
+or JSON (a list). Nothing here looks at the catalog: :mod:`.imported` matches the keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .base import EmbedError
+
+KEY_KINDS = ("sample_id", "image_id", "file_name")
+"""The columns that name a vector's sample, in the order a file's columns are tried."""
+VECTOR_COLUMN = "vector"
+CHUNK_ROWS = 8192
+"""Rows per chunk: ~16 MB of 512-d float32 vectors at a time, whatever the file's size."""
+
+
+@dataclass
+class Chunk:
+    """One chunk of a file: its keys (a string or integer array) and its vectors (an Arrow
+    list array, any lengths, nulls allowed: the importer checks them)."""
+
+    keys: pa.Array
+    vectors: pa.Array
+
+
+@dataclass
+class Source:
+    """An opened embeddings file: the key kind and its chunks (read lazily)."""
+
+    key: str
+    chunks: Iterator[Chunk]
+    rows: int | None
+    """The row count when the file says it (for progress), else None."""
+
+
+def open_source(path: str, ids: str | None = None, key: str | None = None) -> Source:
+    """The :class:`Source` of ``path`` (Parquet, Arrow IPC file or stream, or ``.npy`` with
+    the ``ids`` file); ``key`` forces the key kind. Raises :class:`EmbedError` naming what is
+    missing (no key column, no ``vector`` column, a ``.npy`` without ids)."""
+    if key is not None and key not in KEY_KINDS:
+        raise EmbedError(f"unknown key kind {key!r}: use {', '.join(KEY_KINDS)}")
+    if not os.path.isfile(path):
+        raise EmbedError(f"no embeddings file at {path}")
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic.startswith(b"\x93NUMPY"):
+        return _npy(path, ids, key)
+    if ids is not None:
+        raise EmbedError("--ids goes with a .npy file; Parquet and Arrow files hold their keys")
+    if magic.startswith(b"PAR1"):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        name = _key_column(pf.schema_arrow, key, path)
+        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=[name, VECTOR_COLUMN])
+        return Source(name, _chunks(batches, name), pf.metadata.num_rows)
+    return _arrow(path, magic, key)
+
+
+def _arrow(path: str, magic: bytes, key: str | None) -> Source:
+    try:
+        if magic == b"ARROW1":
+            reader: Any = pa.ipc.open_file(pa.memory_map(path))
+            schema, rows = (
+                reader.schema,
+                sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches)),
+            )
+            batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        else:
+            reader = pa.ipc.open_stream(pa.memory_map(path))
+            schema, rows, batches = reader.schema, None, iter(reader)
+    except pa.ArrowInvalid as exc:
+        raise EmbedError(f"{path} is neither Parquet, Arrow IPC nor .npy: {exc}") from exc
+    name = _key_column(schema, key, path)
+    return Source(name, _chunks(batches, name), rows)
+
+
+def _key_column(schema: pa.Schema, key: str | None, path: str) -> str:
+    names = set(schema.names)
+    if VECTOR_COLUMN not in names:
+        raise EmbedError(f"{path} has no {VECTOR_COLUMN!r} column (its columns: "
+                         f"{', '.join(schema.names)})")  # fmt: skip
+    found = [k for k in KEY_KINDS if k in names and (key is None or k == key)]
+    if not found:
+        raise EmbedError(
+            f"{path} has no key column: add one of {', '.join(KEY_KINDS)} beside "
+            f"{VECTOR_COLUMN!r} (its columns: {', '.join(schema.names)})"
+        )
+    kind = schema.field(VECTOR_COLUMN).type
+    listed = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    if not (listed or pa.types.is_fixed_size_list(kind)) or not (
+        pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)
+    ):
+        raise EmbedError(f"the {VECTOR_COLUMN!r} column must be a list of floats, not {kind}")
+    return found[0]
+
+
+def _chunks(batches: Any, key: str) -> Iterator[Chunk]:
+    for batch in batches:
+        if batch.num_rows:
+            yield Chunk(batch.column(key), batch.column(VECTOR_COLUMN))
+
+
+def _npy(path: str, ids: str | None, key: str | None) -> Source:
+    if ids is None:
+        raise EmbedError("a .npy file holds no keys: name its ids file with --ids")
+    matrix = np.load(path, mmap_mode="r")
+    if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.number):
+        raise EmbedError(f"{path} must hold a 2-D array of floats, not {matrix.dtype} "
+                         f"of shape {matrix.shape}")  # fmt: skip
+    kind, keys = read_ids(ids, key)
+    if len(keys) != len(matrix):
+        raise EmbedError(f"{ids} has {len(keys)} keys for the {len(matrix)} rows of {path}")
+
+    def chunks() -> Iterator[Chunk]:
+        dim = matrix.shape[1]
+        for start in range(0, len(matrix), CHUNK_ROWS):
+            rows = np.ascontiguousarray(matrix[start : start + CHUNK_ROWS], dtype=np.float32)
+            vectors = pa.FixedSizeListArray.from_arrays(pa.array(rows.reshape(-1)), dim)
+            yield Chunk(keys[start : start + len(rows)], vectors)
+
+    return Source(kind, chunks(), len(matrix))
+
+
+def read_ids(path: str, key: str | None = None) -> tuple[str, pa.Array]:
+    """The key kind and keys of an ids file: a JSON list, a CSV whose header names the key
+    kind, or text with one key a line (integers are sample ids, other keys file names,
+    unless ``key`` says)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            values = json.loads(text)
+        except ValueError as exc:
+            raise EmbedError(f"{path} is not a JSON list: {exc}") from exc
+        return infer_keys([str(v) if isinstance(v, str) else v for v in values], key)
+    lines = text.splitlines()
+    header = next(csv.reader(lines[:1]), [])
+    if header and any(h.strip() in KEY_KINDS for h in header):
+        names = [h.strip() for h in header]
+        column = key if key in names else next(h for h in names if h in KEY_KINDS)
+        at = names.index(column)
+        values = [row[at] for row in csv.reader(lines[1:]) if row]
+        return infer_keys(values, column)
+    return infer_keys([line.strip() for line in lines if line.strip()], key)
+
+
+def infer_keys(values: list[Any], key: str | None) -> tuple[str, pa.Array]:
+    """``values`` as keys of kind ``key``, or without one: sample ids when every value is
+    an integer (or integer text), file names otherwise."""
+
+    def as_int(v: Any) -> int | None:
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return int(v)
+        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+            return int(v)
+        return None
+
+    if key in (None, "sample_id"):
+        ints = [as_int(v) for v in values]
+        if all(i is not None for i in ints):
+            return "sample_id", pa.array(ints, pa.int64())
+        if key == "sample_id":
+            bad = next(v for v, i in zip(values, ints, strict=True) if i is None)
+            raise EmbedError(f"sample ids must be integers, not {bad!r}")
+    return key or "file_name", pa.array([str(v) for v in values], pa.string())

@@ -1,0 +1,212 @@
+"""Bring your own embeddings: vectors computed elsewhere, written as computed ones are.
+
+A file's rows (:mod:`.import_sources`, read chunk by chunk) are matched to the dataset's
+samples by ``sample_id``, or by ``image_id`` / ``file_name`` through the catalog's image
+keys (source image id, file name, base name, stem: the rule prediction files are matched
+by, :mod:`visionlens_jlab.catalog.writes.image_keys`). Good rows go to the vector store in
+batches keyed by sample id, then the catalog's space row is written last
+(:func:`.spaces.record_space`), exactly as an embedding job ends, so search, maps and
+duplicates read the space unchanged. The space is the model ``SPACE`` of version
+:data:`IMPORTED`, which is how the spaces table records that it was imported.
+
+Bad rows are counted, never dropped silently: an unknown key, a vector of another dimension
+than the space's (or, for a new space, the file's first vector), NaN or infinite values, a
+key whose sample already had a vector earlier in the file. A file with no good row writes
+nothing and is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..catalog import Catalog
+from ..catalog.writes.image_keys import create_image_keys
+from ..jobs.job import JobContext
+from ..vectors import SpaceNotFoundError, VectorStore, space_name
+from .base import EmbedError
+from .import_sources import Chunk, open_source
+from .job import INDEX_FROM
+from .spaces import record_space
+
+IMPORTED = "imported"
+"""The version of an imported space's model (and its preprocessing): what marks it."""
+EXAMPLES = 5
+REJECTIONS = {
+    "unknown_key": "keys that name no sample of the dataset",
+    "wrong_dimension": "vectors of another length than the space's (or the file's first)",
+    "not_finite": "vectors holding NaN or infinite values",
+    "duplicate_key": "keys whose sample already had a vector earlier in the file",
+}
+"""Each kind of rejected row, and what it means (the report's ``message``)."""
+
+
+def import_embeddings(
+    ctx: JobContext | None,
+    catalog: Catalog,
+    store: VectorStore,
+    dataset: str,
+    space: str,
+    source: str,
+    *,
+    ids: str | None = None,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """Import the vectors of file ``source`` (with its ``ids`` file for ``.npy``) into
+    ``dataset``'s space named ``space``; return the report: counts, rejections with example
+    keys, the space's store name and ``seconds``. Raises :class:`EmbedError` when no row
+    could be imported (then nothing was written)."""
+    started = time.monotonic()
+    if not isinstance(space, str) or not space.strip():
+        raise EmbedError("name the space to import into (e.g. --space my-clip)")
+    opened = open_source(source, ids, key)
+    store_space = space_name(space, IMPORTED)
+    try:
+        dim: int | None = store.space(store_space).dim
+    except SpaceNotFoundError:
+        dim = None
+    rejected: dict[str, dict[str, Any]] = {
+        code: {"count": 0, "examples": [], "message": text} for code, text in REJECTIONS.items()
+    }
+    seen: set[int] = set()
+    imported = rows = 0
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        num_samples = int(
+            cur.execute(
+                "SELECT count(*) FROM samples WHERE dataset_id = ?", [dataset_id]
+            ).fetchall()[0][0]
+        )
+        if opened.key != "sample_id":
+            create_image_keys(cur, dataset_id)
+        for chunk in opened.chunks:
+            sample_ids = _match(cur, dataset_id, opened.key, chunk.keys)
+            if dim is None:
+                dim = _first_length(chunk)
+            good, matrix = _check(chunk, sample_ids, dim, seen, rejected)
+            if len(good):
+                if imported == 0:  # the space exists once a vector is known good
+                    store.ensure_space(space, IMPORTED, int(dim or 0), "cosine")
+                store.upsert(store_space, sample_ids[good], matrix, dataset_id)
+            imported += len(good)
+            rows += len(chunk.keys)
+            if ctx is not None:
+                total = opened.rows or rows
+                ctx.items("importing", rows, total, f"imported {imported} of {rows} rows")
+                ctx.check_cancelled()
+    counts = {code: r["count"] for code, r in rejected.items()}
+    if imported == 0:
+        what = ", ".join(f"{n} {code}" for code, n in counts.items() if n) or "no rows"
+        raise EmbedError(
+            f"none of the {rows} rows of {source} could be imported into {dataset!r} ({what}):"
+            " check that the keys name this dataset's samples and the vectors are finite"
+        )
+    count = store.count(store_space, dataset_id)
+    if store.count(store_space) >= INDEX_FROM:
+        store.optimize(store_space)
+    record_space(
+        catalog,
+        dataset_id,
+        space=store_space,
+        model=space,
+        version=IMPORTED,
+        dim=int(dim or 0),
+        preprocessing=IMPORTED,
+        count=count,
+        complete=count >= num_samples,
+        info={
+            "failed": 0,
+            "source": os.path.basename(source),
+            "key": opened.key,
+            "rejected": counts,
+        },  # fmt: skip
+    )
+    return {
+        "dataset": dataset,
+        "space": store_space,
+        "model": space,
+        "version": IMPORTED,
+        "dim": dim,
+        "key": opened.key,
+        "rows": rows,
+        "imported": imported,
+        "rejected": rejected,
+        "count": count,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def _match(cur: Any, dataset_id: int, kind: str, keys: pa.Array) -> np.ndarray:
+    """The sample id each key names (-1: none), through the catalog's image keys."""
+    table = pa.table({"i": pa.array(np.arange(len(keys), dtype=np.int64)), "key": keys})
+    cur.register("_vl_import_keys", table)
+    try:
+        if kind == "sample_id":
+            sql = ("SELECT k.i, s.sample_id FROM _vl_import_keys k JOIN samples s "
+                   "ON s.sample_id = TRY_CAST(k.key AS BIGINT) AND s.dataset_id = ?")  # fmt: skip
+            found = cur.execute(sql, [dataset_id]).fetchnumpy()
+        else:
+            # image ids are the keys of priority 0; file names are tried in the keys' order
+            sql = ("SELECT k.i, ik.sample_id FROM _vl_import_keys k JOIN _vl_image_keys ik "
+                   "ON ik.key = CAST(k.key AS VARCHAR) AND (ik.priority = 0 OR NOT ?)")  # fmt: skip
+            found = cur.execute(sql, [kind == "image_id"]).fetchnumpy()
+    finally:
+        cur.unregister("_vl_import_keys")
+    out = np.full(len(keys), -1, np.int64)
+    out[np.asarray(found["i"], np.int64)] = np.asarray(found["sample_id"], np.int64)
+    return out
+
+
+def _lengths(vectors: pa.Array) -> np.ndarray:
+    return np.asarray(pc.list_value_length(vectors).fill_null(-1).to_numpy(), np.int64)
+
+
+def _first_length(chunk: Chunk) -> int | None:
+    """The first vector's length: a new space's dimension (None: the chunk has none)."""
+    lengths = _lengths(chunk.vectors)
+    lengths = lengths[lengths > 0]
+    return int(lengths[0]) if len(lengths) else None
+
+
+def _check(
+    chunk: Chunk,
+    sample_ids: np.ndarray,
+    dim: int | None,
+    seen: set[int],
+    rejected: dict[str, dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the chunk's good rows and their vectors (float32); every other row
+    is counted in ``rejected`` under the first check it fails."""
+    n = len(sample_ids)
+    reason = np.full(n, "", dtype=object)
+    reason[sample_ids < 0] = "unknown_key"
+    right = _lengths(chunk.vectors) == (dim if dim is not None else -2)
+    reason[(reason == "") & ~right] = "wrong_dimension"
+    candidates = np.flatnonzero(reason == "")
+    matrix = np.empty((0, dim or 0), np.float32)
+    if len(candidates):
+        values = pc.list_flatten(chunk.vectors.take(pa.array(candidates)))
+        flat = np.asarray(values.to_numpy(zero_copy_only=False), np.float64)
+        with np.errstate(over="ignore"):  # past float32's range is not finite: reported
+            matrix = flat.reshape(len(candidates), int(dim or 0)).astype(np.float32)
+        finite = np.isfinite(matrix).all(axis=1)
+        reason[candidates[~finite]] = "not_finite"
+        matrix, candidates = matrix[finite], candidates[finite]
+    keep = np.ones(len(candidates), bool)
+    for at, position in enumerate(candidates):  # the first good row of a sample wins
+        sample = int(sample_ids[position])
+        if sample in seen:
+            reason[position], keep[at] = "duplicate_key", False
+        seen.add(sample)
+    keys = chunk.keys
+    for position in np.flatnonzero(reason != ""):
+        entry = rejected[str(reason[position])]
+        entry["count"] += 1
+        if len(entry["examples"]) < EXAMPLES:
+            entry["examples"].append(str(keys[int(position)].as_py()))
+    return candidates[keep], matrix[keep]
