@@ -173,9 +173,11 @@ def test_cli_json_output_and_failure(data: tuple[Path, list[int]], tmp_path: Pat
     assert isinstance(result["seconds"], float)
     assert nearest(data_dir, ids[3])[1] == ids[7]
     # the map and the duplicates read the imported space as a computed one
-    out = cli(data_dir, "map", "ds", "--space", result["space"])
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["points"] == N
+    for space in (result["space"], "mine"):  # the store's name, or the one imported under
+        out = cli(data_dir, "map", "ds", "--space", space)
+        assert out.returncode == 0, out.stderr
+        mapped = json.loads(out.stdout)
+        assert (mapped["points"], mapped["space"]) == (N, result["space"])
     out = cli(data_dir, "duplicates", "ds", "--model", "mine", "--threshold", "0.99", "--no-hashes")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["groups"] == [sorted([ids[3], ids[7]])]

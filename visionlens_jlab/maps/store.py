@@ -48,12 +48,22 @@ def dataset_id_of(catalog: Catalog, dataset: str) -> int:
 
 
 def choose_space(store: VectorStore, dataset_id: int, space: str | None) -> SpaceInfo:
-    """The vector space to map: the one named, or else the newest space holding vectors of
-    this dataset (the same default as search; the descriptor says which space it is)."""
+    """The vector space to map: the one named (a space's name, or the model whose newest
+    space holds vectors of this dataset, as search and duplicates take it: an imported
+    space's ``SPACE``), or else the newest space holding vectors of this dataset (the same
+    default as search; the descriptor says which space it is)."""
     if space is not None:
         if not isinstance(space, str) or not space:
             raise MapError("'space' must be a vector space name")
-        return store.space(space)
+        try:
+            return store.space(space)
+        except SpaceNotFoundError:
+            by_model = [
+                info for info, _ in dataset_spaces(store, dataset_id) if info.model == space
+            ]
+            if not by_model:
+                raise
+            return by_model[0]
     holding = dataset_spaces(store, dataset_id)
     if not holding:
         raise MapError("this dataset has no embeddings yet: embed it first, then map it")
