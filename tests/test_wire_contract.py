@@ -75,8 +75,27 @@ def test_nullable_becomes_a_null_type() -> None:
     }
     ref = {"$ref": "#/components/schemas/Filter", "nullable": True}
     assert contract.json_schema(ref) == {
-        "anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Filter"}]
+        "anyOf": [{"$ref": "#/components/schemas/Filter"}, {"type": "null"}]
     }
+
+
+def test_a_long_array_of_scalars_is_checked_item_by_item_as_before() -> None:
+    """The one-pass check of plain scalar items refuses what jsonschema refuses, naming
+    the first bad item, and takes what it takes (bounds included)."""
+    path = contract.operation_path("/datasets/d/samples/query", "post")
+    assert path is not None
+    ids = list(range(5000))
+    assert contract.check_body(path, "post", {"filter": {"ids": ids}})["filter"]["ids"] == ids
+    for bad, message in (
+        ("x", "'filter.ids[4000]': 'x' is not of type 'integer'"),
+        (True, "'filter.ids[4000]': True is not of type 'integer'"),
+        (2.0, "'filter.ids[4000]': 2.0 is not of type 'integer'"),
+        (2**63, "'filter.ids[4000]': 9223372036854775808 is greater than the maximum"),
+        (-(2**63) - 1, "is less than the minimum of -9223372036854775808"),
+    ):
+        body = {"filter": {"ids": [*ids[:4000], bad, *ids[4000:]]}}
+        with pytest.raises(contract.ContractError, match=re.escape(message)):
+            contract.check_body(path, "post", body)
 
 
 def test_an_optional_null_is_absent_and_a_required_null_is_refused() -> None:

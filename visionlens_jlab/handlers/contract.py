@@ -32,7 +32,48 @@ METHODS = ("get", "put", "post", "delete", "patch")
 _TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine(
     "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
 )
-_Validator = extend(Draft202012Validator, type_checker=_TYPE_CHECKER)
+_ITEMS = Draft202012Validator.VALIDATORS["items"]
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "number": (int, float),
+    "string": (str,),
+}
+"""The Python types of a JSON scalar type, exactly (``type(v) in ...``: never a bool)."""
+_PLAIN_KEYS = frozenset({"type", "minimum", "maximum", "description"})
+
+
+def _items(validator: Any, items: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    """jsonschema's ``items``, with arrays of plain scalars checked in one pass: a
+    selection's 100,000 ids took 1.5 s one ``descend`` per id, and now take a few ms.
+    Only the items that break the schema are descended into, so the errors (and the
+    400's message) are jsonschema's own."""
+    plain = (
+        isinstance(items, dict)
+        and items.keys() <= _PLAIN_KEYS
+        and isinstance(items.get("type"), str)
+        and items["type"] in _SCALARS
+        and "prefixItems" not in schema
+        and isinstance(instance, list)
+    )
+    if not plain:
+        yield from _ITEMS(validator, items, instance, schema)
+        return
+    types, low, high = _SCALARS[items["type"]], items.get("minimum"), items.get("maximum")
+    if not instance or (
+        set(map(type, instance)) <= set(types)
+        and (items["type"] == "string" or low is None or min(instance) >= low)
+        and (items["type"] == "string" or high is None or max(instance) <= high)
+    ):
+        return
+    for index, value in enumerate(instance):
+        if type(value) not in types or (
+            items["type"] != "string"
+            and ((low is not None and value < low) or (high is not None and value > high))
+        ):
+            yield from validator.descend(instance=value, schema=items, path=index)
+
+
+_Validator = extend(Draft202012Validator, {"items": _items}, type_checker=_TYPE_CHECKER)
 
 
 @cache
@@ -57,7 +98,9 @@ def json_schema(node: Any) -> Any:
         if "enum" in out:
             out["enum"] = [*out["enum"], None]
         return out
-    return {"anyOf": [{"type": "null"}, out]}
+    # the null branch last: anyOf stops at the first branch that holds, and a refused
+    # branch formats the whole value into its message (a body of 100,000 ids: 13 ms)
+    return {"anyOf": [out, {"type": "null"}]}
 
 
 def _path_regex(path: str) -> re.Pattern[str]:
