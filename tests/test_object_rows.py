@@ -193,8 +193,8 @@ def test_a_sort_is_parsed_once_and_the_object_plan_carries_it() -> None:
     typed = {
         "area": ObjectSort("column", "area", "DESC"),
         "iou": ObjectSort("iou", "iou", "DESC"),
-        "lq_score": ObjectSort("label_quality", "score", "DESC"),
-        "lq_swapped": ObjectSort("label_quality", "swapped", "DESC"),
+        "lq_score": ObjectSort("lq", "score", "DESC"),
+        "lq_swapped": ObjectSort("lq", "swapped", "DESC"),
         "attributes.depth": ObjectSort("attribute", "depth", "DESC"),
     }
     for word, want in typed.items():

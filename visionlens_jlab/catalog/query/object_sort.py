@@ -23,9 +23,9 @@ LQ_ISSUES = ("overlooked", "swapped", "badly_located", "spurious")
 """The label-quality issues whose per-object score a page may sort by (``lq_<issue>``)."""
 SORTABLE_COLUMNS = tuple(c for c in ANNOTATION_COLUMNS if c != "source")
 """The box columns a page of objects may sort by."""
-SORT_KINDS = ("column", "attribute", "iou", "label_quality")
+SORT_KINDS = ("column", "attribute", "iou", "lq")
 """What an :class:`ObjectSort` reads: a box column, ``attributes.<key>`` (its numeric
-value), the evaluation's IoU, a label-quality run's score (``score``, or an issue's)."""
+value), the evaluation's IoU, ``lq``: a label-quality run's score (``score``, or an issue's)."""
 _ATTRIBUTES = "attributes."
 
 
@@ -44,7 +44,7 @@ class ObjectSort:
         """The request's word for the sort (``area``, ``attributes.depth``, ``lq_score``)."""
         if self.kind == "attribute":
             return _ATTRIBUTES + self.name
-        if self.kind == "label_quality":
+        if self.kind == "lq":
             return f"lq_{self.name}"
         return self.name
 
@@ -59,9 +59,9 @@ class ObjectSort:
         return self.kind == "iou"
 
     @property
-    def label_quality(self) -> bool:
+    def quality_score(self) -> bool:
         """Whether the sort reads a label-quality run (the current labels only)."""
-        return self.kind == "label_quality"
+        return self.kind == "lq"
 
 
 def parse_object_sort(sort: Any = None, order: Any = None) -> ObjectSort:
@@ -77,7 +77,7 @@ def parse_object_sort(sort: Any = None, order: Any = None) -> ObjectSort:
     if sort == "iou":
         return ObjectSort("iou", sort, direction)
     if sort == "lq_score" or (sort.startswith("lq_") and sort[3:] in LQ_ISSUES):
-        return ObjectSort("label_quality", sort[3:], direction)
+        return ObjectSort("lq", sort[3:], direction)
     if sort.startswith(_ATTRIBUTES) and len(sort) > len(_ATTRIBUTES):
         return ObjectSort("attribute", sort[len(_ATTRIBUTES) :], direction)
     if sort in SORTABLE_COLUMNS:

@@ -130,7 +130,7 @@ def _sort_sql(sort: ObjectSort, params: Params, lq: str | None) -> str:
     label-quality scores ``q`` (run ``lq``: None, refused for a label-quality sort)."""
     if sort.evaluation:
         return "e.iou"
-    if sort.label_quality:
+    if sort.quality_score:
         if lq is None:
             raise FilterError(
                 f"cannot sort by {sort.field!r}: no label-quality run on this dataset"

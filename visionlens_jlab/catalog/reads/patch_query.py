@@ -75,7 +75,7 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
     if kind == "evaluation":
         check_readable(version, model or evaluation, "kind 'evaluation'")
     check_readable(version, evaluation, "'evaluation'")
-    if version is not None and (body.get("lq_model") or sort.label_quality):
+    if version is not None and (body.get("lq_model") or sort.quality_score):
         raise FilterError(
             f"label-quality scores are of the current labels: browse version {version} "
             "without 'lq_model' or an 'lq_' sort, or go back to the current labels"
