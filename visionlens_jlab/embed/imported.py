@@ -32,7 +32,7 @@ from ..vectors import SpaceNotFoundError, VectorStore, space_name
 from .base import EmbedError
 from .import_sources import Chunk, open_source
 from .job import INDEX_FROM
-from .spaces import record_space
+from .spaces import record_space, sample_count
 
 IMPORTED = "imported"
 """The version of an imported space's model (and its preprocessing): what marks it."""
@@ -77,11 +77,7 @@ def import_embeddings(
     imported = rows = 0
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        num_samples = int(
-            cur.execute(
-                "SELECT count(*) FROM samples WHERE dataset_id = ?", [dataset_id]
-            ).fetchall()[0][0]
-        )
+        num_samples = sample_count(cur, dataset_id)
         if opened.key != "sample_id":
             create_image_keys(cur, dataset_id)
         for chunk in opened.chunks:

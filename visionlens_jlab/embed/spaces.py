@@ -99,6 +99,14 @@ def recorded_spaces(catalog: Catalog, dataset_id: int | None = None) -> list[dic
     ]
 
 
+def sample_count(cur: Any, dataset_id: int) -> int:
+    """How many samples the dataset has (a space holding that many vectors is complete)."""
+    ((count,),) = cur.execute(
+        "SELECT count(*) FROM samples WHERE dataset_id = ?", [dataset_id]
+    ).fetchall()
+    return int(count)
+
+
 def dataset_spaces(
     catalog: Catalog, store: VectorStore | None, dataset: str
 ) -> list[dict[str, Any]]:
@@ -109,11 +117,7 @@ def dataset_spaces(
     """
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        num_samples = int(
-            cur.execute(
-                "SELECT count(*) FROM samples WHERE dataset_id = ?", [dataset_id]
-            ).fetchall()[0][0]
-        )
+        num_samples = sample_count(cur, dataset_id)
     out = []
     for row in recorded_spaces(catalog, dataset_id):
         count = row["count"]
