@@ -1,0 +1,1 @@
+"""Choosing what to label next: selection strategies over any view (issue #49)."""
