@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.evaluate  # noqa: F401 - registers the ``eval`` condition and backend
-import visionlens_jlab.features  # noqa: F401 - declares the computed fields sorted by
+from visionlens_jlab import features  # noqa: F401 - declares the computed fields sorted by
 from visionlens_jlab.catalog.plan.planner import (
     Held,
     Strategy,
