@@ -3,8 +3,8 @@
 A request names its sort as a word of sample fields (``width``, ``fields.weather``,
 ``computed.dup_count``, ``box_count.ground_truth``, ``box_max.score.yolo``) and its direction
 as ``asc`` / ``desc``. :func:`parse_sample_sort` turns them into a :class:`SampleSort` where
-the request enters (the handlers of pages, positions and exports; the notebook and CLI go
-through them); the rest read the typed value, never the word: the planner picks the routes
+the request enters (the handlers of pages, positions and exports: the notebook's
+``samples`` is an export); the rest read the typed value, never the word: the planner picks the routes
 the sort allows (:func:`..plan.planner.plan_page`: a held order, the summary rows), the
 held orders and the page cache key on it, and :func:`sort_key_sql` compiles it for the
 statements that sort (a page, a position, an export). The objects' pages have their own
