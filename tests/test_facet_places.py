@@ -97,4 +97,5 @@ def test_the_document_states_the_same_places_and_units() -> None:
     keyed, single = (s["properties"]["path"]["enum"] for s in schemas["FacetFilter"]["oneOf"])
     assert set(keyed) == set(KEYED_PATHS)
     assert set(keyed) | set(single) == set(PATHS)
-    assert tuple(schemas["Facet"]["properties"]["unit"]["enum"]) == UNITS
+    for kind in schemas["Facet"]["oneOf"]:  # categorical, numeric
+        assert tuple(kind["properties"]["unit"]["enum"]) == UNITS

@@ -24,6 +24,7 @@ from visionlens_jlab.catalog.plan.planner import Strategy, forced_sql, plan_page
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import FilterError
 from visionlens_jlab.catalog.query.object_sort import SORTABLE_COLUMNS, ObjectSort
+from visionlens_jlab.catalog.query.sample_sort import SampleSort
 from visionlens_jlab.catalog.reads.object_pages import parse_patch_query, patches_page
 from visionlens_jlab.catalog.tables import labels_view
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
@@ -226,4 +227,4 @@ def test_a_sort_is_parsed_once_and_the_object_plan_carries_it() -> None:
     assert plan_page(whole, None, "ASC", "objects").sort == ObjectSort()
     with pytest.raises(FilterError, match="sort by 'iou' needs evaluation patches"):
         plan_page(whole, typed["iou"], "DESC", "objects")
-    assert plan_page(whole, "width", "ASC").sort is None  # samples' sort stays a name
+    assert plan_page(whole, "width", "ASC").sort == SampleSort("column", "width")  # typed too

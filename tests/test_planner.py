@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import visionlens_jlab.evaluate  # noqa: F401 - registers the ``eval`` condition and backend
+from visionlens_jlab import features  # noqa: F401 - declares the computed fields sorted by
 from visionlens_jlab.catalog.plan.planner import (
     Held,
     Strategy,
@@ -97,7 +98,7 @@ def test_the_backend_is_the_evaluations() -> None:
         ({}, "box_count.m1", "ASC", [S.MASK, S.SQL]),
         ({}, "box_count.predictions", "DESC", [S.MASK, S.SQL]),
         ({}, "box_max.score.m1", "ASC", [S.MASK, S.SUMMARY_SORT, S.SQL]),
-        ({}, "computed.x", "ASC", [S.SQL]),
+        ({}, "computed.dup_count", "ASC", [S.SQL]),
         ({"ids": [1]}, None, "ASC", [S.MASK, S.ID_RANGE, S.SQL]),
         ({"sample": {"fields.w": {"in": ["a"]}}}, None, "ASC", [S.MASK, S.FIELD_ROWS, S.SQL]),
         ({"sample": {"split": {"in": ["a"]}}}, None, "ASC", [S.MASK, S.SQL]),
@@ -106,7 +107,7 @@ def test_the_backend_is_the_evaluations() -> None:
         (RANGE, "sample_id", "ASC", [S.MASK, S.VALUE_LISTS, S.SQL]),
         ({**CLASS, "ids": [1]}, None, "ASC", [S.MASK, S.SQL]),
         (CLASS, "width", "ASC", [S.MASK, S.SQL]),
-        (CLASS, "computed.x", "ASC", [S.SQL]),
+        (CLASS, "computed.dup_count", "ASC", [S.SQL]),
     ],
     ids=str,
 )

@@ -12,6 +12,7 @@ import pytest
 from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
 from tests.notebook_fixtures import running_kernel
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
+from visionlens_jlab.catalog.query.sample_sort import SampleSort, parse_sample_sort
 from visionlens_jlab.catalog.query.view_code import MAX_CODE_IDS, samples_code
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 
@@ -57,17 +58,22 @@ async def test_page_code_gives_the_page_rows_in_a_kernel(api: Any, toy: str) -> 
 
 
 def test_code_text_is_the_grid_sidebar_text() -> None:
-    assert samples_code("toy", parse_filter({}), None, None) == "vl.dataset('toy').samples()"
-    assert samples_code("toy", parse_filter(None), None, None) == "vl.dataset('toy').samples()"
+    by_id = SampleSort()
+    assert samples_code("toy", parse_filter({}), by_id) == "vl.dataset('toy').samples()"
+    assert samples_code("toy", parse_filter(None), by_id) == "vl.dataset('toy').samples()"
     spec = parse_filter({"sample": {"split": {"in": ["val"]}}, "tags": {"any": ["a"]}})
-    assert samples_code("it's", spec, "box_max.score.m1", "desc") == (
+    assert samples_code("it's", spec, parse_sample_sort("box_max.score.m1", "desc")) == (
         "vl.dataset(\"it's\").samples(filter={'sample': {'split': {'in': ['val']}}, "
         "'tags': {'any': ['a']}}, sort='box_max.score.m1', order='desc')"
     )
     ids = parse_filter({"ids": list(range(MAX_CODE_IDS + 1))})
-    assert samples_code("toy", ids, None, None) is None  # not a wall of numbers per page
-    assert samples_code("toy", parse_filter({"ids": [1, 2]}), None, None) == (
+    assert samples_code("toy", ids, by_id) is None  # not a wall of numbers per page
+    assert samples_code("toy", parse_filter({"ids": [1, 2]}), by_id) == (
         "vl.dataset('toy').samples(filter={'ids': [1, 2]})"
+    )
+    # the sample id descending is not the default: the code says so
+    assert samples_code("toy", parse_filter({}), parse_sample_sort(None, "desc")) == (
+        "vl.dataset('toy').samples(sort='sample_id', order='desc')"
     )
 
 

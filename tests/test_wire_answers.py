@@ -45,6 +45,56 @@ def test_an_answer_with_an_unnamed_or_mistyped_field_is_refused() -> None:
             assert_answers(SAMPLES, "get", {**page, "samples": [broken]})
 
 
+FACETS = "/datasets/{name}/facets"
+
+
+def test_a_facet_with_an_unnamed_key_is_refused() -> None:
+    """The Facet schema is strict (#48 item 5): a facet, a value count or a histogram bin
+    with a key the document does not name fails, and so does a facet missing one."""
+    place = {"path": "sample", "key": "split"}
+    split = {
+        "name": "split",
+        "type": "categorical",
+        "filter": place,
+        "unit": "samples",
+        "values": [{"value": "val", "count": 2}, {"value": None, "count": 1}],
+    }
+    area = {
+        "name": "area",
+        "type": "numeric",
+        "source": "ground_truth",
+        "min": 1.0,
+        "max": 9.0,
+        "count": 3,
+        "histogram": [{"lo": 1.0, "hi": 9.0, "count": 3}],
+        "filter": {"path": "labels.where", "key": "area"},
+        "unit": "objects",
+    }
+    status = {
+        "name": "eval.status",
+        "type": "categorical",
+        "source": "m",
+        "key": "m--coco",
+        "values": [{"value": "tp", "count": 4}],
+        "filter": None,
+        "unit": "objects",
+    }
+    empty = {**area, "min": None, "max": None, "count": 0, "histogram": []}
+    answer = {"total": 3, "facets": [split, area, status, empty]}
+    assert_answers(FACETS, "get", answer)
+    broken = [
+        {**split, "colour": "red"},
+        {**split, "values": [{"value": "val", "count": 2, "share": 0.5}]},
+        {**area, "histogram": [{"lo": 1.0, "hi": 9.0, "count": 3, "mid": 5.0}]},
+        {**area, "key": "m--coco"},  # an evaluation's key on a numeric facet
+        {k: v for k, v in split.items() if k != "unit"},
+        {k: v for k, v in area.items() if k != "histogram"},
+    ]  # fmt: skip
+    for facet in broken:
+        with pytest.raises(AssertionError, match="facets"):
+            assert_answers(FACETS, "get", {**answer, "facets": [facet]})
+
+
 def test_a_models_label_types_are_the_declared_ones() -> None:
     """A model's ``label_types`` in the document are the label kinds' types."""
     model = contract.document()["components"]["schemas"]["Model"]
@@ -73,6 +123,8 @@ async def test_datasets_samples_and_facets_answer_as_documented(
     status, matched = await api("POST", f"datasets/{labelled}/samples/query", query)
     assert status == 200 and any("match" in a for a in matched["samples"][0]["annotations"])
     assert_answers(SAMPLES, "get", matched)  # "As GET samples"
+    status, refused = await api("POST", f"datasets/{labelled}/samples/query", {"sort": "colour"})
+    assert status == 400 and "cannot sort by 'colour'" in refused["message"], refused
 
     sample_id = page["samples"][0]["sample_id"]
     status, sample = await api("GET", f"datasets/{labelled}/samples/{sample_id}")
@@ -82,7 +134,7 @@ async def test_datasets_samples_and_facets_answer_as_documented(
     for params in (None, {"filter": json.dumps(flt)}):
         status, facets = await api("GET", f"datasets/{labelled}/facets", params=params)
         assert status == 200 and facets["facets"], facets
-        assert_answers("/datasets/{name}/facets", "get", facets)
+        assert_answers(FACETS, "get", facets)
 
 
 async def test_a_map_and_its_job_answer_as_documented(api: Any, wait_job: Any, vl_app: Any) -> None:

@@ -26,6 +26,7 @@ from .catalog import GROUND_TRUTH
 from .catalog.query import view_code
 from .catalog.query.filter_parser import parse_filter
 from .catalog.query.object_sort import parse_object_sort
+from .catalog.query.sample_sort import parse_sample_sort
 from .catalog.reads.object_pages import PatchQuery, patches_page
 from .catalog.store.catalog import NotFoundError
 from .image_quality.job import summary as image_summary
@@ -91,7 +92,8 @@ def image_issue_view(dataset: str, entry: dict[str, Any]) -> dict[str, Any]:
     """One image-issue row from an image-quality summary entry: its count, the grid view of
     its members (filter, sort, order) and the ``ds.samples(...)`` call of that view."""
     sort = entry["score_field"]
-    code = view_code.samples_code(dataset, parse_filter(entry["filter"]), sort, WORST_FIRST)
+    flt, typed = parse_filter(entry["filter"]), parse_sample_sort(sort, WORST_FIRST)
+    code = view_code.samples_code(dataset, flt, typed)
     return {
         "issue": entry["issue"],
         "count": entry["count"],

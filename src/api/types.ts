@@ -9,7 +9,6 @@ import type {
   IWireDataset,
   IWireDuplicatesRequest,
   IWireEmbedRequest,
-  IWireFacet,
   IWireFilter,
   IWireJob,
   IWireJobEffects,
@@ -17,6 +16,7 @@ import type {
   IWireModel,
   IWireSample,
   IWireSearchRequest,
+  WireFacet,
   WireFacetFilter
 } from './wireTypes';
 
@@ -321,35 +321,21 @@ export interface IFileFormats {
  */
 export type IFacetFilter = WireFacetFilter;
 
-/** The things a facet's counts are numbers of. */
-export type FacetUnit = NonNullable<IWireFacet['unit']>;
+/**
+ * One facet as the server sends it (the `Facet` schema of openapi.yaml, strict:
+ * every key named): categorical (its values counted) or numeric (its range and
+ * histogram).
+ */
+export type Facet = WireFacet;
 
-/** What every facet says besides its counts. */
-interface IFacetBase {
-  name: string;
-  source?: string;
-  /** Where its values or range go in the filter; null: counted only. */
-  filter: IFacetFilter | null;
-  /** What its counts are numbers of. */
-  unit: FacetUnit;
-}
+/** The things a facet's counts are numbers of. */
+export type FacetUnit = Facet['unit'];
 
 /** A categorical facet. */
-export interface ICategoricalFacet extends IFacetBase {
-  type: 'categorical';
-  values: { value: string | number | boolean | null; count: number }[];
-}
+export type ICategoricalFacet = Extract<Facet, { type: 'categorical' }>;
 
 /** A numeric facet with its histogram. */
-export interface INumericFacet extends IFacetBase {
-  type: 'numeric';
-  min: number | null;
-  max: number | null;
-  count: number;
-  histogram: { lo: number; hi: number; count: number }[];
-}
-
-export type Facet = ICategoricalFacet | INumericFacet;
+export type INumericFacet = Extract<Facet, { type: 'numeric' }>;
 
 /** `GET /facets`. */
 export interface IFacets {

@@ -310,27 +310,45 @@ export interface IWireSample {
   classifications: IWireClassification[];
 }
 
-export interface IWireFacet {
-  name?: string;
-  type?: 'categorical' | 'numeric';
-  source?: string;
-  values?: {
-    value?: unknown;
-    count?: number;
-  }[];
-  min?: number;
-  max?: number;
-  count?: number;
-  histogram?: {
-    lo?: number;
-    hi?: number;
-    count?: number;
-  }[];
-  /** where the facet's values or range go in the filter; null: counted only (the evaluation facets) */
-  filter?: WireFacetFilter | null;
-  /** what its counts are numbers of */
-  unit?: 'samples' | 'objects' | 'image labels' | 'labels';
-}
+/** One facet of the filter panel: a categorical facet counts each of its values, a numeric one gives its range and histogram. Every facet names its `filter` place and `unit`; `source` where it is of one source's labels (ground truth, predictions or a model), `key` on the evaluation facets (eval.status, eval.error). No other key. */
+export type WireFacet =
+  | {
+      name: string;
+      type: 'categorical';
+      /** the labels' source the facet counts (label facets) */
+      source?: string;
+      /** the evaluation whose outcomes it counts (the evaluation facets: the model's latest) */
+      key?: string;
+      values: {
+        value: string | number | boolean | null;
+        count: number;
+      }[];
+      /** where the facet's values go in the filter; null: counted only (the evaluation facets) */
+      filter: WireFacetFilter | null;
+      /** what its counts are numbers of */
+      unit: 'samples' | 'objects' | 'image labels' | 'labels';
+    }
+  | {
+      name: string;
+      type: 'numeric';
+      /** the labels' source the facet counts (label facets) */
+      source?: string;
+      /** null: no value */
+      min: number | null;
+      /** null: no value */
+      max: number | null;
+      /** the values counted */
+      count: number;
+      histogram: {
+        lo: number;
+        hi: number;
+        count: number;
+      }[];
+      /** where the facet's range goes in the filter; null: counted only */
+      filter: WireFacetFilter | null;
+      /** what its counts are numbers of */
+      unit: 'samples' | 'objects' | 'image labels' | 'labels';
+    };
 
 /** A facet's place in the filter JSON, declared by the facet's definition on the server (visionlens_jlab/catalog/query/facet_places.py). `sample`: `sample[key]`; `tags`: `tags.any`; `labels.classes` / `labels.score` / `labels.where` (`where[key]`) / `labels.type`: the labels entry of the facet's source (a `classification` value of `labels.type` asks for its classifications entry); `box_count`: its source's entry of the box_count list; `classifications.classes` / `classifications.score`: the classifications entry of its source. */
 export type WireFacetFilter =
@@ -377,6 +395,7 @@ export interface IWirePredictionsRequest {
 /** The body of `POST /datasets/{name}/samples/query`. */
 export interface IWireSamplesQueryRequest {
   filter?: IWireFilter | null;
+  /** as GET samples' sort (default: sample id; another word: 400) */
   sort?: string | null;
   order?: string | null;
   offset?: number | null;
@@ -399,7 +418,7 @@ export interface IWirePositionRequest {
   /** the samples to find (a selection), in any order */
   ids: number[];
   filter?: IWireFilter | null;
-  /** as GET samples' sort (default: sample id) */
+  /** as GET samples' sort (default: sample id; another word: 400) */
   sort?: string | null;
   order?: 'asc' | 'desc' | null;
   /** match the labels and tags as they were at this saved version */
@@ -409,7 +428,7 @@ export interface IWirePositionRequest {
 /** The body of `POST /datasets/{name}/export/samples`. */
 export interface IWireExportSamplesRequest {
   filter?: IWireFilter | null;
-  /** as GET samples' sort (default: sample id) */
+  /** as GET samples' sort (default: sample id; another word: 400) */
   sort?: string | null;
   order?: 'asc' | 'desc' | null;
   /** Arrow IPC buffer compression */

@@ -22,6 +22,7 @@ from jupyter_server.auth.decorator import authorized
 from ..catalog.reads import export_queries
 from ..catalog.reads.export_queries import Export
 from .base import VisionLensHandler, engine_errors
+from .samples import sort_option
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 
@@ -101,9 +102,9 @@ class ExportSamplesHandler(_ExportHandler):
     @authorized
     async def post(self, name: str) -> None:
         body, spec, compression = self.body_filter()
-        sort, order = body.get("sort"), body.get("order")
+        sort = sort_option(body.get("sort"), body.get("order"))
         await self.stream(
-            lambda: export_queries.export_samples(self.catalog, name, spec, sort, order),
+            lambda: export_queries.export_samples(self.catalog, name, spec, sort),
             compression,
         )
 

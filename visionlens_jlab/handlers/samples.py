@@ -12,8 +12,9 @@ from tornado.web import HTTPError
 
 from ..catalog.base.errors import CatalogError
 from ..catalog.query import view_code
-from ..catalog.query.filter_conditions import checked_id_array
+from ..catalog.query.filter_conditions import FilterError, checked_id_array
 from ..catalog.query.filter_parser import parse_filter
+from ..catalog.query.sample_sort import SampleSort, parse_sample_sort
 from ..catalog.reads import queries
 from ..catalog.reads.positions import selection_position
 from ..catalog.tables.labels_view import parse_version
@@ -37,7 +38,7 @@ class _PageHandler(VisionLensHandler):
     async def _page(self, name: str, params: dict[str, Any]) -> None:
         """A page of ``params``: typed query arguments (GET) or a body the contract
         checked (POST, ``openapi.yaml``)."""
-        sort, direction = params.get("sort"), params.get("order")
+        sort = sort_option(params.get("sort"), params.get("order"))
         eval_status = _model_name(params.get("eval_status"))
         version = version_option(params.get("version"))
 
@@ -50,11 +51,10 @@ class _PageHandler(VisionLensHandler):
                 offset=_or(params.get("offset"), 0),
                 limit=_or(params.get("limit"), 100),
                 sort=sort,
-                order=direction,
                 eval_status=eval_status,
                 version=version,
             )
-            return {**page, "code": view_code.samples_code(name, flt, sort, direction)}
+            return {**page, "code": view_code.samples_code(name, flt, sort)}
 
         page = await self.run_blocking(read)
         await self.write_json(page)
@@ -121,7 +121,7 @@ class PositionHandler(VisionLensHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.json_body()
-        sort, order = body.get("sort"), body.get("order")
+        sort = sort_option(body.get("sort"), body.get("order"))
         version = version_option(body.get("version"))
         answer = await self.run_blocking(
             lambda: selection_position(
@@ -130,7 +130,6 @@ class PositionHandler(VisionLensHandler):
                 body.get("filter"),
                 body["ids"],
                 sort=sort,
-                order=order,
                 version=version,
             )
         )
@@ -204,6 +203,15 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/facets", FacetsHandler),
     (r"/datasets/(?P<name>[^/]+)/selection-code", SelectionCodeHandler),
 ]
+
+
+def sort_option(sort: Any, order: Any) -> SampleSort:
+    """The ``sort`` / ``order`` options of a samples view, parsed once where the request
+    enters (:func:`..catalog.query.sample_sort.parse_sample_sort`): 400 naming a bad sort."""
+    try:
+        return parse_sample_sort(sort, order)
+    except FilterError as exc:
+        raise HTTPError(400, str(exc)) from exc
 
 
 def version_option(value: Any) -> int | None:

@@ -32,6 +32,7 @@ from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
 from ..catalog.extensions.computed import write_computed
 from ..catalog.query import view_code
 from ..catalog.query.filter_parser import parse_filter
+from ..catalog.query.sample_sort import parse_sample_sort
 from ..jobs import job_progress
 
 if TYPE_CHECKING:
@@ -148,7 +149,8 @@ def run_class_label_quality(
 
 def members_code(dataset: str) -> str | None:
     """The notebook call that reads the flagged images, worst first."""
-    return view_code.samples_code(dataset, parse_filter(MEMBERS), f"computed.{SCORE_FIELD}", "asc")
+    worst_first = parse_sample_sort(f"computed.{SCORE_FIELD}", "asc")
+    return view_code.samples_code(dataset, parse_filter(MEMBERS), worst_first)
 
 
 def stored_class_run(catalog: Catalog, dataset_id: int) -> dict[str, Any] | None:

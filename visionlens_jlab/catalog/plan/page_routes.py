@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from ..query.filter_model import Filter
+from ..query.sample_sort import SampleSort
 from ..sql import box_ranges
 from ..store.catalog import Catalog
 from .planner import Plan, Strategy
@@ -24,23 +25,25 @@ def run_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     flt: Filter,
-    sort: str | None,
-    direction: str,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
     """(exact total, the page's ids in order) from the first route of ``plan`` (from
-    :func:`.planner.plan_page`) before SQL that answers, or None: the SQL answers."""
+    :func:`.planner.plan_page`, sorted by the plan's sort) before SQL that answers, or
+    None: the SQL answers."""
+    sort = plan.sort
+    assert isinstance(sort, SampleSort)  # a plan of a samples page
+    direction = sort.direction
     for route in plan.routes:
         s = route.strategy
         if s is Strategy.SQL:
             return None
         if s is Strategy.MASK:
-            found = sorted_page(catalog, cur, dataset_id, flt, sort, direction, offset, limit)
+            found = sorted_page(catalog, cur, dataset_id, flt, sort, offset, limit)
         elif s is Strategy.DENSE_RANGE:
             found = dense_page(cur, dataset_id, direction, offset, limit)
         elif s is Strategy.SUMMARY_SORT:
-            found = summary_sorted_page(cur, dataset_id, str(sort), direction, offset, limit)
+            found = summary_sorted_page(cur, dataset_id, route.parts[0], offset, limit)
         elif s is Strategy.ID_RANGE:
             assert flt.ids is not None  # planned for an id set
             found = ids_page(cur, dataset_id, flt.ids, direction, offset, limit)

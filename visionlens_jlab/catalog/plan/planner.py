@@ -23,7 +23,9 @@ route reads an evaluation's per-box rows alone. Their sort is typed
 (:class:`..query.object_sort.ObjectSort`, carried by the plan as :attr:`Plan.sort`): the
 planner refuses one the rows cannot give (``iou`` of objects that are not an evaluation's
 patches) and picks the evaluation's rows for the orders they hold (IoU, object id). The
-version a request reads is a parameter of the plan (``version``), not a state of the context.
+samples' sort is typed too (:class:`..query.sample_sort.SampleSort`, :attr:`Plan.sort`): a
+held order answers a column, ``fields`` or box-summary sort, the summary rows one box
+summary of one source. The version a request reads is a parameter of the plan (``version``), not a state of the context.
 
 Planning reads only the typed filter: a few attribute tests, microseconds per request.
 :func:`forced_sql` makes every plan the SQL route alone (the randomised equality tests).
@@ -43,8 +45,9 @@ import numpy as np
 
 from ..indexes.box_index import SampleSet
 from ..query.filter_conditions import FilterError
-from ..query.filter_model import SAMPLE_COLUMNS, Filter, LabelCondition, SampleCondition
+from ..query.filter_model import Filter, LabelCondition, SampleCondition
 from ..query.object_sort import ObjectSort, parse_object_sort
+from ..query.sample_sort import SampleSort, parse_sample_sort
 from ..store.labels_position import labels_position
 
 
@@ -123,12 +126,12 @@ class Step:
 @dataclass(frozen=True)
 class Plan:
     """The routes of one request, tried in order (the last one is SQL); ``sort``: the typed
-    sort of a page of objects (None for samples, whose routes carry their sort's name)."""
+    sort of a page (of objects or samples; None for other requests)."""
 
     rows: str
     request: str
     routes: tuple[Step, ...]
-    sort: ObjectSort | None = None
+    sort: ObjectSort | SampleSort | None = None
 
     @property
     def strategies(self) -> tuple[Strategy, ...]:
@@ -167,20 +170,9 @@ def forced(version: int | None = None) -> bool:
     return _FORCED.get() or version is not None or labels_position() is not None
 
 
-def held_sort(sort: str | None) -> bool:
-    """Whether a held order may answer pages sorted by ``sort``: a sample column, a
-    ``fields.<key>`` value or a box summary, whose values only token-renewing writes
-    change; not the sample id (the index's own order) nor registered prefixes."""
-    if not sort or sort == "sample_id":
-        return False
-    return sort in SAMPLE_COLUMNS or sort.startswith(
-        ("fields.", "box_count.", "box_max.", "box_min.")
-    )
-
-
 def plan_page(
     flt: Filter,
-    sort: str | ObjectSort | None,
+    sort: str | ObjectSort | SampleSort | None,
     direction: str,
     rows: str = "samples",
     *,
@@ -189,9 +181,10 @@ def plan_page(
 ) -> Plan:
     """The routes of a page (or a count: a page of no rows) of ``flt`` sorted by ``sort``:
     of samples, or of objects (``rows="objects"``; ``evaluation``: an evaluation's patches)
-    at saved ``version`` (None: the current labels). Objects' ``sort`` is typed (a word is
-    parsed with ``direction`` by :func:`..query.object_sort.parse_object_sort`); FilterError
-    when their rows cannot give it."""
+    at saved ``version`` (None: the current labels). ``sort`` is typed (a word is parsed
+    with ``direction`` by :func:`..query.object_sort.parse_object_sort` or
+    :func:`..query.sample_sort.parse_sample_sort`; a typed sort carries its direction);
+    FilterError when the rows cannot give it."""
     _check_rows(rows)
     if rows == "objects":
         typed = sort if isinstance(sort, ObjectSort) else parse_object_sort(sort, direction)
@@ -201,32 +194,36 @@ def plan_page(
             )
         return Plan(rows, "page", _object_routes(flt, typed, version, evaluation), typed)
     if isinstance(sort, ObjectSort):
-        raise TypeError("a typed sort is of objects: samples are sorted by a field's name")
+        raise TypeError("an ObjectSort is of objects: samples are sorted by a SampleSort")
+    by = sort if isinstance(sort, SampleSort) else parse_sample_sort(sort, direction)
     if forced(version):
-        return Plan(rows, "page", (_SQL,))
-    by_id = not sort or sort == "sample_id"
+        return Plan(rows, "page", (_SQL,), by)
     active = flt.active
     routes: list[Step] = []
-    if held_sort(sort) or (by_id and active):
-        routes.append(Step(Strategy.MASK, (sort,) if held_sort(sort) else ()))
+    if by.held or (by.by_id and active):
+        routes.append(Step(Strategy.MASK, (by,) if by.held else ()))
     if not active:
-        if by_id:
+        if by.by_id:
             routes.append(Step(Strategy.DENSE_RANGE))
-        elif _summary_sort(sort, direction):
-            routes.append(Step(Strategy.SUMMARY_SORT, (sort,)))
-    elif by_id:
+        elif _summary_sort(by):
+            routes.append(Step(Strategy.SUMMARY_SORT, (by,)))
+    elif by.by_id:
         routes.extend(_filtered_by_id(flt))
     routes.append(_SQL)
-    return Plan(rows, "page", tuple(routes))
+    return Plan(rows, "page", tuple(routes), by)
 
 
-def plan_position(flt: Filter, sort: str | None, direction: str, rows: str = "samples") -> Plan:
+def plan_position(
+    flt: Filter, sort: str | SampleSort | None, direction: str = "ASC", rows: str = "samples"
+) -> Plan:
     """The routes of a position request: where the first of some samples stands among the
-    pages of ``flt`` sorted by ``sort`` (the grid scrolls to a selection made elsewhere).
-    The SQL route alone: one statement ranks the filtered samples in the pages' order, once
-    per selection made elsewhere rather than once per scroll."""
+    pages of ``flt`` sorted by ``sort`` (typed, or a word parsed with ``direction``; the
+    grid scrolls to a selection made elsewhere). The SQL route alone: one statement ranks
+    the filtered samples in the pages' order, once per selection made elsewhere rather
+    than once per scroll."""
     _check_rows(rows, "position")
-    return Plan(rows, "position", (_SQL,))
+    typed = sort if isinstance(sort, SampleSort) else parse_sample_sort(sort, direction)
+    return Plan(rows, "position", (_SQL,), typed)
 
 
 def plan_facets(flt: Filter, rows: str = "samples", stored: bool = True) -> Plan:
@@ -327,20 +324,13 @@ def _object_routes(
     return (_SQL,)
 
 
-def _summary_sort(sort: str | None, direction: str) -> bool:
-    """Whether the summary rows order ``sort`` exactly (see :mod:`.summary_pages`)."""
-    if not sort:
+def _summary_sort(sort: SampleSort) -> bool:
+    """Whether the summary rows order ``sort`` exactly (see :mod:`.summary_pages`): a box
+    summary of one source (not all predictions)."""
+    if not sort.box_summary or sort.source == "predictions":
         return False
-    if sort.startswith("box_count."):
-        # samples without boxes count 0: after the others only in descending order
-        return direction == "DESC" and _one_source(sort[10:])
-    if sort.startswith(("box_max.", "box_min.")):
-        return _one_source(sort[8:].partition(".")[2])
-    return False
-
-
-def _one_source(source: str) -> bool:
-    return bool(source) and source != "predictions"
+    # samples without boxes count 0: after the others only in descending order
+    return sort.kind != "box_count" or sort.direction == "DESC"
 
 
 def _check_rows(rows: str, request: str = "page") -> None:

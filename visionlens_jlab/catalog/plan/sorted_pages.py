@@ -40,11 +40,11 @@ from ..indexes.field_columns import field_columns
 from ..indexes.index_warmer import register_warmer
 from ..indexes.tag_lists import tag_lists
 from ..query.filter_model import Filter
-from ..query.filters import Params, sort_key_sql
+from ..query.filters import Params
+from ..query.sample_sort import SampleSort, sort_key_sql
 from ..store.catalog import Catalog
 from ..store.token_cache import token_snapshot
 from .filter_masks import filtered_mask
-from .planner import held_sort
 
 KEPT_ORDERS = 8
 """Orders held per catalog (4 MB each at 1M samples), least recently used dropped."""
@@ -62,25 +62,25 @@ class SortOrder:
 
 
 class _Orders:
-    """Per catalog, the held orders by (dataset, sort, direction), least recently used
-    first; one sort runs at a time per catalog."""
+    """Per catalog, the held orders by (dataset, typed sort: its direction included), least
+    recently used first; one sort runs at a time per catalog."""
 
     def __init__(self) -> None:
         self._held: weakref.WeakKeyDictionary[
-            Catalog, OrderedDict[tuple[int, str, str], SortOrder]
+            Catalog, OrderedDict[tuple[int, SampleSort], SortOrder]
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def get(
-        self, catalog: Catalog, boxes: BoxIndex, dataset_id: int, sort: str, direction: str
+        self, catalog: Catalog, boxes: BoxIndex, dataset_id: int, sort: SampleSort
     ) -> SortOrder | None:
         """The order of ``sort`` for ``boxes``' token, sorted now if not held."""
-        key = (dataset_id, sort, direction)
+        key = (dataset_id, sort)
         with self._lock:
             held = self._held.setdefault(catalog, OrderedDict())
             found = held.get(key)
             if found is None or found.token != boxes.token:
-                found = _sorted(catalog, boxes, dataset_id, sort, direction)
+                found = _sorted(catalog, boxes, dataset_id, sort)
                 if found is None:
                     return None
             held[key] = found
@@ -89,17 +89,17 @@ class _Orders:
                 held.popitem(last=False)
             return found
 
-    def held_keys(self, catalog: Catalog, dataset_id: int) -> list[tuple[str, str]]:
-        """(sort, direction) of the orders held for a dataset."""
+    def held_keys(self, catalog: Catalog, dataset_id: int) -> list[SampleSort]:
+        """The sorts of the orders held for a dataset."""
         with self._lock:
-            return [(s, d) for ds, s, d in self._held.get(catalog, {}) if ds == dataset_id]
+            return [s for ds, s in self._held.get(catalog, {}) if ds == dataset_id]
 
 
 _ORDERS = _Orders()
 
 
 def _sorted(
-    catalog: Catalog, boxes: BoxIndex, dataset_id: int, sort: str, direction: str
+    catalog: Catalog, boxes: BoxIndex, dataset_id: int, sort: SampleSort
 ) -> SortOrder | None:
     """Sort the dataset's samples in one snapshot; None unless its token is ``boxes``'."""
     params = Params()
@@ -109,7 +109,7 @@ def _sorted(
             return None
         ids = cur.execute(
             f"SELECT s.sample_id FROM samples s WHERE s.dataset_id = ? "  # noqa: S608 - compiled key, values bound
-            f"ORDER BY {key} {direction} NULLS LAST, s.sample_id ASC",
+            f"ORDER BY {key} {sort.direction} NULLS LAST, s.sample_id ASC",
             [dataset_id, *params.values],
         ).fetchnumpy()["sample_id"]
     positions = boxes.samples.positions(np.asarray(ids, dtype=np.int64))
@@ -123,22 +123,21 @@ def sorted_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     flt: Filter,
-    sort: str | None,
-    direction: str,
+    sort: SampleSort,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
     """The ``MASK`` route of a page plan (:func:`.planner.plan_page`): (exact total, the
-    page's sample ids in order) of a parsed filter sorted by a
-    :func:`.planner.held_sort` key or the sample id in ``direction`` (``ASC``/``DESC``),
+    page's sample ids in order) of a parsed filter sorted by a held sort
+    (:attr:`~..query.sample_sort.SampleSort.held`) or the sample id, either direction,
     or None when the index cannot answer (a read-only catalog without a token, a write
     during the sort or since the token was read)."""
     boxes = box_index(catalog, cur, dataset_id)
     if boxes is None:
         return None
     order = None  # the sample id's order: the index's positions themselves
-    if held_sort(sort):
-        order = _ORDERS.get(catalog, boxes, dataset_id, str(sort), direction)
+    if sort.held:
+        order = _ORDERS.get(catalog, boxes, dataset_id, sort)
         if order is None:
             return None
     if not flt.active:  # every sample
@@ -155,7 +154,7 @@ def sorted_page(
     if mask is None:
         return None
     if order is None:
-        page = _page_positions(None, mask, offset, limit, reverse=direction == "DESC")
+        page = _page_positions(None, mask, offset, limit, reverse=sort.direction == "DESC")
     else:
         page = _page_positions(order.positions, mask, offset, limit)
     return int(np.count_nonzero(mask)), boxes.samples.ids[page].tolist()
@@ -202,8 +201,8 @@ def _warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> 
     keys = _ORDERS.held_keys(catalog, dataset_id)
     boxes = box_index(catalog, cur, dataset_id) if keys else None
     if boxes is not None:
-        for sort, direction in keys:
-            _ORDERS.get(catalog, boxes, dataset_id, sort, direction)
+        for sort in keys:
+            _ORDERS.get(catalog, boxes, dataset_id, sort)
 
 
 register_warmer(_warm)

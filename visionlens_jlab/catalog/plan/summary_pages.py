@@ -33,6 +33,7 @@ import numpy as np
 
 from ..query.filter_model import LabelCondition, SampleCondition
 from ..query.filters import Params, field_rows_sql, source_clause
+from ..query.sample_sort import SampleSort
 from ..query.summary_filters import label_summary
 
 
@@ -144,14 +145,13 @@ def dense_page(
 def summary_sorted_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
-    sort: str,
-    direction: str,
+    sort: SampleSort,
     offset: int,
     limit: int,
 ) -> tuple[int, list[int]] | None:
     """Every sample sorted by a box summary of one source, from the summary rows with a
     key, or None when the page reaches the samples without one."""
-    column, source = _sort_column(sort)
+    column, source, direction = _sort_column(sort), sort.source, sort.direction
     params = Params([dataset_id])
     where = f"a.dataset_id = ? AND {source_clause(source, params)} AND {column} IS NOT NULL"
     rows = cur.execute(
@@ -169,10 +169,9 @@ def summary_sorted_page(
     return int(total), [int(i) for i in ids or []]
 
 
-def _sort_column(sort: str) -> tuple[str, str]:
-    """(summary column, source) of a sort key the planner found the summary rows order
-    exactly (:func:`.planner.plan_page`)."""
-    if sort.startswith("box_count."):
-        return "a.n", sort[10:]
-    field, _, source = sort[8:].partition(".")
-    return f"a.{field}_{sort[4:7]}", source
+def _sort_column(sort: SampleSort) -> str:
+    """The summary column of a box summary the planner found the summary rows order
+    exactly (:func:`.planner.plan_page`): the count, or the field's maximum / minimum."""
+    if sort.kind == "box_count":
+        return "a.n"
+    return f"a.{sort.name}_{sort.kind[4:]}"

@@ -197,18 +197,6 @@ def sample_field_sql(name: str, params: Params) -> str:
     return summary_filters.extreme_sql(name[4:7].upper(), column, source, _source(params))
 
 
-def sort_key_sql(sort: str | None, params: Params) -> str:
-    """SQL of a page's sort key over ``samples s``: any sample field (box summaries
-    included), or the sample id when not sorted. Ties and NULLs are ordered by the
-    callers the same way (NULLS LAST, then sample id), so every view of one sort agrees."""
-    if not sort:
-        return "s.sample_id"
-    try:
-        return sample_field_sql(sort, params)
-    except FilterError as exc:
-        raise FilterError(f"cannot sort by {sort!r}: {exc}") from exc
-
-
 def sort_direction(order: str | None) -> str:
     """``DESC`` for ``order == 'desc'`` (any case), else ``ASC``."""
     return "DESC" if (order or "asc").lower() == "desc" else "ASC"

@@ -10,24 +10,26 @@ SQL, and :func:`~.export_queries.export_samples` sorts as
 from __future__ import annotations
 
 from .filter_model import Filter
+from .sample_sort import SampleSort
 
 MAX_CODE_IDS = 1000
 """Past this many ``ids`` in the filter or the selection there is no code: the call would
 be a wall of numbers, and every page of the view would carry it."""
 
 
-def samples_code(dataset: str, flt: Filter, sort: str | None, order: str | None) -> str | None:
+def samples_code(dataset: str, flt: Filter, sort: SampleSort) -> str | None:
     """``vl.dataset(...).samples(filter=..., sort=..., order=...)`` for this view
-    (arguments at their default are left out; the filter as the request wrote it); None
-    for a filter of over :data:`MAX_CODE_IDS` ids."""
+    (arguments at their default are left out; the filter as the request wrote it, the sort
+    by its word); None for a filter of over :data:`MAX_CODE_IDS` ids."""
     if flt.ids_list is not None and len(flt.ids_list) > MAX_CODE_IDS:
         return None
     args: list[str] = []
     if flt.raw:
         args.append(f"filter={flt.raw!r}")
-    if sort:
-        args.append(f"sort={sort!r}")
-        if (order or "asc").lower() == "desc":
+    word, order = sort.words
+    if word is not None:
+        args.append(f"sort={word!r}")
+        if order == "desc":
             args.append("order='desc'")
     return f"vl.dataset({dataset!r}).samples({', '.join(args)})"
 

@@ -27,10 +27,9 @@ from ..query.filters import (
     FilterError,
     Params,
     compile_parsed,
-    sort_direction,
-    sort_key_sql,
     source_clause,
 )
+from ..query.sample_sort import SampleSort, parse_sample_sort, sort_key_sql
 from ..store.catalog import Catalog
 from ..store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, available, relation
 from ..store.schema import GROUND_TRUTH
@@ -102,14 +101,15 @@ def export_samples(
     catalog: Catalog,
     dataset: str,
     spec: dict[str, Any] | None,
-    sort: str | None = None,
+    sort: SampleSort | str | None = None,
     order: str | None = None,
     *,
     box_counts: bool = True,
     position: int | None = None,
 ) -> Iterator[Export]:
     """Samples matching ``spec`` with ``box_count.<source>`` for every source, in id order
-    or sorted as the samples page sorts (``sort``, ``order``: the same rows, same order).
+    or sorted as the samples page sorts (``sort``: typed, or a word parsed with ``order``:
+    the same rows, same order).
 
     Columns: sample_id, file_name, location, width, height, split, source_image_id,
     tags (list<string>), fields (JSON text), then one int64 count column per source (none
@@ -118,6 +118,7 @@ def export_samples(
     position of the operation log (a version's; the filter still selects by the samples
     now), read as a browsed version reads them (:func:`..tables.sample_tag_log.samples_at`).
     """
+    typed = sort if isinstance(sort, SampleSort) else parse_sample_sort(sort, order)
     model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
         if ids_table is not None:
@@ -127,7 +128,7 @@ def export_samples(
         where = flt.where + (_IN_IDS if ids_table is not None else "")
         sources = dataset_sources(cur, dataset_id) if box_counts else []
         key_params, params = Params(), Params()
-        key = sort_key_sql(sort, key_params)
+        key = sort_key_sql(typed, key_params)
         counts, select_counts = "", ""
         if sources:
             count_cols = ", ".join(
@@ -151,7 +152,7 @@ def export_samples(
                    sel.split, sel.source_image_id, sel.tags,
                    CAST(sel.fields AS VARCHAR) AS fields{select_counts}
             FROM {rows} sel {"LEFT JOIN c ON c.sample_id = sel.sample_id" if sources else ""}
-            ORDER BY sel._k {sort_direction(order)} NULLS LAST, sel.sample_id ASC
+            ORDER BY sel._k {typed.direction} NULLS LAST, sel.sample_id ASC
         """  # noqa: S608 - compiled filter and positional aliases only; values are bound
         values = [*key_params.values, *flt.params, *params.values]
         reader = cur.sql(sql, params=values).to_arrow_reader(BATCH_ROWS)

@@ -14,7 +14,8 @@ import numpy as np
 from ..plan.planner import Strategy, forced, plan_position
 from ..query.filter_conditions import Params, checked_id_array
 from ..query.filter_parser import parse_filter
-from ..query.filters import compile_parsed, sort_direction, sort_key_sql
+from ..query.filters import compile_parsed
+from ..query.sample_sort import SampleSort, parse_sample_sort, sort_key_sql
 from ..store.catalog import Catalog
 from ..tables.labels_view import labels_at
 
@@ -25,7 +26,7 @@ def selection_position(
     spec: dict[str, Any] | None,
     ids: Any,
     *,
-    sort: str | None = None,
+    sort: SampleSort | str | None = None,
     order: str | None = None,
     version: int | None = None,
 ) -> dict[str, Any]:
@@ -34,16 +35,17 @@ def selection_position(
     ties by sample id), and ``sample_id``, that sample (both None when the filter shows none
     of them); ``shown``, how many of them the filter shows; ``hidden``, how many others are
     samples of the dataset (ids of no sample are not counted). ``version``: the labels as
-    they were at that saved version."""
+    they were at that saved version. ``sort``: typed, or a word parsed here with ``order``."""
     wanted = np.unique(checked_id_array(ids))
-    direction = sort_direction(order)
+    typed = sort if isinstance(sort, SampleSort) else parse_sample_sort(sort, order)
+    direction = typed.direction
     with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         dataset_id = catalog.dataset_id(cur, dataset)
         flt = compile_parsed(dataset_id, parse_filter(spec), shortcuts=not forced())
-        plan = plan_position(flt.model, sort, direction)
+        plan = plan_position(flt.model, typed)
         assert plan.strategies == (Strategy.SQL,)  # the one route: this statement
         key_params = Params()
-        key = sort_key_sql(sort, key_params)
+        key = sort_key_sql(typed, key_params)
         # The ranks are those of the whole filtered view (a sample's position in its
         # pages), so every filtered sample is ranked before the wanted ones are kept.
         row = cur.execute(

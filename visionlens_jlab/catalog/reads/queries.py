@@ -21,12 +21,11 @@ from ..query.filters import (
     compile_filter,
     compile_parsed,
     label_match_sql,
-    sort_direction,
-    sort_key_sql,
 )
+from ..query.sample_sort import SampleSort, parse_sample_sort, sort_key_sql
 from ..store.catalog import Catalog
 from ..store.request_reads import reads_once
-from ..store.result_cache import filter_key, params_key
+from ..store.result_cache import filter_key
 from ..tables.labels_view import check_readable, labels_at
 from .label_reads import (
     annotations_for,
@@ -55,7 +54,7 @@ def samples_page(
     *,
     offset: int = 0,
     limit: int = 100,
-    sort: str | None = None,
+    sort: SampleSort | str | None = None,
     order: str | None = None,
     include_annotations: bool = True,
     eval_status: str | None = None,
@@ -65,12 +64,14 @@ def samples_page(
 
     ``eval_status``: an evaluation's key, or a model (its latest evaluation); each box then
     carries its ``status`` in that evaluation (a 404 :class:`NotFoundError` if there is none). ``version``: read the
-    labels as they were at that saved version (:mod:`..tables.labels_view`; None: current)."""
+    labels as they were at that saved version (:mod:`..tables.labels_view`; None: current).
+    ``sort``: typed (:func:`..query.sample_sort.parse_sample_sort`, its direction included),
+    or a sample field's word parsed here with ``order``."""
     if offset < 0 or limit < 0:
         raise FilterError("offset and limit must be non-negative")
     check_readable(version, eval_status)
     limit = min(limit, MAX_PAGE)
-    direction = sort_direction(order)
+    typed = sort if isinstance(sort, SampleSort) else parse_sample_sort(sort, order)
     with (
         catalog.cursor() as cur,
         reads_once(cur),  # the tokens once: request_reads.py
@@ -79,14 +80,11 @@ def samples_page(
         dataset_id = catalog.dataset_id(cur, dataset)
         # before the first statement on the dataset's rows: see result_cache.py
         written = catalog.version_of(dataset_id)
-        key_params = Params()
-        key = sort_key_sql(sort, key_params)
         flt = compile_parsed(dataset_id, parse_filter(spec), shortcuts=not forced())
         total_key = filter_key("total", dataset_id, flt)
         page_key = filter_key(
-            "page", dataset_id, flt, key, params_key(key_params.values), direction,
-            offset, limit, include_annotations, eval_status,
-        )  # fmt: skip
+            "page", dataset_id, flt, typed, offset, limit, include_annotations, eval_status
+        )
         cached = catalog.results.get(page_key, written)
         if cached is not None:
             return cached
@@ -95,13 +93,12 @@ def samples_page(
             known = catalog.results.get(total_key, written)
             if known is not None:
                 return {"total": known, "offset": offset, "limit": 0, "samples": []}
-        plan = plan_page(flt.model, sort, direction)
-        found = run_page(plan, catalog, cur, dataset_id, flt.model, sort, direction, offset, limit)
+        plan = plan_page(flt.model, typed, typed.direction)
+        found = run_page(plan, catalog, cur, dataset_id, flt.model, offset, limit)
         if found is not None:
             total, samples = found[0], _samples_by_id(cur, dataset_id, found[1])
         else:
-            total, samples = _filtered_page(cur, dataset_id, flt, key, key_params, direction,
-                                            offset, limit)  # fmt: skip
+            total, samples = _filtered_page(cur, dataset_id, flt, typed, offset, limit)
         if include_annotations and samples:
             ids = [s["sample_id"] for s in samples]
             match_params = Params()
@@ -157,13 +154,13 @@ def _filtered_page(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     flt: CompiledFilter,
-    key: str,
-    key_params: Params,
-    direction: str,
+    sort: SampleSort,
     offset: int,
     limit: int,
 ) -> tuple[int, list[dict[str, Any]]]:
     """The total and page of any filter and sort, in one statement."""
+    key_params = Params()
+    key, direction = sort_key_sql(sort, key_params), sort.direction
     # One statement: the filter (box subqueries and all) runs once for the total and the
     # page, instead of once for a COUNT and again for the page; only the page's rows
     # read the wide columns (names, tags, JSON fields). The one-row total is left-joined
