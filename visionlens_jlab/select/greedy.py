@@ -81,28 +81,51 @@ def choose(
     """Choose up to ``k`` of ``n`` candidates, each the open one with the largest weighted
     sum of scaled gains. Stops early when no open candidate has a finite gain.
     ``progress(done, k)`` is called after each pick (a job's progress and cancel hook:
-    raising there stops the loop)."""
+    raising there stops the loop).
+
+    The loop works on the candidates every strategy can still choose (finite gains), kept
+    in position order and shrunk as they are chosen or turn ``-inf``: a strategy that
+    limits its candidates (diversity's pool at a million vectors) makes each pick cost its
+    pool, not ``n``. Each pick scales exactly as :func:`scaled` does, so the result is the
+    same as scaling over all ``n``."""
     if not strategies:
         raise ValueError("choose at least one strategy")
     rng = np.random.default_rng(seed)
-    gains = [s.gain.start(n, rng).astype(np.float64, copy=False) for s in strategies]
-    weights = np.array([s.weight for s in strategies], dtype=np.float64)
-    open_ = np.ones(n, dtype=bool)
+    starts = [s.gain.start(n, rng).astype(np.float64, copy=False) for s in strategies]
+    weights = [float(s.weight) for s in strategies]
+    live = np.ones(n, dtype=bool)
+    for g in starts:
+        live &= np.isfinite(g)
+    idx = np.flatnonzero(live)
+    gains = [g[idx] for g in starts]
     positions: list[int] = []
     rows: list[np.ndarray] = []
     for done in range(min(k, n)):
-        parts = np.stack([scaled(g, open_) for g in gains]) * weights[:, None]
-        total = parts.sum(axis=0)
-        best = int(np.argmax(total))
-        if not np.isfinite(total[best]):
+        if idx.size == 0:
             break
+        parts = np.empty((len(gains), idx.size))
+        for i, g in enumerate(gains):
+            lo, hi = float(g.min()), float(g.max())
+            if hi > lo:
+                np.subtract(g, lo, out=parts[i])
+                parts[i] /= hi - lo
+            else:
+                parts[i] = 0.0
+            parts[i] *= weights[i]
+        total = parts.sum(axis=0)
+        at = int(np.argmax(total))
+        best = int(idx[at])
         positions.append(best)
-        rows.append(parts[:, best])
-        open_[best] = False
+        rows.append(parts[:, at].copy())
+        keep = np.ones(idx.size, dtype=bool)
+        keep[at] = False
         for i, s in enumerate(strategies):
             now = s.gain.picked(best)
             if now is not None:
-                gains[i] = now.astype(np.float64, copy=False)
+                gains[i] = np.asarray(now, dtype=np.float64)[idx]
+                keep &= np.isfinite(gains[i])
+        idx = idx[keep]
+        gains = [g[keep] for g in gains]
         if progress is not None:
             progress(done + 1, k)
     names = tuple(s.gain.name for s in strategies)
