@@ -164,3 +164,33 @@ def test_an_old_catalog_gains_the_tables(tmp_path: Path) -> None:
         assert (
             len(out["sample_ids"]) == 4 and list_selections(catalog, "demo")[0]["id"] == out["id"]
         )
+
+
+def test_vector_strategies_read_the_space_by_sample_id(pictures: Any, tmp_path: Path) -> None:
+    """Diversity over six planted clusters takes one of each; similar to a tagged set takes
+    the rest of its cluster; a candidate without a vector is left out and counted."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from visionlens_jlab.embed.imported import import_embeddings
+    from visionlens_jlab.vectors import open_vector_store
+
+    catalog, ids, *_ = pictures
+    rng = np.random.default_rng(2)
+    centres = rng.normal(size=(6, 16))
+    cluster = np.arange(N) % 6
+    matrix = (centres[cluster] + 0.01 * rng.normal(size=(N, 16))).astype(np.float32)
+    source = tmp_path / "v.parquet"
+    rows = pa.array(matrix[1:].tolist(), pa.list_(pa.float32()))  # sample 0: no vector
+    pq.write_table(pa.table({"sample_id": ids[1:], "vector": rows}), source)
+    with open_vector_store(catalog.data_dir) as store:
+        import_embeddings(None, catalog, store, "pics", "mine", str(source))
+        run = lambda **body: run_selection(catalog, store, "pics", parse_request(body))  # noqa: E731
+        out = run(count=6, strategies="diversity", space="mine")
+        assert sorted(cluster[np.searchsorted(ids, out["sample_ids"])]) == list(range(6))
+        assert out["space"].startswith("mine-") and out["options"]["without_vectors"] == 1
+        update_tags(catalog, "pics", {"ids": ids[cluster == 2][:3].tolist()}, add=["ref"])
+        out = run(count=5, strategies="similar", reference_tag="ref", exclude_tags=["ref"])
+        assert set(cluster[np.searchsorted(ids, out["sample_ids"])]) == {2}
+        with pytest.raises(SelectionError, match="no sample tagged 'none'"):
+            run(count=2, strategies="unlike", reference_tag="none")
