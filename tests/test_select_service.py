@@ -194,3 +194,37 @@ def test_vector_strategies_read_the_space_by_sample_id(pictures: Any, tmp_path: 
         assert set(cluster[np.searchsorted(ids, out["sample_ids"])]) == {2}
         with pytest.raises(SelectionError, match="no sample tagged 'none'"):
             run(count=2, strategies="unlike", reference_tag="none")
+
+
+def test_diversity_counts_the_labelled_samples_as_chosen(tmp_path: Path) -> None:
+    """With ``exclude_labelled``, the view's labelled samples are never chosen and count as
+    chosen already: clusters 0-2 and half of 3 are labelled, so the first picks are in the
+    two clusters nobody labelled, whatever the seed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from visionlens_jlab.embed.imported import import_embeddings
+    from visionlens_jlab.vectors import open_vector_store
+
+    cluster = np.repeat(np.arange(6), 10)
+    labelled = (cluster < 3) | ((cluster == 3) & (np.arange(60) % 10 < 5))
+    gt = [{"sample_index": i, "label": CLASSES[0]} for i in np.flatnonzero(labelled)]
+    rng = np.random.default_rng(8)
+    matrix = (rng.normal(size=(6, 16))[cluster] + 0.01 * rng.normal(size=(60, 16))).tolist()
+    with Catalog(tmp_path / "data") as catalog, open_vector_store(tmp_path / "data") as store:
+        write_dataset(catalog, "pics", LabelsSource(60, gt))
+        ids = sample_ids(catalog, "pics", None).to_numpy()
+        source = tmp_path / "v.parquet"
+        pq.write_table(
+            pa.table({"sample_id": ids, "vector": pa.array(matrix, pa.list_(pa.float32()))}), source
+        )
+        import_embeddings(None, catalog, store, "pics", "mine", str(source))
+        for seed in range(5):
+            body = {"count": 3, "strategies": "diversity", "exclude_labelled": True, "seed": seed}
+            out = run_selection(catalog, store, "pics", parse_request(body))
+            picked = cluster[np.searchsorted(ids, out["sample_ids"])]
+            assert (
+                set(picked[:2]) == {4, 5}
+                and not labelled[np.searchsorted(ids, out["sample_ids"])].any()
+            )
+            assert out["options"]["labelled_rows"] == 35 and out["options"]["candidates"] == 25

@@ -35,20 +35,27 @@ LABELLED = ({"labels": {"source": "ground_truth"}}, {"classifications": {"source
 """The filters of samples with ground truth (objects, or an image label)."""
 
 
-def candidate_ids(catalog: Catalog, dataset: str, request: SelectionRequest) -> np.ndarray:
-    """The filter's sample ids (sorted) less the excluded ones."""
-    ids = queries.sample_ids(catalog, dataset, dict(request.filter.raw), request.version)
-    ids = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64)
-    drop: list[np.ndarray] = []
+def candidate_ids(
+    catalog: Catalog, dataset: str, request: SelectionRequest
+) -> tuple[np.ndarray, np.ndarray]:
+    """The filter's sample ids (sorted) less the excluded ones; and the filter's samples
+    left out for their ground truth (``exclude_labelled``), which the vector strategies
+    count as chosen already."""
+
+    def ids_of(spec: dict[str, Any], version: int | None = None) -> np.ndarray:
+        found = queries.sample_ids(catalog, dataset, spec, version)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    ids = ids_of(dict(request.filter.raw), request.version)
     if request.exclude_tags:
-        tagged = {"tags": {"any": list(request.exclude_tags)}}
-        drop.append(queries.sample_ids(catalog, dataset, tagged).to_numpy(zero_copy_only=False))
+        tagged = ids_of({"tags": {"any": list(request.exclude_tags)}})
+        ids = np.setdiff1d(ids, tagged, assume_unique=True)
+    labelled = np.empty(0, dtype=np.int64)
     if request.exclude_labelled:
         for spec in LABELLED:
-            drop.append(queries.sample_ids(catalog, dataset, spec).to_numpy(zero_copy_only=False))
-    for excluded in drop:
-        ids = np.setdiff1d(ids, np.asarray(excluded, dtype=np.int64), assume_unique=True)
-    return ids
+            labelled = np.union1d(labelled, np.intersect1d(ids, ids_of(spec)))
+        ids = np.setdiff1d(ids, labelled, assume_unique=True)
+    return ids, labelled
 
 
 def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, ...]) -> list[str]:
@@ -129,7 +136,7 @@ def run_selection(
     order. ``progress(done, count)`` after each pick (raising there stops the run before
     anything is written)."""
     started = time.perf_counter()
-    ids = candidate_ids(catalog, dataset, request)
+    ids, labelled = candidate_ids(catalog, dataset, request)
     space: str | None = None
     options: dict[str, Any] = {}
     vector_words = [w for w, _ in request.strategies if w in VECTOR_WORDS]
@@ -138,8 +145,9 @@ def run_selection(
 
         if store is None:
             raise SelectionError("the vector store is not available for the vector strategies")
-        space, ids, built, left_out = vector_gains(catalog, store, dataset, request, ids)
-        options["without_vectors"] = left_out
+        side = vector_gains(catalog, store, dataset, request, ids, labelled)
+        space, ids, built = side.space, side.ids, side.gains
+        options.update(without_vectors=side.left_out, labelled_rows=side.labelled)
     else:
         built = {}
     strategies = [
@@ -154,7 +162,8 @@ def run_selection(
         exclude_tags=list(request.exclude_tags), exclude_labelled=request.exclude_labelled,
         version=request.version, balance_field=request.balance_field,
         balance_target=request.balance_target, models=list(request.models),
-        reference_tag=request.reference_tag, candidates=len(ids),
+        reference_tag=request.reference_tag,
+        candidates=len(ids) - options.get("labelled_rows", 0),
     )  # fmt: skip
     record: dict[str, Any] = {
         "strategies": [{"name": w, "weight": weight} for w, weight in request.strategies],

@@ -8,6 +8,7 @@ by sample id as maps read them. A candidate without a vector in the space is lef
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,15 +34,30 @@ def _sorted_vectors(
     return np.asarray(got, dtype=np.int64)[order], vectors[order]
 
 
+@dataclass(frozen=True)
+class VectorSide:
+    """What the vector strategies read: ``ids``, the loop's rows (the candidates with a
+    vector, then ``labelled`` more: samples of the view with ground truth, never chosen
+    and counted as chosen already), the strategies by word, and ``left_out`` candidates
+    without a vector."""
+
+    space: str
+    ids: np.ndarray
+    gains: dict[str, Gain]
+    left_out: int
+    labelled: int
+
+
 def vector_gains(
     catalog: Catalog,
     store: VectorStore,
     dataset: str,
     request: SelectionRequest,
     ids: np.ndarray,
-) -> tuple[str, np.ndarray, dict[str, Gain], int]:
-    """The space read, the candidates that have a vector there (sorted), the request's
-    vector strategies over them by word, and how many candidates were left out."""
+    labelled_ids: np.ndarray,
+) -> VectorSide:
+    """The request's vector strategies over the candidates ``ids`` that have a vector in
+    its space, with the vectors of ``labelled_ids`` as what is labelled already."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
     try:
@@ -49,6 +65,13 @@ def vector_gains(
     except MapError as exc:
         raise SelectionError(str(exc)) from exc
     kept, vectors = _sorted_vectors(store, space, ids)
+    if not len(kept):
+        raise SelectionError(f"no candidate has a vector in space {space!r}: embed them first")
+    known, known_vectors = _sorted_vectors(store, space, labelled_ids)
+    rows = np.concatenate([kept, known])
+    if len(known):
+        vectors = np.concatenate([vectors, known_vectors.astype(vectors.dtype, copy=False)])
+    mask = np.arange(len(rows)) >= len(kept)
     reference = np.empty((0, 0), dtype=np.float32)
     if request.reference_tag is not None:
         spec = {"tags": {"any": [request.reference_tag]}}
@@ -62,20 +85,21 @@ def vector_gains(
             raise SelectionError(
                 f"{word!r}: no sample tagged {request.reference_tag!r} has a vector in {space!r}"
             )
-        if not len(kept):
-            raise SelectionError(f"no candidate has a vector in space {space!r}: embed them first")
-        gains[word] = _gain(word, vectors, reference, request.count)
-    return space, kept, gains, len(ids) - len(kept)
+        gains[word] = _gain(word, vectors, reference, mask, request.count)
+    return VectorSide(space, rows, gains, len(ids) - len(kept), len(known))
 
 
-def _gain(word: str, vectors: np.ndarray, reference: np.ndarray, count: int) -> Gain:
-    """Vector strategy ``word`` over the candidates' ``vectors``."""
+def _gain(
+    word: str, vectors: np.ndarray, reference: np.ndarray, labelled: np.ndarray, count: int
+) -> Gain:
+    """Vector strategy ``word`` over the rows' ``vectors`` (``labelled``: their mask)."""
+    mask = labelled if labelled.any() else None
     if word == "diversity":
-        return Diversity(vectors)
+        return Diversity(vectors, mask)
     if word == "typicality":
-        return Typicality(vectors, count)
+        return Typicality(vectors, count, mask)
     if word == "coverage":
-        return Coverage(vectors)
+        return Coverage(vectors, mask)
     if word == "representativeness":
-        return Representativeness(vectors)
-    return Similar(vectors, reference, unlike=word == "unlike")
+        return Representativeness(vectors, mask)
+    return Similar(vectors, reference, mask, unlike=word == "unlike")
