@@ -11,7 +11,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from visionlens_jlab import edits
@@ -19,9 +22,13 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
+from visionlens_jlab.config import CATALOG_FILE
+from visionlens_jlab.embed.imported import import_embeddings
+from visionlens_jlab.export import export_view
 from visionlens_jlab.select.records import list_selections, read_selection
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
+from visionlens_jlab.vectors import open_vector_store
 
 from .test_evaluate_classification import CLASSES, LabelsSource
 
@@ -120,7 +127,9 @@ def test_the_tag_is_one_undoable_batch_and_the_record_is_listed(pictures: Any) -
     assert sample_ids(catalog, "pics", {"tags": {"any": [out["tag"]]}}).to_pylist() == []
 
 
-def test_a_selection_on_a_version_browses_the_same_ids(pictures: Any) -> None:
+def test_a_selection_on_a_version_browses_and_exports_the_same_ids(
+    pictures: Any, tmp_path: Path
+) -> None:
     catalog, ids, *_ = pictures
     update_tags(catalog, "pics", {"ids": ids[:30].tolist()}, add=["pool"])
     version = edits.snapshot(catalog, "pics", "before", "tester")["version"]
@@ -130,6 +139,11 @@ def test_a_selection_on_a_version_browses_the_same_ids(pictures: Any) -> None:
     assert set(out["sample_ids"]) <= set(ids[:30].tolist())
     browsed = sample_ids(catalog, "pics", {"tags": {"any": ["batch-1"]}}).to_pylist()
     assert browsed == sorted(out["sample_ids"])
+    spec = {"tags": {"any": ["batch-1"]}}
+    export_view(catalog, "pics", "parquet", tmp_path / "out", spec=spec, images="none")
+    exported = {c for f in (tmp_path / "out").rglob("*.parquet")
+                for c in pq.read_table(f).column("sample_id").to_pylist()}  # fmt: skip
+    assert exported == set(out["sample_ids"])
     assert read_selection(catalog, "pics", out["id"])["options"]["version"] == version
 
 
@@ -146,10 +160,6 @@ def test_bad_requests_name_the_bad_word() -> None:
 
 def test_an_old_catalog_gains_the_tables(tmp_path: Path) -> None:
     """Migration step 19 on a catalog written before it (tests/fixtures/old_catalog)."""
-    import duckdb
-
-    from visionlens_jlab.config import CATALOG_FILE
-
     with tarfile.open(REPO / "tests" / "fixtures" / "old_catalog" / "data.tar.gz") as tar:
         tar.extractall(tmp_path, filter="data")
     data = tmp_path / "data"
@@ -169,12 +179,6 @@ def test_an_old_catalog_gains_the_tables(tmp_path: Path) -> None:
 def test_vector_strategies_read_the_space_by_sample_id(pictures: Any, tmp_path: Path) -> None:
     """Diversity over six planted clusters takes one of each; similar to a tagged set takes
     the rest of its cluster; a candidate without a vector is left out and counted."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from visionlens_jlab.embed.imported import import_embeddings
-    from visionlens_jlab.vectors import open_vector_store
-
     catalog, ids, *_ = pictures
     rng = np.random.default_rng(2)
     centres = rng.normal(size=(6, 16))
@@ -200,12 +204,6 @@ def test_diversity_counts_the_labelled_samples_as_chosen(tmp_path: Path) -> None
     """With ``exclude_labelled``, the view's labelled samples are never chosen and count as
     chosen already: clusters 0-2 and half of 3 are labelled, so the first picks are in the
     two clusters nobody labelled, whatever the seed."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from visionlens_jlab.embed.imported import import_embeddings
-    from visionlens_jlab.vectors import open_vector_store
-
     cluster = np.repeat(np.arange(6), 10)
     labelled = (cluster < 3) | ((cluster == 3) & (np.arange(60) % 10 < 5))
     gt = [{"sample_index": i, "label": CLASSES[0]} for i in np.flatnonzero(labelled)]
