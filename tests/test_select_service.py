@@ -134,7 +134,7 @@ def test_a_selection_on_a_version_browses_and_exports_the_same_ids(
     update_tags(catalog, "pics", {"ids": ids[:30].tolist()}, add=["pool"])
     version = edits.snapshot(catalog, "pics", "before", "tester")["version"]
     update_tags(catalog, "pics", {"ids": ids[:30].tolist()}, remove=["pool"])
-    out = _select(catalog, count=8, strategies="uncertainty", version=version,
+    out = _select(catalog, count=8, strategies="uncertainty", version=str(version),
                   filter={"tags": {"any": ["pool"]}}, tag="batch-1")  # fmt: skip
     assert set(out["sample_ids"]) <= set(ids[:30].tolist())
     browsed = sample_ids(catalog, "pics", {"tags": {"any": ["batch-1"]}}).to_pylist()
@@ -156,6 +156,45 @@ def test_bad_requests_name_the_bad_word() -> None:
         parse_request({"count": 3, "strategies": "random:0"})
     with pytest.raises(SelectionError, match="'count'"):
         parse_request({"count": 0})
+    with pytest.raises(SelectionError, match="'version'"):
+        parse_request({"count": 1, "version": "last"})
+
+
+def test_a_cancelled_run_writes_nothing(pictures: Any) -> None:
+    catalog, *_ = pictures
+    seen: list[tuple[int, int]] = []
+
+    def cancel(done: int, count: int) -> None:
+        seen.append((done, count))
+        if done == 2:
+            raise RuntimeError("cancelled")
+
+    request = parse_request({"count": 5, "strategies": "uncertainty", "tag": "never"})
+    with pytest.raises(RuntimeError, match="cancelled"):
+        run_selection(catalog, None, "pics", request, progress=cancel)
+    assert seen == [(1, 5), (2, 5)]
+    assert list_selections(catalog, "pics") == []
+    assert sample_ids(catalog, "pics", {"tags": {"any": ["never"]}}).to_pylist() == []
+
+
+def test_quality_scores_send_the_worst_first(pictures: Any) -> None:
+    """image_quality: the lowest of an image's issue scores; label_quality: its score."""
+    from visionlens_jlab.catalog.extensions.computed import write_computed
+
+    catalog, ids, *_ = pictures
+    rng = np.random.default_rng(1)
+    dark, blurry, lq = rng.random(N), rng.random(N), rng.random(N)
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, "pics")
+    write_computed(catalog, dataset_id, {"quality_dark_score": (ids, dark),
+                   "quality_blurry_score": (ids, blurry)}, producer="image_quality")  # fmt: skip
+    out = _select(catalog, count=6, strategies="image_quality")
+    assert out["sample_ids"] == ids[np.argsort(np.minimum(dark, blurry))[:6]].tolist()
+    with pytest.raises(SelectionError, match="run label-quality"):
+        _select(catalog, count=6, strategies="label_quality")
+    write_computed(catalog, dataset_id, {"lq_score": (ids[:30], lq[:30])}, producer="lq")
+    out = _select(catalog, count=31, strategies="label_quality")
+    assert out["sample_ids"][:30] == ids[np.argsort(lq[:30])].tolist()  # unscored come last
 
 
 def test_an_old_catalog_gains_the_tables(tmp_path: Path) -> None:

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalog.base.errors import CatalogError
 from ..catalog.query.filter_model import Filter
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.query.filters import FilterError
+from ..catalog.tables.labels_view import parse_version
 
 SCORE_WORDS = {
     "balance": "equal (or target) shares of a class or sample field among the chosen",
@@ -129,6 +131,10 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     if tag is not None and (not isinstance(tag, str) or not 0 < len(tag) <= 200):
         raise SelectionError("'tag' must be a string of 1 to 200 characters")
     models = _strings(body.get("models"), "'models'")
+    try:
+        version = parse_version(body.get("version"))
+    except CatalogError as exc:
+        raise SelectionError(str(exc)) from exc
     request = SelectionRequest(
         count=count,
         strategies=parse_strategies(body.get("strategies")),
@@ -138,7 +144,7 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
         exclude_labelled=bool(body.get("exclude_labelled", False)),
         tag=tag,
         seed=seed,
-        version=body.get("version"),
+        version=version,
         balance_field=body.get("balance_field") or "class",
         balance_target=dict(target) if target is not None else None,
         models=models,
