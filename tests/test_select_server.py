@@ -78,6 +78,8 @@ async def test_cli_and_notebook_through_the_server(
     code, out, err = await run_cli("select", "pics", "--count", "5", "--strategy", "nope",
                                    data_dir=vl_data_dir)  # fmt: skip
     assert code == 2 and "unknown strategy 'nope'" in err and "Traceback" not in err
+    code, out, err = await run_cli("select", "pics", "--count", "5", data_dir=vl_data_dir)
+    assert code == 1 and "no embeddings yet" in err and "Traceback" not in err  # diversity
 
     async with running_kernel() as k:
         out = await k.check(

@@ -16,6 +16,7 @@ import numpy as np
 from ..catalog.reads import queries
 from ..maps.params import MapError
 from ..maps.store import choose_space, read_vectors
+from ..search.spaces import dataset_spaces
 from .greedy import Gain
 from .request import VECTOR_WORDS, SelectionError, SelectionRequest
 from .vector_gains import Coverage, Diversity, Representativeness, Similar, Typicality
@@ -60,6 +61,11 @@ def vector_gains(
     its space, with the vectors of ``labelled_ids`` as what is labelled already."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+    if request.space is None and not dataset_spaces(store, dataset_id):
+        raise SelectionError(
+            "this dataset has no embeddings yet: embed it (or import embeddings) first, or "
+            "choose strategies that need no vectors (balance, uncertainty, random...)"
+        )
     try:
         space = choose_space(store, dataset_id, request.space).name
     except MapError as exc:
