@@ -53,7 +53,10 @@ def plain_loop(n, k, strategies, seed):
         open_[best] = False
         for i, s in enumerate(strategies):
             now = s.gain.picked(best)
-            if now is not None:
+            if isinstance(now, tuple):
+                gains[i] = gains[i].copy()
+                gains[i][now[0]] = now[1]
+            elif now is not None:
                 gains[i] = now.astype(np.float64)
     return out
 

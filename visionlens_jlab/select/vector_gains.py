@@ -24,88 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from .vector_cover import Coverage, Representativeness
-from .vector_space import check_vectors, labelled_mask, projected, sq_dists, unit_rows
+from .vector_kcenter import Diversity
+from .vector_space import EXACT_MAX, check_vectors, labelled_mask, projected, unit_rows
 
 __all__ = ["Coverage", "Diversity", "Representativeness", "Similar", "Typicality", "typicality_of"]
-
-EXACT_MAX = 50_000
-
-
-class Diversity:
-    """k-center greedy: the gain of a candidate is its Euclidean distance (between unit rows)
-    to the nearest chosen or labelled row, so each pick is the row farthest from everything
-    chosen so far. With nothing labelled the first pick is one row drawn from the loop's rng
-    (a gain of 1 there, 0 elsewhere).
-
-    Above ``exact_max`` rows distances are taken on the first ``dims`` principal components,
-    over a random pool of ``pool`` candidates (the rows outside it are never chosen), and
-    against at most ``labelled_sample`` labelled rows."""
-
-    name = "diversity"
-
-    def __init__(
-        self,
-        vectors: np.ndarray,
-        labelled: np.ndarray | None = None,
-        *,
-        exact_max: int = EXACT_MAX,
-        dims: int = 32,
-        pool: int = 100_000,
-        labelled_sample: int = 20_000,
-    ) -> None:
-        self.vectors = vectors
-        self.labelled = labelled
-        self.exact_max, self.dims, self.pool = exact_max, dims, pool
-        self.labelled_sample = labelled_sample
-
-    def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Distances to the nearest labelled row (``-inf`` for labelled rows and rows
-        outside the pool)."""
-        if check_vectors(self.vectors) != n:
-            raise ValueError("diversity: one vector per candidate")
-        lab = labelled_mask(self.labelled, n)
-        if n <= self.exact_max:
-            x, cand = unit_rows(self.vectors), np.arange(n)
-        else:
-            x = projected(self.vectors, self.dims, rng)
-            cand = np.sort(rng.choice(n, size=min(n, self.pool), replace=False))
-        self._x = np.ascontiguousarray(x[cand])
-        self._sq = np.einsum("ij,ij->i", self._x, self._x)
-        self._slot = np.full(n, -1, dtype=np.int64)
-        self._slot[cand] = np.arange(cand.size)
-        self._cand = cand
-        self._min2 = np.full(cand.size, np.inf, dtype=np.float32)
-        marked = np.flatnonzero(lab)
-        if marked.size > self.labelled_sample:
-            marked = np.sort(rng.choice(marked, size=self.labelled_sample, replace=False))
-        for a in range(0, marked.size, 256):
-            block = x[marked[a : a + 256]]
-            d2 = (
-                self._sq[:, None]
-                - 2.0 * (self._x @ block.T)
-                + np.einsum("ij,ij->i", block, block)[None, :]
-            )
-            np.minimum(self._min2, np.maximum(d2.min(axis=1), 0.0), out=self._min2)
-        self._out = np.full(n, -np.inf)
-        if marked.size == 0:
-            self._out[cand] = 0.0
-            self._out[cand[int(rng.integers(cand.size))]] = 1.0
-        else:
-            self._out[cand] = np.sqrt(self._min2)
-        self._out[lab] = -np.inf
-        self._lab = np.flatnonzero(lab)
-        return self._out
-
-    def picked(self, position: int) -> np.ndarray:
-        """Distances now that ``position`` is chosen too (only what it brought closer)."""
-        slot = int(self._slot[position])
-        if slot < 0:
-            raise ValueError("diversity: a row outside its candidate pool was chosen")
-        d2 = sq_dists(self._x, self._sq, self._x[slot])
-        np.minimum(self._min2, d2, out=self._min2)
-        self._out[self._cand] = np.sqrt(self._min2)
-        self._out[self._lab] = -np.inf
-        return self._out
 
 
 def typicality_of(x: np.ndarray, neighbours: int) -> np.ndarray:
@@ -159,7 +81,7 @@ class Typicality:
         exact_max: int = EXACT_MAX,
         dims: int = 32,
         keep: int = 32,
-        sample: int = 512,
+        sample: int = 256,
     ) -> None:
         if budget < 1:
             raise ValueError("typicality: the budget is at least 1")
@@ -176,7 +98,7 @@ class Typicality:
         exact = n <= self.exact_max
         x = unit_rows(self.vectors) if exact else projected(self.vectors, self.dims, rng)
         c = max(1, min(self.budget + int(lab.sum()), self.max_clusters, n))
-        self.clusters = _kmeans(x, c, int(rng.integers(2**31 - 1)))
+        self.clusters = _kmeans(x, c, int(rng.integers(2**31 - 1)), None if exact else rng)
         sizes = np.bincount(self.clusters, minlength=c)
         order = np.argsort(self.clusters, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(sizes)])
@@ -206,28 +128,47 @@ class Typicality:
         self._out[lab] = -np.inf
         return self._out
 
-    def picked(self, position: int) -> np.ndarray:
-        """The chosen row's cluster drops one turn (below every cluster with fewer picks)."""
+    def picked(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """The chosen row's cluster drops one turn (below every cluster with fewer picks):
+        its rows' new gains, as ``(positions, gains)``."""
         j = self.clusters[position]
         self._count[j] += 1
-        self._out[self._order[self._bounds[j] : self._bounds[j + 1]]] -= self._c
-        return self._out
+        rows = self._order[self._bounds[j] : self._bounds[j + 1]]
+        rows = rows[np.isfinite(self._out[rows])]
+        self._out[rows] -= self._c
+        return rows, self._out[rows]
 
 
-def _kmeans(x: np.ndarray, clusters: int, seed: int) -> np.ndarray:
+def _kmeans(
+    x: np.ndarray, clusters: int, seed: int, sample: np.random.Generator | None
+) -> np.ndarray:
     """Cluster labels of ``x``: KMeans up to 50 clusters, MiniBatchKMeans (batches of 5,000)
-    above, as TypiClust's code does."""
+    above, as TypiClust's code does. With ``sample`` (at scale) the centres are fitted on
+    100 random rows per cluster (at least 20,000) and every row then takes its nearest."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if clusters == 1:
         return np.zeros(x.shape[0], dtype=np.int64)
+    fit = x
+    if sample is not None and x.shape[0] > max(20_000, 100 * clusters):
+        size = max(20_000, 100 * clusters)
+        fit = x[np.sort(sample.choice(x.shape[0], size=size, replace=False))]
+    model: KMeans | MiniBatchKMeans
     if clusters <= 50:
         model = KMeans(n_clusters=clusters, n_init=1, random_state=seed)
     else:
         model = MiniBatchKMeans(
             n_clusters=clusters, batch_size=5000, n_init=1, max_iter=20, random_state=seed
         )
-    return np.asarray(model.fit_predict(x), dtype=np.int64)
+    model.fit(fit)
+    if fit is x:
+        return np.asarray(model.labels_, dtype=np.int64)
+    centres = model.cluster_centers_.astype(np.float32)
+    cn = np.einsum("ij,ij->i", centres, centres)
+    out = np.empty(x.shape[0], dtype=np.int64)
+    for a in range(0, x.shape[0], 16_384):
+        out[a : a + 16_384] = np.argmin(cn[None, :] - 2.0 * (x[a : a + 16_384] @ centres.T), axis=1)
+    return out
 
 
 def _most_typical(

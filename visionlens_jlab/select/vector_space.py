@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 65_536  # rows per block: a 512-d float32 block is 128 MiB
+EXACT_MAX = 50_000  # up to this many rows the strategies run their exact methods
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
@@ -30,7 +31,7 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 
 
 def projected(
-    x: np.ndarray, dims: int, rng: np.random.Generator, sample: int = 50_000
+    x: np.ndarray, dims: int, rng: np.random.Generator, sample: int = 20_000
 ) -> np.ndarray:
     """The unit rows of ``x`` projected on their first ``dims`` principal components
     (float32, shape ``(n, dims)``; ``x``'s unit rows themselves when ``d <= dims``). The
@@ -49,7 +50,12 @@ def projected(
     shift = (mean.astype(np.float32) @ basis)[None, :]
     out = np.empty((n, dims), dtype=np.float32)
     for a in range(0, n, BLOCK):
-        out[a : a + BLOCK] = unit_rows(x[a : a + BLOCK]) @ basis - shift
+        block = x[a : a + BLOCK].astype(np.float32, copy=False)
+        norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        part = out[a : a + BLOCK]
+        np.matmul(block, basis, out=part)  # a unit row's projection: the row's, over its norm
+        part /= np.maximum(norms, 1e-12)[:, None]
+        part -= shift
     return out
 
 
@@ -61,15 +67,6 @@ def labelled_mask(labelled: np.ndarray | None, n: int) -> np.ndarray:
     if mask.shape != (n,):
         raise ValueError(f"labelled must be a boolean mask of {n} rows")
     return mask
-
-
-def sq_dists(x: np.ndarray, sq_norms: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances from each row of ``x`` to the row ``c`` (``sq_norms``:
-    the rows' squared norms), clipped at 0 against rounding."""
-    d2 = x @ (-2.0 * c)
-    d2 += sq_norms
-    d2 += float(c @ c)
-    return np.maximum(d2, 0.0, out=d2)
 
 
 def check_vectors(vectors: np.ndarray) -> int:
