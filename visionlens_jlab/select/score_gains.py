@@ -3,9 +3,8 @@
 * :class:`Static`: a score per candidate that picking others does not change: model
   uncertainty, a label- or image-quality score, random. A candidate without a score ranks
   with the lowest (it is still chosen once the scored ones run out).
-* :class:`Balance`: class or metadata balance; a candidate's gain is how far its value's
-  share of the chosen falls short of its target share, so the gain of a value falls as the
-  value is chosen.
+* :class:`Balance`: class or metadata balance; a candidate's gain falls as its value is
+  chosen, in proportion to the value's target share.
 
 The readers here turn catalog rows into one value per candidate (``ids``: sorted sample
 ids; every array they return is aligned with them): :func:`field_values` (any sample field
@@ -66,11 +65,12 @@ class Random:
 
 @dataclass
 class Balance:
-    """Equal (or ``target``) shares over the candidates' values (``None``: no value).
+    """Equal (or ``target``) shares over the candidates' values (``None``: a value of its own).
 
-    With ``t`` chosen so far and ``c`` of them of value ``v``, a candidate of ``v`` gains
-    ``share(v) * (t + 1) - c``: what ``v`` lacks of its share once one more is chosen.
-    Candidates without a value (or of a value the target leaves out) come after all others.
+    A candidate of value ``v`` gains ``-(c + 1) / share(v)``, ``c`` the chosen of ``v`` so
+    far: the value least served for its share comes next (the largest-deficit rule of
+    apportionment, so the counts follow the shares at every step), and a pick changes only
+    its own value's gains. With a ``target``, a value it leaves out is never chosen.
     """
 
     values: list[str | None]
@@ -79,43 +79,40 @@ class Balance:
     _codes: np.ndarray = field(init=False, repr=False)
     _shares: np.ndarray = field(init=False, repr=False)
     _counts: np.ndarray = field(init=False, repr=False)
+    _members: list[np.ndarray] = field(init=False, repr=False)
     _jitter: np.ndarray = field(init=False, repr=False)
-    _chosen: int = field(init=False, default=0)
 
     def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Every value short of its share by the same amount: order by share, then at random."""
-        names = sorted({v for v in self.values if v is not None})
+        """Every value at no pick: the largest share first, then at random within it."""
+        names = sorted({v for v in self.values if v is not None}) + [None]
         if self.target is not None:
-            names = [v for v in names if self.target.get(v, 0) > 0]
+            names = [v for v in names if v is not None and self.target.get(v, 0) > 0]
         index = {v: i for i, v in enumerate(names)}
-        self._codes = np.array([index.get(v, -1) if v is not None else -1 for v in self.values])
+        self._codes = np.array([index.get(v, -1) for v in self.values], dtype=np.int64)
         if self.target is None:
-            shares = np.full(len(names), 1.0 / max(len(names), 1))
+            shares = np.full(len(names), 1.0 / len(names))
         else:
-            raw = np.array([float(self.target[v]) for v in names])
+            raw = np.array([float(self.target[v]) for v in names if v is not None])
             shares = raw / raw.sum() if raw.size else raw
-        self._shares = shares
-        self._counts = np.zeros(len(names))
+        self._shares, self._counts = shares, np.zeros(len(names))
+        order = np.argsort(self._codes, kind="stable")
+        bounds = np.searchsorted(self._codes[order], np.arange(len(names) + 1))
+        self._members = [order[bounds[i] : bounds[i + 1]] for i in range(len(names))]
         self._jitter = rng.random(n) * JITTER
-        self._chosen = 0
-        return self._gains()
-
-    def picked(self, position: int) -> np.ndarray | None:
-        """One more of the picked candidate's value: its gain falls, the others' rise."""
-        code = self._codes[position]
-        self._chosen += 1
-        if code >= 0:
-            self._counts[code] += 1
-        return self._gains()
-
-    def _gains(self) -> np.ndarray:
-        if not self._shares.size:
-            return self._jitter.copy()
-        lack = self._shares * (self._chosen + 1) - self._counts
+        out = np.full(n, -np.inf)
         known = self._codes >= 0
-        out = np.full(self._codes.shape, float(lack.min()) - 1.0)
-        out[known] = lack[self._codes[known]]
-        return out + self._jitter
+        out[known] = -1.0 / shares[self._codes[known]] + self._jitter[known]
+        return out
+
+    def picked(self, position: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """One more of the picked candidate's value: only its value's gains fall."""
+        code = int(self._codes[position])
+        if code < 0:
+            return None
+        self._counts[code] += 1
+        members = self._members[code]
+        gain = -(self._counts[code] + 1) / self._shares[code]
+        return members, gain + self._jitter[members]
 
 
 @contextmanager
