@@ -41,8 +41,8 @@ from visionlens_jlab.predict.model_runs import model_run_state
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 18
-"""The schema version of this code: steps 1-16 (see docs/architecture.md)."""
+LATEST = 19
+"""The schema version of this code: steps 1-19 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -144,7 +144,8 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # (empty) operation log, object tags and versions; step 11 the label-quality tables;
         # step 12 the model runs' samples done without a prediction; step 13 the VLM labels;
         # step 14 the copies of browsed versions; step 15 the sample tags' log and copies;
-        # step 16 measured masks; steps 17-18 the rotated boxes' and polylines' columns
+        # step 16 measured masks; steps 17-18 the rotated boxes' and polylines' columns;
+        # step 19 the (empty) selection tables
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
         edits.update(dict.fromkeys(("sample_tag_ops", "version_sample_tags"), 0))
         copies = ("version_annotations", "version_object_tags", "version_box_summaries")
@@ -157,6 +158,8 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             **quality,
             "model_run_empty_samples": 0,
             "vlm_labels": 0,
+            "selections": 0,
+            "selection_rows": 0,
         }
         with catalog.cursor() as cur:
             new_columns = cur.execute(

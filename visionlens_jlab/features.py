@@ -33,6 +33,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.predict.manifest",
     "visionlens_jlab.importing.manifest",
     "visionlens_jlab.blindspots.manifest",
+    "visionlens_jlab.select.manifest",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

@@ -141,6 +141,67 @@ export interface IWireIssue {
   examples?: string[];
 }
 
+/** What to label next (visionlens_jlab/select/request.py): the strategies' words are checked before the job is queued (a bad word: 400 naming it) */
+export interface IWireSelectionRequest {
+  /** how many samples to choose */
+  count: number;
+  /** words name[:weight] (default diversity): diversity, typicality, coverage, representativeness, similar, unlike (vectors of `space`); balance, uncertainty, entropy, margin, disagreement, label_quality, image_quality, random */
+  strategies?: string[];
+  filter?: IWireFilter | null;
+  /** the embedding space of the vector strategies: a space's name or a model name, as maps take it (default: the newest space holding the dataset's vectors) */
+  space?: string | null;
+  /** samples carrying any of these tags now are not candidates */
+  exclude_tags?: string[];
+  /** samples with ground-truth labels now are not candidates */
+  exclude_labelled?: boolean;
+  /** the tag written on the chosen (default selected-<id>) */
+  tag?: string | null;
+  seed?: number;
+  /** the candidates and the scores read at this saved version (the tag is written on the current samples) */
+  version?: WireVersion;
+  /** balance over: class (the ground-truth class, the default) or any sample field a filter names (split, fields.<key>, computed.<name>) */
+  balance_field?: string | null;
+  /** target shares per value (default: equal shares over the candidates' values) */
+  balance_target?: { [key: string]: number } | null;
+  /** the model of uncertainty (the first; default the newest), the two of disagreement */
+  models?: string[];
+  /** similar / unlike: the tag of the reference samples */
+  reference_tag?: string | null;
+}
+
+/** A stored selection (visionlens_jlab/select/records.py); one read by id also has its rows */
+export interface IWireSelection {
+  id: number;
+  dataset: string;
+  created: string;
+  strategies: {
+    name: string;
+    weight: number;
+  }[];
+  filter: { [key: string]: unknown };
+  /** exclude_tags, exclude_labelled, version, balance_field, balance_target, models, reference_tag, candidates (how many there were), without_vectors (candidates left out for want of a vector) */
+  options: { [key: string]: unknown };
+  space: string | null;
+  seed: number;
+  /** asked for */
+  count: number;
+  /** chosen (fewer when the candidates ran out) */
+  chosen: number;
+  tag: string;
+  seconds: number;
+  rows?: IWireSelectionRow[];
+  /** the job's result: the chosen in rank order */
+  sample_ids?: number[];
+}
+
+/** A chosen sample: rank 0 was chosen first; scores are each strategy's scaled, weighted gain when it was chosen (they sum to score: why it was chosen) */
+export interface IWireSelectionRow {
+  sample_id: number;
+  rank: number;
+  score: number;
+  scores: { [key: string]: number };
+}
+
 /** A background job (visionlens_jlab/jobs/job.py: Job.to_dict, every key always present) */
 export interface IWireJob {
   id: string;
@@ -565,6 +626,9 @@ export interface IWireDuplicatesRequest {
   hashes?: boolean;
   model?: string | null;
 }
+
+/** The body of `POST /datasets/{name}/selections`. */
+export type IWireSelectionsRequest = IWireSelectionRequest;
 
 /** The body of `POST /datasets/{name}/maps`. */
 export interface IWireMapsRequest {

@@ -249,6 +249,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.label_quality",
     "visionlens_jlab.cli.labelstudio",
     "visionlens_jlab.cli.vlm",
+    "visionlens_jlab.cli.select",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

@@ -31,6 +31,7 @@ HANDLER_MODULES = [
     "labelstudio",
     "patches",
     "vlm",
+    "selections",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

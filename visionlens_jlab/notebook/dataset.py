@@ -214,6 +214,21 @@ class Dataset(EditsMixin, ServerJobsMixin):
             self._client, self.name, data, space=space, ids=ids, key=key, progress=progress
         )
 
+    def select(
+        self, count: int, strategies: str | list[str] | None = None, *,
+        filter: Filter | None = None, progress: bool = True, **options: Any,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Choose ``count`` samples to label next inside ``filter`` by ``strategies``
+        (``"diversity,uncertainty:2"``), tag them and store the run, as a server job (what
+        ``visionlens select`` does). ``options``: ``space``, ``exclude_tags``,
+        ``exclude_labelled``, ``tag``, ``seed``, ``version``, ``balance_field``,
+        ``balance_target``, ``models``, ``reference_tag``. Returns sample_id, rank, score
+        and a column per strategy, in the order chosen; ``.attrs`` the record (id, tag...)."""
+        from .selection import select_frame
+
+        return select_frame(self._client, self.name, count, strategies, filter=filter,
+                            progress=progress, **options)  # fmt: skip
+
     def search(
         self,
         text: str | None = None,

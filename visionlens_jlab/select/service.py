@@ -1,0 +1,201 @@
+"""A selection run: candidates, strategies, the greedy choice, the tag and the record.
+
+The candidates are the samples the filter matches (the planner's id route, as
+``POST /datasets/{name}/ids`` reads them; at a saved ``version`` its labels and tags),
+less those carrying an excluded tag and, if asked, those with ground-truth labels (both
+as the dataset is now: what is already sent or labelled). Vector strategies read the
+candidates' vectors from the embedding space (a candidate without one is left out). The
+chosen samples get the tag through the tag writer, one batch of the operation log (undo
+takes it back; a version names it), and the run is stored as a record (:mod:`.records`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..catalog.reads import queries
+from ..catalog.tables.labels_view import labels_at
+from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags
+from . import records, score_gains
+from .greedy import Chosen, Gain, Weighted, choose
+from .request import VECTOR_WORDS, SelectionError, SelectionRequest
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from ..catalog import Catalog
+    from ..vectors import VectorStore
+
+Progress = Callable[[int, int], None]
+LABELLED = ({"labels": {"source": "ground_truth"}}, {"classifications": {"source": "ground_truth"}})
+"""The filters of samples with ground truth (objects, or an image label)."""
+
+
+def candidate_ids(
+    catalog: Catalog, dataset: str, request: SelectionRequest
+) -> tuple[np.ndarray, np.ndarray]:
+    """The filter's sample ids (sorted) less the excluded ones; and the filter's samples
+    left out for their ground truth (``exclude_labelled``), which the vector strategies
+    count as chosen already."""
+
+    def ids_of(spec: dict[str, Any], version: int | None = None) -> np.ndarray:
+        found = queries.sample_ids(catalog, dataset, spec, version)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    ids = ids_of(dict(request.filter.raw), request.version)
+    if request.exclude_tags:
+        tagged = ids_of({"tags": {"any": list(request.exclude_tags)}})
+        ids = np.setdiff1d(ids, tagged, assume_unique=True)
+    labelled = np.empty(0, dtype=np.int64)
+    if request.exclude_labelled:
+        for spec in LABELLED:
+            labelled = np.union1d(labelled, np.intersect1d(ids, ids_of(spec)))
+        ids = np.setdiff1d(ids, labelled, assume_unique=True)
+    return ids, labelled
+
+
+def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, ...]) -> list[str]:
+    """The models asked for (checked), else the dataset's models, newest first."""
+    known = [
+        r[0]
+        for r in cur.execute(
+            "SELECT name FROM models WHERE dataset_id = ? ORDER BY created_at DESC, name",
+            [dataset_id],
+        ).fetchall()
+    ]
+    for model in asked:
+        if model not in known:
+            raise SelectionError(f"no model {model!r} on this dataset (known: {known or 'none'})")
+    return list(asked) or known
+
+
+def score_gain(
+    catalog: Catalog, dataset: str, request: SelectionRequest, word: str, ids: np.ndarray
+) -> Gain:
+    """The :class:`~.greedy.Gain` of non-vector strategy ``word`` over candidates ``ids``
+    (read at the request's version)."""
+    if word == "random":
+        return score_gains.Random()
+    with catalog.cursor() as cur, labels_at(catalog, cur, dataset, request.version):
+        dataset_id = catalog.dataset_id(cur, dataset)
+        if word == "balance":
+            values = score_gains.field_values(cur, dataset_id, ids, request.balance_field)
+            return score_gains.Balance(values, request.balance_target)
+        if word in ("label_quality", "image_quality"):
+            return score_gains.Static(word, score_gains.quality_gain(
+                cur, dataset_id, ids, _quality_fields(cur, dataset_id, word)))  # fmt: skip
+        models = _models(cur, dataset_id, request.models)
+        if word == "disagreement":
+            if len(models) < 2:
+                raise SelectionError("'disagreement' needs two models on the dataset")
+            pair = (models[0], models[1])
+            return score_gains.Static(word, score_gains.disagreement(cur, dataset_id, ids, pair))
+        if not models:
+            raise SelectionError(f"{word!r} reads a model's predictions: this dataset has none")
+        model = models[0]
+        if score_gains.model_kind(cur, dataset_id, model) == "classification":
+            how = "margin" if word == "margin" else "entropy"
+            scores = score_gains.classification_uncertainty(cur, dataset_id, ids, model, how)
+        else:
+            scores = score_gains.detection_uncertainty(cur, dataset_id, ids, model)
+        return score_gains.Static(word, scores)
+
+
+def _quality_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int, word: str) -> list[str]:
+    """The dataset's computed score fields of label or image quality (lower: worse)."""
+    from ..catalog.extensions.computed import dataset_computed_fields
+
+    have = dataset_computed_fields(cur, dataset_id)
+    if word == "label_quality":
+        wanted = [f for f in have if f in ("lq_score", "lq_class_score")]
+    else:
+        wanted = [f for f in have if f.startswith("quality_") and f.endswith("_score")]
+    if not wanted:
+        raise SelectionError(
+            f"{word!r} reads the {word.replace('_', '-')} scores: run {word.replace('_', '-')} "
+            "on this dataset first"
+        )
+    return [f"computed.{f}" for f in wanted]
+
+
+def run_selection(
+    catalog: Catalog,
+    store: VectorStore | None,
+    dataset: str,
+    request: SelectionRequest,
+    *,
+    user: str = DEFAULT_USER,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Run ``request`` on ``dataset``: tag the chosen samples and store the record; the
+    record as :func:`.records.read_selection` answers it, with ``sample_ids`` in rank
+    order. ``progress(done, count)`` after each pick (raising there stops the run before
+    anything is written)."""
+    started = time.perf_counter()
+    ids, labelled = candidate_ids(catalog, dataset, request)
+    space: str | None = None
+    options: dict[str, Any] = {}
+    vector_words = [w for w, _ in request.strategies if w in VECTOR_WORDS]
+    if vector_words:
+        from .vectors import vector_gains
+
+        if store is None:
+            raise SelectionError("the vector store is not available for the vector strategies")
+        side = vector_gains(catalog, store, dataset, request, ids, labelled)
+        space, ids, built = side.space, side.ids, side.gains
+        options.update(without_vectors=side.left_out, labelled_rows=side.labelled)
+    else:
+        built = {}
+    strategies = [
+        Weighted(built[w] if w in built else score_gain(catalog, dataset, request, w, ids), weight)
+        for w, weight in request.strategies
+    ]
+    chosen: Chosen = choose(
+        len(ids), request.count, strategies, seed=request.seed, progress=progress
+    )
+    sample_ids = ids[chosen.positions]
+    options.update(
+        exclude_tags=list(request.exclude_tags), exclude_labelled=request.exclude_labelled,
+        version=request.version, balance_field=request.balance_field,
+        balance_target=request.balance_target, models=list(request.models),
+        reference_tag=request.reference_tag,
+        candidates=len(ids) - options.get("labelled_rows", 0),
+    )  # fmt: skip
+    record: dict[str, Any] = {
+        "strategies": [{"name": w, "weight": weight} for w, weight in request.strategies],
+        "filter": dict(request.filter.raw), "options": options, "space": space,
+        "seed": request.seed, "count": request.count, "created": records.now(),
+    }  # fmt: skip
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
+        record["id"] = records.next_id(cur)
+        record["tag"] = request.tag or f"selected-{record['id']}"
+        record["seconds"] = round(time.perf_counter() - started, 3)
+        records.store_selection(cur, dataset_id, record, sample_ids, chosen.contributions)
+    if len(sample_ids):
+        try:
+            update_tags(
+                catalog, dataset, {"ids": sample_ids.tolist()}, add=[record["tag"]], user=user
+            )
+        except Exception:
+            _forget(catalog, dataset, record["id"])
+            raise
+    return {**records.read_selection(catalog, dataset, record["id"]),
+            "sample_ids": sample_ids.tolist()}  # fmt: skip
+
+
+def _forget(catalog: Catalog, dataset: str, selection_id: int) -> None:
+    """Remove a record whose tag could not be written."""
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
+        for table in records.TABLES:
+            cur.execute(
+                f"DELETE FROM {table} WHERE dataset_id = ? AND selection_id = ?",  # noqa: S608 - fixed names
+                [dataset_id, selection_id],
+            )

@@ -1,0 +1,216 @@
+"""The covering strategies over embedding vectors: ProbCover's ball coverage and facility
+location (see :mod:`.vector_gains` for the family and the ``labelled`` rule)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .vector_space import check_vectors, labelled_mask, unit_rows
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Facility location's similarity of unit rows: ``(1 + cos) / 2``, in [0, 1] (the
+    objective needs no negative similarity, and the shift keeps every cosine's order)."""
+    out = a @ b.T
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def facility_objective(
+    vectors: np.ndarray, positions: np.ndarray, clients: np.ndarray | None = None
+) -> float:
+    """The facility-location value of choosing ``positions``: the sum over the ``clients``
+    rows (all rows when ``None``) of the highest :func:`similarity` to a chosen row."""
+    x = unit_rows(vectors)
+    rows = np.arange(len(x)) if clients is None else np.asarray(clients)
+    chosen = x[np.asarray(positions, dtype=np.int64)]
+    total = 0.0
+    for a in range(0, rows.size, 4096):
+        total += float(similarity(x[rows[a : a + 4096]], chosen).max(axis=1).sum())
+    return total
+
+
+class Representativeness:
+    """Facility location: the gain of a candidate is how much it raises the sum over client
+    rows of their highest :func:`similarity` to the chosen and labelled rows (its marginal
+    gain; the greedy choice is within ``1 - 1/e`` of the best set).
+
+    Exact up to ``clients`` rows (every row a client and a candidate). Above it, an
+    approximation: the objective is summed over ``clients`` random rows, and the candidates
+    are ``pool`` random rows (the rest are never chosen)."""
+
+    name = "representativeness"
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        labelled: np.ndarray | None = None,
+        *,
+        clients: int = 4_000,
+        pool: int = 10_000,
+    ) -> None:
+        self.vectors, self.labelled, self.clients, self.pool = vectors, labelled, clients, pool
+
+    def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Each candidate's marginal gain over the labelled rows."""
+        if check_vectors(self.vectors) != n:
+            raise ValueError("representativeness: one vector per candidate")
+        lab = labelled_mask(self.labelled, n)
+        if n <= self.clients:
+            who, cand = np.arange(n), np.arange(n)
+        else:
+            who = np.sort(rng.choice(n, size=self.clients, replace=False))
+            cand = np.sort(rng.choice(n, size=min(n, self.pool), replace=False))
+        xc = unit_rows(self.vectors[who])
+        self._sim = similarity(xc, unit_rows(self.vectors[cand]))
+        self._cur = np.zeros(who.size, dtype=np.float32)
+        marked = np.flatnonzero(lab)
+        for a in range(0, marked.size, 4096):
+            seen = similarity(xc, unit_rows(self.vectors[marked[a : a + 4096]])).max(axis=1)
+            np.maximum(self._cur, seen, out=self._cur)
+        self._gain = np.maximum(self._sim - self._cur[:, None], 0.0).sum(axis=0, dtype=np.float64)
+        self._slot = np.full(n, -1, dtype=np.int64)
+        self._slot[cand] = np.arange(cand.size)
+        self._cand, self._lab = cand, lab
+        self._out = np.full(n, -np.inf)
+        self._out[cand] = self._gain
+        self._out[lab] = -np.inf
+        return self._out
+
+    def picked(self, position: int) -> np.ndarray:
+        """Marginal gains now: only the clients the pick serves better change anything."""
+        slot = int(self._slot[position])
+        if slot < 0:
+            raise ValueError("representativeness: a row outside its candidate pool was chosen")
+        new = self._sim[:, slot]
+        better = np.flatnonzero(new > self._cur)
+        if better.size:
+            rows = self._sim[better]
+            old = np.maximum(rows - self._cur[better, None], 0.0).sum(axis=0, dtype=np.float64)
+            now = np.maximum(rows - new[better, None], 0.0).sum(axis=0, dtype=np.float64)
+            self._gain -= old - now
+            self._cur[better] = new[better]
+        self._out[self._cand] = self._gain
+        self._out[self._lab] = -np.inf
+        return self._out
+
+
+class Coverage:
+    """ProbCover: the gain of a candidate is the number of still-uncovered rows within
+    Euclidean distance ``delta`` of it (between unit rows; its ball, itself included);
+    choosing it covers its ball, and a labelled row's ball is covered from the start.
+
+    ``delta`` defaults to ProbCover's purity rule: the largest radius at which at least
+    ``purity`` of the balls hold one k-means cluster only (``pseudo_classes`` clusters, the
+    paper's class count), over a sample of at most 5,000 rows. Above ``sample`` rows it runs
+    on ``sample`` random rows (coverage counted, and candidates chosen, among them)."""
+
+    name = "coverage"
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        labelled: np.ndarray | None = None,
+        *,
+        delta: float | None = None,
+        sample: int = 20_000,
+        purity: float = 0.95,
+        pseudo_classes: int = 10,
+    ) -> None:
+        self.vectors, self.labelled, self.delta, self.sample = vectors, labelled, delta, sample
+        self.purity, self.pseudo_classes = purity, pseudo_classes
+
+    def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Ball sizes over the rows the labelled rows leave uncovered."""
+        from scipy import sparse
+
+        if check_vectors(self.vectors) != n:
+            raise ValueError("coverage: one vector per candidate")
+        lab = labelled_mask(self.labelled, n)
+        rows = (
+            np.arange(n)
+            if n <= self.sample
+            else np.sort(rng.choice(n, size=self.sample, replace=False))
+        )
+        x = unit_rows(self.vectors[rows])
+        if self.delta is None:
+            self.delta = purity_delta(x, self.purity, self.pseudo_classes, rng)
+        limit = float(self.delta) ** 2
+        sq = np.einsum("ij,ij->i", x, x)
+        parts = []
+        for a in range(0, rows.size, 2048):
+            d2 = sq[a : a + 2048, None] - 2.0 * (x[a : a + 2048] @ x.T) + sq[None, :]
+            r, c = np.nonzero(d2 < limit)
+            parts.append((r + a, c))
+        r = np.concatenate([p[0] for p in parts])
+        c = np.concatenate([p[1] for p in parts])
+        self._graph = sparse.csr_matrix(
+            (np.ones(r.size, dtype=np.int32), (r, c)), shape=(rows.size, rows.size)
+        )
+        self._covered = np.zeros(rows.size, dtype=bool)
+        self._gain = np.asarray(self._graph.sum(axis=1), dtype=np.float64).ravel()
+        self._slot = np.full(n, -1, dtype=np.int64)
+        self._slot[rows] = np.arange(rows.size)
+        self._rows, self._lab = rows, lab
+        for p in np.flatnonzero(lab):
+            self._cover(
+                x[self._slot[p]] if self._slot[p] >= 0 else unit_rows(self.vectors[p : p + 1])[0],
+                x,
+                limit,
+            )
+        self._out = np.full(n, -np.inf)
+        self._out[rows] = self._gain
+        self._out[lab] = -np.inf
+        return self._out
+
+    def _cover(self, centre: np.ndarray, x: np.ndarray, limit: float) -> None:
+        """Cover the ball around ``centre``: each newly covered row leaves every ball it is in."""
+        d2 = np.einsum("ij,ij->i", x, x) - 2.0 * (x @ centre) + float(centre @ centre)
+        self._take(np.flatnonzero((d2 < limit) & ~self._covered))
+
+    def _take(self, newly: np.ndarray) -> None:
+        if newly.size == 0:
+            return
+        self._covered[newly] = True
+        sub = self._graph[newly]
+        self._gain -= np.bincount(sub.indices, minlength=self._gain.size)
+
+    def picked(self, position: int) -> np.ndarray:
+        """Ball sizes now that ``position``'s ball is covered."""
+        slot = int(self._slot[position])
+        if slot < 0:
+            raise ValueError("coverage: a row outside its sample was chosen")
+        ball = self._graph.indices[self._graph.indptr[slot] : self._graph.indptr[slot + 1]]
+        self._take(ball[~self._covered[ball]])
+        self._out[self._rows] = self._gain
+        self._out[self._lab] = -np.inf
+        return self._out
+
+
+def purity_delta(x: np.ndarray, purity: float, classes: int, rng: np.random.Generator) -> float:
+    """ProbCover's radius rule on unit rows ``x``: the largest of 40 candidate radii
+    (quantiles 0.1 % to 20 % of the sample's pairwise distances) at which at least
+    ``purity`` of the balls around sampled rows hold rows of one k-means cluster only; the
+    smallest candidate when none does."""
+    from sklearn.cluster import KMeans
+
+    if x.shape[0] > 5_000:
+        x = x[np.sort(rng.choice(x.shape[0], size=5_000, replace=False))]
+    sq = np.einsum("ij,ij->i", x, x)
+    d = np.sqrt(np.maximum(sq[:, None] - 2.0 * (x @ x.T) + sq[None, :], 0.0))
+    classes = max(1, min(classes, x.shape[0]))
+    label = KMeans(
+        n_clusters=classes, n_init=1, random_state=int(rng.integers(2**31 - 1))
+    ).fit_predict(x)
+    upper = np.triu_indices(x.shape[0], k=1)
+    radii = (
+        np.quantile(d[upper], np.linspace(0.001, 0.2, 40)) if x.shape[0] > 1 else np.array([1e-6])
+    )
+    other = label[:, None] != label[None, :]
+    best = float(radii[0])
+    for r in radii:
+        pure = ~(other & (d < r)).any(axis=1)
+        if pure.mean() >= purity:
+            best = float(r)
+    return best

@@ -1,0 +1,111 @@
+"""The vector side of a selection run: the space's vectors of the candidates, and the
+strategies over them (:mod:`.vector_gains`).
+
+The space is named as maps and duplicates take it (a space's name, or a model whose newest
+space holds the dataset's vectors; default the newest such space), and the vectors are read
+by sample id as maps read them. A candidate without a vector in the space is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..catalog.reads import queries
+from ..maps.params import MapError
+from ..maps.store import choose_space, read_vectors
+from ..search.spaces import dataset_spaces
+from .greedy import Gain
+from .request import VECTOR_WORDS, SelectionError, SelectionRequest
+from .vector_gains import Coverage, Diversity, Representativeness, Similar, Typicality
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..vectors import VectorStore
+
+
+def _sorted_vectors(
+    store: VectorStore, space: str, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, vectors)`` of those of ``ids`` with a vector, in id order."""
+    got, vectors = read_vectors(store, space, ids)
+    order = np.argsort(got, kind="stable")
+    return np.asarray(got, dtype=np.int64)[order], vectors[order]
+
+
+@dataclass(frozen=True)
+class VectorSide:
+    """What the vector strategies read: ``ids``, the loop's rows (the candidates with a
+    vector, then ``labelled`` more: samples of the view with ground truth, never chosen
+    and counted as chosen already), the strategies by word, and ``left_out`` candidates
+    without a vector."""
+
+    space: str
+    ids: np.ndarray
+    gains: dict[str, Gain]
+    left_out: int
+    labelled: int
+
+
+def vector_gains(
+    catalog: Catalog,
+    store: VectorStore,
+    dataset: str,
+    request: SelectionRequest,
+    ids: np.ndarray,
+    labelled_ids: np.ndarray,
+) -> VectorSide:
+    """The request's vector strategies over the candidates ``ids`` that have a vector in
+    its space, with the vectors of ``labelled_ids`` as what is labelled already."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+    if request.space is None and not dataset_spaces(store, dataset_id):
+        raise SelectionError(
+            "this dataset has no embeddings yet: embed it (or import embeddings) first, or "
+            "choose strategies that need no vectors (balance, uncertainty, random...)"
+        )
+    try:
+        space = choose_space(store, dataset_id, request.space).name
+    except MapError as exc:
+        raise SelectionError(str(exc)) from exc
+    kept, vectors = _sorted_vectors(store, space, ids)
+    if not len(kept):
+        raise SelectionError(f"no candidate has a vector in space {space!r}: embed them first")
+    known, known_vectors = _sorted_vectors(store, space, labelled_ids)
+    rows = np.concatenate([kept, known])
+    if len(known):
+        vectors = np.concatenate([vectors, known_vectors.astype(vectors.dtype, copy=False)])
+    mask = np.arange(len(rows)) >= len(kept)
+    reference = np.empty((0, 0), dtype=np.float32)
+    if request.reference_tag is not None:
+        spec = {"tags": {"any": [request.reference_tag]}}
+        tagged = queries.sample_ids(catalog, dataset, spec).to_numpy(zero_copy_only=False)
+        reference = _sorted_vectors(store, space, np.asarray(tagged, dtype=np.int64))[1]
+    gains: dict[str, Gain] = {}
+    for word, _ in request.strategies:
+        if word not in VECTOR_WORDS:
+            continue
+        if word in ("similar", "unlike") and not len(reference):
+            raise SelectionError(
+                f"{word!r}: no sample tagged {request.reference_tag!r} has a vector in {space!r}"
+            )
+        gains[word] = _gain(word, vectors, reference, mask, request.count)
+    return VectorSide(space, rows, gains, len(ids) - len(kept), len(known))
+
+
+def _gain(
+    word: str, vectors: np.ndarray, reference: np.ndarray, labelled: np.ndarray, count: int
+) -> Gain:
+    """Vector strategy ``word`` over the rows' ``vectors`` (``labelled``: their mask)."""
+    mask = labelled if labelled.any() else None
+    if word == "diversity":
+        return Diversity(vectors, mask)
+    if word == "typicality":
+        return Typicality(vectors, count, mask)
+    if word == "coverage":
+        return Coverage(vectors, mask)
+    if word == "representativeness":
+        return Representativeness(vectors, mask)
+    return Similar(vectors, reference, mask, unlike=word == "unlike")
