@@ -139,6 +139,7 @@ def main() -> None:
     p.add_argument("--quality-n", type=int, default=100_000, help="0: skip the quality check")
     p.add_argument("--quality-strategies", default="diversity,typicality,representativeness")
     p.add_argument("--quality-pool", type=int, default=100_000, help="diversity's pool there")
+    p.add_argument("--quality-k", type=int, help="k there (default: --k's share of --n)")
     p.add_argument("--only", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.only:
@@ -151,6 +152,7 @@ def main() -> None:
             subprocess.run([*cmd, "--seed", str(args.seed)], check=True)
     if args.quality_n:
         args.strategies = args.quality_strategies.split(",")
+        args.k = args.quality_k or max(1, round(args.k * args.quality_n / args.n))
         quality(args)
 
 

@@ -260,3 +260,29 @@ def test_the_scale_paths_choose_valid_rows():
     assert len(set(typ.clusters[got].tolist())) == 40  # one per cluster first
     rep = Representativeness(x, clients=300, pool=500)
     assert len(choose(3000, 20, [Weighted(rep)]).positions) == 20
+
+
+class Closing:
+    """A toy gain reporting only what changed: a pick closes its right neighbour (``-inf``)
+    and halves its left one."""
+
+    name = "closing"
+
+    def start(self, n, rng):
+        self.g = np.linspace(1.0, 2.0, n)
+        return self.g.copy()
+
+    def picked(self, position):
+        right, left = position + 1, position - 1
+        pos = [p for p in (left, right) if 0 <= p < self.g.size]
+        self.g[left] /= 2 if left >= 0 else 1
+        vals = [self.g[left] if p == left else -np.inf for p in pos]
+        return np.array(pos), np.array(vals)
+
+
+def test_sparse_updates_and_closing():
+    got = choose(10, 10, [Weighted(Closing())]).positions.tolist()
+    # 9 halves 8; so 7 comes next, closing 8 and halving 6; then 5, 3, 1 alike, closing
+    # 6, 4, 2; 0 (halved) is all that is left open
+    assert got == [9, 7, 5, 3, 1, 0]
+    assert choose(10, 10, [Weighted(Closing())]).contributions.shape == (len(got), 1)

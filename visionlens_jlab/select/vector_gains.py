@@ -160,7 +160,9 @@ def _kmeans(
         model = MiniBatchKMeans(
             n_clusters=clusters, batch_size=5000, n_init=1, max_iter=20, random_state=seed
         )
-    model.fit(fit)
+    # float64: on float32 rows scikit-learn's k-means++ seeding upcasts block by block
+    # (42 of 47 s for 500 clusters of 20,000 512-d rows)
+    model.fit(fit.astype(np.float64))
     if fit is x:
         return np.asarray(model.labels_, dtype=np.int64)
     centres = model.cluster_centers_.astype(np.float32)

@@ -20,8 +20,9 @@ class Diversity:
     drawn from the loop's rng (a gain of 1 there, 0 elsewhere).
 
     Above ``exact_max`` rows, distances are taken on the first ``dims`` principal components,
-    over a random pool of ``pool`` candidates (the rows outside it are never chosen), and
-    against at most ``labelled_sample`` labelled rows."""
+    over a pool of ``pool`` candidates (half the most isolated rows, half random ones: see
+    :func:`_pool`; the rows outside it are never chosen), and against at most
+    ``labelled_sample`` labelled rows."""
 
     name = "diversity"
 
@@ -50,7 +51,7 @@ class Diversity:
             x, cand = unit_rows(self.vectors), np.arange(n)
         else:
             x = projected(self.vectors, self.dims, rng)
-            cand = np.sort(rng.choice(n, size=min(n, self.pool), replace=False))
+            cand = _pool(x, min(n, self.pool), rng)
         self._x = np.ascontiguousarray(x[cand])
         self._sq = np.einsum("ij,ij->i", self._x, self._x)
         self._slot = np.full(n, -1, dtype=np.int64)
@@ -91,3 +92,22 @@ class Diversity:
         nearer = np.flatnonzero(d2 < self._min2)
         self._min2[nearer] = d2[nearer]
         return nearer
+
+
+def _pool(x: np.ndarray, size: int, rng: np.random.Generator, coarse: int = 512) -> np.ndarray:
+    """``size`` candidate rows of ``x`` for k-center at scale: the half most isolated (the
+    farthest from their nearest of ``coarse`` random rows: k-center's first picks, which a
+    random pool would mostly leave out, and with them the covering radius), and a random
+    half of the rest."""
+    n = x.shape[0]
+    ref = x[rng.choice(n, size=min(n, coarse), replace=False)]
+    rn = np.einsum("ij,ij->i", ref, ref)
+    far = np.empty(n, dtype=np.float32)
+    for a in range(0, n, 16_384):
+        b = x[a : a + 16_384]
+        far[a : a + 16_384] = (rn[None, :] - 2.0 * (b @ ref.T)).min(axis=1)
+    far += np.einsum("ij,ij->i", x, x)
+    isolated = np.argpartition(-far, size // 2 - 1)[: size // 2] if size >= 2 else np.zeros(0, int)
+    rest = np.setdiff1d(np.arange(n), isolated, assume_unique=True)
+    picked = rng.choice(rest, size=size - isolated.size, replace=False)
+    return np.sort(np.concatenate([isolated, picked]))
