@@ -9,6 +9,9 @@ import type {
   IWireDataset,
   IWireDuplicatesRequest,
   IWireEmbedRequest,
+  IWireEvaluationClassRow,
+  IWireEvaluationReport,
+  IWireEvaluationSummary,
   IWireFacet,
   IWireFilter,
   IWireJob,
@@ -369,55 +372,19 @@ export interface IQueryOptions {
   version?: number;
 }
 
-/** One row of the per-class table (numbers are null where undefined). */
-export interface IClassRow {
-  class: string;
-  AP: number | null;
-  precision: number | null;
-  recall: number | null;
-  tp: number;
-  fp: number;
-  fn: number;
-  num_gt: number;
-  [extra: string]: string | number | null;
-}
+/**
+ * One row of the per-class table (numbers are null where undefined); the
+ * protocol's extra columns (COCO's AP50, AP75, AR100; VOC's AP_11point) by name.
+ */
+export type IClassRow = IWireEvaluationClassRow;
 
 /** What a COCO evaluation matches: boxes (IoU), masks (mask IoU) or keypoints (OKS). */
 
 /** `GET /datasets/{name}/evaluations/{key}`: a full report. */
-export interface IEvaluationReport {
-  key: string;
-  dataset: string;
-  model: string;
-  protocol: 'coco' | 'voc';
-  /** Absent only from servers older than segm/keypoints evaluation: bbox. */
-  iou_type?: IouType;
-  iou: number;
-  params: { [key: string]: unknown };
-  stats: { [name: string]: number | null };
-  per_class: IClassRow[];
-  confusion: { labels: string[]; matrix: number[][] };
-  pr_curves: { [cls: string]: { recall: number[]; precision: number[] } };
-  counts: { [status: string]: number };
-  warnings: string[];
-  created_at: string | null;
-  latest?: boolean;
-}
+export type IEvaluationReport = IWireEvaluationReport;
 
 /** One entry of `GET /datasets/{name}/evaluations`. */
-export interface IEvaluationSummary {
-  key: string;
-  model: string;
-  protocol: 'coco' | 'voc';
-  /** Absent only from servers older than segm/keypoints evaluation: bbox. */
-  iou_type?: IouType;
-  iou: number;
-  params: { [key: string]: unknown };
-  created_at: string;
-  latest: boolean;
-  stale: boolean;
-  stats: { [name: string]: number | null };
-}
+export type IEvaluationSummary = IWireEvaluationSummary;
 
 /** Parameters of a new evaluation. */
 export interface IEvaluationRequest {
