@@ -32,24 +32,24 @@ LABEL_QUALITY = "/datasets/{name}/label-quality"
 
 def test_a_report_with_an_unnamed_or_mistyped_field_is_refused() -> None:
     """The check bites: a key the EvaluationReport schema does not name, or a wrong type."""
-    report = {
+    row = {"class": "cat", "AP": None, "precision": 1.0, "recall": 0.5, "tp": 1, "fp": 0,
+           "fn": 1, "num_gt": 2, "AP50": 0.7}  # fmt: skip
+    confusion = {"labels": ["cat", "background"], "matrix": [[1, 1], [0, 0]]}
+    report: dict[str, Any] = {
         "key": "k", "dataset": "d", "model": "m", "protocol": "coco", "iou_type": "bbox",
         "iou": 0.5, "params": {}, "stats": {"AP": 0.5, "AP50": None},
-        "per_class": [{"class": "cat", "AP": None, "precision": 1.0, "recall": 0.5,
-                       "tp": 1, "fp": 0, "fn": 1, "num_gt": 2, "AP50": 0.7}],
-        "confusion": {"labels": ["cat", "background"], "matrix": [[1, 1], [0, 0]]},
+        "per_class": [row], "confusion": confusion,
         "pr_curves": {"cat": {"recall": [0.0], "precision": [1.0]}},
         "counts": {"tp": 1}, "warnings": [], "created_at": "2026-01-01T00:00:00",
         "latest": True,
     }  # fmt: skip
     one = f"{EVALUATIONS}/{{key}}"
     assert_answers(one, "get", report)
-    row = report["per_class"][0]
     for broken in (
         {**report, "colour": "red"},
         {**report, "protocol": "yolo"},
         {**report, "per_class": [{**row, "tp": "1"}]},
-        {**report, "confusion": {**report["confusion"], "order": []}},
+        {**report, "confusion": {**confusion, "order": []}},
     ):
         with pytest.raises(AssertionError, match="evaluations"):
             assert_answers(one, "get", broken)
