@@ -2,7 +2,8 @@
 (issue #48 item 5): the JSON a real Jupyter server sends for the evaluations list, one
 report, a patches page (objects, evaluation patches, label-quality patches), a patch
 selection's samples, the quality view (object and classification label quality, image
-quality) and the stored label- and image-quality results is valid against the response schemas of ``visionlens_jlab/openapi.yaml``,
+quality), the stored label- and image-quality results, a filter's ids, a selection's
+position and its code is valid against the response schemas of ``visionlens_jlab/openapi.yaml``,
 the schemas the lab's types are generated from. The strict ones refuse keys they do not
 name, so a field the server starts sending without the document fails here."""
 
@@ -21,6 +22,7 @@ from visionlens_jlab.label_quality.job import run_label_quality
 from .image_quality_fixtures import PLANTED, add_dataset, write_images
 from .test_class_label_quality import _data as class_labels
 from .test_evaluate_classification import LabelsSource
+from .test_label_reads import labelled  # noqa: F401 - the fixture
 from .test_quality_view import MODEL, planted  # noqa: F401 - the fixture
 from .test_wire_answers import assert_answers
 
@@ -134,3 +136,22 @@ async def test_classification_and_image_quality_answer_as_documented(
     status, view = await api("GET", "datasets/photos/quality")
     assert status == 200 and view["image"]["issues"] and view["label"] is None, view
     assert_answers(QUALITY, "get", view)
+
+
+async def test_ids_a_selections_position_and_code_answer_as_documented(
+    api: Any,
+    labelled: str,  # noqa: F811 - the fixture
+) -> None:
+    flt = {"labels": [{"classes": ["person"]}]}
+    status, found = await api("POST", f"datasets/{labelled}/ids", {"filter": flt})
+    assert status == 200 and found["ids"], found
+    assert_answers("/datasets/{name}/ids", "post", found)
+    ids = found["ids"]
+    for body in ({"ids": ids, "filter": flt}, {"ids": [-1], "filter": flt}):  # found, none
+        status, where = await api("POST", f"datasets/{labelled}/position", body)
+        assert status == 200 and (where["index"] is None) == (body["ids"] == [-1]), where
+        assert_answers("/datasets/{name}/position", "post", where)
+    for body in ({"ids": ids}, {"filter": flt}, {"ids": list(range(1001))}):  # the last: none
+        status, code = await api("POST", f"datasets/{labelled}/selection-code", body)
+        assert status == 200 and (code["code"] is None) == (len(body.get("ids", ())) > 1000)
+        assert_answers("/datasets/{name}/selection-code", "post", code)

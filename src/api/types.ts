@@ -19,7 +19,9 @@ import type {
   IWireKeypointClass,
   IWireModel,
   IWireSample,
+  IWireSampleIds,
   IWireSearchRequest,
+  IWireSelectionCode,
   WireFacetFilter
 } from './wireTypes';
 
@@ -289,14 +291,11 @@ export interface ISamplesPage {
  * filter of "all matching". */
 export type SelectionCodeRequest = { ids: number[] } | { filter: IFilter };
 
+/** The answer of `POST /datasets/{name}/ids` (JSON): every matching sample id, ascending. */
+export type ISampleIds = IWireSampleIds;
+
 /** An answer of `POST /selection-code` (`select_code` in view_code.py). */
-export interface ISelectionCode {
-  /** `session = vl.open(...)` and `session.select(...)`; null for no ids or
-   * more than `max_ids`. */
-  code: string | null;
-  /** The most ids the server writes out as code. */
-  max_ids: number;
-}
+export type ISelectionCode = IWireSelectionCode;
 
 /** A file format ingest reads or export writes (`GET /formats`). */
 export interface IFileFormat {

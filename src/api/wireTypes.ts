@@ -546,6 +546,33 @@ export interface IWireLabelQualityResult {
   created_at: string;
 }
 
+/** Every matching sample id (visionlens_jlab/catalog/reads/queries.py: sample_ids) */
+export interface IWireSampleIds {
+  total: number;
+  /** ascending */
+  ids: number[];
+}
+
+/** Where a selection stands in a view (visionlens_jlab/catalog/reads/positions.py: selection_position) */
+export interface IWireSelectionPosition {
+  /** the position (from 0) of the first of the ids in the pages (null: the filter shows none of them) */
+  index: number | null;
+  /** the sample at index (null: none) */
+  sample_id: number | null;
+  /** how many of the ids the filter shows */
+  shown: number;
+  /** how many others of the ids are samples of the dataset (ids of no sample are not counted) */
+  hidden: number;
+}
+
+/** The notebook call that selects what the panels have selected */
+export interface IWireSelectionCode {
+  /** `session = vl.open(name)` then `session.select(...)`; null for no ids, or more than max_ids */
+  code: string | null;
+  /** the most ids shown as code (1000) */
+  max_ids: number;
+}
+
 /** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */
 export interface IWireBox {
   ann_id: number;
