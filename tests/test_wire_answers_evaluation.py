@@ -3,7 +3,7 @@
 report, a patches page (objects, evaluation patches, label-quality patches), a patch
 selection's samples, the quality view (object and classification label quality, image
 quality), the stored label- and image-quality results, a filter's ids, a selection's
-position and its code is valid against the response schemas of ``visionlens_jlab/openapi.yaml``,
+position and its code, and the VLM calibration and its labels is valid against the response schemas of ``visionlens_jlab/openapi.yaml``,
 the schemas the lab's types are generated from. The strict ones refuse keys they do not
 name, so a field the server starts sending without the document fails here."""
 
@@ -18,6 +18,8 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.image_quality.job import run_image_quality
 from visionlens_jlab.label_quality.classification import run_class_label_quality
 from visionlens_jlab.label_quality.job import run_label_quality
+from visionlens_jlab.predict.vlm_labels import DEFAULT_QUESTIONS
+from visionlens_jlab.search.captions import append_texts, start_texts
 
 from .image_quality_fixtures import PLANTED, add_dataset, write_images
 from .test_class_label_quality import _data as class_labels
@@ -155,3 +157,31 @@ async def test_ids_a_selections_position_and_code_answer_as_documented(
         status, code = await api("POST", f"datasets/{labelled}/selection-code", body)
         assert status == 200 and (code["code"] is None) == (len(body.get("ids", ())) > 1000)
         assert_answers("/datasets/{name}/selection-code", "post", code)
+
+
+async def test_vlm_calibration_and_labels_answer_as_documented(
+    api: Any,
+    vl_app: Any,
+    labelled: str,  # noqa: F811 - the fixture
+) -> None:
+    status, calibration = await api("GET", f"datasets/{labelled}/vlm/calibration")
+    assert status == 200 and calibration["questions"] == [], calibration  # no VLM run yet
+    assert_answers("/datasets/{name}/vlm/calibration", "get", calibration)
+    _, found = await api("POST", f"datasets/{labelled}/ids", {})
+    ids = found["ids"]
+    question = DEFAULT_QUESTIONS[0]
+    # a VLM run's answers, as its job writes them (tests/test_vlm_calibration.py: plant)
+    params = {"model": "planted", "task": "vlm", "questions": [question.to_dict()]}
+    with vl_app.catalog.cursor() as cur:
+        dataset_id = vl_app.catalog.dataset_id(cur, labelled)
+    start_texts(vl_app.catalog, dataset_id, [question.field], "vlm:planted", params)
+    answers = [question.answers[i % 2] for i in range(len(ids))]
+    append_texts(vl_app.catalog, dataset_id, ids, {question.field: answers})
+    body = {"labels": [{"sample_id": i, "question": question.key, "answer": a}
+                       for i, a in zip(ids, answers, strict=True)]}  # fmt: skip
+    status, stored = await api("POST", f"datasets/{labelled}/vlm/labels", body)
+    assert status == 200 and stored["stored"] == len(ids), stored
+    assert_answers("/datasets/{name}/vlm/labels", "post", stored)
+    status, calibration = await api("GET", f"datasets/{labelled}/vlm/calibration")
+    assert status == 200 and calibration["questions"][0]["n_labels"] == len(ids), calibration
+    assert_answers("/datasets/{name}/vlm/calibration", "get", calibration)

@@ -573,6 +573,35 @@ export interface IWireSelectionCode {
   max_ids: number;
 }
 
+/** Per VLM question, Cohen's kappa against the measured attributes and the user's labels, and whether the blind-spot finder may use it (visionlens_jlab/predict/calibration.py: calibration; docs/models.md) */
+export interface IWireVlmCalibration {
+  dataset: string;
+  /** VisionLensApp.vlm_kappa_threshold */
+  threshold: number;
+  /** a kappa needs this many samples with both values (else null) */
+  min_pairs: number;
+  /** the dataset's VLM run's questions, else the default list */
+  questions: {
+    question: string;
+    /** the computed field of its answers */
+    field: string;
+    /** its closed answers */
+    answers: string[];
+    /** the measured field compared, or null */
+    measured: string | null;
+    kappa_measured: number | null;
+    n_measured: number;
+    kappa_labels: number | null;
+    n_labels: number;
+    n: number;
+    /** the smaller kappa */
+    kappa: number | null;
+    /** some kappa, and every kappa at least the threshold */
+    usable: boolean;
+    reason: string;
+  }[];
+}
+
 /** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */
 export interface IWireBox {
   ann_id: number;
