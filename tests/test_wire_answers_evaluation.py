@@ -3,7 +3,8 @@
 report, a patches page (objects, evaluation patches, label-quality patches), a patch
 selection's samples, the quality view (object and classification label quality, image
 quality), the stored label- and image-quality results, a filter's ids, a selection's
-position and its code, and the VLM calibration and its labels is valid against the response schemas of ``visionlens_jlab/openapi.yaml``,
+position and its code, a dataset's vector spaces, and the VLM calibration and its labels
+is valid against the response schemas of ``visionlens_jlab/openapi.yaml``,
 the schemas the lab's types are generated from. The strict ones refuse keys they do not
 name, so a field the server starts sending without the document fails here."""
 
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.embed.spaces import record_space
 from visionlens_jlab.image_quality.job import run_image_quality
 from visionlens_jlab.label_quality.classification import run_class_label_quality
 from visionlens_jlab.label_quality.job import run_label_quality
@@ -22,6 +24,7 @@ from visionlens_jlab.predict.vlm_labels import DEFAULT_QUESTIONS
 from visionlens_jlab.search.captions import append_texts, start_texts
 
 from .image_quality_fixtures import PLANTED, add_dataset, write_images
+from .map_fixtures import write_map_dataset
 from .test_class_label_quality import _data as class_labels
 from .test_evaluate_classification import LabelsSource
 from .test_label_reads import labelled  # noqa: F401 - the fixture
@@ -185,3 +188,16 @@ async def test_vlm_calibration_and_labels_answer_as_documented(
     status, calibration = await api("GET", f"datasets/{labelled}/vlm/calibration")
     assert status == 200 and calibration["questions"][0]["n_labels"] == len(ids), calibration
     assert_answers("/datasets/{name}/vlm/calibration", "get", calibration)
+
+
+async def test_a_datasets_vector_spaces_answer_as_documented(api: Any, vl_app: Any) -> None:
+    made = write_map_dataset(vl_app.catalog, vl_app.vector_store(), "tiny", 12, dim=8)
+    space = made.space
+    record_space(
+        vl_app.catalog, made.dataset_id, space=space.name, model=space.model,
+        version=space.version, dim=space.dim, preprocessing="", count=12, complete=True,
+        info={},
+    )  # fmt: skip
+    status, listed = await api("GET", "datasets/tiny/spaces")
+    assert status == 200 and [s["count"] for s in listed["spaces"]] == [12], listed
+    assert_answers("/datasets/{name}/spaces", "get", listed)

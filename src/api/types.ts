@@ -22,6 +22,7 @@ import type {
   IWireSampleIds,
   IWireSearchRequest,
   IWireSelectionCode,
+  IWireVectorSpace,
   WireFacetFilter
 } from './wireTypes';
 
@@ -158,18 +159,7 @@ export interface IEmbeddingModel {
 export type IEmbedRequest = IWireEmbedRequest;
 
 /** One vector space of a dataset (`GET /datasets/{name}/spaces`). */
-export interface IVectorSpace {
-  space: string;
-  model: string;
-  version: string;
-  dim: number;
-  preprocessing: string;
-  /** Vectors of this dataset in the store. */
-  count: number;
-  /** Every sample has a vector (or an unreadable image). */
-  complete: boolean;
-  updated_at: string;
-}
+export type IVectorSpace = IWireVectorSpace;
 
 /** The body of `POST /datasets/{name}/search`: one of text, like, image. */
 export type ISearchRequest = IWireSearchRequest;

@@ -602,6 +602,20 @@ export interface IWireVlmCalibration {
   }[];
 }
 
+/** A vector space of a dataset (visionlens_jlab/embed/spaces.py: dataset_spaces), recorded when an embedding job finishes */
+export interface IWireVectorSpace {
+  space: string;
+  model: string;
+  version: string;
+  dim: number;
+  preprocessing: string;
+  /** vectors of this dataset in the store now */
+  count: number;
+  /** every sample has a vector (or an unreadable image) */
+  complete: boolean;
+  updated_at: string;
+}
+
 /** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */
 export interface IWireBox {
   ann_id: number;
