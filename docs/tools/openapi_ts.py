@@ -99,7 +99,8 @@ class _Writer:
         return f"({text})" if " | " in text or " & " in text else text
 
     def object(self, schema: dict[str, Any], indent: str) -> str:
-        """``{ key?: T; ... }``, or an index signature where the keys are free."""
+        """``{ key?: T; ... }``, with an index signature where other keys are free too (or
+        only one, where all are)."""
         props = schema.get("properties") or {}
         extra = schema.get("additionalProperties")
         if not props:
@@ -115,6 +116,10 @@ class _Writer:
             name = key if _IDENTIFIER.match(key) else json.dumps(key)
             mark = "" if key in required else "?"
             lines.append(f"{inner}{name}{mark}: {self.ts(prop, inner)};")
+        if isinstance(extra, dict):
+            # named keys and free ones: TypeScript's index signature must admit the named too
+            values = [self.ts(s, inner) for s in (extra, *props.values())]
+            lines.append(f"{inner}[key: string]: {_union(values)};")
         lines.append(indent + "}")
         return "\n".join(lines)
 
@@ -125,6 +130,17 @@ class _Writer:
         if _is_object(schema) and schema.get("properties"):
             return f"{head}export interface {name} {self.object(schema, '')}\n"
         return f"{head}export type {name} = {self.ts(schema)};\n"
+
+
+def _union(types: list[str]) -> str:
+    """``A | B | ...`` of ``types``, each member once (a compound one in parentheses)."""
+    members: list[str] = []
+    for text in types:
+        compound = any(c in text for c in "{([&")
+        for member in [f"({text})"] if compound else text.split(" | "):
+            if member not in members:
+                members.append(member)
+    return " | ".join(members)
 
 
 def _comment(text: str) -> str:

@@ -33,6 +33,7 @@ import {
   IPluginsListing,
   IQueryOptions,
   ISample,
+  ISampleIds,
   ISamplesPage,
   ISearchRequest,
   ISearchResult,
@@ -173,7 +174,7 @@ export class VisionLensClient
     filter: IFilter,
     signal?: AbortSignal,
     version?: number
-  ): Promise<{ ids: number[]; total: number }> {
+  ): Promise<ISampleIds> {
     const body = { filter, version }; // an undefined version is left out
     return this._post(`datasets/${enc(dataset)}/ids`, body, signal);
   }

@@ -22,6 +22,7 @@ import {
   IQueryOptions,
   IReportItem,
   ISample,
+  ISampleIds,
   ISamplesPage,
   ISearchRequest,
   ISearchResult,
@@ -40,6 +41,7 @@ import {
 import { IExportRequest, ILabelVersion } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
+import { IWireSelectionPosition } from './wireTypes';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -83,16 +85,7 @@ export interface IPositionRequest {
 }
 
 /** An answer of `POST /datasets/{name}/position` (`catalog/reads/positions.py`). */
-export interface ISelectionPosition {
-  /** The position of the first of the ids in the pages (null: none shown). */
-  index: number | null;
-  /** The sample at `index` (null: none). */
-  sample_id: number | null;
-  /** How many of the ids the filter shows. */
-  shown: number;
-  /** How many of the ids are samples of the dataset the filter hides. */
-  hidden: number;
-}
+export type ISelectionPosition = IWireSelectionPosition;
 
 /** How `waitForJob` follows a job. */
 export interface IWaitForJobOptions {
@@ -149,7 +142,7 @@ export interface IVisionLensClient {
     filter: IFilter,
     signal?: AbortSignal,
     version?: number
-  ): Promise<{ ids: number[]; total: number }>;
+  ): Promise<ISampleIds>;
   /**
    * Where the first of `body.ids` stands among the rows of `body.filter` in
    * the samples pages' order, and how many of them the filter shows and hides.

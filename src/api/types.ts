@@ -9,13 +9,19 @@ import type {
   IWireDataset,
   IWireDuplicatesRequest,
   IWireEmbedRequest,
+  IWireEvaluationClassRow,
+  IWireEvaluationReport,
+  IWireEvaluationSummary,
   IWireFilter,
   IWireJob,
   IWireJobEffects,
   IWireKeypointClass,
   IWireModel,
   IWireSample,
+  IWireSampleIds,
   IWireSearchRequest,
+  IWireSelectionCode,
+  IWireVectorSpace,
   WireFacet,
   WireFacetFilter
 } from './wireTypes';
@@ -153,18 +159,7 @@ export interface IEmbeddingModel {
 export type IEmbedRequest = IWireEmbedRequest;
 
 /** One vector space of a dataset (`GET /datasets/{name}/spaces`). */
-export interface IVectorSpace {
-  space: string;
-  model: string;
-  version: string;
-  dim: number;
-  preprocessing: string;
-  /** Vectors of this dataset in the store. */
-  count: number;
-  /** Every sample has a vector (or an unreadable image). */
-  complete: boolean;
-  updated_at: string;
-}
+export type IVectorSpace = IWireVectorSpace;
 
 /** The body of `POST /datasets/{name}/search`: one of text, like, image. */
 export type ISearchRequest = IWireSearchRequest;
@@ -286,14 +281,11 @@ export interface ISamplesPage {
  * filter of "all matching". */
 export type SelectionCodeRequest = { ids: number[] } | { filter: IFilter };
 
+/** The answer of `POST /datasets/{name}/ids` (JSON): every matching sample id, ascending. */
+export type ISampleIds = IWireSampleIds;
+
 /** An answer of `POST /selection-code` (`select_code` in view_code.py). */
-export interface ISelectionCode {
-  /** `session = vl.open(...)` and `session.select(...)`; null for no ids or
-   * more than `max_ids`. */
-  code: string | null;
-  /** The most ids the server writes out as code. */
-  max_ids: number;
-}
+export type ISelectionCode = IWireSelectionCode;
 
 /** A file format ingest reads or export writes (`GET /formats`). */
 export interface IFileFormat {
@@ -355,55 +347,19 @@ export interface IQueryOptions {
   version?: number;
 }
 
-/** One row of the per-class table (numbers are null where undefined). */
-export interface IClassRow {
-  class: string;
-  AP: number | null;
-  precision: number | null;
-  recall: number | null;
-  tp: number;
-  fp: number;
-  fn: number;
-  num_gt: number;
-  [extra: string]: string | number | null;
-}
+/**
+ * One row of the per-class table (numbers are null where undefined); the
+ * protocol's extra columns (COCO's AP50, AP75, AR100; VOC's AP_11point) by name.
+ */
+export type IClassRow = IWireEvaluationClassRow;
 
 /** What a COCO evaluation matches: boxes (IoU), masks (mask IoU) or keypoints (OKS). */
 
 /** `GET /datasets/{name}/evaluations/{key}`: a full report. */
-export interface IEvaluationReport {
-  key: string;
-  dataset: string;
-  model: string;
-  protocol: 'coco' | 'voc';
-  /** Absent only from servers older than segm/keypoints evaluation: bbox. */
-  iou_type?: IouType;
-  iou: number;
-  params: { [key: string]: unknown };
-  stats: { [name: string]: number | null };
-  per_class: IClassRow[];
-  confusion: { labels: string[]; matrix: number[][] };
-  pr_curves: { [cls: string]: { recall: number[]; precision: number[] } };
-  counts: { [status: string]: number };
-  warnings: string[];
-  created_at: string | null;
-  latest?: boolean;
-}
+export type IEvaluationReport = IWireEvaluationReport;
 
 /** One entry of `GET /datasets/{name}/evaluations`. */
-export interface IEvaluationSummary {
-  key: string;
-  model: string;
-  protocol: 'coco' | 'voc';
-  /** Absent only from servers older than segm/keypoints evaluation: bbox. */
-  iou_type?: IouType;
-  iou: number;
-  params: { [key: string]: unknown };
-  created_at: string;
-  latest: boolean;
-  stale: boolean;
-  stats: { [name: string]: number | null };
-}
+export type IEvaluationSummary = IWireEvaluationSummary;
 
 /** Parameters of a new evaluation. */
 export interface IEvaluationRequest {

@@ -306,6 +306,377 @@ export interface IWireMapDescriptor {
   cached?: boolean;
 }
 
+/** A stored evaluation as GET evaluations lists it (visionlens_jlab/evaluate/store.py: list_evaluations), without the full report */
+export interface IWireEvaluationSummary {
+  key: string;
+  model: string;
+  protocol: 'coco' | 'voc';
+  iou: number;
+  /** bbox for evaluations stored before segm and keypoints evaluation */
+  iou_type: 'bbox' | 'rotated' | 'segm' | 'keypoints';
+  /** Every parameter of the run */
+  params: { [key: string]: unknown };
+  created_at: string;
+  /** the model's newest evaluation */
+  latest: boolean;
+  stats: IWireEvaluationStats;
+  /** the model was imported again, or its boxes or the ground truth were edited since: evaluate again for its numbers */
+  stale: boolean;
+  /** boxes of the model or the ground truth were edited since (the per-box rows of the edited samples were matched again; the summary is the run's) */
+  edited_since: boolean;
+}
+
+/** The headline numbers by name: COCO's COCOeval.stats (AP, AP50 ... ARlarge; -1 where undefined), VOC's mAP and mAP_11point; null where undefined (NaN); empty when none were stored */
+export type IWireEvaluationStats = { [key: string]: number | null };
+
+/** One stored evaluation report (visionlens_jlab/evaluate/report.py: EvaluationReport.to_dict, with created_at and latest from the store) */
+export interface IWireEvaluationReport {
+  key: string;
+  dataset: string;
+  model: string;
+  protocol: 'coco' | 'voc';
+  /** absent from reports stored before segm and keypoints evaluation: bbox */
+  iou_type?: 'bbox' | 'rotated' | 'segm' | 'keypoints';
+  iou: number;
+  params: { [key: string]: unknown };
+  stats: IWireEvaluationStats;
+  per_class: IWireEvaluationClassRow[];
+  /** Rows: the true class, columns: the predicted class, both ending with background */
+  confusion: {
+    labels: string[];
+    matrix: number[][];
+  };
+  /** By class: 101 recall points and the interpolated precision at iou */
+  pr_curves: {
+    [key: string]: {
+      recall: number[];
+      precision: number[];
+    };
+  };
+  /** Boxes by status at iou (tp, fp, fn, ignored) */
+  counts: { [key: string]: number };
+  warnings: string[];
+  created_at: string;
+  /** the model's newest evaluation */
+  latest: boolean;
+}
+
+/** One row of the per-class table, counted at iou; AP is null for a class without ground truth. COCO adds AP50, AP75 and AR100 (keypoints AR20), VOC AP_11point */
+export interface IWireEvaluationClassRow {
+  class: string;
+  AP: number | null;
+  precision: number | null;
+  recall: number | null;
+  tp: number;
+  fp: number;
+  fn: number;
+  num_gt: number;
+  [key: string]: number | null | string;
+}
+
+/** A page of the patches view (visionlens_jlab/catalog/reads/object_pages.py: patches_page, with visionlens_jlab/label_quality/conflicts.py and visionlens_jlab/media/crops.py: tile_regions) */
+export interface IWirePatchesPage {
+  total: number;
+  offset: number;
+  limit: number;
+  kind: 'objects' | 'evaluation';
+  /** kind objects: the objects' source; kind evaluation: the evaluated model */
+  source: string | null;
+  /** the label-quality run the objects' lq_ fields are of (null: none) */
+  lq_model: string | null;
+  /** the saved version read (null: the current labels) */
+  version: number | null;
+  /** the evaluation key the statuses are of (null: none) */
+  evaluation: string | null;
+  objects: IWirePatch[];
+}
+
+/** One object of a patches page: its declared label kinds' fields only where it has them (visionlens_jlab/records/label_kinds.json) */
+export interface IWirePatch {
+  ann_id: number;
+  sample_id: number;
+  /** ground_truth or the model's name */
+  source: string;
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** x, y, w, h in pixels (the box kind's field) */
+  bbox: [number, number, number, number];
+  score: number | null;
+  area: number | null;
+  iscrowd: boolean;
+  /** the source's other keys of the object (dataset content) */
+  attributes: { [key: string]: unknown };
+  file_name: string;
+  /** the object's tags, sorted */
+  tags: string[];
+  image_width: number | null;
+  image_height: number | null;
+  /** a rotated box's corners [x1, y1, ..., x4, y4] in pixels */
+  obb?: number[];
+  /** a polyline's points [x1, y1, x2, y2, ...] in pixels */
+  polyline?: number[];
+  /** its mask as stored: COCO polygons or RLE (untrusted dataset content) */
+  segmentation?: unknown;
+  /** pixel area of the mask (with segmentation) */
+  mask_area?: number | null;
+  /** flat [x, y, v, ...] in pixels */
+  keypoints?: number[];
+  /** labelled keypoints (v > 0); with keypoints */
+  num_keypoints?: number | null;
+  /** the region of the image its tile shows at context 0.25, [x, y, w, h]; null when the image's size is unknown */
+  crop: [number, number, number, number] | null;
+  /** a patch with a partner: the partner's id (match.ann_id, the crop route's `with`); its tile shows the pair */
+  crop_with?: number;
+  /** with an evaluation: the object's status in it, the key of the patch's colour (null: not judged by it) */
+  status?: 'tp' | 'fp' | 'fn' | 'ignored' | null;
+  /** kind evaluation: the IoU with its match */
+  iou?: number | null;
+  /** kind evaluation */
+  matched_ann_id?: number | null;
+  /** kind evaluation: why a false positive is false */
+  error_type?: string | null;
+  /** kind evaluation: the class it was confused with */
+  confused_with?: string | null;
+  /** kind evaluation: the partner (a TP's matched ground truth, an FP's explaining ground truth, a miss's best-IoU false positive explained by it); a flagged object of a label-quality run: the object it disagrees with (the model's prediction behind its score; an overlooked prediction's nearest label); null: none */
+  match?: IWirePatchMatch | null;
+  /** with a label-quality run: the object's most likely issue */
+  lq_issue?: string | null;
+  /** with a label-quality run: its score (lower is worse) */
+  lq_score?: number | null;
+  /** with a label-quality run: whether its score is under the issue's threshold */
+  lq_flagged?: boolean | null;
+}
+
+/** The partner a patch is drawn with, and the pair's IoU */
+export interface IWirePatchMatch {
+  ann_id: number;
+  /** ground_truth or the model's name */
+  source: string;
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  score: number | null;
+  /** of the two (an evaluation's: box or mask IoU, or OKS) */
+  iou: number | null;
+}
+
+/** The quality view (visionlens_jlab/quality_view.py: quality_overview): reads the stored results only */
+export interface IWireQualityOverview {
+  dataset: string;
+  /** every prediction set, in name order */
+  models: IWireQualityModel[];
+  /** models with a stored label-quality run, newest first */
+  scored: string[];
+  /** the model whose run label shows (the asked one, else the newest scored); null: none */
+  model: string | null;
+  /** the stored label-quality run of that model; null: no run of it */
+  label: IWireLabelQualityView | IWireClassLabelQualityView | null;
+  /** the image-quality fields as issue rows; null: never computed */
+  image: IWireImageQualityView | null;
+}
+
+/** A prediction set, and whether label quality can score it */
+export interface IWireQualityModel {
+  name: string;
+  /** objects when it has objects, else classification (image-level labels) */
+  kind: 'objects' | 'classification';
+  scorable: boolean;
+  /** why not (a classification set with only a top label per image); null when scorable */
+  reason: string | null;
+}
+
+/** The stored label-quality run of an object model: per issue type the patches view of its flagged objects, lowest score first; counts as `visionlens label-quality` prints them */
+export interface IWireLabelQualityView {
+  kind: 'objects';
+  model: string;
+  created_at: string;
+  /** the run's threshold per issue type */
+  thresholds: { [key: string]: number };
+  /** objects scored */
+  objects: number;
+  /** images scored (null: a run stored before images were scored) */
+  images: number | null;
+  /** one row per issue type, in the server's order */
+  issues: IWireLabelIssueRow[];
+}
+
+/** The stored label-quality run of a classification model: one issue type, mislabeled, whose row is a grid view of the flagged images, lowest computed.lq_class_score first */
+export interface IWireClassLabelQualityView {
+  kind: 'classification';
+  model: string;
+  created_at: string;
+  /** none: a classification run has no thresholds */
+  thresholds: { [key: string]: number };
+  /** 0: no objects are scored */
+  objects: number;
+  images: number;
+  issues: IWireImageIssueRow[];
+}
+
+/** One label-issue row: its count and the patches view of its members (filter, source, sort lq_score, order asc, lq_model) */
+export interface IWireLabelIssueRow {
+  issue: 'overlooked' | 'swapped' | 'badly_located' | 'spurious';
+  /** flagged objects of this type in the stored run */
+  count: number;
+  /** the samples filter whose label condition selects exactly the members */
+  filter: IWireFilter;
+  /** the patches' source: the model for overlooked, else ground truth */
+  source: string;
+  sort: string;
+  order: 'asc' | 'desc';
+  /** the run whose scores the patches carry and sort by */
+  lq_model: string;
+  /** the notebook call (ds.patches) that returns the view's rows in order */
+  code: string;
+  /** the view's first patch as POST patches gives it (with its match, the object it disagrees with); null when the row is empty */
+  example: IWirePatch | null;
+}
+
+/** One image-issue row: its count and the grid view of its members (filter on the issue's flag, sort by its score, asc) */
+export interface IWireImageIssueRow {
+  issue: string;
+  count: number;
+  filter: IWireFilter;
+  /** the sample sort key (the issue's score field) */
+  sort: string;
+  order: 'asc' | 'desc';
+  /** the notebook call (ds.samples) that returns the view's rows in order */
+  code: string | null;
+}
+
+/** The stored image-quality fields as issue rows */
+export interface IWireImageQualityView {
+  images: number;
+  /** images with pixel scores (an unreadable image gets none) */
+  measured: number;
+  issues: IWireImageIssueRow[];
+}
+
+/** The stored image-quality summary (visionlens_jlab/image_quality/job.py: summary; docs/quality.md): per issue type the flagged count and thresholds used */
+export interface IWireImageQualitySummary {
+  dataset: string;
+  images: number;
+  measured: number;
+  issues: {
+    issue:
+      | 'dark'
+      | 'light'
+      | 'blurry'
+      | 'low_information'
+      | 'odd_aspect_ratio'
+      | 'odd_size'
+      | 'grayscale';
+    count: number;
+    /** cleanvision's thresholds used for this issue type */
+    thresholds: { [key: string]: unknown };
+    /** computed.quality_<issue>_score */
+    score_field: string;
+    /** computed.is_<issue>_issue */
+    flag_field: string;
+    /** the samples this issue flags */
+    filter: IWireFilter;
+  }[];
+  /** the notebook call that reproduces the run */
+  code: string;
+}
+
+/** The last label-quality result of a model (visionlens_jlab/label_quality/store.py: stored; docs/label_quality.md) */
+export interface IWireLabelQualityResult {
+  model: string;
+  /** every object once with its most likely issue, worst first; none for a classification model */
+  boxes: {
+    annotation_id: number;
+    sample_id: number;
+    /** ground_truth or the model */
+    source: string;
+    issue: 'overlooked' | 'swapped' | 'badly_located' | 'spurious';
+    score: number;
+  }[];
+  /** per image its score, worst first; empty when another model's run wrote the lq_* fields since; a classification model's: its last run's computed.lq_class_score */
+  images: {
+    sample_id: number;
+    score: number | null;
+  }[];
+  /** the run's summary: thresholds, objects, images, flagged, images_flagged, seconds */
+  summary: { [key: string]: unknown };
+  created_at: string;
+}
+
+/** Every matching sample id (visionlens_jlab/catalog/reads/queries.py: sample_ids) */
+export interface IWireSampleIds {
+  total: number;
+  /** ascending */
+  ids: number[];
+}
+
+/** Where a selection stands in a view (visionlens_jlab/catalog/reads/positions.py: selection_position) */
+export interface IWireSelectionPosition {
+  /** the position (from 0) of the first of the ids in the pages (null: the filter shows none of them) */
+  index: number | null;
+  /** the sample at index (null: none) */
+  sample_id: number | null;
+  /** how many of the ids the filter shows */
+  shown: number;
+  /** how many others of the ids are samples of the dataset (ids of no sample are not counted) */
+  hidden: number;
+}
+
+/** The notebook call that selects what the panels have selected */
+export interface IWireSelectionCode {
+  /** `session = vl.open(name)` then `session.select(...)`; null for no ids, or more than max_ids */
+  code: string | null;
+  /** the most ids shown as code (1000) */
+  max_ids: number;
+}
+
+/** Per VLM question, Cohen's kappa against the measured attributes and the user's labels, and whether the blind-spot finder may use it (visionlens_jlab/predict/calibration.py: calibration; docs/models.md) */
+export interface IWireVlmCalibration {
+  dataset: string;
+  /** VisionLensApp.vlm_kappa_threshold */
+  threshold: number;
+  /** a kappa needs this many samples with both values (else null) */
+  min_pairs: number;
+  /** the dataset's VLM run's questions, else the default list */
+  questions: {
+    question: string;
+    /** the computed field of its answers */
+    field: string;
+    /** its closed answers */
+    answers: string[];
+    /** the measured field compared, or null */
+    measured: string | null;
+    kappa_measured: number | null;
+    n_measured: number;
+    kappa_labels: number | null;
+    n_labels: number;
+    n: number;
+    /** the smaller kappa */
+    kappa: number | null;
+    /** some kappa, and every kappa at least the threshold */
+    usable: boolean;
+    reason: string;
+  }[];
+}
+
+/** A vector space of a dataset (visionlens_jlab/embed/spaces.py: dataset_spaces), recorded when an embedding job finishes */
+export interface IWireVectorSpace {
+  space: string;
+  model: string;
+  version: string;
+  dim: number;
+  preprocessing: string;
+  /** vectors of this dataset in the store now */
+  count: number;
+  /** every sample has a vector (or an unreadable image) */
+  complete: boolean;
+  updated_at: string;
+}
+
 /** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */
 export interface IWireBox {
   ann_id: number;

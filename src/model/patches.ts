@@ -194,7 +194,7 @@ export class PatchesModel implements IDisposable {
 
   /** The URL of the crop of `patch` of `dataset` (with its pair's), `size` px (where it was at the browsed version). */
   cropUrl(dataset: string, patch: IPatch, size: number): string {
-    const pair = patch.crop_with ?? undefined;
+    const pair = patch.crop_with;
     const { version } = versionBrowse(this.model).params(dataset);
     return this.model.client.cropUrl(
       dataset,

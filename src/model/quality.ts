@@ -125,7 +125,7 @@ export class QualityModel implements IDisposable {
           patch.ann_id,
           size,
           0.25,
-          patch.crop_with ?? undefined
+          patch.crop_with
         )
       : null;
   }

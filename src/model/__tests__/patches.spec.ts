@@ -33,7 +33,10 @@ function patch(annId: number, sampleId: number): IPatch {
     attributes: {},
     file_name: 'a.jpg',
     image_width: 10,
-    image_height: 10
+    image_height: 10,
+    bbox: [1, 2, 3, 4],
+    tags: [],
+    crop: null
   };
 }
 
@@ -87,6 +90,8 @@ class FakeView {
           kind: query.kind,
           source: query.source ?? query.model ?? '',
           lq_model: null,
+          version: null,
+          evaluation: null,
           objects: Array.from({ length: n }, (_, i) =>
             patch(first + i, Math.floor((offset + i) / 2))
           )
@@ -366,7 +371,7 @@ describe('PatchesModel', () => {
     patches.pages.ensure(0, 59);
     await settle();
     expect(view.queries.map(q => q.query.version)).toEqual([undefined, 3]);
-    const seven = { ...patches.pages.get(0)!, ann_id: 7, crop_with: null };
+    const seven = { ...patches.pages.get(0)!, ann_id: 7, crop_with: undefined };
     expect(patches.cropUrl('d', seven, 128)).toBe('d/7/128/0.25/undefined/3');
     expect(patches.cropUrl('d', { ...seven, crop_with: 8 }, 128)).toBe(
       'd/7/128/0.25/8/3'

@@ -67,6 +67,7 @@ function overview(model: string | null): IQualityOverview {
             created_at: '2026-01-01T00:00:00',
             thresholds: {},
             objects: 40,
+            images: 20,
             issues: [SWAPPED]
           }
         : null,

@@ -28,7 +28,10 @@ const GT: IPatch = {
   attributes: {},
   file_name: 'a.jpg',
   image_width: 100,
-  image_height: 100
+  image_height: 100,
+  bbox: [0, 0, 10, 10],
+  tags: [],
+  crop: null
 };
 
 const SQUARE = {
@@ -49,6 +52,7 @@ const RUN: ILabelQualityView = {
   created_at: '2026-01-01T00:00:00',
   thresholds: { swapped: 0.28, spurious: 0.53 },
   objects: 12345,
+  images: 2000,
   issues: [
     { count: 5000, issue: 'swapped' },
     { count: 456, issue: 'spurious' }
@@ -87,6 +91,8 @@ describe('quality view words', () => {
         kind: 'classification',
         model: 'clf',
         created_at: '',
+        thresholds: {},
+        objects: 0,
         images: 1200,
         issues: []
       })

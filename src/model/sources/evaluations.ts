@@ -51,14 +51,15 @@ export async function colouringEvaluation(
   );
 }
 
-/** An evaluation's iou type (bbox for servers older than segm/keypoints). */
-export function iouTypeOf(e: Pick<IEvaluationSummary, 'iou_type'>): IouType {
+/** An evaluation's iou type (bbox for a report stored before segm/keypoints evaluation). */
+export function iouTypeOf(e: { iou_type?: IouType }): IouType {
   return e.iou_type ?? 'bbox';
 }
 
 /** How an evaluation is named in lists, titles and legends: "m1 · COCO segm @0.5". */
 export function evaluationLabel(
-  e: Pick<IEvaluationSummary, 'model' | 'protocol' | 'iou' | 'iou_type'> & {
+  e: Pick<IEvaluationSummary, 'model' | 'protocol' | 'iou'> & {
+    iou_type?: IouType;
     stale?: boolean;
   }
 ): string {

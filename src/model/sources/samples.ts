@@ -16,6 +16,7 @@ import {
   IFilter,
   IQueryOptions,
   ISample,
+  ISampleIds,
   ISamplesPage,
   ISelection,
   ISelectionCode,
@@ -77,7 +78,7 @@ export function sampleIds(
   dataset: string,
   filter: IFilter,
   signal?: AbortSignal
-): Promise<{ ids: number[]; total: number }> {
+): Promise<ISampleIds> {
   const { version } = versionBrowse(model).params(dataset);
   return model.client.ids(dataset, filter, signal, version);
 }

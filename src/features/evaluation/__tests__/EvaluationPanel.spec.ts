@@ -22,17 +22,20 @@ const SUMMARIES: IEvaluationSummary[] = [
     created_at: '2026-11-23T00:00:00Z',
     latest: true,
     stale: false,
+    edited_since: false,
     stats: { AP: 0.5 }
   },
   {
     key: 'pose--coco-iou0.5',
     model: 'pose',
     protocol: 'coco',
+    iou_type: 'bbox',
     iou: 0.5,
     params: {},
     created_at: '2026-11-22T00:00:00Z',
     latest: false,
     stale: true,
+    edited_since: true,
     stats: { AP: 0.4 }
   }
 ];

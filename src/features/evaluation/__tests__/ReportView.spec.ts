@@ -46,7 +46,8 @@ function report(): IEvaluationReport {
     pr_curves: { cat: { recall: [0, 1], precision: [1, 0.5] } },
     counts: { tp: 1, fp: 2, fn: 1, ignored: 0 },
     warnings: [],
-    created_at: null
+    created_at: '2026-11-22T00:00:00Z',
+    latest: true
   };
 }
 

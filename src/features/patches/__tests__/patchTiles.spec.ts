@@ -29,6 +29,8 @@ const BOX: IPatch = {
   file_name: 'a.jpg',
   image_width: 100,
   image_height: 80,
+  bbox: [40, 30, 20, 10],
+  tags: [],
   crop: [35, 25, 30, 20]
 };
 
@@ -134,7 +136,7 @@ describe('patchLabels', () => {
     );
     expect(labels.annotations[0].bbox).toEqual([44, 28, 20, 14]);
     // a match the server did not crop as a pair is drawn as its object alone
-    expect(patchLabels({ ...PAIR, crop_with: null })).toBeNull();
+    expect(patchLabels({ ...PAIR, crop_with: undefined })).toBeNull();
   });
 
   it('draws a false positive with its explaining ground truth, a miss with its prediction', () => {
@@ -182,6 +184,8 @@ function fakeModel(objects: IPatch[]): IVisionLensModel {
         kind: 'evaluation',
         source: 'det',
         lq_model: null,
+        version: null,
+        evaluation: null,
         objects
       }),
       cropUrl: (

@@ -29,6 +29,7 @@ const evaluation = (key: string, model: string): IEvaluationSummary => ({
   created_at: '2026-11-27T00:00:00Z',
   latest: true,
   stale: false,
+  edited_since: false,
   stats: {}
 });
 
@@ -66,6 +67,7 @@ function fakeModel(queries: IPatchQuery[]): IVisionLensModel {
           kind: 'objects',
           source: 'ground_truth',
           lq_model: null,
+          version: null,
           evaluation: query.evaluation ?? null,
           objects: statuses.map((s, i) =>
             object(i + 1, query.evaluation ? s : undefined)

@@ -48,6 +48,8 @@ function fakeModel(offsets: number[], shared: number[][]): IVisionLensModel {
           kind: 'objects',
           source: 'ground_truth',
           lq_model: null,
+          version: null,
+          evaluation: null,
           objects: Array.from({ length: n }, (_, i) =>
             patchObject(offset + i, { file_name: `${offset + i}.jpg` })
           )

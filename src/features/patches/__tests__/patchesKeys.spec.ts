@@ -47,6 +47,8 @@ function fakeModel(calls: string[]): IVisionLensModel {
         kind: 'objects',
         source: 'ground_truth',
         lq_model: null,
+        version: null,
+        evaluation: null,
         objects: [object(1), object(2)]
       }),
       patchSamples: async (_: string, ids: number[]) => ids.map(i => i * 10),

@@ -45,6 +45,8 @@ function fakeModel(
         kind: 'evaluation',
         source: 'det',
         lq_model: null,
+        version: null,
+        evaluation: null,
         objects
       }),
       patchSamples: async (_: string, ids: number[]) => ids.map(i => i * 10),
@@ -74,6 +76,9 @@ const hostile: IPatch = {
   file_name: '<b>f</b>.jpg',
   image_width: 10,
   image_height: 10,
+  bbox: [0, 0, 5, 5],
+  tags: [],
+  crop: null,
   status: 'fp',
   iou: null
 };

@@ -29,6 +29,9 @@ export function patchObject(
     file_name: 'a.jpg',
     image_width: 10,
     image_height: 10,
+    bbox: [0, 0, 5, 5],
+    tags: [],
+    crop: null,
     ...extra
   };
 }

@@ -26,6 +26,7 @@ const OVERVIEW: IQualityOverview = {
     created_at: '2026-01-01T00:00:00',
     thresholds: {},
     objects: 1234,
+    images: 300,
     issues: [
       {
         issue: 'badly_located',
@@ -52,6 +53,8 @@ const OVERVIEW: IQualityOverview = {
           file_name: 'a.jpg',
           image_width: 100,
           image_height: 100,
+          bbox: [10, 10, 20, 20],
+          tags: [],
           crop: [0, 0, 60, 60],
           crop_with: 8,
           lq_issue: 'badly_located',
@@ -95,6 +98,8 @@ const CLASSIFICATION: IQualityOverview = {
     kind: 'classification',
     model: 'clf',
     created_at: '2026-01-01T00:00:00',
+    thresholds: {},
+    objects: 0,
     images: 120,
     issues: [
       {
