@@ -3,6 +3,8 @@
  * `.../edits/redo`), see visionlens_jlab/openapi.yaml and visionlens_jlab/edits/operations.py.
  */
 
+import type { IWireEditResult } from './wireTypes';
+
 /** A box `[x, y, width, height]` in image pixels. */
 export type EditBox = [number, number, number, number];
 
@@ -42,22 +44,8 @@ export type EditOperation =
       expected?: IEditExpected;
     } & EditTarget);
 
-/** The answer of a batch, an undo or a redo. */
-export interface IEditResult {
-  /** Operations (or, for an undo or redo, objects) applied. */
-  applied: number;
-  /** Ground-truth objects of the dataset after the batch. */
-  annotations: number;
-  /** The batch's number in the dataset's log. */
-  batch: number;
-  kind: 'edit' | 'undo' | 'redo' | 'restore';
-  /** The ids of the objects an edit added, in the order of its operations. */
-  added?: number[];
-  /** For an undo or redo: the batch it inverted. */
-  inverted?: number;
-  /** For a restore: the version the labels are now as they were at. */
-  restored?: number;
-}
+/** The answer of a batch, an undo, a redo or a restore. */
+export type IEditResult = IWireEditResult;
 
 /** An object as a conflict shows it now. */
 export interface IEditedObject {

@@ -8,15 +8,20 @@ import type {
   IWireClassification,
   IWireDataset,
   IWireDuplicatesRequest,
+  IWireDuplicatesResult,
   IWireEmbedRequest,
   IWireFacet,
   IWireFilter,
   IWireJob,
   IWireJobEffects,
   IWireKeypointClass,
+  IWireLeak,
   IWireModel,
   IWireSample,
+  IWireSearchFusion,
+  IWireSearchHit,
   IWireSearchRequest,
+  IWireSearchResult,
   WireFacetFilter
 } from './wireTypes';
 
@@ -170,87 +175,25 @@ export interface IVectorSpace {
 export type ISearchRequest = IWireSearchRequest;
 
 /** One hit of a search, best first. */
-export interface ISearchHit {
-  sample_id: number;
-  /** The cosine, or the fused score when the answer has `fusion`. */
-  score: number;
-  file_name: string;
-  /** With `fusion`: the rankings that hold the sample. */
-  sources?: SearchSource[];
-  /** With `fusion`: its caption, when the caption matched (dataset text). */
-  caption?: string | null;
-  /** With `fusion`: its CLIP cosine, when CLIP ranked it. */
-  clip_score?: number | null;
-}
+export type ISearchHit = IWireSearchHit;
 
 /** A ranking a text search fuses: CLIP's, or the caption keyword ranking. */
-export type SearchSource = 'clip' | 'caption';
+export type SearchSource = NonNullable<IWireSearchHit['sources']>[number];
 
 /** How a text search fused CLIP's ranking with the captions' (`search/captioned.py`). */
-export interface ISearchFusion {
-  method: 'rrf';
-  rrf_k: number;
-  /** Results CLIP gave, and results the captions gave. */
-  clip: number;
-  caption: number;
-  /** Why CLIP gave none (no vectors, no text tower), or null. */
-  clip_error: string | null;
-}
+export type ISearchFusion = IWireSearchFusion;
 
 /** The answer of `POST /datasets/{name}/search`. */
-export interface ISearchResult {
-  /** Null when the captions answered alone. */
-  model: string | null;
-  space: string | null;
-  /** How the server searched within the filter (memory, dataset, exact-ids, ...). */
-  strategy?: string;
-  /** Why the results may miss samples (an unfinished embedding run), or null. */
-  warning?: string | null;
-  /** Samples the filter matched (null without a filter). */
-  matched?: number | null;
-  results: ISearchHit[];
-  /** The notebook call reproducing this search. */
-  code?: string;
-  /** Null or absent unless a text query met captions. */
-  fusion?: ISearchFusion | null;
-}
+export type ISearchResult = IWireSearchResult;
 
 /** The body of `POST /datasets/{name}/duplicates`. */
 export type IDuplicatesRequest = IWireDuplicatesRequest;
 
 /** A val/test sample with a duplicate in train (one per pair). */
-export interface ILeak {
-  sample_id: number;
-  split: string | null;
-  duplicate_id: number;
-  duplicate_split: string | null;
-  /** Of `kind`. */
-  similarity: number | null;
-  /** The strongest kind that found the pair (exact, perceptual, near). */
-  kind?: string;
-  /** Every kind that found it. */
-  kinds?: string[];
-}
+export type ILeak = IWireLeak;
 
 /** The result of a duplicates job (`GET /datasets/{name}/duplicates`: the last one). */
-export interface IDuplicatesResult {
-  dataset?: string;
-  model?: string | null;
-  space?: string | null;
-  threshold?: number;
-  exact?: boolean;
-  samples?: number;
-  vectors?: number;
-  groups: number[][];
-  /** Distinct pairs of all kinds. */
-  pairs: number;
-  counts?: { [kind: string]: { pairs: number; groups: number } };
-  leaks: ILeak[];
-  notes?: string[];
-  fields?: string[];
-  code?: string;
-  created_at?: string;
-}
+export type IDuplicatesResult = IWireDuplicatesResult;
 
 /**
  * An object of a sample: its box, and the fields of its other kinds where it

@@ -1,0 +1,136 @@
+"""The curation answers are described by the document (issue #48 item 5): the JSON a real
+Jupyter server sends for search, duplicates, versions, edits and blind spots is valid against the response schemas of
+``visionlens_jlab/openapi.yaml`` that the lab's types are generated from
+(``src/api/wireTypes.ts``). The schemas are closed: a key the server starts sending without
+the document fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_blindspots_server import MODEL as BLIND_MODEL
+from .test_blindspots_server import demo  # noqa: F401 - the fixture
+from .test_caption_text_search import CAPTIONS, write_captions
+from .test_edits_server import first_cat, toy  # noqa: F401 - the fixture
+from .test_embed_jobs import add_photos
+from .test_similarity_api import THRESHOLD, planted  # noqa: F401 - the fixture
+from .test_wire_answers import assert_answers
+
+SEARCH = "/datasets/{name}/search"
+DUPLICATES = "/datasets/{name}/duplicates"
+
+
+def test_a_search_hit_with_an_unnamed_or_mistyped_field_is_refused() -> None:
+    """The check bites on SearchResult: an unnamed key or a wrong type of a hit fails."""
+    hit = {"sample_id": 1, "score": 0.5, "file_name": "a.jpg"}
+    answer = {
+        "model": "m", "space": "s", "strategy": "memory", "matched": None, "results": [hit],
+        "warning": None, "code": "vl.dataset('d').search(like=1)",
+    }  # fmt: skip
+    assert_answers(SEARCH, "post", answer)
+    for broken in ({**hit, "colour": "red"}, {**hit, "sample_id": "1"}):
+        with pytest.raises(AssertionError, match="results"):
+            assert_answers(SEARCH, "post", {**answer, "results": [broken]})
+    with pytest.raises(AssertionError, match="strategy"):
+        assert_answers(SEARCH, "post", {**answer, "strategy": "guess"})
+
+
+async def test_search_and_duplicates_answer_as_documented(
+    api: Any,
+    wait_job: Any,
+    planted: dict[str, int],  # noqa: F811 - the fixture
+) -> None:
+    like = planted["train/t2.jpg"]
+    status, out = await api("POST", "datasets/planted/search", {"like": like, "k": 3})
+    assert status == 200 and out["results"] and out["warning"], out
+    assert_answers(SEARCH, "post", out)
+    flt = {"sample": {"split": {"in": ["val"]}}}
+    status, out = await api("POST", "datasets/planted/search", {"like": like, "filter": flt})
+    assert status == 200 and out["matched"], out
+    assert_answers(SEARCH, "post", out)
+
+    status, queued = await api("POST", "datasets/planted/duplicates", {"threshold": THRESHOLD})
+    assert status == 202, queued
+    assert_answers(DUPLICATES, "post", queued, "202")
+    job = await wait_job(queued["job"])
+    assert job["status"] == "done" and job["result"]["leaks"], job
+    assert_answers(DUPLICATES, "get", job["result"])  # the stored result less its pair_list
+    status, stored = await api("GET", "datasets/planted/duplicates")
+    assert status == 200 and stored["pair_list"] and stored["created_at"], stored
+    assert_answers(DUPLICATES, "get", stored)
+
+
+async def test_a_text_search_over_captions_answers_as_documented(
+    api: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    ids = add_photos(vl_app, "photos", 8)
+    write_captions(vl_app, "photos", ids[:5], CAPTIONS)
+    status, out = await api("POST", "datasets/photos/search", {"text": "red car", "k": 4})
+    assert status == 200 and out["fusion"] and out["strategy"] == "captions", out
+    assert out["results"][0]["caption"] and out["results"][0]["sources"] == ["caption"], out
+    assert_answers(SEARCH, "post", out)
+
+
+async def test_versions_and_edits_answer_as_documented(
+    api: Any,
+    vl_app: Any,
+    toy: str,  # noqa: F811 - the fixture
+) -> None:
+    versions, edits = f"datasets/{toy}/versions", f"datasets/{toy}/edits"
+    status, v1 = await api("POST", versions, {"message": "start"})
+    assert status == 200 and v1["version"] == 1, v1
+    assert_answers("/datasets/{name}/versions", "post", v1)
+    ann = first_cat(vl_app.catalog, toy)
+    ops = [{"op": "relabel", "annotation_id": ann, "label": "dog"},
+           {"op": "add", "sample_id": 1, "label": "cat", "bbox": [1, 2, 3, 4]}]  # fmt: skip
+    status, done = await api("POST", edits, {"operations": ops})
+    assert status == 200 and done["added"] and done["sample_ids"], done
+    assert_answers("/datasets/{name}/edits", "post", done)
+    for step in ("undo", "redo"):
+        status, answer = await api("POST", f"{edits}/{step}")
+        assert status == 200 and answer["kind"] == step and answer["inverted"], answer
+        assert_answers(f"/datasets/{{name}}/edits/{step}", "post", answer)
+
+    diff_path = "/datasets/{name}/versions/diff"
+    status, diff = await api("GET", f"{versions}/diff", params={"from": "1"})
+    assert status == 200 and diff["relabelled"] == 1 and "evaluation" not in diff, diff
+    assert_answers(diff_path, "get", diff)
+    status, diff = await api("GET", f"{versions}/diff", params={"from": "1", "model": "m1"})
+    assert status == 200 and diff["evaluation"]["by_class"], diff
+    assert_answers(diff_path, "get", diff)
+
+    status, restored = await api("POST", f"{versions}/1/restore")
+    assert status == 200 and restored["restored"] == 1, restored  # the number, not the path's text
+    assert_answers("/datasets/{name}/versions/{version}/restore", "post", restored)
+    status, listed = await api("GET", versions)
+    assert status == 200 and len(listed["versions"]) == 1, listed
+    assert_answers("/datasets/{name}/versions", "get", listed)
+
+
+@pytest.mark.slow
+async def test_blind_spots_answer_as_documented(
+    api: Any,
+    wait_job: Any,
+    demo: str,  # noqa: F811 - the fixture
+) -> None:
+    path = "/datasets/{name}/blindspots"
+    status, queued = await api("POST", f"datasets/{demo}/blindspots", {"model": BLIND_MODEL})
+    assert status == 202, queued
+    assert_answers(path, "post", queued, "202")
+    job = await wait_job(queued["job"], timeout=240)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert result["findings"] and result["attributes"] and result["agent"] == "none", result
+    assert_answers(path, "get", result)  # the job's result: as GET, less created_at
+    first = result["findings"][0]["id"]
+    status, review = await api(
+        "POST", f"datasets/{demo}/blindspots/{first}/review", {"verdict": "confirmed"}
+    )
+    assert status == 200, review
+    assert_answers(f"{path}/{{finding_id}}/review", "post", review)
+    status, last = await api("GET", f"datasets/{demo}/blindspots", params={"model": BLIND_MODEL})
+    assert status == 200 and last["findings"][0]["review"] == "confirmed", last
+    assert_answers(path, "get", last)
