@@ -1,5 +1,5 @@
 """The curation answers are described by the document (issue #48 item 5): the JSON a real
-Jupyter server sends for search, duplicates, versions, edits and blind spots is valid against the response schemas of
+Jupyter server sends for search, duplicates, versions, edits, blind spots and exports is valid against the response schemas of
 ``visionlens_jlab/openapi.yaml`` that the lab's types are generated from
 (``src/api/wireTypes.ts``). The schemas are closed: a key the server starts sending without
 the document fails here."""
@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
+from visionlens_jlab.handlers import contract
+
+from .export_fixtures import server_source
 from .test_blindspots_server import MODEL as BLIND_MODEL
 from .test_blindspots_server import demo  # noqa: F401 - the fixture
 from .test_caption_text_search import CAPTIONS, write_captions
@@ -21,6 +26,17 @@ from .test_wire_answers import assert_answers
 
 SEARCH = "/datasets/{name}/search"
 DUPLICATES = "/datasets/{name}/duplicates"
+
+
+def assert_component(name: str, value: Any) -> None:
+    """``value`` (a job's result, which no route answers by itself) is valid against the
+    document's component schema ``name``."""
+    root = {
+        **contract.json_schema({"$ref": f"#/components/schemas/{name}"}),
+        "components": contract.json_schema(contract.document()["components"]),
+    }
+    error = best_match(Draft202012Validator(root).iter_errors(value))
+    assert error is None, f"{name}: {list(error.absolute_path)}: {error.message}"
 
 
 def test_a_search_hit_with_an_unnamed_or_mistyped_field_is_refused() -> None:
@@ -134,3 +150,18 @@ async def test_blind_spots_answer_as_documented(
     status, last = await api("GET", f"datasets/{demo}/blindspots", params={"model": BLIND_MODEL})
     assert status == 200 and last["findings"][0]["review"] == "confirmed", last
     assert_answers(path, "get", last)
+
+
+async def test_an_export_job_answers_as_documented(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    server_source(vl_app, tmp_path / "src")
+    body = {"format": "coco", "out": str(tmp_path / "out")}
+    status, queued = await api("POST", "datasets/src/exports", body)
+    assert status == 202, queued
+    assert_answers("/datasets/{name}/exports", "post", queued, "202")
+    job = await wait_job(queued["job"])
+    assert job["status"] == "done" and job["result"]["files"], job
+    assert_component("ExportResult", job["result"])
+    with pytest.raises(AssertionError, match="skipped"):
+        assert_component("ExportResult", {**job["result"], "skipped": [{"sample_id": 1}]})

@@ -3,7 +3,11 @@
  * visionlens_jlab/openapi.yaml and visionlens_jlab/handlers/export_jobs.py.
  */
 
-import type { IWireExportsRequest, IWireVersionInfo } from './wireTypes';
+import type {
+  IWireExportResult,
+  IWireExportsRequest,
+  IWireVersionInfo
+} from './wireTypes';
 
 /** A file format an export writes: one of `GET /formats`' `exports`. */
 export type ExportFormat = string;
@@ -18,10 +22,4 @@ export type IExportRequest = IWireExportsRequest;
 export type ILabelVersion = IWireVersionInfo;
 
 /** The result of a finished export job (what `visionlens export --json` prints). */
-export interface IExportResult {
-  out: string;
-  format: ExportFormat;
-  samples: number;
-  annotations: number;
-  files: number;
-}
+export type IExportResult = IWireExportResult;

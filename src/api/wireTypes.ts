@@ -480,6 +480,26 @@ export interface IWireBlindSpotReview {
   verdict: 'confirmed' | 'rejected';
 }
 
+/** The result of an export job: what `visionlens export --json` prints (visionlens_jlab/export/run.py: ExportResult) */
+export interface IWireExportResult {
+  /** the folder written */
+  out: string;
+  format: string;
+  samples: number;
+  annotations: number;
+  /** files written (label files and images) */
+  files: number;
+  /** samples left out: their image lies outside the dataset's media root */
+  refused: number;
+  /** samples left out: their file name cannot exist on a file system */
+  bad_names: number;
+  /** the samples left out (the first 100) */
+  skipped: {
+    sample_id: number;
+    error: string;
+  }[];
+}
+
 export interface IWireReport {
   counts?: { [key: string]: number };
   warnings?: IWireIssue[];
