@@ -1,5 +1,5 @@
 """The curation answers are described by the document (issue #48 item 5): the JSON a real
-Jupyter server sends for search, duplicates, versions, edits, blind spots and exports is valid against the response schemas of
+Jupyter server sends for search, duplicates, versions, edits, blind spots, exports and the Label Studio round trip (against a stand-in on loopback) is valid against the response schemas of
 ``visionlens_jlab/openapi.yaml`` that the lab's types are generated from
 (``src/api/wireTypes.ts``). The schemas are closed: a key the server starts sending without
 the document fails here."""
@@ -16,6 +16,7 @@ from jsonschema.exceptions import best_match
 from visionlens_jlab.handlers import contract
 
 from .export_fixtures import server_source
+from .outbound_fixtures import json_answer, stub_server
 from .test_blindspots_server import MODEL as BLIND_MODEL
 from .test_blindspots_server import demo  # noqa: F401 - the fixture
 from .test_caption_text_search import CAPTIONS, write_captions
@@ -165,3 +166,36 @@ async def test_an_export_job_answers_as_documented(
     assert_component("ExportResult", job["result"])
     with pytest.raises(AssertionError, match="skipped"):
         assert_component("ExportResult", {**job["result"], "skipped": [{"sample_id": 1}]})
+
+
+async def test_a_label_studio_send_and_pull_answer_as_documented(
+    api: Any,
+    vl_app: Any,
+    toy: str,  # noqa: F811 - the fixture
+) -> None:
+    with stub_server(json_answer({"id": 3, "task_count": 6})) as label_studio:
+        ls = {"label_studio": {"url": label_studio.url, "token": "e" * 40}}
+        status, sent = await api("POST", f"datasets/{toy}/labelstudio/projects", ls)
+    assert status == 201 and sent["project"] == 3, sent
+    assert_answers("/datasets/{name}/labelstudio/projects", "post", sent, "201")
+
+    ann = first_cat(vl_app.catalog, toy)
+    with vl_app.catalog.cursor() as cur:
+        ((sample_id, *box),) = cur.execute(
+            "SELECT sample_id, x, y, w, h FROM annotations WHERE ann_id = ?", [ann]
+        ).fetchall()
+    region = {"id": f"vl-{ann}", "from_name": "label", "type": "rectanglelabels",
+              "value": {"x": 0.0, "y": 0.0, "width": 10.0, "height": 10.0,
+                        "rectanglelabels": ["dog"]}}  # fmt: skip
+    task = {"id": 11, "data": {"visionlens": {
+        "dataset": toy, "sample_id": sample_id, "width": 100, "height": 100,
+        "sent": {str(ann): {"label": "cat", "bbox": box, "shaped": True}}}},
+        "annotations": [{"id": 1, "updated_at": "2026-01-01", "result": [region]}]}  # fmt: skip
+    other = {"id": 12, "data": {"image": "x"}, "annotations": []}
+    pull = "/datasets/{name}/labelstudio/projects/{project}/pull"
+    with stub_server(json_answer([task, other])) as label_studio:
+        body = {"label_studio": {"url": label_studio.url, "token": "e" * 40}, "apply": True}
+        status, pulled = await api("POST", f"datasets/{toy}/labelstudio/projects/3/pull", body)
+    assert status == 200 and pulled["applied"] == 1 and pulled["sample_ids"], pulled
+    assert {s["task"] for s in pulled["skipped"]} == {11, 12}, pulled  # a shaped box, a stranger
+    assert_answers(pull, "post", pulled)

@@ -500,6 +500,52 @@ export interface IWireExportResult {
   }[];
 }
 
+/** The project a send made (visionlens_jlab/labelstudio/roundtrip.py: send_view) */
+export interface IWireLabelStudioProject {
+  /** the Label Studio project id */
+  project: number;
+  /** the project's page in Label Studio */
+  url: string;
+  /** tasks imported (one per sample) */
+  tasks: number;
+  /** ground-truth objects sent */
+  objects: number;
+}
+
+/** What the annotators changed, as label edits (visionlens_jlab/labelstudio/roundtrip.py: pull_changes), applied as one batch when the pull said apply */
+export interface IWireLabelStudioChanges {
+  project: number;
+  /** the project's tasks sent from this dataset */
+  tasks: number;
+  /** those with an annotation */
+  annotated: number;
+  /** operations per kind */
+  edits: {
+    added: number;
+    deleted: number;
+    relabelled: number;
+    moved: number;
+  };
+  /** the edits not applied yet, as POST edits takes them (add, delete, relabel, move) */
+  operations: {
+    op: string;
+  }[];
+  /** tasks not sent from this dataset, and regions that cannot become edits, with why */
+  skipped: {
+    /** the Label Studio task id */
+    task: number | null;
+    /** the region's id (absent: the whole task) */
+    region?: string | null;
+    reason: string;
+  }[];
+  /** operations applied (0 without apply) */
+  applied: number;
+  /** the batch of the edit log that applied them; null: none */
+  batch: number | null;
+  /** with apply, when something was applied: the samples touched (null past 1,000) */
+  sample_ids?: number[] | null;
+}
+
 export interface IWireReport {
   counts?: { [key: string]: number };
   warnings?: IWireIssue[];
