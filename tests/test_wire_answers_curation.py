@@ -1,5 +1,7 @@
 """The curation answers are described by the document (issue #48 item 5): the JSON a real
-Jupyter server sends for search, duplicates, versions, edits, blind spots, exports and the Label Studio round trip (against a stand-in on loopback) is valid against the response schemas of
+Jupyter server sends for search, duplicates, versions, edits, blind spots, exports, the
+Label Studio round trip (against a stand-in on loopback), the formats, the embedding models,
+the plugins and a map selection is valid against the response schemas of
 ``visionlens_jlab/openapi.yaml`` that the lab's types are generated from
 (``src/api/wireTypes.ts``). The schemas are closed: a key the server starts sending without
 the document fails here."""
@@ -16,6 +18,7 @@ from jsonschema.exceptions import best_match
 from visionlens_jlab.handlers import contract
 
 from .export_fixtures import server_source
+from .map_fixtures import write_map_dataset
 from .outbound_fixtures import json_answer, stub_server
 from .test_blindspots_server import MODEL as BLIND_MODEL
 from .test_blindspots_server import demo  # noqa: F401 - the fixture
@@ -199,3 +202,27 @@ async def test_a_label_studio_send_and_pull_answer_as_documented(
     assert status == 200 and pulled["applied"] == 1 and pulled["sample_ids"], pulled
     assert {s["task"] for s in pulled["skipped"]} == {11, 12}, pulled  # a shaped box, a stranger
     assert_answers(pull, "post", pulled)
+
+
+async def test_formats_models_plugins_and_a_map_selection_answer_as_documented(
+    api: Any, wait_job: Any, vl_app: Any
+) -> None:
+    status, formats = await api("GET", "formats")
+    assert status == 200 and formats["datasets"] and formats["exports"], formats
+    assert_answers("/formats", "get", formats)
+    status, models = await api("GET", "models", timeout=120)  # starts a worker: slow under load
+    assert status == 200 and models["models"], models
+    assert_answers("/models", "get", models)
+    status, plugins = await api("GET", "plugins")
+    assert status == 200 and plugins["supported_api_versions"], plugins
+    assert_answers("/plugins", "get", plugins)
+
+    write_map_dataset(vl_app.catalog, vl_app.vector_store(), "tiny", 24, dim=8, clusters=2)
+    status, queued = await api("POST", "datasets/tiny/maps", {"method": "pca"})
+    assert status == 202, queued
+    descriptor = (await wait_job(queued["job"], timeout=120))["result"]
+    xmin, ymin, xmax, ymax = descriptor["bounds"]
+    route = f"datasets/tiny/maps/{descriptor['id']}/select"
+    status, selected = await api("POST", route, {"rect": [xmin, ymin, xmax, ymax]})
+    assert status == 200 and selected["count"] == 24, selected
+    assert_answers("/datasets/{name}/maps/{map_id}/select", "post", selected)

@@ -9,14 +9,19 @@ import type {
   IWireDataset,
   IWireDuplicatesRequest,
   IWireDuplicatesResult,
+  IWireEmbeddingModel,
   IWireEmbedRequest,
   IWireFacet,
+  IWireFileFormat,
+  IWireFileFormats,
   IWireFilter,
   IWireJob,
   IWireJobEffects,
   IWireKeypointClass,
   IWireLeak,
   IWireModel,
+  IWirePluginsListing,
+  IWirePythonPlugin,
   IWireSample,
   IWireSearchFusion,
   IWireSearchHit,
@@ -143,16 +148,7 @@ export type JobDataChange = 'samples' | 'predictions' | 'evaluation' | 'fields';
 export type IJobEffects = IWireJobEffects;
 
 /** One embedding model of `GET /models`. */
-export interface IEmbeddingModel {
-  name: string;
-  pretrained: string | null;
-  dim: number;
-  source: string;
-  available_offline: boolean;
-  /** Whether it has a text tower (text search). */
-  text: boolean;
-  default: boolean;
-}
+export type IEmbeddingModel = IWireEmbeddingModel;
 
 /** The body of `POST /datasets/{name}/embed`. */
 export type IEmbedRequest = IWireEmbedRequest;
@@ -239,23 +235,10 @@ export interface ISelectionCode {
 }
 
 /** A file format ingest reads or export writes (`GET /formats`). */
-export interface IFileFormat {
-  /** What a request's `format` names. */
-  name: string;
-  /** What a form shows. */
-  title: string;
-  /** The plugin that reads it (ingest formats of plugins). */
-  plugin?: string;
-}
+export type IFileFormat = IWireFileFormat;
 
 /** `GET /formats`: declared once on the server (`visionlens_jlab/formats.py`). */
-export interface IFileFormats {
-  /** The format that detects among the others. */
-  auto: string;
-  datasets: IFileFormat[];
-  predictions: IFileFormat[];
-  exports: IFileFormat[];
-}
+export type IFileFormats = IWireFileFormats;
 
 /**
  * A facet's place in the filter JSON (`path`, and `key` inside it), stated by
@@ -405,28 +388,10 @@ export interface IClassificationReport {
 }
 
 /** Where a Python plugin was found. */
-export type PluginSource = 'entry_point' | 'folder';
+export type PluginSource = IWirePythonPlugin['source'];
 
 /** A server-side (Python) plugin and whether it loaded. */
-export interface IPythonPlugin {
-  name: string;
-  version: string;
-  /** The plugin API version it was written for. */
-  api_version: string;
-  /** The hooks it implements (`sample_fields`, `ingest_formats`...). */
-  hooks: string[];
-  status: 'loaded' | 'failed' | 'disabled';
-  /** Why it failed or is disabled (plain text), else null. */
-  error: string | null;
-  source: PluginSource;
-  /** Its Python module. */
-  module: string;
-}
+export type IPythonPlugin = IWirePythonPlugin;
 
 /** `GET /plugins`: the server's plugin API version and its plugins. */
-export interface IPluginsListing {
-  api_version: string;
-  /** Major versions of the plugin API this server loads. */
-  supported_api_versions: string[];
-  plugins: IPythonPlugin[];
-}
+export type IPluginsListing = IWirePluginsListing;

@@ -546,6 +546,76 @@ export interface IWireLabelStudioChanges {
   sample_ids?: number[] | null;
 }
 
+/** A file format ingest reads or export writes */
+export interface IWireFileFormat {
+  /** what a request's format names */
+  name: string;
+  /** what a form shows */
+  title: string;
+  /** the plugin that reads it (ingest formats of plugins) */
+  plugin?: string;
+}
+
+/** GET formats: declared once on the server (visionlens_jlab/formats.py), with the plugins' ingest formats (visionlens_jlab/handlers/datasets.py: FormatsHandler) */
+export interface IWireFileFormats {
+  /** the format that detects among the others */
+  auto: string;
+  datasets: IWireFileFormat[];
+  predictions: IWireFileFormat[];
+  exports: IWireFileFormat[];
+}
+
+/** An embedding model usable on this server (visionlens_jlab/embed/registry.py: _row) */
+export interface IWireEmbeddingModel {
+  name: string;
+  /** tag or checkpoint path */
+  pretrained: string | null;
+  /** null: unknown until the model is loaded */
+  dim: number | null;
+  source: string;
+  available_offline: boolean;
+  /** has a text tower (text search) */
+  text: boolean;
+  default: boolean;
+}
+
+/** The samples a lasso or rectangle selected on a map (JSON form; visionlens_jlab/handlers/maps.py) */
+export interface IWireMapSelection {
+  count: number;
+  /** sorted sample ids */
+  ids: number[];
+}
+
+/** GET plugins: the server's plugin API version and its plugins (visionlens_jlab/plugins/registry.py: PluginRegistry.document) */
+export interface IWirePluginsListing {
+  /** The plugin API of this server (major.minor) */
+  api_version: string;
+  /** Major versions a plugin may declare */
+  supported_api_versions: string[];
+  plugins: IWirePythonPlugin[];
+}
+
+/** A server-side (Python) plugin and whether it loaded (visionlens_jlab/plugins/registry.py: PluginRecord.to_dict) */
+export interface IWirePythonPlugin {
+  name: string;
+  version: string;
+  /** the plugin API version it was written for */
+  api_version: string;
+  hooks: (
+    | 'sample_fields'
+    | 'ingest_formats'
+    | 'embedders'
+    | 'blindspot_attributes'
+    | 'agent_tools'
+  )[];
+  status: 'loaded' | 'failed' | 'disabled';
+  /** Why it failed (import error, unsupported api_version, a hook that raised or ran past its time limit) */
+  error: string | null;
+  source: 'entry_point' | 'folder';
+  /** The module (entry points) or file (folder plugins) */
+  module: string;
+}
+
 export interface IWireReport {
   counts?: { [key: string]: number };
   warnings?: IWireIssue[];
