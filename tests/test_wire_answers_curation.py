@@ -128,6 +128,13 @@ async def test_versions_and_edits_answer_as_documented(
     status, listed = await api("GET", versions)
     assert status == 200 and len(listed["versions"]) == 1, listed
     assert_answers("/datasets/{name}/versions", "get", listed)
+    tag = {"filter": {"ids": [1]}, "add": ["seen"]}
+    status, tagged = await api("POST", f"datasets/{toy}/tags", tag)
+    assert status == 200 and tagged["updated"] == 1, tagged
+    status, log = await api("GET", edits)
+    ops = {o["op"] for o in log["operations"]}
+    assert status == 200 and {"sample_tags", "relabel", "add"} <= ops and log["undo"], log
+    assert_answers("/datasets/{name}/edits", "get", log)
 
 
 @pytest.mark.slow

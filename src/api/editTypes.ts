@@ -3,7 +3,7 @@
  * `.../edits/redo`), see visionlens_jlab/openapi.yaml and visionlens_jlab/edits/operations.py.
  */
 
-import type { IWireEditResult } from './wireTypes';
+import type { IWireEditedObject, IWireEditResult } from './wireTypes';
 
 /** A box `[x, y, width, height]` in image pixels. */
 export type EditBox = [number, number, number, number];
@@ -47,15 +47,8 @@ export type EditOperation =
 /** The answer of a batch, an undo, a redo or a restore. */
 export type IEditResult = IWireEditResult;
 
-/** An object as a conflict shows it now. */
-export interface IEditedObject {
-  annotation_id: number;
-  sample_id: number;
-  source: string;
-  label: string;
-  bbox: EditBox;
-  tags: string[];
-}
+/** An object as a conflict (and the edit log) shows it now. */
+export type IEditedObject = IWireEditedObject;
 
 /** The body of a 409: which object changed since the caller saw it, and how it is now. */
 export interface IEditConflict {

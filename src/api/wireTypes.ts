@@ -616,6 +616,50 @@ export interface IWirePythonPlugin {
   module: string;
 }
 
+/** An object as the edit log and a conflict show it (visionlens_jlab/edits/errors.py: public_state) */
+export interface IWireEditedObject {
+  annotation_id: number;
+  sample_id: number;
+  source: string;
+  label: string;
+  /** x, y, w, h in pixels */
+  bbox: [number, number, number, number];
+  tags: string[];
+}
+
+/** A sample's whole tag list, before or after a batch changed it */
+export interface IWireSampleTagsState {
+  sample_id: number;
+  tags: string[];
+}
+
+/** The operation log of label edits, newest first (visionlens_jlab/edits/log.py: edit_log) */
+export interface IWireEditLog {
+  operations: IWireEditLogEntry[];
+  /** the batch an undo would invert, or null */
+  undo: number | null;
+  /** the batch a redo would invert, or null */
+  redo: number | null;
+}
+
+/** One operation of the log: an object's (before/after an EditedObject, null where it did not exist) or a sample's tag change (op sample_tags, annotation_id and source null, before/after a SampleTagsState) */
+export interface IWireEditLogEntry {
+  seq: number;
+  batch: number;
+  kind: 'edit' | 'undo' | 'redo' | 'restore';
+  /** an undo's or redo's inverted batch; a restore's version */
+  target: number | null;
+  /** add, delete, relabel, move, accept, tag, untag or sample_tags */
+  op: string;
+  annotation_id: number | null;
+  sample_id: number;
+  source: string | null;
+  before: IWireEditedObject | IWireSampleTagsState | null;
+  after: IWireEditedObject | IWireSampleTagsState | null;
+  created_at: string;
+  user: string;
+}
+
 export interface IWireReport {
   counts?: { [key: string]: number };
   warnings?: IWireIssue[];
