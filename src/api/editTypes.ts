@@ -3,6 +3,8 @@
  * `.../edits/redo`), see visionlens_jlab/openapi.yaml and visionlens_jlab/edits/operations.py.
  */
 
+import type { IWireEditedObject, IWireEditResult } from './wireTypes';
+
 /** A box `[x, y, width, height]` in image pixels. */
 export type EditBox = [number, number, number, number];
 
@@ -42,32 +44,11 @@ export type EditOperation =
       expected?: IEditExpected;
     } & EditTarget);
 
-/** The answer of a batch, an undo or a redo. */
-export interface IEditResult {
-  /** Operations (or, for an undo or redo, objects) applied. */
-  applied: number;
-  /** Ground-truth objects of the dataset after the batch. */
-  annotations: number;
-  /** The batch's number in the dataset's log. */
-  batch: number;
-  kind: 'edit' | 'undo' | 'redo' | 'restore';
-  /** The ids of the objects an edit added, in the order of its operations. */
-  added?: number[];
-  /** For an undo or redo: the batch it inverted. */
-  inverted?: number;
-  /** For a restore: the version the labels are now as they were at. */
-  restored?: number;
-}
+/** The answer of a batch, an undo, a redo or a restore. */
+export type IEditResult = IWireEditResult;
 
-/** An object as a conflict shows it now. */
-export interface IEditedObject {
-  annotation_id: number;
-  sample_id: number;
-  source: string;
-  label: string;
-  bbox: EditBox;
-  tags: string[];
-}
+/** An object as a conflict (and the edit log) shows it now. */
+export type IEditedObject = IWireEditedObject;
 
 /** The body of a 409: which object changed since the caller saw it, and how it is now. */
 export interface IEditConflict {

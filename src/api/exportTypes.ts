@@ -3,7 +3,11 @@
  * visionlens_jlab/openapi.yaml and visionlens_jlab/handlers/export_jobs.py.
  */
 
-import type { IWireExportsRequest } from './wireTypes';
+import type {
+  IWireExportResult,
+  IWireExportsRequest,
+  IWireVersionInfo
+} from './wireTypes';
 
 /** A file format an export writes: one of `GET /formats`' `exports`. */
 export type ExportFormat = string;
@@ -15,22 +19,7 @@ export type ExportImages = 'copy' | 'symlink' | 'none';
 export type IExportRequest = IWireExportsRequest;
 
 /** A saved version of a dataset's labels (`GET /datasets/{name}/versions`). */
-export interface ILabelVersion {
-  version: number;
-  created_at: string;
-  message: string;
-  samples: number;
-  annotations: number;
-  user: string;
-  /** Its position in the dataset's edit log. */
-  seq?: number;
-}
+export type ILabelVersion = IWireVersionInfo;
 
 /** The result of a finished export job (what `visionlens export --json` prints). */
-export interface IExportResult {
-  out: string;
-  format: ExportFormat;
-  samples: number;
-  annotations: number;
-  files: number;
-}
+export type IExportResult = IWireExportResult;

@@ -4,6 +4,10 @@
  */
 import { EditOperation } from './editTypes';
 import { IFilter } from './types';
+import type {
+  IWireLabelStudioChanges,
+  IWireLabelStudioProject
+} from './wireTypes';
 
 /** Where Label Studio is and the token it takes (sent in the body, never a URL). */
 export interface ILabelStudioConnection {
@@ -22,23 +26,10 @@ export interface ILabelStudioSend {
 }
 
 /** The project a send made. */
-export interface ILabelStudioProject {
-  project: number;
-  /** The project's page in Label Studio. */
-  url: string;
-  tasks: number;
-  objects: number;
-}
+export type ILabelStudioProject = IWireLabelStudioProject;
 
 /** What the annotators changed, as edits (applied when the pull said `apply`). */
-export interface ILabelStudioChanges {
-  project: number;
-  tasks: number;
-  annotated: number;
-  edits: { added: number; deleted: number; relabelled: number; moved: number };
+export interface ILabelStudioChanges extends IWireLabelStudioChanges {
+  /** The edits not applied yet, as `POST .../edits` takes them. */
   operations: EditOperation[];
-  /** Annotations that could not become edits, with why. */
-  skipped: unknown[];
-  applied: number;
-  batch: number | null;
 }

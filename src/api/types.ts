@@ -8,18 +8,28 @@ import type {
   IWireClassification,
   IWireDataset,
   IWireDuplicatesRequest,
+  IWireDuplicatesResult,
+  IWireEmbeddingModel,
   IWireEmbedRequest,
   IWireEvaluationClassRow,
   IWireEvaluationReport,
   IWireEvaluationSummary,
+  IWireFileFormat,
+  IWireFileFormats,
   IWireFilter,
   IWireJob,
   IWireJobEffects,
   IWireKeypointClass,
+  IWireLeak,
   IWireModel,
+  IWirePluginsListing,
+  IWirePythonPlugin,
   IWireSample,
   IWireSampleIds,
+  IWireSearchFusion,
+  IWireSearchHit,
   IWireSearchRequest,
+  IWireSearchResult,
   IWireSelectionCode,
   IWireVectorSpace,
   WireFacet,
@@ -144,16 +154,7 @@ export type JobDataChange = 'samples' | 'predictions' | 'evaluation' | 'fields';
 export type IJobEffects = IWireJobEffects;
 
 /** One embedding model of `GET /models`. */
-export interface IEmbeddingModel {
-  name: string;
-  pretrained: string | null;
-  dim: number;
-  source: string;
-  available_offline: boolean;
-  /** Whether it has a text tower (text search). */
-  text: boolean;
-  default: boolean;
-}
+export type IEmbeddingModel = IWireEmbeddingModel;
 
 /** The body of `POST /datasets/{name}/embed`. */
 export type IEmbedRequest = IWireEmbedRequest;
@@ -165,87 +166,25 @@ export type IVectorSpace = IWireVectorSpace;
 export type ISearchRequest = IWireSearchRequest;
 
 /** One hit of a search, best first. */
-export interface ISearchHit {
-  sample_id: number;
-  /** The cosine, or the fused score when the answer has `fusion`. */
-  score: number;
-  file_name: string;
-  /** With `fusion`: the rankings that hold the sample. */
-  sources?: SearchSource[];
-  /** With `fusion`: its caption, when the caption matched (dataset text). */
-  caption?: string | null;
-  /** With `fusion`: its CLIP cosine, when CLIP ranked it. */
-  clip_score?: number | null;
-}
+export type ISearchHit = IWireSearchHit;
 
 /** A ranking a text search fuses: CLIP's, or the caption keyword ranking. */
-export type SearchSource = 'clip' | 'caption';
+export type SearchSource = NonNullable<IWireSearchHit['sources']>[number];
 
 /** How a text search fused CLIP's ranking with the captions' (`search/captioned.py`). */
-export interface ISearchFusion {
-  method: 'rrf';
-  rrf_k: number;
-  /** Results CLIP gave, and results the captions gave. */
-  clip: number;
-  caption: number;
-  /** Why CLIP gave none (no vectors, no text tower), or null. */
-  clip_error: string | null;
-}
+export type ISearchFusion = IWireSearchFusion;
 
 /** The answer of `POST /datasets/{name}/search`. */
-export interface ISearchResult {
-  /** Null when the captions answered alone. */
-  model: string | null;
-  space: string | null;
-  /** How the server searched within the filter (memory, dataset, exact-ids, ...). */
-  strategy?: string;
-  /** Why the results may miss samples (an unfinished embedding run), or null. */
-  warning?: string | null;
-  /** Samples the filter matched (null without a filter). */
-  matched?: number | null;
-  results: ISearchHit[];
-  /** The notebook call reproducing this search. */
-  code?: string;
-  /** Null or absent unless a text query met captions. */
-  fusion?: ISearchFusion | null;
-}
+export type ISearchResult = IWireSearchResult;
 
 /** The body of `POST /datasets/{name}/duplicates`. */
 export type IDuplicatesRequest = IWireDuplicatesRequest;
 
 /** A val/test sample with a duplicate in train (one per pair). */
-export interface ILeak {
-  sample_id: number;
-  split: string | null;
-  duplicate_id: number;
-  duplicate_split: string | null;
-  /** Of `kind`. */
-  similarity: number | null;
-  /** The strongest kind that found the pair (exact, perceptual, near). */
-  kind?: string;
-  /** Every kind that found it. */
-  kinds?: string[];
-}
+export type ILeak = IWireLeak;
 
 /** The result of a duplicates job (`GET /datasets/{name}/duplicates`: the last one). */
-export interface IDuplicatesResult {
-  dataset?: string;
-  model?: string | null;
-  space?: string | null;
-  threshold?: number;
-  exact?: boolean;
-  samples?: number;
-  vectors?: number;
-  groups: number[][];
-  /** Distinct pairs of all kinds. */
-  pairs: number;
-  counts?: { [kind: string]: { pairs: number; groups: number } };
-  leaks: ILeak[];
-  notes?: string[];
-  fields?: string[];
-  code?: string;
-  created_at?: string;
-}
+export type IDuplicatesResult = IWireDuplicatesResult;
 
 /**
  * An object of a sample: its box, and the fields of its other kinds where it
@@ -288,23 +227,10 @@ export type ISampleIds = IWireSampleIds;
 export type ISelectionCode = IWireSelectionCode;
 
 /** A file format ingest reads or export writes (`GET /formats`). */
-export interface IFileFormat {
-  /** What a request's `format` names. */
-  name: string;
-  /** What a form shows. */
-  title: string;
-  /** The plugin that reads it (ingest formats of plugins). */
-  plugin?: string;
-}
+export type IFileFormat = IWireFileFormat;
 
 /** `GET /formats`: declared once on the server (`visionlens_jlab/formats.py`). */
-export interface IFileFormats {
-  /** The format that detects among the others. */
-  auto: string;
-  datasets: IFileFormat[];
-  predictions: IFileFormat[];
-  exports: IFileFormat[];
-}
+export type IFileFormats = IWireFileFormats;
 
 /**
  * A facet's place in the filter JSON (`path`, and `key` inside it), stated by
@@ -404,28 +330,10 @@ export interface IClassificationReport {
 }
 
 /** Where a Python plugin was found. */
-export type PluginSource = 'entry_point' | 'folder';
+export type PluginSource = IWirePythonPlugin['source'];
 
 /** A server-side (Python) plugin and whether it loaded. */
-export interface IPythonPlugin {
-  name: string;
-  version: string;
-  /** The plugin API version it was written for. */
-  api_version: string;
-  /** The hooks it implements (`sample_fields`, `ingest_formats`...). */
-  hooks: string[];
-  status: 'loaded' | 'failed' | 'disabled';
-  /** Why it failed or is disabled (plain text), else null. */
-  error: string | null;
-  source: PluginSource;
-  /** Its Python module. */
-  module: string;
-}
+export type IPythonPlugin = IWirePythonPlugin;
 
 /** `GET /plugins`: the server's plugin API version and its plugins. */
-export interface IPluginsListing {
-  api_version: string;
-  /** Major versions of the plugin API this server loads. */
-  supported_api_versions: string[];
-  plugins: IPythonPlugin[];
-}
+export type IPluginsListing = IWirePluginsListing;

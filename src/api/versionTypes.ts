@@ -4,6 +4,13 @@
  * docs/evaluation.md ("Between two versions") and visionlens_jlab/edits/versions.py.
  */
 
+import type {
+  IWireDiffCounts,
+  IWireEvaluationDiff,
+  IWireEvaluationNumbers,
+  IWireVersionDiff
+} from './wireTypes';
+
 /** A saved version by number, or the labels as they are now. */
 export type VersionRef = number | 'current';
 
@@ -20,39 +27,19 @@ export interface IVersionDiffQuery {
 }
 
 /** Objects added, removed, relabelled and moved. */
-export interface IDiffCounts {
-  added: number;
-  removed: number;
-  relabelled: number;
-  moved: number;
-}
+export type IDiffCounts = IWireDiffCounts;
 
 /**
  * An evaluation's numbers on one side of a diff, or their deltas (`to` minus
  * `from`): null where a number is undefined on either side.
  */
-export interface IEvaluationNumbers {
-  [stat: string]: number | null;
-}
-
-/** One class of an evaluation diff: its numbers at `from` and `to` and the deltas. */
-export interface IClassEvaluationDiff {
-  from: IEvaluationNumbers;
-  to: IEvaluationNumbers;
-  delta: IEvaluationNumbers;
-}
+export type IEvaluationNumbers = IWireEvaluationNumbers;
 
 /** A diff's `evaluation`: one model evaluated at both versions. */
-export interface IEvaluationDiff {
-  model: string;
-  method: 'coco' | 'voc';
-  iou: number;
-  from: IEvaluationNumbers;
-  to: IEvaluationNumbers;
-  delta: IEvaluationNumbers;
-  /** Every class evaluated on either side. */
-  by_class: { [label: string]: IClassEvaluationDiff };
-}
+export type IEvaluationDiff = IWireEvaluationDiff;
+
+/** One class of an evaluation diff: its numbers at `from` and `to` and the deltas. */
+export type IClassEvaluationDiff = IEvaluationDiff['by_class'][string];
 
 /**
  * What changed between two versions (`GET .../versions/diff`): added and
@@ -60,15 +47,4 @@ export interface IEvaluationDiff {
  * under the earlier one; `samples_changed` counts tag changes too (an
  * object's and a whole sample's).
  */
-export interface IVersionDiff extends IDiffCounts {
-  samples_changed: number;
-  /** The tags added to and removed from samples (one per sample and tag). */
-  sample_tags: { added: number; removed: number };
-  /** Only the classes with a change. */
-  by_class: { [label: string]: IDiffCounts };
-  /** The versions as the query named them (numbers come back as text). */
-  from: string | number;
-  to: string | number;
-  /** With a model only. */
-  evaluation?: IEvaluationDiff;
-}
+export type IVersionDiff = IWireVersionDiff;

@@ -128,6 +128,538 @@ export interface IWireMediaCounts {
   }[];
 }
 
+/** The answer of POST datasets/{name}/search (visionlens_jlab/search/engine.py: search; a text query: visionlens_jlab/search/captioned.py: text_search) */
+export interface IWireSearchResult {
+  /** the embedding model; null when the captions answered alone */
+  model: string | null;
+  /** the vector space searched; null when the captions answered alone */
+  space: string | null;
+  /** memory: the server's in-memory exact scan; else dataset | exact-ids | post-filter | empty (a filter matching nothing); captions: the captions answered alone */
+  strategy:
+    'memory' | 'dataset' | 'exact-ids' | 'post-filter' | 'empty' | 'captions';
+  /** samples the filter matched; null without a filter */
+  matched: number | null;
+  /** best first */
+  results: IWireSearchHit[];
+  /** null, or why the space may not cover every sample: an unfinished embedding run, samples added since */
+  warning: string | null;
+  /** the notebook call: ds.search goes through this route, so it gets the same answer */
+  code: string;
+  /** text queries only: null unless the query met captions */
+  fusion?: IWireSearchFusion | null;
+}
+
+/** One result of a search */
+export interface IWireSearchHit {
+  sample_id: number;
+  /** the cosine, or the fused score when the answer has fusion */
+  score: number;
+  file_name: string;
+  /** with fusion: the rankings that hold the sample */
+  sources?: ('clip' | 'caption')[];
+  /** with fusion: its caption, when the caption matched (dataset text) */
+  caption?: string | null;
+  /** with fusion: its CLIP cosine, when CLIP ranked it */
+  clip_score?: number | null;
+}
+
+/** How a text search fused CLIP's ranking with the captions' (reciprocal rank fusion: score = sum of 1 / (rrf_k + rank)) */
+export interface IWireSearchFusion {
+  method: 'rrf';
+  rrf_k: number;
+  /** CLIP hits */
+  clip: number;
+  /** caption hits */
+  caption: number;
+  /** null, or why CLIP gave none (no vectors, no text tower) */
+  clip_error: string | null;
+}
+
+/** A duplicates job's result (visionlens_jlab/dedup/job.py: run_duplicates, without pair_list); GET datasets/{name}/duplicates answers the last one stored (visionlens_jlab/dedup/results.py: last_result), with pair_list and created_at */
+export interface IWireDuplicatesResult {
+  dataset: string;
+  /** the embedding model of the near duplicates; null when they were skipped (no vectors) */
+  model: string | null;
+  space: string | null;
+  /** the cosine at or above which two vectors are near duplicates */
+  threshold: number;
+  /** the most pHash bits apart of perceptual duplicates */
+  max_hamming?: number;
+  /** exact all-pairs near search instead of the approximate self-join */
+  exact: boolean;
+  /** every image was read for the content hash and pHash */
+  hashes?: boolean;
+  /** how the near pairs were found; null without vectors */
+  method?: string | null;
+  samples: number;
+  /** samples with a vector */
+  vectors: number;
+  /** the duplicate groups, as sample ids */
+  groups: number[][];
+  /** distinct pairs, all kinds */
+  pairs: number;
+  /** pairs and groups by kind (exact, perceptual, near): only the kinds that ran */
+  counts: {
+    [key: string]: {
+      pairs: number;
+      groups: number;
+    };
+  };
+  /** GET only: the pairs of every kind (the first 100,000) */
+  pair_list?: IWireDuplicatePair[];
+  /** more pairs than pair_list holds */
+  pair_list_truncated?: boolean;
+  /** one per pair of a val/test sample and a train sample, most similar first */
+  leaks: IWireLeak[];
+  /** e.g. near duplicates skipped: no vectors */
+  notes: string[];
+  /** with hashes: images outside the dataset's media root, never read */
+  refused?: number;
+  /** up to 5 sample ids */
+  refused_examples?: number[];
+  /** with hashes: file names no file system can hold, never read */
+  bad_names?: number;
+  /** up to 5 sample ids */
+  bad_name_examples?: number[];
+  /** the computed sample fields written (computed.<name>) */
+  fields: string[];
+  seconds?: number;
+  /** the notebook call computing the same */
+  code: string;
+  /** GET only: when the result was stored */
+  created_at?: string;
+}
+
+/** Two samples a kind found duplicates of each other */
+export interface IWireDuplicatePair {
+  sample_id: number;
+  duplicate_id: number;
+  kind: 'exact' | 'perceptual' | 'near';
+  /** 1 for exact; 1 - bits / 64 for perceptual; the cosine for near */
+  similarity: number;
+}
+
+/** A val/test sample with a duplicate in train (one per pair; kind and similarity of the strongest kind that found it: exact, perceptual, near) */
+export interface IWireLeak {
+  sample_id: number;
+  /** val, test or another split but train */
+  split: string;
+  /** the train sample */
+  duplicate_id: number;
+  /** train */
+  duplicate_split: string;
+  /** of kind */
+  similarity: number;
+  kind: 'exact' | 'perceptual' | 'near';
+  /** every kind that found the pair */
+  kinds: ('exact' | 'perceptual' | 'near')[];
+}
+
+/** A named version of a dataset's labels (visionlens_jlab/edits/versions.py: list_versions, snapshot) */
+export interface IWireVersionInfo {
+  version: number;
+  created_at: string;
+  message: string;
+  /** the dataset's samples then */
+  samples: number;
+  /** its ground-truth objects then */
+  annotations: number;
+  /** the operation log's position the version names */
+  seq: number;
+  /** the Jupyter user who named it */
+  user: string;
+}
+
+/** Objects added, removed, relabelled and moved (added and moved count under the class in the later state, removed and relabelled under the earlier one) */
+export interface IWireDiffCounts {
+  added: number;
+  removed: number;
+  relabelled: number;
+  moved: number;
+}
+
+/** What changed between two versions, folded per object (visionlens_jlab/edits/versions.py: diff_versions) */
+export interface IWireVersionDiff {
+  added: number;
+  removed: number;
+  relabelled: number;
+  moved: number;
+  /** samples with a change, tag changes too (an object's and a sample's) */
+  samples_changed: number;
+  /** the tags added to and removed from samples (one per sample and tag) */
+  sample_tags: {
+    added: number;
+    removed: number;
+  };
+  /** only the classes with a change */
+  by_class: { [key: string]: IWireDiffCounts };
+  /** the version as the query named it (a number or current) */
+  from: string;
+  to: string;
+  /** with model only */
+  evaluation?: IWireEvaluationDiff;
+}
+
+/** An evaluation's numbers on one side of a diff (its stats, then tp, fp, fn, ignored; per class: AP, precision, recall, tp, fp, fn, num_gt, ...), or their deltas (to minus from): null where a number is undefined on either side (COCO's -1, a class without ground truth) */
+export type IWireEvaluationNumbers = { [key: string]: number | null };
+
+/** A diff's evaluation: one model's predictions evaluated against the labels at from and at to (visionlens_jlab/edits/version_eval.py: evaluation_diff) */
+export interface IWireEvaluationDiff {
+  model: string;
+  method: 'coco' | 'voc';
+  iou: number;
+  from: IWireEvaluationNumbers;
+  to: IWireEvaluationNumbers;
+  delta: IWireEvaluationNumbers;
+  /** every class evaluated on either side */
+  by_class: {
+    [key: string]: {
+      from: IWireEvaluationNumbers;
+      to: IWireEvaluationNumbers;
+      delta: IWireEvaluationNumbers;
+    };
+  };
+}
+
+/** The answer of a batch of the operation log: an edit, undo, redo or restore (visionlens_jlab/edits/engine.py: commit_batch); the batch is also sent as a labels event on /api/events/subscribe */
+export interface IWireEditResult {
+  /** operations applied (an undo, redo or restore: objects and sample tag lists changed) */
+  applied: number;
+  /** ground-truth objects of the dataset now */
+  annotations: number;
+  /** the batch's number in the dataset's log */
+  batch: number;
+  kind: 'edit' | 'undo' | 'redo' | 'restore';
+  /** an edit only: the ids of the objects added, in the order of its operations */
+  added?: number[];
+  /** an undo or redo only: the batch it inverted */
+  inverted?: number;
+  /** a restore only: the version the labels are now as they were at */
+  restored?: number;
+  /** the samples touched (null past 1,000) */
+  sample_ids: number[] | null;
+}
+
+/** A model's blind-spot result (visionlens_jlab/blindspots/api.py: run_engine; the job adds agent and attributes, visionlens_jlab/blindspots/job.py); GET answers the last one stored with created_at and each finding's review (visionlens_jlab/blindspots/results.py: last_result); see docs/blindspots.md */
+export interface IWireBlindSpotsResult {
+  dataset: string;
+  model: string;
+  /** the evaluation the slices were tested on (the model's latest) */
+  eval_key: string;
+  /** strongest (smallest q, largest effect) first */
+  findings: IWireBlindSpotFinding[];
+  /** the tests of the run's ledger */
+  tested: number;
+  /** the agent's claims and slices the tools did not confirm */
+  rejected: IWireBlindSpotRejected[];
+  /** every test with its outcome, strongest confirmation first (results stored before it was added lack it) */
+  tests?: IWireBlindSpotTest[];
+  params: {
+    min_n: number;
+    fdr: number;
+    seed?: number;
+    /** the kappa the VLM attributes sliced by had to reach; null: none sliced */
+    vlm_threshold?: number | null;
+  };
+  /** an engine run's time (absent after an agent's run) */
+  seconds?: number;
+  /** the language model that worded the findings; none: templated wording. The job's result, and a stored agent run */
+  agent?: string;
+  /** the job's result only, when it measured the attributes first */
+  attributes?: IWireAttributesSummary;
+  /** GET only: when the result was stored */
+  created_at?: string;
+}
+
+/** One confirmed, grouped slice: every number comes from the engine (visionlens_jlab/blindspots/findings.py: finding, which writes every key but claim, confused_with, vlm_kappa and review; a result stored by an older version may lack p, images, mde, adjusted_effect, discovery, related and source) */
+export interface IWireBlindSpotFinding {
+  id: string;
+  /** plain words: templated offline */
+  summary: string;
+  /** the agent's wording, where it claimed the finding */
+  claim?: string;
+  metric:
+    | 'recall'
+    | 'precision'
+    | 'confusion'
+    | 'localisation'
+    | 'fp_per_image'
+    | 'calibration';
+  slice: {
+    attribute: string;
+    value: string;
+  }[];
+  /** the grid filter that shows exactly the slice */
+  filter: IWireFilter;
+  /** the metric inside the slice (confirmation half) */
+  value: number | null;
+  /** the metric elsewhere */
+  baseline: number | null;
+  /** value - baseline */
+  effect: number | null;
+  /** 95% interval of value - baseline (images resampled) */
+  ci: [number | null, number | null];
+  q: number | null;
+  p?: number | null;
+  /** units (boxes or images) in the slice, confirmation half */
+  n: number;
+  images?: number;
+  /** minimum detectable effect */
+  mde?: number | null;
+  /** the effect adjusted for object size and class */
+  adjusted_effect?: number | null;
+  discovery?: {
+    n: number;
+    effect: number | null;
+    q: number | null;
+  };
+  /** sample ids of the slice's images, worst first */
+  evidence: number[];
+  /** the other tests of its group */
+  related?: {
+    id: string;
+    slice: string;
+    effect: number | null;
+  }[];
+  /** engine or agent: who proposed the test */
+  source?: string;
+  /** the notebook call that reproduces it */
+  python: string;
+  /** confusion only: the classes taken instead, with counts */
+  confused_with?: { [key: string]: number };
+  /** Cohen's kappa of each VLM attribute the slice rests on (a model's answer) */
+  vlm_kappa?: { [key: string]: number };
+  /** GET only: the user's newest verdict, or null */
+  review?: 'confirmed' | 'rejected' | null;
+}
+
+/** One test of the run's ledger and what became of it (visionlens_jlab/blindspots/api.py: tested_list) */
+export interface IWireBlindSpotTest {
+  id: string;
+  metric: string;
+  slice: string;
+  source: string;
+  n: number;
+  effect: number | null;
+  q: number | null;
+  outcome: 'finding' | 'grouped' | 'rejected';
+  /** rejected only: the first rule it failed */
+  reason?: string;
+}
+
+/** A claim of the agent the tools did not confirm ({test, claim, reason}), or a test of the agent's that was not confirmed ({test, metric, slice, q, effect}) */
+export interface IWireBlindSpotRejected {
+  test: string;
+  claim?: string;
+  reason?: string;
+  metric?: string;
+  slice?: string;
+  q?: number | null;
+  effect?: number | null;
+}
+
+/** What measuring a dataset's attributes did (visionlens_jlab/blindspots/attributes.py: compute_attributes) */
+export interface IWireAttributesSummary {
+  dataset: string;
+  images: number;
+  measured: number;
+  unreadable: number;
+  /** images outside the dataset's media root: never read */
+  refused?: number;
+  refused_examples?: number[];
+  bad_names?: number;
+  bad_name_examples?: number[];
+  objects: number;
+  seconds?: number;
+  images_per_s?: number | null;
+}
+
+/** A stored verdict on a finding */
+export interface IWireBlindSpotReview {
+  id: string;
+  verdict: 'confirmed' | 'rejected';
+}
+
+/** The result of an export job: what `visionlens export --json` prints (visionlens_jlab/export/run.py: ExportResult) */
+export interface IWireExportResult {
+  /** the folder written */
+  out: string;
+  format: string;
+  samples: number;
+  annotations: number;
+  /** files written (label files and images) */
+  files: number;
+  /** samples left out: their image lies outside the dataset's media root */
+  refused: number;
+  /** samples left out: their file name cannot exist on a file system */
+  bad_names: number;
+  /** the samples left out (the first 100) */
+  skipped: {
+    sample_id: number;
+    error: string;
+  }[];
+}
+
+/** The project a send made (visionlens_jlab/labelstudio/roundtrip.py: send_view) */
+export interface IWireLabelStudioProject {
+  /** the Label Studio project id */
+  project: number;
+  /** the project's page in Label Studio */
+  url: string;
+  /** tasks imported (one per sample) */
+  tasks: number;
+  /** ground-truth objects sent */
+  objects: number;
+}
+
+/** What the annotators changed, as label edits (visionlens_jlab/labelstudio/roundtrip.py: pull_changes), applied as one batch when the pull said apply */
+export interface IWireLabelStudioChanges {
+  project: number;
+  /** the project's tasks sent from this dataset */
+  tasks: number;
+  /** those with an annotation */
+  annotated: number;
+  /** operations per kind */
+  edits: {
+    added: number;
+    deleted: number;
+    relabelled: number;
+    moved: number;
+  };
+  /** the edits not applied yet, as POST edits takes them (add, delete, relabel, move) */
+  operations: {
+    op: string;
+  }[];
+  /** tasks not sent from this dataset, and regions that cannot become edits, with why */
+  skipped: {
+    /** the Label Studio task id */
+    task: number | null;
+    /** the region's id (absent: the whole task) */
+    region?: string | null;
+    reason: string;
+  }[];
+  /** operations applied (0 without apply) */
+  applied: number;
+  /** the batch of the edit log that applied them; null: none */
+  batch: number | null;
+  /** with apply, when something was applied: the samples touched (null past 1,000) */
+  sample_ids?: number[] | null;
+}
+
+/** A file format ingest reads or export writes */
+export interface IWireFileFormat {
+  /** what a request's format names */
+  name: string;
+  /** what a form shows */
+  title: string;
+  /** the plugin that reads it (ingest formats of plugins) */
+  plugin?: string;
+}
+
+/** GET formats: declared once on the server (visionlens_jlab/formats.py), with the plugins' ingest formats (visionlens_jlab/handlers/datasets.py: FormatsHandler) */
+export interface IWireFileFormats {
+  /** the format that detects among the others */
+  auto: string;
+  datasets: IWireFileFormat[];
+  predictions: IWireFileFormat[];
+  exports: IWireFileFormat[];
+}
+
+/** An embedding model usable on this server (visionlens_jlab/embed/registry.py: _row) */
+export interface IWireEmbeddingModel {
+  name: string;
+  /** tag or checkpoint path */
+  pretrained: string | null;
+  /** null: unknown until the model is loaded */
+  dim: number | null;
+  source: string;
+  available_offline: boolean;
+  /** has a text tower (text search) */
+  text: boolean;
+  default: boolean;
+}
+
+/** The samples a lasso or rectangle selected on a map (JSON form; visionlens_jlab/handlers/maps.py) */
+export interface IWireMapSelection {
+  count: number;
+  /** sorted sample ids */
+  ids: number[];
+}
+
+/** GET plugins: the server's plugin API version and its plugins (visionlens_jlab/plugins/registry.py: PluginRegistry.document) */
+export interface IWirePluginsListing {
+  /** The plugin API of this server (major.minor) */
+  api_version: string;
+  /** Major versions a plugin may declare */
+  supported_api_versions: string[];
+  plugins: IWirePythonPlugin[];
+}
+
+/** A server-side (Python) plugin and whether it loaded (visionlens_jlab/plugins/registry.py: PluginRecord.to_dict) */
+export interface IWirePythonPlugin {
+  name: string;
+  version: string;
+  /** the plugin API version it was written for */
+  api_version: string;
+  hooks: (
+    | 'sample_fields'
+    | 'ingest_formats'
+    | 'embedders'
+    | 'blindspot_attributes'
+    | 'agent_tools'
+  )[];
+  status: 'loaded' | 'failed' | 'disabled';
+  /** Why it failed (import error, unsupported api_version, a hook that raised or ran past its time limit) */
+  error: string | null;
+  source: 'entry_point' | 'folder';
+  /** The module (entry points) or file (folder plugins) */
+  module: string;
+}
+
+/** An object as the edit log and a conflict show it (visionlens_jlab/edits/errors.py: public_state) */
+export interface IWireEditedObject {
+  annotation_id: number;
+  sample_id: number;
+  source: string;
+  label: string;
+  /** x, y, w, h in pixels */
+  bbox: [number, number, number, number];
+  tags: string[];
+}
+
+/** A sample's whole tag list, before or after a batch changed it */
+export interface IWireSampleTagsState {
+  sample_id: number;
+  tags: string[];
+}
+
+/** The operation log of label edits, newest first (visionlens_jlab/edits/log.py: edit_log) */
+export interface IWireEditLog {
+  operations: IWireEditLogEntry[];
+  /** the batch an undo would invert, or null */
+  undo: number | null;
+  /** the batch a redo would invert, or null */
+  redo: number | null;
+}
+
+/** One operation of the log: an object's (before/after an EditedObject, null where it did not exist) or a sample's tag change (op sample_tags, annotation_id and source null, before/after a SampleTagsState) */
+export interface IWireEditLogEntry {
+  seq: number;
+  batch: number;
+  kind: 'edit' | 'undo' | 'redo' | 'restore';
+  /** an undo's or redo's inverted batch; a restore's version */
+  target: number | null;
+  /** add, delete, relabel, move, accept, tag, untag or sample_tags */
+  op: string;
+  annotation_id: number | null;
+  sample_id: number;
+  source: string | null;
+  before: IWireEditedObject | IWireSampleTagsState | null;
+  after: IWireEditedObject | IWireSampleTagsState | null;
+  created_at: string;
+  user: string;
+}
+
 export interface IWireReport {
   counts?: { [key: string]: number };
   warnings?: IWireIssue[];

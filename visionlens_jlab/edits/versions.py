@@ -257,7 +257,7 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
         return (
             steps,
             tags.cast(TAG_CHANGES),
-            {"applied": len(steps) + tags.num_rows, "restored": version},
+            {"applied": len(steps) + tags.num_rows, "restored": _number(version)},
         )
 
     return commit_batch(catalog, dataset, "restore", _number(version), user, resolve)

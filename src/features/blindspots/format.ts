@@ -3,6 +3,7 @@
  * and the tested/rejected line. No DOM here (unit-tested with jest).
  */
 import { IFilter, ILabelFilter } from '../../api/types';
+import type { IWireFilter } from '../../api/wireTypes';
 import {
   IBlindSpotFinding,
   IBlindSpotsResult,
@@ -166,7 +167,7 @@ export function testLine(t: IBlindSpotTest): string {
  * A finding's filter in the shape the model's filter state holds: the engine
  * writes one label condition as an object, the grid keeps a list of them.
  */
-export function gridFilter(filter: IFilter): IFilter {
+export function gridFilter(filter: IWireFilter): IFilter {
   const out: IFilter = JSON.parse(JSON.stringify(filter ?? {}));
   const labels = out.labels as unknown;
   if (labels && !Array.isArray(labels)) {

@@ -22,6 +22,7 @@ const V2: ILabelVersion = {
   message: 'before the relabel',
   samples: 20,
   annotations: 50,
+  seq: 7,
   user: 'ana'
 };
 

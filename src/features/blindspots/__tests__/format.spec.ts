@@ -115,7 +115,9 @@ describe('tested and rejected', () => {
     eval_key: 'k',
     findings: [finding()],
     tested: 1272,
-    rejected: [{ claim: 'fog images are missed', reason: 'not confirmed' }],
+    rejected: [
+      { test: 't9', claim: 'fog images are missed', reason: 'not confirmed' }
+    ],
     params: { min_n: 50, fdr: 0.05 },
     tests: [
       {

@@ -204,6 +204,7 @@ describe('ExportForm', () => {
       message,
       samples: 8,
       annotations: 20 + n,
+      seq: 10 * n,
       user: 'me'
     });
     const widget = new ExportForm('d', ['ground_truth'], view, FORMATS, [

@@ -25,7 +25,7 @@ describe('the Label Studio round trip dialogs', () => {
       annotated: 4,
       edits: { added: 1, deleted: 2, relabelled: 3, moved: 1200 },
       operations: [],
-      skipped: [{}],
+      skipped: [{ task: 7, region: 'r1', reason: 'a rotated rectangle' }],
       applied: 0,
       batch: null
     };

@@ -31,7 +31,10 @@ function answer(warning: string | null): ISearchResult {
   return {
     model: 'clip',
     space: 'clip-v1',
+    strategy: 'memory',
+    matched: null,
     warning,
+    code: 'ds.search(like=3, k=2)',
     results: [
       { sample_id: 3, score: 1, file_name: 'a.jpg' },
       { sample_id: 9, score: 0.5, file_name: 'b.jpg' }
@@ -68,8 +71,9 @@ describe('SearchStatus', () => {
     status.render(state(answer(null)));
     expect(status.message.classList.contains('jp-mod-error')).toBe(false);
     expect(shown()).toBe(false);
-    const { warning: _, ...old } = answer(null); // an answer without the field
-    status.render(state(old));
+    // an older server's answer, without the field the document now requires
+    const { warning: _, ...old } = answer(null);
+    status.render(state(old as ISearchResult));
     expect(shown()).toBe(false);
     status.render(state(answer(WARNING)));
     status.render(null);
@@ -85,6 +89,7 @@ function fused(clipError: string | null): ISearchResult {
     model: clip ? 'clip' : null,
     space: clip ? 'clip-v1' : null,
     strategy: clip ? 'memory' : 'captions',
+    matched: null,
     warning: null,
     code: "ds.search(text='red car')",
     fusion: {

@@ -23,6 +23,7 @@ const version = (n: number, message = '') => ({
   message,
   samples: 2,
   annotations: 3,
+  seq: 2 * n,
   user: 'someone'
 });
 
