@@ -3,9 +3,15 @@
  * grid or on the map, and its chosen rows (rank, sample, total score and each
  * strategy's share of it as a bar). Dataset text is set as text, never HTML.
  */
-import { button, clear, h } from '../../base/dom';
+import { button, clear, fmtInt, h } from '../../base/dom';
 import { ISelectionRecord } from '../../api/selectionTypes';
 import { scoreBars, settingLines } from './format';
+
+/**
+ * Rows listed at most (their names are read in one page of the samples
+ * query, at most 1000); "Show in grid" shows every chosen sample.
+ */
+export const MAX_ROWS = 500;
 
 /** What the detail's buttons and rows do. */
 export interface ISelectionDetailActions {
@@ -49,6 +55,15 @@ export function renderSelectionDetail(
     buttons,
     rowsTable(record, names, actions)
   );
+  const total = record.rows?.length ?? 0;
+  if (total > MAX_ROWS) {
+    into.append(
+      h('div', {
+        className: 'jp-VisionLens-selMore',
+        text: `The first ${fmtInt(MAX_ROWS)} of ${fmtInt(total)} rows: "Show in grid" shows them all.`
+      })
+    );
+  }
 }
 
 function rowsTable(
@@ -68,7 +83,7 @@ function rowsTable(
       h('th', { text: 'Why' })
     )
   );
-  for (const row of record.rows ?? []) {
+  for (const row of (record.rows ?? []).slice(0, MAX_ROWS)) {
     const name = names.get(row.sample_id);
     const parts = scoreBars(row, order);
     const bar = h('div', {

@@ -21,6 +21,7 @@ import {
 import { IJob, ISelectionRecord, IVisionLensModel } from '../../model/tokens';
 import {
   ISelectionDetailActions,
+  MAX_ROWS,
   renderSelectionDetail
 } from './SelectionDetail';
 import { selectionRequest, selectionSummary } from './format';
@@ -251,7 +252,7 @@ export class SelectionPanel extends Widget {
     for (const li of this._list.querySelectorAll('li')) {
       li.classList.toggle('jp-mod-active', li.dataset.id === String(record.id));
     }
-    const ids = (record.rows ?? []).map(r => r.sample_id);
+    const ids = (record.rows ?? []).slice(0, MAX_ROWS).map(r => r.sample_id);
     const names = new Map<number, string>();
     if (ids.length > 0) {
       try {

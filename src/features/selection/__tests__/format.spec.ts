@@ -6,7 +6,7 @@ import {
   strategyWord,
   tagList
 } from '../format';
-import { renderSelectionDetail } from '../SelectionDetail';
+import { MAX_ROWS, renderSelectionDetail } from '../SelectionDetail';
 import { ISelectionRecord } from '../../../api/selectionTypes';
 
 const EVIL = '<img src=x onerror="window.__pwned=1">';
@@ -179,5 +179,28 @@ describe('the detail', () => {
     expect(opened).toEqual([12]);
     into.querySelector<HTMLElement>('.jp-VisionLens-selShowGrid')!.click();
     expect(shown).toEqual([EVIL]);
+  });
+
+  it('lists the first MAX_ROWS rows and says how many there are', () => {
+    const many = record();
+    many.rows = Array.from({ length: MAX_ROWS + 1 }, (_, i) => ({
+      sample_id: i,
+      rank: i,
+      score: 1,
+      scores: { diversity: 1 }
+    }));
+    const into = document.createElement('div');
+    const none = () => undefined;
+    renderSelectionDetail(into, many, new Map(), {
+      showInGrid: none,
+      showOnMap: none,
+      openSample: none
+    });
+    expect(into.querySelectorAll('.jp-VisionLens-selRow')).toHaveLength(
+      MAX_ROWS
+    );
+    expect(into.querySelector('.jp-VisionLens-selMore')!.textContent).toBe(
+      `The first 500 of 501 rows: "Show in grid" shows them all.`
+    );
   });
 });
