@@ -11,20 +11,25 @@ import { nameSidePanel } from '../../ui/panelNames';
 import { JobError } from '../../api/client';
 import { button, clear, h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
-import { vectorSpaces } from '../../model/sources/datasets';
 import { samplesPage } from '../../model/sources/samples';
 import {
   listSelections,
   readSelection,
   runSelection
 } from '../../model/sources/selections';
-import { IJob, ISelectionRecord, IVisionLensModel } from '../../model/tokens';
+import {
+  IDataChange,
+  IJob,
+  ISelectionRecord,
+  IVisionLensModel
+} from '../../model/tokens';
 import {
   ISelectionDetailActions,
   MAX_ROWS,
   renderSelectionDetail
 } from './SelectionDetail';
 import { selectionRequest, selectionSummary } from './format';
+import { fillSpaces } from './spaces';
 import { StrategyPicker } from './StrategyPicker';
 
 /** The panel's settings (schema/selection.json): the form's defaults. */
@@ -134,6 +139,7 @@ export class SelectionPanel extends Widget {
     );
     model.datasetChanged.connect(() => void this.load(), this);
     model.filterChanged.connect(() => this._showFrom(), this);
+    model.dataChanged.connect(this._onDataChanged, this);
     this.setSettings(DEFAULT_SETTINGS);
   }
 
@@ -164,7 +170,7 @@ export class SelectionPanel extends Widget {
     this._abort?.abort();
     const abort = (this._abort = new AbortController());
     try {
-      await this._fillSpaces(dataset, abort.signal);
+      await fillSpaces(this.model, this._space, dataset, abort.signal);
       const records = await listSelections(this.model, dataset, abort.signal);
       if (abort.signal.aborted) {
         return;
@@ -293,6 +299,28 @@ export class SelectionPanel extends Widget {
     await open();
   }
 
+  /**
+   * A selection run elsewhere (a notebook, the CLI, another panel) tags its
+   * samples: list it, keeping the selection on show.
+   */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    const dataset = this.model.dataset;
+    if (
+      change.kind !== 'samples' ||
+      change.dataset !== dataset ||
+      this._run.disabled
+    ) {
+      return;
+    }
+    void listSelections(this.model, dataset)
+      .then(records => {
+        if (this.model.dataset === dataset) {
+          this._fillList(dataset, records);
+        }
+      })
+      .catch(() => undefined); // the list stays as it was; the next load retries
+  }
+
   private _fillList(dataset: string, records: ISelectionRecord[]): void {
     clear(this._list);
     for (const record of records) {
@@ -307,31 +335,9 @@ export class SelectionPanel extends Widget {
           void this.open(dataset, record.id);
         }
       });
+      li.classList.toggle('jp-mod-active', record.id === this._shown?.id);
       this._list.append(li);
     }
-  }
-
-  private async _fillSpaces(
-    dataset: string,
-    signal: AbortSignal
-  ): Promise<void> {
-    const current = this._space.value;
-    clear(this._space);
-    this._space.append(
-      h('option', { text: '(the newest)', attrs: { value: '' } })
-    );
-    let spaces: string[] = [];
-    try {
-      spaces = (await vectorSpaces(this.model, dataset, signal))
-        .filter(s => s.count > 0)
-        .map(s => s.space);
-    } catch {
-      // no vector store here: the strategies without vectors still run
-    }
-    for (const name of spaces) {
-      this._space.append(h('option', { text: name, attrs: { value: name } }));
-    }
-    this._space.value = spaces.includes(current) ? current : '';
   }
 
   /** Say where the candidates come from: the grid's current view. */

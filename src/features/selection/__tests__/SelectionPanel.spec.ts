@@ -8,6 +8,7 @@ import { Signal } from '@lumino/signaling';
 
 import { JobError } from '../../../api/client';
 import {
+  IDataChange,
   IFilter,
   IJob,
   ISelectionRecord,
@@ -57,6 +58,7 @@ function stub(end: IJob['status'] = 'done') {
     filter: RECORD.filter as IFilter,
     datasetChanged: new Signal<unknown, string | null>({}),
     filterChanged: new Signal<unknown, IFilter>({}),
+    dataChanged: new Signal<unknown, IDataChange>({}),
     setDataset: () => undefined,
     setFilter: (f: IFilter) => filters.push(f),
     jobs: { cancel: async (id: string) => cancelled.push(id) },
@@ -81,7 +83,8 @@ function stub(end: IJob['status'] = 'done') {
       getSelection: async () => RECORD
     }
   } as unknown as IVisionLensModel;
-  return { model, sent, cancelled, filters };
+  const elsewhere = () => (stored = [RECORD]);
+  return { model, sent, cancelled, filters, elsewhere };
 }
 
 function shell() {
@@ -104,6 +107,10 @@ describe('SelectionPanel', () => {
     expect(node.querySelector('.jp-VisionLens-selFrom')!.textContent).toBe(
       "From: the grid's current view"
     );
+    const space = node.querySelector(
+      'select[aria-label="Space"]'
+    ) as HTMLSelectElement;
+    expect([...space.options].map(o => o.value)).toEqual(['', 'clip']);
     (node.querySelector('input[aria-label="K"]') as HTMLInputElement).value =
       '2';
     await panel.run();
@@ -149,5 +156,24 @@ describe('SelectionPanel', () => {
     await panel.run();
     expect(status.textContent).toBe('Tick at least one strategy.');
     expect(sent).toHaveLength(1);
+  });
+
+  it('lists a selection run elsewhere when its tags are written', async () => {
+    const { model, elsewhere } = stub();
+    const panel = new SelectionPanel(model, shell());
+    await panel.load();
+    const items = () => panel.node.querySelectorAll('.jp-VisionLens-selItem');
+    expect(items()).toHaveLength(0);
+    elsewhere();
+    const changed = model.dataChanged as Signal<unknown, IDataChange>;
+    changed.emit({ dataset: 'other', kind: 'samples', ids: null });
+    changed.emit({ dataset: 'd', kind: 'labels', ids: null });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(items()).toHaveLength(0);
+    changed.emit({ dataset: 'd', kind: 'samples', ids: null });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect([...items()].map(li => li.textContent)).toEqual([
+      '#4 · diversity · 2 chosen · selected-4'
+    ]);
   });
 });
