@@ -22,6 +22,7 @@ import { blindSpotsPlugin } from './features/blindspots/plugin';
 import { patchesPlugin } from './features/patches/plugin';
 import { versionsPlugin } from './features/versions/plugin';
 import { qualityPlugin } from './features/quality/plugin';
+import { selectionPlugin } from './features/selection/plugin';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
@@ -38,7 +39,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   blindSpotsPlugin,
   patchesPlugin,
   versionsPlugin,
-  qualityPlugin
+  qualityPlugin,
+  selectionPlugin
 ];
 
 export default plugins;

@@ -43,7 +43,7 @@ import {
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import { IExportRequest } from './exportTypes';
-import { QualityTransport } from './qualityClient';
+import { SelectionTransport } from './selectionClient';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -70,10 +70,11 @@ export class JobError extends Error {
 /**
  * The typed REST client behind the model token (the labels' endpoints,
  * edits, versions, Label Studio and patches, come from `LabelsTransport`;
- * the quality view's from `QualityTransport`).
+ * the quality view's from `QualityTransport`; selection's from
+ * `SelectionTransport`).
  */
 export class VisionLensClient
-  extends QualityTransport
+  extends SelectionTransport
   implements IVisionLensClient
 {
   async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {

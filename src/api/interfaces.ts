@@ -48,6 +48,7 @@ import {
   IBlindSpotsResult
 } from './blindSpotTypes';
 import { IQualityOverview } from './qualityTypes';
+import { ISelectionRecord, ISelectionRequest } from './selectionTypes';
 import type { IWireIngestRequest, IWirePredictionsRequest } from './wireTypes';
 
 /** The body of `POST /datasets` (an ingest). */
@@ -337,4 +338,17 @@ export interface IVisionLensClient {
   startLabelQuality(dataset: string, model: string): Promise<IJob>;
   /** Start an image-quality job (its result is stored as sample fields). */
   startImageQuality(dataset: string): Promise<IJob>;
+  /** Start a selection of what to label next (its result: the stored record, `sample_ids` in rank order). */
+  startSelection(dataset: string, request: ISelectionRequest): Promise<IJob>;
+  /** The dataset's stored selections, newest first, without their rows. */
+  listSelections(
+    dataset: string,
+    signal?: AbortSignal
+  ): Promise<ISelectionRecord[]>;
+  /** One stored selection with its chosen rows in rank order. */
+  getSelection(
+    dataset: string,
+    id: number,
+    signal?: AbortSignal
+  ): Promise<ISelectionRecord>;
 }

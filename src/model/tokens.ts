@@ -38,6 +38,7 @@ export * from '../api/exportTypes';
 export * from '../api/patchTypes';
 export * from '../api/versionTypes';
 export * from '../api/qualityTypes';
+export * from '../api/selectionTypes';
 export * from '../api/interfaces';
 export * from '../api/wireTypes';
 export * from './interfaces';
@@ -230,6 +231,7 @@ export namespace CommandIDs {
   export const openVersions = 'visionlens:open-versions';
   export const openQuality = 'visionlens:open-quality';
   export const openEvaluation = 'visionlens:open-evaluation';
+  export const openSelection = 'visionlens:open-selection';
 }
 /** Version of the registry interface: "major.minor". */
 export const VISIONLENS_EXTENSIONS_API_VERSION = '1.0';

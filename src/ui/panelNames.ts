@@ -12,7 +12,8 @@ import {
   imageIcon,
   LabIcon,
   listIcon,
-  tableRowsIcon
+  tableRowsIcon,
+  tagIcon
 } from '@jupyterlab/ui-components';
 
 import { Title, Widget } from '@lumino/widgets';
@@ -51,7 +52,8 @@ export const PANELS = {
   jobs: { name: 'Jobs', icon: listIcon },
   plugins: { name: 'Plugins', icon: extensionIcon },
   versions: { name: 'Versions', icon: historyIcon },
-  quality: { name: 'Quality', icon: qualityIcon }
+  quality: { name: 'Quality', icon: qualityIcon },
+  selection: { name: 'Selection', icon: tagIcon }
 } as const satisfies Record<string, IPanelName>;
 
 /** The id of a panel of {@link PANELS}. */

@@ -24,7 +24,8 @@ const TABS: [string, string][] = [
   ['visionlens-jobs', 'Jobs'],
   ['visionlens-duplicates', 'Duplicates'],
   ['visionlens-blindspots', 'Blind Spots'],
-  ['visionlens-quality', 'Quality']
+  ['visionlens-quality', 'Quality'],
+  ['visionlens-selection', 'Selection']
 ];
 
 test('the launcher has an Evaluation card beside the grid', async ({ page }) => {

@@ -21,7 +21,8 @@ const OPENERS: Record<string, string> = {
   'visionlens-plugins-main': 'visionlens:open-plugins',
   'visionlens-patches-main': 'visionlens:open-patches',
   'visionlens-versions-main': 'visionlens:open-versions',
-  'visionlens-quality': 'visionlens:open-quality'
+  'visionlens-quality': 'visionlens:open-quality',
+  'visionlens-selection': 'visionlens:open-selection'
 };
 
 test('every panel: "VisionLens <Name>", its own icon, an "Open <Name>" command', async ({
