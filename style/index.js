@@ -13,3 +13,4 @@ import './blindspots.css';
 import './patches.css';
 import './versions.css';
 import './quality.css';
+import './selection.css';

@@ -132,8 +132,8 @@ async def test_versions_and_edits_answer_as_documented(
     status, tagged = await api("POST", f"datasets/{toy}/tags", tag)
     assert status == 200 and tagged["updated"] == 1, tagged
     status, log = await api("GET", edits)
-    ops = {o["op"] for o in log["operations"]}
-    assert status == 200 and {"sample_tags", "relabel", "add"} <= ops and log["undo"], log
+    kinds = {o["op"] for o in log["operations"]}
+    assert status == 200 and {"sample_tags", "relabel", "add"} <= kinds and log["undo"], log
     assert_answers("/datasets/{name}/edits", "get", log)
 
 
