@@ -3,7 +3,13 @@
  * `.../edits/redo`), see visionlens_jlab/openapi.yaml and visionlens_jlab/edits/operations.py.
  */
 
-import type { IWireEditedObject, IWireEditResult } from './wireTypes';
+import type {
+  IWireEditedObject,
+  IWireEditResult,
+  IWireObjectConflict,
+  IWireSampleTagConflict,
+  WireEditConflict
+} from './wireTypes';
 
 /** A box `[x, y, width, height]` in image pixels. */
 export type EditBox = [number, number, number, number];
@@ -50,13 +56,21 @@ export type IEditResult = IWireEditResult;
 /** An object as a conflict (and the edit log) shows it now. */
 export type IEditedObject = IWireEditedObject;
 
-/** The body of a 409: which object changed since the caller saw it, and how it is now. */
-export interface IEditConflict {
-  message: string;
-  conflict: {
-    index: number | null;
-    annotation_id: number;
-    /** Null: the object no longer exists. */
-    current: IEditedObject | null;
-  };
+/** The body of a 409 for an object: it changed since the caller saw it, and how it is now. */
+export type IObjectConflict = IWireObjectConflict;
+
+/**
+ * The body of a 409 for a sample's tags: they changed since the batch being undone,
+ * redone or restored saw them (only those send it).
+ */
+export type ISampleTagConflict = IWireSampleTagConflict;
+
+/** The body of an edit route's 409: the two conflicts the server can send. */
+export type IEditConflict = WireEditConflict;
+
+/** Whether a conflict is about an object (else it is about a sample's tags). */
+export function isObjectConflict(
+  conflict: IEditConflict
+): conflict is IObjectConflict {
+  return 'annotation_id' in conflict.conflict;
 }

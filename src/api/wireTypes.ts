@@ -734,6 +734,48 @@ export interface IWireSelectionRow {
   scores: { [key: string]: number };
 }
 
+/** What the server writes for a refused or failed request (jupyter_server's APIHandler.write_error): the message, and the HTTP reason phrase when an HTTPError set one (null for an unhandled error, which also sends an empty traceback). The edit routes' invalid batch adds index (the operation's position, or null); no route writes other keys */
+export interface IWireError {
+  message: string;
+  reason?: string | null;
+  /** edit routes: the invalid operation's position in the batch, or null */
+  index?: number | null;
+  /** an unhandled error only; always empty */
+  traceback?: string;
+}
+
+/** The answer of a route that queues a background job (202): the job; its result comes on the job (GET /jobs/{job_id}, job events on /api/events/subscribe) */
+export interface IWireJobQueued {
+  job: IWireJob;
+}
+
+/** An object changed since the caller (or the batch being undone, redone or restored) saw it; nothing was written (visionlens_jlab/edits/errors.py: EditConflict) */
+export interface IWireObjectConflict {
+  message: string;
+  conflict: {
+    /** the operation's position in the batch; null for an undo, redo or restore */
+    index: number | null;
+    annotation_id: number;
+    /** the object now; null: it no longer exists */
+    current: IWireEditedObject | null;
+  };
+}
+
+/** A sample's tags changed since the batch being undone, redone or restored saw them; nothing was written (visionlens_jlab/edits/errors.py: SampleTagConflict) */
+export interface IWireSampleTagConflict {
+  message: string;
+  conflict: {
+    /** always null: an undo, redo or restore has no operation position */
+    index: number | null;
+    sample_id: number;
+    /** the sample's tags now; null: it no longer exists */
+    tags: string[] | null;
+  };
+}
+
+/** The body of an edit route's 409 conflict: an object's, or a sample's tags' */
+export type WireEditConflict = IWireObjectConflict | IWireSampleTagConflict;
+
 /** A background job (visionlens_jlab/jobs/job.py: Job.to_dict, every key always present) */
 export interface IWireJob {
   id: string;

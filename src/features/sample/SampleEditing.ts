@@ -12,6 +12,7 @@ import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import {
   datasetClasses,
+  conflictNow,
   editLabels,
   EditOutcome,
   redoEdit,
@@ -300,7 +301,7 @@ export class SampleEditing {
     sampleId: number
   ): void {
     this.editor.cancel();
-    const current = conflict.conflict.current;
+    const { current, text } = conflictNow(conflict);
     const mine = current
       ? operations.map(op =>
           'expected' in op
@@ -326,14 +327,7 @@ export class SampleEditing {
       })
     ];
     this.message.classList.add('jp-mod-conflict');
-    this.message.replaceChildren(
-      visibleText(
-        current
-          ? `Changed in another tab: now ${current.label} at [${current.bbox.map(v => Math.round(v)).join(', ')}].`
-          : 'Deleted in another tab.'
-      ),
-      ...buttons
-    );
+    this.message.replaceChildren(visibleText(text), ...buttons);
   }
 
   private _show(outcome: EditOutcome, done: string): void {

@@ -13,12 +13,13 @@ import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { ingestPets } from '../../__tests__/petsDataset';
 import {
+  conflictNow,
   datasetClasses,
   editLabels,
   redoEdit,
   undoEdit
 } from '../sources/edits';
-import { IDataChange, IVisionLensModel } from '../tokens';
+import { IDataChange, isObjectConflict, IVisionLensModel } from '../tokens';
 
 describe('label edits from the lab', () => {
   let server: ITestServer;
@@ -100,11 +101,14 @@ describe('label edits from the lab', () => {
       [1]
     );
     expect(outcome.kind).toBe('conflict');
-    if (outcome.kind !== 'conflict') {
-      return;
+    if (outcome.kind !== 'conflict' || !isObjectConflict(outcome.conflict)) {
+      throw new Error('not an object conflict');
     }
     expect(outcome.conflict.conflict.annotation_id).toBe(seen.ann_id);
     expect(outcome.conflict.conflict.current?.label).toBe('dog');
+    expect(conflictNow(outcome.conflict).text).toBe(
+      `Changed in another tab: now dog at [${outcome.conflict.conflict.current!.bbox.map(v => Math.round(v)).join(', ')}].`
+    );
     expect(changes.length).toBe(before);
     expect((await catOf(1)).label).toBe('dog');
     // "Apply mine": the same delete, expecting the state it has now
@@ -150,5 +154,24 @@ describe('label edits from the lab', () => {
   it('reads the classes an object may take', async () => {
     expect(await datasetClasses(model, 'pets')).toEqual(['cat', 'dog']);
     expect(await datasetClasses(model, 'no-such-dataset')).toEqual([]);
+  });
+
+  it("tells a sample's tag conflict (the second shape a 409 may take)", () => {
+    const conflict = {
+      message: 'conflict: the tags of sample 3 changed',
+      conflict: { index: null, sample_id: 3, tags: ['b', 'a'] }
+    };
+    expect(isObjectConflict(conflict)).toBe(false);
+    expect(conflictNow(conflict)).toEqual({
+      current: null,
+      text: 'The tags of sample 3 changed in another tab: now [a, b].'
+    });
+    const gone = {
+      ...conflict,
+      conflict: { ...conflict.conflict, tags: null }
+    };
+    expect(conflictNow(gone).text).toBe(
+      'The tags of sample 3 changed in another tab: the sample was deleted.'
+    );
   });
 });

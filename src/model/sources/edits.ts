@@ -13,7 +13,9 @@ import { visionLensEvent } from '../../api/serverEvents';
 import {
   EditOperation,
   IEditConflict,
+  IEditedObject,
   IEditResult,
+  isObjectConflict,
   IVisionLensModel
 } from '../tokens';
 import { versionBrowse } from '../versionBrowse';
@@ -172,9 +174,40 @@ export function followLabelEdits(
 
 function asConflict(body: unknown): IEditConflict | null {
   const value = body as Partial<IEditConflict> | null;
-  return value && typeof value === 'object' && value.conflict
+  const conflict = value && typeof value === 'object' ? value.conflict : null;
+  return conflict &&
+    typeof conflict === 'object' &&
+    ('annotation_id' in conflict || 'sample_id' in conflict)
     ? (value as IEditConflict)
     : null;
+}
+
+/**
+ * What a conflict says the other tab did, as the panel tells it, and the object as it
+ * is now (null: deleted, or the conflict is about a sample's tags: nothing to apply over).
+ */
+export function conflictNow(conflict: IEditConflict): {
+  current: IEditedObject | null;
+  text: string;
+} {
+  if (!isObjectConflict(conflict)) {
+    const { sample_id, tags } = conflict.conflict;
+    const now = tags
+      ? `now [${[...tags].sort().join(', ')}]`
+      : 'the sample was deleted';
+    return {
+      current: null,
+      text: `The tags of sample ${sample_id} changed in another tab: ${now}.`
+    };
+  }
+  const current = conflict.conflict.current;
+  const box = current?.bbox.map(v => Math.round(v)).join(', ');
+  return {
+    current,
+    text: current
+      ? `Changed in another tab: now ${current.label} at [${box}].`
+      : 'Deleted in another tab.'
+  };
 }
 
 const classesLoaded = new WeakMap<
