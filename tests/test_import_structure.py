@@ -47,6 +47,7 @@ PACKAGES = (
     {"edits"},  # label edits: the operation log, undo, versions
     {"labelstudio"},  # a view out to Label Studio, its annotations back as edits
     {"maps", "dedup", "predict"},
+    {"select"},  # what to label next: strategies over a view's vectors and stored scores
     {"label_quality"},  # label errors scored from the evaluation's boxes
     {"blindspots"},
     {"image_quality"},  # cleanvision's issue types from the thumbnails (reads blindspots.pixels)
