@@ -11,9 +11,9 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { BlindSpotsPanel, IBlindSpotsSettings } from './BlindSpotsPanel';
-import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { followSettings } from '../../ui/followSettings';
+import { addSidebarPanel } from '../../ui/sidebarPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:blindspots';
 
@@ -32,10 +32,13 @@ export const blindSpotsPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null
   ) => {
     let settings: Partial<IBlindSpotsSettings> = {};
-    let panel: BlindSpotsPanel | null = null;
-    const ensurePanel = (): BlindSpotsPanel => {
-      if (!panel || panel.isDisposed) {
-        panel = new BlindSpotsPanel(
+    const panel = addSidebarPanel(app, {
+      name: 'blindspots',
+      command: CommandIDs.openBlindSpots,
+      caption: 'Find slices where an evaluated model is worse than on the rest',
+      rank: 750,
+      create: () => {
+        const made = new BlindSpotsPanel(
           model,
           () => app.commands.execute(CommandIDs.openGrid),
           (dataset, sampleId) =>
@@ -44,32 +47,16 @@ export const blindSpotsPlugin: JupyterFrontEndPlugin<void> = {
               sampleId
             })
         );
-        panel.setSettings(settings);
-        app.shell.add(panel, 'right', { rank: 750 });
-        restorer?.add(panel, panel.id);
-      }
-      return panel;
-    };
+        made.setSettings(settings);
+        return made;
+      },
+      restored: model.restored,
+      restorer,
+      palette
+    });
     followSettings(settingRegistry, PLUGIN_ID, loaded => {
       settings = loaded.composite as unknown as Partial<IBlindSpotsSettings>;
-      panel?.setSettings(settings);
-    });
-    app.commands.addCommand(CommandIDs.openBlindSpots, {
-      label: openLabel('blindspots'),
-      caption: 'Find slices where an evaluated model is worse than on the rest',
-      icon: PANELS.blindspots.icon,
-      execute: async () => {
-        await model.restored;
-        const p = ensurePanel();
-        app.shell.activateById(p.id);
-        await p.load();
-        return p;
-      }
-    });
-    void model.restored.then(() => void ensurePanel().load());
-    palette?.addItem({
-      command: CommandIDs.openBlindSpots,
-      category: 'VisionLens'
+      panel()?.setSettings(settings);
     });
   }
 };

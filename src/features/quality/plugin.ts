@@ -10,10 +10,10 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
-import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { QualityModel } from '../../model/quality';
 import { QualityPanel } from './QualityPanel';
+import { addSidebarPanel } from '../../ui/sidebarPanel';
 
 export const qualityPlugin: JupyterFrontEndPlugin<void> = {
   id: 'visionlens_jlab:quality',
@@ -28,36 +28,22 @@ export const qualityPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ) => {
-    let panel: QualityPanel | null = null;
-    const ensurePanel = (): QualityPanel => {
-      if (!panel || panel.isDisposed) {
-        const quality = new QualityModel(model, {
-          patches: args => app.commands.execute(CommandIDs.openPatches, args),
-          grid: () => app.commands.execute(CommandIDs.openGrid)
-        });
-        panel = new QualityPanel(quality);
-        app.shell.add(panel, 'right', { rank: 760 });
-        restorer?.add(panel, panel.id);
-      }
-      return panel;
-    };
-    app.commands.addCommand(CommandIDs.openQuality, {
-      label: openLabel('quality'),
+    addSidebarPanel(app, {
+      name: 'quality',
+      command: CommandIDs.openQuality,
       caption:
         'Label and image issues of the open dataset, each one click from its members',
-      icon: PANELS.quality.icon,
-      execute: async () => {
-        await model.restored;
-        const p = ensurePanel();
-        app.shell.activateById(p.id);
-        await p.load();
-        return p;
-      }
-    });
-    void model.restored.then(() => void ensurePanel().load());
-    palette?.addItem({
-      command: CommandIDs.openQuality,
-      category: 'VisionLens'
+      rank: 760,
+      create: () =>
+        new QualityPanel(
+          new QualityModel(model, {
+            patches: args => app.commands.execute(CommandIDs.openPatches, args),
+            grid: () => app.commands.execute(CommandIDs.openGrid)
+          })
+        ),
+      restored: model.restored,
+      restorer,
+      palette
     });
   }
 };

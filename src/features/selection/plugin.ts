@@ -11,9 +11,9 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { ISelectionSettings, SelectionPanel } from './SelectionPanel';
-import { openLabel, PANELS } from '../../ui/panelNames';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { followSettings } from '../../ui/followSettings';
+import { addSidebarPanel } from '../../ui/sidebarPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:selection';
 
@@ -32,10 +32,14 @@ export const selectionPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null
   ) => {
     let settings: Partial<ISelectionSettings> = {};
-    let panel: SelectionPanel | null = null;
-    const ensurePanel = (): SelectionPanel => {
-      if (!panel || panel.isDisposed) {
-        panel = new SelectionPanel(model, {
+    const panel = addSidebarPanel(app, {
+      name: 'selection',
+      command: CommandIDs.openSelection,
+      caption:
+        'Choose what to label next from the current view (diversity, uncertainty, balance…)',
+      rank: 770,
+      create: () => {
+        const made = new SelectionPanel(model, {
           openGrid: () => app.commands.execute(CommandIDs.openGrid),
           openMap: () => app.commands.execute(CommandIDs.openMap),
           openSample: (dataset, sampleId) =>
@@ -44,33 +48,16 @@ export const selectionPlugin: JupyterFrontEndPlugin<void> = {
               sampleId
             })
         });
-        panel.setSettings(settings);
-        app.shell.add(panel, 'right', { rank: 770 });
-        restorer?.add(panel, panel.id);
-      }
-      return panel;
-    };
+        made.setSettings(settings);
+        return made;
+      },
+      restored: model.restored,
+      restorer,
+      palette
+    });
     followSettings(settingRegistry, PLUGIN_ID, loaded => {
       settings = loaded.composite as unknown as Partial<ISelectionSettings>;
-      panel?.setSettings(settings);
-    });
-    app.commands.addCommand(CommandIDs.openSelection, {
-      label: openLabel('selection'),
-      caption:
-        'Choose what to label next from the current view (diversity, uncertainty, balance…)',
-      icon: PANELS.selection.icon,
-      execute: async () => {
-        await model.restored;
-        const p = ensurePanel();
-        app.shell.activateById(p.id);
-        await p.load();
-        return p;
-      }
-    });
-    void model.restored.then(() => void ensurePanel().load());
-    palette?.addItem({
-      command: CommandIDs.openSelection,
-      category: 'VisionLens'
+      panel()?.setSettings(settings);
     });
   }
 };
