@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from visionlens_jlab.select.greedy import Gain, Weighted, choose, scaled
+from visionlens_jlab.select.greedy import Gain, Weighted, choose
 from visionlens_jlab.select.vector_cover import facility_objective, similarity
 from visionlens_jlab.select.vector_gains import (
     Coverage,
@@ -35,6 +35,19 @@ def mask(n: int, where: list[int]) -> np.ndarray:
     m = np.zeros(n, dtype=bool)
     m[where] = True
     return m
+
+
+def scaled(gains: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """``gains`` scaled to [0, 1] over the open candidates (min to 0, max to 1; all equal:
+    all 0). Closed and ``-inf`` candidates get ``-inf``."""
+    out = np.full(gains.shape, -np.inf)
+    live = open_ & np.isfinite(gains)
+    if not live.any():
+        return out
+    values = gains[live]
+    lo, hi = float(values.min()), float(values.max())
+    out[live] = (values - lo) / (hi - lo) if hi > lo else 0.0
+    return out
 
 
 def plain_loop(n, k, strategies, seed):

@@ -64,19 +64,6 @@ class Chosen:
     names: tuple[str, ...]
 
 
-def scaled(gains: np.ndarray, open_: np.ndarray) -> np.ndarray:
-    """``gains`` scaled to [0, 1] over the open candidates (min to 0, max to 1; all equal:
-    all 0). Closed and ``-inf`` candidates get ``-inf``."""
-    out = np.full(gains.shape, -np.inf)
-    live = open_ & np.isfinite(gains)
-    if not live.any():
-        return out
-    values = gains[live]
-    lo, hi = float(values.min()), float(values.max())
-    out[live] = (values - lo) / (hi - lo) if hi > lo else 0.0
-    return out
-
-
 def choose(
     n: int,
     k: int,
@@ -91,8 +78,7 @@ def choose(
     raising there stops the loop).
 
     Only candidates every strategy can choose (finite gains) take part: the loop keeps
-    their gains in arrays of their own, a closed one as NaN (left out of the scaling as
-    :func:`scaled` leaves it out), so a strategy that limits its candidates (diversity's
+    their gains in arrays of their own, a closed one as NaN (left out of the scaling), so a strategy that limits its candidates (diversity's
     pool at a million vectors) and reports only what changed makes a pick cost that, not
     ``n``. BLAS runs on one thread: a pick's products are small, and on a shared machine
     threads waiting on each other cost more than they bring (a 512-d eigendecomposition
