@@ -1,12 +1,15 @@
 """Selection on a real Jupyter server (issue #49 item 3): the REST job end to end (a bad
 strategy word is a 400 naming it, nothing queued), the records listed and read with their
-rows, ``visionlens select --json`` through the server, and ``ds.select`` in a real kernel."""
+rows, ``visionlens select --json`` through the server, ``visionlens export --selection`` taking
+its samples directly, and ``ds.select`` in a real kernel."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+import pyarrow.parquet as pq
 
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
@@ -75,6 +78,19 @@ async def test_cli_and_notebook_through_the_server(
     assert set(got) == {"dataset", "id", "count", "tag", "strategies", "sample_ids", "seconds"}
     assert (got["dataset"], got["count"], got["tag"]) == ("pics", 5, f"selected-{got['id']}")
     assert got["strategies"] == ["balance", "random:0.5"] and set(got["sample_ids"]) <= set(ids)
+    out_dir = vl_data_dir.parent / "chosen"
+    code, out, err = await run_cli("export", "pics", "--selection", str(got["id"]), "--format",
+                                   "parquet", "--images", "none", "--out", str(out_dir),
+                                   "--filter", json.dumps({"ids": ids[:12]}), "--json",
+                                   data_dir=vl_data_dir)  # fmt: skip
+    assert code == 0, err  # the selection's samples directly, narrowed by the filter's ids
+    exported = {c for f in out_dir.rglob("*.parquet")
+                for c in pq.read_table(f).column("sample_id").to_pylist()}  # fmt: skip
+    assert exported == set(got["sample_ids"]) & set(ids[:12])
+    assert json.loads(out)["samples"] == len(exported)
+    code, out, err = await run_cli("export", "pics", "--selection", "999", "--format", "parquet",
+                                   "--out", str(out_dir / "none"), data_dir=vl_data_dir)  # fmt: skip
+    assert code == 1 and "no selection 999" in err and not (out_dir / "none").exists()
     code, out, err = await run_cli("select", "pics", "--count", "5", "--strategy", "nope",
                                    data_dir=vl_data_dir)  # fmt: skip
     assert code == 2 and "unknown strategy 'nope'" in err and "Traceback" not in err

@@ -1,11 +1,14 @@
 """Selection through the catalog (issue #49 items 2-3): candidates are the filter's less the
 excluded, balance evens out a planted imbalance, uncertainty takes the highest-entropy
 predictions, the tag is one undoable batch, the record is stored and listed, a selection on a
-saved version browses the same ids, and an old catalog gains the tables."""
+saved version browses the same ids, ``visionlens export --selection`` takes a record's samples
+without a server, and an old catalog gains the tables."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tarfile
 from collections import Counter
 from pathlib import Path
@@ -265,3 +268,20 @@ def test_diversity_counts_the_labelled_samples_as_chosen(tmp_path: Path) -> None
                 and not labelled[np.searchsorted(ids, out["sample_ids"])].any()
             )
             assert out["options"]["labelled_rows"] == 35 and out["options"]["candidates"] == 25
+
+
+def test_export_takes_a_selection_directly_without_a_server(pictures: Any, tmp_path: Path) -> None:
+    catalog, *_ = pictures
+    out = _select(catalog, count=6, strategies="random", seed=1)
+    edits.undo(catalog, "pics", "tester")  # the tag is gone: the record still names the six
+    catalog.close()
+    run = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "export", "pics", "--selection",
+         str(out["id"]), "--format", "parquet", "--images", "none", "--out",
+         str(tmp_path / "out"), "--data-dir", str(tmp_path / "catalog"), "--json"],
+        capture_output=True, text=True, check=False, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    exported = {c for f in (tmp_path / "out").rglob("*.parquet")
+                for c in pq.read_table(f).column("sample_id").to_pylist()}  # fmt: skip
+    assert exported == set(out["sample_ids"]) and json.loads(run.stdout)["samples"] == 6

@@ -2,7 +2,8 @@
  * The selection panel on the demo (its built-in embeddings serve diversity):
  * a small run from the grid's view gives its rows, the same as the stored
  * record's; "Show in grid" filters the grid to the selection's tag (the
- * filters panel's chip names it), and a row opens its sample.
+ * filters panel's chip names it), a row opens its sample, and "Export…"
+ * opens the export dialog on the K chosen samples.
  */
 import { expect, test } from './fixtures';
 
@@ -91,5 +92,15 @@ test.describe('Selection', () => {
     await rows.nth(1).click();
     const overlay = grid.locator('#visionlens-sample-overlay');
     await expect(overlay).toBeVisible();
+    await page.keyboard.press('Escape');
+
+    // "Export…" takes the chosen samples directly, as the model's selection
+    await detail.locator('.jp-VisionLens-selExport').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(
+      `the ${fmt(K)} selected samples of “${DEMO}”`
+    );
+    await dialog.locator('.jp-mod-reject').click();
+    await command(page, 'visionlens:clear-selection');
   });
 });

@@ -46,6 +46,43 @@ def filter_option(text: str | None) -> dict[str, Any] | None:
     return spec
 
 
+def add_view_options(parser: argparse.ArgumentParser) -> None:
+    """The view a command reads: ``--filter`` JSON and ``--selection`` (a stored selection's
+    samples, ``visionlens select``); both given, the samples both select."""
+    parser.add_argument("--filter", help="a samples filter as JSON (as the REST API takes it)")
+    parser.add_argument(
+        "--selection",
+        type=int,
+        metavar="ID",
+        help="only the samples stored selection ID chose (see `visionlens select`)",
+    )
+
+
+def view_filter(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The filter of :func:`add_view_options`' options: ``--filter``, with ``ids`` narrowed to
+    the chosen samples of ``--selection`` (read from the catalog or through its server)."""
+    with usage_errors():
+        spec = filter_option(args.filter)
+    if args.selection is None:
+        return spec
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..select.records import read_selection
+
+        return read_selection(catalog, args.dataset, args.selection)
+
+    def remote(client: Any) -> dict[str, Any]:
+        return dict(client.get_json(f"datasets/{args.dataset}/selections/{args.selection}"))
+
+    chosen = [row["sample_id"] for row in run_local_or_remote(args, local, remote)["rows"]]
+    spec = dict(spec or {})
+    if spec.get("ids") is not None:
+        asked = set(spec["ids"])
+        chosen = [i for i in chosen if i in asked]
+    spec["ids"] = sorted(chosen)
+    return spec
+
+
 def add_common_options(
     parser: argparse.ArgumentParser, json_help: str = "print one JSON object"
 ) -> None:

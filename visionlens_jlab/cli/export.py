@@ -1,5 +1,6 @@
 """``visionlens export NAME --format coco|yolo|voc|classification|parquet --out DIR``: write a
-view of a dataset (a filter, one source's labels, a class subset) as files other tools read.
+view of a dataset (a filter, a stored selection, one source's labels, a class subset) as files
+other tools read.
 
 The export reads the catalog and writes files only, so it opens the catalog itself when no
 server owns the data directory; when one does, it asks that server for the export
@@ -13,7 +14,7 @@ import os
 from typing import Any
 
 from ..formats import EXPORT_FORMATS, names
-from .common import add_common_options, filter_option, usage_errors
+from .common import add_common_options, add_view_options, view_filter
 
 FORMAT_CHOICES = names(EXPORT_FORMATS)
 
@@ -26,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("dataset", help="dataset name")
     p.add_argument("--format", required=True, choices=FORMAT_CHOICES)
     p.add_argument("--out", required=True, help="output folder (created; must be empty)")
-    p.add_argument("--filter", help="a samples filter as JSON (as the REST API takes it)")
+    add_view_options(p)
     p.add_argument(
         "--source",
         default="ground_truth",
@@ -61,8 +62,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     result."""
     from .common import job_result, run_local_or_remote
 
-    with usage_errors():
-        spec = filter_option(args.filter)
+    spec = view_filter(args)
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
     out = os.path.abspath(os.path.expanduser(args.out))  # the server's cwd is not ours
 

@@ -1,6 +1,6 @@
 """A Label Studio round trip from the command line (issue #28).
 
-* ``visionlens labelstudio-send NAME [--filter JSON] [--model M [--min-score S]]
+* ``visionlens labelstudio-send NAME [--filter JSON] [--selection ID] [--model M [--min-score S]]
   [--title T] --url LS_URL --server-url JUPYTER_URL``: a project of the view's samples,
   pre-annotated with their ground truth (and the model's objects as a prediction); prints
   ``{"project", "url", "tasks", "objects"}``.
@@ -26,9 +26,9 @@ from ..config import os_user
 from .common import (
     CliError,
     add_common_options,
-    filter_option,
+    add_view_options,
     run_local_or_remote,
-    usage_errors,
+    view_filter,
 )
 
 URL_ENV = "LABEL_STUDIO_URL"
@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
         "labelstudio-send", help="send a view to a new Label Studio project, pre-annotated"
     )
     p.add_argument("dataset", help="dataset name")
-    p.add_argument("--filter", help="a samples filter as JSON (as the REST API takes it)")
+    add_view_options(p)
     p.add_argument("--model", help="also send this model's objects as a prediction")
     p.add_argument("--min-score", type=float, help="the model's objects at S or above")
     p.add_argument("--title", help="the project's title (default: 'VisionLens: NAME')")
@@ -79,8 +79,7 @@ def _label_studio(args: argparse.Namespace) -> dict[str, str]:
 
 def cmd_send(args: argparse.Namespace) -> dict[str, Any]:
     """Make the project."""
-    with usage_errors():
-        spec = filter_option(args.filter)
+    spec = view_filter(args)
     ls = _label_studio(args)
     options = {"title": args.title, "model": args.model, "min_score": args.min_score}
 

@@ -1,6 +1,6 @@
 /**
- * One stored selection: its settings, the buttons that show its tag in the
- * grid or on the map, and its chosen rows (rank, sample, total score and each
+ * One stored selection: its settings, the buttons that show it in the grid
+ * or on the map, export it or send it to Label Studio, and its chosen rows (rank, sample, total score and each
  * strategy's share of it as a bar). Dataset text is set as text, never HTML.
  */
 import { button, clear, fmtInt, h } from '../../base/dom';
@@ -17,6 +17,8 @@ export const MAX_ROWS = 500;
 export interface ISelectionDetailActions {
   showInGrid: (record: ISelectionRecord) => void;
   showOnMap: (record: ISelectionRecord) => void;
+  exportView: (record: ISelectionRecord) => void;
+  labelStudio: (record: ISelectionRecord) => void;
   openSample: (record: ISelectionRecord, sampleId: number) => void;
 }
 
@@ -44,6 +46,12 @@ export function renderSelectionDetail(
     ),
     button('Show on map', 'jp-VisionLens-selShowMap', () =>
       actions.showOnMap(record)
+    ),
+    button('Export…', 'jp-VisionLens-selExport', () =>
+      actions.exportView(record)
+    ),
+    button('Label Studio…', 'jp-VisionLens-selLabelStudio', () =>
+      actions.labelStudio(record)
     )
   );
   into.append(

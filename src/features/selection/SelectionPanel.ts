@@ -2,8 +2,9 @@
  * The selection panel: choose K samples to label next from the grid's current
  * view by weighted strategies (a background job with progress and cancel),
  * list the dataset's past selections and read one: its settings and its
- * chosen rows, a row opening its sample, its tag shown in the grid or on the
- * map through the model's filter.
+ * chosen rows, a row opening its sample, its tag shown in the grid, its
+ * chosen samples highlighted on the map among the candidates, exported or
+ * sent to Label Studio.
  */
 import { Widget } from '@lumino/widgets';
 
@@ -32,6 +33,11 @@ import { selectionRequest, selectionSummary } from './format';
 import { fillSpaces } from './spaces';
 import { StrategyPicker } from './StrategyPicker';
 
+/** The sample ids a stored selection chose, in rank order. */
+export function chosenIds(record: ISelectionRecord): number[] {
+  return (record.rows ?? []).map(row => row.sample_id);
+}
+
 /** The panel's settings (schema/selection.json): the form's defaults. */
 export interface ISelectionSettings {
   count: number;
@@ -45,11 +51,17 @@ export const DEFAULT_SETTINGS: ISelectionSettings = {
   excludeLabelled: false
 };
 
-/** What the panel asks of the shell: the grid, the map and the sample view. */
+/**
+ * What the panel asks of the shell: the grid, the map, the sample view, and
+ * the grid's export and Label Studio commands (they take the model's
+ * selection, which the panel sets to the chosen samples first).
+ */
 export interface ISelectionPanelShell {
   openGrid: () => Promise<unknown>;
   openMap: () => Promise<unknown>;
   openSample: (dataset: string, sampleId: number) => void;
+  exportView: () => Promise<unknown>;
+  labelStudio: () => Promise<unknown>;
 }
 
 /** Sidebar panel of the selections of what to label next. */
@@ -80,6 +92,15 @@ export class SelectionPanel extends Widget {
     this._seed = input('Seed', 'number', { min: '0', step: '1' });
     this._referenceTag = input('Reference tag', 'text', {
       placeholder: 'for similar / unlike'
+    });
+    this._balanceField = input('Balance field', 'text', {
+      placeholder: 'class, split, fields.<key>…'
+    });
+    this._balanceTarget = input('Balance target', 'text', {
+      placeholder: 'equal shares, or value:share, …'
+    });
+    this._models = input('Models', 'text', {
+      placeholder: 'the newest; two for disagreement'
     });
     this._from = h('div', { className: 'jp-VisionLens-selFrom' });
     this._run = button('Select', 'jp-VisionLens-selRun jp-mod-accept', () =>
@@ -117,6 +138,9 @@ export class SelectionPanel extends Widget {
         this._strategies.node,
         field('Space', this._space),
         field('Reference tag', this._referenceTag),
+        field('Balance field', this._balanceField),
+        field('Balance target', this._balanceTarget),
+        field('Models', this._models),
         field('Exclude tags', this._excludeTags),
         field('Exclude labelled', this._excludeLabelled),
         field('Tag', this._tag),
@@ -200,7 +224,10 @@ export class SelectionPanel extends Widget {
       excludeLabelled: this._excludeLabelled.checked,
       tag: this._tag.value,
       seed: this._seed.value,
-      referenceTag: this._referenceTag.value
+      referenceTag: this._referenceTag.value,
+      balanceField: this._balanceField.value,
+      balanceTarget: this._balanceTarget.value,
+      models: this._models.value
     });
     if (typeof request === 'string') {
       this._say(request, true);
@@ -282,21 +309,51 @@ export class SelectionPanel extends Widget {
   }
 
   private readonly _actions: ISelectionDetailActions = {
-    showInGrid: record => void this._showTag(record, this._shell.openGrid),
-    showOnMap: record => void this._showTag(record, this._shell.openMap),
+    showInGrid: record => void this._showTag(record),
+    showOnMap: record => void this._showOnMap(record),
+    exportView: record => void this._withChosen(record, this._shell.exportView),
+    labelStudio: record =>
+      void this._withChosen(record, this._shell.labelStudio),
     openSample: (record, id) => this._shell.openSample(record.dataset, id)
   };
 
-  /** The map follows the grid's filter: one filter shows the tag in both. */
-  private async _showTag(
+  /** The grid filtered to the selection's tag: the chosen samples alone. */
+  private async _showTag(record: ISelectionRecord): Promise<void> {
+    this._openDataset(record);
+    this.model.setFilter({ tags: { any: [record.tag] } });
+    await this._shell.openGrid();
+  }
+
+  /**
+   * Coverage on the map: the candidates the selection chose from (its
+   * filter) with the chosen samples selected, so the map highlights them
+   * among the rest.
+   */
+  private async _showOnMap(record: ISelectionRecord): Promise<void> {
+    this._openDataset(record);
+    this.model.setFilter(record.filter ?? {});
+    this.model.setSelection(chosenIds(record));
+    await this._shell.openMap();
+  }
+
+  /**
+   * Run a grid command on the chosen samples: they become the model's
+   * selection, which the export and Label Studio dialogs take first (even
+   * where the tag has since been removed from some).
+   */
+  private async _withChosen(
     record: ISelectionRecord,
-    open: () => Promise<unknown>
+    command: () => Promise<unknown>
   ): Promise<void> {
+    this._openDataset(record);
+    this.model.setSelection(chosenIds(record));
+    await command();
+  }
+
+  private _openDataset(record: ISelectionRecord): void {
     if (this.model.dataset !== record.dataset) {
       this.model.setDataset(record.dataset);
     }
-    this.model.setFilter({ tags: { any: [record.tag] } });
-    await open();
   }
 
   /**
@@ -375,6 +432,9 @@ export class SelectionPanel extends Widget {
   private _tag: HTMLInputElement;
   private _seed: HTMLInputElement;
   private _referenceTag: HTMLInputElement;
+  private _balanceField: HTMLInputElement;
+  private _balanceTarget: HTMLInputElement;
+  private _models: HTMLInputElement;
   private _from: HTMLDivElement;
   private _run: HTMLButtonElement;
   private _cancel: HTMLButtonElement;

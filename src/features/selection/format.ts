@@ -62,6 +62,36 @@ export interface ISelectionForm {
   tag: string;
   seed: string;
   referenceTag: string;
+  /** Balance over this field ('' : the ground-truth class). */
+  balanceField: string;
+  /** Target shares as "value:share, ..." ('': equal shares). */
+  balanceTarget: string;
+  /** Models of the score strategies, comma-separated (two for disagreement). */
+  models: string;
+}
+
+/**
+ * "cat:2, dog:1" as the shares the server takes, or the reason it cannot be
+ * read; the value is everything before the last ':', so a value may hold one.
+ */
+export function targetShares(text: string): Record<string, number> | string {
+  const shares: Record<string, number> = {};
+  for (const part of tagList(text)) {
+    const at = part.lastIndexOf(':');
+    const value = at > 0 ? part.slice(0, at).trim() : '';
+    const share = at > 0 ? Number(part.slice(at + 1)) : NaN;
+    if (!value || !Number.isFinite(share) || share < 0) {
+      return `Balance target: "${part}" is not value:share (a share is a number of at least 0).`;
+    }
+    if (value in shares) {
+      return `Balance target: "${value}" is given twice.`;
+    }
+    shares[value] = share;
+  }
+  if (!Object.values(shares).some(v => v > 0)) {
+    return 'Balance target: give at least one share above 0.';
+  }
+  return shares;
 }
 
 /**
@@ -129,6 +159,20 @@ export function selectionRequest(
   if (form.referenceTag.trim()) {
     request.reference_tag = form.referenceTag.trim();
   }
+  if (form.balanceField.trim()) {
+    request.balance_field = form.balanceField.trim();
+  }
+  if (form.balanceTarget.trim()) {
+    const shares = targetShares(form.balanceTarget);
+    if (typeof shares === 'string') {
+      return shares;
+    }
+    request.balance_target = shares;
+  }
+  const models = tagList(form.models);
+  if (models.length > 0) {
+    request.models = models;
+  }
   return request;
 }
 
@@ -145,6 +189,9 @@ export function settingLines(record: ISelectionRecord): [string, string][] {
     exclude_tags?: string[];
     exclude_labelled?: boolean;
     candidates?: number;
+    balance_field?: string;
+    balance_target?: Record<string, number> | null;
+    models?: string[];
   };
   const filter = record.filter ?? {};
   const lines: [string, string][] = [
@@ -173,6 +220,21 @@ export function settingLines(record: ISelectionRecord): [string, string][] {
   }
   if (options.exclude_labelled) {
     lines.push(['Excluded', 'samples with ground-truth labels']);
+  }
+  if (record.strategies.some(s => s.name === 'balance')) {
+    const target = options.balance_target;
+    lines.push([
+      'Balance',
+      `${options.balance_field ?? 'class'}: ` +
+        (target
+          ? Object.entries(target)
+              .map(([value, share]) => `${value}:${share}`)
+              .join(', ')
+          : 'equal shares')
+    ]);
+  }
+  if (options.models?.length) {
+    lines.push(['Models', options.models.join(', ')]);
   }
   return lines;
 }

@@ -42,6 +42,8 @@ export const selectionPlugin: JupyterFrontEndPlugin<void> = {
         const made = new SelectionPanel(model, {
           openGrid: () => app.commands.execute(CommandIDs.openGrid),
           openMap: () => app.commands.execute(CommandIDs.openMap),
+          exportView: () => app.commands.execute(CommandIDs.exportView),
+          labelStudio: () => app.commands.execute(CommandIDs.labelStudio),
           openSample: (dataset, sampleId) =>
             void app.commands.execute(CommandIDs.openSample, {
               dataset,

@@ -9,7 +9,11 @@ import { VisionLensClient } from '../../api/client';
 import { VisionLensAPIError } from '../../api/restTransport';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { ingestPets } from '../../__tests__/petsDataset';
-import { scoreBars, selectionRequest } from '../../features/selection/format';
+import {
+  scoreBars,
+  selectionRequest,
+  settingLines
+} from '../../features/selection/format';
 import {
   listSelections,
   readSelection,
@@ -33,7 +37,7 @@ describe('selections from the lab', () => {
     await server?.stop();
   });
 
-  function request(weight: string): ISelectionRequest {
+  function request(weight: string, balanceTarget = ''): ISelectionRequest {
     const body = selectionRequest({
       count: '1',
       strategies: [
@@ -46,7 +50,10 @@ describe('selections from the lab', () => {
       excludeLabelled: false,
       tag: 'next',
       seed: '3',
-      referenceTag: ''
+      referenceTag: '',
+      balanceField: '',
+      balanceTarget,
+      models: ''
     });
     if (typeof body === 'string') {
       throw new Error(body);
@@ -93,6 +100,25 @@ describe('selections from the lab', () => {
     expect(await readSelection(model, 'pets', record.id)).toEqual(record);
   }, 60000);
 
+  it("stores the form's balance target with the record", async () => {
+    const record = await runSelection(
+      model,
+      'pets',
+      request('1', 'cat:2, dog:1'),
+      {
+        onStarted: () => undefined,
+        onUpdate: () => undefined
+      }
+    );
+    expect(record.options).toMatchObject({
+      balance_field: 'class',
+      balance_target: { cat: 2, dog: 1 }
+    });
+    expect(new Map(settingLines(record)).get('Balance')).toBe(
+      'class: cat:2, dog:1'
+    );
+  }, 60000);
+
   it("refuses a bad weight with the server's reason, nothing queued", async () => {
     const error = await runSelection(model, 'pets', request('-1'), {
       onStarted: () => undefined,
@@ -101,6 +127,6 @@ describe('selections from the lab', () => {
     expect(error).toBeInstanceOf(VisionLensAPIError);
     expect(error.status).toBe(400);
     expect(error.message).toContain('random:-1');
-    expect(await listSelections(model, 'pets')).toHaveLength(1);
+    expect(await listSelections(model, 'pets')).toHaveLength(2);
   }, 60000);
 });

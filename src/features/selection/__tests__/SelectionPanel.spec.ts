@@ -1,8 +1,10 @@
 /**
  * The selection panel over a stub model: Run sends the grid's current filter
  * with the form's words, the finished job's record is listed and shown;
- * "Show in grid" and "Show on map" set the model's filter to the selection's
- * tag and open the view; a row opens its sample; a cancelled job says so.
+ * "Show in grid" sets the model's filter to the selection's tag; "Show on
+ * map" shows the candidates (its filter) with the chosen samples selected;
+ * "Export…" and "Label Studio…" run their commands on the chosen samples as
+ * the model's selection; a row opens its sample; a cancelled job says so.
  */
 import { Signal } from '@lumino/signaling';
 
@@ -52,6 +54,7 @@ function stub(end: IJob['status'] = 'done') {
   const sent: ISelectionRequest[] = [];
   const cancelled: string[] = [];
   const filters: IFilter[] = [];
+  const selected: number[][] = [];
   let stored: ISelectionRecord[] = [];
   const model = {
     dataset: 'd',
@@ -61,6 +64,7 @@ function stub(end: IJob['status'] = 'done') {
     dataChanged: new Signal<unknown, IDataChange>({}),
     setDataset: () => undefined,
     setFilter: (f: IFilter) => filters.push(f),
+    setSelection: (ids: Iterable<number>) => selected.push([...ids]),
     jobs: { cancel: async (id: string) => cancelled.push(id) },
     client: {
       listSpaces: async () => [{ space: 'clip', count: 10 }],
@@ -84,7 +88,7 @@ function stub(end: IJob['status'] = 'done') {
     }
   } as unknown as IVisionLensModel;
   const elsewhere = () => (stored = [RECORD]);
-  return { model, sent, cancelled, filters, elsewhere };
+  return { model, sent, cancelled, filters, selected, elsewhere };
 }
 
 function shell() {
@@ -93,13 +97,15 @@ function shell() {
     opened,
     openGrid: async () => opened.push('grid'),
     openMap: async () => opened.push('map'),
+    exportView: async () => opened.push('export'),
+    labelStudio: async () => opened.push('label studio'),
     openSample: (dataset: string, id: number) => opened.push(`${dataset}/${id}`)
   };
 }
 
 describe('SelectionPanel', () => {
   it('runs on the grid view, lists and shows the record, shows its tag', async () => {
-    const { model, sent, filters } = stub();
+    const { model, sent, filters, selected } = stub();
     const views = shell();
     const panel = new SelectionPanel(model, views);
     await panel.load();
@@ -128,12 +134,22 @@ describe('SelectionPanel', () => {
     rows[1].click();
     node.querySelector<HTMLElement>('.jp-VisionLens-selShowGrid')!.click();
     node.querySelector<HTMLElement>('.jp-VisionLens-selShowMap')!.click();
+    node.querySelector<HTMLElement>('.jp-VisionLens-selExport')!.click();
+    node.querySelector<HTMLElement>('.jp-VisionLens-selLabelStudio')!.click();
     await new Promise(resolve => setTimeout(resolve, 0));
-    expect(filters).toEqual([
-      { tags: { any: ['selected-4'] } },
-      { tags: { any: ['selected-4'] } }
+    expect(filters).toEqual([{ tags: { any: ['selected-4'] } }, RECORD.filter]);
+    expect(selected).toEqual([
+      [8, 9],
+      [8, 9],
+      [8, 9]
     ]);
-    expect(views.opened).toEqual(['d/9', 'grid', 'map']);
+    expect(views.opened).toEqual([
+      'd/9',
+      'grid',
+      'map',
+      'export',
+      'label studio'
+    ]);
     expect(
       (node.querySelector('.jp-VisionLens-selRun') as HTMLButtonElement)
         .disabled

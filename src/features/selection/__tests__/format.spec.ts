@@ -4,7 +4,8 @@ import {
   selectionRequest,
   settingLines,
   strategyWord,
-  tagList
+  tagList,
+  targetShares
 } from '../format';
 import { MAX_ROWS, renderSelectionDetail } from '../SelectionDetail';
 import { ISelectionRecord } from '../../../api/selectionTypes';
@@ -22,6 +23,9 @@ function form(over: Partial<ISelectionForm> = {}): ISelectionForm {
     tag: '',
     seed: '',
     referenceTag: '',
+    balanceField: '',
+    balanceTarget: '',
+    models: '',
     ...over
   };
 }
@@ -94,7 +98,10 @@ describe('selectionRequest', () => {
           excludeLabelled: true,
           tag: ' next ',
           seed: '4',
-          referenceTag: 'hard'
+          referenceTag: 'hard',
+          balanceField: ' split ',
+          balanceTarget: 'train:1, val:2',
+          models: 'a, b'
         })
       )
     ).toEqual({
@@ -106,7 +113,10 @@ describe('selectionRequest', () => {
       exclude_labelled: true,
       tag: 'next',
       seed: 4,
-      reference_tag: 'hard'
+      reference_tag: 'hard',
+      balance_field: 'split',
+      balance_target: { train: 1, val: 2 },
+      models: ['a', 'b']
     });
   });
 
@@ -115,6 +125,27 @@ describe('selectionRequest', () => {
     expect(selectionRequest(form({ count: '2.5' }))).toMatch(/K must/);
     expect(selectionRequest(form({ strategies: [] }))).toMatch(/strategy/);
     expect(selectionRequest(form({ seed: '-1' }))).toMatch(/seed/);
+    expect(selectionRequest(form({ balanceTarget: 'cat' }))).toMatch(
+      /"cat" is not value:share/
+    );
+  });
+});
+
+describe('targetShares', () => {
+  it('reads value:share pairs; a value may hold a colon', () => {
+    expect(targetShares('cat:2, dog:0,a:b:1')).toEqual({
+      cat: 2,
+      dog: 0,
+      'a:b': 1
+    });
+  });
+
+  it('says what it cannot read', () => {
+    expect(targetShares('cat:-1')).toMatch(/at least 0/);
+    expect(targetShares(':1')).toMatch(/not value:share/);
+    expect(targetShares('cat:x')).toMatch(/not value:share/);
+    expect(targetShares('cat:1, cat:2')).toMatch(/given twice/);
+    expect(targetShares('cat:0')).toMatch(/above 0/);
   });
 });
 
@@ -149,6 +180,15 @@ describe('the detail', () => {
     expect(lines.get('Chosen')).toBe('2 of 2 asked (40 candidates)');
     expect(lines.get('Excluded tags')).toBe('sent');
     expect(lines.get('Seconds')).toBe('1.3');
+    expect(lines.has('Balance')).toBe(false);
+    const balanced = record();
+    balanced.strategies = [{ name: 'balance', weight: 1 }];
+    balanced.options = { balance_field: 'split', balance_target: { val: 2 } };
+    expect(new Map(settingLines(balanced)).get('Balance')).toBe('split: val:2');
+    balanced.options = { models: ['m1', 'm2'] };
+    const equal = new Map(settingLines(balanced));
+    expect(equal.get('Balance')).toBe('class: equal shares');
+    expect(equal.get('Models')).toBe('m1, m2');
   });
 
   it('renders dataset text as text, the rows with their names and bars', () => {
@@ -158,6 +198,8 @@ describe('the detail', () => {
     renderSelectionDetail(into, record(), new Map([[11, EVIL]]), {
       showInGrid: r => shown.push(r.tag),
       showOnMap: () => undefined,
+      exportView: r => shown.push(`export ${r.id}`),
+      labelStudio: r => shown.push(`ls ${r.id}`),
       openSample: (_, id) => opened.push(id)
     });
     expect(into.querySelector('img')).toBeNull();
@@ -178,7 +220,9 @@ describe('the detail', () => {
     rows[1].click();
     expect(opened).toEqual([12]);
     into.querySelector<HTMLElement>('.jp-VisionLens-selShowGrid')!.click();
-    expect(shown).toEqual([EVIL]);
+    into.querySelector<HTMLElement>('.jp-VisionLens-selExport')!.click();
+    into.querySelector<HTMLElement>('.jp-VisionLens-selLabelStudio')!.click();
+    expect(shown).toEqual([EVIL, 'export 7', 'ls 7']);
   });
 
   it('lists the first MAX_ROWS rows and says how many there are', () => {
@@ -194,6 +238,8 @@ describe('the detail', () => {
     renderSelectionDetail(into, many, new Map(), {
       showInGrid: none,
       showOnMap: none,
+      exportView: none,
+      labelStudio: none,
       openSample: none
     });
     expect(into.querySelectorAll('.jp-VisionLens-selRow')).toHaveLength(
