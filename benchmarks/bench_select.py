@@ -6,6 +6,9 @@ of ``bench_select_scale.py``) in a Qdrant Edge space; then, per strategy, 3+ run
 * ``visionlens select NAME --count K --strategy S --json`` (process start, catalog and store
   open, candidates, vectors read, choice, the tag written, the record stored);
 * the same through ``run_selection`` in this process;
+* the same as the server runs it: one catalog and store open, the vectors gathered from
+  search's in-memory matrix of the space (the first run reads it, cold; later runs and any
+  run after a search find it warm);
 * the bare choice on the vectors already in memory (``choose`` over the strategy's gain):
   the floor the rest is measured against.
 
@@ -36,6 +39,7 @@ from harness import (
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.features import load as load_features
+from visionlens_jlab.search.matrix_cache import VectorMatrixCache
 from visionlens_jlab.select.greedy import Gain, Weighted, choose
 from visionlens_jlab.select.request import parse_request
 from visionlens_jlab.select.service import run_selection
@@ -89,11 +93,22 @@ def main() -> None:
                 start = time.perf_counter()
                 choose(len(x), args.k, [Weighted(bare_gain(word, x, args.k))], seed=0)
                 bare.append(time.perf_counter() - start)
+            served = []
+            cache = VectorMatrixCache(4 * 2**30)  # the server's default budget is a setting
+            with Catalog(data) as catalog, open_vector_store(data) as store:
+                for run in range(args.runs + 1):
+                    request = parse_request(
+                        {"count": args.k, "strategies": [word], "tag": f"srv-{word}-{run}"}
+                    )
+                    start = time.perf_counter()
+                    run_selection(catalog, store, NAME, request, cache=cache)
+                    served.append(time.perf_counter() - start)
             wall = summary([w for w, _ in cli])
             rss = max(r for _, r in cli)
             rows.append([
                 word, f"{wall.fmt(2)} s, peak {rss / 1024:.2f} GiB",
-                f"{summary(inproc).fmt(2)} s", f"{summary(bare).fmt(2)} s",
+                f"{summary(inproc).fmt(2)} s", f"{served[0]:.2f} s",
+                f"{summary(served[1:]).fmt(2)} s", f"{summary(bare).fmt(2)} s",
             ])  # fmt: skip
     title = f"Selection end to end: {args.k:,} of {args.n:,} {args.dim}-d vectors"
     print(header(title, env, load_start, load_average()))
@@ -101,6 +116,8 @@ def main() -> None:
         "strategy",
         "`visionlens select` (CLI)",
         "`run_selection` (in process)",
+        "server, matrix cold",
+        "server, matrix warm",
         "bare `choose`",
     ]
     print(table(head, rows))

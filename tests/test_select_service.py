@@ -28,6 +28,7 @@ from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.config import CATALOG_FILE
 from visionlens_jlab.embed.imported import import_embeddings
 from visionlens_jlab.export import export_view
+from visionlens_jlab.search.matrix_cache import VectorMatrixCache
 from visionlens_jlab.select.records import list_selections, read_selection
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
@@ -240,6 +241,19 @@ def test_vector_strategies_read_the_space_by_sample_id(pictures: Any, tmp_path: 
         assert set(cluster[np.searchsorted(ids, out["sample_ids"])]) == {2}
         with pytest.raises(SelectionError, match="no sample tagged 'none'"):
             run(count=2, strategies="unlike", reference_tag="none")
+        # the server's search matrices serve the same vectors: the same choice, same scores
+        body = {"count": 7, "strategies": "diversity,similar:0.5,typicality", "space": "mine",
+                "reference_tag": "ref", "exclude_tags": ["ref"]}  # fmt: skip
+        plain = run(**body)
+        cache = VectorMatrixCache(64 * 2**20)
+        cached = run_selection(catalog, store, "pics", parse_request(body), cache=cache)
+        assert cache.nbytes > 0  # read once, kept for search and the next selection
+        assert cached["sample_ids"] == plain["sample_ids"]
+        assert [r["scores"] for r in cached["rows"]] == [r["scores"] for r in plain["rows"]]
+        assert cached["options"]["without_vectors"] == plain["options"]["without_vectors"] == 1
+        tiny = VectorMatrixCache(1024)  # the matrix does not fit: read from the store
+        too_big = run_selection(catalog, store, "pics", parse_request(body), cache=tiny)
+        assert tiny.nbytes == 0 and too_big["sample_ids"] == plain["sample_ids"]
 
 
 def test_diversity_counts_the_labelled_samples_as_chosen(tmp_path: Path) -> None:

@@ -41,7 +41,10 @@ class SelectionsHandler(VisionLensHandler):
                 ctx.progress(done / max(count, 1), f"chose {done:,} of {count:,}")
 
             store = app.vector_store() if request.needs_vectors else None
-            out = run_selection(catalog, store, name, request, user=user, progress=progress)
+            out = run_selection(
+                catalog, store, name, request, user=user, progress=progress,
+                cache=app.search_cache,
+            )  # fmt: skip
             return {k: v for k, v in out.items() if k != "rows"}
 
         await self.submit_job(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from ..catalog import Catalog
+    from ..search.matrix_cache import VectorMatrixCache
     from ..vectors import VectorStore
 
 Progress = Callable[[int, int], None]
@@ -130,11 +131,12 @@ def run_selection(
     *,
     user: str = DEFAULT_USER,
     progress: Progress | None = None,
+    cache: VectorMatrixCache | None = None,
 ) -> dict[str, Any]:
     """Run ``request`` on ``dataset``: tag the chosen samples and store the record; the
     record as :func:`.records.read_selection` answers it, with ``sample_ids`` in rank
     order. ``progress(done, count)`` after each pick (raising there stops the run before
-    anything is written)."""
+    anything is written); ``cache``: the server's vector matrices (:mod:`.vectors`)."""
     started = time.perf_counter()
     ids, labelled = candidate_ids(catalog, dataset, request)
     space: str | None = None
@@ -145,7 +147,7 @@ def run_selection(
 
         if store is None:
             raise SelectionError("the vector store is not available for the vector strategies")
-        side = vector_gains(catalog, store, dataset, request, ids, labelled)
+        side = vector_gains(catalog, store, dataset, request, ids, labelled, cache)
         space, ids, built = side.space, side.ids, side.gains
         options.update(without_vectors=side.left_out, labelled_rows=side.labelled)
     else:

@@ -4,6 +4,12 @@ strategies over them (:mod:`.vector_gains`).
 The space is named as maps and duplicates take it (a space's name, or a model whose newest
 space holds the dataset's vectors; default the newest such space), and the vectors are read
 by sample id as maps read them. A candidate without a vector in the space is left out.
+
+In the server, the vectors come from search's in-memory matrix of the dataset's space
+(:class:`~visionlens_jlab.search.matrix_cache.VectorMatrixCache`) where it fits: reading
+100,000 vectors back out of Qdrant Edge took 4.4 s of an 8 s selection
+(``benchmarks/results/select.md``), a gather from the cached matrix takes milliseconds, and
+a selection after a search (or a second selection) finds the matrix read already.
 """
 
 from __future__ import annotations
@@ -23,13 +29,20 @@ from .vector_gains import Coverage, Diversity, Representativeness, Similar, Typi
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
+    from ..search.matrix_cache import DatasetMatrix, VectorMatrixCache
     from ..vectors import VectorStore
 
 
 def _sorted_vectors(
-    store: VectorStore, space: str, ids: np.ndarray
+    store: VectorStore, space: str, ids: np.ndarray, cached: DatasetMatrix | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, vectors)`` of those of ``ids`` with a vector, in id order."""
+    """``(ids, vectors)`` of those of ``ids`` with a vector, in id order: gathered from
+    ``cached`` (the space's whole matrix, ids sorted) when given, else read from the store."""
+    if cached is not None:
+        wanted = np.unique(np.asarray(ids, dtype=np.int64))
+        rows = np.minimum(np.searchsorted(cached.ids, wanted), max(len(cached.ids) - 1, 0))
+        hit = cached.ids[rows] == wanted if len(cached.ids) else np.zeros(len(wanted), bool)
+        return wanted[hit], cached.matrix[rows[hit]]
     got, vectors = read_vectors(store, space, ids)
     order = np.argsort(got, kind="stable")
     return np.asarray(got, dtype=np.int64)[order], vectors[order]
@@ -56,9 +69,11 @@ def vector_gains(
     request: SelectionRequest,
     ids: np.ndarray,
     labelled_ids: np.ndarray,
+    cache: VectorMatrixCache | None = None,
 ) -> VectorSide:
     """The request's vector strategies over the candidates ``ids`` that have a vector in
-    its space, with the vectors of ``labelled_ids`` as what is labelled already."""
+    its space, with the vectors of ``labelled_ids`` as what is labelled already; ``cache``:
+    the server's matrices of the spaces, read from where they fit."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
     if request.space is None and not dataset_spaces(store, dataset_id):
@@ -67,13 +82,17 @@ def vector_gains(
             "choose strategies that need no vectors (balance, uncertainty, random...)"
         )
     try:
-        space = choose_space(store, dataset_id, request.space).name
+        info = choose_space(store, dataset_id, request.space)
     except MapError as exc:
         raise SelectionError(str(exc)) from exc
-    kept, vectors = _sorted_vectors(store, space, ids)
+    space = info.name
+    cached = None
+    if cache is not None:
+        cached = cache.get(store, info, dataset_id, cache.count(store, space, dataset_id))
+    kept, vectors = _sorted_vectors(store, space, ids, cached)
     if not len(kept):
         raise SelectionError(f"no candidate has a vector in space {space!r}: embed them first")
-    known, known_vectors = _sorted_vectors(store, space, labelled_ids)
+    known, known_vectors = _sorted_vectors(store, space, labelled_ids, cached)
     rows = np.concatenate([kept, known])
     if len(known):
         vectors = np.concatenate([vectors, known_vectors.astype(vectors.dtype, copy=False)])
@@ -82,7 +101,8 @@ def vector_gains(
     if request.reference_tag is not None:
         spec = {"tags": {"any": [request.reference_tag]}}
         tagged = queries.sample_ids(catalog, dataset, spec).to_numpy(zero_copy_only=False)
-        reference = _sorted_vectors(store, space, np.asarray(tagged, dtype=np.int64))[1]
+        tagged_ids = np.asarray(tagged, dtype=np.int64)
+        reference = _sorted_vectors(store, space, tagged_ids, cached)[1]
     gains: dict[str, Gain] = {}
     for word, _ in request.strategies:
         if word not in VECTOR_WORDS:
