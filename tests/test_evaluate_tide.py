@@ -1,0 +1,198 @@
+"""TIDE's dAP per error type against the ``tidecv`` package (the oracle, run here).
+
+tidecv 1.0.1 (2020) runs unchanged on numpy 2: it uses none of the removed numpy aliases, so
+no compatibility shim is needed. It reads COCO files, and needs a ``segmentation`` key in the
+ground truth even in box mode (the box's polygon is given where a file has none). Numbers
+are compared to 1e-9 AP points, far below the 2 decimals tidecv prints, and as printed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.evaluate import evaluate_arrays, evaluate_model, report_for
+from visionlens_jlab.evaluate.iou_types import coco_params
+from visionlens_jlab.evaluate.report import EvaluationReport
+from visionlens_jlab.evaluate.similarity import box_similarity
+from visionlens_jlab.evaluate.tide import MAIN_ERRORS, SPECIAL_ERRORS, tide_errors
+
+from .evaluate_fixtures import coco_input, ingest, ingest_predictions
+from .evaluate_label_fixtures import det_bbox, label_input, synthetic_keypoints, synthetic_segm
+from .paths import DATASETS
+
+COCO100 = DATASETS / "coco-val2014-100"
+PLANTED = ("ok", "ok", "loc", "cls", "both", "dupe", "miss")
+
+
+def planted_boxes(seed: int, n_images: int = 40, n_cats: int = 5) -> tuple[dict, list[dict]]:
+    """Random boxes with planted errors of every TIDE type: well placed (ok), badly placed
+    (loc), another class (cls), both, duplicated and missed objects, background boxes, crowd
+    regions, an image without ground truth, tied scores and an image with more than 100
+    predictions."""
+    rng = np.random.default_rng(seed)
+    images: list[dict[str, Any]] = []
+    anns: list[dict[str, Any]] = []
+    dets: list[dict[str, Any]] = []
+    jitter = {"ok": 0.05, "dupe": 0.05, "cls": 0.05, "loc": 0.6, "both": 0.6}
+    for img in range(1, n_images + 1):
+        images.append({"id": img, "width": 640, "height": 480, "file_name": f"{img}.jpg"})
+        for _ in range(0 if img == 2 else int(rng.integers(0, 8))):
+            w, h = rng.uniform(10, 200, 2)
+            b = [float(rng.uniform(0, 640 - w)), float(rng.uniform(0, 480 - h)), float(w), float(h)]
+            cat = int(rng.integers(1, n_cats + 1))
+            anns.append({
+                "id": len(anns) + 1, "image_id": img, "category_id": cat, "bbox": b,
+                "area": float(w * h), "iscrowd": int(rng.random() < 0.05),
+                "segmentation": [[b[0], b[1], b[0], b[1] + h, b[0] + w, b[1] + h, b[0] + w, b[1]]],
+            })  # fmt: skip
+            for kind in rng.choice(PLANTED, size=int(rng.choice([1, 1, 2]))):
+                if kind == "miss":
+                    continue
+                box = np.array(b) + rng.normal(0, jitter[kind], 4) * np.array([w, h, w, h])
+                box[2:] = np.abs(box[2:]) + 1
+                other = int(rng.integers(1, n_cats + 1))
+                tied = rng.random() < 0.3  # a few distinct scores: ties across images
+                dets.append({
+                    "image_id": img, "category_id": cat if kind in ("ok", "loc", "dupe") else other,
+                    "bbox": [float(v) for v in box],
+                    "score": float(rng.choice([0.9, 0.5, 0.3]) if tied else rng.random()),
+                })  # fmt: skip
+        for _ in range(int(rng.integers(0, 3))):  # background
+            w, h = rng.uniform(10, 100, 2)
+            dets.append({
+                "image_id": img, "category_id": int(rng.integers(1, n_cats + 1)),
+                "bbox": [float(rng.uniform(0, 500)), float(rng.uniform(0, 400)), float(w), float(h)],
+                "score": float(rng.random()),
+            })  # fmt: skip
+    for k in range(120):  # beyond tidecv's 100 predictions per image
+        box = [float(k % 12 * 40), float(k // 12 * 40), 30.0, 30.0]
+        dets.append({"image_id": 1, "category_id": 1 + k % 2, "bbox": box, "score": k / 2000})
+    cats = [{"id": c, "name": f"c{c}"} for c in range(1, n_cats + 1)]
+    return {"images": images, "categories": cats, "annotations": anns}, dets
+
+
+def tidecv_errors(gt: Any, dets: Any, mode: str, tmp: Path) -> dict[str, Any]:
+    """tidecv's AP, main and special errors, from files as its users run it."""
+    from tidecv import TIDE, datasets
+
+    gt_path, dt_path = tmp / "gt.json", tmp / "dt.json"
+    gt_path.write_text(json.dumps(gt) if not isinstance(gt, Path) else gt.read_text())
+    dt_path.write_text(json.dumps(dets) if not isinstance(dets, Path) else dets.read_text())
+    tide = TIDE(mode=mode)
+    tide.evaluate(datasets.COCO(str(gt_path)), datasets.COCOResult(str(dt_path)), mode=mode)
+    errors = tide.get_all_errors()
+    (run,) = tide.runs.values()
+    (main,) = errors["main"].values()
+    (special,) = errors["special"].values()
+    return {"ap": run.ap, "main": main, "special": special}
+
+
+def assert_equal_to_tidecv(ours: dict[str, Any], want: dict[str, Any]) -> None:
+    """Equal to 1e-9 AP points, and the same when printed as tidecv prints (``{:6.2f}``)."""
+    assert list(ours["main"]) == list(MAIN_ERRORS) == list(want["main"])
+    assert list(ours["special"]) == list(SPECIAL_ERRORS) == list(want["special"])
+    got = [ours["ap"], *ours["main"].values(), *ours["special"].values()]
+    expected = [want["ap"], *want["main"].values(), *want["special"].values()]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    assert [f"{v:6.2f}" for v in got] == [f"{v:6.2f}" for v in expected]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_boxes_equal_tidecv(seed, tmp_path):
+    gt, dets = planted_boxes(seed)
+    report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    assert report.tide is not None
+    assert_equal_to_tidecv(report.tide, tidecv_errors(gt, dets, "bbox", tmp_path))
+    # every planted kind of error occurs, so no comparison is vacuous
+    assert min(report.tide["counts"].values()) > 0
+    assert min(v for k, v in report.tide["main"].items() if k != "Dupe") > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_masks_and_their_boxes_equal_tidecv(seed, tmp_path):
+    """Polygons, multi-part polygons, crowd regions as uncompressed RLE (ignore regions),
+    RLE results: tidecv's mask mode, and its box mode on the same objects."""
+    gt, dets = synthetic_segm(seed)
+    dets = [{**d, "bbox": det_bbox(d)} for d in dets]
+    for iou_type, mode in (("segm", "mask"), ("bbox", "bbox")):
+        report, _ = evaluate_arrays(label_input(gt, dets, iou_type), "coco", 0.5)
+        assert report.tide is not None
+        assert_equal_to_tidecv(report.tide, tidecv_errors(gt, dets, mode, tmp_path))
+        assert report.tide["main"]["Bkg"] > 0 and report.tide["main"]["Miss"] + seed > 0
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    cat = Catalog(tmp_path / "data")
+    yield cat
+    cat.close()
+
+
+@pytest.mark.parametrize(
+    ("iou_type", "results", "mode"),
+    [
+        ("bbox", "instances_val2014_fakebbox100_results.json", "bbox"),
+        ("segm", "instances_val2014_fakesegm100_results.json", "mask"),
+    ],
+)
+def test_coco100_through_the_catalog_equals_tidecv(catalog, tmp_path, iou_type, results, mode):
+    """The real demo files (crowd RLE regions, scores tied across images listed out of id
+    order): ingested, evaluated and stored; the stored report carries TIDE's numbers."""
+    gt_file = COCO100 / "annotations/instances_val2014_100.json"
+    ingest(catalog, "coco100", gt_file, "coco")
+    ingest_predictions(catalog, "coco100", "fake", COCO100 / "results" / results, "coco")
+    report = evaluate_model(catalog, "coco100", "fake", iou_type=iou_type)
+    want = tidecv_errors(gt_file, COCO100 / "results" / results, mode, tmp_path)
+    assert report.tide is not None
+    assert_equal_to_tidecv(report.tide, want)
+    assert report_for(catalog, "coco100", report.key).tide == report.tide
+    assert "TIDE dAP" in report.summary_text()
+
+
+def test_ties_across_images_follow_tidecvs_image_order():
+    """tidecv ranks equal scores of different images in its image order: a prediction of the
+    first image ranked first gives another AP than the other way round."""
+    gt = {
+        "images": [{"id": i, "width": 100, "height": 100} for i in (1, 2)],
+        "categories": [{"id": 1, "name": "a"}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100,
+             "iscrowd": 0},
+            {"id": 2, "image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100,
+             "iscrowd": 0},
+        ],
+    }  # fmt: skip
+    dets = [
+        {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.5},  # background
+        {"image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.5},  # match
+    ]
+    inp = coco_input(gt, dets)
+    sim = box_similarity(inp.gt, inp.dt)
+    fp_first = tide_errors(inp.gt, inp.dt, sim, image_order=np.array([0, 1]))
+    tp_first = tide_errors(inp.gt, inp.dt, sim, image_order=np.array([1, 0]))
+    assert fp_first is not None and tp_first is not None
+    assert fp_first.ap < tp_first.ap
+    assert fp_first.main["Bkg"] > 0 and fp_first.counts["Bkg"] == 1
+
+
+def test_other_evaluations_have_no_tide():
+    """VOC and keypoints: no TIDE (null); a report stored before TIDE reads as none."""
+    gt, dets = planted_boxes(0, n_images=5)
+    voc, _ = evaluate_arrays(coco_input(gt, dets), "voc", 0.5)
+    assert voc.tide is None and voc.to_dict()["tide"] is None
+    kgt, kdets = synthetic_keypoints(0)
+    keypoints, _ = evaluate_arrays(label_input(kgt, kdets, "keypoints"), "coco", 0.5)
+    assert keypoints.tide is None
+    coco, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    stored = coco.to_dict()
+    del stored["tide"]
+    assert EvaluationReport.from_dict(stored).tide is None
+    cp = coco_params(coco_input({**gt, "annotations": []}, []))
+    empty = coco_input({**gt, "annotations": []}, [])
+    assert tide_errors(empty.gt, empty.dt, cp.similarity) is None
