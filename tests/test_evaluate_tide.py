@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from visionlens_jlab import cli
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.evaluate import evaluate_arrays, evaluate_model, report_for
 from visionlens_jlab.evaluate.iou_types import coco_params
 from visionlens_jlab.evaluate.report import EvaluationReport
@@ -23,7 +25,13 @@ from visionlens_jlab.evaluate.similarity import box_similarity
 from visionlens_jlab.evaluate.tide import MAIN_ERRORS, SPECIAL_ERRORS, tide_errors
 
 from .evaluate_fixtures import coco_input, ingest, ingest_predictions
-from .evaluate_label_fixtures import det_bbox, label_input, synthetic_keypoints, synthetic_segm
+from .evaluate_label_fixtures import (
+    CocoLabelSource,
+    det_bbox,
+    label_input,
+    synthetic_keypoints,
+    synthetic_segm,
+)
 from .paths import DATASETS
 
 COCO100 = DATASETS / "coco-val2014-100"
@@ -196,3 +204,44 @@ def test_other_evaluations_have_no_tide():
     cp = coco_params(coco_input({**gt, "annotations": []}, []))
     empty = coco_input({**gt, "annotations": []}, [])
     assert tide_errors(empty.gt, empty.dt, cp.similarity) is None
+
+
+def test_cli_json_and_rest_answer_carry_tide(tmp_path, monkeypatch, capsys):
+    """``visionlens evaluate --json`` prints ``tide`` in tidecv's numbers; the text report a
+    TIDE line."""
+    gt, dets = synthetic_segm(9)
+    data = tmp_path / "data"
+    with Catalog(data) as catalog:
+        write_dataset(catalog, "shapes", CocoLabelSource(gt))
+        write_predictions(catalog, "shapes", "m", CocoLabelSource(gt, dets))
+    if "visionlens_jlab.cli.evaluate" not in cli.EXTENSION_COMMAND_MODULES:
+        monkeypatch.setattr(
+            cli, "EXTENSION_COMMAND_MODULES",
+            [*cli.EXTENSION_COMMAND_MODULES, "visionlens_jlab.cli.evaluate"],
+        )  # fmt: skip
+    argv = ["evaluate", "shapes", "--model", "m", "--iou-type", "segm", "--data-dir", str(data)]
+    assert cli.main([*argv, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed["tide"]["main"]) == set(MAIN_ERRORS)
+    assert set(printed["tide"]["special"]) == set(SPECIAL_ERRORS)
+    want = tidecv_errors(gt, [{**d, "bbox": det_bbox(d)} for d in dets], "mask", tmp_path)
+    assert_equal_to_tidecv(printed["tide"], want)
+    assert cli.main(argv) == 0
+    assert "TIDE dAP (IoU 0.5): Cls" in capsys.readouterr().out
+
+
+async def test_rest_evaluation_answer_carries_tide(vl_app, api, wait_job):
+    gt, dets = planted_boxes(3, n_images=12)
+    write_dataset(vl_app.catalog, "boxes", CocoLabelSource(gt))
+    write_predictions(vl_app.catalog, "boxes", "m", CocoLabelSource(gt, dets))
+    status, started = await api("POST", "datasets/boxes/evaluations", {"model": "m"})
+    assert status == 202, started
+    job = await wait_job(started["job"])
+    assert job["status"] == "done", job
+    status, report = await api("GET", f"datasets/boxes/evaluations/{job['result']['key']}")
+    assert status == 200
+    engine, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    assert engine.tide is not None
+    assert report["tide"]["main"] == pytest.approx(engine.tide["main"], abs=1e-9)
+    assert report["tide"]["counts"] == engine.tide["counts"]
+    assert sum(report["tide"]["counts"].values()) > 0

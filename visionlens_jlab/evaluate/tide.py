@@ -42,7 +42,7 @@ from .similarity import PairSimilarity
 MAIN_ERRORS = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
 """tidecv's main error types, in the order it prints them."""
 SPECIAL_ERRORS = ("FalsePos", "FalseNeg")
-TIDE_IOU_TYPES = ("bbox", "segm")
+TIDE_IOU_TYPES: tuple[str, ...] = ("bbox", "segm")
 """The COCO iou types TIDE is computed for (tidecv's box and mask modes)."""
 POS_THRESHOLD = 0.5
 BACKGROUND_THRESHOLD = 0.1
