@@ -9,11 +9,14 @@ are compared to 1e-9 AP points, far below the 2 decimals tidecv prints, and as p
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from visionlens_jlab import cli
 from visionlens_jlab.catalog import Catalog
@@ -33,6 +36,7 @@ from .evaluate_label_fixtures import (
     synthetic_segm,
 )
 from .paths import DATASETS
+from .test_evaluate_pycocotools import coco_case
 
 COCO100 = DATASETS / "coco-val2014-100"
 PLANTED = ("ok", "ok", "loc", "cls", "both", "dupe", "miss")
@@ -94,19 +98,53 @@ def tidecv_errors(gt: Any, dets: Any, mode: str, tmp: Path) -> dict[str, Any]:
     dt_path.write_text(json.dumps(dets) if not isinstance(dets, Path) else dets.read_text())
     tide = TIDE(mode=mode)
     tide.evaluate(datasets.COCO(str(gt_path)), datasets.COCOResult(str(dt_path)), mode=mode)
-    errors = tide.get_all_errors()
     (run,) = tide.runs.values()
+    try:
+        errors = tide.get_all_errors()
+    except ZeroDivisionError:
+        return _one_by_one(run)
     (main,) = errors["main"].values()
     (special,) = errors["special"].values()
     return {"ap": run.ap, "main": main, "special": special}
 
 
+def _one_by_one(run: Any) -> dict[str, Any]:
+    """tidecv's ``fix_main_errors`` and ``fix_special_errors``, one error type at a time
+    (what they do inside), None for a type whose fix leaves no class to average: there
+    tidecv divides by zero (e.g. a model without predictions fixing Miss or FalseNeg, one
+    with background predictions only fixing Bkg)."""
+    from tidecv import TIDE
+    from tidecv.errors.main_errors import FalsePositiveError
+
+    def gained(fix: Any) -> float | None:
+        try:
+            return float(fix().get_mAP() - run.ap)
+        except ZeroDivisionError:
+            return None
+
+    main: dict[str, float | None] = {}
+    for error in TIDE._error_types:
+        value = gained(lambda kind=error: run.fix_errors(lambda e: isinstance(e, kind)))
+        main[error.short_name] = None if value is None else max(value, 0.0)
+    special = {
+        "FalsePos": gained(lambda: run.fix_errors(transform=FalsePositiveError.fix)),
+        "FalseNeg": gained(lambda: run.fix_errors(false_neg_dict=run.false_negatives)),
+    }
+    return {"ap": run.ap, "main": main, "special": special}
+
+
 def assert_equal_to_tidecv(ours: dict[str, Any], want: dict[str, Any]) -> None:
-    """Equal to 1e-9 AP points, and the same when printed as tidecv prints (``{:6.2f}``)."""
+    """Equal to 1e-9 AP points, and the same when printed as tidecv prints (``{:6.2f}``).
+
+    Where tidecv divides by zero (a fix that leaves no class: ``want`` has None), the dAP is
+    0: there is nothing to average, so nothing to gain."""
     assert list(ours["main"]) == list(MAIN_ERRORS) == list(want["main"])
     assert list(ours["special"]) == list(SPECIAL_ERRORS) == list(want["special"])
-    got = [ours["ap"], *ours["main"].values(), *ours["special"].values()]
-    expected = [want["ap"], *want["main"].values(), *want["special"].values()]
+    ours_all, want_all = {**ours["main"], **ours["special"]}, {**want["main"], **want["special"]}
+    assert all(ours_all[k] == 0.0 for k, v in want_all.items() if v is None)
+    kept = [k for k, v in want_all.items() if v is not None]
+    got = [ours["ap"], *[ours_all[k] for k in kept]]
+    expected = [want["ap"], *[want_all[k] for k in kept]]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
     assert [f"{v:6.2f}" for v in got] == [f"{v:6.2f}" for v in expected]
 
@@ -120,6 +158,56 @@ def test_boxes_equal_tidecv(seed, tmp_path):
     # every planted kind of error occurs, so no comparison is vacuous
     assert min(report.tide["counts"].values()) > 0
     assert min(v for k, v in report.tide["main"].items() if k != "Dupe") > 0
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coco_case(), st.randoms(use_true_random=False))
+def test_grid_boxes_equal_tidecv(case, rnd):
+    """Boxes on a coarse grid with few scores: equal IoUs, IoUs exactly at 0.5 and 0.1, tied
+    scores inside and across images, crowd regions, empty images and classes. Images are
+    listed in a shuffled order, which tidecv walks."""
+    gt, dets = case
+    for i, ann in enumerate(gt["annotations"]):
+        x, y, w, h = ann["bbox"]
+        ann["segmentation"] = [[x, y, x, y + h, x + w, y + h, x + w, y]]
+        ann["id"] = i + 1
+    for image in gt["images"]:
+        image["file_name"] = f"{image['id']}.jpg"
+    order = list(range(len(gt["images"])))
+    rnd.shuffle(order)
+    inp = coco_input(gt, dets)
+    listed = {gt["images"][k]["id"]: pos for pos, k in enumerate(order)}
+    walk = np.array([listed[d["image_id"]] for d in dets], dtype=np.int64)
+    ours = tide_errors(inp.gt, inp.dt, box_similarity(inp.gt, inp.dt), image_order=walk)
+    shuffled = {**gt, "images": [gt["images"][k] for k in order]}
+    with tempfile.TemporaryDirectory() as tmp:
+        if ours is None:  # nothing to average: tidecv divides by zero
+            with pytest.raises(ZeroDivisionError):
+                tidecv_errors(shuffled, dets, "bbox", Path(tmp))
+            return
+        want = tidecv_errors(shuffled, dets, "bbox", Path(tmp))
+    assert_equal_to_tidecv(ours.to_dict(), want)
+
+
+def test_where_tidecv_divides_by_zero(tmp_path):
+    """tidecv fails (ZeroDivisionError) when fixing an error type leaves no class to average,
+    e.g. a model without predictions fixing Miss or FalseNeg; TIDE here gives 0 there and
+    tidecv's numbers for the other types."""
+    from tidecv import TIDE, datasets
+
+    gt, _ = planted_boxes(1, n_images=3)
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "dt.json").write_text("[]")
+    tide = TIDE()
+    tide.evaluate(datasets.COCO(str(tmp_path / "gt.json")),
+                  datasets.COCOResult(str(tmp_path / "dt.json")))  # fmt: skip
+    with pytest.raises(ZeroDivisionError):
+        tide.get_all_errors()
+    report, _ = evaluate_arrays(coco_input(gt, []), "coco", 0.5)
+    assert report.tide is not None
+    assert report.tide["main"]["Miss"] == report.tide["special"]["FalseNeg"] == 0.0
+    assert report.tide["counts"]["Miss"] == sum(1 for a in gt["annotations"] if not a["iscrowd"])
+    assert_equal_to_tidecv(report.tide, tidecv_errors(gt, [], "bbox", tmp_path))
 
 
 @pytest.mark.parametrize("seed", range(4))

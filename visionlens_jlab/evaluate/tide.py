@@ -177,8 +177,9 @@ def _type_predictions(
         gt.take(rev), dt.take(kept), n_cats, np.array([pos]),
         area_ranges={"all": (-np.inf, np.inf)}, max_det=max_dets, similarity=sub,
     )  # fmt: skip
-    dt_gt = np.where(match.dt_gt >= 0, rev[np.maximum(match.dt_gt, 0)], -1)
-    matched = dt_gt >= 0
+    matched = match.dt_gt >= 0
+    dt_gt = np.full(len(kept), -1, dtype=np.int64)
+    dt_gt[matched] = rev[match.dt_gt[matched]]
     gt_used = np.zeros(len(gt), dtype=bool)
     gt_used[dt_gt[matched]] = True
 
