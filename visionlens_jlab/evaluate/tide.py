@@ -119,17 +119,18 @@ def tide_errors(
         cat[counted], score[counted], typed.matched[counted],
         (img_key[counted], typed.rank[counted]), num_gt, universe,
     )  # fmt: skip
-    # The oracles' runs (tidecv's fix_errors) list the errors before the true positives, so
-    # equal scores rank an error first: ``first`` is 0 for errors, 1 for true positives.
+    # The oracles' runs (tidecv's fix_errors) list the errors, fixed or not, before the
+    # original true positives: equal scores rank an error first.
     fixes = np.flatnonzero(typed.fixed)
     e_cat = np.concatenate([cat[counted], typed.fixed_cat[fixes]])
     e_score = np.concatenate([score[counted], score[fixes]])
     e_tp = np.concatenate([typed.matched[counted], np.ones(len(fixes), dtype=bool)])
     e_error = np.concatenate([typed.error[counted], typed.error[fixes]])
     e_fixed = np.concatenate([np.zeros(int(counted.sum()), dtype=bool), np.ones(len(fixes), bool)])
-    tie = (e_tp & ~e_fixed).astype(np.int8), np.r_[img_key[counted], img_key[fixes]]
+    original_tp = (e_tp & ~e_fixed).astype(np.int8)
+    walk = np.r_[img_key[counted], img_key[fixes]]
     rank = np.r_[typed.rank[counted], typed.rank[fixes]]
-    order = np.lexsort((rank, tie[1], tie[0], -e_score, e_cat))
+    order = np.lexsort((rank, walk, original_tp, -e_score, e_cat))
     main: dict[str, float] = {}
     for code, name in enumerate(MAIN_ERRORS[:5]):
         # the type's errors leave their place; its fixed true positives take theirs
