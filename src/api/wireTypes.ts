@@ -933,6 +933,37 @@ export interface IWireEvaluationReport {
   created_at: string;
   /** the model's newest evaluation */
   latest: boolean;
+  /** COCO bbox and segm: TIDE's error analysis; null for other evaluations; absent from reports stored before it existed */
+  tide?: IWireTideErrors | null;
+}
+
+/** TIDE's error analysis (visionlens_jlab/evaluate/tide.py: TideErrors.to_dict), equal to the tidecv package with its defaults (foreground IoU 0.5, background 0.1): the AP points each error type costs */
+export interface IWireTideErrors {
+  /** dAP of fixing one error type with its oracle: class, localisation, both, duplicate, background, missed */
+  main: {
+    Cls: number;
+    Loc: number;
+    Both: number;
+    Dupe: number;
+    Bkg: number;
+    Miss: number;
+  };
+  /** dAP of perfect precision (FalsePos) and perfect recall (FalseNeg) */
+  special: {
+    FalsePos: number;
+    FalseNeg: number;
+  };
+  /** TIDE's own AP50 in points (0-100), the base of the dAPs */
+  ap: number;
+  /** The number of errors of each main type */
+  counts: {
+    Cls: number;
+    Loc: number;
+    Both: number;
+    Dupe: number;
+    Bkg: number;
+    Miss: number;
+  };
 }
 
 /** One row of the per-class table, counted at iou; AP is null for a class without ground truth. COCO adds AP50, AP75 and AR100 (keypoints AR20), VOC AP_11point */

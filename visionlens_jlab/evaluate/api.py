@@ -36,6 +36,7 @@ from .load import EvalInput, load_input, with_texts
 from .report import EvaluationReport
 from .similarity import IOU_TYPES
 from .store import write_evaluation
+from .tide import TIDE_IOU_TYPES, tide_errors
 from .voc import match_voc, voc_per_class
 
 if TYPE_CHECKING:
@@ -239,6 +240,7 @@ def evaluate_arrays(
     gt, dt, n_cats = inp.gt, inp.dt, len(inp.classes)
     extra: dict[str, np.ndarray] = {}
     warnings: list[str] = []
+    tide = None
     if protocol == "coco":
         thresholds = IOU_THRESHOLDS
         if not np.any(np.isclose(thresholds, iou, rtol=0, atol=1e-12)):
@@ -259,6 +261,8 @@ def evaluate_arrays(
         )  # fmt: skip
         ap_cols = per_class_coco(precision, recall, thresholds, cp.max_dets[-1])
         out = outcomes_from_coco(gt, dt, match, t_index, similarity=cp.similarity)
+        if inp.iou_type in TIDE_IOU_TYPES:  # equal scores: images in ingest order, as tidecv
+            tide = tide_errors(gt, dt, cp.similarity, image_order=inp.dt_sample)
         ap = ap_cols.pop("AP")
         extra = ap_cols
         curves = precision[t_index, :, :, 0, -1]  # (R, K)
@@ -305,6 +309,7 @@ def evaluate_arrays(
         counts=counts,
         warnings=warnings,
         iou_type=inp.iou_type,
+        tide=tide.to_dict() if tide is not None else None,
     )
     return report, out
 

@@ -38,6 +38,10 @@ class EvaluationReport:
     ending with ``background``.
     ``pr_curves``: class -> ``{"recall": [...], "precision": [...]}`` (101 recall points, the
     interpolated precision at ``iou``).
+    ``tide``: COCO bbox and segm: TIDE's error analysis (:mod:`.tide`), ``{"main": {"Cls",
+    "Loc", "Both", "Dupe", "Bkg", "Miss"}, "special": {"FalsePos", "FalseNeg"}, "ap",
+    "counts"}``, dAP in AP points as tidecv prints them; None otherwise (and in evaluations
+    stored before it existed).
     """
 
     key: str
@@ -54,6 +58,7 @@ class EvaluationReport:
     warnings: list[str] = field(default_factory=list)
     created_at: str | None = None
     iou_type: str = "bbox"  # COCO: "bbox", "segm" or "keypoints"
+    tide: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (what the REST API returns and the catalog stores)."""
@@ -79,6 +84,7 @@ class EvaluationReport:
             "counts": self.counts,
             "warnings": self.warnings,
             "created_at": self.created_at,
+            "tide": self.tide,
         }
 
     @classmethod
@@ -105,6 +111,7 @@ class EvaluationReport:
             warnings=data.get("warnings", []),
             created_at=data.get("created_at"),
             iou_type=data.get("iou_type", "bbox"),  # stored before segm and keypoints: bbox
+            tide=data.get("tide"),  # stored before TIDE: none
         )
 
     def summary_text(self) -> str:
@@ -126,5 +133,13 @@ class EvaluationReport:
             f"  at IoU {self.iou:g}: TP {c.get('tp', 0)}  FP {c.get('fp', 0)}  "
             f"FN {c.get('fn', 0)}  ignored {c.get('ignored', 0)}"
         )
+        if self.tide:
+            main, special = self.tide["main"], self.tide["special"]
+            lines.append(
+                "  TIDE dAP (IoU 0.5): "
+                + "  ".join(f"{k} {v:.2f}" for k, v in main.items())
+                + "  |  "
+                + "  ".join(f"{k} {v:.2f}" for k, v in special.items())
+            )
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)

@@ -7,6 +7,7 @@ import { clear, fmtInt, h } from '../../base/dom';
 import { evaluationLabel, iouTypeOf } from '../../model/sources/evaluations';
 import { IVisionLensModel } from '../../model/tokens';
 import { confusionTable } from './confusionTable';
+import { tideChart } from './tideChart';
 import {
   cellFilter,
   classColumns,
@@ -63,6 +64,13 @@ export class ReportView {
       }),
       this._renderConfusion()
     );
+    const tide = tideChart(report.tide);
+    if (tide) {
+      this.node.append(
+        h('h4', { text: 'TIDE: AP points each error type costs (IoU 0.5)' }),
+        tide
+      );
+    }
     this._renderTable();
     this._renderCurve();
   }
