@@ -4,10 +4,12 @@
  * restorer after a reload. The demo's detector predicts masks and star
  * keypoints (segm and keypoints are offered, a segm evaluation gives a report);
  * its shape classifier has image labels only (a classification evaluation).
+ * A COCO report shows TIDE's chart with the stored dAP per error type
+ * (screenshots of both themes go to build/screenshots/).
  */
 import { expect, test } from './fixtures';
 
-import { command, openGrid } from './helpers';
+import { api, command, openGrid, setTheme, shot } from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -112,5 +114,51 @@ test.describe('Evaluation panel', () => {
     await expect(accuracy.locator('.jp-VisionLens-evalStatValue')).toHaveText(
       /^0\.\d{3}$/
     );
+  });
+
+  test("shows TIDE's dAP per error type as the report stores it", async ({
+    page,
+    request
+  }) => {
+    await openGrid(page, DEMO);
+    await command(page, 'visionlens:open-evaluation');
+    const panel = page.locator('#visionlens-evaluation-main');
+    const { evaluations } = await api(request, `datasets/${DEMO}/evaluations`);
+    const bbox = evaluations.find(
+      (e: { model: string; iou_type: string }) =>
+        e.model === MODEL && e.iou_type === 'bbox'
+    );
+    expect(bbox).toBeTruthy();
+    const stored = await api(
+      request,
+      `datasets/${DEMO}/evaluations/${encodeURIComponent(bbox.key)}`
+    );
+    const tide = stored.tide;
+    expect(tide).toBeTruthy();
+    await panel
+      .locator('select[aria-label="Report"]')
+      .selectOption({ value: bbox.key });
+    const chart = panel.locator('.jp-VisionLens-tide');
+    await expect(chart).toBeVisible({ timeout: 30_000 });
+    const names = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg', 'Miss'];
+    const expected = [
+      ...names.map(n => tide.main[n].toFixed(2)),
+      tide.special.FalsePos.toFixed(2),
+      tide.special.FalseNeg.toFixed(2)
+    ];
+    await expect(chart.locator('.jp-VisionLens-tideName')).toHaveText([
+      ...names,
+      'FalsePos',
+      'FalseNeg'
+    ]);
+    await expect(chart.locator('.jp-VisionLens-tideValue')).toHaveText(
+      expected
+    );
+    for (const dark of [false, true]) {
+      await setTheme(page, dark);
+      await chart.scrollIntoViewIfNeeded();
+      await shot(chart, `evaluation-tide-${dark ? 'dark' : 'light'}`);
+    }
+    await setTheme(page, false);
   });
 });
