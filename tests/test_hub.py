@@ -230,7 +230,9 @@ def test_metrics_through_the_proxy_with_a_service_token(hub: Hub, servers: dict[
     url = f"{servers['alice']}metrics"
     scraper = requests.Session()
     scraper.trust_env = False
-    scraper.headers["Authorization"] = f"Bearer {hub.service.headers['Authorization'][6:]}"
+    service = hub.service.headers["Authorization"]  # "token <the service's token>"
+    assert isinstance(service, str)
+    scraper.headers["Authorization"] = f"Bearer {service.split()[1]}"
 
     def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         response = scraper.get(url, timeout=60, allow_redirects=False)

@@ -219,3 +219,33 @@ def test_vector_counts_wait_boundedly_while_the_store_is_busy(tmp_path: Path) ->
         assert fresh.counts == {space: 15}
         lazy.close()
         assert counts.read() is None
+
+
+def test_a_failing_source_of_readings_never_fails_the_scrape() -> None:
+    """A source that raises, or names a gauge that is not declared, is logged and left out;
+    the other sources' readings and every declared series are still served."""
+    from prometheus_client import REGISTRY, generate_latest
+
+    from visionlens_jlab.metrics import Reading, watch
+
+    def broken() -> list[Reading]:
+        raise RuntimeError("the catalog is gone")
+
+    def good() -> list[Reading]:
+        return [Reading("visionlens_job_queue_depth", ("test-lane",), 3)]
+
+    stops = [
+        watch(broken),
+        watch(lambda: [Reading("visionlens_no_such_gauge", (), 1)]),
+        watch(lambda: [Reading("visionlens_jobs", ("too", "few"), 1)]),
+        watch(good),
+    ]
+    try:
+        text = generate_latest(REGISTRY).decode()
+    finally:
+        for stop in stops:
+            stop()
+    assert 'visionlens_job_queue_depth{lane="test-lane"} 3.0' in text
+    assert "visionlens_no_such_gauge" not in text and 'kind="too"' not in text
+    assert "# TYPE visionlens_gpu_lane_busy_seconds_total counter" in text
+    assert "test-lane" not in generate_latest(REGISTRY).decode()  # unwatched

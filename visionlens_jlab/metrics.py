@@ -21,6 +21,7 @@ user may have hundreds, each a series of every metric for as long as Prometheus 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -107,7 +108,8 @@ LIVE_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("space",),
     ),
     "visionlens_vector_counts_age_seconds": (
-        "How old the vector counts served are (0: counted for this scrape).",
+        "How old the vector counts served are (0: current, nothing written since they were "
+        "counted).",
         (),
     ),
 }
@@ -136,7 +138,7 @@ class BusyClock:
         self._lock = threading.Lock()
         self._done = 0.0
         self._open: dict[int, float] = {}
-        self._ids = iter(range(1, 2**62))
+        self._ids = itertools.count(1)
 
     @contextmanager
     def busy(self) -> Iterator[None]:
@@ -164,7 +166,7 @@ class ServerStateCollector(Collector):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sources: dict[int, ReadingSource] = {}
-        self._ids = iter(range(1, 2**62))
+        self._ids = itertools.count(1)
         self.gpu_lane = BusyClock()
 
     def watch(self, source: ReadingSource) -> Callable[[], None]:
@@ -191,6 +193,8 @@ class ServerStateCollector(Collector):
         for source in sources:
             try:
                 for name, labels, value in source():
+                    if len(labels) != len(LIVE_GAUGES[name][1]):
+                        raise ValueError(f"{name} takes {LIVE_GAUGES[name][1]}, not {labels}")
                     values[(name, labels)] = values.get((name, labels), 0.0) + value
             except Exception:
                 log.exception("VisionLens metrics: a source of readings failed")
