@@ -88,7 +88,8 @@ async def test_ingest_thumbnails_caches_and_embedding_move_the_metrics(
     assert moved(before, after, rows, kind="dataset", table="classifications") == 0
     assert moved(before, after, "visionlens_ingest_bytes_total", kind="dataset") > 12 * 100
     for kind in ("ingest", "thumbnails"):
-        assert moved(before, after, "visionlens_jobs_submitted_total", kind=kind, lane="default")
+        submitted = "visionlens_jobs_submitted_total"
+        assert moved(before, after, submitted, kind=kind, lane="default") == 1
         assert moved(before, after, "visionlens_jobs_finished_total", kind=kind, status="done") == 1
         count = moved(
             before, after, "visionlens_job_duration_seconds_count", kind=kind, status="done"
