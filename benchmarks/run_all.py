@@ -51,6 +51,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "load": (["--out", "{out}"], ["--seconds", "30", "--runs", "1", "--out", "{out}"]),
     "edge_gil": (["--out", "{out}"], ["--runs", "1", "--out", "{out}"]),
     "unique": (["--out", "{out}"], ["--n", "100000", "--runs", "3", "--out", "{out}"]),
+    "metrics": (["--out", "{out}"], ["--n", "20000", "--runs", "3", "--out", "{out}"]),
     "edit": (
         ["--sizes", "10000", "100000", "1000000", "--out", "{out}"],
         ["--sizes", "10000", "--runs", "3", "--out", "{out}"],

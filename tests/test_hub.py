@@ -219,3 +219,41 @@ def test_a_server_stopped_by_the_hub_runs_the_shutdown(hub: Hub, servers: dict[s
         assert time.monotonic() < deadline, "server did not stop"
         time.sleep(0.25)
     assert not (data_dir / "server.json").exists(), hub.log()
+
+
+def test_metrics_through_the_proxy_with_a_service_token(hub: Hub, servers: dict[str, str]) -> None:
+    """What docs/deploy-jupyterhub.md tells a Prometheus to do: a hub service token with
+    ``access:servers`` scrapes a user's ``/metrics`` through the proxy (Bearer, Prometheus'
+    default); nobody else does. The counters move by one ingest's rows."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    url = f"{servers['alice']}metrics"
+    scraper = requests.Session()
+    scraper.trust_env = False
+    service = hub.service.headers["Authorization"]  # "token <the service's token>"
+    assert isinstance(service, str)
+    scraper.headers["Authorization"] = f"Bearer {service.split()[1]}"
+
+    def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        response = scraper.get(url, timeout=60, allow_redirects=False)
+        assert response.status_code == 200, response.status_code
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text)
+            for s in family.samples
+        }
+
+    for who in (requests.Session(), hub.session("bob")):
+        who.trust_env = False
+        refused = who.get(url, timeout=60, allow_redirects=False)
+        assert refused.status_code in (302, 403), refused.status_code
+        assert b"visionlens_" not in refused.content
+    samples = ("visionlens_ingest_rows_total", (("kind", "dataset"), ("table", "samples")))
+    done = ("visionlens_jobs_finished_total", (("kind", "ingest"), ("status", "done")))
+    before = scrape()
+    ingest(hub, "alice", servers["alice"], hub.home("alice") / "alice-yolo", "scraped")
+    after = scrape()
+    assert after[samples] - before.get(samples, 0.0) == N_IMAGES
+    assert after[done] - before.get(done, 0.0) == 1
+    alice = hub.session("alice")
+    assert vl(alice, servers["alice"], "DELETE", "datasets/scraped").status_code in (200, 204)

@@ -15,6 +15,7 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
 
 from .app_config import VisionLensAppConfig
+from .app_metrics import ServerReadings
 from .catalog import Catalog
 from .catalog.indexes.index_warmer import IndexWarmer
 from .catalog.writes.ingest_limits import IngestLimits
@@ -36,6 +37,7 @@ from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
 from .media.service import MediaService
+from .metrics import watch
 from .plugins.discovery import folder_enabled
 from .plugins.install import install_plugin_hooks
 from .plugins.registry import (
@@ -139,6 +141,10 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             edge_in_child=self.vector_store_process,
         )
         self.search_cache = VectorMatrixCache(self.search_cache_mb * 2**20)
+        # read at every scrape of jupyter_server's /metrics, until the extension stops
+        self._unwatch_metrics = watch(
+            ServerReadings(self.resolved_data_dir, self.catalog, self.jobs, self.vectors)
+        )
         self.ray_drivers = RayDrivers(self.ray_idle_timeout_s)
         self.embedding = EmbeddingService(
             self.catalog,
@@ -347,6 +353,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         catalog closes; the job journal records them as cancelled.
         """
         self._job_activity.stop()
+        self._unwatch_metrics()
         if self.loop_lag is not None:
             self.loop_lag.stop()
         unfinished = await asyncio.to_thread(self.jobs.shutdown, JOB_STOP_SECONDS)

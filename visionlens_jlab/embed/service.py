@@ -200,7 +200,12 @@ class EmbeddingService:
             return run_embedding(ctx, self.catalog, store, options, source)
 
         return self.jobs.submit(
-            EMBED_JOB, run, title=f"Embed {dataset} with {spec.label}", lane="gpu", dataset=dataset
+            EMBED_JOB,
+            run,
+            title=f"Embed {dataset} with {spec.label}",
+            lane="gpu",
+            dataset=dataset,
+            runner=chosen.kind,
         )
 
     def warm_ray(self, model: str, on_error: Callable[[BaseException], None]) -> threading.Thread:

@@ -18,6 +18,7 @@ from ..jobs.job import Job, JobContext, job_progress
 from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
+from ..metrics import ingested
 from ..records.batches import Batch
 from ..records.report import IngestReport
 from .parse_process import parse_items
@@ -72,6 +73,7 @@ class WorkerParsedSource:
             raise RuntimeError("enter the WorkerParsedSource before reading its batches")
         for tag, payload in self._stream:
             if tag == "batch":
+                count_batch(self._kind, payload)
                 yield payload
             elif tag == "end":
                 self._categories = [tuple(c) for c in payload["categories"]]
@@ -79,6 +81,18 @@ class WorkerParsedSource:
 
     def categories(self) -> list[tuple[Any, ...]]:
         return self._categories
+
+
+def count_batch(kind: str, batch: Batch) -> None:
+    """Count a parsed batch's rows and Arrow bytes in ``/metrics`` (``kind``: ``dataset``
+    or ``predictions``)."""
+    tables = {
+        "samples": batch.samples,
+        "annotations": batch.annotations,
+        "classifications": batch.classifications,
+    }
+    rows = {name: t.num_rows for name, t in tables.items() if t is not None}
+    ingested(kind, rows, sum(t.nbytes for t in tables.values() if t is not None))
 
 
 def submit_ingest(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..metrics import stage_ended
 from .kinds import JobEffects
 
 
@@ -67,6 +68,13 @@ class Job:
     effects: JobEffects = field(default_factory=JobEffects)
     """What its kind changes when it ends well (:class:`~.kinds.JobKind`): shown once
     the job is ``done``."""
+    runner: str = ""
+    """A model job's runner (``process``, ``kernel``, ``ray``: :mod:`.runners`); empty for
+    the other jobs. A label of ``/metrics``, not part of the REST answer."""
+    queued_since: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` when it was last queued (submitted, or paused to make way)."""
+    stage_since: float | None = None
+    """``time.monotonic()`` when its current stage began (``/metrics`` times stages)."""
 
     @property
     def finished(self) -> bool:
@@ -79,6 +87,18 @@ class Job:
         return (
             self.run_seconds + (now if now is not None else time.monotonic()) - self.running_since
         )
+
+    def enter_stage(self, stage: str) -> None:
+        """Make ``stage`` the job's stage, timing the one it leaves."""
+        self.end_stage()
+        self.stage, self.stage_since = stage, time.monotonic()
+
+    def end_stage(self) -> None:
+        """Time the current stage as ended now (left, or the job paused or ended); the
+        stage stays shown."""
+        if self.stage and self.stage_since is not None:
+            stage_ended(self.kind, self.stage, time.monotonic() - self.stage_since)
+        self.stage_since = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,7 +181,8 @@ class JobContext:
         if self._rate_start is None or self._rate_start[0] != stage:
             self._rate_start = (stage, now, done)
         _, t0, done0 = self._rate_start
-        job.stage = stage
+        if job.stage != stage:
+            job.enter_stage(stage)
         if now > t0 and done > done0:
             rate = (done - done0) / (now - t0)
             job.items_per_second = round(rate, 2)
@@ -175,7 +196,7 @@ class JobContext:
         job = self._job
         if job.stage != stage:
             job.items_per_second = job.eta_seconds = None
-        job.stage = stage
+            job.enter_stage(stage)
         self.progress(fraction, message or stage)
 
 

@@ -13,10 +13,13 @@ import logging
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
+from .. import metrics
 from .gpu_lane import LaneQueue
 from .job import Job, JobCancelled, JobContext, JobPaused, clean_error
 from .journal import JobJournal
@@ -25,6 +28,7 @@ from .kinds import JobEffects, JobKind
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[[JobContext], Any]
+LANES = ("default", "gpu")
 MAX_FINISHED_JOBS = 200
 DEFAULT_MAX_JOB_SECONDS = 24 * 3600.0
 """A day of running: far more than any job on one machine needs, short of a hung one."""
@@ -80,6 +84,7 @@ class JobManager:
         lane: str = "default",
         dataset: str | None = None,
         yields: bool = False,
+        runner: str = "",
     ) -> Job:
         """Queue ``fn(ctx)`` as a job of ``kind`` (which says what it changes when it ends
         well); ``then(result)`` runs after it succeeds (e.g. a follow-up job).
@@ -87,9 +92,10 @@ class JobManager:
         ``lane="gpu"`` jobs run one at a time, in order, on their own thread (they hold a
         GPU or every core), and show their ``queue_position`` while they wait; those with
         ``yields`` make way for the others (:mod:`.gpu_lane`). ``dataset``: the dataset it
-        works on, whose deletion cancels it.
+        works on, whose deletion cancels it. ``runner``: a model job's runner (a label of
+        its metrics).
         """
-        if lane not in ("default", "gpu"):
+        if lane not in LANES:
             raise ValueError(f"unknown job lane {lane!r}")
         if yields and lane != "gpu":
             raise ValueError("only gpu jobs yield")
@@ -103,7 +109,9 @@ class JobManager:
             dataset=dataset,
             yields=yields,
             effects=kind.effects,
+            runner=runner,
         )
+        metrics.job_submitted(kind.name, lane)
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
@@ -129,6 +137,8 @@ class JobManager:
         queued before it reads as queued: a cancel meanwhile sees it running and sets its
         event, which the gpu thread honours when the job comes up."""
         self._gpu_queue.put(job, (fn, then), resumed=True)
+        job.end_stage()
+        job.queued_since = time.monotonic()
         job.stage, job.items_per_second, job.eta_seconds = "", None, None
         job.status, job.message = "queued", "paused: another model job goes first"
         self._status_changed(job)
@@ -144,9 +154,11 @@ class JobManager:
             return
         job.status = "running"
         job.running_since = time.monotonic()
+        metrics.job_started(job.lane, job.running_since - job.queued_since)
         self._status_changed(job)
         try:
-            self._run_turn(job, fn, then)
+            with metrics.gpu_lane_busy() if job.lane == "gpu" else nullcontext():
+                self._run_turn(job, fn, then)
         finally:
             job.run_seconds = job.running_seconds()
             job.running_since = None
@@ -273,12 +285,30 @@ class JobManager:
         self._save()
         return running
 
+    def metric_readings(self) -> builtins.list[metrics.Reading]:
+        """The unfinished jobs by kind, lane, runner and status, and each lane's queue
+        depth: what ``/metrics`` reads at a scrape."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if not j.finished]
+        counts = Counter((j.kind, j.lane, j.runner, j.status) for j in jobs)
+        depth = Counter(j.lane for j in jobs if j.status == "queued")
+        return [
+            *(metrics.Reading("visionlens_jobs", key, n) for key, n in counts.items()),
+            *(
+                metrics.Reading("visionlens_job_queue_depth", (lane,), depth[lane])
+                for lane in LANES
+            ),
+        ]
+
     def _cancel_message(self) -> str:
         return "cancelled: the server stopped" if self._stopping else "cancelled"
 
     def _finish(self, job: Job, status: str, message: str) -> None:
         job.status, job.message = status, message
         job.updated = time.monotonic()
+        job.end_stage()
+        ran = job.running_since is not None or job.run_seconds > 0
+        metrics.job_finished(job.kind, status, job.running_seconds() if ran else None)
         self._status_changed(job)
 
     def _status_changed(self, job: Job) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from ..catalog.store.catalog import Catalog, NotFoundError
+from ..metrics import cache_lookup
 from . import lookup, sources
 from .cache import (
     DEFAULT_GCS_REVALIDATE_S,
@@ -210,6 +211,7 @@ class MediaService:
         if etag_matches(if_none_match, etag):
             return MediaResponse(304, etag=etag)
         entry = self.cache.get(key)
+        cache_lookup("thumbnails", entry is not None)
         if entry is None:
             entry = self._render_and_store(media, location, key, size, variant)
         if entry.error is not None:
@@ -253,6 +255,7 @@ class MediaService:
         variant = "crop:" + ":".join(f"{v:.6g}" for v in (*box, context))
         key = cache_key(location, version, size, variant)
         entry = self.cache.get(key)
+        cache_lookup("crops", entry is not None)
         if entry is None:
             try:
                 data = await self._run(sources.read_bytes, location)

@@ -106,6 +106,7 @@ class PredictService:
             lane=task.lane,
             dataset=options.dataset,
             yields=task.yields,
+            runner=runner.kind,
         )
 
     def _kernel_source(self, ctx: JobContext, runner: Runner) -> Source:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from ..metrics import cache_lookup
 from ..vectors import Hit, SpaceInfo, VectorStore
 from .quantized import QUANTIZED_MIN_ROWS, Int8Rows
 from .spaces import read_vectors
@@ -174,6 +175,7 @@ class VectorMatrixCache:
         with self._lock:  # one reader at a time: two requests never read the same matrix twice
             gen = store.generation()
             entry = self._entries.get(key)
+            cache_lookup("vector_matrices", entry is not None and entry[0] == gen)
             if entry is not None and entry[0] == gen:
                 self._entries.move_to_end(key)
                 return entry[1]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ...metrics import cache_lookup
 from .labels_position import labels_position
 
 if TYPE_CHECKING:  # the key reads a compiled filter; the cache itself never compiles one
@@ -79,10 +80,12 @@ class ResultCache:
                 if entry is not None:  # written since: it can never be served again
                     self._drop(key)
                 self.misses += 1
+                cache_lookup("answers", hit=False)
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
             data = entry[1]
+        cache_lookup("answers", hit=True)
         return orjson.loads(data)
 
     def put(self, key: tuple[Any, ...], version: Version, value: Any) -> None:

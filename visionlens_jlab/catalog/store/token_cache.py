@@ -27,6 +27,7 @@ from typing import Generic, TypeVar
 
 import duckdb
 
+from ...metrics import cache_lookup
 from .catalog import Catalog
 from .request_reads import forget, read_once
 
@@ -117,7 +118,9 @@ class TokenCache(Generic[T]):
         lock, held = self._holder(catalog)
         with lock:  # one build at a time; readers of a built object wait microseconds
             found = held.get(dataset_id)
-            if found is not None and token is not None and self._token_of(found) == token:
+            hit = found is not None and token is not None and self._token_of(found) == token
+            cache_lookup("indexes", hit)
+            if hit:
                 return found
             if token is None:
                 if catalog.read_only:
