@@ -31,25 +31,16 @@ import {
 } from './SelectionDetail';
 import { selectionRequest, selectionSummary } from './format';
 import { fillSpaces } from './spaces';
-import { StrategyPicker } from './StrategyPicker';
+import {
+  DEFAULT_SETTINGS,
+  ISelectionSettings,
+  SelectionForm
+} from './SelectionForm';
 
 /** The sample ids a stored selection chose, in rank order. */
 export function chosenIds(record: ISelectionRecord): number[] {
   return (record.rows ?? []).map(row => row.sample_id);
 }
-
-/** The panel's settings (schema/selection.json): the form's defaults. */
-export interface ISelectionSettings {
-  count: number;
-  strategies: string[];
-  excludeLabelled: boolean;
-}
-
-export const DEFAULT_SETTINGS: ISelectionSettings = {
-  count: 20,
-  strategies: ['diversity'],
-  excludeLabelled: false
-};
 
 /**
  * What the panel asks of the shell: the grid, the map, the sample view, and
@@ -74,34 +65,6 @@ export class SelectionPanel extends Widget {
     this.id = 'visionlens-selection';
     this.addClass('jp-VisionLens-selection');
     nameSidePanel(this.title, 'selection');
-    const input = (label: string, type: string, extra = {}) =>
-      h('input', {
-        className: 'jp-mod-styled',
-        attrs: { type, 'aria-label': label, ...extra }
-      });
-    this._count = input('K', 'number', { min: '1', step: '1' });
-    this._space = h('select', {
-      className: 'jp-mod-styled',
-      attrs: { 'aria-label': 'Space' }
-    });
-    this._excludeTags = input('Exclude tags', 'text', {
-      placeholder: 'tags, comma-separated'
-    });
-    this._excludeLabelled = input('Exclude labelled', 'checkbox');
-    this._tag = input('Tag', 'text', { placeholder: 'selected-<id>' });
-    this._seed = input('Seed', 'number', { min: '0', step: '1' });
-    this._referenceTag = input('Reference tag', 'text', {
-      placeholder: 'for similar / unlike'
-    });
-    this._balanceField = input('Balance field', 'text', {
-      placeholder: 'class, split, fields.<key>…'
-    });
-    this._balanceTarget = input('Balance target', 'text', {
-      placeholder: 'equal shares, or value:share, …'
-    });
-    this._models = input('Models', 'text', {
-      placeholder: 'the newest; two for disagreement'
-    });
     this._from = h('div', { className: 'jp-VisionLens-selFrom' });
     this._run = button('Select', 'jp-VisionLens-selRun jp-mod-accept', () =>
       this.run()
@@ -118,12 +81,6 @@ export class SelectionPanel extends Widget {
     this._status = h('div', { className: 'jp-VisionLens-message' });
     this._list = h('ul', { className: 'jp-VisionLens-selList' });
     this._detail = h('div', { className: 'jp-VisionLens-selDetail' });
-    const field = (text: string, control: HTMLElement) =>
-      h(
-        'label',
-        { className: 'jp-VisionLens-selField', text: `${text} ` },
-        control
-      );
     this.node.append(
       h(
         'div',
@@ -134,17 +91,7 @@ export class SelectionPanel extends Widget {
         'div',
         { className: 'jp-VisionLens-selForm' },
         this._from,
-        field('K', this._count),
-        this._strategies.node,
-        field('Space', this._space),
-        field('Reference tag', this._referenceTag),
-        field('Balance field', this._balanceField),
-        field('Balance target', this._balanceTarget),
-        field('Models', this._models),
-        field('Exclude tags', this._excludeTags),
-        field('Exclude labelled', this._excludeLabelled),
-        field('Tag', this._tag),
-        field('Seed', this._seed),
+        ...this._form.fields(),
         h(
           'div',
           { className: 'jp-VisionLens-selButtonsRow' },
@@ -174,10 +121,7 @@ export class SelectionPanel extends Widget {
 
   /** Apply settings (the form's defaults). */
   setSettings(settings: Partial<ISelectionSettings>): void {
-    const s = { ...DEFAULT_SETTINGS, ...settings };
-    this._count.value = String(s.count);
-    this._excludeLabelled.checked = s.excludeLabelled;
-    this._strategies.setChecked(s.strategies);
+    this._form.setSettings(settings);
   }
 
   /** Fill the space picker and the list of the current dataset's selections. */
@@ -194,7 +138,7 @@ export class SelectionPanel extends Widget {
     this._abort?.abort();
     const abort = (this._abort = new AbortController());
     try {
-      await fillSpaces(this.model, this._space, dataset, abort.signal);
+      await fillSpaces(this.model, this._form.space, dataset, abort.signal);
       const records = await listSelections(this.model, dataset, abort.signal);
       if (abort.signal.aborted) {
         return;
@@ -215,20 +159,7 @@ export class SelectionPanel extends Widget {
       this._say('Open a dataset first.', true);
       return;
     }
-    const request = selectionRequest({
-      count: this._count.value,
-      strategies: this._strategies.choices(),
-      filter: this.model.filter,
-      space: this._space.value,
-      excludeTags: this._excludeTags.value,
-      excludeLabelled: this._excludeLabelled.checked,
-      tag: this._tag.value,
-      seed: this._seed.value,
-      referenceTag: this._referenceTag.value,
-      balanceField: this._balanceField.value,
-      balanceTarget: this._balanceTarget.value,
-      models: this._models.value
-    });
+    const request = selectionRequest(this._form.values(this.model.filter));
     if (typeof request === 'string') {
       this._say(request, true);
       return;
@@ -424,17 +355,7 @@ export class SelectionPanel extends Widget {
     this._status.classList.toggle('jp-mod-error', error);
   }
 
-  private _count: HTMLInputElement;
-  private _strategies = new StrategyPicker();
-  private _space: HTMLSelectElement;
-  private _excludeTags: HTMLInputElement;
-  private _excludeLabelled: HTMLInputElement;
-  private _tag: HTMLInputElement;
-  private _seed: HTMLInputElement;
-  private _referenceTag: HTMLInputElement;
-  private _balanceField: HTMLInputElement;
-  private _balanceTarget: HTMLInputElement;
-  private _models: HTMLInputElement;
+  private _form = new SelectionForm();
   private _from: HTMLDivElement;
   private _run: HTMLButtonElement;
   private _cancel: HTMLButtonElement;

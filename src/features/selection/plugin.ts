@@ -10,7 +10,8 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { ISelectionSettings, SelectionPanel } from './SelectionPanel';
+import { ISelectionSettings } from './SelectionForm';
+import { SelectionPanel } from './SelectionPanel';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { followSettings } from '../../ui/followSettings';
 import { addSidebarPanel } from '../../ui/sidebarPanel';
