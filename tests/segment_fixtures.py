@@ -19,7 +19,12 @@ TINY_INPUT = 64
 
 def tiny_sam_config() -> Any:
     """A ``SamConfig`` small enough to build and run in milliseconds."""
-    from transformers import SamConfig, SamMaskDecoderConfig, SamPromptEncoderConfig, SamVisionConfig
+    from transformers import (
+        SamConfig,
+        SamMaskDecoderConfig,
+        SamPromptEncoderConfig,
+        SamVisionConfig,
+    )
 
     vision = SamVisionConfig(
         hidden_size=32, output_channels=16, num_hidden_layers=2, num_attention_heads=2,
@@ -33,7 +38,9 @@ def tiny_sam_config() -> Any:
         hidden_size=16, mlp_dim=32, num_hidden_layers=2, num_attention_heads=2,
         iou_head_hidden_dim=16,
     )  # fmt: skip
-    return SamConfig(vision_config=vision, prompt_encoder_config=prompt, mask_decoder_config=decoder)
+    return SamConfig(
+        vision_config=vision, prompt_encoder_config=prompt, mask_decoder_config=decoder
+    )
 
 
 def save_tiny_sam(folder: Path, seed: int = 0) -> Path:

@@ -68,14 +68,20 @@ def test_a_mask_added_and_set_undoes_and_redoes_to_the_exact_rows(
          "segmentation": polygon}], "t")  # fmt: skip
     seg, area, box = stored(catalog, answer["added"][0])
     assert seg == polygon and box == [0.0, 0.0, 25.0, 15.0]
-    assert area == float(mask_utils.area(mask_utils.merge(mask_utils.frPyObjects(polygon, height, width))))
+    assert area == float(
+        mask_utils.area(mask_utils.merge(mask_utils.frPyObjects(polygon, height, width)))
+    )
     after_adds = rows(catalog, ds)
     # the mask of an existing box (no mask yet) is set; its box stays
-    ann = min(a for a, o in objects(catalog, ds, "ground_truth").items() if o["sample_id"] == sample)
+    ann = min(
+        a for a, o in objects(catalog, ds, "ground_truth").items() if o["sample_id"] == sample
+    )
     old_seg, _, old_box = stored(catalog, ann)
     assert old_seg is None
     other = rle(width, height, 0, 0, 5, 5)
-    edits.apply_edits(catalog, "bare", [{"op": "mask", "annotation_id": ann, "segmentation": other}], "t")
+    edits.apply_edits(
+        catalog, "bare", [{"op": "mask", "annotation_id": ann, "segmentation": other}], "t"
+    )
     seg, area, box = stored(catalog, ann)
     assert seg == other and area == 25.0 and box == old_box
     # one undo per batch, back to the exact rows; a redo forward again
@@ -131,7 +137,9 @@ def test_a_bad_mask_is_refused_and_nothing_is_written(
         segmentation = rle(width + 1, height, 0, 0, 3, 3)
     elif segmentation == "empty":
         segmentation = rle(width, height, 0, 0, 0, 0)
-    ann = min(a for a, o in objects(catalog, ds, "ground_truth").items() if o["sample_id"] == sample)
+    ann = min(
+        a for a, o in objects(catalog, ds, "ground_truth").items() if o["sample_id"] == sample
+    )
     before = rows(catalog, ds)
     for op in (
         {"op": "add", "sample_id": sample, "label": "c1", "segmentation": segmentation},

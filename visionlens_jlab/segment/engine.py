@@ -25,7 +25,7 @@ import numpy as np
 
 from ..predict.loading import LoadedModel, load_segmenter
 from .masks import mask_answer
-from .prompts import Prompt, SegmentError, check_inside
+from .prompts import Prompt, check_inside
 
 DEFAULT_CACHE_BYTES = 512 * 2**20
 """Embeddings held: a SAM ViT-B/L/H embedding is 256 x 64 x 64 float32 (4 MiB), so 128
@@ -201,10 +201,7 @@ class SegmentEngine:
         embeddings, which no other model can read)."""
         with self._lock:
             if self._model is None or self._model[0] != model:
-                segmenter = Segmenter(self._loader(model))
-                if segmenter.loaded.kind != "segmenter":
-                    raise SegmentError(f"{model!r} is not a promptable segmentation model")
-                self._model = (model, segmenter)
+                self._model = (model, Segmenter(self._loader(model)))
             return self._model[1]
 
     def embed(self, model: str, key: Hashable, read_image: ImageReader) -> bool:
@@ -212,7 +209,9 @@ class SegmentEngine:
         computed now (False: it was there)."""
         return self._embedded(model, key, read_image)[1] > 0
 
-    def _embedded(self, model: str, key: Hashable, read_image: ImageReader) -> tuple[Embedded, float]:
+    def _embedded(
+        self, model: str, key: Hashable, read_image: ImageReader
+    ) -> tuple[Embedded, float]:
         segmenter = self.segmenter(model)
         full = (model, key)
         hit = self.cache.get(full)

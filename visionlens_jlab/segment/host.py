@@ -84,7 +84,7 @@ class ModelHost:
             if future is None:
                 try:
                     call()
-                except Exception:  # noqa: S110 - a prefetch that fails is redone on the click
+                except Exception:  # a prefetch that fails is tried again by the click
                     pass
                 continue
             if not future.set_running_or_notify_cancel():

@@ -61,7 +61,9 @@ def parse_prompt(points: Any, box: Any) -> Prompt:
         label = point.get("label", 1)
         if label not in (0, 1) or isinstance(label, bool):
             raise SegmentError(f"point {i}: label must be 1 (the object) or 0 (not it)")
-        xy.append((_number(point.get("x"), f"point {i}: x"), _number(point.get("y"), f"point {i}: y")))
+        xy.append(
+            (_number(point.get("x"), f"point {i}: x"), _number(point.get("y"), f"point {i}: y"))
+        )
         labels.append(int(label))
     corners = None
     if box is not None:
@@ -80,9 +82,7 @@ def check_inside(prompt: Prompt, width: int, height: int) -> None:
     """Refuse a prompt that reaches outside a ``width`` x ``height`` image."""
     for i, (x, y) in enumerate(prompt.points):
         if not (0 <= x <= width and 0 <= y <= height):
-            raise SegmentError(
-                f"point {i} ({x:g}, {y:g}) lies outside the {width}x{height} image"
-            )
+            raise SegmentError(f"point {i} ({x:g}, {y:g}) lies outside the {width}x{height} image")
     corners = prompt.corners()
     if corners is not None:
         x1, y1, x2, y2 = corners
