@@ -1,4 +1,4 @@
-"""Click-to-mask's engine: its masks are SAM's called by hand, an image's embedding is
+"""Click-to-mask's engine: its masks are SAM's (SAM-HQ's, SAM 2's) called by hand, an image's embedding is
 computed once (the vision encoder runs on the first click only), the cache keeps to its
 bytes, the model's thread serves clicks before prefetches, and bad prompts or missing
 weights are refused with a sentence."""
@@ -20,7 +20,7 @@ from visionlens_jlab.segment.engine import Embedded, EmbeddingCache, SegmentEngi
 from visionlens_jlab.segment.host import ModelHost
 from visionlens_jlab.segment.prompts import SegmentError, parse_prompt
 
-from .segment_fixtures import sam_by_hand, save_tiny_sam
+from .segment_fixtures import sam2_by_hand, sam_by_hand, save_tiny_sam, save_tiny_sam2
 
 PROMPTS = [
     ([(10.0, 20.0, 1)], None),
@@ -33,6 +33,16 @@ PROMPTS = [
 @pytest.fixture(scope="module")
 def tiny_sam(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_sam(tmp_path_factory.mktemp("sam") / "tiny-sam")
+
+
+@pytest.fixture(scope="module")
+def tiny_sam_hq(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_sam(tmp_path_factory.mktemp("sam") / "tiny-sam-hq", family="sam_hq")
+
+
+@pytest.fixture(scope="module")
+def tiny_sam2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_sam2(tmp_path_factory.mktemp("sam") / "tiny-sam2")
 
 
 def photo(width: int = 80, height: int = 48, seed: int = 0) -> Image.Image:
@@ -69,6 +79,31 @@ def test_the_mask_is_sams_called_by_hand(
     assert answer["area"] == float(expected.sum())
     ys, xs = np.nonzero(expected)
     assert answer["bbox"] == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
+
+
+@pytest.mark.parametrize(("points", "box"), PROMPTS[1:])
+def test_the_sam_hq_mask_is_sam_hqs_called_by_hand(
+    tiny_sam_hq: Path, points: list[tuple[float, float, int]], box: list[float] | None
+) -> None:
+    image = photo(seed=3)
+    prompt = parse_prompt([{"x": x, "y": y, "label": label} for x, y, label in points], box)
+    answer = SegmentEngine().segment(str(tiny_sam_hq), "photo", lambda: image, prompt)
+    expected, score = sam_by_hand(tiny_sam_hq, image, points, box, family="sam_hq")
+    assert np.array_equal(decoded(answer), expected) and 0 < expected.sum() < expected.size
+    assert answer["score"] == pytest.approx(score, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize(("points", "box"), PROMPTS[1:])
+def test_the_sam2_mask_is_sam2s_called_by_hand(
+    tiny_sam2: Path, points: list[tuple[float, float, int]], box: list[float] | None
+) -> None:
+    folder = tiny_sam2
+    image = photo(seed=4)
+    prompt = parse_prompt([{"x": x, "y": y, "label": label} for x, y, label in points], box)
+    answer = SegmentEngine().segment(str(folder), "photo", lambda: image, prompt)
+    expected, score = sam2_by_hand(folder, image, points, box)
+    assert np.array_equal(decoded(answer), expected) and 0 < expected.sum() < expected.size
+    assert answer["score"] == pytest.approx(score, rel=1e-6, abs=1e-9)
 
 
 def test_the_embedding_is_computed_once_per_image(tiny_sam: Path) -> None:

@@ -137,15 +137,17 @@ class Segmenter:
         with torch.inference_mode():
             out = self.model(multimask_output=True, **kwargs)
         scores = out.iou_scores[0, 0].float().cpu()
-        low = out.pred_masks.float().cpu()
+        best = int(torch.argmax(scores))
+        # only the chosen mask is brought to the image's size: each mask is upscaled on
+        # its own, so this is the same pixels for a third of the interpolation
+        low = out.pred_masks[:, :, best : best + 1].float().cpu()
         original = [list(embedded.original_size)]
         if self.family == "sam2":
             masks = self.processor.post_process_masks(low, original)[0][0]
         else:
             reshaped = [list(embedded.reshaped_size)]
             masks = self.processor.image_processor.post_process_masks(low, original, reshaped)[0][0]
-        best = int(torch.argmax(scores))
-        return masks[best].numpy().astype(bool), float(scores[best])
+        return masks[0].numpy().astype(bool), float(scores[best])
 
     def _sam_prompt(self, embedded: Embedded, prompt: Prompt) -> dict[str, Any]:
         """SAM's prompt tensors: pixels scaled to the resized image (``SamProcessor``'s
