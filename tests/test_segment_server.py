@@ -62,7 +62,7 @@ async def test_click_to_mask_round_trip(api: Any, vl_app: Any, tmp_path: Path) -
     status, queued = await api(
         "POST", "datasets/photos/segment/prefetch", {"model": model, "sample_ids": [first, *others]}
     )
-    assert status == 202 and queued == {"queued": len(others), "cached": 1, "dropped": 0}
+    assert status == 200 and queued == {"queued": len(others), "cached": 1, "dropped": 0}
     while vl_app.segment.host.pending_background():
         await asyncio.sleep(0.05)
     for sample_id in others:

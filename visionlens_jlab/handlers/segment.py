@@ -39,7 +39,7 @@ class SegmentPrefetchHandler(VisionLensHandler):
         with engine_errors():
             model = with_local_path(body["model"], self.local_path)
         queued = await self.run_blocking(self.app.segment.prefetch, name, body["sample_ids"], model)
-        await self.write_json(queued, status=202)
+        await self.write_json(queued)
 
 
 ROUTES = [
