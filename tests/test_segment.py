@@ -113,7 +113,11 @@ def test_the_embedding_is_computed_once_per_image(tiny_sam: Path) -> None:
     reads: list[str] = []
 
     def reader(key: str, image: Image.Image) -> Any:
-        return lambda: reads.append(key) or image
+        def read() -> Image.Image:
+            reads.append(key)
+            return image
+
+        return read
 
     first, second = photo(seed=1), photo(64, 64, seed=2)
     answers = [
@@ -205,15 +209,23 @@ def test_the_host_serves_clicks_before_prefetches_and_replaces_stale_prefetches(
     host = ModelHost("test-segment")
     order: list[str] = []
     gate = threading.Event()
+
+    def step(name: str, wait: bool = False) -> Any:
+        def call() -> str:
+            if wait:
+                gate.wait(10)
+            order.append(name)
+            return name
+
+        return call
+
     try:
-        blocker = host.run(lambda: gate.wait(10) and order.append("first click"))
-        assert host.replace_background([lambda: order.append("old prefetch")]) == 0
-        dropped = host.replace_background(
-            [lambda k=k: order.append(f"prefetch {k}") for k in (1, 2)]
-        )
-        click = host.run(lambda: order.append("second click") or "answer")
+        blocker = host.run(step("first click", wait=True))
+        assert host.replace_background([step("old prefetch")]) == 0
+        dropped = host.replace_background([step(f"prefetch {k}") for k in (1, 2)])
+        click = host.run(step("second click"))
         gate.set()
-        assert blocker.result(10) is None and click.result(10) == "answer"
+        assert blocker.result(10) == "first click" and click.result(10) == "second click"
         failing = host.run(lambda: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             failing.result(10)

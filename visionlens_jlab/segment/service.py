@@ -35,8 +35,7 @@ def read_image(location: str) -> Image.Image:
     the size the catalog records and the lab shows, the frame of every click); an image
     that cannot be read is a :class:`~.prompts.SegmentError` saying why."""
     try:
-        image = Image.open(io.BytesIO(sources.read_bytes(location)))
-        image = ImageOps.exif_transpose(image)
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(sources.read_bytes(location))))
         return image.convert("RGB") if image.mode != "RGB" else image
     except (MediaError, OSError, Image.DecompressionBombError) as exc:
         raise SegmentError(f"the image {location} cannot be read: {exc}") from exc
