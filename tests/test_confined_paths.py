@@ -67,11 +67,11 @@ async def test_model_paths_outside_the_roots_are_refused_however_written(
         status, answer = await api("POST", "datasets/any/embed", {"checkpoint": checkpoint})
         assert status == 403, (checkpoint, answer)
     for model in models[:3]:  # click-to-mask's model, and its prefetch
-        body = {"model": model, "points": [{"x": 1, "y": 1}]}
-        status, answer = await api("POST", "datasets/any/samples/1/segment", body)
+        click: dict[str, Any] = {"model": model, "points": [{"x": 1, "y": 1}]}
+        status, answer = await api("POST", "datasets/any/samples/1/segment", click)
         assert status == 403 and "allowed_roots" in answer["message"], (model, answer)
-        body = {"model": model, "sample_ids": [1]}
-        status, answer = await api("POST", "datasets/any/segment/prefetch", body)
+        prefetch: dict[str, Any] = {"model": model, "sample_ids": [1]}
+        status, answer = await api("POST", "datasets/any/segment/prefetch", prefetch)
         assert status == 403 and "allowed_roots" in answer["message"], (model, answer)
 
 
