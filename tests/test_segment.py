@@ -106,7 +106,7 @@ def test_the_sam2_mask_is_sam2s_called_by_hand(
     assert answer["score"] == pytest.approx(score, rel=1e-6, abs=1e-9)
 
 
-def test_the_embedding_is_computed_once_per_image(tiny_sam: Path) -> None:
+def test_the_embedding_is_computed_once_per_image(tiny_sam: Path, tiny_sam_hq: Path) -> None:
     engine = SegmentEngine()
     model = str(tiny_sam)
     calls = counting_encoder(engine, model)
@@ -131,6 +131,9 @@ def test_the_embedding_is_computed_once_per_image(tiny_sam: Path) -> None:
     assert engine.embed(model, "b", reader("b", second)) is False  # prefetched already
     after = engine.segment(model, "b", reader("b", second), parse_prompt([{"x": 1, "y": 1}], None))
     assert calls[0] == 2 and reads == ["a", "b"] and after["embedding"] == "cached"
+    # another model replaces the first and its embeddings (no other model can read them)
+    engine.segmenter(str(tiny_sam_hq))
+    assert engine.cache.nbytes == 0
     # the clicks on the cached embedding give what a fresh engine computes from the image
     fresh = SegmentEngine().segment(
         model, "a", lambda: first, parse_prompt([{"x": 30, "y": 9}], None)

@@ -85,6 +85,12 @@ class EmbeddingCache:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= dropped.nbytes
 
+    def clear(self) -> None:
+        """Drop every embedding."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._entries
@@ -203,6 +209,8 @@ class SegmentEngine:
         embeddings, which no other model can read)."""
         with self._lock:
             if self._model is None or self._model[0] != model:
+                self._model = None  # the old model's memory goes before the new one loads
+                self.cache.clear()
                 self._model = (model, Segmenter(self._loader(model)))
             return self._model[1]
 
