@@ -66,6 +66,13 @@ async def test_model_paths_outside_the_roots_are_refused_however_written(
     for checkpoint in ("swap/../../outside/models/detr", "linked/detr"):
         status, answer = await api("POST", "datasets/any/embed", {"checkpoint": checkpoint})
         assert status == 403, (checkpoint, answer)
+    for model in models[:3]:  # click-to-mask's model, and its prefetch
+        click: dict[str, Any] = {"model": model, "points": [{"x": 1, "y": 1}]}
+        status, answer = await api("POST", "datasets/any/samples/1/segment", click)
+        assert status == 403 and "allowed_roots" in answer["message"], (model, answer)
+        prefetch: dict[str, Any] = {"model": model, "sample_ids": [1]}
+        status, answer = await api("POST", "datasets/any/segment/prefetch", prefetch)
+        assert status == 403 and "allowed_roots" in answer["message"], (model, answer)
 
 
 def test_local_model_paths_are_resolved_where_the_job_reads_them(tmp_path: Path) -> None:

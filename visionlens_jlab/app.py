@@ -50,6 +50,7 @@ from .predict.service import PredictService
 from .rest_client import SERVER_URL_ENV, TOKEN_ENV
 from .search.encoders import default_query_encoder, set_default_query_encoder
 from .search.matrix_cache import VectorMatrixCache
+from .segment.service import SegmentService
 from .server_info import remove_server_info, write_server_info
 from .stop_signals import stop_on_sigint
 from .vectors import LazyVectorStore, VectorStore
@@ -86,6 +87,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
     embedding: EmbeddingService
     predict: PredictService
     query_embedders: QueryEmbedders
+    segment: SegmentService
     maps: MapJobs
     search_cache: VectorMatrixCache
     resolved_data_dir: Path
@@ -167,6 +169,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)
         self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
+        # click-to-mask: the promptable model on its own thread, loaded on the first click
+        self.segment = SegmentService(self.catalog, self.segment_cache_mb * 2**20)
         self._discover_plugins()
         self._export_environment()
         self._job_activity = PeriodicCallback(self.mark_job_activity, JOB_ACTIVITY_SECONDS * 1000)
@@ -365,6 +369,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)
         set_default_registry(None)
+        self.segment.close()
         self.media.close()  # before the catalog: it may still record bad-media rows
         # not waited for: a call waiting on Label Studio may take its read timeout (minutes
         # for an import), past the hub's SIGTERM; a pull's edits are one transaction, which

@@ -255,6 +255,15 @@ class VisionLensAppConfig(HasTraits):
             "written by 'visionlens predict --task vlm'), those calibrated usable only."
         ),
     )
+    segment_cache_mb = Integer(
+        512,
+        config=True,
+        help=(
+            "Memory cap, in MiB, of the image embeddings click-to-mask keeps (a SAM embedding "
+            "is 4 MiB): an image embedded once is clicked on with the prompt encoder and mask "
+            "decoder only. Least recently used first out."
+        ),
+    )
     vlm_kappa_threshold = Float(
         0.6,
         config=True,

@@ -649,7 +649,7 @@ export interface IWireEditLogEntry {
   kind: 'edit' | 'undo' | 'redo' | 'restore';
   /** an undo's or redo's inverted batch; a restore's version */
   target: number | null;
-  /** add, delete, relabel, move, accept, tag, untag or sample_tags */
+  /** add, delete, relabel, move, mask, accept, tag, untag or sample_tags */
   op: string;
   annotation_id: number | null;
   sample_id: number;
@@ -732,6 +732,12 @@ export interface IWireSelectionRow {
   rank: number;
   score: number;
   scores: { [key: string]: number };
+}
+
+/** A mask as COCO's compressed RLE: size [height, width] and the counts text (pycocotools' encoding), in the image's pixels */
+export interface IWireMaskRle {
+  size: [number, number];
+  counts: string;
 }
 
 /** What the server writes for a refused or failed request (jupyter_server's APIHandler.write_error): the message, and the HTTP reason phrase when an HTTPError set one (null for an unhandled error, which also sends an empty traceback). The edit routes' invalid batch adds index (the operation's position, or null); no route writes other keys */
@@ -1696,6 +1702,26 @@ export interface IWireVlmLabelsRequest {
     question: string;
     answer: string;
   }[];
+}
+
+/** The body of `POST /datasets/{name}/samples/{sample_id}/segment`. */
+export interface IWireSamplesSegmentRequest {
+  /** checkpoint folder or cached hub id */
+  model: string;
+  points?: {
+    x: number;
+    y: number;
+    /** 1: on the object, 0: not the object */
+    label?: 0 | 1;
+  }[];
+  /** [x, y, w, h] in image pixels */
+  box?: [number, number, number, number];
+}
+
+/** The body of `POST /datasets/{name}/segment/prefetch`. */
+export interface IWireSegmentPrefetchRequest {
+  model: string;
+  sample_ids: number[];
 }
 
 /** The body of `POST /datasets/{name}/image-quality`. */

@@ -1,7 +1,7 @@
 """Label edits and versions from the command line (issue #28).
 
 * ``visionlens edit NAME --ops OPS.json``: a JSON list of operations (``add``, ``delete``,
-  ``relabel``, ``move``, ``accept``, ``tag``, ``untag``: :mod:`visionlens_jlab.edits.operations`)
+  ``relabel``, ``move``, ``mask``, ``accept``, ``tag``, ``untag``: :mod:`visionlens_jlab.edits.operations`)
   applied in one transaction; prints ``{"applied": N, "annotations": N}`` (operations
   applied, ground-truth objects after). An invalid operation rejects the whole list with
   its index and the reason (exit 1); nothing is written.

@@ -29,6 +29,7 @@ from ..catalog.writes.sample_labels import box_columns, dataset_classes
 from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
 from .errors import EditConflict, EditError, SampleTagConflict
+from .mask_ops import mask_columns
 from .operations import Operation, parse_operations
 from .states import (
     WITHOUT_LABELS,
@@ -195,7 +196,13 @@ def _new_state(
 ) -> State:
     if sample_id not in sizes:
         raise EditError(f"add: no sample {sample_id} in this dataset", op.index)
-    box = dict(zip(("x", "y", "w", "h"), op.bbox, strict=True))
+    mask: dict[str, Any] = {}
+    bbox = op.bbox
+    if getattr(op, "segmentation", None) is not None:  # an accepted prediction has none
+        text, mask_area, extent = mask_columns(op.segmentation, sizes[sample_id], op.index)
+        mask = {"segmentation": text, "mask_area": mask_area}
+        bbox = bbox or extent
+    box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
     columns = _box_columns(op.index, {"label": op.label, **box, "score": op.score,
                                       "attributes": op.attributes}, source,
                            classes_of(source, op.index), sizes[sample_id])  # fmt: skip
@@ -204,7 +211,7 @@ def _new_state(
         "ann_id": ann_id, "sample_id": sample_id, "source": source, "label": label,
         "x": x, "y": y, "w": w, "h": h, "score": score, "area": area, "iscrowd": iscrowd,
         "difficult": difficult, "source_ann_id": None, "attributes": attributes,
-        **WITHOUT_LABELS, "tags": [],
+        **WITHOUT_LABELS, **mask, "tags": [],
     }  # fmt: skip
 
 
@@ -228,6 +235,9 @@ def _changed(
             raise EditError(f"relabel: {op.label!r} is not a class of the dataset ({shown})",
                             op.index)  # fmt: skip
         after["label"] = op.label
+    elif op.op == "mask":
+        text, mask_area, _ = mask_columns(op.segmentation, sizes[state["sample_id"]], op.index)
+        after.update(segmentation=text, mask_area=mask_area)
     elif op.op == "move":
         held = held_kinds(state)
         if held:

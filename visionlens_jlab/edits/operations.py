@@ -4,17 +4,20 @@ An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
 ``ds.edit([...])`` carry):
 
 * ``{"op": "add", "sample_id", "label", "bbox": [x, y, w, h]}``, optionally ``"source"``
-  (default ``ground_truth``; a model's name adds a prediction, with ``"score"``) and
-  ``"attributes"``;
+  (default ``ground_truth``; a model's name adds a prediction, with ``"score"``),
+  ``"attributes"`` and ``"segmentation"`` (a mask, :mod:`.mask_ops`: its extent is the box
+  when no ``bbox`` is given);
 * ``{"op": "delete", "annotation_id"}``;
 * ``{"op": "relabel", "annotation_id", "label"}``;
 * ``{"op": "move", "annotation_id", "bbox"}`` (boxes only: an object with a mask or
   keypoints cannot be moved here);
+* ``{"op": "mask", "annotation_id", "segmentation"}``: the object's mask becomes this one
+  (its box stays: the mask of a drawn box, e.g. from click-to-mask);
 * ``{"op": "accept", "annotation_id"}``: a prediction becomes a new ground-truth object
   (optionally with another ``"label"``);
 * ``{"op": "tag" | "untag", "annotation_id", "tag"}``.
 
-Every operation but ``add`` and ``move`` also takes ``"annotation_ids": [...]`` (a bulk
+Every operation but ``add``, ``move`` and ``mask`` also takes ``"annotation_ids": [...]`` (a bulk
 form: the same change on each). An operation on one object may carry ``"expected"``: the
 object as the caller last saw it (any of ``label``, ``bbox``, ``tags``); if it changed
 since, the batch is refused with a conflict instead of overwriting it.
@@ -30,21 +33,24 @@ from typing import Any
 
 from ..catalog import GROUND_TRUTH
 from .errors import EditError
+from .mask_ops import parse_segmentation
 
-OPS = ("add", "delete", "relabel", "move", "accept", "tag", "untag")
+OPS = ("add", "delete", "relabel", "move", "mask", "accept", "tag", "untag")
 _ALLOWED = {
-    "add": {"sample_id", "label", "bbox", "source", "score", "attributes"},
+    "add": {"sample_id", "label", "bbox", "source", "score", "attributes", "segmentation"},
     "delete": {"annotation_id", "annotation_ids", "expected"},
     "relabel": {"annotation_id", "annotation_ids", "label", "expected"},
     "move": {"annotation_id", "bbox", "expected"},
+    "mask": {"annotation_id", "segmentation", "expected"},
     "accept": {"annotation_id", "annotation_ids", "label", "expected"},
     "tag": {"annotation_id", "annotation_ids", "tag", "expected"},
     "untag": {"annotation_id", "annotation_ids", "tag", "expected"},
 }
 _REQUIRED = {
-    "add": ("sample_id", "label", "bbox"),
+    "add": ("sample_id", "label"),
     "relabel": ("label",),
     "move": ("bbox",),
+    "mask": ("segmentation",),
     "tag": ("tag",),
     "untag": ("tag",),
 }
@@ -68,6 +74,8 @@ class Operation:
     attributes: Mapping[str, Any] | None = None
     tag: str | None = None
     expected: Mapping[str, Any] | None = None
+    segmentation: Any = None
+    """A mask (:func:`~.mask_ops.parse_segmentation`: an RLE dict or a list of polygons)."""
 
 
 def parse_operations(raw: Any) -> list[Operation]:
@@ -96,6 +104,8 @@ def _parse(index: int, item: Any) -> Operation:
             raise EditError(f"{op}: {key!r} is required", index)
     fields: dict[str, Any] = {}
     if op == "add":
+        if "bbox" not in item and item.get("segmentation") is None:
+            raise EditError("add: 'bbox' is required (or a 'segmentation' to take it from)", index)
         fields["sample_id"] = _integer(item["sample_id"], "sample_id", index)
         fields["source"] = _text(item.get("source", GROUND_TRUTH), "source", index)
         if item.get("score") is not None:
@@ -108,6 +118,8 @@ def _parse(index: int, item: Any) -> Operation:
         fields["label"] = _text(item["label"], "label", index)
     if "bbox" in item:
         fields["bbox"] = _bbox(item["bbox"], index)
+    if item.get("segmentation") is not None or op == "mask":
+        fields["segmentation"] = parse_segmentation(item["segmentation"], index)
     if "tag" in item:
         tag = _text(item["tag"], "tag", index)
         if len(tag) > MAX_TAG_LENGTH:

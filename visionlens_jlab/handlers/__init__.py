@@ -32,6 +32,7 @@ HANDLER_MODULES = [
     "patches",
     "vlm",
     "selections",
+    "segment",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

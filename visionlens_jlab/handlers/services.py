@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..plugins.registry import PluginRegistry
     from ..predict.service import PredictService
     from ..search.matrix_cache import VectorMatrixCache
+    from ..segment.service import SegmentService
     from ..vectors import VectorStore
 
 
@@ -36,6 +37,8 @@ class Services(Protocol):
     embedding: EmbeddingService
     predict: PredictService
     maps: MapJobs
+    segment: SegmentService
+    """Click-to-mask: the promptable model's thread and its embedding cache."""
     search_cache: VectorMatrixCache
     executor: ThreadPoolExecutor
     """The request threads: catalog reads and JSON encoding of every handler."""

@@ -31,7 +31,8 @@ class LoadedModel:
     kind: str
     """``detector``, ``open-vocabulary`` (prompted with class names), ``captioner``, ``vlm``
     (answers questions, :mod:`.vlm`) or
-    ``torchvision`` (a torchvision detector: no processor, :mod:`.torchvision_detect`)."""
+    ``torchvision`` (a torchvision detector: no processor, :mod:`.torchvision_detect`) or
+    ``segmenter`` (prompted with points and boxes, :func:`load_segmenter`)."""
     device: str
     dtype: str
     labels: dict[int, str]
@@ -174,6 +175,34 @@ def load_image_text(
         # on the left, whatever side the checkpoint's tokenizer pads on by default
         tokenizer.padding_side = "left"
     return loaded
+
+
+SEGMENTERS = {"sam": "SamModel", "sam_hq": "SamHQModel", "sam2": "Sam2Model"}
+"""Promptable segmentation models (click-to-mask, :mod:`visionlens_jlab.segment`) by
+``model_type``: transformers' class of each (those the installed transformers lacks are
+refused with a sentence)."""
+
+
+def load_segmenter(model: str, device: str = "auto", dtype: str = "auto") -> LoadedModel:
+    """Load the promptable segmentation ``model`` (SAM, SAM-HQ, SAM 2: :data:`SEGMENTERS`)
+    on ``device`` in ``dtype``, offline, as ``segmenter``."""
+    if is_torchvision(model):
+        raise PredictError(f"{model!r} is a torchvision detector, not a SAM checkpoint")
+
+    def pick(model_type: str, modeling_auto: Any) -> tuple[str, Any, Any]:
+        import transformers
+
+        name = SEGMENTERS.get(model_type)
+        if name is None or not hasattr(transformers, name):
+            known = ", ".join(t for t, c in SEGMENTERS.items() if hasattr(transformers, c))
+            raise PredictError(
+                f"{model!r} ({model_type or 'unknown type'}) is not a promptable segmentation "
+                f"model this transformers ({transformers.__version__}) runs: use a {known} "
+                f"checkpoint{_other_task(model_type, modeling_auto)}"
+            )
+        return "segmenter", getattr(transformers, name), transformers.AutoProcessor
+
+    return _load_transformers(model, device, dtype, pick)
 
 
 def _load_transformers(

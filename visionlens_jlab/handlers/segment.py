@@ -1,0 +1,48 @@
+"""Click-to-mask: a sample's mask from clicks and a box, and embeddings computed ahead.
+
+Thin handlers over :mod:`visionlens_jlab.segment`: the model runs on the service's own
+thread (never the event loop, never the request threads); a mask is kept by sending it to
+the edit routes (:mod:`.edits`), which this module does not write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from ..predict.base import with_local_path
+from .base import VisionLensHandler, engine_errors
+
+
+class SegmentHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str, sample_id: str) -> None:
+        body = self.json_body()
+        with engine_errors():
+            # a server-side path: the rule of every model and checkpoint a request names
+            model = with_local_path(body["model"], self.local_path)
+            future = self.app.segment.segment(
+                name, int(sample_id), model, body.get("points"), body.get("box")
+            )
+            answer = await asyncio.wrap_future(future)
+        await self.write_json(answer)
+
+
+class SegmentPrefetchHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        with engine_errors():
+            model = with_local_path(body["model"], self.local_path)
+        queued = await self.run_blocking(self.app.segment.prefetch, name, body["sample_ids"], model)
+        await self.write_json(queued)
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>[0-9]+)/segment", SegmentHandler),
+    (r"/datasets/(?P<name>[^/]+)/segment/prefetch", SegmentPrefetchHandler),
+]

@@ -1,0 +1,9 @@
+"""Click-to-mask: a promptable segmentation model (SAM through transformers) kept warm in
+the server, each image's embedding computed once and cached, each click only the prompt
+encoder and the mask decoder.
+
+:mod:`.prompts` (clicks and a box, checked against the image), :mod:`.masks` (a mask as
+COCO RLE), :mod:`.engine` (the model, the embedding cache, one click), :mod:`.host` (the
+model's own thread: clicks first, prefetched embeddings behind them), :mod:`.service` (what
+the REST handlers call: a sample's image, clicks and prefetches).
+"""
