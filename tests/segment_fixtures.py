@@ -66,6 +66,21 @@ def save_tiny_sam(folder: Path, seed: int = 0, family: str = "sam") -> Path:
     return folder
 
 
+def prompt_kwargs(
+    points: list[tuple[float, float, int]], box: list[float] | None
+) -> dict[str, Any]:
+    """The processors' prompt arguments of ``(x, y, label)`` clicks and an ``[x, y, w, h]``
+    box, nested as they take one image's one prompt."""
+    kwargs: dict[str, Any] = {}
+    if points:
+        kwargs["input_points"] = [[[[x, y] for x, y, _ in points]]]
+        kwargs["input_labels"] = [[[label for _, _, label in points]]]
+    if box is not None:
+        x, y, w, h = box
+        kwargs["input_boxes"] = [[[x, y, x + w, y + h]]]
+    return kwargs
+
+
 def sam_by_hand(
     folder: Path,
     image: Any,
@@ -82,14 +97,7 @@ def sam_by_hand(
     prefix, processor_class = CLASSES[family]
     model = getattr(transformers, f"{prefix}Model").from_pretrained(folder).eval()
     processor = getattr(transformers, processor_class).from_pretrained(folder)
-    kwargs: dict[str, Any] = {}
-    if points:
-        kwargs["input_points"] = [[[[x, y] for x, y, _ in points]]]
-        kwargs["input_labels"] = [[[label for _, _, label in points]]]
-    if box is not None:
-        x, y, w, h = box
-        kwargs["input_boxes"] = [[[x, y, x + w, y + h]]]
-    inputs = processor(images=image, return_tensors="pt", **kwargs)
+    inputs = processor(images=image, return_tensors="pt", **prompt_kwargs(points, box))
     with torch.no_grad():
         out = model(
             pixel_values=inputs["pixel_values"],
@@ -149,14 +157,7 @@ def sam2_by_hand(
 
     model = Sam2Model.from_pretrained(folder).eval()
     processor = Sam2Processor.from_pretrained(folder)
-    kwargs: dict[str, Any] = {}
-    if points:
-        kwargs["input_points"] = [[[[x, y] for x, y, _ in points]]]
-        kwargs["input_labels"] = [[[label for _, _, label in points]]]
-    if box is not None:
-        x, y, w, h = box
-        kwargs["input_boxes"] = [[[x, y, x + w, y + h]]]
-    inputs = processor(images=image, return_tensors="pt", **kwargs)
+    inputs = processor(images=image, return_tensors="pt", **prompt_kwargs(points, box))
     with torch.no_grad():
         out = model(
             **{k: v for k, v in inputs.items() if k != "original_sizes"}, multimask_output=True
