@@ -9,6 +9,7 @@ from typing import Any
 
 from ..embed.base import EmbedError
 from ..jobs.accelerator import DEVICES, DTYPES
+from ..jobs.stages import summary as stage_summary
 from ..predict.tasks import REGISTRY, TASK_NAMES
 from ..predict.tasks.protocol import FIELDS
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
@@ -23,6 +24,7 @@ JSON_KEYS = (
     "dtype",
     "images_per_second",
     "seconds",
+    "stages",
 )
 """What ``--json`` prints: a stable contract (and, with the ray runner, ``runner`` and
 ``cluster``)."""
@@ -204,4 +206,6 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
     )
     if result.get("unknown_classes"):
         result["text"] += "\nclasses the dataset lacks: " + ", ".join(result["unknown_classes"])
+    if result.get("stages"):
+        result["text"] += "\n" + stage_summary(result["stages"])
     return result

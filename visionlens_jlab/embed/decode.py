@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..jobs.stages import StageTimer
 from ..media.sources import read_bytes
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
@@ -74,12 +76,21 @@ def fit(im: Image.Image, spec: InputSpec) -> np.ndarray:
     return np.asarray(out, dtype=np.uint8)
 
 
-def _load(item: tuple[int, str], spec: InputSpec) -> tuple[int, np.ndarray | None, str]:
+def _load(
+    item: tuple[int, str], spec: InputSpec, timer: StageTimer | None
+) -> tuple[int, np.ndarray | None, str]:
     sample_id, location = item
+    t0 = time.perf_counter()
     try:
-        return sample_id, decode(read_bytes(location), spec), ""
+        data = read_bytes(location)
+        t1 = time.perf_counter()
+        pixels = decode(data, spec)
     except Exception as exc:  # every unreadable image is reported, none stops the job
         return sample_id, None, f"{type(exc).__name__}: {exc}"
+    if timer is not None:  # on a decoder thread: busy time, the job's waits say the rest
+        timer.add("read", t1 - t0)
+        timer.add("decode", time.perf_counter() - t1)
+    return sample_id, pixels, ""
 
 
 def decode_threads() -> int:
@@ -94,15 +105,17 @@ def iter_batches(
     *,
     threads: int | None = None,
     prefetch_batches: int = 2,
+    timer: StageTimer | None = None,
 ) -> Iterator[Batch]:
-    """Decode ``(sample_id, location)`` items into batches, a few batches ahead."""
+    """Decode ``(sample_id, location)`` items into batches, a few batches ahead; the
+    decoder threads' read and decode times go to ``timer``."""
     window = max(1, batch_size * (prefetch_batches + 1))
     pending: deque[Future[tuple[int, np.ndarray | None, str]]] = deque()
     batch = Batch()
     source = iter(items)
     with ThreadPoolExecutor(threads or decode_threads(), thread_name_prefix="vl-decode") as pool:
         for item in source:
-            pending.append(pool.submit(_load, item, spec))
+            pending.append(pool.submit(_load, item, spec, timer))
             if len(pending) < window:
                 continue
             batch = _take(pending.popleft(), batch)

@@ -67,6 +67,8 @@ class Job:
     effects: JobEffects = field(default_factory=JobEffects)
     """What its kind changes when it ends well (:class:`~.kinds.JobKind`): shown once
     the job is ``done``."""
+    stages: dict[str, Any] | None = None
+    """A model job's time per stage so far (:mod:`.stages`); ``None`` for other jobs."""
 
     @property
     def finished(self) -> bool:
@@ -99,6 +101,7 @@ class Job:
             "queue_position": self.queue_position,
             "dataset": self.dataset,
             "effects": self.done_effects(),
+            "stages": self.stages,
         }
 
     def done_effects(self) -> dict[str, Any] | None:
@@ -169,6 +172,11 @@ class JobContext:
         if fraction is None:
             fraction = done / total if total else 1.0
         self.progress(fraction, message or f"{stage}: {done}/{total}")
+
+    def stages(self, report: dict[str, Any]) -> None:
+        """Report a model job's time per stage so far (:meth:`.stages.StageTimer.report`)."""
+        self._job.stages = report
+        self._job.updated = time.monotonic()
 
     def stage(self, stage: str, message: str = "", *, fraction: float | None = None) -> None:
         """Enter a stage with no item count (loading a model, writing): no rate, no ETA."""

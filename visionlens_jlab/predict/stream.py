@@ -15,6 +15,8 @@ writes). Messages are plain tuples of picklable values:
 * ``("answers", processed ids, [[answer per question] per id], failed)`` (a VLM's
   answers to the request's questions, each one of its closed answers or ``unknown``,
   :mod:`.vlm`);
+* ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
+  at most every second and once before ``done``;
 * ``("done", {"batch_size"})``: the batch size at the end (smaller than the meta's after
   an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`).
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ from typing import Any
 from PIL import Image
 
 from ..jobs.accelerator import BatchSizer, lease_model
+from ..jobs.stages import StageTimer, Ticker
 from ..media.sources import read_bytes
 from .base import PredictError, WorkItem
 from .loading import LoadedModel
@@ -79,11 +83,18 @@ def decode_image(data: bytes) -> Image.Image:
     return im.convert("RGB") if im.mode != "RGB" else im
 
 
-def _read(item: WorkItem) -> tuple[Image.Image | None, str]:
+def _read(item: WorkItem, timer: StageTimer | None = None) -> tuple[Image.Image | None, str]:
+    t0 = time.perf_counter()
     try:
-        return decode_image(read_bytes(item.location)), ""
+        data = read_bytes(item.location)
+        t1 = time.perf_counter()
+        image = decode_image(data)
     except Exception as exc:  # every unreadable image is reported, none stops the job
         return None, f"{type(exc).__name__}: {exc}"
+    if timer is not None:  # on a reader thread: busy time, the job's waits say the rest
+        timer.add("read", t1 - t0)
+        timer.add("decode", time.perf_counter() - t1)
+    return image, ""
 
 
 def prepare(
@@ -94,7 +105,8 @@ def prepare(
     questions: Sequence[Question] = (),
 ) -> Prepared:
     """Read, decode and run the processor over one batch (on a background thread)."""
-    return prepare_images(loaded, batch, list(pool.map(_read, batch)), prompts, questions)
+    images = list(pool.map(_read, batch, [loaded.timer] * len(batch)))
+    return prepare_images(loaded, batch, images, prompts, questions)
 
 
 def prepare_images(
@@ -118,52 +130,72 @@ def prepare_images(
         decoded.append(image)
     if not decoded:
         return out
-    if loaded.kind == "torchvision":  # the model resizes and normalises itself
-        out.inputs = [to_tensor(image) for image in decoded]
-    elif loaded.kind == "open-vocabulary":
-        out.inputs = open_vocab_inputs(loaded, decoded, prompts)
-    elif loaded.kind == "vlm":
-        out.inputs = [vlm_inputs(loaded.processor, decoded, q) for q in questions]
-    elif loaded.kind == "captioner":
-        model_type = loaded.model.config.model_type
-        out.inputs = caption_inputs(loaded.processor, model_type, decoded)
-    else:
-        out.inputs = loaded.processor(images=decoded, return_tensors="pt")
+    with loaded.timer.stage("preprocess"):
+        out.inputs = _processed(loaded, decoded, prompts, questions)
     return out
+
+
+def _processed(
+    loaded: LoadedModel,
+    decoded: list[Image.Image],
+    prompts: list[str],
+    questions: Sequence[Question],
+) -> Any:
+    """The model's inputs of decoded images: its processor's tensors."""
+    if loaded.kind == "torchvision":  # the model resizes and normalises itself
+        return [to_tensor(image) for image in decoded]
+    if loaded.kind == "open-vocabulary":
+        return open_vocab_inputs(loaded, decoded, prompts)
+    if loaded.kind == "vlm":
+        return [vlm_inputs(loaded.processor, decoded, q) for q in questions]
+    if loaded.kind == "captioner":
+        return caption_inputs(loaded.processor, loaded.model.config.model_type, decoded)
+    return loaded.processor(images=decoded, return_tensors="pt")
 
 
 def _to_device(loaded: LoadedModel, inputs: Any) -> dict[str, Any]:
     import torch
 
-    moved = {}
-    for key, value in inputs.items():
-        if isinstance(value, torch.Tensor):
-            value = value.to(loaded.device)
-            if value.is_floating_point():
-                value = value.to(loaded.model.dtype)
-            if key == "pixel_values" and value.ndim == 4 and loaded.device == "cpu":
-                value = value.contiguous(memory_format=torch.channels_last)
-        moved[key] = value
-    return moved
+    with loaded.timer.stage("transfer"):
+        return {key: _moved(loaded, torch, key, value) for key, value in inputs.items()}
+
+
+def _moved(loaded: LoadedModel, torch: Any, key: str, value: Any) -> Any:
+    """One input on the model's device, in its dtype (channels-last pixels on a CPU)."""
+    if isinstance(value, torch.Tensor):
+        value = value.to(loaded.device)
+        if value.is_floating_point():
+            value = value.to(loaded.model.dtype)
+        if key == "pixel_values" and value.ndim == 4 and loaded.device == "cpu":
+            value = value.contiguous(memory_format=torch.channels_last)
+    return value
 
 
 def detect(
     loaded: LoadedModel, batch: Prepared, prompts: list[str], min_score: float
 ) -> list[tuple[Any, ...]]:
     """The boxes of one prepared batch: ``(sample_id, label, x, y, w, h, score)`` rows."""
+    timer = loaded.timer
     if loaded.kind == "torchvision":  # boxes come in the decoded image's pixels
-        results = run_detector(loaded.model, loaded.device, batch.inputs, min_score, loaded.dtype)
+        with timer.stage("forward"):
+            results = run_detector(
+                loaded.model, loaded.device, batch.inputs, min_score, loaded.dtype, timer
+            )
+    elif loaded.kind == "open-vocabulary":  # prompted with the class names
+        with timer.stage("forward"):  # its post-processing is per prompt chunk, inside
+            results = open_vocab_detect(
+                loaded, batch.inputs, prompts, batch.decoded, min_score, _to_device
+            )
+    else:
+        inputs = _to_device(loaded, batch.inputs)
+        with timer.stage("forward"):
+            outputs = loaded.model(**inputs)
+        with timer.stage("postprocess"):
+            results = loaded.processor.post_process_object_detection(
+                outputs, threshold=min_score, target_sizes=batch.decoded
+            )
+    with timer.stage("postprocess"):
         return _rows(loaded, batch, prompts, results)
-    if loaded.kind == "open-vocabulary":  # prompted with the class names
-        results = open_vocab_detect(
-            loaded, batch.inputs, prompts, batch.decoded, min_score, _to_device
-        )
-        return _rows(loaded, batch, prompts, results)
-    outputs = loaded.model(**_to_device(loaded, batch.inputs))
-    results = loaded.processor.post_process_object_detection(
-        outputs, threshold=min_score, target_sizes=batch.decoded
-    )
-    return _rows(loaded, batch, prompts, results)
 
 
 def _rows(
@@ -204,16 +236,17 @@ def _rows(
 def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
     """Greedy-decoded captions of one prepared batch (less the prompt a decoder-only model
     repeats before them)."""
-    generated = loaded.model.generate(
-        **generation_inputs(loaded.model, _to_device(loaded, batch.inputs)),
-        max_new_tokens=MAX_NEW_TOKENS,
-        do_sample=False,
-        num_beams=1,
-    )
-    prompt = batch.inputs.get("input_ids")
-    if prompt is not None:
-        return decode_answers(loaded.processor, prompt, generated.cpu())
-    return [t.strip() for t in loaded.processor.batch_decode(generated, skip_special_tokens=True)]
+    inputs = generation_inputs(loaded.model, _to_device(loaded, batch.inputs))
+    with loaded.timer.stage("forward"):
+        generated = loaded.model.generate(
+            **inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False, num_beams=1
+        ).cpu()
+    with loaded.timer.stage("postprocess"):
+        prompt = batch.inputs.get("input_ids")
+        if prompt is not None:
+            return decode_answers(loaded.processor, prompt, generated)
+        texts = loaded.processor.batch_decode(generated, skip_special_tokens=True)
+        return [t.strip() for t in texts]
 
 
 def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) -> list[list[str]]:
@@ -221,14 +254,14 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
     ``unknown``) per question."""
     per_question = []
     for question, inputs in zip(questions, batch.inputs, strict=True):
-        generated = loaded.model.generate(
-            **generation_inputs(loaded.model, _to_device(loaded, inputs)),
-            max_new_tokens=VLM_NEW_TOKENS,
-            do_sample=False,
-            num_beams=1,
-        )
-        texts = decode_answers(loaded.processor, inputs["input_ids"], generated.cpu())
-        per_question.append([map_answer(t, question.answers) for t in texts])
+        moved = generation_inputs(loaded.model, _to_device(loaded, inputs))
+        with loaded.timer.stage("forward"):
+            generated = loaded.model.generate(
+                **moved, max_new_tokens=VLM_NEW_TOKENS, do_sample=False, num_beams=1
+            ).cpu()
+        with loaded.timer.stage("postprocess"):
+            texts = decode_answers(loaded.processor, inputs["input_ids"], generated)
+            per_question.append([map_answer(t, question.answers) for t in texts])
     return [list(row) for row in zip(*per_question, strict=True)]
 
 
@@ -303,6 +336,8 @@ def _run(
         request.get("batch_size") or task.batch_sizes[loaded.device], request["model"]
     )
     yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
+    timer = loaded.timer = StageTimer(loaded.device)
+    ticker = Ticker()
     start = 0
 
     def cut() -> list[WorkItem]:
@@ -324,7 +359,9 @@ def _run(
             else None
         )
         while pending is not None:
+            waited = time.perf_counter()
             current, prepared = following, pending.result()
+            timer.waited(time.perf_counter() - waited)
             # the next batch is read and processed while the model runs on this one
             following = cut()
             pending = (
@@ -347,4 +384,7 @@ def _run(
                 return result_message(task, loaded, part, args)
 
             yield from sizer.run(current, compute)
+            if ticker.due():
+                yield ("stages", timer.report())
+    yield ("stages", timer.report())
     yield ("done", {"batch_size": sizer.size})
