@@ -19,7 +19,7 @@ from visionlens_jlab.embed.models import parse_model
 from visionlens_jlab.embed.stream import embed_stream
 from visionlens_jlab.jobs.job import Job, JobContext
 from visionlens_jlab.jobs.stages import STAGES, StageTimer, summary
-from visionlens_jlab.predict import stream as predict_stream_module
+from visionlens_jlab.predict import prepare as prepare_module
 from visionlens_jlab.predict import wire as predict_wire
 from visionlens_jlab.predict.base import PredictOptions
 from visionlens_jlab.predict.job import run_prediction
@@ -163,13 +163,13 @@ def test_a_detector_job_reports_its_stages(catalog: Catalog, models: dict[str, P
 def test_slow_reads_show_as_the_stage_that_bounds_the_job(
     catalog: Catalog, models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = predict_stream_module.read_bytes
+    real = prepare_module.read_bytes
 
     def slow_disk(location: str) -> bytes:
         time.sleep(0.3)
         return real(location)
 
-    monkeypatch.setattr(predict_stream_module, "read_bytes", slow_disk)
+    monkeypatch.setattr(prepare_module, "read_bytes", slow_disk)
     options = PredictOptions("photos", str(models["detr"]), batch_size=3, min_score=0.05)
     result = run_prediction(None, catalog, options, predict_stream)
     report = result["stages"]

@@ -1693,6 +1693,8 @@ export interface IWirePredictRequest {
   /** images per forward pass (default by device); halved on CUDA out-of-memory */
   batch_size?: number | null;
   min_score?: number | null;
+  /** reduced: JPEGs decoded at the smallest 1/2, 1/4 or 1/8 scale that still covers the model's input (its processor's resize); full (default): at their full size */
+  decode?: 'full' | 'reduced' | null;
   /** process runner on a CPU: worker processes, each with one torch thread over a contiguous share of the images (default: the job's compute threads, fewer where that many copies of the model would not fit in the available memory; always 1 on CUDA) */
   workers?: number | null;
 }

@@ -71,6 +71,14 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument(
+        "--decode",
+        default="full",
+        choices=["full", "reduced"],
+        help="reduced: JPEGs decoded at the smallest 1/2, 1/4 or 1/8 scale that still covers "
+        "the model's input (faster where the processor shrinks the images anyway; the "
+        "pixels the model sees change slightly, see docs/models.md)",
+    )
+    p.add_argument(
         "--dtype",
         default="auto",
         choices=list(DTYPES),
@@ -130,6 +138,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "runner": args.runner,
         "device": args.device,
         "dtype": args.dtype,
+        "decode": args.decode,
         "batch_size": args.batch_size,
         "min_score": args.min_score,
         "questions": questions,

@@ -13,7 +13,7 @@ import io
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -48,16 +48,38 @@ class Batch:
         return np.stack(self.pixels) if self.pixels else np.empty((0, 0, 0, 3), np.uint8)
 
 
-def decode(data: bytes, spec: InputSpec) -> np.ndarray:
-    """Encoded image bytes → uint8 ``[size, size, 3]`` RGB, EXIF orientation applied."""
+OutputSize = Callable[[int, int], tuple[float, float]]
+"""``(width, height)`` of an image → the ``(width, height)`` a model's preprocessing resizes
+it to (the decoded image must cover it, so that resizing only shrinks)."""
+
+
+def dct_scale(width: int, height: int, out_width: float, out_height: float) -> int:
+    """The JPEG DCT scale denominator (8, 4, 2, or 1: full size) of the smallest decode of
+    a ``width`` x ``height`` image that still covers ``out_width`` x ``out_height``."""
+    return next((k for k in (8, 4, 2) if width / k >= out_width and height / k >= out_height), 1)
+
+
+def open_reduced(
+    data: bytes, out_size: OutputSize | None
+) -> tuple[Image.Image, tuple[int, int]]:
+    """Encoded bytes opened for decoding: a JPEG at the smallest DCT scale (libjpeg's 1/2,
+    1/4, 1/8: PIL's ``draft``) that still covers ``out_size(width, height)``; other formats,
+    or ``out_size`` None, at full size; and the image's full ``(width, height)`` (its
+    ``size`` is the size it decodes to)."""
     im = Image.open(io.BytesIO(data))
-    if im.format == "JPEG":
-        w, h = im.size
-        # The smallest DCT scale whose shortest side still covers the model's size.
-        scale = next((k for k in (8, 4, 2) if min(w, h) / k >= spec.size), 1)
+    full = im.size
+    if im.format == "JPEG" and out_size is not None:
+        w, h = full
+        scale = dct_scale(w, h, *out_size(w, h))
         if scale > 1:
             im.draft("RGB", (max(1, w // scale), max(1, h // scale)))
-    return fit(im, spec)
+    return im, full
+
+
+def decode(data: bytes, spec: InputSpec) -> np.ndarray:
+    """Encoded image bytes → uint8 ``[size, size, 3]`` RGB, EXIF orientation applied."""
+    # both sides must cover the model's size: its shortest side after a crop or a squash
+    return fit(open_reduced(data, lambda w, h: (spec.size, spec.size))[0], spec)
 
 
 def fit(im: Image.Image, spec: InputSpec) -> np.ndarray:

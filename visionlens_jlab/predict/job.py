@@ -48,6 +48,7 @@ def request_of(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
         "prompts": prompts,
         "classes": list(options.classes) if options.classes else None,
         "questions": list(options.questions) if options.questions else None,
+        "decode": options.decode,
     }
 
 

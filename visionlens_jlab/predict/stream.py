@@ -25,132 +25,33 @@ processed (so a later run tries them again).
 
 Where the time goes on a CPU, and what this does about it: the model's forward pass takes
 most of it and uses every core already (intra-op threads), so the images of the next batch
-are read, decoded and run through the processor on a background thread while the model
-works on the current one; inference runs under ``torch.inference_mode`` (no autograd
+are read, decoded (JPEGs at reduced size where the processor shrinks them anyway) and run
+through the processor on a background thread (:mod:`.prepare`) while the model works on
+the current one; inference runs under ``torch.inference_mode`` (no autograd
 bookkeeping) and convolutional backbones in channels-last layout (oneDNN's fast path).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
-
-from PIL import Image
 
 from ..jobs.accelerator import BatchSizer, lease_model
 from ..jobs.stages import StageTimer, Ticker
-from ..media.sources import read_bytes
 from .base import PredictError, WorkItem
+from .input_size import output_size, resize_of
 from .loading import LoadedModel
-from .open_vocab import open_vocab_detect, open_vocab_inputs, prompt_chunks
+from .open_vocab import open_vocab_detect, prompt_chunks
+from .prepare import Prepared, prepare
 from .tasks import BatchArgs, Task, batch_args, task_of
-from .torchvision_detect import run_detector, to_tensor
+from .torchvision_detect import run_detector
 from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
-from .vlm import (
-    Question,
-    caption_inputs,
-    decode_answers,
-    generation_inputs,
-    map_answer,
-    vlm_inputs,
-)
-
-Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
+from .vlm import Question, decode_answers, generation_inputs, map_answer
 
 MAX_NEW_TOKENS = 40
-
-
-@dataclass
-class Prepared:
-    """One batch ready for the model: the processor's tensors and where the images came from."""
-
-    ids: list[int] = field(default_factory=list)
-    decoded: list[tuple[int, int]] = field(default_factory=list)  # (h, w) as decoded
-    stored: list[tuple[int, int]] = field(default_factory=list)  # (w, h) of the catalog
-    inputs: Any = None
-    failed: list[tuple[int, str]] = field(default_factory=list)
-
-
-def decode_image(data: bytes) -> Image.Image:
-    """Encoded bytes → an RGB PIL image, decoded fully (the model's processor resizes)."""
-    im = Image.open(io.BytesIO(data))
-    im.load()
-    return im.convert("RGB") if im.mode != "RGB" else im
-
-
-def _read(item: WorkItem, timer: StageTimer | None = None) -> tuple[Image.Image | None, str]:
-    t0 = time.perf_counter()
-    try:
-        data = read_bytes(item.location)
-        t1 = time.perf_counter()
-        image = decode_image(data)
-    except Exception as exc:  # every unreadable image is reported, none stops the job
-        return None, f"{type(exc).__name__}: {exc}"
-    if timer is not None:  # on a reader thread: busy time, the job's waits say the rest
-        timer.add("read", t1 - t0)
-        timer.add("decode", time.perf_counter() - t1)
-    return image, ""
-
-
-def prepare(
-    loaded: LoadedModel,
-    batch: Sequence[WorkItem],
-    prompts: list[str],
-    pool: ThreadPoolExecutor,
-    questions: Sequence[Question] = (),
-) -> Prepared:
-    """Read, decode and run the processor over one batch (on a background thread)."""
-    images = list(pool.map(_read, batch, [loaded.timer] * len(batch)))
-    return prepare_images(loaded, batch, images, prompts, questions)
-
-
-def prepare_images(
-    loaded: LoadedModel,
-    batch: Sequence[WorkItem],
-    images: Sequence[tuple[Image.Image | None, str]],
-    prompts: list[str],
-    questions: Sequence[Question] = (),
-) -> Prepared:
-    """Run the processor over one batch's decoded ``images`` (``(image, "")``, or ``(None,
-    reason)`` for an unreadable one, per item); a VLM gets one set of inputs per question."""
-    out = Prepared()
-    decoded = []
-    for item, (image, error) in zip(batch, images, strict=True):
-        if image is None:
-            out.failed.append((item.sample_id, error))
-            continue
-        out.ids.append(item.sample_id)
-        out.decoded.append((image.height, image.width))
-        out.stored.append((item.width or image.width, item.height or image.height))
-        decoded.append(image)
-    if not decoded:
-        return out
-    with loaded.timer.stage("preprocess"):
-        out.inputs = _processed(loaded, decoded, prompts, questions)
-    return out
-
-
-def _processed(
-    loaded: LoadedModel,
-    decoded: list[Image.Image],
-    prompts: list[str],
-    questions: Sequence[Question],
-) -> Any:
-    """The model's inputs of decoded images: its processor's tensors."""
-    if loaded.kind == "torchvision":  # the model resizes and normalises itself
-        return [to_tensor(image) for image in decoded]
-    if loaded.kind == "open-vocabulary":
-        return open_vocab_inputs(loaded, decoded, prompts)
-    if loaded.kind == "vlm":
-        return [vlm_inputs(loaded.processor, decoded, q) for q in questions]
-    if loaded.kind == "captioner":
-        return caption_inputs(loaded.processor, loaded.model.config.model_type, decoded)
-    return loaded.processor(images=decoded, return_tensors="pt")
 
 
 def _to_device(loaded: LoadedModel, inputs: Any) -> dict[str, Any]:
@@ -338,6 +239,9 @@ def _run(
     yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
     timer = loaded.timer = StageTimer(loaded.device)
     ticker = Ticker()
+    # --decode reduced: JPEGs decode no larger than the model's processor needs
+    reduced = request.get("decode") == "reduced"
+    out_size = output_size(resize_of(loaded)) if reduced else None
     start = 0
 
     def cut() -> list[WorkItem]:
@@ -354,7 +258,7 @@ def _run(
     ):
         following = cut()
         pending: Future[Prepared] | None = (
-            ahead.submit(prepare, loaded, following, prompts, pool, questions)
+            ahead.submit(prepare, loaded, following, prompts, pool, questions, out_size)
             if following
             else None
         )
@@ -365,7 +269,7 @@ def _run(
             # the next batch is read and processed while the model runs on this one
             following = cut()
             pending = (
-                ahead.submit(prepare, loaded, following, prompts, pool, questions)
+                ahead.submit(prepare, loaded, following, prompts, pool, questions, out_size)
                 if following
                 else None
             )
@@ -379,7 +283,7 @@ def _run(
                 part = (
                     prepared
                     if len(chunk) == len(current)
-                    else prepare(loaded, chunk, prompts, pool, questions)
+                    else prepare(loaded, chunk, prompts, pool, questions, out_size)
                 )
                 return result_message(task, loaded, part, args)
 
