@@ -112,11 +112,11 @@ class StageTimer:
             frames.pop()
             if frames:
                 frames[-1][1] += elapsed
-            self._add(name, max(0.0, elapsed - frame[1]), on_path=None)
+            self._add(name, max(0.0, elapsed - frame[1]))
 
     def add(self, name: str, seconds: float) -> None:
         """Count ``seconds`` a thread spent in stage ``name`` (timed by the caller)."""
-        self._add(name, max(0.0, seconds), on_path=None)
+        self._add(name, max(0.0, seconds))
 
     def waited(self, seconds: float, stages: Sequence[str] = INPUT_STAGES) -> None:
         """The driving loop waited ``seconds`` for a batch that ``stages`` make: shared
@@ -142,10 +142,11 @@ class StageTimer:
             self.waited(self._clock() - t0, stages)
             yield batch
 
-    def _add(self, name: str, seconds: float, on_path: bool | None) -> None:
+    def _add(self, name: str, seconds: float) -> None:
+        """Busy time; on the driving loop's thread, its wall time too."""
         with self._lock:
             self._busy[name] += seconds
-            if on_path or (on_path is None and threading.get_ident() == self._driver):
+            if threading.get_ident() == self._driver:
                 self._seconds[name] += seconds
 
     def _gpu_seconds(self) -> float:
