@@ -323,11 +323,13 @@ def photo_fixtures(n: int) -> tuple[Any, Any]:
 
 
 def detections_by_hand(
-    model_dir: Path, files: list[Path], batch: int, min_score: float
+    model_dir: Path, files: list[Path], batch: int, min_score: float, *, reduced: bool = False
 ) -> list[tuple[Any, ...]]:
     """A transformers detector run by hand: its processor, ``model(...)``, its
-    post-processing at the images' sizes, boxes clipped to the image; sorted rows
-    ``(file name, model class, x, y, w, h, score)``."""
+    post-processing at the images' sizes, boxes clipped to the image and scaled to its full
+    size; sorted rows ``(file name, model class, x, y, w, h, score)``. ``reduced``: JPEGs
+    decoded as ``--decode reduced`` jobs decode them, at the smallest DCT scale that covers
+    the processor's resize (else at full size)."""
     import torch
     from PIL import Image
     from transformers import AutoImageProcessor, AutoModelForObjectDetection
@@ -337,17 +339,32 @@ def detections_by_hand(
     rows = []
     for start in range(0, len(files), batch):
         chunk = files[start : start + batch]
-        images = [Image.open(f).convert("RGB") for f in chunk]
+        opened = [Image.open(f) for f in chunk]
+        full = [im.size for im in opened]
+        if reduced:
+            for im in opened:
+                draft_for(im, processor.size)
+        images = [im.convert("RGB") for im in opened]
         with torch.no_grad():
             out = model(**processor(images=images, return_tensors="pt"))
         sizes = [(im.height, im.width) for im in images]
         results = processor.post_process_object_detection(out, min_score, target_sizes=sizes)
-        for f, (h, w), r in zip(chunk, sizes, results, strict=True):
+        for f, (h, w), (fw, fh), r in zip(chunk, sizes, full, results, strict=True):
             for box, score, label in zip(r["boxes"], r["scores"], r["labels"], strict=True):
                 x1, y1, x2, y2 = (float(v) for v in box)
-                x1, x2 = min(max(x1, 0), w), min(max(x2, 0), w)
-                y1, y2 = min(max(y1, 0), h), min(max(y2, 0), h)
+                x1, x2 = min(max(x1, 0), w) * fw / w, min(max(x2, 0), w) * fw / w
+                y1, y2 = min(max(y1, 0), h) * fh / h, min(max(y2, 0), h) * fh / h
                 if x2 > x1 and y2 > y1:
                     name = model.config.id2label[int(label)]
                     rows.append((f.name, name, x1, y1, x2 - x1, y2 - y1, float(score)))
     return sorted(rows)
+
+
+def draft_for(im: Any, size: dict[str, int]) -> None:
+    """Have JPEG ``im`` decode at the smallest of libjpeg's 1/2, 1/4, 1/8 scales that still
+    covers what a DETR processor of ``size`` (shortest and longest edge) resizes it to."""
+    w, h = im.size
+    scale = min(size["shortest_edge"] / min(w, h), size["longest_edge"] / max(w, h))
+    k = next((k for k in (8, 4, 2) if 1 / k >= scale), 1)
+    if k > 1:
+        im.draft("RGB", (w // k, h // k))

@@ -119,7 +119,7 @@ def test_florence2_is_told_its_caption_task(photos: Path, models: Callable[[str]
     from PIL import Image
 
     from visionlens_jlab.predict.loading import load_image_text
-    from visionlens_jlab.predict.stream import prepare_images
+    from visionlens_jlab.predict.prepare import prepare_images
 
     loaded = load_image_text(str(models("florence2")), "captioner", "cpu")
     image = Image.open(sorted((photos / "images").glob("*.jpg"))[0]).convert("RGB")

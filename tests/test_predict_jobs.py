@@ -286,8 +286,12 @@ def test_cli_json_through_the_entry_point(
     result = json.loads(done.stdout)
     assert list(result) == [
         *("dataset", "model", "task", "processed", "skipped"),
-        *("device", "dtype", "images_per_second", "seconds"),
+        *("device", "dtype", "images_per_second", "seconds", "stages"),
     ]
+    stages = result["stages"]  # two worker processes' reports joined, and the writes here
+    assert stages["bound_by"] is not None and stages["gpu_busy"] is None
+    assert 0 < sum(stages["seconds"].values()) <= stages["wall_seconds"] + 1e-3
+    assert stages["busy"]["forward"] > 0 and stages["busy"]["write"] > 0
     assert (result["dataset"], result["task"], result["processed"]) == (
         "photos",
         "detect",

@@ -24,6 +24,7 @@ export function wireJob(
     queue_position: null,
     dataset: null,
     effects: null,
+    stages: null,
     ...fields
   };
 }

@@ -807,6 +807,43 @@ export interface IWireJob {
   dataset: string | null;
   /** what the job changed, as its kind declares it; null unless its status is done (the job event carries the same) */
   effects: IWireJobEffects | null;
+  /** a model job's time per stage so far (embeddings, detectors, captioners, VLM answers, zero-shot); null for other jobs and before the model is loaded */
+  stages: IWireStageReport | null;
+}
+
+/** Where a model job's time goes (visionlens_jlab/jobs/stages.py: StageTimer.report); in a model job's progress and its result */
+export interface IWireStageReport {
+  seconds: IWireStageSeconds;
+  busy: IWireStageSeconds;
+  /** the job's wall time since its model was loaded */
+  wall_seconds: number;
+  /** the stage with the most seconds: the one that bounds the job (null: none timed yet) */
+  bound_by:
+    | 'read'
+    | 'decode'
+    | 'preprocess'
+    | 'transfer'
+    | 'forward'
+    | 'postprocess'
+    | 'write'
+    | null;
+  /** fraction of the wall time the GPU spent in forward passes (CUDA events); null on a CPU */
+  gpu_busy: number | null;
+  /** the forward passes' GPU time; null on a CPU */
+  gpu_seconds: number | null;
+  /** the process that made the report */
+  pid: number;
+}
+
+/** Seconds per stage. In seconds: the wall time of the loop that drives the model, its waits for the next batch shared among read, decode and preprocess by their busy time (they sum to at most wall_seconds). In busy: every thread's time in the stage, overlapping ones included */
+export interface IWireStageSeconds {
+  read: number;
+  decode: number;
+  preprocess: number;
+  transfer: number;
+  forward: number;
+  postprocess: number;
+  write: number;
 }
 
 /** What a job of a kind changes when it ends well (visionlens_jlab/jobs/kinds.py) */
@@ -851,6 +888,8 @@ export interface IWireEmbedResult {
   notice?: string;
   /** min cosine of bf16/fp16 vs fp32 embeddings on the first batch */
   reduced_cosine?: number | null;
+  /** where the time went; null when nothing needed embedding */
+  stages?: IWireStageReport | null;
   /** images outside the dataset's media root: never read (as the image route's 403) */
   refused?: number;
   /** up to 5 sample ids */
@@ -1691,6 +1730,8 @@ export interface IWirePredictRequest {
   /** images per forward pass (default by device); halved on CUDA out-of-memory */
   batch_size?: number | null;
   min_score?: number | null;
+  /** reduced: JPEGs decoded at the smallest 1/2, 1/4 or 1/8 scale that still covers the model's input (its processor's resize); full (default): at their full size */
+  decode?: 'full' | 'reduced' | null;
   /** process runner on a CPU: worker processes, each with one torch thread over a contiguous share of the images (default: the job's compute threads, fewer where that many copies of the model would not fit in the available memory; always 1 on CUDA) */
   workers?: number | null;
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..embed.base import EmbedError
 from ..jobs.accelerator import DEVICES, DTYPES, PRECISION_ALIASES, dtype_option
+from ..jobs.stages import summary as stage_summary
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
 
 
@@ -163,6 +164,8 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             f"{result['space']} ({result['dim']}-d) on {result['device']} {result['dtype']}, "
             f"{result['images_per_second']} images/s, {result['seconds']} s"
         )
+        if result.get("stages"):
+            result["text"] += "\n" + stage_summary(result["stages"])
     return result
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..embed.base import EmbedError
 from ..jobs.accelerator import DEVICES, DTYPES
+from ..jobs.stages import summary as stage_summary
 from ..predict.tasks import REGISTRY, TASK_NAMES
 from ..predict.tasks.protocol import FIELDS
 from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
@@ -23,6 +24,7 @@ JSON_KEYS = (
     "dtype",
     "images_per_second",
     "seconds",
+    "stages",
 )
 """What ``--json`` prints: a stable contract (and, with the ray runner, ``runner`` and
 ``cluster``)."""
@@ -68,6 +70,14 @@ def add_parser(subparsers: Any) -> None:
         "ray[:ADDRESS] (a Ray cluster; default address: the server's setting or $RAY_ADDRESS)",
     )
     p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument(
+        "--decode",
+        default="full",
+        choices=["full", "reduced"],
+        help="reduced: JPEGs decoded at the smallest 1/2, 1/4 or 1/8 scale that still covers "
+        "the model's input (faster where the processor shrinks the images anyway; the "
+        "pixels the model sees change slightly, see docs/models.md)",
+    )
     p.add_argument(
         "--dtype",
         default="auto",
@@ -128,6 +138,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "runner": args.runner,
         "device": args.device,
         "dtype": args.dtype,
+        "decode": args.decode,
         "batch_size": args.batch_size,
         "min_score": args.min_score,
         "questions": questions,
@@ -204,4 +215,6 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
     )
     if result.get("unknown_classes"):
         result["text"] += "\nclasses the dataset lacks: " + ", ".join(result["unknown_classes"])
+    if result.get("stages"):
+        result["text"] += "\n" + stage_summary(result["stages"])
     return result

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..jobs.stages import StageTimer
 from .decode import InputSpec
 
 
@@ -58,6 +59,9 @@ class Embedder(ABC):
     dtype: str = "float32"
     notice: str = ""
     """A sentence the user should see about how it runs (e.g. no GPU, so the CPU), or ''."""
+    timer: StageTimer | None = None
+    """The running job's stage timer (:mod:`visionlens_jlab.jobs.stages`), set by the job;
+    an embedder that splits its call into stages times them on it."""
 
     @property
     def has_text(self) -> bool:

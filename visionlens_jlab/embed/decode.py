@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..jobs.stages import StageTimer
 from ..media.sources import read_bytes
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
@@ -46,16 +48,38 @@ class Batch:
         return np.stack(self.pixels) if self.pixels else np.empty((0, 0, 0, 3), np.uint8)
 
 
-def decode(data: bytes, spec: InputSpec) -> np.ndarray:
-    """Encoded image bytes → uint8 ``[size, size, 3]`` RGB, EXIF orientation applied."""
+OutputSize = Callable[[int, int], tuple[float, float]]
+"""``(width, height)`` of an image → the ``(width, height)`` a model's preprocessing resizes
+it to (the decoded image must cover it, so that resizing only shrinks)."""
+
+
+def dct_scale(width: int, height: int, out_width: float, out_height: float) -> int:
+    """The JPEG DCT scale denominator (8, 4, 2, or 1: full size) of the smallest decode of
+    a ``width`` x ``height`` image that still covers ``out_width`` x ``out_height``."""
+    return next((k for k in (8, 4, 2) if width / k >= out_width and height / k >= out_height), 1)
+
+
+def open_reduced(
+    data: bytes, out_size: OutputSize | None
+) -> tuple[Image.Image, tuple[int, int]]:
+    """Encoded bytes opened for decoding: a JPEG at the smallest DCT scale (libjpeg's 1/2,
+    1/4, 1/8: PIL's ``draft``) that still covers ``out_size(width, height)``; other formats,
+    or ``out_size`` None, at full size; and the image's full ``(width, height)`` (its
+    ``size`` is the size it decodes to)."""
     im = Image.open(io.BytesIO(data))
-    if im.format == "JPEG":
-        w, h = im.size
-        # The smallest DCT scale whose shortest side still covers the model's size.
-        scale = next((k for k in (8, 4, 2) if min(w, h) / k >= spec.size), 1)
+    full = im.size
+    if im.format == "JPEG" and out_size is not None:
+        w, h = full
+        scale = dct_scale(w, h, *out_size(w, h))
         if scale > 1:
             im.draft("RGB", (max(1, w // scale), max(1, h // scale)))
-    return fit(im, spec)
+    return im, full
+
+
+def decode(data: bytes, spec: InputSpec) -> np.ndarray:
+    """Encoded image bytes → uint8 ``[size, size, 3]`` RGB, EXIF orientation applied."""
+    # both sides must cover the model's size: its shortest side after a crop or a squash
+    return fit(open_reduced(data, lambda w, h: (spec.size, spec.size))[0], spec)
 
 
 def fit(im: Image.Image, spec: InputSpec) -> np.ndarray:
@@ -74,12 +98,21 @@ def fit(im: Image.Image, spec: InputSpec) -> np.ndarray:
     return np.asarray(out, dtype=np.uint8)
 
 
-def _load(item: tuple[int, str], spec: InputSpec) -> tuple[int, np.ndarray | None, str]:
+def _load(
+    item: tuple[int, str], spec: InputSpec, timer: StageTimer | None
+) -> tuple[int, np.ndarray | None, str]:
     sample_id, location = item
+    t0 = time.perf_counter()
     try:
-        return sample_id, decode(read_bytes(location), spec), ""
+        data = read_bytes(location)
+        t1 = time.perf_counter()
+        pixels = decode(data, spec)
     except Exception as exc:  # every unreadable image is reported, none stops the job
         return sample_id, None, f"{type(exc).__name__}: {exc}"
+    if timer is not None:  # on a decoder thread: busy time, the job's waits say the rest
+        timer.add("read", t1 - t0)
+        timer.add("decode", time.perf_counter() - t1)
+    return sample_id, pixels, ""
 
 
 def decode_threads() -> int:
@@ -94,15 +127,17 @@ def iter_batches(
     *,
     threads: int | None = None,
     prefetch_batches: int = 2,
+    timer: StageTimer | None = None,
 ) -> Iterator[Batch]:
-    """Decode ``(sample_id, location)`` items into batches, a few batches ahead."""
+    """Decode ``(sample_id, location)`` items into batches, a few batches ahead; the
+    decoder threads' read and decode times go to ``timer``."""
     window = max(1, batch_size * (prefetch_batches + 1))
     pending: deque[Future[tuple[int, np.ndarray | None, str]]] = deque()
     batch = Batch()
     source = iter(items)
     with ThreadPoolExecutor(threads or decode_threads(), thread_name_prefix="vl-decode") as pool:
         for item in source:
-            pending.append(pool.submit(_load, item, spec))
+            pending.append(pool.submit(_load, item, spec, timer))
             if len(pending) < window:
                 continue
             batch = _take(pending.popleft(), batch)

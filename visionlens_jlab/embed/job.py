@@ -23,6 +23,7 @@ from ..catalog import Catalog
 from ..jobs.accelerator import DEVICES, DTYPES
 from ..jobs.job import JobContext
 from ..jobs.runners import RunnerError, parse_runner
+from ..jobs.stages import StageTimer
 from ..media.confine import Confined, confine
 from ..media.lookup import dataset_media
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
@@ -129,6 +130,7 @@ def run_embedding(
         "pid": None,
         "notice": "",
         "errors": [],
+        "stages": None,
         **planned.confined.summary(),
     }
     if not todo and any(r["space"] == space for r in recorded_spaces(catalog, dataset_id)):
@@ -140,6 +142,7 @@ def run_embedding(
         ctx.stage("loading", f"loading {spec.label}")
     info: dict[str, Any] = {}
     t_first: float | None = None
+    timer = StageTimer()  # the writes here; the source's stages join it
     for message in source(todo):
         kind = message[0]
         if kind == "meta":
@@ -154,12 +157,14 @@ def run_embedding(
                 notice=info.get("notice", ""),
             )
             t_first = time.monotonic()
+            timer.restart()
             if ctx is not None:  # the rate counts from here: model loading is not embedding
                 ctx.items("embedding", 0, total, f"{spec.label} loaded on {info['device']}")
         elif kind == "vectors":
             _, ids, vectors, failed = message
             if len(ids):
-                store.upsert(space, ids, vectors, dataset_id)
+                with timer.stage("write"):
+                    store.upsert(space, ids, vectors, dataset_id)
             result["embedded"] += len(ids)
             result["failed"] += len(failed)
             for sample_id, reason in failed[: max(0, FAILED_EXAMPLES - len(result["errors"]))]:
@@ -168,6 +173,11 @@ def run_embedding(
                 done = result["embedded"] + result["failed"]
                 ctx.items("embedding", done, total, f"embedded {done}/{total}")
                 ctx.check_cancelled()
+        elif kind == "stages":
+            timer.absorb(message[1])
+            result["stages"] = timer.report()
+            if ctx is not None:
+                ctx.stages(result["stages"])
         elif kind == "done":
             result["dtype"] = message[1].get("dtype", result["dtype"])
             result["batch_size"] = message[1].get("batch_size", result["batch_size"])
@@ -177,6 +187,7 @@ def run_embedding(
     if t_first is None:
         raise EmbedError("the embedding worker sent no model description")
     embed_seconds = time.monotonic() - t_first
+    result["stages"] = timer.report()
     count = store.count(space, dataset_id)
     if ctx is not None:
         ctx.stage("writing", "recording the vector space")

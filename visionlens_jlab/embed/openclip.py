@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..jobs.accelerator import DEVICES, BatchSizer, resolve_dtype
+from ..jobs.stages import timed
 from ..worker_priority import compute_threads
 from .base import Embedder, EmbedError, l2_normalise
 from .decode import InputSpec, as_arrays
@@ -131,14 +132,16 @@ class OpenClipEmbedder(Embedder):
         torch = self._torch
         x = torch.from_numpy(np.ascontiguousarray(pixels))
         if self.device == "cuda":
-            x = x.pin_memory().to(self.device, non_blocking=True)
-        # NHWC uint8 → NCHW float, normalised; permute keeps it channels-last in memory.
-        x = x.permute(0, 3, 1, 2).float().div_(255.0)
-        mean = self._mean.to(x.device).view(1, 3, 1, 1)
-        std = self._std.to(x.device).view(1, 3, 1, 1)
-        x = (x - mean) / std  # still channels-last in memory: the permuted NHWC buffer
-        if self.device == "cuda":  # made certain for cuDNN after the host-to-device copy
-            x = x.contiguous(memory_format=torch.channels_last)
+            with timed(self.timer, "transfer"):
+                x = x.pin_memory().to(self.device, non_blocking=True)
+        with timed(self.timer, "preprocess"):
+            # NHWC uint8 → NCHW float, normalised; permute keeps it channels-last in memory.
+            x = x.permute(0, 3, 1, 2).float().div_(255.0)
+            mean = self._mean.to(x.device).view(1, 3, 1, 1)
+            std = self._std.to(x.device).view(1, 3, 1, 1)
+            x = (x - mean) / std  # still channels-last in memory: the permuted NHWC buffer
+            if self.device == "cuda":  # made certain for cuDNN after the host-to-device copy
+                x = x.contiguous(memory_format=torch.channels_last)
         if self._full is not None:
             self._check_reduced(x[:CHECK_IMAGES])
         return self._forward_with_backoff(x)
@@ -147,7 +150,10 @@ class OpenClipEmbedder(Embedder):
         torch = self._torch
         with torch.inference_mode():
             out = model.encode_image(x if dtype is None else x.to(dtype))
-        return l2_normalise(out.float().cpu().numpy())
+            # the copy back waits for the forward's kernels on CUDA: it is timed with them
+            host = out.float().cpu().numpy()
+        with timed(self.timer, "postprocess"):
+            return l2_normalise(host)
 
     def _forward_with_backoff(self, x: Any) -> np.ndarray:
         if self._sizer is None:  # the job's batch size: the first batch's

@@ -7,6 +7,8 @@ server, or the CLI when no server runs) writes. Messages are plain tuples:
 * ``("meta", {...})``: model name, version, dim, preprocessing, device, dtype, batch size,
   notice, pid of the process computing — before any vectors;
 * ``("vectors", sample_ids int64[n], vectors float32[n, dim], failed [(id, reason)])``;
+* ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
+  at most every second and once before ``done``;
 * ``("done", {"dtype", "reduced_cosine", "batch_size"})``.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..jobs.accelerator import lease_model
+from ..jobs.stages import StageTimer, Ticker
 from .base import Embedder, EmbedError
 from .decode import InputSpec, iter_batches
 from .models import BUILTIN, ModelSpec
@@ -74,12 +77,21 @@ def _embed(
     # On the CPU the forward pass already uses every core: one decoder thread (prefetching
     # while the model runs) avoids oversubscribing them.
     threads = 1 if embedder.device == "cpu" and embedder.name != BUILTIN.name else None
-    for batch in iter_batches(items, spec_in, size, threads=threads):
+    # an embedder that times its own preprocessing and transfer (open_clip) reads the timer;
+    # any other one's call is its forward pass
+    timer = embedder.timer = StageTimer(embedder.device)
+    ticker = Ticker()
+    batches = iter_batches(items, spec_in, size, threads=threads, timer=timer)
+    for batch in timer.waiting(batches, ("read", "decode")):
         if batch.ids:
-            vectors = np.asarray(embed_pixels(batch.array()), dtype=np.float32)
+            with timer.stage("forward"):
+                vectors = np.asarray(embed_pixels(batch.array()), dtype=np.float32)
         else:
             vectors = np.empty((0, embedder.dim), np.float32)
         yield ("vectors", np.asarray(batch.ids, dtype=np.int64), vectors, batch.failed)
+        if ticker.due():
+            yield ("stages", timer.report())
+    yield ("stages", timer.report())
     yield (
         "done",
         {

@@ -2,7 +2,7 @@
 
 One message per request body: a table of ``sample_id`` (int64) and ``vector``
 (fixed-size list of float32), with the message kind, its JSON details and the failed
-samples in the schema metadata under ``visionlens``. ``meta`` and ``done`` carry no rows.
+samples in the schema metadata under ``visionlens``. ``meta``, ``stages`` and ``done`` carry no rows.
 The work list travels the other way as a table of ``sample_id`` and ``location``.
 """
 
@@ -54,7 +54,7 @@ def decode_message(body: bytes) -> tuple[Any, ...]:
         raise EmbedError(
             f"not an embedding message (Arrow IPC with visionlens metadata): {exc}"
         ) from exc
-    if kind in ("meta", "done"):
+    if kind in ("meta", "stages", "done"):
         if not isinstance(meta.get("info"), dict):
             raise EmbedError(f"a {kind} message needs an 'info' object")
         return (kind, meta["info"])

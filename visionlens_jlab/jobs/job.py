@@ -75,6 +75,8 @@ class Job:
     """``time.monotonic()`` when it was last queued (submitted, or paused to make way)."""
     stage_since: float | None = None
     """``time.monotonic()`` when its current stage began (``/metrics`` times stages)."""
+    stages: dict[str, Any] | None = None
+    """A model job's time per stage so far (:mod:`.stages`); ``None`` for other jobs."""
 
     @property
     def finished(self) -> bool:
@@ -119,6 +121,7 @@ class Job:
             "queue_position": self.queue_position,
             "dataset": self.dataset,
             "effects": self.done_effects(),
+            "stages": self.stages,
         }
 
     def done_effects(self) -> dict[str, Any] | None:
@@ -190,6 +193,11 @@ class JobContext:
         if fraction is None:
             fraction = done / total if total else 1.0
         self.progress(fraction, message or f"{stage}: {done}/{total}")
+
+    def stages(self, report: dict[str, Any]) -> None:
+        """Report a model job's time per stage so far (:meth:`.stages.StageTimer.report`)."""
+        self._job.stages = report
+        self._job.updated = time.monotonic()
 
     def stage(self, stage: str, message: str = "", *, fraction: float | None = None) -> None:
         """Enter a stage with no item count (loading a model, writing): no rate, no ETA."""

@@ -354,4 +354,5 @@ def _job_from_record(record: dict[str, Any]) -> Job:
         created_at=str(record.get("created_at", "")),
         dataset=record.get("dataset"),
         effects=JobEffects.from_dict(record.get("effects") or {}),
+        stages=record.get("stages"),  # absent from journals written before stage reports
     )

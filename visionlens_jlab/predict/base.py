@@ -38,6 +38,9 @@ class WorkItem(NamedTuple):
     height: int
 
 
+DECODES = ("full", "reduced")
+"""The ``decode`` option's values (:class:`PredictOptions`)."""
+
 TORCHVISION_PREFIX = "torchvision:"
 """``--model torchvision:BUILDER[=PATH]``: a torchvision detector (:mod:`.torchvision_detect`)."""
 
@@ -112,6 +115,9 @@ class PredictOptions:
     """A VLM's questions (``{"key", "question", "answers"}``); None: the default list."""
     workers: int | None = None
     """Worker processes on a CPU (:mod:`.workers`); None: as many as the compute threads."""
+    decode: str = "full"
+    """How JPEGs decode (:data:`DECODES`): ``reduced``, at the smallest DCT scale that still
+    covers the model's input (:mod:`.input_size`); ``full``, at their full size."""
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -124,6 +130,8 @@ class PredictOptions:
         if self.dtype not in DTYPES:
             raise PredictError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         check_batch_size(self.batch_size)
+        if self.decode not in DECODES:
+            raise PredictError(f"unknown decode {self.decode!r}: use {' or '.join(DECODES)}")
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
             raise PredictError(f"workers must be a positive integer, got {self.workers!r}")
         if self.min_score is not None and not 0.0 <= float(self.min_score) <= 1.0:

@@ -23,6 +23,7 @@ import pyarrow as pa
 from ..catalog import Catalog
 from ..catalog.reads.queries import sample_ids
 from ..jobs.job import JobContext, JobPaused
+from ..jobs.stages import StageTimer
 from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions, WorkItem
 from .model_runs import dataset_class_names
@@ -47,6 +48,7 @@ def request_of(options: PredictOptions, prompts: list[str]) -> dict[str, Any]:
         "prompts": prompts,
         "classes": list(options.classes) if options.classes else None,
         "questions": list(options.questions) if options.questions else None,
+        "decode": options.decode,
     }
 
 
@@ -113,6 +115,7 @@ def run_prediction(
         "unknown_classes": [],
         "errors": [],
         "paused": 0,
+        "stages": None,
         **confined.summary(),
     }
     if not todo and not fresh:
@@ -122,6 +125,7 @@ def run_prediction(
         ctx.stage("loading", f"loading {options.model}")
     t_first: float | None = None
     paused = False
+    timer = StageTimer()  # the writes here; the source's stages join it
     stream = source(request_of(options, prompts), todo)
     try:
         for message in stream:
@@ -136,16 +140,19 @@ def run_prediction(
                     writer.start(params)
                 writer.use_labels(info["labels"], classes)
                 t_first = time.monotonic()
+                timer.restart()
                 if ctx is not None:  # the rate counts from here: loading is not predicting
                     ctx.items("predicting", 0, len(todo), f"{options.model} on {info['device']}")
             elif kind in ("boxes", "captions", "labels", "answers"):
                 _, ids, results, failed = message
-                writer.add(list(ids), list(results))
+                with timer.stage("write"):
+                    writer.add(list(ids), list(results))
                 result["processed"] += len(ids)
                 result["failed"] += len(failed)
                 for sample_id, reason in failed[: max(0, FAILED_EXAMPLES - len(result["errors"]))]:
                     result["errors"].append({"sample_id": int(sample_id), "message": str(reason)})
-                writer.flush(seconds=flush_seconds)
+                with timer.stage("write"):
+                    writer.flush(seconds=flush_seconds)
                 if ctx is not None:
                     n = result["processed"] + result["failed"]
                     ctx.items("predicting", n, len(todo), f"{n}/{len(todo)} images")
@@ -153,6 +160,11 @@ def run_prediction(
                     if n < len(todo) and ctx.should_make_way():
                         paused = True
                         break
+            elif kind == "stages":
+                timer.absorb(message[1])
+                result["stages"] = timer.report()
+                if ctx is not None:
+                    ctx.stages(result["stages"])
             elif kind == "done":  # smaller than at the start after an out-of-memory error
                 result["batch_size"] = message[1].get("batch_size", result["batch_size"])
                 if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
@@ -162,10 +174,12 @@ def run_prediction(
         if close is not None:  # ends the worker, and frees its accelerator, right now
             close()
         if t_first is not None:  # what was computed is kept, also when cancelled or failing
-            writer.flush(force=True)
+            with timer.stage("write"):
+                writer.flush(force=True)
     if t_first is None:
         raise PredictError("the model worker sent no model description")
     seconds = time.monotonic() - t_first
+    result["stages"] = timer.report()
     result["predictions"] = writer.predictions
     result["unknown_classes"] = sorted(writer.unknown)
     result["images_per_second"] = round(result["processed"] / seconds, 2) if seconds > 0 else 0.0

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..jobs.accelerator import dtype_name, resolve_dtype
+from ..jobs.stages import StageTimer
 from .base import TRUST_REMOTE_CODE_ENV, PredictError, is_torchvision
 from .torchvision_detect import load_torchvision
 
@@ -36,6 +37,9 @@ class LoadedModel:
     device: str
     dtype: str
     labels: dict[int, str]
+    timer: StageTimer = field(default_factory=StageTimer)
+    """Where the running job's time goes (:mod:`visionlens_jlab.jobs.stages`): every step
+    of :mod:`.stream` times itself on it; the stream starts a fresh one per job."""
 
 
 def hf_cache_dir() -> str:

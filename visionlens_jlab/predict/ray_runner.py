@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..embed.decode import OutputSize
 from ..embed.ray_runner import READ_THREADS, decode_block, summary
 from ..jobs.accelerator import BatchSizer
 from ..jobs.ray_pipeline import (
@@ -41,8 +42,9 @@ from ..jobs.ray_pipeline import (
 from ..jobs.ray_pool import ModelPool, RaySession, never
 from ..media.sources import read_bytes
 from .base import PredictError, WorkItem
-from .stream import decode_image as decode_full
-from .stream import prepare_images, ready, result_message
+from .input_size import output_size, resize_of
+from .prepare import decode_image, prepare_images
+from .stream import ready, result_message
 from .tasks import Task, batch_args, task_of
 from .wire import decode_message, encode_message
 from .zero_shot import ZeroShot
@@ -55,29 +57,38 @@ batches, not the embedding jobs' :data:`~visionlens_jlab.jobs.ray_pipeline.BLOCK
 NO_PIXELS = np.zeros((1, 1, 3), np.uint8)
 
 
-def _read(location: str) -> tuple[np.ndarray, str]:
+def _read(location: str, out_size: OutputSize | None) -> tuple[np.ndarray, tuple[int, int], str]:
     try:
-        return np.asarray(decode_full(read_bytes(location))), ""
+        image, full = decode_image(read_bytes(location), out_size)
+        return np.asarray(image), full, ""
     except Exception as exc:  # every unreadable image is reported, none stops the job
-        return NO_PIXELS, f"{type(exc).__name__}: {exc}"
+        return NO_PIXELS, (0, 0), f"{type(exc).__name__}: {exc}"
 
 
-def decode_images(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def decode_images(
+    batch: dict[str, np.ndarray], resize: dict[str, float] | None = None
+) -> dict[str, np.ndarray]:
     """On the cluster (CPU task): a block's images read (local or ``gs://``) and decoded to
-    RGB at their full size (the model's processor resizes them, as in the process runner).
+    RGB, JPEGs at the smallest DCT scale that covers the model's ``resize``
+    (:mod:`.input_size`), others at their full size (the model's processor resizes them,
+    as in the process runner).
 
     Unreadable images keep their row (one black pixel) with the reason in ``error``."""
     locations = [str(loc) for loc in batch["location"]]
+    out_size = output_size(resize)
     with ThreadPoolExecutor(min(READ_THREADS, max(1, len(locations)))) as pool:
-        decoded = list(pool.map(_read, locations))
+        decoded = list(pool.map(lambda loc: _read(loc, out_size), locations))
     pixels = np.empty(len(locations), object)
     errors = np.empty(len(locations), object)
-    for row, (image, error) in enumerate(decoded):
+    width, height = batch["width"].astype(np.int64), batch["height"].astype(np.int64)
+    for row, (image, (w, h), error) in enumerate(decoded):
         pixels[row], errors[row] = image, error
+        # boxes map back to the full size, whatever size the image decoded at
+        width[row], height[row] = width[row] or w, height[row] or h
     return {
         "sample_id": batch["sample_id"].astype(np.int64),
-        "width": batch["width"].astype(np.int64),
-        "height": batch["height"].astype(np.int64),
+        "width": width,
+        "height": height,
         "pixels": pixels,
         "error": errors,
     }
@@ -129,7 +140,7 @@ class PredictModel:
 
 class ModelBatches:
     """An actor's model of a task run by a loaded model (:class:`.tasks.model.ModelTask`):
-    decoded images through :func:`.stream.prepare_images` and
+    decoded images through :func:`.prepare.prepare_images` and
     :func:`.stream.result_message`, as in the process runner."""
 
     def __init__(self, task: Task, request: dict[str, Any], device: str) -> None:
@@ -137,7 +148,9 @@ class ModelBatches:
         self.args = batch_args(task, request)
         self.loaded = task.load(request, device)
         self.described = ready(self.loaded, request)
-        self.input: dict[str, Any] = {}  # the images come at their full size
+        # the images come decoded no larger than the processor needs (:mod:`.input_size`)
+        reduced = request.get("decode") == "reduced"
+        self.input: dict[str, Any] = {"resize": resize_of(self.loaded) if reduced else None}
         size = request.get("batch_size") or task.batch_sizes[device]
         self.sizer = BatchSizer(size, request["model"])
 
@@ -241,7 +254,11 @@ def ray_predict_stream(
         info.pop(key)
     size = info.pop("input")
     # zero-shot classification decodes at the model's input size, as embeddings do
-    prepare = Stage(decode_block, size) if size else Stage(decode_images)
+    prepare = (
+        Stage(decode_block, size)
+        if "size" in size
+        else Stage(decode_images, {"resize": size.get("resize")})
+    )
     yield ("meta", {**info, "batch_size": batch_size, "pid": os.getpid()})
     yield from _stream(session, pool, cluster, request, items, prepare, cancelled)
 

@@ -15,6 +15,8 @@ writes). Messages are plain tuples of picklable values:
 * ``("answers", processed ids, [[answer per question] per id], failed)`` (a VLM's
   answers to the request's questions, each one of its closed answers or ``unknown``,
   :mod:`.vlm`);
+* ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
+  at most every second and once before ``done``;
 * ``("done", {"batch_size"})``: the batch size at the end (smaller than the meta's after
   an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`).
 
@@ -23,147 +25,78 @@ processed (so a later run tries them again).
 
 Where the time goes on a CPU, and what this does about it: the model's forward pass takes
 most of it and uses every core already (intra-op threads), so the images of the next batch
-are read, decoded and run through the processor on a background thread while the model
-works on the current one; inference runs under ``torch.inference_mode`` (no autograd
+are read, decoded (JPEGs at reduced size where the processor shrinks them anyway) and run
+through the processor on a background thread (:mod:`.prepare`) while the model works on
+the current one; inference runs under ``torch.inference_mode`` (no autograd
 bookkeeping) and convolutional backbones in channels-last layout (oneDNN's fast path).
 """
 
 from __future__ import annotations
 
-import io
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from ..jobs.accelerator import BatchSizer, lease_model
-from ..media.sources import read_bytes
+from ..jobs.stages import StageTimer, Ticker
 from .base import PredictError, WorkItem
+from .input_size import output_size, resize_of
 from .loading import LoadedModel
-from .open_vocab import open_vocab_detect, open_vocab_inputs, prompt_chunks
+from .open_vocab import open_vocab_detect, prompt_chunks
+from .prepare import Prepared, prepare
 from .tasks import BatchArgs, Task, batch_args, task_of
-from .torchvision_detect import run_detector, to_tensor
+from .torchvision_detect import run_detector
 from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
-from .vlm import (
-    Question,
-    caption_inputs,
-    decode_answers,
-    generation_inputs,
-    map_answer,
-    vlm_inputs,
-)
-
-Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
+from .vlm import Question, decode_answers, generation_inputs, map_answer
 
 MAX_NEW_TOKENS = 40
-
-
-@dataclass
-class Prepared:
-    """One batch ready for the model: the processor's tensors and where the images came from."""
-
-    ids: list[int] = field(default_factory=list)
-    decoded: list[tuple[int, int]] = field(default_factory=list)  # (h, w) as decoded
-    stored: list[tuple[int, int]] = field(default_factory=list)  # (w, h) of the catalog
-    inputs: Any = None
-    failed: list[tuple[int, str]] = field(default_factory=list)
-
-
-def decode_image(data: bytes) -> Image.Image:
-    """Encoded bytes → an RGB PIL image, decoded fully (the model's processor resizes)."""
-    im = Image.open(io.BytesIO(data))
-    im.load()
-    return im.convert("RGB") if im.mode != "RGB" else im
-
-
-def _read(item: WorkItem) -> tuple[Image.Image | None, str]:
-    try:
-        return decode_image(read_bytes(item.location)), ""
-    except Exception as exc:  # every unreadable image is reported, none stops the job
-        return None, f"{type(exc).__name__}: {exc}"
-
-
-def prepare(
-    loaded: LoadedModel,
-    batch: Sequence[WorkItem],
-    prompts: list[str],
-    pool: ThreadPoolExecutor,
-    questions: Sequence[Question] = (),
-) -> Prepared:
-    """Read, decode and run the processor over one batch (on a background thread)."""
-    return prepare_images(loaded, batch, list(pool.map(_read, batch)), prompts, questions)
-
-
-def prepare_images(
-    loaded: LoadedModel,
-    batch: Sequence[WorkItem],
-    images: Sequence[tuple[Image.Image | None, str]],
-    prompts: list[str],
-    questions: Sequence[Question] = (),
-) -> Prepared:
-    """Run the processor over one batch's decoded ``images`` (``(image, "")``, or ``(None,
-    reason)`` for an unreadable one, per item); a VLM gets one set of inputs per question."""
-    out = Prepared()
-    decoded = []
-    for item, (image, error) in zip(batch, images, strict=True):
-        if image is None:
-            out.failed.append((item.sample_id, error))
-            continue
-        out.ids.append(item.sample_id)
-        out.decoded.append((image.height, image.width))
-        out.stored.append((item.width or image.width, item.height or image.height))
-        decoded.append(image)
-    if not decoded:
-        return out
-    if loaded.kind == "torchvision":  # the model resizes and normalises itself
-        out.inputs = [to_tensor(image) for image in decoded]
-    elif loaded.kind == "open-vocabulary":
-        out.inputs = open_vocab_inputs(loaded, decoded, prompts)
-    elif loaded.kind == "vlm":
-        out.inputs = [vlm_inputs(loaded.processor, decoded, q) for q in questions]
-    elif loaded.kind == "captioner":
-        model_type = loaded.model.config.model_type
-        out.inputs = caption_inputs(loaded.processor, model_type, decoded)
-    else:
-        out.inputs = loaded.processor(images=decoded, return_tensors="pt")
-    return out
 
 
 def _to_device(loaded: LoadedModel, inputs: Any) -> dict[str, Any]:
     import torch
 
-    moved = {}
-    for key, value in inputs.items():
-        if isinstance(value, torch.Tensor):
-            value = value.to(loaded.device)
-            if value.is_floating_point():
-                value = value.to(loaded.model.dtype)
-            if key == "pixel_values" and value.ndim == 4 and loaded.device == "cpu":
-                value = value.contiguous(memory_format=torch.channels_last)
-        moved[key] = value
-    return moved
+    with loaded.timer.stage("transfer"):
+        return {key: _moved(loaded, torch, key, value) for key, value in inputs.items()}
+
+
+def _moved(loaded: LoadedModel, torch: Any, key: str, value: Any) -> Any:
+    """One input on the model's device, in its dtype (channels-last pixels on a CPU)."""
+    if isinstance(value, torch.Tensor):
+        value = value.to(loaded.device)
+        if value.is_floating_point():
+            value = value.to(loaded.model.dtype)
+        if key == "pixel_values" and value.ndim == 4 and loaded.device == "cpu":
+            value = value.contiguous(memory_format=torch.channels_last)
+    return value
 
 
 def detect(
     loaded: LoadedModel, batch: Prepared, prompts: list[str], min_score: float
 ) -> list[tuple[Any, ...]]:
     """The boxes of one prepared batch: ``(sample_id, label, x, y, w, h, score)`` rows."""
+    timer = loaded.timer
     if loaded.kind == "torchvision":  # boxes come in the decoded image's pixels
-        results = run_detector(loaded.model, loaded.device, batch.inputs, min_score, loaded.dtype)
+        with timer.stage("forward"):
+            results = run_detector(
+                loaded.model, loaded.device, batch.inputs, min_score, loaded.dtype, timer
+            )
+    elif loaded.kind == "open-vocabulary":  # prompted with the class names
+        with timer.stage("forward"):  # its post-processing is per prompt chunk, inside
+            results = open_vocab_detect(
+                loaded, batch.inputs, prompts, batch.decoded, min_score, _to_device
+            )
+    else:
+        inputs = _to_device(loaded, batch.inputs)
+        with timer.stage("forward"):
+            outputs = loaded.model(**inputs)
+        with timer.stage("postprocess"):
+            results = loaded.processor.post_process_object_detection(
+                outputs, threshold=min_score, target_sizes=batch.decoded
+            )
+    with timer.stage("postprocess"):
         return _rows(loaded, batch, prompts, results)
-    if loaded.kind == "open-vocabulary":  # prompted with the class names
-        results = open_vocab_detect(
-            loaded, batch.inputs, prompts, batch.decoded, min_score, _to_device
-        )
-        return _rows(loaded, batch, prompts, results)
-    outputs = loaded.model(**_to_device(loaded, batch.inputs))
-    results = loaded.processor.post_process_object_detection(
-        outputs, threshold=min_score, target_sizes=batch.decoded
-    )
-    return _rows(loaded, batch, prompts, results)
 
 
 def _rows(
@@ -204,16 +137,17 @@ def _rows(
 def caption(loaded: LoadedModel, batch: Prepared) -> list[str]:
     """Greedy-decoded captions of one prepared batch (less the prompt a decoder-only model
     repeats before them)."""
-    generated = loaded.model.generate(
-        **generation_inputs(loaded.model, _to_device(loaded, batch.inputs)),
-        max_new_tokens=MAX_NEW_TOKENS,
-        do_sample=False,
-        num_beams=1,
-    )
-    prompt = batch.inputs.get("input_ids")
-    if prompt is not None:
-        return decode_answers(loaded.processor, prompt, generated.cpu())
-    return [t.strip() for t in loaded.processor.batch_decode(generated, skip_special_tokens=True)]
+    inputs = generation_inputs(loaded.model, _to_device(loaded, batch.inputs))
+    with loaded.timer.stage("forward"):
+        generated = loaded.model.generate(
+            **inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False, num_beams=1
+        ).cpu()
+    with loaded.timer.stage("postprocess"):
+        prompt = batch.inputs.get("input_ids")
+        if prompt is not None:
+            return decode_answers(loaded.processor, prompt, generated)
+        texts = loaded.processor.batch_decode(generated, skip_special_tokens=True)
+        return [t.strip() for t in texts]
 
 
 def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) -> list[list[str]]:
@@ -221,14 +155,14 @@ def answer(loaded: LoadedModel, batch: Prepared, questions: Sequence[Question]) 
     ``unknown``) per question."""
     per_question = []
     for question, inputs in zip(questions, batch.inputs, strict=True):
-        generated = loaded.model.generate(
-            **generation_inputs(loaded.model, _to_device(loaded, inputs)),
-            max_new_tokens=VLM_NEW_TOKENS,
-            do_sample=False,
-            num_beams=1,
-        )
-        texts = decode_answers(loaded.processor, inputs["input_ids"], generated.cpu())
-        per_question.append([map_answer(t, question.answers) for t in texts])
+        moved = generation_inputs(loaded.model, _to_device(loaded, inputs))
+        with loaded.timer.stage("forward"):
+            generated = loaded.model.generate(
+                **moved, max_new_tokens=VLM_NEW_TOKENS, do_sample=False, num_beams=1
+            ).cpu()
+        with loaded.timer.stage("postprocess"):
+            texts = decode_answers(loaded.processor, inputs["input_ids"], generated)
+            per_question.append([map_answer(t, question.answers) for t in texts])
     return [list(row) for row in zip(*per_question, strict=True)]
 
 
@@ -303,6 +237,11 @@ def _run(
         request.get("batch_size") or task.batch_sizes[loaded.device], request["model"]
     )
     yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
+    timer = loaded.timer = StageTimer(loaded.device)
+    ticker = Ticker()
+    # --decode reduced: JPEGs decode no larger than the model's processor needs
+    reduced = request.get("decode") == "reduced"
+    out_size = output_size(resize_of(loaded)) if reduced else None
     start = 0
 
     def cut() -> list[WorkItem]:
@@ -319,16 +258,18 @@ def _run(
     ):
         following = cut()
         pending: Future[Prepared] | None = (
-            ahead.submit(prepare, loaded, following, prompts, pool, questions)
+            ahead.submit(prepare, loaded, following, prompts, pool, questions, out_size)
             if following
             else None
         )
         while pending is not None:
+            waited = time.perf_counter()
             current, prepared = following, pending.result()
+            timer.waited(time.perf_counter() - waited)
             # the next batch is read and processed while the model runs on this one
             following = cut()
             pending = (
-                ahead.submit(prepare, loaded, following, prompts, pool, questions)
+                ahead.submit(prepare, loaded, following, prompts, pool, questions, out_size)
                 if following
                 else None
             )
@@ -342,9 +283,12 @@ def _run(
                 part = (
                     prepared
                     if len(chunk) == len(current)
-                    else prepare(loaded, chunk, prompts, pool, questions)
+                    else prepare(loaded, chunk, prompts, pool, questions, out_size)
                 )
                 return result_message(task, loaded, part, args)
 
             yield from sizer.run(current, compute)
+            if ticker.due():
+                yield ("stages", timer.report())
+    yield ("stages", timer.report())
     yield ("done", {"batch_size": sizer.size})

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..jobs.stages import StageTimer, timed
 from .base import TORCHVISION_PREFIX, PredictError, parse_spec
 
 
@@ -155,22 +156,30 @@ def to_tensor(image: Any) -> Any:
 
 
 def run_detector(
-    net: Any, device: str, tensors: list[Any], min_score: float, dtype: str = "float32"
+    net: Any,
+    device: str,
+    tensors: list[Any],
+    min_score: float,
+    dtype: str = "float32",
+    timer: StageTimer | None = None,
 ) -> list[dict]:
     """The model's ``{"boxes", "scores", "labels"}`` per image (boxes ``x1 y1 x2 y2`` in the
     given image's pixels, float32), without the detections below ``min_score``. A
     ``dtype`` other than float32 runs the forward pass under ``torch.autocast``:
-    convolutions and matmuls in that dtype, NMS and RoIAlign in float32."""
+    convolutions and matmuls in that dtype, NMS and RoIAlign in float32. ``timer``: the
+    job's stage timer (the copy to the device and the score filter timed apart)."""
     import torch
 
-    images = [t.to(device) for t in tensors]
+    with timed(timer, "transfer"):
+        images = [t.to(device) for t in tensors]
     if dtype == "float32":
         outputs = net(images)
     else:
         with torch.autocast(device_type=device, dtype=getattr(torch, dtype)):
             outputs = net(images)
-    kept = []
-    for out in outputs:
-        keep = out["scores"] >= min_score
-        kept.append({k: out[k][keep] for k in ("boxes", "scores", "labels")})
+    with timed(timer, "postprocess"):
+        kept = []
+        for out in outputs:
+            keep = out["scores"] >= min_score
+            kept.append({k: out[k][keep] for k in ("boxes", "scores", "labels")})
     return kept

@@ -1,7 +1,7 @@
 """Model-job messages as JSON: how a kernel (the ``kernel`` runner) sends results to the server.
 
-One message of :mod:`.stream` per request body, ``{"type", ...}``: ``meta`` and ``done``
-carry ``info``; ``boxes``, ``captions``, ``labels`` and ``answers`` carry ``ids``, ``results`` and
+One message of :mod:`.stream` per request body, ``{"type", ...}``: ``meta``, ``stages`` and
+``done`` carry ``info``; ``boxes``, ``captions``, ``labels`` and ``answers`` carry ``ids``, ``results`` and
 ``failed``. The rows are short tuples of numbers and strings, so JSON keeps them exact
 (Python writes a float's shortest round-tripping form): the server writes what the process
 runner would. The work list travels the other way as ``{"items": [[sample_id, location,
@@ -43,7 +43,7 @@ def decode_message(body: bytes) -> tuple[Any, ...]:
         kind = data["type"]
     except (ValueError, KeyError, TypeError) as exc:
         raise PredictError(f"not a model-job message (JSON with a 'type'): {exc}") from exc
-    if kind in ("meta", "done"):
+    if kind in ("meta", "stages", "done"):
         if not isinstance(data.get("info"), dict):
             raise PredictError(f"a {kind} message needs an 'info' object")
         return (kind, data["info"])

@@ -22,6 +22,7 @@ import numpy as np
 from ..embed.decode import iter_batches
 from ..embed.models import parse_model
 from ..jobs.accelerator import lease_model
+from ..jobs.stages import StageTimer, Ticker, timed
 from .base import PredictError, WorkItem
 from .tasks import Task, batch_args
 
@@ -73,13 +74,18 @@ class ZeroShot:
 
         if not len(ids):
             return []
-        images = np.asarray(self.embed_pixels(pixels), np.float32)
-        probs = torch.softmax(torch.from_numpy(self.scale * images @ self.text.T), dim=1).numpy()
-        rows = []
-        for sample_id, p in zip(ids, probs, strict=True):
-            best = int(p.argmax())
-            scores = {c: round(float(v), 6) for c, v in zip(self.classes, p, strict=True)}
-            rows.append((int(sample_id), self.classes[best], float(p[best]), json.dumps(scores)))
+        timer = getattr(self.embedder, "timer", None)
+        with timed(timer, "forward"):
+            images = np.asarray(self.embed_pixels(pixels), np.float32)
+        with timed(timer, "postprocess"):
+            probs = torch.softmax(torch.from_numpy(self.scale * images @ self.text.T), dim=1)
+            rows = []
+            for sample_id, p in zip(ids, probs.numpy(), strict=True):
+                best = int(p.argmax())
+                scores = {c: round(float(v), 6) for c, v in zip(self.classes, p, strict=True)}
+                rows.append(
+                    (int(sample_id), self.classes[best], float(p[best]), json.dumps(scores))
+                )
         return rows
 
 
@@ -108,7 +114,13 @@ def _classify(
     args = batch_args(task, request)
     threads = 1 if embedder.device == "cpu" else None  # the forward pass uses every core
     pairs = [(int(i.sample_id), str(i.location)) for i in items]
-    for batch in iter_batches(pairs, embedder.input_spec, size, threads=threads):
+    timer = embedder.timer = StageTimer(embedder.device)
+    ticker = Ticker()
+    batches = iter_batches(pairs, embedder.input_spec, size, threads=threads, timer=timer)
+    for batch in timer.waiting(batches, ("read", "decode")):
         rows = task.batch(zero_shot, (batch.ids, batch.array()), args) if batch.ids else []
         yield (task.result_kind, list(batch.ids), rows, batch.failed)
+        if ticker.due():
+            yield ("stages", timer.report())
+    yield ("stages", timer.report())
     yield ("done", {"batch_size": getattr(embedder, "max_batch", None) or size})

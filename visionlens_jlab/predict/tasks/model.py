@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class ModelTask:
-    """A task run by a loaded model over :class:`~..stream.Prepared` batches; a subclass
+    """A task run by a loaded model over :class:`~..prepare.Prepared` batches; a subclass
     declares the rest of :class:`~.protocol.Task` and its :meth:`load` and :meth:`batch`."""
 
     name: str
