@@ -59,9 +59,7 @@ def dct_scale(width: int, height: int, out_width: float, out_height: float) -> i
     return next((k for k in (8, 4, 2) if width / k >= out_width and height / k >= out_height), 1)
 
 
-def open_reduced(
-    data: bytes, out_size: OutputSize | None
-) -> tuple[Image.Image, tuple[int, int]]:
+def open_reduced(data: bytes, out_size: OutputSize | None) -> tuple[Image.Image, tuple[int, int]]:
     """Encoded bytes opened for decoding: a JPEG at the smallest DCT scale (libjpeg's 1/2,
     1/4, 1/8: PIL's ``draft``) that still covers ``out_size(width, height)``; other formats,
     or ``out_size`` None, at full size; and the image's full ``(width, height)`` (its
