@@ -23,7 +23,7 @@ from visionlens_jlab.segment.engine import Segmenter
 from visionlens_jlab.segment.prompts import SegmentError
 
 from .predict_fixtures import cartucho_subset, ingest_subset, photo_catalog
-from .segment_fixtures import sam_by_hand, save_tiny_sam
+from .segment_fixtures import sam2_by_hand, sam_by_hand, save_tiny_sam, save_tiny_sam2
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +83,27 @@ def test_every_box_gets_sams_mask_of_that_box_alone(catalog: Catalog, tiny_sam: 
     assert listed == [("tiny-sam-masks", "model-run", len(masks))]
     rerun = run_box_masks(None, catalog, options, loader)
     assert (rerun["processed"], rerun["skipped"], rerun["predictions"]) == (0, 3, len(masks))
+
+
+@pytest.mark.parametrize("family", ["sam_hq", "sam2"])
+def test_one_decoder_call_over_boxes_is_each_box_alone(family: str, tmp_path: Path) -> None:
+    """SAM-HQ (its intermediate embeddings) and SAM 2 (its own prompt scaling) too."""
+    if family == "sam2":
+        folder = save_tiny_sam2(tmp_path / family)
+    else:
+        folder = save_tiny_sam(tmp_path / family, family=family)
+    pixels = np.random.default_rng(1).integers(0, 256, (48, 80, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    boxes = [(5.0, 5.0, 40.0, 30.0), (0.0, 0.0, 80.0, 48.0), (20.5, 10.25, 10.0, 7.0)]
+    segmenter = loader(str(folder))
+    decoded_boxes = segmenter.decode_boxes(segmenter.embed(image), boxes)
+    for box, (mask, score) in zip(boxes, decoded_boxes, strict=True):
+        if family == "sam2":
+            expected, by_hand = sam2_by_hand(folder, image, [], list(box))
+        else:
+            expected, by_hand = sam_by_hand(folder, image, [], list(box), family=family)
+        assert np.array_equal(mask, expected) and 0 < expected.sum() < expected.size
+        assert score == pytest.approx(by_hand, rel=1e-5, abs=1e-7)
 
 
 def test_the_set_exports_its_masks_as_coco_rle(
