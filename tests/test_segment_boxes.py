@@ -6,6 +6,9 @@ with nothing written. One real Jupyter server test drives it through the REST jo
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +197,29 @@ def test_bad_requests_are_refused_and_write_nothing(catalog: Catalog, tiny_sam: 
         )
     with catalog.cursor() as cur:
         assert cur.execute("SELECT count(*) FROM models").fetchall() == [(0,)]
+
+
+def test_cli_json_through_the_entry_point(catalog: Catalog, tiny_sam: Path, tmp_path: Path) -> None:
+    data_dir = catalog.data_dir
+    catalog.close()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [sys.executable, "-m", "visionlens_jlab.cli", "segment-boxes", "photos", "--model",
+               str(tiny_sam), "--name", "cli-masks", "--data-dir", str(data_dir), "--json"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert (result["name"], result["source"], result["processed"]) == (
+        "cli-masks",
+        "ground_truth",
+        3,
+    )
+    assert result["boxes"] == result["predictions"] > 3
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert json.loads(again.stdout)["skipped"] == 3
+    bad = subprocess.run(
+        [*command, "--source", "nope"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert bad.returncode != 0 and "has no model 'nope'" in bad.stderr
 
 
 async def test_the_rest_job_writes_the_set_and_lists_it(
