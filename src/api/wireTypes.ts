@@ -1765,6 +1765,18 @@ export interface IWireSegmentPrefetchRequest {
   sample_ids: number[];
 }
 
+/** The body of `POST /datasets/{name}/segment/boxes`. */
+export interface IWireSegmentBoxesRequest {
+  /** checkpoint folder or cached hub id */
+  model: string;
+  /** whose boxes: ground_truth or a model's name */
+  source?: string | null;
+  /** a view: only the matching samples' boxes */
+  filter?: IWireFilter | null;
+  /** the new prediction set's name (default: <the model's last path part>-masks) */
+  name?: string | null;
+}
+
 /** The body of `POST /datasets/{name}/image-quality`. */
 export interface IWireImageQualityRequest {
   /** worker processes (default: one per core, at most 4) */

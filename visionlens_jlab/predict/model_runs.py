@@ -35,6 +35,9 @@ MODEL_RUN_FORMAT = "model-run"
 
 BOX_COLUMNS = ("sample_id", "label", "x", "y", "w", "h", "score")
 """A chunk of boxes: absolute pixels of the stored image size, top-left corner and size."""
+MASK_COLUMNS = ("segmentation", "mask_area", "source_ann_id")
+"""Columns a chunk of boxes may add: the mask (JSON text: COCO RLE), its pixel area, and
+the object it was made from (the box-to-mask job, :mod:`visionlens_jlab.segment.box_job`)."""
 CLASSIFICATION_COLUMNS = ("sample_id", "label", "score", "scores")
 """A chunk of image labels: ``scores`` is JSON text ``{class: score}`` or null."""
 
@@ -182,14 +185,17 @@ def append_model_predictions(
         has_rows: set[int] = set()
         if boxes is not None and boxes.num_rows:
             first = catalog.next_annotation_id(cur)
-            cur.register("_vl_boxes", boxes.select(list(BOX_COLUMNS)))
-            cur.execute(
-                "INSERT INTO annotations (ann_id, sample_id, dataset_id, source, label, x, y, "
-                "w, h, score, area, iscrowd, difficult) "
+            extra = [c for c in MASK_COLUMNS if c in boxes.column_names]
+            cur.register("_vl_boxes", boxes.select([*BOX_COLUMNS, *extra]))
+            names = "".join(f", {c}" for c in extra)
+            values = "".join(f", {c}::JSON" if c == "segmentation" else f", {c}" for c in extra)
+            insert = (  # the column names are MASK_COLUMNS', never the caller's text
+                "INSERT INTO annotations (ann_id, sample_id, dataset_id, source, label, x, y, "  # noqa: S608
+                f"w, h, score, area, iscrowd, difficult{names}) "
                 "SELECT ? + row_number() OVER () - 1, sample_id, ?, ?, label, x, y, w, h, "
-                "score, w * h, FALSE, FALSE FROM _vl_boxes",
-                [first, dataset_id, model],
+                f"score, w * h, FALSE, FALSE{values} FROM _vl_boxes"
             )
+            cur.execute(insert, [first, dataset_id, model])
             cur.unregister("_vl_boxes")
             has_rows.update(boxes.column("sample_id").to_pylist())
         if classifications is not None and classifications.num_rows:

@@ -5,5 +5,7 @@ encoder and the mask decoder.
 :mod:`.prompts` (clicks and a box, checked against the image), :mod:`.masks` (a mask as
 COCO RLE), :mod:`.engine` (the model, the embedding cache, one click), :mod:`.host` (the
 model's own thread: clicks first, prefetched embeddings behind them), :mod:`.service` (what
-the REST handlers call: a sample's image, clicks and prefetches).
+the REST handlers call: a sample's image, clicks and prefetches), :mod:`.box_job` (the
+box-to-mask job: a mask for every box of a view, as a new prediction set) and
+:mod:`.box_service` (that job on the server's GPU lane).
 """

@@ -155,6 +155,49 @@ class Segmenter:
             masks = self.processor.image_processor.post_process_masks(low, original, reshaped)[0][0]
         return masks[0].numpy().astype(bool), float(scores[best])
 
+    def decode_boxes(
+        self, embedded: Embedded, boxes: list[tuple[float, float, float, float]]
+    ) -> list[tuple[np.ndarray, float]]:
+        """The best mask and predicted IoU of each box ``(x, y, w, h)`` alone as a prompt,
+        all boxes in one decoder call (SAM prompts each box on its own: the masks are those
+        of one call per box)."""
+        import torch
+
+        if not boxes:
+            return []
+        corners = [(x, y, x + w, y + h) for x, y, w, h in boxes]
+        if self.family == "sam2":
+            encoded = self.processor(
+                original_sizes=[list(embedded.original_size)],
+                input_boxes=[[list(c) for c in corners]],
+                return_tensors="pt",
+            )
+            kwargs: dict[str, Any] = {"input_boxes": encoded["input_boxes"].to(self.loaded.device)}
+            kwargs["image_embeddings"] = embedded.tensors
+        else:
+            (old_h, old_w), (new_h, new_w) = embedded.original_size, embedded.reshaped_size
+            scale = np.array([new_w / old_w, new_h / old_h] * 2)
+            scaled = np.asarray(corners, dtype=np.float64) * scale
+            kwargs = {"input_boxes": torch.from_numpy(scaled[None]).to(self.loaded.device)}
+            if self.family == "sam_hq":
+                kwargs["image_embeddings"], kwargs["intermediate_embeddings"] = embedded.tensors
+            else:
+                kwargs["image_embeddings"] = embedded.tensors
+        with torch.inference_mode():
+            out = self.model(multimask_output=True, **kwargs)
+        scores = out.iou_scores[0].float().cpu()  # (boxes, 3)
+        best = torch.argmax(scores, dim=1)
+        rows = torch.arange(len(boxes))
+        low = out.pred_masks[0][rows, best].float().cpu()[None, :, None]  # (1, boxes, 1, h, w)
+        original = [list(embedded.original_size)]
+        if self.family == "sam2":
+            masks = self.processor.post_process_masks(low, original)[0]
+        else:
+            reshaped = [list(embedded.reshaped_size)]
+            masks = self.processor.image_processor.post_process_masks(low, original, reshaped)[0]
+        chosen = scores[rows, best].tolist()
+        return [(masks[i, 0].numpy().astype(bool), float(chosen[i])) for i in range(len(boxes))]
+
     def _sam_prompt(self, embedded: Embedded, prompt: Prompt) -> dict[str, Any]:
         """SAM's prompt tensors: pixels scaled to the resized image (``SamProcessor``'s
         ``_normalize_coordinates``, in float64 as it computes them)."""
