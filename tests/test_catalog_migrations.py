@@ -187,8 +187,11 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
                 name
             )
         report = report_for(catalog, DATASET, EXPECTED["evaluation_key"])
-        # an evaluation stored before iou types existed reads as the bbox protocol
-        assert plain(report.to_dict()) == {**EXPECTED["evaluation"], "iou_type": "bbox"}
+        # an evaluation stored before iou types existed reads as the bbox protocol; one
+        # stored before TIDE has none (null, as the evaluations that have no TIDE)
+        assert plain(report.to_dict()) == {
+            **EXPECTED["evaluation"], "iou_type": "bbox", "tide": None
+        }  # fmt: skip
     first = EXPECTED["pages"]["all"]["samples"][0]["sample_id"]
     assert cli(old_data, "search", DATASET, "--like", str(first), "--k", "5") == EXPECTED["search"]
     pca = cli(old_data, "map", DATASET, "--method", "pca")  # the stored map, not a new one

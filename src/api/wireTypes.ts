@@ -978,7 +978,7 @@ export interface IWireEvaluationReport {
   created_at: string;
   /** the model's newest evaluation */
   latest: boolean;
-  /** COCO bbox and segm: TIDE's error analysis; null for other evaluations; absent from reports stored before it existed */
+  /** COCO bbox and segm: TIDE's error analysis; null for other evaluations and for reports stored before it existed */
   tide?: IWireTideErrors | null;
 }
 
