@@ -241,6 +241,8 @@ def test_vector_strategies_read_the_space_by_sample_id(pictures: Any, tmp_path: 
         assert set(cluster[np.searchsorted(ids, out["sample_ids"])]) == {2}
         with pytest.raises(SelectionError, match="no sample tagged 'none'"):
             run(count=2, strategies="unlike", reference_tag="none")
+        with pytest.raises(SelectionError, match="no candidates: the filter matches no sample"):
+            run(count=2, strategies="diversity", exclude_labelled=True)  # all have labels
         # the server's search matrices serve the same vectors: the same choice, same scores
         body = {"count": 7, "strategies": "diversity,similar:0.5,typicality", "space": "mine",
                 "reference_tag": "ref", "exclude_tags": ["ref"]}  # fmt: skip
