@@ -24,6 +24,8 @@ from visionlens_jlab.predict.loading import load_segmenter
 from visionlens_jlab.segment.box_job import BoxMaskOptions, run_box_masks
 from visionlens_jlab.segment.engine import Segmenter
 from visionlens_jlab.segment.prompts import SegmentError
+from visionlens_jlab.select.request import parse_request
+from visionlens_jlab.select.service import run_selection
 
 from .predict_fixtures import cartucho_subset, ingest_subset, photo_catalog
 from .segment_fixtures import sam2_by_hand, sam_by_hand, save_tiny_sam, save_tiny_sam2
@@ -201,6 +203,9 @@ def test_bad_requests_are_refused_and_write_nothing(catalog: Catalog, tiny_sam: 
 
 def test_cli_json_through_the_entry_point(catalog: Catalog, tiny_sam: Path, tmp_path: Path) -> None:
     data_dir = catalog.data_dir
+    chosen = run_selection(
+        catalog, None, "photos", parse_request({"count": 1, "strategies": "random"})
+    )
     catalog.close()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "visionlens_jlab.cli", "segment-boxes", "photos", "--model",
@@ -220,6 +225,15 @@ def test_cli_json_through_the_entry_point(catalog: Catalog, tiny_sam: Path, tmp_
         [*command, "--source", "nope"], capture_output=True, text=True, env=env, timeout=300
     )
     assert bad.returncode != 0 and "has no model 'nope'" in bad.stderr
+    # a stored selection as the view: its one sample's boxes alone
+    command[command.index("cli-masks")] = "chosen-masks"
+    one = subprocess.run([*command, "--selection", str(chosen["id"])], capture_output=True,
+                         text=True, env=env, timeout=300)  # fmt: skip
+    assert one.returncode == 0, one.stderr[-2000:]
+    assert (json.loads(one.stdout)["processed"], json.loads(one.stdout)["name"]) == (
+        1,
+        "chosen-masks",
+    )
 
 
 async def test_the_rest_job_writes_the_set_and_lists_it(

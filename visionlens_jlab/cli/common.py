@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,6 +145,25 @@ def run_local_or_remote(
         return local(catalog)
     finally:
         catalog.close()
+
+
+def run_model_job(
+    args: argparse.Namespace,
+    local: Callable[[Any], dict[str, Any]],
+    remote: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """:func:`run_local_or_remote` for the model jobs (embeddings, predictions, masks): a
+    model that cannot load or run is one clear line, and the samples the job could not read
+    (its ``errors``) are named on stderr."""
+    from ..embed.base import EmbedError
+
+    try:
+        result = run_local_or_remote(args, local, remote)
+    except EmbedError as exc:
+        raise CliError(str(exc)) from exc
+    for sample in result.get("errors", []):
+        print(f"visionlens: sample {sample['sample_id']}: {sample['message']}", file=sys.stderr)
+    return result
 
 
 def job_result(client: Any, answer: dict[str, Any], job_name: str = "job") -> dict[str, Any]:

@@ -9,7 +9,14 @@ from typing import Any
 from ..embed.base import EmbedError
 from ..jobs.accelerator import DEVICES, DTYPES, PRECISION_ALIASES, dtype_option
 from ..jobs.stages import summary as stage_summary
-from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    add_common_options,
+    job_result,
+    run_local_or_remote,
+    run_model_job,
+)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -146,10 +153,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
         answer = client.post_json(f"datasets/{args.dataset}/embed", body)
         return job_result(client, answer, "the embedding job was")
 
-    try:
-        result = run_local_or_remote(args, local, remote)
-    except EmbedError as exc:
-        raise CliError(str(exc)) from exc
+    result = run_model_job(args, local, remote)
     if result.get("notice"):
         print(f"visionlens: {result['notice']}", file=sys.stderr)
     if not args.json and result["device"] is None:
@@ -189,10 +193,7 @@ def cmd_embeddings_import(args: argparse.Namespace) -> dict[str, Any]:
         )
         return job_result(client, answer, "the embeddings import was")
 
-    try:
-        result = run_local_or_remote(args, local, remote)
-    except EmbedError as exc:
-        raise CliError(str(exc)) from exc
+    result = run_model_job(args, local, remote)
     if not args.json:
         bad = ", ".join(
             f"{r['count']} {code} (e.g. {', '.join(r['examples'][:3])})"

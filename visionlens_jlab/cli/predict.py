@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from ..embed.base import EmbedError
@@ -12,7 +11,13 @@ from ..jobs.accelerator import DEVICES, DTYPES
 from ..jobs.stages import summary as stage_summary
 from ..predict.tasks import REGISTRY, TASK_NAMES
 from ..predict.tasks.protocol import FIELDS
-from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    add_common_options,
+    job_result,
+    run_model_job,
+)
 
 JSON_KEYS = (
     "dataset",
@@ -196,12 +201,7 @@ def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
         )
         return job_result(client, answer, "the model job was")
 
-    try:
-        result = run_local_or_remote(args, local, remote)
-    except EmbedError as exc:
-        raise CliError(str(exc)) from exc
-    for sample in result.get("errors", []):
-        print(f"visionlens: sample {sample['sample_id']}: {sample['message']}", file=sys.stderr)
+    result = run_model_job(args, local, remote)
     if args.json:
         extra = ("runner", "cluster") if "cluster" in result else ()
         return {key: result.get(key) for key in (*JSON_KEYS, *extra)}

@@ -4,14 +4,20 @@ prediction set (the box-to-mask job, :mod:`visionlens_jlab.segment.box_job`)."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..catalog import CatalogError
 from ..embed.base import EmbedError
-from .common import EXIT_USAGE, CliError, add_common_options, job_result, run_local_or_remote
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    add_common_options,
+    add_view_options,
+    job_result,
+    run_model_job,
+    view_filter,
+)
 
 JSON_KEYS = (
     *("dataset", "model", "name", "source", "processed", "skipped", "failed", "boxes"),
@@ -37,22 +43,20 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--source", default="ground_truth", help="whose boxes: ground_truth or a model's name"
     )
-    p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")
+    add_view_options(p)
     p.add_argument("--name", help="the new set's name (default: <the model's last part>-masks)")
     add_common_options(p)
     p.set_defaults(func=cmd_segment_boxes)
 
 
 def cmd_segment_boxes(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the box-to-mask job on the catalog, or through the server owning it."""
     from ..segment.box_job import BoxMaskOptions
 
     model = args.model
     if Path(model).expanduser().exists():  # the server may run elsewhere: paths absolute
         model = str(Path(model).expanduser().resolve())
-    try:
-        view = json.loads(args.filter) if args.filter else None
-    except ValueError as exc:
-        raise CliError(f"--filter is not JSON: {exc}", EXIT_USAGE) from exc
+    view = view_filter(args)
     body = {"model": model, "source": args.source, "filter": view, "name": args.name}
     try:
         options = BoxMaskOptions(args.dataset, **body)
@@ -73,12 +77,7 @@ def cmd_segment_boxes(args: argparse.Namespace) -> dict[str, Any]:
         )
         return job_result(client, answer, "the box-to-mask job was")
 
-    try:
-        result = run_local_or_remote(args, local, remote)
-    except EmbedError as exc:
-        raise CliError(str(exc)) from exc
-    for sample in result.get("errors", []):
-        print(f"visionlens: sample {sample['sample_id']}: {sample['message']}", file=sys.stderr)
+    result = run_model_job(args, local, remote)
     if args.json:
         return {key: result.get(key) for key in JSON_KEYS}
     result["text"] = (
