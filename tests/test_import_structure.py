@@ -46,6 +46,7 @@ PACKAGES = (
     },
     {"server_info", "rest_client", "outbound"},  # outbound: calls to other services
     {"records"},  # what parsers yield and the catalog writes
+    {"video"},  # probe, frame locations, frame-accurate decoding (PyAV only)
     {"catalog"},
     {"vectors"},
     {"jobs"},  # the job machinery: queues, worker processes, progress
