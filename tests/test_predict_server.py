@@ -158,3 +158,28 @@ async def test_kernel_runner_predicts_in_a_kernel_equal_to_the_process_runner(
     rows = {"type": "boxes", "ids": [1], "results": [[1, "sofa", 0.5]], "failed": []}
     status, body = await api("POST", "jobs/123-4/predictions", rows)
     assert status == 400 and "malformed boxes message" in body["message"]
+
+
+async def test_a_second_job_of_the_same_model_runs_on_warm_workers_with_equal_boxes(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    ingest_subset(vl_app.catalog, "photos", cartucho_subset(tmp_path / "photos", 6))
+    detr = save_tiny_detr(tmp_path / "detr")
+    results, boxes = [], []
+    for name in ("cold", "warm"):
+        request = {"model": str(detr), "name": name, "batch_size": 2, "min_score": 0.01}
+        job = await wait_job((await api("POST", "datasets/photos/predict", request))[1]["job"], 300)
+        assert job["status"] == "done", job
+        results.append(job["result"])
+        with vl_app.catalog.cursor() as cur:
+            boxes.append(
+                cur.execute(
+                    "SELECT sample_id, label, x, y, w, h, score FROM annotations "
+                    "WHERE source = ? ORDER BY ALL",
+                    [name],
+                ).fetchall()
+            )
+    cold, warm = results
+    assert cold["warm_workers"] == 0
+    assert warm["warm_workers"] == warm["workers"] == cold["workers"] >= 1
+    assert boxes[0] and boxes[0] == boxes[1]

@@ -33,6 +33,7 @@ from .jobs.events import DatasetEvents, JobEvents, LabelEvents
 from .jobs.journal import JobJournal
 from .jobs.ray_driver import RayDrivers
 from .jobs.runners import RunnerError
+from .jobs.warm_workers import WarmWorkers
 from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
@@ -86,6 +87,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
     vectors: LazyVectorStore
     embedding: EmbeddingService
     predict: PredictService
+    model_workers: WarmWorkers
     query_embedders: QueryEmbedders
     segment: SegmentService
     maps: MapJobs
@@ -148,6 +150,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             ServerReadings(self.resolved_data_dir, self.catalog, self.jobs, self.vectors)
         )
         self.ray_drivers = RayDrivers(self.ray_idle_timeout_s)
+        self.model_workers = WarmWorkers(self.model_worker_idle_s)
         self.embedding = EmbeddingService(
             self.catalog,
             self.jobs,
@@ -156,6 +159,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             checkpoint=self.embedding_checkpoint or None,
             ray_address=self.ray_address or None,
             ray_drivers=self.ray_drivers,
+            workers=self.model_workers,
         )
         self.predict = PredictService(
             self.catalog,
@@ -163,6 +167,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
             serverapp=self.serverapp,
             ray_address=self.ray_address or None,
             ray_drivers=self.ray_drivers,
+            workers=self.model_workers,
         )
         self.ray_warm_up = self._warm_ray() if self.ray_warm_model else None
         # Search encodes uploaded images and texts with the model that made the space.
@@ -366,6 +371,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         if unfinished:  # one inside a long statement holds the write lock the close needs
             await asyncio.to_thread(self.catalog.interrupt_writes, JOB_STOP_SECONDS)
         await asyncio.to_thread(self.ray_drivers.close)  # their actors on the cluster too
+        await asyncio.to_thread(self.model_workers.close)
         if default_query_encoder() == self.query_embedders.encoder:
             set_default_query_encoder(None)
         set_default_registry(None)

@@ -144,6 +144,17 @@ class VisionLensAppConfig(HasTraits):
             "same model and settings then starts at once. 0 releases them after each job."
         ),
     )
+    model_worker_idle_s = Float(
+        120.0,
+        config=True,
+        help=(
+            "Seconds a model job's worker process (the process runner) stays after its job, "
+            "with its model loaded: the next job of the same model and settings then starts "
+            "without a process start, torch's import, CUDA's start-up and the model's load. "
+            "Each idle worker holds its model's memory (and GPU memory) meanwhile. 0 ends "
+            "each worker with its job."
+        ),
+    )
     ray_warm_model = Unicode(
         "",
         config=True,

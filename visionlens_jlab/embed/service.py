@@ -17,6 +17,7 @@ from ..jobs.manager import JobManager
 from ..jobs.processes import stream_from_worker
 from ..jobs.ray_driver import RayDrivers
 from ..jobs.runners import server_runner
+from ..jobs.warm_workers import WarmWorkers
 from ..vectors import VectorStore, VectorStoreError
 from .job import EmbedOptions, run_embedding
 from .models import CHECKPOINT_ENV, parse_model
@@ -70,11 +71,13 @@ class EmbeddingService:
         checkpoint: str | None = None,
         ray_address: str | None = None,
         ray_drivers: RayDrivers | None = None,
+        workers: WarmWorkers | None = None,
     ) -> None:
         self.catalog = catalog
         self.jobs = jobs
         self._vectors = vectors
         self.ray_drivers = ray_drivers or RayDrivers(0)
+        self.workers = workers or WarmWorkers(0)
         self.serverapp = serverapp
         self.checkpoint = checkpoint or None
         self.ray_address = ray_address or None
@@ -163,9 +166,10 @@ class EmbeddingService:
             ctx.progress(None, describe(spec))
 
             def source(items: Sequence[tuple[int, str]]) -> Any:
-                if chosen.kind == "process":
-                    return stream_from_worker(
+                if chosen.kind == "process":  # a warm worker of this model, if one waits
+                    return self.workers.stream(
                         ctx,
+                        f"embed {spec.label} ({device}, {dtype})",
                         embed_stream,
                         spec.to_json(),
                         list(items),

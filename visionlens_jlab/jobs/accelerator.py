@@ -123,6 +123,9 @@ class ModelRegistry:
         self._model: Any = None
         self._token = 0  # the current lease's; 0 when none is held
         self._owner: int | None = None  # the thread holding it
+        self.keep_between_leases = False
+        """Keep the model after its lease for the next lease of the same key (a warm
+        worker, :mod:`.warm_workers`); else a lease's end unloads it."""
 
     def resident(self) -> list[str]:
         """The keys of the models held: none, or one."""
@@ -141,7 +144,9 @@ class ModelRegistry:
     @contextmanager
     def lease(self, key: str, load: Callable[[], T]) -> Iterator[T]:
         """Hold the accelerator for the model ``load()`` returns (named ``key``) while the
-        block runs; the model before it is unloaded first, and the lease ends unloading it.
+        block runs; the model before it is unloaded first, and the lease ends unloading it
+        (unless :attr:`keep_between_leases`: then a next lease of the same key takes the
+        model held without loading it again).
 
         A lease held by another thread is waited for. One held by this same thread can only
         belong to a job left unfinished (a stream nobody reads any more): it is taken over.
@@ -150,12 +155,14 @@ class ModelRegistry:
         with self._cond:
             while self._token and self._owner != me:
                 self._cond.wait()
+            kept = self._model if self.keep_between_leases and self._key == key else None
             self._drop()
             self._token += 1
             token, self._owner = self._token, me
-        release_cached_memory()  # the previous job's model, now unreferenced
+        if kept is None:
+            release_cached_memory()  # the previous job's model, now unreferenced
         try:
-            model = load()
+            model = kept if kept is not None else load()
             with self._cond:
                 if self._token == token:
                     self._key, self._model = key, model
@@ -163,7 +170,8 @@ class ModelRegistry:
         finally:
             with self._cond:
                 if self._token == token:  # not taken over meanwhile
-                    self._drop()
+                    if not self.keep_between_leases:
+                        self._drop()
                     self._token, self._owner = 0, None
                     self._cond.notify_all()
 

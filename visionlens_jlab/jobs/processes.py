@@ -113,15 +113,20 @@ def stream_from_workers(
     """The items of ``func(*args, shard)`` for every shard, each computed in its own
     spawned worker (:func:`stream_from_worker`), in the order they arrive. A worker's
     failure or the job's cancel (every worker's stream checks it) ends all of them."""
-    if len(shards) == 1:
-        yield from stream_from_worker(ctx, func, *args, shards[0])
+    yield from merge_streams([stream_from_worker(ctx, func, *args, shard) for shard in shards])
+
+
+def merge_streams(streams: Sequence[Iterator[Any]]) -> Iterator[Any]:
+    """The items of every stream, in the order they arrive, each stream read on its own
+    thread (a single stream is read directly). The first failure ends all of them: each
+    stream is closed (a worker's stream terminates its process when closed)."""
+    if len(streams) == 1:
+        yield from streams[0]
         return
-    parts: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * len(shards))
+    parts: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * len(streams))
     stop = threading.Event()
 
-    def pump(shard: Any) -> None:
-        # a generator (its close() ends the worker process)
-        stream = cast(Generator[Any], stream_from_worker(ctx, func, *args, shard))
+    def pump(stream: Iterator[Any]) -> None:
         try:
             for part in stream:
                 if stop.is_set():
@@ -131,9 +136,9 @@ def stream_from_workers(
         except BaseException as exc:  # handed to the reader, which raises it
             parts.put(("error", exc))
         finally:
-            stream.close()  # the worker process ends with its stream
+            cast(Generator[Any], stream).close()
 
-    threads = [threading.Thread(target=pump, args=(shard,), daemon=True) for shard in shards]
+    threads = [threading.Thread(target=pump, args=(s,), daemon=True) for s in streams]
     for thread in threads:
         thread.start()
     try:

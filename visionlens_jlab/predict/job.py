@@ -169,6 +169,8 @@ def run_prediction(
                 result["batch_size"] = message[1].get("batch_size", result["batch_size"])
                 if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
                     result["cluster"] = message[1]["cluster"]
+                if "warm_workers" in message[1]:  # the process runner's, kept from a job before
+                    result["warm_workers"] = message[1]["warm_workers"]
     finally:
         close = getattr(stream, "close", None)
         if close is not None:  # ends the worker, and frees its accelerator, right now

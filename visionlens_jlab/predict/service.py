@@ -14,6 +14,7 @@ from ..jobs.kinds import DataChange, JobEffects, JobKind
 from ..jobs.manager import JobManager
 from ..jobs.ray_driver import RayDriver, RayDrivers
 from ..jobs.runners import Runner, server_runner
+from ..jobs.warm_workers import WarmWorkers
 from .base import PredictOptions, WorkItem
 from .job import Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
@@ -47,9 +48,10 @@ def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
 
 
 class PredictService:
-    """Model jobs of one server: the process runner, the ray runner (``ray_address``: the
-    default cluster; ``ray_drivers``: the server's long-lived drivers) and the kernel runner (whose kernels fetch their work lists from, and
-    post their messages to, :attr:`inbox`)."""
+    """Model jobs of one server: the process runner (``workers``: its processes, kept warm
+    between jobs), the ray runner (``ray_address``: the default cluster; ``ray_drivers``:
+    the server's long-lived drivers) and the kernel runner (whose kernels fetch their work
+    lists from, and post their messages to, :attr:`inbox`)."""
 
     def __init__(
         self,
@@ -59,12 +61,14 @@ class PredictService:
         serverapp: Any,
         ray_address: str | None = None,
         ray_drivers: RayDrivers | None = None,
+        workers: WarmWorkers | None = None,
     ) -> None:
         self.catalog = catalog
         self.jobs = jobs
         self.serverapp = serverapp
         self.ray_address = ray_address or None
         self.ray_drivers = ray_drivers or RayDrivers(0)
+        self.workers = workers or WarmWorkers(0)
         self.inbox = KernelInbox(encode_items, decode_message, what="model")
 
     def runner(self, options: PredictOptions) -> Runner:
@@ -88,7 +92,7 @@ class PredictService:
                 source = ray_source(ctx, self.ray_drivers.get(runner.address))
             else:
                 # spawned workers: torch, the model and the decoding never run in the server
-                source = sharded_source(ctx, options.workers)
+                source = sharded_source(ctx, options.workers, self.workers)
             try:
                 result = run_prediction(ctx, self.catalog, options, source)
             except JobPaused as paused:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..jobs.job import JobContext
 from ..jobs.processes import stream_from_workers
+from ..jobs.warm_workers import WarmWorkers
 from ..worker_priority import compute_threads
 from .base import WorkItem
 from .job import Source
@@ -92,11 +93,15 @@ def single_thread_stream(
     yield from predict_stream(request, items)
 
 
-def sharded_source(ctx: JobContext | None, workers: int | None = None) -> Source:
+def sharded_source(
+    ctx: JobContext | None, workers: int | None = None, warm: WarmWorkers | None = None
+) -> Source:
     """The ``process`` runner (and the CLI's): the request's images over
     :func:`worker_count` spawned worker processes, their messages merged into one stream
     (one ``meta``, the results in arrival order, one ``done`` with the smallest batch
-    size any worker ended at). A worker's failure or the job's cancel ends all of them."""
+    size any worker ended at). A worker's failure or the job's cancel ends all of them.
+    With ``warm`` (the server's), the workers are kept between jobs of the same model,
+    settings and worker count (:mod:`visionlens_jlab.jobs.warm_workers`)."""
 
     def source(request: dict[str, Any], items: Sequence[WorkItem]) -> Iterator[tuple[Any, ...]]:
         device = request.get("device") or "auto"
@@ -111,8 +116,16 @@ def sharded_source(ctx: JobContext | None, workers: int | None = None) -> Source
         share = -(-len(items) // n)
         shards = [list(items[k * share : (k + 1) * share]) for k in range(n)]
         func = single_thread_stream if n > 1 else _predict_stream()
+        reused: list[bool] = []
+        if warm is None:
+            messages = stream_from_workers(ctx, func, (request,), shards)
+        else:
+            tag = " ".join(
+                str(request.get(key)) for key in ("task", "model", "device", "dtype", "decode")
+            )
+            messages = warm.stream_shards(ctx, f"predict {tag}", func, (request,), shards, reused)
         meta_sent, sizes = False, []
-        for message in stream_from_workers(ctx, func, (request,), shards):
+        for message in messages:
             if message[0] == "meta":
                 if not meta_sent:
                     meta_sent = True
@@ -121,7 +134,10 @@ def sharded_source(ctx: JobContext | None, workers: int | None = None) -> Source
                 sizes.append(message[1].get("batch_size"))
             else:
                 yield message
-        yield ("done", {"batch_size": min((s for s in sizes if s), default=None)})
+        done: dict[str, Any] = {"batch_size": min((s for s in sizes if s), default=None)}
+        if warm is not None:
+            done["warm_workers"] = sum(reused)
+        yield ("done", done)
 
     return source
 
