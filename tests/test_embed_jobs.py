@@ -151,6 +151,7 @@ async def test_cancel_stops_the_worker_and_the_gpu_lane_queues(
     _, second = await api("POST", "datasets/photos/embed", {"model": "builtin-color-gradient"})
     assert second["job"]["queue_position"] == 1 and second["job"]["status"] == "queued"
     state = await wait_midway(first["job"], "embedding")
+    (first_worker,) = spawned_workers()
     assert state["queue_position"] is None and state["items_per_second"] is not None
     assert state["eta_seconds"] is not None and state["stage"] == "embedding"
     _, listed = await api("GET", f"jobs/{second['job']['id']}")
@@ -161,10 +162,15 @@ async def test_cancel_stops_the_worker_and_the_gpu_lane_queues(
     assert (await wait_job(first["job"]))["status"] == "cancelled"
     done = await wait_job(second["job"])  # the queue moves on
     assert done["status"] == "done" and done["result"]["embedded"] == 600
+    # the cancelled job's worker is gone; the finished job's stays, warm for the next job
     deadline = time.monotonic() + 10
-    while spawned_workers() and time.monotonic() < deadline:
+    while first_worker in spawned_workers() and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    assert spawned_workers() == []
+    (kept,) = spawned_workers()
+    assert kept.pid != first_worker.pid
+    assert vl_app.model_workers.idle_tags() == ["embed builtin-color-gradient (auto, auto)"], (
+        vl_app.model_workers.idle_tags()
+    )
 
 
 async def test_kernel_runner_computes_in_a_kernel_the_server_started(
