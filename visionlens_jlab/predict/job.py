@@ -131,6 +131,9 @@ def run_prediction(
         for message in stream:
             kind = message[0]
             if kind == "meta":
+                # the workers' clocks start as they send their meta: this one starts as it
+                # arrives, before the writer's set-up, so their stages fit in its wall time
+                timer.restart()
                 info = message[1]
                 result.update(device=info["device"], dtype=info["dtype"])
                 result["batch_size"] = info["batch_size"]
@@ -140,7 +143,6 @@ def run_prediction(
                     writer.start(params)
                 writer.use_labels(info["labels"], classes)
                 t_first = time.monotonic()
-                timer.restart()
                 if ctx is not None:  # the rate counts from here: loading is not predicting
                     ctx.items("predicting", 0, len(todo), f"{options.model} on {info['device']}")
             elif kind in ("boxes", "captions", "labels", "answers"):
@@ -169,6 +171,8 @@ def run_prediction(
                 result["batch_size"] = message[1].get("batch_size", result["batch_size"])
                 if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
                     result["cluster"] = message[1]["cluster"]
+                if "read_ahead" in message[1]:  # batches prepared at once, at most
+                    result["read_ahead"] = message[1]["read_ahead"]
                 if "warm_workers" in message[1]:  # the process runner's, kept from a job before
                     result["warm_workers"] = message[1]["warm_workers"]
     finally:

@@ -17,8 +17,9 @@ writes). Messages are plain tuples of picklable values:
   :mod:`.vlm`);
 * ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
   at most every second and once before ``done``;
-* ``("done", {"batch_size"})``: the batch size at the end (smaller than the meta's after
-  an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`).
+* ``("done", {"batch_size", "read_ahead"})``: the batch size at the end (smaller than the
+  meta's after an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`) and the
+  most batches that were prepared at once (:mod:`visionlens_jlab.jobs.read_ahead`).
 
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
 processed (so a later run tries them again).
@@ -34,12 +35,12 @@ bookkeeping) and convolutional backbones in channels-last layout (oneDNN's fast 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..jobs.accelerator import BatchSizer, lease_model
+from ..jobs.read_ahead import ReadAhead
 from ..jobs.stages import StageTimer, Ticker
 from .base import PredictError, WorkItem
 from .input_size import output_size, resize_of
@@ -52,6 +53,8 @@ from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
 from .vlm import Question, decode_answers, generation_inputs, map_answer
 
 MAX_NEW_TOKENS = 40
+READ_AHEAD_DEPTH = 4
+"""At most this many batches prepared ahead of the model (each on its own thread)."""
 
 
 def _to_device(loaded: LoadedModel, inputs: Any) -> dict[str, Any]:
@@ -253,26 +256,17 @@ def _run(
     readers = max(1, min(4, os.cpu_count() or 1))
     with (
         ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
-        ThreadPoolExecutor(1, thread_name_prefix="vl-prepare") as ahead,
         torch.inference_mode(),
     ):
-        following = cut()
-        pending: Future[Prepared] | None = (
-            ahead.submit(prepare, loaded, following, prompts, pool, questions, out_size)
-            if following
-            else None
-        )
-        while pending is not None:
-            waited = time.perf_counter()
-            current, prepared = following, pending.result()
-            timer.waited(time.perf_counter() - waited)
-            # the next batch is read and processed while the model runs on this one
-            following = cut()
-            pending = (
-                ahead.submit(prepare, loaded, following, prompts, pool, questions, out_size)
-                if following
-                else None
-            )
+
+        def prepared_batch(batch: list[WorkItem]) -> Prepared:
+            return prepare(loaded, batch, prompts, pool, questions, out_size)
+
+        # the next batches are read and processed while the model runs on this one: as
+        # many at once as preparing is slower than computing (jobs/read_ahead.py)
+        ahead = ReadAhead(cut, prepared_batch, max_depth=READ_AHEAD_DEPTH)
+        for current, prepared, waited in ahead:
+            timer.waited(waited)
 
             def compute(
                 chunk: Sequence[WorkItem],
@@ -280,15 +274,11 @@ def _run(
                 prepared: Prepared = prepared,
             ) -> tuple[Any, ...]:
                 # a slice of the batch (after an out-of-memory error) is read again
-                part = (
-                    prepared
-                    if len(chunk) == len(current)
-                    else prepare(loaded, chunk, prompts, pool, questions, out_size)
-                )
+                part = prepared if len(chunk) == len(current) else prepared_batch(list(chunk))
                 return result_message(task, loaded, part, args)
 
             yield from sizer.run(current, compute)
             if ticker.due():
                 yield ("stages", timer.report())
     yield ("stages", timer.report())
-    yield ("done", {"batch_size": sizer.size})
+    yield ("done", {"batch_size": sizer.size, "read_ahead": ahead.deepest})

@@ -124,7 +124,7 @@ def sharded_source(
                 str(request.get(key)) for key in ("task", "model", "device", "dtype", "decode")
             )
             messages = warm.stream_shards(ctx, f"predict {tag}", func, (request,), shards, reused)
-        meta_sent, sizes = False, []
+        meta_sent, sizes, depths = False, [], []
         for message in messages:
             if message[0] == "meta":
                 if not meta_sent:
@@ -132,9 +132,13 @@ def sharded_source(
                     yield ("meta", {**message[1], "workers": n})
             elif message[0] == "done":
                 sizes.append(message[1].get("batch_size"))
+                depths.append(message[1].get("read_ahead") or 1)
             else:
                 yield message
-        done: dict[str, Any] = {"batch_size": min((s for s in sizes if s), default=None)}
+        done: dict[str, Any] = {
+            "batch_size": min((s for s in sizes if s), default=None),
+            "read_ahead": max(depths, default=1),
+        }
         if warm is not None:
             done["warm_workers"] = sum(reused)
         yield ("done", done)
