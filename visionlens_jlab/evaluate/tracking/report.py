@@ -110,11 +110,13 @@ class TrackingReport:
 
     def summary_text(self) -> str:
         """A short table: one line per sequence and the combined line."""
-        keys = ("HOTA", "MOTA", "IDF1", "num_switches", "num_false_positives", "num_misses")
-        lines = ["sequence".ljust(20) + "".join(k.rjust(21) for k in keys)]
+        columns = {"HOTA": "HOTA", "MOTA": "MOTA", "IDF1": "IDF1", "num_switches": "IDSW",
+                   "num_false_positives": "FP", "num_misses": "FN"}
+        keys = tuple(columns)
+        lines = ["sequence".ljust(20) + "".join(c.rjust(10) for c in columns.values())]
         rows = [(name, self.headline(name)) for name in self.sequences]
         for name, values in [*rows, ("COMBINED", self.headline())]:
-            cells = "".join(_cell(values[k]).rjust(21) for k in keys)
+            cells = "".join(_cell(values[k]).rjust(10) for k in keys)
             lines.append(name[:20].ljust(20) + cells)
         return "\n".join(lines)
 
