@@ -3,12 +3,14 @@ HOTA field per sequence and combined, on random MOT splits written to disk and r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from visionlens_jlab import cli
 from visionlens_jlab.evaluate.tracking import (
     SequenceData,
     evaluate_tracking,
@@ -17,7 +19,6 @@ from visionlens_jlab.evaluate.tracking import (
 
 from .tracking_fixtures import (
     TRACKER,
-    random_sequence,
     run_trackeval,
     write_random_split,
     write_sequence,
@@ -42,7 +43,10 @@ def assert_equal_to_trackeval(root: Path, names: list[str]) -> None:
             for name, value in reference[seq][metric].items():
                 mine = np.asarray(ours[metric][name], dtype=float)
                 np.testing.assert_allclose(
-                    mine, np.asarray(value, dtype=float), rtol=0, atol=TOLERANCE,
+                    mine,
+                    np.asarray(value, dtype=float),
+                    rtol=0,
+                    atol=TOLERANCE,
                     err_msg=f"{seq} {metric} {name}",
                 )
                 compared += 1
@@ -112,7 +116,9 @@ def test_switch_details_name_frames_and_ids(tmp_path: Path) -> None:
     assert report.sequences["s"]["CLEAR"]["IDSW"] == 1
     assert d.switch_frame.tolist() == [3]
     assert (d.switch_gt_id.tolist(), d.switch_from_id.tolist(), d.switch_to_id.tolist()) == (
-        [1], [7], [9]
+        [1],
+        [7],
+        [9],
     )
     assert d.frame_switches.tolist() == [0, 0, 1, 0, 0]
     assert d.frame_fp.tolist() == [0, 0, 0, 0, 1]
@@ -134,14 +140,26 @@ def test_details_add_up_to_the_metrics(tmp_path: Path, seed: int) -> None:
         assert d.track_fragments.sum() == clear["Frag"]
         assert (d.gt_status == 1).sum() == (d.tr_status == 1).sum() == clear["CLR_TP"]
         assert [(d.track_status == s).sum() for s in (2, 1, 0)] == [
-            clear["MT"], clear["PT"], clear["ML"]
+            clear["MT"],
+            clear["PT"],
+            clear["ML"],
         ]
 
 
 def _sequence(gt: np.ndarray, tr: np.ndarray, n: int) -> SequenceData:
     return SequenceData(
-        "s", n, gt[:, 0], gt[:, 1], gt[:, 2:6], gt[:, 7], gt[:, 6], gt[:, 8],
-        tr[:, 0], tr[:, 1], tr[:, 2:6], tr[:, 6],
+        "s",
+        n,
+        gt[:, 0],
+        gt[:, 1],
+        gt[:, 2:6],
+        gt[:, 7],
+        gt[:, 6],
+        gt[:, 8],
+        tr[:, 0],
+        tr[:, 1],
+        tr[:, 2:6],
+        tr[:, 6],
     )
 
 
@@ -188,3 +206,37 @@ def test_reader_errors_name_the_file(tmp_path: Path) -> None:
         read_mot_folders(tmp_path / "gt", data)
     with pytest.raises(ValueError, match="no <sequence>/gt/gt.txt"):
         read_mot_folders(tmp_path, data)
+
+
+def test_cli_prints_trackeval_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """``visionlens evaluate-mot GT RESULTS --json``: headline figures combined and per
+    sequence under py-motmetrics' names, equal to TrackEval; a readable table without it."""
+    names = write_random_split(tmp_path, 7)
+    reference = run_trackeval(tmp_path, names)
+    results = str(tmp_path / "trackers" / TRACKER / "data")
+    assert cli.main(["evaluate-mot", str(tmp_path / "gt"), results, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for seq, values in [("COMBINED_SEQ", out["tracking"]), *out["sequences"].items()]:
+        ref = reference[seq]
+        assert values["MOTA"] == pytest.approx(ref["CLEAR"]["MOTA"], abs=TOLERANCE)
+        assert values["num_switches"] == ref["CLEAR"]["IDSW"]
+        assert values["num_false_positives"] == ref["CLEAR"]["CLR_FP"]
+        assert values["num_misses"] == ref["CLEAR"]["CLR_FN"]
+        assert values["IDF1"] == pytest.approx(ref["Identity"]["IDF1"], abs=TOLERANCE)
+        for name in ("HOTA", "DetA", "AssA", "LocA"):
+            assert values[name] == pytest.approx(np.mean(ref["HOTA"][name]), abs=TOLERANCE)
+    assert out["trackeval"]["combined"]["HOTA"]["HOTA"] == pytest.approx(
+        reference["COMBINED_SEQ"]["HOTA"]["HOTA"], abs=TOLERANCE
+    )
+    assert cli.main(["evaluate-mot", str(tmp_path / "gt"), results]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].split()[:3] == ["sequence", "HOTA", "MOTA"]
+    assert any(line.startswith("COMBINED") for line in text.splitlines())
+
+
+def test_cli_reports_bad_input(tmp_path: Path, capsys: Any) -> None:
+    assert cli.main(["evaluate-mot", str(tmp_path), str(tmp_path), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert "no <sequence>/gt/gt.txt" in out["errors"][0]["message"]

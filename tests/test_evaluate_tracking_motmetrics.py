@@ -42,16 +42,34 @@ def _both(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     gt = gt[gt[:, 7] == 1]
     gt[:, 6] = 1
     seq = SequenceData(
-        "s", NUM_FRAMES, gt[:, 0], gt[:, 1], gt[:, 2:6], gt[:, 7], gt[:, 6], gt[:, 8],
-        tr[:, 0], tr[:, 1], tr[:, 2:6], tr[:, 6],
+        "s",
+        NUM_FRAMES,
+        gt[:, 0],
+        gt[:, 1],
+        gt[:, 2:6],
+        gt[:, 7],
+        gt[:, 6],
+        gt[:, 8],
+        tr[:, 0],
+        tr[:, 1],
+        tr[:, 2:6],
+        tr[:, 6],
     )
     ours = evaluate_tracking([seq]).headline()
     acc = mm.MOTAccumulator(auto_id=True)
     for frame in range(1, NUM_FRAMES + 1):
         g, t = gt[gt[:, 0] == frame], tr[tr[:, 0] == frame]
         acc.update(g[:, 1].astype(int), t[:, 1].astype(int), _distances(g[:, 2:6], t[:, 2:6]))
-    names = ["mota", "motp", "idf1", "idp", "idr", "num_switches", "num_false_positives",
-             "num_misses"]
+    names = [
+        "mota",
+        "motp",
+        "idf1",
+        "idp",
+        "idr",
+        "num_switches",
+        "num_false_positives",
+        "num_misses",
+    ]
     summary = mm.metrics.create().compute(acc, metrics=names, name="s")
     return ours, {k: float(summary[k].iloc[0]) for k in names}
 
@@ -59,9 +77,15 @@ def _both(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
 @pytest.mark.parametrize("seed", SAME_DEFINITION_SEEDS)
 def test_equal_to_motmetrics(seed: int) -> None:
     ours, theirs = _both(seed)
-    for mine, name in [("MOTA", "mota"), ("IDF1", "idf1"), ("IDP", "idp"), ("IDR", "idr"),
-                       ("num_switches", "num_switches"), ("num_misses", "num_misses"),
-                       ("num_false_positives", "num_false_positives")]:
+    for mine, name in [
+        ("MOTA", "mota"),
+        ("IDF1", "idf1"),
+        ("IDP", "idp"),
+        ("IDR", "idr"),
+        ("num_switches", "num_switches"),
+        ("num_misses", "num_misses"),
+        ("num_false_positives", "num_false_positives"),
+    ]:
         assert ours[mine] == pytest.approx(theirs[name], abs=1e-6), name
     assert ours["MOTP"] == pytest.approx(1 - theirs["motp"], abs=1e-6)  # IoU, not distance
 

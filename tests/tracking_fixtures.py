@@ -20,9 +20,9 @@ TRACKER = "tracker"
 GT_CLASSES = np.array([1, 1, 1, 1, 1, 1, 2, 7, 8, 12, 3, 9])  # pedestrians mostly
 
 
-def random_sequence(rng: np.random.Generator, num_frames: int, num_tracks: int) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def random_sequence(
+    rng: np.random.Generator, num_frames: int, num_tracks: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Ground-truth rows (frame, id, x, y, w, h, conf, class, vis) and tracker rows
     (frame, id, x, y, w, h, score, -1, -1, -1) of one random sequence."""
     gt_rows, tr_rows = [], []
@@ -30,7 +30,7 @@ def random_sequence(rng: np.random.Generator, num_frames: int, num_tracks: int) 
     next_tracker_id = 100
     for track in range(num_tracks):
         start = int(rng.integers(1, num_frames))
-        end = int(min(num_frames, start + rng.integers(2, num_frames)))
+        end = min(num_frames, start + int(rng.integers(2, num_frames)))
         cls = int(rng.choice(GT_CLASSES))
         pos = rng.uniform(0, 160, size=2)
         size = rng.uniform(20, 50, size=2)
@@ -46,13 +46,33 @@ def random_sequence(rng: np.random.Generator, num_frames: int, num_tracks: int) 
             if rng.random() < 0.15:  # missed (runs of these make fragments)
                 continue
             jitter = rng.normal(0, rng.choice([1.0, 6.0]), size=4)
-            tr_rows.append([frame, tracker_id, *(pos + jitter[:2]), *(size + jitter[2:]),
-                            rng.random(), -1, -1, -1])
+            tr_rows.append(
+                [
+                    frame,
+                    tracker_id,
+                    *(pos + jitter[:2]),
+                    *(size + jitter[2:]),
+                    rng.random(),
+                    -1,
+                    -1,
+                    -1,
+                ]
+            )
     for frame in range(1, num_frames + 1):  # false positives
         for _ in range(int(rng.poisson(0.4))):
             next_tracker_id += 1
-            tr_rows.append([frame, next_tracker_id, *rng.uniform(0, 180, 2),
-                            *rng.uniform(15, 50, 2), rng.random(), -1, -1, -1])
+            tr_rows.append(
+                [
+                    frame,
+                    next_tracker_id,
+                    *rng.uniform(0, 180, 2),
+                    *rng.uniform(15, 50, 2),
+                    rng.random(),
+                    -1,
+                    -1,
+                    -1,
+                ]
+            )
     gt = np.array(gt_rows, dtype=float).reshape(-1, 9)
     tr = np.array(tr_rows, dtype=float).reshape(-1, 10)
     if len(tr) > 4 and rng.random() < 0.5:  # two tracker ids swapped from some frame on
@@ -89,8 +109,9 @@ def write_sequence(root: Path, name: str, num_frames: int, gt: np.ndarray, tr: n
         np.savetxt(f, tr, fmt=tr_fmt)
 
 
-def write_random_split(root: Path, seed: int, num_sequences: int = 4, num_frames: int = 40,
-                       num_tracks: int = 10) -> list[str]:
+def write_random_split(
+    root: Path, seed: int, num_sequences: int = 4, num_frames: int = 40, num_tracks: int = 10
+) -> list[str]:
     """A seeded random split: ``num_sequences`` sequences, the last one with an empty
     results file when there are 3 or more. Returns the sequence names."""
     rng = np.random.default_rng(seed)
@@ -114,18 +135,32 @@ def run_trackeval(root: Path, names: list[str]) -> dict[str, Any]:
     seqmap.write_text("name\n" + "".join(f"{n}\n" for n in names))
     eval_config = trackeval.Evaluator.get_default_eval_config()
     eval_config.update(
-        USE_PARALLEL=False, PRINT_RESULTS=False, PRINT_CONFIG=False, TIME_PROGRESS=False,
-        OUTPUT_SUMMARY=False, OUTPUT_DETAILED=False, PLOT_CURVES=False, LOG_ON_ERROR=None,
+        USE_PARALLEL=False,
+        PRINT_RESULTS=False,
+        PRINT_CONFIG=False,
+        TIME_PROGRESS=False,
+        OUTPUT_SUMMARY=False,
+        OUTPUT_DETAILED=False,
+        PLOT_CURVES=False,
+        LOG_ON_ERROR=None,
         DISPLAY_LESS_PROGRESS=True,
     )
     dataset_config = trackeval.datasets.MotChallenge2DBox.get_default_dataset_config()
     dataset_config.update(
-        GT_FOLDER=str(root / "gt"), TRACKERS_FOLDER=str(root / "trackers"),
-        OUTPUT_FOLDER=str(root / "out"), TRACKERS_TO_EVAL=[TRACKER], SKIP_SPLIT_FOL=True,
-        SEQMAP_FILE=str(seqmap), PRINT_CONFIG=False,
+        GT_FOLDER=str(root / "gt"),
+        TRACKERS_FOLDER=str(root / "trackers"),
+        OUTPUT_FOLDER=str(root / "out"),
+        TRACKERS_TO_EVAL=[TRACKER],
+        SKIP_SPLIT_FOL=True,
+        SEQMAP_FILE=str(seqmap),
+        PRINT_CONFIG=False,
     )
     with contextlib.redirect_stdout(io.StringIO()):
-        metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
+        metrics = [
+            trackeval.metrics.HOTA(),
+            trackeval.metrics.CLEAR(),
+            trackeval.metrics.Identity(),
+        ]
         evaluator = trackeval.Evaluator(eval_config)
         dataset = trackeval.datasets.MotChallenge2DBox(dataset_config)
         results, _ = evaluator.evaluate([dataset], metrics)

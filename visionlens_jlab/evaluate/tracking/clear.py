@@ -160,7 +160,11 @@ def final_fields(res: dict[str, Any]) -> dict[str, Any]:
     tp, fn, fp, idsw = res["CLR_TP"], res["CLR_FN"], res["CLR_FP"], res["IDSW"]
     num_ids = max(1.0, res["MT"] + res["PT"] + res["ML"])
     num_gt = max(1.0, tp + fn)
-    res["MTR"], res["PTR"], res["MLR"] = res["MT"] / num_ids, res["PT"] / num_ids, res["ML"] / num_ids
+    res["MTR"], res["PTR"], res["MLR"] = (
+        res["MT"] / num_ids,
+        res["PT"] / num_ids,
+        res["ML"] / num_ids,
+    )
     res["CLR_Re"] = tp / num_gt
     res["CLR_Pr"] = tp / max(1.0, tp + fp)
     res["MODA"] = (tp - fp) / num_gt

@@ -64,8 +64,10 @@ def read_mot_sequence(seq_dir: str | Path, results_file: str | Path) -> Sequence
     tr = read_table(results_file, 7, "results")
     if tr.shape[1] >= 8 and len(tr) and tr[:, 7].max() > 1:
         # TrackEval refuses classes other than pedestrian in results, so does this reader.
-        raise ValueError(f"{results_file}: results name class {int(tr[:, 7].max())}; only "
-                         "pedestrians (1, or -1 for none) are evaluated")
+        raise ValueError(
+            f"{results_file}: results name class {int(tr[:, 7].max())}; only "
+            "pedestrians (1, or -1 for none) are evaluated"
+        )
     visibility = gt[:, 8] if gt.shape[1] > 8 else np.ones(len(gt))
     return SequenceData(
         name=seq_dir.name,

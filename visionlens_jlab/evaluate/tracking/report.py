@@ -110,8 +110,14 @@ class TrackingReport:
 
     def summary_text(self) -> str:
         """A short table: one line per sequence and the combined line."""
-        columns = {"HOTA": "HOTA", "MOTA": "MOTA", "IDF1": "IDF1", "num_switches": "IDSW",
-                   "num_false_positives": "FP", "num_misses": "FN"}
+        columns = {
+            "HOTA": "HOTA",
+            "MOTA": "MOTA",
+            "IDF1": "IDF1",
+            "num_switches": "IDSW",
+            "num_false_positives": "FP",
+            "num_misses": "FN",
+        }
         keys = tuple(columns)
         lines = ["sequence".ljust(20) + "".join(c.rjust(10) for c in columns.values())]
         rows = [(name, self.headline(name)) for name in self.sequences]
