@@ -3,7 +3,7 @@
 A split is ``<root>/gt/<seq>/{seqinfo.ini, gt/gt.txt}`` and ``<root>/trackers/<tracker>/
 data/<seq>.txt``: TrackEval's ``MotChallenge2DBox`` layout with ``SKIP_SPLIT_FOL``. The
 tracks walk in a small image so that boxes overlap (ambiguous assignments); the tracker
-output copies them with jitter, misses, gaps (fragments), id switches, swapped identities,
+output copies them with jitter, duplicates, misses, gaps (fragments), id switches, swapped identities,
 false positives and boxes on distractor-class ground truth.
 """
 
@@ -21,7 +21,11 @@ GT_CLASSES = np.array([1, 1, 1, 1, 1, 1, 2, 7, 8, 12, 3, 9])  # pedestrians most
 
 
 def random_sequence(
-    rng: np.random.Generator, num_frames: int, num_tracks: int
+    rng: np.random.Generator,
+    num_frames: int,
+    num_tracks: int,
+    extent: float = 160.0,
+    duplicates: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ground-truth rows (frame, id, x, y, w, h, conf, class, vis) and tracker rows
     (frame, id, x, y, w, h, score, -1, -1, -1) of one random sequence."""
@@ -32,7 +36,7 @@ def random_sequence(
         start = int(rng.integers(1, num_frames))
         end = min(num_frames, start + int(rng.integers(2, num_frames)))
         cls = int(rng.choice(GT_CLASSES))
-        pos = rng.uniform(0, 160, size=2)
+        pos = rng.uniform(0, extent, size=2)
         size = rng.uniform(20, 50, size=2)
         tracker_id = next_tracker_id = next_tracker_id + int(rng.integers(1, 5))
         for frame in range(start, end + 1):
@@ -46,18 +50,13 @@ def random_sequence(
             if rng.random() < 0.15:  # missed (runs of these make fragments)
                 continue
             jitter = rng.normal(0, rng.choice([1.0, 6.0]), size=4)
-            tr_rows.append(
-                [
-                    frame,
-                    tracker_id,
-                    *(pos + jitter[:2]),
-                    *(size + jitter[2:]),
-                    rng.random(),
-                    -1,
-                    -1,
-                    -1,
-                ]
-            )
+            box = [*(pos + jitter[:2]), *(size + jitter[2:])]
+            tr_rows.append([frame, tracker_id, *box, rng.random(), -1, -1, -1])
+            if (
+                duplicates and rng.random() < 0.1
+            ):  # a duplicate: which one CLEAR keeps depends on history
+                twin = np.array(box) + rng.normal(0, 1.5, size=4)
+                tr_rows.append([frame, 50_000 + track, *twin, rng.random(), -1, -1, -1])
     for frame in range(1, num_frames + 1):  # false positives
         for _ in range(int(rng.poisson(0.4))):
             next_tracker_id += 1
@@ -65,7 +64,7 @@ def random_sequence(
                 [
                     frame,
                     next_tracker_id,
-                    *rng.uniform(0, 180, 2),
+                    *rng.uniform(0, extent + 20, 2),
                     *rng.uniform(15, 50, 2),
                     rng.random(),
                     -1,
@@ -110,15 +109,21 @@ def write_sequence(root: Path, name: str, num_frames: int, gt: np.ndarray, tr: n
 
 
 def write_random_split(
-    root: Path, seed: int, num_sequences: int = 4, num_frames: int = 40, num_tracks: int = 10
+    root: Path,
+    seed: int,
+    num_sequences: int = 4,
+    num_frames: int = 40,
+    num_tracks: int = 10,
+    extent: float = 160.0,
 ) -> list[str]:
-    """A seeded random split: ``num_sequences`` sequences, the last one with an empty
-    results file when there are 3 or more. Returns the sequence names."""
+    """A seeded random split: ``num_sequences`` sequences of 2..``num_tracks`` tracks moving
+    in an ``extent``-pixel square, the last one with an empty results file when there are 3
+    or more. Returns the sequence names."""
     rng = np.random.default_rng(seed)
     names = []
     for i in range(num_sequences):
         name = f"SEQ-{seed:03d}-{i:02d}"
-        gt, tr = random_sequence(rng, num_frames, int(rng.integers(2, num_tracks + 1)))
+        gt, tr = random_sequence(rng, num_frames, int(rng.integers(2, num_tracks + 1)), extent)
         if num_sequences >= 3 and i == num_sequences - 1:
             tr = tr[:0]
         write_sequence(root, name, num_frames, gt, tr)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .preprocess import EPS, MATCH_IOU, PreparedSequence
+from .preprocess import EPS, MATCH_IOU, PreparedSequence, ambiguous_frames
 
 SUMMED_FIELDS = (
     "CLR_TP",
@@ -49,42 +49,35 @@ class ClearMatches:
 
 def clear_matches(seq: PreparedSequence) -> ClearMatches:
     """Match frame by frame as CLEAR does and mark the identity switches."""
-    prev_match = np.full(seq.num_gt_ids, -1, dtype=np.int64)  # previous evaluated frame
-    prev_gts = np.zeros(0, dtype=np.int64)
-    frames, gt_rows, tr_rows = [], [], []
-    n_gt, n_tr = np.diff(seq.gt_start), np.diff(seq.tr_start)
     candidate = seq.pair_iou >= MATCH_IOU - EPS
-    for t in np.flatnonzero((n_gt > 0) & (n_tr > 0)):
-        g0, t0, p0, p1 = seq.gt_start[t], seq.tr_start[t], seq.pair_start[t], seq.pair_start[t + 1]
-        cand = candidate[p0:p1].reshape(n_gt[t], n_tr[t])
-        rows, cols = np.nonzero(cand)
-        if len(np.unique(rows)) != len(rows) or len(np.unique(cols)) != len(cols):
-            gts = seq.gt_index[g0 : g0 + n_gt[t]]
-            trs = seq.tr_index[t0 : t0 + n_tr[t]]
-            iou = seq.pair_iou[p0:p1].reshape(cand.shape)
-            score = 1000.0 * (trs[np.newaxis, :] == prev_match[gts][:, np.newaxis]) + iou
-            score[~cand] = 0
-            rows, cols = linear_sum_assignment(-score)
-            kept = score[rows, cols] > EPS
-            rows, cols = rows[kept], cols[kept]
-        prev_match[prev_gts] = -1
-        prev_gts = seq.gt_index[g0 + rows]
-        prev_match[prev_gts] = seq.tr_index[t0 + cols]
-        frames.append(np.full(len(rows), t))
-        gt_rows.append(g0 + rows)
-        tr_rows.append(t0 + cols)
-    frame, gt_row, tr_row = (_joined(parts) for parts in (frames, gt_rows, tr_rows))
-    pair = (
-        seq.pair_start[frame]
-        + (gt_row - seq.gt_start[frame]) * n_tr[frame]
-        + (tr_row - seq.tr_start[frame])
+    crowded = ambiguous_frames(
+        candidate, seq.pair_gt, seq.pair_tr, seq.gt_frame, seq.tr_frame, seq.num_frames
     )
+    matched = candidate & ~crowded[seq.pair_frame]
+    evaluated = np.flatnonzero((np.diff(seq.gt_start) > 0) & (np.diff(seq.tr_start) > 0))
+    previous = np.full(seq.num_frames, -1)
+    previous[evaluated[1:]] = evaluated[:-1]
+    prev_match = np.full(seq.num_gt_ids, -1, dtype=np.int64)
+    # In frame order, so that the previous frame's matches are final when a frame needs them.
+    for t in np.flatnonzero(crowded):
+        p0, p1 = seq.pair_start[t], seq.pair_start[t + 1]
+        gts = seq.gt_index[seq.gt_start[t] : seq.gt_start[t + 1]]
+        trs = seq.tr_index[seq.tr_start[t] : seq.tr_start[t + 1]]
+        prev_match[:] = -1
+        if previous[t] >= 0:
+            q0, q1 = seq.pair_start[previous[t]], seq.pair_start[previous[t] + 1]
+            kept = q0 + np.flatnonzero(matched[q0:q1])
+            prev_match[seq.gt_index[seq.pair_gt[kept]]] = seq.tr_index[seq.pair_tr[kept]]
+        iou = seq.pair_iou[p0:p1].reshape(len(gts), len(trs))
+        score = 1000.0 * (trs[np.newaxis, :] == prev_match[gts][:, np.newaxis]) + iou
+        score[~candidate[p0:p1].reshape(iou.shape)] = 0
+        rows, cols = linear_sum_assignment(-score)
+        hit = score[rows, cols] > EPS
+        matched[p0 + rows[hit] * len(trs) + cols[hit]] = True
+    pairs = np.flatnonzero(matched)
+    gt_row, tr_row = seq.pair_gt[pairs], seq.pair_tr[pairs]
     switch = _switches(seq.gt_index[gt_row], seq.tr_index[tr_row])
-    return ClearMatches(frame, gt_row, tr_row, seq.pair_iou[pair], switch)
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+    return ClearMatches(seq.pair_frame[pairs], gt_row, tr_row, seq.pair_iou[pairs], switch)
 
 
 def _switches(gt: np.ndarray, tr: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .preprocess import EPS, PreparedSequence
+from .preprocess import EPS, PreparedSequence, ambiguous_frames
 
 ALPHAS = np.arange(0.05, 0.99, 0.05)
 """The localisation thresholds, exactly as TrackEval builds them."""
@@ -45,19 +45,20 @@ def alignment(seq: PreparedSequence) -> np.ndarray:
 def hota_matches(seq: PreparedSequence) -> tuple[np.ndarray, np.ndarray]:
     """HOTA's per-frame assignment: the matched pair indices (into ``pair_*``) and IoUs."""
     score_of = alignment(seq)
-    n_gt, n_tr = np.diff(seq.gt_start), np.diff(seq.tr_start)
     pair_score = score_of[seq.gt_index[seq.pair_gt], seq.tr_index[seq.pair_tr]] * seq.pair_iou
     positive = pair_score > 0
-    pairs = []
-    for t in np.flatnonzero((n_gt > 0) & (n_tr > 0)):
+    crowded = ambiguous_frames(
+        positive, seq.pair_gt, seq.pair_tr, seq.gt_frame, seq.tr_frame, seq.num_frames
+    )
+    matched = positive & ~crowded[seq.pair_frame]
+    for t in np.flatnonzero(crowded):
         p0, p1 = seq.pair_start[t], seq.pair_start[t + 1]
-        rows, cols = np.nonzero(positive[p0:p1].reshape(n_gt[t], n_tr[t]))
-        if len(np.unique(rows)) != len(rows) or len(np.unique(cols)) != len(cols):
-            # Disjoint positive scores are the assignment; anything else needs the solver.
-            rows, cols = linear_sum_assignment(-pair_score[p0:p1].reshape(n_gt[t], n_tr[t]))
-        pairs.append(p0 + rows * n_tr[t] + cols)
-    matched = np.concatenate(pairs).astype(np.int64) if pairs else np.zeros(0, dtype=np.int64)
-    return matched, seq.pair_iou[matched]
+        cols = seq.tr_start[t + 1] - seq.tr_start[t]
+        r, c = linear_sum_assignment(-pair_score[p0:p1].reshape(-1, cols))
+        # Pairs of score 0 the solver adds have IoU 0: no alpha takes them.
+        matched[p0 + r * cols + c] = True
+    pairs = np.flatnonzero(matched)
+    return pairs, seq.pair_iou[pairs]
 
 
 def hota_sequence(seq: PreparedSequence) -> dict[str, Any]:

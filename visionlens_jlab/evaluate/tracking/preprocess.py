@@ -36,7 +36,7 @@ class PreparedSequence:
     ``gt_start``/``tr_start`` (num_frames + 1): where each frame's rows begin.
     ``pair_start`` (num_frames + 1) and ``pair_iou``: frame t's IoU matrix is
     ``pair_iou[pair_start[t]:pair_start[t + 1]].reshape(n_gt_t, n_tr_t)``; ``pair_gt`` and
-    ``pair_tr`` are the rows of each pair. ``gt_ids``/``tr_ids``: the original id of each
+    ``pair_tr`` are the rows of each pair, ``pair_frame`` its frame. ``gt_ids``/``tr_ids``: the original id of each
     contiguous index. ``gt_row``/``tr_row``: each kept row's index in the input.
     """
 
@@ -49,6 +49,7 @@ class PreparedSequence:
     gt_start: np.ndarray
     tr_start: np.ndarray
     pair_start: np.ndarray
+    pair_frame: np.ndarray
     pair_gt: np.ndarray
     pair_tr: np.ndarray
     pair_iou: np.ndarray
@@ -81,8 +82,9 @@ def frame_starts(frames: np.ndarray, num_frames: int) -> np.ndarray:
 
 def frame_pairs(
     gt_start: np.ndarray, tr_start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (ground truth, tracker) row pair of the same frame, row-major per frame."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (ground truth, tracker) row pair of the same frame, row-major per frame: where
+    each frame's pairs start, and each pair's frame, ground-truth row and tracker row."""
     n_gt = np.diff(gt_start)
     n_tr = np.diff(tr_start)
     sizes = n_gt * n_tr
@@ -93,7 +95,7 @@ def frame_pairs(
     cols = n_tr[frame]
     pair_gt = gt_start[frame] + local // np.maximum(cols, 1)
     pair_tr = tr_start[frame] + local % np.maximum(cols, 1)
-    return pair_start, pair_gt, pair_tr
+    return pair_start, frame, pair_gt, pair_tr
 
 
 def box_iou(gt_box: np.ndarray, tr_box: np.ndarray) -> np.ndarray:
@@ -123,11 +125,22 @@ def prepare_sequence(seq: SequenceData) -> PreparedSequence:
     tr_frame = seq.tr_frame[tr_order] - 1
     gt_start = frame_starts(gt_frame, n)
     tr_start = frame_starts(tr_frame, n)
-    pair_start, pair_gt, pair_tr = frame_pairs(gt_start, tr_start)
+    pair_start, pair_frame, pair_gt, pair_tr = frame_pairs(gt_start, tr_start)
     iou = box_iou(seq.gt_box[gt_order][pair_gt], seq.tr_box[tr_order][pair_tr])
 
     gt_class = seq.gt_class[gt_order]
-    removed = _distractor_matches(gt_class, gt_start, tr_start, pair_start, iou)
+    candidate = iou >= MATCH_IOU - EPS
+    crowded = ambiguous_frames(candidate, pair_gt, pair_tr, gt_frame, tr_frame, n)
+    removed = _distractor_matches(
+        np.isin(gt_class, _DISTRACTOR_IDS),
+        candidate,
+        crowded,
+        pair_start,
+        pair_frame,
+        pair_gt,
+        pair_tr,
+        iou,
+    )
     keep_tr = np.ones(len(tr_order), dtype=bool)
     keep_tr[removed] = False
     # MOT reads the consider flag as an integer: 0.4 is 0.
@@ -140,7 +153,7 @@ def prepare_sequence(seq: SequenceData) -> PreparedSequence:
     kept_gt_frame, kept_tr_frame = gt_frame[keep_gt], tr_frame[keep_tr]
     new_gt_start = frame_starts(kept_gt_frame, n)
     new_tr_start = frame_starts(kept_tr_frame, n)
-    new_pair_start, new_pair_gt, new_pair_tr = frame_pairs(new_gt_start, new_tr_start)
+    new_pairs = frame_pairs(new_gt_start, new_tr_start)
     return PreparedSequence(
         name=seq.name,
         num_frames=n,
@@ -150,9 +163,10 @@ def prepare_sequence(seq: SequenceData) -> PreparedSequence:
         tr_index=tr_index.reshape(-1),
         gt_start=new_gt_start,
         tr_start=new_tr_start,
-        pair_start=new_pair_start,
-        pair_gt=new_pair_gt,
-        pair_tr=new_pair_tr,
+        pair_start=new_pairs[0],
+        pair_frame=new_pairs[1],
+        pair_gt=new_pairs[2],
+        pair_tr=new_pairs[3],
         pair_iou=iou[keep_pair],
         gt_ids=gt_ids,
         tr_ids=tr_ids,
@@ -161,24 +175,45 @@ def prepare_sequence(seq: SequenceData) -> PreparedSequence:
     )
 
 
+def ambiguous_frames(
+    chosen: np.ndarray,
+    pair_gt: np.ndarray,
+    pair_tr: np.ndarray,
+    gt_frame: np.ndarray,
+    tr_frame: np.ndarray,
+    num_frames: int,
+) -> np.ndarray:
+    """Per frame: whether the ``chosen`` pairs share a ground-truth or a tracker row. Where
+    they do not, every maximum-weight assignment takes exactly the chosen pairs (their
+    weights positive, all others 0), so only the ambiguous frames need the solver."""
+    per_gt = np.bincount(pair_gt[chosen], minlength=len(gt_frame))
+    per_tr = np.bincount(pair_tr[chosen], minlength=len(tr_frame))
+    out = np.zeros(num_frames, dtype=bool)
+    out[gt_frame[per_gt > 1]] = True
+    out[tr_frame[per_tr > 1]] = True
+    return out
+
+
 def _distractor_matches(
-    gt_class: np.ndarray,
-    gt_start: np.ndarray,
-    tr_start: np.ndarray,
+    is_distractor: np.ndarray,
+    candidate: np.ndarray,
+    crowded: np.ndarray,
     pair_start: np.ndarray,
+    pair_frame: np.ndarray,
+    pair_gt: np.ndarray,
+    pair_tr: np.ndarray,
     iou: np.ndarray,
 ) -> np.ndarray:
-    """Tracker rows (sorted order) matched to a distractor-class ground truth."""
-    is_distractor = np.isin(gt_class, _DISTRACTOR_IDS)
-    # Only frames with a distractor and a tracker box can lose tracker boxes.
-    frames = np.unique(np.searchsorted(gt_start, np.flatnonzero(is_distractor), side="right") - 1)
-    removed = []
-    for t in frames[np.diff(tr_start)[frames] > 0]:
-        g0, t0 = gt_start[t], tr_start[t]
-        block = iou[pair_start[t] : pair_start[t + 1]].reshape(gt_start[t + 1] - g0, -1)
+    """Tracker rows (sorted order) that the IoU >= 0.5 assignment pairs with a distractor."""
+    matched = candidate & ~crowded[pair_frame]
+    with_distractor = np.zeros(len(crowded), dtype=bool)
+    with_distractor[pair_frame[is_distractor[pair_gt]]] = True
+    for t in np.unique(pair_frame[candidate & (crowded & with_distractor)[pair_frame]]):
+        p0, p1 = pair_start[t], pair_start[t + 1]
+        rows = pair_gt[p1 - 1] - pair_gt[p0] + 1
+        block = iou[p0:p1].reshape(rows, -1)
         scores = np.where(block < MATCH_IOU - EPS, 0.0, block)
-        rows, cols = linear_sum_assignment(-scores)
-        matched = scores[rows, cols] > EPS
-        rows, cols = rows[matched], cols[matched]
-        removed.append(t0 + cols[is_distractor[g0 + rows]])
-    return np.concatenate(removed) if removed else np.zeros(0, dtype=np.int64)
+        r, c = linear_sum_assignment(-scores)
+        kept = scores[r, c] > EPS
+        matched[p0 + r[kept] * block.shape[1] + c[kept]] = True
+    return np.unique(pair_tr[matched & is_distractor[pair_gt]])
