@@ -240,3 +240,12 @@ def test_cli_reports_bad_input(tmp_path: Path, capsys: Any) -> None:
     assert cli.main(["evaluate-mot", str(tmp_path), str(tmp_path), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert "no <sequence>/gt/gt.txt" in out["errors"][0]["message"]
+
+
+def test_reader_refuses_results_of_other_classes(tmp_path: Path) -> None:
+    """TrackEval evaluates pedestrians only and refuses results naming another class."""
+    tr = _rows([1], [2], [BOX], 10)
+    tr[0, 7] = 3
+    write_sequence(tmp_path, "s", 3, _rows([1], [1], [BOX], 9), tr)
+    with pytest.raises(ValueError, match="results name class 3"):
+        read_mot_folders(tmp_path / "gt", tmp_path / "trackers" / TRACKER)
