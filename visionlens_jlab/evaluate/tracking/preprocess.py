@@ -68,12 +68,6 @@ class PreparedSequence:
         """Distinct tracker identities evaluated."""
         return len(self.tr_ids)
 
-    def frame_iou(self, t: int) -> np.ndarray:
-        """Frame ``t``'s IoU matrix (ground truth x tracker)."""
-        rows = self.gt_start[t + 1] - self.gt_start[t]
-        cols = self.tr_start[t + 1] - self.tr_start[t]
-        return self.pair_iou[self.pair_start[t] : self.pair_start[t + 1]].reshape(rows, cols)
-
 
 def frame_starts(frames: np.ndarray, num_frames: int) -> np.ndarray:
     """Where each frame's rows begin in rows sorted by (0-based) frame; num_frames + 1 long."""

@@ -42,8 +42,8 @@ class SequenceData:
 
     Ground truth: ``gt_frame``, ``gt_id``, ``gt_box`` (n, 4), ``gt_class`` (MOT class ids,
     :data:`MOT_CLASS_IDS`), ``gt_conf`` (MOT's "consider" flag: a row whose integer part is 0
-    is not evaluated) and ``gt_visibility`` (kept for the report; it takes no part in the
-    metrics, as in MOT Challenge). Tracker: ``tr_frame``, ``tr_id``, ``tr_box`` (m, 4),
+    is not evaluated) and ``gt_visibility`` (carried for filters by visibility; it takes no part
+    in the metrics, as in MOT Challenge). Tracker: ``tr_frame``, ``tr_id``, ``tr_box`` (m, 4),
     ``tr_score``. ``num_frames`` is ``seqLength`` of ``seqinfo.ini``.
     """
 
