@@ -236,6 +236,7 @@ CORE_COMMANDS = frozenset({"ingest", "predictions", "datasets", "delete"})
 EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.demo",
     "visionlens_jlab.cli.evaluate",
+    "visionlens_jlab.cli.evaluate_mot",
     "visionlens_jlab.cli.embed",
     "visionlens_jlab.cli.search",
     "visionlens_jlab.cli.dedup",
