@@ -181,7 +181,8 @@ export class SampleView extends Widget {
       tagging.node,
       editBar.node,
       this.editing.message,
-      this.editing.hint
+      this.editing.hint,
+      this.editing.masking.status
     );
     const banner = new VersionBanner(model);
     this.node.append(
