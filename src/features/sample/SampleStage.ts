@@ -235,6 +235,10 @@ export class SampleStage {
         ) {
           e.preventDefault();
           this._editing = true;
+          if (this._tool === 'mask') {
+            // the prevented press moves no focus: the tool's keys need the view's
+            this._focusView();
+          }
         } else {
           break;
         }
@@ -291,6 +295,13 @@ export class SampleStage {
     if (object !== this._named) {
       this._named = object;
       this.redraw();
+    }
+  }
+
+  private _focusView(): void {
+    const view = this.node.closest<HTMLElement>('.jp-VisionLens-sample');
+    if (view && !view.contains(document.activeElement)) {
+      view.focus({ preventScroll: true });
     }
   }
 
