@@ -173,12 +173,12 @@ export class SampleEditing {
     this._commands.notifyCommandChanged(CommandIDs.sampleMaskTool);
   }
 
-  /** The sample was read (again): keep the selection, read the dataset's classes. */
-  async sampleShown(): Promise<void> {
+  /** The sample was read (again; `index`: its row): keep the selection, read the classes. */
+  async sampleShown(index: number | null): Promise<void> {
     if (!this._selectAdded()) {
       this.editor.refresh();
     }
-    this.masking.sampleShown();
+    void this.masking.sampleShown(index);
     const dataset = this._model.dataset;
     if (!dataset) {
       return;

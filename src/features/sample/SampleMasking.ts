@@ -4,13 +4,15 @@
  * far, and keeping the mask through the edit log as one batch per gesture: a
  * new object of the picked class (Enter) or the mask of the selected object
  * (Shift Enter); Escape drops the prompt. The image's embedding is asked for
- * in the background when a sample is shown, so the first click only decodes.
+ * in the background when a sample is shown (and the next two rows' of the
+ * view), so the first click only decodes.
  */
 import { CommandRegistry } from '@lumino/commands';
 
 import { fmtInt, h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import { EditOutcome } from '../../model/sources/edits';
+import { samplesAfter } from '../../model/sources/rows';
 import { prefetchMasks, segmentMask } from '../../model/sources/segment';
 import {
   CommandIDs,
@@ -37,6 +39,9 @@ export interface IMaskHost {
   /** The selected object, if any. */
   readonly selection: IAnnotation | null;
 }
+
+/** Rows after the shown one whose embeddings are prefetched (←/→ steps to them). */
+const PREFETCH_AHEAD = 2;
 
 const COMMANDS = [
   CommandIDs.sampleMaskAccept,
@@ -105,8 +110,11 @@ export class SampleMasking {
     this._changed();
   }
 
-  /** A sample is shown: another one drops the prompt and has its embedding prefetched. */
-  sampleShown(): void {
+  /**
+   * A sample is shown (`index`: its row in the view, if known): another one
+   * drops the prompt and has its embedding prefetched, then the next rows'.
+   */
+  async sampleShown(index: number | null): Promise<void> {
     const s = this._sample();
     const dataset = this._model.dataset;
     if (!s || s.sample_id === this._shown) {
@@ -114,10 +122,18 @@ export class SampleMasking {
     }
     this._shown = s.sample_id;
     this.session.cancel();
-    if (dataset && this.prefetch && this.segmentModel) {
-      void prefetchMasks(this._model, dataset, this.segmentModel, [
-        s.sample_id
-      ]);
+    if (!dataset || !this.prefetch || !this.segmentModel) {
+      return;
+    }
+    const next =
+      index === null
+        ? []
+        : await samplesAfter(this._model, index, PREFETCH_AHEAD).catch(
+            () => []
+          );
+    if (this._shown === s.sample_id) {
+      const ids = [s.sample_id, ...next.filter(id => id !== s.sample_id)];
+      await prefetchMasks(this._model, dataset, this.segmentModel, ids);
     }
   }
 

@@ -366,7 +366,7 @@ export class SampleView extends Widget {
       s,
       imageUrl(this.model, this.model.dataset as string, s.sample_id)
     );
-    void this.editing.sampleShown();
+    void this.editing.sampleShown(index);
   }
 
   /** The fields and boxes tables, then the sections of other extensions
