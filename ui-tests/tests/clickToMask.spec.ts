@@ -3,8 +3,9 @@
  * initialised SAM built here (tests/segment_fixtures.py; nothing is
  * downloaded): M turns the tool on, a click on the image draws the mask the
  * server answers, Enter keeps it as a new object (the object count grows by
- * one, the object has the mask), Accel+Z takes it back, and Escape drops a
- * prompt without closing the view. Screenshots of the mask
+ * one, the object has the mask), Accel+Z takes it back, Escape drops a
+ * prompt without closing the view, and Shift+Enter makes a mask the selected
+ * box's (its box kept; undone too). Screenshots of the mask
  * in both themes go to build/screenshots/. Its own dataset (small20), so the
  * other tests' counts stay.
  */
@@ -75,7 +76,11 @@ async function freshDataset(request: APIRequestContext): Promise<void> {
 
 async function objects(request: APIRequestContext, sampleId: number) {
   const sample = await api(request, `datasets/${NAME}/samples/${sampleId}`);
-  return sample.annotations as { ann_id: number; segmentation?: unknown }[];
+  return sample.annotations as {
+    ann_id: number;
+    bbox: [number, number, number, number];
+    segmentation?: unknown;
+  }[];
 }
 
 test('click a mask into existence, keep it as an object, undo it', async ({
@@ -90,6 +95,7 @@ test('click a mask into existence, keep it as an object, undo it', async ({
     limit: 1
   });
   const id: number = samples[0].sample_id;
+  const imageWidth: number = samples[0].width;
   const had = (await objects(request, id)).map(a => a.ann_id);
   const before = had.length;
   await command(page, 'visionlens:open-sample', {
@@ -159,4 +165,43 @@ test('click a mask into existence, keep it as an object, undo it', async ({
   await page.keyboard.press('Escape');
   await expect(layer).toHaveAttribute('data-state', 'idle');
   await expect(view).toBeVisible();
+
+  // the mask of an existing box: select it (M again: the select tool), then
+  // M, a click, Shift+Enter; its box stays, and Accel+Z gives the old mask back
+  const smallest = (await objects(request, id)).sort(
+    (a, b) => a.bbox[2] * a.bbox[3] - b.bbox[2] * b.bbox[3]
+  )[0];
+  const scale = box.width / imageWidth;
+  const [bx, by, bw, bh] = smallest.bbox;
+  const centre: [number, number] = [
+    box.x + (bx + bw / 2) * scale,
+    box.y + (by + bh / 2) * scale
+  ];
+  await keys.focus();
+  await page.keyboard.press('m');
+  await page.mouse.click(...centre);
+  await expect(view.locator('svg.jp-VisionLens-editLayer')).toHaveAttribute(
+    'data-selected',
+    String(smallest.ann_id)
+  );
+  await keys.focus();
+  await page.keyboard.press('m');
+  await page.mouse.click(...centre);
+  await expect(layer).toHaveAttribute('data-state', 'ready', {
+    timeout: 60000
+  });
+  await expect(status).toContainText('Shift+Enter');
+  await keys.focus();
+  await page.keyboard.press('Shift+Enter');
+  const masked = async () =>
+    (await objects(request, id)).find(a => a.ann_id === smallest.ann_id)!;
+  await expect
+    .poll(async () => JSON.stringify((await masked()).segmentation))
+    .not.toBe(JSON.stringify(smallest.segmentation));
+  expect((await masked()).bbox).toEqual(smallest.bbox);
+  await keys.focus();
+  await page.keyboard.press('Control+z');
+  await expect
+    .poll(async () => JSON.stringify((await masked()).segmentation))
+    .toBe(JSON.stringify(smallest.segmentation));
 });
