@@ -5,6 +5,7 @@
 
 import type {
   IWireEditedObject,
+  IWireMaskRle,
   IWireEditResult,
   IWireObjectConflict,
   IWireSampleTagConflict,
@@ -21,26 +22,45 @@ export interface IEditExpected {
   tags?: string[];
 }
 
+/**
+ * A mask an edit writes (visionlens_jlab/edits/mask_ops.py), in image pixels:
+ * a COCO RLE (compressed counts, as click-to-mask answers it, or run lengths)
+ * or polygons `[[x1, y1, x2, y2, ...], ...]`.
+ */
+export type EditSegmentation =
+  IWireMaskRle | { size: [number, number]; counts: number[] } | number[][];
+
 /** The objects an operation changes: one, or several the same way (a bulk edit). */
 export type EditTarget =
   { annotation_id: number } | { annotation_ids: number[] };
 
 /** One operation of a batch: a typed union on `op`, as the server checks it. */
 export type EditOperation =
-  | {
+  | ({
       op: 'add';
       sample_id: number;
       label: string;
-      bbox: EditBox;
       source?: string;
       score?: number;
-    }
+      attributes?: { [key: string]: unknown };
+    } & (
+      | { bbox: EditBox; segmentation?: EditSegmentation }
+      /** Without a box: the mask's extent is its box. */
+      | { segmentation: EditSegmentation }
+    ))
   | ({ op: 'delete'; expected?: IEditExpected } & EditTarget)
   | ({ op: 'relabel'; label: string; expected?: IEditExpected } & EditTarget)
   | {
       op: 'move';
       annotation_id: number;
       bbox: EditBox;
+      expected?: IEditExpected;
+    }
+  /** The object's mask becomes this one; its box stays as drawn. */
+  | {
+      op: 'mask';
+      annotation_id: number;
+      segmentation: EditSegmentation;
       expected?: IEditExpected;
     }
   | ({ op: 'accept'; label?: string; expected?: IEditExpected } & EditTarget)

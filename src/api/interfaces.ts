@@ -49,6 +49,11 @@ import {
 } from './blindSpotTypes';
 import { IQualityOverview } from './qualityTypes';
 import { ISelectionRecord, ISelectionRequest } from './selectionTypes';
+import {
+  ISegmentMask,
+  ISegmentPrefetch,
+  ISegmentRequest
+} from './segmentTypes';
 import type { IWireIngestRequest, IWirePredictionsRequest } from './wireTypes';
 
 /** The body of `POST /datasets` (an ingest). */
@@ -216,6 +221,23 @@ export interface IVisionLensClient {
   undoEdit(dataset: string): Promise<IEditResult>;
   /** Redo the last undone batch, if no edit came after it. */
   redoEdit(dataset: string): Promise<IEditResult>;
+  /**
+   * Click-to-mask: the best mask of `request`'s points and box on the sample's
+   * image (nothing is written; an edit keeps it). A 400 names a missing model
+   * and where it was looked for.
+   */
+  segmentSample(
+    dataset: string,
+    sampleId: number,
+    request: ISegmentRequest,
+    signal?: AbortSignal
+  ): Promise<ISegmentMask>;
+  /** Compute the image embeddings of samples likely clicked next, in the background. */
+  prefetchSegment(
+    dataset: string,
+    model: string,
+    sampleIds: number[]
+  ): Promise<ISegmentPrefetch>;
   /** Make a Label Studio project of a view (its images served by this server). */
   sendToLabelStudio(
     dataset: string,

@@ -1,8 +1,9 @@
 /**
  * The REST methods of the labels' room: edits, undo and redo, versions and
  * their diffs and restores, the Label Studio round trip, and the patches
- * view's objects. `VisionLensClient` extends this class: one client, its
- * methods kept in files by room.
+ * view's objects, and click-to-mask (the mask an edit then keeps).
+ * `VisionLensClient` extends this class: one client, its methods kept in
+ * files by room.
  */
 import { EditOperation, IEditResult } from './editTypes';
 import { ILabelVersion } from './exportTypes';
@@ -14,6 +15,11 @@ import {
 } from './labelStudioTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import { enc, RestTransport } from './restTransport';
+import {
+  ISegmentMask,
+  ISegmentPrefetch,
+  ISegmentRequest
+} from './segmentTypes';
 import { IFilter } from './types';
 import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
 
@@ -77,6 +83,30 @@ export class LabelsTransport extends RestTransport {
 
   redoEdit(dataset: string): Promise<IEditResult> {
     return this._post(`datasets/${enc(dataset)}/edits/redo`, {});
+  }
+
+  segmentSample(
+    dataset: string,
+    sampleId: number,
+    request: ISegmentRequest,
+    signal?: AbortSignal
+  ): Promise<ISegmentMask> {
+    return this._post(
+      `datasets/${enc(dataset)}/samples/${enc(String(sampleId))}/segment`,
+      request,
+      signal
+    );
+  }
+
+  prefetchSegment(
+    dataset: string,
+    model: string,
+    sampleIds: number[]
+  ): Promise<ISegmentPrefetch> {
+    return this._post(`datasets/${enc(dataset)}/segment/prefetch`, {
+      model,
+      sample_ids: sampleIds
+    });
   }
 
   sendToLabelStudio(

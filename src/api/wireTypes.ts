@@ -740,6 +740,39 @@ export interface IWireMaskRle {
   counts: string;
 }
 
+/** Click-to-mask's answer (POST /datasets/{name}/samples/{sample_id}/segment): the best mask of the prompt, in the image's pixels; nothing is written (docs/segment.md) */
+export interface IWireSegmentMask {
+  sample_id: number;
+  model: string;
+  mask: IWireMaskRle;
+  /** pixels in the mask */
+  area: number;
+  /** the mask's extent [x, y, w, h] */
+  bbox: number[];
+  /** the model's predicted IoU of this mask */
+  score: number;
+  width: number;
+  height: number;
+  /** whether this click paid the image encoder */
+  embedding: 'cached' | 'computed';
+  seconds: {
+    /** the image encoder (0 when cached) */
+    embed: number;
+    /** the prompt encoder and mask decoder */
+    decode: number;
+  };
+}
+
+/** What a prefetch of image embeddings queued on the model's thread (POST /datasets/{name}/segment/prefetch) */
+export interface IWireSegmentPrefetch {
+  /** embeddings to compute */
+  queued: number;
+  /** already held */
+  cached: number;
+  /** samples of the previous prefetch not started, replaced */
+  dropped: number;
+}
+
 /** What the server writes for a refused or failed request (jupyter_server's APIHandler.write_error): the message, and the HTTP reason phrase when an HTTPError set one (null for an unhandled error, which also sends an empty traceback). The edit routes' invalid batch adds index (the operation's position, or null); no route writes other keys */
 export interface IWireError {
   message: string;

@@ -33,6 +33,7 @@ export * from '../api/types';
 export * from '../api/mapTypes';
 export * from '../api/blindSpotTypes';
 export * from '../api/editTypes';
+export * from '../api/segmentTypes';
 export * from '../api/labelStudioTypes';
 export * from '../api/exportTypes';
 export * from '../api/patchTypes';
@@ -215,6 +216,10 @@ export namespace CommandIDs {
   export const sampleRelabelObject = 'visionlens:sample-relabel-object';
   export const sampleAcceptObject = 'visionlens:sample-accept-object';
   export const sampleDrawBox = 'visionlens:sample-draw-box';
+  export const sampleMaskTool = 'visionlens:sample-mask-tool';
+  export const sampleMaskAccept = 'visionlens:sample-mask-accept';
+  export const sampleMaskToSelected = 'visionlens:sample-mask-to-selected';
+  export const sampleMaskUndoClick = 'visionlens:sample-mask-undo-click';
   export const sampleUndoEdit = 'visionlens:sample-undo-edit';
   export const sampleRedoEdit = 'visionlens:sample-redo-edit';
   export const samplePrevious = 'visionlens:sample-previous';

@@ -101,9 +101,11 @@ export function operationText(op: EditOperation): string {
   const box = (b: number[]) => `[${b.map(v => Math.round(v)).join(', ')}]`;
   switch (op.op) {
     case 'add':
-      return `add ${op.label} ${box(op.bbox)} on sample ${op.sample_id}`;
+      return `add ${op.label} ${'bbox' in op ? box(op.bbox) : 'mask'} on sample ${op.sample_id}`;
     case 'move':
       return `move object ${op.annotation_id} to ${box(op.bbox)}`;
+    case 'mask':
+      return `new mask for object ${op.annotation_id}`;
     case 'relabel':
       return `relabel ${'annotation_id' in op ? `object ${op.annotation_id}` : 'objects'} to ${op.label}`;
     case 'delete':

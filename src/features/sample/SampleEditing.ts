@@ -2,7 +2,7 @@
  * Editing the labels of the sample shown: the edit layer on the stage
  * (select, move, resize, draw), the class the next box or relabel takes, the
  * actions the plugin's commands run (delete, relabel, accept a prediction,
- * undo, redo) and what came of the last one: a conflict with another tab is
+ * undo, redo), the click-to-mask tool (`SampleMasking`) and what came of the last one: a conflict with another tab is
  * shown with its two ways out (apply mine over it, or keep theirs).
  */
 import { CommandRegistry } from '@lumino/commands';
@@ -38,6 +38,7 @@ import {
   shapeHint
 } from './boxEditing';
 import { BoxEditor } from './BoxEditor';
+import { SampleMasking } from './SampleMasking';
 import { SampleStage, StageTool } from './SampleStage';
 
 /** The edit state and actions of one sample view. */
@@ -59,10 +60,12 @@ export class SampleEditing {
         return [s?.width || 1, s?.height || 1];
       },
       selected: () => this._changed(),
-      moved: (object, box) => void this._apply([moveOperation(object, box)]),
+      moved: (object, box) => void this.apply([moveOperation(object, box)]),
       drawn: box => void this._add(box)
     });
     stage.setPointer(this.editor);
+    this.masking = new SampleMasking(model, commands, this, sample);
+    stage.setPointer(this.masking.editor, ['mask']);
     this._classPicker = h('select', {
       className: 'jp-VisionLens-editClass jp-mod-styled',
       attrs: { 'aria-label': 'Class of a new box or a relabel' }
@@ -92,6 +95,8 @@ export class SampleEditing {
 
   /** The edit layer over the image. */
   readonly editor: BoxEditor;
+  /** The click-to-mask tool. */
+  readonly masking: SampleMasking;
   /** The class picker, for the view's toolbar. */
   readonly classItem: Widget;
   /** What came of the last edit (and a conflict's choices), under the view's toolbars. */
@@ -109,6 +114,11 @@ export class SampleEditing {
     // Items go to the "…" menu from the end: the least used last.
     const bar = new OverflowToolbar('jp-VisionLens-sampleEditBar').add(
       item(CommandIDs.sampleDrawBox, 'Draw box', 'jp-VisionLens-drawBox'),
+      item(
+        CommandIDs.sampleMaskTool,
+        'Click to mask',
+        'jp-VisionLens-maskTool'
+      ),
       ['class', this.classItem],
       item(CommandIDs.sampleRelabelObject, 'Relabel', 'jp-VisionLens-relabel'),
       item(
@@ -140,6 +150,11 @@ export class SampleEditing {
     return this.editor.selection;
   }
 
+  /** The class picked for a new object or a relabel ('' when none). */
+  get pickedClass(): string {
+    return this._classPicker.value;
+  }
+
   /** Whether the draw tool is on. */
   get drawing(): boolean {
     return this._stage.tool === 'draw';
@@ -152,15 +167,18 @@ export class SampleEditing {
   setTool(tool: StageTool): void {
     this._stage.setTool(tool);
     this.editor.cancel();
+    this.masking.setActive(tool === 'mask');
     this.onTool(tool);
     this._commands.notifyCommandChanged(CommandIDs.sampleDrawBox);
+    this._commands.notifyCommandChanged(CommandIDs.sampleMaskTool);
   }
 
-  /** The sample was read (again): keep the selection, read the dataset's classes. */
-  async sampleShown(): Promise<void> {
+  /** The sample was read (again; `index`: its row): keep the selection, read the classes. */
+  async sampleShown(index: number | null): Promise<void> {
     if (!this._selectAdded()) {
       this.editor.refresh();
     }
+    void this.masking.sampleShown(index);
     const dataset = this._model.dataset;
     if (!dataset) {
       return;
@@ -230,7 +248,7 @@ export class SampleEditing {
     const selected = this.editor.selection;
     const op = selected ? operation(selected) : null;
     if (selected && op) {
-      await this._apply([op]);
+      await this.apply([op]);
     }
   }
 
@@ -242,7 +260,7 @@ export class SampleEditing {
       this._say('Pick a class for the new box first.');
       return;
     }
-    const outcome = await this._apply([
+    const outcome = await this.apply([
       { op: 'add', sample_id: s.sample_id, label, bbox: box }
     ]);
     this.setTool('select');
@@ -263,9 +281,7 @@ export class SampleEditing {
   }
 
   /** Apply a batch on the sample shown; what came of it (null: not sent). */
-  private async _apply(
-    operations: EditOperation[]
-  ): Promise<EditOutcome | null> {
+  async apply(operations: EditOperation[]): Promise<EditOutcome | null> {
     const dataset = this._model.dataset;
     const sampleId = this._sample()?.sample_id;
     if (!dataset || sampleId === undefined) {
@@ -313,7 +329,7 @@ export class SampleEditing {
       ...(mine
         ? [
             button('Apply mine', 'jp-VisionLens-editApplyMine', () =>
-              this._apply(mine)
+              this.apply(mine)
             )
           ]
         : []),

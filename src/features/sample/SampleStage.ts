@@ -3,8 +3,9 @@
  * keypoints, boxes, classification chips), zoomed with the wheel (around the pointer) and panned
  * by dragging with the middle button, with Shift, or with the pan tool; the
  * keypoint names of the object under the pointer only (`keypointObjectAt`); a
- * plain drag goes to the edit layer (`IStagePointer`: select, move and resize
- * with `select`, a new box with `draw`), in image pixels. Fits the image on
+ * plain drag goes to the tool's edit layer (`IStagePointer`: select, move and
+ * resize with `select`, a new box with `draw`, click-to-mask prompts with
+ * `mask`, where a right-button press is a click too), in image pixels. Fits the image on
  * load and whenever the stage's own size changes.
  */
 import { IAnnotation, ISample, IVisionLensModel } from '../../model/tokens';
@@ -43,14 +44,20 @@ export function labelPixelRatio(
 }
 
 /** What a plain primary-button drag on the stage does. */
-export type StageTool = 'select' | 'draw' | 'pan';
+export type StageTool = 'select' | 'draw' | 'pan' | 'mask';
 
-/** The edit layer: what a plain drag does under `select` and `draw`, in image pixels. */
+/** Which button a press is, with the modifier a tool may read. */
+export interface IStagePress {
+  button: number;
+  altKey: boolean;
+}
+
+/** An edit layer: what a plain drag does under its tools, in image pixels. */
 export interface IStagePointer {
   /** The SVG the stage lays over the image (image pixels). */
   readonly node: SVGSVGElement;
   /** A press at `(x, y)`; true when it starts a drag the layer follows. */
-  down(x: number, y: number, tool: StageTool): boolean;
+  down(x: number, y: number, tool: StageTool, press?: IStagePress): boolean;
   move(x: number, y: number): void;
   up(x: number, y: number): void;
   cancel(): void;
@@ -91,6 +98,12 @@ export class SampleStage {
     this.node.addEventListener('pointerup', this);
     this.node.addEventListener('pointercancel', this);
     this.node.addEventListener('pointerleave', this);
+    // the mask tool's right-button click marks "not the object"
+    this.node.addEventListener('contextmenu', e => {
+      if (this._tool === 'mask') {
+        e.preventDefault();
+      }
+    });
     this._img.addEventListener('load', () => this.fit());
     // The stage's size follows the panel and whatever shares it (toolbars that
     // overflow, the side tables filled after the image): watch the node itself,
@@ -114,11 +127,23 @@ export class SampleStage {
   /** The stage element (put it in the view's body). */
   readonly node: HTMLDivElement;
 
-  /** Lay the edit layer over the image: plain drags go to it from now on. */
-  setPointer(pointer: IStagePointer): void {
-    this._pointer = pointer;
+  /**
+   * Lay an edit layer over the image: plain drags under `tools` go to it
+   * from now on (without `tools`: under every tool no other layer has).
+   */
+  setPointer(pointer: IStagePointer, tools?: StageTool[]): void {
+    if (tools) {
+      tools.forEach(tool => this._pointers.set(tool, pointer));
+    } else {
+      this._pointer = pointer;
+    }
     this._canvas.append(pointer.node);
     pointer.render(this._scale);
+  }
+
+  /** The layer the current tool's presses go to. */
+  private get _active(): IStagePointer | null {
+    return this._pointers.get(this._tool) ?? this._pointer;
   }
 
   /** Show a sample's image (null: none) and fit it. */
@@ -205,11 +230,15 @@ export class SampleStage {
           };
           this.node.classList.add('jp-mod-dragging');
         } else if (
-          e.button === 0 &&
-          this._pointer?.down(...this._imagePoint(e), this._tool)
+          (e.button === 0 || (e.button === 2 && this._tool === 'mask')) &&
+          this._active?.down(...this._imagePoint(e), this._tool, e)
         ) {
           e.preventDefault();
           this._editing = true;
+          if (this._tool === 'mask') {
+            // the prevented press moves no focus: the tool's keys need the view's
+            this._focusView();
+          }
         } else {
           break;
         }
@@ -223,7 +252,7 @@ export class SampleStage {
           this._ty = this._drag.ty + e.clientY - this._drag.y;
           this._applyTransform(false);
         } else if (this._editing) {
-          this._pointer?.move(...this._imagePoint(e));
+          this._active?.move(...this._imagePoint(e));
         } else {
           this._name(this._keypointObject(...this._imagePoint(e)));
         }
@@ -234,13 +263,13 @@ export class SampleStage {
         break;
       case 'pointerup':
         if (this._editing) {
-          this._pointer?.up(...this._imagePoint(event as PointerEvent));
+          this._active?.up(...this._imagePoint(event as PointerEvent));
         }
         this._endDrag();
         break;
       case 'pointercancel':
         if (this._editing) {
-          this._pointer?.cancel();
+          this._active?.cancel();
         }
         this._endDrag();
         break;
@@ -266,6 +295,13 @@ export class SampleStage {
     if (object !== this._named) {
       this._named = object;
       this.redraw();
+    }
+  }
+
+  private _focusView(): void {
+    const view = this.node.closest<HTMLElement>('.jp-VisionLens-sample');
+    if (view && !view.contains(document.activeElement)) {
+      view.focus({ preventScroll: true });
     }
   }
 
@@ -313,6 +349,7 @@ export class SampleStage {
     this._canvas.style.transform = `translate(${this._tx}px, ${this._ty}px) scale(${this._scale})`;
     this._canvas.dataset.scale = this._scale.toFixed(4);
     this._pointer?.render(this._scale);
+    this._pointers.forEach(pointer => pointer.render(this._scale));
     if (redraw) {
       this.redraw();
     }
@@ -322,6 +359,7 @@ export class SampleStage {
   private _fitted: [number, number] = [0, 0];
   private _tool: StageTool = 'select';
   private _pointer: IStagePointer | null = null;
+  private _pointers = new Map<StageTool, IStagePointer>();
   private _editing = false;
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;

@@ -181,7 +181,8 @@ export class SampleView extends Widget {
       tagging.node,
       editBar.node,
       this.editing.message,
-      this.editing.hint
+      this.editing.hint,
+      this.editing.masking.status
     );
     const banner = new VersionBanner(model);
     this.node.append(
@@ -365,7 +366,7 @@ export class SampleView extends Widget {
       s,
       imageUrl(this.model, this.model.dataset as string, s.sample_id)
     );
-    void this.editing.sampleShown();
+    void this.editing.sampleShown(index);
   }
 
   /** The fields and boxes tables, then the sections of other extensions

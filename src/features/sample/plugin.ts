@@ -74,11 +74,17 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     let labelTypes: LabelTypeSettings = {};
     let openIn: OpenIn = 'overlay';
+    let masking = { model: '', prefetch: true };
+    const setMasking = (view: SampleView) => {
+      view.editing.masking.segmentModel = masking.model.trim();
+      view.editing.masking.prefetch = masking.prefetch;
+    };
     const createView = (): SampleView => {
       const view = new SampleView(model, app.commands, sampleId =>
         app.commands.execute(CommandIDs.moreLikeThis, { sampleId })
       );
       view.labelTypes.apply(labelTypes);
+      setMasking(view);
       return view;
     };
     const sample = addMainAreaPanel(app, {
@@ -160,8 +166,16 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     followSettings(settingRegistry, PLUGIN_ID, settings => {
       labelTypes = settings.get('labelTypes').composite as LabelTypeSettings;
       openIn = settings.get('openIn').composite as OpenIn;
-      sample.current?.content.labelTypes.apply(labelTypes);
-      overlay?.view.labelTypes.apply(labelTypes);
+      masking = {
+        model: settings.get('segmentModel').composite as string,
+        prefetch: settings.get('segmentPrefetch').composite as boolean
+      };
+      for (const view of [sample.current?.content, overlay?.view]) {
+        view?.labelTypes.apply(labelTypes);
+        if (view) {
+          setMasking(view);
+        }
+      }
     });
 
     // ←/→ step through the rows of the view: bound in schema/sample.json to
@@ -177,6 +191,9 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       caption: 'Close the sample view and focus its sample in the grid',
       execute: async () => {
         const view = active();
+        if (view?.editing.masking.cancel()) {
+          return; // Escape drops a mask being prompted first
+        }
         let index: number | null;
         if (overlay?.isOpen && view === overlay.view) {
           index = overlay.close();
@@ -278,4 +295,55 @@ function addEditCommands(
       e?.setTool(e.drawing ? 'select' : 'draw');
     }
   });
+  addMaskCommands(app, editing);
+}
+
+/** The click-to-mask commands (keys in schema/sample.json). */
+function addMaskCommands(
+  app: JupyterFrontEnd,
+  editing: () => SampleEditing | null
+): void {
+  const masking = () => editing()?.masking ?? null;
+  app.commands.addCommand(CommandIDs.sampleMaskTool, {
+    label: 'VisionLens Sample: Click to Mask',
+    caption:
+      'Click on an object for its mask (right-click or Alt-click: not the object; drag: a box) (M)',
+    isEnabled: () => editing() !== null,
+    isToggled: () => masking()?.active ?? false,
+    execute: () => {
+      const e = editing();
+      e?.setTool(e.masking.active ? 'select' : 'mask');
+    }
+  });
+  const commands: [string, string, string, () => boolean, () => unknown][] = [
+    [
+      CommandIDs.sampleMaskAccept,
+      'Add the Mask as a New Object',
+      'Keep the mask as a new object of the class picked beside (Enter)',
+      () => masking()?.ready ?? false,
+      () => masking()?.accept()
+    ],
+    [
+      CommandIDs.sampleMaskToSelected,
+      "Make the Mask the Selected Object's Mask",
+      'Keep the mask as the mask of the selected object, its box unchanged (Shift Enter)',
+      () => (masking()?.ready ?? false) && editing()?.selection !== null,
+      () => masking()?.acceptAsMaskOf()
+    ],
+    [
+      CommandIDs.sampleMaskUndoClick,
+      'Take Back the Last Mask Click',
+      'Drop the last click (then the box) of the mask being prompted (Shift Backspace)',
+      () => masking()?.session.state.kind !== 'idle' && masking() !== null,
+      () => masking()?.session.undoLast()
+    ]
+  ];
+  for (const [id, label, caption, isEnabled, run] of commands) {
+    app.commands.addCommand(id, {
+      label: `VisionLens Sample: ${label}`,
+      caption,
+      isEnabled,
+      execute: () => (isEnabled() ? run() : undefined)
+    });
+  }
 }

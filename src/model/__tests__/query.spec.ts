@@ -5,7 +5,7 @@ import { VisionLensClient } from '../../api/client';
 import { VisionLensModel } from '../model';
 import { PageCache } from '../pages';
 import { changeMovesRows, DEFAULT_SORT } from '../query';
-import { sampleAt } from '../sources/rows';
+import { sampleAt, samplesAfter } from '../sources/rows';
 import { SamplesPageSource } from '../sources/samples';
 import {
   IDataChange,
@@ -121,6 +121,14 @@ describe('rows of the view', () => {
     model.setSort({ field: 'width', order: 'desc' });
     expect(await sampleAt(model, 0)).toEqual({ sampleId: 4, total: 4 });
     expect(asked[0]).toMatchObject({ sort: 'width', order: 'desc' });
+  });
+
+  it('names the rows after one, in the order of the sort, fewer at the end', async () => {
+    const { model } = makeModel([1, 2, 3, 4]);
+    model.setDataset('d');
+    model.setSort({ field: 'width', order: 'desc' });
+    expect(await samplesAfter(model, 0, 2)).toEqual([3, 2]);
+    expect(await samplesAfter(model, 2, 2)).toEqual([1]);
   });
 });
 

@@ -38,6 +38,30 @@ export async function sampleAt(
 }
 
 /**
+ * The ids of the `count` rows after row `index` of the view, in its order
+ * (fewer at its end): the samples likely opened next.
+ */
+export async function samplesAfter(
+  model: IVisionLensModel,
+  index: number,
+  count: number,
+  signal?: AbortSignal
+): Promise<number[]> {
+  const { dataset, filter, sort, ranking } = model.query;
+  if (ranking) {
+    return ranking.slice(index + 1, index + 1 + count);
+  }
+  const page = await samplesPage(
+    model,
+    dataset as string,
+    filter,
+    { offset: index + 1, limit: count, ...sortQuery(sort) },
+    signal
+  );
+  return page.samples.map(s => s.sample_id);
+}
+
+/**
  * Where `sampleId` stands in the view, `hint` (the position a view showed
  * it at) checked first. In a sorted view the position of a sample met
  * elsewhere (the map, a notebook) would need every sorted id: only whether
