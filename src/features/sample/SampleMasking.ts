@@ -100,6 +100,12 @@ export class SampleMasking {
   /** The tool was turned on or off: off drops the prompt. */
   setActive(active: boolean): void {
     this._active = active;
+    if (active && !this._armed) {
+      // the first use in this view: from now on shown samples are prefetched, this one first
+      this._armed = true;
+      this._shown = null;
+      void this.sampleShown(this._index);
+    }
     // the tool's keys (Enter, Shift Enter: schema/sample.json) act while it is on
     this.status
       .closest('.jp-VisionLens-sample')
@@ -112,17 +118,20 @@ export class SampleMasking {
 
   /**
    * A sample is shown (`index`: its row in the view, if known): another one
-   * drops the prompt and has its embedding prefetched, then the next rows'.
+   * drops the prompt and, once the tool has been used in this view, has its
+   * embedding prefetched, then the next rows'.
    */
   async sampleShown(index: number | null): Promise<void> {
     const s = this._sample();
     const dataset = this._model.dataset;
+    this._index = index;
     if (!s || s.sample_id === this._shown) {
       return;
     }
     this._shown = s.sample_id;
     this.session.cancel();
-    if (!dataset || !this.prefetch || !this.segmentModel) {
+    // nothing is loaded into the server before the tool is first used in this view
+    if (!dataset || !this.prefetch || !this.segmentModel || !this._armed) {
       return;
     }
     const next =
@@ -240,4 +249,6 @@ export class SampleMasking {
   private _sample: () => ISample | null;
   private _active = false;
   private _shown: number | null = null;
+  private _index: number | null = null;
+  private _armed = false;
 }
