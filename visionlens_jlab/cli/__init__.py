@@ -301,6 +301,7 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.media.errors", "MediaAccessError"),
     ("visionlens_jlab.vectors", "VectorStoreError"),
     ("visionlens_jlab.labelstudio.errors", "LabelStudioError"),
+    ("visionlens_jlab.semantic.evaluate", "SemanticEvaluationError"),
 )
 """Errors reported as one line with exit code 1 (module, class), besides ``OSError``."""
 

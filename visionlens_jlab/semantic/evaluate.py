@@ -73,8 +73,11 @@ def evaluate_semantic(
         try:
             gt = read_label_map(gt_at, gt_lut)
             pred = read_label_map(pred_file, pred_lut)
+        except LabelMapError as exc:
+            raise SemanticEvaluationError(str(exc)) from None
+        try:
             matrix = confusion(gt, pred, num_classes)
-        except (LabelMapError, ValueError) as exc:
+        except ValueError as exc:
             raise SemanticEvaluationError(f"{pred_file}: {exc}") from None
         counts = boundary_counts(gt, pred, num_classes) if boundary else None
         return matrix, counts
