@@ -19,6 +19,9 @@ Cases, rounds interleaved in rotating order:
   and ``MulticlassConfusionMatrix`` (``ignore_index=255``, compute groups sharing their
   state, ``validate_args=False``: its fastest setting), then ``compute``.
 
+* ``hotcoco``: Rust, mmsegmentation's protocol: ``SemanticEval(21).update_folders(gt, preds)``
+  (its own PNG decoding; its mAcc is mmseg's, not compared).
+
 mIoU, fwIoU, pixel and mean accuracy of every round are compared with torchmetrics'; the
 benchmark exits with an error when any differs by more than 1e-6.
 
@@ -50,7 +53,7 @@ from visionlens_jlab.semantic.classes import VOC_CLASSES  # noqa: E402
 
 SIZE = 512
 C = len(VOC_CLASSES)
-CASES = ("visionlens", "visionlens + boundary IoU", "torchmetrics")
+CASES = ("visionlens", "visionlens + boundary IoU", "torchmetrics", "hotcoco")
 RESULTS = ROOT / "results" / "evaluate_semantic.md"
 
 
@@ -107,6 +110,16 @@ def torchmetrics_case(pairs: list[tuple[str, str]]) -> dict[str, float]:
     return {k: float(out[k]) for k in ("mIoU", "fwIoU", "pixel_accuracy", "mean_accuracy")}
 
 
+def hotcoco_case(voc: Path, preds: Path) -> dict[str, float]:
+    """The Rust reference on the same folders (mIoU, fwIoU, pixel accuracy)."""
+    from hotcoco import semantic
+
+    ev = semantic.SemanticEval(C, ignore_index=255)
+    ev.update_folders(str(voc / "SegmentationClass"), str(preds))
+    m = ev.report()["metrics"]
+    return {"mIoU": m["mIoU"], "fwIoU": m["fwIoU"], "pixel_accuracy": m["aAcc"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
@@ -140,14 +153,17 @@ def main() -> None:
                     t0 = time.perf_counter()
                     if case == "torchmetrics":
                         found[case] = torchmetrics_case(pairs)
+                    elif case == "hotcoco":
+                        found[case] = hotcoco_case(voc, opts.cache / f"preds{n}")
                     else:
                         found[case] = evaluate_semantic(
                             catalog, "bench", "model", boundary=case != "visionlens"
                         )["semantic"]
                     times[case].append(time.perf_counter() - t0)
-                for case in CASES[:2]:
+                for case in (*CASES[:2], "hotcoco"):
                     for key, value in found["torchmetrics"].items():
-                        worst = max(worst, abs(found[case][key] - value))
+                        if key in found[case]:
+                            worst = max(worst, abs(found[case][key] - value))
             catalog.close()
             if worst > 1e-6:
                 raise SystemExit(f"{n} images: VisionLens differs from torchmetrics by {worst}")
@@ -158,7 +174,7 @@ def main() -> None:
                     else "-"
                 )
                 rows.append([f"{n:,}", case, summary(times[case]).fmt(2), speed, f"{worst:.1e}"])
-            print(rows[-3:], flush=True)
+            print(rows[-len(CASES) :], flush=True)
         text = header("Semantic segmentation, 512x512 masks", env, load_start, load_average())
         text += (
             f"\n`python benchmarks/bench_evaluate_semantic.py --sizes {' '.join(map(str, opts.sizes))}"

@@ -147,3 +147,46 @@ def test_per_image_iou_is_a_sortable_field(evaluated: dict[str, Any]) -> None:
     assert [s["file_name"] for s in page["samples"]] == [k for _, k in kept]
     got = [s["computed"]["semantic_miou"] for s in page["samples"]]
     assert got == pytest.approx([v for v, _ in kept], abs=1e-6)
+
+
+def test_metrics_equal_hotcocos_semantic_evaluation(evaluated: dict[str, Any]) -> None:
+    """hotcoco (mmsegmentation's protocol) agrees on the matrix, mIoU, fwIoU and pixel
+    accuracy; its mean accuracy averages the classes with ground truth only (mmseg's
+    nanmean), where torchmetrics' macro average (ours) also counts a class only predicted as
+    0: the same per-class accuracies, averaged over fewer classes."""
+    from hotcoco import semantic
+
+    ours = evaluated["report"]
+    ev = semantic.SemanticEval(list(VOC_CLASSES), ignore_index=255)
+    ev.update(np.stack(evaluated["gts"]), np.stack(evaluated["preds"]))
+    metrics = ev.report()["metrics"]
+    assert np.array_equal(np.asarray(ours["confusion_matrix"]), ev.confusion())
+    assert ours["mIoU"] == pytest.approx(metrics["mIoU"], abs=1e-9)
+    assert ours["fwIoU"] == pytest.approx(metrics["fwIoU"], abs=1e-9)
+    assert ours["pixel_accuracy"] == pytest.approx(metrics["aAcc"], abs=1e-9)
+    assert ours["mean_accuracy"] == pytest.approx(metrics["mAcc"], abs=1e-9)
+
+
+def test_a_class_only_predicted_counts_0_accuracy_as_in_torchmetrics() -> None:
+    """Where a class is predicted but absent from the ground truth, torchmetrics' macro
+    accuracy (ours) counts it as 0; hotcoco's mAcc (mmseg's nanmean) skips it."""
+    from hotcoco import semantic
+
+    from visionlens_jlab.semantic.confusion import confusion, summary
+
+    gt = np.array([[0, 0, 1, 1], [0, 0, 1, 255]], np.uint8)
+    pred = np.array([[0, 2, 1, 1], [0, 0, 0, 2]], np.uint8)  # class 2 never in the truth
+    ours = summary(confusion(gt, pred, 3), ["a", "b", "c"])
+    expected = _torchmetrics_for(gt, pred, 3)
+    assert ours["mean_accuracy"] == pytest.approx(expected, abs=1e-6)
+    ev = semantic.SemanticEval(3, ignore_index=255)
+    ev.update(gt, pred)
+    assert ours["mean_accuracy"] == pytest.approx((3 / 4 + 2 / 3 + 0) / 3)
+    assert ev.report()["metrics"]["mAcc"] == pytest.approx((3 / 4 + 2 / 3) / 2)
+
+
+def _torchmetrics_for(gt: np.ndarray, pred: np.ndarray, classes: int) -> float:
+    target = torch.from_numpy(gt.astype(np.int64))[None]
+    predicted = torch.from_numpy(pred.astype(np.int64))[None]
+    metric = MulticlassAccuracy(num_classes=classes, ignore_index=255, average="macro")
+    return float(metric(predicted, target))
