@@ -302,6 +302,7 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.vectors", "VectorStoreError"),
     ("visionlens_jlab.labelstudio.errors", "LabelStudioError"),
     ("visionlens_jlab.semantic.evaluate", "SemanticEvaluationError"),
+    ("visionlens_jlab.semantic.panoptic_quality", "PanopticError"),
 )
 """Errors reported as one line with exit code 1 (module, class), besides ``OSError``."""
 

@@ -1,5 +1,6 @@
 """``visionlens semantic-ingest`` and ``semantic-predictions``: semantic segmentation
-datasets (per-pixel class masks) and a model's predicted masks.
+datasets (per-pixel class masks) and a model's predicted masks; ``panoptic-ingest`` and
+``panoptic-predictions``: the same for COCO panoptic files.
 
 These run on the catalog itself: while a server owns the data directory they say so
 (the server has no route for them yet). ``visionlens evaluate NAME --model M`` evaluates a
@@ -54,6 +55,26 @@ def add_parser(subparsers: Any) -> None:
     add_common_options(p)
     p.set_defaults(func=cmd_semantic_predictions)
 
+    p = subparsers.add_parser(
+        "panoptic-ingest", help="ingest a COCO panoptic dataset (JSON + PNG folder)"
+    )
+    p.add_argument("source", help="the COCO panoptic JSON")
+    p.add_argument("--name", required=True)
+    p.add_argument("--masks", help="the PNG folder (default: the JSON's path without .json)")
+    p.add_argument("--images", help="the images folder (default: images/ beside the PNG folder)")
+    add_common_options(p)
+    p.set_defaults(func=cmd_panoptic_ingest)
+
+    p = subparsers.add_parser(
+        "panoptic-predictions", help="record a model's COCO panoptic results (JSON + PNGs)"
+    )
+    p.add_argument("dataset")
+    p.add_argument("source", help="the results' COCO panoptic JSON")
+    p.add_argument("--model", required=True)
+    p.add_argument("--masks", help="the PNG folder (default: the JSON's path without .json)")
+    add_common_options(p)
+    p.set_defaults(func=cmd_panoptic_predictions)
+
 
 def _no_server(_client: Any) -> dict[str, Any]:
     raise CliError(
@@ -79,6 +100,28 @@ def cmd_semantic_predictions(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
         return ingest_semantic_predictions(
             catalog, args.dataset, args.model, args.source, indices=args.indices
+        )
+
+    return run_local_or_remote(args, local, _no_server)
+
+
+def cmd_panoptic_ingest(args: argparse.Namespace) -> dict[str, Any]:
+    """Write the panoptic dataset and its PNGs' rows."""
+    from ..semantic.panoptic import ingest_panoptic
+
+    def local(catalog: Any) -> dict[str, Any]:
+        return ingest_panoptic(catalog, args.name, args.source, args.masks, args.images)
+
+    return run_local_or_remote(args, local, _no_server)
+
+
+def cmd_panoptic_predictions(args: argparse.Namespace) -> dict[str, Any]:
+    """Record the model's panoptic results."""
+    from ..semantic.panoptic import ingest_panoptic_predictions
+
+    def local(catalog: Any) -> dict[str, Any]:
+        return ingest_panoptic_predictions(
+            catalog, args.dataset, args.model, args.source, args.masks
         )
 
     return run_local_or_remote(args, local, _no_server)
