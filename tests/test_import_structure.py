@@ -59,6 +59,7 @@ PACKAGES = (
     {"labelstudio"},  # a view out to Label Studio, its annotations back as edits
     {"maps", "dedup", "predict"},
     {"select"},  # what to label next: strategies over a view's vectors and stored scores
+    {"semantic"},  # per-pixel class masks: layouts, their rows, their evaluation
     {"segment"},  # click-to-mask: a promptable model kept warm, its image embeddings cached
     {"label_quality"},  # label errors scored from the evaluation's boxes
     {"blindspots"},

@@ -34,6 +34,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.importing.manifest",
     "visionlens_jlab.blindspots.manifest",
     "visionlens_jlab.select.manifest",
+    "visionlens_jlab.semantic.manifest",
 )
 """Modules that add tables, migration steps, filters or facets to the catalog when imported."""
 

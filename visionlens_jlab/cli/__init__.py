@@ -252,6 +252,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.labelstudio",
     "visionlens_jlab.cli.vlm",
     "visionlens_jlab.cli.select",
+    "visionlens_jlab.cli.semantic",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 
@@ -301,6 +302,8 @@ REPORTED_ERRORS = (
     ("visionlens_jlab.media.errors", "MediaAccessError"),
     ("visionlens_jlab.vectors", "VectorStoreError"),
     ("visionlens_jlab.labelstudio.errors", "LabelStudioError"),
+    ("visionlens_jlab.semantic.evaluate", "SemanticEvaluationError"),
+    ("visionlens_jlab.semantic.panoptic_quality", "PanopticError"),
 )
 """Errors reported as one line with exit code 1 (module, class), besides ``OSError``."""
 

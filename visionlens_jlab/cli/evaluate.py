@@ -2,7 +2,9 @@
 
 Object predictions are evaluated with the COCO (``--iou-type bbox|segm|keypoints``) or VOC
 protocol; a classification model (image-level labels, no objects) gets accuracy, top-5,
-per-class precision/recall/F1, the confusion matrix and calibration. Like every command, it
+per-class precision/recall/F1, the confusion matrix and calibration; a model's semantic
+masks (``semantic-predictions``) get pixel accuracy, mIoU, fwIoU, per-class IoU, the
+confusion matrix and boundary IoU; panoptic results (``panoptic-predictions``) PQ, SQ, RQ. Like every command, it
 goes through the running server's REST API when one owns the data directory, and opens the
 catalog itself otherwise.
 """
@@ -10,6 +12,7 @@ catalog itself otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from ..records.label_kinds import IOU_KINDS
@@ -79,12 +82,21 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
         is_classification_model,
     )
     from ..evaluate.report import EvaluationReport
+    from ..semantic.evaluate import evaluate_semantic, semantic_text
+    from ..semantic.panoptic import LAYOUT as PANOPTIC
+    from ..semantic.panoptic import evaluate_panoptic
+    from ..semantic.records import mask_layout
     from .common import job_result, run_local_or_remote, usage_errors
 
     with usage_errors():
         validate_params(args.protocol, args.iou, args.iou_type, args.sigmas)
 
     def local(catalog: Any) -> dict[str, Any]:
+        layout = mask_layout(catalog, args.dataset, args.model)
+        if layout == PANOPTIC:
+            return evaluate_panoptic(catalog, args.dataset, args.model)
+        if layout is not None:
+            return evaluate_semantic(catalog, args.dataset, args.model)
         if is_classification_model(catalog, args.dataset, args.model):
             return evaluate_classification(catalog, args.dataset, args.model)
         report = evaluate_model(
@@ -119,10 +131,13 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     out = run_local_or_remote(args, local, remote)
     if not args.json:
         # The shared printer knows ingest results; an evaluation prints its own summary.
-        text = (
-            classification_text(out)
-            if out.get("kind") == "classification"
-            else EvaluationReport.from_dict(out).summary_text()
-        )
+        if "semantic" in out:
+            text = semantic_text(out["semantic"])
+        elif "panoptic" in out:
+            text = json.dumps(out["panoptic"], indent=1)
+        elif out.get("kind") == "classification":
+            text = classification_text(out)
+        else:
+            text = EvaluationReport.from_dict(out).summary_text()
         out = {"text": text, **out}
     return out

@@ -1,0 +1,145 @@
+"""Semantic dataset layouts on generated files: Cityscapes label ids (evaluated as the 19
+train-id classes), ADE20K (0 = other, ignored), ``images/`` + ``masks/`` with a classes
+file and an ignore index, and the errors a user meets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from visionlens_jlab.cli import main
+from visionlens_jlab.semantic.classes import CITYSCAPES_CLASSES
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    out = captured.out.strip()
+    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
+
+
+def _grey(array: np.ndarray, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array.astype(np.uint8), mode="L").save(path)
+
+
+def _image(path: Path, shape: tuple[int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (shape[1], shape[0])).save(path)
+
+
+def test_cityscapes_label_ids_become_train_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, preds, rng = tmp_path / "cityscapes", tmp_path / "preds", np.random.default_rng(1)
+    ids = np.array([0, 1, 7, 8, 26, 33])  # unlabeled, ego vehicle, road, sidewalk, car, bicycle
+    masks = []
+    for split, city, n in (("train", "aachen", 2), ("val", "lindau", 1)):
+        for i in range(n):
+            stem = f"{city}_{i:06d}_000019"
+            mask = ids[rng.integers(0, len(ids), (16, 24))]
+            _image(root / "leftImg8bit" / split / city / f"{stem}_leftImg8bit.png", mask.shape)
+            _grey(mask, root / "gtFine" / split / city / f"{stem}_gtFine_labelIds.png")
+            _grey(mask, preds / f"{stem}_leftImg8bit.png")  # a perfect model, in label ids
+            masks.append(mask)
+    data = str(tmp_path / "data")
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
+    assert code == 0 and out["semantic"] == {"layout": "cityscapes", "masks": 3, "classes": 19}
+    assert out["samples"] == 3
+    code, _ = _run(
+        capsys, "semantic-predictions", "cs", str(preds), "--model", "m", "--data-dir", data
+    )
+    assert code == 0
+    code, report = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    sem = report["semantic"]
+    assert sem["mIoU"] == 1.0 and sem["pixel_accuracy"] == 1.0
+    every = np.concatenate([m.ravel() for m in masks])
+    for label_id, name in ((7, "road"), (8, "sidewalk"), (26, "car"), (33, "bicycle")):
+        assert sem["per_class"][name]["pixels"] == int((every == label_id).sum())
+    assert sum(row["pixels"] for row in sem["per_class"].values()) == int(
+        np.isin(every, [7, 8, 26, 33]).sum()
+    )  # ids 0 and 1 are ignored
+    assert list(sem["per_class"]) == list(CITYSCAPES_CLASSES)
+
+
+def test_ade20k_zero_is_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "ADEChallengeData2016"
+    root.mkdir()
+    (root / "objectInfo150.csv").write_text(
+        "Idx,Ratio,Train,Val,Name\n1,0.1,1,1,wall\n2,0.1,1,1,building;edifice\n3,0.1,1,1,sky\n"
+    )
+    gt = np.array([[0, 1, 2, 3], [1, 1, 2, 3]])
+    pred = np.array([[3, 1, 1, 3], [1, 1, 2, 3]])  # value k is class k-1, like the ground truth
+    _image(root / "images" / "validation" / "ADE_val_00000001.jpg", gt.shape)
+    _grey(gt, root / "annotations" / "validation" / "ADE_val_00000001.png")
+    _grey(pred, tmp_path / "preds" / "ADE_val_00000001.png")
+    data = str(tmp_path / "data")
+    assert _run(capsys, "semantic-ingest", str(root), "--name", "ade", "--data-dir", data)[0] == 0
+    _run(
+        capsys,
+        "semantic-predictions",
+        "ade",
+        str(tmp_path / "preds"),
+        "--model",
+        "m",
+        "--data-dir",
+        data,
+    )
+    code, report = _run(capsys, "evaluate", "ade", "--model", "m", "--data-dir", data)
+    per = report["semantic"]["per_class"]
+    assert code == 0 and list(per) == ["wall", "building", "sky"]
+    # the "other" pixel (gt 0) is left out whatever was predicted there
+    assert [per[n]["pixels"] for n in per] == [3, 2, 2]
+    assert per["wall"]["iou"] == pytest.approx(3 / 4)  # 3 hits, 1 building pixel called wall
+    assert per["building"]["iou"] == pytest.approx(1 / 2)  # 1 hit, 1 missed
+    assert report["semantic"]["pixel_accuracy"] == pytest.approx(6 / 7)
+
+
+def test_masks_layout_classes_file_ignore_index_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    (root).mkdir()
+    (root / "classes.txt").write_text("bg\nlane\n")
+    gt = np.array([[0, 1, 9], [1, 1, 9]])  # 9: ignored by --ignore-index 9
+    _image(root / "images" / "a.jpg", gt.shape)
+    _grey(gt, root / "masks" / "a.png")
+    args = ("semantic-ingest", str(root), "--name", "lanes", "--data-dir", data)
+    assert _run(capsys, *args, "--ignore-index", "9")[0] == 0
+    rgb = tmp_path / "rgb"
+    rgb.mkdir()
+    Image.new("RGB", (3, 2)).save(rgb / "a.png")
+    _run(capsys, "semantic-predictions", "lanes", str(rgb), "--model", "m", "--data-dir", data)
+    code, out = _run(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
+    assert code == 1 and "not a label map" in out["stderr"]
+    bad = tmp_path / "bad"
+    _grey(np.array([[0, 5, 0], [1, 1, 0]]), bad / "a.png")  # 5 is no class
+    _run(capsys, "semantic-predictions", "lanes", str(bad), "--model", "m", "--data-dir", data)
+    code, out = _run(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
+    assert code == 1 and "value 5, not a class (0..1)" in out["stderr"]
+    good = tmp_path / "good"
+    _grey(np.array([[0, 1, 0], [1, 0, 0]]), good / "a.png")
+    _run(capsys, "semantic-predictions", "lanes", str(good), "--model", "m", "--data-dir", data)
+    code, out = _run(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
+    assert out["semantic"]["per_class"]["lane"]["pixels"] == 3
+    assert out["semantic"]["pixel_accuracy"] == pytest.approx(3 / 4)
+    code, out = _run(
+        capsys,
+        "semantic-predictions",
+        "lanes",
+        str(tmp_path / "rgb2"),
+        "--model",
+        "x",
+        "--data-dir",
+        data,
+    )
+    assert code == 1 and "not a folder" in out["stderr"]
+    code, out = _run(
+        capsys, "semantic-ingest", str(tmp_path / "rgb"), "--name", "no", "--data-dir", data
+    )
+    assert code == 2 and "no semantic layout found" in out["stderr"]

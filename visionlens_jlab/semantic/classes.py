@@ -1,0 +1,103 @@
+"""The classes of a semantic dataset: names, colours and how a mask's pixel values map to
+class indices, for the known datasets (Pascal VOC's 21 classes and palette, Cityscapes'
+19 evaluated classes from its label ids, ADE20K's 150 classes after 0 = other) and for a
+classes file.
+
+A class index is what the evaluation counts (``0 .. C-1``); :data:`IGNORE` and any value
+past the classes are left out of every metric. A ``value_map`` (256 entries, pixel value →
+class index) is stored with a source whose PNG values are not the indices themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+IGNORE = 255
+"""The default ignore index (VOC's void border, Cityscapes' unevaluated ids)."""
+
+VOC_CLASSES = (
+    "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
+    "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant",
+    "sheep", "sofa", "train", "tvmonitor",
+)  # fmt: skip
+
+CITYSCAPES_CLASSES = (
+    "road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign",
+    "vegetation", "terrain", "sky", "person", "rider", "car", "truck", "bus", "train",
+    "motorcycle", "bicycle",
+)  # fmt: skip
+
+CITYSCAPES_COLORS = (
+    (128, 64, 128), (244, 35, 232), (70, 70, 70), (102, 102, 156), (190, 153, 153),
+    (153, 153, 153), (250, 170, 30), (220, 220, 0), (107, 142, 35), (152, 251, 152),
+    (70, 130, 180), (220, 20, 60), (255, 0, 0), (0, 0, 142), (0, 0, 70), (0, 60, 100),
+    (0, 80, 100), (0, 0, 230), (119, 11, 32),
+)  # fmt: skip
+
+CITYSCAPES_TRAIN_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33)
+"""The label id of each evaluated class, in train-id order (cityscapesScripts' labels.py);
+every other label id is ignored."""
+
+
+@dataclass(frozen=True)
+class ClassSet:
+    """A dataset's classes and how its PNG values become class indices."""
+
+    names: tuple[str, ...]
+    colors: tuple[tuple[int, int, int], ...]
+    ignore_index: int = IGNORE
+    value_map: tuple[int, ...] | None = None
+    """Pixel value → class index (256 entries), None where the values are the indices."""
+
+
+def voc_colors(count: int) -> tuple[tuple[int, int, int], ...]:
+    """Pascal VOC's palette (the bit-interleaved colour map of its devkit), ``count`` colours."""
+    colors = []
+    for index in range(count):
+        r = g = b = 0
+        c = index
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        colors.append((r, g, b))
+    return tuple(colors)
+
+
+def voc_classes(ignore_index: int = IGNORE) -> ClassSet:
+    """Pascal VOC: 21 classes, PNG values are the indices, 255 the void border."""
+    return ClassSet(VOC_CLASSES, voc_colors(len(VOC_CLASSES)), ignore_index)
+
+
+def cityscapes_classes() -> ClassSet:
+    """Cityscapes ``*_gtFine_labelIds.png``: the 19 evaluated classes by their train ids;
+    every other label id (void, license plate, the classes the benchmark leaves out) is
+    ignored (255)."""
+    value_map = [IGNORE] * 256
+    for train_id, label_id in enumerate(CITYSCAPES_TRAIN_IDS):
+        value_map[label_id] = train_id
+    return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS, IGNORE, tuple(value_map))
+
+
+def ade20k_classes(names: tuple[str, ...]) -> ClassSet:
+    """ADE20K (SceneParsing): value 0 is "other" and ignored, value ``k`` is class ``k-1``."""
+    value_map = [IGNORE] + list(range(255))
+    return ClassSet(names, voc_colors(len(names) + 1)[1:], IGNORE, tuple(value_map))
+
+
+def read_class_file(path: str | Path) -> tuple[str, ...]:
+    """Class names from a file: one name a line (line ``i``: pixel value / class ``i``), or
+    ADE20K's ``objectInfo150.csv`` (its ``Name`` column, the first of ``;``-separated
+    synonyms)."""
+    text = Path(path).read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    if lines and lines[0].lower().startswith("idx,"):
+        header = lines[0].split(",")
+        column = header.index("Name")
+        return tuple(line.split(",")[column].split(";")[0] for line in lines[1:] if line)
+    names = tuple(line for line in lines if line)
+    if not names:
+        raise ValueError(f"{path}: no class names (one name a line)")
+    return names

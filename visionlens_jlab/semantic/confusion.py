@@ -1,0 +1,95 @@
+"""The confusion matrix of label maps and the metrics read from it.
+
+One image adds ``np.bincount(gt * C + pred)`` over its pixels whose ground truth is a class
+(``0 <= gt < C``: the ignore index and any value past the classes are left out, as
+torchmetrics' ``ignore_index`` does); the dataset's matrix is the sum. Every metric is a
+function of the matrix, so evaluating 10K masks is one pass over the pixels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int) -> np.ndarray:
+    """The ``C x C`` confusion matrix of one image (rows: ground truth, columns: prediction)
+    over its pixels whose ground truth is a class. ``pred`` values outside ``[0, C)`` are a
+    :class:`ValueError` (a prediction names a class or it is not a prediction)."""
+    if gt.shape != pred.shape:
+        raise ValueError(
+            f"ground truth is {gt.shape[1]}x{gt.shape[0]}, prediction {pred.shape[1]}x{pred.shape[0]}"
+        )
+    g = gt.ravel().astype(np.int64, copy=False)
+    p = pred.ravel().astype(np.int64, copy=False)
+    keep = (g >= 0) & (g < num_classes)
+    if not keep.all():
+        g, p = g[keep], p[keep]
+    if p.size and (int(p.min()) < 0 or int(p.max()) >= num_classes):
+        bad = int(p.max()) if int(p.max()) >= num_classes else int(p.min())
+        raise ValueError(f"a predicted pixel has value {bad}, not a class (0..{num_classes - 1})")
+    counts = np.bincount(g * num_classes + p, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, NaN elsewhere (a class without pixels has no score)."""
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def per_class(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per class: IoU (NaN when the class is in neither ground truth nor prediction),
+    accuracy (recall; NaN without ground-truth pixels) and its ground-truth pixels."""
+    m = matrix.astype(np.float64)
+    tp = np.diag(m)
+    gt_pixels = m.sum(axis=1)
+    pred_pixels = m.sum(axis=0)
+    iou = _ratio(tp, gt_pixels + pred_pixels - tp)
+    accuracy = _ratio(tp, gt_pixels)
+    return iou, accuracy, gt_pixels
+
+
+def summary(matrix: np.ndarray, names: list[str]) -> dict[str, Any]:
+    """The metrics of a confusion matrix: pixel accuracy, mean class accuracy, mIoU,
+    frequency-weighted IoU, per class and the matrix itself. The means are torchmetrics'
+    macro averages: over the classes in the ground truth or the prediction (a class absent
+    from both has no score), a class predicted but absent from the ground truth counting 0
+    accuracy; ``fwIoU`` weights each class's IoU by its ground-truth pixels."""
+    iou, accuracy, pixels = per_class(matrix)
+    total = float(pixels.sum())
+    tp = float(np.trace(matrix))
+    has_iou = ~np.isnan(iou)
+    weights = pixels / total if total else np.zeros_like(pixels)
+    return {
+        "pixel_accuracy": tp / total if total else None,
+        "mean_accuracy": _number(_mean(np.nan_to_num(accuracy)[has_iou])),
+        "mIoU": _number(_mean(iou)),
+        "fwIoU": float((weights[has_iou] * iou[has_iou]).sum()) if total else None,
+        "per_class": {
+            name: {
+                "iou": _number(iou[i]),
+                "accuracy": _number(accuracy[i]),
+                "pixels": int(pixels[i]),
+            }
+            for i, name in enumerate(names)
+        },
+        "confusion_matrix": matrix.astype(np.int64).tolist(),
+    }
+
+
+def image_iou(matrix: np.ndarray) -> float:
+    """One image's mean IoU over the classes in its ground truth or its prediction (NaN for
+    an image whose pixels are all ignored)."""
+    return _mean(per_class(matrix)[0]) if matrix.any() else float("nan")
+
+
+def _mean(values: np.ndarray) -> float:
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else float("nan")
+
+
+def _number(value: float | np.floating) -> float | None:
+    return None if np.isnan(value) else float(value)

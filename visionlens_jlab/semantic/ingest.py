@@ -1,0 +1,135 @@
+"""Ingesting a semantic dataset (its images as samples, its masks as rows of
+:mod:`.records`) and a model's predicted masks.
+
+The samples go through the catalog's dataset writer like every format's; the masks'
+rows follow in one transaction once the dataset exists, after every pair was found and
+every mask's size read, so a dataset appears with its masks or the command fails before
+writing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from PIL import Image
+
+from ..catalog import GROUND_TRUTH, NotFoundError
+from ..records.batches import SAMPLE_SCHEMA, Batch
+from ..records.report import IngestError, IngestReport
+from .classes import ClassSet
+from .layouts import SemanticSource
+from .records import read_classes, read_encoding, write_classes, write_masks
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+
+class SemanticSamples:
+    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of a semantic dataset's
+    images (no objects: its labels are the masks)."""
+
+    format = "semantic"
+    json_checked = True
+
+    def __init__(self, found: SemanticSource) -> None:
+        self.found = found
+        self.source = found.root
+        self.media_root = found.root
+        self.report = IngestReport()
+
+    def batches(self) -> Iterator[Batch]:
+        """One batch of every labelled image, its size read from its mask's header."""
+        rows: dict[str, list[Any]] = {name: [] for name in SAMPLE_SCHEMA.names}
+        for index, pair in enumerate(self.found.pairs):
+            width, height = mask_size(pair.mask)
+            values = (index, pair.file_name, pair.image, width, height, pair.split, None, None)
+            for name, value in zip(SAMPLE_SCHEMA.names, values, strict=True):
+                rows[name].append(value)
+        yield Batch(samples=pa.table(rows, schema=SAMPLE_SCHEMA))
+
+    def categories(self) -> list[tuple[Any, ...]]:
+        """The classes, as the dataset's categories."""
+        return [(name, None) for name in self.found.classes.names]
+
+
+def mask_size(location: str) -> tuple[int, int]:
+    """A mask's width and height from its header."""
+    try:
+        with Image.open(location) as image:
+            return image.size
+    except OSError as exc:
+        raise IngestError(f"{location}: cannot read the mask ({exc})") from None
+
+
+def ingest_semantic(catalog: Catalog, name: str, found: SemanticSource) -> dict[str, Any]:
+    """Write dataset ``name`` from ``found``: samples, classes and ground-truth masks."""
+    from ..catalog.writes.dataset_writer import write_dataset
+
+    summary = write_dataset(catalog, name, SemanticSamples(found)).to_dict()
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, name)
+        by_file = dict(
+            cur.execute(
+                "SELECT file_name, sample_id FROM samples WHERE dataset_id = ?", [dataset_id]
+            ).fetchall()
+        )
+        rows = [(by_file[p.file_name], p.mask) for p in found.pairs]
+        write_classes(cur, dataset_id, found.classes)
+        write_masks(cur, dataset_id, GROUND_TRUTH, rows, found.classes, found.layout)
+    summary["semantic"] = {
+        "layout": found.layout,
+        "masks": len(rows),
+        "classes": len(found.classes.names),
+    }
+    return summary
+
+
+_STRIPPED = ("_gtFine_labelIds", "_leftImg8bit")
+
+
+def image_key(path: str) -> str:
+    """How a mask or an image is matched: its stem without Cityscapes' suffixes."""
+    stem = Path(path).stem
+    for suffix in _STRIPPED:
+        stem = stem.removesuffix(suffix)
+    return stem
+
+
+def ingest_semantic_predictions(
+    catalog: Catalog, dataset: str, model: str, folder: str, *, indices: bool = False
+) -> dict[str, Any]:
+    """Record ``model``'s masks: the PNGs under ``folder`` named by their image's stem
+    (Cityscapes' ``_leftImg8bit`` / ``_gtFine_labelIds`` suffixes aside), encoded like the
+    ground truth (its value map) unless ``indices`` (values are class indices already).
+    A mask whose image is not in the dataset is counted, not stored; none matched fails."""
+    root = Path(folder).expanduser().resolve()
+    if not root.is_dir():
+        raise IngestError(f"{folder}: not a folder")
+    if model == GROUND_TRUTH:
+        raise IngestError(f"{model!r} is reserved; choose another model name")
+    masks = {image_key(str(p)): str(p) for p in sorted(root.rglob("*.png"))}
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        names = read_classes(cur, dataset_id)
+        if not names:
+            raise NotFoundError(
+                f"{dataset!r} has no semantic masks: ingest it with semantic-ingest"
+            )
+        ignore_index, value_map = read_encoding(cur, dataset_id, GROUND_TRUTH)
+        encoding = ClassSet(tuple(names), (), ignore_index, None if indices else value_map)
+        samples = cur.execute(
+            "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+        rows = [(sid, masks[image_key(fn)]) for sid, fn in samples if image_key(fn) in masks]
+        if not rows:
+            raise IngestError(f"{folder}: no mask is named after an image of {dataset!r}")
+        write_masks(cur, dataset_id, model, rows, encoding, "predictions")
+    return {
+        "dataset": dataset,
+        "model": model,
+        "masks": len(rows),
+        "unmatched": len(masks) - len(rows),
+    }

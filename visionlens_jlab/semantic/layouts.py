@@ -1,0 +1,178 @@
+"""Where a semantic dataset's images and masks are: the layouts VisionLens reads.
+
+* ``voc``: ``JPEGImages/<id>.jpg`` + ``SegmentationClass/<id>.png`` (palette PNGs, 255 the
+  void border); the split from ``ImageSets/Segmentation/<split>.txt`` where present.
+* ``cityscapes``: ``leftImg8bit/<split>/<city>/<id>_leftImg8bit.png`` +
+  ``gtFine/<split>/<city>/<id>_gtFine_labelIds.png`` (label ids, evaluated as the 19
+  train-id classes, :func:`.classes.cityscapes_classes`).
+* ``ade20k``: ``images/<split>/<id>.jpg`` + ``annotations/<split>/<id>.png`` (0 = other,
+  ignored; class names from ``objectInfo150.csv`` or ``--classes``).
+* ``masks``: ``images/`` + ``masks/`` matched by relative path without the extension
+  (PNG values are the class indices; names from ``classes.txt`` or ``--classes``).
+
+Only images with a mask are read: a semantic dataset is its labelled images.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import classes as known
+from .classes import ClassSet, read_class_file
+
+LAYOUTS = ("voc", "cityscapes", "ade20k", "masks")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class LayoutError(ValueError):
+    """The folder is not a semantic dataset of the layout asked for (the message says why)."""
+
+
+@dataclass(frozen=True)
+class MaskPair:
+    """One labelled image."""
+
+    file_name: str  # the image, relative to the dataset root
+    image: str  # absolute paths
+    mask: str
+    split: str | None
+
+
+@dataclass(frozen=True)
+class SemanticSource:
+    """A semantic dataset as found on disk."""
+
+    layout: str
+    root: str
+    pairs: list[MaskPair]
+    classes: ClassSet
+
+
+def detect_layout(root: Path) -> str:
+    """The layout of ``root`` (a :class:`LayoutError` naming what was looked for)."""
+    if (root / "gtFine").is_dir():
+        return "cityscapes"
+    if (root / "SegmentationClass").is_dir():
+        return "voc"
+    if (root / "annotations").is_dir() and (root / "images").is_dir():
+        return "ade20k"
+    if (root / "masks").is_dir() and (root / "images").is_dir():
+        return "masks"
+    raise LayoutError(
+        f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass/, "
+        "images/ + annotations/, images/ + masks/)"
+    )
+
+
+def open_semantic(
+    source: str,
+    layout: str = "auto",
+    class_file: str | None = None,
+    ignore_index: int | None = None,
+) -> SemanticSource:
+    """Find the image and mask pairs and the classes of a semantic dataset at ``source``.
+    ``class_file`` names the classes (one a line) instead of the layout's own;
+    ``ignore_index`` replaces the layout's (255; ADE20K's 0 maps to it)."""
+    root = Path(source).expanduser().resolve()
+    if not root.is_dir():
+        raise LayoutError(f"{source}: not a folder")
+    if (root / "VOC2012" / "SegmentationClass").is_dir() and layout in ("auto", "voc"):
+        root = root / "VOC2012"
+    chosen = detect_layout(root) if layout == "auto" else layout
+    if chosen not in LAYOUTS:
+        raise LayoutError(f"unknown layout {layout!r} (one of auto, {', '.join(LAYOUTS)})")
+    names = read_class_file(class_file) if class_file else None
+    pairs, class_set = _READERS[chosen](root, names)
+    if ignore_index is not None:
+        class_set = ClassSet(class_set.names, class_set.colors, ignore_index, class_set.value_map)
+    if not pairs:
+        raise LayoutError(f"{root}: no image has a mask in the {chosen} layout")
+    return SemanticSource(chosen, str(root), pairs, class_set)
+
+
+def _voc(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+    splits: dict[str, str] = {}
+    lists = root / "ImageSets" / "Segmentation"
+    for split in ("train", "val", "test"):
+        listed = lists / f"{split}.txt"
+        if listed.is_file():
+            for stem in listed.read_text(encoding="utf-8").split():
+                splits.setdefault(stem, split)
+    images = _by_stem(root / "JPEGImages")
+    pairs = [
+        MaskPair(os.path.relpath(images[m.stem], root), images[m.stem], str(m), splits.get(m.stem))
+        for m in sorted((root / "SegmentationClass").glob("*.png"))
+        if m.stem in images
+    ]
+    classes = known.voc_classes() if names is None else _named(names)
+    return pairs, classes
+
+
+def _cityscapes(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+    suffix = "_gtFine_labelIds.png"
+    pairs = []
+    for mask in sorted((root / "gtFine").glob(f"*/*/*{suffix}")):
+        split, city = mask.parent.parent.name, mask.parent.name
+        stem = mask.name[: -len(suffix)]
+        image = root / "leftImg8bit" / split / city / f"{stem}_leftImg8bit.png"
+        if image.is_file():
+            pairs.append(MaskPair(os.path.relpath(image, root), str(image), str(mask), split))
+    if names is not None:
+        raise LayoutError(
+            "cityscapes: the classes are its 19 evaluated ones; --classes is not read"
+        )
+    return pairs, known.cityscapes_classes()
+
+
+def _ade20k(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+    if names is None:
+        info = next(iter(root.glob("objectInfo150.*")), None) or next(
+            iter(root.parent.glob("objectInfo150.*")), None
+        )
+        if info is None:
+            raise LayoutError(
+                f"{root}: ADE20K needs its class names: objectInfo150.csv beside it or --classes"
+            )
+        names = read_class_file(info)
+    return _matched(root, "annotations"), known.ade20k_classes(names)
+
+
+def _masks(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+    if names is None:
+        listed = root / "classes.txt"
+        if not listed.is_file():
+            raise LayoutError(f"{root}: name the classes: classes.txt in the folder or --classes")
+        names = read_class_file(listed)
+    return _matched(root, "masks"), _named(names)
+
+
+def _named(names: tuple[str, ...]) -> ClassSet:
+    return ClassSet(names, known.voc_colors(len(names)))
+
+
+def _matched(root: Path, masks: str) -> list[MaskPair]:
+    """Images and masks matched by their path under ``images/`` and ``masks`` without the
+    extension; the first folder below is the split when there is one."""
+    images = {
+        str(p.relative_to(root / "images").with_suffix("")): p
+        for p in (root / "images").rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES
+    }
+    pairs = []
+    for mask in sorted((root / masks).rglob("*.png")):
+        key = str(mask.relative_to(root / masks).with_suffix(""))
+        image = images.get(key)
+        if image is not None:
+            parts = Path(key).parts
+            split = parts[0] if len(parts) > 1 else None
+            pairs.append(MaskPair(os.path.relpath(image, root), str(image), str(mask), split))
+    return pairs
+
+
+def _by_stem(folder: Path) -> dict[str, str]:
+    return {p.stem: str(p) for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+_READERS = {"voc": _voc, "cityscapes": _cityscapes, "ade20k": _ade20k, "masks": _masks}

@@ -1,0 +1,27 @@
+"""What semantic segmentation adds to the catalog: its manifest, installed when this module
+is imported (:mod:`visionlens_jlab.features` imports it): the tables of :mod:`.records`,
+created by migration step 20 (a model's masks are replaced by its next semantic-predictions), and the
+per-image mean IoU as a computed sample field."""
+
+from __future__ import annotations
+
+from ..catalog.extensions.manifest import ComputedFieldKind, Manifest, Table, install
+from ..catalog.store.registry import Step
+from .evaluate import IMAGE_IOU_FIELD
+from .records import CLASSES, MASKS, SOURCES, create_tables
+
+MANIFEST = Manifest(
+    "semantic",
+    tables=(Table(MASKS), Table(SOURCES), Table(CLASSES)),
+    steps=(Step(20, "add the tables of semantic masks", create_tables),),
+    computed_fields=(
+        ComputedFieldKind(
+            IMAGE_IOU_FIELD,
+            "numeric",
+            "an image's mean IoU over its classes, of the last evaluated semantic model",
+        ),
+    ),
+)
+"""Semantic segmentation's catalog extension (see the module docstring)."""
+
+install(MANIFEST)

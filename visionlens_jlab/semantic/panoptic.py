@@ -1,0 +1,191 @@
+"""COCO panoptic segmentation: a dataset from its JSON (images, ``annotations`` with each
+image's PNG and ``segments_info``, ``categories`` with ``isthing``) and PNG folder, a
+model's results in the same format, and PQ / SQ / RQ (:mod:`.panoptic_quality`).
+
+The PNGs stay files (:mod:`.records`): each image's row holds its PNG's location and its
+``segments_info`` as JSON; the evaluation reads the pairs in a thread pool, one
+:class:`~.panoptic_quality.PQStat` per image, summed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..catalog import GROUND_TRUTH, NotFoundError
+from ..records.batches import SAMPLE_SCHEMA, Batch
+from ..records.report import IngestError, IngestReport
+from .classes import ClassSet, voc_colors
+from .panoptic_quality import PanopticError, PQStat, image_pq, pq_summary, segment_ids
+from .records import read_categories, read_panoptic, write_classes, write_masks
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+LAYOUT = "coco-panoptic"
+
+
+def _load(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IngestError(f"{path}: not a COCO panoptic JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
+        raise IngestError(f"{path}: no 'annotations' list (COCO panoptic JSON)")
+    return data
+
+
+def _png_folder(json_path: str, folder: str | None) -> Path:
+    """The PNG folder: given, else the JSON's path without ``.json`` (panopticapi's rule)."""
+    found = Path(folder) if folder else Path(json_path).with_suffix("")
+    if not found.is_dir():
+        raise IngestError(f"{found}: no folder of panoptic PNGs (give it with --masks)")
+    return found.resolve()
+
+
+class PanopticSamples:
+    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of the JSON's images."""
+
+    format = LAYOUT
+    json_checked = True
+
+    def __init__(self, data: dict[str, Any], images: Path, source: str) -> None:
+        self.data, self.images = data, images
+        self.source, self.media_root = source, str(images)
+        self.report = IngestReport()
+
+    def batches(self) -> Iterator[Batch]:
+        """One batch of the images that have an annotation."""
+        labelled = {a["image_id"] for a in self.data["annotations"]}
+        rows: dict[str, list[Any]] = {n: [] for n in SAMPLE_SCHEMA.names}
+        kept = [im for im in self.data.get("images", []) if im["id"] in labelled]
+        for index, im in enumerate(kept):
+            values = (
+                index, im["file_name"], str(self.images / im["file_name"]),
+                im.get("width"), im.get("height"), None, str(im["id"]), None,
+            )  # fmt: skip
+            for name, value in zip(SAMPLE_SCHEMA.names, values, strict=True):
+                rows[name].append(value)
+        yield Batch(samples=pa.table(rows, schema=SAMPLE_SCHEMA))
+
+    def categories(self) -> list[tuple[Any, ...]]:
+        """The categories, with their COCO ids."""
+        return [(c["name"], c.get("supercategory"), int(c["id"])) for c in self.data["categories"]]
+
+
+def ingest_panoptic(
+    catalog: Catalog, name: str, json_path: str, masks: str | None, images: str | None
+) -> dict[str, Any]:
+    """Write dataset ``name`` from a COCO panoptic JSON, its PNG folder (``masks``) and its
+    images folder (``images``; default: the PNG folder's sibling ``images``)."""
+    from ..catalog.writes.dataset_writer import write_dataset
+
+    data = _load(json_path)
+    if not isinstance(data.get("categories"), list) or not data["categories"]:
+        raise IngestError(f"{json_path}: no 'categories' (with isthing) in a COCO panoptic JSON")
+    folder = _png_folder(json_path, masks)
+    image_root = Path(images).resolve() if images else folder.parent / "images"
+    summary = write_dataset(catalog, name, PanopticSamples(data, image_root, json_path)).to_dict()
+    cats = data["categories"]
+    classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, name)
+        write_classes(
+            cur,
+            dataset_id,
+            classes,
+            [int(c["id"]) for c in cats],
+            [bool(c.get("isthing")) for c in cats],
+        )
+        count = _write_source(cur, dataset_id, GROUND_TRUTH, data, folder, classes)
+    summary["panoptic"] = {"masks": count, "categories": len(cats)}
+    return summary
+
+
+def _write_source(
+    cur: Any, dataset_id: int, source: str, data: dict[str, Any], folder: Path, classes: ClassSet
+) -> int:
+    by_id = dict(
+        cur.execute(
+            "SELECT source_image_id, sample_id FROM samples WHERE dataset_id = ?", [dataset_id]
+        ).fetchall()
+    )
+    by_stem = dict(
+        cur.execute(
+            "SELECT regexp_replace(file_name, '^.*/|\\.[^.]*$', '', 'g'), sample_id FROM samples "
+            "WHERE dataset_id = ?",
+            [dataset_id],
+        ).fetchall()
+    )
+    rows, segments = [], []
+    for ann in data["annotations"]:
+        sample = by_id.get(str(ann.get("image_id")))
+        if sample is None:
+            sample = by_stem.get(Path(str(ann.get("file_name", ""))).stem)
+        if sample is None:
+            continue
+        rows.append((sample, str(folder / ann["file_name"])))
+        segments.append(json.dumps(ann.get("segments_info", [])))
+    if not rows:
+        raise IngestError("no panoptic annotation names an image of the dataset")
+    write_masks(cur, dataset_id, source, rows, classes, LAYOUT, segments)
+    return len(rows)
+
+
+def ingest_panoptic_predictions(
+    catalog: Catalog, dataset: str, model: str, json_path: str, masks: str | None
+) -> dict[str, Any]:
+    """Record ``model``'s panoptic results (COCO panoptic JSON + PNG folder); an annotation
+    names its image by ``image_id``, else by its PNG's stem."""
+    if model == GROUND_TRUTH:
+        raise IngestError(f"{model!r} is reserved; choose another model name")
+    data = _load(json_path)
+    folder = _png_folder(json_path, masks)
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        if not read_categories(cur, dataset_id):
+            raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
+        count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0))
+    return {"dataset": dataset, "model": model, "masks": count}
+
+
+def evaluate_panoptic(
+    catalog: Catalog, dataset: str, model: str, workers: int | None = None
+) -> dict[str, Any]:
+    """``{"panoptic": {"All", "Things", "Stuff": {pq, sq, rq, n}, "per_class": {name: {pq,
+    sq, rq, tp, fp, fn}}, "images", "missing"}}``, panopticapi's ``pq_compute``; an image
+    without a predicted PNG is counted in ``missing`` and left out (panopticapi refuses)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        categories = read_categories(cur, dataset_id)
+        truth = read_panoptic(cur, dataset_id, GROUND_TRUTH)
+        predicted = read_panoptic(cur, dataset_id, model)
+    known = set(categories)
+    pairs = [(truth[s], predicted[s]) for s in sorted(truth) if s in predicted]
+
+    def one(pair: tuple[tuple[str, str], tuple[str, str]]) -> PQStat:
+        (gt_at, gt_segments), (pred_at, pred_segments) = pair
+        stat = PQStat()
+        try:
+            gt, pred = segment_ids(gt_at), segment_ids(pred_at)
+        except OSError as exc:
+            raise PanopticError(f"cannot read a panoptic PNG ({exc})") from None
+        image_pq(gt, pred, json.loads(gt_segments), json.loads(pred_segments), known, stat, pred_at)
+        return stat
+
+    total = PQStat()
+    with ThreadPoolExecutor(workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
+        for stat in pool.map(one, pairs):
+            for counter in ("iou", "tp", "fp", "fn"):
+                mine = getattr(total, counter)
+                for cid, value in getattr(stat, counter).items():
+                    mine[cid] = mine.get(cid, 0) + value
+    report = pq_summary(total, categories)
+    report.update(model=model, images=len(pairs), missing=len(truth) - len(pairs))
+    return {"panoptic": report}
