@@ -29,6 +29,9 @@ from .detect import (
 from .dota import FORMAT as DOTA
 from .dota import DotaSource
 from .dota_predictions import DotaPredictions
+from .mot import FORMAT as MOT
+from .mot import MotDataset
+from .mot_predictions import MotPredictions
 from .split_folders import (
     SplitFolders,
     coco_annotation_files,
@@ -37,6 +40,8 @@ from .split_folders import (
     voc_split_folders,
 )
 from .txt import TXT_FORMATS, TxtSource, list_txt
+from .video_folder import FORMAT as VIDEO
+from .video_folder import VideoFolder
 from .voc import VocDataset
 from .yolo import YoloDataset
 from .yolo_obb import FORMAT as YOLO_OBB
@@ -75,7 +80,9 @@ def open_dataset(
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
     split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
-    labels become the samples' ground-truth image labels (:mod:`.image_labels`). Raises :class:`IngestError` with a clear
+    labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
+    Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
+    sequences (:mod:`.video_folder`): every frame one sample. Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
     """
     parsed = _open_dataset(source, fmt, images, split)
@@ -128,6 +135,10 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
         return CvatDataset(source, images, split)
     if fmt == DOTA:
         return DotaSource(source, images, split)
+    if fmt == MOT:
+        return MotDataset(source, split)
+    if fmt == VIDEO:
+        return VideoFolder(source, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":
@@ -187,7 +198,8 @@ def open_predictions(
     ending with the confidence), ``dota`` (DOTA's Task1 results: ``Task1_<class>.txt`` files
     of ``image score x1 y1 ... x4 y4``, oriented boxes), ``yolo-obb`` (Ultralytics'
     ``predict task=obb save_txt save_conf``: ``class x1 y1 ... x4 y4 conf`` normalised,
-    oriented boxes), ``classification`` (a CSV/Parquet
+    oriented boxes), ``mot`` (a tracker's MOT results: ``<sequence>.txt`` files or one, boxes
+    with a track identity; never auto-detected), ``classification`` (a CSV/Parquet
     of file, label, score or of per-class scores). ``classes``: class names (or a
     names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
@@ -219,6 +231,8 @@ def open_predictions(
         return DotaPredictions(source)
     if fmt == "classification":
         return ClassificationPredictions(source, classes)
+    if fmt == MOT:
+        return MotPredictions(source)
     raise IngestError(
         f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"
     )

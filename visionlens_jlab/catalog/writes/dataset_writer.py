@@ -225,9 +225,7 @@ def _write_rows(
     parsed.report.counts.update(samples=n_samples, annotations=n_labels)
     if progress:  # a cancel now stops the writer before its longest transaction
         progress(-1.0, f"summarising {n_samples} samples, {n_boxes} objects")
-    publish = partial(
-        _publish, catalog, name, ids, parsed, categories, n_samples, n_labels, limits
-    )
+    publish = partial(_publish, catalog, name, ids, parsed, categories, n_samples, n_labels, limits)
     # the last transaction summarises the whole dataset: more than the streaming limit holds
     catalog.lift_ingest_memory_limit()
     try:
