@@ -1,7 +1,7 @@
 """Rows a parser read for a feature's tables, written with the dataset they belong to.
 
 Some sources carry facts beside their samples and labels that a feature's tables hold: a
-video's probe (``videos``) and which frame of which video each sample is. A parser hands them
+video's probe and which frame of which video each sample is. A parser hands them
 as Arrow tables keyed by table name
 (:func:`~visionlens_jlab.records.parsed.feature_rows_of`); the dataset writer appends them in
 its last transaction, with the ``datasets`` row, so they appear (or roll back) with the
