@@ -64,12 +64,15 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     and visibility (ground truth of MOT16 and later) rather than MOT15's world coordinates.
     A file that is not MOT rows is a report error and None."""
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(delimiter=","),
-            convert_options=pacsv.ConvertOptions(column_types={"f0": pa.float64()}),
-        )
+        # opened by Python, not by Arrow's C++: the parse worker's audit hook confines it
+        # to the server's allowed roots (allowed_roots.confine_reads)
+        with open(path, "rb") as file:
+            table = pacsv.read_csv(
+                file,
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+                parse_options=pacsv.ParseOptions(delimiter=","),
+                convert_options=pacsv.ConvertOptions(column_types={"f0": pa.float64()}),
+            )
     except (pa.ArrowInvalid, OSError) as exc:
         if "Empty CSV file" in str(exc):
             return MotRows(_empty())
