@@ -215,8 +215,8 @@ def test_the_cli_ingests_with_auto_and_prints_the_video_counts(tmp_path: Path) -
     assert (out["videos"], out["frames"], out["tracks"]) == (1, 10, 0)
     (tmp_path / "res").mkdir()
     (tmp_path / "res" / "X.txt").write_text("1,7,1,1,4,4,0.8,-1,-1,-1\n2,7,2,2,4,4,0.7,-1,-1,-1\n")
-    out = cli(data, "predictions", "m", str(tmp_path / "res"), "--model", "t", "--format", "mot")
-    assert out["predictions"] == 2
+    out = cli(data, "predictions", "m", str(tmp_path / "res"), "--format", "mot")
+    assert (out["model"], out["predictions"]) == ("res", 2)  # named after its folder
 
 
 def test_deleting_a_video_dataset_deletes_its_videos_and_frames(tmp_path: Path) -> None:
