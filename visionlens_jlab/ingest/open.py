@@ -18,7 +18,8 @@ from .class_table import ClassificationPredictions, ClassificationTable, is_tabl
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
-from .cvat import CvatDataset
+from .cvat import CvatDataset, cvat_file
+from .cvat_video import CvatVideo, is_cvat_video
 from .detect import (
     DATASET_FORMATS,
     coco_export_file,
@@ -72,7 +73,7 @@ def open_dataset(
     ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``), Label
     Studio's (a .json beside ``images/``); a YOLO root (data.yaml / classes.txt / darknet
     obj.data; ``yolo-obb``: the same layout of Ultralytics OBB rows); a VOC root,
-    FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC XMLs; CVAT for images XML (``annotations.xml`` + ``images/``); a folder of per-image txt files (``txt``: ``class left top right bottom``,
+    FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC XMLs; CVAT for images XML (``annotations.xml`` + ``images/``), or CVAT for video (tracks; the task's video or its frames, :mod:`.cvat_video`); a folder of per-image txt files (``txt``: ``class left top right bottom``,
     ``txt-xywh``); ``classification``: a folder-per-class tree or a CSV/Parquet of (file,
     label[, score]); or a dataset of one labelled part per split (:mod:`.split_folders`:
     Roboflow's COCO and VOC, COCO's ``annotations/`` layout, Hugging Face's imagefolder). ``fmt``: ``auto`` or one of
@@ -132,6 +133,9 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
             return SplitFolders("voc", source, parts, VocDataset, images, split)
         return VocDataset(source, images, split)
     if fmt == "cvat":
+        xml = cvat_file(source) if os.path.isdir(source) else source
+        if xml is not None and is_cvat_video(xml):  # tracks: CVAT for video
+            return CvatVideo(xml, images, split)
         return CvatDataset(source, images, split)
     if fmt == DOTA:
         return DotaSource(source, images, split)
