@@ -263,3 +263,29 @@ def test_a_catalog_written_before_videos_gets_track_ids_and_takes_a_video_datase
         assert count(catalog, "SELECT count(DISTINCT track_id) FROM annotations") == seqs[0].tracks
         assert count(catalog, "SELECT count(*) FROM annotations") == before + len(seqs[0].rows)
         assert count(catalog, "SELECT count(*) FROM video_frames") == 5
+
+
+def test_an_edited_track_object_keeps_its_identity_through_undo_and_redo(tmp_path: Path) -> None:
+    from visionlens_jlab import edits
+
+    write_mot(tmp_path / "mot", {"A": 4}, tracks=2)
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", tmp_path / "mot")
+        before = _rows(catalog, "SELECT ann_id, track_id, x FROM annotations ORDER BY ann_id")
+        first, second = before[0][0], before[1][0]
+        ops = [
+            {"op": "delete", "annotation_id": first},
+            {"op": "move", "annotation_id": second, "bbox": [1, 2, 3, 4]},
+        ]
+        edits.apply_edits(catalog, "m", ops, "tester")
+        moved = count(catalog, "SELECT [track_id, x] FROM annotations WHERE ann_id = ?", [second])
+        assert moved == [before[1][1], 1.0]
+        edits.undo(catalog, "m", "tester")
+        assert (
+            _rows(catalog, "SELECT ann_id, track_id, x FROM annotations ORDER BY ann_id") == before
+        )
+        edits.redo(catalog, "m", "tester")
+        edits.undo(catalog, "m", "tester")
+        assert (
+            _rows(catalog, "SELECT ann_id, track_id, x FROM annotations ORDER BY ann_id") == before
+        )
