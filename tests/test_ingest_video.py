@@ -117,6 +117,7 @@ def test_bad_mot_rows_are_report_rows_and_the_rest_ingests(tmp_path: Path) -> No
         "7,1,1,1,5,5,1,1,1.0",  # past seqLength (5)
         "0,1,1,1,5,5,1,1,1.0",  # before the first frame
         f"{first[0]},{first[1]},9,9,5,5,1,1,1.0",  # the same track again on that frame
+        "3,99,1,1,5,5,1,1,inf",  # a visibility JSON cannot hold: none
     ]
     gt.write_text(gt.read_text() + "\n".join(extra) + "\n")
     (tmp_path / "mot" / "T" / "img1").mkdir(parents=True)  # a sequence without gt: frames
@@ -128,7 +129,10 @@ def test_bad_mot_rows_are_report_rows_and_the_rest_ingests(tmp_path: Path) -> No
         repeated = _report(summary, "mot_track_repeated_on_frame")
         assert repeated["count"] == 1
         assert f"track {first[1]} on frame {first[0]}" in repeated["examples"][0]
-        assert summary["annotations"] == len(seq.rows)  # the first box of the track kept
+        assert summary["annotations"] == len(seq.rows) + 1  # the first box of the track kept
+        assert count(catalog, "SELECT attributes FROM annotations WHERE source_ann_id = '99'") == (
+            '{"consider":true}'
+        )
         assert (summary["videos"], summary["frames"]) == (2, 6)
         kept = count(catalog, "SELECT x FROM annotations WHERE source_ann_id = ? ORDER BY ann_id",
                      [str(first[1])])  # fmt: skip

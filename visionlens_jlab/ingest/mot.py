@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..records.batches import ANNOTATION_SCHEMA, TRACK_ID_FIELD, Batch
+from ..records.batches import ANNOTATION_SCHEMA, TRACK_ID_FIELD, Batch, as_checked_json
 from ..records.report import IngestError
 from .base import SPLIT_FOLDERS, ParsedBase, prefetch
 from .images import image_size, list_images
@@ -77,6 +77,8 @@ def find_sequences(path: str) -> list[Sequence]:
 
 class MotDataset(ParsedBase):
     """A MOT Challenge folder as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
+
+    json_checked = True  # its samples' fields and objects' attributes: JSON it wrote itself
 
     def __init__(self, path: str, split: str | None = None) -> None:
         path = os.path.abspath(path)
@@ -135,7 +137,10 @@ class MotDataset(ParsedBase):
         video_id, first = self.rows.add(video)
         relative = os.path.relpath(os.path.join(sequence.path, folder), self.source)
         names = [f"{relative}/{f}" for f in frames]
-        samples = self.rows.samples(video_id, names, self.source, sequence.split or self.split)
+        samples = as_checked_json(
+            self.rows.samples(video_id, names, self.source, sequence.split or self.split),
+            ("fields",),
+        )
         gt = os.path.join(sequence.path, "gt", "gt.txt")
         if not os.path.isfile(gt):
             return Batch(samples=samples)
@@ -177,7 +182,8 @@ def object_table(
     consider = pc.if_else(pa.array(rows.conf != 0), "true", "false")
     attributes = None
     if not score:
-        visibility = pc.cast(pa.array(np.round(rows.visibility, 6), from_pandas=True), pa.string())
+        shown = np.where(np.isfinite(rows.visibility), np.round(rows.visibility, 6), np.nan)
+        visibility = pc.cast(pa.array(shown, from_pandas=True), pa.string())  # NaN, inf: null
         attributes = pc.binary_join_element_wise(
             '{"consider":',
             consider,
@@ -209,7 +215,7 @@ def object_table(
     }
     schema = ANNOTATION_SCHEMA.append(TRACK_ID_FIELD)
     arrays = [*(columns[f.name] for f in ANNOTATION_SCHEMA), pa.array(tracks, pa.int64())]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return as_checked_json(pa.Table.from_arrays(arrays, schema=schema), ("attributes",))
 
 
 def _seqinfo(path: str) -> dict[str, str]:
