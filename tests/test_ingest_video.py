@@ -191,7 +191,7 @@ def test_mot_results_are_a_prediction_set_with_track_ids(tmp_path: Path) -> None
         ingest(catalog, "m", tmp_path / "mot")
         summary = ingest_predictions(catalog, "m", "trk", results, fmt="mot").to_dict()
         n = sum(len(s.rows) for s in seqs)
-        assert summary["predictions"] == n
+        assert (summary["predictions"], summary["tracks"]) == (n, sum(s.tracks for s in seqs))
         assert "99" in str(summary["warnings"] + summary["errors"])  # unmatched frame rows
         pairs = _rows(
             catalog,

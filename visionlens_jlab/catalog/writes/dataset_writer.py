@@ -400,6 +400,7 @@ def write_predictions(
         model=model,
         predictions=n_preds,
         label_types=types,
+        video_counts={k: n for k, n in report.counts.items() if k in VIDEO_COUNTS} or None,
         warnings=report.warnings,
         errors=report.errors,
     )
