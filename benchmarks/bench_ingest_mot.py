@@ -65,6 +65,17 @@ print(json.dumps({"seconds": time.perf_counter() - t1, "records": rows}))
 """
 
 
+PARSE_ONLY = r"""
+import json, sys, time
+from visionlens_jlab.ingest.open import open_dataset
+t0 = time.perf_counter()
+parsed = open_dataset(sys.argv[1], "mot")
+rows = sum(b.annotations.num_rows for b in parsed.batches() if b.annotations is not None)
+parsed.feature_rows()
+print(json.dumps({"seconds": time.perf_counter() - t0, "records": rows}))
+"""
+
+
 def generate(root: Path, sequences: int, frames: int, objects: int, seed: int = 0) -> int:
     """Write ``sequences`` MOT17-style sequences of ``frames`` frames with ``objects``
     tracks each (one box per track on every frame of its run); returns the gt rows. The
@@ -108,6 +119,11 @@ def pandas_round(root: Path, r: int) -> Run:
     return checked(run_process([sys.executable, "-c", PANDAS, str(root)]), "pandas")
 
 
+def parse_round(root: Path, r: int) -> Run:
+    """The MOT parser alone, in a fresh interpreter."""
+    return checked(run_process([sys.executable, "-c", PARSE_ONLY, str(root)]), "parse only")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sequences", type=int, default=100)
@@ -126,6 +142,7 @@ def main() -> None:
                 {
                     "CLI": partial(cli_round, root, work / "data-cli", fmt="mot"),
                     "in process": lambda r: in_process_ingest(root, work / f"data-in-{r}", "mot"),
+                    "parse only": partial(parse_round, root),
                     "pandas.read_csv (reference)": partial(pandas_round, root),
                 },
                 opts.rounds,
