@@ -132,7 +132,7 @@ class CvatVideo(ParsedBase):
     def batches(self) -> Iterator[Batch]:
         video_id, first = self.rows.add(self.video)
         yield Batch(
-            samples=self.rows.samples(video_id, self.frame_names, self.media_root, self.split)
+            samples=self.rows.samples(video_id, self.frame_names, self.media_root, split=self.split)
         )
         objects, tracks = ObjectRows(), []
         n_tracks = 0

@@ -135,11 +135,11 @@ class MotDataset(ParsedBase):
         fps = _float(info.get("framerate"))
         video = Video(name, sequence.path, SEQUENCE, len(frames), fps, None, width, height)
         video_id, first = self.rows.add(video)
-        relative = os.path.relpath(os.path.join(sequence.path, folder), self.source)
-        names = [f"{relative}/{f}" for f in frames]
+        images = os.path.join(sequence.path, folder)
+        relative = os.path.relpath(images, self.source)
+        split = sequence.split or self.split
         samples = as_checked_json(
-            self.rows.samples(video_id, names, self.source, sequence.split or self.split),
-            ("fields",),
+            self.rows.samples(video_id, frames, images, relative, split), ("fields",)
         )
         gt = os.path.join(sequence.path, "gt", "gt.txt")
         if not os.path.isfile(gt):

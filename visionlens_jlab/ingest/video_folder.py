@@ -117,8 +117,8 @@ class VideoFolder(ParsedBase):
             height=size[1] if size else None,
         )
         video_id, _ = self.rows.add(video)
-        names = [f"{folder}/{f}" for f in frames]
-        return self.rows.samples(video_id, names, self.source, self.split)
+        location = os.path.join(self.source, folder)
+        return self.rows.samples(video_id, frames, location, folder, self.split)
 
     def feature_rows(self) -> dict[str, pa.Table]:
         """The ``videos`` and ``video_frames`` rows (once the batches are done)."""
