@@ -32,6 +32,7 @@ CATALOG_MODULES = (
     "visionlens_jlab.edits.manifest",
     "visionlens_jlab.predict.manifest",
     "visionlens_jlab.importing.manifest",
+    "visionlens_jlab.importing.video_tables",
     "visionlens_jlab.blindspots.manifest",
     "visionlens_jlab.select.manifest",
     "visionlens_jlab.semantic.manifest",

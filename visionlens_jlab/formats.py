@@ -30,6 +30,8 @@ DATASET_FORMATS = (
     FileFormat("txt", "txt per image: class left top right bottom, pixels"),
     FileFormat("txt-xywh", "txt per image: class left top width height, pixels"),
     FileFormat("classification", "Image classes (class folders, or a CSV/Parquet table)"),
+    FileFormat("mot", "MOT Challenge sequences (seqinfo.ini, img1/, gt/gt.txt): tracks"),
+    FileFormat("video", "Videos: a folder of mp4/mov/mkv/webm/avi files and image sequences"),
 )
 """What ``ingest`` reads as a dataset (``auto`` detects among them)."""
 
@@ -43,6 +45,7 @@ PREDICTION_FORMATS = (
     FileFormat("dota", "DOTA Task1 results (Task1_<class>.txt: image score 4 corners)"),
     FileFormat("yolo-obb", "Ultralytics OBB rows: class x1 y1 ... x4 y4 conf, normalised"),
     FileFormat("classification", "Image classes with scores (a CSV/Parquet table)"),
+    FileFormat("mot", "MOT Challenge results (<sequence>.txt: frame,id,x,y,w,h,conf): tracks"),
 )
 """What ``predictions`` reads as a model's predictions (``auto`` detects among them)."""
 

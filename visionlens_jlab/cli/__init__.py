@@ -68,6 +68,9 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
     from ..ingest.open import open_predictions
     from ..records.batches import without_pandas
 
+    if args.model is None:  # the results' own name: a tracker's folder, a detector's file
+        args.model = Path(args.source.rstrip("/\\")).stem
+
     def local(catalog: Any) -> dict[str, Any]:
         parsed = open_predictions(
             args.source, args.format, **prediction_maps(catalog, args.dataset)
@@ -172,7 +175,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visionlens", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="ingest a COCO / YOLO / VOC dataset")
+    p = sub.add_parser(
+        "ingest", help="ingest a COCO / YOLO / VOC / ... dataset, MOT sequences or videos"
+    )
     p.add_argument("source", help="annotation file or dataset folder")
     p.add_argument("--name", required=True)
     p.add_argument(
@@ -199,9 +204,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "source",
         help="COCO results JSON, a folder of YOLO / txt files (Ultralytics' predict "
         "--save-txt --save-conf: boxes, masks or keypoints; --format yolo-obb: rotated boxes), "
-        "of DOTA Task1_<class>.txt results (rotated boxes) or a classification CSV/Parquet",
+        "of DOTA Task1_<class>.txt results (rotated boxes), a classification CSV/Parquet, or "
+        "a tracker's MOT results (--format mot: a folder of <sequence>.txt files, or one)",
     )
-    p.add_argument("--model", required=True)
+    p.add_argument(
+        "--model",
+        help="the prediction set's name (default: the results file's stem or folder's name)",
+    )
     p.add_argument("--format", default=AUTO, choices=PREDICTION_FORMAT_CHOICES)
     p.add_argument(
         "--split",

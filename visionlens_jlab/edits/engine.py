@@ -13,7 +13,6 @@ starts from (an edit's ``expected``, an undo's batch's result): otherwise it is 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -37,6 +36,7 @@ from .states import (
     Step,
     held_kinds,
     log_steps,
+    logged_state,
     net_changes,
     read_states,
     write_states,
@@ -211,7 +211,7 @@ def _new_state(
         "ann_id": ann_id, "sample_id": sample_id, "source": source, "label": label,
         "x": x, "y": y, "w": w, "h": h, "score": score, "area": area, "iscrowd": iscrowd,
         "difficult": difficult, "source_ann_id": None, "attributes": attributes,
-        **WITHOUT_LABELS, **mask, "tags": [],
+        "track_id": None, **WITHOUT_LABELS, **mask, "tags": [],
     }  # fmt: skip
 
 
@@ -354,8 +354,4 @@ def batch_steps(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) 
         "ORDER BY seq",
         [dataset_id, batch_id],
     ).fetchall()
-    return [Step(op, int(a), _state(b), _state(c)) for op, a, b, c in rows]
-
-
-def _state(text: str | None) -> State | None:
-    return None if text is None else dict(json.loads(text))
+    return [Step(op, int(a), logged_state(b), logged_state(c)) for op, a, b, c in rows]

@@ -28,9 +28,10 @@ _OBJECT_ROW = [
     ("ann_id", pa.int64()), ("sample_id", pa.int64()), ("source", pa.string()),
     ("label", pa.string()), ("score", pa.float64()), ("area", pa.float64()),
     ("iscrowd", pa.bool_()), ("difficult", pa.bool_()), ("source_ann_id", pa.string()),
-    ("attributes", pa.string()),
+    ("attributes", pa.string()), ("track_id", pa.int64()),
 ]  # fmt: skip
-"""An object's own columns; its labels' columns come from the kinds' declarations."""
+"""An object's own columns (``track_id``: its video track, schema step 20); its labels'
+columns come from the kinds' declarations."""
 _SCHEMA = pa.schema(
     [*_OBJECT_ROW, *(column.field for kind in OBJECT_KINDS for column in kind.columns)]
 )
@@ -44,6 +45,13 @@ WITHOUT_LABELS: State = {
     column.name: None for kind in OBJECT_KINDS if kind.presence for column in kind.columns
 }
 """The state's columns of the kinds a new box does not have (a mask, keypoints, ...)."""
+
+
+def logged_state(text: str | None) -> State | None:
+    """A state as the operation log holds it (JSON text; None: no object), with every
+    column it lacks as None: a state logged before a column existed (a kind's, the track
+    id of step 20) is of an object that had none, and compares equal to its row now."""
+    return None if text is None else {**dict.fromkeys(COLUMNS), **json.loads(text)}
 
 
 def held_kinds(state: State) -> list[LabelKind]:

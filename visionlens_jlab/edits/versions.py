@@ -14,7 +14,6 @@ log, so a restore that would touch that model's objects from before the import i
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,7 +25,7 @@ from ..catalog.tables.labels_at import changed_since, version_position
 from ..catalog.tables.sample_tag_log import TAG_CHANGES, log_position, sample_tags_since
 from .engine import commit_batch
 from .errors import EditError
-from .states import Step
+from .states import Step, logged_state
 from .version_eval import check_model, evaluation_diff, same_labels
 
 CURRENT = "current"
@@ -242,9 +241,9 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
             f"SELECT * FROM ({changed_since(dataset_id, position)}) ORDER BY ann_id"  # noqa: S608 - integers only
         ).fetchall()
         steps = [
-            Step("restore", int(ann_id), _state(now), _state(then))
+            Step("restore", int(ann_id), logged_state(now), logged_state(then))
             for ann_id, then, now in rows
-            if _state(now) != _state(then)
+            if logged_state(now) != logged_state(then)
         ]
         since = sample_tags_since(dataset_id, position)
         tags = cur.sql(
@@ -286,7 +285,3 @@ def _refuse_reimported(
 
 def _number(version: Any) -> int | None:
     return None if version == CURRENT else int(version)
-
-
-def _state(text: str | None) -> dict[str, Any] | None:
-    return None if text is None else dict(json.loads(text))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, cast
 
+import pyarrow as pa
+
 from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
 from ..catalog.writes.ingest_limits import IngestLimits
@@ -53,6 +55,7 @@ class WorkerParsedSource:
         self.json_checked = False
         self.report = IngestReport()
         self._categories: list[tuple[Any, ...]] = []
+        self._feature_rows: dict[str, pa.Table] = {}
         self._stream: Generator[tuple[str, Any]] | None = None
 
     def __enter__(self) -> WorkerParsedSource:
@@ -78,9 +81,14 @@ class WorkerParsedSource:
             elif tag == "end":
                 self._categories = [tuple(c) for c in payload["categories"]]
                 self.report = IngestReport.from_dict(payload["report"])
+                self._feature_rows = payload["feature_rows"]
 
     def categories(self) -> list[tuple[Any, ...]]:
         return self._categories
+
+    def feature_rows(self) -> dict[str, pa.Table]:
+        """The worker's parser's rows for feature tables (a video's probe, its frames)."""
+        return self._feature_rows
 
 
 def count_batch(kind: str, batch: Batch) -> None:

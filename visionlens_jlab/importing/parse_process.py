@@ -17,6 +17,7 @@ def parse_items(
     from ..ingest.allowed_roots import confine_reads
     from ..ingest.open import open_dataset, open_predictions
     from ..records.batches import without_pandas
+    from ..records.parsed import feature_rows_of
 
     if roots:
         from ..plugins.registry import default_registry
@@ -39,4 +40,11 @@ def parse_items(
         )
         for batch in parsed.batches():
             yield "batch", batch
-        yield "end", {"categories": parsed.categories(), "report": parsed.report.to_dict()}
+        yield (
+            "end",
+            {
+                "categories": parsed.categories(),
+                "report": parsed.report.to_dict(),
+                "feature_rows": feature_rows_of(parsed),  # Arrow tables pickle cheaply
+            },
+        )

@@ -16,7 +16,9 @@ labels:
 
 ``occluded``, ``z_order``, ``group_id``, ``source`` and the ``<attribute>`` children become the
 object's attributes. Ellipses and cuboids are counted in the report and skipped, as
-are shapes with an unreadable coordinate and the tracks of CVAT for video. Documents with a
+are shapes with an unreadable coordinate. A file of tracks (CVAT for video) is read by
+:mod:`.cvat_video`; a track met here, in a file that also has images, is counted and skipped.
+Documents with a
 DTD are refused before parsing (the billion-laughs / external-entity family).
 """
 
@@ -188,7 +190,7 @@ class CvatDataset(ParsedBase):
         for child in el.findall("attribute"):
             attributes[child.get("name") or ""] = child.text or ""
         try:
-            shape = _read_shape(el, size, self.points_of.get(label))
+            shape = read_shape(el, size, self.points_of.get(label))
         except (ValueError, TypeError, KeyError) as exc:
             self.report.error(
                 "cvat_bad_shape", "shapes with unreadable coordinates (skipped)", f"{el.tag}: {exc}"
@@ -223,7 +225,7 @@ class CvatDataset(ParsedBase):
 Shape = tuple[float, float, float, float, Any, float | None, list[float] | None]
 
 
-def _read_shape(el: ET.Element, size: tuple[int, int] | None, names: list[str] | None) -> Shape:
+def read_shape(el: ET.Element, size: tuple[int, int] | None, names: list[str] | None) -> Shape:
     """``(x, y, w, h, COCO segmentation, area, keypoints)`` of a shape element (a polyline's
     flat ``[x1, y1, ...]`` in the keypoints' place)."""
     if el.tag == "box":

@@ -14,6 +14,7 @@ from .cvat import cvat_file, is_cvat_xml
 from .dota import label_folder
 from .dota_predictions import task1_files
 from .images import list_images
+from .mot import find_sequences
 from .split_folders import (
     COCO_SPLIT_FILE,
     coco_annotation_files,
@@ -22,6 +23,7 @@ from .split_folders import (
     voc_split_folders,
 )
 from .txt import list_txt
+from .video_folder import video_files
 from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
 from .yolo_layout import YAML_FILES
@@ -39,7 +41,8 @@ LOOKED_FOR = (
     "a folder of per-image txt files (class left top right bottom); a classification tree "
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one), a .csv/.parquet of file, label or split folders each holding "
-    "one (Hugging Face's imagefolder: train/metadata.csv)"
+    "one (Hugging Face's imagefolder: train/metadata.csv); MOT Challenge sequences "
+    "(seqinfo.ini or img1/, gt/gt.txt); a folder of video files (.mp4 .mov .mkv .webm .avi)"
 )
 COCO_EXPORT_FILE = "labels.json"
 """The COCO file of FiftyOne's COCODetectionDataset export (beside its ``data/`` folder)."""
@@ -63,7 +66,8 @@ def coco_export_file(path: str) -> str | None:
 
 
 def detect_dataset_format(path: str) -> str:
-    """``coco``, ``yolo``, ``voc``, ``cvat``, ``dota``, ``txt`` or ``classification`` for a dataset path, else
+    """``coco``, ``yolo``, ``voc``, ``cvat``, ``dota``, ``txt``, ``classification``, ``mot``
+    (sequence folders) or ``video`` (a folder of video files) for a dataset path, else
     :class:`IngestError`."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
@@ -81,6 +85,8 @@ def detect_dataset_format(path: str) -> str:
             raise IngestError(f"{path}: give the folder that holds the VOC .xml files")
         raise IngestError(f"cannot tell the format of {path}; expected {LOOKED_FOR}")
     entries = set(os.listdir(path))
+    if find_sequences(path):
+        return "mot"
     if "Annotations" in entries or is_fiftyone_voc(path) or has_segmentation(path):
         return "voc"
     if cvat_file(path):
@@ -101,6 +107,8 @@ def detect_dataset_format(path: str) -> str:
         return "voc"
     if any(e.lower().endswith(".xml") for e in entries):
         return "voc"
+    if video_files(path):
+        return "video"
     jsons = [e for e in entries if e.lower().endswith(".json")]
     if len(jsons) == 1:
         raise IngestError(f"{path} holds one COCO file: pass the file itself, {jsons[0]}")

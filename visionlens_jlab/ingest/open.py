@@ -18,7 +18,8 @@ from .class_table import ClassificationPredictions, ClassificationTable, is_tabl
 from .class_tree import ClassificationTree
 from .coco.dataset import CocoDataset, coco_category_map
 from .coco.predictions import CocoPredictions
-from .cvat import CvatDataset
+from .cvat import CvatDataset, cvat_file
+from .cvat_video import CvatVideo, is_cvat_video
 from .detect import (
     DATASET_FORMATS,
     coco_export_file,
@@ -29,6 +30,9 @@ from .detect import (
 from .dota import FORMAT as DOTA
 from .dota import DotaSource
 from .dota_predictions import DotaPredictions
+from .mot import FORMAT as MOT
+from .mot import MotDataset
+from .mot_predictions import MotPredictions
 from .split_folders import (
     SplitFolders,
     coco_annotation_files,
@@ -37,6 +41,8 @@ from .split_folders import (
     voc_split_folders,
 )
 from .txt import TXT_FORMATS, TxtSource, list_txt
+from .video_folder import FORMAT as VIDEO
+from .video_folder import VideoFolder
 from .voc import VocDataset
 from .yolo import YoloDataset
 from .yolo_obb import FORMAT as YOLO_OBB
@@ -67,7 +73,7 @@ def open_dataset(
     ``source``: a COCO json file, FiftyOne's COCO export (``labels.json`` + ``data/``), Label
     Studio's (a .json beside ``images/``); a YOLO root (data.yaml / classes.txt / darknet
     obj.data; ``yolo-obb``: the same layout of Ultralytics OBB rows); a VOC root,
-    FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC XMLs; CVAT for images XML (``annotations.xml`` + ``images/``); a folder of per-image txt files (``txt``: ``class left top right bottom``,
+    FiftyOne's VOC export (``labels/`` + ``data/``) or a folder of VOC XMLs; CVAT for images XML (``annotations.xml`` + ``images/``), or CVAT for video (tracks; the task's video or its frames, :mod:`.cvat_video`); a folder of per-image txt files (``txt``: ``class left top right bottom``,
     ``txt-xywh``); ``classification``: a folder-per-class tree or a CSV/Parquet of (file,
     label[, score]); or a dataset of one labelled part per split (:mod:`.split_folders`:
     Roboflow's COCO and VOC, COCO's ``annotations/`` layout, Hugging Face's imagefolder). ``fmt``: ``auto`` or one of
@@ -75,7 +81,9 @@ def open_dataset(
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
     split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
-    labels become the samples' ground-truth image labels (:mod:`.image_labels`). Raises :class:`IngestError` with a clear
+    labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
+    Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
+    sequences (:mod:`.video_folder`): every frame one sample. Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
     """
     parsed = _open_dataset(source, fmt, images, split)
@@ -125,9 +133,16 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
             return SplitFolders("voc", source, parts, VocDataset, images, split)
         return VocDataset(source, images, split)
     if fmt == "cvat":
+        xml = cvat_file(source) if os.path.isdir(source) else source
+        if xml is not None and is_cvat_video(xml):  # tracks: CVAT for video
+            return CvatVideo(xml, images, split)
         return CvatDataset(source, images, split)
     if fmt == DOTA:
         return DotaSource(source, images, split)
+    if fmt == MOT:
+        return MotDataset(source, split)
+    if fmt == VIDEO:
+        return VideoFolder(source, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":
@@ -187,7 +202,8 @@ def open_predictions(
     ending with the confidence), ``dota`` (DOTA's Task1 results: ``Task1_<class>.txt`` files
     of ``image score x1 y1 ... x4 y4``, oriented boxes), ``yolo-obb`` (Ultralytics'
     ``predict task=obb save_txt save_conf``: ``class x1 y1 ... x4 y4 conf`` normalised,
-    oriented boxes), ``classification`` (a CSV/Parquet
+    oriented boxes), ``mot`` (a tracker's MOT results: ``<sequence>.txt`` files or one, boxes
+    with a track identity; never auto-detected), ``classification`` (a CSV/Parquet
     of file, label, score or of per-class scores). ``classes``: class names (or a
     names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
@@ -219,6 +235,8 @@ def open_predictions(
         return DotaPredictions(source)
     if fmt == "classification":
         return ClassificationPredictions(source, classes)
+    if fmt == MOT:
+        return MotPredictions(source)
     raise IngestError(
         f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"
     )

@@ -54,7 +54,12 @@ ANNOTATION_SCHEMA = pa.schema(
     ]
 )
 """The columns every annotation batch has. A batch may add any of
-:data:`ANNOTATION_LABEL_FIELDS` (the writer stores NULL for those it lacks)."""
+:data:`ANNOTATION_LABEL_FIELDS` and :data:`TRACK_ID_FIELD` (the writer stores NULL for those
+it lacks)."""
+
+TRACK_ID_FIELD = pa.field("track_id", pa.int64())
+"""An object's identity across the frames of its video (``annotations.track_id``), unique
+within a dataset (or a model's prediction set); NULL for an object outside any track."""
 
 ANNOTATION_LABEL_FIELDS = tuple(
     column.field

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from .batches import Batch
 from .report import IngestReport
 
@@ -35,3 +37,16 @@ class ParsedSource(Protocol):
         """``(name, supercategory[, source_category_id[, keypoint_names[, skeleton[,
         keypoint_sigmas]]]])`` in source order, once batches are done."""
         ...
+
+
+VIDEO_COUNTS = ("videos", "frames", "tracks")
+"""The report counts a video source sets (videos, frames of all videos, distinct track
+identities), which an ingest's summary and ``ingest --json`` carry at their top level."""
+
+
+def feature_rows_of(source: Any) -> dict[str, pa.Table]:
+    """The rows ``source`` read for feature tables, by table name (its optional
+    ``feature_rows()``, once its batches are done; a video's probe and frame mapping), or
+    none: a parser without that method (a plugin's, a wrapper) has none."""
+    rows = getattr(source, "feature_rows", None)
+    return dict(rows()) if callable(rows) else {}

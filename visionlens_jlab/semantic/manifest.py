@@ -1,6 +1,6 @@
 """What semantic segmentation adds to the catalog: its manifest, installed when this module
 is imported (:mod:`visionlens_jlab.features` imports it): the tables of :mod:`.records`,
-created by migration step 20 (a model's masks are replaced by its next semantic-predictions), and the
+created by migration step 22 (a model's masks are replaced by its next semantic-predictions), and the
 per-image mean IoU as a computed sample field."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from .records import CLASSES, MASKS, SOURCES, create_tables
 MANIFEST = Manifest(
     "semantic",
     tables=(Table(MASKS), Table(SOURCES), Table(CLASSES)),
-    steps=(Step(20, "add the tables of semantic masks", create_tables),),
+    steps=(Step(22, "add the tables of semantic masks", create_tables),),
     computed_fields=(
         ComputedFieldKind(
             IMAGE_IOU_FIELD,

@@ -1,4 +1,4 @@
-"""Where semantic masks are recorded: three dataset tables, created by migration step 20.
+"""Where semantic masks are recorded: three dataset tables, created by migration step 22.
 
 * ``semantic_masks``: one row per labelled image and source (ground truth or a model): the
   PNG's location (and, for a COCO panoptic PNG, its ``segments_info`` JSON). The pixels stay in their files, read on demand: a 512x512 mask is 256 KB
@@ -40,7 +40,7 @@ _DDL = (
 
 
 def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
-    """Migration step 20: the three tables (empty for an old catalog)."""
+    """Migration step 22: the three tables (empty for an old catalog)."""
     for statement in _DDL:
         cur.execute(statement)
 

@@ -20,6 +20,9 @@ Steps 17 and 18 add the columns of rotated boxes (``annotations.obb``) and polyl
 :func:`add_declared_columns`, which adds whatever columns the declared object kinds have
 that a catalog lacks.
 
+Step 20 adds ``annotations.track_id`` (:func:`add_track_ids`): an object's identity across the
+frames of a video, NULL for an object outside any track.
+
 Step 7 adds ``categories.keypoint_sigmas``: the class's own per-keypoint OKS sigmas, as its
 source gives them (a COCO category's ``sigmas``, an Ultralytics data.yaml's
 ``kpt_oks_sigmas``), NULL where it gives none; keypoint evaluation uses them when no sigmas
@@ -82,6 +85,14 @@ def add_declared_columns(cur: duckdb.DuckDBPyConnection) -> None:
                 cur.execute(
                     f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column.name} {column.duckdb}"
                 )
+
+
+def add_track_ids(cur: duckdb.DuckDBPyConnection) -> None:
+    """Add ``track_id BIGINT`` to ``annotations`` and its version copy (step 20): the track
+    an object belongs to, unique within its dataset and source; existing objects get NULL
+    (they belong to no track)."""
+    for table in ("annotations", VERSION_ANNOTATIONS):
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS track_id BIGINT")
 
 
 def _label_counts_sql(one_source: bool) -> str:

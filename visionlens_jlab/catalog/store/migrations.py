@@ -29,7 +29,12 @@ from .edit_tables import (
     create_version_copies,
     create_versions,
 )
-from .label_columns import add_declared_columns, add_keypoint_sigmas, add_label_columns
+from .label_columns import (
+    add_declared_columns,
+    add_keypoint_sigmas,
+    add_label_columns,
+    add_track_ids,
+)
 from .registry import latest_version, missing_schema_1, register_step, schema_1_ddl, steps
 from .schema import DDL
 
@@ -110,3 +115,4 @@ register_step(14, "add the copies of browsed versions' labels", create_version_c
 register_step(15, "add the samples' tags to the operation log", create_sample_tag_log)
 register_step(17, "add the columns of rotated boxes", add_declared_columns)
 register_step(18, "add the columns of polylines", add_declared_columns)
+register_step(20, "add the objects' track identities", add_track_ids)

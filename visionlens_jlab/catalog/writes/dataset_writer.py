@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from ...records.batches import system_allocator
-from ...records.parsed import ParsedSource
+from ...records.parsed import VIDEO_COUNTS, ParsedSource, feature_rows_of
 from ...records.report import IngestError
 from ..base.errors import CatalogError, ConflictError
 from ..derived import Change, Kind, apply_change
@@ -34,6 +34,7 @@ from ..store.ingest_reservations import IngestIds
 from ..store.registry import model_tables
 from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
+from .feature_rows import write_feature_rows
 from .image_keys import create_image_keys
 from .ingest_limits import IngestLimits
 from .label_rows import (
@@ -63,6 +64,7 @@ class IngestSummary:
     predictions: int = 0
     model: str | None = None
     label_types: dict[str, int] | None = None  # label_type_counts of what was written
+    video_counts: dict[str, int] | None = None  # videos, frames, tracks of a video source
     warnings: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -80,6 +82,7 @@ class IngestSummary:
             out["model"] = self.model
         if self.label_types is not None:
             out["label_types"] = self.label_types
+        out.update(self.video_counts or {})
         return out
 
 
@@ -222,9 +225,7 @@ def _write_rows(
     parsed.report.counts.update(samples=n_samples, annotations=n_labels)
     if progress:  # a cancel now stops the writer before its longest transaction
         progress(-1.0, f"summarising {n_samples} samples, {n_boxes} objects")
-    publish = partial(
-        _publish, catalog, name, dataset_id, parsed, categories, n_samples, n_labels, limits
-    )
+    publish = partial(_publish, catalog, name, ids, parsed, categories, n_samples, n_labels, limits)
     # the last transaction summarises the whole dataset: more than the streaming limit holds
     catalog.lift_ingest_memory_limit()
     try:
@@ -238,6 +239,7 @@ def _write_rows(
         annotations=n_labels,
         categories=len(categories),
         label_types=types,
+        video_counts={k: n for k, n in parsed.report.counts.items() if k in VIDEO_COUNTS} or None,
         warnings=parsed.report.warnings,
         errors=parsed.report.errors,
     )
@@ -246,7 +248,7 @@ def _write_rows(
 def _publish(
     catalog: Catalog,
     name: str,
-    dataset_id: int,
+    ids: IngestIds,
     parsed: ParsedSource,
     categories: list[Any],
     n_samples: int,
@@ -256,14 +258,16 @@ def _publish(
 ) -> dict[str, int]:
     """Write the ``categories`` and ``datasets`` rows and everything derived from the rows,
     in one transaction: the dataset appears whole or not at all (a cancel meanwhile rolls it
-    back, see :meth:`~..store.catalog.Catalog.interrupted_when`). Returns the label counts
-    by type."""
+    back, see :meth:`~..store.catalog.Catalog.interrupted_when`), with the rows the parser
+    read for feature tables (:mod:`.feature_rows`). Returns the label counts by type."""
+    dataset_id = ids.dataset_id
     classes = categories_table(categories)  # before the lock: other writers wait on it
     with catalog.write() as cur, catalog.interrupted_when(cancelled):
         _check_free(cur, name)
         limits.check_labels_per_image(cur, dataset_id, parsed.source)
         if classes.num_rows:
             _append(cur, classes, CATEGORIES_SQL, [dataset_id])
+        write_feature_rows(cur, dataset_id, ids.sample_base, feature_rows_of(parsed))
         cur.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -396,6 +400,7 @@ def write_predictions(
         model=model,
         predictions=n_preds,
         label_types=types,
+        video_counts={k: n for k, n in report.counts.items() if k in VIDEO_COUNTS} or None,
         warnings=report.warnings,
         errors=report.errors,
     )

@@ -24,7 +24,7 @@ _DECLARED = [c for k in OBJECT_KINDS for c in k.columns if c.name not in _OWN_RU
 _ANNOTATION_COLUMNS = f"""
     ann_id, sample_id, dataset_id, source, label, x, y, w, h, score, area, iscrowd,
     difficult, source_ann_id, segmentation, attributes, keypoints, num_keypoints, mask_area
-    {"".join(f", {c.name}" for c in _DECLARED)}
+    {"".join(f", {c.name}" for c in _DECLARED)}, track_id
 """
 
 GROUND_TRUTH_CLASSIFICATIONS_SQL = """
@@ -51,7 +51,8 @@ in pixels, rounded to 3 decimals as the ground truth's; other masks as given."""
 
 
 def _label_columns(schema: pa.Schema, *, normalized: bool = False) -> str:
-    """The select list of ``keypoints, num_keypoints, mask_area`` for a batch of ``schema``:
+    """The select list of ``keypoints, num_keypoints, mask_area``, the declared kinds'
+    columns and ``track_id`` for a batch of ``schema``:
     its own columns where it has them, NULL where not. ``normalized``: the batch may hold
     keypoints in fractions of the image size (predictions, with ``img_w``/``img_h`` joined)."""
     names = set(schema.names)
@@ -66,7 +67,8 @@ def _label_columns(schema: pa.Schema, *, normalized: bool = False) -> str:
     if normalized and "mask_area" in names:
         area = "CASE WHEN normalized THEN mask_area * img_w * img_h ELSE mask_area END"
     declared = "".join(f", {_declared_column(c, names, normalized)}" for c in _DECLARED)
-    return f"{keypoints}, {count}, {area}{declared}"
+    track = "track_id" if "track_id" in names else "NULL::BIGINT"  # step 20: a video's objects
+    return f"{keypoints}, {count}, {area}{declared}, {track}"
 
 
 def _declared_column(column: LabelColumn, names: set[str], normalized: bool) -> str:

@@ -1,0 +1,117 @@
+"""CVAT for video 1.1 with a real video (PyAV) or its exported frames: every frame a track
+covers is one object with the track's identity, boxes interpolated linearly between
+keyframes, other shapes held, ``outside`` ending a track, CVAT's 0-based frames shifted to
+VisionLens' 1-based ones; overlapping shapes and frames past the end are report rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ingest_fixtures import ingest, tiny_jpeg
+from tests.video_fixtures import write_video
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.detect import detect_dataset_format
+
+TRACKS = """
+  <track id="0" label="car" source="manual">
+    <box frame="0" outside="0" occluded="0" keyframe="1" xtl="0" ytl="0" xbr="10" ybr="10" z_order="0"/>
+    <box frame="4" outside="0" occluded="1" keyframe="1" xtl="8" ytl="4" xbr="26" ybr="14" z_order="0"/>
+    <box frame="6" outside="1" occluded="0" keyframe="1" xtl="8" ytl="4" xbr="26" ybr="14" z_order="0"/>
+  </track>
+  <track id="1" label="person" source="manual">
+    <polygon frame="2" outside="0" occluded="0" keyframe="1" points="1,1;9,1;9,9" z_order="0">
+      <attribute name="pose">standing</attribute>
+    </polygon>
+    <polygon frame="3" outside="1" occluded="0" keyframe="1" points="1,1;9,1;9,9" z_order="0"/>
+  </track>
+  <track id="2" label="person" source="manual">
+    <points frame="8" outside="0" occluded="0" keyframe="1" points="3,4;5,6" z_order="0"/>
+  </track>
+  <track id="3" label="car" source="manual">
+    <box frame="1" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5" z_order="0"/>
+    <box frame="1" outside="0" occluded="0" keyframe="1" xtl="2" ytl="2" xbr="6" ybr="6" z_order="0"/>
+    <box frame="2" outside="1" occluded="0" keyframe="1" xtl="2" ytl="2" xbr="6" ybr="6" z_order="0"/>
+    <box frame="12" outside="0" occluded="0" keyframe="1" xtl="2" ytl="2" xbr="6" ybr="6" z_order="0"/>
+  </track>
+"""
+
+
+def _xml(source: str, frames: int) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <id>7</id><name>street</name><size>{frames}</size><mode>interpolation</mode>
+      <start_frame>0</start_frame><stop_frame>{frames - 1}</stop_frame>
+      <labels>
+        <label><name>car</name><type>any</type><attributes/></label>
+        <label><name>person</name><type>any</type><attributes/></label>
+      </labels>
+      <original_size><width>64</width><height>48</height></original_size>
+      <source>{source}</source>
+    </task>
+  </meta>{TRACKS}</annotations>
+"""
+
+
+def _objects(catalog: Catalog) -> list[tuple]:
+    with catalog.cursor() as cur:
+        return [
+            tuple(r)
+            for r in cur.execute(
+                "SELECT a.track_id, a.source_ann_id, f.frame_number, a.label, a.x, a.y, a.w, a.h, "
+                "a.attributes->>'keyframe', a.segmentation IS NOT NULL, a.keypoints "
+                "FROM annotations a JOIN video_frames f USING (sample_id) ORDER BY a.ann_id"
+            ).fetchall()
+        ]
+
+
+def test_a_cvat_video_task_ingests_its_tracks_frame_by_frame(tmp_path: Path) -> None:
+    task = tmp_path / "task"
+    task.mkdir()
+    write_video(task / "street.mp4", 10, gop=5)
+    (task / "annotations.xml").write_text(_xml("street.mp4", 10))
+    assert detect_dataset_format(str(task)) == "cvat"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "street", task).to_dict()
+        assert (summary["videos"], summary["frames"], summary["tracks"]) == (1, 10, 4)
+        errors = {e["code"]: e for e in summary["errors"]}
+        assert errors["cvat_track_overlap"]["examples"] == ["track 3 frame 1"]
+        assert "track 3 frame 12 of 10" in errors["cvat_frame_out_of_range"]["examples"][0]
+        objects = _objects(catalog)
+    car = [o for o in objects if o[1] == "0"]
+    # CVAT frames 0-5 are frames 1-6; 1-3 interpolated between the keyframes at 0 and 4;
+    # the outside shape at CVAT frame 6 ends the track
+    assert [o[2] for o in car] == [1, 2, 3, 4, 5, 6]
+    assert car[2][4:8] == pytest.approx((4.0, 2.0, 14.0, 10.0))  # halfway, CVAT frame 2
+    assert [o[8] for o in car] == ["1", "0", "0", "0", "1", "0"]
+    assert car[5][4:8] == pytest.approx((8.0, 4.0, 18.0, 10.0))  # held after frame 4
+    polygon = [o for o in objects if o[1] == "1"]
+    assert [(o[2], o[9]) for o in polygon] == [(3, True)]
+    points = [o for o in objects if o[1] == "2"]  # no outside: held to the video's end
+    assert [o[2] for o in points] == [9, 10]
+    assert points[1][10] == [3.0, 4.0, 2.0, 5.0, 6.0, 2.0]
+    overlap = [o for o in objects if o[1] == "3"]
+    assert [(o[2], o[4]) for o in overlap] == [(2, 1.0)]  # the first shape on CVAT frame 1
+    assert len({o[0] for o in objects}) == 4 and len(objects) == 6 + 1 + 2 + 1
+
+
+def test_a_cvat_video_export_with_frames_reads_them_as_a_sequence(tmp_path: Path) -> None:
+    task = tmp_path / "task"
+    (task / "images").mkdir(parents=True)
+    for i in range(10):
+        (task / "images" / f"frame_{i:06d}.PNG").write_bytes(tiny_jpeg(64, 48))
+    (task / "annotations.xml").write_text(_xml("street.mp4", 10))  # the video not exported
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "frames", task / "annotations.xml", fmt="cvat").to_dict()
+        assert (summary["videos"], summary["frames"]) == (1, 10)
+        with catalog.cursor() as cur:
+            (row,) = cur.execute(
+                "SELECT s.file_name FROM samples s JOIN video_frames f USING (sample_id) "
+                "WHERE f.frame_number = 3"
+            ).fetchall()
+        assert row[0] == "frame_000002.PNG"  # CVAT's frame 2
+        assert [o[2] for o in _objects(catalog) if o[1] == "0"] == [1, 2, 3, 4, 5, 6]

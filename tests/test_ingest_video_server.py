@@ -1,0 +1,77 @@
+"""Video sources through the server's ingest jobs (importing/: the parser in a worker
+process, the writer in the server): the job's result carries the video counts, the feature
+rows arrive from the worker, MOT results import as predictions, and a video or ``gt.txt``
+that links out of the allowed roots is refused, though FFmpeg and Arrow open files in C."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.video_fixtures import write_mot, write_video
+
+
+@pytest.fixture
+def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
+    (tmp_path / "allowed").mkdir()
+    return {"allowed_roots": [str(tmp_path / "allowed"), str(jp_root_dir)]}
+
+
+async def _job(api: Any, wait_job: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    status, answer = await api("POST", path, body)
+    assert status == 202, answer
+    return dict(await wait_job(answer["job"], timeout=120))
+
+
+async def test_a_mot_folder_and_its_results_ingest_through_jobs(
+    api: Any, wait_job: Any, tmp_path: Path, vl_app: Any
+) -> None:
+    allowed = tmp_path / "allowed"
+    seqs = write_mot(allowed / "mot", {"S1": 6, "S2": 4}, tracks=3)
+    job = await _job(api, wait_job, "datasets", {"source": str(allowed / "mot"), "name": "m"})
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert (result["videos"], result["frames"]) == (2, 10)
+    assert result["tracks"] == sum(s.tracks for s in seqs)
+    assert result["annotations"] == sum(len(s.rows) for s in seqs)
+    with vl_app.catalog.cursor() as cur:
+        videos = cur.execute("SELECT name, num_frames FROM videos ORDER BY video_id").fetchall()
+        frames = cur.execute("SELECT count(*) FROM video_frames").fetchall()
+    assert (videos, frames) == ([("S1", 6), ("S2", 4)], [(10,)])
+    (allowed / "trk").mkdir()
+    (allowed / "trk" / "S1.txt").write_text("1,4,1,1,5,5,0.9,-1,-1,-1\n2,4,2,2,5,5,0.8,-1,-1,-1\n")
+    body = {"source": str(allowed / "trk"), "model": "trk", "format": "mot"}
+    job = await _job(api, wait_job, "datasets/m/predictions", body)
+    assert job["status"] == "done", job
+    assert job["result"]["predictions"] == 2
+    with vl_app.catalog.cursor() as cur:
+        tracks = cur.execute(
+            "SELECT DISTINCT track_id FROM annotations WHERE source = 'trk'"
+        ).fetchall()
+    assert tracks == [(1,)]
+
+
+async def test_video_files_ingest_and_links_out_of_the_roots_are_refused(
+    api: Any, wait_job: Any, tmp_path: Path, vl_app: Any
+) -> None:
+    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
+    outside.mkdir()
+    write_video(outside / "secret.mp4", 8, gop=4)
+    (allowed / "clips").mkdir()
+    write_video(allowed / "clips" / "a.mp4", 12, gop=4)
+    job = await _job(api, wait_job, "datasets", {"source": str(allowed / "clips"), "name": "v"})
+    assert job["status"] == "done", job
+    assert (job["result"]["videos"], job["result"]["frames"]) == (1, 12)
+    (allowed / "linked").mkdir()
+    (allowed / "linked" / "b.mp4").symlink_to(outside / "secret.mp4")
+    write_mot(outside / "mot", {"S": 3})
+    write_mot(allowed / "mot", {"S": 3}, gt=False)
+    (allowed / "mot" / "S" / "gt").mkdir()
+    (allowed / "mot" / "S" / "gt" / "gt.txt").symlink_to(outside / "mot" / "S" / "gt" / "gt.txt")
+    for name in ("linked", "mot"):
+        job = await _job(api, wait_job, "datasets", {"source": str(allowed / name), "name": name})
+        assert job["status"] == "failed", job
+        assert "outside the folders this server may ingest from" in job["error"], job
+    assert [d["name"] for d in vl_app.catalog.list_datasets()] == ["v"]

@@ -1,0 +1,265 @@
+"""CVAT for video 1.1 XML: one video (its file, or its frames exported as ``images/``) and
+its ``<track>`` elements, each a track identity through the frames.
+
+A track lists shapes (``<box>``, ``<polygon>``, ``<polyline>``, ``<points>``, ``<skeleton>``)
+on some frames, each ``keyframe`` or interpolated, ``outside`` where the object has left.
+Every frame the track covers becomes one object with the track's ``track_id``: a listed shape
+as it is; between two listed boxes, the box linearly interpolated (CVAT's own rule for
+boxes); between other shapes, the earlier one held; after the last listed shape, held to the
+video's end unless it is ``outside`` (CVAT keeps an object until it leaves). ``outside``
+shapes make no object. ``keyframe``, ``occluded``, ``z_order``, ``source`` and the
+``<attribute>`` children are the object's attributes.
+
+CVAT numbers frames from 0: frame ``f`` is VisionLens' frame ``f + 1``. Report rows: two
+shapes of one track on one frame (``cvat_track_overlap``, the first kept), a shape on a
+frame the video lacks (``cvat_frame_out_of_range``).
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from ..records.batches import TRACK_ID_FIELD, Batch, dumps_or_none
+from ..records.report import IngestError
+from ..video.locator import is_video_name
+from ..video.probe import VideoError, probe_video
+from .base import ParsedBase
+from .cvat import Shape, cvat_file, read_shape
+from .images import image_size, list_images
+from .object_rows import ObjectRows
+from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
+
+FORMAT = "cvat"
+TRACK_SHAPES = ("box", "polygon", "polyline", "points", "skeleton")
+_FLAGS = ("keyframe", "occluded", "z_order", "source")
+
+
+def is_cvat_video(path: str) -> bool:
+    """Whether CVAT XML ``path`` holds tracks and no ``<image>`` (CVAT for video); a file
+    with images is CVAT for images (whose reader counts and skips any track in it)."""
+    tracks = False
+    try:
+        with open(path, "rb") as f:
+            if b"<!doctype" in f.read(1 << 16).lower():  # never parsed: CvatDataset refuses it
+                return False
+            f.seek(0)
+            for _event, el in ET.iterparse(f, events=("end",)):
+                if el.tag == "image":
+                    return False
+                if el.tag == "track":
+                    tracks = True
+                    el.clear()
+    except (ET.ParseError, OSError):
+        return False
+    return tracks
+
+
+@dataclass
+class TrackShape:
+    """One listed shape of a track: its 0-based CVAT frame, kind, geometry, attributes."""
+
+    frame: int
+    tag: str
+    outside: bool
+    shape: Shape
+    attributes: dict[str, Any]
+
+
+class CvatVideo(ParsedBase):
+    """A CVAT for video 1.1 file as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
+
+    def __init__(self, path: str, media: str | None = None, split: str | None = None) -> None:
+        path = os.path.abspath(path)
+        if os.path.isdir(path):
+            found = cvat_file(path)
+            if found is None:
+                raise IngestError(f"{path} holds no CVAT XML (annotations.xml)")
+            path = found
+        with open(path, "rb") as f:
+            if b"<!doctype" in f.read(1 << 16).lower():
+                raise IngestError(f"{path}: XML with a DTD is refused")
+        here = os.path.dirname(path)
+        super().__init__(FORMAT, path, here)
+        self.split = split
+        self.rows = VideoRows()
+        self.points_of: dict[str, list[str]] = {}
+        self.video, self.frame_names = self._media(media, here)
+        width, height = self.video.width, self.video.height
+        self.size = (width, height) if width and height else None
+
+    def _media(self, media: str | None, here: str) -> tuple[Video, list[str] | None]:
+        """The task's video file (``media``, the ``<source>`` beside the XML, or the only
+        video there) or its frames (``media`` or ``images/``, in natural order)."""
+        meta = _meta(self.source)
+        candidates = [media] if media else []
+        if meta.get("source"):
+            candidates.append(os.path.join(here, meta["source"]))
+        videos = [n for n in sorted(os.listdir(here)) if is_video_name(n)]
+        candidates += [os.path.join(here, videos[0])] if len(videos) == 1 else []
+        for candidate in candidates:
+            if candidate and os.path.isfile(candidate) and is_video_name(candidate):
+                with open(candidate, "rb"):  # confined like any read (see video_folder.py)
+                    pass
+                try:
+                    probe = probe_video(candidate)
+                except VideoError as exc:
+                    raise IngestError(f"the task's video cannot be read: {exc}") from exc
+                name = os.path.basename(candidate)
+                video = Video(name, candidate, FILE, probe.num_frames, probe.fps or None,
+                              probe.codec, probe.width, probe.height, probe.rotation,
+                              probe.variable_frame_rate)  # fmt: skip
+                return video, None
+        folder = media if media and os.path.isdir(media) else os.path.join(here, "images")
+        frames = sorted(list_images(folder, self.report), key=natural_key)
+        if not frames:
+            raise IngestError(
+                f"{self.source}: found neither the task's video ({meta.get('source') or 'none named'}) "
+                f"nor its frames in {folder}: pass the video or the frames folder with --images"
+            )
+        size = image_size(os.path.join(folder, frames[0]), self.report)
+        name = meta.get("name") or os.path.basename(folder)
+        video = Video(name, folder, SEQUENCE, len(frames), None, None,
+                      size[0] if size else None, size[1] if size else None)  # fmt: skip
+        self.media_root = folder
+        return video, frames
+
+    def batches(self) -> Iterator[Batch]:
+        video_id, first = self.rows.add(self.video)
+        yield Batch(
+            samples=self.rows.samples(video_id, self.frame_names, self.media_root, split=self.split)
+        )
+        objects, tracks = ObjectRows(), []
+        n_tracks = 0
+        with open(self.source, "rb") as f:
+            try:
+                for _event, el in ET.iterparse(f, events=("end",)):
+                    if el.tag == "label" and el.find("name") is not None:
+                        self._declare(el)
+                    elif el.tag == "track":
+                        n_tracks += 1
+                        added = self._track(el, first, objects)
+                        tracks += [n_tracks] * added
+                        el.clear()
+            except ET.ParseError as exc:
+                raise IngestError(f"{self.source} is not well-formed XML: {exc}") from exc
+        table = objects.take()
+        if table is not None:
+            yield Batch(
+                annotations=table.append_column(TRACK_ID_FIELD, pa.array(tracks, pa.int64()))
+            )
+        self.rows.count(self.report.counts, n_tracks)
+
+    def _declare(self, label: ET.Element) -> None:
+        name = (label.findtext("name") or "").strip()
+        parent = (label.findtext("parent") or "").strip()
+        if parent:
+            self.points_of.setdefault(parent, []).append(name)
+        elif name:
+            self.add_class(name)
+
+    def _track(self, el: ET.Element, first: int, rows: ObjectRows) -> int:
+        """Add the objects of track ``el``; returns how many."""
+        label = el.get("label")
+        if not label:
+            self.report.error("cvat_bad_track", "tracks without a label (skipped)", el.attrib)
+            return 0
+        self.add_class(label)
+        listed = self._listed(el, label)
+        n = self.video.num_frames
+        added = 0
+        for i, shape in enumerate(listed):
+            end = listed[i + 1].frame if i + 1 < len(listed) else n
+            if shape.outside:
+                continue
+            for frame in range(shape.frame, end):
+                geometry = shape.shape
+                attributes = shape.attributes
+                if frame > shape.frame:
+                    attributes = {**attributes, "keyframe": "0"}
+                    if i + 1 < len(listed) and shape.tag == listed[i + 1].tag == "box":
+                        geometry = _between(shape, listed[i + 1], frame)
+                _add(rows, first + frame, label, shape.tag, geometry, attributes, el.get("id"))
+                added += 1
+        return added
+
+    def _listed(self, el: ET.Element, label: str) -> list[TrackShape]:
+        """The track's readable shapes by frame: the first of two on one frame, none past
+        the video's frames (both reported)."""
+        by_frame: dict[int, TrackShape] = {}
+        for child in el:
+            if child.tag not in TRACK_SHAPES:
+                continue
+            frame = int(child.get("frame", "-1"))
+            where = f"track {el.get('id')} frame {frame}"
+            if not 0 <= frame < self.video.num_frames:
+                self.report.error(
+                    "cvat_frame_out_of_range",
+                    "track shapes on a frame the video does not have (not ingested)",
+                    f"{where} of {self.video.num_frames} (CVAT counts from 0)",
+                )
+                continue
+            if frame in by_frame:
+                self.report.error(
+                    "cvat_track_overlap",
+                    "a track's second shape on one frame (the first kept)",
+                    where,
+                )
+                continue
+            try:
+                shape = read_shape(child, self.size, self.points_of.get(label))
+            except (ValueError, TypeError, KeyError) as exc:
+                self.report.error("cvat_bad_shape", "shapes with unreadable coordinates (skipped)",
+                                  f"{where}: {exc}")  # fmt: skip
+                continue
+            attributes: dict[str, Any] = {
+                k: child.get(k) for k in _FLAGS if child.get(k) is not None
+            }
+            for attribute in child.findall("attribute"):
+                attributes[attribute.get("name") or ""] = attribute.text or ""
+            outside = child.get("outside") == "1"
+            by_frame[frame] = TrackShape(frame, child.tag, outside, shape, attributes)
+        return [by_frame[f] for f in sorted(by_frame)]
+
+    def feature_rows(self) -> dict[str, pa.Table]:
+        """The ``videos`` and ``video_frames`` rows (once the batches are done)."""
+        return self.rows.feature_rows()
+
+
+def _between(a: TrackShape, b: TrackShape, frame: int) -> Shape:
+    """Box ``a`` moved linearly towards box ``b`` at ``frame`` (between their frames)."""
+    t = (frame - a.frame) / (b.frame - a.frame)
+    x, y, w, h = (p + (q - p) * t for p, q in zip(a.shape[:4], b.shape[:4], strict=True))
+    return x, y, w, h, None, w * h, None
+
+
+def _add(
+    rows: ObjectRows, index: int, label: str, tag: str, shape: Shape, attributes: dict[str, Any],
+    track: str | None,
+) -> None:  # fmt: skip
+    x, y, w, h, segmentation, area, points = shape
+    rows.add(index, None, label, x, y, w, h, area=area, source_ann_id=track,
+             segmentation=dumps_or_none(segmentation), attributes=dumps_or_none(attributes))  # fmt: skip
+    if tag == "polyline":
+        rows.set_labels(polyline=points)
+    elif segmentation is not None:
+        rows.set_labels(mask_area=area)
+    elif points is not None:
+        rows.set_labels(keypoints=points, num_keypoints=sum(1 for v in points[2::3] if v > 0))
+
+
+def _meta(path: str) -> dict[str, str]:
+    """``<meta><task>``'s (or ``<job>``'s) ``name`` and ``source``."""
+    found: dict[str, str] = {}
+    with open(path, "rb") as f:
+        for _event, el in ET.iterparse(f, events=("end",)):
+            if el.tag in ("name", "source") and el.tag not in found and el.text:
+                found[el.tag] = el.text.strip()
+            if el.tag in ("meta", "track"):
+                break
+    return found

@@ -1,0 +1,242 @@
+"""MOT Challenge datasets: sequences ``<seq>/seqinfo.ini``, ``<seq>/img1/*.jpg`` and
+``<seq>/gt/gt.txt`` (MOT15-MOT20, DanceTrack, SportsMOT), as a folder of sequences, one
+sequence, or ``train/`` and ``test/`` folders of them (their split).
+
+Each sequence is one video of ``kind`` ``sequence`` and each of its frame images one sample;
+every ``gt.txt`` row one object whose ``track_id`` is the row's identity made unique in the
+dataset (the source's id stays in ``source_ann_id``). The 7th column, "consider" (0: an
+object evaluation ignores, as TrackEval does), and the visibility are attributes
+(``consider``, ``visibility``); the class id is MOT17's (:data:`.mot_rows.MOT17_CLASSES`). A
+sequence without ``gt/`` ingests its frames only.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..records.batches import ANNOTATION_SCHEMA, TRACK_ID_FIELD, Batch, as_checked_json
+from ..records.report import IngestError
+from .base import SPLIT_FOLDERS, ParsedBase, prefetch
+from .images import image_size, list_images
+from .mot_rows import (
+    MOT17_CLASSES,
+    MotRows,
+    dense_tracks,
+    drop_out_of_range,
+    drop_repeated_boxes,
+    read_mot_rows,
+)
+from .video_rows import SEQUENCE, Video, VideoRows, natural_key
+
+FORMAT = "mot"
+SEQINFO = "seqinfo.ini"
+IMAGE_FOLDER = "img1"
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """One MOT sequence folder and the split its parent folder names."""
+
+    path: str
+    split: str | None
+
+
+def is_sequence(path: str) -> bool:
+    """Whether ``path`` is a MOT sequence folder (``seqinfo.ini`` or ``img1/``)."""
+    return os.path.isfile(os.path.join(path, SEQINFO)) or os.path.isdir(
+        os.path.join(path, IMAGE_FOLDER)
+    )
+
+
+def find_sequences(path: str) -> list[Sequence]:
+    """The sequences of a MOT folder: itself, its subfolders, or those of its split folders."""
+    if is_sequence(path):
+        return [Sequence(path, None)]
+    found: list[Sequence] = []
+    for name in sorted(os.listdir(path), key=natural_key):
+        sub = os.path.join(path, name)
+        if not os.path.isdir(sub):
+            continue
+        if is_sequence(sub):
+            found.append(Sequence(sub, None))
+        elif name.lower() in SPLIT_FOLDERS:
+            found += [
+                Sequence(os.path.join(sub, s), SPLIT_FOLDERS[name.lower()])
+                for s in sorted(os.listdir(sub), key=natural_key)
+                if is_sequence(os.path.join(sub, s))
+            ]
+    return found
+
+
+class MotDataset(ParsedBase):
+    """A MOT Challenge folder as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
+
+    json_checked = True  # its samples' fields and objects' attributes: JSON it wrote itself
+
+    def __init__(self, path: str, split: str | None = None) -> None:
+        path = os.path.abspath(path)
+        if not os.path.isdir(path):
+            raise IngestError(f"{path} is not a folder: give the MOT folder of sequences")
+        super().__init__(FORMAT, path, path)
+        self.sequences = find_sequences(path)
+        if split is not None:
+            self.sequences = [s for s in self.sequences if s.split in (None, split)]
+        if not self.sequences:
+            raise IngestError(
+                f"{path} holds no MOT sequence (a folder with seqinfo.ini or img1/, "
+                "optionally under train/ or test/)"
+            )
+        self.split = split
+        self.rows = VideoRows()
+        self.tracks = 0
+        self._classes_seen: set[int] = set()
+
+    def batches(self) -> Iterator[Batch]:
+        return prefetch(self._batches)
+
+    def _batches(self) -> Iterator[Batch]:
+        for sequence in self.sequences:
+            batch = self._sequence(sequence)
+            if batch is not None:
+                yield batch
+        for cls in sorted(self._classes_seen):
+            self.add_class(MOT17_CLASSES.get(cls, f"class_{cls}"), source_id=cls)
+        self.rows.count(self.report.counts, self.tracks)
+
+    def _sequence(self, sequence: Sequence) -> Batch | None:
+        info = _seqinfo(sequence.path)
+        name = info.get("name") or os.path.basename(sequence.path)
+        folder = info.get("imdir") or IMAGE_FOLDER
+        frames = sorted(
+            list_images(os.path.join(sequence.path, folder), self.report), key=natural_key
+        )
+        if not frames:
+            self.report.error("mot_no_frames", "MOT sequences without frame images", sequence.path)
+            return None
+        length = _int(info.get("seqlength"))
+        if length is not None and length != len(frames):
+            self.report.warn(
+                "mot_length_mismatch",
+                "sequences whose seqinfo.ini seqLength differs from their frame images "
+                "(the images count)",
+                f"{name}: seqLength {length}, {len(frames)} images",
+            )
+        width, height = _int(info.get("imwidth")), _int(info.get("imheight"))
+        if width is None or height is None:
+            size = image_size(os.path.join(sequence.path, folder, frames[0]), self.report)
+            width, height = size if size else (None, None)
+        fps = _float(info.get("framerate"))
+        video = Video(name, sequence.path, SEQUENCE, len(frames), fps, None, width, height)
+        video_id, first = self.rows.add(video)
+        images = os.path.join(sequence.path, folder)
+        relative = os.path.relpath(images, self.source)
+        split = sequence.split or self.split
+        samples = as_checked_json(
+            self.rows.samples(video_id, frames, images, relative, split), ("fields",)
+        )
+        gt = os.path.join(sequence.path, "gt", "gt.txt")
+        if not os.path.isfile(gt):
+            return Batch(samples=samples)
+        rows = read_mot_rows(gt, self.report, with_class=True)
+        if rows is None:
+            return Batch(samples=samples)
+        drop_out_of_range(rows, len(frames), name, self.report)
+        drop_repeated_boxes(rows, name, self.report)
+        return Batch(samples=samples, annotations=self._objects(rows, first))
+
+    def _objects(self, rows: MotRows, first: int) -> pa.Table | None:
+        if not len(rows):
+            return None
+        tracks, count = dense_tracks(rows.track, self.tracks + 1)
+        self.tracks += count
+        classes = np.unique(rows.cls)
+        self._classes_seen.update(int(c) for c in classes)
+        names = pa.array([MOT17_CLASSES.get(int(c), f"class_{int(c)}") for c in classes])
+        labels = pc.take(names, pa.array(np.searchsorted(classes, rows.cls)))
+        return object_table(rows, labels, tracks, sample_index=first + rows.frame - 1)
+
+    def feature_rows(self) -> dict[str, pa.Table]:
+        """The ``videos`` and ``video_frames`` rows (once the batches are done)."""
+        return self.rows.feature_rows()
+
+
+def object_table(
+    rows: MotRows,
+    labels: pa.Array,
+    tracks: np.ndarray,
+    *,
+    sample_index: np.ndarray | None = None,
+    image_refs: pa.Array | None = None,
+    score: bool = False,
+) -> pa.Table:
+    """An annotation batch of MOT rows: ground truth by ``sample_index`` (with the consider
+    flag and visibility as attributes), or predictions by ``image_refs`` with their score."""
+    n = len(rows)
+    consider = pc.if_else(pa.array(rows.conf != 0), "true", "false")
+    attributes = None
+    if not score:
+        shown = np.where(np.isfinite(rows.visibility), np.round(rows.visibility, 6), np.nan)
+        visibility = pc.cast(pa.array(shown, from_pandas=True), pa.string())  # NaN, inf: null
+        attributes = pc.binary_join_element_wise(
+            '{"consider":',
+            consider,
+            pc.if_else(
+                pc.is_null(visibility),
+                "}",
+                pc.binary_join_element_wise(',"visibility":', visibility, "}", ""),
+            ),
+            "",
+        )
+    columns = {
+        "sample_index": pa.array(sample_index, pa.int64())
+        if sample_index is not None
+        else pa.nulls(n, pa.int64()),
+        "image_ref": image_refs if image_refs is not None else pa.nulls(n, pa.string()),
+        "label": labels,
+        "x": pa.array(rows.x),
+        "y": pa.array(rows.y),
+        "w": pa.array(rows.w),
+        "h": pa.array(rows.h),
+        "score": pa.array(rows.conf) if score else pa.nulls(n, pa.float64()),
+        "area": pa.array(rows.w * rows.h),
+        "iscrowd": pa.array(np.zeros(n, dtype=bool)),
+        "difficult": pa.array(np.zeros(n, dtype=bool)),
+        "source_ann_id": pc.cast(pa.array(rows.track), pa.string()),
+        "segmentation": pa.nulls(n, pa.string()),
+        "attributes": attributes if attributes is not None else pa.nulls(n, pa.string()),
+        "normalized": pa.array(np.zeros(n, dtype=bool)),
+    }
+    schema = ANNOTATION_SCHEMA.append(TRACK_ID_FIELD)
+    arrays = [*(columns[f.name] for f in ANNOTATION_SCHEMA), pa.array(tracks, pa.int64())]
+    return as_checked_json(pa.Table.from_arrays(arrays, schema=schema), ("attributes",))
+
+
+def _seqinfo(path: str) -> dict[str, str]:
+    """``seqinfo.ini``'s ``[Sequence]`` keys, lower-cased (none when it is missing)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(os.path.join(path, SEQINFO), encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return {}
+    return dict(parser["Sequence"]) if parser.has_section("Sequence") else {}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

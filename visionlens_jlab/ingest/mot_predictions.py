@@ -1,0 +1,63 @@
+"""A tracker's MOT Challenge results as a prediction set: a folder of ``<sequence>.txt``
+files (TrackEval's layout) or one such file, rows ``frame, id, x, y, w, h, conf, ...``.
+
+A row's frame is named ``<sequence>/<frame>``, the ``source_image_id`` of that frame of the
+dataset's video of that name (:mod:`.video_rows`); rows of frames the dataset lacks are
+counted by the writer. Each (sequence, id) is one track identity of the set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..records.batches import Batch
+from ..records.report import IngestError
+from .base import ParsedBase
+from .mot import FORMAT, object_table
+from .mot_rows import DEFAULT_CLASS, MOT17_CLASSES, drop_repeated_boxes, read_mot_rows
+from .video_rows import natural_key
+
+
+def result_files(path: str) -> list[str]:
+    """The ``.txt`` result files of ``path`` (itself when it is a file), in natural order."""
+    if os.path.isfile(path):
+        return [path]
+    names = sorted((n for n in os.listdir(path) if n.lower().endswith(".txt")), key=natural_key)
+    return [os.path.join(path, n) for n in names]
+
+
+class MotPredictions(ParsedBase):
+    """MOT results as a :class:`~visionlens_jlab.records.parsed.ParsedSource` of
+    predictions (boxes with a score and a ``track_id``)."""
+
+    def __init__(self, path: str) -> None:
+        path = os.path.abspath(path)
+        super().__init__(FORMAT, path, os.path.dirname(path))
+        self.files = result_files(path)
+        if not self.files:
+            raise IngestError(f"{path} holds no MOT results (<sequence>.txt files)")
+        self.tracks = 0
+
+    def batches(self) -> Iterator[Batch]:
+        label = MOT17_CLASSES[DEFAULT_CLASS]
+        self.add_class(label, source_id=DEFAULT_CLASS)
+        for path in self.files:
+            sequence = os.path.splitext(os.path.basename(path))[0]
+            rows = read_mot_rows(path, self.report, with_class=False)
+            if rows is None or not len(rows):
+                continue
+            drop_repeated_boxes(rows, sequence, self.report)
+            refs = pc.binary_join_element_wise(
+                f"{sequence}/", pc.cast(pa.array(rows.frame), pa.string()), ""
+            )
+            tracks = np.unique(rows.track, return_inverse=True)[1].astype(np.int64)
+            tracks += self.tracks + 1
+            self.tracks = int(tracks.max())
+            labels = pa.array(np.full(len(rows), label, dtype=object), pa.string())
+            yield Batch(annotations=object_table(rows, labels, tracks, image_refs=refs, score=True))
+        self.report.counts["tracks"] = self.tracks
