@@ -1559,6 +1559,13 @@ export interface IWireExportsRequest {
   version?: number | null;
 }
 
+/** The body of `POST /datasets/{name}/subset`. */
+export interface IWireSubsetRequest {
+  /** the new dataset's name */
+  to: string;
+  filter?: IWireFilter | null;
+}
+
 /** The body of `POST /datasets/{name}/tags`. */
 export interface IWireTagsRequest {
   filter: IWireFilter;

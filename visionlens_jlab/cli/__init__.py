@@ -251,6 +251,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.labelstudio",
     "visionlens_jlab.cli.vlm",
     "visionlens_jlab.cli.select",
+    "visionlens_jlab.cli.bulk",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

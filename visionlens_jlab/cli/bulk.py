@@ -1,0 +1,82 @@
+"""``visionlens subset NAME (--filter JSON | --tag T | --selection ID) --to NEW``: a view of a
+dataset becomes a new, independent dataset (its labels, predictions, evaluations' per-object
+results, tags, fields and embeddings' vectors copied; media shared).
+
+With a server owning the data directory the copy is its job (``POST
+/datasets/{name}/subset``); without one the command copies on the catalog and vector store
+itself. All or nothing either way (visionlens_jlab/bulk/subset.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import add_common_options, add_view_options, view_filter
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``subset`` subcommand."""
+    p = subparsers.add_parser(
+        "subset", help="copy a view of a dataset (filter, tag, selection) into a new dataset"
+    )
+    p.add_argument("dataset", help="the dataset to copy from")
+    p.add_argument("--to", required=True, metavar="NEW", help="the new dataset's name")
+    add_tag_option(p)
+    add_view_options(p)
+    add_common_options(
+        p, json_help='print {"dataset", "source", "samples", "annotations", "vectors", '
+        '"evaluations"}'
+    )  # fmt: skip
+    p.set_defaults(func=cmd_subset)
+
+
+def add_tag_option(parser: argparse.ArgumentParser) -> None:
+    """``--tag T``: only the samples tagged T (with ``--filter`` / ``--selection``: both)."""
+    parser.add_argument("--tag", metavar="T", help="only the samples carrying sample tag T")
+
+
+def tagged_view(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The view of :func:`add_view_options` and ``--tag``: every sample they all select."""
+    spec = view_filter(args)
+    if args.tag is None:
+        return spec
+    spec = dict(spec or {})
+    tags = dict(spec.get("tags") or {})
+    tags["all"] = [*tags.get("all", []), args.tag]
+    spec["tags"] = tags
+    return spec
+
+
+def cmd_subset(args: argparse.Namespace) -> dict[str, Any]:
+    """Copy the view into ``--to``, here or through the server, and return the result."""
+    from .common import job_result, run_local_or_remote
+
+    spec = tagged_view(args)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..bulk.subset import subset_dataset
+        from ..vectors import LazyVectorStore
+
+        vectors = LazyVectorStore(catalog, catalog.data_dir)
+        try:
+            return subset_dataset(
+                catalog, args.dataset, args.to, spec, vectors=vectors.get
+            ).to_dict()
+        finally:
+            vectors.close()
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"to": args.to, "filter": spec}
+        return job_result(client, client.post_json(f"datasets/{args.dataset}/subset", body))
+
+    result = run_local_or_remote(args, local, remote)
+    if not args.json:
+        copied = ", ".join(f"{n} vectors of {s}" for s, n in result["vectors"].items())
+        result = {
+            "text": f"{result['samples']} samples, {result['annotations']} labels of "
+            f"{result['source']} -> new dataset {result['dataset']}"
+            + (f" ({copied})" if copied else ""),
+            **result,
+        }
+    return result
