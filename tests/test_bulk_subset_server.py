@@ -34,3 +34,22 @@ async def test_subset_job_makes_a_dataset_and_refuses_bad_requests(
     assert status == 404
     status, listed = await api("GET", "datasets")
     assert len(listed["datasets"]) == 2
+
+
+async def test_notebook_subset_makes_a_dataset(vl_app: Any, http_server_client: Any) -> None:
+    """``ds.subset(filter, name=...)`` in a real kernel, through the server."""
+    import json
+
+    from .notebook_fixtures import running_kernel
+
+    _, ids = add_dataset(vl_app.catalog, "nb", 10)
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('nb')\n"
+            f"r = ds.subset({{'ids': {ids[:4]}}}, name='nb4', progress=False)\n"
+            "print(json.dumps({'r': r, 'n': len(vl.dataset('nb4'))}))\n"
+        )
+    got = json.loads(out)
+    assert got["r"]["samples"] == 4 and got["n"] == 4
+    assert {d["name"] for d in vl_app.catalog.list_datasets()} == {"nb", "nb4"}
