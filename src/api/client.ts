@@ -42,7 +42,7 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { IExportRequest } from './exportTypes';
+import { IExportRequest, ISubsetRequest } from './exportTypes';
 import { SelectionTransport } from './selectionClient';
 import {
   BlindSpotVerdict,
@@ -250,6 +250,10 @@ export class VisionLensClient
 
   async startExport(dataset: string, request: IExportRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/exports`, request);
+  }
+
+  async startSubset(dataset: string, request: ISubsetRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/subset`, request);
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

@@ -6,6 +6,7 @@
 import type {
   IWireExportResult,
   IWireExportsRequest,
+  IWireSubsetRequest,
   IWireVersionInfo
 } from './wireTypes';
 
@@ -23,3 +24,9 @@ export type ILabelVersion = IWireVersionInfo;
 
 /** The result of a finished export job (what `visionlens export --json` prints). */
 export type IExportResult = IWireExportResult;
+
+/**
+ * The body of `POST /datasets/{name}/subset`: the view (`filter`) copied into
+ * a new dataset `to` (visionlens_jlab/handlers/bulk.py).
+ */
+export type ISubsetRequest = IWireSubsetRequest;

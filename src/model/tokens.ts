@@ -226,6 +226,7 @@ export namespace CommandIDs {
   export const openPlugins = 'visionlens:open-plugins';
   export const openBlindSpots = 'visionlens:open-blindspots';
   export const exportView = 'visionlens:export-view';
+  export const subsetView = 'visionlens:subset-view';
   export const openPatches = 'visionlens:open-patches';
   export const labelStudio = 'visionlens:label-studio';
   export const openVersions = 'visionlens:open-versions';

@@ -145,6 +145,13 @@ export class GridToolbar extends Panel {
         })
       ],
       [
+        'subset',
+        commandButton(commands, CommandIDs.subsetView, {
+          label: 'New dataset from view…',
+          className: 'jp-VisionLens-subsetView'
+        })
+      ],
+      [
         'patches',
         commandButton(commands, CommandIDs.openPatches, {
           label: 'Objects',

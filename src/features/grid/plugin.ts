@@ -27,6 +27,7 @@ import {
 } from '../../ui/virtualGrid/VirtualGrid';
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
+import { subsetView } from './SubsetDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
@@ -248,6 +249,32 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.subsetView, {
+      label: 'New dataset from view…',
+      caption:
+        'Copy the selected samples, else the search results, else all matching the filter, into a new dataset (labels, predictions, evaluations, tags, fields and embeddings; images shared; a job)',
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        if (!dataset) {
+          await showErrorMessage(
+            'New dataset from view',
+            'Open a dataset first.'
+          );
+          return;
+        }
+        try {
+          if (await subsetView(model, dataset)) {
+            await app.commands.execute(CommandIDs.openJobs);
+          }
+        } catch (error) {
+          await showErrorMessage(
+            'New dataset from view',
+            (error as Error).message
+          );
+        }
+      }
+    });
     app.contextMenu.addItem({
       command: CommandIDs.moreLikeThis,
       selector: '.jp-VisionLens-tile[data-sample-id]',
@@ -258,7 +285,11 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       command: CommandIDs.clearSearch,
       category: 'VisionLens'
     });
-    for (const command of [CommandIDs.exportView, CommandIDs.labelStudio]) {
+    for (const command of [
+      CommandIDs.exportView,
+      CommandIDs.subsetView,
+      CommandIDs.labelStudio
+    ]) {
       palette?.addItem({ command, category: 'VisionLens' });
     }
     launcher?.add({
