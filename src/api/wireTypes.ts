@@ -340,6 +340,25 @@ export interface IWireEditResult {
   sample_ids: number[] | null;
 }
 
+/** The answer of POST /datasets/{name}/labels/delete: one batch of the operation log (visionlens_jlab/bulk/delete_labels.py), as an edit answers, with what it deleted */
+export interface IWireDeleteLabelsResult {
+  /** operations applied (one bulk delete) */
+  applied: number;
+  /** ground-truth objects of the dataset now */
+  annotations: number;
+  /** the batch's number in the dataset's log (undo inverts it) */
+  batch: number;
+  kind: 'edit';
+  /** always empty */
+  added?: number[];
+  /** the samples touched (null past 1,000) */
+  sample_ids: number[] | null;
+  /** objects deleted */
+  deleted: number;
+  /** whose labels: ground_truth or a model's name */
+  source: string;
+}
+
 /** A model's blind-spot result (visionlens_jlab/blindspots/api.py: run_engine; the job adds agent and attributes, visionlens_jlab/blindspots/job.py); GET answers the last one stored with created_at and each finding's review (visionlens_jlab/blindspots/results.py: last_result); see docs/blindspots.md */
 export interface IWireBlindSpotsResult {
   dataset: string;
@@ -1563,6 +1582,13 @@ export interface IWireExportsRequest {
 export interface IWireSubsetRequest {
   /** the new dataset's name */
   to: string;
+  filter?: IWireFilter | null;
+}
+
+/** The body of `POST /datasets/{name}/labels/delete`. */
+export interface IWireLabelsDeleteRequest {
+  /** ground_truth or a model's name */
+  source: string;
   filter?: IWireFilter | null;
 }
 

@@ -2,6 +2,11 @@
 dataset becomes a new, independent dataset (its labels, predictions, evaluations' per-object
 results, tags, fields and embeddings' vectors copied; media shared).
 
+``visionlens delete NAME (--filter JSON | --tag T | --selection ID) --labels SOURCE --yes``:
+the labels of SOURCE on the view's samples deleted as one undoable batch of the edit log
+(visionlens_jlab/bulk/delete_labels.py; through ``POST /datasets/{name}/labels/delete``
+when a server owns the data directory).
+
 With a server owning the data directory the copy is its job (``POST
 /datasets/{name}/subset``); without one the command copies on the catalog and vector store
 itself. All or nothing either way (visionlens_jlab/bulk/subset.py).
@@ -77,6 +82,60 @@ def cmd_subset(args: argparse.Namespace) -> dict[str, Any]:
             "text": f"{result['samples']} samples, {result['annotations']} labels of "
             f"{result['source']} -> new dataset {result['dataset']}"
             + (f" ({copied})" if copied else ""),
+            **result,
+        }
+    return result
+
+
+def add_delete_view_options(parser: argparse.ArgumentParser) -> None:
+    """The ``delete`` command's view options (without them it deletes the whole dataset)."""
+    add_tag_option(parser)
+    add_view_options(parser)
+    parser.add_argument(
+        "--labels",
+        metavar="SOURCE",
+        help="delete the labels of SOURCE (ground_truth or a model) on the view's samples, "
+        "as one undoable edit (visionlens undo NAME)",
+    )
+    parser.add_argument("--yes", action="store_true", help="confirm deleting a view's labels")
+
+
+def names_a_view(args: argparse.Namespace) -> bool:
+    """Whether ``delete`` was given a view or ``--labels`` (not the whole dataset)."""
+    return any(v is not None for v in (args.filter, args.selection, args.tag, args.labels))
+
+
+def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
+    """Delete the labels of ``--labels`` on the view's samples as one batch of the log."""
+    from .common import EXIT_USAGE, CliError, run_local_or_remote
+
+    if args.labels is None:
+        raise CliError(
+            "deleting a view's samples is not built yet: give --labels SOURCE to delete "
+            "their labels of SOURCE (or no view option to delete the whole dataset)",
+            EXIT_USAGE,
+        )
+    if not args.yes:
+        raise CliError(
+            "deleting labels needs --yes (it can be undone: visionlens undo)", EXIT_USAGE
+        )
+    spec = tagged_view(args)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..bulk.delete_labels import delete_view_labels
+        from ..config import os_user
+
+        return delete_view_labels(catalog, args.dataset, spec, args.labels, os_user())
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"filter": spec, "source": args.labels}
+        return dict(client.post_json(f"datasets/{args.dataset}/labels/delete", body))
+
+    result = run_local_or_remote(args, local, remote)
+    if not args.json:
+        result = {
+            "text": f"deleted {result['deleted']} labels of {result['source']} from "
+            f"{args.dataset} (batch {result['batch']}; undo: visionlens undo {args.dataset})",
             **result,
         }
     return result

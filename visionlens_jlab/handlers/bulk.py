@@ -1,8 +1,12 @@
-"""A view of a dataset copied into a new dataset, as a background job.
+"""Bulk operations on a view: a view copied into a new dataset, a view's labels deleted.
 
 ``POST /datasets/{name}/subset`` body ``{to, filter}`` answers 202 with the job; its result
 is what ``visionlens subset --json`` prints. What the copy would refuse (an unknown dataset,
 a bad filter or name, a name taken) is a 400/404/409 before any job starts.
+
+``POST /datasets/{name}/labels/delete`` body ``{filter, source}`` deletes the labels of
+``source`` on the view's samples as one batch of the edit log (undoable), answered like an
+edit and told to every open lab as a labels event.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from ..bulk.delete_labels import delete_view_labels
 from ..bulk.subset import check_subset, subset_dataset
 from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler
+from .edits import EditsBase
 
 SUBSET_JOB = JobKind("subset", JobEffects(datasets="created"))
 """A new dataset appears; the source is not changed."""
@@ -43,6 +49,20 @@ class SubsetHandler(VisionLensHandler):
                               dataset=name)  # fmt: skip
 
 
+class DeleteLabelsHandler(EditsBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        spec, source = body.get("filter"), body["source"]
+        await self.answer_batch(
+            lambda catalog, dataset, user: delete_view_labels(catalog, dataset, spec, source, user),
+            name,
+            self.user_name,
+        )
+
+
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/subset", SubsetHandler),
+    (r"/datasets/(?P<name>[^/]+)/labels/delete", DeleteLabelsHandler),
 ]
