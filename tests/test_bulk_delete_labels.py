@@ -90,7 +90,7 @@ async def test_rest_deletes_and_undo_restores(api: Any, vl_app: Any) -> None:
         ds = vl_app.catalog.dataset_id(cur, "toy")
     before = labels(vl_app.catalog, ds)
     view = {"sample": {"split": {"in": ["val"]}}}
-    status, answer = await api("POST", "datasets/toy/labels/delete",
+    status, answer = await api("POST", "datasets/toy/edits/delete_labels",
                                {"filter": view, "source": "ground_truth"})  # fmt: skip
     assert status == 200, answer
     val = set(queries.sample_ids(vl_app.catalog, "toy", view).to_pylist())
@@ -99,7 +99,31 @@ async def test_rest_deletes_and_undo_restores(api: Any, vl_app: Any) -> None:
     assert set(labels(vl_app.catalog, ds)) == set(before) - gone
     status, _ = await api("POST", "datasets/toy/edits/undo")
     assert status == 200 and labels(vl_app.catalog, ds) == before
-    status, answer = await api("POST", "datasets/toy/labels/delete", {"source": "nope"})
+    status, answer = await api("POST", "datasets/toy/edits/delete_labels", {"source": "nope"})
     assert status == 400, answer
-    status, _ = await api("POST", "datasets/missing/labels/delete", {"source": "m1"})
+    status, _ = await api("POST", "datasets/missing/edits/delete_labels", {"source": "m1"})
     assert status == 404
+
+
+async def test_notebook_delete_labels_and_undo(vl_app: Any, http_server_client: Any) -> None:
+    """``ds.delete_labels(filter, source=...)`` then ``ds.undo()`` in a real kernel."""
+    from tests.catalog_fixtures import RowsSource, toy_rows
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+
+    from .notebook_fixtures import running_kernel
+
+    write_dataset(vl_app.catalog, "toy", RowsSource(*toy_rows()))
+    with vl_app.catalog.cursor() as cur:
+        ds = vl_app.catalog.dataset_id(cur, "toy")
+    before = labels(vl_app.catalog, ds)
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('toy')\n"
+            "r = ds.delete_labels({'sample': {'split': {'in': ['val']}}}, source='ground_truth')\n"
+            "print(json.dumps(r))\n"
+        )
+        deleted = json.loads(out)["deleted"]
+        assert deleted > 0 and len(labels(vl_app.catalog, ds)) == len(before) - deleted
+        await k.check("ds.undo()\nprint('{}')\n")
+    assert labels(vl_app.catalog, ds) == before

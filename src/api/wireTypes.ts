@@ -340,7 +340,7 @@ export interface IWireEditResult {
   sample_ids: number[] | null;
 }
 
-/** The answer of POST /datasets/{name}/labels/delete: one batch of the operation log (visionlens_jlab/bulk/delete_labels.py), as an edit answers, with what it deleted */
+/** The answer of POST /datasets/{name}/edits/delete_labels: one batch of the operation log (visionlens_jlab/bulk/delete_labels.py), as an edit answers, with what it deleted */
 export interface IWireDeleteLabelsResult {
   /** operations applied (one bulk delete) */
   applied: number;
@@ -1585,8 +1585,8 @@ export interface IWireSubsetRequest {
   filter?: IWireFilter | null;
 }
 
-/** The body of `POST /datasets/{name}/labels/delete`. */
-export interface IWireLabelsDeleteRequest {
+/** The body of `POST /datasets/{name}/edits/delete_labels`. */
+export interface IWireEditsDeleteLabelsRequest {
   /** ground_truth or a model's name */
   source: string;
   filter?: IWireFilter | null;

@@ -4,7 +4,7 @@ results, tags, fields and embeddings' vectors copied; media shared).
 
 ``visionlens delete NAME (--filter JSON | --tag T | --selection ID) --labels SOURCE --yes``:
 the labels of SOURCE on the view's samples deleted as one undoable batch of the edit log
-(visionlens_jlab/bulk/delete_labels.py; through ``POST /datasets/{name}/labels/delete``
+(visionlens_jlab/bulk/delete_labels.py; through ``POST /datasets/{name}/edits/delete_labels``
 when a server owns the data directory).
 
 With a server owning the data directory the copy is its job (``POST
@@ -129,7 +129,7 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {"filter": spec, "source": args.labels}
-        return dict(client.post_json(f"datasets/{args.dataset}/labels/delete", body))
+        return dict(client.post_json(f"datasets/{args.dataset}/edits/delete_labels", body))
 
     result = run_local_or_remote(args, local, remote)
     if not args.json:

@@ -4,7 +4,7 @@
 is what ``visionlens subset --json`` prints. What the copy would refuse (an unknown dataset,
 a bad filter or name, a name taken) is a 400/404/409 before any job starts.
 
-``POST /datasets/{name}/labels/delete`` body ``{filter, source}`` deletes the labels of
+``POST /datasets/{name}/edits/delete_labels`` body ``{filter, source}`` deletes the labels of
 ``source`` on the view's samples as one batch of the edit log (undoable), answered like an
 edit and told to every open lab as a labels event.
 """
@@ -64,5 +64,5 @@ class DeleteLabelsHandler(EditsBase):
 
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/subset", SubsetHandler),
-    (r"/datasets/(?P<name>[^/]+)/labels/delete", DeleteLabelsHandler),
+    (r"/datasets/(?P<name>[^/]+)/edits/delete_labels", DeleteLabelsHandler),
 ]

@@ -51,7 +51,7 @@ class EditsMixin:
         samples matching ``filter`` as one batch of the log: ``ds.undo()`` takes it back.
         Returns the batch's answer with ``deleted`` (how many objects)."""
         body = {"filter": filter_body(filter), "source": source}
-        return dict(self._client.post_json(dataset_path(self.name, "labels", "delete"), body))
+        return dict(self._client.post_json(dataset_path(self.name, "edits", "delete_labels"), body))
 
     def edit_log(self, limit: int = 1000) -> pd.DataFrame:
         """The last ``limit`` operations, newest first: one row per object changed, and one
