@@ -90,12 +90,15 @@ async def test_rest_deletes_and_undo_restores(api: Any, vl_app: Any) -> None:
         ds = vl_app.catalog.dataset_id(cur, "toy")
     before = labels(vl_app.catalog, ds)
     view = {"sample": {"split": {"in": ["val"]}}}
+    status, counted = await api("POST", "datasets/toy/edits/delete_labels",
+                                {"filter": view, "source": "ground_truth", "dry_run": True})  # fmt: skip
+    assert status == 200 and counted["dry_run"] and labels(vl_app.catalog, ds) == before
     status, answer = await api("POST", "datasets/toy/edits/delete_labels",
                                {"filter": view, "source": "ground_truth"})  # fmt: skip
     assert status == 200, answer
     val = set(queries.sample_ids(vl_app.catalog, "toy", view).to_pylist())
     gone = {r for r in before if r[1] in val and r[2] == "ground_truth"}
-    assert answer["deleted"] == len(gone) > 0
+    assert answer["deleted"] == len(gone) == counted["deleted"] > 0
     assert set(labels(vl_app.catalog, ds)) == set(before) - gone
     status, _ = await api("POST", "datasets/toy/edits/undo")
     assert status == 200 and labels(vl_app.catalog, ds) == before

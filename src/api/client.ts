@@ -42,7 +42,12 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { IExportRequest, ISubsetRequest } from './exportTypes';
+import {
+  IDeleteLabelsRequest,
+  IDeleteLabelsResult,
+  IExportRequest,
+  ISubsetRequest
+} from './exportTypes';
 import { SelectionTransport } from './selectionClient';
 import {
   BlindSpotVerdict,
@@ -254,6 +259,16 @@ export class VisionLensClient
 
   async startSubset(dataset: string, request: ISubsetRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/subset`, request);
+  }
+
+  async deleteViewLabels(
+    dataset: string,
+    request: IDeleteLabelsRequest
+  ): Promise<IDeleteLabelsResult> {
+    return this._post<IDeleteLabelsResult>(
+      `datasets/${enc(dataset)}/edits/delete_labels`,
+      request
+    );
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

@@ -6,6 +6,8 @@
 import type {
   IWireExportResult,
   IWireExportsRequest,
+  IWireDeleteLabelsResult,
+  IWireEditsDeleteLabelsRequest,
   IWireSubsetRequest,
   IWireVersionInfo
 } from './wireTypes';
@@ -30,3 +32,13 @@ export type IExportResult = IWireExportResult;
  * a new dataset `to` (visionlens_jlab/handlers/bulk.py).
  */
 export type ISubsetRequest = IWireSubsetRequest;
+
+/**
+ * The body of `POST /datasets/{name}/edits/delete_labels`: the labels of
+ * `source` on the view's samples, deleted as one undoable batch (or only
+ * counted, `dry_run`).
+ */
+export type IDeleteLabelsRequest = IWireEditsDeleteLabelsRequest;
+
+/** Its answer: the batch's, with how many objects went (or would go). */
+export type IDeleteLabelsResult = IWireDeleteLabelsResult;

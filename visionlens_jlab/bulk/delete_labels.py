@@ -39,12 +39,21 @@ def view_objects(
 
 
 def delete_view_labels(
-    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, source: str, user: str
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    source: str,
+    user: str,
+    *,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
     """Delete every object of ``source`` on the samples matching ``spec`` as one batch by
     ``user``; returns the batch's answer (:func:`~..edits.apply_edits`) and ``deleted``.
-    An object changed meanwhile is a conflict and nothing is written."""
+    An object changed meanwhile is a conflict and nothing is written. ``dry_run``: only
+    ``{deleted, source, dry_run}``, what a confirmation shows; nothing is written."""
     objects = view_objects(catalog, dataset, spec, source)
+    if dry_run:
+        return {"deleted": len(objects), "source": source, "dry_run": True}
     if not objects:
         raise EditError(f"the view has no labels of {source!r}: nothing to delete")
     answer = apply_edits(catalog, dataset, [{"op": "delete", "annotation_ids": objects}], user)

@@ -54,7 +54,13 @@ class DeleteLabelsHandler(EditsBase):
     @authorized
     async def post(self, name: str) -> None:
         body = self.json_body()
-        spec, source = body.get("filter"), body["source"]
+        spec, source, dry_run = body.get("filter"), body["source"], body.get("dry_run", False)
+        if dry_run:  # a count for the confirmation: no batch, nothing to tell the labs
+            catalog = self.catalog
+            await self.answer(
+                lambda: delete_view_labels(catalog, name, spec, source, "", dry_run=True)
+            )
+            return
         await self.answer_batch(
             lambda catalog, dataset, user: delete_view_labels(catalog, dataset, spec, source, user),
             name,

@@ -152,6 +152,13 @@ export class GridToolbar extends Panel {
         })
       ],
       [
+        'delete-labels',
+        commandButton(commands, CommandIDs.deleteViewLabels, {
+          label: 'Delete labels…',
+          className: 'jp-VisionLens-deleteViewLabels'
+        })
+      ],
+      [
         'patches',
         commandButton(commands, CommandIDs.openPatches, {
           label: 'Objects',

@@ -28,6 +28,7 @@ import {
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
 import { subsetView } from './SubsetDialog';
+import { deleteViewLabels } from './DeleteLabelsDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
@@ -275,6 +276,30 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.deleteViewLabels, {
+      label: 'Delete labels of view…',
+      caption:
+        'Delete the labels of one source on the selected samples, else the search results, else all matching the filter (counted and confirmed first; one undoable edit)',
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        if (!dataset) {
+          await showErrorMessage(
+            'Delete labels of view',
+            'Open a dataset first.'
+          );
+          return;
+        }
+        try {
+          await deleteViewLabels(model, dataset);
+        } catch (error) {
+          await showErrorMessage(
+            'Delete labels of view',
+            (error as Error).message
+          );
+        }
+      }
+    });
     app.contextMenu.addItem({
       command: CommandIDs.moreLikeThis,
       selector: '.jp-VisionLens-tile[data-sample-id]',
@@ -288,6 +313,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     for (const command of [
       CommandIDs.exportView,
       CommandIDs.subsetView,
+      CommandIDs.deleteViewLabels,
       CommandIDs.labelStudio
     ]) {
       palette?.addItem({ command, category: 'VisionLens' });
