@@ -120,7 +120,7 @@ def subset_dataset(
         return result
     except BaseException:
         if store is not None:
-            _remove_vectors(store, written)
+            remove_vectors(store, written)
         raise
     finally:
         catalog.end_ingest(ids)
@@ -169,7 +169,7 @@ def _copy_vectors(
     return counts
 
 
-def _remove_vectors(store: VectorStore, written: dict[str, np.ndarray]) -> None:
+def remove_vectors(store: VectorStore, written: dict[str, np.ndarray]) -> None:
     """Delete the vectors a failed copy wrote (best effort: reconcile removes the rest)."""
     for space, new_ids in written.items():
         try:

@@ -35,6 +35,18 @@ def add_parser(subparsers: Any) -> None:
     )  # fmt: skip
     p.set_defaults(func=cmd_subset)
 
+    p = subparsers.add_parser(
+        "merge", help="merge one dataset's samples into another, matched by file name or image id"
+    )
+    p.add_argument("dataset", help="the dataset merged (it stays as it is)")
+    p.add_argument("--into", required=True, metavar="DST", help="the dataset merged into")
+    p.add_argument("--key", required=True, choices=("file_name", "image_id"))
+    add_common_options(
+        p, json_help='print {"source", "target", "key", "matched", "added", "labels", '
+        '"size_conflicts", "missing_classes", "vectors"}'
+    )  # fmt: skip
+    p.set_defaults(func=cmd_merge)
+
 
 def add_tag_option(parser: argparse.ArgumentParser) -> None:
     """``--tag T``: only the samples tagged T (with ``--filter`` / ``--selection``: both)."""
@@ -138,4 +150,40 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
             f"{args.dataset} (batch {result['batch']}; undo: visionlens undo {args.dataset})",
             **result,
         }
+    return result
+
+
+def cmd_merge(args: argparse.Namespace) -> dict[str, Any]:
+    """Merge ``dataset`` into ``--into`` on the catalog (no server may own it: the merge
+    has no REST route yet) and return what it did and refused."""
+    from ..config import resolve_data_dir
+    from .common import CliError, open_catalog, server_client
+
+    data_dir = resolve_data_dir(args.data_dir)
+    if server_client(data_dir) is not None:
+        raise CliError("merge runs on a catalog no server holds: stop the server first")
+    catalog = open_catalog(data_dir)
+    try:
+        from ..bulk.merge import merge_datasets
+        from ..vectors import LazyVectorStore
+
+        vectors = LazyVectorStore(catalog, catalog.data_dir)
+        try:
+            result = merge_datasets(
+                catalog, args.dataset, args.into, args.key, vectors=vectors.get
+            ).to_dict()
+        finally:
+            vectors.close()
+    finally:
+        catalog.close()
+    if not args.json:
+        text = (
+            f"{args.dataset} -> {args.into}: {result['matched']} samples matched, "
+            f"{result['added']} added, {result['labels']} labels appended"
+        )
+        if result["size_conflicts"]:
+            text += f"; {len(result['size_conflicts'])} left out (image size differs)"
+        if result["missing_classes"]:
+            text += f"; classes added: {', '.join(result['missing_classes'])}"
+        result = {"text": text, **result}
     return result

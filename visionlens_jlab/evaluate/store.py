@@ -184,8 +184,9 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             # edited (the edit log) since: the per-box rows of the edited samples were
             # matched again (.rematch), the summary is the run's: evaluate again for it;
             # or the evaluation came with samples copied from another dataset (its summary
-            # is of the whole source: bulk/subset.py)
-            "stale": bool(r[8] or r[9] or "copied_from" in json.loads(r[4])),
+            # is of the whole source: bulk/subset.py), or another dataset was merged into
+            # this one since (bulk/merge.py)
+            "stale": bool(r[8] or r[9] or {"copied_from", "merged_from"} & set(json.loads(r[4]))),
             "edited_since": bool(r[9]),
         }
         for r in rows
