@@ -66,6 +66,7 @@ PACKAGES = (
     {"image_quality"},  # cleanvision's issue types from the thumbnails (reads blindspots.pixels)
     {"quality_view"},  # the quality panel's overview: label and image issues, their views
     {"plugins"},
+    {"bulk"},  # a view copied into a new dataset: every feature's rows, the vectors
     {"demo", "importing", "features"},  # features: what registers with the catalog
     {"cli", "notebook"},
     {"handlers"},

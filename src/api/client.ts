@@ -42,7 +42,12 @@ import {
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { IExportRequest } from './exportTypes';
+import {
+  IDeleteLabelsRequest,
+  IDeleteLabelsResult,
+  IExportRequest,
+  ISubsetRequest
+} from './exportTypes';
 import { SelectionTransport } from './selectionClient';
 import {
   BlindSpotVerdict,
@@ -250,6 +255,20 @@ export class VisionLensClient
 
   async startExport(dataset: string, request: IExportRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/exports`, request);
+  }
+
+  async startSubset(dataset: string, request: ISubsetRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/subset`, request);
+  }
+
+  async deleteViewLabels(
+    dataset: string,
+    request: IDeleteLabelsRequest
+  ): Promise<IDeleteLabelsResult> {
+    return this._post<IDeleteLabelsResult>(
+      `datasets/${enc(dataset)}/edits/delete_labels`,
+      request
+    );
   }
 
   async listModels(signal?: AbortSignal): Promise<IEmbeddingModel[]> {

@@ -6,6 +6,9 @@
 import type {
   IWireExportResult,
   IWireExportsRequest,
+  IWireDeleteLabelsResult,
+  IWireEditsDeleteLabelsRequest,
+  IWireSubsetRequest,
   IWireVersionInfo
 } from './wireTypes';
 
@@ -23,3 +26,19 @@ export type ILabelVersion = IWireVersionInfo;
 
 /** The result of a finished export job (what `visionlens export --json` prints). */
 export type IExportResult = IWireExportResult;
+
+/**
+ * The body of `POST /datasets/{name}/subset`: the view (`filter`) copied into
+ * a new dataset `to` (visionlens_jlab/handlers/bulk.py).
+ */
+export type ISubsetRequest = IWireSubsetRequest;
+
+/**
+ * The body of `POST /datasets/{name}/edits/delete_labels`: the labels of
+ * `source` on the view's samples, deleted as one undoable batch (or only
+ * counted, `dry_run`).
+ */
+export type IDeleteLabelsRequest = IWireEditsDeleteLabelsRequest;
+
+/** Its answer: the batch's, with how many objects went (or would go). */
+export type IDeleteLabelsResult = IWireDeleteLabelsResult;

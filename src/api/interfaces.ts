@@ -38,7 +38,13 @@ import {
   ILabelStudioProject,
   ILabelStudioSend
 } from './labelStudioTypes';
-import { IExportRequest, ILabelVersion } from './exportTypes';
+import {
+  IDeleteLabelsRequest,
+  IDeleteLabelsResult,
+  IExportRequest,
+  ILabelVersion,
+  ISubsetRequest
+} from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
 import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
 import { IWireSelectionPosition } from './wireTypes';
@@ -191,6 +197,16 @@ export interface IVisionLensClient {
   startEvaluation(dataset: string, request: IEvaluationRequest): Promise<IJob>;
   /** Start a job exporting a view of `dataset` to files on the server. */
   startExport(dataset: string, request: IExportRequest): Promise<IJob>;
+  /** Start a job copying a view of `dataset` into a new dataset. */
+  startSubset(dataset: string, request: ISubsetRequest): Promise<IJob>;
+  /**
+   * Delete the labels of one source on a view's samples as one undoable
+   * batch; with `dry_run` only count them.
+   */
+  deleteViewLabels(
+    dataset: string,
+    request: IDeleteLabelsRequest
+  ): Promise<IDeleteLabelsResult>;
   /** The saved versions of a dataset's labels, oldest first. */
   listVersions(dataset: string, signal?: AbortSignal): Promise<ILabelVersion[]>;
   /** Name the labels as they are now as a new version (copies nothing). */

@@ -340,6 +340,27 @@ export interface IWireEditResult {
   sample_ids: number[] | null;
 }
 
+/** The answer of POST /datasets/{name}/edits/delete_labels: one batch of the operation log (visionlens_jlab/bulk/delete_labels.py), as an edit answers, with what it deleted */
+export interface IWireDeleteLabelsResult {
+  /** operations applied (one bulk delete) */
+  applied?: number;
+  /** ground-truth objects of the dataset now */
+  annotations?: number;
+  /** the batch's number in the dataset's log (undo inverts it) */
+  batch?: number;
+  kind?: 'edit';
+  /** always empty */
+  added?: number[];
+  /** the samples touched (null past 1,000) */
+  sample_ids?: number[] | null;
+  /** objects deleted (with dry_run: that would be) */
+  deleted: number;
+  /** whose labels: ground_truth or a model's name */
+  source: string;
+  /** only with dry_run: nothing was written (the other keys are absent) */
+  dry_run?: boolean;
+}
+
 /** A model's blind-spot result (visionlens_jlab/blindspots/api.py: run_engine; the job adds agent and attributes, visionlens_jlab/blindspots/job.py); GET answers the last one stored with created_at and each finding's review (visionlens_jlab/blindspots/results.py: last_result); see docs/blindspots.md */
 export interface IWireBlindSpotsResult {
   dataset: string;
@@ -1590,6 +1611,22 @@ export interface IWireExportsRequest {
   overwrite?: boolean;
   /** the labels as they were at this saved version (GET .../versions), and the samples' tags then (Parquet's samples.parquet, the one format that writes them); the filter selects samples as they are now */
   version?: number | null;
+}
+
+/** The body of `POST /datasets/{name}/subset`. */
+export interface IWireSubsetRequest {
+  /** the new dataset's name */
+  to: string;
+  filter?: IWireFilter | null;
+}
+
+/** The body of `POST /datasets/{name}/edits/delete_labels`. */
+export interface IWireEditsDeleteLabelsRequest {
+  /** ground_truth or a model's name */
+  source: string;
+  filter?: IWireFilter | null;
+  /** only count: {deleted, source, dry_run: true}, nothing written (the lab's confirmation) */
+  dry_run?: boolean;
 }
 
 /** The body of `POST /datasets/{name}/tags`. */

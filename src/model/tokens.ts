@@ -231,6 +231,8 @@ export namespace CommandIDs {
   export const openPlugins = 'visionlens:open-plugins';
   export const openBlindSpots = 'visionlens:open-blindspots';
   export const exportView = 'visionlens:export-view';
+  export const subsetView = 'visionlens:subset-view';
+  export const deleteViewLabels = 'visionlens:delete-view-labels';
   export const openPatches = 'visionlens:open-patches';
   export const labelStudio = 'visionlens:label-studio';
   export const openVersions = 'visionlens:open-versions';

@@ -103,6 +103,11 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
+    from .bulk import cmd_delete_view, names_a_view
+
+    if names_a_view(args):
+        return cmd_delete_view(args)
+
     def local(catalog: Any) -> dict[str, Any]:
         from ..vectors import LazyVectorStore
 
@@ -224,8 +229,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_common_options(p)
     p.set_defaults(func=cmd_datasets)
 
-    p = sub.add_parser("delete", help="delete a dataset")
+    p = sub.add_parser(
+        "delete",
+        help="delete a dataset, or with --labels SOURCE the labels of SOURCE on a view of it",
+    )
     p.add_argument("dataset")
+    from .bulk import add_delete_view_options
+
+    add_delete_view_options(p)
     add_common_options(p)
     p.set_defaults(func=cmd_delete)
 
@@ -262,6 +273,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.vlm",
     "visionlens_jlab.cli.select",
     "visionlens_jlab.cli.semantic",
+    "visionlens_jlab.cli.bulk",
 ]
 """Modules whose ``add_parser(subparsers)`` adds a subcommand (demo, evaluate, ...)."""
 

@@ -182,8 +182,11 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             "stats": json.loads(r[7]) if r[7] else {},
             # stale: the model was imported again, or its boxes or the ground truth were
             # edited (the edit log) since: the per-box rows of the edited samples were
-            # matched again (.rematch), the summary is the run's: evaluate again for it
-            "stale": bool(r[8] or r[9]),
+            # matched again (.rematch), the summary is the run's: evaluate again for it;
+            # or the evaluation came with samples copied from another dataset (its summary
+            # is of the whole source: bulk/subset.py), or another dataset was merged into
+            # this one since (bulk/merge.py)
+            "stale": bool(r[8] or r[9] or {"copied_from", "merged_from"} & set(json.loads(r[4]))),
             "edited_since": bool(r[9]),
         }
         for r in rows

@@ -33,6 +33,7 @@ HANDLER_MODULES = [
     "vlm",
     "selections",
     "segment",
+    "bulk",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

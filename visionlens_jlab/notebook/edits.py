@@ -1,6 +1,7 @@
 """Label edits and versions from a notebook: ``ds.edit([...])``, ``ds.undo()``,
 ``ds.edit_log()``, ``ds.snapshot(message)``, ``ds.versions()``, ``ds.version(v)`` (its
-labels read-only), ``ds.diff(v1, v2)``, ``ds.restore(v)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
+labels read-only), ``ds.diff(v1, v2)``, ``ds.restore(v)``, ``ds.delete_labels(filter,
+source=...)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
 ``ds.pull_from_label_studio(...)``. Every call goes through the server's REST API, which
 alone writes the catalog; the log records the Jupyter user."""
 
@@ -12,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..rest_client import RestClient, dataset_path
+from .bodies import Filter, filter_body
 from .version_view import VersionView
 
 LOG_COLUMNS = [
@@ -43,6 +45,13 @@ class EditsMixin:
     def redo(self) -> dict[str, Any]:
         """Redo the last undo."""
         return dict(self._client.post_json(dataset_path(self.name, "edits", "redo"), {}))
+
+    def delete_labels(self, filter: Filter | None = None, *, source: str) -> dict[str, Any]:
+        """Delete every label of ``source`` (``'ground_truth'`` or a model's name) on the
+        samples matching ``filter`` as one batch of the log: ``ds.undo()`` takes it back.
+        Returns the batch's answer with ``deleted`` (how many objects)."""
+        body = {"filter": filter_body(filter), "source": source}
+        return dict(self._client.post_json(dataset_path(self.name, "edits", "delete_labels"), body))
 
     def edit_log(self, limit: int = 1000) -> pd.DataFrame:
         """The last ``limit`` operations, newest first: one row per object changed, and one

@@ -1,5 +1,5 @@
 """The server jobs a notebook starts on a dataset and waits for with a progress bar:
-``ds.embed(...)``, ``ds.export(...)``, ``ds.predict(...)``. Interrupting the cell cancels
+``ds.embed(...)``, ``ds.export(...)``, ``ds.subset(...)``, ``ds.predict(...)``. Interrupting the cell cancels
 the job; the server alone writes the catalog."""
 
 from __future__ import annotations
@@ -105,6 +105,20 @@ class ServerJobsMixin:
         }
         answer = self._client.post_json(dataset_path(self.name, "exports"), body)
         return dict(job_result(self._client, answer["job"], "export", show=progress))
+
+    def subset(
+        self, filter: Filter | None = None, *, name: str, progress: bool = True
+    ) -> dict[str, Any]:
+        """Copy the samples matching ``filter`` (a grid filter; ``{'tags': {'any': [t]}}``,
+        ``{'ids': [...]}`` for a selection) into a new dataset ``name``, as a server job:
+        every label kind, the predictions, the evaluations' per-object results, tags,
+        fields and the embeddings' vectors (copied, not computed again); media are shared.
+        The new dataset is independent of this one. Returns ``{dataset, source, samples,
+        annotations, vectors, evaluations}``; a failure leaves no dataset behind.
+        Interrupting the cell cancels the job."""
+        body = {"to": name, "filter": filter_body(filter)}
+        answer = self._client.post_json(dataset_path(self.name, "subset"), body)
+        return dict(job_result(self._client, answer["job"], "subset", show=progress))
 
     def predict(
         self,

@@ -317,6 +317,58 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect(refused.message).toContain('is not empty');
   }, 60000);
 
+  it('copies a view into a new dataset as a job', async () => {
+    const file = path.join(server.dir, 'tocopy.json');
+    writeCoco(file, 3);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'tocopy' }),
+      { intervalMs: 50 }
+    );
+    const started = await client.startSubset('tocopy', {
+      to: 'copied',
+      filter: { sample: { file_name: { in: ['img1.jpg', 'img2.jpg'] } } }
+    });
+    expect(started.kind).toBe('subset');
+    const done = await client.waitForJob(started, { intervalMs: 50 });
+    expect(done.result).toMatchObject({
+      dataset: 'copied',
+      source: 'tocopy',
+      samples: 2
+    });
+    const refused = await client
+      .startSubset('tocopy', { to: 'copied' })
+      .catch(e => e);
+    expect(refused).toBeInstanceOf(VisionLensAPIError);
+    expect(refused.status).toBe(409);
+  }, 60000);
+
+  it('counts, deletes and undoes the labels of a view', async () => {
+    const file = path.join(server.dir, 'todelete.json');
+    writeCoco(file, 3);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'todelete' }),
+      { intervalMs: 50 }
+    );
+    const filter = { sample: { file_name: { in: ['img1.jpg', 'img3.jpg'] } } };
+    const counted = await client.deleteViewLabels('todelete', {
+      filter,
+      source: 'ground_truth',
+      dry_run: true
+    });
+    expect(counted).toEqual({
+      deleted: 2,
+      source: 'ground_truth',
+      dry_run: true
+    });
+    const done = await client.deleteViewLabels('todelete', {
+      filter,
+      source: 'ground_truth'
+    });
+    expect(done).toMatchObject({ deleted: 2, kind: 'edit', annotations: 1 });
+    const undone = await client.undoEdit('todelete');
+    expect(undone).toMatchObject({ kind: 'undo', annotations: 3 });
+  }, 60000);
+
   it('lists the versions an export may write and refuses an unknown one', async () => {
     const file = path.join(server.dir, 'versioned.json');
     writeCoco(file, 2);

@@ -145,6 +145,20 @@ export class GridToolbar extends Panel {
         })
       ],
       [
+        'subset',
+        commandButton(commands, CommandIDs.subsetView, {
+          label: 'New dataset from view…',
+          className: 'jp-VisionLens-subsetView'
+        })
+      ],
+      [
+        'delete-labels',
+        commandButton(commands, CommandIDs.deleteViewLabels, {
+          label: 'Delete labels…',
+          className: 'jp-VisionLens-deleteViewLabels'
+        })
+      ],
+      [
         'patches',
         commandButton(commands, CommandIDs.openPatches, {
           label: 'Objects',

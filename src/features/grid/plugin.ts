@@ -27,6 +27,8 @@ import {
 } from '../../ui/virtualGrid/VirtualGrid';
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
+import { subsetView } from './SubsetDialog';
+import { deleteViewLabels } from './DeleteLabelsDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
@@ -248,6 +250,56 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.subsetView, {
+      label: 'New dataset from view…',
+      caption:
+        'Copy the selected samples, else the search results, else all matching the filter, into a new dataset (labels, predictions, evaluations, tags, fields and embeddings; images shared; a job)',
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        if (!dataset) {
+          await showErrorMessage(
+            'New dataset from view',
+            'Open a dataset first.'
+          );
+          return;
+        }
+        try {
+          if (await subsetView(model, dataset)) {
+            await app.commands.execute(CommandIDs.openJobs);
+          }
+        } catch (error) {
+          await showErrorMessage(
+            'New dataset from view',
+            (error as Error).message
+          );
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.deleteViewLabels, {
+      label: 'Delete labels of view…',
+      caption:
+        'Delete the labels of one source on the selected samples, else the search results, else all matching the filter (counted and confirmed first; one undoable edit)',
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        if (!dataset) {
+          await showErrorMessage(
+            'Delete labels of view',
+            'Open a dataset first.'
+          );
+          return;
+        }
+        try {
+          await deleteViewLabels(model, dataset);
+        } catch (error) {
+          await showErrorMessage(
+            'Delete labels of view',
+            (error as Error).message
+          );
+        }
+      }
+    });
     app.contextMenu.addItem({
       command: CommandIDs.moreLikeThis,
       selector: '.jp-VisionLens-tile[data-sample-id]',
@@ -258,7 +310,12 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       command: CommandIDs.clearSearch,
       category: 'VisionLens'
     });
-    for (const command of [CommandIDs.exportView, CommandIDs.labelStudio]) {
+    for (const command of [
+      CommandIDs.exportView,
+      CommandIDs.subsetView,
+      CommandIDs.deleteViewLabels,
+      CommandIDs.labelStudio
+    ]) {
       palette?.addItem({ command, category: 'VisionLens' });
     }
     launcher?.add({

@@ -6,6 +6,7 @@
 import {
   IExportRequest,
   IFilter,
+  ISubsetRequest,
   IJob,
   ILabelVersion,
   IVisionLensModel
@@ -49,6 +50,17 @@ export async function startExport(
   request: IExportRequest
 ): Promise<IJob> {
   const job = await model.client.startExport(dataset, request);
+  void model.jobs.refresh();
+  return job;
+}
+
+/** Start the job copying a view of `dataset` into a new dataset. */
+export async function startSubset(
+  model: IVisionLensModel,
+  dataset: string,
+  request: ISubsetRequest
+): Promise<IJob> {
+  const job = await model.client.startSubset(dataset, request);
   void model.jobs.refresh();
   return job;
 }

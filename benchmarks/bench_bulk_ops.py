@@ -1,0 +1,170 @@
+"""Bulk operations on a view (issue #54): a view copied into a new dataset with its vectors,
+a view's labels deleted as one batch of the log, and the undo of that deletion.
+
+    flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_bulk_ops.py \\
+        [--sizes 100000] [--fraction 0.1] [--runs 3] [--dim 64] [--cache /tmp/vl-browse-cache]
+        [--out FILE]
+
+Per size, the browsing benchmark's synthetic dataset (``bench_browse.dataset_dir``: ``n``
+images, 3 ground-truth boxes each, models ``m1`` and ``m2``, an evaluation of ``m1``) is
+copied to a temporary directory, and a real Qdrant Edge store gets a ``--dim`` vector for
+every sample (recorded as the dataset's vector space). The view is every sample whose id is
+a multiple of ``1 / fraction`` (10 %: 100K of 1M). Then ``--runs`` times:
+
+* **subset**: :func:`~visionlens_jlab.bulk.subset.subset_dataset` of the view into a new
+  dataset (every row, the derived tables, the evaluation, the view's vectors copied in the
+  store), checked: the new dataset's samples and the store's points of it; then the copy is
+  deleted (catalog and vectors) for the next run;
+* reference, same catalog: a bare ``INSERT ... SELECT`` of the view's ``samples`` and
+  ``annotations`` rows into temporary tables (the floor of any copy in DuckDB), and the
+  read of the view's vectors out of the store alone;
+* **delete labels**: the view's ground-truth objects deleted as one batch of the log
+  (:func:`~visionlens_jlab.bulk.delete_labels.delete_view_labels`), and **undo** of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_browse import dataset_dir
+from harness import environment, header, load_average, run_locked, summary, table
+
+from visionlens_jlab import edits
+from visionlens_jlab.bulk.delete_labels import delete_view_labels
+from visionlens_jlab.bulk.subset import subset_dataset
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.embed.spaces import record_space
+from visionlens_jlab.features import load as load_features
+from visionlens_jlab.vectors import EdgeVectorStore
+
+
+def seconds(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t0, out
+
+
+def measure(n: int, runs: int, fraction: float, dim: int, cache: Path) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    src = dataset_dir(cache, n)
+    with tempfile.TemporaryDirectory(prefix="vl-bulk-") as tmp:
+        work = Path(tmp) / "data"
+        shutil.copytree(src, work)
+        catalog = Catalog(work)
+        store = EdgeVectorStore(work / "vectors" / "edge")
+        try:
+            with catalog.cursor() as cur:
+                ds = catalog.dataset_id(cur, "bench")
+                ids = np.array([r[0] for r in cur.execute(
+                    "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY 1", [ds]
+                ).fetchall()], dtype=np.int64)  # fmt: skip
+            space = store.ensure_space("bench", "1", dim).name
+            rng = np.random.default_rng(0)
+            for start in range(0, len(ids), 8192):
+                chunk = ids[start : start + 8192]
+                store.upsert(space, chunk, rng.normal(size=(len(chunk), dim)), dataset_ids=ds)
+            record_space(catalog, ds, space=space, model="bench", version="1", dim=dim,
+                         preprocessing="bench", count=len(ids), complete=True, info={})  # fmt: skip
+            step = round(1 / fraction)
+            view_ids = ids[ids % step == 0]
+            spec = {"ids": view_ids.tolist()}
+            for _ in range(runs):
+                t, result = seconds(
+                    subset_dataset, catalog, "bench", "part", spec, vectors=lambda: store
+                )
+                assert result.samples == len(view_ids) == result.vectors[space]
+                with catalog.cursor() as cur:
+                    part = catalog.dataset_id(cur, "part")
+                assert store.count(space, part) == len(view_ids)
+                times.setdefault("subset (rows, derived, vectors)", []).append(t)
+                catalog.delete_dataset("part")
+                store.delete_dataset(part)
+
+                t_rows = reference_rows(catalog, ds, view_ids)
+                times.setdefault("reference: bare INSERT of samples + annotations", []).append(
+                    t_rows
+                )
+                t_vec, _ = seconds(read_vectors, store, space, view_ids)
+                times.setdefault("reference: reading the view's vectors", []).append(t_vec)
+
+                t, answer = seconds(delete_view_labels, catalog, "bench",
+                                    {"ids": view_ids.tolist()}, "ground_truth", "bench")  # fmt: skip
+                times.setdefault("delete the view's ground-truth labels", []).append(t)
+                deleted = answer["deleted"]
+                t, _ = seconds(edits.undo, catalog, "bench", "bench")
+                times.setdefault("undo of that delete", []).append(t)
+            times["objects deleted per run"] = [float(deleted)]
+            times["samples in the view"] = [float(len(view_ids))]
+        finally:
+            store.close()
+            catalog.close()
+    return times
+
+
+def reference_rows(catalog: Catalog, ds: int, view_ids: np.ndarray) -> float:
+    """A bare copy of the view's samples and annotations rows into temporary tables."""
+    import pyarrow as pa
+
+    with catalog.cursor() as cur:
+        cur.register("_chosen", pa.table({"sample_id": view_ids}))
+        t0 = time.perf_counter()
+        cur.execute(
+            "CREATE TEMP TABLE _s AS SELECT * FROM samples WHERE dataset_id = ? "
+            "AND sample_id IN (SELECT sample_id FROM _chosen)",
+            [ds],
+        )
+        cur.execute(
+            "CREATE TEMP TABLE _a AS SELECT * FROM annotations WHERE dataset_id = ? "
+            "AND sample_id IN (SELECT sample_id FROM _chosen)",
+            [ds],
+        )
+        t = time.perf_counter() - t0
+        cur.execute("DROP TABLE _s")
+        cur.execute("DROP TABLE _a")
+    return t
+
+
+def read_vectors(store: EdgeVectorStore, space: str, view_ids: np.ndarray) -> int:
+    got = 0
+    for start in range(0, len(view_ids), 8192):
+        found, _ = store.get_vectors(space, view_ids[start : start + 8192])
+        got += len(found)
+    return got
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    ap.add_argument("--fraction", type=float, default=0.1)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--dim", type=int, default=64)
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
+    ap.add_argument("--out", type=Path)
+    opts = ap.parse_args()
+    load_features()
+    env, load_start = environment(), load_average()
+    results = {n: measure(n, opts.runs, opts.fraction, opts.dim, opts.cache) for n in opts.sizes}
+    rows = []
+    for key in results[opts.sizes[0]]:
+        cells = [summary(results[n][key]).fmt(2) for n in opts.sizes]
+        rows.append([key, *cells])
+    text = header("Bulk operations on a view", env, load_start, load_average())
+    text += f"\n{opts.runs} runs per size; median (min–max) in seconds unless named.\n\n"
+    text += table(["", *(f"{n:,} images" for n in opts.sizes)], rows)
+    if opts.out:
+        opts.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    run_locked(main)

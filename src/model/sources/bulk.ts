@@ -1,0 +1,31 @@
+/**
+ * Deleting a view's labels of one source: the count a confirmation shows and
+ * the deletion itself (one undoable batch of the edit log; every open view
+ * follows through the server's labels event).
+ */
+import { IDeleteLabelsResult, IFilter, IVisionLensModel } from '../tokens';
+
+/** How many labels of `source` the view `filter` of `dataset` holds. */
+export async function countViewLabels(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  source: string
+): Promise<number> {
+  const counted = await model.client.deleteViewLabels(dataset, {
+    filter,
+    source,
+    dry_run: true
+  });
+  return counted.deleted;
+}
+
+/** Delete the labels of `source` on the view `filter` of `dataset`. */
+export function deleteViewLabels(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter,
+  source: string
+): Promise<IDeleteLabelsResult> {
+  return model.client.deleteViewLabels(dataset, { filter, source });
+}

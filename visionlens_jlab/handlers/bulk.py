@@ -1,0 +1,74 @@
+"""Bulk operations on a view: a view copied into a new dataset, a view's labels deleted.
+
+``POST /datasets/{name}/subset`` body ``{to, filter}`` answers 202 with the job; its result
+is what ``visionlens subset --json`` prints. What the copy would refuse (an unknown dataset,
+a bad filter or name, a name taken) is a 400/404/409 before any job starts.
+
+``POST /datasets/{name}/edits/delete_labels`` body ``{filter, source}`` deletes the labels of
+``source`` on the view's samples as one batch of the edit log (undoable), answered like an
+edit and told to every open lab as a labels event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from ..bulk.delete_labels import delete_view_labels
+from ..bulk.subset import check_subset, subset_dataset
+from ..jobs import JobContext, JobEffects, JobKind
+from .base import VisionLensHandler
+from .edits import EditsBase
+
+SUBSET_JOB = JobKind("subset", JobEffects(datasets="created"))
+"""A new dataset appears; the source is not changed."""
+
+
+class SubsetHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        new_name, spec = body["to"].strip(), body.get("filter")
+        catalog, app = self.catalog, self.app
+        await self.run_blocking(lambda: check_subset(catalog, name, new_name, spec))
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            def progress(stage: str, fraction: float) -> None:
+                ctx.check_cancelled()  # raised here, nothing of the copy is kept
+                ctx.stage(stage, fraction=fraction)
+
+            result = subset_dataset(
+                catalog, name, new_name, spec, vectors=app.vector_store, progress=progress
+            )
+            return result.to_dict()
+
+        await self.submit_job(SUBSET_JOB, run, title=f"New dataset {new_name} from {name}",
+                              dataset=name)  # fmt: skip
+
+
+class DeleteLabelsHandler(EditsBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        spec, source, dry_run = body.get("filter"), body["source"], body.get("dry_run", False)
+        if dry_run:  # a count for the confirmation: no batch, nothing to tell the labs
+            catalog = self.catalog
+            await self.answer(
+                lambda: delete_view_labels(catalog, name, spec, source, "", dry_run=True)
+            )
+            return
+        await self.answer_batch(
+            lambda catalog, dataset, user: delete_view_labels(catalog, dataset, spec, source, user),
+            name,
+            self.user_name,
+        )
+
+
+ROUTES = [
+    (r"/datasets/(?P<name>[^/]+)/subset", SubsetHandler),
+    (r"/datasets/(?P<name>[^/]+)/edits/delete_labels", DeleteLabelsHandler),
+]
