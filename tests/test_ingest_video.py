@@ -293,3 +293,23 @@ def test_an_edited_track_object_keeps_its_identity_through_undo_and_redo(tmp_pat
         assert (
             _rows(catalog, "SELECT ann_id, track_id, x FROM annotations ORDER BY ann_id") == before
         )
+
+
+def test_a_video_view_becomes_a_dataset_with_its_frames_videos_and_tracks(
+    tmp_path: Path,
+) -> None:
+    from visionlens_jlab.bulk.subset import subset_dataset
+
+    write_mot(tmp_path / "mot", {"A": 6, "B": 4})
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", tmp_path / "mot")
+        subset_dataset(catalog, "m", "only-b", {"sample": {"fields.video": {"eq": "B"}}})
+        sql = (
+            "SELECT v.name, f.frame_number, a.track_id, a.x, a.y FROM video_frames f "
+            "JOIN datasets d USING (dataset_id) JOIN videos v USING (dataset_id, video_id) "
+            "JOIN annotations a ON a.sample_id = f.sample_id WHERE d.name = ? ORDER BY ALL"
+        )
+        with catalog.cursor() as cur:
+            original = cur.execute(sql, ["m"]).fetchall()
+            copied = cur.execute(sql, ["only-b"]).fetchall()
+        assert copied and copied == [r for r in original if r[0] == "B"]

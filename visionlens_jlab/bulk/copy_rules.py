@@ -31,9 +31,21 @@ PER_SAMPLE = (
     "media_status",
     "vlm_labels",
     "model_run_empty_samples",
+    "video_frames",
+    "semantic_masks",
 )
 PER_OBJECT = ("object_tags",)
-WHOLE = ("categories", "models", "evaluations", "label_quality_runs", "computed_fields")
+WHOLE = (
+    "categories",
+    "models",
+    "evaluations",
+    "label_quality_runs",
+    "computed_fields",
+    # a copied frame keeps its video (ids unchanged): every video's row comes along
+    "videos",
+    "semantic_sources",
+    "semantic_classes",
+)
 VECTOR_SPACES = "vector_spaces"
 """Copied with the vectors' count of the new dataset (the vectors are copied in the store)."""
 DERIVED = (
