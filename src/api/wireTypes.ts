@@ -1666,6 +1666,12 @@ export interface IWireEvaluationsRequest {
   sigmas?: number[];
 }
 
+/** The body of `POST /datasets/{name}/tracking`. */
+export interface IWireTrackingRequest {
+  /** the prediction set whose objects carry track ids (MOT results imported with --format mot) */
+  model: string;
+}
+
 /** The body of `POST /datasets/{name}/embed`. */
 export interface IWireEmbedRequest {
   /** builtin-color-gradient, ARCH or ARCH:TAG; default: ViT-B-32 laion2b if its weights are here, else the built-in */

@@ -59,6 +59,12 @@ def add_parser(subparsers: Any) -> None:
         "kpt_oks_sigmas; else COCO's 17 person sigmas for 17-point skeletons, else 1/K "
         "per keypoint)",
     )
+    p.add_argument(
+        "--tracking",
+        action="store_true",
+        help="evaluate the model's tracks on the dataset's videos: CLEAR, Identity and HOTA "
+        "as TrackEval (MOT Challenge classes: its pedestrian protocol; else class-agnostic)",
+    )
     add_common_options(p, json_help="print one JSON object (the report)")
     p.set_defaults(func=cmd_evaluate)
 
@@ -71,6 +77,23 @@ def _sigmas(text: str) -> list[float]:
     if not all(v > 0 for v in values):
         raise argparse.ArgumentTypeError("sigmas must be positive")
     return values
+
+
+def _tracking(args: argparse.Namespace) -> dict[str, Any]:
+    """``--tracking``: the tracking report, from the catalog or the server's route."""
+    from ..evaluate.tracking.catalog_sequences import evaluate_dataset_tracking
+    from .common import run_local_or_remote
+
+    out = run_local_or_remote(
+        args,
+        lambda catalog: evaluate_dataset_tracking(catalog, args.dataset, args.model),
+        lambda client: dict(
+            client.post_json(f"datasets/{args.dataset}/tracking", {"model": args.model})
+        ),
+    )
+    if args.json:
+        out.pop("text", None)
+    return out
 
 
 def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
@@ -90,6 +113,8 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
 
     with usage_errors():
         validate_params(args.protocol, args.iou, args.iou_type, args.sigmas)
+    if args.tracking:
+        return _tracking(args)
 
     def local(catalog: Any) -> dict[str, Any]:
         layout = mask_layout(catalog, args.dataset, args.model)
