@@ -36,13 +36,16 @@ def frame_pixels(number: int, width: int, height: int) -> np.ndarray:
     return pixels
 
 
-def read_number(rgb: np.ndarray) -> int:
-    """The frame number drawn into a decoded RGB picture (``height x width x 3``)."""
-    block = rgb.shape[1] // BITS
+def read_number(rgb: np.ndarray, scale: float = 1.0) -> int:
+    """The frame number drawn into a decoded RGB picture (``height x width x 3``) that was
+    scaled by ``scale`` (a thumbnail) from the frame written."""
+    block = rgb.shape[1] / BITS
+    band = BAND * scale
     number = 0
     for bit in range(BITS):
-        # The centre of the block: edges blur across block boundaries in chroma.
-        patch = rgb[4 : BAND - 4, bit * block + 4 : (bit + 1) * block - 4]
+        # The middle of the block: edges blur across block boundaries (chroma, scaling).
+        left = int(bit * block + block / 4)
+        patch = rgb[int(band / 4) : int(band * 3 / 4), left : int(left + block / 2)]
         number = number * 2 + int(patch.mean() > 128)
     return number
 
