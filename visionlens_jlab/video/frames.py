@@ -12,8 +12,13 @@ Three bounded caches make browsing cheap (:class:`FrameReader`):
   keyed by path and ``mtime_ns``/size, so a changed file is probed again;
 * a few open containers, each with a decoder positioned after the last frame it gave out,
   so "next frame" decodes one frame instead of seeking;
-* the last decoded frames (a byte budget): a seek keeps the ``window`` frames before the
-  target that it decodes anyway, so "previous frame" is usually a cache hit.
+* the last decoded frames (a byte budget): a jump keeps the ``seek_window`` frames before
+  its target, and a step back that must seek keeps ``window`` of them, so "previous frame"
+  is usually a cache hit.
+
+On the way from the keyframe to the frames kept, frames no other frame refers to (most
+B-frames) are not decoded at all (``skip_frame=NONREF``): their pictures would be thrown
+away, and nothing else depends on them, so the target's pixels are the same bits.
 
 Thread-safe: each open container has its own lock (PyAV containers are not thread-safe);
 requests for different files decode in parallel. Nothing is ever written to disk.
@@ -38,7 +43,9 @@ from .probe import VideoError, probe_video
 DEFAULT_CACHE_BYTES = 192 * 1024 * 1024
 """Decoded frames kept in memory, all files together (~60 frames of 1080p yuv420p)."""
 DEFAULT_WINDOW = 32
-"""Frames before a seek's target that are kept (previous-frame stepping)."""
+"""Frames before the target that are decoded and kept when stepping back needs a seek."""
+DEFAULT_SEEK_WINDOW = 8
+"""Frames before the target of a jump (not a step back) that are decoded and kept."""
 DEFAULT_OPEN = 4
 """Open containers (file handles and decoder state) kept."""
 DEFAULT_INDEXES = 32
@@ -116,10 +123,29 @@ class _Cursor:
         """Position of the frame ``frames`` yields next, when known."""
         self.closed = False
 
+    skip_below: int | None = None
+    """Packets with a smaller pts are decoded with ``skip_frame=NONREF``: a frame no other
+    frame refers to and that nobody asked for is not decoded at all (half the B-frames)."""
+    last_target: int | None = None
+
     def seek(self, pts: int) -> None:
         self.container.seek(pts, stream=self.stream, backward=True, any_frame=False)
-        self.frames = self.container.decode(self.stream)
+        self.frames = self._decoded()
         self.next_position = None
+
+    def _decoded(self) -> Iterator[Any]:
+        context = self.stream.codec_context
+        skipping = False
+        for packet in self.container.demux(self.stream):  # ends with a flushing packet
+            skip = (
+                packet.pts is not None
+                and self.skip_below is not None
+                and packet.pts < self.skip_below
+            )
+            if skip != skipping:  # the decoder reads the setting per packet
+                context.skip_frame = "NONREF" if skip else "DEFAULT"
+                skipping = skip
+            yield from context.decode(packet)
 
     def close(self) -> None:
         with self.lock:
@@ -135,12 +161,14 @@ class FrameReader:
         *,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         window: int = DEFAULT_WINDOW,
+        seek_window: int = DEFAULT_SEEK_WINDOW,
         max_open: int = DEFAULT_OPEN,
         max_indexes: int = DEFAULT_INDEXES,
         thread_type: str = "AUTO",
     ) -> None:
         self.cache_bytes = cache_bytes
         self.window = window
+        self.seek_window = seek_window
         self.max_open = max_open
         self.max_indexes = max_indexes
         self.thread_type = thread_type
@@ -217,6 +245,11 @@ class FrameReader:
         self, key: tuple[str, str], cursor: _Cursor, index: FrameIndex, target: int
     ) -> Any:
         keyframe = index.keyframe_before(target)
+        # Stepping back keeps a long run of frames before the target; a jump only a few.
+        backward = cursor.last_target is not None and target < cursor.last_target
+        keep = self.window if backward else self.seek_window
+        cursor.skip_below = int(index.pts[target - keep]) if target - keep > 0 else None
+        cursor.last_target = target
         ahead = cursor.next_position
         if cursor.frames is None or ahead is None or not keyframe <= ahead <= target:
             self._seek(cursor, index, keyframe)
@@ -249,7 +282,7 @@ class FrameReader:
             cursor.next_position = position + 1
             if position > target:
                 return None
-            if position >= target - self.window:
+            if cursor.skip_below is None or frame.pts >= cursor.skip_below:
                 self._store(key, position, frame)
             if position == target:
                 return frame
