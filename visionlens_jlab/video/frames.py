@@ -122,11 +122,10 @@ class _Cursor:
         self.next_position: int | None = None
         """Position of the frame ``frames`` yields next, when known."""
         self.closed = False
-
-    skip_below: int | None = None
-    """Packets with a smaller pts are decoded with ``skip_frame=NONREF``: a frame no other
-    frame refers to and that nobody asked for is not decoded at all (half the B-frames)."""
-    last_target: int | None = None
+        self.skip_below: int | None = None
+        """Packets with a smaller pts are decoded with ``skip_frame=NONREF``: a frame no
+        other frame refers to and nobody asked for is not decoded (half the B-frames)."""
+        self.last_target: int | None = None
 
     def seek(self, pts: int) -> None:
         self.container.seek(pts, stream=self.stream, backward=True, any_frame=False)
@@ -135,7 +134,7 @@ class _Cursor:
 
     def _decoded(self) -> Iterator[Any]:
         context = self.stream.codec_context
-        skipping = False
+        skipping: bool | None = None  # unknown: an earlier pass may have left it on
         for packet in self.container.demux(self.stream):  # ends with a flushing packet
             skip = (
                 packet.pts is not None
