@@ -22,7 +22,10 @@ frame numbers for every case):
   ``seek(pts, backward=True)``, decode until the frame's pts);
 * next / previous frame: ``--steps`` forward then back from a random frame, ours vs the
   plain loop (which seeks for every frame);
-* ours under each ``thread_type`` (NONE, SLICE, FRAME, AUTO) for random seeks.
+* ours under each ``thread_type`` (NONE, SLICE, FRAME, AUTO) for random seeks;
+* end to end (unless ``--no-server``): a ``jupyter server`` with one sample per frame (rows
+  written straight into its catalog, as the media benchmark does), GET of a random frame's
+  original (JPEG) and uncached 256 px thumbnail, and of originals stepping next/previous.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import environment, header, load_average, run_locked, summary, table  # noqa: E402
+from media_support import API, Server, insert_dataset  # noqa: E402
 
 from visionlens_jlab.media import sources  # noqa: E402
 from visionlens_jlab.media.video_source import VideoFrameSource  # noqa: E402
@@ -133,7 +137,27 @@ def pct(values: list[float], q: float) -> float:
     return float(np.quantile(np.asarray(values), q))
 
 
-def one_round(path: str, index: Any, args: argparse.Namespace, rnd: int) -> dict[str, list[float]]:
+class ServerCases:
+    """The same reads end to end: a ``jupyter server`` with a dataset of every frame."""
+
+    def __init__(self, path: Path, num_frames: int, tmp: Path) -> None:
+        frames = [Path(frame_location(str(path), n)) for n in range(1, num_frames + 1)]
+        insert_dataset(tmp / "data", "video", frames)
+        self.server = Server(tmp / "data", tmp, log_path=tmp / "server.log")
+        self.first_id = 1  # ids from 1 in a fresh catalog, in frame order
+
+    def get(self, number: int, query: str = "") -> None:
+        sid = self.first_id + number - 1
+        status, body = self.server.get(f"{API}/datasets/video/samples/{sid}/image{query}")
+        assert status == 200 and body, status
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def one_round(
+    path: str, index: Any, args: argparse.Namespace, rnd: int, server: ServerCases | None
+) -> dict[str, list[float]]:
     """Every case once (order rotated by ``rnd``); raw latencies in ms by case."""
     rng = random.Random(rnd)
     total = index.num_frames
@@ -186,7 +210,19 @@ def one_round(path: str, index: Any, args: argparse.Namespace, rnd: int) -> dict
 
         return run
 
+    def served() -> None:
+        assert server is not None
+        # Frames no other case of any round asks the server for: its thumbnail cache misses.
+        fresh = [min(total, n + 1 + rnd) for n in seeks]
+        results["server: original of a random frame"] = latencies(server.get, fresh)
+        results["server: 256 px thumbnail of a random frame"] = latencies(
+            lambda n: server.get(max(1, n - 2 - rnd), "?size=256"), seeks
+        )
+        server.get(start)
+        results["server: original, next/prev"] = latencies(server.get, steps)
+
     cases = [ours_random, ours_jpeg, plain_random, ours_steps, plain_steps]
+    cases += [served] if server is not None else []
     cases += [threads(kind) for kind in THREAD_TYPES]
     shift = rnd % len(cases)
     for case in cases[shift:] + cases[:shift]:
@@ -201,6 +237,9 @@ def main() -> None:
     parser.add_argument("--seeks", type=int, default=40, help="random frames per round")
     parser.add_argument("--steps", type=int, default=30, help="frames stepped each way")
     parser.add_argument("--video", type=Path, help="reuse this file instead of encoding one")
+    parser.add_argument(
+        "--no-server", dest="server", action="store_false", help="skip the end-to-end cases"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/video.md")
     args = parser.parse_args()
     load_start = load_average()
@@ -210,7 +249,12 @@ def main() -> None:
         t0 = time.perf_counter()
         index = load_index(str(path))
         probe_s = time.perf_counter() - t0
-        rounds = [one_round(str(path), index, args, rnd) for rnd in range(args.rounds)]
+        server = ServerCases(path, index.num_frames, Path(tmp)) if args.server else None
+        try:
+            rounds = [one_round(str(path), index, args, r, server) for r in range(args.rounds)]
+        finally:
+            if server is not None:
+                server.stop()
         size_mb = path.stat().st_size / 1e6
     lines = [
         header("Video seek (1080p h264, 2-second GOP)", environment(), load_start, load_average())
