@@ -145,3 +145,24 @@ def test_the_media_source_serves_a_frame_as_a_jpeg_of_its_size(videos: dict[str,
     assert sources.resolve_within(location, root) == frame_location(
         str(videos["vfr"].resolve()), 77
     )
+
+
+def test_the_embedding_decoder_reads_confined_frames(videos: dict[str, Path]) -> None:
+    # What embed/predict jobs do with a view's locations: confine, then read on threads.
+    from visionlens_jlab.embed.decode import InputSpec, iter_batches
+    from visionlens_jlab.media.confine import confine
+
+    path = videos["vfr"]
+    numbers = [5, 90, 1, 47, 120, 46, 3]
+    items = [(n, frame_location(str(path), n)) for n in numbers]
+    items.append((999, frame_location(str(path.parent / ".." / "x" / "vfr.mkv"), 2)))
+    confined = confine(items, str(path.parent))
+    assert confined.refused == 1
+    spec = InputSpec(192, "square")  # the width kept: the number blocks keep their size
+    read = {}
+    for batch in iter_batches(confined.items, spec, batch_size=3, threads=3):
+        assert not batch.failed
+        read.update(zip(batch.ids, batch.pixels, strict=True))
+    assert {sid: read_number(rgb, scale=192 / 112) for sid, rgb in read.items()} == {
+        n: n for n in numbers
+    }
