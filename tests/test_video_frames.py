@@ -159,7 +159,7 @@ def test_the_embedding_decoder_reads_confined_frames(videos: dict[str, Path]) ->
     confined = confine(items, str(path.parent))
     assert confined.refused == 1
     spec = InputSpec(192, "square")  # the width kept: the number blocks keep their size
-    read = {}
+    read: dict[int, np.ndarray] = {}
     for batch in iter_batches(confined.items, spec, batch_size=3, threads=3):
         assert not batch.failed
         read.update(zip(batch.ids, batch.pixels, strict=True))
