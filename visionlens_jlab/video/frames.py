@@ -20,6 +20,10 @@ On the way from the keyframe to the frames kept, frames no other frame refers to
 B-frames) are not decoded at all (``skip_frame=NONREF``): their pictures would be thrown
 away, and nothing else depends on them, so the target's pixels are the same bits.
 
+Decoder threads: ``thread_type="SLICE"``. Frame threading ("FRAME", "AUTO") adds a
+pipeline of one frame per thread that a seek flushes and refills: on 2 cores it made a
+random seek's p95 ~35% slower (``benchmarks/results/video.md``).
+
 Thread-safe: each open container has its own lock (PyAV containers are not thread-safe);
 requests for different files decode in parallel. Nothing is ever written to disk.
 """
@@ -163,7 +167,7 @@ class FrameReader:
         seek_window: int = DEFAULT_SEEK_WINDOW,
         max_open: int = DEFAULT_OPEN,
         max_indexes: int = DEFAULT_INDEXES,
-        thread_type: str = "AUTO",
+        thread_type: str = "SLICE",
     ) -> None:
         self.cache_bytes = cache_bytes
         self.window = window
