@@ -21,8 +21,8 @@ B-frames) are not decoded at all (``skip_frame=NONREF``): their pictures would b
 away, and nothing else depends on them, so the target's pixels are the same bits.
 
 Decoder threads: ``thread_type="SLICE"``. Frame threading ("FRAME", "AUTO") adds a
-pipeline of one frame per thread that a seek flushes and refills: on 2 cores it made a
-random seek's p95 ~35% slower (``benchmarks/results/video.md``).
+pipeline of one frame per thread that a seek flushes and refills: on 2 cores it was never
+faster for seeks, and in one of two runs ~35% slower (``benchmarks/results/video.md``).
 
 Thread-safe: each open container has its own lock (PyAV containers are not thread-safe);
 requests for different files decode in parallel. Nothing is ever written to disk.
