@@ -7,7 +7,8 @@ The video is made here (seeded, libx264 ``--preset veryfast``, CRF 23, 3 B-frame
 keyframe every 60 frames at 30 fps, no scene-cut keyframes): a textured picture panning
 under the camera, so the stream carries real detail (~4 Mbit/s) and every P/B frame real
 motion. ``--seconds 3600`` gives the issue's 1-hour file; its encoding time is printed first
-(on the 2-core VM, ~10 frames/s: an hour of 1080p takes hours, so the default is a minute).
+(on the 2-core VM ~30 frames/s: an hour of 1080p takes about an hour to encode, so the
+default is a minute).
 A seek's cost is set by the GOP (how many frames are decoded from the keyframe) and the
 bit rate, not by the file's length: the keyframe index is a binary search (ours) or the
 container's own index (PyAV), so a longer file changes the figures by the index lookup
