@@ -1,17 +1,112 @@
-"""Real video sources written in a temporary folder for the video ingest tests and the MOT
-ingest benchmark: MOT Challenge sequences (small JPEG frames made with Pillow, ``gt.txt`` of
-moving boxes with known tracks) and video files encoded with PyAV."""
+"""Videos made by the tests with a real encoder (PyAV's libx264): moving shapes, and each
+frame's number drawn into its pixels, so a test reads back from decoded pixels which frame a
+reader returned.
+
+The number is written in binary as a row of :data:`BITS` black/white blocks across the top
+of the frame (most significant bit first), each block at least 16 pixels wide and tall: far
+larger than any compression artefact, so the blocks survive the encoder at its default
+quality and a decoded frame's number is read by thresholding each block's mean.
+
+MOT Challenge folders (:func:`write_mot`): image sequences with ground truth of known tracks.
+"""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
-from tests.ingest_fixtures import tiny_jpeg
-from tests.test_video_probe import write_video
+import av
+import numpy as np
 
-__all__ = ["MotSequence", "write_mot", "write_video"]
+from tests.ingest_fixtures import tiny_jpeg
+
+BITS = 12
+"""Bits of the drawn frame number (frames 1..4095)."""
+BAND = 24
+"""Height in pixels of the band of number blocks at the top of each frame."""
+
+
+def frame_pixels(number: int, width: int, height: int) -> np.ndarray:
+    """The RGB picture of frame ``number``: its number's blocks, a moving square below."""
+    pixels = np.full((height, width, 3), 96, np.uint8)
+    block = width // BITS
+    for bit in range(BITS):
+        on = (number >> (BITS - 1 - bit)) & 1
+        pixels[:BAND, bit * block : (bit + 1) * block] = 255 if on else 0
+    side = max(8, height // 5)
+    x = (number * 3) % max(1, width - side)
+    y = BAND + (number * 2) % max(1, height - BAND - side)
+    pixels[y : y + side, x : x + side] = (220, 40, 40)
+    return pixels
+
+
+def read_number(rgb: np.ndarray, scale: float = 1.0) -> int:
+    """The frame number drawn into a decoded RGB picture (``height x width x 3``) that was
+    scaled by ``scale`` (a thumbnail) from the frame written."""
+    block = rgb.shape[1] / BITS
+    band = BAND * scale
+    number = 0
+    for bit in range(BITS):
+        # The middle of the block: edges blur across block boundaries (chroma, scaling).
+        left = int(bit * block + block / 4)
+        patch = rgb[int(band / 4) : int(band * 3 / 4), left : int(left + block / 2)]
+        number = number * 2 + int(patch.mean() > 128)
+    return number
+
+
+def write_video(
+    path: Path,
+    frames: int,
+    *,
+    width: int = 192,
+    height: int = 112,
+    fps: int = 25,
+    gop: int = 25,
+    bframes: int = 2,
+    vfr_steps: list[int] | None = None,
+    preset: str = "medium",
+) -> list[int]:
+    """Encode ``frames`` frames (numbers 1..frames) with libx264; returns their timestamps.
+
+    ``gop``: keyframe interval (x264 may start one early at a scene cut, never late);
+    ``bframes``: consecutive B-frames (0 for none). ``vfr_steps``: a variable frame rate,
+    each frame lasting the next step (cycled) in milliseconds instead of ``1 / fps``.
+    """
+    time_base = Fraction(1, 1000) if vfr_steps else Fraction(1, fps)
+    stamps: list[int] = []
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.time_base = time_base
+        stream.codec_context.options = {
+            "bf": str(bframes),
+            "g": str(gop),
+            "preset": preset,
+            "sc_threshold": "0",  # keyframes only every ``gop`` frames: seeks do real work
+        }
+        t = 0
+        for n in range(1, frames + 1):
+            frame = av.VideoFrame.from_ndarray(frame_pixels(n, width, height), format="rgb24")
+            frame.pts, frame.time_base = t, time_base
+            stamps.append(t)
+            t += vfr_steps[(n - 1) % len(vfr_steps)] if vfr_steps else 1
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return stamps
+
+
+def decode_all(path: Path) -> list[np.ndarray]:
+    """Every frame of ``path`` decoded straight through, in display order (the oracle)."""
+    with av.open(str(path)) as container:
+        decoded = [
+            (int(f.pts or 0), f.to_ndarray(format="rgb24")) for f in container.decode(video=0)
+        ]
+    decoded.sort(key=lambda item: item[0])
+    return [np.asarray(rgb, np.uint8) for _, rgb in decoded]
 
 
 @dataclass

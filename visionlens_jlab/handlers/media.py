@@ -20,7 +20,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
-from ..media.service import MediaResponse, choose_variant
+from ..media.service import MediaResponse, choose_variant, etag_matches
+from ..media.video_files import RangeNotSatisfiableError, byte_range
 from .base import VisionLensHandler, engine_errors
 
 
@@ -85,6 +86,62 @@ def _size(raw: str) -> int:
     return size
 
 
+class SampleVideoHandler(VisionLensHandler):
+    """``GET .../samples/{sample_id}/video``: the video file of a frame sample, for playback.
+
+    ``Range: bytes=a-b`` answers 206 with ``Content-Range`` (one range; several ranges, or
+    an ``If-Range`` that no longer matches, get the whole file), past the end 416;
+    ``Accept-Ranges: bytes`` and the file's ``ETag`` always. 404: not a frame sample, or
+    its file is gone; 403: the file lies outside the dataset's media root.
+    """
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, sample_id: str) -> None:
+        if not sample_id.isdigit() or len(sample_id) > 18:
+            raise HTTPError(404, f"no sample {sample_id!r} in dataset {name!r}")
+        service = self.app.media
+        with engine_errors():
+            try:
+                video = await service.video(name, int(sample_id))
+            except MediaAccessError as exc:
+                raise HTTPError(
+                    403, "the video of this sample lies outside the dataset's media root"
+                ) from exc
+        self.set_header("Accept-Ranges", "bytes")
+        self.set_header("ETag", video.etag)
+        self.set_header("Cache-Control", "private, max-age=600")
+        if_range = self.request.headers.get("If-Range")
+        requested = self.request.headers.get("Range")
+        if if_range and not etag_matches(if_range, video.etag):
+            requested = None  # the file changed since the client's first part: all of it
+        try:
+            span = byte_range(requested, video.size)
+        except RangeNotSatisfiableError:
+            # Written here, not raised: an HTTPError's answer drops the headers set so far,
+            # and a 416 must say the file's size in Content-Range.
+            self.set_status(416)
+            self.set_header("Content-Range", f"bytes */{video.size}")
+            self.finish({"message": "the range lies past the end of the video file"})
+            return
+        first, last = span if span is not None else (0, video.size - 1)
+        if span is not None:
+            self.set_status(206)
+            self.set_header("Content-Range", f"bytes {first}-{last}/{video.size}")
+        self.set_header("Content-Type", video.content_type)
+        self.set_header("Content-Length", str(max(0, last - first + 1)))
+        offset = first
+        while offset <= last:
+            chunk = await service.video_chunk(video.path, offset, last - offset + 1)
+            if not chunk:
+                break  # the file shrank while streaming: stop at its end
+            self.write(chunk)
+            await self.flush()
+            offset += len(chunk)
+        self.finish()
+
+
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>[^/]+)/image", SampleImageHandler),
+    (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>[^/]+)/video", SampleVideoHandler),
 ]

@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from ..catalog.store.catalog import Catalog, NotFoundError
 from ..metrics import cache_lookup
-from . import lookup, sources
+from . import lookup, sources, video_files
 from .cache import (
     DEFAULT_GCS_REVALIDATE_S,
     DEFAULT_MAX_BYTES,
@@ -267,6 +267,15 @@ class MediaService:
         if entry.error is not None:
             return self._bad_media(media, entry.error, "", THUMBNAIL_SIZES[0], crop=True)
         return MediaResponse(200, entry.data, "image/jpeg", f'"{key[:32]}"')
+
+    async def video(self, dataset: str, sample_id: int) -> video_files.VideoFile:
+        """The video file of a frame sample, to stream (:mod:`.video_files`)."""
+        media = await self._sample_media(dataset, sample_id)
+        return await self._run(video_files.video_file, media.location, media.media_root)
+
+    async def video_chunk(self, path: str, offset: int, length: int) -> bytes:
+        """Bytes of a video file being streamed, read off the event loop."""
+        return await self._run(video_files.read_chunk, path, offset, length)
 
     def pregenerate(
         self, ctx: Any, dataset: str, sizes: tuple[int, ...] = (256,), **kwargs: Any

@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from ..video.locator import parse_frame_location
 from .errors import MediaAccessError, MediaError
 from .gcs_source import GCSSource
 from .image_source import (
@@ -29,6 +30,7 @@ from .image_source import (
     orientation,
 )
 from .names import check_name
+from .video_source import VideoFrameSource
 
 # ----------------------------------------------------------------------------- local
 
@@ -131,13 +133,23 @@ _LOCAL = LocalSource()
 _GCS = GCSSource()
 
 
-def source_for(location: str) -> ImageSource:
-    """The source that reads ``location`` (by scheme)."""
+def _file_source(location: str) -> ImageSource:
     if location.startswith("gs://"):
         return _GCS
     if "://" in location:
         raise MediaAccessError(f"unsupported image location scheme: {location!r}")
     return _LOCAL
+
+
+_VIDEO_FRAMES = VideoFrameSource(_file_source)
+
+
+def source_for(location: str) -> ImageSource:
+    """The source that reads ``location``: a frame of a video file
+    (``<video>#frame=N``, :mod:`.video_source`) or an image file, by scheme."""
+    if parse_frame_location(location) is not None:
+        return _VIDEO_FRAMES
+    return _file_source(location)
 
 
 def read_bytes(location: str) -> bytes:

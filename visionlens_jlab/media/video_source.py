@@ -1,0 +1,116 @@
+"""Frames of video files as images: the source :func:`.sources.source_for` picks for a frame
+location (``<video>#frame=N``, :mod:`..video.locator`).
+
+A frame reads as a JPEG (quality :data:`FRAME_JPEG_QUALITY`) of the decoded picture, turned
+as the file says to show it. JPEG rather than PNG: a 1080p frame encodes ~5x faster and ~10x
+smaller, the thumbnail renderer scales JPEG while decoding it (DCT scaling), and the picture
+was already lossy in the video, so the re-encoding at high quality adds no visible loss.
+
+The video FILE is what versions, confinement and errors are about: a frame's version is its
+file's (a changed file changes every frame's thumbnail key), ``resolve_within`` confines the
+file's path exactly as an image's path is confined and keeps the frame fragment, and a file
+that cannot be decoded is ``corrupt``, a frame past its end ``missing``. Frames are decoded
+from local (or mounted) files only; a ``gs://`` video is ``unsupported`` here.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from PIL import Image
+
+from ..video.locator import FrameLocation, frame_location, parse_frame_location
+from .errors import MediaError
+from .image_source import ImageSource, ObjectInfo, SourceVersion
+
+if TYPE_CHECKING:
+    from ..video.frames import FrameReader
+
+FRAME_JPEG_QUALITY = 92
+T = TypeVar("T")
+
+
+class VideoFrameSource(ImageSource):
+    """Frames of local video files, by frame location.
+
+    ``file_source`` gives the source of a video FILE location (local or GCS): its
+    ``version`` and ``resolve_within`` are the file's own rules, not a copy of them.
+    """
+
+    def __init__(
+        self,
+        file_source: Callable[[str], ImageSource],
+        reader: Callable[[], FrameReader] | None = None,
+    ) -> None:
+        self._file_source = file_source
+        self._reader = reader
+
+    def read_bytes(self, location: str) -> bytes:
+        buf = io.BytesIO()
+        self.image(location).save(buf, "JPEG", quality=FRAME_JPEG_QUALITY)
+        return buf.getvalue()
+
+    def read_head(self, location: str, nbytes: int) -> bytes:
+        return self.read_bytes(location)[:nbytes]
+
+    def image(self, location: str) -> Image.Image:
+        """The decoded frame as an RGB image (rotation applied)."""
+        frame = self._local(location)
+        return self._read(location, lambda r: r.image(frame.video, frame.frame_number))
+
+    def version(self, location: str) -> SourceVersion:
+        frame = _parse(location)
+        return self._file_source(frame.video).version(frame.video)
+
+    def image_size(self, location: str, *, oriented: bool = True) -> tuple[int, int]:
+        """The frame size from the file's index (no decode); ``oriented`` applies the
+        file's rotation, as EXIF orientation is applied to images."""
+        frame = self._local(location)
+        index = self._read(location, lambda r: r.index(frame.video))
+        return index.display_size() if oriented else (index.width, index.height)
+
+    def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
+        raise MediaError("unsupported", f"{prefix}: frames of videos are not listed")
+
+    def resolve_within(self, location: str, media_root: str) -> str:
+        frame = _parse(location)
+        real = self._file_source(frame.video).resolve_within(frame.video, media_root)
+        return frame_location(real, frame.frame_number)
+
+    def video_path(self, location: str) -> str:
+        """The local path of the video file a frame location names."""
+        return self._local(location).video
+
+    # ------------------------------------------------------------------ internals
+
+    def _local(self, location: str) -> FrameLocation:
+        frame = _parse(location)
+        if "://" in frame.video:
+            raise MediaError("unsupported", f"{location}: video frames are read from local files")
+        return frame
+
+    def _read(self, location: str, read: Callable[[FrameReader], T]) -> T:
+        # Imported on the first frame: PyAV costs ~0.1 s to import, which every process
+        # that reads only images (thumbnail workers) would otherwise pay.
+        from ..video.frames import FrameNotFoundError, default_reader
+        from ..video.probe import VideoError
+
+        try:
+            return read((self._reader or default_reader)())
+        except FrameNotFoundError as exc:
+            raise MediaError("missing", str(exc)) from exc
+        except VideoError as exc:
+            raise MediaError("corrupt", f"{location}: {exc}") from exc
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise MediaError("missing", f"no video file for {location}") from exc
+        except OSError as exc:
+            raise MediaError("missing", f"cannot read {location}: {exc.strerror}") from exc
+
+
+def _parse(location: str) -> FrameLocation:
+    frame = parse_frame_location(location)
+    if frame is None:
+        raise MediaError("unsupported", f"{location} is not a frame of a video file")
+    return frame
