@@ -163,9 +163,9 @@ def test_a_folder_of_videos_probes_each_file_and_reports_the_unreadable(tmp_path
             "variable_frame_rate FROM videos ORDER BY video_id",
         )
         assert videos == [
-            ("a9.mp4", "file", 20, 20.0, "h264", 64, 48, False),
-            ("a10.mp4", "file", 12, 10.0, "h264", 64, 48, False),
-            ("b.mp4", "file", 30, 25.0, "h264", 64, 48, False),
+            ("a9.mp4", "file", 20, 20.0, "h264", 192, 112, False),  # the fixture's size
+            ("a10.mp4", "file", 12, 10.0, "h264", 192, 112, False),
+            ("b.mp4", "file", 30, 25.0, "h264", 192, 112, False),
             ("seq", "sequence", 3, None, None, 32, 24, False),
         ]
         located = _rows(

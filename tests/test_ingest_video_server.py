@@ -75,3 +75,34 @@ async def test_video_files_ingest_and_links_out_of_the_roots_are_refused(
         assert job["status"] == "failed", job
         assert "outside the folders this server may ingest from" in job["error"], job
     assert [d["name"] for d in vl_app.catalog.list_datasets()] == ["v"]
+
+
+async def test_an_ingested_video_serves_exactly_frame_n_through_the_media_route(
+    api: Any, wait_job: Any, jp_fetch: Any, tmp_path: Path, vl_app: Any
+) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.video_fixtures import read_number
+
+    clips = tmp_path / "allowed" / "clips"
+    clips.mkdir()
+    write_video(clips / "walk.mp4", 40, gop=10, bframes=3)
+    job = await _job(api, wait_job, "datasets", {"source": str(clips), "name": "v"})
+    assert job["status"] == "done" and job["result"]["frames"] == 40, job
+    with vl_app.catalog.cursor() as cur:
+        frames = dict(
+            cur.execute(
+                "SELECT f.frame_number, f.sample_id FROM video_frames f "
+                "WHERE f.frame_number IN (1, 17, 40)"
+            ).fetchall()
+        )
+    for number, sample_id in frames.items():
+        got = await jp_fetch(
+            "visionlens", "api", "datasets", "v", "samples", str(sample_id), "image"
+        )
+        assert "X-VisionLens-Media-Error" not in got.headers
+        pixels = np.asarray(Image.open(io.BytesIO(got.body)).convert("RGB"))
+        assert read_number(pixels) == number
