@@ -52,8 +52,9 @@ class WorkerError(Exception):
     """The worker raised (message kept) or died."""
 
 
-def _child(func: Callable[..., Iterable[Any]], args: tuple[Any, ...], conn: Any) -> None:
-    lower_priority()  # the server's event loop gets the CPU first (worker_priority)
+def send_items(conn: Any, func: Callable[..., Iterable[Any]], args: tuple[Any, ...]) -> None:
+    """A worker's side of one run: each item ``func(*args)`` yields as ``("item", x)``, then
+    ``("done", None)``, or ``("error", message)`` for whatever it raised."""
     try:
         for item in func(*args):
             conn.send(("item", item))
@@ -61,6 +62,32 @@ def _child(func: Callable[..., Iterable[Any]], args: tuple[Any, ...], conn: Any)
         conn.send(("error", f"{exc}" or type(exc).__name__))
         return
     conn.send(("done", None))
+
+
+def receive_items(ctx: JobContext | None, conn: Any, proc: Any) -> Iterator[Any]:
+    """The parent's side of one run (:func:`send_items`): its items, until ``done``; the
+    worker's error, its death (EOF) or the job's cancel raise."""
+    while True:
+        if ctx is not None and ctx.cancelled:
+            raise JobCancelled()
+        if not conn.poll(_POLL_SECONDS):
+            continue  # a dead worker makes poll() true, then recv() fails
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):  # OSError: "got end of file during message"
+            proc.join(timeout=5)
+            raise WorkerError(f"the worker process died (exit code {proc.exitcode})") from None
+        if kind == "item":
+            yield payload
+        elif kind == "error":
+            raise WorkerError(payload)
+        else:
+            return
+
+
+def _child(func: Callable[..., Iterable[Any]], args: tuple[Any, ...], conn: Any) -> None:
+    lower_priority()  # the server's event loop gets the CPU first (worker_priority)
+    send_items(conn, func, args)
 
 
 def stream_from_worker(
@@ -81,22 +108,7 @@ def stream_from_worker(
         proc.start()
     writer.close()
     try:
-        while True:
-            if ctx is not None and ctx.cancelled:
-                raise JobCancelled()
-            if not reader.poll(_POLL_SECONDS):
-                continue  # a dead worker makes poll() true, then recv() fails
-            try:
-                kind, payload = reader.recv()
-            except (EOFError, OSError):  # OSError: "got end of file during message"
-                proc.join(timeout=5)
-                raise WorkerError(f"the worker process died (exit code {proc.exitcode})") from None
-            if kind == "item":
-                yield payload
-            elif kind == "error":
-                raise WorkerError(payload)
-            else:
-                return
+        yield from receive_items(ctx, reader, proc)
     finally:
         if proc.is_alive():
             proc.terminate()

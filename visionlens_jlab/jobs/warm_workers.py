@@ -26,10 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..worker_priority import compute_threads, lower_priority
-from .job import JobCancelled, JobContext
-from .processes import WorkerError, merge_streams, without_main_script
-
-_POLL_SECONDS = 0.2
+from .job import JobContext
+from .processes import merge_streams, receive_items, send_items, without_main_script
 
 
 def _serve(conn: Any) -> None:
@@ -47,13 +45,7 @@ def _serve(conn: Any) -> None:
         if message[0] != "run":
             return
         _, func, args = message
-        try:
-            for item in func(*args):
-                conn.send(("item", item))
-        except BaseException as exc:  # report everything; the parent decides
-            conn.send(("error", f"{exc}" or type(exc).__name__))
-            continue
-        conn.send(("done", None))
+        send_items(conn, func, args)
 
 
 @dataclass
@@ -112,24 +104,8 @@ class WarmWorkers:
         finished = False
         try:
             worker.conn.send(("run", func, args))
-            while True:
-                if ctx is not None and ctx.cancelled:
-                    raise JobCancelled()
-                if not worker.conn.poll(_POLL_SECONDS):
-                    continue
-                try:
-                    kind, payload = worker.conn.recv()
-                except (EOFError, OSError):
-                    worker.process.join(timeout=5)
-                    code = worker.process.exitcode
-                    raise WorkerError(f"the worker process died (exit code {code})") from None
-                if kind == "item":
-                    yield payload
-                elif kind == "error":
-                    raise WorkerError(payload)
-                else:
-                    finished = True
-                    return
+            yield from receive_items(ctx, worker.conn, worker.process)
+            finished = True
         finally:
             if finished:
                 self._give_back(worker)
