@@ -68,19 +68,26 @@ def cvat_file(path: str) -> str | None:
     return None
 
 
+def cvat_xml_path(path: str, what: str) -> str:
+    """The CVAT XML file ``path`` names (a folder: its ``annotations.xml`` or only XML),
+    absolute; refused: a folder without one, and XML with a DTD (entity expansion)."""
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        found = cvat_file(path)
+        if found is None:
+            raise IngestError(f"{path} holds no {what} (annotations.xml)")
+        path = found
+    with open(path, "rb") as f:
+        if b"<!doctype" in f.read(1 << 16).lower():  # before its root element, if at all
+            raise IngestError(f"{path}: XML with a DTD is refused")
+    return path
+
+
 class CvatDataset(ParsedBase):
     """A CVAT for images XML file as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
     def __init__(self, path: str, images_root: str | None = None, split: str | None = None) -> None:
-        path = os.path.abspath(path)
-        if os.path.isdir(path):
-            found = cvat_file(path)
-            if found is None:
-                raise IngestError(f"{path} holds no CVAT for images XML (annotations.xml)")
-            path = found
-        with open(path, "rb") as f:
-            if b"<!doctype" in f.read(1 << 16).lower():  # before its root element, if at all
-                raise IngestError(f"{path}: XML with a DTD is refused")
+        path = cvat_xml_path(path, "CVAT for images XML")
         if not is_cvat_xml(path):
             raise IngestError(f"{path} is not CVAT for images XML (no <annotations> root)")
         here = os.path.dirname(path)

@@ -30,7 +30,7 @@ from ..records.report import IngestError
 from ..video.locator import is_video_name
 from ..video.probe import VideoError, probe_video
 from .base import ParsedBase
-from .cvat import Shape, cvat_file, read_shape
+from .cvat import Shape, cvat_xml_path, read_shape
 from .images import image_size, list_images
 from .object_rows import ObjectRows
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
@@ -75,15 +75,7 @@ class CvatVideo(ParsedBase):
     """A CVAT for video 1.1 file as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
     def __init__(self, path: str, media: str | None = None, split: str | None = None) -> None:
-        path = os.path.abspath(path)
-        if os.path.isdir(path):
-            found = cvat_file(path)
-            if found is None:
-                raise IngestError(f"{path} holds no CVAT XML (annotations.xml)")
-            path = found
-        with open(path, "rb") as f:
-            if b"<!doctype" in f.read(1 << 16).lower():
-                raise IngestError(f"{path}: XML with a DTD is refused")
+        path = cvat_xml_path(path, "CVAT XML")
         here = os.path.dirname(path)
         super().__init__(FORMAT, path, here)
         self.split = split
