@@ -63,7 +63,10 @@ def main() -> None:
             return time.perf_counter() - t0, result
 
         job("warm-up", warm)  # the workers the warm rounds find
-        cold_s, warm_s, plain_s, counts = [], [], [], set()
+        cold_s: list[float] = []
+        warm_s: list[float] = []
+        plain_s: list[float] = []
+        counts: set[tuple[str, int, int | None]] = set()
         for run in range(args.runs):
             order = ["cold", "warm", "plain"]
             for what in order[run % 3 :] + order[: run % 3]:

@@ -36,7 +36,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str,
 def _torchmetrics(gts: list[np.ndarray], preds: list[np.ndarray]) -> dict[str, Any]:
     target = torch.from_numpy(np.stack(gts).astype(np.int64))
     pred = torch.from_numpy(np.stack(preds).astype(np.int64))
-    args = {"num_classes": C, "ignore_index": 255}
+    args: dict[str, Any] = {"num_classes": C, "ignore_index": 255}
     return {
         "mIoU": MulticlassJaccardIndex(**args, average="macro")(pred, target).item(),
         "fwIoU": MulticlassJaccardIndex(**args, average="weighted")(pred, target).item(),

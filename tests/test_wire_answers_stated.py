@@ -19,10 +19,22 @@ BINARY = {
     ("get", "/datasets/{name}/samples/{sample_id}/image", "image/png"): "the image's bytes",
     ("get", "/datasets/{name}/objects/{ann_id}/crop", "image/jpeg"): "the crop's bytes",
     ("get", "/datasets/{name}/samples/{sample_id}/video", "video/mp4"): "the video file's bytes",
-    ("get", "/datasets/{name}/samples/{sample_id}/video", "video/quicktime"): "the video file's bytes",
-    ("get", "/datasets/{name}/samples/{sample_id}/video", "video/x-matroska"): "the video file's bytes",
+    (
+        "get",
+        "/datasets/{name}/samples/{sample_id}/video",
+        "video/quicktime",
+    ): "the video file's bytes",
+    (
+        "get",
+        "/datasets/{name}/samples/{sample_id}/video",
+        "video/x-matroska",
+    ): "the video file's bytes",
     ("get", "/datasets/{name}/samples/{sample_id}/video", "video/webm"): "the video file's bytes",
-    ("get", "/datasets/{name}/samples/{sample_id}/video", "video/x-msvideo"): "the video file's bytes",
+    (
+        "get",
+        "/datasets/{name}/samples/{sample_id}/video",
+        "video/x-msvideo",
+    ): "the video file's bytes",
     ("post", "/datasets/{name}/ids", "application/vnd.apache.arrow.stream"): "ids as Arrow",
     ("post", "/datasets/{name}/export/samples", "application/vnd.apache.arrow.stream"): (
         "an Arrow stream of the samples, record batch by batch"
