@@ -156,26 +156,24 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_merge(args: argparse.Namespace) -> dict[str, Any]:
     """Merge ``dataset`` into ``--into`` on the catalog (no server may own it: the merge
     has no REST route yet) and return what it did and refused."""
-    from ..config import resolve_data_dir
-    from .common import CliError, open_catalog, server_client
+    from .common import CliError, run_local_or_remote
 
-    data_dir = resolve_data_dir(args.data_dir)
-    if server_client(data_dir) is not None:
-        raise CliError("merge runs on a catalog no server holds: stop the server first")
-    catalog = open_catalog(data_dir)
-    try:
+    def local(catalog: Any) -> dict[str, Any]:
         from ..bulk.merge import merge_datasets
         from ..vectors import LazyVectorStore
 
         vectors = LazyVectorStore(catalog, catalog.data_dir)
         try:
-            result = merge_datasets(
+            return merge_datasets(
                 catalog, args.dataset, args.into, args.key, vectors=vectors.get
             ).to_dict()
         finally:
             vectors.close()
-    finally:
-        catalog.close()
+
+    def remote(client: Any) -> dict[str, Any]:
+        raise CliError("merge runs on a catalog no server holds: stop the server first")
+
+    result = run_local_or_remote(args, local, remote)
     if not args.json:
         text = (
             f"{args.dataset} -> {args.into}: {result['matched']} samples matched, "

@@ -15,7 +15,6 @@ all equal (their minimum differs from their maximum) or the window crosses the i
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 DILATION_RATIO = 0.02
 """The paper's ratio of the band's width to the image diagonal."""
@@ -29,6 +28,10 @@ def band_width(height: int, width: int, ratio: float = DILATION_RATIO) -> int:
 def boundary_band(labels: np.ndarray, d: int) -> np.ndarray:
     """True where a pixel is in the inner boundary band of its own label's mask."""
     size = 2 * d + 1
+    # imported here: the catalog's feature manifests load this module in every ingest-only
+    # process, where scipy's import would cost ~2 s (tests/test_ingest_without_pandas.py)
+    from scipy import ndimage
+
     uneven = ndimage.minimum_filter(labels, size=size) != ndimage.maximum_filter(labels, size=size)
     uneven[:d, :] = True
     uneven[-d:, :] = True
