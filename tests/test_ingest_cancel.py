@@ -75,7 +75,8 @@ def test_a_cancel_interrupts_a_long_summarising_statement(
     monkeypatch.setattr(dataset_writer, "apply_change", cancelled_then_long)
     with Catalog(tmp_path / "data") as catalog:
         raised = _write(catalog, source, cancel)
-        assert isinstance(raised, duckdb.InterruptException), raised
+        assert isinstance(raised, WriteCancelled), raised
+        assert isinstance(raised.__cause__, duckdb.InterruptException), raised.__cause__
         _nothing_kept(catalog)
 
 

@@ -27,6 +27,7 @@ version never changes), a write outside the log may not."""
 _NO_SPACE = "No space left on device"
 _CANCEL_POLL_SECONDS = 0.1
 """How often :meth:`WriteTransactions.interrupted_when` asks whether its caller cancelled."""
+_CANCELLED = "the write was cancelled: nothing of it was kept"
 
 
 class WriteTransactions:
@@ -90,8 +91,9 @@ class WriteTransactions:
         """Inside :meth:`write`: interrupt the block's statements once ``cancelled()`` is
         true (a job's cancel, polled on a helper thread), so that a long statement (the
         aggregates of a big dataset) fails at once and the transaction rolls back instead of
-        running to its end. A cancel that arrives after the block's last statement raises
-        :class:`WriteCancelled` as the block ends, so it is rolled back too. ``None``:
+        running to its end. A cancel raises :class:`WriteCancelled` (from the interrupted
+        statement, or as the block ends when it came after the last one), so the
+        transaction is rolled back. ``None``:
         nothing can cancel (the CLI)."""
         writer = self._writer
         if writer is None or not self._write_lock.locked():
@@ -110,11 +112,17 @@ class WriteTransactions:
         thread.start()
         try:
             yield
+        except duckdb.InterruptException as exc:
+            # the watcher's interrupt: whichever statement it hit, the caller sees one
+            # answer for a cancel
+            if cancelled():
+                raise WriteCancelled(_CANCELLED) from exc
+            raise
         finally:
             done.set()
             thread.join()
         if cancelled():
-            raise WriteCancelled("the write was cancelled: nothing of it was kept")
+            raise WriteCancelled(_CANCELLED)
 
     @contextmanager
     def write(
