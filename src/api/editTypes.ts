@@ -63,6 +63,20 @@ export type EditOperation =
       segmentation: EditSegmentation;
       expected?: IEditExpected;
     }
+  /** The object's mask becomes this one and its box the mask's extent. */
+  | {
+      op: 'reshape';
+      annotation_id: number;
+      segmentation: EditSegmentation;
+      expected?: IEditExpected;
+    }
+  /** The object's keypoints, one for one: COCO's flat `[x, y, v, ...]`. */
+  | {
+      op: 'keypoints';
+      annotation_id: number;
+      keypoints: number[];
+      expected?: IEditExpected;
+    }
   | ({ op: 'accept'; label?: string; expected?: IEditExpected } & EditTarget)
   | ({
       op: 'tag' | 'untag';

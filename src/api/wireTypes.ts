@@ -670,7 +670,7 @@ export interface IWireEditLogEntry {
   kind: 'edit' | 'undo' | 'redo' | 'restore';
   /** an undo's or redo's inverted batch; a restore's version */
   target: number | null;
-  /** add, delete, relabel, move, mask, accept, tag, untag or sample_tags */
+  /** add, delete, relabel, move, mask, reshape, keypoints, accept, tag, untag or sample_tags */
   op: string;
   annotation_id: number | null;
   sample_id: number;

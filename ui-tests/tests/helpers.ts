@@ -344,3 +344,41 @@ export function patchTiles(panel: Locator): Locator {
 export function patchesCount(total: number): string {
   return `${fmt(total)} object${total === 1 ? '' : 's'}`;
 }
+
+/** The screen point of an image point of the stage. */
+export async function screen(
+  view: Locator,
+  width: number,
+  x: number,
+  y: number
+): Promise<[number, number]> {
+  // the stage fits the image once the panel settles: wait for two equal reads
+  // (a point computed while it still moves lands off the object on a loaded machine)
+  const canvas = view.locator('.jp-VisionLens-canvas');
+  let r = await canvas.boundingBox();
+  for (let tries = 0; tries < 20; tries++) {
+    await view.page().waitForTimeout(50);
+    const again = await canvas.boundingBox();
+    if (JSON.stringify(again) === JSON.stringify(r)) {
+      break;
+    }
+    r = again;
+  }
+  const scale = r!.width / width;
+  return [r!.x + x * scale, r!.y + y * scale];
+}
+
+/** A mouse drag from `from` to `to` (screen points), in a few steps. */
+export async function drag(
+  page: IJupyterLabPageFixture,
+  from: [number, number],
+  to: [number, number]
+) {
+  await page.mouse.move(...from);
+  await page.mouse.down();
+  await page.mouse.move((from[0] + to[0]) / 2, (from[1] + to[1]) / 2, {
+    steps: 3
+  });
+  await page.mouse.move(...to, { steps: 3 });
+  await page.mouse.up();
+}

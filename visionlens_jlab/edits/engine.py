@@ -24,17 +24,17 @@ from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.tables.sample_tag_log import batch_sample_tags, inverse, next_batch
-from ..catalog.writes.sample_labels import box_columns, dataset_classes
+from ..catalog.writes.sample_labels import dataset_classes
 from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
 from .errors import EditConflict, EditError, SampleTagConflict
 from .mask_ops import mask_columns
+from .object_changes import changed_state, checked_box
 from .operations import Operation, parse_operations
 from .states import (
     WITHOUT_LABELS,
     State,
     Step,
-    held_kinds,
     log_steps,
     logged_state,
     net_changes,
@@ -161,7 +161,7 @@ def _steps(
                 states[next_id], next_id = new, next_id + 1
                 added.append(next_id - 1)
                 continue
-            after = _changed(op, state, sizes, classes_of)
+            after = changed_state(op, state, sizes[state["sample_id"]], classes_of)
             steps.append(Step(op.op, ann_id, state, after))
             states[ann_id] = after
     return steps, added
@@ -203,68 +203,17 @@ def _new_state(
         mask = {"segmentation": text, "mask_area": mask_area}
         bbox = bbox or extent
     box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
-    columns = _box_columns(op.index, {"label": op.label, **box, "score": op.score,
-                                      "attributes": op.attributes}, source,
-                           classes_of(source, op.index), sizes[sample_id])  # fmt: skip
+    columns = checked_box(op.index, {"label": op.label, **box, "score": op.score,
+                                     "attributes": op.attributes}, source,
+                          classes_of(source, op.index), sizes[sample_id])  # fmt: skip
     label, x, y, w, h, score, area, iscrowd, difficult, attributes = columns
+    area = mask.get("mask_area", area)  # COCO's area of a masked object is the mask's
     return {
         "ann_id": ann_id, "sample_id": sample_id, "source": source, "label": label,
         "x": x, "y": y, "w": w, "h": h, "score": score, "area": area, "iscrowd": iscrowd,
         "difficult": difficult, "source_ann_id": None, "attributes": attributes,
         "track_id": None, **WITHOUT_LABELS, **mask, "tags": [],
     }  # fmt: skip
-
-
-def _changed(
-    op: Operation,
-    state: State,
-    sizes: dict[int, tuple[Any, Any]],
-    classes_of: Callable[[str, int], set[str]],
-) -> State | None:
-    """The object's state after ``op`` (None: deleted)."""
-    if op.op == "delete":
-        return None
-    after = dict(state)
-    if op.op == "tag":
-        after["tags"] = sorted({*state["tags"], op.tag})
-    elif op.op == "untag":
-        after["tags"] = [t for t in state["tags"] if t != op.tag]
-    elif op.op == "relabel":
-        if op.label not in classes_of(state["source"], op.index):
-            shown = ", ".join(sorted(classes_of(state["source"], op.index))[:10])
-            raise EditError(f"relabel: {op.label!r} is not a class of the dataset ({shown})",
-                            op.index)  # fmt: skip
-        after["label"] = op.label
-    elif op.op == "mask":
-        text, mask_area, _ = mask_columns(op.segmentation, sizes[state["sample_id"]], op.index)
-        after.update(segmentation=text, mask_area=mask_area)
-    elif op.op == "move":
-        held = held_kinds(state)
-        if held:
-            kinds = ", ".join(k.name for k in held)
-            raise EditError(
-                f"move: object {state['ann_id']} has labels beyond its box ({kinds}), which "
-                "a new box would not follow: delete it and draw it again",
-                op.index,
-            )
-        box = dict(zip(("x", "y", "w", "h"), op.bbox or (), strict=True))
-        fields = {"label": state["label"], **box, "score": state["score"]}
-        columns = _box_columns(op.index, fields, state["source"],
-                               classes_of(state["source"], op.index),
-                               sizes[state["sample_id"]])  # fmt: skip
-        after.update(x=columns[1], y=columns[2], w=columns[3], h=columns[4], area=columns[6])
-    if after == state:
-        raise EditError(f"{op.op}: object {state['ann_id']} would not change", op.index)
-    return after
-
-
-def _box_columns(index: int, box: dict[str, Any], source: str, classes: set[str],
-                 size: tuple[Any, Any]) -> list[Any]:  # fmt: skip
-    """The sample writer's checks of a box (class, numbers, the image's bounds)."""
-    try:
-        return box_columns(index, box, source, classes, size[0], size[1])
-    except CatalogError as exc:
-        raise EditError(str(exc).removeprefix(f"box {index}: "), index) from exc
 
 
 def _check_expected(op: Operation, state: State) -> None:

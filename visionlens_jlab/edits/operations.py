@@ -13,11 +13,15 @@ An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
   keypoints cannot be moved here);
 * ``{"op": "mask", "annotation_id", "segmentation"}``: the object's mask becomes this one
   (its box stays: the mask of a drawn box, e.g. from click-to-mask);
+* ``{"op": "reshape", "annotation_id", "segmentation"}``: the mask becomes this one and the
+  box its extent (a polygon's vertices dragged, added or deleted; a mask brushed or erased);
+* ``{"op": "keypoints", "annotation_id", "keypoints": [x1, y1, v1, ...]}``: the object's
+  keypoints, one for one (dragged, or their visibility ``v`` toggled: 0, 1 or 2);
 * ``{"op": "accept", "annotation_id"}``: a prediction becomes a new ground-truth object
   (optionally with another ``"label"``);
 * ``{"op": "tag" | "untag", "annotation_id", "tag"}``.
 
-Every operation but ``add``, ``move`` and ``mask`` also takes ``"annotation_ids": [...]`` (a bulk
+Every operation but ``add``, ``move``, ``mask``, ``reshape`` and ``keypoints`` also takes ``"annotation_ids": [...]`` (a bulk
 form: the same change on each). An operation on one object may carry ``"expected"``: the
 object as the caller last saw it (any of ``label``, ``bbox``, ``tags``); if it changed
 since, the batch is refused with a conflict instead of overwriting it.
@@ -35,13 +39,15 @@ from ..catalog import GROUND_TRUTH
 from .errors import EditError
 from .mask_ops import parse_segmentation
 
-OPS = ("add", "delete", "relabel", "move", "mask", "accept", "tag", "untag")
+OPS = ("add", "delete", "relabel", "move", "mask", "reshape", "keypoints", "accept", "tag", "untag")
 _ALLOWED = {
     "add": {"sample_id", "label", "bbox", "source", "score", "attributes", "segmentation"},
     "delete": {"annotation_id", "annotation_ids", "expected"},
     "relabel": {"annotation_id", "annotation_ids", "label", "expected"},
     "move": {"annotation_id", "bbox", "expected"},
     "mask": {"annotation_id", "segmentation", "expected"},
+    "reshape": {"annotation_id", "segmentation", "expected"},
+    "keypoints": {"annotation_id", "keypoints", "expected"},
     "accept": {"annotation_id", "annotation_ids", "label", "expected"},
     "tag": {"annotation_id", "annotation_ids", "tag", "expected"},
     "untag": {"annotation_id", "annotation_ids", "tag", "expected"},
@@ -51,6 +57,8 @@ _REQUIRED = {
     "relabel": ("label",),
     "move": ("bbox",),
     "mask": ("segmentation",),
+    "reshape": ("segmentation",),
+    "keypoints": ("keypoints",),
     "tag": ("tag",),
     "untag": ("tag",),
 }
@@ -76,6 +84,8 @@ class Operation:
     expected: Mapping[str, Any] | None = None
     segmentation: Any = None
     """A mask (:func:`~.mask_ops.parse_segmentation`: an RLE dict or a list of polygons)."""
+    keypoints: tuple[float, ...] | None = None
+    """COCO's flat ``[x1, y1, v1, x2, ...]``."""
 
 
 def parse_operations(raw: Any) -> list[Operation]:
@@ -118,8 +128,10 @@ def _parse(index: int, item: Any) -> Operation:
         fields["label"] = _text(item["label"], "label", index)
     if "bbox" in item:
         fields["bbox"] = _bbox(item["bbox"], index)
-    if item.get("segmentation") is not None or op == "mask":
+    if item.get("segmentation") is not None or op in ("mask", "reshape"):
         fields["segmentation"] = parse_segmentation(item["segmentation"], index)
+    if op == "keypoints":
+        fields["keypoints"] = _keypoints(item["keypoints"], index)
     if "tag" in item:
         tag = _text(item["tag"], "tag", index)
         if len(tag) > MAX_TAG_LENGTH:
@@ -165,6 +177,21 @@ def _text(value: Any, name: str, index: int) -> str:
     if not isinstance(value, str) or not value:
         raise EditError(f"{name!r} must be a non-empty string, got {value!r}", index)
     return value
+
+
+def _keypoints(value: Any, index: int) -> tuple[float, ...]:
+    """COCO's flat ``[x1, y1, v1, x2, ...]``, or ``[[x1, y1, v1], ...]``: finite numbers."""
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes) or not value:
+        raise EditError("'keypoints' must be a non-empty list [x1, y1, v1, x2, ...]", index)
+    nested = all(isinstance(p, Sequence) and not isinstance(p, str | bytes) for p in value)
+    flat = [v for p in value for v in p] if nested else list(value)
+    if len(flat) % 3 or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in flat
+    ):
+        raise EditError(
+            "'keypoints' must be finite numbers in threes: [x1, y1, v1, x2, y2, v2, ...]", index
+        )
+    return tuple(float(v) for v in flat)
 
 
 def _bbox(value: Any, index: int) -> tuple[float, float, float, float]:

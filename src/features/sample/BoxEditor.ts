@@ -3,8 +3,10 @@
  * that shows the selected object with its handles and the box being drawn,
  * and turns presses into edits: a click selects the object under it, a drag
  * of the selected box moves it, of a handle resizes it, and with the draw
- * tool a drag draws a new box. It only says what the user did (`IBoxEdits`);
- * the sample view sends the operations.
+ * tool a drag draws a new box. A selected polygon mask shows its vertices
+ * (drag one, drag an edge to add one, Alt-click one to delete it) and selected
+ * keypoints can be dragged (Alt-click: visible or hidden). It only says what
+ * the user did (`IBoxEdits`); the sample view sends the operations.
  */
 import { EditBox, IAnnotation } from '../../model/tokens';
 import {
@@ -18,7 +20,18 @@ import {
   objectAt,
   sameBox
 } from './boxEditing';
-import { IStagePointer, StageTool } from './SampleStage';
+import { IStagePointer, IStagePress, StageTool } from './SampleStage';
+import {
+  isReshapable,
+  polygonsOf,
+  ShapeHandle,
+  shapeHandleAt,
+  withKeypointAt,
+  withoutVertex,
+  withVertexAdded,
+  withVertexAt,
+  withVisibilityToggled
+} from './shapeEditing';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -37,6 +50,16 @@ export interface IBoxEdits {
   moved(object: IAnnotation, box: EditBox): void;
   /** A new box was drawn. */
   drawn(box: EditBox): void;
+  /** The selected object's polygons were reshaped to `polygons`. */
+  reshaped(object: IAnnotation, polygons: number[][]): void;
+  /** The selected object's keypoints became `points` (COCO's flat list). */
+  keypointsChanged(object: IAnnotation, points: number[]): void;
+}
+
+/** A shape being edited: its polygons and keypoints as the gesture leaves them. */
+interface IShapePreview {
+  polygons: number[][] | null;
+  keypoints: number[] | null;
 }
 
 type Gesture =
@@ -49,7 +72,14 @@ type Gesture =
       /** Selected before the press (a click on it then picks the object beneath). */
       again: boolean;
     }
-  | { kind: 'draw'; x: number; y: number };
+  | { kind: 'draw'; x: number; y: number }
+  | {
+      kind: 'shape';
+      object: IAnnotation;
+      handle: ShapeHandle;
+      x: number;
+      y: number;
+    };
 
 /** The selected object's outline and handles, and the box a drag makes. */
 export class BoxEditor implements IStagePointer {
@@ -71,6 +101,7 @@ export class BoxEditor implements IStagePointer {
   select(object: IAnnotation | null): void {
     this._selection = object;
     this._preview = null;
+    this._shape = null;
     this.render(this._scale);
     this._edits.selected(object);
   }
@@ -82,13 +113,26 @@ export class BoxEditor implements IStagePointer {
     this.select(again);
   }
 
-  down(x: number, y: number, tool: StageTool): boolean {
+  down(x: number, y: number, tool: StageTool, press?: IStagePress): boolean {
     const slack = HANDLE_PX / this._scale;
     if (tool === 'draw') {
       this._gesture = { kind: 'draw', x, y };
       return true;
     }
     const selected = this._selection;
+    const part =
+      selected && isReshapable(selected)
+        ? shapeHandleAt(selected, x, y, slack)
+        : null;
+    if (selected && part) {
+      if (press?.altKey) {
+        this._altPress(selected, part);
+        return false;
+      }
+      this._gesture = { kind: 'shape', object: selected, handle: part, x, y };
+      this._shape = null;
+      return true;
+    }
     const handle =
       selected && isMovable(selected)
         ? handleAt(selected.bbox, x, y, slack)
@@ -134,13 +178,23 @@ export class BoxEditor implements IStagePointer {
       );
     } else if (g?.kind === 'draw') {
       this._preview = drawnBox(g.x, g.y, x, y, width, height);
+    } else if (g?.kind === 'shape') {
+      this._shape = draggedShape(g.object, g.handle, x, y, width, height);
     }
     this.render(this._scale);
   }
 
   up(x: number, y: number): void {
-    this.move(x, y);
     const g = this._gesture;
+    if (g?.kind === 'shape') {
+      if (x !== g.x || y !== g.y) {
+        this.move(x, y);
+      }
+      this._gesture = null;
+      this._shapeDone(g.object, this._shape); // a click leaves no preview: no edit
+      return;
+    }
+    this.move(x, y);
     const box = this._preview;
     this._gesture = null;
     if (g?.kind === 'drag' && box && !sameBox(box, g.object.bbox)) {
@@ -159,6 +213,7 @@ export class BoxEditor implements IStagePointer {
   cancel(): void {
     this._gesture = null;
     this._preview = null;
+    this._shape = null;
     this.render(this._scale);
   }
 
@@ -191,11 +246,40 @@ export class BoxEditor implements IStagePointer {
         parts.push(handle);
       }
     }
+    if (selected && isReshapable(selected)) {
+      parts.push(...shapeParts(selected, this._shape, HANDLE_PX / scale));
+    }
     this.node.replaceChildren(...parts);
     this.node.dataset.selected = selected ? String(selected.ann_id) : '';
   }
 
+  /** An Alt-click on a part of the selected shape: a vertex goes, a keypoint shows or hides. */
+  private _altPress(object: IAnnotation, part: ShapeHandle): void {
+    const polygons = polygonsOf(object);
+    if (part.kind === 'vertex' && polygons) {
+      const fewer = withoutVertex(polygons, part.polygon, part.vertex);
+      if (fewer) {
+        this._shapeDone(object, { polygons: fewer, keypoints: null });
+      }
+    } else if (part.kind === 'keypoint' && object.keypoints) {
+      const points = withVisibilityToggled(object.keypoints, part.point);
+      this._shapeDone(object, { polygons: null, keypoints: points });
+    }
+  }
+
+  /** Send the edit of `shape` (null: nothing changed); the preview stays until the sample is read again. */
+  private _shapeDone(object: IAnnotation, shape: IShapePreview | null): void {
+    this._shape = shape;
+    this.render(this._scale);
+    if (shape?.polygons) {
+      this._edits.reshaped(object, shape.polygons);
+    } else if (shape?.keypoints) {
+      this._edits.keypointsChanged(object, shape.keypoints);
+    }
+  }
+
   private _edits: IBoxEdits;
+  private _shape: IShapePreview | null = null;
   private _selection: IAnnotation | null = null;
   private _gesture: Gesture | null = null;
   private _preview: EditBox | null = null;
@@ -210,4 +294,104 @@ function rect([x, y, w, h]: EditBox, className: string): SVGRectElement {
   r.setAttribute('height', String(h));
   r.classList.add(className);
   return r;
+}
+
+/** The shape of `object` with `handle` dragged to `(x, y)`. */
+function draggedShape(
+  object: IAnnotation,
+  handle: ShapeHandle,
+  x: number,
+  y: number,
+  width: number,
+  height: number
+): IShapePreview {
+  const polygons = polygonsOf(object);
+  if (handle.kind === 'keypoint') {
+    const points = withKeypointAt(
+      object.keypoints ?? [],
+      handle.point,
+      x,
+      y,
+      width,
+      height
+    );
+    return { polygons: null, keypoints: points };
+  }
+  if (!polygons) {
+    return { polygons: null, keypoints: null };
+  }
+  if (handle.kind === 'vertex') {
+    const moved = withVertexAt(
+      polygons,
+      handle.polygon,
+      handle.vertex,
+      x,
+      y,
+      width,
+      height
+    );
+    return { polygons: moved, keypoints: null };
+  }
+  const added = withVertexAdded(
+    polygons,
+    handle.polygon,
+    handle.after,
+    x,
+    y,
+    width,
+    height
+  );
+  return { polygons: added, keypoints: null };
+}
+
+/** The selected shape's outline, vertices and keypoints (the preview's where one is). */
+function shapeParts(
+  object: IAnnotation,
+  preview: IShapePreview | null,
+  side: number
+): SVGElement[] {
+  const parts: SVGElement[] = [];
+  const polygons = preview?.polygons ?? polygonsOf(object) ?? [];
+  for (const p of polygons) {
+    const outline = document.createElementNS(SVG, 'polygon');
+    const points: string[] = [];
+    for (let i = 0; i < p.length; i += 2) {
+      points.push(`${p[i]},${p[i + 1]}`);
+    }
+    outline.setAttribute('points', points.join(' '));
+    outline.classList.add('jp-VisionLens-editPolygon');
+    parts.push(outline);
+    for (let i = 0; i < p.length; i += 2) {
+      parts.push(dot(p[i], p[i + 1], side / 2, 'jp-VisionLens-editVertex'));
+    }
+  }
+  const points = preview?.keypoints ?? object.keypoints ?? [];
+  for (let i = 0; i + 2 < points.length; i += 3) {
+    if (points[i + 2] === 1 || points[i + 2] === 2) {
+      const handle = dot(
+        points[i],
+        points[i + 1],
+        side / 2,
+        'jp-VisionLens-editKeypoint'
+      );
+      handle.classList.toggle('jp-mod-hidden', points[i + 2] === 1);
+      handle.dataset.point = String(i / 3);
+      parts.push(handle);
+    }
+  }
+  return parts;
+}
+
+function dot(
+  x: number,
+  y: number,
+  r: number,
+  className: string
+): SVGCircleElement {
+  const c = document.createElementNS(SVG, 'circle');
+  c.setAttribute('cx', String(x));
+  c.setAttribute('cy', String(y));
+  c.setAttribute('r', String(r));
+  c.classList.add(className);
+  return c;
 }

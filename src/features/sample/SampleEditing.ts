@@ -38,6 +38,7 @@ import {
   shapeHint
 } from './boxEditing';
 import { BoxEditor } from './BoxEditor';
+import { keypointsOperation, reshapeOperation } from './shapeEditing';
 import { SampleMasking } from './SampleMasking';
 import { SampleStage, StageTool } from './SampleStage';
 
@@ -61,7 +62,11 @@ export class SampleEditing {
       },
       selected: () => this._changed(),
       moved: (object, box) => void this.apply([moveOperation(object, box)]),
-      drawn: box => void this._add(box)
+      drawn: box => void this._add(box),
+      reshaped: (object, polygons) =>
+        void this.apply([reshapeOperation(object, polygons)]),
+      keypointsChanged: (object, points) =>
+        void this.apply([keypointsOperation(object, points)])
     });
     stage.setPointer(this.editor);
     this.masking = new SampleMasking(model, commands, this, sample);

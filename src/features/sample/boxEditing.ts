@@ -38,30 +38,35 @@ export function isMovable(a: IAnnotation): boolean {
 
 /**
  * What the edit row says of a selected object that cannot be moved or resized
- * (null for a plain box): a press on it selects it but a drag does nothing, and
- * without a word that reads as editing being broken (issue #47).
+ * (null for a plain box): how its shape is edited instead, since a drag of
+ * the object itself does nothing and without a word that reads as editing
+ * being broken (issue #47).
  */
 export function shapeHint(a: IAnnotation): string | null {
   if (isMovable(a)) {
     return null;
   }
-  const shapes: string[] = [];
-  if (a.segmentation !== undefined && a.segmentation !== null) {
-    shapes.push(
-      maskOf(a.segmentation)?.kind === 'polygons' ? 'a polygon mask' : 'a mask'
+  const ways: string[] = [];
+  const mask = a.segmentation ? maskOf(a.segmentation) : null;
+  if (mask?.kind === 'polygons') {
+    ways.push(
+      'drag a vertex to move it, an edge to add one, Alt-click a vertex to delete it'
     );
+  } else if (mask) {
+    ways.push('its mask is redrawn with Click to mask (Shift+Enter)');
   }
   if (a.keypoints?.length) {
-    shapes.push('keypoints');
+    ways.push('drag a keypoint, Alt-click one to show or hide it');
   }
   const actions =
     a.source === GROUND_TRUTH
       ? 'Relabel or Delete it'
       : 'Accept, Relabel or Delete it';
-  return (
-    `This object has ${shapes.join(' and ')}: ${actions}. ` +
-    'Only plain boxes can be moved or resized for now.'
-  );
+  return `${capitalized(ways.join('; '))}. ${actions}.`;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
@@ -273,9 +278,22 @@ export function afterSaved(
       now = { ...now, bbox: op.bbox };
     } else if (op.op === 'relabel') {
       now = { ...now, label: op.label };
+    } else if (op.op === 'reshape' && Array.isArray(op.segmentation)) {
+      const polygons = op.segmentation as number[][];
+      now = { ...now, segmentation: polygons, bbox: extentOf(polygons) };
+    } else if (op.op === 'keypoints') {
+      now = { ...now, keypoints: op.keypoints };
     }
   }
   return now;
+}
+
+/** The box of `polygons`, as the server takes a reshaped polygon's (their own extent). */
+function extentOf(polygons: readonly number[][]): EditBox {
+  const xs = polygons.flatMap(p => p.filter((_, i) => i % 2 === 0));
+  const ys = polygons.flatMap(p => p.filter((_, i) => i % 2 === 1));
+  const [x, y] = [Math.min(...xs), Math.min(...ys)];
+  return [x, y, Math.max(...xs) - x, Math.max(...ys) - y];
 }
 
 function rounded(box: EditBox): EditBox {

@@ -138,7 +138,9 @@ describe('the edit layer', () => {
       imageSize: () => [100, 80],
       selected: a => told.selected.push(a?.ann_id ?? null),
       moved: (a, box) => told.moved.push([a.ann_id, box]),
-      drawn: box => told.drawn.push(box)
+      drawn: box => told.drawn.push(box),
+      reshaped: () => undefined,
+      keypointsChanged: () => undefined
     };
     const layer = new BoxEditor(edits);
     layer.render(2);
@@ -210,21 +212,22 @@ describe('the selected object after a saved edit', () => {
 });
 
 describe('the hint on a selected object a drag cannot edit', () => {
-  it('names its shape and what applies to it; nothing for a plain box', () => {
+  it('says how its shape is edited and what applies to it; nothing for a plain box', () => {
     const polygon = object(1, [0, 0, 10, 10], {
       segmentation: [[0, 0, 10, 0, 10, 10]]
     });
     expect(shapeHint(polygon)).toBe(
-      'This object has a polygon mask: Relabel or Delete it. ' +
-        'Only plain boxes can be moved or resized for now.'
+      'Drag a vertex to move it, an edge to add one, Alt-click a vertex to ' +
+        'delete it. Relabel or Delete it.'
     );
     const rle = object(2, [0, 0, 10, 10], {
       source: 'model',
       segmentation: { size: [10, 10], counts: 'abc' },
       keypoints: [1, 1, 2]
     });
-    expect(shapeHint(rle)).toMatch(
-      /^This object has a mask and keypoints: Accept, Relabel or Delete it\./
+    expect(shapeHint(rle)).toBe(
+      'Its mask is redrawn with Click to mask (Shift+Enter); drag a keypoint, ' +
+        'Alt-click one to show or hide it. Accept, Relabel or Delete it.'
     );
     expect(shapeHint(object(3, [0, 0, 10, 10]))).toBeNull();
   });

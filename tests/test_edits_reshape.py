@@ -1,0 +1,165 @@
+"""Reshaping what is not a box (issue #51 item 1): a polygon's vertices moved, added or
+deleted (``reshape``: the mask changes and the box follows its extent) and keypoints dragged
+or their visibility toggled (``keypoints``), through the edit log — undo and redo back to
+the exact rows, COCO export and re-ingest keeping the edit, bad input refused with nothing
+written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycocotools import mask as mask_utils
+
+from tests.export_fixtures import coco_source, ingest_cli, ingest_source, label_rows, run_cli
+from visionlens_jlab import edits
+from visionlens_jlab.catalog import Catalog
+
+
+def _source(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> Path:
+    coco_source(tmp_path / "src", kind)
+    return ingest_source(capsys, tmp_path / "src", tmp_path / "vl")
+
+
+def _object(cat: Catalog, where: str) -> dict[str, Any]:
+    """The first ground-truth object of ``src`` matching ``where``, with its image's size."""
+    query = (
+        "SELECT a.ann_id, a.x, a.y, a.w, a.h, a.area, CAST(a.segmentation AS VARCHAR) AS "
+        "segmentation, a.mask_area, a.keypoints, a.num_keypoints, s.width, s.height "
+        "FROM annotations a JOIN samples s USING (sample_id) JOIN datasets d ON "
+        "d.dataset_id = a.dataset_id WHERE d.name = 'src' AND a.source = 'ground_truth' AND "
+    ) + f"{where} ORDER BY a.ann_id LIMIT 1"  # the tests' own predicates
+    with cat.cursor() as cur:
+        cur.execute(query)
+        names = [d[0] for d in cur.description]
+        return dict(zip(names, cur.fetchone() or (), strict=True))
+
+
+def _edit(cat: Catalog, op: dict[str, Any]) -> dict[str, Any]:
+    return edits.apply_edits(cat, "src", [op], "tester")
+
+
+def test_a_polygon_reshaped_moves_its_box_and_undoes_to_the_exact_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = _source(tmp_path, capsys, "segm")
+    before = label_rows(data_dir, "src")
+    with Catalog(data_dir) as cat:
+        obj = _object(cat, "NOT a.iscrowd AND json_array_length(a.segmentation) = 1")
+        width, height = obj["width"], obj["height"]
+        # a vertex dragged, one added, one deleted: a new outline of four points
+        polygon = [[2.0, 3.0, width - 4.0, 5.0, width - 6.0, height - 2.0, 3.0, height - 7.0]]
+        answer = _edit(cat, {"op": "reshape", "annotation_id": obj["ann_id"],
+                             "segmentation": polygon})  # fmt: skip
+        assert answer["annotations"] == len(before)
+        now = _object(cat, f"a.ann_id = {obj['ann_id']}")
+        assert (now["x"], now["y"], now["w"], now["h"]) == (2.0, 3.0, width - 6.0, height - 5.0)
+        expected_area = mask_utils.area(mask_utils.merge(mask_utils.frPyObjects(polygon, height,
+                                                                                width)))  # fmt: skip
+        # COCO's ``area`` of an object with a mask is the mask's (what evaluation's area
+        # ranges read), as ingest stores it
+        assert now["mask_area"] == now["area"] == float(expected_area)
+        # ``mask`` keeps the box where ``reshape`` moved it
+        _edit(cat, {"op": "mask", "annotation_id": obj["ann_id"],
+                    "segmentation": [[4.0, 4.0, 9.0, 4.0, 9.0, 9.0]]})  # fmt: skip
+        kept = _object(cat, f"a.ann_id = {obj['ann_id']}")
+        assert (kept["x"], kept["y"], kept["w"], kept["h"]) == (now["x"], now["y"], now["w"],
+                                                                now["h"])  # fmt: skip
+        edits.undo(cat, "src", "tester")
+        edits.undo(cat, "src", "tester")
+    assert label_rows(data_dir, "src") == before
+    with Catalog(data_dir) as cat:
+        edits.redo(cat, "src", "tester")
+    reshaped = label_rows(data_dir, "src")
+    assert reshaped != before
+    # the edit survives COCO export and ingest again
+    out = tmp_path / "out"
+    assert run_cli(capsys, data_dir, "export", "src", "--format", "coco", "--out", str(out))[0] == 0
+    ingest_cli(capsys, data_dir, out, "again")
+    again = label_rows(data_dir, "again")
+    for a, b in zip(again, reshaped, strict=True):
+        assert a == b, {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+
+
+def test_keypoints_dragged_and_hidden_undo_and_survive_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = _source(tmp_path, capsys, "keypoints")
+    before = label_rows(data_dir, "src")
+    with Catalog(data_dir) as cat:
+        obj = _object(cat, "a.num_keypoints > 1")
+        points = list(obj["keypoints"])
+        first = next(k for k in range(0, len(points), 3) if points[k + 2] > 0)
+        points[first : first + 2] = [1.5, 2.5]  # dragged
+        hidden = next(k for k in range(first + 3, len(points), 3) if points[k + 2] > 0)
+        points[hidden + 2] = 0.0  # no longer labelled
+        _edit(cat, {"op": "keypoints", "annotation_id": obj["ann_id"], "keypoints": points})
+        now = _object(cat, f"a.ann_id = {obj['ann_id']}")
+        assert now["keypoints"] == points
+        assert now["num_keypoints"] == obj["num_keypoints"] - 1
+        assert (now["x"], now["y"], now["w"], now["h"]) == (obj["x"], obj["y"], obj["w"], obj["h"])
+        # the nested form is the same operation
+        nested = [points[k : k + 3] for k in range(0, len(points), 3)]
+        nested[0] = [nested[0][0] + 1, nested[0][1], nested[0][2] or 2]
+        _edit(cat, {"op": "keypoints", "annotation_id": obj["ann_id"], "keypoints": nested})
+        assert _object(cat, f"a.ann_id = {obj['ann_id']}")["keypoints"][:3] == nested[0]
+        edits.undo(cat, "src", "tester")
+        edits.undo(cat, "src", "tester")
+    assert label_rows(data_dir, "src") == before
+    with Catalog(data_dir) as cat:
+        edits.redo(cat, "src", "tester")
+        log = edits.edit_log(cat, "src")["operations"]
+        assert log[0]["op"] == "keypoints"
+    edited = label_rows(data_dir, "src")
+    out = tmp_path / "out"
+    assert run_cli(capsys, data_dir, "export", "src", "--format", "coco", "--out", str(out))[0] == 0
+    ingest_cli(capsys, data_dir, out, "again")
+    assert label_rows(data_dir, "again") == edited
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p[:-3], "has 17 keypoints, the operation gives 16"),
+        (lambda p: [*p, 1.0, 1.0, 2.0], "a point past its skeleton"),
+        (lambda p: [*p[:2], 3.0, *p[3:]], "visibility 3.0, not 0, 1 or 2"),
+        (lambda p: [-40.0, 5.0, 2.0, *p[3:]], "lies outside the"),
+        (lambda p: p[:-1], "in threes"),
+        (lambda p: [float("nan"), *p[1:]], "finite numbers"),
+        (lambda p: [], "non-empty list"),
+    ],
+)
+def test_bad_keypoints_are_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any, message: str
+) -> None:
+    data_dir = _source(tmp_path, capsys, "keypoints")
+    before = label_rows(data_dir, "src")
+    with Catalog(data_dir) as cat:
+        obj = _object(cat, "a.num_keypoints > 0")
+        op = {"op": "keypoints", "annotation_id": obj["ann_id"], "keypoints": change(
+            list(obj["keypoints"]))}  # fmt: skip
+        with pytest.raises(edits.EditError, match=message):
+            _edit(cat, op)
+    assert label_rows(data_dir, "src") == before
+
+
+def test_reshape_and_keypoints_refuse_what_the_object_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = _source(tmp_path, capsys, "segm")
+    before = label_rows(data_dir, "src")
+    with Catalog(data_dir) as cat:
+        obj = _object(cat, "NOT a.iscrowd")
+        with pytest.raises(edits.EditError, match="has no keypoints"):
+            _edit(cat, {"op": "keypoints", "annotation_id": obj["ann_id"],
+                        "keypoints": [1, 1, 2]})  # fmt: skip
+        with pytest.raises(edits.EditError, match="crosses itself"):
+            _edit(cat, {"op": "reshape", "annotation_id": obj["ann_id"],
+                        "segmentation": [[1, 1, 10, 10, 10, 1, 1, 10]]})  # fmt: skip
+        with pytest.raises(edits.EditError, match="outside the"):
+            _edit(cat, {"op": "reshape", "annotation_id": obj["ann_id"],
+                        "segmentation": [[1, 1, obj["width"] + 5, 1, 3, 9]]})  # fmt: skip
+        with pytest.raises(edits.EditError, match="reshape its mask"):
+            _edit(cat, {"op": "move", "annotation_id": obj["ann_id"], "bbox": [0, 0, 3, 3]})
+    assert label_rows(data_dir, "src") == before

@@ -1,0 +1,123 @@
+"""What one operation does to an existing object's state (:func:`changed_state`), with the
+checks of the new box, mask or keypoints against the object's image and classes.
+
+``mask`` keeps the object's box (a box drawn first, then given its mask); ``reshape`` moves
+the box to the new mask's extent (a polygon whose vertices were dragged, added or deleted, a
+brushed or erased mask); ``keypoints`` replaces the points, one for one, of an object that
+has keypoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..catalog.base.errors import CatalogError
+from ..catalog.writes.sample_labels import box_columns
+from .errors import EditError
+from .mask_ops import mask_columns
+from .operations import Operation
+from .states import State, held_kinds
+
+VISIBILITIES = (0, 1, 2)
+"""COCO's keypoint flags: 0 not labelled, 1 labelled but hidden, 2 labelled and visible."""
+
+
+def checked_box(index: int, box: dict[str, Any], source: str, classes: set[str],
+                size: tuple[Any, Any]) -> list[Any]:  # fmt: skip
+    """The sample writer's checks of a box (class, numbers, the image's bounds): its
+    columns ``label, x, y, w, h, score, area, iscrowd, difficult, attributes``."""
+    try:
+        return box_columns(index, box, source, classes, size[0], size[1])
+    except CatalogError as exc:
+        raise EditError(str(exc).removeprefix(f"box {index}: "), index) from exc
+
+
+def changed_state(
+    op: Operation,
+    state: State,
+    size: tuple[Any, Any],
+    classes_of: Callable[[str, int], set[str]],
+) -> State | None:
+    """The object's state after ``op`` (None: deleted); ``size``: its image's."""
+    if op.op == "delete":
+        return None
+    after = dict(state)
+    if op.op == "tag":
+        after["tags"] = sorted({*state["tags"], op.tag})
+    elif op.op == "untag":
+        after["tags"] = [t for t in state["tags"] if t != op.tag]
+    elif op.op == "relabel":
+        if op.label not in classes_of(state["source"], op.index):
+            shown = ", ".join(sorted(classes_of(state["source"], op.index))[:10])
+            raise EditError(f"relabel: {op.label!r} is not a class of the dataset ({shown})",
+                            op.index)  # fmt: skip
+        after["label"] = op.label
+    elif op.op in ("mask", "reshape"):
+        text, mask_area, extent = mask_columns(op.segmentation, size, op.index)
+        if op.op == "reshape":
+            after.update(_box_of(op, state, extent, size, classes_of))
+        # COCO's area of an object with a mask is the mask's (evaluation's area ranges)
+        after.update(segmentation=text, mask_area=mask_area, area=mask_area)
+    elif op.op == "keypoints":
+        after.update(_keypoints(op, state, size))
+    elif op.op == "move":
+        held = held_kinds(state)
+        if held:
+            kinds = ", ".join(k.name for k in held)
+            raise EditError(
+                f"move: object {state['ann_id']} has labels beyond its box ({kinds}), which "
+                "a new box would not follow: reshape its mask or drag its keypoints instead",
+                op.index,
+            )
+        after.update(_box_of(op, state, op.bbox or (), size, classes_of))
+    if after == state:
+        raise EditError(f"{op.op}: object {state['ann_id']} would not change", op.index)
+    return after
+
+
+def _box_of(
+    op: Operation,
+    state: State,
+    bbox: Sequence[float],
+    size: tuple[Any, Any],
+    classes_of: Callable[[str, int], set[str]],
+) -> dict[str, Any]:
+    box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
+    fields = {"label": state["label"], **box, "score": state["score"]}
+    columns = checked_box(op.index, fields, state["source"],
+                          classes_of(state["source"], op.index), size)  # fmt: skip
+    return {"x": columns[1], "y": columns[2], "w": columns[3], "h": columns[4],
+            "area": columns[6]}  # fmt: skip
+
+
+def _keypoints(op: Operation, state: State, size: tuple[Any, Any]) -> dict[str, Any]:
+    """The ``keypoints`` and ``num_keypoints`` columns of ``op``'s points: as many as the
+    object has (its class's skeleton), each ``[x, y, v]``, a labelled one inside the image."""
+    if state.get("keypoints") is None:
+        raise EditError(
+            f"keypoints: object {state['ann_id']} has no keypoints (its class has no skeleton "
+            "here): add them with the object",
+            op.index,
+        )
+    now = state["keypoints"]
+    new = list(op.keypoints or ())
+    if len(new) != len(now):
+        raise EditError(
+            f"keypoints: object {state['ann_id']} has {len(now) // 3} keypoints, the "
+            f"operation gives {len(new) // 3}: a point past its skeleton, or one missing",
+            op.index,
+        )
+    width, height = size
+    for k in range(0, len(new), 3):
+        x, y, v = new[k : k + 3]
+        if v not in VISIBILITIES:
+            raise EditError(f"keypoints: point {k // 3} has visibility {v!r}, not 0, 1 or 2",
+                            op.index)  # fmt: skip
+        outside = width and height and not (0 <= x <= width and 0 <= y <= height)
+        if v and outside:
+            raise EditError(
+                f"keypoints: point {k // 3} ({x:g}, {y:g}) lies outside the {width}x{height} image",
+                op.index,
+            )
+    return {"keypoints": new, "num_keypoints": sum(1 for v in new[2::3] if v)}
