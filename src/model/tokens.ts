@@ -216,6 +216,9 @@ export namespace CommandIDs {
   export const sampleRelabelObject = 'visionlens:sample-relabel-object';
   export const sampleAcceptObject = 'visionlens:sample-accept-object';
   export const sampleDrawBox = 'visionlens:sample-draw-box';
+  export const sampleDrawPolygon = 'visionlens:sample-draw-polygon';
+  export const samplePolygonClose = 'visionlens:sample-polygon-close';
+  export const samplePolygonUndoPoint = 'visionlens:sample-polygon-undo-point';
   export const sampleMaskTool = 'visionlens:sample-mask-tool';
   export const sampleMaskAccept = 'visionlens:sample-mask-accept';
   export const sampleMaskToSelected = 'visionlens:sample-mask-to-selected';

@@ -3,7 +3,9 @@
  * checked against the server: a selected object shows its polygon's
  * vertices and its keypoints; dragging a vertex reshapes the mask (the box
  * follows), Accel+Z takes it back, dragging an edge adds a vertex, Alt-click
- * deletes one, dragging a keypoint moves it and Alt-click hides it.
+ * deletes one, dragging a keypoint moves it and Alt-click hides it; the
+ * polygon tool (P) draws a new object vertex by vertex, closed by a click on
+ * its first vertex or by Enter.
  * Screenshots in both themes go to build/screenshots/. Its own dataset
  * (small20 with a polygon and two keypoints on every box), so the other
  * tests' data stay.
@@ -197,4 +199,55 @@ test('drag, add and delete polygon vertices and drag and hide keypoints, each un
   await expect
     .poll(async () => (await object(request, id, ann.ann_id)).keypoints)
     .toEqual(ann.keypoints);
+
+  // the polygon tool: four clicks and a click on the first vertex add an object
+  const count = async () =>
+    (await api(request, `datasets/${NAME}/samples/${id}`)).annotations.length;
+  const before = await count();
+  await keys.focus();
+  await page.keyboard.press('p');
+  await expect(view.locator('.jp-VisionLens-stage')).toHaveAttribute('data-tool', 'polygon');
+  const corners: [number, number][] = [
+    [10, 10],
+    [60, 12],
+    [58, 50],
+    [12, 48]
+  ];
+  for (const [x, y] of corners) {
+    await page.mouse.click(...(await at(x, y)));
+  }
+  const drawing = view.locator('svg.jp-VisionLens-polygonLayer');
+  await expect(drawing).toHaveAttribute('data-vertices', '4');
+  await page.mouse.click(...(await at(10, 10)));
+  await expect.poll(count).toBe(before + 1);
+  const all: Ann[] = (await api(request, `datasets/${NAME}/samples/${id}`)).annotations;
+  const drawn = all.reduce((a, b) => (a.ann_id > b.ann_id ? a : b));
+  expect(drawn.segmentation[0].length).toBe(8);
+  drawn.segmentation[0].forEach((v, i) =>
+    expect(Math.abs(v - corners[i >> 1][i & 1])).toBeLessThan(tolerance)
+  );
+  expect(drawn.bbox[0]).toBe(Math.min(...drawn.segmentation[0].filter((_, i) => i % 2 === 0)));
+  // three clicks, the last taken back, one more and Enter: a triangle
+  await keys.focus();
+  await page.keyboard.press('p');
+  for (const [x, y] of [
+    [70, 10],
+    [100, 10],
+    [5, 5],
+    [85, 40]
+  ]) {
+    await page.mouse.click(...(await at(x, y)));
+    if (x === 5) {
+      await keys.focus();
+      await page.keyboard.press('Shift+Backspace');
+    }
+  }
+  await expect(drawing).toHaveAttribute('data-vertices', '3');
+  await keys.focus();
+  await page.keyboard.press('Enter');
+  await expect.poll(count).toBe(before + 2);
+  await keys.focus();
+  await page.keyboard.press('ControlOrMeta+z');
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect.poll(count).toBe(before);
 });

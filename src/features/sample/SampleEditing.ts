@@ -18,9 +18,9 @@ import {
   redoEdit,
   undoEdit
 } from '../../model/sources/edits';
-import { versionBrowse } from '../../model/versionBrowse';
 import {
   CommandIDs,
+  EditBox,
   EditOperation,
   GROUND_TRUTH,
   IAnnotation,
@@ -28,7 +28,7 @@ import {
   ISample,
   IVisionLensModel
 } from '../../model/tokens';
-import { commandButton, OverflowToolbar, toolbarItem } from '../../ui/toolbar';
+import { OverflowToolbar, toolbarItem } from '../../ui/toolbar';
 import {
   acceptOperation,
   afterSaved,
@@ -38,6 +38,8 @@ import {
   shapeHint
 } from './boxEditing';
 import { BoxEditor } from './BoxEditor';
+import { editToolbar } from './editToolbar';
+import { PolygonDrawer } from './PolygonDrawer';
 import { keypointsOperation, reshapeOperation } from './shapeEditing';
 import { SampleMasking } from './SampleMasking';
 import { SampleStage, StageTool } from './SampleStage';
@@ -54,21 +56,28 @@ export class SampleEditing {
     this._commands = commands;
     this._stage = stage;
     this._sample = sample;
+    const imageSize = (): [number, number] => {
+      const s = this._sample();
+      return [s?.width || 1, s?.height || 1];
+    };
     this.editor = new BoxEditor({
       objects: () => this._drawnObjects(),
-      imageSize: () => {
-        const s = this._sample();
-        return [s?.width || 1, s?.height || 1];
-      },
+      imageSize,
       selected: () => this._changed(),
       moved: (object, box) => void this.apply([moveOperation(object, box)]),
-      drawn: box => void this._add(box),
+      drawn: box => void this._add({ bbox: box }),
       reshaped: (object, polygons) =>
         void this.apply([reshapeOperation(object, polygons)]),
       keypointsChanged: (object, points) =>
         void this.apply([keypointsOperation(object, points)])
     });
     stage.setPointer(this.editor);
+    this.polygons = new PolygonDrawer(
+      imageSize,
+      polygon => void this._add({ segmentation: [polygon] }),
+      () => this._commands.notifyCommandChanged(CommandIDs.samplePolygonClose)
+    );
+    stage.setPointer(this.polygons, ['polygon']);
     this.masking = new SampleMasking(model, commands, this, sample);
     stage.setPointer(this.masking.editor, ['mask']);
     this._classPicker = h('select', {
@@ -100,6 +109,8 @@ export class SampleEditing {
 
   /** The edit layer over the image. */
   readonly editor: BoxEditor;
+  /** The polygon tool's layer. */
+  readonly polygons: PolygonDrawer;
   /** The click-to-mask tool. */
   readonly masking: SampleMasking;
   /** The class picker, for the view's toolbar. */
@@ -111,43 +122,12 @@ export class SampleEditing {
 
   /** The edit row of the view's toolbar: the commands' buttons and the class picker. */
   createToolbar(): OverflowToolbar {
-    const item = (id: string, label: string, className: string) =>
-      [id, commandButton(this._commands, id, { label, className })] as [
-        string,
-        Widget
-      ];
-    // Items go to the "…" menu from the end: the least used last.
-    const bar = new OverflowToolbar('jp-VisionLens-sampleEditBar').add(
-      item(CommandIDs.sampleDrawBox, 'Draw box', 'jp-VisionLens-drawBox'),
-      item(
-        CommandIDs.sampleMaskTool,
-        'Click to mask',
-        'jp-VisionLens-maskTool'
-      ),
-      ['class', this.classItem],
-      item(CommandIDs.sampleRelabelObject, 'Relabel', 'jp-VisionLens-relabel'),
-      item(
-        CommandIDs.sampleDeleteObject,
-        'Delete',
-        'jp-VisionLens-deleteObject'
-      ),
-      item(CommandIDs.sampleUndoEdit, 'Undo', 'jp-VisionLens-undoEdit'),
-      item(CommandIDs.sampleRedoEdit, 'Redo', 'jp-VisionLens-redoEdit'),
-      item(
-        CommandIDs.sampleAcceptObject,
-        'Accept',
-        'jp-VisionLens-acceptObject'
-      )
+    return editToolbar(
+      this._commands,
+      this._model,
+      this.classItem,
+      this.editor
     );
-    // a browsed version is read-only: its edit tools step aside
-    const browse = versionBrowse(this._model);
-    const follow = () => {
-      bar.setHidden(browse.isBrowsing);
-      this.editor.node.style.pointerEvents = browse.isBrowsing ? 'none' : '';
-    };
-    browse.changed.connect(follow, bar);
-    follow();
-    return bar;
   }
 
   /** The selected object, if any. */
@@ -160,9 +140,9 @@ export class SampleEditing {
     return this._classPicker.value;
   }
 
-  /** Whether the draw tool is on. */
-  get drawing(): boolean {
-    return this._stage.tool === 'draw';
+  /** The tool of a plain press. */
+  get tool(): StageTool {
+    return this._stage.tool;
   }
 
   /** Called with the tool after every change (the view shows which is on). */
@@ -172,10 +152,20 @@ export class SampleEditing {
   setTool(tool: StageTool): void {
     this._stage.setTool(tool);
     this.editor.cancel();
+    this.polygons.cancel();
+    // the polygon tool's keys (Enter, Shift Backspace: schema/sample.json) act while it is on
+    this.hint
+      .closest('.jp-VisionLens-sample')
+      ?.classList.toggle('jp-VisionLens-mod-polygon', tool === 'polygon');
     this.masking.setActive(tool === 'mask');
     this.onTool(tool);
-    this._commands.notifyCommandChanged(CommandIDs.sampleDrawBox);
-    this._commands.notifyCommandChanged(CommandIDs.sampleMaskTool);
+    for (const id of [
+      CommandIDs.sampleDrawBox,
+      CommandIDs.sampleDrawPolygon,
+      CommandIDs.sampleMaskTool
+    ]) {
+      this._commands.notifyCommandChanged(id);
+    }
   }
 
   /** The sample was read (again; `index`: its row): keep the selection, read the classes. */
@@ -257,16 +247,19 @@ export class SampleEditing {
     }
   }
 
-  private async _add(box: [number, number, number, number]): Promise<void> {
+  /** Add a drawn box or polygon (its box: its extent) as an object of the picked class. */
+  private async _add(
+    shape: { bbox: EditBox } | { segmentation: number[][] }
+  ): Promise<void> {
     const s = this._sample();
     const label = this._classPicker.value;
     if (!s || !label) {
       this.editor.cancel();
-      this._say('Pick a class for the new box first.');
+      this._say('Pick a class for the new object first.');
       return;
     }
     const outcome = await this.apply([
-      { op: 'add', sample_id: s.sample_id, label, bbox: box }
+      { op: 'add', sample_id: s.sample_id, label, ...shape }
     ]);
     this.setTool('select');
     if (outcome?.kind === 'done') {

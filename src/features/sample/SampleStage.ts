@@ -44,7 +44,7 @@ export function labelPixelRatio(
 }
 
 /** What a plain primary-button drag on the stage does. */
-export type StageTool = 'select' | 'draw' | 'pan' | 'mask';
+export type StageTool = 'select' | 'draw' | 'polygon' | 'pan' | 'mask';
 
 /** Which button a press is, with the modifier a tool may read. */
 export interface IStagePress {

@@ -289,13 +289,45 @@ function addEditCommands(
     caption:
       'Drag on the image to add a ground-truth box of the class picked beside (B)',
     isEnabled: () => editing() !== null,
-    isToggled: () => editing()?.drawing ?? false,
+    isToggled: () => editing()?.tool === 'draw',
     execute: () => {
       const e = editing();
-      e?.setTool(e.drawing ? 'select' : 'draw');
+      e?.setTool(e.tool === 'draw' ? 'select' : 'draw');
     }
   });
+  addPolygonCommands(app, editing);
   addMaskCommands(app, editing);
+}
+
+/** The polygon tool's commands (keys in schema/sample.json). */
+function addPolygonCommands(
+  app: JupyterFrontEnd,
+  editing: () => SampleEditing | null
+): void {
+  app.commands.addCommand(CommandIDs.sampleDrawPolygon, {
+    label: 'VisionLens Sample: Draw a Polygon',
+    caption:
+      'Click the vertices of a new ground-truth polygon of the class picked beside; click the first one again or press Enter to close it (P)',
+    isEnabled: () => editing() !== null,
+    isToggled: () => editing()?.tool === 'polygon',
+    execute: () => {
+      const e = editing();
+      e?.setTool(e.tool === 'polygon' ? 'select' : 'polygon');
+    }
+  });
+  app.commands.addCommand(CommandIDs.samplePolygonClose, {
+    label: 'VisionLens Sample: Close the Polygon',
+    caption: 'Add the polygon drawn so far as a new object (Enter)',
+    isEnabled: () => editing()?.polygons.closable ?? false,
+    execute: () => editing()?.polygons.close()
+  });
+  app.commands.addCommand(CommandIDs.samplePolygonUndoPoint, {
+    label: "VisionLens Sample: Take Back the Polygon's Last Vertex",
+    caption:
+      'Drop the last vertex of the polygon being drawn (Shift Backspace)',
+    isEnabled: () => (editing()?.polygons.points.length ?? 0) > 0,
+    execute: () => editing()?.polygons.undoPoint()
+  });
 }
 
 /** The click-to-mask commands (keys in schema/sample.json). */

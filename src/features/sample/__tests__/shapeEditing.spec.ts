@@ -7,6 +7,7 @@
 import { EditBox, IAnnotation } from '../../../model/tokens';
 import { BoxEditor, IBoxEdits } from '../BoxEditor';
 import { afterSaved } from '../boxEditing';
+import { PolygonDrawer } from '../PolygonDrawer';
 import {
   isReshapable,
   keypointsOperation,
@@ -158,5 +159,49 @@ describe('the edit layer on shapes', () => {
     expect(told.keypoints).toEqual([[15, 18, 2, 28, 28, 1, 0, 0, 0]]);
     layer.down(28, 28, 'select', { button: 0, altKey: true });
     expect(told.keypoints[1]).toEqual([12, 12, 2, 28, 28, 2, 0, 0, 0]);
+  });
+});
+
+describe('the polygon tool', () => {
+  it('adds a vertex per click inside the image and closes on the first vertex', () => {
+    const closed: number[][] = [];
+    let changes = 0;
+    const drawer = new PolygonDrawer(
+      () => [100, 80],
+      p => closed.push(p),
+      () => changes++
+    );
+    drawer.render(2);
+    expect(drawer.down(10, 10, 'polygon')).toBe(false); // a click, not a drag
+    drawer.down(50.04, -5, 'polygon');
+    expect(drawer.closable).toBe(false);
+    drawer.down(10, 10, 'polygon'); // two vertices: the first one is not a close yet
+    expect(drawer.points).toEqual([10, 10, 50, 0, 10, 10]);
+    drawer.undoPoint();
+    drawer.down(120, 60, 'polygon');
+    expect(drawer.node.dataset.vertices).toBe('3');
+    expect(drawer.node.querySelectorAll('polyline').length).toBe(1);
+    drawer.down(12, 11, 'polygon'); // within 8 screen pixels of the first
+    expect(closed).toEqual([[10, 10, 50, 0, 100, 60]]);
+    expect(drawer.points).toEqual([]);
+    expect(changes).toBe(6);
+  });
+
+  it('closes on Enter only with three vertices; cancel drops the outline', () => {
+    const closed: number[][] = [];
+    const drawer = new PolygonDrawer(
+      () => [100, 80],
+      p => closed.push(p)
+    );
+    drawer.down(1, 1, 'polygon');
+    drawer.down(20, 1, 'polygon');
+    drawer.close();
+    expect(closed).toEqual([]);
+    drawer.down(20, 20, 'polygon');
+    drawer.close();
+    expect(closed).toEqual([[1, 1, 20, 1, 20, 20]]);
+    drawer.down(5, 5, 'polygon');
+    drawer.cancel();
+    expect(drawer.points).toEqual([]);
   });
 });

@@ -1,0 +1,46 @@
+/**
+ * The edit row of the sample view's toolbar: the edit commands' buttons and
+ * the class picker, hidden while a version is browsed (read-only).
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import { versionBrowse } from '../../model/versionBrowse';
+import { CommandIDs, IVisionLensModel } from '../../model/tokens';
+import { commandButton, OverflowToolbar } from '../../ui/toolbar';
+import { BoxEditor } from './BoxEditor';
+
+/** The edit row; `editor`'s presses stop while a version is browsed. */
+export function editToolbar(
+  commands: CommandRegistry,
+  model: IVisionLensModel,
+  classItem: Widget,
+  editor: BoxEditor
+): OverflowToolbar {
+  const item = (id: string, label: string, className: string) =>
+    [id, commandButton(commands, id, { label, className })] as [string, Widget];
+  // Items go to the "…" menu from the end: the least used last.
+  const bar = new OverflowToolbar('jp-VisionLens-sampleEditBar').add(
+    item(CommandIDs.sampleDrawBox, 'Draw box', 'jp-VisionLens-drawBox'),
+    item(
+      CommandIDs.sampleDrawPolygon,
+      'Draw polygon',
+      'jp-VisionLens-drawPolygon'
+    ),
+    item(CommandIDs.sampleMaskTool, 'Click to mask', 'jp-VisionLens-maskTool'),
+    ['class', classItem],
+    item(CommandIDs.sampleRelabelObject, 'Relabel', 'jp-VisionLens-relabel'),
+    item(CommandIDs.sampleDeleteObject, 'Delete', 'jp-VisionLens-deleteObject'),
+    item(CommandIDs.sampleUndoEdit, 'Undo', 'jp-VisionLens-undoEdit'),
+    item(CommandIDs.sampleRedoEdit, 'Redo', 'jp-VisionLens-redoEdit'),
+    item(CommandIDs.sampleAcceptObject, 'Accept', 'jp-VisionLens-acceptObject')
+  );
+  const browse = versionBrowse(model);
+  const follow = () => {
+    bar.setHidden(browse.isBrowsing);
+    editor.node.style.pointerEvents = browse.isBrowsing ? 'none' : '';
+  };
+  browse.changed.connect(follow, bar);
+  follow();
+  return bar;
+}
