@@ -94,7 +94,10 @@ def video_facet_entries(
     Bins as every numeric facet's (:func:`..catalog.sql.facet_entries.numeric_entry`)."""
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
-    if cur.execute("SELECT 1 FROM videos WHERE dataset_id = ? LIMIT 1", [dataset_id]).fetchone() is None:
+    if (
+        cur.execute("SELECT 1 FROM videos WHERE dataset_id = ? LIMIT 1", [dataset_id]).fetchone()
+        is None
+    ):
         return []
     frames = cur.execute(
         f"SELECT n.tracks, COUNT(*) FROM {samples_table} x "  # noqa: S608 - checked identifier
@@ -104,9 +107,9 @@ def video_facet_entries(
     ).fetchall()
     out = [_numeric(VIDEO_TRACKS, {int(v): int(n) for v, n in frames})]
     objects = cur.execute(
-        "WITH lengths AS (SELECT source, track_id, COUNT(*) AS n FROM annotations "
+        "WITH lengths AS (SELECT source, track_id, COUNT(*) AS n FROM annotations "  # noqa: S608 - checked identifier
         "WHERE dataset_id = ? AND track_id IS NOT NULL GROUP BY source, track_id) "
-        f"SELECT a.source, l.n, COUNT(*) FROM {samples_table} x "  # noqa: S608 - checked identifier
+        f"SELECT a.source, l.n, COUNT(*) FROM {samples_table} x "
         "JOIN annotations a ON a.dataset_id = ? AND a.sample_id = x.sample_id "
         "JOIN lengths l ON l.source = a.source AND l.track_id = a.track_id "
         "GROUP BY a.source, l.n",
