@@ -115,7 +115,11 @@ def video_facet_entries(
         "GROUP BY a.source, l.n",
         [dataset_id, dataset_id],
     ).fetchall()
-    by_source: dict[str, dict[int, int]] = {}
+    tracked = cur.execute(  # every source with tracks has its facet, also when filtered empty
+        "SELECT DISTINCT source FROM annotations WHERE dataset_id = ? AND track_id IS NOT NULL",
+        [dataset_id],
+    ).fetchall()
+    by_source: dict[str, dict[int, int]] = {str(r[0]): {} for r in tracked}
     for source, length, n in objects:
         by_source.setdefault(str(source), {})[int(length)] = int(n)
     for source in sorted(by_source, key=lambda s: (s != GROUND_TRUTH, s)):
