@@ -18,6 +18,8 @@ from visionlens_jlab.catalog.base.errors import NotFoundError
 from visionlens_jlab.catalog.plan.planner import forced_sql
 from visionlens_jlab.catalog.query.filters import FilterError
 from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.reads.object_pages import patches_page
+from visionlens_jlab.catalog.reads.patch_query import PatchQuery
 from visionlens_jlab.edits.engine import apply_edits
 from visionlens_jlab.importing.video_reads import track_rows, video_rows
 
@@ -238,3 +240,22 @@ def test_bad_video_fields_are_clear_and_still_images_have_none(
     assert video_rows(catalog, "stills") == track_rows(catalog, "stills") == []
     stills = {"sample": {"video_tracks": {"is_null": True}}}
     assert queries.samples_page(catalog, "stills", stills, limit=0)["total"] == 2
+
+
+def test_the_patches_view_keeps_the_objects_of_short_tracks(
+    mot: tuple[Catalog, pd.DataFrame],
+) -> None:
+    catalog, gt = mot
+    spec = {"labels": {"source": GT, "where": {"track_length": {"max": 5}}}}
+    page = patches_page(catalog, "mot", spec, PatchQuery(limit=1000))
+    short = gt[gt.length <= 5]
+    assert page["total"] == len(short) > 0
+    with catalog.cursor() as cur:
+        ids = cur.execute(
+            "SELECT a.source_ann_id, s.fields->>'video' FROM annotations a "
+            "JOIN samples s USING (sample_id) WHERE list_contains(?, a.ann_id)",
+            [[p["ann_id"] for p in page["objects"]]],
+        ).fetchall()
+    assert sorted((v, int(i)) for i, v in ids) == sorted(
+        zip(short.seq, short.id.astype(int), strict=True)
+    )
