@@ -4,6 +4,7 @@ checked against one computed here from the ``gt.txt`` files with pandas."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def _histogram(values: np.ndarray, lo: float, hi: float) -> list[int]:
 
 
 @pytest.fixture
-def mot(tmp_path: Path) -> tuple[Catalog, pd.DataFrame]:
+def mot(tmp_path: Path) -> Iterator[tuple[Catalog, pd.DataFrame]]:
     root = _mot(tmp_path / "mot")
     catalog = Catalog(tmp_path / "vl")
     ingest(catalog, "mot", root)
@@ -187,6 +188,7 @@ def catalog_root(catalog: Catalog) -> Path:
     """The folder of the sequences the fixture ingested (beside the catalog's folder)."""
     with catalog.cursor() as cur:
         location = cur.execute("SELECT location FROM videos ORDER BY video_id LIMIT 1").fetchone()
+    assert location is not None
     return Path(location[0]).parent
 
 
