@@ -45,14 +45,14 @@ VIDEO_FIELDS = ("tracks", *VIDEO_COLUMNS)
 _GT = "'" + GROUND_TRUTH + "'"
 
 
-def per_video_tracks_sql(dataset: str) -> str:
-    """SQL of ``(video_id, tracks)``: each video of dataset ``dataset`` (an SQL expression:
-    ``s.dataset_id`` or ``?``) with its distinct ground-truth track identities (0: none)."""
+def per_video_tracks_sql() -> str:
+    """SQL of ``(video_id, tracks)``: each video of one dataset (its id bound to the one
+    ``?``) with its distinct ground-truth track identities (0: none)."""
     return (
         "SELECT g.video_id, COUNT(DISTINCT t.track_id) AS tracks FROM video_frames g "  # noqa: S608 - fixed text
         "LEFT JOIN annotations t ON t.dataset_id = g.dataset_id AND t.sample_id = g.sample_id "
         f"AND t.source = {_GT} AND t.track_id IS NOT NULL "
-        f"WHERE g.dataset_id = {dataset} GROUP BY g.video_id"
+        "WHERE g.dataset_id = ? GROUP BY g.video_id"
     )
 
 
@@ -71,9 +71,18 @@ def video_field_sql(name: str, params: Params) -> str:
     del params
     frame = "f.dataset_id = s.dataset_id AND f.sample_id = s.sample_id"
     if name == "tracks":
+        # The per-video counts are uncorrelated (every video dataset's, computed once and
+        # joined): correlated on the sample's dataset, DuckDB ran them once per sample
+        # (23 s for 4,200 frames against 0.1 s).
+        per_video = (
+            "SELECT g.dataset_id, g.video_id, COUNT(DISTINCT t.track_id) AS tracks "  # noqa: S608 - fixed text
+            "FROM video_frames g LEFT JOIN annotations t ON t.dataset_id = g.dataset_id "
+            f"AND t.sample_id = g.sample_id AND t.source = {_GT} AND t.track_id IS NOT NULL "
+            "GROUP BY g.dataset_id, g.video_id"
+        )
         return (
-            f"(SELECT n.tracks FROM video_frames f JOIN ({per_video_tracks_sql('s.dataset_id')}) n "  # noqa: S608 - fixed text
-            f"ON n.video_id = f.video_id WHERE {frame})"
+            f"(SELECT n.tracks FROM video_frames f JOIN ({per_video}) n "  # noqa: S608 - fixed text
+            f"ON n.dataset_id = f.dataset_id AND n.video_id = f.video_id WHERE {frame})"
         )
     column = VIDEO_COLUMNS.get(name)
     if column is None:
@@ -102,7 +111,7 @@ def video_facet_entries(
     frames = cur.execute(
         f"SELECT n.tracks, COUNT(*) FROM {samples_table} x "  # noqa: S608 - checked identifier
         "JOIN video_frames f ON f.dataset_id = ? AND f.sample_id = x.sample_id "
-        f"JOIN ({per_video_tracks_sql('?')}) n ON n.video_id = f.video_id GROUP BY n.tracks",
+        f"JOIN ({per_video_tracks_sql()}) n ON n.video_id = f.video_id GROUP BY n.tracks",
         [dataset_id, dataset_id],
     ).fetchall()
     out = [_numeric(VIDEO_TRACKS, {int(v): int(n) for v, n in frames})]

@@ -37,7 +37,7 @@ def video_rows(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
         rows = cur.execute(
             "SELECT v.video_id, v.name, v.location, v.kind, v.fps, v.num_frames, v.duration, "  # noqa: S608 - fixed text
             "v.codec, v.width, v.height, v.rotation, v.variable_frame_rate, "
-            f"COALESCE(n.tracks, 0) FROM videos v LEFT JOIN ({per_video_tracks_sql('?')}) n "
+            f"COALESCE(n.tracks, 0) FROM videos v LEFT JOIN ({per_video_tracks_sql()}) n "
             "ON n.video_id = v.video_id WHERE v.dataset_id = ? ORDER BY v.video_id",
             [dataset_id, dataset_id],
         ).fetchall()
