@@ -6,7 +6,7 @@
 /** Every key present must hold. Values are always bound as SQL parameters. */
 export interface IWireFilter {
   ids?: number[];
-  /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source> */
+  /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), video_tracks, video_num_frames, video_duration, video_fps (of the video a frame belongs to; null for other samples), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source> */
   sample?: { [key: string]: IWireCondition };
   tags?: {
     any?: string[];
@@ -54,7 +54,7 @@ export interface IWireLabelFilter {
   type?:
     | ('rotated' | 'polyline' | 'mask' | 'keypoints')
     | ('rotated' | 'polyline' | 'mask' | 'keypoints')[];
-  /** Box columns (label, x, y, w, h, score, area, iscrowd, difficult, mask_area: the mask's pixel area, num_keypoints: the labelled keypoints (v > 0), visible_keypoints: the visible ones (v = 2)) or attributes.<key> */
+  /** Box columns (label, x, y, w, h, score, area, iscrowd, difficult, mask_area: the mask's pixel area, num_keypoints: the labelled keypoints (v > 0), visible_keypoints: the visible ones (v = 2), track_length: the frames the object's track is seen on, null for an object of no track) or attributes.<key> */
   where?: { [key: string]: IWireCondition };
   /** Evaluation status of the box (see evaluations). */
   eval?: { [key: string]: unknown };
@@ -1379,6 +1379,46 @@ export interface IWireVectorSpace {
   /** every sample has a vector (or an unreadable image) */
   complete: boolean;
   updated_at: string;
+}
+
+/** A video of a dataset (visionlens_jlab/importing/video_reads.py): a video file or a sequence of frame images, with what its probe found */
+export interface IWireVideo {
+  /** from 1 within the dataset */
+  video_id: number;
+  name: string;
+  location: string;
+  kind: 'file' | 'sequence';
+  fps: number | null;
+  num_frames: number;
+  /** seconds */
+  duration: number | null;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  rotation: number;
+  variable_frame_rate: boolean;
+  /** distinct ground-truth tracks (the filter field video_tracks) */
+  tracks: number;
+}
+
+/** One track of the ground truth or of a model (visionlens_jlab/importing/video_reads.py) */
+export interface IWireTrack {
+  /** the video's name */
+  video: string;
+  video_id: number;
+  /** the identity, unique in the dataset per source */
+  track_id: number;
+  /** the identity in the source file (MOT's id, CVAT's track id) */
+  source_id: string | null;
+  /** the class on its first frame */
+  label: string;
+  /** from 1 */
+  first_frame: number;
+  last_frame: number;
+  /** frames it has an object on (the filter field track_length) */
+  length: number;
+  /** last_frame - first_frame + 1 */
+  span: number;
 }
 
 /** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */

@@ -34,6 +34,7 @@ HANDLER_MODULES = [
     "selections",
     "segment",
     "bulk",
+    "videos",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

@@ -12,15 +12,25 @@ this module is imported (:mod:`visionlens_jlab.features` does).
 Migration step 21 creates both (empty for an old catalog). Ingest writes them with the
 dataset (:mod:`visionlens_jlab.catalog.writes.feature_rows`); the parsers build their rows
 (:mod:`visionlens_jlab.ingest.video_rows`). Objects of a track carry ``annotations.track_id``
-(step 20, the catalog's own column).
+(step 20, the catalog's own column). The manifest also registers the track- and video-level
+filter fields and their facets (:mod:`.video_fields`).
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from ..catalog.extensions.manifest import Manifest, Table, install
+from ..catalog.extensions.manifest import FacetContribution, Manifest, Table, install
 from ..catalog.store.registry import Step
+from .video_fields import (
+    FACET_PLACES,
+    TRACK_LENGTH,
+    VIDEO_PREFIX,
+    VIDEO_TRACKS,
+    track_length_sql,
+    video_facet_entries,
+    video_field_sql,
+)
 
 VIDEOS_DDL = """
     CREATE TABLE IF NOT EXISTS videos (
@@ -62,6 +72,11 @@ MANIFEST = Manifest(
     "videos",
     tables=tuple(Table(name) for name in TABLES),
     steps=(Step(21, "add the tables of videos and their frames", create_tables),),
+    sample_fields={VIDEO_PREFIX: video_field_sql},
+    box_fields={TRACK_LENGTH: track_length_sql},
+    facets=(
+        FacetContribution(video_facet_entries, multi_pick=(VIDEO_TRACKS,), places=FACET_PLACES),
+    ),
 )
 """The videos' catalog extension (see the module docstring)."""
 

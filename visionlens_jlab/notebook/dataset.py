@@ -16,6 +16,7 @@ from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
 from .server_jobs import ServerJobsMixin
 from .similarity import duplicates_frame, search_frame
+from .videos import VideosMixin
 
 COMPRESSION = "lz4"
 """Arrow buffer compression asked of the export endpoints (box tables shrink ~5x)."""
@@ -50,7 +51,7 @@ def dataset(name: str) -> Dataset:
     return Dataset(name)
 
 
-class Dataset(EditsMixin, ServerJobsMixin):
+class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
     """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
 
     def __init__(self, name: str, *, _client: RestClient | None = None) -> None:

@@ -11,7 +11,8 @@ catalog opens). The manifest says:
   read the feature's rows through these, never by its table names;
 * its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
   in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
-  (:class:`LabelConditionKind`), label summaries, label backends, facet providers
+  (:class:`LabelConditionKind`), sample fields of a prefix and box fields computed when a
+  filter runs (``sample_fields``, ``box_fields``), label summaries, label backends, facet providers
   (:class:`FacetContribution`), map point counts, computed fields, and summaries over the
   box summaries' class bits (:class:`~..tables.box_summaries.FeatureSummary`).
 
@@ -31,7 +32,11 @@ from ..indexes.index_warmer import Warm, register_warmer
 from ..plan.facets import FacetProvider, register_facet_provider
 from ..plan.planner import LabelBackend, register_label_backend
 from ..query.facet_places import FacetPlace
-from ..query.filter_parser import register_label_condition
+from ..query.filter_parser import (
+    register_box_field,
+    register_label_condition,
+    register_sample_field_prefix,
+)
 from ..query.filters import Params
 from ..query.summary_filters import LabelSummary, register_label_summary
 from ..store.feature_reads import Relation, register_relation
@@ -100,6 +105,12 @@ class Manifest:
     structures: tuple[Structure, ...] = ()
     warmers: tuple[Warm, ...] = ()
     label_conditions: tuple[LabelConditionKind, ...] = ()
+    sample_fields: Mapping[str, Callable[[str, Params], str]] = field(default_factory=dict)
+    """Sample fields ``<prefix><name>``: the prefix's compiler (``compiler(name, params)``,
+    SQL over the sample alias ``s``; :func:`..query.filter_parser.register_sample_field_prefix`)."""
+    box_fields: Mapping[str, Callable[[Params], str]] = field(default_factory=dict)
+    """Box fields a label condition's ``where`` may name: each one's SQL over the box alias
+    ``a`` (:func:`..query.filter_parser.register_box_field`)."""
     label_summaries: Mapping[str, LabelSummary] = field(default_factory=dict)
     label_backends: tuple[LabelBackend, ...] = ()
     facets: tuple[FacetContribution, ...] = ()
@@ -146,6 +157,10 @@ def install(manifest: Manifest, *, replace: bool = False) -> None:
         register_warmer(warm)
     for condition in manifest.label_conditions:
         register_label_condition(condition.key, condition.compile, condition.parse)
+    for prefix, compiler in manifest.sample_fields.items():
+        register_sample_field_prefix(prefix, compiler)
+    for name, box_sql in manifest.box_fields.items():
+        register_box_field(name, box_sql)
     for key, summary in manifest.label_summaries.items():
         register_label_summary(key, summary)
     for backend in manifest.label_backends:

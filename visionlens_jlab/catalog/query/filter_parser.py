@@ -54,6 +54,7 @@ class LabelKind:
 
 LABEL_KINDS: dict[str, LabelKind] = {}
 SAMPLE_PREFIXES: dict[str, Callable[[str, Params], str]] = {}
+BOX_FIELDS: dict[str, Callable[[Params], str]] = {}
 
 
 def register_label_condition(
@@ -70,6 +71,13 @@ def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], 
     ``compiler(name, params)`` returns SQL of the field's value for the sample alias ``s``
     (raising :class:`FilterError` for an unknown name, also when the filter is parsed)."""
     SAMPLE_PREFIXES[prefix] = compiler
+
+
+def register_box_field(name: str, compiler: Callable[[Params], str]) -> None:
+    """Let another engine module add a box field ``name`` that label conditions' ``where``
+    may bound (a value computed from the catalog when the filter runs, never stored):
+    ``compiler(params)`` returns SQL of the field's value for the box alias ``a``."""
+    BOX_FIELDS[name] = compiler
 
 
 def parse_filter(spec: Mapping[str, Any] | Filter | None) -> Filter:
@@ -193,8 +201,10 @@ def _label(spec: Mapping[str, Any]) -> LabelCondition:
     score = None if spec.get("score") is None else parse_condition(spec["score"], "labels.score")
     where = []
     for name, cond in mapping(spec.get("where"), "labels.where").items():
-        if name not in ANNOTATION_COLUMNS and not (
-            name.startswith("attributes.") and len(name) > 11
+        if (
+            name not in ANNOTATION_COLUMNS
+            and name not in BOX_FIELDS
+            and not (name.startswith("attributes.") and len(name) > 11)
         ):
             raise FilterError(f"unknown label field {name!r}")
         where.append(BoxFieldCondition(name, parse_condition(cond, name)))

@@ -71,6 +71,7 @@ from .filter_conditions import (  # FilterError, Params, json_pointer: other mod
 )
 from .filter_model import BOX_SUMMARY_FIELDS, BoxCount, Filter, LabelCondition, SampleCondition
 from .filter_parser import (
+    BOX_FIELDS,
     LABEL_KINDS,
     SAMPLE_PREFIXES,
     parse_filter,
@@ -208,9 +209,12 @@ VISIBLE_KEYPOINTS_SQL = "len(list_filter(a.keypoints, lambda v, i: i % 3 = 0 AND
 
 def annotation_field_sql(name: str, params: Params) -> str:
     """SQL for a box field a label condition names (checked by the parser): a whitelisted
-    column, the visible keypoints counted from the stored points, or ``attributes.<key>``."""
+    column, the visible keypoints counted from the stored points, a registered box field
+    (:func:`~.filter_parser.register_box_field`) or ``attributes.<key>``."""
     if name == "visible_keypoints":
         return VISIBLE_KEYPOINTS_SQL
+    if name in BOX_FIELDS:
+        return BOX_FIELDS[name](params)
     if not name.startswith("attributes."):
         return f"a.{name}"  # one of filter_model.ANNOTATION_COLUMNS
     return f"json_extract_string(a.attributes, {params.add(json_pointer(name[11:]))})"
