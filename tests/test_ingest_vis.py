@@ -220,3 +220,73 @@ def test_the_cli_ingests_vis_and_its_results_with_the_video_counts(tmp_path: Pat
     (tmp_path / "res.json").write_text(json.dumps(results))
     out = cli(data, "predictions", "yv", str(tmp_path / "res.json"), "--format", "vis")
     assert (out["model"], out["predictions"]) == ("res", len(expected))
+
+
+def test_bad_vis_input_gets_report_rows_and_the_rest_ingests(tmp_path: Path) -> None:
+    written = write_youtube_vis(tmp_path / "vis", {5: 4, 9: 3}, tracks=4, seed=7)
+    (tmp_path / "vis" / "JPEGImages" / written.videos[9][1]).unlink()  # a frame not on disk
+    document = json.loads(written.path.read_text())
+    document["videos"][0]["length"] = 40
+    box = [1.0, 1.0, 3.0, 3.0]
+    planted = [
+        {"id": 900, "video_id": 404, "category_id": 1, "bboxes": [box]},  # no such video
+        {"id": 901, "video_id": 5, "category_id": 55, "bboxes": [box]},  # no such class
+        # past the video's 4 frames: the fifth entry is not ingested, the first is
+        {"id": 902, "video_id": 5, "category_id": 1, "bboxes": [box, None, None, None, box]},
+        # the same track (annotation id 902) again: on frame 1 twice, frame 2 once
+        {"id": 902, "video_id": 5, "category_id": 1, "bboxes": [box, box]},
+        # an unreadable box without a mask; a mask that is no COCO mask (its box kept)
+        {"id": 903, "video_id": 9, "category_id": 7, "bboxes": [[1, 2, "a", 4]]},
+        {"id": 904, "video_id": 9, "category_id": 7, "bboxes": [box], "segmentations": [{"x": 1}]},
+    ]
+    document["annotations"] += planted
+    written.path.write_text(json.dumps(document))
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "yv", written.path, fmt="vis").to_dict()
+        missing = _report(summary, "vis_frame_missing")
+        assert missing["count"] == 1 and written.videos[9][1] in missing["examples"][0]
+        assert "length 40, 4 frames" in _report(summary, "vis_length_mismatch")["examples"][0]
+        assert "404" in _report(summary, "vis_unknown_video")["examples"][0]
+        assert "55" in _report(summary, "vis_unknown_category")["examples"][0]
+        past = _report(summary, "vis_frame_out_of_range")
+        assert past["count"] == 1 and "5 entries, 4 frames" in past["examples"][0]
+        repeated = _report(summary, "vis_track_repeated_on_frame")
+        assert repeated["examples"] == ["annotation id=902 frame 1"]
+        assert "'a'" in _report(summary, "vis_bad_box")["examples"][0]
+        assert "id=904 frame 1" in _report(summary, "vis_bad_segmentation")["examples"][0]
+        # the rest: the written objects, 902 on frames 1 and 2, 904's box
+        assert summary["annotations"] == len(written.objects) + 3
+        assert (summary["videos"], summary["frames"]) == (2, 7)  # the missing frame kept
+        kept = _rows(
+            catalog,
+            "SELECT source_ann_id, count(DISTINCT track_id), count(*), "
+            "count(segmentation) FROM annotations WHERE source_ann_id IN ('902', '904') "
+            "GROUP BY 1 ORDER BY 1",
+        )
+        assert kept == [("902", 1, 2, 0), ("904", 1, 1, 0)]
+
+
+def test_a_tao_track_twice_on_a_frame_and_unknown_images_are_report_rows(tmp_path: Path) -> None:
+    written = write_tao(tmp_path / "tao", seed=8)
+    document = json.loads(written.path.read_text())
+    first = next(a for a in document["annotations"])
+    again = {**first, "id": 5000, "bbox": [0.0, 0.0, 2.0, 2.0]}  # its track on its frame again
+    lost = {**first, "id": 5001, "image_id": 424242}
+    document["annotations"] += [again, lost]
+    document["images"].append({"id": 77, "video_id": 31337, "file_name": "x/1.jpg"})
+    written.path.write_text(json.dumps(document))
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "tao", written.path, fmt="vis").to_dict()
+        assert _report(summary, "vis_track_repeated_on_frame")["examples"] == ["annotation id=5000"]
+        assert "424242" in _report(summary, "vis_unknown_image")["examples"][0]
+        assert "31337" in _report(summary, "vis_unknown_video")["examples"][0]
+        assert summary["annotations"] == len(written.objects)
+        _check_objects(catalog, written)  # the first object of the track kept as written
+
+
+def test_a_file_that_is_not_vis_json_is_refused_clearly(tmp_path: Path) -> None:
+    coco = tmp_path / "coco.json"
+    coco.write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    assert detect_dataset_format(str(coco)) == "coco"
+    with Catalog(tmp_path / "vl") as catalog, pytest.raises(Exception, match="not YouTube-VIS"):
+        ingest(catalog, "x", coco, fmt="vis")
