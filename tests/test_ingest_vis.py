@@ -272,7 +272,16 @@ def test_a_tao_track_twice_on_a_frame_and_unknown_images_are_report_rows(tmp_pat
     first = next(a for a in document["annotations"])
     again = {**first, "id": 5000, "bbox": [0.0, 0.0, 2.0, 2.0]}  # its track on its frame again
     lost = {**first, "id": 5001, "image_id": 424242}
-    document["annotations"] += [again, lost]
+    # the class from the tracks table; a track the table lacks (kept)
+    classless = {k: v for k, v in first.items() if k != "category_id"}
+    classless.update(
+        id=5002,
+        track_id=9999,
+        image_id=next(i["id"] for i in document["images"] if i["id"] != first["image_id"]),
+    )
+    unlisted = {**classless, "id": 5003, "track_id": 8888, "category_id": 2}
+    document["tracks"].append({"id": 9999, "category_id": 2, "video_id": first["video_id"]})
+    document["annotations"] += [again, lost, classless, unlisted]
     document["images"].append({"id": 77, "video_id": 31337, "file_name": "x/1.jpg"})
     written.path.write_text(json.dumps(document))
     with Catalog(tmp_path / "vl") as catalog:
@@ -280,7 +289,16 @@ def test_a_tao_track_twice_on_a_frame_and_unknown_images_are_report_rows(tmp_pat
         assert _report(summary, "vis_track_repeated_on_frame")["examples"] == ["annotation id=5000"]
         assert "424242" in _report(summary, "vis_unknown_image")["examples"][0]
         assert "31337" in _report(summary, "vis_unknown_video")["examples"][0]
-        assert summary["annotations"] == len(written.objects)
+        assert "8888" in _report(summary, "vis_unknown_track")["examples"][0]
+        assert summary["annotations"] == len(written.objects) + 2
+        added = _rows(
+            catalog,
+            "SELECT source_ann_id, label FROM annotations WHERE source_ann_id IN "
+            "('5002', '5003') ORDER BY 1",
+        )
+        assert added == [("5002", "car"), ("5003", "car")]
+        with catalog.cursor() as cur:
+            cur.execute("DELETE FROM annotations WHERE source_ann_id IN ('5002', '5003')")
         _check_objects(catalog, written)  # the first object of the track kept as written
 
 

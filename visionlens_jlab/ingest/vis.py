@@ -8,7 +8,8 @@ annotations streamed, :mod:`.coco.jsonstream`):
 - a YouTube-VIS annotation is one track: its ``bboxes``, ``segmentations`` (COCO RLE or
   polygons) and ``areas`` hold one entry per frame, ``null`` where the object is absent;
 - a TAO annotation is one object on one frame (``image_id``, ``bbox``, ``segmentation``) of
-  the track ``track_id`` (TAO's ``tracks`` table names them; the identity is the id).
+  the track ``track_id`` (TAO's ``tracks`` table lists them with their category, which an
+  annotation without its own ``category_id`` takes).
 
 Every video is an image sequence (one sample per frame, frame N its N-th frame) and every
 object of a track carries that track's ``track_id``, unique in the dataset (the
@@ -32,25 +33,21 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..records.batches import TRACK_ID_FIELD, Batch
-from ..records.report import IngestError, IngestReport
+from ..records.batches import Batch
+from ..records.report import IngestError
 from .base import (
     ANNOTATION_BATCH_ROWS,
-    AnnotationRows,
     ParsedBase,
     as_int,
     as_number,
-    fast_dumps,
     prefetch,
 )
 from .coco.jsonstream import iter_array, read_value, scan_layout
-from .coco.label_checks import ImageSizes, LabelChecks, with_keypoint_columns
-from .coco.policies import check_segmentation
-from .coco.rle import segmentation_bbox
+from .coco.label_checks import ImageSizes
 from .images import image_size
 from .video_rows import SEQUENCE, Video, VideoRows, natural_key
+from .vis_objects import VisObjects
 
 FORMAT = "vis"
 KEYS = ("videos", "images", "annotations", "categories", "tracks")
@@ -107,6 +104,8 @@ class VisDataset(ParsedBase):
         self.frames_of: dict[Any, tuple[int, int]] = {}
         """A video's source id: its first frame's sample index and its frame count."""
         self.unnamed = 0
+        self.track_classes: dict[Any, Any] | None = None
+        """TAO's ``tracks`` table: a track's id and its category id."""
 
     def _keys(self) -> set[str]:
         return set(self.layout.offsets) | self.layout.ambiguous
@@ -116,6 +115,12 @@ class VisDataset(ParsedBase):
 
     def _batches(self) -> Iterator[Batch]:
         self._categories()
+        if "tracks" in self._keys():
+            self.track_classes = {
+                t["id"]: t.get("category_id")
+                for t in iter_array(self.layout, "tracks")
+                if isinstance(t, dict) and "id" in t
+            }
         yield from self._videos()
         objects = VisObjects(self.report, self.sizes, first_track=1)
         for a in iter_array(self.layout, "annotations"):
@@ -258,12 +263,22 @@ class VisDataset(ParsedBase):
     def _tao_object(self, a: dict[str, Any], objects: VisObjects) -> None:
         where = f"annotation id={a.get('id')}"
         index = self.image_frames.get(a.get("image_id"))
+        track_id = a.get("track_id")
+        if track_id is not None and self.track_classes is not None:
+            if track_id not in self.track_classes:
+                self.report.warn(
+                    "vis_unknown_track",
+                    "annotations whose track_id the 'tracks' table does not list (kept)",
+                    f"{where}: track_id {track_id!r}",
+                )
+            elif "category_id" not in a:  # TAO's track names the class of its objects
+                a = {**a, "category_id": self.track_classes[track_id]}
         label = self._label(a, where)
         if index is None or label is None:
             if index is None:
                 self._unknown("vis_unknown_image", "an image", where, a.get("image_id"))
             return
-        track = ("track", a["track_id"]) if a.get("track_id") is not None else None
+        track = ("track", track_id) if track_id is not None else None
         objects.add(index, label, a.get("bbox"), a.get("segmentation"), a.get("area"),
                     a.get("iscrowd") == 1, track, a.get("id"), where)  # fmt: skip
 
@@ -282,107 +297,6 @@ class VisDataset(ParsedBase):
     def feature_rows(self) -> dict[str, pa.Table]:
         """The ``videos`` and ``video_frames`` rows (once the batches are done)."""
         return self.rows.feature_rows()
-
-
-class VisObjects:
-    """The objects of tracks, checked and buffered: each added with its track's key, which
-    :meth:`take` turns into dense ``track_id`` values from ``first_track``."""
-
-    def __init__(
-        self,
-        report: IngestReport,
-        sizes: ImageSizes | None,
-        first_track: int,
-        *,
-        predictions: bool = False,
-    ) -> None:
-        self.report = report
-        self.rows = AnnotationRows()
-        self.track_ids: list[int | None] = []
-        self.ids: dict[Any, int] = {}
-        self.next_track = first_track
-        self.seen: set[tuple[int | str, Any]] = set()
-        self.predictions = predictions
-        self.checks = LabelChecks(report, image_sizes=sizes, predictions=predictions)
-
-    @property
-    def tracks(self) -> int:
-        """Distinct track identities with at least one object."""
-        return len(self.ids)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def add(
-        self, frame: int | str, label: str, box: Any, mask: Any, area: Any, crowd: bool,
-        track: Any, ann_id: Any, where: str, score: float | None = None,
-    ) -> None:  # fmt: skip
-        """One object on ``frame`` (a sample index, or a prediction's ``<video>/<N>``)."""
-        if track is not None and (frame, track) in self.seen:
-            self.report.error(
-                "vis_track_repeated_on_frame",
-                "objects of a track on a frame that already has one of that track (not ingested)",
-                where,
-            )
-            return
-        segmentation = None
-        if mask is not None:
-            problem = check_segmentation(mask)
-            if problem is None:
-                segmentation = fast_dumps(mask)
-            else:
-                self.report.warn("vis_bad_segmentation", "masks that are not COCO RLE or polygons "
-                                 "(dropped, box kept)", f"{where}: {problem}")  # fmt: skip
-        xywh = _box(box)
-        if xywh is None and segmentation is not None:
-            xywh = _box(segmentation_bbox(mask))
-        if xywh is None:
-            if box is not None or segmentation is not None:
-                self.report.error(
-                    "vis_bad_box", "objects without a usable box or mask (not ingested)",
-                    f"{where}: {box!r}" if box is not None else f"{where}: an empty mask",
-                )  # fmt: skip
-            return
-        if track is not None:
-            self.seen.add((frame, track))
-            if track not in self.ids:
-                self.ids[track] = self.next_track
-                self.next_track += 1
-        index, ref = (None, frame) if isinstance(frame, str) else (frame, None)
-        self.rows.add(index, ref, label, *xywh, score=score, area=as_number(area) if area is not None else None,
-                      iscrowd=crowd, source_ann_id=None if ann_id is None else str(ann_id),
-                      segmentation=segmentation)  # fmt: skip
-        self.track_ids.append(None if track is None else self.ids[track])
-
-    def take(self) -> pa.Table | None:
-        """The buffered objects with their ``mask_area``, ``area`` (given, else the mask's,
-        else the box's) and ``track_id``."""
-        table = self.rows.take()
-        if table is None:
-            return None
-        n = table.num_rows
-        table = self.checks.finish(with_keypoint_columns(table, [None] * n, [None] * n))
-        box_area = pc.multiply(table.column("w"), table.column("h"))
-        area = pc.coalesce(table.column("area"), table.column("mask_area"), box_area)
-        table = table.set_column(table.schema.get_field_index("area"), "area", area)
-        tracks = pa.array(self.track_ids, pa.int64())
-        self.track_ids = []
-        return table.append_column(TRACK_ID_FIELD, tracks)
-
-    def flush(self) -> None:
-        """Add the mask checks' findings to the report (after the last :meth:`take`)."""
-        self.checks.flush()
-
-
-def _box(box: Any) -> tuple[float, float, float, float] | None:
-    """``(x, y, w, h)`` of a box with an area, or None."""
-    if not isinstance(box, list) or len(box) != 4:
-        return None
-    values = [as_number(v) for v in box]
-    if any(v is None for v in values):
-        return None
-    x, y, w, h = (float(v) for v in values)  # type: ignore[arg-type]
-    return (x, y, w, h) if w > 0 and h > 0 else None
 
 
 def _entries(a: dict[str, Any], key: str) -> list[Any]:

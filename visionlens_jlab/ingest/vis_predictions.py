@@ -21,7 +21,8 @@ from ..records.report import IngestError
 from .base import ANNOTATION_BATCH_ROWS, ParsedBase, as_number
 from .coco.jsonstream import iter_array, scan_layout
 from .coco.rle import segmentation_bbox
-from .vis import FORMAT, VisObjects
+from .vis import FORMAT
+from .vis_objects import VisObjects
 
 
 class VisPredictions(ParsedBase):
