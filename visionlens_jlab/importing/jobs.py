@@ -80,7 +80,9 @@ class WorkerParsedSource:
                 yield payload
             elif tag == "end":
                 self._categories = [tuple(c) for c in payload["categories"]]
-                self.report = IngestReport.from_dict(payload["report"])
+                # into the same report: a writer holds it from before the batches (the
+                # predictions writer does), and may have added its own rows already
+                self.report.merge(IngestReport.from_dict(payload["report"]))
                 self._feature_rows = payload["feature_rows"]
 
     def categories(self) -> list[tuple[Any, ...]]:
