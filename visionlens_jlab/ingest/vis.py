@@ -55,6 +55,7 @@ IMAGE_FOLDERS = ("JPEGImages", "frames")
 """Folders beside the JSON that hold the frames (YouTube-VIS's, TAO's)."""
 _VIDEOS_KEY = re.compile(rb'"videos"\s*:\s*\[')
 HEAD_BYTES = 1 << 20
+UNKNOWN = "annotations (or TAO images) naming {what} the file does not list (not ingested)"
 
 
 def is_vis_json(path: str) -> bool:
@@ -171,7 +172,7 @@ class VisDataset(ParsedBase):
         for video_id, images in by_video.items():
             self.report.error(
                 "vis_unknown_video",
-                "images or annotations naming a video the file does not list (not ingested)",
+                UNKNOWN.format(what="a video"),
                 f"video_id {video_id}",
                 count=len(images),
             )
@@ -290,7 +291,7 @@ class VisDataset(ParsedBase):
 
     def _unknown(self, code: str, what: str, where: str, value: Any) -> None:
         self.report.error(
-            code, f"annotations naming {what} the file does not list (not ingested)",
+            code, UNKNOWN.format(what=what),
             f"{where}: {value!r}",
         )  # fmt: skip
 
