@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.ingest_fixtures import ingest, tiny_jpeg
-from tests.video_fixtures import write_video
+from tests.video_fixtures import index_first, write_video
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.detect import detect_dataset_format
 
@@ -115,3 +115,19 @@ def test_a_cvat_video_export_with_frames_reads_them_as_a_sequence(tmp_path: Path
             ).fetchall()
         assert row[0] == "frame_000002.PNG"  # CVAT's frame 2
         assert [o[2] for o in _objects(catalog) if o[1] == "0"] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_task_video_cut_short_is_a_report_row_and_its_frames_ingest(tmp_path: Path) -> None:
+    task = tmp_path / "task"
+    task.mkdir()
+    write_video(tmp_path / "whole.mp4", 40, gop=5)
+    index_first(tmp_path / "whole.mp4", task / "street.mp4")
+    whole = (task / "street.mp4").read_bytes()
+    (task / "street.mp4").write_bytes(whole[: len(whole) // 2])
+    (task / "annotations.xml").write_text(_xml("street.mp4", 40))
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "street", task).to_dict()
+    warnings = {w["code"]: w for w in summary["warnings"]}
+    (example,) = warnings["video_truncated"]["examples"]
+    assert example.endswith(f"street.mp4: {summary['frames']} of 40 frames")
+    assert 0 < summary["frames"] < 40

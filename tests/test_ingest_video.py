@@ -13,7 +13,7 @@ import pytest
 from tests.ingest_fixtures import count, ingest, ingest_predictions, tiny_jpeg
 from tests.test_catalog_migrations import old_data
 from tests.test_ingest_exports import cli
-from tests.video_fixtures import write_mot, write_video
+from tests.video_fixtures import index_first, write_mot, write_video
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.ingest.detect import detect_dataset_format
@@ -178,6 +178,26 @@ def test_a_folder_of_videos_probes_each_file_and_reports_the_unreadable(tmp_path
             (frame_location(str(folder / "b.mp4"), 3), "b.mp4#frame=3", "b.mp4/3"),
             (str(folder / "seq" / "f10.jpg"), "seq/f10.jpg", "seq/3"),
         ]
+
+
+def test_a_video_cut_short_after_its_index_is_a_report_row_with_its_frames(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    write_video(tmp_path / "whole.mp4", 60, gop=10)
+    index_first(tmp_path / "whole.mp4", folder / "web.mp4")
+    whole = (folder / "web.mp4").read_bytes()
+    (folder / "web.mp4").write_bytes(whole[: len(whole) * 6 // 10])  # opens: its index is first
+    write_video(folder / "ok.mp4", 12, gop=5)
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "clips", folder).to_dict()
+        cut = _report(summary, "video_truncated")
+        (example,) = cut["examples"]
+        kept = count(catalog, "SELECT num_frames FROM videos WHERE name = 'web.mp4'")
+        assert 0 < kept < 60 and example.endswith(f"web.mp4: {kept} of 60 frames")
+        assert (summary["videos"], summary["frames"]) == (2, kept + 12)
+        assert "ok.mp4" not in str(summary["warnings"])
 
 
 def test_mot_results_are_a_prediction_set_with_track_ids(tmp_path: Path) -> None:

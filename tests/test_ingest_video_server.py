@@ -5,12 +5,15 @@ that links out of the allowed roots is refused, though FFmpeg and Arrow open fil
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.video_fixtures import write_mot, write_video
+from tests.vis_fixtures import HEIGHT, WIDTH, compressed_rle, write_youtube_vis
 
 
 @pytest.fixture
@@ -51,6 +54,37 @@ async def test_a_mot_folder_and_its_results_ingest_through_jobs(
             "SELECT DISTINCT track_id FROM annotations WHERE source = 'trk'"
         ).fetchall()
     assert tracks == [(1,)]
+
+
+async def test_youtube_vis_and_its_results_ingest_through_jobs(
+    api: Any, wait_job: Any, tmp_path: Path, vl_app: Any
+) -> None:
+    """The worker process gets the dataset's video ids with the results (``videos``)."""
+    allowed = tmp_path / "allowed"
+    written = write_youtube_vis(allowed / "vis", {5: 4, 9: 3}, tracks=4, seed=2)
+    job = await _job(api, wait_job, "datasets", {"source": str(written.path), "name": "yv"})
+    assert job["status"] == "done", job
+    tracks = len({o.track for o in written.objects})
+    assert (job["result"]["videos"], job["result"]["frames"], job["result"]["tracks"]) == (
+        2,
+        7,
+        tracks,
+    )
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    mask[2:6, 3:9] = 1
+    results = [{"video_id": 9, "category_id": 7, "score": 0.75,
+                "segmentations": [None, compressed_rle(mask), compressed_rle(mask)]}]  # fmt: skip
+    (allowed / "res.json").write_text(json.dumps(results))
+    body = {"source": str(allowed / "res.json"), "model": "seg", "format": "vis"}
+    job = await _job(api, wait_job, "datasets/yv/predictions", body)
+    assert job["status"] == "done", job
+    assert (job["result"]["predictions"], job["result"]["tracks"]) == (2, 1)
+    with vl_app.catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT s.source_image_id, a.x, a.y, a.w, a.h, a.area, a.label FROM annotations a "
+            "JOIN samples s USING (sample_id) WHERE a.source = 'seg' ORDER BY 1"
+        ).fetchall()
+    assert rows == [(f"v009/{n}", 3.0, 2.0, 6.0, 4.0, 24.0, "dog") for n in (2, 3)]
 
 
 async def test_video_files_ingest_and_links_out_of_the_roots_are_refused(

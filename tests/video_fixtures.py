@@ -168,3 +168,20 @@ def write_mot(
             )
         written.append(sequence)
     return written
+
+
+def index_first(source: Path, target: Path) -> None:
+    """Remux the MP4 ``source`` into ``target`` with its index before its frames (FFmpeg's
+    ``movflags=faststart``, as web videos are written): cut short, such a file still opens
+    and demuxes, without the frames past the cut."""
+    with (
+        av.open(str(source)) as src,
+        av.open(str(target), "w", options={"movflags": "faststart"}) as dst,
+    ):
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream)
+        for packet in src.demux(stream):
+            if packet.dts is None:  # the demuxer's flush packet
+                continue
+            packet.stream = out
+            dst.mux(packet)

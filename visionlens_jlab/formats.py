@@ -32,6 +32,7 @@ DATASET_FORMATS = (
     FileFormat("classification", "Image classes (class folders, or a CSV/Parquet table)"),
     FileFormat("mot", "MOT Challenge sequences (seqinfo.ini, img1/, gt/gt.txt): tracks"),
     FileFormat("video", "Videos: a folder of mp4/mov/mkv/webm/avi files and image sequences"),
+    FileFormat("vis", "YouTube-VIS / TAO JSON (videos of frames, per-frame boxes and masks)"),
 )
 """What ``ingest`` reads as a dataset (``auto`` detects among them)."""
 
@@ -46,6 +47,7 @@ PREDICTION_FORMATS = (
     FileFormat("yolo-obb", "Ultralytics OBB rows: class x1 y1 ... x4 y4 conf, normalised"),
     FileFormat("classification", "Image classes with scores (a CSV/Parquet table)"),
     FileFormat("mot", "MOT Challenge results (<sequence>.txt: frame,id,x,y,w,h,conf): tracks"),
+    FileFormat("vis", "YouTube-VIS results JSON (video_id, category_id, score, segmentations)"),
 )
 """What ``predictions`` reads as a model's predictions (``auto`` detects among them)."""
 

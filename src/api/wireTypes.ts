@@ -1549,7 +1549,7 @@ export interface IWireIngestRequest {
   /** annotation file or dataset folder (server-side path) */
   source: string;
   name: string;
-  /** auto, coco, yolo, voc, cvat, dota, yolo-obb (Ultralytics OBB: the YOLO layout, rows class x1 y1 ... x4 y4 normalised, rotated boxes; never auto-detected), txt, classification, mot (MOT Challenge sequences: seqinfo.ini, img1/, gt/gt.txt; frames with tracks), video (a folder of video files and image-sequence folders: every frame a sample), or a plugin ingest format (GET plugins) */
+  /** auto, coco, yolo, voc, cvat, dota, yolo-obb (Ultralytics OBB: the YOLO layout, rows class x1 y1 ... x4 y4 normalised, rotated boxes; never auto-detected), txt, classification, mot (MOT Challenge sequences: seqinfo.ini, img1/, gt/gt.txt; frames with tracks), video (a folder of video files and image-sequence folders: every frame a sample), vis (YouTube-VIS / TAO JSON: videos of frame images, tracks of per-frame boxes and masks), or a plugin ingest format (GET plugins) */
   format?: string | null;
   /** image folder or gs://bucket/prefix */
   images?: string | null;
@@ -1562,7 +1562,7 @@ export interface IWireIngestRequest {
 export interface IWirePredictionsRequest {
   source: string;
   model: string;
-  /** auto, coco, yolo, txt, txt-xywh, txt-rel, yolo-conf-last, dota, yolo-obb or classification (GET /formats: predictions). yolo-conf-last: Ultralytics' predict --save-txt --save-conf files (detection, segmentation and pose rows, the confidence last; pose rows where the dataset's class has keypoints). dota: DOTA Task1 results, a folder of Task1_<class>.txt files of image score x1 y1 ... x4 y4 (rotated boxes). mot: a tracker's MOT Challenge results, a folder of <sequence>.txt files or one, rows frame,id,x,y,w,h,conf (boxes with a track identity; never auto-detected). yolo-obb: Ultralytics' predict task=obb save_txt save_conf files, rows class x1 y1 ... x4 y4 conf normalised (rotated boxes; never auto-detected) */
+  /** auto, coco, yolo, txt, txt-xywh, txt-rel, yolo-conf-last, dota, yolo-obb or classification (GET /formats: predictions). yolo-conf-last: Ultralytics' predict --save-txt --save-conf files (detection, segmentation and pose rows, the confidence last; pose rows where the dataset's class has keypoints). dota: DOTA Task1 results, a folder of Task1_<class>.txt files of image score x1 y1 ... x4 y4 (rotated boxes). mot: a tracker's MOT Challenge results, a folder of <sequence>.txt files or one, rows frame,id,x,y,w,h,conf (boxes with a track identity; never auto-detected). vis: YouTube-VIS results JSON, a list of {video_id, category_id, score, segmentations} (one track each, one mask per frame; never auto-detected). yolo-obb: Ultralytics' predict task=obb save_txt save_conf files, rows class x1 y1 ... x4 y4 conf normalised (rotated boxes; never auto-detected) */
   format?: string | null;
   /** match the images among this split's samples only, by bare image id too (a COCO results file made against one split's file of a dataset read split by split) */
   split?: string | null;

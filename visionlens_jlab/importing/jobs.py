@@ -80,7 +80,9 @@ class WorkerParsedSource:
                 yield payload
             elif tag == "end":
                 self._categories = [tuple(c) for c in payload["categories"]]
-                self.report = IngestReport.from_dict(payload["report"])
+                # into the same report: a writer holds it from before the batches (the
+                # predictions writer does), and may have added its own rows already
+                self.report.merge(IngestReport.from_dict(payload["report"]))
                 self._feature_rows = payload["feature_rows"]
 
     def categories(self) -> list[tuple[Any, ...]]:
@@ -180,7 +182,8 @@ def prediction_maps(catalog: Catalog, dataset: str) -> dict[str, Any]:
     dataset's class names by position (``classes``: what class ids in txt/YOLO files index),
     by source category id (``categories``: what a bare COCO results list refers to, if the
     source had ids) and the keypoint count of its keypoint classes (``keypoint_classes``:
-    what makes a YOLO prediction row a pose row)."""
+    what makes a YOLO prediction row a pose row) and its videos' names by the id its source
+    gave them (``videos``: what YouTube-VIS results name, one frame per video read)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
@@ -188,9 +191,16 @@ def prediction_maps(catalog: Catalog, dataset: str) -> dict[str, Any]:
             "WHERE dataset_id = ? ORDER BY category_id",
             [dataset_id],
         ).fetchall()
+        videos = cur.execute(
+            "SELECT s.fields->>'source_video_id', s.fields->>'video' FROM video_frames f "
+            "JOIN samples s USING (sample_id) WHERE f.dataset_id = ? AND f.frame_number = 1 "
+            "AND s.fields->>'source_video_id' IS NOT NULL",
+            [dataset_id],
+        ).fetchall()
     by_id = {int(r[1]): r[0] for r in rows if r[1] is not None}
     return {
         "classes": [r[0] for r in rows],
         "categories": by_id or None,
         "keypoint_classes": {r[0]: int(r[2]) for r in rows if r[2]},
+        "videos": {str(v[0]): str(v[1]) for v in videos} or None,
     }

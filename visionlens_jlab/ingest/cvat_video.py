@@ -33,6 +33,7 @@ from .base import ParsedBase
 from .cvat import Shape, cvat_xml_path, read_shape
 from .images import image_size, list_images
 from .object_rows import ObjectRows
+from .video_folder import report_truncated
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
 
 FORMAT = "cvat"
@@ -102,6 +103,7 @@ class CvatVideo(ParsedBase):
                     probe = probe_video(candidate)
                 except VideoError as exc:
                     raise IngestError(f"the task's video cannot be read: {exc}") from exc
+                report_truncated(probe, candidate, self.report)
                 name = os.path.basename(candidate)
                 video = Video(name, candidate, FILE, probe.num_frames, probe.fps or None,
                               probe.codec, probe.width, probe.height, probe.rotation,

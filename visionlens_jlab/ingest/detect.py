@@ -24,6 +24,7 @@ from .split_folders import (
 )
 from .txt import list_txt
 from .video_folder import video_files
+from .vis import is_vis_json, vis_file
 from .voc_layout import is_fiftyone_voc
 from .voc_masks import has_segmentation
 from .yolo_layout import YAML_FILES
@@ -42,7 +43,8 @@ LOOKED_FOR = (
     "(<class>/<image> for 2 classes or more, optionally under train/ val/ test/; --format "
     "classification for one), a .csv/.parquet of file, label or split folders each holding "
     "one (Hugging Face's imagefolder: train/metadata.csv); MOT Challenge sequences "
-    "(seqinfo.ini or img1/, gt/gt.txt); a folder of video files (.mp4 .mov .mkv .webm .avi)"
+    "(seqinfo.ini or img1/, gt/gt.txt); a folder of video files (.mp4 .mov .mkv .webm .avi); "
+    "YouTube-VIS / TAO JSON (a top-level 'videos' list)"
 )
 COCO_EXPORT_FILE = "labels.json"
 """The COCO file of FiftyOne's COCODetectionDataset export (beside its ``data/`` folder)."""
@@ -67,14 +69,15 @@ def coco_export_file(path: str) -> str | None:
 
 def detect_dataset_format(path: str) -> str:
     """``coco``, ``yolo``, ``voc``, ``cvat``, ``dota``, ``txt``, ``classification``, ``mot``
-    (sequence folders) or ``video`` (a folder of video files) for a dataset path, else
+    (sequence folders), ``video`` (a folder of video files) or ``vis`` (a JSON file, or a
+    folder's only one, with a top-level ``videos`` list) for a dataset path, else
     :class:`IngestError`."""
     if not os.path.exists(path):
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
         low = path.lower()
         if low.endswith(".json"):
-            return "coco"
+            return "vis" if is_vis_json(path) else "coco"
         if low.endswith(TABLE_EXTENSIONS):
             return "classification"
         if low.endswith((".yaml", ".yml", ".data")):
@@ -109,6 +112,8 @@ def detect_dataset_format(path: str) -> str:
         return "voc"
     if video_files(path):
         return "video"
+    if vis_file(path):
+        return "vis"
     jsons = [e for e in entries if e.lower().endswith(".json")]
     if len(jsons) == 1:
         raise IngestError(f"{path} holds one COCO file: pass the file itself, {jsons[0]}")

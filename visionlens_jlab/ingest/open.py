@@ -43,6 +43,9 @@ from .split_folders import (
 from .txt import TXT_FORMATS, TxtSource, list_txt
 from .video_folder import FORMAT as VIDEO
 from .video_folder import VideoFolder
+from .vis import FORMAT as VIS
+from .vis import VisDataset
+from .vis_predictions import VisPredictions
 from .voc import VocDataset
 from .yolo import YoloDataset
 from .yolo_obb import FORMAT as YOLO_OBB
@@ -83,7 +86,8 @@ def open_dataset(
     split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
     labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
     Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
-    sequences (:mod:`.video_folder`): every frame one sample. Raises :class:`IngestError` with a clear
+    sequences (:mod:`.video_folder`): every frame one sample; ``vis``: YouTube-VIS / TAO
+    JSON (:mod:`.vis`), ``images`` its frames' folder. Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
     """
     parsed = _open_dataset(source, fmt, images, split)
@@ -143,6 +147,8 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
         return MotDataset(source, split)
     if fmt == VIDEO:
         return VideoFolder(source, split)
+    if fmt == VIS:
+        return VisDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":
@@ -192,6 +198,7 @@ def open_predictions(
     classes: list[str] | str | None = None,
     categories: dict[int, str] | None = None,
     keypoint_classes: dict[str, int] | None = None,
+    videos: dict[str, str] | None = None,
 ) -> ParsedSource:
     """Open model predictions for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`.
 
@@ -203,7 +210,8 @@ def open_predictions(
     of ``image score x1 y1 ... x4 y4``, oriented boxes), ``yolo-obb`` (Ultralytics'
     ``predict task=obb save_txt save_conf``: ``class x1 y1 ... x4 y4 conf`` normalised,
     oriented boxes), ``mot`` (a tracker's MOT results: ``<sequence>.txt`` files or one, boxes
-    with a track identity; never auto-detected), ``classification`` (a CSV/Parquet
+    with a track identity; never auto-detected), ``vis`` (YouTube-VIS results: a JSON list
+    of tracks, one mask per frame; never auto-detected), ``classification`` (a CSV/Parquet
     of file, label, score or of per-class scores). ``classes``: class names (or a
     names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
@@ -237,6 +245,8 @@ def open_predictions(
         return ClassificationPredictions(source, classes)
     if fmt == MOT:
         return MotPredictions(source)
+    if fmt == VIS:
+        return VisPredictions(source, categories, videos)
     raise IngestError(
         f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"
     )

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from ..records.batches import Batch
-from ..records.report import IngestError
+from ..records.report import IngestError, IngestReport
 from ..video.locator import is_video_name
-from ..video.probe import VideoError, probe_video
+from ..video.probe import VideoError, VideoProbe, probe_video
 from .base import ParsedBase, prefetch
 from .images import image_size, list_images
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
@@ -32,6 +32,18 @@ def video_files(path: str) -> list[str]:
     except OSError:
         return []
     return sorted(names, key=natural_key)
+
+
+def report_truncated(probe: VideoProbe, where: str, report: IngestReport) -> None:
+    """Report a video file whose header declares more frames than it holds (cut short after
+    its index): its frames that are there ingest, the others do not exist."""
+    if probe.declared_frames > probe.num_frames:
+        report.warn(
+            "video_truncated",
+            "video files cut short: fewer frames than their header declares (the frames "
+            "there ingested)",
+            f"{where}: {probe.num_frames} of {probe.declared_frames} frames",
+        )
 
 
 def image_sequences(path: str) -> list[str]:
@@ -88,6 +100,7 @@ class VideoFolder(ParsedBase):
                 "video_unreadable", "video files the decoder cannot read (not ingested)", exc
             )
             return None
+        report_truncated(probe, location, self.report)
         video = Video(
             name=name,
             location=location,

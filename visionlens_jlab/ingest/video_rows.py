@@ -62,6 +62,9 @@ class Video:
     height: int | None = None
     rotation: int = 0
     variable_frame_rate: bool = False
+    source_id: int | str | None = None
+    """The id the source's labels give the video (YouTube-VIS and TAO ``video_id``), kept in
+    its frames' ``fields`` as ``source_video_id``: what a results file names it by."""
 
     @property
     def duration(self) -> float | None:
@@ -115,6 +118,9 @@ class VideoRows:
             locations = [base + f for f in frames]
             names = [f"{relative}/{f}" for f in frames] if relative else list(frames)
         quoted = json.dumps(video.name)
+        extra = (
+            "" if video.source_id is None else f',"source_video_id":{json.dumps(video.source_id)}'
+        )
         return pa.Table.from_arrays(
             [
                 pa.array(np.arange(first, first + n, dtype=np.int64)),
@@ -124,7 +130,7 @@ class VideoRows:
                 pa.array(np.full(n, video.height or 0, np.int32), mask=_none(n, video.height)),
                 pa.array([split] * n, pa.string()),
                 pa.array([f"{video.name}/{i}" for i in numbers], pa.string()),
-                pa.array([f'{{"video":{quoted},"frame_number":{i}}}' for i in numbers]),
+                pa.array([f'{{"video":{quoted},"frame_number":{i}{extra}}}' for i in numbers]),
             ],
             schema=SAMPLE_SCHEMA,
         )

@@ -44,6 +44,10 @@ class VideoProbe:
     frame_pts: tuple[int, ...] = field(repr=False)
     """Presentation timestamps of every frame in display order: frame N is
     ``frame_pts[N - 1]``."""
+    declared_frames: int = 0
+    """Frames the container's header declares (0 where it declares none). More than
+    ``num_frames``: the file was cut short after its index (an MP4 written with its index
+    first, then truncated), which demuxes without an error."""
 
 
 def probe_video(path: str | Path) -> VideoProbe:
@@ -104,4 +108,5 @@ def _summary(stream: Any, pts: list[int], keyframes: tuple[int, ...], rotation: 
         time_base=time_base,
         keyframe_pts=keyframes,
         frame_pts=tuple(pts),
+        declared_frames=int(stream.frames or 0),
     )
