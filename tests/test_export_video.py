@@ -6,7 +6,10 @@ the refusals."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,8 @@ import pytest
 from PIL import Image
 
 from tests.export_fixtures import coco_source, ingest_source, leftovers, run_cli
+from tests.notebook_fixtures import running_kernel
+from tests.tracking_fixtures import TRACKER, run_trackeval
 from tests.video_fixtures import read_number, write_mot, write_video
 
 FRAMES = 30
@@ -192,7 +197,7 @@ def test_mot_round_trip_and_trackeval_reads_it(
     data = tmp_path / "vl"
     code, result = run_cli(capsys, data, "ingest", str(source), "--name", "mot", "--format", "mot")
     assert code == 0, result
-    out = tmp_path / "out"
+    out = tmp_path / "trackeval" / "gt"  # TrackEval's layout: gt/<seq>/, trackers/<t>/data/
     exported = _export(capsys, data, out, "--format", "mot", "--frames", "all", dataset="mot")
     assert exported["samples"] == 21
     code, again = run_cli(capsys, data, "ingest", str(out), "--name", "again", "--format", "mot")
@@ -200,40 +205,25 @@ def test_mot_round_trip_and_trackeval_reads_it(
     assert (again["videos"], again["frames"], again["tracks"]) == (2, 21, result["tracks"])
     before, after = _objects(data, "mot"), _objects(data, "again")
     _same_tracks(before, after)
-    assert [json.loads(r[8]) for r in before] == [
-        json.loads(r[8]) for r in after
-    ]  # consider, visibility
-    _trackeval_reads(out, {"seq-a": 12, "seq-b": 9}, before)
+    # consider and visibility come back
+    assert [json.loads(r[8]) for r in before] == [json.loads(r[8]) for r in after]
+    _trackeval_reads(out.parent, ["seq-a", "seq-b"])
 
 
-def _trackeval_reads(root: Path, lengths: dict[str, int], objects: list[tuple[Any, ...]]) -> None:
-    """TrackEval's MOT reader parses the written gt files (the same boxes per sequence)."""
-    import trackeval
-
-    sequences = list(lengths)
-    config = trackeval.datasets.MotChallenge2DBox.get_default_dataset_config()
-    seqmap = root.parent / "seqmap.txt"
-    seqmap.write_text("name\n" + "".join(f"{s}\n" for s in sequences))
-    trackers = root.parent / "trackers"
-    (trackers / "copy" / "data").mkdir(parents=True)
-    for s in sequences:  # a tracker giving the ground truth back
-        (trackers / "copy" / "data" / f"{s}.txt").write_text(
-            (root / s / "gt" / "gt.txt").read_text()
-        )
-    config.update(
-        GT_FOLDER=str(root), TRACKERS_FOLDER=str(trackers), SEQMAP_FILE=str(seqmap),
-        SKIP_SPLIT_FOL=True, TRACKERS_TO_EVAL=["copy"], PRINT_CONFIG=False,
-    )  # fmt: skip
-    dataset = trackeval.datasets.MotChallenge2DBox(config)
-    for s in sequences:
-        raw = dataset._load_raw_file("copy", s, is_gt=True)
-        mine = [o for o in objects if o[0] == s]
-        assert raw["num_timesteps"] == lengths[s]
-        assert sum(len(ids) for ids in raw["gt_ids"]) == len(mine)
-        boxes = np.concatenate([d for d in raw["gt_dets"] if len(d)])
-        np.testing.assert_allclose(
-            np.array(sorted(map(tuple, boxes.tolist()))), np.array(sorted(o[4:8] for o in mine))
-        )
+def _trackeval_reads(root: Path, sequences: list[str]) -> None:
+    """TrackEval's MOT reader takes the written ``gt.txt`` and ``seqinfo.ini``: a tracker
+    giving back the ground truth's pedestrians to be evaluated scores MOTA and IDF1 1."""
+    data = root / "trackers" / TRACKER / "data"
+    data.mkdir(parents=True)
+    for seq in sequences:
+        rows = [r.split(",") for r in (root / "gt" / seq / "gt" / "gt.txt").read_text().split()]
+        kept = [r for r in rows if r[7] == "1" and r[6] == "1"]  # pedestrians considered
+        assert kept, seq
+        (data / f"{seq}.txt").write_text("".join(f"{','.join(r[:6])},1,-1,-1,-1\n" for r in kept))
+    combined = run_trackeval(root, sequences)["COMBINED_SEQ"]
+    assert combined["CLEAR"]["MOTA"] == pytest.approx(1.0)
+    assert combined["Identity"]["IDF1"] == pytest.approx(1.0)
+    assert combined["CLEAR"]["CLR_TP"] > 0
 
 
 def test_cvat_video_round_trip(
@@ -314,3 +304,33 @@ async def test_the_rest_export_job_takes_frames(
     status, answer = await api("POST", "datasets/street/exports", bad)
     assert status == 400 and "every:K takes a whole number K from 1" in answer["message"]
     assert not (tmp_path / "exports" / "bad").exists()
+
+
+async def test_the_notebook_and_the_cli_through_a_server_take_frames(
+    vl_app: Any, vl_data_dir: Path, http_server_client: Any, tmp_path: Path
+) -> None:
+    job = vl_app.ingest(name="street", source=str(_task(tmp_path / "task")))
+    assert vl_app.jobs.wait(job.id, timeout=120).status == "done", job.error
+    out = tmp_path / "nb"
+    async with running_kernel() as k:
+        printed = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('street')\n"
+            f"r = ds.export({str(out)!r}, format='cvat-video', frames='every:15', progress=False)\n"
+            "print(json.dumps(r))\n"
+        )
+    assert json.loads(printed.strip().splitlines()[-1])["samples"] == 2
+    images = sorted(p.name for p in (out / "street" / "images").iterdir())
+    assert images == ["frame_000000.jpg", "frame_000015.jpg"]  # frames 1 and 16
+    assert _number(out / "street" / "images" / "frame_000015.jpg") == 16
+    # the CLI asks the server owning the data directory, --frames in its request
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "visionlens_jlab.cli", "export", "street", "--format", "yolo",
+        "--out", str(tmp_path / "cli"), "--frames", "all", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "VISIONLENS_DATA_DIR": str(vl_data_dir)},
+    )  # fmt: skip
+    stdout, stderr = await proc.communicate()
+    assert proc.returncode == 0, stderr.decode()
+    assert json.loads(stdout)["samples"] == FRAMES
+    assert [j.kind for j in vl_app.jobs.list()].count("export") == 2  # both ran as jobs
