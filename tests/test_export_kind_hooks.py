@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.export import coco, dota, voc, yolo
+from visionlens_jlab.export import coco, cvat_video, dota, mot, voc, yolo
 from visionlens_jlab.export.kind_hooks import KindHooks
 from visionlens_jlab.records.label_kinds import OBJECT_KINDS
 
 FORMATS: dict[str, KindHooks[Any]] = {
     "coco": coco.KINDS,
+    "cvat-video": cvat_video.KINDS,
     "dota": dota.KINDS,
+    "mot": mot.KINDS,
     "voc": voc.KINDS,
     "yolo": yolo.TASKS,
 }
@@ -30,6 +32,7 @@ def test_what_each_format_writes() -> None:
     assert [k for k, _ in coco.KINDS.items()] == ["box", "mask", "keypoints"]
     assert [k for k, _ in dota.KINDS.items()] == ["box", "rotated_box"]
     assert [k for k, _ in voc.KINDS.items()] == ["box"]
+    assert [k for k, _ in mot.KINDS.items()] == [k for k, _ in cvat_video.KINDS.items()] == ["box"]
     assert yolo.TASKS.in_order() == ["detect", "segment", "pose"]
 
 

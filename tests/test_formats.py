@@ -57,7 +57,7 @@ def test_every_prediction_format_has_a_parser(tmp_path: Path, fmt: str) -> None:
 
 def test_every_export_format_is_written_and_no_other() -> None:
     for fmt in names(formats.EXPORT_FORMATS):
-        assert check_options(fmt, "none", None) is None
+        assert check_options(fmt, "none", None) == (None, None)
     with pytest.raises(ExportError, match="unknown export format 'tfrecord'"):
         check_options("tfrecord", "none", None)
 

@@ -58,6 +58,8 @@ EXPORT_FORMATS = (
     FileFormat("dota", "DOTA (labelTxt/ + images/: rotated boxes, other boxes as corners)"),
     FileFormat("classification", "Classification folder tree"),
     FileFormat("parquet", "Parquet (samples and labels tables)"),
+    FileFormat("mot", "MOT Challenge (a sequence folder per video: gt/gt.txt, img1/)"),
+    FileFormat("cvat-video", "CVAT for video 1.1 (annotations.xml + images/ per video)"),
 )
 """What ``export`` writes."""
 

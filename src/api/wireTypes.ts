@@ -1631,7 +1631,7 @@ export interface IWireExportClassificationsRequest {
 
 /** The body of `POST /datasets/{name}/exports`. */
 export interface IWireExportsRequest {
-  /** coco, yolo, voc, dota, classification or parquet (GET /formats: exports) */
+  /** coco, yolo, voc, dota, classification, parquet, mot or cvat-video (GET /formats: exports) */
   format: string;
   /** output folder on the server (created) */
   out: string;
@@ -1651,6 +1651,8 @@ export interface IWireExportsRequest {
   overwrite?: boolean;
   /** the labels as they were at this saved version (GET .../versions), and the samples' tags then (Parquet's samples.parquet, the one format that writes them); the filter selects samples as they are now */
   version?: number | null;
+  /** a dataset of videos: which frames, 'labelled' (default: the view's frames with labels), 'all' (every frame of the view's videos) or 'every:K' (frames 1, 1+K, ...), each written as <video>/<frame number>.jpg, decoded on demand; refused (400) on a dataset without videos, as are the formats mot and cvat-video */
+  frames?: string | null;
 }
 
 /** The body of `POST /datasets/{name}/subset`. */

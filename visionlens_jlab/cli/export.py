@@ -1,5 +1,5 @@
-"""``visionlens export NAME --format coco|yolo|voc|classification|parquet --out DIR``: write a
-view of a dataset (a filter, a stored selection, one source's labels, a class subset) as files
+"""``visionlens export NAME --format coco|yolo|voc|dota|classification|parquet|mot|cvat-video
+--out DIR [--frames labelled|all|every:K]``: write a view of a dataset (a filter, a stored selection, one source's labels, a class subset) as files
 other tools read.
 
 The export reads the catalog and writes files only, so it opens the catalog itself when no
@@ -22,7 +22,9 @@ FORMAT_CHOICES = names(EXPORT_FORMATS)
 def add_parser(subparsers: Any) -> None:
     """Register the ``export`` subcommand."""
     p = subparsers.add_parser(
-        "export", help="export a view of a dataset to COCO, YOLO, VOC, a class tree or Parquet"
+        "export",
+        help="export a view of a dataset to COCO, YOLO, VOC, DOTA, a class tree, Parquet, "
+        "MOT or CVAT for video",
     )
     p.add_argument("dataset", help="dataset name")
     p.add_argument("--format", required=True, choices=FORMAT_CHOICES)
@@ -42,6 +44,12 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the --splits draw (default 0)")
     p.add_argument("--images", default="copy", choices=("copy", "symlink", "none"))
+    p.add_argument(
+        "--frames",
+        help="a dataset of videos: which frames, labelled (default: those with labels), all "
+        "(every frame of the view's videos) or every:K (frames 1, 1+K, ...); each written as "
+        "<video>/<frame number>.jpg, decoded on demand",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument(
         "--version",
@@ -83,6 +91,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             images=args.images,
             overwrite=args.overwrite,
             version=args.version,
+            frames=args.frames,
         ).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
@@ -90,7 +99,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
             "format": args.format, "out": out, "filter": spec, "source": args.source,
             "min_score": args.min_score, "classes": classes, "splits": args.splits,
             "seed": args.seed, "images": args.images, "overwrite": args.overwrite,
-            "version": args.version,
+            "version": args.version, "frames": args.frames,
         }  # fmt: skip
         return job_result(client, client.post_json(f"datasets/{args.dataset}/exports", body))
 

@@ -16,16 +16,25 @@ from .errors import ExportError
 from .media_files import dataset_media_roots
 from .splits import parse_ratios
 from .staging import IMAGE_MODES, check_out
+from .video_frames import FrameChoice, has_videos, parse_frames
 from .view import check_classes, check_source, version_position_of
 
 FORMATS = names(EXPORT_FORMATS)
 
 
 def check_options(
+    fmt: str, images: str, splits: str | dict[str, float] | None, frames: str | None = None
+) -> tuple[dict[str, float] | None, FrameChoice | None]:
+    """Refuse an unknown format or images mode, malformed split ratios and a malformed
+    ``frames`` choice; returns the ratios normalised to sum 1 (``None``: keep the catalog's
+    splits) and the frames choice (``None``: the default)."""
+    choice = parse_frames(frames)
+    return _ratios(fmt, images, splits), choice
+
+
+def _ratios(
     fmt: str, images: str, splits: str | dict[str, float] | None
 ) -> dict[str, float] | None:
-    """Refuse an unknown format or images mode and malformed split ratios; returns the
-    ratios normalised to sum 1 (``None``: keep the catalog's splits)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     if images not in IMAGE_MODES:
@@ -61,6 +70,7 @@ def check_export(
     images: str = "copy",
     overwrite: bool = False,
     version: int | None = None,
+    frames: str | None = None,
     allowed_roots: Sequence[str] = (),
     protected: Sequence[str] = (),
 ) -> None:
@@ -69,12 +79,13 @@ def check_export(
     the version): :class:`ExportError` (:class:`~.destination.OutNotAllowedError` for an
     ``out`` outside ``allowed_roots``), or the catalog's ``NotFoundError`` / ``FilterError``
     for an unknown dataset, version or source."""
-    check_options(fmt, images, splits)
+    choice = check_options(fmt, images, splits, frames)[1]
     check_source(source, min_score)
     media_roots = dataset_media_roots(catalog, dataset)[1]
     real = resolve_out(out, roots=allowed_roots, protected=protected, media_roots=media_roots)
     check_out(real, overwrite)
     version_position_of(catalog, dataset, version, source)
+    has_videos(catalog, dataset, fmt, choice)
     names = [c["name"] for c in export_categories(catalog, dataset)]
     labels = export_label_names(catalog, dataset, source)
     if classes:

@@ -12,12 +12,23 @@ from ..catalog import GROUND_TRUTH, Catalog
 from .check import check_options
 from .classification import write_classification
 from .coco import write_coco
+from .cvat_video import write_cvat_video
 from .destination import resolve_out
 from .dota import write_dota
 from .media_files import Skipped, confine_images, dataset_media_roots
+from .mot import write_mot
 from .parquet_files import write_parquet
 from .splits import draw_splits
 from .staging import check_out, count_files, place_images, staged, write_texts
+from .video_frames import (
+    LABELLED,
+    VideoFrames,
+    frames_to_read,
+    has_videos,
+    labelled_only,
+    named_frames,
+    read_frames,
+)
 from .view import ExportView, read_view
 from .voc import write_voc
 from .yolo import write_yolo
@@ -65,6 +76,7 @@ def export_view(
     images: str = "copy",
     overwrite: bool = False,
     version: int | None = None,
+    frames: str | None = None,
     progress: ExportProgress | None = None,
     allowed_roots: Sequence[str] = (),
     protected: Sequence[str] = (),
@@ -86,12 +98,22 @@ def export_view(
     lies outside the dataset's media root is left out and named in the result.
     """
     report = progress or _quiet
-    ratios = check_options(fmt, images, splits)
+    ratios, choice = check_options(fmt, images, splits, frames)
     own_root, media_roots = dataset_media_roots(catalog, dataset)
     out = resolve_out(out, roots=allowed_roots, protected=protected, media_roots=media_roots)
     check_out(out, overwrite)  # before the reads: a refused folder costs nothing
     report("reading", 0, 0, 0.0)
     view = read_view(catalog, dataset, spec, source, min_score, classes, version)
+    video_frames = None
+    if has_videos(catalog, dataset, fmt, choice):
+        video_frames = read_frames(catalog, dataset, view)
+        if choice is None or choice.mode == LABELLED:
+            view = labelled_only(view)
+        elif video_frames.of_sample:  # every frame (or every K-th) of the view's videos
+            ids = frames_to_read(catalog, dataset, video_frames, choice)
+            view = read_view(catalog, dataset, {"ids": ids}, source, min_score, classes, version)
+            video_frames = read_frames(catalog, dataset, view)
+        view = named_frames(view, video_frames)
     skipped = Skipped()
     if images != "none":  # only files read are confined: a labels-only export reads none
         view, skipped = confine_images(view, own_root)
@@ -113,6 +135,10 @@ def export_view(
             count, pairs = write_dota(view, root, split_of)
         elif fmt == "classification":
             count, pairs = write_classification(view, root, split_of)
+        elif fmt == "mot":
+            count, pairs, texts = write_mot(view, root, _videos(video_frames))
+        elif fmt == "cvat-video":
+            count, pairs = write_cvat_video(view, root, _videos(video_frames))
         else:
             count, pairs = write_parquet(view, root, split_of)
         write_texts(texts)
@@ -128,6 +154,12 @@ def export_view(
 READ_SHARE, WRITE_SHARE = 0.1, 0.2
 """Where the stages start in the fraction reported (images take the rest: with thousands of
 files they are most of an export's time)."""
+
+
+def _videos(frames: VideoFrames | None) -> VideoFrames:
+    """The view's videos, which a video format's export has read (:func:`has_videos`)."""
+    assert frames is not None
+    return frames
 
 
 def _quiet(stage: str, done: int, total: int, fraction: float) -> None:

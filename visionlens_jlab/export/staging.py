@@ -18,6 +18,7 @@ from pathlib import Path
 from ..media.errors import MediaAccessError, MediaError
 from . import leftovers
 from .errors import ExportError
+from .frame_images import frame_of, write_frames
 
 IMAGE_MODES = ("copy", "symlink", "none")
 WRITE_THREADS = 8
@@ -175,13 +176,22 @@ def place_images(
 ) -> int:
     """Copy or symlink each ``(location, destination)`` image (``mode`` ``none``: nothing);
     returns how many files were written. Images on GCS are read through the media layer and
-    can be copied, not linked. ``progress(done, total)`` hears about every
-    :data:`PROGRESS_STEPS`-th of the images; what it raises stops the copies still queued."""
+    can be copied, not linked; a frame of a video file (``<video>#frame=N``) is decoded and
+    written as a JPEG (:mod:`.frame_images`), never linked. ``progress(done, total)`` hears
+    about every :data:`PROGRESS_STEPS`-th of the images; what it raises stops the copies
+    still queued."""
     if mode == "none" or not pairs:
         return 0
     if mode not in IMAGE_MODES:
         raise ExportError(f"--images takes {', '.join(IMAGE_MODES)}, not {mode!r}")
-    remote = any("://" in loc for loc, _ in pairs)
+    frames = [pair for pair in pairs if frame_of(str(pair[0])) is not None]
+    files = [pair for pair in pairs if frame_of(str(pair[0])) is None] if frames else pairs
+    if mode == "symlink" and frames:
+        raise ExportError(
+            "frames of a video file are decoded, not files: they cannot be symlinked (use "
+            "--images copy or none)"
+        )
+    remote = any("://" in loc for loc, _ in files)
     if mode == "symlink" and remote:
         raise ExportError("images on GCS cannot be symlinked: use --images copy or none")
     for parent in {os.path.dirname(dest) for _, dest in pairs}:
@@ -205,11 +215,20 @@ def place_images(
             ) from exc
 
     total, step = len(pairs), max(1, len(pairs) // PROGRESS_STEPS)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
+
     pool = ThreadPoolExecutor(WRITE_THREADS)
     try:
-        for done, _ in enumerate(pool.map(one, pairs), start=1):
-            if progress is not None and (done % step == 0 or done == total):
-                progress(done, total)
+        for _ in pool.map(one, files):
+            tick()
+        if frames:
+            write_frames(frames, pool, tick)
     finally:
         # a failure or a cancelled job: the copies not started yet never start
         pool.shutdown(wait=True, cancel_futures=True)

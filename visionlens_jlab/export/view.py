@@ -145,6 +145,9 @@ class ExportView:
     classifications: Labels
     categories: list[dict[str, Any]]
     class_names: list[str]
+    frames: bool = False
+    """The samples are video frames whose ``file_name`` is ``<video stem>/<frame number>``
+    plus a suffix (:mod:`.video_frames`): formats keep that folder."""
 
     @property
     def num_samples(self) -> int:
@@ -171,6 +174,7 @@ class ExportView:
             classifications=_grouped(image_labels),
             categories=self.categories,
             class_names=self.class_names,
+            frames=self.frames,
         )
 
     def sample_labels(self) -> dict[int, list[str]]:

@@ -28,7 +28,7 @@ import yaml
 
 from .errors import ExportError
 from .kind_hooks import KindHooks
-from .staging import background_writes, unique_names
+from .staging import background_writes, image_name, unique_names
 from .view import ExportView, Labels
 from .yolo_text import rows_text
 
@@ -56,7 +56,8 @@ def write_yolo(
             f"YOLO holds the splits train, val and test, not {', '.join(map(repr, odd))}: "
             "re-draw them with --splits train=0.8,val=0.2"
         )
-    names = [f"{split}/{_base(f)}" for split, f in zip(split_of, s["file_name"], strict=True)]
+    base = image_name if view.frames else _base  # a video's frames keep its folder
+    names = [f"{split}/{base(f)}" for split, f in zip(split_of, s["file_name"], strict=True)]
     unique_names(names, "image")
     unique_names([n.rsplit(".", 1)[0] for n in names], "label file for")
     class_id = {name: i for i, name in enumerate(view.class_names)}
@@ -69,6 +70,8 @@ def write_yolo(
     for split in used:
         os.makedirs(f"{labels}/{split}")
     paths = [f"{labels}/{name.rsplit('.', 1)[0]}.txt" for name in names]
+    for folder in {os.path.dirname(p) for p in paths} if view.frames else ():
+        os.makedirs(folder, exist_ok=True)
     count = _write_labels(view, task, points, paths)
     pairs = [(loc, f"{images}/{name}") for loc, name in zip(s["location"], names, strict=True)]
     config: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """Export a view to files on the server as a background job.
 
 ``POST /datasets/{name}/exports`` body ``{format, out, filter, source, min_score, classes,
-splits, seed, images, overwrite, version}`` answers 202 with the job; its result is what
+splits, seed, images, overwrite, version, frames}`` answers 202 with the job; its result is what
 ``visionlens export --json`` prints. ``out`` is a folder on the server's machine: a relative
 one lies under the server's root folder (what the file browser shows), and it must lie
 inside ``allowed_roots`` (403), checked when the request arrives and again when the job
@@ -42,13 +42,13 @@ def export_params(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise HTTPError(400, "'min_score' must be a finite number")
     splits, seed = body.get("splits"), body.get("seed", 0)
     images, overwrite = body.get("images", "copy"), body.get("overwrite", False)
-    version = body.get("version")
+    version, frames = body.get("version"), body.get("frames")
     return fmt, {
         "out": out.strip(), "spec": spec, "source": source,
         "min_score": None if min_score is None else float(min_score),
         "classes": [c.strip() for c in classes] if classes else None,
         "splits": splits or None, "seed": seed, "images": images, "overwrite": overwrite,
-        "version": version,
+        "version": version, "frames": frames,
     }  # fmt: skip
 
 

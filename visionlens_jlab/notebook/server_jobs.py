@@ -76,6 +76,7 @@ class ServerJobsMixin:
         images: str = "copy",
         overwrite: bool = False,
         version: int | None = None,
+        frames: str | None = None,
         progress: bool = True,
     ) -> dict[str, Any]:
         """Write the samples matching ``filter`` (a grid filter, ``{'ids': [...]}`` for a
@@ -87,7 +88,9 @@ class ServerJobsMixin:
         ``min_score`` or above); ``classes``: a subset (their ids stay); ``splits``: re-drawn
         with ``seed`` (``'train=0.8,val=0.2'``) or the catalog's; ``images``: ``'copy'``,
         ``'symlink'`` or ``'none'``; ``version``: the labels as they were at that version
-        (``ds.versions()``), not as they are now. Returns ``{out, format, samples, annotations, files}``;
+        (``ds.versions()``), not as they are now; ``frames`` (a dataset of videos):
+        ``'labelled'`` (the default), ``'all'`` or ``'every:K'``, with the formats ``'mot'``
+        and ``'cvat-video'`` besides coco and yolo. Returns ``{out, format, samples, annotations, files}``;
         nothing is left in ``out`` when it fails. Interrupting the cell cancels the job.
         """
         body = {
@@ -102,6 +105,7 @@ class ServerJobsMixin:
             "images": images,
             "overwrite": overwrite,
             "version": version,
+            "frames": frames,
         }
         answer = self._client.post_json(dataset_path(self.name, "exports"), body)
         return dict(job_result(self._client, answer["job"], "export", show=progress))

@@ -26,6 +26,9 @@ from ..tables.labels_at import objects_at
 from .export_queries import EVAL_COLUMNS, OBJECT_COLUMNS, eval_join
 
 VIEW_IDS = "_vl_export_view_ids"
+CHUNK_COLUMNS = {**OBJECT_COLUMNS, "track_id": "a.track_id"}
+"""What a chunk may read: the box export's columns and the object's track (a video's
+formats write it; the notebook's tables leave it out)."""
 CHUNK_IDS = "_vl_export_chunk_ids"
 
 
@@ -115,14 +118,14 @@ def object_chunks(
 ) -> Iterator[Callable[[pa.Array], pa.Table]]:
     """A reader of the selected objects of one chunk of samples at a time (called with the
     chunk's sample ids), sorted by sample id then box id: ``columns`` of
-    :data:`~.export_queries.OBJECT_COLUMNS`, or every column of
+    :data:`CHUNK_COLUMNS`, or every column of
     :func:`~.export_queries.export_annotations` (``eval_*`` included) when None. Every chunk
     is read in one transaction: the chunks of an export see the same catalog."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, sel.dataset)
         params = Params()
         names = list(OBJECT_COLUMNS) if columns is None else list(columns)
-        select = ", ".join(f"{OBJECT_COLUMNS[name]} AS {name}" for name in names)
+        select = ", ".join(f"{CHUNK_COLUMNS[name]} AS {name}" for name in names)
         joins = ""
         if any(name.startswith("image_") for name in names):
             joins = "JOIN samples i ON i.sample_id = a.sample_id"
