@@ -1816,6 +1816,15 @@ export interface IWirePredictRequest {
   frames?: string | null;
 }
 
+/** The body of `POST /datasets/{name}/track`. */
+export interface IWireTrackRequest {
+  /** the prediction set holding the detections */
+  model: string;
+  tracker?: 'bytetrack' | null;
+  /** the new prediction set's name (default: <model>-<tracker>) */
+  name?: string | null;
+}
+
 /** The body of `POST /datasets/{name}/vlm/labels`. */
 export interface IWireVlmLabelsRequest {
   labels: {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import CliError, add_common_options, run_local_or_remote
+from .common import add_common_options, job_result, run_local_or_remote
 
 
 def add_parser(subparsers: Any) -> None:
@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_track(args: argparse.Namespace) -> dict[str, Any]:
-    """Track on the catalog (no server route yet: with a server running, say so)."""
+    """Track on the catalog, or through the server that owns it (a job)."""
 
     def local(catalog: Any) -> dict[str, Any]:
         from ..predict.tracking import track_detections
@@ -42,10 +42,11 @@ def cmd_track(args: argparse.Namespace) -> dict[str, Any]:
         )
 
     def remote(client: Any) -> dict[str, Any]:
-        raise CliError(
-            "visionlens track writes the catalog directly and has no server route yet: stop "
-            "the VisionLens server that owns this data dir, or run it in another data dir"
+        body = {"model": args.model, "tracker": args.tracker, "name": args.name}
+        answer = client.post_json(
+            f"datasets/{args.dataset}/track", {k: v for k, v in body.items() if v is not None}
         )
+        return job_result(client, answer, "the tracking job was")
 
     result = run_local_or_remote(args, local, remote)
     if not args.json:
