@@ -171,3 +171,51 @@ def run_trackeval(root: Path, names: list[str]) -> dict[str, Any]:
         results, _ = evaluator.evaluate([dataset], metrics)
     per_seq = results["MotChallenge2DBox"][TRACKER]
     return {seq: value["pedestrian"] for seq, value in per_seq.items()}
+
+
+def moving_boxes(
+    rng: np.random.Generator, num_frames: int, num_objects: int, width: int, height: int
+) -> np.ndarray:
+    """Rows ``(frame, id, x, y, w, h)`` of ``num_objects`` boxes moving at constant speed,
+    each in its own horizontal lane (they never overlap), seen on a random run of at least
+    a third of the frames: clean detections whose identities are known."""
+    lane = height / num_objects
+    rows = []
+    for obj in range(num_objects):
+        w, h = rng.uniform(14, 24), lane * 0.6
+        x0, y = rng.uniform(0, width / 3), obj * lane + lane * 0.2
+        speed = rng.uniform(0.5, 2.5) * rng.choice([-1, 1])
+        start = int(rng.integers(1, num_frames * 2 // 3))
+        end = int(rng.integers(start + num_frames // 3, num_frames + 1))
+        for frame in range(start, end + 1):
+            x = float(np.clip(x0 + speed * (frame - start), 0, width - w))
+            rows.append((frame, obj + 1, x, y, w, h))
+    return np.array(rows, dtype=float).reshape(-1, 6)
+
+
+def write_moving_mot(root: Path, sequences: dict[str, int], seed: int = 0) -> dict[str, np.ndarray]:
+    """MOT17-style sequences ``{name: frames}`` (200 x 150 frames at 30 fps, tiny JPEGs)
+    whose ``gt.txt`` are :func:`moving_boxes` of 4 pedestrians; returns each one's rows."""
+    from tests.ingest_fixtures import tiny_jpeg
+
+    rng = np.random.default_rng(seed)
+    written = {}
+    for name, frames in sequences.items():
+        seq = root / name
+        (seq / "img1").mkdir(parents=True)
+        (seq / "gt").mkdir()
+        (seq / "seqinfo.ini").write_text(
+            f"[Sequence]\nname={name}\nimDir=img1\nframeRate=30\nseqLength={frames}\n"
+            "imWidth=200\nimHeight=150\nimExt=.jpg\n"
+        )
+        jpeg = tiny_jpeg(200, 150)
+        for i in range(1, frames + 1):
+            (seq / "img1" / f"{i:06d}.jpg").write_bytes(jpeg)
+        rows = moving_boxes(rng, frames, 4, 200, 150)
+        lines = "".join(
+            f"{int(f)},{int(i)},{x:.3f},{y:.3f},{w:.3f},{h:.3f},1,1,1\n"
+            for f, i, x, y, w, h in rows
+        )
+        (seq / "gt" / "gt.txt").write_text(lines)
+        written[name] = rows
+    return written

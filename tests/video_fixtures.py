@@ -185,3 +185,57 @@ def index_first(source: Path, target: Path) -> None:
                 continue
             packet.stream = out
             dst.mux(packet)
+
+
+SCENE_COLOURS = ((200, 60, 40), (240, 240, 230), (20, 20, 20), (30, 90, 200))
+"""Backgrounds of the scenes :func:`scene_pixels` draws, consecutive ones far apart in gray
+level (99, 239, 20, 85)."""
+
+
+def scene_pixels(scene: int, step: int, width: int, height: int) -> np.ndarray:
+    """Frame ``step`` of scene ``scene``: a plain background of its own colour with stripes,
+    and a small square moving within the scene (motion that is not a cut)."""
+    pixels = np.empty((height, width, 3), np.uint8)
+    pixels[:] = SCENE_COLOURS[scene % len(SCENE_COLOURS)]
+    pixels[:, (scene * 7) % 16 :: 16] //= 2
+    side = max(6, height // 8)
+    x, y = (step * 4) % (width - side), (step * 3) % (height - side)
+    pixels[y : y + side, x : x + side] = (250, 200, 0)
+    return pixels
+
+
+def write_scenes_video(
+    path: Path, scene_lengths: list[int], *, width: int = 128, height: int = 72, fps: int = 25
+) -> list[int]:
+    """A video of visibly different scenes of the given lengths (libx264, B-frames);
+    returns the frame numbers (from 1) where each scene starts."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.options = {"bf": "2", "g": "12"}
+        for scene, length in enumerate(scene_lengths):
+            for step in range(length):
+                rgb = scene_pixels(scene, step, width, height)
+                for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                    out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return [1 + sum(scene_lengths[:i]) for i in range(len(scene_lengths))]
+
+
+def write_scenes_sequence(
+    folder: Path, scene_lengths: list[int], *, width: int = 128, height: int = 72
+) -> list[int]:
+    """The same scenes as :func:`write_scenes_video` as a folder of JPEG frames
+    (``1.jpg``, ``2.jpg``, ...); returns the frame numbers where each scene starts."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    number = 0
+    for scene, length in enumerate(scene_lengths):
+        for step in range(length):
+            number += 1
+            Image.fromarray(scene_pixels(scene, step, width, height)).save(
+                folder / f"{number}.jpg", quality=90
+            )
+    return [1 + sum(scene_lengths[:i]) for i in range(len(scene_lengths))]

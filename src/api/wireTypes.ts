@@ -1728,6 +1728,8 @@ export interface IWireEmbedRequest {
   dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16' | null;
   /** deprecated spelling of dtype (fp32 = float32, bf16 = bfloat16); the answer then carries a notice */
   precision?: 'auto' | 'fp32' | 'bf16' | null;
+  /** which frames of the dataset's videos: all (default), every:K (frames 1, 1+K, ...), fps:R (R per second of each video, by its frame rate) or scenes[:T] (the first frame of each scene, threshold T, default 30); still images always (docs/video.md, Models on video) */
+  frames?: string | null;
 }
 
 /** The body of `POST /datasets/{name}/embeddings/import`. */
@@ -1852,6 +1854,17 @@ export interface IWirePredictRequest {
   decode?: 'full' | 'reduced' | null;
   /** process runner on a CPU: worker processes, each with one torch thread over a contiguous share of the images (default: the job's compute threads, fewer where that many copies of the model would not fit in the available memory; always 1 on CUDA) */
   workers?: number | null;
+  /** which frames of the dataset's videos: all (default), every:K (frames 1, 1+K, ...), fps:R (R per second of each video, by its frame rate) or scenes[:T] (the first frame of each scene, threshold T, default 30); still images always (docs/video.md, Models on video) */
+  frames?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/track`. */
+export interface IWireTrackRequest {
+  /** the prediction set holding the detections */
+  model: string;
+  tracker?: 'bytetrack' | null;
+  /** the new prediction set's name (default: <model>-<tracker>) */
+  name?: string | null;
 }
 
 /** The body of `POST /datasets/{name}/vlm/labels`. */

@@ -265,6 +265,7 @@ EXTENSION_COMMAND_MODULES = [
     "visionlens_jlab.cli.plugins",
     "visionlens_jlab.cli.export",
     "visionlens_jlab.cli.predict",
+    "visionlens_jlab.cli.track",
     "visionlens_jlab.cli.segment",
     "visionlens_jlab.cli.image_quality",
     "visionlens_jlab.cli.edits",

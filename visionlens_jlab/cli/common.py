@@ -59,6 +59,18 @@ def add_view_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_frames_option(parser: argparse.ArgumentParser) -> None:
+    """``--frames``: which frames of the videos a model job reads (still images always)."""
+    parser.add_argument(
+        "--frames",
+        default="all",
+        metavar="all|every:K|fps:R|scenes[:T]",
+        help="frames of the dataset's videos to run on: all (default), every K-th (frame 1, "
+        "1+K, ...), R per second of each video, or the first of each scene (scene changes "
+        "above threshold T, default 30); still images are always included",
+    )
+
+
 def view_filter(args: argparse.Namespace) -> dict[str, Any] | None:
     """The filter of :func:`add_view_options`' options: ``--filter``, with ``ids`` narrowed to
     the chosen samples of ``--selection`` (read from the catalog or through its server)."""

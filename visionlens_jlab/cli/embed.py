@@ -13,6 +13,7 @@ from .common import (
     EXIT_USAGE,
     CliError,
     add_common_options,
+    add_frames_option,
     job_result,
     run_local_or_remote,
     run_model_job,
@@ -49,6 +50,7 @@ def add_parser(subparsers: Any) -> None:
         choices=sorted(PRECISION_ALIASES),
         help="deprecated spelling of --dtype: fp32 = float32, bf16 = bfloat16",
     )
+    add_frames_option(p)
     _common(p)
     p.set_defaults(func=cmd_embed)
 
@@ -109,7 +111,9 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
         print(f"visionlens: --precision is deprecated: use --dtype {dtype}", file=sys.stderr)
     try:
         spec = parse_model(args.model, args.checkpoint)
-        options = EmbedOptions(args.dataset, spec, args.device, args.batch_size, args.runner, dtype)
+        options = EmbedOptions(
+            args.dataset, spec, args.device, args.batch_size, args.runner, dtype, args.frames
+        )
     except EmbedError as exc:
         raise CliError(str(exc)) from exc
     print(f"visionlens: {describe(spec)}", file=sys.stderr)
@@ -149,6 +153,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
             "batch_size": args.batch_size,
             "runner": args.runner,
             "dtype": dtype,
+            "frames": args.frames,
         }
         answer = client.post_json(f"datasets/{args.dataset}/embed", body)
         return job_result(client, answer, "the embedding job was")

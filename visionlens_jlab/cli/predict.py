@@ -15,6 +15,7 @@ from .common import (
     EXIT_USAGE,
     CliError,
     add_common_options,
+    add_frames_option,
     job_result,
     run_model_job,
 )
@@ -68,6 +69,7 @@ def add_parser(subparsers: Any) -> None:
         "checkpoint's class names in its label order",
     )
     p.add_argument("--filter", help="a view: the filter as JSON (the REST API's filter)")
+    add_frames_option(p)
     p.add_argument(
         "--runner",
         default="process",
@@ -148,6 +150,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "min_score": args.min_score,
         "questions": questions,
         "workers": args.workers,
+        "frames": args.frames,
     }
 
 

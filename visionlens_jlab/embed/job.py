@@ -25,6 +25,7 @@ from ..jobs.job import JobContext
 from ..jobs.runners import RunnerError, parse_runner
 from ..jobs.stages import StageTimer
 from ..media.confine import Confined, confine
+from ..media.frame_sampling import FrameSamplingError, parse_frames, sampled_items
 from ..media.lookup import dataset_media
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
 from .base import EmbedError
@@ -51,8 +52,14 @@ class EmbedOptions:
     batch_size: int | None = None
     runner: str = "process"
     dtype: str = "auto"
+    frames: str = "all"
+    """Which frames of the videos (:mod:`~visionlens_jlab.media.frame_sampling`)."""
 
     def __post_init__(self) -> None:
+        try:
+            parse_frames(self.frames)
+        except FrameSamplingError as exc:
+            raise EmbedError(str(exc)) from exc
         if self.device not in DEVICES:
             raise EmbedError(f"unknown device {self.device!r}: use {', '.join(DEVICES)}")
         if self.dtype not in DTYPES:
@@ -76,14 +83,29 @@ class Plan:
     """Samples that already have a vector in the space."""
     confined: Confined
     """The media route's rule applied to every sample (refused and bad names counted)."""
+    whole: bool = True
+    """Whether the items are every readable sample (no frame left out by sampling)."""
 
 
-def plan(catalog: Catalog, store: VectorStore, dataset: str, spec: ModelSpec) -> Plan:
+def plan(
+    catalog: Catalog,
+    store: VectorStore,
+    dataset: str,
+    spec: ModelSpec,
+    frames: str = "all",
+    tick: Callable[[], None] | None = None,
+) -> Plan:
     """The run's :class:`Plan`. Every runner (worker, kernel, this process) reads only the
-    locations it returns: the confinement rule of the image route, applied once here."""
+    locations it returns: the confinement rule of the image route, applied once here, then
+    the frame sampling ``frames`` (``tick``: called while scenes are detected)."""
     dataset_id, media_root, rows = dataset_media(catalog, dataset)
     confined = confine(rows, media_root)
-    items = confined.items
+    try:
+        items = sampled_items(
+            catalog, dataset_id, media_root, confined.items, parse_frames(frames), tick
+        )
+    except FrameSamplingError as exc:
+        raise EmbedError(str(exc)) from exc
     space = space_name(spec.name, spec.version)
     try:
         have = store.ids(space, dataset_id)
@@ -92,7 +114,8 @@ def plan(catalog: Catalog, store: VectorStore, dataset: str, spec: ModelSpec) ->
     ids = np.fromiter((i for i, _ in items), np.int64, len(items))
     done = np.isin(ids, have, assume_unique=True)
     todo = [item for item, d in zip(items, done, strict=True) if not d]
-    return Plan(dataset_id, space, todo, int(done.sum()), confined)
+    whole = len(items) == len(confined.items)
+    return Plan(dataset_id, space, todo, int(done.sum()), confined, whole)
 
 
 def run_embedding(
@@ -105,7 +128,10 @@ def run_embedding(
     """Embed what ``options.dataset`` lacks in the model's space; return the result object."""
     started = time.monotonic()
     spec = options.spec
-    planned = plan(catalog, store, options.dataset, spec)
+    if ctx is not None and options.frames != "all":
+        ctx.stage("sampling", f"choosing frames ({options.frames})")
+    tick = ctx.check_cancelled if ctx is not None else None
+    planned = plan(catalog, store, options.dataset, spec, options.frames, tick)
     dataset_id, space, todo, skipped = (
         planned.dataset_id,
         planned.space,
@@ -204,7 +230,7 @@ def run_embedding(
         dim=int(info["dim"]),
         preprocessing=str(info["preprocessing"]),
         count=count,
-        complete=count + result["failed"] >= skipped + total,
+        complete=planned.whole and count + result["failed"] >= skipped + total,
         info={
             "device": result["device"],
             "dtype": result["dtype"],

@@ -146,13 +146,14 @@ class EmbeddingService:
         batch_size: int | None = None,
         runner: str = "process",
         dtype: str = "auto",
+        frames: str = "all",
     ) -> Job:
         """Queue an embedding job; bad arguments are refused before anything is queued.
         Called on the server's event loop (the kernel runner's kernel manager lives there)."""
         with self.catalog.cursor() as cur:
             self.catalog.dataset_id(cur, dataset)  # NotFoundError now, not in the job
         spec = parse_model(model, checkpoint or self.checkpoint)
-        options = EmbedOptions(dataset, spec, device, batch_size, runner, dtype)
+        options = EmbedOptions(dataset, spec, device, batch_size, runner, dtype, frames)
         chosen = server_runner(runner, self.serverapp, self.ray_address)
         store = self.store()
         worker_options = {

@@ -46,6 +46,25 @@ class PredictHandler(VisionLensHandler):
         await self.write_json({"job": job.to_dict()}, status=202)
 
 
+class TrackHandler(VisionLensHandler):
+    """Tracks from a prediction set's boxes on the dataset's videos, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        with engine_errors():
+            job = await self.run_blocking(
+                lambda: self.app.predict.submit_tracking(
+                    name,
+                    body["model"],
+                    tracker=body.get("tracker") or "bytetrack",
+                    name=body.get("name") or None,
+                )
+            )
+        await self.write_json({"job": job.to_dict()}, status=202)
+
+
 class KernelPredictionsHandler(VisionLensHandler):
     """Where a kernel-runner model job's kernel fetches its work list and posts its results."""
 
@@ -81,5 +100,6 @@ class CaptionSearchHandler(VisionLensHandler):
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/predict", PredictHandler),
     (r"/datasets/(?P<name>[^/]+)/captions/search", CaptionSearchHandler),
+    (r"/datasets/(?P<name>[^/]+)/track", TrackHandler),
     (r"/jobs/(?P<job_id>[^/]+)/predictions", KernelPredictionsHandler),
 ]

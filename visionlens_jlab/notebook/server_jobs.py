@@ -30,6 +30,7 @@ class ServerJobsMixin:
         batch_size: int | None = None,
         dtype: str = "auto",
         precision: str | None = None,
+        frames: str = "all",
         progress: bool = True,
     ) -> dict[str, Any]:
         """Compute embeddings of the samples that have none yet, as a server job.
@@ -41,6 +42,8 @@ class ServerJobsMixin:
         the server's ``ray_address`` setting). ``dtype``: ``auto`` (bf16 where the device
         has it and it matches float32 on the first batch), ``float32``, ``bfloat16`` or
         ``float16``; ``precision`` (``fp32``/``bf16``) is its deprecated spelling and warns.
+        ``frames``: which frames of the dataset's videos, ``'all'``, ``'every:K'``,
+        ``'fps:R'`` or ``'scenes[:T]'`` (docs/video.md, "Models on video").
         Shows a progress bar; returns the job result (model, space, dim, embedded, skipped,
         device, dtype, batch_size, runner, seconds, images_per_second). Interrupting the
         cell cancels the job.
@@ -54,6 +57,7 @@ class ServerJobsMixin:
             # the server maps the deprecated precision (and refuses a contradiction)
             "dtype": None if precision is not None and dtype == "auto" else dtype,
             "precision": precision,
+            "frames": None if frames == "all" else frames,
         }
         answer = self._client.post_json(
             dataset_path(self.name, "embed"), {k: v for k, v in body.items() if v is not None}
@@ -140,6 +144,7 @@ class ServerJobsMixin:
         progress: bool = True,
         questions: Iterable[dict[str, Any]] | None = None,
         workers: int | None = None,
+        frames: str = "all",
     ) -> dict[str, Any]:
         """Run a transformers model on the dataset (or the samples matching ``filter``) as a
         server job, offline, and wait for it with a progress bar.
@@ -159,6 +164,8 @@ class ServerJobsMixin:
         starts for the job) or ``ray[:ADDRESS]`` (a Ray cluster, docs/deploy/ray.md).
         ``workers``: on a CPU, the worker processes (one torch thread each) that share the
         images; default as many as the job's compute threads that fit in memory.
+        ``frames``: which frames of the dataset's videos, ``'all'``, ``'every:K'``,
+        ``'fps:R'`` or ``'scenes[:T]'`` (docs/video.md, "Models on video").
         Returns the job result (processed, skipped, predictions, device, dtype,
         images_per_second, seconds, ...). Interrupting the cell cancels the job.
         """
@@ -177,6 +184,7 @@ class ServerJobsMixin:
             "runner": runner,
             "questions": None if questions is None else [dict(q) for q in questions],
             "workers": workers,
+            "frames": None if frames == "all" else frames,
         }
         answer = self._client.post_json(
             dataset_path(self.name, "predict"), {k: v for k, v in body.items() if v is not None}

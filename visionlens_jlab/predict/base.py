@@ -13,6 +13,7 @@ from ..embed.base import EmbedError
 from ..embed.stream import check_batch_size
 from ..jobs.accelerator import DEVICES, DTYPES
 from ..jobs.runners import RunnerError, parse_runner
+from ..media.frame_sampling import FrameSamplingError, parse_frames
 from .tasks import REGISTRY, task_of
 
 TRUST_REMOTE_CODE_ENV = "VISIONLENS_TRUST_REMOTE_CODE"
@@ -118,8 +119,14 @@ class PredictOptions:
     decode: str = "full"
     """How JPEGs decode (:data:`DECODES`): ``reduced``, at the smallest DCT scale that still
     covers the model's input (:mod:`.input_size`); ``full``, at their full size."""
+    frames: str = "all"
+    """Which frames of the videos (:mod:`~visionlens_jlab.media.frame_sampling`)."""
 
     def __post_init__(self) -> None:
+        try:
+            parse_frames(self.frames)
+        except FrameSamplingError as exc:
+            raise PredictError(str(exc)) from exc
         if not self.model:
             raise PredictError("no model given: pass --model HUB_ID or /path/to/checkpoint")
         if is_torchvision(self.model):

@@ -24,6 +24,7 @@ from ..catalog import Catalog
 from ..catalog.reads.queries import sample_ids
 from ..jobs.job import JobContext, JobPaused
 from ..jobs.stages import StageTimer
+from ..media.frame_sampling import FrameSamplingError, parse_frames, sampled_items
 from ..media.lookup import dataset_samples
 from .base import PredictError, PredictOptions, WorkItem
 from .model_runs import dataset_class_names
@@ -88,6 +89,19 @@ def run_prediction(
     # boxes are written in the stored width and height (0 where the catalog has none)
     sizes = {int(s): (int(w or 0), int(h or 0)) for s, w, h in zip(*columns, strict=True)}
     confined = read.confine()
+    if ctx is not None and options.frames != "all":
+        ctx.stage("sampling", f"choosing frames ({options.frames})")
+    try:
+        items = sampled_items(
+            catalog,
+            dataset_id,
+            read.media_root,
+            confined.items,
+            parse_frames(options.frames),
+            ctx.check_cancelled if ctx is not None else None,
+        )
+    except FrameSamplingError as exc:
+        raise PredictError(str(exc)) from exc
     classes = dataset_class_names(catalog, dataset_id)
     prompts = list(options.classes or classes)
     writer = task_of(options.task).writer(catalog, dataset_id, options)
@@ -96,14 +110,14 @@ def run_prediction(
     fresh = recorded != params
     if fresh:
         done = np.empty(0, np.int64)
-    todo = _todo(confined.items, sizes, done)
+    todo = _todo(items, sizes, done)
     result: dict[str, Any] = {
         "dataset": options.dataset,
         "model": options.model,
         "name": writer.name,
         "task": options.task,
         "processed": 0,
-        "skipped": len(confined.items) - len(todo),
+        "skipped": len(items) - len(todo),
         "failed": 0,
         "predictions": 0,
         "device": None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from ..catalog import Catalog
+from ..catalog import Catalog, CatalogError
 from ..jobs.job import Job, JobContext, JobPaused
 from ..jobs.kernel_runner import KernelInbox, kernel_source
 from ..jobs.kinds import DataChange, JobEffects, JobKind
@@ -19,6 +19,7 @@ from .base import PredictOptions, WorkItem
 from .job import Source, combined, run_prediction
 from .ray_runner import ray_predict_stream
 from .tasks import REGISTRY, task_of
+from .tracking import TRACKERS, track_detections
 from .wire import decode_message, encode_items
 from .workers import sharded_source
 
@@ -34,6 +35,9 @@ PREDICT_JOB = JobKind(
 )
 """A model run: what any task writes (its declared effects: a prediction set, or captions and
 answers as ``computed.*`` fields), so the lab reads both again whichever task ran."""
+
+TRACK_JOB = JobKind("track", JobEffects(data=("predictions",), datasets="changed"))
+"""Tracks from a detector's boxes (:mod:`.tracking`): a new prediction set."""
 
 
 def ray_source(ctx: JobContext | None, driver: RayDriver) -> Source:
@@ -111,6 +115,24 @@ class PredictService:
             dataset=options.dataset,
             yields=task.yields,
             runner=runner.kind,
+        )
+
+    def submit_tracking(
+        self, dataset: str, detections: str, *, tracker: str = "bytetrack", name: str | None = None
+    ) -> Job:
+        """Queue :func:`~.tracking.track_detections` (in the server's job thread: the tracker
+        is light, numpy and scipy); an unknown dataset or tracker is refused now."""
+        if tracker not in TRACKERS:
+            raise CatalogError(f"unknown tracker {tracker!r}: use {', '.join(TRACKERS)}")
+        with self.catalog.cursor() as cur:
+            self.catalog.dataset_id(cur, dataset)  # NotFoundError now, not in the job
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            ctx.progress(None, f"{tracker} over the boxes of {detections}")
+            return track_detections(self.catalog, dataset, detections, tracker=tracker, name=name)
+
+        return self.jobs.submit(
+            TRACK_JOB, run, title=f"Track {detections} on {dataset}", dataset=dataset
         )
 
     def _kernel_source(self, ctx: JobContext, runner: Runner) -> Source:
