@@ -42,7 +42,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_video_seek import write_video  # noqa: E402
-from harness import environment, header, load_average, run_locked, summary, table  # noqa: E402
+from harness import (  # noqa: E402
+    environment,
+    header,
+    load_average,
+    run_locked,
+    summary,
+    table,
+    write_section,
+)
 
 from visionlens_jlab import features  # noqa: E402
 from visionlens_jlab.catalog import Catalog  # noqa: E402
@@ -142,12 +150,7 @@ def main() -> None:
         f"Reproduce: `.venv/bin/python benchmarks/bench_video_export.py --rounds {args.rounds}`.",
     ]
     text = "\n".join(lines) + "\n"
-    report = args.out.read_text() if args.out.exists() else ""
-    start = report.find(SECTION)
-    if start >= 0:  # this benchmark's earlier section is replaced, the others kept
-        end = report.find("\n## ", start + 1)
-        report = report[:start] + report[end + 1 :] if end >= 0 else report[:start]
-    args.out.write_text(report.rstrip("\n") + "\n\n" + text)
+    write_section(args.out, SECTION, text)
     print(text)
 
 

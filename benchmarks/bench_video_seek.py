@@ -48,7 +48,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import environment, header, load_average, run_locked, summary, table  # noqa: E402
+from harness import (  # noqa: E402
+    environment,
+    header,
+    load_average,
+    run_locked,
+    summary,
+    table,
+    write_section,
+)
 from media_support import API, Server, insert_dataset  # noqa: E402
 
 from visionlens_jlab.media import sources  # noqa: E402
@@ -286,7 +294,7 @@ def main() -> None:
         f"--seconds {args.seconds:g} --rounds {args.rounds}` (1 hour: `--seconds 3600`)."
     )
     text = "\n".join(lines) + "\n"
-    args.out.write_text(text)
+    write_section(args.out, "## Video seek", text)  # the other benchmarks' sections stay
     print(text)
 
 

@@ -298,6 +298,17 @@ def header(title: str, env: dict[str, str], load_start: str, load_end: str) -> s
     )
 
 
+def write_section(path: Path, section: str, text: str) -> None:
+    """Put ``text`` into the results file ``path`` in place of its section starting with
+    ``section`` (a ``## Title`` line's start), keeping the other benchmarks' sections."""
+    report = path.read_text() if path.exists() else ""
+    start = report.find(section)
+    if start >= 0:
+        end = report.find("\n## ", start + 1)
+        report = report[:start] + report[end + 1 :] if end >= 0 else report[:start]
+    path.write_text(report.rstrip("\n") + "\n\n" + text)
+
+
 def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A markdown table."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
