@@ -17,9 +17,9 @@ from ..catalog.query.filter_parser import parse_filter
 from ..catalog.query.sample_sort import SampleSort, parse_sample_sort
 from ..catalog.reads import queries
 from ..catalog.reads.positions import selection_position
-from ..catalog.reads.video_timeline import video_timeline
 from ..catalog.tables.labels_view import parse_version
 from ..catalog.writes.sample_tags import update_tags
+from ..importing.video_timeline import video_timeline
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"

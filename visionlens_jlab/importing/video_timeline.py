@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store.catalog import Catalog, NotFoundError
+from ..catalog import Catalog, NotFoundError
 
 _VIDEO_OF_SAMPLE = """
 SELECT v.video_id, v.name, v.kind, v.fps, v.num_frames, v.duration, v.width, v.height,
