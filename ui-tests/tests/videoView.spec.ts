@@ -231,6 +231,11 @@ test.describe('the video view', () => {
       await setTheme(page, dark);
       await atFrame(view, 31);
       await shot(view, `video-view-${dark ? 'dark' : 'light'}`);
+      // the controls and the timeline (under the image: past the view's shot)
+      await shot(
+        view.locator('.jp-VisionLens-video'),
+        `video-timeline-${dark ? 'dark' : 'light'}`
+      );
     }
     await setTheme(page, false);
   });
