@@ -14,3 +14,4 @@ import './patches.css';
 import './versions.css';
 import './quality.css';
 import './selection.css';
+import './video.css';

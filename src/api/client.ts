@@ -39,6 +39,7 @@ import {
   ISearchResult,
   ISelectionCode,
   IVectorSpace,
+  IVideoTimeline,
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
@@ -171,6 +172,17 @@ export class VisionLensClient
     const query = queryString({ eval_status: evalStatus, version });
     return this._request(
       `datasets/${enc(dataset)}/samples/${sampleId}${query}`,
+      { signal }
+    );
+  }
+
+  sampleTimeline(
+    dataset: string,
+    sampleId: number,
+    signal?: AbortSignal
+  ): Promise<IVideoTimeline> {
+    return this._request(
+      `datasets/${enc(dataset)}/samples/${sampleId}/timeline`,
       { signal }
     );
   }

@@ -28,6 +28,7 @@ import {
   ISearchResult,
   ISelectionCode,
   IVectorSpace,
+  IVideoTimeline,
   SelectionCodeRequest
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
@@ -149,6 +150,12 @@ export interface IVisionLensClient {
     evalStatus?: string,
     version?: number
   ): Promise<ISample>;
+  /** The video of frame sample `sampleId`: its frames and tracks (404 for a still image). */
+  sampleTimeline(
+    dataset: string,
+    sampleId: number,
+    signal?: AbortSignal
+  ): Promise<IVideoTimeline>;
   ids(
     dataset: string,
     filter: IFilter,

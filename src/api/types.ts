@@ -32,6 +32,7 @@ import type {
   IWireSearchResult,
   IWireSelectionCode,
   IWireVectorSpace,
+  IWireVideoTimeline,
   WireFacet,
   WireFacetFilter
 } from './wireTypes';
@@ -204,6 +205,12 @@ export type IKeypointClass = IWireKeypointClass;
 
 /** A sample of a page, or a full sample (`GET /samples/{id}`). */
 export type ISample = IWireSample;
+
+/**
+ * The video a frame sample belongs to (`GET /samples/{id}/timeline`): its
+ * metadata, its frame samples by frame number and its tracks.
+ */
+export type IVideoTimeline = IWireVideoTimeline;
 
 /** A page of `POST /samples/query`. */
 export interface ISamplesPage {

@@ -1458,6 +1458,47 @@ export interface IWireBox {
   source_ann_id?: string | null;
   /** GET samples/{sample_id} only: the source's other keys of the object (dataset content) */
   attributes?: { [key: string]: unknown };
+  /** GET samples/{sample_id} only, objects of a video track: the track's identity in the dataset (absent elsewhere) */
+  track_id?: number;
+}
+
+/** A video of a dataset as the video view draws it (GET samples/{sample_id}/timeline) */
+export interface IWireVideoTimeline {
+  video: {
+    /** from 1 within the dataset */
+    video_id: number;
+    /** the file name or the sequence's folder name (dataset content) */
+    name: string;
+    kind: 'file' | 'sequence';
+    /** average frame rate; null when unknown (a sequence without seqinfo.ini) */
+    fps: number | null;
+    num_frames: number;
+    /** seconds */
+    duration: number | null;
+    /** coded width */
+    width: number | null;
+    /** coded height */
+    height: number | null;
+    /** degrees the display turns the decoded picture */
+    rotation: number;
+    variable_frame_rate: boolean;
+  };
+  /** the asked sample's frame number (from 1) */
+  frame_number: number;
+  /** index N - 1: frame N's sample id (null where the dataset has no sample for that frame) */
+  frames: (number | null)[];
+  /** one per (source, track_id): ground truth first, then by first frame */
+  tracks: {
+    /** ground_truth or a model's name */
+    source: string;
+    track_id: number;
+    /** the class of the track's first object */
+    label: string;
+    first_frame: number;
+    last_frame: number;
+    /** the frame numbers where the track has an object, ascending */
+    frames: number[];
+  }[];
 }
 
 /** An image-level label, ground truth or a model's */

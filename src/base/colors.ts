@@ -45,3 +45,12 @@ export function classColor(
   const [h, s, l] = classHsl(label);
   return `hsl(${h}, ${s}%, ${l}%)`;
 }
+
+/**
+ * The CSS colour of a video track: one per track identity, the same in the
+ * overlay and on the timeline (the hash of the id, as class colours are).
+ */
+export function trackColor(trackId: number): string {
+  const [h, s, l] = classHsl(`track ${trackId}`);
+  return `hsl(${h}, ${s}%, ${l}%)`;
+}

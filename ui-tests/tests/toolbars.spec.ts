@@ -185,7 +185,9 @@ test.describe('Toolbars', () => {
       'visionlens:sample-mask-tool M .jp-VisionLens-sample',
       'visionlens:sample-mask-undo-click Shift Backspace .jp-VisionLens-sample.jp-VisionLens-mod-masking',
       'visionlens:sample-next ArrowRight .jp-VisionLens-sample',
+      'visionlens:sample-next Shift ArrowRight .jp-VisionLens-sample',
       'visionlens:sample-previous ArrowLeft .jp-VisionLens-sample',
+      'visionlens:sample-previous Shift ArrowLeft .jp-VisionLens-sample',
       'visionlens:sample-redo-edit Ctrl Shift Z .jp-VisionLens-sample',
       'visionlens:sample-undo-edit Ctrl Z .jp-VisionLens-sample'
     ]);

@@ -19,6 +19,7 @@ from ..catalog.reads import queries
 from ..catalog.reads.positions import selection_position
 from ..catalog.tables.labels_view import parse_version
 from ..catalog.writes.sample_tags import update_tags
+from ..importing.video_timeline import video_timeline
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -95,6 +96,16 @@ class SampleHandler(VisionLensHandler):
             queries.sample_detail, self.catalog, name, int(sample_id), model, version
         )
         await self.write_json(sample)
+
+
+class SampleTimelineHandler(VisionLensHandler):
+    """The video of a frame sample, its frame samples and its tracks (the video view)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, sample_id: str) -> None:
+        timeline = await self.run_blocking(video_timeline, self.catalog, name, int(sample_id))
+        await self.write_json(timeline)
 
 
 class IdsHandler(VisionLensHandler):
@@ -197,6 +208,7 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/samples", SamplesHandler),
     (r"/datasets/(?P<name>[^/]+)/samples/query", SamplesQueryHandler),
     (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>\d+)", SampleHandler),
+    (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>\d+)/timeline", SampleTimelineHandler),
     (r"/datasets/(?P<name>[^/]+)/ids", IdsHandler),
     (r"/datasets/(?P<name>[^/]+)/position", PositionHandler),
     (r"/datasets/(?P<name>[^/]+)/tags", TagsHandler),

@@ -104,7 +104,15 @@ export class SampleStage {
         e.preventDefault();
       }
     });
-    this._img.addEventListener('load', () => this.fit());
+    const loaded = () => {
+      if (this._pending !== undefined) {
+        this._sample = this._pending;
+        this._pending = undefined;
+      }
+      this.fit();
+    };
+    this._img.addEventListener('load', loaded);
+    this._img.addEventListener('error', loaded);
     // The stage's size follows the panel and whatever shares it (toolbars that
     // overflow, the side tables filled after the image): watch the node itself,
     // since not every such change reaches the view as a Lumino resize.
@@ -148,13 +156,20 @@ export class SampleStage {
 
   /** Show a sample's image (null: none) and fit it. */
   show(sample: ISample | null, url: string | null): void {
-    this._sample = sample;
     this._named = null;
     if (!url) {
       this._img.removeAttribute('src');
     } else if (this._img.getAttribute('src') !== url) {
       this._img.src = url;
+      if (!this._img.complete) {
+        // the labels wait for their image (a video frame's boxes never sit
+        // on the frame before): drawn on its load
+        this._pending = sample;
+        return;
+      }
     }
+    this._pending = undefined;
+    this._sample = sample;
     this.fit();
   }
 
@@ -363,6 +378,8 @@ export class SampleStage {
   private _editing = false;
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;
+  /** The sample whose image is loading (its labels are drawn on load). */
+  private _pending: ISample | null | undefined = undefined;
   private _named: IAnnotation | null = null;
   private _canvas: HTMLDivElement;
   private _img: HTMLImageElement;

@@ -11,7 +11,6 @@ import { Widget } from '@lumino/widgets';
 import { nameTab } from '../../ui/panelNames';
 import {
   CommandIDs,
-  GROUND_TRUTH,
   IDataChange,
   ISample,
   IVisionLensModel
@@ -35,16 +34,21 @@ import { VersionBanner } from '../../ui/VersionBanner';
 import { SampleEditing } from './SampleEditing';
 import { SampleStage, StageTool } from './SampleStage';
 import { sampleTables } from './sampleTables';
+import { SampleTagging } from './sampleTagging';
+import { sourceToggles } from './sourceToggles';
+import { VideoPlayer } from './VideoPlayer';
 import { IRowPlace, locateSample, sampleAt } from '../../model/sources/rows';
 import { getSample, imageUrl } from '../../model/sources/samples';
 import {
   colouringEvaluation,
   evaluationLabel
 } from '../../model/sources/evaluations';
+import { visibleText } from '../../base/dataText';
 
 /** Not a row of the view (nothing shown yet). */
 const NOWHERE: IRowPlace = { index: null, total: null, inView: false };
-import { visibleText } from '../../base/dataText';
+/** How long a frame stays shown before its row in the view is looked for. */
+const LOCATE_AFTER_MS = 300;
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {
@@ -64,22 +68,7 @@ export class SampleView extends Widget {
     this._name = h('span', { className: 'jp-VisionLens-sampleName' });
     this._position = h('span', { className: 'jp-VisionLens-samplePosition' });
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
-    this._tagInput = h('input', {
-      className: 'jp-VisionLens-tagInput jp-mod-styled',
-      attrs: { placeholder: 'tag', 'aria-label': 'Tag for this sample' }
-    });
-    this._tagInput.addEventListener('keydown', e => {
-      // Typing keys (←/→ included) stay in the input: not the view's commands.
-      e.stopPropagation();
-      if (e.key === 'Enter') {
-        void this._tag(true);
-      } else if (e.key === 'Escape') {
-        // Cancels the tag being typed; the next Escape closes the view.
-        this._tagInput.value = '';
-        this.node.focus();
-      }
-    });
-    this._tags = h('span', { className: 'jp-VisionLens-sampleTags' });
+    this._tagging = new SampleTagging(model, this.node, () => this._sample);
 
     this._stage = new SampleStage(model, this.labelTypes);
     this.labelTypes.changed.connect(this._onLabelTypes, this);
@@ -91,6 +80,9 @@ export class SampleView extends Widget {
       () => this._sample
     );
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
+    this.video = new VideoPlayer(model, {
+      showFrame: (sample, delta) => this._showFrame(sample, delta)
+    });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
     const pan = textButton({
@@ -148,26 +140,7 @@ export class SampleView extends Widget {
       ['name', toolbarItem('jp-VisionLens-sampleNameItem', this._name)]
     );
     const tagging = new OverflowToolbar('jp-VisionLens-sampleTagBar').add(
-      ['tag-input', toolbarItem('jp-VisionLens-tagInputItem', this._tagInput)],
-      [
-        'tag',
-        textButton({
-          label: 'Tag',
-          className: 'jp-VisionLens-tagButton',
-          tooltip: 'Add the tag to this sample',
-          onClick: () => this._tag(true)
-        })
-      ],
-      [
-        'untag',
-        textButton({
-          label: 'Untag',
-          className: 'jp-VisionLens-untagButton',
-          tooltip: 'Remove the tag from this sample',
-          onClick: () => this._tag(false)
-        })
-      ],
-      ['tags', toolbarItem('jp-VisionLens-sampleTagsItem', this._tags)],
+      ...this._tagging.items(),
       ['spacer', toolbarSpacer()],
       ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
       ['label-types', labelTypeControl(this.labelTypes)],
@@ -194,7 +167,8 @@ export class SampleView extends Widget {
         { className: 'jp-VisionLens-sampleBody' },
         this._stage.node,
         this._side
-      )
+      ),
+      this.video.node
     );
 
     embedWidget(this, banner);
@@ -213,6 +187,8 @@ export class SampleView extends Widget {
   readonly editing: SampleEditing;
   /** The label types drawn (toolbar and settings). */
   readonly labelTypes = new LabelTypeToggles();
+  /** The video view, while the sample is a frame of a video. */
+  readonly video: VideoPlayer;
 
   /** The sample shown. */
   get sample(): ISample | null {
@@ -268,8 +244,11 @@ export class SampleView extends Widget {
     }
   }
 
-  /** Go to the next (+1) or previous (-1) row of the view, in its order. */
+  /** Go `delta` rows on in the view's order (in a video: `delta` frames). */
   async step(delta: number): Promise<void> {
+    if (this.video.active) {
+      return this.video.step(delta);
+    }
     const { index, total } = this._place;
     if (!this.model.dataset || index === null) {
       return;
@@ -292,6 +271,7 @@ export class SampleView extends Widget {
   dispose(): void {
     if (!this.isDisposed) {
       this._stage.dispose();
+      this.video.dispose();
     }
     super.dispose();
   }
@@ -331,8 +311,31 @@ export class SampleView extends Widget {
       if (change.kind === 'labels') {
         this.editing.labelsChanged();
       }
+      this.video.labelsChanged();
       void this.showSample(shown.sample_id, this._place.index);
     }
+  }
+
+  /** A frame the video player loaded with its image: shown at once; its row
+   * in the view is looked for once it stays shown (not while playing). */
+  private _showFrame(sample: ISample, delta: number): void {
+    this._ctl?.abort();
+    const { index } = this._place;
+    this._sample = sample;
+    this._place = { ...this._place, index: null }; // until located
+    this._render();
+    const ctl = (this._ctl = new AbortController());
+    const hint = index === null ? null : index + delta;
+    setTimeout(() => {
+      if (!ctl.signal.aborted && !this.video.playing) {
+        void locateSample(this.model, sample.sample_id, hint, ctl.signal)
+          .then(place => {
+            this._place = place;
+            this._renderPosition();
+          })
+          .catch(() => undefined);
+      }
+    }, LOCATE_AFTER_MS);
   }
 
   private _render(): void {
@@ -344,11 +347,25 @@ export class SampleView extends Widget {
       this._stage.show(null, null);
       this.editing.editor.select(null);
       this._side.replaceChildren();
+      void this.video.update(null, null);
       return;
     }
     this.title.label = visibleText(s.file_name.split('/').pop() || s.file_name);
     this._name.textContent = visibleText(s.file_name);
     this._name.title = visibleText(s.file_name);
+    this._renderPosition();
+    this._tagging.render(s);
+    this._renderSources();
+    this._renderSide();
+    this._stage.show(
+      s,
+      imageUrl(this.model, this.model.dataset as string, s.sample_id)
+    );
+    void this.editing.sampleShown(this._place.index);
+    void this.video.update(s, this.model.dataset);
+  }
+
+  private _renderPosition(): void {
     const { index, total, inView } = this._place;
     this._position.textContent =
       index !== null
@@ -357,16 +374,6 @@ export class SampleView extends Widget {
           ? 'in the current filter'
           : 'not in the current filter';
     this._position.dataset.index = String(index ?? '');
-    this._tags.textContent = s.tags.length
-      ? visibleText(`tags: ${s.tags.join(', ')}`)
-      : 'no tags';
-    this._renderSources();
-    this._renderSide();
-    this._stage.show(
-      s,
-      imageUrl(this.model, this.model.dataset as string, s.sample_id)
-    );
-    void this.editing.sampleShown(index);
   }
 
   /** The fields and boxes tables, then the sections of other extensions
@@ -391,42 +398,7 @@ export class SampleView extends Widget {
   }
 
   private _renderSources(): void {
-    const s = this._sample;
-    const sources = new Set<string>([GROUND_TRUTH]);
-    for (const m of this.model.currentInfo?.models ?? []) {
-      sources.add(m.name);
-    }
-    for (const a of s?.annotations ?? []) {
-      sources.add(a.source);
-    }
-    this._sources.replaceChildren(
-      ...[...sources].map(source => {
-        const box = h('input', { attrs: { type: 'checkbox' } });
-        box.checked = this.model.isSourceVisible(source);
-        box.addEventListener('change', () =>
-          this.model.setSourceVisible(source, box.checked)
-        );
-        return h(
-          'label',
-          { className: 'jp-VisionLens-sourceToggle' },
-          box,
-          source === GROUND_TRUTH ? 'ground truth' : source
-        );
-      })
-    );
-  }
-
-  private async _tag(add: boolean): Promise<void> {
-    const tag = this._tagInput.value.trim();
-    if (!tag || !this._sample) {
-      return;
-    }
-    await this.model.tagSamples(
-      [this._sample.sample_id],
-      add ? [tag] : [],
-      add ? [] : [tag]
-    );
-    this._tagInput.value = '';
+    this._sources.replaceChildren(...sourceToggles(this.model, this._sample));
   }
 
   private _sample: ISample | null = null;
@@ -435,8 +407,7 @@ export class SampleView extends Widget {
   private _name: HTMLSpanElement;
   private _position: HTMLSpanElement;
   private _sources: HTMLSpanElement;
-  private _tagInput: HTMLInputElement;
-  private _tags: HTMLSpanElement;
+  private _tagging: SampleTagging;
   private _stage: SampleStage;
   private _side: HTMLDivElement;
   private _status: HTMLDivElement;

@@ -178,8 +178,9 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    // ←/→ step through the rows of the view: bound in schema/sample.json to
-    // the sample view, so other panels keep their arrow keys.
+    // ←/→ step through the rows of the view (a video's frames; Shift: `by`
+    // 10): bound in schema/sample.json to the sample view, so other panels
+    // keep their arrow keys.
     const steps: [string, string, number][] = [
       [CommandIDs.samplePrevious, 'Show the Previous Sample', -1],
       [CommandIDs.sampleNext, 'Show the Next Sample', 1]
@@ -217,8 +218,9 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
     for (const [id, label, delta] of steps) {
       app.commands.addCommand(id, {
         label: `VisionLens Sample: ${label}`,
-        caption: 'In the order of the grid (the current filter and sort)',
-        execute: () => active()?.step(delta)
+        caption:
+          'In the order of the grid (the current filter and sort); in a video, the next frame (Shift: 10 frames)',
+        execute: args => active()?.step(delta * (intArg(args, 'by') ?? 1))
       });
     }
   }

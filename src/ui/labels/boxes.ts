@@ -8,6 +8,7 @@ import { BOX_KIND } from '../../model/labels';
 import { GROUND_TRUTH, IAnnotation } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
 import { boxStroke, isColouredStatus } from './evalColours';
+import { trackColor } from '../../base/colors';
 import { LabelPlacer } from './labelPlacement';
 import {
   ILabelDrawOptions,
@@ -29,8 +30,12 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
     const byStatus = options.evalColours ?? false;
     for (const ann of visible) {
       const isGT = ann.source === GROUND_TRUTH;
+      // a video track's objects keep one colour per identity along the video
+      const tracked = ann.track_id !== undefined;
       const line = boxStroke(
-        style.classColor(ann.label),
+        tracked
+          ? trackColor(ann.track_id as number)
+          : style.classColor(ann.label),
         isGT,
         ann.status,
         byStatus,
@@ -50,6 +55,11 @@ export const boxRenderer: ILabelRenderer<IAnnotation> = {
           : 'jp-VisionLens-box jp-mod-pred') +
           (status ? ` jp-mod-${status}` : '')
       );
+      if (tracked) {
+        setAttr(g, 'data-track', String(ann.track_id));
+      } else if (g.hasAttribute('data-track')) {
+        g.removeAttribute('data-track');
+      }
       if (status) {
         setAttr(g, 'data-status', status);
       } else if (g.hasAttribute('data-status')) {

@@ -155,7 +155,7 @@ def sample_annotations(
     result = cur.execute(
         f"""
         SELECT a.ann_id, a.source, a.label, a.score, a.area, a.iscrowd, a.difficult,
-               a.source_ann_id, a.attributes, {_KIND_COLUMNS},
+               a.source_ann_id, a.attributes, a.track_id, {_KIND_COLUMNS},
                {"st.status" if evaluation else "NULL"} AS status
         FROM annotations a {status_join() if evaluation else ""}
         WHERE a.sample_id = ? ORDER BY a.source, a.ann_id
@@ -176,6 +176,8 @@ def sample_annotations(
             "source_ann_id": b[7],
             "attributes": json.loads(b[8]) if b[8] else {},
         }
+        if b[9] is not None:  # an object of a video track (its identity colours the view)
+            ann["track_id"] = int(b[9])
         fields.add(ann, b)
         if evaluation:
             ann["status"] = b[-1]

@@ -1,0 +1,290 @@
+/**
+ * The video view of the sample view: shown while the open sample is a frame
+ * of a video (its `video` and `frame_number` fields). Play / pause, frame
+ * stepping (the view's ←/→, Shift for ±10, through `step`), a frame counter
+ * and the tracks' timeline (`VideoTimeline`), which seeks.
+ *
+ * A frame is shown only once both its sample (labels) and its image are
+ * loaded (`FramePrefetch`, a few frames ahead while playing), so the labels
+ * drawn are always those of the image shown; playback waits for a late frame
+ * rather than show an image with another frame's labels.
+ */
+import { h } from '../../base/dom';
+import { visibleText } from '../../base/dataText';
+import {
+  FramePrefetch,
+  frameCount,
+  frameCounterText,
+  frameInterval,
+  frameSample,
+  steppedFrame
+} from '../../model/videoFrames';
+import { getSample, imageUrl } from '../../model/sources/samples';
+import { frameOf, videoTimeline } from '../../model/sources/videos';
+import { ISample, IVideoTimeline, IVisionLensModel } from '../../model/tokens';
+import { VideoTimeline } from './VideoTimeline';
+
+/** What the player asks of the sample view. */
+export interface IVideoHost {
+  /** Show `sample` (a frame whose image is loaded): `delta` frames from the last. */
+  showFrame(sample: ISample, delta: number): void;
+}
+
+/** Frames loaded ahead while playing. */
+const AHEAD = 4;
+
+/** Load an image and wait until it is decoded (then the browser holds it). */
+function decodedImage(url: string): Promise<void> {
+  const img = new Image();
+  img.src = url;
+  return img.decode();
+}
+
+/** The controls and timeline of the video a frame sample belongs to. */
+export class VideoPlayer {
+  constructor(
+    private readonly _model: IVisionLensModel,
+    private readonly _host: IVideoHost
+  ) {
+    this._play = this._button('jp-VisionLens-videoPlay', '▶ Play', () =>
+      this.toggle()
+    );
+    this._counter = h('span', { className: 'jp-VisionLens-videoCounter' });
+    this._name = h('span', { className: 'jp-VisionLens-videoName' });
+    this.timeline = new VideoTimeline(frame => void this.seek(frame));
+    const controls = h(
+      'div',
+      { className: 'jp-VisionLens-videoControls' },
+      this._button('jp-VisionLens-videoBack10', '−10', () => this.step(-10)),
+      this._button('jp-VisionLens-videoBack', '◀', () => this.step(-1)),
+      this._play,
+      this._button('jp-VisionLens-videoForward', '▶', () => this.step(1)),
+      this._button('jp-VisionLens-videoForward10', '+10', () => this.step(10)),
+      this._counter,
+      this._name
+    );
+    this.node = h(
+      'div',
+      { className: 'jp-VisionLens-video' },
+      controls,
+      this.timeline.node
+    );
+    this.node.hidden = true;
+  }
+
+  readonly node: HTMLDivElement;
+  readonly timeline: VideoTimeline;
+
+  /** Whether the sample shown is a frame of a video (the player shows). */
+  get active(): boolean {
+    return this._timeline !== null && !this.node.hidden;
+  }
+
+  /** Whether it is playing. */
+  get playing(): boolean {
+    return this._playing;
+  }
+
+  /** The frame shown (1 when none). */
+  get frame(): number {
+    return this._frame;
+  }
+
+  /**
+   * The sample view shows `sample`: the player follows it (another video's
+   * frame loads that video's timeline; a still image hides the player).
+   */
+  async update(sample: ISample | null, dataset: string | null): Promise<void> {
+    const at = frameOf(sample);
+    if (!sample || !at || !dataset) {
+      this._forget();
+      return;
+    }
+    const known = this._timeline;
+    if (
+      dataset !== this._dataset ||
+      !known ||
+      known.frames[at.frame - 1] !== sample.sample_id
+    ) {
+      this._forget();
+      const asked = (this._asked = sample.sample_id);
+      let timeline: IVideoTimeline;
+      try {
+        timeline = await videoTimeline(this._model, dataset, sample.sample_id);
+      } catch {
+        return; // a frame field on a still image (no video row): no player
+      }
+      if (asked !== this._asked) {
+        return;
+      }
+      this._dataset = dataset;
+      this._timeline = timeline;
+      this._prefetch = new FramePrefetch(f => this._load(f), AHEAD);
+      this.timeline.setTimeline(timeline);
+      this._name.textContent = visibleText(timeline.video.name);
+    }
+    this._frame = at.frame;
+    this.node.hidden = false;
+    this._renderFrame();
+  }
+
+  /** Step `delta` frames (a step pauses playback). */
+  async step(delta: number): Promise<void> {
+    this.pause();
+    await this.seek(steppedFrame(this._frame, delta, this._count()));
+  }
+
+  /** Show frame `frame` (the nearest with a sample, in the seek's direction). */
+  async seek(frame: number): Promise<void> {
+    const timeline = this._timeline;
+    if (!timeline || !this._prefetch) {
+      return;
+    }
+    const towards = frame >= this._frame ? 1 : -1;
+    const target =
+      frameSample(timeline, frame, towards) ??
+      frameSample(timeline, frame, towards === 1 ? -1 : 1);
+    if (!target || target.frame === this._frame) {
+      return;
+    }
+    await this._show(target.frame, ++this._seq);
+  }
+
+  /** Play from the frame shown, or pause. */
+  toggle(): void {
+    if (this._playing) {
+      this.pause();
+    } else {
+      void this._playLoop();
+    }
+  }
+
+  /** Stop playback at the frame shown. */
+  pause(): void {
+    if (this._playing) {
+      this._playing = false;
+      this._seq++;
+      this._renderFrame();
+    }
+  }
+
+  /** Labels changed: the frames loaded ahead are loaded again. */
+  labelsChanged(): void {
+    this._prefetch?.clear();
+  }
+
+  dispose(): void {
+    this._forget();
+  }
+
+  private async _playLoop(): Promise<void> {
+    const timeline = this._timeline;
+    if (!timeline) {
+      return;
+    }
+    if (this._frame >= this._count()) {
+      this._frame = 0; // played to the end: play again from the start
+    }
+    this._playing = true;
+    const seq = ++this._seq;
+    this._renderFrame();
+    const interval = frameInterval(timeline.video.fps);
+    while (this._playing && seq === this._seq) {
+      const started = performance.now();
+      const next = frameSample(timeline, this._frame + 1);
+      if (!next) {
+        break;
+      }
+      if (!(await this._show(next.frame, seq))) {
+        break;
+      }
+      const wait = interval - (performance.now() - started);
+      if (wait > 0) {
+        await new Promise(resolve => setTimeout(resolve, wait));
+      }
+    }
+    if (seq === this._seq) {
+      this.pause();
+    }
+  }
+
+  /** Show `frame` once loaded, unless a later seek (`seq`) came first. */
+  private async _show(frame: number, seq: number): Promise<boolean> {
+    const prefetch = this._prefetch;
+    if (!prefetch) {
+      return false;
+    }
+    let sample: ISample;
+    try {
+      sample = await prefetch.take(frame, this._count());
+    } catch {
+      return false;
+    }
+    if (seq !== this._seq || prefetch !== this._prefetch) {
+      return false;
+    }
+    const delta = frame - this._frame;
+    this._frame = frame;
+    this._renderFrame();
+    this._host.showFrame(sample, delta);
+    return true;
+  }
+
+  /** A frame's sample and decoded image, together. */
+  private async _load(frame: number): Promise<ISample> {
+    const id = this._timeline?.frames[frame - 1];
+    const dataset = this._dataset;
+    if (id === null || id === undefined || !dataset) {
+      throw new Error(`frame ${frame} has no sample`);
+    }
+    const [sample] = await Promise.all([
+      getSample(this._model, dataset, id),
+      decodedImage(imageUrl(this._model, dataset, id))
+    ]);
+    return sample;
+  }
+
+  private _renderFrame(): void {
+    this._counter.textContent = frameCounterText(this._frame, this._count());
+    this._counter.dataset.frame = String(this._frame);
+    this.timeline.setFrame(this._frame);
+    this._play.textContent = this._playing ? '❚❚ Pause' : '▶ Play';
+    this._play.setAttribute('aria-pressed', String(this._playing));
+  }
+
+  private _count(): number {
+    return this._timeline ? frameCount(this._timeline) : 0;
+  }
+
+  private _forget(): void {
+    this._playing = false;
+    this._seq++;
+    this._asked = null;
+    this._timeline = null;
+    this._prefetch?.clear();
+    this._prefetch = null;
+    this.timeline.setTimeline(null);
+    this.node.hidden = true;
+  }
+
+  private _button(
+    className: string,
+    label: string,
+    onClick: () => unknown
+  ): HTMLButtonElement {
+    const b = h('button', { className: `jp-mod-styled ${className}` }, label);
+    b.addEventListener('click', () => void onClick());
+    return b;
+  }
+
+  private _timeline: IVideoTimeline | null = null;
+  private _dataset: string | null = null;
+  private _prefetch: FramePrefetch<ISample> | null = null;
+  private _frame = 1;
+  private _seq = 0;
+  private _asked: number | null = null;
+  private _playing = false;
+  private _play: HTMLButtonElement;
+  private _counter: HTMLSpanElement;
+  private _name: HTMLSpanElement;
+}

@@ -1,0 +1,239 @@
+/**
+ * The video view's state and geometry (`model/videoFrames.ts`): frames under
+ * the pointer, steps, runs of a track's frames and its lane's marks, and the
+ * frames fetched ahead while playing; then the timeline of a MOT sequence
+ * ingested by a real Jupyter server, read through the lab's client
+ * (`model/sources/videos.ts`) and laid out as lanes, checked against the
+ * ground truth the fixture wrote.
+ */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+
+import { VisionLensClient } from '../../api/client';
+import { ITestServer, startServer } from '../../__tests__/jupyterServer';
+import { trackColor } from '../../base/colors';
+import { frameOf, videoTimeline } from '../sources/videos';
+import { IVideoTimeline, IVisionLensModel } from '../tokens';
+import {
+  FramePrefetch,
+  frameAt,
+  frameCount,
+  frameInterval,
+  frameRuns,
+  frameSample,
+  frameX,
+  steppedFrame,
+  trackLanes
+} from '../videoFrames';
+
+function timeline(
+  frames: (number | null)[],
+  tracks: [number, number[]][]
+): IVideoTimeline {
+  return {
+    video: {
+      video_id: 1,
+      name: 'v.mp4',
+      kind: 'file',
+      fps: 25,
+      num_frames: frames.length,
+      duration: frames.length / 25,
+      width: 64,
+      height: 48,
+      rotation: 0,
+      variable_frame_rate: false
+    },
+    frame_number: 1,
+    frames,
+    tracks: tracks.map(([id, f]) => ({
+      source: 'ground_truth',
+      track_id: id,
+      label: 'car',
+      first_frame: f[0],
+      last_frame: f[f.length - 1],
+      frames: f
+    }))
+  };
+}
+
+describe('video timeline geometry', () => {
+  it('finds the frame under the pointer and the left edge of each frame', () => {
+    // 10 frames on 200 px: 20 px per frame
+    expect(frameAt(0, 200, 10)).toBe(1);
+    expect(frameAt(19.9, 200, 10)).toBe(1);
+    expect(frameAt(20, 200, 10)).toBe(2);
+    expect(frameAt(199, 200, 10)).toBe(10);
+    expect(frameAt(500, 200, 10)).toBe(10); // dragged past the end
+    expect(frameAt(-30, 200, 10)).toBe(1);
+    for (let f = 1; f <= 10; f++) {
+      expect(frameAt(frameX(f, 200, 10) + 1, 200, 10)).toBe(f);
+    }
+  });
+
+  it('steps within the video', () => {
+    expect(steppedFrame(5, 1, 9)).toBe(6);
+    expect(steppedFrame(5, 10, 9)).toBe(9);
+    expect(steppedFrame(5, -10, 9)).toBe(1);
+    expect(steppedFrame(1, -1, 9)).toBe(1);
+  });
+
+  it('skips frames without a sample in the direction of the seek', () => {
+    const tl = timeline([11, null, null, 14, 15], []);
+    expect(frameSample(tl, 2, 1)).toEqual({ frame: 4, sampleId: 14 });
+    expect(frameSample(tl, 3, -1)).toEqual({ frame: 1, sampleId: 11 });
+    expect(frameSample(timeline([null, null], []), 1)).toBeNull();
+    expect(frameCount(tl)).toBe(5);
+  });
+
+  it('draws one lane per track, a mark per run of frames, in its colour', () => {
+    expect(frameRuns([1, 2, 3, 7, 9, 10])).toEqual([
+      [1, 3],
+      [7, 7],
+      [9, 10]
+    ]);
+    const tl = timeline(
+      Array.from({ length: 10 }, (_, i) => i + 1),
+      [
+        [7, [1, 2, 3, 7]],
+        [8, [10]]
+      ]
+    );
+    const lanes = trackLanes(tl, 100);
+    expect(lanes.map(l => l.track.track_id)).toEqual([7, 8]);
+    expect(lanes[0].marks).toEqual([
+      [0, 30],
+      [60, 10]
+    ]);
+    expect(lanes[1].marks).toEqual([[90, 10]]);
+    expect(lanes[0].color).toBe(trackColor(7));
+    expect(lanes[0].color).not.toBe(lanes[1].color);
+    // a single frame of a long video is still a pixel wide
+    const long = timeline(
+      Array.from({ length: 100000 }, (_, i) => i + 1),
+      [[1, [5]]]
+    );
+    expect(trackLanes(long, 300)[0].marks[0][1]).toBe(1);
+    expect(trackLanes(tl, 100, new Set(['model']))).toEqual([]);
+  });
+
+  it('plays at the video frame rate, or 10 fps when unknown', () => {
+    expect(frameInterval(25)).toBe(40);
+    expect(frameInterval(null)).toBe(100);
+    expect(frameInterval(0)).toBe(100);
+  });
+});
+
+describe('frames fetched ahead', () => {
+  it('asks each frame once, the next ones ahead, and drops those behind', async () => {
+    const asked: number[] = [];
+    const prefetch = new FramePrefetch(async (f: number) => {
+      asked.push(f);
+      return f * 10;
+    }, 3);
+    expect(await prefetch.take(1, 100)).toBe(10);
+    expect(asked).toEqual([1, 2, 3, 4]);
+    expect(await prefetch.take(2, 100)).toBe(20);
+    expect(asked).toEqual([1, 2, 3, 4, 5]); // 2..4 were loaded already
+    expect(prefetch.pending).toEqual([2, 3, 4, 5]);
+    expect(await prefetch.take(99, 100)).toBe(990);
+    expect(prefetch.pending).toEqual([99, 100]); // never past the last frame
+  });
+
+  it('asks a failed frame again', async () => {
+    let fail = true;
+    const prefetch = new FramePrefetch(async (f: number) => {
+      if (fail) {
+        throw new Error('offline');
+      }
+      return f;
+    }, 0);
+    await expect(prefetch.take(3, 10)).rejects.toThrow('offline');
+    await Promise.resolve();
+    fail = false;
+    expect(await prefetch.take(3, 10)).toBe(3);
+  });
+});
+
+describe('a MOT sequence from a real server', () => {
+  let server: ITestServer;
+  let client: VisionLensClient;
+  let model: IVisionLensModel;
+  /** gt.txt's rows the fixture wrote: [frame, id, ...]. */
+  let rows: number[][];
+
+  beforeAll(async () => {
+    server = await startServer();
+    client = new VisionLensClient(server.settings);
+    const python = process.env.VISIONLENS_PYTHON || 'python';
+    const out = execFileSync(
+      python,
+      [
+        '-c',
+        'import json, sys; from pathlib import Path\n' +
+          'from tests.video_fixtures import write_mot\n' +
+          '(s,) = write_mot(Path(sys.argv[1]), {"S1": 12}, tracks=4, seed=5)\n' +
+          'print(json.dumps(s.rows))',
+        path.join(server.dir, 'mot')
+      ],
+      {
+        cwd: path.resolve(__dirname, '..', '..', '..'),
+        env: {
+          ...process.env,
+          PYTHONPATH: path.resolve(__dirname, '..', '..', '..')
+        }
+      }
+    );
+    rows = JSON.parse(out.toString());
+    const job = await client.ingest({
+      source: path.join(server.dir, 'mot'),
+      name: 'mot'
+    });
+    const done = await client.waitForJob(job.id, { intervalMs: 50 });
+    expect(done.status).toBe('done');
+    model = { client, dataset: 'mot' } as unknown as IVisionLensModel;
+  }, 120000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('reads the video of a frame and lays out one lane per ground-truth track', async () => {
+    const page = await client.querySamples('mot', {}, { offset: 0, limit: 20 });
+    const third = page.samples.find(s => frameOf(s)?.frame === 3);
+    expect(third).toBeDefined();
+    expect(frameOf(third!)).toEqual({ video: 'S1', frame: 3 });
+    const tl = await videoTimeline(model, 'mot', third!.sample_id);
+    expect(tl.frame_number).toBe(3);
+    expect(frameCount(tl)).toBe(12);
+    expect(frameSample(tl, 3)?.sampleId).toBe(third!.sample_id);
+    const byId = new Map<number, number[]>();
+    for (const [frame, id] of rows) {
+      byId.set(id, [...(byId.get(id) ?? []), frame]);
+    }
+    const lanes = trackLanes(tl, 120); // 10 px per frame
+    expect(lanes.length).toBe(byId.size);
+    const expected = [...byId.values()]
+      .map(frames =>
+        frameRuns(frames).map(([a, b]) => [(a - 1) * 10, (b - a + 1) * 10])
+      )
+      .sort((a, b) => a[0][0] - b[0][0]);
+    const drawn = lanes
+      .map(l => l.marks.map(([x, w]) => [Math.round(x), Math.round(w)]))
+      .sort((a, b) => a[0][0] - b[0][0]);
+    expect(drawn).toEqual(expected);
+    // the frame's objects carry the track ids the lanes are coloured by
+    const sample = await client.getSample('mot', third!.sample_id);
+    const onFrame = lanes
+      .filter(l => l.track.frames.includes(3))
+      .map(l => l.track.track_id);
+    expect(sample.annotations.map(a => a.track_id).sort()).toEqual(
+      onFrame.sort()
+    );
+  });
+
+  it('refuses the timeline of a sample that is not a frame', async () => {
+    await expect(videoTimeline(model, 'mot', 999999)).rejects.toThrow(
+      /not a frame of a video/
+    );
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The video view (issue #52 item 3): a CVAT for video task (an H.264 file
+ * whose frames have their number drawn into their pixels, made with the
+ * Python tests' encoder, and two box tracks) ingested through the REST API;
+ * a frame opened in the sample view shows the player: → and Shift+→ step one
+ * and ten frames, the counter says which, and the image shown is that frame
+ * (its number read back from the pixels in the page); the timeline has one
+ * lane per track, the boxes take their track's colour, and a click on the
+ * timeline seeks. Screenshots in both themes go to build/screenshots/.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { galata, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { APIRequestContext, Locator } from '@playwright/test';
+
+import { expect, test } from './fixtures';
+import { api, command, openGrid, runEnv, setTheme, shot } from './helpers';
+
+const NAME = 'ui-video';
+const FRAMES = 40;
+const TASK = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'video-task');
+const REPO = path.resolve(__dirname, '..', '..');
+
+/** CVAT's frames from 0: car on frames 1-20, person on 11-40 (ours, from 1). */
+const TRACKS = `
+  <track id="0" label="car" source="manual">
+    <box frame="0" outside="0" occluded="0" keyframe="1" xtl="10" ytl="30" xbr="50" ybr="70" z_order="0"/>
+    <box frame="19" outside="0" occluded="0" keyframe="1" xtl="120" ytl="40" xbr="160" ybr="80" z_order="0"/>
+    <box frame="20" outside="1" occluded="0" keyframe="1" xtl="120" ytl="40" xbr="160" ybr="80" z_order="0"/>
+  </track>
+  <track id="1" label="person" source="manual">
+    <box frame="10" outside="0" occluded="0" keyframe="1" xtl="80" ytl="40" xbr="100" ybr="100" z_order="0"/>
+  </track>`;
+
+test.use({
+  autoGoto: true,
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    'visionlens_jlab:sample': { openIn: 'tab' }
+  }
+});
+
+/** The task's files (once per data folder) and the dataset (once). */
+async function ingestVideo(request: APIRequestContext): Promise<void> {
+  const { datasets } = await api(request, 'datasets');
+  if (datasets.some((d: { name: string }) => d.name === NAME)) {
+    return;
+  }
+  fs.mkdirSync(TASK, { recursive: true });
+  execFileSync(process.env.VISIONLENS_PYTHON || 'python', [
+    '-c',
+    'import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1])\n' +
+      'from tests.video_fixtures import write_video\n' +
+      'write_video(Path(sys.argv[2]) / "clip.mp4", int(sys.argv[3]), gop=10)',
+    REPO,
+    TASK,
+    String(FRAMES)
+  ]);
+  fs.writeFileSync(
+    path.join(TASK, 'annotations.xml'),
+    `<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta><task>
+    <id>1</id><name>clip</name><size>${FRAMES}</size><mode>interpolation</mode>
+    <start_frame>0</start_frame><stop_frame>${FRAMES - 1}</stop_frame>
+    <labels>
+      <label><name>car</name><type>any</type><attributes/></label>
+      <label><name>person</name><type>any</type><attributes/></label>
+    </labels>
+    <original_size><width>192</width><height>112</height></original_size>
+    <source>clip.mp4</source>
+  </task></meta>${TRACKS}</annotations>
+`
+  );
+  const { job } = await api(request, 'datasets', { source: TASK, name: NAME });
+  await expect
+    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
+      timeout: 60000
+    })
+    .toBe('done');
+}
+
+/** The sample id of frame `frame` of the clip. */
+async function frameSampleId(
+  request: APIRequestContext,
+  frame: number
+): Promise<number> {
+  const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
+    filter: { sample: { 'fields.frame_number': { min: frame, max: frame } } },
+    offset: 0,
+    limit: 1
+  });
+  return samples[0].sample_id;
+}
+
+/**
+ * The frame number drawn into the image the stage shows (tests/video_fixtures.py:
+ * 12 blocks across the top 24 rows, most significant bit first).
+ */
+function shownNumber(view: Locator): Promise<number> {
+  return view.locator('.jp-VisionLens-fullImage').evaluate(node => {
+    const img = node as HTMLImageElement;
+    if (!img.complete || img.naturalWidth === 0) {
+      return -1;
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    ctx.drawImage(img, 0, 0);
+    const block = canvas.width / 12;
+    const band = (24 * canvas.width) / 192;
+    let n = 0;
+    for (let bit = 0; bit < 12; bit++) {
+      const left = Math.floor(bit * block + block / 4);
+      const d = ctx.getImageData(
+        left,
+        Math.floor(band / 4),
+        Math.max(1, Math.floor(block / 2)),
+        Math.max(1, Math.floor(band / 2))
+      ).data;
+      let sum = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
+      }
+      n = n * 2 + (sum / (d.length / 4) > 128 ? 1 : 0);
+    }
+    return n;
+  });
+}
+
+/** Wait until the counter says `frame` and the image shown is that frame. */
+async function atFrame(view: Locator, frame: number): Promise<void> {
+  await expect(view.locator('.jp-VisionLens-videoCounter')).toHaveText(
+    `frame ${frame} / ${FRAMES}`
+  );
+  await expect.poll(() => shownNumber(view)).toBe(frame);
+}
+
+async function openFrame(
+  page: IJupyterLabPageFixture,
+  sampleId: number
+): Promise<Locator> {
+  await openGrid(page, NAME);
+  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId });
+  const view = page.locator('#visionlens-sample-main .jp-VisionLens-sample');
+  await expect(view.locator('.jp-VisionLens-video')).toBeVisible();
+  await view.focus();
+  return view;
+}
+
+test.describe('the video view', () => {
+  test('steps frame by frame, shows that frame, and draws one lane per track', async ({
+    page,
+    request
+  }) => {
+    await ingestVideo(request);
+    const view = await openFrame(page, await frameSampleId(request, 1));
+    await atFrame(view, 1);
+    const lanes = view.locator('.jp-VisionLens-videoLane');
+    await expect(lanes).toHaveCount(2);
+
+    await page.keyboard.press('ArrowRight');
+    await atFrame(view, 2);
+    await page.keyboard.press('Shift+ArrowRight');
+    await atFrame(view, 12);
+    await page.keyboard.press('ArrowLeft');
+    await atFrame(view, 11);
+    await page.keyboard.press('Shift+ArrowLeft');
+    await atFrame(view, 1);
+    await page.keyboard.press('Shift+ArrowLeft'); // not before the first frame
+    await atFrame(view, 1);
+    for (let i = 0; i < 2; i++) {
+      await page.keyboard.press('Shift+ArrowRight');
+    }
+    await atFrame(view, 21);
+    await page.keyboard.press('ArrowLeft');
+    await atFrame(view, 20);
+
+    // frame 20 has both tracks: each box in its lane's colour
+    const boxes = view.locator('.jp-VisionLens-box[data-track]');
+    await expect(boxes).toHaveCount(2);
+    for (const track of await boxes.evaluateAll(gs =>
+      gs.map(g => g.getAttribute('data-track'))
+    )) {
+      const box = view.locator(`.jp-VisionLens-box[data-track="${track}"] rect`);
+      const mark = view.locator(
+        `.jp-VisionLens-videoLane[data-track="${track}"] .jp-VisionLens-videoMark`
+      );
+      const stroke = await box.first().getAttribute('stroke');
+      const fill = await mark.first().evaluate(m => (m as HTMLElement).style.background);
+      const normal = (colour: string | null) =>
+        page.evaluate(c => {
+          const el = document.createElement('div');
+          el.style.color = c ?? '';
+          document.body.append(el);
+          const value = getComputedStyle(el).color;
+          el.remove();
+          return value;
+        }, colour);
+      expect(await normal(stroke)).toBe(await normal(fill));
+    }
+    // the car's lane is marked on frames 1-20, the person's on 11-40
+    const marks = await lanes.evaluateAll(ls =>
+      ls.map(l => [
+        l.getAttribute('data-track'),
+        [...l.querySelectorAll('.jp-VisionLens-videoMark')].map(m => [
+          (m as HTMLElement).style.left,
+          (m as HTMLElement).style.width
+        ])
+      ])
+    );
+    expect(marks.map(m => m[1])).toEqual([
+      [['0%', '50%']],
+      [['25%', '75%']]
+    ]);
+
+    // a click on the timeline seeks to the frame under it
+    const timeline = view.locator('.jp-VisionLens-videoTimeline');
+    const box = (await timeline.boundingBox())!;
+    await timeline.click({
+      position: { x: (box.width * 30.5) / FRAMES, y: box.height / 2 }
+    });
+    await atFrame(view, 31);
+    await expect(boxes).toHaveCount(1); // the person only
+
+    for (const dark of [false, true]) {
+      await setTheme(page, dark);
+      await atFrame(view, 31);
+      await shot(view, `video-view-${dark ? 'dark' : 'light'}`);
+      // the controls and the timeline (under the image: past the view's shot)
+      await shot(
+        view.locator('.jp-VisionLens-video'),
+        `video-timeline-${dark ? 'dark' : 'light'}`
+      );
+    }
+    await setTheme(page, false);
+  });
+
+  test('plays at the video frame rate and pauses on a frame whose labels it shows', async ({
+    page,
+    request
+  }) => {
+    await ingestVideo(request);
+    const view = await openFrame(page, await frameSampleId(request, 1));
+    await atFrame(view, 1);
+    const play = view.locator('.jp-VisionLens-videoPlay');
+    await play.click();
+    await expect(play).toHaveAttribute('aria-pressed', 'true');
+    const counter = view.locator('.jp-VisionLens-videoCounter');
+    await expect
+      .poll(async () => Number(await counter.getAttribute('data-frame')))
+      .toBeGreaterThan(5);
+    await play.click();
+    await expect(play).toHaveAttribute('aria-pressed', 'false');
+    const frame = Number(await counter.getAttribute('data-frame'));
+    await atFrame(view, frame);
+    // the boxes drawn are that frame's: the car until frame 20, the person from 11
+    const expected = (frame <= 20 ? 1 : 0) + (frame >= 11 ? 1 : 0);
+    await expect(view.locator('.jp-VisionLens-box[data-track]')).toHaveCount(expected);
+  });
+});

@@ -1,0 +1,89 @@
+"""A video's timeline for the lab's video view: the video of a frame sample, its frame
+samples by frame number and its tracks, each with the frames where it has an object.
+
+One answer per video (the lab keeps it while it steps through the frames): the view plays
+by asking each frame's sample and image, and draws one lane per track from ``tracks``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..catalog import Catalog, NotFoundError
+
+_VIDEO_OF_SAMPLE = """
+SELECT v.video_id, v.name, v.kind, v.fps, v.num_frames, v.duration, v.width, v.height,
+       v.rotation, v.variable_frame_rate, f.frame_number
+FROM video_frames f
+JOIN videos v ON v.dataset_id = f.dataset_id AND v.video_id = f.video_id
+WHERE f.dataset_id = ? AND f.sample_id = ?
+"""
+
+_FRAMES = """
+SELECT frame_number, sample_id FROM video_frames
+WHERE dataset_id = ? AND video_id = ? ORDER BY frame_number
+"""
+
+# One row per (source, track): the label of its first object, its first and last frame and
+# every frame it has an object on (a lane of the timeline and its marks).
+_TRACKS = """
+SELECT a.source, a.track_id, arg_min(a.label, f.frame_number) AS label,
+       min(f.frame_number) AS first_frame, max(f.frame_number) AS last_frame,
+       list(DISTINCT f.frame_number ORDER BY f.frame_number) AS frames
+FROM annotations a
+JOIN video_frames f ON f.dataset_id = a.dataset_id AND f.sample_id = a.sample_id
+WHERE a.dataset_id = ? AND f.video_id = ? AND a.track_id IS NOT NULL
+GROUP BY a.source, a.track_id
+ORDER BY a.source <> 'ground_truth', a.source, first_frame, a.track_id
+"""
+
+
+def video_timeline(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, Any]:
+    """The video that frame sample ``sample_id`` belongs to: its metadata (``video``), the
+    sample's frame number (``frame_number``), the frame samples' ids by frame number
+    (``frames``: index ``N - 1`` holds frame N's sample id, null where the video has no
+    sample for it) and its tracks (``tracks``: ``source``, ``track_id``, ``label`` of the
+    first object, ``first_frame``, ``last_frame`` and ``frames``, the frame numbers where
+    the track has an object). :class:`NotFoundError` for a sample that is not a frame."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = cur.execute(_VIDEO_OF_SAMPLE, [dataset_id, sample_id]).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"sample {sample_id} of dataset {dataset!r} is not a frame of a video"
+            )
+        video_id = int(row[0])
+        frame_rows = cur.execute(_FRAMES, [dataset_id, video_id]).fetchall()
+        track_rows = cur.execute(_TRACKS, [dataset_id, video_id]).fetchall()
+    num_frames = int(row[4])
+    last = max([num_frames, *(int(n) for n, _ in frame_rows)])
+    frames: list[int | None] = [None] * last
+    for number, frame_sample in frame_rows:
+        frames[int(number) - 1] = int(frame_sample)
+    return {
+        "video": {
+            "video_id": video_id,
+            "name": row[1],
+            "kind": row[2],
+            "fps": row[3],
+            "num_frames": num_frames,
+            "duration": row[5],
+            "width": row[6],
+            "height": row[7],
+            "rotation": int(row[8]),
+            "variable_frame_rate": bool(row[9]),
+        },
+        "frame_number": int(row[10]),
+        "frames": frames,
+        "tracks": [
+            {
+                "source": source,
+                "track_id": int(track_id),
+                "label": label,
+                "first_frame": int(first),
+                "last_frame": int(final),
+                "frames": [int(n) for n in numbers],
+            }
+            for source, track_id, label, first, final, numbers in track_rows
+        ],
+    }
