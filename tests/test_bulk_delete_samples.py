@@ -7,6 +7,11 @@ vectors' delete loses nothing."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,13 +23,17 @@ from visionlens_jlab.bulk.delete_samples import delete_view_samples
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.registry import dataset_tables
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.edits import sample_delete_rules
+from visionlens_jlab.embed.spaces import record_space
 from visionlens_jlab.evaluate import list_evaluations
 from visionlens_jlab.vectors import EdgeVectorStore
+from visionlens_jlab.vectors.factory import EDGE_DIR, vectors_dir
 from visionlens_jlab.vectors.reconcile import reconcile
 
 from .test_bulk_subset import dataset_id, sample_ids, store  # noqa: F401 - the store fixture
 from .test_facet_index import catalog  # noqa: F401 - the fixture: "rich", "bare" with m1
+from .vectors_fixtures import add_dataset
 
 VIEW = {"tags": {"any": ["t1"]}}
 LOG_TABLES = ("edit_batches", "deleted_samples")
@@ -118,7 +127,7 @@ def test_delete_a_views_samples_then_undo_and_redo(
         delete_view_samples(catalog, "rich", VIEW, "tester", vectors=lambda: store)
 
     undone = edits.undo(catalog, "rich", "tester", vectors=lambda: store)
-    assert undone["kind"] == "undo" and undone["restored"]
+    assert undone["kind"] == "undo" and undone["samples"] == len(chosen)
     assert table_rows(catalog) == rows_before  # every row of every table, as it was
     assert answers(catalog, store) == seen_before
     got_ids, got = points(store, everyone)
@@ -200,3 +209,101 @@ def test_an_undo_whose_catalog_write_fails_leaves_no_vector(
     with pytest.raises(RuntimeError, match="planted failure"):
         edits.undo(catalog, "rich", "tester", vectors=lambda: store)
     assert table_rows(catalog) == rows_deleted and points(store, everyone)[0] == ids_deleted
+
+
+def test_cli_deletes_a_views_samples_and_undo_puts_them_back(tmp_path: Path) -> None:
+    """``visionlens delete-samples`` and ``visionlens undo`` as processes, on a catalog
+    with a real Edge store's vectors."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    data = tmp_path / "data"
+    with Catalog(data) as cat:
+        add_dataset(cat, "d", 6)
+        ds = dataset_id(cat, "d")
+        ids = sample_ids(cat, ds)
+        update_tags(cat, "d", {"sample": {"sample_id": {"in": ids[:2]}}}, add=["bad"])
+    edge = EdgeVectorStore(vectors_dir(data) / EDGE_DIR)
+    space = edge.ensure_space("clip", "1", 4).name
+    edge.upsert(space, ids, np.eye(6, 4, dtype=np.float32) + 0.5, dataset_ids=ds)
+    edge.close()
+    with Catalog(data) as cat:
+        record_space(cat, ds, space=space, model="clip", version="1", dim=4,
+                     preprocessing="test", count=6, complete=True, info={})  # fmt: skip
+        rows_before = table_rows(cat)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "visionlens_jlab.cli", *args, "--data-dir", str(data)],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+
+    no_yes = cli("delete-samples", "d", "--tag", "bad")
+    assert no_yes.returncode == 2 and "--yes" in no_yes.stderr
+    no_view = cli("delete-samples", "d", "--yes")
+    assert no_view.returncode == 2 and "--filter" in no_view.stderr
+    done = cli("delete-samples", "d", "--tag", "bad", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["samples"] == 2 and answer["vectors"] == {space: 2}
+    with Catalog(data) as cat:
+        assert sample_ids(cat, ds) == ids[2:]
+    edge = EdgeVectorStore(vectors_dir(data) / EDGE_DIR)
+    assert edge.ids(space).tolist() == ids[2:]
+    edge.close()
+    undone = cli("undo", "d", "--json")
+    assert undone.returncode == 0, undone.stderr
+    with Catalog(data) as cat:
+        assert table_rows(cat) == rows_before
+    edge = EdgeVectorStore(vectors_dir(data) / EDGE_DIR)
+    assert edge.ids(space).tolist() == ids
+    edge.close()
+    # ``delete NAME <view> --yes`` without --labels deletes the samples too
+    again = cli("delete", "d", "--tag", "bad", "--yes")
+    assert again.returncode == 0 and "deleted 2 samples" in again.stdout, again.stderr
+
+
+async def test_rest_deletes_samples_and_undo_restores(api: Any, vl_app: Any) -> None:
+    from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+
+    write_dataset(vl_app.catalog, "toy", RowsSource(*toy_rows()))
+    write_predictions(vl_app.catalog, "toy", "m1", PredictionRowsSource(prediction_rows()))
+    before = table_rows(vl_app.catalog)
+    view = {"sample": {"split": {"in": ["val"]}}}
+    val = queries.sample_ids(vl_app.catalog, "toy", view).to_pylist()
+    status, counted = await api("POST", "datasets/toy/edits/delete_samples",
+                                {"filter": view, "dry_run": True})  # fmt: skip
+    assert status == 200 and counted["dry_run"] and counted["samples"] == len(val) > 0
+    assert table_rows(vl_app.catalog) == before
+    status, answer = await api("POST", "datasets/toy/edits/delete_samples", {"filter": view})
+    assert status == 200, answer
+    assert answer["samples"] == len(val) and answer["labels"] == counted["labels"]
+    assert referencing(vl_app.catalog, val) == {}
+    status, _ = await api("POST", "datasets/toy/edits/undo")
+    assert status == 200 and table_rows(vl_app.catalog) == before
+    status, _ = await api("POST", "datasets/toy/edits/redo")
+    assert status == 200 and referencing(vl_app.catalog, val) == {}
+    status, answer = await api("POST", "datasets/toy/edits/delete_samples", {"filter": view})
+    assert status == 400, answer  # the view is empty now
+    status, _ = await api("POST", "datasets/missing/edits/delete_samples", {"filter": view})
+    assert status == 404
+
+
+async def test_notebook_delete_samples_and_undo(vl_app: Any, http_server_client: Any) -> None:
+    """``ds.delete_samples(filter)`` then ``ds.undo()`` in a real kernel."""
+    from tests.catalog_fixtures import RowsSource, toy_rows
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+
+    from .notebook_fixtures import running_kernel
+
+    write_dataset(vl_app.catalog, "toy", RowsSource(*toy_rows()))
+    before = table_rows(vl_app.catalog)
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('toy')\n"
+            "r = ds.delete_samples({'sample': {'split': {'in': ['val']}}})\n"
+            "print(json.dumps(r))\n"
+        )
+        assert json.loads(out)["samples"] > 0 and table_rows(vl_app.catalog) != before
+        await k.check("ds.undo()\nprint('{}')\n")
+    assert table_rows(vl_app.catalog) == before

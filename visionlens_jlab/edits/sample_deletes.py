@@ -181,7 +181,7 @@ def restore_samples(
             except Exception:  # the restore's own error is the one to report
                 log.warning("could not remove the vectors of a failed restore", exc_info=True)
         raise
-    return _answer(batch_id, kind, samples, counts, annotations, restored=True)
+    return _answer(batch_id, kind, samples, counts, annotations)
 
 
 def deleting_batch(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) -> bool:
@@ -342,8 +342,7 @@ def _annotations(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
 
 
 def _answer(batch_id: int, kind: str, samples: np.ndarray, counts: dict[str, Any],
-            annotations: int, *, pending: bool = False,
-            restored: bool = False) -> dict[str, Any]:  # fmt: skip
+            annotations: int, *, pending: bool = False) -> dict[str, Any]:  # fmt: skip
     ids = sorted(int(s) for s in samples)
     labels = counts["labels"] + sum(counts["predictions"].values())
     return {
@@ -356,6 +355,5 @@ def _answer(batch_id: int, kind: str, samples: np.ndarray, counts: dict[str, Any
         "samples": len(ids),
         "labels": labels,
         "vectors": counts["vectors"],
-        "restored": restored,
         "vectors_pending": pending,
     }
