@@ -2,7 +2,7 @@
 
 A delete takes every row of the samples in every table (:mod:`.sample_delete_rules`) and
 their vectors in every vector space of the dataset, keeping all of it in the batch's rows of
-``deleted_samples`` (:mod:`..catalog.store.deleted_samples_table`); an undo inserts those
+``deleted_samples`` (:mod:`.deleted_samples_table`); an undo inserts those
 rows again and writes the vectors back; a redo deletes the same samples again (kept anew
 under its own batch). The derived tables are rebuilt from the remaining rows in the same
 transaction, and the counts (samples, labels, predictions, vectors) move by what went.
@@ -29,7 +29,7 @@ import io
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import duckdb
 import numpy as np
@@ -39,9 +39,11 @@ from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.store.registry import dataset_tables
 from ..catalog.tables.sample_tag_log import log_batch, log_position, next_batch
-from ..vectors import VectorStore
 from .errors import EditError
 from .sample_delete_rules import PER_OBJECT, PER_SAMPLE, check_rules
+
+if TYPE_CHECKING:  # the store is opened by the caller: an ingest never imports it
+    from ..vectors import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ MAX_TOLD_SAMPLES = 1000
 """Most deleted sample ids an answer lists (``sample_ids``; null past it)."""
 DELETE_KIND = "delete_samples"
 
-Vectors = Callable[[], VectorStore] | None
+Vectors: TypeAlias = "Callable[[], VectorStore] | None"
 """Opens the vector store (None: none is open, refused when the dataset has vectors)."""
 CheckLog = Callable[[duckdb.DuckDBPyConnection], None]
 """Raises in the write's transaction when the log moved since the batch was chosen."""

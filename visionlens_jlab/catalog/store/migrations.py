@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError
-from .deleted_samples_table import create_deleted_samples
 from .edit_tables import (
     create_edit_log,
     create_sample_tag_log,
@@ -117,4 +116,3 @@ register_step(15, "add the samples' tags to the operation log", create_sample_ta
 register_step(17, "add the columns of rotated boxes", add_declared_columns)
 register_step(18, "add the columns of polylines", add_declared_columns)
 register_step(20, "add the objects' track identities", add_track_ids)
-register_step(23, "add the rows of deleted samples, kept for an undo", create_deleted_samples)
