@@ -307,3 +307,32 @@ async def test_notebook_delete_samples_and_undo(vl_app: Any, http_server_client:
         assert json.loads(out)["samples"] > 0 and table_rows(vl_app.catalog) != before
         await k.check("ds.undo()\nprint('{}')\n")
     assert table_rows(vl_app.catalog) == before
+
+
+def test_restoring_a_version_older_than_the_delete_keeps_the_samples_deleted(
+    catalog: Catalog,  # noqa: F811
+    store: EdgeVectorStore,  # noqa: F811
+) -> None:
+    """A restore inverts the logged label changes since the version: the remaining
+    samples' labels are what they were, the deleted samples stay deleted (undo is what
+    brings them back)."""
+    ds = dataset_id(catalog, "rich")
+    version = edits.snapshot(catalog, "rich", "before", "tester")["version"]
+    edited = first_object(catalog)
+    edits.apply_edits(catalog, "rich", [{"op": "delete", "annotation_id": edited}], "tester")
+    delete_view_samples(catalog, "rich", VIEW, "tester", vectors=lambda: store)
+    kept = sample_ids(catalog, ds)
+    edits.restore_version(catalog, "rich", version, "tester")
+    assert sample_ids(catalog, ds) == kept
+    with catalog.cursor() as cur:
+        assert cur.execute("SELECT 1 FROM annotations WHERE ann_id = ?", [edited]).fetchall()
+
+
+def first_object(cat: Catalog) -> int:
+    """The first object of "rich" on a sample outside the view (it stays)."""
+    chosen = queries.sample_ids(cat, "rich", VIEW).to_pylist()
+    with cat.cursor() as cur:
+        return int(cur.execute(
+            "SELECT MIN(ann_id) FROM annotations WHERE NOT list_contains(?, sample_id)"
+            " AND dataset_id = ?", [chosen, dataset_id(cat, "rich")]
+        ).fetchall()[0][0])  # fmt: skip
