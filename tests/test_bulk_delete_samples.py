@@ -21,6 +21,7 @@ import visionlens_jlab.edits.sample_deletes as sample_deletes_module
 from visionlens_jlab import edits
 from visionlens_jlab.bulk.delete_samples import delete_view_samples
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.derived import Change, Kind, apply_change
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.registry import dataset_tables
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
@@ -87,6 +88,54 @@ def referencing(cat: Catalog, chosen: list[int]) -> dict[str, int]:
     return left
 
 
+FILL = {
+    "classifications": "s.sample_id, 'ground_truth', 'cat', NULL, NULL",
+    "label_quality": "'m1', a.ann_id, a.sample_id, a.source, 'overlooked', 0.5, TRUE, 0.5, NULL, "
+    "NULL, NULL",
+    "sample_attributes": "s.sample_id, 0.5, 0.5, 0.5, 0.5, FALSE, 1.0, 1.5",
+    "object_attributes": "a.ann_id, a.sample_id, 'small', 1.0, FALSE, 0, 'center'",
+    "computed_values": "s.sample_id, 'score', s.sample_id / 10, NULL",
+    "media_status": "s.sample_id, 'missing', 'gone', TIMESTAMP '2026-11-27 12:00:00'",
+    "vlm_labels": "s.sample_id, 'what?', 'a cat', TIMESTAMP '2026-11-27 12:00:00'",
+    "model_run_empty_samples": "'m1', s.sample_id",
+    "video_frames": "s.sample_id, 1, CAST(s.sample_id AS INTEGER)",
+    "semantic_masks": "s.sample_id, 'ground_truth', 'mask.png', NULL",
+    "selection_rows": "1, s.sample_id, CAST(s.sample_id AS INTEGER), 0.5, [0.5]",
+    "map_points": "'map', s.sample_id, 0.5, 0.5",
+    "object_tags": "a.ann_id, ['checked']",
+}
+"""A row for every sample (object) of "rich" in each table the fixture leaves empty, so
+that the delete and its undo meet every kind of per-sample row."""
+
+
+def fill_every_table(cat: Catalog) -> None:
+    ds = dataset_id(cat, "rich")
+    with cat.write(ds, keeps_derived=True) as cur:
+        for table, values in FILL.items():
+            one = "a" if "a.ann_id" in values else "s"
+            source = ("annotations a" if one == "a" else "samples s") + " WHERE dataset_id = ?"
+            if table == "object_tags":  # objects without tags yet
+                source += " AND ann_id NOT IN (SELECT ann_id FROM object_tags)"
+            cur.execute(f"INSERT INTO {table} SELECT {ds}, {values} FROM {source}", [ds])  # noqa: S608 - fixed text
+        apply_change(cat, cur, Change(ds, Kind.SAMPLES_ADDED))
+
+
+def objects_of(cat: Catalog, chosen: list[int]) -> list[int]:
+    """The ids of the chosen samples' objects."""
+    with cat.cursor() as cur:
+        return [int(r[0]) for r in cur.execute(
+            "SELECT ann_id FROM annotations WHERE list_contains(?, sample_id)", [chosen]
+        ).fetchall()]  # fmt: skip
+
+
+def object_tags_of(cat: Catalog, objects: list[int]) -> int:
+    """Object tag rows of those objects."""
+    with cat.cursor() as cur:
+        return int(cur.execute(
+            "SELECT COUNT(*) FROM object_tags WHERE list_contains(?, ann_id)", [objects]
+        ).fetchall()[0][0])  # fmt: skip
+
+
 def test_every_dataset_table_has_a_delete_rule() -> None:
     assert set(dataset_tables()) <= sample_delete_rules.ruled()
     with pytest.raises(Exception, match="no delete rule"):
@@ -97,10 +146,14 @@ def test_delete_a_views_samples_then_undo_and_redo(
     catalog: Catalog,  # noqa: F811
     store: EdgeVectorStore,  # noqa: F811
 ) -> None:
+    fill_every_table(catalog)
     ds = dataset_id(catalog, "rich")
     everyone = sample_ids(catalog, ds)
     chosen = queries.sample_ids(catalog, "rich", VIEW).to_pylist()
-    assert 0 < len(chosen) < len(everyone) and referencing(catalog, chosen)
+    assert 0 < len(chosen) < len(everyone)
+    assert set(referencing(catalog, chosen)) == set(sample_delete_rules.PER_SAMPLE)
+    objects = objects_of(catalog, chosen)
+    assert object_tags_of(catalog, objects) == len(objects) > 0
     rows_before, seen_before = table_rows(catalog), answers(catalog, store)
     vectors_before = points(store, everyone)
     assert not list_evaluations(catalog, "rich")[0]["stale"]
@@ -111,7 +164,7 @@ def test_delete_a_views_samples_then_undo_and_redo(
     answer = delete_view_samples(catalog, "rich", VIEW, "tester", vectors=lambda: store)
     assert answer["kind"] == "delete_samples" and answer["samples"] == len(chosen)
     assert answer["labels"] == counted["labels"] and answer["sample_ids"] == sorted(chosen)
-    assert referencing(catalog, chosen) == {}
+    assert referencing(catalog, chosen) == {} and object_tags_of(catalog, objects) == 0
     kept = sorted(set(everyone) - set(chosen))
     assert sample_ids(catalog, ds) == kept
     assert points(store, everyone)[0] == kept  # the vectors went with them
