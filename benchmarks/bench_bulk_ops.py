@@ -1,9 +1,10 @@
 """Bulk operations on a view (issue #54): a view copied into a new dataset with its vectors,
-a view's labels deleted as one batch of the log, and the undo of that deletion.
+a view's labels deleted as one batch of the log, a view's samples deleted (with their
+vectors), and the undo of each.
 
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_bulk_ops.py \\
-        [--sizes 100000] [--fraction 0.1] [--runs 3] [--dim 64] [--cache /tmp/vl-browse-cache]
-        [--out FILE]
+        [--sizes 100000] [--fraction 0.1] [--delete-fraction 0.3] [--runs 3] [--dim 64]
+        [--cache /tmp/vl-browse-cache] [--out FILE]
 
 Per size, the browsing benchmark's synthetic dataset (``bench_browse.dataset_dir``: ``n``
 images, 3 ground-truth boxes each, models ``m1`` and ``m2``, an evaluation of ``m1``) is
@@ -19,7 +20,13 @@ a multiple of ``1 / fraction`` (10 %: 100K of 1M). Then ``--runs`` times:
   ``annotations`` rows into temporary tables (the floor of any copy in DuckDB), and the
   read of the view's vectors out of the store alone;
 * **delete labels**: the view's ground-truth objects deleted as one batch of the log
-  (:func:`~visionlens_jlab.bulk.delete_labels.delete_view_labels`), and **undo** of it.
+  (:func:`~visionlens_jlab.bulk.delete_labels.delete_view_labels`), and **undo** of it;
+* **delete samples**: every sample whose id ends in 0, 1 or 2 (``--delete-fraction``
+  0.3: 30K of 100K) deleted with every row and vector of theirs as one batch
+  (:func:`~visionlens_jlab.bulk.delete_samples.delete_view_samples`: rows and vectors kept
+  for the undo, derived tables rebuilt, points deleted), checked, and **undo** of it
+  (rows inserted again, vectors written back), checked; reference, same catalog: a bare
+  ``DELETE`` of the view's ``samples`` and ``annotations`` rows, rolled back.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from harness import environment, header, load_average, run_locked, summary, tabl
 
 from visionlens_jlab import edits
 from visionlens_jlab.bulk.delete_labels import delete_view_labels
+from visionlens_jlab.bulk.delete_samples import delete_view_samples
 from visionlens_jlab.bulk.subset import subset_dataset
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.embed.spaces import record_space
@@ -54,7 +62,9 @@ def seconds(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
-def measure(n: int, runs: int, fraction: float, dim: int, cache: Path) -> dict[str, list[float]]:
+def measure(
+    n: int, runs: int, fraction: float, delete_fraction: float, dim: int, cache: Path
+) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {}
     src = dataset_dir(cache, n)
     with tempfile.TemporaryDirectory(prefix="vl-bulk-") as tmp:
@@ -103,7 +113,25 @@ def measure(n: int, runs: int, fraction: float, dim: int, cache: Path) -> dict[s
                 deleted = answer["deleted"]
                 t, _ = seconds(edits.undo, catalog, "bench", "bench")
                 times.setdefault("undo of that delete", []).append(t)
+
+                doomed = ids[ids % 10 < round(delete_fraction * 10)]
+                t_rows = reference_delete(catalog, ds, doomed)
+                times.setdefault("reference: bare DELETE of samples + annotations", []).append(
+                    t_rows
+                )
+                t, answer = seconds(delete_view_samples, catalog, "bench",
+                                    {"ids": doomed.tolist()}, "bench", vectors=lambda: store)  # fmt: skip
+                assert answer["samples"] == len(doomed) == answer["vectors"][space]
+                assert store.count(space, ds) == len(ids) - len(doomed)
+                times.setdefault("delete the samples (rows, derived, vectors)", []).append(t)
+                t, _ = seconds(edits.undo, catalog, "bench", "bench", vectors=lambda: store)
+                assert store.count(space, ds) == len(ids)
+                with catalog.cursor() as cur:
+                    assert cur.execute("SELECT COUNT(*) FROM samples WHERE dataset_id = ?",
+                                       [ds]).fetchall()[0][0] == len(ids)  # fmt: skip
+                times.setdefault("undo of the samples' delete (rows, vectors)", []).append(t)
             times["objects deleted per run"] = [float(deleted)]
+            times["samples deleted per run"] = [float(len(doomed))]
             times["samples in the view"] = [float(len(view_ids))]
         finally:
             store.close()
@@ -134,6 +162,25 @@ def reference_rows(catalog: Catalog, ds: int, view_ids: np.ndarray) -> float:
     return t
 
 
+def reference_delete(catalog: Catalog, ds: int, doomed: np.ndarray) -> float:
+    """A bare delete of the samples' ``samples`` and ``annotations`` rows, rolled back."""
+    import pyarrow as pa
+
+    with catalog.cursor() as cur:
+        cur.register("_doomed", pa.table({"sample_id": doomed}))
+        cur.execute("BEGIN")
+        t0 = time.perf_counter()
+        for table in ("annotations", "samples"):
+            cur.execute(
+                f"DELETE FROM {table} WHERE dataset_id = ? "  # noqa: S608 - fixed names
+                "AND sample_id IN (SELECT sample_id FROM _doomed)",
+                [ds],
+            )
+        t = time.perf_counter() - t0
+        cur.execute("ROLLBACK")
+    return t
+
+
 def read_vectors(store: EdgeVectorStore, space: str, view_ids: np.ndarray) -> int:
     got = 0
     for start in range(0, len(view_ids), 8192):
@@ -146,6 +193,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     ap.add_argument("--fraction", type=float, default=0.1)
+    ap.add_argument("--delete-fraction", type=float, default=0.3)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
@@ -153,7 +201,10 @@ def main() -> None:
     opts = ap.parse_args()
     load_features()
     env, load_start = environment(), load_average()
-    results = {n: measure(n, opts.runs, opts.fraction, opts.dim, opts.cache) for n in opts.sizes}
+    results = {
+        n: measure(n, opts.runs, opts.fraction, opts.delete_fraction, opts.dim, opts.cache)
+        for n in opts.sizes
+    }
     rows = []
     for key in results[opts.sizes[0]]:
         cells = [summary(results[n][key]).fmt(2) for n in opts.sizes]

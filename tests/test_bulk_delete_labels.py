@@ -71,8 +71,6 @@ def test_cli_and_rest_refusals(tmp_path: Path) -> None:
 
     no_yes = cli("--filter", "{}", "--labels", "ground_truth")
     assert no_yes.returncode == 2 and "--yes" in no_yes.stderr
-    samples = cli("--tag", "x", "--yes")
-    assert samples.returncode == 2 and "not built yet" in samples.stderr
     nothing = cli("--labels", "ground_truth", "--yes", "--json")
     assert nothing.returncode == 1 and "nothing to delete" in json.loads(nothing.stdout)[
         "errors"][0]["message"]  # fmt: skip

@@ -65,7 +65,8 @@ def test_the_features_declare_their_tables() -> None:
     assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
     assert by_name["dedup"] == {"duplicate_results"}
     assert (by_name["media"], by_name["embed"]) == ({"media_status"}, {"vector_spaces"})
-    assert by_name["image_quality"] == by_name["edits"] == set()  # fields, a label condition
+    assert by_name["image_quality"] == set()  # fields
+    assert by_name["edits"] == {"deleted_samples"}  # and a label condition
     assert by_name["embedding_maps"] == {"maps", "map_points"}
     assert by_name["model_runs"] == {"model_run_empty_samples"}
     assert (by_name["vlm"], by_name["captions"]) == ({"vlm_labels"}, set())

@@ -41,8 +41,8 @@ from visionlens_jlab.predict.model_runs import model_run_state
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 22
-"""The schema version of this code: steps 1-22 (see docs/architecture.md)."""
+LATEST = 23
+"""The schema version of this code: steps 1-23 (see docs/architecture.md)."""
 
 
 @pytest.fixture
@@ -146,7 +146,8 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
         # step 14 the copies of browsed versions; step 15 the sample tags' log and copies;
         # step 16 measured masks; steps 17-18 the rotated boxes' and polylines' columns;
         # step 19 the (empty) selection tables; step 20 the objects' track ids; step 21 the
-        # (empty) tables of videos and their frames; step 22 the (empty) semantic mask tables
+        # (empty) tables of videos and their frames; step 22 the (empty) semantic mask tables;
+        # step 23 the (empty) rows of deleted samples kept for an undo
         edits = dict.fromkeys(("edit_batches", "edit_ops", "object_tags", "versions"), 0)
         edits.update(dict.fromkeys(("sample_tag_ops", "version_sample_tags"), 0))
         copies = ("version_annotations", "version_object_tags", "version_box_summaries")
@@ -166,6 +167,7 @@ def test_an_old_catalog_opens_migrated_with_every_row_and_answer(old_data: Path)
             "semantic_masks": 0,
             "semantic_sources": 0,
             "semantic_classes": 0,
+            "deleted_samples": 0,
         }
         with catalog.cursor() as cur:
             new_columns = cur.execute(
@@ -429,3 +431,26 @@ def test_an_old_catalog_keeps_its_sample_tags_and_logs_the_next(old_data: Path) 
                 "SELECT sample_id, tags FROM samples ORDER BY sample_id"
             ).fetchall()
         assert restored == old_tags
+
+
+def test_an_old_catalog_deletes_samples_and_undo_puts_them_back(old_data: Path) -> None:
+    """Step 23: the samples of a view of a catalog written before go as one batch (through
+    the CLI, which opens the catalog's vector store too), and the undo brings back every
+    answer."""
+    with Catalog(old_data) as catalog:
+        with catalog.cursor() as cur:
+            ids = [r[0] for r in cur.execute(
+                "SELECT sample_id FROM samples ORDER BY sample_id LIMIT 3").fetchall()]  # fmt: skip
+        before = plain([queries.samples_page(catalog, DATASET, None, limit=500),
+                        queries.facets(catalog, DATASET, None)])  # fmt: skip
+    view = json.dumps({"sample": {"sample_id": {"in": ids}}})
+    answer = cli(old_data, "delete-samples", DATASET, "--filter", view, "--yes")
+    assert answer["samples"] == 3 and answer["kind"] == "delete_samples"
+    with Catalog(old_data) as catalog:
+        page = queries.samples_page(catalog, DATASET, None, limit=500)
+        assert page["total"] == before[0]["total"] - 3
+    cli(old_data, "undo", DATASET)
+    with Catalog(old_data) as catalog:
+        after = plain([queries.samples_page(catalog, DATASET, None, limit=500),
+                       queries.facets(catalog, DATASET, None)])  # fmt: skip
+    assert after == before

@@ -46,6 +46,8 @@ import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import {
   IDeleteLabelsRequest,
   IDeleteLabelsResult,
+  IDeleteSamplesRequest,
+  IDeleteSamplesResult,
   IExportRequest,
   ISubsetRequest
 } from './exportTypes';
@@ -279,6 +281,16 @@ export class VisionLensClient
   ): Promise<IDeleteLabelsResult> {
     return this._post<IDeleteLabelsResult>(
       `datasets/${enc(dataset)}/edits/delete_labels`,
+      request
+    );
+  }
+
+  async deleteViewSamples(
+    dataset: string,
+    request: IDeleteSamplesRequest
+  ): Promise<IDeleteSamplesResult> {
+    return this._post<IDeleteSamplesResult>(
+      `datasets/${enc(dataset)}/edits/delete_samples`,
       request
     );
   }

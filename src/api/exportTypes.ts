@@ -8,6 +8,8 @@ import type {
   IWireExportsRequest,
   IWireDeleteLabelsResult,
   IWireEditsDeleteLabelsRequest,
+  IWireEditsDeleteSamplesRequest,
+  IWireDeleteSamplesResult,
   IWireSubsetRequest,
   IWireVersionInfo
 } from './wireTypes';
@@ -42,3 +44,13 @@ export type IDeleteLabelsRequest = IWireEditsDeleteLabelsRequest;
 
 /** Its answer: the batch's, with how many objects went (or would go). */
 export type IDeleteLabelsResult = IWireDeleteLabelsResult;
+
+/**
+ * The body of `POST /datasets/{name}/edits/delete_samples`: the view's samples
+ * deleted with every row and vector of theirs as one undoable batch (or only
+ * counted, `dry_run`).
+ */
+export type IDeleteSamplesRequest = IWireEditsDeleteSamplesRequest;
+
+/** Its answer: the batch's, with the samples and labels that went (or would). */
+export type IDeleteSamplesResult = IWireDeleteSamplesResult;

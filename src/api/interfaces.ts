@@ -42,6 +42,8 @@ import {
 import {
   IDeleteLabelsRequest,
   IDeleteLabelsResult,
+  IDeleteSamplesRequest,
+  IDeleteSamplesResult,
   IExportRequest,
   ILabelVersion,
   ISubsetRequest
@@ -214,6 +216,14 @@ export interface IVisionLensClient {
     dataset: string,
     request: IDeleteLabelsRequest
   ): Promise<IDeleteLabelsResult>;
+  /**
+   * Delete a view's samples with every row and vector of theirs as one
+   * undoable batch; with `dry_run` only count the samples and labels.
+   */
+  deleteViewSamples(
+    dataset: string,
+    request: IDeleteSamplesRequest
+  ): Promise<IDeleteSamplesResult>;
   /** The saved versions of a dataset's labels, oldest first. */
   listVersions(dataset: string, signal?: AbortSignal): Promise<ILabelVersion[]>;
   /** Name the labels as they are now as a new version (copies nothing). */

@@ -332,6 +332,14 @@ export interface IWireEditResult {
   kind: 'edit' | 'undo' | 'redo' | 'restore';
   /** an edit only: the ids of the objects added, in the order of its operations */
   added?: number[];
+  /** an undo or redo of a batch that deleted samples only: the samples put back or deleted again */
+  samples?: number;
+  /** with samples: their labels (objects and image-level labels of every source) */
+  labels?: number;
+  /** with samples: their vectors put back or deleted, per vector space */
+  vectors?: { [key: string]: number };
+  /** with samples: the points could not be deleted now; the store's reconcile removes them when it next opens */
+  vectors_pending?: boolean;
   /** an undo or redo only: the batch it inverted */
   inverted?: number;
   /** a restore only: the version the labels are now as they were at */
@@ -358,6 +366,31 @@ export interface IWireDeleteLabelsResult {
   /** whose labels: ground_truth or a model's name */
   source: string;
   /** only with dry_run: nothing was written (the other keys are absent) */
+  dry_run?: boolean;
+}
+
+/** The answer of POST /datasets/{name}/edits/delete_samples: one batch of the operation log (visionlens_jlab/edits/sample_deletes.py) with what it deleted; with dry_run only the counts */
+export interface IWireDeleteSamplesResult {
+  /** samples deleted */
+  applied?: number;
+  /** ground-truth objects of the dataset now */
+  annotations?: number;
+  /** the batch's number in the dataset's log (undo puts every row and vector back) */
+  batch?: number;
+  kind?: 'delete_samples';
+  /** always empty */
+  added?: number[];
+  /** the samples deleted (null past 1,000) */
+  sample_ids?: number[] | null;
+  /** samples deleted (with dry_run: that would be) */
+  samples: number;
+  /** their labels: objects and image-level labels of every source (with dry_run: that would go) */
+  labels: number;
+  /** vectors deleted per vector space */
+  vectors?: { [key: string]: number };
+  /** the points could not be deleted now (the catalog's delete is committed); the store's reconcile removes them when it next opens, and an undo puts them back */
+  vectors_pending?: boolean;
+  /** only with dry_run: nothing was written (only samples and labels are present) */
   dry_run?: boolean;
 }
 
@@ -1709,6 +1742,13 @@ export interface IWireEditsDeleteLabelsRequest {
   source: string;
   filter?: IWireFilter | null;
   /** only count: {deleted, source, dry_run: true}, nothing written (the lab's confirmation) */
+  dry_run?: boolean;
+}
+
+/** The body of `POST /datasets/{name}/edits/delete_samples`. */
+export interface IWireEditsDeleteSamplesRequest {
+  filter?: IWireFilter | null;
+  /** only count: {samples, labels, dry_run: true}, nothing written (the lab's confirmation) */
   dry_run?: boolean;
 }
 

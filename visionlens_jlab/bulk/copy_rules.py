@@ -76,6 +76,7 @@ NOT_COPIED = (
     "duplicate_results",
     "blindspot_results",
     "blindspot_reviews",
+    "deleted_samples",
 )
 
 SAMPLE_ID_COLUMNS = frozenset({"sample_id"})

@@ -2,6 +2,11 @@
 dataset becomes a new, independent dataset (its labels, predictions, evaluations' per-object
 results, tags, fields and embeddings' vectors copied; media shared).
 
+``visionlens delete-samples NAME (--filter JSON | --tag T | --selection ID) --yes`` (or
+``visionlens delete NAME <view> --yes``): the view's samples deleted with every row and
+vector of theirs as one undoable batch (visionlens_jlab/bulk/delete_samples.py; through
+``POST /datasets/{name}/edits/delete_samples`` when a server owns the data directory).
+
 ``visionlens delete NAME (--filter JSON | --tag T | --selection ID) --labels SOURCE --yes``:
 the labels of SOURCE on the view's samples deleted as one undoable batch of the edit log
 (visionlens_jlab/bulk/delete_labels.py; through ``POST /datasets/{name}/edits/delete_labels``
@@ -34,6 +39,20 @@ def add_parser(subparsers: Any) -> None:
         '"evaluations"}'
     )  # fmt: skip
     p.set_defaults(func=cmd_subset)
+
+    p = subparsers.add_parser(
+        "delete-samples",
+        help="delete the samples of a view (filter, tag, selection) with every label and "
+        "vector of theirs, as one undoable edit (visionlens undo NAME)",
+    )
+    p.add_argument("dataset", help="the dataset to delete samples of")
+    add_tag_option(p)
+    add_view_options(p)
+    p.add_argument("--yes", action="store_true", help="confirm deleting the view's samples")
+    add_common_options(
+        p, json_help='print {"samples", "labels", "vectors", "batch", "kind", "annotations"}'
+    )
+    p.set_defaults(func=cmd_delete_samples)
 
     p = subparsers.add_parser(
         "merge", help="merge one dataset's samples into another, matched by file name or image id"
@@ -122,11 +141,7 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
     from .common import EXIT_USAGE, CliError, run_local_or_remote
 
     if args.labels is None:
-        raise CliError(
-            "deleting a view's samples is not built yet: give --labels SOURCE to delete "
-            "their labels of SOURCE (or no view option to delete the whole dataset)",
-            EXIT_USAGE,
-        )
+        return cmd_delete_samples(args)
     if not args.yes:
         raise CliError(
             "deleting labels needs --yes (it can be undone: visionlens undo)", EXIT_USAGE
@@ -148,6 +163,50 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
         result = {
             "text": f"deleted {result['deleted']} labels of {result['source']} from "
             f"{args.dataset} (batch {result['batch']}; undo: visionlens undo {args.dataset})",
+            **result,
+        }
+    return result
+
+
+def cmd_delete_samples(args: argparse.Namespace) -> dict[str, Any]:
+    """Delete the view's samples (every row and vector of theirs) as one batch of the log."""
+    from .common import EXIT_USAGE, CliError, run_local_or_remote
+
+    if all(v is None for v in (args.filter, args.selection, args.tag)):
+        raise CliError(
+            "give the samples to delete: --filter JSON, --tag T or --selection ID "
+            f"(the whole dataset: visionlens delete {args.dataset})",
+            EXIT_USAGE,
+        )
+    if not args.yes:
+        raise CliError(
+            "deleting samples needs --yes (it can be undone: visionlens undo)", EXIT_USAGE
+        )
+    spec = tagged_view(args)
+
+    def local(catalog: Any) -> dict[str, Any]:
+        from ..bulk.delete_samples import delete_view_samples
+        from ..config import os_user
+        from ..vectors import LazyVectorStore
+
+        vectors = LazyVectorStore(catalog, catalog.data_dir)
+        try:
+            return delete_view_samples(catalog, args.dataset, spec, os_user(), vectors=vectors.get)
+        finally:
+            vectors.close()
+
+    def remote(client: Any) -> dict[str, Any]:
+        body = {"filter": spec}
+        return dict(client.post_json(f"datasets/{args.dataset}/edits/delete_samples", body))
+
+    result = run_local_or_remote(args, local, remote)
+    if not args.json:
+        spaces = ", ".join(f"{n} vectors of {s}" for s, n in result["vectors"].items())
+        result = {
+            "text": f"deleted {result['samples']} samples and {result['labels']} labels"
+            + (f" ({spaces})" if spaces else "")
+            + f" from {args.dataset} (batch {result['batch']}; undo: visionlens undo "
+            f"{args.dataset})",
             **result,
         }
     return result

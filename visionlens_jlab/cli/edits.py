@@ -104,8 +104,14 @@ def cmd_undo(args: argparse.Namespace) -> dict[str, Any]:
 
     def local(catalog: Any) -> dict[str, Any]:
         from .. import edits
+        from ..vectors import LazyVectorStore
 
-        return dict(getattr(edits, args.action)(catalog, args.dataset, os_user()))
+        # opened only for a batch that deleted samples with vectors (put back or taken)
+        vectors = LazyVectorStore(catalog, catalog.data_dir)
+        try:
+            return dict(getattr(edits, args.action)(catalog, args.dataset, os_user(), vectors.get))
+        finally:
+            vectors.close()
 
     def remote(client: Any) -> dict[str, Any]:
         return dict(client.post_json(f"datasets/{args.dataset}/edits/{args.action}"))

@@ -10,13 +10,16 @@ take both.
 * :mod:`.versions`: named positions of the log, diffs folded per object, restores;
 * :mod:`.version_eval`: a diff's evaluation deltas (a model evaluated at both versions);
 * :mod:`.log`: the log as rows for the REST API and the notebook;
-* :mod:`.tag_filter`: the ``tags`` label condition (objects by their tags).
+* :mod:`.tag_filter`: the ``tags`` label condition (objects by their tags);
+* :mod:`.sample_deletes`: samples deleted as a batch (every row and vector kept for its
+  undo), :mod:`.sample_delete_rules` saying what each table does.
 """
 
 from .engine import apply_edits, redo, undo
 from .errors import EditConflict, EditError, SampleTagConflict
 from .log import edit_log
 from .manifest import MANIFEST
+from .sample_deletes import delete_samples
 from .versions import diff_versions, list_versions, restore_version, snapshot
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "EditError",
     "SampleTagConflict",
     "apply_edits",
+    "delete_samples",
     "diff_versions",
     "edit_log",
     "list_versions",

@@ -28,9 +28,12 @@ from ..catalog.writes.sample_labels import dataset_classes
 from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
 from .errors import EditConflict, EditError, SampleTagConflict
+from .log_stacks import stacks
 from .mask_ops import mask_columns
 from .object_changes import changed_state, checked_box
 from .operations import Operation, parse_operations
+from .sample_deletes import Vectors
+from .sample_undo import invert_sample_batch
 from .states import (
     WITHOUT_LABELS,
     State,
@@ -242,17 +245,23 @@ def _sample_sizes(
     return {int(r[0]): (r[1], r[2]) for r in rows}
 
 
-def undo(catalog: Catalog, dataset: str, user: str) -> dict[str, Any]:
-    """Invert the dataset's last batch not undone yet (a new batch of kind ``undo``)."""
-    return _invert(catalog, dataset, user, "undo")
+def undo(catalog: Catalog, dataset: str, user: str, vectors: Vectors = None) -> dict[str, Any]:
+    """Invert the dataset's last batch not undone yet (a new batch of kind ``undo``).
+    ``vectors`` opens the vector store, for a batch that deleted samples with vectors."""
+    return _invert(catalog, dataset, user, "undo", vectors)
 
 
-def redo(catalog: Catalog, dataset: str, user: str) -> dict[str, Any]:
+def redo(catalog: Catalog, dataset: str, user: str, vectors: Vectors = None) -> dict[str, Any]:
     """Invert the last undo, if no edit came after it (a new batch of kind ``redo``)."""
-    return _invert(catalog, dataset, user, "redo")
+    return _invert(catalog, dataset, user, "redo", vectors)
 
 
-def _invert(catalog: Catalog, dataset: str, user: str, kind: str) -> dict[str, Any]:
+def _invert(
+    catalog: Catalog, dataset: str, user: str, kind: str, vectors: Vectors
+) -> dict[str, Any]:
+    samples = invert_sample_batch(catalog, dataset, user, kind, vectors)
+    if samples is not None:
+        return samples
     chosen: list[int] = []
 
     def resolve(
@@ -273,27 +282,6 @@ def _invert(catalog: Catalog, dataset: str, user: str, kind: str) -> dict[str, A
         raise SampleTagConflict(exc.sample_id, exc.tags, what=f"batch {chosen[-1]}") from exc
     except EditConflict as exc:
         raise EditConflict(exc.annotation_id, exc.current, what=f"batch {chosen[-1]}") from exc
-
-
-def stacks(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[int], list[int]]:
-    """The batches an undo would invert (last first out) and those a redo would, from the
-    log: an edit or a restore clears the redo pile, an undo moves its target there."""
-    undoable: list[int] = []
-    redoable: list[int] = []
-    for batch_id, kind in cur.execute(
-        "SELECT batch_id, kind FROM edit_batches WHERE dataset_id = ? ORDER BY batch_id",
-        [dataset_id],
-    ).fetchall():
-        if kind == "undo":
-            undoable.pop()
-            redoable.append(int(batch_id))
-        elif kind == "redo":
-            redoable.pop()
-            undoable.append(int(batch_id))
-        else:
-            undoable.append(int(batch_id))
-            redoable.clear()
-    return undoable, redoable
 
 
 def batch_steps(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) -> list[Step]:

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from ..catalog import Catalog
-from .engine import stacks
 from .errors import EditError, public_state
+from .log_stacks import stacks
 
 MAX_LOG_ROWS = 100_000
 

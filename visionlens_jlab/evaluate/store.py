@@ -162,7 +162,11 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
                    m.created_at IS NULL OR m.created_at > e.created_at AS stale,
                    EXISTS (SELECT 1 FROM edit_ops o WHERE o.dataset_id = e.dataset_id
                            AND o.created_at > e.created_at
-                           AND o.source IN ('ground_truth', e.model)) AS edited
+                           AND o.source IN ('ground_truth', e.model))
+                   -- a batch that deleted or restored samples logs no operation
+                   OR EXISTS (SELECT 1 FROM edit_batches b WHERE b.dataset_id = e.dataset_id
+                              AND b.created_at > e.created_at
+                              AND b.first_seq > b.last_seq) AS edited
             FROM evaluations e
             LEFT JOIN models m ON m.dataset_id = e.dataset_id AND m.name = e.model
             WHERE e.dataset_id = ? ORDER BY e.created_at DESC, e.eval_key
@@ -183,6 +187,7 @@ def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
             # stale: the model was imported again, or its boxes or the ground truth were
             # edited (the edit log) since: the per-box rows of the edited samples were
             # matched again (.rematch), the summary is the run's: evaluate again for it;
+            # or samples were deleted or restored since (edits/sample_deletes.py);
             # or the evaluation came with samples copied from another dataset (its summary
             # is of the whole source: bulk/subset.py), or another dataset was merged into
             # this one since (bulk/merge.py)

@@ -7,6 +7,10 @@ a bad filter or name, a name taken) is a 400/404/409 before any job starts.
 ``POST /datasets/{name}/edits/delete_labels`` body ``{filter, source}`` deletes the labels of
 ``source`` on the view's samples as one batch of the edit log (undoable), answered like an
 edit and told to every open lab as a labels event.
+
+``POST /datasets/{name}/edits/delete_samples`` body ``{filter, dry_run}`` deletes the view's
+samples with every row and vector of theirs as one batch (undoable); ``dry_run`` answers
+``{samples, labels}``, the counts a confirmation shows.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ..bulk.delete_labels import delete_view_labels
+from ..bulk.delete_samples import delete_view_samples
 from ..bulk.subset import check_subset, subset_dataset
 from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler
@@ -68,7 +73,26 @@ class DeleteLabelsHandler(EditsBase):
         )
 
 
+class DeleteSamplesHandler(EditsBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        spec, catalog, app = body.get("filter"), self.catalog, self.app
+        if body.get("dry_run", False):  # the counts of the confirmation: nothing written
+            await self.answer(lambda: delete_view_samples(catalog, name, spec, "", dry_run=True))
+            return
+        await self.answer_batch(
+            lambda catalog, dataset, user: delete_view_samples(
+                catalog, dataset, spec, user, vectors=app.vector_store
+            ),
+            name,
+            self.user_name,
+        )
+
+
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/subset", SubsetHandler),
     (r"/datasets/(?P<name>[^/]+)/edits/delete_labels", DeleteLabelsHandler),
+    (r"/datasets/(?P<name>[^/]+)/edits/delete_samples", DeleteSamplesHandler),
 ]

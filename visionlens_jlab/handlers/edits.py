@@ -91,14 +91,14 @@ class UndoHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        await self.answer_batch(undo, name, self.user_name)
+        await self.answer_batch(undo, name, self.user_name, self.app.vector_store)
 
 
 class RedoHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        await self.answer_batch(redo, name, self.user_name)
+        await self.answer_batch(redo, name, self.user_name, self.app.vector_store)
 
 
 class VersionsHandler(EditsBase):

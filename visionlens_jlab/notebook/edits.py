@@ -1,7 +1,7 @@
 """Label edits and versions from a notebook: ``ds.edit([...])``, ``ds.undo()``,
 ``ds.edit_log()``, ``ds.snapshot(message)``, ``ds.versions()``, ``ds.version(v)`` (its
 labels read-only), ``ds.diff(v1, v2)``, ``ds.restore(v)``, ``ds.delete_labels(filter,
-source=...)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
+source=...)``, ``ds.delete_samples(filter)``, and the Label Studio round trip: ``ds.send_to_label_studio(...)``,
 ``ds.pull_from_label_studio(...)``. Every call goes through the server's REST API, which
 alone writes the catalog; the log records the Jupyter user."""
 
@@ -52,6 +52,15 @@ class EditsMixin:
         Returns the batch's answer with ``deleted`` (how many objects)."""
         body = {"filter": filter_body(filter), "source": source}
         return dict(self._client.post_json(dataset_path(self.name, "edits", "delete_labels"), body))
+
+    def delete_samples(self, filter: Filter) -> dict[str, Any]:
+        """Delete the samples matching ``filter`` with every label, field and vector of
+        theirs as one batch of the log: ``ds.undo()`` puts them all back. Returns the
+        batch's answer with ``samples``, ``labels`` and ``vectors`` (per space)."""
+        body = {"filter": filter_body(filter)}
+        return dict(
+            self._client.post_json(dataset_path(self.name, "edits", "delete_samples"), body)
+        )
 
     def edit_log(self, limit: int = 1000) -> pd.DataFrame:
         """The last ``limit`` operations, newest first: one row per object changed, and one

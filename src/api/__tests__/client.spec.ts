@@ -369,6 +369,30 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect(undone).toMatchObject({ kind: 'undo', annotations: 3 });
   }, 60000);
 
+  it('counts, deletes and undoes the samples of a view', async () => {
+    const file = path.join(server.dir, 'samplesgo.json');
+    writeCoco(file, 3);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'samplesgo' }),
+      { intervalMs: 50 }
+    );
+    const filter = { sample: { file_name: { in: ['img1.jpg', 'img3.jpg'] } } };
+    const counted = await client.deleteViewSamples('samplesgo', {
+      filter,
+      dry_run: true
+    });
+    expect(counted).toEqual({ samples: 2, labels: 2, dry_run: true });
+    const done = await client.deleteViewSamples('samplesgo', { filter });
+    expect(done).toMatchObject({
+      samples: 2,
+      labels: 2,
+      kind: 'delete_samples',
+      annotations: 1
+    });
+    const undone = await client.undoEdit('samplesgo');
+    expect(undone).toMatchObject({ kind: 'undo', samples: 2, annotations: 3 });
+  }, 60000);
+
   it('lists the versions an export may write and refuses an unknown one', async () => {
     const file = path.join(server.dir, 'versioned.json');
     writeCoco(file, 2);

@@ -4,7 +4,9 @@
  * filter) deleted as one batch of the edit log. The server counts them first
  * and a second dialog asks to confirm that count; the deletion is undoable
  * (Undo in the sample view, `visionlens undo`), and every open view follows
- * through the server's labels event.
+ * through the server's labels event. The same path deletes the view's samples
+ * themselves (every label, field and vector of theirs): the form's last choice,
+ * confirmed with the count of samples and labels that go.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
@@ -14,13 +16,19 @@ import { row, select } from './formControls';
 import { currentView, IExportView } from '../../model/sources/exports';
 import {
   countViewLabels,
-  deleteViewLabels as deleteLabels
+  countViewSamples,
+  deleteViewLabels as deleteLabels,
+  deleteViewSamples as deleteSamples
 } from '../../model/sources/bulk';
 import {
   GROUND_TRUTH,
   IDeleteLabelsResult,
+  IDeleteSamplesResult,
   IVisionLensModel
 } from '../../model/tokens';
+
+/** The form's value that deletes the samples themselves (no source is named ''). */
+export const THE_SAMPLES = '';
 
 /** The sentence the confirmation asks, with the count the server gave. */
 export function confirmText(
@@ -40,7 +48,29 @@ export function confirmText(
   );
 }
 
-/** The first dialog's body: whose labels. */
+/** The sentence confirming the deletion of the view's samples. */
+export function confirmSamplesText(
+  dataset: string,
+  view: IExportView,
+  samples: number,
+  labels: number
+): string {
+  const where =
+    view.kind === 'filter'
+      ? 'matching the current filter'
+      : view.kind === 'selection'
+        ? 'selected'
+        : 'found';
+  const noun = samples === 1 ? 'sample' : 'samples';
+  const gone = `${fmtInt(labels)} ${labels === 1 ? 'label' : 'labels'}`;
+  return (
+    `Delete the ${fmtInt(samples)} ${noun} ${where} from “${dataset}”, ` +
+    `with their ${gone}, tags, fields and vectors? This is one batch of ` +
+    'the edit log: Undo puts every one back.'
+  );
+}
+
+/** The first dialog's body: whose labels, or the samples themselves. */
 export class DeleteLabelsForm
   extends Widget
   implements Dialog.IBodyWidget<string>
@@ -48,11 +78,10 @@ export class DeleteLabelsForm
   constructor(sources: string[]) {
     super();
     this.addClass('jp-VisionLens-deleteLabelsForm');
-    this._source = select(
-      'jp-VisionLens-deleteLabelsSource',
-      'Whose labels',
-      sources.map(s => [s, s])
-    );
+    this._source = select('jp-VisionLens-deleteLabelsSource', 'Whose labels', [
+      ...sources.map(s => [s, s] as [string, string]),
+      [THE_SAMPLES, 'the samples themselves (every label, field, vector)']
+    ]);
     this.node.append(
       h('p', {
         text: 'Delete the labels of one source on the samples of the view.'
@@ -76,7 +105,7 @@ export class DeleteLabelsForm
 export async function deleteViewLabels(
   model: IVisionLensModel,
   dataset: string
-): Promise<IDeleteLabelsResult | null> {
+): Promise<IDeleteLabelsResult | IDeleteSamplesResult | null> {
   const view = currentView(model);
   const sources = [
     GROUND_TRUTH,
@@ -91,6 +120,9 @@ export async function deleteViewLabels(
     return null;
   }
   const source = picked.value;
+  if (source === THE_SAMPLES) {
+    return deleteSamplesOfView(model, dataset, view);
+  }
   const deleted = await countViewLabels(model, dataset, view.filter, source);
   if (deleted === 0) {
     await showDialog({
@@ -112,4 +144,38 @@ export async function deleteViewLabels(
     return null;
   }
   return deleteLabels(model, dataset, view.filter, source);
+}
+
+/** Count the view's samples on the server, confirm that count, delete them. */
+async function deleteSamplesOfView(
+  model: IVisionLensModel,
+  dataset: string,
+  view: IExportView
+): Promise<IDeleteSamplesResult | null> {
+  const title = 'Delete samples of view';
+  const { samples, labels } = await countViewSamples(
+    model,
+    dataset,
+    view.filter
+  );
+  if (samples === 0) {
+    await showDialog({
+      title,
+      body: 'The view has no samples.',
+      buttons: [Dialog.okButton()]
+    });
+    return null;
+  }
+  const confirmed = await showDialog({
+    title,
+    body: confirmSamplesText(dataset, view, samples, labels),
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: `Delete ${fmtInt(samples)}` })
+    ]
+  });
+  if (!confirmed.button.accept) {
+    return null;
+  }
+  return deleteSamples(model, dataset, view.filter);
 }

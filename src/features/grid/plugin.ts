@@ -279,7 +279,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.deleteViewLabels, {
       label: 'Delete labels of view…',
       caption:
-        'Delete the labels of one source on the selected samples, else the search results, else all matching the filter (counted and confirmed first; one undoable edit)',
+        'Delete the labels of one source, or the samples themselves, of the selected samples, else the search results, else all matching the filter (counted and confirmed first; one undoable edit)',
       execute: async () => {
         await model.restored;
         const dataset = model.dataset;

@@ -1,9 +1,14 @@
 /**
- * Deleting a view's labels of one source: the count a confirmation shows and
- * the deletion itself (one undoable batch of the edit log; every open view
- * follows through the server's labels event).
+ * Deleting a view's labels of one source, or its samples: the counts a
+ * confirmation shows and the deletion itself (one undoable batch of the edit
+ * log; every open view follows through the server's labels event).
  */
-import { IDeleteLabelsResult, IFilter, IVisionLensModel } from '../tokens';
+import {
+  IDeleteLabelsResult,
+  IDeleteSamplesResult,
+  IFilter,
+  IVisionLensModel
+} from '../tokens';
 
 /** How many labels of `source` the view `filter` of `dataset` holds. */
 export async function countViewLabels(
@@ -28,4 +33,26 @@ export function deleteViewLabels(
   source: string
 ): Promise<IDeleteLabelsResult> {
   return model.client.deleteViewLabels(dataset, { filter, source });
+}
+
+/** How many samples, and labels of every source, the view `filter` holds. */
+export async function countViewSamples(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter
+): Promise<{ samples: number; labels: number }> {
+  const counted = await model.client.deleteViewSamples(dataset, {
+    filter,
+    dry_run: true
+  });
+  return { samples: counted.samples, labels: counted.labels };
+}
+
+/** Delete the samples of the view `filter` of `dataset` (undoable). */
+export function deleteViewSamples(
+  model: IVisionLensModel,
+  dataset: string,
+  filter: IFilter
+): Promise<IDeleteSamplesResult> {
+  return model.client.deleteViewSamples(dataset, { filter });
 }

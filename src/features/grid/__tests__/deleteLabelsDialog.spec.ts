@@ -2,7 +2,12 @@
  * "Delete labels of view…": the confirmation's sentence with the server's
  * count, and the form choosing whose labels.
  */
-import { confirmText, DeleteLabelsForm } from '../DeleteLabelsDialog';
+import {
+  confirmSamplesText,
+  confirmText,
+  DeleteLabelsForm,
+  THE_SAMPLES
+} from '../DeleteLabelsDialog';
 import { IExportView } from '../../../model/sources/exports';
 import { IFilter } from '../../../model/tokens';
 
@@ -25,15 +30,32 @@ describe('confirmText', () => {
   });
 });
 
+describe('confirmSamplesText', () => {
+  it('names the samples and the labels that go', () => {
+    expect(confirmSamplesText('coco', SELECTED, 2, 7)).toBe(
+      'Delete the 2 samples selected from “coco”, with their 7 labels, tags, ' +
+        'fields and vectors? This is one batch of the edit log: Undo puts ' +
+        'every one back.'
+    );
+    const filtered: IExportView = { filter: {}, kind: 'filter', count: null };
+    expect(confirmSamplesText('d', filtered, 1, 1)).toContain(
+      'Delete the 1 sample matching the current filter from “d”, with their 1 label,'
+    );
+  });
+});
+
 describe('DeleteLabelsForm', () => {
-  it('offers every source and answers the chosen one', () => {
+  it('offers every source, then the samples, and answers the chosen one', () => {
     const body = new DeleteLabelsForm(['ground_truth', 'm1']);
     const choice = body.node.querySelector('select') as HTMLSelectElement;
     expect([...choice.options].map(o => o.value)).toEqual([
       'ground_truth',
-      'm1'
+      'm1',
+      THE_SAMPLES
     ]);
     choice.value = 'm1';
     expect(body.getValue()).toBe('m1');
+    choice.value = THE_SAMPLES;
+    expect(body.getValue()).toBe(THE_SAMPLES);
   });
 });

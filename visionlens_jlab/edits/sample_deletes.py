@@ -1,0 +1,361 @@
+"""Samples deleted as one batch of the operation log, and put back exactly by its undo.
+
+A delete takes every row of the samples in every table (:mod:`.sample_delete_rules`) and
+their vectors in every vector space of the dataset, keeping all of it in the batch's rows of
+``deleted_samples`` (:mod:`.deleted_samples_table`); an undo inserts those
+rows again and writes the vectors back; a redo deletes the same samples again (kept anew
+under its own batch). The derived tables are rebuilt from the remaining rows in the same
+transaction, and the counts (samples, labels, predictions, vectors) move by what went.
+
+All or nothing, with the catalog as the authority and the vector store following it (as a
+dataset's delete does, :mod:`..vectors.reconcile`):
+
+* a delete reads the vectors first, then writes the catalog (rows and vectors kept, rows
+  gone) in ONE transaction, then deletes the points. A failure before the commit changes
+  nothing; a failure after it (or a process killed) leaves points of samples the catalog no
+  longer has: searches only return samples of the catalog, the store's reconcile removes
+  them when it next opens, and the batch holds their values, so an undo loses nothing;
+* an undo writes the points first, then the catalog: a failure of the catalog removes the
+  points again (and reconcile any left), so the store never lacks a vector of a sample.
+
+The kept vectors cost their size in the catalog (4 bytes a dimension a sample a space: 30K
+samples of 512-d vectors in one space take 60 MB); they stay with the log, and go with the
+dataset when it is deleted.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.store.registry import dataset_tables
+from ..catalog.tables.sample_tag_log import log_batch, log_position, next_batch
+from .errors import EditError
+from .sample_delete_rules import PER_OBJECT, PER_SAMPLE, check_rules
+
+if TYPE_CHECKING:  # the store is opened by the caller: an ingest never imports it
+    from ..vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+ROWS, VECTORS = "rows", "vectors"
+PART_ROWS = 50_000
+"""Rows of one table kept per part (one BLOB of ``deleted_samples``)."""
+VECTOR_CHUNK = 8192
+"""Vectors read or written per call to the store."""
+MAX_TOLD_SAMPLES = 1000
+"""Most deleted sample ids an answer lists (``sample_ids``; null past it)."""
+DELETE_KIND = "delete_samples"
+
+Vectors: TypeAlias = "Callable[[], VectorStore] | None"
+"""Opens the vector store (None: none is open, refused when the dataset has vectors)."""
+CheckLog = Callable[[duckdb.DuckDBPyConnection], None]
+"""Raises in the write's transaction when the log moved since the batch was chosen."""
+
+
+def delete_samples(
+    catalog: Catalog,
+    dataset: str,
+    chosen: np.ndarray,
+    user: str,
+    vectors: Vectors,
+    *,
+    kind: str = DELETE_KIND,
+    target: int | None = None,
+    check_log: CheckLog | None = None,
+) -> dict[str, Any]:
+    """Delete the samples ``chosen`` (sample ids of ``dataset``) with every row and vector
+    of theirs as one batch of the log by ``user``; returns the batch's answer (``batch``,
+    ``kind``, ``deleted``: samples, ``labels``, ``vectors`` per space, ``annotations``: the
+    ground-truth count after, ``sample_ids``; ``vectors_pending``: the points could not be
+    deleted now, reconcile will)."""
+    check_rules(dataset_tables())
+    chosen = np.unique(np.asarray(chosen, dtype=np.int64))
+    if not len(chosen):
+        raise EditError("the view has no samples: nothing to delete")
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        spaces = _spaces(cur, dataset_id)
+    store = _open(vectors, spaces, dataset)
+    kept = {space: _read_vectors(store, space, chosen) for space in spaces} if store else {}
+    when = datetime.now(timezone.utc).replace(tzinfo=None)
+    with catalog.write(dataset_id, keeps_derived=True) as cur:
+        if check_log is not None:
+            check_log(cur)
+        cur.register("_vl_chosen", pa.table({"sample_id": pa.array(chosen, pa.int64())}))
+        try:
+            present = cur.execute(
+                "SELECT COUNT(*) FROM samples WHERE dataset_id = ? "
+                "AND sample_id IN (SELECT sample_id FROM _vl_chosen)",
+                [dataset_id],
+            ).fetchall()[0][0]
+            if present != len(chosen):
+                raise EditError(f"{len(chosen) - present} of the samples to delete are gone "
+                                "already (deleted meanwhile): nothing was deleted")  # fmt: skip
+            batch_id = next_batch(cur, dataset_id)
+            rows = _take_rows(cur, dataset_id)
+        finally:
+            cur.unregister("_vl_chosen")
+        for table, part in rows.items():
+            _keep(cur, dataset_id, batch_id, ROWS, table, part)
+        for space, part in kept.items():
+            _keep(cur, dataset_id, batch_id, VECTORS, space, part)
+        counts = _counts(rows, kept)
+        _move_counts(cur, dataset_id, counts, -1)
+        seq = log_position(cur, dataset_id)
+        log_batch(cur, dataset_id, (batch_id, kind, target), (seq + 1, seq), when, user)
+        _rebuild(catalog, cur, dataset_id)
+        annotations = _annotations(cur, dataset_id)
+    pending = False
+    for space, part in kept.items():
+        try:
+            assert store is not None  # kept only from an open store
+            store.delete(part.column("sample_id").to_numpy(), space=space)
+        except Exception:  # committed: the catalog no longer has them, reconcile removes them
+            log.warning("could not delete the vectors of deleted samples", exc_info=True)
+            pending = True
+    return _answer(batch_id, kind, chosen, counts, annotations, pending=pending)
+
+
+def restore_samples(
+    catalog: Catalog,
+    dataset: str,
+    deleted_by: int,
+    user: str,
+    vectors: Vectors,
+    *,
+    kind: str = "undo",
+    check_log: CheckLog | None = None,
+) -> dict[str, Any]:
+    """Put back every row and vector batch ``deleted_by`` deleted, as one batch ``kind``
+    (target: ``deleted_by``) by ``user``; answered as :func:`delete_samples` is."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = _kept(cur, dataset_id, deleted_by, ROWS)
+        spaces = set(_spaces(cur, dataset_id))
+        # a space dropped since has no vectors to restore into
+        kept = {s: t for s, t in _kept(cur, dataset_id, deleted_by, VECTORS).items() if s in spaces}
+    store = _open(vectors, list(kept), dataset)
+    written: dict[str, np.ndarray] = {}
+    when = datetime.now(timezone.utc).replace(tzinfo=None)
+    try:
+        for space, part in kept.items():  # first: a point of no sample is what reconcile fixes
+            assert store is not None
+            ids = part.column("sample_id").to_numpy()
+            written[space] = ids
+            matrix = np.stack(part.column("vector").to_numpy(zero_copy_only=False))
+            for start in range(0, len(ids), VECTOR_CHUNK):
+                store.upsert(space, ids[start : start + VECTOR_CHUNK],
+                             matrix[start : start + VECTOR_CHUNK], dataset_ids=dataset_id)  # fmt: skip
+        with catalog.write(dataset_id, keeps_derived=True) as cur:
+            if check_log is not None:
+                check_log(cur)
+            samples = rows["samples"].column("sample_id").to_numpy()
+            taken = cur.execute(
+                "SELECT COUNT(*) FROM samples WHERE sample_id IN (SELECT unnest(?::BIGINT[]))",
+                [samples.tolist()],
+            ).fetchall()[0][0]
+            if taken:
+                raise EditError(f"{taken} of the deleted samples exist again: nothing restored")
+            for table, part in rows.items():
+                _insert(cur, table, part)
+            counts = _counts(rows, kept)
+            _move_counts(cur, dataset_id, counts, +1)
+            batch_id = next_batch(cur, dataset_id)
+            seq = log_position(cur, dataset_id)
+            log_batch(cur, dataset_id, (batch_id, kind, deleted_by), (seq + 1, seq), when, user)
+            _rebuild(catalog, cur, dataset_id)
+            annotations = _annotations(cur, dataset_id)
+    except BaseException:
+        for space, ids in written.items():
+            try:
+                assert store is not None
+                store.delete(ids, space=space)
+            except Exception:  # the restore's own error is the one to report
+                log.warning("could not remove the vectors of a failed restore", exc_info=True)
+        raise
+    return _answer(batch_id, kind, samples, counts, annotations)
+
+
+def deleting_batch(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) -> bool:
+    """Whether batch ``batch_id`` deleted samples (it kept their rows)."""
+    return bool(cur.execute(
+        "SELECT 1 FROM deleted_samples WHERE dataset_id = ? AND batch_id = ? LIMIT 1",
+        [dataset_id, batch_id],
+    ).fetchall())  # fmt: skip
+
+
+def deleted_sample_ids(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int
+) -> np.ndarray:
+    """The samples batch ``batch_id`` deleted."""
+    return _kept(cur, dataset_id, batch_id, ROWS)["samples"].column("sample_id").to_numpy()
+
+
+def _open(vectors: Vectors, spaces: list[str], dataset: str) -> VectorStore | None:
+    if not spaces:
+        return None
+    if vectors is None:
+        raise EditError(f"{dataset!r} has embeddings but no vector store is open: its "
+                        "vectors cannot go with their samples")  # fmt: skip
+    return vectors()
+
+
+def _spaces(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
+    return [r[0] for r in cur.execute(
+        "SELECT space FROM vector_spaces WHERE dataset_id = ? ORDER BY space", [dataset_id]
+    ).fetchall()]  # fmt: skip
+
+
+def _read_vectors(store: VectorStore, space: str, chosen: np.ndarray) -> pa.Table:
+    """The vectors of the chosen samples that have one in ``space``."""
+    ids: list[np.ndarray] = []
+    parts: list[np.ndarray] = []
+    for start in range(0, len(chosen), VECTOR_CHUNK):
+        found, matrix = store.get_vectors(space, chosen[start : start + VECTOR_CHUNK])
+        ids.append(np.asarray(found, dtype=np.int64))
+        parts.append(np.asarray(matrix, dtype=np.float32).reshape(len(found), -1))
+    matrix = np.concatenate(parts)
+    flat = pa.array(matrix.reshape(-1), pa.float32())
+    return pa.table({
+        "sample_id": pa.array(np.concatenate(ids), pa.int64()),
+        "vector": pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]),
+    })  # fmt: skip
+
+
+def _take_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, pa.Table]:
+    """Every row of the chosen samples (``_vl_chosen``) read, then deleted, per table."""
+    objects = ("ann_id IN (SELECT ann_id FROM annotations WHERE dataset_id = $ds "
+               "AND sample_id IN (SELECT sample_id FROM _vl_chosen))")  # fmt: skip
+    where = {t: objects for t in PER_OBJECT}  # before the objects themselves go
+    where.update({t: "sample_id IN (SELECT sample_id FROM _vl_chosen)" for t in PER_SAMPLE})
+    taken: dict[str, pa.Table] = {}
+    for table, condition in where.items():
+        if not _exists(cur, table):  # a feature table this catalog does not have
+            continue
+        sql = f"FROM {table} WHERE dataset_id = $ds AND {condition}"  # fixed identifiers
+        rows = cur.sql(f"SELECT * {sql}", params={"ds": dataset_id}).to_arrow_table()
+        if rows.num_rows:
+            cur.execute(f"DELETE {sql}", {"ds": dataset_id})
+            taken[table] = rows
+    return taken
+
+
+def _exists(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(cur.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]
+    ).fetchall())  # fmt: skip
+
+
+def _insert(cur: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    """Insert kept rows by their column names (a column added since takes its default)."""
+    names = ", ".join(f'"{c}"' for c in rows.column_names)  # the table's own column names
+    cur.register("_vl_restored", rows)
+    try:
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _vl_restored")  # noqa: S608 - identifiers of the schema
+    finally:
+        cur.unregister("_vl_restored")
+
+
+def _keep(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int, what: str,
+          name: str, rows: pa.Table) -> None:  # fmt: skip
+    for part, chunk in enumerate(_parts(rows)):
+        sink = io.BytesIO()
+        with pa.ipc.new_stream(sink, chunk.schema) as writer:
+            writer.write_table(chunk)
+        cur.execute("INSERT INTO deleted_samples VALUES (?, ?, ?, ?, ?, ?)",
+                    [dataset_id, batch_id, what, name, part, sink.getvalue()])  # fmt: skip
+
+
+def _parts(rows: pa.Table) -> Iterator[pa.Table]:
+    for start in range(0, max(rows.num_rows, 1), PART_ROWS):
+        yield rows.slice(start, PART_ROWS)
+
+
+def _kept(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int, what: str
+) -> dict[str, pa.Table]:
+    parts: dict[str, list[pa.Table]] = {}
+    for name, data in cur.execute(
+        "SELECT name, data FROM deleted_samples WHERE dataset_id = ? AND batch_id = ? "
+        "AND what = ? ORDER BY name, part",
+        [dataset_id, batch_id, what],
+    ).fetchall():
+        parts.setdefault(name, []).append(pa.ipc.open_stream(bytes(data)).read_all())
+    return {name: pa.concat_tables(tables) for name, tables in parts.items()}
+
+
+def _counts(rows: dict[str, pa.Table], kept: dict[str, pa.Table]) -> dict[str, Any]:
+    """What the deleted rows counted: samples, ground-truth labels, each model's
+    predictions (objects and image-level labels, as the writers count them), vectors."""
+    sources: dict[str, int] = {}
+    for table in ("annotations", "classifications"):
+        if table in rows:
+            for source in rows[table].column("source").to_pylist():
+                sources[source] = sources.get(source, 0) + 1
+    return {
+        "samples": rows["samples"].num_rows,
+        "labels": sources.pop(GROUND_TRUTH, 0),
+        "predictions": sources,
+        "vectors": {space: part.num_rows for space, part in kept.items()},
+    }
+
+
+def _move_counts(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, counts: dict[str, Any], sign: int
+) -> None:
+    cur.execute(
+        "UPDATE datasets SET num_samples = num_samples + ?, num_annotations = num_annotations"
+        " + ? WHERE dataset_id = ?",
+        [sign * counts["samples"], sign * counts["labels"], dataset_id],
+    )
+    for model, n in counts["predictions"].items():
+        cur.execute("UPDATE models SET num_predictions = num_predictions + ? "
+                    "WHERE dataset_id = ? AND name = ?", [sign * n, dataset_id, model])  # fmt: skip
+    for space, n in counts["vectors"].items():
+        cur.execute("UPDATE vector_spaces SET count = count + ? WHERE dataset_id = ? "
+                    "AND space = ?", [sign * n, dataset_id, space])  # fmt: skip
+
+
+def _rebuild(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """The derived tables from the rows as they are now: every sample's (the facets count
+    the whole dataset), and each evaluation's summaries."""
+    apply_change(catalog, cur, Change(dataset_id, Kind.SAMPLES_ADDED))
+    for key, model in cur.execute(
+        "SELECT eval_key, model FROM evaluations WHERE dataset_id = ? ORDER BY eval_key",
+        [dataset_id],
+    ).fetchall():
+        change = Change(dataset_id, Kind.EVALUATION, sources=(GROUND_TRUTH, model), eval_key=key)
+        apply_change(catalog, cur, change)
+
+
+def _annotations(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
+    row = cur.execute("SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id])
+    return int(row.fetchall()[0][0])
+
+
+def _answer(batch_id: int, kind: str, samples: np.ndarray, counts: dict[str, Any],
+            annotations: int, *, pending: bool = False) -> dict[str, Any]:  # fmt: skip
+    ids = sorted(int(s) for s in samples)
+    labels = counts["labels"] + sum(counts["predictions"].values())
+    return {
+        "batch": batch_id,
+        "kind": kind,
+        "applied": len(ids),
+        "added": [],
+        "annotations": annotations,
+        "sample_ids": ids if len(ids) <= MAX_TOLD_SAMPLES else None,
+        "samples": len(ids),
+        "labels": labels,
+        "vectors": counts["vectors"],
+        "vectors_pending": pending,
+    }
