@@ -198,6 +198,7 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
         batch_size=None,
         runner="process",
         dtype="auto",
+        frames="all",
         data_dir=args.data_dir,
         json=True,
     )
