@@ -17,7 +17,14 @@ import { galata } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
 
 import { expect, test } from './fixtures';
-import { api, command, runEnv, setTheme, shot } from './helpers';
+import {
+  api,
+  command,
+  ingestAnew,
+  runEnv,
+  setTheme,
+  shot
+} from './helpers';
 
 const NAME = 'ui-masks';
 const SOURCES = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources');
@@ -54,24 +61,8 @@ function writeTinySam(): void {
 
 /** `ui-masks` anew: small20's boxes as ground truth. */
 async function freshDataset(request: APIRequestContext): Promise<void> {
-  const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === NAME)) {
-    await request.delete(
-      `${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`
-    );
-  }
   const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-  const { job } = await api(request, 'datasets', {
-    source: path.join(SMALL, 'instances.json'),
-    name: NAME,
-    format: 'coco',
-    images
-  });
-  await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
-      timeout: 60000
-    })
-    .toBe('done');
+  await ingestAnew(request, NAME, path.join(SMALL, 'instances.json'), images);
 }
 
 async function objects(request: APIRequestContext, sampleId: number) {

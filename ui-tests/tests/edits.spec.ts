@@ -20,6 +20,8 @@ import {
   clickToolbarItem,
   command,
   drag,
+  ingestAnew,
+  jobDone,
   patchTile,
   runEnv,
   SAMPLE_IN_TAB,
@@ -34,41 +36,14 @@ test.use({ autoGoto: true });
 const NAME = 'ui-edits';
 const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
 
-async function done(
-  request: APIRequestContext,
-  job: { id: string }
-): Promise<void> {
-  await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
-      timeout: 60000
-    })
-    .toBe('done');
-}
-
 /** `ui-edits` anew: small20's boxes as ground truth and as `copycat`'s predictions. */
 async function freshDataset(
   request: APIRequestContext,
   dir: string
 ): Promise<void> {
-  const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === NAME)) {
-    await request.delete(
-      `${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`
-    );
-  }
   const source = path.join(SMALL, 'instances.json');
   const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-  await done(
-    request,
-    (
-      await api(request, 'datasets', {
-        source,
-        name: NAME,
-        format: 'coco',
-        images
-      })
-    ).job
-  );
+  await ingestAnew(request, NAME, source, images);
   const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
   const results = coco.annotations.map((a: any) => ({
     image_id: a.image_id,
@@ -79,7 +54,7 @@ async function freshDataset(
   const file = path.join(dir, 'copycat.json');
   fs.writeFileSync(file, JSON.stringify(results));
   const body = { source: file, model: 'copycat', format: 'coco' };
-  await done(
+  await jobDone(
     request,
     (await api(request, `datasets/${NAME}/predictions`, body)).job
   );

@@ -382,3 +382,35 @@ export async function drag(
   await page.mouse.move(...to, { steps: 3 });
   await page.mouse.up();
 }
+
+/** Wait until the server's job `job` is done (a minute at most). */
+export async function jobDone(
+  request: APIRequestContext,
+  job: { id: string }
+): Promise<void> {
+  await expect
+    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
+      timeout: 60000
+    })
+    .toBe('done');
+}
+
+/**
+ * Ingest a COCO file as dataset `name` anew (an earlier one of that name is
+ * deleted first), its images in `images`, and wait until the job is done.
+ */
+export async function ingestAnew(
+  request: APIRequestContext,
+  name: string,
+  source: string,
+  images: string
+): Promise<void> {
+  const { datasets } = await api(request, 'datasets');
+  if (datasets.some((d: { name: string }) => d.name === name)) {
+    await request.delete(
+      `${runEnv('TARGET_URL')}/visionlens/api/datasets/${name}`
+    );
+  }
+  const body = { source, name, format: 'coco', images };
+  await jobDone(request, (await api(request, 'datasets', body)).job);
+}

@@ -16,7 +16,13 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-import { api, clickToolbarItem, openGrid, runEnv } from './helpers';
+import {
+  api,
+  clickToolbarItem,
+  ingestAnew,
+  openGrid,
+  runEnv
+} from './helpers';
 
 const NAME = 'ui-labelstudio';
 const REPO = path.resolve(__dirname, '..', '..');
@@ -109,24 +115,8 @@ function stopLabelStudio(ls: ILabelStudio): void {
 }
 
 async function freshDataset(request: APIRequestContext): Promise<void> {
-  const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === NAME)) {
-    await request.delete(
-      `${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`
-    );
-  }
-  const body = {
-    source: path.join(SMALL, 'instances.json'),
-    name: NAME,
-    format: 'coco',
-    images: fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8')
-  };
-  const { job } = await api(request, 'datasets', body);
-  await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
-      timeout: 60000
-    })
-    .toBe('done');
+  const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
+  await ingestAnew(request, NAME, path.join(SMALL, 'instances.json'), images);
 }
 
 test.describe('Label Studio round trip', () => {

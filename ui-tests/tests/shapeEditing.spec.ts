@@ -19,6 +19,7 @@ import {
   api,
   command,
   drag,
+  ingestAnew,
   runEnv,
   SAMPLE_IN_TAB,
   screen,
@@ -45,12 +46,6 @@ async function freshDataset(
   request: APIRequestContext,
   dir: string
 ): Promise<void> {
-  const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === NAME)) {
-    await request.delete(
-      `${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`
-    );
-  }
   const coco = JSON.parse(
     fs.readFileSync(path.join(SMALL, 'instances.json'), 'utf-8')
   );
@@ -73,17 +68,7 @@ async function freshDataset(
   const source = path.join(dir, 'shapes.json');
   fs.writeFileSync(source, JSON.stringify(coco));
   const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-  const { job } = await api(request, 'datasets', {
-    source,
-    name: NAME,
-    format: 'coco',
-    images
-  });
-  await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
-      timeout: 60000
-    })
-    .toBe('done');
+  await ingestAnew(request, NAME, source, images);
 }
 
 async function object(
