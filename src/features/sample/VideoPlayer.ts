@@ -131,7 +131,9 @@ export class VideoPlayer {
   /** Step `delta` frames (a step pauses playback). */
   async step(delta: number): Promise<void> {
     this.pause();
-    await this.seek(steppedFrame(this._frame, delta, this._count()));
+    // from the frame a seek still loading goes to: quick presses add up
+    const from = this._heading ?? this._frame;
+    await this.seek(steppedFrame(from, delta, this._count()));
   }
 
   /** Show frame `frame` (the nearest with a sample, in the seek's direction). */
@@ -140,14 +142,20 @@ export class VideoPlayer {
     if (!timeline || !this._prefetch) {
       return;
     }
-    const towards = frame >= this._frame ? 1 : -1;
+    const from = this._heading ?? this._frame;
+    const towards = frame >= from ? 1 : -1;
     const target =
       frameSample(timeline, frame, towards) ??
       frameSample(timeline, frame, towards === 1 ? -1 : 1);
-    if (!target || target.frame === this._frame) {
+    if (!target || target.frame === from) {
       return;
     }
-    await this._show(target.frame, ++this._seq);
+    const seq = ++this._seq;
+    this._heading = target.frame;
+    await this._show(target.frame, seq);
+    if (seq === this._seq) {
+      this._heading = null;
+    }
   }
 
   /** Play from the frame shown, or pause. */
@@ -164,6 +172,7 @@ export class VideoPlayer {
     if (this._playing) {
       this._playing = false;
       this._seq++;
+      this._heading = null;
       this._renderFrame();
     }
   }
@@ -187,6 +196,7 @@ export class VideoPlayer {
     }
     this._playing = true;
     const seq = ++this._seq;
+    this._heading = null; // a seek still loading is dropped
     this._renderFrame();
     const interval = frameInterval(timeline.video.fps);
     while (this._playing && seq === this._seq) {
@@ -259,6 +269,7 @@ export class VideoPlayer {
   private _forget(): void {
     this._playing = false;
     this._seq++;
+    this._heading = null;
     this._asked = null;
     this._timeline = null;
     this._prefetch?.clear();
@@ -281,6 +292,8 @@ export class VideoPlayer {
   private _dataset: string | null = null;
   private _prefetch: FramePrefetch<ISample> | null = null;
   private _frame = 1;
+  /** The frame the latest seek goes to while it loads (null: none pending). */
+  private _heading: number | null = null;
   private _seq = 0;
   private _asked: number | null = null;
   private _playing = false;
