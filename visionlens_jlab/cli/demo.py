@@ -187,21 +187,17 @@ def _embed(args: argparse.Namespace) -> dict[str, Any]:
     """Weight-free built-in embeddings of the demo (only samples without one), so the
     offline demo has vectors for search and duplicates."""
     from ..embed.models import BUILTIN
+    from .embed import add_parser as add_embed_parser
     from .embed import cmd_embed
 
     _say(args, "computing the built-in embeddings (--no-embed skips this) ...")
-    embed_args = argparse.Namespace(
-        dataset=args.name,
-        model=BUILTIN.name,
-        checkpoint=None,
-        device="cpu",
-        batch_size=None,
-        runner="process",
-        dtype="auto",
-        frames="all",
-        data_dir=args.data_dir,
-        json=True,
-    )
+    # the embed command's own parser: every option it reads gets its default
+    parser = argparse.ArgumentParser(prog="visionlens")
+    add_embed_parser(parser.add_subparsers())
+    argv = ["embed", args.name, "--model", BUILTIN.name, "--device", "cpu", "--json"]
+    if args.data_dir is not None:
+        argv += ["--data-dir", str(args.data_dir)]
+    embed_args = parser.parse_args(argv)
     out = cmd_embed(embed_args)
     return {k: out[k] for k in ("model", "space", "dim", "embedded", "skipped", "failed")}
 
