@@ -61,7 +61,12 @@ def feature_tables() -> set[str]:
 
 def test_the_features_declare_their_tables() -> None:
     by_name = {m.name: m.table_names() for m in manifests()}
-    assert by_name["evaluation"] == {"evaluations", "box_evaluations", "eval_summaries"}
+    assert by_name["evaluation"] == {
+        "evaluations",
+        "box_evaluations",
+        "eval_summaries",
+        "tide_objects",
+    }
     assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
     assert by_name["dedup"] == {"duplicate_results"}
     assert (by_name["media"], by_name["embed"]) == ({"media_status"}, {"vector_spaces"})

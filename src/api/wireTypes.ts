@@ -56,7 +56,7 @@ export interface IWireLabelFilter {
     | ('rotated' | 'polyline' | 'mask' | 'keypoints')[];
   /** Box columns (label, x, y, w, h, score, area, iscrowd, difficult, mask_area: the mask's pixel area, num_keypoints: the labelled keypoints (v > 0), visible_keypoints: the visible ones (v = 2), track_length: the frames the object's track is seen on, null for an object of no track) or attributes.<key> */
   where?: { [key: string]: IWireCondition };
-  /** Evaluation status of the box (see evaluations). */
+  /** Evaluation status of the box (see evaluations): key, model, status, error, confused_with, confused, iou, tide (TIDE error types: Cls, Loc, Both, Dupe, Bkg, Miss) */
   eval?: { [key: string]: unknown };
 }
 
@@ -1087,6 +1087,8 @@ export interface IWireTideErrors {
   };
   /** TIDE's own AP50 in points (0-100), the base of the dAPs */
   ap: number;
+  /** each object's error is stored with the evaluation, so labels.eval.tide opens the objects of an error type; absent in a report stored before VisionLens stored them (evaluate again) */
+  objects?: boolean;
   /** The number of errors of each main type */
   counts: {
     Cls: number;

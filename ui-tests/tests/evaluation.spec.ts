@@ -5,11 +5,20 @@
  * keypoints (segm and keypoints are offered, a segm evaluation gives a report);
  * its shape classifier has image labels only (a classification evaluation).
  * A COCO report shows TIDE's chart with the stored dAP per error type
- * (screenshots of both themes go to build/screenshots/).
+ * (screenshots of both themes go to build/screenshots/), and a bar opens the
+ * objects of its error type in the grid.
  */
 import { expect, test } from './fixtures';
 
-import { api, command, openGrid, setTheme, shot } from './helpers';
+import {
+  api,
+  command,
+  fmt,
+  openGrid,
+  serverTotal,
+  setTheme,
+  shot
+} from './helpers';
 
 const DEMO = 'demo';
 const MODEL = 'simulated-model';
@@ -160,5 +169,29 @@ test.describe('Evaluation panel', () => {
       await shot(chart, `evaluation-tide-${dark ? 'dark' : 'light'}`);
     }
     await setTheme(page, false);
+
+    // A bar opens its objects: the grid filters to the samples the server
+    // finds for that error type.
+    expect(tide.objects).toBe(true);
+    const most = names.reduce((a, b) =>
+      tide.counts[b] > tide.counts[a] ? b : a
+    );
+    expect(tide.counts[most]).toBeGreaterThan(0);
+    await chart
+      .locator('.jp-VisionLens-tideRow', {
+        has: page.locator('.jp-VisionLens-tideName', { hasText: most })
+      })
+      .first()
+      .click();
+    const source = most === 'Miss' ? 'ground_truth' : MODEL;
+    const total = await serverTotal(request, DEMO, {
+      labels: [{ source, eval: { key: bbox.key, tide: [most] } }]
+    });
+    expect(total).toBeGreaterThan(0);
+    const count = page
+      .locator('#visionlens-grid-main .jp-VisionLens-count')
+      .or(page.locator('.jp-Toolbar-responsive-popup .jp-VisionLens-count'));
+    await expect(count).toContainText(`${fmt(total)} of `);
+    await command(page, 'visionlens:clear-filters');
   });
 });

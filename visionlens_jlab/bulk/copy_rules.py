@@ -24,6 +24,7 @@ PER_SAMPLE = (
     "annotations",
     "classifications",
     "box_evaluations",
+    "tide_objects",
     "label_quality",
     "object_attributes",
     "sample_attributes",

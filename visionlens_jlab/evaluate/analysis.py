@@ -26,6 +26,7 @@ import numpy as np
 from .boxes import Boxes
 from .coco import CocoMatch
 from .similarity import PairSimilarity, box_similarity
+from .tide import TideObjects
 from .voc import VocMatch
 
 TP, FP, FN, IGNORED = 0, 1, 2, 3
@@ -52,6 +53,7 @@ class BoxOutcomes:
     gt_other: np.ndarray  # matching prediction index
     gt_iou: np.ndarray
     gt_confused: np.ndarray  # predicted class of a confusion that explains a miss, or -1
+    tide: TideObjects | None = None  # each object's TIDE error (COCO bbox and segm)
 
 
 def outcomes_from_coco(

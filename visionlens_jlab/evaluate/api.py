@@ -37,6 +37,7 @@ from .report import EvaluationReport
 from .similarity import IOU_TYPES
 from .store import write_evaluation
 from .tide import TIDE_IOU_TYPES, tide_errors
+from .tide_rows import tide_column
 from .voc import match_voc, voc_per_class
 
 if TYPE_CHECKING:
@@ -176,6 +177,8 @@ def evaluate_model(
         )
     report_progress(0.7, "storing per-box results")
     if store:
+        if report.tide is not None:  # the per-box rows carry each object's TIDE error
+            report.tide["objects"] = True
         report.created_at = write_evaluation(
             catalog, dataset_id, key, model, protocol, iou, params, report.to_dict(), boxes
         )
@@ -263,6 +266,7 @@ def evaluate_arrays(
         out = outcomes_from_coco(gt, dt, match, t_index, similarity=cp.similarity)
         if inp.iou_type in TIDE_IOU_TYPES:  # equal scores: images in ingest order, as tidecv
             tide = tide_errors(gt, dt, cp.similarity, image_order=inp.dt_sample)
+            out.tide = tide.objects if tide is not None else None
         ap = ap_cols.pop("AP")
         extra = ap_cols
         curves = precision[t_index, :, :, 0, -1]  # (R, K)
@@ -391,7 +395,8 @@ def outcome_table(inp: EvalInput, out: BoxOutcomes) -> pa.Table:
         "error_type": names(out.dt_error, errors),
         "confused_with": names(out.dt_confused, classes),
     }
-    return pa.concat_tables([pa.table(gt_rows), pa.table(dt_rows)])
+    rows = pa.concat_tables([pa.table(gt_rows), pa.table(dt_rows)])
+    return rows.append_column("tide_error", tide_column(out.tide, len(gt), len(dt)))
 
 
 def report_for(catalog: Catalog, dataset: str, key: str) -> EvaluationReport:

@@ -2,8 +2,9 @@
 summaries when that is exact (registered into the catalog by its manifest, :mod:`.manifest`).
 
 ``{"key"?, "model"?, "status"?: [...], "error"?: [...], "confused_with"?: [class...],
-"confused"?: bool, "iou"?: {"min", "max"}}``; ``confused`` tells whether a missed ground
-truth (or an FP) was explained by a class confusion. Without ``key`` the latest evaluation
+"confused"?: bool, "iou"?: {"min", "max"}, "tide"?: [...]}``; ``confused`` tells whether a
+missed ground truth (or an FP) was explained by a class confusion; ``tide``: the objects of
+these TIDE error types (``Cls`` ... ``Miss``, :mod:`.tide_rows`). Without ``key`` the latest evaluation
 of ``model`` is used; without both, the latest evaluation of every model (a prediction
 belongs to one model; a ground-truth box then matches if any model's latest evaluation
 gives it the status).
@@ -19,10 +20,11 @@ import duckdb
 from ..catalog.query.filter_model import LabelCondition
 from ..catalog.query.filters import FilterError, Params
 from ..catalog.query.summary_filters import Add, SourceSql, SummaryClause, has_any
+from .tide import MAIN_ERRORS
 
 STATUSES = ("tp", "fp", "fn", "ignored")
 ERROR_TYPES = ("duplicate", "class_confusion", "localization", "background")
-_KEYS = {"key", "model", "status", "error", "confused_with", "confused", "iou"}
+_KEYS = {"key", "model", "status", "error", "confused_with", "confused", "iou", "tide"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,13 @@ class EvalCondition:
     confused_with: tuple[str, ...] | None = None
     confused: bool | None = None
     iou: tuple[float | None, float | None] | None = None
+    tide: tuple[str, ...] | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether it asks more of a box than its evaluation, source and status (the
+        evaluation summaries and index answer only those)."""
+        return (self.error, self.confused_with, self.confused, self.iou, self.tide) != (None,) * 5
 
 
 def parse_eval_condition(value: Any) -> EvalCondition:
@@ -51,7 +60,7 @@ def parse_eval_condition(value: Any) -> EvalCondition:
     if key is None and model is not None and not isinstance(model, str):
         raise FilterError("labels.eval.model must be a string")
     lists: dict[str, tuple[str, ...] | None] = {}
-    for name, allowed in (("status", STATUSES), ("error", ERROR_TYPES)):
+    for name, allowed in (("status", STATUSES), ("error", ERROR_TYPES), ("tide", MAIN_ERRORS)):
         wanted = value.get(name)
         if wanted is not None and (
             not isinstance(wanted, list) or not all(v in allowed for v in wanted)
@@ -69,6 +78,7 @@ def parse_eval_condition(value: Any) -> EvalCondition:
     return EvalCondition(
         key, model if key is None else None, lists["status"], lists["error"],
         None if confused is None else tuple(confused), flag, _iou(value.get("iou")),
+        lists["tide"],
     )  # fmt: skip
 
 
@@ -110,6 +120,11 @@ def compile_eval_condition(cond: EvalCondition, params: Params) -> str:
         for bound, cmp in zip(cond.iou, (">=", "<="), strict=True):
             if bound is not None:
                 parts.append(f"e.iou {cmp} {params.add(bound)}")
+    if cond.tide is not None:
+        types = params.add(list(cond.tide))
+        typed = "SELECT t.ann_id FROM tide_objects t WHERE t.dataset_id = e.dataset_id AND "
+        typed += f"t.eval_key = e.eval_key AND t.error IN (SELECT unnest({types}::VARCHAR[]))"
+        parts.append(f"e.ann_id IN ({typed})")
     where = " AND ".join(parts)
     return f"a.ann_id IN (SELECT e.ann_id FROM box_evaluations e WHERE {where})"  # noqa: S608 - fixed SQL, bound values
 
@@ -121,8 +136,7 @@ def eval_summary_clause(
     evaluation summaries: some box of the classes has the status <=> the (sample,
     evaluation, source, status) class list has one of the classes; else None."""
     cond = label.extra("eval")
-    if not isinstance(cond, EvalCondition) or (cond.error, cond.confused_with, cond.confused,
-                                                cond.iou) != (None, None, None, None):  # fmt: skip
+    if not isinstance(cond, EvalCondition) or cond.narrowed:
         return None
     where = [source_sql(label.source)]
     if cond.key is not None:

@@ -45,7 +45,7 @@ def eval_label_mask(
         return None
     if label.score is not None or label.where:
         return None
-    if (cond.confused_with, cond.confused, cond.iou) != (None, None, None):
+    if (cond.confused_with, cond.confused, cond.iou, cond.tide) != (None,) * 4:
         return None
     wanted = {
         part: set(values)

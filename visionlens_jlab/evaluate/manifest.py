@@ -2,7 +2,8 @@
 imported (:mod:`visionlens_jlab.features` and the package import it).
 
 Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`; ``eval_summaries``:
-schema 1, :mod:`.eval_summaries`, refreshed as a derived structure and rebuilt by step 4), the
+schema 1, :mod:`.eval_summaries`, refreshed as a derived structure and rebuilt by step 4;
+``tide_objects``: step 24, :mod:`.tide_rows`), the
 reads the catalog makes of them (a box's status in a page, an export's evaluation columns, the
 evaluation patches), the ``eval`` label condition with its summary
 clause and its mask from the evaluation index, the eval facets and their stored part, and
@@ -24,12 +25,15 @@ from ..catalog.extensions.manifest import (
 from ..catalog.plan.planner import LabelBackend
 from ..catalog.query.facet_places import FacetPlace
 from ..catalog.store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, columns_of
+from ..catalog.store.registry import Step
 from .eval_facet_index import EVALUATION_INDEX, warm
 from .eval_filter import compile_eval_condition, eval_summary_clause, parse_eval_condition
 from .eval_label_mask import eval_label_mask
 from .eval_map_values import PREFIX, eval_point_counts
 from .eval_summaries import EVAL_SUMMARIES_DDL, STRUCTURE, SUMMARY
 from .store import EVAL_DDL, eval_facet_entries, store_facet_part
+from .tide_rows import TABLE as TIDE_TABLE
+from .tide_rows import create_tide_objects
 
 MANIFEST = Manifest(
     "evaluation",
@@ -37,7 +41,9 @@ MANIFEST = Manifest(
         Table("evaluations", EVAL_DDL[0]),
         Table("box_evaluations", EVAL_DDL[1]),
         Table("eval_summaries", EVAL_SUMMARIES_DDL),
+        Table(TIDE_TABLE),
     ),
+    steps=(Step(24, "add each object's TIDE error", create_tide_objects),),
     reads={
         EVAL_BOX_RESULTS: columns_of(EVAL_BOX_RESULTS, "box_evaluations"),
         EVAL_RUNS: columns_of(EVAL_RUNS, "evaluations"),

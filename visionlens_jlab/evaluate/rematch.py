@@ -37,6 +37,9 @@ from .coco import match_coco
 from .eval_summaries import refresh_eval_summaries
 from .iou_types import coco_params
 from .load import EvalInput
+from .tide import tide_objects
+from .tide_rows import TABLE as TIDE_TABLE
+from .tide_rows import delete_tide_rows, insert_tide_rows
 from .voc import match_voc
 
 
@@ -48,18 +51,20 @@ def rematch_samples(
     over their boxes now; returns the keys matched again (the others' rows unmatched)."""
     ids = sorted({int(s) for s in samples})
     evaluations = cur.execute(
-        "SELECT eval_key, model, protocol, iou, params FROM evaluations WHERE dataset_id = ? "
-        "ORDER BY eval_key",
+        "SELECT eval_key, model, protocol, iou, params, "
+        "COALESCE(json_extract(summary, '$.tide.objects')::BOOLEAN, FALSE) "
+        "FROM evaluations WHERE dataset_id = ? ORDER BY eval_key",
         [dataset_id],
     ).fetchall()
     matched: list[str] = []
     others: set[str] = set()
-    for key, model, protocol, iou, params_text in evaluations:
+    for key, model, protocol, iou, params_text, typed in evaluations:
         if GROUND_TRUTH not in sources and model not in sources:
             continue
         params = json.loads(params_text)
         if params.get("iou_type", "bbox") != "bbox":
-            _unmatch(cur, dataset_id, key, ids, sources)
+            for table in ("box_evaluations", TIDE_TABLE):
+                _unmatch(cur, table, dataset_id, key, ids, sources)
             continue
         inp = _input(cur, dataset_id, model, ids)
         was = touched_value_counts(cur, dataset_id, key, ids)
@@ -68,8 +73,9 @@ def rematch_samples(
             "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
             [dataset_id, key, ids],
         )
+        delete_tide_rows(cur, dataset_id, key, ids)
         if len(inp.gt) or len(inp.dt):
-            outcomes = _outcomes(inp, protocol, float(iou), params)
+            outcomes = _outcomes(inp, protocol, float(iou), params, typed)
             _insert(cur, dataset_id, key, outcome_table(inp, outcomes))
         _patch_part(cur, dataset_id, key, was, touched_value_counts(cur, dataset_id, key, ids))
         matched.append(key)
@@ -142,10 +148,13 @@ def _patch_part(
     store_part(cur, dataset_id, part, out)
 
 
-def _outcomes(inp: EvalInput, protocol: str, iou: float, params: dict[str, Any]) -> BoxOutcomes:
+def _outcomes(
+    inp: EvalInput, protocol: str, iou: float, params: dict[str, Any], typed: bool
+) -> BoxOutcomes:
     """The per-box outcomes of :func:`~.api.evaluate_arrays` without its report (no
     accumulation, no per-class table): at the one threshold ``iou``, which COCO matches
-    independently of the others."""
+    independently of the others; with ``typed``, each object's TIDE error too (decided
+    inside its image, as the whole run decided it)."""
     plus_one = bool(params.get("plus_one", False))
     if protocol == "coco":
         cp = coco_params(inp, plus_one=plus_one)
@@ -153,7 +162,10 @@ def _outcomes(inp: EvalInput, protocol: str, iou: float, params: dict[str, Any])
             inp.gt, inp.dt, len(inp.classes), np.array([iou]), area_ranges=cp.area_ranges,
             max_det=cp.max_dets[-1], similarity=cp.similarity, gt_at=0,
         )  # fmt: skip
-        return outcomes_from_coco(inp.gt, inp.dt, match, 0, similarity=cp.similarity)
+        out = outcomes_from_coco(inp.gt, inp.dt, match, 0, similarity=cp.similarity)
+        if typed:
+            out.tide = tide_objects(inp.gt, inp.dt, cp.similarity)
+        return out
     ignore_difficult = bool(params.get("ignore_difficult", True))
     vm = match_voc(inp.gt, inp.dt, len(inp.classes), iou, plus_one=plus_one,
                    ignore_difficult=ignore_difficult)  # fmt: skip
@@ -172,24 +184,31 @@ def _insert(cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, rows: pa.
             """,
             [dataset_id, key],
         )
+        insert_tide_rows(cur, dataset_id, key, "_vl_rematched")
     finally:
         cur.unregister("_vl_rematched")
 
 
 def _unmatch(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, ids: list[int], sources: set[str]
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    dataset_id: int,
+    key: str,
+    ids: list[int],
+    sources: set[str],
 ) -> None:
-    """The rows of the edited sources' boxes in ``ids`` name no box any more (the eval
-    filter stops matching them; the evaluation's counts stay those of its run)."""
-    cur.execute(
-        """
-        UPDATE box_evaluations SET ann_id = -1 - ann_id
+    """The rows of ``table`` (the per-box results or their TIDE errors) of the edited
+    sources' boxes in ``ids`` name no box any more (the eval filter stops matching them;
+    the evaluation's counts stay those of its run)."""
+    cur.execute(  # a table of this module's two; values bound
+        f"""
+        UPDATE {table} SET ann_id = -1 - ann_id
         WHERE dataset_id = $1 AND eval_key = $4 AND ann_id >= 0
           AND sample_id IN (SELECT unnest($2::BIGINT[]))
           AND ann_id IN (SELECT ann_id FROM annotations WHERE dataset_id = $1
                          AND sample_id IN (SELECT unnest($2::BIGINT[]))
                          AND source IN (SELECT unnest($3::VARCHAR[])))
-        """,
+        """,  # noqa: S608
         [dataset_id, ids, sorted(sources), key],
     )
 

@@ -32,6 +32,7 @@ from ..catalog.plan.planner import forced
 from ..catalog.sql.facet_parts import store_part, stored_parts
 from ..catalog.store.labels_position import labels_position
 from .eval_facet_index import indexed_eval_rows
+from .tide_rows import delete_tide_rows, insert_tide_rows
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -79,7 +80,8 @@ def write_evaluation(
 ) -> str:
     """Replace evaluation ``key`` of a dataset and its per-box rows in one transaction.
 
-    ``boxes`` has the columns of ``box_evaluations`` after ``eval_key``.
+    ``boxes`` has the columns of ``box_evaluations`` after ``eval_key``, and may have
+    ``tide_error``: each object's TIDE error (:mod:`.tide_rows`).
     """
     created = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write(dataset_id) as cur:
@@ -89,6 +91,7 @@ def write_evaluation(
         cur.execute(
             "DELETE FROM evaluations WHERE dataset_id = ? AND eval_key = ?", [dataset_id, key]
         )
+        delete_tide_rows(cur, dataset_id, key)
         cur.execute(
             "UPDATE evaluations SET latest = FALSE WHERE dataset_id = ? AND model = ?",
             [dataset_id, model],
@@ -104,6 +107,8 @@ def write_evaluation(
                 """,
                 [dataset_id, key],
             )
+            if "tide_error" in boxes.column_names:
+                insert_tide_rows(cur, dataset_id, key, "_vl_box_eval")
         finally:
             cur.unregister("_vl_box_eval")
         cur.execute(

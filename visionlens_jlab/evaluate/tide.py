@@ -56,15 +56,27 @@ RECALL_POINTS = np.array([x / 100 for x in range(101)])
 
 
 @dataclass
+class TideObjects:
+    """Each object's TIDE error: ``dt_error`` per prediction (an index of
+    :data:`MAIN_ERRORS`, ``Cls`` to ``Bkg``; -1 for a true positive or a prediction past
+    ``max_dets``), ``gt_missed`` per ground truth (a ``Miss``). They are what the summary's
+    ``counts`` count, and every one of them is decided inside its image."""
+
+    dt_error: np.ndarray
+    gt_missed: np.ndarray
+
+
+@dataclass
 class TideErrors:
     """TIDE's summary: ``main``/``special`` dAP per error type in AP points (0-100, as tidecv
     prints them), ``ap`` its AP50 in points, ``counts`` the number of errors of each main
-    type."""
+    type; ``objects`` the error of each object (not part of :meth:`to_dict`)."""
 
     main: dict[str, float]
     special: dict[str, float]
     ap: float
     counts: dict[str, int]
+    objects: TideObjects
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: ``{"main": {...}, "special": {...}, "ap": .., "counts": {...}}``."""
@@ -153,7 +165,29 @@ def tide_errors(
     errors = typed.error[typed.error >= 0]
     counts = {name: int((errors == code).sum()) for code, name in enumerate(MAIN_ERRORS[:5])}
     counts["Miss"] = int(typed.missed.sum())
-    return TideErrors(main, special, base, counts)
+    return TideErrors(main, special, base, counts, _objects(typed, len(dt)))
+
+
+def tide_objects(
+    gt: Boxes,
+    dt: Boxes,
+    similarity: PairSimilarity,
+    *,
+    pos_threshold: float = POS_THRESHOLD,
+    background_threshold: float = BACKGROUND_THRESHOLD,
+    max_dets: int = MAX_DETS,
+) -> TideObjects:
+    """Each object's TIDE error alone (no dAP): what :func:`tide_errors` gives as
+    ``objects``. Every error is decided inside its image, so the objects of some images
+    get the same errors here as in a run over the whole dataset (an edit's rematch)."""
+    typed = _type_predictions(gt, dt, similarity, pos_threshold, background_threshold, max_dets)
+    return _objects(typed, len(dt))
+
+
+def _objects(typed: _Typed, n_dt: int) -> TideObjects:
+    dt_error = np.full(n_dt, -1, dtype=np.int64)
+    dt_error[typed.kept] = typed.error
+    return TideObjects(dt_error, typed.missed.copy())
 
 
 def _type_predictions(

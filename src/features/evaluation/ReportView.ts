@@ -14,7 +14,8 @@ import {
   COUNT_COLUMNS,
   curvePoints,
   fmtMetric,
-  sortRows
+  sortRows,
+  tideFilter
 } from './logic';
 import { IClassRow, IEvaluationReport } from '../../api/types';
 import { ownValue, visibleText } from '../../base/dataText';
@@ -64,7 +65,9 @@ export class ReportView {
       }),
       this._renderConfusion()
     );
-    const tide = tideChart(report.tide);
+    const tide = tideChart(report.tide, errorType =>
+      this.model.setFilter(tideFilter(report, errorType))
+    );
     if (tide) {
       this.node.append(
         h('h4', { text: 'TIDE: AP points each error type costs (IoU 0.5)' }),

@@ -86,6 +86,24 @@ export function cellFilter(
   return label ? { labels: [label] } : null;
 }
 
+/**
+ * The filter a TIDE bar sets: the objects of that error type in the report's
+ * evaluation (a `Miss` is a ground-truth object, the others predictions).
+ */
+export function tideFilter(
+  report: Pick<IEvaluationReport, 'key' | 'model'>,
+  errorType: string
+): IFilter {
+  return {
+    labels: [
+      {
+        source: errorType === 'Miss' ? GROUND_TRUTH : report.model,
+        eval: { key: report.key, tide: [errorType] }
+      }
+    ]
+  };
+}
+
 /** The iou types the evaluate form offers, in its order. */
 export const IOU_TYPES: readonly IouType[] = EVALUATED_KINDS.map(
   k => k.iouType

@@ -2,6 +2,7 @@
  * TIDE's error analysis of a report as a horizontal bar chart: the AP points
  * each error type costs (main types, then false positives / negatives overall),
  * bars scaled to the largest value. Numbers as tidecv prints them (2 decimals).
+ * A main type's bar opens its objects when the report stored them.
  */
 import { h } from '../../base/dom';
 import { IEvaluationReport } from '../../api/types';
@@ -32,11 +33,19 @@ export function barPercent(value: number, largest: number): number {
   return Math.min(100, (value / largest) * 100);
 }
 
-/** The chart of `tide`, or null when the report has none (VOC, keypoints, old). */
-export function tideChart(tide: Tide | null | undefined): HTMLElement | null {
+/**
+ * The chart of `tide`, or null when the report has none (VOC, keypoints, old).
+ * With `open` and objects stored (`tide.objects`), a click on a main type's
+ * bar (or Enter on it) calls `open` with its name.
+ */
+export function tideChart(
+  tide: Tide | null | undefined,
+  open?: (errorType: string) => void
+): HTMLElement | null {
   if (!tide) {
     return null;
   }
+  const opens = open !== undefined && tide.objects === true;
   const values: [string, string, number][] = [
     ...TIDE_MAIN.map(
       ([name, help]) =>
@@ -63,13 +72,22 @@ export function tideChart(tide: Tide | null | undefined): HTMLElement | null {
   values.forEach(([name, help, value], index) => {
     const bar = h('div', { className: 'jp-VisionLens-tideBar' });
     bar.style.width = `${barPercent(value, largest)}%`;
+    const special = index >= TIDE_MAIN.length;
+    const clickable = opens && !special;
     const row = h(
       'div',
       {
         className:
           'jp-VisionLens-tideRow' +
-          (index >= TIDE_MAIN.length ? ' jp-mod-special' : ''),
-        title: `${name}: ${help}`
+          (special ? ' jp-mod-special' : '') +
+          (clickable ? ' jp-VisionLens-evalClickable' : ''),
+        title:
+          `${name}: ${help}` +
+          (clickable
+            ? ' (click to show these objects)'
+            : !special && !opens && open !== undefined
+              ? ' (evaluate again to open these objects)'
+              : '')
       },
       h('span', { className: 'jp-VisionLens-tideName', text: name }),
       h('span', { className: 'jp-VisionLens-tideTrack' }, bar),
@@ -78,6 +96,17 @@ export function tideChart(tide: Tide | null | undefined): HTMLElement | null {
         text: value.toFixed(2)
       })
     );
+    if (clickable && open) {
+      row.tabIndex = 0;
+      row.setAttribute('role', 'button');
+      row.addEventListener('click', () => open(name));
+      row.addEventListener('keydown', event => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          open(name);
+        }
+      });
+    }
     chart.append(row);
   });
   return h(

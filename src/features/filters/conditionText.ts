@@ -117,6 +117,9 @@ function evalTexts(value: unknown): string[] {
   if (e.confused !== undefined) {
     out.push(e.confused ? 'a class confusion' : 'not a class confusion');
   }
+  if (e.tide !== undefined) {
+    out.push(`TIDE error is ${words(e.tide)}`);
+  }
   if (e.iou !== undefined && e.iou !== null) {
     out.push(`IoU ${rangeText(e.iou as IRange)}`);
   }

@@ -94,4 +94,49 @@ describe('tideChart', () => {
       'TIDE: AP points each error type costs (IoU 0.5)'
     );
   });
+
+  it('opens the objects of a main error type when the report stored them', () => {
+    const set: IFilter[] = [];
+    const recording = {
+      ...model,
+      setFilter: (f: IFilter) => set.push(f)
+    } as unknown as IVisionLensModel;
+    const view = new ReportView(recording, report({ ...TIDE, objects: true }));
+    const rows = Array.from(
+      view.node.querySelectorAll<HTMLElement>('.jp-VisionLens-tideRow')
+    );
+    rows[0].click(); // Cls: the model's predictions
+    rows[5].dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' })); // Miss
+    rows[6].click(); // FalsePos: a special type opens nothing
+    expect(set).toEqual([
+      {
+        labels: [
+          { source: 'm1', eval: { key: 'm1--coco-iou0.5', tide: ['Cls'] } }
+        ]
+      },
+      {
+        labels: [
+          {
+            source: 'ground_truth',
+            eval: { key: 'm1--coco-iou0.5', tide: ['Miss'] }
+          }
+        ]
+      }
+    ]);
+    expect(rows[0].getAttribute('role')).toBe('button');
+    expect(rows[6].getAttribute('role')).toBeNull();
+  });
+
+  it('opens nothing for a report stored before the objects were', () => {
+    const set: IFilter[] = [];
+    const recording = {
+      ...model,
+      setFilter: (f: IFilter) => set.push(f)
+    } as unknown as IVisionLensModel;
+    const view = new ReportView(recording, report(TIDE));
+    const row = view.node.querySelector<HTMLElement>('.jp-VisionLens-tideRow');
+    row?.click();
+    expect(set).toEqual([]);
+    expect(row?.title).toContain('evaluate again');
+  });
 });

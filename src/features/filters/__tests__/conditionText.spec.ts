@@ -76,6 +76,14 @@ const EXAMPLES: { [K in keyof Required<IFilter>]: [IFilter, string[]][] } = {
       ['match is TP or FN; latest evaluation of yolo (model yolo)']
     ],
     [
+      {
+        labels: [
+          { source: 'ground_truth', eval: { key: 'k1', tide: ['Miss'] } }
+        ]
+      },
+      ['TIDE error is Miss (ground truth)']
+    ],
+    [
       { labels: [{ measured: { size: ['small'], area: { min: 4 } } }] },
       ['size is small; area ≥ 4']
     ],
