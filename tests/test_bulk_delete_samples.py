@@ -103,6 +103,7 @@ FILL = {
     "selection_rows": "1, s.sample_id, CAST(s.sample_id AS INTEGER), 0.5, [0.5]",
     "map_points": "'map', s.sample_id, 0.5, 0.5",
     "object_tags": "a.ann_id, ['checked']",
+    "track_results": "'m1', a.ann_id, a.sample_id, 'matched', TRUE, 1, 'MT'",
 }
 """A row for every sample (object) of "rich" in each table the fixture leaves empty, so
 that the delete and its undo meet every kind of per-sample row."""

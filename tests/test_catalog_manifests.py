@@ -66,6 +66,7 @@ def test_the_features_declare_their_tables() -> None:
         "box_evaluations",
         "eval_summaries",
         "tide_objects",
+        "track_results",
     }
     assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
     assert by_name["dedup"] == {"duplicate_results"}

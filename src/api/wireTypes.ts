@@ -58,6 +58,8 @@ export interface IWireLabelFilter {
   where?: { [key: string]: IWireCondition };
   /** Evaluation status of the box (see evaluations): key, model, status, error, confused_with, confused, iou, tide (TIDE error types: Cls, Loc, Both, Dupe, Bkg, Miss) */
   eval?: { [key: string]: unknown };
+  /** The object's outcome in a model's latest tracking evaluation (POST datasets/{name}/tracking): model, status (matched, missed, false_positive, ignored, not_evaluated), switched (the object is one side of a match where its identity switched), track_switches ({min, max}: its ground-truth track's identity switches), track_status (MT, PT, ML) */
+  track?: { [key: string]: unknown };
 }
 
 /** A saved version's number (GET .../versions); absent, null, empty or current: the current labels */

@@ -25,6 +25,7 @@ PER_SAMPLE = (
     "classifications",
     "box_evaluations",
     "tide_objects",
+    "track_results",
     "label_quality",
     "object_attributes",
     "sample_attributes",

@@ -3,7 +3,8 @@ imported (:mod:`visionlens_jlab.features` and the package import it).
 
 Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`; ``eval_summaries``:
 schema 1, :mod:`.eval_summaries`, refreshed as a derived structure and rebuilt by step 4;
-``tide_objects``: step 24, :mod:`.tide_rows`), the
+``tide_objects``: step 24, :mod:`.tide_rows`; ``track_results``: step 25,
+:mod:`.tracking.track_results`, with its ``track`` label condition), the
 reads the catalog makes of them (a box's status in a page, an export's evaluation columns, the
 evaluation patches), the ``eval`` label condition with its summary
 clause and its mask from the evaluation index, the eval facets and their stored part, and
@@ -34,6 +35,12 @@ from .eval_summaries import EVAL_SUMMARIES_DDL, STRUCTURE, SUMMARY
 from .store import EVAL_DDL, eval_facet_entries, store_facet_part
 from .tide_rows import TABLE as TIDE_TABLE
 from .tide_rows import create_tide_objects
+from .tracking.track_results import TABLE as TRACK_TABLE
+from .tracking.track_results import (
+    compile_track_condition,
+    create_track_results,
+    parse_track_condition,
+)
 
 MANIFEST = Manifest(
     "evaluation",
@@ -42,8 +49,12 @@ MANIFEST = Manifest(
         Table("box_evaluations", EVAL_DDL[1]),
         Table("eval_summaries", EVAL_SUMMARIES_DDL),
         Table(TIDE_TABLE),
+        Table(TRACK_TABLE),
     ),
-    steps=(Step(24, "add each object's TIDE error", create_tide_objects),),
+    steps=(
+        Step(24, "add each object's TIDE error", create_tide_objects),
+        Step(25, "add each object's outcome in a tracking evaluation", create_track_results),
+    ),
     reads={
         EVAL_BOX_RESULTS: columns_of(EVAL_BOX_RESULTS, "box_evaluations"),
         EVAL_RUNS: columns_of(EVAL_RUNS, "evaluations"),
@@ -59,7 +70,10 @@ MANIFEST = Manifest(
         STRUCTURE,
     ),
     warmers=(warm,),
-    label_conditions=(LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),),
+    label_conditions=(
+        LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),
+        LabelConditionKind("track", compile_track_condition, parse_track_condition),
+    ),
     label_summaries={"eval": eval_summary_clause},
     label_backends=(LabelBackend("evaluation index", "eval", eval_label_mask),),
     facets=(

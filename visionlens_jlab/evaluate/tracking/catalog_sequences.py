@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from ...catalog import Catalog, CatalogError
 from ...catalog.store.schema import GROUND_TRUTH
 from .sequences import MOT_CLASS_IDS, PEDESTRIAN, SequenceData
+from .track_results import SequenceObjects, result_rows, store_track_results
 
 MOT_PROTOCOL = "mot-challenge"
 """Pedestrians evaluated, the distractor classes' matches removed (TrackEval's default)."""
@@ -28,7 +30,7 @@ CLASS_AGNOSTIC = "class-agnostic"
 """Every object evaluated whatever its class."""
 
 _OBJECTS = """
-SELECT f.video_id, f.frame_number, a.track_id, a.x, a.y, a.w, a.h, a.label,
+SELECT f.video_id, f.frame_number, a.track_id, a.ann_id, a.sample_id, a.x, a.y, a.w, a.h, a.label,
        coalesce(a.score, 1.0) AS score,
        coalesce(TRY_CAST(a.attributes->>'consider' AS BOOLEAN), true) AS consider,
        coalesce(TRY_CAST(a.attributes->>'visibility' AS DOUBLE), 1.0) AS visibility
@@ -39,9 +41,12 @@ ORDER BY f.video_id, f.frame_number, a.ann_id
 """
 
 
-def read_sequences(catalog: Catalog, dataset: str, model: str) -> tuple[list[SequenceData], str]:
-    """The dataset's videos as sequences of its ground-truth tracks and ``model``'s, and the
-    protocol their classes call for (:data:`MOT_PROTOCOL` or :data:`CLASS_AGNOSTIC`).
+def read_sequences(
+    catalog: Catalog, dataset: str, model: str
+) -> tuple[list[SequenceData], list[SequenceObjects], str]:
+    """The dataset's videos as sequences of its ground-truth tracks and ``model``'s, the
+    objects behind their rows, and the protocol their classes call for
+    (:data:`MOT_PROTOCOL` or :data:`CLASS_AGNOSTIC`).
     Refused: a dataset without videos, a model without tracks (no ``track_id``)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
@@ -67,10 +72,15 @@ def read_sequences(catalog: Catalog, dataset: str, model: str) -> tuple[list[Seq
         if mot
         else np.full(len(labels), PEDESTRIAN, dtype=np.int64)
     )
-    sequences = []
+    sequences, objects = [], []
     for video_id, name, num_frames in videos:
         g = np.asarray(gt["video_id"]) == video_id
         t = np.asarray(tr["video_id"]) == video_id
+        objects.append(
+            SequenceObjects(
+                gt["ann_id"][g], gt["sample_id"][g], tr["ann_id"][t], tr["sample_id"][t]
+            )
+        )
         sequences.append(
             SequenceData(
                 name=str(name),
@@ -87,7 +97,7 @@ def read_sequences(catalog: Catalog, dataset: str, model: str) -> tuple[list[Seq
                 tr_score=tr["score"][t],
             )
         )
-    return sequences, MOT_PROTOCOL if mot else CLASS_AGNOSTIC
+    return sequences, objects, MOT_PROTOCOL if mot else CLASS_AGNOSTIC
 
 
 def _boxes(columns: dict[str, Any], rows: np.ndarray) -> np.ndarray:
@@ -98,12 +108,20 @@ def evaluate_dataset_tracking(catalog: Catalog, dataset: str, model: str) -> dic
     """The tracking report of ``model`` on ``dataset``'s videos
     (:meth:`~.report.TrackingReport.to_dict` plus ``model``, ``protocol`` and ``text``, the
     printed table); a sequence the engine refuses (an id twice on one frame) is a
-    :class:`CatalogError` naming it."""
+    :class:`CatalogError` naming it. Each object's outcome is stored
+    (:mod:`.track_results`: the ``track`` filter reads it)."""
     from .engine import evaluate_tracking
 
-    sequences, protocol = read_sequences(catalog, dataset, model)
+    sequences, objects, protocol = read_sequences(catalog, dataset, model)
     try:
         report = evaluate_tracking(sequences)
     except ValueError as exc:
         raise CatalogError(str(exc)) from exc
+    rows = [
+        result_rows(o, seq.gt_id, report.details[seq.name])
+        for seq, o in zip(sequences, objects, strict=True)
+    ]
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+    store_track_results(catalog, dataset_id, model, pa.concat_tables(rows))
     return {"model": model, "protocol": protocol, **report.to_dict(), "text": report.summary_text()}

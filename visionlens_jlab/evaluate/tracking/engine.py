@@ -75,6 +75,10 @@ def sequence_details(
     tr_status = np.full(len(seq.tr_frame), TR_IGNORED, dtype=np.int8)
     tr_status[prep.tr_row] = TR_FALSE_POSITIVE
     tr_status[prep.tr_row[m.tr_row]] = TR_MATCHED
+    gt_switched = np.zeros(len(seq.gt_frame), dtype=bool)
+    gt_switched[prep.gt_row[m.gt_row[switched]]] = True
+    tr_switched = np.zeros(len(seq.tr_frame), dtype=bool)
+    tr_switched[prep.tr_row[m.tr_row[switched]]] = True
     return SequenceDetails(
         frame_fp=np.diff(prep.tr_start) - tp,
         frame_fn=np.diff(prep.gt_start) - tp,
@@ -94,6 +98,8 @@ def sequence_details(
         else np.full(prep.num_gt_ids, -1),
         gt_status=gt_status,
         tr_status=tr_status,
+        gt_switched=gt_switched,
+        tr_switched=tr_switched,
     )
 
 

@@ -61,7 +61,9 @@ class SequenceDetails:
     Per ground-truth track (``track_gt_id``): ``track_frames`` present, ``track_matched``,
     ``track_status`` (:data:`TRACK_MOSTLY_TRACKED` ...), ``track_switches``,
     ``track_fragments`` and ``track_assigned_id`` (Identity's tracker id; -1: none).
-    Per input row: ``gt_status`` (:data:`GT_MATCHED` ...) and ``tr_status``.
+    Per input row: ``gt_status`` (:data:`GT_MATCHED` ...) and ``tr_status``, and
+    ``gt_switched`` / ``tr_switched``: the row is one side of a match where the ground
+    truth's identity switched.
     """
 
     frame_fp: np.ndarray
@@ -80,6 +82,8 @@ class SequenceDetails:
     track_assigned_id: np.ndarray
     gt_status: np.ndarray
     tr_status: np.ndarray
+    gt_switched: np.ndarray
+    tr_switched: np.ndarray
 
 
 @dataclass
