@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from ..catalog.query.filter_conditions import bounds, choice_list
 from ..catalog.query.filter_model import LabelCondition
 from ..catalog.query.filters import FilterError, Params
 from ..catalog.query.summary_filters import Add, SourceSql, SummaryClause, has_any
@@ -59,14 +60,10 @@ def parse_eval_condition(value: Any) -> EvalCondition:
         raise FilterError("labels.eval.key must be a string")
     if key is None and model is not None and not isinstance(model, str):
         raise FilterError("labels.eval.model must be a string")
-    lists: dict[str, tuple[str, ...] | None] = {}
-    for name, allowed in (("status", STATUSES), ("error", ERROR_TYPES), ("tide", MAIN_ERRORS)):
-        wanted = value.get(name)
-        if wanted is not None and (
-            not isinstance(wanted, list) or not all(v in allowed for v in wanted)
-        ):
-            raise FilterError(f"labels.eval.{name} must be a list of {list(allowed)}")
-        lists[name] = None if wanted is None else tuple(wanted)
+    lists = {
+        name: choice_list(value.get(name), f"labels.eval.{name}", allowed)
+        for name, allowed in (("status", STATUSES), ("error", ERROR_TYPES), ("tide", MAIN_ERRORS))
+    }
     confused = value.get("confused_with")
     if confused is not None and (
         not isinstance(confused, list) or not all(isinstance(v, str) for v in confused)
@@ -77,23 +74,9 @@ def parse_eval_condition(value: Any) -> EvalCondition:
         raise FilterError("labels.eval.confused must be true or false")
     return EvalCondition(
         key, model if key is None else None, lists["status"], lists["error"],
-        None if confused is None else tuple(confused), flag, _iou(value.get("iou")),
+        None if confused is None else tuple(confused), flag, bounds(value.get("iou"), "labels.eval.iou"),
         lists["tide"],
     )  # fmt: skip
-
-
-def _iou(iou: Any) -> tuple[float | None, float | None] | None:
-    if iou is None:
-        return None
-    if not isinstance(iou, dict) or not set(iou) <= {"min", "max"}:
-        raise FilterError("labels.eval.iou must be an object like {'min': 0.5}")
-    bounds = []
-    for op in ("min", "max"):
-        v = iou.get(op)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise FilterError(f"labels.eval.iou.{op} must be a number")
-        bounds.append(None if v is None else float(v))
-    return bounds[0], bounds[1]
 
 
 def compile_eval_condition(cond: EvalCondition, params: Params) -> str:

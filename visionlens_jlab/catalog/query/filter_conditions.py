@@ -134,3 +134,32 @@ def number_value(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise FilterError(f"{name!r} must be a number")
     return float(value)
+
+
+def choice_list(value: Any, name: str, allowed: Sequence[str]) -> tuple[str, ...] | None:
+    """A condition's list of names out of ``allowed`` (None: not given), or FilterError."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(v in allowed for v in value):
+        raise FilterError(f"{name} must be a list of {list(allowed)}")
+    return tuple(value)
+
+
+def bounds(
+    value: Any, name: str, *, integer: bool = False
+) -> tuple[float | None, float | None] | None:
+    """A condition's ``{"min", "max"}`` (either may be absent; None: not given), numbers
+    (integers with ``integer``), or FilterError."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= {"min", "max"}:
+        example = "{'min': 1}" if integer else "{'min': 0.5}"
+        raise FilterError(f"{name} must be an object like {example}")
+    found: list[float | None] = []
+    for op in ("min", "max"):
+        v = value.get(op)
+        kinds = int if integer else int | float
+        if v is not None and (isinstance(v, bool) or not isinstance(v, kinds)):
+            raise FilterError(f"{name}.{op} must be {'an integer' if integer else 'a number'}")
+        found.append(None if v is None else (int(v) if integer else float(v)))
+    return found[0], found[1]

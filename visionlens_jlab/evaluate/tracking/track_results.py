@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from ...catalog import Catalog
+from ...catalog.query.filter_conditions import bounds, choice_list
 from ...catalog.query.filters import FilterError, Params
 from .report import (
     GT_MATCHED,
@@ -131,7 +132,7 @@ class TrackCondition:
     model: str | None
     status: tuple[str, ...] | None
     switched: bool | None
-    switches: tuple[int | None, int | None] | None
+    switches: tuple[float | None, float | None] | None
     track_status: tuple[str, ...] | None
 
 
@@ -150,35 +151,17 @@ def parse_track_condition(value: Any) -> TrackCondition:
     model = value.get("model")
     if model is not None and not isinstance(model, str):
         raise FilterError("labels.track.model must be a model's name")
-    lists: dict[str, tuple[str, ...] | None] = {}
-    for name, allowed in (("status", STATUSES), ("track_status", TRACK_STATUSES)):
-        wanted = value.get(name)
-        if wanted is not None and (
-            not isinstance(wanted, list) or not all(v in allowed for v in wanted)
-        ):
-            raise FilterError(f"labels.track.{name} must be a list of {list(allowed)}")
-        lists[name] = None if wanted is None else tuple(wanted)
+    lists = {
+        name: choice_list(value.get(name), f"labels.track.{name}", allowed)
+        for name, allowed in (("status", STATUSES), ("track_status", TRACK_STATUSES))
+    }
     switched = value.get("switched")
     if switched is not None and not isinstance(switched, bool):
         raise FilterError("labels.track.switched must be true or false")
     return TrackCondition(
-        model, lists["status"], switched, _range(value.get("track_switches")),
+        model, lists["status"], switched, bounds(value.get("track_switches"), "labels.track.track_switches", integer=True),
         lists["track_status"],
     )  # fmt: skip
-
-
-def _range(value: Any) -> tuple[int | None, int | None] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not set(value) <= {"min", "max"}:
-        raise FilterError("labels.track.track_switches must be an object like {'min': 1}")
-    bounds: list[int | None] = []
-    for op in ("min", "max"):
-        v = value.get(op)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-            raise FilterError(f"labels.track.track_switches.{op} must be an integer")
-        bounds.append(v)
-    return bounds[0], bounds[1]
 
 
 def compile_track_condition(cond: TrackCondition, params: Params) -> str:
