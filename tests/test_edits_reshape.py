@@ -163,3 +163,103 @@ def test_reshape_and_keypoints_refuse_what_the_object_lacks(
         with pytest.raises(edits.EditError, match="reshape its mask"):
             _edit(cat, {"op": "move", "annotation_id": obj["ann_id"], "bbox": [0, 0, 3, 3]})
     assert label_rows(data_dir, "src") == before
+
+
+PLANE = [10.0, 10.0, 50.0, 20.0, 45.0, 40.0, 5.0, 30.0]
+CVAT_LINE = """<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+  <meta><task><labels><label><name>lane</name><type>polyline</type></label></labels></task></meta>
+  <image id="0" name="road.png" width="100" height="80">
+    <polyline label="lane" source="manual" occluded="0" points="1,1;50,40;90,60" z_order="0"/>
+  </image>
+</annotations>
+"""
+
+
+def _shape_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A DOTA folder (one rotated box) and a CVAT export (one polyline), as ``src``."""
+    from PIL import Image
+
+    root = tmp_path / "dota"
+    (root / "images").mkdir(parents=True)
+    (root / "labelTxt").mkdir()
+    Image.new("RGB", (100, 80), "gray").save(root / "images" / "P1.png")
+    (root / "labelTxt" / "P1.txt").write_text(" ".join(f"{v:g}" for v in PLANE) + " plane 0\n")
+    cvat = tmp_path / "cvat"
+    (cvat / "images").mkdir(parents=True)
+    Image.new("RGB", (100, 80), "gray").save(cvat / "images" / "road.png")
+    (cvat / "annotations.xml").write_text(CVAT_LINE)
+    data_dir = tmp_path / "vl"
+    ingest_cli(capsys, data_dir, root, "src")
+    ingest_cli(capsys, data_dir, cvat, "lines")
+    return data_dir
+
+
+def _shape(cat: Catalog, dataset: str) -> dict[str, Any]:
+    with cat.cursor() as cur:
+        cur.execute(
+            "SELECT a.ann_id, a.x, a.y, a.w, a.h, a.area, a.obb, a.polyline FROM annotations a "
+            "JOIN datasets d USING (dataset_id) WHERE d.name = ? ORDER BY a.ann_id LIMIT 1",
+            [dataset],
+        )
+        names = [d[0] for d in cur.description]
+        return dict(zip(names, cur.fetchone() or (), strict=True))
+
+
+def test_a_rotated_box_and_a_polyline_reshaped_move_their_box_and_undo_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rotated box's corners turned (its box their hull, its area the quadrilateral's) and
+    a polyline's points moved, undone to the exact rows; the rotated box leaves for DOTA
+    with its new corners and comes back the same."""
+    from visionlens_jlab.ingest.dota import quad_area
+
+    data_dir = _shape_source(tmp_path, capsys)
+    turned = [20.0, 5.0, 60.0, 25.0, 50.0, 45.0, 10.0, 25.0]
+    with Catalog(data_dir) as cat:
+        before = _shape(cat, "src")
+        _edit(cat, {"op": "reshape", "annotation_id": before["ann_id"], "obb": turned})
+        now = _shape(cat, "src")
+        assert now["obb"] == turned
+        assert (now["x"], now["y"], now["w"], now["h"]) == (10.0, 5.0, 50.0, 40.0)
+        assert now["area"] == pytest.approx(quad_area(turned)) and now["area"] != 50.0 * 40.0
+        line = _shape(cat, "lines")
+        path = [3.0, 70.0, 40.0, 10.0, 95.0, 30.0, 60.0, 75.0]
+        edits.apply_edits(cat, "lines", [{"op": "reshape", "annotation_id": line["ann_id"],
+                                          "polyline": path}], "tester")  # fmt: skip
+        moved = _shape(cat, "lines")
+        assert moved["polyline"] == path
+        assert (moved["x"], moved["y"], moved["w"], moved["h"]) == (3.0, 10.0, 92.0, 65.0)
+        edits.undo(cat, "lines", "tester")
+        assert _shape(cat, "lines") == line
+    out = tmp_path / "out"
+    code, result = run_cli(capsys, data_dir, "export", "src", "--format", "dota", "--out", str(out))
+    assert code == 0, result
+    ingest_cli(capsys, data_dir, out, "again")
+    with Catalog(data_dir) as cat:
+        again = _shape(cat, "again")
+        assert again["obb"] == turned and again["area"] == pytest.approx(now["area"])
+        edits.undo(cat, "src", "tester")
+        assert _shape(cat, "src") == before
+
+
+@pytest.mark.parametrize(
+    ("op", "message"),
+    [
+        ({"obb": [1, 2, 3, 4, 5, 6]}, "a rotated box has 4 corners"),
+        ({"obb": [1, 2, 3, float("nan"), 5, 6, 7, 8]}, "finite numbers in pairs"),
+        ({"obb": [1, 2, 3, 4, 5, 6, 7, 8], "segmentation": [[1, 2, 3, 4, 5, 6]]}, "one of"),
+        ({"polyline": [1, 2, 3, 4]}, "has no polyline to reshape"),
+        ({"obb": [-50, 2, 30, 4, 50, 60, 7, 80]}, "x and y must be >= 0"),
+        ({"obb": [10, 2, 130, 4, 50, 60, 7, 70]}, "past the image"),
+    ],
+)
+def test_bad_point_reshapes_are_refused_and_change_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], op: dict[str, Any], message: str
+) -> None:
+    data_dir = _shape_source(tmp_path, capsys)
+    with Catalog(data_dir) as cat:
+        before = _shape(cat, "src")
+        with pytest.raises(edits.EditError, match=message):
+            _edit(cat, {"op": "reshape", "annotation_id": before["ann_id"], **op})
+        assert _shape(cat, "src") == before

@@ -3,8 +3,8 @@ checks of the new box, mask or keypoints against the object's image and classes.
 
 ``mask`` keeps the object's box (a box drawn first, then given its mask); ``reshape`` moves
 the box to the new mask's extent (a polygon whose vertices were dragged, added or deleted, a
-brushed or erased mask); ``keypoints`` replaces the points, one for one, of an object that
-has keypoints.
+brushed or erased mask), or to the new points' extent of a rotated box or a polyline;
+``keypoints`` replaces the points, one for one, of an object that has keypoints.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from ..catalog.base.errors import CatalogError
 from ..catalog.writes.sample_labels import box_columns
+from ..ingest.dota import quad_area
 from .errors import EditError
 from .mask_ops import mask_columns
 from .operations import Operation
@@ -53,6 +54,8 @@ def changed_state(
             raise EditError(f"relabel: {op.label!r} is not a class of the dataset ({shown})",
                             op.index)  # fmt: skip
         after["label"] = op.label
+    elif op.op == "reshape" and op.points is not None:
+        after.update(_points_of(op, state, size, classes_of))
     elif op.op in ("mask", "reshape"):
         text, mask_area, extent = mask_columns(op.segmentation, size, op.index)
         if op.op == "reshape":
@@ -89,6 +92,35 @@ def _box_of(
                           classes_of(state["source"], op.index), size)  # fmt: skip
     return {"x": columns[1], "y": columns[2], "w": columns[3], "h": columns[4],
             "area": columns[6]}  # fmt: skip
+
+
+def _points_of(
+    op: Operation,
+    state: State,
+    size: tuple[Any, Any],
+    classes_of: Callable[[str, int], set[str]],
+) -> dict[str, Any]:
+    """A reshaped rotated box or polyline: its points (a rotated box: exactly four corners),
+    the box their extent (inside the image), and a rotated box's area its quadrilateral's."""
+    assert op.points is not None
+    column, points = op.points
+    if state.get(column) is None:
+        raise EditError(
+            f"reshape: object {state['ann_id']} has no {column} to reshape "
+            f"(its labels: {', '.join(k.name for k in held_kinds(state)) or 'a box only'})",
+            op.index,
+        )
+    if column == "obb" and len(points) != 8:
+        raise EditError(
+            f"reshape: a rotated box has 4 corners [x1, y1, ..., x4, y4], got {len(points) // 2}",
+            op.index,
+        )
+    xs, ys = points[0::2], points[1::2]
+    extent = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    box = _box_of(op, state, extent, size, classes_of)
+    if column == "obb":
+        box["area"] = quad_area(list(points))
+    return {**box, column: list(points)}
 
 
 def _keypoints(op: Operation, state: State, size: tuple[Any, Any]) -> dict[str, Any]:

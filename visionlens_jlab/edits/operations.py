@@ -15,6 +15,8 @@ An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
   (its box stays: the mask of a drawn box, e.g. from click-to-mask);
 * ``{"op": "reshape", "annotation_id", "segmentation"}``: the mask becomes this one and the
   box its extent (a polygon's vertices dragged, added or deleted; a mask brushed or erased);
+  with ``"obb"`` or ``"polyline"`` instead (the point kinds' columns, ``[x1, y1, x2, ...]``),
+  the rotated box's corners or the line's points become these and the box their extent;
 * ``{"op": "keypoints", "annotation_id", "keypoints": [x1, y1, v1, ...]}``: the object's
   keypoints, one for one (dragged, or their visibility ``v`` toggled: 0, 1 or 2);
 * ``{"op": "accept", "annotation_id"}``: a prediction becomes a new ground-truth object
@@ -36,8 +38,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import GROUND_TRUTH
+from ..records.label_kinds import OBJECT_KINDS
 from .errors import EditError
 from .mask_ops import parse_segmentation
+
+POINT_COLUMNS = tuple(
+    column.name for kind in OBJECT_KINDS for column in kind.columns if column.points == "xy"
+)
+"""The object kinds whose shape is a list of points ``[x1, y1, x2, ...]`` (a rotated box's
+corners, a polyline's points): what a ``reshape`` may give instead of a mask."""
 
 OPS = ("add", "delete", "relabel", "move", "mask", "reshape", "keypoints", "accept", "tag", "untag")
 _ALLOWED = {
@@ -46,7 +55,7 @@ _ALLOWED = {
     "relabel": {"annotation_id", "annotation_ids", "label", "expected"},
     "move": {"annotation_id", "bbox", "expected"},
     "mask": {"annotation_id", "segmentation", "expected"},
-    "reshape": {"annotation_id", "segmentation", "expected"},
+    "reshape": {"annotation_id", "segmentation", *POINT_COLUMNS, "expected"},
     "keypoints": {"annotation_id", "keypoints", "expected"},
     "accept": {"annotation_id", "annotation_ids", "label", "expected"},
     "tag": {"annotation_id", "annotation_ids", "tag", "expected"},
@@ -57,7 +66,6 @@ _REQUIRED = {
     "relabel": ("label",),
     "move": ("bbox",),
     "mask": ("segmentation",),
-    "reshape": ("segmentation",),
     "keypoints": ("keypoints",),
     "tag": ("tag",),
     "untag": ("tag",),
@@ -86,6 +94,8 @@ class Operation:
     """A mask (:func:`~.mask_ops.parse_segmentation`: an RLE dict or a list of polygons)."""
     keypoints: tuple[float, ...] | None = None
     """COCO's flat ``[x1, y1, v1, x2, ...]``."""
+    points: tuple[str, tuple[float, ...]] | None = None
+    """A reshape's new points: the column (``obb``, ``polyline``) and ``[x1, y1, ...]``."""
 
 
 def parse_operations(raw: Any) -> list[Operation]:
@@ -128,7 +138,20 @@ def _parse(index: int, item: Any) -> Operation:
         fields["label"] = _text(item["label"], "label", index)
     if "bbox" in item:
         fields["bbox"] = _bbox(item["bbox"], index)
-    if item.get("segmentation") is not None or op in ("mask", "reshape"):
+    if op == "reshape":
+        shapes = [key for key in ("segmentation", *POINT_COLUMNS) if key in item]
+        if len(shapes) != 1:
+            raise EditError(
+                f"reshape: give the new shape as one of {', '.join(('segmentation', *POINT_COLUMNS))}",
+                index,
+            )
+        if shapes[0] != "segmentation":
+            fields["points"] = (shapes[0], _points(item[shapes[0]], shapes[0], index))
+    if (
+        item.get("segmentation") is not None
+        or op == "mask"
+        or (op == "reshape" and "points" not in fields)
+    ):
         fields["segmentation"] = parse_segmentation(item["segmentation"], index)
     if op == "keypoints":
         fields["keypoints"] = _keypoints(item["keypoints"], index)
@@ -192,6 +215,22 @@ def _keypoints(value: Any, index: int) -> tuple[float, ...]:
             "'keypoints' must be finite numbers in threes: [x1, y1, v1, x2, y2, v2, ...]", index
         )
     return tuple(float(v) for v in flat)
+
+
+def _points(value: Any, name: str, index: int) -> tuple[float, ...]:
+    """A flat ``[x1, y1, x2, y2, ...]`` of finite numbers."""
+    if (
+        not isinstance(value, Sequence)
+        or isinstance(value, str | bytes)
+        or len(value) < 4
+        or len(value) % 2
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value
+        )
+    ):
+        raise EditError(f"{name!r} must be finite numbers in pairs: [x1, y1, x2, y2, ...]", index)
+    return tuple(float(v) for v in value)
 
 
 def _bbox(value: Any, index: int) -> tuple[float, float, float, float]:
