@@ -13,7 +13,7 @@ import pytest
 
 import visionlens_jlab.bulk.merge as merge_module
 from visionlens_jlab.bulk.merge import merge_datasets
-from visionlens_jlab.catalog import Catalog, ConflictError
+from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.embed.spaces import record_space
@@ -103,9 +103,9 @@ def test_a_failed_merge_leaves_everything(
     with pytest.raises(RuntimeError, match="planted"):
         merge_datasets(catalog, "src", "dst", "file_name")
     assert snapshot(catalog) == before
-    with pytest.raises(ConflictError, match="into itself"):
+    with pytest.raises(CatalogError, match="into itself"):
         merge_datasets(catalog, "dst", "dst", "file_name")
-    with pytest.raises(ConflictError, match="--key"):
+    with pytest.raises(CatalogError, match="key must be one of"):
         merge_datasets(catalog, "src", "dst", "path")
 
 
