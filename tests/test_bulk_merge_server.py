@@ -151,7 +151,10 @@ async def test_merge_job_writes_the_merged_rows_and_refuses_bad_requests(
     assert status == 202, answer
     assert (answer["job"]["kind"], answer["job"]["dataset"]) == ("merge", "dst")
     events = await job_events(socket, answer["job"]["id"], "done")
-    assert events[-1]["effects"] == {"data": ["samples", "predictions"], "datasets": "changed"}
+    assert events[-1]["effects"] == {
+        "data": ["samples", "predictions", "fields"],
+        "datasets": "changed",
+    }
     told = await next_event(socket, DATASET_EVENT_SCHEMA_ID)
     assert (told["dataset"], told["change"], told["job"]) == ("dst", "changed", answer["job"]["id"])
     socket.close()

@@ -36,8 +36,11 @@ from .edits import EditsBase
 SUBSET_JOB = JobKind("subset", JobEffects(datasets="created"))
 """A new dataset appears; the source is not changed."""
 
-MERGE_JOB = JobKind("merge", JobEffects(data=("samples", "predictions"), datasets="changed"))
-"""The target gains samples, labels and predictions (its grid reloads), maybe models."""
+MERGE_JOB = JobKind(
+    "merge", JobEffects(data=("samples", "predictions", "fields"), datasets="changed")
+)
+"""The target gains samples (its grid reloads), labels, predictions, the added samples' fields
+and vectors, maybe models and classes."""
 
 
 class SubsetHandler(VisionLensHandler):

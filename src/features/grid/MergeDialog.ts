@@ -4,7 +4,7 @@
  * then start the merge as a job on the server. Matched samples get the other
  * dataset's labels appended, the others are added with their vectors; the
  * jobs panel shows the job and the grid reloads when it is done (the job's
- * effects name samples and predictions: `src/model/jobEffects.ts`).
+ * effects name samples, predictions and fields: `src/model/jobEffects.ts`).
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';

@@ -111,7 +111,7 @@ describe('merge through the client', () => {
     ]);
     const done = await client.waitForJob(started, { intervalMs: 50 });
     expect(done.effects).toEqual({
-      data: ['samples', 'predictions'],
+      data: ['samples', 'predictions', 'fields'],
       datasets: 'changed'
     });
     expect(done.result).toEqual({
