@@ -13,7 +13,7 @@ import pytest
 
 import visionlens_jlab.bulk.merge as merge_module
 from visionlens_jlab.bulk.merge import merge_datasets
-from visionlens_jlab.catalog import Catalog, ConflictError
+from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.embed.spaces import record_space
@@ -54,19 +54,25 @@ def boxes(cat: Catalog, name: str) -> list[tuple[str, str]]:
             "WHERE a.dataset_id = ?", [ds]).fetchall())  # fmt: skip
 
 
+def add_vectors(catalog: Catalog, store: EdgeVectorStore) -> str:
+    """A space both datasets have, a random vector per sample; its name."""
+    space = store.ensure_space("clip", "1", 4).name
+    for name in ("dst", "src"):
+        with catalog.cursor() as cur:
+            ds = catalog.dataset_id(cur, name)
+        ids = queries.sample_ids(catalog, name, None).to_numpy()
+        store.upsert(space, ids, np.random.default_rng(ds).normal(size=(len(ids), 4)),
+                     dataset_ids=ds)  # fmt: skip
+        record_space(catalog, ds, space=space, model="clip", version="1", dim=4,
+                     preprocessing="t", count=len(ids), complete=True, info={})  # fmt: skip
+    return space
+
+
 @pytest.mark.parametrize("key", ["file_name", "image_id"])
 def test_merge_appends_adds_and_reports(catalog: Catalog, tmp_path: Path, key: str) -> None:
     store = EdgeVectorStore(tmp_path / "edge")
     try:
-        space = store.ensure_space("clip", "1", 4).name
-        for name in ("dst", "src"):
-            with catalog.cursor() as cur:
-                ds = catalog.dataset_id(cur, name)
-            ids = queries.sample_ids(catalog, name, None).to_numpy()
-            store.upsert(space, ids, np.random.default_rng(ds).normal(size=(len(ids), 4)),
-                         dataset_ids=ds)  # fmt: skip
-            record_space(catalog, ds, space=space, model="clip", version="1", dim=4,
-                         preprocessing="t", count=len(ids), complete=True, info={})  # fmt: skip
+        space = add_vectors(catalog, store)
         src_before = boxes(catalog, "src")
         result = merge_datasets(catalog, "src", "dst", key, vectors=lambda: store)
         assert (result.matched, result.added, result.labels) == (1, 1, 3)
@@ -103,10 +109,35 @@ def test_a_failed_merge_leaves_everything(
     with pytest.raises(RuntimeError, match="planted"):
         merge_datasets(catalog, "src", "dst", "file_name")
     assert snapshot(catalog) == before
-    with pytest.raises(ConflictError, match="into itself"):
+    with pytest.raises(CatalogError, match="into itself"):
         merge_datasets(catalog, "dst", "dst", "file_name")
-    with pytest.raises(ConflictError, match="--key"):
+    with pytest.raises(CatalogError, match="key must be one of"):
         merge_datasets(catalog, "src", "dst", "path")
+
+
+def test_a_merge_cancelled_after_its_vectors_leaves_everything(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """A job's progress callback raising (its cancel) once the vectors are copied: they are
+    removed again and no catalog row is written."""
+    store = EdgeVectorStore(tmp_path / "edge")
+    try:
+        space = add_vectors(catalog, store)
+        before, vectors_before = snapshot(catalog), store.count(space)
+        stages: list[str] = []
+
+        def cancel_at_rows(stage: str, _fraction: float) -> None:
+            stages.append(stage)
+            if stage == "writing rows":
+                raise RuntimeError("cancelled")
+
+        with pytest.raises(RuntimeError, match="cancelled"):
+            merge_datasets(catalog, "src", "dst", "file_name", vectors=lambda: store,
+                           progress=cancel_at_rows)  # fmt: skip
+        assert stages == ["reading samples", "copying vectors", "writing rows"]
+        assert snapshot(catalog) == before and store.count(space) == vectors_before
+    finally:
+        store.close()
 
 
 def test_the_cli_merges_and_reports(catalog: Catalog, tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ import {
   IDeleteSamplesRequest,
   IDeleteSamplesResult,
   IExportRequest,
+  IMergeRequest,
   ISubsetRequest
 } from './exportTypes';
 import { SelectionTransport } from './selectionClient';
@@ -273,6 +274,10 @@ export class VisionLensClient
 
   async startSubset(dataset: string, request: ISubsetRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/subset`, request);
+  }
+
+  async startMerge(dataset: string, request: IMergeRequest): Promise<IJob> {
+    return this._started(`datasets/${enc(dataset)}/merge`, request);
   }
 
   async deleteViewLabels(

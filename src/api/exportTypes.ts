@@ -10,6 +10,7 @@ import type {
   IWireEditsDeleteLabelsRequest,
   IWireEditsDeleteSamplesRequest,
   IWireDeleteSamplesResult,
+  IWireMergeRequest,
   IWireSubsetRequest,
   IWireVersionInfo
 } from './wireTypes';
@@ -34,6 +35,12 @@ export type IExportResult = IWireExportResult;
  * a new dataset `to` (visionlens_jlab/handlers/bulk.py).
  */
 export type ISubsetRequest = IWireSubsetRequest;
+
+/**
+ * The body of `POST /datasets/{name}/merge`: the dataset `from` merged into
+ * `name`, samples matched by `key` (visionlens_jlab/handlers/bulk.py).
+ */
+export type IMergeRequest = IWireMergeRequest;
 
 /**
  * The body of `POST /datasets/{name}/edits/delete_labels`: the labels of

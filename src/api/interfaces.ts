@@ -46,6 +46,7 @@ import {
   IDeleteSamplesResult,
   IExportRequest,
   ILabelVersion,
+  IMergeRequest,
   ISubsetRequest
 } from './exportTypes';
 import { IPatchesPage, IPatchQuery } from './patchTypes';
@@ -208,6 +209,8 @@ export interface IVisionLensClient {
   startExport(dataset: string, request: IExportRequest): Promise<IJob>;
   /** Start a job copying a view of `dataset` into a new dataset. */
   startSubset(dataset: string, request: ISubsetRequest): Promise<IJob>;
+  /** Start a job merging the dataset `request.from` into `dataset`. */
+  startMerge(dataset: string, request: IMergeRequest): Promise<IJob>;
   /**
    * Delete the labels of one source on a view's samples as one undoable
    * batch; with `dry_run` only count them.

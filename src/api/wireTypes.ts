@@ -1740,6 +1740,14 @@ export interface IWireSubsetRequest {
   filter?: IWireFilter | null;
 }
 
+/** The body of `POST /datasets/{name}/merge`. */
+export interface IWireMergeRequest {
+  /** the dataset merged (it stays as it is) */
+  from: string;
+  /** what matches two samples: the file name, or the source's image id */
+  key: 'file_name' | 'image_id';
+}
+
 /** The body of `POST /datasets/{name}/edits/delete_labels`. */
 export interface IWireEditsDeleteLabelsRequest {
   /** ground_truth or a model's name */

@@ -235,6 +235,7 @@ export namespace CommandIDs {
   export const openBlindSpots = 'visionlens:open-blindspots';
   export const exportView = 'visionlens:export-view';
   export const subsetView = 'visionlens:subset-view';
+  export const mergeInto = 'visionlens:merge-into';
   export const deleteViewLabels = 'visionlens:delete-view-labels';
   export const openPatches = 'visionlens:open-patches';
   export const labelStudio = 'visionlens:label-studio';

@@ -26,13 +26,16 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..catalog import Catalog, ConflictError, NotFoundError
+from ..catalog import Catalog, CatalogError, NotFoundError
 from ..catalog.derived import Change, Kind, apply_change
 from ..vectors import VectorStore
 from .subset import VECTOR_CHUNK, remove_vectors
 
 KEYS = {"file_name": "file_name", "image_id": "source_image_id"}
 """The ``--key`` choices and the samples column each matches on."""
+
+Rows = list[tuple[int, str, int | None, int | None]]
+"""Samples as (sample_id, key, width, height)."""
 
 
 @dataclass
@@ -56,6 +59,14 @@ class MergeResult:
         return asdict(self)
 
 
+def check_merge(catalog: Catalog, source: str, target: str, key: str) -> None:
+    """What a merge would refuse before it starts, nothing written: a bad key, a dataset
+    merged into itself, an unknown source (:class:`CatalogError`), an unknown target
+    (:class:`NotFoundError`), a sample without the key or a key two samples share."""
+    with catalog.cursor() as cur:
+        _read_both(cur, catalog, source, target, key)
+
+
 def merge_datasets(
     catalog: Catalog,
     source: str,
@@ -63,17 +74,14 @@ def merge_datasets(
     key: str,
     *,
     vectors: Callable[[], VectorStore] | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> MergeResult:
-    """Merge the samples of ``source`` into ``target``, matched by ``key``."""
-    if key not in KEYS:
-        raise ConflictError(f"--key must be one of {', '.join(KEYS)}, got {key!r}")
-    if source == target:
-        raise ConflictError("a dataset cannot be merged into itself")
-    column = KEYS[key]
+    """Merge the samples of ``source`` into ``target``, matched by ``key``. ``progress``
+    hears each stage (a job's may raise to cancel: nothing of the merge is kept)."""
+    report = progress or (lambda _stage, _fraction: None)
+    report("reading samples", 0.0)
     with catalog.cursor() as cur:
-        src_id, dst_id = catalog.dataset_id(cur, source), catalog.dataset_id(cur, target)
-        src = _samples(cur, src_id, column, source, key)
-        dst = _samples(cur, dst_id, column, target, key)
+        src_id, dst_id, src, dst = _read_both(cur, catalog, source, target, key)
         spaces = [r[0] for r in cur.execute(
             "SELECT s.space FROM vector_spaces s JOIN vector_spaces t "
             "ON t.space = s.space AND t.dataset_id = ? WHERE s.dataset_id = ? ORDER BY 1",
@@ -107,9 +115,11 @@ def merge_datasets(
         counts: dict[str, int] = {}
         if spaces and len(added):
             if vectors is None:
-                raise ConflictError(f"{source!r} has embeddings but no vector store is open")
+                raise CatalogError(f"{source!r} has embeddings but no vector store is open")
+            report("copying vectors", 0.2)
             store = vectors()
             counts = _copy_vectors(store, spaces, added_old, added, dst_id, written)
+        report("writing rows", 0.6)
         with catalog.write(dst_id) as cur:
             result = _merge_rows(cur, catalog, src_id, dst_id, ids.ann_base, old, mapping,
                                  added, counts)  # fmt: skip
@@ -124,9 +134,27 @@ def merge_datasets(
         catalog.end_ingest(ids)
 
 
+def _read_both(
+    cur: duckdb.DuckDBPyConnection, catalog: Catalog, source: str, target: str, key: str
+) -> tuple[int, int, Rows, Rows]:
+    """Both datasets' ids and samples, or the refusal of :func:`check_merge`."""
+    if key not in KEYS:
+        raise CatalogError(f"the key must be one of {', '.join(KEYS)}, got {key!r}")
+    if source == target:
+        raise CatalogError("a dataset cannot be merged into itself")
+    dst_id = catalog.dataset_id(cur, target)
+    try:
+        src_id = catalog.dataset_id(cur, source)
+    except NotFoundError:  # a name the request gave, not the dataset it is about
+        raise CatalogError(f"no dataset named {source!r} to merge from") from None
+    column = KEYS[key]
+    return (src_id, dst_id, _samples(cur, src_id, column, source, key),
+            _samples(cur, dst_id, column, target, key))  # fmt: skip
+
+
 def _samples(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, column: str, name: str, key: str
-) -> list[tuple[int, str, int | None, int | None]]:
+) -> Rows:
     rows = cur.execute(
         f"SELECT sample_id, {column}, width, height FROM samples WHERE dataset_id = ? "  # noqa: S608 - a column of KEYS
         "ORDER BY sample_id",
@@ -135,9 +163,9 @@ def _samples(
     seen: set[str] = set()
     for _, k, _, _ in rows:
         if k is None:
-            raise NotFoundError(f"a sample of {name!r} has no {key}: merge by the other key")
+            raise CatalogError(f"a sample of {name!r} has no {key}: merge by the other key")
         if k in seen:
-            raise ConflictError(f"{name!r} has two samples of {key} {k!r}: merge by the other key")
+            raise CatalogError(f"{name!r} has two samples of {key} {k!r}: merge by the other key")
         seen.add(k)
     return [(int(r[0]), str(r[1]), r[2], r[3]) for r in rows]
 

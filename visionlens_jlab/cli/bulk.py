@@ -7,6 +7,10 @@ results, tags, fields and embeddings' vectors copied; media shared).
 vector of theirs as one undoable batch (visionlens_jlab/bulk/delete_samples.py; through
 ``POST /datasets/{name}/edits/delete_samples`` when a server owns the data directory).
 
+``visionlens merge SRC --into DST --key file_name|image_id``: SRC's samples merged into DST
+(visionlens_jlab/bulk/merge.py; through ``POST /datasets/{DST}/merge`` when a server owns
+the data directory).
+
 ``visionlens delete NAME (--filter JSON | --tag T | --selection ID) --labels SOURCE --yes``:
 the labels of SOURCE on the view's samples deleted as one undoable batch of the edit log
 (visionlens_jlab/bulk/delete_labels.py; through ``POST /datasets/{name}/edits/delete_labels``
@@ -213,9 +217,9 @@ def cmd_delete_samples(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_merge(args: argparse.Namespace) -> dict[str, Any]:
-    """Merge ``dataset`` into ``--into`` on the catalog (no server may own it: the merge
-    has no REST route yet) and return what it did and refused."""
-    from .common import CliError, run_local_or_remote
+    """Merge ``dataset`` into ``--into``, here or through the server (its job), and return
+    what it did and refused."""
+    from .common import job_result, run_local_or_remote
 
     def local(catalog: Any) -> dict[str, Any]:
         from ..bulk.merge import merge_datasets
@@ -230,7 +234,8 @@ def cmd_merge(args: argparse.Namespace) -> dict[str, Any]:
             vectors.close()
 
     def remote(client: Any) -> dict[str, Any]:
-        raise CliError("merge runs on a catalog no server holds: stop the server first")
+        body = {"from": args.dataset, "key": args.key}
+        return job_result(client, client.post_json(f"datasets/{args.into}/merge", body))
 
     result = run_local_or_remote(args, local, remote)
     if not args.json:

@@ -4,6 +4,11 @@
 is what ``visionlens subset --json`` prints. What the copy would refuse (an unknown dataset,
 a bad filter or name, a name taken) is a 400/404/409 before any job starts.
 
+``POST /datasets/{name}/merge`` body ``{from, key}`` merges the dataset ``from`` into
+``name`` as a job (202); its result is what ``visionlens merge --json`` prints. What the merge
+would refuse (a bad key, the dataset itself, an unknown source, a key two samples share) is a
+400 before any job starts; an unknown ``name`` a 404.
+
 ``POST /datasets/{name}/edits/delete_labels`` body ``{filter, source}`` deletes the labels of
 ``source`` on the view's samples as one batch of the edit log (undoable), answered like an
 edit and told to every open lab as a labels event.
@@ -22,6 +27,7 @@ from jupyter_server.auth.decorator import authorized
 
 from ..bulk.delete_labels import delete_view_labels
 from ..bulk.delete_samples import delete_view_samples
+from ..bulk.merge import check_merge, merge_datasets
 from ..bulk.subset import check_subset, subset_dataset
 from ..jobs import JobContext, JobEffects, JobKind
 from .base import VisionLensHandler
@@ -29,6 +35,12 @@ from .edits import EditsBase
 
 SUBSET_JOB = JobKind("subset", JobEffects(datasets="created"))
 """A new dataset appears; the source is not changed."""
+
+MERGE_JOB = JobKind(
+    "merge", JobEffects(data=("samples", "predictions", "fields"), datasets="changed")
+)
+"""The target gains samples (its grid reloads), labels, predictions, the added samples' fields
+and vectors, maybe models and classes."""
 
 
 class SubsetHandler(VisionLensHandler):
@@ -52,6 +64,28 @@ class SubsetHandler(VisionLensHandler):
 
         await self.submit_job(SUBSET_JOB, run, title=f"New dataset {new_name} from {name}",
                               dataset=name)  # fmt: skip
+
+
+class MergeHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        source, key = body["from"], body["key"]
+        catalog, app = self.catalog, self.app
+        await self.run_blocking(lambda: check_merge(catalog, source, name, key))
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            def progress(stage: str, fraction: float) -> None:
+                ctx.check_cancelled()  # raised here, nothing of the merge is kept
+                ctx.stage(stage, fraction=fraction)
+
+            result = merge_datasets(
+                catalog, source, name, key, vectors=app.vector_store, progress=progress
+            )
+            return result.to_dict()
+
+        await self.submit_job(MERGE_JOB, run, title=f"Merge {source} into {name}", dataset=name)
 
 
 class DeleteLabelsHandler(EditsBase):
@@ -93,6 +127,7 @@ class DeleteSamplesHandler(EditsBase):
 
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/subset", SubsetHandler),
+    (r"/datasets/(?P<name>[^/]+)/merge", MergeHandler),
     (r"/datasets/(?P<name>[^/]+)/edits/delete_labels", DeleteLabelsHandler),
     (r"/datasets/(?P<name>[^/]+)/edits/delete_samples", DeleteSamplesHandler),
 ]

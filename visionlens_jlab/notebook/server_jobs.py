@@ -1,6 +1,7 @@
 """The server jobs a notebook starts on a dataset and waits for with a progress bar:
-``ds.embed(...)``, ``ds.export(...)``, ``ds.subset(...)``, ``ds.predict(...)``. Interrupting the cell cancels
-the job; the server alone writes the catalog."""
+``ds.embed(...)``, ``ds.export(...)``, ``ds.subset(...)``, ``ds.merge(...)``,
+``ds.predict(...)``. Interrupting the cell cancels the job; the server alone writes the
+catalog."""
 
 from __future__ import annotations
 
@@ -127,6 +128,19 @@ class ServerJobsMixin:
         body = {"to": name, "filter": filter_body(filter)}
         answer = self._client.post_json(dataset_path(self.name, "subset"), body)
         return dict(job_result(self._client, answer["job"], "subset", show=progress))
+
+    def merge(self, source: str, *, key: str, progress: bool = True) -> dict[str, Any]:
+        """Merge the samples of the dataset ``source`` into this one, matched by ``key``
+        (``'file_name'``, or ``'image_id'``: the source's image id), as a server job. A
+        matched sample keeps this dataset's row and gets ``source``'s labels appended; an
+        unmatched one is added with its tags, fields and vectors. Returns ``{source, target,
+        key, matched, added, labels, size_conflicts, missing_classes, vectors}``: a key
+        matching samples of different image sizes is left out and listed, the classes this
+        dataset lacked are added and listed. ``source`` is not changed; a failure changes
+        nothing. Interrupting the cell cancels the job."""
+        body = {"from": source, "key": key}
+        answer = self._client.post_json(dataset_path(self.name, "merge"), body)
+        return dict(job_result(self._client, answer["job"], "merge", show=progress))
 
     def predict(
         self,

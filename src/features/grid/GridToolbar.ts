@@ -21,6 +21,7 @@ import {
   toolbarSpacer
 } from '../../ui/toolbar';
 import { SearchBar } from './SearchBar';
+import { viewActionItems } from './viewActions';
 import { SelectionCode } from './SelectionCode';
 import { VersionBanner } from '../../ui/VersionBanner';
 
@@ -137,27 +138,7 @@ export class GridToolbar extends Panel {
           className: 'jp-VisionLens-openEvaluation'
         })
       ],
-      [
-        'export',
-        commandButton(commands, CommandIDs.exportView, {
-          label: 'Export…',
-          className: 'jp-VisionLens-exportView'
-        })
-      ],
-      [
-        'subset',
-        commandButton(commands, CommandIDs.subsetView, {
-          label: 'New dataset from view…',
-          className: 'jp-VisionLens-subsetView'
-        })
-      ],
-      [
-        'delete-labels',
-        commandButton(commands, CommandIDs.deleteViewLabels, {
-          label: 'Delete labels…',
-          className: 'jp-VisionLens-deleteViewLabels'
-        })
-      ],
+      ...viewActionItems(commands),
       [
         'patches',
         commandButton(commands, CommandIDs.openPatches, {

@@ -341,6 +341,9 @@ export class GridWidget extends Widget {
     if (change.dataset !== query.dataset) {
       return;
     }
+    if (change.kind === 'samples') {
+      this._fetchDatasetTotal(); // samples added (a merge) or deleted: "of M" changes too
+    }
     if (changeMovesRows(query, change)) {
       this._resetPages(true);
     } else {

@@ -28,6 +28,7 @@ import {
 import { LabelTypeSettings } from '../../model/labels';
 import { exportView } from './ExportDialog';
 import { subsetView } from './SubsetDialog';
+import { mergeInto } from './MergeDialog';
 import { deleteViewLabels } from './DeleteLabelsDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
 import { GridWidget } from './GridWidget';
@@ -276,6 +277,27 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.mergeInto, {
+      label: 'Merge another dataset into this one…',
+      caption:
+        "Merge another dataset's samples into the open one, matched by file name or image id: labels appended, the others added with their embeddings, size conflicts and new classes reported (a job)",
+      execute: async () => {
+        await model.restored;
+        const dataset = model.dataset;
+        const title = 'Merge another dataset';
+        if (!dataset) {
+          await showErrorMessage(title, 'Open a dataset first.');
+          return;
+        }
+        try {
+          if (await mergeInto(model, dataset)) {
+            await app.commands.execute(CommandIDs.openJobs);
+          }
+        } catch (error) {
+          await showErrorMessage(title, (error as Error).message);
+        }
+      }
+    });
     app.commands.addCommand(CommandIDs.deleteViewLabels, {
       label: 'Delete labels of view…',
       caption:
@@ -313,6 +335,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
     for (const command of [
       CommandIDs.exportView,
       CommandIDs.subsetView,
+      CommandIDs.mergeInto,
       CommandIDs.deleteViewLabels,
       CommandIDs.labelStudio
     ]) {

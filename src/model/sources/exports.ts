@@ -6,6 +6,7 @@
 import {
   IExportRequest,
   IFilter,
+  IMergeRequest,
   ISubsetRequest,
   IJob,
   ILabelVersion,
@@ -61,6 +62,17 @@ export async function startSubset(
   request: ISubsetRequest
 ): Promise<IJob> {
   const job = await model.client.startSubset(dataset, request);
+  void model.jobs.refresh();
+  return job;
+}
+
+/** Start the job merging the dataset `request.from` into `dataset`. */
+export async function startMerge(
+  model: IVisionLensModel,
+  dataset: string,
+  request: IMergeRequest
+): Promise<IJob> {
+  const job = await model.client.startMerge(dataset, request);
   void model.jobs.refresh();
   return job;
 }
