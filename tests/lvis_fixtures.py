@@ -150,7 +150,9 @@ def lvis_api(gt_path: Path, results: list[dict[str, Any]], iou_type: str) -> Any
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             lvis_gt = LVIS(str(gt_path))
-            lvis_dt = LVISResults(lvis_gt, [dict(r) for r in results], max_dets=300)
+            # each prediction says where it came from (LVISResults renumbers those it keeps)
+            copies = [dict(r, source_index=k) for k, r in enumerate(results)]
+            lvis_dt = LVISResults(lvis_gt, copies, max_dets=300)
             ev = LVISEval(lvis_gt, lvis_dt, iou_type)
             ev.run()
     finally:
