@@ -256,3 +256,33 @@ async def test_rest_lvis(vl_app: Any, api: Any, wait_job: Any, tmp_path: Path) -
                                             "iou_type": "keypoints"}
     )  # fmt: skip
     assert status == 400
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_class_wide_accumulation_is_pycocotools_per_class(seed: int) -> None:
+    """``accumulate_lvis`` (every class at once) equals the per-class accumulation COCO uses
+    (pycocotools' arithmetic, line for line) bit for bit, at an extra threshold too."""
+    from visionlens_jlab.evaluate.coco import IOU_THRESHOLDS, accumulate_coco, match_coco
+    from visionlens_jlab.evaluate.lvis import (
+        LVIS_MAX_DETS,
+        accumulate_lvis,
+        cap_per_image,
+        federated,
+    )
+    from visionlens_jlab.evaluate.similarity import box_similarity
+
+    from .evaluate_fixtures import coco_input
+
+    gt, boxes, _ = synthetic_lvis(seed, n_images=200, n_cats=40, crowded=3, masks=False)
+    inp = coco_input(gt, boxes)
+    n_cats = len(inp.classes)
+    keep = cap_per_image(inp.dt) & federated(inp.gt, inp.dt, n_cats, np.zeros(0, np.int64))
+    thresholds = np.append(IOU_THRESHOLDS, 0.33)
+    match = match_coco(
+        inp.gt, inp.dt, n_cats, thresholds, max_det=LVIS_MAX_DETS,
+        similarity=box_similarity(inp.gt, inp.dt), keep=keep,
+    )  # fmt: skip
+    want = accumulate_coco(inp.gt, inp.dt, match, n_cats, (LVIS_MAX_DETS,))
+    got = accumulate_lvis(inp.gt, inp.dt, match, n_cats)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert (want[0] > 0).sum() > 1000 and ((want[0] > 0) & (want[0] < 1)).any()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .boxes import Boxes
-from .coco import IOU_THRESHOLDS, CocoMatch, accumulate_coco, match_coco
+from .coco import IOU_THRESHOLDS, RECALL_THRESHOLDS, CocoMatch, match_coco
 from .similarity import PairSimilarity
 
 LVIS_MAX_DETS = 300
@@ -99,7 +99,7 @@ def evaluate_lvis(
     # Unmatched predictions of a not-exhaustive class: ignored, in every area and threshold.
     cols = np.flatnonzero(not_exhaustive)
     match.dt_ignored[:, :, cols] |= ~match.matched[:, :, cols]
-    precision, recall = accumulate_coco(gt, dt, match, n_cats, (LVIS_MAX_DETS,))
+    precision, recall = accumulate_lvis(gt, dt, match, n_cats)
     stats = summarize_lvis(precision, recall, thresholds, sets.frequency)
     return LvisResult(match, precision, recall, stats)
 
@@ -131,3 +131,68 @@ def summarize_lvis(
     for a, name in enumerate(AREA_NAMES[1:], start=1):
         out[f"AR{name[0]}@{LVIS_MAX_DETS}"] = _mean_defined(r[std][:, :, a])
     return {name: out[name] for name in LVIS_STAT_NAMES}
+
+
+def accumulate_lvis(
+    gt: Boxes, dt: Boxes, match: CocoMatch, n_cats: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~.coco.accumulate_coco` with one maxDets (every kept prediction), every class
+    at once: precision ``(T, R, K, A, 1)`` and recall ``(T, K, A, 1)``, bit for bit.
+
+    LVIS has ~1200 classes, and a cell per (class, area) in Python was most of its time.
+    The running sums restart at each class's first prediction; the precision envelope (the
+    maximum to the right, within the class) is taken on integer ranks offset per class, and
+    the recall thresholds are found on the integer true-positive counts (``tp / n_gt >= r``
+    exactly when ``tp >= m``, ``m`` the least integer for which the float division reaches
+    ``r``), so nothing is rounded differently from pycocotools' per-class arrays."""
+    n_t, n_r, n_a = len(match.thresholds), len(RECALL_THRESHOLDS), match.gt_ignored.shape[0]
+    precision = -np.ones((n_t, n_r, n_cats, n_a, 1))
+    recall = -np.ones((n_t, n_cats, n_a, 1))
+    kept = np.flatnonzero(match.kept)
+    order = kept[np.lexsort((match.rank[kept], dt.image[kept], -dt.score[kept], dt.cat[kept]))]
+    for a in range(n_a):
+        npig = np.bincount(gt.cat[~match.gt_ignored[a]], minlength=n_cats)
+        sel = order[npig[dt.cat[order]] > 0]
+        cat = dt.cat[sel]
+        has_gt = np.flatnonzero(npig > 0)
+        precision[:, :, has_gt, a, 0] = 0.0  # classes without a prediction stay 0
+        recall[:, has_gt, a, 0] = 0.0
+        if not len(sel):
+            continue
+        cats, start, size = np.unique(cat, return_index=True, return_counts=True)
+        seg = np.repeat(np.arange(len(cats)), size)
+        ignored = match.dt_ignored[a][:, sel]
+        matched = match.matched[a][:, sel]
+        tp_sum = _segment_cumsum(matched & ~ignored, start)
+        fp_sum = _segment_cumsum(~matched & ~ignored, start)
+        tp_f, fp_f = tp_sum.astype(float), fp_sum.astype(float)
+        pr = tp_f / (fp_f + tp_f + np.spacing(1))
+        last = start + size - 1
+        recall[:, cats, a, 0] = tp_f[:, last] / npig[cats]
+        # least integer m with m / n_gt >= r, per (class, recall threshold)
+        k_gt = npig[cats][:, None]
+        m = np.ceil(RECALL_THRESHOLDS[None, :] * k_gt).astype(np.int64)
+        m += m / k_gt < RECALL_THRESHOLDS[None, :]
+        m -= (m > 0) & ((m - 1) / k_gt >= RECALL_THRESHOLDS[None, :])
+        big = int(npig.max()) + 2
+        queries = (m + np.arange(len(cats))[:, None] * big).ravel()
+        ends = (start + size)[:, None]
+        padded = np.concatenate([pr, np.zeros((n_t, 1))], axis=1)  # index len(sel): a 0
+        for t in range(n_t):
+            at = np.searchsorted(tp_sum[t] + seg * big, queries, side="left").reshape(m.shape)
+            at = np.minimum(at, ends)  # not found: the class's end (an empty block)
+            # the maximum of pr from each threshold's index to the class's end: maxima of
+            # the blocks between consecutive indices, then the maximum to the right
+            following = np.concatenate([at[:, 1:], ends], axis=1)
+            blocks = np.maximum.reduceat(padded[t], at.ravel()).reshape(at.shape)
+            blocks[following <= at] = 0.0  # an empty block (reduceat gives its first value)
+            precision[t, :, cats, a, 0] = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1]
+    return precision, recall
+
+
+def _segment_cumsum(flags: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Running sums of ``flags`` (``(T, n)``) along axis 1, restarting at each segment."""
+    steps = flags.astype(np.int64)
+    # each segment's first step takes back the previous segment's total: one cumsum
+    steps[:, start[1:]] -= np.add.reduceat(flags, start, axis=1, dtype=np.int64)[:, :-1]
+    return np.cumsum(steps, axis=1)
