@@ -29,12 +29,12 @@ STATUS = {"tp": 0, "fp": 1, "fn": 2, "ignored": 3}
 
 
 @pytest.fixture(scope="module")
-def lvis_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def lvis_data(tmp_path_factory: pytest.TempPathFactory) -> dict[Any, Any]:
     """Per seed: the synthetic files, ingested as dataset ``lv{seed}`` with models ``boxes``
     (bbox results) and ``masks`` (segm results)."""
     root = tmp_path_factory.mktemp("lvis")
     data = root / "data"
-    out: dict[str, Any] = {"data": data}
+    out: dict[Any, Any] = {"data": data}
     with Catalog(data) as catalog:
         for seed in SEEDS:
             folder = root / f"s{seed}"
@@ -83,7 +83,7 @@ def _lvis_statuses(ev: Any, results: list[dict[str, Any]], n_gt: int) -> tuple[l
 @pytest.mark.parametrize("iou_type", ["bbox", "segm"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lvis_equals_hotcoco_and_the_lvis_api(
-    lvis_data: dict[str, Any], seed: int, iou_type: str
+    lvis_data: dict[Any, Any], seed: int, iou_type: str
 ) -> None:
     gt_path, gt, results = lvis_data[seed]
     results = results[iou_type]
@@ -113,7 +113,7 @@ def test_lvis_equals_hotcoco_and_the_lvis_api(
 
 
 def test_not_exhaustive_and_negative_sets_change_the_numbers(
-    lvis_data: dict[str, Any], tmp_path: Path
+    lvis_data: dict[Any, Any], tmp_path: Path
 ) -> None:
     """Without the federated sets (lists emptied), unverified classes are not evaluated and
     not-exhaustive ones count their false positives: other numbers, still hotcoco's."""
@@ -137,7 +137,7 @@ def test_not_exhaustive_and_negative_sets_change_the_numbers(
     assert report.stats["AP"] != pytest.approx(federated.stats["AP"], abs=1e-6)
 
 
-def test_ingest_keeps_the_lvis_fields(lvis_data: dict[str, Any], tmp_path: Path) -> None:
+def test_ingest_keeps_the_lvis_fields(lvis_data: dict[Any, Any], tmp_path: Path) -> None:
     _, gt, _ = lvis_data[1]
     with Catalog(lvis_data["data"]) as catalog, catalog.cursor() as cur:
         frequencies = cur.execute(
@@ -167,7 +167,7 @@ def test_ingest_keeps_the_lvis_fields(lvis_data: dict[str, Any], tmp_path: Path)
     assert "coco_bad_category_frequency" in json.dumps(summary.warnings)
 
 
-def test_refusals(lvis_data: dict[str, Any], tmp_path: Path) -> None:
+def test_refusals(lvis_data: dict[Any, Any], tmp_path: Path) -> None:
     """A dataset without LVIS's per-image lists is refused with what to do; so are iou types
     LVIS does not define and version diffs."""
     _, gt, results = lvis_data[2]
@@ -192,7 +192,7 @@ def test_refusals(lvis_data: dict[str, Any], tmp_path: Path) -> None:
             diff_versions(catalog, "lv2", "current", "current", model="boxes", protocol="lvis")
 
 
-def test_catalog_before_the_frequency_step(lvis_data: dict[str, Any], tmp_path: Path) -> None:
+def test_catalog_before_the_frequency_step(lvis_data: dict[Any, Any], tmp_path: Path) -> None:
     """A catalog written before step 24 (no ``categories.frequency``) opens, migrates, keeps
     its rows and evaluates LVIS with APr/APc/APf undefined and a warning saying why."""
     import shutil
@@ -221,7 +221,7 @@ def test_catalog_before_the_frequency_step(lvis_data: dict[str, Any], tmp_path: 
     assert any("frequency" in w for w in report.warnings)
 
 
-def test_cli_json(lvis_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_cli_json(lvis_data: dict[Any, Any], monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     data = str(lvis_data["data"])
     argv = ["evaluate", "lv1", "--model", "masks", "--protocol", "lvis", "--iou-type", "segm"]
     code, out, _ = _run(monkeypatch, capsys, [*argv, "--data-dir", data, "--json"])

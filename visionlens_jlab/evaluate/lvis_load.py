@@ -4,7 +4,7 @@ sample's ``fields``) and per class its ``frequency`` (``categories.frequency``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -80,7 +80,7 @@ def load_lvis_sets(catalog: Catalog, dataset: str, inp: EvalInput) -> tuple[Lvis
 
 
 def _group_keys(
-    rows: dict[str, np.ndarray],
+    rows: dict[str, Any],
     samples: np.ndarray,
     images: np.ndarray,
     by_source: dict[int, int],
