@@ -1018,7 +1018,7 @@ export interface IWireMapDescriptor {
 export interface IWireEvaluationSummary {
   key: string;
   model: string;
-  protocol: 'coco' | 'voc';
+  protocol: 'coco' | 'voc' | 'lvis';
   iou: number;
   /** bbox for evaluations stored before segm and keypoints evaluation */
   iou_type: 'bbox' | 'rotated' | 'segm' | 'keypoints';
@@ -1034,7 +1034,7 @@ export interface IWireEvaluationSummary {
   edited_since: boolean;
 }
 
-/** The headline numbers by name: COCO's COCOeval.stats (AP, AP50 ... ARlarge; -1 where undefined), VOC's mAP and mAP_11point; null where undefined (NaN); empty when none were stored */
+/** The headline numbers by name: COCO's COCOeval.stats (AP, AP50 ... ARlarge; -1 where undefined), VOC's mAP and mAP_11point, LVIS's LVISEval.results (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300, ARl@300; -1 where undefined); null where undefined (NaN); empty when none were stored */
 export type IWireEvaluationStats = { [key: string]: number | null };
 
 /** One stored evaluation report (visionlens_jlab/evaluate/report.py: EvaluationReport.to_dict, with created_at and latest from the store) */
@@ -1042,7 +1042,7 @@ export interface IWireEvaluationReport {
   key: string;
   dataset: string;
   model: string;
-  protocol: 'coco' | 'voc';
+  protocol: 'coco' | 'voc' | 'lvis';
   /** absent from reports stored before segm and keypoints evaluation: bbox */
   iou_type?: 'bbox' | 'rotated' | 'segm' | 'keypoints';
   iou: number;
@@ -1102,7 +1102,7 @@ export interface IWireTideErrors {
   };
 }
 
-/** One row of the per-class table, counted at iou; AP is null for a class without ground truth. COCO adds AP50, AP75 and AR100 (keypoints AR20), VOC AP_11point */
+/** One row of the per-class table, counted at iou; AP is null for a class without ground truth. COCO adds AP50, AP75 and AR100 (keypoints AR20), LVIS AP50, AP75 and AR300, VOC AP_11point */
 export interface IWireEvaluationClassRow {
   class: string;
   AP: number | null;
@@ -1789,8 +1789,9 @@ export interface IWireSelectionCodeRequest {
 export interface IWireEvaluationsRequest {
   /** the predictions to evaluate */
   model: string;
-  protocol?: 'coco' | 'voc';
-  /** VOC AP threshold; COCO per-box threshold */
+  /** lvis: LVIS's federated evaluation (an LVIS-format dataset; bbox or segm) */
+  protocol?: 'coco' | 'voc' | 'lvis';
+  /** VOC AP threshold; COCO and LVIS per-box threshold */
   iou?: number;
   /** VOC "+1 pixel" IoU */
   plus_one?: boolean;

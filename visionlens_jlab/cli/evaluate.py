@@ -1,7 +1,7 @@
 """``visionlens evaluate NAME --model MODEL``: evaluate predictions from the command line.
 
-Object predictions are evaluated with the COCO (``--iou-type bbox|segm|keypoints``) or VOC
-protocol; a classification model (image-level labels, no objects) gets accuracy, top-5,
+Object predictions are evaluated with the COCO (``--iou-type bbox|segm|keypoints``), VOC or
+LVIS (federated, ``--iou-type bbox|segm``, on an LVIS-format dataset) protocol; a classification model (image-level labels, no objects) gets accuracy, top-5,
 per-class precision/recall/F1, the confusion matrix and calibration; a model's semantic
 masks (``semantic-predictions``) get pixel accuracy, mIoU, fwIoU, per-class IoU, the
 confusion matrix and boundary IoU; panoptic results (``panoptic-predictions``) PQ, SQ, RQ. Like every command, it
@@ -23,11 +23,17 @@ def add_parser(subparsers: Any) -> None:
     """Register the ``evaluate`` subcommand."""
     p = subparsers.add_parser(
         "evaluate",
-        help="evaluate a model's predictions (COCO or VOC protocol); stores per-box results",
+        help="evaluate a model's predictions (COCO, VOC or LVIS protocol); stores per-box results",
     )
     p.add_argument("dataset", help="dataset name")
     p.add_argument("--model", required=True, help="prediction model name")
-    p.add_argument("--protocol", default="coco", choices=["coco", "voc"])
+    p.add_argument(
+        "--protocol",
+        default="coco",
+        choices=["coco", "voc", "lvis"],
+        help="lvis: LVIS's federated evaluation (an LVIS-format dataset; 300 detections per "
+        "image, APr/APc/APf)",
+    )
     p.add_argument(
         "--iou",
         type=float,

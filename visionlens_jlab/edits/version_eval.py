@@ -49,6 +49,8 @@ def check_model(
     ``protocol`` or ``iou``, a ``model`` the dataset has no predictions of (naming those it
     has), or one imported after one of the numbered ``versions`` was named."""
     validate_params(protocol, iou)
+    if protocol == "lvis":  # its federated sets are the current samples', not a version's
+        raise CatalogError("a version diff evaluates with protocol coco or voc, not lvis")
     names = [
         r[0]
         for r in cur.execute(

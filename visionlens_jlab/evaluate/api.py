@@ -33,6 +33,8 @@ from .coco import (
 from .heap import trim_heap
 from .iou_types import coco_params
 from .load import EvalInput, load_input, with_texts
+from .lvis import LVIS_MAX_DETS, LvisSets, evaluate_lvis
+from .lvis_load import load_lvis_sets
 from .report import EvaluationReport
 from .similarity import IOU_TYPES
 from .store import write_evaluation
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
 Progress = Callable[[float, str], None]
 WORKER_MIN_BOXES = 200_000
 """From this many boxes a server job evaluates in a worker process (start-up ~1 s)."""
-PROTOCOLS = ("coco", "voc")
+PROTOCOLS = ("coco", "voc", "lvis")
 
 
 def eval_key(
@@ -80,10 +82,10 @@ def validate_params(
 ) -> None:
     """Raise :class:`CatalogError` with a clear message for bad evaluation parameters."""
     if protocol not in PROTOCOLS:
-        raise CatalogError(f"unknown protocol {protocol!r}: use 'coco' or 'voc'")
+        raise CatalogError(f"unknown protocol {protocol!r}: use 'coco', 'voc' or 'lvis'")
     if iou_type not in IOU_TYPES:
         raise CatalogError(f"unknown iou type {iou_type!r}: use one of {', '.join(IOU_TYPES)}")
-    if iou_type != "bbox" and protocol != "coco":
+    if iou_type != "bbox" and protocol != "coco" and (protocol, iou_type) != ("lvis", "segm"):
         raise CatalogError(f"iou type {iou_type!r} is evaluated with the COCO protocol only")
     if sigmas is not None and (
         iou_type != "keypoints"
@@ -130,9 +132,9 @@ def evaluate_model(
     validate_params(protocol, iou, iou_type, sigmas)
     iou = float(iou)
     sigmas_from = "caller"
-    sigma_warnings: list[str] = []
+    load_warnings: list[str] = []
     if iou_type == "keypoints" and sigmas is None:
-        sigmas, sigma_warnings = dataset_sigmas(catalog, dataset)
+        sigmas, load_warnings = dataset_sigmas(catalog, dataset)
         sigmas_from = "dataset"
     report_progress = progress or (lambda fraction, message: None)
     report_progress(0.0, "loading boxes")
@@ -155,6 +157,9 @@ def evaluate_model(
         "ignore_difficult": ignore_difficult,
         "sigmas": sigmas,
     }
+    if protocol == "lvis":
+        options["lvis"], lvis_warnings = load_lvis_sets(catalog, dataset, inp)
+        load_warnings.extend(lvis_warnings)
     if job is not None and len(inp.gt) + len(inp.dt) >= worker_min_boxes:
         from ..jobs import stream_from_worker
 
@@ -170,7 +175,7 @@ def evaluate_model(
     del inp
     release_freed_memory(catalog)
     report.key, report.dataset, report.model, report.params = key, dataset, model, params
-    report.warnings.extend(sigma_warnings)
+    report.warnings.extend(load_warnings)
     if missing_scores:
         report.warnings.append(
             f"{missing_scores} predictions have no score; they were ranked as score 1.0"
@@ -235,16 +240,22 @@ def evaluate_arrays(
     plus_one: bool = False,
     ignore_difficult: bool = True,
     sigmas: Sequence[float] | None = None,
+    lvis: LvisSets | None = None,
 ) -> tuple[EvaluationReport, BoxOutcomes]:
     """The engine without the catalog: evaluate arrays, return the report and per-box outcomes
-    (the COCO protocol of ``inp.iou_type``)."""
+    (the COCO protocol of ``inp.iou_type``; protocol "lvis" needs the dataset's ``lvis``
+    sets, :func:`~.lvis_load.load_lvis_sets`)."""
     import pandas as pd  # lazily: the catalog imports this package
 
     gt, dt, n_cats = inp.gt, inp.dt, len(inp.classes)
     extra: dict[str, np.ndarray] = {}
     warnings: list[str] = []
     tide = None
-    if protocol == "coco":
+    if protocol == "lvis":
+        if lvis is None:
+            raise ValueError("protocol 'lvis' needs the dataset's LVIS sets")
+        gt.crowd = np.zeros(len(gt), dtype=bool)  # LVIS scores every object as a plain one
+    if protocol in ("coco", "lvis"):
         thresholds = IOU_THRESHOLDS
         if not np.any(np.isclose(thresholds, iou, rtol=0, atol=1e-12)):
             thresholds = np.append(IOU_THRESHOLDS, iou)
@@ -252,19 +263,27 @@ def evaluate_arrays(
         cp = coco_params(inp, plus_one=plus_one, sigmas=sigmas)
         warnings = cp.warnings
         trim_heap()  # the masks' decoding
-        match = match_coco(
-            gt, dt, n_cats, thresholds, area_ranges=cp.area_ranges,
-            max_det=cp.max_dets[-1], similarity=cp.similarity, gt_at=t_index,
-        )  # fmt: skip
-        trim_heap()  # the matching's candidate pairs
-        precision, recall = accumulate_coco(gt, dt, match, n_cats, cp.max_dets)
-        stats = summarize_coco(
-            precision, recall, thresholds, specs=cp.stats,
-            area_names=tuple(cp.area_ranges), max_dets=cp.max_dets,
-        )  # fmt: skip
-        ap_cols = per_class_coco(precision, recall, thresholds, cp.max_dets[-1])
+        if lvis is not None:
+            run = evaluate_lvis(gt, dt, n_cats, lvis, cp.similarity, thresholds, gt_at=t_index)
+            match, precision, recall, stats = run.match, run.precision, run.recall, run.stats
+            max_det = LVIS_MAX_DETS
+        else:
+            match = match_coco(
+                gt, dt, n_cats, thresholds, area_ranges=cp.area_ranges,
+                max_det=cp.max_dets[-1], similarity=cp.similarity, gt_at=t_index,
+            )  # fmt: skip
+            trim_heap()  # the matching's candidate pairs
+            precision, recall = accumulate_coco(gt, dt, match, n_cats, cp.max_dets)
+            stats = summarize_coco(
+                precision, recall, thresholds, specs=cp.stats,
+                area_names=tuple(cp.area_ranges), max_dets=cp.max_dets,
+            )  # fmt: skip
+            max_det = cp.max_dets[-1]
+        ap_cols = per_class_coco(precision, recall, thresholds, max_det)
         out = outcomes_from_coco(gt, dt, match, t_index, similarity=cp.similarity)
-        if inp.iou_type in TIDE_IOU_TYPES:  # equal scores: images in ingest order, as tidecv
+        if (
+            inp.iou_type in TIDE_IOU_TYPES and lvis is None
+        ):  # equal scores: images in ingest order, as tidecv
             tide = tide_errors(gt, dt, cp.similarity, image_order=inp.dt_sample)
             out.tide = tide.objects if tide is not None else None
         ap = ap_cols.pop("AP")

@@ -86,11 +86,14 @@ def match_coco(
     plus_one: bool = False,
     similarity: PairSimilarity | None = None,
     gt_at: int = 0,
+    keep: np.ndarray | None = None,
 ) -> CocoMatch:
     """Match predictions to ground truth for every area range and threshold at once.
 
     ``similarity``: how pairs are scored (default: box IoU, ``plus_one`` picking the pixel
-    convention); ``gt_at``: the threshold (index) whose matched ground truth is kept.
+    convention); ``gt_at``: the threshold (index) whose matched ground truth is kept;
+    ``keep``: which predictions are evaluated at all (None: every one; the LVIS protocol's
+    cap and federated rule leave some out, and they are then not ``kept``).
     """
     sim = similarity or box_similarity(gt, dt, plus_one=plus_one)
     n_dt = len(dt)
@@ -105,7 +108,7 @@ def match_coco(
     dt_group = dt.image * n_cats + dt.cat
     gt_group = gt.image * n_cats + gt.cat
     rank = rank_in_group(dt_group, dt.score, np.arange(n_dt))
-    kept = rank < max_det
+    kept = rank < max_det if keep is None else (rank < max_det) & keep
 
     matched = np.zeros((n_a, n_t, n_dt), dtype=bool)
     dt_ign = np.zeros((n_a, n_t, n_dt), dtype=bool)

@@ -11,8 +11,8 @@ index (:mod:`.eval_facet_index`) is patched with the touched samples' rows.
 The evaluation's summary (AP, per-class figures) is a whole-dataset accumulation and stays
 that of the run; the evaluation lists itself as ``edited_since`` until it is run again.
 
-Box evaluations (``iou_type`` bbox) are matched again; a segm or keypoints evaluation's
-rows of the edited boxes are unmatched instead (they name no box, ``ann_id`` becomes
+Box evaluations (``iou_type`` bbox, COCO or VOC) are matched again; a segm, keypoints or
+LVIS evaluation's rows of the edited boxes are unmatched instead (they name no box, ``ann_id`` becomes
 ``-1 - ann_id``), as before: their masks and keypoints would be read and decoded here.
 """
 
@@ -62,7 +62,8 @@ def rematch_samples(
         if GROUND_TRUTH not in sources and model not in sources:
             continue
         params = json.loads(params_text)
-        if params.get("iou_type", "bbox") != "bbox":
+        # LVIS's per-image cap and federated sets are not read here: unmatched, like masks
+        if params.get("iou_type", "bbox") != "bbox" or protocol == "lvis":
             for table in ("box_evaluations", TIDE_TABLE):
                 _unmatch(cur, table, dataset_id, key, ids, sources)
             continue

@@ -76,10 +76,11 @@ class ParsedBase:
         keypoint_names: list[str] | None = None,
         skeleton: list[list[int]] | None = None,
         keypoint_sigmas: list[float] | None = None,
+        frequency: str | None = None,
     ) -> None:
         """Declare a class name (first declaration wins; order is kept), with the point
         names, skeleton (COCO's 1-based index pairs) and OKS sigmas (one per point) of a
-        keypoint class."""
+        keypoint class, and an LVIS class's frequency group (r, c or f)."""
         if name not in self._classes:
             self._classes[name] = (
                 supercategory,
@@ -87,11 +88,12 @@ class ParsedBase:
                 keypoint_names,
                 skeleton,
                 keypoint_sigmas,
+                frequency,
             )
 
     def categories(self) -> list[tuple[Any, ...]]:
         """``(name, supercategory, source category id, keypoint names, skeleton, keypoint
-        sigmas)`` in the order they were declared."""
+        sigmas, frequency)`` in the order they were declared."""
         return [(name, *rest) for name, rest in self._classes.items()]
 
     def add_image(self, file_name: str, split: str | None, samples: SampleRows) -> int:

@@ -195,7 +195,7 @@ class SplitFolders(ParsedBase):
             offset += rows
 
 
-_POINT_KEYS = ("keypoint_names", "skeleton", "keypoint_sigmas")
+_POINT_KEYS = ("keypoint_names", "skeleton", "keypoint_sigmas", "frequency")
 
 
 def _renumbered(batch: Batch, offset: int, images: str, ids: str | None) -> Batch:

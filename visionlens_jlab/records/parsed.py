@@ -35,7 +35,7 @@ class ParsedSource(Protocol):
 
     def categories(self) -> list[tuple[Any, ...]]:
         """``(name, supercategory[, source_category_id[, keypoint_names[, skeleton[,
-        keypoint_sigmas]]]])`` in source order, once batches are done."""
+        keypoint_sigmas[, frequency]]]]])`` in source order, once batches are done."""
         ...
 
 

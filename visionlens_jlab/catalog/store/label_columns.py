@@ -68,6 +68,12 @@ def add_label_columns(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(statement)
 
 
+def add_category_frequency(cur: duckdb.DuckDBPyConnection) -> None:
+    """Add ``categories.frequency`` (an LVIS class's group: r, c or f, for the APr/APc/APf
+    of LVIS evaluation); classes ingested before get NULL: in no group, until re-ingested."""
+    cur.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS frequency VARCHAR")
+
+
 def add_keypoint_sigmas(cur: duckdb.DuckDBPyConnection) -> None:
     """Add ``categories.keypoint_sigmas`` (step 7; existing classes get NULL: no sigmas)."""
     cur.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS keypoint_sigmas DOUBLE[]")

@@ -30,6 +30,7 @@ from .edit_tables import (
     create_versions,
 )
 from .label_columns import (
+    add_category_frequency,
     add_declared_columns,
     add_keypoint_sigmas,
     add_label_columns,
@@ -116,3 +117,4 @@ register_step(15, "add the samples' tags to the operation log", create_sample_ta
 register_step(17, "add the columns of rotated boxes", add_declared_columns)
 register_step(18, "add the columns of polylines", add_declared_columns)
 register_step(20, "add the objects' track identities", add_track_ids)
+register_step(26, "add the LVIS classes' frequency groups", add_category_frequency)

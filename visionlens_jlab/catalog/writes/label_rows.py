@@ -126,10 +126,11 @@ def label_type_counts(
 
 
 def category_row(category: tuple[Any, ...]) -> list[Any]:
-    """``(name, supercategory, source id, keypoint names, skeleton, keypoint sigmas)`` of a
-    parser's class declaration, the last four optional; the skeleton as JSON text."""
-    padded = [*category, None, None, None, None][:6]
-    name, supercategory, source_id, keypoint_names, skeleton, sigmas = padded
+    """``(name, supercategory, source id, keypoint names, skeleton, keypoint sigmas,
+    frequency)`` of a parser's class declaration, the last five optional; the skeleton as
+    JSON text."""
+    padded = [*category, None, None, None, None, None][:7]
+    name, supercategory, source_id, keypoint_names, skeleton, sigmas, frequency = padded
     return [
         name,
         supercategory,
@@ -137,14 +138,15 @@ def category_row(category: tuple[Any, ...]) -> list[Any]:
         list(keypoint_names) if keypoint_names else None,
         None if skeleton is None else json.dumps(skeleton, separators=(",", ":")),
         [float(v) for v in sigmas] if sigmas else None,
+        frequency,
     ]
 
 
 CATEGORIES_SQL = """
     INSERT INTO categories (dataset_id, category_id, name, supercategory, source_category_id,
-                            keypoint_names, skeleton, keypoint_sigmas)
+                            keypoint_names, skeleton, keypoint_sigmas, frequency)
     SELECT ?, category_id, name, supercategory, source_category_id, keypoint_names,
-           skeleton::JSON, keypoint_sigmas
+           skeleton::JSON, keypoint_sigmas, frequency
     FROM _vl_batch
 """
 """Insert the :func:`categories_table` of a dataset; parameter: the dataset id."""
@@ -155,7 +157,7 @@ def categories_table(categories: list[tuple[Any, ...]]) -> pa.Table:
     Arrow table: one insert of a million classes takes a second, where a parameterised
     insert per class took ~0.5 ms each (over 8 minutes, holding the write lock)."""
     rows = [category_row(c) for c in categories]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     return pa.table(
         {
             "category_id": pa.array(range(len(rows)), pa.int32()),
@@ -165,6 +167,7 @@ def categories_table(categories: list[tuple[Any, ...]]) -> pa.Table:
             "keypoint_names": pa.array(columns[3], pa.list_(pa.string())),
             "skeleton": pa.array(columns[4], pa.string()),
             "keypoint_sigmas": pa.array(columns[5], pa.list_(pa.float64())),
+            "frequency": pa.array(columns[6], pa.string()),
         }
     )
 

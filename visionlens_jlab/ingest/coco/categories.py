@@ -1,5 +1,6 @@
 """COCO categories: a class name, and for a keypoint class its point names, skeleton and OKS
-sigmas (a ``sigmas`` list, as some pose datasets carry; one positive number per point)."""
+sigmas (a ``sigmas`` list, as some pose datasets carry; one positive number per point), and
+an LVIS category's ``frequency`` group (r, c or f: the APr/APc/APf of LVIS evaluation)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class CocoCategory(NamedTuple):
     keypoint_names: list[str] | None = None
     skeleton: list[list[int]] | None = None
     sigmas: list[float] | None = None
+    frequency: str | None = None
 
 
 def category_keypoints(
@@ -85,3 +87,21 @@ def category_sigmas(
 def keypoint_counts(cats: list[CocoCategory]) -> dict[str, int]:
     """``{class name: number of keypoint names}`` of the keypoint classes."""
     return {c.name: len(c.keypoint_names) for c in cats if c.keypoint_names is not None}
+
+
+FREQUENCIES = ("r", "c", "f")
+"""LVIS frequency groups: rare, common, frequent (in that order, as ``LVISEval``)."""
+
+
+def category_frequency(cat: dict[str, Any], report: IngestReport) -> str | None:
+    """An LVIS category's ``frequency`` (r, c or f); anything else is reported and left out
+    (the class then counts in no frequency group)."""
+    frequency = cat.get("frequency")
+    if frequency is None or frequency in FREQUENCIES:
+        return frequency
+    report.warn(
+        "coco_bad_category_frequency",
+        "a category's 'frequency' is not one of 'r', 'c', 'f' (LVIS): ignored",
+        cat.get("name"),
+    )
+    return None

@@ -36,7 +36,13 @@ from ..base import (
 )
 from ..images import flag_bad_name, image_size, join_location
 from .annotations import AnnotationReader
-from .categories import CocoCategory, category_keypoints, category_sigmas, keypoint_counts
+from .categories import (
+    CocoCategory,
+    category_frequency,
+    category_keypoints,
+    category_sigmas,
+    keypoint_counts,
+)
 from .jsonstream import JsonLayout, iter_array, read_value, scan_layout
 from .label_checks import ImageSizes, LabelChecks
 
@@ -93,7 +99,13 @@ def read_categories(
             names, skeleton = category_keypoints(cat, report)
             sigmas = category_sigmas(cat, names, report)
             ordered[name] = CocoCategory(
-                name, sc if isinstance(sc, str) and sc else None, cid, names, skeleton, sigmas
+                name,
+                sc if isinstance(sc, str) and sc else None,
+                cid,
+                names,
+                skeleton,
+                sigmas,
+                category_frequency(cat, report),
             )
     return by_id, list(ordered.values())
 
@@ -161,6 +173,7 @@ class CocoDataset(ParsedBase):
                 keypoint_names=cat.keypoint_names,
                 skeleton=cat.skeleton,
                 keypoint_sigmas=cat.sigmas,
+                frequency=cat.frequency,
             )
         images = self._images()
         yield from images
