@@ -14,8 +14,9 @@ import pytest
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.evaluate import evaluate_model, list_evaluations
-from visionlens_jlab.evaluate.api import evaluate_arrays, outcome_table
+from visionlens_jlab.evaluate.api import evaluate_arrays
 from visionlens_jlab.evaluate.load import load_input
+from visionlens_jlab.evaluate.outcome_rows import outcome_table
 
 from .edit_fixtures import objects, random_ops, within
 from .evaluate_fixtures import pycocotools_eval

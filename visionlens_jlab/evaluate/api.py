@@ -10,18 +10,15 @@ import pyarrow as pa
 
 from ..catalog import CatalogError
 from .analysis import (
-    ERROR_NAMES,
     FN,
     FP,
     IGNORED,
-    STATUS_NAMES,
     TP,
     BoxOutcomes,
     confusion_matrix,
     outcomes_from_coco,
     outcomes_from_voc,
 )
-from .boxes import Boxes
 from .coco import (
     IOU_THRESHOLDS,
     RECALL_THRESHOLDS,
@@ -35,11 +32,11 @@ from .iou_types import coco_params
 from .load import EvalInput, load_input, with_texts
 from .lvis import LVIS_MAX_DETS, LvisSets, evaluate_lvis
 from .lvis_load import load_lvis_sets
+from .outcome_rows import outcome_table
 from .report import EvaluationReport
 from .similarity import IOU_TYPES
 from .store import write_evaluation
 from .tide import TIDE_IOU_TYPES, tide_errors
-from .tide_rows import tide_column
 from .voc import match_voc, voc_per_class
 
 if TYPE_CHECKING:
@@ -378,44 +375,6 @@ def _per_class_table(
     # Classes that appear nowhere (declared but unused) only clutter the table.
     used = (num_gt > 0) | (tp + fp > 0)
     return table[used].reset_index(drop=True)
-
-
-def outcome_table(inp: EvalInput, out: BoxOutcomes) -> pa.Table:
-    """The per-box rows to store (ground truth first, then predictions)."""
-    gt, dt = inp.gt, inp.dt
-    status = list(STATUS_NAMES)
-    errors = list(ERROR_NAMES)
-    classes = list(inp.classes)
-
-    def other_ids(index: np.ndarray, boxes: Boxes) -> pa.Array:
-        ids = np.where(index >= 0, boxes.ann_id[np.maximum(index, 0)] if len(boxes) else 0, 0)
-        return pa.array(ids, pa.int64(), mask=index < 0)
-
-    def names(index: np.ndarray, table: list[str]) -> pa.Array:
-        codes = pa.array(np.maximum(index, 0).astype(np.int32), pa.int32(), mask=index < 0)
-        return pa.DictionaryArray.from_arrays(codes, pa.array(table, pa.string())).cast(pa.string())
-
-    gt_rows = {
-        "ann_id": pa.array(gt.ann_id, pa.int64()),
-        "sample_id": pa.array(inp.gt_sample, pa.int64()),
-        "status": names(out.gt_status, status),
-        "matched_ann_id": other_ids(out.gt_other, dt),
-        "iou": pa.array(out.gt_iou, pa.float64(), mask=out.gt_other < 0),
-        "error_type": pa.nulls(len(gt), pa.string()),
-        "confused_with": names(out.gt_confused, classes),
-    }
-    has_iou = (out.dt_other >= 0) | (out.dt_iou > 0)
-    dt_rows = {
-        "ann_id": pa.array(dt.ann_id, pa.int64()),
-        "sample_id": pa.array(inp.dt_sample, pa.int64()),
-        "status": names(out.dt_status, status),
-        "matched_ann_id": other_ids(out.dt_other, gt),
-        "iou": pa.array(out.dt_iou, pa.float64(), mask=~has_iou),
-        "error_type": names(out.dt_error, errors),
-        "confused_with": names(out.dt_confused, classes),
-    }
-    rows = pa.concat_tables([pa.table(gt_rows), pa.table(dt_rows)])
-    return rows.append_column("tide_error", tide_column(out.tide, len(gt), len(dt)))
 
 
 def report_for(catalog: Catalog, dataset: str, key: str) -> EvaluationReport:

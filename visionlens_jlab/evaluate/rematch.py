@@ -31,12 +31,12 @@ import pyarrow.compute as pc
 from ..catalog import GROUND_TRUTH
 from ..catalog.sql.facet_parts import store_part, stored_parts
 from .analysis import BoxOutcomes, outcomes_from_coco, outcomes_from_voc
-from .api import outcome_table
 from .boxes import Boxes
 from .coco import match_coco
 from .eval_summaries import refresh_eval_summaries
 from .iou_types import coco_params
 from .load import EvalInput
+from .outcome_rows import outcome_table
 from .tide import tide_objects
 from .tide_rows import TABLE as TIDE_TABLE
 from .tide_rows import delete_tide_rows, insert_tide_rows
