@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..jobs.accelerator import BatchSizer, lease_model
-from ..jobs.read_ahead import ReadAhead
+from ..jobs.feed import Feed
 from ..jobs.stages import StageTimer, Ticker
 from .base import PredictError, WorkItem
 from .input_size import output_size, resize_of
@@ -227,10 +227,9 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
 def _run(
     task: Task, loaded: LoadedModel, request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
-    """The messages of ``request`` over ``items`` with ``loaded``.
-
-    Batches are cut at the current batch size as they are read: after an out-of-memory
-    error (:class:`~visionlens_jlab.jobs.accelerator.BatchSizer`) the failed batch is read
+    """The messages of ``request`` over ``items`` with ``loaded``, on the model jobs'
+    pipeline (:class:`~visionlens_jlab.jobs.feed.Feed`): batches are cut at the current
+    batch size as they are read; after an out-of-memory error the failed batch is read
     again in halves, and every later batch is cut at the smaller size."""
     import torch
 
@@ -245,14 +244,6 @@ def _run(
     # --decode reduced: JPEGs decode no larger than the model's processor needs
     reduced = request.get("decode") == "reduced"
     out_size = output_size(resize_of(loaded)) if reduced else None
-    start = 0
-
-    def cut() -> list[WorkItem]:
-        nonlocal start
-        batch = list(items[start : start + sizer.size])
-        start += len(batch)
-        return batch
-
     readers = max(1, min(4, os.cpu_count() or 1))
     with (
         ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
@@ -262,23 +253,17 @@ def _run(
         def prepared_batch(batch: list[WorkItem]) -> Prepared:
             return prepare(loaded, batch, prompts, pool, questions, out_size)
 
+        def compute(batch: list[WorkItem], prepared: Prepared) -> tuple[Any, ...]:
+            return result_message(task, loaded, prepared, args)
+
         # the next batches are read and processed while the model runs on this one: as
-        # many at once as preparing is slower than computing (jobs/read_ahead.py)
-        ahead = ReadAhead(cut, prepared_batch, max_depth=READ_AHEAD_DEPTH)
-        for current, prepared, waited in ahead:
-            timer.waited(waited)
-
-            def compute(
-                chunk: Sequence[WorkItem],
-                current: list[WorkItem] = current,
-                prepared: Prepared = prepared,
-            ) -> tuple[Any, ...]:
-                # a slice of the batch (after an out-of-memory error) is read again
-                part = prepared if len(chunk) == len(current) else prepared_batch(list(chunk))
-                return result_message(task, loaded, part, args)
-
-            yield from sizer.run(current, compute)
+        # many at once as preparing is slower than computing (jobs/feed.py)
+        feed = Feed(
+            items, sizer, prepared_batch, compute, max_depth=READ_AHEAD_DEPTH, on_wait=timer.waited
+        )
+        for message in feed:
+            yield message
             if ticker.due():
                 yield ("stages", timer.report())
     yield ("stages", timer.report())
-    yield ("done", {"batch_size": sizer.size, "read_ahead": ahead.deepest})
+    yield ("done", {"batch_size": sizer.size, "read_ahead": feed.deepest})
