@@ -10,12 +10,14 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
 from visionlens_jlab.jobs.accelerator import AcceleratorError, BatchSizer
+from visionlens_jlab.jobs.device_copy import DeviceCopy
 from visionlens_jlab.jobs.feed import Feed
 from visionlens_jlab.jobs.read_ahead import payload_bytes
 
@@ -151,3 +153,23 @@ def test_payload_bytes_counts_arrays_tensors_and_what_holds_them() -> None:
 
     assert payload_bytes(Prepared()) == 2 * 3 * 4 * 4 * 4 + 5
     assert payload_bytes([np.zeros((2, 2), np.float32), b"abc", "text"]) == 16 + 3
+
+
+def test_device_copies_are_no_ops_on_the_cpu() -> None:
+    copier = DeviceCopy("cpu")
+    inputs = {"pixel_values": torch.ones(2, 3), "ids": [torch.zeros(1)]}
+    sent, event = copier.send(inputs)
+    assert not copier.active and sent is inputs and event is None
+    copier.wait(sent, event)  # nothing to wait for
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_device_copies_arrive_on_the_gpu_equal_after_waiting() -> None:
+    copier = DeviceCopy("cuda")
+    inputs: dict[str, Any] = {"pixel_values": torch.rand(4, 3, 64, 64), "rows": [torch.arange(5)]}
+    sent, event = copier.send(inputs)
+    copier.wait(sent, event)
+    assert isinstance(sent, dict)
+    assert sent["pixel_values"].device.type == "cuda"
+    assert torch.equal(sent["pixel_values"].cpu(), inputs["pixel_values"])
+    assert torch.equal(sent["rows"][0].cpu(), inputs["rows"][0])

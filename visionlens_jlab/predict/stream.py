@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..jobs.accelerator import BatchSizer, lease_model
+from ..jobs.device_copy import DeviceCopy
 from ..jobs.feed import Feed
 from ..jobs.stages import StageTimer, Ticker
 from .base import PredictError, WorkItem
@@ -245,15 +246,21 @@ def _run(
     reduced = request.get("decode") == "reduced"
     out_size = output_size(resize_of(loaded)) if reduced else None
     readers = max(1, min(4, os.cpu_count() or 1))
+    copier = DeviceCopy(loaded.device)
     with (
         ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
         torch.inference_mode(),
     ):
 
         def prepared_batch(batch: list[WorkItem]) -> Prepared:
-            return prepare(loaded, batch, prompts, pool, questions, out_size)
+            prepared = prepare(loaded, batch, prompts, pool, questions, out_size)
+            if copier.active:  # on CUDA: copied while the model computes the batch before
+                with timer.stage("transfer"):
+                    prepared.inputs, prepared.copied = copier.send(prepared.inputs)
+            return prepared
 
         def compute(batch: list[WorkItem], prepared: Prepared) -> tuple[Any, ...]:
+            copier.wait(prepared.inputs, prepared.copied)
             return result_message(task, loaded, prepared, args)
 
         # the next batches are read and processed while the model runs on this one: as
