@@ -17,9 +17,11 @@ writes). Messages are plain tuples of picklable values:
   :mod:`.vlm`);
 * ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
   at most every second and once before ``done``;
-* ``("done", {"batch_size", "read_ahead"})``: the batch size at the end (smaller than the
-  meta's after an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`) and the
-  most batches that were prepared at once (:mod:`visionlens_jlab.jobs.read_ahead`).
+* ``("done", {"batch_size", "read_ahead", "dtype"[, "reduced_check"]})``: the batch size at
+  the end (smaller than the meta's after an out-of-memory error,
+  :mod:`visionlens_jlab.jobs.accelerator`), the most batches that were prepared at once
+  (:mod:`visionlens_jlab.jobs.read_ahead`), the dtype the job ran in (float32 where ``auto``
+  tried a reduced one that did not match it, :mod:`.reduced_check`, which then says so).
 
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
 processed (so a later run tries them again).
@@ -48,6 +50,7 @@ from .input_size import output_size, resize_of
 from .loading import LoadedModel
 from .open_vocab import open_vocab_detect, prompt_chunks
 from .prepare import Prepared, prepare
+from .reduced_check import checks_reduced, settle_reduced
 from .tasks import BatchArgs, Task, batch_args, task_of
 from .torchvision_detect import run_detector
 from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
@@ -247,6 +250,8 @@ def _run(
     out_size = output_size(resize_of(loaded)) if reduced else None
     readers = max(1, min(4, os.cpu_count() or 1))
     copier = DeviceCopy(loaded.device)
+    to_check = [True] if checks_reduced(request, loaded) else []
+    done: dict[str, Any] = {}
     with (
         ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
         torch.inference_mode(),
@@ -261,6 +266,13 @@ def _run(
 
         def compute(batch: list[WorkItem], prepared: Prepared) -> tuple[Any, ...]:
             copier.wait(prepared.inputs, prepared.copied)
+            if to_check and prepared.ids:  # dtype auto: the first batch in both dtypes
+                to_check.clear()
+                message, checked = settle_reduced(
+                    loaded, lambda: result_message(task, loaded, prepared, args)
+                )
+                done["reduced_check"] = checked
+                return message
             return result_message(task, loaded, prepared, args)
 
         # the next batches are read and processed while the model runs on this one: as
@@ -273,4 +285,5 @@ def _run(
             if ticker.due():
                 yield ("stages", timer.report())
     yield ("stages", timer.report())
-    yield ("done", {"batch_size": sizer.size, "read_ahead": feed.deepest})
+    done.update(batch_size=sizer.size, read_ahead=feed.deepest, dtype=loaded.dtype)
+    yield ("done", done)
