@@ -48,7 +48,8 @@ from harness import (
 )
 
 RESULTS = REPO / "benchmarks" / "results" / "feed.md"
-SECTION = "## Embedding job on the pipeline"
+TITLE = "Embedding job on the pipeline"
+SECTION = f"## {TITLE}"
 BATCH = 32
 
 
