@@ -9,7 +9,9 @@ import functools
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from visionlens_jlab.jobs import JobKind, JobManager, WorkerError
@@ -165,6 +167,49 @@ def test_cancel_before_any_item_raises_job_cancelled() -> None:
         assert workers.idle_tags() == []
     finally:
         workers.close()
+
+
+def counted_embed(spec_json: dict, items: list[tuple[int, str]]) -> Iterator[tuple]:
+    """``embed_stream`` of a real open_clip model, in a worker process, counting the loads
+    of its model there (``load_embedder`` wrapped); ends with ``("loads", n)``."""
+    from visionlens_jlab.embed import stream as embed_module
+    from visionlens_jlab.embed.registry import load_embedder
+
+    def counting(*args: object, **kwargs: object) -> object:
+        global LOADS
+        LOADS += 1
+        return load_embedder(*args, **kwargs)  # type: ignore[arg-type]
+
+    embed_module.load_embedder = counting  # type: ignore[assignment]
+    yield from embed_module.embed_stream(spec_json, items, "cpu", 4, "float32")
+    yield ("loads", LOADS)
+
+
+def test_a_second_embedding_job_of_a_real_model_does_not_load_it_again(tmp_path: Path) -> None:
+    from visionlens_jlab.embed.models import parse_model
+
+    from .embed_fixtures import photos, save_tiny_clip
+
+    spec = parse_model(None, str(save_tiny_clip(tmp_path))).to_json()
+    items = [(i, str(p)) for i, p in enumerate(photos(6))]
+    workers = WarmWorkers(60)
+    try:
+        reused: list[bool] = []
+        runs = [
+            list(
+                workers.stream(
+                    None, "embed tiny (cpu, float32)", counted_embed, spec, items, reused=reused
+                )
+            )
+            for _ in range(2)
+        ]
+    finally:
+        workers.close()
+    assert reused == [False, True] and workers.started == 1
+    loads = [[m[1] for m in run if m[0] == "loads"] for run in runs]
+    assert loads == [[1], [1]]  # the second job found the model loaded
+    vectors = [np.concatenate([m[2] for m in run if m[0] == "vectors"]) for run in runs]
+    assert vectors[0].shape == (6, 32) and np.array_equal(vectors[0], vectors[1])
 
 
 def _kind() -> JobKind:

@@ -4,7 +4,8 @@ JPEG decoding is the bottleneck of embedding on a CPU (and of feeding a GPU). li
 decode at 1/2, 1/4 or 1/8 scale (DCT scaling, PIL's ``draft``), so a 640x480 photo for a
 224 px model decodes as 320x240, and for the 64 px built-in embedder as 80x60. Decoding runs
 on a thread pool (Pillow releases the GIL while decoding and resizing), a few batches ahead
-of the model, so reading, decoding and the forward pass overlap.
+of the model on the model jobs' read-ahead (:mod:`visionlens_jlab.jobs.read_ahead`), so
+reading, decoding and the forward pass overlap.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 import io
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..jobs.read_ahead import ReadAhead
 from ..jobs.stages import StageTimer
 from ..media.sources import read_bytes
 
@@ -127,38 +129,30 @@ def iter_batches(
     prefetch_batches: int = 2,
     timer: StageTimer | None = None,
 ) -> Iterator[Batch]:
-    """Decode ``(sample_id, location)`` items into batches, a few batches ahead; the
-    decoder threads' read and decode times go to ``timer``."""
-    window = max(1, batch_size * (prefetch_batches + 1))
-    pending: deque[Future[tuple[int, np.ndarray | None, str]]] = deque()
-    batch = Batch()
+    """Decode ``(sample_id, location)`` items into batches of ``batch_size``, in order, on
+    the model jobs' read-ahead (:class:`~visionlens_jlab.jobs.read_ahead.ReadAhead`): up to
+    ``prefetch_batches`` batches decoded ahead of the consumer (as many as decoding is
+    slower than the model), their images on ``threads`` decoder threads; the decoder
+    threads' read and decode times go to ``timer``."""
     source = iter(items)
+
+    def cut() -> list[tuple[int, str]]:
+        return list(islice(source, max(1, batch_size)))
+
     with ThreadPoolExecutor(threads or decode_threads(), thread_name_prefix="vl-decode") as pool:
-        for item in source:
-            pending.append(pool.submit(_load, item, spec, timer))
-            if len(pending) < window:
-                continue
-            batch = _take(pending.popleft(), batch)
-            if len(batch.ids) + len(batch.failed) >= batch_size:
-                yield batch
-                batch = Batch()
-        while pending:
-            batch = _take(pending.popleft(), batch)
-            if len(batch.ids) + len(batch.failed) >= batch_size:
-                yield batch
-                batch = Batch()
-    if batch.ids or batch.failed:
-        yield batch
 
+        def decoded(batch: list[tuple[int, str]]) -> Batch:
+            out = Batch()
+            for sample_id, pixels, error in pool.map(lambda item: _load(item, spec, timer), batch):
+                if pixels is None:
+                    out.failed.append((sample_id, error))
+                else:
+                    out.ids.append(sample_id)
+                    out.pixels.append(pixels)
+            return out
 
-def _take(future: Future[tuple[int, np.ndarray | None, str]], batch: Batch) -> Batch:
-    sample_id, pixels, error = future.result()
-    if pixels is None:
-        batch.failed.append((sample_id, error))
-    else:
-        batch.ids.append(sample_id)
-        batch.pixels.append(pixels)
-    return batch
+        for _, batch, _ in ReadAhead(cut, decoded, max_depth=max(1, prefetch_batches)):
+            yield batch
 
 
 def as_arrays(images: Sequence[object] | np.ndarray, spec: InputSpec) -> np.ndarray:

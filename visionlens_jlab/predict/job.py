@@ -185,6 +185,8 @@ def run_prediction(
                 result["batch_size"] = message[1].get("batch_size", result["batch_size"])
                 if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
                     result["cluster"] = message[1]["cluster"]
+                if message[1].get("dtype"):  # float32 where dtype auto's check fell back
+                    result["dtype"] = message[1]["dtype"]
                 if "read_ahead" in message[1]:  # batches prepared at once, at most
                     result["read_ahead"] = message[1]["read_ahead"]
                 if "warm_workers" in message[1]:  # the process runner's, kept from a job before

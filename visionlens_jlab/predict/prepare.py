@@ -39,6 +39,9 @@ class Prepared:
     stored: list[tuple[int, int]] = field(default_factory=list)  # (w, h) of the catalog
     inputs: Any = None
     failed: list[tuple[int, str]] = field(default_factory=list)
+    copied: Any = None
+    """The event of ``inputs``' copy to the GPU (:mod:`visionlens_jlab.jobs.device_copy`),
+    ``None`` where they were not copied ahead (a CPU)."""
 
 
 def decode_image(

@@ -17,9 +17,11 @@ writes). Messages are plain tuples of picklable values:
   :mod:`.vlm`);
 * ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
   at most every second and once before ``done``;
-* ``("done", {"batch_size", "read_ahead"})``: the batch size at the end (smaller than the
-  meta's after an out-of-memory error, :mod:`visionlens_jlab.jobs.accelerator`) and the
-  most batches that were prepared at once (:mod:`visionlens_jlab.jobs.read_ahead`).
+* ``("done", {"batch_size", "read_ahead", "dtype"[, "reduced_check"]})``: the batch size at
+  the end (smaller than the meta's after an out-of-memory error,
+  :mod:`visionlens_jlab.jobs.accelerator`), the most batches that were prepared at once
+  (:mod:`visionlens_jlab.jobs.read_ahead`), the dtype the job ran in (float32 where ``auto``
+  tried a reduced one that did not match it, :mod:`.reduced_check`, which then says so).
 
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
 processed (so a later run tries them again).
@@ -40,13 +42,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..jobs.accelerator import BatchSizer, lease_model
-from ..jobs.read_ahead import ReadAhead
+from ..jobs.device_copy import DeviceCopy
+from ..jobs.feed import Feed
 from ..jobs.stages import StageTimer, Ticker
 from .base import PredictError, WorkItem
 from .input_size import output_size, resize_of
 from .loading import LoadedModel
 from .open_vocab import open_vocab_detect, prompt_chunks
 from .prepare import Prepared, prepare
+from .reduced_check import checks_reduced, settle_reduced
 from .tasks import BatchArgs, Task, batch_args, task_of
 from .torchvision_detect import run_detector
 from .vlm import MAX_NEW_TOKENS as VLM_NEW_TOKENS
@@ -227,10 +231,9 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
 def _run(
     task: Task, loaded: LoadedModel, request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
-    """The messages of ``request`` over ``items`` with ``loaded``.
-
-    Batches are cut at the current batch size as they are read: after an out-of-memory
-    error (:class:`~visionlens_jlab.jobs.accelerator.BatchSizer`) the failed batch is read
+    """The messages of ``request`` over ``items`` with ``loaded``, on the model jobs'
+    pipeline (:class:`~visionlens_jlab.jobs.feed.Feed`): batches are cut at the current
+    batch size as they are read; after an out-of-memory error the failed batch is read
     again in halves, and every later batch is cut at the smaller size."""
     import torch
 
@@ -245,40 +248,42 @@ def _run(
     # --decode reduced: JPEGs decode no larger than the model's processor needs
     reduced = request.get("decode") == "reduced"
     out_size = output_size(resize_of(loaded)) if reduced else None
-    start = 0
-
-    def cut() -> list[WorkItem]:
-        nonlocal start
-        batch = list(items[start : start + sizer.size])
-        start += len(batch)
-        return batch
-
     readers = max(1, min(4, os.cpu_count() or 1))
+    copier = DeviceCopy(loaded.device)
+    to_check = [True] if checks_reduced(request, loaded) else []
+    done: dict[str, Any] = {}
     with (
         ThreadPoolExecutor(readers, thread_name_prefix="vl-read") as pool,
         torch.inference_mode(),
     ):
 
         def prepared_batch(batch: list[WorkItem]) -> Prepared:
-            return prepare(loaded, batch, prompts, pool, questions, out_size)
+            prepared = prepare(loaded, batch, prompts, pool, questions, out_size)
+            if copier.active:  # on CUDA: copied while the model computes the batch before
+                with timer.stage("transfer"):
+                    prepared.inputs, prepared.copied = copier.send(prepared.inputs)
+            return prepared
+
+        def compute(batch: list[WorkItem], prepared: Prepared) -> tuple[Any, ...]:
+            copier.wait(prepared.inputs, prepared.copied)
+            if to_check and prepared.ids:  # dtype auto: the first batch in both dtypes
+                to_check.clear()
+                message, checked = settle_reduced(
+                    loaded, lambda: result_message(task, loaded, prepared, args)
+                )
+                done["reduced_check"] = checked
+                return message
+            return result_message(task, loaded, prepared, args)
 
         # the next batches are read and processed while the model runs on this one: as
-        # many at once as preparing is slower than computing (jobs/read_ahead.py)
-        ahead = ReadAhead(cut, prepared_batch, max_depth=READ_AHEAD_DEPTH)
-        for current, prepared, waited in ahead:
-            timer.waited(waited)
-
-            def compute(
-                chunk: Sequence[WorkItem],
-                current: list[WorkItem] = current,
-                prepared: Prepared = prepared,
-            ) -> tuple[Any, ...]:
-                # a slice of the batch (after an out-of-memory error) is read again
-                part = prepared if len(chunk) == len(current) else prepared_batch(list(chunk))
-                return result_message(task, loaded, part, args)
-
-            yield from sizer.run(current, compute)
+        # many at once as preparing is slower than computing (jobs/feed.py)
+        feed = Feed(
+            items, sizer, prepared_batch, compute, max_depth=READ_AHEAD_DEPTH, on_wait=timer.waited
+        )
+        for message in feed:
+            yield message
             if ticker.due():
                 yield ("stages", timer.report())
     yield ("stages", timer.report())
-    yield ("done", {"batch_size": sizer.size, "read_ahead": ahead.deepest})
+    done.update(batch_size=sizer.size, read_ahead=feed.deepest, dtype=loaded.dtype)
+    yield ("done", done)

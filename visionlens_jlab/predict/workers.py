@@ -124,7 +124,7 @@ def sharded_source(
                 str(request.get(key)) for key in ("task", "model", "device", "dtype", "decode")
             )
             messages = warm.stream_shards(ctx, f"predict {tag}", func, (request,), shards, reused)
-        meta_sent, sizes, depths = False, [], []
+        meta_sent, sizes, depths, dtypes = False, [], [], []
         for message in messages:
             if message[0] == "meta":
                 if not meta_sent:
@@ -133,12 +133,15 @@ def sharded_source(
             elif message[0] == "done":
                 sizes.append(message[1].get("batch_size"))
                 depths.append(message[1].get("read_ahead") or 1)
+                dtypes.append(message[1].get("dtype"))
             else:
                 yield message
         done: dict[str, Any] = {
             "batch_size": min((s for s in sizes if s), default=None),
             "read_ahead": max(depths, default=1),
         }
+        if any(dtypes):  # float32 if any worker's dtype auto check fell back to it
+            done["dtype"] = "float32" if "float32" in dtypes else next(d for d in dtypes if d)
         if warm is not None:
             done["warm_workers"] = sum(reused)
         yield ("done", done)
