@@ -38,6 +38,9 @@ async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, plan
         ),
         ({"model": MODEL, "thresholds": {"nope": 0.1}}, "('nope' was unexpected)"),
         ({"model": MODEL, "thresholds": [0.1]}, "'thresholds': [0.1] is not of type 'object'"),
+        ({"model": MODEL, "iou": "segm"}, "'iou': 'segm' is not one of ['auto', 'mask', 'box']"),
+        # the scene has boxes only: refused before a job starts
+        ({"model": MODEL, "iou": "mask"}, "--iou mask needs masks on both sides"),
     ):
         status, answer = await api("POST", "datasets/planted/label-quality", body)
         assert status == 400 and message in answer["message"], answer
@@ -50,6 +53,7 @@ async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, plan
     assert status == 202
     job = await wait_job(answer["job"])
     assert job["status"] == "done" and job["progress"] == 1.0, job
+    assert job["result"]["summary"]["iou"] == "box"  # auto: no masks here
     want = Counter(ISSUE_OF[kind] for kind in planted.planted.values())
     assert job["result"]["summary"]["flagged"] == {i: want.get(i, 0) for i in ISSUES}
 

@@ -33,6 +33,13 @@ def add_parser(subparsers: Any) -> None:
         metavar="ISSUE=VALUE",
         help="flag an issue type below this score (repeatable; defaults from the benchmark)",
     )
+    p.add_argument(
+        "--iou",
+        choices=("auto", "mask", "box"),
+        default="auto",
+        help="overlap of a prediction and a label: mask IoU, box IoU, or auto (mask when "
+        "the labels and the model both have masks; the default)",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_label_quality)
 
@@ -67,11 +74,13 @@ def cmd_label_quality(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
         from ..label_quality.job import run_label_quality
 
-        return run_label_quality(catalog, args.dataset, args.model, thresholds=thresholds)
+        return run_label_quality(
+            catalog, args.dataset, args.model, thresholds=thresholds, iou=args.iou
+        )
 
     def remote(client: Any) -> dict[str, Any]:
         path = f"datasets/{args.dataset}/label-quality"
-        body = {"model": args.model, "thresholds": thresholds}
+        body = {"model": args.model, "thresholds": thresholds, "iou": args.iou}
         summary = job_result(client, client.post_json(path, body))
         return {**client.get_json(path, model=args.model), "summary": summary["summary"]}
 
@@ -87,7 +96,9 @@ def summary_text(dataset: str, result: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {name}" for name, n in summary["flagged"].items())
     lines = [
         f"{dataset} / {result['model']}: {summary['objects']:,} objects scored; flagged: "
-        f"{counts}; {summary['images_flagged']:,} of {summary['images']:,} images have one",
+        f"{counts}; {summary['images_flagged']:,} of {summary['images']:,} images have one"
+        + (f" (overlap: {summary['iou']} IoU)" if summary.get("iou") else ""),
+        *(f"  warning: {w}" for w in summary.get("warnings", [])),
     ]
     for box in result["boxes"][:SHOWN]:
         lines.append(

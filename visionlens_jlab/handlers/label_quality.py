@@ -16,7 +16,7 @@ from ..evaluate.classification import is_classification_model
 from ..jobs import JobContext, JobEffects, JobKind
 from ..label_quality import stored
 from ..label_quality.classification import top_label_only
-from ..label_quality.job import run_label_quality
+from ..label_quality.job import resolve_iou, run_label_quality
 from ..label_quality.scores import check_thresholds
 from .base import VisionLensHandler
 
@@ -44,6 +44,7 @@ class LabelQualityHandler(VisionLensHandler):
         body = self.json_body()
         model = body["model"]  # the contract: a non-empty string
         raw = body.get("thresholds") or {}
+        iou = body.get("iou") or "auto"  # the contract: auto, mask or box
         try:
             thresholds = check_thresholds(raw)
         except ValueError as exc:
@@ -52,11 +53,16 @@ class LabelQualityHandler(VisionLensHandler):
         await self.run_blocking(catalog.get_dataset, name)  # 404 before a job starts
         if await self.run_blocking(is_classification_model, catalog, name, model):
             await self._check_classification(name, model, bool(raw))
+            if iou == "mask":
+                raise HTTPError(400, f"{model!r} is a classification model: it has no masks")
+        else:
+            # a side without masks is refused before a job starts
+            await self.run_blocking(resolve_iou, catalog, name, model, iou)
 
         def run(ctx: JobContext) -> dict[str, Any]:
             # none given: the defaults (a classification model takes none at all)
             given = thresholds if raw else None
-            result = run_label_quality(catalog, name, model, thresholds=given, ctx=ctx)
+            result = run_label_quality(catalog, name, model, thresholds=given, iou=iou, ctx=ctx)
             # the per-object lists can be long: they stay stored (GET this path)
             return {"model": model, "summary": result["summary"], "code": result["code"]}
 
