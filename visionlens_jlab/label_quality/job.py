@@ -21,6 +21,7 @@ from ..jobs import job_progress
 from ..records.label_kinds import IOU_KINDS, presence_sql
 from .classification import run_class_label_quality
 from .scores import ISSUES, LabelQuality, PairIou, check_thresholds, score_labels
+from .semantic_masks import is_semantic_model, run_semantic_label_quality
 from .store import save
 
 if TYPE_CHECKING:
@@ -46,12 +47,22 @@ def run_label_quality(
     return it: ``{"model", "boxes": [{"annotation_id", "sample_id", "source", "issue",
     "score"}], "images": [{"sample_id", "score"}], "summary"}``, worst first. A classification
     model (image-level labels only) scores the images' labels instead
-    (:mod:`.classification`; no objects, no thresholds, no ``iou``).
+    (:mod:`.classification`; no objects, no thresholds, no ``iou``); a model with semantic
+    masks scores the images' masks and their regions (:mod:`.semantic_masks`; the same
+    refusals, and a ``regions`` list).
 
     ``iou``: how a prediction overlaps a label, ``box`` (box IoU), ``mask`` (mask IoU; a
     :class:`CatalogError` when either side has no masks at all) or ``auto`` (mask when both
     sides have masks, else box); the summary names the one used."""
     check_iou(iou)
+    if is_semantic_model(catalog, dataset, model):
+        for given, what in ((thresholds, "thresholds"), (iou != "auto", "iou")):
+            if given:
+                raise CatalogError(
+                    f"{model!r} has semantic masks: it takes no {what} (regions are flagged "
+                    "where most of their pixels are predicted otherwise)"
+                )
+        return run_semantic_label_quality(catalog, dataset, model, ctx=ctx)
     if is_classification_model(catalog, dataset, model):
         if thresholds:
             raise CatalogError(f"{model!r} is a classification model: it takes no thresholds")
