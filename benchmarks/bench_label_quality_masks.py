@@ -31,7 +31,6 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -65,7 +64,9 @@ def plant(gt: dict, rate: float, seed: int) -> tuple[dict, dict[int, str], list[
     out = copy.deepcopy(gt)
     sizes = {im["id"]: (im["height"], im["width"]) for im in out["images"]}
     cats = [c["id"] for c in out["categories"]]
-    can = [a for a in out["annotations"] if not a["iscrowd"] and isinstance(a["segmentation"], list)]
+    can = [
+        a for a in out["annotations"] if not a["iscrowd"] and isinstance(a["segmentation"], list)
+    ]
     chosen = rng.choice(len(can), int(round(rate * len(can))), replace=False)
     planted, removed = {}, []
     for k, idx in enumerate(chosen.tolist()):
@@ -122,14 +123,20 @@ def at_k(
     return hits / n_plants, found / n_plants
 
 
-def ours(gt: dict, dets: list[dict], iou: str, folder: Path) -> tuple[np.ndarray, np.ndarray, float]:
+def ours(
+    gt: dict, dets: list[dict], iou: str, folder: Path
+) -> tuple[np.ndarray, np.ndarray, float]:
     """VisionLens's per-object scores (labels in file order, predictions in file order)."""
     gt_path, dt_path = folder / "gt.json", folder / "dt.json"
     gt_path.write_text(json.dumps(gt))
     dt_path.write_text(json.dumps(dets))
     with Catalog(folder / f"data-{iou}") as catalog:
-        write_dataset(catalog, "coco", open_dataset(source=str(gt_path), fmt="coco", images=None, split=None))
-        parsed = open_predictions(source=str(dt_path), fmt="coco", **prediction_maps(catalog, "coco"))
+        write_dataset(
+            catalog, "coco", open_dataset(source=str(gt_path), fmt="coco", images=None, split=None)
+        )
+        parsed = open_predictions(
+            source=str(dt_path), fmt="coco", **prediction_maps(catalog, "coco")
+        )
         write_predictions(catalog, "coco", "fake", parsed)
         started = time.perf_counter()
         out = run_label_quality(catalog, "coco", "fake", iou=iou)
@@ -163,7 +170,9 @@ def cleanlab(gt: dict, dets: list[dict]) -> tuple[np.ndarray, np.ndarray, float]
         order: list[list[int]] = [[] for _ in cat_index]
         for k, d in mine:
             x, y, w, h = mask_utils.toBbox(d["segmentation"]).tolist()
-            per_class[cat_index[d["category_id"]]].append(np.array([x, y, x + w, y + h, d["score"]]))
+            per_class[cat_index[d["category_id"]]].append(
+                np.array([x, y, x + w, y + h, d["score"]])
+            )
             order[cat_index[d["category_id"]]].append(k)
         predictions.append([np.array(p).reshape(-1, 5) for p in per_class])
         pred_order.append([k for o in order for k in o])
@@ -191,6 +200,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    from visionlens_jlab.features import load
+
+    load()
     load_start = load_average()
     gt0 = json.loads(GT.read_text())
     dets = json.loads(DT.read_text())
@@ -219,7 +231,11 @@ def main() -> None:
                 _, rk = at_k(g, d, gt_ids, {a: k for a, k in planted.items() if k == kind},
                              found_by if kind == "missing" else [])  # fmt: skip
                 row.setdefault(kind, []).append(rk)
-        print(f"seed {seed}: {n_plants[-1]} plants", {t: (round(f['p'][-1], 3), round(f['r'][-1], 3)) for t, f in figures.items()}, flush=True)
+        print(
+            f"seed {seed}: {n_plants[-1]} plants",
+            {t: (round(f["p"][-1], 3), round(f["r"][-1], 3)) for t, f in figures.items()},
+            flush=True,
+        )
     rows = [
         [tool, summary(f["p"]).fmt(3), summary(f["r"]).fmt(3),
          *(summary(f[k]).fmt(3) for k in KINDS), summary(f["s"]).fmt(3) + " s"]
@@ -234,7 +250,8 @@ def main() -> None:
         + f"Plants per seed: {', '.join(map(str, n_plants))}; of them on an object the model "
         f"finds (mask IoU >= 0.5 with a prediction before planting): {', '.join(map(str, findable))}.\n\n"
         + table(head, rows)
-        + "\n" + NOTES
+        + "\n"
+        + NOTES
     )
     print(text)
     if args.out:
