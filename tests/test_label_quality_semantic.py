@@ -62,24 +62,32 @@ def scene(
     return gts, preds, plants
 
 
-def write_and_score(
-    tmp: Path, gts: list[np.ndarray], preds: list[np.ndarray], **kwargs: Any
-) -> tuple[Catalog, dict[str, Any], list[int]]:
-    """A VOC dataset of ``gts`` and the model ``net`` of ``preds``, ingested and scored;
-    returns the open catalog, the result and the sample id of each image."""
+def ingest_scene(
+    catalog: Catalog, tmp: Path, gts: list[np.ndarray], preds: list[np.ndarray]
+) -> list[int]:
+    """A VOC dataset ``seg`` of ``gts`` and the model ``net`` of ``preds`` in ``catalog``;
+    returns the sample id of each image."""
     voc, out = tmp / "VOC", tmp / "preds"
     (voc / "JPEGImages").mkdir(parents=True)
     for i, (gt, pred) in enumerate(zip(gts, preds, strict=True)):
         Image.new("RGB", (W, H)).save(voc / "JPEGImages" / f"im_{i:03d}.jpg")
         save_palette(gt, voc / "SegmentationClass" / f"im_{i:03d}.png")
         save_palette(pred, out / f"im_{i:03d}.png")
-    catalog = Catalog(tmp / "data")
     ingest_semantic(catalog, "seg", open_semantic(str(voc)))
     ingest_semantic_predictions(catalog, "seg", "net", str(out))
     with catalog.cursor() as cur:
         rows = cur.execute("SELECT file_name, sample_id FROM samples").fetchall()
     ids = {Path(name).stem: sid for name, sid in rows}
-    order = [ids[f"im_{i:03d}"] for i in range(len(gts))]
+    return [ids[f"im_{i:03d}"] for i in range(len(gts))]
+
+
+def write_and_score(
+    tmp: Path, gts: list[np.ndarray], preds: list[np.ndarray], **kwargs: Any
+) -> tuple[Catalog, dict[str, Any], list[int]]:
+    """:func:`ingest_scene` into a new catalog, then scored; returns the open catalog, the
+    result and the sample id of each image."""
+    catalog = Catalog(tmp / "data")
+    order = ingest_scene(catalog, tmp, gts, preds)
     return catalog, run_label_quality(catalog, "seg", "net", **kwargs), order
 
 

@@ -15,6 +15,7 @@ from visionlens_jlab.label_quality import ISSUES
 from .evaluate_fixtures import ingest, ingest_predictions
 from .label_quality_fixtures import ISSUE_OF, make_scene, write_coco
 from .notebook_fixtures import running_kernel
+from .test_label_quality_semantic import ingest_scene, scene
 
 MODEL = "det"
 
@@ -85,3 +86,21 @@ async def test_label_quality_frames_in_a_kernel(planted: Any) -> None:
     want = Counter(ISSUE_OF[kind] for kind in planted.planted.values())
     assert got["flagged"] == {i: want.get(i, 0) for i in ISSUES}
     assert set(got["worst"]) <= set(want)
+
+
+async def test_semantic_label_quality_job(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    gts, preds, plants = scene(2, 8, 0.5)
+    order = ingest_scene(vl_app.catalog, tmp_path, gts, preds)
+    for body in ({"model": "net", "iou": "mask"}, {"model": "net", "thresholds": {"swapped": 0.2}}):
+        status, answer = await api("POST", "datasets/seg/label-quality", body)
+        assert status == 400 and "semantic masks: it takes no" in answer["message"], answer
+    status, answer = await api("POST", "datasets/seg/label-quality", {"model": "net"})
+    assert status == 202
+    job = await wait_job(answer["job"])
+    assert job["status"] == "done", job
+    assert {r["sample_id"] for r in job["result"]["regions"]} == {order[i] for i in plants}
+    status, result = await api("GET", "datasets/seg/label-quality", params={"model": "net"})
+    assert status == 200 and result["boxes"] == [] and len(result["images"]) == len(gts)
+    assert result["summary"]["kind"] == "semantic"
