@@ -34,7 +34,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import ndimage
 
 from ..catalog import GROUND_TRUTH, CatalogError
 from ..catalog.extensions.computed import write_computed
@@ -89,6 +88,8 @@ def image_regions(
     """An image's agreeing and disagreeing labelled pixels and its regions: ``{"class",
     "pixels", "x", "y", "w", "h", "score", "predicted", "flagged"}`` (``predicted``: the class
     the model gives most of the region's pixels; -1 for values that are no class)."""
+    from scipy import ndimage  # here: importing the catalog's manifests must not load scipy
+
     if truth.shape != predicted.shape:
         raise ValueError(f"a {predicted.shape} prediction for a {truth.shape} label map")
     pred = predicted.astype(np.int64)  # before -1 is put in: a uint8 map would wrap it
