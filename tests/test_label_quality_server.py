@@ -15,6 +15,7 @@ from visionlens_jlab.label_quality import ISSUES
 from .evaluate_fixtures import ingest, ingest_predictions
 from .label_quality_fixtures import ISSUE_OF, make_scene, write_coco
 from .notebook_fixtures import running_kernel
+from .test_label_quality_semantic import ingest_scene, scene
 
 MODEL = "det"
 
@@ -38,6 +39,9 @@ async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, plan
         ),
         ({"model": MODEL, "thresholds": {"nope": 0.1}}, "('nope' was unexpected)"),
         ({"model": MODEL, "thresholds": [0.1]}, "'thresholds': [0.1] is not of type 'object'"),
+        ({"model": MODEL, "iou": "segm"}, "'iou': 'segm' is not one of ['auto', 'mask', 'box']"),
+        # the scene has boxes only: refused before a job starts
+        ({"model": MODEL, "iou": "mask"}, "--iou mask needs masks on both sides"),
     ):
         status, answer = await api("POST", "datasets/planted/label-quality", body)
         assert status == 400 and message in answer["message"], answer
@@ -50,6 +54,7 @@ async def test_label_quality_job_and_stored_result(api: Any, wait_job: Any, plan
     assert status == 202
     job = await wait_job(answer["job"])
     assert job["status"] == "done" and job["progress"] == 1.0, job
+    assert job["result"]["summary"]["iou"] == "box"  # auto: no masks here
     want = Counter(ISSUE_OF[kind] for kind in planted.planted.values())
     assert job["result"]["summary"]["flagged"] == {i: want.get(i, 0) for i in ISSUES}
 
@@ -81,3 +86,21 @@ async def test_label_quality_frames_in_a_kernel(planted: Any) -> None:
     want = Counter(ISSUE_OF[kind] for kind in planted.planted.values())
     assert got["flagged"] == {i: want.get(i, 0) for i in ISSUES}
     assert set(got["worst"]) <= set(want)
+
+
+async def test_semantic_label_quality_job(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    gts, preds, plants = scene(2, 8, 0.5)
+    order = ingest_scene(vl_app.catalog, tmp_path, gts, preds)
+    for body in ({"model": "net", "iou": "mask"}, {"model": "net", "thresholds": {"swapped": 0.2}}):
+        status, answer = await api("POST", "datasets/seg/label-quality", body)
+        assert status == 400 and "semantic masks: it takes no" in answer["message"], answer
+    status, answer = await api("POST", "datasets/seg/label-quality", {"model": "net"})
+    assert status == 202
+    job = await wait_job(answer["job"])
+    assert job["status"] == "done", job
+    assert {r["sample_id"] for r in job["result"]["regions"]} == {order[i] for i in plants}
+    status, result = await api("GET", "datasets/seg/label-quality", params={"model": "net"})
+    assert status == 200 and result["boxes"] == [] and len(result["images"]) == len(gts)
+    assert result["summary"]["kind"] == "semantic"

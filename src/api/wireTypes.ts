@@ -1343,7 +1343,7 @@ export interface IWireLabelQualityResult {
     sample_id: number;
     score: number | null;
   }[];
-  /** the run's summary: thresholds, objects, images, flagged, images_flagged, seconds */
+  /** the run's summary: thresholds, iou (box or mask), warnings (objects without a usable mask), objects, images, flagged, images_flagged, seconds */
   summary: { [key: string]: unknown };
   created_at: string;
 }
@@ -2029,6 +2029,8 @@ export interface IWireLabelQualityRequest {
     badly_located?: number;
     spurious?: number;
   } | null;
+  /** How a prediction overlaps a label: mask IoU, box IoU, or auto (mask when the labels and the model both have masks); the summary's iou names the one used */
+  iou?: 'auto' | 'mask' | 'box';
 }
 
 /** The body of `POST /datasets/{name}/labelstudio/projects`. */

@@ -16,8 +16,9 @@ from ..evaluate.classification import is_classification_model
 from ..jobs import JobContext, JobEffects, JobKind
 from ..label_quality import stored
 from ..label_quality.classification import top_label_only
-from ..label_quality.job import run_label_quality
+from ..label_quality.job import resolve_iou, run_label_quality
 from ..label_quality.scores import check_thresholds
+from ..label_quality.semantic_masks import is_semantic_model
 from .base import VisionLensHandler
 
 
@@ -44,21 +45,34 @@ class LabelQualityHandler(VisionLensHandler):
         body = self.json_body()
         model = body["model"]  # the contract: a non-empty string
         raw = body.get("thresholds") or {}
+        iou = body.get("iou") or "auto"  # the contract: auto, mask or box
         try:
             thresholds = check_thresholds(raw)
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from exc
         catalog = self.catalog
         await self.run_blocking(catalog.get_dataset, name)  # 404 before a job starts
-        if await self.run_blocking(is_classification_model, catalog, name, model):
+        if await self.run_blocking(is_semantic_model, catalog, name, model):
+            if raw or iou != "auto":
+                raise HTTPError(
+                    400, f"{model!r} has semantic masks: it takes no thresholds, no iou"
+                )
+        elif await self.run_blocking(is_classification_model, catalog, name, model):
             await self._check_classification(name, model, bool(raw))
+            if iou == "mask":
+                raise HTTPError(400, f"{model!r} is a classification model: it has no masks")
+        else:
+            # a side without masks is refused before a job starts
+            await self.run_blocking(resolve_iou, catalog, name, model, iou)
 
         def run(ctx: JobContext) -> dict[str, Any]:
             # none given: the defaults (a classification model takes none at all)
             given = thresholds if raw else None
-            result = run_label_quality(catalog, name, model, thresholds=given, ctx=ctx)
+            result = run_label_quality(catalog, name, model, thresholds=given, iou=iou, ctx=ctx)
             # the per-object lists can be long: they stay stored (GET this path)
-            return {"model": model, "summary": result["summary"], "code": result["code"]}
+            out = {"model": model, "summary": result["summary"], "code": result["code"]}
+            # a semantic run's flagged regions are not stored: the job's result holds them
+            return out | ({"regions": result["regions"]} if "regions" in result else {})
 
         await self.submit_job(
             LABEL_QUALITY_JOB, run, title=f"Label quality of {name} against {model}", dataset=name

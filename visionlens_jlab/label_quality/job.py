@@ -15,10 +15,13 @@ import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, CatalogError
 from ..evaluate.classification import is_classification_model
-from ..evaluate.load import load_input
+from ..evaluate.load import EvalInput, load_input
+from ..evaluate.masks import mask_similarity
 from ..jobs import job_progress
+from ..records.label_kinds import IOU_KINDS, presence_sql
 from .classification import run_class_label_quality
-from .scores import ISSUES, LabelQuality, check_thresholds, score_labels
+from .scores import ISSUES, LabelQuality, PairIou, check_thresholds, score_labels
+from .semantic_masks import is_semantic_model, run_semantic_label_quality
 from .store import save
 
 if TYPE_CHECKING:
@@ -37,16 +40,34 @@ def run_label_quality(
     model: str,
     *,
     thresholds: dict[str, float] | None = None,
+    iou: str = "auto",
     ctx: JobContext | None = None,
 ) -> dict[str, Any]:
     """Score every object and image of ``dataset`` against ``model``, store the result and
     return it: ``{"model", "boxes": [{"annotation_id", "sample_id", "source", "issue",
     "score"}], "images": [{"sample_id", "score"}], "summary"}``, worst first. A classification
     model (image-level labels only) scores the images' labels instead
-    (:mod:`.classification`; no objects, no thresholds)."""
+    (:mod:`.classification`; no objects, no thresholds, no ``iou``); a model with semantic
+    masks scores the images' masks and their regions (:mod:`.semantic_masks`; the same
+    refusals, and a ``regions`` list).
+
+    ``iou``: how a prediction overlaps a label, ``box`` (box IoU), ``mask`` (mask IoU; a
+    :class:`CatalogError` when either side has no masks at all) or ``auto`` (mask when both
+    sides have masks, else box); the summary names the one used."""
+    check_iou(iou)
+    if is_semantic_model(catalog, dataset, model):
+        for given, what in ((thresholds, "thresholds"), (iou != "auto", "iou")):
+            if given:
+                raise CatalogError(
+                    f"{model!r} has semantic masks: it takes no {what} (regions are flagged "
+                    "where most of their pixels are predicted otherwise)"
+                )
+        return run_semantic_label_quality(catalog, dataset, model, ctx=ctx)
     if is_classification_model(catalog, dataset, model):
         if thresholds:
             raise CatalogError(f"{model!r} is a classification model: it takes no thresholds")
+        if iou == "mask":
+            raise CatalogError(f"{model!r} is a classification model: it has no masks")
         out = run_class_label_quality(catalog, dataset, model, ctx=ctx)
         images = [{"sample_id": i["sample_id"], "score": i["score"]} for i in out["images"]]
         return {**out, "boxes": [], "images": images}
@@ -55,7 +76,9 @@ def run_label_quality(
 
     progress = job_progress(ctx)
     progress(0.0, f"reading the boxes of {dataset!r} and {model!r}")
-    inp = load_input(catalog, dataset, model)
+    used = resolve_iou(catalog, dataset, model, iou)
+    inp = load_input(catalog, dataset, model, "segm" if used == "mask" else "bbox")
+    pairs, warnings = mask_pairs(inp) if used == "mask" else (None, [])
     with catalog.cursor() as cur:
         sample_ids = np.asarray(
             cur.execute(
@@ -72,7 +95,7 @@ def run_label_quality(
     progress(0.1, f"scoring {len(inp.gt):,} labels and {len(inp.dt):,} predictions")
     result = score_labels(
         inp.gt, inp.dt, n_images, thresholds=limits,
-        progress=lambda f, m: progress(0.1 + 0.6 * f, m),
+        progress=lambda f, m: progress(0.1 + 0.6 * f, m), pairs=pairs,
     )  # fmt: skip
     progress(0.7, "storing the scores")
     objects = _objects(inp.gt.ann_id, inp.gt_sample, inp.dt.ann_id, inp.dt_sample, model, result)
@@ -88,6 +111,8 @@ def run_label_quality(
     summary = {
         "model": model,
         "thresholds": limits,
+        "iou": used,
+        "warnings": warnings,
         "objects": objects.num_rows,
         "images": len(sample_ids),
         "flagged": {name: int(np.sum(flagged & (issue == name))) for name in ISSUES},
@@ -107,6 +132,53 @@ def run_label_quality(
         "summary": summary,
         "code": reproduce_code(dataset, model),
     }  # fmt: skip
+
+
+IOU_CHOICES = ("auto", "mask", "box")
+"""How predictions overlap labels: ``auto`` is mask IoU when both sides have masks."""
+
+
+def check_iou(iou: str) -> None:
+    """ValueError unless ``iou`` is one of :data:`IOU_CHOICES`."""
+    if iou not in IOU_CHOICES:
+        raise ValueError(f"iou must be one of {', '.join(IOU_CHOICES)}, not {iou!r}")
+
+
+def resolve_iou(catalog: Catalog, dataset: str, model: str, iou: str) -> str:
+    """``box`` or ``mask``: ``auto`` is mask when the ground truth and ``model`` both have
+    an object with a mask; ``mask`` asked of a side without any is a :class:`CatalogError`
+    naming it."""
+    if iou == "box":
+        return "box"
+    has_mask = presence_sql(IOU_KINDS["segm"], "")
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        counts = dict(
+            cur.execute(
+                f"SELECT source, COUNT(*) FILTER ({has_mask}) FROM annotations "  # noqa: S608 - fixed text
+                "WHERE dataset_id = ? AND source IN (?, ?) GROUP BY source",
+                [dataset_id, GROUND_TRUTH, model],
+            ).fetchall()
+        )
+    missing = [who for who in (GROUND_TRUTH, model) if not counts.get(who)]
+    if iou == "auto":
+        return "box" if missing else "mask"
+    if missing:
+        raise CatalogError(
+            f"--iou mask needs masks on both sides; {' and '.join(map(repr, missing))} "
+            "has none: use --iou box"
+        )
+    return "mask"
+
+
+def mask_pairs(inp: EvalInput) -> tuple[PairIou, list[str]]:
+    """The mask IoU of (prediction, ground truth) pairs as the COCO ``segm`` evaluation
+    computes it (``pycocotools.mask.iou``, every pair a plain one: crowd regions are labels
+    like the others here) and the warnings about objects without a usable mask."""
+    if inp.gt_labels is None or inp.dt_labels is None:
+        raise CatalogError("the masks were not read: load the input with iou type 'segm'")
+    sim, warnings = mask_similarity(inp.gt, inp.dt, inp.gt_labels, inp.dt_labels)
+    return (lambda d, g: sim.pairs(d, g, False)), warnings
 
 
 def _objects(

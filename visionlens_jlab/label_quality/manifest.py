@@ -4,7 +4,8 @@ imported (:mod:`visionlens_jlab.features` and the package import it).
 Its tables (``label_quality``, ``label_quality_runs``: migration step 11, :mod:`.store`), the
 reads the catalog makes of them (a patches page's label-quality scores and sort), the
 ``label_quality`` label condition (:mod:`.label_filter`) and the ``computed.lq_*`` sample
-fields of object and classification runs (:mod:`.store`, :mod:`.classification`).
+fields of object, classification and semantic-mask runs (:mod:`.store`,
+:mod:`.classification`, :mod:`.semantic_masks`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..catalog.extensions.manifest import (
 )
 from ..catalog.store.feature_reads import LQ_OBJECT_SCORES, LQ_RUNS, columns_of
 from ..catalog.store.registry import Step
-from . import classification, store
+from . import classification, semantic_masks, store
 from .label_filter import label_quality_sql, parse_label_quality
 
 MANIFEST = Manifest(
@@ -33,7 +34,7 @@ MANIFEST = Manifest(
     label_conditions=(LabelConditionKind("label_quality", label_quality_sql, parse_label_quality),),
     computed_fields=tuple(
         ComputedFieldKind(name, NUMERIC, description)
-        for fields in (store.FIELDS, classification.FIELDS)
+        for fields in (store.FIELDS, classification.FIELDS, semantic_masks.FIELDS)
         for name, description in fields.items()
     ),
 )

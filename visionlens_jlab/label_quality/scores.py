@@ -15,6 +15,10 @@ Four issue types, each a score in [0, 1] where lower means the label is more lik
   ``1 - w * (1 - support)``, ``support`` the best ``c * ramp(IoU)``; ``w`` (below 1) says
   how little a detector's silence proves (detectors miss objects).
 
+The overlap is box IoU, or any other IoU of the same pairs passed as ``pairs`` (the job
+passes mask IoU, :mod:`~visionlens_jlab.evaluate.masks`, when both sides carry masks): the
+formulas are the same, only the overlap they read changes.
+
 A prediction is evidence only for the ground truth it overlaps most (its *owner*): a box
 spawned over part of a real object is not supported by that object's prediction, and a
 neighbour's prediction does not make a box look swapped. ObjectLab (cleanlab) lets every
@@ -52,6 +56,8 @@ SUPPORT_IOU = 0.5
 SPURIOUS_WEIGHT = 0.5
 TEMPERATURE = 0.1
 """Soft-min temperature of the image score: low, so one bad box marks its image."""
+PairIou = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``(prediction indices, ground-truth indices)`` -> the IoU of each pair (same image)."""
 PAIRS_PER_CHUNK = 4_000_000
 """Candidate pairs held at once (a few hundred MB of temporaries at most)."""
 
@@ -103,9 +109,12 @@ def score_labels(
     thresholds: dict[str, float] | None = None,
     temperature: float = TEMPERATURE,
     progress: Callable[[float, str], None] | None = None,
+    pairs: PairIou | None = None,
 ) -> LabelQuality:
     """Score every box of ``gt`` (ground truth) and ``dt`` (one model's predictions, with
-    their confidences in ``score``) and every image ``0 .. n_images - 1``."""
+    their confidences in ``score``) and every image ``0 .. n_images - 1``. ``pairs``: the
+    overlap of (prediction, ground truth) index pairs of one image each (None: box IoU)."""
+    overlap = pairs if pairs is not None else lambda d, g: pair_iou(dt, gt, d, g)
     limits = check_thresholds(thresholds)
     n_gt, n_dt = len(gt), len(dt)
     conf = np.clip(np.nan_to_num(dt.score.astype(float), nan=1.0), 0.0, 1.0)
@@ -123,7 +132,7 @@ def score_labels(
         # a chunk holds every pair of its predictions, so their owners are known here
         d, g = group_pairs(dt.image[lo:hi], gt.image)
         d += lo
-        iou = pair_iou(dt, gt, d, g)
+        iou = overlap(d, g)
         keep = iou > 0
         d, g, iou = d[keep], g[keep], iou[keep]
         np.maximum.at(dt_best, d, iou)

@@ -25,6 +25,7 @@ from ..catalog import NotFoundError
 from ..catalog.extensions.computed import write_computed
 from .classification import SCORE_FIELD, stored_class_run
 from .scores import ISSUES
+from .semantic_masks import stored_semantic
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -119,6 +120,8 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
             [dataset_id, model],
         ).fetchall()
         if not run and (found := stored_class(catalog, dataset_id, model)) is not None:
+            return found
+        if not run and (found := stored_semantic(catalog, dataset_id, model)) is not None:
             return found
         if not run:
             raise NotFoundError(

@@ -348,18 +348,23 @@ class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
         )
 
     def label_quality(
-        self, model: str, *, thresholds: Mapping[str, float] | None = None
+        self,
+        model: str,
+        *,
+        thresholds: Mapping[str, float] | None = None,
+        iou: str = "auto",
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Score every label against ``model``'s predictions (a server job) and return
         ``(boxes, images)``: one row per ground-truth and predicted object (annotation_id,
         sample_id, source, issue: overlooked / swapped / badly_located / spurious, score;
         lower = more likely wrong) and one per image (sample_id, score), worst first. The
         samples also get the fields ``computed.lq_score`` and ``computed.lq_<issue>``.
+        ``iou``: ``mask``, ``box`` or ``auto`` (mask IoU when both sides have masks).
         """
         from .label_quality import label_quality_frames
 
         path = dataset_path(self.name, "label-quality")
-        return label_quality_frames(self._client, path, model, dict(thresholds or {}))
+        return label_quality_frames(self._client, path, model, dict(thresholds or {}), iou=iou)
 
     def patches(
         self,

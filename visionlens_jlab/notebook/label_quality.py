@@ -20,13 +20,16 @@ def label_quality_frames(
     model: str,
     thresholds: dict[str, float] | None,
     *,
+    iou: str = "auto",
     timeout: float = 3600.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """POST the label-quality job at ``path``, wait, and read the stored result back:
     ``(boxes, images)``, worst first; both frames' ``attrs`` hold the run's summary."""
     import pandas as pd
 
-    job = client.post_json(path, {"model": model, "thresholds": thresholds or {}})["job"]
+    job = client.post_json(path, {"model": model, "thresholds": thresholds or {}, "iou": iou})[
+        "job"
+    ]
     job_result(client, job, "label-quality", poll=0.2, timeout=timeout)
     result: dict[str, Any] = client.get_json(path, model=model)
     boxes = pd.DataFrame(result["boxes"], columns=BOX_COLUMNS)
