@@ -27,6 +27,7 @@ import {
   IBlindSpotsResult
 } from '../../api/blindSpotTypes';
 import { visibleText } from '../../base/dataText';
+import { staleNote } from '../../ui/staleNote';
 
 /** The class of the labelled pickers (their width is the form's, see blindspots.css). */
 const PICKER = 'jp-VisionLens-bsPicker';
@@ -289,6 +290,10 @@ export class BlindSpotsPanel extends Widget {
         ? ` · worded by ${result.agent}`
         : '';
     this._tested.textContent = `${testedLine(result)}${words}`;
+    const stale = staleNote(result);
+    if (stale) {
+      this._cards.append(stale);
+    }
     if (result.findings.length === 0) {
       this._cards.append(
         h('div', {

@@ -16,6 +16,7 @@ import { IDuplicatesResult, ILeak, IVisionLensModel } from '../../model/tokens';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { sampleThumbs } from '../../ui/sampleThumbs';
 import { visibleText } from '../../base/dataText';
+import { staleNote } from '../../ui/staleNote';
 
 /** Groups listed at most (the rest are counted). */
 export const MAX_GROUPS_SHOWN = 200;
@@ -199,6 +200,7 @@ export class DuplicatesPanel extends Widget {
         `${kind}: ${fmtInt(c.pairs)} pairs in ${fmtInt(c.groups)} groups`
     );
     this._summary.replaceChildren(
+      staleNote(result) ?? '',
       h('div', {
         text: `${fmtInt(result.groups.length)} groups · ${fmtInt(result.pairs)} pairs · ${fmtInt(result.leaks.length)} leaks`
       }),
