@@ -208,3 +208,40 @@ def test_a_result_stored_before_bases_is_judged_by_the_log(
     old = last_duplicates(catalog, "rich")
     assert old is not None and old["stale"] is True
     assert old["stale_reason"] == "samples were deleted or restored"
+
+
+async def test_rest_answers_say_stale_after_a_delete_and_fresh_after_undo(
+    api: Any, vl_app: Any
+) -> None:
+    """Through a real server: the duplicates, label-quality and quality answers of "toy"
+    (its val samples deleted over REST, then undone)."""
+    from tests.catalog_fixtures import PredictionRowsSource, RowsSource, prediction_rows, toy_rows
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+
+    cat = vl_app.catalog
+    write_dataset(cat, "toy", RowsSource(*toy_rows()))
+    write_predictions(cat, "toy", "m1", PredictionRowsSource(prediction_rows()))
+    run_duplicates(cat, None, "toy", hashes=False)
+    run_label_quality(cat, "toy", "m1")
+    view = {"sample": {"split": {"in": ["val"]}}}
+    paths = ("datasets/toy/duplicates", "datasets/toy/label-quality")
+    m1 = {"model": "m1"}
+    for path in paths:
+        status, answer = await api("GET", path, params=m1)
+        assert status == 200 and staleness_of(answer) == FRESH, (path, answer)
+
+    status, deleted = await api("POST", "datasets/toy/edits/delete_samples", {"filter": view})
+    assert status == 200 and deleted["samples"] > 0
+    for path in paths:
+        status, answer = await api("GET", path, params=m1)
+        assert status == 200 and answer["stale"] is True, (path, answer)
+        assert answer["samples_removed"] == deleted["samples"]
+        assert answer["stale_reason"].startswith(f"{deleted['samples']} sample")
+    status, overview = await api("GET", "datasets/toy/quality", params=m1)
+    assert status == 200 and overview["label"]["stale"] is True
+
+    status, _ = await api("POST", "datasets/toy/edits/undo")
+    assert status == 200
+    for path in paths:
+        status, answer = await api("GET", path, params=m1)
+        assert status == 200 and staleness_of(answer) == FRESH, (path, answer)
