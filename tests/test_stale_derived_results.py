@@ -12,6 +12,7 @@ from visionlens_jlab import edits
 from visionlens_jlab.blindspots.results import computed_basis, last_result, save_result
 from visionlens_jlab.bulk.delete_labels import delete_view_labels
 from visionlens_jlab.bulk.delete_samples import delete_view_samples
+from visionlens_jlab.bulk.merge import merge_datasets
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.dedup import last_result as last_duplicates
 from visionlens_jlab.dedup.job import run_duplicates
@@ -245,3 +246,18 @@ async def test_rest_answers_say_stale_after_a_delete_and_fresh_after_undo(
     for path in paths:
         status, answer = await api("GET", path, params=m1)
         assert status == 200 and staleness_of(answer) == FRESH, (path, answer)
+
+
+def test_a_merge_into_the_dataset_makes_its_results_stale(catalog: Catalog) -> None:  # noqa: F811
+    """``merge bare --into rich`` (no file name in common: every sample added, with its
+    labels): the samples added are counted, and label quality sees the labels changed."""
+    run_duplicates(catalog, None, "rich", hashes=False)
+    run_label_quality(catalog, "rich", "m1")
+    merged = merge_datasets(catalog, "bare", "rich", "file_name")
+    assert merged.added > 0 and merged.labels > 0, merged
+    duplicates = last_duplicates(catalog, "rich")
+    assert duplicates is not None and duplicates["stale"] is True
+    assert duplicates["samples_added"] == merged.added and duplicates["samples_removed"] == 0
+    quality = stored(catalog, "rich", "m1")
+    assert quality["stale"] is True and quality["samples_added"] == merged.added
+    assert quality["labels_changed"] is True  # the added samples came with labels
