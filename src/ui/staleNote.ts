@@ -13,11 +13,14 @@ export interface IStaleness {
 }
 
 /** The note's words, or null when the result is not stale (or unknown). */
-export function staleText(result: IStaleness | null | undefined): string | null {
+export function staleText(
+  result: IStaleness | null | undefined
+): string | null {
   if (!result?.stale) {
     return null;
   }
-  const why = result.stale_reason ?? 'the dataset changed since it was computed';
+  const why =
+    result.stale_reason ?? 'the dataset changed since it was computed';
   return `Stale — recompute: ${why}.`;
 }
 

@@ -8,7 +8,10 @@ import { staleNote, staleText } from '../staleNote';
 describe('staleText', () => {
   it('says the reason of a stale result, and nothing of a fresh one', () => {
     expect(
-      staleText({ stale: true, stale_reason: '2 samples added since it was computed' })
+      staleText({
+        stale: true,
+        stale_reason: '2 samples added since it was computed'
+      })
     ).toBe('Stale — recompute: 2 samples added since it was computed.');
     expect(staleText({ stale: true, stale_reason: null })).toBe(
       'Stale — recompute: the dataset changed since it was computed.'
