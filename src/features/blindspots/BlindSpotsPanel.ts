@@ -202,7 +202,11 @@ export class BlindSpotsPanel extends Widget {
 
   /** A new evaluation (its model) or embedding space (clusters) is offered at once. */
   private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
-    const offered = change.kind === 'evaluation' || change.kind === 'fields';
+    // labels and samples: a delete (or its undo) may make the stored result
+    // stale and its evidence name samples that are gone; the server says which
+    const offered = ['evaluation', 'fields', 'labels', 'samples'].includes(
+      change.kind
+    );
     if (
       offered &&
       change.dataset === this.model.dataset &&

@@ -12,7 +12,12 @@ import { nameSidePanel } from '../../ui/panelNames';
 import { button, fmtInt, h } from '../../base/dom';
 import { duplicatesCode } from '../../model/similarity';
 import { findDuplicates, lastDuplicates } from '../../model/sources/similarity';
-import { IDuplicatesResult, ILeak, IVisionLensModel } from '../../model/tokens';
+import {
+  IDataChange,
+  IDuplicatesResult,
+  ILeak,
+  IVisionLensModel
+} from '../../model/tokens';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { sampleThumbs } from '../../ui/sampleThumbs';
 import { visibleText } from '../../base/dataText';
@@ -94,6 +99,7 @@ export class DuplicatesPanel extends Widget {
       this._leaks
     );
     model.datasetChanged.connect(() => void this.load(), this);
+    model.dataChanged.connect(this._onDataChanged, this);
     void this.load();
   }
 
@@ -165,6 +171,21 @@ export class DuplicatesPanel extends Widget {
       this._say((error as Error).message, true);
     } finally {
       this._run.disabled = false;
+    }
+  }
+
+  /**
+   * A delete of samples (or its undo) arrives as a labels or samples change:
+   * the stored result is read again, so its groups name no deleted sample
+   * (no thumbnail of one is asked for) and it says whether it is stale.
+   */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    if (
+      change.dataset === this.model.dataset &&
+      (change.kind === 'labels' || change.kind === 'samples') &&
+      !this._run.disabled
+    ) {
+      void this.load();
     }
   }
 

@@ -31,24 +31,28 @@ function result(extra: Partial<IDuplicatesResult>): IDuplicatesResult {
   };
 }
 
-async function panel(answer: IDuplicatesResult): Promise<DuplicatesPanel> {
+async function panel(
+  answer: IDuplicatesResult,
+  answers: IDuplicatesResult[] = []
+): Promise<{ widget: DuplicatesPanel; changed: Signal<unknown, unknown> }> {
   const fake = {
     dataset: 'd',
     datasetChanged: new Signal<unknown, unknown>({}),
+    dataChanged: new Signal<unknown, unknown>({}),
     setSelection: () => undefined,
     client: {
-      lastDuplicates: async () => answer,
+      lastDuplicates: async () => answers.shift() ?? answer,
       imageUrl: (_: string, id: number) => `img/${id}`
     }
   };
   const widget = new DuplicatesPanel(fake as any, () => undefined);
   await widget.load();
-  return widget;
+  return { widget, changed: fake.dataChanged };
 }
 
 describe('DuplicatesPanel staleness', () => {
   it('notes a stale result with the reason, as text', async () => {
-    const widget = await panel(
+    const { widget } = await panel(
       result({
         stale: true,
         stale_reason: `3 samples deleted since it was computed ${HOSTILE}`,
@@ -70,10 +74,33 @@ describe('DuplicatesPanel staleness', () => {
   });
 
   it('shows no note over a fresh result', async () => {
-    const widget = await panel(
+    const { widget } = await panel(
       result({ stale: false, stale_reason: null, samples_removed: 0 })
     );
     expect(widget.node.querySelector('.jp-VisionLens-staleNote')).toBeNull();
     expect(widget.node.textContent).not.toContain('Stale');
+  });
+
+  it('reads the result again when samples of the dataset are deleted', async () => {
+    const fresh = result({ stale: false, groups: [[2, 3]] });
+    const after = result({
+      stale: true,
+      stale_reason: '1 sample deleted since it was computed',
+      groups: [],
+      deleted_members: 1
+    });
+    // the constructor's load and the test's read the fresh answer, the event's the stale one
+    const { widget, changed } = await panel(after, [fresh, fresh]);
+    expect(widget.node.querySelectorAll('.jp-VisionLens-thumb').length).toBe(2);
+    changed.emit({ dataset: 'other', kind: 'labels', ids: null });
+    changed.emit({ dataset: 'd', kind: 'tags', ids: [2] });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(widget.node.querySelector('.jp-VisionLens-staleNote')).toBeNull();
+    changed.emit({ dataset: 'd', kind: 'labels', ids: null });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(widget.node.querySelectorAll('.jp-VisionLens-thumb').length).toBe(0);
+    expect(
+      widget.node.querySelector('.jp-VisionLens-staleNote')?.textContent
+    ).toBe('Stale — recompute: 1 sample deleted since it was computed.');
   });
 });
