@@ -225,6 +225,7 @@ async def test_notebook_search_and_duplicates(planted: dict[str, int], tmp_path:
             "  'b': b.file_name.tolist(), 'c': c.sample_id.tolist(),\n"
             "  'kinds': d.kind.value_counts().to_dict(), 'groups': len(d.attrs['groups']),\n"
             "  'leaks': len(d.attrs['leaks']), 'dcode': d.attrs['code'],\n"
+            "  'stale': [d.attrs['stale'], d.attrs['stale_reason']],\n"
             "  'n_dup': ds.count({'sample': {'computed.dup_count': {'min': 1}}})}))\n"
         )
     got = json.loads(out)
@@ -238,4 +239,5 @@ async def test_notebook_search_and_duplicates(planted: dict[str, int], tmp_path:
     assert got["kinds"] == EXPECTED and got["groups"] == 7
     assert got["leaks"] == sum(EXPECTED_LEAKS.values())
     assert got["dcode"] == "vl.dataset('planted').duplicates(threshold=0.98)"
+    assert got["stale"] == [False, None]  # just computed over the dataset as it is
     assert got["n_dup"] == 14

@@ -20,6 +20,7 @@ the issue's flag, sorted by its score, lowest first. Nothing here computes: a mi
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .catalog import GROUND_TRUTH
@@ -28,6 +29,7 @@ from .catalog.query.filter_parser import parse_filter
 from .catalog.query.object_sort import parse_object_sort
 from .catalog.query.sample_sort import parse_sample_sort
 from .catalog.reads.object_pages import PatchQuery, patches_page
+from .catalog.reads.result_basis import staleness
 from .catalog.store.catalog import NotFoundError
 from .image_quality.job import summary as image_summary
 from .label_quality import classification as class_lq
@@ -167,7 +169,10 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
         scored.append(class_run["model"])
     shown = model if model is not None else (scored[0] if scored else None)
     label = None
+    computed_over: tuple[dict[str, Any] | None, datetime] | None = None
     if class_run is not None and class_run["model"] == shown:
+        created_at = datetime.fromisoformat(class_run["created_at"])
+        computed_over = (class_run.get("basis"), created_at)
         label = {
             "model": shown, "kind": "classification", "created_at": class_run["created_at"],
             "thresholds": {}, "objects": 0, "images": class_run["images"],
@@ -176,6 +181,7 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
     for name, created, raw in runs:
         if name == shown and label is None:
             summary = json.loads(raw)
+            computed_over = (summary.get("basis"), created)
             label = {
                 "model": name,
                 "kind": "objects",
@@ -190,6 +196,9 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
             }
             for row in label["issues"]:
                 row["example"] = label_issue_example(catalog, dataset, row)
+    if label is not None and computed_over is not None:
+        with catalog.cursor() as cur:  # samples or labels changed since the run
+            label.update(staleness(cur, dataset_id, *computed_over))
     try:
         stored = image_summary(catalog, dataset)
     except NotFoundError:

@@ -230,6 +230,18 @@ export interface IWireDuplicatesResult {
   code: string;
   /** GET only: when the result was stored */
   created_at?: string;
+  /** GET only: samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** GET only: why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** GET only: samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** GET only: samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** GET only: the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
+  /** GET only: samples deleted since that the groups, pair_list and leaks no longer name (a group left with one sample is dropped); counts stay those computed */
+  deleted_members?: number;
 }
 
 /** Two samples a kind found duplicates of each other */
@@ -425,6 +437,18 @@ export interface IWireBlindSpotsResult {
   attributes?: IWireAttributesSummary;
   /** GET only: when the result was stored */
   created_at?: string;
+  /** GET only: samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** GET only: why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** GET only: samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** GET only: samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** GET only: the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
+  /** GET only: samples deleted since that the findings' evidence no longer names; the findings' numbers stay those computed */
+  deleted_members?: number;
 }
 
 /** One confirmed, grouped slice: every number comes from the engine (visionlens_jlab/blindspots/findings.py: finding, which writes every key but claim, confused_with, vlm_kappa and review; a result stored by an older version may lack p, images, mde, adjusted_effect, discovery, related and source) */
@@ -999,12 +1023,16 @@ export interface IWireMapDescriptor {
   /** Every parameter */
   params: { [key: string]: unknown };
   points: number;
-  /** Samples were embedded or unembedded since (null: vector store unavailable) */
+  /** Samples were embedded, unembedded or deleted since (null: vector store unavailable) */
   stale: boolean | null;
+  /** why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh or unknown */
+  stale_reason: string | null;
   /** Embedded samples the map lacks */
   missing: number | null;
   /** Map points whose vector is gone */
   removed: number | null;
+  /** points the map was computed or last placed with that a sample delete took (negative: an undo brought back points a placing had dropped) */
+  deleted: number;
   created_at: string;
   updated_at: string;
   /** [xmin, ymin, xmax, ymax] (nulls for an empty map) */
@@ -1244,6 +1272,16 @@ export interface IWireLabelQualityView {
   images: number | null;
   /** one row per issue type, in the server's order */
   issues: IWireLabelIssueRow[];
+  /** samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
 }
 
 /** The stored label-quality run of a classification model: one issue type, mislabeled, whose row is a grid view of the flagged images, lowest computed.lq_class_score first */
@@ -1257,6 +1295,16 @@ export interface IWireClassLabelQualityView {
   objects: number;
   images: number;
   issues: IWireImageIssueRow[];
+  /** samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
 }
 
 /** One label-issue row: its count and the patches view of its members (filter, source, sort lq_score, order asc, lq_model) */
@@ -1346,6 +1394,16 @@ export interface IWireLabelQualityResult {
   /** the run's summary: thresholds, iou (box or mask), warnings (objects without a usable mask), objects, images, flagged, images_flagged, seconds */
   summary: { [key: string]: unknown };
   created_at: string;
+  /** samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
 }
 
 /** Every matching sample id (visionlens_jlab/catalog/reads/queries.py: sample_ids) */

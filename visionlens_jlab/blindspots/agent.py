@@ -27,7 +27,7 @@ from .api import run_engine
 from .engine import BlindSpotEngine, EngineOptions, describe_attributes
 from .extensions import agent_tools
 from .findings import evidence as finding_evidence
-from .results import save_result
+from .results import computed_basis, save_result
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -211,6 +211,7 @@ def run_agent(
     them, numbers from the ledger. ``llm`` overrides ``settings`` (tests: ``FunctionModel``);
     ``vlm_threshold`` as :func:`~.api.find_blind_spots`."""
     options = EngineOptions(min_n, fdr, vlm_threshold=vlm_threshold)
+    dataset_id, computed_over = computed_basis(catalog, dataset, model_name)
     engine = BlindSpotEngine.open(catalog, dataset, model_name, options)
     engine.run()
     model = llm if llm is not None else build_model(settings) if settings else None
@@ -234,7 +235,5 @@ def run_agent(
             f["claim"] = accepted[f["id"]]
     result["rejected"] = rejected + result["rejected"]
     result["agent"] = getattr(model, "model_name", type(model).__name__)
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-    save_result(catalog, dataset_id, model_name, result)
+    save_result(catalog, dataset_id, model_name, result, computed_over)
     return result

@@ -11,7 +11,7 @@ from .engine import BlindSpotEngine, EngineOptions
 from .findings import finding
 from .ledger import SliceTest
 from .metrics import MIN_EFFECT
-from .results import save_result
+from .results import computed_basis, save_result
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -110,8 +110,7 @@ def find_blind_spots(
     """
     validate_options(min_n, fdr)
     started = time.monotonic()
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
+    dataset_id, computed_over = computed_basis(catalog, dataset, model)
     if not has_attributes(catalog, dataset_id):
         from ..catalog import CatalogError
 
@@ -124,7 +123,7 @@ def find_blind_spots(
     result = run_engine(engine)
     result["seconds"] = round(time.monotonic() - started, 3)
     if store:
-        save_result(catalog, dataset_id, model, result)
+        save_result(catalog, dataset_id, model, result, computed_over)
     return result
 
 

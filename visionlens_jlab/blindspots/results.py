@@ -16,7 +16,9 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..catalog.reads.result_basis import basis, present_ids, staleness
 from ..catalog.store.catalog import NotFoundError
+from ..catalog.store.schema import GROUND_TRUTH
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -33,8 +35,25 @@ REVIEWS_DDL = (
 VERDICTS = ("confirmed", "rejected")
 
 
-def save_result(catalog: Catalog, dataset_id: int, model: str, result: dict[str, Any]) -> None:
-    """Store the last blind-spot result of ``model`` (replacing the previous one)."""
+def computed_basis(catalog: Catalog, dataset: str, model: str) -> tuple[int, dict[str, Any]]:
+    """The dataset's id and what a run of ``model`` is about to read: its samples and the
+    ground truth's and the model's labels (:func:`~..catalog.reads.result_basis.basis`), to
+    store with the result. Taken before the run, so a write during it makes the result
+    stale rather than unnoticed."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        return dataset_id, basis(cur, dataset_id, [GROUND_TRUTH, model])
+
+
+def save_result(
+    catalog: Catalog,
+    dataset_id: int,
+    model: str,
+    result: dict[str, Any],
+    computed_over: dict[str, Any],
+) -> None:
+    """Store the last blind-spot result of ``model`` (replacing the previous one) with what
+    it was computed over (:func:`computed_basis`; kept, never answered)."""
     created = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write(dataset_id, keeps_derived=True) as cur:  # not samples nor boxes
         cur.execute(
@@ -42,13 +61,16 @@ def save_result(catalog: Catalog, dataset_id: int, model: str, result: dict[str,
         )
         cur.execute(
             "INSERT INTO blindspot_results VALUES (?, ?, ?, ?)",
-            [dataset_id, model, created, json.dumps(result)],
+            [dataset_id, model, created, json.dumps({**result, "basis": computed_over})],
         )
 
 
 def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any] | None:
-    """The last stored result (of ``model``, or of any model), with the reviews merged in;
-    None while none was computed (NotFoundError: no such dataset)."""
+    """The last stored result (of ``model``, or of any model), with the reviews merged in
+    and whether it is ``stale`` (samples or the labels it read changed since:
+    :mod:`~..catalog.reads.result_basis`); None while none was computed (NotFoundError: no
+    such dataset). Samples deleted since are left out of the findings' ``evidence``
+    (``deleted_members`` counts them); the findings' numbers stay those computed."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         sql = "SELECT result, created_at FROM blindspot_results WHERE dataset_id = ?"
@@ -64,12 +86,18 @@ def last_result(catalog: Catalog, dataset: str, model: str | None = None) -> dic
                 [dataset_id],
             ).fetchall()
         )
-    if not rows:
-        return None
-    result: dict[str, Any] = json.loads(rows[0][0])
+        if not rows:
+            return None
+        result: dict[str, Any] = json.loads(rows[0][0])
+        result.update(staleness(cur, dataset_id, result.pop("basis", None), rows[0][1]))
+        named = [s for f in result.get("findings", []) for s in f.get("evidence", [])]
+        present = present_ids(cur, dataset_id, named)
     result["created_at"] = rows[0][1].isoformat()
+    result["deleted_members"] = len(set(named) - present)
     for finding in result.get("findings", []):
         finding["review"] = reviews.get(finding["id"])
+        if "evidence" in finding:
+            finding["evidence"] = [s for s in finding["evidence"] if s in present]
     return result
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..catalog.extensions.computed import write_computed
+from ..catalog.reads.result_basis import basis
 from ..jobs import job_progress
 from ..media.lookup import DatasetSamples, dataset_samples
 from ..search.spaces import NoVectorsError, choose_space, read_vectors
@@ -68,6 +69,8 @@ def run_duplicates(
     progress = job_progress(ctx)
     read = dataset_samples(catalog, dataset, ("split",))
     dataset_id = read.dataset_id
+    with catalog.cursor() as cur:
+        computed_over = basis(cur, dataset_id)
     sample_ids = np.asarray(read.samples["sample_id"].to_numpy(), dtype=np.int64)
     data = DuplicateInputs(sample_ids, read.samples["split"].to_pylist())
     notes: list[str] = []
@@ -104,7 +107,7 @@ def run_duplicates(
             "code": reproduce_code(dataset, threshold, exact, model),
         }
     )
-    save_result(catalog, dataset_id, result)
+    save_result(catalog, dataset_id, result, computed_over)
     return result
 
 

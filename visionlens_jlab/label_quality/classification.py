@@ -33,6 +33,7 @@ from ..catalog.extensions.computed import write_computed
 from ..catalog.query import view_code
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.query.sample_sort import parse_sample_sort
+from ..catalog.reads.result_basis import basis
 from ..jobs import job_progress
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def run_class_label_quality(
     progress(0.0, f"reading the image labels of {dataset!r} and {model!r}")
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        computed_over = basis(cur, dataset_id, [GROUND_TRUTH, model])
         truth = cur.execute(
             "SELECT sample_id, any_value(label) FROM classifications "
             "WHERE dataset_id = ? AND source = ? GROUP BY sample_id HAVING COUNT(*) = 1",
@@ -130,7 +132,7 @@ def run_class_label_quality(
     write_computed(
         catalog, dataset_id,
         {SCORE_FIELD: (ids, conf), FLAG_FIELD: (ids, flagged.astype(float))},
-        producer=PRODUCER, params=json.dumps(summary),
+        producer=PRODUCER, params=json.dumps({**summary, "basis": computed_over}),
     )  # fmt: skip
     order = np.lexsort((ids, conf))
     summary["seconds"] = round(time.monotonic() - started, 3)

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, CatalogError
+from ..catalog.reads.result_basis import basis
 from ..evaluate.classification import is_classification_model
 from ..evaluate.load import EvalInput, load_input
 from ..evaluate.masks import mask_similarity
@@ -76,6 +77,8 @@ def run_label_quality(
 
     progress = job_progress(ctx)
     progress(0.0, f"reading the boxes of {dataset!r} and {model!r}")
+    with catalog.cursor() as cur:  # what the run reads, taken first: see store.stored
+        computed_over = basis(cur, catalog.dataset_id(cur, dataset), [GROUND_TRUTH, model])
     used = resolve_iou(catalog, dataset, model, iou)
     inp = load_input(catalog, dataset, model, "segm" if used == "mask" else "bbox")
     pairs, warnings = mask_pairs(inp) if used == "mask" else (None, [])
@@ -118,7 +121,9 @@ def run_label_quality(
         "flagged": {name: int(np.sum(flagged & (issue == name))) for name in ISSUES},
         "images_flagged": int(np.sum(image_counts.sum(axis=1) > 0)),
     }
-    save(catalog, inp.dataset_id, model, objects, sample_ids, image_score, image_counts, summary)
+    stored_summary = {**summary, "basis": computed_over}
+    save(catalog, inp.dataset_id, model, objects, sample_ids, image_score, image_counts,
+         stored_summary)  # fmt: skip
     order = np.lexsort((sample_ids, image_score))
     summary["seconds"] = round(time.monotonic() - started, 3)
     progress(1.0, "done")

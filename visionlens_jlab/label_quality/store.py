@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from ..catalog import NotFoundError
 from ..catalog.extensions.computed import write_computed
+from ..catalog.reads.result_basis import staleness
 from .classification import SCORE_FIELD, stored_class_run
 from .scores import ISSUES
 from .semantic_masks import stored_semantic
@@ -112,7 +113,10 @@ def save(
 
 def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
     """The last stored result of ``model`` on ``dataset`` as the CLI prints it
-    (``{"model", "boxes", "images", "summary", "created_at"}``); NotFoundError if none."""
+    (``{"model", "boxes", "images", "summary", "created_at"}`` and whether it is ``stale``:
+    samples or the ground truth's or the model's labels changed since, see
+    :mod:`~..catalog.reads.result_basis`); NotFoundError if none. The rows of deleted
+    samples went with them, so none is served."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         run = cur.execute(
@@ -138,7 +142,8 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
             "WHERE v.dataset_id = ? AND v.field = 'lq_score' ORDER BY v.num, v.sample_id",
             params=[dataset_id],
         ).to_arrow_table()
-    summary = json.loads(run[0][0])
+        summary = json.loads(run[0][0])
+        stale = staleness(cur, dataset_id, summary.pop("basis", None), run[0][1])
     if summary.get("model") != model or not _fields_of(catalog, dataset_id, model):
         images = images.slice(0, 0)  # the fields were overwritten by another model's run
     return {
@@ -147,6 +152,7 @@ def stored(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]:
         "images": images.to_pylist(),
         "summary": summary,
         "created_at": run[0][1].isoformat(),
+        **stale,
     }
 
 
@@ -162,9 +168,10 @@ def stored_class(catalog: Catalog, dataset_id: int, model: str) -> dict[str, Any
             "AND field = ? ORDER BY num, sample_id",
             params=[dataset_id, SCORE_FIELD],
         ).to_arrow_table()
-    created = run.pop("created_at")
+        created = run.pop("created_at")
+        stale = staleness(cur, dataset_id, run.pop("basis", None), datetime.fromisoformat(created))
     return {"model": model, "boxes": [], "images": images.to_pylist(), "summary": run,
-            "created_at": created}  # fmt: skip
+            "created_at": created, **stale}  # fmt: skip
 
 
 def _fields_of(catalog: Catalog, dataset_id: int, model: str) -> bool:

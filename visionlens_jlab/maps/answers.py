@@ -34,9 +34,15 @@ _cache_lock = threading.Lock()
 
 
 def cached_points(catalog: Catalog, dataset_id: int, record: dict[str, Any]) -> MapPoints:
-    """The points of a stored map, kept while its ``updated_at`` stays the same (every
-    write of a map's points changes it)."""
-    key = (dataset_id, record["id"], record["updated_at"])
+    """The points of a stored map, kept while its ``updated_at`` and its points' count and
+    id sum stay the same (a map's own writes change the first; a sample delete or its undo,
+    which take or bring back points without touching the map's row, the others)."""
+    with catalog.cursor() as cur:
+        ((count, id_sum),) = cur.execute(
+            "SELECT count(*), sum(sample_id) FROM map_points WHERE dataset_id = ? AND map_id = ?",
+            [dataset_id, record["id"]],
+        ).fetchall()
+    key = (dataset_id, record["id"], record["updated_at"], count, id_sum)
     with _cache_lock:
         maps = _cache.setdefault(catalog, OrderedDict())
         if key in maps:

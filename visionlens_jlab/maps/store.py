@@ -109,18 +109,38 @@ def describe(
     """A map descriptor: the stored record plus staleness against ``current_ids``.
 
     ``missing``: samples with a vector that the map lacks; ``removed``: map points whose
-    vector is gone. ``stale`` is ``None`` when the vector store could not be asked.
+    vector is gone; ``deleted``: points the map was computed (or last placed) with that are
+    no longer stored, as a sample delete takes its samples' points (negative: an undo
+    brought back points a placing had dropped). ``stale`` is ``None`` when the vector store
+    could not be asked; ``stale_reason`` says why it is stale.
     """
     out = {k: v for k, v in record.items() if k not in ("transform", "seconds")}
     out["dataset"] = dataset
     out["compute_seconds"] = record["seconds"]
-    if current_ids is None:
-        out.update(stale=None, missing=None, removed=None)
-        return out
     mapped = read_points(catalog, dataset_id, record["id"]).sample_ids
+    deleted = int(record["points"]) - len(mapped)
+    if current_ids is None:
+        out.update(stale=None, missing=None, removed=None, deleted=deleted, stale_reason=None)
+        return out
     missing = int(np.setdiff1d(current_ids, mapped, assume_unique=True).size)
     removed = int(np.setdiff1d(mapped, current_ids, assume_unique=True).size)
-    out.update(stale=bool(missing or removed), missing=missing, removed=removed)
+    reasons = [
+        f"{n:,} {what} since it was computed"
+        for n, what in (
+            (max(deleted, 0), "samples deleted"),
+            (missing, "samples embedded"),
+            (removed, "vectors gone"),
+            (max(-deleted, 0), "points restored"),
+        )
+        if n
+    ]
+    out.update(
+        stale=bool(reasons),
+        stale_reason="; ".join(reasons) or None,
+        missing=missing,
+        removed=removed,
+        deleted=deleted,
+    )
     return out
 
 

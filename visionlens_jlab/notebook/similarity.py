@@ -68,7 +68,8 @@ def search_frame(
 def duplicates_frame(client: RestClient, dataset: str, body: dict[str, Any]) -> pd.DataFrame:
     """Run the duplicates job and return its pairs as a DataFrame
     ``sample_id, duplicate_id, kind, similarity, group``; ``attrs`` holds ``groups``,
-    ``counts``, ``leaks`` (a DataFrame), ``notes`` and ``code``."""
+    ``counts``, ``leaks`` (a DataFrame), ``notes``, ``code`` and whether the stored result
+    is ``stale`` (``stale_reason``: samples deleted, restored or added since)."""
     answer = client.post_json(dataset_path(dataset, "duplicates"), body)
     job_result(client, answer["job"], answer["job"]["kind"], poll=JOB_POLL_SECONDS)
     result = client.get_json(dataset_path(dataset, "duplicates"))
@@ -86,6 +87,8 @@ def duplicates_frame(client: RestClient, dataset: str, body: dict[str, Any]) -> 
             "leaks": pd.DataFrame(result["leaks"], columns=leak_columns),
             "notes": result.get("notes", []),
             "code": result.get("code"),
+            "stale": result.get("stale"),
+            "stale_reason": result.get("stale_reason"),
         }
     )
     return frame

@@ -27,6 +27,7 @@ import {
   IBlindSpotsResult
 } from '../../api/blindSpotTypes';
 import { visibleText } from '../../base/dataText';
+import { staleNote } from '../../ui/staleNote';
 
 /** The class of the labelled pickers (their width is the form's, see blindspots.css). */
 const PICKER = 'jp-VisionLens-bsPicker';
@@ -201,7 +202,11 @@ export class BlindSpotsPanel extends Widget {
 
   /** A new evaluation (its model) or embedding space (clusters) is offered at once. */
   private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
-    const offered = change.kind === 'evaluation' || change.kind === 'fields';
+    // labels and samples: a delete (or its undo) may make the stored result
+    // stale and its evidence name samples that are gone; the server says which
+    const offered = ['evaluation', 'fields', 'labels', 'samples'].includes(
+      change.kind
+    );
     if (
       offered &&
       change.dataset === this.model.dataset &&
@@ -289,6 +294,10 @@ export class BlindSpotsPanel extends Widget {
         ? ` · worded by ${result.agent}`
         : '';
     this._tested.textContent = `${testedLine(result)}${words}`;
+    const stale = staleNote(result);
+    if (stale) {
+      this._cards.append(stale);
+    }
     if (result.findings.length === 0) {
       this._cards.append(
         h('div', {

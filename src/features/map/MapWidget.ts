@@ -16,7 +16,8 @@ import { Widget } from '@lumino/widgets';
 import { nameTab } from '../../ui/panelNames';
 import { embedWidget } from '../../ui/toolbar';
 import { VersionBanner } from '../../ui/VersionBanner';
-import { fmtInt, h } from '../../base/dom';
+import { staleText } from '../../ui/staleNote';
+import { h } from '../../base/dom';
 import { changeMovesRows } from '../../model/query';
 import { CommandIDs, IDataChange, IVisionLensModel } from '../../model/tokens';
 import { MapCanvas } from './MapCanvas';
@@ -222,13 +223,10 @@ export class MapWidget extends Widget {
       density === 'on' || (density === 'auto' && points.count >= densityPoints);
     this.node.dataset.mapId = desc.id;
     this.node.dataset.points = String(points.count);
-    const stale = desc.stale
-      ? ` (stale: ${fmtInt(desc.missing)} new, ${fmtInt(desc.removed)} removed)`
-      : '';
     this._setStatus(
       preview
         ? `PCA preview while ${this._toolbar.method.value.toUpperCase()} runs…`
-        : stale.trim()
+        : (staleText(desc) ?? '')
     );
     await Promise.all([this._applyFilter(), this._loadColors()]);
   }

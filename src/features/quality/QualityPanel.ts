@@ -18,6 +18,7 @@ import { Widget } from '@lumino/widgets';
 import { button, fmtInt, h } from '../../base/dom';
 import { nameSidePanel } from '../../ui/panelNames';
 import { CodeSnippet } from '../../ui/CodeSnippet';
+import { staleText } from '../../ui/staleNote';
 import { patchCrop } from '../../ui/patchCrop';
 import { ILabelStyle } from '../../ui/labels/overlay';
 import { IImageIssueRow, ILabelIssueRow, IPatch } from '../../model/tokens';
@@ -124,7 +125,7 @@ export class QualityPanel extends Widget {
         : reason
           ? `${chosen} cannot be scored: ${reason}.`
           : label
-            ? labelHeadline(label)
+            ? [labelHeadline(label), staleText(label)].filter(Boolean).join(' ')
             : `No label quality of ${chosen ?? ''} yet.`;
     this._labelParams.textContent = label ? labelRunParams(label) : '';
     this._labelParams.hidden = !label;

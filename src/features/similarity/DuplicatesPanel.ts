@@ -12,10 +12,16 @@ import { nameSidePanel } from '../../ui/panelNames';
 import { button, fmtInt, h } from '../../base/dom';
 import { duplicatesCode } from '../../model/similarity';
 import { findDuplicates, lastDuplicates } from '../../model/sources/similarity';
-import { IDuplicatesResult, ILeak, IVisionLensModel } from '../../model/tokens';
+import {
+  IDataChange,
+  IDuplicatesResult,
+  ILeak,
+  IVisionLensModel
+} from '../../model/tokens';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { sampleThumbs } from '../../ui/sampleThumbs';
 import { visibleText } from '../../base/dataText';
+import { staleNote } from '../../ui/staleNote';
 
 /** Groups listed at most (the rest are counted). */
 export const MAX_GROUPS_SHOWN = 200;
@@ -93,6 +99,7 @@ export class DuplicatesPanel extends Widget {
       this._leaks
     );
     model.datasetChanged.connect(() => void this.load(), this);
+    model.dataChanged.connect(this._onDataChanged, this);
     void this.load();
   }
 
@@ -167,6 +174,21 @@ export class DuplicatesPanel extends Widget {
     }
   }
 
+  /**
+   * A delete of samples (or its undo) arrives as a labels or samples change:
+   * the stored result is read again, so its groups name no deleted sample
+   * (no thumbnail of one is asked for) and it says whether it is stale.
+   */
+  private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
+    if (
+      change.dataset === this.model.dataset &&
+      (change.kind === 'labels' || change.kind === 'samples') &&
+      !this._run.disabled
+    ) {
+      void this.load();
+    }
+  }
+
   private _say(text: string, error = false): void {
     this._status.textContent = text;
     this._status.classList.toggle('jp-mod-error', error);
@@ -199,6 +221,7 @@ export class DuplicatesPanel extends Widget {
         `${kind}: ${fmtInt(c.pairs)} pairs in ${fmtInt(c.groups)} groups`
     );
     this._summary.replaceChildren(
+      staleNote(result) ?? '',
       h('div', {
         text: `${fmtInt(result.groups.length)} groups · ${fmtInt(result.pairs)} pairs · ${fmtInt(result.leaks.length)} leaks`
       }),

@@ -268,4 +268,29 @@ describe('QualityPanel', () => {
     });
     expect(choiceOf({})).toBeNull();
   });
+
+  it('notes a stale run (samples or labels changed since) beside its headline', async () => {
+    const stale: IQualityOverview = {
+      ...OVERVIEW,
+      label: {
+        ...OVERVIEW.label!,
+        stale: true,
+        stale_reason: '4 samples deleted; labels changed since it was computed',
+        samples_removed: 4,
+        samples_added: 0,
+        labels_changed: true
+      } as IQualityOverview['label']
+    };
+    const widget = panel(stale);
+    await widget.load();
+    expect(widget.node.textContent).toContain(
+      'Stale — recompute: 4 samples deleted; labels changed since it was computed.'
+    );
+    const fresh = panel({
+      ...OVERVIEW,
+      label: { ...OVERVIEW.label!, stale: false } as IQualityOverview['label']
+    });
+    await fresh.load();
+    expect(fresh.node.textContent).not.toContain('Stale');
+  });
 });
