@@ -4,7 +4,7 @@ imported (:mod:`visionlens_jlab.features` and the package import it).
 Its tables (``evaluations``, ``box_evaluations``: schema 1, :mod:`.store`; ``eval_summaries``:
 schema 1, :mod:`.eval_summaries`, refreshed as a derived structure and rebuilt by step 4;
 ``tide_objects``: step 24, :mod:`.tide_rows`; ``track_results``: step 25,
-:mod:`.tracking.track_results`, with its ``track`` label condition), the
+:mod:`.track_results`, with its ``track`` label condition), the
 reads the catalog makes of them (a box's status in a page, an export's evaluation columns, the
 evaluation patches), the ``eval`` label condition with its summary
 clause and its mask from the evaluation index, the eval facets and their stored part, and
@@ -35,8 +35,8 @@ from .eval_summaries import EVAL_SUMMARIES_DDL, STRUCTURE, SUMMARY
 from .store import EVAL_DDL, eval_facet_entries, store_facet_part
 from .tide_rows import TABLE as TIDE_TABLE
 from .tide_rows import create_tide_objects
-from .tracking.track_results import TABLE as TRACK_TABLE
-from .tracking.track_results import (
+from .track_results import TABLE as TRACK_TABLE
+from .track_results import (
     compile_track_condition,
     create_track_results,
     parse_track_condition,

@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from ...catalog import Catalog, CatalogError
 from ...catalog.store.schema import GROUND_TRUTH
+from ..track_results import SequenceObjects, result_rows, store_track_results
 from .sequences import MOT_CLASS_IDS, PEDESTRIAN, SequenceData
-from .track_results import SequenceObjects, result_rows, store_track_results
 
 MOT_PROTOCOL = "mot-challenge"
 """Pedestrians evaluated, the distractor classes' matches removed (TrackEval's default)."""

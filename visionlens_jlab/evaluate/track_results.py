@@ -14,22 +14,18 @@ by every ``evaluate --tracking`` (replacing the model's rows); its report is not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ...catalog import Catalog
-from ...catalog.query.filter_conditions import bounds, choice_list
-from ...catalog.query.filters import FilterError, Params
-from .report import (
-    GT_MATCHED,
-    GT_MISSED,
-    TR_FALSE_POSITIVE,
-    TR_MATCHED,
-    SequenceDetails,
-)
+from ..catalog import Catalog
+from ..catalog.query.filter_conditions import bounds, choice_list
+from ..catalog.query.filters import FilterError, Params
+
+if TYPE_CHECKING:  # the engine (scipy) loads with an evaluation, not with the catalog
+    from .tracking.report import SequenceDetails
 
 TABLE = "track_results"
 
@@ -69,6 +65,8 @@ def create_track_results(cur: duckdb.DuckDBPyConnection) -> None:
 def result_rows(objects: SequenceObjects, gt_id: np.ndarray, d: SequenceDetails) -> pa.Table:
     """One sequence's rows: ground truth first (``gt_id``: each row's track id), then the
     tracker's."""
+    from .tracking.report import GT_MATCHED, GT_MISSED, TR_FALSE_POSITIVE, TR_MATCHED
+
     gt_status = np.where(d.gt_status == GT_MATCHED, 0, np.where(d.gt_status == GT_MISSED, 1, 4))
     tr_status = np.where(
         d.tr_status == TR_MATCHED, 0, np.where(d.tr_status == TR_FALSE_POSITIVE, 2, 3)
