@@ -74,7 +74,9 @@ from visionlens_jlab.vectors import EdgeVectorStore
 def seconds(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
-    return time.perf_counter() - t0, out
+    t = time.perf_counter() - t0
+    print(f"{fn.__name__}: {t:.2f} s", file=sys.stderr, flush=True)  # a long run's progress
+    return t, out
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,6 +195,7 @@ def visionlens(work: Path, *args: str) -> tuple[float, dict[str, Any]]:
     t0 = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     t = time.perf_counter() - t0
+    print(f"visionlens {args[0]}: {t:.2f} s", file=sys.stderr, flush=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed: {done.stderr[-2000:]}")
     return t, json.loads(done.stdout)
