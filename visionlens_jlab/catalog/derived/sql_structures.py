@@ -8,7 +8,8 @@ Registered with :mod:`.registry` in this order of dependence (each names those i
   samples' rows; numbers new classes, so it comes before the evaluation summaries;
 * evaluation summaries (the evaluation's manifest, ``evaluate/eval_summaries.py``): one
   evaluation's, one model's, or the edited samples';
-* the field index (:mod:`..tables.field_index`): ``samples.fields`` changes only by ingest;
+* the field index (:mod:`..tables.field_index`): ``samples.fields`` changes only by ingest,
+  or by samples deleted or put back (their rows only: :data:`.changes.Kind.SAMPLES_REMOVED`);
 * box value lists (:mod:`..sql.box_ranges`): dropped by a model import (1.5-2 s per field
   at 1M to build, done on the next range request), the edited samples' listed again;
 * facet parts (:mod:`..sql.facet_parts`): the unfiltered facets of what changed, and the
