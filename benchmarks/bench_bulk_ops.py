@@ -27,12 +27,26 @@ a multiple of ``1 / fraction`` (10 %: 100K of 1M). Then ``--runs`` times:
   for the undo, derived tables rebuilt, points deleted), checked, and **undo** of it
   (rows inserted again, vectors written back), checked; reference, same catalog: a bare
   ``DELETE`` of the view's ``samples`` and ``annotations`` rows, rolled back.
+
+``--ops`` picks which of ``subset``, ``labels`` and ``samples`` run (default all).
+``--cli``: after those, the same subset, sample delete and undo again ``--runs`` times
+through the ``visionlens`` command in a new process each (process start, imports and the
+catalog's opening included), the view named by the tag ``bulk-view`` (set on the view's
+samples before any timing: a list of 100K ids does not fit one command-line argument), so
+the CLI deletes the view itself (``--delete-fraction`` then should equal ``--fraction``).
+At 1M images (issue #54's size) with the view and the deleted samples 100K:
+
+    flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_bulk_ops.py --sizes 1000000 \\
+        --ops subset samples --delete-fraction 0.1 --cli --cache /tmp/vl-browse-cache
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +65,7 @@ from visionlens_jlab.bulk.delete_labels import delete_view_labels
 from visionlens_jlab.bulk.delete_samples import delete_view_samples
 from visionlens_jlab.bulk.subset import subset_dataset
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.embed.spaces import record_space
 from visionlens_jlab.features import load as load_features
 from visionlens_jlab.vectors import EdgeVectorStore
@@ -59,11 +74,26 @@ from visionlens_jlab.vectors import EdgeVectorStore
 def seconds(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
-    return time.perf_counter() - t0, out
+    t = time.perf_counter() - t0
+    print(f"{fn.__name__}: {t:.2f} s", file=sys.stderr, flush=True)  # a long run's progress
+    return t, out
+
+
+ROOT = Path(__file__).resolve().parents[1]
+OPS = ("subset", "labels", "samples")
+VIEW_TAG = "bulk-view"
+"""The tag naming the view for the CLI (its samples' ids are too many for an argument)."""
 
 
 def measure(
-    n: int, runs: int, fraction: float, delete_fraction: float, dim: int, cache: Path
+    n: int,
+    runs: int,
+    fraction: float,
+    delete_fraction: float,
+    dim: int,
+    cache: Path,
+    ops: list[str],
+    cli: bool,
 ) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {}
     src = dataset_dir(cache, n)
@@ -88,7 +118,11 @@ def measure(
             step = round(1 / fraction)
             view_ids = ids[ids % step == 0]
             spec = {"ids": view_ids.tolist()}
+            if cli:
+                update_tags(catalog, "bench", spec, add=[VIEW_TAG])
             for _ in range(runs):
+                if "subset" not in ops:
+                    break
                 t, result = seconds(
                     subset_dataset, catalog, "bench", "part", spec, vectors=lambda: store
                 )
@@ -106,15 +140,20 @@ def measure(
                 )
                 t_vec, _ = seconds(read_vectors, store, space, view_ids)
                 times.setdefault("reference: reading the view's vectors", []).append(t_vec)
-
+            for _ in range(runs):
+                if "labels" not in ops:
+                    break
                 t, answer = seconds(delete_view_labels, catalog, "bench",
                                     {"ids": view_ids.tolist()}, "ground_truth", "bench")  # fmt: skip
                 times.setdefault("delete the view's ground-truth labels", []).append(t)
                 deleted = answer["deleted"]
                 t, _ = seconds(edits.undo, catalog, "bench", "bench")
                 times.setdefault("undo of that delete", []).append(t)
-
-                doomed = ids[ids % 10 < round(delete_fraction * 10)]
+                times["objects deleted per run"] = [float(deleted)]
+            doomed = ids[ids % 10 < round(delete_fraction * 10)]
+            for _ in range(runs):
+                if "samples" not in ops:
+                    break
                 t_rows = reference_delete(catalog, ds, doomed)
                 times.setdefault("reference: bare DELETE of samples + annotations", []).append(
                     t_rows
@@ -130,13 +169,88 @@ def measure(
                     assert cur.execute("SELECT COUNT(*) FROM samples WHERE dataset_id = ?",
                                        [ds]).fetchall()[0][0] == len(ids)  # fmt: skip
                 times.setdefault("undo of the samples' delete (rows, vectors)", []).append(t)
-            times["objects deleted per run"] = [float(deleted)]
-            times["samples deleted per run"] = [float(len(doomed))]
+            if "samples" in ops:
+                times["samples deleted per run"] = [float(len(doomed))]
             times["samples in the view"] = [float(len(view_ids))]
         finally:
             store.close()
             catalog.close()
+        if cli:
+            measure_cli(work, runs, len(ids), len(view_ids), ops, times)
     return times
+
+
+def visionlens(work: Path, *args: str) -> tuple[float, dict[str, Any]]:
+    """Seconds of one ``visionlens`` command in a new process, and its ``--json`` answer."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "visionlens_jlab.cli",
+        *args,
+        "--data-dir",
+        str(work),
+        "--json",
+    ]
+    t0 = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    t = time.perf_counter() - t0
+    print(f"visionlens {args[0]}: {t:.2f} s", file=sys.stderr, flush=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed: {done.stderr[-2000:]}")
+    return t, json.loads(done.stdout)
+
+
+def measure_cli(
+    work: Path, runs: int, n: int, n_view: int, ops: list[str], times: dict[str, list[float]]
+) -> None:
+    """The subset, the view's sample delete and its undo through the CLI, each checked
+    (in-process, between the commands, the store and catalog closed while they run)."""
+    for _ in range(runs):
+        if "subset" in ops:
+            t, answer = visionlens(work, "subset", "bench", "--to", "part", "--tag", VIEW_TAG)
+            assert answer["samples"] == n_view, answer
+            times.setdefault("CLI, end to end: subset", []).append(t)
+            drop_copy(work)
+        if "samples" in ops:
+            t, answer = visionlens(work, "delete-samples", "bench", "--tag", VIEW_TAG, "--yes")
+            assert answer["samples"] == n_view and answer["vectors"], answer
+            times.setdefault("CLI, end to end: delete the view's samples", []).append(t)
+            assert samples_and_points(work) == (n - n_view, n - n_view)
+            t, _ = visionlens(work, "undo", "bench")
+            times.setdefault("CLI, end to end: undo of that delete", []).append(t)
+            assert samples_and_points(work) == (n, n)
+
+
+def drop_copy(work: Path) -> None:
+    """Delete the subset's dataset ``part`` (catalog and vectors) for the next run."""
+    catalog = Catalog(work)
+    store = EdgeVectorStore(work / "vectors" / "edge")
+    try:
+        with catalog.cursor() as cur:
+            part = catalog.dataset_id(cur, "part")
+        catalog.delete_dataset("part")
+        store.delete_dataset(part)
+    finally:
+        store.close()
+        catalog.close()
+
+
+def samples_and_points(work: Path) -> tuple[int, int]:
+    """The samples of ``bench`` in the catalog, and its points in the store's one space."""
+    catalog = Catalog(work)
+    store = EdgeVectorStore(work / "vectors" / "edge")
+    try:
+        with catalog.cursor() as cur:
+            ds = catalog.dataset_id(cur, "bench")
+            ((samples,),) = cur.execute(
+                "SELECT COUNT(*) FROM samples WHERE dataset_id = ?", [ds]
+            ).fetchall()
+        (space,) = [info.name for info in store.spaces()]
+        return int(samples), store.count(space, ds)
+    finally:
+        store.close()
+        catalog.close()
 
 
 def reference_rows(catalog: Catalog, ds: int, view_ids: np.ndarray) -> float:
@@ -198,11 +312,22 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/vl-browse-cache"))
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--ops", nargs="+", choices=OPS, default=list(OPS))
+    ap.add_argument("--cli", action="store_true", help="also time the CLI, end to end")
     opts = ap.parse_args()
     load_features()
     env, load_start = environment(), load_average()
     results = {
-        n: measure(n, opts.runs, opts.fraction, opts.delete_fraction, opts.dim, opts.cache)
+        n: measure(
+            n,
+            opts.runs,
+            opts.fraction,
+            opts.delete_fraction,
+            opts.dim,
+            opts.cache,
+            opts.ops,
+            opts.cli,
+        )
         for n in opts.sizes
     }
     rows = []

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.derived import Change, Kind, apply_change
@@ -113,7 +114,7 @@ def delete_samples(
         _move_counts(cur, dataset_id, counts, -1)
         seq = log_position(cur, dataset_id)
         log_batch(cur, dataset_id, (batch_id, kind, target), (seq + 1, seq), when, user)
-        _rebuild(catalog, cur, dataset_id)
+        _rebuild(catalog, cur, dataset_id, chosen)
         annotations = _annotations(cur, dataset_id)
     pending = False
     for space, part in kept.items():
@@ -152,7 +153,7 @@ def restore_samples(
             assert store is not None
             ids = part.column("sample_id").to_numpy()
             written[space] = ids
-            matrix = np.stack(part.column("vector").to_numpy(zero_copy_only=False))
+            matrix = _matrix(part.column("vector"))
             for start in range(0, len(ids), VECTOR_CHUNK):
                 store.upsert(space, ids[start : start + VECTOR_CHUNK],
                              matrix[start : start + VECTOR_CHUNK], dataset_ids=dataset_id)  # fmt: skip
@@ -160,10 +161,13 @@ def restore_samples(
             if check_log is not None:
                 check_log(cur)
             samples = rows["samples"].column("sample_id").to_numpy()
-            taken = cur.execute(
-                "SELECT COUNT(*) FROM samples WHERE sample_id IN (SELECT unnest(?::BIGINT[]))",
-                [samples.tolist()],
-            ).fetchall()[0][0]
+            cur.register("_vl_back", pa.table({"sample_id": pa.array(samples, pa.int64())}))
+            try:
+                taken = cur.execute(
+                    "SELECT COUNT(*) FROM samples WHERE sample_id IN (SELECT sample_id FROM _vl_back)"
+                ).fetchall()[0][0]
+            finally:
+                cur.unregister("_vl_back")
             if taken:
                 raise EditError(f"{taken} of the deleted samples exist again: nothing restored")
             for table, part in rows.items():
@@ -173,7 +177,7 @@ def restore_samples(
             batch_id = next_batch(cur, dataset_id)
             seq = log_position(cur, dataset_id)
             log_batch(cur, dataset_id, (batch_id, kind, deleted_by), (seq + 1, seq), when, user)
-            _rebuild(catalog, cur, dataset_id)
+            _rebuild(catalog, cur, dataset_id, samples)
             annotations = _annotations(cur, dataset_id)
     except BaseException:
         for space, ids in written.items():
@@ -214,6 +218,13 @@ def _spaces(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
     return [r[0] for r in cur.execute(
         "SELECT space FROM vector_spaces WHERE dataset_id = ? ORDER BY space", [dataset_id]
     ).fetchall()]  # fmt: skip
+
+
+def _matrix(vectors: pa.ChunkedArray) -> np.ndarray:
+    """Kept vectors (a fixed-size list column) as one float32 matrix, without a Python
+    object per vector."""
+    flat = vectors.combine_chunks().flatten()  # the values of the rows, offset honoured
+    return flat.to_numpy().reshape(len(vectors), vectors.type.list_size)
 
 
 def _read_vectors(store: VectorStore, space: str, chosen: np.ndarray) -> pa.Table:
@@ -299,9 +310,9 @@ def _counts(rows: dict[str, pa.Table], kept: dict[str, pa.Table]) -> dict[str, A
     predictions (objects and image-level labels, as the writers count them), vectors."""
     sources: dict[str, int] = {}
     for table in ("annotations", "classifications"):
-        if table in rows:
-            for source in rows[table].column("source").to_pylist():
-                sources[source] = sources.get(source, 0) + 1
+        if table in rows:  # counted in Arrow: 100K samples take ~700K labels
+            for count in pc.value_counts(rows[table].column("source")).to_pylist():
+                sources[count["values"]] = sources.get(count["values"], 0) + count["counts"]
     return {
         "samples": rows["samples"].num_rows,
         "labels": sources.pop(GROUND_TRUTH, 0),
@@ -326,16 +337,15 @@ def _move_counts(
                     "AND space = ?", [sign * n, dataset_id, space])  # fmt: skip
 
 
-def _rebuild(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """The derived tables from the rows as they are now: every sample's (the facets count
-    the whole dataset), and each evaluation's summaries."""
-    apply_change(catalog, cur, Change(dataset_id, Kind.SAMPLES_ADDED))
-    for key, model in cur.execute(
-        "SELECT eval_key, model FROM evaluations WHERE dataset_id = ? ORDER BY eval_key",
-        [dataset_id],
-    ).fetchall():
-        change = Change(dataset_id, Kind.EVALUATION, sources=(GROUND_TRUTH, model), eval_key=key)
-        apply_change(catalog, cur, change)
+def _rebuild(
+    catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: np.ndarray
+) -> None:
+    """The derived tables from the rows as they are now: the per-sample rows (box and
+    evaluation summaries, field index, value lists) of ``samples`` only, which went or came
+    back (at 1M images a whole rebuild took ~50 s of the ~75 s), what counts the whole
+    dataset (facet keys and parts, each evaluation's facets) over every sample."""
+    change = Change(dataset_id, Kind.SAMPLES_REMOVED, samples=tuple(samples.tolist()))
+    apply_change(catalog, cur, change)
 
 
 def _annotations(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
@@ -345,7 +355,7 @@ def _annotations(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
 
 def _answer(batch_id: int, kind: str, samples: np.ndarray, counts: dict[str, Any],
             annotations: int, *, pending: bool = False) -> dict[str, Any]:  # fmt: skip
-    ids = sorted(int(s) for s in samples)
+    ids = np.sort(np.asarray(samples, dtype=np.int64))
     labels = counts["labels"] + sum(counts["predictions"].values())
     return {
         "batch": batch_id,
@@ -353,7 +363,7 @@ def _answer(batch_id: int, kind: str, samples: np.ndarray, counts: dict[str, Any
         "applied": len(ids),
         "added": [],
         "annotations": annotations,
-        "sample_ids": ids if len(ids) <= MAX_TOLD_SAMPLES else None,
+        "sample_ids": ids.tolist() if len(ids) <= MAX_TOLD_SAMPLES else None,
         "samples": len(ids),
         "labels": labels,
         "vectors": counts["vectors"],

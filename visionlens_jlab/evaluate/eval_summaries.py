@@ -83,7 +83,7 @@ def _refresh(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Wri
 
 STRUCTURE = Structure(
     EVAL_SUMMARIES,
-    frozenset({Kind.PREDICTIONS, Kind.LABELS, Kind.EVALUATION}),
+    frozenset({Kind.PREDICTIONS, Kind.LABELS, Kind.SAMPLES_REMOVED, Kind.EVALUATION}),
     _refresh,
     after=(BOX_SUMMARIES,),  # the class bits it uses are numbered there
 )

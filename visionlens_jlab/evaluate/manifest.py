@@ -62,7 +62,7 @@ MANIFEST = Manifest(
     structures=(
         Structure(
             "evaluation facet part",
-            frozenset({Kind.EVALUATION}),
+            frozenset({Kind.EVALUATION, Kind.SAMPLES_REMOVED}),
             store_facet_part,
             after=(EVAL_SUMMARIES,),
         ),

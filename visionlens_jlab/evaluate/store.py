@@ -149,11 +149,16 @@ def store_facet_part(
     _: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written
 ) -> None:
     """An evaluation's facets over the whole dataset, stored with the rows they count: the
-    unfiltered facets request then reads them instead of grouping every box's result."""
-    key = change.eval_key
-    rows = cur.execute(_EVAL_FACETS_SQL.format(join="", only_key="AND v.eval_key = ?"),
-                       [change.dataset_id, key]).fetchall()  # fmt: skip
-    store_part(cur, change.dataset_id, f"eval:{key}", _entries(rows))
+    unfiltered facets request then reads them instead of grouping every box's result. A
+    change of no evaluation (samples deleted or restored) recounts every evaluation's."""
+    keys = [change.eval_key] if change.eval_key is not None else [r[0] for r in cur.execute(
+        "SELECT eval_key FROM evaluations WHERE dataset_id = ? ORDER BY eval_key",
+        [change.dataset_id],
+    ).fetchall()]  # fmt: skip
+    for key in keys:
+        rows = cur.execute(_EVAL_FACETS_SQL.format(join="", only_key="AND v.eval_key = ?"),
+                           [change.dataset_id, key]).fetchall()  # fmt: skip
+        store_part(cur, change.dataset_id, f"eval:{key}", _entries(rows))
 
 
 def list_evaluations(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ class Kind(Enum):
     """What kind of rows a write changed."""
 
     SAMPLES_ADDED = "samples added"  # a dataset's samples and ground truth (an ingest)
+    # every row of ``samples`` went, or came back exactly (a sample delete, its undo)
+    SAMPLES_REMOVED = "samples removed or restored"
     LABELS = "labels replaced"  # the boxes of some samples (``samples``) of ``sources``
     PREDICTIONS = "predictions"  # every box of one model (``sources``: that model)
     EVALUATION = "evaluation"  # the per-box rows of one evaluation (``eval_key``)

@@ -8,7 +8,8 @@ Registered with :mod:`.registry` in this order of dependence (each names those i
   samples' rows; numbers new classes, so it comes before the evaluation summaries;
 * evaluation summaries (the evaluation's manifest, ``evaluate/eval_summaries.py``): one
   evaluation's, one model's, or the edited samples';
-* the field index (:mod:`..tables.field_index`): ``samples.fields`` changes only by ingest;
+* the field index (:mod:`..tables.field_index`): ``samples.fields`` changes only by ingest,
+  or by samples deleted or put back (their rows only: :data:`.changes.Kind.SAMPLES_REMOVED`);
 * box value lists (:mod:`..sql.box_ranges`): dropped by a model import (1.5-2 s per field
   at 1M to build, done on the next range request), the edited samples' listed again;
 * facet parts (:mod:`..sql.facet_parts`): the unfiltered facets of what changed, and the
@@ -53,8 +54,11 @@ PATCHED_INDEX = "patched box index"
 """The note of the box index step: the held index patched with the edit (its token the one
 the write read), whose whole-dataset counts are the edited sources' parts."""
 
-_BOXES = frozenset({Kind.SAMPLES_ADDED, Kind.PREDICTIONS, Kind.LABELS})
+_BOXES = frozenset({Kind.SAMPLES_ADDED, Kind.SAMPLES_REMOVED, Kind.PREDICTIONS, Kind.LABELS})
 """Changes of boxes (and samples): what the box-derived structures depend on."""
+
+_PER_SAMPLE = frozenset({Kind.LABELS, Kind.SAMPLES_REMOVED})
+"""Changes whose samples' rows alone changed: a per-sample structure redoes only theirs."""
 
 
 def _facet_keys(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written) -> None:
@@ -71,11 +75,11 @@ def _box_summaries(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, _
 
 
 def _field_index(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written) -> None:
-    refresh_field_index(cur, change.dataset_id)
+    refresh_field_index(cur, change.dataset_id, change.sample_list if change.scoped else None)
 
 
 def _value_lists(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: Written) -> None:
-    if change.kind is Kind.LABELS and change.scoped:
+    if change.kind in _PER_SAMPLE and change.scoped:
         box_ranges.refresh_samples(cur, change.dataset_id, change.sample_list)
     else:
         box_ranges.drop(cur, change.dataset_id)  # built again on the next range request
@@ -103,9 +107,20 @@ def _facet_parts(
 register_structure(Structure(FACET_KEYS, _BOXES, _facet_keys))
 register_structure(Structure(BOX_SUMMARIES, _BOXES, _box_summaries))
 register_structure(
-    Structure(FIELD_INDEX, frozenset({Kind.SAMPLES_ADDED}), _field_index, after=(FACET_KEYS,))
+    Structure(
+        FIELD_INDEX,
+        frozenset({Kind.SAMPLES_ADDED, Kind.SAMPLES_REMOVED}),
+        _field_index,
+        after=(FACET_KEYS,),
+    )
 )
-register_structure(Structure(VALUE_LISTS, frozenset({Kind.PREDICTIONS, Kind.LABELS}), _value_lists))
+register_structure(
+    Structure(
+        VALUE_LISTS,
+        frozenset({Kind.PREDICTIONS, Kind.LABELS, Kind.SAMPLES_REMOVED}),
+        _value_lists,
+    )
+)
 register_structure(
     Structure(
         FACET_PARTS,

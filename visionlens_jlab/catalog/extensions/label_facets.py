@@ -218,7 +218,7 @@ def install() -> None:
     register_structure(
         Structure(
             "label facet part",
-            frozenset({Kind.SAMPLES_ADDED, Kind.PREDICTIONS, Kind.LABELS}),
+            frozenset({Kind.SAMPLES_ADDED, Kind.SAMPLES_REMOVED, Kind.PREDICTIONS, Kind.LABELS}),
             _store_part,
             after=(FACET_PARTS,),
         )
