@@ -20,6 +20,7 @@ samples with every row and vector of theirs as one batch (undoable); ``dry_run``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import tornado.web
@@ -43,6 +44,17 @@ MERGE_JOB = JobKind(
 and vectors, maybe models and classes."""
 
 
+def stage_progress(ctx: JobContext) -> Callable[[str, float], None]:
+    """A bulk copy's progress: each stage shown in the job, and a cancel raised at the next
+    stage (the copy or merge then keeps nothing: its writes are all or nothing)."""
+
+    def progress(stage: str, fraction: float) -> None:
+        ctx.check_cancelled()
+        ctx.stage(stage, fraction=fraction)
+
+    return progress
+
+
 class SubsetHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
@@ -53,13 +65,10 @@ class SubsetHandler(VisionLensHandler):
         await self.run_blocking(lambda: check_subset(catalog, name, new_name, spec))
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            def progress(stage: str, fraction: float) -> None:
-                ctx.check_cancelled()  # raised here, nothing of the copy is kept
-                ctx.stage(stage, fraction=fraction)
-
             result = subset_dataset(
-                catalog, name, new_name, spec, vectors=app.vector_store, progress=progress
-            )
+                catalog, name, new_name, spec, vectors=app.vector_store,
+                progress=stage_progress(ctx),
+            )  # fmt: skip
             return result.to_dict()
 
         await self.submit_job(SUBSET_JOB, run, title=f"New dataset {new_name} from {name}",
@@ -76,12 +85,8 @@ class MergeHandler(VisionLensHandler):
         await self.run_blocking(lambda: check_merge(catalog, source, name, key))
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            def progress(stage: str, fraction: float) -> None:
-                ctx.check_cancelled()  # raised here, nothing of the merge is kept
-                ctx.stage(stage, fraction=fraction)
-
             result = merge_datasets(
-                catalog, source, name, key, vectors=app.vector_store, progress=progress
+                catalog, source, name, key, vectors=app.vector_store, progress=stage_progress(ctx)
             )
             return result.to_dict()
 

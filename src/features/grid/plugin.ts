@@ -213,114 +213,67 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => model.search.state !== null,
       execute: () => model.search.clear()
     });
-    app.commands.addCommand(CommandIDs.labelStudio, {
-      label: 'Label Studio…',
-      caption:
-        'Send the selected samples, else the search results, else all matching the filter, to a new Label Studio project, or take a project’s annotations back as edits',
-      execute: async () => {
+    /** A command's action on the open dataset: refused without one, its error shown. */
+    const onDataset =
+      (title: string, action: (dataset: string) => Promise<unknown>) =>
+      async (): Promise<void> => {
         await model.restored;
         const dataset = model.dataset;
-        if (!dataset) {
-          await showErrorMessage('Label Studio', 'Open a dataset first.');
-          return;
-        }
-        try {
-          await labelStudioRoundTrip(model, dataset);
-        } catch (error) {
-          await showErrorMessage('Label Studio', (error as Error).message);
-        }
-      }
-    });
-    app.commands.addCommand(CommandIDs.exportView, {
-      label: 'Export…',
-      caption:
-        'Export the selected samples, else the search results, else all matching the filter, to COCO, YOLO, VOC, a class tree or Parquet (a job)',
-      execute: async () => {
-        await model.restored;
-        const dataset = model.dataset;
-        if (!dataset) {
-          await showErrorMessage('Export', 'Open a dataset first.');
-          return;
-        }
-        try {
-          if (await exportView(model, dataset)) {
-            await app.commands.execute(CommandIDs.openJobs);
-          }
-        } catch (error) {
-          await showErrorMessage('Export', (error as Error).message);
-        }
-      }
-    });
-    app.commands.addCommand(CommandIDs.subsetView, {
-      label: 'New dataset from view…',
-      caption:
-        'Copy the selected samples, else the search results, else all matching the filter, into a new dataset (labels, predictions, evaluations, tags, fields and embeddings; images shared; a job)',
-      execute: async () => {
-        await model.restored;
-        const dataset = model.dataset;
-        if (!dataset) {
-          await showErrorMessage(
-            'New dataset from view',
-            'Open a dataset first.'
-          );
-          return;
-        }
-        try {
-          if (await subsetView(model, dataset)) {
-            await app.commands.execute(CommandIDs.openJobs);
-          }
-        } catch (error) {
-          await showErrorMessage(
-            'New dataset from view',
-            (error as Error).message
-          );
-        }
-      }
-    });
-    app.commands.addCommand(CommandIDs.mergeInto, {
-      label: 'Merge another dataset into this one…',
-      caption:
-        "Merge another dataset's samples into the open one, matched by file name or image id: labels appended, the others added with their embeddings, size conflicts and new classes reported (a job)",
-      execute: async () => {
-        await model.restored;
-        const dataset = model.dataset;
-        const title = 'Merge another dataset';
         if (!dataset) {
           await showErrorMessage(title, 'Open a dataset first.');
           return;
         }
         try {
-          if (await mergeInto(model, dataset)) {
-            await app.commands.execute(CommandIDs.openJobs);
-          }
+          await action(dataset);
         } catch (error) {
           await showErrorMessage(title, (error as Error).message);
         }
+      };
+    /** Then the jobs panel, when the action started a job. */
+    const showJob = async (job: unknown): Promise<void> => {
+      if (job) {
+        await app.commands.execute(CommandIDs.openJobs);
       }
+    };
+    app.commands.addCommand(CommandIDs.labelStudio, {
+      label: 'Label Studio…',
+      caption:
+        'Send the selected samples, else the search results, else all matching the filter, to a new Label Studio project, or take a project’s annotations back as edits',
+      execute: onDataset('Label Studio', dataset =>
+        labelStudioRoundTrip(model, dataset)
+      )
+    });
+    app.commands.addCommand(CommandIDs.exportView, {
+      label: 'Export…',
+      caption:
+        'Export the selected samples, else the search results, else all matching the filter, to COCO, YOLO, VOC, a class tree or Parquet (a job)',
+      execute: onDataset('Export', async dataset =>
+        showJob(await exportView(model, dataset))
+      )
+    });
+    app.commands.addCommand(CommandIDs.subsetView, {
+      label: 'New dataset from view…',
+      caption:
+        'Copy the selected samples, else the search results, else all matching the filter, into a new dataset (labels, predictions, evaluations, tags, fields and embeddings; images shared; a job)',
+      execute: onDataset('New dataset from view', async dataset =>
+        showJob(await subsetView(model, dataset))
+      )
+    });
+    app.commands.addCommand(CommandIDs.mergeInto, {
+      label: 'Merge another dataset into this one…',
+      caption:
+        "Merge another dataset's samples into the open one, matched by file name or image id: labels appended, the others added with their embeddings, size conflicts and new classes reported (a job)",
+      execute: onDataset('Merge another dataset', async dataset =>
+        showJob(await mergeInto(model, dataset))
+      )
     });
     app.commands.addCommand(CommandIDs.deleteViewLabels, {
       label: 'Delete labels of view…',
       caption:
         'Delete the labels of one source, or the samples themselves, of the selected samples, else the search results, else all matching the filter (counted and confirmed first; one undoable edit)',
-      execute: async () => {
-        await model.restored;
-        const dataset = model.dataset;
-        if (!dataset) {
-          await showErrorMessage(
-            'Delete labels of view',
-            'Open a dataset first.'
-          );
-          return;
-        }
-        try {
-          await deleteViewLabels(model, dataset);
-        } catch (error) {
-          await showErrorMessage(
-            'Delete labels of view',
-            (error as Error).message
-          );
-        }
-      }
+      execute: onDataset('Delete labels of view', dataset =>
+        deleteViewLabels(model, dataset)
+      )
     });
     app.contextMenu.addItem({
       command: CommandIDs.moreLikeThis,
