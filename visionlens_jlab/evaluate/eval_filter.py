@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from ..catalog.query.filter_conditions import bounds, choice_list
+from ..catalog.query.filter_conditions import bounds, choice_list, in_clause, range_clauses
 from ..catalog.query.filter_model import LabelCondition
 from ..catalog.query.filters import FilterError, Params
 from ..catalog.query.summary_filters import Add, SourceSql, SummaryClause, has_any
@@ -96,13 +96,11 @@ def compile_eval_condition(cond: EvalCondition, params: Params) -> str:
     for column, wanted in (("e.status", cond.status), ("e.error_type", cond.error),
                            ("e.confused_with", cond.confused_with)):  # fmt: skip
         if wanted is not None:
-            parts.append(f"{column} IN (SELECT unnest({params.add(list(wanted))}::VARCHAR[]))")
+            parts.append(in_clause(column, wanted, params))
     if cond.confused is not None:
         parts.append("e.confused_with IS NOT NULL" if cond.confused else "e.confused_with IS NULL")
     if cond.iou is not None:
-        for bound, cmp in zip(cond.iou, (">=", "<="), strict=True):
-            if bound is not None:
-                parts.append(f"e.iou {cmp} {params.add(bound)}")
+        parts += range_clauses("e.iou", cond.iou, params)
     if cond.tide is not None:
         types = params.add(list(cond.tide))
         typed = "SELECT t.ann_id FROM tide_objects t WHERE t.dataset_id = e.dataset_id AND "

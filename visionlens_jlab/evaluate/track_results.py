@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import Catalog
-from ..catalog.query.filter_conditions import bounds, choice_list
+from ..catalog.query.filter_conditions import bounds, choice_list, in_clause, range_clauses
 from ..catalog.query.filters import FilterError, Params
 
 if TYPE_CHECKING:  # the engine (scipy) loads with an evaluation, not with the catalog
@@ -169,12 +169,10 @@ def compile_track_condition(cond: TrackCondition, params: Params) -> str:
         parts.append(f"r.model = {params.add(cond.model)}")
     for column, wanted in (("r.status", cond.status), ("r.track_status", cond.track_status)):
         if wanted is not None:
-            parts.append(f"{column} IN (SELECT unnest({params.add(list(wanted))}::VARCHAR[]))")
+            parts.append(in_clause(column, wanted, params))
     if cond.switched is not None:
         parts.append("r.switched" if cond.switched else "NOT r.switched")
     if cond.switches is not None:
-        for bound, cmp in zip(cond.switches, (">=", "<="), strict=True):
-            if bound is not None:
-                parts.append(f"r.track_switches {cmp} {params.add(bound)}")
+        parts += range_clauses("r.track_switches", cond.switches, params)
     where = " AND ".join(parts)
     return f"a.ann_id IN (SELECT r.ann_id FROM track_results r WHERE {where})"  # noqa: S608 - fixed SQL, bound values

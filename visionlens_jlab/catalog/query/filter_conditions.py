@@ -163,3 +163,11 @@ def bounds(
             raise FilterError(f"{name}.{op} must be {'an integer' if integer else 'a number'}")
         found.append(None if v is None else (int(v) if integer else float(v)))
     return found[0], found[1]
+
+
+def range_clauses(sql: str, bounds: tuple[float | None, float | None], params: Params) -> list[str]:
+    """``sql >= min`` and ``sql <= max`` for the bounds given (a checked ``{min, max}``)."""
+    low, high = bounds
+    return [
+        f"{sql} {cmp} {params.add(v)}" for v, cmp in ((low, ">="), (high, "<=")) if v is not None
+    ]
