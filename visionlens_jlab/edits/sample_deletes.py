@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.store.ingest_reservations import retire_ids
 from ..catalog.store.registry import dataset_tables
 from ..catalog.tables.sample_tag_log import log_batch, log_position, next_batch
 from .errors import EditError
@@ -106,6 +107,9 @@ def delete_samples(
             rows = _take_rows(cur, dataset_id)
         finally:
             cur.unregister("_vl_chosen")
+        objects = rows.get("annotations")
+        top_object = pc.max(objects.column("ann_id")).as_py() if objects is not None else None
+        retire_ids(cur, int(chosen.max()), top_object)  # an undo brings them back
         for table, part in rows.items():
             _keep(cur, dataset_id, batch_id, ROWS, table, part)
         for space, part in kept.items():

@@ -84,13 +84,12 @@ class IngestReservations:
         if any(r.name == name for r in self._ingests.values()):
             raise ConflictError(f"a dataset named {name!r} is being ingested right now")
         row = cur.execute(
-            """
+            f"""
             SELECT GREATEST((SELECT MAX(dataset_id) FROM datasets),
                             (SELECT MAX(dataset_id) FROM samples),
                             (SELECT MAX(dataset_id) FROM annotations)),
-                   (SELECT MAX(sample_id) FROM samples),
-                   (SELECT MAX(ann_id) FROM annotations)
-            """
+                   {_TOP_SAMPLE_ID}, {_TOP_ANN_ID}
+            """  # noqa: S608 - fixed SQL
         ).fetchall()[0]
         flight = list(self._ingests.values())
         ids = IngestIds(
@@ -171,6 +170,34 @@ class IngestReservations:
             cur.close()
 
     def next_annotation_id(self, cur: duckdb.DuckDBPyConnection) -> int:
-        """The first free annotation id for a one-transaction writer; inside :meth:`write`."""
-        top = cur.execute("SELECT MAX(ann_id) FROM annotations").fetchall()[0][0]
+        """The first free annotation id for a one-transaction writer; inside :meth:`write`.
+        Past every id an undo may bring back (:func:`retire_ids`, the edit log's objects)."""
+        top = cur.execute(f"SELECT {_TOP_ANN_ID}").fetchall()[0][0]
         return max([(top or 0) + 1, *(r.ann_base + ID_SPAN for r in self._ingests.values())])
+
+
+RETIRED_SAMPLE_ID, RETIRED_ANN_ID = "retired_sample_id", "retired_ann_id"
+"""``meta`` keys: the highest sample and object ids a write took away that an undo may
+bring back (:func:`retire_ids`)."""
+_TOP_SAMPLE_ID = """GREATEST((SELECT MAX(sample_id) FROM samples),
+    (SELECT MAX(TRY_CAST(value AS BIGINT)) FROM meta WHERE key = 'retired_sample_id'))"""
+_TOP_ANN_ID = """GREATEST((SELECT MAX(ann_id) FROM annotations),
+    (SELECT MAX(ann_id) FROM edit_ops),
+    (SELECT MAX(TRY_CAST(value AS BIGINT)) FROM meta WHERE key = 'retired_ann_id'))"""
+"""The highest id in use or retired: new ids start above it, so a deleted object or sample
+that an undo puts back never meets another with its id (the edit log's objects, deleted or
+not, keep theirs; a sample delete keeps its rows apart and retires their ids)."""
+
+
+def retire_ids(cur: duckdb.DuckDBPyConnection, sample_id: int | None, ann_id: int | None) -> None:
+    """Inside a write that takes samples (``sample_id``: the highest of them) and objects
+    (``ann_id``) away while keeping them for an undo: no later id is handed out at or
+    below them."""
+    for key, value in ((RETIRED_SAMPLE_ID, sample_id), (RETIRED_ANN_ID, ann_id)):
+        if value is None:
+            continue
+        row = cur.execute("SELECT MAX(TRY_CAST(value AS BIGINT)) FROM meta WHERE key = ?",
+                          [key]).fetchall()  # fmt: skip
+        top = max(int(value), int(row[0][0] or 0))
+        cur.execute("DELETE FROM meta WHERE key = ?", [key])
+        cur.execute("INSERT INTO meta VALUES (?, ?)", [key, str(top)])
