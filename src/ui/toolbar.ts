@@ -22,7 +22,7 @@ import { Widget } from '@lumino/widgets';
 const RELAYOUT_AGAIN_MS = 600;
 
 /** How many more placements a toolbar tries while its items still overflow. */
-const RELAYOUT_TRIES = 8;
+const RELAYOUT_TRIES = 24;
 
 /** A toolbar that overflows into a "…" menu instead of cutting its labels. */
 export class OverflowToolbar extends ReactiveToolbar {
